@@ -1,1 +1,141 @@
-console.log("scry");
+// The scry command line: parse options, run the pipeline, report mistakes once, exit with the right code.
+import { readFileSync } from 'node:fs';
+import { compile, disasmListing, type CompiledProgram } from '../compiler/index.ts';
+import { check, error, parse, renderDiagnostics, sourceFile, type Diagnostic } from '../lang/index.ts';
+import { hostKernelInfo, ScryRuntimeError, Session } from '../runtime/index.ts';
+import { textSink, type Writer } from './sink.ts';
+
+const VERSION = '0.1.0';
+
+const usage = `USAGE:
+    scry [options] filename
+    scry [options] -e 'program'
+
+OPTIONS:
+    -e 'program'   run this program
+    -q             keep quiet (no "Attached N probes" banner)
+    -d STAGE       print a compiler stage and continue: ast, bytecode
+    --dry-run      compile and load nothing
+    -h, --help     show this help
+    -V, --version  print the version
+
+EXAMPLES:
+    scry -e 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }'
+    scry -e 'tracepoint:syscalls:sys_enter_mkdir < count[pid]++ >'
+    scry -e 'BEGIN { printf("hello\\n"); exit(); }'
+`;
+
+export interface CliOptions {
+  program?: string;
+  file?: string;
+  quiet: boolean;
+  debug: string[];
+  dryRun: boolean;
+  args: string[];
+}
+
+type Parsed = { ok: true; opts: CliOptions } | { ok: false; message?: string; exit: number; out?: string };
+
+export function parseArgs(argv: readonly string[]): Parsed {
+  const opts: CliOptions = { quiet: false, debug: [], dryRun: false, args: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`option ${a} needs a value`);
+      return v;
+    };
+    try {
+      if (a === '-e') opts.program = value();
+      else if (a === '-q') opts.quiet = true;
+      else if (a === '-d') opts.debug.push(value());
+      else if (a === '--dry-run') opts.dryRun = true;
+      else if (a === '-h' || a === '--help') return { ok: false, exit: 0, out: usage };
+      else if (a === '-V' || a === '--version') return { ok: false, exit: 0, out: `scry v${VERSION}\n` };
+      else if (a === '--') {
+        opts.args.push(...argv.slice(i + 1));
+        break;
+      } else if (a.startsWith('-') && a !== '-') return { ok: false, exit: 1, message: `unknown option ${a}\n\n${usage}` };
+      else if (opts.program === undefined && opts.file === undefined) opts.file = a;
+      else opts.args.push(a);
+    } catch (e) {
+      if (e instanceof UsageError) return { ok: false, exit: 1, message: e.message };
+      throw e;
+    }
+  }
+  return { ok: true, opts };
+}
+
+class UsageError extends Error {}
+
+const stdio: Writer = {
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+};
+
+function fail(diags: readonly Diagnostic[]): number {
+  process.stderr.write(renderDiagnostics(diags));
+  return 1;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseArgs(argv);
+  if (!parsed.ok) {
+    if (parsed.out) process.stdout.write(parsed.out);
+    if (parsed.message) process.stderr.write(`ERROR: ${parsed.message}\n`);
+    return parsed.exit;
+  }
+  const { opts } = parsed;
+  let text: string;
+  let name: string;
+  if (opts.program !== undefined) {
+    text = opts.program;
+    name = 'stdin';
+  } else if (opts.file !== undefined) {
+    try {
+      text = readFileSync(opts.file, 'utf8');
+    } catch (e) {
+      process.stderr.write(`ERROR: cannot read ${opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      return 1;
+    }
+    name = opts.file;
+  } else {
+    process.stderr.write(`ERROR: no program given (the REPL is not available yet)\n\n${usage}`);
+    return 1;
+  }
+
+  const file = sourceFile(name, text);
+  const parsedProgram = parse(file);
+  if (!parsedProgram.program || parsedProgram.diagnostics.some((d) => d.severity === 'error')) return fail(parsedProgram.diagnostics);
+  if (opts.debug.includes('ast')) process.stdout.write(JSON.stringify(parsedProgram.program, (k, v) => (k === 'file' ? undefined : typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
+  const checked = check(parsedProgram.program, hostKernelInfo());
+  if (!checked.program) return fail(checked.diagnostics);
+  const compiled = compile(checked.program);
+  if (!compiled.program) return fail(compiled.diagnostics);
+  if (opts.debug.includes('bytecode')) printBytecode(compiled.program);
+  if (opts.dryRun) return 0;
+  return run(compiled.program, opts);
+}
+
+function printBytecode(p: CompiledProgram): void {
+  for (const prog of p.programs) process.stdout.write(`${prog.attach.text}:\n${disasmListing(prog.bytecode, prog.sourceMap, prog.relocations)}\n`);
+}
+
+async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number> {
+  let session: Session;
+  try {
+    session = Session.start(compiled, { sink: textSink(stdio, { quiet: opts.quiet }) });
+  } catch (e) {
+    if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);
+    throw e;
+  }
+  const stop = () => void session.stop();
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    return await session.done;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

@@ -1,7 +1,7 @@
 // Bundles the CLI into one file: importing chevrotain unbundled costs ~230 ms at start-up.
 import { build } from 'esbuild';
 await build({
-  entryPoints: ['repl/cli.ts'],
+  entryPoints: ['repl/entry.ts'],
   outfile: 'dist/scry.mjs',
   bundle: true,
   platform: 'node',

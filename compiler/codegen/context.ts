@@ -1,0 +1,67 @@
+// State shared by the code generator's parts while one probe program is generated.
+import type { CheckedProgram } from '../../lang/check/index.ts';
+import type { Diagnostic } from '../../lang/diagnostics.ts';
+import type { Expr } from '../../lang/ast.ts';
+import type { Span } from '../../lang/source.ts';
+import type { Type } from '../../lang/types.ts';
+import type { EventSchema, MapSpec } from '../program.ts';
+import { Emitter, Frame } from './emitter.ts';
+
+/** A user mistake found only while generating code (e.g. the stack is full); becomes a diagnostic. */
+export class CodegenError extends Error {
+  constructor(
+    message: string,
+    readonly span: Span | undefined,
+    readonly hints: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** Program-wide tables filled while generating every probe. */
+export interface Shared {
+  readonly checked: CheckedProgram;
+  readonly maps: Map<string, MapSpec>; // by script name ('@x') or internal name
+  readonly events: EventSchema[];
+  readonly diagnostics: Diagnostic[];
+}
+
+export interface Gen {
+  readonly shared: Shared;
+  readonly e: Emitter;
+  readonly frame: Frame;
+  /** `$var` → stack slot and type, for this probe */
+  readonly vars: Map<string, { offset: number; type: Type }>;
+  /** label of the common "return 0" epilogue */
+  readonly exitLabel: string;
+}
+
+export function newGen(shared: Shared): Gen {
+  const e = new Emitter();
+  return { shared, e, frame: new Frame(), vars: new Map(), exitLabel: 'epilogue' };
+}
+
+export function typeOf(g: Gen, x: Expr): Type {
+  const t = g.shared.checked.typeOf.get(x);
+  if (!t) throw new Error(`no type recorded for ${x.kind} expression`);
+  return t;
+}
+
+export function allocOrFail(g: Gen, size: number, span: Span | undefined): number {
+  const off = g.frame.alloc(size);
+  if (off === undefined)
+    throw new CodegenError(`this probe needs more than ${Frame.limit} bytes of BPF stack`, span, [
+      'split the work across several probes or use fewer large values (strings, tuples) at once',
+    ]);
+  return off;
+}
+
+/** Runs fn with a stack scope: slots allocated inside are released afterwards. */
+export function scoped<T>(g: Gen, fn: () => T): T {
+  const m = g.frame.mark();
+  try {
+    return fn();
+  } finally {
+    g.frame.release(m);
+  }
+}

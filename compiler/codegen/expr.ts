@@ -1,0 +1,306 @@
+// Expressions. Integers are computed into r0 (an accumulator: helper calls return there and clobber r1-r5,
+// so a left operand waits in a stack slot while the right one is computed). Strings and other values
+// wider than a register are written straight into stack memory.
+import {
+  R0,
+  R1,
+  R2,
+  R10,
+  alu64Imm,
+  alu64Reg,
+  call,
+  ja,
+  jmpImm,
+  jmpReg,
+  ldImm64,
+  ldx,
+  mov32Reg,
+  mov64Imm,
+  mov64Reg,
+  neg64,
+  st,
+  stx,
+  type AluOp,
+  type JmpOp,
+  type Reg,
+} from '../asm/index.ts';
+import { assertNever, type BinaryExpr, type Expr } from '../../lang/ast.ts';
+import type { Type } from '../../lang/types.ts';
+import { CodegenError, allocOrFail, scoped, typeOf, type Gen } from './context.ts';
+import { BPF_FUNC as helper } from '../asm/index.ts';
+import { emitIncDec, emitMapRead, emitMapReadInto } from './maps.ts';
+
+const I32_MIN = -(2n ** 31n);
+const I32_MAX = 2n ** 31n - 1n;
+
+export function fitsImm32(v: bigint): boolean {
+  return v >= I32_MIN && v <= I32_MAX;
+}
+
+/** Loads a 64-bit constant into a register, with the short form when it fits. */
+export function loadConst(g: Gen, reg: Reg, v: bigint): void {
+  const s = BigInt.asIntN(64, v);
+  if (fitsImm32(s)) g.e.emit(mov64Imm(reg, Number(s)));
+  else g.e.emit(ldImm64(reg, BigInt.asUintN(64, v)));
+}
+
+function isSigned(t: Type): boolean {
+  return t.kind === 'int' && t.signed;
+}
+
+/** Computes an integer (or bool) expression into r0. */
+export function emitInt(g: Gen, x: Expr): void {
+  g.e.at(x.span, () => emitIntInner(g, x));
+}
+
+function emitIntInner(g: Gen, x: Expr): void {
+  const e = g.e;
+  switch (x.kind) {
+    case 'int':
+      return loadConst(g, R0, x.value);
+    case 'bool':
+      return e.emit(mov64Imm(R0, x.value ? 1 : 0));
+    case 'ident':
+      return emitBuiltin(g, x.name, x.span);
+    case 'var': {
+      const v = g.vars.get(x.name);
+      if (!v) throw new Error(`variable ${x.name} has no slot`);
+      return e.emit(ldx(8, R0, R10, v.offset));
+    }
+    case 'map':
+      return emitMapRead(g, x);
+    case 'incdec':
+      return emitIncDec(g, x);
+    case 'binary':
+      return emitBinary(g, x);
+    case 'unary':
+      emitInt(g, x.operand);
+      switch (x.op) {
+        case '-':
+          return e.emit(neg64(R0));
+        case '~':
+          return e.emit(alu64Imm('xor', R0, -1));
+        case '!':
+          return boolFromJump(g, 'jeq', 0);
+        default:
+          throw new CodegenError(`operator ${x.op} is not supported yet`, x.span);
+      }
+    case 'ternary': {
+      const otherwise = e.freshLabel('ternary.else');
+      const done = e.freshLabel('ternary.end');
+      emitInt(g, x.cond);
+      e.emit(jmpImm('jeq', R0, 0, otherwise));
+      emitInt(g, x.then);
+      e.emit(ja(done));
+      e.place(otherwise);
+      emitInt(g, x.else);
+      e.place(done);
+      return;
+    }
+    case 'string':
+    case 'call':
+    case 'positional':
+    case 'field':
+    case 'index':
+    case 'cast':
+    case 'tuple':
+    case 'sizeof':
+    case 'offsetof':
+      throw new CodegenError(`${x.kind} expressions cannot be used as an integer here`, x.span);
+    default:
+      return assertNever(x);
+  }
+}
+
+/** r0 = (r0 <op> imm) ? 1 : 0 */
+function boolFromJump(g: Gen, op: JmpOp, imm: number): void {
+  const yes = g.e.freshLabel('bool.true');
+  const done = g.e.freshLabel('bool.end');
+  g.e.emit(jmpImm(op, R0, imm, yes), mov64Imm(R0, 0), ja(done));
+  g.e.place(yes);
+  g.e.emit(mov64Imm(R0, 1));
+  g.e.place(done);
+}
+
+export function emitBuiltin(g: Gen, name: string, span: Expr['span']): void {
+  const e = g.e;
+  switch (name) {
+    case 'pid':
+      return e.emit(call(helper.get_current_pid_tgid), alu64Imm('rsh', R0, 32));
+    case 'tid':
+      return e.emit(call(helper.get_current_pid_tgid), mov32Reg(R0, R0));
+    case 'uid':
+      return e.emit(call(helper.get_current_uid_gid), mov32Reg(R0, R0));
+    case 'gid':
+      return e.emit(call(helper.get_current_uid_gid), alu64Imm('rsh', R0, 32));
+    case 'nsecs':
+      return e.emit(call(helper.ktime_get_ns));
+    case 'cpu':
+      return e.emit(call(helper.get_smp_processor_id));
+    case 'numaid':
+      return e.emit(call(helper.get_numa_node_id));
+    case 'rand':
+      return e.emit(call(helper.get_prandom_u32));
+    case 'cgroup':
+      return e.emit(call(helper.get_current_cgroup_id));
+    case 'jiffies':
+      return e.emit(call(helper.jiffies64));
+    default:
+      throw new CodegenError(`${name} cannot be used as an integer here`, span);
+  }
+}
+
+const aluOps: Partial<Record<BinaryExpr['op'], AluOp>> = {
+  '+': 'add',
+  '-': 'sub',
+  '*': 'mul',
+  '&': 'and',
+  '|': 'or',
+  '^': 'xor',
+  '<<': 'lsh',
+};
+
+function emitBinary(g: Gen, x: BinaryExpr): void {
+  const e = g.e;
+  if (x.op === '&&' || x.op === '||') return emitLogical(g, x);
+  const signed = isSigned(typeOf(g, x.left)) || isSigned(typeOf(g, x.right));
+
+  // r1 = left, r0 = right (or an immediate when the right side is a small constant)
+  const rightConst = x.right.kind === 'int' && fitsImm32(x.right.value) ? Number(x.right.value) : undefined;
+  scoped(g, () => {
+    emitInt(g, x.left);
+    if (rightConst !== undefined) {
+      e.emit(mov64Reg(R1, R0), mov64Imm(R0, rightConst));
+    } else {
+      const slot = allocOrFail(g, 8, x.span);
+      e.emit(stx(8, R10, R0, slot));
+      emitInt(g, x.right);
+      e.emit(ldx(8, R1, R10, slot));
+    }
+  });
+  e.at(x.opSpan, () => {
+    const alu = aluOps[x.op];
+    if (alu) return e.emit(alu64Reg(alu, R1, R0), mov64Reg(R0, R1));
+    switch (x.op) {
+      case '>>':
+        return e.emit(alu64Reg(signed ? 'arsh' : 'rsh', R1, R0), mov64Reg(R0, R1));
+      case '/':
+      case '%':
+        return signed ? emitSignedDivMod(g, x.op) : e.emit(alu64Reg(x.op === '/' ? 'div' : 'mod', R1, R0), mov64Reg(R0, R1));
+      case '==':
+        return compare(g, 'jeq');
+      case '!=':
+        return compare(g, 'jne');
+      case '<':
+        return compare(g, signed ? 'jslt' : 'jlt');
+      case '<=':
+        return compare(g, signed ? 'jsle' : 'jle');
+      case '>':
+        return compare(g, signed ? 'jsgt' : 'jgt');
+      case '>=':
+        return compare(g, signed ? 'jsge' : 'jge');
+      default:
+        throw new Error(`unhandled operator ${x.op}`);
+    }
+  });
+}
+
+/** r0 = (r1 <op> r0) ? 1 : 0 */
+function compare(g: Gen, op: JmpOp): void {
+  const yes = g.e.freshLabel('cmp.true');
+  const done = g.e.freshLabel('cmp.end');
+  g.e.emit(jmpReg(op, R1, R0, yes), mov64Imm(R0, 0), ja(done));
+  g.e.place(yes);
+  g.e.emit(mov64Imm(R0, 1));
+  g.e.place(done);
+}
+
+/**
+ * r0 = r1 / r0 or r1 % r0 with C's truncating signed semantics, using only unsigned division
+ * (signed division needs cpu v4, newer than some kernels we run on). Division by zero gives 0, as BPF does.
+ */
+function emitSignedDivMod(g: Gen, op: '/' | '%'): void {
+  const e = g.e;
+  const lPos = e.freshLabel('sdiv.lpos');
+  const rPos = e.freshLabel('sdiv.rpos');
+  const done = e.freshLabel('sdiv.end');
+  // r2 = sign of the result: for '/', negative if exactly one operand is; for '%', the dividend's sign.
+  e.emit(mov64Imm(R2, 0), jmpImm('jsge', R1, 0, lPos), neg64(R1), mov64Imm(R2, 1));
+  e.place(lPos);
+  e.emit(jmpImm('jsge', R0, 0, rPos), neg64(R0));
+  if (op === '/') e.emit(alu64Imm('xor', R2, 1));
+  e.place(rPos);
+  e.emit(alu64Reg(op === '/' ? 'div' : 'mod', R1, R0), mov64Reg(R0, R1), jmpImm('jeq', R2, 0, done), neg64(R0));
+  e.place(done);
+}
+
+function emitLogical(g: Gen, x: BinaryExpr): void {
+  const e = g.e;
+  const short = e.freshLabel(x.op === '&&' ? 'and.false' : 'or.true');
+  const done = e.freshLabel('logic.end');
+  const shortOp: JmpOp = x.op === '&&' ? 'jeq' : 'jne';
+  emitInt(g, x.left);
+  e.emit(jmpImm(shortOp, R0, 0, short));
+  emitInt(g, x.right);
+  e.emit(jmpImm(shortOp, R0, 0, short));
+  e.emit(mov64Imm(R0, x.op === '&&' ? 1 : 0), ja(done));
+  e.place(short);
+  e.emit(mov64Imm(R0, x.op === '&&' ? 0 : 1));
+  e.place(done);
+}
+
+/** Zeroes `size` bytes (a multiple of 8 is assumed by rounding up) at r10+off. */
+export function zeroStack(g: Gen, off: number, size: number): void {
+  for (let i = 0; i < size; i += 8) g.e.emit(st(8, R10, off + i, 0));
+}
+
+/**
+ * Writes the value of `x` into the stack at r10+off, occupying exactly `size` bytes (strings are padded
+ * with NULs or cut to fit). Integers are written as 8 bytes.
+ */
+export function emitInto(g: Gen, x: Expr, off: number, size: number): void {
+  const t = typeOf(g, x);
+  g.e.at(x.span, () => {
+    if (t.kind === 'int' || t.kind === 'bool') {
+      emitInt(g, x);
+      g.e.emit(stx(8, R10, R0, off));
+      return;
+    }
+    if (t.kind !== 'string') throw new CodegenError(`values of type ${t.kind} are not supported here yet`, x.span);
+    zeroStack(g, off, size);
+    switch (x.kind) {
+      case 'string':
+        return storeBytes(g, Buffer.from(x.value, 'utf8').subarray(0, size - 1), off);
+      case 'ident':
+        if (x.name === 'comm') {
+          g.e.emit(mov64Reg(R1, R10), alu64Imm('add', R1, off), mov64Imm(R2, Math.min(16, size)), call(helper.get_current_comm));
+          return;
+        }
+        break;
+      case 'var': {
+        const v = g.vars.get(x.name);
+        if (!v) throw new Error(`variable ${x.name} has no slot`);
+        return copyStack(g, v.offset, off, Math.min(size, t.size));
+      }
+      case 'map':
+        return emitMapReadInto(g, x, off, size);
+    }
+    throw new CodegenError(`this string expression is not supported yet`, x.span);
+  });
+}
+
+/** Stores literal bytes at r10+off, 8 at a time (the slot was zeroed, so a short tail is NUL-padded). */
+export function storeBytes(g: Gen, bytes: Uint8Array, off: number): void {
+  for (let i = 0; i < bytes.length; i += 8) {
+    let word = 0n;
+    for (let j = 0; j < 8 && i + j < bytes.length; j++) word |= BigInt(bytes[i + j]!) << BigInt(8 * j);
+    if (word === 0n) continue;
+    loadConst(g, R1, word);
+    g.e.emit(stx(8, R10, R1, off + i));
+  }
+}
+
+/** Copies `size` bytes between stack slots, 8 at a time (slots are 8-byte multiples). */
+export function copyStack(g: Gen, from: number, to: number, size: number): void {
+  for (let i = 0; i < size; i += 8) g.e.emit(ldx(8, R1, R10, from + i), stx(8, R10, R1, to + i));
+}

@@ -1,0 +1,214 @@
+// Map reads, writes and aggregations. Keys are built in a stack slot with the layout in ../layout.ts.
+import {
+  R0,
+  R1,
+  R2,
+  R3,
+  R4,
+  R10,
+  alu64Imm,
+  alu64Reg,
+  atomic,
+  call,
+  ja,
+  jmpImm,
+  jmpReg,
+  ldMapFd,
+  ldx,
+  mov64Imm,
+  mov64Reg,
+  neg64,
+  st,
+  stx,
+  type AluOp,
+} from '../asm/index.ts';
+import type { AssignStmt, CallExpr, Expr, IncDecExpr, MapExpr } from '../../lang/ast.ts';
+import { keyLayout } from '../layout.ts';
+import type { MapSpec } from '../program.ts';
+import { allocOrFail, scoped, type Gen } from './context.ts';
+import { copyStack, emitInt, emitInto, zeroStack } from './expr.ts';
+import { BPF_FUNC as helper } from '../asm/index.ts';
+
+const BPF_ANY = 0;
+const BPF_NOEXIST = 1;
+
+export function mapSpecFor(g: Gen, m: MapExpr): MapSpec {
+  const spec = g.shared.maps.get(m.name);
+  if (!spec?.user) throw new Error(`no map spec for ${m.name}`);
+  return spec;
+}
+
+/** Builds the key of `m` on the stack; returns its offset from r10. Must run before values are staged in r0. */
+function buildKey(g: Gen, m: MapExpr): number {
+  const spec = mapSpecFor(g, m);
+  const layout = keyLayout(spec.user!.keys.map((k) => k.type));
+  const off = allocOrFail(g, layout.size, m.span);
+  if (m.keys.length === 0) {
+    g.e.emit(st(8, R10, off, 0));
+    return off;
+  }
+  m.keys.forEach((k, i) => {
+    const at = off + layout.offsets[i]!;
+    const size = (layout.offsets[i + 1] ?? layout.size) - layout.offsets[i]!;
+    emitInto(g, k, at, size);
+  });
+  return off;
+}
+
+/** r0 = pointer to the value of key at r10+keyOff in map `name`, or 0. */
+function lookup(g: Gen, name: string, keyOff: number): void {
+  g.e.emit(ldMapFd(R1, name), mov64Reg(R2, R10), alu64Imm('add', R2, keyOff), call(helper.map_lookup_elem));
+}
+
+/** map_update_elem(name, r10+keyOff, r10+valOff, flags) */
+function update(g: Gen, name: string, keyOff: number, valOff: number, flags: number): void {
+  g.e.emit(
+    ldMapFd(R1, name),
+    mov64Reg(R2, R10),
+    alu64Imm('add', R2, keyOff),
+    mov64Reg(R3, R10),
+    alu64Imm('add', R3, valOff),
+    mov64Imm(R4, flags),
+    call(helper.map_update_elem),
+  );
+}
+
+/** r0 = @m[k] as an integer, 0 when the key is missing. */
+export function emitMapRead(g: Gen, m: MapExpr): void {
+  const spec = mapSpecFor(g, m);
+  scoped(g, () => {
+    const key = buildKey(g, m);
+    const done = g.e.freshLabel('read.end');
+    lookup(g, spec.name, key);
+    g.e.emit(jmpImm('jeq', R0, 0, done), ldx(8, R0, R0, 0));
+    g.e.place(done);
+  });
+}
+
+/** Copies @m[k] (a string or other wide value) into r10+off, zeroes when the key is missing. */
+export function emitMapReadInto(g: Gen, m: MapExpr, off: number, size: number): void {
+  const spec = mapSpecFor(g, m);
+  scoped(g, () => {
+    const key = buildKey(g, m);
+    const done = g.e.freshLabel('read.end');
+    lookup(g, spec.name, key);
+    g.e.emit(jmpImm('jeq', R0, 0, done));
+    const n = Math.min(size, spec.valueSize);
+    for (let i = 0; i < n; i += 8) g.e.emit(ldx(8, R1, R0, i), stx(8, R10, R1, off + i));
+    g.e.place(done);
+  });
+}
+
+/** `@m[k] = value` for plain values. */
+export function emitMapAssign(g: Gen, s: AssignStmt & { target: MapExpr }): void {
+  const spec = mapSpecFor(g, s.target);
+  if (s.op !== '=') return emitMapCompound(g, s.target, s.op.slice(0, -1) as CompoundOp, s.value, false);
+  scoped(g, () => {
+    const val = allocOrFail(g, spec.valueSize, s.value.span);
+    emitInto(g, s.value, val, spec.valueSize);
+    const key = buildKey(g, s.target);
+    update(g, spec.name, key, val, BPF_ANY);
+  });
+}
+
+type CompoundOp = '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>';
+const compoundAlu: Record<CompoundOp, AluOp> = {
+  '+': 'add',
+  '-': 'sub',
+  '*': 'mul',
+  '/': 'div',
+  '%': 'mod',
+  '&': 'and',
+  '|': 'or',
+  '^': 'xor',
+  '<<': 'lsh',
+  '>>': 'rsh',
+};
+
+/**
+ * `@m[k] op= v`, `@m[k]++` and friends. A missing key starts at 0 (inserted with NOEXIST so a racing CPU's
+ * insert wins). Additions are atomic, so counts from several CPUs never get lost. Leaves in r0 the new value
+ * (or the old one when `postfix`), or 0 if the map is full.
+ */
+function emitMapCompound(g: Gen, m: MapExpr, op: CompoundOp, delta: Expr | bigint, postfix: boolean): void {
+  const spec = mapSpecFor(g, m);
+  const e = g.e;
+  scoped(g, () => {
+    const operand = allocOrFail(g, 8, m.span);
+    if (typeof delta === 'bigint') e.emit(mov64Imm(R0, Number(delta)));
+    else emitInt(g, delta);
+    if (op === '-') e.emit(neg64(R0)); // subtraction is an atomic add of the negation
+    e.emit(stx(8, R10, R0, operand));
+    const key = buildKey(g, m);
+    const found = e.freshLabel('upd.found');
+    const full = e.freshLabel('upd.full');
+    const done = e.freshLabel('upd.end');
+    lookup(g, spec.name, key);
+    e.emit(jmpImm('jne', R0, 0, found));
+    const zero = allocOrFail(g, spec.valueSize, m.span);
+    zeroStack(g, zero, spec.valueSize);
+    update(g, spec.name, key, zero, BPF_NOEXIST);
+    lookup(g, spec.name, key);
+    e.emit(jmpImm('jeq', R0, 0, full));
+    e.place(found);
+    e.emit(ldx(8, R1, R10, operand));
+    if (op === '+' || op === '-') {
+      // r1 = old value; r0 = the result the expression yields
+      e.emit(mov64Reg(R2, R1), atomic('fetch_add', 8, R0, R1, 0));
+      e.emit(postfix ? mov64Reg(R0, R1) : alu64Reg('add', R1, R2));
+      if (!postfix) e.emit(mov64Reg(R0, R1));
+    } else {
+      e.emit(ldx(8, R2, R0, 0), alu64Reg(compoundAlu[op], R2, R1), stx(8, R0, R2, 0), mov64Reg(R0, R2));
+    }
+    e.emit(ja(done));
+    e.place(full);
+    e.emit(mov64Imm(R0, 0));
+    e.place(done);
+  });
+}
+
+export function emitIncDec(g: Gen, x: IncDecExpr): void {
+  const delta = x.op === '++' ? 1n : -1n;
+  if (x.target.kind === 'map') return emitMapCompound(g, x.target, '+', delta, !x.prefix);
+  const v = g.vars.get(x.target.name);
+  if (!v) throw new Error(`variable ${x.target.name} has no slot`);
+  g.e.emit(ldx(8, R0, R10, v.offset), mov64Reg(R1, R0), alu64Imm('add', R1, Number(delta)), stx(8, R10, R1, v.offset));
+  if (x.prefix) g.e.emit(mov64Reg(R0, R1));
+}
+
+/** `@m[k] = count() | sum(v) | min(v) | max(v)` on a per-CPU hash: no atomics needed, user space merges CPUs. */
+export function emitAggregation(g: Gen, target: MapExpr, c: CallExpr): void {
+  const spec = mapSpecFor(g, target);
+  const e = g.e;
+  const kind = c.name as 'count' | 'sum' | 'min' | 'max';
+  scoped(g, () => {
+    const operand = allocOrFail(g, 8, c.span);
+    if (kind === 'count') e.emit(st(8, R10, operand, 1));
+    else {
+      emitInt(g, c.args[0]!);
+      e.emit(stx(8, R10, R0, operand));
+    }
+    const key = buildKey(g, target);
+    const init = e.freshLabel('agg.init');
+    const write = e.freshLabel('agg.write');
+    const done = e.freshLabel('agg.end');
+    lookup(g, spec.name, key);
+    e.emit(jmpImm('jeq', R0, 0, init), ldx(8, R1, R10, operand));
+    if (kind === 'count' || kind === 'sum') {
+      e.emit(ldx(8, R2, R0, 0), alu64Reg('add', R2, R1), stx(8, R0, R2, 0), ja(done));
+    } else {
+      // min/max: [value, set]; take the operand when this CPU has no value yet or it beats the stored one
+      const signed = spec.user!.value.kind === kind && 'signed' in spec.user!.value && spec.user!.value.signed;
+      const better = kind === 'min' ? (signed ? 'jslt' : 'jlt') : signed ? 'jsgt' : 'jgt';
+      e.emit(ldx(8, R2, R0, 8), jmpImm('jeq', R2, 0, write), ldx(8, R2, R0, 0), jmpReg(better, R1, R2, write), ja(done));
+      e.place(write);
+      e.emit(stx(8, R0, R1, 0), st(8, R0, 8, 1), ja(done));
+    }
+    e.place(init);
+    const val = allocOrFail(g, spec.valueSize, c.span);
+    copyStack(g, operand, val, 8);
+    if (spec.valueSize > 8) e.emit(st(8, R10, val + 8, 1));
+    update(g, spec.name, key, val, BPF_ANY);
+    e.place(done);
+  });
+}

@@ -1,0 +1,86 @@
+// One probe block and attach point → one BPF program.
+import { R0, R1, R6, R10, encode, exit, jmpImm, mov64Imm, mov64Reg, st } from '../asm/index.ts';
+import type { CheckedProbe, ResolvedAttach } from '../../lang/check/index.ts';
+import type { Stmt } from '../../lang/ast.ts';
+import type { Type } from '../../lang/types.ts';
+import { slotSize } from '../layout.ts';
+import type { ProgType, ProgramSpec } from '../program.ts';
+import { allocOrFail, newGen, typeOf, type Gen, type Shared } from './context.ts';
+import { emitInt } from './expr.ts';
+import { emitBlock } from './stmt.ts';
+
+export function progTypeFor(a: ResolvedAttach): ProgType {
+  switch (a.provider) {
+    case 'BEGIN':
+    case 'END':
+      return 'raw_tracepoint'; // run on demand with BPF_PROG_TEST_RUN
+    case 'tracepoint':
+      return 'tracepoint';
+    case 'kprobe':
+    case 'kretprobe':
+      return 'kprobe';
+    case 'interval':
+    case 'profile':
+      return 'perf_event';
+  }
+}
+
+export function generateProbe(shared: Shared, probe: CheckedProbe, attach: ResolvedAttach, index: number): ProgramSpec {
+  const g = newGen(shared);
+  const { e } = g;
+  e.span = probe.probe.span;
+  // r6 keeps the context for builtins that read it; r1 is clobbered by the first helper call.
+  e.emit(mov64Reg(R6, R1));
+  allocateVariables(g, probe.probe.body.statements);
+  e.at(probe.probe.span, () => {
+    if (probe.probe.predicate) {
+      const pred = probe.probe.predicate;
+      e.at(pred.span, () => {
+        emitInt(g, pred);
+        e.emit(jmpImm('jeq', R0, 0, g.exitLabel));
+      });
+    }
+    emitBlock(g, probe.probe.body);
+  });
+  e.place(g.exitLabel);
+  e.emit(mov64Imm(R0, 0), exit());
+  const enc = encode(e.items);
+  return {
+    name: programName(attach, index),
+    progType: progTypeFor(attach),
+    attach,
+    bytecode: enc.bytes,
+    relocations: enc.relocations,
+    sourceMap: enc.sourceMap,
+  };
+}
+
+/** Every `$x` gets one slot for the whole probe, sized for the widest value assigned to it. */
+function allocateVariables(g: Gen, stmts: readonly Stmt[]): void {
+  const sizes = new Map<string, { size: number; type: Type }>();
+  const visit = (s: Stmt): void => {
+    if (s.kind === 'assign' && s.target.kind === 'var') {
+      const t = typeOf(g, s.value);
+      const size = slotSize(t);
+      const prev = sizes.get(s.target.name);
+      if (!prev || prev.size < size) sizes.set(s.target.name, { size, type: t });
+    } else if (s.kind === 'block') s.statements.forEach(visit);
+    else if (s.kind === 'if') {
+      s.then.statements.forEach(visit);
+      if (s.else) visit(s.else);
+    }
+  };
+  stmts.forEach(visit);
+  for (const [name, { size, type }] of sizes) {
+    const offset = allocOrFail(g, size, undefined);
+    // Zero the slot so a read before the first assignment (or of a shorter string) is defined.
+    for (let i = 0; i < size; i += 8) g.e.emit(st(8, R10, offset + i, 0));
+    g.vars.set(name, { offset, type });
+  }
+}
+
+/** Kernel program names: ≤ 15 characters of [A-Za-z0-9_]. */
+function programName(a: ResolvedAttach, index: number): string {
+  const base = a.provider === 'tracepoint' ? a.event : a.provider === 'kprobe' || a.provider === 'kretprobe' ? a.func : a.provider;
+  return `${index}_${base}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
+}

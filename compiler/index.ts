@@ -1,0 +1,52 @@
+// The compiler's public face: a checked program in, plain data out (bytecode with symbolic map references).
+import type { CheckedProgram } from '../lang/check/index.ts';
+import { error, type Diagnostic } from '../lang/diagnostics.ts';
+import { CodegenError, type Shared } from './codegen/context.ts';
+import { generateProbe } from './codegen/program.ts';
+import { isPerCpu, keyLayout, valueSize } from './layout.ts';
+import { EVENTS_MAP, type CompiledProgram, type MapSpec, type ProgramSpec } from './program.ts';
+
+export * from './program.ts';
+export { disasmListing } from './asm/index.ts';
+
+export interface CompileOptions {
+  /** max_map_keys: entries per script map (bpftrace's default is 4096) */
+  readonly maxMapKeys?: number;
+  /** event ring buffer size in bytes (a power of two, a multiple of the page size) */
+  readonly ringBufferSize?: number;
+}
+
+export function compile(checked: CheckedProgram, options: CompileOptions = {}): { program?: CompiledProgram; diagnostics: Diagnostic[] } {
+  const maps = new Map<string, MapSpec>();
+  let n = 0;
+  for (const info of [...checked.maps.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const layout = keyLayout(info.keys);
+    maps.set(info.name, {
+      name: kernelMapName(info.name, n++),
+      kind: isPerCpu(info.value) ? 'percpu_hash' : 'hash',
+      keySize: layout.size,
+      valueSize: valueSize(info.value),
+      maxEntries: options.maxMapKeys ?? 4096,
+      user: { name: info.name, keys: info.keys.map((type, i) => ({ type, offset: layout.offsets[i]! })), value: info.value },
+    });
+  }
+  maps.set(EVENTS_MAP, { name: EVENTS_MAP, kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: options.ringBufferSize ?? 1 << 20 });
+
+  const shared: Shared = { checked, maps, events: [{ id: 0, kind: 'exit' }], diagnostics: [] };
+  const programs: ProgramSpec[] = [];
+  try {
+    let index = 0;
+    for (const probe of checked.probes) for (const attach of probe.attach) programs.push(generateProbe(shared, probe, attach, index++));
+  } catch (e) {
+    if (e instanceof CodegenError) return { diagnostics: [error(e.message, e.span, e.hints)] };
+    throw e;
+  }
+  // Relocations name maps by MapSpec.name, the name the loader gives each map it creates.
+  return { program: { license: 'GPL', maps: [...maps.values()], programs, events: shared.events }, diagnostics: [] };
+}
+
+/** Kernel map names: ≤ 15 characters of [A-Za-z0-9_.]; the index keeps them unique. */
+function kernelMapName(scriptName: string, index: number): string {
+  const base = scriptName === '@' ? 'anon' : scriptName.slice(1);
+  return `m${index}_${base}`.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15);
+}

@@ -1,0 +1,55 @@
+// Builtin variables and functions: their types and where they are valid.
+import type { ProviderName } from './providers.ts';
+import { stringType, u32, u64, type Type } from './types.ts';
+
+export interface BuiltinVar {
+  readonly name: string;
+  readonly type: Type;
+  readonly doc: string;
+  /** Providers where the value means something; undefined = everywhere. */
+  readonly only?: readonly ProviderName[];
+}
+
+export const builtinVars: readonly BuiltinVar[] = [
+  { name: 'pid', type: u32, doc: 'process id (tgid) of the current task' },
+  { name: 'tid', type: u32, doc: 'thread id of the current task' },
+  { name: 'uid', type: u32, doc: 'user id of the current task' },
+  { name: 'gid', type: u32, doc: 'group id of the current task' },
+  { name: 'comm', type: stringType(16), doc: 'name of the current task' },
+  { name: 'nsecs', type: u64, doc: 'monotonic time in nanoseconds' },
+  { name: 'cpu', type: u32, doc: 'processor the probe runs on' },
+  { name: 'numaid', type: u32, doc: 'NUMA node the probe runs on' },
+  { name: 'rand', type: u32, doc: 'a pseudo-random 32-bit number' },
+  { name: 'cgroup', type: u64, doc: 'cgroup v2 id of the current task' },
+  { name: 'jiffies', type: u64, doc: 'kernel jiffies' },
+];
+
+const varByName = new Map(builtinVars.map((b) => [b.name, b]));
+export function lookupBuiltinVar(name: string): BuiltinVar | undefined {
+  return varByName.get(name);
+}
+
+export type FunctionName = 'count' | 'sum' | 'min' | 'max' | 'exit' | 'printf';
+
+export interface BuiltinFunction {
+  readonly name: FunctionName;
+  readonly minArgs: number;
+  readonly maxArgs: number;
+  readonly signature: string;
+  /** Aggregations must be assigned straight to a map: `@m[k] = count()`. */
+  readonly aggregation: boolean;
+}
+
+export const builtinFunctions: readonly BuiltinFunction[] = [
+  { name: 'count', minArgs: 0, maxArgs: 0, signature: 'count()', aggregation: true },
+  { name: 'sum', minArgs: 1, maxArgs: 1, signature: 'sum(int n)', aggregation: true },
+  { name: 'min', minArgs: 1, maxArgs: 1, signature: 'min(int n)', aggregation: true },
+  { name: 'max', minArgs: 1, maxArgs: 1, signature: 'max(int n)', aggregation: true },
+  { name: 'exit', minArgs: 0, maxArgs: 1, signature: 'exit([int code])', aggregation: false },
+  { name: 'printf', minArgs: 1, maxArgs: 8, signature: 'printf(string fmt, ...)', aggregation: false },
+];
+
+const fnByName = new Map(builtinFunctions.map((f) => [f.name as string, f]));
+export function lookupFunction(name: string): BuiltinFunction | undefined {
+  return fnByName.get(name);
+}

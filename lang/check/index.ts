@@ -1,0 +1,37 @@
+// The checker: passes run in one explicit order; each adds diagnostics, none throws for a user mistake.
+import type { CallExpr, Expr, Probe, Program } from '../ast.ts';
+import { hasErrors, type Diagnostic } from '../diagnostics.ts';
+import type { KernelInfo } from '../kernel.ts';
+import type { Type } from '../types.ts';
+import { resolveAttachPoint, type ResolvedAttach } from './attach.ts';
+import { infer, type MapInfo, type PrintfInfo } from './infer.ts';
+
+export type { ResolvedAttach } from './attach.ts';
+export type { MapInfo, PrintfInfo } from './infer.ts';
+
+export interface CheckedProbe {
+  readonly probe: Probe;
+  readonly attach: readonly ResolvedAttach[];
+}
+
+export interface CheckedProgram {
+  readonly ast: Program;
+  readonly probes: readonly CheckedProbe[];
+  readonly typeOf: ReadonlyMap<Expr, Type>;
+  readonly maps: ReadonlyMap<string, MapInfo>;
+  readonly printfs: ReadonlyMap<CallExpr, PrintfInfo>;
+}
+
+export function check(
+  ast: Program,
+  kernel: KernelInfo,
+): { program?: CheckedProgram; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const probes = ast.probes.map((probe) => ({
+    probe,
+    attach: probe.attachPoints.flatMap((ap) => resolveAttachPoint(ap, kernel, diagnostics)),
+  }));
+  const { typeOf, maps, printfs } = infer(ast.probes, diagnostics);
+  if (hasErrors(diagnostics)) return { diagnostics };
+  return { program: { ast, probes, typeOf, maps, printfs }, diagnostics };
+}

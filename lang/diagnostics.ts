@@ -1,0 +1,56 @@
+// User mistakes are values: a message, where, and what to do instead. Rendered once, by the CLI.
+import { lineCol, lineText, type Span } from './source.ts';
+
+export interface Diagnostic {
+  readonly severity: 'error' | 'warning';
+  readonly message: string;
+  readonly span?: Span;
+  readonly hints?: readonly string[];
+  /** Another place that explains this one (e.g. the first use of a map). */
+  readonly related?: readonly { readonly message: string; readonly span: Span }[];
+}
+
+export function error(message: string, span?: Span, hints?: string[]): Diagnostic {
+  return { severity: 'error', message, span, hints };
+}
+
+export function warning(message: string, span?: Span, hints?: string[]): Diagnostic {
+  return { severity: 'warning', message, span, hints };
+}
+
+/**
+ * bpftrace's layout:
+ *   stdin:1:14: ERROR: Unknown function: foo
+ *   BEGIN { @x = foo(); }
+ *                ~~~
+ *   HINT: did you mean ...
+ */
+export function renderDiagnostic(d: Diagnostic): string {
+  const label = d.severity === 'error' ? 'ERROR' : 'WARNING';
+  const out: string[] = [];
+  if (d.span) out.push(...renderAt(d.span, `${label}: ${d.message}`));
+  else out.push(`${label}: ${d.message}`);
+  for (const r of d.related ?? []) out.push(...renderAt(r.span, `NOTE: ${r.message}`));
+  for (const h of d.hints ?? []) out.push(`HINT: ${h}`);
+  return out.join('\n') + '\n';
+}
+
+function renderAt(s: Span, text: string): string[] {
+  const { line, col } = lineCol(s.file, s.start);
+  const src = lineText(s.file, line);
+  // An underline never runs past the end of its line; a zero-width span still gets one mark.
+  const width = Math.max(1, Math.min(s.end - s.start, src.length - (col - 1)));
+  const pad = src.slice(0, col - 1).replace(/[^\t]/g, ' ');
+  return [`${s.file.name}:${line}:${col}: ${text}`, src, pad + '~'.repeat(width)];
+}
+
+export function renderDiagnostics(ds: readonly Diagnostic[]): string {
+  return ds.map(renderDiagnostic).join('');
+}
+
+export function hasErrors(ds: readonly Diagnostic[]): boolean {
+  return ds.some((d) => d.severity === 'error');
+}
+
+/** A result that either holds a value or the diagnostics explaining why not. */
+export type Result<T> = { ok: true; value: T; warnings: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };

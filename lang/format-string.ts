@@ -1,0 +1,60 @@
+// printf format strings: parsed once at compile time; the runtime formats from the parsed pieces.
+
+export type Conversion = 'd' | 'i' | 'u' | 'o' | 'x' | 'X' | 'c' | 's' | 'p';
+
+export interface FormatSpec {
+  readonly flags: string; // any of '-', '+', ' ', '#', '0'
+  readonly width?: number;
+  readonly precision?: number;
+  readonly length: '' | 'hh' | 'h' | 'l' | 'll' | 'z' | 'j' | 't';
+  readonly conv: Conversion;
+}
+
+export type FormatPiece = { readonly text: string } | { readonly spec: FormatSpec; readonly offset: number };
+
+const specRe = /%([-+ #0]*)(\d+)?(?:\.(\d+))?(hh|h|ll|l|z|j|t)?([a-zA-Z%])/y;
+
+/** Parses a format; errors name the offset inside the format string so the checker can point at it. */
+export function parseFormat(fmt: string): { pieces: FormatPiece[] } | { error: string; offset: number } {
+  const pieces: FormatPiece[] = [];
+  let text = '';
+  let i = 0;
+  while (i < fmt.length) {
+    const c = fmt[i]!;
+    if (c !== '%') {
+      text += c;
+      i++;
+      continue;
+    }
+    specRe.lastIndex = i;
+    const m = specRe.exec(fmt);
+    if (!m) return { error: 'incomplete format specifier', offset: i };
+    const conv = m[5]!;
+    if (conv === '%') {
+      if (m[0] !== '%%') return { error: `invalid format specifier '${m[0]}'`, offset: i };
+      text += '%';
+    } else if (!/^[diuoxXcsp]$/.test(conv)) {
+      return { error: `unknown format specifier '%${conv}'`, offset: i };
+    } else {
+      if (text) pieces.push({ text });
+      text = '';
+      pieces.push({
+        offset: i,
+        spec: {
+          flags: m[1] ?? '',
+          width: m[2] === undefined ? undefined : Number(m[2]),
+          precision: m[3] === undefined ? undefined : Number(m[3]),
+          length: (m[4] ?? '') as FormatSpec['length'],
+          conv: conv as Conversion,
+        },
+      });
+    }
+    i += m[0].length;
+  }
+  if (text) pieces.push({ text });
+  return { pieces };
+}
+
+export function specCount(pieces: readonly FormatPiece[]): number {
+  return pieces.filter((p) => 'spec' in p).length;
+}

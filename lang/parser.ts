@@ -1,0 +1,443 @@
+// The grammar (rules only). cst-to-ast.ts turns its CST into the AST; parse.ts drives both.
+//
+// Kept lean on purpose, since the whole grammar is analysed when the CLI starts: binary operators are one
+// flat rule (precedence is applied when the AST is built), and the few places where LL(1) is not enough
+// (casts, sizeof/offsetof of a type) are decided by small look-ahead gates instead of backtracking.
+// Children whose order matters carry a shared LABEL so they land in one array, in source order.
+import { CstParser, EMPTY_ALT, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import * as T from './tokens.ts';
+
+/** Identifiers that are builtins (never type names, so `(pid)` is a parenthesised expression). */
+const builtinNames = new Set([
+  'pid', 'tid', 'uid', 'gid', 'nsecs', 'elapsed', 'cpu', 'numaid', 'comm', 'kstack', 'ustack', 'curtask',
+  'rand', 'cgroup', 'ctx', 'probe', 'func', 'retval', 'args', 'username', 'cpid', 'jiffies', 'ncpus',
+]);
+export function isBuiltinName(name: string): boolean {
+  return builtinNames.has(name) || /^s?arg[0-9]+$/.test(name);
+}
+/** Names that are always types, whatever follows `(name)`. */
+export function isTypeWord(name: string): boolean {
+  return /^(?:u?int(?:8|16|32|64)|bool|void|char|string|buffer|inet)$/.test(name);
+}
+
+/** Tokens that can begin an operand (so `(name)` before one of them is a cast). */
+const operandStart = new Set<TokenType>([
+  T.Identifier, T.IntLiteral, T.StringLiteral, T.Variable, T.Positional, T.MapName, T.LParen, T.Bang, T.Tilde,
+  T.Minus, T.Star, T.Amp, T.PlusPlus, T.MinusMinus, T.True, T.False, T.Sizeof, T.Offsetof,
+]);
+const blockEnd = new Set<TokenType>([T.RCurly, T.AngleClose]);
+
+export class ScryParser extends CstParser {
+  constructor(errorMessageProvider: IParserErrorMessageProvider, validate: boolean) {
+    super(T.allTokens, { maxLookahead: 1, recoveryEnabled: false, skipValidations: !validate, errorMessageProvider });
+    this.performSelfAnalysis();
+  }
+
+  /** A type name written at LA(1..): `struct x`, or a name with `*` / `[N]` suffixes, then `closer`. */
+  private typeAhead(closer: TokenType): { at: number; name: string; pointer: boolean; array: boolean } | undefined {
+    const first = this.LA(1).tokenType;
+    if (first === T.Struct || first === T.Union || first === T.Enum) return { at: 0, name: '', pointer: false, array: false };
+    if (first !== T.Identifier) return undefined;
+    let i = 2;
+    let pointer = false;
+    let array = false;
+    for (;;) {
+      const t = this.LA(i).tokenType;
+      if (t === T.Star) {
+        pointer = true;
+        i++;
+      } else if (t === T.LBracket) {
+        const n = this.LA(i + 1).tokenType;
+        if (n === T.RBracket) i += 2;
+        else if (n === T.IntLiteral && this.LA(i + 2).tokenType === T.RBracket) i += 3;
+        else return undefined;
+        array = true;
+      } else break;
+    }
+    if (this.LA(i).tokenType !== closer) return undefined;
+    return { at: i, name: this.LA(1).image, pointer, array };
+  }
+
+  /** After `(`: is this a cast `(type)operand`? */
+  private castAhead(): boolean {
+    const t = this.typeAhead(T.RParen);
+    if (!t) return false;
+    if (!t.name || isTypeWord(t.name) || t.pointer) return true;
+    if (isBuiltinName(t.name)) return false;
+    return operandStart.has(this.LA(t.at + 1).tokenType);
+  }
+
+  /** After `sizeof(` / `offsetof(`: is the argument a type? Bare non-builtin names are types, as in bpftrace. */
+  private typeArgAhead(closer: TokenType): boolean {
+    const t = this.typeAhead(closer);
+    return !!t && (!t.name || t.pointer || t.array || isTypeWord(t.name) || !isBuiltinName(t.name));
+  }
+
+  /** `;` ends a simple statement; it may be left out before the end of the block. */
+  private endStatement(): void {
+    this.OR9([
+      { ALT: () => this.CONSUME9(T.Semi) },
+      { GATE: () => blockEnd.has(this.LA(1).tokenType) || this.LA(1).tokenType.name === 'EOF', ALT: EMPTY_ALT() },
+    ]);
+  }
+
+  program = this.RULE('program', () => {
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.CONSUME(T.Directive) },
+        { ALT: () => this.SUBRULE(this.configBlock) },
+        { ALT: () => this.SUBRULE(this.probe) },
+      ]),
+    );
+  });
+
+  configBlock = this.RULE('configBlock', () => {
+    this.CONSUME(T.Config);
+    this.CONSUME(T.Assign);
+    this.CONSUME(T.LCurly);
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.CONSUME(T.Semi) },
+        {
+          ALT: () => {
+            this.CONSUME(T.Identifier, { LABEL: 'name' });
+            this.CONSUME2(T.Assign);
+            this.OR2([
+              { ALT: () => this.CONSUME(T.IntLiteral, { LABEL: 'value' }) },
+              { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: 'value' }) },
+              { ALT: () => this.CONSUME2(T.Identifier, { LABEL: 'value' }) },
+              { ALT: () => this.CONSUME(T.True, { LABEL: 'value' }) },
+              { ALT: () => this.CONSUME(T.False, { LABEL: 'value' }) },
+            ]);
+            this.endStatement();
+          },
+        },
+      ]),
+    );
+    this.CONSUME(T.RCurly);
+  });
+
+  probe = this.RULE('probe', () => {
+    this.CONSUME(T.AttachPoint);
+    this.MANY(() => {
+      this.CONSUME(T.Comma);
+      this.OPTION(() => this.CONSUME2(T.AttachPoint)); // a trailing comma is fine, as in bpftrace
+    });
+    this.OPTION2(() => {
+      this.CONSUME(T.PredOpen);
+      this.SUBRULE(this.expr, { LABEL: 'predicate' });
+      this.CONSUME(T.PredClose);
+    });
+    this.SUBRULE(this.block);
+  });
+
+  block = this.RULE('block', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.LCurly, { LABEL: 'open' });
+          this.SUBRULE(this.statements);
+          this.CONSUME(T.RCurly, { LABEL: 'close' });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.AngleOpen, { LABEL: 'open' });
+          this.SUBRULE2(this.statements);
+          this.CONSUME(T.AngleClose, { LABEL: 'close' });
+        },
+      },
+    ]);
+  });
+
+  statements = this.RULE('statements', () => {
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.CONSUME(T.Semi) },
+        { ALT: () => this.SUBRULE(this.ifStmt, { LABEL: 'stmt' }) },
+        { ALT: () => this.SUBRULE(this.loopStmt, { LABEL: 'stmt' }) },
+        { ALT: () => this.SUBRULE(this.forStmt, { LABEL: 'stmt' }) },
+        { ALT: () => this.SUBRULE(this.block, { LABEL: 'stmt' }) },
+        {
+          ALT: () => {
+            this.SUBRULE(this.simpleStmt, { LABEL: 'stmt' });
+            this.endStatement();
+          },
+        },
+      ]),
+    );
+  });
+
+  ifStmt = this.RULE('ifStmt', () => {
+    this.CONSUME(T.If);
+    this.CONSUME(T.LParen);
+    this.SUBRULE(this.expr);
+    this.CONSUME(T.RParen);
+    this.SUBRULE(this.block);
+    this.OPTION(() => {
+      this.CONSUME(T.Else);
+      this.OR([
+        { ALT: () => this.SUBRULE(this.ifStmt, { LABEL: 'else' }) },
+        { ALT: () => this.SUBRULE2(this.block, { LABEL: 'else' }) },
+      ]);
+    });
+  });
+
+  /** `while (c) { }` and `unroll (n) { }` */
+  loopStmt = this.RULE('loopStmt', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.While, { LABEL: 'keyword' }) },
+      { ALT: () => this.CONSUME(T.Unroll, { LABEL: 'keyword' }) },
+    ]);
+    this.CONSUME(T.LParen);
+    this.SUBRULE(this.expr);
+    this.CONSUME(T.RParen);
+    this.SUBRULE(this.block);
+  });
+
+  /** `for ($kv : @map) { }` and `for ($i : a..b) { }` */
+  forStmt = this.RULE('forStmt', () => {
+    this.CONSUME(T.For);
+    this.CONSUME(T.LParen);
+    this.CONSUME(T.Variable);
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.expr);
+    this.OPTION(() => {
+      this.CONSUME(T.DotDot);
+      this.SUBRULE2(this.expr);
+    });
+    this.CONSUME(T.RParen);
+    this.SUBRULE(this.block);
+  });
+
+  simpleStmt = this.RULE('simpleStmt', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Let);
+          this.CONSUME(T.Variable);
+          this.OPTION(() => {
+            this.CONSUME(T.Colon);
+            this.SUBRULE(this.typeName);
+          });
+          this.OPTION2(() => {
+            this.CONSUME(T.Assign);
+            this.SUBRULE(this.expr);
+          });
+        },
+      },
+      { ALT: () => this.CONSUME(T.Break, { LABEL: 'jump' }) },
+      { ALT: () => this.CONSUME(T.Continue, { LABEL: 'jump' }) },
+      { ALT: () => this.CONSUME(T.Return, { LABEL: 'jump' }) },
+      {
+        ALT: () => {
+          this.SUBRULE2(this.expr);
+          this.OPTION3(() => {
+            this.CONSUME(T.AssignOperator);
+            this.SUBRULE3(this.expr);
+          });
+        },
+      },
+    ]);
+  });
+
+  /** `c ? a : b` (right-associative) over a flat chain of binary operators */
+  expr = this.RULE('expr', () => {
+    this.SUBRULE(this.binary);
+    this.OPTION(() => {
+      this.CONSUME(T.Question);
+      this.SUBRULE(this.expr, { LABEL: 'then' });
+      this.CONSUME(T.Colon);
+      this.SUBRULE2(this.expr, { LABEL: 'else' });
+    });
+  });
+
+  binary = this.RULE('binary', () => {
+    this.SUBRULE(this.unary);
+    this.MANY(() => {
+      this.CONSUME(T.BinaryOperator);
+      this.SUBRULE2(this.unary);
+    });
+  });
+
+  unary = this.RULE('unary', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(T.Minus, { LABEL: 'op' }) },
+            { ALT: () => this.CONSUME(T.Bang, { LABEL: 'op' }) },
+            { ALT: () => this.CONSUME(T.Tilde, { LABEL: 'op' }) },
+            { ALT: () => this.CONSUME(T.Star, { LABEL: 'op' }) },
+            { ALT: () => this.CONSUME(T.Amp, { LABEL: 'op' }) },
+            { ALT: () => this.CONSUME(T.PlusPlus, { LABEL: 'op' }) },
+            { ALT: () => this.CONSUME(T.MinusMinus, { LABEL: 'op' }) },
+          ]);
+          this.SUBRULE(this.unary);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.postfix) },
+    ]);
+  });
+
+  /** primary, then `.f`, `->f`, `[k, …]`, `++`, `--` in order (all under the label `ops`) */
+  postfix = this.RULE('postfix', () => {
+    this.SUBRULE(this.primary);
+    this.MANY(() =>
+      this.OR([
+        {
+          ALT: () => {
+            this.OR2([
+              { ALT: () => this.CONSUME(T.Dot, { LABEL: 'ops' }) },
+              { ALT: () => this.CONSUME(T.Arrow, { LABEL: 'ops' }) },
+            ]);
+            this.fieldName(3);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.LBracket, { LABEL: 'ops' });
+            this.SUBRULE(this.expr, { LABEL: 'ops' });
+            this.MANY2(() => {
+              this.CONSUME(T.Comma, { LABEL: 'ops' });
+              this.SUBRULE2(this.expr, { LABEL: 'ops' });
+            });
+            this.CONSUME(T.RBracket, { LABEL: 'ops' });
+          },
+        },
+        { ALT: () => this.CONSUME(T.PlusPlus, { LABEL: 'ops' }) },
+        { ALT: () => this.CONSUME(T.MinusMinus, { LABEL: 'ops' }) },
+      ]),
+    );
+  });
+
+  /** A field name after `.` / `->`: a name (keywords too), or a tuple index. Label `ops`. */
+  private fieldName(idx: 3 | 4 | 5): void {
+    const alts = [
+      { ALT: () => this.consume(idx, T.Identifier, { LABEL: 'ops' }) },
+      { ALT: () => this.consume(idx, T.IntLiteral, { LABEL: 'ops' }) },
+      { ALT: () => this.consume(idx, T.Keyword, { LABEL: 'ops' }) },
+    ];
+    this.or(idx, alts);
+  }
+
+  primary = this.RULE('primary', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.IntLiteral) },
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      { ALT: () => this.CONSUME(T.True) },
+      { ALT: () => this.CONSUME(T.False) },
+      { ALT: () => this.CONSUME(T.Variable) },
+      { ALT: () => this.CONSUME(T.Positional) },
+      { ALT: () => this.CONSUME(T.MapName) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Identifier);
+          this.OPTION(() => {
+            this.CONSUME(T.LParen);
+            this.OPTION2(() => {
+              this.SUBRULE(this.expr, { LABEL: 'args' });
+              this.MANY(() => {
+                this.CONSUME(T.Comma);
+                this.SUBRULE2(this.expr, { LABEL: 'args' });
+              });
+            });
+            this.CONSUME(T.RParen);
+          });
+        },
+      },
+      { ALT: () => this.SUBRULE(this.paren) },
+      { ALT: () => this.SUBRULE(this.sizeofExpr) },
+      { ALT: () => this.SUBRULE(this.offsetofExpr) },
+    ]);
+  });
+
+  /** `(type)operand`, `(e)`, `()`, `(e,)`, `(e1, e2, …)`; tuple items and commas under the label `items` */
+  paren = this.RULE('paren', () => {
+    this.CONSUME(T.LParen);
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          GATE: () => this.castAhead(),
+          ALT: () => {
+            this.SUBRULE(this.typeName);
+            this.CONSUME(T.RParen, { LABEL: 'castClose' });
+            this.SUBRULE(this.unary);
+          },
+        },
+        {
+          ALT: () => {
+            this.OPTION(() => {
+              this.SUBRULE(this.expr, { LABEL: 'items' });
+              this.MANY(() => {
+                this.CONSUME(T.Comma, { LABEL: 'items' });
+                this.OPTION2(() => this.SUBRULE2(this.expr, { LABEL: 'items' }));
+              });
+            });
+            this.CONSUME2(T.RParen);
+          },
+        },
+      ],
+    });
+  });
+
+  sizeofExpr = this.RULE('sizeofExpr', () => {
+    this.CONSUME(T.Sizeof);
+    this.CONSUME(T.LParen);
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        { GATE: () => this.typeArgAhead(T.RParen), ALT: () => this.SUBRULE(this.typeName) },
+        { ALT: () => this.SUBRULE(this.expr) },
+      ],
+    });
+    this.CONSUME(T.RParen);
+  });
+
+  /** `offsetof(struct x, a.b)`; the field path is under the label `ops` */
+  offsetofExpr = this.RULE('offsetofExpr', () => {
+    this.CONSUME(T.Offsetof);
+    this.CONSUME(T.LParen);
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        { GATE: () => this.typeArgAhead(T.Comma), ALT: () => this.SUBRULE(this.typeName) },
+        { ALT: () => this.SUBRULE(this.expr) },
+      ],
+    });
+    this.CONSUME(T.Comma);
+    this.fieldName(4);
+    this.MANY(() => {
+      this.CONSUME(T.Dot, { LABEL: 'ops' });
+      this.fieldName(5);
+    });
+    this.CONSUME(T.RParen);
+  });
+
+  /** `uint32`, `struct task_struct *`, `char[16]`; suffixes in order under the label `suffix` */
+  typeName = this.RULE('typeName', () => {
+    this.OPTION(() =>
+      this.OR([
+        { ALT: () => this.CONSUME(T.Struct, { LABEL: 'tag' }) },
+        { ALT: () => this.CONSUME(T.Union, { LABEL: 'tag' }) },
+        { ALT: () => this.CONSUME(T.Enum, { LABEL: 'tag' }) },
+      ]),
+    );
+    this.CONSUME(T.Identifier);
+    this.MANY(() =>
+      this.OR2([
+        { ALT: () => this.CONSUME(T.Star, { LABEL: 'suffix' }) },
+        {
+          ALT: () => {
+            this.CONSUME(T.LBracket, { LABEL: 'suffix' });
+            this.OPTION2(() => this.CONSUME(T.IntLiteral, { LABEL: 'suffix' }));
+            this.CONSUME(T.RBracket, { LABEL: 'suffix' });
+          },
+        },
+      ]),
+    );
+  });
+}
+
+export type { IToken };

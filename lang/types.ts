@@ -1,0 +1,106 @@
+// The type model shared by the checker, the code generator and the output decoder.
+
+export type IntBits = 8 | 16 | 32 | 64;
+
+export type Type =
+  | { readonly kind: 'int'; readonly bits: IntBits; readonly signed: boolean }
+  | { readonly kind: 'bool' }
+  | { readonly kind: 'string'; readonly size: number } // fixed size in bytes, NUL included
+  | { readonly kind: 'tuple'; readonly elements: readonly Type[] }
+  | { readonly kind: 'void' };
+
+/** What a map slot holds: a plain value, or one of the aggregations merged across CPUs in user space. */
+export type MapValue =
+  | { readonly kind: 'value'; readonly type: Type }
+  | { readonly kind: 'count' }
+  | { readonly kind: 'sum'; readonly signed: boolean }
+  | { readonly kind: 'min'; readonly signed: boolean }
+  | { readonly kind: 'max'; readonly signed: boolean };
+
+export const u64: Type = { kind: 'int', bits: 64, signed: false };
+export const i64: Type = { kind: 'int', bits: 64, signed: true };
+export const u32: Type = { kind: 'int', bits: 32, signed: false };
+export const voidType: Type = { kind: 'void' };
+export const boolType: Type = { kind: 'bool' };
+export function stringType(size: number): Type {
+  return { kind: 'string', size };
+}
+export function int(bits: IntBits, signed: boolean): Type {
+  return { kind: 'int', bits, signed };
+}
+
+export function isInt(t: Type): t is Extract<Type, { kind: 'int' }> {
+  return t.kind === 'int';
+}
+/** Integers and bools both live in one register. */
+export function isScalar(t: Type): boolean {
+  return t.kind === 'int' || t.kind === 'bool';
+}
+
+/** Bytes a value of this type takes in a map key, value or event record. */
+export function sizeOf(t: Type): number {
+  switch (t.kind) {
+    case 'int':
+      return t.bits / 8;
+    case 'bool':
+      return 1;
+    case 'string':
+      return t.size;
+    case 'tuple':
+      return tupleLayout(t.elements).size;
+    case 'void':
+      return 0;
+  }
+}
+
+/** C-like layout: each element aligned to its own alignment (8 at most), the whole padded to 8. */
+export function tupleLayout(elements: readonly Type[]): { offsets: number[]; size: number } {
+  const offsets: number[] = [];
+  let off = 0;
+  for (const e of elements) {
+    const a = alignOf(e);
+    off = Math.ceil(off / a) * a;
+    offsets.push(off);
+    off += sizeOf(e);
+  }
+  return { offsets, size: Math.ceil(off / 8) * 8 };
+}
+
+export function alignOf(t: Type): number {
+  switch (t.kind) {
+    case 'int':
+      return t.bits / 8;
+    case 'tuple':
+      return Math.max(1, ...t.elements.map(alignOf));
+    default:
+      return 1;
+  }
+}
+
+export function typeName(t: Type): string {
+  switch (t.kind) {
+    case 'int':
+      return `${t.signed ? 'int' : 'uint'}${t.bits}`;
+    case 'bool':
+      return 'bool';
+    case 'string':
+      return `string[${t.size}]`;
+    case 'tuple':
+      return `(${t.elements.map(typeName).join(', ')})`;
+    case 'void':
+      return 'none';
+  }
+}
+
+export function sameType(a: Type, b: Type): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'int' && b.kind === 'int') return a.bits === b.bits && a.signed === b.signed;
+  if (a.kind === 'string' && b.kind === 'string') return a.size === b.size;
+  if (a.kind === 'tuple' && b.kind === 'tuple')
+    return a.elements.length === b.elements.length && a.elements.every((e, i) => sameType(e, b.elements[i]!));
+  return true;
+}
+
+export function mapValueName(v: MapValue): string {
+  return v.kind === 'value' ? typeName(v.type) : `${v.kind}()`;
+}

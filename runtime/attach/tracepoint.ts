@@ -1,0 +1,35 @@
+// tracepoint:group:event → a perf tracepoint event with the program attached (PERF_EVENT_IOC_SET_BPF).
+// One perf event on CPU 0 is enough: a tracepoint's BPF program runs on every CPU.
+import type { LoadedProgram } from '../loader.ts';
+import { ScryRuntimeError } from '../errors.ts';
+import { tracepointId } from '../kernel/tracefs.ts';
+import { OwnedFd, PerfType, perfEnable, perfEventOpen, perfSetBpf } from '../sys/index.ts';
+import type { Attachment } from './types.ts';
+
+export function attachTracepoint(p: LoadedProgram, group: string, event: string): Attachment {
+  const id = tracepointId(group, event);
+  if (id === undefined)
+    throw new ScryRuntimeError(`tracepoint ${group}:${event} does not exist on this kernel`, p.spec.attach.span, [
+      `list them with: scry -l 'tracepoint:${group}:*'`,
+    ]);
+  return attachPerfEvent(p, { type: PerfType.TRACEPOINT, config: BigInt(id), samplePeriod: 1n, pid: -1, cpu: 0 }, `tracepoint:${group}:${event}`);
+}
+
+/** Opens a perf event, attaches the program and enables it; closes the event if any step fails. */
+export function attachPerfEvent(
+  p: LoadedProgram,
+  attr: Parameters<typeof perfEventOpen>[0],
+  description: string,
+): Attachment {
+  let fd: OwnedFd | undefined;
+  try {
+    fd = new OwnedFd(perfEventOpen(attr), `perf ${description}`);
+    perfSetBpf(fd.fd, p.fd.fd);
+    perfEnable(fd.fd);
+  } catch (e) {
+    fd?.close();
+    throw new ScryRuntimeError(`cannot attach ${description}: ${(e as Error).message}`, p.spec.attach.span, [], { cause: e });
+  }
+  const owned = fd;
+  return { description, close: () => owned.close() };
+}

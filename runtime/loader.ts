@@ -1,0 +1,127 @@
+// Creates the maps, patches their fds into the bytecode (the "map relocation") and loads the programs.
+// When the verifier says no, the user sees its reason at the script line the failing instruction came from.
+import { patchMapFd } from '../compiler/asm/index.ts';
+import type { CompiledProgram, MapKind, MapSpec, ProgType, ProgramSpec } from '../compiler/program.ts';
+import { ScryRuntimeError } from './errors.ts';
+import { loadProgram, mapCreate, MapType, OwnedFd, ProgLoadError, ProgType as KernelProgType, SysError } from './sys/index.ts';
+
+export interface LoadedMap {
+  readonly spec: MapSpec;
+  readonly fd: OwnedFd;
+}
+
+export interface LoadedProgram {
+  readonly spec: ProgramSpec;
+  readonly fd: OwnedFd;
+}
+
+/** Kernel objects for one compiled program; close() releases them all, in reverse order of creation. */
+export class LoadedObjects {
+  readonly maps = new Map<string, LoadedMap>();
+  readonly programs: LoadedProgram[] = [];
+
+  close(): void {
+    for (const p of this.programs.reverse()) p.fd.close();
+    for (const m of [...this.maps.values()].reverse()) m.fd.close();
+    this.programs.length = 0;
+    this.maps.clear();
+  }
+}
+
+const mapTypes: Record<MapKind, number> = {
+  hash: MapType.HASH,
+  percpu_hash: MapType.PERCPU_HASH,
+  array: MapType.ARRAY,
+  percpu_array: MapType.PERCPU_ARRAY,
+  ringbuf: MapType.RINGBUF,
+};
+
+const progTypes: Record<ProgType, number> = {
+  raw_tracepoint: KernelProgType.RAW_TRACEPOINT,
+  tracepoint: KernelProgType.TRACEPOINT,
+  perf_event: KernelProgType.PERF_EVENT,
+  kprobe: KernelProgType.KPROBE,
+};
+
+export function loadObjects(compiled: CompiledProgram): LoadedObjects {
+  const objs = new LoadedObjects();
+  try {
+    for (const spec of compiled.maps) {
+      try {
+        const fd = mapCreate({
+          type: mapTypes[spec.kind],
+          keySize: spec.keySize,
+          valueSize: spec.valueSize,
+          maxEntries: spec.maxEntries,
+          name: spec.name,
+        });
+        objs.maps.set(spec.name, { spec, fd: new OwnedFd(fd, `map ${spec.name}`) });
+      } catch (e) {
+        throw new ScryRuntimeError(`cannot create map ${spec.user?.name ?? spec.name}: ${(e as Error).message}`, undefined, permissionHints(e), {
+          cause: e,
+        });
+      }
+    }
+    for (const spec of compiled.programs) objs.programs.push({ spec, fd: loadOne(spec, compiled.license, objs) });
+    return objs;
+  } catch (e) {
+    objs.close();
+    throw e;
+  }
+}
+
+function loadOne(spec: ProgramSpec, license: string, objs: LoadedObjects): OwnedFd {
+  const insns = new Uint8Array(spec.bytecode);
+  for (const r of spec.relocations) {
+    const m = objs.maps.get(r.map);
+    if (!m) throw new Error(`relocation against unknown map ${r.map}`);
+    patchMapFd(insns, r.insn, m.fd.fd);
+  }
+  try {
+    return loadProgram({ type: progTypes[spec.progType], insns, license, name: spec.name });
+  } catch (e) {
+    if (e instanceof ProgLoadError && e.log) throw verifierError(spec, e);
+    throw new ScryRuntimeError(`cannot load the program for ${spec.attach.text}: ${(e as Error).message}`, spec.attach.span, permissionHints(e), {
+      cause: e,
+    });
+  }
+}
+
+function permissionHints(e: unknown): string[] {
+  if (e instanceof SysError && (e.code === 'EPERM' || e.code === 'EACCES'))
+    return ['scry needs root, or CAP_BPF with CAP_PERFMON: run it with sudo'];
+  return [];
+}
+
+/** Turns the verifier's log into one sentence at the script location of the instruction it stopped on. */
+export function verifierError(spec: ProgramSpec, e: ProgLoadError): ScryRuntimeError {
+  const { insn, reason } = parseVerifierLog(e.log ?? '');
+  const span = insn === undefined ? spec.attach.span : (spec.sourceMap[insn] ?? spec.attach.span);
+  return new ScryRuntimeError(`the BPF verifier rejected the program for ${spec.attach.text}: ${reason}`, span, verifierHints(reason), {
+    cause: e,
+  });
+}
+
+export function parseVerifierLog(log: string): { insn?: number; reason: string } {
+  const lines = log.split('\n').map((l) => l.trimEnd());
+  let insn: number | undefined;
+  let reason = '';
+  for (const line of lines) {
+    const m = /^(\d+): \(/.exec(line);
+    if (m) {
+      insn = Number(m[1]);
+      continue;
+    }
+    if (!line || /^(processed \d+ insns|verification time|stack depth|from \d+ to \d+:|; |Func#|func#|last_idx|regs=|parent didn't)/.test(line)) continue;
+    if (/^\d+: R\d/.test(line) || /^R\d+[_=]/.test(line)) continue; // register state dumps
+    reason = line;
+  }
+  return { insn, reason: reason || 'no reason given (run with -d verifier to see the log)' };
+}
+
+function verifierHints(reason: string): string[] {
+  if (/invalid mem access 'map_value_or_null'/.test(reason)) return ['a map lookup result was used without a NULL check: this is a scry bug, please report it'];
+  if (/back-edge|infinite loop|loop detected/.test(reason)) return ['this kernel refused a loop; bound it with unroll(N) or a fixed range'];
+  if (/program is too large|BPF program is too large/.test(reason)) return ['split the probe into several smaller ones'];
+  return [];
+}

@@ -1,0 +1,72 @@
+// C printf semantics for the pieces the compiler parsed; values arrive as 64-bit integers or strings.
+import type { FormatPiece, FormatSpec } from '../lang/format-string.ts';
+import type { Value } from './maps.ts';
+
+export function formatPrintf(pieces: readonly FormatPiece[], values: readonly Value[]): string {
+  let out = '';
+  let i = 0;
+  for (const p of pieces) {
+    if ('text' in p) out += p.text;
+    else out += formatOne(p.spec, values[i++] ?? 0n);
+  }
+  return out;
+}
+
+const lengthBits: Record<FormatSpec['length'], number> = { hh: 8, h: 16, '': 32, l: 64, ll: 64, z: 64, j: 64, t: 64 };
+
+export function formatOne(spec: FormatSpec, v: Value): string {
+  let body: string;
+  let sign = '';
+  let prefix = '';
+  switch (spec.conv) {
+    case 's': {
+      const s = typeof v === 'string' ? v : String(v);
+      body = spec.precision === undefined ? s : s.slice(0, spec.precision);
+      return pad(spec, '', '', body, false);
+    }
+    case 'c':
+      return pad(spec, '', '', String.fromCharCode(Number(BigInt.asUintN(8, asBig(v)))), false);
+    case 'd':
+    case 'i': {
+      // bpftrace passes 64-bit values; without a length modifier they print at full width, as bpftrace does
+      const bits = spec.length === 'hh' || spec.length === 'h' ? lengthBits[spec.length] : 64;
+      const n = BigInt.asIntN(bits, asBig(v));
+      if (n < 0n) sign = '-';
+      else if (spec.flags.includes('+')) sign = '+';
+      else if (spec.flags.includes(' ')) sign = ' ';
+      body = (n < 0n ? -n : n).toString();
+      break;
+    }
+    case 'u':
+    case 'o':
+    case 'x':
+    case 'X':
+    case 'p': {
+      const bits = spec.conv === 'p' ? 64 : spec.length === 'hh' || spec.length === 'h' ? lengthBits[spec.length] : 64;
+      const n = BigInt.asUintN(bits, asBig(v));
+      const radix = spec.conv === 'u' ? 10 : spec.conv === 'o' ? 8 : 16;
+      body = n.toString(radix);
+      if (spec.conv === 'X') body = body.toUpperCase();
+      if (spec.conv === 'p') prefix = '0x';
+      else if (spec.flags.includes('#') && n !== 0n) prefix = spec.conv === 'o' ? '0' : spec.conv === 'x' ? '0x' : '0X';
+      break;
+    }
+  }
+  if (spec.precision !== undefined) {
+    body = spec.precision === 0 && body === '0' ? '' : body.padStart(spec.precision, '0');
+  }
+  return pad(spec, sign, prefix, body, spec.precision === undefined);
+}
+
+function pad(spec: FormatSpec, sign: string, prefix: string, body: string, zeroAllowed: boolean): string {
+  const width = spec.width ?? 0;
+  const len = sign.length + prefix.length + body.length;
+  if (len >= width) return sign + prefix + body;
+  if (spec.flags.includes('-')) return sign + prefix + body + ' '.repeat(width - len);
+  if (zeroAllowed && spec.flags.includes('0')) return sign + prefix + '0'.repeat(width - len) + body;
+  return ' '.repeat(width - len) + sign + prefix + body;
+}
+
+function asBig(v: Value): bigint {
+  return typeof v === 'bigint' ? v : 0n;
+}

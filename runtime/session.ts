@@ -1,0 +1,148 @@
+// A running program: load, attach, BEGIN, stream events, and on stop: detach, END, final maps, close.
+// Teardown runs in reverse order, always, after a partial failure or a signal too.
+import type { CompiledProgram, ProgramSpec } from '../compiler/program.ts';
+import { EVENTS_MAP } from '../compiler/program.ts';
+import { attachTracepoint } from './attach/tracepoint.ts';
+import { attachTimer } from './attach/timer.ts';
+import { requireKprobes } from './attach/kprobe.ts';
+import type { Attachment } from './attach/types.ts';
+import { EventDecoder } from './decode.ts';
+import { ScryRuntimeError } from './errors.ts';
+import type { OutputSink, TraceEvent } from './events.ts';
+import { loadObjects, type LoadedObjects, type LoadedProgram } from './loader.ts';
+import { snapshotMap } from './maps.ts';
+import { RingBufferReader } from './ringbuf.ts';
+import { progTestRun } from './sys/index.ts';
+
+export interface SessionOptions {
+  readonly sink: OutputSink;
+}
+
+export class Session {
+  private readonly attachments: Attachment[] = [];
+  private readonly decoder: EventDecoder;
+  private ring: RingBufferReader | undefined;
+  private state: 'running' | 'stopping' | 'closed' = 'running';
+  private exitCode = 0;
+  private resolveDone!: (code: number) => void;
+  /** Resolves with the exit code once the session has stopped and closed everything. */
+  readonly done: Promise<number>;
+
+  private constructor(
+    private readonly compiled: CompiledProgram,
+    private readonly objs: LoadedObjects,
+    private readonly sink: OutputSink,
+  ) {
+    this.decoder = new EventDecoder(compiled.events);
+    this.done = new Promise((r) => (this.resolveDone = r));
+  }
+
+  /** Loads and attaches everything, then runs BEGIN. Throws (with nothing left open) if any step fails. */
+  static start(compiled: CompiledProgram, options: SessionOptions): Session {
+    // Refuse what this kernel cannot do before creating anything.
+    for (const p of compiled.programs) if (p.attach.provider === 'kprobe' || p.attach.provider === 'kretprobe') requireKprobes(p.attach);
+    const objs = loadObjects(compiled);
+    const s = new Session(compiled, objs, options.sink);
+    try {
+      const events = objs.maps.get(EVENTS_MAP)!;
+      s.ring = new RingBufferReader(events.fd.fd, events.spec.maxEntries);
+      for (const p of objs.programs) s.attach(p);
+      s.emit({ kind: 'attached', probes: objs.programs.length });
+      s.ring.watch(() => s.drain());
+      for (const p of s.special('BEGIN')) s.run(p);
+      s.drain();
+    } catch (e) {
+      s.closeAll();
+      throw e;
+    }
+    return s;
+  }
+
+  private attach(p: LoadedProgram): void {
+    const a = p.spec.attach;
+    switch (a.provider) {
+      case 'BEGIN':
+      case 'END':
+        return; // run on demand
+      case 'tracepoint':
+        this.attachments.push(attachTracepoint(p, a.group, a.event));
+        return;
+      case 'interval':
+      case 'profile':
+        this.attachments.push(...attachTimer(p, a));
+        return;
+      case 'kprobe':
+      case 'kretprobe':
+        throw new ScryRuntimeError(`scry cannot attach ${a.provider} probes yet`, a.span, ['use a tracepoint instead']);
+    }
+  }
+
+  private special(which: 'BEGIN' | 'END'): LoadedProgram[] {
+    return this.objs.programs.filter((p) => p.spec.attach.provider === which);
+  }
+
+  /** BEGIN and END are raw-tracepoint programs run once with BPF_PROG_TEST_RUN, in this process. */
+  private run(p: LoadedProgram): void {
+    try {
+      progTestRun(p.fd.fd, {});
+    } catch (e) {
+      throw new ScryRuntimeError(`cannot run ${p.spec.attach.text}: ${(e as Error).message}`, p.spec.attach.span, [], { cause: e });
+    }
+  }
+
+  private emit(e: TraceEvent): void {
+    this.sink.event(e);
+  }
+
+  private drain(): void {
+    if (!this.ring) return;
+    this.ring.drain((rec) => {
+      const ev = this.decoder.decode(rec);
+      if (ev.kind === 'exit') {
+        if (this.state === 'running') {
+          this.exitCode = ev.code;
+          queueMicrotask(() => this.stop());
+        }
+        return;
+      }
+      this.emit(ev);
+    });
+  }
+
+  /** Detach, run END, print the maps, close. Safe to call more than once. */
+  stop(): Promise<number> {
+    if (this.state !== 'running') return this.done;
+    this.state = 'stopping';
+    try {
+      this.detach();
+      this.drain();
+      for (const p of this.special('END')) this.run(p);
+      this.drain();
+      for (const m of [...this.objs.maps.values()].filter((m) => m.spec.user).sort((a, b) => (a.spec.user!.name < b.spec.user!.name ? -1 : 1))) {
+        this.emit({ kind: 'map', snapshot: snapshotMap(m.fd.fd, m.spec) });
+      }
+      this.sink.end();
+    } finally {
+      this.closeAll();
+      this.resolveDone(this.exitCode);
+    }
+    return this.done;
+  }
+
+  get programs(): readonly ProgramSpec[] {
+    return this.compiled.programs;
+  }
+
+  private detach(): void {
+    for (const a of this.attachments.reverse()) a.close();
+    this.attachments.length = 0;
+  }
+
+  private closeAll(): void {
+    this.detach();
+    this.ring?.close();
+    this.ring = undefined;
+    this.objs.close();
+    this.state = 'closed';
+  }
+}

@@ -1,0 +1,44 @@
+// Throwing wrappers over the remaining native calls: mmap/munmap, ioctl, mount, fd watching.
+import { check, SysError } from './errors.ts';
+import { native, type WatchHandle } from './native.ts';
+
+/** mmap(2) of an fd → an ArrayBuffer over the mapping (unmapped by munmap() or, failing that, by GC). */
+export function mmap(fd: number, length: number, prot: number, flags: number, offset: number, what = 'mmap'): ArrayBuffer {
+  const r = native().mmap(fd, length, prot, flags, offset);
+  if (typeof r === 'number') throw new SysError(what, -r);
+  return r;
+}
+
+/** Unmaps a buffer from mmap() and detaches it (its views become empty). Safe to call twice. */
+export function munmap(ab: ArrayBuffer): void {
+  check(native().munmap(ab), 'munmap');
+}
+
+export function ioctl(fd: number, request: number, arg: number | ArrayBufferView, what = `ioctl(0x${request.toString(16)})`): number {
+  return check(native().ioctl(fd, request, arg), what);
+}
+
+export function mount(source: string, target: string, fstype: string, flags = 0, data: string | null = null): void {
+  check(native().mount(source, target, fstype, flags, data), `mount(${fstype} on ${target})`);
+}
+
+export type { WatchHandle };
+
+/**
+ * Calls onReadable whenever fd is readable (level-triggered: it keeps firing until the fd is
+ * drained). A poll error stops the watch and goes to onError (or is thrown as an uncaught
+ * exception). Stop the watch before closing the fd.
+ */
+export function watchFd(fd: number, onReadable: () => void, onError?: (err: SysError) => void): WatchHandle {
+  let handle: WatchHandle | undefined;
+  const r = native().watch(fd, (status) => {
+    if (status >= 0) return onReadable();
+    handle?.stop();
+    const err = new SysError(`poll(fd ${fd})`, -status);
+    if (onError) onError(err);
+    else throw err;
+  });
+  if (typeof r === 'number') throw new SysError(`poll(fd ${fd})`, -r);
+  handle = r;
+  return r;
+}

@@ -1,0 +1,65 @@
+// Loads the native addon (build/Release/scry_native.node) once. The code runs both from source
+// (runtime/sys/native.ts) and from the bundle (dist/scry.mjs), so the addon is found by walking up
+// from this module's directory. SCRY_NATIVE may name the .node file explicitly.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** [byte offset inside the attr struct, buffer whose address is stored there as a u64]. */
+export type PtrFixup = readonly [offset: number, buffer: ArrayBufferView];
+
+export interface WatchHandle {
+  /** Stops polling and closes the uv handle. Idempotent. */
+  stop(): void;
+  /** Keep the event loop alive while polling (default). */
+  ref(): void;
+  /** Let the process exit even though the poll is active. */
+  unref(): void;
+}
+
+/** Raw syscalls. Every function returns the result or -errno; only misuse (bad argument types) throws. */
+export interface NativeBinding {
+  bpf(cmd: number, attr: Uint8Array, ptrs?: readonly PtrFixup[]): number;
+  perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number, ptrs?: readonly PtrFixup[]): number;
+  /** arg: an integer passed as is, or a buffer whose address is passed. */
+  ioctl(fd: number, request: number, arg: number | ArrayBufferView): number;
+  close(fd: number): number;
+  /** An external ArrayBuffer over the mapping, or -errno. */
+  mmap(fd: number, length: number, prot: number, flags: number, offset: number): ArrayBuffer | number;
+  /** Unmaps and detaches an ArrayBuffer returned by mmap. 0 if already unmapped, -EINVAL if not a mapping. */
+  munmap(ab: ArrayBuffer): number;
+  mount(source: string, target: string, fstype: string, flags: number, data: string | null): number;
+  /** Calls callback(status) whenever fd is readable (status < 0: poll error, -errno). Returns -errno on failure. */
+  watch(fd: number, callback: (status: number) => void): WatchHandle | number;
+}
+
+const ADDON = join('build', 'Release', 'scry_native.node');
+
+function locate(): string {
+  const explicit = process.env['SCRY_NATIVE'];
+  if (explicit) return resolve(explicit);
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, ADDON);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new Error(`scry: native addon ${ADDON} not found above ${dirname(fileURLToPath(import.meta.url))}; build it with \`npm run install\` (node-gyp rebuild)`);
+}
+
+let binding: NativeBinding | undefined;
+
+export function native(): NativeBinding {
+  if (binding === undefined) {
+    const path = locate();
+    try {
+      binding = createRequire(import.meta.url)(path) as NativeBinding;
+    } catch (cause) {
+      throw new Error(`scry: cannot load native addon ${path}`, { cause });
+    }
+  }
+  return binding;
+}

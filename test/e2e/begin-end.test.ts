@@ -1,0 +1,69 @@
+// BEGIN/END order, map printing and exit codes, through the real CLI on the real kernel.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runScry } from '../helpers/cli.ts';
+import { canLoadBpf } from '../helpers/gate.ts';
+
+if (canLoadBpf('e2e begin-end')) {
+  test('BEGIN runs before END, and maps print after END', async () => {
+    const r = await runScry(['-e', 'BEGIN { printf("begin %d\\n", 1); @n = count(); exit(); } END { printf("end\\n"); }']);
+    assert.is(r.stderr, 'Attached 2 probes\n');
+    assert.is(r.stdout, 'begin 1\nend\n\n\n@n: 1\n');
+    assert.is(r.code, 0);
+  });
+
+  test('-q silences the banner', async () => {
+    const r = await runScry(['-q', '-e', 'BEGIN { exit(); }']);
+    assert.is(r.stderr, '');
+    assert.is(r.stdout, '\n\n');
+  });
+
+  test('maps print in name order, entries ascending by value', async () => {
+    const prog = `BEGIN {
+      @c[1] = count(); @c[2] = count(); @c[2] = count(); @c[3] = count(); @c[3] = count(); @c[3] = count();
+      @s = sum(5); @s = sum(7);
+      @lo = min(5); @lo = min(-3); @lo = min(9);
+      @hi = max(4); @hi = max(11); @hi = max(-2);
+      @k["a", 2] = 7; @k["b", 1] = 3;
+      @v = 10 - 3 * 4;
+      @x[comm] = count();
+      exit();
+    }`;
+    const r = await runScry(['-q', '-e', prog]);
+    assert.is(r.code, 0);
+    assert.is(
+      r.stdout,
+      '\n\n' +
+        '@c[1]: 1\n@c[2]: 2\n@c[3]: 3\n' +
+        '@hi: 11\n' +
+        '@k[b, 1]: 3\n@k[a, 2]: 7\n' +
+        '@lo: -3\n' +
+        '@s: 12\n' +
+        '@v: -2\n' +
+        '@x[node]: 1\n',
+    );
+  });
+
+  test('++, +=, predicates and reads of missing keys', async () => {
+    const prog = `BEGIN { @a++; @a++; @a += 5; @b[1] -= 2; @c = @missing[7] + 1; @d = @a > 3 ? 100 : 200;
+                    if (@a == 7) { @e = 1 } else { @e = 2 } $x = 6; $x = $x * 7; @f = $x; @g = -7 / 2; @h = -7 % 2; exit(); }
+             BEGIN /0/ { @never = 1; }`;
+    const r = await runScry(['-q', '-e', prog]);
+    assert.is(r.stderr, '');
+    assert.is(r.stdout, '\n\n@a: 7\n@b[1]: -2\n@c: 1\n@d: 100\n@e: 1\n@f: 42\n@g: -3\n@h: -1\n');
+  });
+
+  test('exit(code) sets the exit status', async () => {
+    const r = await runScry(['-q', '-e', 'BEGIN { exit(3); }']);
+    assert.is(r.code, 3);
+  });
+
+  test('a syntax error prints the bpftrace-style diagnostic and exits 1', async () => {
+    const r = await runScry(['-e', 'BEGIN { @x = 1 +; }']);
+    assert.is(r.code, 1);
+    assert.is(r.stdout, '');
+    assert.is(r.stderr, 'stdin:1:16: ERROR: syntax error, unexpected ;\nBEGIN { @x = 1 +; }\n               ~\n');
+  });
+}
+
+test.run();

@@ -1,0 +1,67 @@
+// Tracepoints count exactly what a child process did; kprobes are refused plainly on a kernel without them.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { NOTIFY, runScry, startScry } from '../helpers/cli.ts';
+import { canLoadBpf } from '../helpers/gate.ts';
+
+/** A child that makes `n` directories with mkdir(2); returns its pid. */
+function mkdirChild(n: number): number {
+  const dir = mkdtempSync(join(tmpdir(), 'scry-mkdir-'));
+  const r = spawnSync(process.execPath, ['-e', `const fs = require('fs'); for (let i = 0; i < ${n}; i++) fs.mkdirSync('${dir}/d' + i); console.log(process.pid)`], {
+    encoding: 'utf8',
+  });
+  rmSync(dir, { recursive: true, force: true });
+  return Number(r.stdout.trim());
+}
+
+if (canLoadBpf('e2e tracepoint')) {
+  test('the compact form counts exactly the mkdir calls a child made, printed at SIGINT', async () => {
+    const s = startScry(['-e', 'tracepoint:syscalls:sys_enter_mkdir < count[pid]++ >'], { [NOTIFY]: '1' });
+    await s.waitForStdout(NOTIFY);
+    const pid = mkdirChild(7);
+    s.child.kill('SIGINT');
+    const r = await s.finished;
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(r.stdout.includes(`\n@count[${pid}]: 7\n`), r.stdout);
+  });
+
+  test('SIGTERM stops cleanly too, END runs and maps print', async () => {
+    const s = startScry(['-e', 'tracepoint:syscalls:sys_enter_mkdir /pid > 0/ { @[pid] = count(); } END { printf("end\\n"); }'], { [NOTIFY]: '1' });
+    await s.waitForStdout(NOTIFY);
+    const pid = mkdirChild(3);
+    s.child.kill('SIGTERM');
+    const r = await s.finished;
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(r.stdout.includes(`end\n\n\n`), r.stdout);
+    assert.ok(r.stdout.includes(`@[${pid}]: 3\n`), r.stdout);
+  });
+
+  test('interval probes fire and exit() ends the run', async () => {
+    const r = await runScry(['-q', '-e', 'interval:ms:10 { @ticks++; if (@ticks == 3) { exit(); } }']);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\n\n@ticks: [3-9]\n$/);
+  });
+
+  test('kprobes on a kernel without them: exit 1, a plain sentence and a working alternative', async () => {
+    if (existsSync('/sys/bus/event_source/devices/kprobe')) {
+      process.stderr.write('SKIP kprobe refusal: this kernel has kprobes\n');
+      return;
+    }
+    const r = await runScry(['-e', 'kprobe:vfs_mkdir < count[pid]++ >']);
+    assert.is(r.code, 1);
+    assert.is(r.stdout, '');
+    assert.is(
+      r.stderr,
+      'stdin:1:1: ERROR: kprobes are not available on this kernel (it was built without CONFIG_KPROBES), so kprobe:vfs_mkdir cannot be attached\n' +
+        'kprobe:vfs_mkdir < count[pid]++ >\n' +
+        '~~~~~~~~~~~~~~~~\n' +
+        "HINT: use tracepoint:syscalls:sys_enter_mkdir or tracepoint:syscalls:sys_enter_mkdirat instead, e.g. scry -e 'tracepoint:syscalls:sys_enter_mkdir { @[comm] = count(); }'\n",
+    );
+  });
+}
+
+test.run();

@@ -1,0 +1,93 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { diagnose } from '../helpers/pipeline.ts';
+
+const cases: [string, string, string][] = [
+  [
+    'unknown function suggests the closest name',
+    'BEGIN { @x = cuont(); }',
+    "stdin:1:14: ERROR: unknown function 'cuont'\nBEGIN { @x = cuont(); }\n             ~~~~~\nHINT: did you mean 'count'?\n",
+  ],
+  [
+    'unknown identifier suggests a builtin',
+    'BEGIN { @x = pdi; }',
+    "stdin:1:14: ERROR: unknown identifier 'pdi'\nBEGIN { @x = pdi; }\n             ~~~\nHINT: did you mean 'pid'?\n",
+  ],
+  [
+    'unknown probe type suggests the closest provider',
+    'tracepiont:syscalls:sys_enter_mkdir { }',
+    "stdin:1:1: ERROR: unknown probe type 'tracepiont'\ntracepiont:syscalls:sys_enter_mkdir { }\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\nHINT: did you mean 'tracepoint'?\n",
+  ],
+  [
+    'unknown tracepoint suggests a near one',
+    'tracepoint:syscalls:sys_enter_mkdr { }',
+    "stdin:1:1: ERROR: unknown tracepoint syscalls:sys_enter_mkdr\ntracepoint:syscalls:sys_enter_mkdr { }\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\nHINT: did you mean 'tracepoint:syscalls:sys_enter_mkdir'?\n",
+  ],
+  [
+    'aggregation must be assigned to a map',
+    'BEGIN { $x = count(); }',
+    'stdin:1:14: ERROR: count() must be assigned directly to a map\nBEGIN { $x = count(); }\n             ~~~~~~~\nHINT: for example: @x = count()\n',
+  ],
+  [
+    'wrong arity names the usage',
+    'BEGIN { @x = sum(); }',
+    'stdin:1:14: ERROR: sum() takes 1 argument, got 0\nBEGIN { @x = sum(); }\n             ~~~~~\nHINT: usage: sum(int n)\n',
+  ],
+  [
+    'a map holding two kinds of value points at both uses',
+    'BEGIN { @x = count(); }\nEND { @x = 5; }',
+    'stdin:2:12: ERROR: @x is assigned int64 here but holds count() elsewhere\nEND { @x = 5; }\n           ~\nstdin:1:14: NOTE: @x first assigned here\nBEGIN { @x = count(); }\n             ~~~~~~~\n',
+  ],
+  [
+    'a map used with different key counts points at both uses',
+    'BEGIN { @x[1] = 1; @x[1, 2] = 2; }',
+    'stdin:1:20: ERROR: @x used with 2 keys here but 1 elsewhere\nBEGIN { @x[1] = 1; @x[1, 2] = 2; }\n                   ~~~~~~~~\nstdin:1:9: NOTE: @x first used here\nBEGIN { @x[1] = 1; @x[1, 2] = 2; }\n        ~~~~~\n',
+  ],
+  [
+    'printf argument count must match the format',
+    'BEGIN { printf("%d %d\\n", 1); }',
+    'stdin:1:9: ERROR: printf() format has 2 conversions but 1 argument follow\nBEGIN { printf("%d %d\\n", 1); }\n        ~~~~~~~~~~~~~~~~~~~~\n',
+  ],
+  [
+    'printf %s with an integer points at the argument',
+    'BEGIN { printf("%s\\n", pid); }',
+    'stdin:1:24: ERROR: %s needs a string, got uint32\nBEGIN { printf("%s\\n", pid); }\n                       ~~~\n',
+  ],
+  [
+    'undefined variable',
+    'BEGIN { @x = $y; }',
+    'stdin:1:14: ERROR: undefined variable $y\nBEGIN { @x = $y; }\n             ~~\nHINT: assign it first: $y = …\n',
+  ],
+  [
+    'several errors are all reported',
+    'BEGIN { @a = foo(); @b = bar; }',
+    "stdin:1:14: ERROR: unknown function 'foo'\nBEGIN { @a = foo(); @b = bar; }\n             ~~~\nstdin:1:26: ERROR: unknown identifier 'bar'\nBEGIN { @a = foo(); @b = bar; }\n                         ~~~\n",
+  ],
+  [
+    'interval needs a known unit',
+    'interval:m:1 { }',
+    "stdin:1:1: ERROR: invalid interval unit 'm'\ninterval:m:1 { }\n~~~~~~~~~~~~\nHINT: the form is interval:s|ms|us|hz:N\n",
+  ],
+  [
+    'BEGIN takes no arguments',
+    'BEGIN:x { }',
+    'stdin:1:1: ERROR: BEGIN takes no arguments\nBEGIN:x { }\n~~~~~~~\nHINT: the form is BEGIN\n',
+  ],
+];
+
+for (const [name, src, expected] of cases) {
+  test(name, () => assert.fixture(diagnose(src), expected));
+}
+
+test('correct programs produce no diagnostics', () => {
+  for (const src of [
+    'tracepoint:syscalls:sys_enter_mkdir < count[pid]++ >',
+    'kprobe:vfs_mkdir < count[pid]++ >',
+    'BEGIN { @[comm] = count(); @s[pid, tid] = sum(5); @lo = min(-1); @hi = max(2); @v = 1 + 2 * 3; exit(); }',
+    'interval:ms:100 /@n > 2/ { exit(); } tracepoint:syscalls:sys_enter_* { @n++ }',
+  ]) {
+    assert.is(diagnose(src), '', src);
+  }
+});
+
+test.run();

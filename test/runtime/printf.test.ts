@@ -1,0 +1,40 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseFormat, type FormatPiece } from '../../lang/format-string.ts';
+import { formatPrintf } from '../../runtime/printf.ts';
+import type { Value } from '../../runtime/maps.ts';
+
+function fmt(f: string, ...values: Value[]): string {
+  const parsed = parseFormat(f);
+  if ('error' in parsed) throw new Error(parsed.error);
+  return formatPrintf(parsed.pieces as FormatPiece[], values);
+}
+
+test('integers with width, flags and precision follow C', () => {
+  assert.is(fmt('%d|%5d|%-5d|%05d|%+d|% d', 42n, 42n, 42n, 42n, 42n, 42n), '42|   42|42   |00042|+42| 42');
+  assert.is(fmt('%d %i', -7n, -7n), '-7 -7');
+  assert.is(fmt('%.3d|%8.3d', 5n, -5n), '005|    -005');
+});
+
+test('unsigned, hex, octal and pointers', () => {
+  assert.is(fmt('%u', -1n), '18446744073709551615');
+  assert.is(fmt('%x %X %#x %#o %o', 255n, 255n, 255n, 8n, 8n), 'ff FF 0xff 010 10');
+  assert.is(fmt('%p', 4096n), '0x1000');
+  assert.is(fmt('%hhu %hd', 257n, 65535n), '1 -1');
+});
+
+test('strings and chars', () => {
+  assert.is(fmt('[%s] [%8s] [%-8s] [%.2s]', 'abc', 'abc', 'abc', 'abc'), '[abc] [     abc] [abc     ] [ab]');
+  assert.is(fmt('%c%c', 104n, 105n), 'hi');
+});
+
+test('%% prints one percent sign', () => {
+  assert.is(fmt('100%%'), '100%');
+});
+
+test('bad format specifiers are rejected with their offset', () => {
+  assert.equal(parseFormat('a %q'), { error: "unknown format specifier '%q'", offset: 2 });
+  assert.equal(parseFormat('a %'), { error: 'incomplete format specifier', offset: 2 });
+});
+
+test.run();
