@@ -154,9 +154,14 @@ T.setContextMatchers({ attachPoint, angleOpen, angleClose, predOpen, predClose, 
 
 let lexer: Lexer | undefined;
 
-/** Built once, on first use. `validate` runs Chevrotain's own checks (tests do; the CLI skips them). */
+/**
+ * Built once, on first use. Chevrotain's definition checks are skipped: they take the custom matchers for
+ * catch-alls and call every later token unreachable. `validate` (for tests) insists that the first-character
+ * optimisation applies to every token instead.
+ */
 export function getLexer(validate = false): Lexer {
-  if (validate) return new Lexer(T.allTokens, { positionTracking: 'onlyOffset', ensureOptimizations: true });
+  if (validate)
+    return new Lexer(T.allTokens, { positionTracking: 'onlyOffset', skipValidations: true, ensureOptimizations: true });
   lexer ??= new Lexer(T.allTokens, { positionTracking: 'onlyOffset', skipValidations: true });
   return lexer;
 }
@@ -176,12 +181,16 @@ export function lex(text: string): IToken[] {
     return {
       image,
       startOffset: e.offset,
-      endOffset: e.offset + image.length - 1,
       tokenType: T.Invalid,
       tokenTypeIdx: T.Invalid.tokenTypeIdx!,
     };
   });
   return [...tokens, ...extra].sort((a, b) => a.startOffset - b.startOffset);
+}
+
+/** Offset one past a token's last character (tokens carry only their start offset). */
+export function tokenEnd(t: IToken): number {
+  return t.startOffset + t.image.length;
 }
 
 /** The innermost block (`{` or `<`) around tokens[index], replaying the brackets before it. */

@@ -4,7 +4,27 @@
 // flat rule (precedence is applied when the AST is built), and the few places where LL(1) is not enough
 // (casts, sizeof/offsetof of a type) are decided by small look-ahead gates instead of backtracking.
 // Children whose order matters carry a shared LABEL so they land in one array, in source order.
-import { CstParser, EMPTY_ALT, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import {
+  Alternation,
+  Alternative,
+  CstParser,
+  EMPTY_ALT,
+  NonTerminal,
+  Option,
+  Repetition,
+  RepetitionMandatory,
+  RepetitionMandatoryWithSeparator,
+  RepetitionWithSeparator,
+  Terminal,
+  type ILookaheadStrategy,
+  type IOrAlt,
+  type IParserErrorMessageProvider,
+  type IProduction,
+  type IToken,
+  type OptionalProductionType,
+  type Rule,
+  type TokenType,
+} from 'chevrotain';
 import * as T from './tokens.ts';
 
 /** Identifiers that are builtins (never type names, so `(pid)` is a parenthesised expression). */
@@ -27,9 +47,124 @@ const operandStart = new Set<TokenType>([
 ]);
 const blockEnd = new Set<TokenType>([T.RCurly, T.AngleClose]);
 
+/**
+ * LL(1) decisions from plain first sets. The grammar is LL(1) apart from its gated alternatives, and this
+ * builds the decision functions in a fraction of the time Chevrotain's general LL(k) machinery takes at
+ * start-up. With `validate`, the parser uses Chevrotain's own strategy and checks (tests compare both).
+ */
+class FirstSetLookahead implements ILookaheadStrategy {
+  private readonly firstOfRule = new Map<Rule, First>();
+
+  validate() {
+    return [];
+  }
+
+  buildLookaheadForAlternation(o: { prodOccurrence: number; rule: Rule; hasPredicates: boolean }) {
+    const alt = findProduction(o.rule.definition, Alternation, o.prodOccurrence);
+    const firsts = alt.definition.map((a) => this.first((a as Alternative).definition));
+    const nullable = firsts.findIndex((f) => f.nullable);
+    if (o.hasPredicates)
+      return function (this: CstParser, orAlts?: IOrAlt<unknown>[]): number | undefined {
+        const t = this.LA(1).tokenTypeIdx;
+        for (let i = 0; i < firsts.length; i++) {
+          const gate = orAlts?.[i]?.GATE;
+          if (gate && !gate.call(this)) continue;
+          if (firsts[i]!.nullable || firsts[i]!.set.has(t)) return i;
+        }
+        return undefined;
+      };
+    const choice = new Map<number, number>();
+    firsts.forEach((f, i) => f.set.forEach((t) => choice.has(t) || choice.set(t, i)));
+    return function (this: CstParser): number | undefined {
+      return choice.get(this.LA(1).tokenTypeIdx) ?? (nullable === -1 ? undefined : nullable);
+    };
+  }
+
+  buildLookaheadForOptional(o: { prodOccurrence: number; prodType: OptionalProductionType; rule: Rule }) {
+    const kind = { Option, Repetition, RepetitionMandatory, RepetitionMandatoryWithSeparator, RepetitionWithSeparator }[o.prodType];
+    const set = this.first(findProduction(o.rule.definition, kind, o.prodOccurrence).definition).set;
+    return function (this: CstParser): boolean {
+      return set.has(this.LA(1).tokenTypeIdx);
+    };
+  }
+
+  private first(prods: readonly IProduction[]): First {
+    const set = new Set<number>();
+    for (const p of prods) {
+      const f = this.firstOf(p);
+      f.set.forEach((t) => set.add(t));
+      if (!f.nullable) return { set, nullable: false };
+    }
+    return { set, nullable: true };
+  }
+
+  private firstOf(p: IProduction): First {
+    if (p instanceof Terminal) {
+      const t = p.terminalType;
+      return { set: new Set([t.tokenTypeIdx!, ...(t.categoryMatches ?? [])]), nullable: false };
+    }
+    if (p instanceof NonTerminal) {
+      let f = this.firstOfRule.get(p.referencedRule);
+      if (!f) {
+        f = { set: new Set(), nullable: false }; // the grammar has no left recursion
+        this.firstOfRule.set(p.referencedRule, f);
+        const r = this.first(p.referencedRule.definition);
+        r.set.forEach((t) => f!.set.add(t));
+        f.nullable = r.nullable;
+      }
+      return f;
+    }
+    if (p instanceof Alternation) {
+      const set = new Set<number>();
+      let nullable = false;
+      for (const a of p.definition) {
+        const f = this.first((a as Alternative).definition);
+        f.set.forEach((t) => set.add(t));
+        nullable ||= f.nullable;
+      }
+      return { set, nullable };
+    }
+    const f = this.first((p as unknown as { definition: IProduction[] }).definition);
+    const optional = p instanceof Option || p instanceof Repetition || p instanceof RepetitionWithSeparator;
+    return { set: f.set, nullable: f.nullable || optional };
+  }
+}
+
+interface First {
+  set: Set<number>;
+  nullable: boolean;
+}
+
+/** The production of a kind with a given occurrence index inside a rule (not looking into other rules). */
+function findProduction<P extends { idx: number; definition: IProduction[] }>(
+  prods: readonly IProduction[],
+  kind: new (...args: never[]) => P,
+  idx: number,
+): P {
+  const found = search(prods);
+  if (!found) throw new Error(`internal error: no ${kind.name} #${idx} in the grammar`);
+  return found;
+  function search(list: readonly IProduction[]): P | undefined {
+    for (const p of list) {
+      if (p instanceof kind && p.idx === idx) return p;
+      if (p instanceof NonTerminal || p instanceof Terminal) continue;
+      const inner = (p as unknown as { definition?: IProduction[] }).definition;
+      const hit = inner && search(inner);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+}
+
 export class ScryParser extends CstParser {
   constructor(errorMessageProvider: IParserErrorMessageProvider, validate: boolean) {
-    super(T.allTokens, { maxLookahead: 1, recoveryEnabled: false, skipValidations: !validate, errorMessageProvider });
+    super(T.allTokens, {
+      maxLookahead: 1,
+      recoveryEnabled: false,
+      skipValidations: !validate,
+      errorMessageProvider,
+      ...(validate ? {} : { lookaheadStrategy: new FirstSetLookahead() }),
+    });
     this.performSelfAnalysis();
   }
 

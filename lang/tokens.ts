@@ -37,11 +37,30 @@ export const BinaryOperator = createToken({ name: 'BinaryOperator', pattern: Lex
 export const AssignOperator = createToken({ name: 'AssignOperator', pattern: Lexer.NA });
 export const Keyword = createToken({ name: 'Keyword', pattern: Lexer.NA });
 
+/**
+ * A token matched by a sticky regexp, written as a custom pattern with its possible first characters:
+ * Chevrotain then need not parse the regexp at start-up to find them (that analysis costs milliseconds).
+ */
+function regexToken(
+  name: string,
+  re: RegExp,
+  firstChars: string,
+  extra: { group?: string; line_breaks?: boolean } = {},
+): TokenType {
+  const sticky = new RegExp(re.source, 'y');
+  const exec: CustomPatternMatcherFunc = (text, offset) => {
+    sticky.lastIndex = offset;
+    return sticky.exec(text);
+  };
+  return createToken({ name, pattern: { exec }, start_chars_hint: [...firstChars], line_breaks: false, ...extra });
+}
+const digits = '0123456789';
+
 // ---- trivia -------------------------------------------------------------------------------------------
-export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v]+/, group: Lexer.SKIPPED, line_breaks: true });
-export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n]*/, group: Lexer.SKIPPED, line_breaks: false });
-export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\s\S]*?\*\//, group: Lexer.SKIPPED, line_breaks: true });
-export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, line_breaks: true });
+export const WhiteSpace = regexToken('WhiteSpace', /[ \t\r\n\f\v]+/, ' \t\r\n\f\v', { group: Lexer.SKIPPED, line_breaks: true });
+export const LineComment = regexToken('LineComment', /\/\/[^\n]*/, '/', { group: Lexer.SKIPPED });
+export const BlockComment = regexToken('BlockComment', /\/\*[\s\S]*?\*\//, '/', { group: Lexer.SKIPPED, line_breaks: true });
+export const UnterminatedComment = regexToken('UnterminatedComment', /\/\*[\s\S]*/, '/', { line_breaks: true });
 export const Shebang = createToken({
   name: 'Shebang',
   pattern: deferred('shebang'),
@@ -65,14 +84,14 @@ export const PredOpen = createToken({ name: 'PredOpen', pattern: deferred('predO
 export const PredClose = createToken({ name: 'PredClose', pattern: deferred('predClose'), start_chars_hint: ['/'], line_breaks: false });
 
 // ---- literals and names ---------------------------------------------------------------------------------
-export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"(?:[^"\\\n]|\\[^\n])*"/, line_breaks: false });
-export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n]|\\[^\n])*\\?/, line_breaks: false });
+export const StringLiteral = regexToken('StringLiteral', /"(?:[^"\\\n]|\\[^\n])*"/, '"');
+export const UnterminatedString = regexToken('UnterminatedString', /"(?:[^"\\\n]|\\[^\n])*\\?/, '"');
 /** Lenient on purpose (`08`, `1_0x1`, `10ms`, `1e6`): the AST builder validates it and says what is wrong. */
-export const IntLiteral = createToken({ name: 'IntLiteral', pattern: /[0-9][0-9A-Za-z_]*/, line_breaks: false });
-export const Positional = createToken({ name: 'Positional', pattern: /\$(?:[0-9]+|#)/, line_breaks: false });
-export const Variable = createToken({ name: 'Variable', pattern: /\$[A-Za-z_][A-Za-z0-9_]*/, line_breaks: false });
-export const MapName = createToken({ name: 'MapName', pattern: /@(?:[A-Za-z_][A-Za-z0-9_]*)?/, line_breaks: false });
-export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, line_breaks: false });
+export const IntLiteral = regexToken('IntLiteral', /[0-9][0-9A-Za-z_]*/, digits);
+export const Positional = regexToken('Positional', /\$(?:[0-9]+|#)/, '$');
+export const Variable = regexToken('Variable', /\$[A-Za-z_][A-Za-z0-9_]*/, '$');
+export const MapName = regexToken('MapName', /@(?:[A-Za-z_][A-Za-z0-9_]*)?/, '@');
+export const Identifier = regexToken('Identifier', /[A-Za-z_][A-Za-z0-9_]*/, letters);
 
 function keyword(word: string, name: string): TokenType {
   return createToken({ name, pattern: word, longer_alt: Identifier, categories: [Keyword], line_breaks: false });
@@ -97,7 +116,7 @@ export const Enum = keyword('enum', 'Enum');
 
 // ---- punctuation (longest first: the lexer takes the first pattern that matches) ----------------------
 function punct(text: string, name: string, categories?: TokenType[]): TokenType {
-  return createToken({ name, pattern: text, categories, line_breaks: false });
+  return createToken(categories ? { name, pattern: text, categories, line_breaks: false } : { name, pattern: text, line_breaks: false });
 }
 export const ShlAssign = punct('<<=', 'ShlAssign', [AssignOperator]);
 export const ShrAssign = punct('>>=', 'ShrAssign', [AssignOperator]);

@@ -7,6 +7,7 @@ import { slotSize } from '../layout.ts';
 import type { ProgType, ProgramSpec } from '../program.ts';
 import { allocOrFail, newGen, typeOf, type Gen, type Shared } from './context.ts';
 import { emitInt } from './expr.ts';
+import { pruneUnreachable } from './prune.ts';
 import { emitBlock } from './stmt.ts';
 
 export function progTypeFor(a: ResolvedAttach): ProgType {
@@ -44,7 +45,7 @@ export function generateProbe(shared: Shared, probe: CheckedProbe, attach: Resol
   });
   e.place(g.exitLabel);
   e.emit(mov64Imm(R0, 0), exit());
-  const enc = encode(e.items);
+  const enc = encode(pruneUnreachable(e.items));
   return {
     name: programName(attach, index),
     progType: progTypeFor(attach),

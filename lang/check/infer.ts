@@ -241,6 +241,8 @@ export function infer(probes: readonly Probe[], diags: Diagnostic[]): InferResul
     }
     if (fn.aggregation && !assignedTo) {
       err(`${c.name}() must be assigned directly to a map`, c.span, [`for example: @x = ${fn.signature}`]);
+      c.args.forEach(expr);
+      return u64; // a value, so the misuse is reported once rather than again by whatever uses it
     }
     switch (fn.name) {
       case 'count':

@@ -1,6 +1,6 @@
 // scry native layer: raw syscalls only. Every struct layout lives in TypeScript; this file never
 // interprets attr bytes beyond writing user-supplied buffer addresses at given offsets.
-// Functions return the syscall result or -errno; only argument misuse throws.
+// Functions return the syscall result or -errno; only argument misuse throws (TypeError).
 #include <napi.h>
 #include <uv.h>
 
@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <unordered_map>
 #include <vector>
 
@@ -26,23 +27,28 @@ Napi::Value Fail(Napi::Env env, const char* msg) {
   return env.Undefined();
 }
 
+// Must be called right after the syscall, before anything can clobber errno.
 Napi::Number Ret(Napi::Env env, long r) { return Napi::Number::New(env, r < 0 ? -errno : r); }
 
-// Data pointer and byte length of any TypedArray (offset already applied).
-bool Bytes(Napi::Env env, Napi::Value v, uint8_t** data, size_t* len) {
+int64_t Int(const Napi::Value& v) { return v.As<Napi::Number>().Int64Value(); }
+
+bool Nums(const Napi::CallbackInfo& info, size_t from, size_t to) {
+  for (size_t i = from; i <= to; i++)
+    if (!info[i].IsNumber()) return false;
+  return true;
+}
+
+// Data pointer (offset applied) and byte length of any TypedArray.
+bool Bytes(Napi::Value v, uint8_t** data, size_t* len) {
   if (!v.IsTypedArray()) return false;
-  napi_typedarray_type type;
-  size_t count, offset;
-  void* p;
-  napi_value ab;
-  if (napi_get_typedarray_info(env, v, &type, &count, &p, &ab, &offset) != napi_ok) return false;
-  *data = static_cast<uint8_t*>(p);
-  *len = count * v.As<Napi::TypedArray>().ElementSize();
+  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  *data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  *len = ta.ByteLength();
   return true;
 }
 
 // ptrs: [[offset, TypedArray], ...] — store each buffer's address (u64) at attr[offset].
-bool FillPtrs(Napi::Env env, Napi::Value ptrs, uint8_t* attr, size_t attrLen) {
+bool FillPtrs(Napi::Value ptrs, uint8_t* attr, size_t attrLen) {
   if (ptrs.IsUndefined() || ptrs.IsNull()) return true;
   if (!ptrs.IsArray()) return false;
   Napi::Array arr = ptrs.As<Napi::Array>();
@@ -52,8 +58,8 @@ bool FillPtrs(Napi::Env env, Napi::Value ptrs, uint8_t* attr, size_t attrLen) {
     Napi::Value off = pair.As<Napi::Array>().Get(0u);
     uint8_t* buf;
     size_t bufLen;
-    if (!off.IsNumber() || !Bytes(env, pair.As<Napi::Array>().Get(1u), &buf, &bufLen)) return false;
-    int64_t o = off.As<Napi::Number>().Int64Value();
+    if (!off.IsNumber() || !Bytes(pair.As<Napi::Array>().Get(1u), &buf, &bufLen)) return false;
+    int64_t o = Int(off);
     if (o < 0 || static_cast<size_t>(o) + 8 > attrLen) return false;
     uint64_t addr = reinterpret_cast<uintptr_t>(buf);
     std::memcpy(attr + o, &addr, 8);
@@ -61,45 +67,43 @@ bool FillPtrs(Napi::Env env, Napi::Value ptrs, uint8_t* attr, size_t attrLen) {
   return true;
 }
 
+// The kernel reads and writes attr in place (test_run retval, batch count, log_true_size, …).
 Napi::Value Bpf(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint8_t* attr;
   size_t len;
-  if (!info[0].IsNumber() || !Bytes(env, info[1], &attr, &len)) return Fail(env, "bpf(cmd, attr, ptrs?)");
-  if (!FillPtrs(env, info[2], attr, len)) return Fail(env, "bpf: bad ptrs (offset out of range?)");
-  return Ret(env, syscall(__NR_bpf, info[0].As<Napi::Number>().Int32Value(), attr, len));
+  if (!info[0].IsNumber() || !Bytes(info[1], &attr, &len)) return Fail(env, "bpf(cmd, attr, ptrs?)");
+  if (!FillPtrs(info[2], attr, len)) return Fail(env, "bpf: bad ptrs (offset out of range?)");
+  return Ret(env, syscall(__NR_bpf, static_cast<int>(Int(info[0])), attr, len));
 }
 
 Napi::Value PerfEventOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint8_t* attr;
   size_t len;
-  if (!Bytes(env, info[0], &attr, &len) || len < 8) return Fail(env, "perfEventOpen(attr, pid, cpu, groupFd, flags, ptrs?)");
-  for (int i = 1; i <= 4; i++)
-    if (!info[i].IsNumber()) return Fail(env, "perfEventOpen: pid, cpu, groupFd, flags must be numbers");
-  if (!FillPtrs(env, info[5], attr, len)) return Fail(env, "perfEventOpen: bad ptrs");
-  return Ret(env, syscall(__NR_perf_event_open, attr, info[1].As<Napi::Number>().Int32Value(),
-                          info[2].As<Napi::Number>().Int32Value(), info[3].As<Napi::Number>().Int32Value(),
-                          static_cast<unsigned long>(info[4].As<Napi::Number>().Int64Value())));
+  if (!Bytes(info[0], &attr, &len) || len < 8 || !Nums(info, 1, 4))
+    return Fail(env, "perfEventOpen(attr, pid, cpu, groupFd, flags, ptrs?)");
+  if (!FillPtrs(info[5], attr, len)) return Fail(env, "perfEventOpen: bad ptrs");
+  return Ret(env, syscall(__NR_perf_event_open, attr, static_cast<int>(Int(info[1])), static_cast<int>(Int(info[2])),
+                          static_cast<int>(Int(info[3])), static_cast<unsigned long>(Int(info[4]))));
 }
 
 // arg is either a plain integer (e.g. a prog fd for SET_BPF) or a buffer whose address is passed.
 Napi::Value Ioctl(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsNumber() || !info[1].IsNumber()) return Fail(env, "ioctl(fd, request, arg)");
   unsigned long arg = 0;
   uint8_t* buf;
   size_t len;
-  if (info[2].IsNumber()) arg = static_cast<unsigned long>(info[2].As<Napi::Number>().Int64Value());
-  else if (Bytes(env, info[2], &buf, &len)) arg = reinterpret_cast<unsigned long>(buf);
+  if (!Nums(info, 0, 1)) return Fail(env, "ioctl(fd, request, arg)");
+  if (info[2].IsNumber()) arg = static_cast<unsigned long>(Int(info[2]));
+  else if (Bytes(info[2], &buf, &len)) arg = reinterpret_cast<unsigned long>(buf);
   else if (!info[2].IsUndefined()) return Fail(env, "ioctl: arg must be a number or a TypedArray");
-  return Ret(env, ioctl(info[0].As<Napi::Number>().Int32Value(),
-                        static_cast<unsigned long>(info[1].As<Napi::Number>().Int64Value()), arg));
+  return Ret(env, ioctl(static_cast<int>(Int(info[0])), static_cast<unsigned long>(Int(info[1])), arg));
 }
 
 Napi::Value Close(const Napi::CallbackInfo& info) {
-  if (!info[0].IsNumber()) return Fail(info.Env(), "close(fd)");
-  return Ret(info.Env(), close(info[0].As<Napi::Number>().Int32Value()));
+  if (!Nums(info, 0, 0)) return Fail(info.Env(), "close(fd)");
+  return Ret(info.Env(), close(static_cast<int>(Int(info[0]))));
 }
 
 // --- mmap: the ArrayBuffer owns the mapping. Explicit munmap detaches it (so JS cannot touch
@@ -109,13 +113,13 @@ struct Mapping {
   size_t len;
   bool mapped;
 };
-std::mutex mapMu;                             // finalizers of worker envs may run concurrently
+std::mutex mu;                                 // finalizers of worker envs may run concurrently
 std::unordered_map<void*, Mapping*> mappings;  // live mappings by address
 
 void FinalizeMapping(napi_env, void*, void* hint) {
   Mapping* m = static_cast<Mapping*>(hint);
   {
-    std::lock_guard<std::mutex> lock(mapMu);
+    std::lock_guard<std::mutex> lock(mu);
     if (m->mapped) {
       munmap(m->addr, m->len);
       auto it = mappings.find(m->addr);
@@ -127,11 +131,10 @@ void FinalizeMapping(napi_env, void*, void* hint) {
 
 Napi::Value Mmap(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  for (int i = 0; i < 5; i++)
-    if (!info[i].IsNumber()) return Fail(env, "mmap(fd, length, prot, flags, offset)");
-  size_t len = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
-  void* p = mmap(nullptr, len, info[2].As<Napi::Number>().Int32Value(), info[3].As<Napi::Number>().Int32Value(),
-                 info[0].As<Napi::Number>().Int32Value(), static_cast<off_t>(info[4].As<Napi::Number>().Int64Value()));
+  if (!Nums(info, 0, 4)) return Fail(env, "mmap(fd, length, prot, flags, offset)");
+  size_t len = static_cast<size_t>(Int(info[1]));
+  void* p = mmap(nullptr, len, static_cast<int>(Int(info[2])), static_cast<int>(Int(info[3])),
+                 static_cast<int>(Int(info[0])), static_cast<off_t>(Int(info[4])));
   if (p == MAP_FAILED) return Napi::Number::New(env, -errno);
   Mapping* m = new Mapping{p, len, true};
   napi_value ab;
@@ -140,7 +143,7 @@ Napi::Value Mmap(const Napi::CallbackInfo& info) {
     delete m;
     return Fail(env, "mmap: cannot wrap mapping in an external ArrayBuffer");
   }
-  std::lock_guard<std::mutex> lock(mapMu);
+  std::lock_guard<std::mutex> lock(mu);
   mappings[p] = m;
   return Napi::Value(env, ab);
 }
@@ -149,16 +152,15 @@ Napi::Value Munmap(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsArrayBuffer()) return Fail(env, "munmap(arrayBuffer)");
   Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
-  void* data = ab.Data();
-  if (data == nullptr || ab.ByteLength() == 0) return Napi::Number::New(env, 0);  // already detached
+  if (ab.Data() == nullptr || ab.ByteLength() == 0) return Napi::Number::New(env, 0);  // already detached
   Mapping* m;
   {
-    std::lock_guard<std::mutex> lock(mapMu);
-    auto it = mappings.find(data);
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = mappings.find(ab.Data());
     if (it == mappings.end()) return Napi::Number::New(env, -EINVAL);  // not one of ours
     m = it->second;
     mappings.erase(it);
-    m->mapped = false;
+    m->mapped = false;  // the finalizer only frees m now
   }
   ab.Detach();
   return Ret(env, munmap(m->addr, m->len));
@@ -169,9 +171,10 @@ Napi::Value Mount(const Napi::CallbackInfo& info) {
   if (!info[0].IsString() || !info[1].IsString() || !info[2].IsString() || !info[3].IsNumber())
     return Fail(env, "mount(source, target, fstype, flags, data)");
   std::string src = info[0].As<Napi::String>(), tgt = info[1].As<Napi::String>(), fs = info[2].As<Napi::String>();
-  std::string data = info[4].IsString() ? info[4].As<Napi::String>().Utf8Value() : "";
-  return Ret(env, mount(src.c_str(), tgt.c_str(), fs.c_str(), static_cast<unsigned long>(info[3].As<Napi::Number>().Int64Value()),
-                        info[4].IsString() ? data.c_str() : nullptr));
+  bool hasData = info[4].IsString();
+  std::string data = hasData ? info[4].As<Napi::String>().Utf8Value() : "";
+  return Ret(env, mount(src.c_str(), tgt.c_str(), fs.c_str(), static_cast<unsigned long>(Int(info[3])),
+                        hasData ? data.c_str() : nullptr));
 }
 
 // --- watch: uv_poll_t on an fd, calls back on readability. State lives in a registry keyed by
@@ -181,101 +184,105 @@ struct Poll {
   napi_env env;
   Napi::FunctionReference cb;
   std::unique_ptr<Napi::AsyncContext> ctx;
+  bool inCallback = false, closed = false;
 };
-std::unordered_map<uint64_t, Poll*> polls;  // guarded by mapMu
+std::unordered_map<uint64_t, Poll*> polls;  // guarded by mu
 uint64_t nextPollId = 1;
+
+void FreeHandle(uv_handle_t* h) { delete static_cast<Poll*>(h->data); }
+
+// Drops the JS callback and async context; deferred while the callback itself is running.
+void ReleaseJs(Poll* p) {
+  p->cb.Reset();
+  p->ctx.reset();
+}
 
 void OnPoll(uv_poll_t* h, int status, int) {
   Poll* p = static_cast<Poll*>(h->data);
   Napi::Env env(p->env);
   Napi::HandleScope scope(env);
+  p->inCallback = true;
   p->cb.MakeCallback(env.Global(), {Napi::Number::New(env, status < 0 ? status : 0)}, *p->ctx);
+  p->inCallback = false;
+  if (p->closed) ReleaseJs(p);  // stop() was called from the callback
   // We are not inside a JS call: route a thrown exception to process 'uncaughtException'.
   if (env.IsExceptionPending()) napi_fatal_exception(env, env.GetAndClearPendingException().Value());
 }
 
-Poll* TakePoll(uint64_t id) {
-  std::lock_guard<std::mutex> lock(mapMu);
-  auto it = polls.find(id);
-  if (it == polls.end()) return nullptr;
-  Poll* p = it->second;
-  polls.erase(it);
-  return p;
-}
-
-void ClosePoll(Poll* p) {
-  p->cb.Reset();  // release JS objects now, while the env is certainly alive
-  p->ctx.reset();
+void StopPoll(uint64_t id) {
+  Poll* p;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = polls.find(id);
+    if (it == polls.end()) return;  // already stopped
+    p = it->second;
+    polls.erase(it);
+  }
+  p->closed = true;
+  if (!p->inCallback) ReleaseJs(p);  // now, while the env is certainly alive
   uv_poll_stop(&p->handle);
-  uv_close(reinterpret_cast<uv_handle_t*>(&p->handle), [](uv_handle_t* h) { delete static_cast<Poll*>(h->data); });
+  uv_close(reinterpret_cast<uv_handle_t*>(&p->handle), FreeHandle);
 }
 
 // Env teardown (e.g. a worker exiting) must not leave active handles on its loop.
 void CleanupPolls(void* env) {
   std::vector<uint64_t> ids;
   {
-    std::lock_guard<std::mutex> lock(mapMu);
+    std::lock_guard<std::mutex> lock(mu);
     for (auto& [id, p] : polls)
       if (p->env == env) ids.push_back(id);
   }
-  for (uint64_t id : ids)
-    if (Poll* p = TakePoll(id)) ClosePoll(p);
+  for (uint64_t id : ids) StopPoll(id);
 }
 
 uint64_t PollId(const Napi::CallbackInfo& info) { return reinterpret_cast<uintptr_t>(info.Data()); }
 
+void SetRef(const Napi::CallbackInfo& info, bool on) {
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = polls.find(PollId(info));
+  if (it == polls.end()) return;
+  auto* h = reinterpret_cast<uv_handle_t*>(&it->second->handle);
+  on ? uv_ref(h) : uv_unref(h);
+}
+
 Napi::Value Watch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsNumber() || !info[1].IsFunction()) return Fail(env, "watch(fd, callback)");
   uv_loop_t* loop;
+  if (!info[0].IsNumber() || !info[1].IsFunction()) return Fail(env, "watch(fd, callback)");
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return Fail(env, "watch: no event loop");
   Poll* p = new Poll();
   p->env = env;
   p->handle.data = p;
   // uv errors are -errno on Linux. A handle that failed to init must not be uv_close'd.
-  int r = uv_poll_init(loop, &p->handle, info[0].As<Napi::Number>().Int32Value());
+  int r = uv_poll_init(loop, &p->handle, static_cast<int>(Int(info[0])));
   if (r < 0) {
     delete p;
     return Napi::Number::New(env, r);
   }
   if ((r = uv_poll_start(&p->handle, UV_READABLE, OnPoll)) < 0) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&p->handle), [](uv_handle_t* h) { delete static_cast<Poll*>(h->data); });
+    uv_close(reinterpret_cast<uv_handle_t*>(&p->handle), FreeHandle);
     return Napi::Number::New(env, r);
   }
   p->cb = Napi::Persistent(info[1].As<Napi::Function>());
   p->ctx = std::make_unique<Napi::AsyncContext>(env, "scry.watch");
   uint64_t id;
   {
-    std::lock_guard<std::mutex> lock(mapMu);
-    id = nextPollId++;
-    polls[id] = p;
+    std::lock_guard<std::mutex> lock(mu);
+    polls[id = nextPollId++] = p;
   }
   void* data = reinterpret_cast<void*>(static_cast<uintptr_t>(id));
   Napi::Object handle = Napi::Object::New(env);
-  handle.Set("stop", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
-    if (Poll* q = TakePoll(PollId(i))) ClosePoll(q);
-  }, "stop", data));
-  auto setRef = [](const Napi::CallbackInfo& i, bool on) {
-    std::lock_guard<std::mutex> lock(mapMu);
-    auto it = polls.find(PollId(i));
-    if (it == polls.end()) return;
-    auto* h = reinterpret_cast<uv_handle_t*>(&it->second->handle);
-    on ? uv_ref(h) : uv_unref(h);
-  };
-  handle.Set("ref", Napi::Function::New(env, [setRef](const Napi::CallbackInfo& i) { setRef(i, true); }, "ref", data));
-  handle.Set("unref", Napi::Function::New(env, [setRef](const Napi::CallbackInfo& i) { setRef(i, false); }, "unref", data));
+  handle.Set("stop", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { StopPoll(PollId(i)); }, "stop", data));
+  handle.Set("ref", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { SetRef(i, true); }, "ref", data));
+  handle.Set("unref", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { SetRef(i, false); }, "unref", data));
   return handle;
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("bpf", Napi::Function::New(env, Bpf, "bpf"));
-  exports.Set("perfEventOpen", Napi::Function::New(env, PerfEventOpen, "perfEventOpen"));
-  exports.Set("ioctl", Napi::Function::New(env, Ioctl, "ioctl"));
-  exports.Set("close", Napi::Function::New(env, Close, "close"));
-  exports.Set("mmap", Napi::Function::New(env, Mmap, "mmap"));
-  exports.Set("munmap", Napi::Function::New(env, Munmap, "munmap"));
-  exports.Set("mount", Napi::Function::New(env, Mount, "mount"));
-  exports.Set("watch", Napi::Function::New(env, Watch, "watch"));
+  const std::pair<const char*, Napi::Value (*)(const Napi::CallbackInfo&)> fns[] = {
+      {"bpf", Bpf}, {"perfEventOpen", PerfEventOpen}, {"ioctl", Ioctl}, {"close", Close},
+      {"mmap", Mmap}, {"munmap", Munmap}, {"mount", Mount}, {"watch", Watch}};
+  for (auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
   napi_add_env_cleanup_hook(env, CleanupPolls, static_cast<napi_env>(env));
   return exports;
 }

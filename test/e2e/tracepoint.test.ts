@@ -11,11 +11,13 @@ import { canLoadBpf } from '../helpers/gate.ts';
 /** A child that makes `n` directories with mkdir(2); returns its pid. */
 function mkdirChild(n: number): number {
   const dir = mkdtempSync(join(tmpdir(), 'scry-mkdir-'));
-  const r = spawnSync(process.execPath, ['-e', `const fs = require('fs'); for (let i = 0; i < ${n}; i++) fs.mkdirSync('${dir}/d' + i); console.log(process.pid)`], {
+  const r = spawnSync(process.execPath, ['-e', `const fs = require('fs'); for (let i = 0; i < ${n}; i++) fs.mkdirSync('${dir}/d' + i); process.stdout.write(String(process.pid))`], {
     encoding: 'utf8',
   });
   rmSync(dir, { recursive: true, force: true });
-  return Number(r.stdout.trim());
+  const pid = Number(r.stdout.trim());
+  if (!pid) throw new Error(`mkdir child failed: ${r.stderr} ${r.error}`);
+  return pid;
 }
 
 if (canLoadBpf('e2e tracepoint')) {
@@ -26,7 +28,7 @@ if (canLoadBpf('e2e tracepoint')) {
     s.child.kill('SIGINT');
     const r = await s.finished;
     assert.is(r.code, 0, r.stderr);
-    assert.ok(r.stdout.includes(`\n@count[${pid}]: 7\n`), r.stdout);
+    assert.ok(r.stdout.includes(`\n@count[${pid}]: 7\n`), `pid ${pid}: ${r.stdout}`);
   });
 
   test('SIGTERM stops cleanly too, END runs and maps print', async () => {

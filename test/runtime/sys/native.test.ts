@@ -5,14 +5,15 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mapCreate, mapLookup, mapUpdate } from '../../../runtime/sys/bpf.ts';
-import { BPF_F_MMAPABLE, MAP_SHARED, MapType, PROT_READ, PROT_WRITE } from '../../../runtime/sys/constants.ts';
+import { loadProgram, mapCreate, mapLookup, mapUpdate, progTestRun } from '../../../runtime/sys/bpf.ts';
+import { BPF_F_MMAPABLE, MAP_SHARED, MapType, PROT_READ, PROT_WRITE, ProgType } from '../../../runtime/sys/constants.ts';
 import { isSysError } from '../../../runtime/sys/errors.ts';
 import { OwnedFd } from '../../../runtime/sys/fd.ts';
 import { mmap, munmap, watchFd } from '../../../runtime/sys/io.ts';
 import { native } from '../../../runtime/sys/native.ts';
 import { pageSize } from '../../../runtime/sys/system.ts';
 import { checkFdLeaks, requireRoot } from '../../helpers/kernel.ts';
+import { ringbufEmit } from './insn.ts';
 
 const bpfMappings = () => readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.endsWith('anon_inode:bpf-map')).length;
 
@@ -120,6 +121,22 @@ if (requireRoot('sys/native')) {
     } finally {
       closeSync(file);
     }
+  });
+
+  t('stop() from inside the watch callback: no further calls', async () => {
+    const fd = own(mapCreate({ type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: pageSize() }));
+    const prog = loadProgram({ type: ProgType.RAW_TRACEPOINT, insns: ringbufEmit(fd), license: 'GPL' });
+    owned.push(prog);
+    let calls = 0;
+    const h = watchFd(fd, () => {
+      calls++;
+      h.stop(); // the buffer is never drained: a level-triggered poll would fire again if still active
+    });
+    progTestRun(prog.fd, { ctxIn: new BigUint64Array([1n]) });
+    for (let i = 0; i < 20 && calls === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.is(calls, 1);
+    h.stop();
   });
 
   t('an unref’d watch lets the process exit', async () => {

@@ -1,0 +1,569 @@
+// The only module that knows the CST's shape: it turns parser.ts's CST into the AST of ast.ts, with a span
+// on every node, and reports the mistakes a grammar cannot see (bad literals, assigning to a non-lvalue…).
+import type { CstNode, IToken } from 'chevrotain';
+import type {
+  AssignOp,
+  AttachPoint,
+  BinaryOp,
+  Block,
+  ConfigItem,
+  Expr,
+  IfStmt,
+  MapExpr,
+  Probe,
+  Stmt,
+  TypeName,
+  VarExpr,
+} from './ast.ts';
+import { error, type Diagnostic } from './diagnostics.ts';
+import { tokenEnd } from './lexer.ts';
+import { join, type SourceFile, type Span } from './source.ts';
+import * as T from './tokens.ts';
+
+export interface Built {
+  readonly config: ConfigItem[];
+  readonly includes: { readonly path: string; readonly span: Span }[];
+  readonly probes: Probe[];
+}
+
+const precedence: Record<BinaryOp, number> = {
+  '||': 1,
+  '&&': 2,
+  '|': 3,
+  '^': 4,
+  '&': 5,
+  '==': 6,
+  '!=': 6,
+  '<': 7,
+  '<=': 7,
+  '>': 7,
+  '>=': 7,
+  '<<': 8,
+  '>>': 8,
+  '+': 9,
+  '-': 9,
+  '*': 10,
+  '/': 10,
+  '%': 10,
+};
+
+const maxU64 = (1n << 64n) - 1n;
+
+const durations: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+  d: 86_400_000_000_000n,
+};
+
+/** Parses an integer literal as bpftrace 0.17 and current bpftrace write them. */
+export function parseIntLiteral(raw: string): { value: bigint } | { error: string } {
+  const n = raw.replace(/_/g, '');
+  let digits: string;
+  let radix: 16 | 8 | 2 | 10;
+  let suffix: string;
+  let exponent = 0;
+  let m: RegExpExecArray | null;
+  if ((m = /^0[xX]([0-9a-fA-F]*)([A-Za-z]*)$/.exec(n))) {
+    [digits, suffix, radix] = [m[1]!, m[2]!, 16];
+    if (!digits) return { error: `invalid integer literal '${raw}'` };
+  } else if ((m = /^0[bB]([0-9]*)([A-Za-z]*)$/.exec(n))) {
+    [digits, suffix, radix] = [m[1]!, m[2]!, 2];
+    if (!digits || /[2-9]/.test(digits)) return { error: `invalid binary literal '${raw}'` };
+  } else if ((m = /^([0-9]+)(?:[eE]([0-9]+))?([A-Za-z]*)$/.exec(n))) {
+    [digits, suffix] = [m[1]!, m[3]!];
+    radix = digits.length > 1 && digits.startsWith('0') ? 8 : 10;
+    if (m[2] !== undefined) {
+      if (!/^[1-9]$/.test(digits)) return { error: `the coefficient of a scientific literal must be 1-9: '${raw}'` };
+      exponent = Number(m[2]);
+      radix = 10;
+    }
+    const bad = radix === 8 ? /[89]/.exec(digits) : null;
+    if (bad) return { error: `invalid digit '${bad[0]}' in octal literal '${raw}'` };
+  } else {
+    return { error: `invalid integer literal '${raw}'` };
+  }
+  let multiplier = 1n;
+  if (suffix) {
+    if (/^(?:u|l|ul|lu|ll|ull|llu)$/i.test(suffix)) multiplier = 1n;
+    else if (radix === 10 && !exponent && durations[suffix] !== undefined) multiplier = durations[suffix]!;
+    else return { error: `invalid suffix '${suffix}' on integer literal '${raw}'` };
+  }
+  const prefix = radix === 16 ? '0x' : radix === 8 ? '0o' : radix === 2 ? '0b' : '';
+  let value = BigInt(prefix + (radix === 8 ? digits.slice(1) || '0' : digits));
+  if (exponent > 25) return { error: `integer literal '${raw}' is too large (the maximum is ${maxU64})` };
+  value *= 10n ** BigInt(exponent);
+  value *= multiplier;
+  if (value > maxU64) return { error: `integer literal '${raw}' is too large (the maximum is ${maxU64})` };
+  return { value };
+}
+
+/** Decodes a string literal's escapes. `offset` is where the text (after the opening quote) starts. */
+export function decodeString(
+  text: string,
+  offset: number,
+  fail: (message: string, start: number, end: number) => void,
+): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const e = text[i + 1] ?? '';
+    const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"' };
+    if (simple[e] !== undefined) {
+      out += simple[e];
+      i++;
+    } else if (e === 'x' && /^[0-9a-fA-F]/.test(text[i + 2] ?? '')) {
+      const hex = /^[0-9a-fA-F]{1,2}/.exec(text.slice(i + 2))![0];
+      out += String.fromCharCode(parseInt(hex, 16));
+      i += 1 + hex.length;
+    } else if (/[0-7]/.test(e)) {
+      const oct = /^[0-7]{1,3}/.exec(text.slice(i + 1))![0];
+      const v = parseInt(oct, 8);
+      if (v > 255) fail(`octal escape sequence out of range '\\${oct}'`, offset + i, offset + i + 1 + oct.length);
+      out += String.fromCharCode(v & 255);
+      i += oct.length;
+    } else {
+      const shown = e === '' ? '' : String.fromCodePoint(text.codePointAt(i + 1)!);
+      fail(`invalid escape character '\\${shown}'`, offset + i, offset + i + 1 + shown.length);
+      i += shown.length;
+    }
+  }
+  return out;
+}
+
+/** Splits an attach point on ':' outside quotes; quoted parts lose their quotes. */
+export function splitAttachPoint(raw: string): { parts: string[]; unterminatedAt?: number } {
+  const parts: string[] = [];
+  let cur = '';
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === ':') {
+      parts.push(cur);
+      cur = '';
+    } else if (c === '"') {
+      let j = i + 1;
+      for (; j < raw.length && raw[j] !== '"'; j++) {
+        if (raw[j] === '\\' && j + 1 < raw.length) j++;
+        cur += raw[j];
+      }
+      if (j >= raw.length) return { parts: [...parts, cur], unterminatedAt: i };
+      i = j;
+    } else cur += c;
+  }
+  parts.push(cur);
+  return { parts };
+}
+
+type Children = Record<string, (IToken | CstNode)[] | undefined>;
+const kids = (n: CstNode) => n.children as Children;
+const isToken = (e: IToken | CstNode): e is IToken => (e as IToken).tokenType !== undefined;
+function tok(n: CstNode, key: string, i = 0): IToken | undefined {
+  return kids(n)[key]?.[i] as IToken | undefined;
+}
+function toks(n: CstNode, key: string): IToken[] {
+  return (kids(n)[key] ?? []) as IToken[];
+}
+function sub(n: CstNode, key: string, i = 0): CstNode | undefined {
+  return kids(n)[key]?.[i] as CstNode | undefined;
+}
+function subs(n: CstNode, key: string): CstNode[] {
+  return (kids(n)[key] ?? []) as CstNode[];
+}
+function need<X>(x: X | undefined): X {
+  if (x === undefined) throw new Error('internal error: CST does not have the expected shape');
+  return x;
+}
+
+const isLvalue = (e: Expr): e is MapExpr | VarExpr => e.kind === 'map' || e.kind === 'var';
+
+/**
+ * Builds the AST for one parsed `program` CST (the file is parsed in top-level segments, so this may be
+ * called several times) and appends it to `built`.
+ */
+export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[], built: Built): void {
+  const sp = (t: IToken): Span => ({ file, start: t.startOffset, end: tokenEnd(t) });
+  const between = (a: IToken, b: IToken): Span => ({ file, start: a.startOffset, end: tokenEnd(b) });
+  const fail = (message: string, s: Span, hints?: string[]) => diags.push(error(message, s, hints));
+
+  for (const el of Object.values(kids(cst))
+    .flatMap((x) => x ?? [])
+    .sort((a, b) => start(a) - start(b))) {
+    if (isToken(el)) directive(el);
+    else if (el.name === 'configBlock') {
+      if (built.probes.length)
+        fail('the config block must come before the probes', sp(need(tok(el, 'Config'))), [
+          'move `config = { … }` to the top of the program',
+        ]);
+      built.config.push(...configBlock(el));
+    } else built.probes.push(probe(el));
+  }
+
+  function start(e: IToken | CstNode): number {
+    if (isToken(e)) return e.startOffset;
+    let best = Infinity;
+    for (const list of Object.values(kids(e))) for (const c of list ?? []) best = Math.min(best, start(c));
+    return best;
+  }
+
+  function directive(t: IToken): void {
+    const m = /^#\s*include\s*(?:<([^>\n]*)>|"([^"\n]*)")\s*(?:\/\/.*|\/\*.*)?$/.exec(t.image.trimEnd());
+    if (m) {
+      built.includes.push({ path: m[1] ?? m[2] ?? '', span: sp(t) });
+      return;
+    }
+    const word = /^#\s*(\w*)/.exec(t.image)![1]!;
+    if (word === 'include') fail('malformed #include', sp(t), ['write #include <file.h> or #include "file.h"']);
+    else
+      fail(`unsupported preprocessor directive '#${word}'`, sp(t), [
+        'only #include lines are understood (kernel types come from BTF)',
+      ]);
+  }
+
+  function configBlock(n: CstNode): ConfigItem[] {
+    const names = toks(n, 'name');
+    const values = toks(n, 'value');
+    return names.map((name, i) => {
+      const v = need(values[i]);
+      let value: bigint | string = v.image;
+      if (v.tokenType === T.IntLiteral) value = intValue(v);
+      else if (v.tokenType === T.StringLiteral) value = stringValue(v);
+      return { kind: 'config-item', name: name.image, value, span: between(name, v) };
+    });
+  }
+
+  function probe(n: CstNode): Probe {
+    const aps = toks(n, 'AttachPoint').map(attachPoint);
+    const pred = sub(n, 'predicate');
+    const body = block(need(sub(n, 'block')));
+    const first = need(aps[0]);
+    return {
+      kind: 'probe',
+      attachPoints: aps,
+      ...(pred ? { predicate: expr(pred) } : {}),
+      body,
+      angle: need(tok(need(sub(n, 'block')), 'open')).tokenType === T.AngleOpen,
+      span: join(first.span, body.span),
+    };
+  }
+
+  function attachPoint(t: IToken): AttachPoint {
+    const { parts, unterminatedAt } = splitAttachPoint(t.image);
+    if (unterminatedAt !== undefined)
+      fail('unterminated string', { file, start: t.startOffset + unterminatedAt, end: tokenEnd(t) });
+    return { kind: 'attach-point', raw: t.image, provider: parts[0] ?? '', parts: parts.slice(1), span: sp(t) };
+  }
+
+  function block(n: CstNode): Block {
+    const statements = subs(need(sub(n, 'statements')), 'stmt').map(statement);
+    return { kind: 'block', statements, span: between(need(tok(n, 'open')), need(tok(n, 'close'))) };
+  }
+
+  function statement(n: CstNode): Stmt {
+    switch (n.name) {
+      case 'ifStmt':
+        return ifStmt(n);
+      case 'loopStmt': {
+        const kw = need(tok(n, 'keyword'));
+        const body = block(need(sub(n, 'block')));
+        const e = expr(need(sub(n, 'expr')));
+        const span = join(sp(kw), body.span);
+        return kw.tokenType === T.While
+          ? { kind: 'while', cond: e, body, span }
+          : { kind: 'unroll', count: e, body, span };
+      }
+      case 'forStmt':
+        return forStmt(n);
+      case 'block':
+        return block(n);
+      default:
+        return simpleStmt(n);
+    }
+  }
+
+  function ifStmt(n: CstNode): IfStmt {
+    const then = block(need(sub(n, 'block')));
+    const e = sub(n, 'else');
+    const elseBranch = e ? (e.name === 'ifStmt' ? ifStmt(e) : block(e)) : undefined;
+    return {
+      kind: 'if',
+      cond: expr(need(sub(n, 'expr'))),
+      then,
+      ...(elseBranch ? { else: elseBranch } : {}),
+      span: join(sp(need(tok(n, 'If'))), (elseBranch ?? then).span),
+    };
+  }
+
+  function forStmt(n: CstNode): Stmt {
+    const variable = need(tok(n, 'Variable')).image;
+    const body = block(need(sub(n, 'block')));
+    const span = join(sp(need(tok(n, 'For'))), body.span);
+    const [a, b] = subs(n, 'expr').map(expr);
+    const from = need(a);
+    if (b) return { kind: 'for-range', variable, from, to: b, body, span };
+    if (from.kind !== 'map' || from.keys.length || from.bare) {
+      fail('for loops iterate over a map or a range', from.span, ['write for ($kv : @map) { … } or for ($i : 0..10) { … }']);
+      return { kind: 'for-map', variable, map: { kind: 'map', name: '@', keys: [], bare: false, span: from.span }, body, span };
+    }
+    return { kind: 'for-map', variable, map: from, body, span };
+  }
+
+  function simpleStmt(n: CstNode): Stmt {
+    const jump = tok(n, 'jump');
+    if (jump) return { kind: 'jump', jump: jump.image as 'break' | 'continue' | 'return', span: sp(jump) };
+    const let_ = tok(n, 'Let');
+    if (let_) {
+      const v = need(tok(n, 'Variable'));
+      const t = sub(n, 'typeName');
+      const e = sub(n, 'expr');
+      const type = t ? typeName(t) : undefined;
+      const value = e ? expr(e) : undefined;
+      return {
+        kind: 'let',
+        name: v.image,
+        ...(type ? { type } : {}),
+        ...(value ? { value } : {}),
+        span: join(sp(let_), (value ?? type ?? { span: sp(v) }).span),
+      };
+    }
+    const [target, value] = subs(n, 'expr').map(expr);
+    const lhs = need(target);
+    const op = tok(n, 'AssignOperator');
+    if (!op || !value) return { kind: 'expr-stmt', expr: lhs, span: lhs.span };
+    if (!isLvalue(lhs)) {
+      fail(`cannot assign to this expression`, lhs.span, lvalueHints(lhs));
+      return { kind: 'expr-stmt', expr: value, span: join(lhs.span, value.span) };
+    }
+    return { kind: 'assign', target: lhs, op: op.image as AssignOp, value, span: join(lhs.span, value.span) };
+  }
+
+  function lvalueHints(e: Expr): string[] {
+    const hints = ['only a $variable or a @map can be assigned to'];
+    if (e.kind === 'ident') hints.push(`did you mean $${e.name} or @${e.name}?`);
+    return hints;
+  }
+
+  function expr(n: CstNode): Expr {
+    const cond = binary(need(sub(n, 'binary')));
+    const t = sub(n, 'then');
+    const e = sub(n, 'else');
+    if (!t || !e) return cond;
+    const elseExpr = expr(e);
+    return { kind: 'ternary', cond, then: expr(t), else: elseExpr, span: join(cond.span, elseExpr.span) };
+  }
+
+  function binary(n: CstNode): Expr {
+    const operands = subs(n, 'unary').map(unary);
+    const ops = toks(n, 'BinaryOperator');
+    // precedence climbing over the flat operand/operator lists; all operators are left-associative
+    let pos = 0;
+    const climb = (minPrec: number): Expr => {
+      let left = need(operands[pos]);
+      for (;;) {
+        const op = ops[pos];
+        if (!op) return left;
+        const prec = precedence[op.image as BinaryOp];
+        if (prec < minPrec) return left;
+        pos++;
+        const right = climb(prec + 1);
+        left = { kind: 'binary', op: op.image as BinaryOp, left, right, opSpan: sp(op), span: join(left.span, right.span) };
+      }
+    };
+    return climb(1);
+  }
+
+  function unary(n: CstNode): Expr {
+    const post = sub(n, 'postfix');
+    if (post) return postfix(post);
+    const op = need(tok(n, 'op'));
+    const operand = unary(need(sub(n, 'unary')));
+    const span = join(sp(op), operand.span);
+    if (op.tokenType === T.PlusPlus || op.tokenType === T.MinusMinus) {
+      const o = op.image as '++' | '--';
+      if (!isLvalue(operand)) {
+        fail(`${o} needs a $variable or a @map`, operand.span);
+        return operand;
+      }
+      return { kind: 'incdec', op: o, prefix: true, target: operand, span };
+    }
+    return { kind: 'unary', op: op.image as '-' | '!' | '~' | '*' | '&', operand, span };
+  }
+
+  function postfix(n: CstNode): Expr {
+    const prim = need(sub(n, 'primary'));
+    let e = primary(prim);
+    // a bare `name[…]` is the map @name, `@m[…]` gives the map its keys; later brackets index
+    const keyable = !!tok(prim, 'MapName') || (!!tok(prim, 'Identifier') && !tok(prim, 'LParen'));
+    const ops = kids(n)['ops'] ?? [];
+    for (let i = 0; i < ops.length; ) {
+      const t = ops[i] as IToken;
+      if (t.tokenType === T.Dot || t.tokenType === T.Arrow) {
+        const name = ops[i + 1] as IToken;
+        if (
+          t.tokenType === T.Dot &&
+          e.kind === 'int' &&
+          name.tokenType === T.IntLiteral &&
+          e.span.end === t.startOffset &&
+          name.startOffset === tokenEnd(t)
+        )
+          fail('floating-point numbers are not supported', { file, start: e.span.start, end: tokenEnd(name) }, [
+            'use an integer, scaled if needed: 15 tenths instead of 1.5',
+          ]);
+        e = { kind: 'field', base: e, name: name.image, arrow: t.tokenType === T.Arrow, nameSpan: sp(name), span: join(e.span, sp(name)) };
+        i += 2;
+      } else if (t.tokenType === T.LBracket) {
+        const keys: Expr[] = [];
+        let j = i + 1;
+        for (; (ops[j] as IToken).tokenType !== T.RBracket; j++) {
+          const k = ops[j]!;
+          if (!isToken(k)) keys.push(expr(k));
+        }
+        const close = ops[j] as IToken;
+        const span = join(e.span, sp(close));
+        if (i === 0 && keyable && e.kind === 'map') e = { ...e, keys, span };
+        else if (i === 0 && keyable && e.kind === 'ident') e = { kind: 'map', name: '@' + e.name, keys, bare: true, span };
+        else {
+          if (keys.length > 1)
+            fail('only maps take several keys', { file, start: t.startOffset, end: tokenEnd(close) }, [
+              'index one dimension at a time: a[i][j]',
+            ]);
+          e = { kind: 'index', base: e, index: need(keys[0]), span };
+        }
+        i = j + 1;
+      } else {
+        const o = t.image as '++' | '--';
+        if (!isLvalue(e)) fail(`${o} needs a $variable or a @map`, e.span);
+        else e = { kind: 'incdec', op: o, prefix: false, target: e, span: join(e.span, sp(t)) };
+        i++;
+      }
+    }
+    return e;
+  }
+
+  function primary(n: CstNode): Expr {
+    const inner = sub(n, 'paren') ?? sub(n, 'sizeofExpr') ?? sub(n, 'offsetofExpr');
+    if (inner) return inner.name === 'paren' ? paren(inner) : inner.name === 'sizeofExpr' ? sizeofExpr(inner) : offsetofExpr(inner);
+    const t = need(
+      tok(n, 'Identifier') ??
+        tok(n, 'IntLiteral') ??
+        tok(n, 'StringLiteral') ??
+        tok(n, 'Variable') ??
+        tok(n, 'Positional') ??
+        tok(n, 'MapName') ??
+        tok(n, 'True') ??
+        tok(n, 'False'),
+    );
+    const s = sp(t);
+    switch (t.tokenType) {
+      case T.IntLiteral:
+        return { kind: 'int', value: intValue(t), raw: t.image, span: s };
+      case T.StringLiteral:
+        return { kind: 'string', value: stringValue(t), span: s };
+      case T.True:
+      case T.False:
+        return { kind: 'bool', value: t.tokenType === T.True, span: s };
+      case T.Variable:
+        return { kind: 'var', name: t.image, span: s };
+      case T.Positional:
+        return t.image === '$#'
+          ? { kind: 'positional', index: 0, count: true, span: s }
+          : { kind: 'positional', index: Number(t.image.slice(1)), count: false, span: s };
+      case T.MapName:
+        return { kind: 'map', name: t.image, keys: [], bare: false, span: s };
+      default: {
+        // an identifier, maybe called
+        const close = tok(n, 'RParen');
+        if (!close) return { kind: 'ident', name: t.image, span: s };
+        return { kind: 'call', name: t.image, nameSpan: s, args: subs(n, 'args').map(expr), span: join(s, sp(close)) };
+      }
+    }
+  }
+
+  function paren(n: CstNode): Expr {
+    const open = need(tok(n, 'LParen'));
+    const type = sub(n, 'typeName');
+    if (type) {
+      const operand = unary(need(sub(n, 'unary')));
+      return { kind: 'cast', type: typeName(type), expr: operand, span: join(sp(open), operand.span) };
+    }
+    const close = need(tok(n, 'RParen'));
+    const items = kids(n)['items'] ?? [];
+    const elements: Expr[] = [];
+    let expectExpr = true;
+    for (const it of items) {
+      if (isToken(it)) {
+        if (expectExpr) fail('syntax error, unexpected ,', sp(it));
+        expectExpr = true;
+      } else {
+        elements.push(expr(it));
+        expectExpr = false;
+      }
+    }
+    const commas = items.filter(isToken).length;
+    if (elements.length === 1 && commas === 0) return elements[0]!;
+    return { kind: 'tuple', elements, span: between(open, close) };
+  }
+
+  function sizeofExpr(n: CstNode): Expr {
+    const t = sub(n, 'typeName');
+    const e = sub(n, 'expr');
+    const arg = t ? typeName(t) : expr(need(e));
+    return { kind: 'sizeof', arg, span: between(need(tok(n, 'Sizeof')), need(tok(n, 'RParen'))) };
+  }
+
+  function offsetofExpr(n: CstNode): Expr {
+    const t = sub(n, 'typeName');
+    const type = t ? typeName(t) : expr(need(sub(n, 'expr')));
+    const field = toks(n, 'ops')
+      .filter((x) => x.tokenType !== T.Dot)
+      .map((x) => x.image);
+    return { kind: 'offsetof', type, field, span: between(need(tok(n, 'Offsetof')), need(tok(n, 'RParen'))) };
+  }
+
+  function typeName(n: CstNode): TypeName {
+    const tag = tok(n, 'tag');
+    const id = need(tok(n, 'Identifier'));
+    const suffix = toks(n, 'suffix');
+    let pointer = 0;
+    let arrayLength: number | undefined;
+    for (let i = 0; i < suffix.length; i++) {
+      const s = suffix[i]!;
+      if (s.tokenType === T.Star) pointer++;
+      else if (s.tokenType === T.LBracket) {
+        const len = suffix[i + 1]!;
+        const close = len.tokenType === T.IntLiteral ? suffix[i + 2]! : len;
+        if (arrayLength !== undefined)
+          fail('arrays of arrays are not supported', { file, start: s.startOffset, end: tokenEnd(close) });
+        arrayLength = len.tokenType === T.IntLiteral ? Number(intValue(len)) : 0;
+        i += len.tokenType === T.IntLiteral ? 2 : 1;
+      }
+    }
+    const last = suffix[suffix.length - 1] ?? id;
+    return {
+      kind: 'type-name',
+      name: tag ? `${tag.image} ${id.image}` : id.image,
+      pointer,
+      ...(arrayLength !== undefined ? { arrayLength } : {}),
+      span: between(tag ?? id, last),
+    };
+  }
+
+  function intValue(t: IToken): bigint {
+    const r = parseIntLiteral(t.image);
+    if ('error' in r) {
+      fail(r.error, sp(t));
+      return 0n;
+    }
+    return r.value;
+  }
+
+  function stringValue(t: IToken): string {
+    return decodeString(t.image.slice(1, -1), t.startOffset + 1, (message, start, end) => fail(message, { file, start, end }));
+  }
+}

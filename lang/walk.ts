@@ -1,0 +1,76 @@
+// A generic child visitor for the AST, for passes that only care about a few node kinds.
+import { assertNever, type Node } from './ast.ts';
+
+/** The direct children of a node, in source order. */
+export function children(n: Node): Node[] {
+  switch (n.kind) {
+    case 'program':
+      return [...n.config, ...n.probes];
+    case 'config-item':
+    case 'attach-point':
+    case 'type-name':
+    case 'jump':
+    case 'int':
+    case 'string':
+    case 'bool':
+    case 'var':
+    case 'positional':
+    case 'ident':
+      return [];
+    case 'probe':
+      return [...n.attachPoints, ...(n.predicate ? [n.predicate] : []), n.body];
+    case 'block':
+      return [...n.statements];
+    case 'expr-stmt':
+      return [n.expr];
+    case 'assign':
+      return [n.target, n.value];
+    case 'let':
+      return [...(n.type ? [n.type] : []), ...(n.value ? [n.value] : [])];
+    case 'if':
+      return [n.cond, n.then, ...(n.else ? [n.else] : [])];
+    case 'unroll':
+      return [n.count, n.body];
+    case 'while':
+      return [n.cond, n.body];
+    case 'for-map':
+      return [n.map, n.body];
+    case 'for-range':
+      return [n.from, n.to, n.body];
+    case 'map':
+      return [...n.keys];
+    case 'call':
+      return [...n.args];
+    case 'binary':
+      return [n.left, n.right];
+    case 'unary':
+      return [n.operand];
+    case 'incdec':
+      return [n.target];
+    case 'ternary':
+      return [n.cond, n.then, n.else];
+    case 'field':
+      return [n.base];
+    case 'index':
+      return [n.base, n.index];
+    case 'cast':
+      return [n.type, n.expr];
+    case 'tuple':
+      return [...n.elements];
+    case 'sizeof':
+      return [n.arg];
+    case 'offsetof':
+      return [n.type];
+    default:
+      return assertNever(n);
+  }
+}
+
+/**
+ * Visits `n` and its descendants depth-first, parents before children. Returning `false` from `visit`
+ * skips that node's children.
+ */
+export function walk(n: Node, visit: (n: Node, parent: Node | undefined) => boolean | void, parent?: Node): void {
+  if (visit(n, parent) === false) return;
+  for (const c of children(n)) walk(c, visit, n);
+}
