@@ -272,7 +272,7 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
       case 'loopStmt': {
         const kw = need(tok(n, 'keyword'));
         const body = block(need(sub(n, 'block')));
-        const e = expr(need(sub(n, 'expr')));
+        const e = unary(need(sub(n, 'unary')));
         const span = join(sp(kw), body.span);
         return kw.tokenType === T.While
           ? { kind: 'while', cond: e, body, span }
@@ -293,7 +293,7 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
     const elseBranch = e ? (e.name === 'ifStmt' ? ifStmt(e) : block(e)) : undefined;
     return {
       kind: 'if',
-      cond: expr(need(sub(n, 'expr'))),
+      cond: unary(need(sub(n, 'unary'))),
       then,
       ...(elseBranch ? { else: elseBranch } : {}),
       span: join(sp(need(tok(n, 'If'))), (elseBranch ?? then).span),
@@ -399,7 +399,7 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
     const prim = need(sub(n, 'primary'));
     let e = primary(prim);
     // a bare `name[…]` is the map @name, `@m[…]` gives the map its keys; later brackets index
-    const keyable = !!tok(prim, 'MapName') || (!!tok(prim, 'Identifier') && !tok(prim, 'LParen'));
+    const keyable = tok(prim, 'Operand')?.tokenType === T.MapName || (!!tok(prim, 'Identifier') && !tok(prim, 'LParen'));
     const ops = kids(n)['ops'] ?? [];
     for (let i = 0; i < ops.length; ) {
       const t = ops[i] as IToken;
@@ -449,16 +449,7 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
   function primary(n: CstNode): Expr {
     const inner = sub(n, 'paren') ?? sub(n, 'sizeofExpr') ?? sub(n, 'offsetofExpr');
     if (inner) return inner.name === 'paren' ? paren(inner) : inner.name === 'sizeofExpr' ? sizeofExpr(inner) : offsetofExpr(inner);
-    const t = need(
-      tok(n, 'Identifier') ??
-        tok(n, 'IntLiteral') ??
-        tok(n, 'StringLiteral') ??
-        tok(n, 'Variable') ??
-        tok(n, 'Positional') ??
-        tok(n, 'MapName') ??
-        tok(n, 'True') ??
-        tok(n, 'False'),
-    );
+    const t = need(tok(n, 'Identifier') ?? tok(n, 'Operand'));
     const s = sp(t);
     switch (t.tokenType) {
       case T.IntLiteral:

@@ -100,10 +100,12 @@ const attachPoint: CustomPatternMatcherFunc = (text, offset, tokens) => {
         if (!colon || text[i + 1] === '/') break scan;
         break;
       case '"': {
-        // A quoted part runs to its closing quote; unterminated, to the end of the line (the AST builder says so).
+        // A quoted part runs to its closing quote. Unterminated, the attach point stops before it, and the
+        // rest lexes as an unterminated string, which the parser reports.
         let j = i + 1;
         while (j < text.length && text[j] !== '"' && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
-        i = text[j] === '"' ? j + 1 : Math.min(j, lineEnd(text, i));
+        if (text[j] !== '"') break scan;
+        i = j + 1;
         continue;
       }
     }

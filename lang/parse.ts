@@ -18,8 +18,8 @@ export interface ParseResult {
 }
 
 let parser: ScryParser | undefined;
-/** The tokens of the segment being parsed, for the error messages (which need the enclosing block). */
-let segmentTokens: readonly IToken[] = [];
+/** The segment being parsed, and the token after it, for the error messages. */
+let segment: { tokens: readonly IToken[]; follower?: IToken } = { tokens: [] };
 
 /** Parses a whole program. The lexer and parser are built on the first call and reused. */
 export function parse(file: SourceFile): ParseResult {
@@ -32,23 +32,28 @@ let reference: ScryParser | undefined;
  * validations (which throw if the grammar is ambiguous), to check the fast start-up path against.
  */
 export function parseWithReferenceParser(file: SourceFile): ParseResult {
-  getLexer(true);
-  return parseWith((reference ??= new ScryParser(messages, true)), file);
+  if (!reference) {
+    getLexer(true); // throws if a token lost Chevrotain's first-character optimisation
+    reference = new ScryParser(messages, true);
+  }
+  return parseWith(reference, file);
 }
 
 function parseWith(p: ScryParser, file: SourceFile): ParseResult {
   const tokens = lex(file.text);
   const diagnostics: Diagnostic[] = [];
   const built: Built = { config: [], includes: [], probes: [] };
-  for (const seg of segments(tokens)) {
-    segmentTokens = seg;
-    p.input = seg;
+  const starts = segmentStarts(tokens);
+  starts.forEach((from, i) => {
+    const to = starts[i + 1] ?? tokens.length;
+    segment = { tokens: tokens.slice(from, to), follower: tokens[to] };
+    p.input = segment.tokens as IToken[];
     const cst = p.program();
     const err = p.errors[0];
-    if (err) diagnostics.push(syntaxError(err, seg, file));
+    if (err) diagnostics.push(syntaxError(err, file));
     else buildProgram(cst, file, diagnostics, built);
-  }
-  segmentTokens = [];
+  });
+  segment = { tokens: [] };
   p.input = [];
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   return {
@@ -63,30 +68,32 @@ function parseWith(p: ScryParser, file: SourceFile): ParseResult {
   };
 }
 
-/** Splits tokens before each top-level attach point (not one after a comma), `config` and `#` line. */
-function segments(tokens: IToken[]): IToken[][] {
-  const out: IToken[][] = [];
+/** Where segments start: at 0, and before each top-level attach point (not one after a comma), `config` and `#` line. */
+function segmentStarts(tokens: readonly IToken[]): number[] {
+  const out = [0];
   const stack: Open[] = [];
-  let from = 0;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!.tokenType;
-    const starts =
-      i > from &&
+    if (
+      i > 0 &&
       stack.length === 0 &&
-      ((t === T.AttachPoint && tokens[i - 1]!.tokenType !== T.Comma) || t === T.Config || t === T.Directive);
-    if (starts) {
-      out.push(tokens.slice(from, i));
-      from = i;
-    }
+      ((t === T.AttachPoint && tokens[i - 1]!.tokenType !== T.Comma) || t === T.Config || t === T.Directive)
+    )
+      out.push(i);
     applyBracket(stack, t);
   }
-  out.push(tokens.slice(from));
   return out;
 }
 
 // ---- syntax errors ------------------------------------------------------------------------------------
 
 const isEof = (t: IToken) => t.tokenType === EOF;
+const lexical = new Set<TokenType>([T.Invalid, T.UnterminatedString, T.UnterminatedComment]);
+
+/** The end of a segment is not the end of the file when another top-level item follows it. */
+function offending(t: IToken): IToken {
+  return isEof(t) && segment.follower ? segment.follower : t;
+}
 
 function describeToken(t: IToken): string {
   if (isEof(t)) return 'end of file';
@@ -95,16 +102,17 @@ function describeToken(t: IToken): string {
 }
 
 function message(actual: IToken, expected: TokenType[], ruleName: string): string {
-  if (actual.tokenType === T.Invalid) return `invalid character '${actual.image}'`;
-  if (actual.tokenType === T.UnterminatedString) return 'unterminated string';
-  if (actual.tokenType === T.UnterminatedComment) return 'unterminated comment';
-  const names = [...new Set(expected.filter((t) => t !== T.AngleOpen).map(T.describeTokenType))];
+  const t = offending(actual);
+  if (t.tokenType === T.Invalid) return `invalid character '${t.image}'`;
+  if (t.tokenType === T.UnterminatedString) return 'unterminated string';
+  if (t.tokenType === T.UnterminatedComment) return 'unterminated comment';
+  const names = [...new Set(expected.filter((e) => e !== T.AngleOpen).map(T.describeTokenType))];
   if (names.length === 1 && names[0] === ';' && (ruleName === 'statements' || ruleName === 'configBlock')) {
-    const at = isEof(actual) ? segmentTokens.length : segmentTokens.indexOf(actual);
-    names.push(enclosingBlock(segmentTokens, at) === '<' ? '>' : '}');
+    const at = isEof(actual) ? segment.tokens.length : segment.tokens.indexOf(actual);
+    names.push(enclosingBlock(segment.tokens, at) === '<' ? '>' : '}');
   }
   const expecting = names.length > 0 && names.length <= 3 ? `, expecting ${names.join(' or ')}` : '';
-  return `syntax error, unexpected ${describeToken(actual)}${expecting}`;
+  return `syntax error, unexpected ${describeToken(t)}${expecting}`;
 }
 
 const messages: IParserErrorMessageProvider = {
@@ -118,44 +126,57 @@ const messages: IParserErrorMessageProvider = {
 
 const angleHint = 'inside < … > a comparison needs parentheses: (a > b)';
 
-function syntaxError(e: IRecognitionException, seg: IToken[], file: SourceFile): Diagnostic {
-  const t = e.token;
-  const index = isEof(t) ? seg.length : seg.indexOf(t);
+function syntaxError(e: IRecognitionException, file: SourceFile): Diagnostic {
+  const seg = segment.tokens;
+  const atEof = isEof(e.token);
+  const t = offending(e.token);
+  const index = atEof ? seg.length : seg.indexOf(t);
   const prev = seg[index - 1];
   const sameLine = (a: number, b: number) => lineCol(file, a).line === lineCol(file, b).line;
+  const spanOf = (a: number, b: number): Span => ({ file, start: a, end: b });
+
+  // As in bpftrace, a syntax error covers the run of tokens without blanks that ends with the offending
+  // one (`1 +;` underlines `+;`); at the end of the file, the last run.
   let span: Span;
-  if (isEof(t)) {
-    const at = prev ? tokenEnd(prev) : 0;
-    span = { file, start: at, end: at };
-  } else if (t.tokenType === T.UnterminatedComment) span = { file, start: t.startOffset, end: t.startOffset + 2 };
-  else span = { file, start: t.startOffset, end: tokenEnd(t) };
+  if (t.tokenType === T.UnterminatedComment) span = spanOf(t.startOffset, t.startOffset + 2);
+  else if (lexical.has(t.tokenType)) span = spanOf(t.startOffset, tokenEnd(t));
+  else if (!isEof(t)) span = spanOf(runStart(seg, index, t), tokenEnd(t));
+  else if (prev) span = spanOf(runStart(seg, index - 1, prev), tokenEnd(prev));
+  else span = spanOf(0, 0);
 
   const hints: string[] = [];
   const related: { message: string; span: Span }[] = [];
-  const outside = enclosingBlock(seg, index) === undefined;
-  if (
-    (t.tokenType === T.Greater && outside) ||
-    (prev?.tokenType === T.AngleClose && !isEof(t) && sameLine(prev.startOffset, t.startOffset))
-  )
-    hints.push(angleHint);
-  if (prev?.tokenType === T.AttachPoint && !isEof(t)) {
-    // `uprobe:/bin/bash:readline/pid == 1/`: after a ':' a '/' belongs to the attach point
-    const raw = prev.image;
-    const slash = raw.indexOf('/', raw.lastIndexOf(':') + 2);
-    if (slash > 0) hints.push(`put a space before the predicate: ${raw.slice(0, slash)} ${raw.slice(slash)}…`);
-  }
-  if (
-    prev?.tokenType === T.Identifier &&
-    [T.LCurly, T.Colon, T.Comma, T.Slash].includes(t.tokenType) &&
-    enclosingBlock(seg, index) === '{' &&
-    (index < 2 || !sameLine(seg[index - 2]!.startOffset, prev.startOffset))
-  )
-    // `BEGIN { … ⏎ END { … }`: a probe seems to start inside a block
-    hints.push(`is a } missing before '${prev.image}'?`);
-  if (isEof(t)) {
+  const block = enclosingBlock(seg, index);
+  if (!isEof(t)) {
+    if (
+      (t.tokenType === T.Greater && block === undefined) ||
+      (prev?.tokenType === T.AngleClose && sameLine(prev.startOffset, t.startOffset))
+    )
+      hints.push(angleHint);
+    if (prev?.tokenType === T.AttachPoint) {
+      // `uprobe:/bin/bash:readline/pid == 1/`: after a ':' a '/' belongs to the attach point
+      const raw = prev.image;
+      const slash = raw.indexOf('/', raw.lastIndexOf(':') + 2);
+      if (slash > 0) hints.push(`put a space before the predicate: ${raw.slice(0, slash)} ${raw.slice(slash)}…`);
+    }
+    if (
+      prev?.tokenType === T.Identifier &&
+      [T.LCurly, T.Colon, T.Comma, T.Slash].includes(t.tokenType) &&
+      block === '{' &&
+      (index < 2 || !sameLine(seg[index - 2]!.startOffset, prev.startOffset))
+    )
+      // `BEGIN { … ⏎ END { … }`: a probe seems to start inside a block
+      hints.push(`is a } missing before '${prev.image}'?`);
+    const rules = e.context.ruleStack;
+    const owner = rules[rules.length - 1] === 'block' ? rules[rules.length - 2] : undefined;
+    if ((owner === 'ifStmt' || owner === 'loopStmt') && t.tokenType.CATEGORIES?.includes(T.BinaryOperator))
+      hints.push('without parentheses the condition is a single operand: write (a > b) for more');
+    if (index === 0 && block === undefined && statementStart.has(t.tokenType))
+      hints.push('statements go inside a probe, e.g. BEGIN { … }');
+  } else {
     const open = unclosed(seg);
     if (open && !sameLine(open.startOffset, span.start))
-      related.push({ message: 'the block opened here is not closed', span: { file, start: open.startOffset, end: tokenEnd(open) } });
+      related.push({ message: 'the block opened here is not closed', span: spanOf(open.startOffset, tokenEnd(open)) });
   }
   return {
     severity: 'error',
@@ -164,6 +185,19 @@ function syntaxError(e: IRecognitionException, seg: IToken[], file: SourceFile):
     ...(hints.length ? { hints } : {}),
     ...(related.length ? { related } : {}),
   };
+}
+
+const statementStart = new Set<TokenType>([T.MapName, T.Variable, T.Positional, T.IntLiteral, T.StringLiteral, T.If, T.Let]);
+
+/** Start offset of the run of adjacent tokens (no blank or comment between) that ends with tokens[index]. */
+function runStart(tokens: readonly IToken[], index: number, t: IToken): number {
+  let start = t.startOffset;
+  for (let i = index - 1; i >= 0; i--) {
+    const p = tokens[i]!;
+    if (tokenEnd(p) !== start) break;
+    start = p.startOffset;
+  }
+  return start;
 }
 
 /** The innermost `{` or `<` still open at the end of the tokens. */

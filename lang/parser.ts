@@ -6,9 +6,9 @@
 // Children whose order matters carry a shared LABEL so they land in one array, in source order.
 import {
   Alternation,
-  Alternative,
   CstParser,
   EMPTY_ALT,
+  EOF,
   NonTerminal,
   Option,
   Repetition,
@@ -16,6 +16,7 @@ import {
   RepetitionMandatoryWithSeparator,
   RepetitionWithSeparator,
   Terminal,
+  type Alternative,
   type ILookaheadStrategy,
   type IOrAlt,
   type IParserErrorMessageProvider,
@@ -32,11 +33,11 @@ const builtinNames = new Set([
   'pid', 'tid', 'uid', 'gid', 'nsecs', 'elapsed', 'cpu', 'numaid', 'comm', 'kstack', 'ustack', 'curtask',
   'rand', 'cgroup', 'ctx', 'probe', 'func', 'retval', 'args', 'username', 'cpid', 'jiffies', 'ncpus',
 ]);
-export function isBuiltinName(name: string): boolean {
+function isBuiltinName(name: string): boolean {
   return builtinNames.has(name) || /^s?arg[0-9]+$/.test(name);
 }
 /** Names that are always types, whatever follows `(name)`. */
-export function isTypeWord(name: string): boolean {
+function isTypeWord(name: string): boolean {
   return /^(?:u?int(?:8|16|32|64)|bool|void|char|string|buffer|inet)$/.test(name);
 }
 
@@ -45,7 +46,7 @@ const operandStart = new Set<TokenType>([
   T.Identifier, T.IntLiteral, T.StringLiteral, T.Variable, T.Positional, T.MapName, T.LParen, T.Bang, T.Tilde,
   T.Minus, T.Star, T.Amp, T.PlusPlus, T.MinusMinus, T.True, T.False, T.Sizeof, T.Offsetof,
 ]);
-const blockEnd = new Set<TokenType>([T.RCurly, T.AngleClose]);
+const blockEnd = new Set<TokenType>([T.RCurly, T.AngleClose, EOF]);
 
 /**
  * LL(1) decisions from plain first sets. The grammar is LL(1) apart from its gated alternatives, and this
@@ -212,7 +213,7 @@ export class ScryParser extends CstParser {
   private endStatement(): void {
     this.OR9([
       { ALT: () => this.CONSUME9(T.Semi) },
-      { GATE: () => blockEnd.has(this.LA(1).tokenType) || this.LA(1).tokenType.name === 'EOF', ALT: EMPTY_ALT() },
+      { GATE: () => blockEnd.has(this.LA(1).tokenType), ALT: EMPTY_ALT() },
     ]);
   }
 
@@ -237,13 +238,7 @@ export class ScryParser extends CstParser {
           ALT: () => {
             this.CONSUME(T.Identifier, { LABEL: 'name' });
             this.CONSUME2(T.Assign);
-            this.OR2([
-              { ALT: () => this.CONSUME(T.IntLiteral, { LABEL: 'value' }) },
-              { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: 'value' }) },
-              { ALT: () => this.CONSUME2(T.Identifier, { LABEL: 'value' }) },
-              { ALT: () => this.CONSUME(T.True, { LABEL: 'value' }) },
-              { ALT: () => this.CONSUME(T.False, { LABEL: 'value' }) },
-            ]);
+            this.CONSUME(T.ConfigValue, { LABEL: 'value' });
             this.endStatement();
           },
         },
@@ -303,11 +298,10 @@ export class ScryParser extends CstParser {
     );
   });
 
+  /** `if (c) { } else …`; as in current bpftrace the condition may also be an unparenthesised operand */
   ifStmt = this.RULE('ifStmt', () => {
     this.CONSUME(T.If);
-    this.CONSUME(T.LParen);
-    this.SUBRULE(this.expr);
-    this.CONSUME(T.RParen);
+    this.SUBRULE(this.unary);
     this.SUBRULE(this.block);
     this.OPTION(() => {
       this.CONSUME(T.Else);
@@ -318,32 +312,39 @@ export class ScryParser extends CstParser {
     });
   });
 
-  /** `while (c) { }` and `unroll (n) { }` */
+  /** `while (c) { }` and `unroll (n) { }` (parentheses optional, as for `if`) */
   loopStmt = this.RULE('loopStmt', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.While, { LABEL: 'keyword' }) },
-      { ALT: () => this.CONSUME(T.Unroll, { LABEL: 'keyword' }) },
-    ]);
-    this.CONSUME(T.LParen);
-    this.SUBRULE(this.expr);
-    this.CONSUME(T.RParen);
+    this.CONSUME(T.LoopKeyword, { LABEL: 'keyword' });
+    this.SUBRULE(this.unary);
     this.SUBRULE(this.block);
   });
 
-  /** `for ($kv : @map) { }` and `for ($i : a..b) { }` */
+  /** `for ($kv : @map) { }` and `for ($i : a..b) { }`, with or without the parentheses */
   forStmt = this.RULE('forStmt', () => {
     this.CONSUME(T.For);
-    this.CONSUME(T.LParen);
-    this.CONSUME(T.Variable);
-    this.CONSUME(T.Colon);
-    this.SUBRULE(this.expr);
-    this.OPTION(() => {
-      this.CONSUME(T.DotDot);
-      this.SUBRULE2(this.expr);
-    });
-    this.CONSUME(T.RParen);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          this.forHead(1);
+          this.CONSUME(T.RParen);
+        },
+      },
+      { ALT: () => this.forHead(2) },
+    ]);
     this.SUBRULE(this.block);
   });
+
+  /** `$v : e` or `$v : a..b`; `idx` keeps the two uses apart for Chevrotain */
+  private forHead(idx: 1 | 2): void {
+    this.consume(idx, T.Variable);
+    this.consume(idx, T.Colon);
+    this.subrule(idx, this.expr);
+    this.option(idx, () => {
+      this.consume(idx, T.DotDot);
+      this.subrule(idx + 2, this.expr);
+    });
+  }
 
   simpleStmt = this.RULE('simpleStmt', () => {
     this.OR([
@@ -361,9 +362,7 @@ export class ScryParser extends CstParser {
           });
         },
       },
-      { ALT: () => this.CONSUME(T.Break, { LABEL: 'jump' }) },
-      { ALT: () => this.CONSUME(T.Continue, { LABEL: 'jump' }) },
-      { ALT: () => this.CONSUME(T.Return, { LABEL: 'jump' }) },
+      { ALT: () => this.CONSUME(T.Jump, { LABEL: 'jump' }) },
       {
         ALT: () => {
           this.SUBRULE2(this.expr);
@@ -399,15 +398,7 @@ export class ScryParser extends CstParser {
     this.OR([
       {
         ALT: () => {
-          this.OR2([
-            { ALT: () => this.CONSUME(T.Minus, { LABEL: 'op' }) },
-            { ALT: () => this.CONSUME(T.Bang, { LABEL: 'op' }) },
-            { ALT: () => this.CONSUME(T.Tilde, { LABEL: 'op' }) },
-            { ALT: () => this.CONSUME(T.Star, { LABEL: 'op' }) },
-            { ALT: () => this.CONSUME(T.Amp, { LABEL: 'op' }) },
-            { ALT: () => this.CONSUME(T.PlusPlus, { LABEL: 'op' }) },
-            { ALT: () => this.CONSUME(T.MinusMinus, { LABEL: 'op' }) },
-          ]);
+          this.CONSUME(T.PrefixOperator, { LABEL: 'op' });
           this.SUBRULE(this.unary);
         },
       },
@@ -422,11 +413,8 @@ export class ScryParser extends CstParser {
       this.OR([
         {
           ALT: () => {
-            this.OR2([
-              { ALT: () => this.CONSUME(T.Dot, { LABEL: 'ops' }) },
-              { ALT: () => this.CONSUME(T.Arrow, { LABEL: 'ops' }) },
-            ]);
-            this.fieldName(3);
+            this.CONSUME(T.Member, { LABEL: 'ops' });
+            this.CONSUME(T.FieldName, { LABEL: 'ops' });
           },
         },
         {
@@ -446,25 +434,9 @@ export class ScryParser extends CstParser {
     );
   });
 
-  /** A field name after `.` / `->`: a name (keywords too), or a tuple index. Label `ops`. */
-  private fieldName(idx: 3 | 4 | 5): void {
-    const alts = [
-      { ALT: () => this.consume(idx, T.Identifier, { LABEL: 'ops' }) },
-      { ALT: () => this.consume(idx, T.IntLiteral, { LABEL: 'ops' }) },
-      { ALT: () => this.consume(idx, T.Keyword, { LABEL: 'ops' }) },
-    ];
-    this.or(idx, alts);
-  }
-
   primary = this.RULE('primary', () => {
     this.OR([
-      { ALT: () => this.CONSUME(T.IntLiteral) },
-      { ALT: () => this.CONSUME(T.StringLiteral) },
-      { ALT: () => this.CONSUME(T.True) },
-      { ALT: () => this.CONSUME(T.False) },
-      { ALT: () => this.CONSUME(T.Variable) },
-      { ALT: () => this.CONSUME(T.Positional) },
-      { ALT: () => this.CONSUME(T.MapName) },
+      { ALT: () => this.CONSUME(T.Operand) },
       {
         ALT: () => {
           this.CONSUME(T.Identifier);
@@ -542,23 +514,17 @@ export class ScryParser extends CstParser {
       ],
     });
     this.CONSUME(T.Comma);
-    this.fieldName(4);
+    this.CONSUME(T.FieldName, { LABEL: 'ops' });
     this.MANY(() => {
       this.CONSUME(T.Dot, { LABEL: 'ops' });
-      this.fieldName(5);
+      this.CONSUME2(T.FieldName, { LABEL: 'ops' });
     });
     this.CONSUME(T.RParen);
   });
 
   /** `uint32`, `struct task_struct *`, `char[16]`; suffixes in order under the label `suffix` */
   typeName = this.RULE('typeName', () => {
-    this.OPTION(() =>
-      this.OR([
-        { ALT: () => this.CONSUME(T.Struct, { LABEL: 'tag' }) },
-        { ALT: () => this.CONSUME(T.Union, { LABEL: 'tag' }) },
-        { ALT: () => this.CONSUME(T.Enum, { LABEL: 'tag' }) },
-      ]),
-    );
+    this.OPTION(() => this.CONSUME(T.TypeTag, { LABEL: 'tag' }));
     this.CONSUME(T.Identifier);
     this.MANY(() =>
       this.OR2([

@@ -33,9 +33,28 @@ function deferred(name: keyof ContextMatchers): { exec: CustomPatternMatcherFunc
 const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_';
 
 // ---- categories -------------------------------------------------------------------------------------
-export const BinaryOperator = createToken({ name: 'BinaryOperator', pattern: Lexer.NA });
-export const AssignOperator = createToken({ name: 'AssignOperator', pattern: Lexer.NA });
-export const Keyword = createToken({ name: 'Keyword', pattern: Lexer.NA });
+// Where several tokens play the same part, the grammar consumes their category: fewer alternatives make
+// a smaller grammar, which Chevrotain analyses faster at start-up.
+const category = (name: string) => createToken({ name, pattern: Lexer.NA });
+export const BinaryOperator = category('BinaryOperator');
+export const AssignOperator = category('AssignOperator');
+/** `- ! ~ * & ++ --` before an operand */
+export const PrefixOperator = category('PrefixOperator');
+/** an operand that is one token: literals, `$x`, `$1`, `@m` */
+export const Operand = category('Operand');
+/** the value of a config item */
+export const ConfigValue = category('ConfigValue');
+/** after `.` or `->`: names (keywords too) and tuple indexes */
+export const FieldName = category('FieldName');
+/** `.` and `->` */
+export const Member = category('Member');
+export const Keyword = category('Keyword');
+/** `struct`, `union`, `enum` */
+export const TypeTag = category('TypeTag');
+/** `while`, `unroll` */
+export const LoopKeyword = category('LoopKeyword');
+/** `break`, `continue`, `return` */
+export const Jump = category('Jump');
 
 /**
  * A token matched by a sticky regexp, written as a custom pattern with its possible first characters:
@@ -45,7 +64,7 @@ function regexToken(
   name: string,
   re: RegExp,
   firstChars: string,
-  extra: { group?: string; line_breaks?: boolean } = {},
+  extra: { group?: string; line_breaks?: boolean; categories?: TokenType[] } = {},
 ): TokenType {
   const sticky = new RegExp(re.source, 'y');
   const exec: CustomPatternMatcherFunc = (text, offset) => {
@@ -84,35 +103,35 @@ export const PredOpen = createToken({ name: 'PredOpen', pattern: deferred('predO
 export const PredClose = createToken({ name: 'PredClose', pattern: deferred('predClose'), start_chars_hint: ['/'], line_breaks: false });
 
 // ---- literals and names ---------------------------------------------------------------------------------
-export const StringLiteral = regexToken('StringLiteral', /"(?:[^"\\\n]|\\[^\n])*"/, '"');
+export const StringLiteral = regexToken('StringLiteral', /"(?:[^"\\\n]|\\[^\n])*"/, '"', { categories: [Operand, ConfigValue] });
 export const UnterminatedString = regexToken('UnterminatedString', /"(?:[^"\\\n]|\\[^\n])*\\?/, '"');
 /** Lenient on purpose (`08`, `1_0x1`, `10ms`, `1e6`): the AST builder validates it and says what is wrong. */
-export const IntLiteral = regexToken('IntLiteral', /[0-9][0-9A-Za-z_]*/, digits);
-export const Positional = regexToken('Positional', /\$(?:[0-9]+|#)/, '$');
-export const Variable = regexToken('Variable', /\$[A-Za-z_][A-Za-z0-9_]*/, '$');
-export const MapName = regexToken('MapName', /@(?:[A-Za-z_][A-Za-z0-9_]*)?/, '@');
-export const Identifier = regexToken('Identifier', /[A-Za-z_][A-Za-z0-9_]*/, letters);
+export const IntLiteral = regexToken('IntLiteral', /[0-9][0-9A-Za-z_]*/, digits, { categories: [Operand, ConfigValue, FieldName] });
+export const Positional = regexToken('Positional', /\$(?:[0-9]+|#)/, '$', { categories: [Operand] });
+export const Variable = regexToken('Variable', /\$[A-Za-z_][A-Za-z0-9_]*/, '$', { categories: [Operand] });
+export const MapName = regexToken('MapName', /@(?:[A-Za-z_][A-Za-z0-9_]*)?/, '@', { categories: [Operand] });
+export const Identifier = regexToken('Identifier', /[A-Za-z_][A-Za-z0-9_]*/, letters, { categories: [ConfigValue, FieldName] });
 
-function keyword(word: string, name: string): TokenType {
-  return createToken({ name, pattern: word, longer_alt: Identifier, categories: [Keyword], line_breaks: false });
+function keyword(word: string, name: string, categories: TokenType[] = []): TokenType {
+  return createToken({ name, pattern: word, longer_alt: Identifier, categories: [Keyword, FieldName, ...categories], line_breaks: false });
 }
 export const If = keyword('if', 'If');
 export const Else = keyword('else', 'Else');
-export const While = keyword('while', 'While');
+export const While = keyword('while', 'While', [LoopKeyword]);
 export const For = keyword('for', 'For');
-export const Unroll = keyword('unroll', 'Unroll');
-export const Return = keyword('return', 'Return');
-export const Break = keyword('break', 'Break');
-export const Continue = keyword('continue', 'Continue');
+export const Unroll = keyword('unroll', 'Unroll', [LoopKeyword]);
+export const Return = keyword('return', 'Return', [Jump]);
+export const Break = keyword('break', 'Break', [Jump]);
+export const Continue = keyword('continue', 'Continue', [Jump]);
 export const Let = keyword('let', 'Let');
 export const Config = keyword('config', 'Config');
 export const Sizeof = keyword('sizeof', 'Sizeof');
 export const Offsetof = keyword('offsetof', 'Offsetof');
-export const True = keyword('true', 'True');
-export const False = keyword('false', 'False');
-export const Struct = keyword('struct', 'Struct');
-export const Union = keyword('union', 'Union');
-export const Enum = keyword('enum', 'Enum');
+export const True = keyword('true', 'True', [Operand, ConfigValue]);
+export const False = keyword('false', 'False', [Operand, ConfigValue]);
+export const Struct = keyword('struct', 'Struct', [TypeTag]);
+export const Union = keyword('union', 'Union', [TypeTag]);
+export const Enum = keyword('enum', 'Enum', [TypeTag]);
 
 // ---- punctuation (longest first: the lexer takes the first pattern that matches) ----------------------
 function punct(text: string, name: string, categories?: TokenType[]): TokenType {
@@ -120,9 +139,9 @@ function punct(text: string, name: string, categories?: TokenType[]): TokenType 
 }
 export const ShlAssign = punct('<<=', 'ShlAssign', [AssignOperator]);
 export const ShrAssign = punct('>>=', 'ShrAssign', [AssignOperator]);
-export const Arrow = punct('->', 'Arrow');
-export const PlusPlus = punct('++', 'PlusPlus');
-export const MinusMinus = punct('--', 'MinusMinus');
+export const Arrow = punct('->', 'Arrow', [Member]);
+export const PlusPlus = punct('++', 'PlusPlus', [PrefixOperator]);
+export const MinusMinus = punct('--', 'MinusMinus', [PrefixOperator]);
 export const PlusAssign = punct('+=', 'PlusAssign', [AssignOperator]);
 export const MinusAssign = punct('-=', 'MinusAssign', [AssignOperator]);
 export const StarAssign = punct('*=', 'StarAssign', [AssignOperator]);
@@ -141,23 +160,23 @@ export const AndAnd = punct('&&', 'AndAnd', [BinaryOperator]);
 export const OrOr = punct('||', 'OrOr', [BinaryOperator]);
 export const DotDot = punct('..', 'DotDot');
 export const Plus = punct('+', 'Plus', [BinaryOperator]);
-export const Minus = punct('-', 'Minus', [BinaryOperator]);
-export const Star = punct('*', 'Star', [BinaryOperator]);
+export const Minus = punct('-', 'Minus', [BinaryOperator, PrefixOperator]);
+export const Star = punct('*', 'Star', [BinaryOperator, PrefixOperator]);
 export const Slash = punct('/', 'Slash', [BinaryOperator]);
 export const Percent = punct('%', 'Percent', [BinaryOperator]);
-export const Amp = punct('&', 'Amp', [BinaryOperator]);
+export const Amp = punct('&', 'Amp', [BinaryOperator, PrefixOperator]);
 export const Pipe = punct('|', 'Pipe', [BinaryOperator]);
 export const Caret = punct('^', 'Caret', [BinaryOperator]);
 export const Less = punct('<', 'Less', [BinaryOperator]);
 export const Greater = punct('>', 'Greater', [BinaryOperator]);
-export const Tilde = punct('~', 'Tilde');
-export const Bang = punct('!', 'Bang');
+export const Tilde = punct('~', 'Tilde', [PrefixOperator]);
+export const Bang = punct('!', 'Bang', [PrefixOperator]);
 export const Assign = punct('=', 'Assign', [AssignOperator]);
 export const Question = punct('?', 'Question');
 export const Colon = punct(':', 'Colon');
 export const Semi = punct(';', 'Semi');
 export const Comma = punct(',', 'Comma');
-export const Dot = punct('.', 'Dot');
+export const Dot = punct('.', 'Dot', [Member]);
 export const LParen = punct('(', 'LParen');
 export const RParen = punct(')', 'RParen');
 export const LBracket = punct('[', 'LBracket');
@@ -260,7 +279,15 @@ export const allTokens: TokenType[] = [
   // categories last (never matched themselves)
   BinaryOperator,
   AssignOperator,
+  PrefixOperator,
+  Operand,
+  ConfigValue,
+  FieldName,
+  Member,
   Keyword,
+  TypeTag,
+  LoopKeyword,
+  Jump,
 ];
 
 const described = new Map<TokenType, string>([
@@ -280,7 +307,15 @@ const described = new Map<TokenType, string>([
   [PredClose, '/'],
   [BinaryOperator, 'operator'],
   [AssignOperator, '='],
+  [PrefixOperator, 'operator'],
+  [Operand, 'operand'],
+  [ConfigValue, 'value'],
+  [FieldName, 'field name'],
+  [Member, '. or ->'],
   [Keyword, 'keyword'],
+  [TypeTag, 'struct, union or enum'],
+  [LoopKeyword, 'while or unroll'],
+  [Jump, 'break, continue or return'],
 ]);
 
 /** How a token type is named in `unexpected …` / `expecting …`: its text for punctuation and keywords. */

@@ -4,7 +4,7 @@ import type { CompiledProgram, ProgramSpec } from '../compiler/program.ts';
 import { EVENTS_MAP } from '../compiler/program.ts';
 import { attachTracepoint } from './attach/tracepoint.ts';
 import { attachTimer } from './attach/timer.ts';
-import { requireKprobes } from './attach/kprobe.ts';
+import { attachKprobe, requireKprobes } from './attach/kprobe.ts';
 import type { Attachment } from './attach/types.ts';
 import { EventDecoder } from './decode.ts';
 import { ScryRuntimeError } from './errors.ts';
@@ -73,7 +73,8 @@ export class Session {
         return;
       case 'kprobe':
       case 'kretprobe':
-        throw new ScryRuntimeError(`scry cannot attach ${a.provider} probes yet`, a.span, ['use a tracepoint instead']);
+        this.attachments.push(attachKprobe(p, a));
+        return;
     }
   }
 

@@ -4,6 +4,10 @@ import type { ResolvedAttach } from '../../lang/check/index.ts';
 import { ScryRuntimeError } from '../errors.ts';
 import { hasKprobes } from '../features.ts';
 import { tracepointId } from '../kernel/tracefs.ts';
+import type { LoadedProgram } from '../loader.ts';
+import { pmuConfigBit, pmuType } from '../sys/index.ts';
+import { attachPerfEvent } from './tracepoint.ts';
+import type { Attachment } from './types.ts';
 
 type Kprobe = Extract<ResolvedAttach, { provider: 'kprobe' | 'kretprobe' }>;
 
@@ -29,4 +33,19 @@ export function kprobeAlternatives(k: Kprobe): string[] {
   }
   if (found.length) return [`use ${found.join(' or ')} instead, e.g. scry -e '${found[0]} { @[comm] = count(); }'`];
   return [`look for a tracepoint instead: scry -l 'tracepoint:*${name}*'`];
+}
+
+/** Attaches through the kprobe PMU (Linux 4.17+): function name and offset go in config1/config2. */
+export function attachKprobe(p: LoadedProgram, k: Kprobe): Attachment {
+  requireKprobes(k);
+  const type = pmuType('kprobe');
+  if (type === undefined)
+    throw new ScryRuntimeError(`${k.text}: this kernel has no kprobe PMU (Linux 4.17+), and scry does not use tracefs kprobe_events yet`, k.span);
+  const retBit = pmuConfigBit('kprobe', 'retprobe') ?? 0;
+  const func = k.module ? `${k.module}:${k.func}` : k.func;
+  return attachPerfEvent(
+    p,
+    { type, config: k.provider === 'kretprobe' ? 1n << BigInt(retBit) : 0n, probePath: func, probeOffset: k.offset, pid: -1, cpu: 0 },
+    k.text,
+  );
 }
