@@ -95,14 +95,16 @@ function permissionHints(e: unknown): string[] {
 
 /** Turns the verifier's log into one sentence at the script location of the instruction it stopped on. */
 export function verifierError(spec: ProgramSpec, e: ProgLoadError): ScryRuntimeError {
-  const { insn, reason } = parseVerifierLog(e.log ?? '');
+  const parsed = parseVerifierLog(e.log ?? '');
+  const insn = parsed.insn;
+  const reason = parsed.reason ?? e.message;
   const span = insn === undefined ? spec.attach.span : (spec.sourceMap[insn] ?? spec.attach.span);
   return new ScryRuntimeError(`the BPF verifier rejected the program for ${spec.attach.text}: ${reason}`, span, verifierHints(reason), {
     cause: e,
   });
 }
 
-export function parseVerifierLog(log: string): { insn?: number; reason: string } {
+export function parseVerifierLog(log: string): { insn?: number; reason?: string } {
   const lines = log.split('\n').map((l) => l.trimEnd());
   let insn: number | undefined;
   let reason = '';
@@ -116,7 +118,7 @@ export function parseVerifierLog(log: string): { insn?: number; reason: string }
     if (/^\d+: R\d/.test(line) || /^R\d+[_=]/.test(line)) continue; // register state dumps
     reason = line;
   }
-  return { insn, reason: reason || 'no reason given (run with -d verifier to see the log)' };
+  return { insn, reason: reason || undefined };
 }
 
 function verifierHints(reason: string): string[] {

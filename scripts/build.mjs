@@ -1,14 +1,21 @@
-// Bundles the CLI into one file: importing chevrotain unbundled costs ~230 ms at start-up.
+// Bundles the CLI into one CommonJS file: importing chevrotain unbundled costs ~230 ms at start-up, and a
+// CommonJS bundle can be run from V8's code cache by bin/scry.cjs (ESM cannot), which saves ~20 ms more.
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+
 await build({
   entryPoints: ['repl/entry.ts'],
-  outfile: 'dist/scry.mjs',
+  outfile: 'dist/scry.cjs',
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
-  sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
-  banner: { js: "import { createRequire as __scryCreateRequire } from 'node:module'; const require = __scryCreateRequire(import.meta.url);" },
+  // Modules that locate files relative to themselves use import.meta.url; give them the bundle's own URL.
+  define: { 'import.meta.url': '__scryBundleUrl' },
+  banner: { js: "const __scryBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
+// The code cache belongs to the old bundle; bin/scry.cjs writes a fresh one on the next run.
+rmSync('dist/scry.cjs.cache', { force: true });
+rmSync('dist/scry.mjs', { force: true });

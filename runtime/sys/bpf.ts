@@ -257,7 +257,7 @@ export function loadProgram(spec: Omit<ProgLoadSpec, 'logLevel' | 'logBuf'>, opt
   const label = `prog ${spec.name ?? ''}`.trim();
   let first: SysError;
   try {
-    return new OwnedFd(progLoad(spec), label);
+    return new OwnedFd(progLoadRetrying(spec), label);
   } catch (err) {
     if (!(err instanceof SysError)) throw err;
     first = err;
@@ -267,7 +267,7 @@ export function loadProgram(spec: Omit<ProgLoadSpec, 'logLevel' | 'logBuf'>, opt
   for (;;) {
     try {
       // Rarely the logged load succeeds (e.g. a transient failure the first time): keep it.
-      return new OwnedFd(progLoad({ ...spec, logLevel: opts.logLevel ?? 1, logBuf: new Uint8Array(size) }), label);
+      return new OwnedFd(progLoadRetrying({ ...spec, logLevel: opts.logLevel ?? 1, logBuf: new Uint8Array(size) }), label);
     } catch (err) {
       if (!(err instanceof ProgLoadError)) throw err;
       if (err.code !== 'ENOSPC' || size >= max) {
@@ -276,6 +276,17 @@ export function loadProgram(spec: Omit<ProgLoadSpec, 'logLevel' | 'logBuf'>, opt
         throw new ProgLoadError(errno, err.log, err.logTrueSize, err.truncated, { cause: first });
       }
       size = Math.min(max, Math.max(size * 4, err.logTrueSize + 1));
+    }
+  }
+}
+
+/** The verifier gives up with EAGAIN when a signal arrives mid-verification (a profiler's SIGPROF, say): try again. */
+function progLoadRetrying(spec: ProgLoadSpec): number {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return progLoad(spec);
+    } catch (err) {
+      if (!(err instanceof SysError) || err.code !== 'EAGAIN' || attempt >= 5) throw err;
     }
   }
 }

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const scryBin = fileURLToPath(new URL('../../dist/scry.mjs', import.meta.url));
+export const scryBin = fileURLToPath(new URL('../../bin/scry.cjs', import.meta.url));
 
 export interface Finished {
   code: number | null;

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Launcher: runs the bundled CLI through V8's code cache, so start-up skips most of the compiling.
+// The cache is written after the first run (atomically, when dist/ is writable) and ignored if stale.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const Module = require('node:module');
+
+const bundle = path.join(__dirname, '..', 'dist', 'scry.cjs');
+const cacheFile = `${bundle}.cache`;
+let source;
+try {
+  source = fs.readFileSync(bundle, 'utf8');
+} catch {
+  process.stderr.write(`scry: ${bundle} is missing; run npm install (or npm run build) first\n`);
+  process.exit(1);
+}
+let cachedData;
+try {
+  cachedData = fs.readFileSync(cacheFile);
+} catch {}
+const script = new vm.Script(Module.wrap(source), {
+  filename: bundle,
+  cachedData,
+  importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+});
+if (!cachedData || script.cachedDataRejected) {
+  process.once('exit', () => {
+    try {
+      const tmp = `${cacheFile}.${process.pid}`;
+      fs.writeFileSync(tmp, script.createCachedData());
+      fs.renameSync(tmp, cacheFile);
+    } catch {}
+  });
+}
+const mod = { exports: {} };
+const bundleRequire = Module.createRequire(bundle);
+script.runInThisContext()(mod.exports, bundleRequire, mod, bundle, path.dirname(bundle));
