@@ -1,9 +1,8 @@
 // Reads script maps out of the kernel and merges per-CPU aggregations, as the printers need them.
-import { readFileSync } from 'node:fs';
 import type { MapSpec, UserMapLayout } from '../compiler/program.ts';
 import { slotSize } from '../compiler/layout.ts';
 import type { Type } from '../lang/types.ts';
-import { mapGetNextKey, mapLookup } from './sys/index.ts';
+import { mapGetNextKey, mapLookup, possibleCpus } from './sys/index.ts';
 
 export type Value = bigint | string | readonly Value[];
 
@@ -16,21 +15,6 @@ export interface MapEntry {
 export interface MapSnapshot {
   readonly layout: UserMapLayout;
   readonly entries: readonly MapEntry[];
-}
-
-let possibleCpus: number | undefined;
-
-/** Per-CPU map values come back as one slot per *possible* CPU, each rounded up to 8 bytes. */
-export function numPossibleCpus(): number {
-  if (possibleCpus === undefined) {
-    const text = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
-    possibleCpus = 0;
-    for (const range of text.split(',')) {
-      const [a, b] = range.split('-').map(Number);
-      possibleCpus += (b ?? a!) - a! + 1;
-    }
-  }
-  return possibleCpus;
 }
 
 export function readValue(t: Type, view: DataView, off: number): Value {
@@ -61,7 +45,7 @@ export function snapshotMap(fd: number, spec: MapSpec): MapSnapshot {
   const layout = spec.user;
   if (!layout) throw new Error(`map ${spec.name} is not a script map`);
   const perCpu = spec.kind === 'percpu_hash' || spec.kind === 'percpu_array';
-  const ncpu = perCpu ? numPossibleCpus() : 1;
+  const ncpu = perCpu ? possibleCpus().length : 1;
   const stride = Math.ceil(spec.valueSize / 8) * 8;
   const key = new Uint8Array(spec.keySize);
   const next = new Uint8Array(spec.keySize);

@@ -1,8 +1,7 @@
 // interval (one CPU) and profile (every CPU): software cpu-clock perf events that run the program.
-import { readFileSync } from 'node:fs';
 import type { ResolvedAttach } from '../../lang/check/index.ts';
 import type { LoadedProgram } from '../loader.ts';
-import { PerfSwConfig, PerfType } from '../sys/index.ts';
+import { onlineCpus, PerfSwConfig, PerfType } from '../sys/index.ts';
 import { attachPerfEvent } from './tracepoint.ts';
 import type { Attachment } from './types.ts';
 
@@ -28,14 +27,4 @@ export function attachTimer(p: LoadedProgram, t: Timer): Attachment[] {
     throw e;
   }
   return out;
-}
-
-export function onlineCpus(): number[] {
-  const text = readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
-  const cpus: number[] = [];
-  for (const range of text.split(',')) {
-    const [a, b] = range.split('-').map(Number);
-    for (let c = a!; c <= (b ?? a!); c++) cpus.push(c);
-  }
-  return cpus;
 }

@@ -2,9 +2,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScry } from '../helpers/cli.ts';
-import { canLoadBpf } from '../helpers/gate.ts';
+import { requireRoot } from '../helpers/kernel.ts';
 
-if (canLoadBpf('e2e begin-end')) {
+if (requireRoot('e2e begin-end')) {
   test('BEGIN runs before END, and maps print after END', async () => {
     const r = await runScry(['-e', 'BEGIN { printf("begin %d\\n", 1); @n = count(); exit(); } END { printf("end\\n"); }']);
     assert.is(r.stderr, 'Attached 2 probes\n');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NOTIFY, runScry, startScry } from '../helpers/cli.ts';
-import { canLoadBpf } from '../helpers/gate.ts';
+import { requireRoot } from '../helpers/kernel.ts';
 
 /** A child that makes `n` directories with mkdir(2); returns its pid. */
 function mkdirChild(n: number): number {
@@ -20,7 +20,7 @@ function mkdirChild(n: number): number {
   return pid;
 }
 
-if (canLoadBpf('e2e tracepoint')) {
+if (requireRoot('e2e tracepoint')) {
   test('the compact form counts exactly the mkdir calls a child made, printed at SIGINT', async () => {
     const s = startScry(['-e', 'tracepoint:syscalls:sys_enter_mkdir < count[pid]++ >'], { [NOTIFY]: '1' });
     await s.waitForStdout(NOTIFY);

@@ -6,7 +6,7 @@ import { encode, exit, mov64Imm, R1, withSpan } from '../../compiler/asm/index.t
 import type { CompiledProgram } from '../../compiler/index.ts';
 import { hostKernelInfo, ScryRuntimeError, Session, type TraceEvent } from '../../runtime/index.ts';
 import { openFdCount } from '../../runtime/sys/index.ts';
-import { canLoadBpf } from '../helpers/gate.ts';
+import { requireRoot } from '../helpers/kernel.ts';
 import { compileText } from '../helpers/pipeline.ts';
 
 function collect() {
@@ -15,7 +15,7 @@ function collect() {
   return { events, sink: { event: (e: TraceEvent) => void events.push(e), end: () => void (ended = true) }, ended: () => ended };
 }
 
-if (canLoadBpf('runtime session')) {
+if (requireRoot('runtime session')) {
   test('a BEGIN/END session reports attached, printf, maps, and closes every fd', async () => {
     const before = openFdCount();
     const c = collect();
