@@ -21,6 +21,7 @@ import {
   st,
   stx,
   type AluOp,
+  type Insn,
   type JmpOp,
   type Reg,
 } from '../asm/index.ts';
@@ -81,7 +82,7 @@ function emitIntInner(g: Gen, x: Expr): void {
         case '~':
           return e.emit(alu64Imm('xor', R0, -1));
         case '!':
-          return boolFromJump(g, 'jeq', 0);
+          return boolFromJump(g, (yes) => jmpImm('jeq', R0, 0, yes));
         default:
           throw new CodegenError(`operator ${x.op} is not supported yet`, x.span);
       }
@@ -112,11 +113,11 @@ function emitIntInner(g: Gen, x: Expr): void {
   }
 }
 
-/** r0 = (r0 <op> imm) ? 1 : 0 */
-function boolFromJump(g: Gen, op: JmpOp, imm: number): void {
+/** r0 = 1 when the conditional jump made by `jumpTo` is taken, else 0. */
+function boolFromJump(g: Gen, jumpTo: (label: string) => Insn): void {
   const yes = g.e.freshLabel('bool.true');
   const done = g.e.freshLabel('bool.end');
-  g.e.emit(jmpImm(op, R0, imm, yes), mov64Imm(R0, 0), ja(done));
+  g.e.emit(jumpTo(yes), mov64Imm(R0, 0), ja(done));
   g.e.place(yes);
   g.e.emit(mov64Imm(R0, 1));
   g.e.place(done);
@@ -207,12 +208,7 @@ function emitBinary(g: Gen, x: BinaryExpr): void {
 
 /** r0 = (r1 <op> r0) ? 1 : 0 */
 function compare(g: Gen, op: JmpOp): void {
-  const yes = g.e.freshLabel('cmp.true');
-  const done = g.e.freshLabel('cmp.end');
-  g.e.emit(jmpReg(op, R1, R0, yes), mov64Imm(R0, 0), ja(done));
-  g.e.place(yes);
-  g.e.emit(mov64Imm(R0, 1));
-  g.e.place(done);
+  boolFromJump(g, (yes) => jmpReg(op, R1, R0, yes));
 }
 
 /**
