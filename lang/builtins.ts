@@ -29,7 +29,7 @@ export function lookupBuiltinVar(name: string): BuiltinVar | undefined {
   return varByName.get(name);
 }
 
-export type FunctionName = 'count' | 'sum' | 'min' | 'max' | 'exit' | 'printf';
+export type FunctionName = string;
 
 export interface BuiltinFunction {
   readonly name: FunctionName;

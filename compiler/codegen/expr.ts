@@ -30,6 +30,7 @@ import type { Type } from '../../lang/types.ts';
 import { CodegenError, allocOrFail, scoped, typeOf, type Gen } from './context.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
 import { emitIncDec, emitMapRead, emitMapReadInto } from './maps.ts';
+import { emitMapFunctionValue } from './map-functions.ts';
 
 const I32_MIN = -(2n ** 31n);
 const I32_MAX = 2n ** 31n - 1n;
@@ -98,8 +99,10 @@ function emitIntInner(g: Gen, x: Expr): void {
       e.place(done);
       return;
     }
-    case 'string':
     case 'call':
+      if (emitMapFunctionValue(g, x)) return;
+      throw new CodegenError(`${x.name}() has no integer value`, x.span);
+    case 'string':
     case 'positional':
     case 'field':
     case 'index':

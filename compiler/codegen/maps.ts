@@ -22,15 +22,15 @@ import {
   stx,
   type AluOp,
 } from '../asm/index.ts';
-import type { AssignStmt, CallExpr, Expr, IncDecExpr, MapExpr } from '../../lang/ast.ts';
+import type { AssignStmt, Expr, IncDecExpr, MapExpr } from '../../lang/ast.ts';
 import { keyLayout } from '../layout.ts';
 import type { MapSpec } from '../program.ts';
 import { allocOrFail, scoped, type Gen } from './context.ts';
 import { copyStack, emitInt, emitInto, zeroStack } from './expr.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
 
-const BPF_ANY = 0;
-const BPF_NOEXIST = 1;
+export const BPF_ANY = 0;
+export const BPF_NOEXIST = 1;
 
 export function mapSpecFor(g: Gen, m: MapExpr): MapSpec {
   const spec = g.shared.maps.get(m.name);
@@ -39,7 +39,7 @@ export function mapSpecFor(g: Gen, m: MapExpr): MapSpec {
 }
 
 /** Builds the key of `m` on the stack; returns its offset from r10. Must run before values are staged in r0. */
-function buildKey(g: Gen, m: MapExpr): number {
+export function buildKey(g: Gen, m: MapExpr): number {
   const spec = mapSpecFor(g, m);
   const layout = keyLayout(spec.user!.keys.map((k) => k.type));
   const off = allocOrFail(g, layout.size, m.span);
@@ -56,12 +56,12 @@ function buildKey(g: Gen, m: MapExpr): number {
 }
 
 /** r0 = pointer to the value of key at r10+keyOff in map `name`, or 0. */
-function lookup(g: Gen, name: string, keyOff: number): void {
+export function lookup(g: Gen, name: string, keyOff: number): void {
   g.e.emit(ldMapFd(R1, name), mov64Reg(R2, R10), alu64Imm('add', R2, keyOff), call(helper.map_lookup_elem));
 }
 
 /** map_update_elem(name, r10+keyOff, r10+valOff, flags) */
-function update(g: Gen, name: string, keyOff: number, valOff: number, flags: number): void {
+export function update(g: Gen, name: string, keyOff: number, valOff: number, flags: number): void {
   g.e.emit(
     ldMapFd(R1, name),
     mov64Reg(R2, R10),
@@ -174,41 +174,4 @@ export function emitIncDec(g: Gen, x: IncDecExpr): void {
   if (!v) throw new Error(`variable ${x.target.name} has no slot`);
   g.e.emit(ldx(8, R0, R10, v.offset), mov64Reg(R1, R0), alu64Imm('add', R1, Number(delta)), stx(8, R10, R1, v.offset));
   if (x.prefix) g.e.emit(mov64Reg(R0, R1));
-}
-
-/** `@m[k] = count() | sum(v) | min(v) | max(v)` on a per-CPU hash: no atomics needed, user space merges CPUs. */
-export function emitAggregation(g: Gen, target: MapExpr, c: CallExpr): void {
-  const spec = mapSpecFor(g, target);
-  const e = g.e;
-  const kind = c.name as 'count' | 'sum' | 'min' | 'max';
-  scoped(g, () => {
-    const operand = allocOrFail(g, 8, c.span);
-    if (kind === 'count') e.emit(st(8, R10, operand, 1));
-    else {
-      emitInt(g, c.args[0]!);
-      e.emit(stx(8, R10, R0, operand));
-    }
-    const key = buildKey(g, target);
-    const init = e.freshLabel('agg.init');
-    const write = e.freshLabel('agg.write');
-    const done = e.freshLabel('agg.end');
-    lookup(g, spec.name, key);
-    e.emit(jmpImm('jeq', R0, 0, init), ldx(8, R1, R10, operand));
-    if (kind === 'count' || kind === 'sum') {
-      e.emit(ldx(8, R2, R0, 0), alu64Reg('add', R2, R1), stx(8, R0, R2, 0), ja(done));
-    } else {
-      // min/max: [value, set]; take the operand when this CPU has no value yet or it beats the stored one
-      const signed = spec.user!.value.kind === kind && 'signed' in spec.user!.value && spec.user!.value.signed;
-      const better = kind === 'min' ? (signed ? 'jslt' : 'jlt') : signed ? 'jsgt' : 'jgt';
-      e.emit(ldx(8, R2, R0, 8), jmpImm('jeq', R2, 0, write), ldx(8, R2, R0, 0), jmpReg(better, R1, R2, write), ja(done));
-      e.place(write);
-      e.emit(stx(8, R0, R1, 0), st(8, R0, 8, 1), ja(done));
-    }
-    e.place(init);
-    const val = allocOrFail(g, spec.valueSize, c.span);
-    copyStack(g, operand, val, 8);
-    if (spec.valueSize > 8) e.emit(st(8, R10, val + 8, 1));
-    update(g, spec.name, key, val, BPF_ANY);
-    e.place(done);
-  });
 }

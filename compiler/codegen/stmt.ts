@@ -6,9 +6,8 @@ import { packedLayout, slotSize } from '../layout.ts';
 import { CodegenError, allocOrFail, scoped, typeOf, type Gen } from './context.ts';
 import { emitInt, emitInto } from './expr.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
-import { emitAggregation, emitMapAssign } from './maps.ts';
-
-const aggregations = new Set(['count', 'sum', 'min', 'max']);
+import { emitMapAssign } from './maps.ts';
+import { emitAggregation, emitMapFunctionStmt, isAggregation } from './map-functions.ts';
 
 export function emitBlock(g: Gen, b: Block): void {
   for (const s of b.statements) emitStmt(g, s);
@@ -53,7 +52,7 @@ function emitStmtInner(g: Gen, s: Stmt): void {
 
 function emitAssign(g: Gen, s: AssignStmt): void {
   if (s.target.kind === 'map') {
-    if (s.value.kind === 'call' && aggregations.has(s.value.name)) return emitAggregation(g, s.target, s.value);
+    if (s.value.kind === 'call' && isAggregation(s.value)) return emitAggregation(g, s.target, s.value);
     return emitMapAssign(g, s as AssignStmt & { target: MapExpr });
   }
   const v = g.vars.get(s.target.name);
@@ -69,6 +68,7 @@ function emitCallStmt(g: Gen, c: CallExpr): void {
     case 'printf':
       return emitPrintf(g, c);
     default:
+      if (emitMapFunctionStmt(g, c)) return;
       throw new CodegenError(`${c.name}() cannot be used as a statement`, c.span);
   }
 }

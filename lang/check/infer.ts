@@ -14,6 +14,8 @@ import { error, type Diagnostic } from '../diagnostics.ts';
 import { parseFormat, type FormatPiece } from '../format-string.ts';
 import type { Span } from '../source.ts';
 import { closest } from '../suggest.ts';
+import type { CheckContext } from './context.ts';
+import { aggregationReadType, aggregationValue, isAggregation, mapFunctionType } from './map-functions.ts';
 import { i64, sameType, stringType, typeName, u64, voidType, mapValueName, type MapValue, type Type } from '../types.ts';
 
 export interface MapInfo {
@@ -39,8 +41,6 @@ export interface InferResult {
   readonly printfs: Map<CallExpr, PrintfInfo>;
 }
 
-const aggregationKinds = new Set(['count', 'sum', 'min', 'max']);
-
 export function infer(probes: readonly Probe[], diags: Diagnostic[]): InferResult {
   const typeOf = new Map<Expr, Type>();
   const maps = new Map<string, MapInfo>();
@@ -48,6 +48,14 @@ export function infer(probes: readonly Probe[], diags: Diagnostic[]): InferResul
   let vars = new Map<string, Type>();
 
   const err = (msg: string, span: Span, hints?: string[]) => diags.push(error(msg, span, hints));
+  const ctx: CheckContext = {
+    expr: (e) => expr(e),
+    intOperand: (e, what) => intOperand(e, what),
+    useMap: (m, value, span) => useMap(m, value, span),
+    mapInfo: (name) => maps.get(name),
+    error: err,
+    report: (d) => diags.push(d),
+  };
 
   function noteMapKeys(m: MapExpr, keyTypes: Type[]): MapInfo | undefined {
     const existing = maps.get(m.name);
@@ -239,26 +247,24 @@ export function infer(probes: readonly Probe[], diags: Diagnostic[]): InferResul
         `usage: ${fn.signature}`,
       ]);
     }
-    if (fn.aggregation && !assignedTo) {
+    if (fn.aggregation) {
+      if (assignedTo) return aggregationReadType(aggregationValue(ctx, c));
       err(`${c.name}() must be assigned directly to a map`, c.span, [`for example: @x = ${fn.signature}`]);
       c.args.forEach(expr);
       return u64; // a value, so the misuse is reported once rather than again by whatever uses it
     }
     switch (fn.name) {
-      case 'count':
-        return voidType;
-      case 'sum':
-      case 'min':
-      case 'max': {
-        const t = c.args[0] ? intOperand(c.args[0], `${c.name}()`) : i64;
-        return t.kind === 'int' && !t.signed ? u64 : i64;
-      }
       case 'exit':
         if (c.args[0]) intOperand(c.args[0], 'exit()');
         return voidType;
       case 'printf':
         printf(c);
         return voidType;
+      default: {
+        const t = mapFunctionType(ctx, c);
+        if (!t) throw new Error(`no checker for function ${c.name}`);
+        return t;
+      }
     }
   }
 
@@ -293,13 +299,10 @@ export function infer(probes: readonly Probe[], diags: Diagnostic[]): InferResul
 
   function assign(s: AssignStmt): void {
     if (s.target.kind === 'map') {
-      if (s.value.kind === 'call' && aggregationKinds.has(s.value.name)) {
+      if (s.value.kind === 'call' && isAggregation(s.value)) {
         if (s.op !== '=') err(`${s.value.name}() cannot be combined with ${s.op}`, s.span);
-        const argType = call(s.value, s.target);
-        typeOf.set(s.value, argType);
-        const signed = argType.kind === 'int' && argType.signed;
-        const kind = s.value.name as 'count' | 'sum' | 'min' | 'max';
-        useMap(s.target, kind === 'count' ? { kind } : { kind, signed }, s.value.span);
+        typeOf.set(s.value, call(s.value, s.target));
+        useMap(s.target, aggregationValue(ctx, s.value), s.value.span);
         return;
       }
       const vt = expr(s.value);

@@ -1,0 +1,19 @@
+// What the checker's parts share while checking one program: inference helpers and the diagnostics sink.
+import type { Expr, MapExpr } from '../ast.ts';
+import type { Diagnostic } from '../diagnostics.ts';
+import type { Span } from '../source.ts';
+import type { MapValue, Type } from '../types.ts';
+import type { MapInfo } from './infer.ts';
+
+export interface CheckContext {
+  /** Infers (and records) the type of an expression. */
+  expr(e: Expr): Type;
+  /** Like expr, and reports when the value is not an integer (or bool); `what` names the user, e.g. 'sum()'. */
+  intOperand(e: Expr, what: string): Type;
+  /** Records a use of a map: its keys always, its value kind when `value` is given. */
+  useMap(m: MapExpr, value: MapValue | undefined, valueSpan: Span): MapInfo;
+  /** A map by name, if any use of it has been seen so far. */
+  mapInfo(name: string): MapInfo | undefined;
+  error(message: string, span: Span, hints?: string[]): void;
+  report(d: Diagnostic): void;
+}
