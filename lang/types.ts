@@ -104,3 +104,20 @@ export function sameType(a: Type, b: Type): boolean {
 export function mapValueName(v: MapValue): string {
   return v.kind === 'value' ? typeName(v.type) : `${v.kind}()`;
 }
+
+type IntType = Extract<Type, { kind: 'int' }>;
+
+/** C's integer promotion: anything narrower than int (and bool) computes as int32. */
+export function promote(t: Type): IntType {
+  if (t.kind !== 'int' || t.bits < 32) return { kind: 'int', bits: 32, signed: true };
+  return t;
+}
+
+/** C's usual arithmetic conversions: the type both operands of a binary operator convert to. */
+export function commonType(a: Type, b: Type): IntType {
+  const x = promote(a);
+  const y = promote(b);
+  if (x.signed === y.signed) return x.bits >= y.bits ? x : y;
+  const [u, s] = x.signed ? [y, x] : [x, y];
+  return u.bits >= s.bits ? u : s;
+}

@@ -34,11 +34,13 @@ export interface Gen {
   readonly vars: Map<string, { offset: number; type: Type }>;
   /** label of the common "return 0" epilogue */
   readonly exitLabel: string;
+  /** innermost loop last: where break and continue go */
+  readonly loops: { readonly breakLabel: string; readonly continueLabel: string }[];
 }
 
 export function newGen(shared: Shared): Gen {
   const e = new Emitter();
-  return { shared, e, frame: new Frame(), vars: new Map(), exitLabel: 'epilogue' };
+  return { shared, e, frame: new Frame(), vars: new Map(), exitLabel: 'epilogue', loops: [] };
 }
 
 export function typeOf(g: Gen, x: Expr): Type {

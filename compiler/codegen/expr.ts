@@ -9,6 +9,7 @@ import {
   alu64Imm,
   alu64Reg,
   call,
+  endian,
   ja,
   jmpImm,
   jmpReg,
@@ -25,8 +26,9 @@ import {
   type JmpOp,
   type Reg,
 } from '../asm/index.ts';
-import { assertNever, type BinaryExpr, type Expr } from '../../lang/ast.ts';
-import type { Type } from '../../lang/types.ts';
+import { assertNever, type BinaryExpr, type BinaryOp, type Expr } from '../../lang/ast.ts';
+import type { Span } from '../../lang/source.ts';
+import { commonType, promote, type Type } from '../../lang/types.ts';
 import { CodegenError, allocOrFail, scoped, typeOf, type Gen } from './context.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
 import { emitIncDec, emitMapRead, emitMapReadInto } from './maps.ts';
@@ -79,9 +81,11 @@ function emitIntInner(g: Gen, x: Expr): void {
       emitInt(g, x.operand);
       switch (x.op) {
         case '-':
-          return e.emit(neg64(R0));
+          e.emit(neg64(R0));
+          return normalize(g, typeOf(g, x));
         case '~':
-          return e.emit(alu64Imm('xor', R0, -1));
+          e.emit(alu64Imm('xor', R0, -1));
+          return normalize(g, typeOf(g, x));
         case '!':
           return boolFromJump(g, (yes) => jmpImm('jeq', R0, 0, yes));
         default:
@@ -97,16 +101,18 @@ function emitIntInner(g: Gen, x: Expr): void {
       e.place(otherwise);
       emitInt(g, x.else);
       e.place(done);
-      return;
+      return normalize(g, typeOf(g, x));
     }
     case 'call':
       if (emitMapFunctionValue(g, x)) return;
       throw new CodegenError(`${x.name}() has no integer value`, x.span);
+    case 'cast':
+      emitInt(g, x.expr);
+      return normalize(g, typeOf(g, x));
     case 'string':
     case 'positional':
     case 'field':
     case 'index':
-    case 'cast':
     case 'tuple':
     case 'sizeof':
     case 'offsetof':
@@ -165,32 +171,52 @@ const aluOps: Partial<Record<BinaryExpr['op'], AluOp>> = {
 };
 
 function emitBinary(g: Gen, x: BinaryExpr): void {
-  const e = g.e;
   if (x.op === '&&' || x.op === '||') return emitLogical(g, x);
-  const signed = isSigned(typeOf(g, x.left)) || isSigned(typeOf(g, x.right));
+  const lt = typeOf(g, x.left);
+  const rt = typeOf(g, x.right);
+  if (lt.kind === 'string' && rt.kind === 'string') return emitStringCompare(g, x);
+  // Operands convert to their common type first (shifts: each is only promoted), as in C.
+  const shift = x.op === '<<' || x.op === '>>';
+  const common = shift ? promote(lt) : commonType(lt, rt);
+  emitBinaryOp(g, x.op, x.left, x.right, x.opSpan, common, shift ? promote(rt) : common);
+  if (!comparisons.has(x.op)) normalize(g, typeOf(g, x));
+}
 
+const comparisons = new Set<BinaryOp>(['==', '!=', '<', '<=', '>', '>=']);
+
+/**
+ * r0 = left <op> right, operands converted to the given types; signedness picks the operation.
+ * The result is left 64 bits wide: callers narrow it to the result type.
+ */
+export function emitBinaryOp(g: Gen, op: BinaryOp, left: Expr, right: Expr, opSpan: Span, leftType: Type, rightType: Type): void {
+  const e = g.e;
+  const signed = isSigned(leftType);
   // r1 = left, r0 = right (or an immediate when the right side is a small constant)
-  const rightConst = x.right.kind === 'int' && fitsImm32(x.right.value) ? Number(x.right.value) : undefined;
+  const rightConst = right.kind === 'int' && fitsImm32(right.value) ? Number(right.value) : undefined;
   scoped(g, () => {
-    emitInt(g, x.left);
+    emitInt(g, left);
+    normalize(g, leftType);
     if (rightConst !== undefined) {
-      e.emit(mov64Reg(R1, R0), mov64Imm(R0, rightConst));
+      e.emit(mov64Reg(R1, R0));
+      loadConst(g, R0, BigInt.asIntN(64, BigInt(rightConst)));
+      normalize(g, rightType);
     } else {
-      const slot = allocOrFail(g, 8, x.span);
+      const slot = allocOrFail(g, 8, opSpan);
       e.emit(stx(8, R10, R0, slot));
-      emitInt(g, x.right);
+      emitInt(g, right);
+      normalize(g, rightType);
       e.emit(ldx(8, R1, R10, slot));
     }
   });
-  e.at(x.opSpan, () => {
-    const alu = aluOps[x.op];
+  e.at(opSpan, () => {
+    const alu = aluOps[op];
     if (alu) return e.emit(alu64Reg(alu, R1, R0), mov64Reg(R0, R1));
-    switch (x.op) {
+    switch (op) {
       case '>>':
         return e.emit(alu64Reg(signed ? 'arsh' : 'rsh', R1, R0), mov64Reg(R0, R1));
       case '/':
       case '%':
-        return signed ? emitSignedDivMod(g, x.op) : e.emit(alu64Reg(x.op === '/' ? 'div' : 'mod', R1, R0), mov64Reg(R0, R1));
+        return signed ? emitSignedDivMod(g, op) : e.emit(alu64Reg(op === '/' ? 'div' : 'mod', R1, R0), mov64Reg(R0, R1));
       case '==':
         return compare(g, 'jeq');
       case '!=':
@@ -204,9 +230,59 @@ function emitBinary(g: Gen, x: BinaryExpr): void {
       case '>=':
         return compare(g, signed ? 'jsge' : 'jge');
       default:
-        throw new Error(`unhandled operator ${x.op}`);
+        throw new Error(`unhandled operator ${op}`);
     }
   });
+}
+
+/**
+ * Keeps the invariant that an integer in a register holds its type's value extended to 64 bits
+ * (zero-extended when unsigned, sign-extended when signed): wrap-around and casts happen here.
+ */
+export function normalize(g: Gen, t: Type): void {
+  if (t.kind !== 'int' || t.bits === 64) return;
+  if (!t.signed) {
+    if (t.bits === 32) g.e.emit(mov32Reg(R0, R0));
+    else g.e.emit(alu64Imm('and', R0, t.bits === 16 ? 0xffff : 0xff));
+    return;
+  }
+  g.e.emit(alu64Imm('lsh', R0, 64 - t.bits), alu64Imm('arsh', R0, 64 - t.bits));
+}
+
+/**
+ * String comparison. Strings sit NUL-padded in their slots, so comparing 8-byte words over the longer
+ * size is exact; byte-swapped to big-endian, unsigned word order is lexicographic byte order.
+ */
+function emitStringCompare(g: Gen, x: BinaryExpr): void {
+  const e = g.e;
+  const lt = typeOf(g, x.left);
+  const rt = typeOf(g, x.right);
+  const size = Math.ceil(Math.max(sizeOfString(lt), sizeOfString(rt)) / 8) * 8;
+  const diff = e.freshLabel('strcmp.diff');
+  const done = e.freshLabel('strcmp.end');
+  scoped(g, () => {
+    const a = allocOrFail(g, size, x.left.span);
+    const b = allocOrFail(g, size, x.right.span);
+    emitInto(g, x.left, a, size);
+    emitInto(g, x.right, b, size);
+    e.at(x.opSpan, () => {
+      for (let i = 0; i < size; i += 8) e.emit(ldx(8, R1, R10, a + i), ldx(8, R2, R10, b + i), jmpReg('jne', R1, R2, diff));
+      const equalResult = x.op === '==' || x.op === '<=' || x.op === '>=';
+      e.emit(mov64Imm(R0, equalResult ? 1 : 0), ja(done));
+      e.place(diff);
+      if (x.op === '==' || x.op === '!=') e.emit(mov64Imm(R0, x.op === '!=' ? 1 : 0));
+      else {
+        const op: JmpOp = x.op === '<' ? 'jlt' : x.op === '<=' ? 'jle' : x.op === '>' ? 'jgt' : 'jge';
+        e.emit(endian(R1, 'be', 64), endian(R2, 'be', 64));
+        boolFromJump(g, (yes) => jmpReg(op, R1, R2, yes));
+      }
+      e.place(done);
+    });
+  });
+}
+
+function sizeOfString(t: Type): number {
+  return t.kind === 'string' ? t.size : 8;
 }
 
 /** r0 = (r1 <op> r0) ? 1 : 0 */
@@ -283,6 +359,18 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number): void {
       }
       case 'map':
         return emitMapReadInto(g, x, off, size);
+      case 'ternary': {
+        const otherwise = g.e.freshLabel('ternary.else');
+        const done = g.e.freshLabel('ternary.end');
+        emitInt(g, x.cond);
+        g.e.emit(jmpImm('jeq', R0, 0, otherwise));
+        emitInto(g, x.then, off, size);
+        g.e.emit(ja(done));
+        g.e.place(otherwise);
+        emitInto(g, x.else, off, size);
+        g.e.place(done);
+        return;
+      }
     }
     throw new CodegenError(`this string expression is not supported yet`, x.span);
   });

@@ -26,7 +26,7 @@ import type { AssignStmt, Expr, IncDecExpr, MapExpr } from '../../lang/ast.ts';
 import { keyLayout } from '../layout.ts';
 import type { MapSpec } from '../program.ts';
 import { allocOrFail, scoped, type Gen } from './context.ts';
-import { copyStack, emitInt, emitInto, zeroStack } from './expr.ts';
+import { copyStack, emitInt, emitInto, normalize, zeroStack } from './expr.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
 
 export const BPF_ANY = 0;
@@ -172,6 +172,9 @@ export function emitIncDec(g: Gen, x: IncDecExpr): void {
   if (x.target.kind === 'map') return emitMapCompound(g, x.target, '+', delta, !x.prefix);
   const v = g.vars.get(x.target.name);
   if (!v) throw new Error(`variable ${x.target.name} has no slot`);
-  g.e.emit(ldx(8, R0, R10, v.offset), mov64Reg(R1, R0), alu64Imm('add', R1, Number(delta)), stx(8, R10, R1, v.offset));
-  if (x.prefix) g.e.emit(mov64Reg(R0, R1));
+  // r1 = old value, r0 = new value (wrapped to the variable's type); the expression yields one of them
+  g.e.emit(ldx(8, R0, R10, v.offset), mov64Reg(R1, R0), alu64Imm('add', R0, Number(delta)));
+  normalize(g, v.type);
+  g.e.emit(stx(8, R10, R0, v.offset));
+  if (!x.prefix) g.e.emit(mov64Reg(R0, R1));
 }

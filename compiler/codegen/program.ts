@@ -1,11 +1,10 @@
 // One probe block and attach point → one BPF program.
 import { R0, R1, R6, R10, encode, exit, jmpImm, mov64Imm, mov64Reg, st } from '../asm/index.ts';
 import type { CheckedProbe, ResolvedAttach } from '../../lang/check/index.ts';
-import type { Stmt } from '../../lang/ast.ts';
 import type { Type } from '../../lang/types.ts';
 import { slotSize } from '../layout.ts';
 import type { ProgType, ProgramSpec } from '../program.ts';
-import { allocOrFail, newGen, typeOf, type Gen, type Shared } from './context.ts';
+import { allocOrFail, newGen, type Gen, type Shared } from './context.ts';
 import { emitInt } from './expr.ts';
 import { pruneUnreachable } from './prune.ts';
 import { emitBlock } from './stmt.ts';
@@ -32,7 +31,7 @@ export function generateProbe(shared: Shared, probe: CheckedProbe, attach: Resol
   e.span = probe.probe.span;
   // r6 keeps the context for builtins that read it; r1 is clobbered by the first helper call.
   e.emit(mov64Reg(R6, R1));
-  allocateVariables(g, probe.probe.body.statements);
+  allocateVariables(g, shared.checked.varTypes.get(probe.probe));
   e.at(probe.probe.span, () => {
     if (probe.probe.predicate) {
       const pred = probe.probe.predicate;
@@ -56,25 +55,12 @@ export function generateProbe(shared: Shared, probe: CheckedProbe, attach: Resol
   };
 }
 
-/** Every `$x` gets one slot for the whole probe, sized for the widest value assigned to it. */
-function allocateVariables(g: Gen, stmts: readonly Stmt[]): void {
-  const sizes = new Map<string, { size: number; type: Type }>();
-  const visit = (s: Stmt): void => {
-    if (s.kind === 'assign' && s.target.kind === 'var') {
-      const t = typeOf(g, s.value);
-      const size = slotSize(t);
-      const prev = sizes.get(s.target.name);
-      if (!prev || prev.size < size) sizes.set(s.target.name, { size, type: t });
-    } else if (s.kind === 'block') s.statements.forEach(visit);
-    else if (s.kind === 'if') {
-      s.then.statements.forEach(visit);
-      if (s.else) visit(s.else);
-    }
-  };
-  stmts.forEach(visit);
-  for (const [name, { size, type }] of sizes) {
+/** Every `$x` gets one slot for the whole probe, sized for the widest value the checker saw assigned to it. */
+function allocateVariables(g: Gen, types: ReadonlyMap<string, Type> | undefined): void {
+  for (const [name, type] of types ?? []) {
+    const size = slotSize(type);
     const offset = allocOrFail(g, size, undefined);
-    // Zero the slot so a read before the first assignment (or of a shorter string) is defined.
+    // Zeroed, so a read before the first assignment (or of a shorter string) is defined.
     for (let i = 0; i < size; i += 8) g.e.emit(st(8, R10, offset + i, 0));
     g.vars.set(name, { offset, type });
   }

@@ -1,10 +1,11 @@
 // Statements and the calls that are statements (exit, printf).
-import { R0, R1, R2, R3, R4, R10, alu64Imm, call, ja, jmpImm, ldMapFd, mov64Imm, mov64Reg, st } from '../asm/index.ts';
-import { assertNever, type AssignStmt, type Block, type CallExpr, type MapExpr, type Stmt } from '../../lang/ast.ts';
+import { R0, R1, R2, R3, R4, R10, alu64Imm, call, ja, jmpImm, jmpReg, ldMapFd, ldx, mov64Imm, mov64Reg, st, stx } from '../asm/index.ts';
+import { assertNever, type AssignStmt, type BinaryOp, type Block, type CallExpr, type Expr, type MapExpr, type Stmt } from '../../lang/ast.ts';
+import { commonType, promote, type Type } from '../../lang/types.ts';
 import { EVENTS_MAP, EXIT_EVENT_ID } from '../program.ts';
 import { packedLayout, slotSize } from '../layout.ts';
 import { CodegenError, allocOrFail, scoped, typeOf, type Gen } from './context.ts';
-import { emitInt, emitInto } from './expr.ts';
+import { emitBinaryOp, emitInt, emitInto, normalize, zeroStack } from './expr.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
 import { emitMapAssign } from './maps.ts';
 import { emitAggregation, emitMapFunctionStmt, isAggregation } from './map-functions.ts';
@@ -38,16 +39,89 @@ function emitStmtInner(g: Gen, s: Stmt): void {
       g.e.place(done);
       return;
     }
-    case 'let':
-    case 'unroll':
-    case 'while':
+    case 'let': {
+      const v = variable(g, s.name);
+      if (s.value) return storeVariable(g, v, s.value);
+      return zeroStack(g, v.offset, slotSize(v.type)); // a fresh declaration starts empty, even inside a loop
+    }
+    case 'unroll': {
+      const done = g.e.freshLabel('unroll.end');
+      const n = Number(s.count.kind === 'int' ? s.count.value : 0n);
+      for (let i = 0; i < n; i++) {
+        const next = g.e.freshLabel('unroll.next');
+        inLoop(g, done, next, () => emitBlock(g, s.body));
+        g.e.place(next);
+      }
+      g.e.place(done);
+      return;
+    }
+    case 'while': {
+      const top = g.e.freshLabel('while.top');
+      const done = g.e.freshLabel('while.end');
+      g.e.place(top);
+      emitInt(g, s.cond);
+      g.e.emit(jmpImm('jeq', R0, 0, done));
+      inLoop(g, done, top, () => emitBlock(g, s.body));
+      g.e.emit(ja(top));
+      g.e.place(done);
+      return;
+    }
+    case 'for-range': {
+      // for ($i : a..b): $i runs from a up to b, exclusive; b is evaluated once, as bpftrace does.
+      const v = variable(g, s.variable);
+      const signed = v.type.kind === 'int' && v.type.signed;
+      const top = g.e.freshLabel('for.top');
+      const next = g.e.freshLabel('for.next');
+      const done = g.e.freshLabel('for.end');
+      scoped(g, () => {
+        const end = allocOrFail(g, 8, s.to.span);
+        emitInt(g, s.to);
+        g.e.emit(stx(8, R10, R0, end));
+        emitInt(g, s.from);
+        g.e.emit(stx(8, R10, R0, v.offset));
+        g.e.place(top);
+        g.e.emit(ldx(8, R0, R10, v.offset), ldx(8, R1, R10, end), jmpReg(signed ? 'jsge' : 'jge', R0, R1, done));
+        inLoop(g, done, next, () => emitBlock(g, s.body));
+        g.e.place(next);
+        g.e.emit(ldx(8, R0, R10, v.offset), alu64Imm('add', R0, 1), stx(8, R10, R0, v.offset), ja(top));
+        g.e.place(done);
+      });
+      return;
+    }
     case 'for-map':
-    case 'for-range':
-    case 'jump':
-      throw new CodegenError(`${s.kind} statements are not supported yet`, s.span);
+      throw new CodegenError('for over a map is not supported yet', s.span);
+    case 'jump': {
+      if (s.jump === 'return') return g.e.emit(ja(g.exitLabel));
+      const loop = g.loops[g.loops.length - 1];
+      if (!loop) throw new CodegenError(`${s.jump} outside of a loop`, s.span);
+      return g.e.emit(ja(s.jump === 'break' ? loop.breakLabel : loop.continueLabel));
+    }
     default:
       return assertNever(s);
   }
+}
+
+function inLoop(g: Gen, breakLabel: string, continueLabel: string, body: () => void): void {
+  g.loops.push({ breakLabel, continueLabel });
+  try {
+    body();
+  } finally {
+    g.loops.pop();
+  }
+}
+
+function variable(g: Gen, name: string): { offset: number; type: Type } {
+  const v = g.vars.get(name);
+  if (!v) throw new Error(`variable ${name} has no slot`);
+  return v;
+}
+
+/** Integers convert to the variable's type on the way in (C's assignment conversion). */
+function storeVariable(g: Gen, v: { offset: number; type: Type }, value: Expr): void {
+  if (v.type.kind !== 'int') return emitInto(g, value, v.offset, slotSize(v.type));
+  emitInt(g, value);
+  normalize(g, v.type);
+  g.e.emit(stx(8, R10, R0, v.offset));
 }
 
 function emitAssign(g: Gen, s: AssignStmt): void {
@@ -55,10 +129,15 @@ function emitAssign(g: Gen, s: AssignStmt): void {
     if (s.value.kind === 'call' && isAggregation(s.value)) return emitAggregation(g, s.target, s.value);
     return emitMapAssign(g, s as AssignStmt & { target: MapExpr });
   }
-  const v = g.vars.get(s.target.name);
-  if (!v) throw new Error(`variable ${s.target.name} has no slot`);
-  if (s.op === '=') return emitInto(g, s.value, v.offset, slotSize(v.type));
-  throw new CodegenError(`${s.op} on variables is not supported yet`, s.span);
+  const v = variable(g, s.target.name);
+  if (s.op === '=') return storeVariable(g, v, s.value);
+  // $x op= e  is  $x = $x op e
+  const op = s.op.slice(0, -1) as BinaryOp;
+  const shift = op === '<<' || op === '>>';
+  const common = shift ? promote(v.type) : commonType(v.type, typeOf(g, s.value));
+  emitBinaryOp(g, op, s.target, s.value, s.span, common, shift ? promote(typeOf(g, s.value)) : common);
+  normalize(g, v.type);
+  g.e.emit(stx(8, R10, R0, v.offset));
 }
 
 function emitCallStmt(g: Gen, c: CallExpr): void {

@@ -20,6 +20,7 @@ export interface CheckedProgram {
   readonly typeOf: ReadonlyMap<Expr, Type>;
   readonly maps: ReadonlyMap<string, MapInfo>;
   readonly printfs: ReadonlyMap<CallExpr, PrintfInfo>;
+  readonly varTypes: ReadonlyMap<Probe, ReadonlyMap<string, Type>>;
 }
 
 export function check(
@@ -31,7 +32,7 @@ export function check(
     probe,
     attach: probe.attachPoints.flatMap((ap) => resolveAttachPoint(ap, kernel, diagnostics)),
   }));
-  const { typeOf, maps, printfs } = infer(ast.probes, diagnostics);
+  const { typeOf, maps, printfs, varTypes } = infer(ast.probes, diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics };
-  return { program: { ast, probes, typeOf, maps, printfs }, diagnostics };
+  return { program: { ast, probes, typeOf, maps, printfs, varTypes }, diagnostics };
 }

@@ -5,6 +5,8 @@ import {
   type Block,
   type CallExpr,
   type Expr,
+  type LetStmt,
+  type TypeName,
   type MapExpr,
   type Probe,
   type Stmt,
@@ -16,7 +18,7 @@ import type { Span } from '../source.ts';
 import { closest } from '../suggest.ts';
 import type { CheckContext } from './context.ts';
 import { aggregationReadType, aggregationValue, isAggregation, mapFunctionType } from './map-functions.ts';
-import { i64, sameType, stringType, typeName, u64, voidType, mapValueName, type MapValue, type Type } from '../types.ts';
+import { boolType, commonType, i64, isScalar, promote, sameType, stringType, typeName, u64, voidType, mapValueName, type IntBits, type MapValue, type Type } from '../types.ts';
 
 export interface MapInfo {
   readonly name: string;
@@ -39,6 +41,8 @@ export interface InferResult {
   readonly typeOf: Map<Expr, Type>;
   readonly maps: Map<string, MapInfo>;
   readonly printfs: Map<CallExpr, PrintfInfo>;
+  /** every `$variable` of each probe with the type its slot must hold */
+  readonly varTypes: Map<Probe, ReadonlyMap<string, Type>>;
 }
 
 export function infer(probes: readonly Probe[], diags: Diagnostic[]): InferResult {
@@ -46,6 +50,8 @@ export function infer(probes: readonly Probe[], diags: Diagnostic[]): InferResul
   const maps = new Map<string, MapInfo>();
   const printfs = new Map<CallExpr, PrintfInfo>();
   let vars = new Map<string, Type>();
+  let loopDepth = 0;
+  const varTypes = new Map<Probe, ReadonlyMap<string, Type>>();
 
   const err = (msg: string, span: Span, hints?: string[]) => diags.push(error(msg, span, hints));
   const ctx: CheckContext = {
@@ -131,7 +137,10 @@ export function infer(probes: readonly Probe[], diags: Diagnostic[]): InferResul
   }
 
   function intOperand(e: Expr, what: string): Type {
-    const t = expr(e);
+    return requireInt(expr(e), e, what);
+  }
+
+  function requireInt(t: Type, e: Expr, what: string): Type {
     if (t.kind !== 'int' && t.kind !== 'bool') {
       if (t.kind !== 'void') err(`${what} needs an integer, got ${typeName(t)}`, e.span);
       else err(`${what} needs a value, but this expression has none`, e.span);
@@ -175,15 +184,24 @@ export function infer(probes: readonly Probe[], diags: Diagnostic[]): InferResul
       case 'call':
         return call(e, undefined);
       case 'binary': {
-        if ((e.op === '==' || e.op === '!=') && isStringish(e.left) && isStringish(e.right)) {
-          err('string comparison is not supported yet', e.opSpan);
-          return u64;
+        const lt = expr(e.left);
+        const rt = expr(e.right);
+        if (e.op !== '&&' && e.op !== '||') {
+          if (lt.kind === 'string' || rt.kind === 'string') {
+            if (lt.kind === 'string' && rt.kind === 'string' && ['<', '<=', '>', '>=', '==', '!='].includes(e.op)) return u64;
+            err(
+              lt.kind === rt.kind ? `operator ${e.op} does not apply to strings` : `cannot compare ${typeName(lt)} with ${typeName(rt)}`,
+              e.opSpan,
+              lt.kind === rt.kind ? ['strings can be compared with == != < <= > >='] : undefined,
+            );
+            return u64;
+          }
         }
-        const l = intOperand(e.left, `operator ${e.op}`);
-        const r = intOperand(e.right, `operator ${e.op}`);
+        const l = requireInt(lt, e.left, `operator ${e.op}`);
+        const r = requireInt(rt, e.right, `operator ${e.op}`);
         if (['<', '<=', '>', '>=', '==', '!=', '&&', '||'].includes(e.op)) return u64;
-        const signed = (l.kind === 'int' && l.signed) || (r.kind === 'int' && r.signed);
-        return signed ? i64 : u64;
+        // Shifts take the (promoted) type of the left operand; everything else the common type, as in C.
+        return e.op === '<<' || e.op === '>>' ? promote(l) : commonType(l, r);
       }
       case 'unary': {
         if (e.op === '*' || e.op === '&') {
@@ -191,20 +209,34 @@ export function infer(probes: readonly Probe[], diags: Diagnostic[]): InferResul
           return i64;
         }
         const t = intOperand(e.operand, `operator ${e.op}`);
-        if (e.op === '!') return u64;
-        return e.op === '-' ? i64 : t.kind === 'int' ? { kind: 'int', bits: 64, signed: t.signed } : u64;
+        return e.op === '!' ? u64 : promote(t);
       }
       case 'incdec':
         return incdecTarget(e.target, e.span);
       case 'ternary': {
         intOperand(e.cond, 'a condition');
-        const a = intOperand(e.then, 'the ternary operator');
-        const b = intOperand(e.else, 'the ternary operator');
-        return (a.kind === 'int' && a.signed) || (b.kind === 'int' && b.signed) ? i64 : u64;
+        const a = expr(e.then);
+        const b = expr(e.else);
+        if (a.kind === 'string' && b.kind === 'string') return stringType(Math.max(a.size, b.size));
+        if (!isScalar(a) || !isScalar(b)) {
+          err(`the branches of ?: must both be integers or both strings, got ${typeName(a)} and ${typeName(b)}`, e.span);
+          return i64;
+        }
+        return commonType(a, b);
+      }
+      case 'cast': {
+        const target = typeFromName(e.type);
+        const from = expr(e.expr);
+        if (!target) return i64;
+        if (target.kind === 'int' && !isScalar(from)) {
+          err(`cannot cast ${typeName(from)} to ${typeName(target)}`, e.span);
+          return target;
+        }
+        if (target.kind !== 'int') err(`casts to ${typeName(target)} are not supported`, e.type.span, ['cast to an integer type: (uint32)x']);
+        return target;
       }
       case 'field':
       case 'index':
-      case 'cast':
       case 'tuple':
       case 'sizeof':
       case 'offsetof':
@@ -213,10 +245,6 @@ export function infer(probes: readonly Probe[], diags: Diagnostic[]): InferResul
       default:
         return assertNever(e);
     }
-  }
-
-  function isStringish(e: Expr): boolean {
-    return e.kind === 'string' || (e.kind === 'ident' && e.name === 'comm');
   }
 
   function incdecTarget(target: MapExpr | { kind: 'var'; name: string; span: Span }, span: Span): Type {
@@ -319,16 +347,13 @@ export function infer(probes: readonly Probe[], diags: Diagnostic[]): InferResul
       err('this expression has no value to assign', s.value.span);
       return;
     }
-    const prev = vars.get(s.target.name);
     if (s.op !== '=') {
+      const prev = vars.get(s.target.name);
       if (!prev) err(`undefined variable ${s.target.name}`, s.target.span);
+      else if (prev.kind !== 'int' || (vt.kind !== 'int' && vt.kind !== 'bool')) err(`${s.op} needs integers`, s.span);
       return;
     }
-    if (prev && !compatible(prev, valueType(vt))) {
-      err(`${s.target.name} holds ${typeName(prev)}, cannot assign ${typeName(vt)}`, s.value.span);
-      return;
-    }
-    vars.set(s.target.name, prev ?? valueType(vt));
+    declare(s.target.name, vt, s.value.span);
   }
 
   function stmt(s: Stmt): void {
@@ -348,16 +373,68 @@ export function infer(probes: readonly Probe[], diags: Diagnostic[]): InferResul
         if (s.else) stmt(s.else);
         return;
       case 'let':
-      case 'unroll':
+        return letStmt(s);
+      case 'unroll': {
+        const n = s.count.kind === 'int' ? s.count.value : undefined;
+        if (n === undefined) err('unroll needs an integer literal count', s.count.span);
+        else if (n < 1n || n > 100n) err(`unroll count must be between 1 and 100, got ${n}`, s.count.span);
+        return loopBody(s.body);
+      }
       case 'while':
+        intOperand(s.cond, 'a while condition');
+        return loopBody(s.body);
+      case 'for-range': {
+        const from = intOperand(s.from, 'a range');
+        const to = intOperand(s.to, 'a range');
+        declare(s.variable, (from.kind === 'int' && from.signed) || (to.kind === 'int' && to.signed) ? i64 : u64, s.span);
+        return loopBody(s.body);
+      }
       case 'for-map':
-      case 'for-range':
+        err('for over a map is not supported yet', s.span, ['iterate over a range instead: for ($i : 0..10) { … }']);
+        return;
       case 'jump':
-        err(`${describe(s.kind)} is not supported yet`, s.span);
+        if (s.jump !== 'return' && loopDepth === 0) err(`${s.jump} outside of a loop`, s.span);
         return;
       default:
         return assertNever(s);
     }
+  }
+
+  function loopBody(b: Block): void {
+    loopDepth++;
+    block(b);
+    loopDepth--;
+  }
+
+  /** Gives a variable a type the first time it is seen; later assignments must fit it. */
+  /** A variable keeps the type of its first assignment (later integers convert to it, as in C); strings grow to fit. */
+  function declare(name: string, t: Type, span: Span): void {
+    const prev = vars.get(name);
+    if (prev && !compatible(prev, t)) err(`${name} holds ${typeName(prev)}, cannot assign ${typeName(t)}`, span);
+    else vars.set(name, prev ? widen(prev, t) : t);
+  }
+
+  function letStmt(s: LetStmt): void {
+    const declared = s.type ? typeFromName(s.type) : undefined;
+    const vt = s.value ? expr(s.value) : undefined;
+    if (vt?.kind === 'void') {
+      err('this expression has no value to assign', s.value!.span);
+      return;
+    }
+    if (declared && vt && !compatible(declared, vt)) {
+      err(`${s.name} is declared ${typeName(declared)}, cannot assign ${typeName(vt)}`, s.value!.span);
+      return;
+    }
+    declare(s.name, declared ?? vt ?? i64, s.span);
+  }
+
+  function typeFromName(t: TypeName): Type | undefined {
+    const m = /^(u?)int(8|16|32|64)$/.exec(t.name);
+    if (m && t.pointer === 0 && t.arrayLength === undefined) return { kind: 'int', bits: Number(m[2]) as IntBits, signed: m[1] === '' };
+    if (t.name === 'bool' && t.pointer === 0) return boolType;
+    if (t.name === 'string' && t.pointer === 0) return stringType(t.arrayLength ?? 64);
+    err(`type ${t.name}${'*'.repeat(t.pointer)} is not supported here yet`, t.span);
+    return undefined;
   }
 
   function block(b: Block): void {
@@ -368,8 +445,9 @@ export function infer(probes: readonly Probe[], diags: Diagnostic[]): InferResul
     vars = new Map();
     if (p.predicate) intOperand(p.predicate, 'a predicate');
     block(p.body);
+    varTypes.set(p, vars);
   }
-  return { typeOf, maps, printfs };
+  return { typeOf, maps, printfs, varTypes };
 }
 
 /** Plain map values and variables keep 64-bit integers; strings keep their size. */
@@ -390,8 +468,14 @@ function readType(v: MapValue): Type {
   }
 }
 
+/** The type a variable needs to hold both: integers widen to 64 bits, strings to the larger size. */
+function widen(a: Type, b: Type): Type {
+  if (a.kind === 'string' && b.kind === 'string') return stringType(Math.max(a.size, b.size));
+  return a;
+}
+
 function compatible(a: Type, b: Type): boolean {
-  if (a.kind === 'int' && b.kind === 'int') return true;
+  if (isScalar(a) && isScalar(b)) return true;
   if (a.kind === 'string' && b.kind === 'string') return true;
   return sameType(a, b);
 }
@@ -411,9 +495,8 @@ function mergeValue(a: MapValue, b: MapValue): MapValue | undefined {
     return sameType(a.type, b.type) ? a : undefined;
   }
   if (a.kind !== b.kind) return undefined;
-  if (a.kind === 'count') return a;
-  const signed = ('signed' in a && a.signed) || ('signed' in b && b.signed);
-  return { kind: a.kind, signed } as MapValue;
+  if (!('signed' in a) || !('signed' in b)) return a;
+  return { ...a, signed: a.signed || b.signed } as MapValue;
 }
 
 function describe(kind: string): string {
