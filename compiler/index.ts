@@ -26,7 +26,7 @@ export function compile(checked: CheckedProgram, options: CompileOptions = {}): 
       kind: isPerCpu(info.value) ? 'percpu_hash' : 'hash',
       keySize: layout.size,
       valueSize: valueSize(info.value),
-      maxEntries: options.maxMapKeys ?? 4096,
+      maxEntries: options.maxMapKeys ?? checked.config.maxMapKeys,
       user: { name: info.name, keys: info.keys.map((type, i) => ({ type, offset: layout.offsets[i]! })), value: info.value },
     });
   }
@@ -42,7 +42,10 @@ export function compile(checked: CheckedProgram, options: CompileOptions = {}): 
     throw e;
   }
   // Relocations name maps by MapSpec.name, the name the loader gives each map it creates.
-  return { program: { license: 'GPL', maps: [...maps.values()], programs, events: shared.events }, diagnostics: [] };
+  return {
+    program: { license: 'GPL', maps: [...maps.values()], programs, events: shared.events, printMapsOnExit: checked.config.printMapsOnExit },
+    diagnostics: [],
+  };
 }
 
 /** Kernel map names: ≤ 15 characters of [A-Za-z0-9_.]; the index keeps them unique. */

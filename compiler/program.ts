@@ -52,4 +52,6 @@ export interface CompiledProgram {
   readonly maps: readonly MapSpec[];
   readonly programs: readonly ProgramSpec[];
   readonly events: readonly EventSchema[];
+  /** print every non-empty script map when the program stops (config print_maps_on_exit) */
+  readonly printMapsOnExit: boolean;
 }

@@ -47,6 +47,7 @@ export const builtinFunctions: readonly BuiltinFunction[] = [
   { name: 'max', minArgs: 1, maxArgs: 1, signature: 'max(int n)', aggregation: true },
   { name: 'exit', minArgs: 0, maxArgs: 1, signature: 'exit([int code])', aggregation: false },
   { name: 'printf', minArgs: 1, maxArgs: 8, signature: 'printf(string fmt, ...)', aggregation: false },
+  { name: 'str', minArgs: 1, maxArgs: 2, signature: 'str(char *s [, int length])', aggregation: false },
 ];
 
 const fnByName = new Map(builtinFunctions.map((f) => [f.name as string, f]));

@@ -108,7 +108,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const parsedProgram = parse(file);
   if (!parsedProgram.program || parsedProgram.diagnostics.some((d) => d.severity === 'error')) return fail(parsedProgram.diagnostics);
   if (opts.debug.includes('ast')) process.stdout.write(JSON.stringify(parsedProgram.program, (k, v) => (k === 'file' ? undefined : typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
-  const checked = check(parsedProgram.program, hostKernelInfo());
+  const checked = check(parsedProgram.program, hostKernelInfo(), { params: opts.args });
   if (!checked.program) return fail(checked.diagnostics);
   const compiled = compile(checked.program);
   if (!compiled.program) return fail(compiled.diagnostics);

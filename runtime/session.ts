@@ -119,7 +119,7 @@ export class Session {
       this.drain();
       for (const p of this.special('END')) this.run(p);
       this.drain();
-      for (const m of [...this.objs.maps.values()].filter((m) => m.spec.user).sort((a, b) => (a.spec.user!.name < b.spec.user!.name ? -1 : 1))) {
+      if (this.compiled.printMapsOnExit) for (const m of [...this.objs.maps.values()].filter((m) => m.spec.user).sort((a, b) => (a.spec.user!.name < b.spec.user!.name ? -1 : 1))) {
         this.emit({ kind: 'map', snapshot: snapshotMap(m.fd.fd, m.spec) });
       }
       this.sink.end();

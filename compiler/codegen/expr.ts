@@ -28,6 +28,7 @@ import {
 } from '../asm/index.ts';
 import { assertNever, type BinaryExpr, type BinaryOp, type Expr } from '../../lang/ast.ts';
 import type { Span } from '../../lang/source.ts';
+import { positionalValue } from '../../lang/check/index.ts';
 import { commonType, promote, type Type } from '../../lang/types.ts';
 import { CodegenError, allocOrFail, scoped, typeOf, type Gen } from './context.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
@@ -109,8 +110,12 @@ function emitIntInner(g: Gen, x: Expr): void {
     case 'cast':
       emitInt(g, x.expr);
       return normalize(g, typeOf(g, x));
+    case 'positional': {
+      const v = x.count ? BigInt(g.shared.checked.params.length) : positionalValue(g.shared.checked.params, x.index);
+      if (typeof v !== 'bigint') throw new CodegenError(`$${x.index} is a string here, not an integer`, x.span);
+      return loadConst(g, R0, v);
+    }
     case 'string':
-    case 'positional':
     case 'field':
     case 'index':
     case 'tuple':
@@ -346,6 +351,8 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number): void {
     switch (x.kind) {
       case 'string':
         return storeBytes(g, Buffer.from(x.value, 'utf8').subarray(0, size - 1), off);
+      case 'positional':
+        return storeBytes(g, Buffer.from(String(positionalValue(g.shared.checked.params, x.index)), 'utf8').subarray(0, size - 1), off);
       case 'ident':
         if (x.name === 'comm') {
           g.e.emit(mov64Reg(R1, R10), alu64Imm('add', R1, off), mov64Imm(R2, Math.min(16, size)), call(helper.get_current_comm));
@@ -359,6 +366,9 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number): void {
       }
       case 'map':
         return emitMapReadInto(g, x, off, size);
+      case 'call':
+        if (x.name === 'str' && x.args[0]) return emitInto(g, x.args[0], off, Math.min(size, t.size));
+        break;
       case 'ternary': {
         const otherwise = g.e.freshLabel('ternary.else');
         const done = g.e.freshLabel('ternary.end');

@@ -4,10 +4,13 @@ import { hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { KernelInfo } from '../kernel.ts';
 import type { Type } from '../types.ts';
 import { resolveAttachPoint, type ResolvedAttach } from './attach.ts';
+import { readConfig, type ScriptConfig } from './config.ts';
 import { infer, type MapInfo, type PrintfInfo } from './infer.ts';
 
 export type { ResolvedAttach } from './attach.ts';
 export type { MapInfo, PrintfInfo } from './infer.ts';
+export type { ScriptConfig } from './config.ts';
+export { positionalValue } from './infer.ts';
 
 export interface CheckedProbe {
   readonly probe: Probe;
@@ -21,18 +24,28 @@ export interface CheckedProgram {
   readonly maps: ReadonlyMap<string, MapInfo>;
   readonly printfs: ReadonlyMap<CallExpr, PrintfInfo>;
   readonly varTypes: ReadonlyMap<Probe, ReadonlyMap<string, Type>>;
+  readonly config: ScriptConfig;
+  readonly params: readonly string[];
+}
+
+export interface CheckOptions {
+  /** positional parameters $1…$N, as given after the program */
+  readonly params?: readonly string[];
 }
 
 export function check(
   ast: Program,
   kernel: KernelInfo,
+  options: CheckOptions = {},
 ): { program?: CheckedProgram; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
+  const config = readConfig(ast.config, diagnostics);
+  const params = options.params ?? [];
   const probes = ast.probes.map((probe) => ({
     probe,
     attach: probe.attachPoints.flatMap((ap) => resolveAttachPoint(ap, kernel, diagnostics)),
   }));
-  const { typeOf, maps, printfs, varTypes } = infer(ast.probes, diagnostics);
+  const { typeOf, maps, printfs, varTypes } = infer(ast.probes, params, diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics };
-  return { program: { ast, probes, typeOf, maps, printfs, varTypes }, diagnostics };
+  return { program: { ast, probes, typeOf, maps, printfs, varTypes, config, params }, diagnostics };
 }

@@ -45,7 +45,7 @@ export interface InferResult {
   readonly varTypes: Map<Probe, ReadonlyMap<string, Type>>;
 }
 
-export function infer(probes: readonly Probe[], diags: Diagnostic[]): InferResult {
+export function infer(probes: readonly Probe[], params: readonly string[], diags: Diagnostic[]): InferResult {
   const typeOf = new Map<Expr, Type>();
   const maps = new Map<string, MapInfo>();
   const printfs = new Map<CallExpr, PrintfInfo>();
@@ -165,9 +165,12 @@ export function infer(probes: readonly Probe[], diags: Diagnostic[]): InferResul
         }
         return t;
       }
-      case 'positional':
-        err('positional parameters are not supported yet', e.span);
-        return i64;
+      case 'positional': {
+        // $N stands for its argument as a literal: an integer when it reads as one, else a string.
+        if (e.count) return i64;
+        const v = positionalValue(params, e.index);
+        return typeof v === 'bigint' ? i64 : stringType(Buffer.byteLength(v) + 1);
+      }
       case 'map': {
         const info = useMap(e, undefined, e.span);
         return readType(info.value);
@@ -288,12 +291,31 @@ export function infer(probes: readonly Probe[], diags: Diagnostic[]): InferResul
       case 'printf':
         printf(c);
         return voidType;
+      case 'str':
+        return strCall(c);
       default: {
         const t = mapFunctionType(ctx, c);
         if (!t) throw new Error(`no checker for function ${c.name}`);
         return t;
       }
     }
+  }
+
+  /** str(s[, n]): for now, of values that already are strings (literals, $N, comm, …), cut to n bytes. */
+  function strCall(c: CallExpr): Type {
+    const [arg, len] = c.args;
+    if (!arg) return stringType(1);
+    const t = arg.kind === 'positional' && !arg.count ? stringType(Buffer.byteLength(String(positionalValue(params, arg.index))) + 1) : expr(arg);
+    if (arg.kind === 'positional') typeOf.set(arg, t);
+    if (len) {
+      if (len.kind !== 'int' || len.value < 1n) err('str() length must be a positive integer literal', len.span);
+      else if (t.kind === 'string') return stringType(Math.min(t.size, Number(len.value) + 1));
+    }
+    if (t.kind !== 'string') {
+      err(`str() of ${typeName(t)} (reading memory) is not supported yet`, arg.span);
+      return stringType(1);
+    }
+    return t;
   }
 
   function printf(c: CallExpr): void {
@@ -516,4 +538,18 @@ function describe(kind: string): string {
       jump: 'break/continue/return',
     }[kind] ?? kind
   );
+}
+
+/** The literal a positional parameter stands for; a missing one is 0, as in bpftrace. */
+export function positionalValue(params: readonly string[], index: number): bigint | string {
+  const raw = params[index - 1];
+  if (raw === undefined) return 0n;
+  if (/^-?(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)$/i.test(raw.trim())) {
+    const t = raw.trim();
+    const neg = t.startsWith('-');
+    const body = neg ? t.slice(1) : t;
+    const v = /^0[0-7]+$/.test(body) ? BigInt(`0o${body.slice(1)}`) : BigInt(body);
+    return neg ? -v : v;
+  }
+  return raw;
 }
