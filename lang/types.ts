@@ -3,7 +3,8 @@
 export type IntBits = 8 | 16 | 32 | 64;
 
 export type Type =
-  | { readonly kind: 'int'; readonly bits: IntBits; readonly signed: boolean }
+  /** `space` marks a pointer (kept as a 64-bit unsigned integer) and which address space it points into */
+  | { readonly kind: 'int'; readonly bits: IntBits; readonly signed: boolean; readonly space?: 'user' | 'kernel' }
   | { readonly kind: 'bool' }
   | { readonly kind: 'string'; readonly size: number } // fixed size in bytes, NUL included
   | { readonly kind: 'tuple'; readonly elements: readonly Type[] }
@@ -80,7 +81,7 @@ export function alignOf(t: Type): number {
 export function typeName(t: Type): string {
   switch (t.kind) {
     case 'int':
-      return `${t.signed ? 'int' : 'uint'}${t.bits}`;
+      return t.space ? `${t.space} pointer` : `${t.signed ? 'int' : 'uint'}${t.bits}`;
     case 'bool':
       return 'bool';
     case 'string':
@@ -120,4 +121,8 @@ export function commonType(a: Type, b: Type): IntType {
   if (x.signed === y.signed) return x.bits >= y.bits ? x : y;
   const [u, s] = x.signed ? [y, x] : [x, y];
   return u.bits >= s.bits ? u : s;
+}
+
+export function pointer(space: 'user' | 'kernel'): Type {
+  return { kind: 'int', bits: 64, signed: false, space };
 }

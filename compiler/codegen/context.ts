@@ -1,5 +1,5 @@
 // State shared by the code generator's parts while one probe program is generated.
-import type { CheckedProgram } from '../../lang/check/index.ts';
+import type { CheckedProgram, ResolvedAttach } from '../../lang/check/index.ts';
 import type { Diagnostic } from '../../lang/diagnostics.ts';
 import type { Expr } from '../../lang/ast.ts';
 import type { Span } from '../../lang/source.ts';
@@ -28,6 +28,8 @@ export interface Shared {
 
 export interface Gen {
   readonly shared: Shared;
+  /** the attach point this program is generated for */
+  readonly attach: ResolvedAttach;
   readonly e: Emitter;
   readonly frame: Frame;
   /** `$var` → stack slot and type, for this probe */
@@ -38,9 +40,9 @@ export interface Gen {
   readonly loops: { readonly breakLabel: string; readonly continueLabel: string }[];
 }
 
-export function newGen(shared: Shared): Gen {
+export function newGen(shared: Shared, attach: ResolvedAttach): Gen {
   const e = new Emitter();
-  return { shared, e, frame: new Frame(), vars: new Map(), exitLabel: 'epilogue', loops: [] };
+  return { shared, attach, e, frame: new Frame(), vars: new Map(), exitLabel: 'epilogue', loops: [] };
 }
 
 export function typeOf(g: Gen, x: Expr): Type {

@@ -5,6 +5,8 @@ import {
   R0,
   R1,
   R2,
+  R3,
+  R6,
   R10,
   alu64Imm,
   alu64Reg,
@@ -29,6 +31,8 @@ import {
 import { assertNever, type BinaryExpr, type BinaryOp, type Expr } from '../../lang/ast.ts';
 import type { Span } from '../../lang/source.ts';
 import { positionalValue } from '../../lang/check/index.ts';
+import type { FieldAccess } from '../../lang/check/tracepoint-args.ts';
+import type { TracepointField } from '../../lang/kernel.ts';
 import { commonType, promote, type Type } from '../../lang/types.ts';
 import { CodegenError, allocOrFail, scoped, typeOf, type Gen } from './context.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
@@ -115,8 +119,15 @@ function emitIntInner(g: Gen, x: Expr): void {
       if (typeof v !== 'bigint') throw new CodegenError(`$${x.index} is a string here, not an integer`, x.span);
       return loadConst(g, R0, v);
     }
+    case 'field': {
+      // Load the value's own width (x86-64 is little-endian: the low bytes come first), then extend.
+      const { field } = argField(g, x);
+      const t = typeOf(g, x);
+      const bytes = t.kind === 'int' ? t.bits / 8 : field.size;
+      e.emit(ldx(bytes as 1 | 2 | 4 | 8, R0, R6, field.offset));
+      return normalize(g, typeOf(g, x));
+    }
     case 'string':
-    case 'field':
     case 'index':
     case 'tuple':
     case 'sizeof':
@@ -367,8 +378,23 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number): void {
       case 'map':
         return emitMapReadInto(g, x, off, size);
       case 'call':
-        if (x.name === 'str' && x.args[0]) return emitInto(g, x.args[0], off, Math.min(size, t.size));
+        if (x.name === 'str' && x.args[0]) {
+          const at = typeOf(g, x.args[0]);
+          if (at.kind === 'string') return emitInto(g, x.args[0], off, Math.min(size, t.size));
+          emitInt(g, x.args[0]);
+          return readString(g, at.kind === 'int' ? at.space : undefined, off, Math.min(size, t.size));
+        }
         break;
+      case 'field': {
+        const { field, access } = argField(g, x);
+        if (access.kind === 'array') {
+          g.e.emit(mov64Reg(R3, R6), alu64Imm('add', R3, field.offset));
+          return probeRead(g, helper.probe_read_kernel, off, Math.min(size, field.size));
+        }
+        // __data_loc: the low 16 bits of the u32 are the string's offset within the record
+        g.e.emit(ldx(4, R0, R6, field.offset), alu64Imm('and', R0, 0xffff));
+        return readString(g, 'record', off, size);
+      }
       case 'ternary': {
         const otherwise = g.e.freshLabel('ternary.else');
         const done = g.e.freshLabel('ternary.end');
@@ -384,6 +410,33 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number): void {
     }
     throw new CodegenError(`this string expression is not supported yet`, x.span);
   });
+}
+
+/** The tracepoint field an `args->f` expression reads, in this program's tracepoint. */
+function argField(g: Gen, x: Expr): { field: TracepointField; access: FieldAccess } {
+  const info = x.kind === 'field' ? g.shared.checked.argFields.get(x) : undefined;
+  const format = g.attach.provider === 'tracepoint' ? g.attach.format : undefined;
+  const field = format?.fields.find((f) => f.name === info?.field);
+  if (!info || !field) throw new Error('args field without a resolved tracepoint field');
+  return { field, access: info.access };
+}
+
+/**
+ * Copies a NUL-terminated string to r10+off (at most size bytes, NUL included). The address is in r0;
+ * 'record' means r0 is an offset into the tracepoint record (r6). Unknown address spaces use the
+ * legacy helper, which reads either on x86-64.
+ */
+function readString(g: Gen, space: 'user' | 'kernel' | 'record' | undefined, off: number, size: number): void {
+  g.e.emit(mov64Reg(R3, R0));
+  if (space === 'record') g.e.emit(alu64Reg('add', R3, R6));
+  const fn =
+    space === 'user' ? helper.probe_read_user_str : space === 'kernel' || space === 'record' ? helper.probe_read_kernel_str : helper.probe_read_str;
+  probeRead(g, fn, off, size);
+}
+
+/** helper(r10+off, size, r3): the probe_read family's argument order. */
+function probeRead(g: Gen, fn: number, off: number, size: number): void {
+  g.e.emit(mov64Reg(R1, R10), alu64Imm('add', R1, off), mov64Imm(R2, size), call(fn));
 }
 
 /** Stores literal bytes at r10+off, 8 at a time (the slot was zeroed, so a short tail is NUL-padded). */

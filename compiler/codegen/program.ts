@@ -26,7 +26,7 @@ export function progTypeFor(a: ResolvedAttach): ProgType {
 }
 
 export function generateProbe(shared: Shared, probe: CheckedProbe, attach: ResolvedAttach, index: number): ProgramSpec {
-  const g = newGen(shared);
+  const g = newGen(shared, attach);
   const { e } = g;
   e.span = probe.probe.span;
   // r6 keeps the context for builtins that read it; r1 is clobbered by the first helper call.

@@ -1,14 +1,21 @@
 // Resolves attach points: provider aliases, the shape of each form, wildcard expansion, existence.
 import type { AttachPoint } from '../ast.ts';
 import { error, type Diagnostic } from '../diagnostics.ts';
-import type { KernelInfo } from '../kernel.ts';
+import type { KernelInfo, TracepointFormat } from '../kernel.ts';
 import { lookupProvider, providerNames } from '../providers.ts';
 import type { Span } from '../source.ts';
 import { closest } from '../suggest.ts';
 
 export type ResolvedAttach =
   | { readonly provider: 'BEGIN' | 'END'; readonly span: Span; readonly text: string }
-  | { readonly provider: 'tracepoint'; readonly group: string; readonly event: string; readonly span: Span; readonly text: string }
+  | {
+      readonly provider: 'tracepoint';
+      readonly group: string;
+      readonly event: string;
+      readonly format?: TracepointFormat;
+      readonly span: Span;
+      readonly text: string;
+    }
   | {
       readonly provider: 'kprobe' | 'kretprobe';
       readonly func: string;
@@ -56,11 +63,13 @@ export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: D
           provider: 'tracepoint' as const,
           group: t.group,
           event: t.event,
+          format: kernel.tracepointFormat(t.group, t.event),
           ...base,
           text: `tracepoint:${t.group}:${t.event}`,
         }));
       }
-      if (!kernel.tracepointFormat(group, event)) {
+      const format = kernel.tracepointFormat(group, event);
+      if (!format) {
         const all = kernel.tracepoints();
         const guess = closest(`${group}:${event}`, all.map((t) => `${t.group}:${t.event}`));
         diags.push(
@@ -70,7 +79,7 @@ export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: D
         );
         return [];
       }
-      return [{ provider: 'tracepoint', group, event, ...base, text: `tracepoint:${group}:${event}` }];
+      return [{ provider: 'tracepoint', group, event, format, ...base, text: `tracepoint:${group}:${event}` }];
     }
     case 'kprobe':
     case 'kretprobe': {

@@ -1,11 +1,11 @@
 // The checker: passes run in one explicit order; each adds diagnostics, none throws for a user mistake.
-import type { CallExpr, Expr, Probe, Program } from '../ast.ts';
+import type { CallExpr, Expr, FieldExpr, Probe, Program } from '../ast.ts';
 import { hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { KernelInfo } from '../kernel.ts';
 import type { Type } from '../types.ts';
 import { resolveAttachPoint, type ResolvedAttach } from './attach.ts';
 import { readConfig, type ScriptConfig } from './config.ts';
-import { infer, type MapInfo, type PrintfInfo } from './infer.ts';
+import { infer, type ArgField, type MapInfo, type PrintfInfo } from './infer.ts';
 
 export type { ResolvedAttach } from './attach.ts';
 export type { MapInfo, PrintfInfo } from './infer.ts';
@@ -24,6 +24,7 @@ export interface CheckedProgram {
   readonly maps: ReadonlyMap<string, MapInfo>;
   readonly printfs: ReadonlyMap<CallExpr, PrintfInfo>;
   readonly varTypes: ReadonlyMap<Probe, ReadonlyMap<string, Type>>;
+  readonly argFields: ReadonlyMap<FieldExpr, ArgField>;
   readonly config: ScriptConfig;
   readonly params: readonly string[];
 }
@@ -45,7 +46,7 @@ export function check(
     probe,
     attach: probe.attachPoints.flatMap((ap) => resolveAttachPoint(ap, kernel, diagnostics)),
   }));
-  const { typeOf, maps, printfs, varTypes } = infer(ast.probes, params, diagnostics);
+  const { typeOf, maps, printfs, varTypes, argFields } = infer(probes, params, config, diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics };
-  return { program: { ast, probes, typeOf, maps, printfs, varTypes, config, params }, diagnostics };
+  return { program: { ast, probes, typeOf, maps, printfs, varTypes, argFields, config, params }, diagnostics };
 }

@@ -5,6 +5,7 @@ import {
   type Block,
   type CallExpr,
   type Expr,
+  type FieldExpr,
   type LetStmt,
   type TypeName,
   type MapExpr,
@@ -17,6 +18,9 @@ import { parseFormat, type FormatPiece } from '../format-string.ts';
 import type { Span } from '../source.ts';
 import { closest } from '../suggest.ts';
 import type { CheckContext } from './context.ts';
+import type { ResolvedAttach } from './attach.ts';
+import type { ScriptConfig } from './config.ts';
+import { tracepointFieldType, type FieldAccess } from './tracepoint-args.ts';
 import { aggregationReadType, aggregationValue, isAggregation, mapFunctionType } from './map-functions.ts';
 import { boolType, commonType, i64, isScalar, promote, sameType, stringType, typeName, u64, voidType, mapValueName, type IntBits, type MapValue, type Type } from '../types.ts';
 
@@ -43,14 +47,28 @@ export interface InferResult {
   readonly printfs: Map<CallExpr, PrintfInfo>;
   /** every `$variable` of each probe with the type its slot must hold */
   readonly varTypes: Map<Probe, ReadonlyMap<string, Type>>;
+  /** `args->f` expressions: which tracepoint field they read, and how */
+  readonly argFields: Map<FieldExpr, ArgField>;
 }
 
-export function infer(probes: readonly Probe[], params: readonly string[], diags: Diagnostic[]): InferResult {
+export interface ArgField {
+  readonly field: string;
+  readonly access: FieldAccess;
+}
+
+export function infer(
+  probes: readonly { readonly probe: Probe; readonly attach: readonly ResolvedAttach[] }[],
+  params: readonly string[],
+  config: ScriptConfig,
+  diags: Diagnostic[],
+): InferResult {
   const typeOf = new Map<Expr, Type>();
   const maps = new Map<string, MapInfo>();
   const printfs = new Map<CallExpr, PrintfInfo>();
   let vars = new Map<string, Type>();
   let loopDepth = 0;
+  let attach: readonly ResolvedAttach[] = [];
+  const argFields = new Map<FieldExpr, ArgField>();
   const varTypes = new Map<Probe, ReadonlyMap<string, Type>>();
 
   const err = (msg: string, span: Span, hints?: string[]) => diags.push(error(msg, span, hints));
@@ -176,6 +194,10 @@ export function infer(probes: readonly Probe[], params: readonly string[], diags
         return readType(info.value);
       }
       case 'ident': {
+        if (e.name === 'args') {
+          err('args must be followed by a field: args->name', e.span);
+          return i64;
+        }
         const b = lookupBuiltinVar(e.name);
         if (!b) {
           const guess = closest(e.name, builtinVars.map((v) => v.name));
@@ -239,6 +261,9 @@ export function infer(probes: readonly Probe[], params: readonly string[], diags
         return target;
       }
       case 'field':
+        if (e.base.kind === 'ident' && e.base.name === 'args') return argsField(e);
+        err('field access is only supported on args for now', e.span);
+        return i64;
       case 'index':
       case 'tuple':
       case 'sizeof':
@@ -248,6 +273,43 @@ export function infer(probes: readonly Probe[], params: readonly string[], diags
       default:
         return assertNever(e);
     }
+  }
+
+  /** args->f / args.f: the field's type must agree across all of the probe's tracepoints. */
+  function argsField(e: FieldExpr): Type {
+    const tps = attach.filter((a): a is Extract<ResolvedAttach, { provider: 'tracepoint' }> => a.provider === 'tracepoint');
+    if (tps.length === 0 || tps.length !== attach.length) {
+      err('args is only available in tracepoint probes here', e.base.span, [
+        attach.length ? `this probe is ${attach.map((a) => a.provider).join(', ')}` : 'put the block under a tracepoint',
+      ]);
+      return i64;
+    }
+    let found: { type: Type; access: FieldAccess } | undefined;
+    for (const tp of tps) {
+      const f = tp.format?.fields.find((x) => x.name === e.name);
+      if (!f) {
+        const names = tp.format?.fields.filter((x) => !x.common).map((x) => x.name) ?? [];
+        const guess = closest(e.name, names);
+        err(`tracepoint ${tp.group}:${tp.event} has no field '${e.name}'`, e.nameSpan, [
+          guess ? `did you mean '${guess}'?` : `its fields: ${names.join(', ')}`,
+        ]);
+        return i64;
+      }
+      const r = tracepointFieldType(f, tp.group, config.maxStrlen);
+      if ('error' in r) {
+        err(r.error, e.nameSpan);
+        return i64;
+      }
+      if (found && (!sameType(found.type, r.type) || found.access.kind !== r.access.kind)) {
+        err(`args.${e.name} has different types in this probe's tracepoints (${typeName(found.type)} and ${typeName(r.type)})`, e.span, [
+          'split the probe so each block sees one layout',
+        ]);
+        return i64;
+      }
+      found = r;
+    }
+    argFields.set(e, { field: e.name, access: found!.access });
+    return found!.type;
   }
 
   function incdecTarget(target: MapExpr | { kind: 'var'; name: string; span: Span }, span: Span): Type {
@@ -311,8 +373,13 @@ export function infer(probes: readonly Probe[], params: readonly string[], diags
       if (len.kind !== 'int' || len.value < 1n) err('str() length must be a positive integer literal', len.span);
       else if (t.kind === 'string') return stringType(Math.min(t.size, Number(len.value) + 1));
     }
+    if (t.kind === 'int') {
+      // a pointer (or an address held in an integer): read a NUL-terminated string from memory
+      const max = len?.kind === 'int' && len.value >= 1n ? Math.min(Number(len.value) + 1, config.maxStrlen) : config.maxStrlen;
+      return stringType(max);
+    }
     if (t.kind !== 'string') {
-      err(`str() of ${typeName(t)} (reading memory) is not supported yet`, arg.span);
+      err(`str() needs a pointer or a string, got ${typeName(t)}`, arg.span);
       return stringType(1);
     }
     return t;
@@ -463,13 +530,14 @@ export function infer(probes: readonly Probe[], params: readonly string[], diags
     b.statements.forEach(stmt);
   }
 
-  for (const p of probes) {
+  for (const { probe: p, attach: a } of probes) {
     vars = new Map();
+    attach = a;
     if (p.predicate) intOperand(p.predicate, 'a predicate');
     block(p.body);
     varTypes.set(p, vars);
   }
-  return { typeOf, maps, printfs, varTypes };
+  return { typeOf, maps, printfs, varTypes, argFields };
 }
 
 /** Plain map values and variables keep 64-bit integers; strings keep their size. */

@@ -1,6 +1,6 @@
 // Tracepoints count exactly what a child process did; kprobes are refused plainly on a kernel without them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -40,6 +40,26 @@ if (requireRoot('e2e tracepoint')) {
     assert.is(r.code, 0, r.stderr);
     assert.ok(r.stdout.includes(`end\n\n\n`), r.stdout);
     assert.ok(r.stdout.includes(`@[${pid}]: 3\n`), r.stdout);
+  });
+
+  test('tracepoint args: integers with their C types, user strings and __data_loc strings', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scry-args-'));
+    const exe = join(dir, 'scryargs');
+    copyFileSync('/bin/cat', exe);
+    const target = join(dir, 'target-file');
+    writeFileSync(target, 'x');
+    const prog = `tracepoint:syscalls:sys_enter_openat /comm == "scryargs"/ { printf("open %s dfd=%d\\n", str(args->filename), args->dfd); }
+                  tracepoint:sched:sched_process_exec /comm == "scryargs"/ { printf("exec %s\\n", str(args.filename)); }`;
+    const s = startScry(['-q', '-e', prog], { [NOTIFY]: '1' });
+    await s.waitForStdout(NOTIFY);
+    spawnSync(exe, [target]);
+    await new Promise((r) => setTimeout(r, 100));
+    s.child.kill('SIGINT');
+    const r = await s.finished;
+    rmSync(dir, { recursive: true, force: true });
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(r.stdout.includes(`exec ${exe}\n`), r.stdout);
+    assert.ok(r.stdout.includes(`open ${target} dfd=-100\n`), r.stdout);
   });
 
   test('interval probes fire and exit() ends the run', async () => {

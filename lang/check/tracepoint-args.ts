@@ -1,0 +1,71 @@
+// `args->field` in tracepoint probes: the field's type from the event's format file.
+import type { TracepointField } from '../kernel.ts';
+import { int, pointer, stringType, type IntBits, type Type } from '../types.ts';
+
+/** How the code generator reads a field out of the raw tracepoint record. */
+export type FieldAccess =
+  | { readonly kind: 'scalar' } // a load of field.size bytes, sign-extended when signed
+  | { readonly kind: 'array' } // char name[N]: the bytes in the record
+  | { readonly kind: 'data-loc' }; // __data_loc char[]: a u32 (offset | length << 16) to a string in the record
+
+export function tracepointFieldType(
+  f: TracepointField,
+  group: string,
+  maxStrlen: number,
+): { type: Type; access: FieldAccess } | { error: string } {
+  const t = f.type.replace(/\s+/g, ' ').trim();
+  if (t.startsWith('__data_loc')) {
+    if (/char\s*\[\]$/.test(t)) return { type: stringType(maxStrlen), access: { kind: 'data-loc' } };
+    return { error: `field ${f.name} (${t}) is a variable-length array, which scry cannot read yet` };
+  }
+  const arr = /^(?:const )?(?:unsigned )?char ?\[(\d+)\]$/.exec(t);
+  if (arr) return { type: stringType(Number(arr[1])), access: { kind: 'array' } };
+  if (/\[\d*\]$/.test(t)) return { error: `field ${f.name} is an array (${t}), which scry cannot read yet` };
+  // Syscall arguments point into the calling process; other tracepoints' pointers are kernel addresses.
+  if (t.includes('*')) return { type: pointer(group === 'syscalls' ? 'user' : 'kernel'), access: { kind: 'scalar' } };
+  // Syscall tracepoints declare every argument 8 bytes wide and unsigned; the C type says what it holds.
+  const c = cIntTypes[t.replace(/^const /, '')];
+  if (c && c.bits / 8 <= f.size) return { type: int(c.bits, c.signed), access: { kind: 'scalar' } };
+  if (![1, 2, 4, 8].includes(f.size)) return { error: `field ${f.name} has an unusual size (${f.size} bytes), which scry cannot read yet` };
+  return { type: int((f.size * 8) as IntBits, f.signed), access: { kind: 'scalar' } };
+}
+
+const cIntTypes: Record<string, { bits: IntBits; signed: boolean }> = {
+  char: { bits: 8, signed: true },
+  'signed char': { bits: 8, signed: true },
+  'unsigned char': { bits: 8, signed: false },
+  short: { bits: 16, signed: true },
+  'unsigned short': { bits: 16, signed: false },
+  int: { bits: 32, signed: true },
+  'unsigned int': { bits: 32, signed: false },
+  unsigned: { bits: 32, signed: false },
+  long: { bits: 64, signed: true },
+  'unsigned long': { bits: 64, signed: false },
+  'long long': { bits: 64, signed: true },
+  'unsigned long long': { bits: 64, signed: false },
+  bool: { bits: 8, signed: false },
+  s8: { bits: 8, signed: true },
+  u8: { bits: 8, signed: false },
+  s16: { bits: 16, signed: true },
+  u16: { bits: 16, signed: false },
+  s32: { bits: 32, signed: true },
+  u32: { bits: 32, signed: false },
+  s64: { bits: 64, signed: true },
+  u64: { bits: 64, signed: false },
+  __s32: { bits: 32, signed: true },
+  __u32: { bits: 32, signed: false },
+  __s64: { bits: 64, signed: true },
+  __u64: { bits: 64, signed: false },
+  pid_t: { bits: 32, signed: true },
+  uid_t: { bits: 32, signed: false },
+  gid_t: { bits: 32, signed: false },
+  umode_t: { bits: 16, signed: false },
+  size_t: { bits: 64, signed: false },
+  ssize_t: { bits: 64, signed: true },
+  loff_t: { bits: 64, signed: true },
+  off_t: { bits: 64, signed: true },
+  key_serial_t: { bits: 32, signed: true },
+  clockid_t: { bits: 32, signed: true },
+  qid_t: { bits: 32, signed: false },
+  dev_t: { bits: 32, signed: false },
+};
