@@ -46,6 +46,10 @@ export type EventSchema =
 
 export const EXIT_EVENT_ID = 0;
 export const EVENTS_MAP = 'events';
+/** A one-entry array the runtime fills before anything runs: [start time (CLOCK_MONOTONIC ns), online CPUs]. */
+export const GLOBALS_MAP = 'globals';
+export const GLOBALS_START_NS = 0;
+export const GLOBALS_NCPUS = 8;
 
 export interface CompiledProgram {
   readonly license: string;

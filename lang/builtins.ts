@@ -1,6 +1,6 @@
 // Builtin variables and functions: their types and where they are valid.
 import type { ProviderName } from './providers.ts';
-import { stringType, u32, u64, type Type } from './types.ts';
+import { i64, stringType, u32, u64, type Type } from './types.ts';
 
 export interface BuiltinVar {
   readonly name: string;
@@ -22,6 +22,13 @@ export const builtinVars: readonly BuiltinVar[] = [
   { name: 'rand', type: u32, doc: 'a pseudo-random 32-bit number' },
   { name: 'cgroup', type: u64, doc: 'cgroup v2 id of the current task' },
   { name: 'jiffies', type: u64, doc: 'kernel jiffies' },
+  { name: 'elapsed', type: u64, doc: 'nanoseconds since scry started the program' },
+  { name: 'ncpus', type: u64, doc: 'number of CPUs online when the program started' },
+  { name: 'probe', type: stringType(64), doc: 'the full name of the probe that fired' },
+  { name: 'retval', type: i64, doc: 'the return value of the traced function', only: ['kretprobe', 'uretprobe'] },
+  ...[0, 1, 2, 3, 4, 5].map(
+    (n): BuiltinVar => ({ name: `arg${n}`, type: u64, doc: `argument ${n} of the traced function`, only: ['kprobe', 'uprobe'] }),
+  ),
 ];
 
 const varByName = new Map(builtinVars.map((b) => [b.name, b]));

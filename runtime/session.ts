@@ -1,7 +1,7 @@
 // A running program: load, attach, BEGIN, stream events, and on stop: detach, END, final maps, close.
 // Teardown runs in reverse order, always, after a partial failure or a signal too.
 import type { CompiledProgram, ProgramSpec } from '../compiler/program.ts';
-import { EVENTS_MAP } from '../compiler/program.ts';
+import { EVENTS_MAP, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../compiler/program.ts';
 import { attachTracepoint } from './attach/tracepoint.ts';
 import { attachTimer } from './attach/timer.ts';
 import { attachKprobe, requireKprobes } from './attach/kprobe.ts';
@@ -12,7 +12,7 @@ import type { OutputSink, TraceEvent } from './events.ts';
 import { loadObjects, type LoadedObjects, type LoadedProgram } from './loader.ts';
 import { snapshotMap } from './maps.ts';
 import { RingBufferReader } from './ringbuf.ts';
-import { progTestRun } from './sys/index.ts';
+import { mapUpdate, onlineCpus, progTestRun } from './sys/index.ts';
 
 export interface SessionOptions {
   readonly sink: OutputSink;
@@ -46,6 +46,7 @@ export class Session {
     try {
       const events = objs.maps.get(EVENTS_MAP)!;
       s.ring = new RingBufferReader(events.fd.fd, events.spec.maxEntries);
+      writeGlobals(objs);
       for (const p of objs.programs) s.attach(p);
       s.emit({ kind: 'attached', probes: objs.programs.length });
       s.ring.watch(() => s.drain());
@@ -146,4 +147,15 @@ export class Session {
     this.objs.close();
     this.state = 'closed';
   }
+}
+
+/** Start time (CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns and of process.hrtime) and CPU count, for elapsed and ncpus. */
+function writeGlobals(objs: LoadedObjects): void {
+  const g = objs.maps.get(GLOBALS_MAP);
+  if (!g) return;
+  const value = new Uint8Array(g.spec.valueSize);
+  const view = new DataView(value.buffer);
+  view.setBigUint64(GLOBALS_START_NS, process.hrtime.bigint(), true);
+  view.setBigUint64(GLOBALS_NCPUS, BigInt(onlineCpus().length), true);
+  mapUpdate(g.fd.fd, new Uint8Array(4), value);
 }

@@ -24,6 +24,8 @@ export interface Shared {
   readonly maps: Map<string, MapSpec>; // by script name ('@x') or internal name
   readonly events: EventSchema[];
   readonly diagnostics: Diagnostic[];
+  /** set when a program reads the globals map (elapsed, ncpus) */
+  usesGlobals: boolean;
 }
 
 export interface Gen {

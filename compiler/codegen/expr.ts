@@ -16,6 +16,7 @@ import {
   jmpImm,
   jmpReg,
   ldImm64,
+  ldMapValue,
   ldx,
   mov32Reg,
   mov64Imm,
@@ -31,6 +32,7 @@ import {
 import { assertNever, type BinaryExpr, type BinaryOp, type Expr } from '../../lang/ast.ts';
 import type { Span } from '../../lang/source.ts';
 import { positionalValue } from '../../lang/check/index.ts';
+import { GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../program.ts';
 import type { FieldAccess } from '../../lang/check/tracepoint-args.ts';
 import type { TracepointField } from '../../lang/kernel.ts';
 import { commonType, promote, type Type } from '../../lang/types.ts';
@@ -171,10 +173,24 @@ export function emitBuiltin(g: Gen, name: string, span: Expr['span']): void {
       return e.emit(call(helper.get_current_cgroup_id));
     case 'jiffies':
       return e.emit(call(helper.jiffies64));
-    default:
+    case 'elapsed':
+      g.shared.usesGlobals = true;
+      return e.emit(call(helper.ktime_get_ns), ldMapValue(R1, GLOBALS_MAP, 0), ldx(8, R1, R1, GLOBALS_START_NS), alu64Reg('sub', R0, R1));
+    case 'ncpus':
+      g.shared.usesGlobals = true;
+      return e.emit(ldMapValue(R1, GLOBALS_MAP, 0), ldx(8, R0, R1, GLOBALS_NCPUS));
+    case 'retval':
+      return e.emit(ldx(8, R0, R6, PT_REGS.ax));
+    default: {
+      const arg = /^arg([0-5])$/.exec(name);
+      if (arg) return e.emit(ldx(8, R0, R6, PT_REGS.args[Number(arg[1])]!));
       throw new CodegenError(`${name} cannot be used as an integer here`, span);
+    }
   }
 }
+
+/** x86-64 struct pt_regs offsets: the context of kprobe and uprobe programs. */
+const PT_REGS = { ax: 80, args: [112, 104, 96, 88, 72, 64] as const };
 
 const aluOps: Partial<Record<BinaryExpr['op'], AluOp>> = {
   '+': 'add',
@@ -365,6 +381,7 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number): void {
       case 'positional':
         return storeBytes(g, Buffer.from(String(positionalValue(g.shared.checked.params, x.index)), 'utf8').subarray(0, size - 1), off);
       case 'ident':
+        if (x.name === 'probe') return storeBytes(g, Buffer.from(g.attach.text, 'utf8').subarray(0, size - 1), off);
         if (x.name === 'comm') {
           g.e.emit(mov64Reg(R1, R10), alu64Imm('add', R1, off), mov64Imm(R2, Math.min(16, size)), call(helper.get_current_comm));
           return;

@@ -204,6 +204,13 @@ export function infer(
           err(`unknown identifier '${e.name}'`, e.span, guess ? [`did you mean '${guess}'?`] : undefined);
           return i64;
         }
+        const wrong = b.only ? attach.filter((a) => !b.only!.includes(a.provider)) : [];
+        if (wrong.length) {
+          err(`${e.name} is not available in ${wrong[0]!.provider} probes`, e.span, [`${e.name} (${b.doc}) exists only in ${b.only!.join(' and ')} probes`]);
+          return b.type;
+        }
+        // `probe` is a string as long as the longest attach point's name
+        if (e.name === 'probe') return stringType(Math.max(1, ...attach.map((a) => Buffer.byteLength(a.text))) + 1);
         return b.type;
       }
       case 'call':

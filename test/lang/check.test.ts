@@ -73,6 +73,46 @@ const cases: [string, string, string][] = [
     'BEGIN:x { }',
     'stdin:1:1: ERROR: BEGIN takes no arguments\nBEGIN:x { }\n~~~~~~~\nHINT: the form is BEGIN\n',
   ],
+  [
+    'builtins that belong to other probe types are refused',
+    'BEGIN { @x = retval; }',
+    'stdin:1:14: ERROR: retval is not available in BEGIN probes\nBEGIN { @x = retval; }\n             ~~~~~~\nHINT: retval (the return value of the traced function) exists only in kretprobe and uretprobe probes\n',
+  ],
+  [
+    'args outside tracepoints',
+    'BEGIN { @x = args->foo; }',
+    'stdin:1:14: ERROR: args is only available in tracepoint probes here\nBEGIN { @x = args->foo; }\n             ~~~~\nHINT: this probe is BEGIN\n',
+  ],
+  [
+    'an unknown tracepoint field suggests the closest',
+    'tracepoint:syscalls:sys_enter_mkdir { @x = args->pathnme; }',
+    "stdin:1:50: ERROR: tracepoint syscalls:sys_enter_mkdir has no field 'pathnme'\ntracepoint:syscalls:sys_enter_mkdir { @x = args->pathnme; }\n                                                 ~~~~~~~\nHINT: did you mean 'pathname'?\n",
+  ],
+  [
+    'break outside a loop',
+    'BEGIN { break; }',
+    'stdin:1:9: ERROR: break outside of a loop\nBEGIN { break; }\n        ~~~~~\n',
+  ],
+  [
+    'unroll bounds',
+    'BEGIN { unroll(101) { @x++; } }',
+    'stdin:1:16: ERROR: unroll count must be between 1 and 100, got 101\nBEGIN { unroll(101) { @x++; } }\n               ~~~\n',
+  ],
+  [
+    'strings and integers do not compare',
+    'BEGIN { if (comm == 1) { exit(); } }',
+    'stdin:1:18: ERROR: cannot compare string[16] with int64\nBEGIN { if (comm == 1) { exit(); } }\n                 ~~\n',
+  ],
+  [
+    'a variable keeps its kind',
+    'BEGIN { $x = 1; $x = "a"; }',
+    'stdin:1:22: ERROR: $x holds int64, cannot assign string[2]\nBEGIN { $x = 1; $x = "a"; }\n                     ~~~\n',
+  ],
+  [
+    'unknown config settings suggest the closest',
+    'config = { max_strlne = 10 } BEGIN { }',
+    "stdin:1:12: ERROR: unknown config setting 'max_strlne'\nconfig = { max_strlne = 10 } BEGIN { }\n           ~~~~~~~~~~~~~~~\nHINT: did you mean 'max_strlen'?\n",
+  ],
 ];
 
 for (const [name, src, expected] of cases) {
