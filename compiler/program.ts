@@ -48,6 +48,8 @@ export const EXIT_EVENT_ID = 0;
 export const EVENTS_MAP = 'events';
 /** A one-entry array the runtime fills before anything runs: [start time (CLOCK_MONOTONIC ns), online CPUs]. */
 export const GLOBALS_MAP = 'globals';
+/** Per-CPU space for values too big for the 512-byte stack (one entry, sized by the biggest need). */
+export const SCRATCH_MAP = 'scratch';
 export const GLOBALS_START_NS = 0;
 export const GLOBALS_NCPUS = 8;
 

@@ -5,7 +5,8 @@ import type { Expr } from '../../lang/ast.ts';
 import type { Span } from '../../lang/source.ts';
 import type { Type } from '../../lang/types.ts';
 import type { EventSchema, MapSpec } from '../program.ts';
-import { Emitter, Frame } from './emitter.ts';
+import { R7, R10, alu64Imm, ldx, mov64Reg, st, stx, type Insn, type Reg, type Size } from '../asm/index.ts';
+import { Emitter, Frame, SCRATCH_BASE } from './emitter.ts';
 
 /** A user mistake found only while generating code (e.g. the stack is full); becomes a diagnostic. */
 export class CodegenError extends Error {
@@ -26,6 +27,8 @@ export interface Shared {
   readonly diagnostics: Diagnostic[];
   /** set when a program reads the globals map (elapsed, ncpus) */
   usesGlobals: boolean;
+  /** the most scratch space any program needs (0: no scratch map) */
+  scratchSize: number;
 }
 
 export interface Gen {
@@ -70,4 +73,35 @@ export function scoped<T>(g: Gen, fn: () => T): T {
   } finally {
     g.frame.release(m);
   }
+}
+
+/** A slot for a value that may be big (strings, tuples, records): the stack when it fits, else scratch space. */
+export function allocValue(g: Gen, size: number): number {
+  return g.frame.allocAny(size);
+}
+
+/** Base register and displacement of a slot (see Frame): r10 for the stack, r7 for scratch space. */
+function base(off: number): [Reg, number] {
+  return off >= SCRATCH_BASE ? [R7, off - SCRATCH_BASE] : [R10, off];
+}
+
+export function ldSlot(size: Size, dst: Reg, off: number): Insn {
+  const [reg, disp] = base(off);
+  return ldx(size, dst, reg, disp);
+}
+
+export function stxSlot(size: Size, off: number, src: Reg): Insn {
+  const [reg, disp] = base(off);
+  return stx(size, reg, src, disp);
+}
+
+export function stSlot(size: Size, off: number, imm: number): Insn {
+  const [reg, disp] = base(off);
+  return st(size, reg, disp, imm);
+}
+
+/** reg = the address of a slot, for helpers that take pointers. */
+export function addrOf(reg: Reg, off: number): Insn[] {
+  const [b, disp] = base(off);
+  return [mov64Reg(reg, b), alu64Imm('add', reg, disp)];
 }

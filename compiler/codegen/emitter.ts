@@ -31,30 +31,62 @@ export class Emitter {
   }
 }
 
-/** The 512-byte BPF stack, handed out in 8-byte-aligned slots below r10 with scoped release. */
+/**
+ * Where values live: the 512-byte BPF stack, handed out in 8-byte-aligned slots below r10, and a per-CPU
+ * scratch area (a map value held in r7) for values too big for the stack. Both release in scopes.
+ * A slot is one number: negative = r10-relative stack offset, ≥ SCRATCH_BASE = scratch offset + SCRATCH_BASE.
+ */
 export class Frame {
-  private top = 0; // bytes in use below r10
-  private peak = 0;
   static readonly limit = 512;
+  /** the bottom 8 bytes hold the scratch map's lookup key (see program.ts) */
+  static readonly scratchKey = -8;
+  /** values at least this big go to scratch space rather than the stack */
+  static readonly bigValue = 128;
+  private top = 8;
+  private peak = 8;
+  private scratchTop = 0;
+  private scratchPeak = 0;
 
-  /** Returns the (negative) offset from r10 of a fresh slot, or undefined when the stack is full. */
+  /** A stack slot's (negative) offset from r10, or undefined when the stack is full. */
   alloc(size: number): number | undefined {
-    const rounded = Math.max(8, Math.ceil(size / 8) * 8);
+    const rounded = round8(size);
     if (this.top + rounded > Frame.limit) return undefined;
     this.top += rounded;
     this.peak = Math.max(this.peak, this.top);
     return -this.top;
   }
 
-  mark(): number {
-    return this.top;
+  /** A slot on the stack when the value is small and there is room, else in scratch space. */
+  allocAny(size: number): number {
+    const rounded = round8(size);
+    if (rounded < Frame.bigValue && this.top + rounded <= Frame.limit - 64) return this.alloc(rounded)!;
+    const off = this.scratchTop;
+    this.scratchTop += rounded;
+    this.scratchPeak = Math.max(this.scratchPeak, this.scratchTop);
+    return SCRATCH_BASE + off;
   }
 
-  release(mark: number): void {
-    this.top = mark;
+  mark(): { top: number; scratchTop: number } {
+    return { top: this.top, scratchTop: this.scratchTop };
+  }
+
+  release(mark: { top: number; scratchTop: number }): void {
+    this.top = mark.top;
+    this.scratchTop = mark.scratchTop;
   }
 
   get used(): number {
     return this.peak;
   }
+
+  /** bytes of scratch space this program needs (0: no scratch map lookup at all) */
+  get scratchUsed(): number {
+    return this.scratchPeak;
+  }
+}
+
+export const SCRATCH_BASE = 1 << 24;
+
+function round8(n: number): number {
+  return Math.max(8, Math.ceil(n / 8) * 8);
 }

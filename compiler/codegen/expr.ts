@@ -29,14 +29,16 @@ import {
   type JmpOp,
   type Reg,
 } from '../asm/index.ts';
-import { assertNever, type BinaryExpr, type BinaryOp, type Expr } from '../../lang/ast.ts';
+import { assertNever, type BinaryExpr, type BinaryOp, type Expr, type FieldExpr } from '../../lang/ast.ts';
 import type { Span } from '../../lang/source.ts';
 import { positionalValue } from '../../lang/check/index.ts';
 import { GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../program.ts';
+import { packedLayout, slotSize } from '../layout.ts';
 import type { FieldAccess } from '../../lang/check/tracepoint-args.ts';
 import type { TracepointField } from '../../lang/kernel.ts';
 import { commonType, promote, type Type } from '../../lang/types.ts';
 import { CodegenError, allocOrFail, scoped, typeOf, type Gen } from './context.ts';
+import { addrOf, allocValue, ldSlot, stSlot, stxSlot } from './context.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
 import { emitIncDec, emitMapRead, emitMapReadInto } from './maps.ts';
 import { emitMapFunctionValue } from './map-functions.ts';
@@ -76,7 +78,7 @@ function emitIntInner(g: Gen, x: Expr): void {
     case 'var': {
       const v = g.vars.get(x.name);
       if (!v) throw new Error(`variable ${x.name} has no slot`);
-      return e.emit(ldx(8, R0, R10, v.offset));
+      return e.emit(ldSlot(8, R0, v.offset));
     }
     case 'map':
       return emitMapRead(g, x);
@@ -122,6 +124,7 @@ function emitIntInner(g: Gen, x: Expr): void {
       return loadConst(g, R0, v);
     }
     case 'field': {
+      if (x.base.kind !== 'ident' || x.base.name !== 'args') return emitTupleElement(g, x, (at, t) => loadTupleInt(g, at, t));
       // Load the value's own width (x86-64 is little-endian: the low bytes come first), then extend.
       const { field } = argField(g, x);
       const t = typeOf(g, x);
@@ -234,10 +237,10 @@ export function emitBinaryOp(g: Gen, op: BinaryOp, left: Expr, right: Expr, opSp
       normalize(g, rightType);
     } else {
       const slot = allocOrFail(g, 8, opSpan);
-      e.emit(stx(8, R10, R0, slot));
+      e.emit(stxSlot(8, slot, R0));
       emitInt(g, right);
       normalize(g, rightType);
-      e.emit(ldx(8, R1, R10, slot));
+      e.emit(ldSlot(8, R1, slot));
     }
   });
   e.at(opSpan, () => {
@@ -293,12 +296,12 @@ function emitStringCompare(g: Gen, x: BinaryExpr): void {
   const diff = e.freshLabel('strcmp.diff');
   const done = e.freshLabel('strcmp.end');
   scoped(g, () => {
-    const a = allocOrFail(g, size, x.left.span);
-    const b = allocOrFail(g, size, x.right.span);
+    const a = allocValue(g, size);
+    const b = allocValue(g, size);
     emitInto(g, x.left, a, size);
     emitInto(g, x.right, b, size);
     e.at(x.opSpan, () => {
-      for (let i = 0; i < size; i += 8) e.emit(ldx(8, R1, R10, a + i), ldx(8, R2, R10, b + i), jmpReg('jne', R1, R2, diff));
+      for (let i = 0; i < size; i += 8) e.emit(ldSlot(8, R1, a + i), ldSlot(8, R2, b + i), jmpReg('jne', R1, R2, diff));
       const equalResult = x.op === '==' || x.op === '<=' || x.op === '>=';
       e.emit(mov64Imm(R0, equalResult ? 1 : 0), ja(done));
       e.place(diff);
@@ -358,7 +361,7 @@ function emitLogical(g: Gen, x: BinaryExpr): void {
 
 /** Zeroes `size` bytes (a multiple of 8 is assumed by rounding up) at r10+off. */
 export function zeroStack(g: Gen, off: number, size: number): void {
-  for (let i = 0; i < size; i += 8) g.e.emit(st(8, R10, off + i, 0));
+  for (let i = 0; i < size; i += 8) g.e.emit(stSlot(8, off + i, 0));
 }
 
 /**
@@ -370,9 +373,10 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number): void {
   g.e.at(x.span, () => {
     if (t.kind === 'int' || t.kind === 'bool') {
       emitInt(g, x);
-      g.e.emit(stx(8, R10, R0, off));
+      g.e.emit(stxSlot(8, off, R0));
       return;
     }
+    if (t.kind === 'tuple') return emitTupleInto(g, x, t, off, size);
     if (t.kind !== 'string') throw new CodegenError(`values of type ${t.kind} are not supported here yet`, x.span);
     zeroStack(g, off, size);
     switch (x.kind) {
@@ -383,7 +387,7 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number): void {
       case 'ident':
         if (x.name === 'probe') return storeBytes(g, Buffer.from(g.attach.text, 'utf8').subarray(0, size - 1), off);
         if (x.name === 'comm') {
-          g.e.emit(mov64Reg(R1, R10), alu64Imm('add', R1, off), mov64Imm(R2, Math.min(16, size)), call(helper.get_current_comm));
+          g.e.emit(...addrOf(R1, off), mov64Imm(R2, Math.min(16, size)), call(helper.get_current_comm));
           return;
         }
         break;
@@ -403,6 +407,7 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number): void {
         }
         break;
       case 'field': {
+        if (x.base.kind !== 'ident' || x.base.name !== 'args') return emitTupleElement(g, x, (at) => copyStack(g, at, off, size));
         const { field, access } = argField(g, x);
         if (access.kind === 'array') {
           g.e.emit(mov64Reg(R3, R6), alu64Imm('add', R3, field.offset));
@@ -429,6 +434,45 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number): void {
   });
 }
 
+/** Tuples: each element in its own 8-aligned slot (layout.ts), so an element is a fixed offset away. */
+function emitTupleInto(g: Gen, x: Expr, t: Extract<Type, { kind: 'tuple' }>, off: number, size: number): void {
+  const layout = packedLayout(t.elements);
+  if (x.kind === 'tuple') {
+    x.elements.forEach((el, i) => emitInto(g, el, off + layout.offsets[i]!, slotSize(t.elements[i]!)));
+    return;
+  }
+  if (x.kind === 'var') return copyStack(g, variableSlot(g, x.name), off, Math.min(size, layout.size));
+  if (x.kind === 'map') return emitMapReadInto(g, x, off, size);
+  throw new CodegenError('this tuple expression is not supported yet', x.span);
+}
+
+/** t.N: puts the tuple somewhere addressable, then hands the element's stack offset to `use`. */
+function emitTupleElement(g: Gen, x: FieldExpr, use: (at: number, t: Type) => void): void {
+  const bt = typeOf(g, x.base);
+  if (bt.kind !== 'tuple') throw new Error('tuple access on a non-tuple');
+  const i = Number(x.name);
+  const elOff = packedLayout(bt.elements).offsets[i]!;
+  const elType = bt.elements[i]!;
+  if (x.base.kind === 'var') return use(variableSlot(g, x.base.name) + elOff, elType);
+  scoped(g, () => {
+    const size = slotSize(bt);
+    const tmp = allocValue(g, size);
+    emitInto(g, x.base, tmp, size);
+    use(tmp + elOff, elType);
+  });
+}
+
+function loadTupleInt(g: Gen, at: number, t: Type): void {
+  g.e.emit(ldSlot(8, R0, at));
+  normalize(g, t);
+}
+
+function variableSlot(g: Gen, name: string): number {
+  const v = g.vars.get(name);
+  if (!v) throw new Error(`variable ${name} has no slot`);
+  return v.offset;
+}
+
 /** The tracepoint field an `args->f` expression reads, in this program's tracepoint. */
 function argField(g: Gen, x: Expr): { field: TracepointField; access: FieldAccess } {
   const info = x.kind === 'field' ? g.shared.checked.argFields.get(x) : undefined;
@@ -453,7 +497,7 @@ function readString(g: Gen, space: 'user' | 'kernel' | 'record' | undefined, off
 
 /** helper(r10+off, size, r3): the probe_read family's argument order. */
 function probeRead(g: Gen, fn: number, off: number, size: number): void {
-  g.e.emit(mov64Reg(R1, R10), alu64Imm('add', R1, off), mov64Imm(R2, size), call(fn));
+  g.e.emit(...addrOf(R1, off), mov64Imm(R2, size), call(fn));
 }
 
 /** Stores literal bytes at r10+off, 8 at a time (the slot was zeroed, so a short tail is NUL-padded). */
@@ -463,11 +507,11 @@ export function storeBytes(g: Gen, bytes: Uint8Array, off: number): void {
     for (let j = 0; j < 8 && i + j < bytes.length; j++) word |= BigInt(bytes[i + j]!) << BigInt(8 * j);
     if (word === 0n) continue;
     loadConst(g, R1, word);
-    g.e.emit(stx(8, R10, R1, off + i));
+    g.e.emit(stxSlot(8, off + i, R1));
   }
 }
 
 /** Copies `size` bytes between stack slots, 8 at a time (slots are 8-byte multiples). */
 export function copyStack(g: Gen, from: number, to: number, size: number): void {
-  for (let i = 0; i < size; i += 8) g.e.emit(ldx(8, R1, R10, from + i), stx(8, R10, R1, to + i));
+  for (let i = 0; i < size; i += 8) g.e.emit(ldSlot(8, R1, from + i), stxSlot(8, to + i, R1));
 }

@@ -1,10 +1,13 @@
 // One probe block and attach point → one BPF program.
-import { R0, R1, R6, R10, encode, exit, jmpImm, mov64Imm, mov64Reg, st } from '../asm/index.ts';
+import { BPF_FUNC, R0, R1, R2, R6, R7, R10, alu64Imm, call, encode, exit, jmpImm, ldMapFd, mov64Imm, mov64Reg, st, withSpan, type AsmItem } from '../asm/index.ts';
+import { SCRATCH_MAP } from '../program.ts';
+import { Frame } from './emitter.ts';
 import type { CheckedProbe, ResolvedAttach } from '../../lang/check/index.ts';
 import type { Type } from '../../lang/types.ts';
 import { slotSize } from '../layout.ts';
 import type { ProgType, ProgramSpec } from '../program.ts';
 import { allocOrFail, newGen, type Gen, type Shared } from './context.ts';
+import { addrOf, allocValue, ldSlot, stSlot, stxSlot } from './context.ts';
 import { emitInt } from './expr.ts';
 import { pruneUnreachable } from './prune.ts';
 import { emitBlock } from './stmt.ts';
@@ -44,7 +47,9 @@ export function generateProbe(shared: Shared, probe: CheckedProbe, attach: Resol
   });
   e.place(g.exitLabel);
   e.emit(mov64Imm(R0, 0), exit());
-  const enc = encode(pruneUnreachable(e.items));
+  const items = g.frame.scratchUsed ? [...e.items.slice(0, 1), ...scratchPrologue(g), ...e.items.slice(1)] : e.items;
+  shared.scratchSize = Math.max(shared.scratchSize, g.frame.scratchUsed);
+  const enc = encode(pruneUnreachable(items));
   return {
     name: programName(attach, index),
     progType: progTypeFor(attach),
@@ -59,11 +64,24 @@ export function generateProbe(shared: Shared, probe: CheckedProbe, attach: Resol
 function allocateVariables(g: Gen, types: ReadonlyMap<string, Type> | undefined): void {
   for (const [name, type] of types ?? []) {
     const size = slotSize(type);
-    const offset = allocOrFail(g, size, undefined);
+    const offset = allocValue(g, size);
     // Zeroed, so a read before the first assignment (or of a shorter string) is defined.
-    for (let i = 0; i < size; i += 8) g.e.emit(st(8, R10, offset + i, 0));
+    for (let i = 0; i < size; i += 8) g.e.emit(stSlot(8, offset + i, 0));
     g.vars.set(name, { offset, type });
   }
+}
+
+/** r7 = this CPU's scratch area, looked up once; the program ends quietly if it is missing (it never is). */
+function scratchPrologue(g: Gen): AsmItem[] {
+  return [
+    st(4, R10, Frame.scratchKey, 0),
+    ldMapFd(R1, SCRATCH_MAP),
+    mov64Reg(R2, R10),
+    alu64Imm('add', R2, Frame.scratchKey),
+    call(BPF_FUNC.map_lookup_elem),
+    jmpImm('jeq', R0, 0, g.exitLabel),
+    mov64Reg(R7, R0),
+  ].map((i) => withSpan(i, g.shared.checked.ast.span));
 }
 
 /** Kernel program names: ≤ 15 characters of [A-Za-z0-9_]. */

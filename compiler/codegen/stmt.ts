@@ -5,6 +5,7 @@ import { commonType, promote, type Type } from '../../lang/types.ts';
 import { EVENTS_MAP, EXIT_EVENT_ID } from '../program.ts';
 import { packedLayout, slotSize } from '../layout.ts';
 import { CodegenError, allocOrFail, scoped, typeOf, type Gen } from './context.ts';
+import { addrOf, allocValue, ldSlot, stSlot, stxSlot } from './context.ts';
 import { emitBinaryOp, emitInt, emitInto, normalize, zeroStack } from './expr.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
 import { emitMapAssign } from './maps.ts';
@@ -76,14 +77,14 @@ function emitStmtInner(g: Gen, s: Stmt): void {
       scoped(g, () => {
         const end = allocOrFail(g, 8, s.to.span);
         emitInt(g, s.to);
-        g.e.emit(stx(8, R10, R0, end));
+        g.e.emit(stxSlot(8, end, R0));
         emitInt(g, s.from);
-        g.e.emit(stx(8, R10, R0, v.offset));
+        g.e.emit(stxSlot(8, v.offset, R0));
         g.e.place(top);
-        g.e.emit(ldx(8, R0, R10, v.offset), ldx(8, R1, R10, end), jmpReg(signed ? 'jsge' : 'jge', R0, R1, done));
+        g.e.emit(ldSlot(8, R0, v.offset), ldSlot(8, R1, end), jmpReg(signed ? 'jsge' : 'jge', R0, R1, done));
         inLoop(g, done, next, () => emitBlock(g, s.body));
         g.e.place(next);
-        g.e.emit(ldx(8, R0, R10, v.offset), alu64Imm('add', R0, 1), stx(8, R10, R0, v.offset), ja(top));
+        g.e.emit(ldSlot(8, R0, v.offset), alu64Imm('add', R0, 1), stxSlot(8, v.offset, R0), ja(top));
         g.e.place(done);
       });
       return;
@@ -121,7 +122,7 @@ function storeVariable(g: Gen, v: { offset: number; type: Type }, value: Expr): 
   if (v.type.kind !== 'int') return emitInto(g, value, v.offset, slotSize(v.type));
   emitInt(g, value);
   normalize(g, v.type);
-  g.e.emit(stx(8, R10, R0, v.offset));
+  g.e.emit(stxSlot(8, v.offset, R0));
 }
 
 function emitAssign(g: Gen, s: AssignStmt): void {
@@ -137,7 +138,7 @@ function emitAssign(g: Gen, s: AssignStmt): void {
   const common = shift ? promote(v.type) : commonType(v.type, typeOf(g, s.value));
   emitBinaryOp(g, op, s.target, s.value, s.span, common, shift ? promote(typeOf(g, s.value)) : common);
   normalize(g, v.type);
-  g.e.emit(stx(8, R10, R0, v.offset));
+  g.e.emit(stxSlot(8, v.offset, R0));
 }
 
 function emitCallStmt(g: Gen, c: CallExpr): void {
@@ -156,8 +157,7 @@ function emitCallStmt(g: Gen, c: CallExpr): void {
 function emitRingbufOutput(g: Gen, off: number, size: number): void {
   g.e.emit(
     ldMapFd(R1, EVENTS_MAP),
-    mov64Reg(R2, R10),
-    alu64Imm('add', R2, off),
+    ...addrOf(R2, off),
     mov64Imm(R3, size),
     mov64Imm(R4, 0),
     call(helper.ringbuf_output),
@@ -169,8 +169,8 @@ function emitExit(g: Gen, c: CallExpr): void {
   scoped(g, () => {
     const rec = allocOrFail(g, 16, c.span);
     if (c.args[0]) emitInto(g, c.args[0], rec + 8, 8);
-    else g.e.emit(st(8, R10, rec + 8, 0));
-    g.e.emit(st(8, R10, rec, EXIT_EVENT_ID));
+    else g.e.emit(stSlot(8, rec + 8, 0));
+    g.e.emit(stSlot(8, rec, EXIT_EVENT_ID));
     emitRingbufOutput(g, rec, 16);
   });
   g.e.emit(ja(g.exitLabel));
@@ -189,12 +189,12 @@ function emitPrintf(g: Gen, c: CallExpr): void {
   });
   scoped(g, () => {
     const size = 8 + layout.size;
-    const rec = allocOrFail(g, size, c.span);
+    const rec = allocValue(g, size);
     c.args.slice(1).forEach((a, i) => {
       const at = rec + 8 + layout.offsets[i]!;
       emitInto(g, a, at, slotSize(typeOf(g, a)));
     });
-    g.e.emit(st(8, R10, rec, id));
+    g.e.emit(stSlot(8, rec, id));
     emitRingbufOutput(g, rec, size);
   });
 }

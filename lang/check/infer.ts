@@ -267,12 +267,30 @@ export function infer(
         if (target.kind !== 'int') err(`casts to ${typeName(target)} are not supported`, e.type.span, ['cast to an integer type: (uint32)x']);
         return target;
       }
-      case 'field':
+      case 'field': {
         if (e.base.kind === 'ident' && e.base.name === 'args') return argsField(e);
-        err('field access is only supported on args for now', e.span);
+        const bt = expr(e.base);
+        if (bt.kind === 'tuple') {
+          const i = /^\d+$/.test(e.name) ? Number(e.name) : -1;
+          const el = bt.elements[i];
+          if (!el) {
+            err(`tuple index ${e.name} is out of range: this tuple has ${bt.elements.length} elements (0 to ${bt.elements.length - 1})`, e.nameSpan);
+            return i64;
+          }
+          return el;
+        }
+        err(`${typeName(bt)} has no fields`, e.span, ['field access works on args (tracepoints) and tuples ($t.0)']);
         return i64;
+      }
+      case 'tuple': {
+        const elements = e.elements.map((x) => {
+          const t = expr(x);
+          if (t.kind === 'void') err('this expression has no value to put in a tuple', x.span);
+          return t;
+        });
+        return { kind: 'tuple', elements };
+      }
       case 'index':
-      case 'tuple':
       case 'sizeof':
       case 'offsetof':
         err(`${describe(e.kind)} is not supported yet`, e.span);

@@ -53,6 +53,32 @@ if (requireRoot('e2e begin-end')) {
     assert.is(r.stdout, '\n\n@a: 7\n@b[1]: -2\n@c: 1\n@d: 100\n@e: 1\n@f: 42\n@g: -3\n@h: -1\n');
   });
 
+  test('control flow, casts, strings and tuples compute as in C and bpftrace', async () => {
+    const prog = `BEGIN {
+      $i = 0; $s = 0;
+      while ($i < 10) { $i++; if ($i == 3) { continue; } if ($i == 8) { break; } $s += $i; }
+      for ($j : 0..4) { @r += $j; }
+      unroll(3) { @u++; }
+      printf("%d %d %d %u %d %d\\n", $i, $s, (uint8)300, (uint32)-1, (int8)200, (int16)70000);
+      $t = (1, "two", -3);
+      printf("%d %s %d %d\\n", $t.0, $t.1, $t.2, ("a" == "a") + ("a" < "b") + ("abc" != "abd"));
+      $w = (uint8)250; $w += 10;
+      printf("%d %d %d %s\\n", $w, -7 / 2, 7 % -3, $1 > 3 ? str($2) : "small");
+      exit();
+    }`;
+    const r = await runScry(['-q', '-e', prog, '5', 'big']);
+    assert.is(r.stderr, '');
+    assert.is(r.stdout, '8 25 44 4294967295 -56 4464\n1 two -3 3\n4 -3 1 big\n\n\n@r: 6\n@u: 3\n');
+  });
+
+  test('strings bigger than the BPF stack live in scratch space', async () => {
+    const long = 'x'.repeat(700);
+    const prog = `config = { max_strlen = 1024 } BEGIN { $a = "${long}"; $b = "${long}"; printf("%s %d\\n", $a, $a == $b); exit(); }`;
+    const r = await runScry(['-q', '-e', prog]);
+    assert.is(r.stderr, '');
+    assert.is(r.stdout, `${long} 1\n\n\n`);
+  });
+
   test('exit(code) sets the exit status', async () => {
     const r = await runScry(['-q', '-e', 'BEGIN { exit(3); }']);
     assert.is(r.code, 3);
