@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { compile, disasmListing, type CompiledProgram } from '../compiler/index.ts';
 import { check, error, parse, renderDiagnostics, sourceFile, type Diagnostic } from '../lang/index.ts';
-import { hostKernelInfo, ScryRuntimeError, Session } from '../runtime/index.ts';
+import { hostKernelInfo, listProbes, ScryRuntimeError, Session } from '../runtime/index.ts';
 import { textSink, type Writer } from './sink.ts';
 
 const VERSION = '0.1.0';
@@ -13,6 +13,7 @@ const usage = `USAGE:
 
 OPTIONS:
     -e 'program'   run this program
+    -l [PATTERN]   list probes (tracepoints) matching PATTERN, e.g. 'tracepoint:syscalls:*'
     -q             keep quiet (no "Attached N probes" banner)
     -d STAGE       print a compiler stage and continue: ast, bytecode
     --dry-run      compile and load nothing
@@ -27,6 +28,8 @@ EXAMPLES:
 
 export interface CliOptions {
   program?: string;
+  list?: boolean;
+  listPattern?: string;
   file?: string;
   quiet: boolean;
   debug: string[];
@@ -47,6 +50,10 @@ export function parseArgs(argv: readonly string[]): Parsed {
     };
     try {
       if (a === '-e') opts.program = value();
+      else if (a === '-l') {
+        opts.list = true;
+        if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) opts.listPattern = argv[++i];
+      }
       else if (a === '-q') opts.quiet = true;
       else if (a === '-d') opts.debug.push(value());
       else if (a === '--dry-run') opts.dryRun = true;
@@ -86,6 +93,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     return parsed.exit;
   }
   const { opts } = parsed;
+  if (opts.list) {
+    const names = listProbes(opts.listPattern ?? opts.program);
+    process.stdout.write(names.length ? `${names.join('\n')}\n` : '');
+    return 0;
+  }
   let text: string;
   let name: string;
   if (opts.program !== undefined) {

@@ -1,6 +1,15 @@
 // The bundled CLI's entry point.
 import { main } from './cli.ts';
 
+// A closed pipe (`scry … | head`) ends the run quietly, as it does for other Unix tools; the kernel
+// releases every BPF object with the process.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -4,3 +4,4 @@ export type { OutputSink, TraceEvent } from './events.ts';
 export type { MapEntry, MapSnapshot, Value } from './maps.ts';
 export { ScryRuntimeError } from './errors.ts';
 export { hostKernelInfo } from './kernel/kernel-info.ts';
+export { listProbes } from './listing.ts';

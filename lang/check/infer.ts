@@ -221,8 +221,13 @@ export function infer(
         if (e.op !== '&&' && e.op !== '||') {
           if (lt.kind === 'string' || rt.kind === 'string') {
             if (lt.kind === 'string' && rt.kind === 'string' && ['<', '<=', '>', '>=', '==', '!='].includes(e.op)) return u64;
+            const comparison = ['<', '<=', '>', '>=', '==', '!='].includes(e.op);
             err(
-              lt.kind === rt.kind ? `operator ${e.op} does not apply to strings` : `cannot compare ${typeName(lt)} with ${typeName(rt)}`,
+              lt.kind === rt.kind
+                ? `operator ${e.op} does not apply to strings`
+                : comparison
+                  ? `cannot compare ${typeName(lt)} with ${typeName(rt)}`
+                  : `operator ${e.op} needs integers, got ${typeName(lt)} and ${typeName(rt)}`,
               e.opSpan,
               lt.kind === rt.kind ? ['strings can be compared with == != < <= > >='] : undefined,
             );
@@ -547,7 +552,12 @@ export function infer(
     if (m && t.pointer === 0 && t.arrayLength === undefined) return { kind: 'int', bits: Number(m[2]) as IntBits, signed: m[1] === '' };
     if (t.name === 'bool' && t.pointer === 0) return boolType;
     if (t.name === 'string' && t.pointer === 0) return stringType(t.arrayLength ?? 64);
-    err(`type ${t.name}${'*'.repeat(t.pointer)} is not supported here yet`, t.span);
+    if (/^(struct|union|enum) /.test(t.name) || t.pointer > 0)
+      err(`type ${t.name}${' *'.repeat(t.pointer)} needs kernel type information (BTF), which scry does not read yet`, t.span);
+    else {
+      const guess = closest(t.name, ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool', 'string']);
+      err(`unknown type '${t.name}'`, t.span, guess ? [`did you mean '${guess}'?`] : ['integer types are int8 … int64 and uint8 … uint64']);
+    }
     return undefined;
   }
 

@@ -62,6 +62,12 @@ if (requireRoot('e2e tracepoint')) {
     assert.ok(r.stdout.includes(`open ${target} dfd=-100\n`), r.stdout);
   });
 
+  test('-l lists tracepoints matching a wildcard, one per line', async () => {
+    const r = await runScry(['-l', 'tracepoint:syscalls:sys_enter_mkd*']);
+    assert.is(r.code, 0);
+    assert.is(r.stdout, 'tracepoint:syscalls:sys_enter_mkdir\ntracepoint:syscalls:sys_enter_mkdirat\n');
+  });
+
   test('interval probes fire and exit() ends the run', async () => {
     const r = await runScry(['-q', '-e', 'interval:ms:10 { @ticks++; if (@ticks == 3) { exit(); } }']);
     assert.is(r.code, 0, r.stderr);
