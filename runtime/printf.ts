@@ -28,9 +28,8 @@ export function formatOne(spec: FormatSpec, v: Value): string {
       return pad(spec, '', '', String.fromCharCode(Number(BigInt.asUintN(8, asBig(v)))), false);
     case 'd':
     case 'i': {
-      // bpftrace passes 64-bit values; without a length modifier they print at full width, as bpftrace does
-      const bits = spec.length === 'hh' || spec.length === 'h' ? lengthBits[spec.length] : 64;
-      const n = BigInt.asIntN(bits, asBig(v));
+      // C semantics, as bpftrace has them: without a length modifier %d is a 32-bit int
+      const n = BigInt.asIntN(lengthBits[spec.length], asBig(v));
       if (n < 0n) sign = '-';
       else if (spec.flags.includes('+')) sign = '+';
       else if (spec.flags.includes(' ')) sign = ' ';
@@ -42,7 +41,7 @@ export function formatOne(spec: FormatSpec, v: Value): string {
     case 'x':
     case 'X':
     case 'p': {
-      const bits = spec.conv === 'p' ? 64 : spec.length === 'hh' || spec.length === 'h' ? lengthBits[spec.length] : 64;
+      const bits = spec.conv === 'p' ? 64 : lengthBits[spec.length];
       const n = BigInt.asUintN(bits, asBig(v));
       const radix = spec.conv === 'u' ? 10 : spec.conv === 'o' ? 8 : 16;
       body = n.toString(radix);

@@ -169,8 +169,9 @@ export function infer(
   function exprInner(e: Expr): Type {
     switch (e.kind) {
       case 'int':
+        // bpftrace types every literal int64 (0xffffffffffffffff is -1)
         if (e.value > 0xffffffffffffffffn) err(`integer literal ${e.raw} does not fit in 64 bits`, e.span);
-        return e.value > 0x7fffffffffffffffn ? u64 : i64;
+        return i64;
       case 'string':
         return stringType(Buffer.byteLength(e.value) + 1);
       case 'bool':

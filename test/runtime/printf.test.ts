@@ -17,7 +17,8 @@ test('integers with width, flags and precision follow C', () => {
 });
 
 test('unsigned, hex, octal and pointers', () => {
-  assert.is(fmt('%u', -1n), '18446744073709551615');
+  assert.is(fmt('%u %lu', -1n, -1n), '4294967295 18446744073709551615');
+  assert.is(fmt('%d %ld %x %lx', 5000000000n, 5000000000n, 5000000000n, 5000000000n), '705032704 5000000000 2a05f200 12a05f200');
   assert.is(fmt('%x %X %#x %#o %o', 255n, 255n, 255n, 8n, 8n), 'ff FF 0xff 010 10');
   assert.is(fmt('%p', 4096n), '0x1000');
   assert.is(fmt('%hhu %hd', 257n, 65535n), '1 -1');
