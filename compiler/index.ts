@@ -14,20 +14,28 @@ export interface CompileOptions {
   readonly maxMapKeys?: number;
   /** event ring buffer size in bytes (a power of two, a multiple of the page size) */
   readonly ringBufferSize?: number;
+  /** -p PID: probes fire only for this process (BEGIN and END are not filtered) */
+  readonly pid?: number;
 }
 
 export function compile(checked: CheckedProgram, options: CompileOptions = {}): { program?: CompiledProgram; diagnostics: Diagnostic[] } {
   const maps = new Map<string, MapSpec>();
   let n = 0;
   for (const info of [...checked.maps.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const layout = keyLayout(info.keys);
+    const layout = keyLayout(info.keys, info.value);
     maps.set(info.name, {
       name: kernelMapName(info.name, n++),
       kind: isPerCpu(info.value) ? 'percpu_hash' : 'hash',
       keySize: layout.size,
       valueSize: valueSize(info.value),
       maxEntries: options.maxMapKeys ?? checked.config.maxMapKeys,
-      user: { name: info.name, keys: info.keys.map((type, i) => ({ type, offset: layout.offsets[i]! })), value: info.value },
+      user: {
+        name: info.name,
+        keys: info.keys.map((type, i) => ({ type, offset: layout.offsets[i]! })),
+        value: info.value,
+        ...(layout.bucket !== undefined ? { bucket: layout.bucket } : {}),
+        ...(info.written ? {} : { readOnly: true }),
+      },
     });
   }
   maps.set(EVENTS_MAP, { name: EVENTS_MAP, kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: options.ringBufferSize ?? 1 << 20 });
@@ -36,7 +44,7 @@ export function compile(checked: CheckedProgram, options: CompileOptions = {}): 
   const programs: ProgramSpec[] = [];
   try {
     let index = 0;
-    for (const probe of checked.probes) for (const attach of probe.attach) programs.push(generateProbe(shared, probe, attach, index++));
+    for (const probe of checked.probes) for (const attach of probe.attach) programs.push(generateProbe(shared, probe, attach, index++, options.pid));
   } catch (e) {
     if (e instanceof CodegenError) return { diagnostics: [error(e.message, e.span, e.hints)] };
     throw e;

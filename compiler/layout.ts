@@ -29,23 +29,45 @@ export function packedLayout(types: readonly Type[]): { offsets: number[]; size:
   return { offsets, size: off };
 }
 
-/** Scalar maps (`@x`) use one 8-byte zero key. */
-export function keyLayout(keys: readonly Type[]): { offsets: number[]; size: number } {
+/**
+ * Scalar maps (`@x`) use one 8-byte zero key. hist/lhist maps add a u64 bucket index after the script's keys
+ * (for a scalar histogram it is the whole key), so each bucket is its own entry, as in bpftrace.
+ */
+export function keyLayout(keys: readonly Type[], value?: MapValue): { offsets: number[]; size: number; bucket?: number } {
+  if (value && (value.kind === 'hist' || value.kind === 'lhist')) {
+    const user = keys.length === 0 ? { offsets: [], size: 0 } : packedLayout(keys);
+    return { offsets: user.offsets, size: user.size + 8, bucket: user.size };
+  }
   return keys.length === 0 ? { offsets: [], size: 8 } : packedLayout(keys);
 }
 
-/** min/max carry a "set on this CPU" word beside the value so an untouched CPU's zero is not mistaken for one. */
+/**
+ * min/max carry a "set on this CPU" word beside the value so an untouched CPU's zero is not mistaken for one;
+ * avg/stats hold [count, total]; a histogram bucket holds its count.
+ */
 export function valueSize(v: MapValue): number {
   switch (v.kind) {
     case 'value':
       return slotSize(v.type);
     case 'count':
     case 'sum':
+    case 'hist':
+    case 'lhist':
       return 8;
     case 'min':
     case 'max':
+    case 'avg':
+    case 'stats':
       return 16;
   }
+}
+
+/** Bucket indexes a histogram uses: 0 is below the range, the last one the top (see codegen/map-functions.ts). */
+export function bucketCount(v: Extract<MapValue, { kind: 'hist' | 'lhist' }>): number {
+  if (v.kind === 'lhist') return Math.floor((v.max - v.min) / v.step) + 2;
+  // log2 with 2^k sub-buckets: index ((l - k + 1) << k) + x + 1 for the top bit l ≤ 62 (the value is a
+  // non-negative int64) and x < 2^k, so at most (64 - k) << k
+  return (64 - v.bits) * 2 ** v.bits + 1;
 }
 
 export function isPerCpu(v: MapValue): boolean {

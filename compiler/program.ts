@@ -13,6 +13,10 @@ export interface UserMapLayout {
   readonly name: string; // '@name'
   readonly keys: readonly { readonly type: Type; readonly offset: number }[];
   readonly value: MapValue;
+  /** hist/lhist: where the u64 bucket index sits in the key */
+  readonly bucket?: number;
+  /** only ever read in the script (bpftrace rejects such maps): not printed when empty */
+  readonly readOnly?: boolean;
 }
 
 export interface MapSpec {
@@ -32,6 +36,13 @@ export interface ProgramSpec {
   readonly relocations: readonly Relocation[];
   /** one entry per 8-byte slot: where in the script that instruction came from */
   readonly sourceMap: readonly (Span | undefined)[];
+  /**
+   * BTF describing the program's functions, present only when it has subprograms (for-loop callbacks):
+   * the verifier insists on func_info for bpf_for_each_map_elem callbacks. The loader loads it (BPF_BTF_LOAD).
+   */
+  readonly btf?: Uint8Array;
+  /** bpf_func_info records: the first slot of the main program (0) and of each subprogram, with its FUNC type id */
+  readonly funcInfo?: readonly { readonly insn: number; readonly typeId: number }[];
 }
 
 /** Every record on the event ring buffer starts with a u64 event id; the schema says how to read the rest. */
@@ -42,7 +53,14 @@ export type EventSchema =
       readonly kind: 'printf';
       readonly pieces: readonly FormatPiece[];
       readonly args: readonly { readonly type: Type; readonly offset: number }[];
-    };
+    }
+  /** print(value): the value follows the id */
+  | { readonly id: number; readonly kind: 'print'; readonly type: Type; readonly offset: number }
+  /**
+   * print/clear/zero of a whole map happen in user space, in event order; the record is
+   * [id, top, div] (u64 each) for print, [id] otherwise.
+   */
+  | { readonly id: number; readonly kind: 'map-op'; readonly op: 'print' | 'clear' | 'zero'; readonly map: string };
 
 export const EXIT_EVENT_ID = 0;
 export const EVENTS_MAP = 'events';

@@ -16,7 +16,14 @@ export type MapValue =
   | { readonly kind: 'count' }
   | { readonly kind: 'sum'; readonly signed: boolean }
   | { readonly kind: 'min'; readonly signed: boolean }
-  | { readonly kind: 'max'; readonly signed: boolean };
+  | { readonly kind: 'max'; readonly signed: boolean }
+  /** avg and stats keep [count, total] per CPU; avg prints total / count */
+  | { readonly kind: 'avg'; readonly signed: boolean }
+  | { readonly kind: 'stats'; readonly signed: boolean }
+  /** log2 histogram with 2^bits buckets per power of two (bpftrace's hist(n, k), 0 ≤ k ≤ 5) */
+  | { readonly kind: 'hist'; readonly bits: number }
+  /** linear histogram: buckets [min, min+step) … up to max, plus one below min and one from max up */
+  | { readonly kind: 'lhist'; readonly min: number; readonly max: number; readonly step: number };
 
 export const u64: Type = { kind: 'int', bits: 64, signed: false };
 export const i64: Type = { kind: 'int', bits: 64, signed: true };
@@ -103,7 +110,21 @@ export function sameType(a: Type, b: Type): boolean {
 }
 
 export function mapValueName(v: MapValue): string {
-  return v.kind === 'value' ? typeName(v.type) : `${v.kind}()`;
+  switch (v.kind) {
+    case 'value':
+      return typeName(v.type);
+    case 'hist':
+      return v.bits ? `hist(n, ${v.bits})` : 'hist()';
+    case 'lhist':
+      return `lhist(n, ${v.min}, ${v.max}, ${v.step})`;
+    default:
+      return `${v.kind}()`;
+  }
+}
+
+/** Histograms keep one map entry per bucket: the bucket index is an extra key component. */
+export function isHistogram(v: MapValue): v is Extract<MapValue, { kind: 'hist' | 'lhist' }> {
+  return v.kind === 'hist' || v.kind === 'lhist';
 }
 
 type IntType = Extract<Type, { kind: 'int' }>;

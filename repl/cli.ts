@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { compile, disasmListing, type CompiledProgram } from '../compiler/index.ts';
 import { check, error, parse, renderDiagnostics, sourceFile, type Diagnostic } from '../lang/index.ts';
 import { hostKernelInfo, listProbes, ScryRuntimeError, Session } from '../runtime/index.ts';
-import { textSink, type Writer } from './sink.ts';
+import { jsonSink, textSink, type Writer } from './sink.ts';
 
 const VERSION = '0.1.0';
 
@@ -13,8 +13,10 @@ const usage = `USAGE:
 
 OPTIONS:
     -e 'program'   run this program
+    -p PID         trace only this process (BEGIN and END still run)
     -l [PATTERN]   list probes (tracepoints) matching PATTERN, e.g. 'tracepoint:syscalls:*'
     -q             keep quiet (no "Attached N probes" banner)
+    -f FORMAT      output format: text (default) or json (one JSON object a line)
     -d STAGE       print a compiler stage and continue: ast, bytecode
     --dry-run      compile and load nothing
     -h, --help     show this help
@@ -28,10 +30,12 @@ EXAMPLES:
 
 export interface CliOptions {
   program?: string;
+  pid?: number;
   list?: boolean;
   listPattern?: string;
   file?: string;
   quiet: boolean;
+  format: 'text' | 'json';
   debug: string[];
   dryRun: boolean;
   args: string[];
@@ -40,7 +44,7 @@ export interface CliOptions {
 type Parsed = { ok: true; opts: CliOptions } | { ok: false; message?: string; exit: number; out?: string };
 
 export function parseArgs(argv: readonly string[]): Parsed {
-  const opts: CliOptions = { quiet: false, debug: [], dryRun: false, args: [] };
+  const opts: CliOptions = { quiet: false, format: 'text', debug: [], dryRun: false, args: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -50,11 +54,21 @@ export function parseArgs(argv: readonly string[]): Parsed {
     };
     try {
       if (a === '-e') opts.program = value();
+      else if (a === '-p') {
+        const v = value();
+        if (!/^[1-9]\d*$/.test(v)) throw new UsageError(`-p needs a process id, got '${v}'`);
+        opts.pid = Number(v);
+      }
       else if (a === '-l') {
         opts.list = true;
         if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) opts.listPattern = argv[++i];
       }
       else if (a === '-q') opts.quiet = true;
+      else if (a === '-f') {
+        const f = value();
+        if (f !== 'text' && f !== 'json') throw new UsageError(`unknown output format ${f}: use -f text or -f json`);
+        opts.format = f;
+      }
       else if (a === '-d') opts.debug.push(value());
       else if (a === '--dry-run') opts.dryRun = true;
       else if (a === '-h' || a === '--help') return { ok: false, exit: 0, out: usage };
@@ -122,7 +136,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (opts.debug.includes('ast')) process.stdout.write(JSON.stringify(parsedProgram.program, (k, v) => (k === 'file' ? undefined : typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
   const checked = check(parsedProgram.program, hostKernelInfo(), { params: opts.args });
   if (!checked.program) return fail(checked.diagnostics);
-  const compiled = compile(checked.program);
+  if (opts.pid !== undefined && !processExists(opts.pid)) {
+    process.stderr.write(`ERROR: no process with PID ${opts.pid}\n`);
+    return 1;
+  }
+  const compiled = compile(checked.program, { pid: opts.pid });
   if (!compiled.program) return fail(compiled.diagnostics);
   if (opts.debug.includes('bytecode')) printBytecode(compiled.program);
   if (opts.dryRun) return 0;
@@ -136,7 +154,8 @@ function printBytecode(p: CompiledProgram): void {
 async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number> {
   let session: Session;
   try {
-    session = Session.start(compiled, { sink: textSink(stdio, { quiet: opts.quiet }) });
+    const sink = (opts.format === 'json' ? jsonSink : textSink)(stdio, { quiet: opts.quiet });
+    session = Session.start(compiled, { sink });
   } catch (e) {
     if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);
     throw e;
@@ -149,5 +168,14 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,8 +1,18 @@
 // Ring buffer records → trace events, using the layouts the compiler recorded in the event schemas.
 import type { EventSchema } from '../compiler/program.ts';
+import type { Type } from '../lang/types.ts';
 import type { TraceEvent } from './events.ts';
 import { readValue } from './maps.ts';
 import { formatPrintf } from './printf.ts';
+
+/** print/clear/zero of a whole map: the session performs it on the live map (not a TraceEvent). */
+export interface MapOpEvent {
+  readonly kind: 'map-op';
+  readonly op: 'print' | 'clear' | 'zero';
+  readonly map: string; // '@name'
+  readonly top: number;
+  readonly div: number;
+}
 
 export class EventDecoder {
   private readonly byId = new Map<number, EventSchema>();
@@ -11,7 +21,7 @@ export class EventDecoder {
     for (const s of schemas) this.byId.set(s.id, s);
   }
 
-  decode(rec: Uint8Array): TraceEvent {
+  decode(rec: Uint8Array): TraceEvent | MapOpEvent {
     const view = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
     const id = Number(view.getBigUint64(0, true));
     const schema = this.byId.get(id);
@@ -21,6 +31,18 @@ export class EventDecoder {
         return { kind: 'exit', code: Number(view.getBigInt64(8, true)) };
       case 'printf':
         return { kind: 'printf', text: formatPrintf(schema.pieces, schema.args.map((a) => readValue(a.type, view, a.offset))) };
+      case 'print':
+        return { kind: 'value', value: readValue(schema.type, view, schema.offset), type: schema.type };
+      case 'map-op': {
+        // top and div are u64s in the script; anything beyond 2^32 means "all" / is clamped as bpftrace's u32 would be
+        const word = (off: number) => (schema.op === 'print' ? clampU32(view.getBigInt64(off, true)) : 0);
+        return { kind: 'map-op', op: schema.op, map: schema.map, top: word(8), div: word(16) };
+      }
     }
   }
 }
+
+function clampU32(v: bigint): number {
+  return v < 0n ? 0 : v > 0xffffffffn ? 0xffffffff : Number(v);
+}
+

@@ -1,10 +1,17 @@
 // What a running session reports, in order, to whoever shows it (text, JSON, the live view, the REPL).
-import type { MapSnapshot } from './maps.ts';
+import type { Type } from '../lang/types.ts';
+import type { MapSnapshot, Value } from './maps.ts';
 
 export type TraceEvent =
   | { readonly kind: 'attached'; readonly probes: number }
   | { readonly kind: 'printf'; readonly text: string }
-  | { readonly kind: 'map'; readonly snapshot: MapSnapshot }
+  /**
+   * A map printed at exit (no top/div), or by print(@m[, top[, div]]) in a probe: the `top` largest entries
+   * (0: all), values divided by `div` (0: by 1).
+   */
+  | { readonly kind: 'map'; readonly snapshot: MapSnapshot; readonly top?: number; readonly div?: number }
+  /** print(value) */
+  | { readonly kind: 'value'; readonly value: Value; readonly type: Type }
   | { readonly kind: 'lost'; readonly count: number }
   | { readonly kind: 'exit'; readonly code: number };
 

@@ -3,7 +3,18 @@
 import { patchMapFd } from '../compiler/asm/index.ts';
 import type { CompiledProgram, MapKind, MapSpec, ProgType, ProgramSpec } from '../compiler/program.ts';
 import { ScryRuntimeError } from './errors.ts';
-import { loadProgram, mapCreate, MapType, OwnedFd, ProgLoadError, ProgType as KernelProgType, SysError } from './sys/index.ts';
+import {
+  btfLoad,
+  BtfLoadError,
+  loadProgram,
+  mapCreate,
+  MapType,
+  OwnedFd,
+  ProgLoadError,
+  ProgType as KernelProgType,
+  SysError,
+  type BtfInfoRecords,
+} from './sys/index.ts';
 
 export interface LoadedMap {
   readonly spec: MapSpec;
@@ -13,6 +24,8 @@ export interface LoadedMap {
 export interface LoadedProgram {
   readonly spec: ProgramSpec;
   readonly fd: OwnedFd;
+  /** the program's BTF object (only programs with subprograms have one), closed with the program */
+  readonly btf?: OwnedFd;
 }
 
 /** Kernel objects for one compiled program; close() releases them all, in reverse order of creation. */
@@ -21,7 +34,10 @@ export class LoadedObjects {
   readonly programs: LoadedProgram[] = [];
 
   close(): void {
-    for (const p of this.programs.reverse()) p.fd.close();
+    for (const p of this.programs.reverse()) {
+      p.fd.close();
+      p.btf?.close();
+    }
     for (const m of [...this.maps.values()].reverse()) m.fd.close();
     this.programs.length = 0;
     this.maps.clear();
@@ -62,7 +78,15 @@ export function loadObjects(compiled: CompiledProgram): LoadedObjects {
         });
       }
     }
-    for (const spec of compiled.programs) objs.programs.push({ spec, fd: loadOne(spec, compiled.license, objs) });
+    for (const spec of compiled.programs) {
+      const btf = spec.btf ? loadBtf(spec) : undefined;
+      try {
+        objs.programs.push({ spec, fd: loadOne(spec, compiled.license, objs, btf), ...(btf ? { btf } : {}) });
+      } catch (e) {
+        btf?.close();
+        throw e;
+      }
+    }
     return objs;
   } catch (e) {
     objs.close();
@@ -70,7 +94,36 @@ export function loadObjects(compiled: CompiledProgram): LoadedObjects {
   }
 }
 
-function loadOne(spec: ProgramSpec, license: string, objs: LoadedObjects): OwnedFd {
+/** BPF_BTF_LOAD of the program's function types (kernel 4.18; func_info for callbacks needs 5.13 anyway). */
+function loadBtf(spec: ProgramSpec): OwnedFd {
+  try {
+    return new OwnedFd(btfLoad(spec.btf!), `btf ${spec.name}`);
+  } catch (first) {
+    // Load again with a log, only to say why.
+    let reason = '';
+    try {
+      new OwnedFd(btfLoad(spec.btf!, new Uint8Array(64 * 1024))).close();
+    } catch (e) {
+      if (e instanceof BtfLoadError) reason = e.log.trim().split('\n').pop() ?? '';
+    }
+    const msg = `cannot load the BTF for ${spec.attach.text}: ${(first as Error).message}${reason ? `: ${reason}` : ''}`;
+    throw new ScryRuntimeError(msg, spec.attach.span, permissionHints(first), { cause: first });
+  }
+}
+
+/** bpf_func_info records: u32 insn_off, u32 type_id. */
+function funcInfoRecords(spec: ProgramSpec): BtfInfoRecords | undefined {
+  if (!spec.funcInfo) return undefined;
+  const data = new Uint8Array(spec.funcInfo.length * 8);
+  const v = new DataView(data.buffer);
+  spec.funcInfo.forEach((r, i) => {
+    v.setUint32(i * 8, r.insn, true);
+    v.setUint32(i * 8 + 4, r.typeId, true);
+  });
+  return { recSize: 8, count: spec.funcInfo.length, data };
+}
+
+function loadOne(spec: ProgramSpec, license: string, objs: LoadedObjects, btf?: OwnedFd): OwnedFd {
   const insns = new Uint8Array(spec.bytecode);
   for (const r of spec.relocations) {
     const m = objs.maps.get(r.map);
@@ -78,7 +131,14 @@ function loadOne(spec: ProgramSpec, license: string, objs: LoadedObjects): Owned
     patchMapFd(insns, r.insn, m.fd.fd);
   }
   try {
-    return loadProgram({ type: progTypes[spec.progType], insns, license, name: spec.name });
+    const funcInfo = funcInfoRecords(spec);
+    return loadProgram({
+      type: progTypes[spec.progType],
+      insns,
+      license,
+      name: spec.name,
+      ...(btf && funcInfo ? { progBtfFd: btf.fd, funcInfo } : {}),
+    });
   } catch (e) {
     if (e instanceof ProgLoadError && e.log) throw verifierError(spec, e);
     throw new ScryRuntimeError(`cannot load the program for ${spec.attach.text}: ${(e as Error).message}`, spec.attach.span, permissionHints(e), {
@@ -115,7 +175,9 @@ export function parseVerifierLog(log: string): { insn?: number; reason?: string 
       continue;
     }
     if (!line || /^(processed \d+ insns|verification time|stack depth|from \d+ to \d+:|; |Func#|func#|last_idx|regs=|parent didn't)/.test(line)) continue;
-    if (/^\d+: R\d/.test(line) || /^R\d+[_=]/.test(line)) continue; // register state dumps
+    if (/^\d+: R\d/.test(line) || /^R\d+[_=]/.test(line) || /^(cur|old) state:/.test(line)) continue; // register state dumps
+    const at = /^(.*) at insn (\d+)$/.exec(line); // "infinite loop detected at insn 9"
+    if (at) insn = Number(at[2]);
     reason = line;
   }
   return { insn, reason: reason || undefined };
@@ -123,7 +185,9 @@ export function parseVerifierLog(log: string): { insn?: number; reason?: string 
 
 function verifierHints(reason: string): string[] {
   if (/invalid mem access 'map_value_or_null'/.test(reason)) return ['a map lookup result was used without a NULL check: this is a scry bug, please report it'];
-  if (/back-edge|infinite loop|loop detected/.test(reason)) return ['this kernel refused a loop; bound it with unroll(N) or a fixed range'];
+  if (/back-edge|infinite loop|loop detected/.test(reason))
+    return ['the verifier could not prove this loop ends; count with a $variable (while ($i < 10)) or use unroll(N) or for ($i : 0..N)'];
+  if (/unknown func bpf_for_each_map_elem/.test(reason)) return ['for loops over maps need bpf_for_each_map_elem: Linux 5.13 or newer'];
   if (/program is too large|BPF program is too large/.test(reason)) return ['split the probe into several smaller ones'];
   return [];
 }

@@ -1,15 +1,26 @@
-// Reads script maps out of the kernel and merges per-CPU aggregations, as the printers need them.
+// Reads script maps out of the kernel and merges per-CPU aggregations, as the printers need them; and the
+// whole-map operations a script asks for (clear, zero), which only user space can do.
 import type { MapSpec, UserMapLayout } from '../compiler/program.ts';
-import { slotSize } from '../compiler/layout.ts';
+import { bucketCount, slotSize } from '../compiler/layout.ts';
 import type { Type } from '../lang/types.ts';
-import { mapGetNextKey, mapLookup, possibleCpus } from './sys/index.ts';
+import { BPF_EXIST, mapDelete, mapGetNextKey, mapLookup, mapUpdate, possibleCpus } from './sys/index.ts';
 
 export type Value = bigint | string | readonly Value[];
 
 export interface MapEntry {
   readonly keys: readonly Value[];
+  /**
+   * The number the entry sorts by: the value of count/sum/min/max and integer maps, the (truncated) average
+   * of avg and stats, the total count of a histogram; 0 for strings and tuples.
+   */
   readonly value: bigint;
   readonly text?: string; // for string values
+  /** string and tuple values, whole */
+  readonly data?: Value;
+  /** avg and stats */
+  readonly stats?: { readonly count: bigint; readonly total: bigint };
+  /** hist and lhist: the count of every bucket index (see compiler/layout.ts bucketCount) */
+  readonly buckets?: readonly bigint[];
 }
 
 export interface MapSnapshot {
@@ -41,33 +52,74 @@ export function readValue(t: Type, view: DataView, off: number): Value {
   }
 }
 
+/** Every key of a map, collected before anything is changed (deleting while iterating restarts the walk). */
+function allKeys(fd: number, keySize: number): Uint8Array[] {
+  const keys: Uint8Array[] = [];
+  let cur: Uint8Array | null = null;
+  for (;;) {
+    const next = new Uint8Array(keySize);
+    if (!mapGetNextKey(fd, cur, next)) return keys;
+    keys.push(next);
+    cur = next;
+  }
+}
+
+function cpuCount(spec: MapSpec): number {
+  return spec.kind === 'percpu_hash' || spec.kind === 'percpu_array' ? possibleCpus().length : 1;
+}
+
 export function snapshotMap(fd: number, spec: MapSpec): MapSnapshot {
   const layout = spec.user;
   if (!layout) throw new Error(`map ${spec.name} is not a script map`);
-  const perCpu = spec.kind === 'percpu_hash' || spec.kind === 'percpu_array';
-  const ncpu = perCpu ? possibleCpus().length : 1;
+  const ncpu = cpuCount(spec);
   const stride = Math.ceil(spec.valueSize / 8) * 8;
-  const key = new Uint8Array(spec.keySize);
-  const next = new Uint8Array(spec.keySize);
   const value = new Uint8Array(stride * ncpu);
   const vview = new DataView(value.buffer);
+  const v = layout.value;
   const entries: MapEntry[] = [];
-  let cur: Uint8Array | null = null;
-  while (mapGetNextKey(fd, cur, next)) {
-    key.set(next);
-    cur = key;
+  const histograms = new Map<string, { keys: readonly Value[]; buckets: bigint[] }>();
+  for (const key of allKeys(fd, spec.keySize)) {
     if (!mapLookup(fd, key, value)) continue; // deleted meanwhile
-    const kview = new DataView(key.buffer.slice(0));
+    const kview = new DataView(key.buffer);
     const keys = layout.keys.map((k) => readValue(k.type, kview, k.offset));
-    const v = layout.value;
-    if (v.kind === 'value') {
-      const read = readValue(v.type, vview, 0);
-      entries.push(typeof read === 'string' ? { keys, value: 0n, text: read } : { keys, value: typeof read === 'bigint' ? read : 0n });
-      continue;
+    switch (v.kind) {
+      case 'value': {
+        const read = readValue(v.type, vview, 0);
+        if (typeof read === 'bigint') entries.push({ keys, value: read });
+        else entries.push(typeof read === 'string' ? { keys, value: 0n, text: read, data: read } : { keys, value: 0n, data: read });
+        break;
+      }
+      case 'hist':
+      case 'lhist': {
+        // one kernel entry per bucket: gather them under the script's key (the key bytes before the bucket)
+        const at = layout.bucket ?? 0;
+        const id = Buffer.from(key.subarray(0, at)).toString('hex');
+        let h = histograms.get(id);
+        if (!h) histograms.set(id, (h = { keys, buckets: new Array<bigint>(bucketCount(v)).fill(0n) }));
+        const index = Number(kview.getBigUint64(at, true));
+        if (index < h.buckets.length) h.buckets[index] = sumCpus(vview, 0, stride, ncpu, false);
+        break;
+      }
+      case 'avg':
+      case 'stats': {
+        const count = sumCpus(vview, 0, stride, ncpu, false);
+        const total = sumCpus(vview, 8, stride, ncpu, v.signed);
+        entries.push({ keys, value: count ? total / count : 0n, stats: { count, total } });
+        break;
+      }
+      default:
+        entries.push({ keys, value: mergeCpus(v.kind, v.kind !== 'count' && v.signed, vview, stride, ncpu) });
     }
-    entries.push({ keys, value: mergeCpus(v.kind, v.kind !== 'count' && v.signed, vview, stride, ncpu) });
   }
+  for (const h of histograms.values()) entries.push({ keys: h.keys, value: h.buckets.reduce((a, b) => a + b, 0n), buckets: h.buckets });
   return { layout, entries };
+}
+
+/** The sum of one u64 word over all CPUs, wrapped to 64 bits as the kernel would. */
+function sumCpus(view: DataView, off: number, stride: number, ncpu: number, signed: boolean): bigint {
+  let acc = 0n;
+  for (let c = 0; c < ncpu; c++) acc += view.getBigUint64(c * stride + off, true);
+  return signed ? BigInt.asIntN(64, acc) : BigInt.asUintN(64, acc);
 }
 
 /** count/sum add up; min/max take the best value among CPUs that recorded one (the word after the value says so). */
@@ -86,3 +138,21 @@ function mergeCpus(kind: 'count' | 'sum' | 'min' | 'max', signed: boolean, view:
   if (acc === undefined) return 0n;
   return signed ? BigInt.asIntN(64, acc) : BigInt.asUintN(64, acc);
 }
+
+/** clear(@m): delete every entry. */
+export function clearMap(fd: number, spec: MapSpec): void {
+  for (const key of allKeys(fd, spec.keySize)) mapDelete(fd, key);
+}
+
+/** zero(@m): keep every entry, with all its bytes (on every CPU) set to zero, as bpftrace does. */
+export function zeroMap(fd: number, spec: MapSpec): void {
+  const zero = new Uint8Array(Math.ceil(spec.valueSize / 8) * 8 * cpuCount(spec));
+  for (const key of allKeys(fd, spec.keySize)) {
+    try {
+      mapUpdate(fd, key, zero, BPF_EXIST);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // deleted meanwhile
+    }
+  }
+}
+

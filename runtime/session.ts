@@ -6,11 +6,11 @@ import { attachTracepoint } from './attach/tracepoint.ts';
 import { attachTimer } from './attach/timer.ts';
 import { attachKprobe, requireKprobes } from './attach/kprobe.ts';
 import type { Attachment } from './attach/types.ts';
-import { EventDecoder } from './decode.ts';
+import { EventDecoder, type MapOpEvent } from './decode.ts';
 import { ScryRuntimeError } from './errors.ts';
 import type { OutputSink, TraceEvent } from './events.ts';
 import { loadObjects, type LoadedObjects, type LoadedProgram } from './loader.ts';
-import { snapshotMap } from './maps.ts';
+import { clearMap, snapshotMap, zeroMap } from './maps.ts';
 import { RingBufferReader } from './ringbuf.ts';
 import { mapUpdate, onlineCpus, progTestRun } from './sys/index.ts';
 
@@ -100,6 +100,7 @@ export class Session {
     if (!this.ring) return;
     this.ring.drain((rec) => {
       const ev = this.decoder.decode(rec);
+      if (ev.kind === 'map-op') return this.mapOp(ev);
       if (ev.kind === 'exit') {
         if (this.state === 'running') {
           this.exitCode = ev.code;
@@ -109,6 +110,15 @@ export class Session {
       }
       this.emit(ev);
     });
+  }
+
+  /** print/clear/zero(@m) from a probe, done on the live map when its event arrives (bpftrace does the same). */
+  private mapOp(ev: MapOpEvent): void {
+    const m = [...this.objs.maps.values()].find((x) => x.spec.user?.name === ev.map);
+    if (!m) throw new Error(`map-op on unknown map ${ev.map}`);
+    if (ev.op === 'clear') clearMap(m.fd.fd, m.spec);
+    else if (ev.op === 'zero') zeroMap(m.fd.fd, m.spec);
+    else this.emit({ kind: 'map', snapshot: snapshotMap(m.fd.fd, m.spec), top: ev.top, div: ev.div });
   }
 
   /** Detach, run END, print the maps, close. Safe to call more than once. */

@@ -10,7 +10,7 @@ import {
   BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DIV,
   BPF_DW, BPF_END, BPF_EXIT, BPF_FETCH, BPF_H, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT,
   BPF_JMP, BPF_JMP32, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_LDX, BPF_LSH,
-  BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_RSH, BPF_ST,
+  BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_PSEUDO_FUNC, BPF_RSH, BPF_ST,
   BPF_STX, BPF_SUB, BPF_TO_LE, BPF_W, BPF_X, BPF_XCHG, BPF_XOR, CLASS_MASK, LD_IMM64, MODE_MASK, OP_MASK,
   SIZE_MASK, SOURCE_MASK,
 } from './opcodes.ts';
@@ -200,6 +200,7 @@ export function disasm(bytes: Uint8Array): string[] {
 
 function annotation(d: Decoded, reloc: Relocation | undefined): string {
   if (reloc) return reloc.kind === 'fd' ? `  ; map ${reloc.map}` : `  ; map value ${reloc.map} + ${reloc.offset}`;
+  if (d.fields.code === LD_IMM64 && d.fields.src === BPF_PSEUDO_FUNC) return `  ; function at ${d.slot + 1 + d.fields.imm}`;
   // src 0 calls a helper; other srcs are bpf-to-bpf or kernel function calls.
   if (d.fields.code === (BPF_JMP | BPF_CALL) && d.fields.src === 0) {
     const name = helperName(d.fields.imm);

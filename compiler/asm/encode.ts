@@ -18,6 +18,8 @@ export interface Encoded {
   readonly slots: number;
   readonly relocations: readonly Relocation[];
   readonly sourceMap: readonly (Span | undefined)[]; // one per slot; both ld_imm64 slots share its span
+  /** the slot each label names (where subprograms start, for func_info) */
+  readonly labels: ReadonlyMap<string, number>;
 }
 
 const SLOT = 8;
@@ -75,7 +77,8 @@ function writeInsn(view: DataView, slot: number, insn: Insn, labels: Map<string,
     writeSlot(view, slot, insn.code, insn.dst, insn.src, off, imm);
     return;
   }
-  const value = insn.imm64;
+  // A function address: the distance sits in the first slot's imm, the second slot's imm stays 0.
+  const value = insn.funcTo === undefined ? insn.imm64 : BigInt.asUintN(32, BigInt(distance(labels, insn.funcTo, slot)));
   if (value === undefined) throw new Error(`asm: ld_imm64 without imm64 at slot ${slot}`);
   if (BigInt.asIntN(64, value) !== value && BigInt.asUintN(64, value) !== value) {
     throw new Error(`asm: imm64 ${value} out of 64-bit range at slot ${slot}`);
@@ -98,7 +101,7 @@ export function encode(items: readonly AsmItem[]): Encoded {
     for (let i = 0; i < slotsOf(item); i++) sourceMap.push(item.span);
     slot += slotsOf(item);
   }
-  return { bytes, slots, relocations, sourceMap };
+  return { bytes, slots, relocations, sourceMap, labels };
 }
 
 /** Writes a map fd into the imm of an ld_imm64's first slot (for both relocation kinds). */

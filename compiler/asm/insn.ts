@@ -8,7 +8,7 @@ import {
   BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DIV,
   BPF_DW, BPF_END, BPF_EXIT, BPF_FETCH, BPF_H, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT,
   BPF_JMP, BPF_JMP32, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_K, BPF_LDX,
-  BPF_LSH, BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_PSEUDO_CALL,
+  BPF_LSH, BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC,
   BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_RSH, BPF_ST, BPF_STX, BPF_SUB, BPF_TO_BE, BPF_TO_LE,
   BPF_W, BPF_X, BPF_XCHG, BPF_XOR, LD_IMM64,
 } from './opcodes.ts';
@@ -22,6 +22,7 @@ export interface Insn {
   readonly imm64?: bigint; // ld_imm64 only: the full constant, split over two slots
   readonly jumpTo?: string; // label; `off` is computed by encode
   readonly callTo?: string; // bpf-to-bpf call target label; `imm` is computed by encode
+  readonly funcTo?: string; // ld_imm64 of a function's address (BPF_PSEUDO_FUNC): `imm` is computed by encode
   readonly mapRef?: { readonly map: string; readonly kind: 'fd' | 'value'; readonly offset: number };
   readonly span?: Span; // maps verifier errors back to the script
 }
@@ -158,6 +159,14 @@ export function ldMapValue(dst: Reg, map: string, offset: number): Insn {
     imm64: BigInt(offset) << 32n,
     mapRef: { map, kind: 'value', offset },
   };
+}
+
+/**
+ * Loads the address of the subprogram at `target` (a callback for bpf_for_each_map_elem and friends):
+ * src = BPF_PSEUDO_FUNC, imm = the slot distance from the next slot to the label, as for a call.
+ */
+export function ldFuncAddr(dst: Reg, target: string): Insn {
+  return { ...make(LD_IMM64, dst, BPF_PSEUDO_FUNC, 0, 0), imm64: 0n, funcTo: target };
 }
 
 // --- memory

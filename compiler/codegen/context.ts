@@ -1,11 +1,11 @@
 // State shared by the code generator's parts while one probe program is generated.
 import type { CheckedProgram, ResolvedAttach } from '../../lang/check/index.ts';
 import type { Diagnostic } from '../../lang/diagnostics.ts';
-import type { Expr } from '../../lang/ast.ts';
+import type { Expr, ForMapStmt } from '../../lang/ast.ts';
 import type { Span } from '../../lang/source.ts';
 import type { Type } from '../../lang/types.ts';
 import type { EventSchema, MapSpec } from '../program.ts';
-import { R7, R10, alu64Imm, ldx, mov64Reg, st, stx, type Insn, type Reg, type Size } from '../asm/index.ts';
+import { R7, R10, alu64Imm, ldx, mov64Reg, st, stx, type AsmItem, type Insn, type Reg, type Size } from '../asm/index.ts';
 import { Emitter, Frame, SCRATCH_BASE } from './emitter.ts';
 
 /** A user mistake found only while generating code (e.g. the stack is full); becomes a diagnostic. */
@@ -43,11 +43,32 @@ export interface Gen {
   readonly exitLabel: string;
   /** innermost loop last: where break and continue go */
   readonly loops: { readonly breakLabel: string; readonly continueLabel: string }[];
+  /** for-map loop bodies still to generate as functions after the main code (one list per BPF program) */
+  readonly callbacks: PendingCallback[];
+  /** stack the functions calling this one use (0 for the main program): the verifier adds the frames up */
+  readonly stackAbove: number;
+  /**
+   * Ready-made functions appended after the main program like callbacks (len()'s empty
+   * bpf_for_each_map_elem callback, map-functions.ts); absent inside a for-map callback.
+   */
+  readonly functions?: { readonly label: string; readonly items: readonly AsmItem[] }[];
+}
+
+/** A `for ($kv : @map)` body waiting to become a bpf_for_each_map_elem callback (see for-map.ts). */
+export interface PendingCallback {
+  readonly label: string;
+  readonly stmt: ForMapStmt;
+  /** the function the loop is in: its variables are copied in from its frame */
+  readonly caller: Gen;
+  /** the loop's context block in the caller's frame (r10-relative): [stop flag, program context] */
+  readonly block: number;
+  /** scratch space the caller holds at the loop; the callback's own starts above it */
+  readonly scratchFrom: number;
 }
 
 export function newGen(shared: Shared, attach: ResolvedAttach): Gen {
   const e = new Emitter();
-  return { shared, attach, e, frame: new Frame(), vars: new Map(), exitLabel: 'epilogue', loops: [] };
+  return { shared, attach, e, frame: new Frame(), vars: new Map(), exitLabel: 'epilogue', loops: [], callbacks: [], stackAbove: 0, functions: [] };
 }
 
 export function typeOf(g: Gen, x: Expr): Type {
@@ -61,6 +82,7 @@ export function allocOrFail(g: Gen, size: number, span: Span | undefined): numbe
   if (off === undefined)
     throw new CodegenError(`this probe needs more than ${Frame.limit} bytes of BPF stack`, span, [
       'split the work across several probes or use fewer large values (strings, tuples) at once',
+      ...(g.stackAbove ? ['a for loop body over a map shares the stack with the code around the loop'] : []),
     ]);
   return off;
 }

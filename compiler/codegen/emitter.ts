@@ -7,12 +7,15 @@ export class Emitter {
   private labels = 0;
   span: Span | undefined;
 
+  /** `prefix` keeps the labels of functions generated separately (for-loop callbacks) apart. */
+  constructor(private readonly prefix = '') {}
+
   emit(...insns: Insn[]): void {
     for (const i of insns) this.items.push(withSpan(i, this.span));
   }
 
   freshLabel(hint: string): string {
-    return `${hint}.${this.labels++}`;
+    return `${this.prefix}${hint}.${this.labels++}`;
   }
 
   place(name: string): void {
@@ -38,19 +41,31 @@ export class Emitter {
  */
 export class Frame {
   static readonly limit = 512;
+  /** this function's share of the stack: callers' frames count against the same 512 bytes (see for-map.ts) */
+  readonly limit: number;
   /** the bottom 8 bytes hold the scratch map's lookup key (see program.ts) */
   static readonly scratchKey = -8;
   /** values at least this big go to scratch space rather than the stack */
   static readonly bigValue = 128;
   private top = 8;
   private peak = 8;
-  private scratchTop = 0;
-  private scratchPeak = 0;
+  private scratchTop: number;
+  private scratchPeak: number;
+
+  /**
+   * `limit` is the stack this function may use; `scratchFrom` is where its scratch space starts, above what its
+   * caller holds while it runs (a callback shares the caller's per-CPU scratch area).
+   */
+  constructor(limit = Frame.limit, scratchFrom = 0) {
+    this.limit = limit;
+    this.scratchTop = scratchFrom;
+    this.scratchPeak = scratchFrom;
+  }
 
   /** A stack slot's (negative) offset from r10, or undefined when the stack is full. */
   alloc(size: number): number | undefined {
     const rounded = round8(size);
-    if (this.top + rounded > Frame.limit) return undefined;
+    if (this.top + rounded > this.limit) return undefined;
     this.top += rounded;
     this.peak = Math.max(this.peak, this.top);
     return -this.top;
@@ -59,7 +74,7 @@ export class Frame {
   /** A slot on the stack when the value is small and there is room, else in scratch space. */
   allocAny(size: number): number {
     const rounded = round8(size);
-    if (rounded < Frame.bigValue && this.top + rounded <= Frame.limit - 64) return this.alloc(rounded)!;
+    if (rounded < Frame.bigValue && this.top + rounded <= this.limit - 64) return this.alloc(rounded)!;
     const off = this.scratchTop;
     this.scratchTop += rounded;
     this.scratchPeak = Math.max(this.scratchPeak, this.scratchTop);

@@ -441,7 +441,8 @@ function emitTupleInto(g: Gen, x: Expr, t: Extract<Type, { kind: 'tuple' }>, off
     x.elements.forEach((el, i) => emitInto(g, el, off + layout.offsets[i]!, slotSize(t.elements[i]!)));
     return;
   }
-  if (x.kind === 'var') return copyStack(g, variableSlot(g, x.name), off, Math.min(size, layout.size));
+  const slot = tupleSlot(g, x);
+  if (slot !== undefined) return copyStack(g, slot, off, Math.min(size, layout.size));
   if (x.kind === 'map') return emitMapReadInto(g, x, off, size);
   throw new CodegenError('this tuple expression is not supported yet', x.span);
 }
@@ -453,13 +454,24 @@ function emitTupleElement(g: Gen, x: FieldExpr, use: (at: number, t: Type) => vo
   const i = Number(x.name);
   const elOff = packedLayout(bt.elements).offsets[i]!;
   const elType = bt.elements[i]!;
-  if (x.base.kind === 'var') return use(variableSlot(g, x.base.name) + elOff, elType);
+  const slot = tupleSlot(g, x.base);
+  if (slot !== undefined) return use(slot + elOff, elType);
   scoped(g, () => {
     const size = slotSize(bt);
     const tmp = allocValue(g, size);
     emitInto(g, x.base, tmp, size);
     use(tmp + elOff, elType);
   });
+}
+
+/** Where a variable, or a tuple element inside one ($kv.0.1), already sits; undefined for computed values. */
+function tupleSlot(g: Gen, x: Expr): number | undefined {
+  if (x.kind === 'var') return variableSlot(g, x.name);
+  if (x.kind !== 'field' || (x.base.kind === 'ident' && x.base.name === 'args')) return undefined;
+  const bt = typeOf(g, x.base);
+  const base = bt.kind === 'tuple' ? tupleSlot(g, x.base) : undefined;
+  if (base === undefined || bt.kind !== 'tuple') return undefined;
+  return base + packedLayout(bt.elements).offsets[Number(x.name)]!;
 }
 
 function loadTupleInt(g: Gen, at: number, t: Type): void {

@@ -1,12 +1,14 @@
 // One probe block and attach point → one BPF program.
-import { BPF_FUNC, R0, R1, R2, R6, R7, R10, alu64Imm, call, encode, exit, jmpImm, ldMapFd, mov64Imm, mov64Reg, st, withSpan, type AsmItem } from '../asm/index.ts';
+import { BPF_FUNC, R0, R1, R2, R6, R7, R10, alu64Imm, call, encode, exit, isLabel, jmpImm, ldMapFd, mov64Imm, mov64Reg, st, withSpan, type AsmItem } from '../asm/index.ts';
 import { SCRATCH_MAP } from '../program.ts';
 import { Frame } from './emitter.ts';
 import type { CheckedProbe, ResolvedAttach } from '../../lang/check/index.ts';
 import type { Type } from '../../lang/types.ts';
 import { slotSize } from '../layout.ts';
 import type { ProgType, ProgramSpec } from '../program.ts';
-import { allocOrFail, newGen, type Gen, type Shared } from './context.ts';
+import { allocOrFail, newGen, type Gen, type PendingCallback, type Shared } from './context.ts';
+import { functionsBtf } from '../btf/index.ts';
+import { generateCallback } from './for-map.ts';
 import { addrOf, allocValue, ldSlot, stSlot, stxSlot } from './context.ts';
 import { emitInt } from './expr.ts';
 import { pruneUnreachable } from './prune.ts';
@@ -28,7 +30,7 @@ export function progTypeFor(a: ResolvedAttach): ProgType {
   }
 }
 
-export function generateProbe(shared: Shared, probe: CheckedProbe, attach: ResolvedAttach, index: number): ProgramSpec {
+export function generateProbe(shared: Shared, probe: CheckedProbe, attach: ResolvedAttach, index: number, pid?: number): ProgramSpec {
   const g = newGen(shared, attach);
   const { e } = g;
   e.span = probe.probe.span;
@@ -36,6 +38,9 @@ export function generateProbe(shared: Shared, probe: CheckedProbe, attach: Resol
   e.emit(mov64Reg(R6, R1));
   allocateVariables(g, shared.checked.varTypes.get(probe.probe));
   e.at(probe.probe.span, () => {
+    if (pid !== undefined && attach.provider !== 'BEGIN' && attach.provider !== 'END') {
+      e.emit(call(BPF_FUNC.get_current_pid_tgid), alu64Imm('rsh', R0, 32), jmpImm('jne', R0, pid, g.exitLabel));
+    }
     if (probe.probe.predicate) {
       const pred = probe.probe.predicate;
       e.at(pred.span, () => {
@@ -49,14 +54,22 @@ export function generateProbe(shared: Shared, probe: CheckedProbe, attach: Resol
   e.emit(mov64Imm(R0, 0), exit());
   const items = g.frame.scratchUsed ? [...e.items.slice(0, 1), ...scratchPrologue(g), ...e.items.slice(1)] : e.items;
   shared.scratchSize = Math.max(shared.scratchSize, g.frame.scratchUsed);
-  const enc = encode(pruneUnreachable(items));
+  // for-map loop bodies become functions after the main program's exit, each generated once its caller is
+  // complete (its frame size known); generating one may queue more (loops in loops).
+  const all = [...items];
+  for (let i = 0; i < g.callbacks.length; i++) all.push(...generateCallback(g.callbacks[i]!));
+  for (const f of g.functions ?? []) all.push(...f.items);
+  const pruned = pruneUnreachable(all);
+  const enc = encode(pruned);
+  const name = programName(attach, index);
   return {
-    name: programName(attach, index),
+    name,
     progType: progTypeFor(attach),
     attach,
     bytecode: enc.bytes,
     relocations: enc.relocations,
     sourceMap: enc.sourceMap,
+    ...functionInfo(name, [...g.callbacks, ...(g.functions ?? [])], pruned, enc.labels),
   };
 }
 
@@ -71,15 +84,38 @@ function allocateVariables(g: Gen, types: ReadonlyMap<string, Type> | undefined)
   }
 }
 
-/** r7 = this CPU's scratch area, looked up once; the program ends quietly if it is missing (it never is). */
-function scratchPrologue(g: Gen): AsmItem[] {
+/**
+ * BTF and func_info for a program with callbacks: one FUNC per function, at its first slot. A loop in code
+ * that can never run (after exit()) lost its callback to pruning and is left out.
+ */
+function functionInfo(
+  name: string,
+  callbacks: readonly Pick<PendingCallback, 'label'>[],
+  items: readonly AsmItem[],
+  labels: ReadonlyMap<string, number>,
+): Pick<ProgramSpec, 'btf' | 'funcInfo'> {
+  const used = new Set(items.flatMap((i) => (!isLabel(i) && i.funcTo !== undefined ? [i.funcTo] : [])));
+  const live = callbacks.map((c) => c.label).filter((l) => used.has(l));
+  if (!live.length) return {};
+  const btf = functionsBtf(`scry_${name}`, live);
+  return {
+    btf: btf.data,
+    funcInfo: [{ insn: 0, typeId: btf.main }, ...live.map((l, i) => ({ insn: labels.get(l)!, typeId: btf.callbacks[i]! }))],
+  };
+}
+
+/**
+ * r7 = this CPU's scratch area, looked up once; the function ends quietly (at `fail`) if it is missing
+ * (it never is). for-loop callbacks run it too (for-map.ts).
+ */
+export function scratchPrologue(g: Gen, fail: string = g.exitLabel): AsmItem[] {
   return [
     st(4, R10, Frame.scratchKey, 0),
     ldMapFd(R1, SCRATCH_MAP),
     mov64Reg(R2, R10),
     alu64Imm('add', R2, Frame.scratchKey),
     call(BPF_FUNC.map_lookup_elem),
-    jmpImm('jeq', R0, 0, g.exitLabel),
+    jmpImm('jeq', R0, 0, fail),
     mov64Reg(R7, R0),
   ].map((i) => withSpan(i, g.shared.checked.ast.span));
 }

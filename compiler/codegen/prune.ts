@@ -15,6 +15,7 @@ export function pruneUnreachable(items: readonly AsmItem[]): AsmItem[] {
       if (!isLabel(it)) {
         const { cls, op } = classify(it);
         if (it.callTo !== undefined) work.push(labelIndex(labelAt, it.callTo));
+        if (it.funcTo !== undefined) work.push(labelIndex(labelAt, it.funcTo)); // a callback runs from a helper
         if (it.jumpTo !== undefined) {
           work.push(labelIndex(labelAt, it.jumpTo));
           if (cls === BPF_JMP && op === BPF_JA) break; // unconditional: no fall-through

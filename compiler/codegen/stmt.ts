@@ -9,6 +9,7 @@ import { addrOf, allocValue, ldSlot, stSlot, stxSlot } from './context.ts';
 import { emitBinaryOp, emitInt, emitInto, normalize, zeroStack } from './expr.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
 import { emitMapAssign } from './maps.ts';
+import { emitForMap } from './for-map.ts';
 import { emitAggregation, emitMapFunctionStmt, isAggregation } from './map-functions.ts';
 
 export function emitBlock(g: Gen, b: Block): void {
@@ -90,7 +91,7 @@ function emitStmtInner(g: Gen, s: Stmt): void {
       return;
     }
     case 'for-map':
-      throw new CodegenError('for over a map is not supported yet', s.span);
+      return emitForMap(g, s);
     case 'jump': {
       if (s.jump === 'return') return g.e.emit(ja(g.exitLabel));
       const loop = g.loops[g.loops.length - 1];

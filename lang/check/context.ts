@@ -15,5 +15,7 @@ export interface CheckContext {
   /** A map by name, if any use of it has been seen so far. */
   mapInfo(name: string): MapInfo | undefined;
   error(message: string, span: Span, hints?: string[]): void;
+  /** positional parameters, for arguments that must be known when compiling (lhist bounds may be $1) */
+  readonly params: readonly string[];
   report(d: Diagnostic): void;
 }

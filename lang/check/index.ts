@@ -1,14 +1,14 @@
 // The checker: passes run in one explicit order; each adds diagnostics, none throws for a user mistake.
-import type { CallExpr, Expr, FieldExpr, Probe, Program } from '../ast.ts';
+import type { CallExpr, Expr, FieldExpr, ForMapStmt, Probe, Program } from '../ast.ts';
 import { hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { KernelInfo } from '../kernel.ts';
 import type { Type } from '../types.ts';
 import { resolveAttachPoint, type ResolvedAttach } from './attach.ts';
 import { readConfig, type ScriptConfig } from './config.ts';
-import { infer, type ArgField, type MapInfo, type PrintfInfo } from './infer.ts';
+import { infer, type ArgField, type ForMapInfo, type MapInfo, type PrintfInfo } from './infer.ts';
 
 export type { ResolvedAttach } from './attach.ts';
-export type { MapInfo, PrintfInfo } from './infer.ts';
+export type { ForMapInfo, MapInfo, PrintfInfo } from './infer.ts';
 export type { ScriptConfig } from './config.ts';
 export { positionalValue } from './infer.ts';
 
@@ -25,6 +25,8 @@ export interface CheckedProgram {
   readonly printfs: ReadonlyMap<CallExpr, PrintfInfo>;
   readonly varTypes: ReadonlyMap<Probe, ReadonlyMap<string, Type>>;
   readonly argFields: ReadonlyMap<FieldExpr, ArgField>;
+  /** per `for ($kv : @map)` loop: $kv's type and the body's own variables */
+  readonly forMaps: ReadonlyMap<ForMapStmt, ForMapInfo>;
   readonly config: ScriptConfig;
   readonly params: readonly string[];
 }
@@ -46,7 +48,7 @@ export function check(
     probe,
     attach: probe.attachPoints.flatMap((ap) => resolveAttachPoint(ap, kernel, diagnostics)),
   }));
-  const { typeOf, maps, printfs, varTypes, argFields } = infer(probes, params, config, diagnostics);
+  const { typeOf, maps, printfs, varTypes, argFields, forMaps } = infer(probes, params, config, diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics };
-  return { program: { ast, probes, typeOf, maps, printfs, varTypes, argFields, config, params }, diagnostics };
+  return { program: { ast, probes, typeOf, maps, printfs, varTypes, argFields, forMaps, config, params }, diagnostics };
 }

@@ -6,6 +6,7 @@ import {
   type CallExpr,
   type Expr,
   type FieldExpr,
+  type ForMapStmt,
   type LetStmt,
   type TypeName,
   type MapExpr,
@@ -32,6 +33,8 @@ export interface MapInfo {
   /** where the value kind was fixed, for conflict messages */
   valueSpan: Span;
   keySpan: Span;
+  /** false while the map has only been read (or deleted from): bpftrace would call it undefined */
+  written: boolean;
 }
 
 export interface PrintfInfo {
@@ -49,6 +52,15 @@ export interface InferResult {
   readonly varTypes: Map<Probe, ReadonlyMap<string, Type>>;
   /** `args->f` expressions: which tracepoint field they read, and how */
   readonly argFields: Map<FieldExpr, ArgField>;
+  /** every `for ($kv : @map)` loop: the variables its body (a separate BPF function) declares itself */
+  readonly forMaps: Map<ForMapStmt, ForMapInfo>;
+}
+
+export interface ForMapInfo {
+  /** `$kv`'s type: (key, value), the key a tuple of the keys when the map has several */
+  readonly kvType: Type;
+  /** the body's own variables, `$kv` included; anything else it reads is a copy of an outer variable */
+  readonly locals: ReadonlyMap<string, Type>;
 }
 
 export interface ArgField {
@@ -70,6 +82,10 @@ export function infer(
   let attach: readonly ResolvedAttach[] = [];
   const argFields = new Map<FieldExpr, ArgField>();
   const varTypes = new Map<Probe, ReadonlyMap<string, Type>>();
+  const forMaps = new Map<ForMapStmt, ForMapInfo>();
+  const forMapLayouts: { stmt: ForMapStmt; kv: Type }[] = [];
+  /** the variables from outside the innermost for-map body: it sees copies, so it may not assign them */
+  let outerVars: ReadonlySet<string> = new Set();
 
   const err = (msg: string, span: Span, hints?: string[]) => diags.push(error(msg, span, hints));
   const ctx: CheckContext = {
@@ -79,6 +95,7 @@ export function infer(
     mapInfo: (name) => maps.get(name),
     error: err,
     report: (d) => diags.push(d),
+    params,
   };
 
   function noteMapKeys(m: MapExpr, keyTypes: Type[]): MapInfo | undefined {
@@ -120,11 +137,13 @@ export function infer(
         firstUse: m.span,
         valueSpan,
         keySpan: m.span,
+        written: value !== undefined,
       };
       maps.set(m.name, info);
       return info;
     }
     if (value) {
+      info.written = true;
       const merged = mergeValue(info.value, value);
       if (!merged) {
         diags.push({
@@ -353,6 +372,7 @@ export function infer(
       err(`undefined variable ${target.name}`, target.span);
       return i64;
     }
+    if (!writable(target.name, target.span)) return t;
     if (t.kind !== 'int') err(`++/-- need an integer variable, ${target.name} is ${typeName(t)}`, span);
     return t;
   }
@@ -467,6 +487,7 @@ export function infer(
       err('this expression has no value to assign', s.value.span);
       return;
     }
+    if (!writable(s.target.name, s.target.span)) return;
     if (s.op !== '=') {
       const prev = vars.get(s.target.name);
       if (!prev) err(`undefined variable ${s.target.name}`, s.target.span);
@@ -506,12 +527,12 @@ export function infer(
       case 'for-range': {
         const from = intOperand(s.from, 'a range');
         const to = intOperand(s.to, 'a range');
-        declare(s.variable, (from.kind === 'int' && from.signed) || (to.kind === 'int' && to.signed) ? i64 : u64, s.span);
+        if (writable(s.variable, s.span))
+          declare(s.variable, (from.kind === 'int' && from.signed) || (to.kind === 'int' && to.signed) ? i64 : u64, s.span);
         return loopBody(s.body);
       }
       case 'for-map':
-        err('for over a map is not supported yet', s.span, ['iterate over a range instead: for ($i : 0..10) { … }']);
-        return;
+        return forMap(s);
       case 'jump':
         if (s.jump !== 'return' && loopDepth === 0) err(`${s.jump} outside of a loop`, s.span);
         return;
@@ -524,6 +545,51 @@ export function infer(
     loopDepth++;
     block(b);
     loopDepth--;
+  }
+
+  /**
+   * for ($kv : @m) { … }: $kv is (key, value). The body becomes a callback of bpf_for_each_map_elem, so it
+   * reads copies of the variables from outside (it may not assign them), and what it declares stays inside.
+   */
+  function forMap(s: ForMapStmt): void {
+    const name = s.map.name;
+    const info = maps.get(name);
+    let kv: Type = { kind: 'tuple', elements: [i64, i64] };
+    if (!info) {
+      err(`${name} is not used before this loop`, s.map.span, [
+        `scry takes the loop's key and value types from the map's earlier uses: assign to ${name} first, in this probe or an earlier one`,
+      ]);
+    } else if (info.keys.length === 0) {
+      err(`${name} has no keys: for loops iterate over maps with keys`, s.map.span, [`read it directly: ${name}`]);
+    } else if (!['value', 'count', 'sum', 'min', 'max'].includes(info.value.kind)) {
+      err(`cannot iterate over ${name}: it holds ${mapValueName(info.value)} values`, s.map.span, [
+        'for loops work on maps of plain values and on count(), sum(), min() and max() maps',
+      ]);
+    } else {
+      kv = forMapType(info);
+      forMapLayouts.push({ stmt: s, kv });
+    }
+    if (vars.has(s.variable)) err(`${s.variable} is already a variable here: the loop variable needs a new name`, s.span);
+    const saved = vars;
+    const savedOuter = outerVars;
+    vars = new Map(saved);
+    outerVars = new Set(saved.keys());
+    vars.set(s.variable, kv);
+    try {
+      loopBody(s.body);
+      forMaps.set(s, { kvType: kv, locals: new Map([...vars].filter(([n]) => !saved.has(n))) });
+    } finally {
+      vars = saved;
+      outerVars = savedOuter;
+    }
+  }
+
+  function writable(name: string, span: Span): boolean {
+    if (!outerVars.has(name)) return true;
+    err(`cannot assign to ${name} inside a for loop over a map`, span, [
+      `the loop body works on a copy of ${name}; keep results in a map instead, e.g. @total += $kv.1`,
+    ]);
+    return false;
   }
 
   /** Gives a variable a type the first time it is seen; later assignments must fit it. */
@@ -545,7 +611,7 @@ export function infer(
       err(`${s.name} is declared ${typeName(declared)}, cannot assign ${typeName(vt)}`, s.value!.span);
       return;
     }
-    declare(s.name, declared ?? vt ?? i64, s.span);
+    if (writable(s.name, s.span)) declare(s.name, declared ?? vt ?? i64, s.span);
   }
 
   function typeFromName(t: TypeName): Type | undefined {
@@ -573,7 +639,29 @@ export function infer(
     block(p.body);
     varTypes.set(p, vars);
   }
-  return { typeOf, maps, printfs, varTypes, argFields };
+  // A loop copies entries laid out as the map was at the loop; later uses must not widen it.
+  for (const { stmt, kv } of forMapLayouts) {
+    const info = maps.get(stmt.map.name)!;
+    if (!sameLayout(forMapType(info), kv))
+      err(`${stmt.map.name} is used with wider keys or values after this loop`, stmt.map.span, [
+        'use the map with its final types (its longest strings, say) before the loop',
+      ]);
+  }
+  return { typeOf, maps, printfs, varTypes, argFields, forMaps };
+}
+
+/** (key, value) of a map's entries: several keys make a tuple. */
+function forMapType(info: MapInfo): Type {
+  const key: Type = info.keys.length === 1 ? info.keys[0]! : { kind: 'tuple', elements: [...info.keys] };
+  return { kind: 'tuple', elements: [key, readType(info.value)] };
+}
+
+/** Same bytes in memory: integers of any signedness are 8-byte slots, strings and tuples must match exactly. */
+function sameLayout(a: Type, b: Type): boolean {
+  if ((a.kind === 'int' || a.kind === 'bool') && (b.kind === 'int' || b.kind === 'bool')) return true;
+  if (a.kind === 'tuple' && b.kind === 'tuple')
+    return a.elements.length === b.elements.length && a.elements.every((e, i) => sameLayout(e, b.elements[i]!));
+  return sameType(a, b);
 }
 
 /** Plain map values and variables keep 64-bit integers; strings keep their size. */
@@ -590,7 +678,7 @@ function readType(v: MapValue): Type {
     case 'count':
       return u64;
     default:
-      return v.signed ? i64 : u64;
+      return 'signed' in v && v.signed ? i64 : u64;
   }
 }
 
@@ -621,6 +709,8 @@ function mergeValue(a: MapValue, b: MapValue): MapValue | undefined {
     return sameType(a.type, b.type) ? a : undefined;
   }
   if (a.kind !== b.kind) return undefined;
+  // histograms of one map must agree on their buckets: hist(n, 2) and hist(n) cannot share a map
+  if (a.kind === 'hist' || a.kind === 'lhist') return mapValueName(a) === mapValueName(b) ? a : undefined;
   if (!('signed' in a) || !('signed' in b)) return a;
   return { ...a, signed: a.signed || b.signed } as MapValue;
 }

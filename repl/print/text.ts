@@ -1,5 +1,6 @@
-// bpftrace's text output for maps and values.
+// bpftrace's text output for maps and values (bpftrace 0.17's layout, minus its trailing space after `@h:`).
 import type { MapEntry, MapSnapshot, Value } from '../../runtime/index.ts';
+import { formatHistogram } from './hist.ts';
 
 export function formatValue(v: Value): string {
   if (typeof v === 'bigint') return v.toString();
@@ -7,8 +8,14 @@ export function formatValue(v: Value): string {
   return `(${v.map(formatValue).join(', ')})`;
 }
 
-function compareValues(a: Value, b: Value): number {
-  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
+/** Integer keys order as unsigned 64-bit numbers (so -1 sorts last) and strings by bytes, as bpftrace sorts keys. */
+function compareKey(a: Value, b: Value): number {
+  if (typeof a === 'bigint' && typeof b === 'bigint') {
+    const x = BigInt.asUintN(64, a);
+    const y = BigInt.asUintN(64, b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (typeof a === 'string' && typeof b === 'string') return Buffer.compare(Buffer.from(a), Buffer.from(b));
   const sa = formatValue(a);
   const sb = formatValue(b);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
@@ -16,28 +23,80 @@ function compareValues(a: Value, b: Value): number {
 
 function compareKeys(a: MapEntry, b: MapEntry): number {
   for (let i = 0; i < a.keys.length; i++) {
-    const c = compareValues(a.keys[i]!, b.keys[i]!);
+    const c = compareKey(a.keys[i]!, b.keys[i]!);
     if (c) return c;
   }
   return 0;
 }
 
-/** Entries in bpftrace's order: ascending by value (string values by text), keys breaking ties. */
+/** Maps whose entries bpftrace orders by value (count/sum/min/max/integers, avg and stats by their average, histograms by total). */
+function byValue(snap: MapSnapshot): boolean {
+  const v = snap.layout.value;
+  return v.kind !== 'value' || v.type.kind === 'int' || v.type.kind === 'bool';
+}
+
+/** Entries in bpftrace's order: ascending by value, keys breaking ties; maps of strings and tuples by key. */
 export function sortedEntries(snap: MapSnapshot): MapEntry[] {
-  const byText = snap.layout.value.kind === 'value' && snap.layout.value.type.kind === 'string';
-  return [...snap.entries].sort((a, b) => {
-    const c = byText ? compareValues(a.text ?? '', b.text ?? '') : compareValues(a.value, b.value);
-    return c || compareKeys(a, b);
-  });
+  const ordered = byValue(snap);
+  return [...snap.entries].sort((a, b) => (ordered && a.value !== b.value ? (a.value < b.value ? -1 : 1) : compareKeys(a, b)));
+}
+
+/** print(@m, top): the `top` largest entries (0: all), still in ascending order. */
+export function topEntries(snap: MapSnapshot, top = 0): MapEntry[] {
+  const all = sortedEntries(snap);
+  return top > 0 && all.length > top ? all.slice(all.length - top) : all;
 }
 
 export function entryLabel(name: string, keys: readonly Value[]): string {
   return keys.length ? `${name}[${keys.map(formatValue).join(', ')}]` : name;
 }
 
-/** The lines bpftrace prints for one map at exit or for print(@m). */
-export function formatMap(snap: MapSnapshot): string {
-  let out = '';
-  for (const e of sortedEntries(snap)) out += `${entryLabel(snap.layout.name, e.keys)}: ${e.text ?? e.value.toString()}\n`;
-  return out;
+/** The integer shown for an entry, divided by `div` with C's truncation. */
+function divided(v: bigint, div: number): bigint {
+  return div > 1 ? v / BigInt(div) : v;
+}
+
+export interface PrintOptions {
+  /** only the largest `top` entries (0: all) */
+  readonly top?: number;
+  /** divide the values shown (0 or 1: no division) */
+  readonly div?: number;
+}
+
+/**
+ * What bpftrace prints for one map, at exit or for print(@m): the entries joined by newlines, then a newline
+ * (an empty map prints a blank line); histograms are followed by a blank line each, avg and stats maps by one
+ * blank line after the whole map. stats ignores top and div, lhist ignores div, as in bpftrace.
+ */
+export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
+  if (snap.entries.length === 0 && snap.layout.readOnly) return '';
+  const { name, value } = snap.layout;
+  const div = opts.div ?? 0;
+  switch (value.kind) {
+    case 'hist':
+    case 'lhist':
+      return (
+        topEntries(snap, opts.top)
+          .map((e) => `${entryLabel(name, e.keys)}:\n${formatHistogram(value, e.buckets ?? [], div)}`)
+          .join('\n') + '\n'
+      );
+    case 'stats':
+      return (
+        topEntries(snap)
+          .map((e) => `${entryLabel(name, e.keys)}: count ${e.stats?.count ?? 0n}, average ${e.value}, total ${e.stats?.total ?? 0n}`)
+          .join('\n') + '\n\n'
+      );
+    case 'avg':
+      return (
+        topEntries(snap, opts.top)
+          .map((e) => `${entryLabel(name, e.keys)}: ${divided(e.value, div)}`)
+          .join('\n') + '\n\n'
+      );
+    default:
+      return (
+        topEntries(snap, opts.top)
+          .map((e) => `${entryLabel(name, e.keys)}: ${e.data !== undefined ? formatValue(e.data) : divided(e.value, div)}`)
+          .join('\n') + '\n'
+      );
+  }
 }

@@ -155,6 +155,39 @@ export function mapLookupAndDeleteBatch(fd: number, spec: BatchSpec): BatchResul
   return batch(BpfCmd.MAP_LOOKUP_AND_DELETE_BATCH, fd, spec);
 }
 
+// ---- BTF ----
+
+/** A failed BPF_BTF_LOAD, with the kernel's BTF verifier log when one was requested. */
+export class BtfLoadError extends SysError {
+  override name = 'BtfLoadError';
+  readonly log: string;
+
+  constructor(errno: number, log: string) {
+    super(`bpf(${bpfCmdName(BpfCmd.BTF_LOAD)})`, errno);
+    this.log = log;
+    this.verifierLog = log;
+  }
+}
+
+/**
+ * BPF_BTF_LOAD (kernel 4.18) → a BTF object fd (caller owns it). With logBuf, a failure throws BtfLoadError
+ * carrying the kernel's explanation. btf: u64 @0, btf_log_buf u64 @8, btf_size u32 @16,
+ * btf_log_size u32 @20, btf_log_level u32 @24.
+ */
+export function btfLoad(data: Uint8Array, logBuf?: Uint8Array): number {
+  const a = new Attr(28)
+    .ptr(0, data)
+    .u32(16, data.length)
+    .ptr(8, logBuf)
+    .u32(20, logBuf ? Math.min(logBuf.length, 0xffffffff >>> 8) : 0)
+    .u32(24, logBuf ? 1 : 0);
+  if (logBuf) logBuf[0] = 0;
+  const ret = native().bpf(BpfCmd.BTF_LOAD, a.bytes, a.ptrs);
+  if (ret >= 0) return ret;
+  if (!logBuf) throw new SysError(`bpf(${bpfCmdName(BpfCmd.BTF_LOAD)})`, -ret);
+  throw new BtfLoadError(-ret, fromCString(logBuf));
+}
+
 // ---- programs ----
 
 export interface BtfInfoRecords {

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   BPF_FUNC, R0, R1, R10, R2, R6, alu32Imm, alu32Reg, alu64Imm, alu64Reg, atomic, call, callLabel, disasm,
-  disasmListing, encode, endian, exit, jmpImm, label, ldImm64, ldMapFd, ldMapValue, ldx, ldxsx, mov32Imm,
+  disasmListing, encode, endian, exit, jmpImm, label, ldFuncAddr, ldImm64, ldMapFd, ldMapValue, ldx, ldxsx, mov32Imm,
   mov32Reg, mov64Imm, mov64Reg, movsx32, movsx64, neg32, neg64, patchMapFd, st, stx, withSpan, type Insn,
 } from '../../../compiler/asm/index.ts';
 import { sourceFile } from '../../../lang/source.ts';
@@ -172,6 +172,11 @@ test('the listing numbers slots, names maps and helpers, and shows each new sour
       '   7: exit',
     ].join('\n'),
   );
+});
+
+test('the listing says where a function address points', () => {
+  const { bytes } = encode([ldFuncAddr(R2, 'cb'), exit(), label('cb'), mov64Imm(R0, 0), exit()]);
+  assert.is(disasmListing(bytes), '   0: ld_pseudo r2, 4, 2  ; function at 3\n   2: exit\n   3: r0 = 0\n   4: exit');
 });
 
 test('the listing works from bytes alone', () => {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  R0, R1, R2, callLabel, encode, exit, ja, jmpImm, label, ldImm64, ldMapFd, ldMapValue, ldx, mov64Imm,
+  R0, R1, R2, callLabel, encode, exit, ja, jmpImm, label, ldFuncAddr, ldImm64, ldMapFd, ldMapValue, ldx, mov64Imm,
   patchMapFd, withSpan, type Insn,
 } from '../../../compiler/asm/index.ts';
 import { sourceFile, type Span } from '../../../lang/source.ts';
@@ -55,6 +55,19 @@ test('adjacent labels name the same slot', () => {
 test('a bpf-to-bpf call resolves its label into imm', () => {
   const { bytes } = encode([callLabel('fn'), exit(), label('fn'), mov64Imm(R0, 0), exit()]);
   assert.is(slot(bytes, 0), '85 10 00 00 01 00 00 00');
+});
+
+test('a function address resolves its label into the first slot, counting from the slot after it', () => {
+  const { bytes, labels } = encode([ldFuncAddr(R2, 'cb'), mov64Imm(R0, 0), exit(), label('cb'), mov64Imm(R0, 1), exit()]);
+  assert.is(slot(bytes, 0), '18 42 00 00 03 00 00 00');
+  assert.is(slot(bytes, 1), '00 00 00 00 00 00 00 00');
+  assert.is(labels.get('cb'), 4);
+});
+
+test('a function address behind its target gets a negative distance', () => {
+  const { bytes } = encode([label('cb'), exit(), ldFuncAddr(R1, 'cb')]);
+  assert.is(slot(bytes, 1), '18 41 00 00 fe ff ff ff');
+  assert.is(slot(bytes, 2), '00 00 00 00 00 00 00 00');
 });
 
 test('relocations report the first slot of each map load', () => {

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   FP, R0, R1, R10, R2, R3, R4, R6, R9, alu32Imm, alu32Reg, alu64Imm, alu64Reg, atomic, call, callLabel,
-  encode, endian, exit, ja, jmp32Imm, jmp32Reg, jmpImm, jmpReg, label, ldImm64, ldMapFd, ldMapValue, ldx,
+  encode, endian, exit, ja, jmp32Imm, jmp32Reg, jmpImm, jmpReg, label, ldFuncAddr, ldImm64, ldMapFd, ldMapValue, ldx,
   ldxsx, mov32Imm, mov32Reg, mov64Imm, mov64Reg, movsx32, movsx64, neg32, neg64, st, stx, withSpan,
   type Insn,
 } from '../../../compiler/asm/index.ts';
@@ -87,6 +87,8 @@ const table: [string, Insn, string][] = [
   ['ldImm64(R0, 0x80000000n)', ldImm64(R0, 0x80000000n), '18 00 00 00 00 00 00 80 00 00 00 00 00 00 00 00'],
   ["ldMapFd(R1, 'm')", ldMapFd(R1, 'm'), '18 11 00 00 00 00 00 00 00 00 00 00 00 00 00 00'],
   ["ldMapValue(R3, 'm', 16)", ldMapValue(R3, 'm', 16), '18 23 00 00 00 00 00 00 00 00 00 00 10 00 00 00'],
+  // BPF_PSEUDO_FUNC (4): imm = slots from the one after the first slot to 'L' (4 - 1)
+  ["ldFuncAddr(R2, 'L')", ldFuncAddr(R2, 'L'), '18 42 00 00 03 00 00 00 00 00 00 00 00 00 00 00'],
 
   ['ldx(1, R0, R1, 4)', ldx(1, R0, R1, 4), '71 10 04 00 00 00 00 00'],
   ['ldx(2, R0, R1, 4)', ldx(2, R0, R1, 4), '69 10 04 00 00 00 00 00'],

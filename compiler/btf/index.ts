@@ -1,0 +1,2 @@
+export * from './writer.ts';
+export * from './functions.ts';

@@ -1,0 +1,166 @@
+// for ($kv : @map) { … } with bpf_for_each_map_elem (helper 164, kernel 5.13): the body becomes a static
+// BPF-to-BPF function the helper calls once per entry, `long cb(map, key, value, ctx)`, returning 0 to go on
+// and 1 to stop. Callbacks are generated after the code that calls them and appended after the main
+// program's exit (program.ts), each with its own frame; the verifier wants BTF func_info for them (../btf).
+//
+// The call site passes a context block on its own stack: [stop flag, program context (r6)]. In the callback:
+//   r6  the program context again (read from the block), so builtins that read it work as anywhere else
+//   r7  this CPU's scratch area, looked up by the callback itself when it needs one (as a probe does)
+//   r8  the context block (a pointer into the caller's frame), for the stop flag
+// Variables: `$kv` and whatever the body declares live in the callback's frame, zeroed on every entry.
+// Variables from outside are copied in on entry (read-only: the checker rejects assignments to them), except
+// those in the shared scratch area, which the callback reads in place. `break` returns 1, `continue` 0;
+// `return` and exit() set the stop flag and return 1, and the caller then leaves through its own exit.
+//
+// Per-CPU maps (count/sum/min/max) hand the callback this CPU's value: $kv.1 is that CPU's count or sum,
+// and for min/max this CPU's value (0 when this CPU never set one), not the total user space prints.
+import {
+  BPF_FUNC as helper,
+  R0,
+  R1,
+  R2,
+  R3,
+  R4,
+  R6,
+  R8,
+  R9,
+  R10,
+  alu64Imm,
+  call,
+  exit,
+  jmpImm,
+  label,
+  ldFuncAddr,
+  ldMapFd,
+  ldx,
+  mov64Imm,
+  mov64Reg,
+  st,
+  stx,
+  withSpan,
+  type AsmItem,
+} from '../asm/index.ts';
+import type { ForMapStmt } from '../../lang/ast.ts';
+import { walk } from '../../lang/walk.ts';
+import type { Type } from '../../lang/types.ts';
+import { packedLayout, slotSize } from '../layout.ts';
+import { allocOrFail, allocValue, scoped, stxSlot, type Gen, type PendingCallback } from './context.ts';
+import { Emitter, Frame, SCRATCH_BASE } from './emitter.ts';
+import { zeroStack } from './expr.ts';
+import { scratchPrologue } from './program.ts';
+import { emitBlock } from './stmt.ts';
+
+/** Block layout in the caller's frame. */
+const STOP_FLAG = 0;
+const PROGRAM_CTX = 8;
+const BLOCK_SIZE = 16;
+
+/** The call site: bpf_for_each_map_elem(map, callback, &block, 0), then leave if the body said stop. */
+export function emitForMap(g: Gen, s: ForMapStmt): void {
+  const spec = g.shared.maps.get(s.map.name);
+  if (!spec?.user) throw new Error(`no map spec for ${s.map.name}`);
+  scoped(g, () => {
+    // On the stack, not in scratch space: the helper takes a stack pointer (or NULL) for its context.
+    const block = allocOrFail(g, BLOCK_SIZE, s.span);
+    const name = `for_map_cb${g.callbacks.length}`;
+    g.callbacks.push({ label: name, stmt: s, caller: g, block, scratchFrom: g.frame.mark().scratchTop });
+    g.e.emit(
+      st(8, R10, block + STOP_FLAG, 0),
+      stx(8, R10, R6, block + PROGRAM_CTX),
+      ldMapFd(R1, spec.name),
+      ldFuncAddr(R2, name),
+      mov64Reg(R3, R10),
+      alu64Imm('add', R3, block),
+      mov64Imm(R4, 0),
+      call(helper.for_each_map_elem),
+      ldx(8, R1, R10, block + STOP_FLAG),
+      jmpImm('jne', R1, 0, g.exitLabel),
+    );
+  });
+}
+
+/** The callback for one loop, starting with its label; may queue more callbacks (loops in the body). */
+export function generateCallback(cb: PendingCallback): AsmItem[] {
+  const { caller, stmt } = cb;
+  const shared = caller.shared;
+  const info = shared.checked.forMaps.get(stmt);
+  const spec = shared.maps.get(stmt.map.name);
+  if (!info || !spec?.user) throw new Error(`for-map loop over ${stmt.map.name} without checker info or map spec`);
+  // The verifier adds up the frames of a call chain (each rounded to 32 bytes) against one 512-byte limit.
+  const stackAbove = caller.stackAbove + round32(caller.frame.used);
+  const e = new Emitter(`${cb.label}.`);
+  const g: Gen = {
+    shared,
+    attach: caller.attach,
+    e,
+    frame: new Frame(Frame.limit - stackAbove, cb.scratchFrom),
+    vars: new Map(),
+    exitLabel: e.freshLabel('stop'),
+    loops: [],
+    callbacks: caller.callbacks,
+    stackAbove,
+  };
+  const next = e.freshLabel('next');
+  const stop = e.freshLabel('break');
+  // r1..r4 = map, key, value, block; keep key and value (r9, r8) and the block (r6) across the scratch lookup.
+  const entry = [label(cb.label), ...[mov64Reg(R9, R2), mov64Reg(R8, R3), mov64Reg(R6, R4)].map((i) => withSpan(i, stmt.span))];
+  e.at(stmt.span, () => {
+    for (const [name, type] of info.locals) {
+      const offset = allocValue(g, slotSize(type));
+      if (name !== stmt.variable) zeroStack(g, offset, slotSize(type));
+      g.vars.set(name, { offset, type });
+    }
+    copyEntry(g, stmt, info.kvType, spec.keySize);
+    for (const name of outerNames(stmt, info.locals)) {
+      const src = caller.vars.get(name);
+      if (!src) continue;
+      if (src.offset >= SCRATCH_BASE) {
+        g.vars.set(name, src); // same CPU, same scratch area: read it where it is
+        continue;
+      }
+      const size = slotSize(src.type);
+      const offset = allocValue(g, size);
+      for (let i = 0; i < size; i += 8) e.emit(ldx(8, R1, R6, src.offset - cb.block + i), stxSlot(8, offset + i, R1));
+      g.vars.set(name, { offset, type: src.type });
+    }
+    e.emit(mov64Reg(R8, R6), ldx(8, R6, R8, PROGRAM_CTX));
+  });
+  g.loops.push({ breakLabel: stop, continueLabel: next });
+  emitBlock(g, stmt.body);
+  e.at(stmt.span, () => {
+    e.place(next);
+    e.emit(mov64Imm(R0, 0), exit());
+    e.place(stop);
+    e.emit(mov64Imm(R0, 1), exit());
+    e.place(g.exitLabel);
+    e.emit(st(8, R8, STOP_FLAG, 1), mov64Imm(R0, 1), exit());
+  });
+  shared.scratchSize = Math.max(shared.scratchSize, g.frame.scratchUsed);
+  const prologue = g.frame.scratchUsed ? scratchPrologue(g, stop) : [];
+  return [...entry, ...prologue, ...e.items];
+}
+
+/** $kv = (key, value): the key from r9 (keySize bytes), the value's first slot(s) from r8. */
+function copyEntry(g: Gen, stmt: ForMapStmt, kvType: Type, keySize: number): void {
+  const kv = g.vars.get(stmt.variable);
+  if (!kv || kvType.kind !== 'tuple') throw new Error('for-map loop variable without a (key, value) slot');
+  const [keyType, valueType] = kvType.elements as [Type, Type];
+  const layout = packedLayout([keyType, valueType]);
+  if (slotSize(keyType) !== keySize) throw new Error(`for-map key of ${keySize} bytes, $kv.0 of ${slotSize(keyType)}`);
+  for (let i = 0; i < keySize; i += 8) g.e.emit(ldx(8, R1, R9, i), stxSlot(8, kv.offset + i, R1));
+  // plain values fill their slot; count/sum/min/max keep their u64 first
+  for (let i = 0; i < slotSize(valueType); i += 8) g.e.emit(ldx(8, R1, R8, i), stxSlot(8, kv.offset + layout.offsets[1]! + i, R1));
+}
+
+/** Variables the body (nested loops included) reads that it does not declare itself. */
+function outerNames(stmt: ForMapStmt, locals: ReadonlyMap<string, Type>): string[] {
+  const names = new Set<string>();
+  walk(stmt.body, (n) => {
+    if (n.kind === 'var' && !locals.has(n.name)) names.add(n.name);
+  });
+  return [...names];
+}
+
+function round32(n: number): number {
+  return Math.ceil(n / 32) * 32;
+}

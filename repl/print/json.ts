@@ -1,0 +1,102 @@
+// bpftrace's `-f json` lines: `{"type": "…", "data": …}` with its `": "` and `", "` spacing, one object a line.
+// Integers beyond 2^53 are written as strings, so every JSON reader gets them exactly.
+import type { MapSnapshot, TraceEvent, Value } from '../../runtime/index.ts';
+import { bucketRange, shownBuckets } from './hist.ts';
+import { formatValue, topEntries, type PrintOptions } from './text.ts';
+
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** bpftrace's escaping: quote, backslash, \n \r \t by name, other control characters as \u00XX; the rest as is. */
+export function jsonString(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return out + '"';
+}
+
+export function jsonInt(v: bigint): string {
+  return v > SAFE || v < -SAFE ? `"${v}"` : v.toString();
+}
+
+/** Values: integers, strings quoted, tuples as arrays without spaces (`[1,"a"]`), as bpftrace writes them. */
+export function jsonValue(v: Value): string {
+  if (typeof v === 'bigint') return jsonInt(v);
+  if (typeof v === 'string') return jsonString(v);
+  return `[${v.map(jsonValue).join(',')}]`;
+}
+
+function line(type: string, data: string): string {
+  return `{"type": "${type}", "data": ${data}}\n`;
+}
+
+/** `"@m": v` for a scalar map, `"@m": {"k1,k2": v, …}` for a keyed one. */
+function keyed(snap: MapSnapshot, items: readonly { keys: readonly Value[]; json: string }[]): string {
+  const name = jsonString(snap.layout.name);
+  if (snap.layout.keys.length === 0) return `{${name}: ${items[0]?.json ?? 'null'}}`;
+  return `{${name}: {${items.map((i) => `${jsonString(i.keys.map(formatValue).join(','))}: ${i.json}`).join(', ')}}}`;
+}
+
+/** The line for one map (at exit or print(@m)); nothing for an empty map, as bpftrace. */
+export function jsonMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
+  const v = snap.layout.value;
+  if (snap.entries.length === 0) return '';
+  const div = opts.div && opts.div > 1 ? BigInt(opts.div) : 1n;
+  switch (v.kind) {
+    case 'hist':
+    case 'lhist': {
+      const items = topEntries(snap, opts.top).map((e) => {
+        const counts = e.buckets ?? [];
+        const rows = shownBuckets(counts).map((i) => {
+          const r = bucketRange(v, i);
+          const count = v.kind === 'hist' ? counts[i]! / div : counts[i]!;
+          return `{${r.min !== undefined ? `"min": ${jsonInt(r.min)}, ` : ''}${r.max !== undefined ? `"max": ${jsonInt(r.max)}, ` : ''}"count": ${jsonInt(count)}}`;
+        });
+        return { keys: e.keys, json: `[${rows.join(', ')}]` };
+      });
+      return line('hist', keyed(snap, items));
+    }
+    case 'stats': {
+      const items = topEntries(snap).map((e) => ({
+        keys: e.keys,
+        json: `{"count": ${jsonInt(e.stats?.count ?? 0n)}, "average": ${jsonInt(e.value)}, "total": ${jsonInt(e.stats?.total ?? 0n)}}`,
+      }));
+      return line('stats', keyed(snap, items));
+    }
+    case 'avg':
+      return line('stats', keyed(snap, topEntries(snap, opts.top).map((e) => ({ keys: e.keys, json: jsonInt(e.value / div) }))));
+    default:
+      return line(
+        'map',
+        keyed(
+          snap,
+          topEntries(snap, opts.top).map((e) => ({ keys: e.keys, json: e.data !== undefined ? jsonValue(e.data) : jsonInt(e.value / div) })),
+        ),
+      );
+  }
+}
+
+/** One trace event as its JSON line ('' for events that print nothing). */
+export function jsonEvent(e: TraceEvent, opts: { quiet: boolean }): string {
+  switch (e.kind) {
+    case 'attached':
+      return opts.quiet ? '' : line('attached_probes', `{"probes": ${e.probes}}`);
+    case 'printf':
+      return line('printf', jsonString(e.text));
+    case 'value':
+      return line('value', jsonValue(e.value));
+    case 'map':
+      return jsonMap(e.snapshot, { top: e.top, div: e.div });
+    case 'lost':
+      return line('lost_events', `{"events": ${e.count}}`);
+    case 'exit':
+      return '';
+  }
+}

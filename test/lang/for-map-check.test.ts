@@ -1,0 +1,84 @@
+// The checker's side of for ($kv : @map): what the loop variable is, and the mistakes it reports.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { check, parse, sourceFile } from '../../lang/index.ts';
+import { typeName } from '../../lang/types.ts';
+import type { ForMapStmt } from '../../lang/ast.ts';
+import { fixedKernel } from '../helpers/fixed-kernel.ts';
+import { diagnose } from '../helpers/pipeline.ts';
+
+function loops(text: string) {
+  const p = parse(sourceFile('stdin', text));
+  const c = check(p.program!, fixedKernel);
+  assert.ok(c.program, c.diagnostics.map((d) => d.message).join('\n'));
+  return [...c.program!.forMaps.entries()].map(([s, info]) => ({
+    stmt: s as ForMapStmt,
+    kv: typeName(info.kvType),
+    locals: [...info.locals.keys()],
+  }));
+}
+
+test('$kv is (key, value); several keys make the key a tuple', () => {
+  const [a, b, c] = loops(`BEGIN {
+    @m[1] = "s"; @k["a", 2] = -3; @c[comm] = count();
+    for ($x : @m) { } for ($y : @k) { } for ($z : @c) { } }`);
+  assert.is(a!.kv, typeName({ kind: 'tuple', elements: [{ kind: 'int', bits: 64, signed: true }, { kind: 'string', size: 2 }] }));
+  assert.match(b!.kv, /^\(\(string\[2\], int64\), int64\)$/);
+  assert.match(c!.kv, /, uint64\)$/);
+});
+
+test('the body keeps its own variables; outer ones are not its locals', () => {
+  const [l] = loops('BEGIN { @m[1] = 1; $out = 2; for ($kv : @m) { $in = $kv.1 + $out; } }');
+  assert.equal(l!.locals, ['$kv', '$in']);
+});
+
+const errors: [string, string, string][] = [
+  [
+    'assigning an outer variable',
+    'BEGIN { $x = 1; @m[1] = 2; for ($kv : @m) { $x = 2; } }',
+    'stdin:1:45: ERROR: cannot assign to $x inside a for loop over a map\nBEGIN { $x = 1; @m[1] = 2; for ($kv : @m) { $x = 2; } }\n                                            ~~\nHINT: the loop body works on a copy of $x; keep results in a map instead, e.g. @total += $kv.1\n',
+  ],
+  [
+    'incrementing an outer variable',
+    'BEGIN { $x = 1; @m[1] = 2; for ($kv : @m) { $x++; } }',
+    'stdin:1:45: ERROR: cannot assign to $x inside a for loop over a map\nBEGIN { $x = 1; @m[1] = 2; for ($kv : @m) { $x++; } }\n                                            ~~\nHINT: the loop body works on a copy of $x; keep results in a map instead, e.g. @total += $kv.1\n',
+  ],
+  [
+    'a map not used before the loop',
+    'BEGIN { for ($kv : @m) { } @m[1] = 1; }',
+    "stdin:1:20: ERROR: @m is not used before this loop\nBEGIN { for ($kv : @m) { } @m[1] = 1; }\n                   ~~\nHINT: scry takes the loop's key and value types from the map's earlier uses: assign to @m first, in this probe or an earlier one\n",
+  ],
+  [
+    'a map without keys',
+    'BEGIN { @m = 1; for ($kv : @m) { } }',
+    'stdin:1:28: ERROR: @m has no keys: for loops iterate over maps with keys\nBEGIN { @m = 1; for ($kv : @m) { } }\n                           ~~\nHINT: read it directly: @m\n',
+  ],
+  [
+    'a histogram',
+    'BEGIN { @m[1] = hist(5); for ($kv : @m) { } }',
+    'stdin:1:37: ERROR: cannot iterate over @m: it holds hist() values\nBEGIN { @m[1] = hist(5); for ($kv : @m) { } }\n                                    ~~\nHINT: for loops work on maps of plain values and on count(), sum(), min() and max() maps\n',
+  ],
+  [
+    'a loop variable that already exists',
+    'BEGIN { $kv = 1; @m[1] = 1; for ($kv : @m) { } }',
+    'stdin:1:29: ERROR: $kv is already a variable here: the loop variable needs a new name\nBEGIN { $kv = 1; @m[1] = 1; for ($kv : @m) { } }\n                            ~~~~~~~~~~~~~~~~~~\n',
+  ],
+  [
+    'a body variable used after the loop',
+    'BEGIN { @m[1] = 1; for ($kv : @m) { $y = 1; } @z = $y; }',
+    'stdin:1:52: ERROR: undefined variable $y\nBEGIN { @m[1] = 1; for ($kv : @m) { $y = 1; } @z = $y; }\n                                                   ~~\nHINT: assign it first: $y = …\n',
+  ],
+  [
+    'a map widened after the loop',
+    'BEGIN { @m["a"] = 1; for ($kv : @m) { } @m["longer"] = 2; }',
+    'stdin:1:33: ERROR: @m is used with wider keys or values after this loop\nBEGIN { @m["a"] = 1; for ($kv : @m) { } @m["longer"] = 2; }\n                                ~~\nHINT: use the map with its final types (its longest strings, say) before the loop\n',
+  ],
+];
+
+for (const [name, text, want] of errors) test(`error: ${name}`, () => assert.is(diagnose(text), want));
+
+test('break and continue belong to the loop; reads of outer variables and maps are fine', () => {
+  assert.is(diagnose('BEGIN { @m[1] = 1; $o = 3; for ($kv : @m) { if ($kv.0 == $o) { break; } @n[$kv.0] = $kv.1 + @m[2]; continue; } }'), '');
+});
+
+test.run();

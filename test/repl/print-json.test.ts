@@ -1,0 +1,108 @@
+// `-f json` lines, pinned to bpftrace 0.17's spacing; integers beyond 2^53 become strings.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { bucketCount } from '../../compiler/layout.ts';
+import { i64, stringType, type MapValue, type Type } from '../../lang/types.ts';
+import { jsonEvent, jsonInt, jsonMap, jsonString, jsonValue } from '../../repl/print/json.ts';
+import { jsonSink } from '../../repl/sink.ts';
+import type { MapEntry, MapSnapshot } from '../../runtime/maps.ts';
+
+function snap(name: string, value: MapValue, keys: Type[], entries: MapEntry[]): MapSnapshot {
+  return { layout: { name, keys: keys.map((type, i) => ({ type, offset: i * 8 })), value }, entries };
+}
+
+function counts(h: Extract<MapValue, { kind: 'hist' | 'lhist' }>, at: Record<number, bigint>): bigint[] {
+  const b = new Array<bigint>(bucketCount(h)).fill(0n);
+  for (const [i, c] of Object.entries(at)) b[Number(i)] = c;
+  return b;
+}
+
+test('strings escape like bpftrace: quote, backslash, \\n \\r \\t, other controls as \\u00XX, UTF-8 kept', () => {
+  assert.is(jsonString('a\tb"c\\\x01\n\r\x7f é'), '"a\\tb\\"c\\\\\\u0001\\n\\r\x7f é"');
+  assert.is(jsonString('\b\f'), '"\\u0008\\u000c"');
+});
+
+test('integers beyond 2^53 are strings, tuples are arrays without spaces', () => {
+  assert.is(jsonInt(2n ** 53n - 1n), '9007199254740991');
+  assert.is(jsonInt(2n ** 53n + 1n), '"9007199254740993"');
+  assert.is(jsonInt(-(2n ** 60n)), '"-1152921504606846976"');
+  assert.is(jsonValue([1n, 'a', [2n, 'b']]), '[1,"a",[2,"b"]]');
+});
+
+test('event lines: attached_probes, printf, value, lost_events', () => {
+  const q = { quiet: false };
+  assert.is(jsonEvent({ kind: 'attached', probes: 2 }, q), '{"type": "attached_probes", "data": {"probes": 2}}\n');
+  assert.is(jsonEvent({ kind: 'attached', probes: 2 }, { quiet: true }), '');
+  assert.is(jsonEvent({ kind: 'printf', text: 'hi 5\n' }, q), '{"type": "printf", "data": "hi 5\\n"}\n');
+  assert.is(jsonEvent({ kind: 'value', value: 5n, type: i64 }, q), '{"type": "value", "data": 5}\n');
+  assert.is(jsonEvent({ kind: 'value', value: [1n, 'a'], type: i64 }, q), '{"type": "value", "data": [1,"a"]}\n');
+  assert.is(jsonEvent({ kind: 'lost', count: 7 }, q), '{"type": "lost_events", "data": {"events": 7}}\n');
+  assert.is(jsonEvent({ kind: 'exit', code: 0 }, q), '');
+});
+
+test('plain maps: keys joined with commas, scalar maps bare, empty maps print nothing', () => {
+  const c = snap('@c', { kind: 'count' }, [i64, stringType(2)], [
+    { keys: [2n, 'b'], value: 2n },
+    { keys: [1n, 'a'], value: 1n },
+  ]);
+  assert.is(jsonMap(c), '{"type": "map", "data": {"@c": {"1,a": 1, "2,b": 2}}}\n');
+  assert.is(jsonMap(c, { top: 1, div: 2 }), '{"type": "map", "data": {"@c": {"2,b": 1}}}\n');
+  assert.is(jsonMap(snap('@u', { kind: 'value', type: i64 }, [], [{ keys: [], value: 5n }])), '{"type": "map", "data": {"@u": 5}}\n');
+  assert.is(
+    jsonMap(snap('@s', { kind: 'value', type: stringType(3) }, [], [{ keys: [], value: 0n, text: 'hi', data: 'hi' }])),
+    '{"type": "map", "data": {"@s": "hi"}}\n',
+  );
+  assert.is(jsonMap(snap('@e', { kind: 'count' }, [i64], [])), '');
+});
+
+test('hist: buckets with min/max/count, negatives as {"max": -1}; keyed hists nest under their key', () => {
+  const h = { kind: 'hist', bits: 0 } as const;
+  assert.is(
+    jsonMap(snap('@h', h, [], [{ keys: [], value: 4n, buckets: counts(h, { 0: 1n, 1: 1n, 2: 1n, 4: 1n }) }])),
+    '{"type": "hist", "data": {"@h": [{"max": -1, "count": 1}, {"min": 0, "max": 0, "count": 1}, ' +
+      '{"min": 1, "max": 1, "count": 1}, {"min": 2, "max": 3, "count": 0}, {"min": 4, "max": 7, "count": 1}]}}\n',
+  );
+  assert.is(
+    jsonMap(snap('@hk', h, [i64], [
+      { keys: [2n], value: 2n, buckets: counts(h, { 4: 2n }) },
+      { keys: [1n], value: 1n, buckets: counts(h, { 3: 1n }) },
+    ])),
+    '{"type": "hist", "data": {"@hk": {"1": [{"min": 2, "max": 3, "count": 1}], "2": [{"min": 4, "max": 7, "count": 2}]}}}\n',
+  );
+  assert.is(jsonMap(snap('@z', h, [], [{ keys: [], value: 0n, buckets: counts(h, {}) }])), '{"type": "hist", "data": {"@z": []}}\n');
+  assert.is(
+    jsonMap(snap('@top', h, [], [{ keys: [], value: 1n, buckets: counts(h, { 64: 1n }) }])),
+    '{"type": "hist", "data": {"@top": [{"min": "4611686018427387904", "max": "9223372036854775807", "count": 1}]}}\n',
+  );
+});
+
+test('lhist: below min as {"max": min-1}, from max up as {"min": max}', () => {
+  const l = { kind: 'lhist', min: 0, max: 20, step: 10 } as const;
+  assert.is(
+    jsonMap(snap('@l', l, [], [{ keys: [], value: 3n, buckets: counts(l, { 0: 1n, 2: 1n, 3: 1n }) }])),
+    '{"type": "hist", "data": {"@l": [{"max": -1, "count": 1}, {"min": 0, "max": 9, "count": 0}, ' +
+      '{"min": 10, "max": 19, "count": 1}, {"min": 20, "count": 1}]}}\n',
+  );
+});
+
+test('stats as {count, average, total}; avg as its average, both typed "stats"', () => {
+  assert.is(
+    jsonMap(snap('@s', { kind: 'stats', signed: true }, [], [{ keys: [], value: -5n, stats: { count: 2n, total: -10n } }])),
+    '{"type": "stats", "data": {"@s": {"count": 2, "average": -5, "total": -10}}}\n',
+  );
+  assert.is(
+    jsonMap(snap('@a', { kind: 'avg', signed: true }, [stringType(2)], [{ keys: ['x'], value: 7n, stats: { count: 1n, total: 7n } }])),
+    '{"type": "stats", "data": {"@a": {"x": 7}}}\n',
+  );
+});
+
+test('the JSON sink writes one line per event and no blank lines before the exit-time maps', () => {
+  let out = '';
+  const sink = jsonSink({ out: (t) => (out += t), err: () => {} }, { quiet: true });
+  sink.event({ kind: 'printf', text: 'x' });
+  sink.event({ kind: 'map', snapshot: snap('@u', { kind: 'value', type: i64 }, [], [{ keys: [], value: 1n }]) });
+  sink.end();
+  assert.is(out, '{"type": "printf", "data": "x"}\n{"type": "map", "data": {"@u": 1}}\n');
+});
+
+test.run();

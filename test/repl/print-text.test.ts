@@ -1,0 +1,102 @@
+// Text output of whole maps (exit and print(@m, top, div)), pinned to bpftrace 0.17's layout.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { UserMapLayout } from '../../compiler/program.ts';
+import { i64, stringType, u64, type MapValue, type Type } from '../../lang/types.ts';
+import { formatMap } from '../../repl/print/text.ts';
+import { bucketCount } from '../../compiler/layout.ts';
+import type { MapEntry, MapSnapshot } from '../../runtime/maps.ts';
+
+function snap(name: string, value: MapValue, keys: Type[], entries: MapEntry[], extra: Partial<UserMapLayout> = {}): MapSnapshot {
+  return { layout: { name, keys: keys.map((type, i) => ({ type, offset: i * 8 })), value, ...extra }, entries };
+}
+
+const hist: MapValue = { kind: 'hist', bits: 0 };
+function buckets(at: Record<number, bigint>): bigint[] {
+  const b = new Array<bigint>(bucketCount({ kind: 'hist', bits: 0 })).fill(0n);
+  for (const [i, c] of Object.entries(at)) b[Number(i)] = c;
+  return b;
+}
+
+test('plain maps: ascending by value, keys breaking ties, one line each', () => {
+  const s = snap('@c', { kind: 'count' }, [i64], [
+    { keys: [3n], value: 3n },
+    { keys: [2n], value: 1n },
+    { keys: [1n], value: 1n },
+  ]);
+  assert.is(formatMap(s), '@c[1]: 1\n@c[2]: 1\n@c[3]: 3\n');
+});
+
+test('maps of strings order by key: integers as unsigned, strings by bytes', () => {
+  const s = snap('@s', { kind: 'value', type: stringType(4) }, [i64], [
+    { keys: [-1n], value: 0n, text: 'd', data: 'd' },
+    { keys: [256n], value: 0n, text: 'b', data: 'b' },
+    { keys: [2n], value: 0n, text: 'c', data: 'c' },
+  ]);
+  assert.is(formatMap(s), '@s[2]: c\n@s[256]: b\n@s[-1]: d\n');
+  const t = snap('@t', { kind: 'value', type: { kind: 'tuple', elements: [i64, stringType(2)] } }, [stringType(3)], [
+    { keys: ['b'], value: 0n, data: [2n, 'x'] },
+    { keys: ['B'], value: 0n, data: [1n, 'y'] },
+  ]);
+  assert.is(formatMap(t), '@t[B]: (1, y)\n@t[b]: (2, x)\n');
+});
+
+test('print(@m, top, div): the largest entries, ascending, divided with C truncation', () => {
+  const s = snap('@v', { kind: 'value', type: i64 }, [stringType(2)], [
+    { keys: ['a'], value: 15n },
+    { keys: ['b'], value: -25n },
+    { keys: ['c'], value: 99n },
+  ]);
+  assert.is(formatMap(s, { top: 2 }), '@v[a]: 15\n@v[c]: 99\n');
+  assert.is(formatMap(s, { top: 0, div: 10 }), '@v[b]: -2\n@v[a]: 1\n@v[c]: 9\n');
+  assert.is(formatMap(s, { top: 5 }), '@v[b]: -25\n@v[a]: 15\n@v[c]: 99\n');
+});
+
+test('an empty map prints a blank line, as bpftrace; one only ever read prints nothing', () => {
+  assert.is(formatMap(snap('@m', { kind: 'value', type: i64 }, [i64], [])), '\n');
+  assert.is(formatMap(snap('@h', hist, [], [])), '\n');
+  assert.is(formatMap(snap('@s', { kind: 'stats', signed: true }, [], [])), '\n\n');
+  assert.is(formatMap(snap('@r', { kind: 'value', type: i64 }, [i64], [], { readOnly: true })), '');
+});
+
+test('avg prints the truncated average and a blank line after the map; div applies', () => {
+  const s = snap('@a', { kind: 'avg', signed: true }, [stringType(2)], [
+    { keys: ['x'], value: 10n, stats: { count: 1n, total: 10n } },
+    { keys: ['y'], value: -3n, stats: { count: 2n, total: -7n } },
+  ]);
+  assert.is(formatMap(s), '@a[y]: -3\n@a[x]: 10\n\n');
+  assert.is(formatMap(s, { top: 1, div: 3 }), '@a[x]: 3\n\n');
+});
+
+test('stats: count, average, total; ordered by average; top and div ignored as in bpftrace', () => {
+  const s = snap('@s', { kind: 'stats', signed: true }, [i64], [
+    { keys: [1n], value: 100n, stats: { count: 1n, total: 100n } },
+    { keys: [2n], value: -4n, stats: { count: 3n, total: -13n } },
+  ]);
+  const both = '@s[2]: count 3, average -4, total -13\n@s[1]: count 1, average 100, total 100\n\n';
+  assert.is(formatMap(s), both);
+  assert.is(formatMap(s, { top: 1, div: 10 }), both);
+});
+
+test('hist maps: a label line, the rows, a blank line after each; ordered by total count', () => {
+  const s = snap('@h', hist, [i64], [
+    { keys: [2n], value: 2n, buckets: buckets({ 6: 2n }) },
+    { keys: [1n], value: 1n, buckets: buckets({ 4: 1n }) },
+  ]);
+  assert.is(
+    formatMap(s),
+    '@h[1]:\n[4, 8)                 1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\n' +
+      '@h[2]:\n[16, 32)               2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\n',
+  );
+  assert.is(formatMap(s, { top: 1, div: 2 }), '@h[2]:\n[16, 32)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\n');
+});
+
+test('a zeroed hist keeps its entry and prints just its name and a blank line', () => {
+  assert.is(formatMap(snap('@h', hist, [], [{ keys: [], value: 0n, buckets: buckets({}) }])), '@h:\n\n');
+});
+
+test('scalar maps print without brackets; u64 values print unsigned', () => {
+  assert.is(formatMap(snap('@', { kind: 'value', type: u64 }, [], [{ keys: [], value: 2n ** 64n - 1n }])), '@: 18446744073709551615\n');
+});
+
+test.run();
