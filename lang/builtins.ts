@@ -65,6 +65,8 @@ export const builtinFunctions: readonly BuiltinFunction[] = [
   { name: 'exit', minArgs: 0, maxArgs: 1, signature: 'exit([int code])', aggregation: false },
   { name: 'printf', minArgs: 1, maxArgs: 8, signature: 'printf(string fmt, ...)', aggregation: false },
   { name: 'str', minArgs: 1, maxArgs: 2, signature: 'str(char *s [, int length])', aggregation: false },
+  { name: 'bswap', minArgs: 1, maxArgs: 1, signature: 'bswap(int n)', aggregation: false },
+  { name: 'strncmp', minArgs: 3, maxArgs: 3, signature: 'strncmp(string a, string b, int n)', aggregation: false },
 ];
 
 const fnByName = new Map(builtinFunctions.map((f) => [f.name as string, f]));

@@ -46,6 +46,7 @@ export function formatOne(spec: FormatSpec, v: Value): string {
       const radix = spec.conv === 'u' ? 10 : spec.conv === 'o' ? 8 : 16;
       body = n.toString(radix);
       if (spec.conv === 'X') body = body.toUpperCase();
+      if (spec.conv === 'p' && n === 0n) return pad(spec, '', '', '(nil)', false); // glibc's spelling, which bpftrace prints
       if (spec.conv === 'p') prefix = '0x';
       else if (spec.flags.includes('#') && n !== 0n) prefix = spec.conv === 'o' ? '0' : spec.conv === 'x' ? '0x' : '0X';
       break;

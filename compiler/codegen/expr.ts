@@ -29,7 +29,7 @@ import {
   type JmpOp,
   type Reg,
 } from '../asm/index.ts';
-import { assertNever, type BinaryExpr, type BinaryOp, type Expr, type FieldExpr } from '../../lang/ast.ts';
+import { assertNever, type BinaryExpr, type BinaryOp, type CallExpr, type Expr, type FieldExpr } from '../../lang/ast.ts';
 import type { Span } from '../../lang/source.ts';
 import { positionalValue } from '../../lang/check/index.ts';
 import { GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../program.ts';
@@ -113,8 +113,19 @@ function emitIntInner(g: Gen, x: Expr): void {
       return normalize(g, typeOf(g, x));
     }
     case 'call':
+      if (x.name === 'bswap') {
+        emitInt(g, x.args[0]!);
+        const t = typeOf(g, x);
+        return e.emit(endian(R0, 'be', t.kind === 'int' ? (Math.max(16, t.bits) as 16 | 32 | 64) : 64)); // x86-64 is little-endian
+      }
+      if (x.name === 'strncmp') return emitStrncmp(g, x);
       if (emitMapFunctionValue(g, x)) return;
       throw new CodegenError(`${x.name}() has no integer value`, x.span);
+    case 'sizeof': {
+      const v = g.shared.checked.constants.get(x);
+      if (v === undefined) throw new Error('sizeof without a size');
+      return loadConst(g, R0, v);
+    }
     case 'cast':
       emitInt(g, x.expr);
       return normalize(g, typeOf(g, x));
@@ -135,7 +146,6 @@ function emitIntInner(g: Gen, x: Expr): void {
     case 'string':
     case 'index':
     case 'tuple':
-    case 'sizeof':
     case 'offsetof':
       throw new CodegenError(`${x.kind} expressions cannot be used as an integer here`, x.span);
     default:
@@ -250,8 +260,19 @@ export function emitBinaryOp(g: Gen, op: BinaryOp, left: Expr, right: Expr, opSp
       case '>>':
         return e.emit(alu64Reg(signed ? 'arsh' : 'rsh', R1, R0), mov64Reg(R0, R1));
       case '/':
-      case '%':
-        return signed ? emitSignedDivMod(g, op) : e.emit(alu64Reg(op === '/' ? 'div' : 'mod', R1, R0), mov64Reg(R0, R1));
+      case '%': {
+        // x / 0 and x % 0 are 0, as in bpftrace (BPF itself would leave x for %)
+        const byZero = e.freshLabel('div.zero');
+        const done = e.freshLabel('div.end');
+        e.emit(jmpImm('jeq', R0, 0, byZero));
+        if (signed) emitSignedDivMod(g, op);
+        else e.emit(alu64Reg(op === '/' ? 'div' : 'mod', R1, R0), mov64Reg(R0, R1));
+        e.emit(ja(done));
+        e.place(byZero);
+        e.emit(mov64Imm(R0, 0));
+        e.place(done);
+        return;
+      }
       case '==':
         return compare(g, 'jeq');
       case '!=':
@@ -320,6 +341,30 @@ function sizeOfString(t: Type): number {
   return t.kind === 'string' ? t.size : 8;
 }
 
+/** strncmp(a, b, n): 0 when the first n bytes (up to a NUL) agree, else 1. Unrolled: n is a literal. */
+function emitStrncmp(g: Gen, x: CallExpr): void {
+  const [a, b, nExpr] = x.args as [Expr, Expr, Expr];
+  const n = Number(nExpr.kind === 'int' ? nExpr.value : 0n);
+  const size = Math.ceil(Math.max(sizeOfString(typeOf(g, a)), sizeOfString(typeOf(g, b)), 1) / 8) * 8;
+  const differ = g.e.freshLabel('strncmp.ne');
+  const same = g.e.freshLabel('strncmp.eq');
+  const done = g.e.freshLabel('strncmp.end');
+  scoped(g, () => {
+    const sa = allocValue(g, size);
+    const sb = allocValue(g, size);
+    emitInto(g, a, sa, size);
+    emitInto(g, b, sb, size);
+    for (let i = 0; i < Math.min(n, size); i++) {
+      g.e.emit(ldSlot(1, R1, sa + i), ldSlot(1, R2, sb + i), jmpReg('jne', R1, R2, differ), jmpImm('jeq', R1, 0, same));
+    }
+  });
+  g.e.place(same);
+  g.e.emit(mov64Imm(R0, 0), ja(done));
+  g.e.place(differ);
+  g.e.emit(mov64Imm(R0, 1));
+  g.e.place(done);
+}
+
 /** r0 = (r1 <op> r0) ? 1 : 0 */
 function compare(g: Gen, op: JmpOp): void {
   boolFromJump(g, (yes) => jmpReg(op, R1, R0, yes));
@@ -368,7 +413,7 @@ export function zeroStack(g: Gen, off: number, size: number): void {
  * Writes the value of `x` into the stack at r10+off, occupying exactly `size` bytes (strings are padded
  * with NULs or cut to fit). Integers are written as 8 bytes.
  */
-export function emitInto(g: Gen, x: Expr, off: number, size: number): void {
+export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Type): void {
   const t = typeOf(g, x);
   g.e.at(x.span, () => {
     if (t.kind === 'int' || t.kind === 'bool') {
@@ -376,14 +421,16 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number): void {
       g.e.emit(stxSlot(8, off, R0));
       return;
     }
-    if (t.kind === 'tuple') return emitTupleInto(g, x, t, off, size);
+    if (t.kind === 'tuple') return emitTupleInto(g, x, t, off, size, target?.kind === 'tuple' ? target : t);
     if (t.kind !== 'string') throw new CodegenError(`values of type ${t.kind} are not supported here yet`, x.span);
     zeroStack(g, off, size);
     switch (x.kind) {
       case 'string':
         return storeBytes(g, Buffer.from(x.value, 'utf8').subarray(0, size - 1), off);
-      case 'positional':
-        return storeBytes(g, Buffer.from(String(positionalValue(g.shared.checked.params, x.index)), 'utf8').subarray(0, size - 1), off);
+      case 'positional': {
+        const raw = g.shared.checked.params[x.index - 1] ?? ''; // as a string, a missing parameter is empty
+        return storeBytes(g, Buffer.from(raw, 'utf8').subarray(0, size - 1), off);
+      }
       case 'ident':
         if (x.name === 'probe') return storeBytes(g, Buffer.from(g.attach.text, 'utf8').subarray(0, size - 1), off);
         if (x.name === 'comm') {
@@ -435,17 +482,31 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number): void {
 }
 
 /** Tuples: each element in its own 8-aligned slot (layout.ts), so an element is a fixed offset away. */
-function emitTupleInto(g: Gen, x: Expr, t: Extract<Type, { kind: 'tuple' }>, off: number, size: number): void {
-  const layout = packedLayout(t.elements);
+function emitTupleInto(g: Gen, x: Expr, t: TupleType, off: number, size: number, target: TupleType): void {
+  const layout = packedLayout(target.elements);
   if (x.kind === 'tuple') {
-    x.elements.forEach((el, i) => emitInto(g, el, off + layout.offsets[i]!, slotSize(t.elements[i]!)));
+    x.elements.forEach((el, i) => emitInto(g, el, off + layout.offsets[i]!, slotSize(target.elements[i]!), target.elements[i]));
     return;
   }
-  const slot = tupleSlot(g, x);
-  if (slot !== undefined) return copyStack(g, slot, off, Math.min(size, layout.size));
+  if (x.kind === 'var') return copyTuple(g, variableSlot(g, x.name), t, off, target);
   if (x.kind === 'map') return emitMapReadInto(g, x, off, size);
   throw new CodegenError('this tuple expression is not supported yet', x.span);
 }
+
+/** Copies a tuple between layouts (its strings may have grown), element by element, zero-padding each. */
+function copyTuple(g: Gen, from: number, fromType: TupleType, to: number, toType: TupleType): void {
+  const src = packedLayout(fromType.elements);
+  const dst = packedLayout(toType.elements);
+  if (src.size === dst.size && src.offsets.every((o, i) => o === dst.offsets[i])) return copyStack(g, from, to, dst.size);
+  fromType.elements.forEach((el, i) => {
+    const n = slotSize(el);
+    const room = slotSize(toType.elements[i]!);
+    zeroStack(g, to + dst.offsets[i]!, room);
+    copyStack(g, from + src.offsets[i]!, to + dst.offsets[i]!, Math.min(n, room));
+  });
+}
+
+type TupleType = Extract<Type, { kind: 'tuple' }>;
 
 /** t.N: puts the tuple somewhere addressable, then hands the element's stack offset to `use`. */
 function emitTupleElement(g: Gen, x: FieldExpr, use: (at: number, t: Type) => void): void {

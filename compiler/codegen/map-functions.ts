@@ -278,6 +278,9 @@ function emitMapOp(g: Gen, c: CallExpr, op: 'print' | 'clear' | 'zero'): void {
 
 /** print(value): the value's bytes follow the id, laid out as in a map value. */
 function emitPrintValue(g: Gen, c: CallExpr, arg: Expr): void {
+  // an aggregation's entry is spread over CPUs (and buckets): only user space can put it together
+  if (arg.kind === 'map' && namedMap(g, arg, c).user!.value.kind !== 'value')
+    throw new CodegenError(`print() of one entry of ${arg.name} is not supported: it is an aggregation`, arg.span, [`print the whole map: print(${arg.name})`]);
   const type = typeOf(g, arg);
   const id = nextEventId(g);
   g.shared.events.push({ id, kind: 'print', type, offset: 8 });

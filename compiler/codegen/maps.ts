@@ -50,7 +50,7 @@ export function buildKey(g: Gen, m: MapExpr): number {
   m.keys.forEach((k, i) => {
     const at = off + layout.offsets[i]!;
     const size = (layout.offsets[i + 1] ?? layout.size) - layout.offsets[i]!;
-    emitInto(g, k, at, size);
+    emitInto(g, k, at, size, spec.user!.keys[i]!.type);
   });
   return off;
 }
@@ -105,7 +105,7 @@ export function emitMapAssign(g: Gen, s: AssignStmt & { target: MapExpr }): void
   if (s.op !== '=') return emitMapCompound(g, s.target, s.op.slice(0, -1) as CompoundOp, s.value, false);
   scoped(g, () => {
     const val = allocOrFail(g, spec.valueSize, s.value.span);
-    emitInto(g, s.value, val, spec.valueSize);
+    emitInto(g, s.value, val, spec.valueSize, spec.user!.value.kind === 'value' ? spec.user!.value.type : undefined);
     const key = buildKey(g, s.target);
     update(g, spec.name, key, val, BPF_ANY);
   });

@@ -120,7 +120,7 @@ function variable(g: Gen, name: string): { offset: number; type: Type } {
 
 /** Integers convert to the variable's type on the way in (C's assignment conversion). */
 function storeVariable(g: Gen, v: { offset: number; type: Type }, value: Expr): void {
-  if (v.type.kind !== 'int') return emitInto(g, value, v.offset, slotSize(v.type));
+  if (v.type.kind !== 'int') return emitInto(g, value, v.offset, slotSize(v.type), v.type);
   emitInt(g, value);
   normalize(g, v.type);
   g.e.emit(stxSlot(8, v.offset, R0));

@@ -25,6 +25,7 @@ export interface CheckedProgram {
   readonly printfs: ReadonlyMap<CallExpr, PrintfInfo>;
   readonly varTypes: ReadonlyMap<Probe, ReadonlyMap<string, Type>>;
   readonly argFields: ReadonlyMap<FieldExpr, ArgField>;
+  readonly constants: ReadonlyMap<Expr, bigint>;
   /** per `for ($kv : @map)` loop: $kv's type and the body's own variables */
   readonly forMaps: ReadonlyMap<ForMapStmt, ForMapInfo>;
   readonly config: ScriptConfig;
@@ -48,7 +49,7 @@ export function check(
     probe,
     attach: probe.attachPoints.flatMap((ap) => resolveAttachPoint(ap, kernel, diagnostics)),
   }));
-  const { typeOf, maps, printfs, varTypes, argFields, forMaps } = infer(probes, params, config, diagnostics);
+  const { typeOf, maps, printfs, varTypes, argFields, forMaps, constants } = infer(probes, params, config, diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics };
-  return { program: { ast, probes, typeOf, maps, printfs, varTypes, argFields, forMaps, config, params }, diagnostics };
+  return { program: { ast, probes, typeOf, maps, printfs, varTypes, argFields, constants, forMaps, config, params }, diagnostics };
 }

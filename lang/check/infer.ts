@@ -23,7 +23,7 @@ import type { ResolvedAttach } from './attach.ts';
 import type { ScriptConfig } from './config.ts';
 import { tracepointFieldType, type FieldAccess } from './tracepoint-args.ts';
 import { aggregationReadType, aggregationValue, isAggregation, mapFunctionType } from './map-functions.ts';
-import { boolType, commonType, i64, isScalar, promote, sameType, stringType, typeName, u64, voidType, mapValueName, type IntBits, type MapValue, type Type } from '../types.ts';
+import { boolType, commonType, sizeOf, i64, isScalar, promote, sameType, stringType, typeName, u64, voidType, mapValueName, type IntBits, type MapValue, type Type } from '../types.ts';
 
 export interface MapInfo {
   readonly name: string;
@@ -52,6 +52,8 @@ export interface InferResult {
   readonly varTypes: Map<Probe, ReadonlyMap<string, Type>>;
   /** `args->f` expressions: which tracepoint field they read, and how */
   readonly argFields: Map<FieldExpr, ArgField>;
+  /** expressions whose value the checker already knows (sizeof) */
+  readonly constants: Map<Expr, bigint>;
   /** every `for ($kv : @map)` loop: the variables its body (a separate BPF function) declares itself */
   readonly forMaps: Map<ForMapStmt, ForMapInfo>;
 }
@@ -81,6 +83,7 @@ export function infer(
   let loopDepth = 0;
   let attach: readonly ResolvedAttach[] = [];
   const argFields = new Map<FieldExpr, ArgField>();
+  const constants = new Map<Expr, bigint>();
   const varTypes = new Map<Probe, ReadonlyMap<string, Type>>();
   const forMaps = new Map<ForMapStmt, ForMapInfo>();
   const forMapLayouts: { stmt: ForMapStmt; kv: Type }[] = [];
@@ -315,8 +318,12 @@ export function infer(
         });
         return { kind: 'tuple', elements };
       }
+      case 'sizeof': {
+        const t = e.arg.kind === 'type-name' ? typeFromName(e.arg) : expr(e.arg);
+        if (t) constants.set(e, BigInt(sizeOf(t)));
+        return u64;
+      }
       case 'index':
-      case 'sizeof':
       case 'offsetof':
         err(`${describe(e.kind)} is not supported yet`, e.span);
         return i64;
@@ -406,6 +413,22 @@ export function infer(
         return voidType;
       case 'str':
         return strCall(c);
+      case 'bswap': {
+        const t = c.args[0] ? intOperand(c.args[0], 'bswap()') : i64;
+        return t.kind === 'int' ? { kind: 'int', bits: t.bits, signed: false } : u64;
+      }
+      case 'strncmp': {
+        const [a, b, n] = c.args;
+        for (const x of [a, b]) {
+          if (!x) continue;
+          const t = x.kind === 'positional' ? strCall({ ...c, args: [x] }) : expr(x);
+          if (x.kind === 'positional') typeOf.set(x, t);
+          if (t.kind !== 'string') err(`strncmp() compares strings, got ${typeName(t)}`, x.span);
+        }
+        if (n && (n.kind !== 'int' || n.value < 0n || n.value > 1024n)) err('strncmp() needs a length from 0 to 1024 as an integer literal', n.span);
+        else if (n) typeOf.set(n, i64);
+        return u64;
+      }
       default: {
         const t = mapFunctionType(ctx, c);
         if (!t) throw new Error(`no checker for function ${c.name}`);
@@ -418,7 +441,7 @@ export function infer(
   function strCall(c: CallExpr): Type {
     const [arg, len] = c.args;
     if (!arg) return stringType(1);
-    const t = arg.kind === 'positional' && !arg.count ? stringType(Buffer.byteLength(String(positionalValue(params, arg.index))) + 1) : expr(arg);
+    const t = arg.kind === 'positional' && !arg.count ? stringType(Buffer.byteLength(params[arg.index - 1] ?? '') + 1) : expr(arg);
     if (arg.kind === 'positional') typeOf.set(arg, t);
     if (len) {
       if (len.kind !== 'int' || len.value < 1n) err('str() length must be a positive integer literal', len.span);
@@ -647,7 +670,7 @@ export function infer(
         'use the map with its final types (its longest strings, say) before the loop',
       ]);
   }
-  return { typeOf, maps, printfs, varTypes, argFields, forMaps };
+  return { typeOf, maps, printfs, varTypes, argFields, forMaps, constants };
 }
 
 /** (key, value) of a map's entries: several keys make a tuple. */
@@ -684,29 +707,36 @@ function readType(v: MapValue): Type {
 
 /** The type a variable needs to hold both: integers widen to 64 bits, strings to the larger size. */
 function widen(a: Type, b: Type): Type {
-  if (a.kind === 'string' && b.kind === 'string') return stringType(Math.max(a.size, b.size));
-  return a;
+  if (a.kind === 'int' || a.kind === 'bool') return a;
+  return unify(a, b) ?? a;
 }
 
 function compatible(a: Type, b: Type): boolean {
   if (isScalar(a) && isScalar(b)) return true;
-  if (a.kind === 'string' && b.kind === 'string') return true;
-  return sameType(a, b);
+  return unify(a, b) !== undefined;
 }
 
-/** Two uses of one key position: integers widen, strings take the larger size. */
-function mergeKey(a: Type, b: Type): Type | undefined {
+/** One type that holds values of both: integers widen to 64 bits, strings to the larger size, tuples element-wise. */
+function unify(a: Type, b: Type): Type | undefined {
   if (a.kind === 'int' && b.kind === 'int') return a.signed || b.signed ? i64 : u64;
   if (a.kind === 'string' && b.kind === 'string') return stringType(Math.max(a.size, b.size));
+  if (a.kind === 'tuple' && b.kind === 'tuple') {
+    if (a.elements.length !== b.elements.length) return undefined;
+    const elements = a.elements.map((x, i) => unify(x, b.elements[i]!));
+    return elements.every((x) => x !== undefined) ? { kind: 'tuple', elements: elements as Type[] } : undefined;
+  }
   return sameType(a, b) ? a : undefined;
+}
+
+/** Two uses of one key position. */
+function mergeKey(a: Type, b: Type): Type | undefined {
+  return unify(a, b);
 }
 
 function mergeValue(a: MapValue, b: MapValue): MapValue | undefined {
   if (a.kind === 'value' && b.kind === 'value') {
-    if (a.type.kind === 'int' && b.type.kind === 'int') return { kind: 'value', type: a.type.signed || b.type.signed ? i64 : u64 };
-    if (a.type.kind === 'string' && b.type.kind === 'string')
-      return { kind: 'value', type: stringType(Math.max(a.type.size, b.type.size)) };
-    return sameType(a.type, b.type) ? a : undefined;
+    const type = unify(a.type, b.type);
+    return type && { kind: 'value', type };
   }
   if (a.kind !== b.kind) return undefined;
   // histograms of one map must agree on their buckets: hist(n, 2) and hist(n) cannot share a map

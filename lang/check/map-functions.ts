@@ -16,17 +16,16 @@ export function isAggregation(c: CallExpr): boolean {
 export const HIST_MAX_BITS = 5;
 export const LHIST_MAX_BUCKETS = 1000;
 
-// The checker asks for an aggregation's value twice (for the call's type and for the map): cache it so
-// mistakes in the arguments are reported once.
-const checked = new WeakMap<CallExpr, MapValue>();
+// The checker asks for an aggregation's value twice (for the call's type and for the map): remember it per
+// check (a context is one run of the checker) so mistakes in the arguments are reported once.
+const checked = new WeakMap<CheckContext, WeakMap<CallExpr, MapValue>>();
 
 /** Checks an aggregation's arguments and says what the map will hold; arity is checked by the caller. */
 export function aggregationValue(ctx: CheckContext, c: CallExpr): MapValue {
-  let v = checked.get(c);
-  if (!v) {
-    v = checkAggregation(ctx, c);
-    checked.set(c, v);
-  }
+  let seen = checked.get(ctx);
+  if (!seen) checked.set(ctx, (seen = new WeakMap()));
+  let v = seen.get(c);
+  if (!v) seen.set(c, (v = checkAggregation(ctx, c)));
   return v;
 }
 

@@ -14,6 +14,16 @@ const programs = readdirSync(dir)
   .filter((f) => f.endsWith('.bt'))
   .sort();
 
+/**
+ * Programs using functions that belong to a later issue. Each must still be refused with a clear
+ * "unknown function" error; once the function lands this test fails and the entry goes.
+ */
+const pending = new Map([
+  ['327-strcontains.bt', 'strcontains (issue 4)'],
+  ['330-strerror.bt', 'strerror (issue 4)'],
+  ['331-strcontains-variables.bt', 'strcontains (issue 4)'],
+]);
+
 test('the corpus holds at least 150 programs, each with an expected output', () => {
   assert.ok(programs.length >= 150, `only ${programs.length} programs`);
   for (const p of programs) {
@@ -21,6 +31,11 @@ test('the corpus holds at least 150 programs, each with an expected output', () 
     assert.ok(existsSync(`${base}.out`) || existsSync(`${base}.scry.out`), `${p} has no expected output`);
   }
 });
+
+/** bpftrace 0.17 ends a histogram's name line with a stray space (`@h: `); scry prints `@h:`. */
+function fromBpftrace(out: string): string {
+  return out.replace(/^(@[^\n]*:) \n(?=[[(]|\n)/gm, '$1\n');
+}
 
 if (requireRoot('corpus')) {
   const results = new Map<string, Finished>();
@@ -40,8 +55,13 @@ if (requireRoot('corpus')) {
   for (const p of programs) {
     test(`corpus ${p}`, () => {
       const r = results.get(p)!;
+      if (pending.has(p)) {
+        assert.is(r.code, 1, `${p} (${pending.get(p)}) now runs: compare it with its .out and drop it from the pending list`);
+        assert.match(r.stderr, /ERROR: unknown function/);
+        return;
+      }
       const base = join(dir, p.slice(0, -3));
-      const expected = readFileSync(existsSync(`${base}.scry.out`) ? `${base}.scry.out` : `${base}.out`, 'utf8');
+      const expected = existsSync(`${base}.scry.out`) ? readFileSync(`${base}.scry.out`, 'utf8') : fromBpftrace(readFileSync(`${base}.out`, 'utf8'));
       assert.is(r.stderr, '', `${p} wrote to stderr`);
       assert.fixture(r.stdout, expected);
     });
