@@ -34,7 +34,6 @@ export function compile(checked: CheckedProgram, options: CompileOptions = {}): 
         keys: info.keys.map((type, i) => ({ type, offset: layout.offsets[i]! })),
         value: info.value,
         ...(layout.bucket !== undefined ? { bucket: layout.bucket } : {}),
-        ...(info.written ? {} : { readOnly: true }),
       },
     });
   }

@@ -15,8 +15,6 @@ export interface UserMapLayout {
   readonly value: MapValue;
   /** hist/lhist: where the u64 bucket index sits in the key */
   readonly bucket?: number;
-  /** only ever read in the script (bpftrace rejects such maps): not printed when empty */
-  readonly readOnly?: boolean;
 }
 
 export interface MapSpec {

@@ -1,6 +1,6 @@
 // The checker: passes run in one explicit order; each adds diagnostics, none throws for a user mistake.
 import type { CallExpr, Expr, FieldExpr, ForMapStmt, Probe, Program } from '../ast.ts';
-import { hasErrors, type Diagnostic } from '../diagnostics.ts';
+import { error, hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { KernelInfo } from '../kernel.ts';
 import type { Type } from '../types.ts';
 import { resolveAttachPoint, type ResolvedAttach } from './attach.ts';
@@ -44,6 +44,8 @@ export function check(
 ): { program?: CheckedProgram; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const config = readConfig(ast.config, diagnostics);
+  if (ast.probes.length === 0)
+    diagnostics.push(error('the program has no probes', ast.span, ["write at least one, e.g. BEGIN { printf(\"hello\\n\"); exit(); }"]));
   const params = options.params ?? [];
   const probes = ast.probes.map((probe) => ({
     probe,

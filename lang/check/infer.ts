@@ -214,6 +214,12 @@ export function infer(
       }
       case 'map': {
         const info = useMap(e, undefined, e.span);
+        if (info.value.kind !== 'value') {
+          // An aggregation lives per CPU and is merged only in user space: a probe cannot read its total.
+          err(`${e.name} holds ${mapValueName(info.value)}, which cannot be read in an expression`, e.span, [
+            `print(${e.name}) shows it; keep a plain counter (${e.name}_n++) if a probe needs the number`,
+          ]);
+        }
         return readType(info.value);
       }
       case 'ident': {
@@ -223,6 +229,10 @@ export function infer(
         }
         const b = lookupBuiltinVar(e.name);
         if (!b) {
+          if (lookupFunction(e.name)) {
+            err(`unknown identifier '${e.name}'`, e.span, [`${e.name} is a function: call it as ${e.name}(…)`]);
+            return i64;
+          }
           const guess = closest(e.name, builtinVars.map((v) => v.name));
           err(`unknown identifier '${e.name}'`, e.span, guess ? [`did you mean '${guess}'?`] : undefined);
           return i64;
@@ -387,6 +397,11 @@ export function infer(
   function call(c: CallExpr, assignedTo: MapExpr | undefined): Type {
     const fn = lookupFunction(c.name);
     if (!fn) {
+      if (lookupBuiltinVar(c.name)) {
+        err(`unknown function '${c.name}'`, c.nameSpan, [`${c.name} is a builtin variable: write it without parentheses`]);
+        c.args.forEach(expr);
+        return lookupBuiltinVar(c.name)!.type;
+      }
       const guess = closest(c.name, builtinFunctions.map((f) => f.name));
       err(`unknown function '${c.name}'`, c.nameSpan, guess ? [`did you mean '${guess}'?`] : undefined);
       c.args.forEach(expr);
@@ -474,7 +489,7 @@ export function infer(
     }
     const specs = parsed.pieces.filter((p): p is Extract<FormatPiece, { spec: unknown }> => 'spec' in p);
     if (specs.length !== args.length) {
-      err(`printf() format has ${specs.length} conversion${specs.length === 1 ? '' : 's'} but ${args.length} argument${args.length === 1 ? '' : 's'} follow`, c.span);
+      err(`printf() format has ${specs.length} conversion${specs.length === 1 ? '' : 's'} but ${args.length} argument${args.length === 1 ? ' follows' : 's follow'}`, c.span);
       return;
     }
     specs.forEach((p, i) => {
@@ -661,6 +676,14 @@ export function infer(
     if (p.predicate) intOperand(p.predicate, 'a predicate');
     block(p.body);
     varTypes.set(p, vars);
+  }
+  for (const info of maps.values()) {
+    if (info.written) continue;
+    const others = [...maps.values()].filter((m) => m.written).map((m) => m.name);
+    const guess = closest(info.name, others);
+    err(`${info.name} is used but never assigned a value`, info.firstUse, [
+      guess ? `did you mean ${guess}?` : `assign it somewhere first, e.g. ${info.name}${info.keys.length ? '[…]' : ''} = 0`,
+    ]);
   }
   // A loop copies entries laid out as the map was at the loop; later uses must not widen it.
   for (const { stmt, kv } of forMapLayouts) {

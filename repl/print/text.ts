@@ -69,7 +69,6 @@ export interface PrintOptions {
  * blank line after the whole map. stats ignores top and div, lhist ignores div, as in bpftrace.
  */
 export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
-  if (snap.entries.length === 0 && snap.layout.readOnly) return '';
   const { name, value } = snap.layout;
   const div = opts.div ?? 0;
   switch (value.kind) {

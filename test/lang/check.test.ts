@@ -46,7 +46,7 @@ const cases: [string, string, string][] = [
   [
     'printf argument count must match the format',
     'BEGIN { printf("%d %d\\n", 1); }',
-    'stdin:1:9: ERROR: printf() format has 2 conversions but 1 argument follow\nBEGIN { printf("%d %d\\n", 1); }\n        ~~~~~~~~~~~~~~~~~~~~\n',
+    'stdin:1:9: ERROR: printf() format has 2 conversions but 1 argument follows\nBEGIN { printf("%d %d\\n", 1); }\n        ~~~~~~~~~~~~~~~~~~~~\n',
   ],
   [
     'printf %s with an integer points at the argument',
@@ -112,6 +112,16 @@ const cases: [string, string, string][] = [
     'unknown config settings suggest the closest',
     'config = { max_strlne = 10 } BEGIN { }',
     "stdin:1:12: ERROR: unknown config setting 'max_strlne'\nconfig = { max_strlne = 10 } BEGIN { }\n           ~~~~~~~~~~~~~~~\nHINT: did you mean 'max_strlen'?\n",
+  ],
+  [
+    'a map that is only ever read is undefined',
+    'BEGIN { @x = 1; printf("%d\\n", @y); }',
+    'stdin:1:32: ERROR: @y is used but never assigned a value\nBEGIN { @x = 1; printf("%d\\n", @y); }\n                               ~~\nHINT: did you mean @x?\n',
+  ],
+  [
+    'aggregations cannot be read in expressions',
+    'BEGIN { @c = count(); @d = @c + 1; }',
+    'stdin:1:28: ERROR: @c holds count(), which cannot be read in an expression\nBEGIN { @c = count(); @d = @c + 1; }\n                           ~~\nHINT: print(@c) shows it; keep a plain counter (@c_n++) if a probe needs the number\n',
   ],
 ];
 

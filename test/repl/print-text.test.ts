@@ -52,11 +52,10 @@ test('print(@m, top, div): the largest entries, ascending, divided with C trunca
   assert.is(formatMap(s, { top: 5 }), '@v[b]: -25\n@v[a]: 15\n@v[c]: 99\n');
 });
 
-test('an empty map prints a blank line, as bpftrace; one only ever read prints nothing', () => {
+test('an empty map prints a blank line, as bpftrace', () => {
   assert.is(formatMap(snap('@m', { kind: 'value', type: i64 }, [i64], [])), '\n');
   assert.is(formatMap(snap('@h', hist, [], [])), '\n');
   assert.is(formatMap(snap('@s', { kind: 'stats', signed: true }, [], [])), '\n\n');
-  assert.is(formatMap(snap('@r', { kind: 'value', type: i64 }, [i64], [], { readOnly: true })), '');
 });
 
 test('avg prints the truncated average and a blank line after the map; div applies', () => {
