@@ -9,7 +9,6 @@ import {
   R2,
   R3,
   R4,
-  R10,
   alu64Imm,
   alu64Reg,
   call,
@@ -33,7 +32,7 @@ import { keyedTarget, wholeMap } from '../../lang/check/map-functions.ts';
 import type { MapValue } from '../../lang/types.ts';
 import { bucketCount, keyLayout, slotSize } from '../layout.ts';
 import { EVENTS_MAP, type EventSchema, type MapSpec } from '../program.ts';
-import { CodegenError, addrOf, allocOrFail, allocValue, scoped, stSlot, typeOf, type Gen } from './context.ts';
+import { CodegenError, addrOf, allocOrFail, allocValue, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen } from './context.ts';
 import { copyStack, emitInt, emitInto, fitsImm32, loadConst } from './expr.ts';
 import { BPF_ANY, buildKey, lookup, mapSpecFor, update } from './maps.ts';
 
@@ -51,17 +50,17 @@ export function emitAggregation(g: Gen, target: MapExpr, c: CallExpr): void {
   const kind = c.name as 'count' | 'sum' | 'min' | 'max';
   scoped(g, () => {
     const operand = allocOrFail(g, 8, c.span);
-    if (kind === 'count') e.emit(st(8, R10, operand, 1));
+    if (kind === 'count') e.emit(stSlot(8, operand, 1));
     else {
       emitInt(g, c.args[0]!);
-      e.emit(stx(8, R10, R0, operand));
+      e.emit(stxSlot(8, operand, R0));
     }
     const key = buildKey(g, target);
     const init = e.freshLabel('agg.init');
     const write = e.freshLabel('agg.write');
     const done = e.freshLabel('agg.end');
     lookup(g, spec.name, key);
-    e.emit(jmpImm('jeq', R0, 0, init), ldx(8, R1, R10, operand));
+    e.emit(jmpImm('jeq', R0, 0, init), ldSlot(8, R1, operand));
     if (kind === 'count' || kind === 'sum') {
       e.emit(ldx(8, R2, R0, 0), alu64Reg('add', R2, R1), stx(8, R0, R2, 0), ja(done));
     } else {
@@ -75,7 +74,7 @@ export function emitAggregation(g: Gen, target: MapExpr, c: CallExpr): void {
     e.place(init);
     const val = allocOrFail(g, spec.valueSize, c.span);
     copyStack(g, operand, val, 8);
-    if (spec.valueSize > 8) e.emit(st(8, R10, val + 8, 1));
+    if (spec.valueSize > 8) e.emit(stSlot(8, val + 8, 1));
     update(g, spec.name, key, val, BPF_ANY);
     e.place(done);
   });
@@ -87,17 +86,17 @@ function emitStats(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec): void {
   scoped(g, () => {
     const operand = allocOrFail(g, 8, c.span);
     emitInt(g, c.args[0]!);
-    e.emit(stx(8, R10, R0, operand));
+    e.emit(stxSlot(8, operand, R0));
     const key = buildKey(g, target);
     const init = e.freshLabel('stats.init');
     const done = e.freshLabel('stats.end');
     lookup(g, spec.name, key);
-    e.emit(jmpImm('jeq', R0, 0, init), ldx(8, R1, R10, operand));
+    e.emit(jmpImm('jeq', R0, 0, init), ldSlot(8, R1, operand));
     e.emit(ldx(8, R2, R0, 0), alu64Imm('add', R2, 1), stx(8, R0, R2, 0));
     e.emit(ldx(8, R2, R0, 8), alu64Reg('add', R2, R1), stx(8, R0, R2, 8), ja(done));
     e.place(init);
     const val = allocOrFail(g, 16, c.span);
-    e.emit(st(8, R10, val, 1));
+    e.emit(stSlot(8, val, 1));
     copyStack(g, operand, val + 8, 8);
     update(g, spec.name, key, val, BPF_ANY);
     e.place(done);
@@ -110,19 +109,19 @@ function emitHistogram(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec, valu
   scoped(g, () => {
     const operand = allocOrFail(g, 8, c.span);
     emitInt(g, c.args[0]!);
-    e.emit(stx(8, R10, R0, operand));
+    e.emit(stxSlot(8, operand, R0));
     const { key, bucket } = buildBucketKey(g, target, spec);
-    e.emit(ldx(8, R0, R10, operand));
+    e.emit(ldSlot(8, R0, operand));
     if (value.kind === 'hist') emitLog2Bucket(g, value.bits);
     else emitLinearBucket(g, value);
-    e.emit(stx(8, R10, R0, bucket));
+    e.emit(stxSlot(8, bucket, R0));
     const init = e.freshLabel('hist.init');
     const done = e.freshLabel('hist.end');
     lookup(g, spec.name, key);
     e.emit(jmpImm('jeq', R0, 0, init), ldx(8, R1, R0, 0), alu64Imm('add', R1, 1), stx(8, R0, R1, 0), ja(done));
     e.place(init);
     const val = allocOrFail(g, 8, c.span);
-    e.emit(st(8, R10, val, 1));
+    e.emit(stSlot(8, val, 1));
     update(g, spec.name, key, val, BPF_ANY);
     e.place(done);
   });
@@ -134,7 +133,7 @@ function buildBucketKey(g: Gen, m: MapExpr, spec: MapSpec): { key: number; bucke
     spec.user!.keys.map((k) => k.type),
     spec.user!.value,
   );
-  const key = allocOrFail(g, layout.size, m.span);
+  const key = allocValue(g, layout.size);
   m.keys.forEach((k, i) => {
     const at = key + layout.offsets[i]!;
     emitInto(g, k, at, (layout.offsets[i + 1] ?? layout.bucket!) - layout.offsets[i]!);
@@ -265,7 +264,7 @@ function emitMapOp(g: Gen, c: CallExpr, op: 'print' | 'clear' | 'zero'): void {
   g.shared.events.push(schema);
   scoped(g, () => {
     const size = op === 'print' ? 24 : 8;
-    const rec = allocOrFail(g, size, c.span);
+    const rec = allocValue(g, size);
     if (op === 'print')
       [c.args[1], c.args[2]].forEach((arg, i) => {
         if (arg) emitInto(g, arg, rec + 8 + 8 * i, 8);
@@ -302,16 +301,16 @@ function emitDelete(g: Gen, c: CallExpr): void {
     const value = spec.user!.value;
     if (value.kind !== 'hist' && value.kind !== 'lhist') {
       const key = buildKey(g, target);
-      e.emit(ldMapFd(R1, spec.name), mov64Reg(R2, R10), alu64Imm('add', R2, key), call(helper.map_delete_elem));
+      e.emit(ldMapFd(R1, spec.name), ...addrOf(R2, key), call(helper.map_delete_elem));
       return;
     }
     // A bounded loop over the bucket index kept in the key itself (the verifier tracks the spilled constant).
     const { key, bucket } = buildBucketKey(g, target, spec);
     const top = e.freshLabel('delete.bucket');
-    e.emit(st(8, R10, bucket, 0));
+    e.emit(stSlot(8, bucket, 0));
     e.place(top);
-    e.emit(ldMapFd(R1, spec.name), mov64Reg(R2, R10), alu64Imm('add', R2, key), call(helper.map_delete_elem));
-    e.emit(ldx(8, R1, R10, bucket), alu64Imm('add', R1, 1), stx(8, R10, R1, bucket), jmpImm('jlt', R1, bucketCount(value), top));
+    e.emit(ldMapFd(R1, spec.name), ...addrOf(R2, key), call(helper.map_delete_elem));
+    e.emit(ldSlot(8, R1, bucket), alu64Imm('add', R1, 1), stxSlot(8, bucket, R1), jmpImm('jlt', R1, bucketCount(value), top));
   });
 }
 

@@ -5,7 +5,6 @@ import {
   R2,
   R3,
   R4,
-  R10,
   alu64Imm,
   alu64Reg,
   atomic,
@@ -26,6 +25,7 @@ import type { AssignStmt, Expr, IncDecExpr, MapExpr } from '../../lang/ast.ts';
 import { keyLayout } from '../layout.ts';
 import type { MapSpec } from '../program.ts';
 import { allocOrFail, scoped, type Gen } from './context.ts';
+import { addrOf, allocValue, ldSlot, stSlot, stxSlot } from './context.ts';
 import { copyStack, emitInt, emitInto, normalize, zeroStack } from './expr.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
 
@@ -42,9 +42,9 @@ export function mapSpecFor(g: Gen, m: MapExpr): MapSpec {
 export function buildKey(g: Gen, m: MapExpr): number {
   const spec = mapSpecFor(g, m);
   const layout = keyLayout(spec.user!.keys.map((k) => k.type));
-  const off = allocOrFail(g, layout.size, m.span);
+  const off = allocValue(g, layout.size);
   if (m.keys.length === 0) {
-    g.e.emit(st(8, R10, off, 0));
+    g.e.emit(stSlot(8, off, 0));
     return off;
   }
   m.keys.forEach((k, i) => {
@@ -55,19 +55,17 @@ export function buildKey(g: Gen, m: MapExpr): number {
   return off;
 }
 
-/** r0 = pointer to the value of key at r10+keyOff in map `name`, or 0. */
+/** r0 = pointer to the value of the key in slot keyOff of map `name`, or 0. */
 export function lookup(g: Gen, name: string, keyOff: number): void {
-  g.e.emit(ldMapFd(R1, name), mov64Reg(R2, R10), alu64Imm('add', R2, keyOff), call(helper.map_lookup_elem));
+  g.e.emit(ldMapFd(R1, name), ...addrOf(R2, keyOff), call(helper.map_lookup_elem));
 }
 
-/** map_update_elem(name, r10+keyOff, r10+valOff, flags) */
+/** map_update_elem(name, &key slot, &value slot, flags) */
 export function update(g: Gen, name: string, keyOff: number, valOff: number, flags: number): void {
   g.e.emit(
     ldMapFd(R1, name),
-    mov64Reg(R2, R10),
-    alu64Imm('add', R2, keyOff),
-    mov64Reg(R3, R10),
-    alu64Imm('add', R3, valOff),
+    ...addrOf(R2, keyOff),
+    ...addrOf(R3, valOff),
     mov64Imm(R4, flags),
     call(helper.map_update_elem),
   );
@@ -94,7 +92,7 @@ export function emitMapReadInto(g: Gen, m: MapExpr, off: number, size: number): 
     lookup(g, spec.name, key);
     g.e.emit(jmpImm('jeq', R0, 0, done));
     const n = Math.min(size, spec.valueSize);
-    for (let i = 0; i < n; i += 8) g.e.emit(ldx(8, R1, R0, i), stx(8, R10, R1, off + i));
+    for (let i = 0; i < n; i += 8) g.e.emit(ldx(8, R1, R0, i), stxSlot(8, off + i, R1));
     g.e.place(done);
   });
 }
@@ -104,7 +102,7 @@ export function emitMapAssign(g: Gen, s: AssignStmt & { target: MapExpr }): void
   const spec = mapSpecFor(g, s.target);
   if (s.op !== '=') return emitMapCompound(g, s.target, s.op.slice(0, -1) as CompoundOp, s.value, false);
   scoped(g, () => {
-    const val = allocOrFail(g, spec.valueSize, s.value.span);
+    const val = allocValue(g, spec.valueSize);
     emitInto(g, s.value, val, spec.valueSize, spec.user!.value.kind === 'value' ? spec.user!.value.type : undefined);
     const key = buildKey(g, s.target);
     update(g, spec.name, key, val, BPF_ANY);
@@ -138,20 +136,20 @@ function emitMapCompound(g: Gen, m: MapExpr, op: CompoundOp, delta: Expr | bigin
     if (typeof delta === 'bigint') e.emit(mov64Imm(R0, Number(delta)));
     else emitInt(g, delta);
     if (op === '-') e.emit(neg64(R0)); // subtraction is an atomic add of the negation
-    e.emit(stx(8, R10, R0, operand));
+    e.emit(stxSlot(8, operand, R0));
     const key = buildKey(g, m);
     const found = e.freshLabel('upd.found');
     const full = e.freshLabel('upd.full');
     const done = e.freshLabel('upd.end');
     lookup(g, spec.name, key);
     e.emit(jmpImm('jne', R0, 0, found));
-    const zero = allocOrFail(g, spec.valueSize, m.span);
+    const zero = allocValue(g, spec.valueSize);
     zeroStack(g, zero, spec.valueSize);
     update(g, spec.name, key, zero, BPF_NOEXIST);
     lookup(g, spec.name, key);
     e.emit(jmpImm('jeq', R0, 0, full));
     e.place(found);
-    e.emit(ldx(8, R1, R10, operand));
+    e.emit(ldSlot(8, R1, operand));
     if (op === '+' || op === '-') {
       // r1 = old value; r0 = the result the expression yields
       e.emit(mov64Reg(R2, R1), atomic('fetch_add', 8, R0, R1, 0));
@@ -173,8 +171,8 @@ export function emitIncDec(g: Gen, x: IncDecExpr): void {
   const v = g.vars.get(x.target.name);
   if (!v) throw new Error(`variable ${x.target.name} has no slot`);
   // r1 = old value, r0 = new value (wrapped to the variable's type); the expression yields one of them
-  g.e.emit(ldx(8, R0, R10, v.offset), mov64Reg(R1, R0), alu64Imm('add', R0, Number(delta)));
+  g.e.emit(ldSlot(8, R0, v.offset), mov64Reg(R1, R0), alu64Imm('add', R0, Number(delta)));
   normalize(g, v.type);
-  g.e.emit(stx(8, R10, R0, v.offset));
+  g.e.emit(stxSlot(8, v.offset, R0));
   if (!x.prefix) g.e.emit(mov64Reg(R0, R1));
 }

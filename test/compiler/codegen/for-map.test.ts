@@ -63,11 +63,9 @@ test('pruning keeps code reached only through a function address', () => {
   assert.ok(!kept.includes(items[3]!));
 });
 
-test('the loop body shares the 512-byte stack with the code around it', () => {
+test('a loop body whose frame would not fit beside its caller spills into scratch space instead of failing', () => {
   const vars = Array.from({ length: 56 }, (_, i) => `$v${i} = ${i};`).join(' ');
-  const out = diagnose(`BEGIN { @m[1] = 1; ${vars} for ($kv : @m) { @s[$kv.0, 1, 2, 3] += $kv.1 + $v1; } }`);
-  assert.match(out, /ERROR: this probe needs more than 512 bytes of BPF stack/);
-  assert.match(out, /HINT: a for loop body over a map shares the stack with the code around the loop/);
+  assert.is(diagnose(`BEGIN { @m[1] = 1; ${vars} for ($kv : @m) { @s[$kv.0, 1, 2, 3] += $kv.1 + $v1; } }`), '');
 });
 
 test.run();
