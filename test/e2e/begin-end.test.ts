@@ -80,6 +80,13 @@ if (requireRoot('e2e begin-end')) {
     assert.is(r.stdout, `${long} 1\n\n\n`);
   });
 
+  test('map keys longer than the BPF stack allows work (scratch space)', async () => {
+    const long = 'k'.repeat(600);
+    const r = await runScry(['-q', '-e', `BEGIN { @m["${long}"] = 1; @m["${long}"]++; @c["${long}", 2] = count(); exit(); }`]);
+    assert.is(r.stderr, '');
+    assert.is(r.stdout, `\n\n@c[${long}, 2]: 1\n@m[${long}]: 2\n`);
+  });
+
   test('exit(code) sets the exit status', async () => {
     const r = await runScry(['-q', '-e', 'BEGIN { exit(3); }']);
     assert.is(r.code, 3);
