@@ -1,11 +1,10 @@
 // The checker: passes run in one explicit order; each adds diagnostics, none throws for a user mistake.
-import type { CallExpr, Expr, FieldExpr, ForMapStmt, Probe, Program } from '../ast.ts';
+import type { Probe, Program } from '../ast.ts';
 import { error, hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { KernelInfo } from '../kernel.ts';
-import type { Type } from '../types.ts';
 import { resolveAttachPoint, type ResolvedAttach } from './attach.ts';
 import { readConfig, type ScriptConfig } from './config.ts';
-import { infer, type ArgField, type ForMapInfo, type MapInfo, type PrintfInfo } from './infer.ts';
+import { infer, type InferResult } from './infer.ts';
 
 export type { ResolvedAttach } from './attach.ts';
 export type { ForMapInfo, MapInfo, PrintfInfo } from './infer.ts';
@@ -17,17 +16,10 @@ export interface CheckedProbe {
   readonly attach: readonly ResolvedAttach[];
 }
 
-export interface CheckedProgram {
+/** The checked program: the AST, resolved probes, and the side tables inference filled (see InferResult). */
+export interface CheckedProgram extends InferResult {
   readonly ast: Program;
   readonly probes: readonly CheckedProbe[];
-  readonly typeOf: ReadonlyMap<Expr, Type>;
-  readonly maps: ReadonlyMap<string, MapInfo>;
-  readonly printfs: ReadonlyMap<CallExpr, PrintfInfo>;
-  readonly varTypes: ReadonlyMap<Probe, ReadonlyMap<string, Type>>;
-  readonly argFields: ReadonlyMap<FieldExpr, ArgField>;
-  readonly constants: ReadonlyMap<Expr, bigint>;
-  /** per `for ($kv : @map)` loop: $kv's type and the body's own variables */
-  readonly forMaps: ReadonlyMap<ForMapStmt, ForMapInfo>;
   readonly config: ScriptConfig;
   readonly params: readonly string[];
 }
@@ -51,7 +43,7 @@ export function check(
     probe,
     attach: probe.attachPoints.flatMap((ap) => resolveAttachPoint(ap, kernel, diagnostics)),
   }));
-  const { typeOf, maps, printfs, varTypes, argFields, forMaps, constants } = infer(probes, params, config, diagnostics);
+  const inferred = infer(probes, params, config, diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics };
-  return { program: { ast, probes, typeOf, maps, printfs, varTypes, argFields, constants, forMaps, config, params }, diagnostics };
+  return { program: { ast, probes, ...inferred, config, params }, diagnostics };
 }
