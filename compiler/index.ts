@@ -4,7 +4,7 @@ import { error, type Diagnostic } from '../lang/diagnostics.ts';
 import { CodegenError, type Shared } from './codegen/context.ts';
 import { generateProbe } from './codegen/program.ts';
 import { isPerCpu, keyLayout, valueSize } from './layout.ts';
-import { EVENTS_MAP, GLOBALS_MAP, SCRATCH_MAP, type CompiledProgram, type MapSpec, type ProgramSpec } from './program.ts';
+import { EVENTS_MAP, GLOBALS_MAP, GLOBALS_SIZE, LOST_MAP, SCRATCH_MAP, type CompiledProgram, type MapSpec, type ProgramSpec } from './program.ts';
 
 export * from './program.ts';
 export { disasmListing } from './asm/index.ts';
@@ -37,6 +37,7 @@ export function compile(checked: CheckedProgram, options: CompileOptions = {}): 
       },
     });
   }
+  maps.set(LOST_MAP, { name: LOST_MAP, kind: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1 });
   maps.set(EVENTS_MAP, { name: EVENTS_MAP, kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: options.ringBufferSize ?? 1 << 20 });
 
   const shared: Shared = { checked, maps, events: [{ id: 0, kind: 'exit' }], diagnostics: [], usesGlobals: false, scratchSize: 0 };
@@ -50,7 +51,7 @@ export function compile(checked: CheckedProgram, options: CompileOptions = {}): 
   }
   if (shared.scratchSize)
     maps.set(SCRATCH_MAP, { name: SCRATCH_MAP, kind: 'percpu_array', keySize: 4, valueSize: shared.scratchSize, maxEntries: 1 });
-  if (shared.usesGlobals) maps.set(GLOBALS_MAP, { name: GLOBALS_MAP, kind: 'array', keySize: 4, valueSize: 16, maxEntries: 1 });
+  if (shared.usesGlobals) maps.set(GLOBALS_MAP, { name: GLOBALS_MAP, kind: 'array', keySize: 4, valueSize: GLOBALS_SIZE, maxEntries: 1 });
   // Relocations name maps by MapSpec.name, the name the loader gives each map it creates.
   return {
     program: { license: 'GPL', maps: [...maps.values()], programs, events: shared.events, printMapsOnExit: checked.config.printMapsOnExit },

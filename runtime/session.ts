@@ -1,7 +1,7 @@
 // A running program: load, attach, BEGIN, stream events, and on stop: detach, END, final maps, close.
 // Teardown runs in reverse order, always, after a partial failure or a signal too.
 import type { CompiledProgram, ProgramSpec } from '../compiler/program.ts';
-import { EVENTS_MAP, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../compiler/program.ts';
+import { EVENTS_MAP, LOST_MAP, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../compiler/program.ts';
 import { attachTracepoint } from './attach/tracepoint.ts';
 import { attachTimer } from './attach/timer.ts';
 import { attachKprobe, requireKprobes } from './attach/kprobe.ts';
@@ -12,7 +12,7 @@ import type { OutputSink, TraceEvent } from './events.ts';
 import { loadObjects, type LoadedObjects, type LoadedProgram } from './loader.ts';
 import { clearMap, snapshotMap, zeroMap } from './maps.ts';
 import { RingBufferReader } from './ringbuf.ts';
-import { mapUpdate, onlineCpus, progTestRun } from './sys/index.ts';
+import { mapLookup, mapUpdate, onlineCpus, percpuValueSize, progTestRun } from './sys/index.ts';
 
 export interface SessionOptions {
   readonly sink: OutputSink;
@@ -24,6 +24,8 @@ export class Session {
   private ring: RingBufferReader | undefined;
   private state: 'running' | 'stopping' | 'closed' = 'running';
   private exitCode = 0;
+  private lostReported = 0n;
+  private lostCheckedAt = 0;
   private resolveDone!: (code: number) => void;
   /** Resolves with the exit code once the session has stopped and closed everything. */
   readonly done: Promise<number>;
@@ -110,6 +112,38 @@ export class Session {
       }
       this.emit(ev);
     });
+    this.reportLost(false);
+  }
+
+  /** Emits `lost` when the per-CPU lost counter grew; looked at most every 100 ms unless `now`. */
+  private reportLost(now: boolean): void {
+    const t = Date.now();
+    if (!now && t - this.lostCheckedAt < 100) return;
+    this.lostCheckedAt = t;
+    const lost = this.objs.maps.get(LOST_MAP);
+    if (!lost) return;
+    const values = new Uint8Array(percpuValueSize(8));
+    if (!mapLookup(lost.fd.fd, new Uint8Array(4), values)) return;
+    const view = new DataView(values.buffer);
+    let total = 0n;
+    for (let off = 0; off < values.length; off += 8) total += view.getBigUint64(off, true);
+    if (total > this.lostReported) {
+      this.emit({ kind: 'lost', count: Number(total - this.lostReported) });
+      this.lostReported = total;
+      this.checkExitFlag();
+    }
+  }
+
+  /** exit() also leaves a flag in the globals map, so a lost exit record still stops the run. */
+  private checkExitFlag(): void {
+    const g = this.objs.maps.get(GLOBALS_MAP);
+    if (!g || this.state !== 'running') return;
+    const value = new Uint8Array(g.spec.valueSize);
+    if (!mapLookup(g.fd.fd, new Uint8Array(4), value)) return;
+    const view = new DataView(value.buffer);
+    if (view.getBigUint64(GLOBALS_EXIT_FLAG, true) === 0n) return;
+    this.exitCode = Number(view.getBigInt64(GLOBALS_EXIT_CODE, true));
+    queueMicrotask(() => this.stop());
   }
 
   /** print/clear/zero(@m) from a probe, done on the live map when its event arrives (bpftrace does the same). */
@@ -130,6 +164,7 @@ export class Session {
       this.drain();
       for (const p of this.special('END')) this.run(p);
       this.drain();
+      this.reportLost(true);
       if (this.compiled.printMapsOnExit) for (const m of [...this.objs.maps.values()].filter((m) => m.spec.user).sort((a, b) => (a.spec.user!.name < b.spec.user!.name ? -1 : 1))) {
         this.emit({ kind: 'map', snapshot: snapshotMap(m.fd.fd, m.spec) });
       }

@@ -31,8 +31,9 @@ import type { CallExpr, Expr, MapExpr } from '../../lang/ast.ts';
 import { keyedTarget, wholeMap } from '../../lang/check/map-functions.ts';
 import type { MapValue } from '../../lang/types.ts';
 import { bucketCount, keyLayout, slotSize } from '../layout.ts';
-import { EVENTS_MAP, type EventSchema, type MapSpec } from '../program.ts';
+import type { MapSpec } from '../program.ts';
 import { CodegenError, addrOf, allocOrFail, allocValue, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen } from './context.ts';
+import { defineEvent, emitEventOutput } from './events.ts';
 import { copyStack, emitInt, emitInto, fitsImm32, loadConst } from './expr.ts';
 import { BPF_ANY, buildKey, lookup, mapSpecFor, update } from './maps.ts';
 
@@ -247,21 +248,10 @@ function namedMap(g: Gen, m: MapExpr | undefined, c: CallExpr): MapSpec {
   return spec;
 }
 
-function nextEventId(g: Gen): number {
-  return g.shared.events.length + 1;
-}
-
-/** ringbuf_output(events, slot, size, 0) */
-function emitOutput(g: Gen, off: number, size: number): void {
-  g.e.emit(ldMapFd(R1, EVENTS_MAP), ...addrOf(R2, off), mov64Imm(R3, size), mov64Imm(R4, 0), call(helper.ringbuf_output));
-}
-
 /** print/clear/zero of a whole map: a [id, top, div] record that user space acts on. */
 function emitMapOp(g: Gen, c: CallExpr, op: 'print' | 'clear' | 'zero'): void {
   const spec = namedMap(g, wholeMap(c.args[0]), c);
-  const id = nextEventId(g);
-  const schema: EventSchema = { id, kind: 'map-op', op, map: spec.user!.name };
-  g.shared.events.push(schema);
+  const id = defineEvent(g, { kind: 'map-op', op, map: spec.user!.name });
   scoped(g, () => {
     const size = op === 'print' ? 24 : 8;
     const rec = allocValue(g, size);
@@ -271,7 +261,7 @@ function emitMapOp(g: Gen, c: CallExpr, op: 'print' | 'clear' | 'zero'): void {
         else g.e.emit(stSlot(8, rec + 8 + 8 * i, 0));
       });
     g.e.emit(stSlot(8, rec, id));
-    emitOutput(g, rec, size);
+    emitEventOutput(g, rec, size);
   });
 }
 
@@ -281,14 +271,13 @@ function emitPrintValue(g: Gen, c: CallExpr, arg: Expr): void {
   if (arg.kind === 'map' && namedMap(g, arg, c).user!.value.kind !== 'value')
     throw new CodegenError(`print() of one entry of ${arg.name} is not supported: it is an aggregation`, arg.span, [`print the whole map: print(${arg.name})`]);
   const type = typeOf(g, arg);
-  const id = nextEventId(g);
-  g.shared.events.push({ id, kind: 'print', type, offset: 8 });
+  const id = defineEvent(g, { kind: 'print', type, offset: 8 });
   scoped(g, () => {
     const size = 8 + slotSize(type);
     const rec = allocValue(g, size);
     emitInto(g, arg, rec + 8, slotSize(type));
     g.e.emit(stSlot(8, rec, id));
-    emitOutput(g, rec, size);
+    emitEventOutput(g, rec, size);
   });
 }
 

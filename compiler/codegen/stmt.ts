@@ -1,13 +1,13 @@
 // Statements and the calls that are statements (exit, printf).
-import { R0, R1, R2, R3, R4, R10, alu64Imm, call, ja, jmpImm, jmpReg, ldMapFd, ldx, mov64Imm, mov64Reg, st, stx } from '../asm/index.ts';
+import { R0, R1, R2, alu64Imm, call, ja, jmpImm, jmpReg, ldMapValue, mov64Imm, st, stx } from '../asm/index.ts';
 import { assertNever, type AssignStmt, type BinaryOp, type Block, type CallExpr, type Expr, type MapExpr, type Stmt } from '../../lang/ast.ts';
 import { commonType, promote, type Type } from '../../lang/types.ts';
-import { EVENTS_MAP, EXIT_EVENT_ID } from '../program.ts';
+import { EXIT_EVENT_ID, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP } from '../program.ts';
 import { packedLayout, slotSize } from '../layout.ts';
 import { CodegenError, allocOrFail, scoped, typeOf, type Gen } from './context.ts';
+import { defineEvent, emitEventOutput } from './events.ts';
 import { addrOf, allocValue, ldSlot, stSlot, stxSlot } from './context.ts';
 import { emitBinaryOp, emitInt, emitInto, normalize, zeroStack } from './expr.ts';
-import { BPF_FUNC as helper } from '../asm/index.ts';
 import { emitMapAssign } from './maps.ts';
 import { emitForMap } from './for-map.ts';
 import { emitAggregation, emitMapFunctionStmt, isAggregation } from './map-functions.ts';
@@ -154,17 +154,6 @@ function emitCallStmt(g: Gen, c: CallExpr): void {
   }
 }
 
-/** Sends a record to the event ring buffer: ringbuf_output(events, r10+off, size, 0). */
-function emitRingbufOutput(g: Gen, off: number, size: number): void {
-  g.e.emit(
-    ldMapFd(R1, EVENTS_MAP),
-    ...addrOf(R2, off),
-    mov64Imm(R3, size),
-    mov64Imm(R4, 0),
-    call(helper.ringbuf_output),
-  );
-}
-
 /** exit([code]): tell user space to stop, and end this probe now. */
 function emitExit(g: Gen, c: CallExpr): void {
   scoped(g, () => {
@@ -172,7 +161,9 @@ function emitExit(g: Gen, c: CallExpr): void {
     if (c.args[0]) emitInto(g, c.args[0], rec + 8, 8);
     else g.e.emit(stSlot(8, rec + 8, 0));
     g.e.emit(stSlot(8, rec, EXIT_EVENT_ID));
-    emitRingbufOutput(g, rec, 16);
+    emitEventOutput(g, rec, 16);
+    g.shared.usesGlobals = true;
+    g.e.emit(ldSlot(8, R2, rec + 8), ldMapValue(R1, GLOBALS_MAP, 0), stx(8, R1, R2, GLOBALS_EXIT_CODE), st(8, R1, GLOBALS_EXIT_FLAG, 1));
   });
   g.e.emit(ja(g.exitLabel));
 }
@@ -181,9 +172,7 @@ function emitPrintf(g: Gen, c: CallExpr): void {
   const info = g.shared.checked.printfs.get(c);
   if (!info) throw new Error('printf without format info');
   const layout = packedLayout(info.args);
-  const id = g.shared.events.length + 1;
-  g.shared.events.push({
-    id,
+  const id = defineEvent(g, {
     kind: 'printf',
     pieces: info.pieces,
     args: info.args.map((type, i) => ({ type, offset: 8 + layout.offsets[i]! })),
@@ -196,6 +185,6 @@ function emitPrintf(g: Gen, c: CallExpr): void {
       emitInto(g, a, at, slotSize(typeOf(g, a)));
     });
     g.e.emit(stSlot(8, rec, id));
-    emitRingbufOutput(g, rec, size);
+    emitEventOutput(g, rec, size);
   });
 }

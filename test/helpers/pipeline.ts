@@ -1,5 +1,5 @@
 // Source text → rendered diagnostics or a compiled program, for tests.
-import { compile, type CompiledProgram } from '../../compiler/index.ts';
+import { compile, type CompiledProgram, type CompileOptions } from '../../compiler/index.ts';
 import { check, parse, renderDiagnostics, sourceFile, type KernelInfo } from '../../lang/index.ts';
 import { fixedKernel } from './fixed-kernel.ts';
 
@@ -13,13 +13,13 @@ export function diagnose(text: string, kernel: KernelInfo = fixedKernel): string
   return renderDiagnostics(out.diagnostics);
 }
 
-export function compileText(text: string, kernel: KernelInfo = fixedKernel): CompiledProgram {
+export function compileText(text: string, kernel: KernelInfo = fixedKernel, options: CompileOptions = {}): CompiledProgram {
   const file = sourceFile('stdin', text);
   const p = parse(file);
   if (!p.program) throw new Error(renderDiagnostics(p.diagnostics));
   const c = check(p.program, kernel);
   if (!c.program) throw new Error(renderDiagnostics(c.diagnostics));
-  const out = compile(c.program);
+  const out = compile(c.program, options);
   if (!out.program) throw new Error(renderDiagnostics(out.diagnostics));
   return out.program;
 }

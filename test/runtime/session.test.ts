@@ -43,6 +43,27 @@ if (requireRoot('runtime session')) {
     assert.is(await s.done, 0);
   });
 
+  test('records the ring buffer has no room for are counted and reported as lost, none vanish', async () => {
+    const c = collect();
+    // one page of ring buffer holds ~170 printf records; BEGIN sends 300 before user space reads any
+    const prog = compileText('BEGIN { for ($i : 0..300) { printf("%d\\n", $i); } }', hostKernelInfo(), { ringBufferSize: 4096 });
+    const s = Session.start(prog, { sink: c.sink });
+    await s.stop();
+    const printed = c.events.filter((e) => e.kind === 'printf').length;
+    const lost = c.events.filter((e): e is Extract<TraceEvent, { kind: 'lost' }> => e.kind === 'lost').reduce((n, e) => n + e.count, 0);
+    assert.ok(lost > 0, 'nothing was lost');
+    assert.ok(printed > 0, 'nothing was printed');
+    assert.is(printed + lost, 300, `printed ${printed} + lost ${lost}`);
+  });
+
+  test('exit() still ends the run when the ring buffer had no room for its record', async () => {
+    const c = collect();
+    const prog = compileText('BEGIN { for ($i : 0..300) { printf("%d\\n", $i); } exit(5); }', hostKernelInfo(), { ringBufferSize: 4096 });
+    const s = Session.start(prog, { sink: c.sink });
+    assert.is(await s.done, 5);
+    assert.ok(c.events.some((e) => e.kind === 'lost'));
+  });
+
   test('a failure half way through attaching leaves nothing open', () => {
     const before = openFdCount();
     const good = compileText('tracepoint:syscalls:sys_enter_getppid { @n = count(); } BEGIN { @b = 1; }', hostKernelInfo());

@@ -1,0 +1,28 @@
+// The one channel to user space: records on the event ring buffer, each starting with a u64 event id.
+// A record the ring buffer has no room for is counted in a per-CPU `lost` map, which user space reports.
+import { BPF_FUNC as helper, R0, R1, R2, R3, R4, call, jmpImm, ldMapFd, ldx, mov64Imm, alu64Imm, stx } from '../asm/index.ts';
+import { EVENTS_MAP, LOST_MAP, type EventSchema } from '../program.ts';
+import { addrOf, allocOrFail, scoped, stSlot, type Gen } from './context.ts';
+
+type NewSchema = EventSchema extends infer S ? (S extends { id: number } ? Omit<S, 'id'> : never) : never;
+
+/** Registers an event schema and returns its id (0 is exit). */
+export function defineEvent(g: Gen, schema: NewSchema): number {
+  const id = g.shared.events.length;
+  g.shared.events.push({ ...schema, id } as EventSchema);
+  return id;
+}
+
+/** ringbuf_output(events, &slot, size, 0); on failure, lost[0] += 1 on this CPU. */
+export function emitEventOutput(g: Gen, off: number, size: number): void {
+  const { e } = g;
+  const sent = e.freshLabel('event.sent');
+  e.emit(ldMapFd(R1, EVENTS_MAP), ...addrOf(R2, off), mov64Imm(R3, size), mov64Imm(R4, 0), call(helper.ringbuf_output));
+  e.emit(jmpImm('jeq', R0, 0, sent));
+  scoped(g, () => {
+    const key = allocOrFail(g, 8, undefined);
+    e.emit(stSlot(4, key, 0), ldMapFd(R1, LOST_MAP), ...addrOf(R2, key), call(helper.map_lookup_elem), jmpImm('jeq', R0, 0, sent));
+    e.emit(ldx(8, R1, R0, 0), alu64Imm('add', R1, 1), stx(8, R0, R1, 0));
+  });
+  e.place(sent);
+}
