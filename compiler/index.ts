@@ -12,7 +12,7 @@ export { disasmListing } from './asm/index.ts';
 export interface CompileOptions {
   /** max_map_keys: entries per script map (bpftrace's default is 4096) */
   readonly maxMapKeys?: number;
-  /** event ring buffer size in bytes (a power of two, a multiple of the page size) */
+  /** event ring buffer size in bytes (a power of two, a multiple of the page size); 8 MiB by default, room for ~250k printf records while user space catches up */
   readonly ringBufferSize?: number;
   /** -p PID: probes fire only for this process (BEGIN and END are not filtered) */
   readonly pid?: number;
@@ -38,7 +38,7 @@ export function compile(checked: CheckedProgram, options: CompileOptions = {}): 
     });
   }
   maps.set(LOST_MAP, { name: LOST_MAP, kind: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1 });
-  maps.set(EVENTS_MAP, { name: EVENTS_MAP, kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: options.ringBufferSize ?? 1 << 20 });
+  maps.set(EVENTS_MAP, { name: EVENTS_MAP, kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: options.ringBufferSize ?? 1 << 23 });
 
   const shared: Shared = { checked, maps, events: [{ id: 0, kind: 'exit' }], diagnostics: [], usesGlobals: false, scratchSize: 0 };
   const programs: ProgramSpec[] = [];

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { compile, disasmListing, type CompiledProgram } from '../compiler/index.ts';
 import { check, error, parse, renderDiagnostics, sourceFile, type Diagnostic } from '../lang/index.ts';
 import { hostKernelInfo, listProbes, ScryRuntimeError, Session } from '../runtime/index.ts';
-import { jsonSink, textSink, type Writer } from './sink.ts';
+import { jsonSink, notifyingAttached, textSink } from './sink.ts';
+import { openWriter, type BufferMode, type Writer } from './writer.ts';
 
 const VERSION = '0.1.0';
 
@@ -16,6 +17,8 @@ OPTIONS:
     -p PID         trace only this process (BEGIN and END still run)
     -l [PATTERN]   list probes (tracepoints) matching PATTERN, e.g. 'tracepoint:syscalls:*'
     -q             keep quiet (no "Attached N probes" banner)
+    -o FILE        write program output to FILE (diagnostics stay on stderr)
+    -B MODE        output buffering: none, line (default on a terminal) or full
     -f FORMAT      output format: text (default) or json (one JSON object a line)
     -d STAGE       print a compiler stage and continue: ast, bytecode
     --dry-run      compile and load nothing
@@ -36,6 +39,8 @@ export interface CliOptions {
   file?: string;
   quiet: boolean;
   format: 'text' | 'json';
+  output?: string;
+  buffering?: BufferMode;
   debug: string[];
   dryRun: boolean;
   args: string[];
@@ -64,7 +69,12 @@ export function parseArgs(argv: readonly string[]): Parsed {
         if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) opts.listPattern = argv[++i];
       }
       else if (a === '-q') opts.quiet = true;
-      else if (a === '-f') {
+      else if (a === '-o') opts.output = value();
+      else if (a === '-B') {
+        const b = value();
+        if (b !== 'none' && b !== 'line' && b !== 'full') throw new UsageError(`unknown buffering mode ${b}: use -B none, line or full`);
+        opts.buffering = b;
+      } else if (a === '-f') {
         const f = value();
         if (f !== 'text' && f !== 'json') throw new UsageError(`unknown output format ${f}: use -f text or -f json`);
         opts.format = f;
@@ -88,11 +98,6 @@ export function parseArgs(argv: readonly string[]): Parsed {
 }
 
 class UsageError extends Error {}
-
-const stdio: Writer = {
-  out: (t) => void process.stdout.write(t),
-  err: (t) => void process.stderr.write(t),
-};
 
 function fail(diags: readonly Diagnostic[]): number {
   process.stderr.write(renderDiagnostics(diags));
@@ -152,11 +157,19 @@ function printBytecode(p: CompiledProgram): void {
 }
 
 async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number> {
+  let writer: Writer;
+  try {
+    writer = openWriter({ file: opts.output, mode: opts.buffering });
+  } catch (e) {
+    process.stderr.write(`ERROR: cannot open ${opts.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return 1;
+  }
   let session: Session;
   try {
-    const sink = (opts.format === 'json' ? jsonSink : textSink)(stdio, { quiet: opts.quiet });
+    const sink = notifyingAttached((opts.format === 'json' ? jsonSink : textSink)(writer, { quiet: opts.quiet }));
     session = Session.start(compiled, { sink });
   } catch (e) {
+    writer.close();
     if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);
     throw e;
   }
@@ -168,6 +181,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    writer.close();
   }
 }
 

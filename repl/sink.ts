@@ -3,12 +3,27 @@ import type { OutputSink, TraceEvent } from '../runtime/index.ts';
 import { jsonEvent } from './print/json.ts';
 import { formatMap, formatValue } from './print/text.ts';
 
-export interface Writer {
-  out(text: string): void;
-  err(text: string): void;
-}
+import type { Writer } from './writer.ts';
 
 const NOTIFY = '__BPFTRACE_NOTIFY_PROBES_ATTACHED';
+
+/**
+ * Test harnesses set __BPFTRACE_NOTIFY_PROBES_ATTACHED and wait for that word on stdout once every probe
+ * is attached: it goes to stdout itself, whatever -o and -B say.
+ */
+export function notifyingAttached(sink: OutputSink): OutputSink {
+  if (process.env[NOTIFY] === undefined) return sink;
+  return {
+    ...sink,
+    event(e) {
+      sink.event(e);
+      if (e.kind === 'attached') {
+        sink.flush?.();
+        process.stdout.write(`${NOTIFY}\n`);
+      }
+    },
+  };
+}
 
 export function textSink(w: Writer, opts: { quiet: boolean }): OutputSink {
   let mapsStarted = false;
@@ -22,7 +37,6 @@ export function textSink(w: Writer, opts: { quiet: boolean }): OutputSink {
       switch (e.kind) {
         case 'attached':
           if (!opts.quiet) w.err(`Attached ${e.probes} probe${e.probes === 1 ? '' : 's'}\n`);
-          if (process.env[NOTIFY] !== undefined) w.out(`${NOTIFY}\n`);
           return;
         case 'printf':
           return w.out(e.text);
@@ -40,7 +54,9 @@ export function textSink(w: Writer, opts: { quiet: boolean }): OutputSink {
     },
     end() {
       startMaps();
+      w.flush();
     },
+    flush: () => w.flush(),
   };
 }
 
@@ -51,10 +67,12 @@ export function textSink(w: Writer, opts: { quiet: boolean }): OutputSink {
 export function jsonSink(w: Writer, opts: { quiet: boolean }): OutputSink {
   return {
     event(e: TraceEvent) {
-      if (e.kind === 'attached' && process.env[NOTIFY] !== undefined) w.out(`${NOTIFY}\n`);
       const text = jsonEvent(e, opts);
       if (text) w.out(text);
     },
-    end() {},
+    end() {
+      w.flush();
+    },
+    flush: () => w.flush(),
   };
 }

@@ -3,7 +3,7 @@ import type { EventSchema } from '../compiler/program.ts';
 import type { Type } from '../lang/types.ts';
 import type { TraceEvent } from './events.ts';
 import { readValue } from './maps.ts';
-import { formatPrintf } from './printf.ts';
+import { compilePrintf, type RecordFormatter } from './printf-compiled.ts';
 
 /** print/clear/zero of a whole map: the session performs it on the live map (not a TraceEvent). */
 export interface MapOpEvent {
@@ -15,22 +15,28 @@ export interface MapOpEvent {
 }
 
 export class EventDecoder {
-  private readonly byId = new Map<number, EventSchema>();
+  private readonly byId: (EventSchema | undefined)[] = [];
+  private readonly printers: (RecordFormatter | undefined)[] = [];
 
   constructor(schemas: readonly EventSchema[]) {
-    for (const s of schemas) this.byId.set(s.id, s);
+    for (const s of schemas) {
+      this.byId[s.id] = s;
+      if (s.kind === 'printf') this.printers[s.id] = compilePrintf(s.pieces, s.args);
+    }
   }
 
   decode(rec: Uint8Array): TraceEvent | MapOpEvent {
     const view = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
-    const id = Number(view.getBigUint64(0, true));
-    const schema = this.byId.get(id);
+    const id = view.getUint32(0, true); // ids are small; the high half of the u64 is zero
+    const printer = this.printers[id];
+    if (printer) return { kind: 'printf', text: printer(view, rec) };
+    const schema = this.byId[id];
     if (!schema) throw new Error(`event record with unknown id ${id}`);
     switch (schema.kind) {
       case 'exit':
         return { kind: 'exit', code: Number(view.getBigInt64(8, true)) };
       case 'printf':
-        return { kind: 'printf', text: formatPrintf(schema.pieces, schema.args.map((a) => readValue(a.type, view, a.offset))) };
+        throw new Error('printf records are formatted by their compiled printer');
       case 'print':
         return { kind: 'value', value: readValue(schema.type, view, schema.offset), type: schema.type };
       case 'map-op': {

@@ -19,4 +19,6 @@ export interface OutputSink {
   event(e: TraceEvent): void;
   /** Called once after the final maps, before the session closes its objects. */
   end(): void;
+  /** Called after each batch of events the session drained: a good moment to write buffered output. */
+  flush?(): void;
 }

@@ -74,20 +74,28 @@ export class RingBufferReader {
       while (cons < prod && delivered < max) {
         const off = dataStart + (cons % this.size);
         const len = Atomics.load(this.#words, off / 4);
-        if (len & BPF_RINGBUF_BUSY_BIT) return delivered; // reserved, not yet committed: try again later
+        if (len & BPF_RINGBUF_BUSY_BIT) {
+          // reserved, not yet committed: try again later
+          Atomics.store(this.#consumerPos, 0, BigInt(cons));
+          return delivered;
+        }
         const bytes = len & LEN_MASK;
         const next = cons + Math.ceil((bytes + BPF_RINGBUF_HDR_SZ) / 8) * 8;
-        try {
-          if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
-            delivered++;
+        cons = next;
+        if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+          delivered++;
+          try {
             onRecord(new Uint8Array(producerMap, off + BPF_RINGBUF_HDR_SZ, bytes));
+          } catch (e) {
+            // Free the space even if the callback throws, so a bad record is not redelivered.
+            Atomics.store(this.#consumerPos, 0, BigInt(cons));
+            throw e;
           }
-        } finally {
-          // Free the space even if the callback throws, so a bad record is not redelivered.
-          cons = next;
-          Atomics.store(this.#consumerPos, 0, BigInt(cons));
         }
+        // Publishing the position costs a BigInt; every 256 records frees space often enough.
+        if ((delivered & 255) === 0) Atomics.store(this.#consumerPos, 0, BigInt(cons));
       }
+      Atomics.store(this.#consumerPos, 0, BigInt(cons));
     }
     return delivered;
   }

@@ -113,6 +113,7 @@ export class Session {
       this.emit(ev);
     });
     this.reportLost(false);
+    this.sink.flush?.();
   }
 
   /** Emits `lost` when the per-CPU lost counter grew; looked at most every 100 ms unless `now`. */

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { scryBin } from '../helpers/cli.ts';
+import { throughput } from './throughput.ts';
 
 interface Result {
   name: string;
@@ -38,3 +39,11 @@ else process.stderr.write('bpftrace not installed (apt-get install bpftrace): no
 console.log('| command | median ms | p90 ms | runs |');
 console.log('| --- | --- | --- | --- |');
 for (const r of results) if (r) console.log(`| ${r.name} | ${r.median.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.runs} |`);
+
+// printf throughput to a file: a burst of 1M events, and a longer run of 3M
+for (const n of [1_000_000, 3_000_000]) {
+  const t = await throughput(n);
+  console.log(
+    `printf to a file: ${t.events} of ${n} events written, ${t.lost} lost; produced in ${t.seconds.toFixed(2)} s (${(n / t.seconds / 1e6).toFixed(2)} M/s offered)`,
+  );
+}

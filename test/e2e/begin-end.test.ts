@@ -1,4 +1,7 @@
 // BEGIN/END order, map printing and exit codes, through the real CLI on the real kernel.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScry } from '../helpers/cli.ts';
@@ -85,6 +88,19 @@ if (requireRoot('e2e begin-end')) {
     const r = await runScry(['-q', '-e', `BEGIN { @m["${long}"] = 1; @m["${long}"]++; @c["${long}", 2] = count(); exit(); }`]);
     assert.is(r.stderr, '');
     assert.is(r.stdout, `\n\n@c[${long}, 2]: 1\n@m[${long}]: 2\n`);
+  });
+
+  test('-o writes program output to a file, the banner stays on stderr', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scry-out-'));
+    const file = join(dir, 'out.txt');
+    for (const mode of ['none', 'line', 'full']) {
+      const r = await runScry(['-B', mode, '-o', file, '-e', 'BEGIN { printf("a\\n"); printf("b\\n"); @x = 1; exit(); }']);
+      assert.is(r.code, 0);
+      assert.is(r.stdout, '');
+      assert.is(r.stderr, 'Attached 1 probe\n');
+      assert.is(readFileSync(file, 'utf8'), 'a\nb\n\n\n@x: 1\n', mode);
+    }
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('exit(code) sets the exit status', async () => {

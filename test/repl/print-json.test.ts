@@ -98,7 +98,7 @@ test('stats as {count, average, total}; avg as its average, both typed "stats"',
 
 test('the JSON sink writes one line per event and no blank lines before the exit-time maps', () => {
   let out = '';
-  const sink = jsonSink({ out: (t) => (out += t), err: () => {} }, { quiet: true });
+  const sink = jsonSink({ out: (t) => void (out += t), err: () => {}, flush: () => {}, close: () => {} }, { quiet: true });
   sink.event({ kind: 'printf', text: 'x' });
   sink.event({ kind: 'map', snapshot: snap('@u', { kind: 'value', type: i64 }, [], [{ keys: [], value: 1n }]) });
   sink.end();
