@@ -65,7 +65,7 @@ export const EVENTS_MAP = 'events';
 /** Per-CPU count of event records the ring buffer had no room for (one u64 at key 0). */
 export const LOST_MAP = 'lost';
 /**
- * A one-entry array shared with the runtime: [start time (CLOCK_MONOTONIC ns), online CPUs] written by the
+ * A one-entry array shared with the runtime: [start time (CLOCK_MONOTONIC ns), online CPUs, …, cpid] written by the
  * runtime before anything runs, and [exit requested, exit code] written by exit() — a second path, for when
  * the ring buffer had no room for exit()'s own record.
  */
@@ -74,7 +74,9 @@ export const GLOBALS_START_NS = 0;
 export const GLOBALS_NCPUS = 8;
 export const GLOBALS_EXIT_FLAG = 16;
 export const GLOBALS_EXIT_CODE = 24;
-export const GLOBALS_SIZE = 32;
+/** the pid of the -c command */
+export const GLOBALS_CPID = 32;
+export const GLOBALS_SIZE = 40;
 /** Per-CPU space for values too big for the 512-byte stack (one entry, sized by the biggest need). */
 export const SCRATCH_MAP = 'scratch';
 

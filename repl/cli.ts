@@ -5,6 +5,7 @@ import { check, error, parse, renderDiagnostics, sourceFile, type Diagnostic } f
 import { hostKernelInfo, listProbes, ScryRuntimeError, Session } from '../runtime/index.ts';
 import { jsonSink, notifyingAttached, textSink } from './sink.ts';
 import { openWriter, type BufferMode, type Writer } from './writer.ts';
+import { spawnHeld, type HeldChild } from './child.ts';
 
 const VERSION = '0.1.0';
 
@@ -17,6 +18,7 @@ OPTIONS:
     -p PID         trace only this process (BEGIN and END still run)
     -l [PATTERN]   list probes (tracepoints) matching PATTERN, e.g. 'tracepoint:syscalls:*'
     -q             keep quiet (no "Attached N probes" banner)
+    -c 'CMD'       start CMD held, attach, let it run, stop when it exits (cpid is its pid)
     -o FILE        write program output to FILE (diagnostics stay on stderr)
     -B MODE        output buffering: none, line (default on a terminal) or full
     -f FORMAT      output format: text (default) or json (one JSON object a line)
@@ -40,6 +42,7 @@ export interface CliOptions {
   quiet: boolean;
   format: 'text' | 'json';
   output?: string;
+  command?: string;
   buffering?: BufferMode;
   debug: string[];
   dryRun: boolean;
@@ -70,6 +73,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
       }
       else if (a === '-q') opts.quiet = true;
       else if (a === '-o') opts.output = value();
+      else if (a === '-c') opts.command = value();
       else if (a === '-B') {
         const b = value();
         if (b !== 'none' && b !== 'line' && b !== 'full') throw new UsageError(`unknown buffering mode ${b}: use -B none, line or full`);
@@ -139,7 +143,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const parsedProgram = parse(file);
   if (!parsedProgram.program || parsedProgram.diagnostics.some((d) => d.severity === 'error')) return fail(parsedProgram.diagnostics);
   if (opts.debug.includes('ast')) process.stdout.write(JSON.stringify(parsedProgram.program, (k, v) => (k === 'file' ? undefined : typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
-  const checked = check(parsedProgram.program, hostKernelInfo(), { params: opts.args });
+  const checked = check(parsedProgram.program, hostKernelInfo(), { params: opts.args, hasChild: opts.command !== undefined });
   if (!checked.program) return fail(checked.diagnostics);
   if (opts.pid !== undefined && !processExists(opts.pid)) {
     process.stderr.write(`ERROR: no process with PID ${opts.pid}\n`);
@@ -164,14 +168,29 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     process.stderr.write(`ERROR: cannot open ${opts.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 1;
   }
+  let child: HeldChild | undefined;
+  if (opts.command !== undefined) {
+    const c = spawnHeld(opts.command);
+    if ('error' in c) {
+      writer.close();
+      process.stderr.write(`ERROR: ${c.error}\n`);
+      return 1;
+    }
+    child = c;
+  }
   let session: Session;
   try {
     const sink = notifyingAttached((opts.format === 'json' ? jsonSink : textSink)(writer, { quiet: opts.quiet }));
-    session = Session.start(compiled, { sink });
+    session = Session.start(compiled, { sink, cpid: child?.pid });
   } catch (e) {
+    child?.kill();
     writer.close();
     if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);
     throw e;
+  }
+  if (child) {
+    void child.exited.then(() => session.stop());
+    child.release();
   }
   const stop = () => void session.stop();
   process.on('SIGINT', stop);

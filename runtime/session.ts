@@ -1,7 +1,7 @@
 // A running program: load, attach, BEGIN, stream events, and on stop: detach, END, final maps, close.
 // Teardown runs in reverse order, always, after a partial failure or a signal too.
 import type { CompiledProgram, ProgramSpec } from '../compiler/program.ts';
-import { EVENTS_MAP, LOST_MAP, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../compiler/program.ts';
+import { EVENTS_MAP, LOST_MAP, GLOBALS_CPID, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../compiler/program.ts';
 import { attachTracepoint } from './attach/tracepoint.ts';
 import { attachTimer } from './attach/timer.ts';
 import { attachKprobe, requireKprobes } from './attach/kprobe.ts';
@@ -16,6 +16,8 @@ import { mapLookup, mapUpdate, onlineCpus, percpuValueSize, progTestRun } from '
 
 export interface SessionOptions {
   readonly sink: OutputSink;
+  /** pid of the command started with -c (the `cpid` builtin) */
+  readonly cpid?: number;
 }
 
 export class Session {
@@ -48,7 +50,7 @@ export class Session {
     try {
       const events = objs.maps.get(EVENTS_MAP)!;
       s.ring = new RingBufferReader(events.fd.fd, events.spec.maxEntries);
-      writeGlobals(objs);
+      writeGlobals(objs, options.cpid ?? 0);
       for (const p of objs.programs) s.attach(p);
       s.emit({ kind: 'attached', probes: objs.programs.length });
       s.ring.watch(() => s.drain());
@@ -196,12 +198,13 @@ export class Session {
 }
 
 /** Start time (CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns and of process.hrtime) and CPU count, for elapsed and ncpus. */
-function writeGlobals(objs: LoadedObjects): void {
+function writeGlobals(objs: LoadedObjects, cpid: number): void {
   const g = objs.maps.get(GLOBALS_MAP);
   if (!g) return;
   const value = new Uint8Array(g.spec.valueSize);
   const view = new DataView(value.buffer);
   view.setBigUint64(GLOBALS_START_NS, process.hrtime.bigint(), true);
   view.setBigUint64(GLOBALS_NCPUS, BigInt(onlineCpus().length), true);
+  view.setBigUint64(GLOBALS_CPID, BigInt(cpid), true);
   mapUpdate(g.fd.fd, new Uint8Array(4), value);
 }

@@ -32,7 +32,7 @@ import {
 import { assertNever, type BinaryExpr, type BinaryOp, type CallExpr, type Expr, type FieldExpr } from '../../lang/ast.ts';
 import type { Span } from '../../lang/source.ts';
 import { positionalValue } from '../../lang/check/index.ts';
-import { GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../program.ts';
+import { GLOBALS_CPID, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../program.ts';
 import { packedLayout, slotSize } from '../layout.ts';
 import type { FieldAccess } from '../../lang/check/tracepoint-args.ts';
 import type { TracepointField } from '../../lang/kernel.ts';
@@ -190,8 +190,9 @@ export function emitBuiltin(g: Gen, name: string, span: Expr['span']): void {
       g.shared.usesGlobals = true;
       return e.emit(call(helper.ktime_get_ns), ldMapValue(R1, GLOBALS_MAP, 0), ldx(8, R1, R1, GLOBALS_START_NS), alu64Reg('sub', R0, R1));
     case 'ncpus':
+    case 'cpid':
       g.shared.usesGlobals = true;
-      return e.emit(ldMapValue(R1, GLOBALS_MAP, 0), ldx(8, R0, R1, GLOBALS_NCPUS));
+      return e.emit(ldMapValue(R1, GLOBALS_MAP, 0), ldx(8, R0, R1, name === 'cpid' ? GLOBALS_CPID : GLOBALS_NCPUS));
     case 'retval':
       return e.emit(ldx(8, R0, R6, PT_REGS.ax));
     default: {

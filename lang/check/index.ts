@@ -27,6 +27,8 @@ export interface CheckedProgram extends InferResult {
 export interface CheckOptions {
   /** positional parameters $1…$N, as given after the program */
   readonly params?: readonly string[];
+  /** a command is started with -c, so cpid means something */
+  readonly hasChild?: boolean;
 }
 
 export function check(
@@ -43,7 +45,7 @@ export function check(
     probe,
     attach: probe.attachPoints.flatMap((ap) => resolveAttachPoint(ap, kernel, diagnostics)),
   }));
-  const inferred = infer(probes, params, config, diagnostics);
+  const inferred = infer(probes, params, config, diagnostics, options.hasChild);
   if (hasErrors(diagnostics)) return { diagnostics };
   return { program: { ast, probes, ...inferred, config, params }, diagnostics };
 }

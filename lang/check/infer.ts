@@ -75,6 +75,7 @@ export function infer(
   params: readonly string[],
   config: ScriptConfig,
   diags: Diagnostic[],
+  hasChild = false,
 ): InferResult {
   const typeOf = new Map<Expr, Type>();
   const maps = new Map<string, MapInfo>();
@@ -242,6 +243,7 @@ export function infer(
           err(`${e.name} is not available in ${wrong[0]!.provider} probes`, e.span, [`${e.name} (${b.doc}) exists only in ${b.only!.join(' and ')} probes`]);
           return b.type;
         }
+        if (e.name === 'cpid' && !hasChild) err('cpid is the pid of the command started with -c, and there is none', e.span, ["run the program with -c 'command args'"]);
         // `probe` is a string as long as the longest attach point's name
         if (e.name === 'probe') return stringType(Math.max(1, ...attach.map((a) => Buffer.byteLength(a.text))) + 1);
         return b.type;

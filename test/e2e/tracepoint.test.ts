@@ -62,6 +62,26 @@ if (requireRoot('e2e tracepoint')) {
     assert.ok(r.stdout.includes(`open ${target} dfd=-100\n`), r.stdout);
   });
 
+  test('-c starts the command held, counts exactly what it did (cpid), and stops when it exits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scry-c-'));
+    const r = await runScry([
+      '-q',
+      '-c',
+      `/bin/mkdir ${dir}/a ${dir}/b '${dir}/c d'`,
+      '-e',
+      'tracepoint:syscalls:sys_enter_mkdir,tracepoint:syscalls:sys_enter_mkdirat /pid == cpid/ { @[comm] = count(); printf("%s\\n", str(args->pathname)); }',
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout, `${dir}/a\n${dir}/b\n${dir}/c d\n\n\n@[mkdir]: 3\n`);
+  });
+
+  test('cpid without -c is refused', async () => {
+    const r = await runScry(['--dry-run', '-e', 'BEGIN { @ = cpid; }']);
+    assert.is(r.code, 1);
+    assert.match(r.stderr, /cpid is the pid of the command started with -c, and there is none/);
+  });
+
   test('-l lists tracepoints matching a wildcard, one per line', async () => {
     const r = await runScry(['-l', 'tracepoint:syscalls:sys_enter_mkd*']);
     assert.is(r.code, 0);
