@@ -1,16 +1,6 @@
-// C printf semantics for the pieces the compiler parsed; values arrive as 64-bit integers or strings.
-import type { FormatPiece, FormatSpec } from '../lang/format-string.ts';
+// C printf semantics for one conversion; values arrive as 64-bit integers or strings (see printf-compiled.ts).
+import type { FormatSpec } from '../lang/format-string.ts';
 import type { Value } from './maps.ts';
-
-export function formatPrintf(pieces: readonly FormatPiece[], values: readonly Value[]): string {
-  let out = '';
-  let i = 0;
-  for (const p of pieces) {
-    if ('text' in p) out += p.text;
-    else out += formatOne(p.spec, values[i++] ?? 0n);
-  }
-  return out;
-}
 
 const lengthBits: Record<FormatSpec['length'], number> = { hh: 8, h: 16, '': 32, l: 64, ll: 64, z: 64, j: 64, t: 64 };
 

@@ -1,13 +1,28 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseFormat, type FormatPiece } from '../../lang/format-string.ts';
-import { formatPrintf } from '../../runtime/printf.ts';
+import { i64, stringType, type Type } from '../../lang/types.ts';
+import { compilePrintf } from '../../runtime/printf-compiled.ts';
 import type { Value } from '../../runtime/maps.ts';
 
+/** Formats as the runtime does: the values packed into a record the way the compiler lays them out. */
 function fmt(f: string, ...values: Value[]): string {
   const parsed = parseFormat(f);
   if ('error' in parsed) throw new Error(parsed.error);
-  return formatPrintf(parsed.pieces as FormatPiece[], values);
+  const args: { type: Type; offset: number }[] = [];
+  let off = 8;
+  for (const v of values) {
+    const type = typeof v === 'string' ? stringType(Buffer.byteLength(v) + 1) : i64;
+    args.push({ type, offset: off });
+    off += Math.ceil((type.kind === 'string' ? type.size : 8) / 8) * 8;
+  }
+  const bytes = new Uint8Array(off);
+  const view = new DataView(bytes.buffer);
+  values.forEach((v, i) => {
+    if (typeof v === 'bigint') view.setBigInt64(args[i]!.offset, BigInt.asIntN(64, v), true);
+    else if (typeof v === 'string') bytes.set(Buffer.from(v), args[i]!.offset);
+  });
+  return compilePrintf(parsed.pieces as FormatPiece[], args)(view, bytes);
 }
 
 test('integers with width, flags and precision follow C', () => {
