@@ -51,7 +51,11 @@ export type EventSchema =
       readonly kind: 'printf';
       readonly pieces: readonly FormatPiece[];
       readonly args: readonly { readonly type: Type; readonly offset: number }[];
+      /** cat(): the formatted text names a file whose contents are printed */
+      readonly use?: 'cat';
     }
+  /** time(fmt): user space prints the current local time with strftime's format */
+  | { readonly id: number; readonly kind: 'time'; readonly format: string }
   /** print(value): the value follows the id */
   | { readonly id: number; readonly kind: 'print'; readonly type: Type; readonly offset: number }
   /**

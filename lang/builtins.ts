@@ -65,6 +65,8 @@ export const builtinFunctions: readonly BuiltinFunction[] = [
   { name: 'print', minArgs: 1, maxArgs: 3, signature: 'print(@map [, int top [, int div]]) or print(value)', aggregation: false },
   { name: 'exit', minArgs: 0, maxArgs: 1, signature: 'exit([int code])', aggregation: false },
   { name: 'printf', minArgs: 1, maxArgs: 8, signature: 'printf(string fmt, ...)', aggregation: false },
+  { name: 'time', minArgs: 0, maxArgs: 1, signature: 'time([string format])', aggregation: false },
+  { name: 'cat', minArgs: 1, maxArgs: 8, signature: 'cat(string path_format, ...)', aggregation: false },
   { name: 'str', minArgs: 1, maxArgs: 2, signature: 'str(char *s [, int length])', aggregation: false },
   { name: 'bswap', minArgs: 1, maxArgs: 1, signature: 'bswap(int n)', aggregation: false },
   { name: 'strncmp', minArgs: 3, maxArgs: 3, signature: 'strncmp(string a, string b, int n)', aggregation: false },

@@ -3,7 +3,9 @@ import type { EventSchema } from '../compiler/program.ts';
 import type { Type } from '../lang/types.ts';
 import type { TraceEvent } from './events.ts';
 import { readValue } from './maps.ts';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { compilePrintf, type RecordFormatter } from './printf-compiled.ts';
+import { strftime } from './strftime.ts';
 
 /** print/clear/zero of a whole map: the session performs it on the live map (not a TraceEvent). */
 export interface MapOpEvent {
@@ -29,14 +31,16 @@ export class EventDecoder {
     const view = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
     const id = view.getUint32(0, true); // ids are small; the high half of the u64 is zero
     const printer = this.printers[id];
-    if (printer) return { kind: 'printf', text: printer(view, rec) };
     const schema = this.byId[id];
+    if (printer) return schema?.kind === 'printf' && schema.use === 'cat' ? catFile(printer(view, rec)) : { kind: 'printf', text: printer(view, rec) };
     if (!schema) throw new Error(`event record with unknown id ${id}`);
     switch (schema.kind) {
       case 'exit':
         return { kind: 'exit', code: Number(view.getBigInt64(8, true)) };
       case 'printf':
         throw new Error('printf records are formatted by their compiled printer');
+      case 'time':
+        return { kind: 'printf', text: strftime(schema.format, new Date()), source: 'time' };
       case 'print':
         return { kind: 'value', value: readValue(schema.type, view, schema.offset), type: schema.type };
       case 'map-op': {
@@ -52,3 +56,21 @@ function clampU32(v: bigint): number {
   return v < 0n ? 0 : v > 0xffffffffn ? 0xffffffff : Number(v);
 }
 
+
+/** bpftrace prints at most this much of a file for cat() */
+const CAT_MAX_BYTES = 10240;
+
+/** cat(): the file's contents (up to CAT_MAX_BYTES), or a warning when it cannot be read. */
+function catFile(path: string): TraceEvent {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const buf = Buffer.alloc(CAT_MAX_BYTES);
+    const n = readSync(fd, buf, 0, CAT_MAX_BYTES, null);
+    return { kind: 'printf', text: buf.toString('utf8', 0, n), source: 'cat' };
+  } catch (e) {
+    return { kind: 'printf', text: `cat: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`, source: 'cat' };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

@@ -147,7 +147,10 @@ function emitCallStmt(g: Gen, c: CallExpr): void {
     case 'exit':
       return emitExit(g, c);
     case 'printf':
+    case 'cat':
       return emitPrintf(g, c);
+    case 'time':
+      return emitTime(g, c);
     default:
       if (emitMapFunctionStmt(g, c)) return;
       throw new CodegenError(`${c.name}() cannot be used as a statement`, c.span);
@@ -176,6 +179,7 @@ function emitPrintf(g: Gen, c: CallExpr): void {
     kind: 'printf',
     pieces: info.pieces,
     args: info.args.map((type, i) => ({ type, offset: 8 + layout.offsets[i]! })),
+    ...(c.name === 'cat' ? { use: 'cat' as const } : {}),
   });
   scoped(g, () => {
     const size = 8 + layout.size;
@@ -186,5 +190,16 @@ function emitPrintf(g: Gen, c: CallExpr): void {
     });
     g.e.emit(stSlot(8, rec, id));
     emitEventOutput(g, rec, size);
+  });
+}
+
+/** time([fmt]): an event with no arguments; user space reads the clock when it prints it. */
+function emitTime(g: Gen, c: CallExpr): void {
+  const fmt = c.args[0];
+  const id = defineEvent(g, { kind: 'time', format: fmt?.kind === 'string' ? fmt.value : '%H:%M:%S\n' });
+  scoped(g, () => {
+    const rec = allocValue(g, 8);
+    g.e.emit(stSlot(8, rec, id));
+    emitEventOutput(g, rec, 8);
   });
 }

@@ -426,8 +426,15 @@ export function infer(
         if (c.args[0]) intOperand(c.args[0], 'exit()');
         return voidType;
       case 'printf':
+      case 'cat':
         printf(c);
         return voidType;
+      case 'time': {
+        const f = c.args[0];
+        if (f && f.kind !== 'string') err('time() needs a string literal as its format', f.span);
+        else if (f) typeOf.set(f, stringType(Buffer.byteLength(f.value) + 1));
+        return voidType;
+      }
       case 'str':
         return strCall(c);
       case 'bswap': {
@@ -481,7 +488,7 @@ export function infer(
     const args = rest.map(expr);
     if (!fmtArg) return;
     if (fmtArg.kind !== 'string') {
-      err('printf() needs a string literal as its format', fmtArg.span);
+      err(`${c.name}() needs a string literal as its format`, fmtArg.span);
       return;
     }
     const parsed = parseFormat(fmtArg.value);
@@ -491,7 +498,7 @@ export function infer(
     }
     const specs = parsed.pieces.filter((p): p is Extract<FormatPiece, { spec: unknown }> => 'spec' in p);
     if (specs.length !== args.length) {
-      err(`printf() format has ${specs.length} conversion${specs.length === 1 ? '' : 's'} but ${args.length} argument${args.length === 1 ? ' follows' : 's follow'}`, c.span);
+      err(`${c.name}() format has ${specs.length} conversion${specs.length === 1 ? '' : 's'} but ${args.length} argument${args.length === 1 ? ' follows' : 's follow'}`, c.span);
       return;
     }
     specs.forEach((p, i) => {

@@ -89,7 +89,7 @@ export function jsonEvent(e: TraceEvent, opts: { quiet: boolean }): string {
     case 'attached':
       return opts.quiet ? '' : line('attached_probes', `{"probes": ${e.probes}}`);
     case 'printf':
-      return line('printf', jsonString(e.text));
+      return line(e.source ?? 'printf', jsonString(e.text));
     case 'value':
       return line('value', jsonValue(e.value));
     case 'map':

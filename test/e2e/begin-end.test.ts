@@ -1,5 +1,5 @@
 // BEGIN/END order, map printing and exit codes, through the real CLI on the real kernel.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -101,6 +101,18 @@ if (requireRoot('e2e begin-end')) {
       assert.is(readFileSync(file, 'utf8'), 'a\nb\n\n\n@x: 1\n', mode);
     }
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('time() prints the local time with strftime formats; cat() prints a file named by a format', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scry-cat-'));
+    writeFileSync(join(dir, 'f1.txt'), 'first line\nsecond\n');
+    const prog = `BEGIN { time("year %Y%n"); cat("${dir}/f%d.txt", 1); exit(); }`;
+    const text = await runScry(['-q', '-e', prog]);
+    const json = await runScry(['-q', '-f', 'json', '-e', prog]);
+    rmSync(dir, { recursive: true, force: true });
+    const year = new Date().getFullYear();
+    assert.is(text.stdout, `year ${year}\nfirst line\nsecond\n\n\n`);
+    assert.is(json.stdout, `{"type": "time", "data": "year ${year}\\n"}\n{"type": "cat", "data": "first line\\nsecond\\n"}\n`);
   });
 
   test('exit(code) sets the exit status', async () => {
