@@ -119,6 +119,7 @@ function emitIntInner(g: Gen, x: Expr): void {
         return e.emit(endian(R0, 'be', t.kind === 'int' ? (Math.max(16, t.bits) as 16 | 32 | 64) : 64)); // x86-64 is little-endian
       }
       if (x.name === 'strncmp') return emitStrncmp(g, x);
+      if (x.name === 'strlen') return emitStrlen(g, x.args[0]!);
       if (emitMapFunctionValue(g, x)) return;
       throw new CodegenError(`${x.name}() has no integer value`, x.span);
     case 'sizeof': {
@@ -340,6 +341,19 @@ function emitStringCompare(g: Gen, x: BinaryExpr): void {
 
 function sizeOfString(t: Type): number {
   return t.kind === 'string' ? t.size : 8;
+}
+
+/** strlen(s): bytes before the first NUL, unrolled over the string's fixed size. */
+function emitStrlen(g: Gen, arg: Expr): void {
+  const size = sizeOfString(typeOf(g, arg));
+  const done = g.e.freshLabel('strlen.end');
+  scoped(g, () => {
+    const slot = allocValue(g, size);
+    emitInto(g, arg, slot, Math.ceil(size / 8) * 8);
+    for (let i = 0; i < size; i++) g.e.emit(mov64Imm(R0, i), ldSlot(1, R1, slot + i), jmpImm('jeq', R1, 0, done));
+    g.e.emit(mov64Imm(R0, size));
+  });
+  g.e.place(done);
 }
 
 /** strncmp(a, b, n): 0 when the first n bytes (up to a NUL) agree, else 1. Unrolled: n is a literal. */

@@ -437,6 +437,14 @@ export function infer(
       }
       case 'str':
         return strCall(c);
+      case 'strlen': {
+        const a = c.args[0];
+        if (!a) return u64;
+        const t = a.kind === 'positional' ? strCall({ ...c, args: [a] }) : expr(a);
+        if (a.kind === 'positional') typeOf.set(a, t);
+        if (t.kind !== 'string') err(`strlen() needs a string, got ${typeName(t)}`, a.span);
+        return u64;
+      }
       case 'bswap': {
         const t = c.args[0] ? intOperand(c.args[0], 'bswap()') : i64;
         return t.kind === 'int' ? { kind: 'int', bits: t.bits, signed: false } : u64;

@@ -115,6 +115,12 @@ if (requireRoot('e2e begin-end')) {
     assert.is(json.stdout, `{"type": "time", "data": "year ${year}\\n"}\n{"type": "cat", "data": "first line\\nsecond\\n"}\n`);
   });
 
+  test('string functions: strlen, strncmp, str with a length', async () => {
+    const r = await runScry(['-q', '-e', 'BEGIN { $s = "hello"; printf("%d %d %d %d %s\\n", strlen($s), strlen(""), strlen(str($1)), strncmp($s, "help", 3), str($1, 3)); exit(); }', 'abcdefg']);
+    assert.is(r.stderr, '');
+    assert.is(r.stdout, '5 0 7 0 abc\n\n\n');
+  });
+
   test('exit(code) sets the exit status', async () => {
     const r = await runScry(['-q', '-e', 'BEGIN { exit(3); }']);
     assert.is(r.code, 3);
