@@ -27,12 +27,22 @@ export class EventDecoder {
     }
   }
 
+  // Views over the whole ring buffer mapping, made once: records are read at their offset in it.
+  private whole: { buffer: ArrayBufferLike; view: DataView; bytes: Uint8Array } | undefined;
+
   decode(rec: Uint8Array): TraceEvent | MapOpEvent {
-    const view = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
-    const id = view.getUint32(0, true); // ids are small; the high half of the u64 is zero
+    if (this.whole?.buffer !== rec.buffer)
+      this.whole = { buffer: rec.buffer, view: new DataView(rec.buffer), bytes: new Uint8Array(rec.buffer) };
+    const { view: wholeView, bytes: wholeBytes } = this.whole;
+    const base = rec.byteOffset;
+    const id = wholeView.getUint32(base, true); // ids are small; the high half of the u64 is zero
     const printer = this.printers[id];
     const schema = this.byId[id];
-    if (printer) return schema?.kind === 'printf' && schema.use === 'cat' ? catFile(printer(view, rec)) : { kind: 'printf', text: printer(view, rec) };
+    if (printer) {
+      const text = printer(wholeView, wholeBytes, base);
+      return schema?.kind === 'printf' && schema.use === 'cat' ? catFile(text) : { kind: 'printf', text };
+    }
+    const view = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
     if (!schema) throw new Error(`event record with unknown id ${id}`);
     switch (schema.kind) {
       case 'exit':

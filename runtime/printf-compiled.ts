@@ -6,7 +6,8 @@ import type { Type } from '../lang/types.ts';
 import { readValue } from './maps.ts';
 import { formatOne } from './printf.ts';
 
-export type RecordFormatter = (view: DataView, bytes: Uint8Array) => string;
+/** Formats one record; `view` and `bytes` may cover a larger buffer, the record starting at `base`. */
+export type RecordFormatter = (view: DataView, bytes: Uint8Array, base: number) => string;
 
 type Arg = { readonly type: Type; readonly offset: number };
 
@@ -16,9 +17,9 @@ export function compilePrintf(pieces: readonly FormatPiece[], args: readonly Arg
     if ('text' in p) return p.text;
     return argFormatter(p.spec, args[i++]!);
   });
-  return (view, bytes) => {
+  return (view, bytes, base) => {
     let out = '';
-    for (const part of parts) out += typeof part === 'string' ? part : part(view, bytes);
+    for (const part of parts) out += typeof part === 'string' ? part : part(view, bytes, base);
     return out;
   };
 }
@@ -28,9 +29,10 @@ function argFormatter(spec: FormatSpec, arg: Arg): RecordFormatter {
   const off = arg.offset;
   if (plain && arg.type.kind === 'string' && spec.conv === 's') {
     const size = arg.type.size;
-    return (_view, bytes) => {
-      const end = bytes.indexOf(0, off);
-      return Buffer.from(bytes.buffer, bytes.byteOffset + off, (end < 0 || end > off + size ? off + size : end) - off).toString('utf8');
+    return (_view, bytes, base) => {
+      const start = base + off;
+      const end = bytes.indexOf(0, start);
+      return Buffer.from(bytes.buffer, bytes.byteOffset + start, (end < 0 || end > start + size ? start + size : end) - start).toString('utf8');
     };
   }
   if (plain && arg.type.kind !== 'string' && arg.type.kind !== 'tuple') {
@@ -38,19 +40,19 @@ function argFormatter(spec: FormatSpec, arg: Arg): RecordFormatter {
     switch (spec.conv) {
       case 'd':
       case 'i':
-        if (spec.length === '') return (view) => String(view.getInt32(off, true));
-        if (wide) return (view) => int64String(view, off, true);
+        if (spec.length === '') return (view, _b, base) => String(view.getInt32(base + off, true));
+        if (wide) return (view, _b, base) => int64String(view, base + off, true);
         break;
       case 'u':
-        if (spec.length === '') return (view) => String(view.getUint32(off, true));
-        if (wide) return (view) => int64String(view, off, false);
+        if (spec.length === '') return (view, _b, base) => String(view.getUint32(base + off, true));
+        if (wide) return (view, _b, base) => int64String(view, base + off, false);
         break;
       case 'x':
-        if (spec.length === '') return (view) => view.getUint32(off, true).toString(16);
+        if (spec.length === '') return (view, _b, base) => view.getUint32(base + off, true).toString(16);
         break;
     }
   }
-  return (view) => formatOne(spec, readValue(arg.type, view, off));
+  return (view, _b, base) => formatOne(spec, readValue(arg.type, view, base + off));
 }
 
 const TWO32 = 4294967296;

@@ -22,7 +22,7 @@ function fmt(f: string, ...values: Value[]): string {
     if (typeof v === 'bigint') view.setBigInt64(args[i]!.offset, BigInt.asIntN(64, v), true);
     else if (typeof v === 'string') bytes.set(Buffer.from(v), args[i]!.offset);
   });
-  return compilePrintf(parsed.pieces as FormatPiece[], args)(view, bytes);
+  return compilePrintf(parsed.pieces as FormatPiece[], args)(view, bytes, 0);
 }
 
 test('integers with width, flags and precision follow C', () => {
