@@ -68,6 +68,8 @@ export const builtinFunctions: readonly BuiltinFunction[] = [
   { name: 'time', minArgs: 0, maxArgs: 1, signature: 'time([string format])', aggregation: false },
   { name: 'cat', minArgs: 1, maxArgs: 8, signature: 'cat(string path_format, ...)', aggregation: false },
   { name: 'str', minArgs: 1, maxArgs: 2, signature: 'str(char *s [, int length])', aggregation: false },
+  { name: 'strerror', minArgs: 1, maxArgs: 1, signature: 'strerror(int errno)', aggregation: false },
+  { name: 'strcontains', minArgs: 2, maxArgs: 2, signature: 'strcontains(string haystack, string needle)', aggregation: false },
   { name: 'strlen', minArgs: 1, maxArgs: 1, signature: 'strlen(string s)', aggregation: false },
   { name: 'bswap', minArgs: 1, maxArgs: 1, signature: 'bswap(int n)', aggregation: false },
   { name: 'strncmp', minArgs: 3, maxArgs: 3, signature: 'strncmp(string a, string b, int n)', aggregation: false },

@@ -4,7 +4,8 @@ export type IntBits = 8 | 16 | 32 | 64;
 
 export type Type =
   /** `space` marks a pointer (kept as a 64-bit unsigned integer) and which address space it points into */
-  | { readonly kind: 'int'; readonly bits: IntBits; readonly signed: boolean; readonly space?: 'user' | 'kernel' }
+  /** `errno` marks strerror(n): an error number that prints as its message with %s */
+  | { readonly kind: 'int'; readonly bits: IntBits; readonly signed: boolean; readonly space?: 'user' | 'kernel'; readonly errno?: true }
   | { readonly kind: 'bool' }
   | { readonly kind: 'string'; readonly size: number } // fixed size in bytes, NUL included
   | { readonly kind: 'tuple'; readonly elements: readonly Type[] }
@@ -88,7 +89,7 @@ export function alignOf(t: Type): number {
 export function typeName(t: Type): string {
   switch (t.kind) {
     case 'int':
-      return t.space ? `${t.space} pointer` : `${t.signed ? 'int' : 'uint'}${t.bits}`;
+      return t.space ? `${t.space} pointer` : t.errno ? 'strerror' : `${t.signed ? 'int' : 'uint'}${t.bits}`;
     case 'bool':
       return 'bool';
     case 'string':

@@ -5,6 +5,7 @@ import type { FormatPiece, FormatSpec } from '../lang/format-string.ts';
 import type { Type } from '../lang/types.ts';
 import { readValue } from './maps.ts';
 import { formatOne } from './printf.ts';
+import { errnoMessage } from './sys/errors.ts';
 
 /** Formats one record; `view` and `bytes` may cover a larger buffer, the record starting at `base`. */
 export type RecordFormatter = (view: DataView, bytes: Uint8Array, base: number) => string;
@@ -52,6 +53,8 @@ function argFormatter(spec: FormatSpec, arg: Arg): RecordFormatter {
         break;
     }
   }
+  if (arg.type.kind === 'int' && arg.type.errno && spec.conv === 's')
+    return (view, _b, base) => formatOne(spec, errnoMessage(view.getInt32(base + off, true)));
   return (view, _b, base) => formatOne(spec, readValue(arg.type, view, base + off));
 }
 

@@ -120,6 +120,8 @@ function emitIntInner(g: Gen, x: Expr): void {
       }
       if (x.name === 'strncmp') return emitStrncmp(g, x);
       if (x.name === 'strlen') return emitStrlen(g, x.args[0]!);
+      if (x.name === 'strerror') return emitInt(g, x.args[0]!); // the number travels; user space prints its message
+      if (x.name === 'strcontains') return emitStrcontains(g, x.args[0]!, x.args[1]!);
       if (emitMapFunctionValue(g, x)) return;
       throw new CodegenError(`${x.name}() has no integer value`, x.span);
     case 'sizeof': {
@@ -341,6 +343,40 @@ function emitStringCompare(g: Gen, x: BinaryExpr): void {
 
 function sizeOfString(t: Type): number {
   return t.kind === 'string' ? t.size : 8;
+}
+
+/** strcontains(h, n): 1 when n occurs in h. Unrolled over every start position and needle byte. */
+function emitStrcontains(g: Gen, hay: Expr, needle: Expr): void {
+  const hsize = sizeOfString(typeOf(g, hay));
+  const nsize = sizeOfString(typeOf(g, needle));
+  const found = g.e.freshLabel('strcontains.yes');
+  const notFound = g.e.freshLabel('strcontains.no');
+  const done = g.e.freshLabel('strcontains.end');
+  scoped(g, () => {
+    const h = allocValue(g, hsize);
+    const n = allocValue(g, nsize);
+    emitInto(g, hay, h, Math.ceil(hsize / 8) * 8);
+    emitInto(g, needle, n, Math.ceil(nsize / 8) * 8);
+    for (let i = 0; i < hsize; i++) {
+      const next = g.e.freshLabel('strcontains.next');
+      for (let j = 0; j < nsize; j++) {
+        g.e.emit(ldSlot(1, R1, n + j), jmpImm('jeq', R1, 0, found)); // the whole needle matched here
+        if (i + j >= hsize) {
+          g.e.emit(ja(next));
+          break;
+        }
+        g.e.emit(ldSlot(1, R2, h + i + j), jmpReg('jne', R1, R2, next));
+      }
+      if (i + nsize <= hsize) g.e.emit(ja(found)); // a needle that fills its whole slot matched
+      g.e.place(next);
+      g.e.emit(ldSlot(1, R2, h + i), jmpImm('jeq', R2, 0, notFound)); // the haystack ended: no later start can match
+    }
+  });
+  g.e.place(notFound);
+  g.e.emit(mov64Imm(R0, 0), ja(done));
+  g.e.place(found);
+  g.e.emit(mov64Imm(R0, 1));
+  g.e.place(done);
 }
 
 /** strlen(s): bytes before the first NUL, unrolled over the string's fixed size. */

@@ -437,6 +437,21 @@ export function infer(
       }
       case 'str':
         return strCall(c);
+      case 'strerror': {
+        if (c.args[0]) intOperand(c.args[0], 'strerror()');
+        return { kind: 'int', bits: 64, signed: true, errno: true };
+      }
+      case 'strcontains': {
+        for (const a of c.args) {
+          const t = a.kind === 'positional' ? strCall({ ...c, args: [a] }) : expr(a);
+          if (a.kind === 'positional') typeOf.set(a, t);
+          if (t.kind !== 'string') err(`strcontains() needs strings, got ${typeName(t)}`, a.span);
+        }
+        const [h, n] = c.args.map((a) => typeOf.get(a));
+        if (h?.kind === 'string' && n?.kind === 'string' && h.size * n.size > 20000)
+          err('strcontains() on strings this long would make the BPF program too big', c.span, ['cut them first: str(s, 64)']);
+        return u64;
+      }
       case 'strlen': {
         const a = c.args[0];
         if (!a) return u64;
@@ -513,7 +528,8 @@ export function infer(
       const t = args[i]!;
       const want = p.spec.conv === 's' ? 'string' : 'int';
       const isInt = t.kind === 'int' || t.kind === 'bool';
-      if ((want === 'string') !== (t.kind === 'string') || (want === 'int' && !isInt)) {
+      const errnoAsString = want === 'string' && t.kind === 'int' && t.errno; // strerror(n) prints with %s
+      if (!errnoAsString && ((want === 'string') !== (t.kind === 'string') || (want === 'int' && !isInt))) {
         err(`%${p.spec.conv} needs ${want === 'string' ? 'a string' : 'an integer'}, got ${typeName(t)}`, rest[i]!.span);
       }
     });

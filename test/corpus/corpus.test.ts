@@ -14,15 +14,6 @@ const programs = readdirSync(dir)
   .filter((f) => f.endsWith('.bt'))
   .sort();
 
-/**
- * Programs using functions that belong to a later issue. Each must still be refused with a clear
- * "unknown function" error; once the function lands this test fails and the entry goes.
- */
-const pending = new Map([
-  ['327-strcontains.bt', 'strcontains (issue 4)'],
-  ['330-strerror.bt', 'strerror (issue 4)'],
-  ['331-strcontains-variables.bt', 'strcontains (issue 4)'],
-]);
 
 test('the corpus holds at least 150 programs, each with an expected output', () => {
   assert.ok(programs.length >= 150, `only ${programs.length} programs`);
@@ -55,11 +46,6 @@ if (requireRoot('corpus')) {
   for (const p of programs) {
     test(`corpus ${p}`, () => {
       const r = results.get(p)!;
-      if (pending.has(p)) {
-        assert.is(r.code, 1, `${p} (${pending.get(p)}) now runs: compare it with its .out and drop it from the pending list`);
-        assert.match(r.stderr, /ERROR: unknown function/);
-        return;
-      }
       const base = join(dir, p.slice(0, -3));
       const expected = existsSync(`${base}.scry.out`) ? readFileSync(`${base}.scry.out`, 'utf8') : fromBpftrace(readFileSync(`${base}.out`, 'utf8'));
       assert.is(r.stderr, '', `${p} wrote to stderr`);

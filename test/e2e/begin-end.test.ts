@@ -115,10 +115,13 @@ if (requireRoot('e2e begin-end')) {
     assert.is(json.stdout, `{"type": "time", "data": "year ${year}\\n"}\n{"type": "cat", "data": "first line\\nsecond\\n"}\n`);
   });
 
-  test('string functions: strlen, strncmp, str with a length', async () => {
+  test('string functions: strlen, strncmp, str with a length, strcontains, strerror', async () => {
     const r = await runScry(['-q', '-e', 'BEGIN { $s = "hello"; printf("%d %d %d %d %s\\n", strlen($s), strlen(""), strlen(str($1)), strncmp($s, "help", 3), str($1, 3)); exit(); }', 'abcdefg']);
     assert.is(r.stderr, '');
     assert.is(r.stdout, '5 0 7 0 abc\n\n\n');
+    const c = await runScry(['-q', '-e', 'BEGIN { $h = "hello"; printf("%d%d%d%d%d%d %s\\n", strcontains($h, "llo"), strcontains($h, "hello!"), strcontains($h, "h"), strcontains("", ""), strcontains("", "a"), strcontains($h, "lx"), strerror(2)); exit(); }']);
+    assert.is(c.stderr, '');
+    assert.is(c.stdout, '101100 No such file or directory\n\n\n');
   });
 
   test('exit(code) sets the exit status', async () => {
