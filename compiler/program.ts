@@ -51,8 +51,8 @@ export type EventSchema =
       readonly kind: 'printf';
       readonly pieces: readonly FormatPiece[];
       readonly args: readonly { readonly type: Type; readonly offset: number }[];
-      /** cat(): the formatted text names a file whose contents are printed */
-      readonly use?: 'cat';
+      /** cat(): the formatted text names a file whose contents are printed; system(): a command to run */
+      readonly use?: 'cat' | 'system';
     }
   /** time(fmt): user space prints the current local time with strftime's format */
   | { readonly id: number; readonly kind: 'time'; readonly format: string }

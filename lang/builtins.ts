@@ -66,6 +66,7 @@ export const builtinFunctions: readonly BuiltinFunction[] = [
   { name: 'exit', minArgs: 0, maxArgs: 1, signature: 'exit([int code])', aggregation: false },
   { name: 'printf', minArgs: 1, maxArgs: 8, signature: 'printf(string fmt, ...)', aggregation: false },
   { name: 'time', minArgs: 0, maxArgs: 1, signature: 'time([string format])', aggregation: false },
+  { name: 'system', minArgs: 1, maxArgs: 8, signature: 'system(string command_format, ...)', aggregation: false },
   { name: 'cat', minArgs: 1, maxArgs: 8, signature: 'cat(string path_format, ...)', aggregation: false },
   { name: 'str', minArgs: 1, maxArgs: 2, signature: 'str(char *s [, int length])', aggregation: false },
   { name: 'strerror', minArgs: 1, maxArgs: 1, signature: 'strerror(int errno)', aggregation: false },

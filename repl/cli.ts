@@ -19,6 +19,7 @@ OPTIONS:
     -l [PATTERN]   list probes (tracepoints) matching PATTERN, e.g. 'tracepoint:syscalls:*'
     -q             keep quiet (no "Attached N probes" banner)
     -c 'CMD'       start CMD held, attach, let it run, stop when it exits (cpid is its pid)
+    --unsafe       allow system(), which runs commands as root
     -o FILE        write program output to FILE (diagnostics stay on stderr)
     -B MODE        output buffering: none, line (default on a terminal) or full
     -f FORMAT      output format: text (default) or json (one JSON object a line)
@@ -43,6 +44,7 @@ export interface CliOptions {
   format: 'text' | 'json';
   output?: string;
   command?: string;
+  unsafe?: boolean;
   buffering?: BufferMode;
   debug: string[];
   dryRun: boolean;
@@ -74,6 +76,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
       else if (a === '-q') opts.quiet = true;
       else if (a === '-o') opts.output = value();
       else if (a === '-c') opts.command = value();
+      else if (a === '--unsafe') opts.unsafe = true;
       else if (a === '-B') {
         const b = value();
         if (b !== 'none' && b !== 'line' && b !== 'full') throw new UsageError(`unknown buffering mode ${b}: use -B none, line or full`);
@@ -143,7 +146,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const parsedProgram = parse(file);
   if (!parsedProgram.program || parsedProgram.diagnostics.some((d) => d.severity === 'error')) return fail(parsedProgram.diagnostics);
   if (opts.debug.includes('ast')) process.stdout.write(JSON.stringify(parsedProgram.program, (k, v) => (k === 'file' ? undefined : typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
-  const checked = check(parsedProgram.program, hostKernelInfo(), { params: opts.args, hasChild: opts.command !== undefined });
+  const checked = check(parsedProgram.program, hostKernelInfo(), { params: opts.args, hasChild: opts.command !== undefined, unsafe: opts.unsafe });
   if (!checked.program) return fail(checked.diagnostics);
   if (opts.pid !== undefined && !processExists(opts.pid)) {
     process.stderr.write(`ERROR: no process with PID ${opts.pid}\n`);

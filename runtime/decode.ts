@@ -3,6 +3,7 @@ import type { EventSchema } from '../compiler/program.ts';
 import type { Type } from '../lang/types.ts';
 import type { TraceEvent } from './events.ts';
 import { readValue } from './maps.ts';
+import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { compilePrintf, type RecordFormatter } from './printf-compiled.ts';
 import { strftime } from './strftime.ts';
@@ -40,7 +41,8 @@ export class EventDecoder {
     const schema = this.byId[id];
     if (printer) {
       const text = printer(wholeView, wholeBytes, base);
-      return schema?.kind === 'printf' && schema.use === 'cat' ? catFile(text) : { kind: 'printf', text };
+      const use = schema?.kind === 'printf' ? schema.use : undefined;
+      return use === 'cat' ? catFile(text) : use === 'system' ? runCommand(text) : { kind: 'printf', text };
     }
     const view = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
     if (!schema) throw new Error(`event record with unknown id ${id}`);
@@ -83,4 +85,10 @@ function catFile(path: string): TraceEvent {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** system() (allowed by --unsafe): runs the command through the shell, as bpftrace does, and prints its output. */
+function runCommand(command: string): TraceEvent {
+  const r = spawnSync('/bin/sh', ['-c', command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return { kind: 'printf', text: r.stdout ?? '', source: 'syscall' };
 }

@@ -4,8 +4,8 @@ import type { MapSnapshot, Value } from './maps.ts';
 
 export type TraceEvent =
   | { readonly kind: 'attached'; readonly probes: number }
-  /** text for stdout: from printf, or from time() or cat() (`source`, which JSON output names) */
-  | { readonly kind: 'printf'; readonly text: string; readonly source?: 'time' | 'cat' }
+  /** text for stdout: from printf, or from time(), cat() or system() (`source`, which JSON output names) */
+  | { readonly kind: 'printf'; readonly text: string; readonly source?: 'time' | 'cat' | 'syscall' }
   /**
    * A map printed at exit (no top/div), or by print(@m[, top[, div]]) in a probe: the `top` largest entries
    * (0: all), values divided by `div` (0: by 1).

@@ -148,6 +148,7 @@ function emitCallStmt(g: Gen, c: CallExpr): void {
       return emitExit(g, c);
     case 'printf':
     case 'cat':
+    case 'system':
       return emitPrintf(g, c);
     case 'time':
       return emitTime(g, c);
@@ -179,7 +180,7 @@ function emitPrintf(g: Gen, c: CallExpr): void {
     kind: 'printf',
     pieces: info.pieces,
     args: info.args.map((type, i) => ({ type, offset: 8 + layout.offsets[i]! })),
-    ...(c.name === 'cat' ? { use: 'cat' as const } : {}),
+    ...(c.name === 'cat' || c.name === 'system' ? { use: c.name } : {}),
   });
   scoped(g, () => {
     const size = 8 + layout.size;

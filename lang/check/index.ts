@@ -29,6 +29,8 @@ export interface CheckOptions {
   readonly params?: readonly string[];
   /** a command is started with -c, so cpid means something */
   readonly hasChild?: boolean;
+  /** --unsafe: system() and friends are allowed */
+  readonly unsafe?: boolean;
 }
 
 export function check(
@@ -45,7 +47,7 @@ export function check(
     probe,
     attach: probe.attachPoints.flatMap((ap) => resolveAttachPoint(ap, kernel, diagnostics)),
   }));
-  const inferred = infer(probes, params, config, diagnostics, options.hasChild);
+  const inferred = infer(probes, params, config, diagnostics, options.hasChild, options.unsafe);
   if (hasErrors(diagnostics)) return { diagnostics };
   return { program: { ast, probes, ...inferred, config, params }, diagnostics };
 }

@@ -76,6 +76,7 @@ export function infer(
   config: ScriptConfig,
   diags: Diagnostic[],
   hasChild = false,
+  unsafe = false,
 ): InferResult {
   const typeOf = new Map<Expr, Type>();
   const maps = new Map<string, MapInfo>();
@@ -424,6 +425,10 @@ export function infer(
     switch (fn.name) {
       case 'exit':
         if (c.args[0]) intOperand(c.args[0], 'exit()');
+        return voidType;
+      case 'system':
+        if (!unsafe) err('system() runs commands as root, so it needs --unsafe', c.nameSpan, ['run scry with --unsafe if you mean it']);
+        printf(c);
         return voidType;
       case 'printf':
       case 'cat':

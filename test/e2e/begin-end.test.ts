@@ -124,6 +124,16 @@ if (requireRoot('e2e begin-end')) {
     assert.is(c.stdout, '101100 No such file or directory\n\n\n');
   });
 
+  test('system() needs --unsafe, then runs the command in order with printf output', async () => {
+    const refused = await runScry(['-q', '-e', 'BEGIN { system("echo hi"); exit(); }']);
+    assert.is(refused.code, 1);
+    assert.match(refused.stderr, /system\(\) runs commands as root, so it needs --unsafe/);
+    const r = await runScry(['-q', '--unsafe', '-e', 'BEGIN { printf("before\\n"); system("echo hi %d", 5); printf("after\\n"); exit(); }']);
+    assert.is(r.stdout, 'before\nhi 5\nafter\n\n\n');
+    const j = await runScry(['-q', '--unsafe', '-f', 'json', '-e', 'BEGIN { system("echo hi"); exit(); }']);
+    assert.is(j.stdout, '{"type": "syscall", "data": "hi\\n"}\n');
+  });
+
   test('exit(code) sets the exit status', async () => {
     const r = await runScry(['-q', '-e', 'BEGIN { exit(3); }']);
     assert.is(r.code, 3);
