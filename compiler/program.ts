@@ -6,7 +6,7 @@ import type { MapValue, Type } from '../lang/types.ts';
 import type { Relocation } from './asm/index.ts';
 
 export type ProgType = 'raw_tracepoint' | 'tracepoint' | 'perf_event' | 'kprobe';
-export type MapKind = 'hash' | 'percpu_hash' | 'array' | 'percpu_array' | 'ringbuf';
+export type MapKind = 'hash' | 'percpu_hash' | 'array' | 'percpu_array' | 'ringbuf' | 'stack_trace';
 
 /** A script map (`@name`) as the printer needs to see it. */
 export interface UserMapLayout {
@@ -83,6 +83,9 @@ export const GLOBALS_CPID = 32;
 export const GLOBALS_SIZE = 40;
 /** Per-CPU space for values too big for the 512-byte stack (one entry, sized by the biggest need). */
 export const SCRATCH_MAP = 'scratch';
+/** kstack/ustack ids index this stack-trace map; user space reads the frames from it */
+export const STACKS_MAP = 'stacks';
+export const MAX_STACK_FRAMES = 127;
 
 export interface CompiledProgram {
   readonly license: string;

@@ -25,6 +25,8 @@ export const builtinVars: readonly BuiltinVar[] = [
   { name: 'elapsed', type: u64, doc: 'nanoseconds since scry started the program' },
   { name: 'ncpus', type: u64, doc: 'number of CPUs online when the program started' },
   { name: 'cpid', type: u32, doc: 'pid of the command started with -c' },
+  { name: 'kstack', type: { kind: 'int', bits: 64, signed: false, stack: 'kernel' }, doc: 'the kernel stack' },
+  { name: 'ustack', type: { kind: 'int', bits: 64, signed: false, stack: 'user' }, doc: 'the user stack' },
   { name: 'probe', type: stringType(64), doc: 'the full name of the probe that fired' },
   { name: 'retval', type: i64, doc: 'the return value of the traced function', only: ['kretprobe', 'uretprobe'] },
   ...[0, 1, 2, 3, 4, 5].map(

@@ -3,9 +3,19 @@
 export type IntBits = 8 | 16 | 32 | 64;
 
 export type Type =
-  /** `space` marks a pointer (kept as a 64-bit unsigned integer) and which address space it points into */
-  /** `errno` marks strerror(n): an error number that prints as its message with %s */
-  | { readonly kind: 'int'; readonly bits: IntBits; readonly signed: boolean; readonly space?: 'user' | 'kernel'; readonly errno?: true }
+  /**
+   * `space` marks a pointer (kept as a 64-bit unsigned integer) and which address space it points into;
+   * `errno` marks strerror(n), which prints as its message with %s; `stack` marks a kstack/ustack id
+   * (for ustack the pid sits in the high 32 bits), printed as its symbolised frames.
+   */
+  | {
+      readonly kind: 'int';
+      readonly bits: IntBits;
+      readonly signed: boolean;
+      readonly space?: 'user' | 'kernel';
+      readonly errno?: true;
+      readonly stack?: 'kernel' | 'user';
+    }
   | { readonly kind: 'bool' }
   | { readonly kind: 'string'; readonly size: number } // fixed size in bytes, NUL included
   | { readonly kind: 'tuple'; readonly elements: readonly Type[] }
@@ -89,7 +99,7 @@ export function alignOf(t: Type): number {
 export function typeName(t: Type): string {
   switch (t.kind) {
     case 'int':
-      return t.space ? `${t.space} pointer` : t.errno ? 'strerror' : `${t.signed ? 'int' : 'uint'}${t.bits}`;
+      return t.space ? `${t.space} pointer` : t.errno ? 'strerror' : t.stack ? `${t.stack === 'kernel' ? 'k' : 'u'}stack` : `${t.signed ? 'int' : 'uint'}${t.bits}`;
     case 'bool':
       return 'bool';
     case 'string':

@@ -2,7 +2,7 @@
 import type { EventSchema } from '../compiler/program.ts';
 import type { Type } from '../lang/types.ts';
 import type { TraceEvent } from './events.ts';
-import { readValue } from './maps.ts';
+import { readValue, type StackFormatter } from './maps.ts';
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { compilePrintf, type RecordFormatter } from './printf-compiled.ts';
@@ -21,10 +21,13 @@ export class EventDecoder {
   private readonly byId: (EventSchema | undefined)[] = [];
   private readonly printers: (RecordFormatter | undefined)[] = [];
 
-  constructor(schemas: readonly EventSchema[]) {
+  constructor(
+    schemas: readonly EventSchema[],
+    private readonly formatStack?: StackFormatter,
+  ) {
     for (const s of schemas) {
       this.byId[s.id] = s;
-      if (s.kind === 'printf') this.printers[s.id] = compilePrintf(s.pieces, s.args);
+      if (s.kind === 'printf') this.printers[s.id] = compilePrintf(s.pieces, s.args, formatStack);
     }
   }
 
@@ -53,8 +56,12 @@ export class EventDecoder {
         throw new Error('printf records are formatted by their compiled printer');
       case 'time':
         return { kind: 'printf', text: strftime(schema.format, new Date()), source: 'time' };
-      case 'print':
-        return { kind: 'value', value: readValue(schema.type, view, schema.offset), type: schema.type };
+      case 'print': {
+        const t = schema.type;
+        if (t.kind === 'int' && t.stack && this.formatStack)
+          return { kind: 'value', value: this.formatStack(view.getBigUint64(schema.offset, true), t.stack, 8), type: t };
+        return { kind: 'value', value: readValue(t, view, schema.offset), type: t };
+      }
       case 'map-op': {
         // top and div are u64s in the script; anything beyond 2^32 means "all" / is clamped as bpftrace's u32 would be
         const word = (off: number) => (schema.op === 'print' ? clampU32(view.getBigInt64(off, true)) : 0);

@@ -49,6 +49,7 @@ const mapTypes: Record<MapKind, number> = {
   percpu_hash: MapType.PERCPU_HASH,
   array: MapType.ARRAY,
   percpu_array: MapType.PERCPU_ARRAY,
+  stack_trace: MapType.STACK_TRACE,
   ringbuf: MapType.RINGBUF,
 };
 

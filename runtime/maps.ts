@@ -68,7 +68,10 @@ function cpuCount(spec: MapSpec): number {
   return spec.kind === 'percpu_hash' || spec.kind === 'percpu_array' ? possibleCpus().length : 1;
 }
 
-export function snapshotMap(fd: number, spec: MapSpec): MapSnapshot {
+/** Turns a kstack/ustack id into its printed frames (see stacks.ts). */
+export type StackFormatter = (id: bigint, kind: 'kernel' | 'user', indent: number) => string;
+
+export function snapshotMap(fd: number, spec: MapSpec, formatStack?: StackFormatter): MapSnapshot {
   const layout = spec.user;
   if (!layout) throw new Error(`map ${spec.name} is not a script map`);
   const ncpu = cpuCount(spec);
@@ -81,7 +84,10 @@ export function snapshotMap(fd: number, spec: MapSpec): MapSnapshot {
   for (const key of allKeys(fd, spec.keySize)) {
     if (!mapLookup(fd, key, value)) continue; // deleted meanwhile
     const kview = new DataView(key.buffer);
-    const keys = layout.keys.map((k) => readValue(k.type, kview, k.offset));
+    const keys = layout.keys.map((k) => {
+      const key = readValue(k.type, kview, k.offset);
+      return k.type.kind === 'int' && k.type.stack && formatStack && typeof key === 'bigint' ? formatStack(key, k.type.stack, 4) : key;
+    });
     switch (v.kind) {
       case 'value': {
         const read = readValue(v.type, vview, 0);

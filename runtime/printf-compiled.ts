@@ -3,7 +3,7 @@
 // everything else goes through formatOne, which implements the whole of C's printf.
 import type { FormatPiece, FormatSpec } from '../lang/format-string.ts';
 import type { Type } from '../lang/types.ts';
-import { readValue } from './maps.ts';
+import { readValue, type StackFormatter } from './maps.ts';
 import { formatOne } from './printf.ts';
 import { errnoMessage } from './sys/errors.ts';
 
@@ -12,11 +12,11 @@ export type RecordFormatter = (view: DataView, bytes: Uint8Array, base: number) 
 
 type Arg = { readonly type: Type; readonly offset: number };
 
-export function compilePrintf(pieces: readonly FormatPiece[], args: readonly Arg[]): RecordFormatter {
+export function compilePrintf(pieces: readonly FormatPiece[], args: readonly Arg[], formatStack?: StackFormatter): RecordFormatter {
   let i = 0;
   const parts = pieces.map((p): string | RecordFormatter => {
     if ('text' in p) return p.text;
-    return argFormatter(p.spec, args[i++]!);
+    return argFormatter(p.spec, args[i++]!, formatStack);
   });
   return (view, bytes, base) => {
     let out = '';
@@ -25,9 +25,11 @@ export function compilePrintf(pieces: readonly FormatPiece[], args: readonly Arg
   };
 }
 
-function argFormatter(spec: FormatSpec, arg: Arg): RecordFormatter {
+function argFormatter(spec: FormatSpec, arg: Arg, formatStack?: StackFormatter): RecordFormatter {
   const plain = spec.flags === '' && spec.width === undefined && spec.precision === undefined;
   const off = arg.offset;
+  const stack = arg.type.kind === 'int' ? arg.type.stack : undefined;
+  if (stack && formatStack && spec.conv === 's') return (view, _b, base) => formatOne(spec, formatStack(view.getBigUint64(base + off, true), stack, 8));
   if (plain && arg.type.kind === 'string' && spec.conv === 's') {
     const size = arg.type.size;
     return (_view, bytes, base) => {

@@ -1,7 +1,7 @@
 // A running program: load, attach, BEGIN, stream events, and on stop: detach, END, final maps, close.
 // Teardown runs in reverse order, always, after a partial failure or a signal too.
 import type { CompiledProgram, ProgramSpec } from '../compiler/program.ts';
-import { EVENTS_MAP, LOST_MAP, GLOBALS_CPID, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../compiler/program.ts';
+import { EVENTS_MAP, LOST_MAP, STACKS_MAP, GLOBALS_CPID, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../compiler/program.ts';
 import { attachTracepoint } from './attach/tracepoint.ts';
 import { attachTimer } from './attach/timer.ts';
 import { attachKprobe, requireKprobes } from './attach/kprobe.ts';
@@ -10,7 +10,8 @@ import { EventDecoder, type MapOpEvent } from './decode.ts';
 import { ScryRuntimeError } from './errors.ts';
 import type { OutputSink, TraceEvent } from './events.ts';
 import { loadObjects, type LoadedObjects, type LoadedProgram } from './loader.ts';
-import { clearMap, snapshotMap, zeroMap } from './maps.ts';
+import { clearMap, snapshotMap, zeroMap, type StackFormatter } from './maps.ts';
+import { StackResolver } from './stacks.ts';
 import { RingBufferReader } from './ringbuf.ts';
 import { mapLookup, mapUpdate, onlineCpus, percpuValueSize, progTestRun } from './sys/index.ts';
 
@@ -27,6 +28,8 @@ export class Session {
   private state: 'running' | 'stopping' | 'closed' = 'running';
   private exitCode = 0;
   private lostReported = 0n;
+  /** frames of kstack/ustack ids, read from the stack-trace map while it is open */
+  private readonly formatStack: StackFormatter | undefined;
   private lostCheckedAt = 0;
   private resolveDone!: (code: number) => void;
   /** Resolves with the exit code once the session has stopped and closed everything. */
@@ -37,7 +40,12 @@ export class Session {
     private readonly objs: LoadedObjects,
     private readonly sink: OutputSink,
   ) {
-    this.decoder = new EventDecoder(compiled.events);
+    const stacks = objs.maps.get(STACKS_MAP);
+    if (stacks) {
+      const resolver = new StackResolver(stacks.fd.fd);
+      this.formatStack = (id, kind, indent) => resolver.format(id, kind, indent);
+    }
+    this.decoder = new EventDecoder(compiled.events, this.formatStack);
     this.done = new Promise((r) => (this.resolveDone = r));
   }
 
@@ -155,7 +163,7 @@ export class Session {
     if (!m) throw new Error(`map-op on unknown map ${ev.map}`);
     if (ev.op === 'clear') clearMap(m.fd.fd, m.spec);
     else if (ev.op === 'zero') zeroMap(m.fd.fd, m.spec);
-    else this.emit({ kind: 'map', snapshot: snapshotMap(m.fd.fd, m.spec), top: ev.top, div: ev.div });
+    else this.emit({ kind: 'map', snapshot: snapshotMap(m.fd.fd, m.spec, this.formatStack), top: ev.top, div: ev.div });
   }
 
   /** Detach, run END, print the maps, close. Safe to call more than once. */
@@ -169,7 +177,7 @@ export class Session {
       this.drain();
       this.reportLost(true);
       if (this.compiled.printMapsOnExit) for (const m of [...this.objs.maps.values()].filter((m) => m.spec.user).sort((a, b) => (a.spec.user!.name < b.spec.user!.name ? -1 : 1))) {
-        this.emit({ kind: 'map', snapshot: snapshotMap(m.fd.fd, m.spec) });
+        this.emit({ kind: 'map', snapshot: snapshotMap(m.fd.fd, m.spec, this.formatStack) });
       }
       this.sink.end();
     } finally {

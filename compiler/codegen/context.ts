@@ -29,6 +29,8 @@ export interface Shared {
   usesGlobals: boolean;
   /** the most scratch space any program needs (0: no scratch map) */
   scratchSize: number;
+  /** set when a program records kstack/ustack */
+  usesStacks: boolean;
 }
 
 export interface Gen {

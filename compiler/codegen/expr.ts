@@ -16,6 +16,7 @@ import {
   jmpImm,
   jmpReg,
   ldImm64,
+  ldMapFd,
   ldMapValue,
   ldx,
   mov32Reg,
@@ -32,7 +33,9 @@ import {
 import { assertNever, type BinaryExpr, type BinaryOp, type CallExpr, type Expr, type FieldExpr } from '../../lang/ast.ts';
 import type { Span } from '../../lang/source.ts';
 import { positionalValue } from '../../lang/check/index.ts';
-import { GLOBALS_CPID, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../program.ts';
+import { GLOBALS_CPID, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS, STACKS_MAP } from '../program.ts';
+
+const BPF_F_USER_STACK = 1 << 8;
 import { packedLayout, slotSize } from '../layout.ts';
 import type { FieldAccess } from '../../lang/check/tracepoint-args.ts';
 import type { TracepointField } from '../../lang/kernel.ts';
@@ -196,6 +199,19 @@ export function emitBuiltin(g: Gen, name: string, span: Expr['span']): void {
     case 'cpid':
       g.shared.usesGlobals = true;
       return e.emit(ldMapValue(R1, GLOBALS_MAP, 0), ldx(8, R0, R1, name === 'cpid' ? GLOBALS_CPID : GLOBALS_NCPUS));
+    case 'kstack':
+    case 'ustack': {
+      // r0 = stack id (negative when it could not be taken); ustack keeps the pid above it for symbols
+      g.shared.usesStacks = true;
+      const user = name === 'ustack';
+      e.emit(mov64Reg(R1, R6), ldMapFd(R2, STACKS_MAP), mov64Imm(R3, user ? BPF_F_USER_STACK : 0), call(helper.get_stackid));
+      if (!user) return;
+      return scoped(g, () => {
+        const id = allocOrFail(g, 8, span);
+        e.emit(mov32Reg(R0, R0), stxSlot(8, id, R0), call(helper.get_current_pid_tgid), alu64Imm('rsh', R0, 32), alu64Imm('lsh', R0, 32));
+        e.emit(ldSlot(8, R1, id), alu64Reg('or', R0, R1));
+      });
+    }
     case 'retval':
       return e.emit(ldx(8, R0, R6, PT_REGS.ax));
     default: {

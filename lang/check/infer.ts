@@ -167,6 +167,7 @@ export function infer(
       err('this expression has no value and cannot be a map key', span);
       return u64;
     }
+    if (t.kind === 'int' && t.stack) return t; // a stack id, printed as frames
     // Integer keys are stored as 8 bytes whatever their width, as bpftrace does.
     if (t.kind === 'int' || t.kind === 'bool') return t.kind === 'int' && t.signed ? i64 : u64;
     return t;
@@ -533,7 +534,7 @@ export function infer(
       const t = args[i]!;
       const want = p.spec.conv === 's' ? 'string' : 'int';
       const isInt = t.kind === 'int' || t.kind === 'bool';
-      const errnoAsString = want === 'string' && t.kind === 'int' && t.errno; // strerror(n) prints with %s
+      const errnoAsString = want === 'string' && t.kind === 'int' && (t.errno || t.stack); // strerror(n), kstack print with %s
       if (!errnoAsString && ((want === 'string') !== (t.kind === 'string') || (want === 'int' && !isInt))) {
         err(`%${p.spec.conv} needs ${want === 'string' ? 'a string' : 'an integer'}, got ${typeName(t)}`, rest[i]!.span);
       }
@@ -779,6 +780,7 @@ function compatible(a: Type, b: Type): boolean {
 
 /** One type that holds values of both: integers widen to 64 bits, strings to the larger size, tuples element-wise. */
 function unify(a: Type, b: Type): Type | undefined {
+  if (a.kind === 'int' && b.kind === 'int' && (a.stack || b.stack)) return a.stack === b.stack ? a : undefined;
   if (a.kind === 'int' && b.kind === 'int') return a.signed || b.signed ? i64 : u64;
   if (a.kind === 'string' && b.kind === 'string') return stringType(Math.max(a.size, b.size));
   if (a.kind === 'tuple' && b.kind === 'tuple') {

@@ -76,6 +76,20 @@ if (requireRoot('e2e tracepoint')) {
     assert.is(r.stdout, `${dir}/a\n${dir}/b\n${dir}/c d\n\n\n@[mkdir]: 3\n`);
   });
 
+  test('kstack as a map key and in printf prints symbolised frames the way bpftrace does', async () => {
+    const r = await runScry([
+      '-q',
+      '-c',
+      `/bin/sh -c 'echo $PPID'`,
+      '-e',
+      'tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @[kstack] = count(); printf("%s", kstack); }',
+    ]);
+    assert.is(r.code, 0, r.stderr);
+    // printf: "\n" then frames indented 8; the map key: frames indented 4 between "@[" and "]: N"
+    assert.match(r.stdout, /^\d+\n\n( {8}[\w.]+\+\d+\n)+/);
+    assert.match(r.stdout, /\n@\[\n( {4}[\w.]+\+\d+\n)*( {4}do_syscall_64\+\d+\n)( {4}[\w.]+\+\d+\n)*\]: 1\n$/);
+  });
+
   test('cpid without -c is refused', async () => {
     const r = await runScry(['--dry-run', '-e', 'BEGIN { @ = cpid; }']);
     assert.is(r.code, 1);
