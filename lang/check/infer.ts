@@ -279,7 +279,14 @@ export function infer(
       }
       case 'unary': {
         if (e.op === '*' || e.op === '&') {
-          err(`operator ${e.op} is not supported yet`, e.span);
+          const ot = expr(e.operand);
+          if (e.op === '*' && ot.kind !== 'int') {
+            err(`cannot dereference ${typeName(ot)}`, e.span, ot.kind === 'string' ? ['a string is already its characters: use it as it is'] : undefined);
+            return i64;
+          }
+          err(`operator ${e.op} (${e.op === '*' ? 'dereference' : 'address of'}) is not supported yet: it needs kernel type information (BTF)`, e.span, [
+            'read memory with str(ptr) for strings',
+          ]);
           return i64;
         }
         const t = intOperand(e.operand, `operator ${e.op}`);
@@ -339,7 +346,7 @@ export function infer(
       }
       case 'index':
       case 'offsetof':
-        err(`${describe(e.kind)} is not supported yet`, e.span);
+        err(`${describe(e.kind)} is not supported yet: it needs kernel type information (BTF)`, e.span);
         return i64;
       default:
         return assertNever(e);
