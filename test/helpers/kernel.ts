@@ -2,7 +2,7 @@
 // registered when its gate passes; otherwise one `SKIP <suite>: <reason>` line goes to stderr.
 import { existsSync, readFileSync } from 'node:fs';
 import type { Test } from 'uvu';
-import { openFdCount } from '../../runtime/sys/fd.ts';
+import { openFdCount, type OwnedFd } from '../../runtime/sys/fd.ts';
 
 function skip(suite: string, reason: string): false {
   process.stderr.write(`SKIP ${suite}: ${reason}\n`);
@@ -60,4 +60,18 @@ export function checkFdLeaks(suite: Test, hooks: { setup?(): void; teardown?(): 
     process.exitCode = 1;
     before = after; // after.each runs twice when a test fails; report once
   });
+}
+
+/**
+ * The fds a test suite opens: each test pushes what it opens, and they are closed in reverse order after
+ * every test, inside checkFdLeaks, so a test that forgets one still fails the leak check.
+ */
+export function closedAfterEachTest(suite: Test): OwnedFd[] {
+  const owned: OwnedFd[] = [];
+  checkFdLeaks(suite, {
+    teardown() {
+      for (const o of owned.splice(0).reverse()) o.close();
+    },
+  });
+  return owned;
 }

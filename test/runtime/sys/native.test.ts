@@ -12,7 +12,7 @@ import { OwnedFd } from '../../../runtime/sys/fd.ts';
 import { mmap, munmap, watchFd } from '../../../runtime/sys/io.ts';
 import { native } from '../../../runtime/sys/native.ts';
 import { pageSize } from '../../../runtime/sys/system.ts';
-import { checkFdLeaks, requireRoot } from '../../helpers/kernel.ts';
+import { closedAfterEachTest, requireRoot } from '../../helpers/kernel.ts';
 import { ringbufEmit } from './insn.ts';
 
 const bpfMappings = () => readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.endsWith('anon_inode:bpf-map')).length;
@@ -36,16 +36,11 @@ function child(mode: string, timeoutMs: number): Promise<ChildResult> {
 
 if (requireRoot('sys/native')) {
   const t = suite('sys/native');
-  const owned: OwnedFd[] = [];
+  const owned = closedAfterEachTest(t);
   const own = (fd: number) => {
     owned.push(new OwnedFd(fd));
     return fd;
   };
-  checkFdLeaks(t, {
-    teardown() {
-      for (const o of owned.splice(0).reverse()) o.close();
-    },
-  });
 
   // An mmapable array map: value i lives at byte 8 * i of the mapping.
   const mmapable = () => own(mapCreate({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: pageSize() / 8, flags: BPF_F_MMAPABLE }));

@@ -11,7 +11,7 @@ import { OwnedFd } from '../../../runtime/sys/fd.ts';
 import { perfDisable, perfEnable, perfEventOpen, perfSetBpf, pmuConfigBit, pmuType } from '../../../runtime/sys/perf.ts';
 import { onlineCpus } from '../../../runtime/sys/system.ts';
 import { tracepointFormat, tracepointId } from '../../../runtime/kernel/tracefs.ts';
-import { checkFdLeaks, requireRoot, requireTracepoint } from '../../helpers/kernel.ts';
+import { closedAfterEachTest, requireRoot, requireTracepoint } from '../../helpers/kernel.ts';
 import { countInto } from './insn.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,17 +36,12 @@ function entryFileOffset(file: string): number {
 
 if (requireRoot('sys/perf')) {
   const t = suite('sys/perf');
-  const owned: OwnedFd[] = [];
+  const owned = closedAfterEachTest(t);
   const own = (fd: number | OwnedFd, label = '') => {
     const o = typeof fd === 'number' ? new OwnedFd(fd, label) : fd;
     owned.push(o);
     return o.fd;
   };
-  checkFdLeaks(t, {
-    teardown() {
-      for (const o of owned.splice(0).reverse()) o.close();
-    },
-  });
 
   const counter = () => own(mapCreate({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, name: 'count' }));
   const count = (mapFd: number) => {
@@ -109,12 +104,7 @@ if (requireRoot('sys/perf')) {
 
 if (requireTracepoint('sys/perf tracepoint', 'syscalls/sys_enter_mkdir')) {
   const t = suite('sys/perf tracepoint');
-  const owned: OwnedFd[] = [];
-  checkFdLeaks(t, {
-    teardown() {
-      for (const o of owned.splice(0).reverse()) o.close();
-    },
-  });
+  const owned = closedAfterEachTest(t);
 
   t('syscalls:sys_enter_mkdir counts mkdirSync calls', () => {
     const id = tracepointId('syscalls', 'sys_enter_mkdir');

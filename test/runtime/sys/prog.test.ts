@@ -17,22 +17,17 @@ import {
 import { AttachType, MapType, ProgType } from '../../../runtime/sys/constants.ts';
 import { isSysError, SysError } from '../../../runtime/sys/errors.ts';
 import { OwnedFd } from '../../../runtime/sys/fd.ts';
-import { checkFdLeaks, requireRoot } from '../../helpers/kernel.ts';
+import { closedAfterEachTest, requireRoot } from '../../helpers/kernel.ts';
 import { countInto, exit, insn, ldxDw, movImm, prog, R0, R1, RETURN_0, returns } from './insn.ts';
 
 if (requireRoot('sys/prog')) {
   const t = suite('sys/prog');
-  const owned: OwnedFd[] = [];
+  const owned = closedAfterEachTest(t);
   const own = (fd: number | OwnedFd, label = '') => {
     const o = typeof fd === 'number' ? new OwnedFd(fd, label) : fd;
     owned.push(o);
     return o.fd;
   };
-  checkFdLeaks(t, {
-    teardown() {
-      for (const o of owned.splice(0).reverse()) o.close();
-    },
-  });
 
   const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
   const counter = () => own(mapCreate({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, name: 'count' }));
