@@ -4,7 +4,7 @@ import { error, type Diagnostic } from '../lang/diagnostics.ts';
 import { CodegenError, type Shared } from './codegen/context.ts';
 import { generateProbe } from './codegen/program.ts';
 import { isPerCpu, keyLayout, valueSize } from './layout.ts';
-import { EVENTS_MAP, GLOBALS_MAP, GLOBALS_SIZE, LOST_MAP, MAX_STACK_FRAMES, SCRATCH_MAP, STACKS_MAP, type CompiledProgram, type MapSpec, type ProgramSpec } from './program.ts';
+import { EVENTS_MAP, GLOBALS_MAP, GLOBALS_SIZE, LOST_MAP, SCRATCH_MAP, stackMapName, type CompiledProgram, type MapSpec, type ProgramSpec } from './program.ts';
 
 export * from './program.ts';
 export { disasmListing } from './asm/index.ts';
@@ -16,6 +16,8 @@ export interface CompileOptions {
   readonly ringBufferSize?: number;
   /** -p PID: probes fire only for this process (BEGIN and END are not filtered) */
   readonly pid?: number;
+  /** -k (1): report failing helpers other than reads; -kk (2): reads too */
+  readonly helperErrors?: 0 | 1 | 2;
 }
 
 export function compile(checked: CheckedProgram, options: CompileOptions = {}): { program?: CompiledProgram; diagnostics: Diagnostic[] } {
@@ -40,7 +42,7 @@ export function compile(checked: CheckedProgram, options: CompileOptions = {}): 
   maps.set(LOST_MAP, { name: LOST_MAP, kind: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1 });
   maps.set(EVENTS_MAP, { name: EVENTS_MAP, kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: options.ringBufferSize ?? 1 << 23 });
 
-  const shared: Shared = { checked, maps, events: [{ id: 0, kind: 'exit' }], diagnostics: [], usesGlobals: false, scratchSize: 0, usesStacks: false };
+  const shared: Shared = { checked, maps, events: [{ id: 0, kind: 'exit' }], diagnostics: [], usesGlobals: false, scratchSize: 0, stackLimits: new Set(), helperErrors: options.helperErrors ?? 0 };
   const programs: ProgramSpec[] = [];
   try {
     let index = 0;
@@ -49,8 +51,10 @@ export function compile(checked: CheckedProgram, options: CompileOptions = {}): 
     if (e instanceof CodegenError) return { diagnostics: [error(e.message, e.span, e.hints)] };
     throw e;
   }
-  if (shared.usesStacks)
-    maps.set(STACKS_MAP, { name: STACKS_MAP, kind: 'stack_trace', keySize: 4, valueSize: 8 * MAX_STACK_FRAMES, maxEntries: 4096 });
+  for (const limit of [...shared.stackLimits].sort((a, b) => a - b)) {
+    const name = stackMapName(limit);
+    maps.set(name, { name, kind: 'stack_trace', keySize: 4, valueSize: 8 * limit, maxEntries: 4096 });
+  }
   if (shared.scratchSize)
     maps.set(SCRATCH_MAP, { name: SCRATCH_MAP, kind: 'percpu_array', keySize: 4, valueSize: shared.scratchSize, maxEntries: 1 });
   if (shared.usesGlobals) maps.set(GLOBALS_MAP, { name: GLOBALS_MAP, kind: 'array', keySize: 4, valueSize: GLOBALS_SIZE, maxEntries: 1 });

@@ -11,6 +11,10 @@ export function slotSize(t: Type): number {
       return 8;
     case 'string':
       return round8(t.size);
+    case 'buffer':
+      return 8 + round8(t.size);
+    case 'record':
+      return round8(t.size);
     case 'tuple':
       return t.elements.reduce((n, e) => n + slotSize(e), 0);
     case 'void':

@@ -2,10 +2,11 @@
 import type { ResolvedAttach } from '../lang/check/index.ts';
 import type { FormatPiece } from '../lang/format-string.ts';
 import type { Span } from '../lang/source.ts';
-import type { MapValue, Type } from '../lang/types.ts';
+import { MAX_STACK_FRAMES, type MapValue, type Type } from '../lang/types.ts';
+export { MAX_STACK_FRAMES } from '../lang/types.ts';
 import type { Relocation } from './asm/index.ts';
 
-export type ProgType = 'raw_tracepoint' | 'tracepoint' | 'perf_event' | 'kprobe';
+export type ProgType = 'raw_tracepoint' | 'tracepoint' | 'perf_event' | 'kprobe' | 'tracing';
 export type MapKind = 'hash' | 'percpu_hash' | 'array' | 'percpu_array' | 'ringbuf' | 'stack_trace';
 
 /** A script map (`@name`) as the printer needs to see it. */
@@ -29,6 +30,8 @@ export interface MapSpec {
 export interface ProgramSpec {
   readonly name: string; // kernel-side program name (≤ 15 chars)
   readonly progType: ProgType;
+  /** tracing programs: what they attach to (expected_attach_type) and the kernel BTF id of it (attach_btf_id) */
+  readonly tracing?: { readonly attach: 'fentry' | 'fexit' | 'raw_tp' | 'iter'; readonly btfId: number };
   readonly attach: ResolvedAttach;
   readonly bytecode: Uint8Array;
   readonly relocations: readonly Relocation[];
@@ -51,9 +54,17 @@ export type EventSchema =
       readonly kind: 'printf';
       readonly pieces: readonly FormatPiece[];
       readonly args: readonly { readonly type: Type; readonly offset: number }[];
-      /** cat(): the formatted text names a file whose contents are printed; system(): a command to run */
-      readonly use?: 'cat' | 'system';
+      /**
+       * cat(): the formatted text names a file whose contents are printed; system(): a command to run;
+       * errorf()/warnf(): a message printed with the call's location (`span`) as an error or a warning
+       */
+      readonly use?: 'cat' | 'system' | 'errorf' | 'warnf';
+      readonly span?: Span;
     }
+  /** join(argv, sep): [id, count, count strings of argSize bytes each], printed joined by the separator */
+  | { readonly id: number; readonly kind: 'join'; readonly separator: string; readonly argSize: number; readonly maxArgs: number }
+  /** -k: a helper at `span` failed; the record is [id, the helper's negative return value] */
+  | { readonly id: number; readonly kind: 'helper-error'; readonly helper: string; readonly span?: Span }
   /** time(fmt): user space prints the current local time with strftime's format */
   | { readonly id: number; readonly kind: 'time'; readonly format: string }
   /** print(value): the value follows the id */
@@ -83,9 +94,16 @@ export const GLOBALS_CPID = 32;
 export const GLOBALS_SIZE = 40;
 /** Per-CPU space for values too big for the 512-byte stack (one entry, sized by the biggest need). */
 export const SCRATCH_MAP = 'scratch';
-/** kstack/ustack ids index this stack-trace map; user space reads the frames from it */
+/** kstack/ustack ids index a stack-trace map; user space reads the frames from it */
 export const STACKS_MAP = 'stacks';
-export const MAX_STACK_FRAMES = 127;
+
+/**
+ * One stack-trace map per frame limit: the kernel keeps (and hashes) only as many frames as a map's value
+ * holds, so kstack(3) aggregates stacks that agree in their top three frames.
+ */
+export function stackMapName(limit: number): string {
+  return limit === MAX_STACK_FRAMES ? STACKS_MAP : `${STACKS_MAP}_${limit}`;
+}
 
 export interface CompiledProgram {
   readonly license: string;

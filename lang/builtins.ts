@@ -1,6 +1,6 @@
 // Builtin variables and functions: their types and where they are valid.
 import type { ProviderName } from './providers.ts';
-import { i64, stringType, u32, u64, type Type } from './types.ts';
+import { i64, pointer, stackType, stringType, u32, u64, viewed, type Type } from './types.ts';
 
 export interface BuiltinVar {
   readonly name: string;
@@ -25,12 +25,15 @@ export const builtinVars: readonly BuiltinVar[] = [
   { name: 'elapsed', type: u64, doc: 'nanoseconds since scry started the program' },
   { name: 'ncpus', type: u64, doc: 'number of CPUs online when the program started' },
   { name: 'cpid', type: u32, doc: 'pid of the command started with -c' },
-  { name: 'kstack', type: { kind: 'int', bits: 64, signed: false, stack: 'kernel' }, doc: 'the kernel stack' },
-  { name: 'ustack', type: { kind: 'int', bits: 64, signed: false, stack: 'user' }, doc: 'the user stack' },
+  { name: 'kstack', type: stackType('kernel'), doc: 'the kernel stack' },
+  { name: 'ustack', type: stackType('user'), doc: 'the user stack' },
+  { name: 'username', type: viewed({ kind: 'username' }), doc: 'name of the user running the current task' },
+  { name: 'curtask', type: pointer('kernel'), doc: 'address of the current task_struct' },
+  { name: 'func', type: viewed({ kind: 'ksym' }), doc: 'the traced function', only: ['kprobe', 'kretprobe'] },
   { name: 'probe', type: stringType(64), doc: 'the full name of the probe that fired' },
-  { name: 'retval', type: i64, doc: 'the return value of the traced function', only: ['kretprobe', 'uretprobe'] },
+  { name: 'retval', type: i64, doc: 'the return value of the traced function', only: ['kretprobe', 'uretprobe', 'fexit'] },
   ...[0, 1, 2, 3, 4, 5].map(
-    (n): BuiltinVar => ({ name: `arg${n}`, type: u64, doc: `argument ${n} of the traced function`, only: ['kprobe', 'uprobe'] }),
+    (n): BuiltinVar => ({ name: `arg${n}`, type: u64, doc: `argument ${n} of the traced function`, only: ['kprobe', 'uprobe', 'rawtracepoint', 'fentry', 'fexit'] }),
   ),
 ];
 
@@ -76,6 +79,28 @@ export const builtinFunctions: readonly BuiltinFunction[] = [
   { name: 'strlen', minArgs: 1, maxArgs: 1, signature: 'strlen(string s)', aggregation: false },
   { name: 'bswap', minArgs: 1, maxArgs: 1, signature: 'bswap(int n)', aggregation: false },
   { name: 'strncmp', minArgs: 3, maxArgs: 3, signature: 'strncmp(string a, string b, int n)', aggregation: false },
+  { name: 'kstack', minArgs: 0, maxArgs: 2, signature: 'kstack([bpftrace|perf|raw] [, int frames])', aggregation: false },
+  { name: 'ustack', minArgs: 0, maxArgs: 2, signature: 'ustack([bpftrace|perf|raw] [, int frames])', aggregation: false },
+  { name: 'buf', minArgs: 1, maxArgs: 2, signature: 'buf(void *p [, int length])', aggregation: false },
+  { name: 'ksym', minArgs: 1, maxArgs: 1, signature: 'ksym(int address)', aggregation: false },
+  { name: 'usym', minArgs: 1, maxArgs: 1, signature: 'usym(int address)', aggregation: false },
+  { name: 'kaddr', minArgs: 1, maxArgs: 1, signature: 'kaddr(string symbol)', aggregation: false },
+  { name: 'uaddr', minArgs: 1, maxArgs: 1, signature: 'uaddr(string symbol)', aggregation: false },
+  { name: 'kptr', minArgs: 1, maxArgs: 1, signature: 'kptr(int address)', aggregation: false },
+  { name: 'uptr', minArgs: 1, maxArgs: 1, signature: 'uptr(int address)', aggregation: false },
+  { name: 'ntop', minArgs: 1, maxArgs: 2, signature: 'ntop([int af,] int|char[4]|char[16] address)', aggregation: false },
+  { name: 'pton', minArgs: 1, maxArgs: 1, signature: 'pton(string address)', aggregation: false },
+  { name: 'macaddr', minArgs: 1, maxArgs: 1, signature: 'macaddr(char[6] address)', aggregation: false },
+  { name: 'cgroupid', minArgs: 1, maxArgs: 1, signature: 'cgroupid(string path)', aggregation: false },
+  { name: 'cgroup_path', minArgs: 1, maxArgs: 1, signature: 'cgroup_path(int cgroup_id)', aggregation: false },
+  { name: 'strftime', minArgs: 2, maxArgs: 2, signature: 'strftime(string format, int nsecs)', aggregation: false },
+  { name: 'join', minArgs: 1, maxArgs: 2, signature: 'join(char *argv[] [, string separator])', aggregation: false },
+  { name: 'errorf', minArgs: 1, maxArgs: 8, signature: 'errorf(string fmt, ...)', aggregation: false },
+  { name: 'warnf', minArgs: 1, maxArgs: 8, signature: 'warnf(string fmt, ...)', aggregation: false },
+  { name: 'reg', minArgs: 1, maxArgs: 1, signature: "reg(string register_name)", aggregation: false },
+  { name: 'path', minArgs: 1, maxArgs: 1, signature: 'path(struct path *p)', aggregation: false },
+  { name: 'signal', minArgs: 1, maxArgs: 1, signature: 'signal(int|string signal)', aggregation: false },
+  { name: 'override', minArgs: 1, maxArgs: 1, signature: 'override(int return_value)', aggregation: false },
 ];
 
 const fnByName = new Map(builtinFunctions.map((f) => [f.name as string, f]));

@@ -44,6 +44,12 @@ function renderAt(s: Span, text: string): string[] {
   return [`${s.file.name}:${line}:${col}: ${text}`, src, pad + '~'.repeat(width)];
 }
 
+/** `file:line:col` of a span's start, as diagnostics begin. */
+export function spanLocation(s: Span): string {
+  const { line, col } = lineCol(s.file, s.start);
+  return `${s.file.name}:${line}:${col}`;
+}
+
 export function renderDiagnostics(ds: readonly Diagnostic[]): string {
   return ds.map(renderDiagnostic).join('');
 }

@@ -1,6 +1,7 @@
 // printf format strings: parsed once at compile time; the runtime formats from the parsed pieces.
 
-export type Conversion = 'd' | 'i' | 'u' | 'o' | 'x' | 'X' | 'c' | 's' | 'p';
+/** r, rx and rh print buffers: escaped text, every byte as \xNN, and hex bytes separated by spaces. */
+export type Conversion = 'd' | 'i' | 'u' | 'o' | 'x' | 'X' | 'c' | 's' | 'p' | 'r' | 'rx' | 'rh';
 
 export interface FormatSpec {
   readonly flags: string; // any of '-', '+', ' ', '#', '0'
@@ -33,9 +34,11 @@ export function parseFormat(fmt: string): { pieces: FormatPiece[] } | { error: s
     if (conv === '%') {
       if (m[0] !== '%%') return { error: `invalid format specifier '${m[0]}'`, offset: i };
       text += '%';
-    } else if (!/^[diuoxXcsp]$/.test(conv)) {
+    } else if (!/^[diuoxXcspr]$/.test(conv)) {
       return { error: `unknown format specifier '%${conv}'`, offset: i };
     } else {
+      // %rx and %rh: the letter after r picks the buffer rendering
+      const sub = conv === 'r' && (fmt[i + m[0].length] === 'x' || fmt[i + m[0].length] === 'h') ? fmt[i + m[0].length]! : '';
       if (text) pieces.push({ text });
       text = '';
       pieces.push({
@@ -45,9 +48,10 @@ export function parseFormat(fmt: string): { pieces: FormatPiece[] } | { error: s
           width: m[2] === undefined ? undefined : Number(m[2]),
           precision: m[3] === undefined ? undefined : Number(m[3]),
           length: (m[4] ?? '') as FormatSpec['length'],
-          conv: conv as Conversion,
+          conv: (conv + sub) as Conversion,
         },
       });
+      i += sub.length;
     }
     i += m[0].length;
   }

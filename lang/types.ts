@@ -2,22 +2,64 @@
 
 export type IntBits = 8 | 16 | 32 | 64;
 
+export type StackMode = 'bpftrace' | 'perf' | 'raw';
+
+/**
+ * What a number printed with %s (or as a map key or value) turns into in user space: strerror(n)'s message;
+ * the frames of a kstack/ustack id (for ustack the pid sits in the high 32 bits); ksym(addr)'s kernel symbol;
+ * username's name for the uid; strftime(fmt, nsecs)'s wall-clock time; cgroup_path(id)'s path.
+ */
+export type IntView =
+  | { readonly kind: 'errno' }
+  | { readonly kind: 'stack'; readonly space: 'kernel' | 'user'; readonly mode: StackMode; readonly limit: number }
+  | { readonly kind: 'ksym' }
+  | { readonly kind: 'username' }
+  | { readonly kind: 'strftime'; readonly format: string }
+  | { readonly kind: 'cgroup_path' };
+
+/** Frames kept by kstack/ustack without a limit (the kernel's own maximum, PERF_MAX_STACK_DEPTH). */
+export const MAX_STACK_FRAMES = 127;
+
+export function stackType(space: 'kernel' | 'user', mode: StackMode = 'bpftrace', limit = MAX_STACK_FRAMES): Type {
+  return { kind: 'int', bits: 64, signed: false, view: { kind: 'stack', space, mode, limit } };
+}
+
+/** A number that prints as text (see IntView). */
+export function viewed(view: IntView, signed = false): Type {
+  return { kind: 'int', bits: 64, signed, view };
+}
+
 export type Type =
   /**
    * `space` marks a pointer (kept as a 64-bit unsigned integer) and which address space it points into;
-   * `errno` marks strerror(n), which prints as its message with %s; `stack` marks a kstack/ustack id
-   * (for ustack the pid sits in the high 32 bits), printed as its symbolised frames.
+   * `view` marks a number that user space prints as something else (see IntView).
    */
   | {
       readonly kind: 'int';
       readonly bits: IntBits;
       readonly signed: boolean;
       readonly space?: 'user' | 'kernel';
-      readonly errno?: true;
-      readonly stack?: 'kernel' | 'user';
+      readonly view?: IntView;
+      /** a pointer's target as a BTF type id (struct task_struct for curtask): `->`, `*` and `[]` read through it */
+      readonly pointee?: number;
+      /** the pointee as C writes it ('struct task_struct'), for messages */
+      readonly pointeeName?: string;
+      /** a pointer to a plain integer, from a cast like (int32 *)p: what `*p` and `p[i]` read */
+      readonly pointeeInt?: Type;
     }
   | { readonly kind: 'bool' }
   | { readonly kind: 'string'; readonly size: number } // fixed size in bytes, NUL included
+  /**
+   * Bytes with a length: a u64 length, then `size` bytes of data (8-aligned, so every store is). buf() prints
+   * them escaped (%r); the views print them as an IP address (ntop: 4 or 16 bytes), a MAC address (6 bytes)
+   * or a user symbol (usym: the address as u64, then the pid as u32).
+   */
+  | { readonly kind: 'buffer'; readonly size: number; readonly view?: 'inet' | 'mac' | 'usym' }
+  /**
+   * A kernel struct, union or array by value (BTF type `btf`), `size` bytes as in memory. Fields are reached
+   * through its address while it is still in kernel memory; a copy is made only to print or store it.
+   */
+  | { readonly kind: 'record'; readonly btf: number; readonly size: number; readonly name: string; readonly space: 'user' | 'kernel' }
   | { readonly kind: 'tuple'; readonly elements: readonly Type[] }
   | { readonly kind: 'void' };
 
@@ -65,6 +107,10 @@ export function sizeOf(t: Type): number {
       return 1;
     case 'string':
       return t.size;
+    case 'buffer':
+      return 8 + t.size;
+    case 'record':
+      return t.size;
     case 'tuple':
       return tupleLayout(t.elements).size;
     case 'void':
@@ -89,6 +135,10 @@ export function alignOf(t: Type): number {
   switch (t.kind) {
     case 'int':
       return t.bits / 8;
+    case 'buffer':
+      return 8;
+    case 'record':
+      return 8;
     case 'tuple':
       return Math.max(1, ...t.elements.map(alignOf));
     default:
@@ -99,11 +149,15 @@ export function alignOf(t: Type): number {
 export function typeName(t: Type): string {
   switch (t.kind) {
     case 'int':
-      return t.space ? `${t.space} pointer` : t.errno ? 'strerror' : t.stack ? `${t.stack === 'kernel' ? 'k' : 'u'}stack` : `${t.signed ? 'int' : 'uint'}${t.bits}`;
+      return t.pointeeName ? `${t.pointeeName} *` : t.space ? `${t.space} pointer` : t.view ? viewName(t.view) : `${t.signed ? 'int' : 'uint'}${t.bits}`;
     case 'bool':
       return 'bool';
     case 'string':
       return `string[${t.size}]`;
+    case 'record':
+      return t.name;
+    case 'buffer':
+      return t.view === 'inet' ? 'inet' : t.view === 'mac' ? 'macaddr' : t.view === 'usym' ? 'usym' : `buffer[${t.size}]`;
     case 'tuple':
       return `(${t.elements.map(typeName).join(', ')})`;
     case 'void':
@@ -111,10 +165,29 @@ export function typeName(t: Type): string {
   }
 }
 
+function viewName(v: IntView): string {
+  switch (v.kind) {
+    case 'errno':
+      return 'strerror';
+    case 'stack':
+      return `${v.space === 'kernel' ? 'k' : 'u'}stack`;
+    default:
+      return v.kind;
+  }
+}
+
+/** Same printed meaning: plain numbers agree, views must be the same view (stacks: same mode and limit). */
+export function sameView(a: IntView | undefined, b: IntView | undefined): boolean {
+  if (!a || !b) return a === b;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 export function sameType(a: Type, b: Type): boolean {
   if (a.kind !== b.kind) return false;
-  if (a.kind === 'int' && b.kind === 'int') return a.bits === b.bits && a.signed === b.signed;
+  if (a.kind === 'int' && b.kind === 'int') return a.bits === b.bits && a.signed === b.signed && sameView(a.view, b.view);
   if (a.kind === 'string' && b.kind === 'string') return a.size === b.size;
+  if (a.kind === 'buffer' && b.kind === 'buffer') return a.size === b.size && a.view === b.view;
+  if (a.kind === 'record' && b.kind === 'record') return a.btf === b.btf;
   if (a.kind === 'tuple' && b.kind === 'tuple')
     return a.elements.length === b.elements.length && a.elements.every((e, i) => sameType(e, b.elements[i]!));
   return true;

@@ -1,4 +1,6 @@
 // The scry command line: parse options, run the pipeline, report mistakes once, exit with the right code.
+import { formatReport, kernelReport } from '../runtime/info.ts';
+import { infoProbes } from './info-probes.ts';
 import { readFileSync } from 'node:fs';
 import { compile, disasmListing, type CompiledProgram } from '../compiler/index.ts';
 import { check, error, parse, renderDiagnostics, sourceFile, type Diagnostic } from '../lang/index.ts';
@@ -6,24 +8,31 @@ import { hostKernelInfo, listProbes, ScryRuntimeError, Session } from '../runtim
 import { jsonSink, notifyingAttached, textSink } from './sink.ts';
 import { openWriter, type BufferMode, type Writer } from './writer.ts';
 import { spawnHeld, type HeldChild } from './child.ts';
+import { ViewStore } from './view/store.ts';
 
 const VERSION = '0.1.0';
 
 const usage = `USAGE:
     scry [options] filename
     scry [options] -e 'program'
+    scry [options]                  (no program: the REPL)
 
 OPTIONS:
     -e 'program'   run this program
     -p PID         trace only this process (BEGIN and END still run)
     -l [PATTERN]   list probes (tracepoints) matching PATTERN, e.g. 'tracepoint:syscalls:*'
     -q             keep quiet (no "Attached N probes" banner)
+    -v             with -l: list each probe's arguments (also -lv)
+    --info         what this kernel supports (probe types, maps, helpers), measured and cached
+    -k, -kk        warn when a helper fails (-k: map updates, stacks, signals; -kk: memory reads too)
     -c 'CMD'       start CMD held, attach, let it run, stop when it exits (cpid is its pid)
     --unsafe       allow system(), which runs commands as root
     -o FILE        write program output to FILE (diagnostics stay on stderr)
     -B MODE        output buffering: none, line (default on a terminal) or full
     -f FORMAT      output format: text (default) or json (one JSON object a line)
     -d STAGE       print a compiler stage and continue: ast, bytecode
+    --refresh MS   live view redraw period (default 1000)
+    --no-view      plain text even on a terminal (no live view of the maps)
     --dry-run      compile and load nothing
     -h, --help     show this help
     -V, --version  print the version
@@ -41,6 +50,10 @@ export interface CliOptions {
   listPattern?: string;
   file?: string;
   quiet: boolean;
+  /** -v: with -l, each probe's arguments */
+  verbose?: boolean;
+  /** -k / -kk */
+  helperErrors?: 1 | 2;
   format: 'text' | 'json';
   output?: string;
   command?: string;
@@ -49,6 +62,10 @@ export interface CliOptions {
   debug: string[];
   dryRun: boolean;
   args: string[];
+  /** --refresh MS: live view redraw period */
+  refreshMs?: number;
+  /** --no-view: no live view even on a terminal */
+  noView?: boolean;
 }
 
 type Parsed = { ok: true; opts: CliOptions } | { ok: false; message?: string; exit: number; out?: string };
@@ -69,11 +86,15 @@ export function parseArgs(argv: readonly string[]): Parsed {
         if (!/^[1-9]\d*$/.test(v)) throw new UsageError(`-p needs a process id, got '${v}'`);
         opts.pid = Number(v);
       }
-      else if (a === '-l') {
+      else if (a === '-l' || a === '-lv') {
         opts.list = true;
+        if (a === '-lv') opts.verbose = true;
         if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) opts.listPattern = argv[++i];
       }
       else if (a === '-q') opts.quiet = true;
+      else if (a === '-v') opts.verbose = true;
+      else if (a === '-k') opts.helperErrors = 1;
+      else if (a === '-kk') opts.helperErrors = 2;
       else if (a === '-o') opts.output = value();
       else if (a === '-c') opts.command = value();
       else if (a === '--unsafe') opts.unsafe = true;
@@ -88,8 +109,15 @@ export function parseArgs(argv: readonly string[]): Parsed {
       }
       else if (a === '-d') opts.debug.push(value());
       else if (a === '--dry-run') opts.dryRun = true;
+      else if (a === '--no-view') opts.noView = true;
+      else if (a === '--refresh') {
+        const v = value();
+        if (!/^[1-9]\d*$/.test(v) || Number(v) < 50) throw new UsageError(`--refresh needs milliseconds (50 or more), got '${v}'`);
+        opts.refreshMs = Number(v);
+      }
       else if (a === '-h' || a === '--help') return { ok: false, exit: 0, out: usage };
       else if (a === '-V' || a === '--version') return { ok: false, exit: 0, out: `scry v${VERSION}\n` };
+      else if (a === '--info') return { ok: false, exit: 0, out: formatReport(kernelReport(infoProbes())) };
       else if (a === '--') {
         opts.args.push(...argv.slice(i + 1));
         break;
@@ -120,7 +148,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const { opts } = parsed;
   if (opts.list) {
-    const names = listProbes(opts.listPattern ?? opts.program);
+    const names = listProbes(opts.listPattern ?? opts.program, { verbose: opts.verbose });
     process.stdout.write(names.length ? `${names.join('\n')}\n` : '');
     return 0;
   }
@@ -138,8 +166,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     name = opts.file;
   } else {
-    process.stderr.write(`ERROR: no program given (the REPL is not available yet)\n\n${usage}`);
-    return 1;
+    // no program: the REPL (node:repl and completion load only now)
+    const { startRepl } = await import('./repl.ts');
+    return startRepl({ quiet: opts.quiet, pid: opts.pid, unsafe: opts.unsafe, version: VERSION });
   }
 
   const file = sourceFile(name, text);
@@ -152,7 +181,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`ERROR: no process with PID ${opts.pid}\n`);
     return 1;
   }
-  const compiled = compile(checked.program, { pid: opts.pid });
+  const compiled = compile(checked.program, { pid: opts.pid, helperErrors: opts.helperErrors });
   if (!compiled.program) return fail(compiled.diagnostics);
   if (opts.debug.includes('bytecode')) printBytecode(compiled.program);
   if (opts.dryRun) return 0;
@@ -182,8 +211,10 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     child = c;
   }
   let session: Session;
+  // The live view: only for a person at a terminal looking at maps; it never loads otherwise.
+  const store = wantsLiveView(compiled, opts) ? new ViewStore({ quiet: opts.quiet }) : undefined;
   try {
-    const sink = notifyingAttached((opts.format === 'json' ? jsonSink : textSink)(writer, { quiet: opts.quiet }));
+    const sink = notifyingAttached(store ?? (opts.format === 'json' ? jsonSink : textSink)(writer, { quiet: opts.quiet }));
     session = Session.start(compiled, { sink, cpid: child?.pid });
   } catch (e) {
     child?.kill();
@@ -195,16 +226,59 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     void child.exited.then(() => session.stop());
     child.release();
   }
-  const stop = () => void session.stop();
+  const view: { quit?: () => void } = {};
+  const stop = () => (view.quit ? view.quit() : void session.stop());
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
+    if (store) await liveView(session, store, writer, opts.refreshMs ?? 1000, view);
     return await session.done;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     writer.close();
   }
+}
+
+function wantsLiveView(compiled: CompiledProgram, opts: CliOptions): boolean {
+  // -o sends the output elsewhere; with -c the command writes to the same terminal, which Ink cannot redraw around
+  if (opts.noView || opts.format !== 'text' || opts.output !== undefined || opts.command !== undefined) return false;
+  return Boolean(process.stdout.isTTY) && compiled.maps.some((m) => m.user !== undefined);
+}
+
+/**
+ * Shows the live view until `q`, a signal (through view.quit) or the program's own exit(); then the view is
+ * gone and everything after (END's output, the final maps) prints as plain text, as it does without it.
+ */
+async function liveView(session: Session, store: ViewStore, writer: Writer, refreshMs: number, view: { quit?: () => void }): Promise<void> {
+  let shown = false;
+  try {
+    if (!store.ended) {
+      const { showLiveView } = await loadLiveView();
+      if (!store.ended && session.running) {
+        const v = showLiveView(session, store, { refreshMs });
+        view.quit = v.quit;
+        shown = true;
+        await v.closed;
+      }
+    }
+  } catch (e) {
+    process.stderr.write(`scry: no live view (${(e as Error).message}); printing as text\n`);
+  }
+  view.quit = undefined;
+  store.detach(writer);
+  // q or a signal closed the view: stop the program now (after exit() it has stopped already)
+  if (shown) await session.stop();
+}
+
+/**
+ * The live view is a bundle of its own (dist/scry-view.mjs, an ES module: Ink has top-level await, which
+ * CommonJS cannot require). The CLI bundle runs from V8's code cache, where import() does not work (Node
+ * loses the loader of cached code), so there a one-line file beside it does the import (see build.mjs).
+ */
+function loadLiveView(): Promise<typeof import('./view/live.tsx')> {
+  if (typeof require === 'function') return (require('./scry-view-import.cjs') as () => Promise<typeof import('./view/live.tsx')>)();
+  return import('./view/live.tsx');
 }
 
 function processExists(pid: number): boolean {

@@ -25,14 +25,20 @@ export function notifyingAttached(sink: OutputSink): OutputSink {
   };
 }
 
-export function textSink(w: Writer, opts: { quiet: boolean }): OutputSink {
+/**
+ * With full buffering, printf text also comes as bytes (`printfBytes`, which the session looks for):
+ * many events at a time, already UTF-8, handed straight to the writer.
+ */
+export function textSink(w: Writer, opts: { quiet: boolean }): OutputSink & { printfBytes?(chunk: Uint8Array): void } {
   let mapsStarted = false;
   const startMaps = () => {
     // bpftrace 0.17 prints two newlines at exit before the maps (even when there are none).
     if (!mapsStarted) w.out('\n\n');
     mapsStarted = true;
   };
+  const bytes = w.bytes?.bind(w);
   return {
+    ...(bytes && { printfBytes: bytes }),
     event(e: TraceEvent) {
       switch (e.kind) {
         case 'attached':

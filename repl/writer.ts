@@ -7,6 +7,11 @@ export type BufferMode = 'none' | 'line' | 'full';
 
 export interface Writer {
   out(text: string): void;
+  /**
+   * With full buffering only: output already encoded as UTF-8, written at once after what is buffered
+   * (the bytes are the caller's again when this returns). A chunk holds the text of many events.
+   */
+  bytes?(chunk: Uint8Array): void;
   err(text: string): void;
   /** writes whatever is buffered */
   flush(): void;
@@ -17,7 +22,7 @@ export function openWriter(opts: { file?: string; mode?: BufferMode }): Writer {
   const fd = opts.file === undefined ? undefined : openSync(opts.file, 'w');
   const mode = opts.mode ?? (fd === undefined && process.stdout.isTTY ? 'line' : 'full');
   // Files are written synchronously; stdout goes through Node's stream, which never blocks the event loop.
-  const write = (text: string) => (fd === undefined ? void process.stdout.write(text) : void writeAll(fd, text));
+  const write = (text: string) => (fd === undefined ? void process.stdout.write(text) : void writeAll(fd, Buffer.from(text, 'utf8')));
   let pending: string[] = [];
   const flush = () => {
     if (pending.length === 0) return;
@@ -25,7 +30,15 @@ export function openWriter(opts: { file?: string; mode?: BufferMode }): Writer {
     pending = [];
     write(text);
   };
+  // the stream may keep what it is given until later: it gets a copy
+  const writeBytes = (chunk: Uint8Array) => (fd === undefined ? void process.stdout.write(Buffer.from(chunk)) : writeAll(fd, chunk));
   return {
+    ...(mode === 'full' && {
+      bytes(chunk: Uint8Array) {
+        flush();
+        writeBytes(chunk);
+      },
+    }),
     out(text) {
       if (mode === 'full') pending.push(text);
       else write(text);
@@ -42,7 +55,6 @@ export function openWriter(opts: { file?: string; mode?: BufferMode }): Writer {
   };
 }
 
-function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text, 'utf8');
+function writeAll(fd: number, buf: Uint8Array): void {
   for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
 }

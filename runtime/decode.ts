@@ -1,11 +1,13 @@
 // Ring buffer records → trace events, using the layouts the compiler recorded in the event schemas.
 import type { EventSchema } from '../compiler/program.ts';
 import type { Type } from '../lang/types.ts';
-import type { TraceEvent } from './events.ts';
-import { readValue, type StackFormatter } from './maps.ts';
+import type { OutputSink, TraceEvent } from './events.ts';
+import { readValue } from './maps.ts';
+import type { RenderContext, StackFormatter } from './render.ts';
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { compilePrintf, type RecordFormatter } from './printf-compiled.ts';
+import { compilePrintfInto, toStringFormatter, type RecordFormatter, type RecordPrinter } from './printf-compiled.ts';
+import { TextBuffer } from './text-buffer.ts';
 import { strftime } from './strftime.ts';
 
 /** print/clear/zero of a whole map: the session performs it on the live map (not a TraceEvent). */
@@ -17,54 +19,121 @@ export interface MapOpEvent {
   readonly div: number;
 }
 
+/**
+ * A sink that takes printf text as UTF-8 bytes, many events at a time (text output to a file or a pipe):
+ * the chunk is valid only during the call. The session then hands it everything a printf() prints,
+ * always before the next event it emits, and the sink's event() gets the other events only.
+ */
+export interface PrintfBytesSink {
+  printfBytes(chunk: Uint8Array): void;
+}
+
+/** Text gathered this big is handed to the sink, even in the middle of a batch: bounded memory, large writes. */
+const TEXT_CHUNK = 256 * 1024;
+
+/** printf text gathered as bytes for a PrintfBytesSink, in event order. */
+export class PrintfText {
+  readonly buffer = new TextBuffer(TEXT_CHUNK + 4096);
+  constructor(readonly sink: PrintfBytesSink) {}
+
+  /** Hands what is gathered to the sink: call before emitting any other event, and at the end of a batch. */
+  flush(): void {
+    if (this.buffer.len === 0) return;
+    try {
+      this.sink.printfBytes(this.buffer.bytes());
+    } finally {
+      this.buffer.reset();
+    }
+  }
+}
+
+/**
+ * Turns records into events. To add an event kind: give it an EventSchema (compiler/program.ts), then a
+ * case in event() below that returns its TraceEvent. If it prints text at event rates (as printf does),
+ * compile its schema once into a RecordPrinter in the constructor and put it in `textPrinters`: decodeAt
+ * then appends its text to the PrintfText bytes directly, and event() turns it into a printf TraceEvent
+ * with toStringFormatter when the sink wants strings.
+ */
 export class EventDecoder {
   private readonly byId: (EventSchema | undefined)[] = [];
-  private readonly printers: (RecordFormatter | undefined)[] = [];
+  /** records whose whole effect is text on stdout, by id: they take the byte path when the sink has one */
+  private readonly textPrinters: (RecordPrinter | undefined)[] = [];
+  /** the same formatting into strings, by id (for sinks without bytes, and cat()/system()) */
+  private readonly formatters: (RecordFormatter | undefined)[] = [];
+  private text: PrintfText | undefined;
+  private readonly render: RenderContext;
 
-  constructor(
-    schemas: readonly EventSchema[],
-    private readonly formatStack?: StackFormatter,
-  ) {
+  constructor(schemas: readonly EventSchema[], formatStack?: StackFormatter) {
+    this.render = { formatStack };
     for (const s of schemas) {
       this.byId[s.id] = s;
-      if (s.kind === 'printf') this.printers[s.id] = compilePrintf(s.pieces, s.args, formatStack);
+      if (s.kind === 'printf') {
+        const printer = compilePrintfInto(s.pieces, s.args, this.render);
+        if (s.use === undefined) this.textPrinters[s.id] = printer;
+        this.formatters[s.id] = toStringFormatter(printer);
+      }
     }
   }
 
-  // Views over the whole ring buffer mapping, made once: records are read at their offset in it.
-  private whole: { buffer: ArrayBufferLike; view: DataView; bytes: Uint8Array } | undefined;
+  /** Where printf text goes as bytes for this sink (made once), or undefined when it takes strings only. */
+  textOutput(sink: OutputSink): PrintfText | undefined {
+    if (this.text !== undefined && this.text.sink === (sink as unknown)) return this.text;
+    const s = sink as OutputSink & Partial<PrintfBytesSink>;
+    if (typeof s.printfBytes !== 'function') return undefined;
+    this.text = new PrintfText(s as PrintfBytesSink);
+    return this.text;
+  }
 
+  /**
+   * The record at `at` in `bytes`/`view` (views of the whole ring buffer, see RingBufferReader.drainRecords).
+   * With `text`, printf text is appended there and the result is undefined; everything else is returned.
+   */
+  decodeAt(bytes: Uint8Array, view: DataView, at: number, text?: PrintfText): TraceEvent | MapOpEvent | undefined {
+    const id = view.getUint32(at, true); // ids are small; the high half of the u64 is zero
+    if (text !== undefined) {
+      const printer = this.textPrinters[id];
+      if (printer !== undefined) {
+        const out = text.buffer;
+        printer(view, bytes, at, out);
+        if (out.len >= TEXT_CHUNK) text.flush();
+        return undefined;
+      }
+    }
+    return this.event(id, bytes, view, at);
+  }
+
+  /** One record as an event (the record alone in `rec`, or at its offset in a larger buffer). */
   decode(rec: Uint8Array): TraceEvent | MapOpEvent {
     if (this.whole?.buffer !== rec.buffer)
       this.whole = { buffer: rec.buffer, view: new DataView(rec.buffer), bytes: new Uint8Array(rec.buffer) };
-    const { view: wholeView, bytes: wholeBytes } = this.whole;
-    const base = rec.byteOffset;
-    const id = wholeView.getUint32(base, true); // ids are small; the high half of the u64 is zero
-    const printer = this.printers[id];
+    const { view, bytes } = this.whole;
+    return this.event(view.getUint32(rec.byteOffset, true), bytes, view, rec.byteOffset);
+  }
+
+  // Views over the whole buffer a record passed to decode() lies in, made once per buffer.
+  private whole: { buffer: ArrayBufferLike; view: DataView; bytes: Uint8Array } | undefined;
+
+  private event(id: number, bytes: Uint8Array, view: DataView, at: number): TraceEvent | MapOpEvent {
     const schema = this.byId[id];
-    if (printer) {
-      const text = printer(wholeView, wholeBytes, base);
-      const use = schema?.kind === 'printf' ? schema.use : undefined;
-      return use === 'cat' ? catFile(text) : use === 'system' ? runCommand(text) : { kind: 'printf', text };
-    }
-    const view = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
     if (!schema) throw new Error(`event record with unknown id ${id}`);
     switch (schema.kind) {
       case 'exit':
-        return { kind: 'exit', code: Number(view.getBigInt64(8, true)) };
-      case 'printf':
-        throw new Error('printf records are formatted by their compiled printer');
+        return { kind: 'exit', code: Number(view.getBigInt64(at + 8, true)) };
+      case 'printf': {
+        const text = this.formatters[id]!(view, bytes, at);
+        return schema.use === 'cat' ? catFile(text) : schema.use === 'system' ? runCommand(text) : { kind: 'printf', text };
+      }
       case 'time':
         return { kind: 'printf', text: strftime(schema.format, new Date()), source: 'time' };
-      case 'print': {
-        const t = schema.type;
-        if (t.kind === 'int' && t.stack && this.formatStack)
-          return { kind: 'value', value: this.formatStack(view.getBigUint64(schema.offset, true), t.stack, 8), type: t };
-        return { kind: 'value', value: readValue(t, view, schema.offset), type: t };
-      }
+      case 'join':
+      case 'helper-error':
+        // being added (see the class comment for how)
+        throw new Error(`${schema.kind} records are not decoded yet`);
+      case 'print':
+        return { kind: 'value', value: readValue(schema.type, view, at + schema.offset, this.render), type: schema.type };
       case 'map-op': {
         // top and div are u64s in the script; anything beyond 2^32 means "all" / is clamped as bpftrace's u32 would be
-        const word = (off: number) => (schema.op === 'print' ? clampU32(view.getBigInt64(off, true)) : 0);
+        const word = (off: number) => (schema.op === 'print' ? clampU32(view.getBigInt64(at + off, true)) : 0);
         return { kind: 'map-op', op: schema.op, map: schema.map, top: word(8), div: word(16) };
       }
     }

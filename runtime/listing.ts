@@ -1,12 +1,99 @@
-// `scry -l [pattern]`: the probes this kernel offers, by name, filtered with bpftrace-style wildcards.
-import { listTracepoints } from './kernel/tracefs.ts';
+// `scry -l [pattern]`: the probes this kernel offers, by name, filtered with bpftrace-style wildcards; with
+// -v, each tracepoint's arguments as bpftrace -lv prints them. Providers this kernel cannot attach are left
+// out (kprobes here), so the list only names what works.
+import { findPerfEventNames } from './listing-tables.ts';
+import { hasKprobes } from './features.ts';
+import { vmlinuxBtf } from './kernel/btf/index.ts';
+import { kernelFunctions } from './kernel/functions.ts';
+import { listTracepoints, tracepointFormat } from './kernel/tracefs.ts';
 
-export function listProbes(pattern = '*'): string[] {
+export interface ListOptions {
+  /** -v: arguments under each probe */
+  readonly verbose?: boolean;
+}
+
+/** A provider's listing: every probe name, and (for -v) the lines under one. */
+interface Lister {
+  readonly provider: string;
+  names(): string[];
+  details?(name: string): string[];
+}
+
+const listers: Lister[] = [
+  {
+    provider: 'tracepoint',
+    names: () => listTracepoints().map((t) => `tracepoint:${t.group}:${t.event}`),
+    details: (name) => {
+      const [, group, event] = name.split(':');
+      const f = tracepointFormat(group!, event!);
+      return (f?.fields ?? []).filter((x) => !x.common).map((x) => `    ${fieldDecl(x.type, x.name)}`);
+    },
+  },
+  {
+    provider: 'rawtracepoint',
+    names: () => [...new Set(listTracepoints().map((t) => `rawtracepoint:${t.event}`))],
+    details: (name) => {
+      const btf = vmlinuxBtf();
+      return (btf?.rawTracepointArgs(name.slice('rawtracepoint:'.length)) ?? []).map((p) => `    ${btf!.typeName(p.type)} ${p.name}`);
+    },
+  },
+  ...(['fentry', 'fexit'] as const).map(
+    (provider): Lister => ({
+      provider,
+      names: () => (vmlinuxBtf()?.funcNames() ?? []).map((f) => `${provider}:${f}`),
+      details: (name) => {
+        const btf = vmlinuxBtf();
+        const f = btf?.funcProto(name.slice(provider.length + 1));
+        if (!btf || !f) return [];
+        const lines = f.params.map((p) => `    ${btf.typeName(p.type)} ${p.name}`);
+        if (provider === 'fexit') lines.push(`    ${btf.typeName(f.ret)} retval`);
+        return lines;
+      },
+    }),
+  ),
+  {
+    provider: 'kprobe',
+    names: () => (hasKprobes() ? kernelFunctions().map((f) => `kprobe:${f.module ? `${f.module}:` : ''}${f.name}`) : []),
+  },
+  {
+    provider: 'kretprobe',
+    names: () => (hasKprobes() ? kernelFunctions().map((f) => `kretprobe:${f.module ? `${f.module}:` : ''}${f.name}`) : []),
+  },
+  { provider: 'software', names: () => findPerfEventNames('software').map((n) => `software:${n}:`) },
+  { provider: 'hardware', names: () => findPerfEventNames('hardware').map((n) => `hardware:${n}:`) },
+];
+
+/** Extra providers from modules that read more than tracefs (BTF for fentry, ELF for uprobes and usdt). */
+export function registerLister(l: Lister): void {
+  const i = listers.findIndex((x) => x.provider === l.provider);
+  if (i >= 0) listers[i] = l;
+  else listers.push(l);
+}
+
+/** `char[16] comm` is declared `char comm[16]`, as bpftrace -lv prints it. */
+function fieldDecl(type: string, name: string): string {
+  const arr = /^(.*?)\s*(\[\d*\])$/.exec(type);
+  if (arr && !type.startsWith('__data_loc')) return `${arr[1]} ${name}${arr[2]}`;
+  return `${type} ${name}`;
+}
+
+export function listProbes(pattern = '*', options: ListOptions = {}): string[] {
   const full = pattern.includes(':') ? pattern : `*${pattern}*`;
   const re = wildcard(full);
+  const provider = pattern.includes(':') ? pattern.split(':')[0]! : '*';
+  const providerRe = wildcard(provider);
+  // a pattern without a provider also matches tracepoints by group:event, as bpftrace does
   const bare = wildcard(`tracepoint:${full}`);
-  const names = listTracepoints().map((t) => `tracepoint:${t.group}:${t.event}`);
-  return names.filter((n) => re.test(n) || bare.test(n)).sort();
+  const out: string[] = [];
+  for (const l of listers) {
+    if (!providerRe.test(l.provider) && !(provider === '*' || pattern.split(':').length === 2)) continue;
+    const names = l.names().filter((n) => re.test(n) || (l.provider === 'tracepoint' && bare.test(n))).sort();
+    for (const n of names) {
+      out.push(n);
+      if (options.verbose && l.details) out.push(...l.details(n));
+    }
+  }
+  return out;
 }
 
 function wildcard(p: string): RegExp {

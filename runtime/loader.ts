@@ -4,6 +4,7 @@ import { patchMapFd } from '../compiler/asm/index.ts';
 import type { CompiledProgram, MapKind, MapSpec, ProgType, ProgramSpec } from '../compiler/program.ts';
 import { ScryRuntimeError } from './errors.ts';
 import {
+  AttachType,
   btfLoad,
   BtfLoadError,
   loadProgram,
@@ -58,7 +59,11 @@ const progTypes: Record<ProgType, number> = {
   tracepoint: KernelProgType.TRACEPOINT,
   perf_event: KernelProgType.PERF_EVENT,
   kprobe: KernelProgType.KPROBE,
+  tracing: KernelProgType.TRACING,
 };
+
+/** expected_attach_type of tracing programs */
+const tracingAttachTypes = { raw_tp: AttachType.TRACE_RAW_TP, fentry: AttachType.TRACE_FENTRY, fexit: AttachType.TRACE_FEXIT, iter: AttachType.TRACE_ITER } as const;
 
 export function loadObjects(compiled: CompiledProgram): LoadedObjects {
   const objs = new LoadedObjects();
@@ -139,6 +144,7 @@ function loadOne(spec: ProgramSpec, license: string, objs: LoadedObjects, btf?: 
       license,
       name: spec.name,
       ...(btf && funcInfo ? { progBtfFd: btf.fd, funcInfo } : {}),
+      ...(spec.tracing ? { expectedAttachType: tracingAttachTypes[spec.tracing.attach], attachBtfId: spec.tracing.btfId } : {}),
     });
   } catch (e) {
     if (e instanceof ProgLoadError && e.log) throw verifierError(spec, e);

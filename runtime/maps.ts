@@ -3,6 +3,7 @@
 import type { MapSpec, UserMapLayout } from '../compiler/program.ts';
 import { bucketCount, slotSize } from '../compiler/layout.ts';
 import type { Type } from '../lang/types.ts';
+import { renderBuffer, renderIntView, renderRecord, type Place, type RenderContext } from './render.ts';
 import { BPF_EXIST, mapDelete, mapGetNextKey, mapLookup, mapUpdate, possibleCpus } from './sys/index.ts';
 
 export type Value = bigint | string | readonly Value[];
@@ -28,11 +29,23 @@ export interface MapSnapshot {
   readonly entries: readonly MapEntry[];
 }
 
-export function readValue(t: Type, view: DataView, off: number): Value {
+/**
+ * A value from a key, map value or event record. With a render context, numbers and bytes that print as
+ * something else (stacks, symbols, addresses, buffers: see render.ts) come back as their text.
+ */
+export function readValue(t: Type, view: DataView, off: number, ctx?: RenderContext, place: Place = 'value'): Value {
   switch (t.kind) {
     case 'int':
-    case 'bool':
-      return t.kind === 'int' && t.signed ? view.getBigInt64(off, true) : view.getBigUint64(off, true);
+    case 'bool': {
+      const n = t.kind === 'int' && t.signed ? view.getBigInt64(off, true) : view.getBigUint64(off, true);
+      return t.kind === 'int' && t.view && ctx ? renderIntView(t.view, n, ctx, place) : n;
+    }
+    case 'buffer': {
+      const bytes = new Uint8Array(view.buffer, view.byteOffset + off, 8 + t.size);
+      return renderBuffer(t, bytes, ctx ?? {});
+    }
+    case 'record':
+      return renderRecord(t, new Uint8Array(view.buffer, view.byteOffset + off, t.size));
     case 'string': {
       const bytes = new Uint8Array(view.buffer, view.byteOffset + off, t.size);
       const nul = bytes.indexOf(0);
@@ -42,7 +55,7 @@ export function readValue(t: Type, view: DataView, off: number): Value {
       const out: Value[] = [];
       let o = off;
       for (const e of t.elements) {
-        out.push(readValue(e, view, o));
+        out.push(readValue(e, view, o, ctx, place));
         o += slotSize(e);
       }
       return out;
@@ -68,10 +81,7 @@ function cpuCount(spec: MapSpec): number {
   return spec.kind === 'percpu_hash' || spec.kind === 'percpu_array' ? possibleCpus().length : 1;
 }
 
-/** Turns a kstack/ustack id into its printed frames (see stacks.ts). */
-export type StackFormatter = (id: bigint, kind: 'kernel' | 'user', indent: number) => string;
-
-export function snapshotMap(fd: number, spec: MapSpec, formatStack?: StackFormatter): MapSnapshot {
+export function snapshotMap(fd: number, spec: MapSpec, ctx: RenderContext = {}): MapSnapshot {
   const layout = spec.user;
   if (!layout) throw new Error(`map ${spec.name} is not a script map`);
   const ncpu = cpuCount(spec);
@@ -84,13 +94,10 @@ export function snapshotMap(fd: number, spec: MapSpec, formatStack?: StackFormat
   for (const key of allKeys(fd, spec.keySize)) {
     if (!mapLookup(fd, key, value)) continue; // deleted meanwhile
     const kview = new DataView(key.buffer);
-    const keys = layout.keys.map((k) => {
-      const key = readValue(k.type, kview, k.offset);
-      return k.type.kind === 'int' && k.type.stack && formatStack && typeof key === 'bigint' ? formatStack(key, k.type.stack, 4) : key;
-    });
+    const keys = layout.keys.map((k) => readValue(k.type, kview, k.offset, ctx, 'key'));
     switch (v.kind) {
       case 'value': {
-        const read = readValue(v.type, vview, 0);
+        const read = readValue(v.type, vview, 0, ctx);
         if (typeof read === 'bigint') entries.push({ keys, value: read });
         else entries.push(typeof read === 'string' ? { keys, value: 0n, text: read, data: read } : { keys, value: 0n, data: read });
         break;

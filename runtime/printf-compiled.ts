@@ -1,71 +1,115 @@
 // printf at event rates: each format is turned once into a function that reads its arguments straight out
-// of the record. Plain %d/%u/%x/%s (no flags, width or precision) take fast paths without BigInt;
-// everything else goes through formatOne, which implements the whole of C's printf.
+// of the record and appends the text, as UTF-8, to a TextBuffer. Plain %d/%u/%x/%s (no flags, width or
+// precision) take fast paths that write digits and bytes without strings or BigInt; everything else goes
+// through formatOne, which implements the whole of C's printf.
 import type { FormatPiece, FormatSpec } from '../lang/format-string.ts';
 import type { Type } from '../lang/types.ts';
-import { readValue, type StackFormatter } from './maps.ts';
+import { readValue } from './maps.ts';
 import { formatOne } from './printf.ts';
-import { errnoMessage } from './sys/errors.ts';
+import type { RenderContext } from './render.ts';
+import { TextBuffer } from './text-buffer.ts';
 
-/** Formats one record; `view` and `bytes` may cover a larger buffer, the record starting at `base`. */
+/** Appends one record's text to out; `view` and `bytes` may cover a larger buffer, the record starting at `base`. */
+export type RecordPrinter = (view: DataView, bytes: Uint8Array, base: number, out: TextBuffer) => void;
+
+/** Formats one record as a string; `view` and `bytes` may cover a larger buffer, the record starting at `base`. */
 export type RecordFormatter = (view: DataView, bytes: Uint8Array, base: number) => string;
 
 type Arg = { readonly type: Type; readonly offset: number };
 
-export function compilePrintf(pieces: readonly FormatPiece[], args: readonly Arg[], formatStack?: StackFormatter): RecordFormatter {
+export function compilePrintfInto(pieces: readonly FormatPiece[], args: readonly Arg[], ctx: RenderContext = {}): RecordPrinter {
   let i = 0;
-  const parts = pieces.map((p): string | RecordFormatter => {
-    if ('text' in p) return p.text;
-    return argFormatter(p.spec, args[i++]!, formatStack);
+  const parts = pieces.map((p): RecordPrinter => {
+    if ('text' in p) {
+      const text = Buffer.from(p.text, 'utf8');
+      return (_v, _b, _base, out) => out.raw(text);
+    }
+    return argPrinter(p.spec, args[i++]!, ctx);
   });
+  // Unrolled for the usual handful of parts: one call each, no loop over a closure array.
+  const [a, b, c, d] = parts;
+  switch (parts.length) {
+    case 0:
+      return () => {};
+    case 1:
+      return a!;
+    case 2:
+      return (view, bytes, base, out) => {
+        a!(view, bytes, base, out);
+        b!(view, bytes, base, out);
+      };
+    case 3:
+      return (view, bytes, base, out) => {
+        a!(view, bytes, base, out);
+        b!(view, bytes, base, out);
+        c!(view, bytes, base, out);
+      };
+    case 4:
+      return (view, bytes, base, out) => {
+        a!(view, bytes, base, out);
+        b!(view, bytes, base, out);
+        c!(view, bytes, base, out);
+        d!(view, bytes, base, out);
+      };
+    default:
+      return (view, bytes, base, out) => {
+        for (let k = 0; k < parts.length; k++) parts[k]!(view, bytes, base, out);
+      };
+  }
+}
+
+/** The same formatting, as a string (for JSON output, the live view, cat() and system()). */
+export function compilePrintf(pieces: readonly FormatPiece[], args: readonly Arg[], ctx: RenderContext = {}): RecordFormatter {
+  return toStringFormatter(compilePrintfInto(pieces, args, ctx));
+}
+
+/** A RecordFormatter that runs printer into a scratch buffer and decodes its bytes. */
+export function toStringFormatter(printer: RecordPrinter): RecordFormatter {
+  const scratch = new TextBuffer(256);
   return (view, bytes, base) => {
-    let out = '';
-    for (const part of parts) out += typeof part === 'string' ? part : part(view, bytes, base);
-    return out;
+    scratch.reset();
+    printer(view, bytes, base, scratch);
+    return scratch.toString();
   };
 }
 
-function argFormatter(spec: FormatSpec, arg: Arg, formatStack?: StackFormatter): RecordFormatter {
+function argPrinter(spec: FormatSpec, arg: Arg, ctx: RenderContext): RecordPrinter {
   const plain = spec.flags === '' && spec.width === undefined && spec.precision === undefined;
   const off = arg.offset;
-  const stack = arg.type.kind === 'int' ? arg.type.stack : undefined;
-  if (stack && formatStack && spec.conv === 's') return (view, _b, base) => formatOne(spec, formatStack(view.getBigUint64(base + off, true), stack, 8));
-  if (plain && arg.type.kind === 'string' && spec.conv === 's') {
-    const size = arg.type.size;
-    return (_view, bytes, base) => {
-      const start = base + off;
-      const end = bytes.indexOf(0, start);
-      return Buffer.from(bytes.buffer, bytes.byteOffset + start, (end < 0 || end > start + size ? start + size : end) - start).toString('utf8');
-    };
+  const t = arg.type;
+  if (plain && t.kind === 'string' && spec.conv === 's') {
+    const size = t.size;
+    return (_view, bytes, base, out) => out.cString(bytes, base + off, size);
   }
-  if (plain && arg.type.kind !== 'string' && arg.type.kind !== 'tuple') {
+  // numbers as numbers (a view only changes what %s prints)
+  if (plain && (t.kind === 'int' || t.kind === 'bool')) {
     const wide = spec.length === 'l' || spec.length === 'll' || spec.length === 'z' || spec.length === 'j' || spec.length === 't';
     switch (spec.conv) {
       case 'd':
       case 'i':
-        if (spec.length === '') return (view, _b, base) => String(view.getInt32(base + off, true));
-        if (wide) return (view, _b, base) => int64String(view, base + off, true);
+        if (spec.length === '') return (view, _b, base, out) => out.int(view.getInt32(base + off, true));
+        if (wide) return (view, _b, base, out) => int64(view, base + off, true, out);
         break;
       case 'u':
-        if (spec.length === '') return (view, _b, base) => String(view.getUint32(base + off, true));
-        if (wide) return (view, _b, base) => int64String(view, base + off, false);
+        if (spec.length === '') return (view, _b, base, out) => out.uint(view.getUint32(base + off, true));
+        if (wide) return (view, _b, base, out) => int64(view, base + off, false, out);
         break;
       case 'x':
-        if (spec.length === '') return (view, _b, base) => view.getUint32(base + off, true).toString(16);
+        if (spec.length === '') return (view, _b, base, out) => out.hex32(view.getUint32(base + off, true));
         break;
     }
   }
-  if (arg.type.kind === 'int' && arg.type.errno && spec.conv === 's')
-    return (view, _b, base) => formatOne(spec, errnoMessage(view.getInt32(base + off, true)));
-  return (view, _b, base) => formatOne(spec, readValue(arg.type, view, base + off));
+  // %s (and %r) print what the value reads as: an errno's message, a stack's frames, a symbol… (render.ts)
+  const render = spec.conv === 's' || spec.conv === 'r' || spec.conv === 'rx' || spec.conv === 'rh' ? ctx : undefined;
+  return (view, _b, base, out) => out.string(formatOne(spec, readValue(t, view, base + off, render)));
 }
 
 const TWO32 = 4294967296;
 
-/** A 64-bit integer as decimal, with plain numbers while they are exact (below 2^53). */
-function int64String(view: DataView, off: number, signed: boolean): string {
+/** A 64-bit integer in decimal, from plain numbers while they are exact (below 2^53 in magnitude). */
+function int64(view: DataView, off: number, signed: boolean, out: TextBuffer): void {
   const lo = view.getUint32(off, true);
   const hi = signed ? view.getInt32(off + 4, true) : view.getUint32(off + 4, true);
-  if (hi >= -0x200000 && hi < 0x200000) return String(hi * TWO32 + lo);
-  return (signed ? view.getBigInt64(off, true) : view.getBigUint64(off, true)).toString();
+  if (hi >= -0x200000 && hi < 0x200000) out.int(hi * TWO32 + lo);
+  else out.string((signed ? view.getBigInt64(off, true) : view.getBigUint64(off, true)).toString());
 }

@@ -9,7 +9,11 @@ export function formatOne(spec: FormatSpec, v: Value): string {
   let sign = '';
   let prefix = '';
   switch (spec.conv) {
-    case 's': {
+    case 's':
+    // %r/%rx/%rh: buffers arrive as the text they print as (render.ts)
+    case 'r':
+    case 'rx':
+    case 'rh': {
       const s = typeof v === 'string' ? v : String(v);
       body = spec.precision === undefined ? s : s.slice(0, spec.precision);
       return pad(spec, '', '', body, false);

@@ -6,7 +6,7 @@
 // then len bytes, padded to 8. Positions are free-running byte counters; offset = pos % size.
 import { BPF_RINGBUF_BUSY_BIT, BPF_RINGBUF_DISCARD_BIT, BPF_RINGBUF_HDR_SZ, MAP_SHARED, PROT_READ, PROT_WRITE } from './sys/constants.ts';
 import { mmap, munmap, watchFd, type WatchHandle } from './sys/io.ts';
-import type { SysError } from './sys/errors.ts';
+import { SysError } from './sys/errors.ts';
 import { pageSize } from './sys/system.ts';
 
 const LEN_MASK = BPF_RINGBUF_DISCARD_BIT - 1;
@@ -22,8 +22,14 @@ export class RingBufferReader {
   readonly #consumerPos: BigUint64Array;
   readonly #producerPos: BigUint64Array;
   readonly #words: Uint32Array;
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+  /** bytes consumed between two stores of the consumer position */
+  readonly #publishEvery: number;
   #watch: WatchHandle | undefined;
   #closed = false;
+  /** consumer position after the last drain (tells the watch whether a poll found anything) */
+  #consumed = 0;
 
   /** size: the map's max_entries (a power of two, multiple of the page size). The map fd stays the caller's. */
   constructor(mapFd: number, size: number) {
@@ -44,6 +50,9 @@ export class RingBufferReader {
     this.#consumerPos = new BigUint64Array(this.#consumerMap, 0, 1);
     this.#producerPos = new BigUint64Array(this.#producerMap, 0, 1);
     this.#words = new Uint32Array(this.#producerMap);
+    this.#bytes = new Uint8Array(this.#producerMap);
+    this.#view = new DataView(this.#producerMap);
+    this.#publishEvery = Math.max(64, Math.min(64 * 1024, size / 16));
   }
 
   get closed(): boolean {
@@ -63,52 +72,69 @@ export class RingBufferReader {
    * number of records delivered (discarded records are skipped, not counted).
    */
   drain(onRecord: (rec: Uint8Array) => void, max = Infinity): number {
+    return this.drainRecords((bytes, _view, at, len) => onRecord(bytes.subarray(at, at + len)), max);
+  }
+
+  /**
+   * drain() without a view per record: onRecord gets views of the whole mapping and the record's
+   * offset and length in them (the views stay the same for the reader's life). What the record
+   * says must be used or copied before the callback returns.
+   */
+  drainRecords(onRecord: (bytes: Uint8Array, view: DataView, at: number, len: number) => void, max = Infinity): number {
     this.#checkOpen();
-    const producerMap = this.#producerMap!;
+    const bytes = this.#bytes;
+    const view = this.#view;
+    const words = this.#words;
+    const size = this.size;
     const dataStart = this.#page;
+    const publishEvery = this.#publishEvery;
     let cons = Number(Atomics.load(this.#consumerPos, 0));
+    let published = cons;
+    let off = cons % size; // cons runs past 2^32, so no bit masks on it
     let delivered = 0;
-    while (delivered < max) {
-      const prod = Number(Atomics.load(this.#producerPos, 0));
-      if (cons >= prod) break;
-      while (cons < prod && delivered < max) {
-        const off = dataStart + (cons % this.size);
-        const len = Atomics.load(this.#words, off / 4);
-        if (len & BPF_RINGBUF_BUSY_BIT) {
-          // reserved, not yet committed: try again later
-          Atomics.store(this.#consumerPos, 0, BigInt(cons));
-          return delivered;
-        }
-        const bytes = len & LEN_MASK;
-        const next = cons + Math.ceil((bytes + BPF_RINGBUF_HDR_SZ) / 8) * 8;
-        cons = next;
-        if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
-          delivered++;
-          try {
-            onRecord(new Uint8Array(producerMap, off + BPF_RINGBUF_HDR_SZ, bytes));
-          } catch (e) {
-            // Free the space even if the callback throws, so a bad record is not redelivered.
+    try {
+      while (delivered < max) {
+        const prod = Number(Atomics.load(this.#producerPos, 0));
+        if (cons >= prod) break;
+        while (cons < prod && delivered < max) {
+          const at = dataStart + off;
+          const len = Atomics.load(words, at >>> 2);
+          if (len & BPF_RINGBUF_BUSY_BIT) return delivered; // reserved, not yet committed: try again later
+          const step = ((len & LEN_MASK) + BPF_RINGBUF_HDR_SZ + 7) & ~7;
+          cons += step;
+          off += step;
+          if (off >= size) off -= size;
+          if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+            delivered++;
+            onRecord(bytes, view, at + BPF_RINGBUF_HDR_SZ, len & LEN_MASK);
+          }
+          // Publishing costs a BigInt: do it once per slice of the buffer, which frees space often enough.
+          if (cons - published >= publishEvery) {
             Atomics.store(this.#consumerPos, 0, BigInt(cons));
-            throw e;
+            published = cons;
           }
         }
-        // Publishing the position costs a BigInt; every 256 records frees space often enough.
-        if ((delivered & 255) === 0) Atomics.store(this.#consumerPos, 0, BigInt(cons));
       }
-      Atomics.store(this.#consumerPos, 0, BigInt(cons));
+    } finally {
+      // Also when the callback throws: the record it choked on is freed, not redelivered.
+      if (cons !== published) Atomics.store(this.#consumerPos, 0, BigInt(cons));
+      this.#consumed = cons;
     }
     return delivered;
   }
 
   /**
-   * Calls onReadable when the kernel has records for us (epoll on the map fd via libuv). The
-   * callback should drain(); the poll is level-triggered. One watch at a time; close() stops it.
-   * The returned handle can unref() the poll so it does not keep the process alive.
+   * Calls onReadable when the kernel has records for us; the callback should drain(). It waits in
+   * epoll on the map fd (via libuv, level-triggered) while records are rare. When wakeups come
+   * closer together than POLL_MS, every few records would cost the producer a wakeup (the kernel
+   * wakes a consumer that has caught up, per record), so it polls on a timer instead until a poll
+   * finds nothing. One watch at a time; close() stops it. The returned handle can unref() the
+   * watch so it does not keep the process alive.
    */
   watch(onReadable: () => void, onError?: (err: SysError) => void): WatchHandle {
     this.#checkOpen();
     if (this.#watch) throw new Error('RingBufferReader: already watching');
-    this.#watch = watchFd(this.mapFd, onReadable, onError);
+    this.#watch = new AdaptiveWatch(this.mapFd, () => this.#consumed, onReadable, onError);
     return this.#watch;
   }
 
@@ -131,5 +157,85 @@ export class RingBufferReader {
 
   #checkOpen(): void {
     if (this.#closed) throw new Error(`RingBufferReader(map fd ${this.mapFd}): closed`);
+  }
+}
+
+/** Wakeups closer together than this (ms) switch to polling every POLL_MS. */
+const POLL_MS = 1;
+
+/** epoll while quiet, a timer while busy (see RingBufferReader.watch). */
+class AdaptiveWatch implements WatchHandle {
+  #poll: WatchHandle | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #refed = true;
+  #stopped = false;
+  #lastWake = -Infinity;
+
+  constructor(
+    private readonly fd: number,
+    private readonly consumed: () => number,
+    private readonly onReadable: () => void,
+    private readonly onError?: (err: SysError) => void,
+  ) {
+    this.#listen();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#poll?.stop();
+    this.#poll = undefined;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  ref(): void {
+    this.#refed = true;
+    this.#poll?.ref();
+    this.#timer?.ref();
+  }
+
+  unref(): void {
+    this.#refed = false;
+    this.#poll?.unref();
+    this.#timer?.unref();
+  }
+
+  #listen(): void {
+    this.#lastWake = -Infinity;
+    this.#poll = watchFd(this.fd, () => this.#woken(), this.onError);
+    if (!this.#refed) this.#poll.unref();
+  }
+
+  #woken(): void {
+    const now = performance.now();
+    const busy = now - this.#lastWake < POLL_MS;
+    this.#lastWake = now;
+    this.onReadable();
+    if (!busy || this.#stopped || !this.#poll) return;
+    this.#poll.stop();
+    this.#poll = undefined;
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    this.#timer = setTimeout(() => this.#tick(), POLL_MS);
+    if (!this.#refed) this.#timer.unref();
+  }
+
+  #tick(): void {
+    this.#timer = undefined;
+    if (this.#stopped) return;
+    const before = this.consumed();
+    this.onReadable();
+    if (this.#stopped) return;
+    if (this.consumed() !== before) return this.#schedule();
+    // Quiet again: wait for the kernel. Level-triggered, so a record that came since fires at once.
+    try {
+      this.#listen();
+    } catch (e) {
+      if (!(e instanceof SysError) || !this.onError) throw e;
+      this.#stopped = true;
+      this.onError(e);
+    }
   }
 }

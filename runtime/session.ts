@@ -1,16 +1,21 @@
 // A running program: load, attach, BEGIN, stream events, and on stop: detach, END, final maps, close.
 // Teardown runs in reverse order, always, after a partial failure or a signal too.
-import type { CompiledProgram, ProgramSpec } from '../compiler/program.ts';
+import type { CompiledProgram, MapSpec, ProgramSpec } from '../compiler/program.ts';
 import { EVENTS_MAP, LOST_MAP, STACKS_MAP, GLOBALS_CPID, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../compiler/program.ts';
 import { attachTracepoint } from './attach/tracepoint.ts';
 import { attachTimer } from './attach/timer.ts';
+import { attachCounted, attachWatchpoint } from './attach/perf-events.ts';
+import { attachRawTracepoint } from './attach/raw-tracepoint.ts';
+import { attachTracing, requireFentry } from './attach/fentry.ts';
+import { attachIter, type IterAttachment } from './attach/iter.ts';
 import { attachKprobe, requireKprobes } from './attach/kprobe.ts';
 import type { Attachment } from './attach/types.ts';
 import { EventDecoder, type MapOpEvent } from './decode.ts';
 import { ScryRuntimeError } from './errors.ts';
 import type { OutputSink, TraceEvent } from './events.ts';
 import { loadObjects, type LoadedObjects, type LoadedProgram } from './loader.ts';
-import { clearMap, snapshotMap, zeroMap, type StackFormatter } from './maps.ts';
+import { clearMap, snapshotMap, zeroMap, type MapSnapshot } from './maps.ts';
+import type { RenderContext, StackFormatter } from './render.ts';
 import { StackResolver } from './stacks.ts';
 import { RingBufferReader } from './ringbuf.ts';
 import { mapLookup, mapUpdate, onlineCpus, percpuValueSize, progTestRun } from './sys/index.ts';
@@ -23,6 +28,7 @@ export interface SessionOptions {
 
 export class Session {
   private readonly attachments: Attachment[] = [];
+  private readonly iterators: IterAttachment[] = [];
   private readonly decoder: EventDecoder;
   private ring: RingBufferReader | undefined;
   private state: 'running' | 'stopping' | 'closed' = 'running';
@@ -30,7 +36,11 @@ export class Session {
   private lostReported = 0n;
   /** frames of kstack/ustack ids, read from the stack-trace map while it is open */
   private readonly formatStack: StackFormatter | undefined;
+  /** how stacks, symbols and other viewed values print (render.ts) */
+  private readonly render: RenderContext;
   private lostCheckedAt = 0;
+  /** ring-buffer records read so far (the REPL and the live view show the rate) */
+  private eventsRead = 0;
   private resolveDone!: (code: number) => void;
   /** Resolves with the exit code once the session has stopped and closed everything. */
   readonly done: Promise<number>;
@@ -40,11 +50,13 @@ export class Session {
     private readonly objs: LoadedObjects,
     private readonly sink: OutputSink,
   ) {
-    const stacks = objs.maps.get(STACKS_MAP);
-    if (stacks) {
-      const resolver = new StackResolver(stacks.fd.fd);
-      this.formatStack = (id, kind, indent) => resolver.format(id, kind, indent);
+    const stackMaps = new Map<number, number>();
+    for (const m of objs.maps.values()) if (m.spec.kind === 'stack_trace') stackMaps.set(m.spec.valueSize / 8, m.fd.fd);
+    if (stackMaps.size) {
+      const resolver = new StackResolver(stackMaps);
+      this.formatStack = (id, view, indent) => resolver.format(id, view, indent);
     }
+    this.render = { formatStack: this.formatStack };
     this.decoder = new EventDecoder(compiled.events, this.formatStack);
     this.done = new Promise((r) => (this.resolveDone = r));
   }
@@ -52,7 +64,10 @@ export class Session {
   /** Loads and attaches everything, then runs BEGIN. Throws (with nothing left open) if any step fails. */
   static start(compiled: CompiledProgram, options: SessionOptions): Session {
     // Refuse what this kernel cannot do before creating anything.
-    for (const p of compiled.programs) if (p.attach.provider === 'kprobe' || p.attach.provider === 'kretprobe') requireKprobes(p.attach);
+    for (const p of compiled.programs) {
+      if (p.attach.provider === 'kprobe' || p.attach.provider === 'kretprobe') requireKprobes(p.attach);
+      if (p.attach.provider === 'fentry' || p.attach.provider === 'fexit') requireFentry(p.attach);
+    }
     const objs = loadObjects(compiled);
     const s = new Session(compiled, objs, options.sink);
     try {
@@ -64,6 +79,9 @@ export class Session {
       s.ring.watch(() => s.drain());
       for (const p of s.special('BEGIN')) s.run(p);
       s.drain();
+      // iterators run once, right after BEGIN; then the program is done, as in bpftrace
+      for (const it of s.iterators) it.run(() => s.drain());
+      if (s.iterators.length) queueMicrotask(() => void s.stop());
     } catch (e) {
       s.closeAll();
       throw e;
@@ -88,6 +106,30 @@ export class Session {
       case 'kretprobe':
         this.attachments.push(attachKprobe(p, a));
         return;
+      case 'rawtracepoint':
+        this.attachments.push(a.btfId !== undefined ? attachTracing(p, a.text) : attachRawTracepoint(p, a));
+        return;
+      case 'fentry':
+      case 'fexit':
+        this.attachments.push(attachTracing(p, a.text));
+        return;
+      case 'iter': {
+        const it = attachIter(p, a.text);
+        this.attachments.push(it);
+        this.iterators.push(it);
+        return;
+      }
+      case 'software':
+      case 'hardware':
+        this.attachments.push(...attachCounted(p, a));
+        return;
+      case 'watchpoint':
+        this.attachments.push(...attachWatchpoint(p, a));
+        return;
+      default: {
+        const unknown: never = a;
+        throw new Error(`no attach for ${(unknown as { provider: string }).provider}`);
+      }
     }
   }
 
@@ -110,18 +152,26 @@ export class Session {
 
   private drain(): void {
     if (!this.ring) return;
-    this.ring.drain((rec) => {
-      const ev = this.decoder.decode(rec);
-      if (ev.kind === 'map-op') return this.mapOp(ev);
-      if (ev.kind === 'exit') {
-        if (this.state === 'running') {
-          this.exitCode = ev.code;
-          queueMicrotask(() => this.stop());
+    const text = this.decoder.textOutput(this.sink); // printf text as bytes, when the sink takes them
+    try {
+      this.ring.drainRecords((bytes, view, at) => {
+        this.eventsRead++;
+        const ev = this.decoder.decodeAt(bytes, view, at, text);
+        if (ev === undefined) return; // printf text, gathered in `text`
+        text?.flush(); // the text before this event is printed before it
+        if (ev.kind === 'map-op') return this.mapOp(ev);
+        if (ev.kind === 'exit') {
+          if (this.state === 'running') {
+            this.exitCode = ev.code;
+            queueMicrotask(() => this.stop());
+          }
+          return;
         }
-        return;
-      }
-      this.emit(ev);
-    });
+        this.emit(ev);
+      });
+    } finally {
+      text?.flush();
+    }
     this.reportLost(false);
     this.sink.flush?.();
   }
@@ -163,7 +213,7 @@ export class Session {
     if (!m) throw new Error(`map-op on unknown map ${ev.map}`);
     if (ev.op === 'clear') clearMap(m.fd.fd, m.spec);
     else if (ev.op === 'zero') zeroMap(m.fd.fd, m.spec);
-    else this.emit({ kind: 'map', snapshot: snapshotMap(m.fd.fd, m.spec, this.formatStack), top: ev.top, div: ev.div });
+    else this.emit({ kind: 'map', snapshot: snapshotMap(m.fd.fd, m.spec, this.render), top: ev.top, div: ev.div });
   }
 
   /** Detach, run END, print the maps, close. Safe to call more than once. */
@@ -177,7 +227,7 @@ export class Session {
       this.drain();
       this.reportLost(true);
       if (this.compiled.printMapsOnExit) for (const m of [...this.objs.maps.values()].filter((m) => m.spec.user).sort((a, b) => (a.spec.user!.name < b.spec.user!.name ? -1 : 1))) {
-        this.emit({ kind: 'map', snapshot: snapshotMap(m.fd.fd, m.spec, this.formatStack) });
+        this.emit({ kind: 'map', snapshot: snapshotMap(m.fd.fd, m.spec, this.render) });
       }
       this.sink.end();
     } finally {
@@ -189,6 +239,53 @@ export class Session {
 
   get programs(): readonly ProgramSpec[] {
     return this.compiled.programs;
+  }
+
+  // ---- reading the session while it runs (the REPL and the live view) ----
+
+  /** True until stop() begins. */
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Ring-buffer records read and records lost so far. */
+  get stats(): { readonly events: number; readonly lost: number } {
+    return { events: this.eventsRead, lost: Number(this.lostReported) };
+  }
+
+  /** The script's map names (`@x`), sorted. */
+  mapNames(): string[] {
+    return this.compiled.maps.flatMap((m) => (m.user ? [m.user.name] : [])).sort();
+  }
+
+  /** Script map `name` read now from the kernel; undefined when there is no such map or the session has closed. */
+  snapshot(name: string): MapSnapshot | undefined {
+    const m = this.userMap(name);
+    return m && snapshotMap(m.fd.fd, m.spec, this.render);
+  }
+
+  /** Empties script map `name` (as clear(@x) would); false when there is no such map or the session has closed. */
+  clearMap(name: string): boolean {
+    const m = this.userMap(name);
+    if (m) clearMap(m.fd.fd, m.spec);
+    return m !== undefined;
+  }
+
+  /**
+   * What an off-thread reader needs to snapshot map `name` itself (snapshotMap on `fd`, stacks resolved from
+   * `stackMaps`, frame limit → fd): valid only while the session runs, so a reader must finish before stop().
+   */
+  mapSource(name: string): { readonly fd: number; readonly spec: MapSpec; readonly stackMaps: readonly (readonly [number, number])[] } | undefined {
+    const m = this.userMap(name);
+    if (!m) return undefined;
+    const stackMaps: [number, number][] = [];
+    for (const s of this.objs.maps.values()) if (s.spec.kind === 'stack_trace') stackMaps.push([s.spec.valueSize / 8, s.fd.fd]);
+    return { fd: m.fd.fd, spec: m.spec, stackMaps };
+  }
+
+  private userMap(name: string) {
+    if (this.state === 'closed') return undefined;
+    return [...this.objs.maps.values()].find((m) => m.spec.user?.name === name);
   }
 
   private detach(): void {

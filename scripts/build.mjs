@@ -1,7 +1,17 @@
 // Bundles the CLI into one CommonJS file: importing chevrotain unbundled costs ~230 ms at start-up, and a
 // CommonJS bundle can be run from V8's code cache by bin/scry.cjs (ESM cannot), which saves ~20 ms more.
+// The live view is a second bundle, an ES module loaded with import() only when it is shown: Ink has
+// top-level await (so CommonJS cannot require it) and neither it nor React is worth loading otherwise.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+
+/** The CLI's `import('./view/live.tsx')` (for running from source) stays out of the CommonJS bundle. */
+const liveViewApart = {
+  name: 'live-view-apart',
+  setup(b) {
+    b.onResolve({ filter: /\/view\/live\.tsx$/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined));
+  },
+};
 
 await build({
   entryPoints: ['repl/entry.ts'],
@@ -12,10 +22,27 @@ await build({
   target: 'node20',
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [liveViewApart],
+  external: ['./scry-view-import.cjs'],
   // Modules that locate files relative to themselves use import.meta.url; give them the bundle's own URL.
   define: { 'import.meta.url': '__scryBundleUrl' },
   banner: { js: "const __scryBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
+await build({
+  entryPoints: { 'scry-view': 'repl/view/live.tsx', 'scry-snapshot': 'repl/view/snapshot-worker.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  legalComments: 'none',
+  logLevel: 'warning',
+  packages: 'external', // ink and react from node_modules, one copy of React for both
+});
+// Code that V8 runs from its code cache cannot call import() (Node loses the loader), so the bundle asks
+// this file, which Node compiles the ordinary way, to load the view.
+writeFileSync('dist/scry-view-import.cjs', "'use strict';\n// Loads the live view for scry.cjs (see scripts/build.mjs).\nmodule.exports = () => import('./scry-view.mjs');\n");
 // The code cache belongs to the old bundle; bin/scry.cjs writes a fresh one on the next run.
 rmSync('dist/scry.cjs.cache', { force: true });
 rmSync('dist/scry.mjs', { force: true });

@@ -29,8 +29,10 @@ export interface Shared {
   usesGlobals: boolean;
   /** the most scratch space any program needs (0: no scratch map) */
   scratchSize: number;
-  /** set when a program records kstack/ustack */
-  usesStacks: boolean;
+  /** frame limits of the kstack/ustack a program records: one stack-trace map each */
+  readonly stackLimits: Set<number>;
+  /** -k level: which failing helpers become warning events (see helper-errors.ts) */
+  readonly helperErrors: 0 | 1 | 2;
 }
 
 export interface Gen {

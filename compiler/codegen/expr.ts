@@ -33,13 +33,14 @@ import {
 import { assertNever, type BinaryExpr, type BinaryOp, type CallExpr, type Expr, type FieldExpr } from '../../lang/ast.ts';
 import type { Span } from '../../lang/source.ts';
 import { positionalValue } from '../../lang/check/index.ts';
-import { GLOBALS_CPID, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS, STACKS_MAP } from '../program.ts';
-
-const BPF_F_USER_STACK = 1 << 8;
+import { GLOBALS_CPID, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../program.ts';
+import { PT_REGS_OFFSETS } from '../../lang/check/data-functions.ts';
+import { emitBufferCall, emitConstant, emitStack } from './data.ts';
+import { checkHelper } from './helper-errors.ts';
 import { packedLayout, slotSize } from '../layout.ts';
 import type { FieldAccess } from '../../lang/check/tracepoint-args.ts';
 import type { TracepointField } from '../../lang/kernel.ts';
-import { commonType, promote, type Type } from '../../lang/types.ts';
+import { MAX_STACK_FRAMES, commonType, promote, type Type } from '../../lang/types.ts';
 import { CodegenError, allocOrFail, scoped, typeOf, type Gen } from './context.ts';
 import { addrOf, allocValue, ldSlot, stSlot, stxSlot } from './context.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
@@ -90,6 +91,7 @@ function emitIntInner(g: Gen, x: Expr): void {
     case 'binary':
       return emitBinary(g, x);
     case 'unary':
+      if (x.op === '*') return emitMemoryInt(g, x);
       emitInt(g, x.operand);
       switch (x.op) {
         case '-':
@@ -125,6 +127,26 @@ function emitIntInner(g: Gen, x: Expr): void {
       if (x.name === 'strlen') return emitStrlen(g, x.args[0]!);
       if (x.name === 'strerror') return emitInt(g, x.args[0]!); // the number travels; user space prints its message
       if (x.name === 'strcontains') return emitStrcontains(g, x.args[0]!, x.args[1]!);
+      if (emitConstant(g, x)) return; // kaddr(), cgroupid()
+      switch (x.name) {
+        case 'kstack':
+        case 'ustack': {
+          const t = typeOf(g, x);
+          if (t.kind !== 'int' || t.view?.kind !== 'stack') throw new Error('stack call without a stack type');
+          return emitStack(g, t.view, x.span);
+        }
+        case 'ksym':
+        case 'cgroup_path':
+        case 'kptr':
+        case 'uptr':
+          return emitInt(g, x.args[0]!); // the number travels; user space resolves it
+        case 'strftime':
+          return emitInt(g, x.args[1]!);
+        case 'reg': {
+          const name = x.args[0]?.kind === 'string' ? x.args[0].value : '';
+          return e.emit(ldx(8, R0, R6, PT_REGS_OFFSETS[name]!));
+        }
+      }
       if (emitMapFunctionValue(g, x)) return;
       throw new CodegenError(`${x.name}() has no integer value`, x.span);
     case 'sizeof': {
@@ -141,7 +163,15 @@ function emitIntInner(g: Gen, x: Expr): void {
       return loadConst(g, R0, v);
     }
     case 'field': {
+      if (g.shared.checked.memory.has(x)) return emitMemoryInt(g, x);
+      if (x.base.kind === 'ident' && x.base.name === 'ctx' && g.attach.provider === 'iter') {
+        const ctxArg = g.shared.checked.argFields.get(x);
+        if (ctxArg?.access.kind !== 'context') throw new Error('ctx field without a context slot');
+        return emitContextSlot(g, ctxArg.access.index, typeOf(g, x), x.span);
+      }
       if (x.base.kind !== 'ident' || x.base.name !== 'args') return emitTupleElement(g, x, (at, t) => loadTupleInt(g, at, t));
+      const ctxArg = g.shared.checked.argFields.get(x);
+      if (ctxArg?.access.kind === 'context') return emitContextSlot(g, ctxArg.access.index, typeOf(g, x), x.span);
       // Load the value's own width (x86-64 is little-endian: the low bytes come first), then extend.
       const { field } = argField(g, x);
       const t = typeOf(g, x);
@@ -149,10 +179,15 @@ function emitIntInner(g: Gen, x: Expr): void {
       e.emit(ldx(bytes as 1 | 2 | 4 | 8, R0, R6, field.offset));
       return normalize(g, typeOf(g, x));
     }
-    case 'string':
     case 'index':
+      return emitMemoryInt(g, x);
+    case 'offsetof': {
+      const v = g.shared.checked.constants.get(x);
+      if (v === undefined) throw new Error('offsetof without a value');
+      return loadConst(g, R0, v);
+    }
+    case 'string':
     case 'tuple':
-    case 'offsetof':
       throw new CodegenError(`${x.kind} expressions cannot be used as an integer here`, x.span);
     default:
       return assertNever(x);
@@ -200,22 +235,22 @@ export function emitBuiltin(g: Gen, name: string, span: Expr['span']): void {
       g.shared.usesGlobals = true;
       return e.emit(ldMapValue(R1, GLOBALS_MAP, 0), ldx(8, R0, R1, name === 'cpid' ? GLOBALS_CPID : GLOBALS_NCPUS));
     case 'kstack':
-    case 'ustack': {
-      // r0 = stack id (negative when it could not be taken); ustack keeps the pid above it for symbols
-      g.shared.usesStacks = true;
-      const user = name === 'ustack';
-      e.emit(mov64Reg(R1, R6), ldMapFd(R2, STACKS_MAP), mov64Imm(R3, user ? BPF_F_USER_STACK : 0), call(helper.get_stackid));
-      if (!user) return;
-      return scoped(g, () => {
-        const id = allocOrFail(g, 8, span);
-        e.emit(mov32Reg(R0, R0), stxSlot(8, id, R0), call(helper.get_current_pid_tgid), alu64Imm('rsh', R0, 32), alu64Imm('lsh', R0, 32));
-        e.emit(ldSlot(8, R1, id), alu64Reg('or', R0, R1));
-      });
-    }
+    case 'ustack':
+      return emitStack(g, { kind: 'stack', space: name === 'kstack' ? 'kernel' : 'user', mode: 'bpftrace', limit: MAX_STACK_FRAMES }, span);
+    case 'username':
+      return e.emit(call(helper.get_current_uid_gid), mov32Reg(R0, R0));
+    case 'curtask':
+      return e.emit(call(helper.get_current_task));
+    case 'func':
+      return e.emit(ldx(8, R0, R6, PT_REGS_OFFSETS.ip!));
     case 'retval':
+      // fexit: the return value follows the arguments in the context
+      if (g.attach.provider === 'fexit') return e.emit(ldx(8, R0, R6, 8 * g.attach.params.length));
       return e.emit(ldx(8, R0, R6, PT_REGS.ax));
     default: {
       const arg = /^arg([0-5])$/.exec(name);
+      // raw tracepoints get an array of u64 arguments; kprobes and uprobes the saved registers
+      if (arg && (g.attach.provider === 'rawtracepoint' || g.attach.provider === 'fentry' || g.attach.provider === 'fexit')) return e.emit(ldx(8, R0, R6, 8 * Number(arg[1])));
       if (arg) return e.emit(ldx(8, R0, R6, PT_REGS.args[Number(arg[1])]!));
       throw new CodegenError(`${name} cannot be used as an integer here`, span);
     }
@@ -223,7 +258,7 @@ export function emitBuiltin(g: Gen, name: string, span: Expr['span']): void {
 }
 
 /** x86-64 struct pt_regs offsets: the context of kprobe and uprobe programs. */
-const PT_REGS = { ax: 80, args: [112, 104, 96, 88, 72, 64] as const };
+const PT_REGS = { ax: PT_REGS_OFFSETS.ax!, args: [112, 104, 96, 88, 72, 64] as const };
 
 const aluOps: Partial<Record<BinaryExpr['op'], AluOp>> = {
   '+': 'add',
@@ -489,8 +524,19 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
       return;
     }
     if (t.kind === 'tuple') return emitTupleInto(g, x, t, off, size, target?.kind === 'tuple' ? target : t);
-    if (t.kind !== 'string') throw new CodegenError(`values of type ${t.kind} are not supported here yet`, x.span);
+    if ((t.kind === 'string' || t.kind === 'record') && g.shared.checked.memory.has(x)) {
+      zeroStack(g, off, size);
+      return emitMemoryInto(g, x, off, Math.min(size, t.size));
+    }
+    if (t.kind === 'record') {
+      zeroStack(g, off, size);
+      if (x.kind === 'var') return copyStack(g, variableSlot(g, x.name), off, size);
+      if (x.kind === 'map') return emitMapReadInto(g, x, off, size);
+      throw new CodegenError('this struct value is not supported here yet', x.span);
+    }
+    if (t.kind !== 'string' && t.kind !== 'buffer') throw new CodegenError(`values of type ${t.kind} are not supported here yet`, x.span);
     zeroStack(g, off, size);
+    if (t.kind === 'buffer') return emitBufferInto(g, x, t, off, size);
     switch (x.kind) {
       case 'string':
         return storeBytes(g, Buffer.from(x.value, 'utf8').subarray(0, size - 1), off);
@@ -546,6 +592,121 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
     }
     throw new CodegenError(`this string expression is not supported yet`, x.span);
   });
+}
+
+/**
+ * r0 = the index-th u64 of a tracing program's context (fentry/fexit/iter/tp_btf arguments). The verifier
+ * types pointers there (and forbids arithmetic on them until null-checked), so pointers are copied out with
+ * probe_read_kernel and become plain numbers, read through like any other kernel pointer.
+ */
+function emitContextSlot(g: Gen, index: number, t: Type, span: Span): void {
+  const e = g.e;
+  if (t.kind !== 'int' || !t.space) {
+    e.emit(ldx(8, R0, R6, 8 * index));
+    return normalize(g, t);
+  }
+  scoped(g, () => {
+    const tmp = allocOrFail(g, 8, span);
+    e.emit(stSlot(8, tmp, 0), mov64Reg(R3, R6), alu64Imm('add', R3, 8 * index), ...addrOf(R1, tmp), mov64Imm(R2, 8), call(helper.probe_read_kernel));
+    e.emit(ldSlot(8, R0, tmp));
+  });
+}
+
+/** The probe_read helper for an address space. */
+function memoryReader(space: 'user' | 'kernel'): { fn: number; name: 'probe_read_user' | 'probe_read_kernel' } {
+  return space === 'user' ? { fn: helper.probe_read_user, name: 'probe_read_user' } : { fn: helper.probe_read_kernel, name: 'probe_read_kernel' };
+}
+
+/**
+ * r0 = the address of a value in kernel (or user) memory: `p->f` is p + offset, `s.f` the address of s plus
+ * offset, `*p` is p, `p[i]` is p + i × size.
+ */
+function emitAddress(g: Gen, x: Expr): void {
+  const acc = g.shared.checked.memory.get(x);
+  if (!acc) throw new CodegenError('this struct value is not in memory, so its fields cannot be reached', x.span, ['read fields straight from a pointer: p->a.b']);
+  const e = g.e;
+  const base = (b: Expr) => (acc.via === 'pointer' ? emitInt(g, b) : emitAddress(g, b));
+  switch (x.kind) {
+    case 'field':
+      base(x.base);
+      if (acc.offset) e.emit(alu64Imm('add', R0, acc.offset));
+      return;
+    case 'unary':
+      return emitInt(g, x.operand);
+    case 'index':
+      return scoped(g, () => {
+        const at = allocOrFail(g, 8, x.span);
+        base(x.base);
+        e.emit(stxSlot(8, at, R0));
+        emitInt(g, x.index);
+        e.emit(alu64Imm('mul', R0, acc.stride ?? 1), ldSlot(8, R1, at), alu64Reg('add', R0, R1));
+      });
+    default:
+      throw new CodegenError('this value has no address in memory', x.span);
+  }
+}
+
+/** An integer read from memory through a typed pointer (bitfields shifted and masked), into r0. */
+function emitMemoryInt(g: Gen, x: Expr): void {
+  const acc = g.shared.checked.memory.get(x);
+  const t = typeOf(g, x);
+  if (!acc || (t.kind !== 'int' && t.kind !== 'bool')) throw new CodegenError(`this ${x.kind === 'unary' ? 'dereference' : 'value'} cannot be used as an integer`, x.span);
+  const e = g.e;
+  const bytes = t.kind === 'int' ? t.bits / 8 : 1;
+  const read = memoryReader(acc.space);
+  scoped(g, () => {
+    const tmp = allocOrFail(g, 8, x.span);
+    emitAddress(g, x);
+    e.emit(stSlot(8, tmp, 0), mov64Reg(R3, R0), ...addrOf(R1, tmp), mov64Imm(R2, acc.bitSize ? 8 : bytes), call(read.fn));
+    checkHelper(g, read.name, 'read');
+    if (acc.bitSize) {
+      e.emit(ldSlot(8, R0, tmp));
+      if (acc.bitOffset) e.emit(alu64Imm('rsh', R0, acc.bitOffset));
+      if (acc.bitSize < 32) e.emit(alu64Imm('and', R0, (1 << acc.bitSize) - 1));
+      else if (acc.bitSize < 64) e.emit(alu64Imm('lsh', R0, 64 - acc.bitSize), alu64Imm('rsh', R0, 64 - acc.bitSize));
+      return;
+    }
+    e.emit(ldSlot(bytes as 1 | 2 | 4 | 8, R0, tmp));
+  });
+  normalize(g, t);
+}
+
+/** A string (char array) or record read from memory into r10+off, `size` bytes. */
+function emitMemoryInto(g: Gen, x: Expr, off: number, size: number): void {
+  const acc = g.shared.checked.memory.get(x)!;
+  const read = memoryReader(acc.space);
+  emitAddress(g, x);
+  g.e.emit(mov64Reg(R3, R0), ...addrOf(R1, off), mov64Imm(R2, size), call(read.fn));
+  checkHelper(g, read.name, 'read');
+}
+
+/** Buffers ([u64 length][bytes]): built by a call, or copied whole from where one already is. */
+function emitBufferInto(g: Gen, x: Expr, t: Extract<Type, { kind: 'buffer' }>, off: number, size: number): void {
+  switch (x.kind) {
+    case 'call':
+      if (emitBufferCall(g, x, t, off)) return;
+      break;
+    case 'var': {
+      const v = g.vars.get(x.name);
+      if (!v) throw new Error(`variable ${x.name} has no slot`);
+      return copyStack(g, v.offset, off, Math.min(size, slotSize(v.type)));
+    }
+    case 'map':
+      return emitMapReadInto(g, x, off, size);
+    case 'ternary': {
+      const otherwise = g.e.freshLabel('ternary.else');
+      const done = g.e.freshLabel('ternary.end');
+      emitInt(g, x.cond);
+      g.e.emit(jmpImm('jeq', R0, 0, otherwise));
+      emitInto(g, x.then, off, size);
+      g.e.emit(ja(done));
+      g.e.place(otherwise);
+      emitInto(g, x.else, off, size);
+      g.e.place(done);
+      return;
+    }
+  }
+  throw new CodegenError('this buffer expression is not supported yet', x.span);
 }
 
 /** Tuples: each element in its own 8-aligned slot (layout.ts), so an element is a fixed offset away. */
@@ -630,9 +791,9 @@ function argField(g: Gen, x: Expr): { field: TracepointField; access: FieldAcces
 function readString(g: Gen, space: 'user' | 'kernel' | 'record' | undefined, off: number, size: number): void {
   g.e.emit(mov64Reg(R3, R0));
   if (space === 'record') g.e.emit(alu64Reg('add', R3, R6));
-  const fn =
-    space === 'user' ? helper.probe_read_user_str : space === 'kernel' || space === 'record' ? helper.probe_read_kernel_str : helper.probe_read_str;
-  probeRead(g, fn, off, size);
+  const name = space === 'user' ? 'probe_read_user_str' : space === 'kernel' || space === 'record' ? 'probe_read_kernel_str' : 'probe_read_str';
+  probeRead(g, helper[name], off, size);
+  checkHelper(g, name, 'read');
 }
 
 /** helper(r10+off, size, r3): the probe_read family's argument order. */

@@ -2,6 +2,7 @@
 // Aggregation maps are per-CPU hashes: no atomics needed, user space merges the CPUs (runtime/maps.ts).
 // Whatever needs the whole map at once (print, clear, zero) is a ring-buffer event that user space acts on,
 // in order with printf output, as bpftrace does.
+import { checkHelper } from './helper-errors.ts';
 import {
   BPF_FUNC as helper,
   R0,
@@ -291,6 +292,7 @@ function emitDelete(g: Gen, c: CallExpr): void {
     if (value.kind !== 'hist' && value.kind !== 'lhist') {
       const key = buildKey(g, target);
       e.emit(ldMapFd(R1, spec.name), ...addrOf(R2, key), call(helper.map_delete_elem));
+      checkHelper(g, 'map_delete_elem', 'other');
       return;
     }
     // A bounded loop over the bucket index kept in the key itself (the verifier tracks the spilled constant).

@@ -1,4 +1,5 @@
 // Map reads, writes and aggregations. Keys are built in a stack slot with the layout in ../layout.ts.
+import { checkHelper } from './helper-errors.ts';
 import {
   R0,
   R1,
@@ -69,6 +70,7 @@ export function update(g: Gen, name: string, keyOff: number, valOff: number, fla
     mov64Imm(R4, flags),
     call(helper.map_update_elem),
   );
+  if (flags !== BPF_NOEXIST) checkHelper(g, 'map_update_elem', 'other'); // NOEXIST losing a race is fine
 }
 
 /** r0 = @m[k] as an integer, 0 when the key is missing. */

@@ -1,5 +1,5 @@
 // One probe block and attach point → one BPF program.
-import { BPF_FUNC, R0, R1, R2, R6, R7, R10, alu64Imm, call, encode, exit, isLabel, jmpImm, ldMapFd, mov64Imm, mov64Reg, st, withSpan, type AsmItem } from '../asm/index.ts';
+import { BPF_FUNC, R0, R1, R2, R6, R7, R10, alu64Imm, call, encode, exit, isLabel, jmpImm, ldMapFd, ldx, mov64Imm, mov64Reg, st, withSpan, type AsmItem } from '../asm/index.ts';
 import { SCRATCH_MAP } from '../program.ts';
 import { Frame } from './emitter.ts';
 import type { CheckedProbe, ResolvedAttach } from '../../lang/check/index.ts';
@@ -24,8 +24,17 @@ export function progTypeFor(a: ResolvedAttach): ProgType {
     case 'kprobe':
     case 'kretprobe':
       return 'kprobe';
+    case 'rawtracepoint':
+      return a.btfId !== undefined ? 'tracing' : 'raw_tracepoint';
+    case 'fentry':
+    case 'fexit':
+    case 'iter':
+      return 'tracing';
     case 'interval':
     case 'profile':
+    case 'software':
+    case 'hardware':
+    case 'watchpoint':
       return 'perf_event';
   }
 }
@@ -41,6 +50,8 @@ export function generateProbe(shared: Shared, probe: CheckedProbe, attach: Resol
     if (pid !== undefined && attach.provider !== 'BEGIN' && attach.provider !== 'END') {
       e.emit(call(BPF_FUNC.get_current_pid_tgid), alu64Imm('rsh', R0, 32), jmpImm('jne', R0, pid, g.exitLabel));
     }
+    // an iterator runs once more at the end with no object (ctx->task == NULL): nothing to report then
+    if (attach.provider === 'iter') e.emit(ldx(8, R0, R6, 8), jmpImm('jeq', R0, 0, g.exitLabel));
     if (probe.probe.predicate) {
       const pred = probe.probe.predicate;
       e.at(pred.span, () => {
@@ -65,6 +76,7 @@ export function generateProbe(shared: Shared, probe: CheckedProbe, attach: Resol
   return {
     name,
     progType: progTypeFor(attach),
+    ...tracingFor(attach),
     attach,
     bytecode: enc.bytes,
     relocations: enc.relocations,
@@ -120,8 +132,22 @@ export function scratchPrologue(g: Gen, fail: string = g.exitLabel): AsmItem[] {
   ].map((i) => withSpan(i, g.shared.checked.ast.span));
 }
 
+function tracingFor(a: ResolvedAttach): { tracing?: ProgramSpec['tracing'] } {
+  if (a.provider === 'fentry' || a.provider === 'fexit') return { tracing: { attach: a.provider, btfId: a.btfId } };
+  if (a.provider === 'iter') return { tracing: { attach: 'iter', btfId: a.btfId } };
+  if (a.provider === 'rawtracepoint' && a.btfId !== undefined) return { tracing: { attach: 'raw_tp', btfId: a.btfId } };
+  return {};
+}
+
 /** Kernel program names: ≤ 15 characters of [A-Za-z0-9_]. */
 function programName(a: ResolvedAttach, index: number): string {
-  const base = a.provider === 'tracepoint' ? a.event : a.provider === 'kprobe' || a.provider === 'kretprobe' ? a.func : a.provider;
+  const base =
+    a.provider === 'tracepoint' || a.provider === 'rawtracepoint'
+      ? a.event
+      : a.provider === 'kprobe' || a.provider === 'kretprobe' || a.provider === 'fentry' || a.provider === 'fexit'
+        ? a.func
+        : a.provider === 'iter'
+          ? `iter_${a.target}`
+          : a.provider;
   return `${index}_${base}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
 }

@@ -1,5 +1,7 @@
 // Statements and the calls that are statements (exit, printf).
-import { R0, R1, R2, alu64Imm, call, ja, jmpImm, jmpReg, ldMapValue, mov64Imm, st, stx } from '../asm/index.ts';
+import { BPF_FUNC as helper, R0, R1, R2, R6, alu64Imm, call, ja, jmpImm, jmpReg, ldMapValue, mov64Imm, mov64Reg, st, stx } from '../asm/index.ts';
+import { emitConstant, emitJoin } from './data.ts';
+import { checkHelper } from './helper-errors.ts';
 import { assertNever, type AssignStmt, type BinaryOp, type Block, type CallExpr, type Expr, type MapExpr, type Stmt } from '../../lang/ast.ts';
 import { commonType, promote, type Type } from '../../lang/types.ts';
 import { EXIT_EVENT_ID, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP } from '../program.ts';
@@ -149,9 +151,25 @@ function emitCallStmt(g: Gen, c: CallExpr): void {
     case 'printf':
     case 'cat':
     case 'system':
+    case 'errorf':
+    case 'warnf':
       return emitPrintf(g, c);
     case 'time':
       return emitTime(g, c);
+    case 'join':
+      return emitJoin(g, c);
+    case 'signal':
+      return scoped(g, () => {
+        const sig = c.args[0]!;
+        if (!emitConstant(g, sig)) emitInt(g, sig);
+        g.e.emit(mov64Reg(R1, R0), call(helper.send_signal));
+        checkHelper(g, 'send_signal', 'other');
+      });
+    case 'override':
+      return scoped(g, () => {
+        emitInt(g, c.args[0]!);
+        g.e.emit(mov64Reg(R2, R0), mov64Reg(R1, R6), call(helper.override_return));
+      });
     default:
       if (emitMapFunctionStmt(g, c)) return;
       throw new CodegenError(`${c.name}() cannot be used as a statement`, c.span);
@@ -181,6 +199,7 @@ function emitPrintf(g: Gen, c: CallExpr): void {
     pieces: info.pieces,
     args: info.args.map((type, i) => ({ type, offset: 8 + layout.offsets[i]! })),
     ...(c.name === 'cat' || c.name === 'system' ? { use: c.name } : {}),
+    ...(c.name === 'errorf' || c.name === 'warnf' ? { use: c.name, span: c.span } : {}),
   });
   scoped(g, () => {
     const size = 8 + layout.size;

@@ -1,10 +1,12 @@
 // Resolves attach points: provider aliases, the shape of each form, wildcard expansion, existence.
 import type { AttachPoint } from '../ast.ts';
 import { error, type Diagnostic } from '../diagnostics.ts';
+import type { BtfParam } from '../btf.ts';
 import type { KernelInfo, TracepointFormat } from '../kernel.ts';
 import { lookupProvider, providerNames } from '../providers.ts';
 import type { Span } from '../source.ts';
 import { closest } from '../suggest.ts';
+import { findPerfEvent, hardwareEvents, softwareEvents } from './perf-events.ts';
 
 export type ResolvedAttach =
   | { readonly provider: 'BEGIN' | 'END'; readonly span: Span; readonly text: string }
@@ -21,6 +23,57 @@ export type ResolvedAttach =
       readonly func: string;
       readonly offset: number;
       readonly module?: string;
+      readonly span: Span;
+      readonly text: string;
+    }
+  /**
+   * `btfId` (the btf_trace_<event> typedef) and `params` when the kernel's BTF knows the tracepoint: then it
+   * loads as a BTF raw tracepoint (tp_btf) with typed `args`; otherwise as a plain raw tracepoint (arg0…).
+   */
+  | {
+      readonly provider: 'rawtracepoint';
+      readonly event: string;
+      readonly btfId?: number;
+      readonly params?: readonly BtfParam[];
+      readonly span: Span;
+      readonly text: string;
+    }
+  /** iter:task …: the bpf_iter_<target> function's BTF id and the fields of its context (meta first). */
+  | {
+      readonly provider: 'iter';
+      readonly target: string;
+      readonly btfId: number;
+      readonly params: readonly BtfParam[];
+      readonly span: Span;
+      readonly text: string;
+    }
+  /** fentry/fexit: the kernel function's BTF FUNC id (attach_btf_id), parameters and return type. */
+  | {
+      readonly provider: 'fentry' | 'fexit';
+      readonly func: string;
+      readonly module?: string;
+      readonly btfId: number;
+      readonly params: readonly BtfParam[];
+      readonly ret: number;
+      readonly span: Span;
+      readonly text: string;
+    }
+  | {
+      readonly provider: 'software' | 'hardware';
+      /** the event's canonical name and perf_event_attr.config */
+      readonly event: string;
+      readonly config: number;
+      /** sample period: the program runs every `count` events */
+      readonly count: number;
+      readonly span: Span;
+      readonly text: string;
+    }
+  | {
+      readonly provider: 'watchpoint';
+      readonly address: bigint;
+      readonly length: 1 | 2 | 4 | 8;
+      /** some of r, w, x (x alone: an execution breakpoint) */
+      readonly mode: string;
       readonly span: Span;
       readonly text: string;
     }
@@ -89,16 +142,34 @@ export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: D
       const m = /^([A-Za-z_.*?][\w.*?]*)(?:\+(0x[0-9a-fA-F]+|\d+))?$/.exec(spec);
       if (!m) return bad(`invalid ${info.name} function '${spec}'`);
       if (m[2] && info.name === 'kretprobe') return bad('kretprobe does not take an offset');
-      return [
-        {
-          provider: info.name,
-          func: m[1]!,
-          offset: m[2] ? Number(m[2]) : 0,
-          module,
-          ...base,
-          text: `${info.name}:${module ? module + ':' : ''}${spec}`,
-        },
-      ];
+      const offset = m[2] ? Number(m[2]) : 0;
+      const known = kernel.kernelFunctions();
+      const inModule = (f: { module?: string }) => module === undefined || (isWildcard(module) ? f.module !== undefined && wildcardRegex(module).test(f.module) : f.module === module);
+      const one = (func: string, mod: string | undefined) => ({
+        provider: info.name as 'kprobe' | 'kretprobe',
+        func,
+        offset,
+        module: mod,
+        ...base,
+        text: `${info.name}:${mod ? mod + ':' : ''}${func}${offset ? `+${m[2]}` : ''}`,
+      });
+      if (isWildcard(m[1]!) || (module !== undefined && isWildcard(module))) {
+        if (offset) return bad('a wildcard cannot take an offset');
+        const re = wildcardRegex(m[1]!);
+        const seen = new Set<string>();
+        const hits = known.filter((f) => re.test(f.name) && inModule(f) && !seen.has(f.name) && seen.add(f.name));
+        if (!hits.length) diags.push(error(`no kernel function matches ${ap.raw}`, ap.span, [`list them with: scry -l '${info.name}:*'`]));
+        return hits.map((f) => one(f.name, module === undefined ? undefined : f.module));
+      }
+      // the kernel may not list its functions (then attaching says whether one exists)
+      if (known.length && !known.some((f) => f.name === m[1] && inModule(f))) {
+        const guess = closest(m[1]!, [...new Set(known.map((f) => f.name))]);
+        diags.push(
+          error(`unknown kernel function ${module ? `${module}:` : ''}${m[1]}`, ap.span, [guess ? `did you mean '${info.name}:${guess}'?` : `list them with: scry -l '${info.name}:*'`]),
+        );
+        return [];
+      }
+      return [one(m[1]!, module)];
     }
     case 'interval':
     case 'profile': {
@@ -109,10 +180,96 @@ export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: D
       if (!/^\d+$/.test(ap.parts[1]!) || value <= 0) return bad(`invalid ${info.name} rate '${ap.parts[1]}'`);
       return [{ provider: info.name, unit, value, ...base, text: `${info.name}:${unit}:${value}` }];
     }
+    case 'rawtracepoint': {
+      if (ap.parts.length < 1 || ap.parts.length > 2 || !ap.parts[ap.parts.length - 1]) return bad('rawtracepoint needs an event');
+      const event = ap.parts[ap.parts.length - 1]!;
+      const names = [...new Set(kernel.tracepoints().map((t) => t.event))];
+      const hits = isWildcard(event) ? names.filter((n) => wildcardRegex(event).test(n)) : names.includes(event) ? [event] : [];
+      if (!hits.length) {
+        const guess = isWildcard(event) ? undefined : closest(event, names);
+        diags.push(error(`no raw tracepoint matches ${event}`, ap.span, guess ? [`did you mean 'rawtracepoint:${guess}'?`] : ['raw tracepoints are named like tracepoints, without the group: scry -l "tracepoint:*"']));
+        return [];
+      }
+      const btf = kernel.btf();
+      return hits.map((e) => {
+        const tp = btf?.rawTracepoint(e);
+        return { provider: 'rawtracepoint' as const, event: e, ...(tp ? { btfId: tp.id, params: tp.params } : {}), ...base, text: `rawtracepoint:${e}` };
+      });
+    }
+    case 'iter': {
+      if (ap.parts.length !== 1 || !ap.parts[0]) return bad('iter needs a target, e.g. iter:task');
+      const target = ap.parts[0];
+      const btf = kernel.btf();
+      if (!btf) {
+        diags.push(error('iter probes need kernel type information (BTF), and this kernel has none', ap.span));
+        return [];
+      }
+      const f = btf.funcProto(`bpf_iter_${target}`);
+      if (!f) {
+        const targets = btf.funcNames('bpf_iter_*').map((n) => n.slice('bpf_iter_'.length));
+        const guess = closest(target, targets);
+        diags.push(error(`unknown iterator '${target}'`, ap.span, [guess ? `did you mean 'iter:${guess}'?` : `this kernel has: ${targets.join(', ')}`]));
+        return [];
+      }
+      return [{ provider: 'iter', target, btfId: f.id, params: f.params, ...base, text: `iter:${target}` }];
+    }
+    case 'fentry':
+    case 'fexit': {
+      if (ap.parts.length < 1 || ap.parts.length > 2 || !ap.parts[ap.parts.length - 1]) return bad(`${info.name} needs a kernel function`);
+      const module = ap.parts.length === 2 ? ap.parts[0] : undefined;
+      const name = ap.parts[ap.parts.length - 1]!;
+      const btf = kernel.btf();
+      if (!btf) {
+        diags.push(error(`${info.name} probes need kernel type information (BTF), and this kernel has none`, ap.span, ['use kprobe/kretprobe or a tracepoint instead']));
+        return [];
+      }
+      if (module !== undefined && module !== 'vmlinux') {
+        diags.push(error(`${info.name} on module functions is not supported yet (${module}:${name})`, ap.span, [`use kprobe:${module}:${name}`]));
+        return [];
+      }
+      const names = isWildcard(name) ? btf.funcNames(name) : [name];
+      const out: ResolvedAttach[] = [];
+      for (const n of names) {
+        const f = btf.funcProto(n);
+        if (!f) {
+          const guess = closest(n, btf.funcNames(`${n.slice(0, 3)}*`));
+          diags.push(error(`no kernel function ${n} in BTF`, ap.span, [guess ? `did you mean '${info.name}:${guess}'?` : `list them with: scry -l '${info.name}:*'`]));
+          return [];
+        }
+        out.push({ provider: info.name, func: n, btfId: f.id, params: f.params, ret: f.ret, ...base, text: `${info.name}:${n}` });
+      }
+      if (!out.length) diags.push(error(`no kernel function matches ${ap.raw}`, ap.span, [`list them with: scry -l '${info.name}:*'`]));
+      return out;
+    }
+    case 'software':
+    case 'hardware': {
+      if (ap.parts.length < 1 || ap.parts.length > 2) return bad(`${info.name} needs an event`);
+      const table = info.name === 'software' ? softwareEvents : hardwareEvents;
+      const ev = findPerfEvent(table, ap.parts[0]!);
+      if (!ev) {
+        const guess = closest(ap.parts[0]!, table.flatMap((e) => [e.name, ...e.aliases]));
+        diags.push(error(`unknown ${info.name} event '${ap.parts[0]}'`, ap.span, [guess ? `did you mean '${guess}'?` : `the events are ${table.map((e) => e.name).join(', ')}`]));
+        return [];
+      }
+      const countText = ap.parts[1];
+      if (countText !== undefined && (!/^\d+$/.test(countText) || Number(countText) <= 0)) return bad(`invalid ${info.name} count '${countText}'`);
+      const count = countText === undefined ? ev.defaultCount : Number(countText);
+      return [{ provider: info.name, event: ev.name, config: ev.config, count, ...base, text: `${info.name}:${ev.name}:${count}` }];
+    }
+    case 'watchpoint': {
+      if (ap.parts.length !== 3) return bad('watchpoint needs an address, a length and a mode');
+      const [addrText, lenText, mode] = ap.parts as [string, string, string];
+      if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(addrText)) return bad(`invalid watchpoint address '${addrText}'`);
+      const length = Number(lenText);
+      if (![1, 2, 4, 8].includes(length)) return bad(`watchpoint length must be 1, 2, 4 or 8, got '${lenText}'`);
+      if (!/^(r|w|x|rw|wr)$/.test(mode)) return bad(`invalid watchpoint mode '${mode}' (r, w, rw or x)`);
+      const address = BigInt(addrText);
+      return [{ provider: 'watchpoint', address, length: length as 1 | 2 | 4 | 8, mode, ...base, text: `watchpoint:0x${address.toString(16)}:${length}:${mode}` }];
+    }
     default:
       diags.push(
         error(`scry does not support ${info.name} probes yet`, ap.span, [
-          'supported now: BEGIN, END, tracepoint, kprobe, kretprobe, interval, profile',
+          'supported now: BEGIN, END, tracepoint, rawtracepoint, kprobe, kretprobe, fentry, fexit, iter, interval, profile, software, hardware, watchpoint',
         ]),
       );
       return [];

@@ -3,7 +3,10 @@ import type { Expr, MapExpr } from '../ast.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Span } from '../source.ts';
 import type { MapValue, Type } from '../types.ts';
+import type { KernelInfo } from '../kernel.ts';
 import type { MapInfo } from './infer.ts';
+import type { ResolvedAttach } from './attach.ts';
+import type { ScriptConfig } from './config.ts';
 
 export interface CheckContext {
   /** Infers (and records) the type of an expression. */
@@ -18,4 +21,15 @@ export interface CheckContext {
   /** positional parameters, for arguments that must be known when compiling (lhist bounds may be $1) */
   readonly params: readonly string[];
   report(d: Diagnostic): void;
+  /** types recorded so far (for arguments that are not expressions, like kstack(perf)'s mode) */
+  readonly typeOf: Map<Expr, Type>;
+  /** the attach points of the probe being checked */
+  attach(): readonly ResolvedAttach[];
+  readonly kernel: KernelInfo;
+  readonly config: ScriptConfig;
+  readonly unsafe: boolean;
+  /** values known when compiling: kaddr(), cgroupid(), sizeof, signal names */
+  readonly constants: Map<Expr, bigint>;
+  /** byte values known when compiling: pton() */
+  readonly constBytes: Map<Expr, Uint8Array>;
 }

@@ -47,7 +47,7 @@ export function check(
     probe,
     attach: probe.attachPoints.flatMap((ap) => resolveAttachPoint(ap, kernel, diagnostics)),
   }));
-  const inferred = infer(probes, params, config, diagnostics, options.hasChild, options.unsafe);
+  const inferred = infer(probes, { params, config, diags: diagnostics, kernel, hasChild: options.hasChild, unsafe: options.unsafe });
   if (hasErrors(diagnostics)) return { diagnostics };
   return { program: { ast, probes, ...inferred, config, params }, diagnostics };
 }

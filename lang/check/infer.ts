@@ -21,9 +21,12 @@ import { closest } from '../suggest.ts';
 import type { CheckContext } from './context.ts';
 import type { ResolvedAttach } from './attach.ts';
 import type { ScriptConfig } from './config.ts';
+import type { KernelInfo } from '../kernel.ts';
+import { dataFunctionType } from './data-functions.ts';
+import { typeFromBtf } from './kernel-types.ts';
 import { tracepointFieldType, type FieldAccess } from './tracepoint-args.ts';
 import { aggregationReadType, aggregationValue, isAggregation, mapFunctionType } from './map-functions.ts';
-import { boolType, commonType, sizeOf, i64, isScalar, promote, sameType, stringType, typeName, u64, voidType, mapValueName, type IntBits, type MapValue, type Type } from '../types.ts';
+import { viewed, sameView, boolType, commonType, sizeOf, i64, isScalar, promote, sameType, stringType, typeName, u64, voidType, mapValueName, type IntBits, type MapValue, type Type } from '../types.ts';
 
 export interface MapInfo {
   readonly name: string;
@@ -52,8 +55,12 @@ export interface InferResult {
   readonly varTypes: Map<Probe, ReadonlyMap<string, Type>>;
   /** `args->f` expressions: which tracepoint field they read, and how */
   readonly argFields: Map<FieldExpr, ArgField>;
-  /** expressions whose value the checker already knows (sizeof) */
+  /** expressions whose value the checker already knows (sizeof, kaddr, cgroupid, signal names) */
   readonly constants: Map<Expr, bigint>;
+  /** expressions whose bytes the checker already knows (pton) */
+  readonly constBytes: Map<Expr, Uint8Array>;
+  /** `p->f`, `s.f`, `*p`, `p[i]` on kernel types: where the value sits relative to its base (see MemoryAccess) */
+  readonly memory: Map<Expr, MemoryAccess>;
   /** every `for ($kv : @map)` loop: the variables its body (a separate BPF function) declares itself */
   readonly forMaps: Map<ForMapStmt, ForMapInfo>;
 }
@@ -65,18 +72,36 @@ export interface ForMapInfo {
   readonly locals: ReadonlyMap<string, Type>;
 }
 
+/**
+ * A read of kernel (or user) memory through a typed pointer: the address is the base's (a pointer's value,
+ * or a record's own address) plus `offset` (plus index × `stride` for `[]`); `bitSize` > 0 for a bitfield.
+ */
+export interface MemoryAccess {
+  readonly via: 'pointer' | 'record';
+  readonly offset: number;
+  readonly stride?: number;
+  readonly bitOffset?: number;
+  readonly bitSize?: number;
+  readonly space: 'user' | 'kernel';
+}
+
 export interface ArgField {
   readonly field: string;
   readonly access: FieldAccess;
 }
 
+export interface InferOptions {
+  readonly params: readonly string[];
+  readonly config: ScriptConfig;
+  readonly diags: Diagnostic[];
+  readonly kernel: KernelInfo;
+  readonly hasChild?: boolean;
+  readonly unsafe?: boolean;
+}
+
 export function infer(
   probes: readonly { readonly probe: Probe; readonly attach: readonly ResolvedAttach[] }[],
-  params: readonly string[],
-  config: ScriptConfig,
-  diags: Diagnostic[],
-  hasChild = false,
-  unsafe = false,
+  { params, config, diags, kernel, hasChild = false, unsafe = false }: InferOptions,
 ): InferResult {
   const typeOf = new Map<Expr, Type>();
   const maps = new Map<string, MapInfo>();
@@ -86,6 +111,9 @@ export function infer(
   let attach: readonly ResolvedAttach[] = [];
   const argFields = new Map<FieldExpr, ArgField>();
   const constants = new Map<Expr, bigint>();
+  const constBytes = new Map<Expr, Uint8Array>();
+  const memory = new Map<Expr, MemoryAccess>();
+  const btf = kernel.btf();
   const varTypes = new Map<Probe, ReadonlyMap<string, Type>>();
   const forMaps = new Map<ForMapStmt, ForMapInfo>();
   const forMapLayouts: { stmt: ForMapStmt; kv: Type }[] = [];
@@ -101,6 +129,13 @@ export function infer(
     error: err,
     report: (d) => diags.push(d),
     params,
+    typeOf,
+    attach: () => attach,
+    kernel,
+    config,
+    unsafe,
+    constants,
+    constBytes,
   };
 
   function noteMapKeys(m: MapExpr, keyTypes: Type[]): MapInfo | undefined {
@@ -167,7 +202,7 @@ export function infer(
       err('this expression has no value and cannot be a map key', span);
       return u64;
     }
-    if (t.kind === 'int' && t.stack) return t; // a stack id, printed as frames
+    if (t.kind === 'int' && t.view) return valueType(t); // a stack id, symbol, … printed as text
     // Integer keys are stored as 8 bytes whatever their width, as bpftrace does.
     if (t.kind === 'int' || t.kind === 'bool') return t.kind === 'int' && t.signed ? i64 : u64;
     return t;
@@ -242,10 +277,19 @@ export function infer(
         }
         const wrong = b.only ? attach.filter((a) => !b.only!.includes(a.provider)) : [];
         if (wrong.length) {
-          err(`${e.name} is not available in ${wrong[0]!.provider} probes`, e.span, [`${e.name} (${b.doc}) exists only in ${b.only!.join(' and ')} probes`]);
+          err(`${e.name} is not available in ${wrong[0]!.provider} probes`, e.span, [`${e.name} (${b.doc}) exists only in ${listWords(b.only!)} probes`]);
           return b.type;
         }
         if (e.name === 'cpid' && !hasChild) err('cpid is the pid of the command started with -c, and there is none', e.span, ["run the program with -c 'command args'"]);
+        if (e.name === 'retval' && attach.length && attach.every((a) => a.provider === 'fexit') && btf) {
+          const a = attach[0] as Extract<ResolvedAttach, { provider: 'fentry' | 'fexit' }>;
+          const t = typeFromBtf(btf, a.ret, 'kernel');
+          return t.kind === 'int' ? t : i64;
+        }
+        if (e.name === 'curtask' && btf) {
+          const task = btf.find('task_struct', 'struct');
+          if (task !== undefined) return { kind: 'int', bits: 64, signed: false, space: 'kernel', pointee: task, pointeeName: 'struct task_struct' };
+        }
         // `probe` is a string as long as the longest attach point's name
         if (e.name === 'probe') return stringType(Math.max(1, ...attach.map((a) => Buffer.byteLength(a.text))) + 1);
         return b.type;
@@ -284,9 +328,26 @@ export function infer(
             err(`cannot dereference ${typeName(ot)}`, e.span, ot.kind === 'string' ? ['a string is already its characters: use it as it is'] : undefined);
             return i64;
           }
-          err(`operator ${e.op} (${e.op === '*' ? 'dereference' : 'address of'}) is not supported yet: it needs kernel type information (BTF)`, e.span, [
-            'read memory with str(ptr) for strings',
-          ]);
+          if (e.op === '*' && ot.kind === 'int' && ot.pointee !== undefined && btf) {
+            const target = btf.resolve(ot.pointee);
+            if (target === 0 || btf.kind(target) === 'func_proto') {
+              err(`cannot dereference ${typeName(ot)}`, e.span, ['cast it to a pointer to a type first: *(int64 *)p']);
+              return i64;
+            }
+            memory.set(e, { via: 'pointer', offset: 0, space: ot.space ?? 'kernel' });
+            return typeFromBtf(btf, ot.pointee, ot.space ?? 'kernel');
+          }
+          if (e.op === '*' && ot.kind === 'int' && ot.space && ot.pointeeInt) {
+            memory.set(e, { via: 'pointer', offset: 0, space: ot.space });
+            return ot.pointeeInt;
+          }
+          err(
+            e.op === '*'
+              ? `cannot dereference ${typeName(ot)}: scry does not know what it points to`
+              : 'operator & (address of) is not supported',
+            e.span,
+            e.op === '*' ? ['cast it to a typed pointer first: *(int32 *)p, or ((struct file *)p)->f_flags'] : ['take the address from the kernel instead, e.g. a pointer argument'],
+          );
           return i64;
         }
         const t = intOperand(e.operand, `operator ${e.op}`);
@@ -313,11 +374,18 @@ export function infer(
           err(`cannot cast ${typeName(from)} to ${typeName(target)}`, e.span);
           return target;
         }
-        if (target.kind !== 'int') err(`casts to ${typeName(target)} are not supported`, e.type.span, ['cast to an integer type: (uint32)x']);
+        if (target.kind !== 'int') {
+          err(`casts to ${typeName(target)} are not supported`, e.type.span, ['cast to an integer type: (uint32)x, or to a pointer: (struct file *)p']);
+          return target;
+        }
+        // a pointer keeps the address space it came from (kernel unless the value was a user pointer)
+        if (target.space && from.kind === 'int' && from.space === 'user') return { ...target, space: 'user' };
         return target;
       }
       case 'field': {
         if (e.base.kind === 'ident' && e.base.name === 'args') return argsField(e);
+        // iterators name their context `ctx` in bpftrace: ctx->task
+        if (e.base.kind === 'ident' && e.base.name === 'ctx' && attach.length && attach.every((a) => a.provider === 'iter')) return typedArg(e);
         const bt = expr(e.base);
         if (bt.kind === 'tuple') {
           const i = /^\d+$/.test(e.name) ? Number(e.name) : -1;
@@ -328,7 +396,19 @@ export function infer(
           }
           return el;
         }
-        err(`${typeName(bt)} has no fields`, e.span, ['field access works on args (tracepoints) and tuples ($t.0)']);
+        if (bt.kind === 'int' && bt.pointee !== undefined && btf) {
+          if (!e.arrow) err(`${typeName(bt)} is a pointer: use -> to reach its fields`, e.span, [`write ${'…'}->${e.name}`]);
+          return member(e, bt.pointee, 'pointer', bt.space ?? 'kernel');
+        }
+        if (bt.kind === 'record' && btf) {
+          if (e.arrow) err(`${bt.name} is not a pointer: use . to reach its fields`, e.span, [`write ${'…'}.${e.name}`]);
+          return member(e, bt.btf, 'record', bt.space);
+        }
+        if (bt.kind === 'int' && bt.space)
+          err(`scry does not know what this pointer points to, so it has no field ${e.name}`, e.span, [
+            btf ? `cast it to its type first: ((struct sock *)p)->${e.name}` : 'this kernel has no BTF (/sys/kernel/btf/vmlinux), which typed pointers need',
+          ]);
+        else err(`${typeName(bt)} has no fields`, e.span, ['field access works on args, tuples ($t.0) and kernel structs (p->field)']);
         return i64;
       }
       case 'tuple': {
@@ -344,10 +424,53 @@ export function infer(
         if (t) constants.set(e, BigInt(sizeOf(t)));
         return u64;
       }
-      case 'index':
-      case 'offsetof':
-        err(`${describe(e.kind)} is not supported yet: it needs kernel type information (BTF)`, e.span);
+      case 'offsetof': {
+        const t = e.type.kind === 'type-name' ? typeFromName(e.type) : expr(e.type);
+        if (!t) return u64;
+        if (t.kind !== 'record' || !btf) {
+          err(`offsetof needs a struct or union, got ${typeName(t)}`, e.span);
+          return u64;
+        }
+        let id = t.btf;
+        let offset = 0;
+        for (const name of e.field) {
+          const hit = btf.findMember(id, name);
+          if (!hit) {
+            err(`${btf.typeName(id)} has no field ${name}`, e.span, memberHint(id, name));
+            return u64;
+          }
+          offset += hit.offset;
+          id = hit.member.type;
+        }
+        constants.set(e, BigInt(offset));
+        return u64;
+      }
+      case 'index': {
+        const bt = expr(e.base);
+        intOperand(e.index, 'an index');
+        if (bt.kind === 'int' && bt.pointee !== undefined && btf) {
+          const stride = btf.sizeOf(bt.pointee);
+          if (!stride) {
+            err(`cannot index ${typeName(bt)}: its target has no size`, e.span);
+            return i64;
+          }
+          memory.set(e, { via: 'pointer', offset: 0, stride, space: bt.space ?? 'kernel' });
+          return typeFromBtf(btf, bt.pointee, bt.space ?? 'kernel');
+        }
+        if (bt.kind === 'int' && bt.space && bt.pointeeInt) {
+          memory.set(e, { via: 'pointer', offset: 0, stride: sizeOf(bt.pointeeInt), space: bt.space });
+          return bt.pointeeInt;
+        }
+        if (bt.kind === 'record' && btf && btf.kind(bt.btf) === 'array') {
+          const arr = btf.type(bt.btf);
+          if (arr.kind === 'array') {
+            memory.set(e, { via: 'record', offset: 0, stride: btf.sizeOf(arr.elem) ?? 0, space: bt.space });
+            return typeFromBtf(btf, arr.elem, bt.space);
+          }
+        }
+        err(`cannot index ${typeName(bt)}`, e.span, bt.kind === 'int' && bt.space ? ['cast it to a typed pointer first: ((int32 *)p)[2]'] : undefined);
         return i64;
+      }
       default:
         return assertNever(e);
     }
@@ -355,6 +478,8 @@ export function infer(
 
   /** args->f / args.f: the field's type must agree across all of the probe's tracepoints. */
   function argsField(e: FieldExpr): Type {
+    if (attach.length && attach.every((a) => a.provider === 'fentry' || a.provider === 'fexit' || a.provider === 'iter' || (a.provider === 'rawtracepoint' && a.params)))
+      return typedArg(e);
     const tps = attach.filter((a): a is Extract<ResolvedAttach, { provider: 'tracepoint' }> => a.provider === 'tracepoint');
     if (tps.length === 0 || tps.length !== attach.length) {
       err('args is only available in tracepoint probes here', e.base.span, [
@@ -387,6 +512,32 @@ export function infer(
       found = r;
     }
     argFields.set(e, { field: e.name, access: found!.access });
+    return found!.type;
+  }
+
+  /** args->name in fentry/fexit and BTF raw tracepoints: the n-th u64 of the context, typed from BTF. */
+  function typedArg(e: FieldExpr): Type {
+    let found: { type: Type; index: number } | undefined;
+    for (const a of attach) {
+      const params = a.provider === 'fentry' || a.provider === 'fexit' || a.provider === 'rawtracepoint' || a.provider === 'iter' ? (a.params ?? []) : [];
+      const index = params.findIndex((p) => p.name === e.name);
+      if (index < 0) {
+        const guess = closest(e.name, params.map((p) => p.name));
+        err(`${a.text} has no argument '${e.name}'`, e.nameSpan, [guess ? `did you mean '${guess}'?` : `its arguments: ${params.map((p) => p.name).join(', ') || 'none'}`]);
+        return i64;
+      }
+      const t = btf ? typeFromBtf(btf, params[index]!.type, 'kernel') : u64;
+      if (t.kind === 'record' || t.kind === 'string') {
+        err(`args->${e.name} is passed by value (${typeName(t)}), which scry cannot read from the context`, e.nameSpan);
+        return i64;
+      }
+      if (found && (found.index !== index || !sameType(found.type, t))) {
+        err(`args->${e.name} differs between this probe's attach points`, e.span, ['split the probe so each block sees one layout']);
+        return i64;
+      }
+      found = { type: t, index };
+    }
+    argFields.set(e, { field: e.name, access: { kind: 'context', index: found!.index } });
     return found!.type;
   }
 
@@ -452,7 +603,7 @@ export function infer(
         return strCall(c);
       case 'strerror': {
         if (c.args[0]) intOperand(c.args[0], 'strerror()');
-        return { kind: 'int', bits: 64, signed: true, errno: true };
+        return viewed({ kind: 'errno' }, true);
       }
       case 'strcontains': {
         for (const a of c.args) {
@@ -489,7 +640,23 @@ export function infer(
         else if (n) typeOf.set(n, i64);
         return u64;
       }
+      case 'join': {
+        const [arr, sep] = c.args;
+        if (arr) {
+          const t = expr(arr);
+          if (t.kind !== 'int') err(`join() needs a pointer to an array of strings (like args->argv), got ${typeName(t)}`, arr.span);
+        }
+        if (sep && sep.kind !== 'string') err('join() needs its separator as a string literal', sep.span);
+        else if (sep) typeOf.set(sep, stringType(Buffer.byteLength(sep.value) + 1));
+        return voidType;
+      }
+      case 'errorf':
+      case 'warnf':
+        printf(c);
+        return voidType;
       default: {
+        const data = dataFunctionType(ctx, c);
+        if (data) return data;
         const t = mapFunctionType(ctx, c);
         if (!t) throw new Error(`no checker for function ${c.name}`);
         return t;
@@ -539,11 +706,21 @@ export function infer(
     }
     specs.forEach((p, i) => {
       const t = args[i]!;
-      const want = p.spec.conv === 's' ? 'string' : 'int';
+      const conv = p.spec.conv;
+      if (conv === 'r' || conv === 'rx' || conv === 'rh') {
+        if (t.kind !== 'buffer' && t.kind !== 'string') err(`%${conv} needs a buffer (buf(p, n)) or a string, got ${typeName(t)}`, rest[i]!.span);
+        return;
+      }
+      const want = conv === 's' ? 'string' : 'int';
       const isInt = t.kind === 'int' || t.kind === 'bool';
-      const errnoAsString = want === 'string' && t.kind === 'int' && (t.errno || t.stack); // strerror(n), kstack print with %s
-      if (!errnoAsString && ((want === 'string') !== (t.kind === 'string') || (want === 'int' && !isInt))) {
-        err(`%${p.spec.conv} needs ${want === 'string' ? 'a string' : 'an integer'}, got ${typeName(t)}`, rest[i]!.span);
+      // strerror(n), kstack, ksym(), ntop(), … print as text with %s
+      const textView = want === 'string' && ((t.kind === 'int' && t.view) || (t.kind === 'buffer' && t.view));
+      if (t.kind === 'buffer' && !t.view && want === 'string') {
+        err(`%s needs a string, got a buffer`, rest[i]!.span, ['print buffers with %r (escaped), %rx (\\x bytes) or %rh (hex)']);
+        return;
+      }
+      if (!textView && ((want === 'string') !== (t.kind === 'string') || (want === 'int' && !isInt))) {
+        err(`%${conv} needs ${want === 'string' ? 'a string' : 'an integer'}, got ${typeName(t)}`, rest[i]!.span);
       }
     });
     printfs.set(c, { call: c, format: fmtArg.value, pieces: parsed.pieces, args });
@@ -698,13 +875,68 @@ export function infer(
     if (writable(s.name, s.span)) declare(s.name, declared ?? vt ?? i64, s.span);
   }
 
+  /** `base->name` / `base.name`: a member of the BTF struct/union `id`, maybe inside anonymous members. */
+  function member(e: FieldExpr, id: number, via: 'pointer' | 'record', space: 'user' | 'kernel'): Type {
+    const b = btf!;
+    const rid = b.resolve(id);
+    const k = b.kind(rid);
+    if (k !== 'struct' && k !== 'union') {
+      err(`${b.typeName(id)} is not a struct or union, so it has no field ${e.name}`, e.nameSpan);
+      return i64;
+    }
+    const hit = b.findMember(rid, e.name);
+    if (!hit) {
+      err(`${b.typeName(rid)} has no field ${e.name}`, e.nameSpan, memberHint(rid, e.name));
+      return i64;
+    }
+    memory.set(e, {
+      via,
+      offset: hit.offset,
+      space,
+      ...(hit.member.bitSize ? { bitOffset: hit.bitOffset - hit.offset * 8, bitSize: hit.member.bitSize } : {}),
+    });
+    return typeFromBtf(b, hit.member.type, space);
+  }
+
+  function memberHint(id: number, name: string): string[] {
+    const names: string[] = [];
+    const walk = (t: number) => {
+      for (const m of btf!.members(t) ?? []) {
+        if (m.name) names.push(m.name);
+        else walk(m.type);
+      }
+    };
+    walk(id);
+    const guess = closest(name, names);
+    return guess ? [`did you mean '${guess}'?`] : [`see its fields with: scry -lv or .type ${btf!.typeName(id)}`];
+  }
+
   function typeFromName(t: TypeName): Type | undefined {
     const m = /^(u?)int(8|16|32|64)$/.exec(t.name);
-    if (m && t.pointer === 0 && t.arrayLength === undefined) return { kind: 'int', bits: Number(m[2]) as IntBits, signed: m[1] === '' };
+    if (m && t.arrayLength === undefined) {
+      const it: Type = { kind: 'int', bits: Number(m[2]) as IntBits, signed: m[1] === '' };
+      if (t.pointer === 0) return it;
+      // (int32 *)p: a kernel pointer to integers (two stars and more: to pointers)
+      return { kind: 'int', bits: 64, signed: false, space: 'kernel', pointeeInt: t.pointer === 1 ? it : { kind: 'int', bits: 64, signed: false, space: 'kernel' } };
+    }
     if (t.name === 'bool' && t.pointer === 0) return boolType;
     if (t.name === 'string' && t.pointer === 0) return stringType(t.arrayLength ?? 64);
-    if (/^(struct|union|enum) /.test(t.name) || t.pointer > 0)
-      err(`type ${t.name}${' *'.repeat(t.pointer)} needs kernel type information (BTF), which scry does not read yet`, t.span);
+    const kernelType = /^(struct|union|enum) /.test(t.name) || t.pointer > 0 || btf?.lookup(t.name) !== undefined;
+    if (kernelType && btf) {
+      const id = btf.lookup(t.name);
+      if (id === undefined) {
+        const [, tag, name] = /^(?:(struct|union|enum) )?(.*)$/.exec(t.name)!;
+        err(`unknown kernel type '${t.name}'`, t.span, [`no ${tag ?? 'type'} named ${name} in the kernel's BTF`]);
+        return undefined;
+      }
+      if (t.pointer === 0) return typeFromBtf(btf, id, 'kernel');
+      if (t.pointer === 1) return { kind: 'int', bits: 64, signed: false, space: 'kernel', pointee: id, pointeeName: btf.typeName(id) };
+      return { kind: 'int', bits: 64, signed: false, space: 'kernel' }; // a pointer to pointers: read it as an address
+    }
+    if (kernelType)
+      err(`type ${t.name}${' *'.repeat(t.pointer)} needs kernel type information (BTF), and this kernel has none`, t.span, [
+        'BTF lives in /sys/kernel/btf/vmlinux on kernels built with CONFIG_DEBUG_INFO_BTF',
+      ]);
     else {
       const guess = closest(t.name, ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool', 'string']);
       err(`unknown type '${t.name}'`, t.span, guess ? [`did you mean '${guess}'?`] : ['integer types are int8 … int64 and uint8 … uint64']);
@@ -739,7 +971,7 @@ export function infer(
         'use the map with its final types (its longest strings, say) before the loop',
       ]);
   }
-  return { typeOf, maps, printfs, varTypes, argFields, forMaps, constants };
+  return { typeOf, maps, printfs, varTypes, argFields, forMaps, constants, constBytes, memory };
 }
 
 /** (key, value) of a map's entries: several keys make a tuple. */
@@ -758,6 +990,7 @@ function sameLayout(a: Type, b: Type): boolean {
 
 /** Plain map values and variables keep 64-bit integers; strings keep their size. */
 function valueType(t: Type): Type {
+  if (t.kind === 'int' && t.view) return { kind: 'int', bits: 64, signed: t.signed, view: t.view };
   if (t.kind === 'int') return t.signed ? i64 : u64;
   if (t.kind === 'bool') return u64;
   return t;
@@ -787,7 +1020,8 @@ function compatible(a: Type, b: Type): boolean {
 
 /** One type that holds values of both: integers widen to 64 bits, strings to the larger size, tuples element-wise. */
 function unify(a: Type, b: Type): Type | undefined {
-  if (a.kind === 'int' && b.kind === 'int' && (a.stack || b.stack)) return a.stack === b.stack ? a : undefined;
+  if (a.kind === 'int' && b.kind === 'int' && (a.view || b.view)) return sameView(a.view, b.view) ? a : undefined;
+  if (a.kind === 'buffer' && b.kind === 'buffer' && a.view === b.view) return { kind: 'buffer', size: Math.max(a.size, b.size), ...(a.view ? { view: a.view } : {}) };
   if (a.kind === 'int' && b.kind === 'int') return a.signed || b.signed ? i64 : u64;
   if (a.kind === 'string' && b.kind === 'string') return stringType(Math.max(a.size, b.size));
   if (a.kind === 'tuple' && b.kind === 'tuple') {
@@ -813,6 +1047,11 @@ function mergeValue(a: MapValue, b: MapValue): MapValue | undefined {
   if (a.kind === 'hist' || a.kind === 'lhist') return mapValueName(a) === mapValueName(b) ? a : undefined;
   if (!('signed' in a) || !('signed' in b)) return a;
   return { ...a, signed: a.signed || b.signed } as MapValue;
+}
+
+/** `a`, `a and b`, `a, b and c` */
+function listWords(words: readonly string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
 }
 
 function describe(kind: string): string {

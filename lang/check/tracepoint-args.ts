@@ -6,7 +6,8 @@ import { int, pointer, stringType, type IntBits, type Type } from '../types.ts';
 export type FieldAccess =
   | { readonly kind: 'scalar' } // a load of field.size bytes, sign-extended when signed
   | { readonly kind: 'array' } // char name[N]: the bytes in the record
-  | { readonly kind: 'data-loc' }; // __data_loc char[]: a u32 (offset | length << 16) to a string in the record
+  | { readonly kind: 'data-loc' } // __data_loc char[]: a u32 (offset | length << 16) to a string in the record
+  | { readonly kind: 'context'; readonly index: number }; // fentry/fexit/tp_btf: the index-th u64 of the context
 
 export function tracepointFieldType(
   f: TracepointField,

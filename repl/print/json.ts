@@ -1,6 +1,7 @@
 // bpftrace's `-f json` lines: `{"type": "…", "data": …}` with its `": "` and `", "` spacing, one object a line.
 // Integers beyond 2^53 are written as strings, so every JSON reader gets them exactly.
 import type { MapSnapshot, TraceEvent, Value } from '../../runtime/index.ts';
+import { spanLocation } from '../../lang/diagnostics.ts';
 import { bucketRange, shownBuckets } from './hist.ts';
 import { formatValue, topEntries, type PrintOptions } from './text.ts';
 
@@ -96,6 +97,8 @@ export function jsonEvent(e: TraceEvent, opts: { quiet: boolean }): string {
       return jsonMap(e.snapshot, { top: e.top, div: e.div });
     case 'lost':
       return line('lost_events', `{"events": ${e.count}}`);
+    case 'message':
+      return line(e.level, `{"msg": ${jsonString(e.text)}${e.span ? `, "location": ${jsonString(spanLocation(e.span))}` : ''}}`);
     case 'exit':
       return '';
   }

@@ -1,5 +1,9 @@
-// KernelInfo for the checker, read lazily from tracefs (and, later, BTF).
+// KernelInfo for the checker, read lazily from tracefs, /proc/kallsyms and the cgroup file system (and, later, BTF).
+import { statSync } from 'node:fs';
 import type { KernelInfo } from '../../lang/kernel.ts';
+import { vmlinuxBtf } from './btf/index.ts';
+import { kernelFunctions } from './functions.ts';
+import { kernelSymbolAddress } from './kallsyms.ts';
 import { listTracepoints, tracepointFormat } from './tracefs.ts';
 
 export function hostKernelInfo(): KernelInfo {
@@ -7,5 +11,17 @@ export function hostKernelInfo(): KernelInfo {
     arch: process.arch === 'arm64' ? 'arm64' : 'x86_64',
     tracepoints: () => listTracepoints(),
     tracepointFormat: (group, event) => tracepointFormat(group, event),
+    kernelFunctions: () => kernelFunctions(),
+    btf: () => vmlinuxBtf(),
+    kernelSymbolAddress: (name) => kernelSymbolAddress(name),
+    cgroupId: (path) => {
+      // a cgroup v2 id is the inode number of its directory
+      try {
+        const st = statSync(path, { bigint: true });
+        return st.isDirectory() ? st.ino : undefined;
+      } catch {
+        return undefined;
+      }
+    },
   };
 }

@@ -106,6 +106,14 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
   return Ret(info.Env(), close(static_cast<int>(Int(info[0]))));
 }
 
+// read(fd, buffer): reading a BPF iterator's fd is what runs the iterator program.
+Napi::Value Read(const Napi::CallbackInfo& info) {
+  uint8_t* data = nullptr;
+  size_t len = 0;
+  if (info.Length() < 2 || !info[0].IsNumber() || !Bytes(info[1], &data, &len)) return Fail(info.Env(), "read(fd, buffer)");
+  return Ret(info.Env(), read(static_cast<int>(Int(info[0])), data, len));
+}
+
 // --- mmap: the ArrayBuffer owns the mapping. Explicit munmap detaches it (so JS cannot touch
 // unmapped memory); the GC finalizer unmaps only what was never unmapped explicitly.
 struct Mapping {
@@ -281,7 +289,7 @@ Napi::Value Watch(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const std::pair<const char*, Napi::Value (*)(const Napi::CallbackInfo&)> fns[] = {
       {"bpf", Bpf}, {"perfEventOpen", PerfEventOpen}, {"ioctl", Ioctl}, {"close", Close},
-      {"mmap", Mmap}, {"munmap", Munmap}, {"mount", Mount}, {"watch", Watch}};
+      {"mmap", Mmap}, {"munmap", Munmap}, {"mount", Mount}, {"watch", Watch}, {"read", Read}};
   for (auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
   napi_add_env_cleanup_hook(env, CleanupPolls, static_cast<napi_env>(env));
   return exports;

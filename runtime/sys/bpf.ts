@@ -406,6 +406,11 @@ export function linkCreate(spec: LinkCreateSpec): number {
   return call(BpfCmd.LINK_CREATE, a);
 }
 
+/** BPF_ITER_CREATE: an fd whose reads run the iterator link's program over every object (Linux 5.8+). */
+export function iterCreate(linkFd: number): number {
+  return call(BpfCmd.ITER_CREATE, new Attr(8).u32(0, linkFd));
+}
+
 // ---- introspection ----
 
 /** BPF_OBJ_GET_INFO_BY_FD into info (zeroed by the caller); returns the length the kernel filled. */

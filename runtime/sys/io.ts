@@ -42,3 +42,8 @@ export function watchFd(fd: number, onReadable: () => void, onError?: (err: SysE
   handle = r;
   return r;
 }
+
+/** read(2): bytes read, 0 at the end. */
+export function readFd(fd: number, buffer: Uint8Array, what = 'read'): number {
+  return check(native().read(fd, buffer), what);
+}

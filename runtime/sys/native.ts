@@ -25,6 +25,8 @@ export interface NativeBinding {
   /** arg: an integer passed as is, or a buffer whose address is passed. */
   ioctl(fd: number, request: number, arg: number | ArrayBufferView): number;
   close(fd: number): number;
+  /** read(2) into the buffer: bytes read, 0 at the end, or -errno. */
+  read(fd: number, buffer: ArrayBufferView): number;
   /** An external ArrayBuffer over the mapping, or -errno. */
   mmap(fd: number, length: number, prot: number, flags: number, offset: number): ArrayBuffer | number;
   /** Unmaps and detaches an ArrayBuffer returned by mmap. 0 if already unmapped, -EINVAL if not a mapping. */

@@ -76,7 +76,7 @@ const cases: [string, string, string][] = [
   [
     'builtins that belong to other probe types are refused',
     'BEGIN { @x = retval; }',
-    'stdin:1:14: ERROR: retval is not available in BEGIN probes\nBEGIN { @x = retval; }\n             ~~~~~~\nHINT: retval (the return value of the traced function) exists only in kretprobe and uretprobe probes\n',
+    'stdin:1:14: ERROR: retval is not available in BEGIN probes\nBEGIN { @x = retval; }\n             ~~~~~~\nHINT: retval (the return value of the traced function) exists only in kretprobe, uretprobe and fexit probes\n',
   ],
   [
     'args outside tracepoints',

@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseFormat, type FormatPiece } from '../../lang/format-string.ts';
 import { i64, stringType, type Type } from '../../lang/types.ts';
-import { compilePrintf } from '../../runtime/printf-compiled.ts';
+import { compilePrintf, compilePrintfInto } from '../../runtime/printf-compiled.ts';
+import { TextBuffer } from '../../runtime/text-buffer.ts';
 import type { Value } from '../../runtime/maps.ts';
 
 /** Formats as the runtime does: the values packed into a record the way the compiler lays them out. */
@@ -22,7 +23,13 @@ function fmt(f: string, ...values: Value[]): string {
     if (typeof v === 'bigint') view.setBigInt64(args[i]!.offset, BigInt.asIntN(64, v), true);
     else if (typeof v === 'string') bytes.set(Buffer.from(v), args[i]!.offset);
   });
-  return compilePrintf(parsed.pieces as FormatPiece[], args)(view, bytes, 0);
+  const text = compilePrintf(parsed.pieces as FormatPiece[], args)(view, bytes, 0);
+  // the byte printer the session uses writes the same text, as UTF-8, after what the buffer holds
+  const out = new TextBuffer(16);
+  out.string('>');
+  compilePrintfInto(parsed.pieces as FormatPiece[], args)(view, bytes, 0, out);
+  assert.is(Buffer.from(out.bytes()).toString('hex'), Buffer.from(`>${text}`).toString('hex'), `bytes of ${JSON.stringify(text)}`);
+  return text;
 }
 
 test('integers with width, flags and precision follow C', () => {
@@ -42,6 +49,21 @@ test('unsigned, hex, octal and pointers', () => {
 test('strings and chars', () => {
   assert.is(fmt('[%s] [%8s] [%-8s] [%.2s]', 'abc', 'abc', 'abc', 'abc'), '[abc] [     abc] [abc     ] [ab]');
   assert.is(fmt('%c%c', 104n, 105n), 'hi');
+});
+
+test('plain conversions take the fast paths and print as C does, 64-bit extremes included', () => {
+  assert.is(fmt('%d %lu\n', 1234n, 123456789012345n), '1234 123456789012345\n');
+  assert.is(fmt('%d|%u|%x', -2147483648n, 4294967295n, 3735928559n), '-2147483648|4294967295|deadbeef');
+  assert.is(fmt('%ld|%lu|%lld', -9223372036854775808n, 18446744073709551615n, 9007199254740993n), '-9223372036854775808|18446744073709551615|9007199254740993');
+  assert.is(fmt('%ld %ld %lu', -9007199254740992n, 9007199254740992n, 9007199254740991n), '-9007199254740992 9007199254740992 9007199254740991');
+  assert.is(fmt('%ld %ld', -4294967296n, -1n), '-4294967296 -1');
+});
+
+test('text pieces and strings keep their UTF-8; strings stop at NUL or their size', () => {
+  assert.is(fmt('é %s → %s!', 'naïve', 'ok'), 'é naïve → ok!');
+  assert.is(fmt('%s%s%s%s%s%s', 'a', 'b', 'c', 'd', 'e', 'f'), 'abcdef');
+  assert.is(fmt(''), '');
+  assert.is(fmt('%s', ''), '');
 });
 
 test('%% prints one percent sign', () => {

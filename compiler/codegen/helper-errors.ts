@@ -1,0 +1,26 @@
+// -k / -kk: after a helper that can fail, a negative result becomes a `helper-error` event naming the helper
+// and the script location, which user space prints as a warning (bpftrace's -k output).
+import { R0, jmpImm } from '../asm/index.ts';
+import type { HelperName } from '../asm/helpers.ts';
+import { allocOrFail, ldSlot, scoped, stSlot, stxSlot, type Gen } from './context.ts';
+import { defineEvent, emitEventOutput } from './events.ts';
+
+/**
+ * Checks r0 after a helper call and keeps it. 'read' helpers (probe_read*) are checked only at level 2
+ * (-kk): a failed read is common and harmless (a string read returns zeroes).
+ */
+export function checkHelper(g: Gen, name: HelperName, kind: 'read' | 'other'): void {
+  const level = g.shared.helperErrors;
+  if (level === 0 || (kind === 'read' && level < 2)) return;
+  const e = g.e;
+  const ok = e.freshLabel('helper.ok');
+  e.emit(jmpImm('jsge', R0, 0, ok));
+  const id = defineEvent(g, { kind: 'helper-error', helper: name, span: e.span });
+  scoped(g, () => {
+    const rec = allocOrFail(g, 16, e.span);
+    e.emit(stxSlot(8, rec + 8, R0), stSlot(8, rec, id));
+    emitEventOutput(g, rec, 16);
+    e.emit(ldSlot(8, R0, rec + 8));
+  });
+  e.place(ok);
+}

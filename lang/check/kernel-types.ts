@@ -1,0 +1,44 @@
+// Kernel types (BTF) as scry types: integers keep their width and sign, pointers remember their target,
+// char arrays are strings, structs/unions/other arrays are records read from memory when needed.
+import type { BtfTypes } from '../btf.ts';
+import { int, pointer, stringType, type IntBits, type Type } from '../types.ts';
+
+/** The scry type of a value of BTF type `id` that lives in `space` memory (pointers inherit the space). */
+export function typeFromBtf(btf: BtfTypes, id: number, space: 'user' | 'kernel'): Type {
+  const rid = btf.resolve(id);
+  const t = btf.type(rid);
+  switch (t.kind) {
+    case 'int': {
+      if (t.bool) return int(8, false);
+      const bits = ([8, 16, 32, 64] as const).find((b) => b >= t.size * 8) ?? 64;
+      return int(bits as IntBits, t.signed);
+    }
+    case 'enum':
+      return int((Math.min(8, Math.max(1, t.size)) * 8) as IntBits, t.signed);
+    case 'ptr': {
+      const target = btf.unqualified(t.target);
+      const resolved = btf.resolve(target);
+      if (resolved === 0) return pointer(space); // void *
+      return { kind: 'int', bits: 64, signed: false, space, pointee: target, pointeeName: btf.typeName(target) };
+    }
+    case 'array': {
+      const elem = btf.type(btf.resolve(t.elem));
+      if (elem.kind === 'int' && elem.size === 1 && (elem.char || elem.name.endsWith('char'))) return stringType(t.count);
+      return { kind: 'record', btf: rid, size: btf.sizeOf(rid) ?? 0, name: btf.typeName(rid), space };
+    }
+    case 'struct':
+    case 'union':
+      return { kind: 'record', btf: rid, size: t.size, name: btf.typeName(rid), space };
+    case 'fwd':
+      return { kind: 'record', btf: rid, size: 0, name: btf.typeName(rid), space };
+    case 'float':
+      return int((t.size * 8) as IntBits, false);
+    default:
+      return int(64, false);
+  }
+}
+
+/** `struct task_struct`, `task_struct *` … as written in a cast or sizeof: the BTF id of the base type. */
+export function btfTypeByName(btf: BtfTypes, name: string): number | undefined {
+  return btf.lookup(name);
+}

@@ -1,0 +1,212 @@
+// What the REPL can tell about this kernel: probes, their arguments, kernel types, features. Every source
+// of facts sits behind one small function here, so a new one (uprobe symbols from ELF, a full --info
+// report, more probe types) plugs in at one place and both the dot commands (commands.ts) and completion
+// (complete.ts) get it. A source that does not exist yet answers `undefined`, and the command says so.
+import { existsSync } from 'node:fs';
+import { release } from 'node:os';
+import type { BtfTypes } from '../lang/btf.ts';
+import { lookupProvider } from '../lang/providers.ts';
+import { hostKernelInfo, listProbes as listTracepointProbes } from '../runtime/index.ts';
+// Not (yet) on runtime/index.ts: kernel BTF, the feature report and tracefs are only needed here (and by --info).
+import { vmlinuxBtf } from '../runtime/kernel/btf/index.ts';
+import { hasKprobeEvents, hasKprobePmu } from '../runtime/features.ts';
+import { tracefsRoot } from '../runtime/kernel/tracefs.ts';
+import { formatReport, kernelReport } from '../runtime/info.ts';
+import { infoProbes } from './info-probes.ts';
+
+/** An answer for the user, or the sentence saying why there is none. */
+export type Answer = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly message: string };
+
+const notYet = (what: string): Answer => ({ ok: false, message: `not available yet: ${what}` });
+
+// ---- sources (plug new ones in here) ----
+
+const kernel = hostKernelInfo();
+
+/** Tracepoints as group/event pairs (tracefs available_events). */
+export function tracepoints(): readonly { readonly group: string; readonly event: string }[] {
+  try {
+    return kernel.tracepoints();
+  } catch {
+    return [];
+  }
+}
+
+/** The kernel's BTF, or undefined when this kernel has none (or it cannot be read). */
+export function kernelBtf(): BtfTypes | undefined {
+  try {
+    return vmlinuxBtf();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Kernel function names matching a glob (from BTF), or undefined when there is no source for them. */
+export function kernelFunctions(glob?: string): readonly string[] | undefined {
+  return kernelBtf()?.funcNames(glob);
+}
+
+/**
+ * Function symbols of a binary for uprobes, or undefined while there is no ELF reader.
+ * Plug in: runtime/kernel/elf/ (symbol listing), resolving library names the way uprobe attach points do.
+ */
+export function uprobeSymbols(_binary: string): readonly string[] | undefined {
+  return undefined;
+}
+
+/** The fields of a struct or union (`task_struct` or `struct task_struct`) as name and C type. */
+export function structFields(name: string): readonly { readonly name: string; readonly type: string }[] | undefined {
+  const btf = kernelBtf();
+  if (!btf) return undefined;
+  const id = btf.lookup(name) ?? btf.lookup(`struct ${name}`) ?? btf.lookup(`union ${name}`);
+  if (id === undefined) return undefined;
+  const out: { name: string; type: string }[] = [];
+  // anonymous members contribute their own members, as C lets you name them directly
+  const walk = (tid: number, depth: number) => {
+    for (const m of btf.members(tid) ?? []) {
+      if (m.name === '' && depth < 8) walk(m.type, depth + 1);
+      else if (m.name !== '') out.push({ name: m.name, type: btf.typeName(m.type) });
+    }
+  };
+  walk(id, 0);
+  return out;
+}
+
+// ---- answers for the dot commands ----
+
+/** `.probes PATTERN`: probes matching a bpftrace-style pattern, one a line. */
+export function probes(pattern: string): Answer {
+  const p = pattern.trim() || '*';
+  const colon = p.indexOf(':');
+  const provider = colon < 0 ? undefined : lookupProvider(p.slice(0, colon))?.name;
+  const rest = colon < 0 ? p : p.slice(colon + 1);
+  if (colon >= 0 && !provider) return { ok: false, message: `unknown probe type '${p.slice(0, colon)}'` };
+  const lines: string[] = [];
+  const missing: string[] = [];
+  if (provider === undefined || provider === 'tracepoint') {
+    try {
+      lines.push(...listTracepointProbes(provider ? `tracepoint:${rest}` : p));
+    } catch (e) {
+      return { ok: false, message: `cannot list tracepoints: ${(e as Error).message}` };
+    }
+  }
+  if (provider === undefined || provider === 'kprobe' || provider === 'fentry' || provider === 'kretprobe' || provider === 'fexit') {
+    const prefix = provider ?? 'kprobe';
+    const funcs = kernelFunctions(provider ? rest || '*' : `*${p}*`);
+    if (funcs) lines.push(...funcs.map((f) => `${prefix}:${f}`));
+    else missing.push('kernel functions (this kernel has no BTF)');
+  }
+  if (provider === 'rawtracepoint') {
+    const btf = kernelBtf();
+    if (btf) lines.push(...btf.rawTracepointNames(rest || '*').map((n) => `rawtracepoint:${n}`));
+    else missing.push('raw tracepoints (this kernel has no BTF)');
+  }
+  if (provider === 'uprobe' || provider === 'uretprobe') {
+    const at = rest.lastIndexOf(':');
+    const binary = at < 0 ? rest : rest.slice(0, at);
+    if (!binary) return { ok: false, message: `.probes ${provider}:BINARY[:PATTERN] needs a binary` };
+    const syms = uprobeSymbols(binary);
+    if (syms === undefined) missing.push(`uprobe symbols of ${binary}`);
+    else {
+      const re = globRe(at < 0 ? '*' : rest.slice(at + 1) || '*');
+      lines.push(...syms.filter((s) => re.test(s)).map((s) => `${provider}:${binary}:${s}`));
+    }
+  }
+  if (provider && !['tracepoint', 'kprobe', 'kretprobe', 'fentry', 'fexit', 'rawtracepoint', 'uprobe', 'uretprobe'].includes(provider))
+    missing.push(`listing ${provider} probes`);
+  if (!lines.length && missing.length) return notYet(missing.join(', '));
+  const text = lines.join('\n') + (lines.length ? '\n' : '') + missing.map((m) => `(not available yet: ${m})\n`).join('');
+  return { ok: true, text: text || `no probes match ${p}\n` };
+}
+
+/** `.args PROBE`: a probe's arguments with their C types, the way `bpftrace -lv` shows them. */
+export function probeArgs(probe: string): Answer {
+  const p = probe.trim();
+  const parts = p.split(':');
+  const provider = lookupProvider(parts[0] ?? '')?.name;
+  switch (provider) {
+    case 'tracepoint': {
+      if (parts.length !== 3) return { ok: false, message: 'usage: .args tracepoint:GROUP:EVENT (wildcards allowed)' };
+      const names = listTracepointProbes(`tracepoint:${parts[1]}:${parts[2]}`);
+      if (!names.length) return { ok: false, message: `no tracepoint matches ${p}` };
+      const out: string[] = [];
+      for (const name of names.slice(0, 50)) {
+        const [, group, event] = name.split(':') as [string, string, string];
+        out.push(name);
+        for (const f of kernel.tracepointFormat(group, event)?.fields ?? []) if (!f.common) out.push(`    ${fieldDecl(f.type, f.name)}`);
+      }
+      if (names.length > 50) out.push(`(${names.length - 50} more: narrow the pattern)`);
+      return { ok: true, text: out.join('\n') + '\n' };
+    }
+    case 'kprobe':
+    case 'kretprobe':
+    case 'fentry':
+    case 'fexit': {
+      const btf = kernelBtf();
+      if (!btf) return notYet('function arguments (this kernel has no BTF)');
+      const fn = btf.funcProto(parts[parts.length - 1] ?? '');
+      if (!fn) return { ok: false, message: `no kernel function ${parts[parts.length - 1]} in BTF` };
+      const lines = [`${provider}:${fn.name}`, ...fn.params.map((a) => `    ${btf.declaration(a.type, a.name)}`)];
+      if (provider === 'kretprobe' || provider === 'fexit') lines.push(`    ${btf.declaration(fn.ret, 'retval')}`);
+      return { ok: true, text: lines.join('\n') + '\n' };
+    }
+    case 'rawtracepoint': {
+      const btf = kernelBtf();
+      if (!btf) return notYet('raw tracepoint arguments (this kernel has no BTF)');
+      const name = parts[parts.length - 1] ?? '';
+      const args = btf.rawTracepointArgs(name);
+      if (!args) return { ok: false, message: `no raw tracepoint ${name} in BTF` };
+      return { ok: true, text: [`rawtracepoint:${name}`, ...args.map((a) => `    ${btf.declaration(a.type, a.name)}`)].join('\n') + '\n' };
+    }
+    case undefined:
+      return { ok: false, message: `usage: .args PROBE, e.g. .args tracepoint:syscalls:sys_enter_openat` };
+    default:
+      return notYet(`arguments of ${provider} probes`);
+  }
+}
+
+/** A tracepoint field as C declares it: `const char * filename`, `char comm[16]`. */
+function fieldDecl(type: string, name: string): string {
+  const arr = /^(.*?)(\[[^\]]*\])$/.exec(type);
+  return arr ? `${arr[1]} ${name}${arr[2]}` : `${type} ${name}`;
+}
+
+/** `.type NAME`: a kernel type as C (struct, union, enum, typedef; `struct x` or a bare name). */
+export function typeAsC(name: string): Answer {
+  const n = name.trim();
+  if (!n) return { ok: false, message: 'usage: .type NAME, e.g. .type task_struct' };
+  const btf = kernelBtf();
+  if (!btf) return notYet('kernel types (this kernel has no BTF at /sys/kernel/btf/vmlinux)');
+  const id = btf.lookup(n) ?? btf.lookup(`struct ${n}`) ?? btf.lookup(`union ${n}`) ?? btf.lookup(`enum ${n}`);
+  if (id === undefined) return { ok: false, message: `no kernel type ${n}` };
+  return { ok: true, text: btf.definition(id) + '\n' };
+}
+
+/** `.info`: what this kernel supports, the report `scry --info` prints (measured once per boot, cached). */
+export function kernelFeatures(): Answer {
+  try {
+    return { ok: true, text: formatReport(kernelReport(infoProbes())) };
+  } catch (e) {
+    // the full report failed: say what the simple looks can tell
+    const yes = (b: boolean) => (b ? 'yes' : 'no');
+    let tracefs: string;
+    try {
+      tracefs = tracefsRoot();
+    } catch (err) {
+      tracefs = `unavailable (${(err as Error).message})`;
+    }
+    const rows: [string, string][] = [
+      ['kernel', `${release()} (${process.arch})`],
+      ['tracefs', tracefs],
+      ['BTF', existsSync('/sys/kernel/btf/vmlinux') ? 'yes' : 'no'],
+      ['kprobe PMU', yes(hasKprobePmu())],
+      ['kprobe_events', yes(hasKprobeEvents())],
+    ];
+    const w = Math.max(...rows.map(([k]) => k.length));
+    return { ok: true, text: `the feature report failed: ${(e as Error).message}\n${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}\n`).join('')}` };
+  }
+}
+
+function globRe(glob: string): RegExp {
+  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+}

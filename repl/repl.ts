@@ -1,0 +1,286 @@
+// `scry` without a program: a REPL on node:repl. A probe block typed at the prompt compiles, attaches and
+// runs while the prompt stays usable: its output is printed above the prompt, maps can be read with `@x`
+// while they fill, and several programs run at once. Ctrl-C stops the newest program (END runs, its maps
+// print) and returns to the prompt; Ctrl-C or Ctrl-D at an idle prompt leaves.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { clearScreenDown, cursorTo, moveCursor } from 'node:readline';
+import { Recoverable, start, type REPLServer } from 'node:repl';
+import { compile, type CompiledProgram } from '../compiler/index.ts';
+import { check, error, parse, renderDiagnostics, sourceFile, type Diagnostic } from '../lang/index.ts';
+import { hostKernelInfo, ScryRuntimeError, Session, type MapSnapshot, type OutputSink } from '../runtime/index.ts';
+import { commands, mapRead, showMap, type ReplHost, type RunningProgram } from './commands.ts';
+import { complete } from './complete.ts';
+import { textSink } from './sink.ts';
+
+export interface ReplOptions {
+  readonly quiet: boolean;
+  readonly pid?: number;
+  readonly unsafe?: boolean;
+  /** where history is kept; ~/.scry_history by default */
+  readonly historyFile?: string;
+  readonly version: string;
+}
+
+interface Program extends RunningProgram {
+  readonly session: Session;
+  /** stopped from the REPL (Ctrl-C, .stop), not by exit() */
+  stopping: boolean;
+}
+
+const PROMPT = 'scry> ';
+
+export function startRepl(opts: ReplOptions): Promise<number> {
+  const input = process.stdin;
+  const output = process.stdout;
+  const terminal = Boolean(input.isTTY && output.isTTY);
+  const running = new Map<number, Program>();
+  const kept = new Map<string, { from: number; snapshot: MapSnapshot }>();
+  let last: { source: string; compiled: CompiledProgram } | undefined;
+  let nextId = 1;
+  /** a program still being typed (its block is open): the lines before the current one */
+  let pending = '';
+  /** the prompt is on screen, so output must be written above it */
+  let promptShown = false;
+  const kernel = hostKernelInfo();
+
+  let r: REPLServer;
+
+  /** Writes above the prompt (erasing it and the line being typed, then drawing them again below). */
+  const print = (text: string, stream: NodeJS.WriteStream) => {
+    if (!text) return;
+    if (!terminal || !promptShown) return void stream.write(text);
+    moveCursor(output, 0, -r.getCursorPos().rows);
+    cursorTo(output, 0);
+    clearScreenDown(output);
+    stream.write(text.endsWith('\n') ? text : `${text}\n`);
+    // readline would move up by the rows the old line took; they are gone already
+    (r as unknown as { prevRows: number }).prevRows = 0;
+    r.displayPrompt(true);
+  };
+
+  const host: ReplHost = {
+    out: (t) => print(t, process.stdout),
+    err: (t) => print(t, process.stderr),
+    running: () => [...running.values()],
+    stop: (ids) => Promise.all(ids.map((id) => stopProgram(id))).then(() => undefined),
+    readMap(name) {
+      const live = [...running.values()]
+        .reverse()
+        .filter((p) => p.maps.includes(name))
+        .flatMap((p) => {
+          const snapshot = p.session.snapshot(name);
+          return snapshot ? [{ from: p.id, snapshot, kept: false }] : [];
+        });
+      if (live.length) return live;
+      const k = kept.get(name);
+      return k ? [{ from: k.from, snapshot: k.snapshot, kept: true }] : [];
+    },
+    clearMaps(name) {
+      const cleared = new Set<string>();
+      for (const p of running.values()) for (const m of p.maps) if ((name === undefined || m === name) && p.session.clearMap(m)) cleared.add(m);
+      for (const k of [...kept.keys()]) if (name === undefined || k === name) {
+        kept.delete(k);
+        cleared.add(k);
+      }
+      return [...cleared].sort();
+    },
+    keptMaps: () => [...kept.entries()].map(([name, k]) => ({ name, from: k.from })).sort((a, b) => (a.name < b.name ? -1 : 1)),
+    last: () => last,
+    run: (name, text) => void runProgram(name, text),
+  };
+
+  /** Compiles and starts a program. 'incomplete' when the text ends inside a block (more lines to come). */
+  function runProgram(name: string, text: string): 'incomplete' | undefined {
+    const file = sourceFile(name, text);
+    const parsed = parse(file);
+    const fail = (ds: readonly Diagnostic[]) => void host.err(renderDiagnostics(ds));
+    if (!parsed.program || parsed.diagnostics.some((d) => d.severity === 'error')) {
+      if (name === 'stdin' && parsed.diagnostics.some((d) => /unexpected end of file/.test(d.message))) return 'incomplete';
+      return fail(parsed.diagnostics);
+    }
+    const checked = check(parsed.program, kernel, { unsafe: opts.unsafe });
+    if (!checked.program) return fail(checked.diagnostics);
+    const compiled = compile(checked.program, { pid: opts.pid });
+    if (!compiled.program) return fail(compiled.diagnostics);
+    last = { source: text, compiled: compiled.program };
+
+    const id = nextId++;
+    let partial = ''; // a line printed without its newline yet
+    const text_ = textSink(
+      {
+        out(t) {
+          const all = partial + t;
+          const nl = all.lastIndexOf('\n');
+          partial = all.slice(nl + 1);
+          if (nl >= 0) host.out(all.slice(0, nl + 1));
+        },
+        err: (t) => host.err(t),
+        flush() {},
+        close() {},
+      },
+      { quiet: true },
+    );
+    let session: Session | undefined;
+    const sink: OutputSink = {
+      event(e) {
+        if (e.kind === 'attached') {
+          if (!opts.quiet) host.err(`[${id}] Attached ${e.probes} probe${e.probes === 1 ? '' : 's'}\n`);
+          return;
+        }
+        text_.event(e);
+      },
+      end() {
+        text_.end();
+        if (partial) host.out(`${partial}\n`);
+        partial = '';
+        // the maps stay readable at the prompt after the program has gone
+        if (session) for (const m of session.mapNames()) {
+          const snapshot = session.snapshot(m);
+          if (snapshot) kept.set(m, { from: id, snapshot });
+        }
+      },
+    };
+    try {
+      session = Session.start(compiled.program, { sink });
+    } catch (e) {
+      if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);
+      return fail([error((e as Error).message)]);
+    }
+    const program: Program = {
+      id,
+      source: text,
+      started: Date.now(),
+      probes: compiled.program.programs.length, // as the banner counts them (BEGIN and END too, as bpftrace)
+      maps: session.mapNames(),
+      session,
+      stopping: false,
+    };
+    running.set(id, program);
+    for (const m of program.maps) kept.delete(m);
+    void session.done.then((code) => {
+      running.delete(id);
+      if (!program.stopping) host.err(`[${id}] ended${code ? ` (exit code ${code})` : ''}\n`);
+    });
+    return undefined;
+  }
+
+  async function stopProgram(id: number): Promise<void> {
+    const p = running.get(id);
+    if (!p) return;
+    p.stopping = true;
+    try {
+      await p.session.stop();
+    } catch (e) {
+      host.err(renderDiagnostics([e instanceof ScryRuntimeError ? error(e.message, e.span, e.hints) : error((e as Error).message)]));
+    }
+  }
+
+  const newest = () => [...running.keys()].pop();
+
+  /** A bug in scry should not end the session (and its running programs) with it: say so and go on. */
+  const bug = (e: unknown) => host.err(`scry: internal error (please report it): ${(e as Error).stack ?? e}\n`);
+  function guarded<T>(f: () => T): T | undefined {
+    try {
+      return f();
+    } catch (e) {
+      bug(e);
+      return undefined;
+    }
+  }
+
+  // piped input (`scry < script`) gets neither the greeting nor prompts: just the programs' output
+  if (!opts.quiet && terminal)
+    output.write(`scry ${opts.version}: type a probe block to run it (Ctrl-C stops it), .help for commands, Ctrl-D to leave\n`);
+
+  r = start({
+    prompt: terminal ? PROMPT : '',
+    input,
+    output,
+    terminal,
+    ignoreUndefined: true,
+    preview: false,
+    eval(cmd, _context, _file, cb) {
+      promptShown = false;
+      const text = cmd.replace(/\n$/, '');
+      if (!text.trim()) {
+        pending = '';
+        return cb(null, undefined);
+      }
+      const read = mapRead(text);
+      if (read) {
+        pending = '';
+        showMap(host, read);
+        return cb(null, undefined);
+      }
+      if (guarded(() => runProgram('stdin', text)) === 'incomplete') {
+        pending = text;
+        return cb(new Recoverable(new Error('the block is still open')), undefined);
+      }
+      pending = '';
+      cb(null, undefined);
+    },
+    completer: (line: string) =>
+      complete(line, {
+        pending,
+        mapNames: () => [...new Set([...[...running.values()].flatMap((p) => p.maps), ...kept.keys()])],
+        programIds: () => [...running.keys()],
+        commands: [...Object.keys(commands), 'break', 'exit'].map((c) => `.${c}`),
+      }),
+  });
+
+  const displayPrompt = r.displayPrompt.bind(r);
+  r.displayPrompt = (preserveCursor?: boolean) => {
+    displayPrompt(preserveCursor);
+    promptShown = true;
+  };
+
+  delete (r.commands as Record<string, unknown>)['editor']; // JavaScript's multi-line editor means nothing here
+  for (const [name, c] of Object.entries(commands)) {
+    r.defineCommand(name, {
+      help: c.help,
+      action(arg: string) {
+        promptShown = false;
+        const done = guarded(() => c.run(host, arg));
+        if (done) void done.catch(bug).then(() => r.displayPrompt());
+        else r.displayPrompt();
+      },
+    });
+  }
+
+  if (terminal) {
+    r.setupHistory(opts.historyFile ?? join(homedir(), '.scry_history'), (err) => {
+      if (err) host.err(`history is not kept: ${err.message}\n`);
+    });
+  }
+
+  // Ctrl-C: clear what is being typed; else stop the newest program; else leave.
+  const interrupt = () => {
+    if (r.line.length > 0 || pending) {
+      r.clearBufferedCommand();
+      pending = '';
+      r.write(null, { ctrl: true, name: 'e' });
+      r.write(null, { ctrl: true, name: 'u' });
+      r.displayPrompt();
+      return;
+    }
+    const id = newest();
+    if (id === undefined) return r.close();
+    void stopProgram(id);
+  };
+  r.removeAllListeners('SIGINT');
+  r.on('SIGINT', interrupt);
+  process.on('SIGINT', interrupt);
+  const terminate = () => r.close();
+  process.on('SIGTERM', terminate);
+
+  return new Promise((resolve) => {
+    r.on('exit', () => {
+      process.off('SIGINT', interrupt);
+      process.off('SIGTERM', terminate);
+      promptShown = false;
+      if (terminal) output.write('\n');
+      void Promise.all([...running.keys()].map((id) => stopProgram(id))).then(() => resolve(0));
+    });
+  });
+}

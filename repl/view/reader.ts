@@ -1,0 +1,107 @@
+// Where the live view gets its panels: a worker thread that reads the maps (see snapshot-worker.ts), or,
+// when no worker can start, the session itself on this thread.
+import { Worker } from 'node:worker_threads';
+import type { MapSnapshot } from '../../runtime/index.ts';
+import type { MapSpec } from '../../compiler/program.ts';
+import { buildPanel, type PanelModel } from './model.ts';
+import type { ReadReply, ReadRequest } from './snapshot-worker.ts';
+
+/** What the view needs of a running session (runtime/session.ts). */
+export interface LiveSource {
+  readonly running: boolean;
+  readonly stats: { readonly events: number; readonly lost: number };
+  mapNames(): string[];
+  snapshot(name: string): MapSnapshot | undefined;
+  mapSource?(name: string): { readonly fd: number; readonly spec: MapSpec; readonly stackMaps: readonly (readonly [number, number])[] } | undefined;
+}
+
+export interface MapReader {
+  /** Panels for the maps, each with at most `limit` rows; how long the reading took. */
+  read(names: readonly string[], limit: number): Promise<{ panels: PanelModel[]; ms: number; offThread: boolean }>;
+  /** Waits for a read in progress (it uses the session's fds), then stops the worker. */
+  close(): Promise<void>;
+}
+
+export function mapReader(source: LiveSource): MapReader {
+  let worker: Worker | undefined;
+  let failed = false;
+  let seq = 0;
+  let inFlight: Promise<unknown> = Promise.resolve();
+  const waiting = new Map<number, (r: ReadReply) => void>();
+
+  const start = (): Worker | undefined => {
+    if (worker || failed || !source.mapSource) return worker;
+    try {
+      worker = spawnWorker();
+    } catch {
+      failed = true;
+      return undefined;
+    }
+    worker.unref();
+    worker.on('message', (r: ReadReply) => {
+      waiting.get(r.id)?.(r);
+      waiting.delete(r.id);
+    });
+    const fail = () => {
+      failed = true;
+      worker = undefined;
+      for (const [id, w] of waiting) w({ id, error: 'the map reader stopped' });
+      waiting.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', fail);
+    return worker;
+  };
+
+  const inThread = (names: readonly string[], limit: number) => {
+    const t0 = performance.now();
+    const panels = names.flatMap((n) => {
+      const s = source.snapshot(n);
+      return s ? [buildPanel(s, limit)] : [];
+    });
+    return { panels, ms: performance.now() - t0, offThread: false };
+  };
+
+  return {
+    async read(names, limit) {
+      const w = start();
+      const maps = names.flatMap((n) => {
+        const m = source.mapSource?.(n);
+        return m ? [m] : [];
+      });
+      if (!w || !source.running) return inThread(names, limit);
+      const id = ++seq;
+      const reply = new Promise<ReadReply>((resolve) => waiting.set(id, resolve));
+      inFlight = reply;
+      w.postMessage({ id, limit, maps } satisfies ReadRequest);
+      const r = await reply;
+      if ('error' in r) {
+        if (!source.running) return { panels: [], ms: 0, offThread: true };
+        return inThread(names, limit);
+      }
+      return { panels: [...r.panels], ms: r.ms, offThread: true };
+    },
+    async close() {
+      await inFlight;
+      const w = worker;
+      worker = undefined;
+      failed = true;
+      if (w) {
+        w.removeAllListeners('exit');
+        await w.terminate();
+      }
+    },
+  };
+}
+
+/**
+ * The worker's code sits next to this module: scry-snapshot.mjs beside the bundled view, or the TypeScript
+ * source (run through tsx's loader, which a worker does not inherit) when running from source.
+ */
+function spawnWorker(): Worker {
+  const here = import.meta.url;
+  if (!/\.tsx?$/.test(new URL(here).pathname)) return new Worker(new URL('./scry-snapshot.mjs', here));
+  const api = import.meta.resolve('tsx/esm/api');
+  const target = new URL('./snapshot-worker.ts', here).href;
+  return new Worker(`import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(target)}); });`, { eval: true });
+}

@@ -1,0 +1,33 @@
+// Reads maps off the main thread for the live view: a map with 100k keys takes about a second to read
+// key by key, which would otherwise stall the view's keys and the ring buffer's reader alike. The worker
+// snapshots each map from its fd (same process, same fds) and sends back only the panel (top rows).
+import { parentPort } from 'node:worker_threads';
+import type { MapSpec } from '../../compiler/program.ts';
+import { snapshotMap } from '../../runtime/maps.ts';
+import { StackResolver } from '../../runtime/stacks.ts';
+import { buildPanel, type PanelModel } from './model.ts';
+
+export interface ReadRequest {
+  readonly id: number;
+  readonly limit: number;
+  readonly maps: readonly { readonly fd: number; readonly spec: MapSpec; readonly stackMaps: readonly (readonly [number, number])[] }[];
+}
+
+export type ReadReply =
+  | { readonly id: number; readonly panels: readonly PanelModel[]; readonly ms: number }
+  | { readonly id: number; readonly error: string };
+
+parentPort?.on('message', (req: ReadRequest) => {
+  const t0 = performance.now();
+  try {
+    const panels = req.maps.map((m) => {
+      // as Session renders stacks (user symbols, if it resolves them, print as addresses here)
+      const resolver = m.stackMaps.length ? new StackResolver(new Map(m.stackMaps)) : undefined;
+      const snap = snapshotMap(m.fd, m.spec, resolver ? { formatStack: (id, view, indent) => resolver.format(id, view, indent) } : {});
+      return buildPanel(snap, req.limit);
+    });
+    parentPort!.postMessage({ id: req.id, panels, ms: performance.now() - t0 } satisfies ReadReply);
+  } catch (e) {
+    parentPort!.postMessage({ id: req.id, error: (e as Error).message } satisfies ReadReply);
+  }
+});

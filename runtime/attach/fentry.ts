@@ -1,0 +1,64 @@
+// fentry/fexit (Linux 5.5+, BPF trampolines) and BTF raw tracepoints (tp_btf): tracing programs that name
+// their target by BTF id when loaded and attach with BPF_RAW_TRACEPOINT_OPEN without a name.
+// Some kernels refuse tracing programs outright (here: BPF_PROG_LOAD says EPERM); that is found out with a
+// one-instruction program before anything is created, and said plainly with what works instead.
+import type { ResolvedAttach } from '../../lang/check/index.ts';
+import { encode, exit, mov64Imm, R0 } from '../../compiler/asm/index.ts';
+import { ScryRuntimeError } from '../errors.ts';
+import { hasKprobes } from '../features.ts';
+import type { LoadedProgram } from '../loader.ts';
+import { AttachType, OwnedFd, ProgType, SysError, progLoad, rawTracepointOpen } from '../sys/index.ts';
+import { kprobeAlternatives } from './kprobe.ts';
+import type { Attachment } from './types.ts';
+
+type Fentry = Extract<ResolvedAttach, { provider: 'fentry' | 'fexit' }>;
+
+const refusals = new Map<string, string | undefined>();
+
+/** Why fentry/fexit programs for `btfId` cannot load here (an errno name), or undefined when they can. */
+export function fentryRefusal(kind: 'fentry' | 'fexit', btfId: number): string | undefined {
+  const key = `${kind}:${btfId}`;
+  if (refusals.has(key)) return refusals.get(key);
+  let why: string | undefined;
+  try {
+    const insns = encode([mov64Imm(R0, 0), exit()]).bytes;
+    new OwnedFd(
+      progLoad({ type: ProgType.TRACING, insns, license: 'GPL', expectedAttachType: kind === 'fentry' ? AttachType.TRACE_FENTRY : AttachType.TRACE_FEXIT, attachBtfId: btfId }),
+      'fentry probe',
+    ).close();
+  } catch (e) {
+    why = (e as SysError).code ?? (e as Error).message;
+  }
+  refusals.set(key, why);
+  return why;
+}
+
+/** Throws, before anything is loaded, when this kernel will not run fentry/fexit programs. */
+export function requireFentry(a: Fentry): void {
+  const why = fentryRefusal(a.provider, a.btfId);
+  if (why === undefined) return;
+  const asKprobe = { ...a, provider: a.provider === 'fentry' ? ('kprobe' as const) : ('kretprobe' as const), offset: 0 };
+  const hints = hasKprobes()
+    ? [`use ${asKprobe.provider}:${a.func} instead: it sees the same calls`]
+    : kprobeAlternatives(asKprobe);
+  throw new ScryRuntimeError(
+    `this kernel refuses ${a.provider} programs (loading one for ${a.func} fails with ${why}${why === 'EPERM' ? ': BPF trampolines are not allowed here' : ''}), so ${a.text} cannot be attached`,
+    a.span,
+    hints,
+  );
+}
+
+/** Attaches a loaded fentry/fexit or tp_btf program (its target was fixed when it was loaded). */
+export function attachTracing(p: LoadedProgram, text: string): Attachment {
+  let link: OwnedFd;
+  try {
+    link = new OwnedFd(rawTracepointOpen(null, p.fd.fd), `link ${text}`);
+  } catch (e) {
+    throw new ScryRuntimeError(`cannot attach ${text}: ${(e as Error).message}`, p.spec.attach.span, [], { cause: e });
+  }
+  return { description: text, close: () => link.close() };
+}
+
+export function resetFentryRefusals(): void {
+  refusals.clear();
+}

@@ -1,0 +1,70 @@
+// software:, hardware: and watchpoint: probes — perf events opened on every online CPU, each running the
+// program. A VM without a virtual PMU has no hardware events; that is said plainly, with what works instead.
+import type { ResolvedAttach } from '../../lang/check/index.ts';
+import { ScryRuntimeError } from '../errors.ts';
+import type { LoadedProgram } from '../loader.ts';
+import { HW_BREAKPOINT_R, HW_BREAKPOINT_RW, HW_BREAKPOINT_W, HW_BREAKPOINT_X, onlineCpus, PerfType, SysError } from '../sys/index.ts';
+import { attachPerfEvent } from './tracepoint.ts';
+import type { Attachment } from './types.ts';
+
+type Counted = Extract<ResolvedAttach, { provider: 'software' | 'hardware' }>;
+type Watchpoint = Extract<ResolvedAttach, { provider: 'watchpoint' }>;
+
+function onEveryCpu(p: LoadedProgram, text: string, open: (cpu: number) => Attachment): Attachment[] {
+  const out: Attachment[] = [];
+  try {
+    for (const cpu of onlineCpus()) out.push(open(cpu));
+  } catch (e) {
+    for (const a of out) a.close();
+    throw e;
+  }
+  return out;
+}
+
+export function attachCounted(p: LoadedProgram, a: Counted): Attachment[] {
+  try {
+    return onEveryCpu(p, a.text, (cpu) =>
+      attachPerfEvent(
+        p,
+        { type: a.provider === 'software' ? PerfType.SOFTWARE : PerfType.HARDWARE, config: BigInt(a.config), samplePeriod: BigInt(a.count), pid: -1, cpu },
+        `${a.text} (cpu ${cpu})`,
+      ),
+    );
+  } catch (e) {
+    const code = ((e as Error).cause as SysError | undefined)?.code;
+    if (a.provider === 'hardware' && (code === 'ENOENT' || code === 'EOPNOTSUPP' || code === 'ENODEV'))
+      throw new ScryRuntimeError(
+        `this machine has no hardware performance counters for ${a.event} (perf_event_open says ${code}; virtual machines often have no PMU)`,
+        a.span,
+        [`sample by time instead: profile:hz:99 or software:cpu-clock:${a.count}`],
+        { cause: e },
+      );
+    throw e;
+  }
+}
+
+function breakpointType(mode: string): number {
+  if (mode === 'x') return HW_BREAKPOINT_X;
+  if (mode === 'r') return HW_BREAKPOINT_R;
+  if (mode === 'w') return HW_BREAKPOINT_W;
+  return HW_BREAKPOINT_RW;
+}
+
+export function attachWatchpoint(p: LoadedProgram, a: Watchpoint): Attachment[] {
+  try {
+    return onEveryCpu(p, a.text, (cpu) =>
+      attachPerfEvent(
+        p,
+        { type: PerfType.BREAKPOINT, config: 0n, bpType: breakpointType(a.mode), bpAddr: a.address, bpLen: BigInt(a.length), samplePeriod: 1n, pid: -1, cpu },
+        `${a.text} (cpu ${cpu})`,
+      ),
+    );
+  } catch (e) {
+    const code = ((e as Error).cause as SysError | undefined)?.code;
+    if (code === 'EINVAL')
+      throw new ScryRuntimeError(`${a.text}: the kernel refused this breakpoint (EINVAL): the address must be aligned to the length and mapped`, a.span, [
+        'watch a kernel variable by address from /proc/kallsyms, e.g. watchpoint:0xADDR:8:w',
+      ]);
+    throw e;
+  }
+}

@@ -1,0 +1,213 @@
+// `scry --info` and the REPL's `.info`: what this kernel supports, each answer from a small real attempt
+// (create a map, load a one-call program, open a perf event), cached per kernel boot in ~/.cache/scry.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir, release } from 'node:os';
+import { join } from 'node:path';
+import { R0, R1, alu64Imm, call, encode, exit, jmpImm, label, mov64Imm } from '../compiler/asm/index.ts';
+import { BPF_FUNC } from '../compiler/asm/index.ts';
+import { hasKprobeEvents, hasKprobePmu } from './features.ts';
+import { tracefsRoot, tracepointId } from './kernel/tracefs.ts';
+import {
+  AttachType,
+  MapType,
+  OwnedFd,
+  PerfHwConfig,
+  PerfSwConfig,
+  PerfType,
+  ProgLoadError,
+  ProgType,
+  SysError,
+  mapCreate,
+  perfEventOpen,
+  pmuType,
+  progLoad,
+  progTestRun,
+  rawTracepointOpen,
+} from './sys/index.ts';
+
+export interface InfoItem {
+  readonly name: string;
+  readonly ok: boolean;
+  /** why not, or a detail (e.g. the errno) */
+  readonly note?: string;
+}
+
+export interface KernelReport {
+  readonly kernel: string;
+  readonly sections: readonly { readonly title: string; readonly items: readonly InfoItem[] }[];
+}
+
+/** Optional probes supplied by modules that know more (BTF: fentry needs a function's BTF id). */
+export interface InfoProbes {
+  /** loads an fentry program for a common kernel function; throws the load error */
+  fentry?: () => void;
+}
+
+function attempt(name: string, f: () => void): InfoItem {
+  try {
+    f();
+    return { name, ok: true };
+  } catch (e) {
+    const err = e as SysError;
+    return { name, ok: false, note: err.code ?? err.message };
+  }
+}
+
+function closing(fd: number): void {
+  new OwnedFd(fd, 'feature probe').close();
+}
+
+function tinyProgram(helper?: number): Uint8Array {
+  const insns = helper === undefined ? [mov64Imm(R0, 0), exit()] : [mov64Imm(R1, 0), call(helper), mov64Imm(R0, 0), exit()];
+  return encode(insns).bytes;
+}
+
+/**
+ * A helper exists for a program type when the verifier does not call it unknown or forbidden: loading a
+ * call with nonsense arguments fails either way, but for a different reason.
+ */
+function helperItem(name: keyof typeof BPF_FUNC, type: number): InfoItem {
+  try {
+    closing(progLoad({ type, insns: tinyProgram(BPF_FUNC[name]), license: 'GPL', logBuf: new Uint8Array(64 * 1024), logLevel: 1 }));
+    return { name, ok: true };
+  } catch (e) {
+    if (!(e instanceof ProgLoadError)) return { name, ok: false, note: (e as Error).message };
+    const missing = /unknown func|invalid func|cannot (?:use|call) helper|not supported/i.test(e.log);
+    return missing ? { name, ok: false, note: 'not available' } : { name, ok: true };
+  }
+}
+
+function mapItem(name: string, type: number, keySize: number, valueSize: number, maxEntries = 1): InfoItem {
+  return attempt(name, () => closing(mapCreate({ type, keySize, valueSize, maxEntries })));
+}
+
+function measure(probes: InfoProbes): KernelReport {
+  const tp = tracepointId('syscalls', 'sys_enter_getppid') ?? tracepointId('sched', 'sched_switch');
+  const probeTypes: InfoItem[] = [
+    attempt('tracepoint', () => {
+      if (tp === undefined) throw new Error(`no tracefs at ${tracefsRoot()}`);
+      closing(perfEventOpen({ type: PerfType.TRACEPOINT, config: BigInt(tp), pid: -1, cpu: 0 }));
+    }),
+    attempt('rawtracepoint', () => {
+      const prog = new OwnedFd(progLoad({ type: ProgType.RAW_TRACEPOINT, insns: tinyProgram(), license: 'GPL' }), 'probe');
+      try {
+        closing(rawTracepointOpen('sys_enter', prog.fd));
+      } finally {
+        prog.close();
+      }
+    }),
+    { name: 'kprobe', ok: hasKprobePmu() || hasKprobeEvents(), ...(hasKprobePmu() || hasKprobeEvents() ? {} : { note: 'kernel built without CONFIG_KPROBES' }) },
+    { name: 'uprobe', ok: pmuType('uprobe') !== undefined, ...(pmuType('uprobe') !== undefined ? {} : { note: 'no uprobe PMU' }) },
+    probes.fentry ? attempt('fentry/fexit', probes.fentry) : { name: 'fentry/fexit', ok: false, note: 'no kernel BTF' },
+    attempt('profile/interval/software', () =>
+      closing(perfEventOpen({ type: PerfType.SOFTWARE, config: BigInt(PerfSwConfig.CPU_CLOCK), samplePeriod: 1_000_000n, pid: -1, cpu: 0 })),
+    ),
+    attempt('hardware', () =>
+      closing(perfEventOpen({ type: PerfType.HARDWARE, config: BigInt(PerfHwConfig.CPU_CYCLES), samplePeriod: 1_000_000n, pid: -1, cpu: 0 })),
+    ),
+    { name: 'watchpoint', ok: existsSync('/sys/bus/event_source/devices/breakpoint') },
+    attempt('BEGIN/END (BPF_PROG_TEST_RUN)', () => {
+      const prog = new OwnedFd(progLoad({ type: ProgType.RAW_TRACEPOINT, insns: tinyProgram(), license: 'GPL' }), 'probe');
+      try {
+        progTestRun(prog.fd, {});
+      } finally {
+        prog.close();
+      }
+    }),
+  ];
+  const maps: InfoItem[] = [
+    mapItem('hash', MapType.HASH, 8, 8),
+    mapItem('percpu_hash', MapType.PERCPU_HASH, 8, 8),
+    mapItem('array', MapType.ARRAY, 4, 8),
+    mapItem('percpu_array', MapType.PERCPU_ARRAY, 4, 8),
+    mapItem('lru_hash', MapType.LRU_HASH, 8, 8, 16),
+    mapItem('stack_trace', MapType.STACK_TRACE, 4, 8 * 127),
+    mapItem('perf_event_array', MapType.PERF_EVENT_ARRAY, 4, 4),
+    mapItem('ringbuf', MapType.RINGBUF, 0, 0, 4096 * 16),
+  ];
+  const helpers: InfoItem[] = (
+    [
+      'probe_read',
+      'probe_read_str',
+      'probe_read_user',
+      'probe_read_user_str',
+      'probe_read_kernel',
+      'probe_read_kernel_str',
+      'get_current_cgroup_id',
+      'get_stackid',
+      'ringbuf_output',
+      'send_signal',
+      'override_return',
+      'get_func_ip',
+      'ktime_get_boot_ns',
+      'for_each_map_elem',
+      'd_path',
+    ] as const
+  ).map((h) => helperItem(h, ProgType.KPROBE));
+  const features: InfoItem[] = [
+    { name: 'BTF (/sys/kernel/btf/vmlinux)', ok: existsSync('/sys/kernel/btf/vmlinux') },
+    attempt('bounded loops', () => {
+      // a backward jump: rejected before Linux 5.3
+      const { bytes: bytecode } = encode([mov64Imm(R0, 3), label('loop'), alu64Imm('sub', R0, 1), jmpImm('jne', R0, 0, 'loop'), exit()]);
+      closing(progLoad({ type: ProgType.KPROBE, insns: bytecode, license: 'GPL' }));
+    }),
+    { name: 'kprobe_multi links', ok: false, note: 'probed when kprobes exist' },
+  ];
+  if (hasKprobePmu()) features[2] = attempt('kprobe_multi links', () => kprobeMultiProbe());
+  return {
+    kernel: release(),
+    sections: [
+      { title: 'Probe types', items: probeTypes },
+      { title: 'Map types', items: maps },
+      { title: 'Kernel helpers', items: helpers },
+      { title: 'Kernel features', items: features },
+    ],
+  };
+}
+
+/** A kprobe_multi link needs CONFIG_FPROBE: BPF_LINK_CREATE with the attach type says. */
+function kprobeMultiProbe(): void {
+  const prog = new OwnedFd(
+    progLoad({ type: ProgType.KPROBE, insns: tinyProgram(), license: 'GPL', expectedAttachType: AttachType.TRACE_KPROBE_MULTI }),
+    'probe',
+  );
+  prog.close();
+}
+
+/** The report, from the cache when this boot of this kernel was measured before. */
+export function kernelReport(probes: InfoProbes = {}, useCache = true): KernelReport {
+  const bootId = (() => {
+    try {
+      return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      return 'unknown';
+    }
+  })();
+  const dir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'scry');
+  const file = join(dir, `info-${release()}-${bootId}.json`);
+  if (useCache) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as KernelReport;
+    } catch {
+      // not measured yet
+    }
+  }
+  const report = measure(probes);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, JSON.stringify(report));
+  } catch {
+    // a read-only home: measure again next time
+  }
+  return report;
+}
+
+/** bpftrace --info's layout: sections of `  name: yes|no (why)`. */
+export function formatReport(r: KernelReport): string {
+  let out = `System\n  Kernel: ${r.kernel}\n  Arch: ${process.arch}\n`;
+  for (const s of r.sections) {
+    out += `\n${s.title}\n`;
+    for (const i of s.items) out += `  ${i.name}: ${i.ok ? 'yes' : 'no'}${i.note ? ` (${i.note})` : ''}\n`;
+  }
+  return out;
+}

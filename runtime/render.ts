@@ -1,0 +1,272 @@
+// Values that probes record as numbers or bytes but people read as text: errno messages, stacks, kernel and
+// user symbols, user names, wall-clock times, cgroup paths, buffers, IP and MAC addresses. One place, so
+// printf, print, map keys and map values all print them the same way (as bpftrace does).
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import type { IntView, Type } from '../lang/types.ts';
+import { vmlinuxBtf } from './kernel/btf/index.ts';
+import { lookupKernelAddress } from './kernel/kallsyms.ts';
+import { strftime } from './strftime.ts';
+import { errnoMessage } from './sys/errors.ts';
+
+/** Frames of a kstack/ustack id (see stacks.ts); `indent` is 4 in map keys and 8 in printf/print. */
+export type StackFormatter = (id: bigint, view: Extract<IntView, { kind: 'stack' }>, indent: number) => string;
+
+/** Resolves a user address of a process to `symbol+offset`, or undefined (then it prints as hex). */
+export type UserSymbolFormatter = (pid: number, addr: bigint) => string | undefined;
+
+export interface RenderContext {
+  readonly formatStack?: StackFormatter;
+  readonly formatUserSymbol?: UserSymbolFormatter;
+}
+
+/** Where a value is printed: stacks are indented differently in map keys. */
+export type Place = 'key' | 'value';
+
+/** The text an integer with a view prints as. */
+export function renderIntView(view: IntView, value: bigint, ctx: RenderContext, place: Place): string {
+  switch (view.kind) {
+    case 'errno':
+      return errnoMessage(Number(BigInt.asIntN(32, value)));
+    case 'stack':
+      return ctx.formatStack ? ctx.formatStack(value, view, place === 'key' ? 4 : 8) : '\n';
+    case 'ksym': {
+      const hit = lookupKernelAddress(BigInt.asUintN(64, value));
+      return hit ? hit.name : hexAddress(value);
+    }
+    case 'username':
+      return userName(Number(value));
+    case 'strftime':
+      return wallClock(view.format, BigInt.asUintN(64, value));
+    case 'cgroup_path':
+      return cgroupPath(BigInt.asUintN(64, value));
+  }
+}
+
+/** The text a buffer (u64 length, then its bytes) prints as, in print() and maps: escaped like %r. */
+export function renderBuffer(t: Extract<Type, { kind: 'buffer' }>, bytes: Uint8Array, ctx: RenderContext): string {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const len = Math.min(view.getUint32(0, true), t.size);
+  const data = bytes.subarray(8, 8 + len);
+  switch (t.view) {
+    case 'inet':
+      return inetText(data);
+    case 'mac':
+      return macText(data);
+    case 'usym': {
+      const addr = view.getBigUint64(8, true);
+      const pid = view.getUint32(16, true);
+      return ctx.formatUserSymbol?.(pid, addr) ?? hexAddress(addr);
+    }
+    default:
+      return escapeBuffer(data, 'r');
+  }
+}
+
+/**
+ * A kernel struct/union/array value as bpftrace prints one: `{ .pid = 1, .comm = node, .next = 0xffff… }`,
+ * arrays as `[1,2,3]`, read with the kernel's BTF.
+ */
+export function renderRecord(t: Extract<Type, { kind: 'record' }>, bytes: Uint8Array): string {
+  const btf = vmlinuxBtf();
+  if (!btf) return escapeBuffer(bytes, 'rx');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const show = (id: number, off: number, bitOff: number, bitSize: number): string => {
+    const rid = btf.resolve(id);
+    const k = btf.type(rid);
+    const size = btf.sizeOf(rid) ?? 0;
+    if (off + size > bytes.length) return '?';
+    switch (k.kind) {
+      case 'int':
+      case 'enum': {
+        let v = 0n;
+        for (let i = Math.min(size, 8) - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[off + i]!);
+        if (bitSize) v = (v >> BigInt(bitOff)) & ((1n << BigInt(bitSize)) - 1n);
+        else if (k.signed) v = BigInt.asIntN(size * 8, v);
+        if (k.kind === 'enum') return k.values.find((x) => x.value === v)?.name ?? v.toString();
+        return k.kind === 'int' && k.bool ? (v ? 'true' : 'false') : v.toString();
+      }
+      case 'ptr': {
+        const p = view.getBigUint64(off, true);
+        return p === 0n ? '0x0' : `0x${p.toString(16)}`;
+      }
+      case 'array': {
+        const elem = btf.type(btf.resolve(k.elem));
+        if (elem.kind === 'int' && elem.size === 1) {
+          const data = bytes.subarray(off, off + k.count);
+          const nul = data.indexOf(0);
+          return Buffer.from(data.subarray(0, nul < 0 ? data.length : nul)).toString('latin1');
+        }
+        const es = btf.sizeOf(k.elem) ?? 0;
+        return `[${Array.from({ length: k.count }, (_, i) => show(k.elem, off + i * es, 0, 0)).join(',')}]`;
+      }
+      case 'struct':
+      case 'union': {
+        const parts: string[] = [];
+        const walk = (sid: number, base: number) => {
+          for (const m of btf.members(sid) ?? []) {
+            if (!m.name) walk(m.type, base + m.offset);
+            else parts.push(`.${m.name} = ${show(m.type, base + m.offset, m.bitSize ? m.bitOffset - m.offset * 8 : 0, m.bitSize)}`);
+          }
+        };
+        walk(rid, off);
+        return `{ ${parts.join(', ')} }`;
+      }
+      default:
+        return '?';
+    }
+  };
+  return show(t.btf, 0, 0, 0);
+}
+
+/** %r: printable ASCII as is, anything else as \xNN; %rx: every byte as \xNN; %rh: hex bytes separated by spaces. */
+export function escapeBuffer(data: Uint8Array, conv: 'r' | 'rx' | 'rh'): string {
+  let out = '';
+  for (let i = 0; i < data.length; i++) {
+    const b = data[i]!;
+    if (conv === 'rh') out += (i ? ' ' : '') + hex2(b);
+    else if (conv === 'r' && b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
+    else out += `\\x${hex2(b)}`;
+  }
+  return out;
+}
+
+function hex2(b: number): string {
+  return b.toString(16).padStart(2, '0');
+}
+
+/** An address no symbol covers: hex with 0x, except 0 (bpftrace prints it through C++ showbase). */
+function hexAddress(v: bigint): string {
+  const u = BigInt.asUintN(64, v);
+  return u === 0n ? '0' : `0x${u.toString(16)}`;
+}
+
+function inetText(data: Uint8Array): string {
+  if (data.length === 4) return [...data].join('.');
+  if (data.length !== 16) return escapeBuffer(data, 'rx');
+  const words: number[] = [];
+  for (let i = 0; i < 16; i += 2) words.push((data[i]! << 8) | data[i + 1]!);
+  // ::ffff:a.b.c.d (IPv4-mapped) prints its IPv4 part dotted, as inet_ntop does
+  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) return `::ffff:${[...data.subarray(12)].join('.')}`;
+  // the longest run (≥ 2) of zero words becomes ::
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const part = (ws: number[]) => ws.map((w) => w.toString(16)).join(':');
+  if (best < 0) return part(words);
+  return `${part(words.slice(0, best))}::${part(words.slice(best + bestLen))}`;
+}
+
+function macText(data: Uint8Array): string {
+  return [...data.subarray(0, 6)].map((b) => hex2(b).toUpperCase()).join(':');
+}
+
+let users: Map<number, string> | undefined;
+
+/** The user name of a uid from /etc/passwd (read once), or the number when there is none. */
+function userName(uid: number): string {
+  if (!users) {
+    users = new Map();
+    try {
+      for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+        const [name, , id] = line.split(':');
+        if (name && id && !users.has(Number(id))) users.set(Number(id), name);
+      }
+    } catch {
+      // no passwd file: numbers it is
+    }
+  }
+  return users.get(uid) ?? String(uid);
+}
+
+let monotonicToWall: bigint | undefined;
+
+/**
+ * strftime(fmt, nsecs): nsecs counts from boot on CLOCK_MONOTONIC, as the `nsecs` builtin does; the offset to the
+ * wall clock is taken once. %f (an extension bpftrace has too) is the microseconds.
+ */
+function wallClock(format: string, nsecs: bigint): string {
+  monotonicToWall ??= BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint(); // Node's hrtime is CLOCK_MONOTONIC
+  const wall = nsecs + monotonicToWall;
+  const micros = String((wall / 1000n) % 1_000_000n).padStart(6, '0');
+  const withMicros = format.replace(/%(%|f)/g, (m, c: string) => (c === 'f' ? micros : m));
+  return strftime(withMicros, new Date(Number(wall / 1_000_000n)));
+}
+
+interface CgroupHierarchy {
+  readonly name: string;
+  readonly mount: string;
+  byInode?: Map<bigint, string>;
+}
+
+let hierarchies: CgroupHierarchy[] | undefined;
+
+/** Mounted cgroup hierarchies: v2 as "unified" first, then v1 ones by controller name, as bpftrace lists them. */
+function cgroupHierarchies(): CgroupHierarchy[] {
+  if (hierarchies) return hierarchies;
+  const v1: CgroupHierarchy[] = [];
+  let v2: CgroupHierarchy | undefined;
+  try {
+    for (const line of readFileSync('/proc/self/mounts', 'utf8').split('\n')) {
+      const [, mount, fstype, options] = line.split(' ');
+      if (!mount || !options) continue;
+      if (fstype === 'cgroup2') v2 ??= { name: 'unified', mount };
+      else if (fstype === 'cgroup') {
+        const opts = options.split(',').filter((o) => !['rw', 'ro', 'relatime', 'noatime', 'nosuid', 'nodev', 'noexec'].includes(o));
+        const named = opts.find((o) => o.startsWith('name='));
+        v1.push({ name: named ? named.slice(5) : opts.join(','), mount });
+      }
+    }
+  } catch {
+    // no /proc: no paths
+  }
+  v1.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  hierarchies = v2 ? [v2, ...v1] : v1;
+  return hierarchies;
+}
+
+/** Directory inode → path under the hierarchy's mount, walked once (and again when an id is not found). */
+function indexHierarchy(h: CgroupHierarchy): Map<bigint, string> {
+  const byInode = new Map<bigint, string>();
+  const walk = (dir: string, rel: string) => {
+    try {
+      byInode.set(statSync(dir, { bigint: true }).ino, rel || '/');
+      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(`${dir}/${e.name}`, `${rel}/${e.name}`);
+    } catch {
+      // a cgroup removed while walking
+    }
+  };
+  walk(h.mount, '');
+  return byInode;
+}
+
+/** cgroup_path(id): `hierarchy:path` for every hierarchy with a cgroup of that id, comma-separated. */
+function cgroupPath(id: bigint): string {
+  const found: string[] = [];
+  for (const h of cgroupHierarchies()) {
+    let path = (h.byInode ??= indexHierarchy(h)).get(id);
+    if (path === undefined) {
+      h.byInode = indexHierarchy(h);
+      path = h.byInode.get(id);
+    }
+    if (path !== undefined) found.push(`${h.name}:${path}`);
+  }
+  return found.join(',');
+}
+
+export function resetRenderCaches(): void {
+  users = undefined;
+  monotonicToWall = undefined;
+  hierarchies = undefined;
+}

@@ -1,0 +1,110 @@
+// Functions whose values user space turns into text (buffers, symbols, addresses, names, times, cgroups),
+// join(), stacks in every mode, errorf/warnf and -k, through the real CLI on the real kernel.
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runScry } from '../helpers/cli.ts';
+import { requireRoot, requireTracepoint } from '../helpers/kernel.ts';
+
+if (requireRoot('e2e data functions')) {
+  test('buffers print escaped with %r, as \\x bytes with %rx and as hex with %rh', async () => {
+    const r = await runScry(['-q', '-e', 'BEGIN { printf("%r|%rx|%rh|%r\\n", buf("ab\\x01c", 4), buf("ab", 2), buf("ab", 2), buf("xyz", 2)); exit(); }']);
+    assert.is(r.stdout, 'ab\\x01c|\\x61\\x62|61 62|xy\n\n\n');
+    assert.is(r.code, 0);
+  });
+
+  test('buffers as map keys, values and print() values', async () => {
+    const r = await runScry(['-q', '-e', 'BEGIN { @b[buf("x", 1)] = 1; @v = buf("q\\n", 2); print(buf("hi\\n", 3)); exit(); }']);
+    assert.is(r.stdout, 'hi\\x0a\n\n\n@b[x]: 1\n@v: q\\x0a\n');
+  });
+
+  test('ksym names the function an address is in; kaddr finds a symbol; unknown addresses print in hex', async () => {
+    const r = await runScry(['-q', '-e', 'BEGIN { printf("%s|%s|%s|%s\\n", ksym(kaddr("vfs_read")), ksym(kaddr("vfs_read") + 5), ksym(1), ksym(0)); @[ksym(kaddr("vfs_read"))] = count(); exit(); }']);
+    assert.is(r.stdout, 'vfs_read|vfs_read|0x1|0\n\n\n@[vfs_read]: 1\n');
+  });
+
+  test('ntop prints IPv4 and IPv6 addresses; pton parses them', async () => {
+    const r = await runScry(['-q', '-e', 'BEGIN { printf("[%s] [%s] [%s] [%s]\\n", ntop(2, 0x0100007f), ntop(pton("::1")), ntop(pton("fe80::1:2")), ntop(pton("10.1.2.3"))); @[ntop(pton("::ffff:1.2.3.4"))] = 1; exit(); }']);
+    assert.is(r.stdout, '[127.0.0.1] [::1] [fe80::1:2] [10.1.2.3]\n\n\n@[::ffff:1.2.3.4]: 1\n');
+  });
+
+  test('macaddr prints six bytes as upper-case hex pairs', async () => {
+    const r = await runScry(['-q', '-e', 'BEGIN { printf("%s\\n", macaddr(buf("abcdef", 6))); exit(); }']);
+    assert.is(r.stdout, '61:62:63:64:65:66\n\n\n');
+  });
+
+  test('username is the name of the uid running the probe', async () => {
+    const r = await runScry(['-q', '-e', 'BEGIN { printf("%s %d\\n", username, uid); exit(); }']);
+    assert.is(r.stdout, `${userInfo().username} ${userInfo().uid}\n\n\n`);
+  });
+
+  test('strftime turns nsecs into local wall-clock time, with %f as microseconds', async () => {
+    const r = await runScry(['-q', '-e', 'BEGIN { printf("%s\\n", strftime("%Y-%m-%d %H:%M|%f", nsecs)); exit(); }']);
+    const d = new Date();
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const [when, micros] = r.stdout.split('\n')[0]!.split('|');
+    // the run takes well under a minute; allow for a minute boundary in between
+    const now = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    const before = new Date(d.getTime() - 60_000);
+    const earlier = `${before.getFullYear()}-${pad(before.getMonth() + 1)}-${pad(before.getDate())} ${pad(before.getHours())}:${pad(before.getMinutes())}`;
+    assert.ok(when === now || when === earlier, `${when} is not ${now}`);
+    assert.match(micros!, /^\d{6}$/);
+  });
+
+  test('cgroup_path names the cgroup v2 path of the probing process first', async () => {
+    const v2 = /^0::(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
+    const r = await runScry(['-q', '-e', 'BEGIN { printf("%s\\n", cgroup_path(cgroup)); exit(); }']);
+    const first = r.stdout.split('\n')[0]!.split(',')[0];
+    if (v2 !== undefined) assert.is(first, `unified:${v2}`);
+    else assert.ok(first!.length > 0);
+  });
+
+  test('warnf and errorf print a message with the script location, in event order', async () => {
+    const r = await runScry(['-q', '-e', 'BEGIN { printf("a\\n"); warnf("careful %d", 5); errorf("broken %s", "x"); exit(); }']);
+    assert.is(
+      r.stdout,
+      'a\nstdin:1:25: WARNING: careful 5\nBEGIN { printf("a\\n"); warnf("careful %d", 5); errorf("broken %s", "x"); exit(); }\n                        ~~~~~~~~~~~~~~~~~~~~~~\n' +
+        'stdin:1:49: ERROR: broken x\nBEGIN { printf("a\\n"); warnf("careful %d", 5); errorf("broken %s", "x"); exit(); }\n                                                ~~~~~~~~~~~~~~~~~~~~~~\n\n\n',
+    );
+  });
+
+  test('-k reports a failed map delete with its location; without -k it is silent', async () => {
+    const prog = 'BEGIN { delete(@y[2]); @y[1] = 1; exit(); }';
+    const quiet = await runScry(['-q', '-e', prog]);
+    assert.is(quiet.stdout, '\n\n@y[1]: 1\n');
+    const r = await runScry(['-q', '-k', '-e', prog]);
+    assert.is(r.stdout, `stdin:1:9: WARNING: Failed to map_delete_elem: No such file or directory (-2)\n${prog}\n        ~~~~~~~~~~~~~\n\n\n@y[1]: 1\n`);
+  });
+
+  test('-kk also reports failed reads', async () => {
+    const r = await runScry(['-q', '-kk', '-e', 'BEGIN { @x = str(8); exit(); }']);
+    assert.match(r.stdout, /^stdin:1:14: WARNING: Failed to probe_read_str: Bad address \(-14\)\n/);
+  });
+}
+
+if (requireTracepoint('e2e join', 'syscalls/sys_enter_execve')) {
+  test('join prints argv joined by spaces, or by the separator given', async () => {
+    const r = await runScry(['-q', '-c', '/bin/true alpha "b c" d', '-e', 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { join(args->argv); join(args->argv, ","); }']);
+    assert.is(r.stdout, '/bin/true alpha b c d\n/bin/true,alpha,b c,d\n\n\n');
+    assert.is(r.code, 0);
+  });
+}
+
+if (requireTracepoint('e2e stack modes', 'syscalls/sys_enter_getppid')) {
+  const trigger = `tracepoint:syscalls:sys_enter_getppid /pid == cpid/`;
+  test('kstack(N) keeps N frames; perf mode prints address and symbol; raw mode bare addresses', async () => {
+    const r = await runScry(['-q', '-c', 'perl -e "getppid()"', '-e', `${trigger} { printf("A%sB", kstack(2)); printf("C%sD", kstack(perf, 2)); printf("E%sF", kstack(raw, 1)); }`]);
+    const m = /^A\n {8}(\S+\+\d+)\n {8}(\S+\+\d+)\nBC\n\t([0-9a-f]+) (\S+\+\d+)\n\t([0-9a-f]+) (\S+\+\d+)\nDE\n([0-9a-f]+)\nF/.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    assert.is(m![3], m![7]); // the same innermost frame, in perf and raw mode
+    assert.is(m![1], m![4]);
+  });
+
+  test('stacks with different limits aggregate separately, keys indented by 4', async () => {
+    const r = await runScry(['-q', '-c', 'perl -e "getppid()"', '-e', `${trigger} { @a[kstack(1)] = count(); @b[kstack] = count(); }`]);
+    assert.match(r.stdout, /^\n\n@a\[\n {4}\S+\+\d+\n\]: 1\n@b\[\n( {4}\S+\+\d+\n){2,}\]: 1\n$/);
+  });
+}
+
+test.run();

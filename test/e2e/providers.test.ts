@@ -1,0 +1,73 @@
+// Probe types beyond tracepoints and timers, on the real kernel: raw tracepoints, software and hardware perf
+// events, watchpoints — each either working or refused with a plain sentence and nothing left attached.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runScry } from '../helpers/cli.ts';
+import { requireRoot, requireTracepoint } from '../helpers/kernel.ts';
+
+if (requireTracepoint('e2e rawtracepoint', 'raw_syscalls/sys_enter')) {
+  test('rawtracepoint:sys_enter sees the syscall number in arg1', async () => {
+    // getppid is syscall 110 on x86-64
+    const r = await runScry(['-q', '-c', 'perl -e "getppid(); getppid();"', '-e', 'rawtracepoint:sys_enter /pid == cpid && arg1 == 110/ { @n = count(); }']);
+    assert.is(r.stdout, '\n\n@n: 2\n');
+    assert.is(r.code, 0);
+  });
+
+  test('rawtracepoint wildcards expand to every matching event', async () => {
+    const r = await runScry(['--dry-run', '-e', 'rawtracepoint:sys_e* { }']);
+    assert.is(r.code, 0, r.stderr);
+  });
+
+  test('an unknown raw tracepoint is refused with a suggestion', async () => {
+    const r = await runScry(['-e', 'rawtracepoint:sys_entr { }']);
+    assert.is(r.code, 1);
+    assert.match(r.stderr, "ERROR: no raw tracepoint matches sys_entr\nrawtracepoint:sys_entr { }\n~~~~~~~~~~~~~~~~~~~~~~\nHINT: did you mean 'rawtracepoint:sys_enter'?");
+  });
+}
+
+if (requireRoot('e2e perf event probes')) {
+  test('software:cs:1 counts the context switches of a sleeping command', async () => {
+    const r = await runScry(['-q', '-c', 'sleep 0.2', '-e', 'software:cs:1 /pid == cpid/ { @n = count(); }']);
+    const n = Number(/^@n: (\d+)$/m.exec(r.stdout)?.[1] ?? 0);
+    assert.ok(n >= 1, r.stdout + r.stderr);
+    assert.is(r.code, 0);
+  });
+
+  test('software aliases and default counts show in the probe name', async () => {
+    const r = await runScry(['-q', '-e', 'software:faults { printf("%s\\n", probe); exit(); } BEGIN { }', '--dry-run']);
+    assert.is(r.code, 0, r.stderr);
+  });
+
+  test('an unknown software event lists the right name', async () => {
+    const r = await runScry(['-e', 'software:context-switch { }']);
+    assert.is(r.code, 1);
+    assert.match(r.stderr, "ERROR: unknown software event 'context-switch'");
+    assert.match(r.stderr, "HINT: did you mean 'context-switches'?");
+  });
+
+  test('hardware events count cycles, or say plainly there are no counters here', async () => {
+    const r = await runScry(['-q', '-c', 'sleep 0.1', '-e', 'hardware:cycles:100000 { @n = count(); }']);
+    if (r.code === 1) {
+      assert.match(r.stderr, 'ERROR: this machine has no hardware performance counters for cpu-cycles');
+      assert.match(r.stderr, 'HINT: sample by time instead: profile:hz:99 or software:cpu-clock:100000');
+      assert.is(r.stdout, '');
+    } else {
+      assert.match(r.stdout, /@n: \d+/);
+    }
+  });
+
+  test('a watchpoint the kernel refuses is reported with the probe and nothing runs', async () => {
+    const r = await runScry(['-e', 'watchpoint:0x1:8:w { @n = count(); }']);
+    assert.is(r.code, 1);
+    assert.match(r.stderr, 'watchpoint:0x1:8:w');
+    assert.is(r.stdout, '');
+  });
+
+  test('watchpoint lengths other than 1, 2, 4, 8 are refused before anything loads', async () => {
+    const r = await runScry(['-e', 'watchpoint:0x1000:3:w { }']);
+    assert.is(r.code, 1);
+    assert.match(r.stderr, "ERROR: watchpoint length must be 1, 2, 4 or 8, got '3'");
+  });
+}
+
+test.run();

@@ -1,0 +1,89 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseAddress } from '../../lang/check/data-functions.ts';
+import { parseFormat } from '../../lang/format-string.ts';
+import { compileText, diagnose } from '../helpers/pipeline.ts';
+
+/** The first line of the rendered diagnostics (the message), '' when the program compiles. */
+function firstLine(text: string): string {
+  return diagnose(text).split('\n')[0] ?? '';
+}
+
+test('pton parses IPv4, IPv6 with :: and IPv4-mapped addresses to network-order bytes', () => {
+  assert.equal([...parseAddress('127.0.0.1')!], [127, 0, 0, 1]);
+  assert.equal([...parseAddress('::1')!], [...new Array(15).fill(0), 1]);
+  assert.equal([...parseAddress('fe80::1:2')!], [0xfe, 0x80, ...new Array(10).fill(0), 0, 1, 0, 2]);
+  assert.equal([...parseAddress('::ffff:10.0.0.1')!], [...new Array(10).fill(0), 0xff, 0xff, 10, 0, 0, 1]);
+  assert.is(parseAddress('256.0.0.1'), undefined);
+  assert.is(parseAddress('1::2::3'), undefined);
+  assert.is(parseAddress('hello'), undefined);
+});
+
+test('%r, %rx and %rh are buffer conversions, and the letter after r belongs to it', () => {
+  const p = parseFormat('%r|%rx|%rh|%-8rz');
+  assert.ok('pieces' in p);
+  if (!('pieces' in p)) return;
+  const convs = p.pieces.flatMap((x) => ('spec' in x ? [x.spec.conv] : []));
+  assert.equal(convs, ['r', 'rx', 'rh', 'r']);
+  assert.equal(p.pieces[p.pieces.length - 1], { text: 'z' });
+});
+
+const errors: [string, string, string][] = [
+  ['an unknown kernel symbol in kaddr', 'BEGIN { @x = kaddr("no_such_fn"); }', "stdin:1:20: ERROR: kaddr(): no kernel symbol named 'no_such_fn'"],
+  ['kaddr needs a literal', 'BEGIN { $s = "vfs_read"; @x = kaddr($s); }', 'stdin:1:37: ERROR: kaddr() needs a kernel symbol name as a string literal'],
+  ['buf of a pointer needs a length', 'BEGIN { @x = buf(0); }', 'stdin:1:14: ERROR: buf() of a pointer needs a length'],
+  ['buf longer than max_strlen', 'BEGIN { @x = buf(0, 100); }', 'stdin:1:21: ERROR: buf() length must be from 1 to max_strlen (64)'],
+  ['%s of a buffer suggests %r', 'BEGIN { printf("%s", buf("ab", 2)); }', 'stdin:1:22: ERROR: %s needs a string, got a buffer'],
+  ['%r of an integer', 'BEGIN { printf("%r", 5); }', 'stdin:1:22: ERROR: %r needs a buffer (buf(p, n)) or a string, got int64'],
+  ['macaddr of the wrong size', 'BEGIN { printf("%s", macaddr("abc")); }', 'stdin:1:30: ERROR: macaddr() needs 6 bytes (a char[6] field, buf(p, 6) or a pointer), got char[4]'],
+  ['ntop of a string of the wrong size', 'BEGIN { printf("%s", ntop("abcdef")); }', 'stdin:1:27: ERROR: ntop() needs an IPv4 address (an integer or 4 bytes) or an IPv6 address (16 bytes), got char[7]'],
+  ['pton of nonsense', 'BEGIN { $a = pton("1.2.3"); }', "stdin:1:19: ERROR: pton(): '1.2.3' is not an IPv4 or IPv6 address"],
+  ['an unknown stack mode suggests one', 'BEGIN { @[kstack(prf)] = count(); }', "stdin:1:18: ERROR: unknown stack mode 'prf'"],
+  ['a stack frame count out of range', 'BEGIN { @[kstack(0)] = count(); }', 'stdin:1:18: ERROR: kstack() frame count must be an integer literal from 1 to 127'],
+  ['reg in a tracepoint', 'tracepoint:syscalls:sys_enter_mkdir { @x = reg("ip"); }', 'stdin:1:44: ERROR: reg() reads saved registers, which tracepoint probes do not have'],
+  ['signal needs --unsafe', 'BEGIN { signal("SIGKILL"); }', 'stdin:1:9: ERROR: signal() sends signals to traced processes, so it needs --unsafe'],
+  ['an unknown cgroup path', 'BEGIN { @x = cgroupid("/nope"); }', "stdin:1:23: ERROR: cgroupid(): no cgroup at '/nope'"],
+  ['override outside kprobes', 'BEGIN { override(1); }', 'stdin:1:9: ERROR: override() changes what a kernel function returns, so it needs --unsafe'],
+  ['join of a string', 'BEGIN { join("a b"); }', 'stdin:1:14: ERROR: join() needs a pointer to an array of strings (like args->argv), got string[4]'],
+];
+
+for (const [name, program, expected] of errors) {
+  test(`rejects ${name}`, () => {
+    assert.is(firstLine(program), expected);
+  });
+}
+
+const accepted = [
+  'BEGIN { printf("%r %rx %rh\\n", buf("ab", 2), buf("cd", 2), buf("ef", 2)); }',
+  'BEGIN { printf("%s %s %s\\n", ksym(kaddr("vfs_read")), ntop(pton("::1")), ntop(2, 0x0100007f)); }',
+  'BEGIN { printf("%s %s\\n", username, strftime("%H:%M:%S", nsecs)); }',
+  'BEGIN { @[kstack(perf, 3)] = count(); @u[ustack(raw)] = count(); @k[kstack(5)] = count(); }',
+  'BEGIN { @b[buf("x", 1)] = 1; @s = ksym(1); @c = cgroup_path(cgroupid("/sys/fs/cgroup")); }',
+  'BEGIN { $b = buf("abc", 3); @m = macaddr(buf("abcdef", 6)); print($b); }',
+  'tracepoint:syscalls:sys_enter_mkdir { @[ntop(2, pid)] = count(); $p = uptr(args->pathname); printf("%r\\n", buf($p, pid)); }',
+];
+
+for (const program of accepted) {
+  test(`compiles ${program}`, () => {
+    assert.is(diagnose(program), '');
+  });
+}
+
+test('each frame limit gets its own stack-trace map, sized by the limit', () => {
+  const p = compileText('BEGIN { @a[kstack(3)] = count(); @b[kstack] = count(); @c[kstack(perf, 3)] = count(); }');
+  const stacks = p.maps.filter((m) => m.kind === 'stack_trace').map((m) => [m.name, m.valueSize]);
+  assert.equal(stacks, [
+    ['stacks_3', 24],
+    ['stacks', 1016],
+  ]);
+});
+
+test('-k adds a helper-error event after map updates and -kk after reads too', () => {
+  const src = 'BEGIN { @x[1] = 1; @s = str(0); }';
+  const kinds = (level: 0 | 1 | 2) => compileText(src, undefined, { helperErrors: level }).events.filter((e) => e.kind === 'helper-error').map((e) => (e.kind === 'helper-error' ? e.helper : ''));
+  assert.equal(kinds(0), []);
+  assert.equal(kinds(1), ['map_update_elem', 'map_update_elem']);
+  assert.equal(kinds(2), ['map_update_elem', 'probe_read_str', 'map_update_elem']);
+});
+
+test.run();
