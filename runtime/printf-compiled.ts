@@ -6,7 +6,7 @@ import type { FormatPiece, FormatSpec } from '../lang/format-string.ts';
 import type { Type } from '../lang/types.ts';
 import { readValue } from './maps.ts';
 import { formatOne } from './printf.ts';
-import type { RenderContext } from './render.ts';
+import { escapeBuffer, type RenderContext } from './render.ts';
 import { TextBuffer } from './text-buffer.ts';
 
 /** Appends one record's text to out; `view` and `bytes` may cover a larger buffer, the record starting at `base`. */
@@ -98,6 +98,15 @@ function argPrinter(spec: FormatSpec, arg: Arg, ctx: RenderContext): RecordPrint
         if (spec.length === '') return (view, _b, base, out) => out.hex32(view.getUint32(base + off, true));
         break;
     }
+  }
+  if (t.kind === 'buffer' && (spec.conv === 'r' || spec.conv === 'rx' || spec.conv === 'rh')) {
+    const { size } = t;
+    const conv = spec.conv;
+    return (view, bytes, base, out) => {
+      const at = base + off; // u32 length, then the bytes
+      const len = Math.min(view.getUint32(at, true), size);
+      out.string(formatOne(spec, escapeBuffer(bytes.subarray(at + 4, at + 4 + len), conv)));
+    };
   }
   // %s (and %r) print what the value reads as: an errno's message, a stack's frames, a symbol… (render.ts)
   const render = spec.conv === 's' || spec.conv === 'r' || spec.conv === 'rx' || spec.conv === 'rh' ? ctx : undefined;

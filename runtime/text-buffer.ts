@@ -2,11 +2,13 @@
 // into bytes saves a string per piece, a concatenation per event and an encoding per write.
 
 const MIN_CAPACITY = 256;
-/** '00'…'99': two digits per division when writing integers */
-const PAIRS = new Uint8Array(200);
-for (let i = 0; i < 100; i++) {
-  PAIRS[2 * i] = 48 + Math.floor(i / 10);
-  PAIRS[2 * i + 1] = 48 + (i % 10);
+/** '0000'…'9999': integers are written four digits per division */
+const QUADS = new Uint8Array(40000);
+for (let i = 0; i < 10000; i++) {
+  QUADS[4 * i] = 48 + ((i / 1000) | 0);
+  QUADS[4 * i + 1] = 48 + (((i / 100) | 0) % 10);
+  QUADS[4 * i + 2] = 48 + (((i / 10) | 0) % 10);
+  QUADS[4 * i + 3] = 48 + (i % 10);
 }
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
@@ -89,23 +91,27 @@ export class TextBuffer {
     this.len = p;
   }
 
-  /** 0 ≤ n < 2^53, an integer, in decimal. */
+  /** 0 ≤ n ≤ 2^53, an integer, in decimal. */
   uint(n: number): void {
     this.ensure(16);
     if (n < 4294967296) {
       this.len = writeU32(this.buf, this.len, n >>> 0);
       return;
     }
-    // two parts below 2^32, so the digit loops stay in integer arithmetic
-    let hi = Math.floor(n / 1e9);
-    let lo = n - hi * 1e9;
+    // the top part below 2^32, then eight digits: the digit loops stay in integer arithmetic
+    let hi = Math.floor(n / 1e8);
+    let lo = n - hi * 1e8;
     if (lo < 0) {
-      // n / 1e9 rounded up to the next integer (possible near 2^53)
+      // n / 1e8 rounded up to the next integer
       hi--;
-      lo += 1e9;
+      lo += 1e8;
     }
-    const p = writeU32(this.buf, this.len, hi);
-    this.len = writeU32Padded(this.buf, p, lo, 9);
+    const buf = this.buf;
+    const p = writeU32(buf, this.len, hi);
+    const q = (lo / 10000) >>> 0;
+    put4(buf, p, q);
+    put4(buf, p + 4, lo - q * 10000);
+    this.len = p + 8;
   }
 
   /** A safe integer (|n| < 2^53) in decimal. */
@@ -135,37 +141,51 @@ export class TextBuffer {
 
 /** Writes n (a uint32) at p; returns the end. */
 function writeU32(buf: Buffer, p: number, n: number): number {
-  const end = p + decimalDigits(n);
-  fillDigits(buf, end, n);
-  return end;
+  if (n < 10000) return writeSmall(buf, p, n);
+  const q = (n / 10000) >>> 0;
+  const r = n - q * 10000;
+  if (q < 10000) {
+    p = writeSmall(buf, p, q);
+  } else {
+    const q2 = (q / 10000) >>> 0;
+    p = writeSmall(buf, p, q2);
+    put4(buf, p, q - q2 * 10000);
+    p += 4;
+  }
+  put4(buf, p, r);
+  return p + 4;
 }
 
-/** Writes n (a uint32) at p as exactly `width` digits, zero-padded; returns the end. */
-function writeU32Padded(buf: Buffer, p: number, n: number, width: number): number {
-  const end = p + width;
-  const start = end - decimalDigits(n);
-  for (let i = p; i < start; i++) buf[i] = 48;
-  fillDigits(buf, end, n);
-  return end;
-}
-
-/** The digits of n, ending just before end. */
-function fillDigits(buf: Buffer, end: number, n: number): void {
-  let p = end;
-  while (n >= 100) {
-    const q = Math.floor(n / 100);
-    const r = (n - q * 100) * 2;
-    n = q;
-    buf[--p] = PAIRS[r + 1]!;
-    buf[--p] = PAIRS[r]!;
+/** n < 10000 without leading zeros; returns the end. */
+function writeSmall(buf: Buffer, p: number, n: number): number {
+  const k = n << 2;
+  if (n >= 1000) {
+    buf[p] = QUADS[k]!;
+    buf[p + 1] = QUADS[k + 1]!;
+    buf[p + 2] = QUADS[k + 2]!;
+    buf[p + 3] = QUADS[k + 3]!;
+    return p + 4;
+  }
+  if (n >= 100) {
+    buf[p] = QUADS[k + 1]!;
+    buf[p + 1] = QUADS[k + 2]!;
+    buf[p + 2] = QUADS[k + 3]!;
+    return p + 3;
   }
   if (n >= 10) {
-    buf[--p] = PAIRS[n * 2 + 1]!;
-    buf[--p] = PAIRS[n * 2]!;
-  } else buf[--p] = 48 + n;
+    buf[p] = QUADS[k + 2]!;
+    buf[p + 1] = QUADS[k + 3]!;
+    return p + 2;
+  }
+  buf[p] = 48 + n;
+  return p + 1;
 }
 
-function decimalDigits(n: number): number {
-  if (n < 100000) return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : 5;
-  return n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
+/** n < 10000 as exactly four digits at p. */
+function put4(buf: Buffer, p: number, n: number): void {
+  const k = n << 2;
+  buf[p] = QUADS[k]!;
+  buf[p + 1] = QUADS[k + 1]!;
+  buf[p + 2] = QUADS[k + 2]!;
+  buf[p + 3] = QUADS[k + 3]!;
 }

@@ -78,7 +78,10 @@ function emitIntInner(g: Gen, x: Expr): void {
     case 'bool':
       return e.emit(mov64Imm(R0, x.value ? 1 : 0));
     case 'ident':
-      return emitBuiltin(g, x.name, x.span);
+      emitBuiltin(g, x.name, x.span);
+      // fexit's retval has its function's C type (an int returns -17, not 4294967279)
+      if (x.name === 'retval') normalize(g, typeOf(g, x));
+      return;
     case 'var': {
       const v = g.vars.get(x.name);
       if (!v) throw new Error(`variable ${x.name} has no slot`);

@@ -131,6 +131,49 @@ if (requireRoot('ringbuf')) {
     r.unwatch();
   });
 
+  t('drainRecords hands out offsets into views of the whole mapping, the same bytes drain gives', () => {
+    const r = reader();
+    send(0, 600); // wraps: 600 * 24 > 16 KiB after the first round below
+    let next = 0;
+    r.drain((rec) => expectRecord(rec, next++));
+    send(600, 1100);
+    let views: [Uint8Array, DataView] | undefined;
+    const n = r.drainRecords((bytes, view, at, len) => {
+      views ??= [bytes, view];
+      assert.ok(bytes === views[0] && view === views[1], 'the same views every time');
+      expectRecord(bytes.subarray(at, at + len), next++);
+    });
+    assert.is(n, 500);
+    assert.is(next, 1100);
+    assert.is(r.pending(), 0);
+  });
+
+  t('a busy watch polls on a timer, misses nothing, and waits on the kernel again once quiet', async () => {
+    const r = reader();
+    const got: number[] = [];
+    let waiter: { count: number; wake: () => void } | undefined;
+    r.watch(() => {
+      r.drain((rec) => got.push(Number(new DataView(rec.buffer, rec.byteOffset).getBigUint64(0, true))));
+      if (waiter && got.length >= waiter.count) waiter.wake();
+    });
+    const until = (count: number) =>
+      Promise.race([
+        new Promise<void>((wake) => (waiter = { count, wake })),
+        new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`only ${got.length} of ${count} records`)), 2000).unref()),
+      ]);
+    // bursts a few hundred microseconds apart: wakeups close together switch the watch to polling
+    for (let i = 0; i < 200; i++) {
+      send(i * 3, i * 3 + 3);
+      await new Promise((res) => setImmediate(res));
+    }
+    await until(600);
+    await new Promise((res) => setTimeout(res, 50)); // quiet: back to epoll
+    send(600, 601);
+    await until(601);
+    assert.equal(got, Array.from({ length: 601 }, (_, i) => i));
+    r.unwatch();
+  });
+
   t('after close: drain/pending/watch refuse cleanly, close is idempotent', () => {
     const r = reader();
     send(0, 1);

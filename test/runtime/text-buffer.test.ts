@@ -15,11 +15,26 @@ test('unsigned integers print as String() does, across digit counts and the 2^32
   for (const n of samples) if (Number.isSafeInteger(n) || n === 2 ** 53) assert.is(text((b) => b.uint(n)), String(n), `uint(${n})`);
 });
 
-test('near 2^53 the split into 10^9 parts stays exact', () => {
-  for (let k = 9007198; k <= 9007199; k++) for (const d of [-1, 0, 1]) {
-    const n = k * 1e9 + d;
+test('near 2^53 the split into 10^8 parts stays exact', () => {
+  for (let k = 90071990; k <= 90071993; k++) for (const d of [-1, 0, 1]) {
+    const n = k * 1e8 + d;
     if (n >= 0 && n <= 2 ** 53) assert.is(text((b) => b.uint(n)), String(n));
   }
+});
+
+test('random integers of every magnitude match String()', () => {
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const b = new TextBuffer();
+  const want: string[] = [];
+  for (let i = 0; i < 20000; i++) {
+    const n = Math.floor(rand() * 2 ** Math.floor(rand() * 54)) * (i % 3 === 0 ? -1 : 1);
+    if (n < 0) b.int(n);
+    else b.uint(n);
+    b.raw(Buffer.from(' '));
+    want.push(String(n));
+  }
+  assert.is(b.toString(), `${want.join(' ')} `);
 });
 
 test('signed integers and hex', () => {

@@ -21,9 +21,8 @@ if (inGuest('vm fentry')) {
   test('fentry arguments by name (args.mode) and fexit retval', async () => {
     const [a, b] = paths(2) as [string, string];
     const child = heldChild(['mkdir', '-m', '751', a, a, b]);
-    // retval is cast: do_mkdirat returns int, and bpftrace prints -17 without the cast (scry does not yet)
     const prog = `fentry:do_mkdirat /pid == ${child.pid}/ { printf("mode=%o\\n", args.mode); }
-                  fexit:do_mkdirat /pid == ${child.pid}/ { @r[(int32)retval] = count(); }`;
+                  fexit:do_mkdirat /pid == ${child.pid}/ { @r[retval] = count(); }`;
     const r = await traceAround(['-e', prog], () => child.run());
     assert.is(r.code, 0, output(r));
     assert.is(r.stdout.split('\n').filter((l) => l === 'mode=751').length, 3, output(r));

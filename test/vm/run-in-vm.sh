@@ -45,12 +45,14 @@ if [[ $# -eq 0 ]]; then
 else
   cwd=$PWD
 fi
+[[ $cwd != / ]] || die "run it from a directory other than / (the cwd is shared read-write)"
 
 # --- apt, used only for what is missing ----------------------------------------------------------------
 apt_log=$(mktemp)
 apt_updated=
-# Fail fast without a network (apt's defaults retry with back-off and wait 120 s for a connection).
-apt_opts=(-o Acquire::Retries=1 -o Acquire::http::Timeout=15 -o Acquire::https::Timeout=15)
+# Fail fast without a network (apt's defaults retry with back-off and wait 120 s for a connection), and
+# wait for another apt/dpkg to finish rather than fail on its lock.
+apt_opts=(-o Acquire::Retries=1 -o Acquire::http::Timeout=15 -o Acquire::https::Timeout=15 -o DPkg::Lock::Timeout=120)
 apt_update() {
   [[ -z $apt_updated ]] || return 0
   apt_updated=1
@@ -158,7 +160,7 @@ prepare_kernel() {
   for m in $want_modules; do add_module "$m"; done
   printf '%s\n' "${order[@]}" >"$kdir/modules/order"
   echo "$pkg" >"$kdir/package"
-  touch "$kdir/ready"
+  echo "$want_modules" >"$kdir/ready"
   rm -rf "$work"
 }
 
@@ -175,12 +177,19 @@ prepare_busybox() {
   rm -rf "$work"
 }
 
-kdir=$(ls -d "$cache"/kernel/*/ready 2>/dev/null | sort -V | tail -n 1 || true)
+# The newest kernel prepared with today's module list (a ready file holds the list it was prepared with).
+cached_kernel() {
+  local r
+  for r in $(ls -d "$cache"/kernel/*/ready 2>/dev/null | sort -rV); do
+    [[ $(cat "$r") == "$want_modules" ]] && dirname "$r" && return 0
+  done
+  return 0
+}
+kdir=$(cached_kernel)
 if [[ -z $kdir ]]; then
   prepare_kernel
-  kdir=$(ls -d "$cache"/kernel/*/ready | sort -V | tail -n 1)
+  kdir=$(cached_kernel)
 fi
-kdir=$(dirname "$kdir")
 [[ -x $cache/busybox ]] || prepare_busybox
 
 # The initramfs: static busybox, /init and the modules. Named by a hash of its inputs, so editing init.sh
@@ -250,7 +259,7 @@ timeout -k 5 "$timeout_s" qemu-system-x86_64 \
   -serial "file:$run/console.log" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
   -virtfs "local,path=$run/ctl,mount_tag=ctl,security_model=none" \
-  -virtfs "local,path=$cwd,mount_tag=cwd,security_model=passthrough,multidevs=remap" \
+  -virtfs "local,path=${cwd//,/,,},mount_tag=cwd,security_model=passthrough,multidevs=remap" \
   -device virtio-serial-pci,id=vser \
   -chardev "file,id=out,path=$run/out" -device virtserialport,bus=vser.0,chardev=out,name=vmtest.out \
   -chardev "file,id=err,path=$run/err" -device virtserialport,bus=vser.0,chardev=err,name=vmtest.err \
@@ -265,9 +274,10 @@ exec 3<>"$run/out" 4<>"$run/err"
 exec 3>&- 4>&-
 wait "$pump_out" "$pump_err" || true
 
-if [[ -e $run/ctl/started ]]; then
-  timing "guest command started at $(date -r "$run/ctl/started" +%s.%N | awk -v t="$t0" '{ printf "%.2f", $1 - t }') s"
-fi
+for mark in booted started; do
+  # the guest writes these files over 9p: their host mtimes say when
+  if [[ -e $run/ctl/$mark ]]; then timing "guest $mark at $(date -r "$run/ctl/$mark" +%s.%N | awk -v t="$t0" '{ printf "%.2f", $1 - t }') s"; fi
+done
 timing "qemu exited ($qemu_status)"
 if [[ $qemu_status -eq 124 ]]; then
   echo "test:vm: the guest did not finish within ${timeout_s} s; the end of its console:" >&2
