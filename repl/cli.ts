@@ -213,10 +213,19 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
   let session: Session;
   // The live view: only for a person at a terminal looking at maps; it never loads otherwise.
   const store = wantsLiveView(compiled, opts) ? new ViewStore({ quiet: opts.quiet }) : undefined;
+  const view: { quit?: () => void } = {};
+  const stop = () => (view.quit ? view.quit() : void session.stop());
+  // Handlers before start: the notify word goes out from inside Session.start and a harness may signal the
+  // moment it reads it; with no handler yet, Node's default action killed scry (no END, no maps). start is
+  // synchronous, so a signal arriving during it is queued and handled once `session` is set.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   try {
     const sink = notifyingAttached(store ?? (opts.format === 'json' ? jsonSink : textSink)(writer, { quiet: opts.quiet }));
     session = Session.start(compiled, { sink, cpid: child?.pid });
   } catch (e) {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     child?.kill();
     writer.close();
     if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);
@@ -226,10 +235,6 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     void child.exited.then(() => session.stop());
     child.release();
   }
-  const view: { quit?: () => void } = {};
-  const stop = () => (view.quit ? view.quit() : void session.stop());
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
   try {
     if (store) await liveView(session, store, writer, opts.refreshMs ?? 1000, view);
     return await session.done;

@@ -63,8 +63,9 @@ export class EventDecoder {
   private text: PrintfText | undefined;
   private readonly render: RenderContext;
 
-  constructor(schemas: readonly EventSchema[], formatStack?: StackFormatter) {
-    this.render = { formatStack };
+  /** render: how viewed values print (render.ts); a bare StackFormatter is taken as { formatStack }. */
+  constructor(schemas: readonly EventSchema[], render: RenderContext | StackFormatter = {}) {
+    this.render = typeof render === 'function' ? { formatStack: render } : render;
     for (const s of schemas) {
       this.byId[s.id] = s;
       if (s.kind === 'printf') {

@@ -30,6 +30,7 @@ export class RingBufferReader {
   #closed = false;
   /** consumer position after the last drain (tells the watch whether a poll found anything) */
   #consumed = 0;
+  #draining = false;
 
   /** size: the map's max_entries (a power of two, multiple of the page size). The map fd stays the caller's. */
   constructor(mapFd: number, size: number) {
@@ -53,6 +54,7 @@ export class RingBufferReader {
     this.#bytes = new Uint8Array(this.#producerMap);
     this.#view = new DataView(this.#producerMap);
     this.#publishEvery = Math.max(64, Math.min(64 * 1024, size / 16));
+    this.#consumed = Number(Atomics.load(this.#consumerPos, 0));
   }
 
   get closed(): boolean {
@@ -82,6 +84,8 @@ export class RingBufferReader {
    */
   drainRecords(onRecord: (bytes: Uint8Array, view: DataView, at: number, len: number) => void, max = Infinity): number {
     this.#checkOpen();
+    // A drain inside a drain would start from the position last published, and deliver twice.
+    if (this.#draining) throw new Error('RingBufferReader: drain called from its own callback');
     const bytes = this.#bytes;
     const view = this.#view;
     const words = this.#words;
@@ -92,6 +96,7 @@ export class RingBufferReader {
     let published = cons;
     let off = cons % size; // cons runs past 2^32, so no bit masks on it
     let delivered = 0;
+    this.#draining = true;
     try {
       while (delivered < max) {
         const prod = Number(Atomics.load(this.#producerPos, 0));
@@ -119,6 +124,7 @@ export class RingBufferReader {
       // Also when the callback throws: the record it choked on is freed, not redelivered.
       if (cons !== published) Atomics.store(this.#consumerPos, 0, BigInt(cons));
       this.#consumed = cons;
+      this.#draining = false;
     }
     return delivered;
   }

@@ -5,6 +5,8 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import type { ResolvedAttach } from '../../lang/check/index.ts';
 import { ScryRuntimeError } from '../errors.ts';
+import { vmlinuxBtf } from '../kernel/btf/index.ts';
+import { fentryRefusal } from './fentry.ts';
 import { hasKprobeEvents, hasKprobes } from '../features.ts';
 import { tracefsRoot, tracepointId } from '../kernel/tracefs.ts';
 import type { LoadedProgram } from '../loader.ts';
@@ -14,12 +16,21 @@ import type { Attachment } from './types.ts';
 type Kprobe = Extract<ResolvedAttach, { provider: 'kprobe' | 'kretprobe' }>;
 
 /** Throws unless kprobes can be attached here; called for every kprobe before any probe is attached. */
+/** fentry/fexit on the same function, where this kernel runs them (they see the same calls, with typed args). */
+function fentryAlternative(k: Kprobe): string[] {
+  if (k.module || k.offset) return [];
+  const f = vmlinuxBtf()?.funcProto(k.func);
+  const kind = k.provider === 'kretprobe' ? 'fexit' : 'fentry';
+  if (!f || fentryRefusal(kind, f.id) !== undefined) return [];
+  return [`use ${kind}:${k.func} instead: it attaches to the same function, e.g. scry -e '${kind}:${k.func} { @[comm] = count(); }'`];
+}
+
 export function requireKprobes(k: Kprobe): void {
   if (!hasKprobes())
     throw new ScryRuntimeError(
       `kprobes are not available on this kernel (it was built without CONFIG_KPROBES), so ${k.text} cannot be attached`,
       k.span,
-      kprobeAlternatives(k),
+      [...fentryAlternative(k), ...kprobeAlternatives(k)],
     );
   if (/[*?]/.test(k.func))
     throw new ScryRuntimeError(`${k.text}: wildcards in kprobe function names are not supported yet`, k.span, [

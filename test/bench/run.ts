@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { scryBin } from '../helpers/cli.ts';
 import { throughput } from './throughput.ts';
+import { btfBench, formatBtfBench } from './btf.ts';
 
 interface Result {
   name: string;
@@ -39,6 +40,9 @@ else process.stderr.write('bpftrace not installed (apt-get install bpftrace): no
 console.log('| command | median ms | p90 ms | runs |');
 console.log('| --- | --- | --- | --- |');
 for (const r of results) if (r) console.log(`| ${r.name} | ${r.median.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.runs} |`);
+
+// the whole vmlinux BTF, read and indexed in a fresh process, and the first lookup by name (issue budget: 150 ms)
+if (existsSync('/sys/kernel/btf/vmlinux')) console.log(`\n${formatBtfBench(btfBench(Math.min(runs, 15)))}`);
 
 // printf throughput to a file: a burst of 1M events, and a longer run of 3M
 for (const n of [1_000_000, 3_000_000]) {

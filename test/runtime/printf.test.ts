@@ -1,10 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseFormat, type FormatPiece } from '../../lang/format-string.ts';
+import { parseFormat, type FormatPiece, type FormatSpec } from '../../lang/format-string.ts';
 import { i64, stringType, type Type } from '../../lang/types.ts';
 import { compilePrintf, compilePrintfInto } from '../../runtime/printf-compiled.ts';
 import { TextBuffer } from '../../runtime/text-buffer.ts';
 import type { Value } from '../../runtime/maps.ts';
+import { formatOne } from '../../runtime/printf.ts';
 
 /** Formats as the runtime does: the values packed into a record the way the compiler lays them out. */
 function fmt(f: string, ...values: Value[]): string {
@@ -57,6 +58,20 @@ test('plain conversions take the fast paths and print as C does, 64-bit extremes
   assert.is(fmt('%ld|%lu|%lld', -9223372036854775808n, 18446744073709551615n, 9007199254740993n), '-9223372036854775808|18446744073709551615|9007199254740993');
   assert.is(fmt('%ld %ld %lu', -9007199254740992n, 9007199254740992n, 9007199254740991n), '-9007199254740992 9007199254740992 9007199254740991');
   assert.is(fmt('%ld %ld', -4294967296n, -1n), '-4294967296 -1');
+});
+
+test('the fast paths print what the general formatter prints, over random values', () => {
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (const conv of ['%d', '%i', '%u', '%x', '%ld', '%lu', '%lld', '%llu', '%zu', '%li']) {
+    const parsed = parseFormat(conv);
+    if ('error' in parsed) throw new Error(parsed.error);
+    const spec = (parsed.pieces[0] as { spec: FormatSpec }).spec;
+    for (let i = 0; i < 2000; i++) {
+      const v = BigInt.asIntN(64, BigInt(Math.floor(rand() * 2 ** 32)) * BigInt(Math.floor(rand() * 2 ** (rand() * 33))) * (rand() < 0.5 ? -1n : 1n));
+      assert.is(fmt(conv, v), formatOne(spec, v), `${conv} of ${v}`);
+    }
+  }
 });
 
 test('text pieces and strings keep their UTF-8; strings stop at NUL or their size', () => {

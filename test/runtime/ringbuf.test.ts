@@ -148,6 +148,14 @@ if (requireRoot('ringbuf')) {
     assert.is(r.pending(), 0);
   });
 
+  t('draining from inside a drain callback is refused (it would deliver records twice)', () => {
+    const r = reader();
+    send(0, 2);
+    assert.throws(() => r.drain(() => r.drain(() => {})), /own callback/);
+    let next = 1; // the record whose callback threw was consumed
+    assert.is(r.drain((rec) => expectRecord(rec, next++)), 1);
+  });
+
   t('a busy watch polls on a timer, misses nothing, and waits on the kernel again once quiet', async () => {
     const r = reader();
     const got: number[] = [];
