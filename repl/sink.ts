@@ -1,4 +1,5 @@
 // Where trace events go when not in the live view: bpftrace-compatible text, or JSON lines.
+import { renderDiagnostic } from '../lang/diagnostics.ts';
 import type { OutputSink, TraceEvent } from '../runtime/index.ts';
 import { jsonEvent } from './print/json.ts';
 import { formatMap, formatValue } from './print/text.ts';
@@ -54,6 +55,9 @@ export function textSink(w: Writer, opts: { quiet: boolean }): OutputSink & { pr
           return w.out(formatMap(e.snapshot, { top: e.top, div: e.div }));
         case 'lost':
           return w.err(`Lost ${e.count} events\n`);
+        case 'message':
+          // in event order on stdout, rendered like a diagnostic (bpftrace prints -k warnings there too)
+          return w.out(renderDiagnostic({ severity: e.level, message: e.text, ...(e.span ? { span: e.span } : {}) }));
         case 'exit':
           return;
       }

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { compilePrintfInto, toStringFormatter, type RecordFormatter, type RecordPrinter } from './printf-compiled.ts';
 import { TextBuffer } from './text-buffer.ts';
+import { errnoMessage } from './sys/errors.ts';
 import { strftime } from './strftime.ts';
 
 /** print/clear/zero of a whole map: the session performs it on the live map (not a TraceEvent). */
@@ -122,14 +123,32 @@ export class EventDecoder {
         return { kind: 'exit', code: Number(view.getBigInt64(at + 8, true)) };
       case 'printf': {
         const text = this.formatters[id]!(view, bytes, at);
+        if (schema.use === 'errorf' || schema.use === 'warnf')
+          return { kind: 'message', level: schema.use === 'errorf' ? 'error' : 'warning', text, ...(schema.span ? { span: schema.span } : {}) };
         return schema.use === 'cat' ? catFile(text) : schema.use === 'system' ? runCommand(text) : { kind: 'printf', text };
       }
       case 'time':
         return { kind: 'printf', text: strftime(schema.format, new Date()), source: 'time' };
-      case 'join':
-      case 'helper-error':
-        // being added (see the class comment for how)
-        throw new Error(`${schema.kind} records are not decoded yet`);
+      case 'join': {
+        // [id, count, count NUL-terminated strings of argSize bytes]
+        const count = Math.min(Number(view.getBigUint64(at + 8, true)), schema.maxArgs);
+        const args: string[] = [];
+        for (let i = 0; i < count; i++) {
+          const from = at + 16 + i * schema.argSize;
+          const nul = bytes.indexOf(0, from);
+          args.push(Buffer.from(bytes.buffer, bytes.byteOffset + from, (nul < 0 || nul > from + schema.argSize ? from + schema.argSize : nul) - from).toString('utf8'));
+        }
+        return { kind: 'printf', text: `${args.join(schema.separator)}\n`, source: 'join' };
+      }
+      case 'helper-error': {
+        const ret = Number(view.getBigInt64(at + 8, true));
+        return {
+          kind: 'message',
+          level: 'warning',
+          text: `Failed to ${schema.helper}: ${errnoMessage(-ret)} (${ret})`,
+          ...(schema.span ? { span: schema.span } : {}),
+        };
+      }
       case 'print':
         return { kind: 'value', value: readValue(schema.type, view, at + schema.offset, this.render), type: schema.type };
       case 'map-op': {

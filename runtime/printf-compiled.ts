@@ -103,9 +103,9 @@ function argPrinter(spec: FormatSpec, arg: Arg, ctx: RenderContext): RecordPrint
     const { size } = t;
     const conv = spec.conv;
     return (view, bytes, base, out) => {
-      const at = base + off; // u32 length, then the bytes
+      const at = base + off; // a u64 length, then the bytes (compiler/layout.ts)
       const len = Math.min(view.getUint32(at, true), size);
-      out.string(formatOne(spec, escapeBuffer(bytes.subarray(at + 4, at + 4 + len), conv)));
+      out.string(formatOne(spec, escapeBuffer(bytes.subarray(at + 8, at + 8 + len), conv)));
     };
   }
   // %s (and %r) print what the value reads as: an errno's message, a stack's frames, a symbol… (render.ts)

@@ -57,7 +57,7 @@ export class Session {
       this.formatStack = (id, view, indent) => resolver.format(id, view, indent);
     }
     this.render = { formatStack: this.formatStack };
-    this.decoder = new EventDecoder(compiled.events, this.formatStack);
+    this.decoder = new EventDecoder(compiled.events, this.render);
     this.done = new Promise((r) => (this.resolveDone = r));
   }
 

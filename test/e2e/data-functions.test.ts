@@ -61,11 +61,15 @@ if (requireRoot('e2e data functions')) {
   });
 
   test('warnf and errorf print a message with the script location, in event order', async () => {
-    const r = await runScry(['-q', '-e', 'BEGIN { printf("a\\n"); warnf("careful %d", 5); errorf("broken %s", "x"); exit(); }']);
+    const prog = 'BEGIN { printf("a\\n"); warnf("careful %d", 5); errorf("broken %s", "x"); exit(); }';
+    const r = await runScry(['-q', '-e', prog]);
+    const at = (call: string) => {
+      const col = prog.indexOf(call);
+      return `${prog}\n${' '.repeat(col)}${'~'.repeat(call.length)}\n`;
+    };
     assert.is(
       r.stdout,
-      'a\nstdin:1:25: WARNING: careful 5\nBEGIN { printf("a\\n"); warnf("careful %d", 5); errorf("broken %s", "x"); exit(); }\n                        ~~~~~~~~~~~~~~~~~~~~~~\n' +
-        'stdin:1:49: ERROR: broken x\nBEGIN { printf("a\\n"); warnf("careful %d", 5); errorf("broken %s", "x"); exit(); }\n                                                ~~~~~~~~~~~~~~~~~~~~~~\n\n\n',
+      `a\nstdin:1:24: WARNING: careful 5\n${at('warnf("careful %d", 5)')}stdin:1:48: ERROR: broken x\n${at('errorf("broken %s", "x")')}\n\n`,
     );
   });
 

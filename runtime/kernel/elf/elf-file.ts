@@ -1,0 +1,325 @@
+// ELF64 little-endian reader for uprobes, USDT and user symbols. It reads only what it needs at offsets
+// (headers first; symbol tables, strings and notes when asked), so a 100 MB binary costs a few reads.
+// The file is opened for each batch of reads and closed at once: an ElfFile holds no fd.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+
+export class ElfError extends Error {
+  override name = 'ElfError';
+  constructor(
+    message: string,
+    readonly path: string,
+    /** 'not-elf' (no ELF magic), 'unsupported' (32-bit, big-endian), 'corrupt' (truncated/inconsistent), 'io' (open/read failed) */
+    readonly reason: 'not-elf' | 'unsupported' | 'corrupt' | 'io',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Random access to the bytes of an ELF image: a file or a buffer (e.g. the vDSO copied out of memory). */
+export interface ByteSource {
+  readonly size: number;
+  /** Exactly `length` bytes at `offset`; throws when the image is shorter. */
+  read(offset: number, length: number): Buffer;
+  close(): void;
+}
+
+export function bufferSource(buf: Buffer): ByteSource {
+  return {
+    size: buf.length,
+    read(offset, length) {
+      if (offset < 0 || offset + length > buf.length) throw new RangeError(`read of ${length} bytes at ${offset} past the end (${buf.length})`);
+      return buf.subarray(offset, offset + length);
+    },
+    close() {},
+  };
+}
+
+export function fileSource(path: string): ByteSource {
+  const fd = openSync(path, 'r');
+  let size: number;
+  try {
+    size = fstatSync(fd).size;
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  return {
+    size,
+    read(offset, length) {
+      if (offset < 0 || offset + length > size) throw new RangeError(`read of ${length} bytes at ${offset} past the end (${size})`);
+      const out = Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const n = readSync(fd, out, done, length - done, offset + done);
+        if (n === 0) throw new RangeError(`file shrank while reading at ${offset + done}`);
+        done += n;
+      }
+      return out;
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+// e_type
+export const ET_EXEC = 2;
+export const ET_DYN = 3;
+// p_type, p_flags
+export const PT_LOAD = 1;
+export const PF_X = 1;
+export const PF_W = 2;
+export const PF_R = 4;
+// sh_type
+export const SHT_SYMTAB = 2;
+export const SHT_STRTAB = 3;
+export const SHT_NOTE = 7;
+export const SHT_NOBITS = 8;
+export const SHT_DYNSYM = 11;
+export const SHN_UNDEF = 0;
+export const SHN_XINDEX = 0xffff;
+
+export interface Segment {
+  readonly type: number;
+  readonly flags: number;
+  readonly offset: bigint;
+  readonly vaddr: bigint;
+  readonly filesz: bigint;
+  readonly memsz: bigint;
+  readonly align: bigint;
+}
+
+export interface Section {
+  readonly index: number;
+  readonly name: string;
+  readonly type: number;
+  readonly flags: bigint;
+  readonly addr: bigint;
+  readonly offset: bigint;
+  readonly size: bigint;
+  readonly link: number;
+  readonly info: number;
+  readonly addralign: bigint;
+  readonly entsize: bigint;
+}
+
+export interface ElfNote {
+  readonly name: string;
+  readonly type: number;
+  readonly desc: Buffer;
+}
+
+export interface ElfHeader {
+  /** ET_EXEC (fixed addresses) or ET_DYN (PIE or shared object: loaded at a bias) */
+  readonly type: number;
+  readonly machine: number;
+  readonly entry: bigint;
+}
+
+const EHDR_SIZE = 64;
+const PHDR_SIZE = 56;
+const SHDR_SIZE = 64;
+
+export const EM_X86_64 = 62;
+export const EM_AARCH64 = 183;
+
+export class ElfFile {
+  readonly header: ElfHeader;
+  readonly segments: readonly Segment[];
+  readonly sections: readonly Section[];
+
+  private constructor(
+    /** where the bytes came from, for messages */
+    readonly path: string,
+    private readonly open: () => ByteSource,
+    src: ByteSource,
+  ) {
+    const fail = (why: string, reason: ElfError['reason'] = 'corrupt') => new ElfError(`${path}: ${why}`, path, reason);
+    if (src.size < 16) throw fail('not an ELF file (too short)', 'not-elf');
+    const ident = src.read(0, 16);
+    if (ident.readUInt32BE(0) !== 0x7f454c46) throw fail('not an ELF file', 'not-elf');
+    if (ident[4] !== 2) throw fail('32-bit ELF files are not supported', 'unsupported');
+    if (ident[5] !== 1) throw fail('big-endian ELF files are not supported', 'unsupported');
+    if (src.size < EHDR_SIZE) throw fail('truncated ELF header');
+    const eh = src.read(0, EHDR_SIZE);
+    this.header = { type: eh.readUInt16LE(16), machine: eh.readUInt16LE(18), entry: eh.readBigUInt64LE(24) };
+    const phoff = Number(eh.readBigUInt64LE(32));
+    const shoff = Number(eh.readBigUInt64LE(40));
+    const phentsize = eh.readUInt16LE(54);
+    let phnum = eh.readUInt16LE(56);
+    const shentsize = eh.readUInt16LE(58);
+    let shnum = eh.readUInt16LE(60);
+    let shstrndx = eh.readUInt16LE(62);
+    const within = (off: number, len: number) => off >= 0 && off + len <= src.size;
+
+    // Extended numbering: counts that do not fit in 16 bits live in section header 0.
+    if (shoff !== 0 && (shnum === 0 || shstrndx === SHN_XINDEX || phnum === 0xffff)) {
+      if (shentsize < SHDR_SIZE || !within(shoff, SHDR_SIZE)) throw fail('section header table out of bounds');
+      const sh0 = src.read(shoff, SHDR_SIZE);
+      if (shnum === 0) shnum = Number(sh0.readBigUInt64LE(32));
+      if (shstrndx === SHN_XINDEX) shstrndx = sh0.readUInt32LE(40);
+      if (phnum === 0xffff) phnum = sh0.readUInt32LE(44);
+    }
+
+    const segments: Segment[] = [];
+    if (phnum > 0) {
+      if (phentsize < PHDR_SIZE || !within(phoff, phnum * phentsize)) throw fail('program header table out of bounds');
+      const ph = src.read(phoff, phnum * phentsize);
+      for (let i = 0; i < phnum; i++) {
+        const o = i * phentsize;
+        segments.push({
+          type: ph.readUInt32LE(o),
+          flags: ph.readUInt32LE(o + 4),
+          offset: ph.readBigUInt64LE(o + 8),
+          vaddr: ph.readBigUInt64LE(o + 16),
+          filesz: ph.readBigUInt64LE(o + 32),
+          memsz: ph.readBigUInt64LE(o + 40),
+          align: ph.readBigUInt64LE(o + 48),
+        });
+      }
+    }
+    this.segments = segments;
+
+    const sections: Section[] = [];
+    if (shoff !== 0 && shnum > 0) {
+      if (shentsize < SHDR_SIZE || !within(shoff, shnum * shentsize)) throw fail('section header table out of bounds');
+      const sh = src.read(shoff, shnum * shentsize);
+      const raw = [];
+      for (let i = 0; i < shnum; i++) {
+        const o = i * shentsize;
+        raw.push({
+          index: i,
+          nameOff: sh.readUInt32LE(o),
+          type: sh.readUInt32LE(o + 4),
+          flags: sh.readBigUInt64LE(o + 8),
+          addr: sh.readBigUInt64LE(o + 16),
+          offset: sh.readBigUInt64LE(o + 24),
+          size: sh.readBigUInt64LE(o + 32),
+          link: sh.readUInt32LE(o + 40),
+          info: sh.readUInt32LE(o + 44),
+          addralign: sh.readBigUInt64LE(o + 48),
+          entsize: sh.readBigUInt64LE(o + 56),
+        });
+      }
+      const strtab = raw[shstrndx];
+      let names: Buffer | undefined;
+      if (strtab && strtab.type !== SHT_NOBITS && within(Number(strtab.offset), Number(strtab.size))) {
+        names = src.read(Number(strtab.offset), Number(strtab.size));
+      }
+      for (const { nameOff, ...s } of raw) sections.push({ ...s, name: names ? cstring(names, nameOff) : '' });
+    }
+    this.sections = sections;
+  }
+
+  /** Reads the headers of an ELF file. Throws ElfError (with reason 'io' when it cannot be opened or read). */
+  static open(path: string): ElfFile {
+    const open = () => {
+      try {
+        return fileSource(path);
+      } catch (e) {
+        throw new ElfError(`${path}: ${(e as Error).message}`, path, 'io', { cause: e });
+      }
+    };
+    return ElfFile.withSource(path, open);
+  }
+
+  /** An ELF image already in memory (the vDSO, tests). */
+  static fromBuffer(buf: Buffer, name = '<buffer>'): ElfFile {
+    return ElfFile.withSource(name, () => bufferSource(buf));
+  }
+
+  private static withSource(path: string, open: () => ByteSource): ElfFile {
+    const src = open();
+    try {
+      return new ElfFile(path, open, src);
+    } catch (e) {
+      if (e instanceof ElfError) throw e;
+      throw new ElfError(`${path}: ${(e as Error).message}`, path, e instanceof RangeError ? 'corrupt' : 'io', { cause: e });
+    } finally {
+      src.close();
+    }
+  }
+
+  /** True for PIE executables and shared objects, which the loader places at a bias. */
+  get isDyn(): boolean {
+    return this.header.type === ET_DYN;
+  }
+
+  section(name: string): Section | undefined {
+    return this.sections.find((s) => s.name === name);
+  }
+
+  get loadSegments(): Segment[] {
+    return this.segments.filter((s) => s.type === PT_LOAD);
+  }
+
+  /**
+   * The file offset holding a virtual address (what the uprobe PMU wants), through the PT_LOAD segment
+   * whose file-backed part contains it; undefined for addresses outside the file (e.g. .bss).
+   */
+  vaddrToOffset(vaddr: bigint): bigint | undefined {
+    for (const s of this.segments) {
+      if (s.type === PT_LOAD && vaddr >= s.vaddr && vaddr < s.vaddr + s.filesz) return vaddr - s.vaddr + s.offset;
+    }
+    return undefined;
+  }
+
+  /** The virtual address loaded from a file offset (the inverse of vaddrToOffset). */
+  offsetToVaddr(offset: bigint): bigint | undefined {
+    for (const s of this.segments) {
+      if (s.type === PT_LOAD && offset >= s.offset && offset < s.offset + s.filesz) return offset - s.offset + s.vaddr;
+    }
+    return undefined;
+  }
+
+  /** Runs `fn` with the bytes open; the file is closed afterwards. */
+  withBytes<T>(fn: (src: ByteSource) => T): T {
+    const src = this.open();
+    try {
+      return fn(src);
+    } catch (e) {
+      if (e instanceof RangeError) throw new ElfError(`${this.path}: ${e.message}`, this.path, 'corrupt', { cause: e });
+      throw e;
+    } finally {
+      src.close();
+    }
+  }
+
+  /** The contents of a section (empty for SHT_NOBITS). */
+  sectionData(s: Section, src?: ByteSource): Buffer {
+    if (s.type === SHT_NOBITS || s.size === 0n) return Buffer.alloc(0);
+    if (src) return src.read(Number(s.offset), Number(s.size));
+    return this.withBytes((b) => b.read(Number(s.offset), Number(s.size)));
+  }
+
+  /** The notes of every SHT_NOTE section with this name (e.g. '.note.stapsdt'). */
+  notes(sectionName: string): ElfNote[] {
+    const secs = this.sections.filter((s) => s.type === SHT_NOTE && s.name === sectionName);
+    if (!secs.length) return [];
+    return this.withBytes((src) => secs.flatMap((s) => parseNotes(this.sectionData(s, src), s.addralign === 8n ? 8 : 4, this.path)));
+  }
+}
+
+/** The NUL-terminated string at `off` (latin1 keeps every byte; symbol names are ASCII in practice). */
+export function cstring(buf: Buffer, off: number): string {
+  if (off >= buf.length) return '';
+  const end = buf.indexOf(0, off);
+  return buf.toString('latin1', off, end < 0 ? buf.length : end);
+}
+
+function parseNotes(data: Buffer, align: number, path: string): ElfNote[] {
+  const pad = (n: number) => (n + align - 1) & ~(align - 1);
+  const notes: ElfNote[] = [];
+  let o = 0;
+  while (o + 12 <= data.length) {
+    const namesz = data.readUInt32LE(o);
+    const descsz = data.readUInt32LE(o + 4);
+    const type = data.readUInt32LE(o + 8);
+    const nameStart = o + 12;
+    const descStart = nameStart + pad(namesz);
+    const end = descStart + pad(descsz);
+    if (descStart + descsz > data.length) throw new ElfError(`${path}: truncated note`, path, 'corrupt');
+    notes.push({ name: cstring(data.subarray(nameStart, nameStart + namesz), 0), type, desc: data.subarray(descStart, descStart + descsz) });
+    o = end;
+  }
+  return notes;
+}

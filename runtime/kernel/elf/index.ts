@@ -1,0 +1,6 @@
+// ELF files for uprobes, USDT and user symbols: headers and segments, symbols, USDT notes, library lookup.
+export * from './elf-file.ts';
+export * from './symbols.ts';
+export * from './usdt.ts';
+export * from './ld-resolve.ts';
+export * from './targets.ts';

@@ -1,0 +1,159 @@
+// From what a script names (`uprobe:libc:malloc`, `usdt:/bin/x:prov:probe`) to what the kernel wants: a
+// file path and file offsets. Failures are ScryRuntimeErrors with plain messages and hints.
+import { statSync } from 'node:fs';
+import { closest } from '../../../lang/suggest.ts';
+import type { Span } from '../../../lang/source.ts';
+import { ScryRuntimeError } from '../../errors.ts';
+import { ElfError, ElfFile } from './elf-file.ts';
+import { DEFAULT_LIB_DIRS, resolveTarget, type ResolveOptions } from './ld-resolve.ts';
+import { globRegExp, SymbolTable, type ElfSymbol } from './symbols.ts';
+import { readUsdtProbes, type UsdtProbe } from './usdt.ts';
+
+export interface TargetOptions extends ResolveOptions {
+  /** where the probe is written, for errors */
+  readonly span?: Span;
+}
+
+export interface TargetFile {
+  readonly path: string;
+  readonly elf: ElfFile;
+  /** e.g. bpftrace's "matched 2 binaries" warning */
+  readonly warnings: readonly string[];
+}
+
+interface Cached {
+  readonly key: string;
+  readonly elf: ElfFile;
+  symbols?: SymbolTable;
+  usdt?: UsdtProbe[];
+}
+
+// Parsed files by path, checked against size and mtime; several probes on one binary read it once.
+const cache = new Map<string, Cached>();
+
+function cached(path: string, span: Span | undefined): Cached {
+  let key: string;
+  try {
+    const st = statSync(path);
+    key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch (e) {
+    throw fileError(path, e, span);
+  }
+  const hit = cache.get(path);
+  if (hit?.key === key) return hit;
+  let elf: ElfFile;
+  try {
+    elf = ElfFile.open(path);
+  } catch (e) {
+    throw fileError(path, e, span);
+  }
+  const entry: Cached = { key, elf };
+  cache.set(path, entry);
+  return entry;
+}
+
+function fileError(path: string, e: unknown, span: Span | undefined): ScryRuntimeError {
+  const code = (e as NodeJS.ErrnoException).code ?? ((e as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+  if (e instanceof ElfError && e.reason === 'not-elf') return new ScryRuntimeError(`${path} is not an ELF file`, span, [], { cause: e });
+  if (e instanceof ElfError && e.reason !== 'io') return new ScryRuntimeError(`cannot read ${path}: ${e.message.replace(`${path}: `, '')}`, span, [], { cause: e });
+  if (code === 'EACCES' || code === 'EPERM') return new ScryRuntimeError(`cannot read ${path}: permission denied`, span, [], { cause: e });
+  if (code === 'ENOENT') return new ScryRuntimeError(`${path} does not exist`, span, [], { cause: e });
+  return new ScryRuntimeError(`cannot read ${path}: ${(e as Error).message}`, span, [], { cause: e });
+}
+
+/** Finds and opens the ELF file a uprobe/usdt target names. */
+export function openTarget(target: string, opts: TargetOptions = {}): TargetFile {
+  const found = resolveTarget(target, opts);
+  if (!found) {
+    const where = target.includes('/') ? [] : [`it is looked for on $PATH, in /etc/ld.so.cache and in ${DEFAULT_LIB_DIRS.join(', ')}`];
+    const what = target.includes('/') ? `${target} does not exist` : `cannot find '${target}': no such program or library`;
+    throw new ScryRuntimeError(what, opts.span, where);
+  }
+  const { elf } = cached(found.path, opts.span);
+  const warnings = found.others.length ? [`'${target}' matched ${found.others.length + 1} files: using ${found.path}, not ${found.others.join(', ')}`] : [];
+  return { path: found.path, elf, warnings };
+}
+
+/** The symbol table of an opened target (read once per file). */
+export function targetSymbols(file: TargetFile): SymbolTable {
+  const entry = cached(file.path, undefined);
+  entry.symbols ??= SymbolTable.read(entry.elf);
+  return entry.symbols;
+}
+
+/** The USDT probes of an opened target (read once per file). */
+export function targetUsdtProbes(file: TargetFile): UsdtProbe[] {
+  const entry = cached(file.path, undefined);
+  entry.usdt ??= readUsdtProbes(entry.elf);
+  return entry.usdt;
+}
+
+export interface UprobeLocation {
+  readonly path: string;
+  /** file offset to attach to */
+  readonly offset: bigint;
+  /** virtual address in the file */
+  readonly vaddr: bigint;
+  /** the function, when named by symbol */
+  readonly symbol?: ElfSymbol;
+}
+
+/**
+ * The file offset of `func` (+ `funcOffset`) in a target, or of an absolute virtual address
+ * (`uprobe:/bin/x:0x401000`).
+ */
+export function resolveUprobe(
+  file: TargetFile,
+  where: { readonly func: string; readonly funcOffset?: bigint } | { readonly address: bigint },
+  opts: TargetOptions = {},
+): UprobeLocation {
+  if ('address' in where) {
+    const offset = file.elf.vaddrToOffset(where.address);
+    if (offset === undefined)
+      throw new ScryRuntimeError(`address 0x${where.address.toString(16)} is not in a loaded part of ${file.path}`, opts.span);
+    return { path: file.path, offset, vaddr: where.address };
+  }
+  const symbols = targetSymbols(file);
+  const symbol = symbols.lookup(where.func);
+  if (!symbol) {
+    const guess = closest(where.func, symbols.functionNames());
+    const hints = guess ? [`did you mean '${guess}'?`] : [];
+    hints.push(`list them with: scry -l 'uprobe:${file.path}:*'`);
+    throw new ScryRuntimeError(`no function '${where.func}' in ${file.path}`, opts.span, hints);
+  }
+  const extra = where.funcOffset ?? 0n;
+  if (extra < 0n || (symbol.size > 0n && extra >= symbol.size))
+    throw new ScryRuntimeError(`offset ${extra} is outside ${where.func} (${symbol.size} bytes) in ${file.path}`, opts.span);
+  const vaddr = symbol.value + extra;
+  const offset = file.elf.vaddrToOffset(vaddr);
+  if (offset === undefined) throw new ScryRuntimeError(`${where.func} in ${file.path} is not in a loaded segment`, opts.span);
+  return { path: file.path, offset, vaddr, symbol };
+}
+
+/** Function names in a target matching a wildcard pattern, sorted (for `-l` and wildcard probes). */
+export function listUprobeFunctions(file: TargetFile, pattern = '*'): string[] {
+  return targetSymbols(file).matchFunctions(pattern);
+}
+
+/**
+ * USDT probes matching `[provider:]name` (wildcards allowed in both). Without a provider, any provider
+ * matches. Throws when none match and the pattern has no wildcard (a wildcard matching nothing is no error).
+ */
+export function resolveUsdt(file: TargetFile, provider: string | undefined, name: string, opts: TargetOptions = {}): UsdtProbe[] {
+  const all = targetUsdtProbes(file);
+  const p = provider === undefined ? undefined : globRegExp(provider);
+  const n = globRegExp(name);
+  const hits = all.filter((u) => (p ? p.test(u.provider) : true) && n.test(u.name));
+  if (hits.length || /[*?]/.test(`${provider ?? ''}${name}`)) return hits;
+  const wanted = provider === undefined ? name : `${provider}:${name}`;
+  if (!all.length) throw new ScryRuntimeError(`${file.path} has no USDT probes`, opts.span);
+  const guess = closest(wanted, all.map((u) => (provider === undefined ? u.name : `${u.provider}:${u.name}`)));
+  const hints = guess ? [`did you mean '${guess}'?`] : [];
+  hints.push(`list them with: scry -l 'usdt:${file.path}:*'`);
+  throw new ScryRuntimeError(`no USDT probe '${wanted}' in ${file.path}`, opts.span, hints);
+}
+
+/** Forgets parsed files (tests, or after binaries were rebuilt). */
+export function resetTargetCache(): void {
+  cache.clear();
+}
