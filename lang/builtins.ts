@@ -33,7 +33,7 @@ export const builtinVars: readonly BuiltinVar[] = [
   { name: 'probe', type: stringType(64), doc: 'the full name of the probe that fired' },
   { name: 'retval', type: i64, doc: 'the return value of the traced function', only: ['kretprobe', 'uretprobe', 'fexit'] },
   ...[0, 1, 2, 3, 4, 5].map(
-    (n): BuiltinVar => ({ name: `arg${n}`, type: u64, doc: `argument ${n} of the traced function`, only: ['kprobe', 'uprobe', 'rawtracepoint', 'fentry', 'fexit'] }),
+    (n): BuiltinVar => ({ name: `arg${n}`, type: u64, doc: `argument ${n} of the traced function`, only: ['kprobe', 'uprobe', 'usdt', 'rawtracepoint', 'fentry', 'fexit'] }),
   ),
 ];
 

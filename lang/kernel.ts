@@ -25,6 +25,46 @@ export interface KernelFunction {
 
 import type { BtfTypes } from './btf.ts';
 
+/** Where a uprobe goes: the ELF file and the file offset the kernel wants, and the virtual address. */
+export interface UserProbeSite {
+  readonly path: string;
+  readonly offset: bigint;
+  readonly vaddr: bigint;
+  /** the function's name ('' for an address) */
+  readonly func: string;
+}
+
+/** A register slot of x86-64 struct pt_regs (byte offset). */
+export type UsdtOperand =
+  | { readonly kind: 'reg'; readonly reg: number }
+  | { readonly kind: 'mem'; readonly base?: number; readonly offset: bigint; readonly index?: number; readonly scale?: number }
+  | { readonly kind: 'imm'; readonly value: bigint };
+
+export interface UsdtArgument {
+  readonly size: number;
+  readonly signed: boolean;
+  readonly operand: UsdtOperand;
+  readonly text: string;
+}
+
+/** A USDT probe: its site, its semaphore's file offset (the uprobe ref_ctr_offset), its arguments. */
+export interface UsdtSite {
+  readonly path: string;
+  readonly provider: string;
+  readonly name: string;
+  readonly offset: bigint;
+  readonly semaphoreOffset?: bigint;
+  /** undefined when the note's argument text could not be read (argsError says why) */
+  readonly args?: readonly UsdtArgument[];
+  readonly argsError?: string;
+}
+
+/** What the runtime says when a user-space target cannot be used: a message and hints, like a diagnostic. */
+export interface UserProbeError {
+  readonly error: string;
+  readonly hints?: readonly string[];
+}
+
 export interface KernelInfo {
   readonly arch: 'x86_64' | 'arm64';
   /** All tracepoints as group:event, for wildcard expansion and "did you mean". */
@@ -34,6 +74,13 @@ export interface KernelInfo {
   kernelFunctions(): readonly KernelFunction[];
   /** Kernel types (vmlinux BTF), read on first use; undefined when the kernel has none. */
   btf(): BtfTypes | undefined;
+  /**
+   * uprobe targets: `where` is a function name (wildcards allowed) or an address; the target is a path or a
+   * program/library name resolved as ld.so would (through /proc/PID/maps first with -p).
+   */
+  userProbeSites(target: string, where: string, pid?: number): readonly UserProbeSite[] | UserProbeError;
+  /** usdt targets: probes named `[provider:]name` (wildcards allowed). */
+  usdtSites(target: string, provider: string | undefined, name: string, pid?: number): readonly UsdtSite[] | UserProbeError;
   /** kaddr(name): the address of a kernel symbol (/proc/kallsyms), if there is one. */
   kernelSymbolAddress(name: string): bigint | undefined;
   /** cgroupid(path): the id (inode number) of a cgroup v2 directory, if it exists. */

@@ -148,7 +148,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const { opts } = parsed;
   if (opts.list) {
-    const names = listProbes(opts.listPattern ?? opts.program, { verbose: opts.verbose });
+    let names: string[];
+    try {
+      names = listProbes(opts.listPattern ?? opts.program, { verbose: opts.verbose });
+    } catch (e) {
+      if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);
+      throw e;
+    }
     process.stdout.write(names.length ? `${names.join('\n')}\n` : '');
     return 0;
   }
@@ -175,7 +181,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const parsedProgram = parse(file);
   if (!parsedProgram.program || parsedProgram.diagnostics.some((d) => d.severity === 'error')) return fail(parsedProgram.diagnostics);
   if (opts.debug.includes('ast')) process.stdout.write(JSON.stringify(parsedProgram.program, (k, v) => (k === 'file' ? undefined : typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
-  const checked = check(parsedProgram.program, hostKernelInfo(), { params: opts.args, hasChild: opts.command !== undefined, unsafe: opts.unsafe });
+  const checked = check(parsedProgram.program, hostKernelInfo(), { params: opts.args, hasChild: opts.command !== undefined, unsafe: opts.unsafe, ...(opts.pid !== undefined ? { pid: opts.pid } : {}) });
   if (!checked.program) return fail(checked.diagnostics);
   if (opts.pid !== undefined && !processExists(opts.pid)) {
     process.stderr.write(`ERROR: no process with PID ${opts.pid}\n`);
@@ -222,7 +228,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
   process.on('SIGTERM', stop);
   try {
     const sink = notifyingAttached(store ?? (opts.format === 'json' ? jsonSink : textSink)(writer, { quiet: opts.quiet }));
-    session = Session.start(compiled, { sink, cpid: child?.pid });
+    session = Session.start(compiled, { sink, cpid: child?.pid, ...(opts.pid !== undefined ? { pid: opts.pid } : {}) });
   } catch (e) {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

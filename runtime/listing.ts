@@ -4,6 +4,7 @@
 import { findPerfEventNames } from './listing-tables.ts';
 import { hasKprobes } from './features.ts';
 import { vmlinuxBtf } from './kernel/btf/index.ts';
+import { listUprobeFunctions, openTarget, targetUsdtProbes } from './kernel/elf/index.ts';
 import { kernelFunctions } from './kernel/functions.ts';
 import { listTracepoints, tracepointFormat } from './kernel/tracefs.ts';
 
@@ -77,7 +78,31 @@ function fieldDecl(type: string, name: string): string {
   return `${type} ${name}`;
 }
 
+/**
+ * uprobe:/path/bin:PATTERN and usdt:/path/bin:PATTERN: the functions or USDT probes of one binary (or a
+ * library or program found as ld.so and the shell would); with -v, USDT probes show their argument specs.
+ */
+function listUserProbes(pattern: string, options: ListOptions): string[] | undefined {
+  const m = /^(uprobe|uretprobe|usdt|u|ur|U):([^:]+)(?::(.*))?$/.exec(pattern);
+  if (!m) return undefined;
+  const provider = ({ u: 'uprobe', ur: 'uretprobe', U: 'usdt' } as Record<string, string>)[m[1]!] ?? m[1]!;
+  const file = openTarget(m[2]!);
+  const rest = m[3] ?? '*';
+  if (provider !== 'usdt') return listUprobeFunctions(file, rest).map((f) => `${provider}:${file.path}:${f}`);
+  const re = wildcard(rest.includes(':') ? rest : `*:${rest}`);
+  const out: string[] = [];
+  const sorted = [...targetUsdtProbes(file)].sort((a, b) => (`${a.provider}:${a.name}` < `${b.provider}:${b.name}` ? -1 : 1));
+  for (const u of sorted) {
+    if (!re.test(`${u.provider}:${u.name}`)) continue;
+    out.push(`usdt:${file.path}:${u.provider}:${u.name}`);
+    if (options.verbose) u.argsText.split(/\s+/).filter(Boolean).forEach((a, i) => out.push(`    arg${i}: ${a}`));
+  }
+  return out;
+}
+
 export function listProbes(pattern = '*', options: ListOptions = {}): string[] {
+  const user = listUserProbes(pattern, options);
+  if (user) return user;
   const full = pattern.includes(':') ? pattern : `*${pattern}*`;
   const re = wildcard(full);
   const provider = pattern.includes(':') ? pattern.split(':')[0]! : '*';

@@ -4,7 +4,7 @@ import type { MapSpec, UserMapLayout } from '../compiler/program.ts';
 import { bucketCount, slotSize } from '../compiler/layout.ts';
 import type { Type } from '../lang/types.ts';
 import { renderBuffer, renderIntView, renderRecord, type Place, type RenderContext } from './render.ts';
-import { BPF_EXIST, mapDelete, mapGetNextKey, mapLookup, mapUpdate, possibleCpus } from './sys/index.ts';
+import { BPF_EXIST, isSysError, mapDelete, mapGetNextKey, mapLookup, mapLookupBatch, mapUpdate, possibleCpus } from './sys/index.ts';
 
 export type Value = bigint | string | readonly Value[];
 
@@ -81,7 +81,83 @@ function cpuCount(spec: MapSpec): number {
   return spec.kind === 'percpu_hash' || spec.kind === 'percpu_array' ? possibleCpus().length : 1;
 }
 
-export function snapshotMap(fd: number, spec: MapSpec, ctx: RenderContext = {}): MapSnapshot {
+/**
+ * How snapshotMap reads the kernel: 'auto' uses BPF_MAP_LOOKUP_BATCH and walks key by key where the kernel
+ * lacks it; 'batch' and 'per-key' force one way (tests and benchmarks compare them).
+ */
+export type MapReadMode = 'auto' | 'batch' | 'per-key';
+
+/**
+ * Every entry of the map: `value` holds the entry's value, laid out as mapLookup would write it, when its
+ * key is yielded (the key's bytes are valid until the next one). Entries deleted meanwhile are left out.
+ */
+function* entriesOf(fd: number, spec: MapSpec, ncpu: number, value: Uint8Array, mode: MapReadMode): Generator<Uint8Array> {
+  if (mode !== 'per-key') {
+    const batched = batchEntries(fd, spec, ncpu, value, mode === 'batch');
+    if (batched) return yield* batched;
+  }
+  for (const key of allKeys(fd, spec.keySize)) {
+    if (mapLookup(fd, key, value)) yield key;
+  }
+}
+
+/** Bytes of key + value that one batch call may fill (the first call asks for FIRST_BATCH elements, growing while they come back full). */
+const BATCH_BYTES = 1 << 20;
+const FIRST_BATCH = 256;
+
+/**
+ * The map's entries through BPF_MAP_LOOKUP_BATCH (hash maps 5.6, arrays 5.7): many entries a syscall instead
+ * of two syscalls each, and a hash map read bucket by bucket, so a concurrent delete cannot restart the walk
+ * as it does get_next_key's. undefined when the kernel cannot (EINVAL from a kernel without the command,
+ * ENOTSUPP/EOPNOTSUPP for a map type without it), unless `required`.
+ */
+function batchEntries(fd: number, spec: MapSpec, ncpu: number, value: Uint8Array, required: boolean): Generator<Uint8Array> | undefined {
+  const ks = spec.keySize;
+  // the kernel packs values at value_size (per-CPU: round_up(value_size, 8) per possible CPU), keys at key_size
+  const percpu = spec.kind === 'percpu_hash' || spec.kind === 'percpu_array';
+  const vs = percpu ? Math.ceil(spec.valueSize / 8) * 8 * ncpu : spec.valueSize;
+  // never more than the map can hold: a hash bucket cannot hold more either, so ENOSPC below ends
+  const most = Math.min(spec.maxEntries, Math.max(FIRST_BATCH, Math.floor(BATCH_BYTES / (ks + vs))));
+  let count = Math.min(FIRST_BATCH, most);
+  let keys = new Uint8Array(count * ks);
+  let values = new Uint8Array(count * vs);
+  // the position: a bucket index (u32) for hash maps, the last key read for arrays
+  let inBatch: Uint8Array | null = null;
+  let outBatch: Uint8Array = new Uint8Array(Math.max(ks, 4));
+  let first: ReturnType<typeof mapLookupBatch>;
+  try {
+    first = mapLookupBatch(fd, { inBatch, outBatch, keys, values, count });
+  } catch (e) {
+    if (!required && isSysError(e, 'EINVAL', 'ENOTSUPP', 'EOPNOTSUPP')) return undefined;
+    if (!isSysError(e, 'ENOSPC')) throw e;
+    first = { count: 0, done: false }; // a bucket bigger than the batch: grown and asked again below
+  }
+  return (function* () {
+    let r = first;
+    for (;;) {
+      for (let i = 0; i < r.count; i++) {
+        value.set(values.subarray(i * vs, (i + 1) * vs));
+        yield keys.subarray(i * ks, (i + 1) * ks);
+      }
+      if (r.done) return;
+      if (r.count > 0) [inBatch, outBatch] = [outBatch, inBatch ?? new Uint8Array(outBatch.length)];
+      // grow while batches come back full, or when a hash bucket did not fit (ENOSPC, nothing copied)
+      if ((r.count === count || r.count === 0) && count < most) {
+        count = Math.min(most, count * 4);
+        keys = new Uint8Array(count * ks);
+        values = new Uint8Array(count * vs);
+      }
+      try {
+        r = mapLookupBatch(fd, { inBatch, outBatch, keys, values, count });
+      } catch (e) {
+        if (!isSysError(e, 'ENOSPC') || count >= most) throw e;
+        r = { count: 0, done: false };
+      }
+    }
+  })();
+}
+
+export function snapshotMap(fd: number, spec: MapSpec, ctx: RenderContext = {}, mode: MapReadMode = 'auto'): MapSnapshot {
   const layout = spec.user;
   if (!layout) throw new Error(`map ${spec.name} is not a script map`);
   const ncpu = cpuCount(spec);
@@ -90,27 +166,31 @@ export function snapshotMap(fd: number, spec: MapSpec, ctx: RenderContext = {}):
   const vview = new DataView(value.buffer);
   const v = layout.value;
   const entries: MapEntry[] = [];
-  const histograms = new Map<string, { keys: readonly Value[]; buckets: bigint[] }>();
-  for (const key of allKeys(fd, spec.keySize)) {
-    if (!mapLookup(fd, key, value)) continue; // deleted meanwhile
-    const kview = new DataView(key.buffer);
-    const keys = layout.keys.map((k) => readValue(k.type, kview, k.offset, ctx, 'key'));
+  const histograms = new Map<string, { keys: readonly Value[]; buckets: bigint[]; total: bigint }>();
+  const readKeys = (kview: DataView) => layout.keys.map((k) => readValue(k.type, kview, k.offset, ctx, 'key'));
+  for (const key of entriesOf(fd, spec, ncpu, value, mode)) {
+    const kview = new DataView(key.buffer, key.byteOffset, key.byteLength);
+    if (v.kind === 'hist' || v.kind === 'lhist') {
+      // one kernel entry per bucket: gather them under the script's key (the key bytes before the bucket),
+      // whose values are read once, for its first bucket
+      const at = layout.bucket ?? 0;
+      const id = Buffer.from(key.buffer, key.byteOffset, at).toString('latin1');
+      let h = histograms.get(id);
+      if (!h) histograms.set(id, (h = { keys: readKeys(kview), buckets: new Array<bigint>(bucketCount(v)).fill(0n), total: 0n }));
+      const index = Number(kview.getBigUint64(at, true));
+      if (index < h.buckets.length) {
+        const n = sumCpus(vview, 0, stride, ncpu, false);
+        h.total += n - h.buckets[index]!; // summed as they come: adding ~65 buckets per key again at the end cost more than reading
+        h.buckets[index] = n;
+      }
+      continue;
+    }
+    const keys = readKeys(kview);
     switch (v.kind) {
       case 'value': {
         const read = readValue(v.type, vview, 0, ctx);
         if (typeof read === 'bigint') entries.push({ keys, value: read });
         else entries.push(typeof read === 'string' ? { keys, value: 0n, text: read, data: read } : { keys, value: 0n, data: read });
-        break;
-      }
-      case 'hist':
-      case 'lhist': {
-        // one kernel entry per bucket: gather them under the script's key (the key bytes before the bucket)
-        const at = layout.bucket ?? 0;
-        const id = Buffer.from(key.subarray(0, at)).toString('hex');
-        let h = histograms.get(id);
-        if (!h) histograms.set(id, (h = { keys, buckets: new Array<bigint>(bucketCount(v)).fill(0n) }));
-        const index = Number(kview.getBigUint64(at, true));
-        if (index < h.buckets.length) h.buckets[index] = sumCpus(vview, 0, stride, ncpu, false);
         break;
       }
       case 'avg':
@@ -124,7 +204,7 @@ export function snapshotMap(fd: number, spec: MapSpec, ctx: RenderContext = {}):
         entries.push({ keys, value: mergeCpus(v.kind, v.kind !== 'count' && v.signed, vview, stride, ncpu) });
     }
   }
-  for (const h of histograms.values()) entries.push({ keys: h.keys, value: h.buckets.reduce((a, b) => a + b, 0n), buckets: h.buckets });
+  for (const h of histograms.values()) entries.push({ keys: h.keys, value: h.total, buckets: h.buckets });
   return { layout, entries };
 }
 

@@ -8,6 +8,7 @@ import { attachCounted, attachWatchpoint } from './attach/perf-events.ts';
 import { attachRawTracepoint } from './attach/raw-tracepoint.ts';
 import { attachTracing, requireFentry } from './attach/fentry.ts';
 import { attachIter, type IterAttachment } from './attach/iter.ts';
+import { attachUprobe } from './attach/uprobe.ts';
 import { attachKprobe, requireKprobes } from './attach/kprobe.ts';
 import type { Attachment } from './attach/types.ts';
 import { EventDecoder, type MapOpEvent } from './decode.ts';
@@ -17,6 +18,7 @@ import { loadObjects, type LoadedObjects, type LoadedProgram } from './loader.ts
 import { clearMap, snapshotMap, zeroMap, type MapSnapshot } from './maps.ts';
 import type { RenderContext, StackFormatter } from './render.ts';
 import { StackResolver } from './stacks.ts';
+import { UserSymbolizer, formatPerfFrame, formatStackFrame, formatUsym } from './kernel/user-symbols.ts';
 import { RingBufferReader } from './ringbuf.ts';
 import { mapLookup, mapUpdate, onlineCpus, percpuValueSize, progTestRun } from './sys/index.ts';
 
@@ -24,6 +26,8 @@ export interface SessionOptions {
   readonly sink: OutputSink;
   /** pid of the command started with -c (the `cpid` builtin) */
   readonly cpid?: number;
+  /** -p PID: uprobes are placed in this process only */
+  readonly pid?: number;
 }
 
 export class Session {
@@ -49,14 +53,21 @@ export class Session {
     private readonly compiled: CompiledProgram,
     private readonly objs: LoadedObjects,
     private readonly sink: OutputSink,
+    private readonly pid?: number,
   ) {
     const stackMaps = new Map<number, number>();
     for (const m of objs.maps.values()) if (m.spec.kind === 'stack_trace') stackMaps.set(m.spec.valueSize / 8, m.fd.fd);
+    // user addresses resolve through the traced process's mappings and ELF symbols, while it still exists
+    const users = new UserSymbolizer();
+    const userFrame = (pid: number, ip: bigint, mode: 'bpftrace' | 'perf') => {
+      const sym = users.symbolize(pid, ip);
+      return mode === 'perf' ? formatPerfFrame(sym, ip) : formatStackFrame(sym, ip);
+    };
     if (stackMaps.size) {
-      const resolver = new StackResolver(stackMaps);
+      const resolver = new StackResolver(stackMaps, userFrame);
       this.formatStack = (id, view, indent) => resolver.format(id, view, indent);
     }
-    this.render = { formatStack: this.formatStack };
+    this.render = { formatStack: this.formatStack, formatUserSymbol: (pid, addr) => formatUsym(users.symbolize(pid, addr), addr) };
     this.decoder = new EventDecoder(compiled.events, this.render);
     this.done = new Promise((r) => (this.resolveDone = r));
   }
@@ -69,7 +80,7 @@ export class Session {
       if (p.attach.provider === 'fentry' || p.attach.provider === 'fexit') requireFentry(p.attach);
     }
     const objs = loadObjects(compiled);
-    const s = new Session(compiled, objs, options.sink);
+    const s = new Session(compiled, objs, options.sink, options.pid);
     try {
       const events = objs.maps.get(EVENTS_MAP)!;
       s.ring = new RingBufferReader(events.fd.fd, events.spec.maxEntries);
@@ -112,6 +123,22 @@ export class Session {
       case 'fentry':
       case 'fexit':
         this.attachments.push(attachTracing(p, a.text));
+        return;
+      case 'uprobe':
+      case 'uretprobe':
+        this.attachments.push(attachUprobe(p, { path: a.path, offset: a.offset, retprobe: a.provider === 'uretprobe', pid: this.pid ?? -1, description: a.text }));
+        return;
+      case 'usdt':
+        this.attachments.push(
+          attachUprobe(p, {
+            path: a.site.path,
+            offset: a.site.offset,
+            retprobe: false,
+            pid: this.pid ?? -1,
+            ...(a.site.semaphoreOffset !== undefined ? { refCtrOffset: a.site.semaphoreOffset } : {}),
+            description: a.text,
+          }),
+        );
         return;
       case 'iter': {
         const it = attachIter(p, a.text);

@@ -3,7 +3,8 @@
 // symbols when a user symboliser is given, else they print as addresses.
 import type { IntView } from '../lang/types.ts';
 import { kernelSymbol } from './kernel/kallsyms.ts';
-import type { UserSymbolFormatter } from './render.ts';
+/** A user frame as one mode prints it (bpftrace: `main+22`; perf: `55c1f7 main+22 (/bin/x)`), or undefined. */
+export type UserFrameFormatter = (pid: number, ip: bigint, mode: 'bpftrace' | 'perf') => string;
 import { mapLookup } from './sys/index.ts';
 
 type StackView = Extract<IntView, { kind: 'stack' }>;
@@ -17,7 +18,7 @@ export class StackResolver {
   constructor(
     /** stack-trace map fd by frame limit */
     private readonly maps: ReadonlyMap<number, number>,
-    private readonly userSymbol?: UserSymbolFormatter,
+    private readonly userFrame?: UserFrameFormatter,
   ) {}
 
   format(id: bigint, view: StackView, indent: number): string {
@@ -39,7 +40,12 @@ export class StackResolver {
         out += `${hex}\n`;
         continue;
       }
-      const sym = view.space === 'kernel' ? kernelSymbol(ip) : (this.userSymbol?.(pid, ip) ?? `0x${hex}`);
+      if (view.space === 'user') {
+        const frame = this.userFrame?.(pid, ip, view.mode) ?? (view.mode === 'perf' ? `${hex} 0x${hex} ([unknown])` : `0x${hex}`);
+        out += view.mode === 'perf' ? `\t${frame}\n` : `${' '.repeat(indent)}${frame}\n`;
+        continue;
+      }
+      const sym = kernelSymbol(ip);
       out += view.mode === 'perf' ? `\t${hex} ${sym}\n` : `${' '.repeat(indent)}${sym}\n`;
     }
     return out;

@@ -39,7 +39,7 @@ import { emitBufferCall, emitConstant, emitStack } from './data.ts';
 import { checkHelper } from './helper-errors.ts';
 import { packedLayout, slotSize } from '../layout.ts';
 import type { FieldAccess } from '../../lang/check/tracepoint-args.ts';
-import type { TracepointField } from '../../lang/kernel.ts';
+import type { TracepointField, UsdtArgument } from '../../lang/kernel.ts';
 import { MAX_STACK_FRAMES, commonType, promote, type Type } from '../../lang/types.ts';
 import { CodegenError, allocOrFail, scoped, typeOf, type Gen } from './context.ts';
 import { addrOf, allocValue, ldSlot, stSlot, stxSlot } from './context.ts';
@@ -252,12 +252,48 @@ export function emitBuiltin(g: Gen, name: string, span: Expr['span']): void {
       return e.emit(ldx(8, R0, R6, PT_REGS.ax));
     default: {
       const arg = /^arg([0-5])$/.exec(name);
+      if (arg && g.attach.provider === 'usdt') return emitUsdtArg(g, g.attach.site.args?.[Number(arg[1])], span);
       // raw tracepoints get an array of u64 arguments; kprobes and uprobes the saved registers
       if (arg && (g.attach.provider === 'rawtracepoint' || g.attach.provider === 'fentry' || g.attach.provider === 'fexit')) return e.emit(ldx(8, R0, R6, 8 * Number(arg[1])));
       if (arg) return e.emit(ldx(8, R0, R6, PT_REGS.args[Number(arg[1])]!));
       throw new CodegenError(`${name} cannot be used as an integer here`, span);
     }
   }
+}
+
+/**
+ * A USDT argument as its note describes it: a register of the probe's pt_regs, a constant, or memory at
+ * base + offset (+ index × scale) in the traced process, each `size` bytes, signed or not.
+ */
+function emitUsdtArg(g: Gen, arg: UsdtArgument | undefined, span: Span): void {
+  if (!arg) throw new CodegenError('this USDT argument does not exist', span);
+  const e = g.e;
+  const t: Type = { kind: 'int', bits: (arg.size * 8) as 8 | 16 | 32 | 64, signed: arg.signed };
+  const op = arg.operand;
+  switch (op.kind) {
+    case 'imm':
+      loadConst(g, R0, op.value);
+      break;
+    case 'reg':
+      e.emit(ldx(8, R0, R6, op.reg));
+      break;
+    case 'mem':
+      scoped(g, () => {
+        const tmp = allocOrFail(g, 8, span);
+        if (op.base !== undefined) e.emit(ldx(8, R3, R6, op.base));
+        else e.emit(mov64Imm(R3, 0));
+        if (op.offset) {
+          loadConst(g, R1, op.offset);
+          e.emit(alu64Reg('add', R3, R1));
+        }
+        if (op.index !== undefined) e.emit(ldx(8, R1, R6, op.index), alu64Imm('mul', R1, op.scale ?? 1), alu64Reg('add', R3, R1));
+        e.emit(stSlot(8, tmp, 0), ...addrOf(R1, tmp), mov64Imm(R2, arg.size), call(helper.probe_read_user));
+        checkHelper(g, 'probe_read_user', 'read');
+        e.emit(ldSlot(8, R0, tmp));
+      });
+      break;
+  }
+  normalize(g, t);
 }
 
 /** x86-64 struct pt_regs offsets: the context of kprobe and uprobe programs. */

@@ -23,6 +23,9 @@ export function progTypeFor(a: ResolvedAttach): ProgType {
       return 'tracepoint';
     case 'kprobe':
     case 'kretprobe':
+    case 'uprobe':
+    case 'uretprobe':
+    case 'usdt':
       return 'kprobe';
     case 'rawtracepoint':
       return a.btfId !== undefined ? 'tracing' : 'raw_tracepoint';
@@ -144,8 +147,10 @@ function programName(a: ResolvedAttach, index: number): string {
   const base =
     a.provider === 'tracepoint' || a.provider === 'rawtracepoint'
       ? a.event
-      : a.provider === 'kprobe' || a.provider === 'kretprobe' || a.provider === 'fentry' || a.provider === 'fexit'
-        ? a.func
+      : a.provider === 'kprobe' || a.provider === 'kretprobe' || a.provider === 'fentry' || a.provider === 'fexit' || a.provider === 'uprobe' || a.provider === 'uretprobe'
+        ? a.func || 'addr'
+        : a.provider === 'usdt'
+          ? a.site.name
         : a.provider === 'iter'
           ? `iter_${a.target}`
           : a.provider;

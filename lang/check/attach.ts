@@ -2,7 +2,7 @@
 import type { AttachPoint } from '../ast.ts';
 import { error, type Diagnostic } from '../diagnostics.ts';
 import type { BtfParam } from '../btf.ts';
-import type { KernelInfo, TracepointFormat } from '../kernel.ts';
+import type { KernelInfo, TracepointFormat, UsdtSite } from '../kernel.ts';
 import { lookupProvider, providerNames } from '../providers.ts';
 import type { Span } from '../source.ts';
 import { closest } from '../suggest.ts';
@@ -47,6 +47,18 @@ export type ResolvedAttach =
       readonly span: Span;
       readonly text: string;
     }
+  /** uprobe/uretprobe: the ELF file and file offset of the function (or address) in it. */
+  | {
+      readonly provider: 'uprobe' | 'uretprobe';
+      readonly path: string;
+      readonly func: string;
+      readonly offset: bigint;
+      readonly vaddr: bigint;
+      readonly span: Span;
+      readonly text: string;
+    }
+  /** usdt: the probe's site, semaphore and argument locations. */
+  | { readonly provider: 'usdt'; readonly site: UsdtSite; readonly span: Span; readonly text: string }
   /** fentry/fexit: the kernel function's BTF FUNC id (attach_btf_id), parameters and return type. */
   | {
       readonly provider: 'fentry' | 'fexit';
@@ -87,7 +99,7 @@ export type ResolvedAttach =
 
 const timerUnits = ['hz', 's', 'ms', 'us'] as const;
 
-export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: Diagnostic[]): ResolvedAttach[] {
+export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: Diagnostic[], pid?: number): ResolvedAttach[] {
   const info = lookupProvider(ap.provider);
   if (!info) {
     const guess = closest(ap.provider, providerNames());
@@ -196,6 +208,37 @@ export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: D
         return { provider: 'rawtracepoint' as const, event: e, ...(tp ? { btfId: tp.id, params: tp.params } : {}), ...base, text: `rawtracepoint:${e}` };
       });
     }
+    case 'uprobe':
+    case 'uretprobe': {
+      if (ap.parts.length !== 2 || !ap.parts[0] || !ap.parts[1]) return bad(`${info.name} needs a binary and a function`);
+      const [target, where] = ap.parts as [string, string];
+      if (info.name === 'uretprobe' && /\+/.test(where)) return bad('uretprobe does not take an offset');
+      const sites = kernel.userProbeSites(target, where, pid);
+      if ('error' in sites) {
+        diags.push(error(sites.error, ap.span, sites.hints ? [...sites.hints] : undefined));
+        return [];
+      }
+      return sites.map((s) => ({
+        provider: info.name as 'uprobe' | 'uretprobe',
+        path: s.path,
+        func: s.func,
+        offset: s.offset,
+        vaddr: s.vaddr,
+        ...base,
+        text: `${info.name}:${s.path}:${s.func || `0x${s.vaddr.toString(16)}`}${s.func && /\+/.test(where) ? where.slice(where.indexOf('+')) : ''}`,
+      }));
+    }
+    case 'usdt': {
+      if (ap.parts.length < 2 || ap.parts.length > 3 || ap.parts.some((p) => !p)) return bad('usdt needs a binary and a probe');
+      const [target, a, b] = ap.parts as [string, string, string | undefined];
+      const sites = kernel.usdtSites(target, b === undefined ? undefined : a, b ?? a, pid);
+      if ('error' in sites) {
+        diags.push(error(sites.error, ap.span, sites.hints ? [...sites.hints] : undefined));
+        return [];
+      }
+      if (!sites.length) diags.push(error(`no USDT probe matches ${ap.raw}`, ap.span, [`list them with: scry -l 'usdt:${target}:*'`]));
+      return sites.map((site) => ({ provider: 'usdt' as const, site, ...base, text: `usdt:${site.path}:${site.provider}:${site.name}` }));
+    }
     case 'iter': {
       if (ap.parts.length !== 1 || !ap.parts[0]) return bad('iter needs a target, e.g. iter:task');
       const target = ap.parts[0];
@@ -269,7 +312,7 @@ export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: D
     default:
       diags.push(
         error(`scry does not support ${info.name} probes yet`, ap.span, [
-          'supported now: BEGIN, END, tracepoint, rawtracepoint, kprobe, kretprobe, fentry, fexit, iter, interval, profile, software, hardware, watchpoint',
+          'supported now: BEGIN, END, tracepoint, rawtracepoint, kprobe, kretprobe, uprobe, uretprobe, usdt, fentry, fexit, iter, interval, profile, software, hardware, watchpoint',
         ]),
       );
       return [];

@@ -66,12 +66,25 @@ export function dataFunctionType(ctx: CheckContext, c: CallExpr): Type | undefin
       else ctx.constants.set(c, addr);
       return u64;
     }
-    case 'uaddr':
-      literal(ctx, c.args[0], 'uaddr()', 'a symbol name');
-      ctx.error('uaddr() needs the binary of a uprobe, and scry does not attach uprobes yet', c.span, [
-        'read the address with: nm -D BINARY | grep SYMBOL',
-      ]);
-      return u64;
+    case 'uaddr': {
+      // the symbol's address in the probed binary (as its ELF symbol table gives it, like bpftrace)
+      const name = literal(ctx, c.args[0], 'uaddr()', 'a symbol name');
+      const probes = ctx.attach().filter((a): a is Extract<typeof a, { provider: 'uprobe' | 'uretprobe' }> => a.provider === 'uprobe' || a.provider === 'uretprobe');
+      if (!probes.length || probes.length !== ctx.attach().length) {
+        ctx.error('uaddr() looks the symbol up in the binary of a uprobe, so it works only in uprobe and uretprobe probes', c.span);
+        return u64;
+      }
+      if (name === undefined) return u64;
+      const paths = [...new Set(probes.map((p) => p.path))];
+      if (paths.length > 1) {
+        ctx.error('uaddr() in a probe on several binaries is ambiguous', c.span, ['split the probe by binary']);
+        return u64;
+      }
+      const sites = ctx.kernel.userProbeSites(paths[0]!, name);
+      if ('error' in sites) ctx.error(`uaddr(): ${sites.error}`, c.args[0]!.span, sites.hints ? [...sites.hints] : undefined);
+      else if (sites[0]) ctx.constants.set(c, sites[0].vaddr);
+      return pointer('user');
+    }
     case 'kptr':
     case 'uptr': {
       if (c.args[0]) ctx.intOperand(c.args[0], `${c.name}()`);

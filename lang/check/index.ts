@@ -31,6 +31,8 @@ export interface CheckOptions {
   readonly hasChild?: boolean;
   /** --unsafe: system() and friends are allowed */
   readonly unsafe?: boolean;
+  /** -p PID: uprobe targets resolve through the process's own mappings first */
+  readonly pid?: number;
 }
 
 export function check(
@@ -45,7 +47,7 @@ export function check(
   const params = options.params ?? [];
   const probes = ast.probes.map((probe) => ({
     probe,
-    attach: probe.attachPoints.flatMap((ap) => resolveAttachPoint(ap, kernel, diagnostics)),
+    attach: probe.attachPoints.flatMap((ap) => resolveAttachPoint(ap, kernel, diagnostics, options.pid)),
   }));
   const inferred = infer(probes, { params, config, diags: diagnostics, kernel, hasChild: options.hasChild, unsafe: options.unsafe });
   if (hasErrors(diagnostics)) return { diagnostics };

@@ -281,6 +281,31 @@ export function infer(
           return b.type;
         }
         if (e.name === 'cpid' && !hasChild) err('cpid is the pid of the command started with -c, and there is none', e.span, ["run the program with -c 'command args'"]);
+        const usdtArg = /^arg(\d+)$/.exec(e.name);
+        if (usdtArg && attach.some((a) => a.provider === 'usdt')) {
+          const n = Number(usdtArg[1]);
+          let t: Type | undefined;
+          for (const a of attach) {
+            if (a.provider !== 'usdt') continue;
+            const args = a.site.args;
+            if (!args) {
+              err(`cannot read the arguments of ${a.text}: ${a.site.argsError ?? 'the probe note has none'}`, e.span);
+              return i64;
+            }
+            const arg = args[n];
+            if (!arg) {
+              err(`${a.text} has ${args.length} argument${args.length === 1 ? '' : 's'}, so there is no ${e.name}`, e.span, args.length ? [`use arg0 … arg${args.length - 1}`] : []);
+              return i64;
+            }
+            const at: Type = { kind: 'int', bits: (arg.size * 8) as IntBits, signed: arg.signed };
+            if (t && !sameType(t, at)) {
+              err(`${e.name} has different sizes in this probe's USDT probes`, e.span, ['split the probe so each block sees one layout']);
+              return i64;
+            }
+            t = at;
+          }
+          if (t) return t;
+        }
         if (e.name === 'retval' && attach.length && attach.every((a) => a.provider === 'fexit') && btf) {
           const a = attach[0] as Extract<ResolvedAttach, { provider: 'fentry' | 'fexit' }>;
           const t = typeFromBtf(btf, a.ret, 'kernel');

@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import type { KernelInfo } from '../../lang/kernel.ts';
 import { vmlinuxBtf } from './btf/index.ts';
 import { kernelFunctions } from './functions.ts';
+import { userProbeSites, usdtSites } from './user-probes.ts';
 import { kernelSymbolAddress } from './kallsyms.ts';
 import { listTracepoints, tracepointFormat } from './tracefs.ts';
 
@@ -13,6 +14,8 @@ export function hostKernelInfo(): KernelInfo {
     tracepointFormat: (group, event) => tracepointFormat(group, event),
     kernelFunctions: () => kernelFunctions(),
     btf: () => vmlinuxBtf(),
+    userProbeSites: (target, where, pid) => userProbeSites(target, where, pid),
+    usdtSites: (target, provider, name, pid) => usdtSites(target, provider, name, pid),
     kernelSymbolAddress: (name) => kernelSymbolAddress(name),
     cgroupId: (path) => {
       // a cgroup v2 id is the inode number of its directory

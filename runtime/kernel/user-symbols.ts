@@ -1,0 +1,270 @@
+// User-space addresses → `function+offset` and the file they are in, for ustack and usym. An address is
+// found in /proc/PID/maps, turned into a file offset (addr - start + map offset) and then into the ELF
+// file's own virtual address through its PT_LOAD segments, which handles PIE executables and shared
+// libraries alike. Symbol tables are cached per file (device:inode), maps per process. When the process
+// is gone or the file cannot be read, the answer is empty and the caller prints the address.
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { ElfError, ElfFile, PF_X, PT_LOAD, type Segment } from './elf/elf-file.ts';
+import { SymbolTable } from './elf/symbols.ts';
+
+export interface UserSymbol {
+  /** the function's name, when a symbol covers the address */
+  readonly symbol?: string;
+  /** bytes past the function's start */
+  readonly offset?: bigint;
+  /** the mapped file (as /proc/PID/maps names it, e.g. /usr/lib/x86_64-linux-gnu/libc.so.6, or [vdso]) */
+  readonly module?: string;
+}
+
+export interface MapEntry {
+  readonly start: bigint;
+  readonly end: bigint;
+  /** e.g. 'r-xp' */
+  readonly perms: string;
+  readonly offset: bigint;
+  /** 'major:minor' in hex, as printed */
+  readonly dev: string;
+  readonly inode: number;
+  /** '' for anonymous mappings; may end in ' (deleted)' */
+  readonly path: string;
+}
+
+/** Parses /proc/PID/maps text, in address order. */
+export function parseMaps(text: string): MapEntry[] {
+  const out: MapEntry[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+)\s+(\S+)\s+([0-9a-f]+)\s+(\S+)\s+(\d+)\s*(.*)$/.exec(line);
+    if (!m) continue;
+    out.push({
+      start: BigInt(`0x${m[1]}`),
+      end: BigInt(`0x${m[2]}`),
+      perms: m[3]!,
+      offset: BigInt(`0x${m[4]}`),
+      dev: m[5]!,
+      inode: Number(m[6]),
+      path: m[7]!,
+    });
+  }
+  return out;
+}
+
+interface ProcessMaps {
+  readonly maps: MapEntry[];
+  readonly readAt: number;
+}
+
+interface LoadedModule {
+  readonly elf: ElfFile;
+  readonly loads: readonly Segment[];
+  symbols?: SymbolTable;
+}
+
+export interface UserSymbolizerOptions {
+  /** processes whose maps are kept (least recently used are dropped); default 256 */
+  readonly maxProcesses?: number;
+  /** files whose symbol tables are kept; default 32 */
+  readonly maxModules?: number;
+  /** an address outside every mapping re-reads the maps (a library loaded later), at most this often; default 100 ms */
+  readonly rereadAfterMs?: number;
+  /** where /proc is (tests) */
+  readonly procRoot?: string;
+}
+
+const PAGE = 4096n;
+
+export class UserSymbolizer {
+  private readonly procs = new Map<number, ProcessMaps | null>();
+  /** by 'dev:inode' (or the path for special mappings); null = unreadable, don't retry */
+  private readonly modules = new Map<string, LoadedModule | null>();
+  private vdso: LoadedModule | null | undefined;
+  private readonly maxProcesses: number;
+  private readonly maxModules: number;
+  private readonly rereadAfterMs: number;
+  private readonly proc: string;
+
+  constructor(opts: UserSymbolizerOptions = {}) {
+    this.maxProcesses = opts.maxProcesses ?? 256;
+    this.maxModules = opts.maxModules ?? 32;
+    this.rereadAfterMs = opts.rereadAfterMs ?? 100;
+    this.proc = opts.procRoot ?? '/proc';
+  }
+
+  /** The function, offset and file of an address in a process; {} when nothing is known. */
+  symbolize(pid: number, addr: bigint): UserSymbol {
+    let maps = this.processMaps(pid, false);
+    let entry = maps && findMap(maps.maps, addr);
+    if (maps && !entry && Date.now() - maps.readAt >= this.rereadAfterMs) {
+      maps = this.processMaps(pid, true);
+      entry = maps && findMap(maps.maps, addr);
+    }
+    if (!entry) return {};
+    const path = entry.path.replace(/ \(deleted\)$/, '');
+    const isFile = path.startsWith('/');
+    if (!isFile && path !== '[vdso]') return path ? { module: path } : {};
+    const mod = isFile ? this.module(pid, entry, path) : this.vdsoModule();
+    if (!mod) return { module: path };
+    const vaddr = fileVaddr(mod.loads, entry, addr);
+    if (vaddr === undefined) return { module: path };
+    try {
+      mod.symbols ??= SymbolTable.read(mod.elf);
+    } catch (e) {
+      if (!(e instanceof ElfError)) throw e;
+      return { module: path };
+    }
+    const hit = mod.symbols.lookupAddress(vaddr);
+    return hit ? { symbol: hit.symbol.name, offset: hit.offset, module: path } : { module: path };
+  }
+
+  /** Forgets the maps of one process (or of all), so the next lookup reads them again. */
+  refresh(pid?: number): void {
+    if (pid === undefined) this.procs.clear();
+    else this.procs.delete(pid);
+  }
+
+  /** Forgets everything, symbol tables included. */
+  clear(): void {
+    this.procs.clear();
+    this.modules.clear();
+    this.vdso = undefined;
+  }
+
+  private processMaps(pid: number, reread: boolean): ProcessMaps | undefined {
+    const cached = this.procs.get(pid);
+    if (cached !== undefined && !reread) {
+      // Keep recently used processes at the end (LRU order).
+      this.procs.delete(pid);
+      this.procs.set(pid, cached);
+      return cached ?? undefined;
+    }
+    let value: ProcessMaps | null;
+    try {
+      value = { maps: parseMaps(readFileSync(`${this.proc}/${pid}/maps`, 'utf8')), readAt: Date.now() };
+    } catch {
+      value = null; // gone, or not ours to read
+    }
+    this.procs.delete(pid);
+    this.procs.set(pid, value);
+    evict(this.procs, this.maxProcesses);
+    return value ?? undefined;
+  }
+
+  private module(pid: number, entry: MapEntry, path: string): LoadedModule | undefined {
+    const key = entry.inode ? `${entry.dev}:${entry.inode}` : path;
+    const cached = this.modules.get(key);
+    if (cached !== undefined) {
+      this.modules.delete(key);
+      this.modules.set(key, cached);
+      return cached ?? undefined;
+    }
+    // The process's view first (its mount namespace; a deleted file is still reachable through map_files).
+    const range = `${entry.start.toString(16)}-${entry.end.toString(16)}`;
+    let loaded: LoadedModule | null = null;
+    let definite = false;
+    for (const candidate of [`${this.proc}/${pid}/root${path}`, `${this.proc}/${pid}/map_files/${range}`, path]) {
+      try {
+        const elf = ElfFile.open(candidate);
+        loaded = { elf, loads: elf.segments.filter((s) => s.type === PT_LOAD) };
+        definite = true;
+        break;
+      } catch (e) {
+        if (!(e instanceof ElfError)) throw e;
+        if (e.reason !== 'io') {
+          definite = true; // readable but not a usable ELF file: other names would say the same
+          break;
+        }
+      }
+    }
+    // A file that could not be opened may be reachable later through another process: only remember
+    // what was read, or what was read and found useless.
+    if (definite) {
+      this.modules.set(key, loaded);
+      evict(this.modules, this.maxModules);
+    }
+    return loaded ?? undefined;
+  }
+
+  /** The vDSO is the same image in every process: ours, copied out of our own memory. */
+  private vdsoModule(): LoadedModule | undefined {
+    if (this.vdso !== undefined) return this.vdso ?? undefined;
+    this.vdso = null;
+    try {
+      const own = parseMaps(readFileSync('/proc/self/maps', 'utf8')).find((m) => m.path === '[vdso]');
+      if (own) {
+        const len = Number(own.end - own.start);
+        const buf = Buffer.alloc(len);
+        const fd = openSync('/proc/self/mem', 'r');
+        try {
+          readSync(fd, buf, 0, len, own.start);
+        } finally {
+          closeSync(fd);
+        }
+        const elf = ElfFile.fromBuffer(buf, '[vdso]');
+        this.vdso = { elf, loads: elf.segments.filter((s) => s.type === PT_LOAD) };
+      }
+    } catch {
+      this.vdso = null;
+    }
+    return this.vdso ?? undefined;
+  }
+}
+
+function evict<K, V>(m: Map<K, V>, max: number): void {
+  while (m.size > max) {
+    const first = m.keys().next();
+    if (first.done) break;
+    m.delete(first.value);
+  }
+}
+
+function findMap(maps: readonly MapEntry[], addr: bigint): MapEntry | undefined {
+  let lo = 0;
+  let hi = maps.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const m = maps[mid]!;
+    if (addr < m.start) hi = mid - 1;
+    else if (addr >= m.end) lo = mid + 1;
+    else return m;
+  }
+  return undefined;
+}
+
+/**
+ * The file's virtual address for a process address inside a file mapping: the file offset is
+ * addr - start + map offset; the PT_LOAD segment holding that offset turns it into a vaddr. Where two
+ * segments share a file page, the one whose executable flag matches the mapping's wins.
+ */
+export function fileVaddr(loads: readonly Segment[], entry: Pick<MapEntry, 'start' | 'offset' | 'perms'>, addr: bigint): bigint | undefined {
+  const fileOff = addr - entry.start + entry.offset;
+  const exec = entry.perms.includes('x');
+  let best: Segment | undefined;
+  for (const s of loads) {
+    const from = s.offset & ~(PAGE - 1n);
+    const to = (s.offset + s.filesz + PAGE - 1n) & ~(PAGE - 1n);
+    if (fileOff < from || fileOff >= to) continue;
+    if (!best || ((s.flags & PF_X) !== 0) === exec) best = s;
+  }
+  return best ? fileOff - best.offset + best.vaddr : undefined;
+}
+
+// ---- bpftrace's text for user addresses (0.17, checked against its output)
+
+/** usym(): the function name alone; unknown addresses print as C's %p does (0x…, and 0 as "0"). */
+export function formatUsym(s: UserSymbol, addr: bigint): string {
+  return s.symbol ?? hexPointer(addr);
+}
+
+/** A ustack frame in bpftrace mode (indented by the caller): `main+22`, or `0x7f…` when unknown. */
+export function formatStackFrame(s: UserSymbol, addr: bigint): string {
+  return s.symbol !== undefined ? `${s.symbol}+${s.offset ?? 0n}` : hexPointer(addr);
+}
+
+/** A ustack frame in perf mode, without the leading tab: `55c1f7 main+22 (/path/bin)`, or `55c1f7 0x55c1f7 ([unknown])`. */
+export function formatPerfFrame(s: UserSymbol, addr: bigint): string {
+  const hex = addr.toString(16);
+  return s.symbol !== undefined ? `${hex} ${s.symbol}+${s.offset ?? 0n} (${s.module ?? '[unknown]'})` : `${hex} ${hexPointer(addr)} ([unknown])`;
+}
+
+function hexPointer(addr: bigint): string {
+  return addr === 0n ? '0' : `0x${addr.toString(16)}`;
+}

@@ -1,0 +1,87 @@
+// Reading big maps: snapshotMap over real kernel maps of 1k and 120k keys, batch reads against the per-key
+// walk (get_next_key + lookup per key). Needs root.
+// Run alone for a table: node --import tsx test/bench/maps.ts [--keys N[,N…]] [--runs R]
+import { pathToFileURL } from 'node:url';
+import type { MapSpec } from '../../compiler/index.ts';
+import { hostKernelInfo } from '../../runtime/index.ts';
+import { snapshotMap, type MapReadMode } from '../../runtime/maps.ts';
+import { mapCreate, mapUpdate, MapType, OwnedFd, percpuValueSize } from '../../runtime/sys/index.ts';
+import { compileText } from '../helpers/pipeline.ts';
+
+export interface MapReadResult {
+  map: string;
+  keys: number;
+  mode: MapReadMode;
+  /** median milliseconds of one snapshotMap */
+  median: number;
+  entries: number;
+}
+
+/** Script maps of the three shapes that matter: a per-CPU count, a per-CPU histogram (one entry per bucket), a plain value. */
+function specs(maxEntries: number): MapSpec[] {
+  const c = compileText(`config = { max_map_keys = ${maxEntries} } BEGIN { @count[1] = count(); @hist[1] = hist(5); @value[1] = 5; }`, hostKernelInfo());
+  return c.maps.filter((m) => m.user !== undefined);
+}
+
+/** Fills `spec`'s map with `n` script keys (histograms: n/4 keys × 4 buckets) and values that differ per CPU. */
+function filled(spec: MapSpec, n: number): OwnedFd {
+  const percpu = spec.kind === 'percpu_hash';
+  const fd = new OwnedFd(
+    mapCreate({ type: percpu ? MapType.PERCPU_HASH : MapType.HASH, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, name: spec.name }),
+    spec.name,
+  );
+  const key = new Uint8Array(spec.keySize);
+  const kview = new DataView(key.buffer);
+  const value = new Uint8Array(percpu ? percpuValueSize(spec.valueSize) : Math.ceil(spec.valueSize / 8) * 8);
+  const vview = new DataView(value.buffer);
+  for (let i = 0; i < n; i++) {
+    if (spec.user?.bucket !== undefined) {
+      kview.setBigUint64(0, BigInt(i >> 2), true);
+      kview.setBigUint64(spec.user.bucket, BigInt(i & 3), true);
+    } else kview.setBigUint64(0, BigInt(i), true);
+    for (let off = 0; off < value.length; off += 8) vview.setBigUint64(off, BigInt(i + off), true);
+    mapUpdate(fd.fd, key, value);
+  }
+  return fd;
+}
+
+export function mapReads(keyCounts: readonly number[], runs: number): MapReadResult[] {
+  const results: MapReadResult[] = [];
+  for (const n of keyCounts) {
+    for (const spec of specs(Math.max(n, 1024))) {
+      const fd = filled(spec, n);
+      try {
+        for (const mode of ['per-key', 'batch'] as const) {
+          const times: number[] = [];
+          let entries = 0;
+          for (let r = 0; r < runs; r++) {
+            const t0 = process.hrtime.bigint();
+            entries = snapshotMap(fd.fd, spec, {}, mode).entries.length;
+            times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          }
+          times.sort((a, b) => a - b);
+          results.push({ map: `${spec.user!.name} (${spec.kind})`, keys: n, mode, median: times[Math.floor(runs / 2)]!, entries });
+        }
+      } finally {
+        fd.close();
+      }
+    }
+  }
+  return results;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i < 0 ? undefined : process.argv[i + 1];
+  };
+  const keys = (arg('--keys') ?? '1000,120000').split(',').map(Number);
+  const runs = Number(arg('--runs') ?? 5);
+  const results = mapReads(keys, runs);
+  console.log('| map | kernel entries | per-key ms | batch ms | speed-up |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (let i = 0; i < results.length; i += 2) {
+    const [a, b] = [results[i]!, results[i + 1]!];
+    console.log(`| ${a.map} | ${a.keys} | ${a.median.toFixed(2)} | ${b.median.toFixed(2)} | ${(a.median / b.median).toFixed(1)}× |`);
+  }
+}
