@@ -2,6 +2,8 @@
 // of facts sits behind one small function here, so a new one (uprobe symbols from ELF, a full --info
 // report, more probe types) plugs in at one place and both the dot commands (commands.ts) and completion
 // (complete.ts) get it. A source that does not exist yet answers `undefined`, and the command says so.
+import { listProbes } from '../runtime/listing.ts';
+import { listUprobeFunctions, openTarget } from '../runtime/kernel/elf/index.ts';
 import { existsSync } from 'node:fs';
 import { release } from 'node:os';
 import type { BtfTypes } from '../lang/btf.ts';
@@ -50,8 +52,12 @@ export function kernelFunctions(glob?: string): readonly string[] | undefined {
  * Function symbols of a binary for uprobes, or undefined while there is no ELF reader.
  * Plug in: runtime/kernel/elf/ (symbol listing), resolving library names the way uprobe attach points do.
  */
-export function uprobeSymbols(_binary: string): readonly string[] | undefined {
-  return undefined;
+export function uprobeSymbols(binary: string): readonly string[] | undefined {
+  try {
+    return listUprobeFunctions(openTarget(binary));
+  } catch {
+    return undefined; // no such binary, or not an ELF file
+  }
 }
 
 /** The fields of a struct or union (`task_struct` or `struct task_struct`) as name and C type. */
@@ -106,14 +112,20 @@ export function probes(pattern: string): Answer {
     const binary = at < 0 ? rest : rest.slice(0, at);
     if (!binary) return { ok: false, message: `.probes ${provider}:BINARY[:PATTERN] needs a binary` };
     const syms = uprobeSymbols(binary);
-    if (syms === undefined) missing.push(`uprobe symbols of ${binary}`);
+    if (syms === undefined) return { ok: false, message: `cannot read the functions of ${binary}: no such program, library or ELF file` };
     else {
       const re = globRe(at < 0 ? '*' : rest.slice(at + 1) || '*');
       lines.push(...syms.filter((s) => re.test(s)).map((s) => `${provider}:${binary}:${s}`));
     }
   }
-  if (provider && !['tracepoint', 'kprobe', 'kretprobe', 'fentry', 'fexit', 'rawtracepoint', 'uprobe', 'uretprobe'].includes(provider))
-    missing.push(`listing ${provider} probes`);
+  if (provider && !['tracepoint', 'kprobe', 'kretprobe', 'fentry', 'fexit', 'rawtracepoint', 'uprobe', 'uretprobe'].includes(provider)) {
+    // usdt, software, hardware …: the CLI's -l listing knows them
+    try {
+      lines.push(...listProbes(p));
+    } catch (e) {
+      return { ok: false, message: (e as Error).message };
+    }
+  }
   if (!lines.length && missing.length) return notYet(missing.join(', '));
   const text = lines.join('\n') + (lines.length ? '\n' : '') + missing.map((m) => `(not available yet: ${m})\n`).join('');
   return { ok: true, text: text || `no probes match ${p}\n` };

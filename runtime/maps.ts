@@ -116,7 +116,7 @@ function batchEntries(fd: number, spec: MapSpec, ncpu: number, value: Uint8Array
   // the kernel packs values at value_size (per-CPU: round_up(value_size, 8) per possible CPU), keys at key_size
   const percpu = spec.kind === 'percpu_hash' || spec.kind === 'percpu_array';
   const vs = percpu ? Math.ceil(spec.valueSize / 8) * 8 * ncpu : spec.valueSize;
-  // never more than the map can hold: a hash bucket cannot hold more either, so ENOSPC below ends
+  // batches grow while they come back full, up to what the map can hold (or BATCH_BYTES)
   const most = Math.min(spec.maxEntries, Math.max(FIRST_BATCH, Math.floor(BATCH_BYTES / (ks + vs))));
   let count = Math.min(FIRST_BATCH, most);
   let keys = new Uint8Array(count * ks);
@@ -124,34 +124,36 @@ function batchEntries(fd: number, spec: MapSpec, ncpu: number, value: Uint8Array
   // the position: a bucket index (u32) for hash maps, the last key read for arrays
   let inBatch: Uint8Array | null = null;
   let outBatch: Uint8Array = new Uint8Array(Math.max(ks, 4));
-  let first: ReturnType<typeof mapLookupBatch>;
+  /** One call; a hash bucket with more elements than `count` fails it with ENOSPC, nothing copied: null. */
+  const lookup = () => {
+    try {
+      return mapLookupBatch(fd, { inBatch, outBatch, keys, values, count });
+    } catch (e) {
+      if (isSysError(e, 'ENOSPC')) return null;
+      throw e;
+    }
+  };
+  let first: ReturnType<typeof lookup>;
   try {
-    first = mapLookupBatch(fd, { inBatch, outBatch, keys, values, count });
+    first = lookup();
   } catch (e) {
     if (!required && isSysError(e, 'EINVAL', 'ENOTSUPP', 'EOPNOTSUPP')) return undefined;
-    if (!isSysError(e, 'ENOSPC')) throw e;
-    first = { count: 0, done: false }; // a bucket bigger than the batch: grown and asked again below
+    throw e;
   }
   return (function* () {
-    let r = first;
-    for (;;) {
-      for (let i = 0; i < r.count; i++) {
-        value.set(values.subarray(i * vs, (i + 1) * vs));
-        yield keys.subarray(i * ks, (i + 1) * ks);
+    for (let r = first; ; r = lookup()) {
+      if (r) {
+        for (let i = 0; i < r.count; i++) {
+          value.set(values.subarray(i * vs, (i + 1) * vs));
+          yield keys.subarray(i * ks, (i + 1) * ks);
+        }
+        if (r.done) return;
+        if (r.count > 0) [inBatch, outBatch] = [outBatch, inBatch ?? new Uint8Array(outBatch.length)];
       }
-      if (r.done) return;
-      if (r.count > 0) [inBatch, outBatch] = [outBatch, inBatch ?? new Uint8Array(outBatch.length)];
-      // grow while batches come back full, or when a hash bucket did not fit (ENOSPC, nothing copied)
-      if ((r.count === count || r.count === 0) && count < most) {
-        count = Math.min(most, count * 4);
+      if (!r || (r.count === count && count < most)) {
+        count = r ? Math.min(most, count * 4) : count * 4; // a bucket that did not fit grows it past `most`
         keys = new Uint8Array(count * ks);
         values = new Uint8Array(count * vs);
-      }
-      try {
-        r = mapLookupBatch(fd, { inBatch, outBatch, keys, values, count });
-      } catch (e) {
-        if (!isSysError(e, 'ENOSPC') || count >= most) throw e;
-        r = { count: 0, done: false };
       }
     }
   })();

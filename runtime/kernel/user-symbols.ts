@@ -4,6 +4,8 @@
 // libraries alike. Symbol tables are cached per file (device:inode), maps per process. When the process
 // is gone or the file cannot be read, the answer is empty and the caller prints the address.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { openDebugFile } from './elf/debug-file.ts';
+import { cxxfilt, isMangled, type Demangler } from './elf/demangle.ts';
 import { ElfError, ElfFile, PF_X, PT_LOAD, type Segment } from './elf/elf-file.ts';
 import { SymbolTable } from './elf/symbols.ts';
 
@@ -55,6 +57,8 @@ interface ProcessMaps {
 
 interface LoadedModule {
   readonly elf: ElfFile;
+  /** where it was opened from (a debug file is looked for relative to it) */
+  readonly path: string;
   readonly loads: readonly Segment[];
   symbols?: SymbolTable;
 }
@@ -68,6 +72,13 @@ export interface UserSymbolizerOptions {
   readonly rereadAfterMs?: number;
   /** where /proc is (tests) */
   readonly procRoot?: string;
+  /** also read separate debug files (/usr/lib/debug) for static functions of stripped libraries; default true */
+  readonly debugFiles?: boolean;
+  /**
+   * Turns C++ names into what bpftrace prints (`ns::K::go(int)`); default c++filt when installed,
+   * false keeps names as they are in the symbol table.
+   */
+  readonly demangle?: Demangler | false;
 }
 
 const PAGE = 4096n;
@@ -81,16 +92,38 @@ export class UserSymbolizer {
   private readonly maxModules: number;
   private readonly rereadAfterMs: number;
   private readonly proc: string;
+  private readonly debugFiles: boolean;
+  private readonly demangler: Demangler | undefined;
+  private readonly demangled = new Map<string, string>();
 
   constructor(opts: UserSymbolizerOptions = {}) {
     this.maxProcesses = opts.maxProcesses ?? 256;
     this.maxModules = opts.maxModules ?? 32;
     this.rereadAfterMs = opts.rereadAfterMs ?? 100;
     this.proc = opts.procRoot ?? '/proc';
+    this.debugFiles = opts.debugFiles ?? true;
+    this.demangler = opts.demangle === false ? undefined : (opts.demangle ?? cxxfilt());
   }
 
   /** The function, offset and file of an address in a process; {} when nothing is known. */
   symbolize(pid: number, addr: bigint): UserSymbol {
+    return this.demangleAll([this.lookup(pid, addr)])[0]!;
+  }
+
+  /** symbolize() for many addresses of one process (a stack), demangling their C++ names in one batch. */
+  symbolizeAll(pid: number, addrs: readonly bigint[]): UserSymbol[] {
+    return this.demangleAll(addrs.map((a) => this.lookup(pid, a)));
+  }
+
+  private demangleAll(syms: UserSymbol[]): UserSymbol[] {
+    const d = this.demangler;
+    if (!d) return syms;
+    const todo = [...new Set(syms.map((s) => s.symbol).filter((n): n is string => n !== undefined && isMangled(n) && !this.demangled.has(n)))];
+    if (todo.length) d(todo).forEach((plain, i) => this.demangled.set(todo[i]!, plain));
+    return syms.map((s) => (s.symbol !== undefined && isMangled(s.symbol) ? { ...s, symbol: this.demangled.get(s.symbol) ?? s.symbol } : s));
+  }
+
+  private lookup(pid: number, addr: bigint): UserSymbol {
     let maps = this.processMaps(pid, false);
     let entry = maps && findMap(maps.maps, addr);
     if (maps && !entry && Date.now() - maps.readAt >= this.rereadAfterMs) {
@@ -106,7 +139,7 @@ export class UserSymbolizer {
     const vaddr = fileVaddr(mod.loads, entry, addr);
     if (vaddr === undefined) return { module: path };
     try {
-      mod.symbols ??= SymbolTable.read(mod.elf);
+      mod.symbols ??= SymbolTable.read(mod.elf, { debug: this.debugFiles && mod.path !== '[vdso]' ? openDebugFile(mod.elf, mod.path) : undefined });
     } catch (e) {
       if (!(e instanceof ElfError)) throw e;
       return { module: path };
@@ -123,6 +156,7 @@ export class UserSymbolizer {
 
   /** Forgets everything, symbol tables included. */
   clear(): void {
+    this.demangled.clear();
     this.procs.clear();
     this.modules.clear();
     this.vdso = undefined;
@@ -163,7 +197,7 @@ export class UserSymbolizer {
     for (const candidate of [`${this.proc}/${pid}/root${path}`, `${this.proc}/${pid}/map_files/${range}`, path]) {
       try {
         const elf = ElfFile.open(candidate);
-        loaded = { elf, loads: elf.segments.filter((s) => s.type === PT_LOAD) };
+        loaded = { elf, path: candidate, loads: elf.segments.filter((s) => s.type === PT_LOAD) };
         definite = true;
         break;
       } catch (e) {
@@ -199,7 +233,7 @@ export class UserSymbolizer {
           closeSync(fd);
         }
         const elf = ElfFile.fromBuffer(buf, '[vdso]');
-        this.vdso = { elf, loads: elf.segments.filter((s) => s.type === PT_LOAD) };
+        this.vdso = { elf, path: '[vdso]', loads: elf.segments.filter((s) => s.type === PT_LOAD) };
       }
     } catch {
       this.vdso = null;

@@ -17,6 +17,8 @@ export interface Fixtures {
   readonly lib: string;
   /** uprobe-target.c with -DWITH_LIB, linked against `lib` with an rpath */
   readonly withLib: string;
+  /** uprobe-cxx.cc, only when g++ is installed (C++ names for demangling) */
+  readonly cxx?: string;
 }
 
 const sources = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -48,7 +50,13 @@ function build(): Fixtures | string {
     gcc([...common, '-O0', '-no-pie', '-o', f.nopie, src('uprobe-target.c')]) ??
     gcc([...common, '-O1', '-fPIC', '-shared', '-o', f.lib, src('uprobe-lib.c')]) ??
     gcc([...common, '-O1', '-DWITH_LIB', '-o', f.withLib, src('uprobe-target.c'), `-L${dir}`, '-lscrytest', `-Wl,-rpath,${dir}`]);
-  return err ?? f;
+  if (err) return err;
+  const gxx = spawnSync('g++', ['--version']);
+  if (gxx.error || gxx.status !== 0) return f;
+  const cxx = join(dir, 'uprobe-cxx');
+  const r = spawnSync('g++', [...common, '-O1', '-o', cxx, src('uprobe-cxx.cc')], { encoding: 'utf8' });
+  if (r.status !== 0) return `g++ failed:\n${r.stderr}`;
+  return { ...f, cxx };
 }
 
 /** The built fixtures, or undefined (after printing why) when they cannot be built. */

@@ -145,7 +145,8 @@ REPL('exploring: .probes, .args, .bytecode, .help; unknown things say so', async
   await enter('.args tracepoint:syscalls:sys_enter_mkdir', /tracepoint:syscalls:sys_enter_mkdir\n {4}int __syscall_nr\n {4}const char \* pathname\n {4}umode_t mode\n/);
   await enter('BEGIN { @x = 1 + 2; exit(); }', /ended/);
   await enter('.bytecode', /BEGIN:\n; BEGIN \{ @x = 1 \+ 2; exit\(\); \}\n\s+0: /);
-  await enter('.probes uprobe:/bin/sh:*', 'not available yet: uprobe symbols of /bin/sh');
+  await enter('.probes uprobe:/bin/bash:readlin*', /uprobe:\/bin\/bash:readline\n/);
+  await enter('.probes uprobe:/no/such/bin:*', 'cannot read the functions of /no/such/bin');
   await enter('.type list_head', /struct list_head \{\n\s+struct list_head \*next;\n\s+struct list_head \*prev;\n\};/);
   await enter('.info', /[Kk]ernel/);
   await enter(`.save ${join(home, 'last.bt')}`, 'saved to');

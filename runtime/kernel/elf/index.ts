@@ -1,6 +1,8 @@
 // ELF files for uprobes, USDT and user symbols: headers and segments, symbols, USDT notes, library lookup.
 export * from './elf-file.ts';
 export * from './symbols.ts';
+export * from './debug-file.ts';
+export * from './demangle.ts';
 export * from './usdt.ts';
 export * from './ld-resolve.ts';
 export * from './targets.ts';

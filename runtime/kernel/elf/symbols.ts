@@ -48,6 +48,8 @@ export class SymbolTable {
   private readonly tables: readonly { syms: Buffer; strtab: Buffer; dynsym: boolean }[];
   private addrIndex?: { order: Uint32Array; starts: Float64Array; maxEnd: Float64Array };
   private funcNames?: string[];
+  private byName?: Map<string, number[]>;
+  private scans = 0;
 
   private constructor(tables: { syms: Buffer; strtab: Buffer; dynsym: boolean }[]) {
     let n = 0;
@@ -102,17 +104,13 @@ export class SymbolTable {
     return b.readUInt32LE(o) + b.readUInt32LE(o + 4) * 0x1_0000_0000;
   }
 
-  /** Reads .symtab and .dynsym (a stripped file has only the latter). */
-  static read(elf: ElfFile): SymbolTable {
-    const wanted = elf.sections.filter((s) => (s.type === SHT_SYMTAB || s.type === SHT_DYNSYM) && s.size > 0n);
-    return elf.withBytes((src) => {
-      const tables = wanted.map((s) => {
-        const strSec: Section | undefined = elf.sections[s.link];
-        const strtab = strSec && strSec.type !== SHT_NOBITS ? elf.sectionData(strSec, src) : Buffer.alloc(0);
-        return { syms: elf.sectionData(s, src), strtab, dynsym: s.type === SHT_DYNSYM };
-      });
-      return new SymbolTable(tables);
-    });
+  /**
+   * Reads .symtab and .dynsym (a stripped file has only the latter), plus the .symtab of a separate debug
+   * file when one is given (see openDebugFile): it describes the same addresses.
+   */
+  static read(elf: ElfFile, opts: { debug?: ElfFile } = {}): SymbolTable {
+    const tables = [...tablesOf(elf), ...(opts.debug ? tablesOf(opts.debug).filter((t) => !t.dynsym) : [])];
+    return new SymbolTable(tables);
   }
 
   private name(i: number): string {
@@ -137,8 +135,12 @@ export class SymbolTable {
     for (let i = 0; i < this.length; i++) yield this.symbol(i);
   }
 
-  /** Indices of symbols whose name is exactly `name`, found by comparing bytes in the string tables. */
+  /**
+   * Indices of symbols whose name is exactly `name`. The first few lookups compare bytes in the string
+   * tables (no strings made); after that a name index is built, for wildcard probes that look up many.
+   */
   private indicesNamed(name: string): number[] {
+    if (this.byName || ++this.scans > 8) return this.nameIndex().get(name) ?? [];
     const needle = Buffer.from(name, 'latin1');
     const len = needle.length;
     const first = needle[0];
@@ -169,6 +171,19 @@ export class SymbolTable {
       }
     }
     return best < 0 ? undefined : this.symbol(best);
+  }
+
+  private nameIndex(): Map<string, number[]> {
+    if (this.byName) return this.byName;
+    const m = new Map<string, number[]>();
+    for (let i = 0; i < this.length; i++) {
+      const n = this.name(i);
+      const list = m.get(n);
+      if (list) list.push(i);
+      else m.set(n, [i]);
+    }
+    this.byName = m;
+    return m;
   }
 
   /** Names of the defined functions (FUNC and IFUNC), sorted and without duplicates. */
@@ -251,6 +266,18 @@ export class SymbolTable {
     this.addrIndex = { order, starts, maxEnd };
     return this.addrIndex;
   }
+}
+
+function tablesOf(elf: ElfFile): { syms: Buffer; strtab: Buffer; dynsym: boolean }[] {
+  const wanted = elf.sections.filter((s) => (s.type === SHT_SYMTAB || s.type === SHT_DYNSYM) && s.size > 0n);
+  if (!wanted.length) return [];
+  return elf.withBytes((src) =>
+    wanted.map((s) => {
+      const strSec: Section | undefined = elf.sections[s.link];
+      const strtab = strSec && strSec.type !== SHT_NOBITS ? elf.sectionData(strSec, src) : Buffer.alloc(0);
+      return { syms: elf.sectionData(s, src), strtab, dynsym: s.type === SHT_DYNSYM };
+    }),
+  );
 }
 
 /** A bpftrace wildcard (`*`, `?`) as an anchored regular expression. */

@@ -1,9 +1,10 @@
 // From what a script names (`uprobe:libc:malloc`, `usdt:/bin/x:prov:probe`) to what the kernel wants: a
 // file path and file offsets. Failures are ScryRuntimeErrors with plain messages and hints.
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { closest } from '../../../lang/suggest.ts';
 import type { Span } from '../../../lang/source.ts';
 import { ScryRuntimeError } from '../../errors.ts';
+import { openDebugFile } from './debug-file.ts';
 import { ElfError, ElfFile } from './elf-file.ts';
 import { DEFAULT_LIB_DIRS, resolveTarget, type ResolveOptions } from './ld-resolve.ts';
 import { globRegExp, SymbolTable, type ElfSymbol } from './symbols.ts';
@@ -66,7 +67,11 @@ export function openTarget(target: string, opts: TargetOptions = {}): TargetFile
   const found = resolveTarget(target, opts);
   if (!found) {
     const where = target.includes('/') ? [] : [`it is looked for on $PATH, in /etc/ld.so.cache and in ${DEFAULT_LIB_DIRS.join(', ')}`];
-    const what = target.includes('/') ? `${target} does not exist` : `cannot find '${target}': no such program or library`;
+    const what = !target.includes('/')
+      ? `cannot find '${target}': no such program or library`
+      : existsSync(target)
+        ? `${target} is not a regular file`
+        : `${target} does not exist`;
     throw new ScryRuntimeError(what, opts.span, where);
   }
   const { elf } = cached(found.path, opts.span);
@@ -74,10 +79,10 @@ export function openTarget(target: string, opts: TargetOptions = {}): TargetFile
   return { path: found.path, elf, warnings };
 }
 
-/** The symbol table of an opened target (read once per file). */
+/** The symbol table of an opened target, with its separate debug file's symbols if installed (read once per file). */
 export function targetSymbols(file: TargetFile): SymbolTable {
   const entry = cached(file.path, undefined);
-  entry.symbols ??= SymbolTable.read(entry.elf);
+  entry.symbols ??= SymbolTable.read(entry.elf, { debug: openDebugFile(entry.elf, file.path) });
   return entry.symbols;
 }
 

@@ -1,0 +1,67 @@
+// Separate debug files (Debian's *-dbg / -dbgsym packages): a stripped library keeps only .dynsym, while
+// its debug file under /usr/lib/debug has the full .symtab (static functions like __libc_start_call_main)
+// at the same addresses. Found by build ID first, then by .gnu_debuglink, as gdb and bpftrace look.
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { cstring, ElfError, ElfFile } from './elf-file.ts';
+
+const NT_GNU_BUILD_ID = 3;
+
+export const DEBUG_ROOT = '/usr/lib/debug';
+
+/** The GNU build ID as lowercase hex, from the .note.gnu.build-id note. */
+export function buildId(elf: ElfFile): string | undefined {
+  for (const s of elf.sections) {
+    if (s.name !== '.note.gnu.build-id') continue;
+    const note = elf.notes(s.name).find((n) => n.name === 'GNU' && n.type === NT_GNU_BUILD_ID);
+    if (note) return note.desc.toString('hex');
+  }
+  return undefined;
+}
+
+/** The file name in .gnu_debuglink (the CRC after it is not checked; the build ID is, when there is one). */
+export function debugLink(elf: ElfFile): string | undefined {
+  const s = elf.section('.gnu_debuglink');
+  if (!s) return undefined;
+  const name = cstring(elf.sectionData(s), 0);
+  return name || undefined;
+}
+
+/**
+ * The debug file for an ELF file at `path`, opened, or undefined. Candidates: /usr/lib/debug/.build-id/ab/cdef….debug,
+ * then the debuglink name next to the file, in its .debug/ directory and under /usr/lib/debug/<its directory>.
+ * A candidate with a different build ID is skipped.
+ */
+export function openDebugFile(elf: ElfFile, path: string, root = DEBUG_ROOT): ElfFile | undefined {
+  let id: string | undefined;
+  let link: string | undefined;
+  try {
+    id = buildId(elf);
+    link = debugLink(elf);
+  } catch (e) {
+    if (e instanceof ElfError) return undefined;
+    throw e;
+  }
+  const candidates: string[] = [];
+  if (id && id.length > 2) candidates.push(join(root, '.build-id', id.slice(0, 2), `${id.slice(2)}.debug`));
+  if (link) {
+    let dir = dirname(path);
+    try {
+      dir = dirname(realpathSync(path));
+    } catch {
+      // keep the path as given
+    }
+    candidates.push(join(dir, link), join(dir, '.debug', link), join(root, dir, link));
+  }
+  for (const c of candidates) {
+    if (c === path || !existsSync(c)) continue;
+    try {
+      const dbg = ElfFile.open(c);
+      if (id && buildId(dbg) !== id) continue;
+      return dbg;
+    } catch (e) {
+      if (!(e instanceof ElfError)) throw e;
+    }
+  }
+  return undefined;
+}
