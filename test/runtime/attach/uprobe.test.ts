@@ -234,11 +234,11 @@ if (fx) {
   });
 
   t('a USDT probe at two sites: every location attached counts', async () => {
-    const dup = resolveUsdt(openTarget(fx.pie), 'scry', 'dup');
+    const dup = resolveUsdt(openTarget(fx.lib), 'scrylib', 'dup');
     assert.is(dup.length, 2);
     const c = counter();
-    for (const site of dup) attach(c.prog, { path: fx.pie, offset: site.offset, retprobe: false, pid: -1 });
-    await run(fx.pie, ['wait', 'usdt', '3']);
+    for (const site of dup) attach(c.prog, { path: fx.lib, offset: site.offset, retprobe: false, pid: -1 });
+    await run(fx.withLib, ['wait', 'lib', '3']);
     assert.is(c.read(), 6n);
   });
 
