@@ -54,6 +54,7 @@ export class Session {
     private readonly objs: LoadedObjects,
     private readonly sink: OutputSink,
     private readonly pid?: number,
+    private readonly cpid?: number,
   ) {
     const stackMaps = new Map<number, number>();
     for (const m of objs.maps.values()) if (m.spec.kind === 'stack_trace') stackMaps.set(m.spec.valueSize / 8, m.fd.fd);
@@ -80,7 +81,7 @@ export class Session {
       if (p.attach.provider === 'fentry' || p.attach.provider === 'fexit') requireFentry(p.attach);
     }
     const objs = loadObjects(compiled);
-    const s = new Session(compiled, objs, options.sink, options.pid);
+    const s = new Session(compiled, objs, options.sink, options.pid, options.cpid);
     try {
       const events = objs.maps.get(EVENTS_MAP)!;
       s.ring = new RingBufferReader(events.fd.fd, events.spec.maxEntries);
@@ -151,7 +152,7 @@ export class Session {
         this.attachments.push(...attachCounted(p, a));
         return;
       case 'watchpoint':
-        this.attachments.push(...attachWatchpoint(p, a));
+        this.attachments.push(...attachWatchpoint(p, a, this.pid ?? this.cpid));
         return;
       default: {
         const unknown: never = a;

@@ -598,6 +598,7 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
       case 'map':
         return emitMapReadInto(g, x, off, size);
       case 'call':
+        if (x.name === 'path' && x.args[0]) return emitPath(g, x.args[0], off, Math.min(size, t.size));
         if (x.name === 'str' && x.args[0]) {
           const at = typeOf(g, x.args[0]);
           if (at.kind === 'string') return emitInto(g, x.args[0], off, Math.min(size, t.size));
@@ -649,6 +650,27 @@ function emitContextSlot(g: Gen, index: number, t: Type, span: Span): void {
     e.emit(stSlot(8, tmp, 0), mov64Reg(R3, R6), alu64Imm('add', R3, 8 * index), ...addrOf(R1, tmp), mov64Imm(R2, 8), call(helper.probe_read_kernel));
     e.emit(ldSlot(8, R0, tmp));
   });
+}
+
+/**
+ * path(p): bpf_d_path(&struct path, buf, size). The verifier wants the kernel's own typed pointer, so it is
+ * loaded straight from the context (not copied out as emitContextSlot does), null-checked, and offset to
+ * the struct path member when the argument is `ctx->file->f_path`.
+ */
+function emitPath(g: Gen, arg: Expr, off: number, size: number): void {
+  const e = g.e;
+  const slotOf = (x: Expr) => {
+    const info = g.shared.checked.argFields.get(x as FieldExpr);
+    if (info?.access.kind !== 'context') throw new CodegenError('path() needs a struct path from the probe arguments', arg.span);
+    return info.access.index;
+  };
+  const viaMember = arg.kind === 'field' && arg.base.kind === 'field' && g.shared.checked.memory.get(arg);
+  const done = e.freshLabel('path.null');
+  e.emit(ldx(8, R1, R6, 8 * slotOf(viaMember ? (arg as FieldExpr).base : arg)), jmpImm('jeq', R1, 0, done));
+  if (viaMember && viaMember.offset) e.emit(alu64Imm('add', R1, viaMember.offset));
+  e.emit(...addrOf(R2, off), mov64Imm(R3, size), call(helper.d_path));
+  checkHelper(g, 'd_path', 'other');
+  e.place(done);
 }
 
 /** The probe_read helper for an address space. */

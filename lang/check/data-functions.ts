@@ -143,11 +143,25 @@ export function dataFunctionType(ctx: CheckContext, c: CallExpr): Type | undefin
       return u64;
     }
     case 'path': {
-      if (c.args[0]) ctx.expr(c.args[0]);
-      ctx.error('path() needs bpf_d_path, which only fentry/fexit and iter probes may call, and scry does not attach those yet', c.span, [
-        'print the file name from a syscall tracepoint instead, e.g. str(args->filename)',
-      ]);
-      return { kind: 'string', size: ctx.config.maxStrlen };
+      // bpf_d_path wants the kernel's own (BTF-typed) pointer to a struct path, so the argument must come
+      // straight from the probe's context: args->p, ctx->file->f_path, args->file->f_path
+      const a = c.args[0];
+      const out: Type = { kind: 'string', size: ctx.config.maxStrlen };
+      if (!a) return out;
+      const t = ctx.expr(a);
+      const wrong = ctx.attach().find((x) => x.provider !== 'iter' && x.provider !== 'fentry' && x.provider !== 'fexit');
+      if (wrong) {
+        ctx.error(`path() uses bpf_d_path, which only fentry/fexit and iter probes may call, not ${wrong.provider} probes`, c.span, [
+          'print the file name from a syscall tracepoint instead, e.g. str(args->filename)',
+        ]);
+        return out;
+      }
+      const isPath = (x: Type) => (x.kind === 'record' && x.name === 'struct path') || (x.kind === 'int' && x.pointeeName === 'struct path');
+      const fromContext = (x: Expr): boolean => x.kind === 'field' && x.base.kind === 'ident' && (x.base.name === 'args' || x.base.name === 'ctx');
+      const direct = fromContext(a) || (a.kind === 'field' && a.arrow && fromContext(a.base));
+      if (!isPath(t) || !direct)
+        ctx.error('path() needs a struct path taken straight from the probe arguments, like args->file->f_path or ctx->file->f_path', a.span);
+      return out;
     }
     case 'signal': {
       const a = c.args[0];

@@ -523,7 +523,7 @@ export function infer(
         ]);
         return i64;
       }
-      const r = tracepointFieldType(f, tp.group, config.maxStrlen);
+      const r = tracepointFieldType(f, tp.group, config.maxStrlen, btf);
       if ('error' in r) {
         err(r.error, e.nameSpan);
         return i64;

@@ -1,4 +1,5 @@
 // `args->field` in tracepoint probes: the field's type from the event's format file.
+import type { BtfTypes } from '../btf.ts';
 import type { TracepointField } from '../kernel.ts';
 import { int, pointer, stringType, type IntBits, type Type } from '../types.ts';
 
@@ -13,6 +14,7 @@ export function tracepointFieldType(
   f: TracepointField,
   group: string,
   maxStrlen: number,
+  btf?: BtfTypes,
 ): { type: Type; access: FieldAccess } | { error: string } {
   const t = f.type.replace(/\s+/g, ' ').trim();
   if (t.startsWith('__data_loc')) {
@@ -23,7 +25,14 @@ export function tracepointFieldType(
   if (arr) return { type: stringType(Number(arr[1])), access: { kind: 'array' } };
   if (/\[\d*\]$/.test(t)) return { error: `field ${f.name} is an array (${t}), which scry cannot read yet` };
   // Syscall arguments point into the calling process; other tracepoints' pointers are kernel addresses.
-  if (t.includes('*')) return { type: pointer(group === 'syscalls' ? 'user' : 'kernel'), access: { kind: 'scalar' } };
+  if (t.includes('*')) {
+    const space = group === 'syscalls' ? 'user' : 'kernel';
+    // `struct cred *`: typed through BTF, so args->cred->uid reads on (one level of pointer only)
+    const base = /^(?:const )?((?:struct |union )?[A-Za-z_]\w*) ?\*$/.exec(t)?.[1];
+    const id = base && !/^(?:unsigned )?char$|^void$/.test(base) ? btf?.lookup(base) : undefined;
+    if (id !== undefined && btf) return { type: { kind: 'int', bits: 64, signed: false, space, pointee: id, pointeeName: btf.typeName(id) }, access: { kind: 'scalar' } };
+    return { type: pointer(space), access: { kind: 'scalar' } };
+  }
   // Syscall tracepoints declare every argument 8 bytes wide and unsigned; the C type says what it holds.
   const c = cIntTypes[t.replace(/^const /, '')];
   if (c && c.bits / 8 <= f.size) return { type: int(c.bits, c.signed), access: { kind: 'scalar' } };

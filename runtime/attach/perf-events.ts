@@ -50,20 +50,20 @@ function breakpointType(mode: string): number {
   return HW_BREAKPOINT_RW;
 }
 
-export function attachWatchpoint(p: LoadedProgram, a: Watchpoint): Attachment[] {
+/**
+ * A hardware breakpoint: in one process (`pid`, from -p or -c: user addresses, the event follows the task
+ * across CPUs), or on every CPU for a kernel address.
+ */
+export function attachWatchpoint(p: LoadedProgram, a: Watchpoint, pid?: number): Attachment[] {
+  const attr = { type: PerfType.BREAKPOINT, config: 0n, bpType: breakpointType(a.mode), bpAddr: a.address, bpLen: BigInt(a.length), samplePeriod: 1n };
   try {
-    return onEveryCpu(p, a.text, (cpu) =>
-      attachPerfEvent(
-        p,
-        { type: PerfType.BREAKPOINT, config: 0n, bpType: breakpointType(a.mode), bpAddr: a.address, bpLen: BigInt(a.length), samplePeriod: 1n, pid: -1, cpu },
-        `${a.text} (cpu ${cpu})`,
-      ),
-    );
+    if (pid !== undefined) return [attachPerfEvent(p, { ...attr, pid, cpu: -1 }, `${a.text} (pid ${pid})`)];
+    return onEveryCpu(p, a.text, (cpu) => attachPerfEvent(p, { ...attr, pid: -1, cpu }, `${a.text} (cpu ${cpu})`));
   } catch (e) {
     const code = ((e as Error).cause as SysError | undefined)?.code;
     if (code === 'EINVAL')
       throw new ScryRuntimeError(`${a.text}: the kernel refused this breakpoint (EINVAL): the address must be aligned to the length and mapped`, a.span, [
-        'watch a kernel variable by address from /proc/kallsyms, e.g. watchpoint:0xADDR:8:w',
+        pid === undefined ? 'to watch a variable of a program, give its process: -p PID or -c CMD' : 'take the address from the binary: nm BINARY | grep VARIABLE',
       ]);
     throw e;
   }

@@ -57,6 +57,11 @@ if (requireBtf('e2e kernel types')) {
     assert.match(r.stderr, "ERROR: unknown kernel type 'struct no_such'");
   });
 
+  test('tracepoint pointer fields to structs are typed from BTF and read from user memory (syscalls)', async () => {
+    const r = await runScry(['-q', '-c', 'sleep 1.25', '-e', 'tracepoint:syscalls:sys_enter_clock_nanosleep /pid == cpid/ { printf("%d %d\\n", args->rqtp->tv_sec, args->rqtp->tv_nsec); }']);
+    assert.is(r.stdout, '1 250000000\n\n\n');
+  });
+
   test('rawtracepoint arguments are typed from BTF (tp_btf): args->prev->comm', async () => {
     const r = await runScry(['-q', '-e', 'rawtracepoint:sched_switch { printf("%s|%d\\n", args->next->comm, args->next->pid == arg2 - arg2 + args->next->pid); exit(); }']);
     assert.match(r.stdout, /^[^|\n]+\|1\n/);
@@ -74,6 +79,18 @@ if (requireBtf('e2e kernel types')) {
   test('iter:task_file sees the open files of a process', async () => {
     const r = await runScry(['-q', '-e', 'iter:task_file /ctx->task->pid == pid && ctx->fd < 3/ { printf("%d\\n", ctx->fd); }']);
     assert.is(r.stdout, '0\n1\n2\n\n\n');
+  });
+
+  test('path() resolves a struct path to its file name (bpf_d_path, from iter:task_file)', async () => {
+    // scry's stdin is /dev/null here (the test starts it with stdin ignored)
+    const r = await runScry(['-q', '-e', 'iter:task_file /ctx->task->pid == pid && ctx->fd == 0/ { printf("%s\\n", path(ctx->file->f_path)); }']);
+    assert.is(r.stdout, '/dev/null\n\n\n');
+  });
+
+  test('path() outside fentry/fexit/iter is refused with the reason', async () => {
+    const r = await runScry(['-e', 'tracepoint:syscalls:sys_enter_openat { printf("%s", path(args->filename)); }']);
+    assert.is(r.code, 1);
+    assert.match(r.stderr, 'ERROR: path() uses bpf_d_path, which only fentry/fexit and iter probes may call, not tracepoint probes');
   });
 
   test('an unknown iterator names the ones the kernel has', async () => {

@@ -43,13 +43,16 @@ if (f) {
   });
 
   /** Runs a fixture paused on `wait`, traces it with -p, releases it once probes are attached, then stops scry. */
-  async function traceLive(bin: string, args: string[], program: string, until: string) {
+  async function traceLive(bin: string, args: string[], program: string, until: string, from: 'scry' | 'target' = 'scry') {
     const target = runTarget(bin, ['wait', ...args, 'wait']);
     const scry = startScry(['-q', '-p', String(target.pid), '-e', program], { [NOTIFY]: '1' });
     try {
       await scry.waitForStdout(NOTIFY);
       target.send();
-      await scry.waitForStdout(until);
+      if (from === 'scry') await scry.waitForStdout(until);
+      else await target.line(until);
+      // the target's own line can arrive before scry has drained the last events: give it a moment
+      if (from === 'target') await new Promise((r) => setTimeout(r, 200));
       scry.child.kill('SIGINT');
       return await scry.finished;
     } finally {
@@ -70,6 +73,13 @@ if (f) {
     assert.ok(m, r.stdout);
     assert.is(m![3], f.pie);
     assert.is(r.stdout.split('\n').filter((l) => l.startsWith('        ')).length, 4); // ustack(4): four frames
+  });
+
+  test('watchpoint on a variable of a process counts its writes (hardware breakpoint, -p)', async () => {
+    const leafCalls = /^([0-9a-f]+) B leaf_calls$/m.exec(tool('nm', [f.nopie]))![1];
+    // recurse ends in leaf(), which writes leaf_calls once: two recursions, two writes
+    const r = await traceLive(f.nopie, ['recurse', '5', 'recurse', '3'], `watchpoint:0x${leafCalls}:4:w { @writes = count(); } uprobe:${f.nopie}:leaf { @leaf = count(); }`, 'recurse 1003', 'target');
+    assert.is(r.stdout, `${NOTIFY}\n\n\n@leaf: 2\n@writes: 2\n`);
   });
 
   test('an unknown function names the closest one, before anything is attached', async () => {
