@@ -25,6 +25,34 @@ if (requireTracepoint('e2e rawtracepoint', 'raw_syscalls/sys_enter')) {
   });
 }
 
+if (requireRoot('e2e probe aliases')) {
+  test('every short alias names its provider', async () => {
+    const aliases = ['t:syscalls:sys_enter_getppid', 'rt:sys_enter', 'k:vfs_read', 'kr:vfs_read', 'f:vfs_read', 'fr:vfs_read', 'kfunc:vfs_read', 'kretfunc:vfs_read', 'u:/bin/sh:main', 'ur:/bin/bash:main', 's:cs', 'h:cycles', 'i:ms:100', 'p:hz:99', 'it:task', 'w:0x1000:4:w'];
+    const r = await runScry(['--dry-run', '-e', `${aliases.join(', ')} { }`.replace('u:/bin/sh:main', 'u:/bin/bash:main')]);
+    assert.is(r.stderr, '');
+    assert.is(r.code, 0);
+  });
+
+  test('scry -l "tracepoint:*" lists as many tracepoints as bpftrace does', async () => {
+    const scry = await runScry(['-l', 'tracepoint:*']);
+    const { spawnSync } = await import('node:child_process');
+    const bt = spawnSync('bpftrace', ['-l', 'tracepoint:*'], { encoding: 'utf8' });
+    if (bt.error) {
+      process.stderr.write('SKIP tracepoint listing vs bpftrace: bpftrace is not installed (apt-get install bpftrace)\n');
+      return;
+    }
+    assert.is(scry.stdout.split('\n').filter(Boolean).length, bt.stdout.split('\n').filter(Boolean).length);
+    assert.ok(scry.stdout.includes('tracepoint:syscalls:sys_enter_openat\n'));
+  });
+
+  test('-f json carries warnf/errorf messages with their location, and join lines', async () => {
+    const r = await runScry(['-f', 'json', '-q', '-e', 'BEGIN { warnf("w %d", 1); errorf("e"); exit(); }']);
+    assert.is(r.stdout, '{"type": "warning", "data": {"msg": "w 1", "location": "stdin:1:9"}}\n{"type": "error", "data": {"msg": "e", "location": "stdin:1:27"}}\n');
+    const j = await runScry(['-f', 'json', '-q', '-c', '/bin/true a b', '-e', 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { join(args->argv, ","); }']);
+    assert.is(j.stdout, '{"type": "join", "data": "/bin/true,a,b\\n"}\n');
+  });
+}
+
 if (requireRoot('e2e perf event probes')) {
   test('software:cs:1 counts the context switches of a sleeping command', async () => {
     const r = await runScry(['-q', '-c', 'sleep 0.2', '-e', 'software:cs:1 /pid == cpid/ { @n = count(); }']);
