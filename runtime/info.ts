@@ -8,7 +8,6 @@ import { BPF_FUNC } from '../compiler/asm/index.ts';
 import { hasKprobeEvents, hasKprobePmu } from './features.ts';
 import { tracefsRoot, tracepointId } from './kernel/tracefs.ts';
 import {
-  AttachType,
   MapType,
   OwnedFd,
   PerfHwConfig,
@@ -151,9 +150,9 @@ function measure(probes: InfoProbes): KernelReport {
       const { bytes: bytecode } = encode([mov64Imm(R0, 3), label('loop'), alu64Imm('sub', R0, 1), jmpImm('jne', R0, 0, 'loop'), exit()]);
       closing(progLoad({ type: ProgType.KPROBE, insns: bytecode, license: 'GPL' }));
     }),
-    { name: 'kprobe_multi links', ok: false, note: 'probed when kprobes exist' },
+    // scry attaches wildcard kprobes one link per function; it does not create kprobe_multi links
+    { name: 'kprobe_multi links', ok: false, note: 'not used: wildcard kprobes attach one link per function' },
   ];
-  if (hasKprobePmu()) features[2] = attempt('kprobe_multi links', () => kprobeMultiProbe());
   return {
     kernel: release(),
     sections: [
@@ -165,14 +164,8 @@ function measure(probes: InfoProbes): KernelReport {
   };
 }
 
-/** A kprobe_multi link needs CONFIG_FPROBE: BPF_LINK_CREATE with the attach type says. */
-function kprobeMultiProbe(): void {
-  const prog = new OwnedFd(
-    progLoad({ type: ProgType.KPROBE, insns: tinyProgram(), license: 'GPL', expectedAttachType: AttachType.TRACE_KPROBE_MULTI }),
-    'probe',
-  );
-  prog.close();
-}
+/** Bumped when the measured items change, so an older cached report is not shown. */
+const REPORT_VERSION = 2;
 
 /** The report, from the cache when this boot of this kernel was measured before. */
 export function kernelReport(probes: InfoProbes = {}, useCache = true): KernelReport {
@@ -184,7 +177,7 @@ export function kernelReport(probes: InfoProbes = {}, useCache = true): KernelRe
     }
   })();
   const dir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'scry');
-  const file = join(dir, `info-${release()}-${bootId}.json`);
+  const file = join(dir, `info-v${REPORT_VERSION}-${release()}-${bootId}.json`);
   if (useCache) {
     try {
       return JSON.parse(readFileSync(file, 'utf8')) as KernelReport;

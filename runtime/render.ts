@@ -251,17 +251,25 @@ function indexHierarchy(h: CgroupHierarchy): Map<bigint, string> {
   return byInode;
 }
 
+/** Ids looked for and not found after a fresh walk, with when: not walked for again for a second. */
+const missedIds = new Map<bigint, number>();
+
 /** cgroup_path(id): `hierarchy:path` for every hierarchy with a cgroup of that id, comma-separated. */
 function cgroupPath(id: bigint): string {
   const found: string[] = [];
+  const recentlyMissed = Date.now() - (missedIds.get(id) ?? -Infinity) < 1000;
+  let walked = false;
   for (const h of cgroupHierarchies()) {
     let path = (h.byInode ??= indexHierarchy(h)).get(id);
-    if (path === undefined) {
+    if (path === undefined && !recentlyMissed) {
+      // a cgroup made since the last walk
       h.byInode = indexHierarchy(h);
       path = h.byInode.get(id);
+      walked = true;
     }
     if (path !== undefined) found.push(`${h.name}:${path}`);
   }
+  if (!found.length && walked) missedIds.set(id, Date.now());
   return found.join(',');
 }
 
@@ -269,4 +277,5 @@ export function resetRenderCaches(): void {
   users = undefined;
   monotonicToWall = undefined;
   hierarchies = undefined;
+  missedIds.clear();
 }
