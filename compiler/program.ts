@@ -31,7 +31,7 @@ export interface ProgramSpec {
   readonly name: string; // kernel-side program name (≤ 15 chars)
   readonly progType: ProgType;
   /** tracing programs: what they attach to (expected_attach_type) and the kernel BTF id of it (attach_btf_id) */
-  readonly tracing?: { readonly attach: 'fentry' | 'fexit' | 'raw_tp' | 'iter'; readonly btfId: number };
+  readonly tracing?: { readonly attach: 'fentry' | 'fexit' | 'raw_tp' | 'iter'; readonly btfId: number; readonly module?: string };
   readonly attach: ResolvedAttach;
   readonly bytecode: Uint8Array;
   readonly relocations: readonly Relocation[];

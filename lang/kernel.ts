@@ -75,6 +75,13 @@ export interface KernelInfo {
   /** Kernel types (vmlinux BTF), read on first use; undefined when the kernel has none. */
   btf(): BtfTypes | undefined;
   /**
+   * The BTF that defines a kernel function: vmlinux's, or a module's (split BTF: vmlinux's types plus the
+   * module's, ids continuing after vmlinux's). `module` limits the search to one module.
+   */
+  functionBtf(name: string, module?: string): { readonly module: string; readonly btf: BtfTypes } | undefined;
+  /** A module's split BTF (vmlinux's types plus its own), if the kernel has BTF for it. */
+  moduleBtf(module: string): BtfTypes | undefined;
+  /**
    * uprobe targets: `where` is a function name (wildcards allowed) or an address; the target is a path or a
    * program/library name resolved as ld.so would (through /proc/PID/maps first with -p).
    */

@@ -8,6 +8,9 @@ import {
   btfLoad,
   BtfLoadError,
   loadProgram,
+  btfGetFdById,
+  btfGetNextId,
+  btfInfo,
   mapCreate,
   MapType,
   OwnedFd,
@@ -136,6 +139,8 @@ function loadOne(spec: ProgramSpec, license: string, objs: LoadedObjects, btf?: 
     if (!m) throw new Error(`relocation against unknown map ${r.map}`);
     patchMapFd(insns, r.insn, m.fd.fd);
   }
+  // a module function's BTF id is relative to the module's BTF object, which the kernel wants by fd
+  const moduleBtf = spec.tracing?.module !== undefined ? moduleBtfObject(spec.tracing.module, spec) : undefined;
   try {
     const funcInfo = funcInfoRecords(spec);
     return loadProgram({
@@ -145,13 +150,32 @@ function loadOne(spec: ProgramSpec, license: string, objs: LoadedObjects, btf?: 
       name: spec.name,
       ...(btf && funcInfo ? { progBtfFd: btf.fd, funcInfo } : {}),
       ...(spec.tracing ? { expectedAttachType: tracingAttachTypes[spec.tracing.attach], attachBtfId: spec.tracing.btfId } : {}),
+      ...(moduleBtf ? { attachFd: moduleBtf.fd } : {}),
     });
   } catch (e) {
     if (e instanceof ProgLoadError && e.log) throw verifierError(spec, e);
     throw new ScryRuntimeError(`cannot load the program for ${spec.attach.text}: ${(e as Error).message}`, spec.attach.span, permissionHints(e), {
       cause: e,
     });
+  } finally {
+    moduleBtf?.close(); // the loaded program holds its own reference
   }
+}
+
+/** The loaded BTF object of a kernel module, found by name among all BTF objects (Linux 5.11+). */
+function moduleBtfObject(module: string, spec: ProgramSpec): OwnedFd {
+  for (let id = btfGetNextId(0); id !== undefined; id = btfGetNextId(id)) {
+    let fd: OwnedFd;
+    try {
+      fd = new OwnedFd(btfGetFdById(id), `btf ${id}`);
+    } catch {
+      continue; // freed meanwhile
+    }
+    const info = btfInfo(fd.fd);
+    if (info.kernel && info.name === module) return fd;
+    fd.close();
+  }
+  throw new ScryRuntimeError(`cannot attach ${spec.attach.text}: the kernel has no BTF object for module ${module} (is it loaded?)`, spec.attach.span);
 }
 
 function permissionHints(e: unknown): string[] {

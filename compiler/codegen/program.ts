@@ -136,7 +136,7 @@ export function scratchPrologue(g: Gen, fail: string = g.exitLabel): AsmItem[] {
 }
 
 function tracingFor(a: ResolvedAttach): { tracing?: ProgramSpec['tracing'] } {
-  if (a.provider === 'fentry' || a.provider === 'fexit') return { tracing: { attach: a.provider, btfId: a.btfId } };
+  if (a.provider === 'fentry' || a.provider === 'fexit') return { tracing: { attach: a.provider, btfId: a.btfId, ...(a.module ? { module: a.module } : {}) } };
   if (a.provider === 'iter') return { tracing: { attach: 'iter', btfId: a.btfId } };
   if (a.provider === 'rawtracepoint' && a.btfId !== undefined) return { tracing: { attach: 'raw_tp', btfId: a.btfId } };
   return {};

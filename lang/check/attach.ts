@@ -266,20 +266,28 @@ export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: D
         diags.push(error(`${info.name} probes need kernel type information (BTF), and this kernel has none`, ap.span, ['use kprobe/kretprobe or a tracepoint instead']));
         return [];
       }
-      if (module !== undefined && module !== 'vmlinux') {
-        diags.push(error(`${info.name} on module functions is not supported yet (${module}:${name})`, ap.span, [`use kprobe:${module}:${name}`]));
-        return [];
-      }
-      const names = isWildcard(name) ? btf.funcNames(name) : [name];
       const out: ResolvedAttach[] = [];
-      for (const n of names) {
-        const f = btf.funcProto(n);
-        if (!f) {
-          const guess = closest(n, btf.funcNames(`${n.slice(0, 3)}*`));
-          diags.push(error(`no kernel function ${n} in BTF`, ap.span, [guess ? `did you mean '${info.name}:${guess}'?` : `list them with: scry -l '${info.name}:*'`]));
+      if (isWildcard(name)) {
+        // wildcards look in vmlinux, or in the one module named
+        const where = module === undefined || module === 'vmlinux' ? btf : kernel.moduleBtf(module);
+        if (!where) {
+          diags.push(error(`no BTF for module ${module} (is it loaded? see /sys/kernel/btf)`, ap.span));
           return [];
         }
-        out.push({ provider: info.name, func: n, btfId: f.id, params: f.params, ret: f.ret, ...base, text: `${info.name}:${n}` });
+        for (const n of where.funcNames(name)) {
+          const f = where.funcProto(n)!;
+          out.push({ provider: info.name, func: n, ...(module && module !== 'vmlinux' ? { module } : {}), btfId: f.id, params: f.params, ret: f.ret, ...base, text: `${info.name}:${module && module !== 'vmlinux' ? `${module}:` : ''}${n}` });
+        }
+      } else {
+        const found = kernel.functionBtf(name, module);
+        const f = found?.btf.funcProto(name);
+        if (!found || !f) {
+          const guess = closest(name, btf.funcNames(`${name.slice(0, 3)}*`));
+          diags.push(error(`no kernel function ${module ? `${module}:` : ''}${name} in BTF`, ap.span, [guess ? `did you mean '${info.name}:${guess}'?` : `list them with: scry -l '${info.name}:*'`]));
+          return [];
+        }
+        const mod = found.module === 'vmlinux' ? undefined : found.module;
+        out.push({ provider: info.name, func: name, ...(mod ? { module: mod } : {}), btfId: f.id, params: f.params, ret: f.ret, ...base, text: `${info.name}:${mod ? `${mod}:` : ''}${name}` });
       }
       if (!out.length) diags.push(error(`no kernel function matches ${ap.raw}`, ap.span, [`list them with: scry -l '${info.name}:*'`]));
       return out;

@@ -113,7 +113,8 @@ export function infer(
   const constants = new Map<Expr, bigint>();
   const constBytes = new Map<Expr, Uint8Array>();
   const memory = new Map<Expr, MemoryAccess>();
-  const btf = kernel.btf();
+  /** the BTF of the probe being checked: vmlinux's, or a module's for fentry/fexit on a module function */
+  let btf = kernel.btf();
   const varTypes = new Map<Probe, ReadonlyMap<string, Type>>();
   const forMaps = new Map<ForMapStmt, ForMapInfo>();
   const forMapLayouts: { stmt: ForMapStmt; kv: Type }[] = [];
@@ -976,6 +977,9 @@ export function infer(
   for (const { probe: p, attach: a } of probes) {
     vars = new Map();
     attach = a;
+    const modules = [...new Set(a.map((x) => (x.provider === 'fentry' || x.provider === 'fexit' ? x.module : undefined)).filter((m) => m !== undefined))];
+    if (modules.length > 1) err(`this probe attaches to functions of several modules (${modules.join(', ')}), whose types differ`, p.span, ['split it: one block per module']);
+    btf = modules[0] !== undefined ? (kernel.moduleBtf(modules[0]) ?? kernel.btf()) : kernel.btf();
     if (p.predicate) intOperand(p.predicate, 'a predicate');
     block(p.body);
     varTypes.set(p, vars);

@@ -6,6 +6,7 @@ import type { ResolvedAttach } from '../../lang/check/index.ts';
 import { encode, exit, mov64Imm, R0 } from '../../compiler/asm/index.ts';
 import { ScryRuntimeError } from '../errors.ts';
 import { hasKprobes } from '../features.ts';
+import { vmlinuxBtf } from '../kernel/btf/index.ts';
 import type { LoadedProgram } from '../loader.ts';
 import { AttachType, OwnedFd, ProgType, SysError, progLoad, rawTracepointOpen } from '../sys/index.ts';
 import { kprobeAlternatives } from './kprobe.ts';
@@ -35,7 +36,9 @@ export function fentryRefusal(kind: 'fentry' | 'fexit', btfId: number): string |
 
 /** Throws, before anything is loaded, when this kernel will not run fentry/fexit programs. */
 export function requireFentry(a: Fentry): void {
-  const why = fentryRefusal(a.provider, a.btfId);
+  // a module function's id means something only with the module's BTF object: ask about a vmlinux function
+  const probeId = a.module === undefined ? a.btfId : vmlinuxBtf()?.funcProto('vfs_read')?.id;
+  const why = probeId === undefined ? undefined : fentryRefusal(a.provider, probeId);
   if (why === undefined) return;
   const asKprobe = { ...a, provider: a.provider === 'fentry' ? ('kprobe' as const) : ('kretprobe' as const), offset: 0 };
   const hints = hasKprobes()

@@ -1,7 +1,7 @@
 // KernelInfo for the checker, read lazily from tracefs, /proc/kallsyms and the cgroup file system (and, later, BTF).
 import { statSync } from 'node:fs';
 import type { KernelInfo } from '../../lang/kernel.ts';
-import { vmlinuxBtf } from './btf/index.ts';
+import { findKernelFunc, moduleBtf, vmlinuxBtf } from './btf/index.ts';
 import { kernelFunctions } from './functions.ts';
 import { userProbeSites, usdtSites } from './user-probes.ts';
 import { kernelSymbolAddress } from './kallsyms.ts';
@@ -14,6 +14,15 @@ export function hostKernelInfo(): KernelInfo {
     tracepointFormat: (group, event) => tracepointFormat(group, event),
     kernelFunctions: () => kernelFunctions(),
     btf: () => vmlinuxBtf(),
+    moduleBtf: (module) => moduleBtf(module),
+    functionBtf: (name, module) => {
+      if (module === undefined || module === 'vmlinux') {
+        const hit = findKernelFunc(name);
+        return hit && (module === undefined || hit.module === 'vmlinux') ? { module: hit.module, btf: hit.btf } : undefined;
+      }
+      const btf = moduleBtf(module);
+      return btf?.funcProto(name) ? { module, btf } : undefined;
+    },
     userProbeSites: (target, where, pid) => userProbeSites(target, where, pid),
     usdtSites: (target, provider, name, pid) => usdtSites(target, provider, name, pid),
     kernelSymbolAddress: (name) => kernelSymbolAddress(name),

@@ -47,7 +47,8 @@ bool Bytes(Napi::Value v, uint8_t** data, size_t* len) {
   return true;
 }
 
-// ptrs: [[offset, TypedArray], ...] — store each buffer's address (u64) at attr[offset].
+// ptrs: [[offset, TypedArray, into?], ...] — store each buffer's address (u64) at attr[offset], or at
+// into[offset] when a third TypedArray is given (a pointer inside a struct attr points to, e.g. bpf_btf_info.name).
 bool FillPtrs(Napi::Value ptrs, uint8_t* attr, size_t attrLen) {
   if (ptrs.IsUndefined() || ptrs.IsNull()) return true;
   if (!ptrs.IsArray()) return false;
@@ -59,10 +60,13 @@ bool FillPtrs(Napi::Value ptrs, uint8_t* attr, size_t attrLen) {
     uint8_t* buf;
     size_t bufLen;
     if (!off.IsNumber() || !Bytes(pair.As<Napi::Array>().Get(1u), &buf, &bufLen)) return false;
+    uint8_t* target = attr;
+    size_t targetLen = attrLen;
+    if (pair.As<Napi::Array>().Length() > 2 && !Bytes(pair.As<Napi::Array>().Get(2u), &target, &targetLen)) return false;
     int64_t o = Int(off);
-    if (o < 0 || static_cast<size_t>(o) + 8 > attrLen) return false;
+    if (o < 0 || static_cast<size_t>(o) + 8 > targetLen) return false;
     uint64_t addr = reinterpret_cast<uintptr_t>(buf);
-    std::memcpy(attr + o, &addr, 8);
+    std::memcpy(target + o, &addr, 8);
   }
   return true;
 }

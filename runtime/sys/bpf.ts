@@ -7,7 +7,7 @@
 // memory corruption. Size buffers from the map's spec (or mapInfo()).
 import { Attr, cString, fromCString } from './attr.ts';
 import { BpfCmd, bpfCmdName, BPF_ANY, BPF_OBJ_NAME_LEN } from './constants.ts';
-import { SysError } from './errors.ts';
+import { check, SysError } from './errors.ts';
 import { OwnedFd } from './fd.ts';
 import { native } from './native.ts';
 
@@ -413,11 +413,39 @@ export function iterCreate(linkFd: number): number {
 
 // ---- introspection ----
 
-/** BPF_OBJ_GET_INFO_BY_FD into info (zeroed by the caller); returns the length the kernel filled. */
-export function objGetInfoByFd(fd: number, info: Uint8Array): number {
+/**
+ * BPF_OBJ_GET_INFO_BY_FD into info (zeroed by the caller); returns the length the kernel filled.
+ * `inner` are pointers inside info itself (e.g. where bpf_btf_info.name points), as [offset in info, buffer].
+ */
+export function objGetInfoByFd(fd: number, info: Uint8Array, inner: readonly (readonly [number, Uint8Array])[] = []): number {
   const a = new Attr(16).u32(0, fd).u32(4, info.length).ptr(8, info);
+  for (const [off, buf] of inner) a.ptrs.push([off, buf, info]);
   call(BpfCmd.OBJ_GET_INFO_BY_FD, a);
   return a.getU32(4);
+}
+
+/** BPF_BTF_GET_NEXT_ID: the next loaded BTF object's id after `id`, or undefined after the last. */
+export function btfGetNextId(id: number): number | undefined {
+  const a = new Attr(8).u32(0, id);
+  const ret = native().bpf(BpfCmd.BTF_GET_NEXT_ID, a.bytes, a.ptrs);
+  if (ret === -2 /* ENOENT */) return undefined;
+  check(ret, `bpf(${bpfCmdName(BpfCmd.BTF_GET_NEXT_ID)})`);
+  return a.getU32(4);
+}
+
+/** BPF_BTF_GET_FD_BY_ID → an fd of that BTF object (caller owns it). */
+export function btfGetFdById(id: number): number {
+  return call(BpfCmd.BTF_GET_FD_BY_ID, new Attr(8).u32(0, id));
+}
+
+/** bpf_btf_info: the object's name ('vmlinux', a module's name) and whether it is the kernel's own. */
+export function btfInfo(fd: number): { id: number; name: string; kernel: boolean } {
+  const info = new Uint8Array(32);
+  const name = new Uint8Array(64);
+  new DataView(info.buffer).setUint32(24, name.length, true); // name_len, in: the room given
+  objGetInfoByFd(fd, info, [[16, name]]);
+  const v = new DataView(info.buffer);
+  return { id: v.getUint32(12, true), name: fromCString(name), kernel: v.getUint32(28, true) !== 0 };
 }
 
 export interface MapInfo {

@@ -7,7 +7,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** [byte offset inside the attr struct, buffer whose address is stored there as a u64]. */
-export type PtrFixup = readonly [offset: number, buffer: ArrayBufferView];
+/** Where to write a buffer's address: attr[offset], or into[offset] for a pointer inside a struct attr points to. */
+export type PtrFixup = readonly [offset: number, buffer: ArrayBufferView] | readonly [offset: number, buffer: ArrayBufferView, into: ArrayBufferView];
 
 export interface WatchHandle {
   /** Stops polling and closes the uv handle. Idempotent. */

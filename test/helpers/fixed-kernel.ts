@@ -30,6 +30,8 @@ export const fixedKernel: KernelInfo = {
   tracepoints: () => formats.map(({ group, event }) => ({ group, event })),
   tracepointFormat: (group, event) => formats.find((f) => f.group === group && f.event === event),
   btf: () => undefined,
+  functionBtf: () => undefined,
+  moduleBtf: () => undefined,
   userProbeSites: (target) => ({ error: `no user-space files in the fixed kernel (${target})` }),
   usdtSites: (target) => ({ error: `no user-space files in the fixed kernel (${target})` }),
   kernelFunctions: () => [{ name: 'vfs_read' }, { name: 'vfs_write' }, { name: 'vfs_mkdir' }, { name: 'do_mkdirat' }, { name: 'dummy_xmit', module: 'dummy' }],

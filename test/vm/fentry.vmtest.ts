@@ -5,8 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { heldChild, inGuest, output, scratchDir, traceAround } from './guest.ts';
 
-function paths(n: number): string[] {
-  const dir = scratchDir();
+function paths(n: number, under?: string): string[] {
+  const dir = scratchDir(under);
   return Array.from({ length: n }, (_, i) => join(dir, `d${i}`));
 }
 
@@ -28,6 +28,16 @@ if (inGuest('vm fentry')) {
     assert.is(r.stdout.split('\n').filter((l) => l === 'mode=751').length, 3, output(r));
     assert.ok(r.stdout.includes('\n@r[-17]: 1\n'), output(r));
     assert.ok(r.stdout.includes('\n@r[0]: 2\n'), output(r));
+  });
+
+  test('fentry on a module function (overlay:ovl_mkdir): typed arguments from the module\'s BTF', async () => {
+    const child = heldChild(['mkdir', ...paths(2, '/var/tmp')]);
+    // ovl_mkdir(struct user_namespace *|struct mnt_idmap *, struct inode *dir, struct dentry *dentry, umode_t mode)
+    const prog = `fentry:overlay:ovl_mkdir /pid == ${child.pid}/ { @ = count(); @names[str(args.dentry->d_name.name)] = count(); }`;
+    const r = await traceAround(['-e', prog], () => child.run());
+    assert.is(r.code, 0, output(r));
+    assert.ok(r.stdout.includes('\n@: 2\n'), output(r));
+    assert.ok(r.stdout.includes('@names[d0]: 1\n@names[d1]: 1\n'), output(r));
   });
 
   test.run();
