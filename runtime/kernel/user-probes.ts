@@ -2,7 +2,10 @@
 // by runtime/kernel/elf, failures turned into messages with hints.
 import type { UserProbeError, UserProbeSite, UsdtArgument, UsdtSite } from '../../lang/kernel.ts';
 import { ScryRuntimeError } from '../errors.ts';
-import { listUprobeFunctions, openTarget, resolveUprobe, resolveUsdt, type UsdtArg } from './elf/index.ts';
+import { listUprobeFunctions, openTarget, resolveUprobe, resolveUsdt, targetSymbols, type UsdtArg } from './elf/index.ts';
+
+/** struct pt_regs ip on x86-64 */
+const PT_REGS_IP = 128;
 
 function failure(e: unknown): UserProbeError {
   if (e instanceof ScryRuntimeError) return { error: e.message, hints: e.hints };
@@ -49,16 +52,27 @@ export function usdtSites(target: string, provider: string | undefined, name: st
   try {
     const file = openTarget(target, pid !== undefined ? { pid } : {});
     return resolveUsdt(file, provider, name).map((u) => {
-      // arguments addressed relative to a symbol (sym(%rip)) would need the load address: refused for now
-      const symbolic = u.args?.find((a) => a.location.kind === 'mem' && a.location.symbol !== undefined);
+      // sym(%rip): where the process loaded the symbol is the probe's own address (regs->ip when the uprobe
+      // fires) plus the symbol's distance from it in the file, whatever the load bias
+      let symbolic: UsdtArg | undefined;
+      const args = u.args?.map((a): UsdtArgument => {
+        const l = a.location;
+        if (l.kind !== 'mem' || l.symbol === undefined) return argument(a);
+        const sym = targetSymbols(file).lookup(l.symbol, { anyType: true });
+        if (!sym) {
+          symbolic = a;
+          return argument(a);
+        }
+        return { size: a.size, signed: a.signed, text: a.text, operand: { kind: 'mem', base: PT_REGS_IP, offset: sym.value + l.offset - u.pc, ...(l.index ? { index: l.index.offset, scale: l.scale ?? 1 } : {}) } };
+      });
       return {
         path: file.path,
         provider: u.provider,
         name: u.name,
         offset: u.offset,
         ...(u.semaphoreOffset !== undefined && u.semaphore !== 0n ? { semaphoreOffset: u.semaphoreOffset } : {}),
-        ...(u.args && !symbolic ? { args: u.args.map(argument) } : {}),
-        ...(symbolic ? { argsError: `argument ${symbolic.text} is addressed through a symbol, which scry cannot read yet` } : u.argsError ? { argsError: u.argsError } : {}),
+        ...(args && !symbolic ? { args } : {}),
+        ...(symbolic ? { argsError: `argument ${symbolic.text} names a symbol ${file.path} does not define` } : u.argsError ? { argsError: u.argsError } : {}),
       };
     });
   } catch (e) {

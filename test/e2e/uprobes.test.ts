@@ -60,6 +60,13 @@ if (f) {
     }
   }
 
+  test('a usdt argument addressed through a symbol (-4@leaf_calls(%rip)) reads the variable, PIE or not', async () => {
+    for (const bin of [f.pie, f.nopie]) {
+      const r = await runScry(['-q', '-c', `${bin} recurse 2 usdt 2`, '-e', `usdt:${bin}:scry:global /pid == cpid/ { @[arg0] = count(); }`]);
+      assert.equal(r.stdout.split('\n').filter((l) => l.startsWith('@')), ['@[1]: 2'], `${bin}: ${r.stdout}${r.stderr}`);
+    }
+  });
+
   test('usym names the function of an address and uaddr finds a symbol (symbols read while the process lives)', async () => {
     const nm = tool('nm', [f.nopie]);
     const add = BigInt(`0x${/^([0-9a-f]+) T add$/m.exec(nm)![1]}`);
@@ -99,7 +106,7 @@ if (f) {
     const fns = await runScry(['-l', `uprobe:${f.pie}:*`]);
     for (const fn of ['recurse', 'leaf', 'main']) assert.ok(fns.stdout.split('\n').includes(`uprobe:${f.pie}:${fn}`), fns.stdout);
     const usdt = await runScry(['-lv', `usdt:${f.pie}:*`]);
-    assert.match(usdt.stdout, new RegExp(`^usdt:${f.pie}:scry:plain\nusdt:${f.pie}:scry:small\n    arg0: 1@%\\w+\n    arg1: 2@\\$7\nusdt:${f.pie}:scry:tick\n    arg0: -4@`));
+    assert.match(usdt.stdout, new RegExp(`^usdt:${f.pie}:scry:global\n    arg0: -4@leaf_calls\\(%rip\\)\nusdt:${f.pie}:scry:plain\nusdt:${f.pie}:scry:small\n    arg0: 1@%\\w+\n    arg1: 2@\\$7\nusdt:${f.pie}:scry:tick\n    arg0: -4@`));
     const missing = await runScry(['-l', 'uprobe:/no/such/bin:*']);
     assert.is(missing.code, 1);
     assert.is(missing.stderr, 'ERROR: /no/such/bin does not exist\n');

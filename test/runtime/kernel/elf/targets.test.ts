@@ -69,7 +69,7 @@ if (fx) {
     const file = openTarget(fx.pie);
     assert.equal(resolveUsdt(file, 'scry', 'tick').map((p) => p.name), ['tick']);
     assert.equal(resolveUsdt(file, undefined, 'tick').map((p) => `${p.provider}:${p.name}`), ['scry:tick']);
-    assert.equal(resolveUsdt(file, 'scry', '*').map((p) => p.name), ['tick', 'plain', 'small']);
+    assert.equal(resolveUsdt(file, 'scry', '*').map((p) => p.name), ['tick', 'plain', 'small', 'global']);
     // a probe inlined twice: both locations
     const dup = resolveUsdt(openTarget(fx.lib), 'scrylib', 'dup');
     assert.is(dup.length, 2);

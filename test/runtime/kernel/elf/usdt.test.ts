@@ -140,7 +140,7 @@ if (fx && hasTool('readelf')) {
     }
     assert.equal(
       readUsdtProbes(ElfFile.open(fx.pie)).map((p) => `${p.provider}:${p.name}`),
-      ['scry:tick', 'scry:plain', 'scry:small'],
+      ['scry:tick', 'scry:plain', 'scry:small', 'scry:global'],
     );
     assert.equal(readUsdtProbes(ElfFile.open(fx.lib)).map((p) => `${p.provider}:${p.name}`), ['scrylib:mul', 'scrylib:dup', 'scrylib:dup']);
   });
