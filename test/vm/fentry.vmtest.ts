@@ -30,6 +30,13 @@ if (inGuest('vm fentry')) {
     assert.ok(r.stdout.includes('\n@r[0]: 2\n'), output(r));
   });
 
+  test('fentry wildcards attach every matching function', async () => {
+    const child = heldChild(['mkdir', ...paths(2)]);
+    const r = await traceAround(['-e', `fentry:vfs_mkd* /pid == ${child.pid}/ { @[probe] = count(); }`], () => child.run());
+    assert.is(r.code, 0, output(r));
+    assert.ok(r.stdout.includes('\n@[fentry:vfs_mkdir]: 2\n'), output(r));
+  });
+
   test('fentry on a module function (overlay:ovl_mkdir): typed arguments from the module\'s BTF', async () => {
     const child = heldChild(['mkdir', ...paths(2, '/var/tmp')]);
     // ovl_mkdir(struct user_namespace *|struct mnt_idmap *, struct inode *dir, struct dentry *dentry, umode_t mode)

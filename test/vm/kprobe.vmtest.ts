@@ -107,6 +107,21 @@ if (inGuest('vm kprobe')) {
     assert.not.match(r.stderr, /Attached/, output(r));
   });
 
+  test('-l lists kprobes and kretprobes from available_filter_functions; --info says kprobes work', async () => {
+    const l = await runScry(['-l', 'kprobe:vfs_mkd*'], {}, GUEST_TIMEOUT_MS);
+    assert.ok(l.stdout.split('\n').includes('kprobe:vfs_mkdir'), output(l));
+    const info = await runScry(['--info'], { XDG_CACHE_HOME: scratchDir() }, GUEST_TIMEOUT_MS);
+    assert.match(info.stdout, /\n  kprobe: yes\n/, output(info));
+    assert.match(info.stdout, /\n  fentry\/fexit: yes\n/, output(info));
+  });
+
+  test('kprobe wildcards attach one link per matching function (no kprobe_multi in this kernel)', async () => {
+    const child = heldChild(['mkdir', ...paths(2)]);
+    const r = await traceAround(['-e', `kprobe:vfs_mkd* /pid == ${child.pid}/ { @[probe] = count(); }`], () => child.run());
+    assert.is(r.code, 0, output(r));
+    assert.ok(r.stdout.includes('\n@[kprobe:vfs_mkdir]: 2\n'), output(r));
+  });
+
   test('kprobe on a module function (overlay:ovl_mkdir; the guest root is an overlay)', async () => {
     const child = heldChild(['mkdir', ...paths(2, '/var/tmp')]);
     const r = await traceAround(['-e', `kprobe:overlay:ovl_mkdir /pid == ${child.pid}/ { @ = count(); }`], () => child.run());
