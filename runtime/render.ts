@@ -115,7 +115,11 @@ export function renderRecord(t: Extract<Type, { kind: 'record' }>, bytes: Uint8A
         return '?';
     }
   };
-  return show(t.btf, 0, 0, 0);
+  try {
+    return show(t.btf, 0, 0, 0);
+  } catch {
+    return escapeBuffer(bytes, 'rx'); // a module's type, which vmlinux's BTF does not describe
+  }
 }
 
 /** %r: printable ASCII as is, anything else as \xNN; %rx: every byte as \xNN; %rh: hex bytes separated by spaces. */

@@ -82,8 +82,12 @@ function copyBytesFrom(g: Gen, src: Expr, to: number, n: number): void {
     const size = slotSize(st);
     const tmp = allocValue(g, size);
     emitInto(g, src, tmp, size);
-    // a buffer's bytes start after its length word
-    copyStack(g, st.kind === 'buffer' ? tmp + 8 : tmp, to, Math.ceil(n / 8) * 8);
+    // a buffer's bytes start after its length word; whole words, then the tail byte by byte, so nothing past
+    // n lands in the (zeroed) destination: buffers are compared and hashed as map keys
+    const from = st.kind === 'buffer' ? tmp + 8 : tmp;
+    const whole = Math.floor(n / 8) * 8;
+    copyStack(g, from, to, whole);
+    for (let i = whole; i < n; i++) g.e.emit(ldSlot(1, R1, from + i), stxSlot(1, to + i, R1));
   });
 }
 

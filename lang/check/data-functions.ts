@@ -254,7 +254,8 @@ function bufCall(ctx: CheckContext, c: CallExpr): Type {
       size = ctx.config.maxStrlen;
     }
   }
-  if (t.kind === 'string') return { kind: 'buffer', size: Math.min(size ?? t.size, t.kind === 'string' ? t.size : Infinity) };
+  // a string literal's bytes, without its NUL; a char array (comm, char[16] fields) whole
+  if (t.kind === 'string') return { kind: 'buffer', size: Math.min(size ?? (src.kind === 'string' ? Math.max(1, t.size - 1) : t.size), t.size) };
   if (t.kind === 'buffer') return { kind: 'buffer', size: Math.min(size ?? t.size, t.size) };
   if (t.kind === 'int') {
     if (size === undefined) ctx.error('buf() of a pointer needs a length', c.span, ['for example buf(p, 16)']);

@@ -14,6 +14,11 @@ if (requireRoot('e2e data functions')) {
     assert.is(r.code, 0);
   });
 
+  test('buffers cut from longer strings are equal keys when their bytes are (nothing past the length counts)', async () => {
+    const r = await runScry(['-q', '-e', 'BEGIN { @b[buf("abcdefgh", 3)] = count(); @b[buf("abcxxxxx", 3)] = count(); printf("%r\\n", buf("ab")); exit(); }']);
+    assert.is(r.stdout, 'ab\n\n\n@b[abc]: 2\n');
+  });
+
   test('buffers as map keys, values and print() values', async () => {
     const r = await runScry(['-q', '-e', 'BEGIN { @b[buf("x", 1)] = 1; @v = buf("q\\n", 2); print(buf("hi\\n", 3)); exit(); }']);
     assert.is(r.stdout, 'hi\\x0a\n\n\n@b[x]: 1\n@v: q\\x0a\n');
