@@ -617,18 +617,8 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
         g.e.emit(ldx(4, R0, R6, field.offset), alu64Imm('and', R0, 0xffff));
         return readString(g, 'record', off, size);
       }
-      case 'ternary': {
-        const otherwise = g.e.freshLabel('ternary.else');
-        const done = g.e.freshLabel('ternary.end');
-        emitInt(g, x.cond);
-        g.e.emit(jmpImm('jeq', R0, 0, otherwise));
-        emitInto(g, x.then, off, size);
-        g.e.emit(ja(done));
-        g.e.place(otherwise);
-        emitInto(g, x.else, off, size);
-        g.e.place(done);
-        return;
-      }
+      case 'ternary':
+        return emitTernaryInto(g, x, off, size);
     }
     throw new CodegenError(`this string expression is not supported yet`, x.span);
   });
@@ -741,6 +731,19 @@ function emitMemoryInto(g: Gen, x: Expr, off: number, size: number): void {
   checkHelper(g, read.name, 'read');
 }
 
+/** c ? a : b for values written to memory (strings, buffers): each branch writes the same slot. */
+function emitTernaryInto(g: Gen, x: Extract<Expr, { kind: 'ternary' }>, off: number, size: number): void {
+  const otherwise = g.e.freshLabel('ternary.else');
+  const done = g.e.freshLabel('ternary.end');
+  emitInt(g, x.cond);
+  g.e.emit(jmpImm('jeq', R0, 0, otherwise));
+  emitInto(g, x.then, off, size);
+  g.e.emit(ja(done));
+  g.e.place(otherwise);
+  emitInto(g, x.else, off, size);
+  g.e.place(done);
+}
+
 /** Buffers ([u64 length][bytes]): built by a call, or copied whole from where one already is. */
 function emitBufferInto(g: Gen, x: Expr, t: Extract<Type, { kind: 'buffer' }>, off: number, size: number): void {
   switch (x.kind) {
@@ -754,18 +757,8 @@ function emitBufferInto(g: Gen, x: Expr, t: Extract<Type, { kind: 'buffer' }>, o
     }
     case 'map':
       return emitMapReadInto(g, x, off, size);
-    case 'ternary': {
-      const otherwise = g.e.freshLabel('ternary.else');
-      const done = g.e.freshLabel('ternary.end');
-      emitInt(g, x.cond);
-      g.e.emit(jmpImm('jeq', R0, 0, otherwise));
-      emitInto(g, x.then, off, size);
-      g.e.emit(ja(done));
-      g.e.place(otherwise);
-      emitInto(g, x.else, off, size);
-      g.e.place(done);
-      return;
-    }
+    case 'ternary':
+      return emitTernaryInto(g, x, off, size);
   }
   throw new CodegenError('this buffer expression is not supported yet', x.span);
 }

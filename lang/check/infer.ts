@@ -386,8 +386,10 @@ export function infer(
         const a = expr(e.then);
         const b = expr(e.else);
         if (a.kind === 'string' && b.kind === 'string') return stringType(Math.max(a.size, b.size));
+        const both = a.kind === 'buffer' && b.kind === 'buffer' ? unify(a, b) : undefined;
+        if (both) return both;
         if (!isScalar(a) || !isScalar(b)) {
-          err(`the branches of ?: must both be integers or both strings, got ${typeName(a)} and ${typeName(b)}`, e.span);
+          err(`the branches of ?: must both be integers, strings or buffers, got ${typeName(a)} and ${typeName(b)}`, e.span);
           return i64;
         }
         return commonType(a, b);

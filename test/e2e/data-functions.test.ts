@@ -19,6 +19,11 @@ if (requireRoot('e2e data functions')) {
     assert.is(r.stdout, 'ab\n\n\n@b[abc]: 2\n');
   });
 
+  test('?: chooses between buffers', async () => {
+    const r = await runScry(['-q', '-e', 'BEGIN { $b = pid > 0 ? buf("ab", 2) : buf("cde", 3); printf("%r\\n", $b); exit(); }']);
+    assert.is(r.stdout, 'ab\n\n\n');
+  });
+
   test('buffers as map keys, values and print() values', async () => {
     const r = await runScry(['-q', '-e', 'BEGIN { @b[buf("x", 1)] = 1; @v = buf("q\\n", 2); print(buf("hi\\n", 3)); exit(); }']);
     assert.is(r.stdout, 'hi\\x0a\n\n\n@b[x]: 1\n@v: q\\x0a\n');
