@@ -1,6 +1,5 @@
 // Ring buffer records → trace events, using the layouts the compiler recorded in the event schemas.
 import type { EventSchema } from '../compiler/program.ts';
-import type { Type } from '../lang/types.ts';
 import type { OutputSink, TraceEvent } from './events.ts';
 import { readValue } from './maps.ts';
 import type { RenderContext, StackFormatter } from './render.ts';

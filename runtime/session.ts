@@ -1,7 +1,7 @@
 // A running program: load, attach, BEGIN, stream events, and on stop: detach, END, final maps, close.
 // Teardown runs in reverse order, always, after a partial failure or a signal too.
 import type { CompiledProgram, MapSpec, ProgramSpec } from '../compiler/program.ts';
-import { EVENTS_MAP, LOST_MAP, STACKS_MAP, GLOBALS_CPID, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../compiler/program.ts';
+import { EVENTS_MAP, LOST_MAP, GLOBALS_CPID, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../compiler/program.ts';
 import { attachTracepoint } from './attach/tracepoint.ts';
 import { attachTimer } from './attach/timer.ts';
 import { attachCounted, attachWatchpoint } from './attach/perf-events.ts';

@@ -12,13 +12,11 @@ import {
   call,
   ja,
   jmpImm,
-  jmpReg,
   ldMapFd,
   ldx,
   mov64Imm,
   mov64Reg,
   neg64,
-  st,
   stx,
   type AluOp,
 } from '../asm/index.ts';
@@ -27,7 +25,7 @@ import { keyLayout } from '../layout.ts';
 import type { MapSpec } from '../program.ts';
 import { allocOrFail, scoped, type Gen } from './context.ts';
 import { addrOf, allocValue, ldSlot, stSlot, stxSlot } from './context.ts';
-import { copyStack, emitInt, emitInto, normalize, zeroStack } from './expr.ts';
+import { emitInt, emitInto, normalize, zeroStack } from './expr.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
 
 export const BPF_ANY = 0;

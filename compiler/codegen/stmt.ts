@@ -1,5 +1,5 @@
 // Statements and the calls that are statements (exit, printf).
-import { BPF_FUNC as helper, R0, R1, R2, R6, alu64Imm, call, ja, jmpImm, jmpReg, ldMapValue, mov64Imm, mov64Reg, st, stx } from '../asm/index.ts';
+import { BPF_FUNC as helper, R0, R1, R2, R6, alu64Imm, call, ja, jmpImm, jmpReg, ldMapValue, mov64Reg, st, stx } from '../asm/index.ts';
 import { emitConstant, emitJoin } from './data.ts';
 import { checkHelper } from './helper-errors.ts';
 import { assertNever, type AssignStmt, type BinaryOp, type Block, type CallExpr, type Expr, type MapExpr, type Stmt } from '../../lang/ast.ts';
@@ -8,7 +8,7 @@ import { EXIT_EVENT_ID, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP } from
 import { packedLayout, slotSize } from '../layout.ts';
 import { CodegenError, allocOrFail, scoped, typeOf, type Gen } from './context.ts';
 import { defineEvent, emitEventOutput } from './events.ts';
-import { addrOf, allocValue, ldSlot, stSlot, stxSlot } from './context.ts';
+import { allocValue, ldSlot, stSlot, stxSlot } from './context.ts';
 import { emitBinaryOp, emitInt, emitInto, normalize, zeroStack } from './expr.ts';
 import { emitMapAssign } from './maps.ts';
 import { emitForMap } from './for-map.ts';

@@ -1085,24 +1085,6 @@ function listWords(words: readonly string[]): string {
   return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
 }
 
-function describe(kind: string): string {
-  return (
-    {
-      field: 'field access',
-      index: 'indexing',
-      cast: 'a cast',
-      tuple: 'a tuple',
-      sizeof: 'sizeof',
-      offsetof: 'offsetof',
-      let: 'let',
-      unroll: 'unroll',
-      while: 'while',
-      'for-map': 'for',
-      'for-range': 'for',
-      jump: 'break/continue/return',
-    }[kind] ?? kind
-  );
-}
 
 /** The literal a positional parameter stands for; a missing one is 0, as in bpftrace. */
 export function positionalValue(params: readonly string[], index: number): bigint | string {
