@@ -59,16 +59,17 @@ export class Session {
     const stackMaps = new Map<number, number>();
     for (const m of objs.maps.values()) if (m.spec.kind === 'stack_trace') stackMaps.set(m.spec.valueSize / 8, m.fd.fd);
     // user addresses resolve through the traced process's mappings and ELF symbols, while it still exists
-    const users = new UserSymbolizer();
+    let symbolizer: UserSymbolizer | undefined; // made on first use: it looks for c++filt
+    const users = () => (symbolizer ??= new UserSymbolizer());
     const userFrame = (pid: number, ip: bigint, mode: 'bpftrace' | 'perf') => {
-      const sym = users.symbolize(pid, ip);
+      const sym = users().symbolize(pid, ip);
       return mode === 'perf' ? formatPerfFrame(sym, ip) : formatStackFrame(sym, ip);
     };
     if (stackMaps.size) {
       const resolver = new StackResolver(stackMaps, userFrame);
       this.formatStack = (id, view, indent) => resolver.format(id, view, indent);
     }
-    this.render = { formatStack: this.formatStack, formatUserSymbol: (pid, addr) => formatUsym(users.symbolize(pid, addr), addr) };
+    this.render = { formatStack: this.formatStack, formatUserSymbol: (pid, addr) => formatUsym(users().symbolize(pid, addr), addr) };
     this.decoder = new EventDecoder(compiled.events, this.render);
     this.done = new Promise((r) => (this.resolveDone = r));
   }

@@ -1,5 +1,6 @@
 // KernelInfo for the checker, read lazily from tracefs, /proc/kallsyms and the cgroup file system (and, later, BTF).
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import type { BtfTypes } from '../../lang/btf.ts';
 import type { KernelInfo } from '../../lang/kernel.ts';
 import { findKernelFunc, moduleBtf, vmlinuxBtf } from './btf/index.ts';
 import { kernelFunctions } from './functions.ts';
@@ -7,13 +8,29 @@ import { userProbeSites, usdtSites } from './user-probes.ts';
 import { kernelSymbolAddress } from './kallsyms.ts';
 import { listTracepoints, tracepointFormat } from './tracefs.ts';
 
+/**
+ * The kernel's BTF, read only when the checker first asks it something (a program that never touches kernel
+ * types does not pay the ~20 ms of reading it); undefined when the kernel has none.
+ */
+function lazyVmlinuxBtf(): BtfTypes | undefined {
+  if (!existsSync('/sys/kernel/btf/vmlinux')) return undefined;
+  return new Proxy({} as BtfTypes, {
+    get(_target, prop) {
+      const real = vmlinuxBtf();
+      if (!real) throw new Error('vmlinux BTF vanished');
+      const v = Reflect.get(real, prop, real) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(real) : v;
+    },
+  });
+}
+
 export function hostKernelInfo(): KernelInfo {
   return {
     arch: process.arch === 'arm64' ? 'arm64' : 'x86_64',
     tracepoints: () => listTracepoints(),
     tracepointFormat: (group, event) => tracepointFormat(group, event),
     kernelFunctions: () => kernelFunctions(),
-    btf: () => vmlinuxBtf(),
+    btf: () => lazyVmlinuxBtf(),
     moduleBtf: (module) => moduleBtf(module),
     functionBtf: (name, module) => {
       if (module === undefined || module === 'vmlinux') {
