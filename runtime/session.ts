@@ -16,9 +16,8 @@ import { ScryRuntimeError } from './errors.ts';
 import type { OutputSink, TraceEvent } from './events.ts';
 import { loadObjects, type LoadedObjects, type LoadedProgram } from './loader.ts';
 import { clearMap, snapshotMap, zeroMap, type MapSnapshot } from './maps.ts';
-import type { RenderContext, StackFormatter } from './render.ts';
-import { StackResolver } from './stacks.ts';
-import { UserSymbolizer, formatPerfFrame, formatStackFrame, formatUsym } from './kernel/user-symbols.ts';
+import type { RenderContext } from './render.ts';
+import { makeRenderContext } from './render-context.ts';
 import { RingBufferReader } from './ringbuf.ts';
 import { mapLookup, mapUpdate, onlineCpus, percpuValueSize, progTestRun } from './sys/index.ts';
 
@@ -38,8 +37,6 @@ export class Session {
   private state: 'running' | 'stopping' | 'closed' = 'running';
   private exitCode = 0;
   private lostReported = 0n;
-  /** frames of kstack/ustack ids, read from the stack-trace map while it is open */
-  private readonly formatStack: StackFormatter | undefined;
   /** how stacks, symbols and other viewed values print (render.ts) */
   private readonly render: RenderContext;
   private lostCheckedAt = 0;
@@ -58,18 +55,7 @@ export class Session {
   ) {
     const stackMaps = new Map<number, number>();
     for (const m of objs.maps.values()) if (m.spec.kind === 'stack_trace') stackMaps.set(m.spec.valueSize / 8, m.fd.fd);
-    // user addresses resolve through the traced process's mappings and ELF symbols, while it still exists
-    let symbolizer: UserSymbolizer | undefined; // made on first use: it looks for c++filt
-    const users = () => (symbolizer ??= new UserSymbolizer());
-    const userFrame = (pid: number, ip: bigint, mode: 'bpftrace' | 'perf') => {
-      const sym = users().symbolize(pid, ip);
-      return mode === 'perf' ? formatPerfFrame(sym, ip) : formatStackFrame(sym, ip);
-    };
-    if (stackMaps.size) {
-      const resolver = new StackResolver(stackMaps, userFrame);
-      this.formatStack = (id, view, indent) => resolver.format(id, view, indent);
-    }
-    this.render = { formatStack: this.formatStack, formatUserSymbol: (pid, addr) => formatUsym(users().symbolize(pid, addr), addr) };
+    this.render = makeRenderContext(stackMaps);
     this.decoder = new EventDecoder(compiled.events, this.render);
     this.done = new Promise((r) => (this.resolveDone = r));
   }

@@ -4,7 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { MapSpec } from '../../compiler/program.ts';
 import { snapshotMap } from '../../runtime/maps.ts';
-import { StackResolver } from '../../runtime/stacks.ts';
+import { makeRenderContext } from '../../runtime/render-context.ts';
 import { buildPanel, type PanelModel } from './model.ts';
 
 export interface ReadRequest {
@@ -21,9 +21,8 @@ parentPort?.on('message', (req: ReadRequest) => {
   const t0 = performance.now();
   try {
     const panels = req.maps.map((m) => {
-      // as Session renders stacks (user symbols, if it resolves them, print as addresses here)
-      const resolver = m.stackMaps.length ? new StackResolver(new Map(m.stackMaps)) : undefined;
-      const snap = snapshotMap(m.fd, m.spec, resolver ? { formatStack: (id, view, indent) => resolver.format(id, view, indent) } : {});
+      // rendered as Session renders them (stacks, kernel and user symbols)
+      const snap = snapshotMap(m.fd, m.spec, makeRenderContext(new Map(m.stackMaps)));
       return buildPanel(snap, req.limit);
     });
     parentPort!.postMessage({ id: req.id, panels, ms: performance.now() - t0 } satisfies ReadReply);
