@@ -1,6 +1,5 @@
 // -c CMD: the command starts held, so probes are attached before it runs a single instruction of its own.
 // A shell waits on a pipe and then execs the command, so the pid we hand to the probes (cpid) is the command's.
-import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 
 export interface HeldChild {
@@ -15,6 +14,7 @@ export interface HeldChild {
 export function spawnHeld(command: string): HeldChild | { error: string } {
   const argv = splitWords(command);
   if (!argv.length) return { error: '-c needs a command' };
+  const { spawn } = process.getBuiltinModule('node:child_process'); // only -c needs it: not loaded at start-up
   const child = spawn('/bin/sh', ['-c', 'read -r _ <&3; exec "$@"', 'sh', ...argv], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
   if (child.pid === undefined) return { error: `cannot start ${argv[0]}` };
   const gate = child.stdio[3] as Writable;

@@ -3,7 +3,6 @@ import type { EventSchema } from '../compiler/program.ts';
 import type { OutputSink, TraceEvent } from './events.ts';
 import { readValue } from './maps.ts';
 import type { RenderContext, StackFormatter } from './render.ts';
-import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { compilePrintfInto, toStringFormatter, type RecordFormatter, type RecordPrinter } from './printf-compiled.ts';
 import { TextBuffer } from './text-buffer.ts';
@@ -184,6 +183,8 @@ function catFile(path: string): TraceEvent {
 
 /** system() (allowed by --unsafe): runs the command through the shell, as bpftrace does, and prints its output. */
 function runCommand(command: string): TraceEvent {
+  // child_process is loaded only when system() runs: it costs start-up time every other run would pay
+  const { spawnSync } = process.getBuiltinModule('node:child_process');
   const r = spawnSync('/bin/sh', ['-c', command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return { kind: 'printf', text: r.stdout ?? '', source: 'syscall' };
 }

@@ -1,6 +1,5 @@
 // C++ names in stacks: bpftrace prints `ns::K::go(int)+0` where the symbol table says `_ZN2ns1K2goEi`.
 // scry has no demangler of its own yet; binutils' c++filt does the job, a batch of names per call.
-import { spawnSync } from 'node:child_process';
 
 /** Demangles a batch of names; returns them in order (a name it does not understand comes back as is). */
 export type Demangler = (names: readonly string[]) => string[];
@@ -15,6 +14,7 @@ let found: Demangler | null | undefined;
 /** A demangler backed by c++filt, or undefined when c++filt is not installed (names then stay mangled). */
 export function cxxfilt(): Demangler | undefined {
   if (found !== undefined) return found ?? undefined;
+  const { spawnSync } = process.getBuiltinModule('node:child_process'); // loaded only when needed (start-up)
   const probe = spawnSync('c++filt', ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     found = null;
