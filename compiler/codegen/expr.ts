@@ -755,6 +755,15 @@ function emitBufferInto(g: Gen, x: Expr, t: Extract<Type, { kind: 'buffer' }>, o
       return emitMapReadInto(g, x, off, size);
     case 'ternary':
       return emitTernaryInto(g, x, off, size);
+    case 'field': {
+      // __u8 name[N] in a tracepoint record: its bytes, whole
+      if (x.base.kind !== 'ident' || x.base.name !== 'args') break;
+      const { field } = argField(g, x);
+      g.e.emit(mov64Reg(R3, R6), alu64Imm('add', R3, field.offset));
+      probeRead(g, helper.probe_read_kernel, off + 8, Math.min(t.size, field.size));
+      g.e.emit(stSlot(8, off, Math.min(t.size, field.size)));
+      return;
+    }
   }
   throw new CodegenError('this buffer expression is not supported yet', x.span);
 }

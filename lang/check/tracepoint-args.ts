@@ -7,6 +7,7 @@ import { int, pointer, stringType, type IntBits, type Type } from '../types.ts';
 export type FieldAccess =
   | { readonly kind: 'scalar' } // a load of field.size bytes, sign-extended when signed
   | { readonly kind: 'array' } // char name[N]: the bytes in the record
+  | { readonly kind: 'bytes' } // __u8 name[N]: the bytes in the record, as a buffer (ntop, macaddr, %r)
   | { readonly kind: 'data-loc' } // __data_loc char[]: a u32 (offset | length << 16) to a string in the record
   | { readonly kind: 'context'; readonly index: number }; // fentry/fexit/tp_btf: the index-th u64 of the context
 
@@ -23,6 +24,8 @@ export function tracepointFieldType(
   }
   const arr = /^(?:const )?(?:unsigned )?char ?\[(\d+)\]$/.exec(t);
   if (arr) return { type: stringType(Number(arr[1])), access: { kind: 'array' } };
+  const bytes = /^(?:const )?(?:__u8|u8|uint8_t|__s8|s8|int8_t) ?\[(\d+)\]$/.exec(t);
+  if (bytes) return { type: { kind: 'buffer', size: Number(bytes[1]) }, access: { kind: 'bytes' } };
   if (/\[\d*\]$/.test(t)) return { error: `field ${f.name} is an array (${t}), which scry cannot read yet` };
   // Syscall arguments point into the calling process; other tracepoints' pointers are kernel addresses.
   if (t.includes('*')) {

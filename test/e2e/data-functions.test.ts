@@ -105,6 +105,14 @@ if (requireTracepoint('e2e join', 'syscalls/sys_enter_execve')) {
   });
 }
 
+if (requireTracepoint('e2e byte-array fields', 'sock/inet_sock_set_state')) {
+  test('__u8 address fields are buffers: ntop prints them, %r shows their bytes', async () => {
+    // a refused connection to 127.0.0.1:1 goes CLOSE -> SYN_SENT (2) -> CLOSE (7)
+    const r = await runScry(['-q', '-c', "bash -c 'exec 3<>/dev/tcp/127.0.0.1/1 2>/dev/null; true'", '-e', 'tracepoint:sock:inet_sock_set_state /pid == cpid && args->newstate == 2/ { printf("%s %s %d %rx\\n", ntop(args->saddr), ntop(args->daddr), args->dport, args->daddr); }']);
+    assert.is(r.stdout, '127.0.0.1 127.0.0.1 1 \\x7f\\x00\\x00\\x01\n\n\n');
+  });
+}
+
 if (requireTracepoint('e2e stack modes', 'syscalls/sys_enter_getppid')) {
   const trigger = `tracepoint:syscalls:sys_enter_getppid /pid == cpid/`;
   test('kstack(N) keeps N frames; perf mode prints address and symbol; raw mode bare addresses', async () => {
