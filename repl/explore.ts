@@ -2,6 +2,7 @@
 // of facts sits behind one small function here, so a new one (uprobe symbols from ELF, a full --info
 // report, more probe types) plugs in at one place and both the dot commands (commands.ts) and completion
 // (complete.ts) get it. A source that does not exist yet answers `undefined`, and the command says so.
+import { globRegExp } from '../lang/glob.ts';
 import { listProbes } from '../runtime/listing.ts';
 import { listUprobeFunctions, openTarget } from '../runtime/kernel/elf/index.ts';
 import { existsSync } from 'node:fs';
@@ -114,7 +115,7 @@ export function probes(pattern: string): Answer {
     const syms = uprobeSymbols(binary);
     if (syms === undefined) return { ok: false, message: `cannot read the functions of ${binary}: no such program, library or ELF file` };
     else {
-      const re = globRe(at < 0 ? '*' : rest.slice(at + 1) || '*');
+      const re = globRegExp(at < 0 ? '*' : rest.slice(at + 1) || '*');
       lines.push(...syms.filter((s) => re.test(s)).map((s) => `${provider}:${binary}:${s}`));
     }
   }
@@ -219,6 +220,3 @@ export function kernelFeatures(): Answer {
   }
 }
 
-function globRe(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-}

@@ -1,6 +1,7 @@
 // `scry -l [pattern]`: the probes this kernel offers, by name, filtered with bpftrace-style wildcards; with
 // -v, each tracepoint's arguments as bpftrace -lv prints them. Providers this kernel cannot attach are left
 // out (kprobes here), so the list only names what works.
+import { globRegExp } from '../lang/glob.ts';
 import { findPerfEventNames } from './listing-tables.ts';
 import { hasKprobes } from './features.ts';
 import { vmlinuxBtf } from './kernel/btf/index.ts';
@@ -89,7 +90,7 @@ function listUserProbes(pattern: string, options: ListOptions): string[] | undef
   const file = openTarget(m[2]!);
   const rest = m[3] ?? '*';
   if (provider !== 'usdt') return listUprobeFunctions(file, rest).map((f) => `${provider}:${file.path}:${f}`);
-  const re = wildcard(rest.includes(':') ? rest : `*:${rest}`);
+  const re = globRegExp(rest.includes(':') ? rest : `*:${rest}`);
   const out: string[] = [];
   const sorted = [...targetUsdtProbes(file)].sort((a, b) => (`${a.provider}:${a.name}` < `${b.provider}:${b.name}` ? -1 : 1));
   for (const u of sorted) {
@@ -104,11 +105,11 @@ export function listProbes(pattern = '*', options: ListOptions = {}): string[] {
   const user = listUserProbes(pattern, options);
   if (user) return user;
   const full = pattern.includes(':') ? pattern : `*${pattern}*`;
-  const re = wildcard(full);
+  const re = globRegExp(full);
   const provider = pattern.includes(':') ? pattern.split(':')[0]! : '*';
-  const providerRe = wildcard(provider);
+  const providerRe = globRegExp(provider);
   // a pattern without a provider also matches tracepoints by group:event, as bpftrace does
-  const bare = wildcard(`tracepoint:${full}`);
+  const bare = globRegExp(`tracepoint:${full}`);
   const out: string[] = [];
   for (const l of listers) {
     if (!providerRe.test(l.provider) && !(provider === '*' || pattern.split(':').length === 2)) continue;
@@ -121,10 +122,3 @@ export function listProbes(pattern = '*', options: ListOptions = {}): string[] {
   return out;
 }
 
-function wildcard(p: string): RegExp {
-  const body = p
-    .split('')
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${body}$`);
-}

@@ -6,6 +6,7 @@ import type { KernelInfo, TracepointFormat, UsdtSite } from '../kernel.ts';
 import { lookupProvider, providerNames } from '../providers.ts';
 import type { Span } from '../source.ts';
 import { closest } from '../suggest.ts';
+import { globRegExp, isGlob } from '../glob.ts';
 import { findPerfEvent, hardwareEvents, softwareEvents } from './perf-events.ts';
 
 export type ResolvedAttach =
@@ -119,9 +120,9 @@ export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: D
     case 'tracepoint': {
       if (ap.parts.length !== 2 || !ap.parts[0] || !ap.parts[1]) return bad('tracepoint needs a group and an event');
       const [group, event] = ap.parts as [string, string];
-      if (isWildcard(group) || isWildcard(event)) {
-        const g = wildcardRegex(group);
-        const e = wildcardRegex(event);
+      if (isGlob(group) || isGlob(event)) {
+        const g = globRegExp(group);
+        const e = globRegExp(event);
         const hits = kernel.tracepoints().filter((t) => g.test(t.group) && e.test(t.event));
         if (!hits.length) diags.push(error(`no tracepoint matches ${ap.raw}`, ap.span, ['list them with: scry -l "tracepoint:*"']));
         return hits.map((t) => ({
@@ -156,7 +157,7 @@ export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: D
       if (m[2] && info.name === 'kretprobe') return bad('kretprobe does not take an offset');
       const offset = m[2] ? Number(m[2]) : 0;
       const known = kernel.kernelFunctions();
-      const inModule = (f: { module?: string }) => module === undefined || (isWildcard(module) ? f.module !== undefined && wildcardRegex(module).test(f.module) : f.module === module);
+      const inModule = (f: { module?: string }) => module === undefined || (isGlob(module) ? f.module !== undefined && globRegExp(module).test(f.module) : f.module === module);
       const one = (func: string, mod: string | undefined) => ({
         provider: info.name as 'kprobe' | 'kretprobe',
         func,
@@ -165,9 +166,9 @@ export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: D
         ...base,
         text: `${info.name}:${mod ? mod + ':' : ''}${func}${offset ? `+${m[2]}` : ''}`,
       });
-      if (isWildcard(m[1]!) || (module !== undefined && isWildcard(module))) {
+      if (isGlob(m[1]!) || (module !== undefined && isGlob(module))) {
         if (offset) return bad('a wildcard cannot take an offset');
-        const re = wildcardRegex(m[1]!);
+        const re = globRegExp(m[1]!);
         const seen = new Set<string>();
         const hits = known.filter((f) => re.test(f.name) && inModule(f) && !seen.has(f.name) && seen.add(f.name));
         if (!hits.length) diags.push(error(`no kernel function matches ${ap.raw}`, ap.span, [`list them with: scry -l '${info.name}:*'`]));
@@ -196,9 +197,9 @@ export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: D
       if (ap.parts.length < 1 || ap.parts.length > 2 || !ap.parts[ap.parts.length - 1]) return bad('rawtracepoint needs an event');
       const event = ap.parts[ap.parts.length - 1]!;
       const names = [...new Set(kernel.tracepoints().map((t) => t.event))];
-      const hits = isWildcard(event) ? names.filter((n) => wildcardRegex(event).test(n)) : names.includes(event) ? [event] : [];
+      const hits = isGlob(event) ? names.filter((n) => globRegExp(event).test(n)) : names.includes(event) ? [event] : [];
       if (!hits.length) {
-        const guess = isWildcard(event) ? undefined : closest(event, names);
+        const guess = isGlob(event) ? undefined : closest(event, names);
         diags.push(error(`no raw tracepoint matches ${event}`, ap.span, guess ? [`did you mean 'rawtracepoint:${guess}'?`] : ['raw tracepoints are named like tracepoints, without the group: scry -l "tracepoint:*"']));
         return [];
       }
@@ -267,7 +268,7 @@ export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: D
         return [];
       }
       const out: ResolvedAttach[] = [];
-      if (isWildcard(name)) {
+      if (isGlob(name)) {
         // wildcards look in vmlinux, or in the one module named
         const where = module === undefined || module === 'vmlinux' ? btf : kernel.moduleBtf(module);
         if (!where) {
@@ -327,11 +328,4 @@ export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: D
   }
 }
 
-function isWildcard(s: string): boolean {
-  return /[*?]/.test(s);
-}
 
-function wildcardRegex(s: string): RegExp {
-  const body = s.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}

@@ -2,6 +2,7 @@
 // Uint32Array of word offsets); everything else is decoded on demand from the raw bytes. Names are
 // decoded as latin1 (kernel identifiers are ASCII) and the name index is an open-addressing hash
 // table over the raw name bytes, built on the first lookup, so no string is made for a type nobody asks about.
+import { globRegExp } from '../../../lang/glob.ts';
 import type {
   BtfEnumValue,
   BtfFunc,
@@ -588,10 +589,6 @@ export class Btf implements BtfTypes {
 }
 
 /** `*` and `?` as in bpftrace's probe wildcards; everything else is literal. */
-export function globRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}
 
 /**
  * A canonical key for a C integer type spelling, so 'unsigned long' finds BTF's 'long unsigned int':

@@ -1,6 +1,7 @@
 // The symbols of an ELF file (.symtab and .dynsym together): lookup by name for attaching, listing for
 // `-l`, and address → function for symbolising. Names stay as offsets into the string tables until asked
 // for, so loading the ~180k symbols of /usr/bin/node costs a few reads and typed arrays, not 180k strings.
+import { globRegExp } from '../../../lang/glob.ts';
 import { ElfFile, SHN_UNDEF, SHT_DYNSYM, SHT_NOBITS, SHT_SYMTAB, cstring, type Section } from './elf-file.ts';
 
 export type SymbolType = 'notype' | 'object' | 'func' | 'section' | 'file' | 'common' | 'tls' | 'ifunc' | 'other';
@@ -280,8 +281,4 @@ function tablesOf(elf: ElfFile): { syms: Buffer; strtab: Buffer; dynsym: boolean
   );
 }
 
-/** A bpftrace wildcard (`*`, `?`) as an anchored regular expression. */
-export function globRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}
+export { globRegExp };
