@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { IntView, Type } from '../lang/types.ts';
 import { vmlinuxBtf } from './kernel/btf/index.ts';
 import { lookupKernelAddress } from './kernel/kallsyms.ts';
+import { hexPointer } from './kernel/user-symbols.ts';
 import { strftime } from './strftime.ts';
 import { errnoMessage } from './sys/errors.ts';
 
@@ -31,7 +32,7 @@ export function renderIntView(view: IntView, value: bigint, ctx: RenderContext, 
       return ctx.formatStack ? ctx.formatStack(value, view, place === 'key' ? 4 : 8) : '\n';
     case 'ksym': {
       const hit = lookupKernelAddress(BigInt.asUintN(64, value));
-      return hit ? hit.name : hexAddress(value);
+      return hit ? hit.name : hexPointer(value);
     }
     case 'username':
       return userName(Number(value));
@@ -55,7 +56,7 @@ export function renderBuffer(t: Extract<Type, { kind: 'buffer' }>, bytes: Uint8A
     case 'usym': {
       const addr = view.getBigUint64(8, true);
       const pid = view.getUint32(16, true);
-      return ctx.formatUserSymbol?.(pid, addr) ?? hexAddress(addr);
+      return ctx.formatUserSymbol?.(pid, addr) ?? hexPointer(addr);
     }
     default:
       return escapeBuffer(data, 'r');
@@ -138,11 +139,6 @@ function hex2(b: number): string {
   return b.toString(16).padStart(2, '0');
 }
 
-/** An address no symbol covers: hex with 0x, except 0 (bpftrace prints it through C++ showbase). */
-function hexAddress(v: bigint): string {
-  const u = BigInt.asUintN(64, v);
-  return u === 0n ? '0' : `0x${u.toString(16)}`;
-}
 
 function inetText(data: Uint8Array): string {
   if (data.length === 4) return [...data].join('.');

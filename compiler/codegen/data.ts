@@ -30,10 +30,17 @@ export function emitStack(g: Gen, view: StackView, span: Expr['span']): void {
 }
 
 /** The probe_read helper for an address space (the legacy one, which reads either on x86-64, when unknown). */
-function readHelper(space: 'user' | 'kernel' | undefined): { fn: number; name: 'probe_read_user' | 'probe_read_kernel' | 'probe_read' } {
+export function readHelper(space: 'user' | 'kernel' | undefined): { fn: number; name: 'probe_read_user' | 'probe_read_kernel' | 'probe_read' } {
   if (space === 'user') return { fn: helper.probe_read_user, name: 'probe_read_user' };
   if (space === 'kernel') return { fn: helper.probe_read_kernel, name: 'probe_read_kernel' };
   return { fn: helper.probe_read, name: 'probe_read' };
+}
+
+/** The NUL-terminated string read helper for an address space (legacy probe_read_str when unknown). */
+export function readStrHelper(space: 'user' | 'kernel' | undefined): { fn: number; name: 'probe_read_user_str' | 'probe_read_kernel_str' | 'probe_read_str' } {
+  if (space === 'user') return { fn: helper.probe_read_user_str, name: 'probe_read_user_str' };
+  if (space === 'kernel') return { fn: helper.probe_read_kernel_str, name: 'probe_read_kernel_str' };
+  return { fn: helper.probe_read_str, name: 'probe_read_str' };
 }
 
 /** Writes a buffer-typed call (buf, usym, ntop, macaddr, pton) at `off` (zeroed by the caller), `size` bytes. */
@@ -167,12 +174,7 @@ export function emitJoin(g: Gen, x: CallExpr): void {
   })();
   const id = defineEvent(g, { kind: 'join', separator: sep?.kind === 'string' ? sep.value : ' ', argSize, maxArgs: JOIN_MAX_ARGS });
   const ptrRead = readHelper(space);
-  const strRead =
-    space === 'user'
-      ? { fn: helper.probe_read_user_str, name: 'probe_read_user_str' as const }
-      : space === 'kernel'
-        ? { fn: helper.probe_read_kernel_str, name: 'probe_read_kernel_str' as const }
-        : { fn: helper.probe_read_str, name: 'probe_read_str' as const };
+  const strRead = readStrHelper(space);
   scoped(g, () => {
     const size = 16 + JOIN_MAX_ARGS * argSize;
     const rec = allocValue(g, size);

@@ -31,7 +31,7 @@ import type { Span } from '../../lang/source.ts';
 import { positionalValue } from '../../lang/check/index.ts';
 import { GLOBALS_CPID, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../program.ts';
 import { PT_REGS_OFFSETS } from '../../lang/check/data-functions.ts';
-import { emitBufferCall, emitConstant, emitStack } from './data.ts';
+import { emitBufferCall, emitConstant, emitStack, readHelper, readStrHelper } from './data.ts';
 import { checkHelper } from './helper-errors.ts';
 import { packedLayout, slotSize } from '../layout.ts';
 import type { FieldAccess } from '../../lang/check/tracepoint-args.ts';
@@ -659,11 +659,6 @@ function emitPath(g: Gen, arg: Expr, off: number, size: number): void {
   e.place(done);
 }
 
-/** The probe_read helper for an address space. */
-function memoryReader(space: 'user' | 'kernel'): { fn: number; name: 'probe_read_user' | 'probe_read_kernel' } {
-  return space === 'user' ? { fn: helper.probe_read_user, name: 'probe_read_user' } : { fn: helper.probe_read_kernel, name: 'probe_read_kernel' };
-}
-
 /**
  * r0 = the address of a value in kernel (or user) memory: `p->f` is p + offset, `s.f` the address of s plus
  * offset, `*p` is p, `p[i]` is p + i × size.
@@ -700,7 +695,7 @@ function emitMemoryInt(g: Gen, x: Expr): void {
   if (!acc || (t.kind !== 'int' && t.kind !== 'bool')) throw new CodegenError(`this ${x.kind === 'unary' ? 'dereference' : 'value'} cannot be used as an integer`, x.span);
   const e = g.e;
   const bytes = t.kind === 'int' ? t.bits / 8 : 1;
-  const read = memoryReader(acc.space);
+  const read = readHelper(acc.space);
   scoped(g, () => {
     const tmp = allocOrFail(g, 8, x.span);
     emitAddress(g, x);
@@ -721,7 +716,7 @@ function emitMemoryInt(g: Gen, x: Expr): void {
 /** A string (char array) or record read from memory into r10+off, `size` bytes. */
 function emitMemoryInto(g: Gen, x: Expr, off: number, size: number): void {
   const acc = g.shared.checked.memory.get(x)!;
-  const read = memoryReader(acc.space);
+  const read = readHelper(acc.space);
   emitAddress(g, x);
   g.e.emit(mov64Reg(R3, R0), ...addrOf(R1, off), mov64Imm(R2, size), call(read.fn));
   checkHelper(g, read.name, 'read');
@@ -850,9 +845,9 @@ function argField(g: Gen, x: Expr): { field: TracepointField; access: FieldAcces
 function readString(g: Gen, space: 'user' | 'kernel' | 'record' | undefined, off: number, size: number): void {
   g.e.emit(mov64Reg(R3, R0));
   if (space === 'record') g.e.emit(alu64Reg('add', R3, R6));
-  const name = space === 'user' ? 'probe_read_user_str' : space === 'kernel' || space === 'record' ? 'probe_read_kernel_str' : 'probe_read_str';
-  probeRead(g, helper[name], off, size);
-  checkHelper(g, name, 'read');
+  const read = readStrHelper(space === 'record' ? 'kernel' : space);
+  probeRead(g, read.fn, off, size);
+  checkHelper(g, read.name, 'read');
 }
 
 /** helper(r10+off, size, r3): the probe_read family's argument order. */

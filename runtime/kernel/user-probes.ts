@@ -2,10 +2,7 @@
 // by runtime/kernel/elf, failures turned into messages with hints.
 import type { UserProbeError, UserProbeSite, UsdtArgument, UsdtSite } from '../../lang/kernel.ts';
 import { ScryRuntimeError } from '../errors.ts';
-import { listUprobeFunctions, openTarget, resolveUprobe, resolveUsdt, targetSymbols, type UsdtArg } from './elf/index.ts';
-
-/** struct pt_regs ip on x86-64 */
-const PT_REGS_IP = 128;
+import { listUprobeFunctions, openTarget, resolveUprobe, resolveUsdt, targetSymbols, PT_REGS_X86_64, type UsdtArg } from './elf/index.ts';
 
 function failure(e: unknown): UserProbeError {
   if (e instanceof ScryRuntimeError) return { error: e.message, hints: e.hints };
@@ -63,7 +60,7 @@ export function usdtSites(target: string, provider: string | undefined, name: st
           symbolic = a;
           return argument(a);
         }
-        return { size: a.size, signed: a.signed, text: a.text, operand: { kind: 'mem', base: PT_REGS_IP, offset: sym.value + l.offset - u.pc, ...(l.index ? { index: l.index.offset, scale: l.scale ?? 1 } : {}) } };
+        return { size: a.size, signed: a.signed, text: a.text, operand: { kind: 'mem', base: PT_REGS_X86_64.rip!, offset: sym.value + l.offset - u.pc, ...(l.index ? { index: l.index.offset, scale: l.scale ?? 1 } : {}) } };
       });
       return {
         path: file.path,

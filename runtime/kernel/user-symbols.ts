@@ -299,6 +299,8 @@ export function formatPerfFrame(s: UserSymbol, addr: bigint): string {
   return s.symbol !== undefined ? `${hex} ${s.symbol}+${s.offset ?? 0n} (${s.module ?? '[unknown]'})` : `${hex} ${hexPointer(addr)} ([unknown])`;
 }
 
-function hexPointer(addr: bigint): string {
-  return addr === 0n ? '0' : `0x${addr.toString(16)}`;
+/** An address no symbol covers, as C++'s showbase prints it: 0x…, but 0 as "0" (bpftrace's usym/ksym too). */
+export function hexPointer(addr: bigint): string {
+  const u = BigInt.asUintN(64, addr);
+  return u === 0n ? '0' : `0x${u.toString(16)}`;
 }
