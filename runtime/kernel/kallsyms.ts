@@ -1,5 +1,6 @@
 // Kernel symbols from /proc/kallsyms, read once: address → function (stacks, ksym) and name → address (kaddr).
 import { readFileSync } from 'node:fs';
+import { lastAtOrBelow } from './sorted.ts';
 
 interface KernelSymbols {
   readonly addrs: BigUint64Array; // sorted
@@ -30,15 +31,8 @@ function kernelSymbols(): KernelSymbols {
 /** The function containing a kernel address and the offset into it, if any. */
 export function lookupKernelAddress(addr: bigint): { name: string; offset: bigint } | undefined {
   const { addrs, names } = kernelSymbols();
-  let lo = 0;
-  let hi = addrs.length - 1;
-  if (hi < 0 || addr < addrs[0]!) return undefined;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (addrs[mid]! <= addr) lo = mid;
-    else hi = mid - 1;
-  }
-  return { name: names[lo]!, offset: addr - addrs[lo]! };
+  const i = lastAtOrBelow(addrs, addr);
+  return i < 0 ? undefined : { name: names[i]!, offset: addr - addrs[i]! };
 }
 
 /** `name+offset` for a kernel address (stack frames), or the address in hex when no symbol covers it. */

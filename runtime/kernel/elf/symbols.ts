@@ -2,6 +2,7 @@
 // `-l`, and address → function for symbolising. Names stay as offsets into the string tables until asked
 // for, so loading the ~180k symbols of /usr/bin/node costs a few reads and typed arrays, not 180k strings.
 import { globRegExp } from '../../../lang/glob.ts';
+import { lastAtOrBelow } from '../sorted.ts';
 import { ElfFile, SHN_UNDEF, SHT_DYNSYM, SHT_NOBITS, SHT_SYMTAB, cstring, type Section } from './elf-file.ts';
 
 export type SymbolType = 'notype' | 'object' | 'func' | 'section' | 'file' | 'common' | 'tls' | 'ifunc' | 'other';
@@ -212,15 +213,8 @@ export class SymbolTable {
     const idx = this.addressIndex();
     const { order, starts, maxEnd } = idx;
     const a = Number(vaddr);
-    // Last position with start <= a.
-    let lo = 0;
-    let hi = order.length - 1;
-    if (hi < 0 || a < starts[0]!) return undefined;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= a) lo = mid;
-      else hi = mid - 1;
-    }
+    const lo = lastAtOrBelow(starts, a); // last position with start <= a
+    if (lo < 0) return undefined;
     // Walk back while some earlier symbol may still reach past the address.
     for (let p = lo; p >= 0 && maxEnd[p]! > a; p--) {
       const i = order[p]!;
