@@ -15,6 +15,9 @@ type StackView = Extract<IntView, { kind: 'stack' }>;
  * (bpftrace mode), `\t<hex address> name+off` (perf mode), or the bare hex address (raw mode).
  */
 export class StackResolver {
+  /** one frames buffer per limit, reused: stacks are formatted at event rates */
+  private readonly values = new Map<number, Uint8Array>();
+
   constructor(
     /** stack-trace map fd by frame limit */
     private readonly maps: ReadonlyMap<number, number>,
@@ -28,7 +31,8 @@ export class StackResolver {
     if (fd === undefined || stackId & 0x80000000) return '\n'; // bpf_get_stackid failed (e.g. -EFAULT): no frames
     const key = new Uint8Array(4);
     new DataView(key.buffer).setUint32(0, stackId, true);
-    const value = new Uint8Array(8 * view.limit);
+    let value = this.values.get(view.limit);
+    if (!value) this.values.set(view.limit, (value = new Uint8Array(8 * view.limit)));
     if (!mapLookup(fd, key, value)) return '\n';
     const frames = new DataView(value.buffer);
     let out = '\n';
