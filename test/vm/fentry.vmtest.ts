@@ -30,6 +30,13 @@ if (inGuest('vm fentry')) {
     assert.ok(r.stdout.includes('\n@r[0]: 2\n'), output(r));
   });
 
+  test('path() in fentry: bpf_d_path of a struct path reached from the arguments (filp_close)', async () => {
+    const child = heldChild(['cat', '/etc/hostname']);
+    const r = await traceAround(['-e', `fentry:filp_close /pid == ${child.pid}/ { @[path(args->filp->f_path)] = count(); }`], () => child.run());
+    assert.is(r.code, 0, output(r));
+    assert.ok(r.stdout.includes('\n@[/etc/hostname]: 1\n'), output(r));
+  });
+
   test('fentry wildcards attach every matching function', async () => {
     const child = heldChild(['mkdir', ...paths(2)]);
     const r = await traceAround(['-e', `fentry:vfs_mkd* /pid == ${child.pid}/ { @[probe] = count(); }`], () => child.run());
