@@ -1,15 +1,14 @@
 // What this kernel can do, each answer from a small real look (not a version guess), cached.
 import { existsSync } from 'node:fs';
 import { tracefsRoot } from './kernel/tracefs.ts';
+import { OwnedFd, PerfHwConfig, PerfType, perfEventOpen } from './sys/index.ts';
 
-const cache = new Map<string, boolean>();
+const cache = new Map<string, boolean | string | undefined>();
 
-function cached(key: string, probe: () => boolean): boolean {
-  let v = cache.get(key);
-  if (v === undefined) {
-    v = probe();
-    cache.set(key, v);
-  }
+function cached<T extends boolean | string | undefined>(key: string, probe: () => T): T {
+  if (cache.has(key)) return cache.get(key) as T;
+  const v = probe();
+  cache.set(key, v);
   return v;
 }
 
@@ -31,6 +30,26 @@ export function hasKprobeEvents(): boolean {
 
 export function hasKprobes(): boolean {
   return hasKprobePmu() || hasKprobeEvents();
+}
+
+/** Why kprobes cannot attach here (a clause), or undefined when they can. */
+export function kprobeRefusal(): string | undefined {
+  return hasKprobes() ? undefined : 'this kernel has no kprobes (CONFIG_KPROBES off)';
+}
+
+/**
+ * Hardware perf events (PERF_TYPE_HARDWARE, Linux 2.6.31+): opening a cycles counter on CPU 0; a VM without
+ * a virtual PMU says ENOENT. The errno name, or undefined when it opens.
+ */
+export function hardwareEventRefusal(): string | undefined {
+  return cached('hardware', () => {
+    try {
+      new OwnedFd(perfEventOpen({ type: PerfType.HARDWARE, config: BigInt(PerfHwConfig.CPU_CYCLES), samplePeriod: 1_000_000n, pid: -1, cpu: 0 }), 'feature probe').close();
+      return undefined;
+    } catch (e) {
+      return (e as { code?: string }).code ?? (e as Error).message;
+    }
+  });
 }
 
 export function resetFeatures(): void {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { R0, R1, alu64Imm, call, encode, exit, jmpImm, label, mov64Imm } from '../compiler/asm/index.ts';
 import { BPF_FUNC } from '../compiler/asm/index.ts';
 import { hasKprobeEvents, hasKprobePmu } from './features.ts';
+import { requirePrivileges } from './privileges.ts';
 import { tracefsRoot, tracepointId } from './kernel/tracefs.ts';
 import {
   MapType,
@@ -81,9 +82,9 @@ function mapItem(name: string, type: number, keySize: number, valueSize: number,
 }
 
 function measure(probes: InfoProbes): KernelReport {
-  const tp = tracepointId('syscalls', 'sys_enter_getppid') ?? tracepointId('sched', 'sched_switch');
   const probeTypes: InfoItem[] = [
     attempt('tracepoint', () => {
+      const tp = tracepointId('syscalls', 'sys_enter_getppid') ?? tracepointId('sched', 'sched_switch');
       if (tp === undefined) throw new Error(`no tracefs at ${tracefsRoot()}`);
       closing(perfEventOpen({ type: PerfType.TRACEPOINT, config: BigInt(tp), pid: -1, cpu: 0 }));
     }),
@@ -167,8 +168,12 @@ function measure(probes: InfoProbes): KernelReport {
 /** Bumped when the measured items change, so an older cached report is not shown. */
 const REPORT_VERSION = 2;
 
-/** The report, from the cache when this boot of this kernel was measured before. */
+/**
+ * The report, from the cache when this boot of this kernel was measured before. Throws PrivilegeError
+ * (a ScryRuntimeError) when this user may not trace: every item would say "no" for the wrong reason.
+ */
 export function kernelReport(probes: InfoProbes = {}, useCache = true): KernelReport {
+  requirePrivileges('measure what this kernel supports');
   const bootId = (() => {
     try {
       return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();

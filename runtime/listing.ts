@@ -1,9 +1,15 @@
-// `scry -l [pattern]`: the probes this kernel offers, by name, filtered with bpftrace-style wildcards; with
-// -v, each tracepoint's arguments as bpftrace -lv prints them. Providers this kernel cannot attach are left
-// out (kprobes here), so the list only names what works.
-import { globRegExp } from '../lang/glob.ts';
+// `scry -l [pattern]`, the REPL's `.probes` and its completion: the probes this kernel offers, by name,
+// filtered with bpftrace-style wildcards; with -v, each probe's arguments as bpftrace -lv prints them.
+// Only probes that can attach here are listed: a provider the kernel refuses (kprobes without
+// CONFIG_KPROBES, fentry where trampolines are refused, hardware events without a PMU) is left out, and
+// one line says how many of its probes exist and why they cannot attach. Which provider can attach is
+// decided by the feature probes (features.ts, fentryRefusal), never by guessing.
+import { globRegExp, isGlob } from '../lang/glob.ts';
+import { lookupProvider } from '../lang/providers.ts';
+import { fentryRefusal } from './attach/fentry.ts';
 import { findPerfEventNames } from './listing-tables.ts';
-import { hasKprobes } from './features.ts';
+import { hardwareEventRefusal, kprobeRefusal } from './features.ts';
+import { requirePrivileges } from './privileges.ts';
 import { vmlinuxBtf } from './kernel/btf/index.ts';
 import { listUprobeFunctions, openTarget, targetUsdtProbes } from './kernel/elf/index.ts';
 import { kernelFunctions } from './kernel/functions.ts';
@@ -14,62 +20,123 @@ export interface ListOptions {
   readonly verbose?: boolean;
 }
 
-/** A provider's listing: every probe name, and (for -v) the lines under one. */
+/** What a listing found: the lines to print and, when some matching probes cannot attach here, why. */
+export interface Listing {
+  readonly lines: readonly string[];
+  /** one line: "N kprobe/kretprobe functions exist but cannot attach here: …", or undefined */
+  readonly unavailable?: string;
+}
+
+/** One provider: the names it knows (without the provider prefix), and whether this kernel attaches them. */
 interface Lister {
   readonly provider: string;
-  names(): string[];
+  /** what the summary calls a name group: kprobe and kretprobe are both "kprobe/kretprobe functions" */
+  readonly family: string;
+  /** why no probe of this provider attaches here (a clause), or undefined when they do */
+  refusal(): string | undefined;
+  /** every name, sorted; read once */
+  names(): readonly string[];
   details?(name: string): string[];
 }
 
-const listers: Lister[] = [
+/**
+ * The kernel's raw tracepoints are its `btf_trace_<name>` typedefs (one per tracepoint the kernel defines,
+ * what BPF_RAW_TRACEPOINT_OPEN accepts). tracefs events are not the same list: syscalls:sys_enter_* are
+ * events of the sys_enter tracepoint, and kprobes/uprobes groups are dynamic events. Without BTF, the
+ * tracefs events without those.
+ */
+function rawTracepointNames(): string[] {
+  const btf = vmlinuxBtf();
+  if (btf) return btf.rawTracepointNames();
+  const notTracepoints = new Set(['syscalls', 'ftrace', 'kprobes', 'uprobes']);
+  return [...new Set(listTracepoints().filter((t) => !notTracepoints.has(t.group)).map((t) => t.event))];
+}
+
+/** fentry/fexit: why a tiny program on vfs_read does not load (its errno), as info-probes.ts asks. */
+function fentryRefused(kind: 'fentry' | 'fexit'): string | undefined {
+  const btf = vmlinuxBtf();
+  if (!btf) return 'this kernel has no BTF';
+  const target = btf.funcProto('vfs_read');
+  const why = target && fentryRefusal(kind, target.id);
+  return why ? `the kernel refuses fentry/fexit programs (${why})` : undefined;
+}
+
+// kprobe and kretprobe (fentry and fexit) share one name list: the same function reads and sorts it once
+const kernelFunctionNames = () => kernelFunctions().map((f) => `${f.module ? `${f.module}:` : ''}${f.name}`);
+const btfFunctionNames = () => vmlinuxBtf()?.funcNames() ?? [];
+
+function functionListers(): Lister[] {
+  const kprobe = (provider: 'kprobe' | 'kretprobe'): Lister => ({
+    provider,
+    family: 'kprobe/kretprobe functions',
+    refusal: kprobeRefusal,
+    names: kernelFunctionNames,
+  });
+  const fentry = (provider: 'fentry' | 'fexit'): Lister => ({
+    provider,
+    family: 'fentry/fexit functions',
+    refusal: () => fentryRefused(provider),
+    names: btfFunctionNames,
+    details: (name) => {
+      const btf = vmlinuxBtf();
+      const f = btf?.funcProto(name);
+      if (!btf || !f) return [];
+      const lines = f.params.map((p) => `    ${btf.typeName(p.type)} ${p.name}`);
+      if (provider === 'fexit') lines.push(`    ${btf.typeName(f.ret)} retval`);
+      return lines;
+    },
+  });
+  return [fentry('fentry'), fentry('fexit'), kprobe('kprobe'), kprobe('kretprobe')];
+}
+
+const listers: readonly Lister[] = [
   {
     provider: 'tracepoint',
-    names: () => listTracepoints().map((t) => `tracepoint:${t.group}:${t.event}`),
+    family: 'tracepoints',
+    refusal: () => undefined,
+    names: () => listTracepoints().map((t) => `${t.group}:${t.event}`),
     details: (name) => {
-      const [, group, event] = name.split(':');
+      const [group, event] = name.split(':');
       const f = tracepointFormat(group!, event!);
       return (f?.fields ?? []).filter((x) => !x.common).map((x) => `    ${fieldDecl(x.type, x.name)}`);
     },
   },
   {
     provider: 'rawtracepoint',
-    names: () => [...new Set(listTracepoints().map((t) => `rawtracepoint:${t.event}`))],
+    family: 'raw tracepoints',
+    refusal: () => undefined,
+    names: rawTracepointNames,
     details: (name) => {
       const btf = vmlinuxBtf();
-      return (btf?.rawTracepointArgs(name.slice('rawtracepoint:'.length)) ?? []).map((p) => `    ${btf!.typeName(p.type)} ${p.name}`);
+      return (btf?.rawTracepointArgs(name) ?? []).map((p) => `    ${btf!.typeName(p.type)} ${p.name}`);
     },
   },
-  ...(['fentry', 'fexit'] as const).map(
-    (provider): Lister => ({
-      provider,
-      names: () => (vmlinuxBtf()?.funcNames() ?? []).map((f) => `${provider}:${f}`),
-      details: (name) => {
-        const btf = vmlinuxBtf();
-        const f = btf?.funcProto(name.slice(provider.length + 1));
-        if (!btf || !f) return [];
-        const lines = f.params.map((p) => `    ${btf.typeName(p.type)} ${p.name}`);
-        if (provider === 'fexit') lines.push(`    ${btf.typeName(f.ret)} retval`);
-        return lines;
-      },
-    }),
-  ),
+  ...functionListers(),
+  { provider: 'software', family: 'software events', refusal: () => undefined, names: () => findPerfEventNames('software').map((n) => `${n}:`) },
   {
-    provider: 'kprobe',
-    names: () => (hasKprobes() ? kernelFunctions().map((f) => `kprobe:${f.module ? `${f.module}:` : ''}${f.name}`) : []),
+    provider: 'hardware',
+    family: 'hardware events',
+    refusal: () => {
+      const why = hardwareEventRefusal();
+      return why && `opening a hardware counter fails (${why}: no PMU for this CPU)`;
+    },
+    names: () => findPerfEventNames('hardware').map((n) => `${n}:`),
   },
-  {
-    provider: 'kretprobe',
-    names: () => (hasKprobes() ? kernelFunctions().map((f) => `kretprobe:${f.module ? `${f.module}:` : ''}${f.name}`) : []),
-  },
-  { provider: 'software', names: () => findPerfEventNames('software').map((n) => `software:${n}:`) },
-  { provider: 'hardware', names: () => findPerfEventNames('hardware').map((n) => `hardware:${n}:`) },
 ];
 
-/** Extra providers from modules that read more than tracefs (BTF for fentry, ELF for uprobes and usdt). */
-export function registerLister(l: Lister): void {
-  const i = listers.findIndex((x) => x.provider === l.provider);
-  if (i >= 0) listers[i] = l;
-  else listers.push(l);
+const nameCache = new Map<() => readonly string[], readonly string[]>();
+
+function namesOf(l: Lister): readonly string[] {
+  let names = nameCache.get(l.names);
+  if (!names) {
+    names = [...new Set(l.names())].sort();
+    nameCache.set(l.names, names);
+  }
+  return names;
+}
+
+export function resetListing(): void {
+  nameCache.clear();
 }
 
 /** `char[16] comm` is declared `char comm[16]`, as bpftrace -lv prints it. */
@@ -101,24 +168,111 @@ function listUserProbes(pattern: string, options: ListOptions): string[] | undef
   return out;
 }
 
-export function listProbes(pattern = '*', options: ListOptions = {}): string[] {
-  const user = listUserProbes(pattern, options);
-  if (user) return user;
-  const full = pattern.includes(':') ? pattern : `*${pattern}*`;
-  const re = globRegExp(full);
-  const provider = pattern.includes(':') ? pattern.split(':')[0]! : '*';
+/** A pattern's provider part spelled canonically (`t:` is `tracepoint:`), or as given when it is a glob. */
+function normalise(pattern: string): string {
+  const colon = pattern.indexOf(':');
+  if (colon < 0) return pattern;
+  const p = pattern.slice(0, colon);
+  const name = isGlob(p) ? p : (lookupProvider(p)?.name ?? p);
+  return `${name}${pattern.slice(colon)}`;
+}
+
+/**
+ * The listers a pattern asks about, each with the full names (`provider:name`) it matches. Names are
+ * tested without their provider prefix where the pattern allows, so 100k function names cost no copies.
+ */
+function matches(pattern: string): { lister: Lister; names: string[] }[] {
+  const colon = pattern.indexOf(':');
+  const provider = colon < 0 ? '*' : pattern.slice(0, colon);
   const providerRe = globRegExp(provider);
+  // a word alone matches anywhere in a name (it cannot span the provider's colon: it has none)
+  const re = globRegExp(colon < 0 ? `*${pattern}*` : pattern.slice(colon + 1));
   // a pattern without a provider also matches tracepoints by group:event, as bpftrace does
-  const bare = globRegExp(`tracepoint:${full}`);
-  const out: string[] = [];
+  const groupEvent = colon >= 0 && pattern.split(':').length === 2 && lookupProvider(provider) === undefined ? globRegExp(pattern) : undefined;
+  const out: { lister: Lister; names: string[] }[] = [];
   for (const l of listers) {
-    if (!providerRe.test(l.provider) && !(provider === '*' || pattern.split(':').length === 2)) continue;
-    const names = l.names().filter((n) => re.test(n) || (l.provider === 'tracepoint' && bare.test(n))).sort();
-    for (const n of names) {
-      out.push(n);
-      if (options.verbose && l.details) out.push(...l.details(n));
-    }
+    const byProvider = colon < 0 || providerRe.test(l.provider);
+    const byGroup = l.provider === 'tracepoint' ? groupEvent : undefined;
+    if (!byProvider && !byGroup) continue;
+    const wholeProvider = colon < 0 && re.test(l.provider);
+    const names = namesOf(l).filter((n) => wholeProvider || (byProvider && re.test(n)) || byGroup?.test(n));
+    out.push({ lister: l, names: names.map((n) => `${l.provider}:${n}`) });
   }
   return out;
 }
 
+/** "56198 kprobe/kretprobe functions and … exist but cannot attach here: why; why", or undefined. */
+function unavailableLine(refused: { lister: Lister; count: number; why: string }[]): string | undefined {
+  const families = new Map<string, { count: number; whys: string[] }>();
+  for (const r of refused) {
+    if (!r.count) continue;
+    const f = families.get(r.lister.family) ?? { count: 0, whys: [] };
+    // kprobe and kretprobe name the same functions: count them once
+    f.count = Math.max(f.count, r.count);
+    if (!f.whys.includes(r.why)) f.whys.push(r.why);
+    families.set(r.lister.family, f);
+  }
+  if (!families.size) return undefined;
+  const what = [...families].map(([family, f]) => `${f.count} ${family}`);
+  const whys = [...families.values()].flatMap((f) => f.whys);
+  const list = what.length > 1 ? `${what.slice(0, -1).join(', ')} and ${what[what.length - 1]}` : what[0];
+  return `${list} exist but cannot attach here: ${whys.join('; ')}`;
+}
+
+/** What -l and `.probes` print for a pattern: the probes that attach here, and a line about the rest. */
+export function probeListing(pattern = '*', options: ListOptions = {}): Listing {
+  const user = listUserProbes(pattern, options);
+  if (user) return { lines: user };
+  const p = normalise(pattern);
+  const single = p.includes(':') && !isGlob(p.split(':')[0]!) ? p.split(':')[0]! : undefined;
+  requirePrivileges(single ? `list ${single} probes` : 'list kernel probes');
+  const lines: string[] = [];
+  const refused: { lister: Lister; count: number; why: string }[] = [];
+  for (const { lister, names } of matches(p)) {
+    const why = names.length ? lister.refusal() : undefined;
+    if (why) {
+      refused.push({ lister, count: names.length, why });
+      continue;
+    }
+    for (const n of names) {
+      lines.push(n);
+      if (options.verbose && lister.details) lines.push(...lister.details(n.slice(lister.provider.length + 1)));
+    }
+  }
+  const unavailable = unavailableLine(refused);
+  return unavailable ? { lines, unavailable } : { lines };
+}
+
+/**
+ * `scry -l`: the lines to print; the line about probes that exist but cannot attach goes to stderr
+ * (callers that print it themselves use probeListing).
+ */
+export function listProbes(pattern = '*', options: ListOptions = {}): string[] {
+  const l = probeListing(pattern, options);
+  if (l.unavailable) process.stderr.write(`${l.unavailable}\n`);
+  return [...l.lines];
+}
+
+/**
+ * The names one provider attaches here, without the provider prefix (`group:event` for tracepoints),
+ * sorted, matching `glob` (default all); [] when the provider cannot attach here or is not listed
+ * (uprobe, usdt: see listProbes). Read once and cached, so completion can ask on every key.
+ */
+export function probeNames(provider: string, glob = '*'): readonly string[] {
+  const name = lookupProvider(provider)?.name ?? provider;
+  const l = listers.find((x) => x.provider === name);
+  if (!l || l.refusal()) return [];
+  const all = namesOf(l);
+  if (glob === '*') return all;
+  const re = globRegExp(glob);
+  return all.filter((n) => re.test(n));
+}
+
+/** Per provider: how many probes it has here and, when they cannot attach, why (the REPL's `.probes`). */
+export function providerSummary(): { readonly provider: string; readonly count: number; readonly refusal?: string }[] {
+  requirePrivileges('list kernel probes');
+  return listers.map((l) => {
+    const refusal = l.refusal();
+    return refusal ? { provider: l.provider, count: namesOf(l).length, refusal } : { provider: l.provider, count: namesOf(l).length };
+  });
+}

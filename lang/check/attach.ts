@@ -196,14 +196,13 @@ export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: D
     case 'rawtracepoint': {
       if (ap.parts.length < 1 || ap.parts.length > 2 || !ap.parts[ap.parts.length - 1]) return bad('rawtracepoint needs an event');
       const event = ap.parts[ap.parts.length - 1]!;
-      const names = [...new Set(kernel.tracepoints().map((t) => t.event))];
+      const btf = kernel.btf();
+      const names = rawTracepointNames(kernel);
       const hits = isGlob(event) ? names.filter((n) => globRegExp(event).test(n)) : names.includes(event) ? [event] : [];
       if (!hits.length) {
-        const guess = isGlob(event) ? undefined : closest(event, names);
-        diags.push(error(`no raw tracepoint matches ${event}`, ap.span, guess ? [`did you mean 'rawtracepoint:${guess}'?`] : ['raw tracepoints are named like tracepoints, without the group: scry -l "tracepoint:*"']));
+        diags.push(error(`no raw tracepoint matches ${event}`, ap.span, rawTracepointHints(event, names, kernel)));
         return [];
       }
-      const btf = kernel.btf();
       return hits.map((e) => {
         const tp = btf?.rawTracepoint(e);
         return { provider: 'rawtracepoint' as const, event: e, ...(tp ? { btfId: tp.id, params: tp.params } : {}), ...base, text: `rawtracepoint:${e}` };
@@ -328,4 +327,26 @@ export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: D
   }
 }
 
+/**
+ * The raw tracepoints BPF_RAW_TRACEPOINT_OPEN accepts: with BTF, one `btf_trace_<name>` typedef per
+ * tracepoint the kernel defines; without, the tracefs events other than syscall events (sys_enter_openat is
+ * an event of the sys_enter tracepoint) and dynamic kprobe/uprobe events.
+ */
+function rawTracepointNames(kernel: KernelInfo): string[] {
+  const btf = kernel.btf();
+  if (btf) return btf.rawTracepointNames();
+  const notTracepoints = new Set(['syscalls', 'ftrace', 'kprobes', 'uprobes']);
+  return [...new Set(kernel.tracepoints().filter((t) => !notTracepoints.has(t.group)).map((t) => t.event))];
+}
 
+/** What to try instead of a raw tracepoint that is not there: the syscall tracepoint it was named after. */
+function rawTracepointHints(event: string, names: readonly string[], kernel: KernelInfo): string[] {
+  const sys = /^sys_(enter|exit)_\w+$/.exec(event);
+  if (sys && kernel.tracepoints().some((t) => t.group === 'syscalls' && t.event === event)) {
+    return [
+      `${event} is a syscall event, not a raw tracepoint: use tracepoint:syscalls:${event}, or rawtracepoint:sys_${sys[1]} (every syscall; the number is in its arguments)`,
+    ];
+  }
+  const guess = isGlob(event) ? undefined : closest(event, [...names]);
+  return [guess ? `did you mean 'rawtracepoint:${guess}'?` : `list them with: scry -l 'rawtracepoint:*'`];
+}

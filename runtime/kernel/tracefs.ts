@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TracepointField, TracepointFormat } from '../../lang/kernel.ts';
+import { PrivilegeError, tracefsUnreadable } from '../privileges.ts';
 import { SysError } from '../sys/errors.ts';
 import { native } from '../sys/native.ts';
 
@@ -28,14 +29,18 @@ function isTracefs(dir: string): boolean {
   return existsSync(join(dir, 'available_events'));
 }
 
-/** Mounts tracefs at target (default /sys/kernel/tracing). Throws SysError with a hint on failure. */
+/**
+ * Mounts tracefs at target (default /sys/kernel/tracing). Throws PrivilegeError when refused (EPERM,
+ * EACCES), else SysError with a hint.
+ */
 export function mountTracefs(target = TRACEFS_MOUNTPOINT): void {
   const ret = native().mount('nodev', target, 'tracefs', 0, null);
   if (ret >= 0) return;
   const err = new SysError(`mount(tracefs on ${target})`, -ret);
+  if (err.code === 'EPERM' || err.code === 'EACCES') {
+    throw Object.assign(new PrivilegeError('read tracepoints', `tracefs is not mounted and mounting it on ${target} was refused (${err.code})`), { cause: err });
+  }
   const hint: Record<string, string> = {
-    EPERM: 'mounting needs root (CAP_SYS_ADMIN); run scry as root or mount it yourself: mount -t tracefs nodev ' + target,
-    EACCES: 'mounting needs root (CAP_SYS_ADMIN); mount it yourself: mount -t tracefs nodev ' + target,
     ENOENT: `${target} does not exist; is this kernel built with CONFIG_TRACING?`,
     ENODEV: 'this kernel has no tracefs (CONFIG_TRACING is off)',
   };
@@ -43,11 +48,18 @@ export function mountTracefs(target = TRACEFS_MOUNTPOINT): void {
   throw err;
 }
 
-/** The tracefs directory, mounting tracefs at /sys/kernel/tracing if no candidate has it. */
+/**
+ * The tracefs directory, mounting tracefs at /sys/kernel/tracing if no candidate has it. A tracefs this
+ * user may not read (root's, mode 0700) is a PrivilegeError, not a reason to mount another one.
+ */
 export function tracefsRoot(): string {
   if (root !== undefined) return root;
   for (const dir of CANDIDATES) {
     if (isTracefs(dir)) return (root = dir);
+  }
+  for (const dir of CANDIDATES) {
+    const why = tracefsUnreadable(dir);
+    if (why) throw new PrivilegeError('read tracepoints', why);
   }
   mountTracefs(TRACEFS_MOUNTPOINT);
   if (!isTracefs(TRACEFS_MOUNTPOINT)) throw new Error(`mounted tracefs on ${TRACEFS_MOUNTPOINT} but it has no available_events`);
