@@ -2,14 +2,14 @@
 // of facts sits behind one small function here, so a new one (uprobe symbols from ELF, a full --info
 // report, more probe types) plugs in at one place and both the dot commands (commands.ts) and completion
 // (complete.ts) get it. A source that does not exist yet answers `undefined`, and the command says so.
-import { globRegExp } from '../lang/glob.ts';
-import { listProbes } from '../runtime/listing.ts';
+import { probeListing, probeNames as listedNames, providerSummary } from '../runtime/listing.ts';
+import { PrivilegeError } from '../runtime/privileges.ts';
 import { listUprobeFunctions, openTarget } from '../runtime/kernel/elf/index.ts';
 import { existsSync } from 'node:fs';
 import { release } from 'node:os';
 import type { BtfTypes } from '../lang/btf.ts';
 import { lookupProvider } from '../lang/providers.ts';
-import { hostKernelInfo, listProbes as listTracepointProbes } from '../runtime/index.ts';
+import { hostKernelInfo } from '../runtime/index.ts';
 // Not (yet) on runtime/index.ts: kernel BTF, the feature report and tracefs are only needed here (and by --info).
 import { vmlinuxBtf } from '../runtime/kernel/btf/index.ts';
 import { hasKprobeEvents, hasKprobePmu } from '../runtime/features.ts';
@@ -44,9 +44,18 @@ export function kernelBtf(): BtfTypes | undefined {
   }
 }
 
-/** Kernel function names matching a glob (from BTF), or undefined when there is no source for them. */
+/**
+ * Kernel function names matching a glob that a function probe can attach to here: kprobe's (kallsyms)
+ * where this kernel has kprobes, else fentry's (BTF) where it runs fentry; [] where neither attaches.
+ * Completion asks this for kprobe and fentry alike; probeNames(provider, prefix) answers per provider.
+ */
 export function kernelFunctions(glob?: string): readonly string[] | undefined {
-  return kernelBtf()?.funcNames(glob);
+  try {
+    const kprobes = listedNames('kprobe', glob);
+    return kprobes.length ? kprobes : listedNames('fentry', glob);
+  } catch {
+    return kernelBtf()?.funcNames(glob);
+  }
 }
 
 /**
@@ -81,55 +90,47 @@ export function structFields(name: string): readonly { readonly name: string; re
 
 // ---- answers for the dot commands ----
 
-/** `.probes PATTERN`: probes matching a bpftrace-style pattern, one a line. */
+/** `.probes PATTERN`: probes matching a bpftrace-style pattern, one a line, from the runtime's listing (as -l). */
 export function probes(pattern: string): Answer {
-  const p = pattern.trim() || '*';
-  const colon = p.indexOf(':');
-  const provider = colon < 0 ? undefined : lookupProvider(p.slice(0, colon))?.name;
-  const rest = colon < 0 ? p : p.slice(colon + 1);
-  if (colon >= 0 && !provider) return { ok: false, message: `unknown probe type '${p.slice(0, colon)}'` };
-  const lines: string[] = [];
-  const missing: string[] = [];
-  if (provider === undefined || provider === 'tracepoint') {
-    try {
-      lines.push(...listTracepointProbes(provider ? `tracepoint:${rest}` : p));
-    } catch (e) {
-      return { ok: false, message: `cannot list tracepoints: ${(e as Error).message}` };
-    }
+  const p = pattern.trim();
+  try {
+    if (!p) return { ok: true, text: probeSummary() };
+    const listing = probeListing(p);
+    const text = listing.lines.length ? `${listing.lines.join('\n')}\n` : `no probes that attach here match ${p}\n`;
+    return { ok: true, text: text + (listing.unavailable ? `(${listing.unavailable})\n` : '') };
+  } catch (e) {
+    return { ok: false, message: (e as Error).message };
   }
-  if (provider === undefined || provider === 'kprobe' || provider === 'fentry' || provider === 'kretprobe' || provider === 'fexit') {
-    const prefix = provider ?? 'kprobe';
-    const funcs = kernelFunctions(provider ? rest || '*' : `*${p}*`);
-    if (funcs) lines.push(...funcs.map((f) => `${prefix}:${f}`));
-    else missing.push('kernel functions (this kernel has no BTF)');
+}
+
+/** `.probes` alone: how many probes each provider has, which cannot attach and why, and how to ask for names. */
+function probeSummary(): string {
+  const rows = providerSummary();
+  const w = Math.max(...rows.map((r) => r.provider.length));
+  const line = (r: (typeof rows)[number]) => `  ${r.provider.padEnd(w)}  ${String(r.count).padStart(6)}${r.refusal ? `  cannot attach here: ${r.refusal}` : ''}\n`;
+  return (
+    'probes on this kernel, by provider:\n' +
+    rows.map(line).join('') +
+    '  uprobe/usdt: per binary, e.g. .probes uprobe:/bin/bash:read*\n' +
+    'list names with a pattern: .probes PATTERN, e.g. .probes *openat*, .probes tracepoint:sched:*\n'
+  );
+}
+
+/**
+ * Names for completion, from the runtime's listing: the probes of `provider` that attach here whose name
+ * (without the provider, `group:event` for tracepoints) starts with `prefix`. [] for a provider that
+ * cannot attach here. Cached by the listing, so it is cheap to call on every Tab.
+ */
+export function probeNames(provider: string, prefix = ''): readonly string[] {
+  try {
+    return listedNames(provider, `${globEscape(prefix)}*`);
+  } catch {
+    return []; // no privileges, no tracefs: nothing to offer
   }
-  if (provider === 'rawtracepoint') {
-    const btf = kernelBtf();
-    if (btf) lines.push(...btf.rawTracepointNames(rest || '*').map((n) => `rawtracepoint:${n}`));
-    else missing.push('raw tracepoints (this kernel has no BTF)');
-  }
-  if (provider === 'uprobe' || provider === 'uretprobe') {
-    const at = rest.lastIndexOf(':');
-    const binary = at < 0 ? rest : rest.slice(0, at);
-    if (!binary) return { ok: false, message: `.probes ${provider}:BINARY[:PATTERN] needs a binary` };
-    const syms = uprobeSymbols(binary);
-    if (syms === undefined) return { ok: false, message: `cannot read the functions of ${binary}: no such program, library or ELF file` };
-    else {
-      const re = globRegExp(at < 0 ? '*' : rest.slice(at + 1) || '*');
-      lines.push(...syms.filter((s) => re.test(s)).map((s) => `${provider}:${binary}:${s}`));
-    }
-  }
-  if (provider && !['tracepoint', 'kprobe', 'kretprobe', 'fentry', 'fexit', 'rawtracepoint', 'uprobe', 'uretprobe'].includes(provider)) {
-    // usdt, software, hardware …: the CLI's -l listing knows them
-    try {
-      lines.push(...listProbes(p));
-    } catch (e) {
-      return { ok: false, message: (e as Error).message };
-    }
-  }
-  if (!lines.length && missing.length) return notYet(missing.join(', '));
-  const text = lines.join('\n') + (lines.length ? '\n' : '') + missing.map((m) => `(not available yet: ${m})\n`).join('');
-  return { ok: true, text: text || `no probes match ${p}\n` };
+}
+
+function globEscape(s: string): string {
+  return s.replace(/[*?[\]\\]/g, '\\$&');
 }
 
 /** `.args PROBE`: a probe's arguments with their C types, the way `bpftrace -lv` shows them. */
@@ -140,12 +141,17 @@ export function probeArgs(probe: string): Answer {
   switch (provider) {
     case 'tracepoint': {
       if (parts.length !== 3) return { ok: false, message: 'usage: .args tracepoint:GROUP:EVENT (wildcards allowed)' };
-      const names = listTracepointProbes(`tracepoint:${parts[1]}:${parts[2]}`);
+      let names: readonly string[];
+      try {
+        names = listedNames('tracepoint', `${parts[1]}:${parts[2]}`);
+      } catch (e) {
+        return { ok: false, message: (e as Error).message };
+      }
       if (!names.length) return { ok: false, message: `no tracepoint matches ${p}` };
       const out: string[] = [];
       for (const name of names.slice(0, 50)) {
-        const [, group, event] = name.split(':') as [string, string, string];
-        out.push(name);
+        const [group, event] = name.split(':') as [string, string];
+        out.push(`tracepoint:${name}`);
         for (const f of kernel.tracepointFormat(group, event)?.fields ?? []) if (!f.common) out.push(`    ${fieldDecl(f.type, f.name)}`);
       }
       if (names.length > 50) out.push(`(${names.length - 50} more: narrow the pattern)`);
@@ -200,6 +206,7 @@ export function kernelFeatures(): Answer {
   try {
     return { ok: true, text: formatReport(kernelReport(infoProbes())) };
   } catch (e) {
+    if (e instanceof PrivilegeError) return { ok: false, message: e.message };
     // the full report failed: say what the simple looks can tell
     const yes = (b: boolean) => (b ? 'yes' : 'no');
     let tracefs: string;
