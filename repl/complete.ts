@@ -47,6 +47,22 @@ export function complete(line: string, ctx: CompletionContext): Completion {
   return finish([...builtinVars.map((b) => b.name), ...builtinFunctions.map((f) => `${f.name}(`), ...KEYWORDS], word);
 }
 
+/**
+ * Whether a Tab that came in one read with other keys (which readline takes for pasted text and inserts
+ * as a tab) should complete instead: yes after a word being typed, as when Tab Tab is pressed quickly or
+ * keys arrive together over a slow link; no for indentation (after a blank or at the start of a line) or
+ * inside a string, where a pasted tab is text.
+ */
+export function tabCompletes(before: string): boolean {
+  if (!/\S$/.test(before)) return false;
+  let inString = false;
+  for (let i = 0; i < before.length; i++) {
+    if (before[i] === '\\' && inString) i++;
+    else if (before[i] === '"') inString = !inString;
+  }
+  return !inString;
+}
+
 /** `{` minus `}` outside strings and comments. */
 export function blockDepth(text: string): number {
   let depth = 0;

@@ -10,7 +10,7 @@ import { compile, type CompiledProgram } from '../compiler/index.ts';
 import { check, error, parse, renderDiagnostics, sourceFile, type Diagnostic } from '../lang/index.ts';
 import { hostKernelInfo, ScryRuntimeError, Session, type MapSnapshot, type OutputSink } from '../runtime/index.ts';
 import { commands, mapRead, showMap, type ReplHost, type RunningProgram } from './commands.ts';
-import { complete } from './complete.ts';
+import { complete, tabCompletes } from './complete.ts';
 import { textSink } from './sink.ts';
 
 export interface ReplOptions {
@@ -104,6 +104,9 @@ export function startRepl(opts: ReplOptions): Promise<number> {
     const compiled = compile(checked.program, { pid: opts.pid });
     if (!compiled.program) return fail(compiled.diagnostics);
     last = { source: text, compiled: compiled.program };
+    // a program that compiles may still have been warned about (an unknown config key, …): say so before it runs
+    const warnings = [...parsed.diagnostics, ...checked.diagnostics, ...compiled.diagnostics].filter((d) => d.severity === 'warning');
+    if (warnings.length) host.err(renderDiagnostics(warnings));
 
     const id = nextId++;
     let partial = ''; // a line printed without its newline yet
@@ -233,6 +236,21 @@ export function startRepl(opts: ReplOptions): Promise<number> {
   r.displayPrompt = (preserveCursor?: boolean) => {
     displayPrompt(preserveCursor);
     promptShown = true;
+  };
+
+  // readline takes keys that arrive in one read for a paste and inserts a Tab among them as text: Tab Tab
+  // pressed quickly (or typed over a slow link) then completes the line with a tab in it. Complete anyway
+  // where a word is being typed; see tabCompletes.
+  const rl = r as unknown as { _ttyWrite(d: string, key: { name?: string; ctrl?: boolean; meta?: boolean }): void; isCompletionEnabled: boolean; cursor: number };
+  const ttyWrite = rl._ttyWrite.bind(r);
+  rl._ttyWrite = (d, key) => {
+    if (key?.name !== 'tab' || key.ctrl || key.meta || rl.isCompletionEnabled || !tabCompletes(r.line.slice(0, rl.cursor))) return ttyWrite(d, key);
+    rl.isCompletionEnabled = true;
+    try {
+      ttyWrite(d, key);
+    } finally {
+      rl.isCompletionEnabled = false;
+    }
   };
 
   delete (r.commands as Record<string, unknown>)['editor']; // JavaScript's multi-line editor means nothing here
