@@ -53,6 +53,12 @@ export interface BuiltinFunction {
   readonly aggregation: boolean;
 }
 
+/**
+ * printf-like functions (printf, system, cat, errorf, warnf): the format and up to 127 values, bpftrace's limit
+ * (v0.17 and v0.26 alike count the format). Their event record has a size limit too (check/formats.ts).
+ */
+export const FORMAT_MAX_ARGS = 128;
+
 export const builtinFunctions: readonly BuiltinFunction[] = [
   { name: 'count', minArgs: 0, maxArgs: 0, signature: 'count()', aggregation: true },
   { name: 'sum', minArgs: 1, maxArgs: 1, signature: 'sum(int n)', aggregation: true },
@@ -69,10 +75,10 @@ export const builtinFunctions: readonly BuiltinFunction[] = [
   { name: 'len', minArgs: 1, maxArgs: 1, signature: 'len(@map)', aggregation: false },
   { name: 'print', minArgs: 1, maxArgs: 3, signature: 'print(@map [, int top [, int div]]) or print(value)', aggregation: false },
   { name: 'exit', minArgs: 0, maxArgs: 1, signature: 'exit([int code])', aggregation: false },
-  { name: 'printf', minArgs: 1, maxArgs: 8, signature: 'printf(string fmt, ...)', aggregation: false },
+  { name: 'printf', minArgs: 1, maxArgs: FORMAT_MAX_ARGS, signature: 'printf(string fmt, ...)', aggregation: false },
   { name: 'time', minArgs: 0, maxArgs: 1, signature: 'time([string format])', aggregation: false },
-  { name: 'system', minArgs: 1, maxArgs: 8, signature: 'system(string command_format, ...)', aggregation: false },
-  { name: 'cat', minArgs: 1, maxArgs: 8, signature: 'cat(string path_format, ...)', aggregation: false },
+  { name: 'system', minArgs: 1, maxArgs: FORMAT_MAX_ARGS, signature: 'system(string command_format, ...)', aggregation: false },
+  { name: 'cat', minArgs: 1, maxArgs: FORMAT_MAX_ARGS, signature: 'cat(string path_format, ...)', aggregation: false },
   { name: 'str', minArgs: 1, maxArgs: 2, signature: 'str(char *s [, int length])', aggregation: false },
   { name: 'strerror', minArgs: 1, maxArgs: 1, signature: 'strerror(int errno)', aggregation: false },
   { name: 'strcontains', minArgs: 2, maxArgs: 2, signature: 'strcontains(string haystack, string needle)', aggregation: false },
@@ -95,8 +101,8 @@ export const builtinFunctions: readonly BuiltinFunction[] = [
   { name: 'cgroup_path', minArgs: 1, maxArgs: 1, signature: 'cgroup_path(int cgroup_id)', aggregation: false },
   { name: 'strftime', minArgs: 2, maxArgs: 2, signature: 'strftime(string format, int nsecs)', aggregation: false },
   { name: 'join', minArgs: 1, maxArgs: 2, signature: 'join(char *argv[] [, string separator])', aggregation: false },
-  { name: 'errorf', minArgs: 1, maxArgs: 8, signature: 'errorf(string fmt, ...)', aggregation: false },
-  { name: 'warnf', minArgs: 1, maxArgs: 8, signature: 'warnf(string fmt, ...)', aggregation: false },
+  { name: 'errorf', minArgs: 1, maxArgs: FORMAT_MAX_ARGS, signature: 'errorf(string fmt, ...)', aggregation: false },
+  { name: 'warnf', minArgs: 1, maxArgs: FORMAT_MAX_ARGS, signature: 'warnf(string fmt, ...)', aggregation: false },
   { name: 'reg', minArgs: 1, maxArgs: 1, signature: "reg(string register_name)", aggregation: false },
   { name: 'path', minArgs: 1, maxArgs: 1, signature: 'path(struct path *p)', aggregation: false },
   { name: 'signal', minArgs: 1, maxArgs: 1, signature: 'signal(int|string signal)', aggregation: false },

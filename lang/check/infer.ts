@@ -23,6 +23,7 @@ import type { ResolvedAttach } from './attach.ts';
 import type { ScriptConfig } from './config.ts';
 import type { KernelInfo } from '../kernel.ts';
 import { dataFunctionType } from './data-functions.ts';
+import { formatRecordError } from './formats.ts';
 import { typeFromBtf } from './kernel-types.ts';
 import { tracepointFieldType, type FieldAccess } from './tracepoint-args.ts';
 import { aggregationReadType, aggregationValue, isAggregation, mapFunctionType } from './map-functions.ts';
@@ -751,6 +752,8 @@ export function infer(
         err(`%${conv} needs ${want === 'string' ? 'a string' : 'an integer'}, got ${typeName(t)}`, rest[i]!.span);
       }
     });
+    const tooBig = formatRecordError(c, rest, args);
+    if (tooBig) err(tooBig.message, c.span, tooBig.hints);
     printfs.set(c, { call: c, format: fmtArg.value, pieces: parsed.pieces, args });
   }
 
