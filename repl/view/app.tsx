@@ -1,44 +1,58 @@
-// The live view: a panel per map, stacked and sharing the terminal's rows, and the status line. Props in,
-// key presses out: the controller (live.tsx) owns the state, so a test can render any frame it likes.
+// The live view: a panel per map, stacked in the rows layout.ts gave them, and the status line. Props in,
+// key presses out: the controller (live.tsx) owns the state and the layout, so a test can render any frame.
 import { Box, Text, useInput, useStdin } from 'ink';
-import { allocateRows, panelContentRows, type PanelModel } from './model.ts';
+import type { FrameLayout } from './layout.ts';
 import { Panel } from './panel.tsx';
 import { StatusBar, type Status } from './status-bar.tsx';
 
-export type ViewAction = 'quit' | 'pause' | 'next' | 'prev';
+export type ViewAction = 'quit' | 'pause' | 'next' | 'prev' | ScrollAction;
+/** Scrolling the selected panel: a row, a page, to either end, or back to the rows the view chooses. */
+export type ScrollAction = 'up' | 'down' | 'pageUp' | 'pageDown' | 'top' | 'bottom' | 'auto';
 
 export interface AppProps {
-  readonly panels: readonly PanelModel[];
-  readonly selected: number;
+  readonly layout: FrameLayout;
+  /** no map has been read yet */
+  readonly reading?: boolean;
   readonly status: Status;
   readonly width: number;
-  readonly height: number;
   readonly onAction?: (a: ViewAction) => void;
 }
 
-export function App({ panels, selected, status, width, height, onAction }: AppProps) {
+export function App({ layout, reading, status, width, onAction }: AppProps) {
   const { isRawModeSupported } = useStdin();
   useInput(
     (input, key) => {
-      if (input === 'q' || (key.ctrl && input === 'c')) onAction?.('quit');
-      else if (input === 'p' || input === ' ') onAction?.('pause');
-      else if ((key.tab && key.shift) || key.leftArrow || key.upArrow) onAction?.('prev');
-      else if (key.tab || key.rightArrow || key.downArrow) onAction?.('next');
+      const a = actionFor(input, key);
+      if (a) onAction?.(a);
     },
     { isActive: isRawModeSupported === true && onAction !== undefined },
   );
-  // one line for the status, one spare: a frame as tall as the terminal makes Ink clear the whole screen
-  const avail = Math.max(2, height - 2);
-  const { rows, shown } = allocateRows(panels.map(panelContentRows), avail, selected);
-  const visible = panels.flatMap((p, i) => (shown[i] ? [i] : []));
-  const position = visible.length < panels.length ? `panel ${selected + 1}/${panels.length}` : undefined;
+  const selected = layout.panels.find((p) => p.selected) ?? (layout.panels.length === 1 ? layout.panels[0] : undefined);
+  const scroll = selected ? (selected.scrolled ? 'scrolled' : selected.hidden > 0 ? 'cut' : undefined) : undefined;
   return (
     <Box flexDirection="column" width={width}>
-      {panels.length === 0 ? <Text dimColor>reading maps…</Text> : null}
-      {visible.map((i) => (
-        <Panel key={panels[i]!.name} panel={panels[i]!} width={width} rows={rows[i]!} selected={i === selected && panels.length > 1} />
+      {reading ? <Text dimColor>reading maps…</Text> : null}
+      {layout.panels.map((p) => (
+        <Panel key={p.name} view={p} />
       ))}
-      <StatusBar status={position ? { ...status, position } : status} width={width} />
+      <StatusBar status={{ ...status, ...(layout.position ? { position: layout.position } : {}), ...(scroll ? { scroll } : {}) }} width={width} />
     </Box>
   );
+}
+
+type Key = Parameters<Parameters<typeof useInput>[0]>[1];
+
+function actionFor(input: string, key: Key): ViewAction | undefined {
+  if (input === 'q' || (key.ctrl && input === 'c')) return 'quit';
+  if (input === 'p' || input === ' ') return 'pause';
+  if ((key.tab && key.shift) || key.leftArrow) return 'prev';
+  if (key.tab || key.rightArrow) return 'next';
+  if (key.upArrow || input === 'k') return 'up';
+  if (key.downArrow || input === 'j') return 'down';
+  if (key.pageUp) return 'pageUp';
+  if (key.pageDown) return 'pageDown';
+  if (key.home || input === 'g') return 'top';
+  if (key.end || input === 'G') return 'bottom';
+  if (key.escape || input === 'a') return 'auto';
+  return undefined;
 }

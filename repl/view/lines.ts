@@ -1,6 +1,6 @@
-// The text of the live view's panels, one string a terminal row, cut to a width and a number of rows.
-// Pure, so a frame can be checked exactly and drawing costs one <Text> a row whatever the map holds.
-import { histWindow, type HistModel, type PanelModel, type StatsRow, type TableRow } from './model.ts';
+// The text of the live view's panels, one string a terminal row, cut to a width. Pure, so a frame can be
+// checked exactly and drawing costs one <Text> a row whatever the map holds; which rows show is layout.ts's.
+import type { HistModel, PanelModel, StatsRow, TableRow } from './model.ts';
 
 const BAR = '█';
 
@@ -10,40 +10,37 @@ export function bar(n: bigint, top: bigint, max: number): string {
   return BAR.repeat(Math.max(1, Math.round((Number(n) / Number(top)) * max)));
 }
 
-function fit(s: string, w: number): string {
+export function fit(s: string, w: number): string {
   if (w <= 0) return '';
   return s.length <= w ? s : `${s.slice(0, Math.max(0, w - 1))}…`;
 }
 
-/**
- * One histogram in at most `rows` rows: the busiest window of its buckets, bars scaled to the largest
- * bucket shown (so they rescale as counts grow), `label count |bars|` like bpftrace's, `width` wide.
- */
-export function histogramLines(h: HistModel, width: number, rows: number): string[] {
-  if (rows <= 0) return [];
-  if (h.buckets.length === 0) return ['(empty)'];
-  const w = histWindow(
-    h.buckets.map((b) => b.count),
-    rows,
-  );
-  const shown = h.buckets.slice(w.from, w.to + 1);
-  const labelW = Math.max(...shown.map((b) => b.label.length));
-  const countW = Math.max(...shown.map((b) => b.count.toString().length));
-  const barW = Math.max(1, width - labelW - countW - 4);
-  const top = shown.reduce((m, b) => (b.count > m ? b.count : m), 0n);
-  return shown.map((b) => `${b.label.padEnd(labelW)} ${b.count.toString().padStart(countW)} |${bar(b.count, top, barW).padEnd(barW)}|`);
+type Bucket = HistModel['buckets'][number];
+
+/** The largest count or value among `items`, what bars are scaled to. */
+export function largest<T>(items: readonly T[], n: (t: T) => bigint): bigint {
+  return items.reduce((m, t) => (n(t) > m ? n(t) : m), 0n);
 }
 
-/** Sorted rows `key value bar`: the key column takes at most half the width, bars what is left. */
-export function tableLines(rows: readonly TableRow[], bars: boolean, width: number, limit: number): string[] {
-  if (limit <= 0) return [];
-  if (rows.length === 0) return ['(empty)'];
-  const shown = rows.slice(0, limit);
-  const keyW = Math.min(Math.max(...shown.map((r) => r.key.length)), Math.floor(width / 2));
-  const valW = Math.max(...shown.map((r) => r.value.length));
+/**
+ * Histogram rows `label count |bars|` like bpftrace's, `width` wide, bars scaled to `top` (the largest
+ * bucket of the histogram, shown or not, so a window does not make small buckets look big).
+ */
+export function histogramLines(buckets: readonly Bucket[], width: number, top = largest(buckets, (b) => b.count)): string[] {
+  if (buckets.length === 0) return [];
+  const labelW = Math.max(...buckets.map((b) => b.label.length));
+  const countW = Math.max(...buckets.map((b) => b.count.toString().length));
+  const barW = Math.max(1, width - labelW - countW - 4);
+  return buckets.map((b) => `${b.label.padEnd(labelW)} ${b.count.toString().padStart(countW)} |${bar(b.count, top, barW).padEnd(barW)}|`);
+}
+
+/** Sorted rows `key value bar`: the key column takes at most half the width, bars what is left, scaled to `top`. */
+export function tableLines(rows: readonly TableRow[], bars: boolean, width: number, top = largest(rows, (r) => r.n)): string[] {
+  if (rows.length === 0) return [];
+  const keyW = Math.min(Math.max(...rows.map((r) => r.key.length)), Math.floor(width / 2));
+  const valW = Math.max(...rows.map((r) => r.value.length));
   const barW = bars ? width - keyW - valW - (keyW ? 3 : 2) : 0;
-  const top = shown.reduce((m, r) => (r.n > m ? r.n : m), 0n);
-  return shown.map((r) => {
+  return rows.map((r) => {
     const key = keyW ? `${fit(r.key, keyW).padEnd(keyW)} ` : '';
     const line = `${key}${r.value.padStart(valW)}`;
     return barW >= 4 ? `${line} ${bar(r.n, top, barW)}` : fit(line, width);
@@ -51,42 +48,28 @@ export function tableLines(rows: readonly TableRow[], bars: boolean, width: numb
 }
 
 /** stats maps as bpftrace prints them, `key: count N, average N, total N`. */
-export function statsLines(rows: readonly StatsRow[], width: number, limit: number): string[] {
-  if (limit <= 0) return [];
-  if (rows.length === 0) return ['(empty)'];
-  return rows.slice(0, limit).map((r) => fit(`${r.key ? `${r.key}: ` : ''}count ${r.count}, average ${r.average}, total ${r.total}`, width));
+export function statsLines(rows: readonly StatsRow[], width: number): string[] {
+  return rows.map((r) => fit(`${r.key ? `${r.key}: ` : ''}count ${r.count}, average ${r.average}, total ${r.total}`, width));
+}
+
+/** A keyed histogram's heading line for one key. */
+export function histKeyLine(h: HistModel, width: number): string {
+  return fit(`${h.key}  (total ${h.total})`, width);
 }
 
 /**
- * A panel's body in at most `rows` rows, and how many entries it shows (table rows, histogram keys).
- * Keyed histograms show their busiest keys, each under its key.
+ * What a cut panel says on its last row: `… 6 more rows`, `… 2 more rows above`,
+ * `… 6 more rows (2 above, 4 below)`, and keys not read at all (keyed histograms): `· 3 more keys`.
  */
-export function panelBody(p: PanelModel, width: number, rows: number): { lines: string[]; shown: number } {
-  switch (p.kind) {
-    case 'table':
-      return { lines: tableLines(p.rows, p.bars, width, rows), shown: Math.min(rows, p.rows.length) };
-    case 'stats':
-      return { lines: statsLines(p.rows, width, rows), shown: Math.min(rows, p.rows.length) };
-    case 'hist': {
-      if (p.hists.length === 0) return { lines: rows > 0 ? ['(empty)'] : [], shown: 0 };
-      const keyed = p.hists.length > 1 || p.hists[0]!.key !== '';
-      const lines: string[] = [];
-      let shown = 0;
-      for (const h of p.hists) {
-        const left = rows - lines.length;
-        if (left < (keyed ? 2 : 1)) break;
-        if (keyed) lines.push(fit(`${h.key}  (total ${h.total})`, width));
-        lines.push(...histogramLines(h, width, left - (keyed ? 1 : 0)));
-        shown++;
-      }
-      return { lines, shown };
-    }
-  }
+export function moreText(above: number, below: number, width: number, moreKeys = 0): string {
+  const n = above + below;
+  const parts: string[] = [];
+  if (n > 0) parts.push(`${n} more row${n === 1 ? '' : 's'}${above && below ? ` (${above} above, ${below} below)` : above ? ' above' : ''}`);
+  if (moreKeys > 0) parts.push(`${moreKeys} more key${moreKeys === 1 ? '' : 's'}`);
+  return fit(`… ${parts.join(' · ')}`, width);
 }
 
-/** A panel's title: `@name  hist · 12 keys`, and how many of them are shown when not all are. */
-export function panelTitle(p: PanelModel, shown: number, width: number): string {
-  const keys = p.entries === 1 ? '1 key' : `${p.entries} keys`;
-  const more = shown < p.entries && shown > 0 ? ` · ${p.kind === 'hist' ? 'busiest' : 'top'} ${shown}` : '';
-  return fit(`${p.name}  ${p.what} · ${keys}${more}`, width);
+/** A panel's title: `@name  hist · 12 keys`. */
+export function panelTitle(p: PanelModel, width: number): string {
+  return fit(`${p.name}  ${p.what} · ${p.entries === 1 ? '1 key' : `${p.entries} keys`}`, width);
 }

@@ -2,12 +2,13 @@
 // only when stdout is a terminal and the program has maps, so Ink and React load only then.
 //
 // Three clocks: printf output (whole lines) is written above the frame every 100 ms, through Ink so the
-// frame is redrawn below it; the status line is redrawn every `refreshMs`; the maps are read every
+// frame is redrawn below it (the frame stays short enough to leave the last lines of it in view); the status line is redrawn every `refreshMs`; the maps are read every
 // `refreshMs`, or less often when reading them takes long (off the main thread, but a worker reading a huge
 // map continuously would still cost a core). Nothing is drawn per event.
 import { render, useStderr, useStdout } from 'ink';
 import { useEffect } from 'react';
-import { App, type ViewAction } from './app.tsx';
+import { App, type ScrollAction, type ViewAction } from './app.tsx';
+import { layoutFrame, logRows, panelRows, windowKey, type FrameLayout } from './layout.ts';
 import type { PanelModel } from './model.ts';
 import { mapReader, type LiveSource } from './reader.ts';
 import type { Chunk, ViewStore } from './store.ts';
@@ -45,6 +46,12 @@ export function showLiveView(session: LiveSource, store: ViewStore, opts: LiveVi
   let panels: PanelModel[] = [];
   let selected = 0;
   let paused = false;
+  /** what layout.ts carries between frames: the user's scroll offsets, the histograms' windows */
+  const scroll = new Map<string, number>();
+  let windows: ReadonlyMap<string, number> = new Map();
+  let layout: FrameLayout | undefined;
+  /** lines written above the frame so far: the log keeps up to that many rows */
+  let printed = 0;
   let rate = 0;
   let lastEvents = session.stats.events;
   let lastTick = Date.now();
@@ -61,27 +68,54 @@ export function showLiveView(session: LiveSource, store: ViewStore, opts: LiveVi
     if (a === 'quit') return quit();
     if (a === 'pause') {
       paused = !paused;
-      if (!paused && readTimer) {
-        clearTimeout(readTimer);
-        void read(); // fresh panels at once
-      }
-    } else if (panels.length) selected = (selected + (a === 'next' ? 1 : panels.length - 1)) % panels.length;
+      if (!paused) readNow(); // fresh panels at once
+    } else if (a === 'next' || a === 'prev') {
+      if (panels.length) selected = (selected + (a === 'next' ? 1 : panels.length - 1)) % panels.length;
+    } else scrollSelected(a);
     draw();
   };
 
-  const frame = () => (
-    <>
-      <Bridge bind={bind} />
-      <App
-        panels={panels}
-        selected={Math.min(selected, Math.max(0, panels.length - 1))}
-        width={Math.max(20, (stdout.columns ?? 80) - 1)}
-        height={Math.max(6, stdout.rows ?? 24)}
-        status={{ probes: store.probes, eventsPerSecond: rate, lost: session.stats.lost, elapsedMs: Date.now() - started, paused }}
-        onAction={onAction}
-      />
-    </>
-  );
+  const scrollSelected = (a: ScrollAction) => {
+    const name = panels[selected]?.name;
+    const view = layout?.panels.find((p) => p.name === name);
+    if (!name || !view) return;
+    if (a === 'auto') {
+      scroll.delete(name);
+      windows = new Map([...windows].filter(([k]) => !k.startsWith(windowKey(name, ''))));
+      return;
+    }
+    const from = scroll.get(name) ?? view.offset;
+    const page = Math.max(1, view.visible - 1);
+    const to = a === 'up' ? from - 1 : a === 'down' ? from + 1 : a === 'pageUp' ? from - page : a === 'pageDown' ? from + page : 0;
+    const offset = Math.max(0, Math.min(to, view.content - view.visible));
+    scroll.set(name, offset);
+    // near the end of the rows read so far, while the map has more: read more now (see limitFor)
+    if (view.hidden > 0 && offset + 2 * view.visible >= view.content) readNow();
+  };
+
+  /** Rows to read of a map: a screenful past where it is scrolled to. */
+  const limitFor = (name: string) => Math.max(4, (stdout.rows ?? 24) - 2) * ((scroll.get(name) ?? 0) > 0 ? 2 : 1) + (scroll.get(name) ?? 0);
+
+  const frame = () => {
+    const width = Math.max(20, (stdout.columns ?? 80) - 1);
+    const height = Math.max(6, stdout.rows ?? 24);
+    selected = Math.min(selected, Math.max(0, panels.length - 1));
+    layout = layoutFrame(panels, { width, rows: panelRows(height, logRows(height, printed)), selected, state: { scroll, windows } });
+    // a histogram not in this frame (its panel left out) keeps its window for when it comes back
+    windows = new Map([...windows, ...layout.windows]);
+    return (
+      <>
+        <Bridge bind={bind} />
+        <App
+          layout={layout}
+          reading={panels.length === 0}
+          width={width}
+          status={{ probes: store.probes, eventsPerSecond: rate, lost: session.stats.lost, elapsedMs: Date.now() - started, paused }}
+          onAction={onAction}
+        />
+      </>
+    );
+  };
   const instance = render(frame(), { stdout, stdin, stderr: process.stderr, exitOnCtrlC: false, patchConsole: false, maxFps: 20 });
   const draw = () => {
     if (!closing) instance.rerender(frame());
@@ -91,7 +125,13 @@ export function showLiveView(session: LiveSource, store: ViewStore, opts: LiveVi
   const flushLog = () => {
     if (closing || !writers) return;
     const chunks: Chunk[] = store.take();
-    for (const c of chunks) (c.stream === 'out' ? writers.out : writers.err)(c.text);
+    if (chunks.length === 0) return;
+    const before = logRows(Math.max(6, stdout.rows ?? 24), printed);
+    for (const c of chunks) {
+      (c.stream === 'out' ? writers.out : writers.err)(c.text);
+      for (let i = c.text.indexOf('\n'); i >= 0; i = c.text.indexOf('\n', i + 1)) printed++;
+    }
+    if (logRows(Math.max(6, stdout.rows ?? 24), printed) !== before) draw(); // the frame makes room for the log
   };
   const logTimer = setInterval(flushLog, 100);
 
@@ -112,10 +152,8 @@ export function showLiveView(session: LiveSource, store: ViewStore, opts: LiveVi
     const t0 = Date.now();
     let cost = 0;
     if (!paused) {
-      // rows a panel could ever show: the terminal's height
-      const limit = Math.max(4, (stdout.rows ?? 24) - 2);
       try {
-        const r = await reader.read(session.mapNames(), limit);
+        const r = await reader.read(session.mapNames(), limitFor);
         if (closing) return;
         panels = r.panels;
         cost = r.offThread ? r.ms * 2 : r.ms * 5; // keep reading under ~half a core, or ~20% of this thread
@@ -127,6 +165,13 @@ export function showLiveView(session: LiveSource, store: ViewStore, opts: LiveVi
     readTimer = setTimeout(() => void read(), Math.max(opts.refreshMs, cost) - (Date.now() - t0));
   };
   void read();
+
+  /** Reads the maps now rather than at the next refresh, unless a read is under way. */
+  function readNow(): void {
+    if (paused || !readTimer || closing) return;
+    clearTimeout(readTimer);
+    void read();
+  }
 
   function quit(): void {
     if (closing) return;

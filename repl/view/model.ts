@@ -9,11 +9,20 @@ export interface HistModel {
   /** the entry's keys as printed (`comm, pid`), '' for a map without keys */
   readonly key: string;
   readonly total: bigint;
-  /** consecutive buckets, at most the panel's row limit: the busiest window of the non-empty range */
+  /**
+   * The non-empty range of buckets, consecutive, or the busiest `HIST_RANGE` of them when the range is
+   * longer: the view picks its window from these (see layout.ts), and can scroll over them.
+   */
   readonly buckets: readonly { readonly label: string; readonly count: bigint }[];
-  /** buckets of the non-empty range left out above and below the window */
-  readonly hiddenBuckets: number;
+  /** the bucket index of `buckets[0]`, so a window can be remembered across frames as the range grows */
+  readonly first: number;
+  /** buckets of the non-empty range left out of `buckets`, before and after them */
+  readonly hiddenBefore: number;
+  readonly hiddenAfter: number;
 }
+
+/** Most buckets a histogram model carries: enough to scroll over any log2 hist and any sensible lhist. */
+export const HIST_RANGE = 256;
 
 export interface TableRow {
   readonly key: string;
@@ -74,29 +83,41 @@ export function topN<T>(items: readonly T[], n: number, cmp: (a: T, b: T) => num
 
 const byValue = (a: MapEntry, b: MapEntry) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
 
-/** The rows of one histogram's non-empty range, cut to the `limit` consecutive buckets holding the most. */
-export function histWindow(counts: readonly bigint[], limit: number): { from: number; to: number; hidden: number } {
+/**
+ * The `limit` consecutive buckets holding the most, within one histogram's non-empty range (all of the
+ * range when it fits), and how many buckets of the range are left out before and after them.
+ */
+export function histWindow(counts: readonly bigint[], limit: number): { from: number; to: number; before: number; after: number } {
   const shown = shownBuckets(counts);
-  if (shown.length === 0) return { from: 0, to: -1, hidden: 0 };
+  if (shown.length === 0) return { from: 0, to: -1, before: 0, after: 0 };
   const first = shown[0]!;
   const last = shown[shown.length - 1]!;
-  const len = last - first + 1;
-  if (len <= limit) return { from: first, to: last, hidden: 0 };
-  let sum = 0n;
-  for (let i = first; i < first + limit; i++) sum += counts[i]!;
-  let best = sum;
-  let from = first;
-  for (let i = first + limit; i <= last; i++) {
-    sum += counts[i]! - counts[i - limit]!;
-    if (sum > best) {
-      best = sum;
-      from = i - limit + 1;
-    }
-  }
-  return { from, to: from + limit - 1, hidden: len - limit };
+  const from = first + busiestRun(counts.slice(first, last + 1), limit);
+  const to = Math.min(last, from + limit - 1);
+  return { from, to, before: from - first, after: last - to };
 }
 
-/** A panel for one map snapshot; `limit` bounds its rows (keys for tables, buckets per histogram). */
+/** Where the `size` consecutive counts with the largest sum start (the first such run on a tie; 0 when all fit). */
+export function busiestRun(counts: readonly bigint[], size: number): number {
+  if (counts.length <= size || size <= 0) return 0;
+  let sum = 0n;
+  for (let i = 0; i < size; i++) sum += counts[i]!;
+  let best = sum;
+  let from = 0;
+  for (let i = size; i < counts.length; i++) {
+    sum += counts[i]! - counts[i - size]!;
+    if (sum > best) {
+      best = sum;
+      from = i - size + 1;
+    }
+  }
+  return from;
+}
+
+/**
+ * A panel for one map snapshot; `limit` bounds its rows (keys for tables and stats, keys of a keyed
+ * histogram in fours); a histogram keeps its whole non-empty range up to `HIST_RANGE` buckets.
+ */
 export function buildPanel(snap: MapSnapshot, limit: number): PanelModel {
   const { name, value } = snap.layout;
   const entries = snap.entries.length;
@@ -107,10 +128,10 @@ export function buildPanel(snap: MapSnapshot, limit: number): PanelModel {
       const keys = snap.layout.keys.length === 0 ? 1 : Math.max(1, Math.floor(limit / 4));
       const hists = topN(snap.entries, keys, byValue).map((e): HistModel => {
         const counts = e.buckets ?? [];
-        const w = histWindow(counts, limit);
+        const w = histWindow(counts, Math.max(limit, HIST_RANGE));
         const buckets = [];
         for (let i = w.from; i <= w.to; i++) buckets.push({ label: bucketLabel(value, i), count: counts[i]! });
-        return { key: keyText(e.keys), total: e.value, buckets, hiddenBuckets: w.hidden };
+        return { key: keyText(e.keys), total: e.value, buckets, first: w.from, hiddenBefore: w.before, hiddenAfter: w.after };
       });
       return { kind: 'hist', name, what: value.kind, entries, hists };
     }

@@ -16,8 +16,8 @@ export interface LiveSource {
 }
 
 export interface MapReader {
-  /** Panels for the maps, each with at most `limit` rows; how long the reading took. */
-  read(names: readonly string[], limit: number): Promise<{ panels: PanelModel[]; ms: number; offThread: boolean }>;
+  /** Panels for the maps, each with at most `limit` rows (per map, when a function); how long the reading took. */
+  read(names: readonly string[], limit: number | ((name: string) => number)): Promise<{ panels: PanelModel[]; ms: number; offThread: boolean }>;
   /** Waits for a read in progress (it uses the session's fds), then stops the worker. */
   close(): Promise<void>;
 }
@@ -53,31 +53,32 @@ export function mapReader(source: LiveSource): MapReader {
     return worker;
   };
 
-  const inThread = (names: readonly string[], limit: number) => {
+  const inThread = (names: readonly string[], limitOf: (name: string) => number) => {
     const t0 = performance.now();
     const panels = names.flatMap((n) => {
       const s = source.snapshot(n);
-      return s ? [buildPanel(s, limit)] : [];
+      return s ? [buildPanel(s, limitOf(n))] : [];
     });
     return { panels, ms: performance.now() - t0, offThread: false };
   };
 
   return {
     async read(names, limit) {
+      const limitOf = typeof limit === 'number' ? () => limit : limit;
       const w = start();
       const maps = names.flatMap((n) => {
         const m = source.mapSource?.(n);
-        return m ? [m] : [];
+        return m ? [{ ...m, limit: limitOf(n) }] : [];
       });
-      if (!w || !source.running) return inThread(names, limit);
+      if (!w || !source.running) return inThread(names, limitOf);
       const id = ++seq;
       const reply = new Promise<ReadReply>((resolve) => waiting.set(id, resolve));
       inFlight = reply;
-      w.postMessage({ id, limit, maps } satisfies ReadRequest);
+      w.postMessage({ id, maps } satisfies ReadRequest);
       const r = await reply;
       if ('error' in r) {
         if (!source.running) return { panels: [], ms: 0, offThread: true };
-        return inThread(names, limit);
+        return inThread(names, limitOf);
       }
       return { panels: [...r.panels], ms: r.ms, offThread: true };
     },

@@ -9,8 +9,8 @@ import { buildPanel, type PanelModel } from './model.ts';
 
 export interface ReadRequest {
   readonly id: number;
-  readonly limit: number;
-  readonly maps: readonly { readonly fd: number; readonly spec: MapSpec; readonly stackMaps: readonly (readonly [number, number])[] }[];
+  /** each map with the rows its panel may show */
+  readonly maps: readonly { readonly fd: number; readonly spec: MapSpec; readonly stackMaps: readonly (readonly [number, number])[]; readonly limit: number }[];
 }
 
 export type ReadReply =
@@ -23,7 +23,7 @@ parentPort?.on('message', (req: ReadRequest) => {
     const panels = req.maps.map((m) => {
       // rendered as Session renders them (stacks, kernel and user symbols)
       const snap = snapshotMap(m.fd, m.spec, makeRenderContext(new Map(m.stackMaps)));
-      return buildPanel(snap, req.limit);
+      return buildPanel(snap, m.limit);
     });
     parentPort!.postMessage({ id: req.id, panels, ms: performance.now() - t0 } satisfies ReadReply);
   } catch (e) {

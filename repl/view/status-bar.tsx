@@ -1,4 +1,4 @@
-// The bottom line: probes, events/s, lost events, elapsed time, and the keys.
+// The bottom line: probes, events/s, lost events, elapsed time, and the keys (scrolling when it applies).
 import { Text } from 'ink';
 import { clock, compact } from './model.ts';
 
@@ -10,6 +10,8 @@ export interface Status {
   readonly paused: boolean;
   /** shown when only some panels fit: `panel 2/9` */
   readonly position?: string;
+  /** the selected panel is cut (it can scroll) or scrolled (Esc brings back the view's choice) */
+  readonly scroll?: 'cut' | 'scrolled';
 }
 
 export function statusText(s: Status, width: number): string {
@@ -22,7 +24,8 @@ export function statusText(s: Status, width: number): string {
     ...(s.position ? [s.position] : []),
   ];
   const left = ` ${parts.join(' · ')}`;
-  const keys = `q quit · p ${s.paused ? 'resume' : 'pause'} · tab next `;
+  const scroll = s.scroll === 'scrolled' ? ' · ↑↓ scroll · esc back' : s.scroll === 'cut' ? ' · ↑↓ scroll' : '';
+  const keys = `q quit · p ${s.paused ? 'resume' : 'pause'} · tab next${scroll} `;
   if (left.length + 2 + keys.length <= width) return left + ' '.repeat(width - left.length - keys.length) + keys;
   return left.length <= width ? left : `${left.slice(0, Math.max(0, width - 1))}…`;
 }

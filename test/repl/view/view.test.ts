@@ -8,8 +8,7 @@ import type { UserMapLayout } from '../../../compiler/program.ts';
 import type { MapEntry, MapSnapshot, TraceEvent } from '../../../runtime/index.ts';
 import { stringType, u32 } from '../../../lang/types.ts';
 import { App, type ViewAction } from '../../../repl/view/app.tsx';
-import { Histogram } from '../../../repl/view/histogram.tsx';
-import { MapTable } from '../../../repl/view/map-table.tsx';
+import { freshViewState, layoutFrame, panelBody } from '../../../repl/view/layout.ts';
 import { allocateRows, buildPanel, histWindow, topN, type PanelModel } from '../../../repl/view/model.ts';
 import { statusText } from '../../../repl/view/status-bar.tsx';
 import { ViewStore } from '../../../repl/view/store.ts';
@@ -24,7 +23,10 @@ function snapshot(layout: Partial<UserMapLayout> & Pick<UserMapLayout, 'value'>,
 }
 const commKey = [{ type: stringType(16), offset: 0 }];
 
-test('Histogram: the busiest buckets, bars scaled to the largest shown, exact frame', () => {
+/** A panel's body in `rows` rows, chosen afresh (no scrolling, no window from an earlier frame). */
+const body = (p: PanelModel, width: number, rows: number) => panelBody(p, width, rows, undefined, new Map(), new Map());
+
+test('a histogram: its non-empty range, bars scaled to the largest bucket; cut, the busiest window', () => {
   const panel = buildPanel(
     snapshot({ name: '@lat', value: { kind: 'hist', bits: 0 } }, [
       // buckets: [0]=0 [1]=1 [2,4)=3 [4,8)=12 [8,16)=6
@@ -34,23 +36,22 @@ test('Histogram: the busiest buckets, bars scaled to the largest shown, exact fr
   );
   assert.is(panel.kind, 'hist');
   if (panel.kind !== 'hist') return;
-  const r = render(createElement(Histogram, { hist: panel.hists[0]!, width: 40, rows: 10 }));
-  assert.is(
-    frame(r.lastFrame()),
+  assert.equal(
+    body(panel, 40, 10).lines,
     [
       `[1]      1 |${'█'.repeat(2).padEnd(27)}|`,
       `[2, 4)   3 |${'█'.repeat(7).padEnd(27)}|`,
       `[4, 8)  12 |${'█'.repeat(27)}|`,
       `[8, 16)  6 |${'█'.repeat(14).padEnd(27)}|`,
-    ].join('\n'),
+    ],
   );
-  // two rows: the window holding the most
-  r.rerender(createElement(Histogram, { hist: panel.hists[0]!, width: 40, rows: 2 }));
-  assert.is(frame(r.lastFrame()), [`[4, 8)  12 |${'█'.repeat(27)}|`, `[8, 16)  6 |${'█'.repeat(14).padEnd(27)}|`].join('\n'));
-  r.unmount();
+  // two rows: the window holding the most, and the title says what is left out
+  const cut = body(panel, 40, 2);
+  assert.equal(cut.lines, [`[4, 8)  12 |${'█'.repeat(27)}|`, `[8, 16)  6 |${'█'.repeat(14).padEnd(27)}|`]);
+  assert.is(cut.title, '@lat  hist · 1 key · … 2 more rows above');
 });
 
-test('MapTable: a count map as a top-N table, largest first, exact frame', () => {
+test('a count map as a top-N table, largest first', () => {
   const panel = buildPanel(
     snapshot({ name: '@calls', keys: commKey, value: { kind: 'count' } }, [
       { keys: ['bash'], value: 40n },
@@ -61,15 +62,12 @@ test('MapTable: a count map as a top-N table, largest first, exact frame', () =>
     3,
   );
   if (panel.kind !== 'table') return assert.unreachable('a count map is a table');
-  const r = render(createElement(MapTable, { panel, width: 40, rows: 3 }));
-  assert.is(
-    frame(r.lastFrame()),
-    [`node 80 ${'█'.repeat(31)}`, `bash 40 ${'█'.repeat(16)}`, `sshd 10 ${'█'.repeat(4)}`].join('\n'),
-  );
-  r.unmount();
+  const b = body(panel, 40, 3);
+  assert.equal(b.lines, [`node 80 ${'█'.repeat(31)}`, `bash 40 ${'█'.repeat(16)}`, `sshd 10 ${'█'.repeat(4)}`]);
+  assert.is(b.title, '@calls  count · 4 keys · … 1 more row');
 });
 
-test('MapTable: stats as numbers', () => {
+test('stats as numbers', () => {
   const panel = buildPanel(
     snapshot({ name: '@s', keys: [{ type: u32, offset: 0 }], value: { kind: 'stats', signed: false } }, [
       { keys: [1n], value: 30n, stats: { count: 3n, total: 90n } },
@@ -78,9 +76,7 @@ test('MapTable: stats as numbers', () => {
     10,
   );
   if (panel.kind !== 'stats') return assert.unreachable('a stats map');
-  const r = render(createElement(MapTable, { panel, width: 60, rows: 5 }));
-  assert.is(frame(r.lastFrame()), ['1: count 3, average 30, total 90', '2: count 1, average 5, total 5'].join('\n'));
-  r.unmount();
+  assert.equal(body(panel, 60, 5).lines, ['1: count 3, average 30, total 90', '2: count 1, average 5, total 5']);
 });
 
 const status = { probes: 2, eventsPerSecond: 12_345, lost: 0, elapsedMs: 83_000, paused: false };
@@ -90,7 +86,8 @@ test('App: panels share the rows, the status line at the bottom, exact frame', (
     buildPanel(snapshot({ name: '@c', keys: commKey, value: { kind: 'count' } }, [{ keys: ['a'], value: 2n }, { keys: ['b'], value: 1n }]), 10),
     buildPanel(snapshot({ name: '@h', value: { kind: 'lhist', min: 0, max: 30, step: 10 } }, [{ keys: [], value: 3n, buckets: [0n, 1n, 2n, 0n, 0n] }]), 10),
   ];
-  const r = render(createElement(App, { panels, selected: 0, status, width: 50, height: 10 }));
+  const layout = layoutFrame(panels, { width: 50, rows: 8, selected: 0, state: freshViewState });
+  const r = render(createElement(App, { layout, status, width: 50 }));
   assert.is(
     frame(r.lastFrame()),
     [
@@ -106,15 +103,16 @@ test('App: panels share the rows, the status line at the bottom, exact frame', (
   r.unmount();
 });
 
-test('App: keys become actions (q, p, Tab, Shift-Tab, arrows)', async () => {
+test('App: keys become actions (q, p, Tab, Shift-Tab, left/right select; up/down, PgUp/PgDn, Home scroll; Esc back)', async () => {
   const seen: ViewAction[] = [];
-  const r = render(createElement(App, { panels: [], selected: 0, status, width: 60, height: 10, onAction: (a: ViewAction) => void seen.push(a) }));
+  const layout = layoutFrame([], { width: 60, rows: 8, selected: 0, state: freshViewState });
+  const r = render(createElement(App, { layout, status, width: 60, onAction: (a: ViewAction) => void seen.push(a) }));
   await new Promise((res) => setTimeout(res, 20)); // useInput subscribes in an effect
-  for (const k of ['\t', '\x1b[Z', '\x1b[C', '\x1b[A', 'p', 'q']) {
+  for (const k of ['\t', '\x1b[Z', '\x1b[C', '\x1b[D', '\x1b[A', '\x1b[B', 'j', 'k', '\x1b[5~', '\x1b[6~', '\x1b[H', '\x1b', 'p', 'q']) {
     r.stdin.write(k);
     await new Promise((res) => setTimeout(res, 5));
   }
-  assert.equal(seen, ['next', 'prev', 'next', 'prev', 'pause', 'quit']);
+  assert.equal(seen, ['next', 'prev', 'next', 'prev', 'up', 'down', 'down', 'up', 'pageUp', 'pageDown', 'top', 'auto', 'pause', 'quit']);
   r.unmount();
 });
 
@@ -141,8 +139,9 @@ test('a 100k-key map becomes a 20-row panel in one pass, without sorting all of 
 test('topN keeps the largest, largest first; histWindow finds the busiest run of buckets', () => {
   assert.equal(topN([5, 1, 9, 3, 7], 3, (a, b) => a - b), [9, 7, 5]);
   assert.equal(topN([1, 2], 5, (a, b) => a - b), [2, 1]);
-  assert.equal(histWindow([0n, 1n, 0n, 5n, 5n, 1n, 0n], 2), { from: 3, to: 4, hidden: 3 });
-  assert.equal(histWindow([0n, 0n], 3), { from: 0, to: -1, hidden: 0 });
+  assert.equal(histWindow([0n, 1n, 0n, 5n, 5n, 1n, 0n], 2), { from: 3, to: 4, before: 2, after: 1 });
+  assert.equal(histWindow([0n, 1n, 0n, 5n, 5n, 1n, 0n], 9), { from: 1, to: 5, before: 0, after: 0 });
+  assert.equal(histWindow([0n, 0n], 3), { from: 0, to: -1, before: 0, after: 0 });
 });
 
 test('allocateRows: fair shares, the selected panel gets what is left, panels that cannot fit are left out', () => {
