@@ -1,0 +1,116 @@
+// The probe listing (-l, the REPL's .probes and completion) names only what attaches on this kernel, and
+// says in one line what exists but cannot attach. Pinned against the kernel itself: every raw tracepoint
+// listed is opened for real, and the providers left out are the ones the feature probes refuse.
+// bpftrace (0.17 and v0.26) lists every kprobe/fentry name whether or not they attach; scry deliberately
+// does not (issue 10, item 9).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { globRegExp } from '../../lang/glob.ts';
+import { encode, exit, mov64Imm, R0 } from '../../compiler/asm/index.ts';
+import { probeArgs, probeNames as exploreNames, probes } from '../../repl/explore.ts';
+import { fentryRefusal } from '../../runtime/attach/fentry.ts';
+import { hardwareEventRefusal, hasKprobes } from '../../runtime/features.ts';
+import { vmlinuxBtf } from '../../runtime/kernel/btf/index.ts';
+import { kernelFunctions } from '../../runtime/kernel/functions.ts';
+import { probeListing, probeNames, providerSummary } from '../../runtime/listing.ts';
+import { OwnedFd, ProgType, progLoad, rawTracepointOpen } from '../../runtime/sys/index.ts';
+import { checkFdLeaks, requireRoot } from '../helpers/kernel.ts';
+
+if (requireRoot('probe listing')) {
+  const suite = test;
+  checkFdLeaks(suite);
+
+  suite('every raw tracepoint listed opens with BPF_RAW_TRACEPOINT_OPEN; syscall events are not among them', () => {
+    const listed = probeListing('rawtracepoint:*').lines.map((l) => l.slice('rawtracepoint:'.length));
+    assert.ok(listed.length > 100, `${listed.length} raw tracepoints`);
+    assert.ok(listed.includes('sched_switch') && listed.includes('sys_enter'));
+    assert.not.ok(listed.includes('sys_enter_openat'), 'sys_enter_openat is an event of sys_enter, not a raw tracepoint');
+    const prog = new OwnedFd(progLoad({ type: ProgType.RAW_TRACEPOINT, insns: encode([mov64Imm(R0, 0), exit()]).bytes, license: 'GPL' }), 'test prog');
+    const failed: string[] = [];
+    // open a batch, then close it: closing each before the next open waits for an RCU grace period each time
+    try {
+      for (let i = 0; i < listed.length; i += 500) {
+        const open: OwnedFd[] = [];
+        for (const name of listed.slice(i, i + 500)) {
+          try {
+            open.push(new OwnedFd(rawTracepointOpen(name, prog.fd), name));
+          } catch (e) {
+            failed.push(`${name}: ${(e as Error).message}`);
+          }
+        }
+        for (const fd of open) fd.close();
+      }
+    } finally {
+      prog.close();
+    }
+    assert.equal(failed, []);
+  });
+
+  suite("-l '*openat' lists no raw tracepoint, and says which providers it left out and why", () => {
+    const l = probeListing('*openat');
+    assert.ok(l.lines.includes('tracepoint:syscalls:sys_enter_openat'));
+    assert.not.ok(l.lines.some((x) => x.startsWith('rawtracepoint:')), l.lines.join('\n'));
+    const vfsRead = vmlinuxBtf()?.funcProto('vfs_read');
+    const fentryOk = vfsRead !== undefined && fentryRefusal('fentry', vfsRead.id) === undefined;
+    // a provider's names are listed exactly when its feature probe lets it attach
+    assert.is(l.lines.some((x) => x.startsWith('kprobe:')), hasKprobes());
+    assert.is(l.lines.some((x) => x.startsWith('fentry:')), fentryOk);
+    if (!hasKprobes()) assert.match(l.unavailable ?? '', /\d+ kprobe\/kretprobe functions .*exist but cannot attach here: .*this kernel has no kprobes \(CONFIG_KPROBES off\)/);
+    if (!fentryOk) assert.match(l.unavailable ?? '', /\d+ fentry\/fexit functions .*exist but cannot attach here: .*the kernel refuses fentry\/fexit programs \(E[A-Z]+\)/);
+    if (hasKprobes() && fentryOk) assert.is(l.unavailable, undefined);
+    assert.is((l.unavailable ?? '').split('\n').length, 1);
+  });
+
+  suite('the unavailable count is the number of matching names, not of every function', () => {
+    if (hasKprobes()) return void assert.ok(probeListing('kprobe:vfs_read*').lines.includes('kprobe:vfs_read'));
+    assert.equal(probeListing('kprobe:vfs_read*'), { lines: [], unavailable: `${probeListingCount('vfs_read*')} kprobe/kretprobe functions exist but cannot attach here: this kernel has no kprobes (CONFIG_KPROBES off)` });
+  });
+
+  suite('hardware events are listed only where a hardware counter opens', () => {
+    assert.is(probeListing('hardware:*').lines.length > 0, hardwareEventRefusal() === undefined);
+  });
+
+  suite('the REPL answers from the same listing as -l (kprobe:vfs_read* agrees)', () => {
+    for (const pattern of ['kprobe:vfs_read*', '*openat', 'tracepoint:sched:sched_sw*', 'rawtracepoint:sched_*']) {
+      const a = probes(pattern);
+      assert.ok(a.ok);
+      const l = probeListing(pattern);
+      const expected = (l.lines.length ? `${l.lines.join('\n')}\n` : `no probes that attach here match ${pattern}\n`) + (l.unavailable ? `(${l.unavailable})\n` : '');
+      assert.is(a.ok && a.text, expected);
+    }
+  });
+
+  suite('.probes with no pattern summarises per provider in a screenful and asks for a pattern', () => {
+    const a = probes('');
+    assert.ok(a.ok);
+    const text = a.ok ? a.text : '';
+    assert.ok(text.split('\n').length < 20, text);
+    for (const s of providerSummary()) assert.match(text, new RegExp(`  ${s.provider} +${s.count}${s.refusal ? '  cannot attach here: ' : '\n'}`));
+    assert.match(text, 'list names with a pattern: .probes PATTERN');
+  });
+
+  suite('completion names: per provider, by prefix, nothing for a provider that cannot attach', () => {
+    assert.equal(exploreNames('tracepoint', 'syscalls:sys_enter_mkd'), ['syscalls:sys_enter_mkdir', 'syscalls:sys_enter_mkdirat']);
+    assert.equal(exploreNames('t', 'sched:sched_switc'), ['sched:sched_switch']);
+    assert.ok(exploreNames('rawtracepoint', 'sched_switc').includes('sched_switch'));
+    if (!hasKprobes()) assert.equal(exploreNames('kprobe', 'vfs_'), []);
+    // cached: asking again costs no re-read
+    const t0 = performance.now();
+    for (let i = 0; i < 100; i++) probeNames('tracepoint', 'sched:*');
+    assert.ok(performance.now() - t0 < 200, 'probeNames is cheap once read');
+  });
+
+  suite('.args tracepoint: uses the same names', () => {
+    const a = probeArgs('tracepoint:syscalls:sys_enter_openat');
+    assert.ok(a.ok && a.text.startsWith('tracepoint:syscalls:sys_enter_openat\n'), a.ok ? a.text : a.message);
+    assert.ok(a.ok && a.text.includes('const char * filename'));
+  });
+}
+
+/** How many kernel functions (the names kprobes would attach to) match a glob. */
+function probeListingCount(glob: string): number {
+  const re = globRegExp(glob);
+  return new Set(kernelFunctions().filter((f) => re.test(f.name)).map((f) => `${f.module ?? ''}:${f.name}`)).size;
+}
+
+test.run();
