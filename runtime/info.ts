@@ -173,7 +173,7 @@ const REPORT_VERSION = 2;
  * (a ScryRuntimeError) when this user may not trace: every item would say "no" for the wrong reason.
  */
 export function kernelReport(probes: InfoProbes = {}, useCache = true): KernelReport {
-  requirePrivileges('measure what this kernel supports');
+  requirePrivileges('measure what this kernel supports', true);
   const bootId = (() => {
     try {
       return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();

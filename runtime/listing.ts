@@ -225,7 +225,7 @@ export function probeListing(pattern = '*', options: ListOptions = {}): Listing 
   if (user) return { lines: user };
   const p = normalise(pattern);
   const single = p.includes(':') && !isGlob(p.split(':')[0]!) ? p.split(':')[0]! : undefined;
-  requirePrivileges(single ? `list ${single} probes` : 'list kernel probes');
+  requirePrivileges(single === 'tracepoint' ? 'list tracepoints' : single ? `list ${single} probes` : 'list kernel probes', !single || single === 'tracepoint');
   const lines: string[] = [];
   const refused: { lister: Lister; count: number; why: string }[] = [];
   for (const { lister, names } of matches(p)) {
@@ -270,7 +270,7 @@ export function probeNames(provider: string, glob = '*'): readonly string[] {
 
 /** Per provider: how many probes it has here and, when they cannot attach, why (the REPL's `.probes`). */
 export function providerSummary(): { readonly provider: string; readonly count: number; readonly refusal?: string }[] {
-  requirePrivileges('list kernel probes');
+  requirePrivileges('list kernel probes', true);
   return listers.map((l) => {
     const refusal = l.refusal();
     return refusal ? { provider: l.provider, count: namesOf(l).length, refusal } : { provider: l.provider, count: namesOf(l).length };

@@ -44,10 +44,13 @@ export function tracefsUnreadable(dir: string): string | undefined {
   }
 }
 
-/** Throws PrivilegeError when this process may not trace; `what` completes "scry needs root … to ___". */
-export function requirePrivileges(what: string): void {
+/**
+ * Throws PrivilegeError when this process may not trace; `what` completes "scry needs root … to ___".
+ * With `readsTracefs`, an unreadable tracefs is given as the reason (it is what a user can check).
+ */
+export function requirePrivileges(what: string, readsTracefs = false): void {
   const why = bpfRefusal();
-  if (why !== undefined) throw new PrivilegeError(what, tracefsUnreadable('/sys/kernel/tracing') ?? why);
+  if (why !== undefined) throw new PrivilegeError(what, (readsTracefs ? tracefsUnreadable('/sys/kernel/tracing') : undefined) ?? why);
 }
 
 export function resetPrivileges(): void {

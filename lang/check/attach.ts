@@ -100,7 +100,26 @@ export type ResolvedAttach =
 
 const timerUnits = ['hz', 's', 'ms', 'us'] as const;
 
+/**
+ * An attach point's probes. Where the kernel cannot be asked (tracefs unreadable without root), the
+ * runtime's error says why in a sentence: it becomes this attach point's diagnostic, not a crash.
+ */
 export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: Diagnostic[], pid?: number): ResolvedAttach[] {
+  try {
+    return resolveOne(ap, kernel, diags, pid);
+  } catch (e) {
+    if (!isEnvironmentError(e)) throw e;
+    diags.push(error(e.message, ap.span, e.hints.length ? [...e.hints] : undefined));
+    return [];
+  }
+}
+
+/** The runtime's environment failures (ScryRuntimeError, which lang cannot import) carry hints; bugs do not. */
+function isEnvironmentError(e: unknown): e is Error & { readonly hints: readonly string[] } {
+  return e instanceof Error && Array.isArray((e as { hints?: unknown }).hints);
+}
+
+function resolveOne(ap: AttachPoint, kernel: KernelInfo, diags: Diagnostic[], pid?: number): ResolvedAttach[] {
   const info = lookupProvider(ap.provider);
   if (!info) {
     const guess = closest(ap.provider, providerNames());
