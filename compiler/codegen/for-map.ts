@@ -12,8 +12,9 @@
 // those in the shared scratch area, which the callback reads in place. `break` returns 1, `continue` 0;
 // `return` and exit() set the stop flag and return 1, and the caller then leaves through its own exit.
 //
-// Per-CPU maps (count/sum/min/max) hand the callback this CPU's value: $kv.1 is that CPU's count or sum,
-// and for min/max this CPU's value (0 when this CPU never set one), not the total user space prints.
+// Per-CPU maps (count/sum/min/max/avg) hand the callback this CPU's copy of the entry; $kv.1 is instead the
+// entry over all CPUs, read for each key as `@m[key]` reads it (maps.ts emitPerCpuValue), so the loop sees the
+// numbers print(@m) shows, as in bpftrace v0.26.
 import {
   BPF_FUNC as helper,
   R0,
@@ -43,10 +44,12 @@ import {
 import type { ForMapStmt } from '../../lang/ast.ts';
 import { walk } from '../../lang/walk.ts';
 import type { Type } from '../../lang/types.ts';
-import { packedLayout, slotSize } from '../layout.ts';
+import { isPerCpu, packedLayout, slotSize } from '../layout.ts';
+import type { MapSpec } from '../program.ts';
 import { allocOrFail, allocValue, scoped, stxSlot, type Gen, type PendingCallback } from './context.ts';
 import { Emitter, Frame, SCRATCH_BASE } from './emitter.ts';
 import { zeroStack } from './expr.ts';
+import { emitPerCpuValue } from './maps.ts';
 import { scratchPrologue } from './program.ts';
 import { emitBlock } from './stmt.ts';
 
@@ -99,6 +102,7 @@ export function generateCallback(cb: PendingCallback): AsmItem[] {
     loops: [],
     callbacks: caller.callbacks,
     stackAbove,
+    functions: caller.functions,
   };
   const next = e.freshLabel('next');
   const stop = e.freshLabel('break');
@@ -110,7 +114,7 @@ export function generateCallback(cb: PendingCallback): AsmItem[] {
       if (name !== stmt.variable) zeroStack(g, offset, slotSize(type));
       g.vars.set(name, { offset, type });
     }
-    copyEntry(g, stmt, info.kvType, spec.keySize);
+    copyEntry(g, stmt, info.kvType, spec);
     for (const name of outerNames(stmt, info.locals)) {
       const src = caller.vars.get(name);
       if (!src) continue;
@@ -140,16 +144,23 @@ export function generateCallback(cb: PendingCallback): AsmItem[] {
   return [...entry, ...prologue, ...e.items];
 }
 
-/** $kv = (key, value): the key from r9 (keySize bytes), the value's first slot(s) from r8. */
-function copyEntry(g: Gen, stmt: ForMapStmt, kvType: Type, keySize: number): void {
+/** $kv = (key, value): the key from r9 (keySize bytes), the value's first slot(s) from r8, or over all CPUs. */
+function copyEntry(g: Gen, stmt: ForMapStmt, kvType: Type, spec: MapSpec): void {
   const kv = g.vars.get(stmt.variable);
   if (!kv || kvType.kind !== 'tuple') throw new Error('for-map loop variable without a (key, value) slot');
   const [keyType, valueType] = kvType.elements as [Type, Type];
   const layout = packedLayout([keyType, valueType]);
+  const { keySize } = spec;
   if (slotSize(keyType) !== keySize) throw new Error(`for-map key of ${keySize} bytes, $kv.0 of ${slotSize(keyType)}`);
   for (let i = 0; i < keySize; i += 8) g.e.emit(ldx(8, R1, R9, i), stxSlot(8, kv.offset + i, R1));
-  // plain values fill their slot; count/sum/min/max keep their u64 first
-  for (let i = 0; i < slotSize(valueType); i += 8) g.e.emit(ldx(8, R1, R8, i), stxSlot(8, kv.offset + layout.offsets[1]! + i, R1));
+  const valueAt = kv.offset + layout.offsets[1]!;
+  if (isPerCpu(spec.user!.value)) {
+    // $kv.0 holds the key now: it serves as the key of the per-CPU lookups (r6-r9 survive the helper calls)
+    emitPerCpuValue(g, spec, kv.offset, stmt.map.span);
+    g.e.emit(stxSlot(8, valueAt, R0));
+    return;
+  }
+  for (let i = 0; i < slotSize(valueType); i += 8) g.e.emit(ldx(8, R1, R8, i), stxSlot(8, valueAt + i, R1));
 }
 
 /** Variables the body (nested loops included) reads that it does not declare itself. */

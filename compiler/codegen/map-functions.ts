@@ -329,7 +329,7 @@ function emitLen(g: Gen, c: CallExpr): void {
   const spec = namedMap(g, wholeMap(c.args[0]), c);
   const value = spec.user!.value;
   if (value.kind === 'hist' || value.kind === 'lhist') throw new CodegenError(`len() does not work on ${value.kind}() maps`, c.span);
-  if (!g.functions) throw new CodegenError('len() cannot be used inside a for loop over a map yet', c.span);
+  if (g.stackAbove || !g.functions) throw new CodegenError('len() cannot be used inside a for loop over a map yet', c.span);
   if (!g.functions.some((f) => f.label === LEN_CALLBACK))
     g.functions.push({ label: LEN_CALLBACK, items: [label(LEN_CALLBACK), ...[mov64Imm(R0, 0), exit()].map((i) => withSpan(i, c.span))] });
   g.e.emit(ldMapFd(R1, spec.name), ldFuncAddr(R2, LEN_CALLBACK), mov64Imm(R3, 0), mov64Imm(R4, 0), call(helper.for_each_map_elem));

@@ -6,24 +6,33 @@ import {
   R2,
   R3,
   R4,
+  R6,
+  R10,
   alu64Imm,
   alu64Reg,
   atomic,
   call,
+  exit,
   ja,
   jmpImm,
+  jmpReg,
+  label,
+  ldFuncAddr,
   ldMapFd,
   ldx,
   mov64Imm,
   mov64Reg,
   neg64,
+  st,
   stx,
   type AluOp,
 } from '../asm/index.ts';
 import type { AssignStmt, Expr, IncDecExpr, MapExpr } from '../../lang/ast.ts';
-import { keyLayout } from '../layout.ts';
+import type { Span } from '../../lang/source.ts';
+import { isPerCpu, keyLayout } from '../layout.ts';
 import type { MapSpec } from '../program.ts';
-import { allocOrFail, scoped, type Gen } from './context.ts';
+import { CodegenError, allocOrFail, scoped, type Gen } from './context.ts';
+import { Emitter } from './emitter.ts';
 import { addrOf, allocValue, ldSlot, stSlot, stxSlot } from './context.ts';
 import { emitInt, emitInto, normalize, zeroStack } from './expr.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
@@ -71,11 +80,12 @@ export function update(g: Gen, name: string, keyOff: number, valOff: number, fla
   if (flags !== BPF_NOEXIST) checkHelper(g, 'map_update_elem', 'other'); // NOEXIST losing a race is fine
 }
 
-/** r0 = @m[k] as an integer, 0 when the key is missing. */
+/** r0 = @m[k] as an integer, 0 when the key is missing; an aggregation's value over all CPUs. */
 export function emitMapRead(g: Gen, m: MapExpr): void {
   const spec = mapSpecFor(g, m);
   scoped(g, () => {
     const key = buildKey(g, m);
+    if (isPerCpu(spec.user!.value)) return emitPerCpuValue(g, spec, key, m.span);
     const done = g.e.freshLabel('read.end');
     lookup(g, spec.name, key);
     g.e.emit(jmpImm('jeq', R0, 0, done), ldx(8, R0, R0, 0));
@@ -86,6 +96,11 @@ export function emitMapRead(g: Gen, m: MapExpr): void {
 /** Copies @m[k] (a string or other wide value) into r10+off, zeroes when the key is missing. */
 export function emitMapReadInto(g: Gen, m: MapExpr, off: number, size: number): void {
   const spec = mapSpecFor(g, m);
+  if (isPerCpu(spec.user!.value)) {
+    emitMapRead(g, m);
+    g.e.emit(stxSlot(8, off, R0));
+    return;
+  }
   scoped(g, () => {
     const key = buildKey(g, m);
     const done = g.e.freshLabel('read.end');
@@ -95,6 +110,103 @@ export function emitMapReadInto(g: Gen, m: MapExpr, off: number, size: number): 
     for (let i = 0; i < n; i += 8) g.e.emit(ldx(8, R1, R0, i), stxSlot(8, off + i, R1));
     g.e.place(done);
   });
+}
+
+// Aggregations live in per-CPU hashes: each CPU updates its own copy of an entry without atomics, and a probe
+// that reads one (`@m[k]`, `$kv.1` in `for ($kv : @m)`) sees the entry over all CPUs, as bpftrace v0.26 and
+// user space (runtime/maps.ts) see it: count/sum added up, min/max the best value any CPU recorded, avg the
+// total over the count. bpf_map_lookup_percpu_elem (helper 195, kernel 5.19) reads one CPU's copy; it fails
+// for a missing key and for a CPU number past the last possible CPU. The CPUs are walked with bpf_loop
+// (helper 181, kernel 5.17) whose callback stops at the first failed lookup: the verifier checks the callback
+// once however many CPUs the machine has, where a bounded loop would be checked once per CPU it might have.
+// The loop's context is a block on the reader's stack: [acc0, acc1, address of the key].
+const ACC0 = 0;
+const ACC1 = 8;
+const KEY_ADDR = 16;
+const BLOCK_SIZE = 24;
+/** bpf_loop's iteration limit; the walk ends at the first CPU past the last possible one long before it */
+const MAX_CPUS = 1 << 16;
+
+/** r0 = the value of the entry keyed at slot `keyOff` of per-CPU map `spec` over all CPUs (0 when missing). */
+export function emitPerCpuValue(g: Gen, spec: MapSpec, keyOff: number, span: Span): void {
+  const value = spec.user!.value;
+  if (value.kind !== 'count' && value.kind !== 'sum' && value.kind !== 'min' && value.kind !== 'max' && value.kind !== 'avg')
+    throw new CodegenError(`a probe cannot read ${spec.user!.name}: its ${value.kind}() entries are only put together in user space`, span, [
+      `print(${spec.user!.name}) shows it`,
+    ]);
+  if (!g.functions) throw new Error('per-CPU read where no function can be added');
+  const fn = perCpuCallback(g, spec, span);
+  const e = g.e;
+  scoped(g, () => {
+    // on the stack, not in scratch space: bpf_loop takes a stack pointer for its context
+    const block = allocOrFail(g, BLOCK_SIZE, span);
+    e.emit(st(8, R10, block + ACC0, 0), st(8, R10, block + ACC1, 0), ...addrOf(R1, keyOff), stx(8, R10, R1, block + KEY_ADDR));
+    e.emit(mov64Imm(R1, MAX_CPUS), ldFuncAddr(R2, fn), mov64Reg(R3, R10), alu64Imm('add', R3, block), mov64Imm(R4, 0), call(helper.loop));
+    if (value.kind !== 'avg') {
+      e.emit(ldx(8, R0, R10, block + ACC0));
+      return;
+    }
+    // total / count, rounded toward zero like user space's division (BPF divides unsigned); 0 / 0 is 0 in BPF
+    e.emit(ldx(8, R1, R10, block + ACC0), ldx(8, R0, R10, block + ACC1));
+    if (!value.signed) {
+      e.emit(alu64Reg('div', R0, R1));
+      return;
+    }
+    const done = e.freshLabel('avg.end');
+    const positive = e.freshLabel('avg.pos');
+    e.emit(jmpImm('jsge', R0, 0, positive), neg64(R0), alu64Reg('div', R0, R1), neg64(R0), ja(done));
+    e.place(positive);
+    e.emit(alu64Reg('div', R0, R1));
+    e.place(done);
+  });
+}
+
+/**
+ * The bpf_loop callback `long cb(u64 cpu, void *block)` that folds one CPU's copy of an entry of `spec` into the
+ * block; one per map and program, appended after the program like for-loop bodies (a C identifier: the
+ * program's BTF names it).
+ */
+function perCpuCallback(g: Gen, spec: MapSpec, span: Span): string {
+  const name = `scry_pcpu_${spec.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  if (g.functions!.some((f) => f.label === name)) return name;
+  const e = new Emitter(`${name}.`);
+  const value = spec.user!.value;
+  const stop = e.freshLabel('stop');
+  const next = e.freshLabel('next');
+  e.at(span, () => {
+    e.emit(mov64Reg(R6, R2), mov64Reg(R3, R1), ldMapFd(R1, spec.name), ldx(8, R2, R6, KEY_ADDR), call(helper.map_lookup_percpu_elem));
+    e.emit(jmpImm('jeq', R0, 0, stop));
+    switch (value.kind) {
+      case 'count':
+      case 'sum':
+        e.emit(ldx(8, R1, R0, 0), ldx(8, R2, R6, ACC0), alu64Reg('add', R2, R1), stx(8, R6, R2, ACC0));
+        break;
+      case 'avg':
+        // [count, total] per CPU (map-functions.ts)
+        e.emit(ldx(8, R1, R0, 0), ldx(8, R2, R6, ACC0), alu64Reg('add', R2, R1), stx(8, R6, R2, ACC0));
+        e.emit(ldx(8, R1, R0, 8), ldx(8, R2, R6, ACC1), alu64Reg('add', R2, R1), stx(8, R6, R2, ACC1));
+        break;
+      case 'min':
+      case 'max': {
+        // [value, set] per CPU: a CPU that never recorded one is skipped; acc0 = the best so far, acc1 = found one
+        const take = e.freshLabel('take');
+        const better = value.kind === 'min' ? (value.signed ? 'jslt' : 'jlt') : value.signed ? 'jsgt' : 'jgt';
+        e.emit(ldx(8, R1, R0, 8), jmpImm('jeq', R1, 0, next), ldx(8, R1, R0, 0));
+        e.emit(ldx(8, R2, R6, ACC1), jmpImm('jeq', R2, 0, take), ldx(8, R2, R6, ACC0), jmpReg(better, R1, R2, take), ja(next));
+        e.place(take);
+        e.emit(stx(8, R6, R1, ACC0), st(8, R6, ACC1, 1));
+        break;
+      }
+      default:
+        throw new Error(`no per-CPU read for ${value.kind}`);
+    }
+    e.place(next);
+    e.emit(mov64Imm(R0, 0), exit());
+    e.place(stop);
+    e.emit(mov64Imm(R0, 1), exit());
+  });
+  g.functions!.push({ label: name, items: [label(name), ...e.items] });
+  return name;
 }
 
 /** `@m[k] = value` for plain values. */

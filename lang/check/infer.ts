@@ -26,7 +26,7 @@ import { dataFunctionType } from './data-functions.ts';
 import { formatRecordError } from './formats.ts';
 import { typeFromBtf } from './kernel-types.ts';
 import { tracepointFieldType, type FieldAccess } from './tracepoint-args.ts';
-import { aggregationReadType, aggregationValue, isAggregation, mapFunctionType } from './map-functions.ts';
+import { aggregationReadType, aggregationValue, isAggregation, mapFunctionType, readableInProbe } from './map-functions.ts';
 import { viewed, sameView, boolType, commonType, sizeOf, i64, isScalar, promote, sameType, stringType, typeName, u64, voidType, mapValueName, type IntBits, type MapValue, type Type } from '../types.ts';
 
 export interface MapInfo {
@@ -254,8 +254,8 @@ export function infer(
       }
       case 'map': {
         const info = useMap(e, undefined, e.span);
-        if (info.value.kind !== 'value') {
-          // An aggregation lives per CPU and is merged only in user space: a probe cannot read its total.
+        if (!readableInProbe(info.value)) {
+          // stats and histograms live per CPU (and per bucket) and are put together only in user space
           err(`${e.name} holds ${mapValueName(info.value)}, which cannot be read in an expression`, e.span, [
             `print(${e.name}) shows it; keep a plain counter (${e.name}_n++) if a probe needs the number`,
           ]);
@@ -853,9 +853,9 @@ export function infer(
       ]);
     } else if (info.keys.length === 0) {
       err(`${name} has no keys: for loops iterate over maps with keys`, s.map.span, [`read it directly: ${name}`]);
-    } else if (!['value', 'count', 'sum', 'min', 'max'].includes(info.value.kind)) {
+    } else if (!readableInProbe(info.value)) {
       err(`cannot iterate over ${name}: it holds ${mapValueName(info.value)} values`, s.map.span, [
-        'for loops work on maps of plain values and on count(), sum(), min() and max() maps',
+        'for loops work on maps of plain values and on count(), sum(), min(), max() and avg() maps',
       ]);
     } else {
       kv = forMapType(info);

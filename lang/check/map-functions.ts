@@ -112,6 +112,15 @@ export function aggregationReadType(v: MapValue): typeof u64 {
   return v.kind === 'value' ? u64 : 'signed' in v && v.signed ? i64 : u64;
 }
 
+/**
+ * Values a probe can read as one integer (`@m[k]`, `$kv.1` of `for ($kv : @m)`): plain values, and the
+ * aggregations whose per-CPU copies combine into a number in the probe (count/sum add up, min/max take the best,
+ * avg divides; codegen/maps.ts), as in bpftrace v0.26. stats and histograms are only put together in user space.
+ */
+export function readableInProbe(v: MapValue): boolean {
+  return v.kind === 'value' || v.kind === 'count' || v.kind === 'sum' || v.kind === 'min' || v.kind === 'max' || v.kind === 'avg';
+}
+
 /** `@m` with no keys: the whole map, as clear/zero/len/print take it. */
 export function wholeMap(e: Expr | undefined): MapExpr | undefined {
   return e?.kind === 'map' && e.keys.length === 0 ? e : undefined;

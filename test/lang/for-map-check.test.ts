@@ -27,6 +27,12 @@ test('$kv is (key, value); several keys make the key a tuple', () => {
   assert.match(c!.kv, /, uint64\)$/);
 });
 
+test('avg() maps can be iterated: $kv.1 is the average, an integer signed like avg()\'s values (bpftrace v0.26)', () => {
+  const [a, b] = loops('BEGIN { @a[1] = avg(-3); @u[1] = avg((uint32)3); for ($x : @a) { } for ($y : @u) { } }');
+  assert.is(a!.kv, '(int64, int64)');
+  assert.is(b!.kv, '(int64, uint64)');
+});
+
 test('the body keeps its own variables; outer ones are not its locals', () => {
   const [l] = loops('BEGIN { @m[1] = 1; $out = 2; for ($kv : @m) { $in = $kv.1 + $out; } }');
   assert.equal(l!.locals, ['$kv', '$in']);
@@ -56,7 +62,12 @@ const errors: [string, string, string][] = [
   [
     'a histogram',
     'BEGIN { @m[1] = hist(5); for ($kv : @m) { } }',
-    'stdin:1:37: ERROR: cannot iterate over @m: it holds hist() values\nBEGIN { @m[1] = hist(5); for ($kv : @m) { } }\n                                    ~~\nHINT: for loops work on maps of plain values and on count(), sum(), min() and max() maps\n',
+    'stdin:1:37: ERROR: cannot iterate over @m: it holds hist() values\nBEGIN { @m[1] = hist(5); for ($kv : @m) { } }\n                                    ~~\nHINT: for loops work on maps of plain values and on count(), sum(), min(), max() and avg() maps\n',
+  ],
+  [
+    'a stats() map (bpftrace v0.26 refuses it too: its entries combine only in user space)',
+    'BEGIN { @m[1] = stats(5); for ($kv : @m) { } }',
+    'stdin:1:38: ERROR: cannot iterate over @m: it holds stats() values\nBEGIN { @m[1] = stats(5); for ($kv : @m) { } }\n                                     ~~\nHINT: for loops work on maps of plain values and on count(), sum(), min(), max() and avg() maps\n',
   ],
   [
     'a loop variable that already exists',
