@@ -3,10 +3,12 @@
 // comes from explore.ts.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { disasmListing, type CompiledProgram } from '../compiler/index.ts';
+import { editDistance } from '../lang/suggest.ts';
 import type { MapSnapshot } from '../runtime/index.ts';
 import { probeArgs, probes, kernelFeatures, typeAsC, type Answer } from './explore.ts';
 import { clock } from './view/model.ts';
 import { formatMap } from './print/text.ts';
+import type { KeyLiteral, MapStatement } from './prompt-input.ts';
 
 export interface RunningProgram {
   readonly id: number;
@@ -29,6 +31,10 @@ export interface ReplHost {
   readMap(name: string): { readonly from: number; readonly snapshot: MapSnapshot; readonly kept: boolean }[];
   /** Empties `name` wherever it is (every map when undefined); the names cleared. */
   clearMaps(name?: string): string[];
+  /** zero(@x) wherever `name` is: in how many programs (stopped ones' copies too), or why it cannot be done. */
+  zeroMaps(name: string): number | string;
+  /** delete(@x[keys]) wherever `name` is: how many entries went, or why it cannot be done. */
+  deleteEntry(name: string, keys: readonly KeyLiteral[]): number | string;
   /** maps kept from programs that stopped, with the program they came from */
   keptMaps(): readonly { readonly name: string; readonly from: number }[];
   /** the last program that compiled */
@@ -170,17 +176,49 @@ export function mapRead(text: string): { name: string; top: number; div: number 
   return p ? { name: p[1]!, top: Number(p[2] ?? 0), div: Number(p[3] ?? 0) } : undefined;
 }
 
+function noMap(host: ReplHost, name: string): void {
+  const known = [...new Set([...host.running().flatMap((p) => p.maps), ...host.keptMaps().map((k) => k.name)])].sort();
+  host.err(`no map ${name}${known.length ? ` (maps: ${known.join(' ')})` : ''}\n`);
+}
+
 /** Prints a map read at the prompt, as print(@x) prints it in a program. */
 export function showMap(host: ReplHost, read: { name: string; top: number; div: number }): void {
   const found = host.readMap(read.name);
-  if (!found.length) {
-    const known = [...new Set([...host.running().flatMap((p) => p.maps), ...host.keptMaps().map((k) => k.name)])].sort();
-    return host.err(`no map ${read.name}${known.length ? ` (maps: ${known.join(' ')})` : ''}\n`);
-  }
+  if (!found.length) return noMap(host, read.name);
   for (const f of found) {
     if (found.length > 1 || f.kept) host.out(`[${f.from}]${f.kept ? ' (stopped)' : ''}\n`);
     host.out(f.snapshot.entries.length ? formatMap(f.snapshot, { top: read.top, div: read.div }) : `${read.name} is empty\n`);
   }
+}
+
+/** print, clear, zero and delete of a map, typed at the prompt: on the maps of running and stopped programs. */
+export function runMapStatements(host: ReplHost, statements: readonly MapStatement[]): void {
+  for (const s of statements) {
+    if (s.op === 'print') {
+      showMap(host, { name: s.map, top: s.top, div: s.div });
+      continue;
+    }
+    if (s.op === 'delete') {
+      const done = host.deleteEntry(s.map, s.keys);
+      if (typeof done === 'string') host.err(`${done}\n`);
+      else if (done > 0) host.out(`deleted ${s.map}[${s.keys.map((k) => (typeof k === 'string' ? JSON.stringify(k) : String(k))).join(', ')}]\n`);
+      else if (host.readMap(s.map).length) host.err(`${s.text}: no such entry\n`);
+      else noMap(host, s.map);
+      continue;
+    }
+    const done = s.op === 'clear' ? host.clearMaps(s.map).length : host.zeroMaps(s.map);
+    if (typeof done === 'string') host.err(`${done}\n`);
+    else if (done === 0) noMap(host, s.map);
+    else host.out(`${s.op === 'clear' ? 'cleared' : 'zeroed'} ${s.map}\n`);
+  }
+}
+
+/** The answer to a dot command scry does not have: what it is, the nearest one it has, and where the list is. */
+export function unknownCommand(name: string, known: readonly string[]): string {
+  const word = name.replace(/^\./, '');
+  const score = (c: string) => editDistance(word, c) * 100 - [...new Set(c)].filter((ch) => word.includes(ch)).length;
+  const nearest = word ? [...known].sort((a, b) => score(a) - score(b) || (a < b ? -1 : 1))[0] : undefined;
+  return `unknown command .${word}${nearest ? ` (the nearest is .${nearest})` : ''}; .help lists the commands\n`;
 }
 
 function oneLine(s: string, max: number): string {

@@ -9,7 +9,10 @@ import { Recoverable, start, type REPLServer } from 'node:repl';
 import { compile, type CompiledProgram } from '../compiler/index.ts';
 import { check, error, parse, renderDiagnostics, sourceFile, type Diagnostic } from '../lang/index.ts';
 import { hostKernelInfo, ScryRuntimeError, Session, type MapSnapshot, type OutputSink } from '../runtime/index.ts';
-import { commands, mapRead, showMap, type ReplHost, type RunningProgram } from './commands.ts';
+import { commands, mapRead, runMapStatements, showMap, unknownCommand, type ReplHost, type RunningProgram } from './commands.ts';
+import { openHistory } from './history.ts';
+import { deleteKept, deleteLive, keyMismatch, zeroKept, zeroLive } from './map-ops.ts';
+import { promptInput } from './prompt-input.ts';
 import { complete, tabCompletes } from './complete.ts';
 import { textSink } from './sink.ts';
 
@@ -29,6 +32,8 @@ interface Program extends RunningProgram {
 }
 
 const PROMPT = 'scry> ';
+/** lines recalled with the arrow keys */
+const HISTORY_SIZE = 1000;
 
 export function startRepl(opts: ReplOptions): Promise<number> {
   const input = process.stdin;
@@ -79,26 +84,55 @@ export function startRepl(opts: ReplOptions): Promise<number> {
     clearMaps(name) {
       const cleared = new Set<string>();
       for (const p of running.values()) for (const m of p.maps) if ((name === undefined || m === name) && p.session.clearMap(m)) cleared.add(m);
-      for (const k of [...kept.keys()]) if (name === undefined || k === name) {
-        kept.delete(k);
+      // a stopped program's copy stays, empty, as the map would after clear(@x)
+      for (const [k, c] of kept) if (name === undefined || k === name) {
+        kept.set(k, { from: c.from, snapshot: { ...c.snapshot, entries: [] } });
         cleared.add(k);
       }
       return [...cleared].sort();
+    },
+    zeroMaps(name) {
+      let zeroed = 0;
+      for (const p of running.values()) if (p.maps.includes(name) && zeroLive(p.session, name)) zeroed++;
+      const k = kept.get(name);
+      if (k) {
+        const z = zeroKept(name, k.snapshot);
+        if (typeof z === 'string') return z;
+        kept.set(name, { from: k.from, snapshot: z });
+        zeroed++;
+      }
+      return zeroed;
+    },
+    deleteEntry(name, keys) {
+      let deleted = 0;
+      for (const p of running.values()) {
+        const layout = p.maps.includes(name) ? p.session.snapshot(name)?.layout : undefined;
+        if (!layout) continue;
+        const mismatch = keyMismatch(name, layout, keys);
+        if (mismatch) return mismatch;
+        deleted += deleteLive(p.session, name, keys);
+      }
+      const k = kept.get(name);
+      if (k) {
+        const mismatch = keyMismatch(name, k.snapshot.layout, keys);
+        if (mismatch) return mismatch;
+        const d = deleteKept(k.snapshot, keys);
+        kept.set(name, { from: k.from, snapshot: d.snapshot });
+        deleted += d.deleted;
+      }
+      return deleted;
     },
     keptMaps: () => [...kept.entries()].map(([name, k]) => ({ name, from: k.from })).sort((a, b) => (a.name < b.name ? -1 : 1)),
     last: () => last,
     run: (name, text) => void runProgram(name, text),
   };
 
-  /** Compiles and starts a program. 'incomplete' when the text ends inside a block (more lines to come). */
-  function runProgram(name: string, text: string): 'incomplete' | undefined {
+  /** Compiles and starts a program, or says why it cannot. */
+  function runProgram(name: string, text: string): void {
     const file = sourceFile(name, text);
     const parsed = parse(file);
     const fail = (ds: readonly Diagnostic[]) => void host.err(renderDiagnostics(ds));
-    if (!parsed.program || parsed.diagnostics.some((d) => d.severity === 'error')) {
-      if (name === 'stdin' && parsed.diagnostics.some((d) => /unexpected end of file/.test(d.message))) return 'incomplete';
-      return fail(parsed.diagnostics);
-    }
+    if (!parsed.program || parsed.diagnostics.some((d) => d.severity === 'error')) return fail(parsed.diagnostics);
     const checked = check(parsed.program, kernel, { unsafe: opts.unsafe });
     if (!checked.program) return fail(checked.diagnostics);
     const compiled = compile(checked.program, { pid: opts.pid });
@@ -216,11 +250,15 @@ export function startRepl(opts: ReplOptions): Promise<number> {
         showMap(host, read);
         return cb(null, undefined);
       }
-      if (guarded(() => runProgram('stdin', text)) === 'incomplete') {
+      const input = guarded(() => promptInput(text));
+      if (input?.kind === 'incomplete') {
         pending = text;
         return cb(new Recoverable(new Error('the block is still open')), undefined);
       }
       pending = '';
+      if (input?.kind === 'statements') guarded(() => runMapStatements(host, input.statements));
+      else if (input?.kind === 'refused') host.err(`${input.reason}\n`);
+      else if (input) guarded(() => runProgram('stdin', text));
       cb(null, undefined);
     },
     completer: (line: string) =>
@@ -253,6 +291,20 @@ export function startRepl(opts: ReplOptions): Promise<number> {
     }
   };
 
+  // A dot command scry does not have gets scry's answer rather than node's "Invalid REPL keyword" (node's
+  // own line handler runs after this one, for everything else).
+  const replOnLine = r.listeners('line') as ((line: string) => void)[];
+  r.removeAllListeners('line');
+  r.on('line', (line: string) => {
+    const keyword = /^\s*\.(?!\.)(\S*)/.exec(line)?.[1];
+    if (keyword !== undefined && !pending && Number.isNaN(Number.parseFloat(line.trim())) && !(keyword in r.commands)) {
+      promptShown = false;
+      host.err(unknownCommand(keyword, Object.keys(r.commands)));
+      return r.displayPrompt();
+    }
+    for (const l of replOnLine) l.call(r, line);
+  });
+
   delete (r.commands as Record<string, unknown>)['editor']; // JavaScript's multi-line editor means nothing here
   for (const [name, c] of Object.entries(commands)) {
     r.defineCommand(name, {
@@ -267,9 +319,17 @@ export function startRepl(opts: ReplOptions): Promise<number> {
   }
 
   if (terminal) {
-    r.setupHistory(opts.historyFile ?? join(homedir(), '.scry_history'), (err) => {
-      if (err) host.err(`history is not kept: ${err.message}\n`);
-    });
+    const history = openHistory(opts.historyFile ?? join(homedir(), '.scry_history'), HISTORY_SIZE);
+    if ('error' in history) host.err(`history is not kept: ${history.error}\n`);
+    else {
+      (r as unknown as { history: string[] }).history = history.lines;
+      let warned = false;
+      r.on('line', (line: string) => {
+        const err = history.add(line);
+        if (err && !warned) host.err(`history is not kept: ${err}\n`);
+        warned ||= Boolean(err);
+      });
+    }
   }
 
   // Ctrl-C: clear what is being typed; else stop the newest program; else leave.

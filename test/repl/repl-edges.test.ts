@@ -17,7 +17,7 @@ let home = '';
 let pty: Pty;
 
 async function startRepl(): Promise<Pty> {
-  const p = spawnPty([process.execPath, scryBin], { env: { HOME: home } });
+  const p = spawnPty([process.execPath, scryBin], { cols: 200, env: { HOME: home } });
   await p.waitFor(/scry>$/);
   return p;
 }
@@ -28,6 +28,16 @@ async function enter(line: string, expect: string | RegExp, on: Pty = pty): Prom
   on.type(`${line}\r`);
   await on.waitFor(expect, m);
   return m;
+}
+
+/** Types a line and returns what the REPL answered to it: the text between its echo and the next prompt. */
+async function answer(line: string, on: Pty = pty): Promise<string> {
+  const m = on.mark();
+  on.type(`${line}\r`);
+  const echo = `scry> ${line}\n`;
+  await on.waitFor(new RegExp(`${echo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^]*scry>$`), m);
+  const t = on.text().slice(m);
+  return t.slice(t.indexOf(echo) + echo.length, t.lastIndexOf('scry>'));
 }
 
 /** The prompt is back and idle: a command answered after everything typed before it. */
@@ -79,6 +89,100 @@ EDGES('warnings of a program that compiles are printed, with their location, and
     pty.text().slice(m),
     /stdin:1:12: WARNING: config max_probes [^\n]*\nconfig = \{ max_probes = 5 \} BEGIN \{ printf\("ran\\n"\); exit\(\); \}\n {11}~{14}\n[^]*ran\n/,
   );
+});
+
+// Issue 10 item 14: node answered `.frob` with "Invalid REPL keyword".
+EDGES('a dot command scry does not have: scry says so, names the nearest one and .help', async () => {
+  assert.is(await answer('.frob'), 'unknown command .frob (the nearest is .probes); .help lists the commands\n');
+  await enter('.stp', 'unknown command .stp (the nearest is .stop); .help lists the commands');
+  assert.not.match(pty.text(), 'Invalid REPL keyword');
+});
+
+// Issue 10 item 14: a statement typed outside a probe used to open the `...` continuation prompt, and the
+// next line then failed with a syntax error about both. Map statements run on the REPL's maps (bpftrace's
+// meaning of clear/zero/delete/print); anything else is refused in one line and the prompt stays fresh.
+EDGES('map statements at the prompt run on a stopped program\'s maps; other statements are refused in one line', async () => {
+  await enter('BEGIN { @x[1] = 5; @x[2] = 7; @s["a"] = count(); @h = hist(100); exit(); }', /\[\d+\] ended/);
+  await enter('delete(@x[1])', 'deleted @x[1]');
+  assert.match(await answer('@x'), /^\[\d+\] \(stopped\)\n@x\[2\]: 7\n$/);
+  await enter('delete(@x, 9)', 'delete(@x, 9): no such entry');
+  await enter('delete(@s[1, 2])', '@s has 1 key, not 2');
+  await enter('zero(@s); print(@s)', /zeroed @s\n\[\d+\] \(stopped\)\n@s\[a\]: 0\n/);
+  await enter('zero(@h)', 'zeroed @h');
+  await enter('clear(@x)', 'cleared @x');
+  await enter('@x', '@x is empty');
+  assert.match(await answer('clear(@nosuch)'), /^no map @nosuch \(maps: @h @s [^)]*@x\)\n$/);
+  for (const [line, reason] of [
+    ['foo', 'foo: not a probe, a command or a map statement'],
+    ['@y = 1', '@y = 1: statements run inside a probe, e.g. BEGIN { … }; at the prompt only print, clear, zero and delete of a map run'],
+    ['printf("hi\\n")', 'printf("hi\\n"): printf() runs inside a probe'],
+    ['delete(@x[$k])', 'delete(@x[$k]): at the prompt, delete() takes keys written as numbers or strings'],
+  ] as const) {
+    const shown = await answer(line);
+    assert.ok(shown.startsWith(reason) && shown.split('\n').length === 2, shown);
+  }
+  // the line after a refused one is read afresh
+  await enter('.list', /no programs running|kept maps/);
+});
+
+EDGES('map statements at the prompt run on a running program\'s live maps', async () => {
+  await enter('BEGIN { @r[1] = 1; @r[2] = 2; @r[3] = 3; } interval:s:100 { @tick = count(); }', /\[\d+\] Attached 2 probes/);
+  await enter('delete(@r[2])', 'deleted @r[2]');
+  assert.is(await answer('@r'), '@r[1]: 1\n@r[3]: 3\n');
+  await enter('zero(@r)', 'zeroed @r');
+  assert.is(await answer('@r'), '@r[1]: 0\n@r[3]: 0\n');
+  await enter('clear(@r)', 'cleared @r');
+  await enter('@r', '@r is empty');
+  await enter('.stop', /\n@tick: 0\n|scry>$/);
+  await enter('.list', /no programs running|kept maps/);
+});
+
+// Incomplete input is told by the lexer's brackets and the tokens at the end, not by an error's wording.
+EDGES('a probe header or an open block continues on the next line; a string left open does not', async () => {
+  let m = pty.mark();
+  pty.type('BEGIN\r');
+  await pty.waitFor(/\.\.\. $|\.\.\.$/, m);
+  m = pty.mark();
+  pty.type('{ printf("on the next line\\n"); exit(); }\r');
+  await pty.waitFor(/on the next line\n[^]*\[\d+\] ended/, m);
+  assert.match(await answer('BEGIN { printf("open); }'), /^stdin:1:16: ERROR: unterminated string\n/);
+});
+
+// Issue 10 item 14: node's history rewrote the whole file from each REPL's memory, so with two REPLs open
+// the lines of one were lost (and the file was garbled while both wrote).
+EDGES('two REPLs sharing a HOME both keep every line in ~/.scry_history, whole and in order, and a new one recalls them', async () => {
+  const shared = mkdtempSync(join(tmpdir(), 'scry-repl-history-'));
+  try {
+    const open = async () => {
+      const p = spawnPty([process.execPath, scryBin], { cols: 200, env: { HOME: shared } });
+      await p.waitFor(/scry>$/);
+      return p;
+    };
+    const a = await open();
+    const b = await open();
+    const typed: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      for (const [who, p] of [['a', a], ['b', b]] as const) {
+        const line = `@${who}${i}`;
+        await answer(line, p);
+        typed.push(line);
+      }
+    }
+    for (const p of [a, b]) {
+      p.type('\x04');
+      assert.is(await p.exited, 0);
+    }
+    assert.equal(readFileSync(join(shared, '.scry_history'), 'utf8').split('\n'), [...typed, '']);
+    // a third REPL recalls the newest line with the Up arrow
+    const c = await open();
+    const m = c.mark();
+    c.type('\x1b[A');
+    await c.waitFor(/scry> @b4$/, m);
+    c.type('\x03\x04');
+    await c.exited;
+  } finally {
+    rmSync(shared, { recursive: true, force: true });
+  }
 });
 
 if (requireTracepoint('repl edges', 'syscalls/sys_enter_mkdir')) EDGES.run();
