@@ -2,6 +2,8 @@
 // Launcher: runs the bundled CLI through V8's code cache, so start-up skips most of the compiling.
 // The cache is written after the first run (atomically, when dist/ is writable) and ignored if stale.
 'use strict';
+// Before anything else: with no SIGUSR1 listener, Node opens its inspector on that signal (code execution as root).
+process.on('SIGUSR1', () => {});
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');

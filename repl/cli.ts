@@ -4,10 +4,10 @@ import { infoProbes } from './info-probes.ts';
 import { readFileSync } from 'node:fs';
 import { compile, disasmListing, type CompiledProgram } from '../compiler/index.ts';
 import { check, error, parse, renderDiagnostics, sourceFile, type Diagnostic } from '../lang/index.ts';
-import { hostKernelInfo, listProbes, ScryRuntimeError, Session } from '../runtime/index.ts';
+import { hostKernelInfo, listProbes, ScryRuntimeError, Session, startHeld, watchProcessExit, type HeldCommand } from '../runtime/index.ts';
 import { jsonSink, notifyingAttached, textSink } from './sink.ts';
 import { openWriter, type BufferMode, type Writer } from './writer.ts';
-import { spawnHeld, type HeldChild } from './child.ts';
+import { splitWords } from './child.ts';
 import { ViewStore } from './view/store.ts';
 
 const VERSION = '0.1.0';
@@ -31,6 +31,7 @@ OPTIONS:
     -B MODE        output buffering: none, line (default on a terminal) or full
     -f FORMAT      output format: text (default) or json (one JSON object a line)
     -d STAGE       print a compiler stage and continue: ast, bytecode
+    -              (as the program file) read the program from stdin
     --refresh MS   live view redraw period (default 1000)
     --no-view      plain text even on a terminal (no live view of the maps)
     --dry-run      compile and load nothing
@@ -107,7 +108,11 @@ export function parseArgs(argv: readonly string[]): Parsed {
         if (f !== 'text' && f !== 'json') throw new UsageError(`unknown output format ${f}: use -f text or -f json`);
         opts.format = f;
       }
-      else if (a === '-d') opts.debug.push(value());
+      else if (a === '-d') {
+        const stage = value();
+        if (!DEBUG_STAGES.includes(stage)) throw new UsageError(`unknown debug stage '${stage}': scry prints ${DEBUG_STAGES.map((d) => `-d ${d}`).join(' or ')}`);
+        opts.debug.push(stage);
+      }
       else if (a === '--dry-run') opts.dryRun = true;
       else if (a === '--no-view') opts.noView = true;
       else if (a === '--refresh') {
@@ -121,7 +126,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
       else if (a === '--') {
         opts.args.push(...argv.slice(i + 1));
         break;
-      } else if (a.startsWith('-') && a !== '-') return { ok: false, exit: 1, message: `unknown option ${a}\n\n${usage}` };
+      } else if (a.startsWith('-') && a !== '-') return { ok: false, exit: 1, message: `unknown option ${a} (scry -h lists the options)` };
       else if (opts.program === undefined && opts.file === undefined) opts.file = a;
       else opts.args.push(a);
     } catch (e) {
@@ -133,6 +138,9 @@ export function parseArgs(argv: readonly string[]): Parsed {
 }
 
 class UsageError extends Error {}
+
+/** what -d can print */
+const DEBUG_STAGES = ['ast', 'bytecode'];
 
 function fail(diags: readonly Diagnostic[]): number {
   process.stderr.write(renderDiagnostics(diags));
@@ -164,13 +172,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     text = opts.program;
     name = 'stdin';
   } else if (opts.file !== undefined) {
+    // `-` is the program on stdin, as in bpftrace
     try {
-      text = readFileSync(opts.file, 'utf8');
+      text = readFileSync(opts.file === '-' ? 0 : opts.file, 'utf8');
     } catch (e) {
-      process.stderr.write(`ERROR: cannot read ${opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      process.stderr.write(`ERROR: cannot read ${opts.file === '-' ? 'the program from stdin' : opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
       return 1;
     }
-    name = opts.file;
+    name = opts.file === '-' ? 'stdin' : opts.file;
   } else {
     // no program: the REPL (node:repl and completion load only now)
     const { startRepl } = await import('./repl.ts');
@@ -188,7 +197,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const compiled = compile(checked.program, { pid: opts.pid, helperErrors: opts.helperErrors });
-  if (!compiled.program) return fail(compiled.diagnostics);
+  if (!compiled.program) return fail([...checked.diagnostics, ...compiled.diagnostics]);
+  // warnings on success too (bpftrace prints them before it runs)
+  const warnings = [...parsedProgram.diagnostics, ...checked.diagnostics, ...compiled.diagnostics].filter((d) => d.severity !== 'error');
+  if (warnings.length) process.stderr.write(renderDiagnostics(warnings));
   if (opts.debug.includes('bytecode')) printBytecode(compiled.program);
   if (opts.dryRun) return 0;
   return run(compiled.program, opts);
@@ -206,47 +218,64 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     process.stderr.write(`ERROR: cannot open ${opts.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 1;
   }
-  let child: HeldChild | undefined;
+  let child: HeldCommand | undefined;
   if (opts.command !== undefined) {
-    const c = spawnHeld(opts.command);
-    if ('error' in c) {
+    const argv = splitWords(opts.command);
+    try {
+      if (!argv.length) throw new Error('-c needs a command');
+      child = startHeld(argv);
+    } catch (e) {
       writer.close();
-      process.stderr.write(`ERROR: ${c.error}\n`);
+      process.stderr.write(`ERROR: cannot run '${opts.command}': ${(e as Error).message}\n`);
       return 1;
     }
-    child = c;
   }
-  let session: Session;
+  let session: Session | undefined;
   // The live view: only for a person at a terminal looking at maps; it never loads otherwise.
   const store = wantsLiveView(compiled, opts) ? new ViewStore({ quiet: opts.quiet }) : undefined;
   const view: { quit?: () => void } = {};
-  const stop = () => (view.quit ? view.quit() : void session.stop());
+  // A stopping signal ends the run at once, whatever is queued (bpftrace drops it too).
+  const stop = () => (view.quit ? view.quit() : void session?.stop('discard'));
+  const printMaps = () => (view.quit ? undefined : session?.printMaps());
   // Handlers before start: the notify word goes out from inside Session.start and a harness may signal the
   // moment it reads it; with no handler yet, Node's default action killed scry (no END, no maps). start is
   // synchronous, so a signal arriving during it is queued and handled once `session` is set.
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const signals = [
+    ['SIGINT', stop],
+    ['SIGTERM', stop],
+    ['SIGUSR1', printMaps],
+  ] as const;
+  for (const [sig, handler] of signals) process.on(sig, handler);
+  let unwatchPid: (() => void) | undefined;
   try {
-    const sink = notifyingAttached(store ?? (opts.format === 'json' ? jsonSink : textSink)(writer, { quiet: opts.quiet }));
-    session = Session.start(compiled, { sink, cpid: child?.pid, ...(opts.pid !== undefined ? { pid: opts.pid } : {}) });
-  } catch (e) {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    child?.kill();
-    writer.close();
-    if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);
-    throw e;
-  }
-  if (child) {
-    void child.exited.then(() => session.stop());
-    child.release();
-  }
-  try {
-    if (store) await liveView(session, store, writer, opts.refreshMs ?? 1000, view);
-    return await session.done;
+    try {
+      const sink = notifyingAttached(store ?? (opts.format === 'json' ? jsonSink : textSink)(writer, { quiet: opts.quiet }));
+      session = Session.start(compiled, { sink, cpid: child?.pid, ...(opts.pid !== undefined ? { pid: opts.pid } : {}) });
+    } catch (e) {
+      if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);
+      throw e;
+    }
+    const running = session;
+    if (opts.pid !== undefined) unwatchPid = watchProcessExit(opts.pid, () => void running.stop());
+    const failed: { exec?: Error } = {};
+    if (child) {
+      void child.exited.then(() => running.stop());
+      if (!running.ending)
+        child.release().catch((e: Error) => {
+          failed.exec = e;
+          void running.stop('discard');
+        });
+    }
+    if (store) await liveView(running, store, writer, opts.refreshMs ?? 1000, view);
+    const code = await running.done;
+    if (!failed.exec) return code;
+    process.stderr.write(`ERROR: cannot run '${opts.command}': ${failed.exec.message}\n`);
+    return 1;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    for (const [sig, handler] of signals) process.off(sig, handler);
+    unwatchPid?.();
+    // the command is not waited for: one still running gets SIGTERM, as bpftrace sends it
+    child?.terminate();
     writer.close();
   }
 }

@@ -1,4 +1,6 @@
 // The bundled CLI's entry point.
+import './no-inspector.ts'; // first: no window in which SIGUSR1 opens Node's inspector
+import './stdio.ts'; // before anything touches process.stdout
 import { main } from './cli.ts';
 
 // A closed pipe (`scry … | head`) ends the run quietly, as it does for other Unix tools; the kernel

@@ -80,9 +80,10 @@ export class RingBufferReader {
   /**
    * drain() without a view per record: onRecord gets views of the whole mapping and the record's
    * offset and length in them (the views stay the same for the reader's life). What the record
-   * says must be used or copied before the callback returns.
+   * says must be used or copied before the callback returns. A callback returning true ends the
+   * drain after its record.
    */
-  drainRecords(onRecord: (bytes: Uint8Array, view: DataView, at: number, len: number) => void, max = Infinity): number {
+  drainRecords(onRecord: (bytes: Uint8Array, view: DataView, at: number, len: number) => boolean | void, max = Infinity): number {
     this.#checkOpen();
     // A drain inside a drain would start from the position last published, and deliver twice.
     if (this.#draining) throw new Error('RingBufferReader: drain called from its own callback');
@@ -111,7 +112,8 @@ export class RingBufferReader {
           if (off >= size) off -= size;
           if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
             delivered++;
-            onRecord(bytes, view, at + BPF_RINGBUF_HDR_SZ, len & LEN_MASK);
+            // true from the callback: stop after this record (it is consumed; the rest stays for later)
+            if (onRecord(bytes, view, at + BPF_RINGBUF_HDR_SZ, len & LEN_MASK) === true) max = delivered;
           }
           // Publishing costs a BigInt: do it once per slice of the buffer, which frees space often enough.
           if (cons - published >= publishEvery) {

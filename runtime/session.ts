@@ -21,6 +21,9 @@ import { makeRenderContext } from './render-context.ts';
 import { RingBufferReader } from './ringbuf.ts';
 import { mapLookup, mapUpdate, onlineCpus, percpuValueSize, progTestRun } from './sys/index.ts';
 
+/** How long one drain may print before it yields to the event loop (signals, timers, the live view). */
+const DRAIN_BUDGET_MS = 20;
+
 export interface SessionOptions {
   readonly sink: OutputSink;
   /** pid of the command started with -c (the `cpid` builtin) */
@@ -37,6 +40,9 @@ export class Session {
   private state: 'running' | 'stopping' | 'closed' = 'running';
   private exitCode = 0;
   private lostReported = 0n;
+  /** set by exit() or a stopping signal: records still queued are dropped, not decoded */
+  private discarding = false;
+  private dropped = 0;
   /** how stacks, symbols and other viewed values print (render.ts) */
   private readonly render: RenderContext;
   private lostCheckedAt = 0;
@@ -60,7 +66,11 @@ export class Session {
     this.done = new Promise((r) => (this.resolveDone = r));
   }
 
-  /** Loads and attaches everything, then runs BEGIN. Throws (with nothing left open) if any step fails. */
+  /**
+   * Loads everything, runs BEGIN, then attaches the other probes (as bpftrace does: no probe can fire before
+   * BEGIN has run). BEGIN's output is printed after the attach banner, where bpftrace prints it. Throws (with
+   * nothing left open) if any step fails.
+   */
   static start(compiled: CompiledProgram, options: SessionOptions): Session {
     // Refuse what this kernel cannot do before creating anything.
     for (const p of compiled.programs) {
@@ -73,13 +83,13 @@ export class Session {
       const events = objs.maps.get(EVENTS_MAP)!;
       s.ring = new RingBufferReader(events.fd.fd, events.spec.maxEntries);
       writeGlobals(objs, options.cpid ?? 0);
+      for (const p of s.special('BEGIN')) s.run(p);
       for (const p of objs.programs) s.attach(p);
       s.emit({ kind: 'attached', probes: objs.programs.length });
       s.ring.watch(() => s.drain());
-      for (const p of s.special('BEGIN')) s.run(p);
       s.drain();
       // iterators run once, right after BEGIN; then the program is done, as in bpftrace
-      for (const it of s.iterators) it.run(() => s.drain());
+      if (!s.discarding) for (const it of s.iterators) it.run(() => s.drain(true));
       if (s.iterators.length) queueMicrotask(() => void s.stop());
     } catch (e) {
       s.closeAll();
@@ -165,28 +175,44 @@ export class Session {
     this.sink.event(e);
   }
 
-  private drain(): void {
-    if (!this.ring) return;
+  /**
+   * Prints what the ring buffer holds, oldest first. Unless `all`, it stops after DRAIN_BUDGET_MS so that
+   * signals and timers are served under any event rate (the watch calls again while records remain). After
+   * exit() nothing behind it is decoded: the rest is dropped (bpftrace does the same) and counted.
+   */
+  private drain(all = false): void {
+    const ring = this.ring;
+    if (!ring) return;
+    if (this.discarding) {
+      this.dropped += ring.drainRecords(() => {});
+      return;
+    }
     const text = this.decoder.textOutput(this.sink); // printf text as bytes, when the sink takes them
+    const deadline = all ? Infinity : performance.now() + DRAIN_BUDGET_MS;
+    let quick = 0;
     try {
-      this.ring.drainRecords((bytes, view, at) => {
+      ring.drainRecords((bytes, view, at) => {
         this.eventsRead++;
         const ev = this.decoder.decodeAt(bytes, view, at, text);
-        if (ev === undefined) return; // printf text, gathered in `text`
+        // printf text gathered in `text`: cheap, so the clock is read every 256 of them
+        if (ev === undefined) return (++quick & 255) === 0 && performance.now() > deadline;
         text?.flush(); // the text before this event is printed before it
-        if (ev.kind === 'map-op') return this.mapOp(ev);
         if (ev.kind === 'exit') {
           if (this.state === 'running') {
             this.exitCode = ev.code;
-            queueMicrotask(() => this.stop());
+            this.discarding = true;
+            queueMicrotask(() => void this.stop('discard'));
           }
-          return;
+          return true;
         }
-        this.emit(ev);
+        if (ev.kind === 'map-op') this.mapOp(ev);
+        else this.emit(ev);
+        return performance.now() > deadline; // cat(), system(), maps: slow enough to look every time
       });
     } finally {
       text?.flush();
     }
+    if (this.discarding) this.dropped += ring.drainRecords(() => {});
     this.reportLost(false);
     this.sink.flush?.();
   }
@@ -219,7 +245,7 @@ export class Session {
     const view = new DataView(value.buffer);
     if (view.getBigUint64(GLOBALS_EXIT_FLAG, true) === 0n) return;
     this.exitCode = Number(view.getBigInt64(GLOBALS_EXIT_CODE, true));
-    queueMicrotask(() => this.stop());
+    queueMicrotask(() => void this.stop('discard'));
   }
 
   /** print/clear/zero(@m) from a probe, done on the live map when its event arrives (bpftrace does the same). */
@@ -231,25 +257,43 @@ export class Session {
     else this.emit({ kind: 'map', snapshot: snapshotMap(m.fd.fd, m.spec, this.render), top: ev.top, div: ev.div });
   }
 
-  /** Detach, run END, print the maps, close. Safe to call more than once. */
-  stop(): Promise<number> {
+  /**
+   * Detach, run END, print the maps, close. Safe to call more than once. What the probes wrote before they
+   * were detached is printed first, unless `pending` is 'discard' (after exit() or a signal, as in bpftrace:
+   * the run ends now whatever is queued; what is dropped is counted in `stats.dropped`).
+   */
+  stop(pending: 'print' | 'discard' = 'print'): Promise<number> {
     if (this.state !== 'running') return this.done;
     this.state = 'stopping';
     try {
+      if (pending === 'discard') this.discarding = true;
+      else this.drain(true); // what is queued reaches stdout now, not after the detach's RCU waits
       this.detach();
-      this.drain();
+      this.drain(true);
+      this.discarding = false; // END's own output prints
       for (const p of this.special('END')) this.run(p);
-      this.drain();
+      this.drain(true);
+      this.discarding = false; // an exit() in END ends nothing more
       this.reportLost(true);
-      if (this.compiled.printMapsOnExit) for (const m of [...this.objs.maps.values()].filter((m) => m.spec.user).sort((a, b) => (a.spec.user!.name < b.spec.user!.name ? -1 : 1))) {
-        this.emit({ kind: 'map', snapshot: snapshotMap(m.fd.fd, m.spec, this.render) });
-      }
+      if (this.compiled.printMapsOnExit) for (const snapshot of this.snapshotAll()) this.emit({ kind: 'map', snapshot });
       this.sink.end();
     } finally {
       this.closeAll();
       this.resolveDone(this.exitCode);
     }
     return this.done;
+  }
+
+  /** Prints every script map now, in place (SIGUSR1, as bpftrace 0.17 does); nothing once stopping. */
+  printMaps(): void {
+    if (this.state !== 'running') return;
+    for (const snapshot of this.snapshotAll()) this.emit({ kind: 'map', snapshot, top: 0 });
+    this.sink.flush?.();
+  }
+
+  private snapshotAll(): MapSnapshot[] {
+    const user = [...this.objs.maps.values()].filter((m) => m.spec.user).sort((a, b) => (a.spec.user!.name < b.spec.user!.name ? -1 : 1));
+    return user.map((m) => snapshotMap(m.fd.fd, m.spec, this.render));
   }
 
   get programs(): readonly ProgramSpec[] {
@@ -263,9 +307,14 @@ export class Session {
     return this.state === 'running';
   }
 
-  /** Ring-buffer records read and records lost so far. */
-  get stats(): { readonly events: number; readonly lost: number } {
-    return { events: this.eventsRead, lost: Number(this.lostReported) };
+  /** True once exit() was seen or stop() began: nothing more of the program's will run. */
+  get ending(): boolean {
+    return this.state !== 'running' || this.discarding;
+  }
+
+  /** Ring-buffer records read, records the kernel lost, and records dropped unread after exit() or a signal. */
+  get stats(): { readonly events: number; readonly lost: number; readonly dropped: number } {
+    return { events: this.eventsRead, lost: Number(this.lostReported), dropped: this.dropped };
   }
 
   /** The script's map names (`@x`), sorted. */

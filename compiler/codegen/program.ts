@@ -42,6 +42,13 @@ export function progTypeFor(a: ResolvedAttach): ProgType {
   }
 }
 
+/**
+ * -p PID: probes that fire in any process test the pid in code. uprobes, USDT and watchpoints are placed in
+ * that process when they attach; interval timers, BEGIN/END and iterators are not about a process at all
+ * (bpftrace v0.26 filters the same set; profile and software/hardware events it opens on the pid instead).
+ */
+const FILTERED_BY_PID: ReadonlySet<string> = new Set(['kprobe', 'kretprobe', 'fentry', 'fexit', 'tracepoint', 'rawtracepoint', 'profile', 'software', 'hardware']);
+
 export function generateProbe(shared: Shared, probe: CheckedProbe, attach: ResolvedAttach, index: number, pid?: number): ProgramSpec {
   const g = newGen(shared, attach);
   const { e } = g;
@@ -50,7 +57,7 @@ export function generateProbe(shared: Shared, probe: CheckedProbe, attach: Resol
   e.emit(mov64Reg(R6, R1));
   allocateVariables(g, shared.checked.varTypes.get(probe.probe));
   e.at(probe.probe.span, () => {
-    if (pid !== undefined && attach.provider !== 'BEGIN' && attach.provider !== 'END') {
+    if (pid !== undefined && FILTERED_BY_PID.has(attach.provider)) {
       e.emit(call(BPF_FUNC.get_current_pid_tgid), alu64Imm('rsh', R0, 32), jmpImm('jne', R0, pid, g.exitLabel));
     }
     // an iterator runs once more at the end with no object (ctx->task == NULL): nothing to report then

@@ -14,10 +14,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include <csignal>
+#include <fcntl.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
@@ -116,6 +121,100 @@ Napi::Value Read(const Napi::CallbackInfo& info) {
   size_t len = 0;
   if (info.Length() < 2 || !info[0].IsNumber() || !Bytes(info[1], &data, &len)) return Fail(info.Env(), "read(fd, buffer)");
   return Ret(info.Env(), read(static_cast<int>(Int(info[0])), data, len));
+}
+
+Napi::Value Write(const Napi::CallbackInfo& info) {
+  uint8_t* data = nullptr;
+  size_t len = 0;
+  if (info.Length() < 2 || !info[0].IsNumber() || !Bytes(info[1], &data, &len)) return Fail(info.Env(), "write(fd, buffer)");
+  return Ret(info.Env(), write(static_cast<int>(Int(info[0])), data, len));
+}
+
+// fcntl(fd, cmd, arg) with an integer argument (F_GETFL/F_SETFL: how an inherited descriptor was left).
+Napi::Value Fcntl(const Napi::CallbackInfo& info) {
+  if (!Nums(info, 0, 2)) return Fail(info.Env(), "fcntl(fd, cmd, arg)");
+  return Ret(info.Env(), fcntl(static_cast<int>(Int(info[0])), static_cast<int>(Int(info[1])), static_cast<long>(Int(info[2]))));
+}
+
+Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
+  if (!Nums(info, 0, 0)) return Fail(info.Env(), "pidfdOpen(pid)");
+  return Ret(info.Env(), syscall(SYS_pidfd_open, static_cast<pid_t>(Int(info[0])), 0));
+}
+
+// waitpid(pid, options, status: Int32Array(1)): the pid reaped (0 with WNOHANG if none), status in status[0].
+Napi::Value Waitpid(const Napi::CallbackInfo& info) {
+  uint8_t* data = nullptr;
+  size_t len = 0;
+  if (!Nums(info, 0, 1) || !Bytes(info[2], &data, &len) || len < sizeof(int)) return Fail(info.Env(), "waitpid(pid, options, status)");
+  int status = 0;
+  long r = waitpid(static_cast<pid_t>(Int(info[0])), &status, static_cast<int>(Int(info[1])));
+  int err = errno;
+  std::memcpy(data, &status, sizeof(int));
+  errno = err;
+  return Ret(info.Env(), r);
+}
+
+// --- spawnHeld: fork a child that waits for one 8-byte eventfd read, then execve()s the command, so the
+// command starts with exactly the descriptors this process was given (both fds are close-on-exec) and does
+// nothing of ours after it is released. Everything the child touches is prepared before fork(): between fork
+// and execve it calls only async-signal-safe functions.
+Napi::Value SpawnHeld(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString() || !info[1].IsArray() || !info[2].IsArray()) return Fail(env, "spawnHeld(path, argv, envp)");
+  auto strings = [](Napi::Array a) {
+    std::vector<std::string> v;
+    for (uint32_t i = 0; i < a.Length(); i++) v.push_back(a.Get(i).ToString().Utf8Value());
+    return v;
+  };
+  std::string path = info[0].As<Napi::String>();
+  std::vector<std::string> argvS = strings(info[1].As<Napi::Array>()), envS = strings(info[2].As<Napi::Array>());
+  std::vector<char*> argv, envp;
+  for (auto& s : argvS) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  for (auto& s : envS) envp.push_back(s.data());
+  envp.push_back(nullptr);
+
+  int gate = eventfd(0, EFD_CLOEXEC);
+  if (gate < 0) return Napi::Number::New(env, -errno);
+  int result[2];
+  if (pipe2(result, O_CLOEXEC) < 0) {
+    int err = errno;
+    close(gate);
+    return Napi::Number::New(env, -err);
+  }
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    int err = errno;
+    close(gate), close(result[0]), close(result[1]);
+    return Napi::Number::New(env, -err);
+  }
+  if (pid == 0) {
+    // Node ignores SIGPIPE and libuv may hold handlers and a mask: the command gets the defaults.
+    struct sigaction dfl = {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    // Node marks its stdio close-on-exec; the command gets them as scry was given them.
+    for (int fd = 0; fd <= 2; fd++) fcntl(fd, F_SETFD, 0);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);  // scry killed outright: the held command does not linger
+    if (getppid() != parent) _exit(127);
+    uint64_t go;
+    if (read(gate, &go, sizeof go) != sizeof go) _exit(127);
+    execve(path.c_str(), argv.data(), envp.data());
+    int err = errno;  // the parent reads it from the result pipe; on success execve closed that pipe
+    ssize_t ignored = write(result[1], &err, sizeof err);
+    (void)ignored;
+    _exit(127);
+  }
+  close(result[1]);
+  Napi::Array out = Napi::Array::New(env, 3);
+  out.Set(0u, Napi::Number::New(env, pid));
+  out.Set(1u, Napi::Number::New(env, gate));
+  out.Set(2u, Napi::Number::New(env, result[0]));
+  return out;
 }
 
 // --- mmap: the ArrayBuffer owns the mapping. Explicit munmap detaches it (so JS cannot touch
@@ -293,7 +392,8 @@ Napi::Value Watch(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const std::pair<const char*, Napi::Value (*)(const Napi::CallbackInfo&)> fns[] = {
       {"bpf", Bpf}, {"perfEventOpen", PerfEventOpen}, {"ioctl", Ioctl}, {"close", Close},
-      {"mmap", Mmap}, {"munmap", Munmap}, {"mount", Mount}, {"watch", Watch}, {"read", Read}};
+      {"mmap", Mmap}, {"munmap", Munmap}, {"mount", Mount}, {"watch", Watch}, {"read", Read},
+      {"write", Write}, {"fcntl", Fcntl}, {"pidfdOpen", PidfdOpen}, {"waitpid", Waitpid}, {"spawnHeld", SpawnHeld}};
   for (auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
   napi_add_env_cleanup_hook(env, CleanupPolls, static_cast<napi_env>(env));
   return exports;

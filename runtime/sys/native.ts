@@ -33,6 +33,19 @@ export interface NativeBinding {
   /** Unmaps and detaches an ArrayBuffer returned by mmap. 0 if already unmapped, -EINVAL if not a mapping. */
   munmap(ab: ArrayBuffer): number;
   mount(source: string, target: string, fstype: string, flags: number, data: string | null): number;
+  /** write(2) of the buffer: bytes written or -errno. */
+  write(fd: number, buffer: ArrayBufferView): number;
+  /** fcntl(2) with an integer argument. */
+  fcntl(fd: number, cmd: number, arg: number): number;
+  /** pidfd_open(2) (Linux 5.3): an fd that becomes readable when the process exits. */
+  pidfdOpen(pid: number): number;
+  /** waitpid(2): the pid reaped (0 under WNOHANG when none), its wait status in status[0]; or -errno. */
+  waitpid(pid: number, options: number, status: Int32Array): number;
+  /**
+   * Forks a child held before execve(path, argv, envp) until 8 bytes are written to `gate` (an eventfd);
+   * an execve failure's errno arrives on `result` (a pipe that closes at a successful execve). Or -errno.
+   */
+  spawnHeld(path: string, argv: readonly string[], envp: readonly string[]): [pid: number, gate: number, result: number] | number;
   /** Calls callback(status) whenever fd is readable (status < 0: poll error, -errno). Returns -errno on failure. */
   watch(fd: number, callback: (status: number) => void): WatchHandle | number;
 }

@@ -1,0 +1,134 @@
+// Processes a run depends on: the -c command, started held until every probe is attached, and a -p
+// process, whose exit ends the run (bpftrace stops when the traced process is gone).
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { check, native, SysError, watchFd, type WatchHandle } from './sys/index.ts';
+
+const WNOHANG = 1;
+
+export interface HeldCommand {
+  /** the command's pid (`cpid`): it is already the command's, nothing runs in between */
+  readonly pid: number;
+  /**
+   * Lets the command run: one 8-byte eventfd write, as bpftrace's child gets. Resolves once the command has
+   * been exec'd; rejects (a SysError naming execve) when it could not be.
+   */
+  release(): Promise<void>;
+  /** SIGTERM to a command still running (bpftrace's treatment at the end of a run); never waits for it. */
+  terminate(): void;
+  /** resolves when the command has exited (and was reaped) */
+  readonly exited: Promise<void>;
+}
+
+/**
+ * Forks the command held before its execve. Its descriptors are exactly this process's (the gate and the
+ * result pipe are close-on-exec), its signals are at their defaults, and it gets SIGTERM if scry dies.
+ * `argv[0]` is looked up in PATH when it has no slash; a missing or non-executable file is an Error with a
+ * sentence for the user.
+ */
+export function startHeld(argv: readonly string[]): HeldCommand {
+  const path = resolveExecutable(argv[0]!);
+  const env = Object.entries(process.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
+  const r = native().spawnHeld(path, argv, env);
+  if (typeof r === 'number') throw new SysError('fork', -r);
+  const [pid, gate, result] = r;
+  let watch: WatchHandle | undefined;
+  let pidfd = -1;
+  let reaped = false;
+  let resolveExited!: () => void;
+  const exited = new Promise<void>((resolve) => (resolveExited = resolve));
+  const reap = () => {
+    const status = new Int32Array(1);
+    if (reaped || native().waitpid(pid, WNOHANG, status) === 0) return;
+    reaped = true;
+    watch?.stop();
+    native().close(pidfd);
+    resolveExited();
+  };
+  try {
+    pidfd = check(native().pidfdOpen(pid), 'pidfd_open');
+    watch = watchFd(pidfd, reap);
+  } catch (e) {
+    process.kill(pid, 'SIGKILL');
+    native().close(gate);
+    native().close(result);
+    throw e;
+  }
+  let released = false;
+  return {
+    pid,
+    exited,
+    release() {
+      if (released) return Promise.resolve();
+      released = true;
+      const w = native().write(gate, new BigUint64Array([1n]));
+      native().close(gate);
+      if (w < 0) {
+        native().close(result);
+        return Promise.reject(new SysError('write(eventfd)', -w));
+      }
+      // Not waited for here: scry goes back to reading events while the command starts, so that its first
+      // events print as early as they can.
+      return new Promise<void>((resolve, reject) => {
+        const errno = new Int32Array(1);
+        const w = watchFd(result, () => {
+          const n = native().read(result, errno); // 0: execve closed the pipe; 4: its errno
+          w.stop();
+          native().close(result);
+          if (n === 4) reject(new SysError(`execve(${path})`, errno[0]!));
+          else resolve();
+        });
+      });
+    },
+    terminate() {
+      if (!released) {
+        native().close(gate); // an eventfd has no end-of-file: the held child waits until SIGTERM below
+        native().close(result);
+        released = true;
+      }
+      if (!reaped) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {}
+        // No more watching (a watch still armed at process exit would call into a torn-down Node): once scry
+        // exits the kernel reparents the command, and init reaps it.
+        reaped = true;
+        watch?.stop();
+        native().close(pidfd);
+      }
+    },
+  };
+}
+
+/** The file execve will run: `name` itself when it has a slash, else the first executable match in PATH. */
+function resolveExecutable(name: string): string {
+  const candidates = name.includes('/') ? [name] : (process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter).map((d) => join(d || '.', name));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      if (statSync(c).isFile()) return c;
+    } catch {}
+  }
+  throw new Error(name.includes('/') ? `${name} does not exist or is not executable` : `${name} was not found in PATH (or is not executable)`);
+}
+
+/**
+ * Calls onExit once when process `pid` (any process, not only a child) has exited. Returns a function that
+ * stops watching. Linux 5.3 (pidfd_open).
+ */
+export function watchProcessExit(pid: number, onExit: () => void): () => void {
+  const pidfd = check(native().pidfdOpen(pid), `pidfd_open(${pid})`);
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    watch.stop();
+    native().close(pidfd);
+  };
+  const watch = watchFd(pidfd, () => {
+    stop();
+    onExit();
+  });
+  watch.unref(); // following a process never keeps scry alive by itself
+  return stop;
+}

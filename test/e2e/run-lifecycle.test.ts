@@ -1,0 +1,204 @@
+// How a run starts and ends, through the real CLI on the real kernel: BEGIN before any other probe, exit()
+// and signals honoured under any event rate, SIGUSR1, the -c command and -p process, inherited stdio, and the
+// CLI's edges. Each test names the bpftrace behaviour it pins (0.17 installed here; v0.26 from its source).
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { NOTIFY, runScry, scryBin, startScry } from '../helpers/cli.ts';
+import { requireTracepoint } from '../helpers/kernel.ts';
+
+const scry = `${process.execPath} ${scryBin}`;
+
+/** Sockets listening on TCP port `port` (v4 and v6), from /proc/net: the inspector would be one of them. */
+function listeners(port: number): number {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  let n = 0;
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(f, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[1]?.endsWith(hex) && cols[3] === '0A') n++;
+    }
+  }
+  return n;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
+  test('BEGIN runs before any other probe is attached (bpftrace: @early never counts)', async () => {
+    const r = await runScry(['-q', '-e', 'BEGIN { @ready = 1; } tracepoint:raw_syscalls:sys_enter { if (@ready == 0) { @early = count(); } } interval:ms:300 { exit(); }']);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, /@ready: 1\n/);
+    assert.not.match(r.stdout, /@early: [1-9]/);
+  });
+
+  test("BEGIN's output follows the banner and the attach notification, as in bpftrace v0.26", async () => {
+    const r = await runScry(['-e', 'BEGIN { printf("begin\\n"); exit(); } tracepoint:raw_syscalls:sys_enter { }'], { [NOTIFY]: '1' });
+    assert.is(r.stderr, 'Attached 2 probes\n');
+    assert.is(r.stdout, `${NOTIFY}\nbegin\n\n\n`);
+  });
+
+  test('after exit() nothing more prints, even with a probe flooding the ring buffer (bpftrace prints one line)', async () => {
+    const t0 = Date.now();
+    const r = await runScry(['-q', '-e', 'tracepoint:raw_syscalls:sys_enter { printf("x\\n"); exit(); }'], {}, 15_000);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout, 'x\n\n\n');
+    assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+  });
+
+  test('exit() in BEGIN stops the run without running the -c command', async () => {
+    const r = await runScry(['-q', '-e', 'BEGIN { printf("b\\n"); exit(); } END { printf("e\\n"); }', '-c', '/bin/echo SHOULD-NOT-RUN']);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout, 'b\ne\n\n\n');
+  });
+
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    test(`${sig} stops a run whose own output floods the ring buffer, promptly, with END and the maps`, async () => {
+      // each printed line is a write(2), which fires the probe again: events arrive as fast as they are read
+      const run = startScry(['-q', '-e', 'tracepoint:raw_syscalls:sys_enter { printf("%s %d\\n", comm, pid); @n = count(); } END { printf("END ran\\n"); }'], { [NOTIFY]: '1' }, 20_000);
+      await run.waitForStdout(NOTIFY);
+      await new Promise((r) => setTimeout(r, 500));
+      const sentAt = Date.now();
+      run.child.kill(sig);
+      const r = await run.finished;
+      const took = Date.now() - sentAt;
+      assert.is(r.code, 0, r.stderr);
+      assert.match(r.stdout, /END ran\n\n\n@n: \d+\n$/);
+      // the budget is 100 ms on an idle machine; the bound here leaves room for a loaded CI host
+      assert.ok(took < 1500, `stopped ${took} ms after ${sig}`);
+    });
+  }
+
+  test('SIGTERM stops a run that is busy running system() commands', async () => {
+    const run = startScry(['-q', '--unsafe', '-e', 'interval:ms:1 { system("echo x"); }'], { [NOTIFY]: '1' }, 20_000);
+    await run.waitForStdout(NOTIFY);
+    await new Promise((r) => setTimeout(r, 800));
+    const sentAt = Date.now();
+    run.child.kill('SIGTERM');
+    const r = await run.finished;
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(Date.now() - sentAt < 1500, `stopped ${Date.now() - sentAt} ms after SIGTERM`);
+  });
+
+  test('SIGUSR1 prints every map in place and opens no inspector (bpftrace 0.17 prints the maps)', async () => {
+    const before = listeners(9229);
+    const run = startScry(['-q', '-e', 'BEGIN { @a = 1; @b[7] = 2; } interval:s:1 { @ticks = count(); }'], { [NOTIFY]: '1' });
+    await run.waitForStdout(NOTIFY);
+    run.child.kill('SIGUSR1');
+    await run.waitForStdout('@b[7]: 2\n');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.is(listeners(9229), before, 'something listens on the inspector port after SIGUSR1');
+    run.child.kill('SIGINT');
+    const r = await run.finished;
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(r.stdout.startsWith(`${NOTIFY}\n@a: 1\n@b[7]: 2\n`), r.stdout);
+  });
+
+  test('SIGUSR1 at the REPL opens no inspector either', async () => {
+    const before = listeners(9229);
+    const child = spawn(process.execPath, [scryBin], { stdio: ['pipe', 'pipe', 'pipe'] });
+    await new Promise((r) => setTimeout(r, 1000));
+    child.kill('SIGUSR1');
+    await new Promise((r) => setTimeout(r, 400));
+    const now = listeners(9229);
+    child.kill('SIGKILL');
+    assert.is(now, before);
+  });
+
+  test('-c: the command has exactly the descriptors scry was given, and no reads of scry\'s (bpftrace\'s child makes none)', async () => {
+    const direct = spawnSync('/bin/ls', ['/proc/self/fd'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).stdout;
+    const r = await runScry(['-q', '-e', 'tracepoint:syscalls:sys_enter_read /pid == cpid/ { @reads[args->count] = count(); }', '-c', '/bin/ls /proc/self/fd']);
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(r.stdout.startsWith(direct), `scry's child listed:\n${r.stdout}\nls alone lists:\n${direct}`);
+    assert.not.match(r.stdout, /@reads\[1\]/);
+  });
+
+  test('-c: a trace line reaches stdout before the command\'s later output', async () => {
+    const r = await runScry([
+      '-q', '-e', 'tracepoint:syscalls:sys_enter_openat /pid == cpid/ { if (strcontains(str(args->filename), "hostname")) { printf("opened hostname\\n"); } }',
+      '-c', `/bin/sh -c 'exec 3</etc/hostname; /bin/sleep 0.3; echo MARK'`,
+    ]);
+    assert.is(r.code, 0, r.stderr);
+    const opened = r.stdout.indexOf('opened hostname'), mark = r.stdout.indexOf('MARK');
+    assert.ok(opened >= 0 && mark > opened, r.stdout);
+  });
+
+  test('-c: exit() ends the run at once and the command gets SIGTERM (bpftrace: 0.4 s, not the command\'s 10 s)', async () => {
+    const t0 = Date.now();
+    const r = await runScry(['-q', '-e', 'interval:ms:100 { printf("%d\\n", cpid); exit(); }', '-c', '/bin/sleep 10']);
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(Date.now() - t0 < 4000, `took ${Date.now() - t0} ms`);
+    const cpid = Number(r.stdout.trim().split('\n')[0]);
+    assert.ok(cpid > 0, r.stdout);
+    await new Promise((res) => setTimeout(res, 200));
+    assert.not.ok(alive(cpid), 'the -c command is still running');
+  });
+
+  test('-c with a command that does not exist: one sentence, exit 1', async () => {
+    const r = await runScry(['-q', '-e', 'BEGIN { }', '-c', '/nonexistent/cmd']);
+    assert.is(r.code, 1);
+    assert.is(r.stderr, "ERROR: cannot run '/nonexistent/cmd': /nonexistent/cmd does not exist or is not executable\n");
+  });
+
+  test('-p PID: the run ends when that process exits (as bpftrace does); interval probes are not filtered by pid', async () => {
+    const sleeper = spawn('/bin/sleep', ['1']);
+    const t0 = Date.now();
+    const r = await runScry(['-q', '-p', String(sleeper.pid), '-e', 'interval:ms:100 { @ticks = count(); }']);
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+    assert.match(r.stdout, /@ticks: \d+\n/);
+  });
+
+  test('inherited pipes keep their flags: another writer on the same pipe is not made non-blocking (grep got EAGAIN)', () => {
+    // the shell's `cat /proc/self/fdinfo/1` sees the same open file description scry wrote to
+    const r = spawnSync('/bin/sh', ['-c', `${scry} -q -e 'BEGIN { printf("hello\\n"); exit(); }' 2>&1; grep flags /proc/self/fdinfo/1 /proc/self/fdinfo/2`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.match(r.stdout, /^hello\n/);
+    const flags = [...r.stdout.matchAll(/flags:\s+([0-7]+)/g)].map((m) => parseInt(m[1]!, 8));
+    assert.is(flags.length, 2, r.stdout);
+    for (const f of flags) assert.is(f & 0o4000, 0, `O_NONBLOCK left set: ${r.stdout}`);
+  });
+
+  test('a slow reader after `scry -l | grep` gets every line (bpftrace: all of them)', () => {
+    const all = spawnSync('/bin/sh', ['-c', `${scry} -l 'tracepoint:*' 2>/dev/null | grep -c tracepoint`], { encoding: 'utf8' }).stdout.trim();
+    const slow = spawnSync('/bin/sh', ['-c', `(${scry} -l 'tracepoint:*' | grep tracepoint) 2>&1 | (sleep 1; grep -c tracepoint)`], { encoding: 'utf8' }).stdout.trim();
+    assert.ok(Number(all) > 100, all);
+    assert.is(slow, all);
+  });
+}
+
+test('`scry -` reads the program from stdin, as bpftrace does', () => {
+  const r = spawnSync(process.execPath, [scryBin, '-q', '-'], { input: 'BEGIN { printf("from stdin\\n"); exit(); }', encoding: 'utf8' });
+  assert.is(r.stderr, '');
+  assert.is(r.stdout, 'from stdin\n\n\n');
+  assert.is(r.status, 0);
+});
+
+test('-d with a stage scry does not have is refused in one line', async () => {
+  const r = await runScry(['-d', 'llvm', '-e', 'BEGIN { exit(); }']);
+  assert.is(r.code, 1);
+  assert.is(r.stdout, '');
+  assert.is(r.stderr, "ERROR: unknown debug stage 'llvm': scry prints -d ast or -d bytecode\n");
+});
+
+test('an unknown option: one line that points at -h, exit 1', async () => {
+  const r = await runScry(['--frob']);
+  assert.is(r.code, 1);
+  assert.is(r.stdout, '');
+  assert.is(r.stderr, 'ERROR: unknown option --frob (scry -h lists the options)\n');
+});
+
+test('warnings print on success, with --dry-run too', async () => {
+  const r = await runScry(['--dry-run', '-e', 'config = { max_probes = 5 } BEGIN { exit(); }']);
+  assert.is(r.code, 0);
+  assert.match(r.stderr, /^stdin:1:12: WARNING: .*max_probes.*\nconfig = \{ max_probes = 5 \} BEGIN \{ exit\(\); \}\n {11}~+\n/);
+});
+
+test.run();
