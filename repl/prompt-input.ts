@@ -19,6 +19,7 @@ export type MapStatement =
   | { readonly op: 'delete'; readonly map: string; readonly keys: readonly KeyLiteral[]; readonly text: string };
 
 export type PromptInput =
+  | { readonly kind: 'nothing' }
   | { readonly kind: 'program' }
   | { readonly kind: 'incomplete' }
   | { readonly kind: 'statements'; readonly statements: readonly MapStatement[] }
@@ -26,6 +27,7 @@ export type PromptInput =
 
 /** Classifies `text` (the lines typed so far). A program that does not parse comes back as 'program', for its errors. */
 export function promptInput(text: string): PromptInput {
+  if (!lex(text).length) return { kind: 'nothing' }; // blanks, comments, a #! line
   const parsed = parse(sourceFile('stdin', text));
   if (parsed.program) return { kind: 'program' };
   if (isIncomplete(text)) return { kind: 'incomplete' };

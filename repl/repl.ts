@@ -256,6 +256,7 @@ export function startRepl(opts: ReplOptions): Promise<number> {
         return cb(new Recoverable(new Error('the block is still open')), undefined);
       }
       pending = '';
+      if (input?.kind === 'nothing') return cb(null, undefined);
       if (input?.kind === 'statements') guarded(() => runMapStatements(host, input.statements));
       else if (input?.kind === 'refused') host.err(`${input.reason}\n`);
       else if (input) guarded(() => runProgram('stdin', text));
@@ -270,6 +271,14 @@ export function startRepl(opts: ReplOptions): Promise<number> {
       }),
   });
 
+  // piped input gets no prompts, not even node's `...` while a block is open
+  if (!terminal) {
+    const [setPrompt, prompt] = [r.setPrompt.bind(r), r.prompt.bind(r)];
+    r.prompt = (preserveCursor?: boolean) => {
+      setPrompt('');
+      prompt(preserveCursor);
+    };
+  }
   const displayPrompt = r.displayPrompt.bind(r);
   r.displayPrompt = (preserveCursor?: boolean) => {
     displayPrompt(preserveCursor);

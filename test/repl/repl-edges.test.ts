@@ -2,6 +2,7 @@
 // quickly), warnings of a program that runs, dot commands scry does not have, statements typed outside a
 // probe, and two REPLs sharing one history file. bpftrace has no REPL: what is pinned here is scry's own
 // behaviour, with bpftrace's meaning of the statements (clear, zero, delete, print of a map).
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,6 +184,21 @@ EDGES('two REPLs sharing a HOME both keep every line in ~/.scry_history, whole a
   } finally {
     rmSync(shared, { recursive: true, force: true });
   }
+});
+
+// Piped input (`scry < script`) gets no prompts, not even the `...` of an open block, and a comment or a #!
+// line on its own is nothing to run (it used to be refused as a program without probes).
+EDGES('piped input: no continuation prompts, comments are nothing, refusals go to stderr', () => {
+  const r = spawnSync(process.execPath, [scryBin], {
+    input: '#!/usr/bin/env scry\n// a comment\nBEGIN\n{\n  printf("hi\\n"); exit();\n}\nfoo\n',
+    env: { ...process.env, HOME: home },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^hi\n\s*$/);
+  assert.match(r.stderr, /^foo: not a probe, a command or a map statement \(\.help lists what runs here\)$/m);
+  assert.not.match(r.stderr, 'no probes');
 });
 
 if (requireTracepoint('repl edges', 'syscalls/sys_enter_mkdir')) EDGES.run();
