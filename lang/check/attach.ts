@@ -8,6 +8,7 @@ import type { Span } from '../source.ts';
 import { closest } from '../suggest.ts';
 import { globRegExp, isGlob } from '../glob.ts';
 import { findPerfEvent, hardwareEvents, softwareEvents } from './perf-events.ts';
+import { kprobeStandIns } from '../kprobe-hints.ts';
 
 export type ResolvedAttach =
   | { readonly provider: 'BEGIN' | 'END'; readonly span: Span; readonly text: string }
@@ -195,10 +196,7 @@ function resolveOne(ap: AttachPoint, kernel: KernelInfo, diags: Diagnostic[], pi
       }
       // the kernel may not list its functions (then attaching says whether one exists)
       if (known.length && !known.some((f) => f.name === m[1] && inModule(f))) {
-        const guess = closest(m[1]!, [...new Set(known.map((f) => f.name))]);
-        diags.push(
-          error(`unknown kernel function ${module ? `${module}:` : ''}${m[1]}`, ap.span, [guess ? `did you mean '${info.name}:${guess}'?` : `list them with: scry -l '${info.name}:*'`]),
-        );
+        diags.push(error(`unknown kernel function ${module ? `${module}:` : ''}${m[1]}`, ap.span, unknownFunctionHints(m[1]!, info.name, known, ap.span, kernel)));
         return [];
       }
       return [one(m[1]!, module)];
@@ -368,4 +366,17 @@ function rawTracepointHints(event: string, names: readonly string[], kernel: Ker
   }
   const guess = isGlob(event) ? undefined : closest(event, [...names]);
   return [guess ? `did you mean 'rawtracepoint:${guess}'?` : `list them with: scry -l 'rawtracepoint:*'`];
+}
+
+/**
+ * A kprobe on a function this kernel does not have: the tracepoints that see what the function did (the
+ * table in lang/kprobe-hints.ts) and, for a function renamed here (kmem_cache_alloc is
+ * kmem_cache_alloc_noprof since Linux 6.10), its name; otherwise the closest name, as for any typo.
+ */
+function unknownFunctionHints(func: string, provider: 'kprobe' | 'kretprobe', known: readonly { readonly name: string }[], span: Span, kernel: KernelInfo): string[] {
+  const standIns = kprobeStandIns({ func, provider, span }, kernel);
+  const renamed = known.find((f) => f.name === `${func}_noprof`)?.name;
+  if (standIns.length) return renamed ? [...standIns, `this kernel calls the function ${renamed}`] : standIns;
+  const guess = renamed ?? closest(func, [...new Set(known.map((f) => f.name))]);
+  return [guess ? `did you mean '${provider}:${guess}'?` : `list them with: scry -l '${provider}:*'`];
 }

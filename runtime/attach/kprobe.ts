@@ -8,14 +8,14 @@ import { ScryRuntimeError } from '../errors.ts';
 import { vmlinuxBtf } from '../kernel/btf/index.ts';
 import { fentryRefusal } from './fentry.ts';
 import { hasKprobeEvents, hasKprobes } from '../features.ts';
-import { tracefsRoot, tracepointId } from '../kernel/tracefs.ts';
+import { kprobeStandInHints } from '../../lang/kprobe-hints.ts';
+import { listTracepoints, tracefsRoot, tracepointFormat } from '../kernel/tracefs.ts';
 import type { LoadedProgram } from '../loader.ts';
 import { OwnedFd, PerfType, perfEnable, perfEventOpen, perfSetBpf, pmuConfigBit, pmuType } from '../sys/index.ts';
 import type { Attachment } from './types.ts';
 
 type Kprobe = Extract<ResolvedAttach, { provider: 'kprobe' | 'kretprobe' }>;
 
-/** Throws unless kprobes can be attached here; called for every kprobe before any probe is attached. */
 /** fentry/fexit on the same function, where this kernel runs them (they see the same calls, with typed args). */
 function fentryAlternative(k: Kprobe): string[] {
   if (k.module || k.offset) return [];
@@ -25,6 +25,7 @@ function fentryAlternative(k: Kprobe): string[] {
   return [`use ${kind}:${k.func} instead: it attaches to the same function, e.g. scry -e '${kind}:${k.func} { @[comm] = count(); }'`];
 }
 
+/** Throws unless kprobes can be attached here; called for every kprobe before any probe is attached. */
 export function requireKprobes(k: Kprobe): void {
   if (!hasKprobes())
     throw new ScryRuntimeError(
@@ -38,19 +39,12 @@ export function requireKprobes(k: Kprobe): void {
     ]);
 }
 
-/** Syscall tracepoints that observe what a kernel function named like a syscall does. */
+/**
+ * What attaches instead of a kprobe here: the tracepoints lang/kprobe-hints.ts knows for the function
+ * (each one this kernel has), with the user's probe rewritten where that is exact.
+ */
 export function kprobeAlternatives(k: Kprobe): string[] {
-  const phase = k.provider === 'kretprobe' ? 'exit' : 'enter';
-  const name = k.func.replace(/^(__x64_sys_|__ia32_sys_|__se_sys_|__do_sys_|ksys_|sys_|vfs_|do_)/, '');
-  const found: string[] = [];
-  for (const candidate of [name, `${name}at`, name.replace(/at$/, '')]) {
-    const event = `sys_${phase}_${candidate}`;
-    const probe = `tracepoint:syscalls:${event}`;
-    if (!found.includes(probe) && tracepointId('syscalls', event) !== undefined) found.push(probe);
-  }
-  if (found.length) return [`use ${found.join(' or ')} instead, e.g. scry -e '${found[0]} { @[comm] = count(); }'`];
-  const words = name.replace(/[*?]+/g, '*').replace(/^\*|\*$/g, '');
-  return [`look for a tracepoint instead: scry -l 'tracepoint:*${words ? `${words}*` : ''}'`];
+  return kprobeStandInHints(k, { tracepoints: listTracepoints, tracepointFormat });
 }
 
 /** Where the probe goes, as the kernel spells it: [MODULE:]FUNCTION[+OFFSET]. */
