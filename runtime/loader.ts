@@ -219,6 +219,8 @@ function verifierHints(reason: string): string[] {
   if (/back-edge|infinite loop|loop detected/.test(reason))
     return ['the verifier could not prove this loop ends; count with a $variable (while ($i < 10)) or use unroll(N) or for ($i : 0..N)'];
   if (/unknown func bpf_for_each_map_elem/.test(reason)) return ['for loops over maps need bpf_for_each_map_elem: Linux 5.13 or newer'];
+  if (/unknown func bpf_map_lookup_percpu_elem|unknown func bpf_loop/.test(reason))
+    return ['reading a count/sum/min/max/avg map inside a probe adds up every CPU\'s share with bpf_map_lookup_percpu_elem and bpf_loop: Linux 5.19 or newer'];
   if (/program is too large|BPF program is too large/.test(reason)) return ['split the probe into several smaller ones'];
   return [];
 }

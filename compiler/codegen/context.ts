@@ -53,7 +53,7 @@ export interface Gen {
   readonly stackAbove: number;
   /**
    * Ready-made functions appended after the main program like callbacks (len()'s empty
-   * bpf_for_each_map_elem callback, map-functions.ts); absent inside a for-map callback.
+   * bpf_for_each_map_elem callback, map-functions.ts; the per-CPU fold of maps.ts); for-map callbacks share it.
    */
   readonly functions?: { readonly label: string; readonly items: readonly AsmItem[] }[];
 }

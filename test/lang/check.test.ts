@@ -119,9 +119,9 @@ const cases: [string, string, string][] = [
     'stdin:1:32: ERROR: @y is used but never assigned a value\nBEGIN { @x = 1; printf("%d\\n", @y); }\n                               ~~\nHINT: did you mean @x?\n',
   ],
   [
-    'aggregations cannot be read in expressions',
-    'BEGIN { @c = count(); @d = @c + 1; }',
-    'stdin:1:28: ERROR: @c holds count(), which cannot be read in an expression\nBEGIN { @c = count(); @d = @c + 1; }\n                           ~~\nHINT: print(@c) shows it; keep a plain counter (@c_n++) if a probe needs the number\n',
+    'stats() aggregations cannot be read in expressions (count/sum/min/max/avg can, as in bpftrace v0.26)',
+    'BEGIN { @c = stats(1); @d = @c + 1; }',
+    'stdin:1:29: ERROR: @c holds stats(), which cannot be read in an expression\nBEGIN { @c = stats(1); @d = @c + 1; }\n                            ~~\nHINT: print(@c) shows it; keep a plain counter (@c_n++) if a probe needs the number\n',
   ],
 ];
 
