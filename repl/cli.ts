@@ -4,7 +4,7 @@ import { infoProbes } from './info-probes.ts';
 import { readFileSync } from 'node:fs';
 import { compile, disasmListing, type CompiledProgram } from '../compiler/index.ts';
 import { check, error, parse, renderDiagnostics, sourceFile, type Diagnostic } from '../lang/index.ts';
-import { hostKernelInfo, listProbes, ScryRuntimeError, Session, startHeld, watchProcessExit, type HeldCommand } from '../runtime/index.ts';
+import { hostKernelInfo, listProbes, requirePrivileges, ScryRuntimeError, Session, startHeld, watchProcessExit, type HeldCommand } from '../runtime/index.ts';
 import { jsonSink, notifyingAttached, textSink } from './sink.ts';
 import { openWriter, type BufferMode, type Writer } from './writer.ts';
 import { splitWords } from './child.ts';
@@ -67,6 +67,8 @@ export interface CliOptions {
   refreshMs?: number;
   /** --no-view: no live view even on a terminal */
   noView?: boolean;
+  /** --info: the kernel report */
+  info?: boolean;
 }
 
 type Parsed = { ok: true; opts: CliOptions } | { ok: false; message?: string; exit: number; out?: string };
@@ -122,7 +124,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
       }
       else if (a === '-h' || a === '--help') return { ok: false, exit: 0, out: usage };
       else if (a === '-V' || a === '--version') return { ok: false, exit: 0, out: `scry v${VERSION}\n` };
-      else if (a === '--info') return { ok: false, exit: 0, out: formatReport(kernelReport(infoProbes())) };
+      else if (a === '--info') opts.info = true;
       else if (a === '--') {
         opts.args.push(...argv.slice(i + 1));
         break;
@@ -148,6 +150,16 @@ function fail(diags: readonly Diagnostic[]): number {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    return await runCommand(argv);
+  } catch (e) {
+    // an environment failure nobody reported more precisely (a refused privilege, a missing kernel feature)
+    if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);
+    throw e;
+  }
+}
+
+async function runCommand(argv: readonly string[]): Promise<number> {
   const parsed = parseArgs(argv);
   if (!parsed.ok) {
     if (parsed.out) process.stdout.write(parsed.out);
@@ -155,6 +167,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return parsed.exit;
   }
   const { opts } = parsed;
+  if (opts.info) {
+    process.stdout.write(formatReport(kernelReport(infoProbes())));
+    return 0;
+  }
   if (opts.list) {
     let names: string[];
     try {
@@ -181,7 +197,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     name = opts.file === '-' ? 'stdin' : opts.file;
   } else {
-    // no program: the REPL (node:repl and completion load only now)
+    // no program: the REPL (node:repl and completion load only now); everything it does needs privileges
+    requirePrivileges('run the REPL');
     const { startRepl } = await import('./repl.ts');
     return startRepl({ quiet: opts.quiet, pid: opts.pid, unsafe: opts.unsafe, version: VERSION });
   }

@@ -6,3 +6,4 @@ export { ScryRuntimeError } from './errors.ts';
 export { hostKernelInfo } from './kernel/kernel-info.ts';
 export { listProbes } from './listing.ts';
 export { startHeld, watchProcessExit, type HeldCommand } from './process.ts';
+export { PrivilegeError, requirePrivileges } from './privileges.ts';

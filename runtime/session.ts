@@ -18,6 +18,7 @@ import { loadObjects, type LoadedObjects, type LoadedProgram } from './loader.ts
 import { clearMap, snapshotMap, zeroMap, type MapSnapshot } from './maps.ts';
 import type { RenderContext } from './render.ts';
 import { makeRenderContext } from './render-context.ts';
+import { requirePrivileges } from './privileges.ts';
 import { RingBufferReader } from './ringbuf.ts';
 import { mapLookup, mapUpdate, onlineCpus, percpuValueSize, progTestRun } from './sys/index.ts';
 
@@ -72,7 +73,8 @@ export class Session {
    * nothing left open) if any step fails.
    */
   static start(compiled: CompiledProgram, options: SessionOptions): Session {
-    // Refuse what this kernel cannot do before creating anything.
+    // Refuse what this user or this kernel cannot do before creating anything.
+    requirePrivileges('load and attach programs');
     for (const p of compiled.programs) {
       if (p.attach.provider === 'kprobe' || p.attach.provider === 'kretprobe') requireKprobes(p.attach);
       if (p.attach.provider === 'fentry' || p.attach.provider === 'fexit') requireFentry(p.attach);
