@@ -103,7 +103,12 @@ export function scoped<T>(g: Gen, fn: () => T): T {
 
 /** A slot for a value that may be big (strings, tuples, records): the stack when it fits, else scratch space. */
 export function allocValue(g: Gen, size: number): number {
-  return g.frame.allocAny(size);
+  const off = g.frame.allocAny(size);
+  if (off === undefined)
+    throw new CodegenError(`this probe holds more than ${Frame.scratchLimit / 1024} KiB of strings, tuples and keys at once, more than scry can keep for one probe`, g.e.span, [
+      'lower config max_strlen, or use fewer long strings (and tuples of them) in this probe',
+    ]);
+  return off;
 }
 
 /** Base register and displacement of a slot (see Frame): r10 for the stack, r7 for scratch space. */

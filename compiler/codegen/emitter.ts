@@ -47,6 +47,8 @@ export class Frame {
   static readonly scratchKey = -8;
   /** values at least this big go to scratch space rather than the stack */
   static readonly bigValue = 128;
+  /** scratch bytes a program may use: every slot must be reachable as r7 + a signed 16-bit displacement */
+  static readonly scratchLimit = 32768;
   private top = 8;
   private peak = 8;
   private scratchTop: number;
@@ -71,10 +73,14 @@ export class Frame {
     return -this.top;
   }
 
-  /** A slot on the stack when the value is small and there is room, else in scratch space. */
-  allocAny(size: number): number {
+  /**
+   * A slot on the stack when the value is small and there is room, else in scratch space; undefined when
+   * scratch space is full too (its offsets are instruction displacements: signed 16 bits).
+   */
+  allocAny(size: number): number | undefined {
     const rounded = round8(size);
     if (rounded < Frame.bigValue && this.top + rounded <= this.limit - 64) return this.alloc(rounded)!;
+    if (this.scratchTop + rounded > Frame.scratchLimit) return undefined;
     const off = this.scratchTop;
     this.scratchTop += rounded;
     this.scratchPeak = Math.max(this.scratchPeak, this.scratchTop);
