@@ -161,7 +161,8 @@ export const commands: Readonly<Record<string, Command>> = {
       const w = Math.max(...entries.map(([u]) => u.length));
       host.out(
         'Type a probe block to run it; it runs until Ctrl-C (or .stop), and several can run at once.\n' +
-          '@x or print(@x[, top[, div]]) shows a map while it fills; it stays readable after its program stops.\n\n' +
+          '@x or print(@x[, top[, div]]) shows a map while it fills; it stays readable after its program stops.\n' +
+          'clear(@x), zero(@x) and delete(@x[key]) change it, as in a probe; other statements run inside a probe.\n\n' +
           entries.map(([u, h]) => `  ${u.padEnd(w)}  ${h}\n`).join(''),
       );
     },

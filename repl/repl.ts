@@ -331,7 +331,7 @@ export function startRepl(opts: ReplOptions): Promise<number> {
     const history = openHistory(opts.historyFile ?? join(homedir(), '.scry_history'), HISTORY_SIZE);
     if ('error' in history) host.err(`history is not kept: ${history.error}\n`);
     else {
-      (r as unknown as { history: string[] }).history = history.lines;
+      Object.assign(r, { history: history.lines, historySize: HISTORY_SIZE });
       let warned = false;
       r.on('line', (line: string) => {
         const err = history.add(line);
