@@ -31,8 +31,8 @@ export interface ReplHost {
   readMap(name: string): { readonly from: number; readonly snapshot: MapSnapshot; readonly kept: boolean }[];
   /** Empties `name` wherever it is (every map when undefined); the names cleared. */
   clearMaps(name?: string): string[];
-  /** zero(@x) wherever `name` is: in how many programs (stopped ones' copies too), or why it cannot be done. */
-  zeroMaps(name: string): number | string;
+  /** zero(@x) wherever `name` is: in how many programs (stopped ones' copies too). */
+  zeroMaps(name: string): number;
   /** delete(@x[keys]) wherever `name` is: how many entries went, or why it cannot be done. */
   deleteEntry(name: string, keys: readonly KeyLiteral[]): number | string;
   /** maps kept from programs that stopped, with the program they came from */
@@ -208,8 +208,7 @@ export function runMapStatements(host: ReplHost, statements: readonly MapStateme
       continue;
     }
     const done = s.op === 'clear' ? host.clearMaps(s.map).length : host.zeroMaps(s.map);
-    if (typeof done === 'string') host.err(`${done}\n`);
-    else if (done === 0) noMap(host, s.map);
+    if (done === 0) noMap(host, s.map);
     else host.out(`${s.op === 'clear' ? 'cleared' : 'zeroed'} ${s.map}\n`);
   }
 }

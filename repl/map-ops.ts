@@ -1,7 +1,7 @@
 // zero(@x) and delete(@x[key]) typed at the prompt: on the live map of a running program (through the fd the
 // session lends, the way the live view reads it), or on the copy kept when its program stopped.
 // Session offers clearMap but not these two; until it does, they use the runtime's map primitives directly.
-import type { MapSnapshot, Session } from '../runtime/index.ts';
+import type { MapSnapshot, Session, Value } from '../runtime/index.ts';
 import { readValue, zeroMap } from '../runtime/maps.ts';
 import { mapDelete, mapGetNextKey } from '../runtime/sys/index.ts';
 import type { KeyLiteral } from './prompt-input.ts';
@@ -47,16 +47,21 @@ export function deleteLive(session: Session, name: string, keys: readonly KeyLit
   return deleted ? 1 : 0;
 }
 
-/** A stopped program's copy with every value zero, or why not (string and tuple values stay as they were). */
-export function zeroKept(name: string, s: MapSnapshot): MapSnapshot | string {
-  if (s.entries.some((e) => e.data !== undefined && typeof e.data !== 'bigint')) return `${name} holds strings or tuples; clear(${name}) empties it`;
+/** A stopped program's copy with every value zero, as the live map reads after zero(@x) (strings empty). */
+export function zeroKept(s: MapSnapshot): MapSnapshot {
   const entries = s.entries.map((e) => ({
     ...e,
     value: 0n,
+    ...(e.text !== undefined ? { text: '' } : {}),
+    ...(e.data !== undefined ? { data: zeroValue(e.data) } : {}),
     ...(e.buckets ? { buckets: e.buckets.map(() => 0n) } : {}),
     ...(e.stats ? { stats: { count: 0n, total: 0n } } : {}),
   }));
   return { ...s, entries };
+}
+
+function zeroValue(v: Value): Value {
+  return typeof v === 'bigint' ? 0n : typeof v === 'string' ? '' : v.map(zeroValue);
 }
 
 /** A stopped program's copy without the entries whose keys are `keys`, and how many went. */

@@ -96,9 +96,7 @@ export function startRepl(opts: ReplOptions): Promise<number> {
       for (const p of running.values()) if (p.maps.includes(name) && zeroLive(p.session, name)) zeroed++;
       const k = kept.get(name);
       if (k) {
-        const z = zeroKept(name, k.snapshot);
-        if (typeof z === 'string') return z;
-        kept.set(name, { from: k.from, snapshot: z });
+        kept.set(name, { from: k.from, snapshot: zeroKept(k.snapshot) });
         zeroed++;
       }
       return zeroed;

@@ -103,13 +103,15 @@ EDGES('a dot command scry does not have: scry says so, names the nearest one and
 // next line then failed with a syntax error about both. Map statements run on the REPL's maps (bpftrace's
 // meaning of clear/zero/delete/print); anything else is refused in one line and the prompt stays fresh.
 EDGES('map statements at the prompt run on a stopped program\'s maps; other statements are refused in one line', async () => {
-  await enter('BEGIN { @x[1] = 5; @x[2] = 7; @s["a"] = count(); @h = hist(100); exit(); }', /\[\d+\] ended/);
+  await enter('BEGIN { @x[1] = 5; @x[2] = 7; @s["a"] = count(); @h = hist(100); @w[1] = "hello"; exit(); }', /\[\d+\] ended/);
   await enter('delete(@x[1])', 'deleted @x[1]');
   assert.match(await answer('@x'), /^\[\d+\] \(stopped\)\n@x\[2\]: 7\n$/);
   await enter('delete(@x, 9)', 'delete(@x, 9): no such entry');
   await enter('delete(@s[1, 2])', '@s has 1 key, not 2');
   await enter('zero(@s); print(@s)', /zeroed @s\n\[\d+\] \(stopped\)\n@s\[a\]: 0\n/);
   await enter('zero(@h)', 'zeroed @h');
+  await enter('zero(@w)', 'zeroed @w'); // strings become empty, as on a live map
+  assert.match(await answer('@w'), /^\[\d+\] \(stopped\)\n@w\[1\]:\n$/);
   await enter('clear(@x)', 'cleared @x');
   await enter('@x', '@x is empty');
   assert.match(await answer('clear(@nosuch)'), /^no map @nosuch \(maps: @h @s [^)]*@x\)\n$/);
