@@ -1,9 +1,6 @@
 // zero(@x) and delete(@x[key]) typed at the prompt: on the live map of a running program (through the fd the
 // session lends, the way the live view reads it), or on the copy kept when its program stopped.
-// Session offers clearMap but not these two; until it does, they use the runtime's map primitives directly.
 import type { MapSnapshot, Session, Value } from '../runtime/index.ts';
-import { readValue, zeroMap } from '../runtime/maps.ts';
-import { mapDelete, mapGetNextKey } from '../runtime/sys/index.ts';
 import type { KeyLiteral } from './prompt-input.ts';
 
 type Layout = MapSnapshot['layout'];
@@ -21,30 +18,12 @@ function sameKey(a: unknown, b: KeyLiteral): boolean {
 
 /** Sets every value of the live map to zero (as zero(@x) in a probe); false when the session has no such map. */
 export function zeroLive(session: Session, name: string): boolean {
-  const src = session.mapSource(name);
-  if (!src) return false;
-  zeroMap(src.fd, src.spec);
-  return true;
+  return session.zeroMap(name);
 }
 
-/** Deletes the live entry whose keys are `keys` (every bucket of a histogram's entry): 1 if it was there, else 0. */
+/** Deletes the live entry whose keys are `keys`: 1 if it was there, else 0. */
 export function deleteLive(session: Session, name: string, keys: readonly KeyLiteral[]): number {
-  const src = session.mapSource(name);
-  const layout = src?.spec.user;
-  if (!src || !layout) return 0;
-  const matching: Uint8Array[] = [];
-  let cur: Uint8Array | null = null;
-  for (;;) {
-    const next = new Uint8Array(src.spec.keySize);
-    if (!mapGetNextKey(src.fd, cur, next)) break;
-    const view = new DataView(next.buffer);
-    if (layout.keys.every((k, i) => sameKey(readValue(k.type, view, k.offset), keys[i]!))) matching.push(next);
-    cur = next;
-  }
-  let deleted = false;
-  for (const key of matching) deleted = mapDelete(src.fd, key) || deleted;
-  // literal keys name one entry (a histogram's entry is one kernel key per bucket)
-  return deleted ? 1 : 0;
+  return session.deleteEntry(name, keys);
 }
 
 /** A stopped program's copy with every value zero, as the live map reads after zero(@x) (strings empty). */

@@ -15,12 +15,12 @@ import { EventDecoder, type MapOpEvent } from './decode.ts';
 import { ScryRuntimeError } from './errors.ts';
 import type { OutputSink, TraceEvent } from './events.ts';
 import { loadObjects, type LoadedObjects, type LoadedProgram } from './loader.ts';
-import { clearMap, snapshotMap, zeroMap, type MapSnapshot } from './maps.ts';
+import { clearMap, readValue, snapshotMap, zeroMap, type MapSnapshot, type Value } from './maps.ts';
 import type { RenderContext } from './render.ts';
 import { makeRenderContext } from './render-context.ts';
 import { requirePrivileges } from './privileges.ts';
 import { RingBufferReader } from './ringbuf.ts';
-import { mapLookup, mapUpdate, onlineCpus, percpuValueSize, progTestRun } from './sys/index.ts';
+import { mapDelete, mapGetNextKey, mapLookup, mapUpdate, onlineCpus, percpuValueSize, progTestRun } from './sys/index.ts';
 
 /** How long one drain may print before it yields to the event loop (signals, timers, the live view). */
 const DRAIN_BUDGET_MS = 20;
@@ -337,6 +337,35 @@ export class Session {
     return m !== undefined;
   }
 
+  /** Sets every value of script map `name` to zero (as zero(@x) would); false when there is no such map or the session has closed. */
+  zeroMap(name: string): boolean {
+    const m = this.userMap(name);
+    if (m) zeroMap(m.fd.fd, m.spec);
+    return m !== undefined;
+  }
+
+  /**
+   * Deletes the entries of script map `name` whose keys equal `keys` (a histogram's entry is one kernel key per
+   * bucket: all go). Returns how many script-level entries went (0 or 1).
+   */
+  deleteEntry(name: string, keys: readonly Value[]): number {
+    const m = this.userMap(name);
+    const layout = m?.spec.user;
+    if (!m || !layout) return 0;
+    const matching: Uint8Array[] = [];
+    let cur: Uint8Array | null = null;
+    for (;;) {
+      const next = new Uint8Array(m.spec.keySize);
+      if (!mapGetNextKey(m.fd.fd, cur, next)) break;
+      const view = new DataView(next.buffer);
+      if (layout.keys.every((k, i) => sameValue(readValue(k.type, view, k.offset), keys[i]!))) matching.push(next);
+      cur = next;
+    }
+    let deleted = false;
+    for (const key of matching) deleted = mapDelete(m.fd.fd, key) || deleted;
+    return deleted ? 1 : 0;
+  }
+
   /**
    * What an off-thread reader needs to snapshot map `name` itself (snapshotMap on `fd`, stacks resolved from
    * `stackMaps`, frame limit → fd): valid only while the session runs, so a reader must finish before stop().
@@ -378,4 +407,10 @@ function writeGlobals(objs: LoadedObjects, cpid: number): void {
   view.setBigUint64(GLOBALS_NCPUS, BigInt(onlineCpus().length), true);
   view.setBigUint64(GLOBALS_CPID, BigInt(cpid), true);
   mapUpdate(g.fd.fd, new Uint8Array(4), value);
+}
+
+/** Key values as the REPL types them (numbers and strings) against values read from a map key. */
+function sameValue(a: Value, b: Value): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]!));
+  return typeof a === typeof b && a === b;
 }
