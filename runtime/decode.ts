@@ -143,6 +143,7 @@ export class EventDecoder {
         return {
           kind: 'message',
           level: 'warning',
+          helper: true,
           text: `Failed to ${schema.helper}: ${errnoMessage(-ret)} (${ret})`,
           ...(schema.span ? { span: schema.span } : {}),
         };

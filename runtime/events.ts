@@ -8,10 +8,10 @@ export type TraceEvent =
   /** text for stdout: from printf, or from time(), cat(), system() or join() (`source`, which JSON output names) */
   | { readonly kind: 'printf'; readonly text: string; readonly source?: 'time' | 'cat' | 'syscall' | 'join' }
   /**
-   * errorf()/warnf(), and with -k a helper that failed: a message about the script location `span`, printed
-   * in event order the way a diagnostic is (bpftrace prints -k warnings on stdout too)
+   * errorf()/warnf(), and with -k a helper that failed (`helper`): a message about the script location `span`,
+   * printed in event order the way a diagnostic is (bpftrace prints -k warnings on stdout too)
    */
-  | { readonly kind: 'message'; readonly level: 'error' | 'warning'; readonly text: string; readonly span?: Span }
+  | { readonly kind: 'message'; readonly level: 'error' | 'warning'; readonly text: string; readonly span?: Span; readonly helper?: true }
   /**
    * A map printed at exit (no top/div), or by print(@m[, top[, div]]) in a probe: the `top` largest entries
    * (0: all), values divided by `div` (0: by 1).
