@@ -19,6 +19,7 @@ import { clearMap, readValue, snapshotMap, zeroMap, type MapSnapshot, type Value
 import type { RenderContext } from './render.ts';
 import { makeRenderContext } from './render-context.ts';
 import { requirePrivileges } from './privileges.ts';
+import { RepeatLimiter } from './repeat-limiter.ts';
 import { RingBufferReader } from './ringbuf.ts';
 import { mapDelete, mapGetNextKey, mapLookup, mapUpdate, onlineCpus, percpuValueSize, progTestRun } from './sys/index.ts';
 
@@ -44,6 +45,8 @@ export class Session {
   /** set by exit() or a stopping signal: records still queued are dropped, not decoded */
   private discarding = false;
   private dropped = 0;
+  /** -k warnings: one per script location a second, repeats summed up */
+  private readonly repeats = new RepeatLimiter();
   /** how stacks, symbols and other viewed values print (render.ts) */
   private readonly render: RenderContext;
   private lostCheckedAt = 0;
@@ -208,6 +211,7 @@ export class Session {
           return true;
         }
         if (ev.kind === 'map-op') this.mapOp(ev);
+        else if (ev.kind === 'message' && ev.helper) for (const m of this.repeats.admit(ev)) this.emit(m);
         else this.emit(ev);
         return performance.now() > deadline; // cat(), system(), maps: slow enough to look every time
       });
@@ -276,6 +280,7 @@ export class Session {
       for (const p of this.special('END')) this.run(p);
       this.drain(true);
       this.discarding = false; // an exit() in END ends nothing more
+      for (const m of this.repeats.flush()) this.emit(m);
       this.reportLost(true);
       if (this.compiled.printMapsOnExit) for (const snapshot of this.snapshotAll()) this.emit({ kind: 'map', snapshot });
       this.sink.end();
