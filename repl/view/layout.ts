@@ -107,7 +107,7 @@ type Body = Omit<PanelView, 'name' | 'selected'>;
  * line, unless the body is so short (three rows or fewer) that the title says it instead.
  */
 export function visibleRows(total: number, rows: number): number {
-  return total <= rows ? total : rows > FOOTER_FROM - 1 ? rows - 1 : rows;
+  return total <= rows ? total : rows >= FOOTER_FROM ? rows - 1 : rows;
 }
 
 /** Bodies of at least this many rows say `… more` on their last row; shorter ones, in the title. */
@@ -143,8 +143,10 @@ export function panelBody(
       if (p.entries === 0 || p.rows.length === 0) return empty();
       const visible = Math.min(p.rows.length, visibleRows(p.entries, rows));
       const offset = clampOffset(scroll ?? 0, p.rows.length, visible);
-      const shown = p.rows.slice(offset, offset + visible);
-      const lines = p.kind === 'stats' ? statsLines(shown as typeof p.rows, width) : tableLines(shown as typeof p.rows, p.bars, width, largest(p.rows, (r) => r.n));
+      const lines =
+        p.kind === 'stats'
+          ? statsLines(p.rows.slice(offset, offset + visible), width)
+          : tableLines(p.rows.slice(offset, offset + visible), p.bars, width, largest(p.rows, (r) => r.n));
       return cut({ lines, content: p.rows.length, offset, visible, hidden: p.entries - visible, above: offset });
     }
     case 'hist': {

@@ -84,6 +84,7 @@ export function showLiveView(session: LiveSource, store: ViewStore, opts: LiveVi
       windows = new Map([...windows].filter(([k]) => !k.startsWith(windowKey(name, ''))));
       return;
     }
+    if (view.hidden === 0 && !scroll.has(name)) return; // it all shows: nothing to scroll
     const from = scroll.get(name) ?? view.offset;
     const page = Math.max(1, view.visible - 1);
     const to = a === 'up' ? from - 1 : a === 'down' ? from + 1 : a === 'pageUp' ? from - page : a === 'pageDown' ? from + page : 0;
