@@ -118,7 +118,8 @@ export class EventDecoder {
     if (!schema) throw new Error(`event record with unknown id ${id}`);
     switch (schema.kind) {
       case 'exit':
-        return { kind: 'exit', code: Number(view.getBigInt64(at + 8, true)) };
+        // A process exit status keeps the low 8 bits, as exit(2) does: exit(300) is 44, exit(-1) is 255.
+        return { kind: 'exit', code: Number(BigInt.asUintN(8, view.getBigInt64(at + 8, true))) };
       case 'printf': {
         const text = this.formatters[id]!(view, bytes, at);
         if (schema.use === 'errorf' || schema.use === 'warnf')

@@ -5,7 +5,7 @@ import type { BtfParam } from '../btf.ts';
 import type { KernelInfo, TracepointFormat, UsdtSite } from '../kernel.ts';
 import { lookupProvider, providerNames } from '../providers.ts';
 import type { Span } from '../source.ts';
-import { closest } from '../suggest.ts';
+import { closest } from './typo.ts';
 import { globRegExp, isGlob } from '../glob.ts';
 import { findPerfEvent, hardwareEvents, softwareEvents } from './perf-events.ts';
 import { kprobeStandIns } from '../kprobe-hints.ts';
@@ -154,7 +154,8 @@ function resolveOne(ap: AttachPoint, kernel: KernelInfo, diags: Diagnostic[], pi
           text: `tracepoint:${t.group}:${t.event}`,
         }));
       }
-      const format = kernel.tracepointFormat(group, event);
+      // names that cannot be a tracefs directory are unknown without asking (ENAMETOOLONG, `..`)
+      const format = isFileName(group) && isFileName(event) ? kernel.tracepointFormat(group, event) : undefined;
       if (!format) {
         const all = kernel.tracepoints();
         const guess = closest(`${group}:${event}`, all.map((t) => `${t.group}:${t.event}`));
@@ -379,4 +380,9 @@ function unknownFunctionHints(func: string, provider: 'kprobe' | 'kretprobe', kn
   if (standIns.length) return renamed ? [...standIns, `this kernel calls the function ${renamed}`] : standIns;
   const guess = renamed ?? closest(func, [...new Set(known.map((f) => f.name))]);
   return [guess ? `did you mean '${provider}:${guess}'?` : `list them with: scry -l '${provider}:*'`];
+}
+
+/** A name that can be one directory entry (NAME_MAX is 255 bytes). */
+function isFileName(name: string): boolean {
+  return name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0') && Buffer.byteLength(name) <= 255;
 }

@@ -6,6 +6,8 @@ import type { CallExpr, Expr } from '../ast.ts';
 import type { Type } from '../types.ts';
 
 export const FORMAT_RECORD_MAX = 16 * 1024;
+/** The widest field (width or precision) a conversion may ask for: enough for any line, small enough to build. */
+export const FORMAT_WIDTH_MAX = 65535;
 
 const round8 = (n: number) => Math.ceil(n / 8) * 8;
 

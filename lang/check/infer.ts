@@ -17,13 +17,13 @@ import { lookupBuiltinVar, lookupFunction, builtinFunctions, builtinVars } from 
 import { error, type Diagnostic } from '../diagnostics.ts';
 import { parseFormat, type FormatPiece } from '../format-string.ts';
 import type { Span } from '../source.ts';
-import { closest } from '../suggest.ts';
+import { closest } from './typo.ts';
 import type { CheckContext } from './context.ts';
 import type { ResolvedAttach } from './attach.ts';
 import type { ScriptConfig } from './config.ts';
 import type { KernelInfo } from '../kernel.ts';
 import { dataFunctionType } from './data-functions.ts';
-import { formatRecordError } from './formats.ts';
+import { FORMAT_WIDTH_MAX, formatRecordError } from './formats.ts';
 import { typeFromBtf } from './kernel-types.ts';
 import { tracepointFieldType, type FieldAccess } from './tracepoint-args.ts';
 import { aggregationReadType, aggregationValue, isAggregation, mapFunctionType, readableInProbe } from './map-functions.ts';
@@ -170,6 +170,8 @@ export function infer(
 
   function useMap(m: MapExpr, value: MapValue | undefined, valueSpan: Span): MapInfo {
     const keyTypes = m.keys.map((k) => keyType(expr(k), k.span));
+    if (m.keys.length && keyTypes.every((t) => sizeOf(t) === 0))
+      err(`a key of no bytes (${keyTypes.map(typeName).join(', ')}) cannot index a map`, m.keys[0]!.span, ['use a key with at least one element']);
     let info = noteMapKeys(m, keyTypes);
     if (!info) {
       info = {
@@ -736,6 +738,14 @@ export function infer(
     specs.forEach((p, i) => {
       const t = args[i]!;
       const conv = p.spec.conv;
+      const wide = Math.max(p.spec.width ?? 0, p.spec.precision ?? 0);
+      if (wide > FORMAT_WIDTH_MAX) {
+        // bpftrace pads to any int width (a gigabyte of blanks per event); one line of output is bounded here
+        err(`%${conv} asks for a field of ${wide} characters, more than scry prints (${FORMAT_WIDTH_MAX})`, fmtArg.span, [
+          `use a width and precision of at most ${FORMAT_WIDTH_MAX}`,
+        ]);
+        return;
+      }
       if (conv === 'r' || conv === 'rx' || conv === 'rh') {
         if (t.kind !== 'buffer' && t.kind !== 'string') err(`%${conv} needs a buffer (buf(p, n)) or a string, got ${typeName(t)}`, rest[i]!.span);
         return;
@@ -771,6 +781,8 @@ export function infer(
         return;
       }
       if (s.op !== '=' && vt.kind !== 'int' && vt.kind !== 'bool') err(`${s.op} needs an integer`, s.value.span);
+      // BPF maps refuse values of no bytes (EINVAL at creation)
+      if (sizeOf(vt) === 0) err(`${typeName(vt)} holds no bytes, so a map cannot store it`, s.value.span, ['store a value with at least one element']);
       useMap(s.target, { kind: 'value', type: valueType(vt) }, s.value.span);
       return;
     }
