@@ -10,13 +10,14 @@ export interface ScriptConfig {
   readonly maxMapKeys: number;
   /** Print every non-empty map at exit. */
   readonly printMapsOnExit: boolean;
+  /** Most probes one program may attach (bpftrace v0.26's default: 1024; 0.17's: 512). */
+  readonly maxProbes: number;
 }
 
-export const defaultConfig: ScriptConfig = { maxStrlen: 64, maxMapKeys: 4096, printMapsOnExit: true };
+export const defaultConfig: ScriptConfig = { maxStrlen: 64, maxMapKeys: 4096, printMapsOnExit: true, maxProbes: 1024 };
 
 /** bpftrace settings scry accepts but that change nothing here (their job is done differently or not needed). */
 const acceptedWithoutEffect = new Set([
-  'max_probes',
   'max_bpf_progs',
   'log_size',
   'perf_rb_pages',
@@ -37,7 +38,7 @@ const acceptedWithoutEffect = new Set([
   'unstable_import',
 ]);
 
-const known = ['max_strlen', 'max_map_keys', 'print_maps_on_exit', ...acceptedWithoutEffect];
+const known = ['max_strlen', 'max_map_keys', 'print_maps_on_exit', 'max_probes', ...acceptedWithoutEffect];
 
 export function readConfig(items: readonly ConfigItem[], diags: Diagnostic[]): ScriptConfig {
   let cfg = defaultConfig;
@@ -57,6 +58,11 @@ export function readConfig(items: readonly ConfigItem[], diags: Diagnostic[]): S
       case 'max_map_keys': {
         const v = int(1, 1 << 24);
         if (v !== undefined) cfg = { ...cfg, maxMapKeys: v };
+        break;
+      }
+      case 'max_probes': {
+        const v = int(1, 1 << 20);
+        if (v !== undefined) cfg = { ...cfg, maxProbes: v };
         break;
       }
       case 'print_maps_on_exit': {

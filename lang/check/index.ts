@@ -1,5 +1,5 @@
 // The checker: passes run in one explicit order; each adds diagnostics, none throws for a user mistake.
-import type { Probe, Program } from '../ast.ts';
+import type { AttachPoint, Probe, Program } from '../ast.ts';
 import { error, hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { KernelInfo } from '../kernel.ts';
 import { resolveAttachPoint, type ResolvedAttach } from './attach.ts';
@@ -49,7 +49,27 @@ export function check(
     probe,
     attach: probe.attachPoints.flatMap((ap) => resolveAttachPoint(ap, kernel, diagnostics, options.pid)),
   }));
+  limitProbes(probes, config.maxProbes, diagnostics);
   const inferred = infer(probes, { params, config, diags: diagnostics, kernel, hasChild: options.hasChild, unsafe: options.unsafe });
   if (hasErrors(diagnostics)) return { diagnostics };
   return { program: { ast, probes, ...inferred, config, params }, diagnostics };
+}
+
+/** bpftrace refuses to attach more than max_probes probes: many at once can stall the machine. */
+function limitProbes(probes: readonly CheckedProbe[], max: number, diagnostics: Diagnostic[]): void {
+  const total = probes.reduce((n, p) => n + p.attach.length, 0);
+  if (total <= max) return;
+  // point at the attach point that expands the most
+  let widest: { ap: AttachPoint; n: number } | undefined;
+  for (const { probe, attach } of probes)
+    for (const ap of probe.attachPoints) {
+      const n = attach.filter((a) => a.span === ap.span).length;
+      if (!widest || n > widest.n) widest = { ap, n };
+    }
+  const { ap, n } = widest!;
+  diagnostics.push(
+    error(`this program attaches ${total} probes, more than max_probes allows (${max}); ${ap.raw} alone expands to ${n}`, ap.span, [
+      `narrow the wildcard, or raise the limit with config = { max_probes = ${total} } (many probes at once can slow the whole system)`,
+    ]),
+  );
 }
