@@ -2,6 +2,7 @@
 // When the verifier says no, the user sees its reason at the script line the failing instruction came from.
 import { patchMapFd } from '../compiler/asm/index.ts';
 import type { CompiledProgram, MapKind, MapSpec, ProgType, ProgramSpec } from '../compiler/program.ts';
+import type { Span } from '../lang/source.ts';
 import { ScryRuntimeError } from './errors.ts';
 import {
   AttachType,
@@ -82,7 +83,8 @@ export function loadObjects(compiled: CompiledProgram): LoadedObjects {
         });
         objs.maps.set(spec.name, { spec, fd: new OwnedFd(fd, `map ${spec.name}`) });
       } catch (e) {
-        throw new ScryRuntimeError(`cannot create map ${spec.user?.name ?? spec.name}: ${(e as Error).message}`, undefined, permissionHints(e), {
+        const hints = [...permissionHints(e), ...fdLimitHints(e, compiled.maps.length)];
+        throw new ScryRuntimeError(`cannot create map ${spec.user?.name ?? spec.name}: ${(e as Error).message}`, mapUseSpan(compiled, spec.name), hints, {
           cause: e,
         });
       }
@@ -101,6 +103,20 @@ export function loadObjects(compiled: CompiledProgram): LoadedObjects {
     objs.close();
     throw e;
   }
+}
+
+/** Where the script first uses a map: the instruction that loads its fd, else the probe that refers to it. */
+function mapUseSpan(compiled: CompiledProgram, map: string): Span | undefined {
+  for (const p of compiled.programs)
+    for (const r of p.relocations) if (r.map === map) return p.sourceMap[r.insn] ?? p.attach.span;
+  return compiled.programs[0]?.attach.span;
+}
+
+/** Each map holds a file descriptor while the program runs (EMFILE: the process's RLIMIT_NOFILE; ENFILE: the system's). */
+function fdLimitHints(e: unknown, maps: number): string[] {
+  const code = (e as { code?: unknown }).code;
+  if (code !== 'EMFILE' && code !== 'ENFILE') return [];
+  return [`this program needs ${maps} maps, one open file each: use fewer maps${code === 'EMFILE' ? ', or raise the limit with ulimit -n' : ''}`];
 }
 
 /** BPF_BTF_LOAD of the program's function types (kernel 4.18; func_info for callbacks needs 5.13 anyway). */
