@@ -75,14 +75,18 @@ LAYOUT('80x24: a cut 9-bucket lhist says how many rows it hides and keeps its bu
     const shown = shownOf(rows);
     assert.ok(shown.length >= 1 && shown.length < 9, rows.join('\n'));
     assert.match(rows.join('\n'), new RegExp(`… ${9 - shown.length} more rows`));
-    // a second of redraws (10 per second): the same buckets every time
-    const seen = new Set<string>();
+    // a second of redraws (10 per second): the window starts at the same bucket every time (the rows the
+    // panel gets may change as the other maps gain keys), and says what it leaves out
+    const starts = new Set<string>();
     for (let i = 0; i < 12; i++) {
       await sleep(100);
       const p = panel(screen(t, 24), '@l');
-      if (p && p.some((r) => r.includes('more row'))) seen.add(shownOf(p).join(' '));
+      if (!p || !p.some((r) => r.includes('more row'))) continue;
+      const s = shownOf(p);
+      starts.add(s[0]!);
+      assert.match(p.join('\n'), new RegExp(`… ${9 - s.length} more rows`));
     }
-    assert.equal([...seen], [shown.join(' ')], 'the lhist window moved between frames');
+    assert.equal([...starts], [shown[0]], 'the lhist window moved between frames');
 
     // the selected (first) panel scrolls down a row, and Esc gives it back
     const first = panel(lines, '@a')!;
