@@ -120,6 +120,9 @@ test('status line: counts in short form, keys on the right when they fit, PAUSED
   assert.is(statusText(status, 80), ' 2 probes · 12.3k events/s · 0 lost · 1:23          q quit · p pause · tab next ');
   assert.is(statusText({ ...status, paused: true, lost: 2_500_000 }, 100), ' 2 probes · 12.3k events/s · 2.5M lost · 1:23 · PAUSED                 q quit · p resume · tab next ');
   assert.is(statusText({ ...status, probes: 1 }, 30), ' 1 probe · 12.3k events/s · 0…');
+  // the selected panel is cut: it can scroll; scrolled: Esc gives it back
+  assert.match(statusText({ ...status, scroll: 'cut' }, 100), / q quit · p pause · tab next · ↑↓ scroll $/);
+  assert.match(statusText({ ...status, scroll: 'scrolled' }, 100), / tab next · ↑↓ scroll · esc back $/);
 });
 
 test('a 100k-key map becomes a 20-row panel in one pass, without sorting all of it', () => {
