@@ -8,6 +8,7 @@ import { openDebugFile } from './elf/debug-file.ts';
 import { cxxfilt, isMangled, type Demangler } from './elf/demangle.ts';
 import { ElfError, ElfFile, PF_X, PT_LOAD, type Segment } from './elf/elf-file.ts';
 import { SymbolTable } from './elf/symbols.ts';
+import { printable } from '../printable.ts';
 
 export interface UserSymbol {
   /** the function's name, when a symbol covers the address */
@@ -57,7 +58,7 @@ interface ProcessMaps {
 
 interface LoadedModule {
   readonly elf: ElfFile;
-  /** where it was opened from (a debug file is looked for relative to it) */
+  /** its name in the process's maps (a debug file is looked for relative to it) */
   readonly path: string;
   readonly loads: readonly Segment[];
   symbols?: SymbolTable;
@@ -68,6 +69,8 @@ export interface UserSymbolizerOptions {
   readonly maxProcesses?: number;
   /** files whose symbol tables are kept; default 32 */
   readonly maxModules?: number;
+  /** and the most bytes their tables may hold together (the newest is kept whatever its size); default 1 GiB */
+  readonly maxModuleBytes?: number;
   /** an address outside every mapping re-reads the maps (a library loaded later), at most this often; default 100 ms */
   readonly rereadAfterMs?: number;
   /** where /proc is (tests) */
@@ -90,6 +93,7 @@ export class UserSymbolizer {
   private vdso: LoadedModule | null | undefined;
   private readonly maxProcesses: number;
   private readonly maxModules: number;
+  private readonly maxModuleBytes: number;
   private readonly rereadAfterMs: number;
   private readonly proc: string;
   private readonly debugFiles: boolean;
@@ -99,6 +103,7 @@ export class UserSymbolizer {
   constructor(opts: UserSymbolizerOptions = {}) {
     this.maxProcesses = opts.maxProcesses ?? 256;
     this.maxModules = opts.maxModules ?? 32;
+    this.maxModuleBytes = opts.maxModuleBytes ?? 1024 * 1024 * 1024;
     this.rereadAfterMs = opts.rereadAfterMs ?? 100;
     this.proc = opts.procRoot ?? '/proc';
     this.debugFiles = opts.debugFiles ?? true;
@@ -139,7 +144,10 @@ export class UserSymbolizer {
     const vaddr = fileVaddr(mod.loads, entry, addr);
     if (vaddr === undefined) return { module: path };
     try {
-      mod.symbols ??= SymbolTable.read(mod.elf, { debug: this.debugFiles && mod.path !== '[vdso]' ? openDebugFile(mod.elf, mod.path) : undefined });
+      if (!mod.symbols) {
+        mod.symbols = SymbolTable.read(mod.elf, { debug: this.debugFiles && isFile ? openDebugFile(mod.elf, mod.path) : undefined });
+        this.trimModules();
+      }
     } catch (e) {
       if (!(e instanceof ElfError)) throw e;
       return { module: path };
@@ -190,20 +198,27 @@ export class UserSymbolizer {
       this.modules.set(key, cached);
       return cached ?? undefined;
     }
-    // The process's view first (its mount namespace; a deleted file is still reachable through map_files).
+    // The process's owner controls the names in its maps: the path may now be a FIFO, or another file with
+    // other symbols (which, cached under this inode, would name frames of every process mapping the real
+    // one). map_files (root only) is the mapped file itself, deleted or not; the names are tried after it,
+    // in the process's mount namespace first, and used only when they lead to the mapped inode. Inode
+    // numbers only: btrfs subvolumes and overlayfs report another device to stat() than in maps.
     const range = `${entry.start.toString(16)}-${entry.end.toString(16)}`;
     let loaded: LoadedModule | null = null;
     let definite = false;
-    for (const candidate of [`${this.proc}/${pid}/root${path}`, `${this.proc}/${pid}/map_files/${range}`, path]) {
+    if (!entry.inode) return undefined;
+    const candidates = [`${this.proc}/${pid}/map_files/${range}`, `${this.proc}/${pid}/root${path}`, path];
+    for (const [i, candidate] of candidates.entries()) {
       try {
         const elf = ElfFile.open(candidate);
-        loaded = { elf, path: candidate, loads: elf.segments.filter((s) => s.type === PT_LOAD) };
+        if (elf.fileId?.ino !== entry.inode) continue;
+        loaded = { elf, path, loads: elf.segments.filter((s) => s.type === PT_LOAD) };
         definite = true;
         break;
       } catch (e) {
         if (!(e instanceof ElfError)) throw e;
-        if (e.reason !== 'io') {
-          definite = true; // readable but not a usable ELF file: other names would say the same
+        if (e.reason !== 'io' && i === 0) {
+          definite = true; // the mapped file itself is no usable ELF file (what a name leads to may not be it)
           break;
         }
       }
@@ -215,6 +230,17 @@ export class UserSymbolizer {
       evict(this.modules, this.maxModules);
     }
     return loaded ?? undefined;
+  }
+
+  /** Drops the least recently used symbol tables while they hold more than maxModuleBytes together. */
+  private trimModules(): void {
+    let bytes = 0;
+    for (const m of this.modules.values()) bytes += m?.symbols?.byteSize ?? 0;
+    for (const [key, m] of this.modules) {
+      if (bytes <= this.maxModuleBytes || this.modules.size <= 1) break;
+      bytes -= m?.symbols?.byteSize ?? 0;
+      this.modules.delete(key);
+    }
   }
 
   /** The vDSO is the same image in every process: ours, copied out of our own memory. */
@@ -282,21 +308,23 @@ export function fileVaddr(loads: readonly Segment[], entry: Pick<MapEntry, 'star
 }
 
 // ---- bpftrace's text for user addresses (0.17, checked against its output)
+// Symbol and file names are the traced program's owner's to choose: their control characters print as \xNN
+// (bpftrace prints them raw, a terminal escape sequence included).
 
 /** usym(): the function name alone; unknown addresses print as C's %p does (0x…, and 0 as "0"). */
 export function formatUsym(s: UserSymbol, addr: bigint): string {
-  return s.symbol ?? hexPointer(addr);
+  return s.symbol !== undefined ? printable(s.symbol) : hexPointer(addr);
 }
 
 /** A ustack frame in bpftrace mode (indented by the caller): `main+22`, or `0x7f…` when unknown. */
 export function formatStackFrame(s: UserSymbol, addr: bigint): string {
-  return s.symbol !== undefined ? `${s.symbol}+${s.offset ?? 0n}` : hexPointer(addr);
+  return s.symbol !== undefined ? `${printable(s.symbol)}+${s.offset ?? 0n}` : hexPointer(addr);
 }
 
 /** A ustack frame in perf mode, without the leading tab: `55c1f7 main+22 (/path/bin)`, or `55c1f7 0x55c1f7 ([unknown])`. */
 export function formatPerfFrame(s: UserSymbol, addr: bigint): string {
   const hex = addr.toString(16);
-  return s.symbol !== undefined ? `${hex} ${s.symbol}+${s.offset ?? 0n} (${s.module ?? '[unknown]'})` : `${hex} ${hexPointer(addr)} ([unknown])`;
+  return s.symbol !== undefined ? `${hex} ${printable(s.symbol)}+${s.offset ?? 0n} (${printable(s.module ?? '[unknown]')})` : `${hex} ${hexPointer(addr)} ([unknown])`;
 }
 
 /** An address no symbol covers, as C++'s showbase prints it: 0x…, but 0 as "0" (bpftrace's usym/ksym too). */

@@ -19,12 +19,16 @@ export function buildId(elf: ElfFile): string | undefined {
   return undefined;
 }
 
-/** The file name in .gnu_debuglink (the CRC after it is not checked; the build ID is, when there is one). */
+/**
+ * The file name in .gnu_debuglink (the CRC after it is not checked; the build ID is, when there is one).
+ * Only a plain file name: the ELF file may be another user's, and `../../root/secret` would make root read
+ * (and print the symbols of) a file that user could not.
+ */
 export function debugLink(elf: ElfFile): string | undefined {
   const s = elf.section('.gnu_debuglink');
   if (!s) return undefined;
   const name = cstring(elf.sectionData(s), 0);
-  return name || undefined;
+  return name && !name.includes('/') && name !== '.' && name !== '..' ? name : undefined;
 }
 
 /**

@@ -1,7 +1,11 @@
 // ELF64 little-endian reader for uprobes, USDT and user symbols. It reads only what it needs at offsets
 // (headers first; symbol tables, strings and notes when asked), so a 100 MB binary costs a few reads.
 // The file is opened for each batch of reads and closed at once: an ElfFile holds no fd.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+// The files are often another user's (a traced process's binary): only regular files are opened, without
+// waiting (a FIFO planted where a binary was would block open() forever), and reads are bounded, so a
+// sparse 100 GB file claiming a 50 GB symbol table costs an error, not minutes and the memory.
+import { closeSync, readSync } from 'node:fs';
+import { openRegularFile } from '../../safe-files.ts';
 
 export class ElfError extends Error {
   override name = 'ElfError';
@@ -16,9 +20,17 @@ export class ElfError extends Error {
   }
 }
 
+/** Which file a path led to: its device and inode numbers. */
+export interface FileId {
+  readonly dev: number;
+  readonly ino: number;
+}
+
 /** Random access to the bytes of an ELF image: a file or a buffer (e.g. the vDSO copied out of memory). */
 export interface ByteSource {
   readonly size: number;
+  /** the file's identity, for a file */
+  readonly id?: FileId;
   /** Exactly `length` bytes at `offset`; throws when the image is shorter. */
   read(offset: number, length: number): Buffer;
   close(): void;
@@ -35,19 +47,22 @@ export function bufferSource(buf: Buffer): ByteSource {
   };
 }
 
+/** The most one read may ask for: /usr/bin/node's symbol and string tables are 15 MB together. */
+export const MAX_READ_BYTES = 256 * 1024 * 1024;
+/** The most one opening of a file may read, all reads together (symbol tables, strings, notes). */
+export const MAX_BYTES_PER_OPEN = 512 * 1024 * 1024;
+
 export function fileSource(path: string): ByteSource {
-  const fd = openSync(path, 'r');
-  let size: number;
-  try {
-    size = fstatSync(fd).size;
-  } catch (e) {
-    closeSync(fd);
-    throw e;
-  }
+  const { fd, stats } = openRegularFile(path);
+  const size = stats.size;
+  let budget = MAX_BYTES_PER_OPEN;
   return {
     size,
+    id: { dev: stats.dev, ino: stats.ino },
     read(offset, length) {
       if (offset < 0 || offset + length > size) throw new RangeError(`read of ${length} bytes at ${offset} past the end (${size})`);
+      if (length > MAX_READ_BYTES || length > budget) throw new RangeError(`read of ${length} bytes at ${offset}: more than scry reads from one file`);
+      budget -= length;
       const out = Buffer.allocUnsafe(length);
       let done = 0;
       while (done < length) {
@@ -116,6 +131,8 @@ export interface ElfHeader {
 }
 
 const EHDR_SIZE = 64;
+/** The most program or section headers read from one file */
+const MAX_HEADERS = 1 << 18;
 const PHDR_SIZE = 56;
 const SHDR_SIZE = 64;
 
@@ -126,6 +143,8 @@ export class ElfFile {
   readonly header: ElfHeader;
   readonly segments: readonly Segment[];
   readonly sections: readonly Section[];
+  /** The file that was read (device and inode), for a file: later reads check they read the same one. */
+  readonly fileId?: FileId;
 
   private constructor(
     /** where the bytes came from, for messages */
@@ -134,6 +153,7 @@ export class ElfFile {
     src: ByteSource,
   ) {
     const fail = (why: string, reason: ElfError['reason'] = 'corrupt') => new ElfError(`${path}: ${why}`, path, reason);
+    if (src.id) this.fileId = src.id;
     if (src.size < 16) throw fail('not an ELF file (too short)', 'not-elf');
     const ident = src.read(0, 16);
     if (ident.readUInt32BE(0) !== 0x7f454c46) throw fail('not an ELF file', 'not-elf');
@@ -159,6 +179,9 @@ export class ElfFile {
       if (shstrndx === SHN_XINDEX) shstrndx = sh0.readUInt32LE(40);
       if (phnum === 0xffff) phnum = sh0.readUInt32LE(44);
     }
+
+    // Linked programs have tens of each; millions would be millions of objects made for nothing.
+    if (phnum > MAX_HEADERS || shnum > MAX_HEADERS) throw fail(`${Math.max(phnum, shnum)} headers: more than scry reads`);
 
     const segments: Segment[] = [];
     if (phnum > 0) {
@@ -212,12 +235,21 @@ export class ElfFile {
 
   /** Reads the headers of an ELF file. Throws ElfError (with reason 'io' when it cannot be opened or read). */
   static open(path: string): ElfFile {
+    let first: FileId | undefined;
     const open = () => {
+      let src: ByteSource;
       try {
-        return fileSource(path);
+        src = fileSource(path);
       } catch (e) {
         throw new ElfError(`${path}: ${(e as Error).message}`, path, 'io', { cause: e });
       }
+      // Each batch of reads opens the path again: it must still be the file whose headers were read.
+      first ??= src.id;
+      if (src.id && first && (src.id.dev !== first.dev || src.id.ino !== first.ino)) {
+        src.close();
+        throw new ElfError(`${path}: replaced by another file while being read`, path, 'io');
+      }
+      return src;
     };
     return ElfFile.withSource(path, open);
   }
@@ -299,11 +331,15 @@ export class ElfFile {
   }
 }
 
+/** Longer names are cut here: C++ names run to a few kB, a crafted string table to hundreds of MB. */
+export const MAX_NAME_BYTES = 64 * 1024;
+
 /** The NUL-terminated string at `off` (latin1 keeps every byte; symbol names are ASCII in practice). */
 export function cstring(buf: Buffer, off: number): string {
   if (off >= buf.length) return '';
-  const end = buf.indexOf(0, off);
-  return buf.toString('latin1', off, end < 0 ? buf.length : end);
+  const limit = Math.min(buf.length, off + MAX_NAME_BYTES);
+  const len = buf.subarray(off, limit).indexOf(0); // not past the limit: a table without NULs is scanned once per name
+  return buf.toString('latin1', off, len < 0 ? limit : off + len);
 }
 
 function parseNotes(data: Buffer, align: number, path: string): ElfNote[] {

@@ -81,6 +81,13 @@ export class SymbolTable {
   /** Number of defined symbols (imports are dropped). */
   readonly length: number;
 
+  /** Bytes held: the raw tables and the per-symbol arrays (what a cache of tables counts). */
+  get byteSize(): number {
+    let n = this.tableOf.length * 10;
+    for (const t of this.tables) n += t.syms.length + t.strtab.length;
+    return n;
+  }
+
   private raw(i: number): Buffer {
     return this.tables[this.tableOf[i]!]!.syms;
   }
@@ -263,8 +270,14 @@ export class SymbolTable {
   }
 }
 
+/**
+ * A symbol table larger than this is left out (5.6M symbols; /usr/bin/node has 185k): indexing one costs
+ * seconds, and a file of another user's could be made of nothing else.
+ */
+const MAX_SYMBOL_TABLE_BYTES = 128n * 1024n * 1024n;
+
 function tablesOf(elf: ElfFile): { syms: Buffer; strtab: Buffer; dynsym: boolean }[] {
-  const wanted = elf.sections.filter((s) => (s.type === SHT_SYMTAB || s.type === SHT_DYNSYM) && s.size > 0n);
+  const wanted = elf.sections.filter((s) => (s.type === SHT_SYMTAB || s.type === SHT_DYNSYM) && s.size > 0n && s.size <= MAX_SYMBOL_TABLE_BYTES);
   if (!wanted.length) return [];
   return elf.withBytes((src) =>
     wanted.map((s) => {
