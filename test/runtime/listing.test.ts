@@ -14,6 +14,7 @@ import { vmlinuxBtf } from '../../runtime/kernel/btf/index.ts';
 import { kernelFunctions } from '../../runtime/kernel/functions.ts';
 import { probeListing, probeNames, providerSummary } from '../../runtime/listing.ts';
 import { OwnedFd, ProgType, progLoad, rawTracepointOpen } from '../../runtime/sys/index.ts';
+import { runScry } from '../helpers/cli.ts';
 import { checkFdLeaks, requireRoot } from '../helpers/kernel.ts';
 
 if (requireRoot('probe listing')) {
@@ -98,6 +99,22 @@ if (requireRoot('probe listing')) {
     const t0 = performance.now();
     for (let i = 0; i < 100; i++) probeNames('tracepoint', 'sched:*');
     assert.ok(performance.now() - t0 < 200, 'probeNames is cheap once read');
+  });
+
+  suite("the CLI: -l '*openat' prints probes on stdout and the one line about the rest on stderr", async () => {
+    const r = await runScry(['-l', '*openat']);
+    assert.is(r.code, 0);
+    const l = probeListing('*openat');
+    assert.is(r.stdout, `${l.lines.join('\n')}\n`);
+    assert.is(r.stderr, l.unavailable ? `${l.unavailable}\n` : '');
+  });
+
+  suite('rawtracepoint:sys_enter_openat is refused before attaching, pointing at the syscall tracepoint', async () => {
+    const r = await runScry(['-e', 'rawtracepoint:sys_enter_openat { exit(); }']);
+    assert.is(r.code, 1);
+    assert.match(r.stderr, 'ERROR: no raw tracepoint matches sys_enter_openat\n');
+    assert.match(r.stderr, 'HINT: sys_enter_openat is a syscall event, not a raw tracepoint: use tracepoint:syscalls:sys_enter_openat, or rawtracepoint:sys_enter');
+    assert.not.match(r.stderr, 'BPF_RAW_TRACEPOINT_OPEN');
   });
 
   suite('.args tracepoint: uses the same names', () => {
