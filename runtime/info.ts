@@ -1,12 +1,14 @@
 // `scry --info` and the REPL's `.info`: what this kernel supports, each answer from a small real attempt
 // (create a map, load a one-call program, open a perf event), cached per kernel boot in ~/.cache/scry.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir, release } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { R0, R1, alu64Imm, call, encode, exit, jmpImm, label, mov64Imm } from '../compiler/asm/index.ts';
 import { BPF_FUNC } from '../compiler/asm/index.ts';
 import { hasKprobeEvents, hasKprobePmu } from './features.ts';
 import { requirePrivileges } from './privileges.ts';
+import { hasControlChars } from './printable.ts';
+import { closeDir, openDir, readOwnFile, replaceOwnFile, type OpenDir } from './safe-files.ts';
 import { tracefsRoot, tracepointId } from './kernel/tracefs.ts';
 import {
   MapType,
@@ -181,23 +183,66 @@ export function kernelReport(probes: InfoProbes = {}, useCache = true): KernelRe
       return 'unknown';
     }
   })();
-  const dir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'scry');
-  const file = join(dir, `info-v${REPORT_VERSION}-${release()}-${bootId}.json`);
-  if (useCache) {
-    try {
-      return JSON.parse(readFileSync(file, 'utf8')) as KernelReport;
-    } catch {
-      // not measured yet
-    }
-  }
-  const report = measure(probes);
+  const name = `info-v${REPORT_VERSION}-${release()}-${bootId}.json`.replace(/\//g, '_');
+  const dir = openCacheDir();
   try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(file, JSON.stringify(report));
-  } catch {
-    // a read-only home: measure again next time
+    const cached = dir && useCache ? readCachedReport(dir, name) : undefined;
+    if (cached) return cached;
+    const report = measure(probes);
+    try {
+      if (dir) replaceOwnFile(dir, name, JSON.stringify(report));
+    } catch {
+      // a read-only home: measure again next time
+    }
+    return report;
+  } finally {
+    if (dir) closeDir(dir);
   }
-  return report;
+}
+
+// The cache directory is $XDG_CACHE_HOME/scry or ~/.cache/scry, and `sudo -E` keeps a user's HOME: it is
+// used only when it is this user's and writable by nobody else, its files only when they are too (see
+// safe-files.ts), and a report read back must have the shape and printable text of one scry wrote.
+
+/** The cache directory, opened (made when missing), or undefined when there is none we may trust. */
+function openCacheDir(): OpenDir | undefined {
+  const xdg = process.env.XDG_CACHE_HOME;
+  const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'); // the XDG spec ignores a relative path
+  try {
+    return openDir(join(base, 'scry'), { private: true });
+  } catch {
+    return undefined; // not ours, or not writable: measure every time
+  }
+}
+
+/** Caches are a few kB. */
+const MAX_CACHE_BYTES = 1024 * 1024;
+
+function readCachedReport(dir: OpenDir, name: string): KernelReport | undefined {
+  try {
+    const read = readOwnFile(dir, name, MAX_CACHE_BYTES);
+    if (!read || read.cut) return undefined;
+    const r: unknown = JSON.parse(read.data.toString('utf8'));
+    return isKernelReport(r) ? r : undefined;
+  } catch {
+    return undefined; // not measured yet, not ours, or not a report
+  }
+}
+
+function isKernelReport(r: unknown): r is KernelReport {
+  const text = (v: unknown): v is string => typeof v === 'string' && !hasControlChars(v);
+  const isItem = (i: unknown): boolean => {
+    const o = i as InfoItem;
+    return typeof o === 'object' && o !== null && text(o.name) && typeof o.ok === 'boolean' && (o.note === undefined || text(o.note));
+  };
+  const o = r as KernelReport;
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    text(o.kernel) &&
+    Array.isArray(o.sections) &&
+    o.sections.every((s) => typeof s === 'object' && s !== null && text(s.title) && Array.isArray(s.items) && s.items.every(isItem))
+  );
 }
 
 /** bpftrace --info's layout: sections of `  name: yes|no (why)`. */

@@ -59,6 +59,7 @@ function fileError(path: string, e: unknown, span: Span | undefined): ScryRuntim
   if (e instanceof ElfError && e.reason !== 'io') return new ScryRuntimeError(`cannot read ${path}: ${e.message.replace(`${path}: `, '')}`, span, [], { cause: e });
   if (code === 'EACCES' || code === 'EPERM') return new ScryRuntimeError(`cannot read ${path}: permission denied`, span, [], { cause: e });
   if (code === 'ENOENT') return new ScryRuntimeError(`${path} does not exist`, span, [], { cause: e });
+  if (code === 'EUNTRUSTED') return new ScryRuntimeError(`${path} is not a regular file`, span, [], { cause: e });
   return new ScryRuntimeError(`cannot read ${path}: ${(e as Error).message}`, span, [], { cause: e });
 }
 
