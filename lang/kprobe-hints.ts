@@ -253,7 +253,7 @@ const KPROBE_ONLY = new Set(['func', 'kstack', 'reg', 'args', 'kfunc']);
 function rewrite(span: Span, s: StandIn): string | undefined {
   const program = parse(span.file).program;
   const probe: Probe | undefined = program?.probes.find((p) => p.attachPoints.some((a) => a.span.start === span.start));
-  if (!probe || probe.attachPoints.length !== 1 || probe.angle) return undefined;
+  if (!probe || probe.attachPoints.length !== 1) return undefined;
   const edits: { start: number; end: number; text: string }[] = [{ start: span.start, end: span.end, text: s.tracepoints.map((t) => `tracepoint:${t}`).join(', ') }];
   let exact = true;
   const visit = (n: Parameters<Parameters<typeof walk>[1]>[0]) => {

@@ -99,7 +99,8 @@ export function probes(pattern: string): Answer {
     const text = listing.lines.length ? `${listing.lines.join('\n')}\n` : `no probes that attach here match ${p}\n`;
     return { ok: true, text: text + (listing.unavailable ? `(${listing.unavailable})\n` : '') };
   } catch (e) {
-    return { ok: false, message: (e as Error).message };
+    const user = /^(?:uprobe|uretprobe|usdt|u|ur|U):([^:]+)/.exec(p);
+    return { ok: false, message: user ? `cannot read the functions of ${user[1]}: ${(e as Error).message}` : (e as Error).message };
   }
 }
 
