@@ -287,17 +287,24 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
     }
   }
 
+  /** `if … else if … else …` as nested ifs, built from the last branch back (a loop, however long the chain) */
   function ifStmt(n: CstNode): IfStmt {
-    const then = block(need(sub(n, 'block')));
+    const ifs = toks(n, 'If');
+    const conds = subs(n, 'unary');
+    const thens = subs(n, 'block');
     const e = sub(n, 'else');
-    const elseBranch = e ? (e.name === 'ifStmt' ? ifStmt(e) : block(e)) : undefined;
-    return {
-      kind: 'if',
-      cond: unary(need(sub(n, 'unary'))),
-      then,
-      ...(elseBranch ? { else: elseBranch } : {}),
-      span: join(sp(need(tok(n, 'If'))), (elseBranch ?? then).span),
-    };
+    let elseBranch: IfStmt | Block | undefined = e ? block(e) : undefined;
+    for (let i = ifs.length - 1; i >= 0; i--) {
+      const then = block(need(thens[i]));
+      elseBranch = {
+        kind: 'if',
+        cond: unary(need(conds[i])),
+        then,
+        ...(elseBranch ? { else: elseBranch } : {}),
+        span: join(sp(need(ifs[i])), (elseBranch ?? then).span),
+      };
+    }
+    return elseBranch as IfStmt;
   }
 
   function forStmt(n: CstNode): Stmt {
@@ -349,13 +356,16 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
     return hints;
   }
 
+  /** `c1 ? t1 : c2 ? t2 : e` nests to the right: c1 ? t1 : (c2 ? t2 : e), built from the end (a loop) */
   function expr(n: CstNode): Expr {
-    const cond = binary(need(sub(n, 'binary')));
-    const t = sub(n, 'then');
-    const e = sub(n, 'else');
-    if (!t || !e) return cond;
-    const elseExpr = expr(e);
-    return { kind: 'ternary', cond, then: expr(t), else: elseExpr, span: join(cond.span, elseExpr.span) };
+    const operands = subs(n, 'binary').map(binary);
+    const thens = subs(n, 'then');
+    let result = need(operands[operands.length - 1]);
+    for (let i = thens.length - 1; i >= 0; i--) {
+      const cond = need(operands[i]);
+      result = { kind: 'ternary', cond, then: expr(need(thens[i])), else: result, span: join(cond.span, result.span) };
+    }
+    return result;
   }
 
   function binary(n: CstNode): Expr {
@@ -378,21 +388,22 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
     return climb(1);
   }
 
+  /** prefix operators apply from the innermost (rightmost) out */
   function unary(n: CstNode): Expr {
-    const post = sub(n, 'postfix');
-    if (post) return postfix(post);
-    const op = need(tok(n, 'op'));
-    const operand = unary(need(sub(n, 'unary')));
-    const span = join(sp(op), operand.span);
-    if (op.tokenType === T.PlusPlus || op.tokenType === T.MinusMinus) {
-      const o = op.image as '++' | '--';
-      if (!isLvalue(operand)) {
-        fail(`${o} needs a $variable or a @map`, operand.span);
-        return operand;
+    let operand = postfix(need(sub(n, 'postfix')));
+    const ops = toks(n, 'op');
+    for (let i = ops.length - 1; i >= 0; i--) {
+      const op = ops[i]!;
+      const span = join(sp(op), operand.span);
+      if (op.tokenType === T.PlusPlus || op.tokenType === T.MinusMinus) {
+        const o = op.image as '++' | '--';
+        if (!isLvalue(operand)) fail(`${o} needs a $variable or a @map`, operand.span);
+        else operand = { kind: 'incdec', op: o, prefix: true, target: operand, span };
+        continue;
       }
-      return { kind: 'incdec', op: o, prefix: true, target: operand, span };
+      operand = { kind: 'unary', op: op.image as '-' | '!' | '~' | '*' | '&', operand, span };
     }
-    return { kind: 'unary', op: op.image as '-' | '!' | '~' | '*' | '&', operand, span };
+    return operand;
   }
 
   function postfix(n: CstNode): Expr {

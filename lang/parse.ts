@@ -8,6 +8,7 @@ import { buildProgram, type Built } from './cst-to-ast.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { applyBracket, enclosingBlock, getLexer, lex, tokenEnd, type Open } from './lexer.ts';
 import { ScryParser } from './parser.ts';
+import { isStackOverflow } from './walk.ts';
 import { lineCol, type SourceFile, type Span } from './source.ts';
 import * as T from './tokens.ts';
 
@@ -48,10 +49,16 @@ function parseWith(p: ScryParser, file: SourceFile): ParseResult {
     const to = starts[i + 1] ?? tokens.length;
     segment = { tokens: tokens.slice(from, to), follower: tokens[to] };
     p.input = segment.tokens as IToken[];
-    const cst = p.program();
-    const err = p.errors[0];
-    if (err) diagnostics.push(syntaxError(err, file));
-    else buildProgram(cst, file, diagnostics, built);
+    try {
+      const cst = p.program();
+      const err = p.errors[0];
+      if (err) diagnostics.push(syntaxError(err, file));
+      else buildProgram(cst, file, diagnostics, built);
+    } catch (e) {
+      // The grammar recurses once per bracket: nesting deeper than the JS stack is a limit, not a crash.
+      if (!isStackOverflow(e)) throw e;
+      diagnostics.push(tooDeep(segment.tokens, file));
+    }
   });
   segment = { tokens: [] };
   p.input = [];
@@ -83,6 +90,25 @@ function segmentStarts(tokens: readonly IToken[]): number[] {
     applyBracket(stack, t);
   }
   return out;
+}
+
+/** Where the brackets of a segment nest deepest: the first opening bracket at the greatest depth. */
+function tooDeep(tokens: readonly IToken[], file: SourceFile): Diagnostic {
+  let depth = 0;
+  let max = 0;
+  let at = tokens[0];
+  for (const t of tokens) {
+    const tt = t.tokenType;
+    if (tt === T.LParen || tt === T.LBracket || tt === T.LCurly || tt === T.AngleOpen) {
+      if (++depth > max) [max, at] = [depth, t];
+    } else if (tt === T.RParen || tt === T.RBracket || tt === T.RCurly || tt === T.AngleClose) depth--;
+  }
+  return {
+    severity: 'error',
+    message: `brackets nest ${max} deep here, more than scry can parse`,
+    span: at ? { file, start: at.startOffset, end: tokenEnd(at) } : { file, start: 0, end: 0 },
+    hints: ['split the expression or the nested blocks, e.g. keep parts in $variables'],
+  };
 }
 
 // ---- syntax errors ------------------------------------------------------------------------------------

@@ -298,17 +298,26 @@ export class ScryParser extends CstParser {
     );
   });
 
-  /** `if (c) { } else …`; as in current bpftrace the condition may also be an unparenthesised operand */
+  /**
+   * `if (c) { } else if (d) { } … else { }`; as in current bpftrace a condition may also be an unparenthesised
+   * operand. The `else if` chain is a loop, not a recursion, so a long chain costs no parser stack.
+   */
   ifStmt = this.RULE('ifStmt', () => {
     this.CONSUME(T.If);
     this.SUBRULE(this.unary);
     this.SUBRULE(this.block);
+    this.MANY({
+      GATE: () => this.LA(2).tokenType === T.If,
+      DEF: () => {
+        this.CONSUME(T.Else);
+        this.CONSUME2(T.If);
+        this.SUBRULE2(this.unary);
+        this.SUBRULE2(this.block);
+      },
+    });
     this.OPTION(() => {
-      this.CONSUME(T.Else);
-      this.OR([
-        { ALT: () => this.SUBRULE(this.ifStmt, { LABEL: 'else' }) },
-        { ALT: () => this.SUBRULE2(this.block, { LABEL: 'else' }) },
-      ]);
+      this.CONSUME2(T.Else);
+      this.SUBRULE3(this.block, { LABEL: 'else' });
     });
   });
 
@@ -375,14 +384,17 @@ export class ScryParser extends CstParser {
     ]);
   });
 
-  /** `c ? a : b` (right-associative) over a flat chain of binary operators */
+  /**
+   * `c ? a : b` (right-associative) over a flat chain of binary operators. A chain `a ? b : c ? d : e` is a
+   * loop here (the AST nests it to the right), so its length costs no parser stack.
+   */
   expr = this.RULE('expr', () => {
     this.SUBRULE(this.binary);
-    this.OPTION(() => {
+    this.MANY(() => {
       this.CONSUME(T.Question);
       this.SUBRULE(this.expr, { LABEL: 'then' });
       this.CONSUME(T.Colon);
-      this.SUBRULE2(this.expr, { LABEL: 'else' });
+      this.SUBRULE2(this.binary);
     });
   });
 
@@ -394,16 +406,10 @@ export class ScryParser extends CstParser {
     });
   });
 
+  /** prefix operators (a loop: `!!!!x` costs no parser stack), then the operand */
   unary = this.RULE('unary', () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.PrefixOperator, { LABEL: 'op' });
-          this.SUBRULE(this.unary);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.postfix) },
-    ]);
+    this.MANY(() => this.CONSUME(T.PrefixOperator, { LABEL: 'op' }));
+    this.SUBRULE(this.postfix);
   });
 
   /** primary, then `.f`, `->f`, `[k, …]`, `++`, `--` in order (all under the label `ops`) */

@@ -68,9 +68,32 @@ export function children(n: Node): Node[] {
 
 /**
  * Visits `n` and its descendants depth-first, parents before children. Returning `false` from `visit`
- * skips that node's children.
+ * skips that node's children. A loop over an explicit stack: however deep the tree, no JS stack is used.
  */
 export function walk(n: Node, visit: (n: Node, parent: Node | undefined) => boolean | void, parent?: Node): void {
-  if (visit(n, parent) === false) return;
-  for (const c of children(n)) walk(c, visit, n);
+  const todo: [Node, Node | undefined][] = [[n, parent]];
+  while (todo.length) {
+    const [node, up] = todo.pop()!;
+    if (visit(node, up) === false) continue;
+    const kids = children(node);
+    for (let i = kids.length - 1; i >= 0; i--) todo.push([kids[i]!, node]);
+  }
+}
+
+/** The most deeply nested node under `n` (the first in source order at that depth), and its depth. */
+export function deepest(n: Node): { node: Node; depth: number } {
+  let best = { node: n, depth: 0 };
+  const todo: [Node, number][] = [[n, 0]];
+  while (todo.length) {
+    const [node, depth] = todo.pop()!;
+    if (depth > best.depth) best = { node, depth };
+    const kids = children(node);
+    for (let i = kids.length - 1; i >= 0; i--) todo.push([kids[i]!, depth + 1]);
+  }
+  return best;
+}
+
+/** V8's "Maximum call stack size exceeded": a recursive pass met a tree deeper than the JS stack allows. */
+export function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
 }

@@ -1,6 +1,7 @@
 // Turns assembly items into the kernel's 8-byte instruction slots: resolves
 // labels, splits ld_imm64 over two slots, and reports map relocations and a
-// per-slot source map. Every error here is a compiler bug, so they throw.
+// per-slot source map. Every error here is a compiler bug, so they throw, except a jump too far for its
+// 16-bit offset: a big enough script makes one, so that error says which instruction (JumpRangeError).
 
 import type { Span } from '../../lang/source.ts';
 import { isLabel, type AsmItem, type Insn } from './insn.ts';
@@ -26,6 +27,17 @@ const SLOT = 8;
 
 function slotsOf(insn: Insn): number {
   return insn.code === LD_IMM64 ? 2 : 1;
+}
+
+/** A jump (or call) whose distance does not fit its field: the program is too long, not the compiler wrong. */
+export class JumpRangeError extends Error {
+  constructor(
+    readonly insn: Insn,
+    readonly distance: number,
+    readonly slot: number,
+  ) {
+    super(`asm: jump to "${insn.jumpTo}" ${distance} out of range [-32768, 32767] at slot ${slot}`);
+  }
 }
 
 function checkRange(what: string, value: number, min: number, max: number, slot: number): void {
@@ -68,6 +80,7 @@ function writeSlot(view: DataView, slot: number, code: number, dst: number, src:
 function writeInsn(view: DataView, slot: number, insn: Insn, labels: Map<string, number>): void {
   const off = insn.jumpTo === undefined ? insn.off : distance(labels, insn.jumpTo, slot);
   const imm = insn.callTo === undefined ? insn.imm : distance(labels, insn.callTo, slot);
+  if (insn.jumpTo !== undefined && (off < -0x8000 || off > 0x7fff)) throw new JumpRangeError(insn, off, slot);
   checkRange('opcode', insn.code, 0, 0xff, slot);
   checkRange('dst register', insn.dst, 0, 10, slot);
   checkRange('src field', insn.src, 0, 15, slot);

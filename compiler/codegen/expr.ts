@@ -307,14 +307,38 @@ const aluOps: Partial<Record<BinaryExpr['op'], AluOp>> = {
 
 function emitBinary(g: Gen, x: BinaryExpr): void {
   if (x.op === '&&' || x.op === '||') return emitLogical(g, x);
+  if (!isArithmetic(g, x)) return emitStringCompare(g, x);
+  // A left-nested chain (a + b - c + …) is walked in a loop, innermost first, so its length costs no JS stack.
+  const chain: BinaryExpr[] = [x];
+  for (let l = x.left; l.kind === 'binary' && isArithmetic(g, l); l = l.left) chain.push(l);
+  const first = chain[chain.length - 1]!;
+  emitInt(g, first.left);
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const b = chain[i]!;
+    g.e.at(b.span, () => {
+      const [leftType, rightType] = operandTypes(g, b);
+      scoped(g, () => {
+        normalize(g, leftType);
+        emitRight(g, b.right, b.opSpan, rightType);
+      });
+      emitOperator(g, b.op, b.opSpan, leftType);
+      if (!comparisons.has(b.op)) normalize(g, typeOf(g, b));
+    });
+  }
+}
+
+/** An integer operator (not && or ||, not a comparison of strings). */
+function isArithmetic(g: Gen, x: BinaryExpr): boolean {
+  return x.op !== '&&' && x.op !== '||' && !(typeOf(g, x.left).kind === 'string' && typeOf(g, x.right).kind === 'string');
+}
+
+/** Operands convert to their common type first (shifts: each is only promoted), as in C. */
+function operandTypes(g: Gen, x: BinaryExpr): [Type, Type] {
   const lt = typeOf(g, x.left);
   const rt = typeOf(g, x.right);
-  if (lt.kind === 'string' && rt.kind === 'string') return emitStringCompare(g, x);
-  // Operands convert to their common type first (shifts: each is only promoted), as in C.
   const shift = x.op === '<<' || x.op === '>>';
   const common = shift ? promote(lt) : commonType(lt, rt);
-  emitBinaryOp(g, x.op, x.left, x.right, x.opSpan, common, shift ? promote(rt) : common);
-  if (!comparisons.has(x.op)) normalize(g, typeOf(g, x));
+  return [common, shift ? promote(rt) : common];
 }
 
 const comparisons = new Set<BinaryOp>(['==', '!=', '<', '<=', '>', '>=']);
@@ -324,25 +348,35 @@ const comparisons = new Set<BinaryOp>(['==', '!=', '<', '<=', '>', '>=']);
  * The result is left 64 bits wide: callers narrow it to the result type.
  */
 export function emitBinaryOp(g: Gen, op: BinaryOp, left: Expr, right: Expr, opSpan: Span, leftType: Type, rightType: Type): void {
-  const e = g.e;
-  const signed = isSigned(leftType);
-  // r1 = left, r0 = right (or an immediate when the right side is a small constant)
-  const rightConst = right.kind === 'int' && fitsImm32(right.value) ? Number(right.value) : undefined;
   scoped(g, () => {
     emitInt(g, left);
     normalize(g, leftType);
-    if (rightConst !== undefined) {
-      e.emit(mov64Reg(R1, R0));
-      loadConst(g, R0, BigInt.asIntN(64, BigInt(rightConst)));
-      normalize(g, rightType);
-    } else {
-      const slot = allocOrFail(g, 8, opSpan);
-      e.emit(stxSlot(8, slot, R0));
-      emitInt(g, right);
-      normalize(g, rightType);
-      e.emit(ldSlot(8, R1, slot));
-    }
+    emitRight(g, right, opSpan, rightType);
   });
+  emitOperator(g, op, opSpan, leftType);
+}
+
+/** With the left operand in r0: r1 = left, r0 = right (or an immediate when the right side is a small constant). */
+function emitRight(g: Gen, right: Expr, opSpan: Span, rightType: Type): void {
+  const e = g.e;
+  const rightConst = right.kind === 'int' && fitsImm32(right.value) ? Number(right.value) : undefined;
+  if (rightConst !== undefined) {
+    e.emit(mov64Reg(R1, R0));
+    loadConst(g, R0, BigInt.asIntN(64, BigInt(rightConst)));
+    normalize(g, rightType);
+  } else {
+    const slot = allocOrFail(g, 8, opSpan);
+    e.emit(stxSlot(8, slot, R0));
+    emitInt(g, right);
+    normalize(g, rightType);
+    e.emit(ldSlot(8, R1, slot));
+  }
+}
+
+/** r0 = r1 <op> r0; signedness (of the left operand's type) picks the operation. */
+function emitOperator(g: Gen, op: BinaryOp, opSpan: Span, leftType: Type): void {
+  const e = g.e;
+  const signed = isSigned(leftType);
   e.at(opSpan, () => {
     const alu = aluOps[op];
     if (alu) return e.emit(alu64Reg(alu, R1, R0), mov64Reg(R0, R1));
@@ -531,10 +565,15 @@ function emitLogical(g: Gen, x: BinaryExpr): void {
   const short = e.freshLabel(x.op === '&&' ? 'and.false' : 'or.true');
   const done = e.freshLabel('logic.end');
   const shortOp: JmpOp = x.op === '&&' ? 'jeq' : 'jne';
-  emitInt(g, x.left);
-  e.emit(jmpImm(shortOp, R0, 0, short));
-  emitInt(g, x.right);
-  e.emit(jmpImm(shortOp, R0, 0, short));
+  // a || b || c tests each operand in turn (a loop: a chain of 1,000 costs no JS stack), as (a || b) || c would
+  const operands: Expr[] = [x.right];
+  let l = x.left;
+  for (; l.kind === 'binary' && l.op === x.op; l = l.left) operands.push(l.right);
+  operands.push(l);
+  for (let i = operands.length - 1; i >= 0; i--) {
+    emitInt(g, operands[i]!);
+    e.emit(jmpImm(shortOp, R0, 0, short));
+  }
   e.emit(mov64Imm(R0, x.op === '&&' ? 1 : 0), ja(done));
   e.place(short);
   e.emit(mov64Imm(R0, x.op === '&&' ? 0 : 1));

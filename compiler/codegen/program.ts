@@ -1,12 +1,13 @@
 // One probe block and attach point → one BPF program.
-import { BPF_FUNC, R0, R1, R2, R6, R7, R10, alu64Imm, call, encode, exit, isLabel, jmpImm, ldMapFd, ldx, mov64Imm, mov64Reg, st, withSpan, type AsmItem } from '../asm/index.ts';
+import { BPF_FUNC, JumpRangeError, R0, R1, R2, R6, R7, R10, alu64Imm, call, encode, exit, isLabel, jmpImm, ldMapFd, ldx, mov64Imm, mov64Reg, st, withSpan, type AsmItem } from '../asm/index.ts';
 import { SCRATCH_MAP } from '../program.ts';
 import { Frame } from './emitter.ts';
 import type { CheckedProbe, ResolvedAttach } from '../../lang/check/index.ts';
 import type { Type } from '../../lang/types.ts';
 import { slotSize } from '../layout.ts';
 import type { ProgType, ProgramSpec } from '../program.ts';
-import { newGen, type Gen, type PendingCallback, type Shared } from './context.ts';
+import { CodegenError, newGen, type Gen, type PendingCallback, type Shared } from './context.ts';
+import { deepest, isStackOverflow } from '../../lang/walk.ts';
 import { functionsBtf } from '../btf/index.ts';
 import { generateCallback } from './for-map.ts';
 import { allocValue, stSlot } from './context.ts';
@@ -50,6 +51,33 @@ export function progTypeFor(a: ResolvedAttach): ProgType {
 const FILTERED_BY_PID: ReadonlySet<string> = new Set(['kprobe', 'kretprobe', 'fentry', 'fexit', 'tracepoint', 'rawtracepoint', 'profile', 'software', 'hardware']);
 
 export function generateProbe(shared: Shared, probe: CheckedProbe, attach: ResolvedAttach, index: number, pid?: number): ProgramSpec {
+  try {
+    return generate(shared, probe, attach, index, pid);
+  } catch (e) {
+    if (isStackOverflow(e)) throw tooDeep(probe);
+    if (e instanceof JumpRangeError) throw tooLong(probe, e);
+    throw e;
+  }
+}
+
+/** Code generation recurses over the tree; a tree deeper than the JS stack is the user's to split. */
+function tooDeep(probe: CheckedProbe): CodegenError {
+  const { node, depth } = deepest(probe.probe);
+  return new CodegenError(`this probe nests ${depth} levels deep here, more than scry can compile`, node.span, [
+    'split the expression or the nested blocks, e.g. keep parts in $variables',
+  ]);
+}
+
+/** BPF jumps reach 32767 instructions either way; a longer branch cannot be encoded. */
+function tooLong(probe: CheckedProbe, e: JumpRangeError): CodegenError {
+  return new CodegenError(
+    `this code jumps over ${Math.abs(e.distance)} BPF instructions, more than a BPF jump reaches (32767)`,
+    e.insn.span ?? probe.probe.span,
+    ['split the probe into several probes, or shorten what this branch skips (long if/else chains, long strings)'],
+  );
+}
+
+function generate(shared: Shared, probe: CheckedProbe, attach: ResolvedAttach, index: number, pid?: number): ProgramSpec {
   const g = newGen(shared, attach);
   const { e } = g;
   e.span = probe.probe.span;

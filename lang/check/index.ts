@@ -2,6 +2,7 @@
 import type { AttachPoint, Probe, Program } from '../ast.ts';
 import { error, hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { KernelInfo } from '../kernel.ts';
+import { deepest, isStackOverflow } from '../walk.ts';
 import { resolveAttachPoint, type ResolvedAttach } from './attach.ts';
 import { readConfig, type ScriptConfig } from './config.ts';
 import { infer, type InferResult } from './infer.ts';
@@ -50,7 +51,16 @@ export function check(
     attach: probe.attachPoints.flatMap((ap) => resolveAttachPoint(ap, kernel, diagnostics, options.pid)),
   }));
   limitProbes(probes, config.maxProbes, diagnostics);
-  const inferred = infer(probes, { params, config, diags: diagnostics, kernel, hasChild: options.hasChild, unsafe: options.unsafe });
+  let inferred: ReturnType<typeof infer>;
+  try {
+    inferred = infer(probes, { params, config, diags: diagnostics, kernel, hasChild: options.hasChild, unsafe: options.unsafe });
+  } catch (e) {
+    // inference recurses over the tree: one deeper than the JS stack is the user's to split
+    if (!isStackOverflow(e)) throw e;
+    const { node, depth } = deepest(ast);
+    diagnostics.push(error(`the program nests ${depth} levels deep here, more than scry can check`, node.span, ['split the expression or the nested blocks, e.g. keep parts in $variables']));
+    return { diagnostics };
+  }
   if (hasErrors(diagnostics)) return { diagnostics };
   return { program: { ast, probes, ...inferred, config, params }, diagnostics };
 }

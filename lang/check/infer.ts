@@ -2,6 +2,7 @@
 import {
   assertNever,
   type AssignStmt,
+  type BinaryExpr,
   type Block,
   type CallExpr,
   type Expr,
@@ -230,6 +231,30 @@ export function infer(
     return t;
   }
 
+  function binaryType(e: BinaryExpr, lt: Type, rt: Type): Type {
+    if (e.op !== '&&' && e.op !== '||') {
+      if (lt.kind === 'string' || rt.kind === 'string') {
+        if (lt.kind === 'string' && rt.kind === 'string' && ['<', '<=', '>', '>=', '==', '!='].includes(e.op)) return u64;
+        const comparison = ['<', '<=', '>', '>=', '==', '!='].includes(e.op);
+        err(
+          lt.kind === rt.kind
+            ? `operator ${e.op} does not apply to strings`
+            : comparison
+              ? `cannot compare ${typeName(lt)} with ${typeName(rt)}`
+              : `operator ${e.op} needs integers, got ${typeName(lt)} and ${typeName(rt)}`,
+          e.opSpan,
+          lt.kind === rt.kind ? ['strings can be compared with == != < <= > >='] : undefined,
+        );
+        return u64;
+      }
+    }
+    const l = requireInt(lt, e.left, `operator ${e.op}`);
+    const r = requireInt(rt, e.right, `operator ${e.op}`);
+    if (['<', '<=', '>', '>=', '==', '!=', '&&', '||'].includes(e.op)) return u64;
+    // Shifts take the (promoted) type of the left operand; everything else the common type, as in C.
+    return e.op === '<<' || e.op === '>>' ? promote(l) : commonType(l, r);
+  }
+
   function exprInner(e: Expr): Type {
     switch (e.kind) {
       case 'int':
@@ -326,29 +351,17 @@ export function infer(
       case 'call':
         return call(e, undefined);
       case 'binary': {
-        const lt = expr(e.left);
-        const rt = expr(e.right);
-        if (e.op !== '&&' && e.op !== '||') {
-          if (lt.kind === 'string' || rt.kind === 'string') {
-            if (lt.kind === 'string' && rt.kind === 'string' && ['<', '<=', '>', '>=', '==', '!='].includes(e.op)) return u64;
-            const comparison = ['<', '<=', '>', '>=', '==', '!='].includes(e.op);
-            err(
-              lt.kind === rt.kind
-                ? `operator ${e.op} does not apply to strings`
-                : comparison
-                  ? `cannot compare ${typeName(lt)} with ${typeName(rt)}`
-                  : `operator ${e.op} needs integers, got ${typeName(lt)} and ${typeName(rt)}`,
-              e.opSpan,
-              lt.kind === rt.kind ? ['strings can be compared with == != < <= > >='] : undefined,
-            );
-            return u64;
-          }
+        // a left-nested chain (a + b + c …, a || b || …) is typed in a loop, so its length costs no JS stack
+        const chain: BinaryExpr[] = [];
+        let l: Expr = e;
+        for (; l.kind === 'binary'; l = l.left) chain.push(l);
+        let t = expr(l);
+        for (let i = chain.length - 1; i >= 0; i--) {
+          const b = chain[i]!;
+          t = binaryType(b, t, expr(b.right));
+          if (i > 0) typeOf.set(b, t);
         }
-        const l = requireInt(lt, e.left, `operator ${e.op}`);
-        const r = requireInt(rt, e.right, `operator ${e.op}`);
-        if (['<', '<=', '>', '>=', '==', '!=', '&&', '||'].includes(e.op)) return u64;
-        // Shifts take the (promoted) type of the left operand; everything else the common type, as in C.
-        return e.op === '<<' || e.op === '>>' ? promote(l) : commonType(l, r);
+        return t;
       }
       case 'unary': {
         if (e.op === '*' || e.op === '&') {
