@@ -5,7 +5,7 @@ import { homedir, release } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { R0, R1, alu64Imm, call, encode, exit, jmpImm, label, mov64Imm } from '../compiler/asm/index.ts';
 import { BPF_FUNC } from '../compiler/asm/index.ts';
-import { hasKprobeEvents, hasKprobePmu } from './features.ts';
+import { hardwareEventRefusal, hasKprobeEvents, hasKprobePmu } from './features.ts';
 import { requirePrivileges } from './privileges.ts';
 import { hasControlChars } from './printable.ts';
 import { closeDir, openDir, readOwnFile, replaceOwnFile, type OpenDir } from './safe-files.ts';
@@ -13,7 +13,6 @@ import { tracefsRoot, tracepointId } from './kernel/tracefs.ts';
 import {
   MapType,
   OwnedFd,
-  PerfHwConfig,
   PerfSwConfig,
   PerfType,
   ProgLoadError,
@@ -104,9 +103,8 @@ function measure(probes: InfoProbes): KernelReport {
     attempt('profile/interval/software', () =>
       closing(perfEventOpen({ type: PerfType.SOFTWARE, config: BigInt(PerfSwConfig.CPU_CLOCK), samplePeriod: 1_000_000n, pid: -1, cpu: 0 })),
     ),
-    attempt('hardware', () =>
-      closing(perfEventOpen({ type: PerfType.HARDWARE, config: BigInt(PerfHwConfig.CPU_CYCLES), samplePeriod: 1_000_000n, pid: -1, cpu: 0 })),
-    ),
+    // the same look -l uses to leave hardware events out
+    ((why) => (why ? { name: 'hardware', ok: false, note: why } : { name: 'hardware', ok: true }))(hardwareEventRefusal()),
     { name: 'watchpoint', ok: existsSync('/sys/bus/event_source/devices/breakpoint') },
     attempt('BEGIN/END (BPF_PROG_TEST_RUN)', () => {
       const prog = new OwnedFd(progLoad({ type: ProgType.RAW_TRACEPOINT, insns: tinyProgram(), license: 'GPL' }), 'probe');
