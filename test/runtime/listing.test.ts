@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { globRegExp } from '../../lang/glob.ts';
 import { encode, exit, mov64Imm, R0 } from '../../compiler/asm/index.ts';
+import { complete } from '../../repl/complete.ts';
 import { probeArgs, probeNames as exploreNames, probes } from '../../repl/explore.ts';
 import { fentryRefusal } from '../../runtime/attach/fentry.ts';
 import { hardwareEventRefusal, hasKprobes } from '../../runtime/features.ts';
@@ -95,6 +96,13 @@ if (requireRoot('probe listing')) {
     assert.equal(exploreNames('t', 'sched:sched_switc'), ['sched:sched_switch']);
     assert.ok(exploreNames('rawtracepoint', 'sched_switc').includes('sched_switch'));
     if (!hasKprobes()) assert.equal(exploreNames('kprobe', 'vfs_'), []);
+    // Tab after a function probe offers only functions some function probe attaches to here
+    const vfsRead = vmlinuxBtf()?.funcProto('vfs_read');
+    const fentryOk = vfsRead !== undefined && fentryRefusal('fentry', vfsRead.id) === undefined;
+    const [offered] = complete('kprobe:vfs_rea', { pending: '', mapNames: () => [], programIds: () => [], commands: [] });
+    assert.is(offered.includes('vfs_read'), hasKprobes() || fentryOk, offered.join(' '));
+    const [raw] = complete('rawtracepoint:sys_enter_open', { pending: '', mapNames: () => [], programIds: () => [], commands: [] });
+    assert.equal(raw, [], 'sys_enter_openat is not a raw tracepoint');
     // cached: asking again costs no re-read
     const t0 = performance.now();
     for (let i = 0; i < 100; i++) probeNames('tracepoint', 'sched:*');
