@@ -241,14 +241,15 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
   function probe(n: CstNode): Probe {
     const aps = toks(n, 'AttachPoint').map(attachPoint);
     const pred = sub(n, 'predicate');
-    const body = block(need(sub(n, 'block')));
+    const angle = sub(n, 'angleBlock');
+    const body = block(need(angle ?? sub(n, 'block')));
     const first = need(aps[0]);
     return {
       kind: 'probe',
       attachPoints: aps,
       ...(pred ? { predicate: expr(pred) } : {}),
       body,
-      angle: need(tok(need(sub(n, 'block')), 'open')).tokenType === T.AngleOpen,
+      angle: angle !== undefined,
       span: join(first.span, body.span),
     };
   }
@@ -390,7 +391,7 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
 
   /** prefix operators apply from the innermost (rightmost) out */
   function unary(n: CstNode): Expr {
-    let operand = postfix(need(sub(n, 'postfix')));
+    let operand = postfix(n);
     const ops = toks(n, 'op');
     for (let i = ops.length - 1; i >= 0; i--) {
       const op = ops[i]!;

@@ -258,26 +258,21 @@ export class ScryParser extends CstParser {
       this.SUBRULE(this.expr, { LABEL: 'predicate' });
       this.CONSUME(T.PredClose);
     });
-    this.SUBRULE(this.block);
+    this.OR([{ ALT: () => this.SUBRULE(this.block) }, { ALT: () => this.SUBRULE(this.angleBlock) }]);
   });
 
+  /** `{ … }`: no choice to make (a `< … >` block is only a probe's), so each nesting level costs little stack */
   block = this.RULE('block', () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.LCurly, { LABEL: 'open' });
-          this.SUBRULE(this.statements);
-          this.CONSUME(T.RCurly, { LABEL: 'close' });
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.AngleOpen, { LABEL: 'open' });
-          this.SUBRULE2(this.statements);
-          this.CONSUME(T.AngleClose, { LABEL: 'close' });
-        },
-      },
-    ]);
+    this.CONSUME(T.LCurly, { LABEL: 'open' });
+    this.SUBRULE(this.statements);
+    this.CONSUME(T.RCurly, { LABEL: 'close' });
+  });
+
+  /** a probe's compact `< … >` body (the lexer makes AngleOpen only at the top level) */
+  angleBlock = this.RULE('angleBlock', () => {
+    this.CONSUME(T.AngleOpen, { LABEL: 'open' });
+    this.SUBRULE(this.statements);
+    this.CONSUME(T.AngleClose, { LABEL: 'close' });
   });
 
   statements = this.RULE('statements', () => {
@@ -406,16 +401,14 @@ export class ScryParser extends CstParser {
     });
   });
 
-  /** prefix operators (a loop: `!!!!x` costs no parser stack), then the operand */
+  /**
+   * Prefix operators (under `op`), the primary, then `.f`, `->f`, `[k, …]`, `++`, `--` in order (under `ops`).
+   * One rule, and loops rather than recursion, so that each level of parentheses costs little parser stack.
+   */
   unary = this.RULE('unary', () => {
     this.MANY(() => this.CONSUME(T.PrefixOperator, { LABEL: 'op' }));
-    this.SUBRULE(this.postfix);
-  });
-
-  /** primary, then `.f`, `->f`, `[k, …]`, `++`, `--` in order (all under the label `ops`) */
-  postfix = this.RULE('postfix', () => {
     this.SUBRULE(this.primary);
-    this.MANY(() =>
+    this.MANY2(() =>
       this.OR([
         {
           ALT: () => {
@@ -427,7 +420,7 @@ export class ScryParser extends CstParser {
           ALT: () => {
             this.CONSUME(T.LBracket, { LABEL: 'ops' });
             this.SUBRULE(this.expr, { LABEL: 'ops' });
-            this.MANY2(() => {
+            this.MANY3(() => {
               this.CONSUME(T.Comma, { LABEL: 'ops' });
               this.SUBRULE2(this.expr, { LABEL: 'ops' });
             });
@@ -479,16 +472,16 @@ export class ScryParser extends CstParser {
             this.SUBRULE(this.unary);
           },
         },
+        { ALT: () => this.CONSUME2(T.RParen) },
         {
+          // not under an OPTION: each level of parentheses then costs a few stack frames less
           ALT: () => {
-            this.OPTION(() => {
-              this.SUBRULE(this.expr, { LABEL: 'items' });
-              this.MANY(() => {
-                this.CONSUME(T.Comma, { LABEL: 'items' });
-                this.OPTION2(() => this.SUBRULE2(this.expr, { LABEL: 'items' }));
-              });
+            this.SUBRULE(this.expr, { LABEL: 'items' });
+            this.MANY(() => {
+              this.CONSUME(T.Comma, { LABEL: 'items' });
+              this.OPTION2(() => this.SUBRULE2(this.expr, { LABEL: 'items' }));
             });
-            this.CONSUME2(T.RParen);
+            this.CONSUME3(T.RParen);
           },
         },
       ],
