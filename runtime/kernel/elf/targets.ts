@@ -9,6 +9,7 @@ import { ElfError, ElfFile } from './elf-file.ts';
 import { DEFAULT_LIB_DIRS, resolveTarget, type ResolveOptions } from './ld-resolve.ts';
 import { globRegExp, SymbolTable, type ElfSymbol } from './symbols.ts';
 import { readUsdtProbes, type UsdtProbe } from './usdt.ts';
+import { printable } from '../../printable.ts';
 
 export interface TargetOptions extends ResolveOptions {
   /** where the probe is written, for errors */
@@ -123,7 +124,7 @@ export function resolveUprobe(
   const symbol = symbols.lookup(where.func);
   if (!symbol) {
     const guess = closest(where.func, symbols.functionNames());
-    const hints = guess ? [`did you mean '${guess}'?`] : [];
+    const hints = guess ? [`did you mean '${printable(guess)}'?`] : []; // a name from the file: no terminal escapes
     hints.push(`list them with: scry -l 'uprobe:${file.path}:*'`);
     throw new ScryRuntimeError(`no function '${where.func}' in ${file.path}`, opts.span, hints);
   }
