@@ -18,8 +18,9 @@ export function isMangled(name: string): boolean {
 /** The only c++filt scry runs. */
 export const CXXFILT_PATH = '/usr/bin/c++filt';
 
-/** Names longer than this stay mangled (real ones run to a few kB). */
+/** Names longer than this stay mangled (real ones run to a few kB), before or after demangling. */
 const MAX_MANGLED = 16 * 1024;
+const MAX_DEMANGLED = 64 * 1024;
 /** What a well-formed mangled name is made of: no spaces or line breaks that would split a batch. */
 const MANGLED = /^_Z[A-Za-z0-9_.$]+$/;
 /** A batch that takes longer than this is left mangled (c++filt does thousands of names in milliseconds). */
@@ -74,8 +75,9 @@ export function cxxfilt(): Demangler | undefined {
   }
   const { spawnSync } = process.getBuiltinModule('node:child_process'); // loaded only when needed (start-up)
   const asRoot = process.geteuid?.() === 0;
+  let gaveUp = false;
   found = (names) => {
-    const sent = names.filter((n) => n.length <= MAX_MANGLED && MANGLED.test(n));
+    const sent = gaveUp ? [] : names.filter((n) => n.length <= MAX_MANGLED && MANGLED.test(n));
     if (!sent.length) return [...names];
     const r = spawnSync(CXXFILT_PATH, [], {
       input: `${sent.join('\n')}\n`,
@@ -86,9 +88,15 @@ export function cxxfilt(): Demangler | undefined {
       maxBuffer: 64 * 1024 * 1024,
       ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
     });
+    if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
+      // A name that takes c++filt seconds would take them again at every event: names stay mangled from now on.
+      gaveUp = true;
+      return [...names];
+    }
     const out = r.status === 0 && typeof r.stdout === 'string' ? r.stdout.split('\n') : [];
     const plain = new Map<string, string>();
-    if (out.length > sent.length) sent.forEach((n, i) => out[i] && plain.set(n, out[i]!));
+    // substitutions can make a short mangled name expand enormously: such a name stays mangled
+    if (out.length > sent.length) sent.forEach((n, i) => out[i] && out[i]!.length <= MAX_DEMANGLED && plain.set(n, out[i]!));
     return names.map((n) => plain.get(n) ?? n);
   };
   return found;
