@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openHistory } from '../../repl/history.ts';
-import { ElfFile, SymbolTable } from '../../runtime/kernel/elf/index.ts';
+import { CXXFILT_PATH, ElfFile, SymbolTable, untrustedProgram } from '../../runtime/kernel/elf/index.ts';
 import { formatUsym } from '../../runtime/kernel/user-symbols.ts';
 import { runScry } from '../helpers/cli.ts';
 import { requireRoot } from '../helpers/kernel.ts';
@@ -204,6 +204,9 @@ if (requireRoot('untrusted inputs') && usable()) {
     assert.not.ok(existsSync(marker), 'the planted c++filt ran');
     assert.not.match(r.stdout, 'planted');
     assert.match(r.stdout, /^\s+scry_cxx_fn\(\)\+\d+$/m);
+    // the fixed path is run only when root's all the way down
+    assert.is(untrustedProgram(CXXFILT_PATH), undefined);
+    assert.match(untrustedProgram(join(path, 'c++filt')) ?? '', /belongs to uid 65534, not root/);
   });
 
   test('--info does not write through a cache file or directory planted as a link to root files', () => {
