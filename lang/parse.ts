@@ -5,6 +5,7 @@
 import { EOF, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
 import type { Program } from './ast.ts';
 import { buildProgram, type Built } from './cst-to-ast.ts';
+import { capDiagnostics } from './cap-diagnostics.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { applyBracket, enclosingBlock, getLexer, lex, tokenEnd, type Open } from './lexer.ts';
 import { ScryParser } from './parser.ts';
@@ -62,7 +63,7 @@ function parseWith(p: ScryParser, file: SourceFile): ParseResult {
   });
   segment = { tokens: [] };
   p.input = [];
-  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics: capDiagnostics(diagnostics) };
   return {
     program: {
       kind: 'program',
@@ -71,7 +72,7 @@ function parseWith(p: ScryParser, file: SourceFile): ParseResult {
       probes: built.probes,
       span: { file, start: 0, end: file.text.length },
     },
-    diagnostics,
+    diagnostics: capDiagnostics(diagnostics),
   };
 }
 

@@ -2,6 +2,16 @@
 import { withSpan, label, type AsmItem, type Insn } from '../asm/index.ts';
 import type { Span } from '../../lang/source.ts';
 
+/** The kernel loads at most this many instructions per program (BPF_COMPLEXITY_LIMIT_INSNS). */
+export const MAX_INSNS = 1_000_000;
+
+/** A program longer than the kernel loads (nested unroll multiplies code): the user's to shorten, at `span`. */
+export class ProgramTooLong extends Error {
+  constructor(readonly span: Span | undefined) {
+    super(`a BPF program holds at most ${MAX_INSNS} instructions`);
+  }
+}
+
 export class Emitter {
   readonly items: AsmItem[] = [];
   private labels = 0;
@@ -12,6 +22,7 @@ export class Emitter {
 
   emit(...insns: Insn[]): void {
     for (const i of insns) this.items.push(withSpan(i, this.span));
+    if (this.items.length > MAX_INSNS) throw new ProgramTooLong(this.span);
   }
 
   freshLabel(hint: string): string {

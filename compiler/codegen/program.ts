@@ -1,7 +1,7 @@
 // One probe block and attach point → one BPF program.
 import { BPF_FUNC, JumpRangeError, R0, R1, R2, R6, R7, R10, alu64Imm, call, encode, exit, isLabel, jmpImm, ldMapFd, ldx, mov64Imm, mov64Reg, st, withSpan, type AsmItem } from '../asm/index.ts';
 import { SCRATCH_MAP } from '../program.ts';
-import { Frame } from './emitter.ts';
+import { Frame, MAX_INSNS, ProgramTooLong } from './emitter.ts';
 import type { CheckedProbe, ResolvedAttach } from '../../lang/check/index.ts';
 import type { Type } from '../../lang/types.ts';
 import { slotSize } from '../layout.ts';
@@ -56,6 +56,10 @@ export function generateProbe(shared: Shared, probe: CheckedProbe, attach: Resol
   } catch (e) {
     if (isStackOverflow(e)) throw tooDeep(probe);
     if (e instanceof JumpRangeError) throw tooLong(probe, e);
+    if (e instanceof ProgramTooLong)
+      throw new CodegenError(`this probe compiles to more than ${MAX_INSNS} BPF instructions, more than the kernel loads`, e.span ?? probe.probe.span, [
+        'unroll fewer times (nested unrolls multiply), or split the work across probes',
+      ]);
     throw e;
   }
 }

@@ -12,6 +12,7 @@ import { allocValue, ldSlot, stSlot, stxSlot } from './context.ts';
 import { emitBinaryOp, emitInt, emitInto, normalize, zeroStack } from './expr.ts';
 import { emitMapAssign } from './maps.ts';
 import { emitForMap } from './for-map.ts';
+import { MAX_INSNS, ProgramTooLong } from './emitter.ts';
 import { emitAggregation, emitMapFunctionStmt, isAggregation } from './map-functions.ts';
 
 export function emitBlock(g: Gen, b: Block): void {
@@ -52,9 +53,12 @@ function emitStmtInner(g: Gen, s: Stmt): void {
       const done = g.e.freshLabel('unroll.end');
       const n = Number(s.count.kind === 'int' ? s.count.value : 0n);
       for (let i = 0; i < n; i++) {
+        const before = g.e.items.length;
         const next = g.e.freshLabel('unroll.next');
         inLoop(g, done, next, () => emitBlock(g, s.body));
         g.e.place(next);
+        // nested unrolls multiply: stop at the first copy when all of them would not fit in one program
+        if (i === 0 && before + n * (g.e.items.length - before) > MAX_INSNS) throw new ProgramTooLong(s.span);
       }
       g.e.place(done);
       return;

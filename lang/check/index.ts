@@ -3,6 +3,7 @@ import type { AttachPoint, Probe, Program } from '../ast.ts';
 import { error, hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { KernelInfo } from '../kernel.ts';
 import { deepest, isStackOverflow } from '../walk.ts';
+import { capDiagnostics } from '../cap-diagnostics.ts';
 import { resolveAttachPoint, type ResolvedAttach } from './attach.ts';
 import { readConfig, type ScriptConfig } from './config.ts';
 import { infer, type InferResult } from './infer.ts';
@@ -61,8 +62,8 @@ export function check(
     diagnostics.push(error(`the program nests ${depth} levels deep here, more than scry can check`, node.span, ['split the expression or the nested blocks, e.g. keep parts in $variables']));
     return { diagnostics };
   }
-  if (hasErrors(diagnostics)) return { diagnostics };
-  return { program: { ast, probes, ...inferred, config, params }, diagnostics };
+  if (hasErrors(diagnostics)) return { diagnostics: capDiagnostics(diagnostics) };
+  return { program: { ast, probes, ...inferred, config, params }, diagnostics: capDiagnostics(diagnostics) };
 }
 
 /** bpftrace refuses to attach more than max_probes probes: many at once can stall the machine. */
