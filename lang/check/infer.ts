@@ -751,7 +751,8 @@ export function infer(
     specs.forEach((p, i) => {
       const t = args[i]!;
       const conv = p.spec.conv;
-      const wide = Math.max(p.spec.width ?? 0, p.spec.precision ?? 0);
+      // a precision pads numbers with zeros, but only cuts strings and buffers
+      const wide = Math.max(p.spec.width ?? 0, conv === 's' || conv.startsWith('r') ? 0 : (p.spec.precision ?? 0));
       if (wide > FORMAT_WIDTH_MAX) {
         // bpftrace pads to any int width (a gigabyte of blanks per event); one line of output is bounded here
         err(`%${conv} asks for a field of ${wide} characters, more than scry prints (${FORMAT_WIDTH_MAX})`, fmtArg.span, [
