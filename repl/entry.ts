@@ -1,6 +1,6 @@
 // The bundled CLI's entry point.
 import './no-inspector.ts'; // first: no window in which SIGUSR1 opens Node's inspector
-import './stdio.ts'; // before anything touches process.stdout
+import { finishStdio } from './stdio.ts'; // before anything touches process.stdout
 import { main } from './cli.ts';
 
 // A closed pipe (`scry … | head`) ends the run quietly, as it does for other Unix tools; the kernel
@@ -15,6 +15,7 @@ for (const stream of [process.stdout, process.stderr]) {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    finishStdio();
   },
   (e) => {
     // Only bugs reach here: user mistakes and environment failures are reported as diagnostics.

@@ -67,6 +67,7 @@ export function textSink(w: Writer, opts: { quiet: boolean }): OutputSink & { pr
       w.flush();
     },
     flush: () => w.flush(),
+    blocked: () => w.blocked?.() ?? false,
   };
 }
 
@@ -84,5 +85,6 @@ export function jsonSink(w: Writer, opts: { quiet: boolean }): OutputSink {
       w.flush();
     },
     flush: () => w.flush(),
+    blocked: () => w.blocked?.() ?? false,
   };
 }

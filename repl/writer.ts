@@ -2,8 +2,12 @@
 // session drains ('full', the default off a terminal), after every event ('line', the default on one),
 // or as they come ('none'). -o sends program output to a file; diagnostics stay on stderr.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { stdoutBacklog } from './stdio.ts';
 
 export type BufferMode = 'none' | 'line' | 'full';
+
+/** output queued for a slow reader beyond which the session stops reading events */
+const BLOCKED_BYTES = 1 << 20;
 
 export interface Writer {
   out(text: string): void;
@@ -15,13 +19,16 @@ export interface Writer {
   err(text: string): void;
   /** writes whatever is buffered */
   flush(): void;
+  /** true while more than BLOCKED_BYTES of written output wait for stdout's reader */
+  blocked?(): boolean;
   close(): void;
 }
 
 export function openWriter(opts: { file?: string; mode?: BufferMode }): Writer {
   const fd = opts.file === undefined ? undefined : openSync(opts.file, 'w');
   const mode = opts.mode ?? (fd === undefined && process.stdout.isTTY ? 'line' : 'full');
-  // Files are written synchronously; stdout goes through Node's stream, which never blocks the event loop.
+  // Files are written synchronously; stdout goes through its stream, which never blocks the event loop (for a
+  // pipe, see stdio.ts: what does not fit waits in a queue the session looks at before reading more events).
   const write = (text: string) => (fd === undefined ? void process.stdout.write(text) : void writeAll(fd, Buffer.from(text, 'utf8')));
   let pending: string[] = [];
   const flush = () => {
@@ -48,6 +55,7 @@ export function openWriter(opts: { file?: string; mode?: BufferMode }): Writer {
       process.stderr.write(text);
     },
     flush,
+    blocked: () => fd === undefined && stdoutBacklog() > BLOCKED_BYTES,
     close() {
       flush();
       if (fd !== undefined) closeSync(fd);

@@ -28,4 +28,9 @@ export interface OutputSink {
   end(): void;
   /** Called after each batch of events the session drained: a good moment to write buffered output. */
   flush?(): void;
+  /**
+   * True while output waits for a slow reader: the session stops reading events until it is false again
+   * (the kernel counts what does not fit its ring buffer as lost), so memory stays bounded.
+   */
+  blocked?(): boolean;
 }

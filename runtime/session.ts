@@ -25,6 +25,8 @@ import { mapDelete, mapGetNextKey, mapLookup, mapUpdate, onlineCpus, percpuValue
 
 /** How long one drain may print before it yields to the event loop (signals, timers, the live view). */
 const DRAIN_BUDGET_MS = 20;
+/** how often a session whose output is blocked looks at its reader again */
+const READER_WAIT_MS = 10;
 
 export interface SessionOptions {
   readonly sink: OutputSink;
@@ -45,6 +47,8 @@ export class Session {
   /** set by exit() or a stopping signal: records still queued are dropped, not decoded */
   private discarding = false;
   private dropped = 0;
+  /** set while output waits for a slow reader (see waitForReader) */
+  private readerWait: NodeJS.Timeout | undefined;
   /** -k warnings: one per script location a second, repeats summed up */
   private readonly repeats = new RepeatLimiter();
   /** how stacks, symbols and other viewed values print (render.ts) */
@@ -192,6 +196,7 @@ export class Session {
       this.dropped += ring.drainRecords(() => {});
       return;
     }
+    if (!all && this.sink.blocked?.()) return this.waitForReader(ring);
     const text = this.decoder.textOutput(this.sink); // printf text as bytes, when the sink takes them
     const deadline = all ? Infinity : performance.now() + DRAIN_BUDGET_MS;
     let quick = 0;
@@ -221,6 +226,27 @@ export class Session {
     if (this.discarding) this.dropped += ring.drainRecords(() => {});
     this.reportLost(false);
     this.sink.flush?.();
+  }
+
+  /**
+   * Output waits for a slow reader: stop watching the ring buffer (events that do not fit are lost, and
+   * counted by the probes) and look again shortly; memory stays bounded, signals are still served.
+   */
+  private waitForReader(ring: RingBufferReader): void {
+    if (this.readerWait) return;
+    ring.unwatch();
+    this.reportLost(false);
+    const look = () => {
+      this.readerWait = undefined;
+      if (this.ring !== ring || this.state !== 'running') return;
+      if (this.sink.blocked?.()) {
+        this.readerWait = setTimeout(look, READER_WAIT_MS);
+        return;
+      }
+      ring.watch(() => this.drain());
+      this.drain();
+    };
+    this.readerWait = setTimeout(look, READER_WAIT_MS);
   }
 
   /** Emits `lost` when the per-CPU lost counter grew; looked at most every 100 ms unless `now`. */
@@ -394,6 +420,7 @@ export class Session {
   }
 
   private closeAll(): void {
+    clearTimeout(this.readerWait);
     this.detach();
     this.ring?.close();
     this.ring = undefined;

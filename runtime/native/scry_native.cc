@@ -16,6 +16,7 @@
 
 #include <csignal>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -134,6 +135,16 @@ Napi::Value Write(const Napi::CallbackInfo& info) {
 Napi::Value Fcntl(const Napi::CallbackInfo& info) {
   if (!Nums(info, 0, 2)) return Fail(info.Env(), "fcntl(fd, cmd, arg)");
   return Ret(info.Env(), fcntl(static_cast<int>(Int(info[0])), static_cast<int>(Int(info[1])), static_cast<long>(Int(info[2]))));
+}
+
+// poll(2) on one fd: its revents, 0 on timeout, or -errno. (uv_poll would set O_NONBLOCK on the fd: for
+// descriptors scry was given, whose flags other processes share, this asks without changing anything.)
+Napi::Value Poll1(const Napi::CallbackInfo& info) {
+  if (!Nums(info, 0, 2)) return Fail(info.Env(), "poll(fd, events, timeoutMs)");
+  struct pollfd p = {static_cast<int>(Int(info[0])), static_cast<short>(Int(info[1])), 0};
+  int r = poll(&p, 1, static_cast<int>(Int(info[2])));
+  if (r < 0) return Napi::Number::New(info.Env(), -errno);
+  return Napi::Number::New(info.Env(), r == 0 ? 0 : p.revents);
 }
 
 Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
@@ -393,7 +404,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const std::pair<const char*, Napi::Value (*)(const Napi::CallbackInfo&)> fns[] = {
       {"bpf", Bpf}, {"perfEventOpen", PerfEventOpen}, {"ioctl", Ioctl}, {"close", Close},
       {"mmap", Mmap}, {"munmap", Munmap}, {"mount", Mount}, {"watch", Watch}, {"read", Read},
-      {"write", Write}, {"fcntl", Fcntl}, {"pidfdOpen", PidfdOpen}, {"waitpid", Waitpid}, {"spawnHeld", SpawnHeld}};
+      {"write", Write}, {"fcntl", Fcntl}, {"pidfdOpen", PidfdOpen}, {"poll", Poll1}, {"waitpid", Waitpid}, {"spawnHeld", SpawnHeld}};
   for (auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
   napi_add_env_cleanup_hook(env, CleanupPolls, static_cast<napi_env>(env));
   return exports;

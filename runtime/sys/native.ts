@@ -37,6 +37,8 @@ export interface NativeBinding {
   write(fd: number, buffer: ArrayBufferView): number;
   /** fcntl(2) with an integer argument. */
   fcntl(fd: number, cmd: number, arg: number): number;
+  /** poll(2) on one fd: its revents (POLLIN 1, POLLOUT 4, POLLERR 8, POLLHUP 16), 0 on timeout, or -errno. */
+  poll(fd: number, events: number, timeoutMs: number): number;
   /** pidfd_open(2) (Linux 5.3): an fd that becomes readable when the process exits. */
   pidfdOpen(pid: number): number;
   /** waitpid(2): the pid reaped (0 under WNOHANG when none), its wait status in status[0]; or -errno. */

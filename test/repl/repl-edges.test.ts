@@ -85,10 +85,10 @@ EDGES('Tab Tab arriving in one read completes, before and after a program ran an
 
 // Issue 10 item 15 (the REPL half): a program that compiles with warnings runs, and the warnings show first.
 EDGES('warnings of a program that compiles are printed, with their location, and it runs', async () => {
-  const m = await enter('config = { max_probes = 5 } BEGIN { printf("ran\\n"); exit(); }', /\[\d+\] ended/);
+  const m = await enter('config = { log_size = 5 } BEGIN { printf("ran\\n"); exit(); }', /\[\d+\] ended/);
   assert.match(
     pty.text().slice(m),
-    /stdin:1:12: WARNING: config max_probes [^\n]*\nconfig = \{ max_probes = 5 \} BEGIN \{ printf\("ran\\n"\); exit\(\); \}\n {11}~{14}\n[^]*ran\n/,
+    /stdin:1:12: WARNING: config log_size [^\n]*\nconfig = \{ log_size = 5 \} BEGIN \{ printf\("ran\\n"\); exit\(\); \}\n {11}~{12}\n[^]*ran\n/,
   );
 });
 
