@@ -100,20 +100,29 @@ if (requireBtf('e2e kernel types')) {
     assert.match(r.stderr, "HINT: did you mean 'iter:task'?");
   });
 
-  test('-lv lists fentry arguments and fexit retval from BTF', async () => {
-    const r = await runScry(['-lv', 'fexit:vfs_read']);
-    assert.is(r.stdout, 'fexit:vfs_read\n    struct file * file\n    char * buf\n    size_t count\n    loff_t * pos\n    ssize_t retval\n');
-  });
-
   const vfsRead = vmlinuxBtf()?.funcProto('vfs_read');
   const refusal = vfsRead ? fentryRefusal('fentry', vfsRead.id) : 'no BTF';
+  if (refusal) {
+    test(`-lv lists no fexit probe where fentry is refused (${refusal}), and says so in one line`, async () => {
+      const r = await runScry(['-lv', 'fexit:vfs_read']);
+      assert.is(r.code, 0);
+      assert.is(r.stdout, '');
+      assert.match(r.stderr, /^1 fentry\/fexit functions? exists? but cannot attach here: the kernel refuses fentry\/fexit programs/);
+    });
+  } else {
+    test('-lv lists fentry arguments and fexit retval from BTF', async () => {
+      const r = await runScry(['-lv', 'fexit:vfs_read']);
+      assert.is(r.stdout, 'fexit:vfs_read\n    struct file * file\n    char * buf\n    size_t count\n    loff_t * pos\n    ssize_t retval\n');
+    });
+  }
+
   if (refusal) {
     test(`fentry is refused here (${refusal}) before anything is attached, with a tracepoint to use instead`, async () => {
       const r = await runScry(['-e', 'fentry:vfs_read { @[comm] = count(); }']);
       assert.is(r.code, 1);
       assert.is(r.stdout, '');
       assert.match(r.stderr, `ERROR: this kernel refuses fentry programs (loading one for vfs_read fails with ${refusal}`);
-      assert.match(r.stderr, 'HINT: use tracepoint:syscalls:sys_enter_read instead');
+      assert.match(r.stderr, 'HINT: use tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_enter_pread64 instead');
     });
   } else {
     test('fentry counts vfs_read calls and fexit sees the return value', async () => {

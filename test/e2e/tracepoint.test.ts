@@ -121,7 +121,8 @@ if (requireRoot('e2e tracepoint')) {
       'stdin:1:1: ERROR: kprobes are not available on this kernel (it was built without CONFIG_KPROBES), so kprobe:vfs_mkdir cannot be attached\n' +
         'kprobe:vfs_mkdir < count[pid]++ >\n' +
         '~~~~~~~~~~~~~~~~\n' +
-        "HINT: use tracepoint:syscalls:sys_enter_mkdir or tracepoint:syscalls:sys_enter_mkdirat instead, e.g. scry -e 'tracepoint:syscalls:sys_enter_mkdir { @[comm] = count(); }'\n",
+        'HINT: use tracepoint:syscalls:sys_enter_mkdir, tracepoint:syscalls:sys_enter_mkdirat instead: they see mkdir(2) and mkdirat(2)\n' +
+        'HINT: your probe on them: tracepoint:syscalls:sys_enter_mkdir, tracepoint:syscalls:sys_enter_mkdirat < count[pid]++ >\n',
     );
   });
 }
