@@ -57,8 +57,13 @@ function parseWith(p: ScryParser, file: SourceFile): ParseResult {
       else buildProgram(cst, file, diagnostics, built);
     } catch (e) {
       // The grammar recurses once per bracket: nesting deeper than the JS stack is a limit, not a crash.
-      if (!isStackOverflow(e)) throw e;
-      diagnostics.push(tooDeep(segment.tokens, file));
+      // Chevrotain's own clean-up can fail on the way out of an overflow and throw a different RangeError
+      // ("Invalid array length"), and may leave the parser's state broken: it is not reused.
+      const deep = tooDeep(segment.tokens, file);
+      if (!isStackOverflow(e) && !(e instanceof RangeError && deep.depth >= 32)) throw e;
+      if (parser === p) parser = undefined;
+      if (reference === p) reference = undefined;
+      diagnostics.push(deep.diagnostic);
     }
   });
   segment = { tokens: [] };
@@ -94,7 +99,7 @@ function segmentStarts(tokens: readonly IToken[]): number[] {
 }
 
 /** Where the brackets of a segment nest deepest: the first opening bracket at the greatest depth. */
-function tooDeep(tokens: readonly IToken[], file: SourceFile): Diagnostic {
+function tooDeep(tokens: readonly IToken[], file: SourceFile): { diagnostic: Diagnostic; depth: number } {
   let depth = 0;
   let max = 0;
   let at = tokens[0];
@@ -105,10 +110,13 @@ function tooDeep(tokens: readonly IToken[], file: SourceFile): Diagnostic {
     } else if (tt === T.RParen || tt === T.RBracket || tt === T.RCurly || tt === T.AngleClose) depth--;
   }
   return {
-    severity: 'error',
-    message: `brackets nest ${max} deep here, more than scry can parse`,
-    span: at ? { file, start: at.startOffset, end: tokenEnd(at) } : { file, start: 0, end: 0 },
-    hints: ['split the expression or the nested blocks, e.g. keep parts in $variables'],
+    depth: max,
+    diagnostic: {
+      severity: 'error',
+      message: `brackets nest ${max} deep here, more than scry can parse`,
+      span: at ? { file, start: at.startOffset, end: tokenEnd(at) } : { file, start: 0, end: 0 },
+      hints: ['split the expression or the nested blocks, e.g. keep parts in $variables'],
+    },
   };
 }
 

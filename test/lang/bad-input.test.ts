@@ -42,6 +42,8 @@ test('nesting deeper than the JS stack is a diagnostic at the deepest bracket or
     diagnose(`BEGIN {\n  $x = ${'('.repeat(20000)}1${')'.repeat(20000)};\n}`).split('\n')[0],
     'stdin:2:20007: ERROR: brackets nest 20001 deep here, more than scry can parse',
   );
+  // the parser is rebuilt after an overflow: the next program parses as usual
+  compiles('BEGIN { print((1, 2)); }');
   assert.match(diagnose(ifs(20000)), /^stdin:1:\d+: ERROR: brackets nest 2000[12] deep here, more than scry can parse\n.*\n *~\nHINT: split the expression or the nested blocks, e.g. keep parts in \$variables\n$/);
 });
 

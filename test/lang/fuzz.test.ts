@@ -11,7 +11,7 @@ import { check, parse, renderDiagnostics, sourceFile, type Diagnostic } from '..
 import { fixedKernel } from '../helpers/fixed-kernel.ts';
 
 const SEED = Number(process.env.SCRY_FUZZ_SEED ?? 11);
-const COUNT = Number(process.env.SCRY_FUZZ_COUNT ?? 4000);
+const COUNT = Number(process.env.SCRY_FUZZ_COUNT ?? 3000);
 /** The run stops early past this budget (a slow machine), but must still get through MIN_COUNT mutants. */
 const BUDGET_MS = 60_000;
 const MIN_COUNT = Math.min(COUNT, 1000);
