@@ -2,6 +2,9 @@
 import './no-inspector.ts'; // first: no window in which SIGUSR1 opens Node's inspector
 import { finishStdio } from './stdio.ts'; // before anything touches process.stdout
 import { main } from './cli.ts';
+import { noteInheritedDescriptors } from '../runtime/index.ts';
+
+noteInheritedDescriptors(); // before scry opens anything: what the -c command is to get besides stdio
 
 // A closed pipe (`scry … | head`) ends the run quietly, as it does for other Unix tools; the kernel
 // releases every BPF object with the process.

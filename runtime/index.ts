@@ -5,5 +5,5 @@ export type { MapEntry, MapSnapshot, Value } from './maps.ts';
 export { ScryRuntimeError } from './errors.ts';
 export { hostKernelInfo } from './kernel/kernel-info.ts';
 export { listProbes } from './listing.ts';
-export { startHeld, watchProcessExit, type HeldCommand } from './process.ts';
+export { noteInheritedDescriptors, startHeld, watchProcessExit, type HeldCommand } from './process.ts';
 export { PrivilegeError, requirePrivileges } from './privileges.ts';

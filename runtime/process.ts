@@ -1,6 +1,6 @@
 // Processes a run depends on: the -c command, started held until every probe is attached, and a -p
 // process, whose exit ends the run (bpftrace stops when the traced process is gone).
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { check, native, SysError, watchFd, type WatchHandle } from './sys/index.ts';
 
@@ -29,7 +29,7 @@ export interface HeldCommand {
 export function startHeld(argv: readonly string[]): HeldCommand {
   const path = resolveExecutable(argv[0]!);
   const env = Object.entries(process.env).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
-  const r = native().spawnHeld(path, argv, env);
+  const r = native().spawnHeld(path, argv, env, inherited ?? []);
   if (typeof r === 'number') throw new SysError('fork', -r);
   const [pid, gate, result] = r;
   let watch: WatchHandle | undefined;
@@ -98,6 +98,31 @@ export function startHeld(argv: readonly string[]): HeldCommand {
       }
     },
   };
+}
+
+let inherited: number[] | undefined;
+
+/**
+ * Notes the descriptors above 2 this process was given, for the -c command to get them too: Node marks some of
+ * them close-on-exec while it starts (seen: 3 to 19). Call before scry opens anything of its own; what Node
+ * itself holds by then (epoll, eventfds, and pipes it holds both ends of) is left out.
+ */
+export function noteInheritedDescriptors(): void {
+  const links = new Map<number, string>();
+  try {
+    for (const name of readdirSync('/proc/self/fd')) {
+      const fd = Number(name);
+      if (fd <= 2) continue;
+      try {
+        links.set(fd, readlinkSync(`/proc/self/fd/${name}`));
+      } catch {} // the directory's own fd, closed by now
+    }
+  } catch {
+    return; // no /proc: stdio only
+  }
+  const seen = new Map<string, number>();
+  for (const l of links.values()) seen.set(l, (seen.get(l) ?? 0) + 1);
+  inherited = [...links].filter(([, l]) => !l.startsWith('anon_inode:') && !(l.startsWith('pipe:') && seen.get(l)! > 1)).map(([fd]) => fd);
 }
 
 /** The file execve will run: `name` itself when it has a slash, else the first executable match in PATH. */

@@ -171,7 +171,8 @@ Napi::Value Waitpid(const Napi::CallbackInfo& info) {
 // and execve it calls only async-signal-safe functions.
 Napi::Value SpawnHeld(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsString() || !info[1].IsArray() || !info[2].IsArray()) return Fail(env, "spawnHeld(path, argv, envp)");
+  if (!info[0].IsString() || !info[1].IsArray() || !info[2].IsArray() || !info[3].IsArray())
+    return Fail(env, "spawnHeld(path, argv, envp, inheritedFds)");
   auto strings = [](Napi::Array a) {
     std::vector<std::string> v;
     for (uint32_t i = 0; i < a.Length(); i++) v.push_back(a.Get(i).ToString().Utf8Value());
@@ -184,6 +185,9 @@ Napi::Value SpawnHeld(const Napi::CallbackInfo& info) {
   argv.push_back(nullptr);
   for (auto& s : envS) envp.push_back(s.data());
   envp.push_back(nullptr);
+  std::vector<int> keep;
+  Napi::Array keepA = info[3].As<Napi::Array>();
+  for (uint32_t i = 0; i < keepA.Length(); i++) keep.push_back(static_cast<int>(keepA.Get(i).As<Napi::Number>().Int32Value()));
 
   int gate = eventfd(0, EFD_CLOEXEC);
   if (gate < 0) return Napi::Number::New(env, -errno);
@@ -208,8 +212,9 @@ Napi::Value SpawnHeld(const Napi::CallbackInfo& info) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    // Node marks its stdio close-on-exec; the command gets them as scry was given them.
+    // Node marks stdio and other descriptors it was given close-on-exec; the command gets them as scry got them.
     for (int fd = 0; fd <= 2; fd++) fcntl(fd, F_SETFD, 0);
+    for (int fd : keep) fcntl(fd, F_SETFD, 0);
     prctl(PR_SET_PDEATHSIG, SIGTERM);  // scry killed outright: the held command does not linger
     if (getppid() != parent) _exit(127);
     uint64_t go;

@@ -44,10 +44,11 @@ export interface NativeBinding {
   /** waitpid(2): the pid reaped (0 under WNOHANG when none), its wait status in status[0]; or -errno. */
   waitpid(pid: number, options: number, status: Int32Array): number;
   /**
-   * Forks a child held before execve(path, argv, envp) until 8 bytes are written to `gate` (an eventfd);
+   * Forks a child held before execve(path, argv, envp) until 8 bytes are written to `gate` (an eventfd), with
+   * stdio and `inheritedFds` no longer close-on-exec;
    * an execve failure's errno arrives on `result` (a pipe that closes at a successful execve). Or -errno.
    */
-  spawnHeld(path: string, argv: readonly string[], envp: readonly string[]): [pid: number, gate: number, result: number] | number;
+  spawnHeld(path: string, argv: readonly string[], envp: readonly string[], inheritedFds: readonly number[]): [pid: number, gate: number, result: number] | number;
   /** Calls callback(status) whenever fd is readable (status < 0: poll error, -errno). Returns -errno on failure. */
   watch(fd: number, callback: (status: number) => void): WatchHandle | number;
 }

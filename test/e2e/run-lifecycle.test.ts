@@ -2,7 +2,9 @@
 // and signals honoured under any event rate, SIGUSR1, the -c command and -p process, inherited stdio, and the
 // CLI's edges. Each test names the bpftrace behaviour it pins (0.17 installed here; v0.26 from its source).
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NOTIFY, runScry, scryBin, startScry } from '../helpers/cli.ts';
@@ -152,6 +154,16 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
     assert.is(listed, direct, `scry's child listed:\n${r.stdout}\nls alone lists:\n${direct}`);
     assert.match(r.stdout, /@reads\[832\]/); // ld.so reading libc's ELF header: the probe saw the command
     assert.not.match(r.stdout, /@reads\[1\]/);
+  });
+
+  test('-c: descriptors beyond stdio that scry was given reach the command too, scry\'s own (-o FILE) do not', () => {
+    const sh = (cmd: string) => spawnSync('/bin/bash', ['-c', `exec 5</dev/null 9</dev/null 25</dev/null; ${cmd}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const direct = sh('/bin/ls /proc/self/fd').stdout;
+    const out = join(mkdtempSync(join(tmpdir(), 'scry-fds-')), 'out.txt');
+    const r = sh(`${scry} -q -o ${out} -e 'BEGIN { }' -c '/bin/ls /proc/self/fd'`);
+    assert.is(r.status, 0, r.stderr);
+    assert.ok(direct.includes('25\n'), direct);
+    assert.is(r.stdout, direct);
   });
 
   test('-c: a trace line reaches stdout before the command\'s later output', async () => {
