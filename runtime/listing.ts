@@ -4,6 +4,7 @@
 // CONFIG_KPROBES, fentry where trampolines are refused, hardware events without a PMU) is left out, and
 // one line says how many of its probes exist and why they cannot attach. Which provider can attach is
 // decided by the feature probes (features.ts, fentryRefusal), never by guessing.
+import { printable } from './printable.ts';
 import { globRegExp, isGlob } from '../lang/glob.ts';
 import { lookupProvider } from '../lang/providers.ts';
 import { fentryRefusal } from './attach/fentry.ts';
@@ -156,14 +157,15 @@ function listUserProbes(pattern: string, options: ListOptions): string[] | undef
   const provider = ({ u: 'uprobe', ur: 'uretprobe', U: 'usdt' } as Record<string, string>)[m[1]!] ?? m[1]!;
   const file = openTarget(m[2]!);
   const rest = m[3] ?? '*';
-  if (provider !== 'usdt') return listUprobeFunctions(file, rest).map((f) => `${provider}:${file.path}:${f}`);
+  // names come from a file anyone may have written: their control characters print escaped (printable.ts)
+  if (provider !== 'usdt') return listUprobeFunctions(file, rest).map((f) => printable(`${provider}:${file.path}:${f}`));
   const re = globRegExp(rest.includes(':') ? rest : `*:${rest}`);
   const out: string[] = [];
   const sorted = [...targetUsdtProbes(file)].sort((a, b) => (`${a.provider}:${a.name}` < `${b.provider}:${b.name}` ? -1 : 1));
   for (const u of sorted) {
     if (!re.test(`${u.provider}:${u.name}`)) continue;
-    out.push(`usdt:${file.path}:${u.provider}:${u.name}`);
-    if (options.verbose) u.argsText.split(/\s+/).filter(Boolean).forEach((a, i) => out.push(`    arg${i}: ${a}`));
+    out.push(printable(`usdt:${file.path}:${u.provider}:${u.name}`));
+    if (options.verbose) u.argsText.split(/\s+/).filter(Boolean).forEach((a, i) => out.push(printable(`    arg${i}: ${a}`)));
   }
   return out;
 }

@@ -17,7 +17,7 @@ import * as assert from 'uvu/assert';
 import { openHistory } from '../../repl/history.ts';
 import { CXXFILT_PATH, ElfFile, SymbolTable, untrustedProgram } from '../../runtime/kernel/elf/index.ts';
 import { formatUsym } from '../../runtime/kernel/user-symbols.ts';
-import { runScry } from '../helpers/cli.ts';
+import { runScry, scryBin } from '../helpers/cli.ts';
 import { requireRoot } from '../helpers/kernel.ts';
 
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
@@ -162,6 +162,12 @@ if (requireRoot('untrusted inputs') && usable()) {
     assert.match(r.stdout, /\t[0-9a-f]+ scry_ctl_fn\\x1b\[2J\+\d+ \([^)]*\/ctl\\x1b\[2Jbin\)\n/); // perf mode: the file too
     // usym() prints through the same formatting (tracepoints have no registers to take an address from)
     assert.is(formatUsym({ symbol: 'f\x1b[2J\x9b' }, 1n), 'f\\x1b[2J\\x9b');
+  });
+
+  test('-l of a binary whose symbol names hold control characters lists them as \\xNN', () => {
+    const r = spawnSync(process.execPath, [scryBin, '-l', `uprobe:${join(bins, 'ctl')}:scry_ctl*`], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout, `uprobe:${join(bins, 'ctl')}:scry_ctl_fn\\x1b[2J\n`);
   });
 
   test('a sparse binary claiming a 1.5 GB symbol table costs no time and no memory: that table is skipped', () => {
