@@ -142,6 +142,9 @@ function message(actual: IToken, expected: TokenType[], ruleName: string): strin
   if (t.tokenType === T.UnterminatedString) return 'unterminated string';
   if (t.tokenType === T.UnterminatedComment) return 'unterminated comment';
   const names = [...new Set(expected.filter((e) => e !== T.AngleOpen).map(T.describeTokenType))];
+  // after `else` comes a block or another if (the else-if loop's gate hides the if from Chevrotain)
+  const at = isEof(actual) ? segment.tokens.length : segment.tokens.indexOf(actual);
+  if (segment.tokens[at - 1]?.tokenType === T.Else && names.length === 1 && names[0] === '{') names.push('if');
   if (names.length === 1 && names[0] === ';' && (ruleName === 'statements' || ruleName === 'configBlock')) {
     const at = isEof(actual) ? segment.tokens.length : segment.tokens.indexOf(actual);
     names.push(enclosingBlock(segment.tokens, at) === '<' ? '>' : '}');

@@ -131,4 +131,10 @@ test('thousands of errors: the first 50 and a count of the rest', () => {
   assert.match(out, /ERROR: 250 more errors from here on are not shown\n/);
 });
 
+// The else-if chain is a loop in the grammar now; an error after `else` still names both ways on, as bpftrace 0.17 does.
+test('after else, a syntax error expects { or if', () => {
+  assert.is(diagnose('BEGIN { if (1) { } else }').split('\n')[0], 'stdin:1:25: ERROR: syntax error, unexpected }, expecting { or if');
+  assert.is(diagnose('BEGIN { if (1) { } else if (2) { } else 3 }').split('\n')[0], 'stdin:1:41: ERROR: syntax error, unexpected integer, expecting { or if');
+});
+
 test.run();
