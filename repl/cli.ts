@@ -274,19 +274,24 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     }
     const running = session;
     if (opts.pid !== undefined) unwatchPid = watchProcessExit(opts.pid, () => void running.stop());
-    const failed: { exec?: Error } = {};
+    // settles once the command has been exec'd (undefined) or could not be (the error)
+    let execFailure: Promise<Error | undefined> = Promise.resolve(undefined);
     if (child) {
       void child.exited.then(() => running.stop());
       if (!running.ending)
-        child.release().catch((e: Error) => {
-          failed.exec = e;
-          void running.stop('discard');
-        });
+        execFailure = child.release().then(
+          () => undefined,
+          (e: Error) => {
+            void running.stop('discard');
+            return e;
+          },
+        );
     }
     if (store) await liveView(running, store, writer, opts.refreshMs ?? 1000, view);
     const code = await running.done;
-    if (!failed.exec) return code;
-    process.stderr.write(`ERROR: cannot run '${opts.command}': ${failed.exec.message}\n`);
+    const failed = await execFailure;
+    if (!failed) return code;
+    process.stderr.write(`ERROR: cannot run '${opts.command}': ${execMessage(failed)}\n`);
     return 1;
   } finally {
     for (const [sig, handler] of signals) process.off(sig, handler);
@@ -295,6 +300,17 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     child?.terminate();
     writer.close();
   }
+}
+
+/** Why execve refused the -c command, in words (the errno's code kept for a search). */
+function execMessage(e: Error): string {
+  const code = (e as { code?: string }).code;
+  const why: Record<string, string> = {
+    ENOEXEC: 'it is not a program this system can run',
+    EACCES: 'permission denied',
+    ENOENT: 'it, or the interpreter its #! line names, does not exist',
+  };
+  return code && why[code] ? `${why[code]} (${code})` : e.message;
 }
 
 function wantsLiveView(compiled: CompiledProgram, opts: CliOptions): boolean {

@@ -424,6 +424,21 @@ export function objGetInfoByFd(fd: number, info: Uint8Array, inner: readonly (re
   return a.getU32(4);
 }
 
+/** BPF_PROG/MAP_GET_NEXT_ID: the next loaded program's or map's id after `id`, or undefined after the last. */
+export function nextObjectId(kind: 'prog' | 'map', id: number): number | undefined {
+  const cmd = kind === 'prog' ? BpfCmd.PROG_GET_NEXT_ID : BpfCmd.MAP_GET_NEXT_ID;
+  const a = new Attr(8).u32(0, id);
+  const ret = native().bpf(cmd, a.bytes, a.ptrs);
+  if (ret === -2 /* ENOENT */) return undefined;
+  check(ret, `bpf(${bpfCmdName(cmd)})`);
+  return a.getU32(4);
+}
+
+/** BPF_PROG/MAP_GET_FD_BY_ID → an fd of that object (caller owns it). */
+export function objectFdById(kind: 'prog' | 'map', id: number): number {
+  return call(kind === 'prog' ? BpfCmd.PROG_GET_FD_BY_ID : BpfCmd.MAP_GET_FD_BY_ID, new Attr(12).u32(0, id));
+}
+
 /** BPF_BTF_GET_NEXT_ID: the next loaded BTF object's id after `id`, or undefined after the last. */
 export function btfGetNextId(id: number): number | undefined {
   const a = new Attr(8).u32(0, id);

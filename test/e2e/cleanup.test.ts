@@ -1,0 +1,136 @@
+// Nothing is left in the kernel after any kind of ending: exit(), SIGINT, SIGTERM, SIGKILL, the -c command
+// exiting, the -p process exiting, a closed stdout, an attach that fails after others succeeded, and a -c
+// command that cannot be run. Checked from the kernel's side: every BPF program and map created while scry
+// ran is gone once it has ended (the kernel frees them shortly after the last reference closes).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { nextObjectId, objectFdById, objGetInfoByFd } from '../../runtime/sys/index.ts';
+import { native } from '../../runtime/sys/native.ts';
+import { NOTIFY, runScry, scryBin, startScry } from '../helpers/cli.ts';
+import { requireTracepoint } from '../helpers/kernel.ts';
+
+type Kind = 'prog' | 'map';
+
+function ids(kind: Kind): number[] {
+  const out: number[] = [];
+  for (let id = nextObjectId(kind, 0); id !== undefined; id = nextObjectId(kind, id)) out.push(id);
+  return out;
+}
+
+/** The object's name, or undefined when it went away meanwhile. */
+function nameOf(kind: Kind, id: number): string | undefined {
+  let fd: number;
+  try {
+    fd = objectFdById(kind, id);
+  } catch {
+    return undefined;
+  }
+  try {
+    const info = new Uint8Array(kind === 'prog' ? 256 : 128);
+    objGetInfoByFd(fd, info);
+    const at = kind === 'prog' ? 64 : 24; // bpf_prog_info.name / bpf_map_info.name
+    const bytes = info.subarray(at, at + 16);
+    const end = bytes.indexOf(0);
+    return Buffer.from(bytes.subarray(0, end < 0 ? 16 : end)).toString();
+  } finally {
+    native().close(fd);
+  }
+}
+
+const SCRY_MAPS = new Set(['events', 'lost', 'globals']);
+
+/** Programs and maps with scry's names created since `since` that still exist (waiting up to 3 s for the kernel). */
+async function leftSince(since: { prog: number; map: number }): Promise<string[]> {
+  let left: string[] = [];
+  for (let tries = 0; tries < 30; tries++) {
+    left = [];
+    for (const kind of ['prog', 'map'] as const) {
+      for (const id of ids(kind)) {
+        if (id <= since[kind]) continue;
+        const name = nameOf(kind, id);
+        if (name !== undefined && (kind === 'prog' ? /^\d+_/.test(name) : SCRY_MAPS.has(name) || /^m\d+_/.test(name))) left.push(`${kind} ${id} ${name}`);
+      }
+    }
+    if (!left.length) return left;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return left;
+}
+
+function mark(): { prog: number; map: number } {
+  return { prog: Math.max(0, ...ids('prog')), map: Math.max(0, ...ids('map')) };
+}
+
+const PROGRAM = 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); } tracepoint:raw_syscalls:sys_enter { @n = count(); } interval:ms:50 { @t = count(); }';
+
+async function endsBy(kill: NodeJS.Signals) {
+  const since = mark();
+  const run = startScry(['-q', '-e', PROGRAM], { [NOTIFY]: '1' });
+  await run.waitForStdout(NOTIFY);
+  run.child.kill(kill);
+  await run.finished;
+  assert.equal(await leftSince(since), []);
+}
+
+if (requireTracepoint('e2e cleanup', 'syscalls/sys_enter_openat')) {
+  test('exit(): nothing left', async () => {
+    const since = mark();
+    const r = await runScry(['-q', '-e', `${PROGRAM} interval:ms:200 { exit(); }`]);
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(await leftSince(since), []);
+  });
+
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) test(`${sig}: nothing left`, () => endsBy(sig));
+
+  test('the -c command exits: nothing left', async () => {
+    const since = mark();
+    const r = await runScry(['-q', '-e', PROGRAM, '-c', '/bin/sleep 0.2']);
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(await leftSince(since), []);
+  });
+
+  test('the -p process exits: nothing left', async () => {
+    const since = mark();
+    const sleeper = spawn('/bin/sleep', ['0.5']);
+    const r = await runScry(['-q', '-p', String(sleeper.pid), '-e', PROGRAM]);
+    assert.is(r.code, 0, r.stderr);
+    assert.equal(await leftSince(since), []);
+  });
+
+  test('stdout closed by its reader (EPIPE): nothing left', async () => {
+    const since = mark();
+    const child = spawn(process.execPath, [scryBin, '-q', '-e', 'tracepoint:raw_syscalls:sys_enter { printf("%d\\n", pid); }'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise<void>((res) => child.stdout!.once('data', () => res()));
+    child.stdout!.destroy();
+    await new Promise((res) => child.on('exit', res));
+    assert.equal(await leftSince(since), []);
+  });
+
+  if (existsSync('/sys/bus/event_source/devices/cpu')) process.stderr.write('SKIP e2e cleanup after a failed attach: this machine has a PMU, so a hardware counter attaches\n');
+  else
+    test('an attach that fails after others succeeded (a hardware counter without a PMU): exit 1, nothing left', async () => {
+      const since = mark();
+      const r = await runScry(['-q', '-e', `${PROGRAM} hardware:cycles:100000 { @w = count(); }`]);
+      assert.is(r.code, 1, r.stdout);
+      assert.match(r.stderr, 'no hardware performance counters');
+      assert.equal(await leftSince(since), []);
+    });
+
+  test('a -c command that execve refuses (not a program): one sentence, exit 1, nothing left', async () => {
+    const since = mark();
+    const dir = mkdtempSync(join(tmpdir(), 'scry-noexec-'));
+    const notProgram = join(dir, 'data');
+    writeFileSync(notProgram, 'just text\n', { mode: 0o755 });
+    const r = await runScry(['-q', '-e', PROGRAM, '-c', notProgram]);
+    rmSync(dir, { recursive: true, force: true });
+    assert.is(r.code, 1);
+    assert.is(r.stderr, `ERROR: cannot run '${notProgram}': it is not a program this system can run (ENOEXEC)\n`);
+    assert.equal(await leftSince(since), []);
+  });
+}
+
+test.run();
