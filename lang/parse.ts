@@ -60,7 +60,7 @@ function parseWith(p: ScryParser, file: SourceFile): ParseResult {
       // Chevrotain's own clean-up can fail on the way out of an overflow and throw a different RangeError
       // ("Invalid array length"), and may leave the parser's state broken: it is not reused.
       const deep = tooDeep(segment.tokens, file);
-      if (!isStackOverflow(e) && !(e instanceof RangeError && deep.depth >= 32)) throw e;
+      if (!(isStackOverflow(e) || e instanceof RangeError) || deep.depth < 32) throw e; // shallow: a bug, not a limit
       if (parser === p) parser = undefined;
       if (reference === p) reference = undefined;
       diagnostics.push(deep.diagnostic);

@@ -54,7 +54,7 @@ export function generateProbe(shared: Shared, probe: CheckedProbe, attach: Resol
   try {
     return generate(shared, probe, attach, index, pid);
   } catch (e) {
-    if (isStackOverflow(e)) throw tooDeep(probe);
+    if (isStackOverflow(e) && deepest(probe.probe).depth >= 64) throw tooDeep(probe); // shallow: a bug, not a limit
     if (e instanceof JumpRangeError) throw tooLong(probe, e);
     if (e instanceof ProgramTooLong)
       throw new CodegenError(`this probe compiles to more than ${MAX_INSNS} BPF instructions, more than the kernel loads`, e.span ?? probe.probe.span, [

@@ -59,6 +59,7 @@ export function check(
     // inference recurses over the tree: one deeper than the JS stack is the user's to split
     if (!isStackOverflow(e)) throw e;
     const { node, depth } = deepest(ast);
+    if (depth < 64) throw e; // shallow: a bug, not a limit
     diagnostics.push(error(`the program nests ${depth} levels deep here, more than scry can check`, node.span, ['split the expression or the nested blocks, e.g. keep parts in $variables']));
     return { diagnostics };
   }
