@@ -1,9 +1,13 @@
 // "Did you mean": the closest candidate by edit distance, if it is close enough to be a likely typo.
 
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const slack = Math.max(1, Math.floor(word.length / 3));
   let best: string | undefined;
-  let bestDist = Math.max(1, Math.floor(word.length / 3)) + 1;
+  let bestDist = slack + 1;
   for (const c of candidates) {
+    // the distance is at least the difference in length: skipping those first keeps a pasted megabyte-long
+    // name from costing a quadratic table per candidate (27 s once)
+    if (Math.abs(c.length - word.length) > slack || c.length > 4096) continue;
     const d = editDistance(word, c);
     if (d < bestDist) {
       best = c;

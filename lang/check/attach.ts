@@ -5,7 +5,7 @@ import type { BtfParam } from '../btf.ts';
 import type { KernelInfo, TracepointFormat, UsdtSite } from '../kernel.ts';
 import { lookupProvider, providerNames } from '../providers.ts';
 import type { Span } from '../source.ts';
-import { closest } from './typo.ts';
+import { closest } from '../suggest.ts';
 import { globRegExp, isGlob } from '../glob.ts';
 import { findPerfEvent, hardwareEvents, softwareEvents } from './perf-events.ts';
 import { kprobeStandIns } from '../kprobe-hints.ts';

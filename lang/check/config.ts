@@ -1,7 +1,7 @@
 // The `config = { … }` block: settings a script carries with it.
 import type { ConfigItem } from '../ast.ts';
 import { error, warning, type Diagnostic } from '../diagnostics.ts';
-import { closest } from './typo.ts';
+import { closest } from '../suggest.ts';
 
 export interface ScriptConfig {
   /** Bytes kept of each string read by str() (bpftrace's default: 64). */

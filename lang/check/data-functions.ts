@@ -2,7 +2,7 @@
 // Most produce a number or bytes the probe records and user space turns into text (types.ts IntView, buffer views).
 import type { CallExpr, Expr } from '../ast.ts';
 import { MAX_STACK_FRAMES, pointer, stackType, u64, i64, viewed, voidType, type StackMode, type Type } from '../types.ts';
-import { closest } from './typo.ts';
+import { closest } from '../suggest.ts';
 import type { CheckContext } from './context.ts';
 
 const stackModes: readonly StackMode[] = ['bpftrace', 'perf', 'raw'];

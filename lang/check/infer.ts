@@ -18,7 +18,7 @@ import { lookupBuiltinVar, lookupFunction, builtinFunctions, builtinVars } from 
 import { error, type Diagnostic } from '../diagnostics.ts';
 import { parseFormat, type FormatPiece } from '../format-string.ts';
 import type { Span } from '../source.ts';
-import { closest } from './typo.ts';
+import { closest } from '../suggest.ts';
 import type { CheckContext } from './context.ts';
 import type { ResolvedAttach } from './attach.ts';
 import type { ScriptConfig } from './config.ts';
