@@ -38,11 +38,19 @@ export function renderDiagnostic(d: Diagnostic): string {
 function renderAt(s: Span, text: string): string[] {
   const { line, col } = lineCol(s.file, s.start);
   const src = lineText(s.file, line);
-  // An underline never runs past the end of its line; a zero-width span still gets one mark.
-  const width = Math.max(1, Math.min(s.end - s.start, src.length - (col - 1)));
-  const pad = src.slice(0, col - 1).replace(/[^\t]/g, ' ');
-  return [`${s.file.name}:${line}:${col}: ${text}`, src, pad + '~'.repeat(width)];
+  // A very long line (a pasted megabyte) shows only a window around the span, marked with … at the cuts.
+  const from = src.length > MAX_SHOWN ? Math.max(0, col - 1 - SHOWN_BEFORE) : 0;
+  const to = Math.min(src.length, from + MAX_SHOWN);
+  const shown = (from > 0 ? '…' : '') + src.slice(from, to) + (to < src.length ? '…' : '');
+  // An underline never runs past the end of what is shown; a zero-width span still gets one mark.
+  const width = Math.max(1, Math.min(s.end - s.start, to - (col - 1)));
+  const pad = (from > 0 ? ' ' : '') + src.slice(from, col - 1).replace(/[^\t]/g, ' ');
+  return [`${s.file.name}:${line}:${col}: ${text}`, shown, pad + '~'.repeat(width)];
 }
+
+/** source lines longer than this are shown as a window of this many characters, starting a little before the span */
+const MAX_SHOWN = 240;
+const SHOWN_BEFORE = 60;
 
 /** `file:line:col` of a span's start, as diagnostics begin. */
 export function spanLocation(s: Span): string {
