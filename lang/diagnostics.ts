@@ -49,8 +49,8 @@ function renderAt(s: Span, text: string): string[] {
 }
 
 /** source lines longer than this are shown as a window of this many characters, starting a little before the span */
-const MAX_SHOWN = 240;
-const SHOWN_BEFORE = 60;
+const MAX_SHOWN = 1000;
+const SHOWN_BEFORE = 200;
 
 /** `file:line:col` of a span's start, as diagnostics begin. */
 export function spanLocation(s: Span): string {
