@@ -3,7 +3,7 @@ import type { EventSchema } from '../compiler/program.ts';
 import type { OutputSink, TraceEvent } from './events.ts';
 import { readValue } from './maps.ts';
 import type { RenderContext, StackFormatter } from './render.ts';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { compilePrintfInto, toStringFormatter, type RecordFormatter, type RecordPrinter } from './printf-compiled.ts';
 import { TextBuffer } from './text-buffer.ts';
 import { errnoMessage } from './sys/errors.ts';
@@ -172,7 +172,8 @@ const CAT_MAX_BYTES = 10240;
 function catFile(path: string): TraceEvent {
   let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
+    // non-blocking: a FIFO (the path may come from a traced process) must not stop scry waiting for a writer
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
     const buf = Buffer.alloc(CAT_MAX_BYTES);
     const n = readSync(fd, buf, 0, CAT_MAX_BYTES, null);
     return { kind: 'printf', text: buf.toString('utf8', 0, n), source: 'cat' };

@@ -121,6 +121,16 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
     assert.ok(Date.now() - sentAt < 1500, `stopped ${Date.now() - sentAt} ms after SIGTERM`);
   });
 
+  test('cat() of a FIFO nobody writes does not stop scry (bpftrace would wait for a writer)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scry-fifo-'));
+    const fifo = join(dir, 'fifo');
+    spawnSync('mkfifo', [fifo]);
+    const r = await runScry(['-q', '-e', `BEGIN { cat("${fifo}"); printf("after\\n"); exit(); }`], {}, 10_000);
+    assert.is(r.signal, null, 'scry hung on the FIFO and was killed');
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, /after\n/);
+  });
+
   test('SIGUSR1 prints every map in place and opens no inspector (bpftrace 0.17 prints the maps)', async () => {
     const before = listeners(9229);
     const run = startScry(['-q', '-e', 'BEGIN { @a = 1; @b[7] = 2; } interval:s:1 { @ticks = count(); }'], { [NOTIFY]: '1' });
