@@ -197,6 +197,17 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
     assert.not.ok(alive(cpid), 'the -c command is still running');
   });
 
+  test('-c: scry killed outright (SIGKILL) does not leave the command running (bpftrace: PR_SET_PDEATHSIG)', async () => {
+    const run = startScry(['-q', '-e', 'interval:ms:50 { printf("cpid %d\\n", cpid); }', '-c', '/bin/sleep 30'], {}, 20_000);
+    await run.waitForStdout('cpid ');
+    run.child.kill('SIGKILL');
+    const r = await run.finished;
+    const pid = Number(/cpid (\d+)/.exec(r.stdout)?.[1]);
+    assert.ok(pid > 0, r.stdout);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.not.ok(alive(pid), 'the -c command outlived scry');
+  });
+
   test('-c with a command that does not exist: one sentence, exit 1', async () => {
     const r = await runScry(['-q', '-e', 'BEGIN { }', '-c', '/nonexistent/cmd']);
     assert.is(r.code, 1);
