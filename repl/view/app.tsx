@@ -22,8 +22,7 @@ export function App({ layout, reading, status, width, onAction }: AppProps) {
   const { isRawModeSupported } = useStdin();
   useInput(
     (input, key) => {
-      const a = actionFor(input, key);
-      if (a) onAction?.(a);
+      for (const a of actionsFor(input, key)) onAction?.(a);
     },
     { isActive: isRawModeSupported === true && onAction !== undefined },
   );
@@ -42,7 +41,32 @@ export function App({ layout, reading, status, width, onAction }: AppProps) {
 
 type Key = Parameters<Parameters<typeof useInput>[0]>[1];
 
-function actionFor(input: string, key: Key): ViewAction | undefined {
+/**
+ * The actions of one input event. Ink splits what arrives at escape sequences only, so keys that come in one
+ * read (typed fast, pasted: `qq`, `^C^C`, `jjj`) reach us as one string of plain characters: each is a key.
+ */
+export function actionsFor(input: string, key: Key): ViewAction[] {
+  const chars = [...input];
+  if (chars.length <= 1) {
+    const a = actionFor(input, key);
+    return a ? [a] : [];
+  }
+  return chars.flatMap((ch) => {
+    const a = actionFor(...charKey(ch));
+    return a ? [a] : [];
+  });
+}
+
+/** One character as Ink would have given it alone: a control character is Ctrl and its letter; Tab is tab. */
+function charKey(ch: string): [string, Partial<Key>] {
+  const code = ch.charCodeAt(0);
+  if (ch === '\t') return ['', { tab: true }];
+  if (ch === '\r') return ['', { return: true }];
+  if (code >= 1 && code <= 26) return [String.fromCharCode(code + 96), { ctrl: true }];
+  return [ch, {}];
+}
+
+function actionFor(input: string, key: Partial<Key>): ViewAction | undefined {
   if (input === 'q' || (key.ctrl && input === 'c')) return 'quit';
   if (input === 'p' || input === ' ') return 'pause';
   if ((key.tab && key.shift) || key.leftArrow) return 'prev';

@@ -100,6 +100,24 @@ export function layoutFrame(panels: readonly PanelModel[], opts: { width: number
   return { panels: out, position, windows };
 }
 
+/**
+ * The histogram windows the next frame starts from: this frame's, and the last ones of histograms the maps
+ * still hold that this frame did not show (a panel or key left out keeps its window for when it comes back).
+ * Bounded by what the panels hold now, however many keys came and went (`@h[tid] = hist(…)`).
+ */
+export function carriedWindows(prev: ReadonlyMap<string, number>, layout: FrameLayout, panels: readonly PanelModel[]): Map<string, number> {
+  const out = new Map(layout.windows);
+  for (const p of panels) {
+    if (p.kind !== 'hist') continue;
+    for (const h of p.hists) {
+      const k = windowKey(p.name, h.key);
+      const w = prev.get(k);
+      if (w !== undefined && !out.has(k)) out.set(k, w);
+    }
+  }
+  return out;
+}
+
 type Body = Omit<PanelView, 'name' | 'selected'>;
 
 /**
