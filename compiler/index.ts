@@ -8,6 +8,7 @@ import { EVENTS_MAP, GLOBALS_MAP, GLOBALS_SIZE, LOST_MAP, SCRATCH_MAP, stackMapN
 
 export * from './program.ts';
 export { disasmListing } from './asm/index.ts';
+export { compileSource, type CompileSourceOptions, type CompileSourceResult } from './pipeline.ts';
 
 export interface CompileOptions {
   /** max_map_keys: entries per script map (bpftrace's default is 4096) */

@@ -2,8 +2,8 @@
 import { formatReport, kernelReport } from '../runtime/info.ts';
 import { infoProbes } from './info-probes.ts';
 import { readFileSync } from 'node:fs';
-import { compile, disasmListing, type CompiledProgram } from '../compiler/index.ts';
-import { check, error, parse, renderDiagnostics, sourceFile, type Diagnostic } from '../lang/index.ts';
+import { compileSource, disasmListing, type CompiledProgram } from '../compiler/index.ts';
+import { error, renderDiagnostics, type Diagnostic } from '../lang/index.ts';
 import { hostKernelInfo, listProbes, requirePrivileges, ScryRuntimeError, Session, startHeld, watchProcessExit, type HeldCommand } from '../runtime/index.ts';
 import { jsonSink, notifyingAttached, textSink } from './sink.ts';
 import { openWriter, type BufferMode, type Writer } from './writer.ts';
@@ -203,24 +203,25 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     return startRepl({ quiet: opts.quiet, pid: opts.pid, unsafe: opts.unsafe, version: VERSION });
   }
 
-  const file = sourceFile(name, text);
-  const parsedProgram = parse(file);
-  if (!parsedProgram.program || parsedProgram.diagnostics.some((d) => d.severity === 'error')) return fail(parsedProgram.diagnostics);
-  if (opts.debug.includes('ast')) process.stdout.write(JSON.stringify(parsedProgram.program, (k, v) => (k === 'file' ? undefined : typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
-  const checked = check(parsedProgram.program, hostKernelInfo(), { params: opts.args, hasChild: opts.command !== undefined, unsafe: opts.unsafe, ...(opts.pid !== undefined ? { pid: opts.pid } : {}) });
-  if (!checked.program) return fail(checked.diagnostics);
+  const result = compileSource(text, hostKernelInfo(), {
+    name,
+    params: opts.args,
+    hasChild: opts.command !== undefined,
+    unsafe: opts.unsafe,
+    helperErrors: opts.helperErrors,
+    ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
+  });
+  if (opts.debug.includes('ast') && result.ast) process.stdout.write(JSON.stringify(result.ast, (k, v) => (k === 'file' ? undefined : typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
+  // warnings print on success too (bpftrace prints them before it runs)
+  if (!result.program) return fail(result.diagnostics);
+  if (result.diagnostics.length) process.stderr.write(renderDiagnostics(result.diagnostics));
   if (opts.pid !== undefined && !processExists(opts.pid)) {
     process.stderr.write(`ERROR: no process with PID ${opts.pid}\n`);
     return 1;
   }
-  const compiled = compile(checked.program, { pid: opts.pid, helperErrors: opts.helperErrors });
-  if (!compiled.program) return fail([...checked.diagnostics, ...compiled.diagnostics]);
-  // warnings on success too (bpftrace prints them before it runs)
-  const warnings = [...parsedProgram.diagnostics, ...checked.diagnostics, ...compiled.diagnostics].filter((d) => d.severity !== 'error');
-  if (warnings.length) process.stderr.write(renderDiagnostics(warnings));
-  if (opts.debug.includes('bytecode')) printBytecode(compiled.program);
+  if (opts.debug.includes('bytecode')) printBytecode(result.program);
   if (opts.dryRun) return 0;
-  return run(compiled.program, opts);
+  return run(result.program, opts);
 }
 
 function printBytecode(p: CompiledProgram): void {

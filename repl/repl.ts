@@ -6,8 +6,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { clearScreenDown, cursorTo, moveCursor } from 'node:readline';
 import { Recoverable, start, type REPLServer } from 'node:repl';
-import { compile, type CompiledProgram } from '../compiler/index.ts';
-import { check, error, parse, renderDiagnostics, sourceFile, type Diagnostic } from '../lang/index.ts';
+import { compileSource, type CompiledProgram } from '../compiler/index.ts';
+import { error, renderDiagnostics } from '../lang/index.ts';
 import { hostKernelInfo, ScryRuntimeError, Session, type MapSnapshot, type OutputSink } from '../runtime/index.ts';
 import { commands, mapRead, runMapStatements, showMap, unknownCommand, type ReplHost, type RunningProgram } from './commands.ts';
 import { openHistory } from './history.ts';
@@ -127,18 +127,11 @@ export function startRepl(opts: ReplOptions): Promise<number> {
 
   /** Compiles and starts a program, or says why it cannot. */
   function runProgram(name: string, text: string): void {
-    const file = sourceFile(name, text);
-    const parsed = parse(file);
-    const fail = (ds: readonly Diagnostic[]) => void host.err(renderDiagnostics(ds));
-    if (!parsed.program || parsed.diagnostics.some((d) => d.severity === 'error')) return fail(parsed.diagnostics);
-    const checked = check(parsed.program, kernel, { unsafe: opts.unsafe });
-    if (!checked.program) return fail(checked.diagnostics);
-    const compiled = compile(checked.program, { pid: opts.pid });
-    if (!compiled.program) return fail(compiled.diagnostics);
+    const compiled = compileSource(text, kernel, { name, unsafe: opts.unsafe, ...(opts.pid !== undefined ? { pid: opts.pid } : {}) });
+    // errors, or warnings (an unknown config key, …) about a program that runs all the same: said before it runs
+    if (compiled.diagnostics.length) host.err(renderDiagnostics(compiled.diagnostics));
+    if (!compiled.program) return;
     last = { source: text, compiled: compiled.program };
-    // a program that compiles may still have been warned about (an unknown config key, …): say so before it runs
-    const warnings = [...parsed.diagnostics, ...checked.diagnostics, ...compiled.diagnostics].filter((d) => d.severity === 'warning');
-    if (warnings.length) host.err(renderDiagnostics(warnings));
 
     const id = nextId++;
     let partial = ''; // a line printed without its newline yet
@@ -179,8 +172,8 @@ export function startRepl(opts: ReplOptions): Promise<number> {
     try {
       session = Session.start(compiled.program, { sink });
     } catch (e) {
-      if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);
-      return fail([error((e as Error).message)]);
+      const d = e instanceof ScryRuntimeError ? error(e.message, e.span, e.hints) : error((e as Error).message);
+      return void host.err(renderDiagnostics([d]));
     }
     const program: Program = {
       id,

@@ -1,25 +1,16 @@
-// Source text → rendered diagnostics or a compiled program, for tests.
-import { compile, type CompiledProgram, type CompileOptions } from '../../compiler/index.ts';
-import { check, parse, renderDiagnostics, sourceFile, type KernelInfo } from '../../lang/index.ts';
+// Source text → rendered diagnostics or a compiled program, for tests: the same compileSource the CLI and
+// the REPL use, against a fixed kernel unless one is given.
+import { compileSource, type CompiledProgram, type CompileSourceOptions } from '../../compiler/index.ts';
+import { renderDiagnostics, type KernelInfo } from '../../lang/index.ts';
 import { fixedKernel } from './fixed-kernel.ts';
 
+/** Every diagnostic (errors and warnings) the program gets, rendered. */
 export function diagnose(text: string, kernel: KernelInfo = fixedKernel): string {
-  const file = sourceFile('stdin', text);
-  const p = parse(file);
-  if (!p.program || p.diagnostics.length) return renderDiagnostics(p.diagnostics);
-  const c = check(p.program, kernel);
-  if (!c.program) return renderDiagnostics(c.diagnostics);
-  const out = compile(c.program);
-  return renderDiagnostics(out.diagnostics);
+  return renderDiagnostics(compileSource(text, kernel).diagnostics);
 }
 
-export function compileText(text: string, kernel: KernelInfo = fixedKernel, options: CompileOptions = {}): CompiledProgram {
-  const file = sourceFile('stdin', text);
-  const p = parse(file);
-  if (!p.program) throw new Error(renderDiagnostics(p.diagnostics));
-  const c = check(p.program, kernel);
-  if (!c.program) throw new Error(renderDiagnostics(c.diagnostics));
-  const out = compile(c.program, options);
+export function compileText(text: string, kernel: KernelInfo = fixedKernel, options: CompileSourceOptions = {}): CompiledProgram {
+  const out = compileSource(text, kernel, options);
   if (!out.program) throw new Error(renderDiagnostics(out.diagnostics));
   return out.program;
 }
