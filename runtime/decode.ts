@@ -3,11 +3,18 @@ import type { EventSchema } from '../compiler/program.ts';
 import type { OutputSink, TraceEvent } from './events.ts';
 import { readValue } from './maps.ts';
 import type { RenderContext, StackFormatter } from './render.ts';
-import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { compilePrintfInto, toStringFormatter, type RecordFormatter, type RecordPrinter } from './printf-compiled.ts';
 import { TextBuffer } from './text-buffer.ts';
 import { errnoMessage } from './sys/errors.ts';
 import { strftime } from './strftime.ts';
+
+/** cat(path) or system(command): the session performs it and prints what it gives (not a TraceEvent). */
+export interface EffectEvent {
+  readonly kind: 'effect';
+  readonly effect: 'cat' | 'system';
+  /** the formatted path or command */
+  readonly argument: string;
+}
 
 /** print/clear/zero of a whole map: the session performs it on the live map (not a TraceEvent). */
 export interface MapOpEvent {
@@ -88,7 +95,7 @@ export class EventDecoder {
    * The record at `at` in `bytes`/`view` (views of the whole ring buffer, see RingBufferReader.drainRecords).
    * With `text`, printf text is appended there and the result is undefined; everything else is returned.
    */
-  decodeAt(bytes: Uint8Array, view: DataView, at: number, text?: PrintfText): TraceEvent | MapOpEvent | undefined {
+  decodeAt(bytes: Uint8Array, view: DataView, at: number, text?: PrintfText): TraceEvent | MapOpEvent | EffectEvent | undefined {
     const id = view.getUint32(at, true); // ids are small; the high half of the u64 is zero
     if (text !== undefined) {
       const printer = this.textPrinters[id];
@@ -103,7 +110,7 @@ export class EventDecoder {
   }
 
   /** One record as an event (the record alone in `rec`, or at its offset in a larger buffer). */
-  decode(rec: Uint8Array): TraceEvent | MapOpEvent {
+  decode(rec: Uint8Array): TraceEvent | MapOpEvent | EffectEvent {
     if (this.whole?.buffer !== rec.buffer)
       this.whole = { buffer: rec.buffer, view: new DataView(rec.buffer), bytes: new Uint8Array(rec.buffer) };
     const { view, bytes } = this.whole;
@@ -113,7 +120,7 @@ export class EventDecoder {
   // Views over the whole buffer a record passed to decode() lies in, made once per buffer.
   private whole: { buffer: ArrayBufferLike; view: DataView; bytes: Uint8Array } | undefined;
 
-  private event(id: number, bytes: Uint8Array, view: DataView, at: number): TraceEvent | MapOpEvent {
+  private event(id: number, bytes: Uint8Array, view: DataView, at: number): TraceEvent | MapOpEvent | EffectEvent {
     const schema = this.byId[id];
     if (!schema) throw new Error(`event record with unknown id ${id}`);
     switch (schema.kind) {
@@ -124,7 +131,7 @@ export class EventDecoder {
         const text = this.formatters[id]!(view, bytes, at);
         if (schema.use === 'errorf' || schema.use === 'warnf')
           return { kind: 'message', level: schema.use === 'errorf' ? 'error' : 'warning', text, ...(schema.span ? { span: schema.span } : {}) };
-        return schema.use === 'cat' ? catFile(text) : schema.use === 'system' ? runCommand(text) : { kind: 'printf', text };
+        return schema.use === 'cat' || schema.use === 'system' ? { kind: 'effect', effect: schema.use, argument: text } : { kind: 'printf', text };
       }
       case 'time':
         return { kind: 'printf', text: strftime(schema.format, new Date()), source: 'time' };
@@ -165,29 +172,3 @@ function clampU32(v: bigint): number {
 }
 
 
-/** bpftrace prints at most this much of a file for cat() */
-const CAT_MAX_BYTES = 10240;
-
-/** cat(): the file's contents (up to CAT_MAX_BYTES), or a warning when it cannot be read. */
-function catFile(path: string): TraceEvent {
-  let fd: number | undefined;
-  try {
-    // non-blocking: a FIFO (the path may come from a traced process) must not stop scry waiting for a writer
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-    const buf = Buffer.alloc(CAT_MAX_BYTES);
-    const n = readSync(fd, buf, 0, CAT_MAX_BYTES, null);
-    return { kind: 'printf', text: buf.toString('utf8', 0, n), source: 'cat' };
-  } catch (e) {
-    return { kind: 'printf', text: `cat: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`, source: 'cat' };
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-/** system() (allowed by --unsafe): runs the command through the shell, as bpftrace does, and prints its output. */
-function runCommand(command: string): TraceEvent {
-  // child_process is loaded only when system() runs: it costs start-up time every other run would pay
-  const { spawnSync } = process.getBuiltinModule('node:child_process');
-  const r = spawnSync('/bin/sh', ['-c', command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  return { kind: 'printf', text: r.stdout ?? '', source: 'syscall' };
-}

@@ -12,6 +12,7 @@ import { attachUprobe } from './attach/uprobe.ts';
 import { attachKprobe, requireKprobes } from './attach/kprobe.ts';
 import type { Attachment } from './attach/types.ts';
 import { EventDecoder, type MapOpEvent } from './decode.ts';
+import { catFile, runCommand } from './effects.ts';
 import { ScryRuntimeError } from './errors.ts';
 import type { OutputSink, TraceEvent } from './events.ts';
 import { loadObjects, type LoadedObjects, type LoadedProgram } from './loader.ts';
@@ -216,6 +217,8 @@ export class Session {
           return true;
         }
         if (ev.kind === 'map-op') this.mapOp(ev);
+        else if (ev.kind === 'effect')
+          this.emit(ev.effect === 'cat' ? { kind: 'printf', text: catFile(ev.argument), source: 'cat' } : { kind: 'printf', text: runCommand(ev.argument), source: 'syscall' });
         else if (ev.kind === 'message' && ev.helper) for (const m of this.repeats.admit(ev)) this.emit(m);
         else this.emit(ev);
         return performance.now() > deadline; // cat(), system(), maps: slow enough to look every time

@@ -1,0 +1,31 @@
+// What cat() and system() do when their event arrives: the session's effects on the machine, kept out of
+// the decoder (which only turns records into values). Each returns the text to print.
+
+import { closeSync, constants, openSync, readSync } from 'node:fs';
+
+/** bpftrace prints at most this much of a file for cat() */
+const CAT_MAX_BYTES = 10240;
+
+/** cat(): the file's contents (up to CAT_MAX_BYTES), or a line saying why it cannot be read. */
+export function catFile(path: string): string {
+  let fd: number | undefined;
+  try {
+    // non-blocking: a FIFO (the path may come from a traced process) must not stop scry waiting for a writer
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    const buf = Buffer.alloc(CAT_MAX_BYTES);
+    const n = readSync(fd, buf, 0, CAT_MAX_BYTES, null);
+    return buf.toString('utf8', 0, n);
+  } catch (e) {
+    return `cat: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** system() (allowed by --unsafe): runs the command through the shell, as bpftrace does; its stdout. */
+export function runCommand(command: string): string {
+  // child_process is loaded only when system() runs: it costs start-up time every other run would pay
+  const { spawnSync } = process.getBuiltinModule('node:child_process');
+  const r = spawnSync('/bin/sh', ['-c', command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return r.stdout ?? '';
+}
