@@ -1,7 +1,7 @@
 // The one path from source text to a compiled program: parse, check, compile, with every diagnostic of every
 // stage (warnings too) handed back in source order. The CLI, the REPL and the tests all go through it.
 import { check, parse, sourceFile, type CheckOptions, type Diagnostic, type KernelInfo, type Program } from '../lang/index.ts';
-import { compile, type CompileOptions } from './index.ts';
+import { compile, type CompileOptions } from './compile.ts';
 import type { CompiledProgram } from './program.ts';
 
 export interface CompileSourceOptions extends CheckOptions, CompileOptions {

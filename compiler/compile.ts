@@ -1,0 +1,69 @@
+// Compiling a checked program: plain data out (bytecode with symbolic map references).
+import type { CheckedProgram } from '../lang/check/index.ts';
+import { error, type Diagnostic } from '../lang/diagnostics.ts';
+import { CodegenError, type Shared } from './codegen/context.ts';
+import { generateProbe } from './codegen/program.ts';
+import { isPerCpu, keyLayout, valueSize } from './layout.ts';
+import { EVENTS_MAP, GLOBALS_MAP, GLOBALS_SIZE, LOST_MAP, SCRATCH_MAP, stackMapName, type CompiledProgram, type MapSpec, type ProgramSpec } from './program.ts';
+
+export interface CompileOptions {
+  /** max_map_keys: entries per script map (bpftrace's default is 4096) */
+  readonly maxMapKeys?: number;
+  /** event ring buffer size in bytes (a power of two, a multiple of the page size); 8 MiB by default, room for ~250k printf records while user space catches up */
+  readonly ringBufferSize?: number;
+  /** -p PID: probes fire only for this process (BEGIN and END are not filtered) */
+  readonly pid?: number;
+  /** -k (1): report failing helpers other than reads; -kk (2): reads too */
+  readonly helperErrors?: 0 | 1 | 2;
+}
+
+export function compile(checked: CheckedProgram, options: CompileOptions = {}): { program?: CompiledProgram; diagnostics: Diagnostic[] } {
+  const maps = new Map<string, MapSpec>();
+  let n = 0;
+  for (const info of [...checked.maps.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const layout = keyLayout(info.keys, info.value);
+    maps.set(info.name, {
+      name: kernelMapName(info.name, n++),
+      kind: isPerCpu(info.value) ? 'percpu_hash' : 'hash',
+      keySize: layout.size,
+      valueSize: valueSize(info.value),
+      maxEntries: options.maxMapKeys ?? checked.config.maxMapKeys,
+      user: {
+        name: info.name,
+        keys: info.keys.map((type, i) => ({ type, offset: layout.offsets[i]! })),
+        value: info.value,
+        ...(layout.bucket !== undefined ? { bucket: layout.bucket } : {}),
+      },
+    });
+  }
+  maps.set(LOST_MAP, { name: LOST_MAP, kind: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1 });
+  maps.set(EVENTS_MAP, { name: EVENTS_MAP, kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: options.ringBufferSize ?? 1 << 23 });
+
+  const shared: Shared = { checked, maps, events: [{ id: 0, kind: 'exit' }], diagnostics: [], usesGlobals: false, scratchSize: 0, stackLimits: new Set(), helperErrors: options.helperErrors ?? 0 };
+  const programs: ProgramSpec[] = [];
+  try {
+    let index = 0;
+    for (const probe of checked.probes) for (const attach of probe.attach) programs.push(generateProbe(shared, probe, attach, index++, options.pid));
+  } catch (e) {
+    if (e instanceof CodegenError) return { diagnostics: [error(e.message, e.span, e.hints)] };
+    throw e;
+  }
+  for (const limit of [...shared.stackLimits].sort((a, b) => a - b)) {
+    const name = stackMapName(limit);
+    maps.set(name, { name, kind: 'stack_trace', keySize: 4, valueSize: 8 * limit, maxEntries: 4096 });
+  }
+  if (shared.scratchSize)
+    maps.set(SCRATCH_MAP, { name: SCRATCH_MAP, kind: 'percpu_array', keySize: 4, valueSize: shared.scratchSize, maxEntries: 1 });
+  if (shared.usesGlobals) maps.set(GLOBALS_MAP, { name: GLOBALS_MAP, kind: 'array', keySize: 4, valueSize: GLOBALS_SIZE, maxEntries: 1 });
+  // Relocations name maps by MapSpec.name, the name the loader gives each map it creates.
+  return {
+    program: { license: 'GPL', maps: [...maps.values()], programs, events: shared.events, printMapsOnExit: checked.config.printMapsOnExit },
+    diagnostics: [],
+  };
+}
+
+/** Kernel map names: ≤ 15 characters of [A-Za-z0-9_.]; the index keeps them unique. */
+function kernelMapName(scriptName: string, index: number): string {
+  const base = scriptName === '@' ? 'anon' : scriptName.slice(1);
+  return `m${index}_${base}`.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15);
+}
