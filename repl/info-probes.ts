@@ -1,5 +1,5 @@
 // The feature probes --info takes from modules beyond the syscall layer (BTF for fentry).
-import { fentryRefusal } from '../runtime/attach/fentry.ts';
+import { fentryRefusal } from '../runtime/features.ts';
 import { vmlinuxBtf } from '../runtime/kernel/btf/index.ts';
 import type { InfoProbes } from '../runtime/info.ts';
 

@@ -1,7 +1,8 @@
 // What this kernel can do, each answer from a small real look (not a version guess), cached.
 import { existsSync } from 'node:fs';
 import { tracefsRoot } from './kernel/tracefs.ts';
-import { OwnedFd, PerfHwConfig, PerfType, perfEventOpen } from './sys/index.ts';
+import { encode, exit, mov64Imm, R0 } from '../compiler/asm/index.ts';
+import { AttachType, OwnedFd, PerfHwConfig, PerfType, perfEventOpen, ProgType, progLoad, type SysError } from './sys/index.ts';
 
 const cache = new Map<string, boolean | string | undefined>();
 
@@ -54,4 +55,25 @@ export function hardwareEventRefusal(): string | undefined {
 
 export function resetFeatures(): void {
   cache.clear();
+  fentryRefusals.clear();
+}
+
+const fentryRefusals = new Map<string, string | undefined>();
+
+/** Why fentry/fexit programs for `btfId` cannot load here (an errno name), or undefined when they can. */
+export function fentryRefusal(kind: 'fentry' | 'fexit', btfId: number): string | undefined {
+  const key = `${kind}:${btfId}`;
+  if (fentryRefusals.has(key)) return fentryRefusals.get(key);
+  let why: string | undefined;
+  try {
+    const insns = encode([mov64Imm(R0, 0), exit()]).bytes;
+    new OwnedFd(
+      progLoad({ type: ProgType.TRACING, insns, license: 'GPL', expectedAttachType: kind === 'fentry' ? AttachType.TRACE_FENTRY : AttachType.TRACE_FEXIT, attachBtfId: btfId }),
+      'fentry probe',
+    ).close();
+  } catch (e) {
+    why = (e as SysError).code ?? (e as Error).message;
+  }
+  fentryRefusals.set(key, why);
+  return why;
 }

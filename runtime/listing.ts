@@ -7,9 +7,8 @@
 import { printable } from './printable.ts';
 import { globRegExp, isGlob } from '../lang/glob.ts';
 import { lookupProvider } from '../lang/providers.ts';
-import { fentryRefusal } from './attach/fentry.ts';
 import { findPerfEventNames } from './listing-tables.ts';
-import { hardwareEventRefusal, kprobeRefusal } from './features.ts';
+import { fentryRefusal, hardwareEventRefusal, kprobeRefusal } from './features.ts';
 import { requirePrivileges } from './privileges.ts';
 import { vmlinuxBtf } from './kernel/btf/index.ts';
 import { listUprobeFunctions, openTarget, targetUsdtProbes } from './kernel/elf/index.ts';

@@ -3,36 +3,15 @@
 // Some kernels refuse tracing programs outright (here: BPF_PROG_LOAD says EPERM); that is found out with a
 // one-instruction program before anything is created, and said plainly with what works instead.
 import type { ResolvedAttach } from '../../lang/check/index.ts';
-import { encode, exit, mov64Imm, R0 } from '../../compiler/asm/index.ts';
 import { ScryRuntimeError } from '../errors.ts';
-import { hasKprobes } from '../features.ts';
+import { fentryRefusal, hasKprobes } from '../features.ts';
 import { vmlinuxBtf } from '../kernel/btf/index.ts';
 import type { LoadedProgram } from '../loader.ts';
-import { AttachType, OwnedFd, ProgType, SysError, progLoad, rawTracepointOpen } from '../sys/index.ts';
+import { AttachType, OwnedFd, SysError, rawTracepointOpen } from '../sys/index.ts';
 import { kprobeAlternatives } from './kprobe.ts';
 import type { Attachment } from './types.ts';
 
 type Fentry = Extract<ResolvedAttach, { provider: 'fentry' | 'fexit' }>;
-
-const refusals = new Map<string, string | undefined>();
-
-/** Why fentry/fexit programs for `btfId` cannot load here (an errno name), or undefined when they can. */
-export function fentryRefusal(kind: 'fentry' | 'fexit', btfId: number): string | undefined {
-  const key = `${kind}:${btfId}`;
-  if (refusals.has(key)) return refusals.get(key);
-  let why: string | undefined;
-  try {
-    const insns = encode([mov64Imm(R0, 0), exit()]).bytes;
-    new OwnedFd(
-      progLoad({ type: ProgType.TRACING, insns, license: 'GPL', expectedAttachType: kind === 'fentry' ? AttachType.TRACE_FENTRY : AttachType.TRACE_FEXIT, attachBtfId: btfId }),
-      'fentry probe',
-    ).close();
-  } catch (e) {
-    why = (e as SysError).code ?? (e as Error).message;
-  }
-  refusals.set(key, why);
-  return why;
-}
 
 /** Throws, before anything is loaded, when this kernel will not run fentry/fexit programs. */
 export function requireFentry(a: Fentry): void {
@@ -60,8 +39,4 @@ export function attachTracing(p: LoadedProgram, text: string): Attachment {
     throw new ScryRuntimeError(`cannot attach ${text}: ${(e as Error).message}`, p.spec.attach.span, [], { cause: e });
   }
   return { description: text, close: () => link.close() };
-}
-
-export function resetFentryRefusals(): void {
-  refusals.clear();
 }

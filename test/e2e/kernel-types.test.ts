@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScry } from '../helpers/cli.ts';
 import { requireRoot } from '../helpers/kernel.ts';
-import { fentryRefusal } from '../../runtime/attach/fentry.ts';
+import { fentryRefusal } from '../../runtime/features.ts';
 import { vmlinuxBtf } from '../../runtime/kernel/btf/index.ts';
 
 function requireBtf(suite: string): boolean {

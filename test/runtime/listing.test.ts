@@ -9,7 +9,7 @@ import { globRegExp } from '../../lang/glob.ts';
 import { encode, exit, mov64Imm, R0 } from '../../compiler/asm/index.ts';
 import { complete } from '../../repl/complete.ts';
 import { probeArgs, probeNames as exploreNames, probes } from '../../repl/explore.ts';
-import { fentryRefusal } from '../../runtime/attach/fentry.ts';
+import { fentryRefusal } from '../../runtime/features.ts';
 import { hardwareEventRefusal, hasKprobes } from '../../runtime/features.ts';
 import { vmlinuxBtf } from '../../runtime/kernel/btf/index.ts';
 import { kernelFunctions } from '../../runtime/kernel/functions.ts';
