@@ -32,7 +32,7 @@ export function App({ layout, reading, status, width, onAction }: AppProps) {
     <Box flexDirection="column" width={width}>
       {reading ? <Text dimColor>reading maps…</Text> : null}
       {layout.panels.map((p) => (
-        <Panel key={p.name} view={p} />
+        <Panel key={p.name} view={p} width={width} />
       ))}
       <StatusBar status={{ ...status, ...(layout.position ? { position: layout.position } : {}), ...(scroll ? { scroll } : {}) }} width={width} />
     </Box>

@@ -1,15 +1,20 @@
 // One map: a title line (highlighted when selected), then the body rows layout.ts chose for it.
 import { Box, Text } from 'ink';
 import type { PanelView } from './layout.ts';
+import { Line } from './line.tsx';
 
-export function Panel({ view }: { readonly view: PanelView }) {
+export function Panel({ view, width }: { readonly view: PanelView; readonly width: number }) {
   return (
     <Box flexDirection="column">
-      <Text bold={view.selected} inverse={view.selected}>
-        {view.title}
-      </Text>
+      <Line width={width}>
+        <Text bold={view.selected} inverse={view.selected}>
+          {view.title}
+        </Text>
+      </Line>
       {view.lines.map((line, i) => (
-        <Text key={i}>{line}</Text>
+        <Line key={i} width={width}>
+          {line}
+        </Line>
       ))}
     </Box>
   );

@@ -1,5 +1,6 @@
 // The bottom line: probes, events/s, lost events, elapsed time, and the keys (scrolling when it applies).
 import { Text } from 'ink';
+import { Line } from './line.tsx';
 import { clock, compact } from './model.ts';
 
 export interface Status {
@@ -32,8 +33,10 @@ export function statusText(s: Status, width: number): string {
 
 export function StatusBar({ status, width }: { readonly status: Status; readonly width: number }) {
   return (
-    <Text inverse color={status.lost > 0 ? 'yellow' : undefined}>
-      {statusText(status, width)}
-    </Text>
+    <Line width={width}>
+      <Text inverse color={status.lost > 0 ? 'yellow' : undefined}>
+        {statusText(status, width)}
+      </Text>
+    </Line>
   );
 }
