@@ -1,10 +1,8 @@
 // The scry command line: parse options, run the pipeline, report mistakes once, exit with the right code.
-import { formatReport, kernelReport } from '../runtime/info.ts';
-import { infoProbes } from './info-probes.ts';
 import { readFileSync } from 'node:fs';
 import { compileSource, disasmListing, type CompiledProgram } from '../compiler/index.ts';
 import { error, renderDiagnostics, type Diagnostic } from '../lang/index.ts';
-import { hostKernelInfo, listProbes, requirePrivileges, ScryRuntimeError, Session, startHeld, watchProcessExit, type HeldCommand } from '../runtime/index.ts';
+import { hostKernelInfo, kernelInfoText, listProbes, requirePrivileges, ScryRuntimeError, Session, startHeld, watchProcessExit, type HeldCommand } from '../runtime/index.ts';
 import { jsonSink, notifyingAttached, textSink } from './sink.ts';
 import { openWriter, type BufferMode, type Writer } from './writer.ts';
 import { splitWords } from './child.ts';
@@ -168,7 +166,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   }
   const { opts } = parsed;
   if (opts.info) {
-    process.stdout.write(formatReport(kernelReport(infoProbes())));
+    process.stdout.write(kernelInfoText());
     return 0;
   }
   if (opts.list) {

@@ -3,7 +3,7 @@
 // comes from explore.ts.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { disasmListing, type CompiledProgram } from '../compiler/index.ts';
-import { editDistance } from '../lang/suggest.ts';
+import { editDistance } from '../lang/index.ts';
 import type { MapSnapshot } from '../runtime/index.ts';
 import { probeArgs, probes, kernelFeatures, typeAsC, type Answer } from './explore.ts';
 import { clock } from './view/model.ts';

@@ -3,8 +3,8 @@
 // Pure apart from what explore.ts looks up; the REPL hands in the lines typed so far and the map names.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtinFunctions, builtinVars } from '../lang/builtins.ts';
-import { lookupProvider, providers } from '../lang/providers.ts';
+import { builtinFunctions, builtinVars } from '../lang/index.ts';
+import { lookupProvider, providers } from '../lang/index.ts';
 import { hostKernelInfo } from '../runtime/index.ts';
 import { kernelBtf, kernelFunctions, structFields, tracepoints, uprobeSymbols } from './explore.ts';
 

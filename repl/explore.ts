@@ -2,20 +2,18 @@
 // of facts sits behind one small function here, so a new one (uprobe symbols from ELF, a full --info
 // report, more probe types) plugs in at one place and both the dot commands (commands.ts) and completion
 // (complete.ts) get it. A source that does not exist yet answers `undefined`, and the command says so.
-import { probeListing, probeNames as listedNames, providerSummary } from '../runtime/listing.ts';
-import { PrivilegeError } from '../runtime/privileges.ts';
+import { probeListing, probeNames as listedNames, providerSummary } from '../runtime/index.ts';
+import { PrivilegeError } from '../runtime/index.ts';
 import { listUprobeFunctions, openTarget } from '../runtime/kernel/elf/index.ts';
 import { existsSync } from 'node:fs';
 import { release } from 'node:os';
-import type { BtfTypes } from '../lang/btf.ts';
-import { lookupProvider } from '../lang/providers.ts';
-import { hostKernelInfo } from '../runtime/index.ts';
+import type { BtfTypes } from '../lang/index.ts';
+import { lookupProvider } from '../lang/index.ts';
+import { hostKernelInfo, kernelInfoText } from '../runtime/index.ts';
 // Not (yet) on runtime/index.ts: kernel BTF, the feature report and tracefs are only needed here (and by --info).
 import { vmlinuxBtf } from '../runtime/kernel/btf/index.ts';
-import { hasKprobeEvents, hasKprobePmu } from '../runtime/features.ts';
-import { tracefsRoot } from '../runtime/kernel/tracefs.ts';
-import { formatReport, kernelReport } from '../runtime/info.ts';
-import { infoProbes } from './info-probes.ts';
+import { hasKprobeEvents, hasKprobePmu } from '../runtime/index.ts';
+import { tracefsRoot } from '../runtime/index.ts';
 
 /** An answer for the user, or the sentence saying why there is none. */
 export type Answer = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly message: string };
@@ -205,7 +203,7 @@ export function typeAsC(name: string): Answer {
 /** `.info`: what this kernel supports, the report `scry --info` prints (measured once per boot, cached). */
 export function kernelFeatures(): Answer {
   try {
-    return { ok: true, text: formatReport(kernelReport(infoProbes())) };
+    return { ok: true, text: kernelInfoText() };
   } catch (e) {
     if (e instanceof PrivilegeError) return { ok: false, message: e.message };
     // the full report failed: say what the simple looks can tell

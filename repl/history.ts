@@ -7,8 +7,8 @@
 // into root's prompt), it is created with O_EXCL|O_NOFOLLOW, and lines with control characters are skipped.
 import { closeSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { hasControlChars } from '../runtime/printable.ts';
-import { appendOwnFile, closeDir, openDir, readOwnFile, replaceOwnFile, type OpenDir } from '../runtime/safe-files.ts';
+import { hasControlChars } from '../runtime/index.ts';
+import { appendOwnFile, closeDir, openDir, readOwnFile, replaceOwnFile, type OpenDir } from '../runtime/index.ts';
 
 export interface History {
   /** the lines read at start, newest first (as readline keeps them) */

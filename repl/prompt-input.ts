@@ -3,9 +3,9 @@
 // `print(@x)`), else something that cannot run here, with the reason. Decided from the lexer's tokens and
 // the parser's tree, never from the wording of an error message.
 import { parse, sourceFile, type Program } from '../lang/index.ts';
-import { applyBracket, lex, type Open } from '../lang/lexer.ts';
-import { lookupProvider } from '../lang/providers.ts';
-import * as T from '../lang/tokens.ts';
+import { applyBracket, lex, type Open } from '../lang/index.ts';
+import { lookupProvider } from '../lang/index.ts';
+import { tokens as T } from '../lang/index.ts';
 
 type Stmt = Program['probes'][number]['body']['statements'][number];
 type Expr = Extract<Stmt, { kind: 'expr-stmt' }>['expr'];

@@ -1,5 +1,5 @@
 // Where trace events go when not in the live view: bpftrace-compatible text, or JSON lines.
-import { renderDiagnostic } from '../lang/diagnostics.ts';
+import { renderDiagnostic } from '../lang/index.ts';
 import type { OutputSink, TraceEvent } from '../runtime/index.ts';
 import { jsonEvent } from './print/json.ts';
 import { formatMap, formatValue } from './print/text.ts';

@@ -5,7 +5,8 @@ import { homedir, release } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { R0, R1, alu64Imm, call, encode, exit, jmpImm, label, mov64Imm } from '../compiler/asm/index.ts';
 import { BPF_FUNC } from '../compiler/asm/index.ts';
-import { hardwareEventRefusal, hasKprobeEvents, hasKprobePmu } from './features.ts';
+import { fentryRefusal, hardwareEventRefusal, hasKprobeEvents, hasKprobePmu } from './features.ts';
+import { vmlinuxBtf } from './kernel/btf/index.ts';
 import { requirePrivileges } from './privileges.ts';
 import { hasControlChars } from './printable.ts';
 import { closeDir, openDir, readOwnFile, replaceOwnFile, type OpenDir } from './safe-files.ts';
@@ -251,4 +252,21 @@ export function formatReport(r: KernelReport): string {
     for (const i of s.items) out += `  ${i.name}: ${i.ok ? 'yes' : 'no'}${i.note ? ` (${i.note})` : ''}\n`;
   }
   return out;
+}
+
+/** The probes a full report uses beyond the syscall layer: fentry asks about a vmlinux function from BTF. */
+function fullProbes(): InfoProbes {
+  const target = vmlinuxBtf()?.funcProto('vfs_read');
+  if (!target) return {};
+  return {
+    fentry: () => {
+      const why = fentryRefusal('fentry', target.id);
+      if (why) throw Object.assign(new Error(`BPF_PROG_LOAD: ${why}`), { code: why });
+    },
+  };
+}
+
+/** `scry --info` and `.info`: the whole report as text. Throws PrivilegeError without root. */
+export function kernelInfoText(): string {
+  return formatReport(kernelReport(fullProbes()));
 }

@@ -1,7 +1,7 @@
 // bpftrace's `-f json` lines: `{"type": "…", "data": …}` with its `": "` and `", "` spacing, one object a line.
 // Integers beyond 2^53 are written as strings, so every JSON reader gets them exactly.
 import type { MapSnapshot, TraceEvent, Value } from '../../runtime/index.ts';
-import { spanLocation } from '../../lang/diagnostics.ts';
+import { spanLocation } from '../../lang/index.ts';
 import { bucketRange, shownBuckets } from './hist.ts';
 import { formatValue, topEntries, type PrintOptions } from './text.ts';
 
