@@ -59,6 +59,3 @@ export function parseFormat(fmt: string): { pieces: FormatPiece[] } | { error: s
   return { pieces };
 }
 
-export function specCount(pieces: readonly FormatPiece[]): number {
-  return pieces.filter((p) => 'spec' in p).length;
-}

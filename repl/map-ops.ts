@@ -31,7 +31,6 @@ export function zeroKept(s: MapSnapshot): MapSnapshot {
   const entries = s.entries.map((e) => ({
     ...e,
     value: 0n,
-    ...(e.text !== undefined ? { text: '' } : {}),
     ...(e.data !== undefined ? { data: zeroValue(e.data) } : {}),
     ...(e.buckets ? { buckets: e.buckets.map(() => 0n) } : {}),
     ...(e.stats ? { stats: { count: 0n, total: 0n } } : {}),

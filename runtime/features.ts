@@ -53,11 +53,6 @@ export function hardwareEventRefusal(): string | undefined {
   });
 }
 
-export function resetFeatures(): void {
-  cache.clear();
-  fentryRefusals.clear();
-}
-
 const fentryRefusals = new Map<string, string | undefined>();
 
 /** Why fentry/fexit programs for `btfId` cannot load here (an errno name), or undefined when they can. */

@@ -135,9 +135,6 @@ function namesOf(l: Lister): readonly string[] {
   return names;
 }
 
-export function resetListing(): void {
-  nameCache.clear();
-}
 
 /** `char[16] comm` is declared `char comm[16]`, as bpftrace -lv prints it. */
 function fieldDecl(type: string, name: string): string {

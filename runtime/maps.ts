@@ -15,7 +15,6 @@ export interface MapEntry {
    * of avg and stats, the total count of a histogram; 0 for strings and tuples.
    */
   readonly value: bigint;
-  readonly text?: string; // for string values
   /** string and tuple values, whole */
   readonly data?: Value;
   /** avg and stats */
@@ -192,7 +191,7 @@ export function snapshotMap(fd: number, spec: MapSpec, ctx: RenderContext = {}, 
       case 'value': {
         const read = readValue(v.type, vview, 0, ctx);
         if (typeof read === 'bigint') entries.push({ keys, value: read });
-        else entries.push(typeof read === 'string' ? { keys, value: 0n, text: read, data: read } : { keys, value: 0n, data: read });
+        else entries.push({ keys, value: 0n, data: read });
         break;
       }
       case 'avg':

@@ -53,6 +53,3 @@ export function requirePrivileges(what: string, readsTracefs = false): void {
   if (why !== undefined) throw new PrivilegeError(what, (readsTracefs ? tracefsUnreadable('/sys/kernel/tracing') : undefined) ?? why);
 }
 
-export function resetPrivileges(): void {
-  refusal = undefined;
-}

@@ -273,9 +273,3 @@ function cgroupPath(id: bigint): string {
   return found.join(',');
 }
 
-export function resetRenderCaches(): void {
-  users = undefined;
-  monotonicToWall = undefined;
-  hierarchies = undefined;
-  missedIds.clear();
-}

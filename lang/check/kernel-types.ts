@@ -38,7 +38,3 @@ export function typeFromBtf(btf: BtfTypes, id: number, space: 'user' | 'kernel')
   }
 }
 
-/** `struct task_struct`, `task_struct *` … as written in a cast or sizeof: the BTF id of the base type. */
-export function btfTypeByName(btf: BtfTypes, name: string): number | undefined {
-  return btf.lookup(name);
-}

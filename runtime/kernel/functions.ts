@@ -41,6 +41,3 @@ export function kernelFunctions(): readonly KernelFunction[] {
   return functions;
 }
 
-export function resetKernelFunctions(): void {
-  functions = undefined;
-}

@@ -46,6 +46,3 @@ export function kernelSymbolAddress(name: string): bigint | undefined {
   return kernelSymbols().byName.get(name);
 }
 
-export function resetKernelSymbols(): void {
-  kallsyms = undefined;
-}

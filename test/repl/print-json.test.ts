@@ -49,7 +49,7 @@ test('plain maps: keys joined with commas, scalar maps bare, empty maps print no
   assert.is(jsonMap(c, { top: 1, div: 2 }), '{"type": "map", "data": {"@c": {"2,b": 1}}}\n');
   assert.is(jsonMap(snap('@u', { kind: 'value', type: i64 }, [], [{ keys: [], value: 5n }])), '{"type": "map", "data": {"@u": 5}}\n');
   assert.is(
-    jsonMap(snap('@s', { kind: 'value', type: stringType(3) }, [], [{ keys: [], value: 0n, text: 'hi', data: 'hi' }])),
+    jsonMap(snap('@s', { kind: 'value', type: stringType(3) }, [], [{ keys: [], value: 0n, data: 'hi' }])),
     '{"type": "map", "data": {"@s": "hi"}}\n',
   );
   assert.is(jsonMap(snap('@e', { kind: 'count' }, [i64], [])), '');

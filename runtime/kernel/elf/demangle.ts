@@ -102,6 +102,3 @@ export function cxxfilt(): Demangler | undefined {
   return found;
 }
 
-export function resetDemangler(): void {
-  found = undefined;
-}
