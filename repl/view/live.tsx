@@ -117,8 +117,11 @@ export function showLiveView(session: LiveSource, store: ViewStore, opts: LiveVi
     );
   };
   const instance = render(frame(), { stdout, stdin, stderr: process.stderr, exitOnCtrlC: false, patchConsole: false, maxFps: 20 });
+  /** when the frame was last drawn: the status line's clock only draws when nothing else did for a refresh */
+  let drawnAt = 0;
   const draw = () => {
     if (closing) return;
+    drawnAt = Date.now();
     // React's development build records every render as a performance measure, which Node keeps until
     // cleared: at 10 frames a second that was 200 MB in 3 minutes. Nothing else in scry uses measures.
     performance.clearMeasures();
@@ -139,14 +142,15 @@ export function showLiveView(session: LiveSource, store: ViewStore, opts: LiveVi
   };
   const logTimer = setInterval(flushLog, 100);
 
-  // the status line (events/s, elapsed) moves every refresh, even while a big map is still being read
+  // the status line (events/s, elapsed) moves every refresh, even while a big map is still being read or
+  // the panels are paused; when the maps were just read and drawn, that frame showed it (one frame a refresh)
   const tick = () => {
     const now = Date.now();
     const events = session.stats.events;
     rate = ((events - lastEvents) * 1000) / Math.max(1, now - lastTick);
     lastEvents = events;
     lastTick = now;
-    draw();
+    if (now - drawnAt >= opts.refreshMs * 0.9) draw();
   };
   const tickTimer = setInterval(tick, opts.refreshMs);
 
