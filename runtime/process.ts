@@ -55,6 +55,7 @@ export function startHeld(argv: readonly string[]): HeldCommand {
     throw e;
   }
   let released = false;
+  let execWatch: WatchHandle | undefined;
   return {
     pid,
     exited,
@@ -71,9 +72,10 @@ export function startHeld(argv: readonly string[]): HeldCommand {
       // events print as early as they can.
       return new Promise<void>((resolve, reject) => {
         const errno = new Int32Array(1);
-        const w = watchFd(result, () => {
+        execWatch = watchFd(result, () => {
           const n = native().read(result, errno); // 0: execve closed the pipe; 4: its errno
-          w.stop();
+          execWatch?.stop();
+          execWatch = undefined;
           native().close(result);
           if (n === 4) reject(new SysError(`execve(${path})`, errno[0]!));
           else resolve();
@@ -81,6 +83,12 @@ export function startHeld(argv: readonly string[]): HeldCommand {
       });
     },
     terminate() {
+      if (execWatch) {
+        // still waiting to hear how execve went: stop (a watch armed at exit would call into a torn-down Node)
+        execWatch.stop();
+        execWatch = undefined;
+        native().close(result);
+      }
       if (!released) {
         native().close(gate); // an eventfd has no end-of-file: the held child waits until SIGTERM below
         native().close(result);
