@@ -85,6 +85,27 @@ if (requireRoot('e2e as nobody') && canDropToNobody()) {
     assert.is(r.code, 0, r.stderr);
   });
 
+  test('--info says it needs root, exit 1 (it used to print an internal error with a stack trace)', () => {
+    const r = scry('--info');
+    assert.is(r.code, 1);
+    assert.is(r.stdout, '');
+    assert.match(r.stderr, oneSentence('measure what this kernel supports'));
+  });
+
+  for (const program of ['BEGIN { exit(); }', 'interval:s:1 { exit(); }']) {
+    test(`'${program}' says it needs root before creating anything, exit 1`, () => {
+      const r = scry('-e', program);
+      assert.is(r.code, 1);
+      assert.match(r.stderr, oneSentence('load and attach programs'));
+    });
+  }
+
+  test('the REPL says it needs root instead of starting, exit 1', () => {
+    const r = scry();
+    assert.is(r.code, 1);
+    assert.match(r.stderr, oneSentence('run the REPL'));
+  });
+
   test('the --info report refuses with a PrivilegeError (the runtime side of --info as nobody)', () => {
     const info = fileURLToPath(new URL('../../runtime/info.ts', import.meta.url));
     const r = asNobody([
