@@ -1,0 +1,272 @@
+// The import graph of lang/ compiler/ runtime/ repl/, checked against the layering the architecture guide draws:
+//   (a) no import cycles (type-only imports count: a cycle of types is still two modules that cannot be read apart);
+//   (b) no import past a layer's facade: a file imports another layer only through that layer's index.ts;
+//   (c) no import up the layers (lang ← compiler ← runtime ← repl).
+// `--unused` also lists exported names that no file of the tree (tests and scripts included) imports.
+// Prints what it finds and exits 1; prints one line and exits 0 when the graph is clean.
+// Run: `npm run check:imports` (or `node --import tsx scripts/check-imports.ts [--unused]`).
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
+
+const root = join(import.meta.dirname, '..');
+const layers = ['lang', 'compiler', 'runtime', 'repl'] as const;
+type Layer = (typeof layers)[number];
+
+/**
+ * Imports allowed to reach past a facade, each with its reason. `from` and `to` are paths from the repository root.
+ * Keep this list short: an entry is a debt, or a place where a facade would cost more than it gives.
+ */
+const allowedDeep: readonly { from: string; to: string; why: string }[] = [
+  {
+    from: 'repl/view/snapshot-worker.ts',
+    to: 'runtime/maps.ts',
+    why:
+      'the live view snapshot worker is its own bundle (dist/scry-snapshot.mjs, run in a worker thread); it needs only ' +
+      'the map reader, and runtime/index.ts would pull the session, loader and attach code into that bundle',
+  },
+  {
+    from: 'repl/view/snapshot-worker.ts',
+    to: 'runtime/render-context.ts',
+    why: 'same bundle as above: the worker renders keys with the runtime render context and nothing else of the runtime',
+  },
+];
+
+/** Every source file of the four layers (not test/, not scripts/). */
+function sourceFiles(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.tsx?$/.test(name) && !name.endsWith('.d.ts')) out.push(path);
+    }
+  };
+  for (const layer of layers) walk(join(root, layer));
+  return out;
+}
+
+interface Import {
+  from: string; // repository-relative path of the importing file
+  to: string; // repository-relative path of the imported file
+  line: number;
+  typeOnly: boolean;
+  names: readonly string[] | 'all'; // the names taken ('all' for `export *`, `import * as`, dynamic import)
+}
+
+/** The relative imports of one file: static imports, re-exports, `import()` and `typeof import()` types. */
+function importsOf(file: string, text: string): Import[] {
+  const src = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const out: Import[] = [];
+  const add = (spec: string, node: ts.Node, typeOnly: boolean, names: readonly string[] | 'all'): void => {
+    if (!spec.startsWith('.')) return; // packages and node: builtins are not part of the layering
+    const target = resolve(dirname(file), spec);
+    if (!existsSync(target)) return; // e.g. the CLI bundle's './scry-view-import.cjs', which exists only in dist/
+    const line = src.getLineAndCharacterOfPosition(node.getStart(src)).line + 1;
+    out.push({ from: relative(root, file), to: relative(root, target), line, typeOnly, names });
+  };
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
+      const clause = node.importClause;
+      const names: string[] = [];
+      let all = false;
+      let typeOnly = clause?.isTypeOnly ?? false;
+      if (clause?.name) names.push('default');
+      const bindings = clause?.namedBindings;
+      if (bindings && ts.isNamespaceImport(bindings)) all = true;
+      if (bindings && ts.isNamedImports(bindings)) {
+        for (const el of bindings.elements) names.push((el.propertyName ?? el.name).text);
+        if (bindings.elements.length > 0 && bindings.elements.every((el) => el.isTypeOnly)) typeOnly = true;
+      }
+      add(node.moduleSpecifier.text, node, typeOnly, all ? 'all' : names);
+    } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      const clause = node.exportClause;
+      const names = clause && ts.isNamedExports(clause) ? clause.elements.map((el) => (el.propertyName ?? el.name).text) : 'all';
+      add(node.moduleSpecifier.text, node, node.isTypeOnly, names);
+    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      const arg = node.arguments[0];
+      if (arg && ts.isStringLiteral(arg)) add(arg.text, node, false, 'all');
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+      add(node.argument.literal.text, node, true, 'all');
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(src);
+  return out;
+}
+
+function layerOf(path: string): Layer | undefined {
+  const top = path.split('/')[0];
+  return layers.find((l) => l === top);
+}
+
+/** Strongly connected components with more than one module (or a module importing itself), by Tarjan's algorithm. */
+function cycles(nodes: readonly string[], edges: ReadonlyMap<string, readonly string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const connect = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next);
+    next++;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!index.has(w)) {
+        connect(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const scc: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        scc.push(w);
+      } while (w !== v);
+      if (scc.length > 1 || (edges.get(v) ?? []).includes(v)) found.push(scc.sort());
+    }
+  };
+  for (const v of nodes) if (!index.has(v)) connect(v);
+  return found.sort((a, b) => a[0]!.localeCompare(b[0]!));
+}
+
+/** One import path around a cycle, for the report: `a.ts → b.ts → a.ts`. */
+function cyclePath(scc: readonly string[], edges: ReadonlyMap<string, readonly string[]>): string {
+  const members = new Set(scc);
+  const start = scc[0]!;
+  // Breadth-first from start back to start, inside the component.
+  const prev = new Map<string, string>();
+  const queue = [start];
+  while (queue.length > 0) {
+    const v = queue.shift()!;
+    for (const w of edges.get(v) ?? []) {
+      if (!members.has(w)) continue;
+      if (w === start) {
+        const path = [start];
+        for (let u: string | undefined = v; u !== undefined && u !== start; u = prev.get(u)) path.unshift(u);
+        path.unshift(start);
+        return path.join(' → ');
+      }
+      if (!prev.has(w)) {
+        prev.set(w, v);
+        queue.push(w);
+      }
+    }
+  }
+  return scc.join(', ');
+}
+
+/** Every .ts file of the repository that may import from the layers: the layers, tests, scripts. */
+function everyFile(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.tsx?$/.test(name) && !name.endsWith('.d.ts')) out.push(path);
+    }
+  };
+  for (const dir of [...layers, 'test', 'scripts']) if (existsSync(join(root, dir))) walk(join(root, dir));
+  return out;
+}
+
+/**
+ * Exports of the layers' files that no other file imports, found by declaration (a name re-exported by a facade
+ * and imported through it counts as used). A name still used inside its own file is marked: only its `export` is dead.
+ */
+function unusedExports(files: readonly string[]): string[] {
+  const all = everyFile();
+  const program = ts.createProgram(all, {
+    allowImportingTsExtensions: true,
+    noEmit: true,
+    jsx: ts.JsxEmit.ReactJSX,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    module: ts.ModuleKind.ESNext,
+    target: ts.ScriptTarget.ES2022,
+    skipLibCheck: true,
+  });
+  const checker = program.getTypeChecker();
+  const original = (sym: ts.Symbol): ts.Symbol => (sym.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(sym) : sym);
+  const used = new Set<ts.Symbol>();
+  const useModule = (mod: ts.Symbol | undefined): void => {
+    for (const sym of mod ? checker.getExportsOfModule(mod) : []) used.add(original(sym));
+  };
+  for (const file of all) {
+    const src = program.getSourceFile(file)!;
+    const visit = (node: ts.Node): void => {
+      if (ts.isImportSpecifier(node) || ts.isImportClause(node)) {
+        const name = node.name;
+        const sym = name && checker.getSymbolAtLocation(name);
+        if (sym) used.add(original(sym));
+      } else if (ts.isNamespaceImport(node) || ts.isNamespaceExport(node)) {
+        const decl = ts.isNamespaceImport(node) ? node.parent.parent : node.parent;
+        useModule(checker.getSymbolAtLocation((decl as ts.ImportDeclaration | ts.ExportDeclaration).moduleSpecifier!));
+      } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0]) {
+        useModule(checker.getSymbolAtLocation(node.arguments[0]));
+      } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
+        useModule(checker.getSymbolAtLocation(node.argument.literal));
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(src);
+  }
+  const out: string[] = [];
+  for (const file of files) {
+    const rel = relative(root, file);
+    if (rel === 'repl/entry.ts') continue; // the CLI bundle's entry point
+    const src = program.getSourceFile(file)!;
+    const mod = checker.getSymbolAtLocation(src);
+    for (const sym of mod ? checker.getExportsOfModule(mod) : []) {
+      // Re-exports (`export { x } from`, `export *`) are judged where the name is declared.
+      if (sym.flags & ts.SymbolFlags.Alias || !sym.declarations?.every((d) => d.getSourceFile() === src)) continue;
+      if (used.has(sym)) continue;
+      const mentions = src.text.match(new RegExp(`\\b${sym.name}\\b`, 'g'))?.length ?? 0;
+      out.push(`${rel}: ${sym.name}${mentions > 1 ? '   (used in its own file: only the export is dead)' : ''}`);
+    }
+  }
+  return out;
+}
+
+const files = sourceFiles();
+const imports = files.flatMap((f) => importsOf(f, readFileSync(f, 'utf8')));
+const edges = new Map<string, string[]>();
+for (const imp of imports) {
+  const list = edges.get(imp.from) ?? [];
+  if (!list.includes(imp.to)) list.push(imp.to);
+  edges.set(imp.from, list);
+}
+
+const problems: string[] = [];
+const report = (title: string, lines: readonly string[]): void => {
+  if (lines.length === 0) return;
+  problems.push(`${title} (${lines.length}):`, ...lines.map((l) => `  ${l}`));
+};
+
+const sccs = cycles(files.map((f) => relative(root, f)), edges);
+report('import cycles', sccs.map((scc) => `${cyclePath(scc, edges)}${scc.length > 2 ? `   [${scc.length} modules: ${scc.join(' ')}]` : ''}`));
+
+const deep: string[] = [];
+const upward: string[] = [];
+for (const imp of imports) {
+  const from = layerOf(imp.from);
+  const to = layerOf(imp.to);
+  if (!from || !to || from === to) continue;
+  const where = `${imp.from}:${imp.line} → ${imp.to}${imp.typeOnly ? ' (types)' : ''}`;
+  if (layers.indexOf(to) > layers.indexOf(from)) upward.push(where);
+  if (imp.to !== `${to}/index.ts` && !allowedDeep.some((a) => a.from === imp.from && a.to === imp.to)) deep.push(where);
+}
+report('imports past a layer facade (import the layer through its index.ts)', deep);
+report('imports up the layers (lang ← compiler ← runtime ← repl)', upward);
+
+if (process.argv.includes('--unused')) report('exports nobody imports', unusedExports(files));
+
+if (problems.length > 0) {
+  process.stdout.write(`${problems.join('\n')}\n`);
+  process.exit(1);
+}
+process.stdout.write(`imports: ${files.length} files, ${imports.length} imports: no cycles, no deep or upward imports\n`);
