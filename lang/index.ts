@@ -11,3 +11,5 @@ export { lookupProvider, providers } from './providers.ts';
 export type { BtfTypes } from './btf.ts';
 export { applyBracket, lex, type Open } from './lexer.ts';
 export * as tokens from './tokens.ts';
+export { PT_REGS_OFFSETS } from './check/data-functions.ts';
+export type { ArgField, ForMapInfo, InferResult, MapInfo, MemoryAccess, PrintfInfo } from './check/index.ts';

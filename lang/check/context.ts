@@ -1,5 +1,5 @@
 // What the checker's parts share while checking one program: inference helpers and the diagnostics sink.
-import type { Expr, MapExpr } from '../ast.ts';
+import type { CallExpr, Expr, MapExpr } from '../ast.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Span } from '../source.ts';
 import type { MapValue, Type } from '../types.ts';
@@ -32,4 +32,8 @@ export interface CheckContext {
   readonly constants: Map<Expr, bigint>;
   /** byte values known when compiling: pton() */
   readonly constBytes: Map<Expr, Uint8Array>;
+  /** the map a whole-map or keyed map function acts on (see InferResult.mapTargets) */
+  readonly mapTargets: Map<CallExpr, MapExpr>;
+  /** the pt_regs offset each reg() call reads */
+  readonly registers: Map<CallExpr, number>;
 }

@@ -139,7 +139,7 @@ export function dataFunctionType(ctx: CheckContext, c: CallExpr): Type | undefin
       else if (name !== undefined && PT_REGS_OFFSETS[name] === undefined) {
         const guess = closest(name, Object.keys(PT_REGS_OFFSETS));
         ctx.error(`reg(): unknown register '${name}'`, c.args[0]!.span, [guess ? `did you mean '${guess}'?` : `x86-64 registers: ${Object.keys(PT_REGS_OFFSETS).join(' ')}`]);
-      }
+      } else if (name !== undefined) ctx.registers.set(c, PT_REGS_OFFSETS[name]!);
       return u64;
     }
     case 'path': {

@@ -9,7 +9,7 @@ import { readConfig, type ScriptConfig } from './config.ts';
 import { infer, type InferResult } from './infer.ts';
 
 export type { ResolvedAttach } from './attach.ts';
-export type { ForMapInfo, MapInfo, PrintfInfo } from './infer.ts';
+export type { ArgField, ForMapInfo, InferResult, MapInfo, MemoryAccess, PrintfInfo } from './infer.ts';
 export type { ScriptConfig } from './config.ts';
 export { positionalValue } from './infer.ts';
 

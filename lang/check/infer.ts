@@ -65,6 +65,20 @@ export interface InferResult {
   readonly memory: Map<Expr, MemoryAccess>;
   /** every `for ($kv : @map)` loop: the variables its body (a separate BPF function) declares itself */
   readonly forMaps: Map<ForMapStmt, ForMapInfo>;
+  /**
+   * The map each clear/zero/len/print(@m)/delete/has_key call acts on: the whole map, or for delete/has_key
+   * the keyed entry (a tuple key spread over a multi-key map's keys), whose key expressions are typed.
+   */
+  readonly mapTargets: Map<CallExpr, MapExpr>;
+  /** what each `$N` stands for (an integer, or its text where it is a string), and `$#`'s count */
+  readonly positionals: Map<Expr, bigint | string>;
+  /** the pt_regs byte offset each `reg("name")` call reads */
+  readonly registers: Map<CallExpr, number>;
+  /**
+   * The types the operands of each integer binary operator convert to before the operation (C's usual
+   * conversions; shifts promote each side alone), and of each `$x op= v` (keyed by the assignment's value).
+   */
+  readonly operandTypes: Map<Expr, readonly [Type, Type]>;
 }
 
 export interface ForMapInfo {
@@ -120,6 +134,10 @@ export function infer(
   const varTypes = new Map<Probe, ReadonlyMap<string, Type>>();
   const forMaps = new Map<ForMapStmt, ForMapInfo>();
   const forMapLayouts: { stmt: ForMapStmt; kv: Type }[] = [];
+  const mapTargets = new Map<CallExpr, MapExpr>();
+  const positionals = new Map<Expr, bigint | string>();
+  const registers = new Map<CallExpr, number>();
+  const operandTypes = new Map<Expr, readonly [Type, Type]>();
   /** the variables from outside the innermost for-map body: it sees copies, so it may not assign them */
   let outerVars: ReadonlySet<string> = new Set();
 
@@ -139,6 +157,8 @@ export function infer(
     unsafe,
     constants,
     constBytes,
+    mapTargets,
+    registers,
   };
 
   function noteMapKeys(m: MapExpr, keyTypes: Type[]): MapInfo | undefined {
@@ -250,6 +270,7 @@ export function infer(
     }
     const l = requireInt(lt, e.left, `operator ${e.op}`);
     const r = requireInt(rt, e.right, `operator ${e.op}`);
+    if (e.op !== '&&' && e.op !== '||') operandTypes.set(e, conversions(e.op, l, r));
     if (['<', '<=', '>', '>=', '==', '!=', '&&', '||'].includes(e.op)) return u64;
     // Shifts take the (promoted) type of the left operand; everything else the common type, as in C.
     return e.op === '<<' || e.op === '>>' ? promote(l) : commonType(l, r);
@@ -275,8 +296,12 @@ export function infer(
       }
       case 'positional': {
         // $N stands for its argument as a literal: an integer when it reads as one, else a string.
-        if (e.count) return i64;
+        if (e.count) {
+          positionals.set(e, BigInt(params.length));
+          return i64;
+        }
         const v = positionalValue(params, e.index);
+        positionals.set(e, v);
         return typeof v === 'bigint' ? i64 : stringType(Buffer.byteLength(v) + 1);
       }
       case 'map': {
@@ -714,6 +739,8 @@ export function infer(
     if (!arg) return stringType(1);
     const t = arg.kind === 'positional' && !arg.count ? stringType(Buffer.byteLength(params[arg.index - 1] ?? '') + 1) : expr(arg);
     if (arg.kind === 'positional') typeOf.set(arg, t);
+    // read as a string here, $N is its text whatever it looks like (a missing one is empty)
+    if (arg.kind === 'positional' && !arg.count) positionals.set(arg, params[arg.index - 1] ?? '');
     if (len) {
       if (len.kind !== 'int' || len.value < 1n) err('str() length must be a positive integer literal', len.span);
       else if (t.kind === 'string') return stringType(Math.min(t.size, Number(len.value) + 1));
@@ -810,6 +837,7 @@ export function infer(
       const prev = vars.get(s.target.name);
       if (!prev) err(`undefined variable ${s.target.name}`, s.target.span);
       else if (prev.kind !== 'int' || (vt.kind !== 'int' && vt.kind !== 'bool')) err(`${s.op} needs integers`, s.span);
+      else operandTypes.set(s.value, conversions(s.op.slice(0, -1), prev, vt));
       return;
     }
     declare(s.target.name, vt, s.value.span);
@@ -1031,7 +1059,14 @@ export function infer(
         'use the map with its final types (its longest strings, say) before the loop',
       ]);
   }
-  return { typeOf, maps, printfs, varTypes, argFields, forMaps, constants, constBytes, memory };
+  return { typeOf, maps, printfs, varTypes, argFields, forMaps, constants, constBytes, memory, mapTargets, positionals, registers, operandTypes };
+}
+
+/** What the operands of an integer operator convert to: their common type, as in C; a shift promotes each alone. */
+function conversions(op: string, l: Type, r: Type): readonly [Type, Type] {
+  if (op === '<<' || op === '>>') return [promote(l), promote(r)];
+  const common = commonType(l, r);
+  return [common, common];
 }
 
 /** (key, value) of a map's entries: several keys make a tuple. */

@@ -170,6 +170,7 @@ function wholeMapArg(ctx: CheckContext, c: CallExpr): MapExpr | undefined {
     const info = ctx.mapInfo(m.name);
     if (c.name === 'len' && info && isHistogram(info.value))
       ctx.error(`len() does not work on ${info.value.kind}() maps`, arg.span, ['each bucket of a histogram is a map entry of its own']);
+    ctx.mapTargets.set(c, m);
     return m;
   }
   if (arg.kind === 'map') ctx.error(`${c.name}() takes a whole map: write ${c.name}(${arg.name}), without a key`, arg.span);
@@ -207,6 +208,7 @@ function deleteOrHasKey(ctx: CheckContext, c: CallExpr): void {
     }
   }
   const target = keyedTarget(c, info?.keys.length)!;
+  ctx.mapTargets.set(c, target);
   const used = ctx.useMap(target, undefined, c.span);
   if (c.name === 'has_key' && isHistogram(used.value))
     ctx.error(`has_key() does not work on ${used.value.kind}() maps`, c.span, ['each bucket of a histogram is a map entry of its own']);
@@ -215,7 +217,9 @@ function deleteOrHasKey(ctx: CheckContext, c: CallExpr): void {
 function print(ctx: CheckContext, c: CallExpr): void {
   const [arg, ...rest] = c.args;
   if (!arg) return;
-  if (wholeMap(arg)) {
+  const whole = wholeMap(arg);
+  if (whole) {
+    ctx.mapTargets.set(c, whole);
     // top and div: how many of the largest entries, and what to divide values by (0: all, no division)
     rest.forEach((e, i) => ctx.intOperand(e, i === 0 ? 'print() top' : 'print() div'));
     return;
