@@ -1,23 +1,60 @@
-// The probe table: canonical provider names, their aliases, and the shape of their attach points.
+// The probe table: one row per probe type (lang/providers/<kind>.ts) with its names, attach-point form,
+// how it resolves and what the context builtins read in it. Everything else looks a provider up here;
+// a new probe type is a new row file and one line in `rows` below.
+import type { ProbeContext, ProviderRow, ContextReads } from './providers/row.ts';
+import { begin, end, type ResolvedSpecial } from './providers/special.ts';
+import { tracepoint, type ResolvedTracepoint } from './providers/tracepoint.ts';
+import { rawtracepoint, type ResolvedRawTracepoint } from './providers/rawtracepoint.ts';
+import { kprobe, kretprobe, type ResolvedKprobe } from './providers/kprobe.ts';
+import { fentry, fexit, type ResolvedFentry } from './providers/fentry.ts';
+import { uprobe, uretprobe, type ResolvedUprobe } from './providers/uprobe.ts';
+import { usdt, type ResolvedUsdt } from './providers/usdt.ts';
+import { interval, profile, type ResolvedTimer } from './providers/timer.ts';
+import { hardware, software, type ResolvedPerfEvent } from './providers/perf-event.ts';
+import { watchpoint, type ResolvedWatchpoint } from './providers/watchpoint.ts';
+import { iter, type ResolvedIter } from './providers/iter.ts';
 
-export type ProviderName =
-  | 'BEGIN'
-  | 'END'
-  | 'tracepoint'
-  | 'rawtracepoint'
-  | 'kprobe'
-  | 'kretprobe'
-  | 'fentry'
-  | 'fexit'
-  | 'uprobe'
-  | 'uretprobe'
-  | 'usdt'
-  | 'profile'
-  | 'interval'
-  | 'software'
-  | 'hardware'
-  | 'watchpoint'
-  | 'iter';
+export type { ContextReads, ProbeContext, ResolveRequest } from './providers/row.ts';
+
+/** A resolved attach point: one probe of one type, with what its type needs to compile and attach it. */
+export type ResolvedAttach =
+  | ResolvedSpecial
+  | ResolvedTracepoint
+  | ResolvedRawTracepoint
+  | ResolvedKprobe
+  | ResolvedFentry
+  | ResolvedUprobe
+  | ResolvedUsdt
+  | ResolvedTimer
+  | ResolvedPerfEvent
+  | ResolvedWatchpoint
+  | ResolvedIter;
+
+export type ProviderName = ResolvedAttach['provider'];
+
+/** The resolved attach points of one provider (of its file: kprobe's are kprobe's or kretprobe's). */
+export type ResolvedOf<K extends ProviderName> = ResolvedAttach extends infer A ? (A extends { readonly provider: infer P } ? (K extends P ? A : never) : never) : never;
+
+/** Every provider has its row (the type says so); the order is the order names are offered in. */
+const rows: { readonly [K in ProviderName]: ProviderRow<ResolvedOf<K>> } = {
+  BEGIN: begin,
+  END: end,
+  tracepoint,
+  rawtracepoint,
+  kprobe,
+  kretprobe,
+  fentry,
+  fexit,
+  uprobe,
+  uretprobe,
+  usdt,
+  profile,
+  interval,
+  software,
+  hardware,
+  watchpoint,
+  iter,
+};
 
 export interface ProviderInfo {
   readonly name: ProviderName;
@@ -26,25 +63,7 @@ export interface ProviderInfo {
   readonly usage: string;
 }
 
-export const providers: readonly ProviderInfo[] = [
-  { name: 'BEGIN', aliases: ['begin'], usage: 'BEGIN' },
-  { name: 'END', aliases: ['end'], usage: 'END' },
-  { name: 'tracepoint', aliases: ['t'], usage: 'tracepoint:group:event' },
-  { name: 'rawtracepoint', aliases: ['rt'], usage: 'rawtracepoint:event' },
-  { name: 'kprobe', aliases: ['k'], usage: 'kprobe:function[+offset]' },
-  { name: 'kretprobe', aliases: ['kr'], usage: 'kretprobe:function' },
-  { name: 'fentry', aliases: ['f', 'kfunc'], usage: 'fentry:function' },
-  { name: 'fexit', aliases: ['fr', 'kretfunc'], usage: 'fexit:function' },
-  { name: 'uprobe', aliases: ['u'], usage: 'uprobe:binary:function' },
-  { name: 'uretprobe', aliases: ['ur'], usage: 'uretprobe:binary:function' },
-  { name: 'usdt', aliases: ['U'], usage: 'usdt:binary:[provider:]probe' },
-  { name: 'profile', aliases: ['p'], usage: 'profile:hz|s|ms|us:N' },
-  { name: 'interval', aliases: ['i'], usage: 'interval:s|ms|us|hz:N' },
-  { name: 'software', aliases: ['s'], usage: 'software:event[:count]' },
-  { name: 'hardware', aliases: ['h'], usage: 'hardware:event[:count]' },
-  { name: 'watchpoint', aliases: ['w'], usage: 'watchpoint:address:length:mode' },
-  { name: 'iter', aliases: ['it'], usage: 'iter:task|task_file' },
-];
+export const providers: readonly ProviderInfo[] = Object.values(rows).map((r) => ({ name: r.name, aliases: r.aliases, usage: r.usage }));
 
 const byName = new Map<string, ProviderInfo>();
 for (const p of providers) {
@@ -52,10 +71,27 @@ for (const p of providers) {
   for (const a of p.aliases) byName.set(a, p);
 }
 
+/** A provider by name or alias (`t` is tracepoint). */
 export function lookupProvider(name: string): ProviderInfo | undefined {
   return byName.get(name);
 }
 
 export function providerNames(): string[] {
   return [...byName.keys()];
+}
+
+/** The row of a provider, for resolving and for what its context means. */
+export function providerRow<K extends ProviderName>(name: K): ProviderRow<ResolvedOf<K>> {
+  return rows[name];
+}
+
+/** What the context builtins (args, argN, retval, func, reg(), …) read in this attach point. */
+export function probeContext(a: ResolvedAttach): ProbeContext {
+  const row = rows[a.provider] as ProviderRow<ResolvedAttach>;
+  return row.context ? { ...row.reads, ...row.context(a) } : row.reads;
+}
+
+/** The providers in which a context builtin reads something, in table order (e.g. retval: kretprobe, fexit, uretprobe). */
+export function providersReading(what: keyof ContextReads): ProviderName[] {
+  return Object.values(rows).filter((r) => r.reads[what] !== undefined).map((r) => r.name as ProviderName);
 }

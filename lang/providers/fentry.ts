@@ -1,0 +1,65 @@
+// fentry/fexit: a kernel function through a BPF trampoline, named by its BTF id; `args` are its typed
+// parameters and fexit's retval is the u64 after them.
+import type { BtfParam } from '../btf.ts';
+import { closest } from '../suggest.ts';
+import { isGlob } from '../glob.ts';
+import { fail, type ProviderRow, type ResolveRequest, type ResolvedBase } from './row.ts';
+
+export interface ResolvedFentry extends ResolvedBase {
+  readonly provider: 'fentry' | 'fexit';
+  readonly func: string;
+  readonly module?: string;
+  /** the function's BTF FUNC id (attach_btf_id) */
+  readonly btfId: number;
+  readonly params: readonly BtfParam[];
+  readonly ret: number;
+}
+
+function fentryRow(name: 'fentry' | 'fexit'): ProviderRow<ResolvedFentry> {
+  return {
+    name,
+    aliases: name === 'fentry' ? ['f', 'kfunc'] : ['fr', 'kretfunc'],
+    usage: `${name}:function`,
+    reads: name === 'fentry' ? { argN: 'ctx', dPath: true } : { argN: 'ctx', retval: 'ctx', dPath: true },
+    context: (a) => ({
+      params: a.params,
+      ...(name === 'fexit' ? { retSlot: a.params.length, retType: a.ret } : {}),
+      ...(a.module ? { btfModule: a.module } : {}),
+    }),
+    resolve: (r) => resolveFentry(r, name),
+  };
+}
+
+export const fentry = fentryRow('fentry');
+export const fexit = fentryRow('fexit');
+
+function resolveFentry(r: ResolveRequest, name: 'fentry' | 'fexit'): ResolvedFentry[] {
+  const { ap, kernel } = r;
+  if (ap.parts.length < 1 || ap.parts.length > 2 || !ap.parts[ap.parts.length - 1]) return r.bad(`${name} needs a kernel function`);
+  const module = ap.parts.length === 2 ? ap.parts[0] : undefined;
+  const func = ap.parts[ap.parts.length - 1]!;
+  const btf = kernel.btf();
+  if (!btf) return fail(r, `${name} probes need kernel type information (BTF), and this kernel has none`, ['use kprobe/kretprobe or a tracepoint instead']);
+  const out: ResolvedFentry[] = [];
+  if (isGlob(func)) {
+    // wildcards look in vmlinux, or in the one module named
+    const where = module === undefined || module === 'vmlinux' ? btf : kernel.moduleBtf(module);
+    if (!where) return fail(r, `no BTF for module ${module} (is it loaded? see /sys/kernel/btf)`);
+    const mod = module && module !== 'vmlinux' ? module : undefined;
+    for (const n of where.funcNames(func)) {
+      const f = where.funcProto(n)!;
+      out.push({ provider: name, func: n, ...(mod ? { module: mod } : {}), btfId: f.id, params: f.params, ret: f.ret, ...r.base, text: `${name}:${mod ? `${mod}:` : ''}${n}` });
+    }
+  } else {
+    const found = kernel.functionBtf(func, module);
+    const f = found?.btf.funcProto(func);
+    if (!found || !f) {
+      const guess = closest(func, btf.funcNames(`${func.slice(0, 3)}*`));
+      return fail(r, `no kernel function ${module ? `${module}:` : ''}${func} in BTF`, [guess ? `did you mean '${name}:${guess}'?` : `list them with: scry -l '${name}:*'`]);
+    }
+    const mod = found.module === 'vmlinux' ? undefined : found.module;
+    out.push({ provider: name, func, ...(mod ? { module: mod } : {}), btfId: f.id, params: f.params, ret: f.ret, ...r.base, text: `${name}:${mod ? `${mod}:` : ''}${func}` });
+  }
+  if (!out.length) fail(r, `no kernel function matches ${ap.raw}`, [`list them with: scry -l '${name}:*'`]);
+  return out;
+}

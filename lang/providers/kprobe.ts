@@ -1,0 +1,74 @@
+// kprobe/kretprobe: any kernel function (from kallsyms), at entry (+offset) or return; the context is pt_regs.
+import { closest } from '../suggest.ts';
+import { globRegExp, isGlob } from '../glob.ts';
+import type { KernelInfo } from '../kernel.ts';
+import { kprobeStandIns } from '../kprobe-hints.ts';
+import type { Span } from '../source.ts';
+import { fail, type ProviderRow, type ResolvedBase } from './row.ts';
+
+export interface ResolvedKprobe extends ResolvedBase {
+  readonly provider: 'kprobe' | 'kretprobe';
+  readonly func: string;
+  readonly offset: number;
+  readonly module?: string;
+}
+
+function kprobeRow(name: 'kprobe' | 'kretprobe'): ProviderRow<ResolvedKprobe> {
+  return {
+    name,
+    aliases: [name === 'kprobe' ? 'k' : 'kr'],
+    usage: name === 'kprobe' ? 'kprobe:function[+offset]' : 'kretprobe:function',
+    reads: name === 'kprobe' ? { argN: 'pt_regs', func: true, ptRegs: true, override: true } : { retval: 'pt_regs', func: true, ptRegs: true },
+    resolve: (r) => resolveKprobe(r, name),
+  };
+}
+
+export const kprobe = kprobeRow('kprobe');
+export const kretprobe = kprobeRow('kretprobe');
+
+function resolveKprobe(r: Parameters<ProviderRow<ResolvedKprobe>['resolve']>[0], name: 'kprobe' | 'kretprobe'): ResolvedKprobe[] {
+  const { ap, kernel } = r;
+  if (ap.parts.length < 1 || ap.parts.length > 2) return r.bad(`${name} needs a function`);
+  const module = ap.parts.length === 2 ? ap.parts[0] : undefined;
+  const spec = ap.parts[ap.parts.length - 1]!;
+  const m = /^([A-Za-z_.*?][\w.*?]*)(?:\+(0x[0-9a-fA-F]+|\d+))?$/.exec(spec);
+  if (!m) return r.bad(`invalid ${name} function '${spec}'`);
+  if (m[2] && name === 'kretprobe') return r.bad('kretprobe does not take an offset');
+  const offset = m[2] ? Number(m[2]) : 0;
+  const known = kernel.kernelFunctions();
+  const inModule = (f: { module?: string }) =>
+    module === undefined || (isGlob(module) ? f.module !== undefined && globRegExp(module).test(f.module) : f.module === module);
+  const one = (func: string, mod: string | undefined): ResolvedKprobe => ({
+    provider: name,
+    func,
+    offset,
+    module: mod,
+    ...r.base,
+    text: `${name}:${mod ? mod + ':' : ''}${func}${offset ? `+${m[2]}` : ''}`,
+  });
+  if (isGlob(m[1]!) || (module !== undefined && isGlob(module))) {
+    if (offset) return r.bad('a wildcard cannot take an offset');
+    const re = globRegExp(m[1]!);
+    const seen = new Set<string>();
+    const hits = known.filter((f) => re.test(f.name) && inModule(f) && !seen.has(f.name) && seen.add(f.name));
+    if (!hits.length) fail(r, `no kernel function matches ${ap.raw}`, [`list them with: scry -l '${name}:*'`]);
+    return hits.map((f) => one(f.name, module === undefined ? undefined : f.module));
+  }
+  // the kernel may not list its functions (then attaching says whether one exists)
+  if (known.length && !known.some((f) => f.name === m[1] && inModule(f)))
+    return fail(r, `unknown kernel function ${module ? `${module}:` : ''}${m[1]}`, unknownFunctionHints(m[1]!, name, known, ap.span, kernel));
+  return [one(m[1]!, module)];
+}
+
+/**
+ * A kprobe on a function this kernel does not have: the tracepoints that see what the function did (the
+ * table in lang/kprobe-hints.ts) and, for a function renamed here (kmem_cache_alloc is
+ * kmem_cache_alloc_noprof since Linux 6.10), its name; otherwise the closest name, as for any typo.
+ */
+function unknownFunctionHints(func: string, provider: 'kprobe' | 'kretprobe', known: readonly { readonly name: string }[], span: Span, kernel: KernelInfo): string[] {
+  const standIns = kprobeStandIns({ func, provider, span }, kernel);
+  const renamed = known.find((f) => f.name === `${func}_noprof`)?.name;
+  if (standIns.length) return renamed ? [...standIns, `this kernel calls the function ${renamed}`] : standIns;
+  const guess = renamed ?? closest(func, [...new Set(known.map((f) => f.name))]);
+  return [guess ? `did you mean '${provider}:${guess}'?` : `list them with: scry -l '${provider}:*'`];
+}

@@ -1,0 +1,60 @@
+// rawtracepoint:event: the kernel tracepoint itself, without the perf record. With the kernel's BTF for it
+// (btf_trace_<event>) it loads as a BTF raw tracepoint (tp_btf) with typed `args`; otherwise arg0… are raw u64s.
+import type { BtfParam } from '../btf.ts';
+import { closest } from '../suggest.ts';
+import { globRegExp, isGlob } from '../glob.ts';
+import type { KernelInfo } from '../kernel.ts';
+import { fail, type ProviderRow, type ResolvedBase } from './row.ts';
+
+export interface ResolvedRawTracepoint extends ResolvedBase {
+  readonly provider: 'rawtracepoint';
+  readonly event: string;
+  /** the btf_trace_<event> typedef's id, when the kernel's BTF knows the tracepoint */
+  readonly btfId?: number;
+  readonly params?: readonly BtfParam[];
+}
+
+export const rawtracepoint: ProviderRow<ResolvedRawTracepoint> = {
+  name: 'rawtracepoint',
+  aliases: ['rt'],
+  usage: 'rawtracepoint:event',
+  reads: { argN: 'ctx' },
+  context: (a) => (a.params ? { params: a.params } : {}),
+  resolve(r) {
+    const { ap, kernel } = r;
+    if (ap.parts.length < 1 || ap.parts.length > 2 || !ap.parts[ap.parts.length - 1]) return r.bad('rawtracepoint needs an event');
+    const event = ap.parts[ap.parts.length - 1]!;
+    const btf = kernel.btf();
+    const names = rawTracepointNames(kernel);
+    const hits = isGlob(event) ? names.filter((n) => globRegExp(event).test(n)) : names.includes(event) ? [event] : [];
+    if (!hits.length) return fail(r, `no raw tracepoint matches ${event}`, rawTracepointHints(event, names, kernel));
+    return hits.map((e) => {
+      const tp = btf?.rawTracepoint(e);
+      return { provider: 'rawtracepoint' as const, event: e, ...(tp ? { btfId: tp.id, params: tp.params } : {}), ...r.base, text: `rawtracepoint:${e}` };
+    });
+  },
+};
+
+/**
+ * The raw tracepoints BPF_RAW_TRACEPOINT_OPEN accepts: with BTF, one `btf_trace_<name>` typedef per
+ * tracepoint the kernel defines; without, the tracefs events other than syscall events (sys_enter_openat is
+ * an event of the sys_enter tracepoint) and dynamic kprobe/uprobe events.
+ */
+function rawTracepointNames(kernel: KernelInfo): string[] {
+  const btf = kernel.btf();
+  if (btf) return btf.rawTracepointNames();
+  const notTracepoints = new Set(['syscalls', 'ftrace', 'kprobes', 'uprobes']);
+  return [...new Set(kernel.tracepoints().filter((t) => !notTracepoints.has(t.group)).map((t) => t.event))];
+}
+
+/** What to try instead of a raw tracepoint that is not there: the syscall tracepoint it was named after. */
+function rawTracepointHints(event: string, names: readonly string[], kernel: KernelInfo): string[] {
+  const sys = /^sys_(enter|exit)_\w+$/.exec(event);
+  if (sys && kernel.tracepoints().some((t) => t.group === 'syscalls' && t.event === event)) {
+    return [
+      `${event} is a syscall event, not a raw tracepoint: use tracepoint:syscalls:${event}, or rawtracepoint:sys_${sys[1]} (every syscall; the number is in its arguments)`,
+    ];
+  }
+  const guess = isGlob(event) ? undefined : closest(event, [...names]);
+  return [guess ? `did you mean 'rawtracepoint:${guess}'?` : `list them with: scry -l 'rawtracepoint:*'`];
+}

@@ -1,0 +1,81 @@
+// What one probe type is to the language: its names and attach-point form, how an attach point of it
+// resolves against the kernel, and what the context builtins (args, argN, retval, func, reg()…) read in it.
+// The table of rows is lang/providers.ts; checker and code generator ask it, never switch on a provider.
+import type { AttachPoint } from '../ast.ts';
+import type { BtfParam } from '../btf.ts';
+import { error, type Diagnostic } from '../diagnostics.ts';
+import type { KernelInfo, TracepointFormat, UsdtSite } from '../kernel.ts';
+import type { Span } from '../source.ts';
+
+/** Every resolved attach point: its provider, where it was written, and its canonical name (the `probe` builtin). */
+export interface ResolvedBase {
+  readonly span: Span;
+  readonly text: string;
+}
+
+/** What the builtins that read the probe's context mean in every probe of a type (the same for each attach point). */
+export interface ContextReads {
+  /** argN reads pt_regs' argument registers, the N-th u64 of the context, or the USDT site's argument spec */
+  readonly argN?: 'pt_regs' | 'ctx' | 'usdt';
+  /** retval reads pt_regs' return register, or the context's u64 after the parameters (fexit) */
+  readonly retval?: 'pt_regs' | 'ctx';
+  /** `func` is the probed kernel function (from the instruction pointer) */
+  readonly func?: true;
+  /** the program's context is a struct pt_regs: reg() reads it */
+  readonly ptRegs?: true;
+  /** override() may replace the probed function's return value (bpf_override_return) */
+  readonly override?: true;
+  /** path() may call bpf_d_path (the kernel allows it in tracing programs on functions and in iterators) */
+  readonly dPath?: true;
+}
+
+/** What the context builtins read in one attach point: the type's ContextReads plus this point's data. */
+export interface ProbeContext extends ContextReads {
+  /** args->name: the context's u64 slots, named and typed by these BTF parameters */
+  readonly params?: readonly BtfParam[];
+  /** ctx->name reads `params` too (bpftrace calls an iterator's context ctx) */
+  readonly ctxArgs?: true;
+  /** args->name: the fields of this tracepoint's record */
+  readonly tracepoint?: { readonly group: string; readonly event: string; readonly format?: TracepointFormat };
+  /** argN: the USDT site whose argument specs say where each argument is */
+  readonly usdt?: UsdtSite;
+  /** retval from the context: its u64 slot and BTF type id */
+  readonly retSlot?: number;
+  readonly retType?: number;
+  /** uaddr(): the binary the probe is in */
+  readonly binary?: string;
+  /** the kernel module whose BTF types this probe's arguments (vmlinux when absent) */
+  readonly btfModule?: string;
+  /** the program also runs once at the end with no object (an iterator's NULL ctx->task): nothing to report then */
+  readonly finalNullRun?: true;
+}
+
+/** One attach point to resolve, and where its problems go. */
+export interface ResolveRequest {
+  readonly ap: AttachPoint;
+  readonly kernel: KernelInfo;
+  readonly diags: Diagnostic[];
+  /** -p PID: user probes look in this process */
+  readonly pid?: number;
+  /** the span and raw text every resolved point starts from */
+  readonly base: ResolvedBase;
+  /** records "<why>" with the provider's form as a hint; returns no probes */
+  bad(why: string): [];
+}
+
+export interface ProviderRow<A extends { readonly provider: string }> {
+  readonly name: A['provider'];
+  readonly aliases: readonly string[];
+  /** attach-point form, for messages */
+  readonly usage: string;
+  readonly reads: ContextReads;
+  resolve(r: ResolveRequest): A[];
+  /** this attach point's data for the context builtins (beyond `reads`) */
+  context?(a: A): ProbeContext;
+}
+
+/** A request's error with a span, for rows. */
+export function fail(r: ResolveRequest, message: string, hints?: readonly string[]): [] {
+  r.diags.push(error(message, r.ap.span, hints ? [...hints] : undefined));
+  return [];
+}

@@ -1,0 +1,22 @@
+// BEGIN and END: run once, in scry's own process, before the other probes attach and after they detach.
+import type { ProviderRow, ResolvedBase } from './row.ts';
+
+export interface ResolvedSpecial extends ResolvedBase {
+  readonly provider: 'BEGIN' | 'END';
+}
+
+function special(name: 'BEGIN' | 'END', alias: string): ProviderRow<ResolvedSpecial> {
+  return {
+    name,
+    aliases: [alias],
+    usage: name,
+    reads: {},
+    resolve(r) {
+      if (r.ap.parts.length) return r.bad(`${name} takes no arguments`);
+      return [{ provider: name, ...r.base, text: name }];
+    },
+  };
+}
+
+export const begin = special('BEGIN', 'begin');
+export const end = special('END', 'end');

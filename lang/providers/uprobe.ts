@@ -1,0 +1,41 @@
+// uprobe/uretprobe: a function (or address) in an ELF file, at entry or return; the context is pt_regs.
+import { fail, type ProviderRow, type ResolvedBase } from './row.ts';
+
+export interface ResolvedUprobe extends ResolvedBase {
+  readonly provider: 'uprobe' | 'uretprobe';
+  /** the ELF file, and the file offset and virtual address of the function (or address) in it */
+  readonly path: string;
+  readonly func: string;
+  readonly offset: bigint;
+  readonly vaddr: bigint;
+}
+
+function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
+  return {
+    name,
+    aliases: [name === 'uprobe' ? 'u' : 'ur'],
+    usage: `${name}:binary:function`,
+    reads: name === 'uprobe' ? { argN: 'pt_regs', ptRegs: true } : { retval: 'pt_regs', ptRegs: true },
+    context: (a) => ({ binary: a.path }),
+    resolve(r) {
+      const { ap, kernel } = r;
+      if (ap.parts.length !== 2 || !ap.parts[0] || !ap.parts[1]) return r.bad(`${name} needs a binary and a function`);
+      const [target, where] = ap.parts as [string, string];
+      if (name === 'uretprobe' && /\+/.test(where)) return r.bad('uretprobe does not take an offset');
+      const sites = kernel.userProbeSites(target, where, r.pid);
+      if ('error' in sites) return fail(r, sites.error, sites.hints);
+      return sites.map((s) => ({
+        provider: name,
+        path: s.path,
+        func: s.func,
+        offset: s.offset,
+        vaddr: s.vaddr,
+        ...r.base,
+        text: `${name}:${s.path}:${s.func || `0x${s.vaddr.toString(16)}`}${s.func && /\+/.test(where) ? where.slice(where.indexOf('+')) : ''}`,
+      }));
+    },
+  };
+}
+
+export const uprobe = uprobeRow('uprobe');
+export const uretprobe = uprobeRow('uretprobe');
