@@ -103,10 +103,8 @@ if (requireRoot('probe listing')) {
     assert.is(offered.includes('vfs_read'), hasKprobes() || fentryOk, offered.join(' '));
     const [raw] = complete('rawtracepoint:sys_enter_open', { pending: '', mapNames: () => [], programIds: () => [], commands: [] });
     assert.equal(raw, [], 'sys_enter_openat is not a raw tracepoint');
-    // cached: asking again costs no re-read
-    const t0 = performance.now();
-    for (let i = 0; i < 100; i++) probeNames('tracepoint', 'sched:*');
-    assert.ok(performance.now() - t0 < 200, 'probeNames is cheap once read');
+    // cached: asking again re-reads nothing (the same list comes back; a timing bound here failed under CI load)
+    assert.ok(probeNames('tracepoint') === probeNames('tracepoint'), 'the tracepoint names are read once and kept');
   });
 
   suite("the CLI: -l '*openat' prints probes on stdout and the one line about the rest on stderr", async () => {
