@@ -13,3 +13,4 @@ export { applyBracket, lex, type Open } from './lexer.ts';
 export * as tokens from './tokens.ts';
 export { PT_REGS_OFFSETS } from './check/data-functions.ts';
 export type { ArgField, ForMapInfo, InferResult, MapInfo, MemoryAccess, PrintfInfo } from './check/index.ts';
+export { probeContext, providerRow, providersReading, type ContextReads, type ProbeContext, type ProviderName, type ResolvedOf } from './providers.ts';

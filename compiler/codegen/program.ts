@@ -1,11 +1,11 @@
 // One probe block and attach point → one BPF program.
-import { BPF_FUNC, JumpRangeError, R0, R1, R2, R6, R7, R10, alu64Imm, call, encode, exit, isLabel, jmpImm, ldMapFd, ldx, mov64Imm, mov64Reg, st, withSpan, type AsmItem } from '../asm/index.ts';
+import { BPF_FUNC, JumpRangeError, R0, R1, R2, R6, R7, R10, alu64Imm, call, encode, exit, isLabel, jmpImm, ldMapFd, mov64Imm, mov64Reg, st, withSpan, type AsmItem } from '../asm/index.ts';
 import { SCRATCH_MAP } from '../program.ts';
 import { Frame, MAX_INSNS, ProgramTooLong } from './emitter.ts';
-import type { CheckedProbe, ResolvedAttach } from '../../lang/check/index.ts';
-import type { Type } from '../../lang/types.ts';
+import type { CheckedProbe, ResolvedAttach, Type } from '../../lang/index.ts';
 import { slotSize } from '../layout.ts';
-import type { ProgType, ProgramSpec } from '../program.ts';
+import type { ProgramSpec } from '../program.ts';
+import { compilerRow } from './providers/index.ts';
 import { CodegenError, newGen, type Gen, type PendingCallback, type Shared } from './context.ts';
 import { deepest, isStackOverflow } from '../../lang/walk.ts';
 import { functionsBtf } from '../btf/index.ts';
@@ -14,41 +14,6 @@ import { allocValue, stSlot } from './context.ts';
 import { emitInt } from './expr.ts';
 import { pruneUnreachable } from './prune.ts';
 import { emitBlock } from './stmt.ts';
-
-export function progTypeFor(a: ResolvedAttach): ProgType {
-  switch (a.provider) {
-    case 'BEGIN':
-    case 'END':
-      return 'raw_tracepoint'; // run on demand with BPF_PROG_TEST_RUN
-    case 'tracepoint':
-      return 'tracepoint';
-    case 'kprobe':
-    case 'kretprobe':
-    case 'uprobe':
-    case 'uretprobe':
-    case 'usdt':
-      return 'kprobe';
-    case 'rawtracepoint':
-      return a.btfId !== undefined ? 'tracing' : 'raw_tracepoint';
-    case 'fentry':
-    case 'fexit':
-    case 'iter':
-      return 'tracing';
-    case 'interval':
-    case 'profile':
-    case 'software':
-    case 'hardware':
-    case 'watchpoint':
-      return 'perf_event';
-  }
-}
-
-/**
- * -p PID: probes that fire in any process test the pid in code. uprobes, USDT and watchpoints are placed in
- * that process when they attach; interval timers, BEGIN/END and iterators are not about a process at all
- * (bpftrace v0.26 filters the same set; profile and software/hardware events it opens on the pid instead).
- */
-const FILTERED_BY_PID: ReadonlySet<string> = new Set(['kprobe', 'kretprobe', 'fentry', 'fexit', 'tracepoint', 'rawtracepoint', 'profile', 'software', 'hardware']);
 
 export function generateProbe(shared: Shared, probe: CheckedProbe, attach: ResolvedAttach, index: number, pid?: number): ProgramSpec {
   try {
@@ -84,16 +49,16 @@ function tooLong(probe: CheckedProbe, e: JumpRangeError): CodegenError {
 function generate(shared: Shared, probe: CheckedProbe, attach: ResolvedAttach, index: number, pid?: number): ProgramSpec {
   const g = newGen(shared, attach);
   const { e } = g;
+  const row = compilerRow(attach);
   e.span = probe.probe.span;
   // r6 keeps the context for builtins that read it; r1 is clobbered by the first helper call.
   e.emit(mov64Reg(R6, R1));
   allocateVariables(g, shared.checked.varTypes.get(probe.probe));
   e.at(probe.probe.span, () => {
-    if (pid !== undefined && FILTERED_BY_PID.has(attach.provider)) {
+    if (pid !== undefined && row.pidFilter) {
       e.emit(call(BPF_FUNC.get_current_pid_tgid), alu64Imm('rsh', R0, 32), jmpImm('jne', R0, pid, g.exitLabel));
     }
-    // an iterator runs once more at the end with no object (ctx->task == NULL): nothing to report then
-    if (attach.provider === 'iter') e.emit(ldx(8, R0, R6, 8), jmpImm('jeq', R0, 0, g.exitLabel));
+    if (row.prologue) e.emit(...row.prologue(attach, g.exitLabel));
     if (probe.probe.predicate) {
       const pred = probe.probe.predicate;
       e.at(pred.span, () => {
@@ -114,11 +79,12 @@ function generate(shared: Shared, probe: CheckedProbe, attach: ResolvedAttach, i
   for (const f of g.functions ?? []) all.push(...f.items);
   const pruned = pruneUnreachable(all);
   const enc = encode(pruned);
-  const name = programName(attach, index);
+  const name = programName(row.nameStem(attach), index);
+  const tracing = row.tracing?.(attach);
   return {
     name,
-    progType: progTypeFor(attach),
-    ...tracingFor(attach),
+    progType: row.progType(attach),
+    ...(tracing ? { tracing } : {}),
     attach,
     bytecode: enc.bytes,
     relocations: enc.relocations,
@@ -174,24 +140,7 @@ export function scratchPrologue(g: Gen, fail: string = g.exitLabel): AsmItem[] {
   ].map((i) => withSpan(i, g.shared.checked.ast.span));
 }
 
-function tracingFor(a: ResolvedAttach): { tracing?: ProgramSpec['tracing'] } {
-  if (a.provider === 'fentry' || a.provider === 'fexit') return { tracing: { attach: a.provider, btfId: a.btfId, ...(a.module ? { module: a.module } : {}) } };
-  if (a.provider === 'iter') return { tracing: { attach: 'iter', btfId: a.btfId } };
-  if (a.provider === 'rawtracepoint' && a.btfId !== undefined) return { tracing: { attach: 'raw_tp', btfId: a.btfId } };
-  return {};
-}
-
 /** Kernel program names: ≤ 15 characters of [A-Za-z0-9_]. */
-function programName(a: ResolvedAttach, index: number): string {
-  const base =
-    a.provider === 'tracepoint' || a.provider === 'rawtracepoint'
-      ? a.event
-      : a.provider === 'kprobe' || a.provider === 'kretprobe' || a.provider === 'fentry' || a.provider === 'fexit' || a.provider === 'uprobe' || a.provider === 'uretprobe'
-        ? a.func || 'addr'
-        : a.provider === 'usdt'
-          ? a.site.name
-        : a.provider === 'iter'
-          ? `iter_${a.target}`
-          : a.provider;
-  return `${index}_${base}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
+function programName(stem: string, index: number): string {
+  return `${index}_${stem}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 15);
 }

@@ -17,7 +17,7 @@ export const iter: ProviderRow<ResolvedIter> = {
   aliases: ['it'],
   usage: 'iter:task|task_file',
   reads: { dPath: true },
-  context: (a) => ({ params: a.params, ctxArgs: true, finalNullRun: true }),
+  context: (a) => ({ params: a.params, ctxArgs: true }),
   resolve(r) {
     const { ap, kernel } = r;
     if (ap.parts.length !== 1 || !ap.parts[0]) return r.bad('iter needs a target, e.g. iter:task');

@@ -46,8 +46,6 @@ export interface ProbeContext extends ContextReads {
   readonly binary?: string;
   /** the kernel module whose BTF types this probe's arguments (vmlinux when absent) */
   readonly btfModule?: string;
-  /** the program also runs once at the end with no object (an iterator's NULL ctx->task): nothing to report then */
-  readonly finalNullRun?: true;
 }
 
 /** One attach point to resolve, and where its problems go. */

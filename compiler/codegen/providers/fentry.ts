@@ -1,0 +1,10 @@
+// fentry/fexit: tracing programs naming the kernel function (in vmlinux or a module) by BTF id.
+import type { ResolvedOf } from '../../../lang/index.ts';
+import type { CompilerProviderRow } from './row.ts';
+
+export const fentry: CompilerProviderRow<ResolvedOf<'fentry'>> = {
+  progType: () => 'tracing',
+  tracing: (a) => ({ attach: a.provider, btfId: a.btfId, ...(a.module ? { module: a.module } : {}) }),
+  nameStem: (a) => a.func || 'addr',
+  pidFilter: true,
+};

@@ -1,0 +1,36 @@
+// The code generator's probe table: one row per provider (the type says every provider has one).
+import type { ProviderName, ResolvedAttach, ResolvedOf } from '../../../lang/index.ts';
+import type { CompilerProviderRow } from './row.ts';
+import { special } from './special.ts';
+import { tracepoint } from './tracepoint.ts';
+import { rawtracepoint } from './rawtracepoint.ts';
+import { kprobe } from './kprobe.ts';
+import { fentry } from './fentry.ts';
+import { uprobe, usdt } from './uprobe.ts';
+import { hardware, interval, profile, software, watchpoint } from './perf-event.ts';
+import { iter } from './iter.ts';
+
+const rows: { readonly [K in ProviderName]: CompilerProviderRow<ResolvedOf<K>> } = {
+  BEGIN: special,
+  END: special,
+  tracepoint,
+  rawtracepoint,
+  kprobe,
+  kretprobe: kprobe,
+  fentry,
+  fexit: fentry,
+  uprobe,
+  uretprobe: uprobe,
+  usdt,
+  profile,
+  interval,
+  software,
+  hardware,
+  watchpoint,
+  iter,
+};
+
+/** The code generator's row for an attach point's provider. */
+export function compilerRow(a: ResolvedAttach): CompilerProviderRow<ResolvedAttach> {
+  return rows[a.provider] as CompilerProviderRow<ResolvedAttach>;
+}

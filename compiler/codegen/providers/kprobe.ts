@@ -1,0 +1,9 @@
+// kprobe/kretprobe: kprobe programs (pt_regs context).
+import type { ResolvedOf } from '../../../lang/index.ts';
+import type { CompilerProviderRow } from './row.ts';
+
+export const kprobe: CompilerProviderRow<ResolvedOf<'kprobe'>> = {
+  progType: () => 'kprobe',
+  nameStem: (a) => a.func || 'addr',
+  pidFilter: true,
+};

@@ -1,0 +1,10 @@
+// rawtracepoint: a BTF raw tracepoint (tracing, tp_btf) where the kernel's BTF knows it, else a plain one.
+import type { ResolvedOf } from '../../../lang/index.ts';
+import type { CompilerProviderRow } from './row.ts';
+
+export const rawtracepoint: CompilerProviderRow<ResolvedOf<'rawtracepoint'>> = {
+  progType: (a) => (a.btfId !== undefined ? 'tracing' : 'raw_tracepoint'),
+  tracing: (a) => (a.btfId !== undefined ? { attach: 'raw_tp', btfId: a.btfId } : undefined),
+  nameStem: (a) => a.event,
+  pidFilter: true,
+};

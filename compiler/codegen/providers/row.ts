@@ -1,0 +1,21 @@
+// What one probe type is to the code generator: the program type it loads as, what a tracing program
+// attaches to, the stem of its kernel-side name, whether -p filters it in code, and code it runs first.
+// The table is ./index.ts; program.ts looks a row up, never switches on a provider.
+import type { Insn } from '../../asm/index.ts';
+import type { ProgType, ProgramSpec } from '../../program.ts';
+
+export interface CompilerProviderRow<A> {
+  progType(a: A): ProgType;
+  /** tracing programs: expected_attach_type and the BTF id of the target */
+  tracing?(a: A): ProgramSpec['tracing'];
+  /** the program name after its index: the event, the function, … (cleaned and cut to 15 characters later) */
+  nameStem(a: A): string;
+  /**
+   * -p PID: probes that fire in any process test the pid in code. uprobes, USDT and watchpoints are placed in
+   * that process when they attach; interval timers, BEGIN/END and iterators are not about a process at all
+   * (bpftrace v0.26 filters the same set; profile and software/hardware events it opens on the pid instead).
+   */
+  readonly pidFilter: boolean;
+  /** code after the context is saved in r6 and the pid test, before the predicate; `exit` ends the program quietly */
+  prologue?(a: A, exit: string): Insn[];
+}
