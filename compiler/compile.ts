@@ -2,7 +2,9 @@
 import type { CheckedProgram } from '../lang/check/index.ts';
 import { error, type Diagnostic } from '../lang/diagnostics.ts';
 import { CodegenError, type Shared } from './codegen/context.ts';
+import { expressionEmitters } from './codegen/expr.ts';
 import { generateProbe } from './codegen/program.ts';
+import { statementEmitters } from './codegen/stmt.ts';
 import { isPerCpu, keyLayout, valueSize } from './layout.ts';
 import { EVENTS_MAP, GLOBALS_MAP, GLOBALS_SIZE, LOST_MAP, SCRATCH_MAP, stackMapName, type CompiledProgram, type MapSpec, type ProgramSpec } from './program.ts';
 
@@ -39,7 +41,7 @@ export function compile(checked: CheckedProgram, options: CompileOptions = {}): 
   maps.set(LOST_MAP, { name: LOST_MAP, kind: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1 });
   maps.set(EVENTS_MAP, { name: EVENTS_MAP, kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: options.ringBufferSize ?? 1 << 23 });
 
-  const shared: Shared = { checked, maps, events: [{ id: 0, kind: 'exit' }], diagnostics: [], usesGlobals: false, scratchSize: 0, stackLimits: new Set(), helperErrors: options.helperErrors ?? 0 };
+  const shared: Shared = { checked, maps, events: [{ id: 0, kind: 'exit' }], diagnostics: [], usesGlobals: false, scratchSize: 0, stackLimits: new Set(), helperErrors: options.helperErrors ?? 0, lower: { ...expressionEmitters, ...statementEmitters } };
   const programs: ProgramSpec[] = [];
   try {
     let index = 0;

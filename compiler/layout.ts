@@ -66,7 +66,7 @@ export function valueSize(v: MapValue): number {
   }
 }
 
-/** Bucket indexes a histogram uses: 0 is below the range, the last one the top (see codegen/map-functions.ts). */
+/** Bucket indexes a histogram uses: 0 is below the range, the last one the top (see codegen/builtins/aggregations.ts). */
 export function bucketCount(v: Extract<MapValue, { kind: 'hist' | 'lhist' }>): number {
   if (v.kind === 'lhist') return Math.floor((v.max - v.min) / v.step) + 2;
   // log2 with 2^k sub-buckets: index ((l - k + 1) << k) + x + 1 for the top bit l ≤ 62 (the value is a

@@ -1,7 +1,7 @@
 // State shared by the code generator's parts while one probe program is generated.
 import type { CheckedProgram, ResolvedAttach } from '../../lang/check/index.ts';
 import type { Diagnostic } from '../../lang/diagnostics.ts';
-import type { Expr, ForMapStmt } from '../../lang/ast.ts';
+import type { Block, Expr, ForMapStmt } from '../../lang/ast.ts';
 import type { Span } from '../../lang/source.ts';
 import type { Type } from '../../lang/types.ts';
 import type { EventSchema, MapSpec } from '../program.ts';
@@ -33,6 +33,34 @@ export interface Shared {
   readonly stackLimits: Set<number>;
   /** -k level: which failing helpers become warning events (see helper-errors.ts) */
   readonly helperErrors: 0 | 1 | 2;
+  /** the expression and statement emitters (see Lowering) */
+  readonly lower: Lowering;
+}
+
+/**
+ * The expression and block emitters of expr.ts and stmt.ts. They dispatch to the map code, the builtin rows
+ * and for-map.ts, which emit their own operands and loop bodies in turn: reaching the emitters through the
+ * context (compile.ts installs them) keeps codegen's imports one-way.
+ */
+export interface Lowering {
+  int(g: Gen, x: Expr): void;
+  into(g: Gen, x: Expr, off: number, size: number, target?: Type): void;
+  block(g: Gen, b: Block): void;
+}
+
+/** Computes an integer (or bool) expression into r0 (expr.ts). */
+export function emitInt(g: Gen, x: Expr): void {
+  g.shared.lower.int(g, x);
+}
+
+/** Writes the value of `x` at r10+off, exactly `size` bytes (expr.ts). */
+export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Type): void {
+  g.shared.lower.into(g, x, off, size, target);
+}
+
+/** Emits the statements of a block (stmt.ts). */
+export function emitBlock(g: Gen, b: Block): void {
+  g.shared.lower.block(g, b);
 }
 
 export interface Gen {
@@ -53,7 +81,7 @@ export interface Gen {
   readonly stackAbove: number;
   /**
    * Ready-made functions appended after the main program like callbacks (len()'s empty
-   * bpf_for_each_map_elem callback, map-functions.ts; the per-CPU fold of maps.ts); for-map callbacks share it.
+   * bpf_for_each_map_elem callback, builtins/maps.ts; the per-CPU fold of maps.ts); for-map callbacks share it.
    */
   readonly functions?: { readonly label: string; readonly items: readonly AsmItem[] }[];
 }

@@ -1,61 +1,21 @@
 // Expressions. Integers are computed into r0 (an accumulator: helper calls return there and clobber r1-r5,
 // so a left operand waits in a stack slot while the right one is computed). Strings and other values
 // wider than a register are written straight into stack memory.
-import {
-  R0,
-  R1,
-  R2,
-  R3,
-  R6,
-  alu64Imm,
-  alu64Reg,
-  call,
-  endian,
-  ja,
-  jmpImm,
-  jmpReg,
-  ldImm64,
-  ldMapValue,
-  ldx,
-  mov32Reg,
-  mov64Imm,
-  mov64Reg,
-  neg64,
-  type AluOp,
-  type Insn,
-  type JmpOp,
-  type Reg,
-} from '../asm/index.ts';
-import { assertNever, type BinaryExpr, type BinaryOp, type CallExpr, type Expr, type FieldExpr } from '../../lang/ast.ts';
+import { R0, R1, R2, R3, R6, alu64Imm, alu64Reg, call, endian, ja, jmpImm, jmpReg, ldx, mov64Imm, mov64Reg, neg64, type AluOp, type Insn, type JmpOp } from '../asm/index.ts';
+import { BPF_FUNC as helper } from '../asm/index.ts';
+import { assertNever, type BinaryExpr, type BinaryOp, type CallExpr, type Expr, type FieldExpr, type IdentExpr } from '../../lang/ast.ts';
 import type { Span } from '../../lang/source.ts';
 import { positionalValue } from '../../lang/check/index.ts';
-import { GLOBALS_CPID, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../program.ts';
-import { PT_REGS_OFFSETS } from '../../lang/check/data-functions.ts';
-import { emitBufferCall, emitConstant, emitStack, readHelper, readStrHelper } from './data.ts';
-import { checkHelper } from './helper-errors.ts';
-import { packedLayout, slotSize } from '../layout.ts';
 import type { FieldAccess } from '../../lang/check/tracepoint-args.ts';
-import type { TracepointField, UsdtArgument } from '../../lang/kernel.ts';
-import { MAX_STACK_FRAMES, commonType, promote, type Type } from '../../lang/types.ts';
-import { CodegenError, allocOrFail, scoped, typeOf, type Gen } from './context.ts';
-import { addrOf, allocValue, ldSlot, stSlot, stxSlot } from './context.ts';
-import { BPF_FUNC as helper } from '../asm/index.ts';
+import type { TracepointField } from '../../lang/kernel.ts';
+import { commonType, promote, type Type } from '../../lang/types.ts';
+import { packedLayout, slotSize } from '../layout.ts';
+import { BUILTIN_EMIT, type BuiltinEmit } from './builtins/index.ts';
+import { CodegenError, addrOf, allocOrFail, allocValue, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen, type Lowering } from './context.ts';
+import { checkHelper } from './helper-errors.ts';
 import { emitIncDec, emitMapRead, emitMapReadInto } from './maps.ts';
-import { emitMapFunctionValue } from './map-functions.ts';
-
-const I32_MIN = -(2n ** 31n);
-const I32_MAX = 2n ** 31n - 1n;
-
-export function fitsImm32(v: bigint): boolean {
-  return v >= I32_MIN && v <= I32_MAX;
-}
-
-/** Loads a 64-bit constant into a register, with the short form when it fits. */
-export function loadConst(g: Gen, reg: Reg, v: bigint): void {
-  const s = BigInt.asIntN(64, v);
-  if (fitsImm32(s)) g.e.emit(mov64Imm(reg, Number(s)));
-  else g.e.emit(ldImm64(reg, BigInt.asUintN(64, v)));
-}
+import { probeRead, readHelper, readString } from './memory.ts';
+import { copyStack, fitsImm32, loadConst, normalize, sizeOfString, storeBytes, zeroStack } from './values.ts';
 
 function isSigned(t: Type): boolean {
   return t.kind === 'int' && t.signed;
@@ -73,11 +33,11 @@ function emitIntInner(g: Gen, x: Expr): void {
       return loadConst(g, R0, x.value);
     case 'bool':
       return e.emit(mov64Imm(R0, x.value ? 1 : 0));
-    case 'ident':
-      emitBuiltin(g, x.name, x.span);
-      // fexit's retval has its function's C type (an int returns -17, not 4294967279)
-      if (x.name === 'retval') normalize(g, typeOf(g, x));
-      return;
+    case 'ident': {
+      const int = builtin(x)?.variable?.int;
+      if (!int) throw new CodegenError(`${x.name} cannot be used as an integer here`, x.span);
+      return int(g, x);
+    }
     case 'var': {
       const v = g.vars.get(x.name);
       if (!v) throw new Error(`variable ${x.name} has no slot`);
@@ -116,38 +76,11 @@ function emitIntInner(g: Gen, x: Expr): void {
       e.place(done);
       return normalize(g, typeOf(g, x));
     }
-    case 'call':
-      if (x.name === 'bswap') {
-        emitInt(g, x.args[0]!);
-        const t = typeOf(g, x);
-        return e.emit(endian(R0, 'be', t.kind === 'int' ? (Math.max(16, t.bits) as 16 | 32 | 64) : 64)); // x86-64 is little-endian
-      }
-      if (x.name === 'strncmp') return emitStrncmp(g, x);
-      if (x.name === 'strlen') return emitStrlen(g, x.args[0]!);
-      if (x.name === 'strerror') return emitInt(g, x.args[0]!); // the number travels; user space prints its message
-      if (x.name === 'strcontains') return emitStrcontains(g, x.args[0]!, x.args[1]!);
-      if (emitConstant(g, x)) return; // kaddr(), cgroupid()
-      switch (x.name) {
-        case 'kstack':
-        case 'ustack': {
-          const t = typeOf(g, x);
-          if (t.kind !== 'int' || t.view?.kind !== 'stack') throw new Error('stack call without a stack type');
-          return emitStack(g, t.view, x.span);
-        }
-        case 'ksym':
-        case 'cgroup_path':
-        case 'kptr':
-        case 'uptr':
-          return emitInt(g, x.args[0]!); // the number travels; user space resolves it
-        case 'strftime':
-          return emitInt(g, x.args[1]!);
-        case 'reg': {
-          const name = x.args[0]?.kind === 'string' ? x.args[0].value : '';
-          return e.emit(ldx(8, R0, R6, PT_REGS_OFFSETS[name]!));
-        }
-      }
-      if (emitMapFunctionValue(g, x)) return;
-      throw new CodegenError(`${x.name}() has no integer value`, x.span);
+    case 'call': {
+      const int = builtin(x)?.call?.int;
+      if (!int) throw new CodegenError(`${x.name}() has no integer value`, x.span);
+      return int(g, x);
+    }
     case 'sizeof': {
       const v = g.shared.checked.constants.get(x);
       if (v === undefined) throw new Error('sizeof without a size');
@@ -202,98 +135,6 @@ function boolFromJump(g: Gen, jumpTo: (label: string) => Insn): void {
   g.e.emit(mov64Imm(R0, 1));
   g.e.place(done);
 }
-
-export function emitBuiltin(g: Gen, name: string, span: Expr['span']): void {
-  const e = g.e;
-  switch (name) {
-    case 'pid':
-      return e.emit(call(helper.get_current_pid_tgid), alu64Imm('rsh', R0, 32));
-    case 'tid':
-      return e.emit(call(helper.get_current_pid_tgid), mov32Reg(R0, R0));
-    case 'uid':
-      return e.emit(call(helper.get_current_uid_gid), mov32Reg(R0, R0));
-    case 'gid':
-      return e.emit(call(helper.get_current_uid_gid), alu64Imm('rsh', R0, 32));
-    case 'nsecs':
-      return e.emit(call(helper.ktime_get_ns));
-    case 'cpu':
-      return e.emit(call(helper.get_smp_processor_id));
-    case 'numaid':
-      return e.emit(call(helper.get_numa_node_id));
-    case 'rand':
-      return e.emit(call(helper.get_prandom_u32));
-    case 'cgroup':
-      return e.emit(call(helper.get_current_cgroup_id));
-    case 'jiffies':
-      return e.emit(call(helper.jiffies64));
-    case 'elapsed':
-      g.shared.usesGlobals = true;
-      return e.emit(call(helper.ktime_get_ns), ldMapValue(R1, GLOBALS_MAP, 0), ldx(8, R1, R1, GLOBALS_START_NS), alu64Reg('sub', R0, R1));
-    case 'ncpus':
-    case 'cpid':
-      g.shared.usesGlobals = true;
-      return e.emit(ldMapValue(R1, GLOBALS_MAP, 0), ldx(8, R0, R1, name === 'cpid' ? GLOBALS_CPID : GLOBALS_NCPUS));
-    case 'kstack':
-    case 'ustack':
-      return emitStack(g, { kind: 'stack', space: name === 'kstack' ? 'kernel' : 'user', mode: 'bpftrace', limit: MAX_STACK_FRAMES }, span);
-    case 'username':
-      return e.emit(call(helper.get_current_uid_gid), mov32Reg(R0, R0));
-    case 'curtask':
-      return e.emit(call(helper.get_current_task));
-    case 'func':
-      return e.emit(ldx(8, R0, R6, PT_REGS_OFFSETS.ip!));
-    case 'retval':
-      // fexit: the return value follows the arguments in the context
-      if (g.attach.provider === 'fexit') return e.emit(ldx(8, R0, R6, 8 * g.attach.params.length));
-      return e.emit(ldx(8, R0, R6, PT_REGS.ax));
-    default: {
-      const arg = /^arg([0-5])$/.exec(name);
-      if (arg && g.attach.provider === 'usdt') return emitUsdtArg(g, g.attach.site.args?.[Number(arg[1])], span);
-      // raw tracepoints get an array of u64 arguments; kprobes and uprobes the saved registers
-      if (arg && (g.attach.provider === 'rawtracepoint' || g.attach.provider === 'fentry' || g.attach.provider === 'fexit')) return e.emit(ldx(8, R0, R6, 8 * Number(arg[1])));
-      if (arg) return e.emit(ldx(8, R0, R6, PT_REGS.args[Number(arg[1])]!));
-      throw new CodegenError(`${name} cannot be used as an integer here`, span);
-    }
-  }
-}
-
-/**
- * A USDT argument as its note describes it: a register of the probe's pt_regs, a constant, or memory at
- * base + offset (+ index × scale) in the traced process, each `size` bytes, signed or not.
- */
-function emitUsdtArg(g: Gen, arg: UsdtArgument | undefined, span: Span): void {
-  if (!arg) throw new CodegenError('this USDT argument does not exist', span);
-  const e = g.e;
-  const t: Type = { kind: 'int', bits: (arg.size * 8) as 8 | 16 | 32 | 64, signed: arg.signed };
-  const op = arg.operand;
-  switch (op.kind) {
-    case 'imm':
-      loadConst(g, R0, op.value);
-      break;
-    case 'reg':
-      e.emit(ldx(8, R0, R6, op.reg));
-      break;
-    case 'mem':
-      scoped(g, () => {
-        const tmp = allocOrFail(g, 8, span);
-        if (op.base !== undefined) e.emit(ldx(8, R3, R6, op.base));
-        else e.emit(mov64Imm(R3, 0));
-        if (op.offset) {
-          loadConst(g, R1, op.offset);
-          e.emit(alu64Reg('add', R3, R1));
-        }
-        if (op.index !== undefined) e.emit(ldx(8, R1, R6, op.index), alu64Imm('mul', R1, op.scale ?? 1), alu64Reg('add', R3, R1));
-        e.emit(stSlot(8, tmp, 0), ...addrOf(R1, tmp), mov64Imm(R2, arg.size), call(helper.probe_read_user));
-        checkHelper(g, 'probe_read_user', 'read');
-        e.emit(ldSlot(8, R0, tmp));
-      });
-      break;
-  }
-  normalize(g, t);
-}
-
-/** x86-64 struct pt_regs offsets: the context of kprobe and uprobe programs. */
-const PT_REGS = { ax: PT_REGS_OFFSETS.ax!, args: [112, 104, 96, 88, 72, 64] as const };
 
 const aluOps: Partial<Record<BinaryExpr['op'], AluOp>> = {
   '+': 'add',
@@ -416,20 +257,6 @@ function emitOperator(g: Gen, op: BinaryOp, opSpan: Span, leftType: Type): void 
 }
 
 /**
- * Keeps the invariant that an integer in a register holds its type's value extended to 64 bits
- * (zero-extended when unsigned, sign-extended when signed): wrap-around and casts happen here.
- */
-export function normalize(g: Gen, t: Type): void {
-  if (t.kind !== 'int' || t.bits === 64) return;
-  if (!t.signed) {
-    if (t.bits === 32) g.e.emit(mov32Reg(R0, R0));
-    else g.e.emit(alu64Imm('and', R0, t.bits === 16 ? 0xffff : 0xff));
-    return;
-  }
-  g.e.emit(alu64Imm('lsh', R0, 64 - t.bits), alu64Imm('arsh', R0, 64 - t.bits));
-}
-
-/**
  * String comparison. Strings sit NUL-padded in their slots, so comparing 8-byte words over the longer
  * size is exact; byte-swapped to big-endian, unsigned word order is lexicographic byte order.
  */
@@ -459,81 +286,6 @@ function emitStringCompare(g: Gen, x: BinaryExpr): void {
       e.place(done);
     });
   });
-}
-
-function sizeOfString(t: Type): number {
-  return t.kind === 'string' ? t.size : 8;
-}
-
-/** strcontains(h, n): 1 when n occurs in h. Unrolled over every start position and needle byte. */
-function emitStrcontains(g: Gen, hay: Expr, needle: Expr): void {
-  const hsize = sizeOfString(typeOf(g, hay));
-  const nsize = sizeOfString(typeOf(g, needle));
-  const found = g.e.freshLabel('strcontains.yes');
-  const notFound = g.e.freshLabel('strcontains.no');
-  const done = g.e.freshLabel('strcontains.end');
-  scoped(g, () => {
-    const h = allocValue(g, hsize);
-    const n = allocValue(g, nsize);
-    emitInto(g, hay, h, Math.ceil(hsize / 8) * 8);
-    emitInto(g, needle, n, Math.ceil(nsize / 8) * 8);
-    for (let i = 0; i < hsize; i++) {
-      const next = g.e.freshLabel('strcontains.next');
-      for (let j = 0; j < nsize; j++) {
-        g.e.emit(ldSlot(1, R1, n + j), jmpImm('jeq', R1, 0, found)); // the whole needle matched here
-        if (i + j >= hsize) {
-          g.e.emit(ja(next));
-          break;
-        }
-        g.e.emit(ldSlot(1, R2, h + i + j), jmpReg('jne', R1, R2, next));
-      }
-      if (i + nsize <= hsize) g.e.emit(ja(found)); // a needle that fills its whole slot matched
-      g.e.place(next);
-      g.e.emit(ldSlot(1, R2, h + i), jmpImm('jeq', R2, 0, notFound)); // the haystack ended: no later start can match
-    }
-  });
-  g.e.place(notFound);
-  g.e.emit(mov64Imm(R0, 0), ja(done));
-  g.e.place(found);
-  g.e.emit(mov64Imm(R0, 1));
-  g.e.place(done);
-}
-
-/** strlen(s): bytes before the first NUL, unrolled over the string's fixed size. */
-function emitStrlen(g: Gen, arg: Expr): void {
-  const size = sizeOfString(typeOf(g, arg));
-  const done = g.e.freshLabel('strlen.end');
-  scoped(g, () => {
-    const slot = allocValue(g, size);
-    emitInto(g, arg, slot, Math.ceil(size / 8) * 8);
-    for (let i = 0; i < size; i++) g.e.emit(mov64Imm(R0, i), ldSlot(1, R1, slot + i), jmpImm('jeq', R1, 0, done));
-    g.e.emit(mov64Imm(R0, size));
-  });
-  g.e.place(done);
-}
-
-/** strncmp(a, b, n): 0 when the first n bytes (up to a NUL) agree, else 1. Unrolled: n is a literal. */
-function emitStrncmp(g: Gen, x: CallExpr): void {
-  const [a, b, nExpr] = x.args as [Expr, Expr, Expr];
-  const n = Number(nExpr.kind === 'int' ? nExpr.value : 0n);
-  const size = Math.ceil(Math.max(sizeOfString(typeOf(g, a)), sizeOfString(typeOf(g, b)), 1) / 8) * 8;
-  const differ = g.e.freshLabel('strncmp.ne');
-  const same = g.e.freshLabel('strncmp.eq');
-  const done = g.e.freshLabel('strncmp.end');
-  scoped(g, () => {
-    const sa = allocValue(g, size);
-    const sb = allocValue(g, size);
-    emitInto(g, a, sa, size);
-    emitInto(g, b, sb, size);
-    for (let i = 0; i < Math.min(n, size); i++) {
-      g.e.emit(ldSlot(1, R1, sa + i), ldSlot(1, R2, sb + i), jmpReg('jne', R1, R2, differ), jmpImm('jeq', R1, 0, same));
-    }
-  });
-  g.e.place(same);
-  g.e.emit(mov64Imm(R0, 0), ja(done));
-  g.e.place(differ);
-  g.e.emit(mov64Imm(R0, 1));
-  g.e.place(done);
 }
 
 /** r0 = (r1 <op> r0) ? 1 : 0 */
@@ -580,11 +332,6 @@ function emitLogical(g: Gen, x: BinaryExpr): void {
   e.place(done);
 }
 
-/** Zeroes `size` bytes (a multiple of 8 is assumed by rounding up) at r10+off. */
-export function zeroStack(g: Gen, off: number, size: number): void {
-  for (let i = 0; i < size; i += 8) g.e.emit(stSlot(8, off + i, 0));
-}
-
 /**
  * Writes the value of `x` into the stack at r10+off, occupying exactly `size` bytes (strings are padded
  * with NULs or cut to fit). Integers are written as 8 bytes.
@@ -618,13 +365,11 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
         const raw = g.shared.checked.params[x.index - 1] ?? ''; // as a string, a missing parameter is empty
         return storeBytes(g, Buffer.from(raw, 'utf8').subarray(0, size - 1), off);
       }
-      case 'ident':
-        if (x.name === 'probe') return storeBytes(g, Buffer.from(g.attach.text, 'utf8').subarray(0, size - 1), off);
-        if (x.name === 'comm') {
-          g.e.emit(...addrOf(R1, off), mov64Imm(R2, Math.min(16, size)), call(helper.get_current_comm));
-          return;
-        }
+      case 'ident': {
+        const into = builtin(x)?.variable?.into;
+        if (into) return into(g, x, off, size);
         break;
+      }
       case 'var': {
         const v = g.vars.get(x.name);
         if (!v) throw new Error(`variable ${x.name} has no slot`);
@@ -632,15 +377,11 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
       }
       case 'map':
         return emitMapReadInto(g, x, off, size);
-      case 'call':
-        if (x.name === 'path' && x.args[0]) return emitPath(g, x.args[0], off, Math.min(size, t.size));
-        if (x.name === 'str' && x.args[0]) {
-          const at = typeOf(g, x.args[0]);
-          if (at.kind === 'string') return emitInto(g, x.args[0], off, Math.min(size, t.size));
-          emitInt(g, x.args[0]);
-          return readString(g, at.kind === 'int' ? at.space : undefined, off, Math.min(size, t.size));
-        }
+      case 'call': {
+        const into = builtin(x)?.call?.into;
+        if (into) return into(g, x, off, size);
         break;
+      }
       case 'field': {
         if (x.base.kind !== 'ident' || x.base.name !== 'args') return emitTupleElement(g, x, (at) => copyStack(g, at, off, size));
         const { field, access } = argField(g, x);
@@ -675,27 +416,6 @@ function emitContextSlot(g: Gen, index: number, t: Type, span: Span): void {
     e.emit(stSlot(8, tmp, 0), mov64Reg(R3, R6), alu64Imm('add', R3, 8 * index), ...addrOf(R1, tmp), mov64Imm(R2, 8), call(helper.probe_read_kernel));
     e.emit(ldSlot(8, R0, tmp));
   });
-}
-
-/**
- * path(p): bpf_d_path(&struct path, buf, size). The verifier wants the kernel's own typed pointer, so it is
- * loaded straight from the context (not copied out as emitContextSlot does), null-checked, and offset to
- * the struct path member when the argument is `ctx->file->f_path`.
- */
-function emitPath(g: Gen, arg: Expr, off: number, size: number): void {
-  const e = g.e;
-  const slotOf = (x: Expr) => {
-    const info = g.shared.checked.argFields.get(x as FieldExpr);
-    if (info?.access.kind !== 'context') throw new CodegenError('path() needs a struct path from the probe arguments', arg.span);
-    return info.access.index;
-  };
-  const viaMember = arg.kind === 'field' && arg.base.kind === 'field' && g.shared.checked.memory.get(arg);
-  const done = e.freshLabel('path.null');
-  e.emit(ldx(8, R1, R6, 8 * slotOf(viaMember ? (arg as FieldExpr).base : arg)), jmpImm('jeq', R1, 0, done));
-  if (viaMember && viaMember.offset) e.emit(alu64Imm('add', R1, viaMember.offset));
-  e.emit(...addrOf(R2, off), mov64Imm(R3, size), call(helper.d_path));
-  checkHelper(g, 'd_path', 'other');
-  e.place(done);
 }
 
 /**
@@ -777,9 +497,11 @@ function emitTernaryInto(g: Gen, x: Extract<Expr, { kind: 'ternary' }>, off: num
 /** Buffers ([u64 length][bytes]): built by a call, or copied whole from where one already is. */
 function emitBufferInto(g: Gen, x: Expr, t: Extract<Type, { kind: 'buffer' }>, off: number, size: number): void {
   switch (x.kind) {
-    case 'call':
-      if (emitBufferCall(g, x, t, off)) return;
+    case 'call': {
+      const into = builtin(x)?.call?.into;
+      if (into) return into(g, x, off, size);
       break;
+    }
     case 'var': {
       const v = g.vars.get(x.name);
       if (!v) throw new Error(`variable ${x.name} has no slot`);
@@ -876,36 +598,10 @@ function argField(g: Gen, x: Expr): { field: TracepointField; access: FieldAcces
   return { field, access: info.access };
 }
 
-/**
- * Copies a NUL-terminated string to r10+off (at most size bytes, NUL included). The address is in r0;
- * 'record' means r0 is an offset into the tracepoint record (r6). Unknown address spaces use the
- * legacy helper, which reads either on x86-64.
- */
-function readString(g: Gen, space: 'user' | 'kernel' | 'record' | undefined, off: number, size: number): void {
-  g.e.emit(mov64Reg(R3, R0));
-  if (space === 'record') g.e.emit(alu64Reg('add', R3, R6));
-  const read = readStrHelper(space === 'record' ? 'kernel' : space);
-  probeRead(g, read.fn, off, size);
-  checkHelper(g, read.name, 'read');
+/** The code row of the builtin a name or call stands for (undefined for a name that is not one, e.g. `args`). */
+function builtin(x: IdentExpr | CallExpr): BuiltinEmit | undefined {
+  return BUILTIN_EMIT.get(x.name);
 }
 
-/** helper(r10+off, size, r3): the probe_read family's argument order. */
-function probeRead(g: Gen, fn: number, off: number, size: number): void {
-  g.e.emit(...addrOf(R1, off), mov64Imm(R2, size), call(fn));
-}
-
-/** Stores literal bytes at r10+off, 8 at a time (the slot was zeroed, so a short tail is NUL-padded). */
-export function storeBytes(g: Gen, bytes: Uint8Array, off: number): void {
-  for (let i = 0; i < bytes.length; i += 8) {
-    let word = 0n;
-    for (let j = 0; j < 8 && i + j < bytes.length; j++) word |= BigInt(bytes[i + j]!) << BigInt(8 * j);
-    if (word === 0n) continue;
-    loadConst(g, R1, word);
-    g.e.emit(stxSlot(8, off + i, R1));
-  }
-}
-
-/** Copies `size` bytes between stack slots, 8 at a time (slots are 8-byte multiples). */
-export function copyStack(g: Gen, from: number, to: number, size: number): void {
-  for (let i = 0; i < size; i += 8) g.e.emit(ldSlot(8, R1, from + i), stxSlot(8, to + i, R1));
-}
+/** The emitters the parts below reach through the context (context.ts Lowering). */
+export const expressionEmitters: Pick<Lowering, 'int' | 'into'> = { int: emitInt, into: emitInto };

@@ -46,12 +46,11 @@ import { walk } from '../../lang/walk.ts';
 import type { Type } from '../../lang/types.ts';
 import { isPerCpu, packedLayout, slotSize } from '../layout.ts';
 import type { MapSpec } from '../program.ts';
-import { allocOrFail, allocValue, scoped, stxSlot, type Gen, type PendingCallback } from './context.ts';
+import { allocOrFail, allocValue, emitBlock, scoped, stxSlot, type Gen, type PendingCallback } from './context.ts';
 import { Emitter, Frame, SCRATCH_BASE } from './emitter.ts';
-import { zeroStack } from './expr.ts';
 import { emitPerCpuValue } from './maps.ts';
-import { scratchPrologue } from './program.ts';
-import { emitBlock } from './stmt.ts';
+import { scratchPrologue } from './scratch.ts';
+import { zeroStack } from './values.ts';
 
 /** Block layout in the caller's frame. */
 const STOP_FLAG = 0;

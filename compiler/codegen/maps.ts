@@ -31,10 +31,9 @@ import type { AssignStmt, Expr, IncDecExpr, MapExpr } from '../../lang/ast.ts';
 import type { Span } from '../../lang/source.ts';
 import { isPerCpu, keyLayout } from '../layout.ts';
 import type { MapSpec } from '../program.ts';
-import { CodegenError, allocOrFail, scoped, type Gen } from './context.ts';
+import { CodegenError, addrOf, allocOrFail, allocValue, emitInt, emitInto, ldSlot, scoped, stSlot, stxSlot, type Gen } from './context.ts';
 import { Emitter } from './emitter.ts';
-import { addrOf, allocValue, ldSlot, stSlot, stxSlot } from './context.ts';
-import { emitInt, emitInto, normalize, zeroStack } from './expr.ts';
+import { normalize, zeroStack } from './values.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
 
 export const BPF_ANY = 0;
@@ -61,6 +60,20 @@ export function buildKey(g: Gen, m: MapExpr): number {
     emitInto(g, k, at, size, spec.user!.keys[i]!.type);
   });
   return off;
+}
+
+/** The key of a histogram entry: the script's keys, then a u64 bucket index (filled in by the caller). */
+export function buildBucketKey(g: Gen, m: MapExpr, spec: MapSpec): { key: number; bucket: number } {
+  const layout = keyLayout(
+    spec.user!.keys.map((k) => k.type),
+    spec.user!.value,
+  );
+  const key = allocValue(g, layout.size);
+  m.keys.forEach((k, i) => {
+    const at = key + layout.offsets[i]!;
+    emitInto(g, k, at, (layout.offsets[i + 1] ?? layout.bucket!) - layout.offsets[i]!);
+  });
+  return { key, bucket: key + layout.bucket! };
 }
 
 /** r0 = pointer to the value of the key in slot keyOff of map `name`, or 0. */
@@ -182,7 +195,7 @@ function perCpuCallback(g: Gen, spec: MapSpec, span: Span): string {
         e.emit(ldx(8, R1, R0, 0), ldx(8, R2, R6, ACC0), alu64Reg('add', R2, R1), stx(8, R6, R2, ACC0));
         break;
       case 'avg':
-        // [count, total] per CPU (map-functions.ts)
+        // [count, total] per CPU (builtins/aggregations.ts)
         e.emit(ldx(8, R1, R0, 0), ldx(8, R2, R6, ACC0), alu64Reg('add', R2, R1), stx(8, R6, R2, ACC0));
         e.emit(ldx(8, R1, R0, 8), ldx(8, R2, R6, ACC1), alu64Reg('add', R2, R1), stx(8, R6, R2, ACC1));
         break;

@@ -1,19 +1,15 @@
-// Statements and the calls that are statements (exit, printf).
-import { BPF_FUNC as helper, R0, R1, R2, R6, alu64Imm, call, ja, jmpImm, jmpReg, ldMapValue, mov64Reg, st, stx } from '../asm/index.ts';
-import { emitConstant, emitJoin } from './data.ts';
-import { checkHelper } from './helper-errors.ts';
+// Statements; a call used as a statement runs its builtin row's statement hook (builtins/).
+import { R0, R1, alu64Imm, ja, jmpImm, jmpReg } from '../asm/index.ts';
 import { assertNever, type AssignStmt, type BinaryOp, type Block, type CallExpr, type Expr, type MapExpr, type Stmt } from '../../lang/ast.ts';
 import { commonType, promote, type Type } from '../../lang/types.ts';
-import { EXIT_EVENT_ID, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP } from '../program.ts';
-import { packedLayout, slotSize } from '../layout.ts';
-import { CodegenError, allocOrFail, scoped, typeOf, type Gen } from './context.ts';
-import { defineEvent, emitEventOutput } from './events.ts';
-import { allocValue, ldSlot, stSlot, stxSlot } from './context.ts';
-import { emitBinaryOp, emitInt, emitInto, normalize, zeroStack } from './expr.ts';
-import { emitMapAssign } from './maps.ts';
-import { emitForMap } from './for-map.ts';
+import { slotSize } from '../layout.ts';
+import { BUILTIN_EMIT } from './builtins/index.ts';
+import { CodegenError, allocOrFail, ldSlot, scoped, stxSlot, typeOf, type Gen, type Lowering } from './context.ts';
 import { MAX_INSNS, ProgramTooLong } from './emitter.ts';
-import { emitAggregation, emitMapFunctionStmt, isAggregation } from './map-functions.ts';
+import { emitBinaryOp, emitInt, emitInto } from './expr.ts';
+import { emitForMap } from './for-map.ts';
+import { emitMapAssign } from './maps.ts';
+import { normalize, zeroStack } from './values.ts';
 
 export function emitBlock(g: Gen, b: Block): void {
   for (const s of b.statements) emitStmt(g, s);
@@ -134,7 +130,8 @@ function storeVariable(g: Gen, v: { offset: number; type: Type }, value: Expr): 
 
 function emitAssign(g: Gen, s: AssignStmt): void {
   if (s.target.kind === 'map') {
-    if (s.value.kind === 'call' && isAggregation(s.value)) return emitAggregation(g, s.target, s.value);
+    const aggregate = s.value.kind === 'call' && BUILTIN_EMIT.get(s.value.name)?.call?.aggregate;
+    if (aggregate && s.value.kind === 'call') return aggregate(g, s.target, s.value);
     return emitMapAssign(g, s as AssignStmt & { target: MapExpr });
   }
   const v = variable(g, s.target.name);
@@ -149,81 +146,10 @@ function emitAssign(g: Gen, s: AssignStmt): void {
 }
 
 function emitCallStmt(g: Gen, c: CallExpr): void {
-  switch (c.name) {
-    case 'exit':
-      return emitExit(g, c);
-    case 'printf':
-    case 'cat':
-    case 'system':
-    case 'errorf':
-    case 'warnf':
-      return emitPrintf(g, c);
-    case 'time':
-      return emitTime(g, c);
-    case 'join':
-      return emitJoin(g, c);
-    case 'signal':
-      return scoped(g, () => {
-        const sig = c.args[0]!;
-        if (!emitConstant(g, sig)) emitInt(g, sig);
-        g.e.emit(mov64Reg(R1, R0), call(helper.send_signal));
-        checkHelper(g, 'send_signal', 'other');
-      });
-    case 'override':
-      return scoped(g, () => {
-        emitInt(g, c.args[0]!);
-        g.e.emit(mov64Reg(R2, R0), mov64Reg(R1, R6), call(helper.override_return));
-      });
-    default:
-      if (emitMapFunctionStmt(g, c)) return;
-      throw new CodegenError(`${c.name}() cannot be used as a statement`, c.span);
-  }
+  const stmt = BUILTIN_EMIT.get(c.name)?.call?.stmt;
+  if (!stmt) throw new CodegenError(`${c.name}() cannot be used as a statement`, c.span);
+  stmt(g, c);
 }
 
-/** exit([code]): tell user space to stop, and end this probe now. */
-function emitExit(g: Gen, c: CallExpr): void {
-  scoped(g, () => {
-    const rec = allocOrFail(g, 16, c.span);
-    if (c.args[0]) emitInto(g, c.args[0], rec + 8, 8);
-    else g.e.emit(stSlot(8, rec + 8, 0));
-    g.e.emit(stSlot(8, rec, EXIT_EVENT_ID));
-    emitEventOutput(g, rec, 16);
-    g.shared.usesGlobals = true;
-    g.e.emit(ldSlot(8, R2, rec + 8), ldMapValue(R1, GLOBALS_MAP, 0), stx(8, R1, R2, GLOBALS_EXIT_CODE), st(8, R1, GLOBALS_EXIT_FLAG, 1));
-  });
-  g.e.emit(ja(g.exitLabel));
-}
-
-function emitPrintf(g: Gen, c: CallExpr): void {
-  const info = g.shared.checked.printfs.get(c);
-  if (!info) throw new Error('printf without format info');
-  const layout = packedLayout(info.args);
-  const id = defineEvent(g, {
-    kind: 'printf',
-    pieces: info.pieces,
-    args: info.args.map((type, i) => ({ type, offset: 8 + layout.offsets[i]! })),
-    ...(c.name === 'cat' || c.name === 'system' ? { use: c.name } : {}),
-    ...(c.name === 'errorf' || c.name === 'warnf' ? { use: c.name, span: c.span } : {}),
-  });
-  scoped(g, () => {
-    const size = 8 + layout.size;
-    const rec = allocValue(g, size);
-    c.args.slice(1).forEach((a, i) => {
-      const at = rec + 8 + layout.offsets[i]!;
-      emitInto(g, a, at, slotSize(typeOf(g, a)));
-    });
-    g.e.emit(stSlot(8, rec, id));
-    emitEventOutput(g, rec, size);
-  });
-}
-
-/** time([fmt]): an event with no arguments; user space reads the clock when it prints it. */
-function emitTime(g: Gen, c: CallExpr): void {
-  const fmt = c.args[0];
-  const id = defineEvent(g, { kind: 'time', format: fmt?.kind === 'string' ? fmt.value : '%H:%M:%S\n' });
-  scoped(g, () => {
-    const rec = allocValue(g, 8);
-    g.e.emit(stSlot(8, rec, id));
-    emitEventOutput(g, rec, 8);
-  });
-}
+/** The block emitter the parts below reach through the context (context.ts Lowering). */
+export const statementEmitters: Pick<Lowering, 'block'> = { block: emitBlock };

@@ -1,0 +1,175 @@
+// Aggregations: count, sum, min, max, avg, stats, hist, lhist. Their maps are per-CPU hashes: each CPU updates
+// its own copy of an entry without atomics, and user space merges the CPUs (runtime/maps.ts).
+import { R0, R1, R2, R3, alu64Imm, alu64Reg, ja, jmpImm, jmpReg, ldx, mov64Imm, mov64Reg, st, stx, type JmpOp } from '../../asm/index.ts';
+import type { CallExpr, MapExpr } from '../../../lang/ast.ts';
+import type { MapValue } from '../../../lang/types.ts';
+import type { MapSpec } from '../../program.ts';
+import { allocOrFail, emitInt, ldSlot, scoped, stSlot, stxSlot, type Gen } from '../context.ts';
+import { BPF_ANY, buildBucketKey, buildKey, lookup, mapSpecFor, update } from '../maps.ts';
+import { copyStack, fitsImm32, loadConst } from '../values.ts';
+import type { BuiltinEmit, EmitRows } from './emit.ts';
+
+type Histogram = Extract<MapValue, { kind: 'hist' | 'lhist' }>;
+
+/** `@m[k] = count() | sum(v) | min(v) | max(v) | avg(v) | stats(v) | hist(v[, k]) | lhist(v, min, max, step)` */
+function emitAggregation(g: Gen, target: MapExpr, c: CallExpr): void {
+  const spec = mapSpecFor(g, target);
+  const value = spec.user!.value;
+  if (value.kind === 'hist' || value.kind === 'lhist') return emitHistogram(g, target, c, spec, value);
+  if (value.kind === 'avg' || value.kind === 'stats') return emitStats(g, target, c, spec);
+  const e = g.e;
+  const kind = c.name as 'count' | 'sum' | 'min' | 'max';
+  scoped(g, () => {
+    const operand = allocOrFail(g, 8, c.span);
+    if (kind === 'count') e.emit(stSlot(8, operand, 1));
+    else {
+      emitInt(g, c.args[0]!);
+      e.emit(stxSlot(8, operand, R0));
+    }
+    const key = buildKey(g, target);
+    const init = e.freshLabel('agg.init');
+    const write = e.freshLabel('agg.write');
+    const done = e.freshLabel('agg.end');
+    lookup(g, spec.name, key);
+    e.emit(jmpImm('jeq', R0, 0, init), ldSlot(8, R1, operand));
+    if (kind === 'count' || kind === 'sum') {
+      e.emit(ldx(8, R2, R0, 0), alu64Reg('add', R2, R1), stx(8, R0, R2, 0), ja(done));
+    } else {
+      // min/max: [value, set]; take the operand when this CPU has no value yet or it beats the stored one
+      const signed = value.kind === kind && value.signed;
+      const better = kind === 'min' ? (signed ? 'jslt' : 'jlt') : signed ? 'jsgt' : 'jgt';
+      e.emit(ldx(8, R2, R0, 8), jmpImm('jeq', R2, 0, write), ldx(8, R2, R0, 0), jmpReg(better, R1, R2, write), ja(done));
+      e.place(write);
+      e.emit(stx(8, R0, R1, 0), st(8, R0, 8, 1), ja(done));
+    }
+    e.place(init);
+    const val = allocOrFail(g, spec.valueSize, c.span);
+    copyStack(g, operand, val, 8);
+    if (spec.valueSize > 8) e.emit(stSlot(8, val + 8, 1));
+    update(g, spec.name, key, val, BPF_ANY);
+    e.place(done);
+  });
+}
+
+/** avg/stats: [count, total] for this CPU; user space divides. */
+function emitStats(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec): void {
+  const e = g.e;
+  scoped(g, () => {
+    const operand = allocOrFail(g, 8, c.span);
+    emitInt(g, c.args[0]!);
+    e.emit(stxSlot(8, operand, R0));
+    const key = buildKey(g, target);
+    const init = e.freshLabel('stats.init');
+    const done = e.freshLabel('stats.end');
+    lookup(g, spec.name, key);
+    e.emit(jmpImm('jeq', R0, 0, init), ldSlot(8, R1, operand));
+    e.emit(ldx(8, R2, R0, 0), alu64Imm('add', R2, 1), stx(8, R0, R2, 0));
+    e.emit(ldx(8, R2, R0, 8), alu64Reg('add', R2, R1), stx(8, R0, R2, 8), ja(done));
+    e.place(init);
+    const val = allocOrFail(g, 16, c.span);
+    e.emit(stSlot(8, val, 1));
+    copyStack(g, operand, val + 8, 8);
+    update(g, spec.name, key, val, BPF_ANY);
+    e.place(done);
+  });
+}
+
+/** hist/lhist: the bucket index joins the key; each bucket entry counts its values on this CPU. */
+function emitHistogram(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec, value: Histogram): void {
+  const e = g.e;
+  scoped(g, () => {
+    const operand = allocOrFail(g, 8, c.span);
+    emitInt(g, c.args[0]!);
+    e.emit(stxSlot(8, operand, R0));
+    const { key, bucket } = buildBucketKey(g, target, spec);
+    e.emit(ldSlot(8, R0, operand));
+    if (value.kind === 'hist') emitLog2Bucket(g, value.bits);
+    else emitLinearBucket(g, value);
+    e.emit(stxSlot(8, bucket, R0));
+    const init = e.freshLabel('hist.init');
+    const done = e.freshLabel('hist.end');
+    lookup(g, spec.name, key);
+    e.emit(jmpImm('jeq', R0, 0, init), ldx(8, R1, R0, 0), alu64Imm('add', R1, 1), stx(8, R0, R1, 0), ja(done));
+    e.place(init);
+    const val = allocOrFail(g, 8, c.span);
+    e.emit(stSlot(8, val, 1));
+    update(g, spec.name, key, val, BPF_ANY);
+    e.place(done);
+  });
+}
+
+/**
+ * r0 = bpftrace's log2 bucket of the signed value in r0, with 2^k buckets per power of two:
+ *   0 for n < 0;  n + 1 for 0 ≤ n < 2^k;  else ((l - k + 1) << k) + x + 1, where l is the top set bit of n
+ *   and x the k bits below it. The top bit is found by an unrolled binary search (no loops). Uses r1-r3.
+ */
+function emitLog2Bucket(g: Gen, k: number): void {
+  const e = g.e;
+  const mask = 2 ** k - 1;
+  const nonNegative = e.freshLabel('log2.nonneg');
+  const big = e.freshLabel('log2.big');
+  const done = e.freshLabel('log2.end');
+  e.emit(jmpImm('jsge', R0, 0, nonNegative), mov64Imm(R0, 0), ja(done));
+  e.place(nonNegative);
+  e.emit(jmpImm('jgt', R0, mask, big), alu64Imm('add', R0, 1), ja(done));
+  e.place(big);
+  e.emit(mov64Reg(R1, R0), mov64Imm(R3, 0));
+  for (const shift of [32, 16, 8, 4, 2, 1]) {
+    const skip = e.freshLabel('log2.skip');
+    e.emit(mov64Reg(R2, R1), alu64Imm('rsh', R2, shift), jmpImm('jeq', R2, 0, skip), mov64Reg(R1, R2), alu64Imm('add', R3, shift));
+    e.place(skip);
+  }
+  // r3 = l - k; r1 = the k bits after the top one
+  if (k) e.emit(alu64Imm('sub', R3, k));
+  e.emit(mov64Reg(R1, R0), alu64Reg('rsh', R1, R3), alu64Imm('and', R1, mask));
+  e.emit(alu64Imm('add', R3, 1));
+  if (k) e.emit(alu64Imm('lsh', R3, k));
+  e.emit(alu64Reg('add', R3, R1), alu64Imm('add', R3, 1), mov64Reg(R0, R3));
+  e.place(done);
+}
+
+/**
+ * r0 = bpftrace's lhist bucket of the signed value in r0: 0 below min, 1 + (max - min) / step above max,
+ * else 1 + (n - min) / step. Uses r1.
+ */
+function emitLinearBucket(g: Gen, v: { min: number; max: number; step: number }): void {
+  const e = g.e;
+  const below = e.freshLabel('lin.below');
+  const above = e.freshLabel('lin.above');
+  const done = e.freshLabel('lin.end');
+  jumpIf(g, 'jslt', v.min, below);
+  jumpIf(g, 'jsgt', v.max, above);
+  loadConst(g, R1, BigInt(v.min));
+  e.emit(alu64Reg('sub', R0, R1));
+  if (fitsImm32(BigInt(v.step))) e.emit(alu64Imm('div', R0, v.step));
+  else {
+    loadConst(g, R1, BigInt(v.step));
+    e.emit(alu64Reg('div', R0, R1));
+  }
+  e.emit(alu64Imm('add', R0, 1), ja(done));
+  e.place(below);
+  e.emit(mov64Imm(R0, 0), ja(done));
+  e.place(above);
+  loadConst(g, R0, BigInt(Math.floor((v.max - v.min) / v.step) + 1));
+  e.place(done);
+}
+
+/** if (r0 <op> c) goto target, with the constant in r1 when it does not fit an immediate. */
+function jumpIf(g: Gen, op: JmpOp, c: number, target: string): void {
+  if (fitsImm32(BigInt(c))) return g.e.emit(jmpImm(op, R0, c, target));
+  loadConst(g, R1, BigInt(c));
+  g.e.emit(jmpReg(op, R0, R1, target));
+}
+
+const aggregation: BuiltinEmit = { call: { aggregate: emitAggregation } };
+
+export const aggregationBuiltins: EmitRows = {
+  count: aggregation,
+  sum: aggregation,
+  min: aggregation,
+  max: aggregation,
+  avg: aggregation,
+  stats: aggregation,
+  hist: aggregation,
+  lhist: aggregation,
+};

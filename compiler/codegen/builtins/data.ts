@@ -1,0 +1,185 @@
+// Numbers and bytes that user space prints as text: addresses and symbols (ksym, usym, kaddr, …), buffers
+// (buf, ntop, macaddr, pton), cgroups, bswap, path. Buffers are [u64 length][bytes] (lang/types.ts).
+import { BPF_FUNC as helper, R0, R1, R2, R3, R6, alu64Imm, call, endian, ja, jmpImm, ldx, mov32Reg, mov64Imm, mov64Reg } from '../../asm/index.ts';
+import type { CallExpr, Expr, FieldExpr } from '../../../lang/ast.ts';
+import type { Type } from '../../../lang/types.ts';
+import { CodegenError, addrOf, allocOrFail, allocValue, emitInt, emitInto, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen } from '../context.ts';
+import { checkHelper } from '../helper-errors.ts';
+import { readHelper } from '../memory.ts';
+import { copyStack, emitConstant, storeBytes } from '../values.ts';
+import { slotSize } from '../../layout.ts';
+import type { BuiltinEmit, EmitRows } from './emit.ts';
+
+type BufferType = Extract<Type, { kind: 'buffer' }>;
+
+/** The number travels as it is; user space resolves or formats it (ksym, kptr, strerror, …). */
+export const passThrough: BuiltinEmit = { call: { int: (g, c) => emitInt(g, c.args[0]!) } };
+
+/** A value the checker computed from its literal argument (kaddr, uaddr, cgroupid). */
+const constant: BuiltinEmit = {
+  call: {
+    int: (g, c) => {
+      if (!emitConstant(g, c)) throw new CodegenError(`${c.name}() has no integer value`, c.span);
+    },
+  },
+};
+
+/** A buffer-typed call: `write` fills the buffer at `off` (zeroed by the caller). */
+function buffer(write: (g: Gen, c: CallExpr, t: BufferType, off: number) => void): BuiltinEmit {
+  return {
+    call: {
+      into: (g, c, off) => {
+        const t = typeOf(g, c);
+        if (t.kind !== 'buffer') throw new Error(`${c.name}() without a buffer type`);
+        write(g, c, t, off);
+      },
+    },
+  };
+}
+
+export const dataBuiltins: EmitRows = {
+  ksym: passThrough,
+  kptr: passThrough,
+  uptr: passThrough,
+  cgroup_path: passThrough,
+  kaddr: constant,
+  uaddr: constant,
+  cgroupid: constant,
+  bswap: {
+    call: {
+      int: (g, c) => {
+        emitInt(g, c.args[0]!);
+        const t = typeOf(g, c);
+        g.e.emit(endian(R0, 'be', t.kind === 'int' ? (Math.max(16, t.bits) as 16 | 32 | 64) : 64)); // x86-64 is little-endian
+      },
+    },
+  },
+  usym: buffer((g, c, _t, off) => {
+    // the address and the pid: user space reads the process's symbols
+    emitInt(g, c.args[0]!);
+    g.e.emit(stxSlot(8, off + 8, R0), call(helper.get_current_pid_tgid), alu64Imm('rsh', R0, 32), stxSlot(8, off + 16, R0), stSlot(8, off, 12));
+  }),
+  buf: buffer(emitBuf),
+  macaddr: buffer((g, c, _t, off) => {
+    copyBytesFrom(g, c.args[0]!, off + 8, 6);
+    g.e.emit(stSlot(8, off, 6));
+  }),
+  ntop: buffer((g, c, _t, off) => emitNtop(g, c, off)),
+  pton: buffer((g, c, _t, off) => {
+    const bytes = g.shared.checked.constBytes.get(c);
+    if (!bytes) throw new Error('pton() without its address');
+    storeBytes(g, bytes, off + 8);
+    g.e.emit(stSlot(8, off, bytes.length));
+  }),
+  path: {
+    call: {
+      into: (g, c, off, size) => {
+        const t = typeOf(g, c);
+        emitPath(g, c.args[0]!, off, t.kind === 'string' ? Math.min(size, t.size) : size);
+      },
+    },
+  },
+};
+
+/** Copies `n` bytes of a string, buffer or pointed-to memory to `to`. */
+function copyBytesFrom(g: Gen, src: Expr, to: number, n: number): void {
+  const st = typeOf(g, src);
+  if (st.kind === 'int') {
+    emitInt(g, src);
+    const read = readHelper(st.space);
+    g.e.emit(mov64Reg(R3, R0), ...addrOf(R1, to), mov64Imm(R2, n), call(read.fn));
+    checkHelper(g, read.name, 'read');
+    return;
+  }
+  scoped(g, () => {
+    const size = slotSize(st);
+    const tmp = allocValue(g, size);
+    emitInto(g, src, tmp, size);
+    // a buffer's bytes start after its length word; whole words, then the tail byte by byte, so nothing past
+    // n lands in the (zeroed) destination: buffers are compared and hashed as map keys
+    const from = st.kind === 'buffer' ? tmp + 8 : tmp;
+    const whole = Math.floor(n / 8) * 8;
+    copyStack(g, from, to, whole);
+    for (let i = whole; i < n; i++) g.e.emit(ldSlot(1, R1, from + i), stxSlot(1, to + i, R1));
+  });
+}
+
+/** buf(p, n): n bytes (capped at the buffer's size when n is computed) from a pointer, string or buffer. */
+function emitBuf(g: Gen, x: CallExpr, t: BufferType, off: number): void {
+  const e = g.e;
+  const [src, len] = x.args as [Expr, Expr | undefined];
+  const st = typeOf(g, src);
+  if (st.kind !== 'int') {
+    copyBytesFrom(g, src, off + 8, t.size);
+    e.emit(stSlot(8, off, t.size));
+    return;
+  }
+  if (!len || len.kind === 'int') {
+    copyBytesFrom(g, src, off + 8, t.size);
+    e.emit(stSlot(8, off, t.size));
+    return;
+  }
+  scoped(g, () => {
+    // length first (clamped so the verifier sees a bounded size), then the address
+    const n = allocOrFail(g, 8, len.span);
+    const capped = e.freshLabel('buf.len');
+    emitInt(g, len);
+    e.emit(jmpImm('jle', R0, t.size, capped), mov64Imm(R0, t.size));
+    e.place(capped);
+    e.emit(stxSlot(8, n, R0), stxSlot(8, off, R0));
+    emitInt(g, src);
+    const read = readHelper(st.space);
+    e.emit(mov64Reg(R3, R0), ldSlot(8, R2, n), ...addrOf(R1, off + 8), call(read.fn));
+    checkHelper(g, read.name, 'read');
+  });
+}
+
+const AF_INET6 = 10;
+
+/** ntop([af,] addr): IPv4 from an integer or 4 bytes; 16 bytes are IPv6 unless af says AF_INET. */
+function emitNtop(g: Gen, x: CallExpr, off: number): void {
+  const e = g.e;
+  const addr = x.args[x.args.length - 1]!;
+  const af = x.args.length === 2 ? x.args[0] : undefined;
+  const at = typeOf(g, addr);
+  if (at.kind === 'int') {
+    emitInt(g, addr);
+    e.emit(mov32Reg(R0, R0), stxSlot(8, off + 8, R0), stSlot(8, off, 4));
+    return;
+  }
+  const bytes = at.kind === 'string' || at.kind === 'buffer' ? at.size : 4;
+  copyBytesFrom(g, addr, off + 8, bytes);
+  if (bytes === 4 || !af) {
+    e.emit(stSlot(8, off, bytes === 4 ? 4 : 16));
+    return;
+  }
+  // a 16-byte field holds either family: the af argument decides, as inet_ntop's would
+  const v6 = e.freshLabel('ntop.v6');
+  const done = e.freshLabel('ntop.end');
+  emitInt(g, af);
+  e.emit(jmpImm('jeq', R0, AF_INET6, v6), stSlot(8, off, 4), ja(done));
+  e.place(v6);
+  e.emit(stSlot(8, off, 16));
+  e.place(done);
+}
+
+/**
+ * path(p): bpf_d_path(&struct path, buf, size). The verifier wants the kernel's own typed pointer, so it is
+ * loaded straight from the context (not copied out as a context slot read is), null-checked, and offset to
+ * the struct path member when the argument is `ctx->file->f_path`.
+ */
+function emitPath(g: Gen, arg: Expr, off: number, size: number): void {
+  const e = g.e;
+  const slotOf = (x: Expr) => {
+    const info = g.shared.checked.argFields.get(x as FieldExpr);
+    if (info?.access.kind !== 'context') throw new CodegenError('path() needs a struct path from the probe arguments', arg.span);
+    return info.access.index;
+  };
+  const viaMember = arg.kind === 'field' && arg.base.kind === 'field' && g.shared.checked.memory.get(arg);
+  const done = e.freshLabel('path.null');
+  e.emit(ldx(8, R1, R6, 8 * slotOf(viaMember ? (arg as FieldExpr).base : arg)), jmpImm('jeq', R1, 0, done));
+  if (viaMember && viaMember.offset) e.emit(alu64Imm('add', R1, viaMember.offset));
+  e.emit(...addrOf(R2, off), mov64Imm(R3, size), call(helper.d_path));
+  checkHelper(g, 'd_path', 'other');
+  e.place(done);
+}

@@ -1,0 +1,125 @@
+// Functions on whole maps and their entries: clear, zero, print, delete, has_key, len. Whatever needs the whole
+// map at once (print, clear, zero) is a ring-buffer event that user space acts on, in order with printf
+// output, as bpftrace does.
+import { BPF_FUNC as helper, R0, R1, R2, R3, R4, alu64Imm, call, exit, jmpImm, label, ldFuncAddr, ldMapFd, mov64Imm, withSpan } from '../../asm/index.ts';
+import type { CallExpr, Expr, MapExpr } from '../../../lang/ast.ts';
+import { keyedTarget, wholeMap } from '../../../lang/check/map-functions.ts';
+import { bucketCount, slotSize } from '../../layout.ts';
+import type { MapSpec } from '../../program.ts';
+import { CodegenError, addrOf, allocValue, emitInto, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen } from '../context.ts';
+import { defineEvent, emitEventOutput } from '../events.ts';
+import { checkHelper } from '../helper-errors.ts';
+import { buildBucketKey, buildKey, lookup } from '../maps.ts';
+import type { EmitRows } from './emit.ts';
+
+export const mapFunctionBuiltins: EmitRows = {
+  clear: { call: { stmt: (g, c) => emitMapOp(g, c, 'clear') } },
+  zero: { call: { stmt: (g, c) => emitMapOp(g, c, 'zero') } },
+  print: {
+    call: {
+      stmt: (g, c) => {
+        if (wholeMap(c.args[0])) emitMapOp(g, c, 'print');
+        else emitPrintValue(g, c, c.args[0]!);
+      },
+    },
+  },
+  delete: { call: { stmt: emitDelete } },
+  has_key: { call: { int: emitHasKey, stmt: emitHasKey } },
+  len: { call: { int: emitLen, stmt: emitLen } },
+};
+
+/** The map a whole-map function names; it must be used somewhere else in the script. */
+function namedMap(g: Gen, m: MapExpr | undefined, c: CallExpr): MapSpec {
+  const spec = m && g.shared.maps.get(m.name);
+  if (!spec?.user) throw new CodegenError(`undefined map: ${m?.name ?? '?'}`, m?.span ?? c.span, ['assign the map somewhere in the script first']);
+  return spec;
+}
+
+/** print/clear/zero of a whole map: a [id, top, div] record that user space acts on. */
+function emitMapOp(g: Gen, c: CallExpr, op: 'print' | 'clear' | 'zero'): void {
+  const spec = namedMap(g, wholeMap(c.args[0]), c);
+  const id = defineEvent(g, { kind: 'map-op', op, map: spec.user!.name });
+  scoped(g, () => {
+    const size = op === 'print' ? 24 : 8;
+    const rec = allocValue(g, size);
+    if (op === 'print')
+      [c.args[1], c.args[2]].forEach((arg, i) => {
+        if (arg) emitInto(g, arg, rec + 8 + 8 * i, 8);
+        else g.e.emit(stSlot(8, rec + 8 + 8 * i, 0));
+      });
+    g.e.emit(stSlot(8, rec, id));
+    emitEventOutput(g, rec, size);
+  });
+}
+
+/** print(value): the value's bytes follow the id, laid out as in a map value. */
+function emitPrintValue(g: Gen, c: CallExpr, arg: Expr): void {
+  // an aggregation's entry is spread over CPUs (and buckets): only user space can put it together
+  if (arg.kind === 'map' && namedMap(g, arg, c).user!.value.kind !== 'value')
+    throw new CodegenError(`print() of one entry of ${arg.name} is not supported: it is an aggregation`, arg.span, [`print the whole map: print(${arg.name})`]);
+  const type = typeOf(g, arg);
+  const id = defineEvent(g, { kind: 'print', type, offset: 8 });
+  scoped(g, () => {
+    const size = 8 + slotSize(type);
+    const rec = allocValue(g, size);
+    emitInto(g, arg, rec + 8, slotSize(type));
+    g.e.emit(stSlot(8, rec, id));
+    emitEventOutput(g, rec, size);
+  });
+}
+
+/** delete(@m[k]) / delete(@m, k): map_delete_elem; for a histogram, every bucket of the entry. */
+function emitDelete(g: Gen, c: CallExpr): void {
+  const spec = namedMap(g, c.args[0]?.kind === 'map' ? c.args[0] : undefined, c);
+  const target = keyedTarget(c, spec.user!.keys.length)!;
+  const e = g.e;
+  scoped(g, () => {
+    const value = spec.user!.value;
+    if (value.kind !== 'hist' && value.kind !== 'lhist') {
+      const key = buildKey(g, target);
+      e.emit(ldMapFd(R1, spec.name), ...addrOf(R2, key), call(helper.map_delete_elem));
+      checkHelper(g, 'map_delete_elem', 'other');
+      return;
+    }
+    // A bounded loop over the bucket index kept in the key itself (the verifier tracks the spilled constant).
+    const { key, bucket } = buildBucketKey(g, target, spec);
+    const top = e.freshLabel('delete.bucket');
+    e.emit(stSlot(8, bucket, 0));
+    e.place(top);
+    e.emit(ldMapFd(R1, spec.name), ...addrOf(R2, key), call(helper.map_delete_elem));
+    e.emit(ldSlot(8, R1, bucket), alu64Imm('add', R1, 1), stxSlot(8, bucket, R1), jmpImm('jlt', R1, bucketCount(value), top));
+  });
+}
+
+/** has_key(@m, k): r0 = 1 when the entry exists. */
+function emitHasKey(g: Gen, c: CallExpr): void {
+  const spec = namedMap(g, c.args[0]?.kind === 'map' ? c.args[0] : undefined, c);
+  const value = spec.user!.value;
+  if (value.kind === 'hist' || value.kind === 'lhist') throw new CodegenError(`has_key() does not work on ${value.kind}() maps`, c.span);
+  const target = keyedTarget(c, spec.user!.keys.length)!;
+  scoped(g, () => {
+    const key = buildKey(g, target);
+    lookup(g, spec.name, key);
+    const done = g.e.freshLabel('has_key.end'); // r0 = 0 when missing, else 1
+    g.e.emit(jmpImm('jeq', R0, 0, done), mov64Imm(R0, 1));
+    g.e.place(done);
+  });
+}
+
+/**
+ * len(@m): bpf_for_each_map_elem (kernel 5.13) with a callback that only returns 0 ("go on") counts the
+ * entries, exactly, deletes included: the helper returns how many it visited. This is bpftrace's fallback
+ * when the bpf_map_sum_elem_count kfunc is missing; scry has no vmlinux BTF reader for kfunc ids yet.
+ */
+function emitLen(g: Gen, c: CallExpr): void {
+  const spec = namedMap(g, wholeMap(c.args[0]), c);
+  const value = spec.user!.value;
+  if (value.kind === 'hist' || value.kind === 'lhist') throw new CodegenError(`len() does not work on ${value.kind}() maps`, c.span);
+  if (g.stackAbove || !g.functions) throw new CodegenError('len() cannot be used inside a for loop over a map yet', c.span);
+  if (!g.functions.some((f) => f.label === LEN_CALLBACK))
+    g.functions.push({ label: LEN_CALLBACK, items: [label(LEN_CALLBACK), ...[mov64Imm(R0, 0), exit()].map((i) => withSpan(i, c.span))] });
+  g.e.emit(ldMapFd(R1, spec.name), ldFuncAddr(R2, LEN_CALLBACK), mov64Imm(R3, 0), mov64Imm(R4, 0), call(helper.for_each_map_elem));
+}
+
+/** One empty callback per program serves every len() in it (a C identifier: it is named in the program's BTF). */
+const LEN_CALLBACK = 'scry_len_cb';

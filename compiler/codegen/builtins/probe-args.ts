@@ -1,0 +1,93 @@
+// What the probe was given: its arguments (arg0…arg5), return value, function, name, and saved registers.
+import { BPF_FUNC as helper, R0, R1, R2, R3, R6, alu64Imm, alu64Reg, call, ldx, mov64Imm } from '../../asm/index.ts';
+import type { Span } from '../../../lang/source.ts';
+import type { UsdtArgument } from '../../../lang/kernel.ts';
+import type { Type } from '../../../lang/types.ts';
+import { PT_REGS_OFFSETS } from '../../../lang/check/data-functions.ts';
+import { CodegenError, addrOf, allocOrFail, ldSlot, scoped, stSlot, typeOf, type Gen } from '../context.ts';
+import { checkHelper } from '../helper-errors.ts';
+import { loadConst, normalize, storeBytes } from '../values.ts';
+import type { BuiltinEmit, EmitRows } from './emit.ts';
+
+/** x86-64 struct pt_regs offsets: the context of kprobe and uprobe programs. */
+const PT_REGS = { ax: PT_REGS_OFFSETS.ax!, args: [112, 104, 96, 88, 72, 64] as const };
+
+/** argN: a USDT operand, a u64 of a raw tracepoint's or fentry's argument array, or a saved register. */
+function arg(n: number): BuiltinEmit {
+  return {
+    variable: {
+      int: (g, x) => {
+        if (g.attach.provider === 'usdt') return emitUsdtArg(g, g.attach.site.args?.[n], x.span);
+        // raw tracepoints get an array of u64 arguments; kprobes and uprobes the saved registers
+        if (g.attach.provider === 'rawtracepoint' || g.attach.provider === 'fentry' || g.attach.provider === 'fexit') return g.e.emit(ldx(8, R0, R6, 8 * n));
+        g.e.emit(ldx(8, R0, R6, PT_REGS.args[n]!));
+      },
+    },
+  };
+}
+
+export const probeArgBuiltins: EmitRows = {
+  arg0: arg(0),
+  arg1: arg(1),
+  arg2: arg(2),
+  arg3: arg(3),
+  arg4: arg(4),
+  arg5: arg(5),
+  retval: {
+    variable: {
+      int: (g, x) => {
+        // fexit: the return value follows the arguments in the context
+        if (g.attach.provider === 'fexit') g.e.emit(ldx(8, R0, R6, 8 * g.attach.params.length));
+        else g.e.emit(ldx(8, R0, R6, PT_REGS.ax));
+        // fexit's retval has its function's C type (an int returns -17, not 4294967279)
+        normalize(g, typeOf(g, x));
+      },
+    },
+  },
+  // the instruction pointer travels; user space resolves the symbol
+  func: { variable: { int: (g) => g.e.emit(ldx(8, R0, R6, PT_REGS_OFFSETS.ip!)) } },
+  probe: { variable: { into: (g, _x, off, size) => storeBytes(g, Buffer.from(g.attach.text, 'utf8').subarray(0, size - 1), off) } },
+  reg: {
+    call: {
+      int: (g, c) => {
+        const name = c.args[0]?.kind === 'string' ? c.args[0].value : '';
+        g.e.emit(ldx(8, R0, R6, PT_REGS_OFFSETS[name]!));
+      },
+    },
+  },
+};
+
+/**
+ * A USDT argument as its note describes it: a register of the probe's pt_regs, a constant, or memory at
+ * base + offset (+ index × scale) in the traced process, each `size` bytes, signed or not.
+ */
+function emitUsdtArg(g: Gen, arg: UsdtArgument | undefined, span: Span): void {
+  if (!arg) throw new CodegenError('this USDT argument does not exist', span);
+  const e = g.e;
+  const t: Type = { kind: 'int', bits: (arg.size * 8) as 8 | 16 | 32 | 64, signed: arg.signed };
+  const op = arg.operand;
+  switch (op.kind) {
+    case 'imm':
+      loadConst(g, R0, op.value);
+      break;
+    case 'reg':
+      e.emit(ldx(8, R0, R6, op.reg));
+      break;
+    case 'mem':
+      scoped(g, () => {
+        const tmp = allocOrFail(g, 8, span);
+        if (op.base !== undefined) e.emit(ldx(8, R3, R6, op.base));
+        else e.emit(mov64Imm(R3, 0));
+        if (op.offset) {
+          loadConst(g, R1, op.offset);
+          e.emit(alu64Reg('add', R3, R1));
+        }
+        if (op.index !== undefined) e.emit(ldx(8, R1, R6, op.index), alu64Imm('mul', R1, op.scale ?? 1), alu64Reg('add', R3, R1));
+        e.emit(stSlot(8, tmp, 0), ...addrOf(R1, tmp), mov64Imm(R2, arg.size), call(helper.probe_read_user));
+        checkHelper(g, 'probe_read_user', 'read');
+        e.emit(ldSlot(8, R0, tmp));
+      });
+      break;
+  }
+  normalize(g, t);
+}

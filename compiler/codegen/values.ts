@@ -1,0 +1,68 @@
+// Small building blocks for values in registers and stack slots, shared by the expression dispatcher,
+// the map code and the builtin rows.
+import { R0, R1, alu64Imm, ldImm64, mov32Reg, mov64Imm, type Reg } from '../asm/index.ts';
+import type { Expr } from '../../lang/ast.ts';
+import type { Type } from '../../lang/types.ts';
+import { ldSlot, stSlot, stxSlot, type Gen } from './context.ts';
+
+const I32_MIN = -(2n ** 31n);
+const I32_MAX = 2n ** 31n - 1n;
+
+export function fitsImm32(v: bigint): boolean {
+  return v >= I32_MIN && v <= I32_MAX;
+}
+
+/** Loads a 64-bit constant into a register, with the short form when it fits. */
+export function loadConst(g: Gen, reg: Reg, v: bigint): void {
+  const s = BigInt.asIntN(64, v);
+  if (fitsImm32(s)) g.e.emit(mov64Imm(reg, Number(s)));
+  else g.e.emit(ldImm64(reg, BigInt.asUintN(64, v)));
+}
+
+/**
+ * Keeps the invariant that an integer in a register holds its type's value extended to 64 bits
+ * (zero-extended when unsigned, sign-extended when signed): wrap-around and casts happen here.
+ */
+export function normalize(g: Gen, t: Type): void {
+  if (t.kind !== 'int' || t.bits === 64) return;
+  if (!t.signed) {
+    if (t.bits === 32) g.e.emit(mov32Reg(R0, R0));
+    else g.e.emit(alu64Imm('and', R0, t.bits === 16 ? 0xffff : 0xff));
+    return;
+  }
+  g.e.emit(alu64Imm('lsh', R0, 64 - t.bits), alu64Imm('arsh', R0, 64 - t.bits));
+}
+
+/** r0 = a value the checker already computed (kaddr(), cgroupid(), a signal's number); false when it did not. */
+export function emitConstant(g: Gen, x: Expr): boolean {
+  const v = g.shared.checked.constants.get(x);
+  if (v === undefined) return false;
+  loadConst(g, R0, v);
+  return true;
+}
+
+/** Zeroes `size` bytes (a multiple of 8 is assumed by rounding up) at r10+off. */
+export function zeroStack(g: Gen, off: number, size: number): void {
+  for (let i = 0; i < size; i += 8) g.e.emit(stSlot(8, off + i, 0));
+}
+
+/** Stores literal bytes at r10+off, 8 at a time (the slot was zeroed, so a short tail is NUL-padded). */
+export function storeBytes(g: Gen, bytes: Uint8Array, off: number): void {
+  for (let i = 0; i < bytes.length; i += 8) {
+    let word = 0n;
+    for (let j = 0; j < 8 && i + j < bytes.length; j++) word |= BigInt(bytes[i + j]!) << BigInt(8 * j);
+    if (word === 0n) continue;
+    loadConst(g, R1, word);
+    g.e.emit(stxSlot(8, off + i, R1));
+  }
+}
+
+/** Copies `size` bytes between stack slots, 8 at a time (slots are 8-byte multiples). */
+export function copyStack(g: Gen, from: number, to: number, size: number): void {
+  for (let i = 0; i < size; i += 8) g.e.emit(ldSlot(8, R1, from + i), stxSlot(8, to + i, R1));
+}
+
+/** The size a string-like operand occupies (an integer counts as 8 bytes). */
+export function sizeOfString(t: Type): number {
+  return t.kind === 'string' ? t.size : 8;
+}
