@@ -1,6 +1,5 @@
 // Compiling a checked program: plain data out (bytecode with symbolic map references).
-import type { CheckedProgram } from '../lang/check/index.ts';
-import { error, type Diagnostic } from '../lang/diagnostics.ts';
+import type { CheckedProgram, Diagnostic } from '../lang/index.ts';
 import { CodegenError, type Shared } from './codegen/context.ts';
 import { expressionEmitters } from './codegen/expr.ts';
 import { generateProbe } from './codegen/program.ts';
@@ -47,7 +46,7 @@ export function compile(checked: CheckedProgram, options: CompileOptions = {}): 
     let index = 0;
     for (const probe of checked.probes) for (const attach of probe.attach) programs.push(generateProbe(shared, probe, attach, index++, options.pid));
   } catch (e) {
-    if (e instanceof CodegenError) return { diagnostics: [error(e.message, e.span, e.hints)] };
+    if (e instanceof CodegenError) return { diagnostics: [{ severity: 'error', message: e.message, span: e.span, hints: e.hints }] };
     throw e;
   }
   for (const limit of [...shared.stackLimits].sort((a, b) => a - b)) {

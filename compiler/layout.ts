@@ -1,5 +1,5 @@
 // Byte layouts shared by the code generator (which writes them) and the runtime decoder (which reads them).
-import type { MapValue, Type } from '../lang/types.ts';
+import type { MapValue, Type } from '../lang/index.ts';
 
 const round8 = (n: number) => Math.ceil(n / 8) * 8;
 

@@ -3,7 +3,7 @@
 // stores and 64-bit atomics use the r-register forms; 32-bit atomics need
 // llvm's alu32 forms (w registers) to be expressible at all.
 
-import { lineCol, lineText, type Span } from '../../lang/source.ts';
+import { lineCol, lineText, type Span } from '../../lang/index.ts';
 import type { Relocation } from './encode.ts';
 import { helperName } from './helpers.ts';
 import {

@@ -3,7 +3,7 @@
 // per-slot source map. Every error here is a compiler bug, so they throw, except a jump too far for its
 // 16-bit offset: a big enough script makes one, so that error says which instruction (JumpRangeError).
 
-import type { Span } from '../../lang/source.ts';
+import type { Span } from '../../lang/index.ts';
 import { isLabel, type AsmItem, type Insn } from './insn.ts';
 import { LD_IMM64 } from './opcodes.ts';
 

@@ -2,7 +2,7 @@
 // assemble fields; range checks and label resolution happen in encode.ts, so
 // hand-built Insn objects get the same checks.
 
-import type { Span } from '../../lang/source.ts';
+import type { Span } from '../../lang/index.ts';
 import type { Reg } from './registers.ts';
 import {
   BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DIV,

@@ -1,12 +1,13 @@
 // State shared by the code generator's parts while one probe program is generated.
-import type { CheckedProgram, ResolvedAttach } from '../../lang/check/index.ts';
-import type { Diagnostic } from '../../lang/diagnostics.ts';
-import type { Block, Expr, ForMapStmt } from '../../lang/ast.ts';
-import type { Span } from '../../lang/source.ts';
-import type { Type } from '../../lang/types.ts';
+import type { Block, CheckedProgram, Diagnostic, Expr, ForMapStmt, ResolvedAttach, Span, Type } from '../../lang/index.ts';
 import type { EventSchema, MapSpec } from '../program.ts';
 import { R7, R10, alu64Imm, ldx, mov64Reg, st, stx, type AsmItem, type Insn, type Reg, type Size } from '../asm/index.ts';
 import { Emitter, Frame, SCRATCH_BASE } from './emitter.ts';
+
+/** The end of an exhaustive switch: a kind this code does not know is a bug. */
+export function assertNever(x: never): never {
+  throw new Error(`unexpected node: ${JSON.stringify((x as { kind?: string }).kind)}`);
+}
 
 /** A user mistake found only while generating code (e.g. the stack is full); becomes a diagnostic. */
 export class CodegenError extends Error {

@@ -1,6 +1,6 @@
 // Collects instructions for one program: the current source span rides on each one, labels are fresh names.
 import { withSpan, label, type AsmItem, type Insn } from '../asm/index.ts';
-import type { Span } from '../../lang/source.ts';
+import type { Span } from '../../lang/index.ts';
 
 /** The kernel loads at most this many instructions per program (BPF_COMPLEXITY_LIMIT_INSNS). */
 export const MAX_INSNS = 1_000_000;

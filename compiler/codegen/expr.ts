@@ -3,15 +3,10 @@
 // wider than a register are written straight into stack memory.
 import { R0, R1, R2, R3, R6, alu64Imm, alu64Reg, call, endian, ja, jmpImm, jmpReg, ldx, mov64Imm, mov64Reg, neg64, type AluOp, type Insn, type JmpOp } from '../asm/index.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
-import { assertNever, type BinaryExpr, type BinaryOp, type CallExpr, type Expr, type FieldExpr, type IdentExpr } from '../../lang/ast.ts';
-import type { Span } from '../../lang/source.ts';
-import { positionalValue } from '../../lang/check/index.ts';
-import type { FieldAccess } from '../../lang/check/tracepoint-args.ts';
-import type { TracepointField } from '../../lang/kernel.ts';
-import { commonType, promote, type Type } from '../../lang/types.ts';
+import type { ArgField, BinaryExpr, BinaryOp, CallExpr, Expr, FieldExpr, IdentExpr, Span, TracepointField, Type } from '../../lang/index.ts';
 import { packedLayout, slotSize } from '../layout.ts';
 import { BUILTIN_EMIT, type BuiltinEmit } from './builtins/index.ts';
-import { CodegenError, addrOf, allocOrFail, allocValue, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen, type Lowering } from './context.ts';
+import { CodegenError, addrOf, assertNever, allocOrFail, allocValue, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen, type Lowering } from './context.ts';
 import { checkHelper } from './helper-errors.ts';
 import { emitIncDec, emitMapRead, emitMapReadInto } from './maps.ts';
 import { probeRead, readHelper, readString } from './memory.ts';
@@ -90,7 +85,8 @@ function emitIntInner(g: Gen, x: Expr): void {
       emitInt(g, x.expr);
       return normalize(g, typeOf(g, x));
     case 'positional': {
-      const v = x.count ? BigInt(g.shared.checked.params.length) : positionalValue(g.shared.checked.params, x.index);
+      const v = g.shared.checked.positionals.get(x);
+      if (v === undefined) throw new Error('positional parameter without a value');
       if (typeof v !== 'bigint') throw new CodegenError(`$${x.index} is a string here, not an integer`, x.span);
       return loadConst(g, R0, v);
     }
@@ -173,13 +169,11 @@ function isArithmetic(g: Gen, x: BinaryExpr): boolean {
   return x.op !== '&&' && x.op !== '||' && !(typeOf(g, x.left).kind === 'string' && typeOf(g, x.right).kind === 'string');
 }
 
-/** Operands convert to their common type first (shifts: each is only promoted), as in C. */
-function operandTypes(g: Gen, x: BinaryExpr): [Type, Type] {
-  const lt = typeOf(g, x.left);
-  const rt = typeOf(g, x.right);
-  const shift = x.op === '<<' || x.op === '>>';
-  const common = shift ? promote(lt) : commonType(lt, rt);
-  return [common, shift ? promote(rt) : common];
+/** What the checker converts the operands to first: their common type (shifts: each only promoted), as in C. */
+export function operandTypes(g: Gen, x: Expr): readonly [Type, Type] {
+  const types = g.shared.checked.operandTypes.get(x);
+  if (!types) throw new Error(`no operand types recorded for ${x.kind} expression`);
+  return types;
 }
 
 const comparisons = new Set<BinaryOp>(['==', '!=', '<', '<=', '>', '>=']);
@@ -362,8 +356,9 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
       case 'string':
         return storeBytes(g, Buffer.from(x.value, 'utf8').subarray(0, size - 1), off);
       case 'positional': {
-        const raw = g.shared.checked.params[x.index - 1] ?? ''; // as a string, a missing parameter is empty
-        return storeBytes(g, Buffer.from(raw, 'utf8').subarray(0, size - 1), off);
+        const text = g.shared.checked.positionals.get(x);
+        if (typeof text !== 'string') throw new Error('string positional parameter without its text');
+        return storeBytes(g, Buffer.from(text, 'utf8').subarray(0, size - 1), off);
       }
       case 'ident': {
         const into = builtin(x)?.variable?.into;
@@ -590,7 +585,7 @@ function variableSlot(g: Gen, name: string): number {
 }
 
 /** The tracepoint field an `args->f` expression reads, in this program's tracepoint. */
-function argField(g: Gen, x: Expr): { field: TracepointField; access: FieldAccess } {
+function argField(g: Gen, x: Expr): { field: TracepointField; access: ArgField['access'] } {
   const info = x.kind === 'field' ? g.shared.checked.argFields.get(x) : undefined;
   const format = g.attach.provider === 'tracepoint' ? g.attach.format : undefined;
   const field = format?.fields.find((f) => f.name === info?.field);

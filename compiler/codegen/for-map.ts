@@ -41,9 +41,7 @@ import {
   withSpan,
   type AsmItem,
 } from '../asm/index.ts';
-import type { ForMapStmt } from '../../lang/ast.ts';
-import { walk } from '../../lang/walk.ts';
-import type { Type } from '../../lang/types.ts';
+import { walk, type ForMapStmt, type Type } from '../../lang/index.ts';
 import { isPerCpu, packedLayout, slotSize } from '../layout.ts';
 import type { MapSpec } from '../program.ts';
 import { allocOrFail, allocValue, emitBlock, scoped, stxSlot, type Gen, type PendingCallback } from './context.ts';

@@ -27,8 +27,7 @@ import {
   stx,
   type AluOp,
 } from '../asm/index.ts';
-import type { AssignStmt, Expr, IncDecExpr, MapExpr } from '../../lang/ast.ts';
-import type { Span } from '../../lang/source.ts';
+import type { AssignStmt, Expr, IncDecExpr, MapExpr, Span } from '../../lang/index.ts';
 import { isPerCpu, keyLayout } from '../layout.ts';
 import type { MapSpec } from '../program.ts';
 import { CodegenError, addrOf, allocOrFail, allocValue, emitInt, emitInto, ldSlot, scoped, stSlot, stxSlot, type Gen } from './context.ts';

@@ -1,12 +1,11 @@
 // Statements; a call used as a statement runs its builtin row's statement hook (builtins/).
 import { R0, R1, alu64Imm, ja, jmpImm, jmpReg } from '../asm/index.ts';
-import { assertNever, type AssignStmt, type BinaryOp, type Block, type CallExpr, type Expr, type MapExpr, type Stmt } from '../../lang/ast.ts';
-import { commonType, promote, type Type } from '../../lang/types.ts';
+import type { AssignStmt, BinaryOp, Block, CallExpr, Expr, MapExpr, Stmt, Type } from '../../lang/index.ts';
 import { slotSize } from '../layout.ts';
 import { BUILTIN_EMIT } from './builtins/index.ts';
-import { CodegenError, allocOrFail, ldSlot, scoped, stxSlot, typeOf, type Gen, type Lowering } from './context.ts';
+import { CodegenError, allocOrFail, assertNever, ldSlot, scoped, stxSlot, type Gen, type Lowering } from './context.ts';
 import { MAX_INSNS, ProgramTooLong } from './emitter.ts';
-import { emitBinaryOp, emitInt, emitInto } from './expr.ts';
+import { emitBinaryOp, emitInt, emitInto, operandTypes } from './expr.ts';
 import { emitForMap } from './for-map.ts';
 import { emitMapAssign } from './maps.ts';
 import { normalize, zeroStack } from './values.ts';
@@ -137,10 +136,8 @@ function emitAssign(g: Gen, s: AssignStmt): void {
   const v = variable(g, s.target.name);
   if (s.op === '=') return storeVariable(g, v, s.value);
   // $x op= e  is  $x = $x op e
-  const op = s.op.slice(0, -1) as BinaryOp;
-  const shift = op === '<<' || op === '>>';
-  const common = shift ? promote(v.type) : commonType(v.type, typeOf(g, s.value));
-  emitBinaryOp(g, op, s.target, s.value, s.span, common, shift ? promote(typeOf(g, s.value)) : common);
+  const [leftType, rightType] = operandTypes(g, s.value);
+  emitBinaryOp(g, s.op.slice(0, -1) as BinaryOp, s.target, s.value, s.span, leftType, rightType);
   normalize(g, v.type);
   g.e.emit(stxSlot(8, v.offset, R0));
 }

@@ -1,8 +1,7 @@
 // Small building blocks for values in registers and stack slots, shared by the expression dispatcher,
 // the map code and the builtin rows.
 import { R0, R1, alu64Imm, ldImm64, mov32Reg, mov64Imm, type Reg } from '../asm/index.ts';
-import type { Expr } from '../../lang/ast.ts';
-import type { Type } from '../../lang/types.ts';
+import type { Expr, Type } from '../../lang/index.ts';
 import { ldSlot, stSlot, stxSlot, type Gen } from './context.ts';
 
 const I32_MIN = -(2n ** 31n);

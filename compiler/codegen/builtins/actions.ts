@@ -1,6 +1,6 @@
 // Actions on the world outside the probe: exit(), signal(), override().
 import { BPF_FUNC as helper, R0, R1, R2, R6, call, ja, ldMapValue, mov64Reg, st, stx } from '../../asm/index.ts';
-import type { CallExpr } from '../../../lang/ast.ts';
+import type { CallExpr } from '../../../lang/index.ts';
 import { EXIT_EVENT_ID, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP } from '../../program.ts';
 import { allocOrFail, emitInt, emitInto, ldSlot, scoped, stSlot, type Gen } from '../context.ts';
 import { emitEventOutput } from '../events.ts';

@@ -1,8 +1,7 @@
 // Aggregations: count, sum, min, max, avg, stats, hist, lhist. Their maps are per-CPU hashes: each CPU updates
 // its own copy of an entry without atomics, and user space merges the CPUs (runtime/maps.ts).
 import { R0, R1, R2, R3, alu64Imm, alu64Reg, ja, jmpImm, jmpReg, ldx, mov64Imm, mov64Reg, st, stx, type JmpOp } from '../../asm/index.ts';
-import type { CallExpr, MapExpr } from '../../../lang/ast.ts';
-import type { MapValue } from '../../../lang/types.ts';
+import type { CallExpr, MapExpr, MapValue } from '../../../lang/index.ts';
 import type { MapSpec } from '../../program.ts';
 import { allocOrFail, emitInt, ldSlot, scoped, stSlot, stxSlot, type Gen } from '../context.ts';
 import { BPF_ANY, buildBucketKey, buildKey, lookup, mapSpecFor, update } from '../maps.ts';

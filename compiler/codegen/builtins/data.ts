@@ -1,8 +1,7 @@
 // Numbers and bytes that user space prints as text: addresses and symbols (ksym, usym, kaddr, …), buffers
 // (buf, ntop, macaddr, pton), cgroups, bswap, path. Buffers are [u64 length][bytes] (lang/types.ts).
 import { BPF_FUNC as helper, R0, R1, R2, R3, R6, alu64Imm, call, endian, ja, jmpImm, ldx, mov32Reg, mov64Imm, mov64Reg } from '../../asm/index.ts';
-import type { CallExpr, Expr, FieldExpr } from '../../../lang/ast.ts';
-import type { Type } from '../../../lang/types.ts';
+import type { CallExpr, Expr, FieldExpr, Type } from '../../../lang/index.ts';
 import { CodegenError, addrOf, allocOrFail, allocValue, emitInt, emitInto, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen } from '../context.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { readHelper } from '../memory.ts';

@@ -1,7 +1,7 @@
 // The code side of a builtin: how a builtin variable or function becomes BPF instructions. Each family file
 // in this folder holds the rows of its builtins, keyed by the names of lang's builtin table; expr.ts and
 // stmt.ts look a builtin up here by name and call its hook.
-import type { CallExpr, IdentExpr, MapExpr } from '../../../lang/ast.ts';
+import type { CallExpr, IdentExpr, MapExpr } from '../../../lang/index.ts';
 import type { Gen } from '../context.ts';
 
 /** How a builtin's value is produced where it is used: as an integer in r0, or written to a stack slot. */

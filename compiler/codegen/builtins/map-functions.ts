@@ -2,8 +2,7 @@
 // map at once (print, clear, zero) is a ring-buffer event that user space acts on, in order with printf
 // output, as bpftrace does.
 import { BPF_FUNC as helper, R0, R1, R2, R3, R4, alu64Imm, call, exit, jmpImm, label, ldFuncAddr, ldMapFd, mov64Imm, withSpan } from '../../asm/index.ts';
-import type { CallExpr, Expr, MapExpr } from '../../../lang/ast.ts';
-import { keyedTarget, wholeMap } from '../../../lang/check/map-functions.ts';
+import type { CallExpr, Expr, MapExpr } from '../../../lang/index.ts';
 import { bucketCount, slotSize } from '../../layout.ts';
 import type { MapSpec } from '../../program.ts';
 import { CodegenError, addrOf, allocValue, emitInto, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen } from '../context.ts';
@@ -18,7 +17,7 @@ export const mapFunctionBuiltins: EmitRows = {
   print: {
     call: {
       stmt: (g, c) => {
-        if (wholeMap(c.args[0])) emitMapOp(g, c, 'print');
+        if (g.shared.checked.mapTargets.has(c)) emitMapOp(g, c, 'print');
         else emitPrintValue(g, c, c.args[0]!);
       },
     },
@@ -27,6 +26,13 @@ export const mapFunctionBuiltins: EmitRows = {
   has_key: { call: { int: emitHasKey, stmt: emitHasKey } },
   len: { call: { int: emitLen, stmt: emitLen } },
 };
+
+/** The entry delete/has_key name, with its keys as the checker matched them to the map's. */
+function keyedEntry(g: Gen, c: CallExpr): MapExpr {
+  const target = g.shared.checked.mapTargets.get(c);
+  if (!target) throw new Error(`${c.name}() without its map entry`);
+  return target;
+}
 
 /** The map a whole-map function names; it must be used somewhere else in the script. */
 function namedMap(g: Gen, m: MapExpr | undefined, c: CallExpr): MapSpec {
@@ -37,7 +43,7 @@ function namedMap(g: Gen, m: MapExpr | undefined, c: CallExpr): MapSpec {
 
 /** print/clear/zero of a whole map: a [id, top, div] record that user space acts on. */
 function emitMapOp(g: Gen, c: CallExpr, op: 'print' | 'clear' | 'zero'): void {
-  const spec = namedMap(g, wholeMap(c.args[0]), c);
+  const spec = namedMap(g, g.shared.checked.mapTargets.get(c), c);
   const id = defineEvent(g, { kind: 'map-op', op, map: spec.user!.name });
   scoped(g, () => {
     const size = op === 'print' ? 24 : 8;
@@ -71,7 +77,7 @@ function emitPrintValue(g: Gen, c: CallExpr, arg: Expr): void {
 /** delete(@m[k]) / delete(@m, k): map_delete_elem; for a histogram, every bucket of the entry. */
 function emitDelete(g: Gen, c: CallExpr): void {
   const spec = namedMap(g, c.args[0]?.kind === 'map' ? c.args[0] : undefined, c);
-  const target = keyedTarget(c, spec.user!.keys.length)!;
+  const target = keyedEntry(g, c);
   const e = g.e;
   scoped(g, () => {
     const value = spec.user!.value;
@@ -96,7 +102,7 @@ function emitHasKey(g: Gen, c: CallExpr): void {
   const spec = namedMap(g, c.args[0]?.kind === 'map' ? c.args[0] : undefined, c);
   const value = spec.user!.value;
   if (value.kind === 'hist' || value.kind === 'lhist') throw new CodegenError(`has_key() does not work on ${value.kind}() maps`, c.span);
-  const target = keyedTarget(c, spec.user!.keys.length)!;
+  const target = keyedEntry(g, c);
   scoped(g, () => {
     const key = buildKey(g, target);
     lookup(g, spec.name, key);
@@ -112,7 +118,7 @@ function emitHasKey(g: Gen, c: CallExpr): void {
  * when the bpf_map_sum_elem_count kfunc is missing; scry has no vmlinux BTF reader for kfunc ids yet.
  */
 function emitLen(g: Gen, c: CallExpr): void {
-  const spec = namedMap(g, wholeMap(c.args[0]), c);
+  const spec = namedMap(g, g.shared.checked.mapTargets.get(c), c);
   const value = spec.user!.value;
   if (value.kind === 'hist' || value.kind === 'lhist') throw new CodegenError(`len() does not work on ${value.kind}() maps`, c.span);
   if (g.stackAbove || !g.functions) throw new CodegenError('len() cannot be used inside a for loop over a map yet', c.span);

@@ -1,7 +1,7 @@
 // Output: printf and its kin (cat, system, errorf, warnf), time(), join(). Each is a ring-buffer event whose
 // schema tells user space how to print it.
 import { R0, R1, R2, R3, alu64Imm, call, jmpImm, mov64Imm } from '../../asm/index.ts';
-import type { CallExpr, Expr } from '../../../lang/ast.ts';
+import type { CallExpr, Expr } from '../../../lang/index.ts';
 import { packedLayout, slotSize } from '../../layout.ts';
 import { addrOf, allocOrFail, allocValue, emitInt, emitInto, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen } from '../context.ts';
 import { defineEvent, emitEventOutput } from '../events.ts';

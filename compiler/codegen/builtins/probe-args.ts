@@ -1,9 +1,6 @@
 // What the probe was given: its arguments (arg0…arg5), return value, function, name, and saved registers.
 import { BPF_FUNC as helper, R0, R1, R2, R3, R6, alu64Imm, alu64Reg, call, ldx, mov64Imm } from '../../asm/index.ts';
-import type { Span } from '../../../lang/source.ts';
-import type { UsdtArgument } from '../../../lang/kernel.ts';
-import type { Type } from '../../../lang/types.ts';
-import { PT_REGS_OFFSETS } from '../../../lang/check/data-functions.ts';
+import { PT_REGS_OFFSETS, probeContext, type Span, type Type, type UsdtArgument } from '../../../lang/index.ts';
 import { CodegenError, addrOf, allocOrFail, ldSlot, scoped, stSlot, typeOf, type Gen } from '../context.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { loadConst, normalize, storeBytes } from '../values.ts';
@@ -12,14 +9,15 @@ import type { BuiltinEmit, EmitRows } from './emit.ts';
 /** x86-64 struct pt_regs offsets: the context of kprobe and uprobe programs. */
 const PT_REGS = { ax: PT_REGS_OFFSETS.ax!, args: [112, 104, 96, 88, 72, 64] as const };
 
-/** argN: a USDT operand, a u64 of a raw tracepoint's or fentry's argument array, or a saved register. */
+/** argN, where the probe type's row (lang's providers) says it is: a USDT operand, the N-th u64 of the context, or a saved register. */
 function arg(n: number): BuiltinEmit {
   return {
     variable: {
       int: (g, x) => {
-        if (g.attach.provider === 'usdt') return emitUsdtArg(g, g.attach.site.args?.[n], x.span);
-        // raw tracepoints get an array of u64 arguments; kprobes and uprobes the saved registers
-        if (g.attach.provider === 'rawtracepoint' || g.attach.provider === 'fentry' || g.attach.provider === 'fexit') return g.e.emit(ldx(8, R0, R6, 8 * n));
+        const context = probeContext(g.attach);
+        if (context.argN === 'usdt') return emitUsdtArg(g, context.usdt?.args?.[n], x.span);
+        // raw tracepoints and fentry/fexit get an array of u64 arguments; kprobes and uprobes the saved registers
+        if (context.argN === 'ctx') return g.e.emit(ldx(8, R0, R6, 8 * n));
         g.e.emit(ldx(8, R0, R6, PT_REGS.args[n]!));
       },
     },
@@ -37,7 +35,8 @@ export const probeArgBuiltins: EmitRows = {
     variable: {
       int: (g, x) => {
         // fexit: the return value follows the arguments in the context
-        if (g.attach.provider === 'fexit') g.e.emit(ldx(8, R0, R6, 8 * g.attach.params.length));
+        const context = probeContext(g.attach);
+        if (context.retval === 'ctx') g.e.emit(ldx(8, R0, R6, 8 * context.retSlot!));
         else g.e.emit(ldx(8, R0, R6, PT_REGS.ax));
         // fexit's retval has its function's C type (an int returns -17, not 4294967279)
         normalize(g, typeOf(g, x));
@@ -50,8 +49,9 @@ export const probeArgBuiltins: EmitRows = {
   reg: {
     call: {
       int: (g, c) => {
-        const name = c.args[0]?.kind === 'string' ? c.args[0].value : '';
-        g.e.emit(ldx(8, R0, R6, PT_REGS_OFFSETS[name]!));
+        const offset = g.shared.checked.registers.get(c);
+        if (offset === undefined) throw new Error('reg() without its register');
+        g.e.emit(ldx(8, R0, R6, offset));
       },
     },
   },

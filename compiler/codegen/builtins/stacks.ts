@@ -1,7 +1,6 @@
 // kstack and ustack: a stack id from bpf_get_stackid; user space turns it into frames.
 import { BPF_FUNC as helper, R0, R1, R2, R3, R6, alu64Imm, alu64Reg, call, ldMapFd, mov32Reg, mov64Imm, mov64Reg } from '../../asm/index.ts';
-import type { CallExpr, IdentExpr } from '../../../lang/ast.ts';
-import type { IntView } from '../../../lang/types.ts';
+import type { CallExpr, IdentExpr, IntView } from '../../../lang/index.ts';
 import { stackMapName } from '../../program.ts';
 import { allocOrFail, ldSlot, scoped, stxSlot, typeOf, type Gen } from '../context.ts';
 import { checkHelper } from '../helper-errors.ts';

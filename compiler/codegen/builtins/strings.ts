@@ -1,7 +1,7 @@
 // Strings: str() reads one from memory; strlen, strcontains and strncmp compare fixed-size, NUL-padded
 // slots, unrolled (no loops for the verifier to bound).
 import { R0, R1, R2, ja, jmpImm, jmpReg, mov64Imm } from '../../asm/index.ts';
-import type { CallExpr, Expr } from '../../../lang/ast.ts';
+import type { CallExpr, Expr } from '../../../lang/index.ts';
 import { allocValue, emitInt, emitInto, ldSlot, scoped, typeOf, type Gen } from '../context.ts';
 import { readString } from '../memory.ts';
 import { sizeOfString } from '../values.ts';
