@@ -3,3 +3,4 @@ export * from './program.ts';
 export { disasmListing } from './asm/index.ts';
 export { compile, type CompileOptions } from './compile.ts';
 export { compileSource, type CompileSourceOptions, type CompileSourceResult } from './pipeline.ts';
+export { alu64Imm, BPF_FUNC, call, encode, exit, jmpImm, label, mov64Imm, patchMapFd, R0, R1 } from './asm/index.ts';

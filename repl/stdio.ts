@@ -10,7 +10,7 @@
 import { fstatSync, writeSync, type Stats } from 'node:fs';
 import { Writable } from 'node:stream';
 import { isatty } from 'node:tty';
-import { native } from '../runtime/sys/index.ts';
+import { native } from '../runtime/index.ts';
 
 const FIONREAD = 0x541b;
 const F_GETPIPE_SZ = 1032;

@@ -1,5 +1,5 @@
 // Ring buffer records → trace events, using the layouts the compiler recorded in the event schemas.
-import type { EventSchema } from '../compiler/program.ts';
+import type { EventSchema } from '../compiler/index.ts';
 import type { OutputSink, TraceEvent } from './events.ts';
 import { readValue } from './maps.ts';
 import type { RenderContext, StackFormatter } from './render.ts';

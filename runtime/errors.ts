@@ -1,5 +1,5 @@
 // Environment failures that the user can act on: they carry a script location and hints, like diagnostics.
-import type { Span } from '../lang/source.ts';
+import type { Span } from '../lang/index.ts';
 
 export class ScryRuntimeError extends Error {
   constructor(

@@ -1,6 +1,5 @@
 // What a running session reports, in order, to whoever shows it (text, JSON, the live view, the REPL).
-import type { Span } from '../lang/source.ts';
-import type { Type } from '../lang/types.ts';
+import type { Span, Type } from '../lang/index.ts';
 import type { MapSnapshot, Value } from './maps.ts';
 
 export type TraceEvent =

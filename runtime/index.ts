@@ -14,3 +14,4 @@ export { appendOwnFile, closeDir, openDir, readOwnFile, replaceOwnFile, type Ope
 export { noteInheritedDescriptors, startHeld, watchProcessExit, type HeldCommand } from './process.ts';
 export { PrivilegeError, requirePrivileges } from './privileges.ts';
 export { kernelInfoText } from './info.ts';
+export { native } from './sys/index.ts';

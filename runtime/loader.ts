@@ -1,9 +1,8 @@
 // Creates the maps, patches their fds into the bytecode (the "map relocation") and loads the programs.
 // When the verifier says no, the user sees its reason at the script line the failing instruction came from.
-import { patchMapFd } from '../compiler/asm/index.ts';
-import type { CompiledProgram, MapKind, MapSpec, ProgType, ProgramSpec } from '../compiler/program.ts';
+import { patchMapFd, type CompiledProgram, type MapKind, type MapSpec, type ProgType, type ProgramSpec } from '../compiler/index.ts';
 import { readFileSync } from 'node:fs';
-import type { Span } from '../lang/source.ts';
+import type { Span } from '../lang/index.ts';
 import { ScryRuntimeError } from './errors.ts';
 import {
   AttachType,

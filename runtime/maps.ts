@@ -1,8 +1,8 @@
 // Reads script maps out of the kernel and merges per-CPU aggregations, as the printers need them; and the
 // whole-map operations a script asks for (clear, zero), which only user space can do.
-import type { MapSpec, UserMapLayout } from '../compiler/program.ts';
-import { bucketCount, slotSize } from '../compiler/layout.ts';
-import type { Type } from '../lang/types.ts';
+import type { MapSpec, UserMapLayout } from '../compiler/index.ts';
+import { bucketCount, slotSize } from '../compiler/layout.ts'; // past the facade: see scripts/check-imports.ts
+import type { Type } from '../lang/index.ts';
 import { renderBuffer, renderIntView, renderRecord, type Place, type RenderContext } from './render.ts';
 import { BPF_EXIST, isSysError, mapDelete, mapGetNextKey, mapLookup, mapLookupBatch, mapUpdate, possibleCpus } from './sys/index.ts';
 

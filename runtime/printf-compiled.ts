@@ -2,8 +2,7 @@
 // of the record and appends the text, as UTF-8, to a TextBuffer. Plain %d/%u/%x/%s (no flags, width or
 // precision) take fast paths that write digits and bytes without strings or BigInt; everything else goes
 // through formatOne, which implements the whole of C's printf.
-import type { FormatPiece, FormatSpec } from '../lang/format-string.ts';
-import type { Type } from '../lang/types.ts';
+import type { FormatPiece, FormatSpec, Type } from '../lang/index.ts';
 import { readValue } from './maps.ts';
 import { formatOne } from './printf.ts';
 import { escapeBuffer, type RenderContext } from './render.ts';

@@ -1,5 +1,5 @@
 // C printf semantics for one conversion; values arrive as 64-bit integers or strings (see printf-compiled.ts).
-import type { FormatSpec } from '../lang/format-string.ts';
+import type { FormatSpec } from '../lang/index.ts';
 import type { Value } from './maps.ts';
 
 const lengthBits: Record<FormatSpec['length'], number> = { hh: 8, h: 16, '': 32, l: 64, ll: 64, z: 64, j: 64, t: 64 };

@@ -2,7 +2,7 @@
 // user symbols, user names, wall-clock times, cgroup paths, buffers, IP and MAC addresses. One place, so
 // printf, print, map keys and map values all print them the same way (as bpftrace does).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import type { IntView, Type } from '../lang/types.ts';
+import type { IntView, Type } from '../lang/index.ts';
 import { vmlinuxBtf } from './kernel/btf/index.ts';
 import { lookupKernelAddress } from './kernel/kallsyms.ts';
 import { hexPointer } from './kernel/user-symbols.ts';

@@ -1,7 +1,7 @@
 // kstack/ustack: ids recorded by bpf_get_stackid, turned into frames printed as bpftrace prints them.
 // Kernel addresses resolve through /proc/kallsyms (read once); user addresses through the process's ELF
 // symbols when a user symboliser is given, else they print as addresses.
-import type { IntView } from '../lang/types.ts';
+import type { IntView } from '../lang/index.ts';
 import { kernelSymbol } from './kernel/kallsyms.ts';
 /** A user frame as one mode prints it (bpftrace: `main+22`; perf: `55c1f7 main+22 (/bin/x)`), or undefined. */
 export type UserFrameFormatter = (pid: number, ip: bigint, mode: 'bpftrace' | 'perf') => string;

@@ -1,7 +1,7 @@
 // Histograms as bpftrace draws them: bucket labels, bucket ranges (for JSON), and the rows with their bars.
 // Shared by the text printer and the live view. Bucket indexes are the ones the BPF code computes
 // (compiler/codegen/map-functions.ts): 0 below the range, then upwards.
-import type { MapValue } from '../../lang/types.ts';
+import type { MapValue } from '../../lang/index.ts';
 
 export type HistKind = Extract<MapValue, { kind: 'hist' | 'lhist' }>;
 

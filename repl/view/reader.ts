@@ -2,7 +2,7 @@
 // when no worker can start, the session itself on this thread.
 import { Worker } from 'node:worker_threads';
 import type { MapSnapshot } from '../../runtime/index.ts';
-import type { MapSpec } from '../../compiler/program.ts';
+import type { MapSpec } from '../../compiler/index.ts';
 import { buildPanel, type PanelModel } from './model.ts';
 import type { ReadReply, ReadRequest } from './snapshot-worker.ts';
 

@@ -2,7 +2,7 @@
 // key by key, which would otherwise stall the view's keys and the ring buffer's reader alike. The worker
 // snapshots each map from its fd (same process, same fds) and sends back only the panel (top rows).
 import { parentPort } from 'node:worker_threads';
-import type { MapSpec } from '../../compiler/program.ts';
+import type { MapSpec } from '../../compiler/index.ts';
 import { snapshotMap } from '../../runtime/maps.ts';
 import { makeRenderContext } from '../../runtime/render-context.ts';
 import { buildPanel, type PanelModel } from './model.ts';

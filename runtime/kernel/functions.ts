@@ -1,7 +1,7 @@
 // Kernel functions kprobes can attach to: tracefs available_filter_functions (`name` or `name [module]`),
 // or, where that file is not readable, the text symbols in /proc/kallsyms. Read once.
 import { readFileSync } from 'node:fs';
-import type { KernelFunction } from '../../lang/kernel.ts';
+import type { KernelFunction } from '../../lang/index.ts';
 import { tracefsRoot } from './tracefs.ts';
 
 let functions: KernelFunction[] | undefined;

@@ -2,7 +2,7 @@
 // events. Results are cached for the life of the process; reset() clears them (tests).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TracepointField, TracepointFormat } from '../../lang/kernel.ts';
+import type { TracepointField, TracepointFormat } from '../../lang/index.ts';
 import { PrivilegeError, tracefsUnreadable } from '../privileges.ts';
 import { SysError } from '../sys/errors.ts';
 import { native } from '../sys/native.ts';

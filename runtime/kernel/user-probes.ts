@@ -1,6 +1,6 @@
 // The checker's view of user-space targets (KernelInfo.userProbeSites / usdtSites): ELF files found and read
 // by runtime/kernel/elf, failures turned into messages with hints.
-import type { UserProbeError, UserProbeSite, UsdtArgument, UsdtSite } from '../../lang/kernel.ts';
+import type { UserProbeError, UserProbeSite, UsdtArgument, UsdtSite } from '../../lang/index.ts';
 import { ScryRuntimeError } from '../errors.ts';
 import { listUprobeFunctions, openTarget, resolveUprobe, resolveUsdt, targetSymbols, PT_REGS_X86_64, type UsdtArg } from './elf/index.ts';
 

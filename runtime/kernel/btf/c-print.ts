@@ -1,7 +1,7 @@
 // BTF types written as C. Declarators are built inside out: the name (or nothing, for a type name)
 // is wrapped by each pointer, array and function level on the way down to the base type, so
 // `int (*fn)(void *)` and `char (*p)[16]` come out right. Pure: works on any BtfTypes.
-import type { BtfMember, BtfType, BtfTypes } from '../../../lang/btf.ts';
+import type { BtfMember, BtfType, BtfTypes } from '../../../lang/index.ts';
 
 const MAX_DEPTH = 64;
 

@@ -2,7 +2,7 @@
 // module's split BTF from /sys/kernel/btf/<module> on top of it (kernel 5.11+ with CONFIG_DEBUG_INFO_BTF_MODULES;
 // vmlinux BTF itself needs CONFIG_DEBUG_INFO_BTF, 5.4+ for the sysfs file).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import type { BtfFunc } from '../../../lang/btf.ts';
+import type { BtfFunc } from '../../../lang/index.ts';
 import { Btf, BtfError, parseBtf } from './reader.ts';
 
 const SYSFS_BTF = '/sys/kernel/btf';

@@ -5,7 +5,7 @@
 //   type    u32 name_off, u32 info, u32 size|type, then kind-specific words (see EXTRA_WORDS)
 //   info    vlen bits 0-15, kind bits 24-28, kind_flag bit 31
 // The writer (compiler/btf/writer.ts) has the few kinds func_info needs; the reader needs them all.
-import type { BtfKind } from '../../../lang/btf.ts';
+import type { BtfKind } from '../../../lang/index.ts';
 
 export const BTF_MAGIC = 0xeb9f;
 export const BTF_HEADER_MIN = 24;

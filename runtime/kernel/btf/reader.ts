@@ -2,7 +2,7 @@
 // Uint32Array of word offsets); everything else is decoded on demand from the raw bytes. Names are
 // decoded as latin1 (kernel identifiers are ASCII) and the name index is an open-addressing hash
 // table over the raw name bytes, built on the first lookup, so no string is made for a type nobody asks about.
-import { globRegExp } from '../../../lang/glob.ts';
+import { globRegExp } from '../../../lang/glob.ts'; // past the facade: see scripts/check-imports.ts
 import type {
   BtfEnumValue,
   BtfFunc,
@@ -15,7 +15,7 @@ import type {
   BtfType,
   BtfTypes,
   BtfVarSecinfo,
-} from '../../../lang/btf.ts';
+} from '../../../lang/index.ts';
 import { declaration, definition, typeName } from './c-print.ts';
 import * as K from './kinds.ts';
 

@@ -1,7 +1,7 @@
 // The symbols of an ELF file (.symtab and .dynsym together): lookup by name for attaching, listing for
 // `-l`, and address → function for symbolising. Names stay as offsets into the string tables until asked
 // for, so loading the ~180k symbols of /usr/bin/node costs a few reads and typed arrays, not 180k strings.
-import { globRegExp } from '../../../lang/glob.ts';
+import { globRegExp } from '../../../lang/glob.ts'; // past the facade: see scripts/check-imports.ts
 import { lastAtOrBelow } from '../sorted.ts';
 import { ElfFile, SHN_UNDEF, SHT_DYNSYM, SHT_NOBITS, SHT_SYMTAB, cstring, type Section } from './elf-file.ts';
 

@@ -1,8 +1,7 @@
 // From what a script names (`uprobe:libc:malloc`, `usdt:/bin/x:prov:probe`) to what the kernel wants: a
 // file path and file offsets. Failures are ScryRuntimeErrors with plain messages and hints.
 import { existsSync, statSync } from 'node:fs';
-import { closest } from '../../../lang/suggest.ts';
-import type { Span } from '../../../lang/source.ts';
+import { closest, type Span } from '../../../lang/index.ts';
 import { ScryRuntimeError } from '../../errors.ts';
 import { openDebugFile } from './debug-file.ts';
 import { ElfError, ElfFile } from './elf-file.ts';
