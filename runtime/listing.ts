@@ -3,17 +3,13 @@
 // Only probes that can attach here are listed: a provider the kernel refuses (kprobes without
 // CONFIG_KPROBES, fentry where trampolines are refused, hardware events without a PMU) is left out, and
 // one line says how many of its probes exist and why they cannot attach. Which provider can attach is
-// decided by the feature probes (features.ts, fentryRefusal), never by guessing.
+// decided by the feature probes (features.ts, fentryRefusal), never by guessing. The names and refusals
+// come from each provider's row (runtime/providers/).
 import { printable } from './printable.ts';
-import { globRegExp, isGlob } from '../lang/glob.ts';
-import { lookupProvider } from '../lang/providers.ts';
-import { findPerfEventNames } from './listing-tables.ts';
-import { fentryRefusal, hardwareEventRefusal, kprobeRefusal } from './features.ts';
+import { globRegExp, isGlob, lookupProvider } from '../lang/index.ts';
+import { listers, type Lister } from './providers/index.ts';
 import { requirePrivileges } from './privileges.ts';
-import { vmlinuxBtf } from './kernel/btf/index.ts';
 import { listUprobeFunctions, openTarget, targetUsdtProbes } from './kernel/elf/index.ts';
-import { kernelFunctions } from './kernel/functions.ts';
-import { listTracepoints, tracepointFormat } from './kernel/tracefs.ts';
 
 export interface ListOptions {
   /** -v: arguments under each probe */
@@ -27,103 +23,6 @@ export interface Listing {
   readonly unavailable?: string;
 }
 
-/** One provider: the names it knows (without the provider prefix), and whether this kernel attaches them. */
-interface Lister {
-  readonly provider: string;
-  /** what the summary calls a name group: kprobe and kretprobe are both "kprobe/kretprobe functions" */
-  readonly family: string;
-  /** why no probe of this provider attaches here (a clause), or undefined when they do */
-  refusal(): string | undefined;
-  /** every name, sorted; read once */
-  names(): readonly string[];
-  details?(name: string): string[];
-}
-
-/**
- * The kernel's raw tracepoints are its `btf_trace_<name>` typedefs (one per tracepoint the kernel defines,
- * what BPF_RAW_TRACEPOINT_OPEN accepts). tracefs events are not the same list: syscalls:sys_enter_* are
- * events of the sys_enter tracepoint, and kprobes/uprobes groups are dynamic events. Without BTF, the
- * tracefs events without those.
- */
-function rawTracepointNames(): string[] {
-  const btf = vmlinuxBtf();
-  if (btf) return btf.rawTracepointNames();
-  const notTracepoints = new Set(['syscalls', 'ftrace', 'kprobes', 'uprobes']);
-  return [...new Set(listTracepoints().filter((t) => !notTracepoints.has(t.group)).map((t) => t.event))];
-}
-
-/** fentry/fexit: why a tiny program on vfs_read does not load (its errno), as info-probes.ts asks. */
-function fentryRefused(kind: 'fentry' | 'fexit'): string | undefined {
-  const btf = vmlinuxBtf();
-  if (!btf) return 'this kernel has no BTF';
-  const target = btf.funcProto('vfs_read');
-  const why = target && fentryRefusal(kind, target.id);
-  return why ? `the kernel refuses fentry/fexit programs (${why})` : undefined;
-}
-
-// kprobe and kretprobe (fentry and fexit) share one name list: the same function reads and sorts it once
-const kernelFunctionNames = () => kernelFunctions().map((f) => `${f.module ? `${f.module}:` : ''}${f.name}`);
-const btfFunctionNames = () => vmlinuxBtf()?.funcNames() ?? [];
-
-function functionListers(): Lister[] {
-  const kprobe = (provider: 'kprobe' | 'kretprobe'): Lister => ({
-    provider,
-    family: 'kprobe/kretprobe functions',
-    refusal: kprobeRefusal,
-    names: kernelFunctionNames,
-  });
-  const fentry = (provider: 'fentry' | 'fexit'): Lister => ({
-    provider,
-    family: 'fentry/fexit functions',
-    refusal: () => fentryRefused(provider),
-    names: btfFunctionNames,
-    details: (name) => {
-      const btf = vmlinuxBtf();
-      const f = btf?.funcProto(name);
-      if (!btf || !f) return [];
-      const lines = f.params.map((p) => `    ${btf.typeName(p.type)} ${p.name}`);
-      if (provider === 'fexit') lines.push(`    ${btf.typeName(f.ret)} retval`);
-      return lines;
-    },
-  });
-  return [fentry('fentry'), fentry('fexit'), kprobe('kprobe'), kprobe('kretprobe')];
-}
-
-const listers: readonly Lister[] = [
-  {
-    provider: 'tracepoint',
-    family: 'tracepoints',
-    refusal: () => undefined,
-    names: () => listTracepoints().map((t) => `${t.group}:${t.event}`),
-    details: (name) => {
-      const [group, event] = name.split(':');
-      const f = tracepointFormat(group!, event!);
-      return (f?.fields ?? []).filter((x) => !x.common).map((x) => `    ${fieldDecl(x.type, x.name)}`);
-    },
-  },
-  {
-    provider: 'rawtracepoint',
-    family: 'raw tracepoints',
-    refusal: () => undefined,
-    names: rawTracepointNames,
-    details: (name) => {
-      const btf = vmlinuxBtf();
-      return (btf?.rawTracepointArgs(name) ?? []).map((p) => `    ${btf!.typeName(p.type)} ${p.name}`);
-    },
-  },
-  ...functionListers(),
-  { provider: 'software', family: 'software events', refusal: () => undefined, names: () => findPerfEventNames('software').map((n) => `${n}:`) },
-  {
-    provider: 'hardware',
-    family: 'hardware events',
-    refusal: () => {
-      const why = hardwareEventRefusal();
-      return why && `opening a hardware counter fails (${why}: no PMU for this CPU)`;
-    },
-    names: () => findPerfEventNames('hardware').map((n) => `${n}:`),
-  },
-];
-
 const nameCache = new Map<() => readonly string[], readonly string[]>();
 
 function namesOf(l: Lister): readonly string[] {
@@ -133,14 +32,6 @@ function namesOf(l: Lister): readonly string[] {
     nameCache.set(l.names, names);
   }
   return names;
-}
-
-
-/** `char[16] comm` is declared `char comm[16]`, as bpftrace -lv prints it. */
-function fieldDecl(type: string, name: string): string {
-  const arr = /^(.*?)\s*(\[\d*\])$/.exec(type);
-  if (arr && !type.startsWith('__data_loc')) return `${arr[1]} ${name}${arr[2]}`;
-  return `${type} ${name}`;
 }
 
 /**

@@ -2,14 +2,7 @@
 // Teardown runs in reverse order, always, after a partial failure or a signal too.
 import type { CompiledProgram, MapSpec, ProgramSpec } from '../compiler/program.ts';
 import { EVENTS_MAP, LOST_MAP, GLOBALS_CPID, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../compiler/program.ts';
-import { attachTracepoint } from './attach/tracepoint.ts';
-import { attachTimer } from './attach/timer.ts';
-import { attachCounted, attachWatchpoint } from './attach/perf-events.ts';
-import { attachRawTracepoint } from './attach/raw-tracepoint.ts';
-import { attachTracing, requireFentry } from './attach/fentry.ts';
-import { attachIter, type IterAttachment } from './attach/iter.ts';
-import { attachUprobe } from './attach/uprobe.ts';
-import { attachKprobe, requireKprobes } from './attach/kprobe.ts';
+import { runtimeRow } from './providers/index.ts';
 import type { Attachment } from './attach/types.ts';
 import { EventDecoder, type MapOpEvent } from './decode.ts';
 import { catFile, runCommand } from './effects.ts';
@@ -39,7 +32,8 @@ export interface SessionOptions {
 
 export class Session {
   private readonly attachments: Attachment[] = [];
-  private readonly iterators: IterAttachment[] = [];
+  /** iterators run once, right after BEGIN */
+  private readonly iterators: Pick<Required<Attachment>, 'run'>[] = [];
   private readonly decoder: EventDecoder;
   private ring: RingBufferReader | undefined;
   private state: 'running' | 'stopping' | 'closed' = 'running';
@@ -83,10 +77,7 @@ export class Session {
   static start(compiled: CompiledProgram, options: SessionOptions): Session {
     // Refuse what this user or this kernel cannot do before creating anything.
     requirePrivileges('load and attach programs');
-    for (const p of compiled.programs) {
-      if (p.attach.provider === 'kprobe' || p.attach.provider === 'kretprobe') requireKprobes(p.attach);
-      if (p.attach.provider === 'fentry' || p.attach.provider === 'fexit') requireFentry(p.attach);
-    }
+    for (const p of compiled.programs) runtimeRow(p.attach).require?.(p.attach);
     const objs = loadObjects(compiled);
     const s = new Session(compiled, objs, options.sink, options.pid, options.cpid);
     try {
@@ -110,62 +101,9 @@ export class Session {
 
   private attach(p: LoadedProgram): void {
     const a = p.spec.attach;
-    switch (a.provider) {
-      case 'BEGIN':
-      case 'END':
-        return; // run on demand
-      case 'tracepoint':
-        this.attachments.push(attachTracepoint(p, a.group, a.event));
-        return;
-      case 'interval':
-      case 'profile':
-        this.attachments.push(...attachTimer(p, a));
-        return;
-      case 'kprobe':
-      case 'kretprobe':
-        this.attachments.push(attachKprobe(p, a));
-        return;
-      case 'rawtracepoint':
-        this.attachments.push(a.btfId !== undefined ? attachTracing(p, a.text) : attachRawTracepoint(p, a));
-        return;
-      case 'fentry':
-      case 'fexit':
-        this.attachments.push(attachTracing(p, a.text));
-        return;
-      case 'uprobe':
-      case 'uretprobe':
-        this.attachments.push(attachUprobe(p, { path: a.path, offset: a.offset, retprobe: a.provider === 'uretprobe', pid: this.pid ?? -1, description: a.text }));
-        return;
-      case 'usdt':
-        this.attachments.push(
-          attachUprobe(p, {
-            path: a.site.path,
-            offset: a.site.offset,
-            retprobe: false,
-            pid: this.pid ?? -1,
-            ...(a.site.semaphoreOffset !== undefined ? { refCtrOffset: a.site.semaphoreOffset } : {}),
-            description: a.text,
-          }),
-        );
-        return;
-      case 'iter': {
-        const it = attachIter(p, a.text);
-        this.attachments.push(it);
-        this.iterators.push(it);
-        return;
-      }
-      case 'software':
-      case 'hardware':
-        this.attachments.push(...attachCounted(p, a));
-        return;
-      case 'watchpoint':
-        this.attachments.push(...attachWatchpoint(p, a, this.pid ?? this.cpid));
-        return;
-      default: {
-        const unknown: never = a;
-        throw new Error(`no attach for ${(unknown as { provider: string }).provider}`);
-      }
-    }
+    const attached = runtimeRow(a).attach(p, a, { pid: this.pid, cpid: this.cpid });
+    this.attachments.push(...attached);
+    for (const x of attached) if (x.run) this.iterators.push({ run: x.run.bind(x) });
   }
 
   private special(which: 'BEGIN' | 'END'): LoadedProgram[] {

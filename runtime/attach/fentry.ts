@@ -2,16 +2,16 @@
 // their target by BTF id when loaded and attach with BPF_RAW_TRACEPOINT_OPEN without a name.
 // Some kernels refuse tracing programs outright (here: BPF_PROG_LOAD says EPERM); that is found out with a
 // one-instruction program before anything is created, and said plainly with what works instead.
-import type { ResolvedAttach } from '../../lang/check/index.ts';
+import type { ResolvedOf } from '../../lang/index.ts';
 import { ScryRuntimeError } from '../errors.ts';
 import { fentryRefusal, hasKprobes } from '../features.ts';
 import { vmlinuxBtf } from '../kernel/btf/index.ts';
 import type { LoadedProgram } from '../loader.ts';
 import { AttachType, OwnedFd, SysError, rawTracepointOpen } from '../sys/index.ts';
-import { kprobeAlternatives } from './kprobe.ts';
+import { kprobeAlternatives } from './alternatives.ts';
 import type { Attachment } from './types.ts';
 
-type Fentry = Extract<ResolvedAttach, { provider: 'fentry' | 'fexit' }>;
+type Fentry = ResolvedOf<'fentry'>;
 
 /** Throws, before anything is loaded, when this kernel will not run fentry/fexit programs. */
 export function requireFentry(a: Fentry): void {

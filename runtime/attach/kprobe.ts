@@ -3,26 +3,16 @@
 // (like the development machine's) get a plain refusal that names a syscall tracepoint doing the same job,
 // before anything is attached.
 import { appendFileSync, readFileSync } from 'node:fs';
-import type { ResolvedAttach } from '../../lang/check/index.ts';
+import type { ResolvedOf } from '../../lang/index.ts';
 import { ScryRuntimeError } from '../errors.ts';
-import { vmlinuxBtf } from '../kernel/btf/index.ts';
-import { fentryRefusal, hasKprobeEvents, hasKprobes } from '../features.ts';
-import { kprobeStandInHints } from '../../lang/kprobe-hints.ts';
-import { listTracepoints, tracefsRoot, tracepointFormat } from '../kernel/tracefs.ts';
+import { hasKprobeEvents, hasKprobes } from '../features.ts';
+import { fentryAlternative, kprobeAlternatives } from './alternatives.ts';
+import { tracefsRoot } from '../kernel/tracefs.ts';
 import type { LoadedProgram } from '../loader.ts';
 import { OwnedFd, PerfType, perfEnable, perfEventOpen, perfSetBpf, pmuConfigBit, pmuType } from '../sys/index.ts';
 import type { Attachment } from './types.ts';
 
-type Kprobe = Extract<ResolvedAttach, { provider: 'kprobe' | 'kretprobe' }>;
-
-/** fentry/fexit on the same function, where this kernel runs them (they see the same calls, with typed args). */
-function fentryAlternative(k: Kprobe): string[] {
-  if (k.module || k.offset) return [];
-  const f = vmlinuxBtf()?.funcProto(k.func);
-  const kind = k.provider === 'kretprobe' ? 'fexit' : 'fentry';
-  if (!f || fentryRefusal(kind, f.id) !== undefined) return [];
-  return [`use ${kind}:${k.func} instead: it attaches to the same function, e.g. scry -e '${kind}:${k.func} { @[comm] = count(); }'`];
-}
+type Kprobe = ResolvedOf<'kprobe'>;
 
 /** Throws unless kprobes can be attached here; called for every kprobe before any probe is attached. */
 export function requireKprobes(k: Kprobe): void {
@@ -36,14 +26,6 @@ export function requireKprobes(k: Kprobe): void {
     throw new ScryRuntimeError(`${k.text}: wildcards in kprobe function names are not supported yet`, k.span, [
       'name one function, e.g. kprobe:vfs_read; several probes can share one block: kprobe:vfs_read, kprobe:vfs_write { … }',
     ]);
-}
-
-/**
- * What attaches instead of a kprobe here: the tracepoints lang/kprobe-hints.ts knows for the function
- * (each one this kernel has), with the user's probe rewritten where that is exact.
- */
-export function kprobeAlternatives(k: Kprobe): string[] {
-  return kprobeStandInHints(k, { tracepoints: listTracepoints, tracepointFormat });
 }
 
 /** Where the probe goes, as the kernel spells it: [MODULE:]FUNCTION[+OFFSET]. */

@@ -1,6 +1,6 @@
 // software:, hardware: and watchpoint: probes — perf events opened on every online CPU, each running the
 // program. A VM without a virtual PMU has no hardware events; that is said plainly, with what works instead.
-import type { ResolvedAttach } from '../../lang/check/index.ts';
+import type { ResolvedAttach } from '../../lang/index.ts';
 import { ScryRuntimeError } from '../errors.ts';
 import type { LoadedProgram } from '../loader.ts';
 import { HW_BREAKPOINT_R, HW_BREAKPOINT_RW, HW_BREAKPOINT_W, HW_BREAKPOINT_X, onlineCpus, PerfType, SysError } from '../sys/index.ts';

@@ -1,6 +1,6 @@
 // rawtracepoint:event → BPF_RAW_TRACEPOINT_OPEN (Linux 4.17+): the program gets the tracepoint's raw
 // arguments as u64s, without the perf record a tracepoint program sees.
-import type { ResolvedAttach } from '../../lang/check/index.ts';
+import type { ResolvedAttach } from '../../lang/index.ts';
 import { ScryRuntimeError } from '../errors.ts';
 import type { LoadedProgram } from '../loader.ts';
 import { OwnedFd, rawTracepointOpen } from '../sys/index.ts';

@@ -1,5 +1,5 @@
 // interval (one CPU) and profile (every CPU): software cpu-clock perf events that run the program.
-import type { ResolvedAttach } from '../../lang/check/index.ts';
+import type { ResolvedAttach } from '../../lang/index.ts';
 import type { LoadedProgram } from '../loader.ts';
 import { onlineCpus, PerfSwConfig, PerfType } from '../sys/index.ts';
 import { attachPerfEvent } from './tracepoint.ts';

@@ -1,0 +1,42 @@
+// fentry/fexit: refused up front where the kernel will not load tracing programs; attached by a link to
+// the loaded program; listed from BTF (with typed arguments under -v) where they load.
+import type { ResolvedOf } from '../../lang/index.ts';
+import { attachTracing, requireFentry } from '../attach/fentry.ts';
+import { fentryRefusal } from '../features.ts';
+import { vmlinuxBtf } from '../kernel/btf/index.ts';
+import type { Lister, RuntimeProviderRow } from './row.ts';
+
+/** fentry/fexit: why a tiny program on vfs_read does not load (its errno), as info-probes.ts asks. */
+function fentryRefused(kind: 'fentry' | 'fexit'): string | undefined {
+  const btf = vmlinuxBtf();
+  if (!btf) return 'this kernel has no BTF';
+  const target = btf.funcProto('vfs_read');
+  const why = target && fentryRefusal(kind, target.id);
+  return why ? `the kernel refuses fentry/fexit programs (${why})` : undefined;
+}
+
+// fentry and fexit share one name list: the listing reads and sorts it once (it caches by this function)
+const btfFunctionNames = () => vmlinuxBtf()?.funcNames() ?? [];
+
+const lister = (provider: 'fentry' | 'fexit'): Lister => ({
+  provider,
+  family: 'fentry/fexit functions',
+  refusal: () => fentryRefused(provider),
+  names: btfFunctionNames,
+  details: (name) => {
+    const btf = vmlinuxBtf();
+    const f = btf?.funcProto(name);
+    if (!btf || !f) return [];
+    const lines = f.params.map((p) => `    ${btf.typeName(p.type)} ${p.name}`);
+    if (provider === 'fexit') lines.push(`    ${btf.typeName(f.ret)} retval`);
+    return lines;
+  },
+});
+
+export const fentry: RuntimeProviderRow<ResolvedOf<'fentry'>> = {
+  require: requireFentry,
+  attach: (p, a) => [attachTracing(p, a.text)],
+  listers: [lister('fentry')],
+};
+
+export const fexit: RuntimeProviderRow<ResolvedOf<'fexit'>> = { ...fentry, listers: [lister('fexit')] };

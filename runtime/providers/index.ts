@@ -1,0 +1,42 @@
+// The runtime's probe table: one row per provider (the type says every provider has one). The order of
+// the rows is the order `scry -l` lists names in.
+import type { ProviderName, ResolvedAttach, ResolvedOf } from '../../lang/index.ts';
+import type { Lister, RuntimeProviderRow } from './row.ts';
+import { special } from './special.ts';
+import { tracepoint } from './tracepoint.ts';
+import { rawtracepoint } from './rawtracepoint.ts';
+import { fentry, fexit } from './fentry.ts';
+import { kprobe, kretprobe } from './kprobe.ts';
+import { uprobe, usdt } from './uprobe.ts';
+import { hardware, software, timer, watchpoint } from './perf-event.ts';
+import { iter } from './iter.ts';
+
+export type { AttachContext, Lister } from './row.ts';
+
+const rows: { readonly [K in ProviderName]: RuntimeProviderRow<ResolvedOf<K>> } = {
+  tracepoint,
+  rawtracepoint,
+  fentry,
+  fexit,
+  kprobe,
+  kretprobe,
+  software,
+  hardware,
+  BEGIN: special,
+  END: special,
+  uprobe,
+  uretprobe: uprobe,
+  usdt,
+  profile: timer,
+  interval: timer,
+  watchpoint,
+  iter,
+};
+
+/** The runtime's row for an attach point's provider. */
+export function runtimeRow(a: ResolvedAttach): RuntimeProviderRow<ResolvedAttach> {
+  return rows[a.provider] as RuntimeProviderRow<ResolvedAttach>;
+}
+
+/** Every provider's listers, in listing order. */
+export const listers: readonly Lister[] = Object.values(rows).flatMap((r: RuntimeProviderRow<never>) => r.listers ?? []);

@@ -1,0 +1,25 @@
+// kprobe/kretprobe: refused up front without CONFIG_KPROBES (naming what attaches instead); attached
+// through the kprobe PMU or tracefs; listed from kallsyms where kprobes exist.
+import type { ResolvedOf } from '../../lang/index.ts';
+import { attachKprobe, requireKprobes } from '../attach/kprobe.ts';
+import { kprobeRefusal } from '../features.ts';
+import { kernelFunctions } from '../kernel/functions.ts';
+import type { Lister, RuntimeProviderRow } from './row.ts';
+
+// kprobe and kretprobe share one name list: the listing reads and sorts it once (it caches by this function)
+const kernelFunctionNames = () => kernelFunctions().map((f) => `${f.module ? `${f.module}:` : ''}${f.name}`);
+
+const lister = (provider: 'kprobe' | 'kretprobe'): Lister => ({
+  provider,
+  family: 'kprobe/kretprobe functions',
+  refusal: kprobeRefusal,
+  names: kernelFunctionNames,
+});
+
+export const kprobe: RuntimeProviderRow<ResolvedOf<'kprobe'>> = {
+  require: requireKprobes,
+  attach: (p, a) => [attachKprobe(p, a)],
+  listers: [lister('kprobe')],
+};
+
+export const kretprobe: RuntimeProviderRow<ResolvedOf<'kretprobe'>> = { ...kprobe, listers: [lister('kretprobe')] };

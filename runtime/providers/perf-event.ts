@@ -1,0 +1,36 @@
+// interval/profile timers, software/hardware counters and watchpoints: perf events that run the program.
+// Hardware events are listed only where a hardware counter opens.
+import type { ResolvedOf } from '../../lang/index.ts';
+import { hardwareEvents, softwareEvents } from '../../lang/index.ts';
+import { attachCounted, attachWatchpoint } from '../attach/perf-events.ts';
+import { attachTimer } from '../attach/timer.ts';
+import { hardwareEventRefusal } from '../features.ts';
+import type { RuntimeProviderRow } from './row.ts';
+
+export const timer: RuntimeProviderRow<ResolvedOf<'interval'>> = {
+  attach: (p, a) => attachTimer(p, a),
+};
+
+export const software: RuntimeProviderRow<ResolvedOf<'software'>> = {
+  attach: (p, a) => attachCounted(p, a),
+  listers: [{ provider: 'software', family: 'software events', refusal: () => undefined, names: () => softwareEvents.map((e) => `${e.name}:`) }],
+};
+
+export const hardware: RuntimeProviderRow<ResolvedOf<'hardware'>> = {
+  attach: (p, a) => attachCounted(p, a),
+  listers: [
+    {
+      provider: 'hardware',
+      family: 'hardware events',
+      refusal: () => {
+        const why = hardwareEventRefusal();
+        return why && `opening a hardware counter fails (${why}: no PMU for this CPU)`;
+      },
+      names: () => hardwareEvents.map((e) => `${e.name}:`),
+    },
+  ],
+};
+
+export const watchpoint: RuntimeProviderRow<ResolvedOf<'watchpoint'>> = {
+  attach: (p, a, ctx) => attachWatchpoint(p, a, ctx.pid ?? ctx.cpid),
+};

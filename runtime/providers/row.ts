@@ -1,0 +1,36 @@
+// What one probe type is to the runtime: the check that refuses, before anything is loaded, what this
+// kernel cannot attach; attaching a loaded program (each attachment knows how to undo itself); and the
+// names `scry -l`, `.probes` and completion list, with whether this kernel attaches them.
+// The table is ./index.ts; the session and the listing look a row up, never switch on a provider.
+import type { Attachment } from '../attach/types.ts';
+import type { LoadedProgram } from '../loader.ts';
+
+/** What attaching may need beyond the probe: the -p process and the -c command's pid. */
+export interface AttachContext {
+  /** -p PID: user probes are placed in this process */
+  readonly pid?: number;
+  /** the -c command's pid (watchpoints on user addresses follow it when there is no -p) */
+  readonly cpid?: number;
+}
+
+/** One family of names for -l: what a provider can attach to here. */
+export interface Lister {
+  readonly provider: string;
+  /** what the summary calls a name group: kprobe and kretprobe are both "kprobe/kretprobe functions" */
+  readonly family: string;
+  /** why no probe of this provider attaches here (a clause), or undefined when they do: the feature check */
+  refusal(): string | undefined;
+  /** every name, without the provider prefix; the listing sorts and caches them (by this function) */
+  names(): readonly string[];
+  /** -v: the lines under one name (its arguments) */
+  details?(name: string): string[];
+}
+
+export interface RuntimeProviderRow<A> {
+  /** throws a ScryRuntimeError (with what works instead) when this kernel cannot attach `a`; runs before loading */
+  require?(a: A): void;
+  /** attaches a loaded program; [] for programs run on demand (BEGIN, END) */
+  attach(p: LoadedProgram, a: A, ctx: AttachContext): Attachment[];
+  /** the names -l lists for this provider, in listing order */
+  readonly listers?: readonly Lister[];
+}

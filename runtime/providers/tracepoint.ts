@@ -1,0 +1,29 @@
+// tracepoint: a perf tracepoint event; listed from tracefs, with the format's fields under -v.
+import type { ResolvedOf } from '../../lang/index.ts';
+import { attachTracepoint } from '../attach/tracepoint.ts';
+import { listTracepoints, tracepointFormat } from '../kernel/tracefs.ts';
+import type { RuntimeProviderRow } from './row.ts';
+
+export const tracepoint: RuntimeProviderRow<ResolvedOf<'tracepoint'>> = {
+  attach: (p, a) => [attachTracepoint(p, a.group, a.event)],
+  listers: [
+    {
+      provider: 'tracepoint',
+      family: 'tracepoints',
+      refusal: () => undefined,
+      names: () => listTracepoints().map((t) => `${t.group}:${t.event}`),
+      details: (name) => {
+        const [group, event] = name.split(':');
+        const f = tracepointFormat(group!, event!);
+        return (f?.fields ?? []).filter((x) => !x.common).map((x) => `    ${fieldDecl(x.type, x.name)}`);
+      },
+    },
+  ],
+};
+
+/** `char[16] comm` is declared `char comm[16]`, as bpftrace -lv prints it. */
+function fieldDecl(type: string, name: string): string {
+  const arr = /^(.*?)\s*(\[\d*\])$/.exec(type);
+  if (arr && !type.startsWith('__data_loc')) return `${arr[1]} ${name}${arr[2]}`;
+  return `${type} ${name}`;
+}
