@@ -24,10 +24,3 @@ export { probeContext, providerRow, providersReading, type ContextReads, type Pr
 export type { AssignStmt, BinaryExpr, BinaryOp, Block, CallExpr, Expr, FieldExpr, ForMapStmt, IdentExpr, IncDecExpr, MapExpr, Stmt } from './ast.ts';
 export { lineText } from './source.ts';
 export { walk } from './walk.ts';
-export type { IntView, MapValue, Type } from './types.ts';
-export type { BtfEnumValue, BtfFunc, BtfKind, BtfLinkage, BtfMember, BtfMemberHit, BtfParam, BtfRawTracepoint, BtfType, BtfVarSecinfo } from './btf.ts';
-export type { KernelFunction, UsdtArgument, UsdtSite, UserProbeError, UserProbeSite } from './kernel.ts';
-export type { FormatPiece, FormatSpec } from './format-string.ts';
-export { globRegExp, isGlob } from './glob.ts';
-export { kprobeStandInHints } from './kprobe-hints.ts';
-export { hardwareEvents, softwareEvents } from './check/perf-events.ts';
