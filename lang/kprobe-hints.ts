@@ -44,10 +44,30 @@ const one = (tracepoints: string, sees: string, fields?: Record<string, string>,
   ...(filter ? { filter } : {}),
 });
 
+/** A hint with one stand-in, seen at entry (and, for a kretprobe, without retval). */
+const at = (...args: Parameters<typeof one>): Hint => ({ entry: [one(...args)] });
+
+const EXECVE = [one('syscalls:sys_enter_execve syscalls:sys_enter_execveat', 'execve(2) and execveat(2)'), one('sched:sched_process_exec', 'each exec that succeeded')];
+
 const TCP = 6;
 const UDP = 17;
 const TCP_SYN_SENT = 2;
 const TCP_CLOSE = 7;
+
+/** connect() on a TCP socket: its state change to SYN_SENT (the socket is arg0) or, from user space, connect(2). */
+const tcpConnect = (sees: string): Hint => ({
+  entry: [one('sock:inet_sock_set_state', sees, { arg0: 'skaddr' }, `args->protocol == ${TCP} && args->newstate == ${TCP_SYN_SENT}`), one('syscalls:sys_enter_connect', 'connect(2)')],
+});
+
+/** A socket's sendmsg/recvmsg: the length tracepoint fires as it returns (the socket is arg0, the result retval). */
+function sockLength(dir: 'send' | 'recv', what: 'TCP' | 'UDP' | 'socket', protocol?: number): Hint {
+  const verb = dir === 'send' ? 'send' : 'receive';
+  const filter = protocol === undefined ? undefined : `args->protocol == ${protocol}`;
+  return {
+    entry: [one(`sock:sock_${dir}_length`, `each ${what} ${verb} (fired as the ${verb} returns)`, { arg0: 'sk' }, filter)],
+    exit: [one(`sock:sock_${dir}_length`, `each ${what} ${verb}`, { retval: 'ret' }, filter)],
+  };
+}
 
 /**
  * The most-traced kernel functions (bpftrace tools, BCC, perf-tools, kernel engineers' one-liners) and
@@ -87,121 +107,101 @@ const table: Readonly<Record<string, Hint>> = {
   vm_mmap_pgoff: syscalls('mmap', 'mmap(2)'),
   // processes
   do_execveat_common: {
-    entry: [one('syscalls:sys_enter_execve syscalls:sys_enter_execveat', 'execve(2) and execveat(2)'), one('sched:sched_process_exec', 'each exec that succeeded')],
+    entry: EXECVE,
     exit: [one('syscalls:sys_exit_execve syscalls:sys_exit_execveat', 'execve(2) and execveat(2)', { retval: 'ret' })],
   },
-  bprm_execve: {
-    entry: [one('syscalls:sys_enter_execve syscalls:sys_enter_execveat', 'execve(2) and execveat(2)'), one('sched:sched_process_exec', 'each exec that succeeded')],
-  },
+  bprm_execve: { entry: EXECVE },
   do_exit: {
     entry: [one('sched:sched_process_exit', 'every exiting task (fired in do_exit)'), one('syscalls:sys_enter_exit syscalls:sys_enter_exit_group', 'exit(2) and exit_group(2) (not exits by signal)')],
   },
   do_group_exit: {
     entry: [one('syscalls:sys_enter_exit_group', 'exit_group(2) (not exits by signal)'), one('sched:sched_process_exit', 'every exiting task')],
   },
-  kernel_clone: { entry: [one('sched:sched_process_fork', 'each new task (fired in kernel_clone)')] },
-  copy_process: { entry: [one('task:task_newtask', 'each new task (fired in copy_process)')] },
-  wake_up_new_task: { entry: [one('sched:sched_wakeup_new', 'each new task woken for the first time')] },
-  __set_task_comm: { entry: [one('task:task_rename', 'each comm change')] },
+  kernel_clone: at('sched:sched_process_fork', 'each new task (fired in kernel_clone)'),
+  copy_process: at('task:task_newtask', 'each new task (fired in copy_process)'),
+  wake_up_new_task: at('sched:sched_wakeup_new', 'each new task woken for the first time'),
+  __set_task_comm: at('task:task_rename', 'each comm change'),
   // scheduler
-  schedule: { entry: [one('sched:sched_switch', 'every context switch')] },
-  __schedule: { entry: [one('sched:sched_switch', 'every context switch')] },
-  finish_task_switch: { entry: [one('sched:sched_switch', 'every context switch')] },
+  schedule: at('sched:sched_switch', 'every context switch'),
+  __schedule: at('sched:sched_switch', 'every context switch'),
+  finish_task_switch: at('sched:sched_switch', 'every context switch'),
   try_to_wake_up: { entry: [one('sched:sched_waking', 'each wakeup (fired in try_to_wake_up)')], exit: [one('sched:sched_wakeup', 'each task woken')] },
-  wake_up_process: { entry: [one('sched:sched_waking', 'each wakeup')] },
-  set_task_cpu: { entry: [one('sched:sched_migrate_task', 'each task moved to another CPU')] },
+  wake_up_process: at('sched:sched_waking', 'each wakeup'),
+  set_task_cpu: at('sched:sched_migrate_task', 'each task moved to another CPU'),
   // memory
   kmem_cache_alloc: {
     entry: [one('kmem:kmem_cache_alloc', 'each slab allocation (fired once it is allocated)', { arg1: 'gfp_flags' })],
     exit: [one('kmem:kmem_cache_alloc', 'each slab allocation', { retval: 'ptr' })],
   },
-  kmem_cache_free: { entry: [one('kmem:kmem_cache_free', 'each slab free', { arg1: 'ptr' })] },
+  kmem_cache_free: at('kmem:kmem_cache_free', 'each slab free', { arg1: 'ptr' }),
   __kmalloc: {
     entry: [one('kmem:kmalloc', 'each kmalloc (fired once it is allocated)', { arg0: 'bytes_req', arg1: 'gfp_flags' })],
     exit: [one('kmem:kmalloc', 'each kmalloc', { retval: 'ptr' })],
   },
-  kmalloc_trace: { entry: [one('kmem:kmalloc', 'each kmalloc')] },
-  __kmalloc_node: { entry: [one('kmem:kmalloc', 'each kmalloc')] },
-  kfree: { entry: [one('kmem:kfree', 'each kfree', { arg0: 'ptr' })] },
-  __alloc_pages: { entry: [one('kmem:mm_page_alloc', 'each page allocation', { arg1: 'order' })] },
-  __free_pages: { entry: [one('kmem:mm_page_free', 'each page freed')] },
-  handle_mm_fault: { entry: [one('exceptions:page_fault_user exceptions:page_fault_kernel', 'each page fault')] },
-  exc_page_fault: { entry: [one('exceptions:page_fault_user exceptions:page_fault_kernel', 'each page fault')] },
-  filemap_add_folio: { entry: [one('filemap:mm_filemap_add_to_page_cache', 'each page added to the page cache')] },
-  filemap_fault: { entry: [one('filemap:mm_filemap_fault', 'each page cache fault')] },
-  try_to_free_pages: { entry: [one('vmscan:mm_vmscan_direct_reclaim_begin', 'each direct reclaim')] },
-  out_of_memory: { entry: [one('oom:mark_victim', 'each task the OOM killer picks')] },
-  oom_kill_process: { entry: [one('oom:mark_victim', 'each task the OOM killer picks')] },
-  balance_dirty_pages: { entry: [one('writeback:balance_dirty_pages', 'each dirty-page throttling')] },
+  kmalloc_trace: at('kmem:kmalloc', 'each kmalloc'),
+  __kmalloc_node: at('kmem:kmalloc', 'each kmalloc'),
+  kfree: at('kmem:kfree', 'each kfree', { arg0: 'ptr' }),
+  __alloc_pages: at('kmem:mm_page_alloc', 'each page allocation', { arg1: 'order' }),
+  __free_pages: at('kmem:mm_page_free', 'each page freed'),
+  handle_mm_fault: at('exceptions:page_fault_user exceptions:page_fault_kernel', 'each page fault'),
+  exc_page_fault: at('exceptions:page_fault_user exceptions:page_fault_kernel', 'each page fault'),
+  filemap_add_folio: at('filemap:mm_filemap_add_to_page_cache', 'each page added to the page cache'),
+  filemap_fault: at('filemap:mm_filemap_fault', 'each page cache fault'),
+  try_to_free_pages: at('vmscan:mm_vmscan_direct_reclaim_begin', 'each direct reclaim'),
+  out_of_memory: at('oom:mark_victim', 'each task the OOM killer picks'),
+  oom_kill_process: at('oom:mark_victim', 'each task the OOM killer picks'),
+  balance_dirty_pages: at('writeback:balance_dirty_pages', 'each dirty-page throttling'),
   // block I/O
-  blk_mq_start_request: { entry: [one('block:block_rq_issue', 'each request issued to the device (fired in blk_mq_start_request)')] },
-  blk_account_io_start: { entry: [one('block:block_io_start', 'each request accounted at its start')] },
-  blk_account_io_done: { entry: [one('block:block_io_done', 'each request accounted when done')] },
-  blk_mq_end_request: { entry: [one('block:block_rq_complete', 'each completed request')] },
-  blk_update_request: { entry: [one('block:block_rq_complete', 'each completed request')] },
-  blk_mq_complete_request: { entry: [one('block:block_rq_complete', 'each completed request')] },
-  submit_bio: { entry: [one('block:block_bio_queue', 'each bio queued')] },
-  submit_bio_noacct: { entry: [one('block:block_bio_queue', 'each bio queued')] },
-  blk_mq_submit_bio: { entry: [one('block:block_bio_queue', 'each bio queued')] },
-  blk_mq_insert_request: { entry: [one('block:block_rq_insert', 'each request inserted')] },
+  blk_mq_start_request: at('block:block_rq_issue', 'each request issued to the device (fired in blk_mq_start_request)'),
+  blk_account_io_start: at('block:block_io_start', 'each request accounted at its start'),
+  blk_account_io_done: at('block:block_io_done', 'each request accounted when done'),
+  blk_mq_end_request: at('block:block_rq_complete', 'each completed request'),
+  blk_update_request: at('block:block_rq_complete', 'each completed request'),
+  blk_mq_complete_request: at('block:block_rq_complete', 'each completed request'),
+  submit_bio: at('block:block_bio_queue', 'each bio queued'),
+  submit_bio_noacct: at('block:block_bio_queue', 'each bio queued'),
+  blk_mq_submit_bio: at('block:block_bio_queue', 'each bio queued'),
+  blk_mq_insert_request: at('block:block_rq_insert', 'each request inserted'),
   // network
-  tcp_connect: {
-    entry: [one('sock:inet_sock_set_state', 'each TCP socket entering SYN_SENT, as tcp_connect follows', { arg0: 'skaddr' }, `args->protocol == ${TCP} && args->newstate == ${TCP_SYN_SENT}`), one('syscalls:sys_enter_connect', 'connect(2)')],
-  },
-  tcp_v4_connect: {
-    entry: [one('sock:inet_sock_set_state', 'each TCP socket entering SYN_SENT', { arg0: 'skaddr' }, `args->protocol == ${TCP} && args->newstate == ${TCP_SYN_SENT}`), one('syscalls:sys_enter_connect', 'connect(2)')],
-  },
-  tcp_v6_connect: {
-    entry: [one('sock:inet_sock_set_state', 'each TCP socket entering SYN_SENT', { arg0: 'skaddr' }, `args->protocol == ${TCP} && args->newstate == ${TCP_SYN_SENT}`), one('syscalls:sys_enter_connect', 'connect(2)')],
-  },
+  tcp_connect: tcpConnect('each TCP socket entering SYN_SENT, as tcp_connect follows'),
+  tcp_v4_connect: tcpConnect('each TCP socket entering SYN_SENT'),
+  tcp_v6_connect: tcpConnect('each TCP socket entering SYN_SENT'),
   __sys_connect: syscalls('connect', 'connect(2)', { arg0: 'fd', arg1: 'uservaddr', arg2: 'addrlen' }),
   inet_csk_accept: syscalls('accept accept4', 'accept(2) and accept4(2)'),
-  tcp_set_state: { entry: [one('sock:inet_sock_set_state', 'each TCP state change', { arg0: 'skaddr', arg1: 'newstate' }, `args->protocol == ${TCP}`)] },
-  tcp_close: { entry: [one('sock:inet_sock_set_state', 'each TCP socket entering CLOSE', { arg0: 'skaddr' }, `args->protocol == ${TCP} && args->newstate == ${TCP_CLOSE}`)] },
-  tcp_sendmsg: {
-    entry: [one('sock:sock_send_length', 'each TCP send (fired as the send returns)', { arg0: 'sk' }, `args->protocol == ${TCP}`)],
-    exit: [one('sock:sock_send_length', 'each TCP send', { retval: 'ret' }, `args->protocol == ${TCP}`)],
-  },
-  tcp_recvmsg: {
-    entry: [one('sock:sock_recv_length', 'each TCP receive (fired as the receive returns)', { arg0: 'sk' }, `args->protocol == ${TCP}`)],
-    exit: [one('sock:sock_recv_length', 'each TCP receive', { retval: 'ret' }, `args->protocol == ${TCP}`)],
-  },
-  udp_sendmsg: {
-    entry: [one('sock:sock_send_length', 'each UDP send (fired as the send returns)', { arg0: 'sk' }, `args->protocol == ${UDP}`)],
-    exit: [one('sock:sock_send_length', 'each UDP send', { retval: 'ret' }, `args->protocol == ${UDP}`)],
-  },
-  udp_recvmsg: {
-    entry: [one('sock:sock_recv_length', 'each UDP receive (fired as the receive returns)', { arg0: 'sk' }, `args->protocol == ${UDP}`)],
-    exit: [one('sock:sock_recv_length', 'each UDP receive', { retval: 'ret' }, `args->protocol == ${UDP}`)],
-  },
-  tcp_retransmit_skb: { entry: [one('tcp:tcp_retransmit_skb', 'each retransmitted segment', { arg0: 'skaddr', arg1: 'skbaddr' })] },
-  __tcp_retransmit_skb: { entry: [one('tcp:tcp_retransmit_skb', 'each retransmitted segment', { arg0: 'skaddr', arg1: 'skbaddr' })] },
-  tcp_send_reset: { entry: [one('tcp:tcp_send_reset', 'each RST sent')] },
-  tcp_v4_send_reset: { entry: [one('tcp:tcp_send_reset', 'each RST sent')] },
-  tcp_rcv_established: { entry: [one('tcp:tcp_probe', 'each segment received on an established connection', { arg0: 'skaddr' })] },
-  tcp_drop: { entry: [one('skb:kfree_skb', 'each dropped packet')] },
-  kfree_skb_reason: { entry: [one('skb:kfree_skb', 'each dropped packet', { arg0: 'skbaddr', arg1: 'reason' })] },
-  sk_skb_reason_drop: { entry: [one('skb:kfree_skb', 'each dropped packet', { arg1: 'skbaddr', arg2: 'reason' })] },
-  consume_skb: { entry: [one('skb:consume_skb', 'each packet consumed')] },
-  __dev_queue_xmit: { entry: [one('net:net_dev_queue', 'each packet queued for transmit', { arg0: 'skbaddr' })] },
-  dev_queue_xmit: { entry: [one('net:net_dev_queue', 'each packet queued for transmit', { arg0: 'skbaddr' })] },
-  dev_hard_start_xmit: { entry: [one('net:net_dev_start_xmit', 'each packet handed to a driver')] },
-  netif_receive_skb: { entry: [one('net:netif_receive_skb', 'each packet received')] },
-  __netif_receive_skb: { entry: [one('net:netif_receive_skb', 'each packet received')] },
-  __netif_receive_skb_core: { entry: [one('net:netif_receive_skb', 'each packet received')] },
-  napi_gro_receive: { entry: [one('net:napi_gro_receive_entry', 'each packet handed to GRO', { arg1: 'skbaddr' })] },
-  __napi_poll: { entry: [one('napi:napi_poll', 'each NAPI poll')] },
-  sock_sendmsg: { entry: [one('sock:sock_send_length', 'each socket send (fired as the send returns)', { arg0: 'sk' })], exit: [one('sock:sock_send_length', 'each socket send', { retval: 'ret' })] },
-  sock_recvmsg: { entry: [one('sock:sock_recv_length', 'each socket receive (fired as the receive returns)', { arg0: 'sk' })], exit: [one('sock:sock_recv_length', 'each socket receive', { retval: 'ret' })] },
+  tcp_set_state: at('sock:inet_sock_set_state', 'each TCP state change', { arg0: 'skaddr', arg1: 'newstate' }, `args->protocol == ${TCP}`),
+  tcp_close: at('sock:inet_sock_set_state', 'each TCP socket entering CLOSE', { arg0: 'skaddr' }, `args->protocol == ${TCP} && args->newstate == ${TCP_CLOSE}`),
+  tcp_sendmsg: sockLength('send', 'TCP', TCP),
+  tcp_recvmsg: sockLength('recv', 'TCP', TCP),
+  udp_sendmsg: sockLength('send', 'UDP', UDP),
+  udp_recvmsg: sockLength('recv', 'UDP', UDP),
+  tcp_retransmit_skb: at('tcp:tcp_retransmit_skb', 'each retransmitted segment', { arg0: 'skaddr', arg1: 'skbaddr' }),
+  __tcp_retransmit_skb: at('tcp:tcp_retransmit_skb', 'each retransmitted segment', { arg0: 'skaddr', arg1: 'skbaddr' }),
+  tcp_send_reset: at('tcp:tcp_send_reset', 'each RST sent'),
+  tcp_v4_send_reset: at('tcp:tcp_send_reset', 'each RST sent'),
+  tcp_rcv_established: at('tcp:tcp_probe', 'each segment received on an established connection', { arg0: 'skaddr' }),
+  tcp_drop: at('skb:kfree_skb', 'each dropped packet'),
+  kfree_skb_reason: at('skb:kfree_skb', 'each dropped packet', { arg0: 'skbaddr', arg1: 'reason' }),
+  sk_skb_reason_drop: at('skb:kfree_skb', 'each dropped packet', { arg1: 'skbaddr', arg2: 'reason' }),
+  consume_skb: at('skb:consume_skb', 'each packet consumed'),
+  __dev_queue_xmit: at('net:net_dev_queue', 'each packet queued for transmit', { arg0: 'skbaddr' }),
+  dev_queue_xmit: at('net:net_dev_queue', 'each packet queued for transmit', { arg0: 'skbaddr' }),
+  dev_hard_start_xmit: at('net:net_dev_start_xmit', 'each packet handed to a driver'),
+  netif_receive_skb: at('net:netif_receive_skb', 'each packet received'),
+  __netif_receive_skb: at('net:netif_receive_skb', 'each packet received'),
+  __netif_receive_skb_core: at('net:netif_receive_skb', 'each packet received'),
+  napi_gro_receive: at('net:napi_gro_receive_entry', 'each packet handed to GRO', { arg1: 'skbaddr' }),
+  __napi_poll: at('napi:napi_poll', 'each NAPI poll'),
+  sock_sendmsg: sockLength('send', 'socket'),
+  sock_recvmsg: sockLength('recv', 'socket'),
   // interrupts, signals, capabilities
-  handle_irq_event: { entry: [one('irq:irq_handler_entry', 'each interrupt handler run')] },
-  __handle_irq_event_percpu: { entry: [one('irq:irq_handler_entry', 'each interrupt handler run')] },
-  handle_softirqs: { entry: [one('irq:softirq_entry', 'each softirq run')] },
-  __do_softirq: { entry: [one('irq:softirq_entry', 'each softirq run')] },
-  __send_signal_locked: { entry: [one('signal:signal_generate', 'each signal generated (fired in __send_signal_locked)')] },
-  send_signal_locked: { entry: [one('signal:signal_generate', 'each signal generated')] },
-  do_send_sig_info: { entry: [one('signal:signal_generate', 'each signal generated')] },
-  get_signal: { entry: [one('signal:signal_deliver', 'each signal delivered')] },
+  handle_irq_event: at('irq:irq_handler_entry', 'each interrupt handler run'),
+  __handle_irq_event_percpu: at('irq:irq_handler_entry', 'each interrupt handler run'),
+  handle_softirqs: at('irq:softirq_entry', 'each softirq run'),
+  __do_softirq: at('irq:softirq_entry', 'each softirq run'),
+  __send_signal_locked: at('signal:signal_generate', 'each signal generated (fired in __send_signal_locked)'),
+  send_signal_locked: at('signal:signal_generate', 'each signal generated'),
+  do_send_sig_info: at('signal:signal_generate', 'each signal generated'),
+  get_signal: at('signal:signal_deliver', 'each signal delivered'),
   cap_capable: {
     entry: [one('capability:cap_capable', 'each capability check (fired as the check returns)', { arg0: 'cred', arg1: 'target_ns', arg2: 'cap' })],
     exit: [one('capability:cap_capable', 'each capability check', { retval: 'ret' })],
@@ -327,6 +327,3 @@ export function kprobeStandIns(k: KprobeRef, kernel: Kernel): string[] {
   }
   return hints;
 }
-
-/** The functions the table knows, for tests that check every suggestion attaches. */
-export const kprobeHintFunctions: readonly string[] = Object.keys(table);
