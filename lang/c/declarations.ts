@@ -551,7 +551,7 @@ class Parser {
       if (!this.is(':')) declarator = this.declarator(false);
       let bitWidth: CExpr | undefined;
       if (this.accept(':')) bitWidth = this.constantExpression();
-      const attributes = this.attributesIfAny(declarator?.attributes ?? NO_ATTRIBUTES);
+      const attributes = mergeAttributes(type.attributes, this.attributesIfAny(declarator?.attributes ?? NO_ATTRIBUTES));
       fields.push({ type, declarator, bitWidth, attributes, span: this.spanFrom(fieldStart) });
       if (!this.accept(',')) break;
     }
