@@ -1,6 +1,6 @@
 // zero(@x) and delete(@x[key]) typed at the prompt: on the live map of a running program (through the fd the
 // session lends, the way the live view reads it), or on the copy kept when its program stopped.
-import type { MapSnapshot, Session, Value } from '../runtime/index.ts';
+import { sameValue, type MapSnapshot, type Session, type Value } from '../runtime/index.ts';
 import type { KeyLiteral } from './prompt-input.ts';
 
 type Layout = MapSnapshot['layout'];
@@ -10,10 +10,6 @@ export function keyMismatch(name: string, layout: Layout, keys: readonly KeyLite
   const want = layout.keys.length;
   if (want === keys.length) return undefined;
   return want === 0 ? `${name} has no keys: clear(${name}) empties it` : `${name} has ${want} key${want === 1 ? '' : 's'}, not ${keys.length}`;
-}
-
-function sameKey(a: unknown, b: KeyLiteral): boolean {
-  return typeof a === typeof b && a === b;
 }
 
 /** Sets every value of the live map to zero (as zero(@x) in a probe); false when the session has no such map. */
@@ -44,6 +40,6 @@ function zeroValue(v: Value): Value {
 
 /** A stopped program's copy without the entries whose keys are `keys`, and how many went. */
 export function deleteKept(s: MapSnapshot, keys: readonly KeyLiteral[]): { snapshot: MapSnapshot; deleted: number } {
-  const entries = s.entries.filter((e) => !e.keys.every((k, i) => sameKey(k, keys[i]!)));
+  const entries = s.entries.filter((e) => !e.keys.every((k, i) => sameValue(k, keys[i]!)));
   return { snapshot: { ...s, entries }, deleted: s.entries.length - entries.length };
 }

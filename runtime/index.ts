@@ -15,3 +15,4 @@ export { noteInheritedDescriptors, startHeld, watchProcessExit, type HeldCommand
 export { PrivilegeError, requirePrivileges } from './privileges.ts';
 export { kernelInfoText } from './info.ts';
 export { native } from './sys/index.ts';
+export { sameValue } from './maps.ts';

@@ -8,6 +8,12 @@ import { BPF_EXIST, isSysError, mapDelete, mapGetNextKey, mapLookup, mapLookupBa
 
 export type Value = bigint | string | readonly Value[];
 
+/** Whether two key values are equal: a value read from a map key against one typed at the REPL (numbers, strings, tuples). */
+export function sameValue(a: Value, b: Value): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]!));
+  return typeof a === typeof b && a === b;
+}
+
 export interface MapEntry {
   readonly keys: readonly Value[];
   /**
