@@ -13,7 +13,10 @@ function compiles(src: string, kernel: KernelInfo = fixedKernel): void {
   const out = diagnose(src, kernel);
   assert.ok(out === '', out.slice(0, 400));
 }
-const chain = (n: number, op: string, term: (i: number) => string) => Array.from({ length: n }, (_, i) => term(i)).join(` ${op} `);
+/** n terms, term(0) … term(n - 1), joined by `sep`. */
+const terms = (n: number, term: (i: number) => string, sep = '') => Array.from({ length: n }, (_, i) => term(i)).join(sep);
+const chain = (n: number, op: string, term: (i: number) => string) => terms(n, term, ` ${op} `);
+const elseIfs = (n: number) => terms(n, (i) => ` else if ($a == ${i}) { print(${i}); }`);
 
 // Pinned: bpftrace 0.17 accepts each of these (checked side by side); scry compiles them.
 test('what bpftrace accepts compiles: 250 nested parentheses, 341 nested ifs, 800-term +, 1,100-term || predicate', () => {
@@ -28,9 +31,8 @@ test('long flat chains cost no stack: 10,000 terms of +, 3,000 of &&, 1,000 of ?
   compiles(`BEGIN { if (${chain(3000, '&&', (i) => `pid != ${i}`)}) { print(1); } }`);
   compiles(`BEGIN { $x = ${'!'.repeat(1000)}1; print($x); }`);
   compiles(`BEGIN { $x = ${'- '.repeat(1000)}1; print($x); }`);
-  compiles(`BEGIN { $a = 1; $x = ${Array.from({ length: 1000 }, (_, i) => `$a == ${i} ? ${i} : `).join('')}0; print($x); }`);
-  const elseIfs = Array.from({ length: 500 }, (_, i) => ` else if ($a == ${i}) { print(${i}); }`).join('');
-  compiles(`BEGIN { $a = 1; if ($a == 0) { print(0); }${elseIfs} }`);
+  compiles(`BEGIN { $a = 1; $x = ${terms(1000, (i) => `$a == ${i} ? ${i} : `)}0; print($x); }`);
+  compiles(`BEGIN { $a = 1; if ($a == 0) { print(0); }${elseIfs(500)} }`);
 });
 
 test('nesting deeper than the JS stack is a diagnostic at the deepest bracket or node', () => {
@@ -48,8 +50,7 @@ test('nesting deeper than the JS stack is a diagnostic at the deepest bracket or
 });
 
 test('a jump longer than BPF encodes is a diagnostic at the statement that jumps', () => {
-  const elseIfs = Array.from({ length: 1100 }, (_, i) => ` else if ($a == ${i}) { print(${i}); }`).join('');
-  const out = diagnose(`BEGIN { $a = 1;\n  if ($a == 0) { print(0); }${elseIfs} }`);
+  const out = diagnose(`BEGIN { $a = 1;\n  if ($a == 0) { print(0); }${elseIfs(1100)} }`);
   assert.match(out, /^stdin:2:3: ERROR: this code jumps over \d+ BPF instructions, more than a BPF jump reaches \(32767\)\n  if \(\$a == 0\)/);
 });
 
@@ -126,7 +127,7 @@ test('max_probes caps the probes a program attaches, at the widest attach point,
 });
 
 test('thousands of errors: the first 50 and a count of the rest', () => {
-  const out = diagnose(`BEGIN { ${Array.from({ length: 300 }, (_, i) => `$x${i} = nope${i};`).join(' ')} }`);
+  const out = diagnose(`BEGIN { ${terms(300, (i) => `$x${i} = nope${i};`, ' ')} }`);
   assert.is(out.match(/ERROR: /g)!.length, 51);
   assert.match(out, /ERROR: 250 more errors from here on are not shown\n/);
 });
