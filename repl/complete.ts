@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { builtinFunctions, builtinVars } from '../lang/index.ts';
 import { lookupProvider, providers } from '../lang/index.ts';
 import { hostKernelInfo } from '../runtime/index.ts';
-import { kernelBtf, kernelFunctions, structFields, tracepoints, uprobeSymbols } from './explore.ts';
+import { kernelBtf, kernelFunctions, probeNames, structFields, uprobeSymbols } from './explore.ts';
 
 /** What readline wants: the candidates, and the text before the cursor they would replace. */
 export type Completion = [hits: string[], completeOn: string];
@@ -27,8 +27,6 @@ const MAX_LISTED = 300;
 
 const KEYWORDS = ['if', 'else', 'while', 'for', 'unroll', 'return', 'break', 'continue', 'let', 'sizeof', 'offsetof', 'args', 'true', 'false'];
 const INTERVAL_UNITS = ['s:', 'ms:', 'us:', 'hz:'];
-const SOFTWARE = ['cpu-clock', 'task-clock', 'page-faults', 'context-switches', 'cpu-migrations', 'minor-faults', 'major-faults', 'alignment-faults', 'emulation-faults', 'dummy', 'bpf-output'];
-const HARDWARE = ['cpu-cycles', 'instructions', 'cache-references', 'cache-misses', 'branch-instructions', 'branch-misses', 'bus-cycles', 'frontend-stalls', 'backend-stalls', 'ref-cycles'];
 
 export function complete(line: string, ctx: CompletionContext): Completion {
   if (!ctx.pending && /^\s*\./.test(line)) return completeCommand(line, ctx);
@@ -92,18 +90,18 @@ function completeProbe(word: string): Completion {
   const provider = lookupProvider(parts[0]!)?.name;
   switch (provider) {
     case 'tracepoint': {
-      const tps = tracepoints();
-      if (parts.length === 2) return finish(unique(tps.map((t) => `${t.group}:`)), last);
-      if (parts.length === 3) return finish(tps.filter((t) => t.group === parts[1]).map((t) => t.event), last);
+      // the listing names tracepoints group:event
+      if (parts.length === 2) return finish(unique(probeNames('tracepoint', last).map((n) => n.slice(0, n.indexOf(':') + 1))), last);
+      if (parts.length === 3) return finish(probeNames('tracepoint', `${parts[1]}:${last}`).map((n) => n.slice(n.indexOf(':') + 1)), last);
       return [[], last];
     }
     case 'kprobe':
     case 'kretprobe':
     case 'fentry':
     case 'fexit':
-      return parts.length === 2 ? finish([...(kernelFunctions(`${globEscape(last)}*`) ?? [])], last) : [[], last];
+      return parts.length === 2 ? finish([...kernelFunctions(last)], last) : [[], last];
     case 'rawtracepoint':
-      return parts.length === 2 ? finish(kernelBtf()?.rawTracepointNames(`${globEscape(last)}*`) ?? [], last) : [[], last];
+      return parts.length === 2 ? finish([...probeNames('rawtracepoint', last)], last) : [[], last];
     case 'uprobe':
     case 'uretprobe':
       if (parts.length === 2) return completePath(last);
@@ -112,9 +110,9 @@ function completeProbe(word: string): Completion {
     case 'profile':
       return parts.length === 2 ? finish(INTERVAL_UNITS, last) : [[], last];
     case 'software':
-      return parts.length === 2 ? finish(SOFTWARE, last) : [[], last];
     case 'hardware':
-      return parts.length === 2 ? finish(HARDWARE, last) : [[], last];
+      // the listing names perf events `name:`; completion stops before the optional count
+      return parts.length === 2 ? finish(probeNames(provider, last).map((n) => n.replace(/:$/, '')), last) : [[], last];
     default:
       return [[], last];
   }
@@ -232,8 +230,4 @@ function commonPrefix(xs: readonly string[]): string {
 
 function unique(xs: readonly string[]): string[] {
   return [...new Set(xs)];
-}
-
-function globEscape(s: string): string {
-  return s.replace(/[*?]/g, '');
 }

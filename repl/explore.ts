@@ -1,19 +1,23 @@
 // What the REPL can tell about this kernel: probes, their arguments, kernel types, features. Every source
-// of facts sits behind one small function here, so a new one (uprobe symbols from ELF, a full --info
-// report, more probe types) plugs in at one place and both the dot commands (commands.ts) and completion
-// (complete.ts) get it. A source that does not exist yet answers `undefined`, and the command says so.
-import { probeListing, probeNames as listedNames, providerSummary } from '../runtime/index.ts';
-import { PrivilegeError } from '../runtime/index.ts';
-import { listUprobeFunctions, openTarget } from '../runtime/kernel/elf/index.ts';
+// of facts sits behind one small function here, so both the dot commands (commands.ts) and completion
+// (complete.ts) get it. Probe names come only from the runtime's listing (runtime/listing.ts, the same as
+// `scry -l`): what it lists is what can attach on this kernel. A source that does not exist yet answers
+// `undefined`, and the command says so.
 import { existsSync } from 'node:fs';
 import { release } from 'node:os';
-import type { BtfTypes } from '../lang/index.ts';
-import { lookupProvider } from '../lang/index.ts';
-import { hostKernelInfo, kernelInfoText } from '../runtime/index.ts';
-// Not (yet) on runtime/index.ts: kernel BTF, the feature report and tracefs are only needed here (and by --info).
-import { vmlinuxBtf } from '../runtime/kernel/btf/index.ts';
-import { hasKprobeEvents, hasKprobePmu } from '../runtime/index.ts';
-import { tracefsRoot } from '../runtime/index.ts';
+import { lookupProvider, type BtfTypes } from '../lang/index.ts';
+import {
+  PrivilegeError,
+  hasKprobeEvents,
+  hasKprobePmu,
+  hostKernelInfo,
+  kernelInfoText,
+  probeListing,
+  probeNames as listedNames,
+  providerSummary,
+  tracefsRoot,
+  vmlinuxBtf,
+} from '../runtime/index.ts';
 
 /** An answer for the user, or the sentence saying why there is none. */
 export type Answer = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly message: string };
@@ -23,15 +27,6 @@ const notYet = (what: string): Answer => ({ ok: false, message: `not available y
 // ---- sources (plug new ones in here) ----
 
 const kernel = hostKernelInfo();
-
-/** Tracepoints as group/event pairs (tracefs available_events). */
-export function tracepoints(): readonly { readonly group: string; readonly event: string }[] {
-  try {
-    return kernel.tracepoints();
-  } catch {
-    return [];
-  }
-}
 
 /** The kernel's BTF, or undefined when this kernel has none (or it cannot be read). */
 export function kernelBtf(): BtfTypes | undefined {
@@ -43,28 +38,25 @@ export function kernelBtf(): BtfTypes | undefined {
 }
 
 /**
- * Kernel function names matching a glob that a function probe can attach to here: kprobe's (kallsyms)
- * where this kernel has kprobes, else fentry's (BTF) where it runs fentry; [] where neither attaches.
- * Completion asks this for kprobe and fentry alike; probeNames(provider, prefix) answers per provider.
+ * Kernel function names starting with `prefix` that a function probe can attach to here, from the runtime's
+ * listing: kprobe's (kallsyms) where this kernel has kprobes, else fentry's (BTF) where it runs fentry;
+ * [] where neither attaches. Completion asks this for kprobe and fentry alike.
  */
-export function kernelFunctions(glob?: string): readonly string[] | undefined {
-  try {
-    const kprobes = listedNames('kprobe', glob);
-    return kprobes.length ? kprobes : listedNames('fentry', glob);
-  } catch {
-    return kernelBtf()?.funcNames(glob);
-  }
+export function kernelFunctions(prefix = ''): readonly string[] {
+  const kprobes = probeNames('kprobe', prefix);
+  return kprobes.length ? kprobes : probeNames('fentry', prefix);
 }
 
 /**
- * Function symbols of a binary for uprobes, or undefined while there is no ELF reader.
- * Plug in: runtime/kernel/elf/ (symbol listing), resolving library names the way uprobe attach points do.
+ * Function symbols of a binary for uprobes, from the runtime's listing (uprobe:BINARY:*), or undefined when
+ * the binary cannot be read (no such file, not an ELF file).
  */
 export function uprobeSymbols(binary: string): readonly string[] | undefined {
   try {
-    return listUprobeFunctions(openTarget(binary));
+    // the listing names each `uprobe:<resolved path>:<function>`
+    return probeListing(`uprobe:${binary}:*`).lines.map((l) => l.slice(l.indexOf(':', 'uprobe:'.length) + 1));
   } catch {
-    return undefined; // no such binary, or not an ELF file
+    return undefined;
   }
 }
 
@@ -118,7 +110,8 @@ function probeSummary(): string {
 /**
  * Names for completion, from the runtime's listing: the probes of `provider` that attach here whose name
  * (without the provider, `group:event` for tracepoints) starts with `prefix`. [] for a provider that
- * cannot attach here. Cached by the listing, so it is cheap to call on every Tab.
+ * cannot attach here, or when the names cannot be read (no privileges, no tracefs). Cached by the listing,
+ * so it is cheap to call on every Tab.
  */
 export function probeNames(provider: string, prefix = ''): readonly string[] {
   try {
