@@ -57,6 +57,8 @@ export interface PreprocessResult {
 }
 
 export const DEFAULT_MAX_INCLUDE_DEPTH = 200;
+/** a diagnostic in a header names at most this many of the #include lines that led there, innermost first */
+const MAX_INCLUDE_NOTES = 8;
 
 /** Names the `defined` operator and #ifdef see as defined although no #define made them. */
 const HAS_INCLUDE = new Set(['__has_include', '__has_include_next']);
@@ -69,6 +71,7 @@ const spanFromTo = (a: PpToken, b: PpToken): Span => ({ file: a.file, start: a.s
 
 interface Conditional {
   readonly at: PpToken; // the `#` of the #if/#ifdef/#ifndef
+  readonly nameTok: PpToken; // its `if`/`ifdef`/`ifndef`
   readonly directive: string;
   /** this group's lines are kept */
   active: boolean;
@@ -97,6 +100,7 @@ class Preprocessor {
   /** the #include directives that led to the file being read, outermost first */
   private readonly includeStack: Span[] = [];
   private readonly maxDepth: number;
+  private readonly openComments = new Map<SourceFile, number>();
 
   constructor(
     private readonly main: SourceFile,
@@ -132,16 +136,20 @@ class Preprocessor {
     };
   }
 
+  /** The file's tokens; an unterminated comment (which runs to the end) is reported after the last of them. */
   private lex(file: SourceFile, start = 0, end = file.text.length): PpToken[] {
     const { tokens, openComment } = lexFile(file, start, end);
-    if (openComment !== undefined) this.report(error('unterminated comment', { file, start: openComment, end: openComment + 2 }, ['close it with */']));
+    if (openComment !== undefined) this.openComments.set(file, openComment);
     return tokens;
   }
 
   private report(d: Diagnostic): void {
     // A mistake inside a header also says which #include lines led there, innermost first.
     if (this.includeStack.length > 0 && d.span && d.span.file !== this.main) {
-      const related = [...this.includeStack].reverse().map((span) => ({ message: 'in the file included from here', span }));
+      const related = [...this.includeStack]
+        .reverse()
+        .slice(0, MAX_INCLUDE_NOTES)
+        .map((span) => ({ message: 'in the file included from here', span }));
       this.diagnostics.push({ ...d, related: [...(d.related ?? []), ...related] });
     } else this.diagnostics.push(d);
   }
@@ -178,8 +186,10 @@ class Preprocessor {
       i++;
     }
     flush();
+    const comment = this.openComments.get(file);
+    if (comment !== undefined) this.report(error('unterminated comment', { file, start: comment, end: comment + 2 }, ['close it with */']));
     for (const c of conds)
-      this.report(error(`unterminated #${c.directive}`, spanFromTo(c.at, c.at), [`add #endif before the end of ${file.name}`]));
+      this.report(error(`unterminated #${c.directive}`, spanFromTo(c.at, c.nameTok), [`add #endif before the end of ${file.name}`]));
   }
 
   private directive(hash: PpToken, rest: PpToken[], conds: Conditional[], depth: number): void {
@@ -195,7 +205,7 @@ class Preprocessor {
       case 'ifndef': {
         const parentActive = active;
         const value = parentActive ? this.condition(name, hash, nameTok, args) : false;
-        conds.push({ at: hash, directive: name, active: parentActive && value, parentActive, taken: value });
+        conds.push({ at: hash, nameTok, directive: name, active: parentActive && value, parentActive, taken: value });
         return;
       }
       case 'elif':

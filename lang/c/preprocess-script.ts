@@ -1,0 +1,84 @@
+// How a bpftrace script uses the preprocessor (bpftrace v0.26):
+// - The C definitions come first: #directives and struct/union/enum definitions, before any config,
+//   import or probe. Only that part is C: it is preprocessed (includes, conditionals, macros expanded
+//   inside struct bodies) and its macros, including those of the headers it includes, are kept.
+// - In the probes, macros are not expanded as text: an identifier standing alone as an expression whose
+//   name is a macro is replaced by the macro's value parsed as an expression, again and again while the
+//   result is such an identifier (`#define X 1 + 2` makes `X * 2` equal 6, not 5 as text would).
+//   A function-like macro is not expanded where it is called (`F(3)` stays a call to an unknown F).
+import type { SourceFile, Span } from '../source.ts';
+import { lexFile, type PpToken } from './preprocess-lexer.ts';
+import { Expander, joinTokens, type Macro } from './preprocess-macros.ts';
+import type { Diagnostic } from '../diagnostics.ts';
+
+/**
+ * The offset where a script's C definitions end: after the shebang, #directive lines and
+ * `struct|union|enum … { … } [__attribute__((…))] [;]` definitions, at the first token that is none of those.
+ */
+export function scriptDefinitionsEnd(file: SourceFile): number {
+  const ts = lexFile(file).tokens;
+  const isPunct = (t: PpToken | undefined, s: string) => t !== undefined && t.kind === 'punct' && t.text === s;
+  let i = 0;
+  const skipLine = () => {
+    i++;
+    while (i < ts.length && !ts[i]!.bol) i++;
+  };
+  /** index after a balanced group opening at `k`, or -1 */
+  const balanced = (k: number, open: string, close: string): number => {
+    let depth = 0;
+    for (let n = k; n < ts.length; n++) {
+      if (isPunct(ts[n], open)) depth++;
+      else if (isPunct(ts[n], close) && --depth === 0) return n + 1;
+    }
+    return -1;
+  };
+  if (isPunct(ts[0], '#') && isPunct(ts[1], '!') && ts[0]!.start === 0) skipLine();
+  while (i < ts.length) {
+    const t = ts[i]!;
+    if (t.bol && isPunct(t, '#')) {
+      skipLine();
+      continue;
+    }
+    if (t.kind === 'ident' && (t.text === 'struct' || t.text === 'union' || t.text === 'enum')) {
+      // a definition has only names and ( ) [ ] groups between the keyword and its `{` (not `struct:probe`)
+      let k = i + 1;
+      while (k < ts.length && !isPunct(ts[k], '{')) {
+        const u = ts[k]!;
+        if (u.kind === 'ident') k++;
+        else if (isPunct(u, '(') || isPunct(u, '[')) {
+          const after = balanced(k, u.text, u.text === '(' ? ')' : ']');
+          if (after < 0) break;
+          k = after;
+        } else break;
+      }
+      if (!isPunct(ts[k], '{')) break;
+      let after = balanced(k, '{', '}');
+      if (after < 0) return file.text.length; // unclosed: all of it is C (the C parser says what is wrong)
+      while (ts[after]?.kind === 'ident' && ts[after]!.text === '__attribute__' && isPunct(ts[after + 1], '(')) {
+        const end = balanced(after + 1, '(', ')');
+        if (end < 0) break;
+        after = end;
+      }
+      if (isPunct(ts[after], ';')) after++;
+      i = after;
+      continue;
+    }
+    return t.start;
+  }
+  return file.text.length;
+}
+
+/**
+ * The text an identifier used as an expression in a probe stands for, or undefined when it names no
+ * object-like macro. Macros in the value expand as C expands them (nested object-like and function-like
+ * uses; a macro never expands inside itself). The caller parses the text as an expression and reports
+ * problems in it at `use` (the identifier), as bpftrace does.
+ */
+export function expandScriptIdentifier(macros: ReadonlyMap<string, Macro>, name: string, use: Span, report?: (d: Diagnostic) => void): string | undefined {
+  const m = macros.get(name);
+  // an empty macro (`#define DEBUG`) is no value: bpftrace keeps only macros with a replacement
+  if (!m || m.params || m.dynamic || m.body.length === 0) return undefined;
+  const token: PpToken = { kind: 'ident', text: name, file: use.file, start: use.start, end: use.end, space: false, bol: false };
+  const expander = new Expander(macros as Map<string, Macro>, { report: report ?? (() => {}) });
+  return joinTokens(expander.expand([token]));
+}
