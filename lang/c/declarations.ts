@@ -181,7 +181,7 @@ const STORAGE_WORDS: Record<string, CStorage | 'ignore'> = {
 const BUILTIN_WORDS = ['signed', 'unsigned', 'short', 'long', 'char', 'int', '__int128', '_Bool', 'float', 'double', 'void', '_Complex'] as const;
 type BuiltinWord = (typeof BUILTIN_WORDS)[number];
 const BUILTIN_ALIASES: Record<string, BuiltinWord> = {
-  __signed: 'signed', __signed__: 'signed', bool: '_Bool', __complex__: '_Complex',
+  __signed: 'signed', __signed__: 'signed', __complex__: '_Complex',
 };
 
 const ATTRIBUTE_WORDS = new Set(['__attribute__', '__attribute', '__declspec']);
@@ -864,6 +864,8 @@ export const FALLBACK_TYPEDEFS: ReadonlyMap<string, string> = new Map([
   ['pid_t', 'int'], ['uid_t', 'unsigned int'], ['gid_t', 'unsigned int'], ['off_t', 'long'], ['loff_t', 'long long'],
   ['time_t', 'long'], ['dev_t', 'unsigned int'], ['ino_t', 'unsigned long'], ['mode_t', 'unsigned int'],
   ['__int128_t', '__int128'], ['__uint128_t', 'unsigned __int128'], ['wchar_t', 'int'],
+  // C23's keyword, the kernel's typedef: the base's `bool` when it has one, so types print as the kernel's
+  ['bool', '_Bool'],
 ]);
 const FALLBACK_TYPEDEF_NAMES = new Set(FALLBACK_TYPEDEFS.keys());
 

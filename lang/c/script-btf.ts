@@ -117,7 +117,9 @@ class Overlay implements ScriptTypes {
   // -- building
 
   add<T extends BtfType>(make: (id: number) => T): T {
-    const t = make(this.typeCount);
+    const count = this.typeCount;
+    const t = make(count);
+    if (this.typeCount !== count) throw new Error('a type was added while making another');
     this.own.push(t);
     if (t.name !== '' && t.kind !== 'ptr' && t.kind !== 'array' && t.kind !== 'const' && t.kind !== 'volatile' && t.kind !== 'restrict') {
       const ids = this.byName.get(t.name) ?? [];
@@ -690,7 +692,8 @@ class Resolver {
           }
           const elem = id;
           const key = d.size === undefined ? `flex:${elem}` : `array:${elem}:${count}`;
-          id = this.t.derived(key, (nid) => ({ kind: 'array', id: nid, name: '', elem, index: this.t.builtin('unsigned int'), count }));
+          const index = this.t.builtin('unsigned int'); // before derived(): a type made inside it would take its id
+          id = this.t.derived(key, (nid) => ({ kind: 'array', id: nid, name: '', elem, index, count }));
           if (d.size === undefined) this.flexible.add(id);
           break;
         }
