@@ -2,7 +2,7 @@
 // registered when its gate passes; otherwise one `SKIP <suite>: <reason>` line goes to stderr.
 import { existsSync, readFileSync } from 'node:fs';
 import type { Test } from 'uvu';
-import { openFdCount, type OwnedFd } from '../../runtime/sys/fd.ts';
+import { openFdCount, OwnedFd } from '../../runtime/sys/fd.ts';
 
 function skip(suite: string, reason: string): false {
   process.stderr.write(`SKIP ${suite}: ${reason}\n`);
@@ -63,15 +63,20 @@ export function checkFdLeaks(suite: Test, hooks: { setup?(): void; teardown?(): 
 }
 
 /**
- * The fds a test suite opens: each test pushes what it opens, and they are closed in reverse order after
- * every test, inside checkFdLeaks, so a test that forgets one still fails the leak check.
+ * The fds a test suite opens: each test hands what it opens to the returned `own` (an fd number, wrapped, or an
+ * OwnedFd; it returns the number), and they are closed in reverse order after every test, inside checkFdLeaks,
+ * so a test that forgets one still fails the leak check.
  */
-export function closedAfterEachTest(suite: Test): OwnedFd[] {
+export function closedAfterEachTest(suite: Test): (fd: number | OwnedFd, label?: string) => number {
   const owned: OwnedFd[] = [];
   checkFdLeaks(suite, {
     teardown() {
       for (const o of owned.splice(0).reverse()) o.close();
     },
   });
-  return owned;
+  return (fd, label = '') => {
+    const o = typeof fd === 'number' ? new OwnedFd(fd, label) : fd;
+    owned.push(o);
+    return o.fd;
+  };
 }

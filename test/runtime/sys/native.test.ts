@@ -8,7 +8,6 @@ import * as assert from 'uvu/assert';
 import { loadProgram, mapCreate, mapLookup, mapUpdate, progTestRun } from '../../../runtime/sys/bpf.ts';
 import { BPF_F_MMAPABLE, MAP_SHARED, MapType, PROT_READ, PROT_WRITE, ProgType } from '../../../runtime/sys/constants.ts';
 import { isSysError } from '../../../runtime/sys/errors.ts';
-import { OwnedFd } from '../../../runtime/sys/fd.ts';
 import { mmap, munmap, watchFd } from '../../../runtime/sys/io.ts';
 import { native } from '../../../runtime/sys/native.ts';
 import { pageSize } from '../../../runtime/sys/system.ts';
@@ -36,11 +35,7 @@ function child(mode: string, timeoutMs: number): Promise<ChildResult> {
 
 if (requireRoot('sys/native')) {
   const t = suite('sys/native');
-  const owned = closedAfterEachTest(t);
-  const own = (fd: number) => {
-    owned.push(new OwnedFd(fd));
-    return fd;
-  };
+  const own = closedAfterEachTest(t);
 
   // An mmapable array map: value i lives at byte 8 * i of the mapping.
   const mmapable = () => own(mapCreate({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: pageSize() / 8, flags: BPF_F_MMAPABLE }));
@@ -121,7 +116,7 @@ if (requireRoot('sys/native')) {
   t('stop() from inside the watch callback: no further calls', async () => {
     const fd = own(mapCreate({ type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: pageSize() }));
     const prog = loadProgram({ type: ProgType.RAW_TRACEPOINT, insns: ringbufEmit(fd), license: 'GPL' });
-    owned.push(prog);
+    own(prog);
     let calls = 0;
     const h = watchFd(fd, () => {
       calls++;

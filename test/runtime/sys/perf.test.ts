@@ -36,12 +36,7 @@ function entryFileOffset(file: string): number {
 
 if (requireRoot('sys/perf')) {
   const t = suite('sys/perf');
-  const owned = closedAfterEachTest(t);
-  const own = (fd: number | OwnedFd, label = '') => {
-    const o = typeof fd === 'number' ? new OwnedFd(fd, label) : fd;
-    owned.push(o);
-    return o.fd;
-  };
+  const own = closedAfterEachTest(t);
 
   const counter = () => own(mapCreate({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, name: 'count' }));
   const count = (mapFd: number) => {
@@ -70,7 +65,7 @@ if (requireRoot('sys/perf')) {
     const progFd = own(loadProgram({ type: ProgType.PERF_EVENT, insns: countInto(map), license: 'GPL' }));
     const ev = own(perfEventOpen({ type: PerfType.SOFTWARE, config: PerfSwConfig.CPU_CLOCK, sampleFreq: 1000, pid: -1, cpu: 0 }));
     const link = new OwnedFd(linkCreate({ progFd, targetFd: ev, attachType: AttachType.PERF_EVENT, bpfCookie: 7n }), 'perf link');
-    owned.push(link);
+    own(link);
     await sleep(50);
     link.close();
     assert.ok(count(map) > 0n);
@@ -104,25 +99,25 @@ if (requireRoot('sys/perf')) {
 
 if (requireTracepoint('sys/perf tracepoint', 'syscalls/sys_enter_mkdir')) {
   const t = suite('sys/perf tracepoint');
-  const owned = closedAfterEachTest(t);
+  const own = closedAfterEachTest(t);
 
   t('syscalls:sys_enter_mkdir counts mkdirSync calls', () => {
     const id = tracepointId('syscalls', 'sys_enter_mkdir');
     assert.type(id, 'number');
     const map = new OwnedFd(mapCreate({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 }), 'count');
-    owned.push(map);
+    own(map);
     const prog = loadProgram({ type: ProgType.TRACEPOINT, insns: countInto(map.fd), license: 'GPL', name: 'mkdir' });
-    owned.push(prog);
+    own(prog);
     // One event on cpu 0 suffices: a tracepoint's BPF programs belong to the tracepoint and run
     // on every CPU. (Attaching the same program through a second event of the same tracepoint
     // is EEXIST — checked below.)
     const ev = new OwnedFd(perfEventOpen({ type: PerfType.TRACEPOINT, config: id!, pid: -1, cpu: 0, disabled: true }), 'tp');
-    owned.push(ev);
+    own(ev);
     perfSetBpf(ev.fd, prog.fd);
     perfEnable(ev.fd);
     if (onlineCpus().includes(1)) {
       const ev1 = new OwnedFd(perfEventOpen({ type: PerfType.TRACEPOINT, config: id!, pid: -1, cpu: 1, disabled: true }), 'tp cpu 1');
-      owned.push(ev1);
+      own(ev1);
       assert.throws(() => perfSetBpf(ev1.fd, prog.fd), (e: unknown) => isSysError(e, 'EEXIST'));
     }
     const N = 10;
@@ -146,11 +141,11 @@ if (requireTracepoint('sys/perf tracepoint', 'syscalls/sys_enter_mkdir')) {
 
   t('the tracepoint program type is refused by cpu-clock events (EINVAL)', () => {
     const map = new OwnedFd(mapCreate({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 }));
-    owned.push(map);
+    own(map);
     const prog = loadProgram({ type: ProgType.TRACEPOINT, insns: countInto(map.fd), license: 'GPL' });
-    owned.push(prog);
+    own(prog);
     const ev = new OwnedFd(perfEventOpen({ type: PerfType.SOFTWARE, config: PerfSwConfig.CPU_CLOCK, samplePeriod: 1_000_000, pid: -1, cpu: 0, disabled: true }));
-    owned.push(ev);
+    own(ev);
     assert.throws(() => perfSetBpf(ev.fd, prog.fd), (e: unknown) => isSysError(e, 'EINVAL') && (e as Error).message.startsWith('ioctl(PERF_EVENT_IOC_SET_BPF)'));
   });
 

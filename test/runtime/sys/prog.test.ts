@@ -22,12 +22,7 @@ import { countInto, exit, insn, ldxDw, movImm, prog, R0, R1, RETURN_0, returns }
 
 if (requireRoot('sys/prog')) {
   const t = suite('sys/prog');
-  const owned = closedAfterEachTest(t);
-  const own = (fd: number | OwnedFd, label = '') => {
-    const o = typeof fd === 'number' ? new OwnedFd(fd, label) : fd;
-    owned.push(o);
-    return o.fd;
-  };
+  const own = closedAfterEachTest(t);
 
   const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
   const counter = () => own(mapCreate({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, name: 'count' }));
@@ -121,7 +116,7 @@ if (requireRoot('sys/prog')) {
     const map = counter();
     const fd = own(loadProgram({ type: ProgType.RAW_TRACEPOINT, insns: countInto(map), license: 'GPL', name: 'count_sys' }));
     const link = new OwnedFd(rawTracepointOpen('sys_enter', fd), 'raw_tp sys_enter');
-    owned.push(link);
+    own(link);
     const dir = join(tmpdir(), `scry-rawtp-${process.pid}`);
     for (let i = 0; i < 5; i++) {
       mkdirSync(dir);
