@@ -3,7 +3,7 @@
 // wider than a register are written straight into stack memory.
 import { R0, R1, R2, R3, R6, alu64Imm, alu64Reg, call, endian, ja, jmpImm, jmpReg, ldx, mov64Imm, mov64Reg, neg64, type AluOp, type Insn, type JmpOp } from '../asm/index.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
-import type { ArgField, BinaryExpr, BinaryOp, CallExpr, Expr, FieldExpr, IdentExpr, Span, TracepointField, Type } from '../../lang/index.ts';
+import { probeContext, type ArgField, type BinaryExpr, type BinaryOp, type CallExpr, type Expr, type FieldExpr, type IdentExpr, type Span, type TracepointField, type Type } from '../../lang/index.ts';
 import { packedLayout, slotSize } from '../layout.ts';
 import { BUILTIN_EMIT, type BuiltinEmit } from './builtins/index.ts';
 import { CodegenError, addrOf, assertNever, allocOrFail, allocValue, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen, type Lowering } from './context.ts';
@@ -92,7 +92,7 @@ function emitIntInner(g: Gen, x: Expr): void {
     }
     case 'field': {
       if (g.shared.checked.memory.has(x)) return emitMemoryInt(g, x);
-      if (x.base.kind === 'ident' && x.base.name === 'ctx' && g.attach.provider === 'iter') {
+      if (x.base.kind === 'ident' && x.base.name === 'ctx' && probeContext(g.attach).ctxArgs) {
         const ctxArg = g.shared.checked.argFields.get(x);
         if (ctxArg?.access.kind !== 'context') throw new Error('ctx field without a context slot');
         return emitContextSlot(g, ctxArg.access.index, typeOf(g, x), x.span);
@@ -587,7 +587,7 @@ function variableSlot(g: Gen, name: string): number {
 /** The tracepoint field an `args->f` expression reads, in this program's tracepoint. */
 function argField(g: Gen, x: Expr): { field: TracepointField; access: ArgField['access'] } {
   const info = x.kind === 'field' ? g.shared.checked.argFields.get(x) : undefined;
-  const format = g.attach.provider === 'tracepoint' ? g.attach.format : undefined;
+  const format = probeContext(g.attach).tracepoint?.format;
   const field = format?.fields.find((f) => f.name === info?.field);
   if (!info || !field) throw new Error('args field without a resolved tracepoint field');
   return { field, access: info.access };

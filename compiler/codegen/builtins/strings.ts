@@ -1,9 +1,11 @@
 // Strings: str() reads one from memory; strlen, strcontains and strncmp compare fixed-size, NUL-padded
-// slots, unrolled (no loops for the verifier to bound).
-import { R0, R1, R2, ja, jmpImm, jmpReg, mov64Imm } from '../../asm/index.ts';
+// slots, unrolled (no loops for the verifier to bound); join() prints an array of them.
+import { R0, R1, R2, R3, alu64Imm, call, ja, jmpImm, jmpReg, mov64Imm } from '../../asm/index.ts';
 import type { CallExpr, Expr } from '../../../lang/index.ts';
-import { allocValue, emitInt, emitInto, ldSlot, scoped, typeOf, type Gen } from '../context.ts';
-import { readString } from '../memory.ts';
+import { addrOf, allocOrFail, allocValue, emitInt, emitInto, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen } from '../context.ts';
+import { defineEvent, emitEventOutput } from '../events.ts';
+import { checkHelper } from '../helper-errors.ts';
+import { readHelper, readStrHelper, readString } from '../memory.ts';
 import { sizeOfString } from '../values.ts';
 import { passThrough } from './data.ts';
 import type { EmitRows } from './emit.ts';
@@ -26,6 +28,7 @@ export const stringBuiltins: EmitRows = {
   strlen: { call: { int: (g, c) => emitStrlen(g, c.args[0]!) } },
   strcontains: { call: { int: (g, c) => emitStrcontains(g, c.args[0]!, c.args[1]!) } },
   strncmp: { call: { int: emitStrncmp } },
+  join: { call: { stmt: emitJoin } },
 };
 
 /** strcontains(h, n): 1 when n occurs in h. Unrolled over every start position and needle byte. */
@@ -97,4 +100,43 @@ function emitStrncmp(g: Gen, x: CallExpr): void {
   g.e.place(differ);
   g.e.emit(mov64Imm(R0, 1));
   g.e.place(done);
+}
+
+/** Pointers join() reads from the array, and so the most strings one join event carries. */
+const JOIN_MAX_ARGS = 16;
+
+/**
+ * join(argv[, sep]): an event [id, count, arg 0, …, arg 15], each argument a NUL-terminated string of
+ * max_strlen bytes read through the array's pointers until the first NULL.
+ */
+function emitJoin(g: Gen, x: CallExpr): void {
+  const e = g.e;
+  const [arr, sep] = x.args as [Expr, Expr | undefined];
+  const argSize = Math.ceil(g.shared.checked.config.maxStrlen / 8) * 8;
+  const space = (() => {
+    const t = typeOf(g, arr);
+    return t.kind === 'int' ? t.space : undefined;
+  })();
+  const id = defineEvent(g, { kind: 'join', separator: sep?.kind === 'string' ? sep.value : ' ', argSize, maxArgs: JOIN_MAX_ARGS });
+  const ptrRead = readHelper(space);
+  const strRead = readStrHelper(space);
+  scoped(g, () => {
+    const size = 16 + JOIN_MAX_ARGS * argSize;
+    const rec = allocValue(g, size);
+    const base = allocOrFail(g, 8, x.span);
+    const ptr = allocOrFail(g, 8, x.span);
+    const done = e.freshLabel('join.end');
+    e.emit(stSlot(8, rec, id), stSlot(8, rec + 8, 0));
+    emitInt(g, arr);
+    e.emit(stxSlot(8, base, R0));
+    for (let i = 0; i < JOIN_MAX_ARGS; i++) {
+      e.emit(ldSlot(8, R3, base), alu64Imm('add', R3, 8 * i), ...addrOf(R1, ptr), mov64Imm(R2, 8), call(ptrRead.fn));
+      e.emit(jmpImm('jne', R0, 0, done), ldSlot(8, R3, ptr), jmpImm('jeq', R3, 0, done));
+      e.emit(...addrOf(R1, rec + 16 + i * argSize), mov64Imm(R2, argSize), call(strRead.fn));
+      checkHelper(g, strRead.name, 'read');
+      e.emit(stSlot(8, rec + 8, i + 1));
+    }
+    e.place(done);
+    emitEventOutput(g, rec, size);
+  });
 }

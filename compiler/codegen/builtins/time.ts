@@ -1,7 +1,9 @@
-// Clocks: nsecs, elapsed, jiffies, strftime().
+// Clocks: nsecs, elapsed, jiffies; time() prints the time, strftime() formats one.
 import { BPF_FUNC as helper, R0, R1, alu64Reg, call, ldMapValue, ldx } from '../../asm/index.ts';
 import { GLOBALS_MAP, GLOBALS_START_NS } from '../../program.ts';
-import { emitInt } from '../context.ts';
+import type { CallExpr } from '../../../lang/index.ts';
+import { allocValue, emitInt, scoped, stSlot, type Gen } from '../context.ts';
+import { defineEvent, emitEventOutput } from '../events.ts';
 import type { EmitRows } from './emit.ts';
 
 export const timeBuiltins: EmitRows = {
@@ -15,6 +17,18 @@ export const timeBuiltins: EmitRows = {
     },
   },
   jiffies: { variable: { int: (g) => g.e.emit(call(helper.jiffies64)) } },
+  time: { call: { stmt: emitTime } },
   // the nanoseconds travel; user space formats them
   strftime: { call: { int: (g, c) => emitInt(g, c.args[1]!) } },
 };
+
+/** time([fmt]): an event with no arguments; user space reads the clock when it prints it. */
+function emitTime(g: Gen, c: CallExpr): void {
+  const fmt = c.args[0];
+  const id = defineEvent(g, { kind: 'time', format: fmt?.kind === 'string' ? fmt.value : '%H:%M:%S\n' });
+  scoped(g, () => {
+    const rec = allocValue(g, 8);
+    g.e.emit(stSlot(8, rec, id));
+    emitEventOutput(g, rec, 8);
+  });
+}

@@ -11,7 +11,7 @@ import { checkHelper } from '../helper-errors.ts';
 import { buildBucketKey, buildKey, lookup } from '../maps.ts';
 import type { EmitRows } from './emit.ts';
 
-export const mapFunctionBuiltins: EmitRows = {
+export const mapBuiltins: EmitRows = {
   clear: { call: { stmt: (g, c) => emitMapOp(g, c, 'clear') } },
   zero: { call: { stmt: (g, c) => emitMapOp(g, c, 'zero') } },
   print: {

@@ -1,4 +1,4 @@
-// Actions on the world outside the probe: exit(), signal(), override().
+// Control: exit() ends the program, signal() signals the current task, override() replaces a return value.
 import { BPF_FUNC as helper, R0, R1, R2, R6, call, ja, ldMapValue, mov64Reg, st, stx } from '../../asm/index.ts';
 import type { CallExpr } from '../../../lang/index.ts';
 import { EXIT_EVENT_ID, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP } from '../../program.ts';
@@ -8,7 +8,7 @@ import { checkHelper } from '../helper-errors.ts';
 import { emitConstant } from '../values.ts';
 import type { EmitRows } from './emit.ts';
 
-export const actionBuiltins: EmitRows = {
+export const controlBuiltins: EmitRows = {
   exit: { call: { stmt: emitExit } },
   signal: {
     call: {

@@ -1,10 +1,50 @@
-// What the probe was given: its arguments (arg0…arg5), return value, function, name, and saved registers.
-import { BPF_FUNC as helper, R0, R1, R2, R3, R6, alu64Imm, alu64Reg, call, ldx, mov64Imm } from '../../asm/index.ts';
+// Context: the running task and its CPU (pid, comm, cgroup, cpu, …), and what the probe was given (its
+// arguments arg0…arg5, return value, function, name, saved registers).
+import { BPF_FUNC as helper, R0, R1, R2, R3, R6, alu64Imm, alu64Reg, call, ldMapValue, ldx, mov32Reg, mov64Imm, type Insn } from '../../asm/index.ts';
 import { PT_REGS_OFFSETS, probeContext, type Span, type Type, type UsdtArgument } from '../../../lang/index.ts';
+import { GLOBALS_CPID, GLOBALS_MAP, GLOBALS_NCPUS } from '../../program.ts';
 import { CodegenError, addrOf, allocOrFail, ldSlot, scoped, stSlot, typeOf, type Gen } from '../context.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { loadConst, normalize, storeBytes } from '../values.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
+
+/** A variable computed by a fixed instruction sequence. */
+function insns(...code: Insn[]): BuiltinEmit {
+  return { variable: { int: (g) => g.e.emit(...code) } };
+}
+
+/** A value scry's user space wrote into the globals map before the probes started. */
+function global(offset: number): BuiltinEmit {
+  return {
+    variable: {
+      int: (g: Gen) => {
+        g.shared.usesGlobals = true;
+        g.e.emit(ldMapValue(R1, GLOBALS_MAP, 0), ldx(8, R0, R1, offset));
+      },
+    },
+  };
+}
+
+const taskRows: EmitRows = {
+  pid: insns(call(helper.get_current_pid_tgid), alu64Imm('rsh', R0, 32)),
+  tid: insns(call(helper.get_current_pid_tgid), mov32Reg(R0, R0)),
+  uid: insns(call(helper.get_current_uid_gid), mov32Reg(R0, R0)),
+  gid: insns(call(helper.get_current_uid_gid), alu64Imm('rsh', R0, 32)),
+  // the uid travels; user space looks its name up
+  username: insns(call(helper.get_current_uid_gid), mov32Reg(R0, R0)),
+  comm: {
+    variable: {
+      into: (g, _x, off, size) => g.e.emit(...addrOf(R1, off), mov64Imm(R2, Math.min(16, size)), call(helper.get_current_comm)),
+    },
+  },
+  curtask: insns(call(helper.get_current_task)),
+  cgroup: insns(call(helper.get_current_cgroup_id)),
+  cpid: global(GLOBALS_CPID),
+  cpu: insns(call(helper.get_smp_processor_id)),
+  numaid: insns(call(helper.get_numa_node_id)),
+  ncpus: global(GLOBALS_NCPUS),
+  rand: insns(call(helper.get_prandom_u32)),
+};
 
 /** x86-64 struct pt_regs offsets: the context of kprobe and uprobe programs. */
 const PT_REGS = { ax: PT_REGS_OFFSETS.ax!, args: [112, 104, 96, 88, 72, 64] as const };
@@ -24,7 +64,7 @@ function arg(n: number): BuiltinEmit {
   };
 }
 
-export const probeArgBuiltins: EmitRows = {
+const probeRows: EmitRows = {
   arg0: arg(0),
   arg1: arg(1),
   arg2: arg(2),
@@ -91,3 +131,5 @@ function emitUsdtArg(g: Gen, arg: UsdtArgument | undefined, span: Span): void {
   }
   normalize(g, t);
 }
+
+export const contextBuiltins: EmitRows = { ...taskRows, ...probeRows };
