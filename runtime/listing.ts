@@ -5,11 +5,9 @@
 // one line says how many of its probes exist and why they cannot attach. Which provider can attach is
 // decided by the feature probes (features.ts, fentryRefusal), never by guessing. The names and refusals
 // come from each provider's row (runtime/providers/).
-import { printable } from './printable.ts';
 import { globRegExp, isGlob, lookupProvider } from '../lang/index.ts';
-import { listers, type Lister } from './providers/index.ts';
+import { listers, runtimeRowOf, type Lister } from './providers/index.ts';
 import { requirePrivileges } from './privileges.ts';
-import { listUprobeFunctions, openTarget, targetUsdtProbes } from './kernel/elf/index.ts';
 
 export interface ListOptions {
   /** -v: arguments under each probe */
@@ -35,26 +33,15 @@ function namesOf(l: Lister): readonly string[] {
 }
 
 /**
- * uprobe:/path/bin:PATTERN and usdt:/path/bin:PATTERN: the functions or USDT probes of one binary (or a
- * library or program found as ld.so and the shell would); with -v, USDT probes show their argument specs.
+ * PROVIDER:/path/bin[:PATTERN] for a provider whose names are per binary (uprobe, usdt): the probes of one
+ * binary, from that provider's row; undefined for any other pattern.
  */
 function listUserProbes(pattern: string, options: ListOptions): string[] | undefined {
-  const m = /^(uprobe|uretprobe|usdt|u|ur|U):([^:]+)(?::(.*))?$/.exec(pattern);
-  if (!m) return undefined;
-  const provider = ({ u: 'uprobe', ur: 'uretprobe', U: 'usdt' } as Record<string, string>)[m[1]!] ?? m[1]!;
-  const file = openTarget(m[2]!);
-  const rest = m[3] ?? '*';
-  // names come from a file anyone may have written: their control characters print escaped (printable.ts)
-  if (provider !== 'usdt') return listUprobeFunctions(file, rest).map((f) => printable(`${provider}:${file.path}:${f}`));
-  const re = globRegExp(rest.includes(':') ? rest : `*:${rest}`);
-  const out: string[] = [];
-  const sorted = [...targetUsdtProbes(file)].sort((a, b) => (`${a.provider}:${a.name}` < `${b.provider}:${b.name}` ? -1 : 1));
-  for (const u of sorted) {
-    if (!re.test(`${u.provider}:${u.name}`)) continue;
-    out.push(printable(`usdt:${file.path}:${u.provider}:${u.name}`));
-    if (options.verbose) u.argsText.split(/\s+/).filter(Boolean).forEach((a, i) => out.push(printable(`    arg${i}: ${a}`)));
-  }
-  return out;
+  const m = /^([^:*?]+):([^:]+)(?::(.*))?$/.exec(pattern);
+  const provider = m && lookupProvider(m[1]!)?.name;
+  const list = provider && runtimeRowOf(provider).listBinary;
+  if (!list) return undefined;
+  return list(provider, m[2]!, m[3] ?? '*', options.verbose ?? false);
 }
 
 /** A pattern's provider part spelled canonically (`t:` is `tracepoint:`), or as given when it is a glob. */

@@ -38,5 +38,10 @@ export function runtimeRow(a: ResolvedAttach): RuntimeProviderRow<ResolvedAttach
   return rows[a.provider] as RuntimeProviderRow<ResolvedAttach>;
 }
 
+/** The runtime's row for a provider by its canonical name. */
+export function runtimeRowOf(name: ProviderName): RuntimeProviderRow<ResolvedAttach> {
+  return rows[name] as RuntimeProviderRow<ResolvedAttach>;
+}
+
 /** Every provider's listers, in listing order. */
 export const listers: readonly Lister[] = Object.values(rows).flatMap((r: RuntimeProviderRow<never>) => r.listers ?? []);

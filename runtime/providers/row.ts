@@ -33,4 +33,6 @@ export interface RuntimeProviderRow<A> {
   attach(p: LoadedProgram, a: A, ctx: AttachContext): Attachment[];
   /** the names -l lists for this provider, in listing order */
   readonly listers?: readonly Lister[];
+  /** providers whose names are per binary: `provider:<path>:<name>` lines for -l PROVIDER:BINARY:PATTERN (-v: details) */
+  listBinary?(provider: string, binary: string, pattern: string, verbose: boolean): string[];
 }
