@@ -6,12 +6,12 @@ export { check, type CheckedProgram, type CheckedProbe, type CheckOptions, type 
 export type { KernelInfo, TracepointFormat, TracepointField } from './kernel.ts';
 export type { Program } from './ast.ts';
 export { editDistance, closest } from './suggest.ts';
-export { builtinFunctions, builtinVars } from './builtins.ts';
+export { builtinFunctions, builtinVars } from './builtins/index.ts';
 export { lookupProvider, providers } from './providers.ts';
 export type { BtfTypes } from './btf.ts';
 export { applyBracket, lex, type Open } from './lexer.ts';
 export * as tokens from './tokens.ts';
-export { PT_REGS_OFFSETS } from './check/data-functions.ts';
+export { PT_REGS_OFFSETS } from './builtins/index.ts';
 export type { ArgField, ForMapInfo, InferResult, MapInfo, MemoryAccess, PrintfInfo } from './check/index.ts';
 export type { IntView, MapValue, Type } from './types.ts';
 export type { BtfEnumValue, BtfFunc, BtfKind, BtfLinkage, BtfMember, BtfMemberHit, BtfParam, BtfRawTracepoint, BtfType, BtfVarSecinfo } from './btf.ts';
@@ -24,3 +24,4 @@ export { probeContext, providerRow, providersReading, type ContextReads, type Pr
 export type { AssignStmt, BinaryExpr, BinaryOp, Block, CallExpr, Expr, FieldExpr, ForMapStmt, IdentExpr, IncDecExpr, MapExpr, Stmt } from './ast.ts';
 export { lineText } from './source.ts';
 export { walk } from './walk.ts';
+export { BUILTINS, type BuiltinFamily, type BuiltinRow, type FunctionSpec, type VariableSpec } from './builtins/index.ts';

@@ -1,10 +1,12 @@
-// What the checker's parts share while checking one program: inference helpers and the diagnostics sink.
+// What a builtin's check hook may ask of the checker while it checks one program (lang/builtins/row.ts):
+// inference of sub-expressions, map uses, the probe being checked, the side tables hooks fill, the diagnostics sink.
 import type { CallExpr, Expr, MapExpr } from '../ast.ts';
+import type { BtfTypes } from '../btf.ts';
 import type { Diagnostic } from '../diagnostics.ts';
 import type { Span } from '../source.ts';
 import type { MapValue, Type } from '../types.ts';
 import type { KernelInfo } from '../kernel.ts';
-import type { MapInfo } from './infer.ts';
+import type { MapInfo, PrintfInfo } from './tables.ts';
 import type { ResolvedAttach } from './attach.ts';
 import type { ScriptConfig } from './config.ts';
 
@@ -25,9 +27,13 @@ export interface CheckContext {
   readonly typeOf: Map<Expr, Type>;
   /** the attach points of the probe being checked */
   attach(): readonly ResolvedAttach[];
+  /** the BTF of the probe being checked: vmlinux's, or a module's for fentry/fexit on a module function */
+  btf(): BtfTypes | undefined;
   readonly kernel: KernelInfo;
   readonly config: ScriptConfig;
   readonly unsafe: boolean;
+  /** a command is started with -c, so cpid means something */
+  readonly hasChild: boolean;
   /** values known when compiling: kaddr(), cgroupid(), sizeof, signal names */
   readonly constants: Map<Expr, bigint>;
   /** byte values known when compiling: pton() */
@@ -36,4 +42,8 @@ export interface CheckContext {
   readonly mapTargets: Map<CallExpr, MapExpr>;
   /** the pt_regs offset each reg() call reads */
   readonly registers: Map<CallExpr, number>;
+  /** what each `$N` stands for (see InferResult.positionals) */
+  readonly positionals: Map<Expr, bigint | string>;
+  /** printf-like calls with their parsed formats */
+  readonly printfs: Map<CallExpr, PrintfInfo>;
 }

@@ -6,12 +6,12 @@ import { deepest, isStackOverflow } from '../walk.ts';
 import { capDiagnostics } from '../cap-diagnostics.ts';
 import { resolveAttachPoint, type ResolvedAttach } from './attach.ts';
 import { readConfig, type ScriptConfig } from './config.ts';
-import { infer, type InferResult } from './infer.ts';
+import { infer } from './infer.ts';
+import type { InferResult } from './tables.ts';
 
 export type { ResolvedAttach } from './attach.ts';
-export type { ArgField, ForMapInfo, InferResult, MapInfo, MemoryAccess, PrintfInfo } from './infer.ts';
+export type { ArgField, ForMapInfo, InferResult, MapInfo, MemoryAccess, PrintfInfo } from './tables.ts';
 export type { ScriptConfig } from './config.ts';
-export { positionalValue } from './infer.ts';
 
 export interface CheckedProbe {
   readonly probe: Probe;

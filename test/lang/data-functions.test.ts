@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseAddress } from '../../lang/check/data-functions.ts';
+import { parseAddress } from '../../lang/builtins/data.ts';
 import { parseFormat } from '../../lang/format-string.ts';
 import { compileText, diagnose } from '../helpers/pipeline.ts';
 

@@ -1,0 +1,144 @@
+// The context of the probe that fired: the current task (pid, comm, curtask …), the processor, the probe
+// itself, the traced function's arguments and return value, and its saved registers (reg()).
+import type { IdentExpr } from '../ast.ts';
+import type { CheckContext } from '../check/context.ts';
+import { typeFromBtf } from '../check/kernel-types.ts';
+import type { ResolvedAttach } from '../providers.ts';
+import { closest } from '../suggest.ts';
+import { i64, pointer, sameType, stringType, u32, u64, viewed, type IntBits, type Type } from '../types.ts';
+import { stringLiteral } from './args.ts';
+import type { BuiltinRow, VariableSpec } from './row.ts';
+
+/** x86-64 struct pt_regs, by the names reg() accepts (offsets in bytes). */
+export const PT_REGS_OFFSETS: Readonly<Record<string, number>> = {
+  r15: 0,
+  r14: 8,
+  r13: 16,
+  r12: 24,
+  bp: 32,
+  bx: 40,
+  r11: 48,
+  r10: 56,
+  r9: 64,
+  r8: 72,
+  ax: 80,
+  cx: 88,
+  dx: 96,
+  si: 104,
+  di: 112,
+  orig_ax: 120,
+  ip: 128,
+  cs: 136,
+  flags: 144,
+  sp: 152,
+  ss: 160,
+};
+
+/** Probes whose context is a struct pt_regs (reg(), override()). */
+const ptRegsProviders = new Set(['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'profile']);
+
+const variable = (name: string, doc: string, spec: VariableSpec): BuiltinRow => ({ name, family: 'context', doc, variable: spec });
+
+export const contextRows: readonly BuiltinRow[] = [
+  variable('pid', 'process id (tgid) of the current task', { type: u32 }),
+  variable('tid', 'thread id of the current task', { type: u32 }),
+  variable('uid', 'user id of the current task', { type: u32 }),
+  variable('gid', 'group id of the current task', { type: u32 }),
+  variable('comm', 'name of the current task', { type: stringType(16) }),
+  variable('cpu', 'processor the probe runs on', { type: u32 }),
+  variable('numaid', 'NUMA node the probe runs on', { type: u32 }),
+  variable('rand', 'a pseudo-random 32-bit number', { type: u32 }),
+  variable('cgroup', 'cgroup v2 id of the current task', { type: u64 }),
+  variable('ncpus', 'number of CPUs online when the program started', { type: u64 }),
+  variable('cpid', 'pid of the command started with -c', {
+    type: u32,
+    check: (ctx, e, type) => {
+      if (!ctx.hasChild) ctx.error('cpid is the pid of the command started with -c, and there is none', e.span, ["run the program with -c 'command args'"]);
+      return type;
+    },
+  }),
+  variable('username', 'name of the user running the current task', { type: viewed({ kind: 'username' }) }),
+  variable('curtask', 'address of the current task_struct', {
+    type: pointer('kernel'),
+    check: (ctx, _e, type) => {
+      const btf = ctx.btf();
+      const task = btf?.find('task_struct', 'struct');
+      return task !== undefined ? { kind: 'int', bits: 64, signed: false, space: 'kernel', pointee: task, pointeeName: 'struct task_struct' } : type;
+    },
+  }),
+  variable('func', 'the traced function', { type: viewed({ kind: 'ksym' }), only: ['kprobe', 'kretprobe'] }),
+  variable('probe', 'the full name of the probe that fired', {
+    type: stringType(64),
+    // as long as the longest attach point's name
+    check: (ctx) => stringType(Math.max(1, ...ctx.attach().map((a) => Buffer.byteLength(a.text))) + 1),
+  }),
+  variable('retval', 'the return value of the traced function', {
+    type: i64,
+    only: ['kretprobe', 'uretprobe', 'fexit'],
+    check: (ctx, _e, type) => {
+      const attach = ctx.attach();
+      const btf = ctx.btf();
+      if (!attach.length || !attach.every((a) => a.provider === 'fexit') || !btf) return type;
+      const a = attach[0] as Extract<ResolvedAttach, { provider: 'fentry' | 'fexit' }>;
+      const t = typeFromBtf(btf, a.ret, 'kernel');
+      return t.kind === 'int' ? t : i64;
+    },
+  }),
+  ...[0, 1, 2, 3, 4, 5].map((n) =>
+    variable(`arg${n}`, `argument ${n} of the traced function`, {
+      type: u64,
+      only: ['kprobe', 'uprobe', 'usdt', 'rawtracepoint', 'fentry', 'fexit'],
+      check: (ctx, e, type) => usdtArg(ctx, e, n) ?? type,
+    }),
+  ),
+  {
+    name: 'reg',
+    family: 'context',
+    doc: 'a saved register of the probed code',
+    function: {
+      minArgs: 1,
+      maxArgs: 1,
+      signature: 'reg(string register_name)',
+      aggregation: false,
+      check: (ctx, c) => {
+        const name = stringLiteral(ctx, c.args[0], 'reg()', 'a register name');
+        const wrong = ctx.attach().find((a) => !ptRegsProviders.has(a.provider));
+        if (wrong) ctx.error(`reg() reads saved registers, which ${wrong.provider} probes do not have`, c.span, ['use it in kprobe, uprobe, usdt or profile probes']);
+        else if (name !== undefined && PT_REGS_OFFSETS[name] === undefined) {
+          const guess = closest(name, Object.keys(PT_REGS_OFFSETS));
+          ctx.error(`reg(): unknown register '${name}'`, c.args[0]!.span, [
+            guess ? `did you mean '${guess}'?` : `x86-64 registers: ${Object.keys(PT_REGS_OFFSETS).join(' ')}`,
+          ]);
+        } else if (name !== undefined) ctx.registers.set(c, PT_REGS_OFFSETS[name]!);
+        return u64;
+      },
+    },
+  },
+];
+
+/** argN in USDT probes: its size and sign come from the probe note, and must agree across the probe's sites. */
+function usdtArg(ctx: CheckContext, e: IdentExpr, n: number): Type | undefined {
+  const attach = ctx.attach();
+  if (!attach.some((a) => a.provider === 'usdt')) return undefined;
+  let t: Type | undefined;
+  for (const a of attach) {
+    if (a.provider !== 'usdt') continue;
+    const args = a.site.args;
+    if (!args) {
+      ctx.error(`cannot read the arguments of ${a.text}: ${a.site.argsError ?? 'the probe note has none'}`, e.span);
+      return i64;
+    }
+    const arg = args[n];
+    if (!arg) {
+      ctx.error(`${a.text} has ${args.length} argument${args.length === 1 ? '' : 's'}, so there is no ${e.name}`, e.span, args.length ? [`use arg0 … arg${args.length - 1}`] : []);
+      return i64;
+    }
+    const at: Type = { kind: 'int', bits: (arg.size * 8) as IntBits, signed: arg.signed };
+    if (t && !sameType(t, at)) {
+      ctx.error(`${e.name} has different sizes in this probe's USDT probes`, e.span, ['split the probe so each block sees one layout']);
+      return i64;
+    }
+    t = at;
+  }
+  return t;
+}

@@ -1,0 +1,220 @@
+// Functions that read or reinterpret data: buffers, symbols, addresses, network addresses, cgroups, paths.
+// Most produce a number or bytes the probe records and user space turns into text (types.ts IntView, buffer views).
+import type { CallExpr, Expr } from '../ast.ts';
+import type { CheckContext } from '../check/context.ts';
+import { i64, pointer, u64, viewed, type Type } from '../types.ts';
+import { describe, stringLiteral } from './args.ts';
+import type { BuiltinRow, CallSpec } from './row.ts';
+
+const dataFunction = (name: string, doc: string, spec: Omit<CallSpec, 'aggregation'>): BuiltinRow => ({
+  name,
+  family: 'data',
+  doc,
+  function: { ...spec, aggregation: false },
+});
+
+/** f(int n): an integer argument, a value user space shows as text or a pointer */
+const ofInt = (result: () => Type): CallSpec['check'] => (ctx, c) => {
+  if (c.args[0]) ctx.intOperand(c.args[0], `${c.name}()`);
+  return result();
+};
+
+export const dataRows: readonly BuiltinRow[] = [
+  dataFunction('bswap', 'an integer with its bytes reversed', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'bswap(int n)',
+    check: (ctx, c) => {
+      const t = c.args[0] ? ctx.intOperand(c.args[0], 'bswap()') : i64;
+      return t.kind === 'int' ? { kind: 'int', bits: t.bits, signed: false } : u64;
+    },
+  }),
+  dataFunction('buf', 'bytes read from memory, printed with %r', { minArgs: 1, maxArgs: 2, signature: 'buf(void *p [, int length])', check: buf }),
+  dataFunction('ksym', 'the kernel symbol at an address', { minArgs: 1, maxArgs: 1, signature: 'ksym(int address)', check: ofInt(() => viewed({ kind: 'ksym' })) }),
+  dataFunction('usym', 'the user symbol at an address', { minArgs: 1, maxArgs: 1, signature: 'usym(int address)', check: ofInt(() => ({ kind: 'buffer', size: 12, view: 'usym' })) }),
+  dataFunction('kaddr', 'the address of a kernel symbol', { minArgs: 1, maxArgs: 1, signature: 'kaddr(string symbol)', check: kaddr }),
+  dataFunction('uaddr', 'the address of a symbol in the probed binary', { minArgs: 1, maxArgs: 1, signature: 'uaddr(string symbol)', check: uaddr }),
+  dataFunction('kptr', 'an integer as a kernel pointer', { minArgs: 1, maxArgs: 1, signature: 'kptr(int address)', check: ofInt(() => pointer('kernel')) }),
+  dataFunction('uptr', 'an integer as a user pointer', { minArgs: 1, maxArgs: 1, signature: 'uptr(int address)', check: ofInt(() => pointer('user')) }),
+  dataFunction('ntop', 'an IPv4 or IPv6 address as text', { minArgs: 1, maxArgs: 2, signature: 'ntop([int af,] int|char[4]|char[16] address)', check: ntop }),
+  dataFunction('pton', 'the bytes of an IPv4 or IPv6 address', { minArgs: 1, maxArgs: 1, signature: 'pton(string address)', check: pton }),
+  dataFunction('macaddr', 'a MAC address as text', { minArgs: 1, maxArgs: 1, signature: 'macaddr(char[6] address)', check: macaddr }),
+  dataFunction('cgroupid', 'the id of a cgroup directory', { minArgs: 1, maxArgs: 1, signature: 'cgroupid(string path)', check: cgroupid }),
+  dataFunction('cgroup_path', 'the path of a cgroup id', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'cgroup_path(int cgroup_id)',
+    check: ofInt(() => viewed({ kind: 'cgroup_path' })),
+  }),
+  dataFunction('path', 'the full path of a struct path', { minArgs: 1, maxArgs: 1, signature: 'path(struct path *p)', check: path }),
+];
+
+function kaddr(ctx: CheckContext, c: CallExpr): Type {
+  const name = stringLiteral(ctx, c.args[0], 'kaddr()', 'a kernel symbol name');
+  if (name === undefined) return u64;
+  const addr = ctx.kernel.kernelSymbolAddress(name);
+  if (addr === undefined) ctx.error(`kaddr(): no kernel symbol named '${name}'`, c.args[0]!.span, ['see the names in /proc/kallsyms']);
+  else ctx.constants.set(c, addr);
+  return u64;
+}
+
+/** The symbol's address in the probed binary (as its ELF symbol table gives it, like bpftrace). */
+function uaddr(ctx: CheckContext, c: CallExpr): Type {
+  const name = stringLiteral(ctx, c.args[0], 'uaddr()', 'a symbol name');
+  const probes = ctx.attach().filter((a): a is Extract<typeof a, { provider: 'uprobe' | 'uretprobe' }> => a.provider === 'uprobe' || a.provider === 'uretprobe');
+  if (!probes.length || probes.length !== ctx.attach().length) {
+    ctx.error('uaddr() looks the symbol up in the binary of a uprobe, so it works only in uprobe and uretprobe probes', c.span);
+    return u64;
+  }
+  if (name === undefined) return u64;
+  const paths = [...new Set(probes.map((p) => p.path))];
+  if (paths.length > 1) {
+    ctx.error('uaddr() in a probe on several binaries is ambiguous', c.span, ['split the probe by binary']);
+    return u64;
+  }
+  const sites = ctx.kernel.userProbeSites(paths[0]!, name);
+  if ('error' in sites) ctx.error(`uaddr(): ${sites.error}`, c.args[0]!.span, sites.hints ? [...sites.hints] : undefined);
+  else if (sites[0]) ctx.constants.set(c, sites[0].vaddr);
+  return pointer('user');
+}
+
+function pton(ctx: CheckContext, c: CallExpr): Type {
+  const text = stringLiteral(ctx, c.args[0], 'pton()', 'an IPv4 or IPv6 address');
+  if (text === undefined) return { kind: 'buffer', size: 4 };
+  const bytes = parseAddress(text);
+  if (!bytes) {
+    ctx.error(`pton(): '${text}' is not an IPv4 or IPv6 address`, c.args[0]!.span, ['for example pton("127.0.0.1") or pton("::1")']);
+    return { kind: 'buffer', size: 4 };
+  }
+  ctx.constBytes.set(c, bytes);
+  return { kind: 'buffer', size: bytes.length };
+}
+
+function macaddr(ctx: CheckContext, c: CallExpr): Type {
+  const a = c.args[0];
+  if (!a) return { kind: 'buffer', size: 6, view: 'mac' };
+  const t = ctx.expr(a);
+  const ok = (t.kind === 'string' && t.size === 6) || (t.kind === 'buffer' && !t.view && t.size >= 6) || (t.kind === 'int' && t.space);
+  if (!ok)
+    ctx.error(`macaddr() needs 6 bytes (a char[6] field, buf(p, 6) or a pointer), got ${describe(t)}`, a.span, [
+      'for example macaddr(args->addr) or macaddr(buf(p, 6))',
+    ]);
+  return { kind: 'buffer', size: 6, view: 'mac' };
+}
+
+function cgroupid(ctx: CheckContext, c: CallExpr): Type {
+  const path = stringLiteral(ctx, c.args[0], 'cgroupid()', 'a cgroup directory path');
+  if (path === undefined) return u64;
+  const id = ctx.kernel.cgroupId(path);
+  if (id === undefined) ctx.error(`cgroupid(): no cgroup at '${path}'`, c.args[0]!.span, ['cgroup v2 directories live under /sys/fs/cgroup']);
+  else ctx.constants.set(c, id);
+  return u64;
+}
+
+/**
+ * bpf_d_path wants the kernel's own (BTF-typed) pointer to a struct path, so the argument must come straight
+ * from the probe's context: args->p, ctx->file->f_path, args->file->f_path.
+ */
+function path(ctx: CheckContext, c: CallExpr): Type {
+  const a = c.args[0];
+  const out: Type = { kind: 'string', size: ctx.config.maxStrlen };
+  if (!a) return out;
+  const t = ctx.expr(a);
+  const wrong = ctx.attach().find((x) => x.provider !== 'iter' && x.provider !== 'fentry' && x.provider !== 'fexit');
+  if (wrong) {
+    ctx.error(`path() uses bpf_d_path, which only fentry/fexit and iter probes may call, not ${wrong.provider} probes`, c.span, [
+      'print the file name from a syscall tracepoint instead, e.g. str(args->filename)',
+    ]);
+    return out;
+  }
+  const isPath = (x: Type) => (x.kind === 'record' && x.name === 'struct path') || (x.kind === 'int' && x.pointeeName === 'struct path');
+  const fromContext = (x: Expr): boolean => x.kind === 'field' && x.base.kind === 'ident' && (x.base.name === 'args' || x.base.name === 'ctx');
+  const direct = fromContext(a) || (a.kind === 'field' && a.arrow && fromContext(a.base));
+  if (!isPath(t) || !direct) ctx.error('path() needs a struct path taken straight from the probe arguments, like args->file->f_path or ctx->file->f_path', a.span);
+  return out;
+}
+
+/**
+ * buf(p, n): n bytes at p (a user or kernel pointer, by its address space), or the bytes of a string or array.
+ * A literal n fixes the size; a computed n is capped at max_strlen when the probe runs.
+ */
+function buf(ctx: CheckContext, c: CallExpr): Type {
+  const [src, len] = c.args;
+  if (!src) return { kind: 'buffer', size: 1 };
+  const t = ctx.expr(src);
+  let size: number | undefined;
+  if (len) {
+    if (len.kind === 'int') {
+      ctx.typeOf.set(len, i64);
+      if (len.value < 1n || len.value > BigInt(ctx.config.maxStrlen)) {
+        ctx.error(`buf() length must be from 1 to max_strlen (${ctx.config.maxStrlen})`, len.span, ['raise it with: config = { max_strlen = N }']);
+        return { kind: 'buffer', size: 1 };
+      }
+      size = Number(len.value);
+    } else {
+      ctx.intOperand(len, 'buf()');
+      size = ctx.config.maxStrlen;
+    }
+  }
+  // a string literal's bytes, without its NUL; a char array (comm, char[16] fields) whole
+  if (t.kind === 'string') return { kind: 'buffer', size: Math.min(size ?? (src.kind === 'string' ? Math.max(1, t.size - 1) : t.size), t.size) };
+  if (t.kind === 'buffer') return { kind: 'buffer', size: Math.min(size ?? t.size, t.size) };
+  if (t.kind === 'int') {
+    if (size === undefined) ctx.error('buf() of a pointer needs a length', c.span, ['for example buf(p, 16)']);
+    return { kind: 'buffer', size: size ?? 1 };
+  }
+  ctx.error(`buf() needs a pointer, a string or an array, got ${describe(t)}`, src.span);
+  return { kind: 'buffer', size: 1 };
+}
+
+/** ntop(addr) / ntop(af, addr): an IPv4 address from a u32 or 4 bytes, IPv6 from 16 bytes. */
+function ntop(ctx: CheckContext, c: CallExpr): Type {
+  const addr = c.args[c.args.length - 1];
+  const af = c.args.length === 2 ? c.args[0] : undefined;
+  if (af) ctx.intOperand(af, 'ntop()');
+  if (!addr) return { kind: 'buffer', size: 16, view: 'inet' };
+  const t = ctx.expr(addr);
+  const bytes = t.kind === 'string' ? t.size : t.kind === 'buffer' && !t.view ? t.size : t.kind === 'int' && !t.space ? 4 : undefined;
+  if (bytes !== 4 && bytes !== 16)
+    ctx.error(`ntop() needs an IPv4 address (an integer or 4 bytes) or an IPv6 address (16 bytes), got ${describe(t)}`, addr.span, [
+      'for example ntop(args->saddr) or ntop(2, 0x0100007f)',
+    ]);
+  return { kind: 'buffer', size: 16, view: 'inet' };
+}
+
+/** The bytes of an IPv4 or IPv6 address in text form, or undefined. */
+export function parseAddress(text: string): Uint8Array | undefined {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4) {
+    const parts = v4.slice(1).map(Number);
+    return parts.every((p) => p <= 255) ? Uint8Array.from(parts) : undefined;
+  }
+  if (!/^[0-9a-fA-F:.]+$/.test(text) || !text.includes(':')) return undefined;
+  let tail4: number[] = [];
+  let body = text;
+  const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dotted) {
+    const four = parseAddress(dotted[2]!);
+    if (!four) return undefined;
+    tail4 = [...four];
+    body = dotted[1]!.endsWith('::') ? dotted[1]! : dotted[1]!.slice(0, -1);
+  }
+  const halves = body.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (s: string) => (s === '' ? [] : s.split(':'));
+  const head = groups(halves[0]!);
+  const tail = halves.length === 2 ? groups(halves[1]!) : [];
+  const want = 8 - tail4.length / 2;
+  const fill = halves.length === 2 ? want - head.length - tail.length : 0;
+  if (fill < 0 || (halves.length === 1 && head.length !== want)) return undefined;
+  const words = [...head, ...new Array<string>(fill).fill('0'), ...tail];
+  if (words.some((w) => !/^[0-9a-fA-F]{1,4}$/.test(w))) return undefined;
+  const out = new Uint8Array(16);
+  words.forEach((w, i) => {
+    const n = parseInt(w, 16);
+    out[i * 2] = n >> 8;
+    out[i * 2 + 1] = n & 0xff;
+  });
+  out.set(tail4, 12);
+  return out;
+}

@@ -1,0 +1,143 @@
+// Functions on maps: clear, zero, delete, has_key, len, print. Whole-map arguments are not expressions
+// (checking `@m` as one would record a use of @m with no keys): the hooks look at them by name and record the
+// map each call acts on in the mapTargets side table, which the code generator obeys.
+import type { CallExpr, Expr, MapExpr } from '../ast.ts';
+import type { CheckContext } from '../check/context.ts';
+import { boolType, i64, isHistogram, typeName, voidType, type Type } from '../types.ts';
+import type { BuiltinRow, CallSpec } from './row.ts';
+
+const mapFunction = (name: string, doc: string, spec: Omit<CallSpec, 'aggregation'>): BuiltinRow => ({
+  name,
+  family: 'maps',
+  doc,
+  function: { ...spec, aggregation: false },
+});
+
+export const mapRows: readonly BuiltinRow[] = [
+  mapFunction('clear', 'removes every entry of a map', { minArgs: 1, maxArgs: 1, signature: 'clear(@map)', check: wholeMapCall(voidType) }),
+  mapFunction('zero', 'sets every value of a map to zero', { minArgs: 1, maxArgs: 1, signature: 'zero(@map)', check: wholeMapCall(voidType) }),
+  mapFunction('delete', 'removes one entry of a map', {
+    minArgs: 1,
+    maxArgs: 2,
+    signature: 'delete(@map, key) or delete(@map[key])',
+    check: (ctx, c) => {
+      deleteOrHasKey(ctx, c);
+      return voidType;
+    },
+  }),
+  mapFunction('has_key', 'whether a map has an entry for a key', {
+    minArgs: 1,
+    maxArgs: 2,
+    signature: 'has_key(@map, key)',
+    check: (ctx, c) => {
+      deleteOrHasKey(ctx, c);
+      return boolType;
+    },
+  }),
+  mapFunction('len', 'the number of entries of a map', { minArgs: 1, maxArgs: 1, signature: 'len(@map)', check: wholeMapCall(i64) }),
+  mapFunction('print', 'prints a map, or a value', {
+    minArgs: 1,
+    maxArgs: 3,
+    signature: 'print(@map [, int top [, int div]]) or print(value)',
+    check: (ctx, c) => {
+      print(ctx, c);
+      return voidType;
+    },
+  }),
+];
+
+/** `@m` with no keys: the whole map, as clear/zero/len/print take it. */
+export function wholeMap(e: Expr | undefined): MapExpr | undefined {
+  return e?.kind === 'map' && e.keys.length === 0 ? e : undefined;
+}
+
+/**
+ * The entry that delete/has_key name: `f(@m[k…])`, or `f(@m, k)` where a tuple literal `k` spreads over the
+ * keys of a multi-key map (bpftrace's `delete(@m, (1, 2))`). `keyCount` is the map's number of keys when known.
+ */
+export function keyedTarget(c: CallExpr, keyCount: number | undefined): MapExpr | undefined {
+  const [m, k] = c.args;
+  if (m?.kind !== 'map') return undefined;
+  if (!k) return m;
+  if (m.keys.length) return undefined;
+  const spread = k.kind === 'tuple' && k.elements.length > 1 && (keyCount === undefined || keyCount === k.elements.length);
+  return { kind: 'map', name: m.name, keys: spread ? k.elements : [k], bare: m.bare, span: { ...m.span, end: k.span.end } };
+}
+
+function wholeMapCall(result: Type): CallSpec['check'] {
+  return (ctx, c) => {
+    wholeMapArg(ctx, c);
+    return result;
+  };
+}
+
+function wholeMapArg(ctx: CheckContext, c: CallExpr): void {
+  const arg = c.args[0];
+  if (!arg) return;
+  const m = wholeMap(arg);
+  if (m) {
+    const info = ctx.mapInfo(m.name);
+    if (c.name === 'len' && info && isHistogram(info.value))
+      ctx.error(`len() does not work on ${info.value.kind}() maps`, arg.span, ['each bucket of a histogram is a map entry of its own']);
+    ctx.mapTargets.set(c, m);
+    return;
+  }
+  if (arg.kind === 'map') ctx.error(`${c.name}() takes a whole map: write ${c.name}(${arg.name}), without a key`, arg.span);
+  else {
+    ctx.expr(arg);
+    ctx.error(`${c.name}() needs a map, e.g. ${c.name}(@m)`, arg.span);
+  }
+}
+
+function deleteOrHasKey(ctx: CheckContext, c: CallExpr): void {
+  const [m, k] = c.args;
+  c.args.slice(2).forEach(ctx.expr);
+  if (m?.kind !== 'map') {
+    if (m) {
+      ctx.expr(m);
+      ctx.error(`${c.name}() needs a map entry, e.g. ${c.name}(@m, key)`, m.span);
+    }
+    return;
+  }
+  if (k && m.keys.length) {
+    ctx.expr(k);
+    ctx.error(`${c.name}() takes the key once: write ${c.name}(${m.name}, key) or ${c.name}(${m.name}[key])`, c.span);
+    return;
+  }
+  const info = ctx.mapInfo(m.name);
+  if (!k && m.keys.length === 0) {
+    if (c.name === 'has_key') {
+      ctx.error(`has_key() needs a key: has_key(${m.name}, key)`, c.span, ['a map without keys has no entries to look for']);
+      return;
+    }
+    if (info && info.keys.length) {
+      ctx.error(`delete() of one entry of ${m.name} needs its key: delete(${m.name}, key)`, c.span, [`to empty the whole map, use clear(${m.name})`]);
+      return;
+    }
+  }
+  const target = keyedTarget(c, info?.keys.length)!;
+  ctx.mapTargets.set(c, target);
+  const used = ctx.useMap(target, undefined, c.span);
+  if (c.name === 'has_key' && isHistogram(used.value))
+    ctx.error(`has_key() does not work on ${used.value.kind}() maps`, c.span, ['each bucket of a histogram is a map entry of its own']);
+}
+
+function print(ctx: CheckContext, c: CallExpr): void {
+  const [arg, ...rest] = c.args;
+  if (!arg) return;
+  const whole = wholeMap(arg);
+  if (whole) {
+    ctx.mapTargets.set(c, whole);
+    // top and div: how many of the largest entries, and what to divide values by (0: all, no division)
+    rest.forEach((e, i) => ctx.intOperand(e, i === 0 ? 'print() top' : 'print() div'));
+    return;
+  }
+  const t = ctx.expr(arg);
+  rest.forEach(ctx.expr);
+  if (rest.length) ctx.error(`print() of a value takes one argument, got ${c.args.length}`, c.span, ['top and div apply to whole maps: print(@m, 10)']);
+  if (!printable(t)) ctx.error(t.kind === 'void' ? 'print() needs a value, but this expression has none' : `cannot print ${typeName(t)}`, arg.span);
+}
+
+function printable(t: Type): boolean {
+  return t.kind === 'tuple' ? t.elements.every(printable) : t.kind !== 'void';
+}

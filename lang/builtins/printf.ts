@@ -1,0 +1,92 @@
+// printf-like functions: a format string literal and the values its conversions print. printf prints, cat
+// prints a file's contents, system runs a command, errorf and warnf print to stderr.
+import type { CallExpr } from '../ast.ts';
+import type { CheckContext } from '../check/context.ts';
+import { FORMAT_WIDTH_MAX, formatRecordError } from '../check/formats.ts';
+import { parseFormat, type FormatPiece } from '../format-string.ts';
+import { typeName, voidType } from '../types.ts';
+import type { BuiltinRow } from './row.ts';
+
+/**
+ * printf-like functions (printf, system, cat, errorf, warnf): the format and up to 127 values, bpftrace's limit
+ * (v0.17 and v0.26 alike count the format). Their event record has a size limit too (check/formats.ts).
+ */
+export const FORMAT_MAX_ARGS = 128;
+
+const formatted = (name: string, doc: string, signature: string, check = checkFormatted): BuiltinRow => ({
+  name,
+  family: 'printf',
+  doc,
+  function: { minArgs: 1, maxArgs: FORMAT_MAX_ARGS, signature, aggregation: false, check },
+});
+
+export const printfRows: readonly BuiltinRow[] = [
+  formatted('printf', 'prints formatted text', 'printf(string fmt, ...)'),
+  formatted('system', 'runs a shell command (needs --unsafe)', 'system(string command_format, ...)', (ctx, c) => {
+    if (!ctx.unsafe) ctx.error('system() runs commands as root, so it needs --unsafe', c.nameSpan, ['run scry with --unsafe if you mean it']);
+    return checkFormatted(ctx, c);
+  }),
+  formatted('cat', "prints a file's contents", 'cat(string path_format, ...)'),
+  formatted('errorf', 'prints an error message', 'errorf(string fmt, ...)'),
+  formatted('warnf', 'prints a warning', 'warnf(string fmt, ...)'),
+];
+
+function checkFormatted(ctx: CheckContext, c: CallExpr): typeof voidType {
+  checkFormat(ctx, c);
+  return voidType;
+}
+
+/** The format is a literal whose conversions match the values that follow; records the call in ctx.printfs. */
+function checkFormat(ctx: CheckContext, c: CallExpr): void {
+  const [fmtArg, ...rest] = c.args;
+  const args = rest.map(ctx.expr);
+  if (!fmtArg) return;
+  if (fmtArg.kind !== 'string') {
+    ctx.error(`${c.name}() needs a string literal as its format`, fmtArg.span);
+    return;
+  }
+  const parsed = parseFormat(fmtArg.value);
+  if ('error' in parsed) {
+    ctx.error(parsed.error, fmtArg.span);
+    return;
+  }
+  const specs = parsed.pieces.filter((p): p is Extract<FormatPiece, { spec: unknown }> => 'spec' in p);
+  if (specs.length !== args.length) {
+    ctx.error(
+      `${c.name}() format has ${specs.length} conversion${specs.length === 1 ? '' : 's'} but ${args.length} argument${args.length === 1 ? ' follows' : 's follow'}`,
+      c.span,
+    );
+    return;
+  }
+  specs.forEach((p, i) => {
+    const t = args[i]!;
+    const conv = p.spec.conv;
+    // a precision pads numbers with zeros, but only cuts strings and buffers
+    const wide = Math.max(p.spec.width ?? 0, conv === 's' || conv.startsWith('r') ? 0 : (p.spec.precision ?? 0));
+    if (wide > FORMAT_WIDTH_MAX) {
+      // bpftrace pads to any int width (a gigabyte of blanks per event); one line of output is bounded here
+      ctx.error(`%${conv} asks for a field of ${wide} characters, more than scry prints (${FORMAT_WIDTH_MAX})`, fmtArg.span, [
+        `use a width and precision of at most ${FORMAT_WIDTH_MAX}`,
+      ]);
+      return;
+    }
+    if (conv === 'r' || conv === 'rx' || conv === 'rh') {
+      if (t.kind !== 'buffer' && t.kind !== 'string') ctx.error(`%${conv} needs a buffer (buf(p, n)) or a string, got ${typeName(t)}`, rest[i]!.span);
+      return;
+    }
+    const want = conv === 's' ? 'string' : 'int';
+    const isInt = t.kind === 'int' || t.kind === 'bool';
+    // strerror(n), kstack, ksym(), ntop(), … print as text with %s
+    const textView = want === 'string' && ((t.kind === 'int' && t.view) || (t.kind === 'buffer' && t.view));
+    if (t.kind === 'buffer' && !t.view && want === 'string') {
+      ctx.error(`%s needs a string, got a buffer`, rest[i]!.span, ['print buffers with %r (escaped), %rx (\\x bytes) or %rh (hex)']);
+      return;
+    }
+    if (!textView && ((want === 'string') !== (t.kind === 'string') || (want === 'int' && !isInt))) {
+      ctx.error(`%${conv} needs ${want === 'string' ? 'a string' : 'an integer'}, got ${typeName(t)}`, rest[i]!.span);
+    }
+  });
+  const tooBig = formatRecordError(c, rest, args);
+  if (tooBig) ctx.error(tooBig.message, c.span, tooBig.hints);
+  ctx.printfs.set(c, { call: c, format: fmtArg.value, pieces: parsed.pieces, args });
+}

@@ -1,0 +1,52 @@
+// Stacks: the kernel and user stack of the current task, as builtin variables or with a mode and a depth.
+import type { CallExpr } from '../ast.ts';
+import type { CheckContext } from '../check/context.ts';
+import { closest } from '../suggest.ts';
+import { MAX_STACK_FRAMES, i64, stackType, u64, type StackMode, type Type } from '../types.ts';
+import type { BuiltinRow } from './row.ts';
+
+const stackModes: readonly StackMode[] = ['bpftrace', 'perf', 'raw'];
+
+const stack = (name: 'kstack' | 'ustack', space: 'kernel' | 'user'): BuiltinRow => ({
+  name,
+  family: 'stacks',
+  doc: `the ${space} stack`,
+  variable: { type: stackType(space) },
+  function: {
+    minArgs: 0,
+    maxArgs: 2,
+    signature: `${name}([bpftrace|perf|raw] [, int frames])`,
+    aggregation: false,
+    check: (ctx, c) => stackCall(ctx, c, space),
+  },
+});
+
+export const stackRows: readonly BuiltinRow[] = [stack('kstack', 'kernel'), stack('ustack', 'user')];
+
+/** kstack / kstack(perf) / kstack(5) / kstack(perf, 5). */
+function stackCall(ctx: CheckContext, c: CallExpr, space: 'kernel' | 'user'): Type {
+  let mode: StackMode = 'bpftrace';
+  let limit = MAX_STACK_FRAMES;
+  let args = c.args;
+  const first = args[0];
+  if (first?.kind === 'ident') {
+    if (!stackModes.includes(first.name as StackMode)) {
+      const guess = closest(first.name, stackModes);
+      ctx.error(`unknown stack mode '${first.name}'`, first.span, [guess ? `did you mean '${guess}'?` : `the modes are ${stackModes.join(', ')}`]);
+    } else mode = first.name as StackMode;
+    ctx.typeOf.set(first, u64);
+    args = args.slice(1);
+  }
+  const n = args[0];
+  if (args.length > 1) ctx.error(`${c.name}() takes a mode and a frame count`, c.span, [`usage: ${c.name}(perf, 10)`]);
+  if (n) {
+    if (n.kind !== 'int' || n.value < 1n || n.value > BigInt(MAX_STACK_FRAMES)) {
+      if (n.kind !== 'int') ctx.expr(n);
+      ctx.error(`${c.name}() frame count must be an integer literal from 1 to ${MAX_STACK_FRAMES}`, n.span);
+    } else {
+      ctx.typeOf.set(n, i64);
+      limit = Number(n.value);
+    }
+  }
+  return stackType(space, mode, limit);
+}

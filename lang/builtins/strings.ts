@@ -1,0 +1,120 @@
+// Strings: reading one from memory, measuring, comparing and searching them, and errno's text.
+import type { CallExpr } from '../ast.ts';
+import type { CheckContext } from '../check/context.ts';
+import { i64, stringType, typeName, u64, viewed, voidType, type Type } from '../types.ts';
+import type { BuiltinRow, CallSpec } from './row.ts';
+
+const stringFunction = (name: string, doc: string, spec: Omit<CallSpec, 'aggregation'>): BuiltinRow => ({
+  name,
+  family: 'strings',
+  doc,
+  function: { ...spec, aggregation: false },
+});
+
+export const stringRows: readonly BuiltinRow[] = [
+  stringFunction('str', 'a NUL-terminated string read from a pointer, or a string cut short', {
+    minArgs: 1,
+    maxArgs: 2,
+    signature: 'str(char *s [, int length])',
+    check: str,
+  }),
+  stringFunction('strerror', 'the text of an errno value', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'strerror(int errno)',
+    check: (ctx, c) => {
+      if (c.args[0]) ctx.intOperand(c.args[0], 'strerror()');
+      return viewed({ kind: 'errno' }, true);
+    },
+  }),
+  stringFunction('strcontains', 'whether a string contains another', {
+    minArgs: 2,
+    maxArgs: 2,
+    signature: 'strcontains(string haystack, string needle)',
+    check: (ctx, c) => {
+      for (const a of c.args) {
+        const t = stringArg(ctx, c, a);
+        if (t.kind !== 'string') ctx.error(`strcontains() needs strings, got ${typeName(t)}`, a.span);
+      }
+      const [h, n] = c.args.map((a) => ctx.typeOf.get(a));
+      if (h?.kind === 'string' && n?.kind === 'string' && h.size * n.size > 20000)
+        ctx.error('strcontains() on strings this long would make the BPF program too big', c.span, ['cut them first: str(s, 64)']);
+      return u64;
+    },
+  }),
+  stringFunction('strlen', 'the length of a string', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'strlen(string s)',
+    check: (ctx, c) => {
+      const a = c.args[0];
+      if (!a) return u64;
+      const t = stringArg(ctx, c, a);
+      if (t.kind !== 'string') ctx.error(`strlen() needs a string, got ${typeName(t)}`, a.span);
+      return u64;
+    },
+  }),
+  stringFunction('strncmp', 'compares the first n bytes of two strings', {
+    minArgs: 3,
+    maxArgs: 3,
+    signature: 'strncmp(string a, string b, int n)',
+    check: (ctx, c) => {
+      const [a, b, n] = c.args;
+      for (const x of [a, b]) {
+        if (!x) continue;
+        const t = stringArg(ctx, c, x);
+        if (t.kind !== 'string') ctx.error(`strncmp() compares strings, got ${typeName(t)}`, x.span);
+      }
+      if (n && (n.kind !== 'int' || n.value < 0n || n.value > 1024n)) ctx.error('strncmp() needs a length from 0 to 1024 as an integer literal', n.span);
+      else if (n) ctx.typeOf.set(n, i64);
+      return u64;
+    },
+  }),
+  stringFunction('join', 'prints an array of strings (like argv) joined by a separator', {
+    minArgs: 1,
+    maxArgs: 2,
+    signature: 'join(char *argv[] [, string separator])',
+    check: (ctx, c) => {
+      const [arr, sep] = c.args;
+      if (arr) {
+        const t = ctx.expr(arr);
+        if (t.kind !== 'int') ctx.error(`join() needs a pointer to an array of strings (like args->argv), got ${typeName(t)}`, arr.span);
+      }
+      if (sep && sep.kind !== 'string') ctx.error('join() needs its separator as a string literal', sep.span);
+      else if (sep) ctx.typeOf.set(sep, stringType(Buffer.byteLength(sep.value) + 1));
+      return voidType;
+    },
+  }),
+];
+
+/** An argument that should be a string: `$N` there is its text, as in str($N). */
+function stringArg(ctx: CheckContext, c: CallExpr, a: CallExpr['args'][number]): Type {
+  if (a.kind !== 'positional') return ctx.expr(a);
+  const t = str(ctx, { ...c, args: [a] });
+  ctx.typeOf.set(a, t);
+  return t;
+}
+
+/** str(s[, n]): for now, of values that already are strings (literals, $N, comm, …), cut to n bytes. */
+function str(ctx: CheckContext, c: CallExpr): Type {
+  const [arg, len] = c.args;
+  if (!arg) return stringType(1);
+  const t = arg.kind === 'positional' && !arg.count ? stringType(Buffer.byteLength(ctx.params[arg.index - 1] ?? '') + 1) : ctx.expr(arg);
+  if (arg.kind === 'positional') ctx.typeOf.set(arg, t);
+  // read as a string here, $N is its text whatever it looks like (a missing one is empty)
+  if (arg.kind === 'positional' && !arg.count) ctx.positionals.set(arg, ctx.params[arg.index - 1] ?? '');
+  if (len) {
+    if (len.kind !== 'int' || len.value < 1n) ctx.error('str() length must be a positive integer literal', len.span);
+    else if (t.kind === 'string') return stringType(Math.min(t.size, Number(len.value) + 1));
+  }
+  if (t.kind === 'int') {
+    // a pointer (or an address held in an integer): read a NUL-terminated string from memory
+    const max = len?.kind === 'int' && len.value >= 1n ? Math.min(Number(len.value) + 1, ctx.config.maxStrlen) : ctx.config.maxStrlen;
+    return stringType(max);
+  }
+  if (t.kind !== 'string') {
+    ctx.error(`str() needs a pointer or a string, got ${typeName(t)}`, arg.span);
+    return stringType(1);
+  }
+  return t;
+}

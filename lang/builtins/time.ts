@@ -1,0 +1,44 @@
+// Time: the clocks a probe reads, and the functions that print a time.
+import { stringType, u64, viewed, voidType } from '../types.ts';
+import { stringLiteral } from './args.ts';
+import type { BuiltinRow } from './row.ts';
+
+export const timeRows: readonly BuiltinRow[] = [
+  { name: 'nsecs', family: 'time', doc: 'monotonic time in nanoseconds', variable: { type: u64 } },
+  { name: 'elapsed', family: 'time', doc: 'nanoseconds since scry started the program', variable: { type: u64 } },
+  { name: 'jiffies', family: 'time', doc: 'kernel jiffies', variable: { type: u64 } },
+  {
+    name: 'time',
+    family: 'time',
+    doc: 'prints the current time',
+    function: {
+      minArgs: 0,
+      maxArgs: 1,
+      signature: 'time([string format])',
+      aggregation: false,
+      check: (ctx, c) => {
+        const f = c.args[0];
+        if (f && f.kind !== 'string') ctx.error('time() needs a string literal as its format', f.span);
+        else if (f) ctx.typeOf.set(f, stringType(Buffer.byteLength(f.value) + 1));
+        return voidType;
+      },
+    },
+  },
+  {
+    name: 'strftime',
+    family: 'time',
+    doc: 'a time in nanoseconds, printed with a format',
+    function: {
+      minArgs: 2,
+      maxArgs: 2,
+      signature: 'strftime(string format, int nsecs)',
+      aggregation: false,
+      check: (ctx, c) => {
+        const [fmt, ns] = c.args;
+        const format = stringLiteral(ctx, fmt, 'strftime()', 'a format string');
+        if (ns) ctx.intOperand(ns, 'strftime()');
+        return viewed({ kind: 'strftime', format: format ?? '' });
+      },
+    },
+  },
+];

@@ -1,0 +1,78 @@
+// How types meet: the type a variable or map value keeps when assigned again, and the layout of map entries.
+import { i64, isScalar, mapValueName, sameType, sameView, stringType, u64, type MapValue, type Type } from '../types.ts';
+import type { MapInfo } from './tables.ts';
+
+/** (key, value) of a map's entries: several keys make a tuple. */
+export function forMapType(info: MapInfo): Type {
+  const key: Type = info.keys.length === 1 ? info.keys[0]! : { kind: 'tuple', elements: [...info.keys] };
+  return { kind: 'tuple', elements: [key, readType(info.value)] };
+}
+
+/** Same bytes in memory: integers of any signedness are 8-byte slots, strings and tuples must match exactly. */
+export function sameLayout(a: Type, b: Type): boolean {
+  if ((a.kind === 'int' || a.kind === 'bool') && (b.kind === 'int' || b.kind === 'bool')) return true;
+  if (a.kind === 'tuple' && b.kind === 'tuple')
+    return a.elements.length === b.elements.length && a.elements.every((e, i) => sameLayout(e, b.elements[i]!));
+  return sameType(a, b);
+}
+
+/** Plain map values and variables keep 64-bit integers; strings keep their size. */
+export function valueType(t: Type): Type {
+  if (t.kind === 'int' && t.view) return { kind: 'int', bits: 64, signed: t.signed, view: t.view };
+  if (t.kind === 'int') return t.signed ? i64 : u64;
+  if (t.kind === 'bool') return u64;
+  return t;
+}
+
+export function readType(v: MapValue): Type {
+  switch (v.kind) {
+    case 'value':
+      return v.type;
+    case 'count':
+      return u64;
+    default:
+      return 'signed' in v && v.signed ? i64 : u64;
+  }
+}
+
+/** The type a variable needs to hold both: integers widen to 64 bits, strings to the larger size. */
+export function widen(a: Type, b: Type): Type {
+  if (a.kind === 'int' || a.kind === 'bool') return a;
+  return unify(a, b) ?? a;
+}
+
+export function compatible(a: Type, b: Type): boolean {
+  if (isScalar(a) && isScalar(b)) return true;
+  return unify(a, b) !== undefined;
+}
+
+/** One type that holds values of both: integers widen to 64 bits, strings to the larger size, tuples element-wise. */
+export function unify(a: Type, b: Type): Type | undefined {
+  if (a.kind === 'int' && b.kind === 'int' && (a.view || b.view)) return sameView(a.view, b.view) ? a : undefined;
+  if (a.kind === 'buffer' && b.kind === 'buffer' && a.view === b.view) return { kind: 'buffer', size: Math.max(a.size, b.size), ...(a.view ? { view: a.view } : {}) };
+  if (a.kind === 'int' && b.kind === 'int') return a.signed || b.signed ? i64 : u64;
+  if (a.kind === 'string' && b.kind === 'string') return stringType(Math.max(a.size, b.size));
+  if (a.kind === 'tuple' && b.kind === 'tuple') {
+    if (a.elements.length !== b.elements.length) return undefined;
+    const elements = a.elements.map((x, i) => unify(x, b.elements[i]!));
+    return elements.every((x) => x !== undefined) ? { kind: 'tuple', elements: elements as Type[] } : undefined;
+  }
+  return sameType(a, b) ? a : undefined;
+}
+
+/** Two uses of one key position. */
+export function mergeKey(a: Type, b: Type): Type | undefined {
+  return unify(a, b);
+}
+
+export function mergeValue(a: MapValue, b: MapValue): MapValue | undefined {
+  if (a.kind === 'value' && b.kind === 'value') {
+    const type = unify(a.type, b.type);
+    return type && { kind: 'value', type };
+  }
+  if (a.kind !== b.kind) return undefined;
+  // histograms of one map must agree on their buckets: hist(n, 2) and hist(n) cannot share a map
+  if (a.kind === 'hist' || a.kind === 'lhist') return mapValueName(a) === mapValueName(b) ? a : undefined;
+  if (!('signed' in a) || !('signed' in b)) return a;
+  return { ...a, signed: a.signed || b.signed } as MapValue;
+}

@@ -1,0 +1,83 @@
+// What inference carries while it walks one program: the options, the side tables it fills, and where it is
+// (the probe being checked, its variables, loop depth). One object, passed to plain functions.
+import type { CallExpr, Expr, ForMapStmt, MapExpr } from '../ast.ts';
+import type { BtfTypes } from '../btf.ts';
+import { error, type Diagnostic } from '../diagnostics.ts';
+import type { KernelInfo } from '../kernel.ts';
+import type { ResolvedAttach } from '../providers.ts';
+import type { Span } from '../source.ts';
+import type { MapValue, Type } from '../types.ts';
+import type { ScriptConfig } from './config.ts';
+import type { InferResult } from './tables.ts';
+
+export interface InferOptions {
+  readonly params: readonly string[];
+  readonly config: ScriptConfig;
+  readonly diags: Diagnostic[];
+  readonly kernel: KernelInfo;
+  readonly hasChild?: boolean;
+  readonly unsafe?: boolean;
+}
+
+export interface InferState extends InferResult {
+  readonly params: readonly string[];
+  readonly config: ScriptConfig;
+  readonly diags: Diagnostic[];
+  readonly kernel: KernelInfo;
+  readonly hasChild: boolean;
+  readonly unsafe: boolean;
+  /** the attach points of the probe being checked */
+  attach: readonly ResolvedAttach[];
+  /** the BTF of the probe being checked: vmlinux's, or a module's for fentry/fexit on a module function */
+  btf: BtfTypes | undefined;
+  /** the `$variables` in scope, with their types */
+  vars: Map<string, Type>;
+  /** the variables from outside the innermost for-map body: it sees copies, so it may not assign them */
+  outerVars: ReadonlySet<string>;
+  loopDepth: number;
+  /** every for-map loop with the entry layout it copies, checked again once all uses of its map are seen */
+  readonly forMapLayouts: { stmt: ForMapStmt; kv: Type }[];
+  /** what each aggregation call puts in its map, worked out once (its arguments' mistakes are reported once) */
+  readonly aggregates: Map<CallExpr, MapValue>;
+}
+
+export function newState({ params, config, diags, kernel, hasChild = false, unsafe = false }: InferOptions): InferState {
+  return {
+    params,
+    config,
+    diags,
+    kernel,
+    hasChild,
+    unsafe,
+    attach: [],
+    btf: kernel.btf(),
+    vars: new Map(),
+    outerVars: new Set(),
+    loopDepth: 0,
+    forMapLayouts: [],
+    aggregates: new Map(),
+    typeOf: new Map<Expr, Type>(),
+    maps: new Map(),
+    printfs: new Map(),
+    varTypes: new Map(),
+    argFields: new Map(),
+    constants: new Map(),
+    constBytes: new Map(),
+    memory: new Map(),
+    forMaps: new Map(),
+    mapTargets: new Map<CallExpr, MapExpr>(),
+    positionals: new Map(),
+    registers: new Map(),
+    operandTypes: new Map(),
+  };
+}
+
+/** The side tables alone, for the checked program. */
+export function results(st: InferState): InferResult {
+  const { typeOf, maps, printfs, varTypes, argFields, forMaps, constants, constBytes, memory, mapTargets, positionals, registers, operandTypes } = st;
+  return { typeOf, maps, printfs, varTypes, argFields, forMaps, constants, constBytes, memory, mapTargets, positionals, registers, operandTypes };
+}
+
+export function err(st: InferState, message: string, span: Span, hints?: string[]): void {
+  st.diags.push(error(message, span, hints));
+}

@@ -1,0 +1,82 @@
+// The side tables inference fills: what the checker decided about each node, for the code generator to obey.
+import type { CallExpr, Expr, FieldExpr, ForMapStmt, MapExpr, Probe } from '../ast.ts';
+import type { FormatPiece } from '../format-string.ts';
+import type { Span } from '../source.ts';
+import type { MapValue, Type } from '../types.ts';
+import type { FieldAccess } from './tracepoint-args.ts';
+
+export interface MapInfo {
+  readonly name: string;
+  keys: Type[]; // one per key expression; [] for a scalar map
+  value: MapValue;
+  readonly firstUse: Span;
+  /** where the value kind was fixed, for conflict messages */
+  valueSpan: Span;
+  keySpan: Span;
+  /** false while the map has only been read (or deleted from): bpftrace would call it undefined */
+  written: boolean;
+}
+
+export interface PrintfInfo {
+  readonly call: CallExpr;
+  readonly format: string;
+  readonly pieces: readonly FormatPiece[];
+  readonly args: readonly Type[];
+}
+
+export interface InferResult {
+  readonly typeOf: Map<Expr, Type>;
+  readonly maps: Map<string, MapInfo>;
+  readonly printfs: Map<CallExpr, PrintfInfo>;
+  /** every `$variable` of each probe with the type its slot must hold */
+  readonly varTypes: Map<Probe, ReadonlyMap<string, Type>>;
+  /** `args->f` expressions: which tracepoint field they read, and how */
+  readonly argFields: Map<FieldExpr, ArgField>;
+  /** expressions whose value the checker already knows (sizeof, kaddr, cgroupid, signal names) */
+  readonly constants: Map<Expr, bigint>;
+  /** expressions whose bytes the checker already knows (pton) */
+  readonly constBytes: Map<Expr, Uint8Array>;
+  /** `p->f`, `s.f`, `*p`, `p[i]` on kernel types: where the value sits relative to its base (see MemoryAccess) */
+  readonly memory: Map<Expr, MemoryAccess>;
+  /** every `for ($kv : @map)` loop: the variables its body (a separate BPF function) declares itself */
+  readonly forMaps: Map<ForMapStmt, ForMapInfo>;
+  /**
+   * The map each clear/zero/len/print(@m)/delete/has_key call acts on: the whole map, or for delete/has_key
+   * the keyed entry (a tuple key spread over a multi-key map's keys), whose key expressions are typed.
+   */
+  readonly mapTargets: Map<CallExpr, MapExpr>;
+  /** what each `$N` stands for (an integer, or its text where it is a string), and `$#`'s count */
+  readonly positionals: Map<Expr, bigint | string>;
+  /** the pt_regs byte offset each `reg("name")` call reads */
+  readonly registers: Map<CallExpr, number>;
+  /**
+   * The types the operands of each integer binary operator convert to before the operation (C's usual
+   * conversions; shifts promote each side alone), and of each `$x op= v` (keyed by the assignment's value).
+   */
+  readonly operandTypes: Map<Expr, readonly [Type, Type]>;
+}
+
+export interface ForMapInfo {
+  /** `$kv`'s type: (key, value), the key a tuple of the keys when the map has several */
+  readonly kvType: Type;
+  /** the body's own variables, `$kv` included; anything else it reads is a copy of an outer variable */
+  readonly locals: ReadonlyMap<string, Type>;
+}
+
+/**
+ * A read of kernel (or user) memory through a typed pointer: the address is the base's (a pointer's value,
+ * or a record's own address) plus `offset` (plus index × `stride` for `[]`); `bitSize` > 0 for a bitfield.
+ */
+export interface MemoryAccess {
+  readonly via: 'pointer' | 'record';
+  readonly offset: number;
+  readonly stride?: number;
+  readonly bitOffset?: number;
+  readonly bitSize?: number;
+  readonly space: 'user' | 'kernel';
+}
+
+export interface ArgField {
+  readonly field: string;
+  readonly access: FieldAccess;
+}
