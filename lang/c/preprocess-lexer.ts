@@ -48,26 +48,37 @@ function isDigit(c: string): boolean {
 
 /**
  * The file's text with line splices removed, and for each character of it the raw offset it came from.
- * Files without a splice (almost all) keep their text and need no table.
+ * Files without a splice (almost all) keep their text; the others keep where each splice was.
  */
 function splice(text: string): { text: string; raw: (i: number) => number } {
-  if (!/\\\r?\n/.test(text)) return { text, raw: (i) => i };
-  const out: string[] = [];
-  const rawOf: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === '\\' && text[i + 1] === '\n') {
-      i += 1;
-      continue;
-    }
-    if (text[i] === '\\' && text[i + 1] === '\r' && text[i + 2] === '\n') {
-      i += 2;
-      continue;
-    }
-    out.push(text[i]!);
-    rawOf.push(i);
+  const re = /\\\r?\n/g;
+  if (!re.test(text)) return { text, raw: (i) => i };
+  re.lastIndex = 0;
+  const parts: string[] = [];
+  const at: number[] = []; // clean offset of each splice
+  const removed: number[] = []; // characters removed up to and including each splice
+  let last = 0;
+  let total = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    parts.push(text.slice(last, m.index));
+    at.push(m.index - total);
+    total += m[0].length;
+    removed.push(total);
+    last = m.index + m[0].length;
   }
-  rawOf.push(text.length);
-  return { text: out.join(''), raw: (i) => rawOf[i] ?? text.length };
+  parts.push(text.slice(last));
+  const raw = (i: number) => {
+    // the number of splices at or before clean offset i
+    let lo = 0;
+    let hi = at.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (at[mid]! <= i) lo = mid + 1;
+      else hi = mid;
+    }
+    return i + (lo === 0 ? 0 : removed[lo - 1]!);
+  };
+  return { text: parts.join(''), raw };
 }
 
 /** Splits a whole file into preprocessing tokens. Never fails: a stray character is an 'other' token. */

@@ -191,6 +191,54 @@ int main_end = A + B + C;
     },
     ['inc'],
   );
+  // More of the standard's examples (6.10.3.5), stringizing corner cases, avoiding accidental pastes.
+  same(
+    'the standard examples of # and ##, variadic macros, redefinition, spacing',
+    `#define EMPTY
+#define f(x) [x]
+#define str(s) # s
+#define xstr(s) str(s)
+#define INCFILE(n) vers ## n
+#define glue(a, b) a ## b
+#define xglue(a, b) glue(a, b)
+#define HIGHLOW "hello"
+#define LOW LOW ", world"
+f
+(1) f EMPTY (2) f
+EMPTY # define X 1
+str( strncmp("abc\\0d", "abc", '\\4') // this goes away
+ == 0) str(  a   /* c */  b  ) str() str(@) str('"') str("\\\\" "\\n")
+xstr(INCFILE(2).h) glue(HIGH, LOW); xglue(HIGH, LOW)
+#define hash_hash # ## #
+#define mkstr(a) # a
+#define in_between(a) mkstr(a)
+#define join(c, d) in_between(c hash_hash d)
+char p[] = join(x, y);
+#define t(x,y,z) x ## y ## z
+int j[] = { t(1,2,3), t(,4,5), t(6,,7), t(8,9,),
+ t(10,,), t(,11,), t(,,12), t(,,) };
+#define OBJ_LIKE (1-1)
+#define OBJ_LIKE /* white space */ (1-1) /* other */
+#define FUNC_LIKE(a) ( a )
+#define FUNC_LIKE( a )( /* note the white space */ \\
+ a /* other stuff on this line
+ */ )
+#define debug(...) fprintf(stderr, __VA_ARGS__)
+#define showlist(...) puts(#__VA_ARGS__)
+#define report(test, ...) ((test)?puts(#test):\\
+ printf(__VA_ARGS__))
+debug("Flag");
+debug("X = %d\\n", x);
+showlist(The first, second, and third items.);
+report(x>y, "x is %d but y is %d", x, y);
+#define a a b
+#define b a
+a b
+-EMPTY-
++f(+)
+__LINE__ __FILE__
+`,
+  );
   same(
     'line splices and comments',
     `#define LONG(a, \\
