@@ -30,8 +30,25 @@ const PUNCTUATORS = [
   '{', '}', '[', ']', '(', ')', ';', ':', ',', '.', '*', '&', '+', '-', '~', '!', '/', '%', '<', '>', '^', '|', '?', '=', '#',
 ];
 
-const IDENT_START = /[A-Za-z_$]/;
-const IDENT_PART = /[A-Za-z0-9_$]/;
+/** Punctuators by first character, longest first. */
+const PUNCT_BY_FIRST = new Map<string, string[]>();
+for (const p of PUNCTUATORS) {
+  const list = PUNCT_BY_FIRST.get(p[0]!) ?? [];
+  list.push(p);
+  PUNCT_BY_FIRST.set(p[0]!, list);
+}
+
+function isIdentStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isIdentPart(c: number): boolean {
+  return isIdentStart(c) || isDigit(c);
+}
 
 export function lexC(text: string, from = 0, to = text.length): { tokens: CToken[]; problems: CLexProblem[] } {
   const tokens: CToken[] = [];
@@ -39,22 +56,23 @@ export function lexC(text: string, from = 0, to = text.length): { tokens: CToken
   let i = from;
   let lineStart = true; // only whitespace since the last newline
   while (i < to) {
-    const c = text[i]!;
-    if (c === '\n') {
+    const code = text.charCodeAt(i);
+    if (code === 10) {
       lineStart = true;
       i++;
       continue;
     }
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') {
+    if (code === 32 || code === 9 || code === 13 || code === 12 || code === 11) {
       i++;
       continue;
     }
+    const c = text[i]!;
     if (c === '\\' && text[i + 1] === '\n') {
       i += 2;
       continue;
     }
     if (c === '/' && text[i + 1] === '/') {
-      while (i < to && text[i] !== '\n') i++;
+      while (i < to && text.charCodeAt(i) !== 10) i++;
       continue;
     }
     if (c === '/' && text[i + 1] === '*') {
@@ -66,8 +84,8 @@ export function lexC(text: string, from = 0, to = text.length): { tokens: CToken
       continue;
     }
     if (c === '#' && lineStart) {
-      let e = i;
-      while (e < to && text[e] !== '\n') e++;
+      let e = text.indexOf('\n', i);
+      if (e < 0 || e > to) e = to;
       const line = text.slice(i, e);
       if (!/^#\s*(line\s+)?\d+(\s+"[^"]*"(\s+\d+)*)?\s*$/.test(line) && !/^#\s*pragma\b/.test(line) && !/^#\s*$/.test(line)) {
         const word = /^#\s*(\w*)/.exec(line)![1] ?? '';
@@ -78,15 +96,15 @@ export function lexC(text: string, from = 0, to = text.length): { tokens: CToken
     }
     lineStart = false;
     const start = i;
-    if (IDENT_START.test(c)) {
-      while (i < to && IDENT_PART.test(text[i]!)) i++;
-      // L"..", u8".." prefixes are rare in declarations: an identifier followed by a string is fine.
+    if (isIdentStart(code)) {
+      i++;
+      while (i < to && isIdentPart(text.charCodeAt(i))) i++;
       tokens.push({ kind: 'ident', text: text.slice(start, i), start, end: i });
       continue;
     }
-    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(text[i + 1] ?? ''))) {
+    if (isDigit(code) || (c === '.' && isDigit(text.charCodeAt(i + 1)))) {
       // a pp-number: digits, letters, dots, and signs after an exponent letter
-      while (i < to && (/[A-Za-z0-9_.]/.test(text[i]!) || ((text[i] === '+' || text[i] === '-') && /[eEpP]/.test(text[i - 1]!)))) i++;
+      while (i < to && (isIdentPart(text.charCodeAt(i)) || text[i] === '.' || ((text[i] === '+' || text[i] === '-') && /[eEpP]/.test(text[i - 1]!)))) i++;
       tokens.push(numberToken(text.slice(start, i), start, i, problems));
       continue;
     }
@@ -104,7 +122,7 @@ export function lexC(text: string, from = 0, to = text.length): { tokens: CToken
       else tokens.push({ kind: 'char', text: text.slice(start, i), start, end: i, value: charValue(body) });
       continue;
     }
-    const p = PUNCTUATORS.find((q) => text.startsWith(q, i));
+    const p = PUNCT_BY_FIRST.get(c)?.find((q) => q.length === 1 || text.startsWith(q, i));
     if (p !== undefined) {
       i += p.length;
       tokens.push({ kind: 'punct', text: p, start, end: i });

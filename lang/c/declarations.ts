@@ -160,29 +160,34 @@ export function parseCDeclarations(file: SourceFile, options: CParseOptions = {}
 /** Thrown inside the parser only, caught at the top level to resume after the next `;`. */
 class Stop {}
 
+/** A lookup table without Object.prototype behind it: `toString` is nobody's keyword. */
+function words<T>(table: Record<string, T>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, table);
+}
+
 const NO_ATTRIBUTES: CAttributes = { packed: false };
 const NO_QUALIFIERS: CQualifiers = { const: false, volatile: false, restrict: false };
 
-const QUALIFIER_WORDS: Record<string, keyof CQualifiers | 'ignore'> = {
+const QUALIFIER_WORDS: Record<string, keyof CQualifiers | 'ignore'> = words({
   const: 'const', __const: 'const', __const__: 'const',
   volatile: 'volatile', __volatile: 'volatile', __volatile__: 'volatile',
   restrict: 'restrict', __restrict: 'restrict', __restrict__: 'restrict',
   _Atomic: 'ignore', _Nonnull: 'ignore', _Nullable: 'ignore', __user: 'ignore', __kernel: 'ignore', __iomem: 'ignore',
   __rcu: 'ignore', __percpu: 'ignore', __force: 'ignore', __must_check: 'ignore',
-};
+});
 
-const STORAGE_WORDS: Record<string, CStorage | 'ignore'> = {
+const STORAGE_WORDS: Record<string, CStorage | 'ignore'> = words({
   typedef: 'typedef', extern: 'extern', static: 'static', auto: 'auto', register: 'register',
   inline: 'ignore', __inline: 'ignore', __inline__: 'ignore', _Noreturn: 'ignore', __thread: 'ignore',
   _Thread_local: 'ignore', thread_local: 'ignore', __extension__: 'ignore', constexpr: 'ignore',
-};
+});
 
 /** Words that build a builtin type, in the order a normalised name lists them. */
 const BUILTIN_WORDS = ['signed', 'unsigned', 'short', 'long', 'char', 'int', '__int128', '_Bool', 'float', 'double', 'void', '_Complex'] as const;
 type BuiltinWord = (typeof BUILTIN_WORDS)[number];
-const BUILTIN_ALIASES: Record<string, BuiltinWord> = {
+const BUILTIN_ALIASES: Record<string, BuiltinWord> = words({
   __signed: 'signed', __signed__: 'signed', __complex__: '_Complex',
-};
+});
 
 const ATTRIBUTE_WORDS = new Set(['__attribute__', '__attribute', '__declspec']);
 const ASM_WORDS = new Set(['asm', '__asm', '__asm__']);
@@ -612,7 +617,7 @@ class Parser {
       } else if (name === 'mode' && this.is('(')) {
         this.next();
         const m = this.next();
-        const bytes = { QI: 1, HI: 2, SI: 4, DI: 8, TI: 16, byte: 1, word: 8, pointer: 8 }[m.text.replace(/^__(.*)__$/, '$1')];
+        const bytes = MODES[m.text.replace(/^__(.*)__$/, '$1')];
         if (bytes === undefined) this.fail(`unsupported mode '${m.text}'`, m);
         this.expect(')', "to close 'mode('");
         a = { ...a, mode: { bytes, span: this.spanOf(t.start, this.prevEnd()) } };
@@ -837,12 +842,14 @@ class Parser {
   }
 }
 
+const MODES: Record<string, number> = words({ QI: 1, HI: 2, SI: 4, DI: 8, TI: 16, byte: 1, word: 8, pointer: 8 });
+
 const CLOSE = { '(': ')', '{': '}', '[': ']' } as const;
 
-const BINARY_LEVEL: Record<string, number> = {
+const BINARY_LEVEL: Record<string, number> = words({
   '||': 1, '&&': 2, '|': 3, '^': 4, '&': 5, '==': 6, '!=': 6, '<': 7, '>': 7, '<=': 7, '>=': 7,
   '<<': 8, '>>': 8, '+': 9, '-': 9, '*': 10, '/': 10, '%': 10,
-};
+});
 
 /**
  * Type names the usual headers would declare (stdint, the kernel's u32 family, size_t, pid_t): the

@@ -179,6 +179,22 @@ test('spans come from the caller: a preprocessor maps its output back to the fil
   );
 });
 
+test('identifiers that are Object.prototype names are plain names', () => {
+  const { types, errors } = load('struct constructor { int toString; long valueOf; }; typedef struct constructor hasOwnProperty;');
+  assert.is(errors, '');
+  assert.is(types.sizeOf(types.lookup('hasOwnProperty')!), 16);
+  assert.equal(types.members(types.lookup('struct constructor')!)!.map((m) => m.name), ['toString', 'valueOf']);
+});
+
+test('mode(QI/HI/SI/DI) typedefs, as glibc writes int8_t and friends in old headers', () => {
+  const { types, errors } = load('typedef int i8 __attribute__((__mode__(__QI__))); typedef unsigned int u16m __attribute__((mode(HI))); struct m { i8 a; u16m b; };');
+  assert.is(errors, '');
+  const [a, b] = types.members(types.lookup('struct m')!)!;
+  assert.is(types.sizeOf(a!.type), 1);
+  assert.is(types.sizeOf(b!.type), 2);
+  assert.is(b!.offset, 2);
+});
+
 // ---- mistakes: exact diagnostics ----------------------------------------------------------------
 
 const MISTAKES: [string, string, string][] = [
