@@ -144,15 +144,21 @@ export interface CParseResult {
   readonly diagnostics: Diagnostic[];
   /** Typedef names this text declares (for the next text's isTypedefName). */
   readonly typedefNames: ReadonlySet<string>;
+  /**
+   * Header mode only: what was not understood and skipped (a declaration up to its `;`), for a verbose
+   * mode or a later error that needs a type from there. Never shown by default: headers hold much
+   * that scry does not need (GNU extensions in inline functions, typeof, vector types…).
+   */
+  readonly skipped: Diagnostic[];
 }
 
 export function parseCDeclarations(file: SourceFile, options: CParseOptions = {}): CParseResult {
   const { tokens, problems } = lexC(file.text, options.start ?? 0, options.end ?? file.text.length);
   const spanOf = options.spanOf ?? ((s: number, e: number) => span(file, s, e));
   const p = new Parser(tokens, spanOf, options.mode ?? 'script', options.isTypedefName ?? (() => false));
-  for (const q of problems) p.diagnostics.push(error(q.message, spanOf(q.start, q.end)));
+  for (const q of problems) p.report(error(q.message, spanOf(q.start, q.end)));
   p.translationUnit();
-  return { declarations: p.declarations, diagnostics: p.diagnostics, typedefNames: p.typedefs };
+  return { declarations: p.declarations, diagnostics: p.diagnostics, typedefNames: p.typedefs, skipped: p.skipped };
 }
 
 // ---- parser --------------------------------------------------------------------------------------
@@ -195,6 +201,7 @@ const ASM_WORDS = new Set(['asm', '__asm', '__asm__']);
 class Parser {
   readonly declarations: CDeclaration[] = [];
   readonly diagnostics: Diagnostic[] = [];
+  readonly skipped: Diagnostic[] = [];
   readonly typedefs = new Set<string>();
   private i = 0;
   /** Names that a declaration in scope made ordinary identifiers again (`typedef int t; int t;` is not valid C, but parameters shadow). */
@@ -204,6 +211,11 @@ class Parser {
     private readonly mode: 'script' | 'header',
     private readonly knownTypedef: (name: string) => boolean,
   ) {}
+
+  /** A script's mistakes are errors; a header's are set aside (see CParseResult.skipped). */
+  report(d: Diagnostic): void {
+    (this.mode === 'header' ? this.skipped : this.diagnostics).push(d);
+  }
 
   // -- tokens
 
@@ -235,7 +247,7 @@ class Parser {
   }
   private fail(message: string, t: CToken = this.tok, hints?: string[]): never {
     const where = t.kind === 'eof' ? this.spanOf(this.prevEnd(), this.prevEnd()) : this.spanOf(t.start, t.end);
-    this.diagnostics.push(error(message, where, hints));
+    this.report(error(message, where, hints));
     throw new Stop();
   }
   private expect(text: string, what: string, hints?: string[]): CToken {
@@ -456,7 +468,7 @@ class Parser {
     const count = (w: BuiltinWord) => words.filter((x) => x === w).length;
     const where = this.spanFrom(start);
     const bad = (why: string): never => {
-      this.diagnostics.push(error(`invalid type '${words.join(' ')}': ${why}`, where));
+      this.report(error(`invalid type '${words.join(' ')}': ${why}`, where));
       throw new Stop();
     };
     for (const w of BUILTIN_WORDS) if (w !== 'long' && count(w) > 1) bad(`'${w}' twice`);
@@ -545,7 +557,7 @@ class Parser {
       if ((s.kind === 'struct' || s.kind === 'union') && s.name === undefined && s.fields !== undefined) {
         fields.push({ type, attributes: NO_ATTRIBUTES, span: this.spanFrom(start) });
       } else if (s.kind !== 'enum' || s.values === undefined) {
-        this.diagnostics.push(error('declaration does not declare anything', this.spanFrom(start), ['give the member a name']));
+        this.report(error('declaration does not declare anything', this.spanFrom(start), ['give the member a name']));
       }
       this.next();
       return;
@@ -621,6 +633,8 @@ class Parser {
         if (bytes === undefined) this.fail(`unsupported mode '${m.text}'`, m);
         this.expect(')', "to close 'mode('");
         a = { ...a, mode: { bytes, span: this.spanOf(t.start, this.prevEnd()) } };
+      } else if (name === 'vector_size' || name === 'ext_vector_type') {
+        this.fail(`vector types ('${t.text}') are not supported`, t); // would change the size: never guess it
       } else if (this.is('(')) this.skipBalanced('(');
       if (!this.accept(',')) break;
     }

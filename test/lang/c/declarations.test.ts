@@ -303,6 +303,16 @@ test('after a mistake the declarations that follow are still read and usable', (
   assert.is(types.findMember(types.lookup('struct B')!, 'z')?.offset, 0, 'the bad bitfield is left out');
 });
 
+test('a header skips what it cannot parse (kept in `skipped`), and reads on', () => {
+  const text = 'typedef typeof(int) weird_t; typedef int v4si __attribute__((vector_size(16))); struct ok { int a; }; int f(void) { return ({ 1; }); }';
+  const { types, errors, parsed } = load(text, { mode: 'header' });
+  assert.is(errors, '');
+  assert.is(renderDiagnostics(parsed.skipped).split('\n')[0], "stdin:1:9: ERROR: 'typeof' is not supported in declarations");
+  assert.is(types.sizeOf(types.lookup('struct ok')!), 4);
+  assert.is(types.lookup('v4si'), undefined, 'a vector type is not mistaken for an int');
+  assert.ok(load(text).errors.includes("'typeof' is not supported"), 'a script reports it');
+});
+
 test('a header never reports what it cannot use; the same text in a script does', () => {
   const text = 'typedef struct unknown_t *handle_t; struct bad { struct nowhere n; }; typedef mystery_t other_t;';
   assert.is(errorsOf(text, { mode: 'header' }), '');
