@@ -6,6 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { preprocess } from '../../../lang/c/preprocess.ts';
+import { predefinedMacros } from '../../../lang/c/preprocess-predefined.ts';
 import { expandScriptIdentifier, scriptDefinitionsEnd } from '../../../lang/c/preprocess-script.ts';
 import { renderDiagnostics } from '../../../lang/diagnostics.ts';
 import { sourceFile } from '../../../lang/source.ts';
@@ -48,6 +49,14 @@ test('identifiers in probes: an object-like macro stands for its value, expanded
   assert.equal(at('GONE'), undefined); // C semantics: #undef removes it (bpftrace's clang walk keeps every #define it saw)
   assert.equal(at('SELF'), 'SELF + 1'); // never expands inside itself
   assert.equal(at('pid'), undefined);
+});
+
+test('predefined and command-line macros are values in probes too; __LINE__ and __FILE__ are not', () => {
+  // bpftrace 0.17 here: `__x86_64__` and `linux` print 1, BPFTRACE_HAVE_BTF (its -D) prints 1, __LINE__ is an unknown identifier
+  const file = sourceFile('t.bt', '#define N 3\n');
+  const { macros } = preprocess(file, { defines: { ...predefinedMacros('x86_64'), BPFTRACE_HAVE_BTF: '1' } });
+  const use = { file, start: 0, end: 1 };
+  assert.equal(['__x86_64__', 'linux', 'BPFTRACE_HAVE_BTF', '__LINE__', '__FILE__'].map((n) => expandScriptIdentifier(macros, n, use)), ['1', '1', '1', undefined, undefined]);
 });
 
 test.run();
