@@ -43,6 +43,8 @@ export interface ScriptTypes extends BtfTypes {
   alignOf(id: number): number;
   /** Named struct/union/enum/typedef ids the declarations define, in order. */
   readonly defined: readonly number[];
+  /** Where a script type (struct/union/enum/typedef) was defined, for "defined here" notes. */
+  definitionSpan(id: number): Span | undefined;
   /** Script types whose name hides a base type of the same kind. */
   readonly shadowed: readonly { readonly id: number; readonly baseId: number; readonly span: Span }[];
 }
@@ -105,6 +107,7 @@ class Overlay implements ScriptTypes {
   private readonly memo = new Map<string, number>();
   private readonly baseAligns = new Map<number, number>();
   private readonly enumerators = new Map<string, { enumId: number; value: bigint }>();
+  readonly spans = new Map<number, Span>();
 
   constructor(readonly base: BtfTypes | undefined) {
     this.firstId = base?.typeCount ?? 1;
@@ -166,6 +169,10 @@ class Overlay implements ScriptTypes {
         ? { kind: 'float', id, name: b.name, size: b.size }
         : { kind: 'int', id, name: b.name, size: b.size, signed: b.signed, char: b.char === true, bool: b.bool === true, bits: b.size * 8, bitOffset: 0 },
     );
+  }
+
+  definitionSpan(id: number): Span | undefined {
+    return this.spans.get(id);
   }
 
   // -- BtfTypes
@@ -476,6 +483,7 @@ class Resolver {
     const baseId = this.t.base?.find(name, 'typedef');
     const id = this.t.add((id) => ({ kind: 'typedef', id, name, target })).id;
     this.t.defined.push(id);
+    this.t.spans.set(id, where);
     if (baseId !== undefined) this.t.shadowed.push({ id, baseId, span: where });
     if (attrs.aligned !== undefined) {
       // on a typedef, aligned(N) sets the alignment (gcc lets it lower it too)
@@ -600,6 +608,7 @@ class Resolver {
     this.t.replace(t);
     this.placeholders.delete(id);
     this.t.aligns.set(id, layout.align);
+    this.t.spans.set(id, s.span);
     if (s.name !== undefined) this.t.defined.push(id);
     return id;
   }
@@ -735,6 +744,7 @@ class Resolver {
     const { size, signed } = enumLayout(values.map((v) => v.value), s.attributes.packed);
     this.t.replace({ kind: 'enum', id, name: s.name ?? '', size, signed, wide: size > 4, values });
     this.placeholders.delete(id);
+    this.t.spans.set(id, s.span);
     if (s.attributes.aligned !== undefined) this.t.aligns.set(id, this.alignment(s.attributes.aligned));
     if (s.name !== undefined) this.t.defined.push(id);
     return id;

@@ -129,6 +129,18 @@ test('kernel-style and stdint typedef names mean their C types when there is no 
   );
 });
 
+test('definitionSpan: where each script type was defined', () => {
+  const text = 'struct A { int a; };\ntypedef struct A A_t;\nenum E { X };';
+  const { types } = load(text);
+  const at = (id: number) => {
+    const s = types.definitionSpan(id)!;
+    return text.slice(s.start, s.end);
+  };
+  assert.is(at(types.lookup('struct A')!), 'struct A { int a; }');
+  assert.is(at(types.lookup('A_t')!), 'A_t');
+  assert.is(at(types.lookup('enum E')!), 'enum E { X }');
+});
+
 test('a forward declaration and its later definition are one type; a self reference is a pointer to it', () => {
   const { types, errors } = load('struct later; struct user { struct later *p; }; struct later { long x; }; struct list { struct list *next; };');
   assert.is(errors, '');
