@@ -4,7 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtinFunctions, builtinVars } from '../lang/index.ts';
-import { lookupProvider, providers } from '../lang/index.ts';
+import { lookupProvider, providers, type ProviderName } from '../lang/index.ts';
 import { hostKernelInfo } from '../runtime/index.ts';
 import { kernelBtf, kernelFunctions, probeNames, structFields, uprobeSymbols } from './explore.ts';
 
@@ -83,39 +83,51 @@ function providerWords(): string[] {
   return providers.flatMap((p) => (p.name === 'BEGIN' || p.name === 'END' ? [p.name] : [`${p.name}:`]));
 }
 
+/**
+ * What Tab offers for each part of an attach point after its provider, per provider: the candidates for
+ * part `parts.length - 1` (parts[0] is the provider). A provider without an entry offers nothing.
+ */
+type PartCompleter = (parts: readonly string[], last: string) => Completion;
+
+const functionNames: PartCompleter = (parts, last) => (parts.length === 2 ? finish([...kernelFunctions(last)], last) : [[], last]);
+const uprobeParts: PartCompleter = (parts, last) => {
+  if (parts.length === 2) return completePath(last);
+  return parts.length === 3 ? finish([...(uprobeSymbols(parts[1]!) ?? [])], last) : [[], last];
+};
+const timerUnits: PartCompleter = (parts, last) => (parts.length === 2 ? finish(INTERVAL_UNITS, last) : [[], last]);
+// the listing names perf events `name:`; completion stops before the optional count
+const perfEvents =
+  (provider: 'software' | 'hardware'): PartCompleter =>
+  (parts, last) =>
+    parts.length === 2 ? finish(probeNames(provider, last).map((n) => n.replace(/:$/, '')), last) : [[], last];
+
+const probeParts: Partial<Record<ProviderName, PartCompleter>> = {
+  // the listing names tracepoints group:event
+  tracepoint: (parts, last) => {
+    if (parts.length === 2) return finish(unique(probeNames('tracepoint', last).map((n) => n.slice(0, n.indexOf(':') + 1))), last);
+    if (parts.length === 3) return finish(probeNames('tracepoint', `${parts[1]}:${last}`).map((n) => n.slice(n.indexOf(':') + 1)), last);
+    return [[], last];
+  },
+  kprobe: functionNames,
+  kretprobe: functionNames,
+  fentry: functionNames,
+  fexit: functionNames,
+  rawtracepoint: (parts, last) => (parts.length === 2 ? finish([...probeNames('rawtracepoint', last)], last) : [[], last]),
+  uprobe: uprobeParts,
+  uretprobe: uprobeParts,
+  interval: timerUnits,
+  profile: timerUnits,
+  software: perfEvents('software'),
+  hardware: perfEvents('hardware'),
+};
+
 /** `provider:a:b…`: completes the last part. */
 function completeProbe(word: string): Completion {
   const parts = word.split(':');
   const last = parts[parts.length - 1]!;
   const provider = lookupProvider(parts[0]!)?.name;
-  switch (provider) {
-    case 'tracepoint': {
-      // the listing names tracepoints group:event
-      if (parts.length === 2) return finish(unique(probeNames('tracepoint', last).map((n) => n.slice(0, n.indexOf(':') + 1))), last);
-      if (parts.length === 3) return finish(probeNames('tracepoint', `${parts[1]}:${last}`).map((n) => n.slice(n.indexOf(':') + 1)), last);
-      return [[], last];
-    }
-    case 'kprobe':
-    case 'kretprobe':
-    case 'fentry':
-    case 'fexit':
-      return parts.length === 2 ? finish([...kernelFunctions(last)], last) : [[], last];
-    case 'rawtracepoint':
-      return parts.length === 2 ? finish([...probeNames('rawtracepoint', last)], last) : [[], last];
-    case 'uprobe':
-    case 'uretprobe':
-      if (parts.length === 2) return completePath(last);
-      return parts.length === 3 ? finish([...(uprobeSymbols(parts[1]!) ?? [])], last) : [[], last];
-    case 'interval':
-    case 'profile':
-      return parts.length === 2 ? finish(INTERVAL_UNITS, last) : [[], last];
-    case 'software':
-    case 'hardware':
-      // the listing names perf events `name:`; completion stops before the optional count
-      return parts.length === 2 ? finish(probeNames(provider, last).map((n) => n.replace(/:$/, '')), last) : [[], last];
-    default:
-      return [[], last];
-  }
+  const part = provider && probeParts[provider];
+  return part ? part(parts, last) : [[], last];
 }
 
 /** Field names after `base->` or `base.`: tracepoint fields for `args`, task_struct's for `curtask`. */

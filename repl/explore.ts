@@ -5,7 +5,7 @@
 // `undefined`, and the command says so.
 import { existsSync } from 'node:fs';
 import { release } from 'node:os';
-import { lookupProvider, type BtfTypes } from '../lang/index.ts';
+import { lookupProvider, type BtfTypes, type ProviderName } from '../lang/index.ts';
 import {
   PrivilegeError,
   hasKprobeEvents,
@@ -130,51 +130,63 @@ export function probeArgs(probe: string): Answer {
   const p = probe.trim();
   const parts = p.split(':');
   const provider = lookupProvider(parts[0] ?? '')?.name;
-  switch (provider) {
-    case 'tracepoint': {
-      if (parts.length !== 3) return { ok: false, message: 'usage: .args tracepoint:GROUP:EVENT (wildcards allowed)' };
-      let names: readonly string[];
-      try {
-        names = listedNames('tracepoint', `${parts[1]}:${parts[2]}`);
-      } catch (e) {
-        return { ok: false, message: (e as Error).message };
-      }
-      if (!names.length) return { ok: false, message: `no tracepoint matches ${p}` };
-      const out: string[] = [];
-      for (const name of names.slice(0, 50)) {
-        const [group, event] = name.split(':') as [string, string];
-        out.push(`tracepoint:${name}`);
-        for (const f of kernel.tracepointFormat(group, event)?.fields ?? []) if (!f.common) out.push(`    ${fieldDecl(f.type, f.name)}`);
-      }
-      if (names.length > 50) out.push(`(${names.length - 50} more: narrow the pattern)`);
-      return { ok: true, text: out.join('\n') + '\n' };
-    }
-    case 'kprobe':
-    case 'kretprobe':
-    case 'fentry':
-    case 'fexit': {
-      const btf = kernelBtf();
-      if (!btf) return notYet('function arguments (this kernel has no BTF)');
-      const fn = btf.funcProto(parts[parts.length - 1] ?? '');
-      if (!fn) return { ok: false, message: `no kernel function ${parts[parts.length - 1]} in BTF` };
-      const lines = [`${provider}:${fn.name}`, ...fn.params.map((a) => `    ${btf.declaration(a.type, a.name)}`)];
-      if (provider === 'kretprobe' || provider === 'fexit') lines.push(`    ${btf.declaration(fn.ret, 'retval')}`);
-      return { ok: true, text: lines.join('\n') + '\n' };
-    }
-    case 'rawtracepoint': {
-      const btf = kernelBtf();
-      if (!btf) return notYet('raw tracepoint arguments (this kernel has no BTF)');
-      const name = parts[parts.length - 1] ?? '';
-      const args = btf.rawTracepointArgs(name);
-      if (!args) return { ok: false, message: `no raw tracepoint ${name} in BTF` };
-      return { ok: true, text: [`rawtracepoint:${name}`, ...args.map((a) => `    ${btf.declaration(a.type, a.name)}`)].join('\n') + '\n' };
-    }
-    case undefined:
-      return { ok: false, message: `usage: .args PROBE, e.g. .args tracepoint:syscalls:sys_enter_openat` };
-    default:
-      return notYet(`arguments of ${provider} probes`);
-  }
+  if (provider === undefined) return { ok: false, message: `usage: .args PROBE, e.g. .args tracepoint:syscalls:sys_enter_openat` };
+  const args = argsOf[provider];
+  return args ? args(provider, parts, p) : notYet(`arguments of ${provider} probes`);
 }
+
+/** `.args` per provider: the arguments of the probes `parts` names (parts[0] is the provider). */
+type ArgsLister = (provider: ProviderName, parts: readonly string[], probe: string) => Answer;
+
+const tracepointArgs: ArgsLister = (_provider, parts, probe) => {
+  if (parts.length !== 3) return { ok: false, message: 'usage: .args tracepoint:GROUP:EVENT (wildcards allowed)' };
+  let names: readonly string[];
+  try {
+    names = listedNames('tracepoint', `${parts[1]}:${parts[2]}`);
+  } catch (e) {
+    return { ok: false, message: (e as Error).message };
+  }
+  if (!names.length) return { ok: false, message: `no tracepoint matches ${probe}` };
+  const out: string[] = [];
+  for (const name of names.slice(0, 50)) {
+    const [group, event] = name.split(':') as [string, string];
+    out.push(`tracepoint:${name}`);
+    for (const f of kernel.tracepointFormat(group, event)?.fields ?? []) if (!f.common) out.push(`    ${fieldDecl(f.type, f.name)}`);
+  }
+  if (names.length > 50) out.push(`(${names.length - 50} more: narrow the pattern)`);
+  return { ok: true, text: out.join('\n') + '\n' };
+};
+
+/** A kernel function's parameters (and retval for return probes) from BTF. */
+const functionArgs =
+  (withRetval: boolean): ArgsLister =>
+  (provider, parts) => {
+    const btf = kernelBtf();
+    if (!btf) return notYet('function arguments (this kernel has no BTF)');
+    const fn = btf.funcProto(parts[parts.length - 1] ?? '');
+    if (!fn) return { ok: false, message: `no kernel function ${parts[parts.length - 1]} in BTF` };
+    const lines = [`${provider}:${fn.name}`, ...fn.params.map((a) => `    ${btf.declaration(a.type, a.name)}`)];
+    if (withRetval) lines.push(`    ${btf.declaration(fn.ret, 'retval')}`);
+    return { ok: true, text: lines.join('\n') + '\n' };
+  };
+
+const rawTracepointArgs: ArgsLister = (_provider, parts) => {
+  const btf = kernelBtf();
+  if (!btf) return notYet('raw tracepoint arguments (this kernel has no BTF)');
+  const name = parts[parts.length - 1] ?? '';
+  const args = btf.rawTracepointArgs(name);
+  if (!args) return { ok: false, message: `no raw tracepoint ${name} in BTF` };
+  return { ok: true, text: [`rawtracepoint:${name}`, ...args.map((a) => `    ${btf.declaration(a.type, a.name)}`)].join('\n') + '\n' };
+};
+
+const argsOf: Partial<Record<ProviderName, ArgsLister>> = {
+  tracepoint: tracepointArgs,
+  kprobe: functionArgs(false),
+  kretprobe: functionArgs(true),
+  fentry: functionArgs(false),
+  fexit: functionArgs(true),
+  rawtracepoint: rawTracepointArgs,
+};
 
 /** A tracepoint field as C declares it: `const char * filename`, `char comm[16]`. */
 function fieldDecl(type: string, name: string): string {
