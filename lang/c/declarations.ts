@@ -572,6 +572,8 @@ class Parser {
       fields.push({ type, declarator, bitWidth, attributes, span: this.spanFrom(fieldStart) });
       if (!this.accept(',')) break;
     }
+    // gcc and clang accept a last member without `;` (a pedantic warning), and bpftrace's tests rely on it
+    if (this.is('}')) return;
     this.expect(';', 'at the end of the member declaration', this.tok.kind === 'ident' ? ["each member ends with ';'"] : undefined);
   }
 

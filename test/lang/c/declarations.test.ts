@@ -27,6 +27,12 @@ test('a script definition without a trailing semicolon, followed by another (bpf
   assert.is(types.sizeOf(types.lookup('struct Bar')!), 12);
 });
 
+test('the last member may omit its `;` (gcc and clang accept it; bpftrace tests write `struct x {unsigned long x};`)', () => {
+  const { types, errors } = load('struct x {unsigned long x};');
+  assert.is(errors, '');
+  assert.is(types.sizeOf(types.lookup('struct x')!), 8);
+});
+
 test('ids continue after the base (1 without one); builtin ints are made once, with the names BTF uses', () => {
   const { types } = load('struct A { unsigned x; unsigned int y; long z; }');
   assert.is(types.firstId, 1);
@@ -211,9 +217,9 @@ test('mode(QI/HI/SI/DI) typedefs, as glibc writes int8_t and friends in old head
 
 const MISTAKES: [string, string, string][] = [
   [
-    'a missing ; after a member',
-    'struct Foo { int x }',
-    "stdin:1:20: ERROR: expected ';' at the end of the member declaration, found '}'\nstruct Foo { int x }\n                   ~\n",
+    'a missing ; between members',
+    'struct Foo { int x int y; }',
+    "stdin:1:20: ERROR: expected ';' at the end of the member declaration, found 'int'\nstruct Foo { int x int y; }\n                   ~~~\nHINT: each member ends with ';'\n",
   ],
   [
     'an unknown type name',
@@ -309,7 +315,7 @@ for (const [name, text, expected] of MISTAKES) {
 }
 
 test('after a mistake the declarations that follow are still read and usable', () => {
-  const { types, errors } = load('struct A { int x }; struct B { int y:99; int z; }; struct C { long c; };');
+  const { types, errors } = load('struct A { int x int w; }; struct B { int y:99; int z; }; struct C { long c; };');
   assert.ok(errors.includes("expected ';'") && errors.includes('exceeds the width'), errors);
   assert.is(types.sizeOf(types.lookup('struct C')!), 8);
   assert.is(types.findMember(types.lookup('struct B')!, 'z')?.offset, 0, 'the bad bitfield is left out');
@@ -329,6 +335,27 @@ test('a header never reports what it cannot use; the same text in a script does'
   const text = 'typedef struct unknown_t *handle_t; struct bad { struct nowhere n; }; typedef mystery_t other_t;';
   assert.is(errorsOf(text, { mode: 'header' }), '');
   assert.ok(errorsOf(text).includes("member 'n' has incomplete type 'struct nowhere'"));
+});
+
+test('random token soup never throws: every outcome is types or diagnostics', () => {
+  const vocab = ['struct', 'union', 'enum', 'typedef', 'int', 'char', 'unsigned', 'long', 'A', 'B', 'x', 'y', '{', '}', '(', ')', '[', ']', ';', ',', ':', '*', '=',
+    '1', '0', '-', '<<', 'sizeof', '__attribute__', '((packed))', 'aligned', 'const', '...', '?', '#', '"s"', "'c'", '/*', '//', '\n', 'static', '__asm__', 'u32', 'void'];
+  let seed = 12345;
+  const rand = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  for (let round = 0; round < 400; round++) {
+    const words = Array.from({ length: 1 + rand(40) }, () => vocab[rand(vocab.length)]!);
+    const text = words.join(' ');
+    for (const mode of ['script', 'header'] as const) {
+      try {
+        load(text, { mode });
+      } catch (e) {
+        assert.unreachable(`${mode} threw on ${JSON.stringify(text)}: ${(e as Error).stack}`);
+      }
+    }
+  }
 });
 
 test.run();
