@@ -3,7 +3,7 @@
 import type { IdentExpr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
 import { typeFromBtf } from '../check/kernel-types.ts';
-import type { ResolvedAttach } from '../providers.ts';
+import { probeContext } from '../providers.ts';
 import { closest } from '../suggest.ts';
 import { i64, pointer, sameType, stringType, u32, u64, viewed, type IntBits, type Type } from '../types.ts';
 import { stringLiteral } from './args.ts';
@@ -33,9 +33,6 @@ export const PT_REGS_OFFSETS: Readonly<Record<string, number>> = {
   sp: 152,
   ss: 160,
 };
-
-/** Probes whose context is a struct pt_regs (reg(), override()). */
-const ptRegsProviders = new Set(['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'profile']);
 
 const variable = (name: string, doc: string, spec: VariableSpec): BuiltinRow => ({ name, family: 'context', doc, variable: spec });
 
@@ -78,9 +75,10 @@ export const contextRows: readonly BuiltinRow[] = [
     check: (ctx, _e, type) => {
       const attach = ctx.attach();
       const btf = ctx.btf();
-      if (!attach.length || !attach.every((a) => a.provider === 'fexit') || !btf) return type;
-      const a = attach[0] as Extract<ResolvedAttach, { provider: 'fentry' | 'fexit' }>;
-      const t = typeFromBtf(btf, a.ret, 'kernel');
+      // typed from BTF where the context holds it (fexit), when every attach point agrees where it is
+      const ret = attach.length && attach.every((a) => probeContext(a).retval === 'ctx') ? probeContext(attach[0]!).retType : undefined;
+      if (ret === undefined || !btf) return type;
+      const t = typeFromBtf(btf, ret, 'kernel');
       return t.kind === 'int' ? t : i64;
     },
   }),
@@ -102,7 +100,7 @@ export const contextRows: readonly BuiltinRow[] = [
       aggregation: false,
       check: (ctx, c) => {
         const name = stringLiteral(ctx, c.args[0], 'reg()', 'a register name');
-        const wrong = ctx.attach().find((a) => !ptRegsProviders.has(a.provider));
+        const wrong = ctx.attach().find((a) => !probeContext(a).ptRegs);
         if (wrong) ctx.error(`reg() reads saved registers, which ${wrong.provider} probes do not have`, c.span, ['use it in kprobe, uprobe, usdt or profile probes']);
         else if (name !== undefined && PT_REGS_OFFSETS[name] === undefined) {
           const guess = closest(name, Object.keys(PT_REGS_OFFSETS));
@@ -119,13 +117,14 @@ export const contextRows: readonly BuiltinRow[] = [
 /** argN in USDT probes: its size and sign come from the probe note, and must agree across the probe's sites. */
 function usdtArg(ctx: CheckContext, e: IdentExpr, n: number): Type | undefined {
   const attach = ctx.attach();
-  if (!attach.some((a) => a.provider === 'usdt')) return undefined;
+  if (!attach.some((a) => probeContext(a).argN === 'usdt')) return undefined;
   let t: Type | undefined;
   for (const a of attach) {
-    if (a.provider !== 'usdt') continue;
-    const args = a.site.args;
+    const site = probeContext(a).usdt;
+    if (!site) continue;
+    const args = site.args;
     if (!args) {
-      ctx.error(`cannot read the arguments of ${a.text}: ${a.site.argsError ?? 'the probe note has none'}`, e.span);
+      ctx.error(`cannot read the arguments of ${a.text}: ${site.argsError ?? 'the probe note has none'}`, e.span);
       return i64;
     }
     const arg = args[n];

@@ -1,6 +1,7 @@
 // Functions that act rather than compute: exit the program, send a signal, override a kernel function's return.
 import type { CheckContext } from '../check/context.ts';
 import type { CallExpr } from '../ast.ts';
+import { probeContext } from '../providers.ts';
 import { voidType, type Type } from '../types.ts';
 import type { BuiltinRow, CallSpec } from './row.ts';
 
@@ -54,7 +55,7 @@ function signal(ctx: CheckContext, c: CallExpr): Type {
 function override(ctx: CheckContext, c: CallExpr): Type {
   if (c.args[0]) ctx.intOperand(c.args[0], 'override()');
   if (!ctx.unsafe) ctx.error('override() changes what a kernel function returns, so it needs --unsafe', c.nameSpan, ['run scry with --unsafe if you mean it']);
-  const wrong = ctx.attach().find((a) => a.provider !== 'kprobe');
+  const wrong = ctx.attach().find((a) => !probeContext(a).override);
   if (wrong) ctx.error(`override() works only in kprobe probes, not in ${wrong.provider} probes`, c.span);
   return voidType;
 }

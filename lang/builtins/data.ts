@@ -2,6 +2,7 @@
 // Most produce a number or bytes the probe records and user space turns into text (types.ts IntView, buffer views).
 import type { CallExpr, Expr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
+import { probeContext } from '../providers.ts';
 import { i64, pointer, u64, viewed, type Type } from '../types.ts';
 import { describe, stringLiteral } from './args.ts';
 import type { BuiltinRow, CallSpec } from './row.ts';
@@ -61,13 +62,13 @@ function kaddr(ctx: CheckContext, c: CallExpr): Type {
 /** The symbol's address in the probed binary (as its ELF symbol table gives it, like bpftrace). */
 function uaddr(ctx: CheckContext, c: CallExpr): Type {
   const name = stringLiteral(ctx, c.args[0], 'uaddr()', 'a symbol name');
-  const probes = ctx.attach().filter((a): a is Extract<typeof a, { provider: 'uprobe' | 'uretprobe' }> => a.provider === 'uprobe' || a.provider === 'uretprobe');
-  if (!probes.length || probes.length !== ctx.attach().length) {
+  const binaries = ctx.attach().flatMap((a) => probeContext(a).binary ?? []);
+  if (!binaries.length || binaries.length !== ctx.attach().length) {
     ctx.error('uaddr() looks the symbol up in the binary of a uprobe, so it works only in uprobe and uretprobe probes', c.span);
     return u64;
   }
   if (name === undefined) return u64;
-  const paths = [...new Set(probes.map((p) => p.path))];
+  const paths = [...new Set(binaries)];
   if (paths.length > 1) {
     ctx.error('uaddr() in a probe on several binaries is ambiguous', c.span, ['split the probe by binary']);
     return u64;
@@ -120,7 +121,7 @@ function path(ctx: CheckContext, c: CallExpr): Type {
   const out: Type = { kind: 'string', size: ctx.config.maxStrlen };
   if (!a) return out;
   const t = ctx.expr(a);
-  const wrong = ctx.attach().find((x) => x.provider !== 'iter' && x.provider !== 'fentry' && x.provider !== 'fexit');
+  const wrong = ctx.attach().find((x) => !probeContext(x).dPath);
   if (wrong) {
     ctx.error(`path() uses bpf_d_path, which only fentry/fexit and iter probes may call, not ${wrong.provider} probes`, c.span, [
       'print the file name from a syscall tracepoint instead, e.g. str(args->filename)',

@@ -18,7 +18,7 @@ import {
   type Stmt,
 } from '../ast.ts';
 import { BUILTINS, builtinFunctions, builtinVars, aggregationReadType, readableInProbe } from '../builtins/index.ts';
-import type { ResolvedAttach } from '../providers.ts';
+import { probeContext, type ResolvedAttach } from '../providers.ts';
 import type { Span } from '../source.ts';
 import { closest } from '../suggest.ts';
 import type { CheckContext } from './context.ts';
@@ -37,7 +37,7 @@ export function infer(probes: readonly { readonly probe: Probe; readonly attach:
   for (const { probe: p, attach: a } of probes) {
     st.vars = new Map();
     st.attach = a;
-    const modules = [...new Set(a.map((x) => (x.provider === 'fentry' || x.provider === 'fexit' ? x.module : undefined)).filter((m) => m !== undefined))];
+    const modules = [...new Set(a.map((x) => probeContext(x).btfModule).filter((m) => m !== undefined))];
     if (modules.length > 1) err(st, `this probe attaches to functions of several modules (${modules.join(', ')}), whose types differ`, p.span, ['split it: one block per module']);
     st.btf = modules[0] !== undefined ? (st.kernel.moduleBtf(modules[0]) ?? st.kernel.btf()) : st.kernel.btf();
     if (p.predicate) intOperand(st, p.predicate, 'a predicate');
@@ -325,7 +325,7 @@ function exprInner(st: InferState, e: Expr): Type {
     case 'field': {
       if (e.base.kind === 'ident' && e.base.name === 'args') return argsField(st, e);
       // iterators name their context `ctx` in bpftrace: ctx->task
-      if (e.base.kind === 'ident' && e.base.name === 'ctx' && st.attach.length && st.attach.every((a) => a.provider === 'iter')) return typedArg(st, e);
+      if (e.base.kind === 'ident' && e.base.name === 'ctx' && st.attach.length && st.attach.every((a) => probeContext(a).ctxArgs)) return typedArg(st, e);
       const bt = expr(st, e.base);
       if (bt.kind === 'tuple') {
         const i = /^\d+$/.test(e.name) ? Number(e.name) : -1;
@@ -418,9 +418,9 @@ function exprInner(st: InferState, e: Expr): Type {
 
 /** args->f / args.f: the field's type must agree across all of the probe's tracepoints. */
 function argsField(st: InferState, e: FieldExpr): Type {
-  if (st.attach.length && st.attach.every((a) => a.provider === 'fentry' || a.provider === 'fexit' || a.provider === 'iter' || (a.provider === 'rawtracepoint' && a.params)))
+  if (st.attach.length && st.attach.every((a) => probeContext(a).params !== undefined))
     return typedArg(st, e);
-  const tps = st.attach.filter((a): a is Extract<ResolvedAttach, { provider: 'tracepoint' }> => a.provider === 'tracepoint');
+  const tps = st.attach.flatMap((a) => probeContext(a).tracepoint ?? []);
   if (tps.length === 0 || tps.length !== st.attach.length) {
     err(st, 'args is only available in tracepoint probes here', e.base.span, [
       st.attach.length ? `this probe is ${st.attach.map((a) => a.provider).join(', ')}` : 'put the block under a tracepoint',
@@ -459,7 +459,7 @@ function argsField(st: InferState, e: FieldExpr): Type {
 function typedArg(st: InferState, e: FieldExpr): Type {
   let found: { type: Type; index: number } | undefined;
   for (const a of st.attach) {
-    const params = a.provider === 'fentry' || a.provider === 'fexit' || a.provider === 'rawtracepoint' || a.provider === 'iter' ? (a.params ?? []) : [];
+    const params = probeContext(a).params ?? [];
     const index = params.findIndex((p) => p.name === e.name);
     if (index < 0) {
       const guess = closest(e.name, params.map((p) => p.name));
