@@ -1,9 +1,6 @@
 // The compiler → runtime contract: plain data, no file descriptors, deterministic for a given input.
-import type { ResolvedAttach } from '../lang/check/index.ts';
-import type { FormatPiece } from '../lang/format-string.ts';
-import type { Span } from '../lang/source.ts';
-import { MAX_STACK_FRAMES, type MapValue, type Type } from '../lang/types.ts';
-export { MAX_STACK_FRAMES } from '../lang/types.ts';
+import { MAX_STACK_FRAMES, type FormatPiece, type MapValue, type ResolvedAttach, type Span, type Type } from '../lang/index.ts';
+export { MAX_STACK_FRAMES } from '../lang/index.ts';
 import type { Relocation } from './asm/index.ts';
 
 export type ProgType = 'raw_tracepoint' | 'tracepoint' | 'perf_event' | 'kprobe' | 'tracing';

@@ -25,3 +25,5 @@ export type { AssignStmt, BinaryExpr, BinaryOp, Block, CallExpr, Expr, FieldExpr
 export { lineText } from './source.ts';
 export { walk } from './walk.ts';
 export { BUILTINS, type BuiltinFamily, type BuiltinRow, type FunctionSpec, type VariableSpec } from './builtins/index.ts';
+export { MAX_STACK_FRAMES } from './types.ts';
+export { deepest, isStackOverflow } from './walk.ts';

@@ -1,7 +1,7 @@
 // What this kernel can do, each answer from a small real look (not a version guess), cached.
 import { existsSync } from 'node:fs';
 import { tracefsRoot } from './kernel/tracefs.ts';
-import { encode, exit, mov64Imm, R0 } from '../compiler/asm/index.ts';
+import { encode, exit, mov64Imm, R0 } from '../compiler/index.ts';
 import { AttachType, OwnedFd, PerfHwConfig, PerfType, perfEventOpen, ProgType, progLoad, type SysError } from './sys/index.ts';
 
 const cache = new Map<string, boolean | string | undefined>();

@@ -3,8 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, release } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { R0, R1, alu64Imm, call, encode, exit, jmpImm, label, mov64Imm } from '../compiler/asm/index.ts';
-import { BPF_FUNC } from '../compiler/asm/index.ts';
+import { BPF_FUNC, R0, R1, alu64Imm, call, encode, exit, jmpImm, label, mov64Imm } from '../compiler/index.ts';
 import { fentryRefusal, hardwareEventRefusal, hasKprobeEvents, hasKprobePmu } from './features.ts';
 import { vmlinuxBtf } from './kernel/btf/index.ts';
 import { requirePrivileges } from './privileges.ts';

@@ -1,7 +1,7 @@
 // A running program: load, attach, BEGIN, stream events, and on stop: detach, END, final maps, close.
 // Teardown runs in reverse order, always, after a partial failure or a signal too.
-import type { CompiledProgram, MapSpec, ProgramSpec } from '../compiler/program.ts';
-import { EVENTS_MAP, LOST_MAP, GLOBALS_CPID, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../compiler/program.ts';
+import type { CompiledProgram, MapSpec, ProgramSpec } from '../compiler/index.ts';
+import { EVENTS_MAP, LOST_MAP, GLOBALS_CPID, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../compiler/index.ts';
 import { runtimeRow } from './providers/index.ts';
 import type { Attachment } from './attach/types.ts';
 import { EventDecoder, type MapOpEvent } from './decode.ts';

@@ -7,7 +7,7 @@ import { slotSize } from '../layout.ts';
 import type { ProgramSpec } from '../program.ts';
 import { compilerRow } from './providers/index.ts';
 import { CodegenError, newGen, type Gen, type PendingCallback, type Shared } from './context.ts';
-import { deepest, isStackOverflow } from '../../lang/walk.ts';
+import { deepest, isStackOverflow } from '../../lang/index.ts';
 import { functionsBtf } from '../btf/index.ts';
 import { generateCallback } from './for-map.ts';
 import { allocValue, stSlot } from './context.ts';

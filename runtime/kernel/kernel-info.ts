@@ -1,7 +1,6 @@
 // KernelInfo for the checker, read lazily from tracefs, /proc/kallsyms and the cgroup file system (and, later, BTF).
 import { existsSync, statSync } from 'node:fs';
-import type { BtfTypes } from '../../lang/btf.ts';
-import type { KernelInfo } from '../../lang/kernel.ts';
+import type { BtfTypes, KernelInfo } from '../../lang/index.ts';
 import { findKernelFunc, moduleBtf, vmlinuxBtf } from './btf/index.ts';
 import { kernelFunctions } from './functions.ts';
 import { userProbeSites, usdtSites } from './user-probes.ts';
