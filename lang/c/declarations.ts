@@ -130,6 +130,11 @@ export interface CParseOptions {
    * a `;` (bpftrace adds it). 'header': text from an included header.
    */
   readonly mode?: 'script' | 'header';
+  /**
+   * Mixed text (a preprocessor's output holding headers and the script's own definitions): the mode
+   * for the declaration starting at this offset, e.g. by the file its origin is in. Overrides `mode`.
+   */
+  readonly modeAt?: (offset: number) => 'script' | 'header';
   /** Where offsets come from, for spans (a preprocessor maps its output back to the files it read). */
   readonly spanOf?: (start: number, end: number) => Span;
   /** The range of `file.text` to parse; the whole text by default. */
@@ -155,8 +160,9 @@ export interface CParseResult {
 export function parseCDeclarations(file: SourceFile, options: CParseOptions = {}): CParseResult {
   const { tokens, problems } = lexC(file.text, options.start ?? 0, options.end ?? file.text.length);
   const spanOf = options.spanOf ?? ((s: number, e: number) => span(file, s, e));
-  const p = new Parser(tokens, spanOf, options.mode ?? 'script', options.isTypedefName ?? (() => false));
-  for (const q of problems) p.report(error(q.message, spanOf(q.start, q.end)));
+  const mode = options.mode ?? 'script';
+  const p = new Parser(tokens, spanOf, options.modeAt ?? (() => mode), options.isTypedefName ?? (() => false));
+  for (const q of problems) p.reportAt(q.start, error(q.message, spanOf(q.start, q.end)));
   p.translationUnit();
   return { declarations: p.declarations, diagnostics: p.diagnostics, typedefNames: p.typedefs, skipped: p.skipped };
 }
@@ -202,15 +208,21 @@ class Parser {
   readonly declarations: CDeclaration[] = [];
   readonly diagnostics: Diagnostic[] = [];
   readonly skipped: Diagnostic[] = [];
+  /** The current declaration's mode (see CParseOptions.modeAt). */
+  private mode: 'script' | 'header' = 'script';
   readonly typedefs = new Set<string>();
   private i = 0;
   /** Names that a declaration in scope made ordinary identifiers again (`typedef int t; int t;` is not valid C, but parameters shadow). */
   constructor(
     private readonly toks: readonly CToken[],
     private readonly spanOf: (start: number, end: number) => Span,
-    private readonly mode: 'script' | 'header',
+    private readonly modeAt: (offset: number) => 'script' | 'header',
     private readonly knownTypedef: (name: string) => boolean,
   ) {}
+
+  reportAt(offset: number, d: Diagnostic): void {
+    (this.modeAt(offset) === 'header' ? this.skipped : this.diagnostics).push(d);
+  }
 
   /** A script's mistakes are errors; a header's are set aside (see CParseResult.skipped). */
   report(d: Diagnostic): void {
@@ -267,6 +279,7 @@ class Parser {
   translationUnit(): void {
     while (this.tok.kind !== 'eof') {
       const before = this.i;
+      this.mode = this.modeAt(this.tok.start);
       try {
         this.externalDeclaration();
       } catch (e) {

@@ -331,6 +331,15 @@ test('a header skips what it cannot parse (kept in `skipped`), and reads on', ()
   assert.ok(load(text).errors.includes("'typeof' is not supported"), 'a script reports it');
 });
 
+test('modeAt: one preprocessed text, header parts quiet and script parts reported', () => {
+  const header = 'typedef typeof(int) quiet_t; struct h { int a; };\n';
+  const script = 'struct s { struct h h; int b:40; }';
+  const { errors, types } = load(header + script, { modeAt: (offset) => (offset < header.length ? 'header' : 'script') });
+  assert.is(errors.split('\n')[0], "stdin:2:30: ERROR: width of bit-field 'b' (40 bits) exceeds the width of its type (32 bits)");
+  assert.is(errors.includes('typeof'), false);
+  assert.is(types.sizeOf(types.lookup('struct s')!), 4);
+});
+
 test('a header never reports what it cannot use; the same text in a script does', () => {
   const text = 'typedef struct unknown_t *handle_t; struct bad { struct nowhere n; }; typedef mystery_t other_t;';
   assert.is(errorsOf(text, { mode: 'header' }), '');
