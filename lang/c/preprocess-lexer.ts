@@ -91,7 +91,7 @@ export function lexFile(file: SourceFile, from = 0, to = file.text.length): LexR
   let space = false;
   let openComment: number | undefined;
   const push = (kind: PpTokenKind, a: number, b: number) => {
-    tokens.push({ kind, text: s.slice(a, b), file, start: from + raw(a), end: from + raw(b - 1) + 1, space, bol });
+    tokens.push({ kind, text: s.slice(a, b), file, start: from + raw(a), end: from + raw(b - 1) + 1, space, bol, hide: undefined, site: undefined });
     bol = false;
     space = false;
   };

@@ -121,6 +121,9 @@ export function sameDefinition(a: Macro, b: Macro): boolean {
   return a.body.every((t, i) => t.text === b.body[i]!.text && (i === 0 || t.space === b.body[i]!.space));
 }
 
+/** More tokens than any header makes (<stdio.h>, <sys/socket.h>, <linux/bpf.h> and 90 more make 7.5k), few enough to fail fast. */
+export const MAX_EXPANDED_TOKENS = 500_000;
+
 /** Marks an empty argument next to ## (C11 6.10.3.3p2); removed after pasting. */
 const PLACEMARKER = 'placemarker';
 
@@ -131,6 +134,9 @@ export interface ExpanderContext {
 /** Expands token lists against a macro table. */
 export class Expander {
   counter = 0;
+  /** tokens made by expansions so far: a few macros that each use the last twice make 2^n tokens */
+  private produced = 0;
+  private overBudget = false;
   constructor(
     readonly macros: Map<string, Macro>,
     private readonly context: ExpanderContext,
@@ -151,6 +157,10 @@ export class Expander {
         out.push(m.dynamic(t, this));
         continue;
       }
+      if (this.spent(t)) {
+        out.push(t);
+        continue;
+      }
       if (!m.params) {
         pushAll(stack, this.finish(this.substitute(m, t, []), t, addName(t.hide, m.name)));
         continue;
@@ -168,6 +178,15 @@ export class Expander {
       pushAll(stack, this.finish(this.substitute(m, t, call.args), t, hide));
     }
     return out;
+  }
+
+  /** Whether the expansion budget is used up (reported once, at the use where it ran out). */
+  private spent(use: PpToken): boolean {
+    if (this.overBudget) return true;
+    if (this.produced <= MAX_EXPANDED_TOKENS) return false;
+    this.overBudget = true;
+    this.context.report(error(`macro expansion makes more than ${MAX_EXPANDED_TOKENS} tokens`, siteSpan(use), ['a macro probably uses another several times, recursively; simplify the definitions']));
+    return true;
   }
 
   /** Pops `( … )` off the stack and splits it into arguments; reports and returns undefined when malformed. */
@@ -213,7 +232,8 @@ export class Expander {
   }
 
   /** The replacement list with parameters replaced, # and ## applied (C11 6.10.3.1-3). */
-  private substitute(m: Macro, use: PpToken, args: readonly PpToken[][]): PpToken[] {
+  private substitute(m: Macro, use: PpToken, args: readonly PpToken[][]): readonly PpToken[] {
+    if (!m.params && !hasPaste(m.body)) return m.body; // the common case, kept cheap
     const params = m.params ?? [];
     const index = (t: PpToken | undefined) => (t && t.kind === 'ident' ? params.indexOf(t.text) : -1);
     const expanded = new Map<number, PpToken[]>();
@@ -278,8 +298,20 @@ export class Expander {
   /** Expansion tokens: hidden names added, the macro use recorded as their site, the use's spacing on the first. */
   private finish(ts: readonly PpToken[], use: PpToken, hide: ReadonlySet<string>): PpToken[] {
     const site = siteOf(use);
-    return ts.map((t, i) => ({ ...t, hide: union(t.hide, hide), site, bol: false, space: i === 0 ? use.space : t.space }));
+    this.produced += ts.length;
+    const out: PpToken[] = new Array(ts.length);
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i]!;
+      // one object shape for all tokens keeps this loop fast (spreads of mixed shapes were 10x slower)
+      out[i] = { kind: t.kind, text: t.text, file: t.file, start: t.start, end: t.end, space: i === 0 ? use.space : t.space, bol: false, hide: union(t.hide, hide), site };
+    }
+    return out;
   }
+}
+
+function hasPaste(body: readonly PpToken[]): boolean {
+  for (const t of body) if (t.kind === 'punct' && t.text === '##') return true;
+  return false;
 }
 
 function isPlacemarker(t: PpToken): boolean {
@@ -300,9 +332,16 @@ function pushAll(stack: PpToken[], ts: readonly PpToken[]): void {
   for (let i = ts.length - 1; i >= 0; i--) stack.push(ts[i]!);
 }
 
+// Hide sets are shared: one per (set, added name), so the many tokens of a big expansion share a few sets.
+const EMPTY: ReadonlySet<string> = new Set();
+const withName = new WeakMap<ReadonlySet<string>, Map<string, ReadonlySet<string>>>();
 function addName(set: ReadonlySet<string> | undefined, name: string): ReadonlySet<string> {
-  const s = new Set(set);
-  s.add(name);
+  const base = set ?? EMPTY;
+  if (base.has(name)) return base;
+  let next = withName.get(base);
+  if (!next) withName.set(base, (next = new Map()));
+  let s = next.get(name);
+  if (!s) next.set(name, (s = new Set([...base, name])));
   return s;
 }
 

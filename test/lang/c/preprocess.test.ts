@@ -367,6 +367,19 @@ HINT: close it with */
   );
 });
 
+test('errors: an expansion that explodes stops with an error instead of exhausting memory', () => {
+  const defs = Array.from({ length: 30 }, (_, i) => `#define M${i} M${i + 1} M${i + 1}`).join('\n');
+  const r = pp(`${defs}\nint x = M0;\n`);
+  assert.equal(
+    r.rendered,
+    `t.bt:31:9: ERROR: macro expansion makes more than 500000 tokens
+int x = M0;
+        ~~
+HINT: a macro probably uses another several times, recursively; simplify the definitions
+`,
+  );
+});
+
 test('errors in a header say which #include led there', () => {
   const r = pp('\n#include "bad.h"\n', { resolveInclude: memoryHeaders({ 'bad.h': '#if\n#endif\n' }) });
   assert.equal(
