@@ -288,6 +288,19 @@ int y = 1 /* a */ + /**/ 2;
     assert.equal(tokens(ours.text), tokens(gccE(main)));
   });
 
+  test('system headers: <linux/bpf.h>, <sys/socket.h>, <stdio.h>, <signal.h>, <linux/perf_event.h> give the tokens gcc -E gives', () => {
+    for (const h of ['linux/bpf.h', 'sys/socket.h', 'stdio.h', 'signal.h', 'linux/perf_event.h']) {
+      const text = `#include <${h}>\n`;
+      const main = path.join(dir, 'one.c');
+      writeFileSync(main, text);
+      const ours = scryE(main, text);
+      assert.equal(renderDiagnostics(ours.diagnostics), '', h);
+      const mine = tokens(ours.text);
+      assert.ok(mine.length > 100, h);
+      assert.equal(mine, tokens(gccE(main)), h);
+    }
+  });
+
   test.after(() => rmSync(dir, { recursive: true, force: true }));
 }
 
