@@ -1,0 +1,143 @@
+// What kernel types say about an expression: `args->f` of a tracepoint or of typed (BTF) arguments, `p->f` /
+// `s.f` members, and type names in casts, sizeof, offsetof and `let` declarations.
+import type { FieldExpr, TypeName } from '../ast.ts';
+import { probeContext } from '../providers.ts';
+import { closest } from '../suggest.ts';
+import { boolType, i64, sameType, stringType, typeName, u64, type IntBits, type Type } from '../types.ts';
+import { typeFromBtf } from './kernel-types.ts';
+import { err, type InferState } from './state.ts';
+import { tracepointFieldType, type FieldAccess } from './tracepoint-args.ts';
+
+/** args->f / args.f: the field's type must agree across all of the probe's tracepoints. */
+export function argsField(st: InferState, e: FieldExpr): Type {
+  if (st.attach.length && st.attach.every((a) => probeContext(a).params !== undefined))
+    return typedArg(st, e);
+  const tps = st.attach.flatMap((a) => probeContext(a).tracepoint ?? []);
+  if (tps.length === 0 || tps.length !== st.attach.length) {
+    err(st, 'args is only available in tracepoint probes here', e.base.span, [
+      st.attach.length ? `this probe is ${st.attach.map((a) => a.provider).join(', ')}` : 'put the block under a tracepoint',
+    ]);
+    return i64;
+  }
+  let found: { type: Type; access: FieldAccess } | undefined;
+  for (const tp of tps) {
+    const f = tp.format?.fields.find((x) => x.name === e.name);
+    if (!f) {
+      const names = tp.format?.fields.filter((x) => !x.common).map((x) => x.name) ?? [];
+      const guess = closest(e.name, names);
+      err(st, `tracepoint ${tp.group}:${tp.event} has no field '${e.name}'`, e.nameSpan, [
+        guess ? `did you mean '${guess}'?` : `its fields: ${names.join(', ')}`,
+      ]);
+      return i64;
+    }
+    const r = tracepointFieldType(f, tp.group, st.config.maxStrlen, st.btf);
+    if ('error' in r) {
+      err(st, r.error, e.nameSpan);
+      return i64;
+    }
+    if (found && (!sameType(found.type, r.type) || found.access.kind !== r.access.kind)) {
+      err(st, `args.${e.name} has different types in this probe's tracepoints (${typeName(found.type)} and ${typeName(r.type)})`, e.span, [
+        'split the probe so each block sees one layout',
+      ]);
+      return i64;
+    }
+    found = r;
+  }
+  st.argFields.set(e, { field: e.name, access: found!.access });
+  return found!.type;
+}
+
+/** args->name in fentry/fexit and BTF raw tracepoints: the n-th u64 of the context, typed from BTF. */
+export function typedArg(st: InferState, e: FieldExpr): Type {
+  let found: { type: Type; index: number } | undefined;
+  for (const a of st.attach) {
+    const params = probeContext(a).params ?? [];
+    const index = params.findIndex((p) => p.name === e.name);
+    if (index < 0) {
+      const guess = closest(e.name, params.map((p) => p.name));
+      err(st, `${a.text} has no argument '${e.name}'`, e.nameSpan, [guess ? `did you mean '${guess}'?` : `its arguments: ${params.map((p) => p.name).join(', ') || 'none'}`]);
+      return i64;
+    }
+    const t = st.btf ? typeFromBtf(st.btf, params[index]!.type, 'kernel') : u64;
+    if (t.kind === 'record' || t.kind === 'string') {
+      err(st, `args->${e.name} is passed by value (${typeName(t)}), which scry cannot read from the context`, e.nameSpan);
+      return i64;
+    }
+    if (found && (found.index !== index || !sameType(found.type, t))) {
+      err(st, `args->${e.name} differs between this probe's attach points`, e.span, ['split the probe so each block sees one layout']);
+      return i64;
+    }
+    found = { type: t, index };
+  }
+  st.argFields.set(e, { field: e.name, access: { kind: 'context', index: found!.index } });
+  return found!.type;
+}
+
+/** `base->name` / `base.name`: a member of the BTF struct/union `id`, maybe inside anonymous members. */
+export function member(st: InferState, e: FieldExpr, id: number, via: 'pointer' | 'record', space: 'user' | 'kernel'): Type {
+  const b = st.btf!;
+  const rid = b.resolve(id);
+  const k = b.kind(rid);
+  if (k !== 'struct' && k !== 'union') {
+    err(st, `${b.typeName(id)} is not a struct or union, so it has no field ${e.name}`, e.nameSpan);
+    return i64;
+  }
+  const hit = b.findMember(rid, e.name);
+  if (!hit) {
+    err(st, `${b.typeName(rid)} has no field ${e.name}`, e.nameSpan, memberHint(st, rid, e.name));
+    return i64;
+  }
+  st.memory.set(e, {
+    via,
+    offset: hit.offset,
+    space,
+    ...(hit.member.bitSize ? { bitOffset: hit.bitOffset - hit.offset * 8, bitSize: hit.member.bitSize } : {}),
+  });
+  return typeFromBtf(b, hit.member.type, space);
+}
+
+export function memberHint(st: InferState, id: number, name: string): string[] {
+  const names: string[] = [];
+  const walk = (t: number) => {
+    for (const m of st.btf!.members(t) ?? []) {
+      if (m.name) names.push(m.name);
+      else walk(m.type);
+    }
+  };
+  walk(id);
+  const guess = closest(name, names);
+  return guess ? [`did you mean '${guess}'?`] : [`see its fields with: scry -lv or .type ${st.btf!.typeName(id)}`];
+}
+
+export function typeFromName(st: InferState, t: TypeName): Type | undefined {
+  const m = /^(u?)int(8|16|32|64)$/.exec(t.name);
+  if (m && t.arrayLength === undefined) {
+    const it: Type = { kind: 'int', bits: Number(m[2]) as IntBits, signed: m[1] === '' };
+    if (t.pointer === 0) return it;
+    // (int32 *)p: a kernel pointer to integers (two stars and more: to pointers)
+    return { kind: 'int', bits: 64, signed: false, space: 'kernel', pointeeInt: t.pointer === 1 ? it : { kind: 'int', bits: 64, signed: false, space: 'kernel' } };
+  }
+  if (t.name === 'bool' && t.pointer === 0) return boolType;
+  if (t.name === 'string' && t.pointer === 0) return stringType(t.arrayLength ?? 64);
+  const kernelType = /^(struct|union|enum) /.test(t.name) || t.pointer > 0 || st.btf?.lookup(t.name) !== undefined;
+  if (kernelType && st.btf) {
+    const id = st.btf.lookup(t.name);
+    if (id === undefined) {
+      const [, tag, name] = /^(?:(struct|union|enum) )?(.*)$/.exec(t.name)!;
+      err(st, `unknown kernel type '${t.name}'`, t.span, [`no ${tag ?? 'type'} named ${name} in the kernel's BTF`]);
+      return undefined;
+    }
+    if (t.pointer === 0) return typeFromBtf(st.btf, id, 'kernel');
+    if (t.pointer === 1) return { kind: 'int', bits: 64, signed: false, space: 'kernel', pointee: id, pointeeName: st.btf.typeName(id) };
+    return { kind: 'int', bits: 64, signed: false, space: 'kernel' }; // a pointer to pointers: read it as an address
+  }
+  if (kernelType)
+    err(st, `type ${t.name}${' *'.repeat(t.pointer)} needs kernel type information (BTF), and this kernel has none`, t.span, [
+      'BTF lives in /sys/kernel/btf/vmlinux on kernels built with CONFIG_DEBUG_INFO_BTF',
+    ]);
+  else {
+    const guess = closest(t.name, ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool', 'string']);
+    err(st, `unknown type '${t.name}'`, t.span, guess ? [`did you mean '${guess}'?`] : ['integer types are int8 … int64 and uint8 … uint64']);
+  }
+  return undefined;
+}
