@@ -36,7 +36,7 @@ import { normalize, zeroStack } from './values.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
 
 export const BPF_ANY = 0;
-export const BPF_NOEXIST = 1;
+const BPF_NOEXIST = 1;
 
 export function mapSpecFor(g: Gen, m: MapExpr): MapSpec {
   const spec = g.shared.maps.get(m.name);

@@ -14,7 +14,7 @@ export function emitBlock(g: Gen, b: Block): void {
   for (const s of b.statements) emitStmt(g, s);
 }
 
-export function emitStmt(g: Gen, s: Stmt): void {
+function emitStmt(g: Gen, s: Stmt): void {
   g.e.at(s.span, () => emitStmtInner(g, s));
 }
 
@@ -129,8 +129,10 @@ function storeVariable(g: Gen, v: { offset: number; type: Type }, value: Expr): 
 
 function emitAssign(g: Gen, s: AssignStmt): void {
   if (s.target.kind === 'map') {
-    const aggregate = s.value.kind === 'call' && BUILTIN_EMIT.get(s.value.name)?.call?.aggregate;
-    if (aggregate && s.value.kind === 'call') return aggregate(g, s.target, s.value);
+    if (s.value.kind === 'call') {
+      const aggregate = BUILTIN_EMIT.get(s.value.name)?.call?.aggregate;
+      if (aggregate) return aggregate(g, s.target, s.value);
+    }
     return emitMapAssign(g, s as AssignStmt & { target: MapExpr });
   }
   const v = variable(g, s.target.name);

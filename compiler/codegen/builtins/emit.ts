@@ -5,14 +5,14 @@ import type { CallExpr, IdentExpr, MapExpr } from '../../../lang/index.ts';
 import type { Gen } from '../context.ts';
 
 /** How a builtin's value is produced where it is used: as an integer in r0, or written to a stack slot. */
-export interface ValueHooks<X> {
+interface ValueHooks<X> {
   /** computes the value, an integer (or a number user space turns into text), into r0 */
   readonly int?: (g: Gen, x: X) => void;
   /** writes a wider value (string, buffer) at r10+off, at most `size` bytes; the slot is already zeroed */
   readonly into?: (g: Gen, x: X, off: number, size: number) => void;
 }
 
-export interface CallHooks extends ValueHooks<CallExpr> {
+interface CallHooks extends ValueHooks<CallExpr> {
   /** the call as a statement (its value, if it has one, is dropped) */
   readonly stmt?: (g: Gen, c: CallExpr) => void;
   /** `@m[k] = f(…)` for an aggregation: the call updates the map's entry itself */

@@ -11,7 +11,7 @@ const BPF_F_USER_STACK = 1 << 8;
 type StackView = Extract<IntView, { kind: 'stack' }>;
 
 /** r0 = the stack id (negative when it could not be taken); for ustack the pid sits above it, for symbols. */
-export function emitStack(g: Gen, view: StackView, span: CallExpr['span']): void {
+function emitStack(g: Gen, view: StackView, span: CallExpr['span']): void {
   const e = g.e;
   g.shared.stackLimits.add(view.limit);
   const user = view.space === 'user';
