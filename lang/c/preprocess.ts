@@ -113,7 +113,7 @@ class Preprocessor {
 
   run(): PreprocessResult {
     const commandLine = Object.entries(this.options.defines ?? {})
-      .map(([k, v]) => `#define ${k} ${v}\n`)
+      .map(([k, v]) => `#define ${k} ${v.replace(/\r?\n/g, ' ')}\n`) // a value is one line, as -D gives it
       .join('');
     if (commandLine) this.processFile(sourceFile('<command line>', commandLine), 0, false);
     for (const name of this.options.includeFiles ?? []) {
