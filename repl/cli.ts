@@ -71,7 +71,7 @@ export interface CliOptions {
 
 type Parsed = { ok: true; opts: CliOptions } | { ok: false; message?: string; exit: number; out?: string };
 
-export function parseArgs(argv: readonly string[]): Parsed {
+function parseArgs(argv: readonly string[]): Parsed {
   const opts: CliOptions = { quiet: false, format: 'text', debug: [], dryRun: false, args: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;

@@ -234,7 +234,7 @@ function permissionHints(e: unknown): string[] {
 }
 
 /** Turns the verifier's log into one sentence at the script location of the instruction it stopped on. */
-export function verifierError(spec: ProgramSpec, e: ProgLoadError): ScryRuntimeError {
+function verifierError(spec: ProgramSpec, e: ProgLoadError): ScryRuntimeError {
   const parsed = parseVerifierLog(e.log ?? '');
   const insn = parsed.insn;
   const reason = parsed.reason ?? e.message;
@@ -244,7 +244,7 @@ export function verifierError(spec: ProgramSpec, e: ProgLoadError): ScryRuntimeE
   });
 }
 
-export function parseVerifierLog(log: string): { insn?: number; reason?: string } {
+function parseVerifierLog(log: string): { insn?: number; reason?: string } {
   const lines = log.split('\n').map((l) => l.trimEnd());
   let insn: number | undefined;
   let reason = '';

@@ -20,7 +20,7 @@ const TINY = new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 
 let refusal: string | null | undefined;
 
 /** Why this process may not load tracing programs (a clause for a sentence), or undefined when it may. */
-export function bpfRefusal(): string | undefined {
+function bpfRefusal(): string | undefined {
   if (refusal === undefined) {
     try {
       new OwnedFd(progLoad({ type: ProgType.KPROBE, insns: TINY, license: 'GPL' }), 'privilege probe').close();

@@ -25,7 +25,7 @@ export class UntrustedFileError extends Error {
 }
 
 /** The effective uid: the user scry acts as (root under sudo, whatever HOME says). */
-export function effectiveUid(): number {
+function effectiveUid(): number {
   return process.geteuid?.() ?? process.getuid?.() ?? 0;
 }
 

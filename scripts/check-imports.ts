@@ -33,8 +33,8 @@ const allowedDeep: readonly { from: string; to: string; inWorker: boolean; why: 
   { from: 'runtime/kernel/elf/symbols.ts', to: 'lang/glob.ts', inWorker: true, why: 'ustack symbols (user-symbols.ts)' },
 ];
 
-/** Every source file of the four layers (not test/, not scripts/). */
-function sourceFiles(): string[] {
+/** The .ts and .tsx files under `dirs` (repository-relative folders that exist). */
+function tsFiles(dirs: readonly string[]): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {
@@ -43,7 +43,7 @@ function sourceFiles(): string[] {
       else if (/\.tsx?$/.test(name) && !name.endsWith('.d.ts')) out.push(path);
     }
   };
-  for (const layer of layers) walk(join(root, layer));
+  for (const dir of dirs) if (existsSync(join(root, dir))) walk(join(root, dir));
   return out;
 }
 
@@ -162,26 +162,12 @@ function cyclePath(scc: readonly string[], edges: ReadonlyMap<string, readonly s
   return scc.join(', ');
 }
 
-/** Every .ts file of the repository that may import from the layers: the layers, tests, scripts. */
-function everyFile(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (/\.tsx?$/.test(name) && !name.endsWith('.d.ts')) out.push(path);
-    }
-  };
-  for (const dir of [...layers, 'test', 'scripts']) if (existsSync(join(root, dir))) walk(join(root, dir));
-  return out;
-}
-
 /**
  * Exports of the layers' files that no other file imports, found by declaration (a name re-exported by a facade
  * and imported through it counts as used). A name still used inside its own file is marked: only its `export` is dead.
  */
 function unusedExports(files: readonly string[]): string[] {
-  const all = everyFile();
+  const all = tsFiles([...layers, 'test', 'scripts']); // importers: tests and scripts use exports too
   const program = ts.createProgram(all, {
     allowImportingTsExtensions: true,
     noEmit: true,
@@ -233,7 +219,7 @@ function unusedExports(files: readonly string[]): string[] {
   return out;
 }
 
-const files = sourceFiles();
+const files = tsFiles(layers); // the layers' own files, not test/ or scripts/
 const imports = files.flatMap((f) => importsOf(f, readFileSync(f, 'utf8')));
 const edges = new Map<string, string[]>();
 for (const imp of imports) {

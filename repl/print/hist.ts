@@ -6,7 +6,7 @@ import type { MapValue } from '../../lang/index.ts';
 export type HistKind = Extract<MapValue, { kind: 'hist' | 'lhist' }>;
 
 /** The bar of the fullest bucket. */
-export const BAR_WIDTH = 52;
+const BAR_WIDTH = 52;
 
 const SUFFIXES = ['', 'K', 'M', 'G', 'T', 'P', 'E'];
 

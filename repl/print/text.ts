@@ -36,7 +36,7 @@ function byValue(snap: MapSnapshot): boolean {
 }
 
 /** Entries in bpftrace's order: ascending by value, keys breaking ties; maps of strings and tuples by key. */
-export function sortedEntries(snap: MapSnapshot): MapEntry[] {
+function sortedEntries(snap: MapSnapshot): MapEntry[] {
   const ordered = byValue(snap);
   return [...snap.entries].sort((a, b) => (ordered && a.value !== b.value ? (a.value < b.value ? -1 : 1) : compareKeys(a, b)));
 }
@@ -47,7 +47,7 @@ export function topEntries(snap: MapSnapshot, top = 0): MapEntry[] {
   return top > 0 && all.length > top ? all.slice(all.length - top) : all;
 }
 
-export function entryLabel(name: string, keys: readonly Value[]): string {
+function entryLabel(name: string, keys: readonly Value[]): string {
   return keys.length ? `${name}[${keys.map(formatValue).join(', ')}]` : name;
 }
 

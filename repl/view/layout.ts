@@ -124,7 +124,7 @@ type Body = Omit<PanelView, 'name' | 'selected'>;
  * How many content rows a body of `rows` rows shows of `total`: when cut, one row goes to the `… more`
  * line, unless the body is so short (three rows or fewer) that the title says it instead.
  */
-export function visibleRows(total: number, rows: number): number {
+function visibleRows(total: number, rows: number): number {
   return total <= rows ? total : rows >= FOOTER_FROM ? rows - 1 : rows;
 }
 

@@ -5,7 +5,7 @@ import type { HistModel, PanelModel, StatsRow, TableRow } from './model.ts';
 const BAR = '█';
 
 /** A bar `max` cells wide for `n` of `top`; anything above zero gets at least one cell. */
-export function bar(n: bigint, top: bigint, max: number): string {
+function bar(n: bigint, top: bigint, max: number): string {
   if (n <= 0n || top <= 0n || max <= 0) return '';
   return BAR.repeat(Math.max(1, Math.round((Number(n) / Number(top)) * max)));
 }

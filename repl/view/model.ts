@@ -22,7 +22,7 @@ export interface HistModel {
 }
 
 /** Most buckets a histogram model carries: enough to scroll over any log2 hist and any sensible lhist. */
-export const HIST_RANGE = 256;
+const HIST_RANGE = 256;
 
 export interface TableRow {
   readonly key: string;
@@ -53,7 +53,7 @@ export type PanelModel =
   | (Base & { readonly kind: 'stats'; readonly rows: readonly StatsRow[] });
 
 /** The keys of an entry on one line (stack keys span lines: their frames are joined). */
-export function keyText(keys: readonly Value[]): string {
+function keyText(keys: readonly Value[]): string {
   return keys
     .map((k) => formatValue(k).trim().replace(/\s*\n\s*/g, ' ← '))
     .join(', ');

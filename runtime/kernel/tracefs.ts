@@ -9,7 +9,7 @@ import { native } from '../sys/native.ts';
 
 export type { TracepointField, TracepointFormat };
 
-export const TRACEFS_MOUNTPOINT = '/sys/kernel/tracing';
+const TRACEFS_MOUNTPOINT = '/sys/kernel/tracing';
 const CANDIDATES = [TRACEFS_MOUNTPOINT, '/sys/kernel/debug/tracing'];
 
 let root: string | undefined;

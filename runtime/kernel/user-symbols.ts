@@ -294,7 +294,7 @@ function findMap(maps: readonly MapEntry[], addr: bigint): MapEntry | undefined 
  * addr - start + map offset; the PT_LOAD segment holding that offset turns it into a vaddr. Where two
  * segments share a file page, the one whose executable flag matches the mapping's wins.
  */
-export function fileVaddr(loads: readonly Segment[], entry: Pick<MapEntry, 'start' | 'offset' | 'perms'>, addr: bigint): bigint | undefined {
+function fileVaddr(loads: readonly Segment[], entry: Pick<MapEntry, 'start' | 'offset' | 'perms'>, addr: bigint): bigint | undefined {
   const fileOff = addr - entry.start + entry.offset;
   const exec = entry.perms.includes('x');
   let best: Segment | undefined;

@@ -17,10 +17,6 @@ export function fromCString(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, end < 0 ? bytes.length : end).toString('utf8');
 }
 
-export function bytesOf(view: ArrayBufferView): Uint8Array {
-  return view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-}
-
 export class Attr {
   readonly bytes: Uint8Array;
   readonly view: DataView;

@@ -31,7 +31,7 @@ function callUnless(cmd: number, attr: Attr, ...codes: string[]): boolean {
 }
 
 /** Kernel object names allow [A-Za-z0-9_.] and at most 15 bytes; anything else is replaced so names never fail a load. */
-export function objName(name: string): string {
+function objName(name: string): string {
   return name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, BPF_OBJ_NAME_LEN - 1);
 }
 

@@ -5,7 +5,6 @@ import { Attr, cString } from './attr.ts';
 import {
   PERF_EVENT_IOC_DISABLE,
   PERF_EVENT_IOC_ENABLE,
-  PERF_EVENT_IOC_RESET,
   PERF_EVENT_IOC_SET_BPF,
   PERF_FLAG_FD_CLOEXEC,
 } from './constants.ts';
@@ -108,10 +107,6 @@ export function perfEnable(fd: number): void {
 
 export function perfDisable(fd: number): void {
   check(native().ioctl(fd, PERF_EVENT_IOC_DISABLE, 0), 'ioctl(PERF_EVENT_IOC_DISABLE)');
-}
-
-export function perfReset(fd: number): void {
-  check(native().ioctl(fd, PERF_EVENT_IOC_RESET, 0), 'ioctl(PERF_EVENT_IOC_RESET)');
 }
 
 /** Attaches a BPF program (TRACEPOINT, PERF_EVENT or KPROBE type) to a perf event. */

@@ -7,7 +7,7 @@ import { cstring, ElfError, ElfFile } from './elf-file.ts';
 
 const NT_GNU_BUILD_ID = 3;
 
-export const DEBUG_ROOT = '/usr/lib/debug';
+const DEBUG_ROOT = '/usr/lib/debug';
 
 /** The GNU build ID as lowercase hex, from the .note.gnu.build-id note. */
 export function buildId(elf: ElfFile): string | undefined {

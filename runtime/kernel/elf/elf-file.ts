@@ -36,7 +36,7 @@ export interface ByteSource {
   close(): void;
 }
 
-export function bufferSource(buf: Buffer): ByteSource {
+function bufferSource(buf: Buffer): ByteSource {
   return {
     size: buf.length,
     read(offset, length) {
@@ -48,11 +48,11 @@ export function bufferSource(buf: Buffer): ByteSource {
 }
 
 /** The most one read may ask for: /usr/bin/node's symbol and string tables are 15 MB together. */
-export const MAX_READ_BYTES = 256 * 1024 * 1024;
+const MAX_READ_BYTES = 256 * 1024 * 1024;
 /** The most one opening of a file may read, all reads together (symbol tables, strings, notes). */
-export const MAX_BYTES_PER_OPEN = 512 * 1024 * 1024;
+const MAX_BYTES_PER_OPEN = 512 * 1024 * 1024;
 
-export function fileSource(path: string): ByteSource {
+function fileSource(path: string): ByteSource {
   const { fd, stats } = openRegularFile(path);
   const size = stats.size;
   let budget = MAX_BYTES_PER_OPEN;
@@ -87,11 +87,11 @@ export const PF_R = 4;
 // sh_type
 export const SHT_SYMTAB = 2;
 export const SHT_STRTAB = 3;
-export const SHT_NOTE = 7;
+const SHT_NOTE = 7;
 export const SHT_NOBITS = 8;
 export const SHT_DYNSYM = 11;
 export const SHN_UNDEF = 0;
-export const SHN_XINDEX = 0xffff;
+const SHN_XINDEX = 0xffff;
 
 export interface Segment {
   readonly type: number;
@@ -332,7 +332,7 @@ export class ElfFile {
 }
 
 /** Longer names are cut here: C++ names run to a few kB, a crafted string table to hundreds of MB. */
-export const MAX_NAME_BYTES = 64 * 1024;
+const MAX_NAME_BYTES = 64 * 1024;
 
 /** The NUL-terminated string at `off` (latin1 keeps every byte; symbol names are ASCII in practice). */
 export function cstring(buf: Buffer, off: number): string {
