@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScry } from '../helpers/cli.ts';
-import { requireRoot, requireTracepoint } from '../helpers/kernel.ts';
+import { requireRoot, requireTracepoint, skipCheck } from '../helpers/kernel.ts';
 
 if (requireTracepoint('e2e rawtracepoint', 'raw_syscalls/sys_enter')) {
   test('rawtracepoint:sys_enter sees the syscall number in arg1', async () => {
@@ -38,8 +38,7 @@ if (requireRoot('e2e probe aliases')) {
     const { spawnSync } = await import('node:child_process');
     const bt = spawnSync('bpftrace', ['-l', 'tracepoint:*'], { encoding: 'utf8' });
     if (bt.error) {
-      process.stderr.write('SKIP tracepoint listing vs bpftrace: bpftrace is not installed (apt-get install bpftrace)\n');
-      return;
+      return skipCheck('tracepoint listing vs bpftrace', 'bpftrace is not installed (apt-get install bpftrace)');
     }
     assert.is(scry.stdout.split('\n').filter(Boolean).length, bt.stdout.split('\n').filter(Boolean).length);
     assert.ok(scry.stdout.includes('tracepoint:syscalls:sys_enter_openat\n'));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NOTIFY, runScry, startScry } from '../helpers/cli.ts';
-import { requireRoot } from '../helpers/kernel.ts';
+import { requireRoot, skipCheck } from '../helpers/kernel.ts';
 
 /** A child that makes `n` directories with mkdir(2); returns its pid. */
 function mkdirChild(n: number): number {
@@ -110,8 +110,7 @@ if (requireRoot('e2e tracepoint')) {
 
   test('kprobes on a kernel without them: exit 1, a plain sentence and a working alternative', async () => {
     if (existsSync('/sys/bus/event_source/devices/kprobe')) {
-      process.stderr.write('SKIP kprobe refusal: this kernel has kprobes\n');
-      return;
+      return skipCheck('kprobe refusal', 'this kernel has kprobes');
     }
     const r = await runScry(['-e', 'kprobe:vfs_mkdir < count[pid]++ >']);
     assert.is(r.code, 1);

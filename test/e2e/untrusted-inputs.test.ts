@@ -18,7 +18,7 @@ import { openHistory } from '../../repl/history.ts';
 import { CXXFILT_PATH, ElfFile, SymbolTable, untrustedProgram } from '../../runtime/kernel/elf/index.ts';
 import { formatUsym } from '../../runtime/kernel/user-symbols.ts';
 import { runScry, scryBin } from '../helpers/cli.ts';
-import { requireRoot } from '../helpers/kernel.ts';
+import { requireRoot, skipCheck } from '../helpers/kernel.ts';
 
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 const source = fileURLToPath(new URL('../fixtures/untrusted-target.c', import.meta.url));
@@ -195,8 +195,7 @@ if (requireRoot('untrusted inputs') && usable()) {
   test('c++filt is not looked up in $PATH: a planted one is not run, names are demangled by /usr/bin/c++filt', async () => {
     const gxx = spawnSync('g++', ['--version']);
     if (gxx.error || gxx.status !== 0 || !existsSync('/usr/bin/c++filt')) {
-      process.stderr.write('SKIP c++filt from $PATH: g++ or /usr/bin/c++filt is not installed\n');
-      return;
+      return skipCheck('c++filt from $PATH', 'g++ or /usr/bin/c++filt is not installed');
     }
     build('cxx', 'scry_cxx_fn', true);
     const bin = plantBinary('cxx', 'cxx-victim');

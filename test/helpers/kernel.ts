@@ -5,8 +5,16 @@ import type { Test } from 'uvu';
 import { openFdCount, OwnedFd } from '../../runtime/sys/fd.ts';
 
 function skip(suite: string, reason: string): false {
-  process.stderr.write(`SKIP ${suite}: ${reason}\n`);
+  skipCheck(suite, reason);
   return false;
+}
+
+/**
+ * Inside a registered test, for one check this machine cannot make (a tool, file or kernel feature it lacks):
+ * prints the same `SKIP <what>: <reason>` line as a gate, and the test returns. Never return silently.
+ */
+export function skipCheck(what: string, reason: string): void {
+  process.stderr.write(`SKIP ${what}: ${reason}\n`);
 }
 
 function hasCap(bit: number): boolean {

@@ -16,7 +16,7 @@ import { openTarget, resolveUprobe, resolveUsdt } from '../../../runtime/kernel/
 import type { LoadedProgram } from '../../../runtime/loader.ts';
 import { loadProgram, mapCreate, mapLookup, MapType, OwnedFd, pmuType, ProgType } from '../../../runtime/sys/index.ts';
 import { fixtures, runTarget } from '../../helpers/fixtures.ts';
-import { checkFdLeaks, requireRoot } from '../../helpers/kernel.ts';
+import { checkFdLeaks, requireRoot, skipCheck } from '../../helpers/kernel.ts';
 
 function uprobePmu(): boolean {
   if (pmuType('uprobe') !== undefined) return true;
@@ -172,7 +172,7 @@ if (fx) {
   t('one event (pid -1, cpu 0) sees hits on every CPU, once each', async () => {
     const cpus = spawnSync('nproc', [], { encoding: 'utf8' }).stdout.trim();
     const taskset = spawnSync('taskset', ['--version']);
-    if (taskset.error || taskset.status !== 0) return; // no way to pin: nothing to show
+    if (taskset.error || taskset.status !== 0) return skipCheck('attach/uprobe on every CPU', 'taskset(1) is not installed: no way to pin the target to a CPU');
     const c = counter();
     const loc = uprobeAt(fx.pie, 'add');
     attach(c.prog, { path: loc.path, offset: loc.offset, retprobe: false, pid: -1 });

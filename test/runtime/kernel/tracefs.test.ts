@@ -15,7 +15,7 @@ import {
   tracepointId,
 } from '../../../runtime/kernel/tracefs.ts';
 import { isSysError } from '../../../runtime/sys/errors.ts';
-import { checkFdLeaks, requireRoot } from '../../helpers/kernel.ts';
+import { checkFdLeaks, requireRoot, skipCheck } from '../../helpers/kernel.ts';
 
 const FORMAT = `name: example
 ID: 1234
@@ -132,7 +132,7 @@ if (requireRoot('kernel/tracefs')) {
     } catch {
       unshare = false;
     }
-    if (!unshare) return; // no unshare(1) or no CAP_SYS_ADMIN over mount namespaces: nothing to check
+    if (!unshare) return skipCheck('kernel/tracefs in a new mount namespace', 'no unshare(1), or no CAP_SYS_ADMIN over mount namespaces');
     const module = fileURLToPath(new URL('../../../runtime/kernel/tracefs.ts', import.meta.url));
     const script = `import(${JSON.stringify(module)}).then((m) => process.stdout.write(m.tracefsRoot() + ' ' + m.tracepointId('sched', 'sched_switch') + '\\n'))`;
     const out = execFileSync(
