@@ -3,64 +3,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, release } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { BPF_FUNC, R0, R1, alu64Imm, call, encode, exit, jmpImm, label, mov64Imm } from '../compiler/index.ts';
-import { fentryRefusal, hardwareEventRefusal, hasKprobeEvents, hasKprobePmu } from './features.ts';
+import { BPF_FUNC, R0, alu64Imm, encode, exit, jmpImm, label, mov64Imm } from '../compiler/index.ts';
+import { fentryRefusal } from './features.ts';
 import { vmlinuxBtf } from './kernel/btf/index.ts';
 import { requirePrivileges } from './privileges.ts';
 import { hasControlChars } from './printable.ts';
 import { closeDir, openDir, readOwnFile, replaceOwnFile, type OpenDir } from './safe-files.ts';
-import { tracefsRoot, tracepointId } from './kernel/tracefs.ts';
-import {
-  MapType,
-  OwnedFd,
-  PerfSwConfig,
-  PerfType,
-  ProgLoadError,
-  ProgType,
-  SysError,
-  mapCreate,
-  perfEventOpen,
-  pmuType,
-  progLoad,
-  progTestRun,
-  rawTracepointOpen,
-} from './sys/index.ts';
+import { MapType, ProgLoadError, ProgType, mapCreate, progLoad } from './sys/index.ts';
+import { attempt, closing, tinyProgram, type InfoItem, type InfoProbes } from './providers/feature-check.ts';
+import { probeTypeReport } from './providers/index.ts';
 
-export interface InfoItem {
-  readonly name: string;
-  readonly ok: boolean;
-  /** why not, or a detail (e.g. the errno) */
-  readonly note?: string;
-}
+export type { InfoItem, InfoProbes } from './providers/feature-check.ts';
 
 export interface KernelReport {
   readonly kernel: string;
   readonly sections: readonly { readonly title: string; readonly items: readonly InfoItem[] }[];
-}
-
-/** Optional probes supplied by modules that know more (BTF: fentry needs a function's BTF id). */
-export interface InfoProbes {
-  /** loads an fentry program for a common kernel function; throws the load error */
-  fentry?: () => void;
-}
-
-function attempt(name: string, f: () => void): InfoItem {
-  try {
-    f();
-    return { name, ok: true };
-  } catch (e) {
-    const err = e as SysError;
-    return { name, ok: false, note: err.code ?? err.message };
-  }
-}
-
-function closing(fd: number): void {
-  new OwnedFd(fd, 'feature probe').close();
-}
-
-function tinyProgram(helper?: number): Uint8Array {
-  const insns = helper === undefined ? [mov64Imm(R0, 0), exit()] : [mov64Imm(R1, 0), call(helper), mov64Imm(R0, 0), exit()];
-  return encode(insns).bytes;
 }
 
 /**
@@ -83,38 +40,8 @@ function mapItem(name: string, type: number, keySize: number, valueSize: number,
 }
 
 function measure(probes: InfoProbes): KernelReport {
-  const probeTypes: InfoItem[] = [
-    attempt('tracepoint', () => {
-      const tp = tracepointId('syscalls', 'sys_enter_getppid') ?? tracepointId('sched', 'sched_switch');
-      if (tp === undefined) throw new Error(`no tracefs at ${tracefsRoot()}`);
-      closing(perfEventOpen({ type: PerfType.TRACEPOINT, config: BigInt(tp), pid: -1, cpu: 0 }));
-    }),
-    attempt('rawtracepoint', () => {
-      const prog = new OwnedFd(progLoad({ type: ProgType.RAW_TRACEPOINT, insns: tinyProgram(), license: 'GPL' }), 'probe');
-      try {
-        closing(rawTracepointOpen('sys_enter', prog.fd));
-      } finally {
-        prog.close();
-      }
-    }),
-    { name: 'kprobe', ok: hasKprobePmu() || hasKprobeEvents(), ...(hasKprobePmu() || hasKprobeEvents() ? {} : { note: 'kernel built without CONFIG_KPROBES' }) },
-    { name: 'uprobe', ok: pmuType('uprobe') !== undefined, ...(pmuType('uprobe') !== undefined ? {} : { note: 'no uprobe PMU' }) },
-    probes.fentry ? attempt('fentry/fexit', probes.fentry) : { name: 'fentry/fexit', ok: false, note: 'no kernel BTF' },
-    attempt('profile/interval/software', () =>
-      closing(perfEventOpen({ type: PerfType.SOFTWARE, config: BigInt(PerfSwConfig.CPU_CLOCK), samplePeriod: 1_000_000n, pid: -1, cpu: 0 })),
-    ),
-    // the same look -l uses to leave hardware events out
-    ((why) => (why ? { name: 'hardware', ok: false, note: why } : { name: 'hardware', ok: true }))(hardwareEventRefusal()),
-    { name: 'watchpoint', ok: existsSync('/sys/bus/event_source/devices/breakpoint') },
-    attempt('BEGIN/END (BPF_PROG_TEST_RUN)', () => {
-      const prog = new OwnedFd(progLoad({ type: ProgType.RAW_TRACEPOINT, insns: tinyProgram(), license: 'GPL' }), 'probe');
-      try {
-        progTestRun(prog.fd, {});
-      } finally {
-        prog.close();
-      }
-    }),
-  ];
+  // each provider row's line (runtime/providers/)
+  const probeTypes = probeTypeReport(probes);
   const maps: InfoItem[] = [
     mapItem('hash', MapType.HASH, 8, 8),
     mapItem('percpu_hash', MapType.PERCPU_HASH, 8, 8),

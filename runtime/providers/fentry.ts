@@ -4,6 +4,7 @@ import type { ResolvedOf } from '../../lang/index.ts';
 import { attachTracing, requireFentry } from '../attach/fentry.ts';
 import { fentryRefusal } from '../features.ts';
 import { vmlinuxBtf } from '../kernel/btf/index.ts';
+import { attempt } from './feature-check.ts';
 import type { Lister, RuntimeProviderRow } from './row.ts';
 
 /** fentry/fexit: why a tiny program on vfs_read does not load (its errno), as info-probes.ts asks. */
@@ -37,6 +38,8 @@ export const fentry: RuntimeProviderRow<ResolvedOf<'fentry'>> = {
   require: requireFentry,
   attach: (p, a) => [attachTracing(p, a.text)],
   listers: [lister('fentry')],
+  // loading a program on a vmlinux function needs its BTF id: info.ts supplies that probe when there is BTF
+  info: (probes) => (probes.fentry ? attempt('fentry/fexit', probes.fentry) : { name: 'fentry/fexit', ok: false, note: 'no kernel BTF' }),
 };
 
-export const fexit: RuntimeProviderRow<ResolvedOf<'fexit'>> = { ...fentry, listers: [lister('fexit')] };
+export const fexit: RuntimeProviderRow<ResolvedOf<'fexit'>> = { require: fentry.require!, attach: fentry.attach, listers: [lister('fexit')] };

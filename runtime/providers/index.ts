@@ -11,6 +11,8 @@ import { uprobe, usdt } from './uprobe.ts';
 import { hardware, software, timer, watchpoint } from './perf-event.ts';
 import { iter } from './iter.ts';
 
+import type { InfoItem, InfoProbes } from './feature-check.ts';
+
 export type { AttachContext, Lister } from './row.ts';
 
 const rows: { readonly [K in ProviderName]: RuntimeProviderRow<ResolvedOf<K>> } = {
@@ -41,6 +43,12 @@ export function runtimeRow(a: ResolvedAttach): RuntimeProviderRow<ResolvedAttach
 /** The runtime's row for a provider by its canonical name. */
 export function runtimeRowOf(name: ProviderName): RuntimeProviderRow<ResolvedAttach> {
   return rows[name] as RuntimeProviderRow<ResolvedAttach>;
+}
+
+/** `scry --info`'s "Probe types": each row's line, in the report's order (kretprobe, fexit … share their row's). */
+export function probeTypeReport(probes: InfoProbes): InfoItem[] {
+  const report: RuntimeProviderRow<never>[] = [tracepoint, rawtracepoint, kprobe, uprobe, fentry, timer, hardware, watchpoint, special];
+  return report.flatMap((r) => (r.info ? [r.info(probes)] : []));
 }
 
 /** Every provider's listers, in listing order. */

@@ -2,7 +2,7 @@
 // through the kprobe PMU or tracefs; listed from kallsyms where kprobes exist.
 import type { ResolvedOf } from '../../lang/index.ts';
 import { attachKprobe, requireKprobes } from '../attach/kprobe.ts';
-import { kprobeRefusal } from '../features.ts';
+import { hasKprobeEvents, hasKprobePmu, kprobeRefusal } from '../features.ts';
 import { kernelFunctions } from '../kernel/functions.ts';
 import type { Lister, RuntimeProviderRow } from './row.ts';
 
@@ -20,6 +20,7 @@ export const kprobe: RuntimeProviderRow<ResolvedOf<'kprobe'>> = {
   require: requireKprobes,
   attach: (p, a) => [attachKprobe(p, a)],
   listers: [lister('kprobe')],
+  info: () => ({ name: 'kprobe', ok: hasKprobePmu() || hasKprobeEvents(), ...(hasKprobePmu() || hasKprobeEvents() ? {} : { note: 'kernel built without CONFIG_KPROBES' }) }),
 };
 
-export const kretprobe: RuntimeProviderRow<ResolvedOf<'kretprobe'>> = { ...kprobe, listers: [lister('kretprobe')] };
+export const kretprobe: RuntimeProviderRow<ResolvedOf<'kretprobe'>> = { require: kprobe.require!, attach: kprobe.attach, listers: [lister('kretprobe')] };

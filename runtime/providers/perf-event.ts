@@ -5,10 +5,18 @@ import { hardwareEvents, softwareEvents } from '../../lang/index.ts';
 import { attachCounted, attachWatchpoint } from '../attach/perf-events.ts';
 import { attachTimer } from '../attach/timer.ts';
 import { hardwareEventRefusal } from '../features.ts';
+import { existsSync } from 'node:fs';
+import { PerfSwConfig, PerfType, perfEventOpen } from '../sys/index.ts';
+import { attempt, closing } from './feature-check.ts';
 import type { RuntimeProviderRow } from './row.ts';
 
 export const timer: RuntimeProviderRow<ResolvedOf<'interval'>> = {
   attach: (p, a) => attachTimer(p, a),
+  // timers and software events are the same cpu-clock perf event
+  info: () =>
+    attempt('profile/interval/software', () =>
+      closing(perfEventOpen({ type: PerfType.SOFTWARE, config: BigInt(PerfSwConfig.CPU_CLOCK), samplePeriod: 1_000_000n, pid: -1, cpu: 0 })),
+    ),
 };
 
 export const software: RuntimeProviderRow<ResolvedOf<'software'>> = {
@@ -29,8 +37,11 @@ export const hardware: RuntimeProviderRow<ResolvedOf<'hardware'>> = {
       names: () => hardwareEvents.map((e) => `${e.name}:`),
     },
   ],
+  // the same look -l uses to leave hardware events out
+  info: () => ((why) => (why ? { name: 'hardware', ok: false, note: why } : { name: 'hardware', ok: true }))(hardwareEventRefusal()),
 };
 
 export const watchpoint: RuntimeProviderRow<ResolvedOf<'watchpoint'>> = {
   attach: (p, a, ctx) => attachWatchpoint(p, a, ctx.pid ?? ctx.cpid),
+  info: () => ({ name: 'watchpoint', ok: existsSync('/sys/bus/event_source/devices/breakpoint') }),
 };

@@ -4,10 +4,21 @@ import { attachTracing } from '../attach/fentry.ts';
 import { attachRawTracepoint } from '../attach/raw-tracepoint.ts';
 import { vmlinuxBtf } from '../kernel/btf/index.ts';
 import { listTracepoints } from '../kernel/tracefs.ts';
+import { OwnedFd, ProgType, progLoad, rawTracepointOpen } from '../sys/index.ts';
+import { attempt, closing, tinyProgram } from './feature-check.ts';
 import type { RuntimeProviderRow } from './row.ts';
 
 export const rawtracepoint: RuntimeProviderRow<ResolvedOf<'rawtracepoint'>> = {
   attach: (p, a) => [a.btfId !== undefined ? attachTracing(p, a.text) : attachRawTracepoint(p, a)],
+  info: () =>
+    attempt('rawtracepoint', () => {
+      const prog = new OwnedFd(progLoad({ type: ProgType.RAW_TRACEPOINT, insns: tinyProgram(), license: 'GPL' }), 'probe');
+      try {
+        closing(rawTracepointOpen('sys_enter', prog.fd));
+      } finally {
+        prog.close();
+      }
+    }),
   listers: [
     {
       provider: 'rawtracepoint',

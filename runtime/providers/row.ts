@@ -3,6 +3,7 @@
 // names `scry -l`, `.probes` and completion list, with whether this kernel attaches them.
 // The table is ./index.ts; the session and the listing look a row up, never switch on a provider.
 import type { Attachment } from '../attach/types.ts';
+import type { InfoItem, InfoProbes } from './feature-check.ts';
 import type { LoadedProgram } from '../loader.ts';
 
 /** What attaching may need beyond the probe: the -p process and the -c command's pid. */
@@ -33,6 +34,8 @@ export interface RuntimeProviderRow<A> {
   attach(p: LoadedProgram, a: A, ctx: AttachContext): Attachment[];
   /** the names -l lists for this provider, in listing order */
   readonly listers?: readonly Lister[];
+  /** its line under `scry --info`'s "Probe types" (a row may speak for related providers: fentry/fexit) */
+  info?(probes: InfoProbes): InfoItem;
   /** providers whose names are per binary: `provider:<path>:<name>` lines for -l PROVIDER:BINARY:PATTERN (-v: details) */
   listBinary?(provider: string, binary: string, pattern: string, verbose: boolean): string[];
 }

@@ -1,11 +1,19 @@
 // tracepoint: a perf tracepoint event; listed from tracefs, with the format's fields under -v.
 import type { ResolvedOf } from '../../lang/index.ts';
 import { attachTracepoint } from '../attach/tracepoint.ts';
-import { listTracepoints, tracepointFormat } from '../kernel/tracefs.ts';
+import { listTracepoints, tracefsRoot, tracepointFormat, tracepointId } from '../kernel/tracefs.ts';
+import { PerfType, perfEventOpen } from '../sys/index.ts';
+import { attempt, closing } from './feature-check.ts';
 import type { RuntimeProviderRow } from './row.ts';
 
 export const tracepoint: RuntimeProviderRow<ResolvedOf<'tracepoint'>> = {
   attach: (p, a) => [attachTracepoint(p, a.group, a.event)],
+  info: () =>
+    attempt('tracepoint', () => {
+      const tp = tracepointId('syscalls', 'sys_enter_getppid') ?? tracepointId('sched', 'sched_switch');
+      if (tp === undefined) throw new Error(`no tracefs at ${tracefsRoot()}`);
+      closing(perfEventOpen({ type: PerfType.TRACEPOINT, config: BigInt(tp), pid: -1, cpu: 0 }));
+    }),
   listers: [
     {
       provider: 'tracepoint',

@@ -7,6 +7,7 @@ import { globRegExp } from '../../lang/index.ts';
 import { attachUprobe } from '../attach/uprobe.ts';
 import { listUprobeFunctions, openTarget, targetUsdtProbes } from '../kernel/elf/index.ts';
 import { printable } from '../printable.ts';
+import { pmuType } from '../sys/index.ts';
 import type { RuntimeProviderRow } from './row.ts';
 
 /** The functions of a binary matching a glob. */
@@ -32,6 +33,7 @@ function listUsdt(_provider: string, binary: string, pattern: string, verbose: b
 export const uprobe: RuntimeProviderRow<ResolvedOf<'uprobe'>> = {
   attach: (p, a, ctx) => [attachUprobe(p, { path: a.path, offset: a.offset, retprobe: a.provider === 'uretprobe', pid: ctx.pid ?? -1, description: a.text })],
   listBinary: listFunctions,
+  info: () => ({ name: 'uprobe', ok: pmuType('uprobe') !== undefined, ...(pmuType('uprobe') !== undefined ? {} : { note: 'no uprobe PMU' }) }),
 };
 
 export const usdt: RuntimeProviderRow<ResolvedOf<'usdt'>> = {
