@@ -1,0 +1,139 @@
+// Fields and memory: a probe's arguments (args->f of a tracepoint record; ctx/args slots of tracing programs)
+// and values reached through typed pointers (p->f, s.f, *p, p[i]), read into r0 or into stack slots.
+import { BPF_FUNC as helper, R0, R1, R2, R3, R6, alu64Imm, alu64Reg, call, ldx, mov64Imm, mov64Reg } from '../asm/index.ts';
+import { probeContext, type ArgField, type Expr, type FieldExpr, type Span, type TracepointField, type Type } from '../../lang/index.ts';
+import { CodegenError, addrOf, allocOrFail, emitInt, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen } from './context.ts';
+import { checkHelper } from './helper-errors.ts';
+import { probeRead, readHelper, readString } from './memory.ts';
+import { normalize } from './values.ts';
+
+/** `args->f`, or `ctx->f` where the probe type reads its context that way (iterators). */
+export function isProbeArgument(g: Gen, x: FieldExpr): boolean {
+  return x.base.kind === 'ident' && (x.base.name === 'args' || (x.base.name === 'ctx' && probeContext(g.attach).ctxArgs === true));
+}
+
+/** r0 = a probe argument: a u64 slot of the context, or a tracepoint record's field at its own width. */
+export function emitArgumentInt(g: Gen, x: FieldExpr): void {
+  const ctxArg = g.shared.checked.argFields.get(x);
+  if (x.base.kind === 'ident' && x.base.name === 'ctx') {
+    if (ctxArg?.access.kind !== 'context') throw new Error('ctx field without a context slot');
+    return emitContextSlot(g, ctxArg.access.index, typeOf(g, x), x.span);
+  }
+  if (ctxArg?.access.kind === 'context') return emitContextSlot(g, ctxArg.access.index, typeOf(g, x), x.span);
+  // Load the value's own width (x86-64 is little-endian: the low bytes come first), then extend.
+  const { field } = argField(g, x);
+  const t = typeOf(g, x);
+  const bytes = t.kind === 'int' ? t.bits / 8 : field.size;
+  g.e.emit(ldx(bytes as 1 | 2 | 4 | 8, R0, R6, field.offset));
+  normalize(g, typeOf(g, x));
+}
+
+/** A string field of a tracepoint record (char name[N], or __data_loc char[]) at r10+off, at most `size` bytes. */
+export function emitArgumentStringInto(g: Gen, x: FieldExpr, off: number, size: number): void {
+  const { field, access } = argField(g, x);
+  if (access.kind === 'array') {
+    g.e.emit(mov64Reg(R3, R6), alu64Imm('add', R3, field.offset));
+    return probeRead(g, helper.probe_read_kernel, off, Math.min(size, field.size));
+  }
+  // __data_loc: the low 16 bits of the u32 are the string's offset within the record
+  g.e.emit(ldx(4, R0, R6, field.offset), alu64Imm('and', R0, 0xffff));
+  readString(g, 'record', off, size);
+}
+
+/** A byte array of a tracepoint record (__u8 name[N]) as a buffer at r10+off: its bytes, whole. */
+export function emitArgumentBufferInto(g: Gen, x: FieldExpr, t: Extract<Type, { kind: 'buffer' }>, off: number): void {
+  const { field } = argField(g, x);
+  g.e.emit(mov64Reg(R3, R6), alu64Imm('add', R3, field.offset));
+  probeRead(g, helper.probe_read_kernel, off + 8, Math.min(t.size, field.size));
+  g.e.emit(stSlot(8, off, Math.min(t.size, field.size)));
+}
+
+/**
+ * r0 = the index-th u64 of a tracing program's context (fentry/fexit/iter/tp_btf arguments). The verifier
+ * types pointers there (and forbids arithmetic on them until null-checked), so pointers are copied out with
+ * probe_read_kernel and become plain numbers, read through like any other kernel pointer.
+ */
+function emitContextSlot(g: Gen, index: number, t: Type, span: Span): void {
+  const e = g.e;
+  if (t.kind !== 'int' || !t.space) {
+    e.emit(ldx(8, R0, R6, 8 * index));
+    return normalize(g, t);
+  }
+  scoped(g, () => {
+    const tmp = allocOrFail(g, 8, span);
+    e.emit(stSlot(8, tmp, 0), mov64Reg(R3, R6), alu64Imm('add', R3, 8 * index), ...addrOf(R1, tmp), mov64Imm(R2, 8), call(helper.probe_read_kernel));
+    e.emit(ldSlot(8, R0, tmp));
+  });
+}
+
+/**
+ * r0 = the address of a value in kernel (or user) memory: `p->f` is p + offset, `s.f` the address of s plus
+ * offset, `*p` is p, `p[i]` is p + i × size.
+ */
+function emitAddress(g: Gen, x: Expr): void {
+  const acc = g.shared.checked.memory.get(x);
+  if (!acc) throw new CodegenError('this struct value is not in memory, so its fields cannot be reached', x.span, ['read fields straight from a pointer: p->a.b']);
+  const e = g.e;
+  const base = (b: Expr) => (acc.via === 'pointer' ? emitInt(g, b) : emitAddress(g, b));
+  switch (x.kind) {
+    case 'field':
+      base(x.base);
+      if (acc.offset) e.emit(alu64Imm('add', R0, acc.offset));
+      return;
+    case 'unary':
+      return emitInt(g, x.operand);
+    case 'index':
+      return scoped(g, () => {
+        const at = allocOrFail(g, 8, x.span);
+        base(x.base);
+        e.emit(stxSlot(8, at, R0));
+        emitInt(g, x.index);
+        e.emit(alu64Imm('mul', R0, acc.stride ?? 1), ldSlot(8, R1, at), alu64Reg('add', R0, R1));
+      });
+    default:
+      throw new CodegenError('this value has no address in memory', x.span);
+  }
+}
+
+/** An integer read from memory through a typed pointer (bitfields shifted and masked), into r0. */
+export function emitMemoryInt(g: Gen, x: Expr): void {
+  const acc = g.shared.checked.memory.get(x);
+  const t = typeOf(g, x);
+  if (!acc || (t.kind !== 'int' && t.kind !== 'bool')) throw new CodegenError(`this ${x.kind === 'unary' ? 'dereference' : 'value'} cannot be used as an integer`, x.span);
+  const e = g.e;
+  const bytes = t.kind === 'int' ? t.bits / 8 : 1;
+  const read = readHelper(acc.space);
+  scoped(g, () => {
+    const tmp = allocOrFail(g, 8, x.span);
+    emitAddress(g, x);
+    e.emit(stSlot(8, tmp, 0), mov64Reg(R3, R0), ...addrOf(R1, tmp), mov64Imm(R2, acc.bitSize ? 8 : bytes), call(read.fn));
+    checkHelper(g, read.name, 'read');
+    if (acc.bitSize) {
+      e.emit(ldSlot(8, R0, tmp));
+      if (acc.bitOffset) e.emit(alu64Imm('rsh', R0, acc.bitOffset));
+      if (acc.bitSize < 32) e.emit(alu64Imm('and', R0, (1 << acc.bitSize) - 1));
+      else if (acc.bitSize < 64) e.emit(alu64Imm('lsh', R0, 64 - acc.bitSize), alu64Imm('rsh', R0, 64 - acc.bitSize));
+      return;
+    }
+    e.emit(ldSlot(bytes as 1 | 2 | 4 | 8, R0, tmp));
+  });
+  normalize(g, t);
+}
+
+/** A string (char array) or record read from memory into r10+off, `size` bytes. */
+export function emitMemoryInto(g: Gen, x: Expr, off: number, size: number): void {
+  const acc = g.shared.checked.memory.get(x)!;
+  const read = readHelper(acc.space);
+  emitAddress(g, x);
+  g.e.emit(mov64Reg(R3, R0), ...addrOf(R1, off), mov64Imm(R2, size), call(read.fn));
+  checkHelper(g, read.name, 'read');
+}
+
+/** The tracepoint field an `args->f` expression reads, in this program's tracepoint. */
+function argField(g: Gen, x: Expr): { field: TracepointField; access: ArgField['access'] } {
+  const info = x.kind === 'field' ? g.shared.checked.argFields.get(x) : undefined;
+  const format = probeContext(g.attach).tracepoint?.format;
+  const field = format?.fields.find((f) => f.name === info?.field);
+  if (!info || !field) throw new Error('args field without a resolved tracepoint field');
+  return { field, access: info.access };
+}

@@ -1,0 +1,215 @@
+// Operators: arithmetic, shifts, comparisons (of integers and of strings), && and ||. Integers are computed
+// into r0 (an accumulator: helper calls return there and clobber r1-r5, so a left operand waits in a stack
+// slot while the right one is computed); the checker says what each operand converts to first.
+import { R0, R1, R2, alu64Imm, alu64Reg, endian, ja, jmpImm, jmpReg, mov64Imm, mov64Reg, neg64, type AluOp, type Insn, type JmpOp } from '../asm/index.ts';
+import type { BinaryExpr, BinaryOp, Expr, Span, Type } from '../../lang/index.ts';
+import { allocOrFail, allocValue, emitInt, emitInto, ldSlot, scoped, stxSlot, typeOf, type Gen } from './context.ts';
+import { fitsImm32, loadConst, normalize, sizeOfString } from './values.ts';
+
+function isSigned(t: Type): boolean {
+  return t.kind === 'int' && t.signed;
+}
+
+/** r0 = 1 when the conditional jump made by `jumpTo` is taken, else 0. */
+export function boolFromJump(g: Gen, jumpTo: (label: string) => Insn): void {
+  const yes = g.e.freshLabel('bool.true');
+  const done = g.e.freshLabel('bool.end');
+  g.e.emit(jumpTo(yes), mov64Imm(R0, 0), ja(done));
+  g.e.place(yes);
+  g.e.emit(mov64Imm(R0, 1));
+  g.e.place(done);
+}
+
+const aluOps: Partial<Record<BinaryExpr['op'], AluOp>> = {
+  '+': 'add',
+  '-': 'sub',
+  '*': 'mul',
+  '&': 'and',
+  '|': 'or',
+  '^': 'xor',
+  '<<': 'lsh',
+};
+
+export function emitBinary(g: Gen, x: BinaryExpr): void {
+  if (x.op === '&&' || x.op === '||') return emitLogical(g, x);
+  if (!isArithmetic(g, x)) return emitStringCompare(g, x);
+  // A left-nested chain (a + b - c + …) is walked in a loop, innermost first, so its length costs no JS stack.
+  const chain: BinaryExpr[] = [x];
+  for (let l = x.left; l.kind === 'binary' && isArithmetic(g, l); l = l.left) chain.push(l);
+  const first = chain[chain.length - 1]!;
+  emitInt(g, first.left);
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const b = chain[i]!;
+    g.e.at(b.span, () => {
+      const [leftType, rightType] = operandTypes(g, b);
+      scoped(g, () => {
+        normalize(g, leftType);
+        emitRight(g, b.right, b.opSpan, rightType);
+      });
+      emitOperator(g, b.op, b.opSpan, leftType);
+      if (!comparisons.has(b.op)) normalize(g, typeOf(g, b));
+    });
+  }
+}
+
+/** An integer operator (not && or ||, not a comparison of strings). */
+function isArithmetic(g: Gen, x: BinaryExpr): boolean {
+  return x.op !== '&&' && x.op !== '||' && !(typeOf(g, x.left).kind === 'string' && typeOf(g, x.right).kind === 'string');
+}
+
+/** What the checker converts the operands to first: their common type (shifts: each only promoted), as in C. */
+export function operandTypes(g: Gen, x: Expr): readonly [Type, Type] {
+  const types = g.shared.checked.operandTypes.get(x);
+  if (!types) throw new Error(`no operand types recorded for ${x.kind} expression`);
+  return types;
+}
+
+const comparisons = new Set<BinaryOp>(['==', '!=', '<', '<=', '>', '>=']);
+
+/**
+ * r0 = left <op> right, operands converted to the given types; signedness picks the operation.
+ * The result is left 64 bits wide: callers narrow it to the result type.
+ */
+export function emitBinaryOp(g: Gen, op: BinaryOp, left: Expr, right: Expr, opSpan: Span, leftType: Type, rightType: Type): void {
+  scoped(g, () => {
+    emitInt(g, left);
+    normalize(g, leftType);
+    emitRight(g, right, opSpan, rightType);
+  });
+  emitOperator(g, op, opSpan, leftType);
+}
+
+/** With the left operand in r0: r1 = left, r0 = right (or an immediate when the right side is a small constant). */
+function emitRight(g: Gen, right: Expr, opSpan: Span, rightType: Type): void {
+  const e = g.e;
+  const rightConst = right.kind === 'int' && fitsImm32(right.value) ? Number(right.value) : undefined;
+  if (rightConst !== undefined) {
+    e.emit(mov64Reg(R1, R0));
+    loadConst(g, R0, BigInt.asIntN(64, BigInt(rightConst)));
+    normalize(g, rightType);
+  } else {
+    const slot = allocOrFail(g, 8, opSpan);
+    e.emit(stxSlot(8, slot, R0));
+    emitInt(g, right);
+    normalize(g, rightType);
+    e.emit(ldSlot(8, R1, slot));
+  }
+}
+
+/** r0 = r1 <op> r0; signedness (of the left operand's type) picks the operation. */
+function emitOperator(g: Gen, op: BinaryOp, opSpan: Span, leftType: Type): void {
+  const e = g.e;
+  const signed = isSigned(leftType);
+  e.at(opSpan, () => {
+    const alu = aluOps[op];
+    if (alu) return e.emit(alu64Reg(alu, R1, R0), mov64Reg(R0, R1));
+    switch (op) {
+      case '>>':
+        return e.emit(alu64Reg(signed ? 'arsh' : 'rsh', R1, R0), mov64Reg(R0, R1));
+      case '/':
+      case '%': {
+        // x / 0 and x % 0 are 0, as in bpftrace (BPF itself would leave x for %)
+        const byZero = e.freshLabel('div.zero');
+        const done = e.freshLabel('div.end');
+        e.emit(jmpImm('jeq', R0, 0, byZero));
+        if (signed) emitSignedDivMod(g, op);
+        else e.emit(alu64Reg(op === '/' ? 'div' : 'mod', R1, R0), mov64Reg(R0, R1));
+        e.emit(ja(done));
+        e.place(byZero);
+        e.emit(mov64Imm(R0, 0));
+        e.place(done);
+        return;
+      }
+      case '==':
+        return compare(g, 'jeq');
+      case '!=':
+        return compare(g, 'jne');
+      case '<':
+        return compare(g, signed ? 'jslt' : 'jlt');
+      case '<=':
+        return compare(g, signed ? 'jsle' : 'jle');
+      case '>':
+        return compare(g, signed ? 'jsgt' : 'jgt');
+      case '>=':
+        return compare(g, signed ? 'jsge' : 'jge');
+      default:
+        throw new Error(`unhandled operator ${op}`);
+    }
+  });
+}
+
+/**
+ * String comparison. Strings sit NUL-padded in their slots, so comparing 8-byte words over the longer
+ * size is exact; byte-swapped to big-endian, unsigned word order is lexicographic byte order.
+ */
+function emitStringCompare(g: Gen, x: BinaryExpr): void {
+  const e = g.e;
+  const lt = typeOf(g, x.left);
+  const rt = typeOf(g, x.right);
+  const size = Math.ceil(Math.max(sizeOfString(lt), sizeOfString(rt)) / 8) * 8;
+  const diff = e.freshLabel('strcmp.diff');
+  const done = e.freshLabel('strcmp.end');
+  scoped(g, () => {
+    const a = allocValue(g, size);
+    const b = allocValue(g, size);
+    emitInto(g, x.left, a, size);
+    emitInto(g, x.right, b, size);
+    e.at(x.opSpan, () => {
+      for (let i = 0; i < size; i += 8) e.emit(ldSlot(8, R1, a + i), ldSlot(8, R2, b + i), jmpReg('jne', R1, R2, diff));
+      const equalResult = x.op === '==' || x.op === '<=' || x.op === '>=';
+      e.emit(mov64Imm(R0, equalResult ? 1 : 0), ja(done));
+      e.place(diff);
+      if (x.op === '==' || x.op === '!=') e.emit(mov64Imm(R0, x.op === '!=' ? 1 : 0));
+      else {
+        const op: JmpOp = x.op === '<' ? 'jlt' : x.op === '<=' ? 'jle' : x.op === '>' ? 'jgt' : 'jge';
+        e.emit(endian(R1, 'be', 64), endian(R2, 'be', 64));
+        boolFromJump(g, (yes) => jmpReg(op, R1, R2, yes));
+      }
+      e.place(done);
+    });
+  });
+}
+
+/** r0 = (r1 <op> r0) ? 1 : 0 */
+function compare(g: Gen, op: JmpOp): void {
+  boolFromJump(g, (yes) => jmpReg(op, R1, R0, yes));
+}
+
+/**
+ * r0 = r1 / r0 or r1 % r0 with C's truncating signed semantics, using only unsigned division
+ * (signed division needs cpu v4, newer than some kernels we run on). Division by zero gives 0, as BPF does.
+ */
+function emitSignedDivMod(g: Gen, op: '/' | '%'): void {
+  const e = g.e;
+  const lPos = e.freshLabel('sdiv.lpos');
+  const rPos = e.freshLabel('sdiv.rpos');
+  const done = e.freshLabel('sdiv.end');
+  // r2 = sign of the result: for '/', negative if exactly one operand is; for '%', the dividend's sign.
+  e.emit(mov64Imm(R2, 0), jmpImm('jsge', R1, 0, lPos), neg64(R1), mov64Imm(R2, 1));
+  e.place(lPos);
+  e.emit(jmpImm('jsge', R0, 0, rPos), neg64(R0));
+  if (op === '/') e.emit(alu64Imm('xor', R2, 1));
+  e.place(rPos);
+  e.emit(alu64Reg(op === '/' ? 'div' : 'mod', R1, R0), mov64Reg(R0, R1), jmpImm('jeq', R2, 0, done), neg64(R0));
+  e.place(done);
+}
+
+function emitLogical(g: Gen, x: BinaryExpr): void {
+  const e = g.e;
+  const short = e.freshLabel(x.op === '&&' ? 'and.false' : 'or.true');
+  const done = e.freshLabel('logic.end');
+  const shortOp: JmpOp = x.op === '&&' ? 'jeq' : 'jne';
+  // a || b || c tests each operand in turn (a loop: a chain of 1,000 costs no JS stack), as (a || b) || c would
+  const operands: Expr[] = [x.right];
+  let l = x.left;
+  for (; l.kind === 'binary' && l.op === x.op; l = l.left) operands.push(l.right);
+  operands.push(l);
+  for (let i = operands.length - 1; i >= 0; i--) {
+    emitInt(g, operands[i]!);
+    e.emit(jmpImm(shortOp, R0, 0, short));
+  }
+  e.emit(mov64Imm(R0, x.op === '&&' ? 1 : 0), ja(done));
+  e.place(short);
+  e.emit(mov64Imm(R0, x.op === '&&' ? 0 : 1));
+  e.place(done);
+}
