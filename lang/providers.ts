@@ -61,9 +61,11 @@ export interface ProviderInfo {
   readonly aliases: readonly string[];
   /** Attach-point form, for messages. */
   readonly usage: string;
+  /** The attach point is the name alone (BEGIN, END), never followed by ':'. */
+  readonly bare?: true;
 }
 
-export const providers: readonly ProviderInfo[] = Object.values(rows).map((r) => ({ name: r.name, aliases: r.aliases, usage: r.usage }));
+export const providers: readonly ProviderInfo[] = Object.values(rows).map((r) => ({ name: r.name, aliases: r.aliases, usage: r.usage, ...(r.bare ? { bare: r.bare } : {}) }));
 
 const byName = new Map<string, ProviderInfo>();
 for (const p of providers) {

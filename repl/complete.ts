@@ -80,7 +80,7 @@ export function blockDepth(text: string): number {
 }
 
 function providerWords(): string[] {
-  return providers.flatMap((p) => (p.name === 'BEGIN' || p.name === 'END' ? [p.name] : [`${p.name}:`]));
+  return providers.map((p) => (p.bare ? p.name : `${p.name}:`));
 }
 
 /**

@@ -66,6 +66,8 @@ export interface ProviderRow<A extends { readonly provider: string }> {
   readonly aliases: readonly string[];
   /** attach-point form, for messages */
   readonly usage: string;
+  /** the attach point is the provider's name alone (BEGIN, END), never followed by ':' */
+  readonly bare?: true;
   readonly reads: ContextReads;
   resolve(r: ResolveRequest): A[];
   /** this attach point's data for the context builtins (beyond `reads`) */

@@ -10,6 +10,7 @@ function special(name: 'BEGIN' | 'END', alias: string): ProviderRow<ResolvedSpec
     name,
     aliases: [alias],
     usage: name,
+    bare: true,
     reads: {},
     resolve(r) {
       if (r.ap.parts.length) return r.bad(`${name} takes no arguments`);
