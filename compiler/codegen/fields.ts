@@ -1,7 +1,7 @@
 // Fields and memory: a probe's arguments (args->f of a tracepoint record; ctx/args slots of tracing programs)
 // and values reached through typed pointers (p->f, s.f, *p, p[i]), read into r0 or into stack slots.
 import { BPF_FUNC as helper, R0, R1, R2, R3, R6, alu64Imm, alu64Reg, call, ldx, mov64Imm, mov64Reg } from '../asm/index.ts';
-import { probeContext, type ArgField, type Expr, type FieldExpr, type Span, type TracepointField, type Type } from '../../lang/index.ts';
+import type { ArgField, Expr, FieldExpr, Span, TracepointField, Type } from '../../lang/index.ts';
 import { CodegenError, addrOf, allocOrFail, emitInt, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen } from './context.ts';
 import { checkHelper } from './helper-errors.ts';
 import { probeRead, readHelper, readString } from './memory.ts';
@@ -9,7 +9,7 @@ import { normalize } from './values.ts';
 
 /** `args->f`, or `ctx->f` where the probe type reads its context that way (iterators). */
 export function isProbeArgument(g: Gen, x: FieldExpr): boolean {
-  return x.base.kind === 'ident' && (x.base.name === 'args' || (x.base.name === 'ctx' && probeContext(g.attach).ctxArgs === true));
+  return x.base.kind === 'ident' && (x.base.name === 'args' || (x.base.name === 'ctx' && g.context.ctxArgs === true));
 }
 
 /** r0 = a probe argument: a u64 slot of the context, or a tracepoint record's field at its own width. */
@@ -132,7 +132,7 @@ export function emitMemoryInto(g: Gen, x: Expr, off: number, size: number): void
 /** The tracepoint field an `args->f` expression reads, in this program's tracepoint. */
 function argField(g: Gen, x: Expr): { field: TracepointField; access: ArgField['access'] } {
   const info = x.kind === 'field' ? g.shared.checked.argFields.get(x) : undefined;
-  const format = probeContext(g.attach).tracepoint?.format;
+  const format = g.context.tracepoint?.format;
   const field = format?.fields.find((f) => f.name === info?.field);
   if (!info || !field) throw new Error('args field without a resolved tracepoint field');
   return { field, access: info.access };

@@ -92,6 +92,7 @@ export function generateCallback(cb: PendingCallback): AsmItem[] {
   const g: Gen = {
     shared,
     attach: caller.attach,
+    context: caller.context,
     e,
     frame: new Frame(Frame.limit - stackAbove, cb.scratchFrom),
     vars: new Map(),

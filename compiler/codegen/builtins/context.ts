@@ -1,7 +1,7 @@
 // Context: the running task and its CPU (pid, comm, cgroup, cpu, …), and what the probe was given (its
 // arguments arg0…arg5, return value, function, name, saved registers).
 import { BPF_FUNC as helper, R0, R1, R2, R3, R6, alu64Imm, alu64Reg, call, ldMapValue, ldx, mov32Reg, mov64Imm, type Insn } from '../../asm/index.ts';
-import { PT_REGS_OFFSETS, probeContext, type Span, type Type, type UsdtArgument } from '../../../lang/index.ts';
+import { PT_REGS_OFFSETS, type Span, type Type, type UsdtArgument } from '../../../lang/index.ts';
 import { GLOBALS_CPID, GLOBALS_MAP, GLOBALS_NCPUS } from '../../program.ts';
 import { CodegenError, addrOf, allocOrFail, ldSlot, scoped, stSlot, typeOf, type Gen } from '../context.ts';
 import { checkHelper } from '../helper-errors.ts';
@@ -54,10 +54,9 @@ function arg(n: number): BuiltinEmit {
   return {
     variable: {
       int: (g, x) => {
-        const context = probeContext(g.attach);
-        if (context.argN === 'usdt') return emitUsdtArg(g, context.usdt?.args?.[n], x.span);
+        if (g.context.argN === 'usdt') return emitUsdtArg(g, g.context.usdt?.args?.[n], x.span);
         // raw tracepoints and fentry/fexit get an array of u64 arguments; kprobes and uprobes the saved registers
-        if (context.argN === 'ctx') return g.e.emit(ldx(8, R0, R6, 8 * n));
+        if (g.context.argN === 'ctx') return g.e.emit(ldx(8, R0, R6, 8 * n));
         g.e.emit(ldx(8, R0, R6, PT_REGS.args[n]!));
       },
     },
@@ -75,8 +74,7 @@ const probeRows: EmitRows = {
     variable: {
       int: (g, x) => {
         // fexit: the return value follows the arguments in the context
-        const context = probeContext(g.attach);
-        if (context.retval === 'ctx') g.e.emit(ldx(8, R0, R6, 8 * context.retSlot!));
+        if (g.context.retval === 'ctx') g.e.emit(ldx(8, R0, R6, 8 * g.context.retSlot!));
         else g.e.emit(ldx(8, R0, R6, PT_REGS.ax));
         // fexit's retval has its function's C type (an int returns -17, not 4294967279)
         normalize(g, typeOf(g, x));
