@@ -4,12 +4,14 @@
 //   (c) no import up the layers (lang ← compiler ← runtime ← repl), and no syntax tree in the runtime.
 // `--unused` also lists exported names that no file of the tree (tests and scripts included) imports.
 // Prints what it finds and exits 1; prints one line and exits 0 when the graph is clean.
-// Run: `npm run check:imports` (or `node --import tsx scripts/check-imports.ts [--unused]`).
+// Run: `npm run check:imports` (or `node --import tsx scripts/check-imports.ts [--unused] [--root DIR]`).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
-const root = join(import.meta.dirname, '..');
+// `--root DIR` checks another tree laid out the same way (the tests give it small made-up ones).
+const rootArg = process.argv.indexOf('--root');
+const root = rootArg > 0 && process.argv[rootArg + 1] ? resolve(process.argv[rootArg + 1]!) : join(import.meta.dirname, '..');
 const layers = ['lang', 'compiler', 'runtime', 'repl'] as const;
 type Layer = (typeof layers)[number];
 

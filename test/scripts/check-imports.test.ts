@@ -1,0 +1,77 @@
+// scripts/check-imports.ts on small made-up trees: what it reports, and that a clean tree passes.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const script = new URL('../../scripts/check-imports.ts', import.meta.url).pathname;
+
+/** The live view's snapshot worker and the leaves it may import past the facades, as in the real tree. */
+const base: Record<string, string> = {
+  'lang/index.ts': "export { globRegExp } from './glob.ts';\nexport type { Program } from './ast.ts';\n",
+  'lang/glob.ts': 'export const globRegExp = (g: string) => new RegExp(g);\n',
+  'lang/ast.ts': "export interface Program { kind: 'program' }\n",
+  'compiler/index.ts': "import type { Program } from '../lang/index.ts';\nexport type Compiled = { from: Program };\n",
+  'compiler/layout.ts': 'export const slotSize = 8;\n',
+  'runtime/index.ts': "export { snapshotMap } from './maps.ts';\n",
+  'runtime/maps.ts': "import { slotSize } from '../compiler/layout.ts';\nexport const snapshotMap = () => slotSize;\n",
+  'runtime/render-context.ts': "import { btf } from './kernel/btf/reader.ts';\nimport { sym } from './kernel/elf/symbols.ts';\nexport const ctx = [btf, sym];\n",
+  'runtime/kernel/btf/reader.ts': "import { globRegExp } from '../../../lang/glob.ts';\nexport const btf = globRegExp('a');\n",
+  'runtime/kernel/elf/symbols.ts': "import { globRegExp } from '../../../lang/glob.ts';\nexport const sym = globRegExp('b');\n",
+  'repl/index.ts': "import { snapshotMap } from '../runtime/index.ts';\nexport const r = snapshotMap;\n",
+  'repl/view/snapshot-worker.ts': "import { snapshotMap } from '../../runtime/maps.ts';\nimport { ctx } from '../../runtime/render-context.ts';\nexport const w = [snapshotMap, ctx];\n",
+};
+
+function check(files: Record<string, string>): { code: number | null; out: string } {
+  const root = mkdtempSync(join(tmpdir(), 'scry-imports-'));
+  try {
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    }
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--root', root], { encoding: 'utf8' });
+    return { code: r.status, out: r.stdout + r.stderr };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+test('a tree that keeps the layering passes (the worker bundle may import its pure leaves directly)', () => {
+  const r = check(base);
+  assert.is(r.out, 'imports: 12 files, 12 imports: no cycles, no deep or upward imports\n');
+  assert.is(r.code, 0);
+});
+
+test('cycles (type-only included), imports past a facade, upward imports and the syntax tree in the runtime are listed', () => {
+  const r = check({
+    ...base,
+    'lang/a.ts': "import { b } from './b.ts';\nexport const a = b;\nexport type A = number;\n",
+    'lang/b.ts': "import type { A } from './a.ts';\nexport const b = 2;\nexport type B = A;\n",
+    'lang/up.ts': "import type { Compiled } from '../compiler/index.ts';\nexport type U = Compiled;\n",
+    'compiler/deep.ts': "import { a } from '../lang/a.ts';\nexport const d = a;\n",
+    'runtime/tree.ts': "import type { Program } from '../lang/index.ts';\nexport type T = Program;\n",
+    // the worker no longer reaches symbols.ts, so its allowed deep import is stale
+    'runtime/render-context.ts': "import { btf } from './kernel/btf/reader.ts';\nexport const ctx = [btf];\n",
+  });
+  assert.is(
+    r.out,
+    [
+      'import cycles (1):',
+      '  lang/a.ts → lang/b.ts → lang/a.ts',
+      'imports past a layer facade (import the layer through its index.ts) (1):',
+      '  compiler/deep.ts:1 → lang/a.ts',
+      'allowed deep imports that are no longer needed (remove them from allowedDeep in scripts/check-imports.ts) (1):',
+      '  runtime/kernel/elf/symbols.ts → lang/glob.ts',
+      'imports up the layers (lang ← compiler ← runtime ← repl) (1):',
+      '  lang/up.ts:1 → compiler/index.ts (types)',
+      'runtime imports of the syntax tree (1):',
+      '  runtime/tree.ts:1 → lang/index.ts',
+      '',
+    ].join('\n'),
+  );
+  assert.is(r.code, 1);
+});
+
+test.run();
