@@ -82,11 +82,8 @@ export const ET_DYN = 3;
 // p_type, p_flags
 export const PT_LOAD = 1;
 export const PF_X = 1;
-export const PF_W = 2;
-export const PF_R = 4;
 // sh_type
 export const SHT_SYMTAB = 2;
-export const SHT_STRTAB = 3;
 const SHT_NOTE = 7;
 export const SHT_NOBITS = 8;
 export const SHT_DYNSYM = 11;
@@ -137,7 +134,6 @@ const PHDR_SIZE = 56;
 const SHDR_SIZE = 64;
 
 export const EM_X86_64 = 62;
-export const EM_AARCH64 = 183;
 
 export class ElfFile {
   readonly header: ElfHeader;
