@@ -24,6 +24,6 @@ export { probeContext, providerRow, providersReading, type ContextReads, type Pr
 export type { AssignStmt, BinaryExpr, BinaryOp, Block, CallExpr, Expr, FieldExpr, ForMapStmt, IdentExpr, IncDecExpr, MapExpr, Stmt } from './ast.ts';
 export { lineText } from './source.ts';
 export { walk } from './walk.ts';
-export { BUILTINS, type BuiltinFamily, type BuiltinRow, type FunctionSpec, type VariableSpec } from './builtins/index.ts';
+export { BUILTINS, type BuiltinRow, type FunctionSpec, type VariableSpec } from './builtins/index.ts';
 export { MAX_STACK_FRAMES } from './types.ts';
 export { deepest, isStackOverflow } from './walk.ts';

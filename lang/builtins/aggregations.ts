@@ -6,8 +6,8 @@ import { i64, u64, type MapValue } from '../types.ts';
 import type { AggregationSpec, BuiltinRow } from './row.ts';
 
 /** bpftrace's bounds: k in hist(n, k), and the bucket count of lhist. */
-export const HIST_MAX_BITS = 5;
-export const LHIST_MAX_BUCKETS = 1000;
+const HIST_MAX_BITS = 5;
+const LHIST_MAX_BUCKETS = 1000;
 
 const aggregation = (name: string, doc: string, spec: Omit<AggregationSpec, 'aggregation'>): BuiltinRow => ({
   name,
@@ -79,7 +79,7 @@ function lhist(ctx: CheckContext, c: CallExpr): MapValue {
 }
 
 /** An integer known when the script is compiled: a literal, a negated one, or an integer $N. */
-export function literalValue(e: Expr, params: readonly string[] = []): bigint | undefined {
+function literalValue(e: Expr, params: readonly string[] = []): bigint | undefined {
   if (e.kind === 'int') return BigInt.asIntN(64, e.value);
   if (e.kind === 'unary' && e.op === '-' && e.operand.kind === 'int') return -e.operand.value;
   if (e.kind === 'positional' && !e.count) {

@@ -11,7 +11,7 @@ import { stackRows } from './stacks.ts';
 import { stringRows } from './strings.ts';
 import { timeRows } from './time.ts';
 
-export type { AggregationSpec, BuiltinFamily, BuiltinRow, CallSpec, FunctionSpec, VariableSpec } from './row.ts';
+export type { AggregationSpec, BuiltinRow, CallSpec, FunctionSpec, VariableSpec } from './row.ts';
 
 // The order is the order completion offers names in and "did you mean" tries them in (the first of equally
 // close names wins): keep new rows at the end of their family.
@@ -30,16 +30,13 @@ const rows: readonly BuiltinRow[] = [
 export const BUILTINS: ReadonlyMap<string, BuiltinRow> = new Map(rows.map((r) => [r.name, r]));
 if (BUILTINS.size !== rows.length) throw new Error('two builtin rows share a name');
 
-export type BuiltinVar = VariableSpec & Pick<BuiltinRow, 'name' | 'doc'>;
-export type BuiltinFunction = FunctionSpec & Pick<BuiltinRow, 'name' | 'doc'>;
+type BuiltinVar = VariableSpec & Pick<BuiltinRow, 'name' | 'doc'>;
+type BuiltinFunction = FunctionSpec & Pick<BuiltinRow, 'name' | 'doc'>;
 
 /** The builtin variables, in table order. */
 export const builtinVars: readonly BuiltinVar[] = rows.flatMap((r) => (r.variable ? [{ ...r.variable, name: r.name, doc: r.doc }] : []));
 /** The builtin functions, in table order. */
 export const builtinFunctions: readonly BuiltinFunction[] = rows.flatMap((r) => (r.function ? [{ ...r.function, name: r.name, doc: r.doc }] : []));
 
-export { FORMAT_MAX_ARGS } from './printf.ts';
 export { PT_REGS_OFFSETS } from './context.ts';
-export { HIST_MAX_BITS, LHIST_MAX_BUCKETS, aggregationReadType, literalValue, readableInProbe } from './aggregations.ts';
-export { keyedTarget, wholeMap } from './maps.ts';
-export { parseAddress } from './data.ts';
+export { aggregationReadType, readableInProbe } from './aggregations.ts';

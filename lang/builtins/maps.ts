@@ -47,7 +47,7 @@ export const mapRows: readonly BuiltinRow[] = [
 ];
 
 /** `@m` with no keys: the whole map, as clear/zero/len/print take it. */
-export function wholeMap(e: Expr | undefined): MapExpr | undefined {
+function wholeMap(e: Expr | undefined): MapExpr | undefined {
   return e?.kind === 'map' && e.keys.length === 0 ? e : undefined;
 }
 
@@ -55,7 +55,7 @@ export function wholeMap(e: Expr | undefined): MapExpr | undefined {
  * The entry that delete/has_key name: `f(@m[k…])`, or `f(@m, k)` where a tuple literal `k` spreads over the
  * keys of a multi-key map (bpftrace's `delete(@m, (1, 2))`). `keyCount` is the map's number of keys when known.
  */
-export function keyedTarget(c: CallExpr, keyCount: number | undefined): MapExpr | undefined {
+function keyedTarget(c: CallExpr, keyCount: number | undefined): MapExpr | undefined {
   const [m, k] = c.args;
   if (m?.kind !== 'map') return undefined;
   if (!k) return m;

@@ -11,7 +11,7 @@ import type { BuiltinRow } from './row.ts';
  * printf-like functions (printf, system, cat, errorf, warnf): the format and up to 127 values, bpftrace's limit
  * (v0.17 and v0.26 alike count the format). Their event record has a size limit too (check/formats.ts).
  */
-export const FORMAT_MAX_ARGS = 128;
+const FORMAT_MAX_ARGS = 128;
 
 const formatted = (name: string, doc: string, signature: string, check = checkFormatted): BuiltinRow => ({
   name,

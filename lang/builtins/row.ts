@@ -6,7 +6,7 @@ import type { CheckContext } from '../check/context.ts';
 import type { ProviderName } from '../providers.ts';
 import type { MapValue, Type } from '../types.ts';
 
-export type BuiltinFamily = 'aggregations' | 'maps' | 'control' | 'printf' | 'time' | 'strings' | 'stacks' | 'data' | 'context';
+type BuiltinFamily = 'aggregations' | 'maps' | 'control' | 'printf' | 'time' | 'strings' | 'stacks' | 'data' | 'context';
 
 /** A builtin used as a variable: `pid`, `kstack`. */
 export interface VariableSpec {

@@ -14,7 +14,7 @@ export interface ScriptConfig {
   readonly maxProbes: number;
 }
 
-export const defaultConfig: ScriptConfig = { maxStrlen: 64, maxMapKeys: 4096, printMapsOnExit: true, maxProbes: 1024 };
+const defaultConfig: ScriptConfig = { maxStrlen: 64, maxMapKeys: 4096, printMapsOnExit: true, maxProbes: 1024 };
 
 /** bpftrace settings scry accepts but that change nothing here (their job is done differently or not needed). */
 const acceptedWithoutEffect = new Set([

@@ -5,7 +5,7 @@
 import type { CallExpr, Expr } from '../ast.ts';
 import type { Type } from '../types.ts';
 
-export const FORMAT_RECORD_MAX = 16 * 1024;
+const FORMAT_RECORD_MAX = 16 * 1024;
 /** The widest field (width or precision) a conversion may ask for: enough for any line, small enough to build. */
 export const FORMAT_WIDTH_MAX = 65535;
 
@@ -29,7 +29,7 @@ function slotBytes(t: Type): number {
   }
 }
 
-export function formatRecordSize(args: readonly Type[]): number {
+function formatRecordSize(args: readonly Type[]): number {
   return 8 + args.reduce((n, t) => n + slotBytes(t), 0);
 }
 
