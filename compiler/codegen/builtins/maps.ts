@@ -76,8 +76,8 @@ function emitPrintValue(g: Gen, c: CallExpr, arg: Expr): void {
 
 /** delete(@m[k]) / delete(@m, k): map_delete_elem; for a histogram, every bucket of the entry. */
 function emitDelete(g: Gen, c: CallExpr): void {
-  const spec = namedMap(g, c.args[0]?.kind === 'map' ? c.args[0] : undefined, c);
   const target = keyedEntry(g, c);
+  const spec = namedMap(g, target, c);
   const e = g.e;
   scoped(g, () => {
     const value = spec.user!.value;
@@ -99,10 +99,10 @@ function emitDelete(g: Gen, c: CallExpr): void {
 
 /** has_key(@m, k): r0 = 1 when the entry exists. */
 function emitHasKey(g: Gen, c: CallExpr): void {
-  const spec = namedMap(g, c.args[0]?.kind === 'map' ? c.args[0] : undefined, c);
+  const target = keyedEntry(g, c);
+  const spec = namedMap(g, target, c);
   const value = spec.user!.value;
   if (value.kind === 'hist' || value.kind === 'lhist') throw new CodegenError(`has_key() does not work on ${value.kind}() maps`, c.span);
-  const target = keyedEntry(g, c);
   scoped(g, () => {
     const key = buildKey(g, target);
     lookup(g, spec.name, key);
