@@ -57,7 +57,7 @@ function looksLikeProbe(image: string): boolean {
   const colon = image.indexOf(':');
   const provider = lookupProvider(colon < 0 ? image : image.slice(0, colon));
   if (!provider) return false;
-  return colon >= 0 || provider.name === 'BEGIN' || provider.name === 'END';
+  return colon >= 0 || provider.bare === true;
 }
 
 const PREFIX = 'BEGIN {\n';

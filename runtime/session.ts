@@ -9,7 +9,7 @@ import { catFile, runCommand } from './effects.ts';
 import { ScryRuntimeError } from './errors.ts';
 import type { OutputSink, TraceEvent } from './events.ts';
 import { loadObjects, type LoadedObjects, type LoadedProgram } from './loader.ts';
-import { clearMap, readValue, snapshotMap, zeroMap, type MapSnapshot, type Value } from './maps.ts';
+import { clearMap, readValue, sameValue, snapshotMap, zeroMap, type MapSnapshot, type Value } from './maps.ts';
 import type { RenderContext } from './render.ts';
 import { makeRenderContext } from './render-context.ts';
 import { requirePrivileges } from './privileges.ts';
@@ -382,8 +382,3 @@ function writeGlobals(objs: LoadedObjects, cpid: number): void {
   mapUpdate(g.fd.fd, new Uint8Array(4), value);
 }
 
-/** Key values as the REPL types them (numbers and strings) against values read from a map key. */
-function sameValue(a: Value, b: Value): boolean {
-  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]!));
-  return typeof a === typeof b && a === b;
-}
