@@ -381,4 +381,3 @@ function writeGlobals(objs: LoadedObjects, cpid: number): void {
   view.setBigUint64(GLOBALS_CPID, BigInt(cpid), true);
   mapUpdate(g.fd.fd, new Uint8Array(4), value);
 }
-
