@@ -1,5 +1,5 @@
 // State shared by the code generator's parts while one probe program is generated.
-import { probeContext, type Block, type CheckedProgram, type Diagnostic, type Expr, type ForMapStmt, type ProbeContext, type ResolvedAttach, type Span, type Type } from '../../lang/index.ts';
+import { type Block, type CheckedProgram, type Diagnostic, type Expr, type ForMapStmt, type ProbeContext, type ResolvedAttach, type Span, type Type } from '../../lang/index.ts';
 import type { EventSchema, MapSpec } from '../program.ts';
 import { R7, R10, alu64Imm, ldx, mov64Reg, st, stx, type AsmItem, type Insn, type Reg, type Size } from '../asm/index.ts';
 import { Emitter, Frame, SCRATCH_BASE } from './emitter.ts';
@@ -103,7 +103,7 @@ export interface PendingCallback {
 
 export function newGen(shared: Shared, attach: ResolvedAttach): Gen {
   const e = new Emitter();
-  return { shared, attach, context: probeContext(attach), e, frame: new Frame(), vars: new Map(), exitLabel: 'epilogue', loops: [], callbacks: [], stackAbove: 0, functions: [] };
+  return { shared, attach, context: shared.checked.contexts.get(attach)!, e, frame: new Frame(), vars: new Map(), exitLabel: 'epilogue', loops: [], callbacks: [], stackAbove: 0, functions: [] };
 }
 
 export function typeOf(g: Gen, x: Expr): Type {

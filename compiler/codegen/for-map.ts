@@ -41,7 +41,7 @@ import {
   withSpan,
   type AsmItem,
 } from '../asm/index.ts';
-import { walk, type ForMapStmt, type Type } from '../../lang/index.ts';
+import type { ForMapStmt, Type } from '../../lang/index.ts';
 import { isPerCpu, packedLayout, slotSize } from '../layout.ts';
 import type { MapSpec } from '../program.ts';
 import { allocOrFail, allocValue, emitBlock, scoped, stxSlot, type Gen, type PendingCallback } from './context.ts';
@@ -113,7 +113,7 @@ export function generateCallback(cb: PendingCallback): AsmItem[] {
       g.vars.set(name, { offset, type });
     }
     copyEntry(g, stmt, info.kvType, spec);
-    for (const name of outerNames(stmt, info.locals)) {
+    for (const name of info.outer) {
       const src = caller.vars.get(name);
       if (!src) continue;
       if (src.offset >= SCRATCH_BASE) {
@@ -159,15 +159,6 @@ function copyEntry(g: Gen, stmt: ForMapStmt, kvType: Type, spec: MapSpec): void 
     return;
   }
   for (let i = 0; i < slotSize(valueType); i += 8) g.e.emit(ldx(8, R1, R8, i), stxSlot(8, valueAt + i, R1));
-}
-
-/** Variables the body (nested loops included) reads that it does not declare itself. */
-function outerNames(stmt: ForMapStmt, locals: ReadonlyMap<string, Type>): string[] {
-  const names = new Set<string>();
-  walk(stmt.body, (n) => {
-    if (n.kind === 'var' && !locals.has(n.name)) names.add(n.name);
-  });
-  return [...names];
 }
 
 function round32(n: number): number {

@@ -1,7 +1,6 @@
 // One probe block and attach point → one BPF program.
-import { BPF_FUNC, JumpRangeError, R0, R1, R2, R6, R7, R10, alu64Imm, call, encode, exit, isLabel, jmpImm, ldMapFd, mov64Imm, mov64Reg, st, withSpan, type AsmItem } from '../asm/index.ts';
-import { SCRATCH_MAP } from '../program.ts';
-import { Frame, MAX_INSNS, ProgramTooLong } from './emitter.ts';
+import { BPF_FUNC, JumpRangeError, R0, R1, R6, alu64Imm, call, encode, exit, isLabel, jmpImm, mov64Imm, mov64Reg, type AsmItem } from '../asm/index.ts';
+import { MAX_INSNS, ProgramTooLong } from './emitter.ts';
 import type { CheckedProbe, ResolvedAttach, Type } from '../../lang/index.ts';
 import { slotSize } from '../layout.ts';
 import type { ProgramSpec } from '../program.ts';
@@ -13,6 +12,7 @@ import { generateCallback } from './for-map.ts';
 import { allocValue, stSlot } from './context.ts';
 import { emitInt } from './expr.ts';
 import { pruneUnreachable } from './prune.ts';
+import { scratchPrologue } from './scratch.ts';
 import { emitBlock } from './stmt.ts';
 
 export function generateProbe(shared: Shared, probe: CheckedProbe, attach: ResolvedAttach, index: number, pid?: number): ProgramSpec {
@@ -122,22 +122,6 @@ function functionInfo(
     btf: btf.data,
     funcInfo: [{ insn: 0, typeId: btf.main }, ...live.map((l, i) => ({ insn: labels.get(l)!, typeId: btf.callbacks[i]! }))],
   };
-}
-
-/**
- * r7 = this CPU's scratch area, looked up once; the function ends quietly (at `fail`) if it is missing
- * (it never is). for-loop callbacks run it too (for-map.ts).
- */
-export function scratchPrologue(g: Gen, fail: string = g.exitLabel): AsmItem[] {
-  return [
-    st(4, R10, Frame.scratchKey, 0),
-    ldMapFd(R1, SCRATCH_MAP),
-    mov64Reg(R2, R10),
-    alu64Imm('add', R2, Frame.scratchKey),
-    call(BPF_FUNC.map_lookup_elem),
-    jmpImm('jeq', R0, 0, fail),
-    mov64Reg(R7, R0),
-  ].map((i) => withSpan(i, g.shared.checked.ast.span));
 }
 
 /** Kernel program names: ≤ 15 characters of [A-Za-z0-9_]. */

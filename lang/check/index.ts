@@ -5,6 +5,7 @@ import type { KernelInfo } from '../kernel.ts';
 import { deepest, isStackOverflow } from '../walk.ts';
 import { capDiagnostics } from '../cap-diagnostics.ts';
 import { resolveAttachPoint, type ResolvedAttach } from './attach.ts';
+import { probeContext, type ProbeContext } from '../providers.ts';
 import { readConfig, type ScriptConfig } from './config.ts';
 import { infer } from './infer.ts';
 import type { InferResult } from './tables.ts';
@@ -24,6 +25,8 @@ export interface CheckedProgram extends InferResult {
   readonly probes: readonly CheckedProbe[];
   readonly config: ScriptConfig;
   readonly params: readonly string[];
+  /** what argN, retval, func, args and reg() read at each attach point (its provider row's answer) */
+  readonly contexts: ReadonlyMap<ResolvedAttach, ProbeContext>;
 }
 
 export interface CheckOptions {
@@ -64,7 +67,8 @@ export function check(
     return { diagnostics };
   }
   if (hasErrors(diagnostics)) return { diagnostics: capDiagnostics(diagnostics) };
-  return { program: { ast, probes, ...inferred, config, params }, diagnostics: capDiagnostics(diagnostics) };
+  const contexts = new Map(probes.flatMap((p) => p.attach.map((a) => [a, probeContext(a)] as const)));
+  return { program: { ast, probes, ...inferred, config, params, contexts }, diagnostics: capDiagnostics(diagnostics) };
 }
 
 /** bpftrace refuses to attach more than max_probes probes: many at once can stall the machine. */

@@ -19,6 +19,7 @@ import { BUILTINS, builtinFunctions, builtinVars, aggregationReadType, readableI
 import { probeContext, type ResolvedAttach } from '../providers.ts';
 import type { Span } from '../source.ts';
 import { closest } from '../suggest.ts';
+import { walk } from '../walk.ts';
 import type { CheckContext } from './context.ts';
 import { typeFromBtf } from './kernel-types.ts';
 import { compatible, forMapType, mergeKey, mergeValue, readType, sameLayout, unify, valueType, widen } from './merge.ts';
@@ -606,7 +607,8 @@ function forMap(st: InferState, s: ForMapStmt): void {
   st.vars.set(s.variable, kv);
   try {
     loopBody(st, s.body);
-    st.forMaps.set(s, { kvType: kv, locals: new Map([...st.vars].filter(([n]) => !saved.has(n))) });
+    const locals = new Map([...st.vars].filter(([n]) => !saved.has(n)));
+    st.forMaps.set(s, { kvType: kv, locals, outer: outerReads(s, locals) });
   } finally {
     st.vars = saved;
     st.outerVars = savedOuter;
@@ -657,4 +659,13 @@ function conversions(op: string, l: Type, r: Type): readonly [Type, Type] {
 /** `a`, `a and b`, `a, b and c` */
 function listWords(words: readonly string[]): string {
   return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
+
+/** Variables a for-map body (nested loops included) reads that it does not declare itself, in source order. */
+function outerReads(s: ForMapStmt, locals: ReadonlyMap<string, Type>): string[] {
+  const names = new Set<string>();
+  walk(s.body, (n) => {
+    if (n.kind === 'var' && !locals.has(n.name)) names.add(n.name);
+  });
+  return [...names];
 }

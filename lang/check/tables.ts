@@ -61,6 +61,8 @@ export interface ForMapInfo {
   readonly kvType: Type;
   /** the body's own variables, `$kv` included; anything else it reads is a copy of an outer variable */
   readonly locals: ReadonlyMap<string, Type>;
+  /** the outer variables the body (nested loops included) reads, in source order: each is copied in */
+  readonly outer: readonly string[];
 }
 
 /**

@@ -7,7 +7,7 @@ import { ScryRuntimeError } from '../errors.ts';
 import { fentryRefusal, hasKprobes } from '../features.ts';
 import { vmlinuxBtf } from '../kernel/btf/index.ts';
 import type { LoadedProgram } from '../loader.ts';
-import { AttachType, OwnedFd, SysError, rawTracepointOpen } from '../sys/index.ts';
+import { OwnedFd, rawTracepointOpen } from '../sys/index.ts';
 import { kprobeAlternatives } from './alternatives.ts';
 import type { Attachment } from './types.ts';
 

@@ -14,14 +14,6 @@ export function munmap(ab: ArrayBuffer): void {
   check(native().munmap(ab), 'munmap');
 }
 
-function ioctl(fd: number, request: number, arg: number | ArrayBufferView, what = `ioctl(0x${request.toString(16)})`): number {
-  return check(native().ioctl(fd, request, arg), what);
-}
-
-function mount(source: string, target: string, fstype: string, flags = 0, data: string | null = null): void {
-  check(native().mount(source, target, fstype, flags, data), `mount(${fstype} on ${target})`);
-}
-
 export type { WatchHandle };
 
 /**
