@@ -5,7 +5,17 @@ import { expressionEmitters } from './codegen/expr.ts';
 import { generateProbe } from './codegen/program.ts';
 import { statementEmitters } from './codegen/stmt.ts';
 import { isPerCpu, keyLayout, valueSize } from './layout.ts';
-import { EVENTS_MAP, GLOBALS_MAP, GLOBALS_SIZE, LOST_MAP, SCRATCH_MAP, stackMapName, type CompiledProgram, type MapSpec, type ProgramSpec } from './program.ts';
+import {
+  EVENTS_MAP,
+  GLOBALS_MAP,
+  GLOBALS_SIZE,
+  LOST_MAP,
+  SCRATCH_MAP,
+  stackMapName,
+  type CompiledProgram,
+  type MapSpec,
+  type ProgramSpec,
+} from './program.ts';
 
 export interface CompileOptions {
   /** max_map_keys: entries per script map (bpftrace's default is 4096) */
@@ -18,7 +28,10 @@ export interface CompileOptions {
   readonly helperErrors?: 0 | 1 | 2;
 }
 
-export function compile(checked: CheckedProgram, options: CompileOptions = {}): { program?: CompiledProgram; diagnostics: Diagnostic[] } {
+export function compile(
+  checked: CheckedProgram,
+  options: CompileOptions = {},
+): { program?: CompiledProgram; diagnostics: Diagnostic[] } {
   const maps = new Map<string, MapSpec>();
   let n = 0;
   for (const info of [...checked.maps.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -38,15 +51,33 @@ export function compile(checked: CheckedProgram, options: CompileOptions = {}): 
     });
   }
   maps.set(LOST_MAP, { name: LOST_MAP, kind: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1 });
-  maps.set(EVENTS_MAP, { name: EVENTS_MAP, kind: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: options.ringBufferSize ?? 1 << 23 });
+  maps.set(EVENTS_MAP, {
+    name: EVENTS_MAP,
+    kind: 'ringbuf',
+    keySize: 0,
+    valueSize: 0,
+    maxEntries: options.ringBufferSize ?? 1 << 23,
+  });
 
-  const shared: Shared = { checked, maps, events: [{ id: 0, kind: 'exit' }], diagnostics: [], usesGlobals: false, scratchSize: 0, stackLimits: new Set(), helperErrors: options.helperErrors ?? 0, lower: { ...expressionEmitters, ...statementEmitters } };
+  const shared: Shared = {
+    checked,
+    maps,
+    events: [{ id: 0, kind: 'exit' }],
+    diagnostics: [],
+    usesGlobals: false,
+    scratchSize: 0,
+    stackLimits: new Set(),
+    helperErrors: options.helperErrors ?? 0,
+    lower: { ...expressionEmitters, ...statementEmitters },
+  };
   const programs: ProgramSpec[] = [];
   try {
     let index = 0;
-    for (const probe of checked.probes) for (const attach of probe.attach) programs.push(generateProbe(shared, probe, attach, index++, options.pid));
+    for (const probe of checked.probes)
+      for (const attach of probe.attach) programs.push(generateProbe(shared, probe, attach, index++, options.pid));
   } catch (e) {
-    if (e instanceof CodegenError) return { diagnostics: [{ severity: 'error', message: e.message, span: e.span, hints: e.hints }] };
+    if (e instanceof CodegenError)
+      return { diagnostics: [{ severity: 'error', message: e.message, span: e.span, hints: e.hints }] };
     throw e;
   }
   for (const limit of [...shared.stackLimits].sort((a, b) => a - b)) {
@@ -54,11 +85,24 @@ export function compile(checked: CheckedProgram, options: CompileOptions = {}): 
     maps.set(name, { name, kind: 'stack_trace', keySize: 4, valueSize: 8 * limit, maxEntries: 4096 });
   }
   if (shared.scratchSize)
-    maps.set(SCRATCH_MAP, { name: SCRATCH_MAP, kind: 'percpu_array', keySize: 4, valueSize: shared.scratchSize, maxEntries: 1 });
-  if (shared.usesGlobals) maps.set(GLOBALS_MAP, { name: GLOBALS_MAP, kind: 'array', keySize: 4, valueSize: GLOBALS_SIZE, maxEntries: 1 });
+    maps.set(SCRATCH_MAP, {
+      name: SCRATCH_MAP,
+      kind: 'percpu_array',
+      keySize: 4,
+      valueSize: shared.scratchSize,
+      maxEntries: 1,
+    });
+  if (shared.usesGlobals)
+    maps.set(GLOBALS_MAP, { name: GLOBALS_MAP, kind: 'array', keySize: 4, valueSize: GLOBALS_SIZE, maxEntries: 1 });
   // Relocations name maps by MapSpec.name, the name the loader gives each map it creates.
   return {
-    program: { license: 'GPL', maps: [...maps.values()], programs, events: shared.events, printMapsOnExit: checked.config.printMapsOnExit },
+    program: {
+      license: 'GPL',
+      maps: [...maps.values()],
+      programs,
+      events: shared.events,
+      printMapsOnExit: checked.config.printMapsOnExit,
+    },
     diagnostics: [],
   };
 }

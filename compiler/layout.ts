@@ -37,7 +37,10 @@ export function packedLayout(types: readonly Type[]): { offsets: number[]; size:
  * Scalar maps (`@x`) use one 8-byte zero key. hist/lhist maps add a u64 bucket index after the script's keys
  * (for a scalar histogram it is the whole key), so each bucket is its own entry, as in bpftrace.
  */
-export function keyLayout(keys: readonly Type[], value?: MapValue): { offsets: number[]; size: number; bucket?: number } {
+export function keyLayout(
+  keys: readonly Type[],
+  value?: MapValue,
+): { offsets: number[]; size: number; bucket?: number } {
   if (value && (value.kind === 'hist' || value.kind === 'lhist')) {
     const user = keys.length === 0 ? { offsets: [], size: 0 } : packedLayout(keys);
     return { offsets: user.offsets, size: user.size + 8, bucket: user.size };

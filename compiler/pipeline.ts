@@ -1,6 +1,14 @@
 // The one path from source text to a compiled program: parse, check, compile, with every diagnostic of every
 // stage (warnings too) handed back in source order. The CLI, the REPL and the tests all go through it.
-import { check, parse, sourceFile, type CheckOptions, type Diagnostic, type KernelInfo, type Program } from '../lang/index.ts';
+import {
+  check,
+  parse,
+  sourceFile,
+  type CheckOptions,
+  type Diagnostic,
+  type KernelInfo,
+  type Program,
+} from '../lang/index.ts';
 import { compile, type CompileOptions } from './compile.ts';
 import type { CompiledProgram } from './program.ts';
 
@@ -17,12 +25,21 @@ export interface CompileSourceResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-export function compileSource(text: string, kernel: KernelInfo, options: CompileSourceOptions = {}): CompileSourceResult {
+export function compileSource(
+  text: string,
+  kernel: KernelInfo,
+  options: CompileSourceOptions = {},
+): CompileSourceResult {
   const parsed = parse(sourceFile(options.name ?? 'stdin', text));
-  if (!parsed.program || parsed.diagnostics.some((d) => d.severity === 'error')) return { diagnostics: parsed.diagnostics };
+  if (!parsed.program || parsed.diagnostics.some((d) => d.severity === 'error'))
+    return { diagnostics: parsed.diagnostics };
   const checked = check(parsed.program, kernel, options);
   const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
   if (!checked.program) return { ast: parsed.program, diagnostics };
   const compiled = compile(checked.program, options);
-  return { ast: parsed.program, diagnostics: [...diagnostics, ...compiled.diagnostics], ...(compiled.program ? { program: compiled.program } : {}) };
+  return {
+    ast: parsed.program,
+    diagnostics: [...diagnostics, ...compiled.diagnostics],
+    ...(compiled.program ? { program: compiled.program } : {}),
+  };
 }

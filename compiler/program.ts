@@ -1,5 +1,12 @@
 // The compiler → runtime contract: plain data, no file descriptors, deterministic for a given input.
-import { MAX_STACK_FRAMES, type FormatPiece, type MapValue, type ResolvedAttach, type Span, type Type } from '../lang/index.ts';
+import {
+  MAX_STACK_FRAMES,
+  type FormatPiece,
+  type MapValue,
+  type ResolvedAttach,
+  type Span,
+  type Type,
+} from '../lang/index.ts';
 export { MAX_STACK_FRAMES } from '../lang/index.ts';
 import type { Relocation } from './asm/index.ts';
 
@@ -28,7 +35,11 @@ export interface ProgramSpec {
   readonly name: string; // kernel-side program name (≤ 15 chars)
   readonly progType: ProgType;
   /** tracing programs: what they attach to (expected_attach_type) and the kernel BTF id of it (attach_btf_id) */
-  readonly tracing?: { readonly attach: 'fentry' | 'fexit' | 'raw_tp' | 'iter'; readonly btfId: number; readonly module?: string };
+  readonly tracing?: {
+    readonly attach: 'fentry' | 'fexit' | 'raw_tp' | 'iter';
+    readonly btfId: number;
+    readonly module?: string;
+  };
   readonly attach: ResolvedAttach;
   readonly bytecode: Uint8Array;
   readonly relocations: readonly Relocation[];
@@ -59,7 +70,13 @@ export type EventSchema =
       readonly span?: Span;
     }
   /** join(argv, sep): [id, count, count strings of argSize bytes each], printed joined by the separator */
-  | { readonly id: number; readonly kind: 'join'; readonly separator: string; readonly argSize: number; readonly maxArgs: number }
+  | {
+      readonly id: number;
+      readonly kind: 'join';
+      readonly separator: string;
+      readonly argSize: number;
+      readonly maxArgs: number;
+    }
   /** -k: a helper at `span` failed; the record is [id, the helper's negative return value] */
   | { readonly id: number; readonly kind: 'helper-error'; readonly helper: string; readonly span?: Span }
   /** time(fmt): user space prints the current local time with strftime's format */

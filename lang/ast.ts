@@ -50,16 +50,7 @@ export interface Block {
 }
 
 export type Stmt =
-  | ExprStmt
-  | AssignStmt
-  | LetStmt
-  | IfStmt
-  | UnrollStmt
-  | WhileStmt
-  | ForMapStmt
-  | ForRangeStmt
-  | JumpStmt
-  | Block;
+  ExprStmt | AssignStmt | LetStmt | IfStmt | UnrollStmt | WhileStmt | ForMapStmt | ForRangeStmt | JumpStmt | Block;
 
 export interface ExprStmt {
   readonly kind: 'expr-stmt';
@@ -212,10 +203,7 @@ export interface CallExpr {
 }
 
 export type BinaryOp =
-  | '+' | '-' | '*' | '/' | '%'
-  | '&' | '|' | '^' | '<<' | '>>'
-  | '&&' | '||'
-  | '<' | '<=' | '>' | '>=' | '==' | '!=';
+  '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>' | '&&' | '||' | '<' | '<=' | '>' | '>=' | '==' | '!=';
 
 export interface BinaryExpr {
   readonly kind: 'binary';

@@ -110,7 +110,13 @@ export type BtfType =
     }
   /** `name` is the tag's value, e.g. 'user' or 'percpu'. */
   | { readonly kind: 'type_tag'; readonly id: number; readonly name: string; readonly target: number }
-  | { readonly kind: 'func'; readonly id: number; readonly name: string; readonly proto: number; readonly linkage: BtfLinkage }
+  | {
+      readonly kind: 'func';
+      readonly id: number;
+      readonly name: string;
+      readonly proto: number;
+      readonly linkage: BtfLinkage;
+    }
   | {
       readonly kind: 'func_proto';
       readonly id: number;
@@ -120,7 +126,13 @@ export type BtfType =
       /** The C prototype ends with `...` (BTF: a last parameter of type 0, not included in params). */
       readonly variadic: boolean;
     }
-  | { readonly kind: 'var'; readonly id: number; readonly name: string; readonly target: number; readonly linkage: BtfLinkage }
+  | {
+      readonly kind: 'var';
+      readonly id: number;
+      readonly name: string;
+      readonly target: number;
+      readonly linkage: BtfLinkage;
+    }
   | {
       readonly kind: 'datasec';
       readonly id: number;

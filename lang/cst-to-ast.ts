@@ -316,8 +316,16 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
     const from = need(a);
     if (b) return { kind: 'for-range', variable, from, to: b, body, span };
     if (from.kind !== 'map' || from.keys.length || from.bare) {
-      fail('for loops iterate over a map or a range', from.span, ['write for ($kv : @map) { … } or for ($i : 0..10) { … }']);
-      return { kind: 'for-map', variable, map: { kind: 'map', name: '@', keys: [], bare: false, span: from.span }, body, span };
+      fail('for loops iterate over a map or a range', from.span, [
+        'write for ($kv : @map) { … } or for ($i : 0..10) { … }',
+      ]);
+      return {
+        kind: 'for-map',
+        variable,
+        map: { kind: 'map', name: '@', keys: [], bare: false, span: from.span },
+        body,
+        span,
+      };
     }
     return { kind: 'for-map', variable, map: from, body, span };
   }
@@ -383,7 +391,14 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
         if (prec < minPrec) return left;
         pos++;
         const right = climb(prec + 1);
-        left = { kind: 'binary', op: op.image as BinaryOp, left, right, opSpan: sp(op), span: join(left.span, right.span) };
+        left = {
+          kind: 'binary',
+          op: op.image as BinaryOp,
+          left,
+          right,
+          opSpan: sp(op),
+          span: join(left.span, right.span),
+        };
       }
     };
     return climb(1);
@@ -411,9 +426,10 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
     const prim = need(sub(n, 'primary'));
     let e = primary(prim);
     // a bare `name[…]` is the map @name, `@m[…]` gives the map its keys; later brackets index
-    const keyable = tok(prim, 'Operand')?.tokenType === T.MapName || (!!tok(prim, 'Identifier') && !tok(prim, 'LParen'));
+    const keyable =
+      tok(prim, 'Operand')?.tokenType === T.MapName || (!!tok(prim, 'Identifier') && !tok(prim, 'LParen'));
     const ops = kids(n)['ops'] ?? [];
-    for (let i = 0; i < ops.length; ) {
+    for (let i = 0; i < ops.length;) {
       const t = ops[i] as IToken;
       if (t.tokenType === T.Dot || t.tokenType === T.Arrow) {
         const name = ops[i + 1] as IToken;
@@ -427,7 +443,14 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
           fail('floating-point numbers are not supported', { file, start: e.span.start, end: tokenEnd(name) }, [
             'use an integer, scaled if needed: 15 tenths instead of 1.5',
           ]);
-        e = { kind: 'field', base: e, name: name.image, arrow: t.tokenType === T.Arrow, nameSpan: sp(name), span: join(e.span, sp(name)) };
+        e = {
+          kind: 'field',
+          base: e,
+          name: name.image,
+          arrow: t.tokenType === T.Arrow,
+          nameSpan: sp(name),
+          span: join(e.span, sp(name)),
+        };
         i += 2;
       } else if (t.tokenType === T.LBracket) {
         const keys: Expr[] = [];
@@ -439,7 +462,8 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
         const close = ops[j] as IToken;
         const span = join(e.span, sp(close));
         if (i === 0 && keyable && e.kind === 'map') e = { ...e, keys, span };
-        else if (i === 0 && keyable && e.kind === 'ident') e = { kind: 'map', name: '@' + e.name, keys, bare: true, span };
+        else if (i === 0 && keyable && e.kind === 'ident')
+          e = { kind: 'map', name: '@' + e.name, keys, bare: true, span };
         else {
           if (keys.length > 1)
             fail('only maps take several keys', { file, start: t.startOffset, end: tokenEnd(close) }, [
@@ -460,7 +484,12 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
 
   function primary(n: CstNode): Expr {
     const inner = sub(n, 'paren') ?? sub(n, 'sizeofExpr') ?? sub(n, 'offsetofExpr');
-    if (inner) return inner.name === 'paren' ? paren(inner) : inner.name === 'sizeofExpr' ? sizeofExpr(inner) : offsetofExpr(inner);
+    if (inner)
+      return inner.name === 'paren'
+        ? paren(inner)
+        : inner.name === 'sizeofExpr'
+          ? sizeofExpr(inner)
+          : offsetofExpr(inner);
     const t = need(tok(n, 'Identifier') ?? tok(n, 'Operand'));
     const s = sp(t);
     switch (t.tokenType) {
@@ -567,6 +596,8 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
   }
 
   function stringValue(t: IToken): string {
-    return decodeString(t.image.slice(1, -1), t.startOffset + 1, (message, start, end) => fail(message, { file, start, end }));
+    return decodeString(t.image.slice(1, -1), t.startOffset + 1, (message, start, end) =>
+      fail(message, { file, start, end }),
+    );
   }
 }

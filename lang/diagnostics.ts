@@ -65,4 +65,3 @@ export function renderDiagnostics(ds: readonly Diagnostic[]): string {
 export function hasErrors(ds: readonly Diagnostic[]): boolean {
   return ds.some((d) => d.severity === 'error');
 }
-

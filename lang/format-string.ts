@@ -38,7 +38,8 @@ export function parseFormat(fmt: string): { pieces: FormatPiece[] } | { error: s
       return { error: `unknown format specifier '%${conv}'`, offset: i };
     } else {
       // %rx and %rh: the letter after r picks the buffer rendering
-      const sub = conv === 'r' && (fmt[i + m[0].length] === 'x' || fmt[i + m[0].length] === 'h') ? fmt[i + m[0].length]! : '';
+      const sub =
+        conv === 'r' && (fmt[i + m[0].length] === 'x' || fmt[i + m[0].length] === 'h') ? fmt[i + m[0].length]! : '';
       if (text) pieces.push({ text });
       text = '';
       pieces.push({
@@ -58,4 +59,3 @@ export function parseFormat(fmt: string): { pieces: FormatPiece[] } | { error: s
   if (text) pieces.push({ text });
   return { pieces };
 }
-

@@ -2,7 +2,13 @@
 export { sourceFile, lineCol, type SourceFile, type Span } from './source.ts';
 export { renderDiagnostic, renderDiagnostics, hasErrors, error, spanLocation, type Diagnostic } from './diagnostics.ts';
 export { parse } from './parse.ts';
-export { check, type CheckedProgram, type CheckedProbe, type CheckOptions, type ResolvedAttach } from './check/index.ts';
+export {
+  check,
+  type CheckedProgram,
+  type CheckedProbe,
+  type CheckOptions,
+  type ResolvedAttach,
+} from './check/index.ts';
 export type { KernelInfo, TracepointFormat, TracepointField } from './kernel.ts';
 export type { Program } from './ast.ts';
 export { editDistance, closest } from './suggest.ts';
@@ -14,14 +20,46 @@ export * as tokens from './tokens.ts';
 export { PT_REGS_OFFSETS } from './builtins/index.ts';
 export type { ArgField, ForMapInfo, InferResult, MapInfo, MemoryAccess, PrintfInfo } from './check/index.ts';
 export type { IntView, MapValue, Type } from './types.ts';
-export type { BtfEnumValue, BtfFunc, BtfKind, BtfLinkage, BtfMember, BtfMemberHit, BtfParam, BtfRawTracepoint, BtfType, BtfVarSecinfo } from './btf.ts';
+export type {
+  BtfEnumValue,
+  BtfFunc,
+  BtfKind,
+  BtfLinkage,
+  BtfMember,
+  BtfMemberHit,
+  BtfParam,
+  BtfRawTracepoint,
+  BtfType,
+  BtfVarSecinfo,
+} from './btf.ts';
 export type { KernelFunction, UsdtArgument, UsdtSite, UserProbeError, UserProbeSite } from './kernel.ts';
 export type { FormatPiece, FormatSpec } from './format-string.ts';
 export { globRegExp, isGlob } from './glob.ts';
 export { kprobeStandInHints } from './kprobe-hints.ts';
 export { hardwareEvents, softwareEvents } from './check/perf-events.ts';
-export { probeContext, providerRow, providersReading, type ContextReads, type ProbeContext, type ProviderName, type ResolvedOf } from './providers.ts';
-export type { AssignStmt, BinaryExpr, BinaryOp, Block, CallExpr, Expr, FieldExpr, ForMapStmt, IdentExpr, IncDecExpr, MapExpr, Stmt } from './ast.ts';
+export {
+  probeContext,
+  providerRow,
+  providersReading,
+  type ContextReads,
+  type ProbeContext,
+  type ProviderName,
+  type ResolvedOf,
+} from './providers.ts';
+export type {
+  AssignStmt,
+  BinaryExpr,
+  BinaryOp,
+  Block,
+  CallExpr,
+  Expr,
+  FieldExpr,
+  ForMapStmt,
+  IdentExpr,
+  IncDecExpr,
+  MapExpr,
+  Stmt,
+} from './ast.ts';
 export { lineText } from './source.ts';
 export { walk } from './walk.ts';
 export { BUILTINS, type BuiltinRow, type FunctionSpec, type VariableSpec } from './builtins/index.ts';

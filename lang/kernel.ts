@@ -37,7 +37,13 @@ export interface UserProbeSite {
 /** A register slot of x86-64 struct pt_regs (byte offset). */
 export type UsdtOperand =
   | { readonly kind: 'reg'; readonly reg: number }
-  | { readonly kind: 'mem'; readonly base?: number; readonly offset: bigint; readonly index?: number; readonly scale?: number }
+  | {
+      readonly kind: 'mem';
+      readonly base?: number;
+      readonly offset: bigint;
+      readonly index?: number;
+      readonly scale?: number;
+    }
   | { readonly kind: 'imm'; readonly value: bigint };
 
 export interface UsdtArgument {
@@ -87,7 +93,12 @@ export interface KernelInfo {
    */
   userProbeSites(target: string, where: string, pid?: number): readonly UserProbeSite[] | UserProbeError;
   /** usdt targets: probes named `[provider:]name` (wildcards allowed). */
-  usdtSites(target: string, provider: string | undefined, name: string, pid?: number): readonly UsdtSite[] | UserProbeError;
+  usdtSites(
+    target: string,
+    provider: string | undefined,
+    name: string,
+    pid?: number,
+  ): readonly UsdtSite[] | UserProbeError;
   /** kaddr(name): the address of a kernel symbol (/proc/kallsyms), if there is one. */
   kernelSymbolAddress(name: string): bigint | undefined;
   /** cgroupid(path): the id (inode number) of a cgroup v2 directory, if it exists. */

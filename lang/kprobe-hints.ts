@@ -47,7 +47,10 @@ const one = (tracepoints: string, sees: string, fields?: Record<string, string>,
 /** A hint with one stand-in, seen at entry (and, for a kretprobe, without retval). */
 const at = (...args: Parameters<typeof one>): Hint => ({ entry: [one(...args)] });
 
-const EXECVE = [one('syscalls:sys_enter_execve syscalls:sys_enter_execveat', 'execve(2) and execveat(2)'), one('sched:sched_process_exec', 'each exec that succeeded')];
+const EXECVE = [
+  one('syscalls:sys_enter_execve syscalls:sys_enter_execveat', 'execve(2) and execveat(2)'),
+  one('sched:sched_process_exec', 'each exec that succeeded'),
+];
 
 const TCP = 6;
 const UDP = 17;
@@ -56,7 +59,15 @@ const TCP_CLOSE = 7;
 
 /** connect() on a TCP socket: its state change to SYN_SENT (the socket is arg0) or, from user space, connect(2). */
 const tcpConnect = (sees: string): Hint => ({
-  entry: [one('sock:inet_sock_set_state', sees, { arg0: 'skaddr' }, `args->protocol == ${TCP} && args->newstate == ${TCP_SYN_SENT}`), one('syscalls:sys_enter_connect', 'connect(2)')],
+  entry: [
+    one(
+      'sock:inet_sock_set_state',
+      sees,
+      { arg0: 'skaddr' },
+      `args->protocol == ${TCP} && args->newstate == ${TCP_SYN_SENT}`,
+    ),
+    one('syscalls:sys_enter_connect', 'connect(2)'),
+  ],
 });
 
 /** A socket's sendmsg/recvmsg: the length tracepoint fires as it returns (the socket is arg0, the result retval). */
@@ -64,7 +75,9 @@ function sockLength(dir: 'send' | 'recv', what: 'TCP' | 'UDP' | 'socket', protoc
   const verb = dir === 'send' ? 'send' : 'receive';
   const filter = protocol === undefined ? undefined : `args->protocol == ${protocol}`;
   return {
-    entry: [one(`sock:sock_${dir}_length`, `each ${what} ${verb} (fired as the ${verb} returns)`, { arg0: 'sk' }, filter)],
+    entry: [
+      one(`sock:sock_${dir}_length`, `each ${what} ${verb} (fired as the ${verb} returns)`, { arg0: 'sk' }, filter),
+    ],
     exit: [one(`sock:sock_${dir}_length`, `each ${what} ${verb}`, { retval: 'ret' }, filter)],
   };
 }
@@ -76,17 +89,29 @@ function sockLength(dir: 'send' | 'recv', what: 'TCP' | 'UDP' | 'socket', protoc
  */
 const table: Readonly<Record<string, Hint>> = {
   // files
-  vfs_read: syscalls('read pread64', 'read(2) and pread64(2) (in-kernel reads have no tracepoint)', { arg1: 'buf', arg2: 'count' }),
-  vfs_write: syscalls('write pwrite64', 'write(2) and pwrite64(2) (in-kernel writes have no tracepoint)', { arg1: 'buf', arg2: 'count' }),
+  vfs_read: syscalls('read pread64', 'read(2) and pread64(2) (in-kernel reads have no tracepoint)', {
+    arg1: 'buf',
+    arg2: 'count',
+  }),
+  vfs_write: syscalls('write pwrite64', 'write(2) and pwrite64(2) (in-kernel writes have no tracepoint)', {
+    arg1: 'buf',
+    arg2: 'count',
+  }),
   ksys_read: syscalls('read', 'read(2)', { arg0: 'fd', arg1: 'buf', arg2: 'count' }),
   ksys_write: syscalls('write', 'write(2)', { arg0: 'fd', arg1: 'buf', arg2: 'count' }),
   vfs_readv: syscalls('readv preadv preadv2', 'readv(2) and its variants'),
   vfs_writev: syscalls('writev pwritev pwritev2', 'writev(2) and its variants'),
-  do_sys_openat2: syscalls('open openat openat2', 'open(2), openat(2) and openat2(2)', { arg0: 'dfd', arg1: 'filename' }),
+  do_sys_openat2: syscalls('open openat openat2', 'open(2), openat(2) and openat2(2)', {
+    arg0: 'dfd',
+    arg1: 'filename',
+  }),
   do_sys_open: syscalls('open openat', 'open(2) and openat(2)', { arg0: 'dfd', arg1: 'filename', arg3: 'mode' }),
   do_filp_open: syscalls('open openat openat2', 'the open syscalls (exec and in-kernel opens have no tracepoint)'),
   vfs_open: syscalls('open openat openat2', 'the open syscalls (exec and in-kernel opens have no tracepoint)'),
-  security_file_open: syscalls('open openat openat2', 'the open syscalls (exec and in-kernel opens have no tracepoint)'),
+  security_file_open: syscalls(
+    'open openat openat2',
+    'the open syscalls (exec and in-kernel opens have no tracepoint)',
+  ),
   filp_close: syscalls('close', 'close(2)'),
   close_fd: syscalls('close', 'close(2)', { arg0: 'fd' }),
   vfs_fsync: syscalls('fsync fdatasync', 'fsync(2) and fdatasync(2)'),
@@ -112,10 +137,16 @@ const table: Readonly<Record<string, Hint>> = {
   },
   bprm_execve: { entry: EXECVE },
   do_exit: {
-    entry: [one('sched:sched_process_exit', 'every exiting task (fired in do_exit)'), one('syscalls:sys_enter_exit syscalls:sys_enter_exit_group', 'exit(2) and exit_group(2) (not exits by signal)')],
+    entry: [
+      one('sched:sched_process_exit', 'every exiting task (fired in do_exit)'),
+      one('syscalls:sys_enter_exit syscalls:sys_enter_exit_group', 'exit(2) and exit_group(2) (not exits by signal)'),
+    ],
   },
   do_group_exit: {
-    entry: [one('syscalls:sys_enter_exit_group', 'exit_group(2) (not exits by signal)'), one('sched:sched_process_exit', 'every exiting task')],
+    entry: [
+      one('syscalls:sys_enter_exit_group', 'exit_group(2) (not exits by signal)'),
+      one('sched:sched_process_exit', 'every exiting task'),
+    ],
   },
   kernel_clone: at('sched:sched_process_fork', 'each new task (fired in kernel_clone)'),
   copy_process: at('task:task_newtask', 'each new task (fired in copy_process)'),
@@ -125,7 +156,10 @@ const table: Readonly<Record<string, Hint>> = {
   schedule: at('sched:sched_switch', 'every context switch'),
   __schedule: at('sched:sched_switch', 'every context switch'),
   finish_task_switch: at('sched:sched_switch', 'every context switch'),
-  try_to_wake_up: { entry: [one('sched:sched_waking', 'each wakeup (fired in try_to_wake_up)')], exit: [one('sched:sched_wakeup', 'each task woken')] },
+  try_to_wake_up: {
+    entry: [one('sched:sched_waking', 'each wakeup (fired in try_to_wake_up)')],
+    exit: [one('sched:sched_wakeup', 'each task woken')],
+  },
   wake_up_process: at('sched:sched_waking', 'each wakeup'),
   set_task_cpu: at('sched:sched_migrate_task', 'each task moved to another CPU'),
   // memory
@@ -168,8 +202,18 @@ const table: Readonly<Record<string, Hint>> = {
   tcp_v6_connect: tcpConnect('each TCP socket entering SYN_SENT'),
   __sys_connect: syscalls('connect', 'connect(2)', { arg0: 'fd', arg1: 'uservaddr', arg2: 'addrlen' }),
   inet_csk_accept: syscalls('accept accept4', 'accept(2) and accept4(2)'),
-  tcp_set_state: at('sock:inet_sock_set_state', 'each TCP state change', { arg0: 'skaddr', arg1: 'newstate' }, `args->protocol == ${TCP}`),
-  tcp_close: at('sock:inet_sock_set_state', 'each TCP socket entering CLOSE', { arg0: 'skaddr' }, `args->protocol == ${TCP} && args->newstate == ${TCP_CLOSE}`),
+  tcp_set_state: at(
+    'sock:inet_sock_set_state',
+    'each TCP state change',
+    { arg0: 'skaddr', arg1: 'newstate' },
+    `args->protocol == ${TCP}`,
+  ),
+  tcp_close: at(
+    'sock:inet_sock_set_state',
+    'each TCP socket entering CLOSE',
+    { arg0: 'skaddr' },
+    `args->protocol == ${TCP} && args->newstate == ${TCP_CLOSE}`,
+  ),
   tcp_sendmsg: sockLength('send', 'TCP', TCP),
   tcp_recvmsg: sockLength('recv', 'TCP', TCP),
   udp_sendmsg: sockLength('send', 'UDP', UDP),
@@ -203,7 +247,13 @@ const table: Readonly<Record<string, Hint>> = {
   do_send_sig_info: at('signal:signal_generate', 'each signal generated'),
   get_signal: at('signal:signal_deliver', 'each signal delivered'),
   cap_capable: {
-    entry: [one('capability:cap_capable', 'each capability check (fired as the check returns)', { arg0: 'cred', arg1: 'target_ns', arg2: 'cap' })],
+    entry: [
+      one('capability:cap_capable', 'each capability check (fired as the check returns)', {
+        arg0: 'cred',
+        arg1: 'target_ns',
+        arg2: 'cap',
+      }),
+    ],
     exit: [one('capability:cap_capable', 'each capability check', { retval: 'ret' })],
   },
 };
@@ -217,14 +267,23 @@ type Kernel = Pick<KernelInfo, 'tracepoints' | 'tracepointFormat'>;
 /** The stand-ins for a function, from the table or, for a syscall's own entry point, its tracepoints. */
 function standInsFor(func: string, phase: 'entry' | 'exit', kernel: Kernel): readonly StandIn[] {
   const hint = table[func] ?? table[func.replace(/_noprof$/, '')];
-  if (hint) return (phase === 'exit' ? hint.exit : undefined) ?? hint.entry.map((s) => ({ ...s, fields: Object.fromEntries(Object.entries(s.fields ?? {}).filter(([k]) => k !== 'retval')) }));
+  if (hint)
+    return (
+      (phase === 'exit' ? hint.exit : undefined) ??
+      hint.entry.map((s) => ({
+        ...s,
+        fields: Object.fromEntries(Object.entries(s.fields ?? {}).filter(([k]) => k !== 'retval')),
+      }))
+    );
   const m = SYSCALL_ENTRY.exec(func);
   if (!m) return [];
   const event = `sys_${phase === 'entry' ? 'enter' : 'exit'}_${m[1]}`;
   const fields: Record<string, string> = {};
   if (phase === 'exit') fields.retval = 'ret';
   else if (BY_VALUE.test(func)) {
-    const args = (kernel.tracepointFormat('syscalls', event)?.fields ?? []).filter((f) => !f.common && f.name !== '__syscall_nr');
+    const args = (kernel.tracepointFormat('syscalls', event)?.fields ?? []).filter(
+      (f) => !f.common && f.name !== '__syscall_nr',
+    );
     args.forEach((f, i) => (fields[`arg${i}`] = f.name));
   }
   return [{ tracepoints: [`syscalls:${event}`], sees: `the ${m[1]} syscall`, fields }];
@@ -238,7 +297,11 @@ function present(s: StandIn, kernel: Kernel): StandIn | undefined {
   });
   const here = formats.filter((f) => f.format);
   if (!here.length) return undefined;
-  const fields = Object.fromEntries(Object.entries(s.fields ?? {}).filter(([, field]) => here.every((f) => f.format!.fields.some((x) => x.name === field))));
+  const fields = Object.fromEntries(
+    Object.entries(s.fields ?? {}).filter(([, field]) =>
+      here.every((f) => f.format!.fields.some((x) => x.name === field)),
+    ),
+  );
   return { ...s, tracepoints: here.map((f) => f.t), fields };
 }
 
@@ -254,7 +317,9 @@ function rewrite(span: Span, s: StandIn): string | undefined {
   const program = parse(span.file).program;
   const probe: Probe | undefined = program?.probes.find((p) => p.attachPoints.some((a) => a.span.start === span.start));
   if (!probe || probe.attachPoints.length !== 1) return undefined;
-  const edits: { start: number; end: number; text: string }[] = [{ start: span.start, end: span.end, text: s.tracepoints.map((t) => `tracepoint:${t}`).join(', ') }];
+  const edits: { start: number; end: number; text: string }[] = [
+    { start: span.start, end: span.end, text: s.tracepoints.map((t) => `tracepoint:${t}`).join(', ') },
+  ];
   let exact = true;
   const visit = (n: Parameters<Parameters<typeof walk>[1]>[0]) => {
     const name = n.kind === 'ident' ? n.name : n.kind === 'call' ? n.name : undefined;
@@ -287,7 +352,11 @@ function rewrite(span: Span, s: StandIn): string | undefined {
 
 /** A `scry -l` pattern that lists at least one tracepoint related by name, or undefined. */
 function listingPattern(func: string, kernel: Kernel): string | undefined {
-  const words = func.replace(/^_+/, '').replace(/_noprof$/, '').split('_').filter((w) => w.length > 2);
+  const words = func
+    .replace(/^_+/, '')
+    .replace(/_noprof$/, '')
+    .split('_')
+    .filter((w) => w.length > 2);
   const all = kernel.tracepoints().map((t) => `${t.group}:${t.event}`);
   for (let n = Math.min(words.length, 3); n >= 1; n--) {
     for (let i = 0; i + n <= words.length; i++) {
@@ -309,7 +378,11 @@ export function kprobeStandInHints(k: KprobeRef, kernel: Kernel): string[] {
   const hints = kprobeStandIns(k, kernel);
   if (hints.length) return hints;
   const pattern = listingPattern(k.func, kernel);
-  return [pattern ? `look for a tracepoint instead: scry -l '${pattern}'` : `no tracepoint is known to see what ${k.func} does; list them all with: scry -l 'tracepoint:*'`];
+  return [
+    pattern
+      ? `look for a tracepoint instead: scry -l '${pattern}'`
+      : `no tracepoint is known to see what ${k.func} does; list them all with: scry -l 'tracepoint:*'`,
+  ];
 }
 
 /** Just the tracepoint stand-ins for the function ([] when none is known or this kernel has none). */
@@ -322,7 +395,10 @@ export function kprobeStandIns(k: KprobeRef, kernel: Kernel): string[] {
     const probes = s.tracepoints.map((t) => `tracepoint:${t}`).join(', ');
     hints.push(`use ${probes} instead: ${s.tracepoints.length > 1 ? 'they see' : 'it sees'} ${s.sees}`);
     const rewritten = i === 0 && k.span ? rewrite(k.span, s) : undefined;
-    if (rewritten) hints.push(`your probe on ${s.tracepoints.length > 1 ? 'them' : 'it'}: ${rewritten.includes('\n') ? `\n${rewritten}` : rewritten}`);
+    if (rewritten)
+      hints.push(
+        `your probe on ${s.tracepoints.length > 1 ? 'them' : 'it'}: ${rewritten.includes('\n') ? `\n${rewritten}` : rewritten}`,
+      );
     else if (i === 0) hints.push(`e.g. scry -e '${probes}${s.filter ? ` /${s.filter}/` : ''} { @[comm] = count(); }'`);
   }
   return hints;

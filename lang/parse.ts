@@ -2,7 +2,13 @@
 //
 // The token stream is cut into top-level segments (a probe, a config block, a `#include` line) and each is
 // parsed on its own, so one mistake costs one error and the probes after it are still checked.
-import { EOF, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
+import {
+  EOF,
+  type IParserErrorMessageProvider,
+  type IRecognitionException,
+  type IToken,
+  type TokenType,
+} from 'chevrotain';
 import type { Program } from './ast.ts';
 import { buildProgram, type Built } from './cst-to-ast.ts';
 import { capDiagnostics } from './cap-diagnostics.ts';
@@ -157,9 +163,17 @@ const messages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage: ({ expected, actual, ruleName }) => message(actual, [expected], ruleName),
   buildNotAllInputParsedMessage: ({ firstRedundant, ruleName }) => message(firstRedundant, [], ruleName),
   buildNoViableAltMessage: ({ expectedPathsPerAlt, actual, ruleName }) =>
-    message(actual[0]!, expectedPathsPerAlt.flatMap((alt) => alt.flatMap((path) => path.slice(0, 1))), ruleName),
+    message(
+      actual[0]!,
+      expectedPathsPerAlt.flatMap((alt) => alt.flatMap((path) => path.slice(0, 1))),
+      ruleName,
+    ),
   buildEarlyExitMessage: ({ expectedIterationPaths, actual, ruleName }) =>
-    message(actual[0]!, expectedIterationPaths.flatMap((path) => path.slice(0, 1)), ruleName),
+    message(
+      actual[0]!,
+      expectedIterationPaths.flatMap((path) => path.slice(0, 1)),
+      ruleName,
+    ),
 };
 
 const angleHint = 'inside < … > a comparison needs parentheses: (a > b)';
@@ -225,7 +239,15 @@ function syntaxError(e: IRecognitionException, file: SourceFile): Diagnostic {
   };
 }
 
-const statementStart = new Set<TokenType>([T.MapName, T.Variable, T.Positional, T.IntLiteral, T.StringLiteral, T.If, T.Let]);
+const statementStart = new Set<TokenType>([
+  T.MapName,
+  T.Variable,
+  T.Positional,
+  T.IntLiteral,
+  T.StringLiteral,
+  T.If,
+  T.Let,
+]);
 
 /** Start offset of the run of adjacent tokens (no blank or comment between) that ends with tokens[index]. */
 function runStart(tokens: readonly IToken[], index: number, t: IToken): number {

@@ -30,8 +30,29 @@ import * as T from './tokens.ts';
 
 /** Identifiers that are builtins (never type names, so `(pid)` is a parenthesised expression). */
 const builtinNames = new Set([
-  'pid', 'tid', 'uid', 'gid', 'nsecs', 'elapsed', 'cpu', 'numaid', 'comm', 'kstack', 'ustack', 'curtask',
-  'rand', 'cgroup', 'ctx', 'probe', 'func', 'retval', 'args', 'username', 'cpid', 'jiffies', 'ncpus',
+  'pid',
+  'tid',
+  'uid',
+  'gid',
+  'nsecs',
+  'elapsed',
+  'cpu',
+  'numaid',
+  'comm',
+  'kstack',
+  'ustack',
+  'curtask',
+  'rand',
+  'cgroup',
+  'ctx',
+  'probe',
+  'func',
+  'retval',
+  'args',
+  'username',
+  'cpid',
+  'jiffies',
+  'ncpus',
 ]);
 function isBuiltinName(name: string): boolean {
   return builtinNames.has(name) || /^s?arg[0-9]+$/.test(name);
@@ -43,8 +64,24 @@ function isTypeWord(name: string): boolean {
 
 /** Tokens that can begin an operand (so `(name)` before one of them is a cast). */
 const operandStart = new Set<TokenType>([
-  T.Identifier, T.IntLiteral, T.StringLiteral, T.Variable, T.Positional, T.MapName, T.LParen, T.Bang, T.Tilde,
-  T.Minus, T.Star, T.Amp, T.PlusPlus, T.MinusMinus, T.True, T.False, T.Sizeof, T.Offsetof,
+  T.Identifier,
+  T.IntLiteral,
+  T.StringLiteral,
+  T.Variable,
+  T.Positional,
+  T.MapName,
+  T.LParen,
+  T.Bang,
+  T.Tilde,
+  T.Minus,
+  T.Star,
+  T.Amp,
+  T.PlusPlus,
+  T.MinusMinus,
+  T.True,
+  T.False,
+  T.Sizeof,
+  T.Offsetof,
 ]);
 const blockEnd = new Set<TokenType>([T.RCurly, T.AngleClose, EOF]);
 
@@ -82,7 +119,9 @@ class FirstSetLookahead implements ILookaheadStrategy {
   }
 
   buildLookaheadForOptional(o: { prodOccurrence: number; prodType: OptionalProductionType; rule: Rule }) {
-    const kind = { Option, Repetition, RepetitionMandatory, RepetitionMandatoryWithSeparator, RepetitionWithSeparator }[o.prodType];
+    const kind = { Option, Repetition, RepetitionMandatory, RepetitionMandatoryWithSeparator, RepetitionWithSeparator }[
+      o.prodType
+    ];
     const set = this.first(findProduction(o.rule.definition, kind, o.prodOccurrence).definition).set;
     return function (this: CstParser): boolean {
       return set.has(this.LA(1).tokenTypeIdx);
@@ -172,7 +211,8 @@ export class ScryParser extends CstParser {
   /** A type name written at LA(1..): `struct x`, or a name with `*` / `[N]` suffixes, then `closer`. */
   private typeAhead(closer: TokenType): { at: number; name: string; pointer: boolean; array: boolean } | undefined {
     const first = this.LA(1).tokenType;
-    if (first === T.Struct || first === T.Union || first === T.Enum) return { at: 0, name: '', pointer: false, array: false };
+    if (first === T.Struct || first === T.Union || first === T.Enum)
+      return { at: 0, name: '', pointer: false, array: false };
     if (first !== T.Identifier) return undefined;
     let i = 2;
     let pointer = false;

@@ -33,7 +33,13 @@ export type ResolvedAttach =
 export type ProviderName = ResolvedAttach['provider'];
 
 /** The resolved attach points of one provider (of its file: kprobe's are kprobe's or kretprobe's). */
-export type ResolvedOf<K extends ProviderName> = ResolvedAttach extends infer A ? (A extends { readonly provider: infer P } ? (K extends P ? A : never) : never) : never;
+export type ResolvedOf<K extends ProviderName> = ResolvedAttach extends infer A
+  ? A extends { readonly provider: infer P }
+    ? K extends P
+      ? A
+      : never
+    : never
+  : never;
 
 /** Every provider has its row (the type says so); the order is the order names are offered in. */
 const rows: { readonly [K in ProviderName]: ProviderRow<ResolvedOf<K>> } = {
@@ -65,7 +71,12 @@ export interface ProviderInfo {
   readonly bare?: true;
 }
 
-export const providers: readonly ProviderInfo[] = Object.values(rows).map((r) => ({ name: r.name, aliases: r.aliases, usage: r.usage, ...(r.bare ? { bare: r.bare } : {}) }));
+export const providers: readonly ProviderInfo[] = Object.values(rows).map((r) => ({
+  name: r.name,
+  aliases: r.aliases,
+  usage: r.usage,
+  ...(r.bare ? { bare: r.bare } : {}),
+}));
 
 const byName = new Map<string, ProviderInfo>();
 for (const p of providers) {
@@ -95,5 +106,7 @@ export function probeContext(a: ResolvedAttach): ProbeContext {
 
 /** The providers in which a context builtin reads something, in table order (e.g. retval: kretprobe, fexit, uretprobe). */
 export function providersReading(what: keyof ContextReads): ProviderName[] {
-  return Object.values(rows).filter((r) => r.reads[what] !== undefined).map((r) => r.name as ProviderName);
+  return Object.values(rows)
+    .filter((r) => r.reads[what] !== undefined)
+    .map((r) => r.name as ProviderName);
 }

@@ -76,9 +76,15 @@ function regexToken(
 const digits = '0123456789';
 
 // ---- trivia -------------------------------------------------------------------------------------------
-export const WhiteSpace = regexToken('WhiteSpace', /[ \t\r\n\f\v]+/, ' \t\r\n\f\v', { group: Lexer.SKIPPED, line_breaks: true });
+export const WhiteSpace = regexToken('WhiteSpace', /[ \t\r\n\f\v]+/, ' \t\r\n\f\v', {
+  group: Lexer.SKIPPED,
+  line_breaks: true,
+});
 export const LineComment = regexToken('LineComment', /\/\/[^\n]*/, '/', { group: Lexer.SKIPPED });
-export const BlockComment = regexToken('BlockComment', /\/\*[\s\S]*?\*\//, '/', { group: Lexer.SKIPPED, line_breaks: true });
+export const BlockComment = regexToken('BlockComment', /\/\*[\s\S]*?\*\//, '/', {
+  group: Lexer.SKIPPED,
+  line_breaks: true,
+});
 export const UnterminatedComment = regexToken('UnterminatedComment', /\/\*[\s\S]*/, '/', { line_breaks: true });
 export const Shebang = createToken({
   name: 'Shebang',
@@ -88,7 +94,12 @@ export const Shebang = createToken({
   line_breaks: false,
 });
 /** `#include <…>` (or any other `#` line, which the AST builder rejects) */
-export const Directive = createToken({ name: 'Directive', pattern: deferred('directive'), start_chars_hint: ['#'], line_breaks: false });
+export const Directive = createToken({
+  name: 'Directive',
+  pattern: deferred('directive'),
+  start_chars_hint: ['#'],
+  line_breaks: false,
+});
 
 // ---- top level ----------------------------------------------------------------------------------------
 export const AttachPoint = createToken({
@@ -97,23 +108,55 @@ export const AttachPoint = createToken({
   start_chars_hint: [...letters, '*', '?'],
   line_breaks: false,
 });
-export const AngleOpen = createToken({ name: 'AngleOpen', pattern: deferred('angleOpen'), start_chars_hint: ['<'], line_breaks: false });
-export const AngleClose = createToken({ name: 'AngleClose', pattern: deferred('angleClose'), start_chars_hint: ['>'], line_breaks: false });
-export const PredOpen = createToken({ name: 'PredOpen', pattern: deferred('predOpen'), start_chars_hint: ['/'], line_breaks: false });
-export const PredClose = createToken({ name: 'PredClose', pattern: deferred('predClose'), start_chars_hint: ['/'], line_breaks: false });
+export const AngleOpen = createToken({
+  name: 'AngleOpen',
+  pattern: deferred('angleOpen'),
+  start_chars_hint: ['<'],
+  line_breaks: false,
+});
+export const AngleClose = createToken({
+  name: 'AngleClose',
+  pattern: deferred('angleClose'),
+  start_chars_hint: ['>'],
+  line_breaks: false,
+});
+export const PredOpen = createToken({
+  name: 'PredOpen',
+  pattern: deferred('predOpen'),
+  start_chars_hint: ['/'],
+  line_breaks: false,
+});
+export const PredClose = createToken({
+  name: 'PredClose',
+  pattern: deferred('predClose'),
+  start_chars_hint: ['/'],
+  line_breaks: false,
+});
 
 // ---- literals and names ---------------------------------------------------------------------------------
-export const StringLiteral = regexToken('StringLiteral', /"(?:[^"\\\n]|\\[^\n])*"/, '"', { categories: [Operand, ConfigValue] });
+export const StringLiteral = regexToken('StringLiteral', /"(?:[^"\\\n]|\\[^\n])*"/, '"', {
+  categories: [Operand, ConfigValue],
+});
 export const UnterminatedString = regexToken('UnterminatedString', /"(?:[^"\\\n]|\\[^\n])*\\?/, '"');
 /** Lenient on purpose (`08`, `1_0x1`, `10ms`, `1e6`): the AST builder validates it and says what is wrong. */
-export const IntLiteral = regexToken('IntLiteral', /[0-9][0-9A-Za-z_]*/, digits, { categories: [Operand, ConfigValue, FieldName] });
+export const IntLiteral = regexToken('IntLiteral', /[0-9][0-9A-Za-z_]*/, digits, {
+  categories: [Operand, ConfigValue, FieldName],
+});
 export const Positional = regexToken('Positional', /\$(?:[0-9]+|#)/, '$', { categories: [Operand] });
 export const Variable = regexToken('Variable', /\$[A-Za-z_][A-Za-z0-9_]*/, '$', { categories: [Operand] });
 export const MapName = regexToken('MapName', /@(?:[A-Za-z_][A-Za-z0-9_]*)?/, '@', { categories: [Operand] });
-export const Identifier = regexToken('Identifier', /[A-Za-z_][A-Za-z0-9_]*/, letters, { categories: [ConfigValue, FieldName] });
+export const Identifier = regexToken('Identifier', /[A-Za-z_][A-Za-z0-9_]*/, letters, {
+  categories: [ConfigValue, FieldName],
+});
 
 function keyword(word: string, name: string, categories: TokenType[] = []): TokenType {
-  return createToken({ name, pattern: word, longer_alt: Identifier, categories: [Keyword, FieldName, ...categories], line_breaks: false });
+  return createToken({
+    name,
+    pattern: word,
+    longer_alt: Identifier,
+    categories: [Keyword, FieldName, ...categories],
+    line_breaks: false,
+  });
 }
 export const If = keyword('if', 'If');
 export const Else = keyword('else', 'Else');
@@ -135,7 +178,9 @@ export const Enum = keyword('enum', 'Enum', [TypeTag]);
 
 // ---- punctuation (longest first: the lexer takes the first pattern that matches) ----------------------
 function punct(text: string, name: string, categories?: TokenType[]): TokenType {
-  return createToken(categories ? { name, pattern: text, categories, line_breaks: false } : { name, pattern: text, line_breaks: false });
+  return createToken(
+    categories ? { name, pattern: text, categories, line_breaks: false } : { name, pattern: text, line_breaks: false },
+  );
 }
 export const ShlAssign = punct('<<=', 'ShlAssign', [AssignOperator]);
 export const ShrAssign = punct('>>=', 'ShrAssign', [AssignOperator]);

@@ -59,7 +59,13 @@ export type Type =
    * A kernel struct, union or array by value (BTF type `btf`), `size` bytes as in memory. Fields are reached
    * through its address while it is still in kernel memory; a copy is made only to print or store it.
    */
-  | { readonly kind: 'record'; readonly btf: number; readonly size: number; readonly name: string; readonly space: 'user' | 'kernel' }
+  | {
+      readonly kind: 'record';
+      readonly btf: number;
+      readonly size: number;
+      readonly name: string;
+      readonly space: 'user' | 'kernel';
+    }
   | { readonly kind: 'tuple'; readonly elements: readonly Type[] }
   | { readonly kind: 'void' };
 
@@ -149,7 +155,13 @@ export function alignOf(t: Type): number {
 export function typeName(t: Type): string {
   switch (t.kind) {
     case 'int':
-      return t.pointeeName ? `${t.pointeeName} *` : t.space ? `${t.space} pointer` : t.view ? viewName(t.view) : `${t.signed ? 'int' : 'uint'}${t.bits}`;
+      return t.pointeeName
+        ? `${t.pointeeName} *`
+        : t.space
+          ? `${t.space} pointer`
+          : t.view
+            ? viewName(t.view)
+            : `${t.signed ? 'int' : 'uint'}${t.bits}`;
     case 'bool':
       return 'bool';
     case 'string':
@@ -157,7 +169,13 @@ export function typeName(t: Type): string {
     case 'record':
       return t.name;
     case 'buffer':
-      return t.view === 'inet' ? 'inet' : t.view === 'mac' ? 'macaddr' : t.view === 'usym' ? 'usym' : `buffer[${t.size}]`;
+      return t.view === 'inet'
+        ? 'inet'
+        : t.view === 'mac'
+          ? 'macaddr'
+          : t.view === 'usym'
+            ? 'usym'
+            : `buffer[${t.size}]`;
     case 'tuple':
       return `(${t.elements.map(typeName).join(', ')})`;
     case 'void':
@@ -184,7 +202,8 @@ export function sameView(a: IntView | undefined, b: IntView | undefined): boolea
 
 export function sameType(a: Type, b: Type): boolean {
   if (a.kind !== b.kind) return false;
-  if (a.kind === 'int' && b.kind === 'int') return a.bits === b.bits && a.signed === b.signed && sameView(a.view, b.view);
+  if (a.kind === 'int' && b.kind === 'int')
+    return a.bits === b.bits && a.signed === b.signed && sameView(a.view, b.view);
   if (a.kind === 'string' && b.kind === 'string') return a.size === b.size;
   if (a.kind === 'buffer' && b.kind === 'buffer') return a.size === b.size && a.view === b.view;
   if (a.kind === 'record' && b.kind === 'record') return a.btf === b.btf;

@@ -2,7 +2,17 @@
 import { readFileSync } from 'node:fs';
 import { compileSource, disasmListing, type CompiledProgram } from '../compiler/index.ts';
 import { error, renderDiagnostics, type Diagnostic } from '../lang/index.ts';
-import { hostKernelInfo, kernelInfoText, listProbes, requirePrivileges, ScryRuntimeError, Session, startHeld, watchProcessExit, type HeldCommand } from '../runtime/index.ts';
+import {
+  hostKernelInfo,
+  kernelInfoText,
+  listProbes,
+  requirePrivileges,
+  ScryRuntimeError,
+  Session,
+  startHeld,
+  watchProcessExit,
+  type HeldCommand,
+} from '../runtime/index.ts';
 import { jsonSink, notifyingAttached, textSink } from './sink.ts';
 import { openWriter, type BufferMode, type Writer } from './writer.ts';
 import { splitWords } from './child.ts';
@@ -86,13 +96,11 @@ function parseArgs(argv: readonly string[]): Parsed {
         const v = value();
         if (!/^[1-9]\d*$/.test(v)) throw new UsageError(`-p needs a process id, got '${v}'`);
         opts.pid = Number(v);
-      }
-      else if (a === '-l' || a === '-lv') {
+      } else if (a === '-l' || a === '-lv') {
         opts.list = true;
         if (a === '-lv') opts.verbose = true;
         if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) opts.listPattern = argv[++i];
-      }
-      else if (a === '-q') opts.quiet = true;
+      } else if (a === '-q') opts.quiet = true;
       else if (a === '-v') opts.verbose = true;
       else if (a === '-k') opts.helperErrors = 1;
       else if (a === '-kk') opts.helperErrors = 2;
@@ -101,32 +109,35 @@ function parseArgs(argv: readonly string[]): Parsed {
       else if (a === '--unsafe') opts.unsafe = true;
       else if (a === '-B') {
         const b = value();
-        if (b !== 'none' && b !== 'line' && b !== 'full') throw new UsageError(`unknown buffering mode ${b}: use -B none, line or full`);
+        if (b !== 'none' && b !== 'line' && b !== 'full')
+          throw new UsageError(`unknown buffering mode ${b}: use -B none, line or full`);
         opts.buffering = b;
       } else if (a === '-f') {
         const f = value();
         if (f !== 'text' && f !== 'json') throw new UsageError(`unknown output format ${f}: use -f text or -f json`);
         opts.format = f;
-      }
-      else if (a === '-d') {
+      } else if (a === '-d') {
         const stage = value();
-        if (!DEBUG_STAGES.includes(stage)) throw new UsageError(`unknown debug stage '${stage}': scry prints ${DEBUG_STAGES.map((d) => `-d ${d}`).join(' or ')}`);
+        if (!DEBUG_STAGES.includes(stage))
+          throw new UsageError(
+            `unknown debug stage '${stage}': scry prints ${DEBUG_STAGES.map((d) => `-d ${d}`).join(' or ')}`,
+          );
         opts.debug.push(stage);
-      }
-      else if (a === '--dry-run') opts.dryRun = true;
+      } else if (a === '--dry-run') opts.dryRun = true;
       else if (a === '--no-view') opts.noView = true;
       else if (a === '--refresh') {
         const v = value();
-        if (!/^[1-9]\d*$/.test(v) || Number(v) < 50) throw new UsageError(`--refresh needs milliseconds (50 or more), got '${v}'`);
+        if (!/^[1-9]\d*$/.test(v) || Number(v) < 50)
+          throw new UsageError(`--refresh needs milliseconds (50 or more), got '${v}'`);
         opts.refreshMs = Number(v);
-      }
-      else if (a === '-h' || a === '--help') return { ok: false, exit: 0, out: usage };
+      } else if (a === '-h' || a === '--help') return { ok: false, exit: 0, out: usage };
       else if (a === '-V' || a === '--version') return { ok: false, exit: 0, out: `scry v${VERSION}\n` };
       else if (a === '--info') opts.info = true;
       else if (a === '--') {
         opts.args.push(...argv.slice(i + 1));
         break;
-      } else if (a.startsWith('-') && a !== '-') return { ok: false, exit: 1, message: `unknown option ${a} (scry -h lists the options)` };
+      } else if (a.startsWith('-') && a !== '-')
+        return { ok: false, exit: 1, message: `unknown option ${a} (scry -h lists the options)` };
       else if (opts.program === undefined && opts.file === undefined) opts.file = a;
       else opts.args.push(a);
     } catch (e) {
@@ -190,7 +201,9 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     try {
       text = readFileSync(opts.file === '-' ? 0 : opts.file, 'utf8');
     } catch (e) {
-      process.stderr.write(`ERROR: cannot read ${opts.file === '-' ? 'the program from stdin' : opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      process.stderr.write(
+        `ERROR: cannot read ${opts.file === '-' ? 'the program from stdin' : opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
+      );
       return 1;
     }
     name = opts.file === '-' ? 'stdin' : opts.file;
@@ -209,7 +222,11 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     helperErrors: opts.helperErrors,
     ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
   });
-  if (opts.debug.includes('ast') && result.ast) process.stdout.write(JSON.stringify(result.ast, (k, v) => (k === 'file' ? undefined : typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
+  if (opts.debug.includes('ast') && result.ast)
+    process.stdout.write(
+      JSON.stringify(result.ast, (k, v) => (k === 'file' ? undefined : typeof v === 'bigint' ? v.toString() : v), 2) +
+        '\n',
+    );
   // warnings print on success too (bpftrace prints them before it runs)
   if (!result.program) return fail(result.diagnostics);
   if (result.diagnostics.length) process.stderr.write(renderDiagnostics(result.diagnostics));
@@ -223,7 +240,8 @@ async function runCommand(argv: readonly string[]): Promise<number> {
 }
 
 function printBytecode(p: CompiledProgram): void {
-  for (const prog of p.programs) process.stdout.write(`${prog.attach.text}:\n${disasmListing(prog.bytecode, prog.sourceMap, prog.relocations)}\n`);
+  for (const prog of p.programs)
+    process.stdout.write(`${prog.attach.text}:\n${disasmListing(prog.bytecode, prog.sourceMap, prog.relocations)}\n`);
 }
 
 async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number> {
@@ -231,7 +249,9 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
   try {
     writer = openWriter({ file: opts.output, mode: opts.buffering });
   } catch (e) {
-    process.stderr.write(`ERROR: cannot open ${opts.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    process.stderr.write(
+      `ERROR: cannot open ${opts.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
+    );
     return 1;
   }
   let child: HeldCommand | undefined;
@@ -265,8 +285,14 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
   let unwatchPid: (() => void) | undefined;
   try {
     try {
-      const sink = notifyingAttached(store ?? (opts.format === 'json' ? jsonSink : textSink)(writer, { quiet: opts.quiet }));
-      session = Session.start(compiled, { sink, cpid: child?.pid, ...(opts.pid !== undefined ? { pid: opts.pid } : {}) });
+      const sink = notifyingAttached(
+        store ?? (opts.format === 'json' ? jsonSink : textSink)(writer, { quiet: opts.quiet }),
+      );
+      session = Session.start(compiled, {
+        sink,
+        cpid: child?.pid,
+        ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
+      });
     } catch (e) {
       if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);
       throw e;
@@ -322,7 +348,13 @@ function wantsLiveView(compiled: CompiledProgram, opts: CliOptions): boolean {
  * Shows the live view until `q`, a signal (through view.quit) or the program's own exit(); then the view is
  * gone and everything after (END's output, the final maps) prints as plain text, as it does without it.
  */
-async function liveView(session: Session, store: ViewStore, writer: Writer, refreshMs: number, view: { quit?: () => void }): Promise<void> {
+async function liveView(
+  session: Session,
+  store: ViewStore,
+  writer: Writer,
+  refreshMs: number,
+  view: { quit?: () => void },
+): Promise<void> {
   let shown = false;
   try {
     if (!store.ended) {
@@ -349,7 +381,8 @@ async function liveView(session: Session, store: ViewStore, writer: Writer, refr
  * loses the loader of cached code), so there a one-line file beside it does the import (see build.mjs).
  */
 function loadLiveView(): Promise<typeof import('./view/live.tsx')> {
-  if (typeof require === 'function') return (require('./scry-view-import.cjs') as () => Promise<typeof import('./view/live.tsx')>)();
+  if (typeof require === 'function')
+    return (require('./scry-view-import.cjs') as () => Promise<typeof import('./view/live.tsx')>)();
   return import('./view/live.tsx');
 }
 

@@ -57,10 +57,12 @@ export const commands: Readonly<Record<string, Command>> = {
     help: 'running programs, and maps kept from stopped ones',
     run(host) {
       const now = Date.now();
-      const rows = host.running().map(
-        (p) =>
-          `[${p.id}] running ${clock(now - p.started).padStart(5)}  ${p.probes} probe${p.probes === 1 ? ' ' : 's'}  ${p.maps.join(' ') || '-'}  ${oneLine(p.source, 60)}\n`,
-      );
+      const rows = host
+        .running()
+        .map(
+          (p) =>
+            `[${p.id}] running ${clock(now - p.started).padStart(5)}  ${p.probes} probe${p.probes === 1 ? ' ' : 's'}  ${p.maps.join(' ') || '-'}  ${oneLine(p.source, 60)}\n`,
+        );
       const kept = host.keptMaps();
       if (!rows.length && !kept.length) return host.out('no programs running\n');
       host.out(rows.join(''));
@@ -113,7 +115,8 @@ export const commands: Readonly<Record<string, Command>> = {
     run(host) {
       const last = host.last();
       if (!last) return host.err('no program yet\n');
-      for (const p of last.compiled.programs) host.out(`${p.attach.text}:\n${disasmListing(p.bytecode, p.sourceMap, p.relocations)}\n`);
+      for (const p of last.compiled.programs)
+        host.out(`${p.attach.text}:\n${disasmListing(p.bytecode, p.sourceMap, p.relocations)}\n`);
     },
   },
   info: {
@@ -157,7 +160,10 @@ export const commands: Readonly<Record<string, Command>> = {
     help: 'this list',
     run(host) {
       const entries = Object.values(commands).map((c) => [c.usage, c.help] as const);
-      entries.push(['.break', 'abandon a program still being typed'], ['.exit', 'stop everything and leave (or Ctrl-D)']);
+      entries.push(
+        ['.break', 'abandon a program still being typed'],
+        ['.exit', 'stop everything and leave (or Ctrl-D)'],
+      );
       const w = Math.max(...entries.map(([u]) => u.length));
       host.out(
         'Type a probe block to run it; it runs until Ctrl-C (or .stop), and several can run at once.\n' +
@@ -188,7 +194,9 @@ export function showMap(host: ReplHost, read: { name: string; top: number; div: 
   if (!found.length) return noMap(host, read.name);
   for (const f of found) {
     if (found.length > 1 || f.kept) host.out(`[${f.from}]${f.kept ? ' (stopped)' : ''}\n`);
-    host.out(f.snapshot.entries.length ? formatMap(f.snapshot, { top: read.top, div: read.div }) : `${read.name} is empty\n`);
+    host.out(
+      f.snapshot.entries.length ? formatMap(f.snapshot, { top: read.top, div: read.div }) : `${read.name} is empty\n`,
+    );
   }
 }
 
@@ -202,7 +210,10 @@ export function runMapStatements(host: ReplHost, statements: readonly MapStateme
     if (s.op === 'delete') {
       const done = host.deleteEntry(s.map, s.keys);
       if (typeof done === 'string') host.err(`${done}\n`);
-      else if (done > 0) host.out(`deleted ${s.map}[${s.keys.map((k) => (typeof k === 'string' ? JSON.stringify(k) : String(k))).join(', ')}]\n`);
+      else if (done > 0)
+        host.out(
+          `deleted ${s.map}[${s.keys.map((k) => (typeof k === 'string' ? JSON.stringify(k) : String(k))).join(', ')}]\n`,
+        );
       else if (host.readMap(s.map).length) host.err(`${s.text}: no such entry\n`);
       else noMap(host, s.map);
       continue;

@@ -25,7 +25,22 @@ export interface CompletionContext {
 /** More candidates than this are not listed, only their common prefix inserted. */
 const MAX_LISTED = 300;
 
-const KEYWORDS = ['if', 'else', 'while', 'for', 'unroll', 'return', 'break', 'continue', 'let', 'sizeof', 'offsetof', 'args', 'true', 'false'];
+const KEYWORDS = [
+  'if',
+  'else',
+  'while',
+  'for',
+  'unroll',
+  'return',
+  'break',
+  'continue',
+  'let',
+  'sizeof',
+  'offsetof',
+  'args',
+  'true',
+  'false',
+];
 const INTERVAL_UNITS = ['s:', 'ms:', 'us:', 'hz:'];
 
 export function complete(line: string, ctx: CompletionContext): Completion {
@@ -89,7 +104,8 @@ function providerWords(): string[] {
  */
 type PartCompleter = (parts: readonly string[], last: string) => Completion;
 
-const functionNames: PartCompleter = (parts, last) => (parts.length === 2 ? finish([...kernelFunctions(last)], last) : [[], last]);
+const functionNames: PartCompleter = (parts, last) =>
+  parts.length === 2 ? finish([...kernelFunctions(last)], last) : [[], last];
 const uprobeParts: PartCompleter = (parts, last) => {
   if (parts.length === 2) return completePath(last);
   return parts.length === 3 ? finish([...(uprobeSymbols(parts[1]!) ?? [])], last) : [[], last];
@@ -99,20 +115,31 @@ const timerUnits: PartCompleter = (parts, last) => (parts.length === 2 ? finish(
 const perfEvents =
   (provider: 'software' | 'hardware'): PartCompleter =>
   (parts, last) =>
-    parts.length === 2 ? finish(probeNames(provider, last).map((n) => n.replace(/:$/, '')), last) : [[], last];
+    parts.length === 2
+      ? finish(
+          probeNames(provider, last).map((n) => n.replace(/:$/, '')),
+          last,
+        )
+      : [[], last];
 
 const probeParts: Partial<Record<ProviderName, PartCompleter>> = {
   // the listing names tracepoints group:event
   tracepoint: (parts, last) => {
-    if (parts.length === 2) return finish(unique(probeNames('tracepoint', last).map((n) => n.slice(0, n.indexOf(':') + 1))), last);
-    if (parts.length === 3) return finish(probeNames('tracepoint', `${parts[1]}:${last}`).map((n) => n.slice(n.indexOf(':') + 1)), last);
+    if (parts.length === 2)
+      return finish(unique(probeNames('tracepoint', last).map((n) => n.slice(0, n.indexOf(':') + 1))), last);
+    if (parts.length === 3)
+      return finish(
+        probeNames('tracepoint', `${parts[1]}:${last}`).map((n) => n.slice(n.indexOf(':') + 1)),
+        last,
+      );
     return [[], last];
   },
   kprobe: functionNames,
   kretprobe: functionNames,
   fentry: functionNames,
   fexit: functionNames,
-  rawtracepoint: (parts, last) => (parts.length === 2 ? finish([...probeNames('rawtracepoint', last)], last) : [[], last]),
+  rawtracepoint: (parts, last) =>
+    parts.length === 2 ? finish([...probeNames('rawtracepoint', last)], last) : [[], last],
   uprobe: uprobeParts,
   uretprobe: uprobeParts,
   interval: timerUnits,
@@ -172,7 +199,12 @@ function completeCommand(line: string, ctx: CompletionContext): Completion {
   switch (cmd) {
     case '.probes':
     case '.args':
-      return arg.includes(':') ? completeProbe(arg) : finish(providerWords().filter((p) => p.endsWith(':')), arg);
+      return arg.includes(':')
+        ? completeProbe(arg)
+        : finish(
+            providerWords().filter((p) => p.endsWith(':')),
+            arg,
+          );
     case '.type':
       return finish(typeNames(), arg);
     case '.load':

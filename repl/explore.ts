@@ -90,7 +90,10 @@ export function probes(pattern: string): Answer {
     return { ok: true, text: text + (listing.unavailable ? `(${listing.unavailable})\n` : '') };
   } catch (e) {
     const user = /^(?:uprobe|uretprobe|usdt|u|ur|U):([^:]+)/.exec(p);
-    return { ok: false, message: user ? `cannot read the functions of ${user[1]}: ${(e as Error).message}` : (e as Error).message };
+    return {
+      ok: false,
+      message: user ? `cannot read the functions of ${user[1]}: ${(e as Error).message}` : (e as Error).message,
+    };
   }
 }
 
@@ -98,7 +101,8 @@ export function probes(pattern: string): Answer {
 function probeSummary(): string {
   const rows = providerSummary();
   const w = Math.max(...rows.map((r) => r.provider.length));
-  const line = (r: (typeof rows)[number]) => `  ${r.provider.padEnd(w)}  ${String(r.count).padStart(6)}${r.refusal ? `  cannot attach here: ${r.refusal}` : ''}\n`;
+  const line = (r: (typeof rows)[number]) =>
+    `  ${r.provider.padEnd(w)}  ${String(r.count).padStart(6)}${r.refusal ? `  cannot attach here: ${r.refusal}` : ''}\n`;
   return (
     'probes on this kernel, by provider:\n' +
     rows.map(line).join('') +
@@ -130,7 +134,8 @@ export function probeArgs(probe: string): Answer {
   const p = probe.trim();
   const parts = p.split(':');
   const provider = lookupProvider(parts[0] ?? '')?.name;
-  if (provider === undefined) return { ok: false, message: `usage: .args PROBE, e.g. .args tracepoint:syscalls:sys_enter_openat` };
+  if (provider === undefined)
+    return { ok: false, message: `usage: .args PROBE, e.g. .args tracepoint:syscalls:sys_enter_openat` };
   const args = argsOf[provider];
   return args ? args(provider, parts, p) : notYet(`arguments of ${provider} probes`);
 }
@@ -151,7 +156,8 @@ const tracepointArgs: ArgsLister = (_provider, parts, probe) => {
   for (const name of names.slice(0, 50)) {
     const [group, event] = name.split(':') as [string, string];
     out.push(`tracepoint:${name}`);
-    for (const f of kernel.tracepointFormat(group, event)?.fields ?? []) if (!f.common) out.push(`    ${fieldDecl(f.type, f.name)}`);
+    for (const f of kernel.tracepointFormat(group, event)?.fields ?? [])
+      if (!f.common) out.push(`    ${fieldDecl(f.type, f.name)}`);
   }
   if (names.length > 50) out.push(`(${names.length - 50} more: narrow the pattern)`);
   return { ok: true, text: out.join('\n') + '\n' };
@@ -176,7 +182,10 @@ const rawTracepointArgs: ArgsLister = (_provider, parts) => {
   const name = parts[parts.length - 1] ?? '';
   const args = btf.rawTracepointArgs(name);
   if (!args) return { ok: false, message: `no raw tracepoint ${name} in BTF` };
-  return { ok: true, text: [`rawtracepoint:${name}`, ...args.map((a) => `    ${btf.declaration(a.type, a.name)}`)].join('\n') + '\n' };
+  return {
+    ok: true,
+    text: [`rawtracepoint:${name}`, ...args.map((a) => `    ${btf.declaration(a.type, a.name)}`)].join('\n') + '\n',
+  };
 };
 
 const argsOf: Partial<Record<ProviderName, ArgsLister>> = {
@@ -227,7 +236,9 @@ export function kernelFeatures(): Answer {
       ['kprobe_events', yes(hasKprobeEvents())],
     ];
     const w = Math.max(...rows.map(([k]) => k.length));
-    return { ok: true, text: `the feature report failed: ${(e as Error).message}\n${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}\n`).join('')}` };
+    return {
+      ok: true,
+      text: `the feature report failed: ${(e as Error).message}\n${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}\n`).join('')}`,
+    };
   }
 }
-

@@ -9,7 +9,9 @@ type Layout = MapSnapshot['layout'];
 export function keyMismatch(name: string, layout: Layout, keys: readonly KeyLiteral[]): string | undefined {
   const want = layout.keys.length;
   if (want === keys.length) return undefined;
-  return want === 0 ? `${name} has no keys: clear(${name}) empties it` : `${name} has ${want} key${want === 1 ? '' : 's'}, not ${keys.length}`;
+  return want === 0
+    ? `${name} has no keys: clear(${name}) empties it`
+    : `${name} has ${want} key${want === 1 ? '' : 's'}, not ${keys.length}`;
 }
 
 /** Sets every value of the live map to zero (as zero(@x) in a probe); false when the session has no such map. */

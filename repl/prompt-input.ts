@@ -92,7 +92,8 @@ function mapStatement(s: Stmt, source: string): MapStatement | string {
     case 'print': {
       if (!map || map.keys.length) return 'print at the prompt shows a whole map: print(@x[, top[, div]])';
       const nums = rest.map(intLiteral);
-      if (rest.length > 2 || nums.some((n) => n === undefined || n < 0n)) return 'print(@x[, top[, div]]) takes whole numbers after the map';
+      if (rest.length > 2 || nums.some((n) => n === undefined || n < 0n))
+        return 'print(@x[, top[, div]]) takes whole numbers after the map';
       return { op: 'print', map: map.name, top: Number(nums[0] ?? 0n), div: Number(nums[1] ?? 0n) };
     }
     case 'clear':
@@ -101,7 +102,12 @@ function mapStatement(s: Stmt, source: string): MapStatement | string {
       return { op: e.name, map: map.name };
     case 'delete': {
       // delete(@x[k1, k2]) or delete(@x, key), with literal keys
-      const keyExprs = map && !rest.length ? map.keys : map && !map.keys.length && rest.length === 1 ? unwrapTuple(rest[0]!) : undefined;
+      const keyExprs =
+        map && !rest.length
+          ? map.keys
+          : map && !map.keys.length && rest.length === 1
+            ? unwrapTuple(rest[0]!)
+            : undefined;
       if (!map || !keyExprs?.length) return 'delete() takes a map entry: delete(@x[key]) or delete(@x, key)';
       const keys = keyExprs.map(keyLiteral);
       if (keys.some((k) => k === undefined)) return 'at the prompt, delete() takes keys written as numbers or strings';

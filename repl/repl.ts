@@ -9,7 +9,15 @@ import { Recoverable, start, type REPLServer } from 'node:repl';
 import { compileSource, type CompiledProgram } from '../compiler/index.ts';
 import { error, renderDiagnostics } from '../lang/index.ts';
 import { hostKernelInfo, ScryRuntimeError, Session, type MapSnapshot, type OutputSink } from '../runtime/index.ts';
-import { commands, mapRead, runMapStatements, showMap, unknownCommand, type ReplHost, type RunningProgram } from './commands.ts';
+import {
+  commands,
+  mapRead,
+  runMapStatements,
+  showMap,
+  unknownCommand,
+  type ReplHost,
+  type RunningProgram,
+} from './commands.ts';
 import { openHistory } from './history.ts';
 import { deleteKept, deleteLive, keyMismatch, zeroKept, zeroLive } from './map-ops.ts';
 import { promptInput } from './prompt-input.ts';
@@ -83,12 +91,14 @@ export function startRepl(opts: ReplOptions): Promise<number> {
     },
     clearMaps(name) {
       const cleared = new Set<string>();
-      for (const p of running.values()) for (const m of p.maps) if ((name === undefined || m === name) && p.session.clearMap(m)) cleared.add(m);
+      for (const p of running.values())
+        for (const m of p.maps) if ((name === undefined || m === name) && p.session.clearMap(m)) cleared.add(m);
       // a stopped program's copy stays, empty, as the map would after clear(@x)
-      for (const [k, c] of kept) if (name === undefined || k === name) {
-        kept.set(k, { from: c.from, snapshot: { ...c.snapshot, entries: [] } });
-        cleared.add(k);
-      }
+      for (const [k, c] of kept)
+        if (name === undefined || k === name) {
+          kept.set(k, { from: c.from, snapshot: { ...c.snapshot, entries: [] } });
+          cleared.add(k);
+        }
       return [...cleared].sort();
     },
     zeroMaps(name) {
@@ -120,14 +130,19 @@ export function startRepl(opts: ReplOptions): Promise<number> {
       }
       return deleted;
     },
-    keptMaps: () => [...kept.entries()].map(([name, k]) => ({ name, from: k.from })).sort((a, b) => (a.name < b.name ? -1 : 1)),
+    keptMaps: () =>
+      [...kept.entries()].map(([name, k]) => ({ name, from: k.from })).sort((a, b) => (a.name < b.name ? -1 : 1)),
     last: () => last,
     run: (name, text) => void runProgram(name, text),
   };
 
   /** Compiles and starts a program, or says why it cannot. */
   function runProgram(name: string, text: string): void {
-    const compiled = compileSource(text, kernel, { name, unsafe: opts.unsafe, ...(opts.pid !== undefined ? { pid: opts.pid } : {}) });
+    const compiled = compileSource(text, kernel, {
+      name,
+      unsafe: opts.unsafe,
+      ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
+    });
     // errors, or warnings (an unknown config key, …) about a program that runs all the same: said before it runs
     if (compiled.diagnostics.length) host.err(renderDiagnostics(compiled.diagnostics));
     if (!compiled.program) return;
@@ -163,10 +178,11 @@ export function startRepl(opts: ReplOptions): Promise<number> {
         if (partial) host.out(`${partial}\n`);
         partial = '';
         // the maps stay readable at the prompt after the program has gone
-        if (session) for (const m of session.mapNames()) {
-          const snapshot = session.snapshot(m);
-          if (snapshot) kept.set(m, { from: id, snapshot });
-        }
+        if (session)
+          for (const m of session.mapNames()) {
+            const snapshot = session.snapshot(m);
+            if (snapshot) kept.set(m, { from: id, snapshot });
+          }
       },
     };
     try {
@@ -200,7 +216,11 @@ export function startRepl(opts: ReplOptions): Promise<number> {
     try {
       await p.session.stop();
     } catch (e) {
-      host.err(renderDiagnostics([e instanceof ScryRuntimeError ? error(e.message, e.span, e.hints) : error((e as Error).message)]));
+      host.err(
+        renderDiagnostics([
+          e instanceof ScryRuntimeError ? error(e.message, e.span, e.hints) : error((e as Error).message),
+        ]),
+      );
     }
   }
 
@@ -219,7 +239,9 @@ export function startRepl(opts: ReplOptions): Promise<number> {
 
   // piped input (`scry < script`) gets neither the greeting nor prompts: just the programs' output
   if (!opts.quiet && terminal)
-    output.write(`scry ${opts.version}: type a probe block to run it (Ctrl-C stops it), .help for commands, Ctrl-D to leave\n`);
+    output.write(
+      `scry ${opts.version}: type a probe block to run it (Ctrl-C stops it), .help for commands, Ctrl-D to leave\n`,
+    );
 
   r = start({
     prompt: terminal ? PROMPT : '',
@@ -279,10 +301,21 @@ export function startRepl(opts: ReplOptions): Promise<number> {
   // readline takes keys that arrive in one read for a paste and inserts a Tab among them as text: Tab Tab
   // pressed quickly (or typed over a slow link) then completes the line with a tab in it. Complete anyway
   // where a word is being typed; see tabCompletes.
-  const rl = r as unknown as { _ttyWrite(d: string, key: { name?: string; ctrl?: boolean; meta?: boolean }): void; isCompletionEnabled: boolean; cursor: number };
+  const rl = r as unknown as {
+    _ttyWrite(d: string, key: { name?: string; ctrl?: boolean; meta?: boolean }): void;
+    isCompletionEnabled: boolean;
+    cursor: number;
+  };
   const ttyWrite = rl._ttyWrite.bind(r);
   rl._ttyWrite = (d, key) => {
-    if (key?.name !== 'tab' || key.ctrl || key.meta || rl.isCompletionEnabled || !tabCompletes(r.line.slice(0, rl.cursor))) return ttyWrite(d, key);
+    if (
+      key?.name !== 'tab' ||
+      key.ctrl ||
+      key.meta ||
+      rl.isCompletionEnabled ||
+      !tabCompletes(r.line.slice(0, rl.cursor))
+    )
+      return ttyWrite(d, key);
     rl.isCompletionEnabled = true;
     try {
       ttyWrite(d, key);

@@ -113,7 +113,6 @@ class PipeOutput extends Writable {
     }, RETRY_MS);
   }
 
-
   /**
    * The run is over: what is queued still goes out while the reader takes it, but once it has taken nothing for
    * GIVE_UP_MS the rest is dropped, so that scry exits.
@@ -158,5 +157,7 @@ const err = pipeOrSocket(2);
 const stdout = out && ownStream(1, out);
 // `2>&1` into one pipe: one queue, so stdout and stderr stay in the order they were written
 const stderr = err && (stdout && out!.ino === err.ino && out!.dev === err.dev ? stdout : ownStream(2, err));
-if (stdout) Object.defineProperty(process, 'stdout', { value: stdout, configurable: true, enumerable: true, writable: false });
-if (stderr) Object.defineProperty(process, 'stderr', { value: stderr, configurable: true, enumerable: true, writable: false });
+if (stdout)
+  Object.defineProperty(process, 'stdout', { value: stdout, configurable: true, enumerable: true, writable: false });
+if (stderr)
+  Object.defineProperty(process, 'stderr', { value: stderr, configurable: true, enumerable: true, writable: false });

@@ -29,7 +29,8 @@ export function openWriter(opts: { file?: string; mode?: BufferMode }): Writer {
   const mode = opts.mode ?? (fd === undefined && process.stdout.isTTY ? 'line' : 'full');
   // Files are written synchronously; stdout goes through its stream, which never blocks the event loop (for a
   // pipe, see stdio.ts: what does not fit waits in a queue the session looks at before reading more events).
-  const write = (text: string) => (fd === undefined ? void process.stdout.write(text) : void writeAll(fd, Buffer.from(text, 'utf8')));
+  const write = (text: string) =>
+    fd === undefined ? void process.stdout.write(text) : void writeAll(fd, Buffer.from(text, 'utf8'));
   let pending: string[] = [];
   const flush = () => {
     if (pending.length === 0) return;
@@ -38,7 +39,8 @@ export function openWriter(opts: { file?: string; mode?: BufferMode }): Writer {
     write(text);
   };
   // the stream may keep what it is given until later: it gets a copy
-  const writeBytes = (chunk: Uint8Array) => (fd === undefined ? void process.stdout.write(Buffer.from(chunk)) : writeAll(fd, chunk));
+  const writeBytes = (chunk: Uint8Array) =>
+    fd === undefined ? void process.stdout.write(Buffer.from(chunk)) : writeAll(fd, chunk);
   return {
     ...(mode === 'full' && {
       bytes(chunk: Uint8Array) {
@@ -64,5 +66,5 @@ export function openWriter(opts: { file?: string; mode?: BufferMode }): Writer {
 }
 
 function writeAll(fd: number, buf: Uint8Array): void {
-  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
+  for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off);
 }

@@ -95,7 +95,12 @@ export class EventDecoder {
    * The record at `at` in `bytes`/`view` (views of the whole ring buffer, see RingBufferReader.drainRecords).
    * With `text`, printf text is appended there and the result is undefined; everything else is returned.
    */
-  decodeAt(bytes: Uint8Array, view: DataView, at: number, text?: PrintfText): TraceEvent | MapOpEvent | EffectEvent | undefined {
+  decodeAt(
+    bytes: Uint8Array,
+    view: DataView,
+    at: number,
+    text?: PrintfText,
+  ): TraceEvent | MapOpEvent | EffectEvent | undefined {
     const id = view.getUint32(at, true); // ids are small; the high half of the u64 is zero
     if (text !== undefined) {
       const printer = this.textPrinters[id];
@@ -130,8 +135,15 @@ export class EventDecoder {
       case 'printf': {
         const text = this.formatters[id]!(view, bytes, at);
         if (schema.use === 'errorf' || schema.use === 'warnf')
-          return { kind: 'message', level: schema.use === 'errorf' ? 'error' : 'warning', text, ...(schema.span ? { span: schema.span } : {}) };
-        return schema.use === 'cat' || schema.use === 'system' ? { kind: 'effect', effect: schema.use, argument: text } : { kind: 'printf', text };
+          return {
+            kind: 'message',
+            level: schema.use === 'errorf' ? 'error' : 'warning',
+            text,
+            ...(schema.span ? { span: schema.span } : {}),
+          };
+        return schema.use === 'cat' || schema.use === 'system'
+          ? { kind: 'effect', effect: schema.use, argument: text }
+          : { kind: 'printf', text };
       }
       case 'time':
         return { kind: 'printf', text: strftime(schema.format, new Date()), source: 'time' };
@@ -142,7 +154,13 @@ export class EventDecoder {
         for (let i = 0; i < count; i++) {
           const from = at + 16 + i * schema.argSize;
           const nul = bytes.indexOf(0, from);
-          args.push(Buffer.from(bytes.buffer, bytes.byteOffset + from, (nul < 0 || nul > from + schema.argSize ? from + schema.argSize : nul) - from).toString('utf8'));
+          args.push(
+            Buffer.from(
+              bytes.buffer,
+              bytes.byteOffset + from,
+              (nul < 0 || nul > from + schema.argSize ? from + schema.argSize : nul) - from,
+            ).toString('utf8'),
+          );
         }
         return { kind: 'printf', text: `${args.join(schema.separator)}\n`, source: 'join' };
       }
@@ -157,7 +175,11 @@ export class EventDecoder {
         };
       }
       case 'print':
-        return { kind: 'value', value: readValue(schema.type, view, at + schema.offset, this.render), type: schema.type };
+        return {
+          kind: 'value',
+          value: readValue(schema.type, view, at + schema.offset, this.render),
+          type: schema.type,
+        };
       case 'map-op': {
         // top and div are u64s in the script; anything beyond 2^32 means "all" / is clamped as bpftrace's u32 would be
         const word = (off: number) => (schema.op === 'print' ? clampU32(view.getBigInt64(at + off, true)) : 0);
@@ -170,5 +192,3 @@ export class EventDecoder {
 function clampU32(v: bigint): number {
   return v < 0n ? 0 : v > 0xffffffffn ? 0xffffffff : Number(v);
 }
-
-

@@ -10,7 +10,13 @@ export type TraceEvent =
    * errorf()/warnf(), and with -k a helper that failed (`helper`): a message about the script location `span`,
    * printed in event order the way a diagnostic is (bpftrace prints -k warnings on stdout too)
    */
-  | { readonly kind: 'message'; readonly level: 'error' | 'warning'; readonly text: string; readonly span?: Span; readonly helper?: true }
+  | {
+      readonly kind: 'message';
+      readonly level: 'error' | 'warning';
+      readonly text: string;
+      readonly span?: Span;
+      readonly helper?: true;
+    }
   /**
    * A map printed at exit (no top/div), or by print(@m[, top[, div]]) in a probe: the `top` largest entries
    * (0: all), values divided by `div` (0: by 1).

@@ -2,7 +2,16 @@
 import { existsSync } from 'node:fs';
 import { tracefsRoot } from './kernel/tracefs.ts';
 import { encode, exit, mov64Imm, R0 } from '../compiler/index.ts';
-import { AttachType, OwnedFd, PerfHwConfig, PerfType, perfEventOpen, ProgType, progLoad, type SysError } from './sys/index.ts';
+import {
+  AttachType,
+  OwnedFd,
+  PerfHwConfig,
+  PerfType,
+  perfEventOpen,
+  ProgType,
+  progLoad,
+  type SysError,
+} from './sys/index.ts';
 
 const cache = new Map<string, boolean | string | undefined>();
 
@@ -45,7 +54,16 @@ export function kprobeRefusal(): string | undefined {
 export function hardwareEventRefusal(): string | undefined {
   return cached('hardware', () => {
     try {
-      new OwnedFd(perfEventOpen({ type: PerfType.HARDWARE, config: BigInt(PerfHwConfig.CPU_CYCLES), samplePeriod: 1_000_000n, pid: -1, cpu: 0 }), 'feature probe').close();
+      new OwnedFd(
+        perfEventOpen({
+          type: PerfType.HARDWARE,
+          config: BigInt(PerfHwConfig.CPU_CYCLES),
+          samplePeriod: 1_000_000n,
+          pid: -1,
+          cpu: 0,
+        }),
+        'feature probe',
+      ).close();
       return undefined;
     } catch (e) {
       return (e as { code?: string }).code ?? (e as Error).message;
@@ -63,7 +81,13 @@ export function fentryRefusal(kind: 'fentry' | 'fexit', btfId: number): string |
   try {
     const insns = encode([mov64Imm(R0, 0), exit()]).bytes;
     new OwnedFd(
-      progLoad({ type: ProgType.TRACING, insns, license: 'GPL', expectedAttachType: kind === 'fentry' ? AttachType.TRACE_FENTRY : AttachType.TRACE_FEXIT, attachBtfId: btfId }),
+      progLoad({
+        type: ProgType.TRACING,
+        insns,
+        license: 'GPL',
+        expectedAttachType: kind === 'fentry' ? AttachType.TRACE_FENTRY : AttachType.TRACE_FEXIT,
+        attachBtfId: btfId,
+      }),
       'fentry probe',
     ).close();
   } catch (e) {

@@ -16,7 +16,12 @@ export interface IncludeMissing {
   readonly tried: readonly string[];
   readonly problems?: readonly string[];
 }
-export type IncludeResolver = (name: string, angled: boolean, fromFile: string, next?: boolean) => IncludeFound | IncludeMissing;
+export type IncludeResolver = (
+  name: string,
+  angled: boolean,
+  fromFile: string,
+  next?: boolean,
+) => IncludeFound | IncludeMissing;
 
 /** A header bigger than this is not a header (kernel headers are tens of kilobytes). */
 export const MAX_HEADER_BYTES = 8 * 1024 * 1024;
@@ -51,7 +56,8 @@ export function gccIncludeDir(root = '/usr/lib/gcc'): string | undefined {
     .sort((a, b) => {
       const x = a.split('.').map(Number);
       const y = b.split('.').map(Number);
-      for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (y[i] ?? 0) - (x[i] ?? 0);
+      for (let i = 0; i < Math.max(x.length, y.length); i++)
+        if ((x[i] ?? 0) !== (y[i] ?? 0)) return (y[i] ?? 0) - (x[i] ?? 0);
       return 0;
     });
   for (const v of byVersion) {
@@ -103,7 +109,8 @@ export function readHeader(file: string): { text: string } | { problem: string }
   }
   const { fd, stats } = opened;
   try {
-    if (stats.size > MAX_HEADER_BYTES) return { problem: `${file} is ${stats.size} bytes, more than a header may be (${MAX_HEADER_BYTES})` };
+    if (stats.size > MAX_HEADER_BYTES)
+      return { problem: `${file} is ${stats.size} bytes, more than a header may be (${MAX_HEADER_BYTES})` };
     const buf = Buffer.alloc(stats.size);
     let done = 0;
     while (done < buf.length) {

@@ -26,7 +26,15 @@ export interface KernelReport {
  */
 function helperItem(name: keyof typeof BPF_FUNC, type: number): InfoItem {
   try {
-    closing(progLoad({ type, insns: tinyProgram(BPF_FUNC[name]), license: 'GPL', logBuf: new Uint8Array(64 * 1024), logLevel: 1 }));
+    closing(
+      progLoad({
+        type,
+        insns: tinyProgram(BPF_FUNC[name]),
+        license: 'GPL',
+        logBuf: new Uint8Array(64 * 1024),
+        logLevel: 1,
+      }),
+    );
     return { name, ok: true };
   } catch (e) {
     if (!(e instanceof ProgLoadError)) return { name, ok: false, note: (e as Error).message };
@@ -75,7 +83,13 @@ function measure(probes: InfoProbes): KernelReport {
     { name: 'BTF (/sys/kernel/btf/vmlinux)', ok: existsSync('/sys/kernel/btf/vmlinux') },
     attempt('bounded loops', () => {
       // a backward jump: rejected before Linux 5.3
-      const { bytes: bytecode } = encode([mov64Imm(R0, 3), label('loop'), alu64Imm('sub', R0, 1), jmpImm('jne', R0, 0, 'loop'), exit()]);
+      const { bytes: bytecode } = encode([
+        mov64Imm(R0, 3),
+        label('loop'),
+        alu64Imm('sub', R0, 1),
+        jmpImm('jne', R0, 0, 'loop'),
+        exit(),
+      ]);
       closing(progLoad({ type: ProgType.KPROBE, insns: bytecode, license: 'GPL' }));
     }),
     // scry attaches wildcard kprobes one link per function; it does not create kprobe_multi links
@@ -158,7 +172,13 @@ function isKernelReport(r: unknown): r is KernelReport {
   const text = (v: unknown): v is string => typeof v === 'string' && !hasControlChars(v);
   const isItem = (i: unknown): boolean => {
     const o = i as InfoItem;
-    return typeof o === 'object' && o !== null && text(o.name) && typeof o.ok === 'boolean' && (o.note === undefined || text(o.note));
+    return (
+      typeof o === 'object' &&
+      o !== null &&
+      text(o.name) &&
+      typeof o.ok === 'boolean' &&
+      (o.note === undefined || text(o.note))
+    );
   };
   const o = r as KernelReport;
   return (
@@ -166,7 +186,9 @@ function isKernelReport(r: unknown): r is KernelReport {
     o !== null &&
     text(o.kernel) &&
     Array.isArray(o.sections) &&
-    o.sections.every((s) => typeof s === 'object' && s !== null && text(s.title) && Array.isArray(s.items) && s.items.every(isItem))
+    o.sections.every(
+      (s) => typeof s === 'object' && s !== null && text(s.title) && Array.isArray(s.items) && s.items.every(isItem),
+    )
   );
 }
 

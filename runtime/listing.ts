@@ -64,7 +64,10 @@ function matches(pattern: string): { lister: Lister; names: string[] }[] {
   // a word alone matches anywhere in a name (it cannot span the provider's colon: it has none)
   const re = globRegExp(colon < 0 ? `*${pattern}*` : pattern.slice(colon + 1));
   // a pattern without a provider also matches tracepoints by group:event, as bpftrace does
-  const groupEvent = colon >= 0 && pattern.split(':').length === 2 && lookupProvider(provider) === undefined ? globRegExp(pattern) : undefined;
+  const groupEvent =
+    colon >= 0 && pattern.split(':').length === 2 && lookupProvider(provider) === undefined
+      ? globRegExp(pattern)
+      : undefined;
   const out: { lister: Lister; names: string[] }[] = [];
   for (const l of listers) {
     const byProvider = colon < 0 || providerRe.test(l.provider);
@@ -101,7 +104,10 @@ export function probeListing(pattern = '*', options: ListOptions = {}): Listing 
   if (user) return { lines: user };
   const p = normalise(pattern);
   const single = p.includes(':') && !isGlob(p.split(':')[0]!) ? p.split(':')[0]! : undefined;
-  requirePrivileges(single === 'tracepoint' ? 'list tracepoints' : single ? `list ${single} probes` : 'list kernel probes', !single || single === 'tracepoint');
+  requirePrivileges(
+    single === 'tracepoint' ? 'list tracepoints' : single ? `list ${single} probes` : 'list kernel probes',
+    !single || single === 'tracepoint',
+  );
   const lines: string[] = [];
   const refused: { lister: Lister; count: number; why: string }[] = [];
   for (const { lister, names } of matches(p)) {
@@ -149,6 +155,8 @@ export function providerSummary(): { readonly provider: string; readonly count: 
   requirePrivileges('list kernel probes', true);
   return listers.map((l) => {
     const refusal = l.refusal();
-    return refusal ? { provider: l.provider, count: namesOf(l).length, refusal } : { provider: l.provider, count: namesOf(l).length };
+    return refusal
+      ? { provider: l.provider, count: namesOf(l).length, refusal }
+      : { provider: l.provider, count: namesOf(l).length };
   });
 }

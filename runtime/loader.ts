@@ -1,6 +1,13 @@
 // Creates the maps, patches their fds into the bytecode (the "map relocation") and loads the programs.
 // When the verifier says no, the user sees its reason at the script line the failing instruction came from.
-import { patchMapFd, type CompiledProgram, type MapKind, type MapSpec, type ProgType, type ProgramSpec } from '../compiler/index.ts';
+import {
+  patchMapFd,
+  type CompiledProgram,
+  type MapKind,
+  type MapSpec,
+  type ProgType,
+  type ProgramSpec,
+} from '../compiler/index.ts';
 import { readFileSync } from 'node:fs';
 import type { Span } from '../lang/index.ts';
 import { ScryRuntimeError } from './errors.ts';
@@ -68,7 +75,12 @@ const progTypes: Record<ProgType, number> = {
 };
 
 /** expected_attach_type of tracing programs */
-const tracingAttachTypes = { raw_tp: AttachType.TRACE_RAW_TP, fentry: AttachType.TRACE_FENTRY, fexit: AttachType.TRACE_FEXIT, iter: AttachType.TRACE_ITER } as const;
+const tracingAttachTypes = {
+  raw_tp: AttachType.TRACE_RAW_TP,
+  fentry: AttachType.TRACE_FENTRY,
+  fexit: AttachType.TRACE_FEXIT,
+  iter: AttachType.TRACE_ITER,
+} as const;
 
 export function loadObjects(compiled: CompiledProgram): LoadedObjects {
   checkFileLimit(compiled);
@@ -86,9 +98,14 @@ export function loadObjects(compiled: CompiledProgram): LoadedObjects {
         objs.maps.set(spec.name, { spec, fd: new OwnedFd(fd, `map ${spec.name}`) });
       } catch (e) {
         const hints = [...permissionHints(e), ...fdLimitHints(e, compiled.maps.length)];
-        throw new ScryRuntimeError(`cannot create map ${spec.user?.name ?? spec.name}: ${(e as Error).message}`, mapUseSpan(compiled, spec.name), hints, {
-          cause: e,
-        });
+        throw new ScryRuntimeError(
+          `cannot create map ${spec.user?.name ?? spec.name}: ${(e as Error).message}`,
+          mapUseSpan(compiled, spec.name),
+          hints,
+          {
+            cause: e,
+          },
+        );
       }
     }
     for (const spec of compiled.programs) {
@@ -149,7 +166,9 @@ function mapUseSpan(compiled: CompiledProgram, map: string): Span | undefined {
 function fdLimitHints(e: unknown, maps: number): string[] {
   const code = (e as { code?: unknown }).code;
   if (code !== 'EMFILE' && code !== 'ENFILE') return [];
-  return [`this program needs ${maps} maps, one open file each: use fewer maps${code === 'EMFILE' ? ', or raise the limit with ulimit -n' : ''}`];
+  return [
+    `this program needs ${maps} maps, one open file each: use fewer maps${code === 'EMFILE' ? ', or raise the limit with ulimit -n' : ''}`,
+  ];
 }
 
 /** BPF_BTF_LOAD of the program's function types (kernel 4.18; func_info for callbacks needs 5.13 anyway). */
@@ -198,14 +217,21 @@ function loadOne(spec: ProgramSpec, license: string, objs: LoadedObjects, btf?: 
       license,
       name: spec.name,
       ...(btf && funcInfo ? { progBtfFd: btf.fd, funcInfo } : {}),
-      ...(spec.tracing ? { expectedAttachType: tracingAttachTypes[spec.tracing.attach], attachBtfId: spec.tracing.btfId } : {}),
+      ...(spec.tracing
+        ? { expectedAttachType: tracingAttachTypes[spec.tracing.attach], attachBtfId: spec.tracing.btfId }
+        : {}),
       ...(moduleBtf ? { attachFd: moduleBtf.fd } : {}),
     });
   } catch (e) {
     if (e instanceof ProgLoadError && e.log) throw verifierError(spec, e);
-    throw new ScryRuntimeError(`cannot load the program for ${spec.attach.text}: ${(e as Error).message}`, spec.attach.span, permissionHints(e), {
-      cause: e,
-    });
+    throw new ScryRuntimeError(
+      `cannot load the program for ${spec.attach.text}: ${(e as Error).message}`,
+      spec.attach.span,
+      permissionHints(e),
+      {
+        cause: e,
+      },
+    );
   } finally {
     moduleBtf?.close(); // the loaded program holds its own reference
   }
@@ -224,7 +250,10 @@ function moduleBtfObject(module: string, spec: ProgramSpec): OwnedFd {
     if (info.kernel && info.name === module) return fd;
     fd.close();
   }
-  throw new ScryRuntimeError(`cannot attach ${spec.attach.text}: the kernel has no BTF object for module ${module} (is it loaded?)`, spec.attach.span);
+  throw new ScryRuntimeError(
+    `cannot attach ${spec.attach.text}: the kernel has no BTF object for module ${module} (is it loaded?)`,
+    spec.attach.span,
+  );
 }
 
 function permissionHints(e: unknown): string[] {
@@ -239,9 +268,14 @@ function verifierError(spec: ProgramSpec, e: ProgLoadError): ScryRuntimeError {
   const insn = parsed.insn;
   const reason = parsed.reason ?? e.message;
   const span = insn === undefined ? spec.attach.span : (spec.sourceMap[insn] ?? spec.attach.span);
-  return new ScryRuntimeError(`the BPF verifier rejected the program for ${spec.attach.text}: ${reason}`, span, verifierHints(reason), {
-    cause: e,
-  });
+  return new ScryRuntimeError(
+    `the BPF verifier rejected the program for ${spec.attach.text}: ${reason}`,
+    span,
+    verifierHints(reason),
+    {
+      cause: e,
+    },
+  );
 }
 
 function parseVerifierLog(log: string): { insn?: number; reason?: string } {
@@ -254,7 +288,13 @@ function parseVerifierLog(log: string): { insn?: number; reason?: string } {
       insn = Number(m[1]);
       continue;
     }
-    if (!line || /^(processed \d+ insns|verification time|stack depth|from \d+ to \d+:|; |Func#|func#|last_idx|regs=|parent didn't)/.test(line)) continue;
+    if (
+      !line ||
+      /^(processed \d+ insns|verification time|stack depth|from \d+ to \d+:|; |Func#|func#|last_idx|regs=|parent didn't)/.test(
+        line,
+      )
+    )
+      continue;
     if (/^\d+: R\d/.test(line) || /^R\d+[_=]/.test(line) || /^(cur|old) state:/.test(line)) continue; // register state dumps
     const at = /^(.*) at insn (\d+)$/.exec(line); // "infinite loop detected at insn 9"
     if (at) insn = Number(at[2]);
@@ -264,12 +304,19 @@ function parseVerifierLog(log: string): { insn?: number; reason?: string } {
 }
 
 function verifierHints(reason: string): string[] {
-  if (/invalid mem access 'map_value_or_null'/.test(reason)) return ['a map lookup result was used without a NULL check: this is a scry bug, please report it'];
+  if (/invalid mem access 'map_value_or_null'/.test(reason))
+    return ['a map lookup result was used without a NULL check: this is a scry bug, please report it'];
   if (/back-edge|infinite loop|loop detected/.test(reason))
-    return ['the verifier could not prove this loop ends; count with a $variable (while ($i < 10)) or use unroll(N) or for ($i : 0..N)'];
-  if (/unknown func bpf_for_each_map_elem/.test(reason)) return ['for loops over maps need bpf_for_each_map_elem: Linux 5.13 or newer'];
+    return [
+      'the verifier could not prove this loop ends; count with a $variable (while ($i < 10)) or use unroll(N) or for ($i : 0..N)',
+    ];
+  if (/unknown func bpf_for_each_map_elem/.test(reason))
+    return ['for loops over maps need bpf_for_each_map_elem: Linux 5.13 or newer'];
   if (/unknown func bpf_map_lookup_percpu_elem|unknown func bpf_loop/.test(reason))
-    return ['reading a count/sum/min/max/avg map inside a probe adds up every CPU\'s share with bpf_map_lookup_percpu_elem and bpf_loop: Linux 5.19 or newer'];
-  if (/program is too large|BPF program is too large/.test(reason)) return ['split the probe into several smaller ones'];
+    return [
+      "reading a count/sum/min/max/avg map inside a probe adds up every CPU's share with bpf_map_lookup_percpu_elem and bpf_loop: Linux 5.19 or newer",
+    ];
+  if (/program is too large|BPF program is too large/.test(reason))
+    return ['split the probe into several smaller ones'];
   return [];
 }

@@ -4,13 +4,23 @@ import type { MapSpec, UserMapLayout } from '../compiler/index.ts';
 import { bucketCount, slotSize } from '../compiler/layout.ts'; // past the facade: see scripts/check-imports.ts
 import type { Type } from '../lang/index.ts';
 import { renderBuffer, renderIntView, renderRecord, type Place, type RenderContext } from './render.ts';
-import { BPF_EXIST, isSysError, mapDelete, mapGetNextKey, mapLookup, mapLookupBatch, mapUpdate, possibleCpus } from './sys/index.ts';
+import {
+  BPF_EXIST,
+  isSysError,
+  mapDelete,
+  mapGetNextKey,
+  mapLookup,
+  mapLookupBatch,
+  mapUpdate,
+  possibleCpus,
+} from './sys/index.ts';
 
 export type Value = bigint | string | readonly Value[];
 
 /** Whether two key values are equal: a value read from a map key against one typed at the REPL (numbers, strings, tuples). */
 export function sameValue(a: Value, b: Value): boolean {
-  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]!));
+  if (Array.isArray(a) || Array.isArray(b))
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]!));
   return typeof a === typeof b && a === b;
 }
 
@@ -96,7 +106,13 @@ export type MapReadMode = 'auto' | 'batch' | 'per-key';
  * Every entry of the map: `value` holds the entry's value, laid out as mapLookup would write it, when its
  * key is yielded (the key's bytes are valid until the next one). Entries deleted meanwhile are left out.
  */
-function* entriesOf(fd: number, spec: MapSpec, ncpu: number, value: Uint8Array, mode: MapReadMode): Generator<Uint8Array> {
+function* entriesOf(
+  fd: number,
+  spec: MapSpec,
+  ncpu: number,
+  value: Uint8Array,
+  mode: MapReadMode,
+): Generator<Uint8Array> {
   if (mode !== 'per-key') {
     const batched = batchEntries(fd, spec, ncpu, value, mode === 'batch');
     if (batched) return yield* batched;
@@ -116,7 +132,13 @@ const FIRST_BATCH = 256;
  * as it does get_next_key's. undefined when the kernel cannot (EINVAL from a kernel without the command,
  * ENOTSUPP/EOPNOTSUPP for a map type without it), unless `required`.
  */
-function batchEntries(fd: number, spec: MapSpec, ncpu: number, value: Uint8Array, required: boolean): Generator<Uint8Array> | undefined {
+function batchEntries(
+  fd: number,
+  spec: MapSpec,
+  ncpu: number,
+  value: Uint8Array,
+  required: boolean,
+): Generator<Uint8Array> | undefined {
   const ks = spec.keySize;
   // the kernel packs values at value_size (per-CPU: round_up(value_size, 8) per possible CPU), keys at key_size
   const percpu = spec.kind === 'percpu_hash' || spec.kind === 'percpu_array';
@@ -164,7 +186,12 @@ function batchEntries(fd: number, spec: MapSpec, ncpu: number, value: Uint8Array
   })();
 }
 
-export function snapshotMap(fd: number, spec: MapSpec, ctx: RenderContext = {}, mode: MapReadMode = 'auto'): MapSnapshot {
+export function snapshotMap(
+  fd: number,
+  spec: MapSpec,
+  ctx: RenderContext = {},
+  mode: MapReadMode = 'auto',
+): MapSnapshot {
   const layout = spec.user;
   if (!layout) throw new Error(`map ${spec.name} is not a script map`);
   const ncpu = cpuCount(spec);
@@ -183,7 +210,11 @@ export function snapshotMap(fd: number, spec: MapSpec, ctx: RenderContext = {}, 
       const at = layout.bucket ?? 0;
       const id = Buffer.from(key.buffer, key.byteOffset, at).toString('latin1');
       let h = histograms.get(id);
-      if (!h) histograms.set(id, (h = { keys: readKeys(kview), buckets: new Array<bigint>(bucketCount(v)).fill(0n), total: 0n }));
+      if (!h)
+        histograms.set(
+          id,
+          (h = { keys: readKeys(kview), buckets: new Array<bigint>(bucketCount(v)).fill(0n), total: 0n }),
+        );
       const index = Number(kview.getBigUint64(at, true));
       if (index < h.buckets.length) {
         const n = sumCpus(vview, 0, stride, ncpu, false);
@@ -223,7 +254,13 @@ function sumCpus(view: DataView, off: number, stride: number, ncpu: number, sign
 }
 
 /** count/sum add up; min/max take the best value among CPUs that recorded one (the word after the value says so). */
-function mergeCpus(kind: 'count' | 'sum' | 'min' | 'max', signed: boolean, view: DataView, stride: number, ncpu: number): bigint {
+function mergeCpus(
+  kind: 'count' | 'sum' | 'min' | 'max',
+  signed: boolean,
+  view: DataView,
+  stride: number,
+  ncpu: number,
+): bigint {
   let acc: bigint | undefined;
   for (let c = 0; c < ncpu; c++) {
     const off = c * stride;
@@ -255,4 +292,3 @@ export function zeroMap(fd: number, spec: MapSpec): void {
     }
   }
 }
-

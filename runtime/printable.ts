@@ -8,7 +8,9 @@ const CONTROLS = /[\x00-\x1f\x7f-\x9f]/g;
 
 /** The text with every control character written as \xNN. */
 export function printable(text: string): string {
-  return CONTROL.test(text) ? text.replace(CONTROLS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`) : text;
+  return CONTROL.test(text)
+    ? text.replace(CONTROLS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    : text;
 }
 
 /** Whether the text has a control character in it (tab and newline count). */

@@ -16,7 +16,11 @@ export type RecordFormatter = (view: DataView, bytes: Uint8Array, base: number) 
 
 type Arg = { readonly type: Type; readonly offset: number };
 
-export function compilePrintfInto(pieces: readonly FormatPiece[], args: readonly Arg[], ctx: RenderContext = {}): RecordPrinter {
+export function compilePrintfInto(
+  pieces: readonly FormatPiece[],
+  args: readonly Arg[],
+  ctx: RenderContext = {},
+): RecordPrinter {
   let i = 0;
   const parts = pieces.map((p): RecordPrinter => {
     if ('text' in p) {
@@ -58,7 +62,11 @@ export function compilePrintfInto(pieces: readonly FormatPiece[], args: readonly
 }
 
 /** The same formatting, as a string (for JSON output, the live view, cat() and system()). */
-export function compilePrintf(pieces: readonly FormatPiece[], args: readonly Arg[], ctx: RenderContext = {}): RecordFormatter {
+export function compilePrintf(
+  pieces: readonly FormatPiece[],
+  args: readonly Arg[],
+  ctx: RenderContext = {},
+): RecordFormatter {
   return toStringFormatter(compilePrintfInto(pieces, args, ctx));
 }
 
@@ -82,7 +90,8 @@ function argPrinter(spec: FormatSpec, arg: Arg, ctx: RenderContext): RecordPrint
   }
   // numbers as numbers (a view only changes what %s prints)
   if (plain && (t.kind === 'int' || t.kind === 'bool')) {
-    const wide = spec.length === 'l' || spec.length === 'll' || spec.length === 'z' || spec.length === 'j' || spec.length === 't';
+    const wide =
+      spec.length === 'l' || spec.length === 'll' || spec.length === 'z' || spec.length === 'j' || spec.length === 't';
     switch (spec.conv) {
       case 'd':
       case 'i':

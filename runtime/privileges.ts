@@ -50,6 +50,6 @@ export function tracefsUnreadable(dir: string): string | undefined {
  */
 export function requirePrivileges(what: string, readsTracefs = false): void {
   const why = bpfRefusal();
-  if (why !== undefined) throw new PrivilegeError(what, (readsTracefs ? tracefsUnreadable('/sys/kernel/tracing') : undefined) ?? why);
+  if (why !== undefined)
+    throw new PrivilegeError(what, (readsTracefs ? tracefsUnreadable('/sys/kernel/tracing') : undefined) ?? why);
 }
-

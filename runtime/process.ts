@@ -130,19 +130,27 @@ export function noteInheritedDescriptors(): void {
   }
   const seen = new Map<string, number>();
   for (const l of links.values()) seen.set(l, (seen.get(l) ?? 0) + 1);
-  inherited = [...links].filter(([, l]) => !l.startsWith('anon_inode:') && !(l.startsWith('pipe:') && seen.get(l)! > 1)).map(([fd]) => fd);
+  inherited = [...links]
+    .filter(([, l]) => !l.startsWith('anon_inode:') && !(l.startsWith('pipe:') && seen.get(l)! > 1))
+    .map(([fd]) => fd);
 }
 
 /** The file execve will run: `name` itself when it has a slash, else the first executable match in PATH. */
 function resolveExecutable(name: string): string {
-  const candidates = name.includes('/') ? [name] : (process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter).map((d) => join(d || '.', name));
+  const candidates = name.includes('/')
+    ? [name]
+    : (process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter).map((d) => join(d || '.', name));
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);
       if (statSync(c).isFile()) return c;
     } catch {}
   }
-  throw new Error(name.includes('/') ? `${name} does not exist or is not executable` : `${name} was not found in PATH (or is not executable)`);
+  throw new Error(
+    name.includes('/')
+      ? `${name} does not exist or is not executable`
+      : `${name} was not found in PATH (or is not executable)`,
+  );
 }
 
 /**

@@ -106,7 +106,10 @@ export function renderRecord(t: Extract<Type, { kind: 'record' }>, bytes: Uint8A
         const walk = (sid: number, base: number) => {
           for (const m of btf.members(sid) ?? []) {
             if (!m.name) walk(m.type, base + m.offset);
-            else parts.push(`.${m.name} = ${show(m.type, base + m.offset, m.bitSize ? m.bitOffset - m.offset * 8 : 0, m.bitSize)}`);
+            else
+              parts.push(
+                `.${m.name} = ${show(m.type, base + m.offset, m.bitSize ? m.bitOffset - m.offset * 8 : 0, m.bitSize)}`,
+              );
           }
         };
         walk(rid, off);
@@ -139,18 +142,18 @@ function hex2(b: number): string {
   return b.toString(16).padStart(2, '0');
 }
 
-
 function inetText(data: Uint8Array): string {
   if (data.length === 4) return [...data].join('.');
   if (data.length !== 16) return escapeBuffer(data, 'rx');
   const words: number[] = [];
   for (let i = 0; i < 16; i += 2) words.push((data[i]! << 8) | data[i + 1]!);
   // ::ffff:a.b.c.d (IPv4-mapped) prints its IPv4 part dotted, as inet_ntop does
-  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) return `::ffff:${[...data.subarray(12)].join('.')}`;
+  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff)
+    return `::ffff:${[...data.subarray(12)].join('.')}`;
   // the longest run (≥ 2) of zero words becomes ::
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (words[i] !== 0) {
       i++;
       continue;
@@ -223,7 +226,9 @@ function cgroupHierarchies(): CgroupHierarchy[] {
       if (!mount || !options) continue;
       if (fstype === 'cgroup2') v2 ??= { name: 'unified', mount };
       else if (fstype === 'cgroup') {
-        const opts = options.split(',').filter((o) => !['rw', 'ro', 'relatime', 'noatime', 'nosuid', 'nodev', 'noexec'].includes(o));
+        const opts = options
+          .split(',')
+          .filter((o) => !['rw', 'ro', 'relatime', 'noatime', 'nosuid', 'nodev', 'noexec'].includes(o));
         const named = opts.find((o) => o.startsWith('name='));
         v1.push({ name: named ? named.slice(5) : opts.join(','), mount });
       }
@@ -242,7 +247,8 @@ function indexHierarchy(h: CgroupHierarchy): Map<bigint, string> {
   const walk = (dir: string, rel: string) => {
     try {
       byInode.set(statSync(dir, { bigint: true }).ino, rel || '/');
-      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(`${dir}/${e.name}`, `${rel}/${e.name}`);
+      for (const e of readdirSync(dir, { withFileTypes: true }))
+        if (e.isDirectory()) walk(`${dir}/${e.name}`, `${rel}/${e.name}`);
     } catch {
       // a cgroup removed while walking
     }
@@ -272,4 +278,3 @@ function cgroupPath(id: bigint): string {
   if (!found.length && walked) missedIds.set(id, Date.now());
   return found.join(',');
 }
-

@@ -45,6 +45,9 @@ export class RepeatLimiter {
   }
 
   private summary(q: Quiet, t: number): Message {
-    return { ...q.first, text: `${q.first.text}: ${q.repeats} more time${q.repeats === 1 ? '' : 's'} in ${((t - q.since) / 1000).toFixed(1)} s` };
+    return {
+      ...q.first,
+      text: `${q.first.text}: ${q.repeats} more time${q.repeats === 1 ? '' : 's'} in ${((t - q.since) / 1000).toFixed(1)} s`,
+    };
   }
 }

@@ -4,7 +4,14 @@
 //   offset 2 * page:   data area (read-only), mapped twice back to back so a record never wraps
 // Each record: u32 len (| BUSY_BIT while being written, | DISCARD_BIT if discarded), u32 pg_off,
 // then len bytes, padded to 8. Positions are free-running byte counters; offset = pos % size.
-import { BPF_RINGBUF_BUSY_BIT, BPF_RINGBUF_DISCARD_BIT, BPF_RINGBUF_HDR_SZ, MAP_SHARED, PROT_READ, PROT_WRITE } from './sys/constants.ts';
+import {
+  BPF_RINGBUF_BUSY_BIT,
+  BPF_RINGBUF_DISCARD_BIT,
+  BPF_RINGBUF_HDR_SZ,
+  MAP_SHARED,
+  PROT_READ,
+  PROT_WRITE,
+} from './sys/constants.ts';
 import { mmap, munmap, watchFd, type WatchHandle } from './sys/io.ts';
 import { SysError } from './sys/errors.ts';
 import { pageSize } from './sys/system.ts';
@@ -83,7 +90,10 @@ export class RingBufferReader {
    * says must be used or copied before the callback returns. A callback returning true ends the
    * drain after its record.
    */
-  drainRecords(onRecord: (bytes: Uint8Array, view: DataView, at: number, len: number) => boolean | void, max = Infinity): number {
+  drainRecords(
+    onRecord: (bytes: Uint8Array, view: DataView, at: number, len: number) => boolean | void,
+    max = Infinity,
+  ): number {
     this.#checkOpen();
     // A drain inside a drain would start from the position last published, and deliver twice.
     if (this.#draining) throw new Error('RingBufferReader: drain called from its own callback');

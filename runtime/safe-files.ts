@@ -8,7 +8,19 @@
 //   to only when this user owns them, they have one name and nobody else may write them.
 // Files inside a directory are named through /proc/self/fd/<dir fd>/<name>: the directory that was checked
 // is the one used, even if its path is renamed or replaced meanwhile (openat() without a binding for it).
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY, O_DIRECTORY } = constants;
 
@@ -66,7 +78,8 @@ export function openDir(path: string, opts: { private: boolean }): OpenDir {
     fd = openSync(path, O_RDONLY | O_DIRECTORY | O_NONBLOCK | (opts.private ? O_NOFOLLOW : 0));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (opts.private && (code === 'ELOOP' || code === 'ENOTDIR')) throw new UntrustedFileError(path, 'is not a directory (a symbolic link?)');
+    if (opts.private && (code === 'ELOOP' || code === 'ENOTDIR'))
+      throw new UntrustedFileError(path, 'is not a directory (a symbolic link?)');
     throw e;
   }
   if (opts.private) {

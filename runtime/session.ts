@@ -1,7 +1,16 @@
 // A running program: load, attach, BEGIN, stream events, and on stop: detach, END, final maps, close.
 // Teardown runs in reverse order, always, after a partial failure or a signal too.
 import type { CompiledProgram, MapSpec, ProgramSpec } from '../compiler/index.ts';
-import { EVENTS_MAP, LOST_MAP, GLOBALS_CPID, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP, GLOBALS_NCPUS, GLOBALS_START_NS } from '../compiler/index.ts';
+import {
+  EVENTS_MAP,
+  LOST_MAP,
+  GLOBALS_CPID,
+  GLOBALS_EXIT_CODE,
+  GLOBALS_EXIT_FLAG,
+  GLOBALS_MAP,
+  GLOBALS_NCPUS,
+  GLOBALS_START_NS,
+} from '../compiler/index.ts';
 import { runtimeRow } from './providers/index.ts';
 import type { Attachment } from './attach/types.ts';
 import { EventDecoder, type MapOpEvent } from './decode.ts';
@@ -15,7 +24,15 @@ import { makeRenderContext } from './render-context.ts';
 import { requirePrivileges } from './privileges.ts';
 import { RepeatLimiter } from './repeat-limiter.ts';
 import { RingBufferReader } from './ringbuf.ts';
-import { mapDelete, mapGetNextKey, mapLookup, mapUpdate, onlineCpus, percpuValueSize, progTestRun } from './sys/index.ts';
+import {
+  mapDelete,
+  mapGetNextKey,
+  mapLookup,
+  mapUpdate,
+  onlineCpus,
+  percpuValueSize,
+  progTestRun,
+} from './sys/index.ts';
 
 /** How long one drain may print before it yields to the event loop (signals, timers, the live view). */
 const DRAIN_BUDGET_MS = 20;
@@ -115,7 +132,9 @@ export class Session {
     try {
       progTestRun(p.fd.fd, {});
     } catch (e) {
-      throw new ScryRuntimeError(`cannot run ${p.spec.attach.text}: ${(e as Error).message}`, p.spec.attach.span, [], { cause: e });
+      throw new ScryRuntimeError(`cannot run ${p.spec.attach.text}: ${(e as Error).message}`, p.spec.attach.span, [], {
+        cause: e,
+      });
     }
   }
 
@@ -156,7 +175,11 @@ export class Session {
         }
         if (ev.kind === 'map-op') this.mapOp(ev);
         else if (ev.kind === 'effect')
-          this.emit(ev.effect === 'cat' ? { kind: 'printf', text: catFile(ev.argument), source: 'cat' } : { kind: 'printf', text: runCommand(ev.argument), source: 'syscall' });
+          this.emit(
+            ev.effect === 'cat'
+              ? { kind: 'printf', text: catFile(ev.argument), source: 'cat' }
+              : { kind: 'printf', text: runCommand(ev.argument), source: 'syscall' },
+          );
         else if (ev.kind === 'message' && ev.helper) for (const m of this.repeats.admit(ev)) this.emit(m);
         else this.emit(ev);
         return performance.now() > deadline; // cat(), system(), maps: slow enough to look every time
@@ -249,7 +272,8 @@ export class Session {
       this.discarding = false; // an exit() in END ends nothing more
       for (const m of this.repeats.flush()) this.emit(m);
       this.reportLost(true);
-      if (this.compiled.printMapsOnExit) for (const snapshot of this.snapshotAll()) this.emit({ kind: 'map', snapshot });
+      if (this.compiled.printMapsOnExit)
+        for (const snapshot of this.snapshotAll()) this.emit({ kind: 'map', snapshot });
       this.sink.end();
     } finally {
       this.closeAll();
@@ -266,7 +290,9 @@ export class Session {
   }
 
   private snapshotAll(): MapSnapshot[] {
-    const user = [...this.objs.maps.values()].filter((m) => m.spec.user).sort((a, b) => (a.spec.user!.name < b.spec.user!.name ? -1 : 1));
+    const user = [...this.objs.maps.values()]
+      .filter((m) => m.spec.user)
+      .sort((a, b) => (a.spec.user!.name < b.spec.user!.name ? -1 : 1));
     return user.map((m) => snapshotMap(m.fd.fd, m.spec, this.render));
   }
 
@@ -342,11 +368,16 @@ export class Session {
    * What an off-thread reader needs to snapshot map `name` itself (snapshotMap on `fd`, stacks resolved from
    * `stackMaps`, frame limit → fd): valid only while the session runs, so a reader must finish before stop().
    */
-  mapSource(name: string): { readonly fd: number; readonly spec: MapSpec; readonly stackMaps: readonly (readonly [number, number])[] } | undefined {
+  mapSource(
+    name: string,
+  ):
+    | { readonly fd: number; readonly spec: MapSpec; readonly stackMaps: readonly (readonly [number, number])[] }
+    | undefined {
     const m = this.userMap(name);
     if (!m) return undefined;
     const stackMaps: [number, number][] = [];
-    for (const s of this.objs.maps.values()) if (s.spec.kind === 'stack_trace') stackMaps.push([s.spec.valueSize / 8, s.fd.fd]);
+    for (const s of this.objs.maps.values())
+      if (s.spec.kind === 'stack_trace') stackMaps.push([s.spec.valueSize / 8, s.fd.fd]);
     return { fd: m.fd.fd, spec: m.spec, stackMaps };
   }
 

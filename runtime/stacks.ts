@@ -45,7 +45,8 @@ export class StackResolver {
         continue;
       }
       if (view.space === 'user') {
-        const frame = this.userFrame?.(pid, ip, view.mode) ?? (view.mode === 'perf' ? `${hex} 0x${hex} ([unknown])` : `0x${hex}`);
+        const frame =
+          this.userFrame?.(pid, ip, view.mode) ?? (view.mode === 'perf' ? `${hex} 0x${hex} ([unknown])` : `0x${hex}`);
         out += view.mode === 'perf' ? `\t${frame}\n` : `${' '.repeat(indent)}${frame}\n`;
         continue;
       }

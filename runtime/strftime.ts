@@ -1,6 +1,19 @@
 // C's strftime for time(): the conversions bpftrace scripts use, in local time.
 const days = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const months = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 const pad = (n: number, w = 2, c = '0') => String(n).padStart(w, c);
 
@@ -25,7 +38,11 @@ export function strftime(format: string, d: Date): string {
       case 'I':
         return pad(d.getHours() % 12 || 12);
       case 'j':
-        return pad(Math.floor((Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()) - Date.UTC(d.getFullYear(), 0, 1)) / 864e5) + 1, 3);
+        return pad(
+          Math.floor((Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()) - Date.UTC(d.getFullYear(), 0, 1)) / 864e5) +
+            1,
+          3,
+        );
       case 'm':
         return pad(d.getMonth() + 1);
       case 'M':

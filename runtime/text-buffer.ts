@@ -83,7 +83,11 @@ export class TextBuffer {
         let stop = src.indexOf(0, i);
         if (stop < 0 || stop > end) stop = end;
         this.len = begin;
-        this.len += buf.write(Buffer.from(src.buffer, src.byteOffset + start, stop - start).toString('utf8'), begin, 'utf8');
+        this.len += buf.write(
+          Buffer.from(src.buffer, src.byteOffset + start, stop - start).toString('utf8'),
+          begin,
+          'utf8',
+        );
         return;
       }
       buf[p++] = c;

@@ -9,7 +9,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 const liveViewApart = {
   name: 'live-view-apart',
   setup(b) {
-    b.onResolve({ filter: /\/view\/live\.tsx$/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined));
+    b.onResolve({ filter: /\/view\/live\.tsx$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined,
+    );
   },
 };
 
@@ -42,7 +44,10 @@ await build({
 });
 // Code that V8 runs from its code cache cannot call import() (Node loses the loader), so the bundle asks
 // this file, which Node compiles the ordinary way, to load the view.
-writeFileSync('dist/scry-view-import.cjs', "'use strict';\n// Loads the live view for scry.cjs (see scripts/build.mjs).\nmodule.exports = () => import('./scry-view.mjs');\n");
+writeFileSync(
+  'dist/scry-view-import.cjs',
+  "'use strict';\n// Loads the live view for scry.cjs (see scripts/build.mjs).\nmodule.exports = () => import('./scry-view.mjs');\n",
+);
 // The code cache belongs to the old bundle; bin/scry.cjs writes a fresh one on the next run.
 rmSync('dist/scry.cjs.cache', { force: true });
 rmSync('dist/scry.mjs', { force: true });

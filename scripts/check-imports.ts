@@ -11,7 +11,8 @@ import ts from 'typescript';
 
 // `--root DIR` checks another tree laid out the same way (the tests give it small made-up ones).
 const rootArg = process.argv.indexOf('--root');
-const root = rootArg > 0 && process.argv[rootArg + 1] ? resolve(process.argv[rootArg + 1]!) : join(import.meta.dirname, '..');
+const root =
+  rootArg > 0 && process.argv[rootArg + 1] ? resolve(process.argv[rootArg + 1]!) : join(import.meta.dirname, '..');
 const layers = ['lang', 'compiler', 'runtime', 'repl'] as const;
 type Layer = (typeof layers)[number];
 
@@ -32,7 +33,12 @@ const allowedDeep: readonly { from: string; to: string; inWorker: boolean; why: 
   { from: worker, to: 'runtime/render-context.ts', inWorker: true, why: 'the worker renders keys and values' },
   { from: 'runtime/maps.ts', to: 'compiler/layout.ts', inWorker: true, why: 'key and value layouts to decode entries' },
   { from: 'runtime/kernel/btf/reader.ts', to: 'lang/glob.ts', inWorker: true, why: 'render.ts reads BTF enums' },
-  { from: 'runtime/kernel/elf/symbols.ts', to: 'lang/glob.ts', inWorker: true, why: 'ustack symbols (user-symbols.ts)' },
+  {
+    from: 'runtime/kernel/elf/symbols.ts',
+    to: 'lang/glob.ts',
+    inWorker: true,
+    why: 'ustack symbols (user-symbols.ts)',
+  },
 ];
 
 /** The .ts and .tsx files under `dirs` (repository-relative folders that exist). */
@@ -59,7 +65,13 @@ interface Import {
 
 /** The relative imports of one file: static imports, re-exports, `import()` and `typeof import()` types. */
 function importsOf(file: string, text: string): Import[] {
-  const src = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const src = ts.createSourceFile(
+    file,
+    text,
+    ts.ScriptTarget.Latest,
+    true,
+    file.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+  );
   const out: Import[] = [];
   const add = (spec: string, node: ts.Node, typeOnly: boolean, names: readonly string[] | 'all'): void => {
     if (!spec.startsWith('.')) return; // packages and node: builtins are not part of the layering
@@ -84,12 +96,17 @@ function importsOf(file: string, text: string): Import[] {
       add(node.moduleSpecifier.text, node, typeOnly, all ? 'all' : names);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.exportClause;
-      const names = clause && ts.isNamedExports(clause) ? clause.elements.map((el) => (el.propertyName ?? el.name).text) : 'all';
+      const names =
+        clause && ts.isNamedExports(clause) ? clause.elements.map((el) => (el.propertyName ?? el.name).text) : 'all';
       add(node.moduleSpecifier.text, node, node.isTypeOnly, names);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const arg = node.arguments[0];
       if (arg && ts.isStringLiteral(arg)) add(arg.text, node, false, 'all');
-    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+    } else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    ) {
       add(node.argument.literal.text, node, true, 'all');
     }
     ts.forEachChild(node, visit);
@@ -180,7 +197,8 @@ function unusedExports(files: readonly string[]): string[] {
     skipLibCheck: true,
   });
   const checker = program.getTypeChecker();
-  const original = (sym: ts.Symbol): ts.Symbol => (sym.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(sym) : sym);
+  const original = (sym: ts.Symbol): ts.Symbol =>
+    sym.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(sym) : sym;
   const used = new Set<ts.Symbol>();
   const useModule = (mod: ts.Symbol | undefined): void => {
     for (const sym of mod ? checker.getExportsOfModule(mod) : []) used.add(original(sym));
@@ -195,7 +213,11 @@ function unusedExports(files: readonly string[]): string[] {
       } else if (ts.isNamespaceImport(node) || ts.isNamespaceExport(node)) {
         const decl = ts.isNamespaceImport(node) ? node.parent.parent : node.parent;
         useModule(checker.getSymbolAtLocation((decl as ts.ImportDeclaration | ts.ExportDeclaration).moduleSpecifier!));
-      } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0]) {
+      } else if (
+        ts.isCallExpression(node) &&
+        node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+        node.arguments[0]
+      ) {
         useModule(checker.getSymbolAtLocation(node.arguments[0]));
       } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
         useModule(checker.getSymbolAtLocation(node.argument.literal));
@@ -236,8 +258,14 @@ const report = (title: string, lines: readonly string[]): void => {
   problems.push(`${title} (${lines.length}):`, ...lines.map((l) => `  ${l}`));
 };
 
-const sccs = cycles(files.map((f) => relative(root, f)), edges);
-report('import cycles', sccs.map((scc) => `${cyclePath(scc, edges)}${scc.length > 2 ? `   [${scc.length} modules: ${scc.join(' ')}]` : ''}`));
+const sccs = cycles(
+  files.map((f) => relative(root, f)),
+  edges,
+);
+report(
+  'import cycles',
+  sccs.map((scc) => `${cyclePath(scc, edges)}${scc.length > 2 ? `   [${scc.length} modules: ${scc.join(' ')}]` : ''}`),
+);
 
 const deep: string[] = [];
 const upward: string[] = [];
@@ -253,19 +281,31 @@ report('imports past a layer facade (import the layer through its index.ts)', de
 
 // An allowed deep import whose reason is gone (the worker bundle no longer reaches the importing file).
 const reached = new Set<string>([worker]);
-for (const todo = [worker]; todo.length > 0; ) for (const to of edges.get(todo.pop()!) ?? []) if (!reached.has(to)) reached.add(to), todo.push(to);
+for (const todo = [worker]; todo.length > 0;)
+  for (const to of edges.get(todo.pop()!) ?? []) if (!reached.has(to)) (reached.add(to), todo.push(to));
 report(
   'allowed deep imports that are no longer needed (remove them from allowedDeep in scripts/check-imports.ts)',
-  allowedDeep.filter((a) => (a.inWorker && !reached.has(a.from)) || !imports.some((i) => i.from === a.from && i.to === a.to)).map((a) => `${a.from} → ${a.to}`),
+  allowedDeep
+    .filter((a) => (a.inWorker && !reached.has(a.from)) || !imports.some((i) => i.from === a.from && i.to === a.to))
+    .map((a) => `${a.from} → ${a.to}`),
 );
 report('imports up the layers (lang ← compiler ← runtime ← repl)', upward);
 
 // The runtime runs compiled programs: it may know lang's types and kernel interfaces, never the syntax tree.
-const astNames = new Set(imports.filter((i) => i.from === 'lang/index.ts' && i.to === 'lang/ast.ts').flatMap((i) => (i.names === 'all' ? [] : i.names)));
+const astNames = new Set(
+  imports
+    .filter((i) => i.from === 'lang/index.ts' && i.to === 'lang/ast.ts')
+    .flatMap((i) => (i.names === 'all' ? [] : i.names)),
+);
 report(
   'runtime imports of the syntax tree',
   imports
-    .filter((i) => layerOf(i.from) === 'runtime' && (i.to === 'lang/ast.ts' || (i.to === 'lang/index.ts' && i.names !== 'all' && i.names.some((n) => astNames.has(n)))))
+    .filter(
+      (i) =>
+        layerOf(i.from) === 'runtime' &&
+        (i.to === 'lang/ast.ts' ||
+          (i.to === 'lang/index.ts' && i.names !== 'all' && i.names.some((n) => astNames.has(n)))),
+    )
     .map((i) => `${i.from}:${i.line} → ${i.to}`),
 );
 
@@ -275,4 +315,6 @@ if (problems.length > 0) {
   process.stdout.write(`${problems.join('\n')}\n`);
   process.exit(1);
 }
-process.stdout.write(`imports: ${files.length} files, ${imports.length} imports: no cycles, no deep or upward imports\n`);
+process.stdout.write(
+  `imports: ${files.length} files, ${imports.length} imports: no cycles, no deep or upward imports\n`,
+);

@@ -11,7 +11,9 @@ const root = join(import.meta.dirname, '..');
 const dirs = ['test/corpus/run', 'test/corpus/errors', 'examples'];
 const kernel = hostKernelInfo();
 for (const dir of dirs) {
-  for (const name of readdirSync(join(root, dir)).filter((f) => f.endsWith('.bt')).sort()) {
+  for (const name of readdirSync(join(root, dir))
+    .filter((f) => f.endsWith('.bt'))
+    .sort()) {
     const text = readFileSync(join(root, dir, name), 'utf8');
     const out = compileSource(text, kernel, { name });
     process.stdout.write(`==== ${dir}/${name}\n`);

@@ -7,25 +7,91 @@ import { lineCol, lineText, type Span } from '../../lang/index.ts';
 import type { Relocation } from './encode.ts';
 import { helperName } from './helpers.ts';
 import {
-  BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DIV,
-  BPF_DW, BPF_END, BPF_EXIT, BPF_FETCH, BPF_H, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT,
-  BPF_JMP, BPF_JMP32, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_LDX, BPF_LSH,
-  BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_PSEUDO_FUNC, BPF_RSH, BPF_ST,
-  BPF_STX, BPF_SUB, BPF_TO_LE, BPF_W, BPF_X, BPF_XCHG, BPF_XOR, CLASS_MASK, LD_IMM64, MODE_MASK, OP_MASK,
-  SIZE_MASK, SOURCE_MASK,
+  BPF_ADD,
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_AND,
+  BPF_ARSH,
+  BPF_ATOMIC,
+  BPF_B,
+  BPF_CALL,
+  BPF_CMPXCHG,
+  BPF_DIV,
+  BPF_DW,
+  BPF_END,
+  BPF_EXIT,
+  BPF_FETCH,
+  BPF_H,
+  BPF_JA,
+  BPF_JEQ,
+  BPF_JGE,
+  BPF_JGT,
+  BPF_JLE,
+  BPF_JLT,
+  BPF_JMP,
+  BPF_JMP32,
+  BPF_JNE,
+  BPF_JSET,
+  BPF_JSGE,
+  BPF_JSGT,
+  BPF_JSLE,
+  BPF_JSLT,
+  BPF_LDX,
+  BPF_LSH,
+  BPF_MEM,
+  BPF_MEMSX,
+  BPF_MOD,
+  BPF_MOV,
+  BPF_MUL,
+  BPF_NEG,
+  BPF_OR,
+  BPF_PSEUDO_FUNC,
+  BPF_RSH,
+  BPF_ST,
+  BPF_STX,
+  BPF_SUB,
+  BPF_TO_LE,
+  BPF_W,
+  BPF_X,
+  BPF_XCHG,
+  BPF_XOR,
+  CLASS_MASK,
+  LD_IMM64,
+  MODE_MASK,
+  OP_MASK,
+  SIZE_MASK,
+  SOURCE_MASK,
 } from './opcodes.ts';
 
 const UNKNOWN = '<unknown>';
 
 // Compound-assignment operators by ALU operation; div and mod with off=1 are the signed forms.
 const ALU_OPERATOR: Record<number, string> = {
-  [BPF_ADD]: '+=', [BPF_SUB]: '-=', [BPF_MUL]: '*=', [BPF_DIV]: '/=', [BPF_OR]: '|=', [BPF_AND]: '&=',
-  [BPF_LSH]: '<<=', [BPF_RSH]: '>>=', [BPF_MOD]: '%=', [BPF_XOR]: '^=', [BPF_ARSH]: 's>>=',
+  [BPF_ADD]: '+=',
+  [BPF_SUB]: '-=',
+  [BPF_MUL]: '*=',
+  [BPF_DIV]: '/=',
+  [BPF_OR]: '|=',
+  [BPF_AND]: '&=',
+  [BPF_LSH]: '<<=',
+  [BPF_RSH]: '>>=',
+  [BPF_MOD]: '%=',
+  [BPF_XOR]: '^=',
+  [BPF_ARSH]: 's>>=',
 };
 
 const JMP_OPERATOR: Record<number, string> = {
-  [BPF_JEQ]: '==', [BPF_JGT]: '>', [BPF_JGE]: '>=', [BPF_JSET]: '&', [BPF_JNE]: '!=', [BPF_JSGT]: 's>',
-  [BPF_JSGE]: 's>=', [BPF_JLT]: '<', [BPF_JLE]: '<=', [BPF_JSLT]: 's<', [BPF_JSLE]: 's<=',
+  [BPF_JEQ]: '==',
+  [BPF_JGT]: '>',
+  [BPF_JGE]: '>=',
+  [BPF_JSET]: '&',
+  [BPF_JNE]: '!=',
+  [BPF_JSGT]: 's>',
+  [BPF_JSGE]: 's>=',
+  [BPF_JLT]: '<',
+  [BPF_JLE]: '<=',
+  [BPF_JSLT]: 's<',
+  [BPF_JSLE]: 's<=',
 };
 
 const SIZE_BITS: Record<number, number> = { [BPF_B]: 8, [BPF_H]: 16, [BPF_W]: 32, [BPF_DW]: 64 };
@@ -149,14 +215,21 @@ function ldImm64(f: Fields, high: number): string | undefined {
 
 function describe(f: Fields): string | undefined {
   switch (f.code & CLASS_MASK) {
-    case BPF_ALU64: return alu(f, 'r');
-    case BPF_ALU: return alu(f, 'w');
-    case BPF_JMP: return jump(f, 'r');
-    case BPF_JMP32: return jump(f, 'w');
-    case BPF_LDX: return load(f);
+    case BPF_ALU64:
+      return alu(f, 'r');
+    case BPF_ALU:
+      return alu(f, 'w');
+    case BPF_JMP:
+      return jump(f, 'r');
+    case BPF_JMP32:
+      return jump(f, 'w');
+    case BPF_LDX:
+      return load(f);
     case BPF_ST:
-    case BPF_STX: return store(f);
-    default: return undefined; // BPF_LD: legacy packet access, never produced
+    case BPF_STX:
+      return store(f);
+    default:
+      return undefined; // BPF_LD: legacy packet access, never produced
   }
 }
 
@@ -183,7 +256,7 @@ function decode(bytes: Uint8Array): Decoded[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const slots = bytes.length / 8;
   const out: Decoded[] = [];
-  for (let slot = 0; slot < slots; ) {
+  for (let slot = 0; slot < slots;) {
     const fields = fieldsAt(view, slot);
     const wide = fields.code === LD_IMM64 && slot + 1 < slots; // a truncated ld_imm64 falls to <unknown>
     const text = wide ? ldImm64(fields, fieldsAt(view, slot + 1).imm) : describe(fields);
@@ -200,7 +273,8 @@ export function disasm(bytes: Uint8Array): string[] {
 
 function annotation(d: Decoded, reloc: Relocation | undefined): string {
   if (reloc) return reloc.kind === 'fd' ? `  ; map ${reloc.map}` : `  ; map value ${reloc.map} + ${reloc.offset}`;
-  if (d.fields.code === LD_IMM64 && d.fields.src === BPF_PSEUDO_FUNC) return `  ; function at ${d.slot + 1 + d.fields.imm}`;
+  if (d.fields.code === LD_IMM64 && d.fields.src === BPF_PSEUDO_FUNC)
+    return `  ; function at ${d.slot + 1 + d.fields.imm}`;
   // src 0 calls a helper; other srcs are bpf-to-bpf or kernel function calls.
   if (d.fields.code === (BPF_JMP | BPF_CALL) && d.fields.src === 0) {
     const name = helperName(d.fields.imm);

@@ -91,7 +91,8 @@ function writeInsn(view: DataView, slot: number, insn: Insn, labels: Map<string,
     return;
   }
   // A function address: the distance sits in the first slot's imm, the second slot's imm stays 0.
-  const value = insn.funcTo === undefined ? insn.imm64 : BigInt.asUintN(32, BigInt(distance(labels, insn.funcTo, slot)));
+  const value =
+    insn.funcTo === undefined ? insn.imm64 : BigInt.asUintN(32, BigInt(distance(labels, insn.funcTo, slot)));
   if (value === undefined) throw new Error(`asm: ld_imm64 without imm64 at slot ${slot}`);
   if (BigInt.asIntN(64, value) !== value && BigInt.asUintN(64, value) !== value) {
     throw new Error(`asm: imm64 ${value} out of 64-bit range at slot ${slot}`);

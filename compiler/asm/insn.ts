@@ -5,12 +5,60 @@
 import type { Span } from '../../lang/index.ts';
 import type { Reg } from './registers.ts';
 import {
-  BPF_ADD, BPF_ALU, BPF_ALU64, BPF_AND, BPF_ARSH, BPF_ATOMIC, BPF_B, BPF_CALL, BPF_CMPXCHG, BPF_DIV,
-  BPF_DW, BPF_END, BPF_EXIT, BPF_FETCH, BPF_H, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JLE, BPF_JLT,
-  BPF_JMP, BPF_JMP32, BPF_JNE, BPF_JSET, BPF_JSGE, BPF_JSGT, BPF_JSLE, BPF_JSLT, BPF_K, BPF_LDX,
-  BPF_LSH, BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MOV, BPF_MUL, BPF_NEG, BPF_OR, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC,
-  BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE, BPF_RSH, BPF_ST, BPF_STX, BPF_SUB, BPF_TO_BE, BPF_TO_LE,
-  BPF_W, BPF_X, BPF_XCHG, BPF_XOR, LD_IMM64,
+  BPF_ADD,
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_AND,
+  BPF_ARSH,
+  BPF_ATOMIC,
+  BPF_B,
+  BPF_CALL,
+  BPF_CMPXCHG,
+  BPF_DIV,
+  BPF_DW,
+  BPF_END,
+  BPF_EXIT,
+  BPF_FETCH,
+  BPF_H,
+  BPF_JA,
+  BPF_JEQ,
+  BPF_JGE,
+  BPF_JGT,
+  BPF_JLE,
+  BPF_JLT,
+  BPF_JMP,
+  BPF_JMP32,
+  BPF_JNE,
+  BPF_JSET,
+  BPF_JSGE,
+  BPF_JSGT,
+  BPF_JSLE,
+  BPF_JSLT,
+  BPF_K,
+  BPF_LDX,
+  BPF_LSH,
+  BPF_MEM,
+  BPF_MEMSX,
+  BPF_MOD,
+  BPF_MOV,
+  BPF_MUL,
+  BPF_NEG,
+  BPF_OR,
+  BPF_PSEUDO_CALL,
+  BPF_PSEUDO_FUNC,
+  BPF_PSEUDO_MAP_FD,
+  BPF_PSEUDO_MAP_VALUE,
+  BPF_RSH,
+  BPF_ST,
+  BPF_STX,
+  BPF_SUB,
+  BPF_TO_BE,
+  BPF_TO_LE,
+  BPF_W,
+  BPF_X,
+  BPF_XCHG,
+  BPF_XOR,
+  LD_IMM64,
 } from './opcodes.ts';
 
 export interface Insn {
@@ -34,26 +82,52 @@ export interface Label {
 export type AsmItem = Insn | Label;
 export type Size = 1 | 2 | 4 | 8;
 export type AluOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'sdiv' | 'or' | 'and' | 'lsh' | 'rsh' | 'mod' | 'smod' | 'xor' | 'arsh';
+  'add' | 'sub' | 'mul' | 'div' | 'sdiv' | 'or' | 'and' | 'lsh' | 'rsh' | 'mod' | 'smod' | 'xor' | 'arsh';
 export type JmpOp = 'jeq' | 'jgt' | 'jge' | 'jlt' | 'jle' | 'jne' | 'jsgt' | 'jsge' | 'jslt' | 'jsle' | 'jset';
 export type AtomicOp =
-  | 'add' | 'or' | 'and' | 'xor' | 'fetch_add' | 'fetch_or' | 'fetch_and' | 'fetch_xor' | 'xchg' | 'cmpxchg';
+  'add' | 'or' | 'and' | 'xor' | 'fetch_add' | 'fetch_or' | 'fetch_and' | 'fetch_xor' | 'xchg' | 'cmpxchg';
 
 const ALU_CODE: Record<AluOp, number> = {
-  add: BPF_ADD, sub: BPF_SUB, mul: BPF_MUL, div: BPF_DIV, sdiv: BPF_DIV, or: BPF_OR, and: BPF_AND,
-  lsh: BPF_LSH, rsh: BPF_RSH, mod: BPF_MOD, smod: BPF_MOD, xor: BPF_XOR, arsh: BPF_ARSH,
+  add: BPF_ADD,
+  sub: BPF_SUB,
+  mul: BPF_MUL,
+  div: BPF_DIV,
+  sdiv: BPF_DIV,
+  or: BPF_OR,
+  and: BPF_AND,
+  lsh: BPF_LSH,
+  rsh: BPF_RSH,
+  mod: BPF_MOD,
+  smod: BPF_MOD,
+  xor: BPF_XOR,
+  arsh: BPF_ARSH,
 };
 
 const JMP_CODE: Record<JmpOp, number> = {
-  jeq: BPF_JEQ, jgt: BPF_JGT, jge: BPF_JGE, jlt: BPF_JLT, jle: BPF_JLE, jne: BPF_JNE,
-  jsgt: BPF_JSGT, jsge: BPF_JSGE, jslt: BPF_JSLT, jsle: BPF_JSLE, jset: BPF_JSET,
+  jeq: BPF_JEQ,
+  jgt: BPF_JGT,
+  jge: BPF_JGE,
+  jlt: BPF_JLT,
+  jle: BPF_JLE,
+  jne: BPF_JNE,
+  jsgt: BPF_JSGT,
+  jsge: BPF_JSGE,
+  jslt: BPF_JSLT,
+  jsle: BPF_JSLE,
+  jset: BPF_JSET,
 };
 
 const ATOMIC_IMM: Record<AtomicOp, number> = {
-  add: BPF_ADD, or: BPF_OR, and: BPF_AND, xor: BPF_XOR,
-  fetch_add: BPF_ADD | BPF_FETCH, fetch_or: BPF_OR | BPF_FETCH,
-  fetch_and: BPF_AND | BPF_FETCH, fetch_xor: BPF_XOR | BPF_FETCH,
-  xchg: BPF_XCHG, cmpxchg: BPF_CMPXCHG,
+  add: BPF_ADD,
+  or: BPF_OR,
+  and: BPF_AND,
+  xor: BPF_XOR,
+  fetch_add: BPF_ADD | BPF_FETCH,
+  fetch_or: BPF_OR | BPF_FETCH,
+  fetch_and: BPF_AND | BPF_FETCH,
+  fetch_xor: BPF_XOR | BPF_FETCH,
+  xchg: BPF_XCHG,
+  cmpxchg: BPF_CMPXCHG,
 };
 
 const SIZE_CODE: Record<Size, number> = { 1: BPF_B, 2: BPF_H, 4: BPF_W, 8: BPF_DW };

@@ -12,7 +12,8 @@ export interface FunctionsBtf {
 
 /** Names must be C identifiers (the kernel checks them). */
 export function functionsBtf(mainName: string, callbackNames: readonly string[]): FunctionsBtf {
-  for (const n of [mainName, ...callbackNames]) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) throw new Error(`btf: ${n} is not an identifier`);
+  for (const n of [mainName, ...callbackNames])
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) throw new Error(`btf: ${n} is not an identifier`);
   const w = new BtfWriter();
   const int = w.int('int', 4, true);
   const long = w.int('long', 8, true);
@@ -21,7 +22,10 @@ export function functionsBtf(mainName: string, callbackNames: readonly string[])
   const main = w.func(mainName, mainProto, 'global');
   const callbacks: number[] = [];
   if (callbackNames.length) {
-    const cbProto = w.funcProto(long, ['map', 'key', 'value', 'ctx'].map((name) => ({ name, type: voidPtr })));
+    const cbProto = w.funcProto(
+      long,
+      ['map', 'key', 'value', 'ctx'].map((name) => ({ name, type: voidPtr })),
+    );
     for (const n of callbackNames) callbacks.push(w.func(n, cbProto, 'static'));
   }
   return { data: w.encode(), main, callbacks };

@@ -45,7 +45,13 @@ export class BtfWriter {
 
   /** A function signature: returns `ret` (0: void), takes `params`. */
   funcProto(ret: number, params: readonly BtfParam[]): number {
-    return this.type('', BtfKind.FUNC_PROTO, params.length, ret, params.flatMap((p) => [this.string(p.name), p.type]));
+    return this.type(
+      '',
+      BtfKind.FUNC_PROTO,
+      params.length,
+      ret,
+      params.flatMap((p) => [this.string(p.name), p.type]),
+    );
   }
 
   /** A named function of signature `proto`. */

@@ -1,7 +1,29 @@
 // State shared by the code generator's parts while one probe program is generated.
-import { type Block, type CheckedProgram, type Diagnostic, type Expr, type ForMapStmt, type ProbeContext, type ResolvedAttach, type Span, type Type } from '../../lang/index.ts';
+import {
+  type Block,
+  type CheckedProgram,
+  type Diagnostic,
+  type Expr,
+  type ForMapStmt,
+  type ProbeContext,
+  type ResolvedAttach,
+  type Span,
+  type Type,
+} from '../../lang/index.ts';
 import type { EventSchema, MapSpec } from '../program.ts';
-import { R7, R10, alu64Imm, ldx, mov64Reg, st, stx, type AsmItem, type Insn, type Reg, type Size } from '../asm/index.ts';
+import {
+  R7,
+  R10,
+  alu64Imm,
+  ldx,
+  mov64Reg,
+  st,
+  stx,
+  type AsmItem,
+  type Insn,
+  type Reg,
+  type Size,
+} from '../asm/index.ts';
 import { Emitter, Frame, SCRATCH_BASE } from './emitter.ts';
 
 /** The end of an exhaustive switch: a kind this code does not know is a bug. */
@@ -103,7 +125,19 @@ export interface PendingCallback {
 
 export function newGen(shared: Shared, attach: ResolvedAttach): Gen {
   const e = new Emitter();
-  return { shared, attach, context: shared.checked.contexts.get(attach)!, e, frame: new Frame(), vars: new Map(), exitLabel: 'epilogue', loops: [], callbacks: [], stackAbove: 0, functions: [] };
+  return {
+    shared,
+    attach,
+    context: shared.checked.contexts.get(attach)!,
+    e,
+    frame: new Frame(),
+    vars: new Map(),
+    exitLabel: 'epilogue',
+    loops: [],
+    callbacks: [],
+    stackAbove: 0,
+    functions: [],
+  };
 }
 
 export function typeOf(g: Gen, x: Expr): Type {
@@ -136,9 +170,11 @@ export function scoped<T>(g: Gen, fn: () => T): T {
 export function allocValue(g: Gen, size: number): number {
   const off = g.frame.allocAny(size);
   if (off === undefined)
-    throw new CodegenError(`this probe holds more than ${Frame.scratchLimit / 1024} KiB of strings, tuples and keys at once, more than scry can keep for one probe`, g.e.span, [
-      'lower config max_strlen, or use fewer long strings (and tuples of them) in this probe',
-    ]);
+    throw new CodegenError(
+      `this probe holds more than ${Frame.scratchLimit / 1024} KiB of strings, tuples and keys at once, more than scry can keep for one probe`,
+      g.e.span,
+      ['lower config max_strlen, or use fewer long strings (and tuples of them) in this probe'],
+    );
   return off;
 }
 

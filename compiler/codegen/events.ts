@@ -1,6 +1,20 @@
 // The one channel to user space: records on the event ring buffer, each starting with a u64 event id.
 // A record the ring buffer has no room for is counted in a per-CPU `lost` map, which user space reports.
-import { BPF_FUNC as helper, R0, R1, R2, R3, R4, call, jmpImm, ldMapFd, ldx, mov64Imm, alu64Imm, stx } from '../asm/index.ts';
+import {
+  BPF_FUNC as helper,
+  R0,
+  R1,
+  R2,
+  R3,
+  R4,
+  call,
+  jmpImm,
+  ldMapFd,
+  ldx,
+  mov64Imm,
+  alu64Imm,
+  stx,
+} from '../asm/index.ts';
 import { EVENTS_MAP, LOST_MAP, type EventSchema } from '../program.ts';
 import { addrOf, allocOrFail, scoped, stSlot, type Gen } from './context.ts';
 
@@ -21,7 +35,13 @@ export function emitEventOutput(g: Gen, off: number, size: number): void {
   e.emit(jmpImm('jeq', R0, 0, sent));
   scoped(g, () => {
     const key = allocOrFail(g, 8, undefined);
-    e.emit(stSlot(4, key, 0), ldMapFd(R1, LOST_MAP), ...addrOf(R2, key), call(helper.map_lookup_elem), jmpImm('jeq', R0, 0, sent));
+    e.emit(
+      stSlot(4, key, 0),
+      ldMapFd(R1, LOST_MAP),
+      ...addrOf(R2, key),
+      call(helper.map_lookup_elem),
+      jmpImm('jeq', R0, 0, sent),
+    );
     e.emit(ldx(8, R1, R0, 0), alu64Imm('add', R1, 1), stx(8, R0, R1, 0));
   });
   e.place(sent);

@@ -6,7 +6,14 @@ import type { CallExpr, Expr, IdentExpr, Type } from '../../lang/index.ts';
 import { slotSize } from '../layout.ts';
 import { BUILTIN_EMIT, type BuiltinEmit } from './builtins/index.ts';
 import { CodegenError, assertNever, ldSlot, stxSlot, typeOf, type Gen, type Lowering } from './context.ts';
-import { emitArgumentBufferInto, emitArgumentInt, emitArgumentStringInto, emitMemoryInt, emitMemoryInto, isProbeArgument } from './fields.ts';
+import {
+  emitArgumentBufferInto,
+  emitArgumentInt,
+  emitArgumentStringInto,
+  emitMemoryInt,
+  emitMemoryInto,
+  isProbeArgument,
+} from './fields.ts';
 import { emitIncDec, emitMapRead, emitMapReadInto } from './maps.ts';
 import { boolFromJump, emitBinary } from './operators.ts';
 import { emitTupleElement, emitTupleInto, loadTupleInt, variableSlot } from './tuples.ts';
@@ -128,7 +135,8 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
       if (x.kind === 'map') return emitMapReadInto(g, x, off, size);
       throw new CodegenError('this struct value is not supported here yet', x.span);
     }
-    if (t.kind !== 'string' && t.kind !== 'buffer') throw new CodegenError(`values of type ${t.kind} are not supported here yet`, x.span);
+    if (t.kind !== 'string' && t.kind !== 'buffer')
+      throw new CodegenError(`values of type ${t.kind} are not supported here yet`, x.span);
     zeroStack(g, off, size);
     if (t.kind === 'buffer') return emitBufferInto(g, x, t, off, size);
     switch (x.kind) {

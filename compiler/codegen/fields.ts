@@ -1,8 +1,32 @@
 // Fields and memory: a probe's arguments (args->f of a tracepoint record; ctx/args slots of tracing programs)
 // and values reached through typed pointers (p->f, s.f, *p, p[i]), read into r0 or into stack slots.
-import { BPF_FUNC as helper, R0, R1, R2, R3, R6, alu64Imm, alu64Reg, call, ldx, mov64Imm, mov64Reg } from '../asm/index.ts';
+import {
+  BPF_FUNC as helper,
+  R0,
+  R1,
+  R2,
+  R3,
+  R6,
+  alu64Imm,
+  alu64Reg,
+  call,
+  ldx,
+  mov64Imm,
+  mov64Reg,
+} from '../asm/index.ts';
 import type { ArgField, Expr, FieldExpr, Span, TracepointField, Type } from '../../lang/index.ts';
-import { CodegenError, addrOf, allocOrFail, emitInt, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen } from './context.ts';
+import {
+  CodegenError,
+  addrOf,
+  allocOrFail,
+  emitInt,
+  ldSlot,
+  scoped,
+  stSlot,
+  stxSlot,
+  typeOf,
+  type Gen,
+} from './context.ts';
 import { checkHelper } from './helper-errors.ts';
 import { probeRead, readHelper, readString } from './memory.ts';
 import { normalize } from './values.ts';
@@ -61,7 +85,14 @@ function emitContextSlot(g: Gen, index: number, t: Type, span: Span): void {
   }
   scoped(g, () => {
     const tmp = allocOrFail(g, 8, span);
-    e.emit(stSlot(8, tmp, 0), mov64Reg(R3, R6), alu64Imm('add', R3, 8 * index), ...addrOf(R1, tmp), mov64Imm(R2, 8), call(helper.probe_read_kernel));
+    e.emit(
+      stSlot(8, tmp, 0),
+      mov64Reg(R3, R6),
+      alu64Imm('add', R3, 8 * index),
+      ...addrOf(R1, tmp),
+      mov64Imm(R2, 8),
+      call(helper.probe_read_kernel),
+    );
     e.emit(ldSlot(8, R0, tmp));
   });
 }
@@ -72,7 +103,10 @@ function emitContextSlot(g: Gen, index: number, t: Type, span: Span): void {
  */
 function emitAddress(g: Gen, x: Expr): void {
   const acc = g.shared.checked.memory.get(x);
-  if (!acc) throw new CodegenError('this struct value is not in memory, so its fields cannot be reached', x.span, ['read fields straight from a pointer: p->a.b']);
+  if (!acc)
+    throw new CodegenError('this struct value is not in memory, so its fields cannot be reached', x.span, [
+      'read fields straight from a pointer: p->a.b',
+    ]);
   const e = g.e;
   const base = (b: Expr) => (acc.via === 'pointer' ? emitInt(g, b) : emitAddress(g, b));
   switch (x.kind) {
@@ -99,14 +133,21 @@ function emitAddress(g: Gen, x: Expr): void {
 export function emitMemoryInt(g: Gen, x: Expr): void {
   const acc = g.shared.checked.memory.get(x);
   const t = typeOf(g, x);
-  if (!acc || (t.kind !== 'int' && t.kind !== 'bool')) throw new CodegenError(`this ${x.kind === 'unary' ? 'dereference' : 'value'} cannot be used as an integer`, x.span);
+  if (!acc || (t.kind !== 'int' && t.kind !== 'bool'))
+    throw new CodegenError(`this ${x.kind === 'unary' ? 'dereference' : 'value'} cannot be used as an integer`, x.span);
   const e = g.e;
   const bytes = t.kind === 'int' ? t.bits / 8 : 1;
   const read = readHelper(acc.space);
   scoped(g, () => {
     const tmp = allocOrFail(g, 8, x.span);
     emitAddress(g, x);
-    e.emit(stSlot(8, tmp, 0), mov64Reg(R3, R0), ...addrOf(R1, tmp), mov64Imm(R2, acc.bitSize ? 8 : bytes), call(read.fn));
+    e.emit(
+      stSlot(8, tmp, 0),
+      mov64Reg(R3, R0),
+      ...addrOf(R1, tmp),
+      mov64Imm(R2, acc.bitSize ? 8 : bytes),
+      call(read.fn),
+    );
     checkHelper(g, read.name, 'read');
     if (acc.bitSize) {
       e.emit(ldSlot(8, R0, tmp));

@@ -105,7 +105,10 @@ export function generateCallback(cb: PendingCallback): AsmItem[] {
   const next = e.freshLabel('next');
   const stop = e.freshLabel('break');
   // r1..r4 = map, key, value, block; keep key and value (r9, r8) and the block (r6) across the scratch lookup.
-  const entry = [label(cb.label), ...[mov64Reg(R9, R2), mov64Reg(R8, R3), mov64Reg(R6, R4)].map((i) => withSpan(i, stmt.span))];
+  const entry = [
+    label(cb.label),
+    ...[mov64Reg(R9, R2), mov64Reg(R8, R3), mov64Reg(R6, R4)].map((i) => withSpan(i, stmt.span)),
+  ];
   e.at(stmt.span, () => {
     for (const [name, type] of info.locals) {
       const offset = allocValue(g, slotSize(type));

@@ -30,7 +30,19 @@ import {
 import type { AssignStmt, Expr, IncDecExpr, MapExpr, Span } from '../../lang/index.ts';
 import { isPerCpu, keyLayout } from '../layout.ts';
 import type { MapSpec } from '../program.ts';
-import { CodegenError, addrOf, allocOrFail, allocValue, emitInt, emitInto, ldSlot, scoped, stSlot, stxSlot, type Gen } from './context.ts';
+import {
+  CodegenError,
+  addrOf,
+  allocOrFail,
+  allocValue,
+  emitInt,
+  emitInto,
+  ldSlot,
+  scoped,
+  stSlot,
+  stxSlot,
+  type Gen,
+} from './context.ts';
 import { Emitter } from './emitter.ts';
 import { normalize, zeroStack } from './values.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
@@ -142,18 +154,38 @@ const MAX_CPUS = 1 << 16;
 /** r0 = the value of the entry keyed at slot `keyOff` of per-CPU map `spec` over all CPUs (0 when missing). */
 export function emitPerCpuValue(g: Gen, spec: MapSpec, keyOff: number, span: Span): void {
   const value = spec.user!.value;
-  if (value.kind !== 'count' && value.kind !== 'sum' && value.kind !== 'min' && value.kind !== 'max' && value.kind !== 'avg')
-    throw new CodegenError(`a probe cannot read ${spec.user!.name}: its ${value.kind}() entries are only put together in user space`, span, [
-      `print(${spec.user!.name}) shows it`,
-    ]);
+  if (
+    value.kind !== 'count' &&
+    value.kind !== 'sum' &&
+    value.kind !== 'min' &&
+    value.kind !== 'max' &&
+    value.kind !== 'avg'
+  )
+    throw new CodegenError(
+      `a probe cannot read ${spec.user!.name}: its ${value.kind}() entries are only put together in user space`,
+      span,
+      [`print(${spec.user!.name}) shows it`],
+    );
   if (!g.functions) throw new Error('per-CPU read where no function can be added');
   const fn = perCpuCallback(g, spec, span);
   const e = g.e;
   scoped(g, () => {
     // on the stack, not in scratch space: bpf_loop takes a stack pointer for its context
     const block = allocOrFail(g, BLOCK_SIZE, span);
-    e.emit(st(8, R10, block + ACC0, 0), st(8, R10, block + ACC1, 0), ...addrOf(R1, keyOff), stx(8, R10, R1, block + KEY_ADDR));
-    e.emit(mov64Imm(R1, MAX_CPUS), ldFuncAddr(R2, fn), mov64Reg(R3, R10), alu64Imm('add', R3, block), mov64Imm(R4, 0), call(helper.loop));
+    e.emit(
+      st(8, R10, block + ACC0, 0),
+      st(8, R10, block + ACC1, 0),
+      ...addrOf(R1, keyOff),
+      stx(8, R10, R1, block + KEY_ADDR),
+    );
+    e.emit(
+      mov64Imm(R1, MAX_CPUS),
+      ldFuncAddr(R2, fn),
+      mov64Reg(R3, R10),
+      alu64Imm('add', R3, block),
+      mov64Imm(R4, 0),
+      call(helper.loop),
+    );
     if (value.kind !== 'avg') {
       e.emit(ldx(8, R0, R10, block + ACC0));
       return;
@@ -186,7 +218,13 @@ function perCpuCallback(g: Gen, spec: MapSpec, span: Span): string {
   const stop = e.freshLabel('stop');
   const next = e.freshLabel('next');
   e.at(span, () => {
-    e.emit(mov64Reg(R6, R2), mov64Reg(R3, R1), ldMapFd(R1, spec.name), ldx(8, R2, R6, KEY_ADDR), call(helper.map_lookup_percpu_elem));
+    e.emit(
+      mov64Reg(R6, R2),
+      mov64Reg(R3, R1),
+      ldMapFd(R1, spec.name),
+      ldx(8, R2, R6, KEY_ADDR),
+      call(helper.map_lookup_percpu_elem),
+    );
     e.emit(jmpImm('jeq', R0, 0, stop));
     switch (value.kind) {
       case 'count':
@@ -204,7 +242,13 @@ function perCpuCallback(g: Gen, spec: MapSpec, span: Span): string {
         const take = e.freshLabel('take');
         const better = value.kind === 'min' ? (value.signed ? 'jslt' : 'jlt') : value.signed ? 'jsgt' : 'jgt';
         e.emit(ldx(8, R1, R0, 8), jmpImm('jeq', R1, 0, next), ldx(8, R1, R0, 0));
-        e.emit(ldx(8, R2, R6, ACC1), jmpImm('jeq', R2, 0, take), ldx(8, R2, R6, ACC0), jmpReg(better, R1, R2, take), ja(next));
+        e.emit(
+          ldx(8, R2, R6, ACC1),
+          jmpImm('jeq', R2, 0, take),
+          ldx(8, R2, R6, ACC0),
+          jmpReg(better, R1, R2, take),
+          ja(next),
+        );
         e.place(take);
         e.emit(stx(8, R6, R1, ACC0), st(8, R6, ACC1, 1));
         break;

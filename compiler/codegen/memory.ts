@@ -4,14 +4,20 @@ import { addrOf, type Gen } from './context.ts';
 import { checkHelper } from './helper-errors.ts';
 
 /** The probe_read helper for an address space (the legacy one, which reads either on x86-64, when unknown). */
-export function readHelper(space: 'user' | 'kernel' | undefined): { fn: number; name: 'probe_read_user' | 'probe_read_kernel' | 'probe_read' } {
+export function readHelper(space: 'user' | 'kernel' | undefined): {
+  fn: number;
+  name: 'probe_read_user' | 'probe_read_kernel' | 'probe_read';
+} {
   if (space === 'user') return { fn: helper.probe_read_user, name: 'probe_read_user' };
   if (space === 'kernel') return { fn: helper.probe_read_kernel, name: 'probe_read_kernel' };
   return { fn: helper.probe_read, name: 'probe_read' };
 }
 
 /** The NUL-terminated string read helper for an address space (legacy probe_read_str when unknown). */
-export function readStrHelper(space: 'user' | 'kernel' | undefined): { fn: number; name: 'probe_read_user_str' | 'probe_read_kernel_str' | 'probe_read_str' } {
+export function readStrHelper(space: 'user' | 'kernel' | undefined): {
+  fn: number;
+  name: 'probe_read_user_str' | 'probe_read_kernel_str' | 'probe_read_str';
+} {
   if (space === 'user') return { fn: helper.probe_read_user_str, name: 'probe_read_user_str' };
   if (space === 'kernel') return { fn: helper.probe_read_kernel_str, name: 'probe_read_kernel_str' };
   return { fn: helper.probe_read_str, name: 'probe_read_str' };

@@ -1,7 +1,23 @@
 // Operators: arithmetic, shifts, comparisons (of integers and of strings), && and ||. Integers are computed
 // into r0 (an accumulator: helper calls return there and clobber r1-r5, so a left operand waits in a stack
 // slot while the right one is computed); the checker says what each operand converts to first.
-import { R0, R1, R2, alu64Imm, alu64Reg, endian, ja, jmpImm, jmpReg, mov64Imm, mov64Reg, neg64, type AluOp, type Insn, type JmpOp } from '../asm/index.ts';
+import {
+  R0,
+  R1,
+  R2,
+  alu64Imm,
+  alu64Reg,
+  endian,
+  ja,
+  jmpImm,
+  jmpReg,
+  mov64Imm,
+  mov64Reg,
+  neg64,
+  type AluOp,
+  type Insn,
+  type JmpOp,
+} from '../asm/index.ts';
 import type { BinaryExpr, BinaryOp, Expr, Span, Type } from '../../lang/index.ts';
 import { allocOrFail, allocValue, emitInt, emitInto, ldSlot, scoped, stxSlot, typeOf, type Gen } from './context.ts';
 import { fitsImm32, loadConst, normalize, sizeOfString } from './values.ts';
@@ -54,7 +70,9 @@ export function emitBinary(g: Gen, x: BinaryExpr): void {
 
 /** An integer operator (not && or ||, not a comparison of strings). */
 function isArithmetic(g: Gen, x: BinaryExpr): boolean {
-  return x.op !== '&&' && x.op !== '||' && !(typeOf(g, x.left).kind === 'string' && typeOf(g, x.right).kind === 'string');
+  return (
+    x.op !== '&&' && x.op !== '||' && !(typeOf(g, x.left).kind === 'string' && typeOf(g, x.right).kind === 'string')
+  );
 }
 
 /** What the checker converts the operands to first: their common type (shifts: each only promoted), as in C. */
@@ -70,7 +88,15 @@ const comparisons = new Set<BinaryOp>(['==', '!=', '<', '<=', '>', '>=']);
  * r0 = left <op> right, operands converted to the given types; signedness picks the operation.
  * The result is left 64 bits wide: callers narrow it to the result type.
  */
-export function emitBinaryOp(g: Gen, op: BinaryOp, left: Expr, right: Expr, opSpan: Span, leftType: Type, rightType: Type): void {
+export function emitBinaryOp(
+  g: Gen,
+  op: BinaryOp,
+  left: Expr,
+  right: Expr,
+  opSpan: Span,
+  leftType: Type,
+  rightType: Type,
+): void {
   scoped(g, () => {
     emitInt(g, left);
     normalize(g, leftType);

@@ -1,5 +1,20 @@
 // One probe block and attach point → one BPF program.
-import { BPF_FUNC, JumpRangeError, R0, R1, R6, alu64Imm, call, encode, exit, isLabel, jmpImm, mov64Imm, mov64Reg, type AsmItem } from '../asm/index.ts';
+import {
+  BPF_FUNC,
+  JumpRangeError,
+  R0,
+  R1,
+  R6,
+  alu64Imm,
+  call,
+  encode,
+  exit,
+  isLabel,
+  jmpImm,
+  mov64Imm,
+  mov64Reg,
+  type AsmItem,
+} from '../asm/index.ts';
 import { MAX_INSNS, ProgramTooLong } from './emitter.ts';
 import type { CheckedProbe, ResolvedAttach, Type } from '../../lang/index.ts';
 import { slotSize } from '../layout.ts';
@@ -15,16 +30,24 @@ import { pruneUnreachable } from './prune.ts';
 import { scratchPrologue } from './scratch.ts';
 import { emitBlock } from './stmt.ts';
 
-export function generateProbe(shared: Shared, probe: CheckedProbe, attach: ResolvedAttach, index: number, pid?: number): ProgramSpec {
+export function generateProbe(
+  shared: Shared,
+  probe: CheckedProbe,
+  attach: ResolvedAttach,
+  index: number,
+  pid?: number,
+): ProgramSpec {
   try {
     return generate(shared, probe, attach, index, pid);
   } catch (e) {
     if (isStackOverflow(e) && deepest(probe.probe).depth >= 64) throw tooDeep(probe); // shallow: a bug, not a limit
     if (e instanceof JumpRangeError) throw tooLong(probe, e);
     if (e instanceof ProgramTooLong)
-      throw new CodegenError(`this probe compiles to more than ${MAX_INSNS} BPF instructions, more than the kernel loads`, e.span ?? probe.probe.span, [
-        'unroll fewer times (nested unrolls multiply), or split the work across probes',
-      ]);
+      throw new CodegenError(
+        `this probe compiles to more than ${MAX_INSNS} BPF instructions, more than the kernel loads`,
+        e.span ?? probe.probe.span,
+        ['unroll fewer times (nested unrolls multiply), or split the work across probes'],
+      );
     throw e;
   }
 }
@@ -46,7 +69,13 @@ function tooLong(probe: CheckedProbe, e: JumpRangeError): CodegenError {
   );
 }
 
-function generate(shared: Shared, probe: CheckedProbe, attach: ResolvedAttach, index: number, pid?: number): ProgramSpec {
+function generate(
+  shared: Shared,
+  probe: CheckedProbe,
+  attach: ResolvedAttach,
+  index: number,
+  pid?: number,
+): ProgramSpec {
   const g = newGen(shared, attach);
   const { e } = g;
   const row = compilerRow(attach);
@@ -120,7 +149,10 @@ function functionInfo(
   const btf = functionsBtf(`scry_${name}`, live);
   return {
     btf: btf.data,
-    funcInfo: [{ insn: 0, typeId: btf.main }, ...live.map((l, i) => ({ insn: labels.get(l)!, typeId: btf.callbacks[i]! }))],
+    funcInfo: [
+      { insn: 0, typeId: btf.main },
+      ...live.map((l, i) => ({ insn: labels.get(l)!, typeId: btf.callbacks[i]! })),
+    ],
   };
 }
 

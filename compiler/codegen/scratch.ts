@@ -1,5 +1,20 @@
 // The per-CPU scratch area: values too big for the 512-byte BPF stack live there (see Frame in emitter.ts).
-import { BPF_FUNC, R0, R1, R2, R7, R10, alu64Imm, call, jmpImm, ldMapFd, mov64Reg, st, withSpan, type AsmItem } from '../asm/index.ts';
+import {
+  BPF_FUNC,
+  R0,
+  R1,
+  R2,
+  R7,
+  R10,
+  alu64Imm,
+  call,
+  jmpImm,
+  ldMapFd,
+  mov64Reg,
+  st,
+  withSpan,
+  type AsmItem,
+} from '../asm/index.ts';
 import { SCRATCH_MAP } from '../program.ts';
 import type { Gen } from './context.ts';
 import { Frame } from './emitter.ts';

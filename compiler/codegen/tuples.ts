@@ -10,7 +10,9 @@ import { copyStack, normalize, zeroStack } from './values.ts';
 export function emitTupleInto(g: Gen, x: Expr, t: TupleType, off: number, size: number, target: TupleType): void {
   const layout = packedLayout(target.elements);
   if (x.kind === 'tuple') {
-    x.elements.forEach((el, i) => emitInto(g, el, off + layout.offsets[i]!, slotSize(target.elements[i]!), target.elements[i]));
+    x.elements.forEach((el, i) =>
+      emitInto(g, el, off + layout.offsets[i]!, slotSize(target.elements[i]!), target.elements[i]),
+    );
     return;
   }
   if (x.kind === 'var') return copyTuple(g, variableSlot(g, x.name), t, off, target);
@@ -22,7 +24,8 @@ export function emitTupleInto(g: Gen, x: Expr, t: TupleType, off: number, size: 
 function copyTuple(g: Gen, from: number, fromType: TupleType, to: number, toType: TupleType): void {
   const src = packedLayout(fromType.elements);
   const dst = packedLayout(toType.elements);
-  if (src.size === dst.size && src.offsets.every((o, i) => o === dst.offsets[i])) return copyStack(g, from, to, dst.size);
+  if (src.size === dst.size && src.offsets.every((o, i) => o === dst.offsets[i]))
+    return copyStack(g, from, to, dst.size);
   fromType.elements.forEach((el, i) => {
     const n = slotSize(el);
     const room = slotSize(toType.elements[i]!);

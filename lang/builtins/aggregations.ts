@@ -17,7 +17,9 @@ const aggregation = (name: string, doc: string, spec: Omit<AggregationSpec, 'agg
 });
 
 /** sum, min, max, avg, stats: one integer, whose sign the map keeps. */
-const ofInt = (kind: 'sum' | 'min' | 'max' | 'avg' | 'stats') => (ctx: CheckContext, c: CallExpr): MapValue => ({ kind, signed: signedArg(ctx, c) });
+const ofInt =
+  (kind: 'sum' | 'min' | 'max' | 'avg' | 'stats') =>
+  (ctx: CheckContext, c: CallExpr): MapValue => ({ kind, signed: signedArg(ctx, c) });
 
 export const aggregationRows: readonly BuiltinRow[] = [
   aggregation('count', 'counts the times it runs', {
@@ -32,9 +34,24 @@ export const aggregationRows: readonly BuiltinRow[] = [
   aggregation('sum', 'the sum of the values', { minArgs: 1, maxArgs: 1, signature: 'sum(int n)', value: ofInt('sum') }),
   aggregation('min', 'the smallest value', { minArgs: 1, maxArgs: 1, signature: 'min(int n)', value: ofInt('min') }),
   aggregation('max', 'the largest value', { minArgs: 1, maxArgs: 1, signature: 'max(int n)', value: ofInt('max') }),
-  aggregation('avg', 'the average of the values', { minArgs: 1, maxArgs: 1, signature: 'avg(int n)', value: ofInt('avg') }),
-  aggregation('stats', 'count, average and total of the values', { minArgs: 1, maxArgs: 1, signature: 'stats(int n)', value: ofInt('stats') }),
-  aggregation('hist', 'a power-of-two histogram of the values', { minArgs: 1, maxArgs: 2, signature: 'hist(int n [, int k])', value: hist }),
+  aggregation('avg', 'the average of the values', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'avg(int n)',
+    value: ofInt('avg'),
+  }),
+  aggregation('stats', 'count, average and total of the values', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'stats(int n)',
+    value: ofInt('stats'),
+  }),
+  aggregation('hist', 'a power-of-two histogram of the values', {
+    minArgs: 1,
+    maxArgs: 2,
+    signature: 'hist(int n [, int k])',
+    value: hist,
+  }),
   aggregation('lhist', 'a linear histogram of the values', {
     minArgs: 4,
     maxArgs: 4,
@@ -52,7 +69,9 @@ function hist(ctx: CheckContext, c: CallExpr): MapValue {
   signedArg(ctx, c);
   const k = c.args[1] ? literal(ctx, c.args[1], 'hist() k') : 0;
   if (k !== undefined && (k < 0 || k > HIST_MAX_BITS))
-    ctx.error(`hist() k must be between 0 and ${HIST_MAX_BITS} (${k} provided)`, c.args[1]!.span, ['k splits each power of two into 2^k buckets']);
+    ctx.error(`hist() k must be between 0 and ${HIST_MAX_BITS} (${k} provided)`, c.args[1]!.span, [
+      'k splits each power of two into 2^k buckets',
+    ]);
   return { kind: 'hist', bits: k !== undefined && k >= 0 && k <= HIST_MAX_BITS ? k : 0 };
 }
 
@@ -72,7 +91,8 @@ function lhist(ctx: CheckContext, c: CallExpr): MapValue {
   };
   if (step < 1) fail(`lhist() step must be >= 1 (${step} provided)`);
   else if (max <= min) fail(`lhist() max must be greater than min (provided min ${min} and max ${max})`);
-  else if (step > max - min) fail(`lhist() step is too large for the given range (provided step ${step} for range ${max - min})`);
+  else if (step > max - min)
+    fail(`lhist() step is too large for the given range (provided step ${step} for range ${max - min})`);
   else if (Math.floor((max - min) / step) > LHIST_MAX_BUCKETS)
     fail(`lhist() too many buckets, must be <= ${LHIST_MAX_BUCKETS} (would need ${Math.floor((max - min) / step)})`);
   return ok ? { kind: 'lhist', min, max, step } : fallback;
@@ -114,5 +134,12 @@ export function aggregationReadType(v: MapValue): typeof u64 {
  * avg divides; codegen/maps.ts), as in bpftrace v0.26. stats and histograms are only put together in user space.
  */
 export function readableInProbe(v: MapValue): boolean {
-  return v.kind === 'value' || v.kind === 'count' || v.kind === 'sum' || v.kind === 'min' || v.kind === 'max' || v.kind === 'avg';
+  return (
+    v.kind === 'value' ||
+    v.kind === 'count' ||
+    v.kind === 'sum' ||
+    v.kind === 'min' ||
+    v.kind === 'max' ||
+    v.kind === 'avg'
+  );
 }

@@ -34,7 +34,12 @@ export const PT_REGS_OFFSETS: Readonly<Record<string, number>> = {
   ss: 160,
 };
 
-const variable = (name: string, doc: string, spec: VariableSpec): BuiltinRow => ({ name, family: 'context', doc, variable: spec });
+const variable = (name: string, doc: string, spec: VariableSpec): BuiltinRow => ({
+  name,
+  family: 'context',
+  doc,
+  variable: spec,
+});
 
 export const contextRows: readonly BuiltinRow[] = [
   variable('pid', 'process id (tgid) of the current task', { type: u32 }),
@@ -50,7 +55,10 @@ export const contextRows: readonly BuiltinRow[] = [
   variable('cpid', 'pid of the command started with -c', {
     type: u32,
     check: (ctx, e, type) => {
-      if (!ctx.hasChild) ctx.error('cpid is the pid of the command started with -c, and there is none', e.span, ["run the program with -c 'command args'"]);
+      if (!ctx.hasChild)
+        ctx.error('cpid is the pid of the command started with -c, and there is none', e.span, [
+          "run the program with -c 'command args'",
+        ]);
       return type;
     },
   }),
@@ -60,7 +68,9 @@ export const contextRows: readonly BuiltinRow[] = [
     check: (ctx, _e, type) => {
       const btf = ctx.btf();
       const task = btf?.find('task_struct', 'struct');
-      return task !== undefined ? { kind: 'int', bits: 64, signed: false, space: 'kernel', pointee: task, pointeeName: 'struct task_struct' } : type;
+      return task !== undefined
+        ? { kind: 'int', bits: 64, signed: false, space: 'kernel', pointee: task, pointeeName: 'struct task_struct' }
+        : type;
     },
   }),
   variable('func', 'the traced function', { type: viewed({ kind: 'ksym' }), only: ['kprobe', 'kretprobe'] }),
@@ -76,7 +86,10 @@ export const contextRows: readonly BuiltinRow[] = [
       const attach = ctx.attach();
       const btf = ctx.btf();
       // typed from BTF where the context holds it (fexit), when every attach point agrees where it is
-      const ret = attach.length && attach.every((a) => probeContext(a).retval === 'ctx') ? probeContext(attach[0]!).retType : undefined;
+      const ret =
+        attach.length && attach.every((a) => probeContext(a).retval === 'ctx')
+          ? probeContext(attach[0]!).retType
+          : undefined;
       if (ret === undefined || !btf) return type;
       const t = typeFromBtf(btf, ret, 'kernel');
       return t.kind === 'int' ? t : i64;
@@ -101,7 +114,10 @@ export const contextRows: readonly BuiltinRow[] = [
       check: (ctx, c) => {
         const name = stringLiteral(ctx, c.args[0], 'reg()', 'a register name');
         const wrong = ctx.attach().find((a) => !probeContext(a).ptRegs);
-        if (wrong) ctx.error(`reg() reads saved registers, which ${wrong.provider} probes do not have`, c.span, ['use it in kprobe, uprobe, usdt or profile probes']);
+        if (wrong)
+          ctx.error(`reg() reads saved registers, which ${wrong.provider} probes do not have`, c.span, [
+            'use it in kprobe, uprobe, usdt or profile probes',
+          ]);
         else if (name !== undefined && PT_REGS_OFFSETS[name] === undefined) {
           const guess = closest(name, Object.keys(PT_REGS_OFFSETS));
           ctx.error(`reg(): unknown register '${name}'`, c.args[0]!.span, [
@@ -129,12 +145,18 @@ function usdtArg(ctx: CheckContext, e: IdentExpr, n: number): Type | undefined {
     }
     const arg = args[n];
     if (!arg) {
-      ctx.error(`${a.text} has ${args.length} argument${args.length === 1 ? '' : 's'}, so there is no ${e.name}`, e.span, args.length ? [`use arg0 … arg${args.length - 1}`] : []);
+      ctx.error(
+        `${a.text} has ${args.length} argument${args.length === 1 ? '' : 's'}, so there is no ${e.name}`,
+        e.span,
+        args.length ? [`use arg0 … arg${args.length - 1}`] : [],
+      );
       return i64;
     }
     const at: Type = { kind: 'int', bits: (arg.size * 8) as IntBits, signed: arg.signed };
     if (t && !sameType(t, at)) {
-      ctx.error(`${e.name} has different sizes in this probe's USDT probes`, e.span, ['split the probe so each block sees one layout']);
+      ctx.error(`${e.name} has different sizes in this probe's USDT probes`, e.span, [
+        'split the probe so each block sees one layout',
+      ]);
       return i64;
     }
     t = at;

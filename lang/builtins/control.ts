@@ -13,10 +13,37 @@ const control = (name: string, doc: string, spec: Omit<CallSpec, 'aggregation'>)
 });
 
 const signals: Readonly<Record<string, number>> = {
-  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGUSR1: 10,
-  SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGSTKFLT: 16, SIGCHLD: 17, SIGCONT: 18, SIGSTOP: 19,
-  SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25, SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28,
-  SIGIO: 29, SIGPWR: 30, SIGSYS: 31,
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGILL: 4,
+  SIGTRAP: 5,
+  SIGABRT: 6,
+  SIGBUS: 7,
+  SIGFPE: 8,
+  SIGKILL: 9,
+  SIGUSR1: 10,
+  SIGSEGV: 11,
+  SIGUSR2: 12,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+  SIGSTKFLT: 16,
+  SIGCHLD: 17,
+  SIGCONT: 18,
+  SIGSTOP: 19,
+  SIGTSTP: 20,
+  SIGTTIN: 21,
+  SIGTTOU: 22,
+  SIGURG: 23,
+  SIGXCPU: 24,
+  SIGXFSZ: 25,
+  SIGVTALRM: 26,
+  SIGPROF: 27,
+  SIGWINCH: 28,
+  SIGIO: 29,
+  SIGPWR: 30,
+  SIGSYS: 31,
 };
 
 export const controlRows: readonly BuiltinRow[] = [
@@ -29,7 +56,12 @@ export const controlRows: readonly BuiltinRow[] = [
       return voidType;
     },
   }),
-  control('signal', 'sends a signal to the current task (needs --unsafe)', { minArgs: 1, maxArgs: 1, signature: 'signal(int|string signal)', check: signal }),
+  control('signal', 'sends a signal to the current task (needs --unsafe)', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'signal(int|string signal)',
+    check: signal,
+  }),
   control('override', "replaces the probed kernel function's return value (needs --unsafe)", {
     minArgs: 1,
     maxArgs: 1,
@@ -40,21 +72,29 @@ export const controlRows: readonly BuiltinRow[] = [
 
 function signal(ctx: CheckContext, c: CallExpr): Type {
   const a = c.args[0];
-  if (!ctx.unsafe) ctx.error('signal() sends signals to traced processes, so it needs --unsafe', c.nameSpan, ['run scry with --unsafe if you mean it']);
+  if (!ctx.unsafe)
+    ctx.error('signal() sends signals to traced processes, so it needs --unsafe', c.nameSpan, [
+      'run scry with --unsafe if you mean it',
+    ]);
   if (a?.kind === 'string') {
     const n = signals[a.value] ?? signals[`SIG${a.value}`];
-    if (n === undefined) ctx.error(`signal(): unknown signal '${a.value}'`, a.span, ['for example signal("SIGKILL") or signal(9)']);
+    if (n === undefined)
+      ctx.error(`signal(): unknown signal '${a.value}'`, a.span, ['for example signal("SIGKILL") or signal(9)']);
     else ctx.constants.set(a, BigInt(n));
   } else if (a) {
     ctx.intOperand(a, 'signal()');
-    if (a.kind === 'int' && (a.value < 1n || a.value > 64n)) ctx.error(`signal(): ${a.value} is not a signal number (1 to 64)`, a.span);
+    if (a.kind === 'int' && (a.value < 1n || a.value > 64n))
+      ctx.error(`signal(): ${a.value} is not a signal number (1 to 64)`, a.span);
   }
   return voidType;
 }
 
 function override(ctx: CheckContext, c: CallExpr): Type {
   if (c.args[0]) ctx.intOperand(c.args[0], 'override()');
-  if (!ctx.unsafe) ctx.error('override() changes what a kernel function returns, so it needs --unsafe', c.nameSpan, ['run scry with --unsafe if you mean it']);
+  if (!ctx.unsafe)
+    ctx.error('override() changes what a kernel function returns, so it needs --unsafe', c.nameSpan, [
+      'run scry with --unsafe if you mean it',
+    ]);
   const wrong = ctx.attach().find((a) => !probeContext(a).override);
   if (wrong) ctx.error(`override() works only in kprobe probes, not in ${wrong.provider} probes`, c.span);
   return voidType;

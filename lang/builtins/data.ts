@@ -15,10 +15,12 @@ const dataFunction = (name: string, doc: string, spec: Omit<CallSpec, 'aggregati
 });
 
 /** f(int n): an integer argument, a value user space shows as text or a pointer */
-const ofInt = (result: () => Type): CallSpec['check'] => (ctx, c) => {
-  if (c.args[0]) ctx.intOperand(c.args[0], `${c.name}()`);
-  return result();
-};
+const ofInt =
+  (result: () => Type): CallSpec['check'] =>
+  (ctx, c) => {
+    if (c.args[0]) ctx.intOperand(c.args[0], `${c.name}()`);
+    return result();
+  };
 
 export const dataRows: readonly BuiltinRow[] = [
   dataFunction('bswap', 'an integer with its bytes reversed', {
@@ -30,31 +32,92 @@ export const dataRows: readonly BuiltinRow[] = [
       return t.kind === 'int' ? { kind: 'int', bits: t.bits, signed: false } : u64;
     },
   }),
-  dataFunction('buf', 'bytes read from memory, printed with %r', { minArgs: 1, maxArgs: 2, signature: 'buf(void *p [, int length])', check: buf }),
-  dataFunction('ksym', 'the kernel symbol at an address', { minArgs: 1, maxArgs: 1, signature: 'ksym(int address)', check: ofInt(() => viewed({ kind: 'ksym' })) }),
-  dataFunction('usym', 'the user symbol at an address', { minArgs: 1, maxArgs: 1, signature: 'usym(int address)', check: ofInt(() => ({ kind: 'buffer', size: 12, view: 'usym' })) }),
-  dataFunction('kaddr', 'the address of a kernel symbol', { minArgs: 1, maxArgs: 1, signature: 'kaddr(string symbol)', check: kaddr }),
-  dataFunction('uaddr', 'the address of a symbol in the probed binary', { minArgs: 1, maxArgs: 1, signature: 'uaddr(string symbol)', check: uaddr }),
-  dataFunction('kptr', 'an integer as a kernel pointer', { minArgs: 1, maxArgs: 1, signature: 'kptr(int address)', check: ofInt(() => pointer('kernel')) }),
-  dataFunction('uptr', 'an integer as a user pointer', { minArgs: 1, maxArgs: 1, signature: 'uptr(int address)', check: ofInt(() => pointer('user')) }),
-  dataFunction('ntop', 'an IPv4 or IPv6 address as text', { minArgs: 1, maxArgs: 2, signature: 'ntop([int af,] int|char[4]|char[16] address)', check: ntop }),
-  dataFunction('pton', 'the bytes of an IPv4 or IPv6 address', { minArgs: 1, maxArgs: 1, signature: 'pton(string address)', check: pton }),
-  dataFunction('macaddr', 'a MAC address as text', { minArgs: 1, maxArgs: 1, signature: 'macaddr(char[6] address)', check: macaddr }),
-  dataFunction('cgroupid', 'the id of a cgroup directory', { minArgs: 1, maxArgs: 1, signature: 'cgroupid(string path)', check: cgroupid }),
+  dataFunction('buf', 'bytes read from memory, printed with %r', {
+    minArgs: 1,
+    maxArgs: 2,
+    signature: 'buf(void *p [, int length])',
+    check: buf,
+  }),
+  dataFunction('ksym', 'the kernel symbol at an address', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'ksym(int address)',
+    check: ofInt(() => viewed({ kind: 'ksym' })),
+  }),
+  dataFunction('usym', 'the user symbol at an address', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'usym(int address)',
+    check: ofInt(() => ({ kind: 'buffer', size: 12, view: 'usym' })),
+  }),
+  dataFunction('kaddr', 'the address of a kernel symbol', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'kaddr(string symbol)',
+    check: kaddr,
+  }),
+  dataFunction('uaddr', 'the address of a symbol in the probed binary', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'uaddr(string symbol)',
+    check: uaddr,
+  }),
+  dataFunction('kptr', 'an integer as a kernel pointer', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'kptr(int address)',
+    check: ofInt(() => pointer('kernel')),
+  }),
+  dataFunction('uptr', 'an integer as a user pointer', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'uptr(int address)',
+    check: ofInt(() => pointer('user')),
+  }),
+  dataFunction('ntop', 'an IPv4 or IPv6 address as text', {
+    minArgs: 1,
+    maxArgs: 2,
+    signature: 'ntop([int af,] int|char[4]|char[16] address)',
+    check: ntop,
+  }),
+  dataFunction('pton', 'the bytes of an IPv4 or IPv6 address', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'pton(string address)',
+    check: pton,
+  }),
+  dataFunction('macaddr', 'a MAC address as text', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'macaddr(char[6] address)',
+    check: macaddr,
+  }),
+  dataFunction('cgroupid', 'the id of a cgroup directory', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'cgroupid(string path)',
+    check: cgroupid,
+  }),
   dataFunction('cgroup_path', 'the path of a cgroup id', {
     minArgs: 1,
     maxArgs: 1,
     signature: 'cgroup_path(int cgroup_id)',
     check: ofInt(() => viewed({ kind: 'cgroup_path' })),
   }),
-  dataFunction('path', 'the full path of a struct path', { minArgs: 1, maxArgs: 1, signature: 'path(struct path *p)', check: path }),
+  dataFunction('path', 'the full path of a struct path', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'path(struct path *p)',
+    check: path,
+  }),
 ];
 
 function kaddr(ctx: CheckContext, c: CallExpr): Type {
   const name = stringLiteral(ctx, c.args[0], 'kaddr()', 'a kernel symbol name');
   if (name === undefined) return u64;
   const addr = ctx.kernel.kernelSymbolAddress(name);
-  if (addr === undefined) ctx.error(`kaddr(): no kernel symbol named '${name}'`, c.args[0]!.span, ['see the names in /proc/kallsyms']);
+  if (addr === undefined)
+    ctx.error(`kaddr(): no kernel symbol named '${name}'`, c.args[0]!.span, ['see the names in /proc/kallsyms']);
   else ctx.constants.set(c, addr);
   return u64;
 }
@@ -64,7 +127,10 @@ function uaddr(ctx: CheckContext, c: CallExpr): Type {
   const name = stringLiteral(ctx, c.args[0], 'uaddr()', 'a symbol name');
   const binaries = ctx.attach().flatMap((a) => probeContext(a).binary ?? []);
   if (!binaries.length || binaries.length !== ctx.attach().length) {
-    ctx.error('uaddr() looks the symbol up in the binary of a uprobe, so it works only in uprobe and uretprobe probes', c.span);
+    ctx.error(
+      'uaddr() looks the symbol up in the binary of a uprobe, so it works only in uprobe and uretprobe probes',
+      c.span,
+    );
     return u64;
   }
   if (name === undefined) return u64;
@@ -74,7 +140,8 @@ function uaddr(ctx: CheckContext, c: CallExpr): Type {
     return u64;
   }
   const sites = ctx.kernel.userProbeSites(paths[0]!, name);
-  if ('error' in sites) ctx.error(`uaddr(): ${sites.error}`, c.args[0]!.span, sites.hints ? [...sites.hints] : undefined);
+  if ('error' in sites)
+    ctx.error(`uaddr(): ${sites.error}`, c.args[0]!.span, sites.hints ? [...sites.hints] : undefined);
   else if (sites[0]) ctx.constants.set(c, sites[0].vaddr);
   return pointer('user');
 }
@@ -84,7 +151,9 @@ function pton(ctx: CheckContext, c: CallExpr): Type {
   if (text === undefined) return { kind: 'buffer', size: 4 };
   const bytes = parseAddress(text);
   if (!bytes) {
-    ctx.error(`pton(): '${text}' is not an IPv4 or IPv6 address`, c.args[0]!.span, ['for example pton("127.0.0.1") or pton("::1")']);
+    ctx.error(`pton(): '${text}' is not an IPv4 or IPv6 address`, c.args[0]!.span, [
+      'for example pton("127.0.0.1") or pton("::1")',
+    ]);
     return { kind: 'buffer', size: 4 };
   }
   ctx.constBytes.set(c, bytes);
@@ -95,7 +164,10 @@ function macaddr(ctx: CheckContext, c: CallExpr): Type {
   const a = c.args[0];
   if (!a) return { kind: 'buffer', size: 6, view: 'mac' };
   const t = ctx.expr(a);
-  const ok = (t.kind === 'string' && t.size === 6) || (t.kind === 'buffer' && !t.view && t.size >= 6) || (t.kind === 'int' && t.space);
+  const ok =
+    (t.kind === 'string' && t.size === 6) ||
+    (t.kind === 'buffer' && !t.view && t.size >= 6) ||
+    (t.kind === 'int' && t.space);
   if (!ok)
     ctx.error(`macaddr() needs 6 bytes (a char[6] field, buf(p, 6) or a pointer), got ${describe(t)}`, a.span, [
       'for example macaddr(args->addr) or macaddr(buf(p, 6))',
@@ -107,7 +179,10 @@ function cgroupid(ctx: CheckContext, c: CallExpr): Type {
   const path = stringLiteral(ctx, c.args[0], 'cgroupid()', 'a cgroup directory path');
   if (path === undefined) return u64;
   const id = ctx.kernel.cgroupId(path);
-  if (id === undefined) ctx.error(`cgroupid(): no cgroup at '${path}'`, c.args[0]!.span, ['cgroup v2 directories live under /sys/fs/cgroup']);
+  if (id === undefined)
+    ctx.error(`cgroupid(): no cgroup at '${path}'`, c.args[0]!.span, [
+      'cgroup v2 directories live under /sys/fs/cgroup',
+    ]);
   else ctx.constants.set(c, id);
   return u64;
 }
@@ -123,15 +198,23 @@ function path(ctx: CheckContext, c: CallExpr): Type {
   const t = ctx.expr(a);
   const wrong = ctx.attach().find((x) => !probeContext(x).dPath);
   if (wrong) {
-    ctx.error(`path() uses bpf_d_path, which only fentry/fexit and iter probes may call, not ${wrong.provider} probes`, c.span, [
-      'print the file name from a syscall tracepoint instead, e.g. str(args->filename)',
-    ]);
+    ctx.error(
+      `path() uses bpf_d_path, which only fentry/fexit and iter probes may call, not ${wrong.provider} probes`,
+      c.span,
+      ['print the file name from a syscall tracepoint instead, e.g. str(args->filename)'],
+    );
     return out;
   }
-  const isPath = (x: Type) => (x.kind === 'record' && x.name === 'struct path') || (x.kind === 'int' && x.pointeeName === 'struct path');
-  const fromContext = (x: Expr): boolean => x.kind === 'field' && x.base.kind === 'ident' && (x.base.name === 'args' || x.base.name === 'ctx');
+  const isPath = (x: Type) =>
+    (x.kind === 'record' && x.name === 'struct path') || (x.kind === 'int' && x.pointeeName === 'struct path');
+  const fromContext = (x: Expr): boolean =>
+    x.kind === 'field' && x.base.kind === 'ident' && (x.base.name === 'args' || x.base.name === 'ctx');
   const direct = fromContext(a) || (a.kind === 'field' && a.arrow && fromContext(a.base));
-  if (!isPath(t) || !direct) ctx.error('path() needs a struct path taken straight from the probe arguments, like args->file->f_path or ctx->file->f_path', a.span);
+  if (!isPath(t) || !direct)
+    ctx.error(
+      'path() needs a struct path taken straight from the probe arguments, like args->file->f_path or ctx->file->f_path',
+      a.span,
+    );
   return out;
 }
 
@@ -148,7 +231,9 @@ function buf(ctx: CheckContext, c: CallExpr): Type {
     if (len.kind === 'int') {
       ctx.typeOf.set(len, i64);
       if (len.value < 1n || len.value > BigInt(ctx.config.maxStrlen)) {
-        ctx.error(`buf() length must be from 1 to max_strlen (${ctx.config.maxStrlen})`, len.span, ['raise it with: config = { max_strlen = N }']);
+        ctx.error(`buf() length must be from 1 to max_strlen (${ctx.config.maxStrlen})`, len.span, [
+          'raise it with: config = { max_strlen = N }',
+        ]);
         return { kind: 'buffer', size: 1 };
       }
       size = Number(len.value);
@@ -158,7 +243,11 @@ function buf(ctx: CheckContext, c: CallExpr): Type {
     }
   }
   // a string literal's bytes, without its NUL; a char array (comm, char[16] fields) whole
-  if (t.kind === 'string') return { kind: 'buffer', size: Math.min(size ?? (src.kind === 'string' ? Math.max(1, t.size - 1) : t.size), t.size) };
+  if (t.kind === 'string')
+    return {
+      kind: 'buffer',
+      size: Math.min(size ?? (src.kind === 'string' ? Math.max(1, t.size - 1) : t.size), t.size),
+    };
   if (t.kind === 'buffer') return { kind: 'buffer', size: Math.min(size ?? t.size, t.size) };
   if (t.kind === 'int') {
     if (size === undefined) ctx.error('buf() of a pointer needs a length', c.span, ['for example buf(p, 16)']);
@@ -175,11 +264,20 @@ function ntop(ctx: CheckContext, c: CallExpr): Type {
   if (af) ctx.intOperand(af, 'ntop()');
   if (!addr) return { kind: 'buffer', size: 16, view: 'inet' };
   const t = ctx.expr(addr);
-  const bytes = t.kind === 'string' ? t.size : t.kind === 'buffer' && !t.view ? t.size : t.kind === 'int' && !t.space ? 4 : undefined;
+  const bytes =
+    t.kind === 'string'
+      ? t.size
+      : t.kind === 'buffer' && !t.view
+        ? t.size
+        : t.kind === 'int' && !t.space
+          ? 4
+          : undefined;
   if (bytes !== 4 && bytes !== 16)
-    ctx.error(`ntop() needs an IPv4 address (an integer or 4 bytes) or an IPv6 address (16 bytes), got ${describe(t)}`, addr.span, [
-      'for example ntop(args->saddr) or ntop(2, 0x0100007f)',
-    ]);
+    ctx.error(
+      `ntop() needs an IPv4 address (an integer or 4 bytes) or an IPv6 address (16 bytes), got ${describe(t)}`,
+      addr.span,
+      ['for example ntop(args->saddr) or ntop(2, 0x0100007f)'],
+    );
   return { kind: 'buffer', size: 16, view: 'inet' };
 }
 

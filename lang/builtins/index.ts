@@ -34,9 +34,13 @@ type BuiltinVar = VariableSpec & Pick<BuiltinRow, 'name' | 'doc'>;
 type BuiltinFunction = FunctionSpec & Pick<BuiltinRow, 'name' | 'doc'>;
 
 /** The builtin variables, in table order. */
-export const builtinVars: readonly BuiltinVar[] = rows.flatMap((r) => (r.variable ? [{ ...r.variable, name: r.name, doc: r.doc }] : []));
+export const builtinVars: readonly BuiltinVar[] = rows.flatMap((r) =>
+  r.variable ? [{ ...r.variable, name: r.name, doc: r.doc }] : [],
+);
 /** The builtin functions, in table order. */
-export const builtinFunctions: readonly BuiltinFunction[] = rows.flatMap((r) => (r.function ? [{ ...r.function, name: r.name, doc: r.doc }] : []));
+export const builtinFunctions: readonly BuiltinFunction[] = rows.flatMap((r) =>
+  r.function ? [{ ...r.function, name: r.name, doc: r.doc }] : [],
+);
 
 export { PT_REGS_OFFSETS } from './context.ts';
 export { aggregationReadType, readableInProbe } from './aggregations.ts';

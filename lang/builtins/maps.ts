@@ -14,8 +14,18 @@ const mapFunction = (name: string, doc: string, spec: Omit<CallSpec, 'aggregatio
 });
 
 export const mapRows: readonly BuiltinRow[] = [
-  mapFunction('clear', 'removes every entry of a map', { minArgs: 1, maxArgs: 1, signature: 'clear(@map)', check: wholeMapCall(voidType) }),
-  mapFunction('zero', 'sets every value of a map to zero', { minArgs: 1, maxArgs: 1, signature: 'zero(@map)', check: wholeMapCall(voidType) }),
+  mapFunction('clear', 'removes every entry of a map', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'clear(@map)',
+    check: wholeMapCall(voidType),
+  }),
+  mapFunction('zero', 'sets every value of a map to zero', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'zero(@map)',
+    check: wholeMapCall(voidType),
+  }),
   mapFunction('delete', 'removes one entry of a map', {
     minArgs: 1,
     maxArgs: 2,
@@ -34,7 +44,12 @@ export const mapRows: readonly BuiltinRow[] = [
       return boolType;
     },
   }),
-  mapFunction('len', 'the number of entries of a map', { minArgs: 1, maxArgs: 1, signature: 'len(@map)', check: wholeMapCall(i64) }),
+  mapFunction('len', 'the number of entries of a map', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'len(@map)',
+    check: wholeMapCall(i64),
+  }),
   mapFunction('print', 'prints a map, or a value', {
     minArgs: 1,
     maxArgs: 3,
@@ -60,8 +75,15 @@ function keyedTarget(c: CallExpr, keyCount: number | undefined): MapExpr | undef
   if (m?.kind !== 'map') return undefined;
   if (!k) return m;
   if (m.keys.length) return undefined;
-  const spread = k.kind === 'tuple' && k.elements.length > 1 && (keyCount === undefined || keyCount === k.elements.length);
-  return { kind: 'map', name: m.name, keys: spread ? k.elements : [k], bare: m.bare, span: { ...m.span, end: k.span.end } };
+  const spread =
+    k.kind === 'tuple' && k.elements.length > 1 && (keyCount === undefined || keyCount === k.elements.length);
+  return {
+    kind: 'map',
+    name: m.name,
+    keys: spread ? k.elements : [k],
+    bare: m.bare,
+    span: { ...m.span, end: k.span.end },
+  };
 }
 
 function wholeMapCall(result: Type): CallSpec['check'] {
@@ -78,11 +100,14 @@ function wholeMapArg(ctx: CheckContext, c: CallExpr): void {
   if (m) {
     const info = ctx.mapInfo(m.name);
     if (c.name === 'len' && info && isHistogram(info.value))
-      ctx.error(`len() does not work on ${info.value.kind}() maps`, arg.span, ['each bucket of a histogram is a map entry of its own']);
+      ctx.error(`len() does not work on ${info.value.kind}() maps`, arg.span, [
+        'each bucket of a histogram is a map entry of its own',
+      ]);
     ctx.mapTargets.set(c, m);
     return;
   }
-  if (arg.kind === 'map') ctx.error(`${c.name}() takes a whole map: write ${c.name}(${arg.name}), without a key`, arg.span);
+  if (arg.kind === 'map')
+    ctx.error(`${c.name}() takes a whole map: write ${c.name}(${arg.name}), without a key`, arg.span);
   else {
     ctx.expr(arg);
     ctx.error(`${c.name}() needs a map, e.g. ${c.name}(@m)`, arg.span);
@@ -107,11 +132,15 @@ function deleteOrHasKey(ctx: CheckContext, c: CallExpr): void {
   const info = ctx.mapInfo(m.name);
   if (!k && m.keys.length === 0) {
     if (c.name === 'has_key') {
-      ctx.error(`has_key() needs a key: has_key(${m.name}, key)`, c.span, ['a map without keys has no entries to look for']);
+      ctx.error(`has_key() needs a key: has_key(${m.name}, key)`, c.span, [
+        'a map without keys has no entries to look for',
+      ]);
       return;
     }
     if (info && info.keys.length) {
-      ctx.error(`delete() of one entry of ${m.name} needs its key: delete(${m.name}, key)`, c.span, [`to empty the whole map, use clear(${m.name})`]);
+      ctx.error(`delete() of one entry of ${m.name} needs its key: delete(${m.name}, key)`, c.span, [
+        `to empty the whole map, use clear(${m.name})`,
+      ]);
       return;
     }
   }
@@ -119,7 +148,9 @@ function deleteOrHasKey(ctx: CheckContext, c: CallExpr): void {
   ctx.mapTargets.set(c, target);
   const used = ctx.useMap(target, undefined, c.span);
   if (c.name === 'has_key' && isHistogram(used.value))
-    ctx.error(`has_key() does not work on ${used.value.kind}() maps`, c.span, ['each bucket of a histogram is a map entry of its own']);
+    ctx.error(`has_key() does not work on ${used.value.kind}() maps`, c.span, [
+      'each bucket of a histogram is a map entry of its own',
+    ]);
 }
 
 function print(ctx: CheckContext, c: CallExpr): void {
@@ -134,8 +165,15 @@ function print(ctx: CheckContext, c: CallExpr): void {
   }
   const t = ctx.expr(arg);
   rest.forEach(ctx.expr);
-  if (rest.length) ctx.error(`print() of a value takes one argument, got ${c.args.length}`, c.span, ['top and div apply to whole maps: print(@m, 10)']);
-  if (!printable(t)) ctx.error(t.kind === 'void' ? 'print() needs a value, but this expression has none' : `cannot print ${typeName(t)}`, arg.span);
+  if (rest.length)
+    ctx.error(`print() of a value takes one argument, got ${c.args.length}`, c.span, [
+      'top and div apply to whole maps: print(@m, 10)',
+    ]);
+  if (!printable(t))
+    ctx.error(
+      t.kind === 'void' ? 'print() needs a value, but this expression has none' : `cannot print ${typeName(t)}`,
+      arg.span,
+    );
 }
 
 function printable(t: Type): boolean {

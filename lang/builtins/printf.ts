@@ -23,7 +23,10 @@ const formatted = (name: string, doc: string, signature: string, check = checkFo
 export const printfRows: readonly BuiltinRow[] = [
   formatted('printf', 'prints formatted text', 'printf(string fmt, ...)'),
   formatted('system', 'runs a shell command (needs --unsafe)', 'system(string command_format, ...)', (ctx, c) => {
-    if (!ctx.unsafe) ctx.error('system() runs commands as root, so it needs --unsafe', c.nameSpan, ['run scry with --unsafe if you mean it']);
+    if (!ctx.unsafe)
+      ctx.error('system() runs commands as root, so it needs --unsafe', c.nameSpan, [
+        'run scry with --unsafe if you mean it',
+      ]);
     return checkFormatted(ctx, c);
   }),
   formatted('cat', "prints a file's contents", 'cat(string path_format, ...)'),
@@ -65,13 +68,16 @@ function checkFormat(ctx: CheckContext, c: CallExpr): void {
     const wide = Math.max(p.spec.width ?? 0, conv === 's' || conv.startsWith('r') ? 0 : (p.spec.precision ?? 0));
     if (wide > FORMAT_WIDTH_MAX) {
       // bpftrace pads to any int width (a gigabyte of blanks per event); one line of output is bounded here
-      ctx.error(`%${conv} asks for a field of ${wide} characters, more than scry prints (${FORMAT_WIDTH_MAX})`, fmtArg.span, [
-        `use a width and precision of at most ${FORMAT_WIDTH_MAX}`,
-      ]);
+      ctx.error(
+        `%${conv} asks for a field of ${wide} characters, more than scry prints (${FORMAT_WIDTH_MAX})`,
+        fmtArg.span,
+        [`use a width and precision of at most ${FORMAT_WIDTH_MAX}`],
+      );
       return;
     }
     if (conv === 'r' || conv === 'rx' || conv === 'rh') {
-      if (t.kind !== 'buffer' && t.kind !== 'string') ctx.error(`%${conv} needs a buffer (buf(p, n)) or a string, got ${typeName(t)}`, rest[i]!.span);
+      if (t.kind !== 'buffer' && t.kind !== 'string')
+        ctx.error(`%${conv} needs a buffer (buf(p, n)) or a string, got ${typeName(t)}`, rest[i]!.span);
       return;
     }
     const want = conv === 's' ? 'string' : 'int';
@@ -79,7 +85,9 @@ function checkFormat(ctx: CheckContext, c: CallExpr): void {
     // strerror(n), kstack, ksym(), ntop(), … print as text with %s
     const textView = want === 'string' && ((t.kind === 'int' && t.view) || (t.kind === 'buffer' && t.view));
     if (t.kind === 'buffer' && !t.view && want === 'string') {
-      ctx.error(`%s needs a string, got a buffer`, rest[i]!.span, ['print buffers with %r (escaped), %rx (\\x bytes) or %rh (hex)']);
+      ctx.error(`%s needs a string, got a buffer`, rest[i]!.span, [
+        'print buffers with %r (escaped), %rx (\\x bytes) or %rh (hex)',
+      ]);
       return;
     }
     if (!textView && ((want === 'string') !== (t.kind === 'string') || (want === 'int' && !isInt))) {

@@ -6,7 +6,8 @@ import type { CheckContext } from '../check/context.ts';
 import type { ProviderName } from '../providers.ts';
 import type { MapValue, Type } from '../types.ts';
 
-type BuiltinFamily = 'aggregations' | 'maps' | 'control' | 'printf' | 'time' | 'strings' | 'stacks' | 'data' | 'context';
+type BuiltinFamily =
+  'aggregations' | 'maps' | 'control' | 'printf' | 'time' | 'strings' | 'stacks' | 'data' | 'context';
 
 /** A builtin used as a variable: `pid`, `kstack`. */
 export interface VariableSpec {
@@ -47,4 +48,3 @@ export interface BuiltinRow {
   /** present when the name is a builtin function (kstack and ustack are both) */
   readonly function?: FunctionSpec;
 }
-

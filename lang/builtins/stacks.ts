@@ -32,7 +32,9 @@ function stackCall(ctx: CheckContext, c: CallExpr, space: 'kernel' | 'user'): Ty
   if (first?.kind === 'ident') {
     if (!stackModes.includes(first.name as StackMode)) {
       const guess = closest(first.name, stackModes);
-      ctx.error(`unknown stack mode '${first.name}'`, first.span, [guess ? `did you mean '${guess}'?` : `the modes are ${stackModes.join(', ')}`]);
+      ctx.error(`unknown stack mode '${first.name}'`, first.span, [
+        guess ? `did you mean '${guess}'?` : `the modes are ${stackModes.join(', ')}`,
+      ]);
     } else mode = first.name as StackMode;
     ctx.typeOf.set(first, u64);
     args = args.slice(1);

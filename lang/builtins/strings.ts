@@ -38,7 +38,9 @@ export const stringRows: readonly BuiltinRow[] = [
       }
       const [h, n] = c.args.map((a) => ctx.typeOf.get(a));
       if (h?.kind === 'string' && n?.kind === 'string' && h.size * n.size > 20000)
-        ctx.error('strcontains() on strings this long would make the BPF program too big', c.span, ['cut them first: str(s, 64)']);
+        ctx.error('strcontains() on strings this long would make the BPF program too big', c.span, [
+          'cut them first: str(s, 64)',
+        ]);
       return u64;
     },
   }),
@@ -65,7 +67,8 @@ export const stringRows: readonly BuiltinRow[] = [
         const t = stringArg(ctx, c, x);
         if (t.kind !== 'string') ctx.error(`strncmp() compares strings, got ${typeName(t)}`, x.span);
       }
-      if (n && (n.kind !== 'int' || n.value < 0n || n.value > 1024n)) ctx.error('strncmp() needs a length from 0 to 1024 as an integer literal', n.span);
+      if (n && (n.kind !== 'int' || n.value < 0n || n.value > 1024n))
+        ctx.error('strncmp() needs a length from 0 to 1024 as an integer literal', n.span);
       else if (n) ctx.typeOf.set(n, i64);
       return u64;
     },
@@ -78,7 +81,8 @@ export const stringRows: readonly BuiltinRow[] = [
       const [arr, sep] = c.args;
       if (arr) {
         const t = ctx.expr(arr);
-        if (t.kind !== 'int') ctx.error(`join() needs a pointer to an array of strings (like args->argv), got ${typeName(t)}`, arr.span);
+        if (t.kind !== 'int')
+          ctx.error(`join() needs a pointer to an array of strings (like args->argv), got ${typeName(t)}`, arr.span);
       }
       if (sep && sep.kind !== 'string') ctx.error('join() needs its separator as a string literal', sep.span);
       else if (sep) ctx.typeOf.set(sep, stringType(Buffer.byteLength(sep.value) + 1));
@@ -99,7 +103,10 @@ function stringArg(ctx: CheckContext, c: CallExpr, a: CallExpr['args'][number]):
 function str(ctx: CheckContext, c: CallExpr): Type {
   const [arg, len] = c.args;
   if (!arg) return stringType(1);
-  const t = arg.kind === 'positional' && !arg.count ? stringType(Buffer.byteLength(ctx.params[arg.index - 1] ?? '') + 1) : ctx.expr(arg);
+  const t =
+    arg.kind === 'positional' && !arg.count
+      ? stringType(Buffer.byteLength(ctx.params[arg.index - 1] ?? '') + 1)
+      : ctx.expr(arg);
   if (arg.kind === 'positional') ctx.typeOf.set(arg, t);
   // read as a string here, $N is its text whatever it looks like (a missing one is empty)
   if (arg.kind === 'positional' && !arg.count) ctx.positionals.set(arg, ctx.params[arg.index - 1] ?? '');
@@ -109,7 +116,10 @@ function str(ctx: CheckContext, c: CallExpr): Type {
   }
   if (t.kind === 'int') {
     // a pointer (or an address held in an integer): read a NUL-terminated string from memory
-    const max = len?.kind === 'int' && len.value >= 1n ? Math.min(Number(len.value) + 1, ctx.config.maxStrlen) : ctx.config.maxStrlen;
+    const max =
+      len?.kind === 'int' && len.value >= 1n
+        ? Math.min(Number(len.value) + 1, ctx.config.maxStrlen)
+        : ctx.config.maxStrlen;
     return stringType(max);
   }
   if (t.kind !== 'string') {

@@ -64,7 +64,14 @@ interface Inline {
  * (`char *const p`), pass through arrays to their elements (C qualifies elements, and BTF may say
  * so twice), or before the base type (`const char`).
  */
-function declarator(btf: BtfTypes, id: number, inner: string, depth: number, quals: readonly string[] = [], inline?: Inline): string {
+function declarator(
+  btf: BtfTypes,
+  id: number,
+  inner: string,
+  depth: number,
+  quals: readonly string[] = [],
+  inline?: Inline,
+): string {
   if (depth > MAX_DEPTH) return join('/* type loop */', inner);
   const base = (name: string) => join(quals.length === 0 ? name : `${quals.join(' ')} ${name}`, inner);
   const t = btf.type(id);
@@ -79,7 +86,9 @@ function declarator(btf: BtfTypes, id: number, inner: string, depth: number, qua
     case 'union':
     case 'enum':
       if (t.name !== '') return base(`${t.kind} ${t.name}`);
-      return base(inline === undefined ? `${t.kind} {...}` : inlineBody(btf, t, inline.indent, inline.bitBase, inline.offsets));
+      return base(
+        inline === undefined ? `${t.kind} {...}` : inlineBody(btf, t, inline.indent, inline.bitBase, inline.offsets),
+      );
     case 'fwd':
       return base(`${t.of} ${t.name}`);
     case 'ptr': {
@@ -99,7 +108,13 @@ function declarator(btf: BtfTypes, id: number, inner: string, depth: number, qua
     case 'func_proto': {
       const params = t.params.map((p) => declarator(btf, p.type, p.name, depth + 1));
       if (t.variadic) params.push('...');
-      return declarator(btf, t.ret, `${bind(inner)}(${params.length === 0 ? 'void' : params.join(', ')})`, depth + 1, quals);
+      return declarator(
+        btf,
+        t.ret,
+        `${bind(inner)}(${params.length === 0 ? 'void' : params.join(', ')})`,
+        depth + 1,
+        quals,
+      );
     }
     case 'func':
       return declarator(btf, t.proto, inner === '' ? t.name : inner, depth + 1);

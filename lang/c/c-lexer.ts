@@ -25,9 +25,54 @@ export interface CLexProblem {
 
 // Longest first, so `>>=` wins over `>>` and `>`.
 const PUNCTUATORS = [
-  '...', '<<=', '>>=',
-  '->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||', '*=', '/=', '%=', '+=', '-=', '&=', '^=', '|=', '##',
-  '{', '}', '[', ']', '(', ')', ';', ':', ',', '.', '*', '&', '+', '-', '~', '!', '/', '%', '<', '>', '^', '|', '?', '=', '#',
+  '...',
+  '<<=',
+  '>>=',
+  '->',
+  '++',
+  '--',
+  '<<',
+  '>>',
+  '<=',
+  '>=',
+  '==',
+  '!=',
+  '&&',
+  '||',
+  '*=',
+  '/=',
+  '%=',
+  '+=',
+  '-=',
+  '&=',
+  '^=',
+  '|=',
+  '##',
+  '{',
+  '}',
+  '[',
+  ']',
+  '(',
+  ')',
+  ';',
+  ':',
+  ',',
+  '.',
+  '*',
+  '&',
+  '+',
+  '-',
+  '~',
+  '!',
+  '/',
+  '%',
+  '<',
+  '>',
+  '^',
+  '|',
+  '?',
+  '=',
+  '#',
 ];
 
 /** Punctuators by first character, longest first. */
@@ -87,7 +132,11 @@ export function lexC(text: string, from = 0, to = text.length): { tokens: CToken
       let e = text.indexOf('\n', i);
       if (e < 0 || e > to) e = to;
       const line = text.slice(i, e);
-      if (!/^#\s*(line\s+)?\d+(\s+"[^"]*"(\s+\d+)*)?\s*$/.test(line) && !/^#\s*pragma\b/.test(line) && !/^#\s*$/.test(line)) {
+      if (
+        !/^#\s*(line\s+)?\d+(\s+"[^"]*"(\s+\d+)*)?\s*$/.test(line) &&
+        !/^#\s*pragma\b/.test(line) &&
+        !/^#\s*$/.test(line)
+      ) {
         const word = /^#\s*(\w*)/.exec(line)![1] ?? '';
         problems.push({ message: `preprocessor directive '#${word}' was not expanded`, start: i, end: e });
       }
@@ -104,7 +153,13 @@ export function lexC(text: string, from = 0, to = text.length): { tokens: CToken
     }
     if (isDigit(code) || (c === '.' && isDigit(text.charCodeAt(i + 1)))) {
       // a pp-number: digits, letters, dots, and signs after an exponent letter
-      while (i < to && (isIdentPart(text.charCodeAt(i)) || text[i] === '.' || ((text[i] === '+' || text[i] === '-') && /[eEpP]/.test(text[i - 1]!)))) i++;
+      while (
+        i < to &&
+        (isIdentPart(text.charCodeAt(i)) ||
+          text[i] === '.' ||
+          ((text[i] === '+' || text[i] === '-') && /[eEpP]/.test(text[i - 1]!)))
+      )
+        i++;
       tokens.push(numberToken(text.slice(start, i), start, i, problems));
       continue;
     }
@@ -146,15 +201,34 @@ function numberToken(text: string, start: number, end: number, problems: CLexPro
   }
   const digits = m[1]!;
   const suffix = m[2]!.toLowerCase();
-  const value =
-    /^0[bB]/.test(digits) ? BigInt(digits) : /^0[xX]/.test(digits) ? BigInt(digits) : digits.length > 1 && digits[0] === '0' ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits);
+  const value = /^0[bB]/.test(digits)
+    ? BigInt(digits)
+    : /^0[xX]/.test(digits)
+      ? BigInt(digits)
+      : digits.length > 1 && digits[0] === '0'
+        ? BigInt(`0o${digits.slice(1)}`)
+        : BigInt(digits);
   const longs = (suffix.match(/l/g) ?? []).length;
   const us = (suffix.match(/u/g) ?? []).length;
-  if (longs > 2 || us > 1 || (longs === 2 && !/ll/.test(suffix))) problems.push({ message: `invalid suffix on integer constant '${text}'`, start, end });
+  if (longs > 2 || us > 1 || (longs === 2 && !/ll/.test(suffix)))
+    problems.push({ message: `invalid suffix on integer constant '${text}'`, start, end });
   return { kind: 'int', text, start, end, value, unsigned: us === 1, longs };
 }
 
-const ESCAPES: Record<string, number> = { n: 10, t: 9, r: 13, '0': 0, a: 7, b: 8, f: 12, v: 11, '\\': 92, "'": 39, '"': 34, '?': 63 };
+const ESCAPES: Record<string, number> = {
+  n: 10,
+  t: 9,
+  r: 13,
+  '0': 0,
+  a: 7,
+  b: 8,
+  f: 12,
+  v: 11,
+  '\\': 92,
+  "'": 39,
+  '"': 34,
+  '?': 63,
+};
 
 function charValue(body: string): bigint {
   if (body.startsWith('\\x')) return BigInt(parseInt(body.slice(2), 16) || 0);

@@ -17,20 +17,28 @@ export interface CExprError {
 }
 
 const U64 = (1n << 64n) - 1n;
-const norm = (value: bigint, unsigned: boolean): CValue => ({ value: unsigned ? BigInt.asUintN(64, value) : BigInt.asIntN(64, value), unsigned });
+const norm = (value: bigint, unsigned: boolean): CValue => ({
+  value: unsigned ? BigInt.asUintN(64, value) : BigInt.asIntN(64, value),
+  unsigned,
+});
 const int = (v: bigint | boolean): CValue => ({ value: typeof v === 'boolean' ? (v ? 1n : 0n) : v, unsigned: false });
 
 /** The value of a number token (an integer constant with any u/l/ll suffix), or an error. */
 export function parseIntegerConstant(text: string): CValue | string {
   const m = /^(0[xX][0-9a-fA-F]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)([uUlL]*)$/.exec(text.replace(/'/g, ''));
   if (!m) {
-    if (/^(0[xX][0-9a-fA-F.]*[pP]|[0-9.]+([eE]|\.))/.test(text) || /^[0-9]*\.[0-9]/.test(text) || /^[0-9]+[eE][+-]?[0-9]/.test(text))
+    if (
+      /^(0[xX][0-9a-fA-F.]*[pP]|[0-9.]+([eE]|\.))/.test(text) ||
+      /^[0-9]*\.[0-9]/.test(text) ||
+      /^[0-9]+[eE][+-]?[0-9]/.test(text)
+    )
       return 'floating constant in preprocessor expression';
     const digits = /^(0[xX][0-9a-fA-F]*|0[bB][01]*|[0-9]*)(.*)$/.exec(text)!;
     return `invalid suffix "${digits[2]}" on integer constant ${text}`;
   }
   const [, digits, suffix] = m as unknown as [string, string, string];
-  if (!/^(|u|l|ll|ul|lu|ull|llu)$/i.test(suffix) || /lL|Ll/.test(suffix)) return `invalid suffix "${suffix}" on integer constant ${text}`;
+  if (!/^(|u|l|ll|ul|lu|ull|llu)$/i.test(suffix) || /lL|Ll/.test(suffix))
+    return `invalid suffix "${suffix}" on integer constant ${text}`;
   let v: bigint;
   if (/^0[bB]/.test(digits)) v = BigInt(digits);
   else if (/^0[xX]/.test(digits)) v = BigInt(digits);
@@ -42,7 +50,20 @@ export function parseIntegerConstant(text: string): CValue | string {
   return norm(v, unsigned);
 }
 
-const SIMPLE_ESCAPES: Record<string, number> = { n: 10, t: 9, r: 13, a: 7, b: 8, f: 12, v: 11, e: 27, '\\': 92, "'": 39, '"': 34, '?': 63 };
+const SIMPLE_ESCAPES: Record<string, number> = {
+  n: 10,
+  t: 9,
+  r: 13,
+  a: 7,
+  b: 8,
+  f: 12,
+  v: 11,
+  e: 27,
+  '\\': 92,
+  "'": 39,
+  '"': 34,
+  '?': 63,
+};
 
 /** The value of a character constant: plain `'x'` is a (signed) char widened to int, as on x86_64 and gcc. */
 export function parseCharConstant(text: string): CValue | string {
@@ -51,7 +72,7 @@ export function parseCharConstant(text: string): CValue | string {
   const wide = m[1] !== undefined && m[1] !== 'u8';
   const body = m[2]!;
   const chars: number[] = [];
-  for (let i = 0; i < body.length; ) {
+  for (let i = 0; i < body.length;) {
     if (body[i] !== '\\') {
       const cp = body.codePointAt(i)!;
       // a multibyte character in a narrow constant is its UTF-8 bytes
@@ -87,29 +108,35 @@ export function parseCharConstant(text: string): CValue | string {
 }
 
 type Binary = (a: CValue, b: CValue) => CValue;
-const arith = (f: (x: bigint, y: bigint) => bigint): Binary => (a, b) => {
-  const unsigned = a.unsigned || b.unsigned;
-  const x = unsigned ? BigInt.asUintN(64, a.value) : a.value;
-  const y = unsigned ? BigInt.asUintN(64, b.value) : b.value;
-  return norm(f(x, y), unsigned);
-};
-const compare = (f: (x: bigint, y: bigint) => boolean): Binary => (a, b) => {
-  const unsigned = a.unsigned || b.unsigned;
-  const x = unsigned ? BigInt.asUintN(64, a.value) : a.value;
-  const y = unsigned ? BigInt.asUintN(64, b.value) : b.value;
-  return int(f(x, y));
-};
+const arith =
+  (f: (x: bigint, y: bigint) => bigint): Binary =>
+  (a, b) => {
+    const unsigned = a.unsigned || b.unsigned;
+    const x = unsigned ? BigInt.asUintN(64, a.value) : a.value;
+    const y = unsigned ? BigInt.asUintN(64, b.value) : b.value;
+    return norm(f(x, y), unsigned);
+  };
+const compare =
+  (f: (x: bigint, y: bigint) => boolean): Binary =>
+  (a, b) => {
+    const unsigned = a.unsigned || b.unsigned;
+    const x = unsigned ? BigInt.asUintN(64, a.value) : a.value;
+    const y = unsigned ? BigInt.asUintN(64, b.value) : b.value;
+    return int(f(x, y));
+  };
 // Shifts keep the left operand's type; a shift by a negative count shifts the other way (as gcc folds it).
-const shift = (left: boolean): Binary => (a, b) => {
-  let n = b.unsigned ? BigInt.asUintN(64, b.value) : b.value;
-  let l = left;
-  if (n < 0n) {
-    n = -n;
-    l = !l;
-  }
-  if (n >= 64n) return norm(l ? 0n : !a.unsigned && a.value < 0n ? -1n : 0n, a.unsigned);
-  return norm(l ? a.value << n : a.value >> n, a.unsigned);
-};
+const shift =
+  (left: boolean): Binary =>
+  (a, b) => {
+    let n = b.unsigned ? BigInt.asUintN(64, b.value) : b.value;
+    let l = left;
+    if (n < 0n) {
+      n = -n;
+      l = !l;
+    }
+    if (n >= 64n) return norm(l ? 0n : !a.unsigned && a.value < 0n ? -1n : 0n, a.unsigned);
+    return norm(l ? a.value << n : a.value >> n, a.unsigned);
+  };
 
 const BINARY: Record<string, { prec: number; op: Binary }> = {
   '*': { prec: 10, op: arith((x, y) => x * y) },
@@ -145,7 +172,12 @@ export function evaluateCondition(tokens: readonly PpToken[]): CValue | CExprErr
   const peek = (): PpToken | undefined => tokens[pos];
   const isPunct = (t: PpToken | undefined, text: string) => t !== undefined && t.kind === 'punct' && t.text === text;
   const expect = (text: string, what: string) => {
-    if (!isPunct(peek(), text)) fail(peek() ? `expected '${text}' ${what}, found '${peek()!.text}'` : `expected '${text}' ${what} at the end of the line`);
+    if (!isPunct(peek(), text))
+      fail(
+        peek()
+          ? `expected '${text}' ${what}, found '${peek()!.text}'`
+          : `expected '${text}' ${what} at the end of the line`,
+      );
     pos++;
   };
 
@@ -180,7 +212,12 @@ export function evaluateCondition(tokens: readonly PpToken[]): CValue | CExprErr
       default:
         break;
     }
-    if (t.kind === 'string') return fail(`a string (${t.text}) is not valid in a #if expression`, t, 'compare integers; strings cannot be compared by the preprocessor');
+    if (t.kind === 'string')
+      return fail(
+        `a string (${t.text}) is not valid in a #if expression`,
+        t,
+        'compare integers; strings cannot be compared by the preprocessor',
+      );
     return fail(`'${t.text}' is not valid in a #if expression`, t);
   }
 
@@ -259,7 +296,8 @@ export function evaluateCondition(tokens: readonly PpToken[]): CValue | CExprErr
   try {
     if (tokens.length === 0) return { message: '#if with no expression', hint: 'write a condition, e.g. #if N > 2' };
     const v = comma(true);
-    if (pos < tokens.length) return { message: `missing binary operator before '${tokens[pos]!.text}'`, token: tokens[pos] };
+    if (pos < tokens.length)
+      return { message: `missing binary operator before '${tokens[pos]!.text}'`, token: tokens[pos] };
     return v;
   } catch (e) {
     if (e instanceof Fail) return e.error;

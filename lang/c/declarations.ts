@@ -9,14 +9,27 @@ import { lexC, type CToken } from './c-lexer.ts';
 
 // ---- syntax tree ---------------------------------------------------------------------------------
 
-export type CBinaryOp = '*' | '/' | '%' | '+' | '-' | '<<' | '>>' | '<' | '>' | '<=' | '>=' | '==' | '!=' | '&' | '^' | '|' | '&&' | '||';
+export type CBinaryOp =
+  '*' | '/' | '%' | '+' | '-' | '<<' | '>>' | '<' | '>' | '<=' | '>=' | '==' | '!=' | '&' | '^' | '|' | '&&' | '||';
 
 /** An integer constant expression (array sizes, bitfield widths, enumerator values, aligned(N)). */
 export type CExpr =
-  | { readonly kind: 'int'; readonly value: bigint; readonly unsigned: boolean; readonly longs: number; readonly span: Span }
+  | {
+      readonly kind: 'int';
+      readonly value: bigint;
+      readonly unsigned: boolean;
+      readonly longs: number;
+      readonly span: Span;
+    }
   | { readonly kind: 'ident'; readonly name: string; readonly span: Span }
   | { readonly kind: 'unary'; readonly op: '-' | '+' | '~' | '!'; readonly operand: CExpr; readonly span: Span }
-  | { readonly kind: 'binary'; readonly op: CBinaryOp; readonly left: CExpr; readonly right: CExpr; readonly span: Span }
+  | {
+      readonly kind: 'binary';
+      readonly op: CBinaryOp;
+      readonly left: CExpr;
+      readonly right: CExpr;
+      readonly span: Span;
+    }
   | { readonly kind: 'cond'; readonly test: CExpr; readonly then: CExpr; readonly else: CExpr; readonly span: Span }
   | { readonly kind: 'sizeof' | 'alignof'; readonly type: CTypeName; readonly span: Span }
   | { readonly kind: 'cast'; readonly type: CTypeName; readonly operand: CExpr; readonly span: Span }
@@ -181,24 +194,64 @@ const NO_ATTRIBUTES: CAttributes = { packed: false };
 const NO_QUALIFIERS: CQualifiers = { const: false, volatile: false, restrict: false };
 
 const QUALIFIER_WORDS: Record<string, keyof CQualifiers | 'ignore'> = words({
-  const: 'const', __const: 'const', __const__: 'const',
-  volatile: 'volatile', __volatile: 'volatile', __volatile__: 'volatile',
-  restrict: 'restrict', __restrict: 'restrict', __restrict__: 'restrict',
-  _Atomic: 'ignore', _Nonnull: 'ignore', _Nullable: 'ignore', __user: 'ignore', __kernel: 'ignore', __iomem: 'ignore',
-  __rcu: 'ignore', __percpu: 'ignore', __force: 'ignore', __must_check: 'ignore',
+  const: 'const',
+  __const: 'const',
+  __const__: 'const',
+  volatile: 'volatile',
+  __volatile: 'volatile',
+  __volatile__: 'volatile',
+  restrict: 'restrict',
+  __restrict: 'restrict',
+  __restrict__: 'restrict',
+  _Atomic: 'ignore',
+  _Nonnull: 'ignore',
+  _Nullable: 'ignore',
+  __user: 'ignore',
+  __kernel: 'ignore',
+  __iomem: 'ignore',
+  __rcu: 'ignore',
+  __percpu: 'ignore',
+  __force: 'ignore',
+  __must_check: 'ignore',
 });
 
 const STORAGE_WORDS: Record<string, CStorage | 'ignore'> = words({
-  typedef: 'typedef', extern: 'extern', static: 'static', auto: 'auto', register: 'register',
-  inline: 'ignore', __inline: 'ignore', __inline__: 'ignore', _Noreturn: 'ignore', __thread: 'ignore',
-  _Thread_local: 'ignore', thread_local: 'ignore', __extension__: 'ignore', constexpr: 'ignore',
+  typedef: 'typedef',
+  extern: 'extern',
+  static: 'static',
+  auto: 'auto',
+  register: 'register',
+  inline: 'ignore',
+  __inline: 'ignore',
+  __inline__: 'ignore',
+  _Noreturn: 'ignore',
+  __thread: 'ignore',
+  _Thread_local: 'ignore',
+  thread_local: 'ignore',
+  __extension__: 'ignore',
+  constexpr: 'ignore',
 });
 
 /** Words that build a builtin type, in the order a normalised name lists them. */
-const BUILTIN_WORDS = ['signed', 'unsigned', 'short', 'long', 'char', 'int', '__int128', '_Bool', 'float', 'double', 'void', '_Complex'] as const;
+const BUILTIN_WORDS = [
+  'signed',
+  'unsigned',
+  'short',
+  'long',
+  'char',
+  'int',
+  '__int128',
+  '_Bool',
+  'float',
+  'double',
+  'void',
+  '_Complex',
+] as const;
 type BuiltinWord = (typeof BUILTIN_WORDS)[number];
 const BUILTIN_ALIASES: Record<string, BuiltinWord> = words({
-  __signed: 'signed', __signed__: 'signed', __complex__: '_Complex',
+  __signed: 'signed',
+  __signed__: 'signed',
+  __complex__: '_Complex',
 });
 
 const ATTRIBUTE_WORDS = new Set(['__attribute__', '__attribute', '__declspec']);
@@ -327,12 +380,16 @@ class Parser {
       this.fail(
         t.kind === 'ident' ? `unknown type name '${t.text}'` : `expected a declaration${this.found()}`,
         t,
-        t.kind === 'ident' ? ['declare it first (typedef, struct, union or enum), or include the header that does'] : undefined,
+        t.kind === 'ident'
+          ? ['declare it first (typedef, struct, union or enum), or include the header that does']
+          : undefined,
       );
     }
     const { storage, type } = specs;
     const declarators: CDeclarator[] = [];
-    const defines = (type.spec.kind === 'struct' || type.spec.kind === 'union' || type.spec.kind === 'enum') && bodyOf(type.spec) !== undefined;
+    const defines =
+      (type.spec.kind === 'struct' || type.spec.kind === 'union' || type.spec.kind === 'enum') &&
+      bodyOf(type.spec) !== undefined;
     if (!this.is(';') && !(this.mode === 'script' && defines && this.scriptDefinitionEnds())) {
       for (;;) {
         const d = this.declarator(false);
@@ -340,7 +397,13 @@ class Parser {
         // a function definition: its body is not ours
         if (this.is('{') && d.derived[0]?.kind === 'function') {
           this.skipBalanced('{');
-          this.declarations.push({ storage, type, declarators: [d], fromHeader: this.mode === 'header', span: this.spanFrom(start) });
+          this.declarations.push({
+            storage,
+            type,
+            declarators: [d],
+            fromHeader: this.mode === 'header',
+            span: this.spanFrom(start),
+          });
           return;
         }
         if (this.accept('=')) this.skipInitializer();
@@ -349,18 +412,32 @@ class Parser {
         if (!this.accept(',')) break;
       }
       if (!this.is(';') && !(this.mode === 'script' && defines && this.tok.kind === 'eof')) {
-        const what = storage === 'typedef' ? 'after the typedef' : defines ? `after the ${type.spec.kind} definition` : 'after the declaration';
+        const what =
+          storage === 'typedef'
+            ? 'after the typedef'
+            : defines
+              ? `after the ${type.spec.kind} definition`
+              : 'after the declaration';
         this.expect(';', what);
       }
     }
     this.accept(';');
-    this.declarations.push({ storage, type, declarators, fromHeader: this.mode === 'header', span: this.spanFrom(start) });
+    this.declarations.push({
+      storage,
+      type,
+      declarators,
+      fromHeader: this.mode === 'header',
+      span: this.spanFrom(start),
+    });
   }
 
   /** In a script a definition may stop at its `}`: what follows is the next declaration, or nothing. */
   private scriptDefinitionEnds(): boolean {
     const t = this.tok;
-    return t.kind === 'eof' || (t.kind === 'ident' && (t.text === 'struct' || t.text === 'union' || t.text === 'enum' || t.text === 'typedef'));
+    return (
+      t.kind === 'eof' ||
+      (t.kind === 'ident' && (t.text === 'struct' || t.text === 'union' || t.text === 'enum' || t.text === 'typedef'))
+    );
   }
 
   private asmLabelAndAttributes(d: CDeclarator): void {
@@ -418,7 +495,9 @@ class Parser {
       if (t.kind !== 'ident') break;
       const q = QUALIFIER_WORDS[t.text];
       const s = STORAGE_WORDS[t.text];
-      const w = (BUILTIN_WORDS as readonly string[]).includes(t.text) ? (t.text as BuiltinWord) : BUILTIN_ALIASES[t.text];
+      const w = (BUILTIN_WORDS as readonly string[]).includes(t.text)
+        ? (t.text as BuiltinWord)
+        : BUILTIN_ALIASES[t.text];
       if (q !== undefined) {
         this.next();
         if (q !== 'ignore') quals[q] = true;
@@ -446,7 +525,8 @@ class Parser {
         words.push(w);
         this.next();
       } else if (t.text === 'struct' || t.text === 'union' || t.text === 'enum') {
-        if (spec !== undefined || words.length > 0) this.fail(`two types in one declaration ('${t.text}' after '${spec ? specText(spec) : words.join(' ')}')`, t);
+        if (spec !== undefined || words.length > 0)
+          this.fail(`two types in one declaration ('${t.text}' after '${spec ? specText(spec) : words.join(' ')}')`, t);
         spec = t.text === 'enum' ? this.enumSpec() : this.recordSpec();
         // a script's definition may end at its `}`: `struct a {...} struct b {...}`
         if (this.mode === 'script' && bodyOf(spec) !== undefined && storageAllowed && this.scriptDefinitionEnds()) {
@@ -461,7 +541,8 @@ class Parser {
       } else break;
       any = true;
     }
-    if (words.length > 0) spec = { kind: 'builtin', name: this.builtinName(words, wordsStart), span: this.spanFrom(wordsStart) };
+    if (words.length > 0)
+      spec = { kind: 'builtin', name: this.builtinName(words, wordsStart), span: this.spanFrom(wordsStart) };
     if (spec === undefined) {
       if (!any && storage === undefined) return undefined;
       // `const x;`, `static x;`: implicit int is gone from C; name what is missing.
@@ -474,7 +555,10 @@ class Parser {
     if (this.isTypedefName(t.text)) return true;
     // an unknown name followed by a declarator: take it as a type, so the error says "unknown type name"
     const n = this.peek();
-    return (n.kind === 'ident' && !ATTRIBUTE_WORDS.has(n.text) && !ASM_WORDS.has(n.text)) || (n.kind === 'punct' && n.text === '*');
+    return (
+      (n.kind === 'ident' && !ATTRIBUTE_WORDS.has(n.text) && !ASM_WORDS.has(n.text)) ||
+      (n.kind === 'punct' && n.text === '*')
+    );
   }
 
   private builtinName(words: BuiltinWord[], start: number): string {
@@ -498,7 +582,8 @@ class Parser {
     }
     if (key === 'short' || key === 'long' || key === 'long long') return sign === 'unsigned ' ? `unsigned ${key}` : key;
     if (key === 'char') return count('int') ? bad("'char' with 'int'") : `${sign}char`;
-    if (key === '__int128') return count('int') ? bad("'__int128' with 'int'") : sign === 'unsigned ' ? 'unsigned __int128' : '__int128';
+    if (key === '__int128')
+      return count('int') ? bad("'__int128' with 'int'") : sign === 'unsigned ' ? 'unsigned __int128' : '__int128';
     if (key === '_Bool' || key === 'float' || key === 'double' || key === 'void' || key === 'long double') {
       if (sign !== '' || count('int')) bad(`'${key}' cannot be signed, unsigned or int`);
       return key;
@@ -560,7 +645,10 @@ class Parser {
     const specs = this.specifiers(false);
     if (specs === undefined) {
       const t = this.tok;
-      if (t.kind === 'ident') this.fail(`unknown type name '${t.text}'`, t, ['declare it first (typedef, struct, union or enum), or include the header that does']);
+      if (t.kind === 'ident')
+        this.fail(`unknown type name '${t.text}'`, t, [
+          'declare it first (typedef, struct, union or enum), or include the header that does',
+        ]);
       this.fail(`expected a member declaration${this.found()}`);
     }
     const type = specs.type;
@@ -581,13 +669,20 @@ class Parser {
       if (!this.is(':')) declarator = this.declarator(false);
       let bitWidth: CExpr | undefined;
       if (this.accept(':')) bitWidth = this.constantExpression();
-      const attributes = mergeAttributes(type.attributes, this.attributesIfAny(declarator?.attributes ?? NO_ATTRIBUTES));
+      const attributes = mergeAttributes(
+        type.attributes,
+        this.attributesIfAny(declarator?.attributes ?? NO_ATTRIBUTES),
+      );
       fields.push({ type, declarator, bitWidth, attributes, span: this.spanFrom(fieldStart) });
       if (!this.accept(',')) break;
     }
     // gcc and clang accept a last member without `;` (a pedantic warning), and bpftrace's tests rely on it
     if (this.is('}')) return;
-    this.expect(';', 'at the end of the member declaration', this.tok.kind === 'ident' ? ["each member ends with ';'"] : undefined);
+    this.expect(
+      ';',
+      'at the end of the member declaration',
+      this.tok.kind === 'ident' ? ["each member ends with ';'"] : undefined,
+    );
   }
 
   private enumSpec(): CTypeSpec {
@@ -612,7 +707,11 @@ class Parser {
       values.push({ name: t.text, value, span: this.spanFrom(t.start) });
       if (!this.accept(',')) break;
     }
-    this.expect('}', `to end enum ${name ?? '(anonymous)'}`, this.tok.kind === 'ident' ? ["enumerators are separated by ','"] : undefined);
+    this.expect(
+      '}',
+      `to end enum ${name ?? '(anonymous)'}`,
+      this.tok.kind === 'ident' ? ["enumerators are separated by ','"] : undefined,
+    );
     attributes = this.attributesIfAny(attributes);
     return { kind: 'enum', name, values, attributes, span: this.spanFrom(kw.start) };
   }
@@ -673,7 +772,8 @@ class Parser {
         if (this.tok.kind === 'ident' && q !== undefined) {
           this.next();
           if (q !== 'ignore') quals[q] = true;
-        } else if (this.tok.kind === 'ident' && ATTRIBUTE_WORDS.has(this.tok.text)) attributes = this.attributes(attributes);
+        } else if (this.tok.kind === 'ident' && ATTRIBUTE_WORDS.has(this.tok.text))
+          attributes = this.attributes(attributes);
         else break;
       }
       pointers.push({ kind: 'pointer', qualifiers: quals, span: this.spanFrom(star.start) });
@@ -702,7 +802,11 @@ class Parser {
     for (;;) {
       const s = this.tok.start;
       if (this.accept('[')) {
-        while (this.tok.kind === 'ident' && (QUALIFIER_WORDS[this.tok.text] !== undefined || this.tok.text === 'static')) this.next();
+        while (
+          this.tok.kind === 'ident' &&
+          (QUALIFIER_WORDS[this.tok.text] !== undefined || this.tok.text === 'static')
+        )
+          this.next();
         const size = this.is(']') ? undefined : this.constantExpression();
         this.expect(']', 'to close the array size');
         suffixes.push({ kind: 'array', size, span: this.spanFrom(s) });
@@ -713,7 +817,13 @@ class Parser {
       } else break;
     }
     attributes = this.attributesIfAny(attributes);
-    return { name, nameSpan, derived: [...inner, ...suffixes, ...pointers.reverse()], attributes, span: this.spanFrom(start) };
+    return {
+      name,
+      nameSpan,
+      derived: [...inner, ...suffixes, ...pointers.reverse()],
+      attributes,
+      span: this.spanFrom(start),
+    };
   }
 
   /** At `(` in an abstract declarator: does a parameter list start here (a type, `)` or `...`)? */
@@ -726,7 +836,9 @@ class Parser {
       STORAGE_WORDS[n.text] !== undefined ||
       (BUILTIN_WORDS as readonly string[]).includes(n.text) ||
       BUILTIN_ALIASES[n.text] !== undefined ||
-      n.text === 'struct' || n.text === 'union' || n.text === 'enum' ||
+      n.text === 'struct' ||
+      n.text === 'union' ||
+      n.text === 'enum' ||
       this.isTypedefName(n.text)
     );
   }
@@ -755,7 +867,12 @@ class Parser {
     // `(void)` is no parameters
     if (params.length === 1 && !variadic) {
       const p = params[0]!;
-      if (p.type.spec.kind === 'builtin' && p.type.spec.name === 'void' && p.declarator.derived.length === 0 && p.declarator.name === undefined) {
+      if (
+        p.type.spec.kind === 'builtin' &&
+        p.type.spec.name === 'void' &&
+        p.declarator.derived.length === 0 &&
+        p.declarator.name === undefined
+      ) {
         return { params: [], variadic };
       }
     }
@@ -768,7 +885,8 @@ class Parser {
     const specs = this.specifiers(false);
     if (specs === undefined) this.fail(`expected a type${this.found()}`);
     const declarator = this.declarator(true);
-    if (declarator.name !== undefined) this.fail(`unexpected name '${declarator.name}' in a type`, this.toks[this.i - 1]);
+    if (declarator.name !== undefined)
+      this.fail(`unexpected name '${declarator.name}' in a type`, this.toks[this.i - 1]);
     return { type: specs.type, declarator, span: this.spanFrom(start) };
   }
 
@@ -779,7 +897,9 @@ class Parser {
       QUALIFIER_WORDS[t.text] !== undefined ||
       (BUILTIN_WORDS as readonly string[]).includes(t.text) ||
       BUILTIN_ALIASES[t.text] !== undefined ||
-      t.text === 'struct' || t.text === 'union' || t.text === 'enum' ||
+      t.text === 'struct' ||
+      t.text === 'union' ||
+      t.text === 'enum' ||
       this.isTypedefName(t.text)
     );
   }
@@ -817,7 +937,14 @@ class Parser {
       const operand = this.unary();
       return { kind: 'unary', op: t.text, operand, span: this.spanFrom(start) };
     }
-    if (t.kind === 'ident' && (t.text === 'sizeof' || t.text === '_Alignof' || t.text === 'alignof' || t.text === '__alignof__' || t.text === '__alignof')) {
+    if (
+      t.kind === 'ident' &&
+      (t.text === 'sizeof' ||
+        t.text === '_Alignof' ||
+        t.text === 'alignof' ||
+        t.text === '__alignof__' ||
+        t.text === '__alignof')
+    ) {
       this.next();
       const kind = t.text === 'sizeof' ? 'sizeof' : 'alignof';
       if (this.is('(') && this.startsTypeName(this.peek())) {
@@ -876,8 +1003,24 @@ const MODES: Record<string, number> = words({ QI: 1, HI: 2, SI: 4, DI: 8, TI: 16
 const CLOSE = { '(': ')', '{': '}', '[': ']' } as const;
 
 const BINARY_LEVEL: Record<string, number> = words({
-  '||': 1, '&&': 2, '|': 3, '^': 4, '&': 5, '==': 6, '!=': 6, '<': 7, '>': 7, '<=': 7, '>=': 7,
-  '<<': 8, '>>': 8, '+': 9, '-': 9, '*': 10, '/': 10, '%': 10,
+  '||': 1,
+  '&&': 2,
+  '|': 3,
+  '^': 4,
+  '&': 5,
+  '==': 6,
+  '!=': 6,
+  '<': 7,
+  '>': 7,
+  '<=': 7,
+  '>=': 7,
+  '<<': 8,
+  '>>': 8,
+  '+': 9,
+  '-': 9,
+  '*': 10,
+  '/': 10,
+  '%': 10,
 });
 
 /**
@@ -888,18 +1031,39 @@ export const FALLBACK_TYPEDEFS: ReadonlyMap<string, string> = new Map([
   ...(['8', '16', '32', '64'] as const).flatMap((n): [string, string][] => {
     const u = { '8': 'unsigned char', '16': 'unsigned short', '32': 'unsigned int', '64': 'unsigned long long' }[n];
     const s = { '8': 'signed char', '16': 'short', '32': 'int', '64': 'long long' }[n];
-    return ([
-      [`u${n}`, u], [`__u${n}`, u], [`s${n}`, s], [`__s${n}`, s],
-      // glibc's stdint: 64-bit types are long on LP64
-      [`uint${n}_t`, n === '64' ? 'unsigned long' : u], [`int${n}_t`, n === '64' ? 'long' : s],
-      [`__uint${n}_t`, n === '64' ? 'unsigned long' : u], [`__int${n}_t`, n === '64' ? 'long' : s],
-      [`__le${n}`, u], [`__be${n}`, u],
-    ] satisfies [string, string][]).filter(([name]) => !(n === '8' && /^__[lb]e/.test(name)));
+    return (
+      [
+        [`u${n}`, u],
+        [`__u${n}`, u],
+        [`s${n}`, s],
+        [`__s${n}`, s],
+        // glibc's stdint: 64-bit types are long on LP64
+        [`uint${n}_t`, n === '64' ? 'unsigned long' : u],
+        [`int${n}_t`, n === '64' ? 'long' : s],
+        [`__uint${n}_t`, n === '64' ? 'unsigned long' : u],
+        [`__int${n}_t`, n === '64' ? 'long' : s],
+        [`__le${n}`, u],
+        [`__be${n}`, u],
+      ] satisfies [string, string][]
+    ).filter(([name]) => !(n === '8' && /^__[lb]e/.test(name)));
   }),
-  ['size_t', 'unsigned long'], ['ssize_t', 'long'], ['ptrdiff_t', 'long'], ['intptr_t', 'long'], ['uintptr_t', 'unsigned long'],
-  ['pid_t', 'int'], ['uid_t', 'unsigned int'], ['gid_t', 'unsigned int'], ['off_t', 'long'], ['loff_t', 'long long'],
-  ['time_t', 'long'], ['dev_t', 'unsigned int'], ['ino_t', 'unsigned long'], ['mode_t', 'unsigned int'],
-  ['__int128_t', '__int128'], ['__uint128_t', 'unsigned __int128'], ['wchar_t', 'int'],
+  ['size_t', 'unsigned long'],
+  ['ssize_t', 'long'],
+  ['ptrdiff_t', 'long'],
+  ['intptr_t', 'long'],
+  ['uintptr_t', 'unsigned long'],
+  ['pid_t', 'int'],
+  ['uid_t', 'unsigned int'],
+  ['gid_t', 'unsigned int'],
+  ['off_t', 'long'],
+  ['loff_t', 'long long'],
+  ['time_t', 'long'],
+  ['dev_t', 'unsigned int'],
+  ['ino_t', 'unsigned long'],
+  ['mode_t', 'unsigned int'],
+  ['__int128_t', '__int128'],
+  ['__uint128_t', 'unsigned __int128'],
+  ['wchar_t', 'int'],
   // C23's keyword, the kernel's typedef: the base's `bool` when it has one, so types print as the kernel's
   ['bool', '_Bool'],
 ]);

@@ -95,7 +95,9 @@ export function enumLayout(values: readonly bigint[], packed: boolean): { size: 
   const signed = values.some((v) => v < 0n);
   const fits = (bytes: number) => {
     const bits = BigInt(bytes * 8);
-    return values.every((v) => (signed ? v >= -(1n << (bits - 1n)) && v < 1n << (bits - 1n) : v >= 0n && v < 1n << bits));
+    return values.every((v) =>
+      signed ? v >= -(1n << (bits - 1n)) && v < 1n << (bits - 1n) : v >= 0n && v < 1n << bits,
+    );
   };
   const sizes = packed ? [1, 2, 4, 8] : [4, 8];
   return { size: sizes.find(fits) ?? 8, signed };

@@ -31,9 +31,54 @@ export interface LexResult {
 
 // Longest first: the lexer takes the first that matches.
 const PUNCTUATORS = [
-  '...', '<<=', '>>=',
-  '->', '++', '--', '<<', '>>', '<=', '>=', '==', '!=', '&&', '||', '*=', '/=', '%=', '+=', '-=', '&=', '^=', '|=', '##',
-  '[', ']', '(', ')', '{', '}', '.', '&', '*', '+', '-', '~', '!', '/', '%', '<', '>', '^', '|', '?', ':', ';', '=', ',', '#',
+  '...',
+  '<<=',
+  '>>=',
+  '->',
+  '++',
+  '--',
+  '<<',
+  '>>',
+  '<=',
+  '>=',
+  '==',
+  '!=',
+  '&&',
+  '||',
+  '*=',
+  '/=',
+  '%=',
+  '+=',
+  '-=',
+  '&=',
+  '^=',
+  '|=',
+  '##',
+  '[',
+  ']',
+  '(',
+  ')',
+  '{',
+  '}',
+  '.',
+  '&',
+  '*',
+  '+',
+  '-',
+  '~',
+  '!',
+  '/',
+  '%',
+  '<',
+  '>',
+  '^',
+  '|',
+  '?',
+  ':',
+  ';',
+  '=',
+  ',',
+  '#',
 ];
 
 function isIdentStart(c: string): boolean {
@@ -91,7 +136,17 @@ export function lexFile(file: SourceFile, from = 0, to = file.text.length): LexR
   let space = false;
   let openComment: number | undefined;
   const push = (kind: PpTokenKind, a: number, b: number) => {
-    tokens.push({ kind, text: s.slice(a, b), file, start: from + raw(a), end: from + raw(b - 1) + 1, space, bol, hide: undefined, site: undefined });
+    tokens.push({
+      kind,
+      text: s.slice(a, b),
+      file,
+      start: from + raw(a),
+      end: from + raw(b - 1) + 1,
+      space,
+      bol,
+      hide: undefined,
+      site: undefined,
+    });
     bol = false;
     space = false;
   };

@@ -26,7 +26,9 @@ export function macroBodyText(m: Macro): string {
 
 /** The definition as a #define line would spell it (`F(a, b) a + b`). */
 export function macroDefinitionText(m: Macro): string {
-  const params = m.params ? `(${m.params.map((p, i) => (m.variadic && i === m.params!.length - 1 ? (p === '__VA_ARGS__' ? '...' : `${p}...`) : p)).join(', ')})` : '';
+  const params = m.params
+    ? `(${m.params.map((p, i) => (m.variadic && i === m.params!.length - 1 ? (p === '__VA_ARGS__' ? '...' : `${p}...`) : p)).join(', ')})`
+    : '';
   const body = macroBodyText(m);
   return `${m.name}${params}${body ? ' ' + body : ''}`;
 }
@@ -39,7 +41,8 @@ export function joinTokens(ts: readonly PpToken[]): string {
   return s;
 }
 
-const isPunct = (t: PpToken | undefined, text: string): boolean => t !== undefined && t.kind === 'punct' && t.text === text;
+const isPunct = (t: PpToken | undefined, text: string): boolean =>
+  t !== undefined && t.kind === 'punct' && t.text === text;
 const spanOf = (t: PpToken): Span => ({ file: t.file, start: t.start, end: t.end });
 /** Where a token came from in the source: the macro use for an expanded token. */
 export const siteOf = (t: PpToken): PpToken => t.site ?? t;
@@ -52,7 +55,8 @@ export const siteSpan = (t: PpToken): Span => spanOf(siteOf(t));
 export function parseDefine(tokens: readonly PpToken[], at: Span): Macro | Diagnostic {
   const name = tokens[0];
   if (!name) return error('#define needs a macro name', at, ['write #define NAME value']);
-  if (name.kind !== 'ident') return error(`macro names must be identifiers, not '${name.text}'`, spanOf(name), ['write #define NAME value']);
+  if (name.kind !== 'ident')
+    return error(`macro names must be identifiers, not '${name.text}'`, spanOf(name), ['write #define NAME value']);
   if (name.text === 'defined') return error('"defined" cannot be used as a macro name', spanOf(name));
   let i = 1;
   let params: string[] | undefined;
@@ -62,7 +66,10 @@ export function parseDefine(tokens: readonly PpToken[], at: Span): Macro | Diagn
     i = 2;
     for (;;) {
       const t = tokens[i];
-      if (!t) return error(`missing ')' in the parameter list of macro "${name.text}"`, spanOf(tokens[i - 1]!), ['close the parameter list: #define F(a, b) ...']);
+      if (!t)
+        return error(`missing ')' in the parameter list of macro "${name.text}"`, spanOf(tokens[i - 1]!), [
+          'close the parameter list: #define F(a, b) ...',
+        ]);
       if (isPunct(t, ')') && params.length === 0) {
         i++;
         break;
@@ -72,7 +79,10 @@ export function parseDefine(tokens: readonly PpToken[], at: Span): Macro | Diagn
         variadic = true;
         i++;
       } else if (t.kind === 'ident') {
-        if (t.text === '__VA_ARGS__') return error('__VA_ARGS__ can only appear in the expansion of a variadic macro', spanOf(t), ['write ... as the last parameter and use __VA_ARGS__ in the body']);
+        if (t.text === '__VA_ARGS__')
+          return error('__VA_ARGS__ can only appear in the expansion of a variadic macro', spanOf(t), [
+            'write ... as the last parameter and use __VA_ARGS__ in the body',
+          ]);
         if (params.includes(t.text)) return error(`duplicate macro parameter "${t.text}"`, spanOf(t));
         params.push(t.text);
         i++;
@@ -92,22 +102,32 @@ export function parseDefine(tokens: readonly PpToken[], at: Span): Macro | Diagn
       if (!isPunct(sep, ',')) {
         return sep
           ? error(`expected ',' or ')' in the parameter list of macro "${name.text}", found '${sep.text}'`, spanOf(sep))
-          : error(`missing ')' in the parameter list of macro "${name.text}"`, spanOf(t), ['close the parameter list: #define F(a, b) ...']);
+          : error(`missing ')' in the parameter list of macro "${name.text}"`, spanOf(t), [
+              'close the parameter list: #define F(a, b) ...',
+            ]);
       }
       i++;
     }
   }
   const body = tokens.slice(i).map((t, k) => (k === 0 && t.space ? { ...t, space: false } : t));
   if (body.length > 0 && (isPunct(body[0], '##') || isPunct(body[body.length - 1], '##')))
-    return error("'##' cannot appear at either end of a macro expansion", spanOf(isPunct(body[0], '##') ? body[0]! : body[body.length - 1]!), ['put a token on both sides of ##']);
+    return error(
+      "'##' cannot appear at either end of a macro expansion",
+      spanOf(isPunct(body[0], '##') ? body[0]! : body[body.length - 1]!),
+      ['put a token on both sides of ##'],
+    );
   for (let k = 0; k < body.length; k++) {
     const t = body[k]!;
     if (t.kind === 'ident' && t.text === '__VA_ARGS__' && !(variadic && params?.[params.length - 1] === '__VA_ARGS__'))
-      return error('__VA_ARGS__ can only appear in the expansion of a variadic macro', spanOf(t), ['write ... as the last parameter of the macro']);
+      return error('__VA_ARGS__ can only appear in the expansion of a variadic macro', spanOf(t), [
+        'write ... as the last parameter of the macro',
+      ]);
     if (params && isPunct(t, '#')) {
       const next = body[k + 1];
       if (!next || next.kind !== 'ident' || !params.includes(next.text))
-        return error("'#' is not followed by a macro parameter", spanOf(t), [`# makes a string of an argument: #${params[0] ?? 'x'}`]);
+        return error("'#' is not followed by a macro parameter", spanOf(t), [
+          `# makes a string of an argument: #${params[0] ?? 'x'}`,
+        ]);
     }
   }
   return { name: name.text, params, variadic, body, span: spanOf(name) };
@@ -185,12 +205,20 @@ export class Expander {
     if (this.overBudget) return true;
     if (this.produced <= MAX_EXPANDED_TOKENS) return false;
     this.overBudget = true;
-    this.context.report(error(`macro expansion makes more than ${MAX_EXPANDED_TOKENS} tokens`, siteSpan(use), ['a macro probably uses another several times, recursively; simplify the definitions']));
+    this.context.report(
+      error(`macro expansion makes more than ${MAX_EXPANDED_TOKENS} tokens`, siteSpan(use), [
+        'a macro probably uses another several times, recursively; simplify the definitions',
+      ]),
+    );
     return true;
   }
 
   /** Pops `( … )` off the stack and splits it into arguments; reports and returns undefined when malformed. */
-  private collectArguments(m: Macro, use: PpToken, stack: PpToken[]): { args: PpToken[][]; close: PpToken } | undefined {
+  private collectArguments(
+    m: Macro,
+    use: PpToken,
+    stack: PpToken[],
+  ): { args: PpToken[][]; close: PpToken } | undefined {
     const params = m.params!;
     const taken: PpToken[] = [stack.pop()!];
     const args: PpToken[][] = [[]];
@@ -198,7 +226,11 @@ export class Expander {
     for (;;) {
       const t = stack.pop();
       if (!t) {
-        this.context.report(error(`unterminated argument list invoking macro "${m.name}"`, siteSpan(use), ["close the macro's argument list with ')'"]));
+        this.context.report(
+          error(`unterminated argument list invoking macro "${m.name}"`, siteSpan(use), [
+            "close the macro's argument list with ')'",
+          ]),
+        );
         pushAll(stack, taken);
         return undefined;
       }
@@ -245,7 +277,8 @@ export class Expander {
     const vaIndex = m.variadic ? params.length - 1 : -1;
     const body = m.body;
     const out: PpToken[] = [];
-    const placemarker = (like: PpToken): PpToken => ({ ...like, kind: 'other', text: '', hide: undefined, site: undefined, [PLACEMARKER]: true } as PpToken);
+    const placemarker = (like: PpToken): PpToken =>
+      ({ ...like, kind: 'other', text: '', hide: undefined, site: undefined, [PLACEMARKER]: true }) as PpToken;
     const withSpace = (ts: readonly PpToken[], space: boolean) => ts.map((t, i) => (i === 0 ? { ...t, space } : t));
     for (let i = 0; i < body.length; i++) {
       const b = body[i]!;
@@ -279,7 +312,8 @@ export class Expander {
       }
       const k = index(b);
       if (k >= 0) {
-        if (isPunct(body[i + 1], '##')) out.push(...(args[k]!.length > 0 ? withSpace(args[k]!, b.space) : [placemarker(b)]));
+        if (isPunct(body[i + 1], '##'))
+          out.push(...(args[k]!.length > 0 ? withSpace(args[k]!, b.space) : [placemarker(b)]));
         else out.push(...withSpace(expandedArg(k), b.space));
         continue;
       }
@@ -291,7 +325,11 @@ export class Expander {
   private paste(lhs: PpToken, rhs: PpToken, use: PpToken): PpToken[] {
     const joined = lexOne(lhs.text + rhs.text, lhs);
     if (joined) return [{ ...joined, hide: undefined }];
-    this.context.report(error(`pasting "${lhs.text}" and "${rhs.text}" does not give a valid preprocessing token`, siteSpan(use), ['## must make one token, such as a name or a number']));
+    this.context.report(
+      error(`pasting "${lhs.text}" and "${rhs.text}" does not give a valid preprocessing token`, siteSpan(use), [
+        '## must make one token, such as a name or a number',
+      ]),
+    );
     return [lhs, { ...rhs, space: false }];
   }
 
@@ -303,7 +341,17 @@ export class Expander {
     for (let i = 0; i < ts.length; i++) {
       const t = ts[i]!;
       // one object shape for all tokens keeps this loop fast (spreads of mixed shapes were 10x slower)
-      out[i] = { kind: t.kind, text: t.text, file: t.file, start: t.start, end: t.end, space: i === 0 ? use.space : t.space, bol: false, hide: union(t.hide, hide), site };
+      out[i] = {
+        kind: t.kind,
+        text: t.text,
+        file: t.file,
+        start: t.start,
+        end: t.end,
+        space: i === 0 ? use.space : t.space,
+        bol: false,
+        hide: union(t.hide, hide),
+        site,
+      };
     }
     return out;
   }
@@ -352,7 +400,10 @@ function union(a: ReadonlySet<string> | undefined, b: ReadonlySet<string>): Read
   return s;
 }
 
-function intersect(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): ReadonlySet<string> | undefined {
+function intersect(
+  a: ReadonlySet<string> | undefined,
+  b: ReadonlySet<string> | undefined,
+): ReadonlySet<string> | undefined {
   if (!a || !b) return undefined;
   return new Set([...a].filter((x) => b.has(x)));
 }

@@ -74,11 +74,24 @@ export function scriptDefinitionsEnd(file: SourceFile): number {
  * uses; a macro never expands inside itself). The caller parses the text as an expression and reports
  * problems in it at `use` (the identifier), as bpftrace does.
  */
-export function expandScriptIdentifier(macros: ReadonlyMap<string, Macro>, name: string, use: Span, report?: (d: Diagnostic) => void): string | undefined {
+export function expandScriptIdentifier(
+  macros: ReadonlyMap<string, Macro>,
+  name: string,
+  use: Span,
+  report?: (d: Diagnostic) => void,
+): string | undefined {
   const m = macros.get(name);
   // an empty macro (`#define DEBUG`) is no value: bpftrace keeps only macros with a replacement
   if (!m || m.params || m.dynamic || m.body.length === 0) return undefined;
-  const token: PpToken = { kind: 'ident', text: name, file: use.file, start: use.start, end: use.end, space: false, bol: false };
+  const token: PpToken = {
+    kind: 'ident',
+    text: name,
+    file: use.file,
+    start: use.start,
+    end: use.end,
+    space: false,
+    bol: false,
+  };
   const expander = new Expander(macros as Map<string, Macro>, { report: report ?? (() => {}) });
   return joinTokens(expander.expand([token]));
 }

@@ -10,7 +10,18 @@ import { lineCol, sourceFile, type SourceFile, type Span } from '../source.ts';
 import { evaluateCondition, isCExprError } from './cexpr.ts';
 import { lexFile, type PpToken } from './preprocess-lexer.ts';
 import { SourceMap, type Origin } from './preprocess-map.ts';
-import { Expander, joinTokens, numberToken, parseDefine, sameDefinition, siteOf, siteSpan, stringToken, useLine, type Macro } from './preprocess-macros.ts';
+import {
+  Expander,
+  joinTokens,
+  numberToken,
+  parseDefine,
+  sameDefinition,
+  siteOf,
+  siteSpan,
+  stringToken,
+  useLine,
+  type Macro,
+} from './preprocess-macros.ts';
 
 export type { Macro } from './preprocess-macros.ts';
 export { macroBodyText, macroDefinitionText } from './preprocess-macros.ts';
@@ -30,7 +41,12 @@ export interface IncludeMissing {
  * Finds a header. `angled`: `<name>` (search paths only) rather than `"name"` (the including file's directory
  * first). `next`: #include_next, continue the search after the directory `fromFile` was found in.
  */
-export type IncludeResolver = (name: string, angled: boolean, fromFile: string, next?: boolean) => IncludeFound | IncludeMissing;
+export type IncludeResolver = (
+  name: string,
+  angled: boolean,
+  fromFile: string,
+  next?: boolean,
+) => IncludeFound | IncludeMissing;
 
 export interface PreprocessOptions {
   /** `-D`: macro (`N` or `F(x)`) → replacement text */
@@ -63,9 +79,19 @@ const MAX_INCLUDE_NOTES = 8;
 /** Names the `defined` operator and #ifdef see as defined although no #define made them. */
 const HAS_INCLUDE = new Set(['__has_include', '__has_include_next']);
 /** Feature tests system headers guard with #ifdef; scry's answer is "no", so headers take their plain branch. */
-const HAS_FEATURE = new Set(['__has_attribute', '__has_builtin', '__has_feature', '__has_extension', '__has_c_attribute', '__has_cpp_attribute', '__has_warning', '__has_declspec_attribute']);
+const HAS_FEATURE = new Set([
+  '__has_attribute',
+  '__has_builtin',
+  '__has_feature',
+  '__has_extension',
+  '__has_c_attribute',
+  '__has_cpp_attribute',
+  '__has_warning',
+  '__has_declspec_attribute',
+]);
 
-const isPunct = (t: PpToken | undefined, text: string): boolean => t !== undefined && t.kind === 'punct' && t.text === text;
+const isPunct = (t: PpToken | undefined, text: string): boolean =>
+  t !== undefined && t.kind === 'punct' && t.text === text;
 const spanOf = (t: PpToken): Span => ({ file: t.file, start: t.start, end: t.end });
 const spanFromTo = (a: PpToken, b: PpToken): Span => ({ file: a.file, start: a.start, end: Math.max(a.end, b.end) });
 
@@ -168,11 +194,17 @@ class Preprocessor {
     };
     let i = 0;
     // a shebang line (`#!/usr/bin/env bpftrace`) is no directive
-    if (isMain && isPunct(tokens[0], '#') && isPunct(tokens[1], '!') && tokens[1]!.start === tokens[0]!.end && tokens[0]!.start === 0) {
+    if (
+      isMain &&
+      isPunct(tokens[0], '#') &&
+      isPunct(tokens[1], '!') &&
+      tokens[1]!.start === tokens[0]!.end &&
+      tokens[0]!.start === 0
+    ) {
       i = 2;
       while (i < tokens.length && !tokens[i]!.bol) i++;
     }
-    for (; i < tokens.length; ) {
+    for (; i < tokens.length;) {
       const t = tokens[i]!;
       if (t.bol && isPunct(t, '#')) {
         flush();
@@ -187,9 +219,14 @@ class Preprocessor {
     }
     flush();
     const comment = this.openComments.get(file);
-    if (comment !== undefined) this.report(error('unterminated comment', { file, start: comment, end: comment + 2 }, ['close it with */']));
+    if (comment !== undefined)
+      this.report(error('unterminated comment', { file, start: comment, end: comment + 2 }, ['close it with */']));
     for (const c of conds)
-      this.report(error(`unterminated #${c.directive}`, spanFromTo(c.at, c.nameTok), [`add #endif before the end of ${file.name}`]));
+      this.report(
+        error(`unterminated #${c.directive}`, spanFromTo(c.at, c.nameTok), [
+          `add #endif before the end of ${file.name}`,
+        ]),
+      );
   }
 
   private directive(hash: PpToken, rest: PpToken[], conds: Conditional[], depth: number): void {
@@ -212,21 +249,33 @@ class Preprocessor {
       case 'elifdef':
       case 'elifndef': {
         const c = conds[conds.length - 1];
-        if (!c) return this.report(error(`#${name} without #if`, at, ['start the conditional with #if, or remove this line']));
+        if (!c)
+          return this.report(
+            error(`#${name} without #if`, at, ['start the conditional with #if, or remove this line']),
+          );
         if (c.elseAt) return this.report(error(`#${name} after #else`, at, ['move it before the #else of this #if']));
         if (c.taken || !c.parentActive) {
           c.active = false;
           return;
         }
-        const value = this.condition(name === 'elif' ? 'if' : name === 'elifdef' ? 'ifdef' : 'ifndef', hash, nameTok, args);
+        const value = this.condition(
+          name === 'elif' ? 'if' : name === 'elifdef' ? 'ifdef' : 'ifndef',
+          hash,
+          nameTok,
+          args,
+        );
         c.active = value;
         c.taken = value;
         return;
       }
       case 'else': {
         const c = conds[conds.length - 1];
-        if (!c) return this.report(error('#else without #if', at, ['start the conditional with #if, or remove this line']));
-        if (c.elseAt) return this.report(error('#else after #else', at, ['a conditional has at most one #else; did you miss an #endif?']));
+        if (!c)
+          return this.report(error('#else without #if', at, ['start the conditional with #if, or remove this line']));
+        if (c.elseAt)
+          return this.report(
+            error('#else after #else', at, ['a conditional has at most one #else; did you miss an #endif?']),
+          );
         c.elseAt = hash;
         c.active = c.parentActive && !c.taken;
         c.taken = true;
@@ -251,7 +300,8 @@ class Preprocessor {
       }
       case 'undef': {
         const t = args[0];
-        if (!t || t.kind !== 'ident') return this.report(error('#undef needs a macro name', t ? spanOf(t) : at, ['write #undef NAME']));
+        if (!t || t.kind !== 'ident')
+          return this.report(error('#undef needs a macro name', t ? spanOf(t) : at, ['write #undef NAME']));
         if (args.length > 1) this.report(warning('extra tokens at end of #undef directive', spanOf(args[1]!)));
         this.macros.delete(t.text);
         return;
@@ -274,7 +324,11 @@ class Preprocessor {
         return;
     }
     if (/^[0-9]/.test(nameTok.text) && nameTok.kind === 'number') return; // `# 12 "file"`: a line marker
-    this.report(error(`invalid preprocessing directive #${nameTok.text}`, at, ['directives are #define, #undef, #include, #if, #ifdef, #ifndef, #elif, #else, #endif, #error, #warning, #pragma, #line']));
+    this.report(
+      error(`invalid preprocessing directive #${nameTok.text}`, at, [
+        'directives are #define, #undef, #include, #if, #ifdef, #ifndef, #elif, #else, #endif, #error, #warning, #pragma, #line',
+      ]),
+    );
   }
 
   /** Whether a #if / #ifdef / #ifndef group is kept; a malformed condition is reported and counts as false. */
@@ -322,7 +376,11 @@ class Preprocessor {
         const paren = isPunct(args[k + 1], '(');
         const nameTok = args[k + (paren ? 2 : 1)];
         if (!nameTok || nameTok.kind !== 'ident' || (paren && !isPunct(args[k + 3], ')'))) {
-          this.report(error('operator "defined" requires an identifier', spanOf(nameTok ?? t), ['write defined(NAME) or defined NAME']));
+          this.report(
+            error('operator "defined" requires an identifier', spanOf(nameTok ?? t), [
+              'write defined(NAME) or defined NAME',
+            ]),
+          );
           return undefined;
         }
         out.push({ ...t, kind: 'number', text: this.isDefined(nameTok.text) ? '1' : '0' });
@@ -330,13 +388,23 @@ class Preprocessor {
         continue;
       }
       if (t.kind === 'ident' && HAS_INCLUDE.has(t.text) && isPunct(args[k + 1], '(')) {
-        const close = args.findIndex((a, n) => n > k + 1 && isPunct(a, ')') && !(n > k + 2 && isPunct(args[k + 2], '<') && !args.slice(k + 2, n).some((x) => isPunct(x, '>'))));
+        const close = args.findIndex(
+          (a, n) =>
+            n > k + 1 &&
+            isPunct(a, ')') &&
+            !(n > k + 2 && isPunct(args[k + 2], '<') && !args.slice(k + 2, n).some((x) => isPunct(x, '>'))),
+        );
         const header = close < 0 ? undefined : this.headerName(args.slice(k + 2, close));
         if (!header) {
           this.report(error(`${t.text} needs a header name: ${t.text}(<file.h>) or ${t.text}("file.h")`, spanOf(t)));
           return undefined;
         }
-        const found = this.options.resolveInclude?.(header.name, header.angled, hash.file.name, t.text === '__has_include_next');
+        const found = this.options.resolveInclude?.(
+          header.name,
+          header.angled,
+          hash.file.name,
+          t.text === '__has_include_next',
+        );
         out.push({ ...t, kind: 'number', text: found && 'path' in found ? '1' : '0' });
         k = close;
         continue;
@@ -365,7 +433,9 @@ class Preprocessor {
         let value = '0';
         if (HAS_INCLUDE.has(t.text)) {
           const header = this.headerName(ts.slice(k + 2, n));
-          const found = header && this.options.resolveInclude?.(header.name, header.angled, hash.file.name, t.text === '__has_include_next');
+          const found =
+            header &&
+            this.options.resolveInclude?.(header.name, header.angled, hash.file.name, t.text === '__has_include_next');
           value = found && 'path' in found ? '1' : '0';
         }
         out.push({ ...t, kind: 'number', text: value });
@@ -381,7 +451,8 @@ class Preprocessor {
   private headerName(ts: readonly PpToken[]): { name: string; angled: boolean } | undefined {
     const first = ts[0];
     if (!first) return undefined;
-    if (first.kind === 'string' && ts.length >= 1 && first.text.startsWith('"')) return { name: first.text.slice(1, -1), angled: false };
+    if (first.kind === 'string' && ts.length >= 1 && first.text.startsWith('"'))
+      return { name: first.text.slice(1, -1), angled: false };
     if (isPunct(first, '<')) {
       const gt = ts.findIndex((t, n) => n > 0 && isPunct(t, '>'));
       if (gt < 0) return undefined;
@@ -400,18 +471,27 @@ class Preprocessor {
     // `#include MACRO` names the header after expansion; `<linux/x.h>` is taken as written
     const header = this.headerName(args) ?? this.headerName(this.expander.expand(args));
     if (!header) {
-      this.report(error(`${directive} expects "FILE" or <FILE>`, at, ['write #include <linux/types.h> or #include "file.h"']));
+      this.report(
+        error(`${directive} expects "FILE" or <FILE>`, at, ['write #include <linux/types.h> or #include "file.h"']),
+      );
       return;
     }
     const shown = header.angled ? `<${header.name}>` : `"${header.name}"`;
     if (depth + 1 > this.maxDepth) {
-      this.report(error(`#include nested more than ${this.maxDepth} levels deep (at ${shown})`, at, ['a header probably includes itself: guard it with #pragma once or #ifndef/#define/#endif']));
+      this.report(
+        error(`#include nested more than ${this.maxDepth} levels deep (at ${shown})`, at, [
+          'a header probably includes itself: guard it with #pragma once or #ifndef/#define/#endif',
+        ]),
+      );
       return;
     }
     const resolver = this.options.resolveInclude;
     const found = resolver ? resolver(header.name, header.angled, hash.file.name, next) : { tried: [] as string[] };
     if (!('path' in found)) {
-      const hints = [found.tried.length > 0 ? `looked for it in: ${found.tried.join(', ')}` : 'no include directories were given', ...(found.problems ?? [])];
+      const hints = [
+        found.tried.length > 0 ? `looked for it in: ${found.tried.join(', ')}` : 'no include directories were given',
+        ...(found.problems ?? []),
+      ];
       if (!header.angled) hints.push('add the directory that holds it with -I DIR');
       else hints.push('install the header, or add its directory with -I DIR');
       this.report(error(`cannot find header ${shown}`, at, hints));
@@ -435,7 +515,8 @@ class Preprocessor {
   }
 
   private defineDynamic(): void {
-    const dynamic = (name: string, f: (use: PpToken) => PpToken) => this.macros.set(name, { name, variadic: false, body: [], dynamic: f });
+    const dynamic = (name: string, f: (use: PpToken) => PpToken) =>
+      this.macros.set(name, { name, variadic: false, body: [], dynamic: f });
     dynamic('__FILE__', (use) => stringToken(use, useLine(use).file.name));
     dynamic('__LINE__', (use) => numberToken(use, useLine(use).line));
     dynamic('__COUNTER__', (use) => numberToken(use, this.expander.counter++));
@@ -459,7 +540,13 @@ class Preprocessor {
     for (let k = 0; k < tokens.length; k++) {
       const t = tokens[k]!;
       // _Pragma("…") is a #pragma written as an operator; pragmas change nothing here
-      if (t.kind === 'ident' && t.text === '_Pragma' && isPunct(tokens[k + 1], '(') && tokens[k + 2]?.kind === 'string' && isPunct(tokens[k + 3], ')')) {
+      if (
+        t.kind === 'ident' &&
+        t.text === '_Pragma' &&
+        isPunct(tokens[k + 1], '(') &&
+        tokens[k + 2]?.kind === 'string' &&
+        isPunct(tokens[k + 3], ')')
+      ) {
         k += 3;
         continue;
       }

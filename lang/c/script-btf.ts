@@ -66,11 +66,13 @@ export function withScriptTypes(base: BtfTypes | undefined, declarations: readon
 
 // ---- the overlay ----------------------------------------------------------------------------------
 
-
 type Composite = Extract<BtfType, { kind: 'struct' | 'union' }>;
 
 /** C names of builtin types, as gcc's debug info (and so BTF) spells them. */
-const BUILTIN_BTF: Record<string, { name: string; size: number; signed: boolean; char?: boolean; bool?: boolean; float?: boolean; align?: number }> = {
+const BUILTIN_BTF: Record<
+  string,
+  { name: string; size: number; signed: boolean; char?: boolean; bool?: boolean; float?: boolean; align?: number }
+> = {
   char: { name: 'char', size: 1, signed: true, char: true },
   'signed char': { name: 'signed char', size: 1, signed: true, char: true },
   'unsigned char': { name: 'unsigned char', size: 1, signed: false, char: true },
@@ -124,7 +126,14 @@ class Overlay implements ScriptTypes {
     const t = make(count);
     if (this.typeCount !== count) throw new Error('a type was added while making another');
     this.own.push(t);
-    if (t.name !== '' && t.kind !== 'ptr' && t.kind !== 'array' && t.kind !== 'const' && t.kind !== 'volatile' && t.kind !== 'restrict') {
+    if (
+      t.name !== '' &&
+      t.kind !== 'ptr' &&
+      t.kind !== 'array' &&
+      t.kind !== 'const' &&
+      t.kind !== 'volatile' &&
+      t.kind !== 'restrict'
+    ) {
       const ids = this.byName.get(t.name) ?? [];
       ids.push(t.id);
       this.byName.set(t.name, ids);
@@ -167,7 +176,17 @@ class Overlay implements ScriptTypes {
     return this.derived(`builtin:${name}`, (id) =>
       b.float
         ? { kind: 'float', id, name: b.name, size: b.size }
-        : { kind: 'int', id, name: b.name, size: b.size, signed: b.signed, char: b.char === true, bool: b.bool === true, bits: b.size * 8, bitOffset: 0 },
+        : {
+            kind: 'int',
+            id,
+            name: b.name,
+            size: b.size,
+            signed: b.signed,
+            char: b.char === true,
+            bool: b.bool === true,
+            bits: b.size * 8,
+            bitOffset: 0,
+          },
     );
   }
 
@@ -232,7 +251,15 @@ class Overlay implements ScriptTypes {
       if (this.isBase(id)) return typedefs ? this.base!.resolve(id) : this.base!.unqualified(id);
       const t = this.type(id);
       if (t.kind === 'typedef' && !typedefs) return id;
-      if (t.kind === 'typedef' || t.kind === 'const' || t.kind === 'volatile' || t.kind === 'restrict' || t.kind === 'type_tag' || t.kind === 'decl_tag') id = t.target;
+      if (
+        t.kind === 'typedef' ||
+        t.kind === 'const' ||
+        t.kind === 'volatile' ||
+        t.kind === 'restrict' ||
+        t.kind === 'type_tag' ||
+        t.kind === 'decl_tag'
+      )
+        id = t.target;
       else return id;
     }
     throw new Error(`type ${id}: typedef/qualifier chain longer than 64 (a loop?)`);
@@ -348,7 +375,13 @@ class Overlay implements ScriptTypes {
     return this.memberIn(id, name, 0, [], 0);
   }
 
-  private memberIn(id: number, name: string, bitBase: number, path: readonly BtfMember[], depth: number): BtfMemberHit | undefined {
+  private memberIn(
+    id: number,
+    name: string,
+    bitBase: number,
+    path: readonly BtfMember[],
+    depth: number,
+  ): BtfMemberHit | undefined {
     if (depth > 64) return undefined;
     for (const m of this.members(id) ?? []) {
       const bitOffset = bitBase + m.bitOffset;
@@ -404,7 +437,8 @@ function builtinKey(s: string): string | undefined {
   const has = (w: string) => words.includes(w);
   const longs = words.filter((w) => w === 'long').length;
   if (has('double')) return longs ? 'long double' : 'double';
-  if (has('float') || has('_Bool') || has('__int128')) return words.length === 1 ? words[0] : has('unsigned') && has('__int128') ? 'unsigned __int128' : undefined;
+  if (has('float') || has('_Bool') || has('__int128'))
+    return words.length === 1 ? words[0] : has('unsigned') && has('__int128') ? 'unsigned __int128' : undefined;
   if (has('char')) return has('unsigned') ? 'unsigned char' : has('signed') ? 'signed char' : 'char';
   const width = longs === 2 ? 'long long' : longs === 1 ? 'long' : has('short') ? 'short' : 'int';
   if (!words.every((w) => ['unsigned', 'signed', 'long', 'short', 'int'].includes(w))) return undefined;
@@ -478,7 +512,9 @@ class Resolver {
     if (existing !== undefined) {
       const prior = this.t.type(existing) as { target: number };
       if (prior.target === target || this.fromHeader) return;
-      this.report(`conflicting types for typedef '${name}'`, where, [`'${name}' is already '${this.t.typeName(prior.target)}'`]);
+      this.report(`conflicting types for typedef '${name}'`, where, [
+        `'${name}' is already '${this.t.typeName(prior.target)}'`,
+      ]);
     }
     const baseId = this.t.base?.find(name, 'typedef');
     const id = this.t.add((id) => ({ kind: 'typedef', id, name, target })).id;
@@ -526,7 +562,9 @@ class Resolver {
           const target = this.t.builtin(fallback);
           return this.t.derived(`typedef:${s.name}`, (id) => ({ kind: 'typedef', id, name: s.name, target }));
         }
-        return this.report(`unknown type name '${s.name}'`, s.span, ['declare it first (typedef, struct, union or enum), or include the header that does']);
+        return this.report(`unknown type name '${s.name}'`, s.span, [
+          'declare it first (typedef, struct, union or enum), or include the header that does',
+        ]);
       }
       case 'struct':
       case 'union':
@@ -593,7 +631,13 @@ class Resolver {
       if (r === undefined) return;
       inputs.push(r.input);
       fields.push(r.named ? f : undefined);
-      members.push({ name: f.declarator?.name ?? '', type: r.type, offset: 0, bitOffset: 0, bitSize: r.input.bitWidth ?? 0 });
+      members.push({
+        name: f.declarator?.name ?? '',
+        type: r.type,
+        offset: 0,
+        bitOffset: 0,
+        bitSize: r.input.bitWidth ?? 0,
+      });
     });
     const alignAttr = s.attributes.aligned === undefined ? undefined : this.alignment(s.attributes.aligned);
     const layout = layoutRecord({ kind: s.kind, fields: inputs, packed: s.attributes.packed, alignAttr });
@@ -637,19 +681,38 @@ class Resolver {
       if (f.bitWidth !== undefined) {
         const width = this.evaluate(f.bitWidth).v;
         const label = name === undefined ? 'an unnamed bit-field' : `bit-field '${name}'`;
-        if (r.kind !== 'int' && r.kind !== 'enum') this.report(`${label} has type '${this.t.typeName(type)}', not an integer type`, where);
+        if (r.kind !== 'int' && r.kind !== 'enum')
+          this.report(`${label} has type '${this.t.typeName(type)}', not an integer type`, where);
         const bits = r.kind === 'int' && r.bool ? 1 : r.size * 8;
         if (width < 0n) this.report(`${label} has a negative width (${width})`, f.bitWidth.span);
-        if (width > BigInt(bits)) this.report(`width of ${label} (${width} bits) exceeds the width of its type (${bits} bits)`, f.bitWidth.span);
-        if (width === 0n && name !== undefined) this.report(`named bit-field '${name}' has zero width`, f.bitWidth.span, ['an unnamed `int :0;` starts the next unit']);
+        if (width > BigInt(bits))
+          this.report(
+            `width of ${label} (${width} bits) exceeds the width of its type (${bits} bits)`,
+            f.bitWidth.span,
+          );
+        if (width === 0n && name !== undefined)
+          this.report(`named bit-field '${name}' has zero width`, f.bitWidth.span, [
+            'an unnamed `int :0;` starts the next unit',
+          ]);
         return {
           type,
           named: name !== undefined,
-          input: { size: r.size, align: this.t.alignOf(type), bitWidth: Number(width), named: name !== undefined, packed: attrs.packed, alignAttr },
+          input: {
+            size: r.size,
+            align: this.t.alignOf(type),
+            bitWidth: Number(width),
+            named: name !== undefined,
+            packed: attrs.packed,
+            alignAttr,
+          },
         };
       }
       const size = this.completeSize(type, where, name, last && recordKind === 'struct');
-      return { type, named: true, input: { size, align: this.t.alignOf(type), named: true, packed: attrs.packed, alignAttr } };
+      return {
+        type,
+        named: true,
+        input: { size, align: this.t.alignOf(type), named: true, packed: attrs.packed, alignAttr },
+      };
     } catch (e) {
       if (!(e instanceof Unusable)) throw e;
       return undefined;
@@ -660,11 +723,17 @@ class Resolver {
   private completeSize(type: number, where: Span, name: string | undefined, mayBeFlexible: boolean): number {
     const r = this.t.type(this.t.resolve(type));
     if (r.kind === 'array' && r.count === 0 && this.flexible.has(r.id) && !mayBeFlexible) {
-      this.report(`flexible array member '${name}' is not at the end of the struct`, where, ['only the last member of a struct may be `T name[]`']);
+      this.report(`flexible array member '${name}' is not at the end of the struct`, where, [
+        'only the last member of a struct may be `T name[]`',
+      ]);
     }
     const size = this.t.sizeOf(type);
     if (size === undefined || r.kind === 'fwd' || (r.kind === 'void' && type === 0)) {
-      this.report(`member '${name ?? '(anonymous)'}' has incomplete type '${this.t.typeName(type)}'`, where, r.kind === 'fwd' ? [`define ${r.of} ${r.name} before it is used by value, or use a pointer`] : undefined);
+      this.report(
+        `member '${name ?? '(anonymous)'}' has incomplete type '${this.t.typeName(type)}'`,
+        where,
+        r.kind === 'fwd' ? [`define ${r.of} ${r.name} before it is used by value, or use a pointer`] : undefined,
+      );
     }
     return size;
   }
@@ -690,13 +759,17 @@ class Resolver {
           const elemSize = this.t.sizeOf(id);
           const r = this.t.type(this.t.resolve(id));
           if (elemSize === undefined || r.kind === 'fwd' || r.kind === 'func_proto') {
-            this.report(`array${name ? ` '${name}'` : ''} has incomplete element type '${this.t.typeName(id)}'`, d.span);
+            this.report(
+              `array${name ? ` '${name}'` : ''} has incomplete element type '${this.t.typeName(id)}'`,
+              d.span,
+            );
           }
           let count = 0;
           if (d.size !== undefined) {
             const n = this.evaluate(d.size).v;
             if (n < 0n) this.report(`array${name ? ` '${name}'` : ''} has a negative size (${n})`, d.size.span);
-            if (n * BigInt(Math.max(elemSize, 1)) > 0xffffffffn) this.report(`array${name ? ` '${name}'` : ''} is too large`, d.size.span);
+            if (n * BigInt(Math.max(elemSize, 1)) > 0xffffffffn)
+              this.report(`array${name ? ` '${name}'` : ''} is too large`, d.size.span);
             count = Number(n);
           }
           const elem = id;
@@ -708,9 +781,19 @@ class Resolver {
         }
         case 'function': {
           const ret = id;
-          const params = d.params.map((p) => ({ name: p.declarator.name ?? '', type: this.declarator(this.specifiers(p.type), p.declarator.derived, p.declarator.span, p.declarator.name) }));
+          const params = d.params.map((p) => ({
+            name: p.declarator.name ?? '',
+            type: this.declarator(this.specifiers(p.type), p.declarator.derived, p.declarator.span, p.declarator.name),
+          }));
           const key = `fn:${ret}:${d.variadic}:${params.map((p) => `${p.type}/${p.name}`).join(',')}`;
-          id = this.t.derived(key, (nid) => ({ kind: 'func_proto', id: nid, name: '', ret, params, variadic: d.variadic }));
+          id = this.t.derived(key, (nid) => ({
+            kind: 'func_proto',
+            id: nid,
+            name: '',
+            ret,
+            params,
+            variadic: d.variadic,
+          }));
           break;
         }
       }
@@ -741,7 +824,10 @@ class Resolver {
       this.t.addEnumerator(e.name, id, value);
       next = value + 1n;
     }
-    const { size, signed } = enumLayout(values.map((v) => v.value), s.attributes.packed);
+    const { size, signed } = enumLayout(
+      values.map((v) => v.value),
+      s.attributes.packed,
+    );
     this.t.replace({ kind: 'enum', id, name: s.name ?? '', size, signed, wide: size > 4, values });
     this.placeholders.delete(id);
     this.t.spans.set(id, s.span);
@@ -771,7 +857,9 @@ class Resolver {
       case 'ident': {
         const en = this.t.enumerator(e.name);
         if (en === undefined) {
-          this.report(`'${e.name}' is not a constant`, e.span, ['array sizes, bit-field widths and enumerator values need integer constants or enumerators']);
+          this.report(`'${e.name}' is not a constant`, e.span, [
+            'array sizes, bit-field widths and enumerator values need integer constants or enumerators',
+          ]);
         }
         const big = en.value > 0x7fffffffn || en.value < -0x80000000n;
         return { v: en.value, bits: big ? 64 : 32, unsigned: false };
@@ -800,7 +888,8 @@ class Resolver {
         const id = this.typeName(e.type);
         const r = this.t.type(this.t.resolve(id));
         const size = this.t.sizeOf(id);
-        if (size === undefined || r.kind === 'fwd') this.report(`invalid application of '${e.kind}' to incomplete type '${this.t.typeName(id)}'`, e.type.span);
+        if (size === undefined || r.kind === 'fwd')
+          this.report(`invalid application of '${e.kind}' to incomplete type '${this.t.typeName(id)}'`, e.type.span);
         return { v: BigInt(e.kind === 'sizeof' ? size : this.t.alignOf(id)), bits: 64, unsigned: true };
       }
       case 'cast': {
@@ -808,7 +897,8 @@ class Resolver {
         const r = this.t.type(this.t.resolve(id));
         const x = this.evaluate(e.operand);
         if (r.kind === 'ptr') return { v: BigInt.asUintN(64, x.v), bits: 64, unsigned: true };
-        if (r.kind !== 'int' && r.kind !== 'enum') this.report(`cannot cast to '${this.t.typeName(id)}' in a constant expression`, e.type.span);
+        if (r.kind !== 'int' && r.kind !== 'enum')
+          this.report(`cannot cast to '${this.t.typeName(id)}' in a constant expression`, e.type.span);
         const unsigned = r.kind === 'int' ? !r.signed || r.bool : !r.signed;
         if (r.kind === 'int' && r.bool) return { v: x.v === 0n ? 0n : 1n, bits: 32, unsigned: false };
         const v = unsigned ? BigInt.asUintN(r.size * 8, x.v) : BigInt.asIntN(r.size * 8, x.v);
@@ -829,7 +919,8 @@ class Resolver {
     if (e.op === '&&' || e.op === '||') return bool(r.v !== 0n);
     if (e.op === '<<' || e.op === '>>') {
       const p = promote(l);
-      if (r.v < 0n || r.v >= BigInt(p.bits)) this.report(`shift count ${r.v} is out of range for a ${p.bits}-bit value`, e.right.span);
+      if (r.v < 0n || r.v >= BigInt(p.bits))
+        this.report(`shift count ${r.v} is out of range for a ${p.bits}-bit value`, e.right.span);
       return wrap(e.op === '<<' ? p.v << r.v : p.v >> r.v, p);
     }
     // the usual arithmetic conversions: the wider type wins; at equal width, unsigned wins
@@ -882,11 +973,18 @@ function promote(x: IntValue): IntValue {
 }
 
 function wrap(v: bigint, like: { bits: number; unsigned: boolean }): IntValue {
-  return { v: like.unsigned ? BigInt.asUintN(like.bits, v) : BigInt.asIntN(like.bits, v), bits: like.bits, unsigned: like.unsigned };
+  return {
+    v: like.unsigned ? BigInt.asUintN(like.bits, v) : BigInt.asIntN(like.bits, v),
+    bits: like.bits,
+    unsigned: like.unsigned,
+  };
 }
 
 function bodyOf(s: CTypeSpec): boolean {
-  return (s.kind === 'enum' && s.values !== undefined) || ((s.kind === 'struct' || s.kind === 'union') && s.fields !== undefined);
+  return (
+    (s.kind === 'enum' && s.values !== undefined) ||
+    ((s.kind === 'struct' || s.kind === 'union') && s.fields !== undefined)
+  );
 }
 
 /** Every `struct|union|enum name` with a body, at any depth. */
@@ -906,5 +1004,3 @@ function collectMemberNames(t: BtfTypes, m: BtfMember, out: Set<string>): void {
 function mergeAttributes(a: CAttributes, b: CAttributes): CAttributes {
   return { packed: a.packed || b.packed, aligned: b.aligned ?? a.aligned, mode: b.mode ?? a.mode };
 }
-
-

@@ -12,7 +12,12 @@ export type { ResolvedAttach } from '../providers.ts';
  * An attach point's probes. Where the kernel cannot be asked (tracefs unreadable without root), the
  * runtime's error says why in a sentence: it becomes this attach point's diagnostic, not a crash.
  */
-export function resolveAttachPoint(ap: AttachPoint, kernel: KernelInfo, diags: Diagnostic[], pid?: number): ResolvedAttach[] {
+export function resolveAttachPoint(
+  ap: AttachPoint,
+  kernel: KernelInfo,
+  diags: Diagnostic[],
+  pid?: number,
+): ResolvedAttach[] {
   try {
     return resolveOne(ap, kernel, diags, pid);
   } catch (e) {
@@ -38,5 +43,12 @@ function resolveOne(ap: AttachPoint, kernel: KernelInfo, diags: Diagnostic[], pi
     diags.push(error(`${why}`, ap.span, [`the form is ${info.usage}`]));
     return [];
   };
-  return providerRow(info.name).resolve({ ap, kernel, diags, ...(pid !== undefined ? { pid } : {}), base: { span: ap.span, text: ap.raw }, bad });
+  return providerRow(info.name).resolve({
+    ap,
+    kernel,
+    diags,
+    ...(pid !== undefined ? { pid } : {}),
+    base: { span: ap.span, text: ap.raw },
+    bad,
+  });
 }

@@ -45,7 +45,8 @@ export function readConfig(items: readonly ConfigItem[], diags: Diagnostic[]): S
   for (const item of items) {
     const name = item.name.toLowerCase().replace(/^bpftrace_/, '');
     const int = (min: number, max: number): number | undefined => {
-      if (typeof item.value === 'bigint' && item.value >= BigInt(min) && item.value <= BigInt(max)) return Number(item.value);
+      if (typeof item.value === 'bigint' && item.value >= BigInt(min) && item.value <= BigInt(max))
+        return Number(item.value);
       diags.push(error(`${item.name} must be an integer from ${min} to ${max}`, item.span));
       return undefined;
     };
@@ -79,7 +80,9 @@ export function readConfig(items: readonly ConfigItem[], diags: Diagnostic[]): S
         }
         {
           const guess = closest(name, known);
-          diags.push(error(`unknown config setting '${item.name}'`, item.span, guess ? [`did you mean '${guess}'?`] : undefined));
+          diags.push(
+            error(`unknown config setting '${item.name}'`, item.span, guess ? [`did you mean '${guess}'?`] : undefined),
+          );
         }
     }
   }

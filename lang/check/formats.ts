@@ -34,7 +34,11 @@ function formatRecordSize(args: readonly Type[]): number {
 }
 
 /** The diagnostic for a call whose values do not fit one event record, naming the biggest ones. */
-export function formatRecordError(c: CallExpr, values: readonly Expr[], types: readonly Type[]): { message: string; hints: string[] } | undefined {
+export function formatRecordError(
+  c: CallExpr,
+  values: readonly Expr[],
+  types: readonly Type[],
+): { message: string; hints: string[] } | undefined {
   const size = formatRecordSize(types);
   if (size <= FORMAT_RECORD_MAX) return undefined;
   const biggest = types
@@ -45,7 +49,10 @@ export function formatRecordError(c: CallExpr, values: readonly Expr[], types: r
     .map((v) => `${sourceText(values[v.i]!)} (value ${v.i + 1}): ${v.bytes} bytes`);
   return {
     message: `${c.name}()'s values take ${size} bytes with the event header, more than one event record holds (${FORMAT_RECORD_MAX} bytes)`,
-    hints: [...(biggest.length ? [`the biggest: ${biggest.join(', ')}`] : []), 'print fewer or shorter values per call: cut strings with str(s, n), or lower max_strlen'],
+    hints: [
+      ...(biggest.length ? [`the biggest: ${biggest.join(', ')}`] : []),
+      'print fewer or shorter values per call: cut strings with str(s, n), or lower max_strlen',
+    ],
   };
 }
 

@@ -48,7 +48,9 @@ export function check(
   const diagnostics: Diagnostic[] = [];
   const config = readConfig(ast.config, diagnostics);
   if (ast.probes.length === 0)
-    diagnostics.push(error('the program has no probes', ast.span, ["write at least one, e.g. BEGIN { printf(\"hello\\n\"); exit(); }"]));
+    diagnostics.push(
+      error('the program has no probes', ast.span, ['write at least one, e.g. BEGIN { printf("hello\\n"); exit(); }']),
+    );
   const params = options.params ?? [];
   const probes = ast.probes.map((probe) => ({
     probe,
@@ -57,13 +59,24 @@ export function check(
   limitProbes(probes, config.maxProbes, diagnostics);
   let inferred: ReturnType<typeof infer>;
   try {
-    inferred = infer(probes, { params, config, diags: diagnostics, kernel, hasChild: options.hasChild, unsafe: options.unsafe });
+    inferred = infer(probes, {
+      params,
+      config,
+      diags: diagnostics,
+      kernel,
+      hasChild: options.hasChild,
+      unsafe: options.unsafe,
+    });
   } catch (e) {
     // inference recurses over the tree: one deeper than the JS stack is the user's to split
     if (!isStackOverflow(e)) throw e;
     const { node, depth } = deepest(ast);
     if (depth < 64) throw e; // shallow: a bug, not a limit
-    diagnostics.push(error(`the program nests ${depth} levels deep here, more than scry can check`, node.span, ['split the expression or the nested blocks, e.g. keep parts in $variables']));
+    diagnostics.push(
+      error(`the program nests ${depth} levels deep here, more than scry can check`, node.span, [
+        'split the expression or the nested blocks, e.g. keep parts in $variables',
+      ]),
+    );
     return { diagnostics };
   }
   if (hasErrors(diagnostics)) return { diagnostics: capDiagnostics(diagnostics) };
@@ -84,8 +97,12 @@ function limitProbes(probes: readonly CheckedProbe[], max: number, diagnostics: 
     }
   const { ap, n } = widest!;
   diagnostics.push(
-    error(`this program attaches ${total} probes, more than max_probes allows (${max}); ${ap.raw} alone expands to ${n}`, ap.span, [
-      `narrow the wildcard, or raise the limit with config = { max_probes = ${total} } (many probes at once can slow the whole system)`,
-    ]),
+    error(
+      `this program attaches ${total} probes, more than max_probes allows (${max}); ${ap.raw} alone expands to ${n}`,
+      ap.span,
+      [
+        `narrow the wildcard, or raise the limit with config = { max_probes = ${total} } (many probes at once can slow the whole system)`,
+      ],
+    ),
   );
 }

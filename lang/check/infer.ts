@@ -22,22 +22,53 @@ import { closest } from '../suggest.ts';
 import { walk } from '../walk.ts';
 import type { CheckContext } from './context.ts';
 import { typeFromBtf } from './kernel-types.ts';
-import { compatible, forMapType, mergeKey, mergeValue, readType, sameLayout, unify, valueType, widen } from './merge.ts';
+import {
+  compatible,
+  forMapType,
+  mergeKey,
+  mergeValue,
+  readType,
+  sameLayout,
+  unify,
+  valueType,
+  widen,
+} from './merge.ts';
 import { argsField, member, memberHint, typeFromName, typedArg } from './kernel-access.ts';
 import { positionalValue } from './positional.ts';
 import { err, newState, results, type InferOptions, type InferState } from './state.ts';
 import type { InferResult, MapInfo } from './tables.ts';
-import { commonType, sizeOf, i64, isScalar, promote, stringType, typeName, u64, mapValueName, type MapValue, type Type } from '../types.ts';
+import {
+  commonType,
+  sizeOf,
+  i64,
+  isScalar,
+  promote,
+  stringType,
+  typeName,
+  u64,
+  mapValueName,
+  type MapValue,
+  type Type,
+} from '../types.ts';
 
 export type { InferOptions } from './state.ts';
 
-export function infer(probes: readonly { readonly probe: Probe; readonly attach: readonly ResolvedAttach[] }[], options: InferOptions): InferResult {
+export function infer(
+  probes: readonly { readonly probe: Probe; readonly attach: readonly ResolvedAttach[] }[],
+  options: InferOptions,
+): InferResult {
   const st = newState(options);
   for (const { probe: p, attach: a } of probes) {
     st.vars = new Map();
     st.attach = a;
     const modules = [...new Set(a.map((x) => probeContext(x).btfModule).filter((m) => m !== undefined))];
-    if (modules.length > 1) err(st, `this probe attaches to functions of several modules (${modules.join(', ')}), whose types differ`, p.span, ['split it: one block per module']);
+    if (modules.length > 1)
+      err(
+        st,
+        `this probe attaches to functions of several modules (${modules.join(', ')}), whose types differ`,
+        p.span,
+        ['split it: one block per module'],
+      );
     st.btf = modules[0] !== undefined ? (st.kernel.moduleBtf(modules[0]) ?? st.kernel.btf()) : st.kernel.btf();
     if (p.predicate) intOperand(st, p.predicate, 'a predicate');
     block(st, p.body);
@@ -48,7 +79,9 @@ export function infer(probes: readonly { readonly probe: Probe; readonly attach:
     const others = [...st.maps.values()].filter((m) => m.written).map((m) => m.name);
     const guess = closest(info.name, others);
     err(st, `${info.name} is used but never assigned a value`, info.firstUse, [
-      guess ? `did you mean ${guess}?` : `assign it somewhere first, e.g. ${info.name}${info.keys.length ? '[…]' : ''} = 0`,
+      guess
+        ? `did you mean ${guess}?`
+        : `assign it somewhere first, e.g. ${info.name}${info.keys.length ? '[…]' : ''} = 0`,
     ]);
   }
   // A loop copies entries laid out as the map was at the loop; later uses must not widen it.
@@ -119,7 +152,9 @@ function noteMapKeys(st: InferState, m: MapExpr, keyTypes: Type[]): MapInfo | un
 function useMap(st: InferState, m: MapExpr, value: MapValue | undefined, valueSpan: Span): MapInfo {
   const keyTypes = m.keys.map((k) => keyType(st, expr(st, k), k.span));
   if (m.keys.length && keyTypes.every((t) => sizeOf(t) === 0))
-    err(st, `a key of no bytes (${keyTypes.map(typeName).join(', ')}) cannot index a map`, m.keys[0]!.span, ['use a key with at least one element']);
+    err(st, `a key of no bytes (${keyTypes.map(typeName).join(', ')}) cannot index a map`, m.keys[0]!.span, [
+      'use a key with at least one element',
+    ]);
   let info = noteMapKeys(st, m, keyTypes);
   if (!info) {
     info = {
@@ -183,7 +218,8 @@ function binaryType(st: InferState, e: BinaryExpr, lt: Type, rt: Type): Type {
     if (lt.kind === 'string' || rt.kind === 'string') {
       if (lt.kind === 'string' && rt.kind === 'string' && ['<', '<=', '>', '>=', '==', '!='].includes(e.op)) return u64;
       const comparison = ['<', '<=', '>', '>=', '==', '!='].includes(e.op);
-      err(st, 
+      err(
+        st,
         lt.kind === rt.kind
           ? `operator ${e.op} does not apply to strings`
           : comparison
@@ -262,13 +298,20 @@ function exprInner(st: InferState, e: Expr): Type {
       if (e.op === '*' || e.op === '&') {
         const ot = expr(st, e.operand);
         if (e.op === '*' && ot.kind !== 'int') {
-          err(st, `cannot dereference ${typeName(ot)}`, e.span, ot.kind === 'string' ? ['a string is already its characters: use it as it is'] : undefined);
+          err(
+            st,
+            `cannot dereference ${typeName(ot)}`,
+            e.span,
+            ot.kind === 'string' ? ['a string is already its characters: use it as it is'] : undefined,
+          );
           return i64;
         }
         if (e.op === '*' && ot.kind === 'int' && ot.pointee !== undefined && st.btf) {
           const target = st.btf.resolve(ot.pointee);
           if (target === 0 || st.btf.kind(target) === 'func_proto') {
-            err(st, `cannot dereference ${typeName(ot)}`, e.span, ['cast it to a pointer to a type first: *(int64 *)p']);
+            err(st, `cannot dereference ${typeName(ot)}`, e.span, [
+              'cast it to a pointer to a type first: *(int64 *)p',
+            ]);
             return i64;
           }
           st.memory.set(e, { via: 'pointer', offset: 0, space: ot.space ?? 'kernel' });
@@ -278,12 +321,15 @@ function exprInner(st: InferState, e: Expr): Type {
           st.memory.set(e, { via: 'pointer', offset: 0, space: ot.space });
           return ot.pointeeInt;
         }
-        err(st, 
+        err(
+          st,
           e.op === '*'
             ? `cannot dereference ${typeName(ot)}: scry does not know what it points to`
             : 'operator & (address of) is not supported',
           e.span,
-          e.op === '*' ? ['cast it to a typed pointer first: *(int32 *)p, or ((struct file *)p)->f_flags'] : ['take the address from the kernel instead, e.g. a pointer argument'],
+          e.op === '*'
+            ? ['cast it to a typed pointer first: *(int32 *)p, or ((struct file *)p)->f_flags']
+            : ['take the address from the kernel instead, e.g. a pointer argument'],
         );
         return i64;
       }
@@ -300,7 +346,11 @@ function exprInner(st: InferState, e: Expr): Type {
       const both = a.kind === 'buffer' && b.kind === 'buffer' ? unify(a, b) : undefined;
       if (both) return both;
       if (!isScalar(a) || !isScalar(b)) {
-        err(st, `the branches of ?: must both be integers, strings or buffers, got ${typeName(a)} and ${typeName(b)}`, e.span);
+        err(
+          st,
+          `the branches of ?: must both be integers, strings or buffers, got ${typeName(a)} and ${typeName(b)}`,
+          e.span,
+        );
         return i64;
       }
       return commonType(a, b);
@@ -314,7 +364,9 @@ function exprInner(st: InferState, e: Expr): Type {
         return target;
       }
       if (target.kind !== 'int') {
-        err(st, `casts to ${typeName(target)} are not supported`, e.type.span, ['cast to an integer type: (uint32)x, or to a pointer: (struct file *)p']);
+        err(st, `casts to ${typeName(target)} are not supported`, e.type.span, [
+          'cast to an integer type: (uint32)x, or to a pointer: (struct file *)p',
+        ]);
         return target;
       }
       // a pointer keeps the address space it came from (kernel unless the value was a user pointer)
@@ -324,30 +376,47 @@ function exprInner(st: InferState, e: Expr): Type {
     case 'field': {
       if (e.base.kind === 'ident' && e.base.name === 'args') return argsField(st, e);
       // iterators name their context `ctx` in bpftrace: ctx->task
-      if (e.base.kind === 'ident' && e.base.name === 'ctx' && st.attach.length && st.attach.every((a) => probeContext(a).ctxArgs)) return typedArg(st, e);
+      if (
+        e.base.kind === 'ident' &&
+        e.base.name === 'ctx' &&
+        st.attach.length &&
+        st.attach.every((a) => probeContext(a).ctxArgs)
+      )
+        return typedArg(st, e);
       const bt = expr(st, e.base);
       if (bt.kind === 'tuple') {
         const i = /^\d+$/.test(e.name) ? Number(e.name) : -1;
         const el = bt.elements[i];
         if (!el) {
-          err(st, `tuple index ${e.name} is out of range: this tuple has ${bt.elements.length} elements (0 to ${bt.elements.length - 1})`, e.nameSpan);
+          err(
+            st,
+            `tuple index ${e.name} is out of range: this tuple has ${bt.elements.length} elements (0 to ${bt.elements.length - 1})`,
+            e.nameSpan,
+          );
           return i64;
         }
         return el;
       }
       if (bt.kind === 'int' && bt.pointee !== undefined && st.btf) {
-        if (!e.arrow) err(st, `${typeName(bt)} is a pointer: use -> to reach its fields`, e.span, [`write ${'…'}->${e.name}`]);
+        if (!e.arrow)
+          err(st, `${typeName(bt)} is a pointer: use -> to reach its fields`, e.span, [`write ${'…'}->${e.name}`]);
         return member(st, e, bt.pointee, 'pointer', bt.space ?? 'kernel');
       }
       if (bt.kind === 'record' && st.btf) {
-        if (e.arrow) err(st, `${bt.name} is not a pointer: use . to reach its fields`, e.span, [`write ${'…'}.${e.name}`]);
+        if (e.arrow)
+          err(st, `${bt.name} is not a pointer: use . to reach its fields`, e.span, [`write ${'…'}.${e.name}`]);
         return member(st, e, bt.btf, 'record', bt.space);
       }
       if (bt.kind === 'int' && bt.space)
         err(st, `scry does not know what this pointer points to, so it has no field ${e.name}`, e.span, [
-          st.btf ? `cast it to its type first: ((struct sock *)p)->${e.name}` : 'this kernel has no BTF (/sys/kernel/btf/vmlinux), which typed pointers need',
+          st.btf
+            ? `cast it to its type first: ((struct sock *)p)->${e.name}`
+            : 'this kernel has no BTF (/sys/kernel/btf/vmlinux), which typed pointers need',
         ]);
-      else err(st, `${typeName(bt)} has no fields`, e.span, ['field access works on args, tuples ($t.0) and kernel structs (p->field)']);
+      else
+        err(st, `${typeName(bt)} has no fields`, e.span, [
+          'field access works on args, tuples ($t.0) and kernel structs (p->field)',
+        ]);
       return i64;
     }
     case 'tuple': {
@@ -407,7 +476,12 @@ function exprInner(st: InferState, e: Expr): Type {
           return typeFromBtf(st.btf, arr.elem, bt.space);
         }
       }
-      err(st, `cannot index ${typeName(bt)}`, e.span, bt.kind === 'int' && bt.space ? ['cast it to a typed pointer first: ((int32 *)p)[2]'] : undefined);
+      err(
+        st,
+        `cannot index ${typeName(bt)}`,
+        e.span,
+        bt.kind === 'int' && bt.space ? ['cast it to a typed pointer first: ((int32 *)p)[2]'] : undefined,
+      );
       return i64;
     }
     default:
@@ -443,13 +517,18 @@ function ident(st: InferState, e: IdentExpr): Type {
       err(st, `unknown identifier '${e.name}'`, e.span, [`${e.name} is a function: call it as ${e.name}(…)`]);
       return i64;
     }
-    const guess = closest(e.name, builtinVars.map((v) => v.name));
+    const guess = closest(
+      e.name,
+      builtinVars.map((v) => v.name),
+    );
     err(st, `unknown identifier '${e.name}'`, e.span, guess ? [`did you mean '${guess}'?`] : undefined);
     return i64;
   }
   const wrong = b.only ? st.attach.filter((a) => !b.only!.includes(a.provider)) : [];
   if (wrong.length) {
-    err(st, `${e.name} is not available in ${wrong[0]!.provider} probes`, e.span, [`${e.name} (${row.doc}) exists only in ${listWords(b.only!)} probes`]);
+    err(st, `${e.name} is not available in ${wrong[0]!.provider} probes`, e.span, [
+      `${e.name} (${row.doc}) exists only in ${listWords(b.only!)} probes`,
+    ]);
     return b.type;
   }
   return b.check ? b.check(contextOf(st), e, b.type) : b.type;
@@ -461,18 +540,25 @@ function call(st: InferState, c: CallExpr, assignedTo: MapExpr | undefined): Typ
   const fn = row?.function;
   if (!fn) {
     if (row?.variable) {
-      err(st, `unknown function '${c.name}'`, c.nameSpan, [`${c.name} is a builtin variable: write it without parentheses`]);
+      err(st, `unknown function '${c.name}'`, c.nameSpan, [
+        `${c.name} is a builtin variable: write it without parentheses`,
+      ]);
       c.args.forEach((a) => expr(st, a));
       return row.variable.type;
     }
-    const guess = closest(c.name, builtinFunctions.map((f) => f.name));
+    const guess = closest(
+      c.name,
+      builtinFunctions.map((f) => f.name),
+    );
     err(st, `unknown function '${c.name}'`, c.nameSpan, guess ? [`did you mean '${guess}'?`] : undefined);
     c.args.forEach((a) => expr(st, a));
     return i64;
   }
   if (c.args.length < fn.minArgs || c.args.length > fn.maxArgs) {
     const n = fn.minArgs === fn.maxArgs ? `${fn.minArgs}` : `${fn.minArgs} to ${fn.maxArgs}`;
-    err(st, `${c.name}() takes ${n} argument${fn.maxArgs === 1 ? '' : 's'}, got ${c.args.length}`, c.span, [`usage: ${fn.signature}`]);
+    err(st, `${c.name}() takes ${n} argument${fn.maxArgs === 1 ? '' : 's'}, got ${c.args.length}`, c.span, [
+      `usage: ${fn.signature}`,
+    ]);
   }
   if (!fn.aggregation) return fn.check(contextOf(st), c);
   if (assignedTo) return aggregationReadType(aggregateValue(st, c));
@@ -507,7 +593,10 @@ function assign(st: InferState, s: AssignStmt): void {
     }
     if (s.op !== '=' && vt.kind !== 'int' && vt.kind !== 'bool') err(st, `${s.op} needs an integer`, s.value.span);
     // BPF maps refuse values of no bytes (EINVAL at creation)
-    if (sizeOf(vt) === 0) err(st, `${typeName(vt)} holds no bytes, so a map cannot store it`, s.value.span, ['store a value with at least one element']);
+    if (sizeOf(vt) === 0)
+      err(st, `${typeName(vt)} holds no bytes, so a map cannot store it`, s.value.span, [
+        'store a value with at least one element',
+      ]);
     useMap(st, s.target, { kind: 'value', type: valueType(vt) }, s.value.span);
     return;
   }
@@ -520,7 +609,8 @@ function assign(st: InferState, s: AssignStmt): void {
   if (s.op !== '=') {
     const prev = st.vars.get(s.target.name);
     if (!prev) err(st, `undefined variable ${s.target.name}`, s.target.span);
-    else if (prev.kind !== 'int' || (vt.kind !== 'int' && vt.kind !== 'bool')) err(st, `${s.op} needs integers`, s.span);
+    else if (prev.kind !== 'int' || (vt.kind !== 'int' && vt.kind !== 'bool'))
+      err(st, `${s.op} needs integers`, s.span);
     else st.operandTypes.set(s.value, conversions(s.op.slice(0, -1), prev, vt));
     return;
   }
@@ -558,7 +648,12 @@ function stmt(st: InferState, s: Stmt): void {
       const from = intOperand(st, s.from, 'a range');
       const to = intOperand(st, s.to, 'a range');
       if (writable(st, s.variable, s.span))
-        declare(st, s.variable, (from.kind === 'int' && from.signed) || (to.kind === 'int' && to.signed) ? i64 : u64, s.span);
+        declare(
+          st,
+          s.variable,
+          (from.kind === 'int' && from.signed) || (to.kind === 'int' && to.signed) ? i64 : u64,
+          s.span,
+        );
       return loopBody(st, s.body);
     }
     case 'for-map':
@@ -599,7 +694,8 @@ function forMap(st: InferState, s: ForMapStmt): void {
     kv = forMapType(info);
     st.forMapLayouts.push({ stmt: s, kv });
   }
-  if (st.vars.has(s.variable)) err(st, `${s.variable} is already a variable here: the loop variable needs a new name`, s.span);
+  if (st.vars.has(s.variable))
+    err(st, `${s.variable} is already a variable here: the loop variable needs a new name`, s.span);
   const saved = st.vars;
   const savedOuter = st.outerVars;
   st.vars = new Map(saved);

@@ -10,12 +10,13 @@ import { tracepointFieldType, type FieldAccess } from './tracepoint-args.ts';
 
 /** args->f / args.f: the field's type must agree across all of the probe's tracepoints. */
 export function argsField(st: InferState, e: FieldExpr): Type {
-  if (st.attach.length && st.attach.every((a) => probeContext(a).params !== undefined))
-    return typedArg(st, e);
+  if (st.attach.length && st.attach.every((a) => probeContext(a).params !== undefined)) return typedArg(st, e);
   const tps = st.attach.flatMap((a) => probeContext(a).tracepoint ?? []);
   if (tps.length === 0 || tps.length !== st.attach.length) {
     err(st, 'args is only available in tracepoint probes here', e.base.span, [
-      st.attach.length ? `this probe is ${st.attach.map((a) => a.provider).join(', ')}` : 'put the block under a tracepoint',
+      st.attach.length
+        ? `this probe is ${st.attach.map((a) => a.provider).join(', ')}`
+        : 'put the block under a tracepoint',
     ]);
     return i64;
   }
@@ -36,9 +37,12 @@ export function argsField(st: InferState, e: FieldExpr): Type {
       return i64;
     }
     if (found && (!sameType(found.type, r.type) || found.access.kind !== r.access.kind)) {
-      err(st, `args.${e.name} has different types in this probe's tracepoints (${typeName(found.type)} and ${typeName(r.type)})`, e.span, [
-        'split the probe so each block sees one layout',
-      ]);
+      err(
+        st,
+        `args.${e.name} has different types in this probe's tracepoints (${typeName(found.type)} and ${typeName(r.type)})`,
+        e.span,
+        ['split the probe so each block sees one layout'],
+      );
       return i64;
     }
     found = r;
@@ -54,17 +58,28 @@ export function typedArg(st: InferState, e: FieldExpr): Type {
     const params = probeContext(a).params ?? [];
     const index = params.findIndex((p) => p.name === e.name);
     if (index < 0) {
-      const guess = closest(e.name, params.map((p) => p.name));
-      err(st, `${a.text} has no argument '${e.name}'`, e.nameSpan, [guess ? `did you mean '${guess}'?` : `its arguments: ${params.map((p) => p.name).join(', ') || 'none'}`]);
+      const guess = closest(
+        e.name,
+        params.map((p) => p.name),
+      );
+      err(st, `${a.text} has no argument '${e.name}'`, e.nameSpan, [
+        guess ? `did you mean '${guess}'?` : `its arguments: ${params.map((p) => p.name).join(', ') || 'none'}`,
+      ]);
       return i64;
     }
     const t = st.btf ? typeFromBtf(st.btf, params[index]!.type, 'kernel') : u64;
     if (t.kind === 'record' || t.kind === 'string') {
-      err(st, `args->${e.name} is passed by value (${typeName(t)}), which scry cannot read from the context`, e.nameSpan);
+      err(
+        st,
+        `args->${e.name} is passed by value (${typeName(t)}), which scry cannot read from the context`,
+        e.nameSpan,
+      );
       return i64;
     }
     if (found && (found.index !== index || !sameType(found.type, t))) {
-      err(st, `args->${e.name} differs between this probe's attach points`, e.span, ['split the probe so each block sees one layout']);
+      err(st, `args->${e.name} differs between this probe's attach points`, e.span, [
+        'split the probe so each block sees one layout',
+      ]);
       return i64;
     }
     found = { type: t, index };
@@ -74,7 +89,13 @@ export function typedArg(st: InferState, e: FieldExpr): Type {
 }
 
 /** `base->name` / `base.name`: a member of the BTF struct/union `id`, maybe inside anonymous members. */
-export function member(st: InferState, e: FieldExpr, id: number, via: 'pointer' | 'record', space: 'user' | 'kernel'): Type {
+export function member(
+  st: InferState,
+  e: FieldExpr,
+  id: number,
+  via: 'pointer' | 'record',
+  space: 'user' | 'kernel',
+): Type {
   const b = st.btf!;
   const rid = b.resolve(id);
   const k = b.kind(rid);
@@ -115,7 +136,13 @@ export function typeFromName(st: InferState, t: TypeName): Type | undefined {
     const it: Type = { kind: 'int', bits: Number(m[2]) as IntBits, signed: m[1] === '' };
     if (t.pointer === 0) return it;
     // (int32 *)p: a kernel pointer to integers (two stars and more: to pointers)
-    return { kind: 'int', bits: 64, signed: false, space: 'kernel', pointeeInt: t.pointer === 1 ? it : { kind: 'int', bits: 64, signed: false, space: 'kernel' } };
+    return {
+      kind: 'int',
+      bits: 64,
+      signed: false,
+      space: 'kernel',
+      pointeeInt: t.pointer === 1 ? it : { kind: 'int', bits: 64, signed: false, space: 'kernel' },
+    };
   }
   if (t.name === 'bool' && t.pointer === 0) return boolType;
   if (t.name === 'string' && t.pointer === 0) return stringType(t.arrayLength ?? 64);
@@ -128,16 +155,36 @@ export function typeFromName(st: InferState, t: TypeName): Type | undefined {
       return undefined;
     }
     if (t.pointer === 0) return typeFromBtf(st.btf, id, 'kernel');
-    if (t.pointer === 1) return { kind: 'int', bits: 64, signed: false, space: 'kernel', pointee: id, pointeeName: st.btf.typeName(id) };
+    if (t.pointer === 1)
+      return { kind: 'int', bits: 64, signed: false, space: 'kernel', pointee: id, pointeeName: st.btf.typeName(id) };
     return { kind: 'int', bits: 64, signed: false, space: 'kernel' }; // a pointer to pointers: read it as an address
   }
   if (kernelType)
-    err(st, `type ${t.name}${' *'.repeat(t.pointer)} needs kernel type information (BTF), and this kernel has none`, t.span, [
-      'BTF lives in /sys/kernel/btf/vmlinux on kernels built with CONFIG_DEBUG_INFO_BTF',
-    ]);
+    err(
+      st,
+      `type ${t.name}${' *'.repeat(t.pointer)} needs kernel type information (BTF), and this kernel has none`,
+      t.span,
+      ['BTF lives in /sys/kernel/btf/vmlinux on kernels built with CONFIG_DEBUG_INFO_BTF'],
+    );
   else {
-    const guess = closest(t.name, ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool', 'string']);
-    err(st, `unknown type '${t.name}'`, t.span, guess ? [`did you mean '${guess}'?`] : ['integer types are int8 … int64 and uint8 … uint64']);
+    const guess = closest(t.name, [
+      'int8',
+      'int16',
+      'int32',
+      'int64',
+      'uint8',
+      'uint16',
+      'uint32',
+      'uint64',
+      'bool',
+      'string',
+    ]);
+    err(
+      st,
+      `unknown type '${t.name}'`,
+      t.span,
+      guess ? [`did you mean '${guess}'?`] : ['integer types are int8 … int64 and uint8 … uint64'],
+    );
   }
   return undefined;
 }

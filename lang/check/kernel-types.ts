@@ -23,7 +23,8 @@ export function typeFromBtf(btf: BtfTypes, id: number, space: 'user' | 'kernel')
     }
     case 'array': {
       const elem = btf.type(btf.resolve(t.elem));
-      if (elem.kind === 'int' && elem.size === 1 && (elem.char || elem.name.endsWith('char'))) return stringType(t.count);
+      if (elem.kind === 'int' && elem.size === 1 && (elem.char || elem.name.endsWith('char')))
+        return stringType(t.count);
       return { kind: 'record', btf: rid, size: btf.sizeOf(rid) ?? 0, name: btf.typeName(rid), space };
     }
     case 'struct':
@@ -37,4 +38,3 @@ export function typeFromBtf(btf: BtfTypes, id: number, space: 'user' | 'kernel')
       return int(64, false);
   }
 }
-

@@ -1,5 +1,15 @@
 // How types meet: the type a variable or map value keeps when assigned again, and the layout of map entries.
-import { i64, isScalar, mapValueName, sameType, sameView, stringType, u64, type MapValue, type Type } from '../types.ts';
+import {
+  i64,
+  isScalar,
+  mapValueName,
+  sameType,
+  sameView,
+  stringType,
+  u64,
+  type MapValue,
+  type Type,
+} from '../types.ts';
 import type { MapInfo } from './tables.ts';
 
 /** (key, value) of a map's entries: several keys make a tuple. */
@@ -49,7 +59,8 @@ export function compatible(a: Type, b: Type): boolean {
 /** One type that holds values of both: integers widen to 64 bits, strings to the larger size, tuples element-wise. */
 export function unify(a: Type, b: Type): Type | undefined {
   if (a.kind === 'int' && b.kind === 'int' && (a.view || b.view)) return sameView(a.view, b.view) ? a : undefined;
-  if (a.kind === 'buffer' && b.kind === 'buffer' && a.view === b.view) return { kind: 'buffer', size: Math.max(a.size, b.size), ...(a.view ? { view: a.view } : {}) };
+  if (a.kind === 'buffer' && b.kind === 'buffer' && a.view === b.view)
+    return { kind: 'buffer', size: Math.max(a.size, b.size), ...(a.view ? { view: a.view } : {}) };
   if (a.kind === 'int' && b.kind === 'int') return a.signed || b.signed ? i64 : u64;
   if (a.kind === 'string' && b.kind === 'string') return stringType(Math.max(a.size, b.size));
   if (a.kind === 'tuple' && b.kind === 'tuple') {

@@ -41,7 +41,14 @@ export interface InferState extends InferResult {
   readonly aggregates: Map<CallExpr, MapValue>;
 }
 
-export function newState({ params, config, diags, kernel, hasChild = false, unsafe = false }: InferOptions): InferState {
+export function newState({
+  params,
+  config,
+  diags,
+  kernel,
+  hasChild = false,
+  unsafe = false,
+}: InferOptions): InferState {
   return {
     params,
     config,
@@ -74,8 +81,36 @@ export function newState({ params, config, diags, kernel, hasChild = false, unsa
 
 /** The side tables alone, for the checked program. */
 export function results(st: InferState): InferResult {
-  const { typeOf, maps, printfs, varTypes, argFields, forMaps, constants, constBytes, memory, mapTargets, positionals, registers, operandTypes } = st;
-  return { typeOf, maps, printfs, varTypes, argFields, forMaps, constants, constBytes, memory, mapTargets, positionals, registers, operandTypes };
+  const {
+    typeOf,
+    maps,
+    printfs,
+    varTypes,
+    argFields,
+    forMaps,
+    constants,
+    constBytes,
+    memory,
+    mapTargets,
+    positionals,
+    registers,
+    operandTypes,
+  } = st;
+  return {
+    typeOf,
+    maps,
+    printfs,
+    varTypes,
+    argFields,
+    forMaps,
+    constants,
+    constBytes,
+    memory,
+    mapTargets,
+    positionals,
+    registers,
+    operandTypes,
+  };
 }
 
 export function err(st: InferState, message: string, span: Span, hints?: string[]): void {

@@ -33,13 +33,18 @@ export function tracepointFieldType(
     // `struct cred *`: typed through BTF, so args->cred->uid reads on (one level of pointer only)
     const base = /^(?:const )?((?:struct |union )?[A-Za-z_]\w*) ?\*$/.exec(t)?.[1];
     const id = base && !/^(?:unsigned )?char$|^void$/.test(base) ? btf?.lookup(base) : undefined;
-    if (id !== undefined && btf) return { type: { kind: 'int', bits: 64, signed: false, space, pointee: id, pointeeName: btf.typeName(id) }, access: { kind: 'scalar' } };
+    if (id !== undefined && btf)
+      return {
+        type: { kind: 'int', bits: 64, signed: false, space, pointee: id, pointeeName: btf.typeName(id) },
+        access: { kind: 'scalar' },
+      };
     return { type: pointer(space), access: { kind: 'scalar' } };
   }
   // Syscall tracepoints declare every argument 8 bytes wide and unsigned; the C type says what it holds.
   const c = cIntTypes[t.replace(/^const /, '')];
   if (c && c.bits / 8 <= f.size) return { type: int(c.bits, c.signed), access: { kind: 'scalar' } };
-  if (![1, 2, 4, 8].includes(f.size)) return { error: `field ${f.name} has an unusual size (${f.size} bytes), which scry cannot read yet` };
+  if (![1, 2, 4, 8].includes(f.size))
+    return { error: `field ${f.name} has an unusual size (${f.size} bytes), which scry cannot read yet` };
   return { type: int((f.size * 8) as IntBits, f.signed), access: { kind: 'scalar' } };
 }
 

@@ -35,11 +35,15 @@ export const fexit = fentryRow('fexit');
 
 function resolveFentry(r: ResolveRequest, name: 'fentry' | 'fexit'): ResolvedFentry[] {
   const { ap, kernel } = r;
-  if (ap.parts.length < 1 || ap.parts.length > 2 || !ap.parts[ap.parts.length - 1]) return r.bad(`${name} needs a kernel function`);
+  if (ap.parts.length < 1 || ap.parts.length > 2 || !ap.parts[ap.parts.length - 1])
+    return r.bad(`${name} needs a kernel function`);
   const module = ap.parts.length === 2 ? ap.parts[0] : undefined;
   const func = ap.parts[ap.parts.length - 1]!;
   const btf = kernel.btf();
-  if (!btf) return fail(r, `${name} probes need kernel type information (BTF), and this kernel has none`, ['use kprobe/kretprobe or a tracepoint instead']);
+  if (!btf)
+    return fail(r, `${name} probes need kernel type information (BTF), and this kernel has none`, [
+      'use kprobe/kretprobe or a tracepoint instead',
+    ]);
   const out: ResolvedFentry[] = [];
   if (isGlob(func)) {
     // wildcards look in vmlinux, or in the one module named
@@ -48,17 +52,37 @@ function resolveFentry(r: ResolveRequest, name: 'fentry' | 'fexit'): ResolvedFen
     const mod = module && module !== 'vmlinux' ? module : undefined;
     for (const n of where.funcNames(func)) {
       const f = where.funcProto(n)!;
-      out.push({ provider: name, func: n, ...(mod ? { module: mod } : {}), btfId: f.id, params: f.params, ret: f.ret, ...r.base, text: `${name}:${mod ? `${mod}:` : ''}${n}` });
+      out.push({
+        provider: name,
+        func: n,
+        ...(mod ? { module: mod } : {}),
+        btfId: f.id,
+        params: f.params,
+        ret: f.ret,
+        ...r.base,
+        text: `${name}:${mod ? `${mod}:` : ''}${n}`,
+      });
     }
   } else {
     const found = kernel.functionBtf(func, module);
     const f = found?.btf.funcProto(func);
     if (!found || !f) {
       const guess = closest(func, btf.funcNames(`${func.slice(0, 3)}*`));
-      return fail(r, `no kernel function ${module ? `${module}:` : ''}${func} in BTF`, [guess ? `did you mean '${name}:${guess}'?` : `list them with: scry -l '${name}:*'`]);
+      return fail(r, `no kernel function ${module ? `${module}:` : ''}${func} in BTF`, [
+        guess ? `did you mean '${name}:${guess}'?` : `list them with: scry -l '${name}:*'`,
+      ]);
     }
     const mod = found.module === 'vmlinux' ? undefined : found.module;
-    out.push({ provider: name, func, ...(mod ? { module: mod } : {}), btfId: f.id, params: f.params, ret: f.ret, ...r.base, text: `${name}:${mod ? `${mod}:` : ''}${func}` });
+    out.push({
+      provider: name,
+      func,
+      ...(mod ? { module: mod } : {}),
+      btfId: f.id,
+      params: f.params,
+      ret: f.ret,
+      ...r.base,
+      text: `${name}:${mod ? `${mod}:` : ''}${func}`,
+    });
   }
   if (!out.length) fail(r, `no kernel function matches ${ap.raw}`, [`list them with: scry -l '${name}:*'`]);
   return out;

@@ -28,7 +28,9 @@ export const iter: ProviderRow<ResolvedIter> = {
     if (!f) {
       const targets = btf.funcNames('bpf_iter_*').map((n) => n.slice('bpf_iter_'.length));
       const guess = closest(target, targets);
-      return fail(r, `unknown iterator '${target}'`, [guess ? `did you mean 'iter:${guess}'?` : `this kernel has: ${targets.join(', ')}`]);
+      return fail(r, `unknown iterator '${target}'`, [
+        guess ? `did you mean 'iter:${guess}'?` : `this kernel has: ${targets.join(', ')}`,
+      ]);
     }
     return [{ provider: 'iter', target, btfId: f.id, params: f.params, ...r.base, text: `iter:${target}` }];
   },

@@ -18,7 +18,10 @@ function kprobeRow(name: 'kprobe' | 'kretprobe'): ProviderRow<ResolvedKprobe> {
     name,
     aliases: [name === 'kprobe' ? 'k' : 'kr'],
     usage: name === 'kprobe' ? 'kprobe:function[+offset]' : 'kretprobe:function',
-    reads: name === 'kprobe' ? { argN: 'pt_regs', func: true, ptRegs: true, override: true } : { retval: 'pt_regs', func: true, ptRegs: true },
+    reads:
+      name === 'kprobe'
+        ? { argN: 'pt_regs', func: true, ptRegs: true, override: true }
+        : { retval: 'pt_regs', func: true, ptRegs: true },
     resolve: (r) => resolveKprobe(r, name),
   };
 }
@@ -26,7 +29,10 @@ function kprobeRow(name: 'kprobe' | 'kretprobe'): ProviderRow<ResolvedKprobe> {
 export const kprobe = kprobeRow('kprobe');
 export const kretprobe = kprobeRow('kretprobe');
 
-function resolveKprobe(r: Parameters<ProviderRow<ResolvedKprobe>['resolve']>[0], name: 'kprobe' | 'kretprobe'): ResolvedKprobe[] {
+function resolveKprobe(
+  r: Parameters<ProviderRow<ResolvedKprobe>['resolve']>[0],
+  name: 'kprobe' | 'kretprobe',
+): ResolvedKprobe[] {
   const { ap, kernel } = r;
   if (ap.parts.length < 1 || ap.parts.length > 2) return r.bad(`${name} needs a function`);
   const module = ap.parts.length === 2 ? ap.parts[0] : undefined;
@@ -37,7 +43,8 @@ function resolveKprobe(r: Parameters<ProviderRow<ResolvedKprobe>['resolve']>[0],
   const offset = m[2] ? Number(m[2]) : 0;
   const known = kernel.kernelFunctions();
   const inModule = (f: { module?: string }) =>
-    module === undefined || (isGlob(module) ? f.module !== undefined && globRegExp(module).test(f.module) : f.module === module);
+    module === undefined ||
+    (isGlob(module) ? f.module !== undefined && globRegExp(module).test(f.module) : f.module === module);
   const one = (func: string, mod: string | undefined): ResolvedKprobe => ({
     provider: name,
     func,
@@ -56,7 +63,11 @@ function resolveKprobe(r: Parameters<ProviderRow<ResolvedKprobe>['resolve']>[0],
   }
   // the kernel may not list its functions (then attaching says whether one exists)
   if (known.length && !known.some((f) => f.name === m[1] && inModule(f)))
-    return fail(r, `unknown kernel function ${module ? `${module}:` : ''}${m[1]}`, unknownFunctionHints(m[1]!, name, known, ap.span, kernel));
+    return fail(
+      r,
+      `unknown kernel function ${module ? `${module}:` : ''}${m[1]}`,
+      unknownFunctionHints(m[1]!, name, known, ap.span, kernel),
+    );
   return [one(m[1]!, module)];
 }
 
@@ -65,7 +76,13 @@ function resolveKprobe(r: Parameters<ProviderRow<ResolvedKprobe>['resolve']>[0],
  * table in lang/kprobe-hints.ts) and, for a function renamed here (kmem_cache_alloc is
  * kmem_cache_alloc_noprof since Linux 6.10), its name; otherwise the closest name, as for any typo.
  */
-function unknownFunctionHints(func: string, provider: 'kprobe' | 'kretprobe', known: readonly { readonly name: string }[], span: Span, kernel: KernelInfo): string[] {
+function unknownFunctionHints(
+  func: string,
+  provider: 'kprobe' | 'kretprobe',
+  known: readonly { readonly name: string }[],
+  span: Span,
+  kernel: KernelInfo,
+): string[] {
   const standIns = kprobeStandIns({ func, provider, span }, kernel);
   const renamed = known.find((f) => f.name === `${func}_noprof`)?.name;
   if (standIns.length) return renamed ? [...standIns, `this kernel calls the function ${renamed}`] : standIns;

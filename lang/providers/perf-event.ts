@@ -24,13 +24,21 @@ function perfEventRow(name: 'software' | 'hardware'): ProviderRow<ResolvedPerfEv
       if (ap.parts.length < 1 || ap.parts.length > 2) return r.bad(`${name} needs an event`);
       const ev = findPerfEvent(table, ap.parts[0]!);
       if (!ev) {
-        const guess = closest(ap.parts[0]!, table.flatMap((e) => [e.name, ...e.aliases]));
-        return fail(r, `unknown ${name} event '${ap.parts[0]}'`, [guess ? `did you mean '${guess}'?` : `the events are ${table.map((e) => e.name).join(', ')}`]);
+        const guess = closest(
+          ap.parts[0]!,
+          table.flatMap((e) => [e.name, ...e.aliases]),
+        );
+        return fail(r, `unknown ${name} event '${ap.parts[0]}'`, [
+          guess ? `did you mean '${guess}'?` : `the events are ${table.map((e) => e.name).join(', ')}`,
+        ]);
       }
       const countText = ap.parts[1];
-      if (countText !== undefined && (!/^\d+$/.test(countText) || Number(countText) <= 0)) return r.bad(`invalid ${name} count '${countText}'`);
+      if (countText !== undefined && (!/^\d+$/.test(countText) || Number(countText) <= 0))
+        return r.bad(`invalid ${name} count '${countText}'`);
       const count = countText === undefined ? ev.defaultCount : Number(countText);
-      return [{ provider: name, event: ev.name, config: ev.config, count, ...r.base, text: `${name}:${ev.name}:${count}` }];
+      return [
+        { provider: name, event: ev.name, config: ev.config, count, ...r.base, text: `${name}:${ev.name}:${count}` },
+      ];
     },
   };
 }

@@ -22,7 +22,8 @@ export const rawtracepoint: ProviderRow<ResolvedRawTracepoint> = {
   context: (a) => (a.params ? { params: a.params } : {}),
   resolve(r) {
     const { ap, kernel } = r;
-    if (ap.parts.length < 1 || ap.parts.length > 2 || !ap.parts[ap.parts.length - 1]) return r.bad('rawtracepoint needs an event');
+    if (ap.parts.length < 1 || ap.parts.length > 2 || !ap.parts[ap.parts.length - 1])
+      return r.bad('rawtracepoint needs an event');
     const event = ap.parts[ap.parts.length - 1]!;
     const btf = kernel.btf();
     const names = rawTracepointNames(kernel);
@@ -30,7 +31,13 @@ export const rawtracepoint: ProviderRow<ResolvedRawTracepoint> = {
     if (!hits.length) return fail(r, `no raw tracepoint matches ${event}`, rawTracepointHints(event, names, kernel));
     return hits.map((e) => {
       const tp = btf?.rawTracepoint(e);
-      return { provider: 'rawtracepoint' as const, event: e, ...(tp ? { btfId: tp.id, params: tp.params } : {}), ...r.base, text: `rawtracepoint:${e}` };
+      return {
+        provider: 'rawtracepoint' as const,
+        event: e,
+        ...(tp ? { btfId: tp.id, params: tp.params } : {}),
+        ...r.base,
+        text: `rawtracepoint:${e}`,
+      };
     });
   },
 };
@@ -44,7 +51,14 @@ function rawTracepointNames(kernel: KernelInfo): string[] {
   const btf = kernel.btf();
   if (btf) return btf.rawTracepointNames();
   const notTracepoints = new Set(['syscalls', 'ftrace', 'kprobes', 'uprobes']);
-  return [...new Set(kernel.tracepoints().filter((t) => !notTracepoints.has(t.group)).map((t) => t.event))];
+  return [
+    ...new Set(
+      kernel
+        .tracepoints()
+        .filter((t) => !notTracepoints.has(t.group))
+        .map((t) => t.event),
+    ),
+  ];
 }
 
 /** What to try instead of a raw tracepoint that is not there: the syscall tracepoint it was named after. */

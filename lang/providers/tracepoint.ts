@@ -39,8 +39,15 @@ export const tracepoint: ProviderRow<ResolvedTracepoint> = {
     const format = isFileName(group) && isFileName(event) ? kernel.tracepointFormat(group, event) : undefined;
     if (!format) {
       const all = kernel.tracepoints();
-      const guess = closest(`${group}:${event}`, all.map((t) => `${t.group}:${t.event}`));
-      return fail(r, `unknown tracepoint ${group}:${event}`, guess ? [`did you mean 'tracepoint:${guess}'?`] : [`list them with: scry -l "tracepoint:${group}:*"`]);
+      const guess = closest(
+        `${group}:${event}`,
+        all.map((t) => `${t.group}:${t.event}`),
+      );
+      return fail(
+        r,
+        `unknown tracepoint ${group}:${event}`,
+        guess ? [`did you mean 'tracepoint:${guess}'?`] : [`list them with: scry -l "tracepoint:${group}:*"`],
+      );
     }
     return [{ provider: 'tracepoint', group, event, format, ...r.base, text: `tracepoint:${group}:${event}` }];
   },

@@ -17,11 +17,17 @@ export const usdt: ProviderRow<ResolvedUsdt> = {
   context: (a) => ({ usdt: a.site }),
   resolve(r) {
     const { ap, kernel } = r;
-    if (ap.parts.length < 2 || ap.parts.length > 3 || ap.parts.some((p) => !p)) return r.bad('usdt needs a binary and a probe');
+    if (ap.parts.length < 2 || ap.parts.length > 3 || ap.parts.some((p) => !p))
+      return r.bad('usdt needs a binary and a probe');
     const [target, a, b] = ap.parts as [string, string, string | undefined];
     const sites = kernel.usdtSites(target, b === undefined ? undefined : a, b ?? a, r.pid);
     if ('error' in sites) return fail(r, sites.error, sites.hints);
     if (!sites.length) fail(r, `no USDT probe matches ${ap.raw}`, [`list them with: scry -l 'usdt:${target}:*'`]);
-    return sites.map((site) => ({ provider: 'usdt' as const, site, ...r.base, text: `usdt:${site.path}:${site.provider}:${site.name}` }));
+    return sites.map((site) => ({
+      provider: 'usdt' as const,
+      site,
+      ...r.base,
+      text: `usdt:${site.path}:${site.provider}:${site.name}`,
+    }));
   },
 };

@@ -23,6 +23,15 @@ export const watchpoint: ProviderRow<ResolvedWatchpoint> = {
     if (![1, 2, 4, 8].includes(length)) return r.bad(`watchpoint length must be 1, 2, 4 or 8, got '${lenText}'`);
     if (!/^(r|w|x|rw|wr)$/.test(mode)) return r.bad(`invalid watchpoint mode '${mode}' (r, w, rw or x)`);
     const address = BigInt(addrText);
-    return [{ provider: 'watchpoint', address, length: length as 1 | 2 | 4 | 8, mode, ...r.base, text: `watchpoint:0x${address.toString(16)}:${length}:${mode}` }];
+    return [
+      {
+        provider: 'watchpoint',
+        address,
+        length: length as 1 | 2 | 4 | 8,
+        mode,
+        ...r.base,
+        text: `watchpoint:0x${address.toString(16)}:${length}:${mode}`,
+      },
+    ];
   },
 };

@@ -72,13 +72,22 @@ export function jsonMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
       return line('stats', keyed(snap, items));
     }
     case 'avg':
-      return line('stats', keyed(snap, topEntries(snap, opts.top).map((e) => ({ keys: e.keys, json: jsonInt(e.value / div) }))));
+      return line(
+        'stats',
+        keyed(
+          snap,
+          topEntries(snap, opts.top).map((e) => ({ keys: e.keys, json: jsonInt(e.value / div) })),
+        ),
+      );
     default:
       return line(
         'map',
         keyed(
           snap,
-          topEntries(snap, opts.top).map((e) => ({ keys: e.keys, json: e.data !== undefined ? jsonValue(e.data) : jsonInt(e.value / div) })),
+          topEntries(snap, opts.top).map((e) => ({
+            keys: e.keys,
+            json: e.data !== undefined ? jsonValue(e.data) : jsonInt(e.value / div),
+          })),
         ),
       );
   }
@@ -98,7 +107,10 @@ export function jsonEvent(e: TraceEvent, opts: { quiet: boolean }): string {
     case 'lost':
       return line('lost_events', `{"events": ${e.count}}`);
     case 'message':
-      return line(e.level, `{"msg": ${jsonString(e.text)}${e.span ? `, "location": ${jsonString(spanLocation(e.span))}` : ''}}`);
+      return line(
+        e.level,
+        `{"msg": ${jsonString(e.text)}${e.span ? `, "location": ${jsonString(spanLocation(e.span))}` : ''}}`,
+      );
     case 'exit':
       return '';
   }

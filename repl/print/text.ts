@@ -38,7 +38,9 @@ function byValue(snap: MapSnapshot): boolean {
 /** Entries in bpftrace's order: ascending by value, keys breaking ties; maps of strings and tuples by key. */
 function sortedEntries(snap: MapSnapshot): MapEntry[] {
   const ordered = byValue(snap);
-  return [...snap.entries].sort((a, b) => (ordered && a.value !== b.value ? (a.value < b.value ? -1 : 1) : compareKeys(a, b)));
+  return [...snap.entries].sort((a, b) =>
+    ordered && a.value !== b.value ? (a.value < b.value ? -1 : 1) : compareKeys(a, b),
+  );
 }
 
 /** print(@m, top): the `top` largest entries (0: all), still in ascending order. */
@@ -82,7 +84,10 @@ export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
     case 'stats':
       return (
         topEntries(snap)
-          .map((e) => `${entryLabel(name, e.keys)}: count ${e.stats?.count ?? 0n}, average ${e.value}, total ${e.stats?.total ?? 0n}`)
+          .map(
+            (e) =>
+              `${entryLabel(name, e.keys)}: count ${e.stats?.count ?? 0n}, average ${e.value}, total ${e.stats?.total ?? 0n}`,
+          )
           .join('\n') + '\n\n'
       );
     case 'avg':
@@ -94,7 +99,9 @@ export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
     default:
       return (
         topEntries(snap, opts.top)
-          .map((e) => `${entryLabel(name, e.keys)}: ${e.data !== undefined ? formatValue(e.data) : divided(e.value, div)}`)
+          .map(
+            (e) => `${entryLabel(name, e.keys)}: ${e.data !== undefined ? formatValue(e.data) : divided(e.value, div)}`,
+          )
           .join('\n') + '\n'
       );
   }

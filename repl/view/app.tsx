@@ -34,7 +34,10 @@ export function App({ layout, reading, status, width, onAction }: AppProps) {
       {layout.panels.map((p) => (
         <Panel key={p.name} view={p} width={width} />
       ))}
-      <StatusBar status={{ ...status, ...(layout.position ? { position: layout.position } : {}), ...(scroll ? { scroll } : {}) }} width={width} />
+      <StatusBar
+        status={{ ...status, ...(layout.position ? { position: layout.position } : {}), ...(scroll ? { scroll } : {}) }}
+        width={width}
+      />
     </Box>
   );
 }

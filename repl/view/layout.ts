@@ -86,7 +86,10 @@ export function stableWindow(counts: readonly bigint[], size: number, prev: numb
  * The frame: panels fitted into `rows` rows (one title row each, then their bodies), the selected one
  * given the spare rows first, each body cut as the rules above say.
  */
-export function layoutFrame(panels: readonly PanelModel[], opts: { width: number; rows: number; selected: number; state: ViewState }): FrameLayout {
+export function layoutFrame(
+  panels: readonly PanelModel[],
+  opts: { width: number; rows: number; selected: number; state: ViewState },
+): FrameLayout {
   const { width, rows, selected, state } = opts;
   const windows = new Map<string, number>();
   const fitted = allocateRows(panels.map(panelContentRows), rows, selected);
@@ -105,7 +108,11 @@ export function layoutFrame(panels: readonly PanelModel[], opts: { width: number
  * still hold that this frame did not show (a panel or key left out keeps its window for when it comes back).
  * Bounded by what the panels hold now, however many keys came and went (`@h[tid] = hist(…)`).
  */
-export function carriedWindows(prev: ReadonlyMap<string, number>, layout: FrameLayout, panels: readonly PanelModel[]): Map<string, number> {
+export function carriedWindows(
+  prev: ReadonlyMap<string, number>,
+  layout: FrameLayout,
+  panels: readonly PanelModel[],
+): Map<string, number> {
   const out = new Map(layout.windows);
   for (const p of panels) {
     if (p.kind !== 'hist') continue;
@@ -152,9 +159,18 @@ export function panelBody(
       if (lines.length < rows) lines.push(more);
       else title = fit(`${title} · ${more}`, width);
     }
-    return { title, lines, content: r.content, offset: r.offset, visible: r.visible, hidden: r.hidden, scrolled: scroll !== undefined };
+    return {
+      title,
+      lines,
+      content: r.content,
+      offset: r.offset,
+      visible: r.visible,
+      hidden: r.hidden,
+      scrolled: scroll !== undefined,
+    };
   };
-  const empty = (): Body => cut({ lines: rows > 0 ? ['(empty)'] : [], content: 0, offset: 0, visible: 0, hidden: 0, above: 0 });
+  const empty = (): Body =>
+    cut({ lines: rows > 0 ? ['(empty)'] : [], content: 0, offset: 0, visible: 0, hidden: 0, above: 0 });
   switch (p.kind) {
     case 'table':
     case 'stats': {
@@ -164,14 +180,21 @@ export function panelBody(
       const lines =
         p.kind === 'stats'
           ? statsLines(p.rows.slice(offset, offset + visible), width)
-          : tableLines(p.rows.slice(offset, offset + visible), p.bars, width, largest(p.rows, (r) => r.n));
+          : tableLines(
+              p.rows.slice(offset, offset + visible),
+              p.bars,
+              width,
+              largest(p.rows, (r) => r.n),
+            );
       return cut({ lines, content: p.rows.length, offset, visible, hidden: p.entries - visible, above: offset });
     }
     case 'hist': {
       if (p.hists.length === 0) return empty();
       const keyed = p.hists.length > 1 || p.hists[0]!.key !== '';
       if (!keyed) return cut(oneHist(p.name, p.hists[0]!, width, rows, scroll, prev, next));
-      return cut(scroll === undefined ? keyedHists(p, width, rows, prev, next) : keyedHistsScrolled(p, width, rows, scroll));
+      return cut(
+        scroll === undefined ? keyedHists(p, width, rows, prev, next) : keyedHistsScrolled(p, width, rows, scroll),
+      );
     }
   }
 }
@@ -183,21 +206,51 @@ function clampOffset(offset: number, content: number, visible: number): number {
 const histTotal = (h: HistModel) => h.buckets.length + h.hiddenBefore + h.hiddenAfter;
 
 /** A histogram without keys: a window of its buckets, stable or scrolled. */
-function oneHist(name: string, h: HistModel, width: number, rows: number, scroll: number | undefined, prev: ReadonlyMap<string, number>, next: Map<string, number>) {
+function oneHist(
+  name: string,
+  h: HistModel,
+  width: number,
+  rows: number,
+  scroll: number | undefined,
+  prev: ReadonlyMap<string, number>,
+  next: Map<string, number>,
+) {
   const visible = Math.min(h.buckets.length, visibleRows(histTotal(h), rows));
   const w = histRows(name, h, width, visible, scroll, prev, next);
-  return { lines: w.lines, content: h.buckets.length, offset: w.offset, visible, hidden: histTotal(h) - visible, above: w.above };
+  return {
+    lines: w.lines,
+    content: h.buckets.length,
+    offset: w.offset,
+    visible,
+    hidden: histTotal(h) - visible,
+    above: w.above,
+  };
 }
 
 /** `visible` consecutive buckets of `h`: from `scroll`, or the stable window (remembered in `next`). */
-function histRows(name: string, h: HistModel, width: number, visible: number, scroll: number | undefined, prev: ReadonlyMap<string, number>, next: Map<string, number>) {
+function histRows(
+  name: string,
+  h: HistModel,
+  width: number,
+  visible: number,
+  scroll: number | undefined,
+  prev: ReadonlyMap<string, number>,
+  next: Map<string, number>,
+) {
   if (h.buckets.length === 0) return { lines: ['(empty)'], offset: 0, above: 0 };
   const key = windowKey(name, h.key);
   const counts = h.buckets.map((b) => b.count);
   const last = prev.get(key);
-  const offset = scroll !== undefined ? clampOffset(scroll, h.buckets.length, visible) : stableWindow(counts, visible, last === undefined ? undefined : last - h.first);
+  const offset =
+    scroll !== undefined
+      ? clampOffset(scroll, h.buckets.length, visible)
+      : stableWindow(counts, visible, last === undefined ? undefined : last - h.first);
   next.set(key, h.first + offset);
-  const lines = histogramLines(h.buckets.slice(offset, offset + visible), width, largest(counts, (c) => c));
+  const lines = histogramLines(
+    h.buckets.slice(offset, offset + visible),
+    width,
+    largest(counts, (c) => c),
+  );
   return { lines, offset, above: h.hiddenBefore + offset };
 }
 
@@ -205,7 +258,13 @@ function histRows(name: string, h: HistModel, width: number, visible: number, sc
  * Keyed histograms, busiest key first, each under its key line with as many of its buckets as fit (a
  * stable window when cut); a key that cannot show a bucket is left out.
  */
-function keyedHists(p: Extract<PanelModel, { kind: 'hist' }>, width: number, rows: number, prev: ReadonlyMap<string, number>, next: Map<string, number>) {
+function keyedHists(
+  p: Extract<PanelModel, { kind: 'hist' }>,
+  width: number,
+  rows: number,
+  prev: ReadonlyMap<string, number>,
+  next: Map<string, number>,
+) {
   const all = p.hists.reduce((n, h) => n + 1 + Math.max(1, histTotal(h)), 0);
   const moreKeys = p.entries - p.hists.length;
   const room = moreKeys > 0 ? Math.min(all, visibleRows(rows + 1, rows)) : visibleRows(all, rows);

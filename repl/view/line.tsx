@@ -8,5 +8,9 @@ import { createElement, type ReactNode } from 'react';
 
 export function Line({ width, children }: { readonly width: number; readonly children: ReactNode }) {
   // a row wider than `width` (wide characters) is cut, never wrapped onto a row the layout did not give it
-  return createElement('ink-text', { style: { flexGrow: 0, flexShrink: 0, flexDirection: 'row', textWrap: 'truncate-end', width, height: 1 } }, children);
+  return createElement(
+    'ink-text',
+    { style: { flexGrow: 0, flexShrink: 0, flexDirection: 'row', textWrap: 'truncate-end', width, height: 1 } },
+    children,
+  );
 }

@@ -26,16 +26,27 @@ export function largest<T>(items: readonly T[], n: (t: T) => bigint): bigint {
  * Histogram rows `label count |bars|` like bpftrace's, `width` wide, bars scaled to `top` (the largest
  * bucket of the histogram, shown or not, so a window does not make small buckets look big).
  */
-export function histogramLines(buckets: readonly Bucket[], width: number, top = largest(buckets, (b) => b.count)): string[] {
+export function histogramLines(
+  buckets: readonly Bucket[],
+  width: number,
+  top = largest(buckets, (b) => b.count),
+): string[] {
   if (buckets.length === 0) return [];
   const labelW = Math.max(...buckets.map((b) => b.label.length));
   const countW = Math.max(...buckets.map((b) => b.count.toString().length));
   const barW = Math.max(1, width - labelW - countW - 4);
-  return buckets.map((b) => `${b.label.padEnd(labelW)} ${b.count.toString().padStart(countW)} |${bar(b.count, top, barW).padEnd(barW)}|`);
+  return buckets.map(
+    (b) => `${b.label.padEnd(labelW)} ${b.count.toString().padStart(countW)} |${bar(b.count, top, barW).padEnd(barW)}|`,
+  );
 }
 
 /** Sorted rows `key value bar`: the key column takes at most half the width, bars what is left, scaled to `top`. */
-export function tableLines(rows: readonly TableRow[], bars: boolean, width: number, top = largest(rows, (r) => r.n)): string[] {
+export function tableLines(
+  rows: readonly TableRow[],
+  bars: boolean,
+  width: number,
+  top = largest(rows, (r) => r.n),
+): string[] {
   if (rows.length === 0) return [];
   const keyW = Math.min(Math.max(...rows.map((r) => r.key.length)), Math.floor(width / 2));
   const valW = Math.max(...rows.map((r) => r.value.length));
@@ -49,7 +60,9 @@ export function tableLines(rows: readonly TableRow[], bars: boolean, width: numb
 
 /** stats maps as bpftrace prints them, `key: count N, average N, total N`. */
 export function statsLines(rows: readonly StatsRow[], width: number): string[] {
-  return rows.map((r) => fit(`${r.key ? `${r.key}: ` : ''}count ${r.count}, average ${r.average}, total ${r.total}`, width));
+  return rows.map((r) =>
+    fit(`${r.key ? `${r.key}: ` : ''}count ${r.count}, average ${r.average}, total ${r.total}`, width),
+  );
 }
 
 /** A keyed histogram's heading line for one key. */
@@ -64,7 +77,10 @@ export function histKeyLine(h: HistModel, width: number): string {
 export function moreText(above: number, below: number, width: number, moreKeys = 0): string {
   const n = above + below;
   const parts: string[] = [];
-  if (n > 0) parts.push(`${n} more row${n === 1 ? '' : 's'}${above && below ? ` (${above} above, ${below} below)` : above ? ' above' : ''}`);
+  if (n > 0)
+    parts.push(
+      `${n} more row${n === 1 ? '' : 's'}${above && below ? ` (${above} above, ${below} below)` : above ? ' above' : ''}`,
+    );
   if (moreKeys > 0) parts.push(`${moreKeys} more key${moreKeys === 1 ? '' : 's'}`);
   return fit(`… ${parts.join(' · ')}`, width);
 }

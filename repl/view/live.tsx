@@ -87,7 +87,16 @@ export function showLiveView(session: LiveSource, store: ViewStore, opts: LiveVi
     if (view.hidden === 0 && !scroll.has(name)) return; // it all shows: nothing to scroll
     const from = scroll.get(name) ?? view.offset;
     const page = Math.max(1, view.visible - 1);
-    const to = a === 'up' ? from - 1 : a === 'down' ? from + 1 : a === 'pageUp' ? from - page : a === 'pageDown' ? from + page : 0;
+    const to =
+      a === 'up'
+        ? from - 1
+        : a === 'down'
+          ? from + 1
+          : a === 'pageUp'
+            ? from - page
+            : a === 'pageDown'
+              ? from + page
+              : 0;
     const offset = Math.max(0, Math.min(to, view.content - view.visible));
     scroll.set(name, offset);
     // near the end of the rows read so far, while the map has more: read more now (see limitFor)
@@ -95,13 +104,19 @@ export function showLiveView(session: LiveSource, store: ViewStore, opts: LiveVi
   };
 
   /** Rows to read of a map: a screenful past where it is scrolled to. */
-  const limitFor = (name: string) => Math.max(4, (stdout.rows ?? 24) - 2) * ((scroll.get(name) ?? 0) > 0 ? 2 : 1) + (scroll.get(name) ?? 0);
+  const limitFor = (name: string) =>
+    Math.max(4, (stdout.rows ?? 24) - 2) * ((scroll.get(name) ?? 0) > 0 ? 2 : 1) + (scroll.get(name) ?? 0);
 
   const frame = () => {
     const width = Math.max(20, (stdout.columns ?? 80) - 1);
     const height = Math.max(6, stdout.rows ?? 24);
     selected = Math.min(selected, Math.max(0, panels.length - 1));
-    layout = layoutFrame(panels, { width, rows: panelRows(height, logRows(height, printed)), selected, state: { scroll, windows } });
+    layout = layoutFrame(panels, {
+      width,
+      rows: panelRows(height, logRows(height, printed)),
+      selected,
+      state: { scroll, windows },
+    });
     windows = carriedWindows(windows, layout, panels);
     return (
       <>
@@ -110,13 +125,26 @@ export function showLiveView(session: LiveSource, store: ViewStore, opts: LiveVi
           layout={layout}
           reading={panels.length === 0}
           width={width}
-          status={{ probes: store.probes, eventsPerSecond: rate, lost: session.stats.lost, elapsedMs: Date.now() - started, paused }}
+          status={{
+            probes: store.probes,
+            eventsPerSecond: rate,
+            lost: session.stats.lost,
+            elapsedMs: Date.now() - started,
+            paused,
+          }}
           onAction={onAction}
         />
       </>
     );
   };
-  const instance = render(frame(), { stdout, stdin, stderr: process.stderr, exitOnCtrlC: false, patchConsole: false, maxFps: 20 });
+  const instance = render(frame(), {
+    stdout,
+    stdin,
+    stderr: process.stderr,
+    exitOnCtrlC: false,
+    patchConsole: false,
+    maxFps: 20,
+  });
   /** when the frame was last drawn: the status line's clock only draws when nothing else did for a refresh */
   let drawnAt = 0;
   const draw = () => {
@@ -201,4 +229,3 @@ export function showLiveView(session: LiveSource, store: ViewStore, opts: LiveVi
 
   return { quit, closed };
 }
-

@@ -55,7 +55,11 @@ export type PanelModel =
 /** The keys of an entry on one line (stack keys span lines: their frames are joined). */
 function keyText(keys: readonly Value[]): string {
   return keys
-    .map((k) => formatValue(k).trim().replace(/\s*\n\s*/g, ' ← '))
+    .map((k) =>
+      formatValue(k)
+        .trim()
+        .replace(/\s*\n\s*/g, ' ← '),
+    )
     .join(', ');
 }
 
@@ -87,7 +91,10 @@ const byValue = (a: MapEntry, b: MapEntry) => (a.value < b.value ? -1 : a.value 
  * The `limit` consecutive buckets holding the most, within one histogram's non-empty range (all of the
  * range when it fits), and how many buckets of the range are left out before and after them.
  */
-export function histWindow(counts: readonly bigint[], limit: number): { from: number; to: number; before: number; after: number } {
+export function histWindow(
+  counts: readonly bigint[],
+  limit: number,
+): { from: number; to: number; before: number; after: number } {
   const shown = shownBuckets(counts);
   if (shown.length === 0) return { from: 0, to: -1, before: 0, after: 0 };
   const first = shown[0]!;
@@ -131,7 +138,14 @@ export function buildPanel(snap: MapSnapshot, limit: number): PanelModel {
         const w = histWindow(counts, Math.max(limit, HIST_RANGE));
         const buckets = [];
         for (let i = w.from; i <= w.to; i++) buckets.push({ label: bucketLabel(value, i), count: counts[i]! });
-        return { key: keyText(e.keys), total: e.value, buckets, first: w.from, hiddenBefore: w.before, hiddenAfter: w.after };
+        return {
+          key: keyText(e.keys),
+          total: e.value,
+          buckets,
+          first: w.from,
+          hiddenBefore: w.before,
+          hiddenAfter: w.after,
+        };
       });
       return { kind: 'hist', name, what: value.kind, entries, hists };
     }
@@ -159,7 +173,11 @@ export function buildPanel(snap: MapSnapshot, limit: number): PanelModel {
         what: 'value',
         entries,
         bars: numeric,
-        rows: rows.map((e) => ({ key: keyText(e.keys), value: e.data !== undefined ? formatValue(e.data) : e.value.toString(), n: numeric ? e.value : 0n })),
+        rows: rows.map((e) => ({
+          key: keyText(e.keys),
+          value: e.data !== undefined ? formatValue(e.data) : e.value.toString(),
+          n: numeric ? e.value : 0n,
+        })),
       };
     }
     default:
@@ -170,7 +188,11 @@ export function buildPanel(snap: MapSnapshot, limit: number): PanelModel {
         what: value.kind,
         entries,
         bars: true,
-        rows: topN(snap.entries, limit, byValue).map((e) => ({ key: keyText(e.keys), value: e.value.toString(), n: e.value })),
+        rows: topN(snap.entries, limit, byValue).map((e) => ({
+          key: keyText(e.keys),
+          value: e.value.toString(),
+          n: e.value,
+        })),
       };
   }
 }
@@ -198,7 +220,11 @@ export function panelContentRows(p: PanelModel): number {
  * fair share of what it can use, the selected one gets what is left over first. Panels that do not fit
  * even as a title and a row are left out (0 and `shown` false), keeping the selected one in view.
  */
-export function allocateRows(content: readonly number[], avail: number, selected: number): { rows: number[]; shown: boolean[] } {
+export function allocateRows(
+  content: readonly number[],
+  avail: number,
+  selected: number,
+): { rows: number[]; shown: boolean[] } {
   const n = content.length;
   const shown = new Array<boolean>(n).fill(false);
   const rows = new Array<number>(n).fill(0);

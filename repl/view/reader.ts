@@ -12,12 +12,19 @@ export interface LiveSource {
   readonly stats: { readonly events: number; readonly lost: number };
   mapNames(): string[];
   snapshot(name: string): MapSnapshot | undefined;
-  mapSource?(name: string): { readonly fd: number; readonly spec: MapSpec; readonly stackMaps: readonly (readonly [number, number])[] } | undefined;
+  mapSource?(
+    name: string,
+  ):
+    | { readonly fd: number; readonly spec: MapSpec; readonly stackMaps: readonly (readonly [number, number])[] }
+    | undefined;
 }
 
 export interface MapReader {
   /** Panels for the maps, each with at most `limit` rows (per map, when a function); how long the reading took. */
-  read(names: readonly string[], limit: number | ((name: string) => number)): Promise<{ panels: PanelModel[]; ms: number; offThread: boolean }>;
+  read(
+    names: readonly string[],
+    limit: number | ((name: string) => number),
+  ): Promise<{ panels: PanelModel[]; ms: number; offThread: boolean }>;
   /** Waits for a read in progress (it uses the session's fds), then stops the worker. */
   close(): Promise<void>;
 }
@@ -104,5 +111,8 @@ function spawnWorker(): Worker {
   if (!/\.tsx?$/.test(new URL(here).pathname)) return new Worker(new URL('./scry-snapshot.mjs', here));
   const api = import.meta.resolve('tsx/esm/api');
   const target = new URL('./snapshot-worker.ts', here).href;
-  return new Worker(`import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(target)}); });`, { eval: true });
+  return new Worker(
+    `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(target)}); });`,
+    { eval: true },
+  );
 }

@@ -10,7 +10,12 @@ import { buildPanel, type PanelModel } from './model.ts';
 export interface ReadRequest {
   readonly id: number;
   /** each map with the rows its panel may show */
-  readonly maps: readonly { readonly fd: number; readonly spec: MapSpec; readonly stackMaps: readonly (readonly [number, number])[]; readonly limit: number }[];
+  readonly maps: readonly {
+    readonly fd: number;
+    readonly spec: MapSpec;
+    readonly stackMaps: readonly (readonly [number, number])[];
+    readonly limit: number;
+  }[];
 }
 
 export type ReadReply =

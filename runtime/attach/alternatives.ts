@@ -14,7 +14,9 @@ export function fentryAlternative(k: Kprobe): string[] {
   const f = vmlinuxBtf()?.funcProto(k.func);
   const kind = k.provider === 'kretprobe' ? 'fexit' : 'fentry';
   if (!f || fentryRefusal(kind, f.id) !== undefined) return [];
-  return [`use ${kind}:${k.func} instead: it attaches to the same function, e.g. scry -e '${kind}:${k.func} { @[comm] = count(); }'`];
+  return [
+    `use ${kind}:${k.func} instead: it attaches to the same function, e.g. scry -e '${kind}:${k.func} { @[comm] = count(); }'`,
+  ];
 }
 
 /**

@@ -19,7 +19,11 @@ export function requireFentry(a: Fentry): void {
   const probeId = a.module === undefined ? a.btfId : vmlinuxBtf()?.funcProto('vfs_read')?.id;
   const why = probeId === undefined ? undefined : fentryRefusal(a.provider, probeId);
   if (why === undefined) return;
-  const asKprobe = { ...a, provider: a.provider === 'fentry' ? ('kprobe' as const) : ('kretprobe' as const), offset: 0 };
+  const asKprobe = {
+    ...a,
+    provider: a.provider === 'fentry' ? ('kprobe' as const) : ('kretprobe' as const),
+    offset: 0,
+  };
   const hints = hasKprobes()
     ? [`use ${asKprobe.provider}:${a.func} instead: it sees the same calls`]
     : kprobeAlternatives(asKprobe);

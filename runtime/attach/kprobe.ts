@@ -64,7 +64,10 @@ let legacySeq = 0;
  */
 function attachLegacy(p: LoadedProgram, k: Kprobe): Attachment {
   if (!hasKprobeEvents())
-    throw new ScryRuntimeError(`cannot attach ${k.text}: this kernel has neither a kprobe PMU nor tracefs kprobe_events`, k.span);
+    throw new ScryRuntimeError(
+      `cannot attach ${k.text}: this kernel has neither a kprobe PMU nor tracefs kprobe_events`,
+      k.span,
+    );
   const root = tracefsRoot();
   const events = `${root}/kprobe_events`;
   const name = `scry_${process.pid}_${legacySeq++}`;
@@ -75,7 +78,12 @@ function attachLegacy(p: LoadedProgram, k: Kprobe): Attachment {
   } catch (e) {
     const why = lastTracefsError(root);
     const msg = `cannot attach ${k.text}: writing '${definition}' to ${events}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
-    throw new ScryRuntimeError(`${msg}${why ? ` (${why})` : ''}`, k.span, attachHints(k, (e as NodeJS.ErrnoException).code), { cause: e });
+    throw new ScryRuntimeError(
+      `${msg}${why ? ` (${why})` : ''}`,
+      k.span,
+      attachHints(k, (e as NodeJS.ErrnoException).code),
+      { cause: e },
+    );
   }
   const remove = () => removeLegacy(events, name);
   let id: number;
@@ -83,9 +91,19 @@ function attachLegacy(p: LoadedProgram, k: Kprobe): Attachment {
     id = Number.parseInt(readFileSync(`${root}/events/kprobes/${name}/id`, 'utf8'), 10);
   } catch (e) {
     remove();
-    throw new ScryRuntimeError(`cannot attach ${k.text}: kprobe event ${name} has no id: ${(e as Error).message}`, k.span, [], { cause: e });
+    throw new ScryRuntimeError(
+      `cannot attach ${k.text}: kprobe event ${name} has no id: ${(e as Error).message}`,
+      k.span,
+      [],
+      { cause: e },
+    );
   }
-  return openAndAttach(p, k, { type: PerfType.TRACEPOINT, config: BigInt(id), samplePeriod: 1n, pid: -1, cpu: 0 }, remove);
+  return openAndAttach(
+    p,
+    k,
+    { type: PerfType.TRACEPOINT, config: BigInt(id), samplePeriod: 1n, pid: -1, cpu: 0 },
+    remove,
+  );
 }
 
 /** Removes a kprobe event this process defined. The perf event is closed first; retried while busy. */
@@ -102,7 +120,9 @@ function removeLegacy(events: string, name: string): void {
         continue;
       }
       // Teardown goes on: say what is left behind and how to remove it.
-      process.stderr.write(`WARNING: could not remove kprobe event ${name} (${code}); remove it with: echo '-:kprobes/${name}' >> ${events}\n`);
+      process.stderr.write(
+        `WARNING: could not remove kprobe event ${name} (${code}); remove it with: echo '-:kprobes/${name}' >> ${events}\n`,
+      );
       return;
     }
   }
@@ -123,7 +143,12 @@ function lastTracefsError(root: string): string | undefined {
 }
 
 /** Opens the perf event, attaches the program, enables it. On failure everything is undone, `undo` last. */
-function openAndAttach(p: LoadedProgram, k: Kprobe, attr: Parameters<typeof perfEventOpen>[0], undo: () => void): Attachment {
+function openAndAttach(
+  p: LoadedProgram,
+  k: Kprobe,
+  attr: Parameters<typeof perfEventOpen>[0],
+  undo: () => void,
+): Attachment {
   let fd: OwnedFd | undefined;
   try {
     fd = new OwnedFd(perfEventOpen(attr), `perf ${k.text}`);
@@ -132,7 +157,12 @@ function openAndAttach(p: LoadedProgram, k: Kprobe, attr: Parameters<typeof perf
   } catch (e) {
     fd?.close();
     undo();
-    throw new ScryRuntimeError(`cannot attach ${k.text}: ${(e as Error).message}`, k.span, attachHints(k, (e as { code?: string }).code), { cause: e });
+    throw new ScryRuntimeError(
+      `cannot attach ${k.text}: ${(e as Error).message}`,
+      k.span,
+      attachHints(k, (e as { code?: string }).code),
+      { cause: e },
+    );
   }
   const owned = fd;
   return {
@@ -155,7 +185,9 @@ function attachHints(k: Kprobe, code: string | undefined): string[] {
     case 'EILSEQ':
       return [`offset ${k.offset} is not at an instruction boundary of ${k.func}`];
     case 'EINVAL':
-      return [`${k.func} may not be probeable (notrace, or on the kprobe blocklist: /sys/kernel/debug/kprobes/blacklist)`];
+      return [
+        `${k.func} may not be probeable (notrace, or on the kprobe blocklist: /sys/kernel/debug/kprobes/blacklist)`,
+      ];
     case 'EPERM':
     case 'EACCES':
       return ['kprobes need root (CAP_PERFMON and CAP_BPF, or CAP_SYS_ADMIN)'];

@@ -3,7 +3,15 @@
 import type { ResolvedAttach } from '../../lang/index.ts';
 import { ScryRuntimeError } from '../errors.ts';
 import type { LoadedProgram } from '../loader.ts';
-import { HW_BREAKPOINT_R, HW_BREAKPOINT_RW, HW_BREAKPOINT_W, HW_BREAKPOINT_X, onlineCpus, PerfType, SysError } from '../sys/index.ts';
+import {
+  HW_BREAKPOINT_R,
+  HW_BREAKPOINT_RW,
+  HW_BREAKPOINT_W,
+  HW_BREAKPOINT_X,
+  onlineCpus,
+  PerfType,
+  SysError,
+} from '../sys/index.ts';
 import { attachPerfEvent } from './tracepoint.ts';
 import type { Attachment } from './types.ts';
 
@@ -26,7 +34,13 @@ export function attachCounted(p: LoadedProgram, a: Counted): Attachment[] {
     return onEveryCpu(p, a.text, (cpu) =>
       attachPerfEvent(
         p,
-        { type: a.provider === 'software' ? PerfType.SOFTWARE : PerfType.HARDWARE, config: BigInt(a.config), samplePeriod: BigInt(a.count), pid: -1, cpu },
+        {
+          type: a.provider === 'software' ? PerfType.SOFTWARE : PerfType.HARDWARE,
+          config: BigInt(a.config),
+          samplePeriod: BigInt(a.count),
+          pid: -1,
+          cpu,
+        },
         `${a.text} (cpu ${cpu})`,
       ),
     );
@@ -55,16 +69,29 @@ function breakpointType(mode: string): number {
  * across CPUs), or on every CPU for a kernel address.
  */
 export function attachWatchpoint(p: LoadedProgram, a: Watchpoint, pid?: number): Attachment[] {
-  const attr = { type: PerfType.BREAKPOINT, config: 0n, bpType: breakpointType(a.mode), bpAddr: a.address, bpLen: BigInt(a.length), samplePeriod: 1n };
+  const attr = {
+    type: PerfType.BREAKPOINT,
+    config: 0n,
+    bpType: breakpointType(a.mode),
+    bpAddr: a.address,
+    bpLen: BigInt(a.length),
+    samplePeriod: 1n,
+  };
   try {
     if (pid !== undefined) return [attachPerfEvent(p, { ...attr, pid, cpu: -1 }, `${a.text} (pid ${pid})`)];
     return onEveryCpu(p, a.text, (cpu) => attachPerfEvent(p, { ...attr, pid: -1, cpu }, `${a.text} (cpu ${cpu})`));
   } catch (e) {
     const code = ((e as Error).cause as SysError | undefined)?.code;
     if (code === 'EINVAL')
-      throw new ScryRuntimeError(`${a.text}: the kernel refused this breakpoint (EINVAL): the address must be aligned to the length and mapped`, a.span, [
-        pid === undefined ? 'to watch a variable of a program, give its process: -p PID or -c CMD' : 'take the address from the binary: nm BINARY | grep VARIABLE',
-      ]);
+      throw new ScryRuntimeError(
+        `${a.text}: the kernel refused this breakpoint (EINVAL): the address must be aligned to the length and mapped`,
+        a.span,
+        [
+          pid === undefined
+            ? 'to watch a variable of a program, give its process: -p PID or -c CMD'
+            : 'take the address from the binary: nm BINARY | grep VARIABLE',
+        ],
+      );
     throw e;
   }
 }

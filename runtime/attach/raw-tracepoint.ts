@@ -13,7 +13,12 @@ export function attachRawTracepoint(p: LoadedProgram, a: RawTracepoint): Attachm
   try {
     link = new OwnedFd(rawTracepointOpen(a.event, p.fd.fd), `raw tracepoint ${a.event}`);
   } catch (e) {
-    throw new ScryRuntimeError(`cannot attach ${a.text}: ${(e as Error).message}`, a.span, ['list tracepoints with: scry -l "tracepoint:*"'], { cause: e });
+    throw new ScryRuntimeError(
+      `cannot attach ${a.text}: ${(e as Error).message}`,
+      a.span,
+      ['list tracepoints with: scry -l "tracepoint:*"'],
+      { cause: e },
+    );
   }
   return { description: a.text, close: () => link.close() };
 }

@@ -12,7 +12,11 @@ export function attachTracepoint(p: LoadedProgram, group: string, event: string)
     throw new ScryRuntimeError(`tracepoint ${group}:${event} does not exist on this kernel`, p.spec.attach.span, [
       `list them with: scry -l 'tracepoint:${group}:*'`,
     ]);
-  return attachPerfEvent(p, { type: PerfType.TRACEPOINT, config: BigInt(id), samplePeriod: 1n, pid: -1, cpu: 0 }, `tracepoint:${group}:${event}`);
+  return attachPerfEvent(
+    p,
+    { type: PerfType.TRACEPOINT, config: BigInt(id), samplePeriod: 1n, pid: -1, cpu: 0 },
+    `tracepoint:${group}:${event}`,
+  );
 }
 
 /** Opens a perf event, attaches the program and enables it; closes the event if any step fails. */
@@ -28,7 +32,9 @@ export function attachPerfEvent(
     perfEnable(fd.fd);
   } catch (e) {
     fd?.close();
-    throw new ScryRuntimeError(`cannot attach ${description}: ${(e as Error).message}`, p.spec.attach.span, [], { cause: e });
+    throw new ScryRuntimeError(`cannot attach ${description}: ${(e as Error).message}`, p.spec.attach.span, [], {
+      cause: e,
+    });
   }
   const owned = fd;
   return { description, close: () => owned.close() };

@@ -30,7 +30,9 @@ export interface UprobeAttachSpec {
 /** A config field of a PMU format, e.g. 'config:32-63' → { shift: 32, bits: 32 }; undefined when absent. */
 export function pmuConfigField(pmu: string, field: string): { shift: number; bits: number } | undefined {
   try {
-    const m = /^config:(\d+)(?:-(\d+))?\s*$/.exec(readFileSync(`/sys/bus/event_source/devices/${pmu}/format/${field}`, 'utf8'));
+    const m = /^config:(\d+)(?:-(\d+))?\s*$/.exec(
+      readFileSync(`/sys/bus/event_source/devices/${pmu}/format/${field}`, 'utf8'),
+    );
     if (!m) return undefined;
     const lo = Number(m[1]);
     const hi = m[2] === undefined ? lo : Number(m[2]);
@@ -41,17 +43,22 @@ export function pmuConfigField(pmu: string, field: string): { shift: number; bit
 }
 
 /** The perf_event_attr config word for a uprobe: the retprobe bit and the ref_ctr_offset field. */
-export function uprobeConfig(spec: Pick<UprobeAttachSpec, 'retprobe' | 'refCtrOffset' | 'description'>, fail: (why: string) => Error): bigint {
+export function uprobeConfig(
+  spec: Pick<UprobeAttachSpec, 'retprobe' | 'refCtrOffset' | 'description'>,
+  fail: (why: string) => Error,
+): bigint {
   let config = 0n;
   if (spec.retprobe) {
     const bit = pmuConfigBit('uprobe', 'retprobe');
-    if (bit === undefined) throw fail('this kernel\'s uprobe PMU has no retprobe flag');
+    if (bit === undefined) throw fail("this kernel's uprobe PMU has no retprobe flag");
     config |= 1n << BigInt(bit);
   }
   if (spec.refCtrOffset !== undefined && spec.refCtrOffset !== 0n) {
     const field = pmuConfigField('uprobe', 'ref_ctr_offset');
-    if (!field) throw fail('this kernel cannot maintain USDT semaphores (the uprobe PMU has no ref_ctr_offset, Linux 4.20+)');
-    if (spec.refCtrOffset >= 1n << BigInt(field.bits)) throw fail(`semaphore offset 0x${spec.refCtrOffset.toString(16)} does not fit the uprobe PMU's ref_ctr_offset`);
+    if (!field)
+      throw fail('this kernel cannot maintain USDT semaphores (the uprobe PMU has no ref_ctr_offset, Linux 4.20+)');
+    if (spec.refCtrOffset >= 1n << BigInt(field.bits))
+      throw fail(`semaphore offset 0x${spec.refCtrOffset.toString(16)} does not fit the uprobe PMU's ref_ctr_offset`);
     config |= spec.refCtrOffset << BigInt(field.shift);
   }
   return config;
@@ -61,16 +68,26 @@ export function uprobeConfig(spec: Pick<UprobeAttachSpec, 'retprobe' | 'refCtrOf
 export function attachUprobe(prog: LoadedProgram, spec: UprobeAttachSpec): Attachment {
   const span = prog.spec.attach.span;
   const fail = (why: string, hints: string[] = [], cause?: unknown) =>
-    new ScryRuntimeError(`cannot attach ${spec.description}: ${why}`, span, hints, cause === undefined ? undefined : { cause });
+    new ScryRuntimeError(
+      `cannot attach ${spec.description}: ${why}`,
+      span,
+      hints,
+      cause === undefined ? undefined : { cause },
+    );
   const type = pmuType('uprobe');
-  if (type === undefined) throw fail('this kernel has no uprobe PMU (/sys/bus/event_source/devices/uprobe, Linux 4.17+)');
+  if (type === undefined)
+    throw fail('this kernel has no uprobe PMU (/sys/bus/event_source/devices/uprobe, Linux 4.17+)');
   // Plain reasons for what perf_event_open would only call ENOENT / ESRCH.
   try {
     if (!statSync(spec.path).isFile()) throw fail(`${spec.path} is not a regular file`);
   } catch (e) {
     if (e instanceof ScryRuntimeError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw fail(code === 'ENOENT' ? `${spec.path} does not exist` : `cannot access ${spec.path}: ${(e as Error).message}`, [], e);
+    throw fail(
+      code === 'ENOENT' ? `${spec.path} does not exist` : `cannot access ${spec.path}: ${(e as Error).message}`,
+      [],
+      e,
+    );
   }
   if (spec.pid >= 0) {
     try {

@@ -40,4 +40,3 @@ export function kernelFunctions(): readonly KernelFunction[] {
   functions ??= fromFilterFunctions() ?? fromKallsyms();
   return functions;
 }
-

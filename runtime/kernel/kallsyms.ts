@@ -45,4 +45,3 @@ export function kernelSymbol(addr: bigint): string {
 export function kernelSymbolAddress(name: string): bigint | undefined {
   return kernelSymbols().byName.get(name);
 }
-

@@ -34,7 +34,9 @@ export function hostKernelInfo(): KernelInfo {
     functionBtf: (name, module) => {
       if (module === undefined || module === 'vmlinux') {
         const hit = findKernelFunc(name);
-        return hit && (module === undefined || hit.module === 'vmlinux') ? { module: hit.module, btf: hit.btf } : undefined;
+        return hit && (module === undefined || hit.module === 'vmlinux')
+          ? { module: hit.module, btf: hit.btf }
+          : undefined;
       }
       const btf = moduleBtf(module);
       return btf?.funcProto(name) ? { module, btf } : undefined;

@@ -38,7 +38,13 @@ export function mountTracefs(target = TRACEFS_MOUNTPOINT): void {
   if (ret >= 0) return;
   const err = new SysError(`mount(tracefs on ${target})`, -ret);
   if (err.code === 'EPERM' || err.code === 'EACCES') {
-    throw Object.assign(new PrivilegeError('read tracepoints', `tracefs is not mounted and mounting it on ${target} was refused (${err.code})`), { cause: err });
+    throw Object.assign(
+      new PrivilegeError(
+        'read tracepoints',
+        `tracefs is not mounted and mounting it on ${target} was refused (${err.code})`,
+      ),
+      { cause: err },
+    );
   }
   const hint: Record<string, string> = {
     ENOENT: `${target} does not exist; is this kernel built with CONFIG_TRACING?`,
@@ -62,7 +68,8 @@ export function tracefsRoot(): string {
     if (why) throw new PrivilegeError('read tracepoints', why);
   }
   mountTracefs(TRACEFS_MOUNTPOINT);
-  if (!isTracefs(TRACEFS_MOUNTPOINT)) throw new Error(`mounted tracefs on ${TRACEFS_MOUNTPOINT} but it has no available_events`);
+  if (!isTracefs(TRACEFS_MOUNTPOINT))
+    throw new Error(`mounted tracefs on ${TRACEFS_MOUNTPOINT} but it has no available_events`);
   return (root = TRACEFS_MOUNTPOINT);
 }
 

@@ -2,7 +2,15 @@
 // by runtime/kernel/elf, failures turned into messages with hints.
 import type { UserProbeError, UserProbeSite, UsdtArgument, UsdtSite } from '../../lang/index.ts';
 import { ScryRuntimeError } from '../errors.ts';
-import { listUprobeFunctions, openTarget, resolveUprobe, resolveUsdt, targetSymbols, PT_REGS_X86_64, type UsdtArg } from './elf/index.ts';
+import {
+  listUprobeFunctions,
+  openTarget,
+  resolveUprobe,
+  resolveUsdt,
+  targetSymbols,
+  PT_REGS_X86_64,
+  type UsdtArg,
+} from './elf/index.ts';
 
 function failure(e: unknown): UserProbeError {
   if (e instanceof ScryRuntimeError) return { error: e.message, hints: e.hints };
@@ -19,7 +27,11 @@ export function userProbeSites(target: string, where: string, pid?: number): rea
     const m = /^([^+]+)(?:\+(0x[0-9a-f]+|\d+))?$/i.exec(where);
     if (!m) return { error: `invalid uprobe function '${where}'` };
     const names = /[*?]/.test(m[1]!) ? listUprobeFunctions(file, m[1]!) : [m[1]!];
-    if (!names.length) return { error: `no function in ${file.path} matches ${m[1]}`, hints: [`list them with: scry -l 'uprobe:${file.path}:*'`] };
+    if (!names.length)
+      return {
+        error: `no function in ${file.path} matches ${m[1]}`,
+        hints: [`list them with: scry -l 'uprobe:${file.path}:*'`],
+      };
     return names.map((func) => {
       const loc = resolveUprobe(file, { func, ...(m[2] ? { funcOffset: BigInt(m[2]) } : {}) });
       return { path: loc.path, offset: loc.offset, vaddr: loc.vaddr, func };
@@ -45,7 +57,12 @@ function argument(a: UsdtArg): UsdtArgument {
   return { size: a.size, signed: a.signed, operand, text: a.text };
 }
 
-export function usdtSites(target: string, provider: string | undefined, name: string, pid?: number): readonly UsdtSite[] | UserProbeError {
+export function usdtSites(
+  target: string,
+  provider: string | undefined,
+  name: string,
+  pid?: number,
+): readonly UsdtSite[] | UserProbeError {
   try {
     const file = openTarget(target, pid !== undefined ? { pid } : {});
     return resolveUsdt(file, provider, name).map((u) => {
@@ -60,7 +77,17 @@ export function usdtSites(target: string, provider: string | undefined, name: st
           symbolic = a;
           return argument(a);
         }
-        return { size: a.size, signed: a.signed, text: a.text, operand: { kind: 'mem', base: PT_REGS_X86_64.rip!, offset: sym.value + l.offset - u.pc, ...(l.index ? { index: l.index.offset, scale: l.scale ?? 1 } : {}) } };
+        return {
+          size: a.size,
+          signed: a.signed,
+          text: a.text,
+          operand: {
+            kind: 'mem',
+            base: PT_REGS_X86_64.rip!,
+            offset: sym.value + l.offset - u.pc,
+            ...(l.index ? { index: l.index.offset, scale: l.scale ?? 1 } : {}),
+          },
+        };
       });
       return {
         path: file.path,
@@ -69,7 +96,11 @@ export function usdtSites(target: string, provider: string | undefined, name: st
         offset: u.offset,
         ...(u.semaphoreOffset !== undefined && u.semaphore !== 0n ? { semaphoreOffset: u.semaphoreOffset } : {}),
         ...(args && !symbolic ? { args } : {}),
-        ...(symbolic ? { argsError: `argument ${symbolic.text} names a symbol ${file.path} does not define` } : u.argsError ? { argsError: u.argsError } : {}),
+        ...(symbolic
+          ? { argsError: `argument ${symbolic.text} names a symbol ${file.path} does not define` }
+          : u.argsError
+            ? { argsError: u.argsError }
+            : {}),
       };
     });
   } catch (e) {

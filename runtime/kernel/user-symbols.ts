@@ -123,9 +123,15 @@ export class UserSymbolizer {
   private demangleAll(syms: UserSymbol[]): UserSymbol[] {
     const d = this.demangler;
     if (!d) return syms;
-    const todo = [...new Set(syms.map((s) => s.symbol).filter((n): n is string => n !== undefined && isMangled(n) && !this.demangled.has(n)))];
+    const todo = [
+      ...new Set(
+        syms.map((s) => s.symbol).filter((n): n is string => n !== undefined && isMangled(n) && !this.demangled.has(n)),
+      ),
+    ];
     if (todo.length) d(todo).forEach((plain, i) => this.demangled.set(todo[i]!, plain));
-    return syms.map((s) => (s.symbol !== undefined && isMangled(s.symbol) ? { ...s, symbol: this.demangled.get(s.symbol) ?? s.symbol } : s));
+    return syms.map((s) =>
+      s.symbol !== undefined && isMangled(s.symbol) ? { ...s, symbol: this.demangled.get(s.symbol) ?? s.symbol } : s,
+    );
   }
 
   private lookup(pid: number, addr: bigint): UserSymbol {
@@ -145,7 +151,9 @@ export class UserSymbolizer {
     if (vaddr === undefined) return { module: path };
     try {
       if (!mod.symbols) {
-        mod.symbols = SymbolTable.read(mod.elf, { debug: this.debugFiles && isFile ? openDebugFile(mod.elf, mod.path) : undefined });
+        mod.symbols = SymbolTable.read(mod.elf, {
+          debug: this.debugFiles && isFile ? openDebugFile(mod.elf, mod.path) : undefined,
+        });
         this.trimModules();
       }
     } catch (e) {
@@ -294,7 +302,11 @@ function findMap(maps: readonly MapEntry[], addr: bigint): MapEntry | undefined 
  * addr - start + map offset; the PT_LOAD segment holding that offset turns it into a vaddr. Where two
  * segments share a file page, the one whose executable flag matches the mapping's wins.
  */
-function fileVaddr(loads: readonly Segment[], entry: Pick<MapEntry, 'start' | 'offset' | 'perms'>, addr: bigint): bigint | undefined {
+function fileVaddr(
+  loads: readonly Segment[],
+  entry: Pick<MapEntry, 'start' | 'offset' | 'perms'>,
+  addr: bigint,
+): bigint | undefined {
   const fileOff = addr - entry.start + entry.offset;
   const exec = entry.perms.includes('x');
   let best: Segment | undefined;
@@ -324,7 +336,9 @@ export function formatStackFrame(s: UserSymbol, addr: bigint): string {
 /** A ustack frame in perf mode, without the leading tab: `55c1f7 main+22 (/path/bin)`, or `55c1f7 0x55c1f7 ([unknown])`. */
 export function formatPerfFrame(s: UserSymbol, addr: bigint): string {
   const hex = addr.toString(16);
-  return s.symbol !== undefined ? `${hex} ${printable(s.symbol)}+${s.offset ?? 0n} (${printable(s.module ?? '[unknown]')})` : `${hex} ${hexPointer(addr)} ([unknown])`;
+  return s.symbol !== undefined
+    ? `${hex} ${printable(s.symbol)}+${s.offset ?? 0n} (${printable(s.module ?? '[unknown]')})`
+    : `${hex} ${hexPointer(addr)} ([unknown])`;
 }
 
 /** An address no symbol covers, as C++'s showbase prints it: 0x…, but 0 as "0" (bpftrace's usym/ksym too). */

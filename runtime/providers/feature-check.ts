@@ -34,6 +34,7 @@ export function closing(fd: number): void {
 
 /** `r0 = 0; exit`, or a call of `helper` first. */
 export function tinyProgram(helper?: number): Uint8Array {
-  const insns = helper === undefined ? [mov64Imm(R0, 0), exit()] : [mov64Imm(R1, 0), call(helper), mov64Imm(R0, 0), exit()];
+  const insns =
+    helper === undefined ? [mov64Imm(R0, 0), exit()] : [mov64Imm(R1, 0), call(helper), mov64Imm(R0, 0), exit()];
   return encode(insns).bytes;
 }

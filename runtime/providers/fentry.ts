@@ -39,7 +39,12 @@ export const fentry: RuntimeProviderRow<ResolvedOf<'fentry'>> = {
   attach: (p, a) => [attachTracing(p, a.text)],
   listers: [lister('fentry')],
   // loading a program on a vmlinux function needs its BTF id: info.ts supplies that probe when there is BTF
-  info: (probes) => (probes.fentry ? attempt('fentry/fexit', probes.fentry) : { name: 'fentry/fexit', ok: false, note: 'no kernel BTF' }),
+  info: (probes) =>
+    probes.fentry ? attempt('fentry/fexit', probes.fentry) : { name: 'fentry/fexit', ok: false, note: 'no kernel BTF' },
 };
 
-export const fexit: RuntimeProviderRow<ResolvedOf<'fexit'>> = { require: fentry.require!, attach: fentry.attach, listers: [lister('fexit')] };
+export const fexit: RuntimeProviderRow<ResolvedOf<'fexit'>> = {
+  require: fentry.require!,
+  attach: fentry.attach,
+  listers: [lister('fexit')],
+};

@@ -47,9 +47,21 @@ export function runtimeRowOf(name: ProviderName): RuntimeProviderRow<ResolvedAtt
 
 /** `scry --info`'s "Probe types": each row's line, in the report's order (kretprobe, fexit … share their row's). */
 export function probeTypeReport(probes: InfoProbes): InfoItem[] {
-  const report: RuntimeProviderRow<never>[] = [tracepoint, rawtracepoint, kprobe, uprobe, fentry, timer, hardware, watchpoint, special];
+  const report: RuntimeProviderRow<never>[] = [
+    tracepoint,
+    rawtracepoint,
+    kprobe,
+    uprobe,
+    fentry,
+    timer,
+    hardware,
+    watchpoint,
+    special,
+  ];
   return report.flatMap((r) => (r.info ? [r.info(probes)] : []));
 }
 
 /** Every provider's listers, in listing order. */
-export const listers: readonly Lister[] = Object.values(rows).flatMap((r: RuntimeProviderRow<never>) => r.listers ?? []);
+export const listers: readonly Lister[] = Object.values(rows).flatMap(
+  (r: RuntimeProviderRow<never>) => r.listers ?? [],
+);

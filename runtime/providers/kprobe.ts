@@ -20,7 +20,15 @@ export const kprobe: RuntimeProviderRow<ResolvedOf<'kprobe'>> = {
   require: requireKprobes,
   attach: (p, a) => [attachKprobe(p, a)],
   listers: [lister('kprobe')],
-  info: () => ({ name: 'kprobe', ok: hasKprobePmu() || hasKprobeEvents(), ...(hasKprobePmu() || hasKprobeEvents() ? {} : { note: 'kernel built without CONFIG_KPROBES' }) }),
+  info: () => ({
+    name: 'kprobe',
+    ok: hasKprobePmu() || hasKprobeEvents(),
+    ...(hasKprobePmu() || hasKprobeEvents() ? {} : { note: 'kernel built without CONFIG_KPROBES' }),
+  }),
 };
 
-export const kretprobe: RuntimeProviderRow<ResolvedOf<'kretprobe'>> = { require: kprobe.require!, attach: kprobe.attach, listers: [lister('kretprobe')] };
+export const kretprobe: RuntimeProviderRow<ResolvedOf<'kretprobe'>> = {
+  require: kprobe.require!,
+  attach: kprobe.attach,
+  listers: [lister('kretprobe')],
+};

@@ -15,13 +15,28 @@ export const timer: RuntimeProviderRow<ResolvedOf<'interval'>> = {
   // timers and software events are the same cpu-clock perf event
   info: () =>
     attempt('profile/interval/software', () =>
-      closing(perfEventOpen({ type: PerfType.SOFTWARE, config: BigInt(PerfSwConfig.CPU_CLOCK), samplePeriod: 1_000_000n, pid: -1, cpu: 0 })),
+      closing(
+        perfEventOpen({
+          type: PerfType.SOFTWARE,
+          config: BigInt(PerfSwConfig.CPU_CLOCK),
+          samplePeriod: 1_000_000n,
+          pid: -1,
+          cpu: 0,
+        }),
+      ),
     ),
 };
 
 export const software: RuntimeProviderRow<ResolvedOf<'software'>> = {
   attach: (p, a) => attachCounted(p, a),
-  listers: [{ provider: 'software', family: 'software events', refusal: () => undefined, names: () => softwareEvents.map((e) => `${e.name}:`) }],
+  listers: [
+    {
+      provider: 'software',
+      family: 'software events',
+      refusal: () => undefined,
+      names: () => softwareEvents.map((e) => `${e.name}:`),
+    },
+  ],
 };
 
 export const hardware: RuntimeProviderRow<ResolvedOf<'hardware'>> = {
@@ -38,7 +53,10 @@ export const hardware: RuntimeProviderRow<ResolvedOf<'hardware'>> = {
     },
   ],
   // the same look -l uses to leave hardware events out
-  info: () => ((why) => (why ? { name: 'hardware', ok: false, note: why } : { name: 'hardware', ok: true }))(hardwareEventRefusal()),
+  info: () =>
+    ((why) => (why ? { name: 'hardware', ok: false, note: why } : { name: 'hardware', ok: true }))(
+      hardwareEventRefusal(),
+    ),
 };
 
 export const watchpoint: RuntimeProviderRow<ResolvedOf<'watchpoint'>> = {

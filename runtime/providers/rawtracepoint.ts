@@ -12,7 +12,10 @@ export const rawtracepoint: RuntimeProviderRow<ResolvedOf<'rawtracepoint'>> = {
   attach: (p, a) => [a.btfId !== undefined ? attachTracing(p, a.text) : attachRawTracepoint(p, a)],
   info: () =>
     attempt('rawtracepoint', () => {
-      const prog = new OwnedFd(progLoad({ type: ProgType.RAW_TRACEPOINT, insns: tinyProgram(), license: 'GPL' }), 'probe');
+      const prog = new OwnedFd(
+        progLoad({ type: ProgType.RAW_TRACEPOINT, insns: tinyProgram(), license: 'GPL' }),
+        'probe',
+      );
       try {
         closing(rawTracepointOpen('sys_enter', prog.fd));
       } finally {
@@ -43,5 +46,11 @@ function rawTracepointNames(): string[] {
   const btf = vmlinuxBtf();
   if (btf) return btf.rawTracepointNames();
   const notTracepoints = new Set(['syscalls', 'ftrace', 'kprobes', 'uprobes']);
-  return [...new Set(listTracepoints().filter((t) => !notTracepoints.has(t.group)).map((t) => t.event))];
+  return [
+    ...new Set(
+      listTracepoints()
+        .filter((t) => !notTracepoints.has(t.group))
+        .map((t) => t.event),
+    ),
+  ];
 }

@@ -8,7 +8,10 @@ export const special: RuntimeProviderRow<ResolvedOf<'BEGIN'>> = {
   attach: () => [],
   info: () =>
     attempt('BEGIN/END (BPF_PROG_TEST_RUN)', () => {
-      const prog = new OwnedFd(progLoad({ type: ProgType.RAW_TRACEPOINT, insns: tinyProgram(), license: 'GPL' }), 'probe');
+      const prog = new OwnedFd(
+        progLoad({ type: ProgType.RAW_TRACEPOINT, insns: tinyProgram(), license: 'GPL' }),
+        'probe',
+      );
       try {
         progTestRun(prog.fd, {});
       } finally {

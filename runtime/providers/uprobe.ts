@@ -21,19 +21,37 @@ function listUsdt(_provider: string, binary: string, pattern: string, verbose: b
   const file = openTarget(binary);
   const re = globRegExp(pattern.includes(':') ? pattern : `*:${pattern}`);
   const out: string[] = [];
-  const sorted = [...targetUsdtProbes(file)].sort((a, b) => (`${a.provider}:${a.name}` < `${b.provider}:${b.name}` ? -1 : 1));
+  const sorted = [...targetUsdtProbes(file)].sort((a, b) =>
+    `${a.provider}:${a.name}` < `${b.provider}:${b.name}` ? -1 : 1,
+  );
   for (const u of sorted) {
     if (!re.test(`${u.provider}:${u.name}`)) continue;
     out.push(printable(`usdt:${file.path}:${u.provider}:${u.name}`));
-    if (verbose) u.argsText.split(/\s+/).filter(Boolean).forEach((a, i) => out.push(printable(`    arg${i}: ${a}`)));
+    if (verbose)
+      u.argsText
+        .split(/\s+/)
+        .filter(Boolean)
+        .forEach((a, i) => out.push(printable(`    arg${i}: ${a}`)));
   }
   return out;
 }
 
 export const uprobe: RuntimeProviderRow<ResolvedOf<'uprobe'>> = {
-  attach: (p, a, ctx) => [attachUprobe(p, { path: a.path, offset: a.offset, retprobe: a.provider === 'uretprobe', pid: ctx.pid ?? -1, description: a.text })],
+  attach: (p, a, ctx) => [
+    attachUprobe(p, {
+      path: a.path,
+      offset: a.offset,
+      retprobe: a.provider === 'uretprobe',
+      pid: ctx.pid ?? -1,
+      description: a.text,
+    }),
+  ],
   listBinary: listFunctions,
-  info: () => ({ name: 'uprobe', ok: pmuType('uprobe') !== undefined, ...(pmuType('uprobe') !== undefined ? {} : { note: 'no uprobe PMU' }) }),
+  info: () => ({
+    name: 'uprobe',
+    ok: pmuType('uprobe') !== undefined,
+    ...(pmuType('uprobe') !== undefined ? {} : { note: 'no uprobe PMU' }),
+  }),
 };
 
 export const usdt: RuntimeProviderRow<ResolvedOf<'usdt'>> = {

@@ -244,7 +244,8 @@ const LOG_TRUE_SIZE = 140;
 
 /** BPF_PROG_LOAD → prog fd. Throws ProgLoadError (a SysError carrying the log) when logBuf is given, else SysError. */
 export function progLoad(spec: ProgLoadSpec): number {
-  if (spec.insns.length % 8 !== 0) throw new RangeError(`progLoad: insns length ${spec.insns.length} is not a multiple of 8`);
+  if (spec.insns.length % 8 !== 0)
+    throw new RangeError(`progLoad: insns length ${spec.insns.length} is not a multiple of 8`);
   const log = spec.logBuf;
   const a = new Attr(144)
     .u32(0, spec.type)
@@ -300,7 +301,10 @@ export function loadProgram(spec: Omit<ProgLoadSpec, 'logLevel' | 'logBuf'>, opt
   for (;;) {
     try {
       // Rarely the logged load succeeds (e.g. a transient failure the first time): keep it.
-      return new OwnedFd(progLoadRetrying({ ...spec, logLevel: opts.logLevel ?? 1, logBuf: new Uint8Array(size) }), label);
+      return new OwnedFd(
+        progLoadRetrying({ ...spec, logLevel: opts.logLevel ?? 1, logBuf: new Uint8Array(size) }),
+        label,
+      );
     } catch (err) {
       if (!(err instanceof ProgLoadError)) throw err;
       if (err.code !== 'ENOSPC' || size >= max) {
@@ -398,7 +402,11 @@ export interface LinkCreateSpec {
 export function linkCreate(spec: LinkCreateSpec): number {
   // link_create: prog_fd @0, target_fd @4, attach_type @8, flags @12, then a union @16:
   // perf_event.bpf_cookie u64 @16 | target_btf_id u32 @16 (+ tracing.cookie u64 @24) | iter_info @16 + iter_info_len @24
-  const a = new Attr(64).u32(0, spec.progFd).u32(4, spec.targetFd).u32(8, spec.attachType).u32(12, spec.flags ?? 0);
+  const a = new Attr(64)
+    .u32(0, spec.progFd)
+    .u32(4, spec.targetFd)
+    .u32(8, spec.attachType)
+    .u32(12, spec.flags ?? 0);
   if (spec.bpfCookie !== undefined) a.u64(16, spec.bpfCookie);
   if (spec.targetBtfId !== undefined) a.u32(16, spec.targetBtfId);
   if (spec.tracingCookie !== undefined) a.u64(24, spec.tracingCookie);
@@ -417,7 +425,11 @@ export function iterCreate(linkFd: number): number {
  * BPF_OBJ_GET_INFO_BY_FD into info (zeroed by the caller); returns the length the kernel filled.
  * `inner` are pointers inside info itself (e.g. where bpf_btf_info.name points), as [offset in info, buffer].
  */
-export function objGetInfoByFd(fd: number, info: Uint8Array, inner: readonly (readonly [number, Uint8Array])[] = []): number {
+export function objGetInfoByFd(
+  fd: number,
+  info: Uint8Array,
+  inner: readonly (readonly [number, Uint8Array])[] = [],
+): number {
   const a = new Attr(16).u32(0, fd).u32(4, info.length).ptr(8, info);
   for (const [off, buf] of inner) a.ptrs.push([off, buf, info]);
   call(BpfCmd.OBJ_GET_INFO_BY_FD, a);

@@ -3,7 +3,14 @@ import { check, SysError } from './errors.ts';
 import { native, type WatchHandle } from './native.ts';
 
 /** mmap(2) of an fd → an ArrayBuffer over the mapping (unmapped by munmap() or, failing that, by GC). */
-export function mmap(fd: number, length: number, prot: number, flags: number, offset: number, what = 'mmap'): ArrayBuffer {
+export function mmap(
+  fd: number,
+  length: number,
+  prot: number,
+  flags: number,
+  offset: number,
+  what = 'mmap',
+): ArrayBuffer {
   const r = native().mmap(fd, length, prot, flags, offset);
   if (typeof r === 'number') throw new SysError(what, -r);
   return r;

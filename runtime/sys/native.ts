@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 /** [byte offset inside the attr struct, buffer whose address is stored there as a u64]. */
 /** Where to write a buffer's address: attr[offset], or into[offset] for a pointer inside a struct attr points to. */
-export type PtrFixup = readonly [offset: number, buffer: ArrayBufferView] | readonly [offset: number, buffer: ArrayBufferView, into: ArrayBufferView];
+export type PtrFixup =
+  | readonly [offset: number, buffer: ArrayBufferView]
+  | readonly [offset: number, buffer: ArrayBufferView, into: ArrayBufferView];
 
 export interface WatchHandle {
   /** Stops polling and closes the uv handle. Idempotent. */
@@ -22,7 +24,14 @@ export interface WatchHandle {
 /** Raw syscalls. Every function returns the result or -errno; only misuse (bad argument types) throws. */
 export interface NativeBinding {
   bpf(cmd: number, attr: Uint8Array, ptrs?: readonly PtrFixup[]): number;
-  perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number, ptrs?: readonly PtrFixup[]): number;
+  perfEventOpen(
+    attr: Uint8Array,
+    pid: number,
+    cpu: number,
+    groupFd: number,
+    flags: number,
+    ptrs?: readonly PtrFixup[],
+  ): number;
   /** arg: an integer passed as is, or a buffer whose address is passed. */
   ioctl(fd: number, request: number, arg: number | ArrayBufferView): number;
   close(fd: number): number;
@@ -48,7 +57,12 @@ export interface NativeBinding {
    * stdio and `inheritedFds` no longer close-on-exec;
    * an execve failure's errno arrives on `result` (a pipe that closes at a successful execve). Or -errno.
    */
-  spawnHeld(path: string, argv: readonly string[], envp: readonly string[], inheritedFds: readonly number[]): [pid: number, gate: number, result: number] | number;
+  spawnHeld(
+    path: string,
+    argv: readonly string[],
+    envp: readonly string[],
+    inheritedFds: readonly number[],
+  ): [pid: number, gate: number, result: number] | number;
   /** Calls callback(status) whenever fd is readable (status < 0: poll error, -errno). Returns -errno on failure. */
   watch(fd: number, callback: (status: number) => void): WatchHandle | number;
 }
@@ -66,7 +80,9 @@ function locate(): string {
     if (parent === dir) break;
     dir = parent;
   }
-  throw new Error(`scry: native addon ${ADDON} not found above ${dirname(fileURLToPath(import.meta.url))}; build it with \`npm run install\` (node-gyp rebuild)`);
+  throw new Error(
+    `scry: native addon ${ADDON} not found above ${dirname(fileURLToPath(import.meta.url))}; build it with \`npm run install\` (node-gyp rebuild)`,
+  );
 }
 
 let binding: NativeBinding | undefined;

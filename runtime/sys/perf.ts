@@ -58,14 +58,29 @@ const ATTR_SIZE_VER7 = 128;
 
 // Bit numbers in the u64 flags word at offset 40.
 const BIT = {
-  disabled: 0n, inherit: 1n, pinned: 2n, excludeUser: 4n, excludeKernel: 5n, excludeHv: 6n, excludeIdle: 7n,
-  freq: 10n, watermark: 14n,
+  disabled: 0n,
+  inherit: 1n,
+  pinned: 2n,
+  excludeUser: 4n,
+  excludeKernel: 5n,
+  excludeHv: 6n,
+  excludeIdle: 7n,
+  freq: 10n,
+  watermark: 14n,
 } as const;
 
 function encode(spec: PerfEventSpec, size: number): Attr {
   const freq = spec.freq ?? spec.sampleFreq !== undefined;
   let bits = 0n;
-  for (const key of ['disabled', 'inherit', 'pinned', 'excludeUser', 'excludeKernel', 'excludeHv', 'excludeIdle'] as const) {
+  for (const key of [
+    'disabled',
+    'inherit',
+    'pinned',
+    'excludeUser',
+    'excludeKernel',
+    'excludeHv',
+    'excludeIdle',
+  ] as const) {
     if (spec[key]) bits |= 1n << BIT[key];
   }
   if (freq) bits |= 1n << BIT.freq;
@@ -97,7 +112,11 @@ export function perfEventOpen(spec: PerfEventSpec): number {
   let ret = open(ATTR_SIZE);
   // Kernels before 6.3 reject a larger attr with E2BIG; retry with the older size when config3 is unused.
   if (ret === -7 && !spec.config3) ret = open(ATTR_SIZE_VER7);
-  if (ret < 0) throw new SysError(`perf_event_open(type ${spec.type}, config ${spec.config}, cpu ${spec.cpu}, pid ${spec.pid})`, -ret);
+  if (ret < 0)
+    throw new SysError(
+      `perf_event_open(type ${spec.type}, config ${spec.config}, cpu ${spec.cpu}, pid ${spec.pid})`,
+      -ret,
+    );
   return ret;
 }
 

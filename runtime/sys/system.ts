@@ -11,7 +11,8 @@ export function pageSize(): number {
     for (let off = 0; off + 16 <= auxv.length; off += 16) {
       const type = auxv.readBigUInt64LE(off);
       if (type === 0n) break; // AT_NULL
-      if (type === 6n) { // AT_PAGESZ
+      if (type === 6n) {
+        // AT_PAGESZ
         page = Number(auxv.readBigUInt64LE(off + 8));
         break;
       }

@@ -17,14 +17,19 @@ const dir = mkdtempSync(join(tmpdir(), 'scry-attach-race-'));
 const target = join(dir, 'd');
 mkdirSync(target); // every later mkdir fails with EEXIST, after entering the syscall
 
-const first = process.argv.includes('--alone') ? undefined : startScry(['-q', '-e', 'tracepoint:syscalls:sys_enter_mkdir { @n = count(); }'], { [NOTIFY]: '1' }, 600_000);
+const first = process.argv.includes('--alone')
+  ? undefined
+  : startScry(['-q', '-e', 'tracepoint:syscalls:sys_enter_mkdir { @n = count(); }'], { [NOTIFY]: '1' }, 600_000);
 await first?.waitForStdout(NOTIFY);
 
 // (1) first event after the word; the second scry is stopped only after a grace period
 const delays: number[] = [];
 let missedRuns = 0;
 for (let t = 0; t < trials; t++) {
-  const s = startScry(['-q', '-e', `tracepoint:syscalls:sys_enter_mkdir /pid == ${process.pid}/ { @first = min(nsecs); @n = count(); }`], { [NOTIFY]: '1' });
+  const s = startScry(
+    ['-q', '-e', `tracepoint:syscalls:sys_enter_mkdir /pid == ${process.pid}/ { @first = min(nsecs); @n = count(); }`],
+    { [NOTIFY]: '1' },
+  );
   await s.waitForStdout(NOTIFY);
   const t0 = process.hrtime.bigint(); // CLOCK_MONOTONIC, as nsecs
   let calls = 0;
@@ -44,12 +49,16 @@ for (let t = 0; t < trials; t++) {
 }
 delays.sort((a, b) => a - b);
 const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor(delays.length * p))]?.toFixed(1);
-console.log(`first mkdir seen after the word: median ${pct(0.5)} µs, p90 ${pct(0.9)} µs, max ${pct(1)} µs; runs that missed any: ${missedRuns}/${trials}`);
+console.log(
+  `first mkdir seen after the word: median ${pct(0.5)} µs, p90 ${pct(0.9)} µs, max ${pct(1)} µs; runs that missed any: ${missedRuns}/${trials}`,
+);
 
 // (2) SIGINT right after the word
 let killed = 0;
 for (let t = 0; t < trials; t++) {
-  const s = startScry(['-q', '-e', 'tracepoint:syscalls:sys_enter_mkdir { @n = count(); } END { printf("end\\n"); }'], { [NOTIFY]: '1' });
+  const s = startScry(['-q', '-e', 'tracepoint:syscalls:sys_enter_mkdir { @n = count(); } END { printf("end\\n"); }'], {
+    [NOTIFY]: '1',
+  });
   await s.waitForStdout(NOTIFY);
   s.child.kill('SIGINT');
   const r = await s.finished;

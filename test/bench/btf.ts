@@ -71,7 +71,13 @@ export function btfBench(runs = 15): BtfBench {
   const warm: BtfSample[] = [];
   for (let i = 0; i < runs; i++) warm.push(sampleBtf());
   resetBtfCache();
-  return { runs, cold: summarise(cold), warm: summarise(warm), next: stats(cold.map((s) => s.next)), types: cold[0]?.types ?? 0 };
+  return {
+    runs,
+    cold: summarise(cold),
+    warm: summarise(warm),
+    next: stats(cold.map((s) => s.next)),
+    types: cold[0]?.types ?? 0,
+  };
 }
 
 export function formatBtfBench(b: BtfBench): string {

@@ -20,7 +20,10 @@ export interface MapReadResult {
 
 /** Script maps of the three shapes that matter: a per-CPU count, a per-CPU histogram (one entry per bucket), a plain value. */
 function specs(maxEntries: number): MapSpec[] {
-  const c = compileText(`config = { max_map_keys = ${maxEntries} } BEGIN { @count[1] = count(); @hist[1] = hist(5); @value[1] = 5; }`, hostKernelInfo());
+  const c = compileText(
+    `config = { max_map_keys = ${maxEntries} } BEGIN { @count[1] = count(); @hist[1] = hist(5); @value[1] = 5; }`,
+    hostKernelInfo(),
+  );
   return c.maps.filter((m) => m.user !== undefined);
 }
 
@@ -28,7 +31,13 @@ function specs(maxEntries: number): MapSpec[] {
 function filled(spec: MapSpec, n: number): OwnedFd {
   const percpu = spec.kind === 'percpu_hash';
   const fd = new OwnedFd(
-    mapCreate({ type: percpu ? MapType.PERCPU_HASH : MapType.HASH, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, name: spec.name }),
+    mapCreate({
+      type: percpu ? MapType.PERCPU_HASH : MapType.HASH,
+      keySize: spec.keySize,
+      valueSize: spec.valueSize,
+      maxEntries: spec.maxEntries,
+      name: spec.name,
+    }),
     spec.name,
   );
   const key = new Uint8Array(spec.keySize);
@@ -65,7 +74,14 @@ export function mapReads(keyCounts: readonly number[], runs: number): MapReadRes
             cpu.push((c.user + c.system) / 1000);
           }
           const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
-          results.push({ map: `${spec.user!.name} (${spec.kind})`, keys: n, mode, median: median(times), cpu: median(cpu), entries });
+          results.push({
+            map: `${spec.user!.name} (${spec.kind})`,
+            keys: n,
+            mode,
+            median: median(times),
+            cpu: median(cpu),
+            entries,
+          });
         }
       } finally {
         fd.close();

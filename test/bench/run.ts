@@ -34,7 +34,8 @@ const results: (Result | undefined)[] = [];
 const oneLiner = 'BEGIN { exit(); }';
 results.push(time(`scry -e '${oneLiner}'`, process.execPath, [scryBin, '-q', '-e', oneLiner], runs));
 results.push(time('node -e 0 (floor)', process.execPath, ['-e', '0'], runs));
-if (existsSync('/usr/bin/bpftrace')) results.push(time(`bpftrace -e '${oneLiner}'`, '/usr/bin/bpftrace', ['-e', oneLiner], Math.min(runs, 10)));
+if (existsSync('/usr/bin/bpftrace'))
+  results.push(time(`bpftrace -e '${oneLiner}'`, '/usr/bin/bpftrace', ['-e', oneLiner], Math.min(runs, 10)));
 else process.stderr.write('bpftrace not installed (apt-get install bpftrace): no peer figure\n');
 
 console.log('| command | median ms | p90 ms | runs |');

@@ -30,7 +30,10 @@ export async function throughput(n: number): Promise<Throughput> {
   try {
     const src = join(dir, 'scrybench.c');
     const exe = join(dir, 'scrybench');
-    writeFileSync(src, '#include <unistd.h>\n#include <stdlib.h>\nint main(int c, char **v) { long n = atol(v[1]); for (long i = 0; i < n; i++) getppid(); return 0; }\n');
+    writeFileSync(
+      src,
+      '#include <unistd.h>\n#include <stdlib.h>\nint main(int c, char **v) { long n = atol(v[1]); for (long i = 0; i < n; i++) getppid(); return 0; }\n',
+    );
     execFileSync('cc', ['-O2', '-o', exe, src]);
     const out = join(dir, 'out.txt');
     const prog = 'tracepoint:syscalls:sys_enter_getppid /comm == "scrybench"/ { printf("%d %lu\\n", tid, nsecs); }';
@@ -55,7 +58,9 @@ export async function throughput(n: number): Promise<Throughput> {
     const cpu1 = cpuTicks(s.child.pid!);
     s.child.kill('SIGINT');
     const r = await s.finished;
-    const lines = readFileSync(out, 'latin1').split('\n').filter((l) => /^\d+ \d+$/.test(l)).length;
+    const lines = readFileSync(out, 'latin1')
+      .split('\n')
+      .filter((l) => /^\d+ \d+$/.test(l)).length;
     let lost = 0; // reported as it happens, so possibly on several lines
     for (const m of r.stderr.matchAll(/Lost (\d+) events/g)) lost += Number(m[1]);
     return {

@@ -24,9 +24,21 @@ const bar = (n: number) => `|${'@'.repeat(n)}${' '.repeat(52 - n)}|`;
 
 if (requireRoot('e2e aggregations')) {
   test('hist over 0, 1, -5, 3, 1024, 1500, 2^20 prints as bpftrace 0.17', async () => {
-    const out = await stdout('BEGIN { @h = hist(0); @h = hist(1); @h = hist(-5); @h = hist(3); @h = hist(1024); @h = hist(1500); @h = hist(1048576); exit(); }');
+    const out = await stdout(
+      'BEGIN { @h = hist(0); @h = hist(1); @h = hist(-5); @h = hist(3); @h = hist(1024); @h = hist(1500); @h = hist(1048576); exit(); }',
+    );
     const empty = ['[4, 8)', '[8, 16)', '[16, 32)', '[32, 64)', '[64, 128)', '[128, 256)', '[256, 512)', '[512, 1K)'];
-    const empty2 = ['[2K, 4K)', '[4K, 8K)', '[8K, 16K)', '[16K, 32K)', '[32K, 64K)', '[64K, 128K)', '[128K, 256K)', '[256K, 512K)', '[512K, 1M)'];
+    const empty2 = [
+      '[2K, 4K)',
+      '[4K, 8K)',
+      '[8K, 16K)',
+      '[16K, 32K)',
+      '[32K, 64K)',
+      '[64K, 128K)',
+      '[128K, 256K)',
+      '[256K, 512K)',
+      '[512K, 1M)',
+    ];
     const row = (label: string, n: number, b: number) => `${label.padEnd(16)}${String(n).padStart(8)} ${bar(b)}\n`;
     assert.is(
       out,
@@ -42,7 +54,11 @@ if (requireRoot('e2e aggregations')) {
         '\n',
     );
     // the same text, literally, for the first rows (what 0.17 printed, trailing space after "@h:" removed)
-    assert.ok(out.startsWith('\n\n@h:\n(..., 0)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n[0]                    1 |'));
+    assert.ok(
+      out.startsWith(
+        '\n\n@h:\n(..., 0)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n[0]                    1 |',
+      ),
+    );
   });
 
   test('lhist below, inside, at and above its range, and K labels for steps of 1024', async () => {
@@ -82,7 +98,9 @@ if (requireRoot('e2e aggregations')) {
   });
 
   test('print(@h, top, div) on keyed hists divides counts, not bars', async () => {
-    const out = await stdout('BEGIN { @h[1] = hist(5); @h[2] = hist(50); @h[2] = hist(60); @h[3] = hist(1); @h[3] = hist(2); @h[3] = hist(2); print(@h, 2, 2); exit(); }');
+    const out = await stdout(
+      'BEGIN { @h[1] = hist(5); @h[2] = hist(50); @h[2] = hist(60); @h[3] = hist(1); @h[3] = hist(2); @h[3] = hist(2); print(@h, 2, 2); exit(); }',
+    );
     assert.is(
       out,
       '@h[2]:\n[32, 64)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\n' +
@@ -101,7 +119,9 @@ if (requireRoot('e2e aggregations')) {
   });
 
   test('clear() runs after the probe (asynchronously), so END refills survive', async () => {
-    const out = await stdout('BEGIN { @x[1] = 5; clear(@x); @x[2] = 6; printf("%d\\n", @x[2]); exit(); } END { @x[3] = 7; }');
+    const out = await stdout(
+      'BEGIN { @x[1] = 5; clear(@x); @x[2] = 6; printf("%d\\n", @x[2]); exit(); } END { @x[3] = 7; }',
+    );
     assert.is(out, '6\n\n\n@x[3]: 7\n');
   });
 
@@ -129,7 +149,9 @@ if (requireRoot('e2e aggregations')) {
   });
 
   test('hist(n, k): 2^k buckets per power of two, labelled as current bpftrace', async () => {
-    const out = await stdout('BEGIN { @h = hist(3, 1); @h = hist(4, 1); @h = hist(5, 1); @h = hist(6, 1); @h = hist(13, 1); exit(); }');
+    const out = await stdout(
+      'BEGIN { @h = hist(3, 1); @h = hist(4, 1); @h = hist(5, 1); @h = hist(6, 1); @h = hist(13, 1); exit(); }',
+    );
     assert.is(
       out,
       '\n\n@h:\n[3]                    1 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |\n' +
@@ -141,17 +163,59 @@ if (requireRoot('e2e aggregations')) {
   });
 
   test('the kernel puts every value in the bucket the printer expects, for k = 0…5 and lhist', async () => {
-    const values = [-(2n ** 63n), -5n, -1n, 0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n, 15n, 16n, 17n, 31n, 33n, 100n, 1000n, 1023n, 1024n, 1025n, 4097n, 65535n, 99999n, 2n ** 31n, 2n ** 32n + 3n, 2n ** 40n - 1n, 2n ** 50n + 12345n, 2n ** 62n, 2n ** 63n - 1n];
-    const hists: [string, string, MapValue & { kind: 'hist' | 'lhist' }][] = [0, 1, 2, 3, 4, 5].map((k) => [`@h${k}`, `, ${k}`, { kind: 'hist', bits: k }]);
+    const values = [
+      -(2n ** 63n),
+      -5n,
+      -1n,
+      0n,
+      1n,
+      2n,
+      3n,
+      4n,
+      5n,
+      6n,
+      7n,
+      8n,
+      9n,
+      15n,
+      16n,
+      17n,
+      31n,
+      33n,
+      100n,
+      1000n,
+      1023n,
+      1024n,
+      1025n,
+      4097n,
+      65535n,
+      99999n,
+      2n ** 31n,
+      2n ** 32n + 3n,
+      2n ** 40n - 1n,
+      2n ** 50n + 12345n,
+      2n ** 62n,
+      2n ** 63n - 1n,
+    ];
+    const hists: [string, string, MapValue & { kind: 'hist' | 'lhist' }][] = [0, 1, 2, 3, 4, 5].map((k) => [
+      `@h${k}`,
+      `, ${k}`,
+      { kind: 'hist', bits: k },
+    ]);
     hists.push(['@l', ', -20, 1000, 7', { kind: 'lhist', min: -20, max: 1000, step: 7 }]);
-    const body = values.map((v) => hists.map(([name, args]) => `${name} = ${name === '@l' ? 'lhist' : 'hist'}(${v}${args});`).join(' ')).join(' ');
+    const body = values
+      .map((v) => hists.map(([name, args]) => `${name} = ${name === '@l' ? 'lhist' : 'hist'}(${v}${args});`).join(' '))
+      .join(' ');
     const out = await stdout(`BEGIN { ${body} exit(); }`, '-f', 'json');
     const expected = hists
       .sort((a, b) => (a[0] < b[0] ? -1 : 1))
       .map(([name, , h]) => {
         const buckets = new Array<bigint>(bucketCount(h)).fill(0n);
         for (const v of values) buckets[bucketOf(h, v)]! += 1n;
-        return jsonMap({ layout: { name, keys: [], value: h }, entries: [{ keys: [], value: BigInt(values.length), buckets }] });
+        return jsonMap({
+          layout: { name, keys: [], value: h },
+          entries: [{ keys: [], value: BigInt(values.length), buckets }],
+        });
       })
       .join('');
     assert.fixture(out, expected);
@@ -177,7 +241,12 @@ if (requireRoot('e2e aggregations')) {
   });
 
   test('-f json: attached_probes, zeroed hist and stats, empty maps omitted, big integers as strings', async () => {
-    const r = await runScry(['-f', 'json', '-e', 'BEGIN { @h = hist(1); zero(@h); @e[1] = 1; delete(@e[1]); @z = stats(3); zero(@z); @big = 9007199254740993; exit(); }']);
+    const r = await runScry([
+      '-f',
+      'json',
+      '-e',
+      'BEGIN { @h = hist(1); zero(@h); @e[1] = 1; delete(@e[1]); @z = stats(3); zero(@z); @big = 9007199254740993; exit(); }',
+    ]);
     assert.is(r.stderr, '');
     assert.is(
       r.stdout,

@@ -14,12 +14,20 @@ const dir = mkdtempSync(join(tmpdir(), 'scry-bad-input-'));
 let n = 0;
 
 /** Runs scry on `program` (written to a file) with `args` before it; `shellPrefix` runs first, e.g. a ulimit. */
-function scry(program: string, args: string[] = [], shellPrefix = ''): { code: number | null; stdout: string; stderr: string; ms: number } {
+function scry(
+  program: string,
+  args: string[] = [],
+  shellPrefix = '',
+): { code: number | null; stdout: string; stderr: string; ms: number } {
   const file = join(dir, `p${n++}.bt`);
   writeFileSync(file, program);
   const start = Date.now();
   const r = shellPrefix
-    ? spawnSync('sh', ['-c', `${shellPrefix}; exec "$0" "$@"`, process.execPath, scryBin, ...args, file], { encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 26 })
+    ? spawnSync('sh', ['-c', `${shellPrefix}; exec "$0" "$@"`, process.execPath, scryBin, ...args, file], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        maxBuffer: 1 << 26,
+      })
     : spawnSync(process.execPath, [scryBin, ...args, file], { encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 26 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - start };
 }
@@ -34,7 +42,8 @@ function assertLocated(r: { code: number | null; stderr: string }, message: RegE
   assert.match(lines[2]!, /^\s*~+$/, 'an underline');
 }
 
-const chain = (count: number, op: string, term: (i: number) => string) => Array.from({ length: count }, (_, i) => term(i)).join(` ${op} `);
+const chain = (count: number, op: string, term: (i: number) => string) =>
+  Array.from({ length: count }, (_, i) => term(i)).join(` ${op} `);
 
 if (requireTracepoint('e2e bad input', 'syscalls/sys_enter_openat')) {
   test('what bpftrace accepts runs and prints as bpftrace does: 250 parentheses, 341 ifs, 800-term +, 1,100-term ||', () => {
@@ -49,20 +58,41 @@ if (requireTracepoint('e2e bad input', 'syscalls/sys_enter_openat')) {
   });
 
   test('nesting past what scry parses, checks or compiles is a located diagnostic', () => {
-    assertLocated(scry(`BEGIN { $x = ${'('.repeat(10000)}1${')'.repeat(10000)}; }`), /brackets nest 10001 deep here, more than scry can parse$/);
-    assertLocated(scry(`BEGIN { $x = ${'!'.repeat(20000)}1; }`), /the program nests \d+ levels deep here, more than scry can check$/);
+    assertLocated(
+      scry(`BEGIN { $x = ${'('.repeat(10000)}1${')'.repeat(10000)}; }`),
+      /brackets nest 10001 deep here, more than scry can parse$/,
+    );
+    assertLocated(
+      scry(`BEGIN { $x = ${'!'.repeat(20000)}1; }`),
+      /the program nests \d+ levels deep here, more than scry can check$/,
+    );
     const elseIfs = Array.from({ length: 1100 }, (_, i) => ` else if ($a == ${i}) { print(${i}); }`).join('');
-    assertLocated(scry(`BEGIN { $a = 1; if ($a == 0) { print(0); }${elseIfs} }`), /this code jumps over \d+ BPF instructions, more than a BPF jump reaches \(32767\)$/);
+    assertLocated(
+      scry(`BEGIN { $a = 1; if ($a == 0) { print(0); }${elseIfs} }`),
+      /this code jumps over \d+ BPF instructions, more than a BPF jump reaches \(32767\)$/,
+    );
   });
 
   test('a 4,200-element tuple and a 100,000-character string are located diagnostics (were encoder errors)', () => {
-    assertLocated(scry(`BEGIN { $t = (${chain(4200, ',', () => '1')}); print($t); }`), /more than 32 KiB of strings, tuples and keys/);
-    assertLocated(scry(`BEGIN { printf("%s\\n", "${'a'.repeat(100_000)}"); }`), /printf\(\)'s values take 100016 bytes/);
-    assertLocated(scry(`BEGIN { $s = "${'a'.repeat(100_000)}"; print($s); }`), /more than 32 KiB of strings, tuples and keys/);
+    assertLocated(
+      scry(`BEGIN { $t = (${chain(4200, ',', () => '1')}); print($t); }`),
+      /more than 32 KiB of strings, tuples and keys/,
+    );
+    assertLocated(
+      scry(`BEGIN { printf("%s\\n", "${'a'.repeat(100_000)}"); }`),
+      /printf\(\)'s values take 100016 bytes/,
+    );
+    assertLocated(
+      scry(`BEGIN { $s = "${'a'.repeat(100_000)}"; print($s); }`),
+      /more than 32 KiB of strings, tuples and keys/,
+    );
   });
 
   test('a 5,000-character tracepoint name is an unknown tracepoint (was ENAMETOOLONG)', () => {
-    assertLocated(scry(`tracepoint:syscalls:${'a'.repeat(5000)} { exit(); }`), /^\S+\.bt:1:1: ERROR: unknown tracepoint syscalls:a{5000}$/);
+    assertLocated(
+      scry(`tracepoint:syscalls:${'a'.repeat(5000)} { exit(); }`),
+      /^\S+\.bt:1:1: ERROR: unknown tracepoint syscalls:a{5000}$/,
+    );
   });
 
   test('printf("%-999999999d") is refused at the format (killed scry at the first event)', () => {
@@ -72,7 +102,12 @@ if (requireTracepoint('e2e bad input', 'syscalls/sys_enter_openat')) {
   });
 
   test('exit(code) leaves the low 8 bits as the status, as exit(2) does (a code past 2^53 threw from process.exit)', () => {
-    for (const [code, status] of [['9007199254740993', 1], ['300', 44], ['-1', 255], ['3', 3]] as const) {
+    for (const [code, status] of [
+      ['9007199254740993', 1],
+      ['300', 44],
+      ['-1', 255],
+      ['3', 3],
+    ] as const) {
       const r = scry(`BEGIN { exit(${code}); }`);
       assert.is(r.code, status, `exit(${code}): ${r.stderr}`);
       assert.not.match(r.stderr, /internal error|RangeError|^\s+at /m);
@@ -80,13 +115,19 @@ if (requireTracepoint('e2e bad input', 'syscalls/sys_enter_openat')) {
   });
 
   test('@keep = () is a located diagnostic (map creation said EINVAL with no location)', () => {
-    assertLocated(scry('BEGIN { @keep = (); exit(); }'), /^\S+\.bt:1:17: ERROR: \(\) holds no bytes, so a map cannot store it$/);
+    assertLocated(
+      scry('BEGIN { @keep = (); exit(); }'),
+      /^\S+\.bt:1:17: ERROR: \(\) holds no bytes, so a map cannot store it$/,
+    );
   });
 
   test('more maps than open files allow names the map and where it is used, before creating any (EMFILE had no location)', () => {
     const program = `BEGIN { ${Array.from({ length: 200 }, (_, i) => `@m${i} = ${i};`).join(' ')} exit(); }`;
     const r = scry(program, [], 'ulimit -n 64');
-    assertLocated(r, /^\S+\.bt:1:\d+: ERROR: cannot create map @m\d+: 203 maps and 1 program need one open file each, and only \d+ more files may be open \(ulimit -n 64\)$/);
+    assertLocated(
+      r,
+      /^\S+\.bt:1:\d+: ERROR: cannot create map @m\d+: 203 maps and 1 program need one open file each, and only \d+ more files may be open \(ulimit -n 64\)$/,
+    );
     const [, map] = /cannot create map (@m\d+)/.exec(r.stderr)!;
     const col = Number(/^\S+\.bt:1:(\d+)/.exec(r.stderr)![1]);
     const line = r.stderr.split('\n')[1]!;
@@ -103,9 +144,14 @@ if (requireTracepoint('e2e bad input', 'syscalls/sys_enter_openat')) {
 
   test('more probes than max_probes (bpftrace v0.26: 1024) is an error naming the limit and the knob', () => {
     const r = scry('tracepoint:*:* { @[probe] = count(); }', ['--dry-run']);
-    assertLocated(r, /^\S+\.bt:1:1: ERROR: this program attaches \d+ probes, more than max_probes allows \(1024\); tracepoint:\*:\* alone expands to \d+$/);
+    assertLocated(
+      r,
+      /^\S+\.bt:1:1: ERROR: this program attaches \d+ probes, more than max_probes allows \(1024\); tracepoint:\*:\* alone expands to \d+$/,
+    );
     assert.match(r.stderr, /\nHINT: narrow the wildcard, or raise the limit with config = \{ max_probes = \d+ \}/);
-    const ok = scry('config = { max_probes = 3 } tracepoint:syscalls:sys_enter_openat, tracepoint:syscalls:sys_exit_openat, BEGIN { exit(); }');
+    const ok = scry(
+      'config = { max_probes = 3 } tracepoint:syscalls:sys_enter_openat, tracepoint:syscalls:sys_exit_openat, BEGIN { exit(); }',
+    );
     assert.is(ok.code, 0, ok.stderr);
   });
 

@@ -9,7 +9,10 @@ import { requireRoot } from '../helpers/kernel.ts';
 
 if (requireRoot('e2e begin-end')) {
   test('BEGIN runs before END, and maps print after END', async () => {
-    const r = await runScry(['-e', 'BEGIN { printf("begin %d\\n", 1); @n = count(); exit(); } END { printf("end\\n"); }']);
+    const r = await runScry([
+      '-e',
+      'BEGIN { printf("begin %d\\n", 1); @n = count(); exit(); } END { printf("end\\n"); }',
+    ]);
     assert.is(r.stderr, 'Attached 2 probes\n');
     assert.is(r.stdout, 'begin 1\nend\n\n\n@n: 1\n');
     assert.is(r.code, 0);
@@ -85,7 +88,11 @@ if (requireRoot('e2e begin-end')) {
 
   test('map keys longer than the BPF stack allows work (scratch space)', async () => {
     const long = 'k'.repeat(600);
-    const r = await runScry(['-q', '-e', `BEGIN { @m["${long}"] = 1; @m["${long}"]++; @c["${long}", 2] = count(); exit(); }`]);
+    const r = await runScry([
+      '-q',
+      '-e',
+      `BEGIN { @m["${long}"] = 1; @m["${long}"]++; @c["${long}", 2] = count(); exit(); }`,
+    ]);
     assert.is(r.stderr, '');
     assert.is(r.stdout, `\n\n@c[${long}, 2]: 1\n@m[${long}]: 2\n`);
   });
@@ -94,7 +101,14 @@ if (requireRoot('e2e begin-end')) {
     const dir = mkdtempSync(join(tmpdir(), 'scry-out-'));
     const file = join(dir, 'out.txt');
     for (const mode of ['none', 'line', 'full']) {
-      const r = await runScry(['-B', mode, '-o', file, '-e', 'BEGIN { printf("a\\n"); printf("b\\n"); @x = 1; exit(); }']);
+      const r = await runScry([
+        '-B',
+        mode,
+        '-o',
+        file,
+        '-e',
+        'BEGIN { printf("a\\n"); printf("b\\n"); @x = 1; exit(); }',
+      ]);
       assert.is(r.code, 0);
       assert.is(r.stdout, '');
       assert.is(r.stderr, 'Attached 1 probe\n');
@@ -112,14 +126,26 @@ if (requireRoot('e2e begin-end')) {
     rmSync(dir, { recursive: true, force: true });
     const year = new Date().getFullYear();
     assert.is(text.stdout, `year ${year}\nfirst line\nsecond\n\n\n`);
-    assert.is(json.stdout, `{"type": "time", "data": "year ${year}\\n"}\n{"type": "cat", "data": "first line\\nsecond\\n"}\n`);
+    assert.is(
+      json.stdout,
+      `{"type": "time", "data": "year ${year}\\n"}\n{"type": "cat", "data": "first line\\nsecond\\n"}\n`,
+    );
   });
 
   test('string functions: strlen, strncmp, str with a length, strcontains, strerror', async () => {
-    const r = await runScry(['-q', '-e', 'BEGIN { $s = "hello"; printf("%d %d %d %d %s\\n", strlen($s), strlen(""), strlen(str($1)), strncmp($s, "help", 3), str($1, 3)); exit(); }', 'abcdefg']);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { $s = "hello"; printf("%d %d %d %d %s\\n", strlen($s), strlen(""), strlen(str($1)), strncmp($s, "help", 3), str($1, 3)); exit(); }',
+      'abcdefg',
+    ]);
     assert.is(r.stderr, '');
     assert.is(r.stdout, '5 0 7 0 abc\n\n\n');
-    const c = await runScry(['-q', '-e', 'BEGIN { $h = "hello"; printf("%d%d%d%d%d%d %s\\n", strcontains($h, "llo"), strcontains($h, "hello!"), strcontains($h, "h"), strcontains("", ""), strcontains("", "a"), strcontains($h, "lx"), strerror(2)); exit(); }']);
+    const c = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { $h = "hello"; printf("%d%d%d%d%d%d %s\\n", strcontains($h, "llo"), strcontains($h, "hello!"), strcontains($h, "h"), strcontains("", ""), strcontains("", "a"), strcontains($h, "lx"), strerror(2)); exit(); }',
+    ]);
     assert.is(c.stderr, '');
     assert.is(c.stdout, '101100 No such file or directory\n\n\n');
   });
@@ -128,7 +154,12 @@ if (requireRoot('e2e begin-end')) {
     const refused = await runScry(['-q', '-e', 'BEGIN { system("echo hi"); exit(); }']);
     assert.is(refused.code, 1);
     assert.match(refused.stderr, /system\(\) runs commands as root, so it needs --unsafe/);
-    const r = await runScry(['-q', '--unsafe', '-e', 'BEGIN { printf("before\\n"); system("echo hi %d", 5); printf("after\\n"); exit(); }']);
+    const r = await runScry([
+      '-q',
+      '--unsafe',
+      '-e',
+      'BEGIN { printf("before\\n"); system("echo hi %d", 5); printf("after\\n"); exit(); }',
+    ]);
     assert.is(r.stdout, 'before\nhi 5\nafter\n\n\n');
     const j = await runScry(['-q', '--unsafe', '-f', 'json', '-e', 'BEGIN { system("echo hi"); exit(); }']);
     assert.is(j.stdout, '{"type": "syscall", "data": "hi\\n"}\n');

@@ -103,14 +103,21 @@ if (requireTracepoint('e2e cleanup', 'syscalls/sys_enter_openat')) {
 
   test('stdout closed by its reader (EPIPE): nothing left', async () => {
     const since = mark();
-    const child = spawn(process.execPath, [scryBin, '-q', '-e', `tracepoint:raw_syscalls:sys_enter { printf("%d\\n", pid); @${MARK}[pid] = count(); }`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(
+      process.execPath,
+      [scryBin, '-q', '-e', `tracepoint:raw_syscalls:sys_enter { printf("%d\\n", pid); @${MARK}[pid] = count(); }`],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     await new Promise<void>((res) => child.stdout!.once('data', () => res()));
     child.stdout!.destroy();
     await new Promise((res) => child.on('exit', res));
     assert.equal(await leftSince(since), []);
   });
 
-  if (existsSync('/sys/bus/event_source/devices/cpu')) process.stderr.write('SKIP e2e cleanup after a failed attach: this machine has a PMU, so a hardware counter attaches\n');
+  if (existsSync('/sys/bus/event_source/devices/cpu'))
+    process.stderr.write(
+      'SKIP e2e cleanup after a failed attach: this machine has a PMU, so a hardware counter attaches\n',
+    );
   else
     test('an attach that fails after others succeeded (a hardware counter without a PMU): exit 1, nothing left', async () => {
       const since = mark();

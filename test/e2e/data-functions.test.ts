@@ -9,33 +9,57 @@ import { requireRoot, requireTracepoint } from '../helpers/kernel.ts';
 
 if (requireRoot('e2e data functions')) {
   test('buffers print escaped with %r, as \\x bytes with %rx and as hex with %rh', async () => {
-    const r = await runScry(['-q', '-e', 'BEGIN { printf("%r|%rx|%rh|%r\\n", buf("ab\\x01c", 4), buf("ab", 2), buf("ab", 2), buf("xyz", 2)); exit(); }']);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { printf("%r|%rx|%rh|%r\\n", buf("ab\\x01c", 4), buf("ab", 2), buf("ab", 2), buf("xyz", 2)); exit(); }',
+    ]);
     assert.is(r.stdout, 'ab\\x01c|\\x61\\x62|61 62|xy\n\n\n');
     assert.is(r.code, 0);
   });
 
   test('buffers cut from longer strings are equal keys when their bytes are (nothing past the length counts)', async () => {
-    const r = await runScry(['-q', '-e', 'BEGIN { @b[buf("abcdefgh", 3)] = count(); @b[buf("abcxxxxx", 3)] = count(); printf("%r\\n", buf("ab")); exit(); }']);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { @b[buf("abcdefgh", 3)] = count(); @b[buf("abcxxxxx", 3)] = count(); printf("%r\\n", buf("ab")); exit(); }',
+    ]);
     assert.is(r.stdout, 'ab\n\n\n@b[abc]: 2\n');
   });
 
   test('?: chooses between buffers', async () => {
-    const r = await runScry(['-q', '-e', 'BEGIN { $b = pid > 0 ? buf("ab", 2) : buf("cde", 3); printf("%r\\n", $b); exit(); }']);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { $b = pid > 0 ? buf("ab", 2) : buf("cde", 3); printf("%r\\n", $b); exit(); }',
+    ]);
     assert.is(r.stdout, 'ab\n\n\n');
   });
 
   test('buffers as map keys, values and print() values', async () => {
-    const r = await runScry(['-q', '-e', 'BEGIN { @b[buf("x", 1)] = 1; @v = buf("q\\n", 2); print(buf("hi\\n", 3)); exit(); }']);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { @b[buf("x", 1)] = 1; @v = buf("q\\n", 2); print(buf("hi\\n", 3)); exit(); }',
+    ]);
     assert.is(r.stdout, 'hi\\x0a\n\n\n@b[x]: 1\n@v: q\\x0a\n');
   });
 
   test('ksym names the function an address is in; kaddr finds a symbol; unknown addresses print in hex', async () => {
-    const r = await runScry(['-q', '-e', 'BEGIN { printf("%s|%s|%s|%s\\n", ksym(kaddr("vfs_read")), ksym(kaddr("vfs_read") + 5), ksym(1), ksym(0)); @[ksym(kaddr("vfs_read"))] = count(); exit(); }']);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { printf("%s|%s|%s|%s\\n", ksym(kaddr("vfs_read")), ksym(kaddr("vfs_read") + 5), ksym(1), ksym(0)); @[ksym(kaddr("vfs_read"))] = count(); exit(); }',
+    ]);
     assert.is(r.stdout, 'vfs_read|vfs_read|0x1|0\n\n\n@[vfs_read]: 1\n');
   });
 
   test('ntop prints IPv4 and IPv6 addresses; pton parses them', async () => {
-    const r = await runScry(['-q', '-e', 'BEGIN { printf("[%s] [%s] [%s] [%s]\\n", ntop(2, 0x0100007f), ntop(pton("::1")), ntop(pton("fe80::1:2")), ntop(pton("10.1.2.3"))); @[ntop(pton("::ffff:1.2.3.4"))] = 1; exit(); }']);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { printf("[%s] [%s] [%s] [%s]\\n", ntop(2, 0x0100007f), ntop(pton("::1")), ntop(pton("fe80::1:2")), ntop(pton("10.1.2.3"))); @[ntop(pton("::ffff:1.2.3.4"))] = 1; exit(); }',
+    ]);
     assert.is(r.stdout, '[127.0.0.1] [::1] [fe80::1:2] [10.1.2.3]\n\n\n@[::ffff:1.2.3.4]: 1\n');
   });
 
@@ -88,7 +112,10 @@ if (requireRoot('e2e data functions')) {
     const quiet = await runScry(['-q', '-e', prog]);
     assert.is(quiet.stdout, '\n\n@y[1]: 1\n');
     const r = await runScry(['-q', '-k', '-e', prog]);
-    assert.is(r.stdout, `stdin:1:9: WARNING: Failed to map_delete_elem: No such file or directory (-2)\n${prog}\n        ~~~~~~~~~~~~~\n\n\n@y[1]: 1\n`);
+    assert.is(
+      r.stdout,
+      `stdin:1:9: WARNING: Failed to map_delete_elem: No such file or directory (-2)\n${prog}\n        ~~~~~~~~~~~~~\n\n\n@y[1]: 1\n`,
+    );
   });
 
   test('-kk also reports failed reads', async () => {
@@ -99,7 +126,13 @@ if (requireRoot('e2e data functions')) {
 
 if (requireTracepoint('e2e join', 'syscalls/sys_enter_execve')) {
   test('join prints argv joined by spaces, or by the separator given', async () => {
-    const r = await runScry(['-q', '-c', '/bin/true alpha "b c" d', '-e', 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { join(args->argv); join(args->argv, ","); }']);
+    const r = await runScry([
+      '-q',
+      '-c',
+      '/bin/true alpha "b c" d',
+      '-e',
+      'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { join(args->argv); join(args->argv, ","); }',
+    ]);
     assert.is(r.stdout, '/bin/true alpha b c d\n/bin/true,alpha,b c,d\n\n\n');
     assert.is(r.code, 0);
   });
@@ -108,7 +141,13 @@ if (requireTracepoint('e2e join', 'syscalls/sys_enter_execve')) {
 if (requireTracepoint('e2e byte-array fields', 'sock/inet_sock_set_state')) {
   test('__u8 address fields are buffers: ntop prints them, %r shows their bytes', async () => {
     // a refused connection to 127.0.0.1:1 goes CLOSE -> SYN_SENT (2) -> CLOSE (7)
-    const r = await runScry(['-q', '-c', "bash -c 'exec 3<>/dev/tcp/127.0.0.1/1 2>/dev/null; true'", '-e', 'tracepoint:sock:inet_sock_set_state /pid == cpid && args->newstate == 2/ { printf("%s %s %d %rx\\n", ntop(args->saddr), ntop(args->daddr), args->dport, args->daddr); }']);
+    const r = await runScry([
+      '-q',
+      '-c',
+      "bash -c 'exec 3<>/dev/tcp/127.0.0.1/1 2>/dev/null; true'",
+      '-e',
+      'tracepoint:sock:inet_sock_set_state /pid == cpid && args->newstate == 2/ { printf("%s %s %d %rx\\n", ntop(args->saddr), ntop(args->daddr), args->dport, args->daddr); }',
+    ]);
     assert.is(r.stdout, '127.0.0.1 127.0.0.1 1 \\x7f\\x00\\x00\\x01\n\n\n');
   });
 }
@@ -116,15 +155,30 @@ if (requireTracepoint('e2e byte-array fields', 'sock/inet_sock_set_state')) {
 if (requireTracepoint('e2e stack modes', 'syscalls/sys_enter_getppid')) {
   const trigger = `tracepoint:syscalls:sys_enter_getppid /pid == cpid/`;
   test('kstack(N) keeps N frames; perf mode prints address and symbol; raw mode bare addresses', async () => {
-    const r = await runScry(['-q', '-c', 'perl -e "getppid()"', '-e', `${trigger} { printf("A%sB", kstack(2)); printf("C%sD", kstack(perf, 2)); printf("E%sF", kstack(raw, 1)); }`]);
-    const m = /^A\n {8}(\S+\+\d+)\n {8}(\S+\+\d+)\nBC\n\t([0-9a-f]+) (\S+\+\d+)\n\t([0-9a-f]+) (\S+\+\d+)\nDE\n([0-9a-f]+)\nF/.exec(r.stdout);
+    const r = await runScry([
+      '-q',
+      '-c',
+      'perl -e "getppid()"',
+      '-e',
+      `${trigger} { printf("A%sB", kstack(2)); printf("C%sD", kstack(perf, 2)); printf("E%sF", kstack(raw, 1)); }`,
+    ]);
+    const m =
+      /^A\n {8}(\S+\+\d+)\n {8}(\S+\+\d+)\nBC\n\t([0-9a-f]+) (\S+\+\d+)\n\t([0-9a-f]+) (\S+\+\d+)\nDE\n([0-9a-f]+)\nF/.exec(
+        r.stdout,
+      );
     assert.ok(m, r.stdout);
     assert.is(m![3], m![7]); // the same innermost frame, in perf and raw mode
     assert.is(m![1], m![4]);
   });
 
   test('stacks with different limits aggregate separately, keys indented by 4', async () => {
-    const r = await runScry(['-q', '-c', 'perl -e "getppid()"', '-e', `${trigger} { @a[kstack(1)] = count(); @b[kstack] = count(); }`]);
+    const r = await runScry([
+      '-q',
+      '-c',
+      'perl -e "getppid()"',
+      '-e',
+      `${trigger} { @a[kstack(1)] = count(); @b[kstack] = count(); }`,
+    ]);
     assert.match(r.stdout, /^\n\n@a\[\n {4}\S+\+\d+\n\]: 1\n@b\[\n( {4}\S+\+\d+\n){2,}\]: 1\n$/);
   });
 }

@@ -28,7 +28,9 @@ function twoCpus(suite: string): [number, number] | undefined {
   const cpus = onlineCpus();
   const taskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
   if (cpus.length >= 2 && taskset) return [cpus[0]!, cpus[1]!];
-  process.stderr.write(`SKIP ${suite}: ${taskset ? `needs 2 online CPUs, found ${cpus.length}` : 'needs taskset (util-linux)'}\n`);
+  process.stderr.write(
+    `SKIP ${suite}: ${taskset ? `needs 2 online CPUs, found ${cpus.length}` : 'needs taskset (util-linux)'}\n`,
+  );
   return undefined;
 }
 
@@ -84,7 +86,14 @@ if (cpus) {
         `read 5 ${sum} ${min} ${max} ${avg} ${neg} 0`,
       ]);
       // the same numbers user space prints for the maps at exit
-      for (const [map, v] of [['c', 5], ['s', sum], ['mn', min], ['mx', max], ['a', avg], ['neg', neg]] as const)
+      for (const [map, v] of [
+        ['c', 5],
+        ['s', sum],
+        ['mn', min],
+        ['mx', max],
+        ['a', avg],
+        ['neg', neg],
+      ] as const)
         assert.ok(r.stdout.includes(`@${map}[${worker}]: ${v}\n`), `@${map}: ${r.stdout}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });

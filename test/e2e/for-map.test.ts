@@ -11,12 +11,20 @@ import { requireRoot, requireTracepoint } from '../helpers/kernel.ts';
 
 /** The lines a run printed before the map dump (which follows two blank lines), sorted. */
 function printed(stdout: string): string[] {
-  return stdout.split('\n\n\n')[0]!.split('\n').filter((l) => l !== '').sort();
+  return stdout
+    .split('\n\n\n')[0]!
+    .split('\n')
+    .filter((l) => l !== '')
+    .sort();
 }
 
 if (requireRoot('e2e for-map')) {
   test('summing the values of a map', async () => {
-    const r = await runScry(['-q', '-e', 'BEGIN { @m[1] = 10; @m[2] = 20; @m[3] = 12; for ($kv : @m) { @s += $kv.1; } exit(); }']);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { @m[1] = 10; @m[2] = 20; @m[3] = 12; for ($kv : @m) { @s += $kv.1; } exit(); }',
+    ]);
     assert.is(r.stderr, '');
     assert.is(r.code, 0);
     assert.ok(r.stdout.includes('\n@s: 42\n'), r.stdout);
@@ -97,9 +105,16 @@ if (requireTracepoint('e2e for-map tracepoint', 'syscalls/sys_enter_mkdir')) {
     const s = startScry(['-e', prog], { [NOTIFY]: '1' });
     await s.waitForStdout(NOTIFY);
     const dir = mkdtempSync(join(tmpdir(), 'scry-formap-'));
-    const c = spawnSync(process.execPath, ['-e', `const fs = require('fs'); for (let i = 0; i < 3; i++) fs.mkdirSync('${dir}/d' + i, 0o701); process.stdout.write(String(process.pid))`], {
-      encoding: 'utf8',
-    });
+    const c = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('fs'); for (let i = 0; i < 3; i++) fs.mkdirSync('${dir}/d' + i, 0o701); process.stdout.write(String(process.pid))`,
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
     rmSync(dir, { recursive: true, force: true });
     s.child.kill('SIGINT');
     const r = await s.finished;

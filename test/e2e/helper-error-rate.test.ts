@@ -8,13 +8,21 @@ import { requireTracepoint } from '../helpers/kernel.ts';
 
 if (requireTracepoint('e2e -k rate', 'raw_syscalls/sys_enter')) {
   test('a hot failing map update under -k: the first warning, then one summary a second with the count', async () => {
-    const r = await runScry(['-k', '-q', '-e', 'config = { max_map_keys = 2 } tracepoint:raw_syscalls:sys_enter { @m[tid] = 1; } interval:ms:1500 { exit(); }']);
+    const r = await runScry([
+      '-k',
+      '-q',
+      '-e',
+      'config = { max_map_keys = 2 } tracepoint:raw_syscalls:sys_enter { @m[tid] = 1; } interval:ms:1500 { exit(); }',
+    ]);
     assert.is(r.code, 0, r.stderr);
     const warnings = r.stdout.split('\n').filter((l) => l.includes('WARNING: Failed to map_update_elem'));
     assert.ok(warnings.length >= 2 && warnings.length <= 4, warnings.join('\n'));
     assert.is(warnings[0], 'stdin:1:67: WARNING: Failed to map_update_elem: Argument list too long (-7)');
     const counted = warnings.slice(1).map((w) => Number(/: (\d+) more times? in [\d.]+ s$/.exec(w)?.[1]));
-    assert.ok(counted.every((n) => n > 0), warnings.join('\n'));
+    assert.ok(
+      counted.every((n) => n > 0),
+      warnings.join('\n'),
+    );
   });
 }
 

@@ -17,7 +17,11 @@ function requireBtf(suite: string): boolean {
 
 if (requireBtf('e2e kernel types')) {
   test('curtask is a struct task_struct *: fields through ->, nested pointers, char arrays', async () => {
-    const r = await runScry(['-q', '-e', 'BEGIN { printf("%d %d %s %d\\n", curtask->tgid, pid, curtask->comm, ((struct task_struct *)curtask)->real_parent->tgid); exit(); }']);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { printf("%d %d %s %d\\n", curtask->tgid, pid, curtask->comm, ((struct task_struct *)curtask)->real_parent->tgid); exit(); }',
+    ]);
     const [tgid, pid, comm, parent] = r.stdout.split('\n')[0]!.split(' ');
     assert.is(tgid, pid);
     assert.is(comm, 'node'); // BEGIN runs in scry's own process
@@ -27,28 +31,44 @@ if (requireBtf('e2e kernel types')) {
   test('sizeof and offsetof of kernel types equal BTF', async () => {
     const btf = vmlinuxBtf()!;
     const task = btf.find('task_struct', 'struct')!;
-    const r = await runScry(['-q', '-e', 'BEGIN { printf("%d %d %d\\n", sizeof(struct task_struct), offsetof(struct task_struct, pid), sizeof(struct list_head)); exit(); }']);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { printf("%d %d %d\\n", sizeof(struct task_struct), offsetof(struct task_struct, pid), sizeof(struct list_head)); exit(); }',
+    ]);
     assert.is(r.stdout, `${btf.sizeOf(task)} ${btf.findMember(task, 'pid')!.offset} 16\n\n\n`);
   });
 
   test('struct values print as { .field = value }, from . on a struct and [] on an array', async () => {
     const r = await runScry(['-q', '-e', 'BEGIN { @r = curtask->signal->rlim[7]; print(curtask->se.load); exit(); }']);
     // RLIMIT_NOFILE is 7; print shows the load weight struct
-    assert.match(r.stdout, /^\{ \.weight = \d+, \.inv_weight = \d+ \}\n\n\n@r: \{ \.rlim_cur = \d+, \.rlim_max = \d+ \}\n$/);
+    assert.match(
+      r.stdout,
+      /^\{ \.weight = \d+, \.inv_weight = \d+ \}\n\n\n@r: \{ \.rlim_cur = \d+, \.rlim_max = \d+ \}\n$/,
+    );
   });
 
   test('a cast to an integer pointer reads through * and []', async () => {
     const r = await runScry(['-q', '-e', 'BEGIN { $p = (int32 *)&curtask; exit(); }']);
     assert.is(r.code, 1); // & is refused with a plain message
     assert.match(r.stderr, 'operator & (address of) is not supported');
-    const ok = await runScry(['-q', '-e', 'BEGIN { $t = (uint64)curtask; printf("%d\\n", *(int32 *)($t + ' + vmlinuxBtf()!.findMember(vmlinuxBtf()!.find('task_struct', 'struct')!, 'tgid')!.offset + ') == pid); exit(); }']);
+    const ok = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { $t = (uint64)curtask; printf("%d\\n", *(int32 *)($t + ' +
+        vmlinuxBtf()!.findMember(vmlinuxBtf()!.find('task_struct', 'struct')!, 'tgid')!.offset +
+        ') == pid); exit(); }',
+    ]);
     assert.is(ok.stdout, '1\n\n\n');
   });
 
   test('an unknown field names the closest one', async () => {
     const r = await runScry(['-e', 'BEGIN { @ = curtask->pdi; }']);
     assert.is(r.code, 1);
-    assert.match(r.stderr, "ERROR: struct task_struct has no field pdi\nBEGIN { @ = curtask->pdi; }\n                     ~~~\nHINT: did you mean 'pid'?");
+    assert.match(
+      r.stderr,
+      "ERROR: struct task_struct has no field pdi\nBEGIN { @ = curtask->pdi; }\n                     ~~~\nHINT: did you mean 'pid'?",
+    );
   });
 
   test('an unknown kernel type in a cast is named', async () => {
@@ -58,18 +78,32 @@ if (requireBtf('e2e kernel types')) {
   });
 
   test('tracepoint pointer fields to structs are typed from BTF and read from user memory (syscalls)', async () => {
-    const r = await runScry(['-q', '-c', 'sleep 1.25', '-e', 'tracepoint:syscalls:sys_enter_clock_nanosleep /pid == cpid/ { printf("%d %d\\n", args->rqtp->tv_sec, args->rqtp->tv_nsec); }']);
+    const r = await runScry([
+      '-q',
+      '-c',
+      'sleep 1.25',
+      '-e',
+      'tracepoint:syscalls:sys_enter_clock_nanosleep /pid == cpid/ { printf("%d %d\\n", args->rqtp->tv_sec, args->rqtp->tv_nsec); }',
+    ]);
     assert.is(r.stdout, '1 250000000\n\n\n');
   });
 
   test('rawtracepoint arguments are typed from BTF (tp_btf): args->prev->comm', async () => {
-    const r = await runScry(['-q', '-e', 'rawtracepoint:sched_switch { printf("%s|%d\\n", args->next->comm, args->next->pid == arg2 - arg2 + args->next->pid); exit(); }']);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'rawtracepoint:sched_switch { printf("%s|%d\\n", args->next->comm, args->next->pid == arg2 - arg2 + args->next->pid); exit(); }',
+    ]);
     assert.match(r.stdout, /^[^|\n]+\|1\n/);
     assert.is(r.code, 0);
   });
 
   test('iter:task visits every task once and then the program ends', async () => {
-    const r = await runScry(['-q', '-e', 'iter:task /ctx->task->pid == pid/ { printf("%s %d\\n", ctx->task->comm, ctx->task->tgid == pid); } iter:task { @tasks = count(); }']);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'iter:task /ctx->task->pid == pid/ { printf("%s %d\\n", ctx->task->comm, ctx->task->tgid == pid); } iter:task { @tasks = count(); }',
+    ]);
     assert.is(r.code, 0, r.stderr);
     const m = /^node 1\n\n\n@tasks: (\d+)\n$/.exec(r.stdout);
     assert.ok(m, r.stdout);
@@ -77,20 +111,31 @@ if (requireBtf('e2e kernel types')) {
   });
 
   test('iter:task_file sees the open files of a process', async () => {
-    const r = await runScry(['-q', '-e', 'iter:task_file /ctx->task->pid == pid && ctx->fd < 3/ { printf("%d\\n", ctx->fd); }']);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'iter:task_file /ctx->task->pid == pid && ctx->fd < 3/ { printf("%d\\n", ctx->fd); }',
+    ]);
     assert.is(r.stdout, '0\n1\n2\n\n\n');
   });
 
   test('path() resolves a struct path to its file name (bpf_d_path, from iter:task_file)', async () => {
     // scry's stdin is /dev/null here (the test starts it with stdin ignored)
-    const r = await runScry(['-q', '-e', 'iter:task_file /ctx->task->pid == pid && ctx->fd == 0/ { printf("%s\\n", path(ctx->file->f_path)); }']);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'iter:task_file /ctx->task->pid == pid && ctx->fd == 0/ { printf("%s\\n", path(ctx->file->f_path)); }',
+    ]);
     assert.is(r.stdout, '/dev/null\n\n\n');
   });
 
   test('path() outside fentry/fexit/iter is refused with the reason', async () => {
     const r = await runScry(['-e', 'tracepoint:syscalls:sys_enter_openat { printf("%s", path(args->filename)); }']);
     assert.is(r.code, 1);
-    assert.match(r.stderr, 'ERROR: path() uses bpf_d_path, which only fentry/fexit and iter probes may call, not tracepoint probes');
+    assert.match(
+      r.stderr,
+      'ERROR: path() uses bpf_d_path, which only fentry/fexit and iter probes may call, not tracepoint probes',
+    );
   });
 
   test('an unknown iterator names the ones the kernel has', async () => {
@@ -107,12 +152,18 @@ if (requireBtf('e2e kernel types')) {
       const r = await runScry(['-lv', 'fexit:vfs_read']);
       assert.is(r.code, 0);
       assert.is(r.stdout, '');
-      assert.match(r.stderr, /^1 fentry\/fexit functions? exists? but cannot attach here: the kernel refuses fentry\/fexit programs/);
+      assert.match(
+        r.stderr,
+        /^1 fentry\/fexit functions? exists? but cannot attach here: the kernel refuses fentry\/fexit programs/,
+      );
     });
   } else {
     test('-lv lists fentry arguments and fexit retval from BTF', async () => {
       const r = await runScry(['-lv', 'fexit:vfs_read']);
-      assert.is(r.stdout, 'fexit:vfs_read\n    struct file * file\n    char * buf\n    size_t count\n    loff_t * pos\n    ssize_t retval\n');
+      assert.is(
+        r.stdout,
+        'fexit:vfs_read\n    struct file * file\n    char * buf\n    size_t count\n    loff_t * pos\n    ssize_t retval\n',
+      );
     });
   }
 
@@ -121,12 +172,24 @@ if (requireBtf('e2e kernel types')) {
       const r = await runScry(['-e', 'fentry:vfs_read { @[comm] = count(); }']);
       assert.is(r.code, 1);
       assert.is(r.stdout, '');
-      assert.match(r.stderr, `ERROR: this kernel refuses fentry programs (loading one for vfs_read fails with ${refusal}`);
-      assert.match(r.stderr, 'HINT: use tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_enter_pread64 instead');
+      assert.match(
+        r.stderr,
+        `ERROR: this kernel refuses fentry programs (loading one for vfs_read fails with ${refusal}`,
+      );
+      assert.match(
+        r.stderr,
+        'HINT: use tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_enter_pread64 instead',
+      );
     });
   } else {
     test('fentry counts vfs_read calls and fexit sees the return value', async () => {
-      const r = await runScry(['-q', '-c', 'cat /etc/hostname', '-e', 'fentry:vfs_read /pid == cpid/ { @n = count(); } fexit:vfs_read /pid == cpid/ { @r = max(retval); }']);
+      const r = await runScry([
+        '-q',
+        '-c',
+        'cat /etc/hostname',
+        '-e',
+        'fentry:vfs_read /pid == cpid/ { @n = count(); } fexit:vfs_read /pid == cpid/ { @r = max(retval); }',
+      ]);
       assert.match(r.stdout, /@n: [1-9]/);
       assert.match(r.stdout, /@r: [1-9]/);
     });

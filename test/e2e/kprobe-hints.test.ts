@@ -14,17 +14,74 @@ import { requireTracepoint } from '../helpers/kernel.ts';
 
 /** The kernel functions people trace most (bpftrace tools, BCC, perf-tools, one-liners). */
 const MOST_TRACED = [
-  'vfs_read', 'vfs_write', 'ksys_read', 'ksys_write', 'do_sys_openat2', 'do_sys_open', 'do_filp_open', 'vfs_open',
-  'security_file_open', 'filp_close', 'vfs_fsync', 'vfs_unlink', 'vfs_mkdir', 'vfs_rename', 'vfs_statx', 'do_sys_poll',
-  'do_epoll_wait', 'do_nanosleep', 'do_mmap', 'do_execveat_common', 'bprm_execve', 'do_exit', 'do_group_exit',
-  'kernel_clone', 'copy_process', 'wake_up_new_task', 'schedule', '__schedule', 'finish_task_switch', 'try_to_wake_up',
-  'kmem_cache_alloc', 'kmem_cache_free', '__kmalloc', 'kfree', '__alloc_pages', 'handle_mm_fault', 'exc_page_fault',
-  'filemap_add_folio', 'try_to_free_pages', 'oom_kill_process', 'blk_mq_start_request', 'blk_account_io_start',
-  'blk_account_io_done', 'blk_mq_end_request', 'submit_bio', 'tcp_connect', 'tcp_v4_connect', 'tcp_sendmsg',
-  'tcp_recvmsg', 'tcp_set_state', 'tcp_close', 'tcp_retransmit_skb', 'tcp_send_reset', 'tcp_rcv_established',
-  'udp_sendmsg', 'kfree_skb_reason', 'dev_queue_xmit', '__netif_receive_skb_core', 'napi_gro_receive',
-  'handle_irq_event', 'handle_softirqs', 'cap_capable', 'get_signal', '__x64_sys_openat', '__x64_sys_read',
-  'ext4_file_write_iter', 'mutex_lock', 'down_read',
+  'vfs_read',
+  'vfs_write',
+  'ksys_read',
+  'ksys_write',
+  'do_sys_openat2',
+  'do_sys_open',
+  'do_filp_open',
+  'vfs_open',
+  'security_file_open',
+  'filp_close',
+  'vfs_fsync',
+  'vfs_unlink',
+  'vfs_mkdir',
+  'vfs_rename',
+  'vfs_statx',
+  'do_sys_poll',
+  'do_epoll_wait',
+  'do_nanosleep',
+  'do_mmap',
+  'do_execveat_common',
+  'bprm_execve',
+  'do_exit',
+  'do_group_exit',
+  'kernel_clone',
+  'copy_process',
+  'wake_up_new_task',
+  'schedule',
+  '__schedule',
+  'finish_task_switch',
+  'try_to_wake_up',
+  'kmem_cache_alloc',
+  'kmem_cache_free',
+  '__kmalloc',
+  'kfree',
+  '__alloc_pages',
+  'handle_mm_fault',
+  'exc_page_fault',
+  'filemap_add_folio',
+  'try_to_free_pages',
+  'oom_kill_process',
+  'blk_mq_start_request',
+  'blk_account_io_start',
+  'blk_account_io_done',
+  'blk_mq_end_request',
+  'submit_bio',
+  'tcp_connect',
+  'tcp_v4_connect',
+  'tcp_sendmsg',
+  'tcp_recvmsg',
+  'tcp_set_state',
+  'tcp_close',
+  'tcp_retransmit_skb',
+  'tcp_send_reset',
+  'tcp_rcv_established',
+  'udp_sendmsg',
+  'kfree_skb_reason',
+  'dev_queue_xmit',
+  '__netif_receive_skb_core',
+  'napi_gro_receive',
+  'handle_irq_event',
+  'handle_softirqs',
+  'cap_capable',
+  'get_signal',
+  '__x64_sys_openat',
+  '__x64_sys_read',
+  'ext4_file_write_iter',
+  'mutex_lock',
+  'down_read',
 ];
 
 /** Programs whose values have exact tracepoint counterparts (rewritten) or not (only named). */
@@ -116,7 +173,9 @@ async function attachAll(tracepoints: Iterable<string>): Promise<string[]> {
   const chunks: string[][] = [];
   for (let i = 0; i < all.length; i += 8) chunks.push(all.slice(i, i + 8));
   const runs = await pool(
-    chunks.map((c) => () => runScry(['-q', '-e', `BEGIN { exit(); } ${c.map((t) => `tracepoint:${t}`).join(', ')} { }`])),
+    chunks.map(
+      (c) => () => runScry(['-q', '-e', `BEGIN { exit(); } ${c.map((t) => `tracepoint:${t}`).join(', ')} { }`]),
+    ),
     16,
   );
   return runs.flatMap((r, i) => (r.code === 0 ? [] : [`${chunks[i]!.join(', ')} do not attach:\n${r.stderr}`]));
@@ -135,31 +194,42 @@ async function checkAll(runs: { program: string; own: string; stderr: string }[]
   for (const r of runs) {
     const s = suggestions(r.stderr, r.own);
     if (!/^stdin:1:1: ERROR: /.test(r.stderr)) problems.push(`${r.program}: expected an error, got:\n${r.stderr}`);
-    if (!s.probes.length && !s.listings.length && !s.programs.length) problems.push(`${r.program}: no suggestion at all:\n${r.stderr}`);
+    if (!s.probes.length && !s.listings.length && !s.programs.length)
+      problems.push(`${r.program}: no suggestion at all:\n${r.stderr}`);
     s.probes.forEach((x) => probes.add(x));
     s.listings.forEach((x) => listings.add(x));
     s.programs.forEach((x) => programs.add(x));
   }
   const others = [...probes].filter((p) => !p.startsWith('tracepoint:'));
-  problems.push(...await attachAll([...[...probes].flatMap(tracepointsIn), ...[...programs].flatMap(tracepointsIn)]));
+  problems.push(...(await attachAll([...[...probes].flatMap(tracepointsIn), ...[...programs].flatMap(tracepointsIn)])));
   if (others.length) {
     const attach = await runScry(['-q', '-e', `BEGIN { exit(); } ${others.join(', ')} { }`]);
     if (attach.code !== 0) problems.push(`suggested probes do not attach:\n${attach.stderr}`);
   }
   for (const pattern of listings) {
     const l = await runScry(['-l', pattern]);
-    if (l.code !== 0 || !l.stdout.trim()) problems.push(`suggested scry -l '${pattern}' lists nothing (exit ${l.code})`);
+    if (l.code !== 0 || !l.stdout.trim())
+      problems.push(`suggested scry -l '${pattern}' lists nothing (exit ${l.code})`);
   }
   const together = await runScry(['--dry-run', '-e', [...programs].join(' ')]);
   if (together.code !== 0) {
-    const each = await pool([...programs].map((p) => () => runScry(['--dry-run', '-e', p]).then((r) => (r.code === 0 ? [] : [`suggested program does not compile: ${p}\n${r.stderr}`]))), 2);
+    const each = await pool(
+      [...programs].map(
+        (p) => () =>
+          runScry(['--dry-run', '-e', p]).then((r) =>
+            r.code === 0 ? [] : [`suggested program does not compile: ${p}\n${r.stderr}`],
+          ),
+      ),
+      2,
+    );
     problems.push(...each.flat());
   }
   return problems;
 }
 
 if (requireTracepoint('e2e kprobe hints', 'syscalls/sys_enter_openat')) {
-  if (hasKprobes()) process.stderr.write('SKIP e2e kprobe hints: kprobes attach on this kernel, so scry prints no hints to check\n');
+  if (hasKprobes())
+    process.stderr.write('SKIP e2e kprobe hints: kprobes attach on this kernel, so scry prints no hints to check\n');
   else {
     test('every suggestion for the 50+ most-traced functions attaches, lists something or runs', async () => {
       assert.ok(MOST_TRACED.length >= 50);
@@ -172,20 +242,33 @@ if (requireTracepoint('e2e kprobe hints', 'syscalls/sys_enter_openat')) {
 
     test('programs reading arguments, through the CLI: every suggestion attaches, and each rewrite runs', async () => {
       const runs = await pool(
-        WITH_VALUES.map((program) => async () => ({ program, own: /^\w+:\w+/.exec(program)![0], stderr: (await runScry(['-e', program])).stderr })),
+        WITH_VALUES.map((program) => async () => ({
+          program,
+          own: /^\w+:\w+/.exec(program)![0],
+          stderr: (await runScry(['-e', program])).stderr,
+        })),
         2,
       );
       for (const r of runs) assert.not.match(r.stderr, /internal error/);
       assert.equal(await checkAll(runs), []);
       // the rewritten programs load and attach for real, each in its own run
-      const rewrites = runs.flatMap((r) => suggestions(r.stderr, r.own).programs.filter((p) => !/@\[comm\] = count\(\); \}$/.test(p)));
+      const rewrites = runs.flatMap((r) =>
+        suggestions(r.stderr, r.own).programs.filter((p) => !/@\[comm\] = count\(\); \}$/.test(p)),
+      );
       assert.ok(rewrites.length >= 4, rewrites.join('\n'));
-      const ran = await pool(rewrites.map((p) => () => runScry(['-q', '-e', `BEGIN { exit(); } ${p}`]).then((r) => (r.code === 0 ? [] : [`${p}: ${r.stderr}`]))), 2);
+      const ran = await pool(
+        rewrites.map(
+          (p) => () =>
+            runScry(['-q', '-e', `BEGIN { exit(); } ${p}`]).then((r) => (r.code === 0 ? [] : [`${p}: ${r.stderr}`])),
+        ),
+        2,
+      );
       assert.equal(ran.flat(), []);
     });
 
     test('the reported cases lead to the right tracepoints', async () => {
-      const hints = async (program: string) => [...(await runScry(['-e', program])).stderr.matchAll(HINT)].map((m) => m[1]!).join('\n');
+      const hints = async (program: string) =>
+        [...(await runScry(['-e', program])).stderr.matchAll(HINT)].map((m) => m[1]!).join('\n');
       const schedule = await hints('kprobe:schedule { @ = count(); }');
       assert.match(schedule, 'use tracepoint:sched:sched_switch instead');
       const exit = await hints('kprobe:do_exit { @[comm] = count(); }');
@@ -194,7 +277,8 @@ if (requireTracepoint('e2e kprobe hints', 'syscalls/sys_enter_openat')) {
       const kmem = await hints('kprobe:kmem_cache_alloc { @[comm] = count(); }');
       assert.match(kmem, 'use tracepoint:kmem:kmem_cache_alloc instead');
       assert.not.match(kmem, /\bkprobe:/);
-      for (const f of ['do_sys_openat2', 'tcp_connect', 'security_file_open']) assert.not.match(await hints(`kprobe:${f} { }`), /scry -l/, f);
+      for (const f of ['do_sys_openat2', 'tcp_connect', 'security_file_open'])
+        assert.not.match(await hints(`kprobe:${f} { }`), /scry -l/, f);
     });
 
     test("the user's probe is rewritten only where every value maps exactly", async () => {
@@ -207,7 +291,10 @@ if (requireTracepoint('e2e kprobe hints', 'syscalls/sys_enter_openat')) {
       const dfd = await runScry(['-e', 'kprobe:do_sys_openat2 { printf("%d %s\\n", arg0, str(arg1)); }']);
       assert.not.match(dfd.stderr, 'your probe on');
       const ret = await runScry(['-e', 'kretprobe:vfs_read /retval > 0/ { @ = hist(retval); }']);
-      assert.match(ret.stderr, 'HINT: your probe on them: tracepoint:syscalls:sys_exit_read, tracepoint:syscalls:sys_exit_pread64 /args->ret > 0/ { @ = hist(args->ret); }\n');
+      assert.match(
+        ret.stderr,
+        'HINT: your probe on them: tracepoint:syscalls:sys_exit_read, tracepoint:syscalls:sys_exit_pread64 /args->ret > 0/ { @ = hist(args->ret); }\n',
+      );
       // kstack differs on a tracepoint
       assert.not.match((await runScry(['-e', 'kprobe:schedule { @[kstack] = count(); }'])).stderr, 'your probe on');
     });

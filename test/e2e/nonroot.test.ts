@@ -41,7 +41,8 @@ function asNobody(command: string[], cwd = home): { code: number | null; stdout:
 const scry = (...args: string[]) => asNobody([process.execPath, scryBin, ...args]);
 
 /** One line: ERROR: scry needs root (or CAP_BPF and CAP_PERFMON) to WHAT: WHY */
-const oneSentence = (what: string) => new RegExp(`^ERROR: scry needs root \\(or CAP_BPF and CAP_PERFMON\\) to ${what}: [^\\n]+\\n$`);
+const oneSentence = (what: string) =>
+  new RegExp(`^ERROR: scry needs root \\(or CAP_BPF and CAP_PERFMON\\) to ${what}: [^\\n]+\\n$`);
 
 if (requireRoot('e2e as nobody') && canDropToNobody()) {
   test.before(() => {
@@ -75,12 +76,15 @@ if (requireRoot('e2e as nobody') && canDropToNobody()) {
 
   test('a tracepoint program says it needs root at the probe, with no stack trace', () => {
     const r = scry('-e', 'tracepoint:syscalls:sys_enter_openat { exit(); }');
-    assert.match(r.stderr, /^stdin:1:1: ERROR: scry needs root \(or CAP_BPF and CAP_PERFMON\) to read tracepoints: [^\n]+\n/);
+    assert.match(
+      r.stderr,
+      /^stdin:1:1: ERROR: scry needs root \(or CAP_BPF and CAP_PERFMON\) to read tracepoints: [^\n]+\n/,
+    );
     assert.not.match(r.stderr, /internal error|    at /);
     assert.is(r.code, 1);
   });
 
-  test('listing a binary\'s uprobes needs no privileges', () => {
+  test("listing a binary's uprobes needs no privileges", () => {
     const r = scry('-l', 'uprobe:/bin/sh:main');
     assert.is(r.code, 0, r.stderr);
   });
@@ -108,15 +112,22 @@ if (requireRoot('e2e as nobody') && canDropToNobody()) {
 
   test('the --info report refuses with a PrivilegeError (the runtime side of --info as nobody)', () => {
     const info = fileURLToPath(new URL('../../runtime/info.ts', import.meta.url));
-    const r = asNobody([
-      process.execPath,
-      '--import',
-      'tsx',
-      '--input-type=module',
-      '-e',
-      `const m = await import(${JSON.stringify(info)}); try { m.kernelReport({}, false); console.log('measured'); } catch (e) { console.log(e.name + ': ' + e.message); }`,
-    ], fileURLToPath(new URL('../..', import.meta.url)));
-    assert.match(r.stdout, /^PrivilegeError: scry needs root \(or CAP_BPF and CAP_PERFMON\) to measure what this kernel supports: [^\n]+\n$/, r.stderr);
+    const r = asNobody(
+      [
+        process.execPath,
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(info)}); try { m.kernelReport({}, false); console.log('measured'); } catch (e) { console.log(e.name + ': ' + e.message); }`,
+      ],
+      fileURLToPath(new URL('../..', import.meta.url)),
+    );
+    assert.match(
+      r.stdout,
+      /^PrivilegeError: scry needs root \(or CAP_BPF and CAP_PERFMON\) to measure what this kernel supports: [^\n]+\n$/,
+      r.stderr,
+    );
   });
 }
 

@@ -35,7 +35,11 @@ if (requireRoot('e2e printf with many values')) {
   });
 
   test('cat() builds its path from 10 values', async () => {
-    const r = await runScry(['-q', '-e', 'BEGIN { cat("%s%s%s%s%s%s%s%s%s%s", "/", "e", "t", "c", "/", "h", "o", "s", "t", "name"); exit(); }']);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { cat("%s%s%s%s%s%s%s%s%s%s", "/", "e", "t", "c", "/", "h", "o", "s", "t", "name"); exit(); }',
+    ]);
     assert.is(r.code, 0, r.stderr);
     assert.is(r.stdout.split('\n')[0], readFileSync('/etc/hostname', 'utf8').split('\n')[0]);
   });

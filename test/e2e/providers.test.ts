@@ -8,7 +8,13 @@ import { requireRoot, requireTracepoint, skipCheck } from '../helpers/kernel.ts'
 if (requireTracepoint('e2e rawtracepoint', 'raw_syscalls/sys_enter')) {
   test('rawtracepoint:sys_enter sees the syscall number in arg1', async () => {
     // getppid is syscall 110 on x86-64
-    const r = await runScry(['-q', '-c', 'perl -e "getppid(); getppid();"', '-e', 'rawtracepoint:sys_enter /pid == cpid && arg1 == 110/ { @n = count(); }']);
+    const r = await runScry([
+      '-q',
+      '-c',
+      'perl -e "getppid(); getppid();"',
+      '-e',
+      'rawtracepoint:sys_enter /pid == cpid && arg1 == 110/ { @n = count(); }',
+    ]);
     assert.is(r.stdout, '\n\n@n: 2\n');
     assert.is(r.code, 0);
   });
@@ -21,14 +27,38 @@ if (requireTracepoint('e2e rawtracepoint', 'raw_syscalls/sys_enter')) {
   test('an unknown raw tracepoint is refused with a suggestion', async () => {
     const r = await runScry(['-e', 'rawtracepoint:sys_entr { }']);
     assert.is(r.code, 1);
-    assert.match(r.stderr, "ERROR: no raw tracepoint matches sys_entr\nrawtracepoint:sys_entr { }\n~~~~~~~~~~~~~~~~~~~~~~\nHINT: did you mean 'rawtracepoint:sys_enter'?");
+    assert.match(
+      r.stderr,
+      "ERROR: no raw tracepoint matches sys_entr\nrawtracepoint:sys_entr { }\n~~~~~~~~~~~~~~~~~~~~~~\nHINT: did you mean 'rawtracepoint:sys_enter'?",
+    );
   });
 }
 
 if (requireRoot('e2e probe aliases')) {
   test('every short alias names its provider', async () => {
-    const aliases = ['t:syscalls:sys_enter_getppid', 'rt:sys_enter', 'k:vfs_read', 'kr:vfs_read', 'f:vfs_read', 'fr:vfs_read', 'kfunc:vfs_read', 'kretfunc:vfs_read', 'u:/bin/sh:main', 'ur:/bin/bash:main', 's:cs', 'h:cycles', 'i:ms:100', 'p:hz:99', 'it:task', 'w:0x1000:4:w'];
-    const r = await runScry(['--dry-run', '-e', `${aliases.join(', ')} { }`.replace('u:/bin/sh:main', 'u:/bin/bash:main')]);
+    const aliases = [
+      't:syscalls:sys_enter_getppid',
+      'rt:sys_enter',
+      'k:vfs_read',
+      'kr:vfs_read',
+      'f:vfs_read',
+      'fr:vfs_read',
+      'kfunc:vfs_read',
+      'kretfunc:vfs_read',
+      'u:/bin/sh:main',
+      'ur:/bin/bash:main',
+      's:cs',
+      'h:cycles',
+      'i:ms:100',
+      'p:hz:99',
+      'it:task',
+      'w:0x1000:4:w',
+    ];
+    const r = await runScry([
+      '--dry-run',
+      '-e',
+      `${aliases.join(', ')} { }`.replace('u:/bin/sh:main', 'u:/bin/bash:main'),
+    ]);
     assert.is(r.stderr, '');
     assert.is(r.code, 0);
   });
@@ -46,8 +76,19 @@ if (requireRoot('e2e probe aliases')) {
 
   test('-f json carries warnf/errorf messages with their location, and join lines', async () => {
     const r = await runScry(['-f', 'json', '-q', '-e', 'BEGIN { warnf("w %d", 1); errorf("e"); exit(); }']);
-    assert.is(r.stdout, '{"type": "warning", "data": {"msg": "w 1", "location": "stdin:1:9"}}\n{"type": "error", "data": {"msg": "e", "location": "stdin:1:27"}}\n');
-    const j = await runScry(['-f', 'json', '-q', '-c', '/bin/true a b', '-e', 'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { join(args->argv, ","); }']);
+    assert.is(
+      r.stdout,
+      '{"type": "warning", "data": {"msg": "w 1", "location": "stdin:1:9"}}\n{"type": "error", "data": {"msg": "e", "location": "stdin:1:27"}}\n',
+    );
+    const j = await runScry([
+      '-f',
+      'json',
+      '-q',
+      '-c',
+      '/bin/true a b',
+      '-e',
+      'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { join(args->argv, ","); }',
+    ]);
     assert.is(j.stdout, '{"type": "join", "data": "/bin/true,a,b\\n"}\n');
   });
 }

@@ -36,14 +36,20 @@ function alive(pid: number): boolean {
 
 if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
   test('BEGIN runs before any other probe is attached (bpftrace: @early never counts)', async () => {
-    const r = await runScry(['-q', '-e', 'BEGIN { @ready = 1; } tracepoint:raw_syscalls:sys_enter { if (@ready == 0) { @early = count(); } } interval:ms:300 { exit(); }']);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { @ready = 1; } tracepoint:raw_syscalls:sys_enter { if (@ready == 0) { @early = count(); } } interval:ms:300 { exit(); }',
+    ]);
     assert.is(r.code, 0, r.stderr);
     assert.match(r.stdout, /@ready: 1\n/);
     assert.not.match(r.stdout, /@early: [1-9]/);
   });
 
   test("BEGIN's output follows the banner and the attach notification, as in bpftrace v0.26", async () => {
-    const r = await runScry(['-e', 'BEGIN { printf("begin\\n"); exit(); } tracepoint:raw_syscalls:sys_enter { }'], { [NOTIFY]: '1' });
+    const r = await runScry(['-e', 'BEGIN { printf("begin\\n"); exit(); } tracepoint:raw_syscalls:sys_enter { }'], {
+      [NOTIFY]: '1',
+    });
     assert.is(r.stderr, 'Attached 2 probes\n');
     assert.is(r.stdout, `${NOTIFY}\nbegin\n\n\n`);
   });
@@ -57,7 +63,13 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
   });
 
   test('exit() in BEGIN stops the run without running the -c command', async () => {
-    const r = await runScry(['-q', '-e', 'BEGIN { printf("b\\n"); exit(); } END { printf("e\\n"); }', '-c', '/bin/echo SHOULD-NOT-RUN']);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { printf("b\\n"); exit(); } END { printf("e\\n"); }',
+      '-c',
+      '/bin/echo SHOULD-NOT-RUN',
+    ]);
     assert.is(r.code, 0, r.stderr);
     assert.is(r.stdout, 'b\ne\n\n\n');
   });
@@ -67,7 +79,15 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
       // dd with 1-byte blocks makes millions of syscalls a second: more printf records than can be printed
       const dd = spawn('/bin/dd', ['if=/dev/zero', 'of=/dev/null', 'bs=1', 'count=1000000000'], { stdio: 'ignore' });
       try {
-        const run = startScry(['-q', '-e', `tracepoint:raw_syscalls:sys_enter /pid == ${dd.pid}/ { printf("%s %d\\n", comm, pid); @n = count(); } END { printf("END ran\\n"); }`], { [NOTIFY]: '1' }, 20_000);
+        const run = startScry(
+          [
+            '-q',
+            '-e',
+            `tracepoint:raw_syscalls:sys_enter /pid == ${dd.pid}/ { printf("%s %d\\n", comm, pid); @n = count(); } END { printf("END ran\\n"); }`,
+          ],
+          { [NOTIFY]: '1' },
+          20_000,
+        );
         await run.waitForStdout(NOTIFY);
         await new Promise((r) => setTimeout(r, 700));
         const sentAt = Date.now();
@@ -87,7 +107,16 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
   test('stdout that nobody reads: memory stays flat, events are counted as lost, SIGINT still ends the run (bpftrace: 90 MB flat)', async () => {
     const dd = spawn('/bin/dd', ['if=/dev/zero', 'of=/dev/null', 'bs=1', 'count=1000000000'], { stdio: 'ignore' });
     // stdout is a pipe this test never reads: once it is full, scry must stop reading events
-    const child = spawn(process.execPath, [scryBin, '-q', '-e', `tracepoint:raw_syscalls:sys_enter /pid == ${dd.pid}/ { printf("%s %d %d\\n", comm, pid, nsecs); }`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        scryBin,
+        '-q',
+        '-e',
+        `tracepoint:raw_syscalls:sys_enter /pid == ${dd.pid}/ { printf("%s %d %d\\n", comm, pid, nsecs); }`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
@@ -133,7 +162,9 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
 
   test('SIGUSR1 prints every map in place and opens no inspector (bpftrace 0.17 prints the maps)', async () => {
     const before = listeners(9229);
-    const run = startScry(['-q', '-e', 'BEGIN { @a = 1; @b[7] = 2; } interval:s:1 { @ticks = count(); }'], { [NOTIFY]: '1' });
+    const run = startScry(['-q', '-e', 'BEGIN { @a = 1; @b[7] = 2; } interval:s:1 { @ticks = count(); }'], {
+      [NOTIFY]: '1',
+    });
     await run.waitForStdout(NOTIFY);
     run.child.kill('SIGUSR1');
     await run.waitForStdout('@b[7]: 2\n');
@@ -156,9 +187,18 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
     assert.is(now, before);
   });
 
-  test('-c: the command has exactly the descriptors scry was given, and no reads of scry\'s (bpftrace\'s child makes none)', async () => {
-    const direct = spawnSync('/bin/ls', ['/proc/self/fd'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).stdout;
-    const r = await runScry(['-q', '-e', 'tracepoint:syscalls:sys_exit_read /pid == cpid/ { @reads[args->ret] = count(); }', '-c', '/bin/ls /proc/self/fd']);
+  test("-c: the command has exactly the descriptors scry was given, and no reads of scry's (bpftrace's child makes none)", async () => {
+    const direct = spawnSync('/bin/ls', ['/proc/self/fd'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).stdout;
+    const r = await runScry([
+      '-q',
+      '-e',
+      'tracepoint:syscalls:sys_exit_read /pid == cpid/ { @reads[args->ret] = count(); }',
+      '-c',
+      '/bin/ls /proc/self/fd',
+    ]);
     assert.is(r.code, 0, r.stderr);
     const listed = r.stdout.slice(0, r.stdout.indexOf('\n\n') + 1);
     assert.is(listed, direct, `scry's child listed:\n${r.stdout}\nls alone lists:\n${direct}`);
@@ -166,8 +206,12 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
     assert.not.match(r.stdout, /@reads\[1\]/);
   });
 
-  test('-c: descriptors beyond stdio that scry was given reach the command too, scry\'s own (-o FILE) do not', () => {
-    const sh = (cmd: string) => spawnSync('/bin/bash', ['-c', `exec 5</dev/null 9</dev/null 25</dev/null; ${cmd}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  test("-c: descriptors beyond stdio that scry was given reach the command too, scry's own (-o FILE) do not", () => {
+    const sh = (cmd: string) =>
+      spawnSync('/bin/bash', ['-c', `exec 5</dev/null 9</dev/null 25</dev/null; ${cmd}`], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     const direct = sh('/bin/ls /proc/self/fd').stdout;
     const out = join(mkdtempSync(join(tmpdir(), 'scry-fds-')), 'out.txt');
     const r = sh(`${scry} -q -o ${out} -e 'BEGIN { }' -c '/bin/ls /proc/self/fd'`);
@@ -176,17 +220,21 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
     assert.is(r.stdout, direct);
   });
 
-  test('-c: a trace line reaches stdout before the command\'s later output', async () => {
+  test("-c: a trace line reaches stdout before the command's later output", async () => {
     const r = await runScry([
-      '-q', '-e', 'tracepoint:syscalls:sys_enter_openat /pid == cpid/ { if (strcontains(str(args->filename), "hostname")) { printf("opened hostname\\n"); } }',
-      '-c', `/bin/sh -c 'exec 3</etc/hostname; /bin/sleep 0.3; echo MARK'`,
+      '-q',
+      '-e',
+      'tracepoint:syscalls:sys_enter_openat /pid == cpid/ { if (strcontains(str(args->filename), "hostname")) { printf("opened hostname\\n"); } }',
+      '-c',
+      `/bin/sh -c 'exec 3</etc/hostname; /bin/sleep 0.3; echo MARK'`,
     ]);
     assert.is(r.code, 0, r.stderr);
-    const opened = r.stdout.indexOf('opened hostname'), mark = r.stdout.indexOf('MARK');
+    const opened = r.stdout.indexOf('opened hostname'),
+      mark = r.stdout.indexOf('MARK');
     assert.ok(opened >= 0 && mark > opened, r.stdout);
   });
 
-  test('-c: exit() ends the run at once and the command gets SIGTERM (bpftrace: 0.4 s, not the command\'s 10 s)', async () => {
+  test("-c: exit() ends the run at once and the command gets SIGTERM (bpftrace: 0.4 s, not the command's 10 s)", async () => {
     const t0 = Date.now();
     const r = await runScry(['-q', '-e', 'interval:ms:100 { printf("%d\\n", cpid); exit(); }', '-c', '/bin/sleep 10']);
     assert.is(r.code, 0, r.stderr);
@@ -198,7 +246,11 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
   });
 
   test('-c: scry killed outright (SIGKILL) does not leave the command running (bpftrace: PR_SET_PDEATHSIG)', async () => {
-    const run = startScry(['-q', '-e', 'interval:ms:50 { printf("cpid %d\\n", cpid); }', '-c', '/bin/sleep 30'], {}, 20_000);
+    const run = startScry(
+      ['-q', '-e', 'interval:ms:50 { printf("cpid %d\\n", cpid); }', '-c', '/bin/sleep 30'],
+      {},
+      20_000,
+    );
     await run.waitForStdout('cpid ');
     run.child.kill('SIGKILL');
     const r = await run.finished;
@@ -225,7 +277,14 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
 
   test('inherited pipes keep their flags: another writer on the same pipe is not made non-blocking (grep got EAGAIN)', () => {
     // the shell's `cat /proc/self/fdinfo/1` sees the same open file description scry wrote to
-    const r = spawnSync('/bin/sh', ['-c', `${scry} -q -e 'BEGIN { printf("hello\\n"); exit(); }' 2>&1; grep flags /proc/self/fdinfo/1 /proc/self/fdinfo/2`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = spawnSync(
+      '/bin/sh',
+      [
+        '-c',
+        `${scry} -q -e 'BEGIN { printf("hello\\n"); exit(); }' 2>&1; grep flags /proc/self/fdinfo/1 /proc/self/fdinfo/2`,
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     assert.match(r.stdout, /^hello\n/);
     const flags = [...r.stdout.matchAll(/flags:\s+([0-7]+)/g)].map((m) => parseInt(m[1]!, 8));
     assert.is(flags.length, 2, r.stdout);
@@ -233,15 +292,24 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
   });
 
   test('a slow reader after `scry -l | grep` gets every line (bpftrace: all of them)', () => {
-    const all = spawnSync('/bin/sh', ['-c', `${scry} -l 'tracepoint:*' 2>/dev/null | grep -c tracepoint`], { encoding: 'utf8' }).stdout.trim();
-    const slow = spawnSync('/bin/sh', ['-c', `(${scry} -l 'tracepoint:*' | grep tracepoint) 2>&1 | (sleep 1; grep -c tracepoint)`], { encoding: 'utf8' }).stdout.trim();
+    const all = spawnSync('/bin/sh', ['-c', `${scry} -l 'tracepoint:*' 2>/dev/null | grep -c tracepoint`], {
+      encoding: 'utf8',
+    }).stdout.trim();
+    const slow = spawnSync(
+      '/bin/sh',
+      ['-c', `(${scry} -l 'tracepoint:*' | grep tracepoint) 2>&1 | (sleep 1; grep -c tracepoint)`],
+      { encoding: 'utf8' },
+    ).stdout.trim();
     assert.ok(Number(all) > 100, all);
     assert.is(slow, all);
   });
 }
 
 test('`scry -` reads the program from stdin, as bpftrace does', () => {
-  const r = spawnSync(process.execPath, [scryBin, '-q', '-'], { input: 'BEGIN { printf("from stdin\\n"); exit(); }', encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [scryBin, '-q', '-'], {
+    input: 'BEGIN { printf("from stdin\\n"); exit(); }',
+    encoding: 'utf8',
+  });
   assert.is(r.stderr, '');
   assert.is(r.stdout, 'from stdin\n\n\n');
   assert.is(r.status, 0);
@@ -264,7 +332,10 @@ test('an unknown option: one line that points at -h, exit 1', async () => {
 test('warnings print on success, with --dry-run too', async () => {
   const r = await runScry(['--dry-run', '-e', 'config = { log_size = 5 } BEGIN { exit(); }']);
   assert.is(r.code, 0);
-  assert.match(r.stderr, /^stdin:1:12: WARNING: .*log_size.*\nconfig = \{ log_size = 5 \} BEGIN \{ exit\(\); \}\n {11}~+\n/);
+  assert.match(
+    r.stderr,
+    /^stdin:1:12: WARNING: .*log_size.*\nconfig = \{ log_size = 5 \} BEGIN \{ exit\(\); \}\n {11}~+\n/,
+  );
 });
 
 test.run();

@@ -11,9 +11,16 @@ import { requireRoot, skipCheck } from '../helpers/kernel.ts';
 /** A child that makes `n` directories with mkdir(2); returns its pid. */
 function mkdirChild(n: number): number {
   const dir = mkdtempSync(join(tmpdir(), 'scry-mkdir-'));
-  const r = spawnSync(process.execPath, ['-e', `const fs = require('fs'); for (let i = 0; i < ${n}; i++) fs.mkdirSync('${dir}/d' + i); process.stdout.write(String(process.pid))`], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `const fs = require('fs'); for (let i = 0; i < ${n}; i++) fs.mkdirSync('${dir}/d' + i); process.stdout.write(String(process.pid))`,
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
   rmSync(dir, { recursive: true, force: true });
   const pid = Number(r.stdout.trim());
   if (!pid) throw new Error(`mkdir child failed: ${r.stderr} ${r.error}`);
@@ -32,7 +39,10 @@ if (requireRoot('e2e tracepoint')) {
   });
 
   test('SIGTERM stops cleanly too, END runs and maps print', async () => {
-    const s = startScry(['-e', 'tracepoint:syscalls:sys_enter_mkdir /pid > 0/ { @[pid] = count(); } END { printf("end\\n"); }'], { [NOTIFY]: '1' });
+    const s = startScry(
+      ['-e', 'tracepoint:syscalls:sys_enter_mkdir /pid > 0/ { @[pid] = count(); } END { printf("end\\n"); }'],
+      { [NOTIFY]: '1' },
+    );
     await s.waitForStdout(NOTIFY);
     const pid = mkdirChild(3);
     s.child.kill('SIGTERM');

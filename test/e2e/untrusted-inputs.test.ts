@@ -8,7 +8,18 @@
 //   planted files, crafted contents.
 // Pinned behaviour is scry's own: bpftrace 0.17 blocks on the FIFO too, and prints names as they are.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +58,11 @@ let bins = ''; // root's: the fixtures as built
 let home = ''; // nobody's: where the attacks are planted
 
 function build(out: string, name: string, cxx = false): void {
-  const r = spawnSync(cxx ? 'g++' : 'gcc', [...(cxx ? ['-x', 'c++'] : []), '-O1', '-fno-omit-frame-pointer', `-DNAME=${name}`, '-o', join(bins, out), source], { encoding: 'utf8' });
+  const r = spawnSync(
+    cxx ? 'g++' : 'gcc',
+    [...(cxx ? ['-x', 'c++'] : []), '-O1', '-fno-omit-frame-pointer', `-DNAME=${name}`, '-o', join(bins, out), source],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`building ${out}: ${r.error?.message ?? r.stderr}`);
 }
 
@@ -81,7 +96,11 @@ function startAsNobody(bin: string, ...args: string[]): Promise<number> {
 /** scry as root, recording one user stack of the process (at its getppid() calls) and printing it. */
 async function stackOf(pid: number, print: string, env: Record<string, string> = {}) {
   const started = Date.now();
-  const r = await runScry(['-e', `tracepoint:syscalls:sys_enter_getppid /pid == ${pid}/ { ${print} exit(); }`], env, 15_000);
+  const r = await runScry(
+    ['-e', `tracepoint:syscalls:sys_enter_getppid /pid == ${pid}/ { ${print} exit(); }`],
+    env,
+    15_000,
+  );
   return { ...r, ms: Date.now() - started };
 }
 
@@ -121,7 +140,10 @@ if (requireRoot('untrusted inputs') && usable()) {
     build('ctl', 'scry_ctl_fnXXXX');
     // a name with ESC [2J (clear screen) in it: C will not write one, the string table will take it
     const ctl = join(bins, 'ctl');
-    writeFileSync(ctl, Buffer.from(readFileSync(ctl).toString('latin1').replaceAll('scry_ctl_fnXXXX', 'scry_ctl_fn\x1b[2J'), 'latin1'));
+    writeFileSync(
+      ctl,
+      Buffer.from(readFileSync(ctl).toString('latin1').replaceAll('scry_ctl_fnXXXX', 'scry_ctl_fn\x1b[2J'), 'latin1'),
+    );
   });
   test.after(() => {
     for (const c of running) c.kill('SIGKILL');
@@ -165,7 +187,9 @@ if (requireRoot('untrusted inputs') && usable()) {
   });
 
   test('-l of a binary whose symbol names hold control characters lists them as \\xNN', () => {
-    const r = spawnSync(process.execPath, [scryBin, '-l', `uprobe:${join(bins, 'ctl')}:scry_ctl*`], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [scryBin, '-l', `uprobe:${join(bins, 'ctl')}:scry_ctl*`], {
+      encoding: 'utf8',
+    });
     assert.is(r.status, 0, r.stderr);
     assert.is(r.stdout, `uprobe:${join(bins, 'ctl')}:scry_ctl_fn\\x1b[2J\n`);
   });
@@ -202,7 +226,11 @@ if (requireRoot('untrusted inputs') && usable()) {
     const path = join(home, 'path');
     const marker = join(home, 'planted-c++filt-ran');
     asNobody('mkdir', path);
-    asNobody('sh', '-c', `printf '#!/bin/sh\\ntouch ${marker}\\nwhile read l; do echo planted; done\\n' > ${path}/c++filt && chmod 755 ${path}/c++filt`);
+    asNobody(
+      'sh',
+      '-c',
+      `printf '#!/bin/sh\\ntouch ${marker}\\nwhile read l; do echo planted; done\\n' > ${path}/c++filt && chmod 755 ${path}/c++filt`,
+    );
     const pid = await startAsNobody(bin);
     const r = await stackOf(pid, '@[ustack] = count();', { PATH: `${path}:${process.env.PATH ?? '/usr/bin:/bin'}` });
     assert.is(r.code, 0, r.stderr);
@@ -241,9 +269,15 @@ if (requireRoot('untrusted inputs') && usable()) {
 
   test("--info ignores a cache that is not root's, or not a report: crafted contents are not printed", () => {
     const name = cacheFileName();
-    const crafted = JSON.stringify({ kernel: 'PLANTED\x1b]0;owned\x07', sections: [{ title: 'PLANTED', items: [{ name: 'ringbuf', ok: false, note: 'PLANTED' }] }] });
+    const crafted = JSON.stringify({
+      kernel: 'PLANTED\x1b]0;owned\x07',
+      sections: [{ title: 'PLANTED', items: [{ name: 'ringbuf', ok: false, note: 'PLANTED' }] }],
+    });
     const run = (xdg: string) =>
-      spawnSync(process.execPath, [fileURLToPath(new URL('../../bin/scry.cjs', import.meta.url)), '--info'], { env: { ...process.env, XDG_CACHE_HOME: xdg }, encoding: 'utf8' });
+      spawnSync(process.execPath, [fileURLToPath(new URL('../../bin/scry.cjs', import.meta.url)), '--info'], {
+        env: { ...process.env, XDG_CACHE_HOME: xdg },
+        encoding: 'utf8',
+      });
     // nobody's directory and file
     const xdg = join(home, 'cache3');
     asNobody('mkdir', '-p', join(xdg, 'scry'));

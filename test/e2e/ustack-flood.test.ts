@@ -13,7 +13,15 @@ if (f) {
   test('SIGINT during a printf(ustack) flood from a uprobe ends the run within half a second, END included', async () => {
     const target = runTarget(f.pie, ['add', '4000000000'], 60_000);
     try {
-      const run = startScry(['-q', '-e', `uprobe:${f.pie}:add /pid == ${target.pid}/ { printf("%s\\n", ustack); } END { printf("END ran\\n"); }`], { [NOTIFY]: '1' }, 30_000);
+      const run = startScry(
+        [
+          '-q',
+          '-e',
+          `uprobe:${f.pie}:add /pid == ${target.pid}/ { printf("%s\\n", ustack); } END { printf("END ran\\n"); }`,
+        ],
+        { [NOTIFY]: '1' },
+        30_000,
+      );
       await run.waitForStdout(NOTIFY);
       await run.waitForStdout('add+');
       await new Promise((r) => setTimeout(r, 700));

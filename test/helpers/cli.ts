@@ -28,17 +28,19 @@ export function startScry(args: string[], env: Record<string, string> = {}, time
   const waiters: { text: string; resolve: () => void; reject: (e: Error) => void }[] = [];
   child.stdout!.on('data', (d: Buffer) => {
     stdout += d.toString();
-    for (const w of [...waiters]) if (stdout.includes(w.text)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
+    for (const w of [...waiters])
+      if (stdout.includes(w.text)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
   });
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const finished = new Promise<Finished>((resolve) => {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      for (const w of waiters) w.reject(new Error(`scry exited (code ${code}) before printing ${JSON.stringify(w.text)}; stderr:\n${stderr}`));
+      for (const w of waiters)
+        w.reject(new Error(`scry exited (code ${code}) before printing ${JSON.stringify(w.text)}; stderr:\n${stderr}`));
       resolve({ code, signal, stdout, stderr });
     });
   });
@@ -46,7 +48,9 @@ export function startScry(args: string[], env: Record<string, string> = {}, time
     child,
     finished,
     waitForStdout: (text) =>
-      stdout.includes(text) ? Promise.resolve() : new Promise((resolve, reject) => waiters.push({ text, resolve, reject })),
+      stdout.includes(text)
+        ? Promise.resolve()
+        : new Promise((resolve, reject) => waiters.push({ text, resolve, reject })),
   };
 }
 

@@ -34,7 +34,13 @@ export const fixedKernel: KernelInfo = {
   moduleBtf: () => undefined,
   userProbeSites: (target) => ({ error: `no user-space files in the fixed kernel (${target})` }),
   usdtSites: (target) => ({ error: `no user-space files in the fixed kernel (${target})` }),
-  kernelFunctions: () => [{ name: 'vfs_read' }, { name: 'vfs_write' }, { name: 'vfs_mkdir' }, { name: 'do_mkdirat' }, { name: 'dummy_xmit', module: 'dummy' }],
+  kernelFunctions: () => [
+    { name: 'vfs_read' },
+    { name: 'vfs_write' },
+    { name: 'vfs_mkdir' },
+    { name: 'do_mkdirat' },
+    { name: 'dummy_xmit', module: 'dummy' },
+  ],
   kernelSymbolAddress: (name) => (name === 'vfs_read' ? 0xffffffff81400000n : undefined),
   cgroupId: (path) => (path === '/sys/fs/cgroup' ? 1n : undefined),
 };

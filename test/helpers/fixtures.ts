@@ -49,7 +49,17 @@ function build(): Fixtures | string {
     gcc([...common, '-O1', '-o', f.pie, src('uprobe-target.c')]) ??
     gcc([...common, '-O0', '-no-pie', '-o', f.nopie, src('uprobe-target.c')]) ??
     gcc([...common, '-O1', '-fPIC', '-shared', '-o', f.lib, src('uprobe-lib.c')]) ??
-    gcc([...common, '-O1', '-DWITH_LIB', '-o', f.withLib, src('uprobe-target.c'), `-L${dir}`, '-lscrytest', `-Wl,-rpath,${dir}`]);
+    gcc([
+      ...common,
+      '-O1',
+      '-DWITH_LIB',
+      '-o',
+      f.withLib,
+      src('uprobe-target.c'),
+      `-L${dir}`,
+      '-lscrytest',
+      `-Wl,-rpath,${dir}`,
+    ]);
   if (err) return err;
   const gxx = spawnSync('g++', ['--version']);
   if (gxx.error || gxx.status !== 0) return f;
@@ -94,7 +104,11 @@ export function runTarget(bin: string, args: string[], timeoutMs = 20_000): Targ
   let stderr = '';
   let ended = false;
   const waiters: { prefix: string; resolve: (l: string) => void; reject: (e: Error) => void }[] = [];
-  const findLine = (prefix: string) => stdout.split('\n').slice(0, -1).find((l) => l.startsWith(prefix));
+  const findLine = (prefix: string) =>
+    stdout
+      .split('\n')
+      .slice(0, -1)
+      .find((l) => l.startsWith(prefix));
   child.stdout!.on('data', (d: Buffer) => {
     stdout += d.toString();
     for (const w of [...waiters]) {
@@ -111,7 +125,12 @@ export function runTarget(bin: string, args: string[], timeoutMs = 20_000): Targ
     child.on('close', (code, signal) => {
       ended = true;
       clearTimeout(timer);
-      for (const w of waiters.splice(0)) w.reject(new Error(`${bin} ended (code ${code}, signal ${signal}) before printing "${w.prefix}"; stdout:\n${stdout}stderr:\n${stderr}`));
+      for (const w of waiters.splice(0))
+        w.reject(
+          new Error(
+            `${bin} ended (code ${code}, signal ${signal}) before printing "${w.prefix}"; stdout:\n${stdout}stderr:\n${stderr}`,
+          ),
+        );
       resolve({ code, signal, stdout, stderr });
     });
   });

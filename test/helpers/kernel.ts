@@ -29,8 +29,10 @@ const CAP_BPF = 39;
 /** Root-equivalent BPF privileges (CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN) and a built addon. */
 export function requireRoot(suite: string): boolean {
   if (process.platform !== 'linux') return skip(suite, 'not Linux');
-  if (!(hasCap(CAP_SYS_ADMIN) || (hasCap(CAP_BPF) && hasCap(CAP_PERFMON)))) return skip(suite, 'needs root (CAP_BPF + CAP_PERFMON)');
-  if (!existsSync(new URL('../../build/Release/scry_native.node', import.meta.url))) return skip(suite, 'native addon not built (npm run install)');
+  if (!(hasCap(CAP_SYS_ADMIN) || (hasCap(CAP_BPF) && hasCap(CAP_PERFMON))))
+    return skip(suite, 'needs root (CAP_BPF + CAP_PERFMON)');
+  if (!existsSync(new URL('../../build/Release/scry_native.node', import.meta.url)))
+    return skip(suite, 'native addon not built (npm run install)');
   return true;
 }
 
@@ -38,7 +40,10 @@ export function requireRoot(suite: string): boolean {
 export function requireTracepoint(suite: string, groupEvent: string): boolean {
   if (!requireRoot(suite)) return false;
   const dirs = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
-  if (dirs.some((d) => existsSync(`${d}/available_events`)) && !dirs.some((d) => existsSync(`${d}/events/${groupEvent}`))) {
+  if (
+    dirs.some((d) => existsSync(`${d}/available_events`)) &&
+    !dirs.some((d) => existsSync(`${d}/events/${groupEvent}`))
+  ) {
     return skip(suite, `no tracepoint ${groupEvent}`);
   }
   return true;

@@ -9,7 +9,11 @@ export function diagnose(text: string, kernel: KernelInfo = fixedKernel): string
   return renderDiagnostics(compileSource(text, kernel).diagnostics);
 }
 
-export function compileText(text: string, kernel: KernelInfo = fixedKernel, options: CompileSourceOptions = {}): CompiledProgram {
+export function compileText(
+  text: string,
+  kernel: KernelInfo = fixedKernel,
+  options: CompileSourceOptions = {},
+): CompiledProgram {
   const out = compileSource(text, kernel, options);
   if (!out.program) throw new Error(renderDiagnostics(out.diagnostics));
   return out.program;

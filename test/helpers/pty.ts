@@ -139,7 +139,10 @@ export class VirtualScreen {
   }
 
   text(): string {
-    return (this.cache ??= this.lines.map((l) => l.join('').trimEnd()).join('\n').replace(/\n+$/, ''));
+    return (this.cache ??= this.lines
+      .map((l) => l.join('').trimEnd())
+      .join('\n')
+      .replace(/\n+$/, ''));
   }
 }
 
@@ -160,7 +163,10 @@ export interface Pty {
   kill(): void;
 }
 
-export function spawnPty(argv: readonly string[], opts: { cols?: number; rows?: number; env?: Record<string, string | undefined> } = {}): Pty {
+export function spawnPty(
+  argv: readonly string[],
+  opts: { cols?: number; rows?: number; env?: Record<string, string | undefined> } = {},
+): Pty {
   const child = spawn('python3', ['-c', RELAY, String(opts.cols ?? 100), String(opts.rows ?? 30), ...argv], {
     env: { ...process.env, TERM: 'xterm-256color', CI: undefined, ...opts.env } as NodeJS.ProcessEnv,
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -210,11 +216,23 @@ export function spawnPty(argv: readonly string[], opts: { cols?: number; rows?: 
         const check = () => {
           if (matches(what, from)) finish();
         };
-        const timer = setTimeout(() => finish(new Error(`timed out waiting for ${String(what)}; after the mark the terminal shows:\n${text().slice(from)}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            finish(
+              new Error(
+                `timed out waiting for ${String(what)}; after the mark the terminal shows:\n${text().slice(from)}`,
+              ),
+            ),
+          timeoutMs,
+        );
         listeners.add(check);
         void exited.then(() => {
           check();
-          finish(new Error(`the command exited before showing ${String(what)}; after the mark the terminal shows:\n${text().slice(from)}`));
+          finish(
+            new Error(
+              `the command exited before showing ${String(what)}; after the mark the terminal shows:\n${text().slice(from)}`,
+            ),
+          );
         });
         check();
       });

@@ -14,7 +14,8 @@ function compiles(src: string, kernel: KernelInfo = fixedKernel): void {
   assert.ok(out === '', out.slice(0, 400));
 }
 /** n terms, term(0) … term(n - 1), joined by `sep`. */
-const terms = (n: number, term: (i: number) => string, sep = '') => Array.from({ length: n }, (_, i) => term(i)).join(sep);
+const terms = (n: number, term: (i: number) => string, sep = '') =>
+  Array.from({ length: n }, (_, i) => term(i)).join(sep);
 const chain = (n: number, op: string, term: (i: number) => string) => terms(n, term, ` ${op} `);
 const elseIfs = (n: number) => terms(n, (i) => ` else if ($a == ${i}) { print(${i}); }`);
 
@@ -46,18 +47,27 @@ test('nesting deeper than the JS stack is a diagnostic at the deepest bracket or
   );
   // the parser is rebuilt after an overflow: the next program parses as usual
   compiles('BEGIN { print((1, 2)); }');
-  assert.match(diagnose(ifs(20000)), /^stdin:1:\d+: ERROR: brackets nest 2000[12] deep here, more than scry can parse\n.*\n *~\nHINT: split the expression or the nested blocks, e.g. keep parts in \$variables\n$/);
+  assert.match(
+    diagnose(ifs(20000)),
+    /^stdin:1:\d+: ERROR: brackets nest 2000[12] deep here, more than scry can parse\n.*\n *~\nHINT: split the expression or the nested blocks, e.g. keep parts in \$variables\n$/,
+  );
 });
 
 test('a jump longer than BPF encodes is a diagnostic at the statement that jumps', () => {
   const out = diagnose(`BEGIN { $a = 1;\n  if ($a == 0) { print(0); }${elseIfs(1100)} }`);
-  assert.match(out, /^stdin:2:3: ERROR: this code jumps over \d+ BPF instructions, more than a BPF jump reaches \(32767\)\n  if \(\$a == 0\)/);
+  assert.match(
+    out,
+    /^stdin:2:3: ERROR: this code jumps over \d+ BPF instructions, more than a BPF jump reaches \(32767\)\n  if \(\$a == 0\)/,
+  );
 });
 
 test('nested unroll that multiplies past the kernel limit is a diagnostic at an unroll, in bounded time', () => {
   const start = Date.now();
   const out = diagnose(`BEGIN { ${'unroll(2) { '.repeat(300)}print(1);${' }'.repeat(300)} }`);
-  assert.match(out, /^stdin:1:\d+: ERROR: this probe compiles to more than 1000000 BPF instructions, more than the kernel loads\n(BEGIN \{ |…)[a-z(0-9) {]*unroll/); // a line this long shows a window around the span
+  assert.match(
+    out,
+    /^stdin:1:\d+: ERROR: this probe compiles to more than 1000000 BPF instructions, more than the kernel loads\n(BEGIN \{ |…)[a-z(0-9) {]*unroll/,
+  ); // a line this long shows a window around the span
   assert.ok(Date.now() - start < 10_000, `${Date.now() - start} ms`);
 });
 
@@ -87,13 +97,20 @@ test('a tracepoint name that cannot be a file is unknown, without asking the ker
   const kernel: KernelInfo = {
     ...fixedKernel,
     tracepointFormat: (group, event) => {
-      if (group.length > 255 || event.length > 255 || event.includes('..')) throw new Error(`open: ENAMETOOLONG ${event.length}`);
+      if (group.length > 255 || event.length > 255 || event.includes('..'))
+        throw new Error(`open: ENAMETOOLONG ${event.length}`);
       return fixedKernel.tracepointFormat(group, event);
     },
   };
   const name = 'a'.repeat(5000);
-  assert.match(diagnose(`tracepoint:syscalls:${name} { exit(); }`, kernel), /^stdin:1:1: ERROR: unknown tracepoint syscalls:a{5000}\n/);
-  assert.match(diagnose(`tracepoint:syscalls:.. { exit(); }`, kernel), /^stdin:1:1: ERROR: unknown tracepoint syscalls:\.\.\n/);
+  assert.match(
+    diagnose(`tracepoint:syscalls:${name} { exit(); }`, kernel),
+    /^stdin:1:1: ERROR: unknown tracepoint syscalls:a{5000}\n/,
+  );
+  assert.match(
+    diagnose(`tracepoint:syscalls:.. { exit(); }`, kernel),
+    /^stdin:1:1: ERROR: unknown tracepoint syscalls:\.\.\n/,
+  );
 });
 
 test('a megabyte-long unknown function name is refused quickly (27 s before)', () => {
@@ -122,7 +139,10 @@ test('max_probes caps the probes a program attaches, at the widest attach point,
     tracepoints: () => many,
     tracepointFormat: (group, event) => (group === 'g' ? { group, event, id: 1, fields: [] } : undefined),
   };
-  assert.match(diagnose('tracepoint:g:* { }', kernel), /^stdin:1:1: ERROR: this program attaches 1025 probes, more than max_probes allows \(1024\)/);
+  assert.match(
+    diagnose('tracepoint:g:* { }', kernel),
+    /^stdin:1:1: ERROR: this program attaches 1025 probes, more than max_probes allows \(1024\)/,
+  );
   compiles('tracepoint:g:e1* { }', kernel);
 });
 
@@ -134,8 +154,14 @@ test('thousands of errors: the first 50 and a count of the rest', () => {
 
 // The else-if chain is a loop in the grammar now; an error after `else` still names both ways on, as bpftrace 0.17 does.
 test('after else, a syntax error expects { or if', () => {
-  assert.is(diagnose('BEGIN { if (1) { } else }').split('\n')[0], 'stdin:1:25: ERROR: syntax error, unexpected }, expecting { or if');
-  assert.is(diagnose('BEGIN { if (1) { } else if (2) { } else 3 }').split('\n')[0], 'stdin:1:41: ERROR: syntax error, unexpected integer, expecting { or if');
+  assert.is(
+    diagnose('BEGIN { if (1) { } else }').split('\n')[0],
+    'stdin:1:25: ERROR: syntax error, unexpected }, expecting { or if',
+  );
+  assert.is(
+    diagnose('BEGIN { if (1) { } else if (2) { } else 3 }').split('\n')[0],
+    'stdin:1:41: ERROR: syntax error, unexpected integer, expecting { or if',
+  );
 });
 
 test.run();

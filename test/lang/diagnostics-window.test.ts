@@ -19,7 +19,10 @@ test('a span deep inside a 100k-character line: a window around it, cut marks, t
 
 test('short lines print whole, as before', () => {
   const file = sourceFile('stdin', 'BEGIN { nosuch(1); }');
-  assert.is(renderDiagnostic(error('unknown function nosuch', { file, start: 8, end: 14 })), 'stdin:1:9: ERROR: unknown function nosuch\nBEGIN { nosuch(1); }\n        ~~~~~~\n');
+  assert.is(
+    renderDiagnostic(error('unknown function nosuch', { file, start: 8, end: 14 })),
+    'stdin:1:9: ERROR: unknown function nosuch\nBEGIN { nosuch(1); }\n        ~~~~~~\n',
+  );
 });
 
 test.run();

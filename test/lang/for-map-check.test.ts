@@ -22,12 +22,21 @@ test('$kv is (key, value); several keys make the key a tuple', () => {
   const [a, b, c] = loops(`BEGIN {
     @m[1] = "s"; @k["a", 2] = -3; @c[comm] = count();
     for ($x : @m) { } for ($y : @k) { } for ($z : @c) { } }`);
-  assert.is(a!.kv, typeName({ kind: 'tuple', elements: [{ kind: 'int', bits: 64, signed: true }, { kind: 'string', size: 2 }] }));
+  assert.is(
+    a!.kv,
+    typeName({
+      kind: 'tuple',
+      elements: [
+        { kind: 'int', bits: 64, signed: true },
+        { kind: 'string', size: 2 },
+      ],
+    }),
+  );
   assert.match(b!.kv, /^\(\(string\[2\], int64\), int64\)$/);
   assert.match(c!.kv, /, uint64\)$/);
 });
 
-test('avg() maps can be iterated: $kv.1 is the average, an integer signed like avg()\'s values (bpftrace v0.26)', () => {
+test("avg() maps can be iterated: $kv.1 is the average, an integer signed like avg()'s values (bpftrace v0.26)", () => {
   const [a, b] = loops('BEGIN { @a[1] = avg(-3); @u[1] = avg((uint32)3); for ($x : @a) { } for ($y : @u) { } }');
   assert.is(a!.kv, '(int64, int64)');
   assert.is(b!.kv, '(int64, uint64)');
@@ -89,7 +98,12 @@ const errors: [string, string, string][] = [
 for (const [name, text, want] of errors) test(`error: ${name}`, () => assert.is(diagnose(text), want));
 
 test('break and continue belong to the loop; reads of outer variables and maps are fine', () => {
-  assert.is(diagnose('BEGIN { @m[1] = 1; $o = 3; for ($kv : @m) { if ($kv.0 == $o) { break; } @n[$kv.0] = $kv.1 + @m[2]; continue; } }'), '');
+  assert.is(
+    diagnose(
+      'BEGIN { @m[1] = 1; $o = 3; for ($kv : @m) { if ($kv.0 == $o) { break; } @n[$kv.0] = $kv.1 + @m[2]; continue; } }',
+    ),
+    '',
+  );
 });
 
 test.run();

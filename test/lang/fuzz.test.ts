@@ -36,28 +36,129 @@ function rng(seed: number): () => number {
   };
 }
 
-const tokenRe = /"(?:[^"\\\n]|\\.)*"|[A-Za-z_$@][\w:*.]*|0x[0-9a-fA-F]+|\d+|\/\/[^\n]*|\s+|[-+*/%&|^!=<>]=?|&&|\|\||<<|>>|->|\+\+|--|[^\s]/g;
+const tokenRe =
+  /"(?:[^"\\\n]|\\.)*"|[A-Za-z_$@][\w:*.]*|0x[0-9a-fA-F]+|\d+|\/\/[^\n]*|\s+|[-+*/%&|^!=<>]=?|&&|\|\||<<|>>|->|\+\+|--|[^\s]/g;
 const tokens = (text: string): string[] => [...(text.match(tokenRe) ?? [])];
 
 /** Pieces that have broken scry before, or sit at the edges of what it accepts. */
 const interesting = [
-  '(', ')', '{', '}', '[', ']', ',', ';', '?', ':', '+', '||', '&&', '!', '-', '~', '*', '&', '++', '--', '->', '.', '/', '<', '>',
-  '$x', '$1', '$#', '@m', '@', '@m[1]', '"s"', '""', '0', '-1', '18446744073709551615', '18446744073709551616',
-  '9007199254740993', '0x', '0xffffffffffffffff', '1.5', 'if', 'else', 'while', 'unroll', 'for', 'let', 'return',
-  'break', 'continue', 'BEGIN', 'END', 'tracepoint:syscalls:sys_enter_openat', 'tracepoint:syscalls:sys_enter_*',
-  'k:*', 'kprobe:vfs_read', 'uprobe:/bin/sh:main', 'interval:s:1', 'profile:hz:99', '()', '(1,)', '((),())',
-  'sizeof', 'offsetof', 'struct', 'struct task_struct *', '(uint8)', 'config = { max_strlen = 1 }',
-  'config = { max_probes = 1 }', '#include <linux/sched.h>', 'str', 'buf', 'comm', 'args', 'args->pathname',
-  'retval', 'kstack', 'ustack(3)', 'exit()', 'exit(9007199254740993)', 'print(@m)', 'clear(@m)', 'delete(@m[1])',
-  'count()', 'hist(1)', 'lhist(1, 0, 10, 1)', 'printf("%d\\n", 1)', 'printf("%-999999999d\\n", 1)', 'printf("%s %s")',
-  'system("x")', 'cat("/x")', 'signal(9)', 'ntop(1)', 'strftime("%H", 1)', '\0', '\u00e9', '\u{1F600}', '\t', '\n', '/*', '*/', '\\',
-  '"\\x"', '"unterminated', '`', '#', '`x`',
+  '(',
+  ')',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  ';',
+  '?',
+  ':',
+  '+',
+  '||',
+  '&&',
+  '!',
+  '-',
+  '~',
+  '*',
+  '&',
+  '++',
+  '--',
+  '->',
+  '.',
+  '/',
+  '<',
+  '>',
+  '$x',
+  '$1',
+  '$#',
+  '@m',
+  '@',
+  '@m[1]',
+  '"s"',
+  '""',
+  '0',
+  '-1',
+  '18446744073709551615',
+  '18446744073709551616',
+  '9007199254740993',
+  '0x',
+  '0xffffffffffffffff',
+  '1.5',
+  'if',
+  'else',
+  'while',
+  'unroll',
+  'for',
+  'let',
+  'return',
+  'break',
+  'continue',
+  'BEGIN',
+  'END',
+  'tracepoint:syscalls:sys_enter_openat',
+  'tracepoint:syscalls:sys_enter_*',
+  'k:*',
+  'kprobe:vfs_read',
+  'uprobe:/bin/sh:main',
+  'interval:s:1',
+  'profile:hz:99',
+  '()',
+  '(1,)',
+  '((),())',
+  'sizeof',
+  'offsetof',
+  'struct',
+  'struct task_struct *',
+  '(uint8)',
+  'config = { max_strlen = 1 }',
+  'config = { max_probes = 1 }',
+  '#include <linux/sched.h>',
+  'str',
+  'buf',
+  'comm',
+  'args',
+  'args->pathname',
+  'retval',
+  'kstack',
+  'ustack(3)',
+  'exit()',
+  'exit(9007199254740993)',
+  'print(@m)',
+  'clear(@m)',
+  'delete(@m[1])',
+  'count()',
+  'hist(1)',
+  'lhist(1, 0, 10, 1)',
+  'printf("%d\\n", 1)',
+  'printf("%-999999999d\\n", 1)',
+  'printf("%s %s")',
+  'system("x")',
+  'cat("/x")',
+  'signal(9)',
+  'ntop(1)',
+  'strftime("%H", 1)',
+  '\0',
+  '\u00e9',
+  '\u{1F600}',
+  '\t',
+  '\n',
+  '/*',
+  '*/',
+  '\\',
+  '"\\x"',
+  '"unterminated',
+  '`',
+  '#',
+  '`x`',
 ];
 
 type Mutator = (toks: string[], r: () => number, other: () => string[]) => string[];
 const pick = <T>(xs: readonly T[], r: () => number): T => xs[Math.floor(r() * xs.length)]!;
 const at = (toks: readonly string[], r: () => number) => Math.floor(r() * (toks.length + 1));
-const splice = (toks: string[], i: number, del: number, ...add: string[]) => [...toks.slice(0, i), ...add, ...toks.slice(i + del)];
+const splice = (toks: string[], i: number, del: number, ...add: string[]) => [
+  ...toks.slice(0, i),
+  ...add,
+  ...toks.slice(i + del),
+];
 const size = (r: () => number) => [1, 2, 10, 100, 300, 1000, 5000][Math.floor(r() * 7)]!;
 
 const mutators: Mutator[] = [
@@ -75,9 +176,19 @@ const mutators: Mutator[] = [
   },
   (t, r) => splice(t, at(t, r), 0, ' ', pick(interesting, r), ' '),
   (t, r) => splice(t, at(t, r), 1, pick(interesting, r)),
-  (t, r) => t.map((x) => (/^\d+$/.test(x) && r() < 0.5 ? pick(['0', '-1', '4294967296', '9223372036854775808', '18446744073709551616', '99999999999999999999999'], r) : x)),
+  (t, r) =>
+    t.map((x) =>
+      /^\d+$/.test(x) && r() < 0.5
+        ? pick(['0', '-1', '4294967296', '9223372036854775808', '18446744073709551616', '99999999999999999999999'], r)
+        : x,
+    ),
   (t, r) => t.map((x) => (x.startsWith('"') && r() < 0.5 ? `"${'a'.repeat(size(r) * 20)}"` : x)),
-  (t, r) => t.map((x) => (x.startsWith('"') && r() < 0.5 ? `"%${pick(['-999999999', '99999', '.99999', '0', '+#'], r)}${pick(['d', 's', 'x', 'c', 'p', 'r', 'q', ''], r)}\\n"` : x)),
+  (t, r) =>
+    t.map((x) =>
+      x.startsWith('"') && r() < 0.5
+        ? `"%${pick(['-999999999', '99999', '.99999', '0', '+#'], r)}${pick(['d', 's', 'x', 'c', 'p', 'r', 'q', ''], r)}\\n"`
+        : x,
+    ),
   (t, r) => {
     // deep nesting around one operand
     const i = t.findIndex((x, k) => k >= at(t, r) && /^(\d+|\$\w+|@\w*)$/.test(x));
@@ -99,22 +210,44 @@ const mutators: Mutator[] = [
     if (i < 0) return t;
     const n = size(r);
     const open = pick(['if (1) { ', '{ ', 'while (0) { ', 'unroll(2) { ', 'if (1) { } else if (0) { '], r);
-    return splice(t, i + 1, 0, open.repeat(n), 'print(1);', ' }'.repeat(n * (open.match(/{/g)!.length - (open.match(/}/g)?.length ?? 0))));
+    return splice(
+      t,
+      i + 1,
+      0,
+      open.repeat(n),
+      'print(1);',
+      ' }'.repeat(n * (open.match(/{/g)!.length - (open.match(/}/g)?.length ?? 0))),
+    );
   },
   (t, r) => {
     // many copies of one statement (many maps, many probes, long tuples)
     const n = size(r);
-    return splice(t, t.indexOf('{') + 1, 0, pick([
-      Array.from({ length: n }, (_, k) => `@m${k} = ${k};`).join(' '),
-      `$t = (${Array.from({ length: n }, () => '1').join(', ')});`,
-      `print((${Array.from({ length: n }, () => '"s"').join(', ')}));`,
-      `@x[${Array.from({ length: Math.min(n, 300) }, () => '1').join(', ')}] = 1;`,
-    ], r));
+    return splice(
+      t,
+      t.indexOf('{') + 1,
+      0,
+      pick(
+        [
+          Array.from({ length: n }, (_, k) => `@m${k} = ${k};`).join(' '),
+          `$t = (${Array.from({ length: n }, () => '1').join(', ')});`,
+          `print((${Array.from({ length: n }, () => '"s"').join(', ')}));`,
+          `@x[${Array.from({ length: Math.min(n, 300) }, () => '1').join(', ')}] = 1;`,
+        ],
+        r,
+      ),
+    );
   },
   (t, r) => splice(t, at(t, r), 0, pick(tokens(pick(corpus, r)).join('').split('\n'), r)), // a line from elsewhere
   (t, r) => t.slice(0, at(t, r)), // cut short
-  (t, r) => splice(t, at(t, r), 0, String.fromCharCode(...Array.from({ length: 1 + Math.floor(r() * 4) }, () => Math.floor(r() * 0x3000)))),
-  (t, r) => splice(t, at(t, r), 0, pick(['f', 'x', 'tracepoint:syscalls:', 'kprobe:', '$', '@'], r) + 'z'.repeat(size(r) * 10)),
+  (t, r) =>
+    splice(
+      t,
+      at(t, r),
+      0,
+      String.fromCharCode(...Array.from({ length: 1 + Math.floor(r() * 4) }, () => Math.floor(r() * 0x3000))),
+    ),
+  (t, r) =>
+    splice(t, at(t, r), 0, pick(['f', 'x', 'tracepoint:syscalls:', 'kprobe:', '$', '@'], r) + 'z'.repeat(size(r) * 10)),
 ];
 
 function mutant(r: () => number): string {
@@ -151,20 +284,31 @@ test(`${COUNT} mutants of the corpus (seed ${SEED}): no internal error, every er
       if (errors.length) rejected++;
       for (const d of errors) {
         const s = d.span;
-        if (!s || s.start < 0 || s.end < s.start || s.end > s.file.text.length) failures.push(`#${done} error without a location: ${d.message} in ${shown()}`);
+        if (!s || s.start < 0 || s.end < s.start || s.end > s.file.text.length)
+          failures.push(`#${done} error without a location: ${d.message} in ${shown()}`);
       }
       renderDiagnostics(diags);
-      if (process.env.SCRY_FUZZ_TRACE) process.stderr.write(`#${done} ${text.length} chars ${Date.now() - t0} ms ${JSON.stringify(text.slice(0, 150))}\n`);
+      if (process.env.SCRY_FUZZ_TRACE)
+        process.stderr.write(
+          `#${done} ${text.length} chars ${Date.now() - t0} ms ${JSON.stringify(text.slice(0, 150))}\n`,
+        );
     } catch (e) {
-      failures.push(`#${done} internal error: ${(e as Error).stack?.split('\n').slice(0, 4).join(' | ')} in ${shown()}`);
+      failures.push(
+        `#${done} internal error: ${(e as Error).stack?.split('\n').slice(0, 4).join(' | ')} in ${shown()}`,
+      );
     }
     if (failures.length >= 5) break;
   }
   const ms = Date.now() - start;
-  process.stderr.write(`fuzz: ${done} mutants (seed ${SEED}) in ${ms} ms: ${failures.length} failures, ${rejected} rejected with located errors, ${done - rejected} compiled\n`);
+  process.stderr.write(
+    `fuzz: ${done} mutants (seed ${SEED}) in ${ms} ms: ${failures.length} failures, ${rejected} rejected with located errors, ${done - rejected} compiled\n`,
+  );
   assert.equal(failures, []);
   assert.ok(done >= MIN_COUNT, `only ${done} mutants in ${ms} ms`);
-  assert.ok(rejected > done / 10 && rejected < done, `the mutants should be a mix of good and bad programs (${rejected} of ${done} rejected)`);
+  assert.ok(
+    rejected > done / 10 && rejected < done,
+    `the mutants should be a mix of good and bad programs (${rejected} of ${done} rejected)`,
+  );
 });
 
 test.run();

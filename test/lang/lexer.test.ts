@@ -7,7 +7,9 @@ import { lex, tokenEnd } from '../../lang/lexer.ts';
 function toks(text: string): string[] {
   return lex(text).map((t) => {
     const name = t.tokenType.name;
-    return /^(?:AttachPoint|IntLiteral|StringLiteral|UnterminatedString|Identifier|Variable|Positional|MapName|Directive|Invalid|UnterminatedComment|AngleOpen|AngleClose|PredOpen|PredClose)$/.test(name)
+    return /^(?:AttachPoint|IntLiteral|StringLiteral|UnterminatedString|Identifier|Variable|Positional|MapName|Directive|Invalid|UnterminatedComment|AngleOpen|AngleClose|PredOpen|PredClose)$/.test(
+      name,
+    )
       ? `${name}:${t.image}`
       : t.image;
   });
@@ -27,18 +29,18 @@ test('the compact one-liner lexes as attach point, < … > and a bare map', () =
 });
 
 test('inside < … > only a > at the block level closes it', () => {
-  assert.equal(toks('k:f < @x = (a > b); @y[c > d] = e >= f >> 1 >').filter((t) => t.includes('>')), [
-    '>',
-    '>',
-    '>=',
-    '>>',
-    'AngleClose:>',
-  ]);
+  assert.equal(
+    toks('k:f < @x = (a > b); @y[c > d] = e >= f >> 1 >').filter((t) => t.includes('>')),
+    ['>', '>', '>=', '>>', 'AngleClose:>'],
+  );
   assert.equal(toks('k:f < if (x) { @a = b > c } >').slice(-4), ['>', 'Identifier:c', '}', 'AngleClose:>']);
 });
 
 test('< and > inside brace blocks are plain comparisons', () => {
-  assert.equal(toks('BEGIN { @x = 1 < 2 > 3 }').filter((t) => /[<>]/.test(t)), ['<', '>']);
+  assert.equal(
+    toks('BEGIN { @x = 1 < 2 > 3 }').filter((t) => /[<>]/.test(t)),
+    ['<', '>'],
+  );
 });
 
 test('attach points are raw text up to whitespace, {, ",", or <', () => {
@@ -60,7 +62,16 @@ test('a / before the first colon starts a predicate; after it, it is part of a p
 });
 
 test('a predicate closes at a / followed by { or <; other slashes divide', () => {
-  assert.equal(toks('BEGIN /4/2/ {}'), ['AttachPoint:BEGIN', 'PredOpen:/', 'IntLiteral:4', '/', 'IntLiteral:2', 'PredClose:/', '{', '}']);
+  assert.equal(toks('BEGIN /4/2/ {}'), [
+    'AttachPoint:BEGIN',
+    'PredOpen:/',
+    'IntLiteral:4',
+    '/',
+    'IntLiteral:2',
+    'PredClose:/',
+    '{',
+    '}',
+  ]);
   assert.equal(toks('BEGIN /x/ /* c */\n< >').slice(-3), ['PredClose:/', 'AngleOpen:<', 'AngleClose:>']);
 });
 
@@ -136,14 +147,27 @@ test('integer literals are lexed leniently (the AST builder validates them), and
 });
 
 test('strings keep escaped quotes; an unterminated one runs to the end of its line', () => {
-  assert.equal(toks('BEGIN { "a\\"b" "c\n}'), ['AttachPoint:BEGIN', '{', 'StringLiteral:"a\\"b"', 'UnterminatedString:"c', '}']);
+  assert.equal(toks('BEGIN { "a\\"b" "c\n}'), [
+    'AttachPoint:BEGIN',
+    '{',
+    'StringLiteral:"a\\"b"',
+    'UnterminatedString:"c',
+    '}',
+  ]);
 });
 
 test('unknown characters become Invalid tokens, in order, with their offsets', () => {
   const ts = lex('BEGIN { ` é \u0001 }');
   assert.equal(
     ts.map((t) => `${t.tokenType.name}:${t.image}@${t.startOffset}-${tokenEnd(t)}`),
-    ['AttachPoint:BEGIN@0-5', 'LCurly:{@6-7', 'Invalid:`@8-9', 'Invalid:é@10-11', 'Invalid:\u0001@12-13', 'RCurly:}@14-15'],
+    [
+      'AttachPoint:BEGIN@0-5',
+      'LCurly:{@6-7',
+      'Invalid:`@8-9',
+      'Invalid:é@10-11',
+      'Invalid:\u0001@12-13',
+      'RCurly:}@14-15',
+    ],
   );
 });
 

@@ -30,7 +30,12 @@ const cases: [string, string, string[]][] = [
   [
     'a missing } before the next probe is pointed out',
     'BEGIN { @x = 1;\nEND { @y = 2; }',
-    ['stdin:2:5: ERROR: syntax error, unexpected {, expecting ; or }', 'END { @y = 2; }', '    ~', "HINT: is a } missing before 'END'?"],
+    [
+      'stdin:2:5: ERROR: syntax error, unexpected {, expecting ; or }',
+      'END { @y = 2; }',
+      '    ~',
+      "HINT: is a } missing before 'END'?",
+    ],
   ],
   [
     'an unterminated string',
@@ -62,11 +67,7 @@ const cases: [string, string, string[]][] = [
     'BEGIN { @x = é; }',
     ["stdin:1:14: ERROR: invalid character 'é'", 'BEGIN { @x = é; }', '             ~'],
   ],
-  [
-    'a lone $',
-    'BEGIN { $ = 1; }',
-    ["stdin:1:9: ERROR: invalid character '$'", 'BEGIN { $ = 1; }', '        ~'],
-  ],
+  ['a lone $', 'BEGIN { $ = 1; }', ["stdin:1:9: ERROR: invalid character '$'", 'BEGIN { $ = 1; }', '        ~']],
   [
     'inside < … > a bare > closes the block, so a comparison after it is an error with a hint',
     'kprobe:f < @x = 1 > 2 >',
@@ -95,7 +96,11 @@ const cases: [string, string, string[]][] = [
   [
     'two statements without a ; in an angle block',
     'kprobe:f < @x = 1 2 >',
-    ['stdin:1:19: ERROR: syntax error, unexpected integer, expecting ; or >', 'kprobe:f < @x = 1 2 >', '                  ~'],
+    [
+      'stdin:1:19: ERROR: syntax error, unexpected integer, expecting ; or >',
+      'kprobe:f < @x = 1 2 >',
+      '                  ~',
+    ],
   ],
   [
     'an angle block that is never closed',
@@ -115,7 +120,11 @@ const cases: [string, string, string[]][] = [
   [
     'a predicate without its closing /',
     'kprobe:f /pid == 1 { @x = 1; }',
-    ['stdin:1:20: ERROR: syntax error, unexpected {, expecting /', 'kprobe:f /pid == 1 { @x = 1; }', '                   ~'],
+    [
+      'stdin:1:20: ERROR: syntax error, unexpected {, expecting /',
+      'kprobe:f /pid == 1 { @x = 1; }',
+      '                   ~',
+    ],
   ],
   [
     'an attach point without a block',
@@ -140,7 +149,12 @@ const cases: [string, string, string[]][] = [
   [
     'a statement outside any probe',
     '@x = 1;',
-    ['stdin:1:1: ERROR: syntax error, unexpected map', '@x = 1;', '~~', 'HINT: statements go inside a probe, e.g. BEGIN { … }'],
+    [
+      'stdin:1:1: ERROR: syntax error, unexpected map',
+      '@x = 1;',
+      '~~',
+      'HINT: statements go inside a probe, e.g. BEGIN { … }',
+    ],
   ],
   [
     'if needs a block',
@@ -165,7 +179,11 @@ const cases: [string, string, string[]][] = [
   [
     'for with an unclosed parenthesis',
     'BEGIN { for ($i : @m { } }',
-    ['stdin:1:22: ERROR: syntax error, unexpected {, expecting )', 'BEGIN { for ($i : @m { } }', '                     ~'],
+    [
+      'stdin:1:22: ERROR: syntax error, unexpected {, expecting )',
+      'BEGIN { for ($i : @m { } }',
+      '                     ~',
+    ],
   ],
   [
     'a ternary without its else part',
@@ -185,22 +203,38 @@ const cases: [string, string, string[]][] = [
   [
     'a field access without a name',
     'BEGIN { @x = $a->; }',
-    ['stdin:1:14: ERROR: syntax error, unexpected ;, expecting field name', 'BEGIN { @x = $a->; }', '             ~~~~~'],
+    [
+      'stdin:1:14: ERROR: syntax error, unexpected ;, expecting field name',
+      'BEGIN { @x = $a->; }',
+      '             ~~~~~',
+    ],
   ],
   [
     'let needs a $variable',
     'BEGIN { let x = 1; }',
-    ['stdin:1:13: ERROR: syntax error, unexpected identifier, expecting variable', 'BEGIN { let x = 1; }', '            ~'],
+    [
+      'stdin:1:13: ERROR: syntax error, unexpected identifier, expecting variable',
+      'BEGIN { let x = 1; }',
+      '            ~',
+    ],
   ],
   [
     'for uses a colon, not in',
     'BEGIN { for ($x in @m) { } }',
-    ['stdin:1:17: ERROR: syntax error, unexpected identifier, expecting :', 'BEGIN { for ($x in @m) { } }', '                ~~'],
+    [
+      'stdin:1:17: ERROR: syntax error, unexpected identifier, expecting :',
+      'BEGIN { for ($x in @m) { } }',
+      '                ~~',
+    ],
   ],
   [
     'config items need ; between them',
     'config = { a = 1 b = 2 } BEGIN { }',
-    ['stdin:1:18: ERROR: syntax error, unexpected identifier, expecting ; or }', 'config = { a = 1 b = 2 } BEGIN { }', '                 ~'],
+    [
+      'stdin:1:18: ERROR: syntax error, unexpected identifier, expecting ; or }',
+      'config = { a = 1 b = 2 } BEGIN { }',
+      '                 ~',
+    ],
   ],
   [
     'a keyword where a statement should start',
@@ -222,7 +256,12 @@ const cases: [string, string, string[]][] = [
   [
     'assigning to an index of a map value',
     'BEGIN { @x[1][2] = 1; }',
-    ['stdin:1:9: ERROR: cannot assign to this expression', 'BEGIN { @x[1][2] = 1; }', '        ~~~~~~~~', 'HINT: only a $variable or a @map can be assigned to'],
+    [
+      'stdin:1:9: ERROR: cannot assign to this expression',
+      'BEGIN { @x[1][2] = 1; }',
+      '        ~~~~~~~~',
+      'HINT: only a $variable or a @map can be assigned to',
+    ],
   ],
   [
     'incrementing a builtin',
@@ -247,7 +286,11 @@ const cases: [string, string, string[]][] = [
   [
     'a scientific literal with a coefficient above 9',
     'BEGIN { @x = 12e3; }',
-    ["stdin:1:14: ERROR: the coefficient of a scientific literal must be 1-9: '12e3'", 'BEGIN { @x = 12e3; }', '             ~~~~'],
+    [
+      "stdin:1:14: ERROR: the coefficient of a scientific literal must be 1-9: '12e3'",
+      'BEGIN { @x = 12e3; }',
+      '             ~~~~',
+    ],
   ],
   [
     'an unknown integer suffix',
@@ -291,7 +334,11 @@ const cases: [string, string, string[]][] = [
   [
     'an array of arrays',
     'BEGIN { @x = (int8[8][2])1; }',
-    ['stdin:1:22: ERROR: arrays of arrays are not supported', 'BEGIN { @x = (int8[8][2])1; }', '                     ~~~'],
+    [
+      'stdin:1:22: ERROR: arrays of arrays are not supported',
+      'BEGIN { @x = (int8[8][2])1; }',
+      '                     ~~~',
+    ],
   ],
   [
     'a config block after a probe',
@@ -316,7 +363,12 @@ const cases: [string, string, string[]][] = [
   [
     'a malformed #include',
     '#include linux/sched.h\nBEGIN { }',
-    ['stdin:1:1: ERROR: malformed #include', '#include linux/sched.h', '~~~~~~~~~~~~~~~~~~~~~~', 'HINT: write #include <file.h> or #include "file.h"'],
+    [
+      'stdin:1:1: ERROR: malformed #include',
+      '#include linux/sched.h',
+      '~~~~~~~~~~~~~~~~~~~~~~',
+      'HINT: write #include <file.h> or #include "file.h"',
+    ],
   ],
 ];
 

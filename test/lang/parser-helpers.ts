@@ -9,11 +9,7 @@ export function sx(n: Node | undefined): string {
   if (n === undefined) return '_';
   switch (n.kind) {
     case 'program':
-      return [
-        ...n.includes.map((i) => `(include ${i.path})`),
-        ...n.config.map(sx),
-        ...n.probes.map(sx),
-      ].join('\n');
+      return [...n.includes.map((i) => `(include ${i.path})`), ...n.config.map(sx), ...n.probes.map(sx)].join('\n');
     case 'config-item':
       return `(config ${n.name} ${typeof n.value === 'bigint' ? `${n.value}` : JSON.stringify(n.value)})`;
     case 'probe':
@@ -87,14 +83,16 @@ export function parseBoth(text: string, name = 'stdin'): ParseResult {
   const fast = parse(file);
   const ref = parseWithReferenceParser(file);
   const show = (r: ParseResult) => `${renderDiagnostics(r.diagnostics)}${r.program ? sx(r.program) : ''}`;
-  if (show(fast) !== show(ref)) throw new Error(`parsers disagree on ${JSON.stringify(text)}:\n${show(fast)}\n---\n${show(ref)}`);
+  if (show(fast) !== show(ref))
+    throw new Error(`parsers disagree on ${JSON.stringify(text)}:\n${show(fast)}\n---\n${show(ref)}`);
   return fast;
 }
 
 /** Parses a program that must be valid. */
 export function program(text: string): Program {
   const r = parseBoth(text);
-  if (!r.program) throw new Error(`expected ${JSON.stringify(text)} to parse, got:\n${renderDiagnostics(r.diagnostics)}`);
+  if (!r.program)
+    throw new Error(`expected ${JSON.stringify(text)} to parse, got:\n${renderDiagnostics(r.diagnostics)}`);
   if (r.diagnostics.length) throw new Error(`unexpected diagnostics:\n${renderDiagnostics(r.diagnostics)}`);
   return r.program;
 }

@@ -35,8 +35,14 @@ test('angle blocks: statements, semicolons, and comparisons in parentheses or br
   assert.is(sx(program('kprobe:f < @x = (1 > 2) >')), '(probe kprobe:f <> {(= @x (> 1 2))})');
   assert.is(sx(program('kprobe:f < @x[a > b] = 1; @y++; >')), '(probe kprobe:f <> {(= @x[(> a b)] 1) (x++ @y)})');
   assert.is(sx(program('kprobe:f < printf("%d\\n", a > b) >')), '(probe kprobe:f <> {(printf() "%d\\n" (> a b))})');
-  assert.is(sx(program('kprobe:f < if (pid > 1) { @x = 2 > 1; } >')), '(probe kprobe:f <> {(if (> pid 1) {(= @x (> 2 1))})})');
-  assert.is(sx(program('kprobe:f < @x = @y >> 1; @z = $a->b >')), '(probe kprobe:f <> {(= @x (>> @y 1)) (= @z (-> $a b))})');
+  assert.is(
+    sx(program('kprobe:f < if (pid > 1) { @x = 2 > 1; } >')),
+    '(probe kprobe:f <> {(if (> pid 1) {(= @x (> 2 1))})})',
+  );
+  assert.is(
+    sx(program('kprobe:f < @x = @y >> 1; @z = $a->b >')),
+    '(probe kprobe:f <> {(= @x (>> @y 1)) (= @z (-> $a b))})',
+  );
   assert.is(sx(program('kprobe:f /pid == 1/ < @x = 1 >')), '(probe kprobe:f /(== pid 1)/ <> {(= @x 1)})');
   assert.is(sx(program('BEGIN<@x=1>END<@y=2>')), '(probe BEGIN <> {(= @x 1)})\n(probe END <> {(= @y 2)})');
   assert.is(sx(program('kprobe:f < >')), '(probe kprobe:f <> {})');
@@ -139,10 +145,16 @@ for (const [raw, provider, parts] of attachForms) {
 test('predicates: after whitespace, right after a provider with no colon, divisions inside', () => {
   assert.is(sx(program('kprobe:f /pid/{ @x = 1; }')), '(probe kprobe:f /pid/ {(= @x 1)})');
   assert.is(sx(program('BEGIN/1/{ }')), '(probe BEGIN /1/ {})');
-  assert.is(sx(program('uprobe:/bin/bash:readline /pid == 1/ { }')), '(probe uprobe:/bin/bash:readline /(== pid 1)/ {})');
+  assert.is(
+    sx(program('uprobe:/bin/bash:readline /pid == 1/ { }')),
+    '(probe uprobe:/bin/bash:readline /(== pid 1)/ {})',
+  );
   assert.is(sx(program('BEGIN /4/2/ { }')), '(probe BEGIN /(/ 4 2)/ {})');
   assert.is(sx(program('BEGIN /(4/2)/ { }')), '(probe BEGIN /(/ 4 2)/ {})');
-  assert.is(sx(program('kprobe:vfs_read /comm == "bash" && arg2 < 16/\n{ }')), '(probe kprobe:vfs_read /(&& (== comm "bash") (< arg2 16))/ {})');
+  assert.is(
+    sx(program('kprobe:vfs_read /comm == "bash" && arg2 < 16/\n{ }')),
+    '(probe kprobe:vfs_read /(&& (== comm "bash") (< arg2 16))/ {})',
+  );
   assert.is(sx(program('BEGIN /1/ /* c */ { }')), '(probe BEGIN /1/ {})');
 });
 
@@ -150,7 +162,9 @@ test('predicates: after whitespace, right after a provider with no colon, divisi
 
 test('assignments: plain, compound, to variables, maps with keys and the anonymous map', () => {
   assert.equal(
-    stmts('BEGIN { $x = 1; @ = 1; @m[1, "a"] = 3; @[comm] = count(); @x += 1; @x -= 1; @x *= 2; @x /= 2; @x %= 2; @x &= 1; @x |= 1; @x ^= 1; @x <<= 2; @x >>= 1 }'),
+    stmts(
+      'BEGIN { $x = 1; @ = 1; @m[1, "a"] = 3; @[comm] = count(); @x += 1; @x -= 1; @x *= 2; @x /= 2; @x %= 2; @x &= 1; @x |= 1; @x ^= 1; @x <<= 2; @x >>= 1 }',
+    ),
     [
       '(= $x 1)',
       '(= @ 1)',
@@ -171,13 +185,10 @@ test('assignments: plain, compound, to variables, maps with keys and the anonymo
 });
 
 test('let with and without a type and a value', () => {
-  assert.equal(stmts('BEGIN { let $a; let $b = 2; let $c: uint32 = 1; let $d: struct task_struct *; let $e: uint8[4] }'), [
-    '(let $a)',
-    '(let $b 2)',
-    '(let $c <uint32> 1)',
-    '(let $d <struct task_struct*>)',
-    '(let $e <uint8[4]>)',
-  ]);
+  assert.equal(
+    stmts('BEGIN { let $a; let $b = 2; let $c: uint32 = 1; let $d: struct task_struct *; let $e: uint8[4] }'),
+    ['(let $a)', '(let $b 2)', '(let $c <uint32> 1)', '(let $d <struct task_struct*>)', '(let $e <uint8[4]>)'],
+  );
 });
 
 test('if / else if / else, while, unroll, for over maps and ranges, jumps', () => {
@@ -202,13 +213,10 @@ test('if / else if / else, while, unroll, for over maps and ranges, jumps', () =
 });
 
 test('as in current bpftrace, if / while / unroll / for may leave out the parentheses', () => {
-  assert.equal(stmts('BEGIN { if $x { @a = 1 } else if !$y { } while $i { } unroll 3 { } for $kv : @m { } for $i : 0..10 { } }'), [
-    '(if $x {(= @a 1)} (if (! $y) {}))',
-    '(while $i {})',
-    '(unroll 3 {})',
-    '(for $kv @m {})',
-    '(for $i 0..10 {})',
-  ]);
+  assert.equal(
+    stmts('BEGIN { if $x { @a = 1 } else if !$y { } while $i { } unroll 3 { } for $kv : @m { } for $i : 0..10 { } }'),
+    ['(if $x {(= @a 1)} (if (! $y) {}))', '(while $i {})', '(unroll 3 {})', '(for $kv @m {})', '(for $i 0..10 {})'],
+  );
 });
 
 test('empty statements, nested blocks, and no semicolon needed after a block statement', () => {
@@ -314,7 +322,9 @@ test('sizeof and offsetof take a type or an expression', () => {
 test('variables, positional parameters and $#, booleans', () => {
   assert.is(expr('$1 + $# + $10'), '(+ (+ $1 $#) $10)');
   assert.is(expr('@x = true && false'), '(= @x (&& true false))');
-  const e = program('BEGIN { $#; $2 }').probes[0]!.body.statements.map((s) => (s.kind === 'expr-stmt' ? s.expr : undefined));
+  const e = program('BEGIN { $#; $2 }').probes[0]!.body.statements.map((s) =>
+    s.kind === 'expr-stmt' ? s.expr : undefined,
+  );
   assert.equal(
     e.map((x) => x?.kind === 'positional' && { index: x.index, count: x.count }),
     [
@@ -364,7 +374,10 @@ test('string escapes are decoded: \\n \\t \\r \\\\ \\" \\xNN \\NNN', () => {
 });
 
 test('true and false are booleans, not identifiers', () => {
-  assert.equal([literal('true'), literal('false')].map((e) => e.kind === 'bool' && e.value), [true, false]);
+  assert.equal(
+    [literal('true'), literal('false')].map((e) => e.kind === 'bool' && e.value),
+    [true, false],
+  );
 });
 
 // ---- spans --------------------------------------------------------------------------------------------
@@ -399,7 +412,10 @@ test('spans: calls, fields, casts, tuples, sizeof and types', () => {
   const field = pick('curtask->mm');
   assert.is(field.kind === 'field' && [text(field.span), text(field.nameSpan)].join('|'), 'curtask->mm|mm');
   const cast = pick('(struct task_struct *)curtask');
-  assert.is(cast.kind === 'cast' && [text(cast.span), text(cast.type.span)].join('|'), '(struct task_struct *)curtask|struct task_struct *');
+  assert.is(
+    cast.kind === 'cast' && [text(cast.span), text(cast.type.span)].join('|'),
+    '(struct task_struct *)curtask|struct task_struct *',
+  );
   assert.is(text(pick('(1, 2)').span), '(1, 2)');
   assert.is(text(pick('sizeof(int32)').span), 'sizeof(int32)');
   assert.is(text(pick('-$x').span), '-$x');
@@ -409,7 +425,8 @@ test('spans: calls, fields, casts, tuples, sizeof and types', () => {
 });
 
 test('every node has a span inside the source', () => {
-  const src = 'config = { a = 1 } kprobe:f, kprobe:g /pid/ { let $x: uint8 = (uint8)1; for ($i : 0..3) { @m[$i, comm] += sizeof(struct s) } if ($x) { } else { @t = (1, "a").0 } }';
+  const src =
+    'config = { a = 1 } kprobe:f, kprobe:g /pid/ { let $x: uint8 = (uint8)1; for ($i : 0..3) { @m[$i, comm] += sizeof(struct s) } if ($x) { } else { @t = (1, "a").0 } }';
   const p = program(src);
   let count = 0;
   walk(p, (n: Node) => {

@@ -16,15 +16,30 @@ test('stats and histogram maps are refused with the way to see them', () => {
     diagnose('BEGIN { @s = stats(5); @d = @s + 1; }'),
     'stdin:1:29: ERROR: @s holds stats(), which cannot be read in an expression\nBEGIN { @s = stats(5); @d = @s + 1; }\n                            ~~\nHINT: print(@s) shows it; keep a plain counter (@s_n++) if a probe needs the number\n',
   );
-  assert.match(diagnose('BEGIN { @h = hist(5); @d = @h; }'), 'ERROR: @h holds hist(), which cannot be read in an expression');
+  assert.match(
+    diagnose('BEGIN { @h = hist(5); @d = @h; }'),
+    'ERROR: @h holds hist(), which cannot be read in an expression',
+  );
 });
 
 test('a read walks the CPUs with bpf_loop (181) and bpf_map_lookup_percpu_elem (195); a plain map needs neither', () => {
   const calls = (src: string) =>
-    compileText(src).programs.flatMap((p) => disasm(p.bytecode)).filter((l) => /^call (181|195)$/.test(l.trim()));
-  assert.equal(calls('BEGIN { @c[1] = count(); @d = @c[1]; }').map((l) => l.trim()).sort(), ['call 181', 'call 195']);
+    compileText(src)
+      .programs.flatMap((p) => disasm(p.bytecode))
+      .filter((l) => /^call (181|195)$/.test(l.trim()));
+  assert.equal(
+    calls('BEGIN { @c[1] = count(); @d = @c[1]; }')
+      .map((l) => l.trim())
+      .sort(),
+    ['call 181', 'call 195'],
+  );
   // one callback per map and program, shared by its reads
-  assert.equal(calls('BEGIN { @c[1] = count(); @d = @c[1] + @c[2]; }').map((l) => l.trim()).sort(), ['call 181', 'call 181', 'call 195']);
+  assert.equal(
+    calls('BEGIN { @c[1] = count(); @d = @c[1] + @c[2]; }')
+      .map((l) => l.trim())
+      .sort(),
+    ['call 181', 'call 181', 'call 195'],
+  );
   assert.equal(calls('BEGIN { @c[1] = 1; @d = @c[1]; }'), []);
 });
 

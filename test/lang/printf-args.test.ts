@@ -18,7 +18,10 @@ test('printf, cat, errorf and warnf accept more than 7 values (12, and the most:
 test('128 values (129 arguments) are refused at the call, with the limit', () => {
   const src = `BEGIN { ${call('printf', 128)}; }`;
   const underline = ' '.repeat(8) + '~'.repeat(src.length - 8 - 3);
-  assert.is(diagnose(src), `stdin:1:9: ERROR: printf() takes 1 to 128 arguments, got 129\n${src}\n${underline}\nHINT: usage: printf(string fmt, ...)\n`);
+  assert.is(
+    diagnose(src),
+    `stdin:1:9: ERROR: printf() takes 1 to 128 arguments, got 129\n${src}\n${underline}\nHINT: usage: printf(string fmt, ...)\n`,
+  );
   assert.match(diagnose(`BEGIN { ${call('warnf', 130)}; }`), 'ERROR: warnf() takes 1 to 128 arguments, got 131');
 });
 
@@ -42,7 +45,10 @@ test('values that do not fit one event record are refused, naming the biggest', 
 test('a record just under the limit is accepted', () => {
   // 8 (id) + 2 × 8184 = 16376 bytes fit; strings of 8185 bytes take 8192-byte slots: 16392 bytes do not
   assert.is(diagnose('config = { max_strlen = 8184 } BEGIN { printf("%s %s\\n", str(0), str(8)); }'), '');
-  assert.match(diagnose('config = { max_strlen = 8185 } BEGIN { printf("%s %s\\n", str(0), str(8)); }'), 'take 16392 bytes');
+  assert.match(
+    diagnose('config = { max_strlen = 8185 } BEGIN { printf("%s %s\\n", str(0), str(8)); }'),
+    'take 16392 bytes',
+  );
 });
 
 test.run();

@@ -28,15 +28,24 @@ const sites: Record<string, UsdtSite> = {
 };
 const userKernel: KernelInfo = {
   ...fixedKernel,
-  userProbeSites: (path, where) => (where === 'main' || where === 'other' ? [{ path, offset: 0x1130n, vaddr: 0x401130n, func: where }] : { error: `no symbol ${where} in ${path}` }),
+  userProbeSites: (path, where) =>
+    where === 'main' || where === 'other'
+      ? [{ path, offset: 0x1130n, vaddr: 0x401130n, func: where }]
+      : { error: `no symbol ${where} in ${path}` },
   usdtSites: (_target, _provider, name) => (sites[name] ? [sites[name]!] : { error: `no USDT probe ${name}` }),
 };
 const first = (text: string, kernel: KernelInfo = userKernel) => diagnose(text, kernel).split('\n')[0] ?? '';
 
 test('argN in a USDT probe has the width of its note argument, which must exist and agree across sites', () => {
   assert.is(first('usdt:/bin/app:app:one { @x = arg0; }'), '');
-  assert.is(first('usdt:/bin/app:app:one { @x = arg1; }'), 'stdin:1:30: ERROR: usdt:/bin/app:app:one has 1 argument, so there is no arg1');
-  assert.is(first('usdt:/bin/app:app:none { @x = arg0; }'), 'stdin:1:31: ERROR: cannot read the arguments of usdt:/bin/app:app:none: the note has a bad argument');
+  assert.is(
+    first('usdt:/bin/app:app:one { @x = arg1; }'),
+    'stdin:1:30: ERROR: usdt:/bin/app:app:one has 1 argument, so there is no arg1',
+  );
+  assert.is(
+    first('usdt:/bin/app:app:none { @x = arg0; }'),
+    'stdin:1:31: ERROR: cannot read the arguments of usdt:/bin/app:app:none: the note has a bad argument',
+  );
   assert.is(
     first('usdt:/bin/app:app:one, usdt:/bin/app:app:wide { @x = arg0; }'),
     "stdin:1:54: ERROR: arg0 has different sizes in this probe's USDT probes",
@@ -49,19 +58,29 @@ test('uaddr() works in uprobes on one binary; override() only in kprobes (and wi
     first('tracepoint:syscalls:sys_enter_openat { @a = uaddr("main"); }'),
     'stdin:1:45: ERROR: uaddr() looks the symbol up in the binary of a uprobe, so it works only in uprobe and uretprobe probes',
   );
-  assert.is(first('uprobe:/bin/app:main, uprobe:/bin/lib:other { @a = uaddr("main"); }'), 'stdin:1:52: ERROR: uaddr() in a probe on several binaries is ambiguous');
+  assert.is(
+    first('uprobe:/bin/app:main, uprobe:/bin/lib:other { @a = uaddr("main"); }'),
+    'stdin:1:52: ERROR: uaddr() in a probe on several binaries is ambiguous',
+  );
   const parsed = parse(sourceFile('stdin', 'uprobe:/bin/app:main { override(1); }'));
   const out = check(parsed.program!, userKernel, { unsafe: true });
-  assert.is(renderDiagnostics(out.diagnostics).split('\n')[0], 'stdin:1:24: ERROR: override() works only in kprobe probes, not in uprobe probes');
+  assert.is(
+    renderDiagnostics(out.diagnostics).split('\n')[0],
+    'stdin:1:24: ERROR: override() works only in kprobe probes, not in uprobe probes',
+  );
 });
 
 test('reg() needs a pt_regs context: a tracepoint has none, a profile probe has one', () => {
   assert.is(first('profile:hz:99 { @r = reg("ip"); }'), '');
-  assert.is(first('tracepoint:syscalls:sys_enter_openat { @r = reg("ip"); }'), 'stdin:1:45: ERROR: reg() reads saved registers, which tracepoint probes do not have');
+  assert.is(
+    first('tracepoint:syscalls:sys_enter_openat { @r = reg("ip"); }'),
+    'stdin:1:45: ERROR: reg() reads saved registers, which tracepoint probes do not have',
+  );
 });
 
 // fexit reads retval from the context, typed by the function's BTF (vfs_fsync returns int).
-if (!existsSync('/sys/kernel/btf/vmlinux')) process.stderr.write('SKIP fexit retval type: no /sys/kernel/btf/vmlinux\n');
+if (!existsSync('/sys/kernel/btf/vmlinux'))
+  process.stderr.write('SKIP fexit retval type: no /sys/kernel/btf/vmlinux\n');
 else
   test('fexit retval has the BTF return type of the function; kretprobe retval is int64', () => {
     const kernel = hostKernelInfo();

@@ -58,7 +58,10 @@ test('clear, zero, len and print(@m) record the whole map; print of a value reco
 });
 
 test('$N records its value: an integer when it reads as one, else its text; str($N) its text; $# the count', () => {
-  const p = checked('BEGIN { $a = $1; $b = $2; $c = $3; $d = $#; $e = str($1); printf("%d %s %d %d %s\\n", $a, $b, $c, $d, $e); }', ['0x10', 'vfs_read']);
+  const p = checked(
+    'BEGIN { $a = $1; $b = $2; $c = $3; $d = $#; $e = str($1); printf("%d %s %d %d %s\\n", $a, $b, $c, $d, $e); }',
+    ['0x10', 'vfs_read'],
+  );
   const [one, two, three, count, strOne] = nodes(p, 'positional');
   assert.is(p.positionals.get(one!), 16n);
   assert.is(p.positionals.get(two!), 'vfs_read');
@@ -76,13 +79,17 @@ test('reg("di") records its pt_regs offset', () => {
 });
 
 test('operands record the types they convert to: common type, shifts promoted alone, compound assignments too', () => {
-  const p = checked('BEGIN { $a = (uint32)1; $b = (int64)2; $s = (uint8)3; $x = $a + $b; $y = $s << $a; $z = $a < $s; $a += $b; print(($x, $y, $z)); }');
+  const p = checked(
+    'BEGIN { $a = (uint32)1; $b = (int64)2; $s = (uint8)3; $x = $a + $b; $y = $s << $a; $z = $a < $s; $a += $b; print(($x, $y, $z)); }',
+  );
   const types = (e: Expr) => p.operandTypes.get(e)?.map(typeName).join(', ');
   const [plus, shift, less] = nodes(p, 'binary');
   assert.is(types(plus!), 'int64, int64', 'u32 + i64: both become i64');
   assert.is(types(shift!), 'int32, uint32', 'u8 << u32: each side promoted on its own');
   assert.is(types(less!), 'uint32, uint32', 'u32 < u8: the u8 converts to u32');
-  const assign = nodes(p, 'var').filter((v) => v.name === '$b').at(-1)!;
+  const assign = nodes(p, 'var')
+    .filter((v) => v.name === '$b')
+    .at(-1)!;
   assert.is(types(assign), 'int64, int64', '$a += $b is keyed by its value');
   const strings = checked('BEGIN { $t = "a" == "b"; $u = 1 && 2; print(($t, $u)); }');
   assert.is(strings.operandTypes.size, 0, 'string comparisons and && || convert nothing');

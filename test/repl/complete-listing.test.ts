@@ -8,7 +8,8 @@ import { requireTracepoint } from '../helpers/kernel.ts';
 
 const ctx: CompletionContext = { pending: '', mapNames: () => [], programIds: () => [], commands: [] };
 /** The names -l lists for a pattern, without `provider:` and the perf events' trailing colon. */
-const listed = (pattern: string) => probeListing(pattern).lines.map((l) => l.slice(l.indexOf(':') + 1).replace(/:$/, ''));
+const listed = (pattern: string) =>
+  probeListing(pattern).lines.map((l) => l.slice(l.indexOf(':') + 1).replace(/:$/, ''));
 
 if (requireTracepoint('completion from the listing', 'sched/sched_switch')) {
   test('software and hardware events: what -l lists here, nothing where the kernel refuses them', () => {
@@ -19,7 +20,10 @@ if (requireTracepoint('completion from the listing', 'sched/sched_switch')) {
   });
 
   test('tracepoints: groups and events as -l lists them', () => {
-    assert.equal(complete('tracepoint:sched:sched_sw', ctx)[0], listed('tracepoint:sched:sched_sw*').map((n) => n.slice('sched:'.length)));
+    assert.equal(
+      complete('tracepoint:sched:sched_sw', ctx)[0],
+      listed('tracepoint:sched:sched_sw*').map((n) => n.slice('sched:'.length)),
+    );
     assert.equal(complete('rawtracepoint:sched_sw', ctx)[0], listed('rawtracepoint:sched_sw*'));
   });
 

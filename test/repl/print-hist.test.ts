@@ -1,7 +1,16 @@
 // Histogram pieces: bucket labels, ranges, bucket choice and bar scaling, pinned to what bpftrace prints.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { barWidth, bucketLabel, bucketOf, bucketRange, formatHistogram, histRow, shownBuckets, type HistKind } from '../../repl/print/hist.ts';
+import {
+  barWidth,
+  bucketLabel,
+  bucketOf,
+  bucketRange,
+  formatHistogram,
+  histRow,
+  shownBuckets,
+  type HistKind,
+} from '../../repl/print/hist.ts';
 import { bucketCount } from '../../compiler/layout.ts';
 
 const log2: HistKind = { kind: 'hist', bits: 0 };
@@ -37,13 +46,25 @@ test('hist(n, k) labels: single values up to 2^(k+1), then 2^k buckets per power
 });
 
 test('lhist labels: below min, [a, b), from max up; K and M for multiples of 1024 as bpftrace 0.17', () => {
-  assert.equal([0, 1, 10, 11].map((i) => bucketLabel(lin, i)), ['(..., 0)', '[0, 10)', '[90, 100)', '[100, ...)']);
+  assert.equal(
+    [0, 1, 10, 11].map((i) => bucketLabel(lin, i)),
+    ['(..., 0)', '[0, 10)', '[90, 100)', '[100, ...)'],
+  );
   const k: HistKind = { kind: 'lhist', min: 0, max: 4096, step: 1024 };
-  assert.equal([1, 2, 5].map((i) => bucketLabel(k, i)), ['[0, 1K)', '[1K, 2K)', '[4K, ...)']);
+  assert.equal(
+    [1, 2, 5].map((i) => bucketLabel(k, i)),
+    ['[0, 1K)', '[1K, 2K)', '[4K, ...)'],
+  );
   const m: HistKind = { kind: 'lhist', min: 1048576, max: 3145728, step: 1048576 };
-  assert.equal([0, 1, 3].map((i) => bucketLabel(m, i)), ['(..., 1M)', '[1M, 2M)', '[3M, ...)']);
+  assert.equal(
+    [0, 1, 3].map((i) => bucketLabel(m, i)),
+    ['(..., 1M)', '[1M, 2M)', '[3M, ...)'],
+  );
   const neg: HistKind = { kind: 'lhist', min: -20, max: 20, step: 10 };
-  assert.equal([0, 1, 2, 5].map((i) => bucketLabel(neg, i)), ['(..., -20)', '[-20, -10)', '[-10, 0)', '[20, ...)']);
+  assert.equal(
+    [0, 1, 2, 5].map((i) => bucketLabel(neg, i)),
+    ['(..., -20)', '[-20, -10)', '[-10, 0)', '[20, ...)'],
+  );
 });
 
 test('log2 bucket of a value: negatives to 0, zero to [0], top bit picks the power', () => {
@@ -60,7 +81,25 @@ test('log2 bucket of a value: negatives to 0, zero to [0], top bit picks the pow
 });
 
 test('every value lies in the range of its bucket, and buckets never exceed the map layout', () => {
-  const values = [0n, 1n, 2n, 3n, 4n, 5n, 7n, 8n, 9n, 100n, 1023n, 1024n, 1025n, 12345678n, 2n ** 40n + 7n, 2n ** 62n, 2n ** 63n - 1n];
+  const values = [
+    0n,
+    1n,
+    2n,
+    3n,
+    4n,
+    5n,
+    7n,
+    8n,
+    9n,
+    100n,
+    1023n,
+    1024n,
+    1025n,
+    12345678n,
+    2n ** 40n + 7n,
+    2n ** 62n,
+    2n ** 63n - 1n,
+  ];
   for (const h of [log2, { kind: 'hist', bits: 1 } as HistKind, log2k2, { kind: 'hist', bits: 5 } as HistKind]) {
     for (const v of values) {
       const i = bucketOf(h, v);
@@ -73,10 +112,16 @@ test('every value lies in the range of its bucket, and buckets never exceed the 
 });
 
 test('lhist bucket of a value: below, inside, exactly max and above', () => {
-  assert.equal([-1n, 0n, 9n, 10n, 99n, 100n, 500n].map((v) => bucketOf(lin, v)), [0, 1, 1, 2, 10, 11, 11]);
+  assert.equal(
+    [-1n, 0n, 9n, 10n, 99n, 100n, 500n].map((v) => bucketOf(lin, v)),
+    [0, 1, 1, 2, 10, 11, 11],
+  );
   // an uneven step: the last full bucket ends before max, values in between go to the top bucket (bpftrace)
   const uneven: HistKind = { kind: 'lhist', min: 0, max: 10, step: 3 };
-  assert.equal([8n, 9n, 10n].map((v) => bucketOf(uneven, v)), [3, 4, 4]);
+  assert.equal(
+    [8n, 9n, 10n].map((v) => bucketOf(uneven, v)),
+    [3, 4, 4],
+  );
   assert.is(bucketCount(uneven), 5);
 });
 
@@ -92,7 +137,10 @@ test('bucket ranges for JSON: open below zero, exact powers, lhist ends', () => 
 });
 
 test('bars: count / max * 52 in single precision, truncated (bpftrace 0.17 rounding)', () => {
-  assert.equal([1n, 2n, 3n, 7n].map((c) => barWidth(c, 7n)), [7, 14, 22, 52]);
+  assert.equal(
+    [1n, 2n, 3n, 7n].map((c) => barWidth(c, 7n)),
+    [7, 14, 22, 52],
+  );
   assert.is(barWidth(32n, 36n), 46);
   assert.is(barWidth(1n, 50n), 1);
   assert.is(barWidth(0n, 50n), 0);

@@ -41,13 +41,21 @@ test('event lines: attached_probes, printf, value, lost_events', () => {
 });
 
 test('plain maps: keys joined with commas, scalar maps bare, empty maps print nothing', () => {
-  const c = snap('@c', { kind: 'count' }, [i64, stringType(2)], [
-    { keys: [2n, 'b'], value: 2n },
-    { keys: [1n, 'a'], value: 1n },
-  ]);
+  const c = snap(
+    '@c',
+    { kind: 'count' },
+    [i64, stringType(2)],
+    [
+      { keys: [2n, 'b'], value: 2n },
+      { keys: [1n, 'a'], value: 1n },
+    ],
+  );
   assert.is(jsonMap(c), '{"type": "map", "data": {"@c": {"1,a": 1, "2,b": 2}}}\n');
   assert.is(jsonMap(c, { top: 1, div: 2 }), '{"type": "map", "data": {"@c": {"2,b": 1}}}\n');
-  assert.is(jsonMap(snap('@u', { kind: 'value', type: i64 }, [], [{ keys: [], value: 5n }])), '{"type": "map", "data": {"@u": 5}}\n');
+  assert.is(
+    jsonMap(snap('@u', { kind: 'value', type: i64 }, [], [{ keys: [], value: 5n }])),
+    '{"type": "map", "data": {"@u": 5}}\n',
+  );
   assert.is(
     jsonMap(snap('@s', { kind: 'value', type: stringType(3) }, [], [{ keys: [], value: 0n, data: 'hi' }])),
     '{"type": "map", "data": {"@s": "hi"}}\n',
@@ -63,13 +71,23 @@ test('hist: buckets with min/max/count, negatives as {"max": -1}; keyed hists ne
       '{"min": 1, "max": 1, "count": 1}, {"min": 2, "max": 3, "count": 0}, {"min": 4, "max": 7, "count": 1}]}}\n',
   );
   assert.is(
-    jsonMap(snap('@hk', h, [i64], [
-      { keys: [2n], value: 2n, buckets: counts(h, { 4: 2n }) },
-      { keys: [1n], value: 1n, buckets: counts(h, { 3: 1n }) },
-    ])),
+    jsonMap(
+      snap(
+        '@hk',
+        h,
+        [i64],
+        [
+          { keys: [2n], value: 2n, buckets: counts(h, { 4: 2n }) },
+          { keys: [1n], value: 1n, buckets: counts(h, { 3: 1n }) },
+        ],
+      ),
+    ),
     '{"type": "hist", "data": {"@hk": {"1": [{"min": 2, "max": 3, "count": 1}], "2": [{"min": 4, "max": 7, "count": 2}]}}}\n',
   );
-  assert.is(jsonMap(snap('@z', h, [], [{ keys: [], value: 0n, buckets: counts(h, {}) }])), '{"type": "hist", "data": {"@z": []}}\n');
+  assert.is(
+    jsonMap(snap('@z', h, [], [{ keys: [], value: 0n, buckets: counts(h, {}) }])),
+    '{"type": "hist", "data": {"@z": []}}\n',
+  );
   assert.is(
     jsonMap(snap('@top', h, [], [{ keys: [], value: 1n, buckets: counts(h, { 64: 1n }) }])),
     '{"type": "hist", "data": {"@top": [{"min": "4611686018427387904", "max": "9223372036854775807", "count": 1}]}}\n',
@@ -87,18 +105,30 @@ test('lhist: below min as {"max": min-1}, from max up as {"min": max}', () => {
 
 test('stats as {count, average, total}; avg as its average, both typed "stats"', () => {
   assert.is(
-    jsonMap(snap('@s', { kind: 'stats', signed: true }, [], [{ keys: [], value: -5n, stats: { count: 2n, total: -10n } }])),
+    jsonMap(
+      snap('@s', { kind: 'stats', signed: true }, [], [{ keys: [], value: -5n, stats: { count: 2n, total: -10n } }]),
+    ),
     '{"type": "stats", "data": {"@s": {"count": 2, "average": -5, "total": -10}}}\n',
   );
   assert.is(
-    jsonMap(snap('@a', { kind: 'avg', signed: true }, [stringType(2)], [{ keys: ['x'], value: 7n, stats: { count: 1n, total: 7n } }])),
+    jsonMap(
+      snap(
+        '@a',
+        { kind: 'avg', signed: true },
+        [stringType(2)],
+        [{ keys: ['x'], value: 7n, stats: { count: 1n, total: 7n } }],
+      ),
+    ),
     '{"type": "stats", "data": {"@a": {"x": 7}}}\n',
   );
 });
 
 test('the JSON sink writes one line per event and no blank lines before the exit-time maps', () => {
   let out = '';
-  const sink = jsonSink({ out: (t) => void (out += t), err: () => {}, flush: () => {}, close: () => {} }, { quiet: true });
+  const sink = jsonSink(
+    { out: (t) => void (out += t), err: () => {}, flush: () => {}, close: () => {} },
+    { quiet: true },
+  );
   sink.event({ kind: 'printf', text: 'x' });
   sink.event({ kind: 'map', snapshot: snap('@u', { kind: 'value', type: i64 }, [], [{ keys: [], value: 1n }]) });
   sink.end();

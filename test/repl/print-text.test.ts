@@ -7,7 +7,13 @@ import { formatMap } from '../../repl/print/text.ts';
 import { bucketCount } from '../../compiler/layout.ts';
 import type { MapEntry, MapSnapshot } from '../../runtime/maps.ts';
 
-function snap(name: string, value: MapValue, keys: Type[], entries: MapEntry[], extra: Partial<UserMapLayout> = {}): MapSnapshot {
+function snap(
+  name: string,
+  value: MapValue,
+  keys: Type[],
+  entries: MapEntry[],
+  extra: Partial<UserMapLayout> = {},
+): MapSnapshot {
   return { layout: { name, keys: keys.map((type, i) => ({ type, offset: i * 8 })), value, ...extra }, entries };
 }
 
@@ -19,34 +25,54 @@ function buckets(at: Record<number, bigint>): bigint[] {
 }
 
 test('plain maps: ascending by value, keys breaking ties, one line each', () => {
-  const s = snap('@c', { kind: 'count' }, [i64], [
-    { keys: [3n], value: 3n },
-    { keys: [2n], value: 1n },
-    { keys: [1n], value: 1n },
-  ]);
+  const s = snap(
+    '@c',
+    { kind: 'count' },
+    [i64],
+    [
+      { keys: [3n], value: 3n },
+      { keys: [2n], value: 1n },
+      { keys: [1n], value: 1n },
+    ],
+  );
   assert.is(formatMap(s), '@c[1]: 1\n@c[2]: 1\n@c[3]: 3\n');
 });
 
 test('maps of strings order by key: integers as unsigned, strings by bytes', () => {
-  const s = snap('@s', { kind: 'value', type: stringType(4) }, [i64], [
-    { keys: [-1n], value: 0n, data: 'd' },
-    { keys: [256n], value: 0n, data: 'b' },
-    { keys: [2n], value: 0n, data: 'c' },
-  ]);
+  const s = snap(
+    '@s',
+    { kind: 'value', type: stringType(4) },
+    [i64],
+    [
+      { keys: [-1n], value: 0n, data: 'd' },
+      { keys: [256n], value: 0n, data: 'b' },
+      { keys: [2n], value: 0n, data: 'c' },
+    ],
+  );
   assert.is(formatMap(s), '@s[2]: c\n@s[256]: b\n@s[-1]: d\n');
-  const t = snap('@t', { kind: 'value', type: { kind: 'tuple', elements: [i64, stringType(2)] } }, [stringType(3)], [
-    { keys: ['b'], value: 0n, data: [2n, 'x'] },
-    { keys: ['B'], value: 0n, data: [1n, 'y'] },
-  ]);
+  const t = snap(
+    '@t',
+    { kind: 'value', type: { kind: 'tuple', elements: [i64, stringType(2)] } },
+    [stringType(3)],
+    [
+      { keys: ['b'], value: 0n, data: [2n, 'x'] },
+      { keys: ['B'], value: 0n, data: [1n, 'y'] },
+    ],
+  );
   assert.is(formatMap(t), '@t[B]: (1, y)\n@t[b]: (2, x)\n');
 });
 
 test('print(@m, top, div): the largest entries, ascending, divided with C truncation', () => {
-  const s = snap('@v', { kind: 'value', type: i64 }, [stringType(2)], [
-    { keys: ['a'], value: 15n },
-    { keys: ['b'], value: -25n },
-    { keys: ['c'], value: 99n },
-  ]);
+  const s = snap(
+    '@v',
+    { kind: 'value', type: i64 },
+    [stringType(2)],
+    [
+      { keys: ['a'], value: 15n },
+      { keys: ['b'], value: -25n },
+      { keys: ['c'], value: 99n },
+    ],
+  );
   assert.is(formatMap(s, { top: 2 }), '@v[a]: 15\n@v[c]: 99\n');
   assert.is(formatMap(s, { top: 0, div: 10 }), '@v[b]: -2\n@v[a]: 1\n@v[c]: 9\n');
   assert.is(formatMap(s, { top: 5 }), '@v[b]: -25\n@v[a]: 15\n@v[c]: 99\n');
@@ -59,35 +85,53 @@ test('an empty map prints a blank line, as bpftrace', () => {
 });
 
 test('avg prints the truncated average and a blank line after the map; div applies', () => {
-  const s = snap('@a', { kind: 'avg', signed: true }, [stringType(2)], [
-    { keys: ['x'], value: 10n, stats: { count: 1n, total: 10n } },
-    { keys: ['y'], value: -3n, stats: { count: 2n, total: -7n } },
-  ]);
+  const s = snap(
+    '@a',
+    { kind: 'avg', signed: true },
+    [stringType(2)],
+    [
+      { keys: ['x'], value: 10n, stats: { count: 1n, total: 10n } },
+      { keys: ['y'], value: -3n, stats: { count: 2n, total: -7n } },
+    ],
+  );
   assert.is(formatMap(s), '@a[y]: -3\n@a[x]: 10\n\n');
   assert.is(formatMap(s, { top: 1, div: 3 }), '@a[x]: 3\n\n');
 });
 
 test('stats: count, average, total; ordered by average; top and div ignored as in bpftrace', () => {
-  const s = snap('@s', { kind: 'stats', signed: true }, [i64], [
-    { keys: [1n], value: 100n, stats: { count: 1n, total: 100n } },
-    { keys: [2n], value: -4n, stats: { count: 3n, total: -13n } },
-  ]);
+  const s = snap(
+    '@s',
+    { kind: 'stats', signed: true },
+    [i64],
+    [
+      { keys: [1n], value: 100n, stats: { count: 1n, total: 100n } },
+      { keys: [2n], value: -4n, stats: { count: 3n, total: -13n } },
+    ],
+  );
   const both = '@s[2]: count 3, average -4, total -13\n@s[1]: count 1, average 100, total 100\n\n';
   assert.is(formatMap(s), both);
   assert.is(formatMap(s, { top: 1, div: 10 }), both);
 });
 
 test('hist maps: a label line, the rows, a blank line after each; ordered by total count', () => {
-  const s = snap('@h', hist, [i64], [
-    { keys: [2n], value: 2n, buckets: buckets({ 6: 2n }) },
-    { keys: [1n], value: 1n, buckets: buckets({ 4: 1n }) },
-  ]);
+  const s = snap(
+    '@h',
+    hist,
+    [i64],
+    [
+      { keys: [2n], value: 2n, buckets: buckets({ 6: 2n }) },
+      { keys: [1n], value: 1n, buckets: buckets({ 4: 1n }) },
+    ],
+  );
   assert.is(
     formatMap(s),
     '@h[1]:\n[4, 8)                 1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\n' +
       '@h[2]:\n[16, 32)               2 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\n',
   );
-  assert.is(formatMap(s, { top: 1, div: 2 }), '@h[2]:\n[16, 32)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\n');
+  assert.is(
+    formatMap(s, { top: 1, div: 2 }),
+    '@h[2]:\n[16, 32)               1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|\n\n',
+  );
 });
 
 test('a zeroed hist keeps its entry and prints just its name and a blank line', () => {
@@ -95,7 +139,10 @@ test('a zeroed hist keeps its entry and prints just its name and a blank line', 
 });
 
 test('scalar maps print without brackets; u64 values print unsigned', () => {
-  assert.is(formatMap(snap('@', { kind: 'value', type: u64 }, [], [{ keys: [], value: 2n ** 64n - 1n }])), '@: 18446744073709551615\n');
+  assert.is(
+    formatMap(snap('@', { kind: 'value', type: u64 }, [], [{ keys: [], value: 2n ** 64n - 1n }])),
+    '@: 18446744073709551615\n',
+  );
 });
 
 test.run();

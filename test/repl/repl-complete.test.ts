@@ -61,9 +61,19 @@ test('a Tab among keys read together completes after a word, and stays text in i
 test('what a line at the prompt is, from tokens and the parse tree', () => {
   const kind = (t: string) => promptInput(t).kind;
   // more lines to come: an open block, bracket, predicate or comment, or a probe header without its block
-  for (const t of ['BEGIN {', 'BEGIN', 'tracepoint:syscalls:sys_enter_openat', 'kprobe:f,', 't:a:b /pid == 1/', 'BEGIN { @x[1', 'BEGIN {} /* c']) assert.is(kind(t), 'incomplete', t);
+  for (const t of [
+    'BEGIN {',
+    'BEGIN',
+    'tracepoint:syscalls:sys_enter_openat',
+    'kprobe:f,',
+    't:a:b /pid == 1/',
+    'BEGIN { @x[1',
+    'BEGIN {} /* c',
+  ])
+    assert.is(kind(t), 'incomplete', t);
   // complete, or wrong now: the program path reports its errors
-  for (const t of ['BEGIN { exit(); }', 'BEGIN { printf("a); }', 'BEGIN { 1 + ; }', 'BEGIN { exit(); } foo']) assert.is(kind(t), 'program', t);
+  for (const t of ['BEGIN { exit(); }', 'BEGIN { printf("a); }', 'BEGIN { 1 + ; }', 'BEGIN { exit(); } foo'])
+    assert.is(kind(t), 'program', t);
   for (const t of ['', '  ', '// c', '#!/usr/bin/env scry']) assert.is(kind(t), 'nothing', t);
   assert.equal(promptInput('zero(@a); clear(@b); print(@c, 3, 1000); delete(@d[-1, "x"]); delete(@e, 2);'), {
     kind: 'statements',
@@ -75,14 +85,23 @@ test('what a line at the prompt is, from tokens and the parse tree', () => {
       { op: 'delete', map: '@e', keys: [2n], text: 'delete(@e, 2)' },
     ],
   });
-  assert.equal(promptInput('foo'), { kind: 'refused', reason: 'foo: not a probe, a command or a map statement (.help lists what runs here)' });
-  assert.match((promptInput('exit()') as { reason: string }).reason, /^exit\(\): exit\(\) runs inside a probe, e\.g\. BEGIN \{ … \}/);
+  assert.equal(promptInput('foo'), {
+    kind: 'refused',
+    reason: 'foo: not a probe, a command or a map statement (.help lists what runs here)',
+  });
+  assert.match(
+    (promptInput('exit()') as { reason: string }).reason,
+    /^exit\(\): exit\(\) runs inside a probe, e\.g\. BEGIN \{ … \}/,
+  );
   assert.match((promptInput('clear(@x[1])') as { reason: string }).reason, 'clear() takes a whole map: clear(@x)');
 });
 
 test('an unknown dot command names the nearest known one', () => {
   const known = ['list', 'stop', 'clear', 'probes', 'args', 'type', 'help', 'exit', 'break'];
-  assert.is(unknownCommand('frob', known), 'unknown command .frob (the nearest is .probes); .help lists the commands\n');
+  assert.is(
+    unknownCommand('frob', known),
+    'unknown command .frob (the nearest is .probes); .help lists the commands\n',
+  );
   assert.is(unknownCommand('lsit', known), 'unknown command .lsit (the nearest is .list); .help lists the commands\n');
   assert.is(unknownCommand('', known), 'unknown command .; .help lists the commands\n');
 });
@@ -90,8 +109,14 @@ test('an unknown dot command names the nearest known one', () => {
 if (requireTracepoint('repl completion of tracepoints', 'syscalls/sys_enter_mkdir')) {
   test('tracepoint groups (with their colon), events, and the fields of args', () => {
     assert.equal(complete('tracepoint:syscall', ctx()), [['syscalls:'], 'syscall']);
-    assert.equal(complete('t:syscalls:sys_enter_mkd', ctx()), [['sys_enter_mkdir', 'sys_enter_mkdirat'], 'sys_enter_mkd']);
-    assert.equal(complete('tracepoint:syscalls:sys_enter_mkdir { printf("%s", str(args->pa', ctx()), [['pathname'], 'pa']);
+    assert.equal(complete('t:syscalls:sys_enter_mkd', ctx()), [
+      ['sys_enter_mkdir', 'sys_enter_mkdirat'],
+      'sys_enter_mkd',
+    ]);
+    assert.equal(complete('tracepoint:syscalls:sys_enter_mkdir { printf("%s", str(args->pa', ctx()), [
+      ['pathname'],
+      'pa',
+    ]);
     assert.equal(complete('tracepoint:syscalls:sys_enter_mkdir /pid > 0/ { @[args.m', ctx()), [['mode'], 'm']);
   });
 }

@@ -61,24 +61,30 @@ REPL.after(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-REPL('a one-liner runs, its output streams above the prompt, @x reads a map while it fills, Ctrl-C stops it', async () => {
-  await enter('.list', 'no programs running'); // the REPL has settled (its history file is open)
-  const fdsIdle = scryFds();
-  await enter(`tracepoint:syscalls:sys_enter_mkdir /strcontains(str(args.pathname), "${tag}")/ { printf("mkdir %s\\n", str(args.pathname)); @n[comm] = count(); } END { printf("the end\\n"); }`, '[1] Attached 2 probes');
-  await settle();
-  const d = mkdir();
-  await pty.waitFor(`mkdir ${d}`);
-  await enter('@n', '@n[node]: 1');
-  mkdir();
-  await enter('print(@n)', '@n[node]: 2');
-  const m = pty.mark();
-  pty.type('\x03');
-  await pty.waitFor(/the end\n\n\n@n\[node\]: 2\nscry>$/, m);
-  await enter('.list', /no programs running|kept maps: @n \(from \[1\]\)/);
-  assert.is(scryFds(), fdsIdle, 'the stopped program left fds open');
-  // its maps stay readable after it stopped
-  await enter('@n', /\[1\] \(stopped\)\n@n\[node\]: 2/);
-});
+REPL(
+  'a one-liner runs, its output streams above the prompt, @x reads a map while it fills, Ctrl-C stops it',
+  async () => {
+    await enter('.list', 'no programs running'); // the REPL has settled (its history file is open)
+    const fdsIdle = scryFds();
+    await enter(
+      `tracepoint:syscalls:sys_enter_mkdir /strcontains(str(args.pathname), "${tag}")/ { printf("mkdir %s\\n", str(args.pathname)); @n[comm] = count(); } END { printf("the end\\n"); }`,
+      '[1] Attached 2 probes',
+    );
+    await settle();
+    const d = mkdir();
+    await pty.waitFor(`mkdir ${d}`);
+    await enter('@n', '@n[node]: 1');
+    mkdir();
+    await enter('print(@n)', '@n[node]: 2');
+    const m = pty.mark();
+    pty.type('\x03');
+    await pty.waitFor(/the end\n\n\n@n\[node\]: 2\nscry>$/, m);
+    await enter('.list', /no programs running|kept maps: @n \(from \[1\]\)/);
+    assert.is(scryFds(), fdsIdle, 'the stopped program left fds open');
+    // its maps stay readable after it stopped
+    await enter('@n', /\[1\] \(stopped\)\n@n\[node\]: 2/);
+  },
+);
 
 REPL('Tab completes tracepoint events: the common part first, then the list', async () => {
   const m = pty.mark();
@@ -107,7 +113,10 @@ REPL('Tab completes providers, builtins, map names, and tracepoint fields after 
 });
 
 REPL('a mistake prints with its underline and the session goes on', async () => {
-  await enter('BEGIN { @x = nosuchfunction(1); }', /stdin:1:14: ERROR: [^\n]*\nBEGIN \{ @x = nosuchfunction\(1\); \}\n {13}~+/);
+  await enter(
+    'BEGIN { @x = nosuchfunction(1); }',
+    /stdin:1:14: ERROR: [^\n]*\nBEGIN \{ @x = nosuchfunction\(1\); \}\n {13}~+/,
+  );
   await enter('.list', /no programs running|kept maps/);
 });
 
@@ -122,12 +131,23 @@ REPL('a block continues over several lines while it is open', async () => {
 });
 
 REPL('several programs at once: .list, .stop N, .clear @x', async () => {
-  await enter(`tracepoint:syscalls:sys_enter_mkdir /strcontains(str(args.pathname), "${tag}")/ { @a = count(); }`, /\[(\d+)\] Attached 1 probe/);
-  await enter(`tracepoint:syscalls:sys_enter_mkdir /strcontains(str(args.pathname), "${tag}")/ { @b = count(); }`, /\[(\d+)\] Attached 1 probe/);
+  await enter(
+    `tracepoint:syscalls:sys_enter_mkdir /strcontains(str(args.pathname), "${tag}")/ { @a = count(); }`,
+    /\[(\d+)\] Attached 1 probe/,
+  );
+  await enter(
+    `tracepoint:syscalls:sys_enter_mkdir /strcontains(str(args.pathname), "${tag}")/ { @b = count(); }`,
+    /\[(\d+)\] Attached 1 probe/,
+  );
   await settle();
   mkdir();
   const listed = await enter('.list', /\[\d+\] running[^\n]*@b[^\n]*\n/);
-  const ids = [...pty.text().slice(listed).matchAll(/\[(\d+)\] running/g)].map((x) => Number(x[1]));
+  const ids = [
+    ...pty
+      .text()
+      .slice(listed)
+      .matchAll(/\[(\d+)\] running/g),
+  ].map((x) => Number(x[1]));
   assert.is(ids.length, 2, pty.text().slice(listed));
   await enter('@a', '@a: 1');
   await enter('.clear @a', 'cleared @a');
@@ -141,8 +161,14 @@ REPL('several programs at once: .list, .stop N, .clear @x', async () => {
 });
 
 REPL('exploring: .probes, .args, .bytecode, .help; unknown things say so', async () => {
-  await enter('.probes tracepoint:syscalls:sys_enter_mkdir*', /tracepoint:syscalls:sys_enter_mkdir\ntracepoint:syscalls:sys_enter_mkdirat\n/);
-  await enter('.args tracepoint:syscalls:sys_enter_mkdir', /tracepoint:syscalls:sys_enter_mkdir\n {4}int __syscall_nr\n {4}const char \* pathname\n {4}umode_t mode\n/);
+  await enter(
+    '.probes tracepoint:syscalls:sys_enter_mkdir*',
+    /tracepoint:syscalls:sys_enter_mkdir\ntracepoint:syscalls:sys_enter_mkdirat\n/,
+  );
+  await enter(
+    '.args tracepoint:syscalls:sys_enter_mkdir',
+    /tracepoint:syscalls:sys_enter_mkdir\n {4}int __syscall_nr\n {4}const char \* pathname\n {4}umode_t mode\n/,
+  );
   await enter('BEGIN { @x = 1 + 2; exit(); }', /ended/);
   await enter('.bytecode', /BEGIN:\n; BEGIN \{ @x = 1 \+ 2; exit\(\); \}\n\s+0: /);
   await enter('.probes uprobe:/bin/bash:readlin*', /uprobe:\/bin\/bash:readline\n/);

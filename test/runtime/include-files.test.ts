@@ -37,7 +37,10 @@ test('"…" looks next to the including file first, <…> starts at the -I direc
 
 test('#include_next continues after the directory the includer was found in', () => {
   assert.equal(resolve('h.h', true, path.join(root, 'I1/h.h'), true), { path: path.join(root, 'I2/h.h'), text: 'I2' });
-  assert.equal(resolve('h.h', true, path.join(root, 'I2/h.h'), true), { path: path.join(root, 'sys/h.h'), text: 'sys' });
+  assert.equal(resolve('h.h', true, path.join(root, 'I2/h.h'), true), {
+    path: path.join(root, 'sys/h.h'),
+    text: 'sys',
+  });
   assert.equal(resolve('h.h', true, path.join(root, 'sys/h.h'), true), { tried: [] });
 });
 
@@ -69,10 +72,13 @@ test('text that is no file (stdin, --include on the command line) includes "…"
 test('through the preprocessor: --include FILE, -I, and the error for a missing header', () => {
   put('src/pre.h', '#define PRE 5\n');
   put('I1/defs.h', '#pragma once\n#define FROM_I 6\n');
-  const r = preprocess(sourceFile(from, '#include <defs.h>\n#include <defs.h>\nint a = PRE + FROM_I;\n#include "absent.h"\n'), {
-    includeFiles: ['pre.h'],
-    resolveInclude: includeResolver({ ...search, currentDir: path.join(root, 'src') }),
-  });
+  const r = preprocess(
+    sourceFile(from, '#include <defs.h>\n#include <defs.h>\nint a = PRE + FROM_I;\n#include "absent.h"\n'),
+    {
+      includeFiles: ['pre.h'],
+      resolveInclude: includeResolver({ ...search, currentDir: path.join(root, 'src') }),
+    },
+  );
   assert.equal(r.text.replace(/\s+/g, ' ').trim(), 'int a = 5 + 6;');
   assert.equal(
     renderDiagnostics(r.diagnostics).replaceAll(root, 'ROOT'),

@@ -27,7 +27,17 @@ if (requireRoot('kernel report')) {
 
   suite('measures what this kernel has, by trying', () => {
     const r = kernelReport({}, false);
-    for (const name of ['tracepoint', 'rawtracepoint', 'BEGIN/END (BPF_PROG_TEST_RUN)', 'hash', 'ringbuf', 'stack_trace', 'probe_read_kernel', 'get_stackid', 'bounded loops'])
+    for (const name of [
+      'tracepoint',
+      'rawtracepoint',
+      'BEGIN/END (BPF_PROG_TEST_RUN)',
+      'hash',
+      'ringbuf',
+      'stack_trace',
+      'probe_read_kernel',
+      'get_stackid',
+      'bounded loops',
+    ])
       assert.ok(item(r, name).ok, `${name}: ${item(r, name).note}`);
     // kprobes are answered by the same look the attach path uses, with the reason when absent
     assert.is(item(r, 'kprobe').ok, hasKprobes());
@@ -59,8 +69,22 @@ if (requireRoot('kernel report')) {
   });
 
   suite('the text report lists sections with yes/no and reasons', () => {
-    const text = formatReport({ kernel: '6.1.0', sections: [{ title: 'Probe types', items: [{ name: 'kprobe', ok: false, note: 'why' }, { name: 'uprobe', ok: true }] }] });
-    assert.is(text, `System\n  Kernel: 6.1.0\n  Arch: ${process.arch}\n\nProbe types\n  kprobe: no (why)\n  uprobe: yes\n`);
+    const text = formatReport({
+      kernel: '6.1.0',
+      sections: [
+        {
+          title: 'Probe types',
+          items: [
+            { name: 'kprobe', ok: false, note: 'why' },
+            { name: 'uprobe', ok: true },
+          ],
+        },
+      ],
+    });
+    assert.is(
+      text,
+      `System\n  Kernel: 6.1.0\n  Arch: ${process.arch}\n\nProbe types\n  kprobe: no (why)\n  uprobe: yes\n`,
+    );
   });
 }
 

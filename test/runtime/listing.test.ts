@@ -26,8 +26,14 @@ if (requireRoot('probe listing')) {
     const listed = probeListing('rawtracepoint:*').lines.map((l) => l.slice('rawtracepoint:'.length));
     assert.ok(listed.length > 100, `${listed.length} raw tracepoints`);
     assert.ok(listed.includes('sched_switch') && listed.includes('sys_enter'));
-    assert.not.ok(listed.includes('sys_enter_openat'), 'sys_enter_openat is an event of sys_enter, not a raw tracepoint');
-    const prog = new OwnedFd(progLoad({ type: ProgType.RAW_TRACEPOINT, insns: encode([mov64Imm(R0, 0), exit()]).bytes, license: 'GPL' }), 'test prog');
+    assert.not.ok(
+      listed.includes('sys_enter_openat'),
+      'sys_enter_openat is an event of sys_enter, not a raw tracepoint',
+    );
+    const prog = new OwnedFd(
+      progLoad({ type: ProgType.RAW_TRACEPOINT, insns: encode([mov64Imm(R0, 0), exit()]).bytes, license: 'GPL' }),
+      'test prog',
+    );
     const failed: string[] = [];
     // open a batch, then close it: closing each before the next open waits for an RCU grace period each time
     try {
@@ -51,21 +57,41 @@ if (requireRoot('probe listing')) {
   suite("-l '*openat' lists no raw tracepoint, and says which providers it left out and why", () => {
     const l = probeListing('*openat');
     assert.ok(l.lines.includes('tracepoint:syscalls:sys_enter_openat'));
-    assert.not.ok(l.lines.some((x) => x.startsWith('rawtracepoint:')), l.lines.join('\n'));
+    assert.not.ok(
+      l.lines.some((x) => x.startsWith('rawtracepoint:')),
+      l.lines.join('\n'),
+    );
     const vfsRead = vmlinuxBtf()?.funcProto('vfs_read');
     const fentryOk = vfsRead !== undefined && fentryRefusal('fentry', vfsRead.id) === undefined;
     // a provider's names are listed exactly when its feature probe lets it attach
-    assert.is(l.lines.some((x) => x.startsWith('kprobe:')), hasKprobes());
-    assert.is(l.lines.some((x) => x.startsWith('fentry:')), fentryOk);
-    if (!hasKprobes()) assert.match(l.unavailable ?? '', /\d+ kprobe\/kretprobe functions .*exist but cannot attach here: .*this kernel has no kprobes \(CONFIG_KPROBES off\)/);
-    if (!fentryOk) assert.match(l.unavailable ?? '', /\d+ fentry\/fexit functions .*exist but cannot attach here: .*the kernel refuses fentry\/fexit programs \(E[A-Z]+\)/);
+    assert.is(
+      l.lines.some((x) => x.startsWith('kprobe:')),
+      hasKprobes(),
+    );
+    assert.is(
+      l.lines.some((x) => x.startsWith('fentry:')),
+      fentryOk,
+    );
+    if (!hasKprobes())
+      assert.match(
+        l.unavailable ?? '',
+        /\d+ kprobe\/kretprobe functions .*exist but cannot attach here: .*this kernel has no kprobes \(CONFIG_KPROBES off\)/,
+      );
+    if (!fentryOk)
+      assert.match(
+        l.unavailable ?? '',
+        /\d+ fentry\/fexit functions .*exist but cannot attach here: .*the kernel refuses fentry\/fexit programs \(E[A-Z]+\)/,
+      );
     if (hasKprobes() && fentryOk) assert.is(l.unavailable, undefined);
     assert.is((l.unavailable ?? '').split('\n').length, 1);
   });
 
   suite('the unavailable count is the number of matching names, not of every function', () => {
     if (hasKprobes()) return void assert.ok(probeListing('kprobe:vfs_read*').lines.includes('kprobe:vfs_read'));
-    assert.equal(probeListing('kprobe:vfs_read*'), { lines: [], unavailable: `${probeListingCount('vfs_read*')} kprobe/kretprobe functions exist but cannot attach here: this kernel has no kprobes (CONFIG_KPROBES off)` });
+    assert.equal(probeListing('kprobe:vfs_read*'), {
+      lines: [],
+      unavailable: `${probeListingCount('vfs_read*')} kprobe/kretprobe functions exist but cannot attach here: this kernel has no kprobes (CONFIG_KPROBES off)`,
+    });
   });
 
   suite('hardware events are listed only where a hardware counter opens', () => {
@@ -77,7 +103,9 @@ if (requireRoot('probe listing')) {
       const a = probes(pattern);
       assert.ok(a.ok);
       const l = probeListing(pattern);
-      const expected = (l.lines.length ? `${l.lines.join('\n')}\n` : `no probes that attach here match ${pattern}\n`) + (l.unavailable ? `(${l.unavailable})\n` : '');
+      const expected =
+        (l.lines.length ? `${l.lines.join('\n')}\n` : `no probes that attach here match ${pattern}\n`) +
+        (l.unavailable ? `(${l.unavailable})\n` : '');
       assert.is(a.ok && a.text, expected);
     }
   });
@@ -87,21 +115,35 @@ if (requireRoot('probe listing')) {
     assert.ok(a.ok);
     const text = a.ok ? a.text : '';
     assert.ok(text.split('\n').length < 20, text);
-    for (const s of providerSummary()) assert.match(text, new RegExp(`  ${s.provider} +${s.count}${s.refusal ? '  cannot attach here: ' : '\n'}`));
+    for (const s of providerSummary())
+      assert.match(text, new RegExp(`  ${s.provider} +${s.count}${s.refusal ? '  cannot attach here: ' : '\n'}`));
     assert.match(text, 'list names with a pattern: .probes PATTERN');
   });
 
   suite('completion names: per provider, by prefix, nothing for a provider that cannot attach', () => {
-    assert.equal(exploreNames('tracepoint', 'syscalls:sys_enter_mkd'), ['syscalls:sys_enter_mkdir', 'syscalls:sys_enter_mkdirat']);
+    assert.equal(exploreNames('tracepoint', 'syscalls:sys_enter_mkd'), [
+      'syscalls:sys_enter_mkdir',
+      'syscalls:sys_enter_mkdirat',
+    ]);
     assert.equal(exploreNames('t', 'sched:sched_switc'), ['sched:sched_switch']);
     assert.ok(exploreNames('rawtracepoint', 'sched_switc').includes('sched_switch'));
     if (!hasKprobes()) assert.equal(exploreNames('kprobe', 'vfs_'), []);
     // Tab after a function probe offers only functions some function probe attaches to here
     const vfsRead = vmlinuxBtf()?.funcProto('vfs_read');
     const fentryOk = vfsRead !== undefined && fentryRefusal('fentry', vfsRead.id) === undefined;
-    const [offered] = complete('kprobe:vfs_rea', { pending: '', mapNames: () => [], programIds: () => [], commands: [] });
+    const [offered] = complete('kprobe:vfs_rea', {
+      pending: '',
+      mapNames: () => [],
+      programIds: () => [],
+      commands: [],
+    });
     assert.is(offered.includes('vfs_read'), hasKprobes() || fentryOk, offered.join(' '));
-    const [raw] = complete('rawtracepoint:sys_enter_open', { pending: '', mapNames: () => [], programIds: () => [], commands: [] });
+    const [raw] = complete('rawtracepoint:sys_enter_open', {
+      pending: '',
+      mapNames: () => [],
+      programIds: () => [],
+      commands: [],
+    });
     assert.equal(raw, [], 'sys_enter_openat is not a raw tracepoint');
     // cached: asking again re-reads nothing (the same list comes back; a timing bound here failed under CI load)
     assert.ok(probeNames('tracepoint') === probeNames('tracepoint'), 'the tracepoint names are read once and kept');
@@ -119,7 +161,10 @@ if (requireRoot('probe listing')) {
     const r = await runScry(['-e', 'rawtracepoint:sys_enter_openat { exit(); }']);
     assert.is(r.code, 1);
     assert.match(r.stderr, 'ERROR: no raw tracepoint matches sys_enter_openat\n');
-    assert.match(r.stderr, 'HINT: sys_enter_openat is a syscall event, not a raw tracepoint: use tracepoint:syscalls:sys_enter_openat, or rawtracepoint:sys_enter');
+    assert.match(
+      r.stderr,
+      'HINT: sys_enter_openat is a syscall event, not a raw tracepoint: use tracepoint:syscalls:sys_enter_openat, or rawtracepoint:sys_enter',
+    );
     assert.not.match(r.stderr, 'BPF_RAW_TRACEPOINT_OPEN');
   });
 
@@ -133,7 +178,11 @@ if (requireRoot('probe listing')) {
 /** How many kernel functions (the names kprobes would attach to) match a glob. */
 function probeListingCount(glob: string): number {
   const re = globRegExp(glob);
-  return new Set(kernelFunctions().filter((f) => re.test(f.name)).map((f) => `${f.module ?? ''}:${f.name}`)).size;
+  return new Set(
+    kernelFunctions()
+      .filter((f) => re.test(f.name))
+      .map((f) => `${f.module ?? ''}:${f.name}`),
+  ).size;
 }
 
 test.run();

@@ -7,7 +7,15 @@ import type { MapSpec } from '../../compiler/index.ts';
 import { bucketCount } from '../../compiler/layout.ts';
 import { Session, type TraceEvent } from '../../runtime/index.ts';
 import { snapshotMap, type MapSnapshot } from '../../runtime/maps.ts';
-import { isSysError, mapCreate, mapUpdate, MapType, OwnedFd, percpuValueSize, possibleCpus } from '../../runtime/sys/index.ts';
+import {
+  isSysError,
+  mapCreate,
+  mapUpdate,
+  MapType,
+  OwnedFd,
+  percpuValueSize,
+  possibleCpus,
+} from '../../runtime/sys/index.ts';
 import { checkFdLeaks, requireRoot } from '../helpers/kernel.ts';
 import { compileText } from '../helpers/pipeline.ts';
 
@@ -28,8 +36,18 @@ function userSpecs(text: string): Map<string, MapSpec> {
 const opened: OwnedFd[] = [];
 
 function createMap(spec: MapSpec): number {
-  const type = { hash: MapType.HASH, percpu_hash: MapType.PERCPU_HASH, array: MapType.ARRAY, percpu_array: MapType.PERCPU_ARRAY, stack_trace: MapType.STACK_TRACE, ringbuf: MapType.RINGBUF }[spec.kind];
-  const fd = new OwnedFd(mapCreate({ type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, name: spec.name }), spec.name);
+  const type = {
+    hash: MapType.HASH,
+    percpu_hash: MapType.PERCPU_HASH,
+    array: MapType.ARRAY,
+    percpu_array: MapType.PERCPU_ARRAY,
+    stack_trace: MapType.STACK_TRACE,
+    ringbuf: MapType.RINGBUF,
+  }[spec.kind];
+  const fd = new OwnedFd(
+    mapCreate({ type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, name: spec.name }),
+    spec.name,
+  );
   opened.push(fd);
   return fd.fd;
 }
@@ -42,7 +60,8 @@ function valueBytes(spec: MapSpec, word: (cpu: number, i: number) => bigint): Ui
   const cpus = percpu(spec) ? possibleCpus().length : 1;
   const bytes = new Uint8Array(percpu(spec) ? percpuValueSize(spec.valueSize) : stride);
   const view = new DataView(bytes.buffer);
-  for (let c = 0; c < cpus; c++) for (let i = 0; i < stride / 8; i++) view.setBigUint64(c * stride + i * 8, BigInt.asUintN(64, word(c, i)), true);
+  for (let c = 0; c < cpus; c++)
+    for (let i = 0; i < stride / 8; i++) view.setBigUint64(c * stride + i * 8, BigInt.asUintN(64, word(c, i)), true);
   return bytes;
 }
 
@@ -53,7 +72,13 @@ function u64Key(spec: MapSpec, ...words: bigint[]): Uint8Array {
 }
 
 if (requireRoot('runtime maps')) {
-  checkFdLeaks(test, { teardown: () => void opened.splice(0).reverse().forEach((fd) => fd.close()) });
+  checkFdLeaks(test, {
+    teardown: () =>
+      void opened
+        .splice(0)
+        .reverse()
+        .forEach((fd) => fd.close()),
+  });
 
   test('maps a real program filled read the same in batches and key by key, every aggregation and an empty map', async () => {
     const program = `BEGIN {
@@ -79,8 +104,16 @@ if (requireRoot('runtime maps')) {
       assert.is(seen.get('@one')?.entries[0]?.value, 1n);
       const h = seen.get('@h')!.entries;
       assert.is(h.length, 4);
-      assert.is(h.reduce((n, e) => n + e.value, 0n), 300n, 'every hist value counted once');
-      for (const e of h) assert.is(e.value, e.buckets!.reduce((a, b) => a + b, 0n));
+      assert.is(
+        h.reduce((n, e) => n + e.value, 0n),
+        300n,
+        'every hist value counted once',
+      );
+      for (const e of h)
+        assert.is(
+          e.value,
+          e.buckets!.reduce((a, b) => a + b, 0n),
+        );
       assert.equal(seen.get('@mn')!.entries.find((e) => e.keys[0] === 0n)?.value, -100n);
     } finally {
       await session.stop();
@@ -88,16 +121,22 @@ if (requireRoot('runtime maps')) {
   });
 
   test('per-CPU values merge the same way from batches: count, sum, min/max, avg/stats, hist buckets', () => {
-    const specs = userSpecs('BEGIN { @c[1] = count(); @s[1] = sum(1); @mx[1] = max(1); @mn[1] = min(-1); @a[1] = avg(1); @st[1] = stats(1); @h[1] = hist(1); @l[1] = lhist(1, 0, 100, 10); @v[1] = 1; }');
+    const specs = userSpecs(
+      'BEGIN { @c[1] = count(); @s[1] = sum(1); @mx[1] = max(1); @mn[1] = min(-1); @a[1] = avg(1); @st[1] = stats(1); @h[1] = hist(1); @l[1] = lhist(1, 0, 100, 10); @v[1] = 1; }',
+    );
     const ncpu = possibleCpus().length;
     for (const [name, spec] of specs) {
       const fd = createMap(spec);
       const v = spec.user!.value;
       for (let k = 0; k < 600; k++) {
         // min/max: only some CPUs recorded a value (the word after it says so); others count up with the CPU
-        const word = (c: number, i: number) => (i === 1 && (v.kind === 'min' || v.kind === 'max') ? BigInt((k + c) % 2) : BigInt(k * 10 + c) - (v.kind === 'min' ? 5000n : 0n));
+        const word = (c: number, i: number) =>
+          i === 1 && (v.kind === 'min' || v.kind === 'max')
+            ? BigInt((k + c) % 2)
+            : BigInt(k * 10 + c) - (v.kind === 'min' ? 5000n : 0n);
         if (v.kind === 'hist' || v.kind === 'lhist') {
-          for (const b of [0, 3, bucketCount(v) - 1]) mapUpdate(fd, u64Key(spec, BigInt(k), BigInt(b)), valueBytes(spec, word));
+          for (const b of [0, 3, bucketCount(v) - 1])
+            mapUpdate(fd, u64Key(spec, BigInt(k), BigInt(b)), valueBytes(spec, word));
         } else mapUpdate(fd, u64Key(spec, BigInt(k)), valueBytes(spec, word));
       }
       const snap = sameBothWays(fd, spec);
@@ -121,23 +160,45 @@ if (requireRoot('runtime maps')) {
           else mapUpdate(fd, u64Key(spec, BigInt(k)), value);
         }
         const snap = sameBothWays(fd, spec);
-        assert.is(snap.entries.length, spec.user!.bucket !== undefined ? Math.ceil(n / 2) : n, `${name} with ${n} kernel entries`);
+        assert.is(
+          snap.entries.length,
+          spec.user!.bucket !== undefined ? Math.ceil(n / 2) : n,
+          `${name} with ${n} kernel entries`,
+        );
       }
-      opened.splice(0).reverse().forEach((fd) => fd.close());
+      opened
+        .splice(0)
+        .reverse()
+        .forEach((fd) => fd.close());
     }
   });
 
   test('a small map (maxEntries below the first batch) and a map type without batch ops fall back key by key', () => {
     const [spec] = userSpecs('config = { max_map_keys = 3 } BEGIN { @c[1] = count(); }').values();
     const fd = createMap(spec!);
-    for (let k = 0; k < 3; k++) mapUpdate(fd, u64Key(spec!, BigInt(k)), valueBytes(spec!, () => 1n));
+    for (let k = 0; k < 3; k++)
+      mapUpdate(
+        fd,
+        u64Key(spec!, BigInt(k)),
+        valueBytes(spec!, () => 1n),
+      );
     assert.is(sameBothWays(fd, spec!).entries.length, 3);
 
     // a stack-trace map has no BPF_MAP_LOOKUP_BATCH (ENOTSUPP): 'auto' walks it key by key, 'batch' says why not
-    const stacks: MapSpec = { name: 'stk', kind: 'stack_trace', keySize: 4, valueSize: 8, maxEntries: 16, user: { name: '@stk', keys: [], value: { kind: 'count' } } };
+    const stacks: MapSpec = {
+      name: 'stk',
+      kind: 'stack_trace',
+      keySize: 4,
+      valueSize: 8,
+      maxEntries: 16,
+      user: { name: '@stk', keys: [], value: { kind: 'count' } },
+    };
     const sfd = createMap(stacks);
     assert.equal(snapshotMap(sfd, stacks), snapshotMap(sfd, stacks, {}, 'per-key'));
-    assert.throws(() => snapshotMap(sfd, stacks, {}, 'batch'), (e: unknown) => isSysError(e, 'ENOTSUPP', 'EOPNOTSUPP', 'EINVAL'));
+    assert.throws(
+      () => snapshotMap(sfd, stacks, {}, 'batch'),
+      (e: unknown) => isSysError(e, 'ENOTSUPP', 'EOPNOTSUPP', 'EINVAL'),
+    );
   });
 }
 

@@ -29,7 +29,11 @@ function fmt(f: string, ...values: Value[]): string {
   const out = new TextBuffer(16);
   out.string('>');
   compilePrintfInto(parsed.pieces as FormatPiece[], args)(view, bytes, 0, out);
-  assert.is(Buffer.from(out.bytes()).toString('hex'), Buffer.from(`>${text}`).toString('hex'), `bytes of ${JSON.stringify(text)}`);
+  assert.is(
+    Buffer.from(out.bytes()).toString('hex'),
+    Buffer.from(`>${text}`).toString('hex'),
+    `bytes of ${JSON.stringify(text)}`,
+  );
   return text;
 }
 
@@ -41,7 +45,10 @@ test('integers with width, flags and precision follow C', () => {
 
 test('unsigned, hex, octal and pointers', () => {
   assert.is(fmt('%u %lu', -1n, -1n), '4294967295 18446744073709551615');
-  assert.is(fmt('%d %ld %x %lx', 5000000000n, 5000000000n, 5000000000n, 5000000000n), '705032704 5000000000 2a05f200 12a05f200');
+  assert.is(
+    fmt('%d %ld %x %lx', 5000000000n, 5000000000n, 5000000000n, 5000000000n),
+    '705032704 5000000000 2a05f200 12a05f200',
+  );
   assert.is(fmt('%x %X %#x %#o %o', 255n, 255n, 255n, 8n, 8n), 'ff FF 0xff 010 10');
   assert.is(fmt('%p', 4096n), '0x1000');
   assert.is(fmt('%hhu %hd', 257n, 65535n), '1 -1');
@@ -55,8 +62,14 @@ test('strings and chars', () => {
 test('plain conversions take the fast paths and print as C does, 64-bit extremes included', () => {
   assert.is(fmt('%d %lu\n', 1234n, 123456789012345n), '1234 123456789012345\n');
   assert.is(fmt('%d|%u|%x', -2147483648n, 4294967295n, 3735928559n), '-2147483648|4294967295|deadbeef');
-  assert.is(fmt('%ld|%lu|%lld', -9223372036854775808n, 18446744073709551615n, 9007199254740993n), '-9223372036854775808|18446744073709551615|9007199254740993');
-  assert.is(fmt('%ld %ld %lu', -9007199254740992n, 9007199254740992n, 9007199254740991n), '-9007199254740992 9007199254740992 9007199254740991');
+  assert.is(
+    fmt('%ld|%lu|%lld', -9223372036854775808n, 18446744073709551615n, 9007199254740993n),
+    '-9223372036854775808|18446744073709551615|9007199254740993',
+  );
+  assert.is(
+    fmt('%ld %ld %lu', -9007199254740992n, 9007199254740992n, 9007199254740991n),
+    '-9007199254740992 9007199254740992 9007199254740991',
+  );
   assert.is(fmt('%ld %ld', -4294967296n, -1n), '-4294967296 -1');
 });
 
@@ -68,7 +81,12 @@ test('the fast paths print what the general formatter prints, over random values
     if ('error' in parsed) throw new Error(parsed.error);
     const spec = (parsed.pieces[0] as { spec: FormatSpec }).spec;
     for (let i = 0; i < 2000; i++) {
-      const v = BigInt.asIntN(64, BigInt(Math.floor(rand() * 2 ** 32)) * BigInt(Math.floor(rand() * 2 ** (rand() * 33))) * (rand() < 0.5 ? -1n : 1n));
+      const v = BigInt.asIntN(
+        64,
+        BigInt(Math.floor(rand() * 2 ** 32)) *
+          BigInt(Math.floor(rand() * 2 ** (rand() * 33))) *
+          (rand() < 0.5 ? -1n : 1n),
+      );
       assert.is(fmt(conv, v), formatOne(spec, v), `${conv} of ${v}`);
     }
   }

@@ -24,7 +24,11 @@ test('func, retval and argN are valid where the provider rows say they read some
   assert.equal(sorted(providersReading('argN')), ['fentry', 'fexit', 'kprobe', 'rawtracepoint', 'uprobe', 'usdt']);
   assert.equal(sorted(providersReading('ptRegs')), ['kprobe', 'kretprobe', 'profile', 'uprobe', 'uretprobe', 'usdt']);
   // the builtin table names the same providers
-  for (const [name, reads] of [['func', 'func'], ['retval', 'retval'], ['arg0', 'argN']] as const) {
+  for (const [name, reads] of [
+    ['func', 'func'],
+    ['retval', 'retval'],
+    ['arg0', 'argN'],
+  ] as const) {
     const only = (builtinVars.find((v) => v.name === name) as { only?: readonly string[] } | undefined)?.only;
     assert.equal(sorted(only ?? []), sorted(providersReading(reads)), name);
   }

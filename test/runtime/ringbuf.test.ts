@@ -23,7 +23,10 @@ if (requireRoot('ringbuf')) {
   };
   checkFdLeaks(t, {
     setup() {
-      map = new OwnedFd(mapCreate({ type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: SIZE, name: 'events' }), 'ringbuf');
+      map = new OwnedFd(
+        mapCreate({ type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: SIZE, name: 'events' }),
+        'ringbuf',
+      );
       emit = loadProgram({ type: ProgType.RAW_TRACEPOINT, insns: ringbufEmit(map.fd), license: 'GPL', name: 'emit' });
     },
     teardown() {
@@ -46,7 +49,10 @@ if (requireRoot('ringbuf')) {
 
   t('N test runs give N records with the exact bytes', () => {
     const r = reader();
-    assert.is(r.drain(() => assert.unreachable('empty buffer yielded a record')), 0);
+    assert.is(
+      r.drain(() => assert.unreachable('empty buffer yielded a record')),
+      0,
+    );
     send(0, 100);
     assert.is(r.pending(), 100 * RECORD);
     const ids: number[] = [];
@@ -56,7 +62,10 @@ if (requireRoot('ringbuf')) {
     });
     assert.is(n, 100);
     assert.is(r.pending(), 0);
-    assert.is(r.drain(() => assert.unreachable()), 0);
+    assert.is(
+      r.drain(() => assert.unreachable()),
+      0,
+    );
   });
 
   t('records crossing the end of the ring stay contiguous (double mapping), order is kept', () => {
@@ -76,18 +85,34 @@ if (requireRoot('ringbuf')) {
     send(0, 1000);
     const fits = Math.floor((SIZE - 1) / RECORD);
     let next = 0;
-    assert.is(r.drain((rec) => expectRecord(rec, next++)), fits);
+    assert.is(
+      r.drain((rec) => expectRecord(rec, next++)),
+      fits,
+    );
     send(0, 1);
-    assert.is(r.drain(() => {}), 1, 'space was freed');
+    assert.is(
+      r.drain(() => {}),
+      1,
+      'space was freed',
+    );
   });
 
   t('drain(max) stops early and resumes where it stopped', () => {
     const r = reader();
     send(0, 10);
     let next = 0;
-    assert.is(r.drain((rec) => expectRecord(rec, next++), 4), 4);
-    assert.is(r.drain((rec) => expectRecord(rec, next++), 4), 4);
-    assert.is(r.drain((rec) => expectRecord(rec, next++)), 2);
+    assert.is(
+      r.drain((rec) => expectRecord(rec, next++), 4),
+      4,
+    );
+    assert.is(
+      r.drain((rec) => expectRecord(rec, next++), 4),
+      4,
+    );
+    assert.is(
+      r.drain((rec) => expectRecord(rec, next++)),
+      2,
+    );
   });
 
   t('discarded records are skipped but their space is freed', () => {
@@ -97,7 +122,10 @@ if (requireRoot('ringbuf')) {
       for (let i = 0; i < 10; i++) progTestRun(prog.fd, { ctxIn: new BigUint64Array([BigInt(i)]) });
       assert.is(r.pending(), 10 * 16);
       const got: bigint[] = [];
-      assert.is(r.drain((rec) => got.push(new DataView(rec.buffer, rec.byteOffset, 8).getBigUint64(0, true))), 5);
+      assert.is(
+        r.drain((rec) => got.push(new DataView(rec.buffer, rec.byteOffset, 8).getBigUint64(0, true))),
+        5,
+      );
       assert.equal(got, [0n, 2n, 4n, 6n, 8n]);
       assert.is(r.pending(), 0);
     } finally {
@@ -108,9 +136,18 @@ if (requireRoot('ringbuf')) {
   t('a throwing callback still consumes its record', () => {
     const r = reader();
     send(0, 3);
-    assert.throws(() => r.drain(() => { throw new Error('boom'); }), /boom/);
+    assert.throws(
+      () =>
+        r.drain(() => {
+          throw new Error('boom');
+        }),
+      /boom/,
+    );
     let next = 1;
-    assert.is(r.drain((rec) => expectRecord(rec, next++)), 2);
+    assert.is(
+      r.drain((rec) => expectRecord(rec, next++)),
+      2,
+    );
   });
 
   t('watch fires when the program writes; the callback drains', async () => {
@@ -153,7 +190,10 @@ if (requireRoot('ringbuf')) {
     send(0, 2);
     assert.throws(() => r.drain(() => r.drain(() => {})), /own callback/);
     let next = 1; // the record whose callback threw was consumed
-    assert.is(r.drain((rec) => expectRecord(rec, next++)), 1);
+    assert.is(
+      r.drain((rec) => expectRecord(rec, next++)),
+      1,
+    );
   });
 
   t('a busy watch polls on a timer, misses nothing, and waits on the kernel again once quiet', async () => {
@@ -167,7 +207,9 @@ if (requireRoot('ringbuf')) {
     const until = (count: number) =>
       Promise.race([
         new Promise<void>((wake) => (waiter = { count, wake })),
-        new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`only ${got.length} of ${count} records`)), 2000).unref()),
+        new Promise<never>((_, rej) =>
+          setTimeout(() => rej(new Error(`only ${got.length} of ${count} records`)), 2000).unref(),
+        ),
       ]);
     // bursts a few hundred microseconds apart: wakeups close together switch the watch to polling
     for (let i = 0; i < 200; i++) {
@@ -178,7 +220,10 @@ if (requireRoot('ringbuf')) {
     await new Promise((res) => setTimeout(res, 50)); // quiet: back to epoll
     send(600, 601);
     await until(601);
-    assert.equal(got, Array.from({ length: 601 }, (_, i) => i));
+    assert.equal(
+      got,
+      Array.from({ length: 601 }, (_, i) => i),
+    );
     r.unwatch();
   });
 
@@ -208,7 +253,10 @@ if (requireRoot('ringbuf')) {
     assert.throws(() => new RingBufferReader(map.fd, SIZE * 2), /EINVAL|EPERM/); // larger than the map
     const arr = new OwnedFd(mapCreate({ type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 }));
     try {
-      assert.throws(() => new RingBufferReader(arr.fd, SIZE), (e: unknown) => (e as Error).message.startsWith('mmap(ringbuf consumer page)'));
+      assert.throws(
+        () => new RingBufferReader(arr.fd, SIZE),
+        (e: unknown) => (e as Error).message.startsWith('mmap(ringbuf consumer page)'),
+      );
     } finally {
       arr.close();
     }

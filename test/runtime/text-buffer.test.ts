@@ -9,22 +9,52 @@ const text = (fill: (b: TextBuffer) => void, capacity?: number) => {
 };
 
 test('unsigned integers print as String() does, across digit counts and the 2^32 split', () => {
-  const samples = [0, 1, 9, 10, 99, 100, 101, 999, 1000, 65535, 99999, 100000, 999999999, 1000000000, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1];
+  const samples = [
+    0,
+    1,
+    9,
+    10,
+    99,
+    100,
+    101,
+    999,
+    1000,
+    65535,
+    99999,
+    100000,
+    999999999,
+    1000000000,
+    2 ** 31,
+    2 ** 32 - 1,
+    2 ** 32,
+    2 ** 32 + 1,
+  ];
   for (let p = 1, i = 0; i < 16; i++, p *= 10) samples.push(p, p - 1, p + 1, p * 4 + 7);
   samples.push(1e15 + 999999999, 2 ** 53 - 1, 2 ** 53, 9007199254000000000 / 1e3, 1234567890123456);
-  for (const n of samples) if (Number.isSafeInteger(n) || n === 2 ** 53) assert.is(text((b) => b.uint(n)), String(n), `uint(${n})`);
+  for (const n of samples)
+    if (Number.isSafeInteger(n) || n === 2 ** 53)
+      assert.is(
+        text((b) => b.uint(n)),
+        String(n),
+        `uint(${n})`,
+      );
 });
 
 test('near 2^53 the split into 10^8 parts stays exact', () => {
-  for (let k = 90071990; k <= 90071993; k++) for (const d of [-1, 0, 1]) {
-    const n = k * 1e8 + d;
-    if (n >= 0 && n <= 2 ** 53) assert.is(text((b) => b.uint(n)), String(n));
-  }
+  for (let k = 90071990; k <= 90071993; k++)
+    for (const d of [-1, 0, 1]) {
+      const n = k * 1e8 + d;
+      if (n >= 0 && n <= 2 ** 53)
+        assert.is(
+          text((b) => b.uint(n)),
+          String(n),
+        );
+    }
 });
 
 test('random integers of every magnitude match String()', () => {
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const b = new TextBuffer();
   const want: string[] = [];
   for (let i = 0; i < 20000; i++) {
@@ -38,8 +68,16 @@ test('random integers of every magnitude match String()', () => {
 });
 
 test('signed integers and hex', () => {
-  for (const n of [0, -1, 1, -2147483648, 2147483647, -(2 ** 53) + 1, -4294967296, 12345]) assert.is(text((b) => b.int(n)), String(n));
-  for (const n of [0, 1, 15, 16, 255, 0xdeadbeef, 0xffffffff, 0x10000]) assert.is(text((b) => b.hex32(n)), n.toString(16));
+  for (const n of [0, -1, 1, -2147483648, 2147483647, -(2 ** 53) + 1, -4294967296, 12345])
+    assert.is(
+      text((b) => b.int(n)),
+      String(n),
+    );
+  for (const n of [0, 1, 15, 16, 255, 0xdeadbeef, 0xffffffff, 0x10000])
+    assert.is(
+      text((b) => b.hex32(n)),
+      n.toString(16),
+    );
 });
 
 test('C strings: NUL-terminated, bounded, non-ASCII decoded as UTF-8 would print it', () => {
@@ -48,12 +86,27 @@ test('C strings: NUL-terminated, bounded, non-ASCII decoded as UTF-8 would print
     bytes.set(typeof s === 'string' ? Buffer.from(s) : s, 4);
     return bytes;
   };
-  assert.is(text((b) => b.cString(rec('abc\0zz', 8), 4, 8)), 'abc');
-  assert.is(text((b) => b.cString(rec('abcdefgh', 8), 4, 8)), 'abcdefgh');
-  assert.is(text((b) => b.cString(rec('héllo\0', 8), 4, 8)), 'héllo');
+  assert.is(
+    text((b) => b.cString(rec('abc\0zz', 8), 4, 8)),
+    'abc',
+  );
+  assert.is(
+    text((b) => b.cString(rec('abcdefgh', 8), 4, 8)),
+    'abcdefgh',
+  );
+  assert.is(
+    text((b) => b.cString(rec('héllo\0', 8), 4, 8)),
+    'héllo',
+  );
   const bad = Uint8Array.from([0x61, 0xff, 0x62, 0xc3, 0]);
-  assert.is(text((b) => b.cString(rec(bad, 8), 4, 8)), Buffer.from(bad.subarray(0, 4)).toString('utf8'));
-  assert.is(text((b) => b.cString(rec(Uint8Array.from([0xe2, 0x82, 0xac, 0xe2, 0x82, 0xac]), 6), 4, 6)), '€€');
+  assert.is(
+    text((b) => b.cString(rec(bad, 8), 4, 8)),
+    Buffer.from(bad.subarray(0, 4)).toString('utf8'),
+  );
+  assert.is(
+    text((b) => b.cString(rec(Uint8Array.from([0xe2, 0x82, 0xac, 0xe2, 0x82, 0xac]), 6), 4, 6)),
+    '€€',
+  );
 });
 
 test('strings, raw bytes and growth keep everything written', () => {

@@ -17,11 +17,15 @@ const base: Record<string, string> = {
   'compiler/layout.ts': 'export const slotSize = 8;\n',
   'runtime/index.ts': "export { snapshotMap } from './maps.ts';\n",
   'runtime/maps.ts': "import { slotSize } from '../compiler/layout.ts';\nexport const snapshotMap = () => slotSize;\n",
-  'runtime/render-context.ts': "import { btf } from './kernel/btf/reader.ts';\nimport { sym } from './kernel/elf/symbols.ts';\nexport const ctx = [btf, sym];\n",
-  'runtime/kernel/btf/reader.ts': "import { globRegExp } from '../../../lang/glob.ts';\nexport const btf = globRegExp('a');\n",
-  'runtime/kernel/elf/symbols.ts': "import { globRegExp } from '../../../lang/glob.ts';\nexport const sym = globRegExp('b');\n",
+  'runtime/render-context.ts':
+    "import { btf } from './kernel/btf/reader.ts';\nimport { sym } from './kernel/elf/symbols.ts';\nexport const ctx = [btf, sym];\n",
+  'runtime/kernel/btf/reader.ts':
+    "import { globRegExp } from '../../../lang/glob.ts';\nexport const btf = globRegExp('a');\n",
+  'runtime/kernel/elf/symbols.ts':
+    "import { globRegExp } from '../../../lang/glob.ts';\nexport const sym = globRegExp('b');\n",
   'repl/index.ts': "import { snapshotMap } from '../runtime/index.ts';\nexport const r = snapshotMap;\n",
-  'repl/view/snapshot-worker.ts': "import { snapshotMap } from '../../runtime/maps.ts';\nimport { ctx } from '../../runtime/render-context.ts';\nexport const w = [snapshotMap, ctx];\n",
+  'repl/view/snapshot-worker.ts':
+    "import { snapshotMap } from '../../runtime/maps.ts';\nimport { ctx } from '../../runtime/render-context.ts';\nexport const w = [snapshotMap, ctx];\n",
 };
 
 function check(files: Record<string, string>): { code: number | null; out: string } {

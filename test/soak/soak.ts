@@ -30,7 +30,9 @@ const warmupS = Number(args.warmup);
 const everyS = Number(args.every);
 const tolerance = Number(args.tolerance) / 100;
 if (!(minutes > 0) || !(warmupS >= 0) || !(everyS > 0) || warmupS >= minutes * 60) {
-  process.stderr.write('usage: npm run soak -- [--minutes N] [--warmup SECONDS] [--every SECONDS] [--tolerance PERCENT] (warm-up shorter than the run)\n');
+  process.stderr.write(
+    'usage: npm run soak -- [--minutes N] [--warmup SECONDS] [--every SECONDS] [--tolerance PERCENT] (warm-up shorter than the run)\n',
+  );
   process.exit(2);
 }
 
@@ -94,7 +96,9 @@ interface Run {
 const exitOf = (c: ChildProcess) => new Promise<number | null>((r) => c.on('close', (code) => r(code)));
 
 function liveRun(): Promise<Run> {
-  const child = spawn('python3', ['-c', RELAY, process.execPath, scryBin, '--refresh', '100', '-e', SOAK_PROGRAM], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn('python3', ['-c', RELAY, process.execPath, scryBin, '--refresh', '100', '-e', SOAK_PROGRAM], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const exited = exitOf(child);
   return new Promise((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => {
@@ -112,7 +116,14 @@ function plainRun(out: string): Run {
   const child = spawn(process.execPath, [scryBin, '-e', SOAK_PROGRAM], { stdio: ['ignore', fd, err] });
   closeSync(fd);
   closeSync(err);
-  return { name: 'plain', child, pid: child.pid!, samples: [], stop: () => void child.kill('SIGINT'), exited: exitOf(child) };
+  return {
+    name: 'plain',
+    child,
+    pid: child.pid!,
+    samples: [],
+    stop: () => void child.kill('SIGINT'),
+    exited: exitOf(child),
+  };
 }
 
 function rssMb(pid: number): number | undefined {
@@ -150,7 +161,8 @@ const median = (xs: readonly number[]) => {
 /** Flat: the median of the last minute within `tolerance` of the median of the first minute after the warm-up. */
 function verdict(r: Run, warmupSamples: number, code: number | null): Verdict {
   const after = r.samples.slice(warmupSamples);
-  if (after.length === 0 || after.some((s) => s === undefined)) return { name: r.name, ok: false, why: 'the process was gone before the end' };
+  if (after.length === 0 || after.some((s) => s === undefined))
+    return { name: r.name, ok: false, why: 'the process was gone before the end' };
   const mb = after as number[];
   const perMinute = Math.max(1, Math.round(60 / everyS));
   const first = median(mb.slice(0, perMinute));
@@ -175,22 +187,33 @@ async function main(): Promise<number> {
     const total = Math.round((minutes * 60) / everyS);
     const warmupSamples = Math.round(warmupS / everyS);
     const started = new Date();
-    process.stdout.write(`scry soak: ${minutes} min (${warmupS} s warm-up), RSS every ${everyS} s; ${hostname()}, ${cpus().length} CPUs, Node ${process.version}\n`);
+    process.stdout.write(
+      `scry soak: ${minutes} min (${warmupS} s warm-up), RSS every ${everyS} s; ${hostname()}, ${cpus().length} CPUs, Node ${process.version}\n`,
+    );
     process.stdout.write(`program: ${SOAK_PROGRAM}\n\n`);
-    process.stdout.write(`${'time'.padStart(6)}  ${runs.map((r) => `${r.name} MB`.padStart(14)).join('  ')}   threads(live)\n`);
+    process.stdout.write(
+      `${'time'.padStart(6)}  ${runs.map((r) => `${r.name} MB`.padStart(14)).join('  ')}   threads(live)\n`,
+    );
     for (let i = 0; i <= total; i++) {
       const t0 = Date.now();
       for (const r of runs) r.samples.push(rssMb(r.pid));
       const t = i * everyS;
       const mark = i === warmupSamples ? '  <- end of warm-up (baseline)' : '';
-      process.stdout.write(`${`${Math.floor(t / 60)}:${String(t % 60).padStart(2, '0')}`.padStart(6)}  ${runs.map((r) => fmt(r.samples[i]).padStart(14)).join('  ')}   ${threads(runs[0]!.pid)}${mark}\n`);
+      process.stdout.write(
+        `${`${Math.floor(t / 60)}:${String(t % 60).padStart(2, '0')}`.padStart(6)}  ${runs.map((r) => fmt(r.samples[i]).padStart(14)).join('  ')}   ${threads(runs[0]!.pid)}${mark}\n`,
+      );
       if (i < total) await sleep(everyS * 1000 - (Date.now() - t0));
     }
     for (const r of runs) r.stop();
-    const codes = await Promise.all(runs.map((r) => Promise.race([r.exited, sleep(15_000).then(() => 'hung' as const)])));
+    const codes = await Promise.all(
+      runs.map((r) => Promise.race([r.exited, sleep(15_000).then(() => 'hung' as const)])),
+    );
     const verdicts = runs.map((r, i) => verdict(r, warmupSamples, codes[i] === 'hung' ? null : codes[i]!));
-    process.stdout.write(`\nstarted ${started.toISOString()}; plain output ${(statSync(out).size / 1e6).toFixed(1)} MB\n`);
-    for (const v of verdicts) process.stdout.write(`${v.ok ? 'PASS' : 'FAIL'} ${v.name}: RSS flat within ${args.tolerance}%: ${v.why}\n`);
+    process.stdout.write(
+      `\nstarted ${started.toISOString()}; plain output ${(statSync(out).size / 1e6).toFixed(1)} MB\n`,
+    );
+    for (const v of verdicts)
+      process.stdout.write(`${v.ok ? 'PASS' : 'FAIL'} ${v.name}: RSS flat within ${args.tolerance}%: ${v.why}\n`);
     if (codes[1] !== 0) process.stdout.write(`plain's stderr:\n${readFileSync(`${out}.err`, 'utf8')}`);
     return verdicts.every((v) => v.ok) ? 0 : 1;
   } finally {

@@ -13,7 +13,9 @@ function paths(n: number, under?: string): string[] {
 if (inGuest('vm fentry')) {
   test('fentry:vfs_mkdir counts exactly the mkdirs of a child started after attach', async () => {
     const child = heldChild(['mkdir', ...paths(5)]);
-    const r = await traceAround(['-e', `fentry:vfs_mkdir /pid == ${child.pid}/ { @[comm] = count(); }`], () => child.run());
+    const r = await traceAround(['-e', `fentry:vfs_mkdir /pid == ${child.pid}/ { @[comm] = count(); }`], () =>
+      child.run(),
+    );
     assert.is(r.code, 0, output(r));
     assert.ok(r.stdout.includes('\n@[mkdir]: 5\n'), output(r));
   });
@@ -32,19 +34,24 @@ if (inGuest('vm fentry')) {
 
   test('path() in fentry: bpf_d_path of a struct path reached from the arguments (filp_close)', async () => {
     const child = heldChild(['cat', '/etc/hostname']);
-    const r = await traceAround(['-e', `fentry:filp_close /pid == ${child.pid}/ { @[path(args->filp->f_path)] = count(); }`], () => child.run());
+    const r = await traceAround(
+      ['-e', `fentry:filp_close /pid == ${child.pid}/ { @[path(args->filp->f_path)] = count(); }`],
+      () => child.run(),
+    );
     assert.is(r.code, 0, output(r));
     assert.ok(r.stdout.includes('\n@[/etc/hostname]: 1\n'), output(r));
   });
 
   test('fentry wildcards attach every matching function', async () => {
     const child = heldChild(['mkdir', ...paths(2)]);
-    const r = await traceAround(['-e', `fentry:vfs_mkd* /pid == ${child.pid}/ { @[probe] = count(); }`], () => child.run());
+    const r = await traceAround(['-e', `fentry:vfs_mkd* /pid == ${child.pid}/ { @[probe] = count(); }`], () =>
+      child.run(),
+    );
     assert.is(r.code, 0, output(r));
     assert.ok(r.stdout.includes('\n@[fentry:vfs_mkdir]: 2\n'), output(r));
   });
 
-  test('fentry on a module function (overlay:ovl_mkdir): typed arguments from the module\'s BTF', async () => {
+  test("fentry on a module function (overlay:ovl_mkdir): typed arguments from the module's BTF", async () => {
     const child = heldChild(['mkdir', ...paths(2, '/var/tmp')]);
     // ovl_mkdir(struct user_namespace *|struct mnt_idmap *, struct inode *dir, struct dentry *dentry, umode_t mode)
     const prog = `fentry:overlay:ovl_mkdir /pid == ${child.pid}/ { @ = count(); @names[str(args.dentry->d_name.name)] = count(); }`;

@@ -56,7 +56,11 @@ export function heldChild(argv: string[]): HeldChild {
  * Runs scry with `args`, waits until it says every probe is attached, runs `workload`, then stops scry with
  * SIGINT (so it prints its maps) and returns what it printed. `env` adds to the environment.
  */
-export async function traceAround(args: string[], workload: () => Promise<unknown>, env: Record<string, string> = {}): Promise<Finished> {
+export async function traceAround(
+  args: string[],
+  workload: () => Promise<unknown>,
+  env: Record<string, string> = {},
+): Promise<Finished> {
   const s = startScry(args, { [NOTIFY]: '1', ...env }, GUEST_TIMEOUT_MS);
   try {
     await s.waitForStdout(NOTIFY);

@@ -34,7 +34,9 @@ if (inGuest('vm kprobe')) {
 
   test('kprobe:vfs_mkdir counts exactly the mkdirs of a child started after attach', async () => {
     const child = heldChild(['mkdir', ...paths(5)]);
-    const r = await traceAround(['-e', `kprobe:vfs_mkdir /pid == ${child.pid}/ { @[comm] = count(); }`], () => child.run());
+    const r = await traceAround(['-e', `kprobe:vfs_mkdir /pid == ${child.pid}/ { @[comm] = count(); }`], () =>
+      child.run(),
+    );
     assert.is(r.code, 0, output(r));
     assert.ok(r.stdout.includes('\n@[mkdir]: 5\n'), output(r));
     assert.ok(r.stderr.includes('Attached 1 probe\n'), output(r));
@@ -48,7 +50,11 @@ if (inGuest('vm kprobe')) {
   });
 
   test('-c: the command runs once the kprobe is attached, cpid is its pid, the run ends with it', async () => {
-    const r = await runScry(['-c', `mkdir ${paths(3).join(' ')}`, '-e', 'kprobe:vfs_mkdir /pid == cpid/ { @[comm] = count(); }'], {}, GUEST_TIMEOUT_MS);
+    const r = await runScry(
+      ['-c', `mkdir ${paths(3).join(' ')}`, '-e', 'kprobe:vfs_mkdir /pid == cpid/ { @[comm] = count(); }'],
+      {},
+      GUEST_TIMEOUT_MS,
+    );
     assert.is(r.code, 0, output(r));
     assert.ok(r.stdout.includes('\n@[mkdir]: 3\n'), output(r));
   });
@@ -74,10 +80,13 @@ if (inGuest('vm kprobe')) {
   test('kretprobe retval: do_mkdirat returns 0, and -EEXIST for a directory that exists', async () => {
     const [a, b] = paths(2) as [string, string];
     const child = heldChild(['mkdir', a, a, b]);
-    const r = await traceAround(['-e', `kretprobe:do_mkdirat /pid == ${child.pid}/ { @[(int32)retval] = count(); }`], async () => {
-      const c = await child.run();
-      assert.is(c.code, 1, 'mkdir fails for the directory that exists');
-    });
+    const r = await traceAround(
+      ['-e', `kretprobe:do_mkdirat /pid == ${child.pid}/ { @[(int32)retval] = count(); }`],
+      async () => {
+        const c = await child.run();
+        assert.is(c.code, 1, 'mkdir fails for the directory that exists');
+      },
+    );
     assert.is(r.code, 0, output(r));
     assert.ok(r.stdout.includes('\n@[-17]: 1\n'), output(r));
     assert.ok(r.stdout.includes('\n@[0]: 2\n'), output(r));
@@ -117,14 +126,18 @@ if (inGuest('vm kprobe')) {
 
   test('kprobe wildcards attach one link per matching function (no kprobe_multi in this kernel)', async () => {
     const child = heldChild(['mkdir', ...paths(2)]);
-    const r = await traceAround(['-e', `kprobe:vfs_mkd* /pid == ${child.pid}/ { @[probe] = count(); }`], () => child.run());
+    const r = await traceAround(['-e', `kprobe:vfs_mkd* /pid == ${child.pid}/ { @[probe] = count(); }`], () =>
+      child.run(),
+    );
     assert.is(r.code, 0, output(r));
     assert.ok(r.stdout.includes('\n@[kprobe:vfs_mkdir]: 2\n'), output(r));
   });
 
   test('kprobe on a module function (overlay:ovl_mkdir; the guest root is an overlay)', async () => {
     const child = heldChild(['mkdir', ...paths(2, '/var/tmp')]);
-    const r = await traceAround(['-e', `kprobe:overlay:ovl_mkdir /pid == ${child.pid}/ { @ = count(); }`], () => child.run());
+    const r = await traceAround(['-e', `kprobe:overlay:ovl_mkdir /pid == ${child.pid}/ { @ = count(); }`], () =>
+      child.run(),
+    );
     assert.is(r.code, 0, output(r));
     assert.ok(r.stdout.includes('\n@: 2\n'), output(r));
   });
@@ -156,14 +169,26 @@ if (inGuest('vm kprobe')) {
 
   test('tracefs kprobe_events: a module function, and a failure that leaves nothing behind', async () => {
     const child = heldChild(['mkdir', ...paths(2, '/var/tmp')]);
-    const r = await traceAround(['-e', `kprobe:overlay:ovl_mkdir /pid == ${child.pid}/ { @ = count(); }`], () => child.run(), LEGACY);
+    const r = await traceAround(
+      ['-e', `kprobe:overlay:ovl_mkdir /pid == ${child.pid}/ { @ = count(); }`],
+      () => child.run(),
+      LEGACY,
+    );
     assert.is(r.code, 0, output(r));
     assert.ok(r.stdout.includes('\n@: 2\n'), output(r));
 
     // the first probe attaches, the second cannot (not an instruction boundary): both events must be gone
-    const bad = await runScry(['-e', 'kprobe:vfs_mkdir { @ = count(); } kprobe:vfs_mkdir+1 { @ = count(); }'], LEGACY, GUEST_TIMEOUT_MS);
+    const bad = await runScry(
+      ['-e', 'kprobe:vfs_mkdir { @ = count(); } kprobe:vfs_mkdir+1 { @ = count(); }'],
+      LEGACY,
+      GUEST_TIMEOUT_MS,
+    );
     assert.is(bad.code, 1, output(bad));
-    assert.match(bad.stderr, /cannot attach kprobe:vfs_mkdir\+1: writing 'p:kprobes\/scry_\d+_1 vfs_mkdir\+1' to .*kprobe_events: EILSEQ/, output(bad));
+    assert.match(
+      bad.stderr,
+      /cannot attach kprobe:vfs_mkdir\+1: writing 'p:kprobes\/scry_\d+_1 vfs_mkdir\+1' to .*kprobe_events: EILSEQ/,
+      output(bad),
+    );
     assert.ok(bad.stderr.includes('HINT: offset 1 is not at an instruction boundary of vfs_mkdir'), output(bad));
     assert.equal(scryKprobeEvents(), [], 'kprobe events left behind');
   });

@@ -13,7 +13,13 @@ if (inGuest('vm per-CPU reads')) {
       printf("read %d %d\\n", @c[1] + 1, @a[2]); exit(); }`;
     const r = await runScry(['-q', '-e', prog], {}, GUEST_TIMEOUT_MS);
     assert.is(r.code, 0, r.stderr);
-    assert.is(r.stdout.split('\n').filter((l) => /^(loop|read) /.test(l)).join('\n'), 'loop 2 -1 -3\nread 3 -1');
+    assert.is(
+      r.stdout
+        .split('\n')
+        .filter((l) => /^(loop|read) /.test(l))
+        .join('\n'),
+      'loop 2 -1 -3\nread 3 -1',
+    );
   });
 }
 

@@ -1,6 +1,22 @@
 // Aggregations: count, sum, min, max, avg, stats, hist, lhist. Their maps are per-CPU hashes: each CPU updates
 // its own copy of an entry without atomics, and user space merges the CPUs (runtime/maps.ts).
-import { R0, R1, R2, R3, alu64Imm, alu64Reg, ja, jmpImm, jmpReg, ldx, mov64Imm, mov64Reg, st, stx, type JmpOp } from '../../asm/index.ts';
+import {
+  R0,
+  R1,
+  R2,
+  R3,
+  alu64Imm,
+  alu64Reg,
+  ja,
+  jmpImm,
+  jmpReg,
+  ldx,
+  mov64Imm,
+  mov64Reg,
+  st,
+  stx,
+  type JmpOp,
+} from '../../asm/index.ts';
 import type { CallExpr, MapExpr, MapValue } from '../../../lang/index.ts';
 import type { MapSpec } from '../../program.ts';
 import { allocOrFail, emitInt, ldSlot, scoped, stSlot, stxSlot, type Gen } from '../context.ts';
@@ -37,7 +53,13 @@ function emitAggregation(g: Gen, target: MapExpr, c: CallExpr): void {
       // min/max: [value, set]; take the operand when this CPU has no value yet or it beats the stored one
       const signed = value.kind === kind && value.signed;
       const better = kind === 'min' ? (signed ? 'jslt' : 'jlt') : signed ? 'jsgt' : 'jgt';
-      e.emit(ldx(8, R2, R0, 8), jmpImm('jeq', R2, 0, write), ldx(8, R2, R0, 0), jmpReg(better, R1, R2, write), ja(done));
+      e.emit(
+        ldx(8, R2, R0, 8),
+        jmpImm('jeq', R2, 0, write),
+        ldx(8, R2, R0, 0),
+        jmpReg(better, R1, R2, write),
+        ja(done),
+      );
       e.place(write);
       e.emit(stx(8, R0, R1, 0), st(8, R0, 8, 1), ja(done));
     }
@@ -115,7 +137,13 @@ function emitLog2Bucket(g: Gen, k: number): void {
   e.emit(mov64Reg(R1, R0), mov64Imm(R3, 0));
   for (const shift of [32, 16, 8, 4, 2, 1]) {
     const skip = e.freshLabel('log2.skip');
-    e.emit(mov64Reg(R2, R1), alu64Imm('rsh', R2, shift), jmpImm('jeq', R2, 0, skip), mov64Reg(R1, R2), alu64Imm('add', R3, shift));
+    e.emit(
+      mov64Reg(R2, R1),
+      alu64Imm('rsh', R2, shift),
+      jmpImm('jeq', R2, 0, skip),
+      mov64Reg(R1, R2),
+      alu64Imm('add', R3, shift),
+    );
     e.place(skip);
   }
   // r3 = l - k; r1 = the k bits after the top one

@@ -1,6 +1,21 @@
 // Context: the running task and its CPU (pid, comm, cgroup, cpu, …), and what the probe was given (its
 // arguments arg0…arg5, return value, function, name, saved registers).
-import { BPF_FUNC as helper, R0, R1, R2, R3, R6, alu64Imm, alu64Reg, call, ldMapValue, ldx, mov32Reg, mov64Imm, type Insn } from '../../asm/index.ts';
+import {
+  BPF_FUNC as helper,
+  R0,
+  R1,
+  R2,
+  R3,
+  R6,
+  alu64Imm,
+  alu64Reg,
+  call,
+  ldMapValue,
+  ldx,
+  mov32Reg,
+  mov64Imm,
+  type Insn,
+} from '../../asm/index.ts';
 import { PT_REGS_OFFSETS, type Span, type Type, type UsdtArgument } from '../../../lang/index.ts';
 import { GLOBALS_CPID, GLOBALS_MAP, GLOBALS_NCPUS } from '../../program.ts';
 import { CodegenError, addrOf, allocOrFail, ldSlot, scoped, stSlot, typeOf, type Gen } from '../context.ts';
@@ -34,7 +49,8 @@ const taskRows: EmitRows = {
   username: insns(call(helper.get_current_uid_gid), mov32Reg(R0, R0)),
   comm: {
     variable: {
-      into: (g, _x, off, size) => g.e.emit(...addrOf(R1, off), mov64Imm(R2, Math.min(16, size)), call(helper.get_current_comm)),
+      into: (g, _x, off, size) =>
+        g.e.emit(...addrOf(R1, off), mov64Imm(R2, Math.min(16, size)), call(helper.get_current_comm)),
     },
   },
   curtask: insns(call(helper.get_current_task)),
@@ -83,7 +99,11 @@ const probeRows: EmitRows = {
   },
   // the instruction pointer travels; user space resolves the symbol
   func: { variable: { int: (g) => g.e.emit(ldx(8, R0, R6, PT_REGS_OFFSETS.ip!)) } },
-  probe: { variable: { into: (g, _x, off, size) => storeBytes(g, Buffer.from(g.attach.text, 'utf8').subarray(0, size - 1), off) } },
+  probe: {
+    variable: {
+      into: (g, _x, off, size) => storeBytes(g, Buffer.from(g.attach.text, 'utf8').subarray(0, size - 1), off),
+    },
+  },
   reg: {
     call: {
       int: (g, c) => {
@@ -120,7 +140,8 @@ function emitUsdtArg(g: Gen, arg: UsdtArgument | undefined, span: Span): void {
           loadConst(g, R1, op.offset);
           e.emit(alu64Reg('add', R3, R1));
         }
-        if (op.index !== undefined) e.emit(ldx(8, R1, R6, op.index), alu64Imm('mul', R1, op.scale ?? 1), alu64Reg('add', R3, R1));
+        if (op.index !== undefined)
+          e.emit(ldx(8, R1, R6, op.index), alu64Imm('mul', R1, op.scale ?? 1), alu64Reg('add', R3, R1));
         e.emit(stSlot(8, tmp, 0), ...addrOf(R1, tmp), mov64Imm(R2, arg.size), call(helper.probe_read_user));
         checkHelper(g, 'probe_read_user', 'read');
         e.emit(ldSlot(8, R0, tmp));

@@ -41,7 +41,12 @@ function emitExit(g: Gen, c: CallExpr): void {
     g.e.emit(stSlot(8, rec, EXIT_EVENT_ID));
     emitEventOutput(g, rec, 16);
     g.shared.usesGlobals = true;
-    g.e.emit(ldSlot(8, R2, rec + 8), ldMapValue(R1, GLOBALS_MAP, 0), stx(8, R1, R2, GLOBALS_EXIT_CODE), st(8, R1, GLOBALS_EXIT_FLAG, 1));
+    g.e.emit(
+      ldSlot(8, R2, rec + 8),
+      ldMapValue(R1, GLOBALS_MAP, 0),
+      stx(8, R1, R2, GLOBALS_EXIT_CODE),
+      st(8, R1, GLOBALS_EXIT_FLAG, 1),
+    );
   });
   g.e.emit(ja(g.exitLabel));
 }

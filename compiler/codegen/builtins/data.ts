@@ -1,8 +1,37 @@
 // Numbers and bytes that user space prints as text: addresses and symbols (ksym, usym, kaddr, …), buffers
 // (buf, ntop, macaddr, pton), cgroups, bswap, path. Buffers are [u64 length][bytes] (lang/types.ts).
-import { BPF_FUNC as helper, R0, R1, R2, R3, R6, alu64Imm, call, endian, ja, jmpImm, ldx, mov32Reg, mov64Imm, mov64Reg } from '../../asm/index.ts';
+import {
+  BPF_FUNC as helper,
+  R0,
+  R1,
+  R2,
+  R3,
+  R6,
+  alu64Imm,
+  call,
+  endian,
+  ja,
+  jmpImm,
+  ldx,
+  mov32Reg,
+  mov64Imm,
+  mov64Reg,
+} from '../../asm/index.ts';
 import type { CallExpr, Expr, FieldExpr, Type } from '../../../lang/index.ts';
-import { CodegenError, addrOf, allocOrFail, allocValue, emitInt, emitInto, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen } from '../context.ts';
+import {
+  CodegenError,
+  addrOf,
+  allocOrFail,
+  allocValue,
+  emitInt,
+  emitInto,
+  ldSlot,
+  scoped,
+  stSlot,
+  stxSlot,
+  typeOf,
+  type Gen,
+} from '../context.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { readHelper } from '../memory.ts';
 import { copyStack, emitConstant, storeBytes } from '../values.ts';
@@ -56,7 +85,13 @@ export const dataBuiltins: EmitRows = {
   usym: buffer((g, c, _t, off) => {
     // the address and the pid: user space reads the process's symbols
     emitInt(g, c.args[0]!);
-    g.e.emit(stxSlot(8, off + 8, R0), call(helper.get_current_pid_tgid), alu64Imm('rsh', R0, 32), stxSlot(8, off + 16, R0), stSlot(8, off, 12));
+    g.e.emit(
+      stxSlot(8, off + 8, R0),
+      call(helper.get_current_pid_tgid),
+      alu64Imm('rsh', R0, 32),
+      stxSlot(8, off + 16, R0),
+      stSlot(8, off, 12),
+    );
   }),
   buf: buffer(emitBuf),
   macaddr: buffer((g, c, _t, off) => {
@@ -171,7 +206,8 @@ function emitPath(g: Gen, arg: Expr, off: number, size: number): void {
   const e = g.e;
   const slotOf = (x: Expr) => {
     const info = g.shared.checked.argFields.get(x as FieldExpr);
-    if (info?.access.kind !== 'context') throw new CodegenError('path() needs a struct path from the probe arguments', arg.span);
+    if (info?.access.kind !== 'context')
+      throw new CodegenError('path() needs a struct path from the probe arguments', arg.span);
     return info.access.index;
   };
   const viaMember = arg.kind === 'field' && arg.base.kind === 'field' && g.shared.checked.memory.get(arg);

@@ -1,11 +1,38 @@
 // Functions on whole maps and their entries: clear, zero, print, delete, has_key, len. Whatever needs the whole
 // map at once (print, clear, zero) is a ring-buffer event that user space acts on, in order with printf
 // output, as bpftrace does.
-import { BPF_FUNC as helper, R0, R1, R2, R3, R4, alu64Imm, call, exit, jmpImm, label, ldFuncAddr, ldMapFd, mov64Imm, withSpan } from '../../asm/index.ts';
+import {
+  BPF_FUNC as helper,
+  R0,
+  R1,
+  R2,
+  R3,
+  R4,
+  alu64Imm,
+  call,
+  exit,
+  jmpImm,
+  label,
+  ldFuncAddr,
+  ldMapFd,
+  mov64Imm,
+  withSpan,
+} from '../../asm/index.ts';
 import type { CallExpr, Expr, MapExpr } from '../../../lang/index.ts';
 import { bucketCount, slotSize } from '../../layout.ts';
 import type { MapSpec } from '../../program.ts';
-import { CodegenError, addrOf, allocValue, emitInto, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen } from '../context.ts';
+import {
+  CodegenError,
+  addrOf,
+  allocValue,
+  emitInto,
+  ldSlot,
+  scoped,
+  stSlot,
+  stxSlot,
+  typeOf,
+  type Gen,
+} from '../context.ts';
 import { defineEvent, emitEventOutput } from '../events.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { buildBucketKey, buildKey, lookup } from '../maps.ts';
@@ -37,7 +64,10 @@ function keyedEntry(g: Gen, c: CallExpr): MapExpr {
 /** The map a whole-map function names; it must be used somewhere else in the script. */
 function namedMap(g: Gen, m: MapExpr | undefined, c: CallExpr): MapSpec {
   const spec = m && g.shared.maps.get(m.name);
-  if (!spec?.user) throw new CodegenError(`undefined map: ${m?.name ?? '?'}`, m?.span ?? c.span, ['assign the map somewhere in the script first']);
+  if (!spec?.user)
+    throw new CodegenError(`undefined map: ${m?.name ?? '?'}`, m?.span ?? c.span, [
+      'assign the map somewhere in the script first',
+    ]);
   return spec;
 }
 
@@ -62,7 +92,9 @@ function emitMapOp(g: Gen, c: CallExpr, op: 'print' | 'clear' | 'zero'): void {
 function emitPrintValue(g: Gen, c: CallExpr, arg: Expr): void {
   // an aggregation's entry is spread over CPUs (and buckets): only user space can put it together
   if (arg.kind === 'map' && namedMap(g, arg, c).user!.value.kind !== 'value')
-    throw new CodegenError(`print() of one entry of ${arg.name} is not supported: it is an aggregation`, arg.span, [`print the whole map: print(${arg.name})`]);
+    throw new CodegenError(`print() of one entry of ${arg.name} is not supported: it is an aggregation`, arg.span, [
+      `print the whole map: print(${arg.name})`,
+    ]);
   const type = typeOf(g, arg);
   const id = defineEvent(g, { kind: 'print', type, offset: 8 });
   scoped(g, () => {
@@ -93,7 +125,12 @@ function emitDelete(g: Gen, c: CallExpr): void {
     e.emit(stSlot(8, bucket, 0));
     e.place(top);
     e.emit(ldMapFd(R1, spec.name), ...addrOf(R2, key), call(helper.map_delete_elem));
-    e.emit(ldSlot(8, R1, bucket), alu64Imm('add', R1, 1), stxSlot(8, bucket, R1), jmpImm('jlt', R1, bucketCount(value), top));
+    e.emit(
+      ldSlot(8, R1, bucket),
+      alu64Imm('add', R1, 1),
+      stxSlot(8, bucket, R1),
+      jmpImm('jlt', R1, bucketCount(value), top),
+    );
   });
 }
 
@@ -102,7 +139,8 @@ function emitHasKey(g: Gen, c: CallExpr): void {
   const target = keyedEntry(g, c);
   const spec = namedMap(g, target, c);
   const value = spec.user!.value;
-  if (value.kind === 'hist' || value.kind === 'lhist') throw new CodegenError(`has_key() does not work on ${value.kind}() maps`, c.span);
+  if (value.kind === 'hist' || value.kind === 'lhist')
+    throw new CodegenError(`has_key() does not work on ${value.kind}() maps`, c.span);
   scoped(g, () => {
     const key = buildKey(g, target);
     lookup(g, spec.name, key);
@@ -120,11 +158,22 @@ function emitHasKey(g: Gen, c: CallExpr): void {
 function emitLen(g: Gen, c: CallExpr): void {
   const spec = namedMap(g, g.shared.checked.mapTargets.get(c), c);
   const value = spec.user!.value;
-  if (value.kind === 'hist' || value.kind === 'lhist') throw new CodegenError(`len() does not work on ${value.kind}() maps`, c.span);
-  if (g.stackAbove || !g.functions) throw new CodegenError('len() cannot be used inside a for loop over a map yet', c.span);
+  if (value.kind === 'hist' || value.kind === 'lhist')
+    throw new CodegenError(`len() does not work on ${value.kind}() maps`, c.span);
+  if (g.stackAbove || !g.functions)
+    throw new CodegenError('len() cannot be used inside a for loop over a map yet', c.span);
   if (!g.functions.some((f) => f.label === LEN_CALLBACK))
-    g.functions.push({ label: LEN_CALLBACK, items: [label(LEN_CALLBACK), ...[mov64Imm(R0, 0), exit()].map((i) => withSpan(i, c.span))] });
-  g.e.emit(ldMapFd(R1, spec.name), ldFuncAddr(R2, LEN_CALLBACK), mov64Imm(R3, 0), mov64Imm(R4, 0), call(helper.for_each_map_elem));
+    g.functions.push({
+      label: LEN_CALLBACK,
+      items: [label(LEN_CALLBACK), ...[mov64Imm(R0, 0), exit()].map((i) => withSpan(i, c.span))],
+    });
+  g.e.emit(
+    ldMapFd(R1, spec.name),
+    ldFuncAddr(R2, LEN_CALLBACK),
+    mov64Imm(R3, 0),
+    mov64Imm(R4, 0),
+    call(helper.for_each_map_elem),
+  );
 }
 
 /** One empty callback per program serves every len() in it (a C identifier: it is named in the program's BTF). */

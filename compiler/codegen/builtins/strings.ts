@@ -2,7 +2,19 @@
 // slots, unrolled (no loops for the verifier to bound); join() prints an array of them.
 import { R0, R1, R2, R3, alu64Imm, call, ja, jmpImm, jmpReg, mov64Imm } from '../../asm/index.ts';
 import type { CallExpr, Expr } from '../../../lang/index.ts';
-import { addrOf, allocOrFail, allocValue, emitInt, emitInto, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen } from '../context.ts';
+import {
+  addrOf,
+  allocOrFail,
+  allocValue,
+  emitInt,
+  emitInto,
+  ldSlot,
+  scoped,
+  stSlot,
+  stxSlot,
+  typeOf,
+  type Gen,
+} from '../context.ts';
 import { defineEvent, emitEventOutput } from '../events.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { readHelper, readStrHelper, readString } from '../memory.ts';
@@ -117,7 +129,12 @@ function emitJoin(g: Gen, x: CallExpr): void {
     const t = typeOf(g, arr);
     return t.kind === 'int' ? t.space : undefined;
   })();
-  const id = defineEvent(g, { kind: 'join', separator: sep?.kind === 'string' ? sep.value : ' ', argSize, maxArgs: JOIN_MAX_ARGS });
+  const id = defineEvent(g, {
+    kind: 'join',
+    separator: sep?.kind === 'string' ? sep.value : ' ',
+    argSize,
+    maxArgs: JOIN_MAX_ARGS,
+  });
   const ptrRead = readHelper(space);
   const strRead = readStrHelper(space);
   scoped(g, () => {

@@ -12,7 +12,12 @@ export const timeBuiltins: EmitRows = {
     variable: {
       int: (g) => {
         g.shared.usesGlobals = true;
-        g.e.emit(call(helper.ktime_get_ns), ldMapValue(R1, GLOBALS_MAP, 0), ldx(8, R1, R1, GLOBALS_START_NS), alu64Reg('sub', R0, R1));
+        g.e.emit(
+          call(helper.ktime_get_ns),
+          ldMapValue(R1, GLOBALS_MAP, 0),
+          ldx(8, R1, R1, GLOBALS_START_NS),
+          alu64Reg('sub', R0, R1),
+        );
       },
     },
   },

@@ -20,7 +20,11 @@ export function vmlinuxBtf(): Btf | undefined {
 /** Modules with BTF (the names under /sys/kernel/btf other than vmlinux), sorted. */
 export function btfModuleNames(): string[] {
   if (moduleList === undefined) {
-    moduleList = existsSync(SYSFS_BTF) ? readdirSync(SYSFS_BTF).filter((n) => n !== 'vmlinux').sort() : [];
+    moduleList = existsSync(SYSFS_BTF)
+      ? readdirSync(SYSFS_BTF)
+          .filter((n) => n !== 'vmlinux')
+          .sort()
+      : [];
   }
   return moduleList;
 }
@@ -38,7 +42,9 @@ export function moduleBtf(module: string): Btf | undefined {
 }
 
 /** Where a kernel function is defined: vmlinux first, then each module with BTF (loading their BTF as needed). */
-export function findKernelFunc(name: string): { readonly module: string; readonly btf: Btf; readonly func: BtfFunc } | undefined {
+export function findKernelFunc(
+  name: string,
+): { readonly module: string; readonly btf: Btf; readonly func: BtfFunc } | undefined {
   const base = vmlinuxBtf();
   if (base === undefined) return undefined;
   const func = base.funcProto(name);

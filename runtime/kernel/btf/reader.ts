@@ -90,7 +90,8 @@ export class Btf implements BtfTypes {
     const typeStart = hdrLen + typeOff;
     this.strStart = hdrLen + strOff;
     this.strEnd = this.strStart + strLen;
-    if (typeStart + typeLen > data.length || typeLen % 4 !== 0) throw this.error('type section out of bounds or not a whole number of words');
+    if (typeStart + typeLen > data.length || typeLen % 4 !== 0)
+      throw this.error('type section out of bounds or not a whole number of words');
     if (this.strEnd > data.length) throw this.error('string section out of bounds');
     if (this.base === undefined && (strLen === 0 || data[this.strStart] !== 0)) {
       throw this.error('string section must start with an empty string');
@@ -245,7 +246,8 @@ export class Btf implements BtfTypes {
         const k = this.rawKind(id);
         if (k !== K.KIND_ENUM && k !== K.KIND_ENUM64) continue;
         const t = this.type(id) as Extract<BtfType, { kind: 'enum' }>;
-        for (const v of t.values) if (!this.enumerators.has(v.name)) this.enumerators.set(v.name, { enumId: id, value: v.value });
+        for (const v of t.values)
+          if (!this.enumerators.has(v.name)) this.enumerators.set(v.name, { enumId: id, value: v.value });
       }
     }
     return this.enumerators.get(name);
@@ -280,7 +282,9 @@ export class Btf implements BtfTypes {
     const named = [`__probestub_${name}`, `__bpf_trace_${name}`]
       .map((f) => this.funcProto(f))
       .find((f) => f !== undefined && f.params.length === proto.params.length);
-    const params = proto.params.slice(1).map((p, i) => ({ name: named?.params[i + 1]?.name || `arg${i}`, type: p.type }));
+    const params = proto.params
+      .slice(1)
+      .map((p, i) => ({ name: named?.params[i + 1]?.name || `arg${i}`, type: p.type }));
     return { name, id, params };
   }
 
@@ -351,7 +355,13 @@ export class Btf implements BtfTypes {
     throw this.error(`type ${id}: typedef/qualifier chain longer than ${MAX_CHAIN} (a loop?)`);
   }
 
-  private memberIn(id: number, name: string, bitBase: number, path: readonly BtfMember[], depth: number): BtfMemberHit | undefined {
+  private memberIn(
+    id: number,
+    name: string,
+    bitBase: number,
+    path: readonly BtfMember[],
+    depth: number,
+  ): BtfMemberHit | undefined {
     if (depth > MAX_CHAIN) return undefined;
     for (const m of this.members(id) ?? []) {
       const bitOffset = bitBase + m.bitOffset;
@@ -577,7 +587,8 @@ export class Btf implements BtfTypes {
         return { kind: 'var', id, name, target: sizeOrType, linkage: LINKAGE[words[w + 3]!] ?? 'static' };
       case K.KIND_DATASEC: {
         const vars: BtfVarSecinfo[] = [];
-        for (let i = 0, m = w + 3; i < vlen; i++, m += 3) vars.push({ type: words[m]!, offset: words[m + 1]!, size: words[m + 2]! });
+        for (let i = 0, m = w + 3; i < vlen; i++, m += 3)
+          vars.push({ type: words[m]!, offset: words[m + 1]!, size: words[m + 2]! });
         return { kind: 'datasec', id, name, size: sizeOrType, vars };
       }
       case K.KIND_DECL_TAG:
@@ -617,7 +628,8 @@ export function intKey(s: string): string | undefined {
   }
   if (unsigned && signed) return undefined;
   if (bool) return words.length === 1 ? '_Bool' : undefined;
-  if (char) return longs || short || int || i128 ? undefined : unsigned ? 'unsigned char' : signed ? 'signed char' : 'char';
+  if (char)
+    return longs || short || int || i128 ? undefined : unsigned ? 'unsigned char' : signed ? 'signed char' : 'char';
   const sign = unsigned ? 'u' : 's';
   if (i128) return longs || short || int ? undefined : `${sign}128`;
   if (short) return longs ? undefined : `${sign}short`;

@@ -41,10 +41,11 @@ export function untrustedProgram(path: string): string | undefined {
   }
   // the link itself must sit in trusted directories too (its target could be re-pointed otherwise)
   const dirs = new Set<string>();
-  for (const start of [dirname(path), dirname(real)]) for (let d = start; ; d = dirname(d)) {
-    dirs.add(d);
-    if (d === dirname(d)) break;
-  }
+  for (const start of [dirname(path), dirname(real)])
+    for (let d = start; ; d = dirname(d)) {
+      dirs.add(d);
+      if (d === dirname(d)) break;
+    }
   for (const p of [real, ...dirs]) {
     let st;
     try {
@@ -96,9 +97,9 @@ export function cxxfilt(): Demangler | undefined {
     const out = r.status === 0 && typeof r.stdout === 'string' ? r.stdout.split('\n') : [];
     const plain = new Map<string, string>();
     // substitutions can make a short mangled name expand enormously: such a name stays mangled
-    if (out.length > sent.length) sent.forEach((n, i) => out[i] && out[i]!.length <= MAX_DEMANGLED && plain.set(n, out[i]!));
+    if (out.length > sent.length)
+      sent.forEach((n, i) => out[i] && out[i]!.length <= MAX_DEMANGLED && plain.set(n, out[i]!));
     return names.map((n) => plain.get(n) ?? n);
   };
   return found;
 }
-

@@ -40,7 +40,8 @@ function bufferSource(buf: Buffer): ByteSource {
   return {
     size: buf.length,
     read(offset, length) {
-      if (offset < 0 || offset + length > buf.length) throw new RangeError(`read of ${length} bytes at ${offset} past the end (${buf.length})`);
+      if (offset < 0 || offset + length > buf.length)
+        throw new RangeError(`read of ${length} bytes at ${offset} past the end (${buf.length})`);
       return buf.subarray(offset, offset + length);
     },
     close() {},
@@ -60,8 +61,10 @@ function fileSource(path: string): ByteSource {
     size,
     id: { dev: stats.dev, ino: stats.ino },
     read(offset, length) {
-      if (offset < 0 || offset + length > size) throw new RangeError(`read of ${length} bytes at ${offset} past the end (${size})`);
-      if (length > MAX_READ_BYTES || length > budget) throw new RangeError(`read of ${length} bytes at ${offset}: more than scry reads from one file`);
+      if (offset < 0 || offset + length > size)
+        throw new RangeError(`read of ${length} bytes at ${offset} past the end (${size})`);
+      if (length > MAX_READ_BYTES || length > budget)
+        throw new RangeError(`read of ${length} bytes at ${offset}: more than scry reads from one file`);
       budget -= length;
       const out = Buffer.allocUnsafe(length);
       let done = 0;
@@ -177,7 +180,8 @@ export class ElfFile {
     }
 
     // Linked programs have tens of each; millions would be millions of objects made for nothing.
-    if (phnum > MAX_HEADERS || shnum > MAX_HEADERS) throw fail(`${Math.max(phnum, shnum)} headers: more than scry reads`);
+    if (phnum > MAX_HEADERS || shnum > MAX_HEADERS)
+      throw fail(`${Math.max(phnum, shnum)} headers: more than scry reads`);
 
     const segments: Segment[] = [];
     if (phnum > 0) {
@@ -261,7 +265,9 @@ export class ElfFile {
       return new ElfFile(path, open, src);
     } catch (e) {
       if (e instanceof ElfError) throw e;
-      throw new ElfError(`${path}: ${(e as Error).message}`, path, e instanceof RangeError ? 'corrupt' : 'io', { cause: e });
+      throw new ElfError(`${path}: ${(e as Error).message}`, path, e instanceof RangeError ? 'corrupt' : 'io', {
+        cause: e,
+      });
     } finally {
       src.close();
     }
@@ -323,7 +329,9 @@ export class ElfFile {
   notes(sectionName: string): ElfNote[] {
     const secs = this.sections.filter((s) => s.type === SHT_NOTE && s.name === sectionName);
     if (!secs.length) return [];
-    return this.withBytes((src) => secs.flatMap((s) => parseNotes(this.sectionData(s, src), s.addralign === 8n ? 8 : 4, this.path)));
+    return this.withBytes((src) =>
+      secs.flatMap((s) => parseNotes(this.sectionData(s, src), s.addralign === 8n ? 8 : 4, this.path)),
+    );
   }
 }
 
@@ -350,7 +358,11 @@ function parseNotes(data: Buffer, align: number, path: string): ElfNote[] {
     const descStart = nameStart + pad(namesz);
     const end = descStart + pad(descsz);
     if (descStart + descsz > data.length) throw new ElfError(`${path}: truncated note`, path, 'corrupt');
-    notes.push({ name: cstring(data.subarray(nameStart, nameStart + namesz), 0), type, desc: data.subarray(descStart, descStart + descsz) });
+    notes.push({
+      name: cstring(data.subarray(nameStart, nameStart + namesz), 0),
+      type,
+      desc: data.subarray(descStart, descStart + descsz),
+    });
     o = end;
   }
   return notes;

@@ -26,7 +26,14 @@ export interface ResolveOptions {
   readonly cwd?: string;
 }
 
-export const DEFAULT_LIB_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib'];
+export const DEFAULT_LIB_DIRS = [
+  '/lib/x86_64-linux-gnu',
+  '/usr/lib/x86_64-linux-gnu',
+  '/lib64',
+  '/usr/lib64',
+  '/lib',
+  '/usr/lib',
+];
 
 /** Resolves a uprobe/usdt target to a file; undefined when nothing matches. */
 export function resolveTarget(target: string, opts: ResolveOptions = {}): ResolvedTarget | undefined {
@@ -179,7 +186,12 @@ export function parseLdCache(buf: Buffer): LdCacheEntry[] {
   for (let i = 0; i < nlibs; i++) {
     const o = base + 48 + i * 24;
     if (o + 24 > buf.length) break;
-    entries.push({ flags: buf.readInt32LE(o), name: str(buf.readUInt32LE(o + 4)), path: str(buf.readUInt32LE(o + 8)), hwcap: buf.readBigUInt64LE(o + 16) });
+    entries.push({
+      flags: buf.readInt32LE(o),
+      name: str(buf.readUInt32LE(o + 4)),
+      path: str(buf.readUInt32LE(o + 8)),
+      hwcap: buf.readBigUInt64LE(o + 16),
+    });
   }
   return entries;
 }

@@ -277,7 +277,9 @@ export class SymbolTable {
 const MAX_SYMBOL_TABLE_BYTES = 128n * 1024n * 1024n;
 
 function tablesOf(elf: ElfFile): { syms: Buffer; strtab: Buffer; dynsym: boolean }[] {
-  const wanted = elf.sections.filter((s) => (s.type === SHT_SYMTAB || s.type === SHT_DYNSYM) && s.size > 0n && s.size <= MAX_SYMBOL_TABLE_BYTES);
+  const wanted = elf.sections.filter(
+    (s) => (s.type === SHT_SYMTAB || s.type === SHT_DYNSYM) && s.size > 0n && s.size <= MAX_SYMBOL_TABLE_BYTES,
+  );
   if (!wanted.length) return [];
   return elf.withBytes((src) =>
     wanted.map((s) => {

@@ -55,9 +55,12 @@ function cached(path: string, span: Span | undefined): Cached {
 
 function fileError(path: string, e: unknown, span: Span | undefined): ScryRuntimeError {
   const code = (e as NodeJS.ErrnoException).code ?? ((e as Error).cause as NodeJS.ErrnoException | undefined)?.code;
-  if (e instanceof ElfError && e.reason === 'not-elf') return new ScryRuntimeError(`${path} is not an ELF file`, span, [], { cause: e });
-  if (e instanceof ElfError && e.reason !== 'io') return new ScryRuntimeError(`cannot read ${path}: ${e.message.replace(`${path}: `, '')}`, span, [], { cause: e });
-  if (code === 'EACCES' || code === 'EPERM') return new ScryRuntimeError(`cannot read ${path}: permission denied`, span, [], { cause: e });
+  if (e instanceof ElfError && e.reason === 'not-elf')
+    return new ScryRuntimeError(`${path} is not an ELF file`, span, [], { cause: e });
+  if (e instanceof ElfError && e.reason !== 'io')
+    return new ScryRuntimeError(`cannot read ${path}: ${e.message.replace(`${path}: `, '')}`, span, [], { cause: e });
+  if (code === 'EACCES' || code === 'EPERM')
+    return new ScryRuntimeError(`cannot read ${path}: permission denied`, span, [], { cause: e });
   if (code === 'ENOENT') return new ScryRuntimeError(`${path} does not exist`, span, [], { cause: e });
   if (code === 'EUNTRUSTED') return new ScryRuntimeError(`${path} is not a regular file`, span, [], { cause: e });
   return new ScryRuntimeError(`cannot read ${path}: ${(e as Error).message}`, span, [], { cause: e });
@@ -67,7 +70,9 @@ function fileError(path: string, e: unknown, span: Span | undefined): ScryRuntim
 export function openTarget(target: string, opts: TargetOptions = {}): TargetFile {
   const found = resolveTarget(target, opts);
   if (!found) {
-    const where = target.includes('/') ? [] : [`it is looked for on $PATH, in /etc/ld.so.cache and in ${DEFAULT_LIB_DIRS.join(', ')}`];
+    const where = target.includes('/')
+      ? []
+      : [`it is looked for on $PATH, in /etc/ld.so.cache and in ${DEFAULT_LIB_DIRS.join(', ')}`];
     const what = !target.includes('/')
       ? `cannot find '${target}': no such program or library`
       : existsSync(target)
@@ -76,7 +81,9 @@ export function openTarget(target: string, opts: TargetOptions = {}): TargetFile
     throw new ScryRuntimeError(what, opts.span, where);
   }
   const { elf } = cached(found.path, opts.span);
-  const warnings = found.others.length ? [`'${target}' matched ${found.others.length + 1} files: using ${found.path}, not ${found.others.join(', ')}`] : [];
+  const warnings = found.others.length
+    ? [`'${target}' matched ${found.others.length + 1} files: using ${found.path}, not ${found.others.join(', ')}`]
+    : [];
   return { path: found.path, elf, warnings };
 }
 
@@ -116,7 +123,10 @@ export function resolveUprobe(
   if ('address' in where) {
     const offset = file.elf.vaddrToOffset(where.address);
     if (offset === undefined)
-      throw new ScryRuntimeError(`address 0x${where.address.toString(16)} is not in a loaded part of ${file.path}`, opts.span);
+      throw new ScryRuntimeError(
+        `address 0x${where.address.toString(16)} is not in a loaded part of ${file.path}`,
+        opts.span,
+      );
     return { path: file.path, offset, vaddr: where.address };
   }
   const symbols = targetSymbols(file);
@@ -129,10 +139,14 @@ export function resolveUprobe(
   }
   const extra = where.funcOffset ?? 0n;
   if (extra < 0n || (symbol.size > 0n && extra >= symbol.size))
-    throw new ScryRuntimeError(`offset ${extra} is outside ${where.func} (${symbol.size} bytes) in ${file.path}`, opts.span);
+    throw new ScryRuntimeError(
+      `offset ${extra} is outside ${where.func} (${symbol.size} bytes) in ${file.path}`,
+      opts.span,
+    );
   const vaddr = symbol.value + extra;
   const offset = file.elf.vaddrToOffset(vaddr);
-  if (offset === undefined) throw new ScryRuntimeError(`${where.func} in ${file.path} is not in a loaded segment`, opts.span);
+  if (offset === undefined)
+    throw new ScryRuntimeError(`${where.func} in ${file.path} is not in a loaded segment`, opts.span);
   return { path: file.path, offset, vaddr, symbol };
 }
 
@@ -145,7 +159,12 @@ export function listUprobeFunctions(file: TargetFile, pattern = '*'): string[] {
  * USDT probes matching `[provider:]name` (wildcards allowed in both). Without a provider, any provider
  * matches. Throws when none match and the pattern has no wildcard (a wildcard matching nothing is no error).
  */
-export function resolveUsdt(file: TargetFile, provider: string | undefined, name: string, opts: TargetOptions = {}): UsdtProbe[] {
+export function resolveUsdt(
+  file: TargetFile,
+  provider: string | undefined,
+  name: string,
+  opts: TargetOptions = {},
+): UsdtProbe[] {
   const all = targetUsdtProbes(file);
   const p = provider === undefined ? undefined : globRegExp(provider);
   const n = globRegExp(name);
@@ -153,7 +172,10 @@ export function resolveUsdt(file: TargetFile, provider: string | undefined, name
   if (hits.length || /[*?]/.test(`${provider ?? ''}${name}`)) return hits;
   const wanted = provider === undefined ? name : `${provider}:${name}`;
   if (!all.length) throw new ScryRuntimeError(`${file.path} has no USDT probes`, opts.span);
-  const guess = closest(wanted, all.map((u) => (provider === undefined ? u.name : `${u.provider}:${u.name}`)));
+  const guess = closest(
+    wanted,
+    all.map((u) => (provider === undefined ? u.name : `${u.provider}:${u.name}`)),
+  );
   const hints = guess ? [`did you mean '${guess}'?`] : [];
   hints.push(`list them with: scry -l 'usdt:${file.path}:*'`);
   throw new ScryRuntimeError(`no USDT probe '${wanted}' in ${file.path}`, opts.span, hints);

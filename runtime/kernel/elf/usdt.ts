@@ -58,8 +58,27 @@ export interface UsdtProbe {
 
 /** Byte offsets in x86_64 struct pt_regs, by 64-bit register name. */
 export const PT_REGS_X86_64: Readonly<Record<string, number>> = {
-  r15: 0, r14: 8, r13: 16, r12: 24, rbp: 32, rbx: 40, r11: 48, r10: 56, r9: 64, r8: 72,
-  rax: 80, rcx: 88, rdx: 96, rsi: 104, rdi: 112, orig_rax: 120, rip: 128, cs: 136, eflags: 144, rsp: 152, ss: 160,
+  r15: 0,
+  r14: 8,
+  r13: 16,
+  r12: 24,
+  rbp: 32,
+  rbx: 40,
+  r11: 48,
+  r10: 56,
+  r9: 64,
+  r8: 72,
+  rax: 80,
+  rcx: 88,
+  rdx: 96,
+  rsi: 104,
+  rdi: 112,
+  orig_rax: 120,
+  rip: 128,
+  cs: 136,
+  eflags: 144,
+  rsp: 152,
+  ss: 160,
 };
 
 // Sub-registers name the same pt_regs slot; the argument's size says how many low bytes count.
@@ -122,7 +141,8 @@ export function parseUsdtArg(spec: string): UsdtArg {
     if (![1, 2, 4, 8].includes(size)) throw new UsdtArgError(`'${spec}': argument size ${size} is not 1, 2, 4 or 8`);
   }
   const text = spec;
-  if (operand.startsWith('$')) return { size, signed, location: { kind: 'imm', value: integer(operand.slice(1), spec) }, text };
+  if (operand.startsWith('$'))
+    return { size, signed, location: { kind: 'imm', value: integer(operand.slice(1), spec) }, text };
   if (operand.startsWith('%')) {
     if (operand.includes(':')) throw new UsdtArgError(`'${spec}': segment-relative operands are not supported`);
     return { size, signed, location: { kind: 'reg', reg: register(operand, spec) }, text };
@@ -145,14 +165,18 @@ export function parseUsdtArg(spec: string): UsdtArg {
   const base = baseText ? register(baseText, spec) : undefined;
   const index = parts[1] ? register(parts[1], spec) : undefined;
   const scale = parts[2] ? Number(integer(parts[2], spec)) : index ? 1 : undefined;
-  if (scale !== undefined && ![1, 2, 4, 8].includes(scale)) throw new UsdtArgError(`'${spec}': scale ${scale} is not 1, 2, 4 or 8`);
-  if (parts.length > 3 || (!base && !index && !symbol)) throw new UsdtArgError(`'${spec}': cannot parse operand '${operand}'`);
+  if (scale !== undefined && ![1, 2, 4, 8].includes(scale))
+    throw new UsdtArgError(`'${spec}': scale ${scale} is not 1, 2, 4 or 8`);
+  if (parts.length > 3 || (!base && !index && !symbol))
+    throw new UsdtArgError(`'${spec}': cannot parse operand '${operand}'`);
   if (symbol) {
     // `sym(%rip)` is the symbol's address (the assembler made it pc-relative): no register involved.
-    if (base?.name !== 'rip' || index) throw new UsdtArgError(`'${spec}': symbol operands are supported only relative to %rip`);
+    if (base?.name !== 'rip' || index)
+      throw new UsdtArgError(`'${spec}': symbol operands are supported only relative to %rip`);
     return { size, signed, location: { kind: 'mem', offset, symbol }, text };
   }
-  if (base?.name === 'rip') throw new UsdtArgError(`'${spec}': %rip-relative operands without a symbol are not supported`);
+  if (base?.name === 'rip')
+    throw new UsdtArgError(`'${spec}': %rip-relative operands without a symbol are not supported`);
   const location: UsdtLocation = {
     kind: 'mem',
     offset,

@@ -4,9 +4,45 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  BPF_FUNC, R0, R1, R10, R2, R6, alu32Imm, alu32Reg, alu64Imm, alu64Reg, atomic, call, callLabel, disasm,
-  disasmListing, encode, endian, exit, jmpImm, label, ldFuncAddr, ldImm64, ldMapFd, ldMapValue, ldx, ldxsx, mov32Imm,
-  mov32Reg, mov64Imm, mov64Reg, movsx32, movsx64, neg32, neg64, patchMapFd, st, stx, withSpan, type Insn,
+  BPF_FUNC,
+  R0,
+  R1,
+  R10,
+  R2,
+  R6,
+  alu32Imm,
+  alu32Reg,
+  alu64Imm,
+  alu64Reg,
+  atomic,
+  call,
+  callLabel,
+  disasm,
+  disasmListing,
+  encode,
+  endian,
+  exit,
+  jmpImm,
+  label,
+  ldFuncAddr,
+  ldImm64,
+  ldMapFd,
+  ldMapValue,
+  ldx,
+  ldxsx,
+  mov32Imm,
+  mov32Reg,
+  mov64Imm,
+  mov64Reg,
+  movsx32,
+  movsx64,
+  neg32,
+  neg64,
+  patchMapFd,
+  st,
+  stx,
+  withSpan,
+  type Insn,
 } from '../../../compiler/asm/index.ts';
 import { sourceFile } from '../../../lang/source.ts';
 import { fromHex } from './hex.ts';
@@ -93,14 +129,16 @@ for (const [bytes, expected] of fromBytes) {
 
 test('undecodable instructions print as <unknown>', () => {
   assert.equal(
-    disasm(fromHex(`
+    disasm(
+      fromHex(`
       00 00 00 00 00 00 00 00
       8d 01 00 00 00 00 00 00
       bf b1 00 00 00 00 00 00
       d7 01 00 00 0c 00 00 00
       3f 21 02 00 00 00 00 00
       db 21 00 00 02 00 00 00
-      18 01 00 00 00 00 00 00`)),
+      18 01 00 00 00 00 00 00`),
+    ),
     ['<unknown>', '<unknown>', '<unknown>', '<unknown>', '<unknown>', '<unknown>', '<unknown>'],
   );
 });

@@ -1,8 +1,24 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  R0, R1, R2, callLabel, encode, exit, ja, jmpImm, label, ldFuncAddr, ldImm64, ldMapFd, ldMapValue, ldx, mov64Imm,
-  patchMapFd, withSpan, type Insn,
+  R0,
+  R1,
+  R2,
+  callLabel,
+  encode,
+  exit,
+  ja,
+  jmpImm,
+  label,
+  ldFuncAddr,
+  ldImm64,
+  ldMapFd,
+  ldMapValue,
+  ldx,
+  mov64Imm,
+  patchMapFd,
+  withSpan,
+  type Insn,
 } from '../../../compiler/asm/index.ts';
 import { sourceFile, type Span } from '../../../lang/source.ts';
 import { hex } from './hex.ts';
@@ -58,7 +74,14 @@ test('a bpf-to-bpf call resolves its label into imm', () => {
 });
 
 test('a function address resolves its label into the first slot, counting from the slot after it', () => {
-  const { bytes, labels } = encode([ldFuncAddr(R2, 'cb'), mov64Imm(R0, 0), exit(), label('cb'), mov64Imm(R0, 1), exit()]);
+  const { bytes, labels } = encode([
+    ldFuncAddr(R2, 'cb'),
+    mov64Imm(R0, 0),
+    exit(),
+    label('cb'),
+    mov64Imm(R0, 1),
+    exit(),
+  ]);
   assert.is(slot(bytes, 0), '18 42 00 00 03 00 00 00');
   assert.is(slot(bytes, 1), '00 00 00 00 00 00 00 00');
   assert.is(labels.get('cb'), 4);

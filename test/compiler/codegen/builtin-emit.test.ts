@@ -14,7 +14,8 @@ test('the emit table and lang name the same builtins', () => {
 
 test("each builtin's emit row is in the family file of its lang row", () => {
   assert.equal(sorted(Object.keys(EMIT_FAMILIES)), sorted(new Set([...BUILTINS.values()].map((r) => r.family))));
-  for (const row of BUILTINS.values()) assert.ok(EMIT_FAMILIES[row.family]?.[row.name], `${row.name}: no emit row in builtins/${row.family}.ts`);
+  for (const row of BUILTINS.values())
+    assert.ok(EMIT_FAMILIES[row.family]?.[row.name], `${row.name}: no emit row in builtins/${row.family}.ts`);
 });
 
 test('a builtin variable has variable hooks, a function call hooks, and nothing else does', () => {
@@ -23,13 +24,18 @@ test('a builtin variable has variable hooks, a function call hooks, and nothing 
     assert.is(emit.variable !== undefined, row?.variable !== undefined, `${name}: variable hooks`);
     assert.is(emit.call !== undefined, row?.function !== undefined, `${name}: call hooks`);
     if (emit.variable) assert.ok(emit.variable.int || emit.variable.into, `${name}: a variable with no value`);
-    if (emit.call) assert.ok(emit.call.int || emit.call.into || emit.call.stmt || emit.call.aggregate, `${name}: a call with no code`);
+    if (emit.call)
+      assert.ok(
+        emit.call.int || emit.call.into || emit.call.stmt || emit.call.aggregate,
+        `${name}: a call with no code`,
+      );
   }
 });
 
 test('aggregations, and only they, update a map themselves', () => {
   for (const row of BUILTINS.values())
-    if (row.function) assert.is(BUILTIN_EMIT.get(row.name)?.call?.aggregate !== undefined, row.function.aggregation, row.name);
+    if (row.function)
+      assert.is(BUILTIN_EMIT.get(row.name)?.call?.aggregate !== undefined, row.function.aggregation, row.name);
 });
 
 test.run();

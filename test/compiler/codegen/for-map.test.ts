@@ -2,7 +2,17 @@
 // reached only through a BPF_PSEUDO_FUNC load, and func_info names every function's first slot.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BPF_PSEUDO_FUNC, LD_IMM64, exit, label, ldFuncAddr, mov64Imm, R0, R2, type AsmItem } from '../../../compiler/asm/index.ts';
+import {
+  BPF_PSEUDO_FUNC,
+  LD_IMM64,
+  exit,
+  label,
+  ldFuncAddr,
+  mov64Imm,
+  R0,
+  R2,
+  type AsmItem,
+} from '../../../compiler/asm/index.ts';
 import { functionsBtf } from '../../../compiler/btf/index.ts';
 import { pruneUnreachable } from '../../../compiler/codegen/prune.ts';
 import type { ProgramSpec } from '../../../compiler/program.ts';
@@ -14,7 +24,8 @@ function funcTargets(p: ProgramSpec): number[] {
   const out: number[] = [];
   for (let slot = 0; slot < p.bytecode.length / 8; slot++) {
     const code = v.getUint8(slot * 8);
-    if (code === LD_IMM64 && v.getUint8(slot * 8 + 1) >> 4 === BPF_PSEUDO_FUNC) out.push(slot + 1 + v.getInt32(slot * 8 + 4, true));
+    if (code === LD_IMM64 && v.getUint8(slot * 8 + 1) >> 4 === BPF_PSEUDO_FUNC)
+      out.push(slot + 1 + v.getInt32(slot * 8 + 4, true));
     if (code === LD_IMM64) slot++;
   }
   return out;
@@ -46,7 +57,10 @@ test('nested loops and loops side by side each get a function, in slot order', (
     for ($c : @k) { @n += $c.1; } exit(); }`).programs[0]!;
   const info = p.funcInfo!;
   assert.is(info.length, 4);
-  assert.equal(info.map((f) => f.insn), [...info.map((f) => f.insn)].sort((a, b) => a - b));
+  assert.equal(
+    info.map((f) => f.insn),
+    [...info.map((f) => f.insn)].sort((a, b) => a - b),
+  );
   assert.equal(new Set(funcTargets(p)), new Set(info.slice(1).map((f) => f.insn)));
 });
 
@@ -57,7 +71,15 @@ test('a loop that can never run (after exit()) leaves no function behind', () =>
 });
 
 test('pruning keeps code reached only through a function address', () => {
-  const items: AsmItem[] = [ldFuncAddr(R2, 'cb'), mov64Imm(R0, 0), exit(), mov64Imm(R0, 9), label('cb'), mov64Imm(R0, 1), exit()];
+  const items: AsmItem[] = [
+    ldFuncAddr(R2, 'cb'),
+    mov64Imm(R0, 0),
+    exit(),
+    mov64Imm(R0, 9),
+    label('cb'),
+    mov64Imm(R0, 1),
+    exit(),
+  ];
   const kept = pruneUnreachable(items);
   assert.is(kept.length, items.length - 1); // only the dead `r0 = 9`
   assert.ok(!kept.includes(items[3]!));

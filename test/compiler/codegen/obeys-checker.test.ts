@@ -77,9 +77,15 @@ test('clear() acts on the map the checker recorded', () => {
   const p = checked('BEGIN { @a[1] = 1; @b[1] = 2; clear(@a); }');
   const call = only(p.mapTargets);
   const events = () => compiled(p).events.filter((e) => e.kind === 'map-op');
-  assert.equal(events().map((e) => e.kind === 'map-op' && e.map), ['@a']);
+  assert.equal(
+    events().map((e) => e.kind === 'map-op' && e.map),
+    ['@a'],
+  );
   p.mapTargets.set(call, { ...p.mapTargets.get(call)!, name: '@b' });
-  assert.equal(events().map((e) => e.kind === 'map-op' && e.map), ['@b']);
+  assert.equal(
+    events().map((e) => e.kind === 'map-op' && e.map),
+    ['@b'],
+  );
 });
 
 test('delete() removes the entry the checker recorded', () => {

@@ -10,8 +10,14 @@ const program = (n: number) => `config = { max_strlen = 8000 } tracepoint:syscal
 test('five 8000-byte strings at once are refused with a location and a hint', () => {
   const text = program(5);
   const out = diagnose(text);
-  assert.match(out, /^stdin:1:32: ERROR: this probe holds more than 32 KiB of strings, tuples and keys at once, more than scry can keep for one probe\n/);
-  assert.match(out, /\nHINT: lower config max_strlen, or use fewer long strings \(and tuples of them\) in this probe\n$/);
+  assert.match(
+    out,
+    /^stdin:1:32: ERROR: this probe holds more than 32 KiB of strings, tuples and keys at once, more than scry can keep for one probe\n/,
+  );
+  assert.match(
+    out,
+    /\nHINT: lower config max_strlen, or use fewer long strings \(and tuples of them\) in this probe\n$/,
+  );
 });
 
 test('four of them still fit and compile', () => {

@@ -101,7 +101,11 @@ test('bitfields, anonymous members and attributes keep their layout in definitio
     member: types.members(types.members(types.members(id)![3]!.type)![1]!.type)![1]!,
     offset: 6,
     bitOffset: 48,
-    path: [types.members(id)![3]!, types.members(types.members(id)![3]!.type)![1]!, types.members(types.members(types.members(id)![3]!.type)![1]!.type)![1]!],
+    path: [
+      types.members(id)![3]!,
+      types.members(types.members(id)![3]!.type)![1]!,
+      types.members(types.members(types.members(id)![3]!.type)![1]!.type)![1]!,
+    ],
   });
 });
 
@@ -116,7 +120,15 @@ test('enums: explicit values, constant expressions with sizeof, the values after
   assert.is(errors, '');
   assert.equal(
     (types.type(types.lookup('enum e')!) as { values: unknown }).values,
-    [['A', 3n], ['B', 4n], ['C', 48n], ['D', -1n], ['E', 7n], ['F', 44n], ['G', 120n]].map(([name, value]) => ({ name, value })),
+    [
+      ['A', 3n],
+      ['B', 4n],
+      ['C', 48n],
+      ['D', -1n],
+      ['E', 7n],
+      ['F', 44n],
+      ['G', 120n],
+    ].map(([name, value]) => ({ name, value })),
   );
   assert.equal(types.enumerator('C'), { enumId: types.lookup('enum e')!, value: 48n });
   assert.is(types.sizeOf(types.lookup('enum e')!), 4);
@@ -131,7 +143,16 @@ test('kernel-style and stdint typedef names mean their C types when there is no 
   const m = types.members(types.lookup('struct k')!)!;
   assert.equal(
     m.map((x) => `${types.typeName(x.type)}=${types.typeName(types.resolve(x.type))}@${x.offset}`),
-    ['u8=unsigned char@0', '__u16=short unsigned int@2', 's32=int@4', 'u64=long long unsigned int@8', 'uint64_t=long unsigned int@16', 'size_t=long unsigned int@24', 'pid_t=int@32', 'bool=_Bool@36'],
+    [
+      'u8=unsigned char@0',
+      '__u16=short unsigned int@2',
+      's32=int@4',
+      'u64=long long unsigned int@8',
+      'uint64_t=long unsigned int@16',
+      'size_t=long unsigned int@24',
+      'pid_t=int@32',
+      'bool=_Bool@36',
+    ],
   );
 });
 
@@ -148,7 +169,9 @@ test('definitionSpan: where each script type was defined', () => {
 });
 
 test('a forward declaration and its later definition are one type; a self reference is a pointer to it', () => {
-  const { types, errors } = load('struct later; struct user { struct later *p; }; struct later { long x; }; struct list { struct list *next; };');
+  const { types, errors } = load(
+    'struct later; struct user { struct later *p; }; struct later { long x; }; struct list { struct list *next; };',
+  );
   assert.is(errors, '');
   const later = types.lookup('struct later')!;
   const user = types.members(types.lookup('struct user')!)![0]!;
@@ -198,14 +221,21 @@ test('spans come from the caller: a preprocessor maps its output back to the fil
 });
 
 test('identifiers that are Object.prototype names are plain names', () => {
-  const { types, errors } = load('struct constructor { int toString; long valueOf; }; typedef struct constructor hasOwnProperty;');
+  const { types, errors } = load(
+    'struct constructor { int toString; long valueOf; }; typedef struct constructor hasOwnProperty;',
+  );
   assert.is(errors, '');
   assert.is(types.sizeOf(types.lookup('hasOwnProperty')!), 16);
-  assert.equal(types.members(types.lookup('struct constructor')!)!.map((m) => m.name), ['toString', 'valueOf']);
+  assert.equal(
+    types.members(types.lookup('struct constructor')!)!.map((m) => m.name),
+    ['toString', 'valueOf'],
+  );
 });
 
 test('mode(QI/HI/SI/DI) typedefs, as glibc writes int8_t and friends in old headers', () => {
-  const { types, errors } = load('typedef int i8 __attribute__((__mode__(__QI__))); typedef unsigned int u16m __attribute__((mode(HI))); struct m { i8 a; u16m b; };');
+  const { types, errors } = load(
+    'typedef int i8 __attribute__((__mode__(__QI__))); typedef unsigned int u16m __attribute__((mode(HI))); struct m { i8 a; u16m b; };',
+  );
   assert.is(errors, '');
   const [a, b] = types.members(types.lookup('struct m')!)!;
   assert.is(types.sizeOf(a!.type), 1);
@@ -322,10 +352,14 @@ test('after a mistake the declarations that follow are still read and usable', (
 });
 
 test('a header skips what it cannot parse (kept in `skipped`), and reads on', () => {
-  const text = 'typedef typeof(int) weird_t; typedef int v4si __attribute__((vector_size(16))); struct ok { int a; }; int f(void) { return ({ 1; }); }';
+  const text =
+    'typedef typeof(int) weird_t; typedef int v4si __attribute__((vector_size(16))); struct ok { int a; }; int f(void) { return ({ 1; }); }';
   const { types, errors, parsed } = load(text, { mode: 'header' });
   assert.is(errors, '');
-  assert.is(renderDiagnostics(parsed.skipped).split('\n')[0], "stdin:1:9: ERROR: 'typeof' is not supported in declarations");
+  assert.is(
+    renderDiagnostics(parsed.skipped).split('\n')[0],
+    "stdin:1:9: ERROR: 'typeof' is not supported in declarations",
+  );
   assert.is(types.sizeOf(types.lookup('struct ok')!), 4);
   assert.is(types.lookup('v4si'), undefined, 'a vector type is not mistaken for an int');
   assert.ok(load(text).errors.includes("'typeof' is not supported"), 'a script reports it');
@@ -334,8 +368,13 @@ test('a header skips what it cannot parse (kept in `skipped`), and reads on', ()
 test('modeAt: one preprocessed text, header parts quiet and script parts reported', () => {
   const header = 'typedef typeof(int) quiet_t; struct h { int a; };\n';
   const script = 'struct s { struct h h; int b:40; }';
-  const { errors, types } = load(header + script, { modeAt: (offset) => (offset < header.length ? 'header' : 'script') });
-  assert.is(errors.split('\n')[0], "stdin:2:30: ERROR: width of bit-field 'b' (40 bits) exceeds the width of its type (32 bits)");
+  const { errors, types } = load(header + script, {
+    modeAt: (offset) => (offset < header.length ? 'header' : 'script'),
+  });
+  assert.is(
+    errors.split('\n')[0],
+    "stdin:2:30: ERROR: width of bit-field 'b' (40 bits) exceeds the width of its type (32 bits)",
+  );
   assert.is(errors.includes('typeof'), false);
   assert.is(types.sizeOf(types.lookup('struct s')!), 4);
 });
@@ -347,8 +386,52 @@ test('a header never reports what it cannot use; the same text in a script does'
 });
 
 test('random token soup never throws: every outcome is types or diagnostics', () => {
-  const vocab = ['struct', 'union', 'enum', 'typedef', 'int', 'char', 'unsigned', 'long', 'A', 'B', 'x', 'y', '{', '}', '(', ')', '[', ']', ';', ',', ':', '*', '=',
-    '1', '0', '-', '<<', 'sizeof', '__attribute__', '((packed))', 'aligned', 'const', '...', '?', '#', '"s"', "'c'", '/*', '//', '\n', 'static', '__asm__', 'u32', 'void'];
+  const vocab = [
+    'struct',
+    'union',
+    'enum',
+    'typedef',
+    'int',
+    'char',
+    'unsigned',
+    'long',
+    'A',
+    'B',
+    'x',
+    'y',
+    '{',
+    '}',
+    '(',
+    ')',
+    '[',
+    ']',
+    ';',
+    ',',
+    ':',
+    '*',
+    '=',
+    '1',
+    '0',
+    '-',
+    '<<',
+    'sizeof',
+    '__attribute__',
+    '((packed))',
+    'aligned',
+    'const',
+    '...',
+    '?',
+    '#',
+    '"s"',
+    "'c'",
+    '/*',
+    '//',
+    '\n',
+    'static',
+    '__asm__',
+    'u32',
+    'void',
+  ];
   let seed = 12345;
   const rand = (n: number) => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;

@@ -13,8 +13,23 @@ import { parseCDeclarations } from '../../../lang/c/declarations.ts';
 import { withScriptTypes } from '../../../lang/c/script-btf.ts';
 
 const HEADERS = [
-  'stdio.h', 'stdlib.h', 'string.h', 'stdint.h', 'stdbool.h', 'sys/types.h', 'sys/stat.h', 'sys/socket.h', 'netinet/in.h',
-  'netinet/tcp.h', 'signal.h', 'time.h', 'pthread.h', 'linux/types.h', 'linux/bpf.h', 'linux/perf_event.h', 'linux/if_ether.h',
+  'stdio.h',
+  'stdlib.h',
+  'string.h',
+  'stdint.h',
+  'stdbool.h',
+  'sys/types.h',
+  'sys/stat.h',
+  'sys/socket.h',
+  'netinet/in.h',
+  'netinet/tcp.h',
+  'signal.h',
+  'time.h',
+  'pthread.h',
+  'linux/types.h',
+  'linux/bpf.h',
+  'linux/perf_event.h',
+  'linux/if_ether.h',
 ];
 
 /** Types and members compared with gcc; members are `.path` expressions for offsetof. */
@@ -24,7 +39,21 @@ const TYPES: readonly [string, readonly string[]][] = [
   ['struct sockaddr_in6', ['sin6_port', 'sin6_addr', 'sin6_scope_id']],
   ['union bpf_attr', ['map_type', 'key_size', 'prog_type', 'insns', 'log_buf', 'kern_version']],
   ['struct bpf_insn', ['code', 'imm']],
-  ['struct perf_event_attr', ['type', 'size', 'config', 'sample_period', 'sample_type', 'wakeup_events', 'bp_type', 'config1', 'sample_regs_user', 'aux_watermark']],
+  [
+    'struct perf_event_attr',
+    [
+      'type',
+      'size',
+      'config',
+      'sample_period',
+      'sample_type',
+      'wakeup_events',
+      'bp_type',
+      'config1',
+      'sample_regs_user',
+      'aux_watermark',
+    ],
+  ],
   ['struct perf_event_mmap_page', ['version', 'data_head', 'data_tail', 'aux_size']],
   ['pthread_mutex_t', []],
   ['pthread_attr_t', []],
@@ -80,7 +109,7 @@ else {
     assert.ok(parsed.declarations.length > 500, `${parsed.declarations.length} declarations`);
   });
 
-  headers('sizes, alignments and member offsets are gcc\'s', () => {
+  headers("sizes, alignments and member offsets are gcc's", () => {
     const ours: string[] = [];
     for (const [t, members] of TYPES) {
       const id = types.lookup(t);

@@ -40,20 +40,35 @@ const CASES: readonly [string, string][] = [
   ['packed member', 'struct P3 { char c; int i __attribute__((packed)); char d; long l; };'],
   ['aligned member', 'struct P4 { char c; int i __attribute__((aligned(16))); };'],
   ['aligned struct', 'struct P5 { char c; } __attribute__((aligned(8)));'],
-  ['aligned member in a packed struct', 'struct P6 { char c; int i __attribute__((aligned(4))); char d; } __attribute__((packed));'],
+  [
+    'aligned member in a packed struct',
+    'struct P6 { char c; int i __attribute__((aligned(4))); char d; } __attribute__((packed));',
+  ],
   ['aligned without an argument', 'struct P7 { char c; } __attribute__((aligned));'],
   ['packed struct with :0', 'struct P8 { char a; int :0; char b; } __attribute__((__packed__));'],
   ['packed union', 'union P9 { char c; int i; long l; } __attribute__((packed));'],
-  ['struct containing a packed struct', 'struct P10i { char c; int i; } __attribute__((packed)); struct P10 { char c; struct P10i p; char d; };'],
+  [
+    'struct containing a packed struct',
+    'struct P10i { char c; int i; } __attribute__((packed)); struct P10 { char c; struct P10i p; char d; };',
+  ],
   ['aligned bitfield', 'struct P11 { char c; int b:3 __attribute__((aligned(8))); char d; };'],
   ['_Alignas on a member', 'struct P12 { char c; _Alignas(8) char d; };'],
   ['attribute before the struct name', 'struct __attribute__((packed)) P13 { char c; short s; int i; };'],
   ['union', 'union U1 { char c; int i; long l; char buf[13]; };'],
   ['union of bitfields', 'union U2 { int a:3; char b:7; };'],
-  ['union with an aligned struct', 'struct U3a { char c; } __attribute__((aligned(8))); union U3 { struct U3a t; char c[3]; };'],
+  [
+    'union with an aligned struct',
+    'struct U3a { char c; } __attribute__((aligned(8))); union U3 { struct U3a t; char c[3]; };',
+  ],
   ['nested named struct', 'struct N1 { char c; struct N1in { short s; char d; } in; int z; };'],
-  ['anonymous union and struct', 'struct N2 { int kind; union { int i; double d; struct { char a, b; }; }; char tail; };'],
-  ['anonymous union of bitfields', 'struct N3 { int x; union { struct { unsigned a:1, b:2; }; unsigned all; }; char c; };'],
+  [
+    'anonymous union and struct',
+    'struct N2 { int kind; union { int i; double d; struct { char a, b; }; }; char tail; };',
+  ],
+  [
+    'anonymous union of bitfields',
+    'struct N3 { int x; union { struct { unsigned a:1, b:2; }; unsigned all; }; char c; };',
+  ],
   ['multi-dimensional arrays', 'struct R1 { char a[3][5]; int b[2][3][4]; char c; };'],
   ['arrays of pointers, pointer to array', 'struct R2 { char c; int *p[4]; int (*pa)[8]; char d; };'],
   ['function pointers', 'struct R3 { char c; void (*cb)(int, char *); int (*tbl[3])(void); short s; };'],
@@ -62,15 +77,27 @@ const CASES: readonly [string, string][] = [
   ['zero-length array in the middle', 'struct R6 { int n; int z[0]; char c; };'],
   ['typedef of an anonymous struct', 'typedef struct { char c; unsigned short s; } R7_t;'],
   ['aligned typedef', 'typedef int aligned8_t __attribute__((aligned(8))); struct R8 { char c; aligned8_t x; };'],
-  ['enum sizes', 'enum Big { BIG = 0x100000000 }; enum Neg { NEG = -1, POS = 5 }; enum __attribute__((packed)) Small { S1, S2 }; struct E1 { char c; enum Big b; enum Small s; enum Neg n; };'],
-  ['constant expressions in array sizes', 'enum { NN = 4 }; struct E2 { char buf[NN * 2 + sizeof(int)]; int a[sizeof(struct A1) / 2]; char z[(1 << 3) - 1 ? 3 : 9]; };'],
-  ['kernel-style typedef names', 'struct K1 { u8 a; u16 b; u32 c; u64 d; s8 e; __u32 f; size_t g; pid_t h; uint16_t i; int64_t j; };'],
+  [
+    'enum sizes',
+    'enum Big { BIG = 0x100000000 }; enum Neg { NEG = -1, POS = 5 }; enum __attribute__((packed)) Small { S1, S2 }; struct E1 { char c; enum Big b; enum Small s; enum Neg n; };',
+  ],
+  [
+    'constant expressions in array sizes',
+    'enum { NN = 4 }; struct E2 { char buf[NN * 2 + sizeof(int)]; int a[sizeof(struct A1) / 2]; char z[(1 << 3) - 1 ? 3 : 9]; };',
+  ],
+  [
+    'kernel-style typedef names',
+    'struct K1 { u8 a; u16 b; u32 c; u64 d; s8 e; __u32 f; size_t g; pid_t h; uint16_t i; int64_t j; };',
+  ],
   ['qualifiers', 'struct K2 { const char c; volatile int v; const char *const p; int *restrict r; };'],
   ['long long and short', 'struct K3 { char c; long long ll; unsigned long long ull; short s; signed char sc; };'],
   ['self reference', 'struct K4 { struct K4 *next; int v; };'],
   ['forward declaration, then definition', 'struct K5b; struct K5 { struct K5b *p; char c; }; struct K5b { int a; };'],
   ['empty struct', 'struct K6 { };'],
-  ['struct member of a typedef type', 'typedef struct K7a { int a; char b; } K7a_t; struct K7 { char c; K7a_t x[2]; K7a_t *p; };'],
+  [
+    'struct member of a typedef type',
+    'typedef struct K7a { int a; char b; } K7a_t; struct K7 { char c; K7a_t x[2]; K7a_t *p; };',
+  ],
 ];
 
 const PRELUDE = `#include <stdio.h>
@@ -107,7 +134,8 @@ function scryChecks(types: ScriptTypes, ids: readonly number[]): Check[] {
         }
         members.set(prefix + m.name, [bit, m.bitSize]);
         const inner = types.type(types.resolve(m.type));
-        if ((inner.kind === 'struct' || inner.kind === 'union') && m.bitSize === 0) walk(m.type, `${prefix}${m.name}.`, bit);
+        if ((inner.kind === 'struct' || inner.kind === 'union') && m.bitSize === 0)
+          walk(m.type, `${prefix}${m.name}.`, bit);
       }
     };
     walk(id, '', 0);
@@ -122,7 +150,9 @@ function cProgram(checks: readonly Check[]): string {
     lines.push(`  printf("T %s %zu %zu\\n", ${JSON.stringify(c.type)}, sizeof(${c.type}), _Alignof(${c.type}));`);
     for (const [path, [, bits]] of c.members) {
       if (bits === 0) {
-        lines.push(`  printf("M %s %s %zu 0\\n", ${JSON.stringify(c.type)}, "${path}", offsetof(${c.type}, ${path}) * 8);`);
+        lines.push(
+          `  printf("M %s %s %zu 0\\n", ${JSON.stringify(c.type)}, "${path}", offsetof(${c.type}, ${path}) * 8);`,
+        );
       } else {
         lines.push(
           `  { ${c.type} s; memset(&s, 0, sizeof s); s.${path} = -1; b = (unsigned char *)&s; first = -1; count = 0;`,
@@ -153,8 +183,16 @@ else {
   // scry's side: one parse of all cases; which ids each case defined
   const file = sourceFile('cases.h', CASES.map(([, c]) => c).join('\n'));
   const parsed = parseCDeclarations(file, { mode: 'header' });
-  const { types, diagnostics } = withScriptTypes(undefined, parsed.declarations.map((d) => ({ ...d, fromHeader: false })));
-  const perCase = CASES.map(([, text]) => scryChecks(types, definedIn(text).map((n) => types.lookup(n)!)));
+  const { types, diagnostics } = withScriptTypes(
+    undefined,
+    parsed.declarations.map((d) => ({ ...d, fromHeader: false })),
+  );
+  const perCase = CASES.map(([, text]) =>
+    scryChecks(
+      types,
+      definedIn(text).map((n) => types.lookup(n)!),
+    ),
+  );
   const all = perCase.flat();
 
   // gcc's side
@@ -193,14 +231,16 @@ else {
 /** gcc's line for the same type or member as `ours`. */
 function gccLine(out: string, ours: string): string {
   const key = ours.split(' ');
-  const prefix = key[0] === 'T' ? key.slice(0, key.length - 2).join(' ') + ' ' : key.slice(0, key.length - 2).join(' ') + ' ';
+  const prefix =
+    key[0] === 'T' ? key.slice(0, key.length - 2).join(' ') + ' ' : key.slice(0, key.length - 2).join(' ') + ' ';
   return out.split('\n').find((l) => l.startsWith(prefix)) ?? '(none)';
 }
 
 /** 'struct X' / 'union X' for each body in the text, and the names typedefs give anonymous structs. */
 function definedIn(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/\b(struct|union)\s+(?:__attribute__\(\(\w+\)\)\s+)?(\w+)\s*\{/g)) out.push(`${m[1]} ${m[2]}`);
+  for (const m of text.matchAll(/\b(struct|union)\s+(?:__attribute__\(\(\w+\)\)\s+)?(\w+)\s*\{/g))
+    out.push(`${m[1]} ${m[2]}`);
   for (const m of text.matchAll(/^typedef struct \{.*\}\s*(\w+);/g)) out.push(m[1]!);
   return out;
 }

@@ -36,11 +36,17 @@ if (haveGcc()) {
   const tokens = (text: string) => lexFile(sourceFile('', text)).tokens.map((t) => t.text);
 
   function gccE(file: string, includeDirs: string[] = []): string {
-    return execFileSync('gcc', ['-E', '-P', '-x', 'c', ...includeDirs.flatMap((d) => ['-I', d]), file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync('gcc', ['-E', '-P', '-x', 'c', ...includeDirs.flatMap((d) => ['-I', d]), file], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   }
 
   function scryE(file: string, text: string, includeDirs: string[] = []) {
-    return preprocess(sourceFile(file, text), { defines: gccPredefined, resolveInclude: includeResolver({ includeDirs, systemDirs: systemIncludeDirs() }) });
+    return preprocess(sourceFile(file, text), {
+      defines: gccPredefined,
+      resolveInclude: includeResolver({ includeDirs, systemDirs: systemIncludeDirs() }),
+    });
   }
 
   let n = 0;
@@ -252,7 +258,23 @@ int y = 1 /* a */ + /**/ 2;
 
   const systemHeaders = ['stdint.h', 'linux/types.h', 'stddef.h', 'linux/limits.h'];
   test('system headers: <stdint.h>, <linux/types.h>, <stddef.h>, <linux/limits.h> define what gcc defines', () => {
-    const names = ['INT64_MAX', 'UINT32_MAX', 'INT8_MIN', 'SIZE_MAX', 'UINTPTR_MAX', '__WORDSIZE', 'INT64_C', 'UINT64_C', 'offsetof', 'NULL', 'PATH_MAX', 'NAME_MAX', '__bitwise', '_LINUX_TYPES_H', '__aligned_u64'];
+    const names = [
+      'INT64_MAX',
+      'UINT32_MAX',
+      'INT8_MIN',
+      'SIZE_MAX',
+      'UINTPTR_MAX',
+      '__WORDSIZE',
+      'INT64_C',
+      'UINT64_C',
+      'offsetof',
+      'NULL',
+      'PATH_MAX',
+      'NAME_MAX',
+      '__bitwise',
+      '_LINUX_TYPES_H',
+      '__aligned_u64',
+    ];
     const text = systemHeaders.map((h) => `#include <${h}>\n`).join('');
     const main = path.join(dir, 'sys.c');
     writeFileSync(main, text);
@@ -280,7 +302,8 @@ int y = 1 /* a */ + /**/ 2;
   });
 
   test('system headers: the declarations expand to the same tokens as gcc -E', () => {
-    const text = '#include <stdint.h>\n#include <linux/types.h>\nuint64_t x = UINT64_C(1) << 40; __u32 y = INT32_MAX;\n';
+    const text =
+      '#include <stdint.h>\n#include <linux/types.h>\nuint64_t x = UINT64_C(1) << 40; __u32 y = INT32_MAX;\n';
     const main = path.join(dir, 'decl.c');
     writeFileSync(main, text);
     const ours = scryE(main, text);

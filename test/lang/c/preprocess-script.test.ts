@@ -13,19 +13,32 @@ import { sourceFile } from '../../../lang/source.ts';
 
 test('the C definitions end at the first config, import, probe or anything else', () => {
   const end = (text: string) => text.slice(scriptDefinitionsEnd(sourceFile('t.bt', text)));
-  assert.equal(end('#!/usr/bin/env bpftrace\n#include <linux/types.h>\n#define N 3\nBEGIN { print(N); }\n'), 'BEGIN { print(N); }\n');
   assert.equal(
-    end('#ifdef X\nstruct S { int a; struct { int b; } in; } __attribute__((packed));\n#endif\nenum E { A, B }\nunion U { int x; };\nconfig = { stack_mode = perf }\n'),
+    end('#!/usr/bin/env bpftrace\n#include <linux/types.h>\n#define N 3\nBEGIN { print(N); }\n'),
+    'BEGIN { print(N); }\n',
+  );
+  assert.equal(
+    end(
+      '#ifdef X\nstruct S { int a; struct { int b; } in; } __attribute__((packed));\n#endif\nenum E { A, B }\nunion U { int x; };\nconfig = { stack_mode = perf }\n',
+    ),
     'config = { stack_mode = perf }\n',
   );
-  assert.equal(end('struct Foo { int m; } u:./prog:func { @s = *((struct Foo *)arg0); }'), 'u:./prog:func { @s = *((struct Foo *)arg0); }');
-  assert.equal(end('kprobe:f { $t = (struct task_struct *)curtask; }'), 'kprobe:f { $t = (struct task_struct *)curtask; }');
+  assert.equal(
+    end('struct Foo { int m; } u:./prog:func { @s = *((struct Foo *)arg0); }'),
+    'u:./prog:func { @s = *((struct Foo *)arg0); }',
+  );
+  assert.equal(
+    end('kprobe:f { $t = (struct task_struct *)curtask; }'),
+    'kprobe:f { $t = (struct task_struct *)curtask; }',
+  );
   assert.equal(end('/* comment */ #define A 1\n// more\n'), '');
 });
 
 test('only the C definitions are preprocessed; probes keep their text', () => {
   const text = '#define N 4\nstruct S { char buf[N]; };\nBEGIN { printf("%d\\n", N); }\n';
-  const r = preprocess(sourceFile('t.bt', text), { range: { start: 0, end: scriptDefinitionsEnd(sourceFile('t.bt', text)) } });
+  const r = preprocess(sourceFile('t.bt', text), {
+    range: { start: 0, end: scriptDefinitionsEnd(sourceFile('t.bt', text)) },
+  });
   assert.equal(renderDiagnostics(r.diagnostics), '');
   assert.equal(r.text, '\nstruct S { char buf[4]; };\n');
   assert.ok(r.macros.has('N'));
@@ -56,7 +69,12 @@ test('predefined and command-line macros are values in probes too; __LINE__ and 
   const file = sourceFile('t.bt', '#define N 3\n');
   const { macros } = preprocess(file, { defines: { ...predefinedMacros('x86_64'), BPFTRACE_HAVE_BTF: '1' } });
   const use = { file, start: 0, end: 1 };
-  assert.equal(['__x86_64__', 'linux', 'BPFTRACE_HAVE_BTF', '__LINE__', '__FILE__'].map((n) => expandScriptIdentifier(macros, n, use)), ['1', '1', '1', undefined, undefined]);
+  assert.equal(
+    ['__x86_64__', 'linux', 'BPFTRACE_HAVE_BTF', '__LINE__', '__FILE__'].map((n) =>
+      expandScriptIdentifier(macros, n, use),
+    ),
+    ['1', '1', '1', undefined, undefined],
+  );
 });
 
 test.run();

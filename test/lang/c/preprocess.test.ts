@@ -13,7 +13,9 @@ import { lineCol, sourceFile } from '../../../lang/source.ts';
 function memoryHeaders(headers: Record<string, string>): IncludeResolver {
   return (name, _angled, _from) => {
     const path = `/inc/${name}`;
-    return path in headers || name in headers ? { path, text: headers[name] ?? headers[path]! } : { tried: [`/here/${name}`, path] };
+    return path in headers || name in headers
+      ? { path, text: headers[name] ?? headers[path]! }
+      : { tried: [`/here/${name}`, path] };
   };
 }
 
@@ -23,7 +25,10 @@ function pp(text: string, options: PreprocessOptions = {}) {
 }
 
 /** Output tokens, whitespace-normalised. */
-const toks = (text: string) => lexFile(sourceFile('', text)).tokens.map((t) => t.text).join(' ');
+const toks = (text: string) =>
+  lexFile(sourceFile('', text))
+    .tokens.map((t) => t.text)
+    .join(' ');
 
 test('directive lines become empty lines: code keeps its line numbers and indentation', () => {
   const r = pp('#define N 3\n#if N > 2\n  int a = N;\n#endif\n\tint b;\n');
@@ -84,9 +89,27 @@ test('#if arithmetic: unsigned promotion, shifts, ternary, char constants, suffi
     assert.equal(r.rendered, '', expr);
     return toks(r.text);
   };
-  for (const e of ['-1 > 0u', '-1 < 0', '0xffffffffffffffff == -1', '(1 << 63) < 0', '(1u << 63) > 0', '1 ? 2 : 1/0', '1 || 1/0',
-    "'a' == 97", "'\\n' == 10", "'\\xff' == -1", "'ab' == 24930", 'UNDEFINED == 0', 'true == 0', '10 / 3 == 3 && -7 / 2 == -3 && -7 % 2 == -1',
-    '~0u == 18446744073709551615u', '(2 > 1) + (2 < 1) == 1', '0b101 == 5 && 017 == 15', '1 ? -1 : 0u', '18446744073709551615 == -1'])
+  for (const e of [
+    '-1 > 0u',
+    '-1 < 0',
+    '0xffffffffffffffff == -1',
+    '(1 << 63) < 0',
+    '(1u << 63) > 0',
+    '1 ? 2 : 1/0',
+    '1 || 1/0',
+    "'a' == 97",
+    "'\\n' == 10",
+    "'\\xff' == -1",
+    "'ab' == 24930",
+    'UNDEFINED == 0',
+    'true == 0',
+    '10 / 3 == 3 && -7 / 2 == -3 && -7 % 2 == -1',
+    '~0u == 18446744073709551615u',
+    '(2 > 1) + (2 < 1) == 1',
+    '0b101 == 5 && 017 == 15',
+    '1 ? -1 : 0u',
+    '18446744073709551615 == -1',
+  ])
     assert.equal(yes(e), 'yes', e);
   for (const e of ['0', '1 - 1', '(-1 >> 63) + 1', 'defined N', '0 && 1/0']) assert.equal(yes(e), 'no', e);
 });
@@ -97,7 +120,10 @@ test('cexpr: integer and character constants', () => {
   assert.equal(parseIntegerConstant('0x8000000000000000'), { value: 1n << 63n, unsigned: true });
   assert.equal(parseIntegerConstant('1lL'), 'invalid suffix "lL" on integer constant 1lL');
   assert.equal(parseIntegerConstant('1.0'), 'floating constant in preprocessor expression');
-  assert.equal(parseIntegerConstant('99999999999999999999'), 'integer constant 99999999999999999999 is too large for its type');
+  assert.equal(
+    parseIntegerConstant('99999999999999999999'),
+    'integer constant 99999999999999999999 is too large for its type',
+  );
   assert.equal(parseCharConstant("'\\0'"), { value: 0n, unsigned: false });
   assert.equal(parseCharConstant("L'\\xff'"), { value: 255n, unsigned: false });
   assert.equal(parseCharConstant("''"), 'empty character constant');
@@ -110,14 +136,21 @@ test('#include "…" and <…>, include guards, #pragma once, and the lines of t
     'o.h': '#pragma once\nint o;\n',
     'n.h': '#include "o.h"\n#define FROM_N 1\n',
   };
-  const r = pp('#include "g.h"\n#include <g.h>\n#include "o.h"\n#include "o.h"\n#include <n.h>\nint x = FROM_N;\n', { resolveInclude: memoryHeaders(headers) });
+  const r = pp('#include "g.h"\n#include <g.h>\n#include "o.h"\n#include "o.h"\n#include <n.h>\nint x = FROM_N;\n', {
+    resolveInclude: memoryHeaders(headers),
+  });
   assert.equal(r.rendered, '');
   assert.equal(toks(r.text), 'int g ; int o ; int x = 1 ;');
-  assert.equal(r.files.map((f) => f.name), ['t.bt', '/inc/g.h', '/inc/o.h', '/inc/n.h']);
+  assert.equal(
+    r.files.map((f) => f.name),
+    ['t.bt', '/inc/g.h', '/inc/o.h', '/inc/n.h'],
+  );
 });
 
 test('#include of a macro that names a header; __has_include', () => {
-  const r = pp('#define H <a.h>\n#include H\n#if __has_include(<a.h>) && !__has_include("nope.h")\nok\n#endif\n', { resolveInclude: memoryHeaders({ 'a.h': 'int a;\n' }) });
+  const r = pp('#define H <a.h>\n#include H\n#if __has_include(<a.h>) && !__has_include("nope.h")\nok\n#endif\n', {
+    resolveInclude: memoryHeaders({ 'a.h': 'int a;\n' }),
+  });
   assert.equal(r.rendered, '');
   assert.equal(toks(r.text), 'int a ; ok');
 });
@@ -139,7 +172,7 @@ test('__FILE__, __LINE__ (the line of the use), __COUNTER__, _Pragma dropped, a 
   assert.equal(r.text, '\n\n3 "t.bt"\n0 1 x\n');
 });
 
-test('range: only the script\'s C definitions are preprocessed, offsets stay the file\'s', () => {
+test("range: only the script's C definitions are preprocessed, offsets stay the file's", () => {
   const text = '#define N 3\nstruct S { int a[N]; };\nBEGIN { print(N); }\n';
   const end = text.indexOf('BEGIN');
   const r = pp(text, { range: { start: 0, end } });
@@ -176,7 +209,9 @@ HINT: looked for it in: /here/missing.h, /inc/missing.h
 HINT: install the header, or add its directory with -I DIR
 `,
   );
-  const q = pp('#include "mine.h"\n', { resolveInclude: () => ({ tried: ['/a/mine.h'], problems: ['/a/mine.h is not a regular file'] }) });
+  const q = pp('#include "mine.h"\n', {
+    resolveInclude: () => ({ tried: ['/a/mine.h'], problems: ['/a/mine.h is not a regular file'] }),
+  });
   assert.equal(
     q.rendered,
     `t.bt:1:1: ERROR: cannot find header "mine.h"
@@ -198,7 +233,10 @@ test('errors: malformed #include, include depth bounded with a located error', (
 HINT: write #include <linux/types.h> or #include "file.h"
 `,
   );
-  const r = pp('#include "self.h"\n', { resolveInclude: memoryHeaders({ 'self.h': 'x\n#include "self.h"\n' }), maxIncludeDepth: 3 });
+  const r = pp('#include "self.h"\n', {
+    resolveInclude: memoryHeaders({ 'self.h': 'x\n#include "self.h"\n' }),
+    maxIncludeDepth: 3,
+  });
   assert.equal(
     r.rendered,
     `/inc/self.h:2:1: ERROR: #include nested more than 3 levels deep (at "self.h")
@@ -257,7 +295,8 @@ HINT: add #endif before the end of t.bt
 
 test('errors: bad #if expressions point at the token', () => {
   assert.equal(
-    pp('#if 1 +\n#endif\n#if N / 0\n#endif\n#if "s"\n#endif\n#if 2 3\n#endif\n#if 1.5\n#endif\n#if defined(\n#endif\n').rendered,
+    pp('#if 1 +\n#endif\n#if N / 0\n#endif\n#if "s"\n#endif\n#if 2 3\n#endif\n#if 1.5\n#endif\n#if defined(\n#endif\n')
+      .rendered,
     `t.bt:1:1: ERROR: #if expression ends too early
 #if 1 +
 ~~~~~~~
@@ -295,7 +334,9 @@ test('errors: an error inside a macro used in #if points at the macro use', () =
 
 test('errors: bad #define lines, redefinition, #undef, unknown directives', () => {
   assert.equal(
-    pp('#define 3 x\n#define F(a,a) a\n#define G(a) #b\n#define X ## y\n#define N 1\n#define N 2\n#define N 2\n#undef\n#foo bar\n#define\n').rendered,
+    pp(
+      '#define 3 x\n#define F(a,a) a\n#define G(a) #b\n#define X ## y\n#define N 1\n#define N 2\n#define N 2\n#undef\n#foo bar\n#define\n',
+    ).rendered,
     `t.bt:1:9: ERROR: macro names must be identifiers, not '3'
 #define 3 x
         ~

@@ -15,7 +15,9 @@ import { vmlinuxBtf } from '../../../runtime/kernel/btf/index.ts';
 const kernel = suite('script types over vmlinux BTF');
 
 function load(base: BtfTypes, text: string) {
-  const parsed = parseCDeclarations(sourceFile('stdin', text), { isTypedefName: (n) => base.find(n, 'typedef') !== undefined });
+  const parsed = parseCDeclarations(sourceFile('stdin', text), {
+    isTypedefName: (n) => base.find(n, 'typedef') !== undefined,
+  });
   const { types, diagnostics } = withScriptTypes(base, parsed.declarations);
   return { types, errors: renderDiagnostics([...parsed.diagnostics, ...diagnostics]) };
 }
@@ -41,12 +43,15 @@ else {
     assert.is((types.type(t.type) as { target: number }).target, task);
   });
 
-  kernel('a kernel struct by value: its BTF size, a pointer-sized alignment (as bpftrace 0.17 prints: sizeof 192 for file here)', () => {
-    const { types, errors } = load(base, 'struct Foo { struct task_struct *t; struct file f; }');
-    assert.is(errors, '');
-    const file = base.lookup('struct file')!;
-    assert.is(types.sizeOf(types.lookup('struct Foo')!), 8 + Math.ceil(base.sizeOf(file)! / 8) * 8);
-  });
+  kernel(
+    'a kernel struct by value: its BTF size, a pointer-sized alignment (as bpftrace 0.17 prints: sizeof 192 for file here)',
+    () => {
+      const { types, errors } = load(base, 'struct Foo { struct task_struct *t; struct file f; }');
+      assert.is(errors, '');
+      const file = base.lookup('struct file')!;
+      assert.is(types.sizeOf(types.lookup('struct Foo')!), 8 + Math.ceil(base.sizeOf(file)! / 8) * 8);
+    },
+  );
 
   kernel('kernel typedefs and enumerators: u32, pid_t, TASK_COMM_LEN', () => {
     const { types, errors } = load(base, 'struct ev { u32 a; pid_t pid; char comm[TASK_COMM_LEN]; bool ok; u64 ts; }');
@@ -57,21 +62,33 @@ else {
     assert.is(m[1]!.type, base.lookup('pid_t'));
     assert.is(types.sizeOf(m[2]!.type), Number(base.enumerator('TASK_COMM_LEN')!.value));
     assert.is(m[3]!.type, base.lookup('bool'));
-    assert.is(types.definition(ev, { offsets: true }).split('\n')[3], `\tchar comm[${base.enumerator('TASK_COMM_LEN')!.value}]; /* 8 16 */`);
+    assert.is(
+      types.definition(ev, { offsets: true }).split('\n')[3],
+      `\tchar comm[${base.enumerator('TASK_COMM_LEN')!.value}]; /* 8 16 */`,
+    );
   });
 
-  kernel('a script struct named like a kernel struct shadows it (bpftrace: sizeof(struct task_struct) is 8 then)', () => {
-    const { types, errors } = load(base, 'struct task_struct { int x; int y; }');
-    assert.is(errors, '');
-    const mine = types.lookup('struct task_struct')!;
-    assert.is(types.sizeOf(mine), 8);
-    assert.is(types.find('task_struct', 'struct'), mine);
-    assert.equal(types.shadowed.map((s) => [s.id, s.baseId]), [[mine, base.lookup('struct task_struct')!]]);
-    assert.ok(types.findAll('task_struct', 'struct').includes(base.lookup('struct task_struct')!));
-  });
+  kernel(
+    'a script struct named like a kernel struct shadows it (bpftrace: sizeof(struct task_struct) is 8 then)',
+    () => {
+      const { types, errors } = load(base, 'struct task_struct { int x; int y; }');
+      assert.is(errors, '');
+      const mine = types.lookup('struct task_struct')!;
+      assert.is(types.sizeOf(mine), 8);
+      assert.is(types.find('task_struct', 'struct'), mine);
+      assert.equal(
+        types.shadowed.map((s) => [s.id, s.baseId]),
+        [[mine, base.lookup('struct task_struct')!]],
+      );
+      assert.ok(types.findAll('task_struct', 'struct').includes(base.lookup('struct task_struct')!));
+    },
+  );
 
   kernel('kernel enumerators in a script enum, and an unknown kernel type is an error', () => {
-    const { types, errors } = load(base, 'enum mine { FIRST = BPF_MAP_TYPE_HASH + 100 }; struct s { struct no_such_kernel_struct x; }');
+    const { types, errors } = load(
+      base,
+      'enum mine { FIRST = BPF_MAP_TYPE_HASH + 100 }; struct s { struct no_such_kernel_struct x; }',
+    );
     assert.is(types.enumerator('FIRST')?.value, base.enumerator('BPF_MAP_TYPE_HASH')!.value + 100n);
     assert.ok(errors.includes("member 'x' has incomplete type 'struct no_such_kernel_struct'"), errors);
   });

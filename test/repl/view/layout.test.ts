@@ -7,7 +7,16 @@ import * as assert from 'uvu/assert';
 import type { UserMapLayout } from '../../../compiler/program.ts';
 import type { MapEntry, MapSnapshot } from '../../../runtime/index.ts';
 import { stringType, u32 } from '../../../lang/types.ts';
-import { freshViewState, layoutFrame, logRows, panelBody, panelRows, stableWindow, type FrameLayout, type ViewState } from '../../../repl/view/layout.ts';
+import {
+  freshViewState,
+  layoutFrame,
+  logRows,
+  panelBody,
+  panelRows,
+  stableWindow,
+  type FrameLayout,
+  type ViewState,
+} from '../../../repl/view/layout.ts';
 import { buildPanel, type PanelModel } from '../../../repl/view/model.ts';
 
 function snapshot(layout: Partial<UserMapLayout> & Pick<UserMapLayout, 'value'>, entries: MapEntry[]): MapSnapshot {
@@ -18,14 +27,22 @@ function snapshot(layout: Partial<UserMapLayout> & Pick<UserMapLayout, 'value'>,
 function countMap(name: string, n: number, limit: number): PanelModel {
   const entries: MapEntry[] = [];
   for (let i = 0; i < n; i++) entries.push({ keys: [`k${i}`], value: BigInt(n - i) });
-  return buildPanel(snapshot({ name, keys: [{ type: stringType(16), offset: 0 }], value: { kind: 'count' } }, entries), limit);
+  return buildPanel(
+    snapshot({ name, keys: [{ type: stringType(16), offset: 0 }], value: { kind: 'count' } }, entries),
+    limit,
+  );
 }
 
 /** `lhist(x, 0, 9, 1)` with these counts in buckets [0,1) … [8,9). */
 function lhist9(counts: readonly number[], limit: number, name = '@l'): PanelModel {
   const buckets = [0n, ...counts.map(BigInt), 0n]; // the below-min and above-max buckets stay empty
   const total = counts.reduce((a, b) => a + b, 0);
-  return buildPanel(snapshot({ name, value: { kind: 'lhist', min: 0, max: 9, step: 1 } }, [{ keys: [], value: BigInt(total), buckets }]), limit);
+  return buildPanel(
+    snapshot({ name, value: { kind: 'lhist', min: 0, max: 9, step: 1 } }, [
+      { keys: [], value: BigInt(total), buckets },
+    ]),
+    limit,
+  );
 }
 
 /** The rows a frame takes on the terminal: titles, bodies and the status line. */
@@ -38,7 +55,8 @@ function saysHidden(p: FrameLayout['panels'][number]): number {
 }
 
 /** The bucket labels a histogram panel shows. */
-const labels = (p: FrameLayout['panels'][number] | undefined) => (p?.lines ?? []).flatMap((l) => /^(\[\d+, \d+\))/.exec(l)?.[1] ?? []);
+const labels = (p: FrameLayout['panels'][number] | undefined) =>
+  (p?.lines ?? []).flatMap((l) => /^(\[\d+, \d+\))/.exec(l)?.[1] ?? []);
 
 test('logRows: as many rows as lines printed, up to a fifth of the terminal (at least 3), leaving the panels two', () => {
   const cases: [height: number, printed: number, rows: number][] = [
@@ -65,7 +83,13 @@ const sizes: [cols: number, rows: number][] = [
 for (const [cols, rows] of sizes) {
   test(`five maps at ${cols}x${rows}: printf output keeps rows, every cut panel says how many rows it hides`, () => {
     const limit = rows - 2;
-    const panels = [countMap('@a', 17, limit), countMap('@b', 89, limit), countMap('@c', 2, limit), countMap('@e', 120, limit), lhist9([5, 9, 3, 7, 20, 6, 4, 8, 2], limit)];
+    const panels = [
+      countMap('@a', 17, limit),
+      countMap('@b', 89, limit),
+      countMap('@c', 2, limit),
+      countMap('@e', 120, limit),
+      lhist9([5, 9, 3, 7, 20, 6, 4, 8, 2], limit),
+    ];
     const log = logRows(rows, 1000);
     const f = layoutFrame(panels, { width: cols - 1, rows: panelRows(rows, log), selected: 0, state: freshViewState });
     assert.ok(log >= 2, `${log} rows for printf`);
@@ -100,7 +124,8 @@ test('stableWindow: stays where it was while that holds within a tenth of the to
     [c([1, 2, 3]), 5, 2, 0], // all fit
     [c([5, 5, 5, 5]), 2, 9, 2], // the previous start past the range is clamped
   ];
-  for (const [counts, size, prev, want] of cases) assert.is(stableWindow(counts, size, prev), want, `${counts} ${size} ${prev}`);
+  for (const [counts, size, prev, want] of cases)
+    assert.is(stableWindow(counts, size, prev), want, `${counts} ${size} ${prev}`);
 });
 
 test('a cut histogram keeps its window from frame to frame while its counts shift a little, moves when they change materially', () => {
@@ -119,21 +144,38 @@ test('a cut histogram keeps its window from frame to frame while its counts shif
     const f = layoutFrame([panel], { width: 60, rows: 5, selected: 0, state });
     state = { scroll: new Map(), windows: f.windows };
     shown.push(labels(f.panels[0]));
-    chosenAfresh.push(labels(layoutFrame([panel], { width: 60, rows: 5, selected: 0, state: freshViewState }).panels[0]));
+    chosenAfresh.push(
+      labels(layoutFrame([panel], { width: 60, rows: 5, selected: 0, state: freshViewState }).panels[0]),
+    );
     assert.match(f.panels[0]!.lines[3]!, /^… 6 more rows/);
   }
   // without the window carried over the rows jump around; with it they stay
   assert.ok(new Set(chosenAfresh.map(String)).size > 1, 'the frames should move the busiest window');
   for (const s of shown) assert.equal(s, shown[0]);
   // a material change: most of the count now in the last buckets
-  const f = layoutFrame([lhist9([104, 109, 99, 106, 108, 100, 98, 900, 900], 20)], { width: 60, rows: 5, selected: 0, state });
+  const f = layoutFrame([lhist9([104, 109, 99, 106, 108, 100, 98, 900, 900], 20)], {
+    width: 60,
+    rows: 5,
+    selected: 0,
+    state,
+  });
   assert.equal(labels(f.panels[0]), ['[6, 7)', '[7, 8)', '[8, 9)']);
 });
 
 test('a cut histogram keeps its window when the range grows below it (windows are remembered by bucket, not by row)', () => {
-  let f = layoutFrame([lhist9([0, 0, 5, 5, 5, 5, 5, 5, 0], 20)], { width: 60, rows: 4, selected: 0, state: freshViewState });
+  let f = layoutFrame([lhist9([0, 0, 5, 5, 5, 5, 5, 5, 0], 20)], {
+    width: 60,
+    rows: 4,
+    selected: 0,
+    state: freshViewState,
+  });
   const first = labels(f.panels[0]);
-  f = layoutFrame([lhist9([1, 1, 5, 5, 5, 5, 5, 5, 0], 20)], { width: 60, rows: 4, selected: 0, state: { scroll: new Map(), windows: f.windows } });
+  f = layoutFrame([lhist9([1, 1, 5, 5, 5, 5, 5, 5, 0], 20)], {
+    width: 60,
+    rows: 4,
+    selected: 0,
+    state: { scroll: new Map(), windows: f.windows },
+  });
   assert.equal(labels(f.panels[0]), first);
 });
 
@@ -143,22 +185,48 @@ test('a scrolled panel shows the rows scrolled to, and says how many are above a
   const f = layoutFrame([table], { width: 40, rows: 6, selected: 0, state });
   const p = f.panels[0]!;
   assert.is(p.title, '@b  count · 30 keys · scrolled');
-  assert.equal(p.lines.slice(0, 4).map((l) => l.split(' ')[0]), ['k5', 'k6', 'k7', 'k8']);
+  assert.equal(
+    p.lines.slice(0, 4).map((l) => l.split(' ')[0]),
+    ['k5', 'k6', 'k7', 'k8'],
+  );
   assert.is(p.lines[4], '… 26 more rows (5 above, 21 below)');
   assert.equal([p.offset, p.visible, p.content], [5, 4, 30]);
   // past the end: the last rows
-  const end = layoutFrame([table], { width: 40, rows: 6, selected: 0, state: { scroll: new Map([['@b', 99]]), windows: new Map() } }).panels[0]!;
-  assert.equal(end.lines.slice(0, 4).map((l) => l.split(' ')[0]), ['k26', 'k27', 'k28', 'k29']);
+  const end = layoutFrame([table], {
+    width: 40,
+    rows: 6,
+    selected: 0,
+    state: { scroll: new Map([['@b', 99]]), windows: new Map() },
+  }).panels[0]!;
+  assert.equal(
+    end.lines.slice(0, 4).map((l) => l.split(' ')[0]),
+    ['k26', 'k27', 'k28', 'k29'],
+  );
   assert.is(end.lines[4], '… 26 more rows above');
   // a histogram scrolls over its buckets
-  const h = layoutFrame([lhist9([1, 1, 1, 10, 12, 11, 1, 1, 1], 20)], { width: 60, rows: 5, selected: 0, state: { scroll: new Map([['@l', 0]]), windows: new Map() } }).panels[0]!;
+  const h = layoutFrame([lhist9([1, 1, 1, 10, 12, 11, 1, 1, 1], 20)], {
+    width: 60,
+    rows: 5,
+    selected: 0,
+    state: { scroll: new Map([['@l', 0]]), windows: new Map() },
+  }).panels[0]!;
   assert.equal(labels(h), ['[0, 1)', '[1, 2)', '[2, 3)']);
   assert.is(h.lines[3], '… 6 more rows');
 });
 
 test('keyed histograms: busiest key first, each under its key line; keys not read are counted too', () => {
-  const entries: MapEntry[] = [1, 2, 3, 4, 5, 6].map((k) => ({ keys: [BigInt(k)], value: BigInt(k * 3), buckets: [0n, BigInt(k), BigInt(k), BigInt(k), 0n] }));
-  const p = buildPanel(snapshot({ name: '@h', keys: [{ type: u32, offset: 0 }], value: { kind: 'lhist', min: 0, max: 3, step: 1 } }, entries), 8); // reads 2 keys of 6
+  const entries: MapEntry[] = [1, 2, 3, 4, 5, 6].map((k) => ({
+    keys: [BigInt(k)],
+    value: BigInt(k * 3),
+    buckets: [0n, BigInt(k), BigInt(k), BigInt(k), 0n],
+  }));
+  const p = buildPanel(
+    snapshot(
+      { name: '@h', keys: [{ type: u32, offset: 0 }], value: { kind: 'lhist', min: 0, max: 3, step: 1 } },
+      entries,
+    ),
+    8,
+  ); // reads 2 keys of 6
   const b = panelBody(p, 50, 8, undefined, new Map(), new Map());
   assert.is(b.lines[0], '6  (total 18)');
   assert.is(b.lines[4], '5  (total 15)');
@@ -167,8 +235,16 @@ test('keyed histograms: busiest key first, each under its key line; keys not rea
 });
 
 test('a table that fits says nothing; an empty map says (empty)', () => {
-  const f = layoutFrame([countMap('@c', 2, 20), countMap('@z', 0, 20)], { width: 40, rows: 10, selected: 0, state: freshViewState });
-  assert.equal(f.panels.map((p) => p.title), ['@c  count · 2 keys', '@z  count · 0 keys']);
+  const f = layoutFrame([countMap('@c', 2, 20), countMap('@z', 0, 20)], {
+    width: 40,
+    rows: 10,
+    selected: 0,
+    state: freshViewState,
+  });
+  assert.equal(
+    f.panels.map((p) => p.title),
+    ['@c  count · 2 keys', '@z  count · 0 keys'],
+  );
   assert.equal(f.panels[1]!.lines, ['(empty)']);
   assert.is(saysHidden(f.panels[0]!), 0);
 });

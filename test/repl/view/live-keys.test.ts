@@ -10,7 +10,28 @@ import { actionsFor } from '../../../repl/view/app.tsx';
 const KEYS = suite('live view keys');
 
 /** What Ink's useInput gives for plain characters: no key flags set. */
-const plain = { upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false };
+const plain = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+};
 
 KEYS('keys in one string: each is its own action', () => {
   assert.equal(actionsFor('qq', plain), ['quit', 'quit']);
@@ -27,12 +48,21 @@ KEYS('keys in one string: each is its own action', () => {
 
 /** Starts the view, types `keys` in one write once it is up, and says how the process ended within 5 s. */
 async function typeTogether(keys: string): Promise<{ code: number | null; screen: string }> {
-  const view = spawnPty([process.execPath, scryBin, '--refresh', '100', '-e', 'interval:ms:20 { @ticks = count(); }'], { cols: 100, rows: 20 });
+  const view = spawnPty([process.execPath, scryBin, '--refresh', '100', '-e', 'interval:ms:20 { @ticks = count(); }'], {
+    cols: 100,
+    rows: 20,
+  });
   try {
     await view.waitFor(/1 probe · .* q quit/);
     view.type(keys);
-    const code = await Promise.race([view.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 5_000))]);
-    if (code === 'running') throw new Error(`${JSON.stringify(keys)} in one write did not quit the view; the terminal shows:\n${view.text()}`);
+    const code = await Promise.race([
+      view.exited,
+      new Promise<'running'>((r) => setTimeout(() => r('running'), 5_000)),
+    ]);
+    if (code === 'running')
+      throw new Error(
+        `${JSON.stringify(keys)} in one write did not quit the view; the terminal shows:\n${view.text()}`,
+      );
     return { code, screen: view.text() };
   } finally {
     view.kill();

@@ -14,7 +14,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What the terminal shows now: its last `rows` rows (the cursor's row, empty, is trimmed off the text). */
 function screen(t: Pty, rows: number): string[] {
-  return t.text().split('\n').slice(-(rows - 1));
+  return t
+    .text()
+    .split('\n')
+    .slice(-(rows - 1));
 }
 
 /** A panel's rows on the screen: its title and the rows up to the next title or the status line. */
@@ -36,13 +39,24 @@ async function until(t: Pty, rows: number, ok: (lines: string[]) => boolean, ms 
   }
 }
 
-const fiveMaps = 'tracepoint:raw_syscalls:sys_enter { @a[comm] = count(); @b[tid] = count(); @c[cpu] = count(); @e[args->id] = count(); }';
+const fiveMaps =
+  'tracepoint:raw_syscalls:sys_enter { @a[comm] = count(); @b[tid] = count(); @c[cpu] = count(); @e[args->id] = count(); }';
 
 LAYOUT('120x40, five busy maps: the printf lines stay in view above the panels', async () => {
-  const t = spawnPty([process.execPath, scryBin, '--refresh', '100', '-e', `${fiveMaps} tracepoint:raw_syscalls:sys_enter { @h = hist(args->id); } interval:ms:100 { printf("tick %d\\n", elapsed / 1000000); }`], {
-    cols: 120,
-    rows: 40,
-  });
+  const t = spawnPty(
+    [
+      process.execPath,
+      scryBin,
+      '--refresh',
+      '100',
+      '-e',
+      `${fiveMaps} tracepoint:raw_syscalls:sys_enter { @h = hist(args->id); } interval:ms:100 { printf("tick %d\\n", elapsed / 1000000); }`,
+    ],
+    {
+      cols: 120,
+      rows: 40,
+    },
+  );
   try {
     // every panel drawn, then a few redraws later, ticks still between the top of the screen and the first panel
     await until(t, 40, (l) => ['@a', '@b', '@c', '@e', '@h'].every((n) => panel(l, n)));
@@ -59,47 +73,47 @@ LAYOUT('120x40, five busy maps: the printf lines stay in view above the panels',
   }
 });
 
-LAYOUT('80x24: a cut 9-bucket lhist says how many rows it hides and keeps its buckets between frames; the selected panel scrolls', async () => {
-  // 9 buckets filled alike (nanoseconds modulo 9): near-equal counts, whose busiest few move with every
-  // tick; @a, the first panel, has 40 keys
-  const program = `interval:ms:2 { @a[nsecs % 40] = count(); @l = lhist(nsecs % 9, 0, 9, 1); }
+LAYOUT(
+  '80x24: a cut 9-bucket lhist says how many rows it hides and keeps its buckets between frames; the selected panel scrolls',
+  async () => {
+    // 9 buckets filled alike (nanoseconds modulo 9): near-equal counts, whose busiest few move with every
+    // tick; @a, the first panel, has 40 keys
+    const program = `interval:ms:2 { @a[nsecs % 40] = count(); @l = lhist(nsecs % 9, 0, 9, 1); }
     tracepoint:raw_syscalls:sys_enter { @b[tid] = count(); @c[cpu] = count(); @e[args->id] = count(); } interval:ms:200 { printf("tick\\n"); }`;
-  const t = spawnPty(
-    [process.execPath, scryBin, '--refresh', '100', '-e', program],
-    { cols: 80, rows: 24 },
-  );
-  try {
-    const lines = await until(t, 24, (l) => (panel(l, '@l')?.join('\n') ?? '').includes('more row'));
-    const shownOf = (rows: string[]) => rows.filter((r) => /^\[\d+, \d+\)/.test(r)).map((r) => r.slice(0, 6));
-    const rows = panel(lines, '@l')!;
-    const shown = shownOf(rows);
-    assert.ok(shown.length >= 1 && shown.length < 9, rows.join('\n'));
-    assert.match(rows.join('\n'), new RegExp(`… ${9 - shown.length} more rows`));
-    // a second of redraws (10 per second): the window starts at the same bucket every time (the rows the
-    // panel gets may change as the other maps gain keys), and says what it leaves out
-    const starts = new Set<string>();
-    for (let i = 0; i < 12; i++) {
-      await sleep(100);
-      const p = panel(screen(t, 24), '@l');
-      if (!p || !p.some((r) => r.includes('more row'))) continue;
-      const s = shownOf(p);
-      starts.add(s[0]!);
-      assert.match(p.join('\n'), new RegExp(`… ${9 - s.length} more rows`));
-    }
-    assert.equal([...starts], [shown[0]], 'the lhist window moved between frames');
+    const t = spawnPty([process.execPath, scryBin, '--refresh', '100', '-e', program], { cols: 80, rows: 24 });
+    try {
+      const lines = await until(t, 24, (l) => (panel(l, '@l')?.join('\n') ?? '').includes('more row'));
+      const shownOf = (rows: string[]) => rows.filter((r) => /^\[\d+, \d+\)/.test(r)).map((r) => r.slice(0, 6));
+      const rows = panel(lines, '@l')!;
+      const shown = shownOf(rows);
+      assert.ok(shown.length >= 1 && shown.length < 9, rows.join('\n'));
+      assert.match(rows.join('\n'), new RegExp(`… ${9 - shown.length} more rows`));
+      // a second of redraws (10 per second): the window starts at the same bucket every time (the rows the
+      // panel gets may change as the other maps gain keys), and says what it leaves out
+      const starts = new Set<string>();
+      for (let i = 0; i < 12; i++) {
+        await sleep(100);
+        const p = panel(screen(t, 24), '@l');
+        if (!p || !p.some((r) => r.includes('more row'))) continue;
+        const s = shownOf(p);
+        starts.add(s[0]!);
+        assert.match(p.join('\n'), new RegExp(`… ${9 - s.length} more rows`));
+      }
+      assert.equal([...starts], [shown[0]], 'the lhist window moved between frames');
 
-    // the selected (first) panel scrolls down a row, and Esc gives it back
-    const first = panel(lines, '@a')!;
-    assert.match(first.join('\n'), /more row/);
-    t.type('j');
-    const scrolled = await until(t, 24, (l) => /scrolled/.test(panel(l, '@a')?.[0] ?? ''));
-    assert.match(panel(scrolled, '@a')!.join('\n'), /… \d+ more rows? \(1 above, \d+ below\)/);
-    t.type('\x1b');
-    await until(t, 24, (l) => !/scrolled/.test(panel(l, '@a')?.[0] ?? 'scrolled'));
-  } finally {
-    t.type('q');
-    await t.exited;
-  }
-});
+      // the selected (first) panel scrolls down a row, and Esc gives it back
+      const first = panel(lines, '@a')!;
+      assert.match(first.join('\n'), /more row/);
+      t.type('j');
+      const scrolled = await until(t, 24, (l) => /scrolled/.test(panel(l, '@a')?.[0] ?? ''));
+      assert.match(panel(scrolled, '@a')!.join('\n'), /… \d+ more rows? \(1 above, \d+ below\)/);
+      t.type('\x1b');
+      await until(t, 24, (l) => !/scrolled/.test(panel(l, '@a')?.[0] ?? 'scrolled'));
+    } finally {
+      t.type('q');
+      await t.exited;
+    }
+  },
+);
 
 if (requireTracepoint('live view layout', 'raw_syscalls/sys_enter')) LAYOUT.run();

@@ -26,8 +26,20 @@ const tidKey = [{ type: u32, offset: 0 }];
 function churning(n: number): Map<string, MapSnapshot> {
   const tids = [0, 1, 2].map((i) => BigInt(n * 3 + i));
   return new Map<string, MapSnapshot>([
-    ['@h', { layout: { name: '@h', keys: tidKey, value: { kind: 'hist', bits: 0 } }, entries: tids.map((t) => ({ keys: [t], value: 3n, buckets: [0n, 1n, 2n, 0n] })) }],
-    ['@s', { layout: { name: '@s', keys: tidKey, value: { kind: 'sum', signed: false } }, entries: tids.map((t) => ({ keys: [t], value: t })) }],
+    [
+      '@h',
+      {
+        layout: { name: '@h', keys: tidKey, value: { kind: 'hist', bits: 0 } },
+        entries: tids.map((t) => ({ keys: [t], value: 3n, buckets: [0n, 1n, 2n, 0n] })),
+      },
+    ],
+    [
+      '@s',
+      {
+        layout: { name: '@s', keys: tidKey, value: { kind: 'sum', signed: false } },
+        entries: tids.map((t) => ({ keys: [t], value: t })),
+      },
+    ],
   ]);
 }
 
@@ -68,13 +80,26 @@ test('150 frames of 100 rows that change every frame: the heap does not grow wit
   const frame = (n: number) => {
     const panels = [...churning(n).values()].map((s) => buildPanel(s, 40));
     const rows = Array.from({ length: 100 }, (_, i) => `row ${i}: ${n * 100 + i} ${'-'.repeat(70)}`);
-    const layout = layoutFrame(panels, { width: 100, rows: 10, selected: 0, state: { scroll: new Map(), windows: new Map() } });
-    const withRows = { ...layout, panels: [...layout.panels, { ...layout.panels[0]!, name: '@rows', title: `@rows ${n}`, lines: rows }] };
+    const layout = layoutFrame(panels, {
+      width: 100,
+      rows: 10,
+      selected: 0,
+      state: { scroll: new Map(), windows: new Map() },
+    });
+    const withRows = {
+      ...layout,
+      panels: [...layout.panels, { ...layout.panels[0]!, name: '@rows', title: `@rows ${n}`, lines: rows }],
+    };
     const status = { probes: 1, eventsPerSecond: n, lost: 0, elapsedMs: n * 100, paused: false };
     return createElement(App, { layout: withRows, status, width: 100 });
   };
   // debug: every rerender is laid out and drawn at once (no frame-rate limit)
-  const ink = render(frame(0), { stdout: stdout as unknown as NodeJS.WriteStream, debug: true, patchConsole: false, exitOnCtrlC: false });
+  const ink = render(frame(0), {
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    debug: true,
+    patchConsole: false,
+    exitOnCtrlC: false,
+  });
   const heap = () => {
     performance.clearMeasures(); // React's development build: see the test above
     gc();
@@ -105,7 +130,10 @@ test('a histogram left out of a frame keeps its window for when it comes back', 
   const panels = [...churning(0).values()].map((s) => buildPanel(s, 10));
   const prev = new Map([[windowKey('@h', '0'), 1]]);
   const layout = layoutFrame(panels, { width: 80, rows: 2, selected: 1, state: { scroll: new Map(), windows: prev } });
-  assert.not.ok(layout.panels.some((p) => p.name === '@h'), 'the frame was meant to leave @h out');
+  assert.not.ok(
+    layout.panels.some((p) => p.name === '@h'),
+    'the frame was meant to leave @h out',
+  );
   assert.is(carriedWindows(prev, layout, panels).get(windowKey('@h', '0')), 1);
 });
 

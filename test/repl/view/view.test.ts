@@ -36,15 +36,12 @@ test('a histogram: its non-empty range, bars scaled to the largest bucket; cut, 
   );
   assert.is(panel.kind, 'hist');
   if (panel.kind !== 'hist') return;
-  assert.equal(
-    body(panel, 40, 10).lines,
-    [
-      `[1]      1 |${'█'.repeat(2).padEnd(27)}|`,
-      `[2, 4)   3 |${'█'.repeat(7).padEnd(27)}|`,
-      `[4, 8)  12 |${'█'.repeat(27)}|`,
-      `[8, 16)  6 |${'█'.repeat(14).padEnd(27)}|`,
-    ],
-  );
+  assert.equal(body(panel, 40, 10).lines, [
+    `[1]      1 |${'█'.repeat(2).padEnd(27)}|`,
+    `[2, 4)   3 |${'█'.repeat(7).padEnd(27)}|`,
+    `[4, 8)  12 |${'█'.repeat(27)}|`,
+    `[8, 16)  6 |${'█'.repeat(14).padEnd(27)}|`,
+  ]);
   // two rows: the window holding the most, and the title says what is left out
   const cut = body(panel, 40, 2);
   assert.equal(cut.lines, [`[4, 8)  12 |${'█'.repeat(27)}|`, `[8, 16)  6 |${'█'.repeat(14).padEnd(27)}|`]);
@@ -83,8 +80,19 @@ const status = { probes: 2, eventsPerSecond: 12_345, lost: 0, elapsedMs: 83_000,
 
 test('App: panels share the rows, the status line at the bottom, exact frame', () => {
   const panels: PanelModel[] = [
-    buildPanel(snapshot({ name: '@c', keys: commKey, value: { kind: 'count' } }, [{ keys: ['a'], value: 2n }, { keys: ['b'], value: 1n }]), 10),
-    buildPanel(snapshot({ name: '@h', value: { kind: 'lhist', min: 0, max: 30, step: 10 } }, [{ keys: [], value: 3n, buckets: [0n, 1n, 2n, 0n, 0n] }]), 10),
+    buildPanel(
+      snapshot({ name: '@c', keys: commKey, value: { kind: 'count' } }, [
+        { keys: ['a'], value: 2n },
+        { keys: ['b'], value: 1n },
+      ]),
+      10,
+    ),
+    buildPanel(
+      snapshot({ name: '@h', value: { kind: 'lhist', min: 0, max: 30, step: 10 } }, [
+        { keys: [], value: 3n, buckets: [0n, 1n, 2n, 0n, 0n] },
+      ]),
+      10,
+    ),
   ];
   const layout = layoutFrame(panels, { width: 50, rows: 8, selected: 0, state: freshViewState });
   const r = render(createElement(App, { layout, status, width: 50 }));
@@ -108,17 +116,50 @@ test('App: keys become actions (q, p, Tab, Shift-Tab, left/right select; up/down
   const layout = layoutFrame([], { width: 60, rows: 8, selected: 0, state: freshViewState });
   const r = render(createElement(App, { layout, status, width: 60, onAction: (a: ViewAction) => void seen.push(a) }));
   await new Promise((res) => setTimeout(res, 20)); // useInput subscribes in an effect
-  for (const k of ['\t', '\x1b[Z', '\x1b[C', '\x1b[D', '\x1b[A', '\x1b[B', 'j', 'k', '\x1b[5~', '\x1b[6~', '\x1b[H', '\x1b', 'p', 'q']) {
+  for (const k of [
+    '\t',
+    '\x1b[Z',
+    '\x1b[C',
+    '\x1b[D',
+    '\x1b[A',
+    '\x1b[B',
+    'j',
+    'k',
+    '\x1b[5~',
+    '\x1b[6~',
+    '\x1b[H',
+    '\x1b',
+    'p',
+    'q',
+  ]) {
     r.stdin.write(k);
     await new Promise((res) => setTimeout(res, 5));
   }
-  assert.equal(seen, ['next', 'prev', 'next', 'prev', 'up', 'down', 'down', 'up', 'pageUp', 'pageDown', 'top', 'auto', 'pause', 'quit']);
+  assert.equal(seen, [
+    'next',
+    'prev',
+    'next',
+    'prev',
+    'up',
+    'down',
+    'down',
+    'up',
+    'pageUp',
+    'pageDown',
+    'top',
+    'auto',
+    'pause',
+    'quit',
+  ]);
   r.unmount();
 });
 
 test('status line: counts in short form, keys on the right when they fit, PAUSED', () => {
   assert.is(statusText(status, 80), ' 2 probes · 12.3k events/s · 0 lost · 1:23          q quit · p pause · tab next ');
-  assert.is(statusText({ ...status, paused: true, lost: 2_500_000 }, 100), ' 2 probes · 12.3k events/s · 2.5M lost · 1:23 · PAUSED                 q quit · p resume · tab next ');
+  assert.is(
+    statusText({ ...status, paused: true, lost: 2_500_000 }, 100),
+    ' 2 probes · 12.3k events/s · 2.5M lost · 1:23 · PAUSED                 q quit · p resume · tab next ',
+  );
   assert.is(statusText({ ...status, probes: 1 }, 30), ' 1 probe · 12.3k events/s · 0…');
   // the selected panel is cut: it can scroll; scrolled: Esc gives it back
   assert.match(statusText({ ...status, scroll: 'cut' }, 100), / q quit · p pause · tab next · ↑↓ scroll $/);
@@ -135,13 +176,22 @@ test('a 100k-key map becomes a 20-row panel in one pass, without sorting all of 
   assert.is(panel.rows.length, 20);
   assert.is(panel.entries, 100_000);
   const best = [...entries].sort((a, b) => (a.value < b.value ? 1 : -1)).slice(0, 20);
-  assert.equal(panel.rows.map((r) => r.n), best.map((e) => e.value));
+  assert.equal(
+    panel.rows.map((r) => r.n),
+    best.map((e) => e.value),
+  );
   assert.ok(ms < 500, `took ${ms} ms`);
 });
 
 test('topN keeps the largest, largest first; histWindow finds the busiest run of buckets', () => {
-  assert.equal(topN([5, 1, 9, 3, 7], 3, (a, b) => a - b), [9, 7, 5]);
-  assert.equal(topN([1, 2], 5, (a, b) => a - b), [2, 1]);
+  assert.equal(
+    topN([5, 1, 9, 3, 7], 3, (a, b) => a - b),
+    [9, 7, 5],
+  );
+  assert.equal(
+    topN([1, 2], 5, (a, b) => a - b),
+    [2, 1],
+  );
   assert.equal(histWindow([0n, 1n, 0n, 5n, 5n, 1n, 0n], 2), { from: 3, to: 4, before: 2, after: 1 });
   assert.equal(histWindow([0n, 1n, 0n, 5n, 5n, 1n, 0n], 9), { from: 1, to: 5, before: 0, after: 0 });
   assert.equal(histWindow([0n, 0n], 3), { from: 0, to: -1, before: 0, after: 0 });
@@ -155,7 +205,12 @@ test('allocateRows: fair shares, the selected panel gets what is left, panels th
 
 function stringWriter() {
   const out: string[] = [];
-  const w: Writer = { out: (t) => void out.push(`out:${t}`), err: (t) => void out.push(`err:${t}`), flush() {}, close() {} };
+  const w: Writer = {
+    out: (t) => void out.push(`out:${t}`),
+    err: (t) => void out.push(`err:${t}`),
+    flush() {},
+    close() {},
+  };
   return { w, out };
 }
 

@@ -28,7 +28,9 @@ function mkdirs(dir: string, n: number): void {
 async function countRightAfterNotify(signal: NodeJS.Signals): Promise<Finished> {
   const dir = mkdtempSync(join(tmpdir(), 'scry-race-')); // mkdtemp is a mkdir too: made before scry starts
   try {
-    const s = startScry(['-q', '-e', `tracepoint:syscalls:sys_enter_mkdir /pid == ${process.pid}/ { @n = count(); }`], { [NOTIFY]: '1' });
+    const s = startScry(['-q', '-e', `tracepoint:syscalls:sys_enter_mkdir /pid == ${process.pid}/ { @n = count(); }`], {
+      [NOTIFY]: '1',
+    });
     await s.waitForStdout(NOTIFY);
     mkdirs(dir, MKDIRS);
     s.child.kill(signal);
@@ -40,13 +42,21 @@ async function countRightAfterNotify(signal: NodeJS.Signals): Promise<Finished> 
 
 function failures(results: Finished[]): string[] {
   return results.flatMap((r, i) =>
-    r.code === 0 && r.stdout.includes(`\n@n: ${MKDIRS}\n`) ? [] : [`run ${i}: code ${r.code} signal ${r.signal} stdout ${JSON.stringify(r.stdout)} stderr ${JSON.stringify(r.stderr)}`],
+    r.code === 0 && r.stdout.includes(`\n@n: ${MKDIRS}\n`)
+      ? []
+      : [
+          `run ${i}: code ${r.code} signal ${r.signal} stdout ${JSON.stringify(r.stdout)} stderr ${JSON.stringify(r.stderr)}`,
+        ],
   );
 }
 
 if (requireTracepoint('attach race', 'syscalls/sys_enter_mkdir')) {
   test(`a second scry on a syscall tracepoint another process uses counts every mkdir made right after the word (${RUNS} runs, SIGINT at once)`, async () => {
-    const first = startScry(['-q', '-e', 'tracepoint:syscalls:sys_enter_mkdir { @n = count(); }'], { [NOTIFY]: '1' }, 120_000);
+    const first = startScry(
+      ['-q', '-e', 'tracepoint:syscalls:sys_enter_mkdir { @n = count(); }'],
+      { [NOTIFY]: '1' },
+      120_000,
+    );
     const results: Finished[] = [];
     try {
       await first.waitForStdout(NOTIFY);
@@ -57,7 +67,10 @@ if (requireTracepoint('attach race', 'syscalls/sys_enter_mkdir')) {
     const f = await first.finished;
     assert.is(f.code, 0, f.stderr);
     const seen = Number(/@n: (\d+)/.exec(f.stdout)?.[1]);
-    assert.ok(seen >= RUNS * MKDIRS, `the first scry saw ${seen} mkdirs, fewer than the ${RUNS * MKDIRS} made: ${f.stdout}`);
+    assert.ok(
+      seen >= RUNS * MKDIRS,
+      `the first scry saw ${seen} mkdirs, fewer than the ${RUNS * MKDIRS} made: ${f.stdout}`,
+    );
     const bad = failures(results);
     assert.is(bad.length, 0, bad.join('\n'));
   });

@@ -4,8 +4,26 @@ import { spawnSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  alu64Imm, atomic, BPF_FUNC, call, encode, exit, jmpImm, label, ldMapFd, ldx, mov64Imm, mov64Reg, patchMapFd, st,
-  R0, R1, R10, R2, R6, type AsmItem,
+  alu64Imm,
+  atomic,
+  BPF_FUNC,
+  call,
+  encode,
+  exit,
+  jmpImm,
+  label,
+  ldMapFd,
+  ldx,
+  mov64Imm,
+  mov64Reg,
+  patchMapFd,
+  st,
+  R0,
+  R1,
+  R10,
+  R2,
+  R6,
+  type AsmItem,
 } from '../../../compiler/asm/index.ts';
 import type { ProgramSpec } from '../../../compiler/program.ts';
 import { sourceFile, span } from '../../../lang/source.ts';
@@ -44,7 +62,12 @@ if (fx) {
 
   /** An array map with one u64 slot, and a program that adds 1 (or, with `reg`, that pt_regs slot) to it. */
   function counter(reg?: number): { prog: LoadedProgram; read(): bigint } {
-    const map = keep(new OwnedFd(mapCreate({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, name: 'count' }), 'map count'));
+    const map = keep(
+      new OwnedFd(
+        mapCreate({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, name: 'count' }),
+        'map count',
+      ),
+    );
     const items: AsmItem[] = [
       ...(reg === undefined ? [mov64Imm(R6, 1)] : [ldx(8, R6, R1, reg)]), // r6 = 1, or *(u64 *)(ctx + reg)
       st(4, R10, -4, 0),
@@ -79,14 +102,19 @@ if (fx) {
     };
   }
 
-  const attach = (prog: LoadedProgram, spec: Omit<Parameters<typeof attachUprobe>[1], 'description'> & { description?: string }): Attachment =>
-    keep(attachUprobe(prog, { description: `uprobe:${spec.path}:${spec.offset}`, ...spec }));
+  const attach = (
+    prog: LoadedProgram,
+    spec: Omit<Parameters<typeof attachUprobe>[1], 'description'> & { description?: string },
+  ): Attachment => keep(attachUprobe(prog, { description: `uprobe:${spec.path}:${spec.offset}`, ...spec }));
 
   const uprobeAt = (path: string, func: string) => resolveUprobe(openTarget(path), { func });
 
   /** Runs the fixture released after attaching; resolves with its stdout. */
   async function run(bin: string, args: string[], opts: { prefix?: string[] } = {}): Promise<string> {
-    const proc = runTarget(opts.prefix ? opts.prefix[0]! : bin, [...(opts.prefix ? [...opts.prefix.slice(1), bin] : []), ...args]);
+    const proc = runTarget(opts.prefix ? opts.prefix[0]! : bin, [
+      ...(opts.prefix ? [...opts.prefix.slice(1), bin] : []),
+      ...args,
+    ]);
     proc.send();
     const done = await proc.finished;
     assert.is(done.code, 0, done.stderr);
@@ -172,7 +200,8 @@ if (fx) {
   t('one event (pid -1, cpu 0) sees hits on every CPU, once each', async () => {
     const cpus = spawnSync('nproc', [], { encoding: 'utf8' }).stdout.trim();
     const taskset = spawnSync('taskset', ['--version']);
-    if (taskset.error || taskset.status !== 0) return skipCheck('attach/uprobe on every CPU', 'taskset(1) is not installed: no way to pin the target to a CPU');
+    if (taskset.error || taskset.status !== 0)
+      return skipCheck('attach/uprobe on every CPU', 'taskset(1) is not installed: no way to pin the target to a CPU');
     const c = counter();
     const loc = uprobeAt(fx.pie, 'add');
     attach(c.prog, { path: loc.path, offset: loc.offset, retprobe: false, pid: -1 });
@@ -187,7 +216,13 @@ if (fx) {
   t('closing the attachment detaches', async () => {
     const c = counter();
     const loc = uprobeAt(fx.pie, 'add');
-    const a = attachUprobe(c.prog, { path: loc.path, offset: loc.offset, retprobe: false, pid: -1, description: 'uprobe:add' });
+    const a = attachUprobe(c.prog, {
+      path: loc.path,
+      offset: loc.offset,
+      retprobe: false,
+      pid: -1,
+      description: 'uprobe:add',
+    });
     await run(fx.pie, ['wait', 'add', '2']);
     a.close();
     await run(fx.pie, ['wait', 'add', '3']);
@@ -206,7 +241,14 @@ if (fx) {
     try {
       assert.is(await proc.line('sema'), 'sema 0');
       for (const c of [hits, sum])
-        attach(c.prog, { path: fx.pie, offset: tick.offset, retprobe: false, pid: -1, refCtrOffset: tick.semaphoreOffset, description: 'usdt:scry:tick' });
+        attach(c.prog, {
+          path: fx.pie,
+          offset: tick.offset,
+          retprobe: false,
+          pid: -1,
+          refCtrOffset: tick.semaphoreOffset,
+          description: 'usdt:scry:tick',
+        });
       proc.send();
       const out = (await proc.finished).stdout;
       // The kernel counts the semaphore once per probed location, not once per event: two events → 1.
@@ -253,14 +295,36 @@ if (fx) {
   t('errors: a missing file, a process that does not exist', () => {
     const c = counter();
     const fails = (spec: Parameters<typeof attachUprobe>[1], message: string) =>
-      assert.throws(() => keep(attachUprobe(c.prog, spec)), (e: unknown) => e instanceof ScryRuntimeError && e.message === message && e.span === where);
-    fails({ path: '/nonexistent/bin', offset: 0n, retprobe: false, pid: -1, description: 'uprobe:/nonexistent/bin:f' }, 'cannot attach uprobe:/nonexistent/bin:f: /nonexistent/bin does not exist');
-    fails({ path: '/tmp', offset: 0n, retprobe: false, pid: -1, description: 'uprobe:/tmp:f' }, 'cannot attach uprobe:/tmp:f: /tmp is not a regular file');
-    fails({ path: fx.pie, offset: 0x1000n, retprobe: false, pid: 999_999_999, description: 'uprobe:x:add' }, 'cannot attach uprobe:x:add: there is no process with pid 999999999');
+      assert.throws(
+        () => keep(attachUprobe(c.prog, spec)),
+        (e: unknown) => e instanceof ScryRuntimeError && e.message === message && e.span === where,
+      );
+    fails(
+      { path: '/nonexistent/bin', offset: 0n, retprobe: false, pid: -1, description: 'uprobe:/nonexistent/bin:f' },
+      'cannot attach uprobe:/nonexistent/bin:f: /nonexistent/bin does not exist',
+    );
+    fails(
+      { path: '/tmp', offset: 0n, retprobe: false, pid: -1, description: 'uprobe:/tmp:f' },
+      'cannot attach uprobe:/tmp:f: /tmp is not a regular file',
+    );
+    fails(
+      { path: fx.pie, offset: 0x1000n, retprobe: false, pid: 999_999_999, description: 'uprobe:x:add' },
+      'cannot attach uprobe:x:add: there is no process with pid 999999999',
+    );
     // the kernel's own refusal keeps its errno: an offset past the end of the file
     assert.throws(
-      () => keep(attachUprobe(c.prog, { path: fx.pie, offset: 1n << 40n, retprobe: false, pid: -1, description: 'uprobe:x:far' })),
-      (e: unknown) => e instanceof ScryRuntimeError && /^cannot attach uprobe:x:far: perf_event_open\(.*\): E/.test(e.message),
+      () =>
+        keep(
+          attachUprobe(c.prog, {
+            path: fx.pie,
+            offset: 1n << 40n,
+            retprobe: false,
+            pid: -1,
+            description: 'uprobe:x:far',
+          }),
+        ),
+      (e: unknown) =>
+        e instanceof ScryRuntimeError && /^cannot attach uprobe:x:far: perf_event_open\(.*\): E/.test(e.message),
     );
   });
 

@@ -79,9 +79,26 @@ if (requireRoot('kernel/tracefs')) {
     assert.ok(f);
     assert.is(f.id, tracepointId('sched', 'sched_switch'));
     const byName = new Map(f.fields.map((x) => [x.name, x]));
-    assert.equal(byName.get('prev_comm'), { name: 'prev_comm', type: 'char[16]', offset: 8, size: 16, signed: false, common: false });
-    assert.equal(byName.get('common_pid'), { name: 'common_pid', type: 'int', offset: 4, size: 4, signed: true, common: true });
-    assert.equal(f.fields.filter((x) => x.common).map((x) => x.name), ['common_type', 'common_flags', 'common_preempt_count', 'common_pid']);
+    assert.equal(byName.get('prev_comm'), {
+      name: 'prev_comm',
+      type: 'char[16]',
+      offset: 8,
+      size: 16,
+      signed: false,
+      common: false,
+    });
+    assert.equal(byName.get('common_pid'), {
+      name: 'common_pid',
+      type: 'int',
+      offset: 4,
+      size: 4,
+      signed: true,
+      common: true,
+    });
+    assert.equal(
+      f.fields.filter((x) => x.common).map((x) => x.name),
+      ['common_type', 'common_flags', 'common_preempt_count', 'common_pid'],
+    );
     assert.is(tracepointFormat('sched', 'no_such_event'), undefined);
   });
 
@@ -121,7 +138,11 @@ if (requireRoot('kernel/tracefs')) {
     }
     assert.throws(
       () => mountTracefs(join(tmpdir(), 'scry-no-such-dir', 'x')),
-      (e: unknown) => isSysError(e, 'ENOENT') && /^tracefs is not mounted and mounting it failed: mount\(tracefs on .*\): ENOENT \(No such file or directory\) — /.test((e as Error).message),
+      (e: unknown) =>
+        isSysError(e, 'ENOENT') &&
+        /^tracefs is not mounted and mounting it failed: mount\(tracefs on .*\): ENOENT \(No such file or directory\) — /.test(
+          (e as Error).message,
+        ),
     );
   });
 
@@ -132,12 +153,25 @@ if (requireRoot('kernel/tracefs')) {
     } catch {
       unshare = false;
     }
-    if (!unshare) return skipCheck('kernel/tracefs in a new mount namespace', 'no unshare(1), or no CAP_SYS_ADMIN over mount namespaces');
+    if (!unshare)
+      return skipCheck(
+        'kernel/tracefs in a new mount namespace',
+        'no unshare(1), or no CAP_SYS_ADMIN over mount namespaces',
+      );
     const module = fileURLToPath(new URL('../../../runtime/kernel/tracefs.ts', import.meta.url));
     const script = `import(${JSON.stringify(module)}).then((m) => process.stdout.write(m.tracefsRoot() + ' ' + m.tracepointId('sched', 'sched_switch') + '\\n'))`;
     const out = execFileSync(
       'unshare',
-      ['--mount', '--propagation', 'private', 'sh', '-c', 'umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug 2>/dev/null; exec "$0" --import tsx -e "$1"', process.execPath, script],
+      [
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug 2>/dev/null; exec "$0" --import tsx -e "$1"',
+        process.execPath,
+        script,
+      ],
       { encoding: 'utf8' },
     );
     assert.is(out, `/sys/kernel/tracing ${tracepointId('sched', 'sched_switch')}\n`);

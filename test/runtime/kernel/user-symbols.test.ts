@@ -5,7 +5,14 @@ import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cxxfilt } from '../../../runtime/kernel/elf/index.ts';
-import { formatPerfFrame, formatStackFrame, formatUsym, parseMaps, UserSymbolizer, type MapEntry } from '../../../runtime/kernel/user-symbols.ts';
+import {
+  formatPerfFrame,
+  formatStackFrame,
+  formatUsym,
+  parseMaps,
+  UserSymbolizer,
+  type MapEntry,
+} from '../../../runtime/kernel/user-symbols.ts';
 import { fixtures, hasTool, runTarget, tool, type TargetProcess } from '../../helpers/fixtures.ts';
 
 const fmt = suite('kernel/user-symbols/format');
@@ -34,7 +41,15 @@ fmt('maps lines', () => {
     ].join('\n'),
   );
   assert.is(maps.length, 4);
-  assert.equal(maps[1], { start: 0x55d0c0a01000n, end: 0x55d0c0a02000n, perms: 'r-xp', offset: 0x1000n, dev: 'fd:01', inode: 1835, path: '/tmp/x/uprobe-target' });
+  assert.equal(maps[1], {
+    start: 0x55d0c0a01000n,
+    end: 0x55d0c0a02000n,
+    perms: 'r-xp',
+    offset: 0x1000n,
+    dev: 'fd:01',
+    inode: 1835,
+    path: '/tmp/x/uprobe-target',
+  });
   assert.is(maps[2]!.path, '[stack]');
   assert.is(maps[3]!.path, '');
 });
@@ -60,7 +75,9 @@ function nmFunctions(path: string, dynamic = false): Map<string, { value: bigint
 function loads(path: string): { vaddr: bigint; offset: bigint; filesz: bigint; exec: boolean }[] {
   return tool('readelf', ['-lW', path])
     .split('\n')
-    .map((l) => /^\s*LOAD\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+(.+?)\s+0x/.exec(l))
+    .map((l) =>
+      /^\s*LOAD\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+(.+?)\s+0x/.exec(l),
+    )
     .filter((m) => m !== null)
     .map((m) => ({ offset: BigInt(m[1]!), vaddr: BigInt(m[2]!), filesz: BigInt(m[3]!), exec: m[4]!.includes('E') }));
 }
@@ -70,7 +87,8 @@ function runtimeAddress(pid: number, path: string, vaddr: bigint): bigint {
   const seg = loads(path).find((l) => l.exec && vaddr >= l.vaddr && vaddr < l.vaddr + l.filesz)!;
   const fileOff = vaddr - seg.vaddr + seg.offset;
   const map = parseMaps(readFileSync(`/proc/${pid}/maps`, 'utf8')).find(
-    (m: MapEntry) => m.path === path && m.perms.includes('x') && fileOff >= m.offset && fileOff < m.offset + (m.end - m.start),
+    (m: MapEntry) =>
+      m.path === path && m.perms.includes('x') && fileOff >= m.offset && fileOff < m.offset + (m.end - m.start),
   )!;
   return map.start + fileOff - map.offset;
 }
@@ -105,21 +123,24 @@ if (fx && binutils) {
       }
       // and they are where nm + maps say
       const nm = nmFunctions(fx.pie);
-      for (const [name, addr] of Object.entries(addrs)) assert.is(runtimeAddress(proc.pid, fx.pie, nm.get(name)!.value), addr, name);
+      for (const [name, addr] of Object.entries(addrs))
+        assert.is(runtimeAddress(proc.pid, fx.pie, nm.get(name)!.value), addr, name);
       // a static function nobody printed
       const dtors = nm.get('__do_global_dtors_aux')!;
       // size 0 in the symbol table: no symbol covers it, but the module is known
       assert.equal(s.symbolize(proc.pid, runtimeAddress(proc.pid, fx.pie, dtors.value)), { module: fx.pie });
-    }));
+    }),
+  );
 
-  t('-no-pie: runtime addresses are the file\'s addresses', () =>
+  t("-no-pie: runtime addresses are the file's addresses", () =>
     withProcess(fx.nopie, async (proc) => {
       const addrs = await printedAddresses(proc, ['add', 'leaf']);
       const nm = nmFunctions(fx.nopie);
       assert.is(addrs['add'], nm.get('add')!.value);
       const s = new UserSymbolizer();
       assert.equal(s.symbolize(proc.pid, addrs['leaf']! + 5n), { symbol: 'leaf', offset: 5n, module: fx.nopie });
-    }));
+    }),
+  );
 
   t('shared library: exported and static functions', () =>
     withProcess(fx.withLib, async (proc) => {
@@ -144,7 +165,8 @@ if (fx && binutils) {
       assert.ok(around, 'nm -D names a function around the pc');
       assert.is(libc.get(r.symbol!)?.value, around.value, `${r.symbol} starts where nm says`);
       assert.is(r.offset, vaddr - around.value);
-    }));
+    }),
+  );
 
   t('outside any file: the mapping name, or nothing', () =>
     withProcess(fx.pie, async (proc) => {
@@ -168,7 +190,8 @@ if (fx && binutils) {
         assert.is(inside.module, '[vdso]');
         assert.match(inside.symbol!, /clock_gettime|gettimeofday|time|getcpu|clock_getres/);
       }
-    }));
+    }),
+  );
 
   t('a process that is gone: cached maps still answer; after refresh, nothing', async () => {
     const proc = runTarget(fx.pie, ['addrs', 'wait']);
@@ -190,10 +213,14 @@ if (fx && binutils) {
       const fake = `${fx.dir}/fakeproc`;
       const { mkdirSync, writeFileSync } = await import('node:fs');
       mkdirSync(`${fake}/${proc.pid}`, { recursive: true });
-      writeFileSync(`${fake}/${proc.pid}/maps`, readFileSync(`/proc/${proc.pid}/maps`, 'utf8').replaceAll(fx.pie, `${fx.dir}/missing-binary`));
+      writeFileSync(
+        `${fake}/${proc.pid}/maps`,
+        readFileSync(`/proc/${proc.pid}/maps`, 'utf8').replaceAll(fx.pie, `${fx.dir}/missing-binary`),
+      );
       const s = new UserSymbolizer({ procRoot: fake });
       assert.equal(s.symbolize(proc.pid, add!), { module: `${fx.dir}/missing-binary` });
-    }));
+    }),
+  );
 
   t('a library loaded after the maps were read is found on a miss', () =>
     withProcess(fx.pie, async (proc) => {
@@ -203,7 +230,8 @@ if (fx && binutils) {
       // an address past every mapping triggers a re-read, which must not break anything
       assert.equal(s.symbolize(proc.pid, 0x7fff_ffff_f000n), {});
       assert.is(s.symbolize(proc.pid, add!).symbol, 'add');
-    }));
+    }),
+  );
 
   t('C++ names are demangled as bpftrace prints them (c++filt), or kept with demangle: false', async () => {
     if (!fx.cxx) {
@@ -217,12 +245,23 @@ if (fx && binutils) {
     const proc = runTarget(fx.cxx, ['addrs', 'wait']);
     try {
       const go = BigInt(`0x${(await proc.line('addr go ')).split(' ')[2]}`);
-      assert.equal(new UserSymbolizer().symbolize(proc.pid, go + 1n), { symbol: 'ns::K::go(int)', offset: 1n, module: fx.cxx });
-      assert.equal(new UserSymbolizer({ demangle: false }).symbolize(proc.pid, go), { symbol: '_ZN2ns1K2goEi', offset: 0n, module: fx.cxx });
+      assert.equal(new UserSymbolizer().symbolize(proc.pid, go + 1n), {
+        symbol: 'ns::K::go(int)',
+        offset: 1n,
+        module: fx.cxx,
+      });
+      assert.equal(new UserSymbolizer({ demangle: false }).symbolize(proc.pid, go), {
+        symbol: '_ZN2ns1K2goEi',
+        offset: 0n,
+        module: fx.cxx,
+      });
       const calls: string[][] = [];
       const s = new UserSymbolizer({ demangle: (names) => (calls.push([...names]), names.map((n) => `<${n}>`)) });
       const frames = s.symbolizeAll(proc.pid, [go, go + 1n, go + 2n]);
-      assert.equal(frames.map((f) => f.symbol), ['<_ZN2ns1K2goEi>', '<_ZN2ns1K2goEi>', '<_ZN2ns1K2goEi>']);
+      assert.equal(
+        frames.map((f) => f.symbol),
+        ['<_ZN2ns1K2goEi>', '<_ZN2ns1K2goEi>', '<_ZN2ns1K2goEi>'],
+      );
       s.symbolize(proc.pid, go);
       assert.equal(calls, [['_ZN2ns1K2goEi']], 'one batch, then cached');
     } finally {
@@ -237,25 +276,45 @@ if (fx && binutils) {
       process.stderr.write('SKIP kernel/user-symbols bpftrace comparison: bpftrace not installed or not root\n');
       return;
     }
-    await compareWithBpftrace(fx.withLib, ['recurse', '2', 'lib', '1'], `uprobe:${fx.withLib}:leaf { print(ustack(perf)); print(ustack); } uprobe:${fx.lib}:lib_mul { print(ustack(perf)); print(ustack); exit(); }`, 'lib ', (blocks) => {
-      assert.is(blocks.length, 4, blocks.join('\n--\n'));
-      assert.match(blocks[0]!, / leaf\+0 \(/);
-      assert.match(blocks[0]!, / recurse\+\d+ \(/);
-      assert.match(blocks[2]!, / lib_mul\+0 \(/);
-    });
+    await compareWithBpftrace(
+      fx.withLib,
+      ['recurse', '2', 'lib', '1'],
+      `uprobe:${fx.withLib}:leaf { print(ustack(perf)); print(ustack); } uprobe:${fx.lib}:lib_mul { print(ustack(perf)); print(ustack); exit(); }`,
+      'lib ',
+      (blocks) => {
+        assert.is(blocks.length, 4, blocks.join('\n--\n'));
+        assert.match(blocks[0]!, / leaf\+0 \(/);
+        assert.match(blocks[0]!, / recurse\+\d+ \(/);
+        assert.match(blocks[2]!, / lib_mul\+0 \(/);
+      },
+    );
     if (fx.cxx) {
-      await compareWithBpftrace(fx.cxx, ['go', '1'], `uprobe:${fx.cxx}:_ZN2ns1K2goEi { print(ustack(perf)); print(ustack); exit(); }`, 'go ', (blocks) => {
-        assert.is(blocks.length, 2, blocks.join('\n--\n'));
-        assert.match(blocks[1]!, /^ {8}ns::K::go\(int\)\+0$/m);
-      });
+      await compareWithBpftrace(
+        fx.cxx,
+        ['go', '1'],
+        `uprobe:${fx.cxx}:_ZN2ns1K2goEi { print(ustack(perf)); print(ustack); exit(); }`,
+        'go ',
+        (blocks) => {
+          assert.is(blocks.length, 2, blocks.join('\n--\n'));
+          assert.match(blocks[1]!, /^ {8}ns::K::go\(int\)\+0$/m);
+        },
+      );
     }
   });
 
   /** Runs the fixture under a bpftrace program that prints stacks; each printed frame must equal ours. */
-  async function compareWithBpftrace(bin: string, args: string[], program: string, doneLine: string, check: (blocks: string[]) => void): Promise<void> {
+  async function compareWithBpftrace(
+    bin: string,
+    args: string[],
+    program: string,
+    doneLine: string,
+    check: (blocks: string[]) => void,
+  ): Promise<void> {
     const proc = runTarget(bin, ['wait', ...args, 'wait']);
     // BEGIN runs once every probe is attached
-    const tracer = spawn('bpftrace', ['-e', `BEGIN { printf("ready\\n\\n"); } ${program}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const tracer = spawn('bpftrace', ['-e', `BEGIN { printf("ready\\n\\n"); } ${program}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let closed = false;
@@ -270,15 +329,24 @@ if (fx && binutils) {
       proc.send();
       await proc.line(doneLine);
       await ended;
-      const blocks = out.split('\n\n').map((b) => b.replace(/^\n+/, '')).filter((b) => b.trim() && !b.startsWith('Attaching') && b !== 'ready');
+      const blocks = out
+        .split('\n\n')
+        .map((b) => b.replace(/^\n+/, ''))
+        .filter((b) => b.trim() && !b.startsWith('Attaching') && b !== 'ready');
       check(blocks);
       const s = new UserSymbolizer();
       for (let i = 0; i + 1 < blocks.length; i += 2) {
         const lines = blocks[i]!.split('\n').filter((l) => l);
         const addrs = lines.map((l) => BigInt(`0x${/^\t([0-9a-f]+) /.exec(l)![1]}`));
         const ours = s.symbolizeAll(proc.pid, addrs);
-        assert.equal(lines, addrs.map((a, k) => `\t${formatPerfFrame(ours[k]!, a)}`));
-        assert.equal(blocks[i + 1]!.split('\n').filter((l) => l), addrs.map((a, k) => `        ${formatStackFrame(ours[k]!, a)}`));
+        assert.equal(
+          lines,
+          addrs.map((a, k) => `\t${formatPerfFrame(ours[k]!, a)}`),
+        );
+        assert.equal(
+          blocks[i + 1]!.split('\n').filter((l) => l),
+          addrs.map((a, k) => `        ${formatStackFrame(ours[k]!, a)}`),
+        );
       }
     } finally {
       tracer.kill();

@@ -35,7 +35,9 @@ if (requireRoot('sys/btf')) {
   });
 
   t('a program with a for-map callback loads with its BTF and func_info, and closes them all', () => {
-    const objs = loadObjects(compileText('BEGIN { @m[1] = 1; for ($kv : @m) { @s += $kv.1; if ($kv.0 > 5) { break; } } exit(); }'));
+    const objs = loadObjects(
+      compileText('BEGIN { @m[1] = 1; for ($kv : @m) { @s += $kv.1; if ($kv.0 > 5) { break; } } exit(); }'),
+    );
     try {
       const p = objs.programs[0]!;
       assert.ok(p.btf && !p.btf.closed);

@@ -34,7 +34,10 @@ pure('SysError message, code and cause', () => {
 pure('check passes results through and throws on -errno', () => {
   assert.is(check(5, 'x'), 5);
   assert.is(check(0, 'x'), 0);
-  assert.throws(() => check(-9, 'close'), (e: unknown) => isSysError(e, 'EBADF') && (e as Error).message === 'close: EBADF (Bad file descriptor)');
+  assert.throws(
+    () => check(-9, 'close'),
+    (e: unknown) => isSysError(e, 'EBADF') && (e as Error).message === 'close: EBADF (Bad file descriptor)',
+  );
 });
 
 pure.run();
@@ -66,8 +69,14 @@ if (requireRoot('sys/errors (kernel)')) {
     fd.close(); // idempotent
     assert.ok(fd.closed);
     assert.throws(() => fd.fd, /used after close/);
-    assert.throws(() => mapLookup(n, new Uint8Array(4), new Uint8Array(4)), (e: unknown) => isSysError(e, 'EBADF') && (e as SysError).syscall === 'bpf(BPF_MAP_LOOKUP_ELEM)');
-    assert.throws(() => closeFd(n), (e: unknown) => isSysError(e, 'EBADF'));
+    assert.throws(
+      () => mapLookup(n, new Uint8Array(4), new Uint8Array(4)),
+      (e: unknown) => isSysError(e, 'EBADF') && (e as SysError).syscall === 'bpf(BPF_MAP_LOOKUP_ELEM)',
+    );
+    assert.throws(
+      () => closeFd(n),
+      (e: unknown) => isSysError(e, 'EBADF'),
+    );
   });
 
   t('argument misuse throws TypeError from the addon instead of making a syscall', () => {

@@ -16,7 +16,13 @@ export function prog(...parts: Uint8Array[]): Uint8Array {
   return Buffer.concat(parts);
 }
 
-export const R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R6 = 6, R10 = 10;
+export const R0 = 0,
+  R1 = 1,
+  R2 = 2,
+  R3 = 3,
+  R4 = 4,
+  R6 = 6,
+  R10 = 10;
 
 export const movImm = (dst: number, imm: number) => insn(0xb7, dst, 0, 0, imm); // ALU64 | MOV | K
 export const movReg = (dst: number, src: number) => insn(0xbf, dst, src, 0, 0); // ALU64 | MOV | X

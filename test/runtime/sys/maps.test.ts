@@ -50,8 +50,14 @@ if (requireRoot('sys/maps')) {
     assert.is(mapLookup(fd, u32(1), value), false);
     mapUpdate(fd, u32(1), u64(100n));
     mapUpdate(fd, u32(2), u64(200n), BPF_NOEXIST);
-    assert.throws(() => mapUpdate(fd, u32(2), u64(1n), BPF_NOEXIST), (e: unknown) => isSysError(e, 'EEXIST'));
-    assert.throws(() => mapUpdate(fd, u32(3), u64(1n), BPF_EXIST), (e: unknown) => isSysError(e, 'ENOENT'));
+    assert.throws(
+      () => mapUpdate(fd, u32(2), u64(1n), BPF_NOEXIST),
+      (e: unknown) => isSysError(e, 'EEXIST'),
+    );
+    assert.throws(
+      () => mapUpdate(fd, u32(3), u64(1n), BPF_EXIST),
+      (e: unknown) => isSysError(e, 'ENOENT'),
+    );
     assert.ok(mapLookup(fd, u32(1), value));
     assert.is(readU64(value), 100n);
     mapUpdate(fd, u32(1), u64(101n), BPF_ANY);
@@ -97,8 +103,14 @@ if (requireRoot('sys/maps')) {
     assert.ok(mapLookup(fd, u32(3), value));
     assert.is(readU64(value), 33n);
     assert.is(mapLookup(fd, u32(4), value), false);
-    assert.throws(() => mapUpdate(fd, u32(4), value), (e: unknown) => isSysError(e, 'E2BIG'));
-    assert.throws(() => mapDelete(fd, u32(0)), (e: unknown) => isSysError(e, 'EINVAL'));
+    assert.throws(
+      () => mapUpdate(fd, u32(4), value),
+      (e: unknown) => isSysError(e, 'E2BIG'),
+    );
+    assert.throws(
+      () => mapDelete(fd, u32(0)),
+      (e: unknown) => isSysError(e, 'EINVAL'),
+    );
     const next = new Uint8Array(4);
     assert.ok(mapGetNextKey(fd, null, next));
     assert.is(new DataView(next.buffer).getUint32(0, true), 0);
@@ -133,7 +145,13 @@ if (requireRoot('sys/maps')) {
   });
 
   t('mapInfo reports the spec; names are sanitised to the kernel alphabet', () => {
-    const fd = open({ type: MapType.LRU_HASH, keySize: 16, valueSize: 24, maxEntries: 128, name: '@my-map:with/odd chars' });
+    const fd = open({
+      type: MapType.LRU_HASH,
+      keySize: 16,
+      valueSize: 24,
+      maxEntries: 128,
+      name: '@my-map:with/odd chars',
+    });
     const info = mapInfo(fd);
     assert.is(info.type, MapType.LRU_HASH);
     assert.is(info.keySize, 16);
@@ -147,11 +165,17 @@ if (requireRoot('sys/maps')) {
     const fd = open({ type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 });
     mapUpdate(fd, u32(0), u32(5));
     mapFreeze(fd);
-    assert.throws(() => mapUpdate(fd, u32(0), u32(6)), (e: unknown) => isSysError(e, 'EPERM'));
+    assert.throws(
+      () => mapUpdate(fd, u32(0), u32(6)),
+      (e: unknown) => isSysError(e, 'EPERM'),
+    );
   });
 
   t('mapCreate errors: zero key size for a hash is EINVAL', () => {
-    assert.throws(() => open({ type: MapType.HASH, keySize: 0, valueSize: 4, maxEntries: 1 }), (e: unknown) => isSysError(e, 'EINVAL') && /BPF_MAP_CREATE/.test((e as Error).message));
+    assert.throws(
+      () => open({ type: MapType.HASH, keySize: 0, valueSize: 4, maxEntries: 1 }),
+      (e: unknown) => isSysError(e, 'EINVAL') && /BPF_MAP_CREATE/.test((e as Error).message),
+    );
   });
 
   t.run();

@@ -6,7 +6,14 @@ import { runInNewContext } from 'node:vm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadProgram, mapCreate, mapLookup, mapUpdate, progTestRun } from '../../../runtime/sys/bpf.ts';
-import { BPF_F_MMAPABLE, MAP_SHARED, MapType, PROT_READ, PROT_WRITE, ProgType } from '../../../runtime/sys/constants.ts';
+import {
+  BPF_F_MMAPABLE,
+  MAP_SHARED,
+  MapType,
+  PROT_READ,
+  PROT_WRITE,
+  ProgType,
+} from '../../../runtime/sys/constants.ts';
 import { isSysError } from '../../../runtime/sys/errors.ts';
 import { mmap, munmap, watchFd } from '../../../runtime/sys/io.ts';
 import { native } from '../../../runtime/sys/native.ts';
@@ -14,7 +21,10 @@ import { pageSize } from '../../../runtime/sys/system.ts';
 import { closedAfterEachTest, requireRoot } from '../../helpers/kernel.ts';
 import { ringbufEmit } from './insn.ts';
 
-const bpfMappings = () => readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.endsWith('anon_inode:bpf-map')).length;
+const bpfMappings = () =>
+  readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .filter((l) => l.endsWith('anon_inode:bpf-map')).length;
 
 interface ChildResult {
   code: number | null;
@@ -26,10 +36,15 @@ interface ChildResult {
 function child(mode: string, timeoutMs: number): Promise<ChildResult> {
   const script = fileURLToPath(new URL('./watch-child.ts', import.meta.url));
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', script, mode], { timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout) => {
-      const e = err as (Error & { code?: number; signal?: string }) | null;
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: e?.signal ?? null, stdout });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', script, mode],
+      { timeout: timeoutMs, killSignal: 'SIGKILL' },
+      (err, stdout) => {
+        const e = err as (Error & { code?: number; signal?: string }) | null;
+        resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: e?.signal ?? null, stdout });
+      },
+    );
   });
 }
 
@@ -38,7 +53,10 @@ if (requireRoot('sys/native')) {
   const own = closedAfterEachTest(t);
 
   // An mmapable array map: value i lives at byte 8 * i of the mapping.
-  const mmapable = () => own(mapCreate({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: pageSize() / 8, flags: BPF_F_MMAPABLE }));
+  const mmapable = () =>
+    own(
+      mapCreate({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: pageSize() / 8, flags: BPF_F_MMAPABLE }),
+    );
   const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
 
   t('mmap gives an ArrayBuffer over the kernel memory, both ways', () => {
@@ -71,9 +89,15 @@ if (requireRoot('sys/native')) {
   });
 
   t('mmap errors: bad fd is EBADF; a map without BPF_F_MMAPABLE is refused', () => {
-    assert.throws(() => mmap(999_999, pageSize(), PROT_READ, MAP_SHARED, 0, 'mmap(test)'), (e: unknown) => isSysError(e, 'EBADF') && (e as Error).message.startsWith('mmap(test)'));
+    assert.throws(
+      () => mmap(999_999, pageSize(), PROT_READ, MAP_SHARED, 0, 'mmap(test)'),
+      (e: unknown) => isSysError(e, 'EBADF') && (e as Error).message.startsWith('mmap(test)'),
+    );
     const plain = own(mapCreate({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 }));
-    assert.throws(() => mmap(plain, pageSize(), PROT_READ, MAP_SHARED, 0), (e: unknown) => isSysError(e));
+    assert.throws(
+      () => mmap(plain, pageSize(), PROT_READ, MAP_SHARED, 0),
+      (e: unknown) => isSysError(e),
+    );
   });
 
   t('a mapping that is never unmapped is released by GC, once', async () => {
@@ -103,11 +127,17 @@ if (requireRoot('sys/native')) {
     h.stop();
     h.ref();
     h.unref();
-    assert.throws(() => watchFd(0x7fffffff, () => {}), (e: unknown) => isSysError(e, 'EBADF'));
+    assert.throws(
+      () => watchFd(0x7fffffff, () => {}),
+      (e: unknown) => isSysError(e, 'EBADF'),
+    );
     // Regular files cannot be polled with epoll.
     const file = openSync(fileURLToPath(import.meta.url), 'r');
     try {
-      assert.throws(() => watchFd(file, () => {}), (e: unknown) => isSysError(e, 'EPERM'));
+      assert.throws(
+        () => watchFd(file, () => {}),
+        (e: unknown) => isSysError(e, 'EPERM'),
+      );
     } finally {
       closeSync(file);
     }

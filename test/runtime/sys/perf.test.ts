@@ -8,7 +8,14 @@ import { linkCreate, loadProgram, mapCreate, mapLookup } from '../../../runtime/
 import { AttachType, MapType, PerfSwConfig, PerfType, ProgType } from '../../../runtime/sys/constants.ts';
 import { isSysError, SysError } from '../../../runtime/sys/errors.ts';
 import { OwnedFd } from '../../../runtime/sys/fd.ts';
-import { perfDisable, perfEnable, perfEventOpen, perfSetBpf, pmuConfigBit, pmuType } from '../../../runtime/sys/perf.ts';
+import {
+  perfDisable,
+  perfEnable,
+  perfEventOpen,
+  perfSetBpf,
+  pmuConfigBit,
+  pmuType,
+} from '../../../runtime/sys/perf.ts';
 import { onlineCpus } from '../../../runtime/sys/system.ts';
 import { tracepointFormat, tracepointId } from '../../../runtime/kernel/tracefs.ts';
 import { closedAfterEachTest, requireRoot, requireTracepoint, skipCheck } from '../../helpers/kernel.ts';
@@ -47,8 +54,20 @@ if (requireRoot('sys/perf')) {
 
   t('software cpu-clock on cpu 0 runs a PERF_EVENT program', async () => {
     const map = counter();
-    const progFd = own(loadProgram({ type: ProgType.PERF_EVENT, insns: countInto(map), license: 'GPL', name: 'cpu_clock' }));
-    const ev = own(perfEventOpen({ type: PerfType.SOFTWARE, config: PerfSwConfig.CPU_CLOCK, samplePeriod: 100_000, pid: -1, cpu: 0, disabled: true }), 'cpu-clock');
+    const progFd = own(
+      loadProgram({ type: ProgType.PERF_EVENT, insns: countInto(map), license: 'GPL', name: 'cpu_clock' }),
+    );
+    const ev = own(
+      perfEventOpen({
+        type: PerfType.SOFTWARE,
+        config: PerfSwConfig.CPU_CLOCK,
+        samplePeriod: 100_000,
+        pid: -1,
+        cpu: 0,
+        disabled: true,
+      }),
+      'cpu-clock',
+    );
     perfSetBpf(ev, progFd);
     assert.is(count(map), 0n, 'disabled event fired');
     perfEnable(ev);
@@ -63,8 +82,13 @@ if (requireRoot('sys/perf')) {
   t('sampling by frequency, attached through BPF_LINK_CREATE', async () => {
     const map = counter();
     const progFd = own(loadProgram({ type: ProgType.PERF_EVENT, insns: countInto(map), license: 'GPL' }));
-    const ev = own(perfEventOpen({ type: PerfType.SOFTWARE, config: PerfSwConfig.CPU_CLOCK, sampleFreq: 1000, pid: -1, cpu: 0 }));
-    const link = new OwnedFd(linkCreate({ progFd, targetFd: ev, attachType: AttachType.PERF_EVENT, bpfCookie: 7n }), 'perf link');
+    const ev = own(
+      perfEventOpen({ type: PerfType.SOFTWARE, config: PerfSwConfig.CPU_CLOCK, sampleFreq: 1000, pid: -1, cpu: 0 }),
+    );
+    const link = new OwnedFd(
+      linkCreate({ progFd, targetFd: ev, attachType: AttachType.PERF_EVENT, bpfCookie: 7n }),
+      'perf link',
+    );
     own(link);
     await sleep(50);
     link.close();
@@ -74,9 +98,13 @@ if (requireRoot('sys/perf')) {
   t('perf_event_open errors carry the event in the message', () => {
     assert.throws(
       () => perfEventOpen({ type: PerfType.SOFTWARE, config: 9999, pid: -1, cpu: 0 }),
-      (e: unknown) => e instanceof SysError && /^perf_event_open\(type 1, config 9999, cpu 0, pid -1\): E/.test(e.message),
+      (e: unknown) =>
+        e instanceof SysError && /^perf_event_open\(type 1, config 9999, cpu 0, pid -1\): E/.test(e.message),
     );
-    assert.throws(() => perfEventOpen({ type: PerfType.SOFTWARE, config: 0, pid: -1, cpu: -1 }), (e: unknown) => isSysError(e, 'EINVAL'));
+    assert.throws(
+      () => perfEventOpen({ type: PerfType.SOFTWARE, config: 0, pid: -1, cpu: -1 }),
+      (e: unknown) => isSysError(e, 'EINVAL'),
+    );
   });
 
   t('uprobe PMU: probePath is passed by pointer; the program runs when the binary does', () => {
@@ -84,10 +112,15 @@ if (requireRoot('sys/perf')) {
     if (type === undefined) return skipCheck('sys/perf uprobe PMU', 'no uprobe PMU in /sys/bus/event_source/devices');
     assert.is(pmuConfigBit('uprobe', 'retprobe'), 0);
     const map = counter();
-    const progFd = own(loadProgram({ type: ProgType.KPROBE, insns: countInto(map), license: 'GPL', name: 'uprobe_true' }));
+    const progFd = own(
+      loadProgram({ type: ProgType.KPROBE, insns: countInto(map), license: 'GPL', name: 'uprobe_true' }),
+    );
     const offset = entryFileOffset('/bin/true');
     // One event (cpu 0) is enough: the program is attached to the probe, not to the CPU.
-    const ev = own(perfEventOpen({ type, config: 0, probePath: '/bin/true', probeOffset: offset, pid: -1, cpu: 0, disabled: true }), 'uprobe');
+    const ev = own(
+      perfEventOpen({ type, config: 0, probePath: '/bin/true', probeOffset: offset, pid: -1, cpu: 0, disabled: true }),
+      'uprobe',
+    );
     perfSetBpf(ev, progFd);
     perfEnable(ev);
     for (let i = 0; i < 3; i++) execFileSync('/bin/true');
@@ -111,14 +144,23 @@ if (requireTracepoint('sys/perf tracepoint', 'syscalls/sys_enter_mkdir')) {
     // One event on cpu 0 suffices: a tracepoint's BPF programs belong to the tracepoint and run
     // on every CPU. (Attaching the same program through a second event of the same tracepoint
     // is EEXIST — checked below.)
-    const ev = new OwnedFd(perfEventOpen({ type: PerfType.TRACEPOINT, config: id!, pid: -1, cpu: 0, disabled: true }), 'tp');
+    const ev = new OwnedFd(
+      perfEventOpen({ type: PerfType.TRACEPOINT, config: id!, pid: -1, cpu: 0, disabled: true }),
+      'tp',
+    );
     own(ev);
     perfSetBpf(ev.fd, prog.fd);
     perfEnable(ev.fd);
     if (onlineCpus().includes(1)) {
-      const ev1 = new OwnedFd(perfEventOpen({ type: PerfType.TRACEPOINT, config: id!, pid: -1, cpu: 1, disabled: true }), 'tp cpu 1');
+      const ev1 = new OwnedFd(
+        perfEventOpen({ type: PerfType.TRACEPOINT, config: id!, pid: -1, cpu: 1, disabled: true }),
+        'tp cpu 1',
+      );
       own(ev1);
-      assert.throws(() => perfSetBpf(ev1.fd, prog.fd), (e: unknown) => isSysError(e, 'EEXIST'));
+      assert.throws(
+        () => perfSetBpf(ev1.fd, prog.fd),
+        (e: unknown) => isSysError(e, 'EEXIST'),
+      );
     }
     const N = 10;
     const dir = join(tmpdir(), `scry-mkdir-${process.pid}`);
@@ -136,7 +178,14 @@ if (requireTracepoint('sys/perf tracepoint', 'syscalls/sys_enter_mkdir')) {
     const f = tracepointFormat('syscalls', 'sys_enter_mkdir')!;
     assert.ok(f);
     const pathname = f.fields.find((x) => x.name === 'pathname')!;
-    assert.equal(pathname, { name: 'pathname', type: 'const char *', offset: 16, size: 8, signed: false, common: false });
+    assert.equal(pathname, {
+      name: 'pathname',
+      type: 'const char *',
+      offset: 16,
+      size: 8,
+      signed: false,
+      common: false,
+    });
   });
 
   t('the tracepoint program type is refused by cpu-clock events (EINVAL)', () => {
@@ -144,9 +193,21 @@ if (requireTracepoint('sys/perf tracepoint', 'syscalls/sys_enter_mkdir')) {
     own(map);
     const prog = loadProgram({ type: ProgType.TRACEPOINT, insns: countInto(map.fd), license: 'GPL' });
     own(prog);
-    const ev = new OwnedFd(perfEventOpen({ type: PerfType.SOFTWARE, config: PerfSwConfig.CPU_CLOCK, samplePeriod: 1_000_000, pid: -1, cpu: 0, disabled: true }));
+    const ev = new OwnedFd(
+      perfEventOpen({
+        type: PerfType.SOFTWARE,
+        config: PerfSwConfig.CPU_CLOCK,
+        samplePeriod: 1_000_000,
+        pid: -1,
+        cpu: 0,
+        disabled: true,
+      }),
+    );
     own(ev);
-    assert.throws(() => perfSetBpf(ev.fd, prog.fd), (e: unknown) => isSysError(e, 'EINVAL') && (e as Error).message.startsWith('ioctl(PERF_EVENT_IOC_SET_BPF)'));
+    assert.throws(
+      () => perfSetBpf(ev.fd, prog.fd),
+      (e: unknown) => isSysError(e, 'EINVAL') && (e as Error).message.startsWith('ioctl(PERF_EVENT_IOC_SET_BPF)'),
+    );
   });
 
   t.run();

@@ -48,11 +48,16 @@ if (requireRoot('sys/prog')) {
     const fd = own(loadProgram({ type: ProgType.RAW_TRACEPOINT, insns: returns(42), license: 'GPL' }));
     assert.is(progTestRun(fd).retval, 42);
     // r0 = args[0]; exit
-    const echo = own(loadProgram({ type: ProgType.RAW_TRACEPOINT, insns: prog(ldxDw(R0, R1, 0), exit()), license: 'GPL' }));
+    const echo = own(
+      loadProgram({ type: ProgType.RAW_TRACEPOINT, insns: prog(ldxDw(R0, R1, 0), exit()), license: 'GPL' }),
+    );
     const ctx = new BigUint64Array([1234n]);
     assert.is(progTestRun(echo, { ctxIn: ctx }).retval, 1234);
     // raw tracepoint test runs refuse repeat: EINVAL
-    assert.throws(() => progTestRun(fd, { repeat: 5 }), (e: unknown) => isSysError(e, 'EINVAL') && (e as Error).message.startsWith('bpf(BPF_PROG_TEST_RUN)'));
+    assert.throws(
+      () => progTestRun(fd, { repeat: 5 }),
+      (e: unknown) => isSysError(e, 'EINVAL') && (e as Error).message.startsWith('bpf(BPF_PROG_TEST_RUN)'),
+    );
   });
 
   t('a program the verifier rejects: loadProgram retries with a log', () => {
@@ -74,9 +79,19 @@ if (requireRoot('sys/prog')) {
 
   t('progLoad with a log buffer throws ProgLoadError; without one a plain SysError', () => {
     const bad = prog(exit());
-    assert.throws(() => progLoad({ type: ProgType.RAW_TRACEPOINT, insns: bad, license: 'GPL' }), (e: unknown) => e instanceof SysError && !(e instanceof ProgLoadError) && e.verifierLog === undefined);
     assert.throws(
-      () => progLoad({ type: ProgType.RAW_TRACEPOINT, insns: bad, license: 'GPL', logLevel: 1, logBuf: new Uint8Array(1 << 16) }),
+      () => progLoad({ type: ProgType.RAW_TRACEPOINT, insns: bad, license: 'GPL' }),
+      (e: unknown) => e instanceof SysError && !(e instanceof ProgLoadError) && e.verifierLog === undefined,
+    );
+    assert.throws(
+      () =>
+        progLoad({
+          type: ProgType.RAW_TRACEPOINT,
+          insns: bad,
+          license: 'GPL',
+          logLevel: 1,
+          logBuf: new Uint8Array(1 << 16),
+        }),
       (e: unknown) => e instanceof ProgLoadError && e.verifierLog!.includes('R0 !read_ok'),
     );
   });
@@ -105,16 +120,26 @@ if (requireRoot('sys/prog')) {
   });
 
   t('instruction bytes must be whole instructions; unknown opcodes are EINVAL', () => {
-    assert.throws(() => progLoad({ type: ProgType.RAW_TRACEPOINT, insns: new Uint8Array(12), license: 'GPL' }), RangeError);
     assert.throws(
-      () => loadProgram({ type: ProgType.RAW_TRACEPOINT, insns: prog(insn(0xff, 0, 0, 0, 0), movImm(R0, 0), exit()), license: 'GPL' }),
+      () => progLoad({ type: ProgType.RAW_TRACEPOINT, insns: new Uint8Array(12), license: 'GPL' }),
+      RangeError,
+    );
+    assert.throws(
+      () =>
+        loadProgram({
+          type: ProgType.RAW_TRACEPOINT,
+          insns: prog(insn(0xff, 0, 0, 0, 0), movImm(R0, 0), exit()),
+          license: 'GPL',
+        }),
       (e: unknown) => e instanceof ProgLoadError && e.code === 'EINVAL' && /unknown opcode/.test(e.log),
     );
   });
 
   t('raw tracepoint attach counts mkdir syscalls; closing the link detaches', () => {
     const map = counter();
-    const fd = own(loadProgram({ type: ProgType.RAW_TRACEPOINT, insns: countInto(map), license: 'GPL', name: 'count_sys' }));
+    const fd = own(
+      loadProgram({ type: ProgType.RAW_TRACEPOINT, insns: countInto(map), license: 'GPL', name: 'count_sys' }),
+    );
     const link = new OwnedFd(rawTracepointOpen('sys_enter', fd), 'raw_tp sys_enter');
     own(link);
     const dir = join(tmpdir(), `scry-rawtp-${process.pid}`);
@@ -132,12 +157,18 @@ if (requireRoot('sys/prog')) {
 
   t('rawTracepointOpen of an unknown tracepoint is ENOENT', () => {
     const fd = own(loadProgram({ type: ProgType.RAW_TRACEPOINT, insns: RETURN_0, license: 'GPL' }));
-    assert.throws(() => rawTracepointOpen('no_such_tracepoint_xyz', fd), (e: unknown) => isSysError(e, 'ENOENT') && (e as SysError).syscall === 'bpf(BPF_RAW_TRACEPOINT_OPEN)');
+    assert.throws(
+      () => rawTracepointOpen('no_such_tracepoint_xyz', fd),
+      (e: unknown) => isSysError(e, 'ENOENT') && (e as SysError).syscall === 'bpf(BPF_RAW_TRACEPOINT_OPEN)',
+    );
   });
 
   t('linkCreate reports a bad target', () => {
     const fd = own(loadProgram({ type: ProgType.RAW_TRACEPOINT, insns: RETURN_0, license: 'GPL' }));
-    assert.throws(() => linkCreate({ progFd: fd, targetFd: 999_999, attachType: AttachType.PERF_EVENT }), (e: unknown) => e instanceof SysError && e.syscall === 'bpf(BPF_LINK_CREATE)');
+    assert.throws(
+      () => linkCreate({ progFd: fd, targetFd: 999_999, attachType: AttachType.PERF_EVENT }),
+      (e: unknown) => e instanceof SysError && e.syscall === 'bpf(BPF_LINK_CREATE)',
+    );
   });
 
   t.run();

@@ -12,7 +12,10 @@ import { vmlinuxBtf, type Btf } from '../../../../runtime/kernel/btf/index.ts';
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 
 function bpftool(format: 'raw' | 'c'): string {
-  const r = spawnSync('bpftool', ['btf', 'dump', 'file', VMLINUX, 'format', format], { encoding: 'latin1', maxBuffer: 256 << 20 });
+  const r = spawnSync('bpftool', ['btf', 'dump', 'file', VMLINUX, 'format', format], {
+    encoding: 'latin1',
+    maxBuffer: 256 << 20,
+  });
   if (r.status !== 0) throw new Error(`bpftool ${format}: ${r.error ?? r.stderr}`);
   return r.stdout;
 }
@@ -62,7 +65,10 @@ function raw(btf: Btf, t: BtfType): string[] {
     case 'union':
       return [
         `${head} size=${t.size} vlen=${t.members.length}`,
-        ...t.members.map((m) => `\t${q(m.name)} type_id=${m.type} bits_offset=${m.bitOffset}${m.bitSize ? ` bitfield_size=${m.bitSize}` : ''}`),
+        ...t.members.map(
+          (m) =>
+            `\t${q(m.name)} type_id=${m.type} bits_offset=${m.bitOffset}${m.bitSize ? ` bitfield_size=${m.bitSize}` : ''}`,
+        ),
       ];
     case 'enum': {
       const suffix = t.wide ? (t.signed ? 'LL' : 'ULL') : '';
@@ -141,7 +147,13 @@ x('C definitions of every struct and union equal bpftool format c', () => {
     return !blocks.get(k)!.includes('__attribute__') && btf.findAll(name, kind).length === 1;
   });
   assert.ok(names.length > 1000, `${names.length} comparable definitions`);
-  for (const must of ['struct task_struct', 'struct sk_buff', 'struct page', 'struct perf_event_attr', 'union bpf_attr']) {
+  for (const must of [
+    'struct task_struct',
+    'struct sk_buff',
+    'struct page',
+    'struct perf_event_attr',
+    'union bpf_attr',
+  ]) {
     assert.ok(names.includes(must), must);
   }
   let bad = 0;

@@ -36,11 +36,10 @@ class Blob {
   private strLen = 0;
   private next: number;
 
-  constructor(
-    private readonly base: { types: number; strLen: number } = { types: 1, strLen: 0 },
-  ) {
+  constructor(private readonly base: { types: number; strLen: number } = { types: 1, strLen: 0 }) {
     this.next = base.types;
-    if (base.strLen === 0) this.str(''); // a base blob starts with the empty string
+    if (base.strLen === 0)
+      this.str(''); // a base blob starts with the empty string
     else this.offsets.set('', 0); // split: '' is the base's offset 0
   }
 
@@ -113,9 +112,26 @@ function world() {
   const pidT = b.type('pid_t', KIND.TYPEDEF, 0, int);
   const volatilePid = b.type('', KIND.VOLATILE, 0, pidT);
   // struct foo { int a; union { unsigned int b; struct { char c; unsigned int d: 3, e: 5; }; }; char name[16]; }
-  const innerStruct = b.type('', KIND.STRUCT, 3, 8, [b.str('c'), char, 0, b.str('d'), uint, (3 << 24) | 32, b.str('e'), uint, (5 << 24) | 35], true);
+  const innerStruct = b.type(
+    '',
+    KIND.STRUCT,
+    3,
+    8,
+    [b.str('c'), char, 0, b.str('d'), uint, (3 << 24) | 32, b.str('e'), uint, (5 << 24) | 35],
+    true,
+  );
   const anonUnion = b.type('', KIND.UNION, 2, 8, [b.str('b'), uint, 0, 0, innerStruct, 0]);
-  const foo = b.type('foo', KIND.STRUCT, 3, 32, [b.str('a'), volatilePid, 0, 0, anonUnion, 64, b.str('name'), charArr, 128]);
+  const foo = b.type('foo', KIND.STRUCT, 3, 32, [
+    b.str('a'),
+    volatilePid,
+    0,
+    0,
+    anonUnion,
+    64,
+    b.str('name'),
+    charArr,
+    128,
+  ]);
   const fooTypedef = b.type('foo', KIND.TYPEDEF, 0, foo); // struct foo and typedef foo coexist
   const fooPtr = b.type('', KIND.PTR, 0, foo);
   const constFooPtr = b.type('', KIND.CONST, 0, fooPtr); // struct foo *const
@@ -124,7 +140,14 @@ function world() {
   const cbPtr = b.type('', KIND.PTR, 0, cb);
   const printkProto = b.type('', KIND.FUNC_PROTO, 2, int, [b.str('fmt'), constCharPtr, 0, 0]);
   const printk = b.type('printk', KIND.FUNC, 1, printkProto);
-  const readProto = b.type('', KIND.FUNC_PROTO, 3, ulong, [b.str('f'), fooPtr, b.str('buf'), constCharPtr, b.str('n'), ulong]);
+  const readProto = b.type('', KIND.FUNC_PROTO, 3, ulong, [
+    b.str('f'),
+    fooPtr,
+    b.str('buf'),
+    constCharPtr,
+    b.str('n'),
+    ulong,
+  ]);
   const doRead = b.type('do_read', KIND.FUNC, 0, readProto);
   const doReadv = b.type('do_readv', KIND.FUNC, 0, readProto);
   const tcpA = b.type('tcp_sendmsg', KIND.FUNC, 0, readProto);
@@ -149,17 +172,65 @@ function world() {
   const tpProto = b.type('', KIND.FUNC_PROTO, 3, 0, [0, voidPtr, 0, bool, 0, fooPtr]);
   const tpPtr = b.type('', KIND.PTR, 0, tpProto);
   const tpTypedef = b.type('btf_trace_foo_happened', KIND.TYPEDEF, 0, tpPtr);
-  const stubProto = b.type('', KIND.FUNC_PROTO, 3, 0, [b.str('__data'), voidPtr, b.str('urgent'), bool, b.str('foo'), fooPtr]);
+  const stubProto = b.type('', KIND.FUNC_PROTO, 3, 0, [
+    b.str('__data'),
+    voidPtr,
+    b.str('urgent'),
+    bool,
+    b.str('foo'),
+    fooPtr,
+  ]);
   b.type('__probestub_foo_happened', KIND.FUNC, 0, stubProto);
   const tp2 = b.type('btf_trace_bar', KIND.TYPEDEF, 0, tpPtr); // no stub: argN names
   const dupFoo = b.type('foo', KIND.STRUCT, 0, 0); // a second struct foo: find() returns the first
   return {
     b,
     ids: {
-      int, uint, char, ulong, bool, voidPtr, constChar, constCharPtr, charArr, pidT, volatilePid, innerStruct, anonUnion,
-      foo, fooTypedef, fooPtr, constFooPtr, cb, cbPtr, printkProto, printk, readProto, doRead, doReadv, tcpA, int3, legacy,
-      sign, usign, wide, swide, fwd, restrictPtr, tag, userCharPtr, declTag, dbl, counter, sec, arrPtr, cbArr, tpProto,
-      tpTypedef, tp2, dupFoo,
+      int,
+      uint,
+      char,
+      ulong,
+      bool,
+      voidPtr,
+      constChar,
+      constCharPtr,
+      charArr,
+      pidT,
+      volatilePid,
+      innerStruct,
+      anonUnion,
+      foo,
+      fooTypedef,
+      fooPtr,
+      constFooPtr,
+      cb,
+      cbPtr,
+      printkProto,
+      printk,
+      readProto,
+      doRead,
+      doReadv,
+      tcpA,
+      int3,
+      legacy,
+      sign,
+      usign,
+      wide,
+      swide,
+      fwd,
+      restrictPtr,
+      tag,
+      userCharPtr,
+      declTag,
+      dbl,
+      counter,
+      sec,
+      arrPtr,
+      cbArr,
+      tpProto,
+      tpTypedef,
+      tp2,
+      dupFoo,
     },
   };
 }
@@ -182,13 +253,39 @@ parse('every kind decodes to its model', () => {
   const btf = parseBtf(b.encode());
   const t = (id: number): BtfType => btf.type(id);
   assert.equal(t(0), { kind: 'void', id: 0, name: '' });
-  assert.equal(t(ids.int), { kind: 'int', id: ids.int, name: 'int', size: 4, signed: true, char: false, bool: false, bits: 32, bitOffset: 0 });
-  assert.equal(t(ids.char), { kind: 'int', id: ids.char, name: 'char', size: 1, signed: false, char: true, bool: false, bits: 8, bitOffset: 0 });
+  assert.equal(t(ids.int), {
+    kind: 'int',
+    id: ids.int,
+    name: 'int',
+    size: 4,
+    signed: true,
+    char: false,
+    bool: false,
+    bits: 32,
+    bitOffset: 0,
+  });
+  assert.equal(t(ids.char), {
+    kind: 'int',
+    id: ids.char,
+    name: 'char',
+    size: 1,
+    signed: false,
+    char: true,
+    bool: false,
+    bits: 8,
+    bitOffset: 0,
+  });
   assert.is((t(ids.bool) as { bool: boolean }).bool, true);
   assert.equal(t(ids.voidPtr), { kind: 'ptr', id: ids.voidPtr, name: '', target: 0 });
   assert.equal(t(ids.charArr), { kind: 'array', id: ids.charArr, name: '', elem: ids.char, index: ids.int, count: 16 });
   assert.equal(t(ids.fwd), { kind: 'fwd', id: ids.fwd, name: 'opaque', of: 'union' });
-  assert.equal(t(ids.printk), { kind: 'func', id: ids.printk, name: 'printk', proto: ids.printkProto, linkage: 'global' });
+  assert.equal(t(ids.printk), {
+    kind: 'func',
+    id: ids.printk,
+    name: 'printk',
+    proto: ids.printkProto,
+    linkage: 'global',
+  });
   assert.equal(t(ids.printkProto), {
     kind: 'func_proto',
     id: ids.printkProto,
@@ -198,10 +295,22 @@ parse('every kind decodes to its model', () => {
     variadic: true,
   });
   assert.equal(t(ids.tag), { kind: 'type_tag', id: ids.tag, name: 'user', target: ids.char });
-  assert.equal(t(ids.declTag), { kind: 'decl_tag', id: ids.declTag, name: 'nonnull', target: ids.doRead, component: 1 });
+  assert.equal(t(ids.declTag), {
+    kind: 'decl_tag',
+    id: ids.declTag,
+    name: 'nonnull',
+    target: ids.doRead,
+    component: 1,
+  });
   assert.equal(t(ids.dbl), { kind: 'float', id: ids.dbl, name: 'double', size: 8 });
   assert.equal(t(ids.counter), { kind: 'var', id: ids.counter, name: 'counter', target: ids.ulong, linkage: 'global' });
-  assert.equal(t(ids.sec), { kind: 'datasec', id: ids.sec, name: '.data', size: 8, vars: [{ type: ids.counter, offset: 0, size: 8 }] });
+  assert.equal(t(ids.sec), {
+    kind: 'datasec',
+    id: ids.sec,
+    name: '.data',
+    size: 8,
+    vars: [{ type: ids.counter, offset: 0, size: 8 }],
+  });
   assert.equal(t(ids.restrictPtr), { kind: 'restrict', id: ids.restrictPtr, name: '', target: ids.voidPtr });
   assert.is(btf.kind(ids.wide), 'enum');
   assert.is(btf.kind(ids.fwd), 'fwd');
@@ -218,9 +327,25 @@ parse('enum values: signed, unsigned, enum64 both ways, and enumerator lookup', 
     assert.is(t.kind, 'enum');
     return t.kind === 'enum' ? [t.signed, t.wide, t.size, t.values.map((v) => [v.name, v.value])] : [];
   };
-  assert.equal(values(ids.sign), [true, false, 4, [['NEG', -1n], ['POS', 7n]]]);
+  assert.equal(values(ids.sign), [
+    true,
+    false,
+    4,
+    [
+      ['NEG', -1n],
+      ['POS', 7n],
+    ],
+  ]);
   assert.equal(values(ids.usign), [false, false, 4, [['BIG', 4294967295n]]]);
-  assert.equal(values(ids.wide), [false, true, 8, [['W_HI', 0x8000000000000000n], ['W_ONE', 1n]]]);
+  assert.equal(values(ids.wide), [
+    false,
+    true,
+    8,
+    [
+      ['W_HI', 0x8000000000000000n],
+      ['W_ONE', 1n],
+    ],
+  ]);
   assert.equal(values(ids.swide), [true, true, 8, [['SW_NEG', -2n]]]);
   assert.equal(btf.enumerator('W_HI'), { enumId: ids.wide, value: 0x8000000000000000n });
   assert.equal(btf.enumerator('BIG'), { enumId: ids.usign, value: 4294967295n });
@@ -247,8 +372,14 @@ parse('members: kind_flag bitfields, legacy INT bitfields, anonymous nesting wit
   assert.is(e.offset, 12); // 8 (union) + 4
   assert.is(e.bitOffset, 99); // 64 + 35
   assert.is(e.member.bitSize, 5);
-  assert.equal(e.path.map((m) => m.name), ['', '', 'e']);
-  assert.equal(e.path.map((m) => m.type), [ids.anonUnion, ids.innerStruct, ids.uint]);
+  assert.equal(
+    e.path.map((m) => m.name),
+    ['', '', 'e'],
+  );
+  assert.equal(
+    e.path.map((m) => m.type),
+    [ids.anonUnion, ids.innerStruct, ids.uint],
+  );
   const bm = btf.findMember(ids.fooTypedef, 'b');
   assert.equal([bm?.offset, bm?.path.length], [8, 2]);
   assert.equal(btf.findMember(ids.foo, 'name')?.offset, 16);
@@ -471,11 +602,21 @@ parse('C definitions: anonymous types inline wherever they appear; array qualifi
   const color = b.type('', KIND.ENUM, 1, 4, [b.str('RED'), 0]);
   const empty = b.type('', KIND.STRUCT, 0, 0);
   const s = b.type('s', KIND.STRUCT, 5, 48, [
-    b.str('name'), constArr, 0,
-    b.str('pairs'), pairs, 64,
-    b.str('cur'), pairPtr, 192,
-    b.str('color'), color, 256,
-    b.str('nothing'), empty, 288,
+    b.str('name'),
+    constArr,
+    0,
+    b.str('pairs'),
+    pairs,
+    64,
+    b.str('cur'),
+    pairPtr,
+    192,
+    b.str('color'),
+    color,
+    256,
+    b.str('nothing'),
+    empty,
+    288,
   ]);
   const anonTd = b.type('pair_t', KIND.TYPEDEF, 0, pair);
   const btf = parseBtf(b.encode());
@@ -509,7 +650,14 @@ parse('split BTF: ids and string offsets continue after the base', () => {
   const { b: baseBlob, ids } = world();
   const base = parseBtf(baseBlob.encode(), { source: 'vmlinux' });
   const m = new Blob({ types: base.typeCount, strLen: baseBlob.stringsLength });
-  const modStruct = m.type('mod_thing', KIND.STRUCT, 2, 16, [m.str('owner'), ids.fooPtr, 0, m.str('name'), ids.constCharPtr, 64]);
+  const modStruct = m.type('mod_thing', KIND.STRUCT, 2, 16, [
+    m.str('owner'),
+    ids.fooPtr,
+    0,
+    m.str('name'),
+    ids.constCharPtr,
+    64,
+  ]);
   const modPtr = m.type('', KIND.PTR, 0, modStruct);
   const proto = m.type('', KIND.FUNC_PROTO, 1, ids.int, [m.str('t'), modPtr]);
   const modFunc = m.type('mod_init', KIND.FUNC, 0, proto);

@@ -70,7 +70,17 @@ vm('task_struct: pid is pid_t -> int (4 bytes, signed); comm is char[16]', () =>
   assert.equal([pidT.kind, pidT.name], ['typedef', 'pid_t']);
   assert.is(btf.lookup('pid_t'), pid.member.type);
   const int = btf.type(btf.resolve(pid.member.type));
-  assert.equal(int, { kind: 'int', id: int.id, name: 'int', size: 4, signed: true, char: false, bool: false, bits: 32, bitOffset: 0 });
+  assert.equal(int, {
+    kind: 'int',
+    id: int.id,
+    name: 'int',
+    size: 4,
+    signed: true,
+    char: false,
+    bool: false,
+    bits: 32,
+    bitOffset: 0,
+  });
   assert.is(btf.sizeOf(pid.member.type), 4);
   assert.is(pid.offset % 4, 0);
   assert.ok(pid.offset > 0 && pid.offset < btf.sizeOf(ts)!);
@@ -261,6 +271,7 @@ if (!existsSync(VMLINUX)) {
   process.stderr.write(`SKIP kernel/btf vmlinux: no ${VMLINUX} (kernel without CONFIG_DEBUG_INFO_BTF)\n`);
 } else {
   vm.run();
-  if (btfModuleNames().length === 0) process.stderr.write('SKIP kernel/btf modules: no module BTF in /sys/kernel/btf\n');
+  if (btfModuleNames().length === 0)
+    process.stderr.write('SKIP kernel/btf modules: no module BTF in /sys/kernel/btf\n');
   else modules.run();
 }

@@ -2,7 +2,17 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildId, debugLink, ElfError, ElfFile, ET_DYN, ET_EXEC, globRegExp, openDebugFile, SymbolTable } from '../../../../runtime/kernel/elf/index.ts';
+import {
+  buildId,
+  debugLink,
+  ElfError,
+  ElfFile,
+  ET_DYN,
+  ET_EXEC,
+  globRegExp,
+  openDebugFile,
+  SymbolTable,
+} from '../../../../runtime/kernel/elf/index.ts';
 import { fixtures, hasTool, tool } from '../../../helpers/fixtures.ts';
 import { skipCheck } from '../../../helpers/kernel.ts';
 
@@ -30,28 +40,54 @@ function readelfSymbols(path: string): ReadelfSymbol[] {
   for (const line of tool('readelf', ['-sW', '--dyn-syms', path]).split('\n')) {
     const m = /^\s*\d+:\s+([0-9a-f]+)\s+(0x[0-9a-f]+|\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)/.exec(line);
     if (!m) continue;
-    out.push({ value: BigInt(`0x${m[1]}`), size: BigInt(m[2]!), type: m[3]!, bind: m[4]!, ndx: m[6]!, name: m[7]!.replace(/@.*$/, '') });
+    out.push({
+      value: BigInt(`0x${m[1]}`),
+      size: BigInt(m[2]!),
+      type: m[3]!,
+      bind: m[4]!,
+      ndx: m[6]!,
+      name: m[7]!.replace(/@.*$/, ''),
+    });
   }
   return out;
 }
 
-const definedFunctions = (syms: ReadelfSymbol[]) => syms.filter((s) => (s.type === 'FUNC' || s.type === 'IFUNC') && s.ndx !== 'UND');
+const definedFunctions = (syms: ReadelfSymbol[]) =>
+  syms.filter((s) => (s.type === 'FUNC' || s.type === 'IFUNC') && s.ndx !== 'UND');
 
 /** PT_LOAD rows of `readelf -lW`. */
 function readelfLoads(path: string): { offset: bigint; vaddr: bigint; filesz: bigint; memsz: bigint; flags: string }[] {
   return tool('readelf', ['-lW', path])
     .split('\n')
-    .map((l) => /^\s*LOAD\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(.+?)\s+0x[0-9a-f]+$/.exec(l))
+    .map((l) =>
+      /^\s*LOAD\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(.+?)\s+0x[0-9a-f]+$/.exec(
+        l,
+      ),
+    )
     .filter((m) => m !== null)
-    .map((m) => ({ offset: BigInt(m[1]!), vaddr: BigInt(m[2]!), filesz: BigInt(m[3]!), memsz: BigInt(m[4]!), flags: m[5]!.replace(/\s+/g, '') }));
+    .map((m) => ({
+      offset: BigInt(m[1]!),
+      vaddr: BigInt(m[2]!),
+      filesz: BigInt(m[3]!),
+      memsz: BigInt(m[4]!),
+      flags: m[5]!.replace(/\s+/g, ''),
+    }));
 }
 
 /** The instruction bytes objdump disassembles at a virtual address (first instruction). */
 function objdumpBytes(path: string, vaddr: bigint): number[] {
-  const out = tool('objdump', ['-d', `--start-address=0x${vaddr.toString(16)}`, `--stop-address=0x${(vaddr + 1n).toString(16)}`, path]);
+  const out = tool('objdump', [
+    '-d',
+    `--start-address=0x${vaddr.toString(16)}`,
+    `--stop-address=0x${(vaddr + 1n).toString(16)}`,
+    path,
+  ]);
   const m = new RegExp(`^\\s*${vaddr.toString(16)}:\\s+((?:[0-9a-f]{2} )+)`, 'm').exec(out);
   assert.ok(m, `objdump printed no bytes at 0x${vaddr.toString(16)}:\n${out}`);
-  return m[1]!.trim().split(' ').map((h) => parseInt(h, 16));
+  return m[1]!
+    .trim()
+    .split(' ')
+    .map((h) => parseInt(h, 16));
 }
 
 function fileBytes(path: string, offset: bigint, n: number): number[] {
@@ -93,7 +129,13 @@ if (fx && binutils) {
         .split('\n')
         .map((l) => /^\s*\[\s*(\d+)\]\s+(\S*)\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)/.exec(l))
         .filter((m) => m !== null && m[1] !== '0')
-        .map((m) => ({ index: Number(m![1]), name: m![2]!, addr: BigInt(`0x${m![4]}`), offset: BigInt(`0x${m![5]}`), size: BigInt(`0x${m![6]}`) }));
+        .map((m) => ({
+          index: Number(m![1]),
+          name: m![2]!,
+          addr: BigInt(`0x${m![4]}`),
+          offset: BigInt(`0x${m![5]}`),
+          size: BigInt(`0x${m![6]}`),
+        }));
       const got = ElfFile.open(path)
         .sections.slice(1)
         .map((s) => ({ index: s.index, name: s.name, addr: s.addr, offset: s.offset, size: s.size }));
@@ -122,11 +164,15 @@ if (fx && binutils) {
     }
   });
 
-  t('the function list equals readelf\'s defined FUNC/IFUNC names', () => {
+  t("the function list equals readelf's defined FUNC/IFUNC names", () => {
     for (const path of files()) {
       const want = [...new Set(definedFunctions(readelfSymbols(path)).map((s) => s.name))].filter((n) => n).sort();
       const got = SymbolTable.read(ElfFile.open(path)).functionNames();
-      assert.equal([...got], want.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), path);
+      assert.equal(
+        [...got],
+        want.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+        path,
+      );
     }
   });
 
@@ -134,7 +180,18 @@ if (fx && binutils) {
     const table = SymbolTable.read(ElfFile.open(fx.pie));
     const add = table.lookup('add')!;
     const ref = readelfSymbols(fx.pie).find((s) => s.name === 'add' && s.type === 'FUNC')!;
-    assert.equal({ ...add, table: undefined }, { name: 'add', value: ref.value, size: ref.size, type: 'func', binding: 'global', section: Number(ref.ndx), table: undefined });
+    assert.equal(
+      { ...add, table: undefined },
+      {
+        name: 'add',
+        value: ref.value,
+        size: ref.size,
+        type: 'func',
+        binding: 'global',
+        section: Number(ref.ndx),
+        table: undefined,
+      },
+    );
     assert.is(table.lookup('leaf_calls'), undefined, 'objects are not functions');
     assert.is(table.lookup('leaf_calls', { anyType: true })?.type, 'object');
     assert.is(table.lookup('scry_tick_semaphore', { anyType: true })?.size, 2n);
@@ -144,8 +201,15 @@ if (fx && binutils) {
     assert.is(lib.lookup('lib_mul')?.table, 'dynsym');
   });
 
-  t('a function\'s file offset holds the bytes objdump shows at its address', () => {
-    const cases: [string, string][] = [[fx.pie, 'add'], [fx.pie, 'main'], [fx.nopie, 'add'], [fx.nopie, 'recurse'], [fx.lib, 'lib_mul'], [fx.withLib, 'leaf']];
+  t("a function's file offset holds the bytes objdump shows at its address", () => {
+    const cases: [string, string][] = [
+      [fx.pie, 'add'],
+      [fx.pie, 'main'],
+      [fx.nopie, 'add'],
+      [fx.nopie, 'recurse'],
+      [fx.lib, 'lib_mul'],
+      [fx.withLib, 'leaf'],
+    ];
     if (existsSync('/bin/bash')) cases.push(['/bin/bash', 'readline']);
     for (const [path, name] of cases) {
       const elf = ElfFile.open(path);
@@ -199,7 +263,10 @@ if (fx && binutils) {
     const table = SymbolTable.read(ElfFile.open(libc));
     const syms = readelfSymbols(libc);
     const fgets = table.lookup('fgets')!; // WEAK fgets and GLOBAL _IO_fgets share an address
-    const atAddr = syms.filter((s) => s.value === fgets.value && s.type === 'FUNC').map((s) => s.bind).sort();
+    const atAddr = syms
+      .filter((s) => s.value === fgets.value && s.type === 'FUNC')
+      .map((s) => s.bind)
+      .sort();
     assert.ok(atAddr.includes('GLOBAL') && atAddr.includes('WEAK'), atAddr.join());
     assert.is(table.lookupAddress(fgets.value)!.symbol.binding, 'global');
     assert.is(fgets.binding, 'weak', 'lookup by name still finds the weak fgets');
@@ -220,13 +287,25 @@ if (fx && binutils) {
   });
 
   t('errors: not an ELF file, missing file, wrong class', () => {
-    assert.throws(() => ElfFile.open('/etc/passwd'), (e: unknown) => e instanceof ElfError && e.reason === 'not-elf' && e.message === '/etc/passwd: not an ELF file');
-    assert.throws(() => ElfFile.open('/nonexistent/x'), (e: unknown) => e instanceof ElfError && e.reason === 'io' && /ENOENT/.test(e.message));
+    assert.throws(
+      () => ElfFile.open('/etc/passwd'),
+      (e: unknown) => e instanceof ElfError && e.reason === 'not-elf' && e.message === '/etc/passwd: not an ELF file',
+    );
+    assert.throws(
+      () => ElfFile.open('/nonexistent/x'),
+      (e: unknown) => e instanceof ElfError && e.reason === 'io' && /ENOENT/.test(e.message),
+    );
     const img = Buffer.from(readFileSync(fx.pie));
     img[4] = 1; // ELFCLASS32
-    assert.throws(() => ElfFile.fromBuffer(img), (e: unknown) => e instanceof ElfError && e.reason === 'unsupported');
+    assert.throws(
+      () => ElfFile.fromBuffer(img),
+      (e: unknown) => e instanceof ElfError && e.reason === 'unsupported',
+    );
     const cut = Buffer.from(readFileSync(fx.pie)).subarray(0, 200);
-    assert.throws(() => ElfFile.fromBuffer(cut), (e: unknown) => e instanceof ElfError && e.reason === 'corrupt');
+    assert.throws(
+      () => ElfFile.fromBuffer(cut),
+      (e: unknown) => e instanceof ElfError && e.reason === 'corrupt',
+    );
   });
 
   t('a stripped binary keeps its .dynsym functions', () => {
@@ -263,10 +342,18 @@ if (fx && binutils) {
     copyFileSync(debug, `${dir}/root/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`);
     const noLink = `${dir}/sub/libscrytest.so`;
     tool('objcopy', ['--strip-all', fx.lib, noLink]);
-    assert.is(openDebugFile(ElfFile.open(noLink), noLink, `${dir}/root`)?.path, `${dir}/root/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`);
+    assert.is(
+      openDebugFile(ElfFile.open(noLink), noLink, `${dir}/root`)?.path,
+      `${dir}/root/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`,
+    );
     // a debug file of another build is not used
     copyFileSync(fx.pie, `${dir}/sub/libscrytest.so.debug`);
-    tool('objcopy', ['--strip-all', '--add-gnu-debuglink=' + `${dir}/sub/libscrytest.so.debug`, fx.lib, `${dir}/sub/linked.so`]);
+    tool('objcopy', [
+      '--strip-all',
+      '--add-gnu-debuglink=' + `${dir}/sub/libscrytest.so.debug`,
+      fx.lib,
+      `${dir}/sub/linked.so`,
+    ]);
     assert.is(openDebugFile(ElfFile.open(`${dir}/sub/linked.so`), `${dir}/sub/linked.so`, `${dir}/no-root`), undefined);
     // the system's libc, when its debug package is installed, gains its static functions
     const libc = '/usr/lib/x86_64-linux-gnu/libc.so.6';

@@ -3,7 +3,15 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { libraryInCache, libraryNameMatches, mapsPath, parseLdCache, resetLdCache, resolveTarget, whichAll } from '../../../../runtime/kernel/elf/index.ts';
+import {
+  libraryInCache,
+  libraryNameMatches,
+  mapsPath,
+  parseLdCache,
+  resetLdCache,
+  resolveTarget,
+  whichAll,
+} from '../../../../runtime/kernel/elf/index.ts';
 import { fixtures, hasTool, runTarget, tool } from '../../../helpers/fixtures.ts';
 
 const t = suite('kernel/elf/ld-resolve');
@@ -19,7 +27,10 @@ t('library names: exact or a stem before .so', () => {
 });
 
 t('maps path column', () => {
-  assert.is(mapsPath('7f0000000000-7f0000001000 r-xp 00001000 fd:01 1234   /usr/lib/x86_64-linux-gnu/libc.so.6'), '/usr/lib/x86_64-linux-gnu/libc.so.6');
+  assert.is(
+    mapsPath('7f0000000000-7f0000001000 r-xp 00001000 fd:01 1234   /usr/lib/x86_64-linux-gnu/libc.so.6'),
+    '/usr/lib/x86_64-linux-gnu/libc.so.6',
+  );
   assert.is(mapsPath('7ffd0000-7ffd1000 rw-p 00000000 00:00 0                          [stack]'), '[stack]');
   assert.is(mapsPath('7ffd0000-7ffd1000 rw-p 00000000 00:00 0 '), undefined);
   assert.is(mapsPath('7f00-7f10 r--p 00000000 08:01 99 /tmp/a b (deleted)'), '/tmp/a b (deleted)');
@@ -31,7 +42,10 @@ if (haveCache && ldconfig) {
     const out = tool(ldconfig, ['-p']);
     const count = Number(/^(\d+) libs found/.exec(out)![1]);
     assert.is(entries.length, count);
-    const lines = out.split('\n').slice(1).filter((l) => l.includes('=>'));
+    const lines = out
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.includes('=>'));
     const want = lines.map((l) => {
       const m = /^\s*(\S+) \(([^)]*)\) => (\S+)$/.exec(l)!;
       return { name: m[1]!, x8664: m[2]!.split(',').includes('x86-64'), path: m[3]! };
@@ -62,7 +76,11 @@ t('without a cache, the default directories are searched', () => {
   assert.ok(r, 'libc in a default directory');
   assert.is(r.via, 'default-dir');
   assert.ok(basename(r.path).startsWith('libc.so'), r.path);
-  assert.ok(['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib'].includes(dirname(r.path)));
+  assert.ok(
+    ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib'].includes(
+      dirname(r.path),
+    ),
+  );
   const exact = resolveTarget('libc.so.6', { ldCache: '/nonexistent/ld.so.cache' })!;
   assert.is(basename(exact.path), 'libc.so.6');
 });
@@ -98,7 +116,10 @@ if (fx && hasTool('readelf')) {
       assert.equal(resolveTarget('libscrytest.so', { pid: proc.pid }), { path: fx.lib, via: 'proc-maps', others: [] });
       // the process's libc wins over the cache
       const maps = readFileSync(`/proc/${proc.pid}/maps`, 'utf8');
-      const libc = maps.split('\n').map(mapsPath).find((x) => x && /\/libc\.so/.test(x))!;
+      const libc = maps
+        .split('\n')
+        .map(mapsPath)
+        .find((x) => x && /\/libc\.so/.test(x))!;
       assert.is(resolveTarget('libc', { pid: proc.pid })?.path, libc);
     } finally {
       proc.send();

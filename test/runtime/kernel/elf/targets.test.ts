@@ -4,7 +4,15 @@ import { existsSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ScryRuntimeError } from '../../../../runtime/errors.ts';
-import { ElfFile, listUprobeFunctions, openTarget, resetTargetCache, resolveUprobe, resolveUsdt, SymbolTable } from '../../../../runtime/kernel/elf/index.ts';
+import {
+  ElfFile,
+  listUprobeFunctions,
+  openTarget,
+  resetTargetCache,
+  resolveUprobe,
+  resolveUsdt,
+  SymbolTable,
+} from '../../../../runtime/kernel/elf/index.ts';
 import { fixtures } from '../../../helpers/fixtures.ts';
 
 const fx = fixtures('kernel/elf/targets');
@@ -59,23 +67,46 @@ if (fx) {
     fails(() => openTarget('/etc/passwd'), '/etc/passwd is not an ELF file');
     fails(() => openTarget('/tmp'), '/tmp is not a regular file');
     const file = openTarget(fx.pie);
-    fails(() => resolveUprobe(file, { func: 'addd' }), `no function 'addd' in ${fx.pie}`, ["did you mean 'add'?", `list them with: scry -l 'uprobe:${fx.pie}:*'`]);
-    fails(() => resolveUprobe(file, { func: 'zzzzzzzz' }), `no function 'zzzzzzzz' in ${fx.pie}`, [`list them with: scry -l 'uprobe:${fx.pie}:*'`]);
-    fails(() => resolveUprobe(file, { func: 'add', funcOffset: 100n }), `offset 100 is outside add (4 bytes) in ${fx.pie}`);
-    fails(() => resolveUprobe(file, { address: 0xdead_0000n }), `address 0xdead0000 is not in a loaded part of ${fx.pie}`);
+    fails(() => resolveUprobe(file, { func: 'addd' }), `no function 'addd' in ${fx.pie}`, [
+      "did you mean 'add'?",
+      `list them with: scry -l 'uprobe:${fx.pie}:*'`,
+    ]);
+    fails(() => resolveUprobe(file, { func: 'zzzzzzzz' }), `no function 'zzzzzzzz' in ${fx.pie}`, [
+      `list them with: scry -l 'uprobe:${fx.pie}:*'`,
+    ]);
+    fails(
+      () => resolveUprobe(file, { func: 'add', funcOffset: 100n }),
+      `offset 100 is outside add (4 bytes) in ${fx.pie}`,
+    );
+    fails(
+      () => resolveUprobe(file, { address: 0xdead_0000n }),
+      `address 0xdead0000 is not in a loaded part of ${fx.pie}`,
+    );
   });
 
   t('usdt: by provider and name, by name alone, wildcards, errors', () => {
     const file = openTarget(fx.pie);
-    assert.equal(resolveUsdt(file, 'scry', 'tick').map((p) => p.name), ['tick']);
-    assert.equal(resolveUsdt(file, undefined, 'tick').map((p) => `${p.provider}:${p.name}`), ['scry:tick']);
-    assert.equal(resolveUsdt(file, 'scry', '*').map((p) => p.name), ['tick', 'plain', 'small', 'global']);
+    assert.equal(
+      resolveUsdt(file, 'scry', 'tick').map((p) => p.name),
+      ['tick'],
+    );
+    assert.equal(
+      resolveUsdt(file, undefined, 'tick').map((p) => `${p.provider}:${p.name}`),
+      ['scry:tick'],
+    );
+    assert.equal(
+      resolveUsdt(file, 'scry', '*').map((p) => p.name),
+      ['tick', 'plain', 'small', 'global'],
+    );
     // a probe inlined twice: both locations
     const dup = resolveUsdt(openTarget(fx.lib), 'scrylib', 'dup');
     assert.is(dup.length, 2);
     assert.ok(dup[0]!.offset !== dup[1]!.offset);
     assert.equal(resolveUsdt(file, 'nope', '*'), []);
-    fails(() => resolveUsdt(file, 'scry', 'tock'), `no USDT probe 'scry:tock' in ${fx.pie}`, ["did you mean 'scry:tick'?", `list them with: scry -l 'usdt:${fx.pie}:*'`]);
+    fails(() => resolveUsdt(file, 'scry', 'tock'), `no USDT probe 'scry:tock' in ${fx.pie}`, [
+      "did you mean 'scry:tick'?",
+      `list them with: scry -l 'usdt:${fx.pie}:*'`,
+    ]);
     fails(() => resolveUsdt(openTarget('/bin/true'), 'a', 'b'), '/bin/true has no USDT probes');
     const tick = resolveUsdt(file, 'scry', 'tick')[0]!;
     assert.ok(tick.semaphoreOffset !== undefined && tick.semaphoreOffset > 0n);
@@ -93,7 +124,11 @@ if (fx) {
         .filter((l) => l);
     for (const path of [fx.pie, fx.lib, ...(existsSync('/bin/bash') ? ['/bin/bash'] : [])]) {
       const file = openTarget(path);
-      assert.equal(listUprobeFunctions(file).map((f) => `uprobe:${path}:${f}`), list(`uprobe:${path}:*`), path);
+      assert.equal(
+        listUprobeFunctions(file).map((f) => `uprobe:${path}:${f}`),
+        list(`uprobe:${path}:*`),
+        path,
+      );
     }
     for (const path of [fx.pie, fx.lib]) {
       const probes = resolveUsdt(openTarget(path), '*', '*').map((p) => `usdt:${path}:${p.provider}:${p.name}`);

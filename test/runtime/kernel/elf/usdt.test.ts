@@ -3,7 +3,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ElfFile, PT_REGS_X86_64, parseUsdtArg, parseUsdtArgs, ptRegsSlot, readUsdtProbes, UsdtArgError } from '../../../../runtime/kernel/elf/index.ts';
+import {
+  ElfFile,
+  PT_REGS_X86_64,
+  parseUsdtArg,
+  parseUsdtArgs,
+  ptRegsSlot,
+  readUsdtProbes,
+  UsdtArgError,
+} from '../../../../runtime/kernel/elf/index.ts';
 import { fixtures, hasTool, tool } from '../../../helpers/fixtures.ts';
 
 const slot = (name: string) => ({ name, offset: PT_REGS_X86_64[name]! });
@@ -11,7 +19,12 @@ const slot = (name: string) => ({ name, offset: PT_REGS_X86_64[name]! });
 const args = suite('kernel/elf/usdt-args');
 
 args('registers, sub-registers and sizes', () => {
-  assert.equal(parseUsdtArg('-4@%edi'), { size: 4, signed: true, location: { kind: 'reg', reg: slot('rdi') }, text: '-4@%edi' });
+  assert.equal(parseUsdtArg('-4@%edi'), {
+    size: 4,
+    signed: true,
+    location: { kind: 'reg', reg: slot('rdi') },
+    text: '-4@%edi',
+  });
   assert.equal(parseUsdtArg('8@%rax').location, { kind: 'reg', reg: { name: 'rax', offset: 80 } });
   assert.equal(parseUsdtArg('1@%dil').location, { kind: 'reg', reg: { name: 'rdi', offset: 112 } });
   assert.equal(parseUsdtArg('2@%di').location, { kind: 'reg', reg: { name: 'rdi', offset: 112 } });
@@ -25,7 +38,12 @@ args('registers, sub-registers and sizes', () => {
   assert.is(u.size, 2);
   assert.is(u.signed, false);
   // no size: 8 bytes, unsigned
-  assert.equal(parseUsdtArg('%rdx'), { size: 8, signed: false, location: { kind: 'reg', reg: { name: 'rdx', offset: 96 } }, text: '%rdx' });
+  assert.equal(parseUsdtArg('%rdx'), {
+    size: 8,
+    signed: false,
+    location: { kind: 'reg', reg: { name: 'rdx', offset: 96 } },
+    text: '%rdx',
+  });
 });
 
 args('memory operands', () => {
@@ -33,8 +51,20 @@ args('memory operands', () => {
   assert.equal(parseUsdtArg('-4@-20(%rbp)').location, { kind: 'mem', base: slot('rbp'), offset: -20n });
   assert.equal(parseUsdtArg('8@(%rsi)').location, { kind: 'mem', base: slot('rsi'), offset: 0n });
   assert.equal(parseUsdtArg('4@0x18(%rdi)').location, { kind: 'mem', base: slot('rdi'), offset: 24n });
-  assert.equal(parseUsdtArg('8@(%rsi,%rax,8)').location, { kind: 'mem', base: slot('rsi'), offset: 0n, index: slot('rax'), scale: 8 });
-  assert.equal(parseUsdtArg('8@16(%rsp,%rcx)').location, { kind: 'mem', base: slot('rsp'), offset: 16n, index: slot('rcx'), scale: 1 });
+  assert.equal(parseUsdtArg('8@(%rsi,%rax,8)').location, {
+    kind: 'mem',
+    base: slot('rsi'),
+    offset: 0n,
+    index: slot('rax'),
+    scale: 8,
+  });
+  assert.equal(parseUsdtArg('8@16(%rsp,%rcx)').location, {
+    kind: 'mem',
+    base: slot('rsp'),
+    offset: 16n,
+    index: slot('rcx'),
+    scale: 1,
+  });
   assert.equal(parseUsdtArg('4@(,%rdx,4)').location, { kind: 'mem', offset: 0n, index: slot('rdx'), scale: 4 });
   assert.equal(parseUsdtArg('-4@counter(%rip)').location, { kind: 'mem', offset: 0n, symbol: 'counter' });
   assert.equal(parseUsdtArg('8@table+16(%rip)').location, { kind: 'mem', offset: 16n, symbol: 'table' });
@@ -51,7 +81,11 @@ args('a whole description', () => {
   assert.equal(parseUsdtArgs('  '), []);
   assert.equal(
     parseUsdtArgs('-4@%edi 8@-16(%rbp) 8@$5').map((a) => [a.size, a.signed, a.location.kind]),
-    [[4, true, 'reg'], [8, false, 'mem'], [8, false, 'imm']],
+    [
+      [4, true, 'reg'],
+      [8, false, 'mem'],
+      [8, false, 'imm'],
+    ],
   );
 });
 
@@ -67,7 +101,12 @@ args('what cannot be read is an error that says why', () => {
     ['8@-16(rbp)', /expected a register/],
     ['8@junk', /cannot parse operand/],
   ];
-  for (const [spec, why] of bad) assert.throws(() => parseUsdtArg(spec), (e: unknown) => e instanceof UsdtArgError && why.test(e.message), spec);
+  for (const [spec, why] of bad)
+    assert.throws(
+      () => parseUsdtArg(spec),
+      (e: unknown) => e instanceof UsdtArgError && why.test(e.message),
+      spec,
+    );
 });
 
 args('ptRegsSlot', () => {
@@ -93,7 +132,13 @@ if (fx) {
     );
     tool('gcc', ['-o', join(fx.dir, 'ptregs'), src]);
     const out = tool(join(fx.dir, 'ptregs'), []);
-    const got = Object.fromEntries(out.trim().split('\n').map((l) => l.split(' ')).map(([k, v]) => [k!, Number(v)]));
+    const got = Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' '))
+        .map(([k, v]) => [k!, Number(v)]),
+    );
     assert.equal(got, { ...PT_REGS_X86_64, size: 168 });
   });
   regs.run();
@@ -110,7 +155,8 @@ interface ReadelfNote {
 
 function readelfNotes(path: string): ReadelfNote[] {
   const out = tool('readelf', ['-nW', path]);
-  const re = /Provider: (\S+)\s+Name: (\S+)\s+Location: (0x[0-9a-f]+), Base: (0x[0-9a-f]+), Semaphore: (0x[0-9a-f]+)\s+Arguments: ?([^\n]*)/g;
+  const re =
+    /Provider: (\S+)\s+Name: (\S+)\s+Location: (0x[0-9a-f]+), Base: (0x[0-9a-f]+), Semaphore: (0x[0-9a-f]+)\s+Arguments: ?([^\n]*)/g;
   return [...out.matchAll(re)].map((m) => ({
     provider: m[1]!,
     name: m[2]!,
@@ -132,7 +178,14 @@ if (fx && hasTool('readelf')) {
       const base = elf.section('.stapsdt.base')!.addr;
       const got = readUsdtProbes(elf);
       assert.equal(
-        got.map((p) => ({ provider: p.provider, name: p.name, location: p.pc, base, semaphore: p.semaphore, args: p.argsText })),
+        got.map((p) => ({
+          provider: p.provider,
+          name: p.name,
+          location: p.pc,
+          base,
+          semaphore: p.semaphore,
+          args: p.argsText,
+        })),
         want,
         path,
       );
@@ -142,7 +195,10 @@ if (fx && hasTool('readelf')) {
       readUsdtProbes(ElfFile.open(fx.pie)).map((p) => `${p.provider}:${p.name}`),
       ['scry:tick', 'scry:plain', 'scry:small', 'scry:global'],
     );
-    assert.equal(readUsdtProbes(ElfFile.open(fx.lib)).map((p) => `${p.provider}:${p.name}`), ['scrylib:mul', 'scrylib:dup', 'scrylib:dup']);
+    assert.equal(
+      readUsdtProbes(ElfFile.open(fx.lib)).map((p) => `${p.provider}:${p.name}`),
+      ['scrylib:mul', 'scrylib:dup', 'scrylib:dup'],
+    );
   });
 
   t('the probe offset holds the nop; the semaphore offset is its place in .probes', () => {
@@ -172,14 +228,21 @@ if (fx && hasTool('readelf')) {
         .args!.map((a) => `${a.signed ? '-' : ''}${a.size}:${a.location.kind}`);
     // the compiler chooses locations; the sizes and signs are what the macros declared
     for (const path of [fx.pie, fx.nopie]) {
-      assert.equal(kinds(path, 'tick').map((k) => k.split(':')[0]), ['-4', '-8', '8']);
+      assert.equal(
+        kinds(path, 'tick').map((k) => k.split(':')[0]),
+        ['-4', '-8', '8'],
+      );
       assert.equal(kinds(path, 'small'), ['1:reg', '2:imm']);
       assert.equal(kinds(path, 'plain'), []);
     }
     // -O0 keeps the int and the long in the frame
     assert.equal(kinds(fx.nopie, 'tick').slice(0, 2), ['-4:mem', '-8:mem']);
     const tick = readUsdtProbes(ElfFile.open(fx.nopie)).find((p) => p.name === 'tick')!;
-    assert.equal(tick.args![0]!.location, { kind: 'mem', base: { name: 'rbp', offset: 32 }, offset: BigInt(/^-4@(-?\d+)\(%rbp\)/.exec(tick.argsText)![1]!) });
+    assert.equal(tick.args![0]!.location, {
+      kind: 'mem',
+      base: { name: 'rbp', offset: 32 },
+      offset: BigInt(/^-4@(-?\d+)\(%rbp\)/.exec(tick.argsText)![1]!),
+    });
   });
 
   t('a file without USDT notes has no probes', () => {
