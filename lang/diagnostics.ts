@@ -8,6 +8,9 @@ export interface Diagnostic {
   readonly hints?: readonly string[];
   /** Another place that explains this one (e.g. the first use of a map). */
   readonly related?: readonly { readonly message: string; readonly span: Span }[];
+  /** The text ended inside an unfinished construct (an open block, bracket or comment, a probe with no
+   * block yet): more input would complete it. The REPL waits for the next line instead of reporting. */
+  readonly incomplete?: true;
 }
 
 export function error(message: string, span?: Span, hints?: string[]): Diagnostic {

@@ -74,7 +74,12 @@ function parseWith(p: ScryParser, file: SourceFile): ParseResult {
   });
   segment = { tokens: [] };
   p.input = [];
-  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics: capDiagnostics(diagnostics) };
+  if (diagnostics.some((d) => d.severity === 'error')) {
+    const capped = capDiagnostics(diagnostics);
+    if (!endsEarly(tokens)) return { diagnostics: capped };
+    const first = capped.findIndex((d) => d.severity === 'error');
+    return { diagnostics: capped.map((d, i) => (i === first ? { ...d, incomplete: true as const } : d)) };
+  }
   return {
     program: {
       kind: 'program',
@@ -275,4 +280,29 @@ function unclosed(seg: readonly IToken[]): IToken | undefined {
     if (tt === T.LCurly || tt === T.AngleOpen) return open[i];
   }
   return undefined;
+}
+
+/**
+ * True when more lines would complete the text: a block, bracket, predicate or comment is still open, or it
+ * ends after a probe's attach points (`BEGIN`, `tracepoint:a:b,`, `kprobe:f /pid == 1/`) with no block yet.
+ */
+function endsEarly(tokens: readonly IToken[]): boolean {
+  const last = tokens[tokens.length - 1];
+  if (!last) return false;
+  if (last.tokenType === T.UnterminatedComment) return true;
+  // a string does not go on to the next line, and a stray character is an error now
+  if (tokens.some((t) => t.tokenType === T.UnterminatedString || t.tokenType === T.Invalid)) return false;
+  const open: Open[] = [];
+  for (const t of tokens) applyBracket(open, t.tokenType);
+  if (open.length > 0) return true;
+  if (last.tokenType === T.Comma || last.tokenType === T.PredClose) return true;
+  return last.tokenType === T.AttachPoint && looksLikeProbe(last.image);
+}
+
+/**
+ * `provider:…` (the colon makes it an attach point, whatever the provider: a typo is reported once the block
+ * is there) or a bare BEGIN/END; not a bare word, which is a statement typed at the REPL's prompt.
+ */
+function looksLikeProbe(image: string): boolean {
+  return image.includes(':') || image === 'BEGIN' || image === 'END';
 }

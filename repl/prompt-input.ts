@@ -3,9 +3,7 @@
 // `print(@x)`), else something that cannot run here, with the reason. Decided from the lexer's tokens and
 // the parser's tree, never from the wording of an error message.
 import { parse, sourceFile, type Program } from '../lang/index.ts';
-import { applyBracket, lex, type Open } from '../lang/index.ts';
-import { lookupProvider } from '../lang/index.ts';
-import { tokens as T } from '../lang/index.ts';
+import { lex } from '../lang/index.ts';
 
 type Stmt = Program['probes'][number]['body']['statements'][number];
 type Expr = Extract<Stmt, { kind: 'expr-stmt' }>['expr'];
@@ -30,34 +28,8 @@ export function promptInput(text: string): PromptInput {
   if (!lex(text).length) return { kind: 'nothing' }; // blanks, comments, a #! line
   const parsed = parse(sourceFile('stdin', text));
   if (parsed.program) return { kind: 'program' };
-  if (isIncomplete(text)) return { kind: 'incomplete' };
+  if (parsed.diagnostics.some((d) => d.incomplete)) return { kind: 'incomplete' };
   return statementsAtPrompt(text) ?? { kind: 'program' };
-}
-
-/**
- * True when more lines would complete `text`: a block, bracket, predicate or comment is still open, or the
- * text ends after a probe's attach points (`BEGIN`, `tracepoint:a:b,`, `kprobe:f /pid == 1/`) with no block yet.
- */
-export function isIncomplete(text: string): boolean {
-  const tokens = lex(text);
-  const last = tokens[tokens.length - 1];
-  if (!last) return false;
-  if (last.tokenType === T.UnterminatedComment) return true;
-  // a string does not go on to the next line, and a stray character is an error now
-  if (tokens.some((t) => t.tokenType === T.UnterminatedString || t.tokenType === T.Invalid)) return false;
-  const open: Open[] = [];
-  for (const t of tokens) applyBracket(open, t.tokenType);
-  if (open.length > 0) return true;
-  if (last.tokenType === T.Comma || last.tokenType === T.PredClose) return true;
-  return last.tokenType === T.AttachPoint && looksLikeProbe(last.image);
-}
-
-/** `BEGIN`, `END`, or a known provider followed by ':' — not a bare word or a call. */
-function looksLikeProbe(image: string): boolean {
-  const colon = image.indexOf(':');
-  const provider = lookupProvider(colon < 0 ? image : image.slice(0, colon));
-  if (!provider) return false;
-  return colon >= 0 || provider.bare === true;
 }
 
 const PREFIX = 'BEGIN {\n';
