@@ -11,14 +11,14 @@
 # Debian archive on the first run), it prints `test:vm: SKIP: <reason>` and exits 0.
 #
 # Exit codes besides the command's own: 124 timeout, 125 the guest never reported a status.
-# Environment: VMTEST_CACHE (default /var/cache/scry-vmtest), VMTEST_TIMEOUT (seconds for qemu, default 150),
+# Environment: VMTEST_CACHE (default /var/cache/scry-vmtest), VMTEST_TIMEOUT (seconds for qemu, default 600: TCG on a busy 2-CPU host took over 150),
 # VMTEST_TIMING=1 (phase timings on stderr), VMTEST_KEEP=1 (keep the run dir with the guest console log).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${VMTEST_CACHE:-/var/cache/scry-vmtest}
-timeout_s=${VMTEST_TIMEOUT:-150}
+timeout_s=${VMTEST_TIMEOUT:-600}
 t0=$(date +%s.%N)
 
 skip() {
