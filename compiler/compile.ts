@@ -102,6 +102,7 @@ export function compile(
       programs,
       events: shared.events,
       printMapsOnExit: checked.config.printMapsOnExit,
+      ...(checked.scriptTypes ? { scriptTypes: checked.scriptTypes } : {}),
     },
     diagnostics: [],
   };

@@ -3,7 +3,9 @@
 import {
   check,
   parse,
+  scriptC,
   sourceFile,
+  type IncludeResolver,
   type CheckOptions,
   type Diagnostic,
   type KernelInfo,
@@ -15,6 +17,10 @@ import type { CompiledProgram } from './program.ts';
 export interface CompileSourceOptions extends CheckOptions, CompileOptions {
   /** the file name diagnostics show ('stdin' for -e and the REPL) */
   readonly name?: string;
+  /** `--include FILE`, included before the script's C part */
+  readonly includeFiles?: readonly string[];
+  /** finds #include'd headers (the CLI's reads -I directories and the system ones); none: every #include fails */
+  readonly resolveInclude?: IncludeResolver;
 }
 
 export interface CompileSourceResult {
@@ -30,11 +36,19 @@ export function compileSource(
   kernel: KernelInfo,
   options: CompileSourceOptions = {},
 ): CompileSourceResult {
-  const parsed = parse(sourceFile(options.name ?? 'stdin', text));
-  if (!parsed.program || parsed.diagnostics.some((d) => d.severity === 'error'))
-    return { diagnostics: parsed.diagnostics };
-  const checked = check(parsed.program, kernel, options);
-  const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
+  const file = sourceFile(options.name ?? 'stdin', text);
+  const parsed = parse(file);
+  // the C part (struct definitions, #include, #define) first: its types and macros are the probes'
+  const c = scriptC(file, parsed.definitionsEnd, {
+    arch: kernel.arch,
+    base: parsed.definitionsEnd > 0 || options.includeFiles?.length ? kernel.btf() : undefined,
+    ...(options.includeFiles ? { includeFiles: options.includeFiles } : {}),
+    ...(options.resolveInclude ? { resolveInclude: options.resolveInclude } : {}),
+  });
+  const front = [...c.diagnostics, ...parsed.diagnostics];
+  if (!parsed.program || front.some((d) => d.severity === 'error')) return { diagnostics: front };
+  const checked = check(parsed.program, kernel, { ...options, c });
+  const diagnostics = [...front, ...checked.diagnostics];
   if (!checked.program) return { ast: parsed.program, diagnostics };
   const compiled = compile(checked.program, options);
   return {

@@ -1,6 +1,7 @@
 // The compiler → runtime contract: plain data, no file descriptors, deterministic for a given input.
 import {
   MAX_STACK_FRAMES,
+  type BtfType,
   type FormatPiece,
   type MapValue,
   type ResolvedAttach,
@@ -126,4 +127,9 @@ export interface CompiledProgram {
   readonly events: readonly EventSchema[];
   /** print every non-empty script map when the program stops (config print_maps_on_exit) */
   readonly printMapsOnExit: boolean;
+  /**
+   * The types the script declares, as BTF rows whose ids continue after the kernel's (firstId is the kernel
+   * BTF's type count): record values of them print through the kernel's BTF with these on top.
+   */
+  readonly scriptTypes?: { readonly firstId: number; readonly types: readonly BtfType[] };
 }

@@ -1,7 +1,9 @@
 // The parser's public entry: source text → AST, or diagnostics saying what is wrong and where.
 //
-// The token stream is cut into top-level segments (a probe, a config block, a `#include` line) and each is
-// parsed on its own, so one mistake costs one error and the probes after it are still checked.
+// The script's C part (#directives and struct/union/enum definitions before the first probe) is C, read by
+// lang/c: here it is blanked out, so the probes keep their offsets and lines. The token stream after it is
+// cut into top-level segments (a probe, a config block) and each is parsed on its own, so one mistake costs
+// one error and the probes after it are still checked.
 import {
   EOF,
   type IParserErrorMessageProvider,
@@ -17,12 +19,15 @@ import { applyBracket, enclosingBlock, getLexer, lex, tokenEnd, type Open } from
 import { ScryParser } from './parser.ts';
 import { isStackOverflow } from './walk.ts';
 import { lineCol, type SourceFile, type Span } from './source.ts';
+import { cDefinitionAt, scriptDefinitionsEnd } from './c/preprocess-script.ts';
 import * as T from './tokens.ts';
 
 export interface ParseResult {
   /** Present when there are no errors. */
   readonly program?: Program;
   readonly diagnostics: Diagnostic[];
+  /** Where the script's C definitions end (0: it has none); lang/c/script-c.ts reads them. */
+  readonly definitionsEnd: number;
 }
 
 let parser: ScryParser | undefined;
@@ -48,8 +53,9 @@ export function parseWithReferenceParser(file: SourceFile): ParseResult {
 }
 
 function parseWith(p: ScryParser, file: SourceFile): ParseResult {
-  const tokens = lex(file.text);
+  const definitionsEnd = scriptDefinitionsEnd(file);
   const diagnostics: Diagnostic[] = [];
+  const tokens = withoutLateDefinitions(lex(blankedOut(file.text, definitionsEnd)), file, diagnostics);
   const built: Built = { config: [], includes: [], probes: [] };
   const starts = segmentStarts(tokens);
   starts.forEach((from, i) => {
@@ -76,20 +82,71 @@ function parseWith(p: ScryParser, file: SourceFile): ParseResult {
   p.input = [];
   if (diagnostics.some((d) => d.severity === 'error')) {
     const capped = capDiagnostics(diagnostics);
-    if (!endsEarly(tokens)) return { diagnostics: capped };
+    if (!endsEarly(tokens)) return { diagnostics: capped, definitionsEnd };
     const first = capped.findIndex((d) => d.severity === 'error');
-    return { diagnostics: capped.map((d, i) => (i === first ? { ...d, incomplete: true as const } : d)) };
+    return {
+      diagnostics: capped.map((d, i) => (i === first ? { ...d, incomplete: true as const } : d)),
+      definitionsEnd,
+    };
   }
   return {
     program: {
       kind: 'program',
       config: built.config,
-      includes: built.includes,
+      includes: [...includeLines(file, definitionsEnd), ...built.includes],
       probes: built.probes,
       span: { file, start: 0, end: file.text.length },
     },
     diagnostics: capDiagnostics(diagnostics),
+    definitionsEnd,
   };
+}
+
+/** The `#include` lines of the C part, for -d ast (lang/c/script-c.ts reads the headers). */
+function includeLines(file: SourceFile, end: number): { path: string; span: Span }[] {
+  const out: { path: string; span: Span }[] = [];
+  for (const m of file.text.slice(0, end).matchAll(/^[ \t]*#[ \t]*include[ \t]*(?:<([^>\n]*)>|"([^"\n]*)")/gm))
+    out.push({ path: m[1] ?? m[2] ?? '', span: { file, start: m.index, end: m.index + m[0].length } });
+  return out;
+}
+
+/** The text with its first `end` characters blank (line breaks kept, so lines and offsets stay). */
+function blankedOut(text: string, end: number): string {
+  return end === 0 ? text : text.slice(0, end).replace(/[^\n]/g, ' ') + text.slice(end);
+}
+
+/**
+ * A #directive or struct/union/enum definition after the probes is an error, as in bpftrace v0.26: the C part
+ * is read before the probes, as C, so it must come first. Their tokens are dropped: the probes are still parsed.
+ */
+function withoutLateDefinitions(tokens: IToken[], file: SourceFile, diagnostics: Diagnostic[]): IToken[] {
+  const out: IToken[] = [];
+  const stack: Open[] = [];
+  const late = (start: number, end: number) =>
+    diagnostics.push({
+      severity: 'error',
+      message: 'C definitions must appear before probes and functions',
+      span: { file, start, end },
+      hints: ['move #include, #define and struct/union/enum definitions to the top of the script'],
+    });
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (stack.length === 0 && t.tokenType === T.Directive) {
+      late(t.startOffset, tokenEnd(t));
+      continue;
+    }
+    if (stack.length === 0 && t.tokenType === T.AttachPoint && /^(struct|union|enum)$/.test(t.image)) {
+      const end = tokens[i - 1]?.tokenType === T.Comma ? undefined : cDefinitionAt(file, t.startOffset);
+      if (end !== undefined) {
+        late(t.startOffset, end);
+        while (i + 1 < tokens.length && tokens[i + 1]!.startOffset < end) i++;
+        continue;
+      }
+    }
+    applyBracket(stack, t.tokenType);
+    out.push(t);
+  }
+  return out;
 }
 
 /** Where segments start: at 0, and before each top-level attach point (not one after a comma), `config` and `#` line. */

@@ -4,6 +4,7 @@ import { compileSource, disasmListing, type CompiledProgram } from '../compiler/
 import { error, renderDiagnostics, type Diagnostic } from '../lang/index.ts';
 import {
   hostKernelInfo,
+  includeResolver,
   kernelInfoText,
   listProbes,
   requirePrivileges,
@@ -39,6 +40,8 @@ OPTIONS:
     -B MODE        output buffering: none, line (default on a terminal) or full
     -f FORMAT      output format: text (default) or json (one JSON object a line)
     -d STAGE       print a compiler stage and continue: ast, bytecode
+    -I DIR         search DIR for #include'd headers (before the system directories; repeatable)
+    --include FILE include FILE before the program, as #include "FILE" would (repeatable)
     -              (as the program file) read the program from stdin
     --refresh MS   live view redraw period (default 1000)
     --no-view      plain text even on a terminal (no live view of the maps)
@@ -77,12 +80,24 @@ export interface CliOptions {
   noView?: boolean;
   /** --info: the kernel report */
   info?: boolean;
+  /** -I DIR, in order */
+  includeDirs: string[];
+  /** --include FILE, in order */
+  includeFiles: string[];
 }
 
 type Parsed = { ok: true; opts: CliOptions } | { ok: false; message?: string; exit: number; out?: string };
 
 function parseArgs(argv: readonly string[]): Parsed {
-  const opts: CliOptions = { quiet: false, format: 'text', debug: [], dryRun: false, args: [] };
+  const opts: CliOptions = {
+    quiet: false,
+    format: 'text',
+    debug: [],
+    dryRun: false,
+    args: [],
+    includeDirs: [],
+    includeFiles: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -123,7 +138,11 @@ function parseArgs(argv: readonly string[]): Parsed {
             `unknown debug stage '${stage}': scry prints ${DEBUG_STAGES.map((d) => `-d ${d}`).join(' or ')}`,
           );
         opts.debug.push(stage);
-      } else if (a === '--dry-run') opts.dryRun = true;
+      } else if (a === '-I') opts.includeDirs.push(value());
+      else if (/^-I./.test(a)) opts.includeDirs.push(a.slice(2));
+      else if (a === '--include') opts.includeFiles.push(value());
+      else if (a.startsWith('--include=')) opts.includeFiles.push(a.slice('--include='.length));
+      else if (a === '--dry-run') opts.dryRun = true;
       else if (a === '--no-view') opts.noView = true;
       else if (a === '--refresh') {
         const v = value();
@@ -211,7 +230,14 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     // no program: the REPL (node:repl and completion load only now); everything it does needs privileges
     requirePrivileges('run the REPL');
     const { startRepl } = await import('./repl.ts');
-    return startRepl({ quiet: opts.quiet, pid: opts.pid, unsafe: opts.unsafe, version: VERSION });
+    return startRepl({
+      quiet: opts.quiet,
+      pid: opts.pid,
+      unsafe: opts.unsafe,
+      includeDirs: opts.includeDirs,
+      includeFiles: opts.includeFiles,
+      version: VERSION,
+    });
   }
 
   const result = compileSource(text, hostKernelInfo(), {
@@ -220,6 +246,8 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     hasChild: opts.command !== undefined,
     unsafe: opts.unsafe,
     helperErrors: opts.helperErrors,
+    includeFiles: opts.includeFiles,
+    resolveInclude: includeResolver({ includeDirs: opts.includeDirs }),
     ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
   });
   if (opts.debug.includes('ast') && result.ast)

@@ -8,7 +8,14 @@ import { clearScreenDown, cursorTo, moveCursor } from 'node:readline';
 import { Recoverable, start, type REPLServer } from 'node:repl';
 import { compileSource, type CompiledProgram } from '../compiler/index.ts';
 import { error, renderDiagnostics } from '../lang/index.ts';
-import { hostKernelInfo, ScryRuntimeError, Session, type MapSnapshot, type OutputSink } from '../runtime/index.ts';
+import {
+  hostKernelInfo,
+  includeResolver,
+  ScryRuntimeError,
+  Session,
+  type MapSnapshot,
+  type OutputSink,
+} from '../runtime/index.ts';
 import {
   commands,
   mapRead,
@@ -28,6 +35,9 @@ export interface ReplOptions {
   readonly quiet: boolean;
   readonly pid?: number;
   readonly unsafe?: boolean;
+  /** -I directories and --include files for the programs' C parts */
+  readonly includeDirs?: readonly string[];
+  readonly includeFiles?: readonly string[];
   /** where history is kept; ~/.scry_history by default */
   readonly historyFile?: string;
   readonly version: string;
@@ -141,6 +151,8 @@ export function startRepl(opts: ReplOptions): Promise<number> {
     const compiled = compileSource(text, kernel, {
       name,
       unsafe: opts.unsafe,
+      includeFiles: opts.includeFiles ?? [],
+      resolveInclude: includeResolver({ includeDirs: opts.includeDirs ?? [] }),
       ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
     });
     // errors, or warnings (an unknown config key, …) about a program that runs all the same: said before it runs

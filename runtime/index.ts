@@ -16,3 +16,4 @@ export { PrivilegeError, requirePrivileges } from './privileges.ts';
 export { kernelInfoText } from './info.ts';
 export { native } from './sys/index.ts';
 export { sameValue } from './maps.ts';
+export { includeResolver } from './include-files.ts';

@@ -16,56 +16,82 @@ import type { Diagnostic } from '../diagnostics.ts';
  * `struct|union|enum … { … } [__attribute__((…))] [;]` definitions, at the first token that is none of those.
  */
 export function scriptDefinitionsEnd(file: SourceFile): number {
-  const ts = lexFile(file).tokens;
-  const isPunct = (t: PpToken | undefined, s: string) => t !== undefined && t.kind === 'punct' && t.text === s;
+  const { tokens: ts, openComment } = lexFile(file);
   let i = 0;
-  const skipLine = () => {
-    i++;
-    while (i < ts.length && !ts[i]!.bol) i++;
-  };
-  /** index after a balanced group opening at `k`, or -1 */
-  const balanced = (k: number, open: string, close: string): number => {
-    let depth = 0;
-    for (let n = k; n < ts.length; n++) {
-      if (isPunct(ts[n], open)) depth++;
-      else if (isPunct(ts[n], close) && --depth === 0) return n + 1;
-    }
-    return -1;
-  };
-  if (isPunct(ts[0], '#') && isPunct(ts[1], '!') && ts[0]!.start === 0) skipLine();
+  if (isPunct(ts[0], '#') && isPunct(ts[1], '!') && ts[0]!.start === 0) i = nextLine(ts, i);
   while (i < ts.length) {
     const t = ts[i]!;
     if (t.bol && isPunct(t, '#')) {
-      skipLine();
+      i = nextLine(ts, i);
       continue;
     }
-    if (t.kind === 'ident' && (t.text === 'struct' || t.text === 'union' || t.text === 'enum')) {
-      // a definition has only names and ( ) [ ] groups between the keyword and its `{` (not `struct:probe`)
-      let k = i + 1;
-      while (k < ts.length && !isPunct(ts[k], '{')) {
-        const u = ts[k]!;
-        if (u.kind === 'ident') k++;
-        else if (isPunct(u, '(') || isPunct(u, '[')) {
-          const after = balanced(k, u.text, u.text === '(' ? ')' : ']');
-          if (after < 0) break;
-          k = after;
-        } else break;
-      }
-      if (!isPunct(ts[k], '{')) break;
-      let after = balanced(k, '{', '}');
-      if (after < 0) return file.text.length; // unclosed: all of it is C (the C parser says what is wrong)
-      while (ts[after]?.kind === 'ident' && ts[after]!.text === '__attribute__' && isPunct(ts[after + 1], '(')) {
-        const end = balanced(after + 1, '(', ')');
-        if (end < 0) break;
-        after = end;
-      }
-      if (isPunct(ts[after], ';')) after++;
-      i = after;
-      continue;
-    }
-    return t.start;
+    const after = definitionEnd(ts, i);
+    if (after === undefined) return t.start;
+    if (after < 0) return file.text.length; // unclosed: all of it is C (the C parser says what is wrong)
+    i = after;
   }
-  return file.text.length;
+  // only C; an unterminated comment at the end stays the parser's, which says so (or waits for more at the REPL)
+  return openComment ?? file.text.length;
+}
+
+/**
+ * The end offset of a struct/union/enum definition starting at `offset` (after its attributes and `;`),
+ * or undefined when none starts there. bpftrace v0.26 refuses one after the probes: the parser says so.
+ */
+export function cDefinitionAt(file: SourceFile, offset: number): number | undefined {
+  const ts = lexFile(file, offset).tokens;
+  const after = definitionEnd(ts, 0);
+  if (after === undefined) return undefined;
+  return after < 0 ? file.text.length : ts[after - 1]!.end;
+}
+
+const isPunct = (t: PpToken | undefined, s: string) => t !== undefined && t.kind === 'punct' && t.text === s;
+
+/** The index of the first token on a later line. */
+function nextLine(ts: readonly PpToken[], i: number): number {
+  i++;
+  while (i < ts.length && !ts[i]!.bol) i++;
+  return i;
+}
+
+/** index after a balanced group opening at `k`, or -1 */
+function balanced(ts: readonly PpToken[], k: number, open: string, close: string): number {
+  let depth = 0;
+  for (let n = k; n < ts.length; n++) {
+    if (isPunct(ts[n], open)) depth++;
+    else if (isPunct(ts[n], close) && --depth === 0) return n + 1;
+  }
+  return -1;
+}
+
+/**
+ * `struct|union|enum … { … } [__attribute__((…))] [;]` at token `i`: the index after it, -1 when its
+ * body is not closed, undefined when no definition starts there.
+ */
+function definitionEnd(ts: readonly PpToken[], i: number): number | undefined {
+  const t = ts[i];
+  if (t?.kind !== 'ident' || (t.text !== 'struct' && t.text !== 'union' && t.text !== 'enum')) return undefined;
+  // a definition has only names and ( ) [ ] groups between the keyword and its `{` (not `struct:probe`)
+  let k = i + 1;
+  while (k < ts.length && !isPunct(ts[k], '{')) {
+    const u = ts[k]!;
+    if (u.kind === 'ident') k++;
+    else if (isPunct(u, '(') || isPunct(u, '[')) {
+      const after = balanced(ts, k, u.text, u.text === '(' ? ')' : ']');
+      if (after < 0) break;
+      k = after;
+    } else break;
+  }
+  if (!isPunct(ts[k], '{')) return undefined;
+  let after = balanced(ts, k, '{', '}');
+  if (after < 0) return -1;
+  while (ts[after]?.kind === 'ident' && ts[after]!.text === '__attribute__' && isPunct(ts[after + 1], '(')) {
+    const end = balanced(ts, after + 1, '(', ')');
+    if (end < 0) break;
+    after = end;
+  }
+  if (isPunct(ts[after], ';')) after++;
+  return after;
 }
 
 /**

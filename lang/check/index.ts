@@ -9,6 +9,9 @@ import { probeContext, type ProbeContext } from '../providers.ts';
 import { readConfig, type ScriptConfig } from './config.ts';
 import { infer } from './infer.ts';
 import type { InferResult } from './tables.ts';
+import type { BtfType, BtfTypes } from '../btf.ts';
+import type { ScriptC } from '../c/script-c.ts';
+import { expandIdentifiers } from './macros.ts';
 
 export type { ResolvedAttach } from './attach.ts';
 export type { ArgField, ForMapInfo, InferResult, MapInfo, MemoryAccess, PrintfInfo } from './tables.ts';
@@ -27,6 +30,8 @@ export interface CheckedProgram extends InferResult {
   readonly params: readonly string[];
   /** what argN, retval, func, args and reg() read at each attach point (its provider row's answer) */
   readonly contexts: ReadonlyMap<ResolvedAttach, ProbeContext>;
+  /** the types the script declares, as BTF rows after the kernel's ids (records of them print through these) */
+  readonly scriptTypes?: { readonly firstId: number; readonly types: readonly BtfType[] };
 }
 
 export interface CheckOptions {
@@ -38,14 +43,24 @@ export interface CheckOptions {
   readonly unsafe?: boolean;
   /** -p PID: uprobe targets resolve through the process's own mappings first */
   readonly pid?: number;
+  /** the script's C part (lang/c/script-c.ts): its types and macros */
+  readonly c?: ScriptC;
 }
 
 export function check(
-  ast: Program,
-  kernel: KernelInfo,
+  parsed: Program,
+  kernelInfo: KernelInfo,
   options: CheckOptions = {},
 ): { program?: CheckedProgram; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
+  const scriptTypes = options.c?.types;
+  const kernel = scriptTypes ? withTypes(kernelInfo, scriptTypes) : kernelInfo;
+  let ast: Program;
+  try {
+    ast = expandIdentifiers(parsed, options.c?.macros ?? new Map(), () => kernel.btf(), diagnostics);
+  } catch (e) {
+    return { diagnostics: [...diagnostics, tooDeep(e, parsed)] };
+  }
   const config = readConfig(ast.config, diagnostics);
   if (ast.probes.length === 0)
     diagnostics.push(
@@ -68,20 +83,53 @@ export function check(
       unsafe: options.unsafe,
     });
   } catch (e) {
-    // inference recurses over the tree: one deeper than the JS stack is the user's to split
-    if (!isStackOverflow(e)) throw e;
-    const { node, depth } = deepest(ast);
-    if (depth < 64) throw e; // shallow: a bug, not a limit
-    diagnostics.push(
-      error(`the program nests ${depth} levels deep here, more than scry can check`, node.span, [
-        'split the expression or the nested blocks, e.g. keep parts in $variables',
-      ]),
-    );
+    diagnostics.push(tooDeep(e, ast));
     return { diagnostics };
   }
   if (hasErrors(diagnostics)) return { diagnostics: capDiagnostics(diagnostics) };
   const contexts = new Map(probes.flatMap((p) => p.attach.map((a) => [a, probeContext(a)] as const)));
-  return { program: { ast, probes, ...inferred, config, params, contexts }, diagnostics: capDiagnostics(diagnostics) };
+  const rows = scriptTypes ? scriptTypeRows(scriptTypes) : undefined;
+  return {
+    program: { ast, probes, ...inferred, config, params, contexts, ...(rows ? { scriptTypes: rows } : {}) },
+    diagnostics: capDiagnostics(diagnostics),
+  };
+}
+
+/** Passes recurse over the tree: one deeper than the JS stack is the user's to split (anything else is rethrown). */
+function tooDeep(e: unknown, ast: Program): Diagnostic {
+  if (!isStackOverflow(e)) throw e;
+  const { node, depth } = deepest(ast);
+  if (depth < 64) throw e; // shallow: a bug, not a limit
+  return error(`the program nests ${depth} levels deep here, more than scry can check`, node.span, [
+    'split the expression or the nested blocks, e.g. keep parts in $variables',
+  ]);
+}
+
+/** The kernel as the checker sees it with a script's types: btf() answers for both (casts, sizeof, members, enums). */
+function withTypes(kernel: KernelInfo, types: BtfTypes): KernelInfo {
+  return {
+    arch: kernel.arch,
+    tracepoints: () => kernel.tracepoints(),
+    tracepointFormat: (group, event) => kernel.tracepointFormat(group, event),
+    kernelFunctions: () => kernel.kernelFunctions(),
+    btf: () => types,
+    functionBtf: (name, module) => kernel.functionBtf(name, module),
+    moduleBtf: (module) => kernel.moduleBtf(module),
+    userProbeSites: (target, where, pid) => kernel.userProbeSites(target, where, pid),
+    usdtSites: (target, provider, name, pid) => kernel.usdtSites(target, provider, name, pid),
+    kernelSymbolAddress: (name) => kernel.kernelSymbolAddress(name),
+    cgroupId: (path) => kernel.cgroupId(path),
+  };
+}
+
+/** The script's own type rows (ids firstId…), plain data for the compiled program. */
+function scriptTypeRows(types: BtfTypes & { readonly firstId: number }): {
+  firstId: number;
+  types: BtfType[];
+} {
+  const rows: BtfType[] = [];
+  for (let id = types.firstId; id < types.typeCount; id++) rows.push(types.type(id));
+  return { firstId: types.firstId, types: rows };
 }
 
 /** bpftrace refuses to attach more than max_probes probes: many at once can stall the machine. */

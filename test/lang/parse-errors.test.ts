@@ -351,23 +351,23 @@ const cases: [string, string, string[]][] = [
     ],
   ],
   [
-    'a preprocessor directive other than #include',
-    '#define FOO 1\nBEGIN { }',
+    'a #define after a probe (bpftrace v0.26: the C definitions come first)',
+    'BEGIN { }\n#define FOO 1',
     [
-      "stdin:1:1: ERROR: unsupported preprocessor directive '#define'",
+      'stdin:2:1: ERROR: C definitions must appear before probes and functions',
       '#define FOO 1',
       '~~~~~~~~~~~~~',
-      'HINT: only #include lines are understood (kernel types come from BTF)',
+      'HINT: move #include, #define and struct/union/enum definitions to the top of the script',
     ],
   ],
   [
-    'a malformed #include',
-    '#include linux/sched.h\nBEGIN { }',
+    'a struct definition after a probe',
+    'BEGIN { } struct Foo { int x; } END { }',
     [
-      'stdin:1:1: ERROR: malformed #include',
-      '#include linux/sched.h',
-      '~~~~~~~~~~~~~~~~~~~~~~',
-      'HINT: write #include <file.h> or #include "file.h"',
+      'stdin:1:11: ERROR: C definitions must appear before probes and functions',
+      'BEGIN { } struct Foo { int x; } END { }',
+      '          ~~~~~~~~~~~~~~~~~~~~~',
+      'HINT: move #include, #define and struct/union/enum definitions to the top of the script',
     ],
   ],
 ];

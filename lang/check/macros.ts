@@ -1,0 +1,108 @@
+// Identifiers in probes that name something the C part made, rewritten before inference as bpftrace v0.26 has
+// them: an object-like macro stands for its value parsed as an expression (`#define X 1 + 2` makes `X * 2`
+// equal 6), and an enumerator (the script's or the kernel's) for its value. Builtins keep their meaning
+// (bpftrace parses them as builtins, which no macro replaces), and a name that is neither stays unknown.
+import type { Expr, IdentExpr, Program } from '../ast.ts';
+import type { BtfTypes } from '../btf.ts';
+import { BUILTINS } from '../builtins/index.ts';
+import { expandScriptIdentifier } from '../c/preprocess-script.ts';
+import type { Macro } from '../c/preprocess.ts';
+import { error, type Diagnostic } from '../diagnostics.ts';
+import { parse } from '../parse.ts';
+import { sourceFile, type Span } from '../source.ts';
+
+/** The program with macro and enumerator identifiers replaced; the same object when there are none. */
+export function expandIdentifiers(
+  ast: Program,
+  macros: ReadonlyMap<string, Macro>,
+  btf: () => BtfTypes | undefined,
+  diags: Diagnostic[],
+): Program {
+  const replace = (e: IdentExpr, expanding: ReadonlySet<string>): Expr | undefined => {
+    if (e.name === 'args' || BUILTINS.get(e.name)?.variable) return undefined;
+    if (!expanding.has(e.name)) {
+      const text = expandScriptIdentifier(macros, e.name, e.span, (d) => diags.push(d));
+      if (text !== undefined) {
+        const value = macroValue(e, text, diags);
+        if (!value) return { kind: 'int', value: 0n, raw: e.name, span: e.span };
+        const inner = new Set(expanding).add(e.name);
+        return rewrite(value, (x) => replace(x, inner));
+      }
+    }
+    const hit = btf()?.enumerator(e.name);
+    return hit ? { kind: 'int', value: hit.value, raw: e.name, span: e.span } : undefined;
+  };
+  if (!hasCandidate(ast, (name) => macros.has(name) || btf()?.enumerator(name) !== undefined)) return ast;
+  return rewrite(ast, (e) => replace(e, new Set()));
+}
+
+/** Whether some identifier could be rewritten, found without recursion (long flat chains cost no stack). */
+function hasCandidate(ast: Program, known: (name: string) => boolean): boolean {
+  const todo: unknown[] = [ast];
+  while (todo.length > 0) {
+    const node = todo.pop();
+    if (Array.isArray(node)) todo.push(...(node as unknown[]));
+    else if (node !== null && typeof node === 'object' && typeof (node as { kind?: unknown }).kind === 'string') {
+      const o = node as Record<string, unknown>;
+      if (o.kind === 'ident') {
+        const name = o.name as string;
+        if (name !== 'args' && !BUILTINS.get(name)?.variable && known(name)) return true;
+      } else for (const [k, v] of Object.entries(o)) if (k !== 'span') todo.push(v);
+    }
+  }
+  return false;
+}
+
+/** A macro's value as an expression, every span at the identifier it replaces; undefined (reported) if it is none. */
+function macroValue(use: IdentExpr, text: string, diags: Diagnostic[]): Expr | undefined {
+  const prefix = 'BEGIN { ';
+  const file = sourceFile(`<macro ${use.name}>`, `${prefix}${text}\n;}`);
+  const parsed = parse(file);
+  const statements = parsed.program?.probes[0]?.body.statements;
+  const only = statements?.length === 1 ? statements[0] : undefined;
+  if (!only || only.kind !== 'expr-stmt') {
+    diags.push(
+      error(`the macro ${use.name} stands for '${text}', which is not an expression`, use.span, [
+        'a macro used in a probe must expand to one expression, e.g. #define LIMIT (1 << 10)',
+      ]),
+    );
+    return undefined;
+  }
+  return relocate(only.expr, file, use.span);
+}
+
+/** A copy of `node` with every span in `from` replaced by `to`. */
+function relocate<T>(node: T, from: unknown, to: Span): T {
+  if (Array.isArray(node)) return node.map((x: unknown) => relocate(x, from, to)) as T;
+  if (node === null || typeof node !== 'object') return node;
+  const o = node as Record<string, unknown>;
+  if (o.file === from) return to as T;
+  if (typeof o.kind !== 'string') return node;
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, relocate(v, from, to)])) as T;
+}
+
+/**
+ * Rewrites identifier expressions anywhere under `node` (AST nodes are the objects with a `kind`), copying
+ * only the nodes on the way to a change.
+ */
+function rewrite<T>(node: T, f: (e: IdentExpr) => Expr | undefined): T {
+  if (Array.isArray(node)) {
+    let changed = false;
+    const out = node.map((x: unknown) => {
+      const y = rewrite(x, f);
+      changed ||= y !== x;
+      return y;
+    });
+    return (changed ? out : node) as T;
+  }
+  if (node === null || typeof node !== 'object') return node;
+  const o = node as Record<string, unknown>;
+  if (typeof o.kind !== 'string') return node;
+  if (o.kind === 'ident') return (f(o as unknown as IdentExpr) ?? node) as T;
+  let copy: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(o)) {
+    const y = rewrite(v, f);
+    if (y !== v) (copy ??= { ...o })[k] = y;
+  }
+  return (copy ?? node) as T;
+}
