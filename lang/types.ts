@@ -157,11 +157,13 @@ export function typeName(t: Type): string {
     case 'int':
       return t.pointeeName
         ? `${t.pointeeName} *`
-        : t.space
-          ? `${t.space} pointer`
-          : t.view
-            ? viewName(t.view)
-            : `${t.signed ? 'int' : 'uint'}${t.bits}`;
+        : t.pointeeInt
+          ? `${typeName(t.pointeeInt)} *`
+          : t.space
+            ? `${t.space} pointer`
+            : t.view
+              ? viewName(t.view)
+              : `${t.signed ? 'int' : 'uint'}${t.bits}`;
     case 'bool':
       return 'bool';
     case 'string':
@@ -249,4 +251,16 @@ export function commonType(a: Type, b: Type): IntType {
 
 export function pointer(space: 'user' | 'kernel'): Type {
   return { kind: 'int', bits: 64, signed: false, space };
+}
+
+/** A pointer: a 64-bit address that knows its address space (and maybe what it points to). */
+export function isPointer(t: Type): t is Extract<Type, { kind: 'int' }> & { readonly space: 'user' | 'kernel' } {
+  return t.kind === 'int' && t.space !== undefined;
+}
+
+/** Two pointers to the same target in the same address space (both untyped counts as the same). */
+export function samePointer(a: Type, b: Type): boolean {
+  if (!isPointer(a) || !isPointer(b) || a.space !== b.space || a.pointee !== b.pointee) return false;
+  if (!a.pointeeInt || !b.pointeeInt) return a.pointeeInt === b.pointeeInt;
+  return sameType(a.pointeeInt, b.pointeeInt) && isPointer(a.pointeeInt) === isPointer(b.pointeeInt);
 }

@@ -53,6 +53,8 @@ export function readValue(t: Type, view: DataView, off: number, ctx?: RenderCont
     case 'int':
     case 'bool': {
       const n = t.kind === 'int' && t.signed ? view.getBigInt64(off, true) : view.getBigUint64(off, true);
+      // a pointer prints as its address in hex, as bpftrace v0.26 prints pointers
+      if (t.kind === 'int' && t.space && !t.view && ctx) return `0x${n.toString(16)}`;
       return t.kind === 'int' && t.view && ctx ? renderIntView(t.view, n, ctx, place) : n;
     }
     case 'buffer': {
@@ -228,6 +230,8 @@ export function snapshotMap(
       case 'value': {
         const read = readValue(v.type, vview, 0, ctx);
         if (typeof read === 'bigint') entries.push({ keys, value: read });
+        else if (v.type.kind === 'int')
+          entries.push({ keys, value: vview.getBigUint64(0, true), data: read }); // a pointer: sorts by address
         else entries.push({ keys, value: 0n, data: read });
         break;
       }

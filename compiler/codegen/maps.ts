@@ -268,7 +268,7 @@ function perCpuCallback(g: Gen, spec: MapSpec, span: Span): string {
 /** `@m[k] = value` for plain values. */
 export function emitMapAssign(g: Gen, s: AssignStmt & { target: MapExpr }): void {
   const spec = mapSpecFor(g, s.target);
-  if (s.op !== '=') return emitMapCompound(g, s.target, s.op.slice(0, -1) as CompoundOp, s.value, false);
+  if (s.op !== '=') return emitMapCompound(g, s.target, s.op.slice(0, -1) as CompoundOp, s.value, false, s.value);
   scoped(g, () => {
     const val = allocValue(g, spec.valueSize);
     emitInto(g, s.value, val, spec.valueSize, spec.user!.value.kind === 'value' ? spec.user!.value.type : undefined);
@@ -296,13 +296,23 @@ const compoundAlu: Record<CompoundOp, AluOp> = {
  * insert wins). Additions are atomic, so counts from several CPUs never get lost. Leaves in r0 the new value
  * (or the old one when `postfix`), or 0 if the map is full.
  */
-function emitMapCompound(g: Gen, m: MapExpr, op: CompoundOp, delta: Expr | bigint, postfix: boolean): void {
+function emitMapCompound(
+  g: Gen,
+  m: MapExpr,
+  op: CompoundOp,
+  delta: Expr | bigint,
+  postfix: boolean,
+  stepKey: Expr,
+): void {
   const spec = mapSpecFor(g, m);
   const e = g.e;
   scoped(g, () => {
     const operand = allocOrFail(g, 8, m.span);
     if (typeof delta === 'bigint') e.emit(mov64Imm(R0, Number(delta)));
     else emitInt(g, delta);
+    // a map holding a pointer moves by elements (the checker recorded the step)
+    const step = g.shared.checked.pointerSteps.get(stepKey);
+    if (step) e.emit(alu64Imm('mul', R0, step.size));
     if (op === '-') e.emit(neg64(R0)); // subtraction is an atomic add of the negation
     e.emit(stxSlot(8, operand, R0));
     const key = buildKey(g, m);
@@ -335,11 +345,13 @@ function emitMapCompound(g: Gen, m: MapExpr, op: CompoundOp, delta: Expr | bigin
 
 export function emitIncDec(g: Gen, x: IncDecExpr): void {
   const delta = x.op === '++' ? 1n : -1n;
-  if (x.target.kind === 'map') return emitMapCompound(g, x.target, '+', delta, !x.prefix);
+  if (x.target.kind === 'map') return emitMapCompound(g, x.target, '+', delta, !x.prefix, x);
   const v = g.vars.get(x.target.name);
   if (!v) throw new Error(`variable ${x.target.name} has no slot`);
+  // a pointer steps by its pointee's size (the checker recorded it)
+  const step = BigInt(g.shared.checked.pointerSteps.get(x)?.size ?? 1);
   // r1 = old value, r0 = new value (wrapped to the variable's type); the expression yields one of them
-  g.e.emit(ldSlot(8, R0, v.offset), mov64Reg(R1, R0), alu64Imm('add', R0, Number(delta)));
+  g.e.emit(ldSlot(8, R0, v.offset), mov64Reg(R1, R0), alu64Imm('add', R0, Number(delta * step)));
   normalize(g, v.type);
   g.e.emit(stxSlot(8, v.offset, R0));
   if (!x.prefix) g.e.emit(mov64Reg(R0, R1));

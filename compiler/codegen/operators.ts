@@ -62,6 +62,7 @@ export function emitBinary(g: Gen, x: BinaryExpr): void {
         normalize(g, leftType);
         emitRight(g, b.right, b.opSpan, rightType);
       });
+      scalePointerStep(g, b);
       emitOperator(g, b.op, b.opSpan, leftType);
       if (!comparisons.has(b.op)) normalize(g, typeOf(g, b));
     });
@@ -102,7 +103,17 @@ export function emitBinaryOp(
     normalize(g, leftType);
     emitRight(g, right, opSpan, rightType);
   });
+  scalePointerStep(g, right);
   emitOperator(g, op, opSpan, leftType);
+}
+
+/**
+ * Pointer arithmetic (the checker recorded a step under `key`): with r1 = left and r0 = right, the integer
+ * operand is multiplied by the pointee's size, so `p + n` moves by n elements.
+ */
+function scalePointerStep(g: Gen, key: Expr): void {
+  const step = g.shared.checked.pointerSteps.get(key);
+  if (step) g.e.emit(alu64Imm('mul', step.integer === 'right' ? R0 : R1, step.size));
 }
 
 /** With the left operand in r0: r1 = left, r0 = right (or an immediate when the right side is a small constant). */

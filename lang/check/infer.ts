@@ -11,6 +11,7 @@ import {
   type Expr,
   type ForMapStmt,
   type IdentExpr,
+  type IncDecExpr,
   type LetStmt,
   type MapExpr,
   type Stmt,
@@ -33,7 +34,7 @@ import {
   valueType,
   widen,
 } from './merge.ts';
-import { argsField, member, memberHint, typeFromName, typedArg } from './kernel-access.ts';
+import { argsField, inSpace, member, memberHint, probeMemory, typeFromName, typedArg } from './kernel-access.ts';
 import { positionalValue } from './positional.ts';
 import { err, newState, results, type InferOptions, type InferState } from './state.ts';
 import type { InferResult, MapInfo } from './tables.ts';
@@ -41,6 +42,7 @@ import {
   commonType,
   sizeOf,
   i64,
+  isPointer,
   isScalar,
   promote,
   stringType,
@@ -191,6 +193,7 @@ function keyType(st: InferState, t: Type, span: Span): Type {
   }
   if (t.kind === 'int' && t.view) return valueType(t); // a stack id, symbol, … printed as text
   // Integer keys are stored as 8 bytes whatever their width, as bpftrace does.
+  if (isPointer(t)) return t; // printed as an address
   if (t.kind === 'int' || t.kind === 'bool') return t.kind === 'int' && t.signed ? i64 : u64;
   return t;
 }
@@ -234,9 +237,61 @@ function binaryType(st: InferState, e: BinaryExpr, lt: Type, rt: Type): Type {
   const l = requireInt(st, lt, e.left, `operator ${e.op}`);
   const r = requireInt(st, rt, e.right, `operator ${e.op}`);
   if (e.op !== '&&' && e.op !== '||') st.operandTypes.set(e, conversions(e.op, l, r));
-  if (['<', '<=', '>', '>=', '==', '!=', '&&', '||'].includes(e.op)) return u64;
+  if ((isPointer(l) || isPointer(r)) && e.op !== '&&' && e.op !== '||' && !COMPARISONS.has(e.op))
+    return pointerArithmetic(st, e, e.op, l, r, e.opSpan);
+  if (COMPARISONS.has(e.op) || e.op === '&&' || e.op === '||') return u64;
   // Shifts take the (promoted) type of the left operand; everything else the common type, as in C.
   return e.op === '<<' || e.op === '>>' ? promote(l) : commonType(l, r);
+}
+
+const COMPARISONS: ReadonlySet<string> = new Set(['<', '<=', '>', '>=', '==', '!=']);
+
+/**
+ * `p + n`, `n + p`, `p - n` (and `p += n`, `p -= n`): a pointer moved by n elements, as in C and bpftrace;
+ * the step (the pointee's size) is recorded under `key` for the code generator. Any other arithmetic on a
+ * pointer is refused, as bpftrace does, rather than computed on the address.
+ */
+function pointerArithmetic(st: InferState, key: Expr, op: string, l: Type, r: Type, span: Span): Type {
+  const ptr = isPointer(l) ? l : r;
+  const refuse = (message: string, hint: string): Type => {
+    err(st, message, span, [hint]);
+    return u64;
+  };
+  if (isPointer(l) && isPointer(r))
+    return refuse(
+      `operator ${op} cannot be used on two pointers (${typeName(l)} and ${typeName(r)})`,
+      `cast them to integers to work on the addresses: (uint64)a ${op} (uint64)b`,
+    );
+  if (op !== '+' && op !== '-')
+    return refuse(
+      `operator ${op} cannot be used on a pointer (${typeName(ptr)}): pointers only add and subtract integers`,
+      `cast it to an integer to work on the address: (uint64)p ${op} …`,
+    );
+  if (op === '-' && !isPointer(l))
+    return refuse(
+      `an integer minus a pointer (${typeName(r)}) has no meaning`,
+      'put the pointer on the left (p - n), or cast it to an integer: n - (uint64)p',
+    );
+  const size = pointeeSize(st, ptr);
+  if (size === undefined)
+    return refuse(
+      `cannot move ${typeName(ptr)} by elements: the size of what it points to is unknown`,
+      `cast it to a pointer to a sized type, or to an integer to add bytes: (uint64)p ${op} n`,
+    );
+  if (size !== 1) st.pointerSteps.set(key, { size, integer: isPointer(l) ? 'right' : 'left' });
+  return ptr;
+}
+
+/** Bytes of one element of a pointer's target; 1 for untyped (void) pointers, as C compilers do. */
+function pointeeSize(st: InferState, p: Type): number | undefined {
+  if (p.kind !== 'int') return undefined;
+  if (p.pointeeInt) return sizeOf(p.pointeeInt);
+  if (p.pointee === undefined) return 1;
+  if (!st.btf) return undefined;
+  const target = st.btf.resolve(p.pointee);
+  if (target === 0) return 1;
+  const size = st.btf.sizeOf(target);
+  return size ? size : undefined;
 }
 
 function exprInner(st: InferState, e: Expr): Type {
@@ -337,7 +392,7 @@ function exprInner(st: InferState, e: Expr): Type {
       return e.op === '!' ? u64 : promote(t);
     }
     case 'incdec':
-      return incdecTarget(st, e.target, e.span);
+      return incdec(st, e);
     case 'ternary': {
       intOperand(st, e.cond, 'a condition');
       const a = expr(st, e.then);
@@ -369,8 +424,9 @@ function exprInner(st: InferState, e: Expr): Type {
         ]);
         return target;
       }
-      // a pointer keeps the address space it came from (kernel unless the value was a user pointer)
-      if (target.space && from.kind === 'int' && from.space === 'user') return { ...target, space: 'user' };
+      // A pointer keeps the address space it came from; an integer becomes a pointer into the memory the probe
+      // sees (user memory in uprobes and usdt, as bpftrace v0.26 decides). uptr()/kptr() say otherwise.
+      if (target.space) return inSpace(target, isPointer(from) ? from.space : probeMemory(st));
       return target;
     }
     case 'field': {
@@ -397,16 +453,10 @@ function exprInner(st: InferState, e: Expr): Type {
         }
         return el;
       }
-      if (bt.kind === 'int' && bt.pointee !== undefined && st.btf) {
-        if (!e.arrow)
-          err(st, `${typeName(bt)} is a pointer: use -> to reach its fields`, e.span, [`write ${'…'}->${e.name}`]);
+      // `.` and `->` mean the same, as in bpftrace v0.26: `.` on a pointer reads through it (curtask.parent.pid)
+      if (bt.kind === 'int' && bt.pointee !== undefined && st.btf)
         return member(st, e, bt.pointee, 'pointer', bt.space ?? 'kernel');
-      }
-      if (bt.kind === 'record' && st.btf) {
-        if (e.arrow)
-          err(st, `${bt.name} is not a pointer: use . to reach its fields`, e.span, [`write ${'…'}.${e.name}`]);
-        return member(st, e, bt.btf, 'record', bt.space);
-      }
+      if (bt.kind === 'record' && st.btf) return member(st, e, bt.btf, 'record', bt.space);
       if (bt.kind === 'int' && bt.space)
         err(st, `scry does not know what this pointer points to, so it has no field ${e.name}`, e.span, [
           st.btf
@@ -489,9 +539,14 @@ function exprInner(st: InferState, e: Expr): Type {
   }
 }
 
-function incdecTarget(st: InferState, target: MapExpr | { kind: 'var'; name: string; span: Span }, span: Span): Type {
+/** `x++`, `--x`: integers step by one, pointers by one element (see pointerArithmetic). */
+function incdec(st: InferState, e: IncDecExpr): Type {
+  const target = e.target;
   if (target.kind === 'map') {
-    const info = useMap(st, target, { kind: 'value', type: i64 }, span);
+    const held = st.maps.get(target.name)?.value;
+    const ptr = held?.kind === 'value' && isPointer(held.type) ? held.type : undefined;
+    if (ptr) pointerArithmetic(st, e, e.op[0]!, ptr, i64, e.span);
+    const info = useMap(st, target, { kind: 'value', type: ptr ?? i64 }, e.span);
     return readType(info.value);
   }
   const t = st.vars.get(target.name);
@@ -500,7 +555,8 @@ function incdecTarget(st: InferState, target: MapExpr | { kind: 'var'; name: str
     return i64;
   }
   if (!writable(st, target.name, target.span)) return t;
-  if (t.kind !== 'int') err(st, `++/-- need an integer variable, ${target.name} is ${typeName(t)}`, span);
+  if (t.kind !== 'int') err(st, `++/-- need an integer variable, ${target.name} is ${typeName(t)}`, e.span);
+  else if (isPointer(t)) pointerArithmetic(st, e, e.op[0]!, t, i64, e.span);
   return t;
 }
 
@@ -592,6 +648,13 @@ function assign(st: InferState, s: AssignStmt): void {
       return;
     }
     if (s.op !== '=' && vt.kind !== 'int' && vt.kind !== 'bool') err(st, `${s.op} needs an integer`, s.value.span);
+    const held = st.maps.get(s.target.name)?.value;
+    if (s.op !== '=' && held?.kind === 'value' && isPointer(held.type)) {
+      // @p += n moves the pointer the map holds; the map keeps holding that pointer
+      const moved = pointerArithmetic(st, s.value, s.op.slice(0, -1), held.type, vt, s.span);
+      useMap(st, s.target, { kind: 'value', type: moved }, s.value.span);
+      return;
+    }
     // BPF maps refuse values of no bytes (EINVAL at creation)
     if (sizeOf(vt) === 0)
       err(st, `${typeName(vt)} holds no bytes, so a map cannot store it`, s.value.span, [
@@ -611,7 +674,10 @@ function assign(st: InferState, s: AssignStmt): void {
     if (!prev) err(st, `undefined variable ${s.target.name}`, s.target.span);
     else if (prev.kind !== 'int' || (vt.kind !== 'int' && vt.kind !== 'bool'))
       err(st, `${s.op} needs integers`, s.span);
-    else st.operandTypes.set(s.value, conversions(s.op.slice(0, -1), prev, vt));
+    else {
+      st.operandTypes.set(s.value, conversions(s.op.slice(0, -1), prev, vt));
+      if (isPointer(prev) || isPointer(vt)) pointerArithmetic(st, s.value, s.op.slice(0, -1), prev, vt, s.span);
+    }
     return;
   }
   declare(st, s.target.name, vt, s.value.span);

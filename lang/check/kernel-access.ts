@@ -134,15 +134,9 @@ export function typeFromName(st: InferState, t: TypeName): Type | undefined {
   const m = /^(u?)int(8|16|32|64)$/.exec(t.name);
   if (m && t.arrayLength === undefined) {
     const it: Type = { kind: 'int', bits: Number(m[2]) as IntBits, signed: m[1] === '' };
-    if (t.pointer === 0) return it;
-    // (int32 *)p: a kernel pointer to integers (two stars and more: to pointers)
-    return {
-      kind: 'int',
-      bits: 64,
-      signed: false,
-      space: 'kernel',
-      pointeeInt: t.pointer === 1 ? it : { kind: 'int', bits: 64, signed: false, space: 'kernel' },
-    };
+    // (int32 *)p: a kernel pointer to integers; (int32 **)p: to pointers to integers (a cast may move the
+    // whole chain to user memory: see the cast in infer.ts)
+    return pointerChain(it, t.pointer);
   }
   if (t.name === 'bool' && t.pointer === 0) return boolType;
   if (t.name === 'string' && t.pointer === 0) return stringType(t.arrayLength ?? 64);
@@ -155,9 +149,15 @@ export function typeFromName(st: InferState, t: TypeName): Type | undefined {
       return undefined;
     }
     if (t.pointer === 0) return typeFromBtf(st.btf, id, 'kernel');
-    if (t.pointer === 1)
-      return { kind: 'int', bits: 64, signed: false, space: 'kernel', pointee: id, pointeeName: st.btf.typeName(id) };
-    return { kind: 'int', bits: 64, signed: false, space: 'kernel' }; // a pointer to pointers: read it as an address
+    const typed: Type = {
+      kind: 'int',
+      bits: 64,
+      signed: false,
+      space: 'kernel',
+      pointee: id,
+      pointeeName: st.btf.typeName(id),
+    };
+    return pointerChain(typed, t.pointer - 1); // struct foo **: a pointer to struct foo pointers
   }
   if (kernelType)
     err(
@@ -187,4 +187,29 @@ export function typeFromName(st: InferState, t: TypeName): Type | undefined {
     );
   }
   return undefined;
+}
+
+/** `levels` pointers to `t` (t itself for 0), all in kernel memory until a cast says otherwise. */
+export function pointerChain(t: Type, levels: number): Type {
+  let out = t;
+  for (let i = 0; i < levels; i++) out = { kind: 'int', bits: 64, signed: false, space: 'kernel', pointeeInt: out };
+  return out;
+}
+
+/** The same pointer (and every pointer it leads to) in address space `space`. */
+export function inSpace(t: Type, space: 'user' | 'kernel'): Type {
+  if (t.kind !== 'int' || !t.space) return t;
+  return { ...t, space, ...(t.pointeeInt ? { pointeeInt: inSpace(t.pointeeInt, space) } : {}) };
+}
+
+/**
+ * The memory a probe's raw addresses point into: a probe in a user binary (uprobe, uretprobe, usdt) reads
+ * user memory; every other probe kernel memory (bpftrace decides this by probe type too).
+ */
+export function probeMemory(st: InferState): 'user' | 'kernel' {
+  const user = st.attach.filter((a) => {
+    const c = probeContext(a);
+    return c.binary !== undefined || c.usdt !== undefined;
+  });
+  return user.length > 0 && user.length === st.attach.length ? 'user' : 'kernel';
 }

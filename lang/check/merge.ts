@@ -1,8 +1,10 @@
 // How types meet: the type a variable or map value keeps when assigned again, and the layout of map entries.
 import {
   i64,
+  isPointer,
   isScalar,
   mapValueName,
+  samePointer,
   sameType,
   sameView,
   stringType,
@@ -26,8 +28,9 @@ export function sameLayout(a: Type, b: Type): boolean {
   return sameType(a, b);
 }
 
-/** Plain map values and variables keep 64-bit integers; strings keep their size. */
+/** Plain map values and variables keep 64-bit integers (pointers keep what they point to); strings keep their size. */
 export function valueType(t: Type): Type {
+  if (isPointer(t)) return t;
   if (t.kind === 'int' && t.view) return { kind: 'int', bits: 64, signed: t.signed, view: t.view };
   if (t.kind === 'int') return t.signed ? i64 : u64;
   if (t.kind === 'bool') return u64;
@@ -61,6 +64,8 @@ export function unify(a: Type, b: Type): Type | undefined {
   if (a.kind === 'int' && b.kind === 'int' && (a.view || b.view)) return sameView(a.view, b.view) ? a : undefined;
   if (a.kind === 'buffer' && b.kind === 'buffer' && a.view === b.view)
     return { kind: 'buffer', size: Math.max(a.size, b.size), ...(a.view ? { view: a.view } : {}) };
+  // a pointer stays one while it meets the same pointer; mixed with other numbers it is an address (u64)
+  if (samePointer(a, b)) return a;
   if (a.kind === 'int' && b.kind === 'int') return a.signed || b.signed ? i64 : u64;
   if (a.kind === 'string' && b.kind === 'string') return stringType(Math.max(a.size, b.size));
   if (a.kind === 'tuple' && b.kind === 'tuple') {

@@ -76,6 +76,7 @@ export function newState({
     positionals: new Map(),
     registers: new Map(),
     operandTypes: new Map(),
+    pointerSteps: new Map(),
   };
 }
 
@@ -95,6 +96,7 @@ export function results(st: InferState): InferResult {
     positionals,
     registers,
     operandTypes,
+    pointerSteps,
   } = st;
   return {
     typeOf,
@@ -110,6 +112,7 @@ export function results(st: InferState): InferResult {
     positionals,
     registers,
     operandTypes,
+    pointerSteps,
   };
 }
 

@@ -54,6 +54,18 @@ export interface InferResult {
    * conversions; shifts promote each side alone), and of each `$x op= v` (keyed by the assignment's value).
    */
   readonly operandTypes: Map<Expr, readonly [Type, Type]>;
+  /**
+   * Pointer arithmetic, as in C: `p + n`, `p - n`, `n + p`, `p += n`, `p++` move by n elements, so the
+   * integer operand is multiplied by the pointee's size. Keyed by the binary expression, by the value of
+   * `p op= n`, or by the `++`/`--` expression.
+   */
+  readonly pointerSteps: Map<Expr, PointerStep>;
+}
+
+/** How far one element of a pointer's target is, and which operand of a binary `+` is the integer. */
+export interface PointerStep {
+  readonly size: number;
+  readonly integer: 'left' | 'right';
 }
 
 export interface ForMapInfo {

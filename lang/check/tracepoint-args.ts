@@ -28,18 +28,8 @@ export function tracepointFieldType(
   if (bytes) return { type: { kind: 'buffer', size: Number(bytes[1]) }, access: { kind: 'bytes' } };
   if (/\[\d*\]$/.test(t)) return { error: `field ${f.name} is an array (${t}), which scry cannot read yet` };
   // Syscall arguments point into the calling process; other tracepoints' pointers are kernel addresses.
-  if (t.includes('*')) {
-    const space = group === 'syscalls' ? 'user' : 'kernel';
-    // `struct cred *`: typed through BTF, so args->cred->uid reads on (one level of pointer only)
-    const base = /^(?:const )?((?:struct |union )?[A-Za-z_]\w*) ?\*$/.exec(t)?.[1];
-    const id = base && !/^(?:unsigned )?char$|^void$/.test(base) ? btf?.lookup(base) : undefined;
-    if (id !== undefined && btf)
-      return {
-        type: { kind: 'int', bits: 64, signed: false, space, pointee: id, pointeeName: btf.typeName(id) },
-        access: { kind: 'scalar' },
-      };
-    return { type: pointer(space), access: { kind: 'scalar' } };
-  }
+  if (t.includes('*'))
+    return { type: fieldPointer(t, group === 'syscalls' ? 'user' : 'kernel', btf), access: { kind: 'scalar' } };
   // Syscall tracepoints declare every argument 8 bytes wide and unsigned; the C type says what it holds.
   const c = cIntTypes[t.replace(/^const /, '')];
   if (c && c.bits / 8 <= f.size) return { type: int(c.bits, c.signed), access: { kind: 'scalar' } };
@@ -87,3 +77,27 @@ const cIntTypes: Record<string, { bits: IntBits; signed: boolean }> = {
   qid_t: { bits: 32, signed: false },
   dev_t: { bits: 32, signed: false },
 };
+
+/**
+ * A pointer field's type, `const char *const * argv` included: each `*` is one level, so `argv[1]` is a
+ * `char *` (a string pointer for str()) and `int *` fields read as int32 through `*`. Chars and void
+ * stay untyped addresses (str() and buf() take those); `struct cred *` is typed through BTF.
+ */
+function fieldPointer(t: string, space: 'user' | 'kernel', btf: BtfTypes | undefined): Type {
+  const levels = (t.match(/\*/g) ?? []).length;
+  const base = t
+    .replace(/\*/g, ' ')
+    .replace(/\bconst\b/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const c = cIntTypes[base];
+  const id = /^(?:unsigned |signed )?char$|^void$/.test(base) || c ? undefined : btf?.lookup(base);
+  let out: Type =
+    id !== undefined && btf
+      ? { kind: 'int', bits: 64, signed: false, space, pointee: id, pointeeName: btf.typeName(id) }
+      : c
+        ? { kind: 'int', bits: 64, signed: false, space, pointeeInt: int(c.bits, c.signed) }
+        : pointer(space);
+  for (let i = 1; i < levels; i++) out = { kind: 'int', bits: 64, signed: false, space, pointeeInt: out };
+  return out;
+}

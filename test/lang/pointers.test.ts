@@ -1,0 +1,98 @@
+// Pointer semantics in the checker (issue 13, item 3): arithmetic moves by elements of the pointee (the
+// step is recorded for the compiler), pointers keep their type in variables and maps, and arithmetic that
+// has no meaning on a pointer is refused with a located diagnostic. Pinned to bpftrace v0.26's rules
+// (docs/language.md "Pointers may be used with arithmetic operators but only for addition and subtraction";
+// 0.17 agrees on the steps but also refuses pointer - pointer).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { check, parse, sourceFile, renderDiagnostics, type CheckedProgram } from '../../lang/index.ts';
+import type { Expr } from '../../lang/ast.ts';
+import { walk } from '../../lang/walk.ts';
+import { typeName } from '../../lang/types.ts';
+import { parseCDeclarations } from '../../lang/c/declarations.ts';
+import { withScriptTypes } from '../../lang/c/script-btf.ts';
+import type { KernelInfo } from '../../lang/kernel.ts';
+import { fixedKernel } from '../helpers/fixed-kernel.ts';
+
+/** The fixed kernel with BTF made from C declarations (script-btf.ts), so struct pointers have a size. */
+function kernelWith(c: string): KernelInfo {
+  const { types } = withScriptTypes(undefined, parseCDeclarations(sourceFile('types.h', c), {}).declarations);
+  return { ...fixedKernel, btf: () => types };
+}
+const withTask = kernelWith('struct task_struct { int pid; char comm[16]; struct task_struct *parent; };');
+import { diagnose } from '../helpers/pipeline.ts';
+
+function checked(text: string, kernel: KernelInfo = fixedKernel): CheckedProgram {
+  const parsed = parse(sourceFile('stdin', text));
+  assert.ok(parsed.program, renderDiagnostics(parsed.diagnostics));
+  const out = check(parsed.program!, kernel, { params: [] });
+  assert.ok(out.program, renderDiagnostics(out.diagnostics));
+  return out.program!;
+}
+
+function nodes<K extends Expr['kind']>(p: CheckedProgram, kind: K): Extract<Expr, { kind: K }>[] {
+  const found: Extract<Expr, { kind: K }>[] = [];
+  walk(p.ast, (n) => {
+    if ((n as Expr).kind === kind) found.push(n as Extract<Expr, { kind: K }>);
+  });
+  return found.sort((a, b) => a.span.start - b.span.start);
+}
+
+test('p + n, n + p and p - n are pointers of the same type, moved by the size of the pointee', () => {
+  const p = checked('BEGIN { $a = (int32 *)32 + 1; $b = 2 + (int16 *)0; $c = (uint64 *)64 - 3; $d = (int8 *)1 + 1; }');
+  const [a, b, c, d] = nodes(p, 'binary');
+  assert.is(typeName(p.typeOf.get(a!)!), 'int32 *');
+  assert.equal(p.pointerSteps.get(a!), { size: 4, integer: 'right' });
+  assert.equal(p.pointerSteps.get(b!), { size: 2, integer: 'left' });
+  assert.equal(p.pointerSteps.get(c!), { size: 8, integer: 'right' });
+  assert.is(p.pointerSteps.get(d!), undefined, 'a step of one byte needs no scaling');
+});
+
+test('a pointer to a kernel struct steps by the struct size; a pointer to pointers by 8', () => {
+  const p = checked('BEGIN { $t = (struct task_struct *)0 + 1; $q = (int32 **)0 + 1; }', withTask);
+  const [t, q] = nodes(p, 'binary');
+  assert.equal(p.pointerSteps.get(t!), { size: 32, integer: 'right' });
+  assert.equal(p.pointerSteps.get(q!), { size: 8, integer: 'right' });
+});
+
+test('++, --, += and -= on pointer variables and maps record the step; the map keeps the pointer type', () => {
+  const p = checked('BEGIN { $p = (int32 *)0; $p++; --$p; $p += 2; @m = (int64 *)0; @m -= 1; @m++; }');
+  for (const x of nodes(p, 'incdec')) assert.equal(p.pointerSteps.get(x)?.size, x.target.kind === 'map' ? 8 : 4);
+  const values = nodes(p, 'int').filter((x) => x.value === 2n || x.value === 1n);
+  assert.equal(
+    values.map((v) => p.pointerSteps.get(v)?.size),
+    [4, 8],
+  );
+  assert.is(typeName(p.varTypes.values().next().value!.get('$p')!), 'int32 *');
+  const m = p.maps.get('@m')!.value;
+  assert.ok(m.kind === 'value');
+  assert.is(typeName(m.type), 'int64 *');
+});
+
+test('pointers compare with integers and pointers, and are truthy, without any step', () => {
+  const p = checked(
+    'BEGIN { $a = (int32 *)8; if ($a == 8 && $a < (int32 *)9 && $a) { @x = $a != 0 ? 1 : 2; } @y = !$a; }',
+  );
+  assert.is(p.pointerSteps.size, 0);
+});
+
+test('arithmetic without meaning on pointers is refused where it is written, with a way out', () => {
+  assert.is(
+    diagnose('BEGIN { $a = (int32 *)8; $b = $a - $a; }'),
+    [
+      'stdin:1:34: ERROR: operator - cannot be used on two pointers (int32 * and int32 *)',
+      'BEGIN { $a = (int32 *)8; $b = $a - $a; }',
+      '                                 ~',
+      'HINT: cast them to integers to work on the addresses: (uint64)a - (uint64)b',
+    ].join('\n') + '\n',
+  );
+  assert.match(diagnose('BEGIN { $a = 1 - (int32 *)8; }'), 'an integer minus a pointer (int32 *) has no meaning');
+  assert.match(
+    diagnose('BEGIN { $a = (int32 *)8; $a *= 2; }'),
+    'operator * cannot be used on a pointer (int32 *): pointers only add and subtract integers',
+  );
+  assert.match(diagnose('BEGIN { @a = (int16 *)8; @a <<= 1; }'), 'operator << cannot be used on a pointer (int16 *)');
+  assert.match(diagnose('BEGIN { $x = curtask & 0xfff; }'), 'HINT: cast it to an integer to work on the address');
+  assert.is(diagnose('BEGIN { $x = (uint64)curtask & 0xfff; }'), '', 'a cast to an integer is the way out');
+});
+test.run();
