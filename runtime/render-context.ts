@@ -1,12 +1,18 @@
 // How a session's viewed values print: kernel and user stacks from its stack-trace maps (one per frame
-// limit), user symbols through the traced processes' mappings and ELF symbols. One recipe, shared by the
-// session and the live view's map-reading worker, so both print the same.
+// limit), user symbols through the traced processes' mappings and ELF symbols, records through the kernel's
+// BTF with the script's own types on top. One recipe, shared by the session and the live view's map-reading
+// worker, so both print the same.
+import type { CompiledProgram } from '../compiler/index.ts';
+import { vmlinuxBtf, withTypeRows, type RecordTypes } from './kernel/btf/index.ts';
 import { UserSymbolizer, formatPerfFrame, formatStackFrame, formatUsym } from './kernel/user-symbols.ts';
 import type { RenderContext } from './render.ts';
 import { StackResolver } from './stacks.ts';
 
-/** `stackMaps`: stack-trace map fd by frame limit. */
-export function makeRenderContext(stackMaps: ReadonlyMap<number, number>): RenderContext {
+/** `stackMaps`: stack-trace map fd by frame limit; `scriptTypes`: the compiled program's. */
+export function makeRenderContext(
+  stackMaps: ReadonlyMap<number, number>,
+  scriptTypes?: CompiledProgram['scriptTypes'],
+): RenderContext {
   let symbolizer: UserSymbolizer | undefined; // made on first use: it looks for c++filt
   const users = () => (symbolizer ??= new UserSymbolizer());
   const userFrame = (pid: number, ip: bigint, mode: 'bpftrace' | 'perf') => {
@@ -14,8 +20,12 @@ export function makeRenderContext(stackMaps: ReadonlyMap<number, number>): Rende
     return mode === 'perf' ? formatPerfFrame(sym, ip) : formatStackFrame(sym, ip);
   };
   const resolver = stackMaps.size ? new StackResolver(stackMaps, userFrame) : undefined;
+  let types: RecordTypes | undefined | null = null; // made on first use: the kernel's BTF is read then
+  const recordTypes = () =>
+    types === null ? (types = withTypeRows(vmlinuxBtf(), scriptTypes!.firstId, scriptTypes!.types)) : types;
   return {
     ...(resolver ? { formatStack: (id, view, indent) => resolver.format(id, view, indent) } : {}),
+    ...(scriptTypes ? { recordTypes } : {}),
     formatUserSymbol: (pid, addr) => formatUsym(users().symbolize(pid, addr), addr),
   };
 }

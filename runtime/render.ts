@@ -3,7 +3,7 @@
 // printf, print, map keys and map values all print them the same way (as bpftrace does).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { IntView, Type } from '../lang/index.ts';
-import { vmlinuxBtf } from './kernel/btf/index.ts';
+import { vmlinuxBtf, type RecordTypes } from './kernel/btf/index.ts';
 import { lookupKernelAddress } from './kernel/kallsyms.ts';
 import { hexPointer } from './kernel/user-symbols.ts';
 import { strftime } from './strftime.ts';
@@ -18,6 +18,8 @@ export type UserSymbolFormatter = (pid: number, addr: bigint) => string | undefi
 export interface RenderContext {
   readonly formatStack?: StackFormatter;
   readonly formatUserSymbol?: UserSymbolFormatter;
+  /** the types records print through: the kernel's BTF with the script's own on top (default: the kernel's) */
+  readonly recordTypes?: () => RecordTypes | undefined;
 }
 
 /** Where a value is printed: stacks are indented differently in map keys. */
@@ -64,11 +66,11 @@ export function renderBuffer(t: Extract<Type, { kind: 'buffer' }>, bytes: Uint8A
 }
 
 /**
- * A kernel struct/union/array value as bpftrace prints one: `{ .pid = 1, .comm = node, .next = 0xffff… }`,
- * arrays as `[1,2,3]`, read with the kernel's BTF.
+ * A struct/union/array value as bpftrace prints one: `{ .pid = 1, .comm = node, .next = 0xffff… }`, arrays as
+ * `[1,2,3]`, read with the kernel's BTF (and the script's types, which the context brings).
  */
-export function renderRecord(t: Extract<Type, { kind: 'record' }>, bytes: Uint8Array): string {
-  const btf = vmlinuxBtf();
+export function renderRecord(t: Extract<Type, { kind: 'record' }>, bytes: Uint8Array, ctx: RenderContext = {}): string {
+  const btf = ctx.recordTypes ? ctx.recordTypes() : vmlinuxBtf();
   if (!btf) return escapeBuffer(bytes, 'rx');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const show = (id: number, off: number, bitOff: number, bitSize: number): string => {

@@ -2,3 +2,4 @@
 export { Btf, BtfError, intKey, parseBtf, type ParseOptions } from './reader.ts';
 export { declaration, definition, typeName } from './c-print.ts';
 export { btfModuleNames, findKernelFunc, moduleBtf, resetBtfCache, vmlinuxBtf } from './cache.ts';
+export { withTypeRows, type RecordTypes } from './with-rows.ts';

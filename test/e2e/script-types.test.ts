@@ -1,0 +1,126 @@
+// Struct, union and enum definitions in scripts, and the preprocessor, on a uprobe fixture the test builds
+// (test/fixtures/script-types.c): the script declares the fixture's types again and reads them through a cast
+// of arg0. Pinned: what bpftrace 0.17 prints here for the same programs (run side by side), where 0.26 agrees;
+// sizes and offsets are gcc's (the fixture prints them); `X * 2` with `#define X 1 + 2` is 6 as in v0.26
+// (0.17 pasted the text: 5).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runScry } from '../helpers/cli.ts';
+import { requireRoot } from '../helpers/kernel.ts';
+
+const TYPES = `
+struct Inner { short a; char tag[4]; };
+enum Color { RED = 1, GREEN = 2, BLUE = 4 };
+struct Foo {
+  int m;
+  int n;
+  unsigned int lo : 4, mid : 8, hi : 20;
+  int grid[2][3];
+  struct Inner in;
+  union { int i; unsigned char bytes[4]; } u;
+  enum Color color;
+  char name[8];
+  long *ptr;
+};
+`;
+
+function build(): { dir: string; bin: string } | string {
+  const dir = mkdtempSync(join(tmpdir(), 'scry-script-types-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const bin = join(dir, 'script-types');
+  const src = fileURLToPath(new URL('../fixtures/script-types.c', import.meta.url));
+  const r = spawnSync('gcc', ['-g', '-O1', '-o', bin, src], { encoding: 'utf8' });
+  if (r.error) return `gcc: ${r.error.message}`;
+  if (r.status !== 0) return `gcc failed: ${r.stderr.split('\n')[0]}`;
+  return { dir, bin };
+}
+
+const built = requireRoot('e2e script types') ? build() : undefined;
+if (typeof built === 'string') process.stderr.write(`SKIP e2e script types: ${built}\n`);
+
+if (built && typeof built !== 'string') {
+  const { dir, bin } = built;
+
+  test('fields of a script struct read through a cast of arg0: ints, bitfields, 2-D arrays, nested, union, enum, strings', async () => {
+    const r = await runScry([
+      '-q',
+      '-c',
+      `${bin} 2`,
+      '-e',
+      `${TYPES} uprobe:${bin}:take /pid == cpid/ {
+        $p = (struct Foo *)arg0;
+        printf("%d %d %d %d %d %d %d %s %s %d %d\\n", $p->m, $p->n, $p->lo, $p->mid, $p->hi, $p->grid[1][2],
+               $p->in.a, $p->in.tag, $p->name, $p->u.i, $p->color);
+      }`,
+    ]);
+    assert.is(r.stderr, '');
+    assert.is(r.stdout, '0 7 5 200 12345 6 -2 ab scry 16909060 4\n1 7 5 200 12345 6 -2 ab scry 16909060 4\n\n\n');
+    assert.is(r.code, 0);
+  });
+
+  test("sizeof and offsetof of script types are gcc's", async () => {
+    const gcc = spawnSync(bin, ['layout'], { encoding: 'utf8' }).stdout;
+    const r = await runScry([
+      '-q',
+      '-e',
+      `${TYPES} BEGIN { printf("%d %d %d %d %d %d %d\\n", sizeof(struct Foo), offsetof(struct Foo, grid),
+        offsetof(struct Foo, in), offsetof(struct Foo, u), offsetof(struct Foo, color), offsetof(struct Foo, name),
+        offsetof(struct Foo, ptr)); exit(); }`,
+    ]);
+    assert.is(r.stderr, '');
+    assert.is(r.stdout.split('\n')[0] + '\n', gcc);
+  });
+
+  test('#define constants and enumerators as values in probes; a macro value is one expression', async () => {
+    const r = await runScry([
+      '-q',
+      '-e',
+      `#define N 4\n#define X 1 + 2\nenum Color { RED = 1, GREEN = 2, BLUE = 4 };\nstruct S { char buf[N]; int x; };\n` +
+        `BEGIN { printf("%d %d %d %d\\n", N, X * 2, BLUE + GREEN, sizeof(struct S)); exit(); }`,
+    ]);
+    assert.is(r.stderr, '');
+    assert.is(r.stdout.split('\n')[0], '4 6 6 8');
+  });
+
+  test('#include of a header in an -I directory, and --include', async () => {
+    writeFileSync(
+      join(dir, 'foo.h'),
+      '#ifndef FOO_H\n#define FOO_H\n#define MAGIC 42\ntypedef struct { long a; short b; } pair_t;\nstruct Box { pair_t p; int tail; };\n#endif\n',
+    );
+    const a = await runScry([
+      '-q',
+      '-I',
+      dir,
+      '-e',
+      '#include "foo.h"\n#include <foo.h>\nBEGIN { printf("%d %d %d\\n", MAGIC, sizeof(pair_t), offsetof(struct Box, tail)); exit(); }',
+    ]);
+    assert.is(a.stderr, '');
+    assert.is(a.stdout.split('\n')[0], '42 16 16');
+    const b = await runScry([
+      '-q',
+      '--include',
+      join(dir, 'foo.h'),
+      '-e',
+      'BEGIN { printf("%d\\n", sizeof(struct Box)); exit(); }',
+    ]);
+    assert.is(b.stderr, '');
+    assert.is(b.stdout.split('\n')[0], '24');
+  });
+
+  test('a missing header is an error naming the paths tried; nothing runs', async () => {
+    const r = await runScry(['-I', dir, '-e', '#include "nosuch.h"\nBEGIN { printf("ran\\n"); exit(); }']);
+    assert.is(r.code, 1);
+    assert.is(r.stdout, '');
+    assert.match(r.stderr, /^stdin:1:1: ERROR: cannot find header "nosuch.h"\n#include "nosuch.h"\n~+\n/);
+    assert.ok(
+      r.stderr.includes(`HINT: looked for it in: ${join(process.cwd(), 'nosuch.h')}, ${join(dir, 'nosuch.h')}, `),
+    );
+  });
+}
+
+test.run();
