@@ -19,7 +19,9 @@ import {
   CodegenError,
   addrOf,
   allocOrFail,
+  allocValue,
   emitInt,
+  emitInto,
   ldSlot,
   scoped,
   stSlot,
@@ -99,34 +101,64 @@ function emitContextSlot(g: Gen, index: number, t: Type, span: Span): void {
 
 /**
  * r0 = the address of a value in kernel (or user) memory: `p->f` is p + offset, `s.f` the address of s plus
- * offset, `*p` is p, `p[i]` is p + i × size.
+ * offset, `*p` is p, `p[i]` is p + i × size. A struct or array the program holds itself (a variable, a map
+ * value: `$t = *curtask; $t.pid`) is read from its copy on the BPF stack: then this returns 'stack', and the
+ * copy is read with probe_read_kernel whatever address space the value came from.
  */
-function emitAddress(g: Gen, x: Expr): void {
+function emitAddress(g: Gen, x: Expr): 'stack' | undefined {
   const acc = g.shared.checked.memory.get(x);
-  if (!acc)
-    throw new CodegenError('this struct value is not in memory, so its fields cannot be reached', x.span, [
-      'read fields straight from a pointer: p->a.b',
-    ]);
+  if (!acc) return emitHeldRecordAddress(g, x);
   const e = g.e;
-  const base = (b: Expr) => (acc.via === 'pointer' ? emitInt(g, b) : emitAddress(g, b));
+  const base = (b: Expr): 'stack' | undefined => {
+    if (acc.via === 'record') return emitAddress(g, b);
+    emitInt(g, b);
+    return undefined;
+  };
   switch (x.kind) {
-    case 'field':
-      base(x.base);
+    case 'field': {
+      const where = base(x.base);
       if (acc.offset) e.emit(alu64Imm('add', R0, acc.offset));
-      return;
+      return where;
+    }
     case 'unary':
-      return emitInt(g, x.operand);
-    case 'index':
-      return scoped(g, () => {
+      emitInt(g, x.operand);
+      return undefined;
+    case 'index': {
+      let where: 'stack' | undefined;
+      scoped(g, () => {
         const at = allocOrFail(g, 8, x.span);
-        base(x.base);
+        where = base(x.base);
         e.emit(stxSlot(8, at, R0));
         emitInt(g, x.index);
         e.emit(alu64Imm('mul', R0, acc.stride ?? 1), ldSlot(8, R1, at), alu64Reg('add', R0, R1));
       });
+      return where;
+    }
     default:
       throw new CodegenError('this value has no address in memory', x.span);
   }
+}
+
+/**
+ * r0 = the address of a struct or array value the program holds (not in kernel or user memory): a variable's
+ * own slot, or a copy (of a map value, say) in a scratch slot that lives as long as the caller's scope.
+ */
+function emitHeldRecordAddress(g: Gen, x: Expr): 'stack' {
+  const t = typeOf(g, x);
+  if (t.kind !== 'record')
+    throw new CodegenError('this struct value is not in memory, so its fields cannot be reached', x.span, [
+      'read fields straight from a pointer: p->a.b',
+    ]);
+  const held = x.kind === 'var' ? g.vars.get(x.name) : undefined;
+  if (held) {
+    g.e.emit(...addrOf(R0, held.offset));
+    return 'stack';
+  }
+  const size = Math.ceil(t.size / 8) * 8;
+  const copy = allocValue(g, size);
+  emitInto(g, x, copy, size);
+  g.e.emit(...addrOf(R0, copy));
+  return 'stack';
 }
 
 /** An integer read from memory through a typed pointer (bitfields shifted and masked), into r0. */
@@ -137,10 +169,9 @@ export function emitMemoryInt(g: Gen, x: Expr): void {
     throw new CodegenError(`this ${x.kind === 'unary' ? 'dereference' : 'value'} cannot be used as an integer`, x.span);
   const e = g.e;
   const bytes = t.kind === 'int' ? t.bits / 8 : 1;
-  const read = readHelper(acc.space);
   scoped(g, () => {
     const tmp = allocOrFail(g, 8, x.span);
-    emitAddress(g, x);
+    const read = readHelper(emitAddress(g, x) === 'stack' ? 'kernel' : acc.space);
     e.emit(
       stSlot(8, tmp, 0),
       mov64Reg(R3, R0),
@@ -164,8 +195,7 @@ export function emitMemoryInt(g: Gen, x: Expr): void {
 /** A string (char array) or record read from memory into r10+off, `size` bytes. */
 export function emitMemoryInto(g: Gen, x: Expr, off: number, size: number): void {
   const acc = g.shared.checked.memory.get(x)!;
-  const read = readHelper(acc.space);
-  emitAddress(g, x);
+  const read = readHelper(emitAddress(g, x) === 'stack' ? 'kernel' : acc.space);
   g.e.emit(mov64Reg(R3, R0), ...addrOf(R1, off), mov64Imm(R2, size), call(read.fn));
   checkHelper(g, read.name, 'read');
 }

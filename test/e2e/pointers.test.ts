@@ -80,8 +80,46 @@ if (requireRoot('e2e pointers')) {
   });
 }
 
+if (requireRoot('e2e pointers (held structs)')) {
+  test('a kernel struct or array held in a variable or a map reads its fields and elements', async () => {
+    // before issue 13: "this struct value is not in memory, so its fields cannot be reached"
+    const r = await runScry([
+      '-q',
+      '-e',
+      `BEGIN {
+        $t = *curtask; @t[1] = *curtask; $x = curtask.cpus_mask.bits; @x[1] = curtask.cpus_mask.bits;
+        printf("%d %d %d %d %s\\n", $t.pid == pid, @t[1].parent.pid == curtask.parent.pid, $x[0] == @x[1][0],
+          $x[0] == curtask.cpus_mask.bits[0], $t.comm);
+        clear(@t); clear(@x); exit();
+      }`,
+    ]);
+    assert.is(r.stderr, '');
+    assert.is(r.stdout, '1 1 1 1 node\n\n\n\n\n'); // a cleared map prints an empty line, as in bpftrace
+  });
+}
+
 const bin = requireRoot('e2e pointers (uprobes)') ? pointerTarget() : undefined;
 if (bin) {
+  test('structs declared in the script: . through pointers, struct values in variables and maps read their fields', async () => {
+    const r = await runScry([
+      '-q',
+      '-c',
+      bin,
+      '-e',
+      `struct point { int x; int y; }; struct node { long id; struct point *pt; struct node *next; char name[8]; };
+       uprobe:${bin}:take_node {
+         $n = (struct node *)arg0; @a = $n.next.id; @b = $n->next->pt->y;
+         $c = *$n; @c = $c.pt.x; @d = $c.name; $m = $n.next; @f = $m.name;
+         @g = *$n.pt; @h = @g.y; @e = ($n + 1) == (uint64)$n + sizeof(struct node);
+       }`,
+    ]);
+    assert.is(r.stderr, '');
+    assert.is(
+      r.stdout.replace(/^pointer-target \d+\n/, '').replace(/@g: .*\n/, ''),
+      '\n\n@a: 2\n@b: 22\n@c: 11\n@d: first\n@e: 1\n@f: second\n@h: 22\n',
+    );
+  });
+
   test('in a uprobe a cast integer points into user memory: *, [], ++ and ** read the traced process', async () => {
     // before issue 13 these read with probe_read_kernel and printed 0
     const r = await runScry([
