@@ -62,7 +62,7 @@ export function readValue(t: Type, view: DataView, off: number, ctx?: RenderCont
       return renderBuffer(t, bytes, ctx ?? {});
     }
     case 'record':
-      return renderRecord(t, new Uint8Array(view.buffer, view.byteOffset + off, t.size));
+      return renderRecord(t, new Uint8Array(view.buffer, view.byteOffset + off, t.size), ctx); // script types too
     case 'string': {
       const bytes = new Uint8Array(view.buffer, view.byteOffset + off, t.size);
       const nul = bytes.indexOf(0);
