@@ -5,7 +5,7 @@ import { R0, alu64Imm, ja, jmpImm, mov64Imm, neg64 } from '../asm/index.ts';
 import type { CallExpr, Expr, IdentExpr, Type } from '../../lang/index.ts';
 import { slotSize } from '../layout.ts';
 import { BUILTIN_EMIT, type BuiltinEmit } from './builtins/index.ts';
-import { CodegenError, assertNever, ldSlot, stxSlot, typeOf, type Gen, type Lowering } from './context.ts';
+import { CodegenError, addrOf, assertNever, ldSlot, stxSlot, typeOf, type Gen, type Lowering } from './context.ts';
 import {
   emitArgumentBufferInto,
   emitArgumentInt,
@@ -49,6 +49,7 @@ function emitIntInner(g: Gen, x: Expr): void {
       return emitBinary(g, x);
     case 'unary':
       if (x.op === '*') return emitMemoryInt(g, x);
+      if (x.op === '&') return emitVariableAddress(g, x.operand);
       emitInt(g, x.operand);
       switch (x.op) {
         case '-':
@@ -219,3 +220,10 @@ function builtin(x: IdentExpr | CallExpr): BuiltinEmit | undefined {
 
 /** The emitters the parts below reach through the context (context.ts Lowering). */
 export const expressionEmitters: Pick<Lowering, 'int' | 'into'> = { int: emitInt, into: emitInto };
+
+/** r0 = the address of a variable's slot on the BPF stack (`&$v`; the checker allows variables only). */
+function emitVariableAddress(g: Gen, x: Expr): void {
+  const v = x.kind === 'var' ? g.vars.get(x.name) : undefined;
+  if (!v) throw new CodegenError('operator & takes the address of a variable only', x.span);
+  g.e.emit(...addrOf(R0, v.offset));
+}

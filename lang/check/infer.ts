@@ -48,6 +48,7 @@ import {
   stringType,
   typeName,
   u64,
+  int,
   mapValueName,
   type MapValue,
   type Type,
@@ -244,6 +245,29 @@ function binaryType(st: InferState, e: BinaryExpr, lt: Type, rt: Type): Type {
   return e.op === '<<' || e.op === '>>' ? promote(l) : commonType(l, r);
 }
 
+/**
+ * `&$v`: the address of a variable's slot on the BPF stack, a kernel pointer to the variable's type (as in
+ * bpftrace v0.26, which also takes `&` of variables only, and of maps). Reading through it copies from the stack.
+ */
+function addressOf(st: InferState, operand: Expr, span: Span): Type {
+  const t = expr(st, operand);
+  if (operand.kind !== 'var') {
+    err(st, 'operator & takes the address of a variable only', span, [
+      'store the value in a variable first: $v = …; $p = &$v',
+    ]);
+    return i64;
+  }
+  if (t.kind === 'record')
+    return { kind: 'int', bits: 64, signed: false, space: 'kernel', pointee: t.btf, pointeeName: t.name };
+  if (t.kind === 'int' || t.kind === 'string')
+    return { kind: 'int', bits: 64, signed: false, space: 'kernel', pointeeInt: t };
+  if (t.kind === 'bool') return { kind: 'int', bits: 64, signed: false, space: 'kernel', pointeeInt: int(8, false) };
+  err(st, `scry cannot take the address of ${typeName(t)} yet`, span, [
+    'take the address of an integer, string or struct variable',
+  ]);
+  return i64;
+}
+
 const COMPARISONS: ReadonlySet<string> = new Set(['<', '<=', '>', '>=', '==', '!=']);
 
 /**
@@ -350,7 +374,8 @@ function exprInner(st: InferState, e: Expr): Type {
       return t;
     }
     case 'unary': {
-      if (e.op === '*' || e.op === '&') {
+      if (e.op === '&') return addressOf(st, e.operand, e.span);
+      if (e.op === '*') {
         const ot = expr(st, e.operand);
         if (e.op === '*' && ot.kind !== 'int') {
           err(
@@ -376,16 +401,9 @@ function exprInner(st: InferState, e: Expr): Type {
           st.memory.set(e, { via: 'pointer', offset: 0, space: ot.space });
           return ot.pointeeInt;
         }
-        err(
-          st,
-          e.op === '*'
-            ? `cannot dereference ${typeName(ot)}: scry does not know what it points to`
-            : 'operator & (address of) is not supported',
-          e.span,
-          e.op === '*'
-            ? ['cast it to a typed pointer first: *(int32 *)p, or ((struct file *)p)->f_flags']
-            : ['take the address from the kernel instead, e.g. a pointer argument'],
-        );
+        err(st, `cannot dereference ${typeName(ot)}: scry does not know what it points to`, e.span, [
+          'cast it to a typed pointer first: *(int32 *)p, or ((struct file *)p)->f_flags',
+        ]);
         return i64;
       }
       const t = intOperand(st, e.operand, `operator ${e.op}`);

@@ -98,6 +98,25 @@ if (requireRoot('e2e pointers (held structs)')) {
   });
 }
 
+if (requireRoot('e2e pointers (address of)')) {
+  test('&$v points at the variable: read through it, step over its bytes, cast it to a struct', async () => {
+    const r = await runScry([
+      '-q',
+      '-e',
+      `struct two { unsigned char lo; unsigned char hi; };
+       BEGIN {
+        $a = 7; $b = &$a; $s = "hey"; $c = (int8 *)&$s; $v = (uint64)0x1e02; $p = (uint8 *)&$v;
+        $t = *curtask; $q = &$t;
+        printf("%d %c%c %s %d %d %d %d\\n", *$b, *$c, *++$c, *&$s, $p[0], *($p + 1), ((struct two *)&$v).hi,
+          $q.pid == pid);
+        exit();
+      }`,
+    ]);
+    assert.is(r.stderr, '');
+    assert.is(r.stdout, '7 he hey 2 30 30 1\n\n\n');
+  });
+}
+
 const bin = requireRoot('e2e pointers (uprobes)') ? pointerTarget() : undefined;
 if (bin) {
   test('structs declared in the script: . through pointers, struct values in variables and maps read their fields', async () => {

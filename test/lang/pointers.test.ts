@@ -95,4 +95,21 @@ test('arithmetic without meaning on pointers is refused where it is written, wit
   assert.match(diagnose('BEGIN { $x = curtask & 0xfff; }'), 'HINT: cast it to an integer to work on the address');
   assert.is(diagnose('BEGIN { $x = (uint64)curtask & 0xfff; }'), '', 'a cast to an integer is the way out');
 });
+test('& takes the address of a variable (a kernel pointer to its type), nothing else', () => {
+  const p = checked('BEGIN { $a = (int16)1; $b = &$a; $s = "ab"; $c = &$s; }');
+  const [b, c] = nodes(p, 'unary');
+  assert.is(typeName(p.typeOf.get(b!)!), 'int16 *');
+  assert.is(typeName(p.typeOf.get(c!)!), 'string[3] *');
+  assert.is(
+    diagnose('BEGIN { $b = &pid; }'),
+    [
+      'stdin:1:14: ERROR: operator & takes the address of a variable only',
+      'BEGIN { $b = &pid; }',
+      '             ~~~~',
+      'HINT: store the value in a variable first: $v = …; $p = &$v',
+    ].join('\n') + '\n',
+  );
+  assert.match(diagnose('BEGIN { $t = (1, 2); $p = &$t; }'), 'scry cannot take the address of (int64, int64) yet');
+});
+
 test.run();
