@@ -33,8 +33,14 @@ export function expandIdentifiers(
     return hit ? { kind: 'int', value: hit.value, raw: e.name, span: e.span } : undefined;
   };
   if (!hasCandidate(ast, (name) => macros.has(name) || btf()?.enumerator(name) !== undefined)) return ast;
-  return rewrite(ast, (e) => replace(e, new Set()));
+  // `sizeof(NAME)` parses NAME as a type; one that names no type but a macro or enumerator is that value
+  const valueName = (name: string) =>
+    /^[A-Za-z_]\w*$/.test(name) && !SCRY_TYPE.test(name) && btf()?.lookup(name) === undefined;
+  return rewrite(ast, (e) => replace(e, new Set()), valueName);
 }
+
+/** scry's own type names, which `sizeof(…)` keeps as types */
+const SCRY_TYPE = /^(u?int(8|16|32|64)|bool|string|void|char|short|int|long|unsigned|signed)$/;
 
 /** Whether some identifier could be rewritten, found without recursion (long flat chains cost no stack). */
 function hasCandidate(ast: Program, known: (name: string) => boolean): boolean {
@@ -44,8 +50,8 @@ function hasCandidate(ast: Program, known: (name: string) => boolean): boolean {
     if (Array.isArray(node)) todo.push(...(node as unknown[]));
     else if (node !== null && typeof node === 'object' && typeof (node as { kind?: unknown }).kind === 'string') {
       const o = node as Record<string, unknown>;
-      if (o.kind === 'ident') {
-        const name = o.name as string;
+      const name = o.kind === 'ident' ? (o.name as string) : o.kind === 'type-name' ? (o.name as string) : undefined;
+      if (name !== undefined) {
         if (name !== 'args' && !BUILTINS.get(name)?.variable && known(name)) return true;
       } else for (const [k, v] of Object.entries(o)) if (k !== 'span') todo.push(v);
     }
@@ -85,11 +91,11 @@ function relocate<T>(node: T, from: unknown, to: Span): T {
  * Rewrites identifier expressions anywhere under `node` (AST nodes are the objects with a `kind`), copying
  * only the nodes on the way to a change.
  */
-function rewrite<T>(node: T, f: (e: IdentExpr) => Expr | undefined): T {
+function rewrite<T>(node: T, f: (e: IdentExpr) => Expr | undefined, valueName?: (name: string) => boolean): T {
   if (Array.isArray(node)) {
     let changed = false;
     const out = node.map((x: unknown) => {
-      const y = rewrite(x, f);
+      const y = rewrite(x, f, valueName);
       changed ||= y !== x;
       return y;
     });
@@ -99,9 +105,16 @@ function rewrite<T>(node: T, f: (e: IdentExpr) => Expr | undefined): T {
   const o = node as Record<string, unknown>;
   if (typeof o.kind !== 'string') return node;
   if (o.kind === 'ident') return (f(o as unknown as IdentExpr) ?? node) as T;
+  if (o.kind === 'sizeof' && valueName) {
+    const arg = o.arg as { kind: string; name: string; pointer: number; arrayLength?: number; span: Span };
+    if (arg.kind === 'type-name' && arg.pointer === 0 && arg.arrayLength === undefined && valueName(arg.name)) {
+      const value = f({ kind: 'ident', name: arg.name, span: arg.span });
+      if (value) return { ...o, arg: value } as T;
+    }
+  }
   let copy: Record<string, unknown> | undefined;
   for (const [k, v] of Object.entries(o)) {
-    const y = rewrite(v, f);
+    const y = rewrite(v, f, valueName);
     if (y !== v) (copy ??= { ...o })[k] = y;
   }
   return (copy ?? node) as T;

@@ -87,6 +87,16 @@ if (built && typeof built !== 'string') {
     assert.is(r.stdout.split('\n')[0], '4 6 6 8');
   });
 
+  test('kernel enumerators from BTF are values too (bpftrace v0.26: sizeof of one is 8)', async () => {
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { printf("%d %d\\n", BTF_VAR_GLOBAL_ALLOCATED, sizeof(BTF_VAR_STATIC)); exit(); }',
+    ]);
+    assert.is(r.stderr, '');
+    assert.is(r.stdout.split('\n')[0], '1 8');
+  });
+
   test('#include of a header in an -I directory, and --include', async () => {
     writeFileSync(
       join(dir, 'foo.h'),
