@@ -67,3 +67,4 @@ export { MAX_STACK_FRAMES } from './types.ts';
 export { deepest, isStackOverflow } from './walk.ts';
 export { scriptC, type ScriptC, type ScriptCOptions } from './c/script-c.ts';
 export type { IncludeFound, IncludeMissing, IncludeResolver } from './c/preprocess.ts';
+export { declaration, definition, typeName } from './btf-print.ts';

@@ -19,7 +19,7 @@ import type {
   BtfType,
   BtfTypes,
 } from '../btf.ts';
-import { declaration, definition, typeName } from './btf-print.ts';
+import { declaration, definition, typeName } from '../btf-print.ts';
 import {
   FALLBACK_TYPEDEFS,
   type CAttributes,
