@@ -70,7 +70,7 @@ export function renderBuffer(t: Extract<Type, { kind: 'buffer' }>, bytes: Uint8A
  * `[1,2,3]`, read with the kernel's BTF (and the script's types, which the context brings).
  */
 export function renderRecord(t: Extract<Type, { kind: 'record' }>, bytes: Uint8Array, ctx: RenderContext = {}): string {
-  const btf = ctx.recordTypes ? ctx.recordTypes() : vmlinuxBtf();
+  const btf: RecordTypes | undefined = ctx.recordTypes ? ctx.recordTypes() : vmlinuxBtf();
   if (!btf) return escapeBuffer(bytes, 'rx');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const show = (id: number, off: number, bitOff: number, bitSize: number): string => {
@@ -94,7 +94,8 @@ export function renderRecord(t: Extract<Type, { kind: 'record' }>, bytes: Uint8A
       }
       case 'array': {
         const elem = btf.type(btf.resolve(k.elem));
-        if (elem.kind === 'int' && elem.size === 1) {
+        // text: a kernel array of bytes; in a script's own type only `char` (bpftrace: uint8_t buf[4] is an array)
+        if (elem.kind === 'int' && elem.size === 1 && (!btf.isScriptType?.(rid) || elem.name === 'char')) {
           const data = bytes.subarray(off, off + k.count);
           const nul = data.indexOf(0);
           return Buffer.from(data.subarray(0, nul < 0 ? data.length : nul)).toString('latin1');

@@ -3,8 +3,10 @@
 // overlay (lang/c/script-btf.ts) stays in lang, which the live view's worker bundle does not load.
 import type { BtfMember, BtfType, BtfTypes } from '../../../lang/index.ts';
 
-/** What renderRecord reads of a BTF. */
-export type RecordTypes = Pick<BtfTypes, 'resolve' | 'type' | 'sizeOf' | 'members'>;
+/** What renderRecord reads of a BTF; `isScriptType`: the id is one of the script's (not the kernel's). */
+export type RecordTypes = Pick<BtfTypes, 'resolve' | 'type' | 'sizeOf' | 'members'> & {
+  readonly isScriptType?: (id: number) => boolean;
+};
 
 /**
  * `base` with `rows` (ids firstId…) on top, or undefined when they do not fit it: the program was compiled
@@ -65,5 +67,5 @@ export function withTypeRows(
     const t = type(resolve(id));
     return t.kind === 'struct' || t.kind === 'union' ? t.members : undefined;
   };
-  return { type, resolve, sizeOf, members };
+  return { type, resolve, sizeOf, members, isScriptType: (id) => id >= firstId };
 }
