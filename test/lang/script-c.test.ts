@@ -160,6 +160,19 @@ test('#include of a header: its macros, typedefs and structs; --include; mistake
   );
 });
 
+test("a malformed #include is the preprocessor's error (it was the parser's before the C part was wired in)", () => {
+  assert.is(
+    diagnose('#include linux/sched.h\nBEGIN { }'),
+    [
+      't.bt:1:1: ERROR: #include expects "FILE" or <FILE>',
+      '#include linux/sched.h',
+      '~~~~~~~~~~~~~~~~~~~~~~',
+      'HINT: write #include <linux/types.h> or #include "file.h"',
+      '',
+    ].join('\n'),
+  );
+});
+
 test('a missing header is an error naming every path tried', () => {
   assert.is(
     diagnose('#include <nosuch/x.h>\nBEGIN { }'),
