@@ -81,7 +81,7 @@ export class Session {
   ) {
     const stackMaps = new Map<number, number>();
     for (const m of objs.maps.values()) if (m.spec.kind === 'stack_trace') stackMaps.set(m.spec.valueSize / 8, m.fd.fd);
-    this.render = makeRenderContext(stackMaps);
+    this.render = makeRenderContext(stackMaps, compiled.scriptTypes);
     this.decoder = new EventDecoder(compiled.events, this.render);
     this.done = new Promise((r) => (this.resolveDone = r));
   }
@@ -368,17 +368,20 @@ export class Session {
    * What an off-thread reader needs to snapshot map `name` itself (snapshotMap on `fd`, stacks resolved from
    * `stackMaps`, frame limit → fd): valid only while the session runs, so a reader must finish before stop().
    */
-  mapSource(
-    name: string,
-  ):
-    | { readonly fd: number; readonly spec: MapSpec; readonly stackMaps: readonly (readonly [number, number])[] }
+  mapSource(name: string):
+    | {
+        readonly fd: number;
+        readonly spec: MapSpec;
+        readonly stackMaps: readonly (readonly [number, number])[];
+        readonly scriptTypes?: CompiledProgram['scriptTypes'];
+      }
     | undefined {
     const m = this.userMap(name);
     if (!m) return undefined;
     const stackMaps: [number, number][] = [];
     for (const s of this.objs.maps.values())
       if (s.spec.kind === 'stack_trace') stackMaps.push([s.spec.valueSize / 8, s.fd.fd]);
-    return { fd: m.fd.fd, spec: m.spec, stackMaps };
+    return { fd: m.fd.fd, spec: m.spec, stackMaps, scriptTypes: this.compiled.scriptTypes };
   }
 
   private userMap(name: string) {

@@ -2,7 +2,7 @@
 // when no worker can start, the session itself on this thread.
 import { Worker } from 'node:worker_threads';
 import type { MapSnapshot } from '../../runtime/index.ts';
-import type { MapSpec } from '../../compiler/index.ts';
+import type { CompiledProgram, MapSpec } from '../../compiler/index.ts';
 import { buildPanel, type PanelModel } from './model.ts';
 import type { ReadReply, ReadRequest } from './snapshot-worker.ts';
 
@@ -12,10 +12,13 @@ export interface LiveSource {
   readonly stats: { readonly events: number; readonly lost: number };
   mapNames(): string[];
   snapshot(name: string): MapSnapshot | undefined;
-  mapSource?(
-    name: string,
-  ):
-    | { readonly fd: number; readonly spec: MapSpec; readonly stackMaps: readonly (readonly [number, number])[] }
+  mapSource?(name: string):
+    | {
+        readonly fd: number;
+        readonly spec: MapSpec;
+        readonly stackMaps: readonly (readonly [number, number])[];
+        readonly scriptTypes?: CompiledProgram['scriptTypes'];
+      }
     | undefined;
 }
 

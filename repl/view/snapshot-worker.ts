@@ -2,7 +2,7 @@
 // key by key, which would otherwise stall the view's keys and the ring buffer's reader alike. The worker
 // snapshots each map from its fd (same process, same fds) and sends back only the panel (top rows).
 import { parentPort } from 'node:worker_threads';
-import type { MapSpec } from '../../compiler/index.ts';
+import type { CompiledProgram, MapSpec } from '../../compiler/index.ts';
 import { snapshotMap } from '../../runtime/maps.ts';
 import { makeRenderContext } from '../../runtime/render-context.ts';
 import { buildPanel, type PanelModel } from './model.ts';
@@ -14,6 +14,8 @@ export interface ReadRequest {
     readonly fd: number;
     readonly spec: MapSpec;
     readonly stackMaps: readonly (readonly [number, number])[];
+    /** the script's own C types (struct values print through them) */
+    readonly scriptTypes?: CompiledProgram['scriptTypes'];
     readonly limit: number;
   }[];
 }
@@ -27,7 +29,7 @@ parentPort?.on('message', (req: ReadRequest) => {
   try {
     const panels = req.maps.map((m) => {
       // rendered as Session renders them (stacks, kernel and user symbols)
-      const snap = snapshotMap(m.fd, m.spec, makeRenderContext(new Map(m.stackMaps)));
+      const snap = snapshotMap(m.fd, m.spec, makeRenderContext(new Map(m.stackMaps), m.scriptTypes));
       return buildPanel(snap, m.limit);
     });
     parentPort!.postMessage({ id: req.id, panels, ms: performance.now() - t0 } satisfies ReadReply);
