@@ -1,6 +1,3 @@
-// (runtime/kernel/btf/c-print.ts is still a copy of this file: the live view's worker bundle reaches it through
-// the BTF reader and must not load lang/index.ts; importing this file directly needs an entry in the exception
-// list of scripts/check-imports.ts, then the copy goes.)
 // BTF types written as C. Declarators are built inside out: the name (or nothing, for a type name)
 // is wrapped by each pointer, array and function level on the way down to the base type, so
 // `int (*fn)(void *)` and `char (*p)[16]` come out right. Pure: works on any BtfTypes.

@@ -16,7 +16,7 @@ import type {
   BtfTypes,
   BtfVarSecinfo,
 } from '../../../lang/index.ts';
-import { declaration, definition, typeName } from './c-print.ts';
+import { declaration, definition, typeName } from '../../../lang/btf-print.ts';
 import * as K from './kinds.ts';
 
 export class BtfError extends Error {
