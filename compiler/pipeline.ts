@@ -38,6 +38,8 @@ export function compileSource(
 ): CompileSourceResult {
   const file = sourceFile(options.name ?? 'stdin', text);
   const parsed = parse(file);
+  // the text ends inside something unfinished (an open struct body, block or bracket): that alone is said
+  if (parsed.diagnostics.some((d) => d.incomplete)) return { diagnostics: parsed.diagnostics };
   // the C part (struct definitions, #include, #define) first: its types and macros are the probes'
   const c = scriptC(file, parsed.definitionsEnd, {
     arch: kernel.arch,

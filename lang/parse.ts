@@ -14,12 +14,12 @@ import {
 import type { Program } from './ast.ts';
 import { buildProgram, type Built } from './cst-to-ast.ts';
 import { capDiagnostics } from './cap-diagnostics.ts';
-import type { Diagnostic } from './diagnostics.ts';
+import { error, type Diagnostic } from './diagnostics.ts';
 import { applyBracket, enclosingBlock, getLexer, lex, tokenEnd, type Open } from './lexer.ts';
 import { ScryParser } from './parser.ts';
 import { isStackOverflow } from './walk.ts';
 import { lineCol, type SourceFile, type Span } from './source.ts';
-import { cDefinitionAt, scriptDefinitionsEnd } from './c/preprocess-script.ts';
+import { cDefinitionAt, scriptDefinitionsEnd, unclosedDefinition } from './c/preprocess-script.ts';
 import * as T from './tokens.ts';
 
 export interface ParseResult {
@@ -54,6 +54,12 @@ export function parseWithReferenceParser(file: SourceFile): ParseResult {
 
 function parseWith(p: ScryParser, file: SourceFile): ParseResult {
   const definitionsEnd = scriptDefinitionsEnd(file);
+  const open = unclosedDefinition(file);
+  if (open) {
+    // more text would close it: the REPL waits for the next line, a file gets the error
+    const d = error(`the definition of ${open.what} is not closed`, open.span, [`end its body with '};'`]);
+    return { diagnostics: [{ ...d, incomplete: true }], definitionsEnd };
+  }
   const diagnostics: Diagnostic[] = [];
   const tokens = withoutLateDefinitions(lex(blankedOut(file.text, definitionsEnd)), file, diagnostics);
   const built: Built = { config: [], includes: [], probes: [] };

@@ -45,6 +45,30 @@ export function cDefinitionAt(file: SourceFile, offset: number): number | undefi
   return after < 0 ? file.text.length : ts[after - 1]!.end;
 }
 
+/**
+ * The keyword and name of a struct/union/enum definition in the script's C part whose body is never closed
+ * (`struct Foo {` typed so far), with its span; undefined when every definition is closed.
+ */
+export function unclosedDefinition(file: SourceFile): { readonly what: string; readonly span: Span } | undefined {
+  const { tokens: ts } = lexFile(file);
+  let i = 0;
+  if (isPunct(ts[0], '#') && isPunct(ts[1], '!') && ts[0]!.start === 0) i = nextLine(ts, i);
+  while (i < ts.length) {
+    if (ts[i]!.bol && isPunct(ts[i], '#')) {
+      i = nextLine(ts, i);
+      continue;
+    }
+    const after = definitionEnd(ts, i);
+    if (after === undefined) return undefined;
+    if (after < 0) {
+      const name = ts[i + 1]?.kind === 'ident' ? ` ${ts[i + 1]!.text}` : '';
+      return { what: `${ts[i]!.text}${name}`, span: { file, start: ts[i]!.start, end: ts[i]!.end } };
+    }
+    i = after;
+  }
+  return undefined;
+}
+
 const isPunct = (t: PpToken | undefined, s: string) => t !== undefined && t.kind === 'punct' && t.text === s;
 
 /** The index of the first token on a later line. */

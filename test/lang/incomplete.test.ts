@@ -1,7 +1,9 @@
 // A parse that ran out of text says so on its diagnostic (`incomplete`), which is what the REPL waits on.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parse, sourceFile } from '../../lang/index.ts';
+import { compileSource } from '../../compiler/index.ts';
+import { parse, renderDiagnostics, sourceFile } from '../../lang/index.ts';
+import { fixedKernel } from '../helpers/fixed-kernel.ts';
 
 const incomplete = (text: string) => parse(sourceFile('stdin', text)).diagnostics.some((d) => d.incomplete === true);
 
@@ -15,6 +17,8 @@ test('open blocks, brackets, predicates and comments, and attach points without 
     'BEGIN { printf("%d", (1 +',
     '/* a comment',
     'foo:bar',
+    'struct Foo {',
+    '#include <linux/sched.h>\nstruct Foo { int a;\n  struct { char c; } in;',
   ])
     assert.ok(incomplete(text), text);
 });
@@ -23,6 +27,16 @@ test('finished mistakes are not: a bare word, an unterminated string, a stray ch
   for (const text of ['x', 'BEGIN { "abc', 'BEGIN { @x = 1 } }', 'BEGIN { $x = ; }', 'BEGIN { ` }'])
     assert.not.ok(incomplete(text), text);
   assert.is(parse(sourceFile('stdin', 'BEGIN { exit(); }')).diagnostics.length, 0);
+});
+
+test('an unclosed struct body is one error, at its keyword, whatever follows in the C part', () => {
+  const text = 'struct Foo { int a;\n';
+  const r = compileSource(text, fixedKernel);
+  assert.is(
+    renderDiagnostics(r.diagnostics),
+    "stdin:1:1: ERROR: the definition of struct Foo is not closed\nstruct Foo { int a;\n~~~~~~\nHINT: end its body with '};'\n",
+  );
+  assert.not.ok(incomplete('struct Foo { int a; };\nBEGIN { exit(); }'));
 });
 
 test.run();
