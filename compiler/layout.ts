@@ -15,6 +15,8 @@ export function slotSize(t: Type): number {
       return 8 + round8(t.size);
     case 'record':
       return round8(t.size);
+    case 'array':
+      return round8(t.count * (t.elem.kind === 'int' ? t.elem.bits / 8 : 1));
     case 'tuple':
       return t.elements.reduce((n, e) => n + slotSize(e), 0);
     case 'void':

@@ -67,6 +67,8 @@ export type Type =
       readonly space: 'user' | 'kernel';
     }
   | { readonly kind: 'tuple'; readonly elements: readonly Type[] }
+  /** `count` integers (or bools) in a row, made by a cast: (int8[8])12345, (uint8[])"hi", (bool[2])x */
+  | { readonly kind: 'array'; readonly elem: Type; readonly count: number }
   | { readonly kind: 'void' };
 
 /** What a map slot holds: a plain value, or one of the aggregations merged across CPUs in user space. */
@@ -119,6 +121,8 @@ export function sizeOf(t: Type): number {
       return t.size;
     case 'tuple':
       return tupleLayout(t.elements).size;
+    case 'array':
+      return t.count * sizeOf(t.elem);
     case 'void':
       return 0;
   }
@@ -147,6 +151,8 @@ export function alignOf(t: Type): number {
       return 8;
     case 'tuple':
       return Math.max(1, ...t.elements.map(alignOf));
+    case 'array':
+      return alignOf(t.elem);
     default:
       return 1;
   }
@@ -180,6 +186,8 @@ export function typeName(t: Type): string {
             : `buffer[${t.size}]`;
     case 'tuple':
       return `(${t.elements.map(typeName).join(', ')})`;
+    case 'array':
+      return `${typeName(t.elem)}[${t.count}]`;
     case 'void':
       return 'none';
   }
@@ -211,6 +219,7 @@ export function sameType(a: Type, b: Type): boolean {
   if (a.kind === 'record' && b.kind === 'record') return a.btf === b.btf;
   if (a.kind === 'tuple' && b.kind === 'tuple')
     return a.elements.length === b.elements.length && a.elements.every((e, i) => sameType(e, b.elements[i]!));
+  if (a.kind === 'array' && b.kind === 'array') return a.count === b.count && sameType(a.elem, b.elem);
   return true;
 }
 

@@ -77,8 +77,32 @@ export function readValue(t: Type, view: DataView, off: number, ctx?: RenderCont
       }
       return out;
     }
+    case 'array': {
+      // [1,2,3] as bpftrace prints arrays; bools as true/false
+      const out: string[] = [];
+      const step = t.elem.kind === 'int' ? t.elem.bits / 8 : 1;
+      for (let i = 0; i < t.count; i++) {
+        const at = off + i * step;
+        if (t.elem.kind !== 'int') out.push(view.getUint8(at) ? 'true' : 'false');
+        else out.push(String(readIntOf(view, at, step, t.elem.signed)));
+      }
+      return `[${out.join(',')}]`;
+    }
     case 'void':
       return 0n;
+  }
+}
+
+function readIntOf(view: DataView, at: number, bytes: number, signed: boolean): bigint | number {
+  switch (bytes) {
+    case 1:
+      return signed ? view.getInt8(at) : view.getUint8(at);
+    case 2:
+      return signed ? view.getInt16(at, true) : view.getUint16(at, true);
+    case 4:
+      return signed ? view.getInt32(at, true) : view.getUint32(at, true);
+    default:
+      return signed ? view.getBigInt64(at, true) : view.getBigUint64(at, true);
   }
 }
 

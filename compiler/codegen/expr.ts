@@ -2,10 +2,21 @@
 // wider than a register are written straight into stack memory. Operators are in operators.ts, probe
 // arguments and memory reads in fields.ts, tuples in tuples.ts, maps in maps.ts, builtins in builtins/.
 import { R0, alu64Imm, ja, jmpImm, mov64Imm, neg64 } from '../asm/index.ts';
-import type { CallExpr, Expr, IdentExpr, Type } from '../../lang/index.ts';
+import type { CallExpr, Expr, IdentExpr, Span, Type } from '../../lang/index.ts';
 import { slotSize } from '../layout.ts';
 import { BUILTIN_EMIT, type BuiltinEmit } from './builtins/index.ts';
-import { CodegenError, addrOf, assertNever, ldSlot, stxSlot, typeOf, type Gen, type Lowering } from './context.ts';
+import {
+  CodegenError,
+  addrOf,
+  allocValue,
+  assertNever,
+  ldSlot,
+  scoped,
+  stxSlot,
+  typeOf,
+  type Gen,
+  type Lowering,
+} from './context.ts';
 import {
   emitArgumentBufferInto,
   emitArgumentInt,
@@ -85,9 +96,12 @@ function emitIntInner(g: Gen, x: Expr): void {
       if (v === undefined) throw new Error('sizeof without a size');
       return loadConst(g, R0, v);
     }
-    case 'cast':
+    case 'cast': {
+      const from = typeOf(g, x.expr);
+      if (from.kind !== 'int' && from.kind !== 'bool') return emitReinterpret(g, x.expr, from, typeOf(g, x), x.span);
       emitInt(g, x.expr);
       return normalize(g, typeOf(g, x));
+    }
     case 'positional': {
       const v = g.shared.checked.positionals.get(x);
       if (v === undefined) throw new Error('positional parameter without a value');
@@ -126,6 +140,7 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
       return;
     }
     if (t.kind === 'tuple') return emitTupleInto(g, x, t, off, size, target?.kind === 'tuple' ? target : t);
+    if (t.kind === 'array') return emitArrayInto(g, x, t, off, size);
     if ((t.kind === 'string' || t.kind === 'record') && g.shared.checked.memory.has(x)) {
       zeroStack(g, off, size);
       return emitMemoryInto(g, x, off, Math.min(size, t.size));
@@ -226,4 +241,36 @@ function emitVariableAddress(g: Gen, x: Expr): void {
   const v = x.kind === 'var' ? g.vars.get(x.name) : undefined;
   if (!v) throw new CodegenError('operator & takes the address of a variable only', x.span);
   g.e.emit(...addrOf(R0, v.offset));
+}
+
+/** An integer array (from a cast, a variable or a map) into r10+off: the source's bytes, the rest zero. */
+function emitArrayInto(g: Gen, x: Expr, t: Extract<Type, { kind: 'array' }>, off: number, size: number): void {
+  zeroStack(g, off, size);
+  if (x.kind === 'cast') {
+    const from = typeOf(g, x.expr);
+    if (from.kind === 'string') return emitInto(g, x.expr, off, size);
+    emitInt(g, x.expr);
+    const bytes = from.kind === 'int' ? from.bits / 8 : 1;
+    return g.e.emit(stxSlot(bytes as 1 | 2 | 4 | 8, off, R0));
+  }
+  if (x.kind === 'var') return copyStack(g, variableSlot(g, x.name), off, Math.min(size, slotSize(t)));
+  if (x.kind === 'map') return emitMapReadInto(g, x, off, size);
+  throw new CodegenError(`this ${t.elem.kind} array is not supported here yet`, x.span, [
+    'store the array in a variable first',
+  ]);
+}
+
+/**
+ * r0 = the bytes of an integer array, buffer or kernel array read as one integer of the cast's type
+ * ((uint32)pton("127.0.0.1"), (int32)s.bytes): copied to the stack, then loaded at the integer's width.
+ */
+function emitReinterpret(g: Gen, x: Expr, from: Type, to: Type, span: Span): void {
+  if (to.kind !== 'int') throw new CodegenError(`cannot cast a ${from.kind} to a ${to.kind}`, span);
+  scoped(g, () => {
+    const size = slotSize(from);
+    const at = allocValue(g, size);
+    emitInto(g, x, at, size);
+    g.e.emit(ldSlot((to.bits / 8) as 1 | 2 | 4 | 8, R0, at + (from.kind === 'buffer' ? 8 : 0)));
+  });
+  normalize(g, to);
 }

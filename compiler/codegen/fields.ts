@@ -32,6 +32,7 @@ import {
 import { checkHelper } from './helper-errors.ts';
 import { probeRead, readHelper, readString } from './memory.ts';
 import { normalize } from './values.ts';
+import { slotSize } from '../layout.ts';
 
 /** `args->f`, or `ctx->f` where the probe type reads its context that way (iterators). */
 export function isProbeArgument(g: Gen, x: FieldExpr): boolean {
@@ -145,7 +146,7 @@ function emitAddress(g: Gen, x: Expr): 'stack' | undefined {
  */
 function emitHeldRecordAddress(g: Gen, x: Expr): 'stack' {
   const t = typeOf(g, x);
-  if (t.kind !== 'record')
+  if (t.kind !== 'record' && t.kind !== 'array')
     throw new CodegenError('this struct value is not in memory, so its fields cannot be reached', x.span, [
       'read fields straight from a pointer: p->a.b',
     ]);
@@ -154,7 +155,7 @@ function emitHeldRecordAddress(g: Gen, x: Expr): 'stack' {
     g.e.emit(...addrOf(R0, held.offset));
     return 'stack';
   }
-  const size = Math.ceil(t.size / 8) * 8;
+  const size = slotSize(t);
   const copy = allocValue(g, size);
   emitInto(g, x, copy, size);
   g.e.emit(...addrOf(R0, copy));

@@ -3,7 +3,7 @@
 // is big; that area is one map value (at most 32 KiB, and BPF instructions address at most 32767 bytes into it)
 // that the probe's big variables share, so one record is held to half of it.
 import type { CallExpr, Expr } from '../ast.ts';
-import type { Type } from '../types.ts';
+import { sizeOf, type Type } from '../types.ts';
 
 const FORMAT_RECORD_MAX = 16 * 1024;
 /** The widest field (width or precision) a conversion may ask for: enough for any line, small enough to build. */
@@ -20,6 +20,8 @@ function slotBytes(t: Type): number {
     case 'string':
     case 'record':
       return round8(t.size);
+    case 'array':
+      return round8(sizeOf(t));
     case 'buffer':
       return 8 + round8(t.size);
     case 'tuple':

@@ -268,6 +268,40 @@ function addressOf(st: InferState, operand: Expr, span: Span): Type {
   return i64;
 }
 
+/**
+ * (int8[8])12345, (int8[])"hello", (bool[2])(uint16)1: the bytes of an integer or string seen as an array of
+ * integers; the sizes must agree (an empty length takes the source's). As bpftrace v0.26 casts.
+ */
+function arrayCast(st: InferState, e: Expr, target: Extract<Type, { kind: 'array' }>, from: Type): Type {
+  const elem = sizeOf(target.elem);
+  const bytes = from.kind === 'int' ? from.bits / 8 : from.kind === 'bool' ? 1 : from.kind === 'string' ? from.size : 0;
+  if (!bytes) {
+    err(st, `cannot cast ${typeName(from)} to an array`, e.span, ['integers and strings cast to integer arrays']);
+    return target;
+  }
+  const count = target.count || bytes / elem;
+  if (!Number.isInteger(count) || count * elem !== bytes) {
+    const shown = target.count
+      ? `${typeName(target)} (${count * elem} bytes)`
+      : typeName(target).replace(/\[0\]$/, '[]');
+    err(st, `cannot cast ${typeName(from)} (${bytes} bytes) to ${shown}`, e.span, [
+      Number.isInteger(bytes / elem)
+        ? `the sizes must match: (${typeName(target.elem)}[${bytes / elem}]) fits`
+        : `the sizes must match: ${bytes} bytes are not a whole number of ${typeName(target.elem)}`,
+    ]);
+    return { ...target, count: Math.max(1, Math.floor(count)) };
+  }
+  return { ...target, count };
+}
+
+/** The bytes of a value an integer cast may reinterpret: integer arrays, byte buffers, kernel arrays. */
+function bytesOf(st: InferState, t: Type): number | undefined {
+  if (t.kind === 'array') return sizeOf(t);
+  if (t.kind === 'buffer') return t.size;
+  if (t.kind === 'record' && st.btf?.kind(t.btf) === 'array') return t.size;
+  return undefined;
+}
+
 const COMPARISONS: ReadonlySet<string> = new Set(['<', '<=', '>', '>=', '==', '!=']);
 
 /**
@@ -432,8 +466,23 @@ function exprInner(st: InferState, e: Expr): Type {
       const target = typeFromName(st, e.type);
       const from = expr(st, e.expr);
       if (!target) return i64;
+      if (target.kind === 'array') return arrayCast(st, e, target, from);
+      if (target.kind === 'int' && !isScalar(from) && bytesOf(st, from) === target.bits / 8) return target; // (uint32)pton(…)
       if (target.kind === 'int' && !isScalar(from)) {
-        err(st, `cannot cast ${typeName(from)} to ${typeName(target)}`, e.span);
+        const bytes = bytesOf(st, from);
+        const fits = ([8, 16, 32, 64] as const).find((b) => b / 8 === bytes);
+        err(
+          st,
+          `cannot cast ${typeName(from)} to ${typeName(target)}`,
+          e.span,
+          bytes === undefined
+            ? undefined
+            : [
+                fits
+                  ? `an integer cast reads all ${bytes} bytes: (uint${fits}) fits`
+                  : `an integer cast reads all the bytes, and ${bytes} bytes are no integer: index the elements instead`,
+              ],
+        );
         return target;
       }
       if (target.kind !== 'int') {
@@ -536,6 +585,10 @@ function exprInner(st: InferState, e: Expr): Type {
       if (bt.kind === 'int' && bt.space && bt.pointeeInt) {
         st.memory.set(e, { via: 'pointer', offset: 0, stride: sizeOf(bt.pointeeInt), space: bt.space });
         return bt.pointeeInt;
+      }
+      if (bt.kind === 'array') {
+        st.memory.set(e, { via: 'record', offset: 0, stride: sizeOf(bt.elem), space: 'kernel' });
+        return bt.elem;
       }
       if (bt.kind === 'record' && st.btf && st.btf.kind(bt.btf) === 'array') {
         const arr = st.btf.type(bt.btf);

@@ -132,6 +132,13 @@ export function memberHint(st: InferState, id: number, name: string): string[] {
 
 export function typeFromName(st: InferState, t: TypeName): Type | undefined {
   const m = /^(u?)int(8|16|32|64)$/.exec(t.name);
+  // int8[8], bool[2]: an integer array (int8[] takes its length from what a cast converts)
+  if ((m || t.name === 'bool') && t.arrayLength !== undefined && t.pointer === 0)
+    return {
+      kind: 'array',
+      elem: m ? { kind: 'int', bits: Number(m[2]) as IntBits, signed: m[1] === '' } : boolType,
+      count: t.arrayLength,
+    };
   if (m && t.arrayLength === undefined) {
     const it: Type = { kind: 'int', bits: Number(m[2]) as IntBits, signed: m[1] === '' };
     // (int32 *)p: a kernel pointer to integers; (int32 **)p: to pointers to integers (a cast may move the
@@ -141,6 +148,12 @@ export function typeFromName(st: InferState, t: TypeName): Type | undefined {
   if (t.name === 'bool' && t.pointer === 0) return boolType;
   if (t.name === 'string' && t.pointer === 0) return stringType(t.arrayLength ?? 64);
   const kernelType = /^(struct|union|enum) /.test(t.name) || t.pointer > 0 || st.btf?.lookup(t.name) !== undefined;
+  if (kernelType && t.arrayLength !== undefined) {
+    err(st, `arrays of ${t.name}${' *'.repeat(t.pointer)} cannot be named as a type yet`, t.span, [
+      'leave the type out and let the value give it: $w = $c.w',
+    ]);
+    return undefined;
+  }
   if (kernelType && st.btf) {
     const id = st.btf.lookup(t.name);
     if (id === undefined) {

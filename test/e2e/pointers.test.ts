@@ -117,6 +117,28 @@ if (requireRoot('e2e pointers (address of)')) {
   });
 }
 
+if (requireRoot('e2e pointers (integer arrays)')) {
+  test('integer and bool arrays from casts: index, print, store in maps, cast back to an integer', async () => {
+    // the casts bpftrace v0.26 documents ($a = (uint8[8])12345; $x = (uint64)$a); 0.17 has none of them
+    const r = await runScry([
+      '-q',
+      '-e',
+      `BEGIN {
+        printf("%x %x %x\\n", ((int8[8])12345)[0], ((int8[])12345)[1], (uint32)pton("127.0.0.1"));
+        print((int8[])"hey");
+        $a = (uint8[8])0x0102030405060708; @m[1] = $a; @b = (bool[2])(uint16)1;
+        printf("%lx %d %d %d\\n", (uint64)$a, $a[0], $a[7], @m[1][1]);
+        exit();
+      }`,
+    ]);
+    assert.is(r.stderr, '');
+    assert.is(
+      r.stdout,
+      '39 30 100007f\n[104,101,121,0]\n102030405060708 8 1 7\n\n\n@b: [true,false]\n@m[1]: [8,7,6,5,4,3,2,1]\n',
+    );
+  });
+}
+
 const bin = requireRoot('e2e pointers (uprobes)') ? pointerTarget() : undefined;
 if (bin) {
   test('structs declared in the script: . through pointers, struct values in variables and maps read their fields', async () => {

@@ -112,4 +112,34 @@ test('& takes the address of a variable (a kernel pointer to its type), nothing 
   assert.match(diagnose('BEGIN { $t = (1, 2); $p = &$t; }'), 'scry cannot take the address of (int64, int64) yet');
 });
 
+test('integer-array casts take their length from the source, and the sizes must agree', () => {
+  const p = checked('BEGIN { $a = (int8[])12345; $b = (uint16[])"abc"; $c = (bool[2])(uint16)1; $d = (uint32)$b; }');
+  assert.equal(
+    ['$a', '$b', '$c', '$d'].map((v) => typeName(p.varTypes.values().next().value!.get(v)!)),
+    ['int8[8]', 'uint16[2]', 'bool[2]', 'uint32'],
+  );
+  assert.is(
+    diagnose('BEGIN { $a = (int8[3])12345; }'),
+    [
+      'stdin:1:14: ERROR: cannot cast int64 (8 bytes) to int8[3] (3 bytes)',
+      'BEGIN { $a = (int8[3])12345; }',
+      '             ~~~~~~~~~~~~~~',
+      'HINT: the sizes must match: (int8[8]) fits',
+    ].join('\n') + '\n',
+  );
+  assert.match(
+    diagnose('BEGIN { $a = (int16[])"ab"; }'),
+    'cannot cast string[3] (3 bytes) to int16[]\nBEGIN { $a = (int16[])"ab"; }\n             ~~~~~~~~~~~~~\nHINT: the sizes must match: 3 bytes are not a whole number of int16',
+  );
+  assert.match(
+    diagnose('BEGIN { $a = (uint64)(int8[2])(int16)1; }'),
+    'cannot cast int8[2] to uint64\nBEGIN { $a = (uint64)(int8[2])(int16)1; }\n             ~~~~~~~~~~~~~~~~~~~~~~~~~\nHINT: an integer cast reads all 2 bytes: (uint16) fits',
+  );
+  // an array of structs as a declared type is refused, not read as one struct
+  assert.match(
+    diagnose('BEGIN { let $w: struct task_struct[2]; }', withTask),
+    'arrays of struct task_struct cannot be named as a type yet',
+  );
+});
+
 test.run();
