@@ -21,6 +21,7 @@ import {
 import type { BinaryExpr, BinaryOp, Expr, Span, Type } from '../../lang/index.ts';
 import { allocOrFail, allocValue, emitInt, emitInto, ldSlot, scoped, stxSlot, typeOf, type Gen } from './context.ts';
 import { fitsImm32, loadConst, normalize, sizeOfString } from './values.ts';
+import { slotSize } from '../layout.ts';
 
 function isSigned(t: Type): boolean {
   return t.kind === 'int' && t.signed;
@@ -71,9 +72,8 @@ export function emitBinary(g: Gen, x: BinaryExpr): void {
 
 /** An integer operator (not && or ||, not a comparison of strings). */
 function isArithmetic(g: Gen, x: BinaryExpr): boolean {
-  return (
-    x.op !== '&&' && x.op !== '||' && !(typeOf(g, x.left).kind === 'string' && typeOf(g, x.right).kind === 'string')
-  );
+  const l = typeOf(g, x.left).kind;
+  return x.op !== '&&' && x.op !== '||' && (l === 'int' || l === 'bool');
 }
 
 /** What the checker converts the operands to first: their common type (shifts: each only promoted), as in C. */
@@ -176,14 +176,16 @@ function emitOperator(g: Gen, op: BinaryOp, opSpan: Span, leftType: Type): void 
 }
 
 /**
- * String comparison. Strings sit NUL-padded in their slots, so comparing 8-byte words over the longer
+ * String comparison (and == / != of arrays and structs). Strings sit NUL-padded in their slots, so comparing 8-byte words over the longer
  * size is exact; byte-swapped to big-endian, unsigned word order is lexicographic byte order.
  */
 function emitStringCompare(g: Gen, x: BinaryExpr): void {
   const e = g.e;
   const lt = typeOf(g, x.left);
   const rt = typeOf(g, x.right);
-  const size = Math.ceil(Math.max(sizeOfString(lt), sizeOfString(rt)) / 8) * 8;
+  // strings by their size; arrays and structs (== and != only) by their slots, padding zeroed
+  const bytes = (t: Type) => (t.kind === 'string' ? sizeOfString(t) : slotSize(t));
+  const size = Math.ceil(Math.max(bytes(lt), bytes(rt)) / 8) * 8;
   const diff = e.freshLabel('strcmp.diff');
   const done = e.freshLabel('strcmp.end');
   scoped(g, () => {

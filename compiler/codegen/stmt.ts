@@ -3,7 +3,18 @@ import { R0, R1, alu64Imm, ja, jmpImm, jmpReg } from '../asm/index.ts';
 import type { AssignStmt, BinaryOp, Block, CallExpr, Expr, MapExpr, Stmt, Type } from '../../lang/index.ts';
 import { slotSize } from '../layout.ts';
 import { BUILTIN_EMIT } from './builtins/index.ts';
-import { CodegenError, allocOrFail, assertNever, ldSlot, scoped, stxSlot, type Gen, type Lowering } from './context.ts';
+import {
+  CodegenError,
+  allocOrFail,
+  allocValue,
+  assertNever,
+  ldSlot,
+  scoped,
+  stxSlot,
+  typeOf,
+  type Gen,
+  type Lowering,
+} from './context.ts';
 import { MAX_INSNS, ProgramTooLong } from './emitter.ts';
 import { emitInt, emitInto } from './expr.ts';
 import { emitBinaryOp, operandTypes } from './operators.ts';
@@ -23,7 +34,7 @@ function emitStmtInner(g: Gen, s: Stmt): void {
   switch (s.kind) {
     case 'expr-stmt':
       if (s.expr.kind === 'call') return emitCallStmt(g, s.expr);
-      return scoped(g, () => emitInt(g, s.expr));
+      return scoped(g, () => emitDiscarded(g, s.expr));
     case 'assign':
       return emitAssign(g, s);
     case 'block':
@@ -143,6 +154,15 @@ function emitAssign(g: Gen, s: AssignStmt): void {
   emitBinaryOp(g, s.op.slice(0, -1) as BinaryOp, s.target, s.value, s.span, leftType, rightType);
   normalize(g, v.type);
   g.e.emit(stxSlot(8, v.offset, R0));
+}
+
+/** An expression used as a statement: computed for its effects (and reads), its value dropped. */
+function emitDiscarded(g: Gen, x: Expr): void {
+  const t = typeOf(g, x);
+  if (t.kind === 'int' || t.kind === 'bool') return emitInt(g, x);
+  if (t.kind === 'void') throw new CodegenError('this expression cannot be used as a statement', x.span);
+  const size = slotSize(t);
+  emitInto(g, x, allocValue(g, size), size);
 }
 
 function emitCallStmt(g: Gen, c: CallExpr): void {

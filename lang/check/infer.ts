@@ -45,6 +45,7 @@ import {
   isPointer,
   isScalar,
   promote,
+  sameType,
   stringType,
   typeName,
   u64,
@@ -235,6 +236,14 @@ function binaryType(st: InferState, e: BinaryExpr, lt: Type, rt: Type): Type {
       return u64;
     }
   }
+  // arrays (and structs) of one type compare byte for byte, as bpftrace v0.26 compares them
+  if ((e.op === '==' || e.op === '!=') && (comparableBytes(st, lt) || comparableBytes(st, rt))) {
+    if (!sameType(lt, rt))
+      err(st, `cannot compare ${typeName(lt)} with ${typeName(rt)}`, e.opSpan, [
+        'arrays and structs compare (== and !=) only with values of the same type',
+      ]);
+    return u64;
+  }
   const l = requireInt(st, lt, e.left, `operator ${e.op}`);
   const r = requireInt(st, rt, e.right, `operator ${e.op}`);
   if (e.op !== '&&' && e.op !== '||') st.operandTypes.set(e, conversions(e.op, l, r));
@@ -300,6 +309,20 @@ function bytesOf(st: InferState, t: Type): number | undefined {
   if (t.kind === 'buffer') return t.size;
   if (t.kind === 'record' && st.btf?.kind(t.btf) === 'array') return t.size;
   return undefined;
+}
+
+/** Values == and != compare as bytes: integer arrays, kernel arrays and structs. */
+function comparableBytes(st: InferState, t: Type): boolean {
+  return t.kind === 'array' || (t.kind === 'record' && st.btf !== undefined && t.size > 0);
+}
+
+/** `a[5]` on an array of 4: refused when the index is a constant, as bpftrace v0.26 does. */
+function outOfBounds(st: InferState, e: Extract<Expr, { kind: 'index' }>, count: number): void {
+  const i = e.index.kind === 'int' ? e.index.value : undefined;
+  if (i !== undefined && i >= BigInt(count))
+    err(st, `the index ${i} is out of bounds for an array of size ${count}`, e.index.span, [
+      `valid indexes are 0 to ${count - 1}`,
+    ]);
 }
 
 const COMPARISONS: ReadonlySet<string> = new Set(['<', '<=', '>', '>=', '==', '!=']);
@@ -468,6 +491,9 @@ function exprInner(st: InferState, e: Expr): Type {
       if (!target) return i64;
       if (target.kind === 'array') return arrayCast(st, e, target, from);
       if (target.kind === 'int' && !isScalar(from) && bytesOf(st, from) === target.bits / 8) return target; // (uint32)pton(…)
+      // a char or uint8_t array read from memory (a string here) gives its bytes too: (int32)s.bytes
+      if (target.kind === 'int' && from.kind === 'string' && st.memory.has(e.expr) && from.size === target.bits / 8)
+        return target;
       if (target.kind === 'int' && !isScalar(from)) {
         const bytes = bytesOf(st, from);
         const fits = ([8, 16, 32, 64] as const).find((b) => b / 8 === bytes);
@@ -476,7 +502,11 @@ function exprInner(st: InferState, e: Expr): Type {
           `cannot cast ${typeName(from)} to ${typeName(target)}`,
           e.span,
           bytes === undefined
-            ? undefined
+            ? [
+                from.kind === 'string'
+                  ? `a string is text, not a number; only a char array read from memory of exactly ${target.bits / 8} bytes casts to ${typeName(target)}`
+                  : 'casts to integers take integers, integer arrays and byte buffers',
+              ]
             : [
                 fits
                   ? `an integer cast reads all ${bytes} bytes: (uint${fits}) fits`
@@ -587,12 +617,15 @@ function exprInner(st: InferState, e: Expr): Type {
         return bt.pointeeInt;
       }
       if (bt.kind === 'array') {
+        outOfBounds(st, e, bt.count);
         st.memory.set(e, { via: 'record', offset: 0, stride: sizeOf(bt.elem), space: 'kernel' });
         return bt.elem;
       }
       if (bt.kind === 'record' && st.btf && st.btf.kind(bt.btf) === 'array') {
         const arr = st.btf.type(bt.btf);
         if (arr.kind === 'array') {
+          // a flexible array member (int y[0]) has no bound to check
+          if (arr.count > 0) outOfBounds(st, e, arr.count);
           st.memory.set(e, { via: 'record', offset: 0, stride: st.btf.sizeOf(arr.elem) ?? 0, space: bt.space });
           return typeFromBtf(st.btf, arr.elem, bt.space);
         }

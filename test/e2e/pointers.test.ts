@@ -128,13 +128,16 @@ if (requireRoot('e2e pointers (integer arrays)')) {
         print((int8[])"hey");
         $a = (uint8[8])0x0102030405060708; @m[1] = $a; @b = (bool[2])(uint16)1;
         printf("%lx %d %d %d\\n", (uint64)$a, $a[0], $a[7], @m[1][1]);
+        printf("%d %d %d %d\\n", $a == @m[1], $a != (uint8[8])(uint64)1, curtask.cpus_mask.bits == curtask.cpus_mask.bits,
+          *curtask == *curtask.parent);
+        curtask.comm;
         exit();
       }`,
     ]);
     assert.is(r.stderr, '');
     assert.is(
       r.stdout,
-      '39 30 100007f\n[104,101,121,0]\n102030405060708 8 1 7\n\n\n@b: [true,false]\n@m[1]: [8,7,6,5,4,3,2,1]\n',
+      '39 30 100007f\n[104,101,121,0]\n102030405060708 8 1 7\n1 1 1 0\n\n\n@b: [true,false]\n@m[1]: [8,7,6,5,4,3,2,1]\n',
     );
   });
 }
@@ -151,13 +154,13 @@ if (bin) {
        uprobe:${bin}:take_node {
          $n = (struct node *)arg0; @a = $n.next.id; @b = $n->next->pt->y;
          $c = *$n; @c = $c.pt.x; @d = $c.name; $m = $n.next; @f = $m.name;
-         @g = *$n.pt; @h = @g.y; @e = ($n + 1) == (uint64)$n + sizeof(struct node);
+         @g = *$n.pt; @h = @g.y; @e = ($n + 1) == (uint64)$n + sizeof(struct node); @i = (uint64)$n.name;
        }`,
     ]);
     assert.is(r.stderr, '');
     assert.is(
       r.stdout.replace(/^pointer-target \d+\n/, '').replace(/@g: .*\n/, ''),
-      '\n\n@a: 2\n@b: 22\n@c: 11\n@d: first\n@e: 1\n@f: second\n@h: 22\n',
+      '\n\n@a: 2\n@b: 22\n@c: 11\n@d: first\n@e: 1\n@f: second\n@h: 22\n@i: ' + 0x7473726966 + '\n',
     );
   });
 

@@ -142,4 +142,22 @@ test('integer-array casts take their length from the source, and the sizes must 
   );
 });
 
+test('arrays compare with == and != against the same type; constant indexes past the end are refused', () => {
+  assert.is(diagnose('BEGIN { $a = (int8[2])(int16)1; $b = $a; @x = ($a == $b, $a != $b); }'), '');
+  assert.match(
+    diagnose('BEGIN { $a = (int8[2])(int16)1; $c = (int8[4])(int32)2; @x = $a == $c; }'),
+    'ERROR: cannot compare int8[2] with int8[4]',
+  );
+  assert.is(
+    diagnose('BEGIN { $a = (int8[2])(int16)1; @x = $a[2]; }'),
+    [
+      'stdin:1:41: ERROR: the index 2 is out of bounds for an array of size 2',
+      'BEGIN { $a = (int8[2])(int16)1; @x = $a[2]; }',
+      '                                        ~',
+      'HINT: valid indexes are 0 to 1',
+    ].join('\n') + '\n',
+  );
+  assert.match(diagnose('BEGIN { @x = (uint64)"abcdefg"; }'), 'HINT: a string is text, not a number');
+});
+
 test.run();
