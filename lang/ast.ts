@@ -73,6 +73,8 @@ export interface LetStmt {
   readonly kind: 'let';
   readonly name: string; // with the '$'
   readonly type?: TypeName;
+  /** `let $y: typeof(expr)`: the declared type is this expression's (never evaluated) */
+  readonly typeOf?: Expr;
   readonly value?: Expr;
   readonly span: Span;
 }

@@ -336,16 +336,20 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
     const let_ = tok(n, 'Let');
     if (let_) {
       const v = need(tok(n, 'Variable'));
-      const t = sub(n, 'typeName');
+      const of = sub(n, 'typeofType');
+      const t = sub(n, 'typeName') ?? (of ? sub(of, 'typeName') : undefined);
+      const ofExpr = of && !t ? sub(of, 'expr') : undefined;
       const e = sub(n, 'expr');
       const type = t ? typeName(t) : undefined;
+      const typeOf = ofExpr ? expr(ofExpr) : undefined;
       const value = e ? expr(e) : undefined;
       return {
         kind: 'let',
         name: v.image,
         ...(type ? { type } : {}),
+        ...(typeOf ? { typeOf } : {}),
         ...(value ? { value } : {}),
-        span: join(sp(let_), (value ?? type ?? { span: sp(v) }).span),
+        span: join(sp(let_), (value ?? type ?? typeOf ?? { span: sp(v) }).span),
       };
     }
     const [target, value] = subs(n, 'expr').map(expr);

@@ -398,7 +398,16 @@ export class ScryParser extends CstParser {
           this.CONSUME(T.Variable);
           this.OPTION(() => {
             this.CONSUME(T.Colon);
-            this.SUBRULE(this.typeName);
+            this.OR2({
+              IGNORE_AMBIGUITIES: true,
+              DEF: [
+                {
+                  GATE: () => this.LA(1).image === 'typeof' && this.LA(2).tokenType === T.LParen,
+                  ALT: () => this.SUBRULE(this.typeofType),
+                },
+                { ALT: () => this.SUBRULE(this.typeName) },
+              ],
+            });
           });
           this.OPTION2(() => {
             this.CONSUME(T.Assign);
@@ -557,6 +566,20 @@ export class ScryParser extends CstParser {
     this.MANY(() => {
       this.CONSUME(T.Dot, { LABEL: 'ops' });
       this.CONSUME2(T.FieldName, { LABEL: 'ops' });
+    });
+    this.CONSUME(T.RParen);
+  });
+
+  /** `typeof(uint32)`, `typeof(size_t *)`, `typeof($x)`: the type of a type or of an expression */
+  typeofType = this.RULE('typeofType', () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.LParen);
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        { GATE: () => this.typeArgAhead(T.RParen), ALT: () => this.SUBRULE(this.typeName) },
+        { ALT: () => this.SUBRULE(this.expr) },
+      ],
     });
     this.CONSUME(T.RParen);
   });

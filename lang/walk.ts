@@ -26,7 +26,7 @@ export function children(n: Node): Node[] {
     case 'assign':
       return [n.target, n.value];
     case 'let':
-      return [...(n.type ? [n.type] : []), ...(n.value ? [n.value] : [])];
+      return [...(n.type ? [n.type] : []), ...(n.typeOf ? [n.typeOf] : []), ...(n.value ? [n.value] : [])];
     case 'if':
       return [n.cond, n.then, ...(n.else ? [n.else] : [])];
     case 'unroll':

@@ -898,7 +898,8 @@ function declare(st: InferState, name: string, t: Type, span: Span): void {
 }
 
 function letStmt(st: InferState, s: LetStmt): void {
-  const declared = s.type ? typeFromName(st, s.type) : undefined;
+  // typeof(expr) only types its expression: the code generator never evaluates it
+  const declared = s.type ? typeFromName(st, s.type) : s.typeOf ? valueType(expr(st, s.typeOf)) : undefined;
   const vt = s.value ? expr(st, s.value) : undefined;
   if (vt?.kind === 'void') {
     err(st, 'this expression has no value to assign', s.value!.span);

@@ -160,4 +160,18 @@ test('arrays compare with == and != against the same type; constant indexes past
   assert.match(diagnose('BEGIN { @x = (uint64)"abcdefg"; }'), 'HINT: a string is text, not a number');
 });
 
+test('let $x: typeof(type or expression) declares the type without evaluating anything', () => {
+  const p = checked(
+    'BEGIN { let $a: typeof(uint16) = 1; let $b: typeof($a + 1); let $c: typeof(int32 *); let $d: typeof(comm); }',
+  );
+  const vars = p.varTypes.values().next().value!;
+  assert.equal(
+    ['$a', '$b', '$c', '$d'].map((v) => typeName(vars.get(v)!)),
+    ['uint16', 'int64', 'int32 *', 'string[16]'],
+  );
+  const lets = p.ast.probes[0]!.body.statements.filter((x) => x.kind === 'let');
+  assert.ok(lets[1]!.kind === 'let' && lets[1]!.typeOf?.kind === 'binary', 'typeof($a + 1) keeps its expression');
+  assert.match(diagnose('BEGIN { let $x: typeof($nope); }'), 'undefined variable $nope');
+});
+
 test.run();
