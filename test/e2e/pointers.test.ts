@@ -165,13 +165,14 @@ if (bin) {
   });
 
   test('in a uprobe a cast integer points into user memory: *, [], ++ and ** read the traced process', async () => {
-    // before issue 13 these read with probe_read_kernel and printed 0
+    // before issue 13 these read with probe_read_kernel and printed 0; kptr() still says kernel (and reads 0)
     const r = await runScry([
       '-q',
       '-c',
       bin,
       '-e',
-      `uprobe:${bin}:take_u16 { @a = *((uint16 *)arg0 + 1); @b = ((uint16 *)arg0)[3]; $p = (uint16 *)arg0; $p++; @c = *$p; @d = (uint64)$p - arg0; }
+      `uprobe:${bin}:take_u16 { @a = *((uint16 *)arg0 + 1); @b = ((uint16 *)arg0)[3]; $p = (uint16 *)arg0; $p++; @c = *$p; @d = (uint64)$p - arg0;
+         @u = *((uint16 *)uptr(arg0) + 1); @k = *((uint16 *)kptr(arg0) + 1); }
        uprobe:${bin}:take_ptrs { $p = (int32 **)arg0; @x = **($p + 1); @y = *$p[0]; @m = $p; }
        uprobe:${bin}:take_strings { @s = str(((int8 **)arg0)[2]); }
        uretprobe:${bin}:take_node { $q = @m; @z = *$q[1]; }`,
@@ -180,7 +181,7 @@ if (bin) {
     assert.match(r.stdout, /^pointer-target \d+\n/);
     assert.is(
       r.stdout.replace(/^.*\n/, '').replace(/@m: 0x[0-9a-f]+\n/, ''),
-      '\n\n@a: 1110\n@b: 4\n@c: 1110\n@d: 2\n@s: two\n@x: 2\n@y: 1\n@z: 2\n',
+      '\n\n@a: 1110\n@b: 4\n@c: 1110\n@d: 2\n@k: 0\n@s: two\n@u: 1110\n@x: 2\n@y: 1\n@z: 2\n',
     );
   });
 }
