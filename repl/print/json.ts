@@ -86,11 +86,21 @@ export function jsonMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
           snap,
           topEntries(snap, opts.top).map((e) => ({
             keys: e.keys,
-            json: e.data !== undefined ? jsonValue(e.data) : jsonInt(e.value / div),
+            json: e.data !== undefined ? mapValueJson(v, e.data, e.value) : jsonInt(e.value / div),
           })),
         ),
       );
   }
+}
+
+/**
+ * A map value shown as text: pointers are their number in JSON (the text shows them in hex), integer
+ * arrays a JSON array ([1,2] is already one), as bpftrace v0.26 writes them; the rest as jsonValue.
+ */
+function mapValueJson(v: MapSnapshot['layout']['value'], data: Value, n: bigint): string {
+  if (v.kind === 'value' && v.type.kind === 'int' && v.type.space) return jsonInt(n);
+  if (v.kind === 'value' && v.type.kind === 'array' && typeof data === 'string') return data;
+  return jsonValue(data);
 }
 
 /** One trace event as its JSON line ('' for events that print nothing). */

@@ -59,6 +59,21 @@ if (requireRoot('e2e pointers')) {
     assert.is(r.stdout, 'yes\n0x100\n\n\n@t[0x8]: (0xc, 5)\n');
   });
 
+  test('-f json: a pointer map value is its number, an integer array a JSON array (bpftrace v0.26)', async () => {
+    const r = await runScry([
+      '-q',
+      '-f',
+      'json',
+      '-e',
+      'BEGIN { @p = (int32 *)32 + 1; @a = (int8[2])(int16)258; @b = (bool[2])(uint16)1; exit(); }',
+    ]);
+    assert.is(r.stderr, '');
+    assert.is(
+      r.stdout,
+      '{"type": "map", "data": {"@a": [2,1]}}\n{"type": "map", "data": {"@b": [true,false]}}\n{"type": "map", "data": {"@p": 36}}\n',
+    );
+  });
+
   test('a pointer to a kernel struct steps by the struct size', async () => {
     const r = await runScry([
       '-q',
