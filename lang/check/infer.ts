@@ -320,7 +320,7 @@ function comparableBytes(st: InferState, t: Type): boolean {
 function outOfBounds(st: InferState, e: Extract<Expr, { kind: 'index' }>, count: number): void {
   const i = e.index.kind === 'int' ? e.index.value : undefined;
   if (i !== undefined && i >= BigInt(count))
-    err(st, `the index ${i} is out of bounds for an array of size ${count}`, e.index.span, [
+    err(st, `the index ${i} is out of bounds for array of size ${count}`, e.index.span, [
       `valid indexes are 0 to ${count - 1}`,
     ]);
 }

@@ -151,7 +151,7 @@ test('arrays compare with == and != against the same type; constant indexes past
   assert.is(
     diagnose('BEGIN { $a = (int8[2])(int16)1; @x = $a[2]; }'),
     [
-      'stdin:1:41: ERROR: the index 2 is out of bounds for an array of size 2',
+      'stdin:1:41: ERROR: the index 2 is out of bounds for array of size 2',
       'BEGIN { $a = (int8[2])(int16)1; @x = $a[2]; }',
       '                                        ~',
       'HINT: valid indexes are 0 to 1',
