@@ -5,23 +5,8 @@
 // files are read (a FIFO would block forever), opened non-blocking, and bounded in size.
 import { closeSync, readdirSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { IncludeResolver } from '../lang/index.ts';
 import { openRegularFile, UntrustedFileError } from './safe-files.ts';
-
-/** Same shapes as lang/c/preprocess.ts's IncludeFound / IncludeMissing / IncludeResolver. */
-export interface IncludeFound {
-  readonly path: string;
-  readonly text: string;
-}
-export interface IncludeMissing {
-  readonly tried: readonly string[];
-  readonly problems?: readonly string[];
-}
-export type IncludeResolver = (
-  name: string,
-  angled: boolean,
-  fromFile: string,
-  next?: boolean,
-) => IncludeFound | IncludeMissing;
 
 /** A header bigger than this is not a header (kernel headers are tens of kilobytes). */
 export const MAX_HEADER_BYTES = 8 * 1024 * 1024;

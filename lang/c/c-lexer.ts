@@ -2,6 +2,7 @@
 // punctuators. Comments and whitespace are skipped; a line starting with `#` is a line marker
 // (`# 12 "file.h"`) and skipped, any other directive left by the preprocessor is reported.
 // Offsets are into the text given; the caller's mapper turns them into spans.
+import { PUNCTUATORS } from './preprocess-lexer.ts';
 
 export type CTokenKind = 'ident' | 'int' | 'float' | 'string' | 'char' | 'punct' | 'eof';
 
@@ -22,58 +23,6 @@ export interface CLexProblem {
   readonly start: number;
   readonly end: number;
 }
-
-// Longest first, so `>>=` wins over `>>` and `>`.
-const PUNCTUATORS = [
-  '...',
-  '<<=',
-  '>>=',
-  '->',
-  '++',
-  '--',
-  '<<',
-  '>>',
-  '<=',
-  '>=',
-  '==',
-  '!=',
-  '&&',
-  '||',
-  '*=',
-  '/=',
-  '%=',
-  '+=',
-  '-=',
-  '&=',
-  '^=',
-  '|=',
-  '##',
-  '{',
-  '}',
-  '[',
-  ']',
-  '(',
-  ')',
-  ';',
-  ':',
-  ',',
-  '.',
-  '*',
-  '&',
-  '+',
-  '-',
-  '~',
-  '!',
-  '/',
-  '%',
-  '<',
-  '>',
-  '^',
-  '|',
-  '?',
-  '=',
-  '#',
-];
 
 /** Punctuators by first character, longest first. */
 const PUNCT_BY_FIRST = new Map<string, string[]>();

@@ -29,8 +29,9 @@ export interface LexResult {
   readonly openComment?: number;
 }
 
-// Longest first: the lexer takes the first that matches.
-const PUNCTUATORS = [
+// C's punctuators, longest first (a lexer taking the first that matches gets `>>=` before `>>` and `>`);
+// the C declaration lexer (c-lexer.ts) uses the same list.
+export const PUNCTUATORS = [
   '...',
   '<<=',
   '>>=',
