@@ -150,6 +150,8 @@ export interface IntLit {
   readonly kind: 'int';
   readonly value: bigint;
   readonly raw: string;
+  /** an enumerator (raw is its name): the BTF id of its enum, whose values print as names */
+  readonly enumId?: number;
   readonly span: Span;
 }
 

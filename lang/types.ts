@@ -15,7 +15,9 @@ export type IntView =
   | { readonly kind: 'ksym' }
   | { readonly kind: 'username' }
   | { readonly kind: 'strftime'; readonly format: string }
-  | { readonly kind: 'cgroup_path' };
+  | { readonly kind: 'cgroup_path' }
+  /** a value of a C enum (BTF type `btf`, the script's or the kernel's): prints as its enumerator's name */
+  | { readonly kind: 'enum'; readonly btf: number; readonly name: string };
 
 /** Frames kept by kstack/ustack without a limit (the kernel's own maximum, PERF_MAX_STACK_DEPTH). */
 export const MAX_STACK_FRAMES = 127;
@@ -199,6 +201,8 @@ function viewName(v: IntView): string {
       return 'strerror';
     case 'stack':
       return `${v.space === 'kernel' ? 'k' : 'u'}stack`;
+    case 'enum':
+      return v.name;
     default:
       return v.kind;
   }
@@ -207,6 +211,7 @@ function viewName(v: IntView): string {
 /** Same printed meaning: plain numbers agree, views must be the same view (stacks: same mode and limit). */
 export function sameView(a: IntView | undefined, b: IntView | undefined): boolean {
   if (!a || !b) return a === b;
+  if (a.kind === 'enum' && b.kind === 'enum') return a.btf === b.btf;
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
@@ -246,7 +251,8 @@ type IntType = Extract<Type, { kind: 'int' }>;
 /** C's integer promotion: anything narrower than int (and bool) computes as int32. */
 export function promote(t: Type): IntType {
   if (t.kind !== 'int' || t.bits < 32) return { kind: 'int', bits: 32, signed: true };
-  return t;
+  // a computed number is plain: strerror(e) + 1 or ONE + 1 is no longer an errno or an enumerator
+  return t.view || t.space ? { kind: 'int', bits: t.bits, signed: t.signed } : t;
 }
 
 /** C's usual arithmetic conversions: the type both operands of a binary operator convert to. */

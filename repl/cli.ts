@@ -320,6 +320,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
         sink,
         cpid: child?.pid,
         ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
+        enumNames: opts.format !== 'json',
       });
     } catch (e) {
       if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);

@@ -1,6 +1,6 @@
 // zero(@x) and delete(@x[key]) typed at the prompt: on the live map of a running program (through the fd the
 // session lends, the way the live view reads it), or on the copy kept when its program stopped.
-import { sameValue, type MapSnapshot, type Session, type Value } from '../runtime/index.ts';
+import { sameValue, type CValue, type MapSnapshot, type Session, type Value } from '../runtime/index.ts';
 import type { KeyLiteral } from './prompt-input.ts';
 
 type Layout = MapSnapshot['layout'];
@@ -37,7 +37,14 @@ export function zeroKept(s: MapSnapshot): MapSnapshot {
 }
 
 function zeroValue(v: Value): Value {
-  return typeof v === 'bigint' ? 0n : typeof v === 'string' ? '' : v.map(zeroValue);
+  if (typeof v === 'bigint') return 0n;
+  if (typeof v === 'string') return '';
+  if (Array.isArray(v)) return (v as readonly Value[]).map(zeroValue);
+  const c = v as CValue;
+  if (c.kind === 'struct')
+    return { kind: 'struct', fields: c.fields.map((f) => ({ name: f.name, value: zeroValue(f.value) })) };
+  if (c.kind === 'array') return { kind: 'array', items: c.items.map(zeroValue) };
+  return c;
 }
 
 /** A stopped program's copy without the entries whose keys are `keys`, and how many went. */

@@ -1,6 +1,7 @@
 // What a running session reports, in order, to whoever shows it (text, JSON, the live view, the REPL).
 import type { Span, Type } from '../lang/index.ts';
-import type { MapSnapshot, Value } from './maps.ts';
+import type { MapSnapshot } from './maps.ts';
+import type { Value } from './value.ts';
 
 export type TraceEvent =
   | { readonly kind: 'attached'; readonly probes: number }

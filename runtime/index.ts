@@ -1,7 +1,8 @@
 // The runtime's public face.
 export { Session, type SessionOptions } from './session.ts';
 export type { OutputSink, TraceEvent } from './events.ts';
-export type { MapEntry, MapSnapshot, Value } from './maps.ts';
+export type { MapEntry, MapSnapshot } from './maps.ts';
+export type { CValue, Value } from './value.ts';
 export { ScryRuntimeError } from './errors.ts';
 export { hostKernelInfo } from './kernel/kernel-info.ts';
 export { listProbes, probeListing, probeNames, providerSummary } from './listing.ts';
@@ -15,5 +16,5 @@ export { noteInheritedDescriptors, startHeld, watchProcessExit, type HeldCommand
 export { PrivilegeError, requirePrivileges } from './privileges.ts';
 export { kernelInfoText } from './info.ts';
 export { native } from './sys/index.ts';
-export { sameValue } from './maps.ts';
+export { sameValue } from './value.ts';
 export { includeResolver } from './include-files.ts';

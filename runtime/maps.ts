@@ -14,15 +14,7 @@ import {
   mapUpdate,
   possibleCpus,
 } from './sys/index.ts';
-
-export type Value = bigint | string | readonly Value[];
-
-/** Whether two key values are equal: a value read from a map key against one typed at the REPL (numbers, strings, tuples). */
-export function sameValue(a: Value, b: Value): boolean {
-  if (Array.isArray(a) || Array.isArray(b))
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]!));
-  return typeof a === typeof b && a === b;
-}
+import type { Value } from './value.ts';
 
 export interface MapEntry {
   readonly keys: readonly Value[];
@@ -55,7 +47,8 @@ export function readValue(t: Type, view: DataView, off: number, ctx?: RenderCont
       const n = t.kind === 'int' && t.signed ? view.getBigInt64(off, true) : view.getBigUint64(off, true);
       // a pointer prints as its address in hex, as bpftrace v0.26 prints pointers
       if (t.kind === 'int' && t.space && !t.view && ctx) return `0x${n.toString(16)}`;
-      return t.kind === 'int' && t.view && ctx ? renderIntView(t.view, n, ctx, place) : n;
+      if (t.kind !== 'int' || !t.view || !ctx || (t.view.kind === 'enum' && ctx.enumNames === false)) return n;
+      return renderIntView(t.view, n, ctx, place);
     }
     case 'buffer': {
       const bytes = new Uint8Array(view.buffer, view.byteOffset + off, 8 + t.size);
@@ -79,14 +72,14 @@ export function readValue(t: Type, view: DataView, off: number, ctx?: RenderCont
     }
     case 'array': {
       // [1,2,3] as bpftrace prints arrays; bools as true/false
-      const out: string[] = [];
+      const items: Value[] = [];
       const step = t.elem.kind === 'int' ? t.elem.bits / 8 : 1;
       for (let i = 0; i < t.count; i++) {
         const at = off + i * step;
-        if (t.elem.kind !== 'int') out.push(view.getUint8(at) ? 'true' : 'false');
-        else out.push(String(readIntOf(view, at, step, t.elem.signed)));
+        if (t.elem.kind !== 'int') items.push(view.getUint8(at) ? 'true' : 'false');
+        else items.push(BigInt(readIntOf(view, at, step, t.elem.signed)));
       }
-      return `[${out.join(',')}]`;
+      return { kind: 'array', items };
     }
     case 'void':
       return 0n;

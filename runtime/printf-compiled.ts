@@ -117,7 +117,11 @@ function argPrinter(spec: FormatSpec, arg: Arg, ctx: RenderContext): RecordPrint
     };
   }
   // %s (and %r) print what the value reads as: an errno's message, a stack's frames, a symbol… (render.ts)
-  const render = spec.conv === 's' || spec.conv === 'r' || spec.conv === 'rx' || spec.conv === 'rh' ? ctx : undefined;
+  // (enum values too, even in JSON output, where they are otherwise numbers: bpftrace v0.26)
+  const render =
+    spec.conv === 's' || spec.conv === 'r' || spec.conv === 'rx' || spec.conv === 'rh'
+      ? { ...ctx, enumNames: true }
+      : undefined;
   return (view, _b, base, out) => out.string(formatOne(spec, readValue(t, view, base + off, render)));
 }
 

@@ -1,6 +1,6 @@
 // C printf semantics for one conversion; values arrive as 64-bit integers or strings (see printf-compiled.ts).
 import type { FormatSpec } from '../lang/index.ts';
-import type { Value } from './maps.ts';
+import type { Value } from './value.ts';
 
 const lengthBits: Record<FormatSpec['length'], number> = { hh: 8, h: 16, '': 32, l: 64, ll: 64, z: 64, j: 64, t: 64 };
 

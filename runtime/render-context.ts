@@ -8,10 +8,11 @@ import { UserSymbolizer, formatPerfFrame, formatStackFrame, formatUsym } from '.
 import type { RenderContext } from './render.ts';
 import { StackResolver } from './stacks.ts';
 
-/** `stackMaps`: stack-trace map fd by frame limit; `scriptTypes`: the compiled program's. */
+/** `stackMaps`: stack-trace map fd by frame limit; `scriptTypes`: the compiled program's; `enumNames` see RenderContext. */
 export function makeRenderContext(
   stackMaps: ReadonlyMap<number, number>,
   scriptTypes?: CompiledProgram['scriptTypes'],
+  enumNames = true,
 ): RenderContext {
   let symbolizer: UserSymbolizer | undefined; // made on first use: it looks for c++filt
   const users = () => (symbolizer ??= new UserSymbolizer());
@@ -27,5 +28,6 @@ export function makeRenderContext(
     ...(resolver ? { formatStack: (id, view, indent) => resolver.format(id, view, indent) } : {}),
     ...(scriptTypes ? { recordTypes } : {}),
     formatUserSymbol: (pid, addr) => formatUsym(users().symbolize(pid, addr), addr),
+    enumNames,
   };
 }

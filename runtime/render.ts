@@ -8,6 +8,7 @@ import { lookupKernelAddress } from './kernel/kallsyms.ts';
 import { hexPointer } from './kernel/user-symbols.ts';
 import { strftime } from './strftime.ts';
 import { errnoMessage } from './sys/errors.ts';
+import type { Value } from './value.ts';
 
 /** Frames of a kstack/ustack id (see stacks.ts); `indent` is 4 in map keys and 8 in printf/print. */
 export type StackFormatter = (id: bigint, view: Extract<IntView, { kind: 'stack' }>, indent: number) => string;
@@ -20,6 +21,8 @@ export interface RenderContext {
   readonly formatUserSymbol?: UserSymbolFormatter;
   /** the types records print through: the kernel's BTF with the script's own on top (default: the kernel's) */
   readonly recordTypes?: () => RecordTypes | undefined;
+  /** false: enum values stay numbers (bpftrace's JSON output, for the machines that parse it); printf %s names them */
+  readonly enumNames?: boolean;
 }
 
 /** Where a value is printed: stacks are indented differently in map keys. */
@@ -42,7 +45,19 @@ export function renderIntView(view: IntView, value: bigint, ctx: RenderContext, 
       return wallClock(view.format, BigInt.asUintN(64, value));
     case 'cgroup_path':
       return cgroupPath(BigInt.asUintN(64, value));
+    case 'enum':
+      return enumeratorName(view.btf, value, ctx) ?? value.toString();
   }
+}
+
+/** The name of an enum's enumerator with this value (a value no enumerator has prints as a number). */
+function enumeratorName(id: number, value: bigint, ctx: RenderContext): string | undefined {
+  const btf: RecordTypes | undefined = ctx.recordTypes ? ctx.recordTypes() : vmlinuxBtf();
+  const t = btf?.type(btf.resolve(id));
+  if (t?.kind !== 'enum') return undefined;
+  const size = Math.min(8, btf!.sizeOf(id) ?? 8) * 8;
+  const v = t.signed ? BigInt.asIntN(size, value) : BigInt.asUintN(size, value);
+  return t.values.find((x) => x.value === v)?.name;
 }
 
 /** The text a buffer (u64 length, then its bytes) prints as, in print() and maps: escaped like %r. */
@@ -66,14 +81,14 @@ export function renderBuffer(t: Extract<Type, { kind: 'buffer' }>, bytes: Uint8A
 }
 
 /**
- * A struct/union/array value as bpftrace prints one: `{ .pid = 1, .comm = node, .next = 0xffff… }`, arrays as
- * `[1,2,3]`, read with the kernel's BTF (and the script's types, which the context brings).
+ * A struct/union/array value read with the kernel's BTF (and the script's types, which the context brings):
+ * members by name, `char` arrays as text, pointers as hex, enums by enumerator, as bpftrace prints them.
  */
-export function renderRecord(t: Extract<Type, { kind: 'record' }>, bytes: Uint8Array, ctx: RenderContext = {}): string {
+export function renderRecord(t: Extract<Type, { kind: 'record' }>, bytes: Uint8Array, ctx: RenderContext = {}): Value {
   const btf: RecordTypes | undefined = ctx.recordTypes ? ctx.recordTypes() : vmlinuxBtf();
   if (!btf) return escapeBuffer(bytes, 'rx');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const show = (id: number, off: number, bitOff: number, bitSize: number): string => {
+  const show = (id: number, off: number, bitOff: number, bitSize: number): Value => {
     const rid = btf.resolve(id);
     const k = btf.type(rid);
     const size = btf.sizeOf(rid) ?? 0;
@@ -85,8 +100,8 @@ export function renderRecord(t: Extract<Type, { kind: 'record' }>, bytes: Uint8A
         for (let i = Math.min(size, 8) - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[off + i]!);
         if (bitSize) v = (v >> BigInt(bitOff)) & ((1n << BigInt(bitSize)) - 1n);
         else if (k.signed) v = BigInt.asIntN(size * 8, v);
-        if (k.kind === 'enum') return k.values.find((x) => x.value === v)?.name ?? v.toString();
-        return k.kind === 'int' && k.bool ? (v ? 'true' : 'false') : v.toString();
+        if (k.kind === 'enum' && ctx.enumNames !== false) return k.values.find((x) => x.value === v)?.name ?? v;
+        return k.kind === 'int' && k.bool ? (v ? 'true' : 'false') : v;
       }
       case 'ptr': {
         const p = view.getBigUint64(off, true);
@@ -101,23 +116,26 @@ export function renderRecord(t: Extract<Type, { kind: 'record' }>, bytes: Uint8A
           return Buffer.from(data.subarray(0, nul < 0 ? data.length : nul)).toString('latin1');
         }
         const es = btf.sizeOf(k.elem) ?? 0;
-        return `[${Array.from({ length: k.count }, (_, i) => show(k.elem, off + i * es, 0, 0)).join(',')}]`;
+        return { kind: 'array', items: Array.from({ length: k.count }, (_, i) => show(k.elem, off + i * es, 0, 0)) };
       }
       case 'struct':
       case 'union': {
-        const parts: string[] = [];
+        const fields: { name: string; value: Value }[] = [];
         const walk = (sid: number, base: number) => {
           for (const m of btf.members(sid) ?? []) {
             if (!m.name) walk(m.type, base + m.offset);
             else
-              parts.push(
-                `.${m.name} = ${show(m.type, base + m.offset, m.bitSize ? m.bitOffset - m.offset * 8 : 0, m.bitSize)}`,
-              );
+              fields.push({
+                name: m.name,
+                value: show(m.type, base + m.offset, m.bitSize ? m.bitOffset - m.offset * 8 : 0, m.bitSize),
+              });
           }
         };
         walk(rid, off);
-        return `{ ${parts.join(', ')} }`;
+        return { kind: 'struct', fields };
       }
+      case 'float':
+        return { kind: 'none' };
       default:
         return '?';
     }

@@ -18,7 +18,8 @@ import { catFile, runCommand } from './effects.ts';
 import { ScryRuntimeError } from './errors.ts';
 import type { OutputSink, TraceEvent } from './events.ts';
 import { loadObjects, type LoadedObjects, type LoadedProgram } from './loader.ts';
-import { clearMap, readValue, sameValue, snapshotMap, zeroMap, type MapSnapshot, type Value } from './maps.ts';
+import { clearMap, readValue, snapshotMap, zeroMap, type MapSnapshot } from './maps.ts';
+import { sameValue, type Value } from './value.ts';
 import type { RenderContext } from './render.ts';
 import { makeRenderContext } from './render-context.ts';
 import { requirePrivileges } from './privileges.ts';
@@ -45,6 +46,8 @@ export interface SessionOptions {
   readonly cpid?: number;
   /** -p PID: uprobes are placed in this process only */
   readonly pid?: number;
+  /** false: enum values print as numbers outside printf (bpftrace's `-f json`) */
+  readonly enumNames?: boolean;
 }
 
 export class Session {
@@ -78,10 +81,11 @@ export class Session {
     private readonly sink: OutputSink,
     private readonly pid?: number,
     private readonly cpid?: number,
+    enumNames = true,
   ) {
     const stackMaps = new Map<number, number>();
     for (const m of objs.maps.values()) if (m.spec.kind === 'stack_trace') stackMaps.set(m.spec.valueSize / 8, m.fd.fd);
-    this.render = makeRenderContext(stackMaps, compiled.scriptTypes);
+    this.render = makeRenderContext(stackMaps, compiled.scriptTypes, enumNames);
     this.decoder = new EventDecoder(compiled.events, this.render);
     this.done = new Promise((r) => (this.resolveDone = r));
   }
@@ -96,7 +100,7 @@ export class Session {
     requirePrivileges('load and attach programs');
     for (const p of compiled.programs) runtimeRow(p.attach).require?.(p.attach);
     const objs = loadObjects(compiled);
-    const s = new Session(compiled, objs, options.sink, options.pid, options.cpid);
+    const s = new Session(compiled, objs, options.sink, options.pid, options.cpid, options.enumNames);
     try {
       const events = objs.maps.get(EVENTS_MAP)!;
       s.ring = new RingBufferReader(events.fd.fd, events.spec.maxEntries);

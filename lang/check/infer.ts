@@ -380,6 +380,14 @@ function exprInner(st: InferState, e: Expr): Type {
     case 'int':
       // bpftrace types every literal int64 (0xffffffffffffffff is -1)
       if (e.value > 0xffffffffffffffffn) err(st, `integer literal ${e.raw} does not fit in 64 bits`, e.span);
+      // an enumerator keeps its enum, so `@x = ONE` prints ONE (bpftrace v0.26)
+      if (e.enumId !== undefined && st.btf)
+        return {
+          kind: 'int',
+          bits: 64,
+          signed: true,
+          view: { kind: 'enum', btf: e.enumId, name: st.btf.typeName(e.enumId) },
+        };
       return i64;
     case 'string':
       return stringType(Buffer.byteLength(e.value) + 1);
@@ -483,7 +491,8 @@ function exprInner(st: InferState, e: Expr): Type {
         );
         return i64;
       }
-      return commonType(a, b);
+      // cond ? ONE : TWO is still the enum; cond ? p : 0 still the pointer
+      return sameType(a, b) || isPointer(a) ? a : isPointer(b) ? b : commonType(a, b);
     }
     case 'cast': {
       const target = typeFromName(st, e.type);

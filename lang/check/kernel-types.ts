@@ -14,7 +14,13 @@ export function typeFromBtf(btf: BtfTypes, id: number, space: 'user' | 'kernel')
       return int(bits as IntBits, t.signed);
     }
     case 'enum':
-      return int((Math.min(8, Math.max(1, t.size)) * 8) as IntBits, t.signed);
+      // prints as its enumerator's name (bpftrace v0.26); arithmetic on it gives a plain number
+      return {
+        kind: 'int',
+        bits: (Math.min(8, Math.max(1, t.size)) * 8) as IntBits,
+        signed: t.signed,
+        view: { kind: 'enum', btf: rid, name: btf.typeName(rid) },
+      };
     case 'ptr': {
       const target = btf.unqualified(t.target);
       const resolved = btf.resolve(target);

@@ -30,7 +30,7 @@ export function expandIdentifiers(
       }
     }
     const hit = btf()?.enumerator(e.name);
-    return hit ? { kind: 'int', value: hit.value, raw: e.name, span: e.span } : undefined;
+    return hit ? { kind: 'int', value: hit.value, raw: e.name, enumId: hit.enumId, span: e.span } : undefined;
   };
   if (!hasCandidate(ast, (name) => macros.has(name) || btf()?.enumerator(name) !== undefined)) return ast;
   // `sizeof(NAME)` parses NAME as a type; one that names no type but a macro or enumerator is that value

@@ -61,7 +61,12 @@ export function compatible(a: Type, b: Type): boolean {
 
 /** One type that holds values of both: integers widen to 64 bits, strings to the larger size, tuples element-wise. */
 export function unify(a: Type, b: Type): Type | undefined {
-  if (a.kind === 'int' && b.kind === 'int' && (a.view || b.view)) return sameView(a.view, b.view) ? a : undefined;
+  if (a.kind === 'int' && b.kind === 'int' && (a.view || b.view)) {
+    if (sameView(a.view, b.view)) return a;
+    // an enum value met by another number is a number (bpftrace v0.26: `@[ONE] = 1; @[ONE + 1] = 2` prints 1 and 2)
+    const plain = (v: typeof a.view) => v === undefined || v.kind === 'enum';
+    return plain(a.view) && plain(b.view) ? (a.signed || b.signed ? i64 : u64) : undefined;
+  }
   if (a.kind === 'buffer' && b.kind === 'buffer' && a.view === b.view)
     return { kind: 'buffer', size: Math.max(a.size, b.size), ...(a.view ? { view: a.view } : {}) };
   // a pointer stays one while it meets the same pointer; mixed with other numbers it is an address (u64)

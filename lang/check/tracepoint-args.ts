@@ -31,6 +31,19 @@ export function tracepointFieldType(
   if (t.includes('*'))
     return { type: fieldPointer(t, group === 'syscalls' ? 'user' : 'kernel', btf), access: { kind: 'scalar' } };
   // Syscall tracepoints declare every argument 8 bytes wide and unsigned; the C type says what it holds.
+  // enum skb_drop_reason reason: a number of the field's size that prints as its enumerator (kernel BTF)
+  const en = /^(?:const )?enum (\w+)$/.exec(t);
+  const enumId = en && [1, 2, 4, 8].includes(f.size) ? btf?.lookup(`enum ${en[1]}`) : undefined;
+  if (enumId !== undefined)
+    return {
+      type: {
+        kind: 'int',
+        bits: (f.size * 8) as IntBits,
+        signed: f.signed,
+        view: { kind: 'enum', btf: enumId, name: `enum ${en![1]}` },
+      },
+      access: { kind: 'scalar' },
+    };
   const c = cIntTypes[t.replace(/^const /, '')];
   if (c && c.bits / 8 <= f.size) return { type: int(c.bits, c.signed), access: { kind: 'scalar' } };
   if (![1, 2, 4, 8].includes(f.size))

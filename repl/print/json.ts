@@ -3,7 +3,7 @@
 import type { MapSnapshot, TraceEvent, Value } from '../../runtime/index.ts';
 import { spanLocation } from '../../lang/index.ts';
 import { bucketRange, shownBuckets } from './hist.ts';
-import { formatValue, topEntries, type PrintOptions } from './text.ts';
+import { formatValue, isTuple, topEntries, type PrintOptions } from './text.ts';
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -31,7 +31,15 @@ export function jsonInt(v: bigint): string {
 export function jsonValue(v: Value): string {
   if (typeof v === 'bigint') return jsonInt(v);
   if (typeof v === 'string') return jsonString(v);
-  return `[${v.map(jsonValue).join(',')}]`;
+  if (isTuple(v)) return `[${v.map(jsonValue).join(',')}]`;
+  switch (v.kind) {
+    case 'struct':
+      return `{${v.fields.map((f) => `${jsonString(f.name)}: ${jsonValue(f.value)}`).join(', ')}}`;
+    case 'array':
+      return `[${v.items.map(jsonValue).join(',')}]`;
+    case 'none':
+      return 'null';
+  }
 }
 
 function line(type: string, data: string): string {
@@ -94,12 +102,11 @@ export function jsonMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
 }
 
 /**
- * A map value shown as text: pointers are their number in JSON (the text shows them in hex), integer
- * arrays a JSON array ([1,2] is already one), as bpftrace v0.26 writes them; the rest as jsonValue.
+ * A map value shown as text: pointers are their number in JSON (the text shows them in hex), as bpftrace
+ * v0.26 writes them; the rest as jsonValue.
  */
 function mapValueJson(v: MapSnapshot['layout']['value'], data: Value, n: bigint): string {
   if (v.kind === 'value' && v.type.kind === 'int' && v.type.space) return jsonInt(n);
-  if (v.kind === 'value' && v.type.kind === 'array' && typeof data === 'string') return data;
   return jsonValue(data);
 }
 

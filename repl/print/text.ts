@@ -5,7 +5,19 @@ import { formatHistogram } from './hist.ts';
 export function formatValue(v: Value): string {
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'string') return v;
-  return `(${v.map(formatValue).join(', ')})`;
+  if (isTuple(v)) return `(${v.map(formatValue).join(', ')})`;
+  switch (v.kind) {
+    case 'struct':
+      return `{ ${v.fields.map((f) => `.${f.name} = ${formatValue(f.value)}`).join(', ')} }`;
+    case 'array':
+      return `[${v.items.map(formatValue).join(',')}]`;
+    case 'none':
+      return '?';
+  }
+}
+
+export function isTuple(v: Value): v is readonly Value[] {
+  return Array.isArray(v);
 }
 
 /** Integer keys order as unsigned 64-bit numbers (so -1 sorts last) and strings by bytes, as bpftrace sorts keys. */

@@ -82,6 +82,40 @@ if (built && typeof built !== 'string') {
     assert.is(r.code, 0);
   });
 
+  // bpftrace v0.26 writes a struct as a JSON object (arrays as arrays, enums as numbers), in a map value, a
+  // tuple or print(); scry wrote its text form as a JSON string before.
+  test('-f json: struct values are JSON objects in maps, tuples and print(); members read through the script types', async () => {
+    const r = await runScry([
+      '-q',
+      '-f',
+      'json',
+      '-c',
+      `${bin} 1`,
+      '-e',
+      `${TYPES} uprobe:${bin}:take /pid == cpid/ { $f = *((struct Foo *)arg0); print($f.in); @t = (1, $f.in); @g = $f.u; }`,
+    ]);
+    assert.is(r.stderr, '');
+    assert.equal(r.stdout.trim().split('\n'), [
+      '{"type": "value", "data": {"a": -2, "tag": "ab"}}',
+      '{"type": "map", "data": {"@g": {"i": 16909060, "bytes": [4,3,2,1]}}}',
+      '{"type": "map", "data": {"@t": [1,{"a": -2, "tag": "ab"}]}}',
+    ]);
+  });
+
+  test('enum members: print() and %s name the enumerator, %d the number; -f json keeps print() a number', async () => {
+    const prog = `${TYPES} uprobe:${bin}:take /pid == cpid/ { $p = (struct Foo *)arg0; printf("%s %d\\n", $p->color, $p->color); print($p->color); @c[$p->color] = count(); }`;
+    const text = await runScry(['-q', '-c', `${bin} 1`, '-e', prog]);
+    assert.is(text.stderr, '');
+    assert.is(text.stdout, 'BLUE 4\nBLUE\n\n\n@c[BLUE]: 1\n');
+    const json = await runScry(['-q', '-f', 'json', '-c', `${bin} 1`, '-e', prog]);
+    assert.is(json.stderr, '');
+    assert.equal(json.stdout.trim().split('\n'), [
+      '{"type": "printf", "data": "BLUE 4\\n"}',
+      '{"type": "value", "data": 4}',
+      '{"type": "map", "data": {"@c": {"4": 1}}}',
+    ]);
+  });
+
   test("sizeof and offsetof of script types are gcc's", async () => {
     const gcc = spawnSync(bin, ['layout'], { encoding: 'utf8' }).stdout;
     const r = await runScry([

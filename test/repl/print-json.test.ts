@@ -5,6 +5,8 @@ import { bucketCount } from '../../compiler/layout.ts';
 import { i64, stringType, type MapValue, type Type } from '../../lang/types.ts';
 import { jsonEvent, jsonInt, jsonMap, jsonString, jsonValue } from '../../repl/print/json.ts';
 import { jsonSink } from '../../repl/sink.ts';
+import { formatValue } from '../../repl/print/text.ts';
+import type { Value } from '../../runtime/value.ts';
 import type { MapEntry, MapSnapshot } from '../../runtime/maps.ts';
 
 function snap(name: string, value: MapValue, keys: Type[], entries: MapEntry[]): MapSnapshot {
@@ -27,6 +29,19 @@ test('integers beyond 2^53 are strings, tuples are arrays without spaces', () =>
   assert.is(jsonInt(2n ** 53n + 1n), '"9007199254740993"');
   assert.is(jsonInt(-(2n ** 60n)), '"-1152921504606846976"');
   assert.is(jsonValue([1n, 'a', [2n, 'b']]), '[1,"a",[2,"b"]]');
+});
+
+test("structs are objects with bpftrace's spacing, C arrays arrays, a float member null; text keeps { .m = … }", () => {
+  const v: Value = {
+    kind: 'struct',
+    fields: [
+      { name: 'y', value: { kind: 'struct', fields: [{ name: 'm', value: { kind: 'array', items: [2n, 3n] } }] } },
+      { name: 's', value: 'x"y' },
+      { name: 'f', value: { kind: 'none' } },
+    ],
+  };
+  assert.is(jsonValue([0n, v]), '[0,{"y": {"m": [2,3]}, "s": "x\\"y", "f": null}]');
+  assert.is(formatValue([0n, v]), '(0, { .y = { .m = [2,3] }, .s = x"y, .f = ? })');
 });
 
 test('event lines: attached_probes, printf, value, lost_events', () => {

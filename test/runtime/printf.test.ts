@@ -4,7 +4,7 @@ import { parseFormat, type FormatPiece, type FormatSpec } from '../../lang/forma
 import { i64, stringType, type Type } from '../../lang/types.ts';
 import { compilePrintf, compilePrintfInto } from '../../runtime/printf-compiled.ts';
 import { TextBuffer } from '../../runtime/text-buffer.ts';
-import type { Value } from '../../runtime/maps.ts';
+import type { Value } from '../../runtime/value.ts';
 import { formatOne } from '../../runtime/printf.ts';
 
 /** Formats as the runtime does: the values packed into a record the way the compiler lays them out. */
