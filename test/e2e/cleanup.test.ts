@@ -95,8 +95,12 @@ if (requireTracepoint('e2e cleanup', 'syscalls/sys_enter_openat')) {
 
   test('the -p process exits: nothing left', async () => {
     const since = mark();
-    const sleeper = spawn('/bin/sleep', ['0.5']);
-    const r = await runScry(['-q', '-p', String(sleeper.pid), '-e', PROGRAM]);
+    // the process ends once scry is attached (a fixed sleep could end first on a loaded machine: "no process")
+    const sleeper = spawn('/bin/sleep', ['60']);
+    const run = startScry(['-q', '-p', String(sleeper.pid), '-e', PROGRAM], { [NOTIFY]: '1' });
+    await run.waitForStdout(NOTIFY);
+    sleeper.kill('SIGTERM');
+    const r = await run.finished;
     assert.is(r.code, 0, r.stderr);
     assert.equal(await leftSince(since), []);
   });
