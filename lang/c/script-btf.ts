@@ -460,6 +460,11 @@ class Resolver {
   /** Tags the declarations define somewhere: references to them are the script's own, never the kernel's. */
   private readonly definedTags = new Set<string>();
   private fromHeader = false;
+  /**
+   * A kernel type the script defines again (`struct task_struct { int x; }`): then, as in bpftrace v0.26, the
+   * script's definitions use only the script's own types, none of the kernel's.
+   */
+  private redefinedKernelType: string | undefined;
 
   constructor(
     private readonly t: Overlay,
@@ -469,6 +474,7 @@ class Resolver {
 
   run(): void {
     for (const d of this.declarations) collectTags(d.type.spec, this.definedTags);
+    this.redefinedKernelType = this.firstKernelRedefinition();
     for (const d of this.declarations) {
       this.fromHeader = d.fromHeader;
       try {
@@ -477,6 +483,28 @@ class Resolver {
         if (!(e instanceof Unusable)) throw e;
       }
     }
+  }
+
+  /** The first kernel type the script's own declarations (not headers') define again, as C writes it. */
+  private firstKernelRedefinition(): string | undefined {
+    for (const d of this.declarations) {
+      if (d.fromHeader) continue;
+      const own = new Set<string>();
+      collectTags(d.type.spec, own);
+      for (const tag of own) {
+        const [kind, name] = tag.split(' ') as ['struct' | 'union' | 'enum', string];
+        if (this.t.base?.find(name, kind) !== undefined) return tag;
+      }
+      if (d.storage === 'typedef')
+        for (const decl of d.declarators)
+          if (decl.name !== undefined && this.t.base?.find(decl.name, 'typedef') !== undefined) return decl.name;
+    }
+    return undefined;
+  }
+
+  /** The kernel's type of this name, unless the script redefined a kernel type (see redefinedKernelType). */
+  private kernelType(name: string, kind: 'struct' | 'union' | 'enum' | 'typedef'): number | undefined {
+    return this.redefinedKernelType === undefined ? this.t.base?.find(name, kind) : undefined;
   }
 
   private report(message: string, where: Span, hints?: string[]): never {
@@ -555,7 +583,7 @@ class Resolver {
       case 'named': {
         const own = this.t.ownNamed(s.name, ['typedef'])[0];
         if (own !== undefined) return own;
-        const fromBase = this.t.base?.find(s.name, 'typedef');
+        const fromBase = this.kernelType(s.name, 'typedef');
         if (fromBase !== undefined) return fromBase;
         const fallback = FALLBACK_TYPEDEFS.get(s.name);
         if (fallback !== undefined) {
@@ -579,7 +607,7 @@ class Resolver {
     const own = this.ownTag(kind, name, where);
     if (own !== undefined) return own;
     if (!this.definedTags.has(`${kind} ${name}`)) {
-      const fromBase = this.t.base?.find(name, kind);
+      const fromBase = this.kernelType(name, kind);
       if (fromBase !== undefined) return fromBase;
     }
     return this.placeholder(kind, name);
@@ -732,7 +760,16 @@ class Resolver {
       this.report(
         `member '${name ?? '(anonymous)'}' has incomplete type '${this.t.typeName(type)}'`,
         where,
-        r.kind === 'fwd' ? [`define ${r.of} ${r.name} before it is used by value, or use a pointer`] : undefined,
+        r.kind === 'fwd'
+          ? [
+              `define ${r.of} ${r.name} before it is used by value, or use a pointer`,
+              ...(this.redefinedKernelType !== undefined && this.t.base?.find(r.name, r.of) !== undefined
+                ? [
+                    `the kernel's ${r.of} ${r.name} is not used: the script defines the kernel's ${this.redefinedKernelType} again, so (as in bpftrace) its definitions take no kernel types`,
+                  ]
+                : []),
+            ]
+          : undefined,
       );
     }
     return size;

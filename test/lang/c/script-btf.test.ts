@@ -84,6 +84,17 @@ else {
     },
   );
 
+  // bpftrace v0.26 (tests/runtime/btf redefine_btf_type_missing_def): once a script redefines a kernel type,
+  // clang sees no kernel type at all, so another kernel struct used by value is incomplete.
+  kernel('a script that redefines a kernel type takes no other kernel types; one that does not, does', () => {
+    const redefined = load(base, 'struct task_struct { struct thread_info x; }');
+    assert.ok(redefined.errors.includes("member 'x' has incomplete type 'struct thread_info'"), redefined.errors);
+    assert.ok(redefined.errors.includes("defines the kernel's struct task_struct again"), redefined.errors);
+    const typedefToo = load(base, 'typedef int pid_t; struct mine { atomic_t a; }');
+    assert.ok(typedefToo.errors.includes("unknown type name 'atomic_t'"), typedefToo.errors);
+    assert.is(load(base, 'struct foo { struct task_struct t; struct thread_info x; atomic_t a; }').errors, '');
+  });
+
   kernel('kernel enumerators in a script enum, and an unknown kernel type is an error', () => {
     const { types, errors } = load(
       base,
