@@ -80,6 +80,8 @@ export type EventSchema =
     }
   /** -k: a helper at `span` failed; the record is [id, the helper's negative return value] */
   | { readonly id: number; readonly kind: 'helper-error'; readonly helper: string; readonly span?: Span }
+  /** a check the program makes as it runs failed at `span` (an array index past its end); the record is [id] */
+  | { readonly id: number; readonly kind: 'runtime-warning'; readonly text: string; readonly span: Span }
   /** time(fmt): user space prints the current local time with strftime's format */
   | { readonly id: number; readonly kind: 'time'; readonly format: string }
   /** print(value): the value follows the id */

@@ -240,4 +240,8 @@ export interface BtfTypes {
    * `/* offset size *\/` comment (bitfields: `offset:bit`).
    */
   definition(id: number, options?: { readonly offsets?: boolean }): string;
+  /** Whether the id is one of a script's own C definitions, not the kernel's (they differ: see typeFromBtf). */
+  isScriptType?(id: number): boolean;
+  /** The script's array type of `count` elements of `elem` when its definitions made one (`struct W w[10]`). */
+  arrayOf?(elem: number, count: number): number | undefined;
 }

@@ -174,6 +174,8 @@ export class EventDecoder {
           ...(schema.span ? { span: schema.span } : {}),
         };
       }
+      case 'runtime-warning':
+        return { kind: 'message', level: 'warning', helper: true, text: schema.text, span: schema.span };
       case 'print':
         return {
           kind: 'value',

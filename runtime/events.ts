@@ -8,8 +8,9 @@ export type TraceEvent =
   /** text for stdout: from printf, or from time(), cat(), system() or join() (`source`, which JSON output names) */
   | { readonly kind: 'printf'; readonly text: string; readonly source?: 'time' | 'cat' | 'syscall' | 'join' }
   /**
-   * errorf()/warnf(), and with -k a helper that failed (`helper`): a message about the script location `span`,
-   * printed in event order the way a diagnostic is (bpftrace prints -k warnings on stdout too)
+   * errorf()/warnf(), and with -k a helper that failed or a failed run-time check (`helper`: printed once per
+   * location a second, repeats summed up): a message about the script location `span`, printed in event order
+   * the way a diagnostic is (bpftrace prints -k warnings on stdout too)
    */
   | {
       readonly kind: 'message';

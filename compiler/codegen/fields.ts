@@ -30,6 +30,7 @@ import {
   type Gen,
 } from './context.ts';
 import { checkHelper } from './helper-errors.ts';
+import { ARRAY_OUT_OF_BOUNDS, warnUnlessBelow } from './runtime-checks.ts';
 import { probeRead, readHelper, readString } from './memory.ts';
 import { normalize } from './values.ts';
 import { slotSize } from '../layout.ts';
@@ -131,6 +132,7 @@ function emitAddress(g: Gen, x: Expr): 'stack' | undefined {
         where = base(x.base);
         e.emit(stxSlot(8, at, R0));
         emitInt(g, x.index);
+        if (acc.bound !== undefined) warnUnlessBelow(g, acc.bound, ARRAY_OUT_OF_BOUNDS, x.span);
         e.emit(alu64Imm('mul', R0, acc.stride ?? 1), ldSlot(8, R1, at), alu64Reg('add', R0, R1));
       });
       return where;

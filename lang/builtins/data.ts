@@ -3,7 +3,7 @@
 import type { CallExpr, Expr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
 import { probeContext } from '../providers.ts';
-import { i64, pointer, u64, viewed, type Type } from '../types.ts';
+import { i64, pointer, sizeOf, u64, viewed, type Type } from '../types.ts';
 import { describe, stringLiteral } from './args.ts';
 import type { BuiltinRow, CallSpec } from './row.ts';
 
@@ -249,6 +249,11 @@ function buf(ctx: CheckContext, c: CallExpr): Type {
       size: Math.min(size ?? (src.kind === 'string' ? Math.max(1, t.size - 1) : t.size), t.size),
     };
   if (t.kind === 'buffer') return { kind: 'buffer', size: Math.min(size ?? t.size, t.size) };
+  // an array member (int d[4], uint8_t c[4]) or an integer array: its bytes as they are in memory
+  if ((t.kind === 'record' && t.name.endsWith(']')) || t.kind === 'array') {
+    const bytes = sizeOf(t);
+    return { kind: 'buffer', size: Math.min(size ?? bytes, bytes) };
+  }
   if (t.kind === 'int') {
     if (size === undefined) ctx.error('buf() of a pointer needs a length', c.span, ['for example buf(p, 16)']);
     return { kind: 'buffer', size: size ?? 1 };

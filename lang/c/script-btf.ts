@@ -426,6 +426,14 @@ class Overlay implements ScriptTypes {
     return declaration(this, id, name);
   }
 
+  isScriptType(id: number): boolean {
+    return id >= this.firstId;
+  }
+
+  arrayOf(elem: number, count: number): number | undefined {
+    return this.memo.get(`array:${elem}:${count}`);
+  }
+
   definition(id: number, options?: { readonly offsets?: boolean }): string {
     return definition(this, id, options);
   }

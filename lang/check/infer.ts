@@ -75,7 +75,10 @@ export function infer(
       );
     st.btf = modules[0] !== undefined ? (st.kernel.moduleBtf(modules[0]) ?? st.kernel.btf()) : st.kernel.btf();
     if (p.predicate) intOperand(st, p.predicate, 'a predicate');
+    st.unsettled = new Map();
     block(st, p.body);
+    // `let $x;` never assigned: an integer that stays 0
+    for (const [name, how] of st.unsettled) if (how === 'type' && !st.vars.has(name)) st.vars.set(name, i64);
     st.varTypes.set(p, st.vars);
   }
   for (const info of st.maps.values()) {
@@ -325,6 +328,11 @@ function outOfBounds(st: InferState, e: Extract<Expr, { kind: 'index' }>, count:
     ]);
 }
 
+/** The bound a computed index is checked against at run time (a constant one was checked above). */
+function bound(e: Extract<Expr, { kind: 'index' }>, count: number): { bound?: number } {
+  return e.index.kind === 'int' ? {} : { bound: count };
+}
+
 const COMPARISONS: ReadonlySet<string> = new Set(['<', '<=', '>', '>=', '==', '!=']);
 
 /**
@@ -395,6 +403,11 @@ function exprInner(st: InferState, e: Expr): Type {
       return { kind: 'bool' };
     case 'var': {
       const t = st.vars.get(e.name);
+      if (!t && st.unsettled.get(e.name) === 'type') {
+        st.unsettled.delete(e.name); // read before any assignment: `let $x;` is an integer 0
+        st.vars.set(e.name, i64);
+        return i64;
+      }
       if (!t) {
         err(st, `undefined variable ${e.name}`, e.span, ['assign it first: ' + e.name + ' = …']);
         return i64;
@@ -627,7 +640,7 @@ function exprInner(st: InferState, e: Expr): Type {
       }
       if (bt.kind === 'array') {
         outOfBounds(st, e, bt.count);
-        st.memory.set(e, { via: 'record', offset: 0, stride: sizeOf(bt.elem), space: 'kernel' });
+        st.memory.set(e, { via: 'record', offset: 0, stride: sizeOf(bt.elem), space: 'kernel', ...bound(e, bt.count) });
         return bt.elem;
       }
       if (bt.kind === 'record' && st.btf && st.btf.kind(bt.btf) === 'array') {
@@ -635,7 +648,13 @@ function exprInner(st: InferState, e: Expr): Type {
         if (arr.kind === 'array') {
           // a flexible array member (int y[0]) has no bound to check
           if (arr.count > 0) outOfBounds(st, e, arr.count);
-          st.memory.set(e, { via: 'record', offset: 0, stride: st.btf.sizeOf(arr.elem) ?? 0, space: bt.space });
+          st.memory.set(e, {
+            via: 'record',
+            offset: 0,
+            stride: st.btf.sizeOf(arr.elem) ?? 0,
+            space: bt.space,
+            ...(arr.count > 0 ? bound(e, arr.count) : {}),
+          });
           return typeFromBtf(st.btf, arr.elem, bt.space);
         }
       }
@@ -902,14 +921,28 @@ function writable(st: InferState, name: string, span: Span): boolean {
 /** A variable keeps the type of its first assignment (later integers convert to it, as in C); strings grow to fit. */
 function declare(st: InferState, name: string, t: Type, span: Span): void {
   const prev = st.vars.get(name);
+  const unsettled = st.unsettled.get(name);
+  st.unsettled.delete(name);
+  if (unsettled === 'space' && prev && isPointer(prev) && isPointer(t) && compatible(prev, t)) {
+    st.vars.set(name, inSpace(prev, t.space));
+    return;
+  }
   if (prev && !compatible(prev, t)) err(st, `${name} holds ${typeName(prev)}, cannot assign ${typeName(t)}`, span);
   else st.vars.set(name, prev ? widen(prev, t) : t);
 }
 
 function letStmt(st: InferState, s: LetStmt): void {
   // typeof(expr) only types its expression: the code generator never evaluates it
-  const declared = s.type ? typeFromName(st, s.type) : s.typeOf ? valueType(expr(st, s.typeOf)) : undefined;
+  let declared = s.type ? typeFromName(st, s.type) : s.typeOf ? valueType(expr(st, s.typeOf)) : undefined;
   const vt = s.value ? expr(st, s.value) : undefined;
+  if (!declared && !vt) {
+    if (!st.vars.has(s.name) && writable(st, s.name, s.span)) st.unsettled.set(s.name, 'type');
+    return;
+  }
+  // a declared pointer points where the value assigned to it does; without one, into the probe's memory (a cast's rule)
+  const settleSpace = declared !== undefined && isPointer(declared) && s.type !== undefined && !vt;
+  if (declared && isPointer(declared) && s.type)
+    declared = inSpace(declared, vt && isPointer(vt) ? vt.space : probeMemory(st));
   if (vt?.kind === 'void') {
     err(st, 'this expression has no value to assign', s.value!.span);
     return;
@@ -919,6 +952,7 @@ function letStmt(st: InferState, s: LetStmt): void {
     return;
   }
   if (writable(st, s.name, s.span)) declare(st, s.name, declared ?? vt ?? i64, s.span);
+  if (settleSpace) st.unsettled.set(s.name, 'space');
 }
 
 function block(st: InferState, b: Block): void {

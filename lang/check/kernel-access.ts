@@ -148,6 +148,12 @@ export function typeFromName(st: InferState, t: TypeName): Type | undefined {
   if (t.name === 'bool' && t.pointer === 0) return boolType;
   if (t.name === 'string' && t.pointer === 0) return stringType(t.arrayLength ?? 64);
   const kernelType = /^(struct|union|enum) /.test(t.name) || t.pointer > 0 || st.btf?.lookup(t.name) !== undefined;
+  if (kernelType && t.arrayLength !== undefined && t.pointer === 0) {
+    // `let $w: struct W[10]`: the array type a script definition made (`struct W w[10];`), so values agree
+    const elem = st.btf?.lookup(t.name);
+    const array = elem === undefined ? undefined : st.btf?.arrayOf?.(elem, t.arrayLength);
+    if (array !== undefined) return typeFromBtf(st.btf!, array, 'kernel');
+  }
   if (kernelType && t.arrayLength !== undefined) {
     err(st, `arrays of ${t.name}${' *'.repeat(t.pointer)} cannot be named as a type yet`, t.span, [
       'leave the type out and let the value give it: $w = $c.w',

@@ -29,7 +29,10 @@ export function typeFromBtf(btf: BtfTypes, id: number, space: 'user' | 'kernel')
     }
     case 'array': {
       const elem = btf.type(btf.resolve(t.elem));
-      if (elem.kind === 'int' && elem.size === 1 && (elem.char || elem.name.endsWith('char')))
+      // text, as bpftrace has it: a kernel array of bytes; in a script's own type only `char` (clang's rule
+      // there: uint8_t b[10] is an array of numbers)
+      const byte = elem.kind === 'int' && elem.size === 1;
+      if (byte && (btf.isScriptType?.(rid) ? elem.name === 'char' : elem.char || elem.name.endsWith('char')))
         return stringType(t.count);
       return { kind: 'record', btf: rid, size: btf.sizeOf(rid) ?? 0, name: btf.typeName(rid), space };
     }

@@ -32,6 +32,11 @@ export interface InferState extends InferResult {
   btf: BtfTypes | undefined;
   /** the `$variables` in scope, with their types */
   vars: Map<string, Type>;
+  /**
+   * Variables a `let` declared whose type the first assignment settles: `let $x;` takes the assigned
+   * value's type (bpftrace v0.26), `let $p: struct C *;` the assigned pointer's address space.
+   */
+  unsettled: Map<string, 'type' | 'space'>;
   /** the variables from outside the innermost for-map body: it sees copies, so it may not assign them */
   outerVars: ReadonlySet<string>;
   loopDepth: number;
@@ -59,6 +64,7 @@ export function newState({
     attach: [],
     btf: kernel.btf(),
     vars: new Map(),
+    unsettled: new Map(),
     outerVars: new Set(),
     loopDepth: 0,
     forMapLayouts: [],

@@ -85,6 +85,8 @@ export interface MemoryAccess {
   readonly via: 'pointer' | 'record';
   readonly offset: number;
   readonly stride?: number;
+  /** `a[i]` on an array of `bound` elements with a computed i: an index past it warns at run time (bpftrace v0.26) */
+  readonly bound?: number;
   readonly bitOffset?: number;
   readonly bitSize?: number;
   readonly space: 'user' | 'kernel';

@@ -116,6 +116,42 @@ if (built && typeof built !== 'string') {
     ]);
   });
 
+  // bpftrace v0.26 (clang's rule for script types): only `char` arrays are text; unsigned char bytes[4] is an
+  // array of numbers, indexable, and buf() takes any array member whole
+  test('script arrays of unsigned char are numbers; buf() of array members; a computed index past the end warns', async () => {
+    const r = await runScry([
+      '-q',
+      '-c',
+      `${bin} 1`,
+      '-e',
+      `${TYPES} uprobe:${bin}:take /pid == cpid/ {
+        $p = (struct Foo *)arg0; $i = 3; $j = 7;
+        printf("%d %d %r %r\\n", $p->u.bytes[0], $p->u.bytes[$i], buf($p->u.bytes), buf($p->grid[1]));
+        @oob = $p->grid[0][$j];
+      }`,
+    ]);
+    assert.is(r.stderr, '');
+    const [line, warning, text, underline] = r.stdout.split('\n');
+    assert.is(line, '4 1 \\x04\\x03\\x02\\x01 \\x04\\x00\\x00\\x00\\x05\\x00\\x00\\x00\\x06\\x00\\x00\\x00');
+    assert.match(
+      warning!,
+      /^stdin:\d+:\d+: WARNING: Array access out of bounds\. This can lead to unexpected results$/,
+    );
+    assert.ok(text!.includes('@oob = $p->grid[0][$j];') && underline!.includes('~'), r.stdout);
+  });
+
+  test('let with a declared pointer type reads user memory when a uprobe cast is assigned; let $x; takes the first value', async () => {
+    const r = await runScry([
+      '-q',
+      '-c',
+      `${bin} 1`,
+      '-e',
+      `${TYPES} uprobe:${bin}:take /pid == cpid/ { let $p: struct Foo *; let $tag; $p = (struct Foo *)arg0; $tag = $p->in.tag; printf("%d %s\\n", $p->n, $tag); }`,
+    ]);
+    assert.is(r.stderr, '');
+    assert.is(r.stdout, '7 ab\n\n\n');
+  });
+
   test("sizeof and offsetof of script types are gcc's", async () => {
     const gcc = spawnSync(bin, ['layout'], { encoding: 'utf8' }).stdout;
     const r = await runScry([

@@ -174,4 +174,41 @@ test('let $x: typeof(type or expression) declares the type without evaluating an
   assert.match(diagnose('BEGIN { let $x: typeof($nope); }'), 'undefined variable $nope');
 });
 
+test('let $x; takes its type from the first assignment (bpftrace v0.26); never assigned, it is an integer', () => {
+  const p = checked('BEGIN { let $s; let $n; let $z; $s = "abc"; $n = $z + 1; }');
+  const vars = p.varTypes.values().next().value!;
+  assert.equal(
+    ['$s', '$n', '$z'].map((v) => typeName(vars.get(v)!)),
+    ['string[4]', 'int64', 'int64'],
+  );
+  assert.match(diagnose('BEGIN { let $s; $s = 1; $s = "abc"; }'), '$s holds int64, cannot assign string[4]');
+});
+
+test("a declared pointer points into the memory of the value assigned to it (else the probe's)", () => {
+  const p = checked(
+    'BEGIN { let $u: int32 *; $u = uptr(8); let $k: int32 *; $k = (int32 *)8; let $v: int32 * = uptr(8); }',
+  );
+  const vars = p.varTypes.values().next().value!;
+  assert.equal(
+    ['$u', '$k', '$v'].map((v) => (vars.get(v) as { space?: string }).space),
+    ['user', 'kernel', 'user'],
+  );
+});
+
+test('let $w: struct W[N] names the array type a script definition made; a computed index records its bound', () => {
+  const k = kernelWith('struct W { int a; }; struct C { struct W w[3]; int x[4]; };');
+  const p = checked(
+    'BEGIN { let $w: struct W[3]; $c = (struct C *)0; $w = $c->w; $i = 2; @a = $c->x[$i]; @b = $c->x[1]; }',
+    k,
+  );
+  assert.is(typeName(p.varTypes.values().next().value!.get('$w')!), 'struct W[3]');
+  const [computed, constant] = nodes(p, 'index').filter((x) => x.base.kind === 'field');
+  assert.is(p.memory.get(computed!)?.bound, 4);
+  assert.is(p.memory.get(constant!)?.bound, undefined);
+  assert.match(
+    diagnose('BEGIN { let $w: struct W[2]; $w = ((struct C *)0)->w; }', k),
+    'arrays of struct W cannot be named as a type yet',
+  );
+});
+
 test.run();

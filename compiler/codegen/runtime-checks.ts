@@ -1,0 +1,24 @@
+// Checks a program makes as it runs, where bpftrace makes them: a failed one becomes a `runtime-warning`
+// event that user space prints as a warning at the script location (once a second per location).
+import { R0, jmpImm } from '../asm/index.ts';
+import type { Span } from '../../lang/index.ts';
+import { allocOrFail, ldSlot, scoped, stSlot, stxSlot, type Gen } from './context.ts';
+import { defineEvent, emitEventOutput } from './events.ts';
+
+/** bpftrace v0.26's words for an index past an array's end (the read still happens, as there) */
+export const ARRAY_OUT_OF_BOUNDS = 'Array access out of bounds. This can lead to unexpected results';
+
+/** Unless r0 < bound (unsigned: a negative index is past the end too), a warning about `span`; r0 is kept. */
+export function warnUnlessBelow(g: Gen, bound: number, text: string, span: Span): void {
+  const e = g.e;
+  const ok = e.freshLabel('bound.ok');
+  e.emit(jmpImm('jlt', R0, bound, ok));
+  const id = defineEvent(g, { kind: 'runtime-warning', text, span });
+  scoped(g, () => {
+    const rec = allocOrFail(g, 16, span);
+    e.emit(stxSlot(8, rec + 8, R0), stSlot(8, rec, id));
+    emitEventOutput(g, rec, 8);
+    e.emit(ldSlot(8, R0, rec + 8));
+  });
+  e.place(ok);
+}
