@@ -28,6 +28,8 @@ import type { BtfTypes } from './btf.ts';
 /** Where a uprobe goes: the ELF file and the file offset the kernel wants, and the virtual address. */
 export interface UserProbeSite {
   readonly path: string;
+  /** the file as the script wrote it (or as its wildcard expanded): what `probe` and -l show */
+  readonly shown?: string;
   readonly offset: bigint;
   readonly vaddr: bigint;
   /** the function's name ('' for an address) */
@@ -56,6 +58,8 @@ export interface UsdtArgument {
 /** A USDT probe: its site, its semaphore's file offset (the uprobe ref_ctr_offset), its arguments. */
 export interface UsdtSite {
   readonly path: string;
+  /** the file as the script wrote it (or as its wildcard expanded): what `probe` and -l show */
+  readonly shown?: string;
   readonly provider: string;
   readonly name: string;
   readonly offset: bigint;

@@ -1,7 +1,7 @@
 // Resolves attach points: the provider by name or alias, then the provider's row (lang/providers/) checks
 // the form, expands wildcards and asks the kernel whether the probe exists.
 import type { AttachPoint } from '../ast.ts';
-import { error, type Diagnostic } from '../diagnostics.ts';
+import { error, warning, type Diagnostic } from '../diagnostics.ts';
 import type { KernelInfo } from '../kernel.ts';
 import { lookupProvider, providerNames, providerRow, type ResolvedAttach } from '../providers.ts';
 import { closest } from '../suggest.ts';
@@ -17,14 +17,37 @@ export function resolveAttachPoint(
   kernel: KernelInfo,
   diags: Diagnostic[],
   pid?: number,
+  missing: MissingProbes = 'error',
 ): ResolvedAttach[] {
+  // a point that matches nothing is the config's to judge; a malformed one (r.bad) is always an error
+  const found: Diagnostic[] = [];
+  let resolved: ResolvedAttach[];
   try {
-    return resolveOne(ap, kernel, diags, pid);
+    resolved = resolveOne(ap, kernel, diags, found, pid);
   } catch (e) {
     if (!isEnvironmentError(e)) throw e;
-    diags.push(error(e.message, ap.span, e.hints.length ? [...e.hints] : undefined));
-    return [];
+    found.push(error(e.message, ap.span, e.hints.length ? [...e.hints] : undefined));
+    resolved = [];
   }
+  if (missing === 'error' || resolved.length || !found.some((d) => d.severity === 'error')) {
+    diags.push(...found);
+    return resolved;
+  }
+  if (missing === 'warn') {
+    const why = found.filter((d) => d.severity === 'error').map((d) => d.message);
+    diags.push(warning(`No matches for ${missingName(ap)}. Skipping.`, ap.span, why));
+  }
+  return [];
+}
+
+/** bpftrace's `config = { missing_probes = … }`: what an attach point that matches nothing is. */
+export type MissingProbes = 'error' | 'warn' | 'ignore';
+
+/** `tracepoint syscalls:nonsense`: the provider's full name and the point as written after it (bpftrace's words). */
+function missingName(ap: AttachPoint): string {
+  const name = lookupProvider(ap.provider)?.name ?? ap.provider;
+  const rest = ap.raw.includes(':') ? ap.raw.slice(ap.raw.indexOf(':') + 1) : '';
+  return rest ? `${name} ${rest}` : name;
 }
 
 /** The runtime's environment failures (ScryRuntimeError, which lang cannot import) carry hints; bugs do not. */
@@ -32,7 +55,13 @@ function isEnvironmentError(e: unknown): e is Error & { readonly hints: readonly
   return e instanceof Error && Array.isArray((e as { hints?: unknown }).hints);
 }
 
-function resolveOne(ap: AttachPoint, kernel: KernelInfo, diags: Diagnostic[], pid?: number): ResolvedAttach[] {
+function resolveOne(
+  ap: AttachPoint,
+  kernel: KernelInfo,
+  diags: Diagnostic[],
+  found: Diagnostic[],
+  pid?: number,
+): ResolvedAttach[] {
   const info = lookupProvider(ap.provider);
   if (!info) {
     const guess = closest(ap.provider, providerNames());
@@ -46,7 +75,7 @@ function resolveOne(ap: AttachPoint, kernel: KernelInfo, diags: Diagnostic[], pi
   return providerRow(info.name).resolve({
     ap,
     kernel,
-    diags,
+    diags: found,
     ...(pid !== undefined ? { pid } : {}),
     base: { span: ap.span, text: ap.raw },
     bad,

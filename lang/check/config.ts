@@ -12,9 +12,17 @@ export interface ScriptConfig {
   readonly printMapsOnExit: boolean;
   /** Most probes one program may attach (bpftrace v0.26's default: 1024; 0.17's: 512). */
   readonly maxProbes: number;
+  /** An attach point that matches nothing: an error (bpftrace v0.26's default), a warning and skipped, or skipped. */
+  readonly missingProbes: 'error' | 'warn' | 'ignore';
 }
 
-const defaultConfig: ScriptConfig = { maxStrlen: 64, maxMapKeys: 4096, printMapsOnExit: true, maxProbes: 1024 };
+const defaultConfig: ScriptConfig = {
+  maxStrlen: 64,
+  maxMapKeys: 4096,
+  printMapsOnExit: true,
+  maxProbes: 1024,
+  missingProbes: 'error',
+};
 
 /** bpftrace settings scry accepts but that change nothing here (their job is done differently or not needed). */
 const acceptedWithoutEffect = new Set([
@@ -22,7 +30,6 @@ const acceptedWithoutEffect = new Set([
   'log_size',
   'perf_rb_pages',
   'on_stack_limit',
-  'missing_probes',
   'cache_user_symbols',
   'cpp_demangle',
   'lazy_symbolication',
@@ -38,7 +45,14 @@ const acceptedWithoutEffect = new Set([
   'unstable_import',
 ]);
 
-const known = ['max_strlen', 'max_map_keys', 'print_maps_on_exit', 'max_probes', ...acceptedWithoutEffect];
+const known = [
+  'max_strlen',
+  'max_map_keys',
+  'print_maps_on_exit',
+  'max_probes',
+  'missing_probes',
+  ...acceptedWithoutEffect,
+];
 
 export function readConfig(items: readonly ConfigItem[], diags: Diagnostic[]): ScriptConfig {
   let cfg = defaultConfig;
@@ -71,6 +85,12 @@ export function readConfig(items: readonly ConfigItem[], diags: Diagnostic[]): S
         if (v === 'true' || v === '1') cfg = { ...cfg, printMapsOnExit: true };
         else if (v === 'false' || v === '0') cfg = { ...cfg, printMapsOnExit: false };
         else diags.push(error(`${item.name} must be true or false`, item.span));
+        break;
+      }
+      case 'missing_probes': {
+        const v = String(item.value).toLowerCase();
+        if (v === 'error' || v === 'warn' || v === 'ignore') cfg = { ...cfg, missingProbes: v };
+        else diags.push(error(`${item.name} must be "error", "warn" or "ignore"`, item.span));
         break;
       }
       default:

@@ -1,6 +1,6 @@
 // The checker: passes run in one explicit order; each adds diagnostics, none throws for a user mistake.
 import type { AttachPoint, Probe, Program } from '../ast.ts';
-import { error, hasErrors, type Diagnostic } from '../diagnostics.ts';
+import { error, hasErrors, warning, type Diagnostic } from '../diagnostics.ts';
 import type { KernelInfo } from '../kernel.ts';
 import { deepest, isStackOverflow } from '../walk.ts';
 import { capDiagnostics } from '../cap-diagnostics.ts';
@@ -67,10 +67,16 @@ export function check(
       error('the program has no probes', ast.span, ['write at least one, e.g. BEGIN { printf("hello\\n"); exit(); }']),
     );
   const params = options.params ?? [];
-  const probes = ast.probes.map((probe) => ({
-    probe,
-    attach: probe.attachPoints.flatMap((ap) => resolveAttachPoint(ap, kernel, diagnostics, options.pid)),
-  }));
+  const probes = dropMissing(
+    ast.probes.map((probe) => ({
+      probe,
+      attach: probe.attachPoints.flatMap((ap) =>
+        resolveAttachPoint(ap, kernel, diagnostics, options.pid, config.missingProbes),
+      ),
+    })),
+    config.missingProbes,
+    diagnostics,
+  );
   limitProbes(probes, config.maxProbes, diagnostics);
   let inferred: ReturnType<typeof infer>;
   try {
@@ -130,6 +136,29 @@ function scriptTypeRows(types: BtfTypes & { readonly firstId: number }): {
   const rows: BtfType[] = [];
   for (let id = types.firstId; id < types.typeCount; id++) rows.push(types.type(id));
   return { firstId: types.firstId, types: rows };
+}
+
+/**
+ * missing_probes = warn|ignore: a probe left with no attach points is removed (bpftrace v0.26 says so when
+ * warning); with none left at all there is nothing to run.
+ */
+function dropMissing(probes: CheckedProbe[], missing: ScriptConfig['missingProbes'], diagnostics: Diagnostic[]) {
+  if (missing === 'error' || hasErrors(diagnostics)) return probes;
+  const kept = probes.filter((p) => p.attach.length > 0);
+  if (missing === 'warn')
+    for (const p of probes)
+      if (!p.attach.length)
+        diagnostics.push(
+          warning(
+            'Probe has no valid attach points. It is being removed which may cause issues with program behavior.',
+            p.probe.span,
+          ),
+        );
+  if (!kept.length && probes.length)
+    diagnostics.push(
+      error('No probes to attach', probes[0]!.probe.span, ['every attach point of the program matched nothing']),
+    );
+  return kept;
 }
 
 /** bpftrace refuses to attach more than max_probes probes: many at once can stall the machine. */
