@@ -202,7 +202,10 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   if (opts.list) {
     let names: string[];
     try {
-      names = listProbes(opts.listPattern ?? opts.program, { verbose: opts.verbose });
+      names = listProbes(opts.listPattern ?? opts.program, {
+        verbose: opts.verbose,
+        ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
+      });
     } catch (e) {
       if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);
       throw e;
