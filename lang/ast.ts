@@ -144,7 +144,16 @@ export type Expr =
   | CastExpr
   | TupleExpr
   | SizeofExpr
-  | OffsetofExpr;
+  | OffsetofExpr
+  | BlockExpr;
+
+/** `{ let $b = 1; $b + 1 }`: statements, then the value of the last expression (bpftrace v0.26) */
+export interface BlockExpr {
+  readonly kind: 'block-expr';
+  readonly statements: readonly Stmt[];
+  readonly value: Expr;
+  readonly span: Span;
+}
 
 export interface IntLit {
   readonly kind: 'int';
@@ -271,6 +280,8 @@ export interface CastExpr {
 export interface TupleExpr {
   readonly kind: 'tuple';
   readonly elements: readonly Expr[];
+  /** a record `(a = 1, b = 2)` (bpftrace v0.26): every element's name, in order */
+  readonly names?: readonly string[];
   readonly span: Span;
 }
 

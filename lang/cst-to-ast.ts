@@ -356,6 +356,9 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
     const lhs = need(target);
     const op = tok(n, 'AssignOperator');
     if (!op || !value) return { kind: 'expr-stmt', expr: lhs, span: lhs.span };
+    // `_ = e`: e for its effects, its value dropped (bpftrace v0.26)
+    if (lhs.kind === 'ident' && lhs.name === '_' && op.image === '=')
+      return { kind: 'expr-stmt', expr: value, span: join(lhs.span, value.span) };
     if (!isLvalue(lhs)) {
       fail(`cannot assign to this expression`, lhs.span, lvalueHints(lhs));
       return { kind: 'expr-stmt', expr: value, span: join(lhs.span, value.span) };
@@ -487,6 +490,8 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
   }
 
   function primary(n: CstNode): Expr {
+    const blockNode = sub(n, 'block');
+    if (blockNode) return blockExpr(block(blockNode));
     const inner = sub(n, 'paren') ?? sub(n, 'sizeofExpr') ?? sub(n, 'offsetofExpr');
     if (inner)
       return inner.name === 'paren'
@@ -521,6 +526,18 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
     }
   }
 
+  /** A block used as a value: its last statement is the value (as in bpftrace v0.26) */
+  function blockExpr(b: Block): Expr {
+    const last = b.statements[b.statements.length - 1];
+    if (last?.kind !== 'expr-stmt') {
+      fail('a block used as a value must end with an expression', b.span, [
+        'end it with the value: { let $b = 1; $b + 1 }',
+      ]);
+      return { kind: 'int', value: 0n, raw: '0', span: b.span };
+    }
+    return { kind: 'block-expr', statements: b.statements.slice(0, -1), value: last.expr, span: b.span };
+  }
+
   function paren(n: CstNode): Expr {
     const open = need(tok(n, 'LParen'));
     const type = sub(n, 'typeName');
@@ -531,9 +548,11 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
     const close = need(tok(n, 'RParen'));
     const items = kids(n)['items'] ?? [];
     const elements: Expr[] = [];
+    const names: string[] = [];
     let expectExpr = true;
     for (const it of items) {
-      if (isToken(it)) {
+      if (isToken(it) && it.tokenType === T.Identifier) names.push(it.image);
+      else if (isToken(it)) {
         if (expectExpr) fail('syntax error, unexpected ,', sp(it));
         expectExpr = true;
       } else {
@@ -541,9 +560,18 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
         expectExpr = false;
       }
     }
-    const commas = items.filter(isToken).length;
+    const commas = items.filter((it) => isToken(it) && it.tokenType === T.Comma).length;
+    const span = between(open, close);
+    if (names.length > 0) {
+      // a record: every element named, each name once
+      if (names.length !== elements.length)
+        fail('every element of a record needs a name, or none (a tuple)', span, ['write (a = 1, b = 2) or (1, 2)']);
+      const twice = names.find((x, i) => names.indexOf(x) !== i);
+      if (twice) fail(`the record names ${twice} twice`, span, ['each field of a record has its own name']);
+      return { kind: 'tuple', elements, names, span };
+    }
     if (elements.length === 1 && commas === 0) return elements[0]!;
-    return { kind: 'tuple', elements, span: between(open, close) };
+    return { kind: 'tuple', elements, span };
   }
 
   function sizeofExpr(n: CstNode): Expr {

@@ -317,19 +317,22 @@ export class ScryParser extends CstParser {
 
   statements = this.RULE('statements', () => {
     this.MANY(() =>
-      this.OR([
-        { ALT: () => this.CONSUME(T.Semi) },
-        { ALT: () => this.SUBRULE(this.ifStmt, { LABEL: 'stmt' }) },
-        { ALT: () => this.SUBRULE(this.loopStmt, { LABEL: 'stmt' }) },
-        { ALT: () => this.SUBRULE(this.forStmt, { LABEL: 'stmt' }) },
-        { ALT: () => this.SUBRULE(this.block, { LABEL: 'stmt' }) },
-        {
-          ALT: () => {
-            this.SUBRULE(this.simpleStmt, { LABEL: 'stmt' });
-            this.endStatement();
+      this.OR({
+        IGNORE_AMBIGUITIES: true,
+        DEF: [
+          { ALT: () => this.CONSUME(T.Semi) },
+          { ALT: () => this.SUBRULE(this.ifStmt, { LABEL: 'stmt' }) },
+          { ALT: () => this.SUBRULE(this.loopStmt, { LABEL: 'stmt' }) },
+          { ALT: () => this.SUBRULE(this.forStmt, { LABEL: 'stmt' }) },
+          { ALT: () => this.SUBRULE(this.block, { LABEL: 'stmt' }) },
+          {
+            ALT: () => {
+              this.SUBRULE(this.simpleStmt, { LABEL: 'stmt' });
+              this.endStatement();
+            },
           },
-        },
-      ]),
+        ],
+      }),
     );
   });
 
@@ -504,6 +507,8 @@ export class ScryParser extends CstParser {
       { ALT: () => this.SUBRULE(this.paren) },
       { ALT: () => this.SUBRULE(this.sizeofExpr) },
       { ALT: () => this.SUBRULE(this.offsetofExpr) },
+      // a block expression `{ …; value }` (where a statement may start, `{` is a block statement)
+      { ALT: () => this.SUBRULE(this.block) },
     ]);
   });
 
@@ -525,10 +530,14 @@ export class ScryParser extends CstParser {
         {
           // not under an OPTION: each level of parentheses then costs a few stack frames less
           ALT: () => {
+            this.recordFieldName(1);
             this.SUBRULE(this.expr, { LABEL: 'items' });
             this.MANY(() => {
               this.CONSUME(T.Comma, { LABEL: 'items' });
-              this.OPTION2(() => this.SUBRULE2(this.expr, { LABEL: 'items' }));
+              this.OPTION2(() => {
+                this.recordFieldName(2);
+                this.SUBRULE2(this.expr, { LABEL: 'items' });
+              });
             });
             this.CONSUME3(T.RParen);
           },
@@ -536,6 +545,17 @@ export class ScryParser extends CstParser {
       ],
     });
   });
+
+  /** `name =` before a record element `(a = 1, b = 2)`; the name goes under `items` too, before its value */
+  private recordFieldName(idx: 1 | 2): void {
+    this.option(idx + 4, {
+      GATE: () => this.LA(1).tokenType === T.Identifier && this.LA(2).tokenType === T.Assign,
+      DEF: () => {
+        this.consume(idx + 4, T.Identifier, { LABEL: 'items' });
+        this.consume(idx + 4, T.Assign);
+      },
+    });
+  }
 
   sizeofExpr = this.RULE('sizeofExpr', () => {
     this.CONSUME(T.Sizeof);

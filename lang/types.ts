@@ -68,7 +68,8 @@ export type Type =
       readonly name: string;
       readonly space: 'user' | 'kernel';
     }
-  | { readonly kind: 'tuple'; readonly elements: readonly Type[] }
+  /** a tuple; with `names`, a record `(a = 1, b = 2)` whose elements are also reached by name (`$r.a`) */
+  | { readonly kind: 'tuple'; readonly elements: readonly Type[]; readonly names?: readonly string[] }
   /** `count` integers (or bools) in a row, made by a cast: (int8[8])12345, (uint8[])"hi", (bool[2])x */
   | { readonly kind: 'array'; readonly elem: Type; readonly count: number }
   | { readonly kind: 'void' };
@@ -187,7 +188,9 @@ export function typeName(t: Type): string {
             ? 'usym'
             : `buffer[${t.size}]`;
     case 'tuple':
-      return `(${t.elements.map(typeName).join(', ')})`;
+      return t.names
+        ? `(${t.elements.map((e, i) => `${t.names![i]}=${typeName(e)}`).join(', ')})`
+        : `(${t.elements.map(typeName).join(', ')})`;
     case 'array':
       return `${typeName(t.elem)}[${t.count}]`;
     case 'void':
@@ -215,6 +218,12 @@ export function sameView(a: IntView | undefined, b: IntView | undefined): boolea
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** The element `t.name` names: `t.0` in any tuple, `t.a` in a record; -1 for none. */
+export function tupleIndex(t: Extract<Type, { kind: 'tuple' }>, name: string): number {
+  if (/^\d+$/.test(name)) return Number(name) < t.elements.length ? Number(name) : -1;
+  return t.names ? t.names.indexOf(name) : -1;
+}
+
 export function sameType(a: Type, b: Type): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'int' && b.kind === 'int')
@@ -223,7 +232,11 @@ export function sameType(a: Type, b: Type): boolean {
   if (a.kind === 'buffer' && b.kind === 'buffer') return a.size === b.size && a.view === b.view;
   if (a.kind === 'record' && b.kind === 'record') return a.btf === b.btf;
   if (a.kind === 'tuple' && b.kind === 'tuple')
-    return a.elements.length === b.elements.length && a.elements.every((e, i) => sameType(e, b.elements[i]!));
+    return (
+      a.elements.length === b.elements.length &&
+      a.elements.every((e, i) => sameType(e, b.elements[i]!)) &&
+      a.names?.join() === b.names?.join()
+    );
   if (a.kind === 'array' && b.kind === 'array') return a.count === b.count && sameType(a.elem, b.elem);
   return true;
 }

@@ -61,6 +61,8 @@ export function children(n: Node): Node[] {
       return [n.arg];
     case 'offsetof':
       return [n.type];
+    case 'block-expr':
+      return [...n.statements, n.value];
     default:
       return assertNever(n);
   }

@@ -68,7 +68,8 @@ export function readValue(t: Type, view: DataView, off: number, ctx?: RenderCont
         out.push(readValue(e, view, o, ctx, place));
         o += slotSize(e);
       }
-      return out;
+      // a record prints by field: { .a = 1, .b = 2 }
+      return t.names ? { kind: 'struct', fields: out.map((value, i) => ({ name: t.names![i]!, value })) } : out;
     }
     case 'array': {
       // [1,2,3] as bpftrace prints arrays; bools as true/false

@@ -10,6 +10,7 @@ import {
   addrOf,
   allocValue,
   assertNever,
+  emitBlock,
   ldSlot,
   scoped,
   stxSlot,
@@ -119,6 +120,9 @@ function emitIntInner(g: Gen, x: Expr): void {
       if (v === undefined) throw new Error('offsetof without a value');
       return loadConst(g, R0, v);
     }
+    case 'block-expr':
+      emitBlock(g, { kind: 'block', statements: x.statements, span: x.span });
+      return emitInt(g, x.value);
     case 'string':
     case 'tuple':
       throw new CodegenError(`${x.kind} expressions cannot be used as an integer here`, x.span);
@@ -133,6 +137,10 @@ function emitIntInner(g: Gen, x: Expr): void {
  */
 export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Type): void {
   const t = typeOf(g, x);
+  if (x.kind === 'block-expr') {
+    emitBlock(g, { kind: 'block', statements: x.statements, span: x.span });
+    return emitInto(g, x.value, off, size, target);
+  }
   g.e.at(x.span, () => {
     if (t.kind === 'int' || t.kind === 'bool') {
       emitInt(g, x);

@@ -1,6 +1,6 @@
 // Tuples: each element in its own 8-aligned slot (layout.ts), so an element is a fixed offset away.
 import { R0 } from '../asm/index.ts';
-import type { Expr, FieldExpr, Type } from '../../lang/index.ts';
+import { tupleIndex, type Expr, type FieldExpr, type Type } from '../../lang/index.ts';
 import { packedLayout, slotSize } from '../layout.ts';
 import { CodegenError, allocValue, emitInto, ldSlot, scoped, typeOf, type Gen } from './context.ts';
 import { emitMapReadInto } from './maps.ts';
@@ -40,7 +40,7 @@ type TupleType = Extract<Type, { kind: 'tuple' }>;
 export function emitTupleElement(g: Gen, x: FieldExpr, use: (at: number, t: Type) => void): void {
   const bt = typeOf(g, x.base);
   if (bt.kind !== 'tuple') throw new Error('tuple access on a non-tuple');
-  const i = Number(x.name);
+  const i = tupleIndex(bt, x.name);
   const elOff = packedLayout(bt.elements).offsets[i]!;
   const elType = bt.elements[i]!;
   const slot = tupleSlot(g, x.base);
@@ -60,7 +60,7 @@ function tupleSlot(g: Gen, x: Expr): number | undefined {
   const bt = typeOf(g, x.base);
   const base = bt.kind === 'tuple' ? tupleSlot(g, x.base) : undefined;
   if (base === undefined || bt.kind !== 'tuple') return undefined;
-  return base + packedLayout(bt.elements).offsets[Number(x.name)]!;
+  return base + packedLayout(bt.elements).offsets[tupleIndex(bt, x.name)]!;
 }
 
 export function loadTupleInt(g: Gen, at: number, t: Type): void {

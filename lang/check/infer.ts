@@ -46,6 +46,8 @@ import {
   isScalar,
   promote,
   sameType,
+  boolType,
+  tupleIndex,
   stringType,
   typeName,
   u64,
@@ -560,14 +562,16 @@ function exprInner(st: InferState, e: Expr): Type {
         return typedArg(st, e);
       const bt = expr(st, e.base);
       if (bt.kind === 'tuple') {
-        const i = /^\d+$/.test(e.name) ? Number(e.name) : -1;
-        const el = bt.elements[i];
+        const el = bt.elements[tupleIndex(bt, e.name)];
         if (!el) {
-          err(
-            st,
-            `tuple index ${e.name} is out of range: this tuple has ${bt.elements.length} elements (0 to ${bt.elements.length - 1})`,
-            e.nameSpan,
-          );
+          if (bt.names && !/^\d+$/.test(e.name))
+            err(st, `this record has no field ${e.name}`, e.nameSpan, [`its fields are ${bt.names.join(', ')}`]);
+          else
+            err(
+              st,
+              `tuple index ${e.name} is out of range: this tuple has ${bt.elements.length} elements (0 to ${bt.elements.length - 1})`,
+              e.nameSpan,
+            );
           return i64;
         }
         return el;
@@ -594,7 +598,7 @@ function exprInner(st: InferState, e: Expr): Type {
         if (t.kind === 'void') err(st, 'this expression has no value to put in a tuple', x.span);
         return t;
       });
-      return { kind: 'tuple', elements };
+      return e.names ? { kind: 'tuple', elements, names: e.names } : { kind: 'tuple', elements };
     }
     case 'sizeof': {
       const t = e.arg.kind === 'type-name' ? typeFromName(st, e.arg) : expr(st, e.arg);
@@ -666,6 +670,9 @@ function exprInner(st: InferState, e: Expr): Type {
       );
       return i64;
     }
+    case 'block-expr':
+      e.statements.forEach((s) => stmt(st, s));
+      return expr(st, e.value);
     default:
       return assertNever(e);
   }

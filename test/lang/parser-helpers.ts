@@ -67,11 +67,15 @@ export function sx(n: Node | undefined): string {
     case 'cast':
       return `(cast ${sx(n.type)} ${sx(n.expr)})`;
     case 'tuple':
-      return `(tuple${n.elements.map((e) => ' ' + sx(e)).join('')})`;
+      return n.names
+        ? `(record${n.elements.map((e, i) => ` ${n.names![i]}=${sx(e)}`).join('')})`
+        : `(tuple${n.elements.map((e) => ' ' + sx(e)).join('')})`;
     case 'sizeof':
       return `(sizeof ${sx(n.arg)})`;
     case 'offsetof':
       return `(offsetof ${sx(n.type)} ${n.field.join('.')})`;
+    case 'block-expr':
+      return `({${[...n.statements.map(sx), sx(n.value)].join(' ')}})`;
     case 'type-name':
       return `<${n.name}${'*'.repeat(n.pointer)}${n.arrayLength !== undefined ? `[${n.arrayLength}]` : ''}>`;
   }

@@ -1,0 +1,43 @@
+// bpftrace v0.26 syntax run for real: block expressions and records (printed `{ .a = 0, … }` as v0.26 prints
+// them; JSON as objects). bpftrace 0.17 refuses all of these with syntax errors.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runScry } from '../helpers/cli.ts';
+import { requireRoot } from '../helpers/kernel.ts';
+
+async function out(prog: string, ...flags: string[]): Promise<string> {
+  const r = await runScry(['-q', ...flags, '-e', prog]);
+  assert.is(r.stderr, '');
+  assert.is(r.code, 0);
+  return r.stdout.replace(/\n+/g, '\n'); // the blank lines before the exit-time maps are not the point here
+}
+
+if (requireRoot('e2e v0.26 syntax')) {
+  test('block expressions give their last value; their statements run first, in order', async () => {
+    assert.is(
+      await out(
+        'BEGIN { $x = { $y = { $z = 10; $z + 5 }; $y * 2 }; printf("%d\\n", $x); _ = { printf("side\\n"); 1 }; exit(); }',
+      ),
+      '30\nside\n',
+    );
+  });
+
+  test('records print by field in text and as JSON objects; fields read by name', async () => {
+    const prog =
+      'BEGIN { $v = (x = 1, y = 2); $t = (a = 0, c = "str", d = (5, 6), e = $v); printf("%d %s\\n", $t.e.y, $t.c); print($t); @r = $t; exit(); }';
+    assert.is(
+      await out(prog),
+      '2 str\n{ .a = 0, .c = str, .d = (5, 6), .e = { .x = 1, .y = 2 } }\n@r: { .a = 0, .c = str, .d = (5, 6), .e = { .x = 1, .y = 2 } }\n',
+    );
+    assert.is(
+      await out(prog, '-f', 'json'),
+      [
+        '{"type": "printf", "data": "2 str\\n"}',
+        '{"type": "value", "data": {"a": 0, "c": "str", "d": [5,6], "e": {"x": 1, "y": 2}}}',
+        '{"type": "map", "data": {"@r": {"a": 0, "c": "str", "d": [5,6], "e": {"x": 1, "y": 2}}}}',
+      ].join('\n') + '\n',
+    );
+  });
+}
+
+test.run();

@@ -1,0 +1,35 @@
+// bpftrace v0.26 syntax that 0.17 lacks (0.17 refuses each of these with a syntax error): block expressions
+// `{ …; value }`, the discard `_ = e`, and records `(a = 1, b = 2)` reached by field name. Parsed by both
+// parsers (parser-helpers.ts), then checked.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { check, renderDiagnostics } from '../../lang/index.ts';
+import { typeName } from '../../lang/types.ts';
+import { fixedKernel } from '../helpers/fixed-kernel.ts';
+import { diagnose } from '../helpers/pipeline.ts';
+import { program, stmts } from './parser-helpers.ts';
+
+test('a block in value position is a block expression; at the start of a statement it stays a block', () => {
+  assert.equal(stmts('BEGIN { $x = { $y = 1; $y + 1 }; { $z = 2; } }'), ['(= $x ({(= $y 1) (+ $y 1)}))', '{(= $z 2)}']);
+  assert.equal(stmts('BEGIN { if ({ let $a = 1; $a }) { print(1); } }'), ['(if ({(let $a 1) $a}) {(print() 1)})']);
+  assert.match(diagnose('BEGIN { $x = { $y = 1; }; }'), 'ERROR: a block used as a value must end with an expression');
+});
+
+test('_ = e evaluates e and drops its value; _ is no variable', () => {
+  assert.equal(stmts('BEGIN { _ = { print(1); 1 } }'), ['({(print() 1) 1})']);
+  assert.match(diagnose('BEGIN { _ += 1; }'), 'cannot assign to this expression');
+});
+
+test('records: named elements, reached by name or position; their types name the fields', () => {
+  assert.equal(stmts('BEGIN { $r = (a = 1, b = "s", c = (x = 2)) }'), ['(= $r (record a=1 b="s" c=(record x=2)))']);
+  const p = program('BEGIN { $r = (a = 1, b = "s"); @x = $r.a; @y = $r.1; @z = $r; }');
+  const out = check(p, fixedKernel, { params: [] });
+  assert.ok(out.program, renderDiagnostics(out.diagnostics));
+  const vars = out.program!.varTypes.values().next().value!;
+  assert.is(typeName(vars.get('$r')!), '(a=int64, b=string[2])');
+  assert.match(diagnose('BEGIN { $r = (a = 1, b = 2); @x = $r.c; }'), 'this record has no field c');
+  assert.match(diagnose('BEGIN { $r = (a = 1, 2); }'), 'every element of a record needs a name');
+  assert.match(diagnose('BEGIN { $r = (a = 1, a = 2); }'), 'the record names a twice');
+});
+
+test.run();
