@@ -5,13 +5,15 @@
 // one line says how many of its probes exist and why they cannot attach. Which provider can attach is
 // decided by the feature probes (features.ts, fentryRefusal), never by guessing. The names and refusals
 // come from each provider's row (runtime/providers/).
-import { globRegExp, isGlob, lookupProvider } from '../lang/index.ts';
+import { globRegExp, isGlob, lookupProvider, type ProviderName } from '../lang/index.ts';
 import { listers, runtimeRowOf, type Lister } from './providers/index.ts';
 import { requirePrivileges } from './privileges.ts';
 
 export interface ListOptions {
   /** -v: arguments under each probe */
   readonly verbose?: boolean;
+  /** -p PID: user probes are those of the files the process maps */
+  readonly pid?: number;
 }
 
 /** What a listing found: the lines to print and, when some matching probes cannot attach here, why. */
@@ -33,15 +35,28 @@ function namesOf(l: Lister): readonly string[] {
 }
 
 /**
- * PROVIDER:/path/bin[:PATTERN] for a provider whose names are per binary (uprobe, usdt): the probes of one
- * binary, from that provider's row; undefined for any other pattern.
+ * PROVIDER:BINARY[:PATTERN] for a provider whose names are per binary (uprobe, usdt): the probes of the
+ * binary (or of the files its wildcards match; with -p, `*` is every file the process maps), from that
+ * provider's row, the binary shown as written; undefined for any other pattern. A wildcard provider
+ * (`*:./bin:*`) lists uprobes and USDT probes when the binary is a path or -p is given.
  */
 function listUserProbes(pattern: string, options: ListOptions): string[] | undefined {
-  const m = /^([^:*?]+):([^:]+)(?::(.*))?$/.exec(pattern);
-  const provider = m && lookupProvider(m[1]!)?.name;
-  const list = provider && runtimeRowOf(provider).listBinary;
-  if (!list) return undefined;
-  return list(provider, m[2]!, m[3] ?? '*', options.verbose ?? false);
+  const pid = options.pid;
+  const [providerPart, binary = '*', ...rest] = pattern.split(':') as [string, ...string[]];
+  const names = rest.length ? rest.join(':') : '*';
+  const exact = isGlob(providerPart) ? undefined : lookupProvider(providerPart)?.name;
+  const perBinary = (p: string) => runtimeRowOf(p as ProviderName).listBinary !== undefined;
+  let chosen: string[];
+  if (exact) chosen = perBinary(exact) && (pattern.includes(':') || pid !== undefined) ? [exact] : [];
+  else if (binary.includes('/') || pid !== undefined) {
+    const re = globRegExp(providerPart);
+    chosen = ['uprobe', 'usdt'].filter((p) => re.test(p));
+  } else chosen = [];
+  if (!chosen.length) return undefined;
+  if (!pattern.includes(':') && pid === undefined) return undefined;
+  return chosen.flatMap((p) =>
+    runtimeRowOf(p as ProviderName).listBinary!(p, binary || '*', names, options.verbose ?? false, pid),
+  );
 }
 
 /** A pattern's provider part spelled canonically (`t:` is `tracepoint:`), or as given when it is a glob. */

@@ -19,7 +19,9 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
     context: (a) => ({ binary: a.path }),
     resolve(r) {
       const { ap, kernel } = r;
-      if (ap.parts.length !== 2 || !ap.parts[0] || !ap.parts[1]) return r.bad(`${name} needs a binary and a function`);
+      // with -p, an empty binary is every file the process maps (bpftrace's `uprobe::f`)
+      if (ap.parts.length !== 2 || (!ap.parts[0] && r.pid === undefined) || !ap.parts[1])
+        return r.bad(`${name} needs a binary and a function`);
       const [target, where] = ap.parts as [string, string];
       if (name === 'uretprobe' && /\+/.test(where)) return r.bad('uretprobe does not take an offset');
       const sites = kernel.userProbeSites(target, where, r.pid);
@@ -31,7 +33,7 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
         offset: s.offset,
         vaddr: s.vaddr,
         ...r.base,
-        text: `${name}:${s.path}:${s.func || `0x${s.vaddr.toString(16)}`}${s.func && /\+/.test(where) ? where.slice(where.indexOf('+')) : ''}`,
+        text: `${name}:${s.shown ?? s.path}:${s.func || `0x${s.vaddr.toString(16)}`}${s.func && /\+/.test(where) ? where.slice(where.indexOf('+')) : ''}`,
       }));
     },
   };

@@ -17,17 +17,22 @@ export const usdt: ProviderRow<ResolvedUsdt> = {
   context: (a) => ({ usdt: a.site }),
   resolve(r) {
     const { ap, kernel } = r;
-    if (ap.parts.length < 2 || ap.parts.length > 3 || ap.parts.some((p) => !p))
+    // usdt:* and an empty binary (usdt::p, usdt:::p) need -p: every file the process maps; an empty
+    // provider (usdt:bin::p) is any provider
+    const parts = ap.parts.length === 1 && ap.parts[0] === '*' ? ['*', '*'] : ap.parts;
+    if (parts.length < 2 || parts.length > 3 || parts.slice(1).some((p, i, all) => !p && i === all.length - 1))
       return r.bad('usdt needs a binary and a probe');
-    const [target, a, b] = ap.parts as [string, string, string | undefined];
-    const sites = kernel.usdtSites(target, b === undefined ? undefined : a, b ?? a, r.pid);
+    if (!parts[0] && r.pid === undefined) return r.bad('usdt needs a binary (or -p PID to look in every file it maps)');
+    const [target, a, b] = parts as [string, string, string | undefined];
+    const provider = b === undefined || a === '' ? undefined : a;
+    const sites = kernel.usdtSites(target, provider, b ?? a, r.pid);
     if ('error' in sites) return fail(r, sites.error, sites.hints);
     if (!sites.length) fail(r, `no USDT probe matches ${ap.raw}`, [`list them with: scry -l 'usdt:${target}:*'`]);
     return sites.map((site) => ({
       provider: 'usdt' as const,
       site,
       ...r.base,
-      text: `usdt:${site.path}:${site.provider}:${site.name}`,
+      text: `usdt:${site.shown ?? site.path}:${site.provider}:${site.name}`,
     }));
   },
 };

@@ -8,6 +8,7 @@ import {
   resolveUprobe,
   resolveUsdt,
   targetSymbols,
+  expandTargets,
   PT_REGS_X86_64,
   type UsdtArg,
 } from './elf/index.ts';
@@ -19,26 +20,48 @@ function failure(e: unknown): UserProbeError {
 
 export function userProbeSites(target: string, where: string, pid?: number): readonly UserProbeSite[] | UserProbeError {
   try {
-    const file = openTarget(target, pid !== undefined ? { pid } : {});
-    if (/^0x[0-9a-f]+$/i.test(where)) {
-      const loc = resolveUprobe(file, { address: BigInt(where) });
-      return [{ path: loc.path, offset: loc.offset, vaddr: loc.vaddr, func: '' }];
+    const targets = expandTargets(target, pid);
+    if (!targets.length) return noFiles(target, pid);
+    const many = targets.length > 1 || targets[0] !== target;
+    const out: UserProbeSite[] = [];
+    for (const t of targets) {
+      const file = openTarget(t, pid !== undefined ? { pid } : {});
+      const shown = t.includes('/') ? t : file.path;
+      if (/^0x[0-9a-f]+$/i.test(where)) {
+        const loc = resolveUprobe(file, { address: BigInt(where) });
+        out.push({ path: loc.path, shown, offset: loc.offset, vaddr: loc.vaddr, func: '' });
+        continue;
+      }
+      const m = /^([^+]+)(?:\+(0x[0-9a-f]+|\d+))?$/i.exec(where);
+      if (!m) return { error: `invalid uprobe function '${where}'` };
+      const wild = /[*?]/.test(m[1]!);
+      // in an expanded target, a file without the function is no error: another file may have it
+      const names = wild ? listUprobeFunctions(file, m[1]!) : many && !hasFunction(file, m[1]!) ? [] : [m[1]!];
+      if (!names.length && !many)
+        return {
+          error: `no function in ${file.path} matches ${m[1]}`,
+          hints: [`list them with: scry -l 'uprobe:${file.path}:*'`],
+        };
+      for (const func of names) {
+        const loc = resolveUprobe(file, { func, ...(m[2] ? { funcOffset: BigInt(m[2]) } : {}) });
+        out.push({ path: loc.path, shown, offset: loc.offset, vaddr: loc.vaddr, func });
+      }
     }
-    const m = /^([^+]+)(?:\+(0x[0-9a-f]+|\d+))?$/i.exec(where);
-    if (!m) return { error: `invalid uprobe function '${where}'` };
-    const names = /[*?]/.test(m[1]!) ? listUprobeFunctions(file, m[1]!) : [m[1]!];
-    if (!names.length)
-      return {
-        error: `no function in ${file.path} matches ${m[1]}`,
-        hints: [`list them with: scry -l 'uprobe:${file.path}:*'`],
-      };
-    return names.map((func) => {
-      const loc = resolveUprobe(file, { func, ...(m[2] ? { funcOffset: BigInt(m[2]) } : {}) });
-      return { path: loc.path, offset: loc.offset, vaddr: loc.vaddr, func };
-    });
+    if (!out.length) return { error: `no function matching ${where} in ${targets.length} files matching ${target}` };
+    return out;
   } catch (e) {
     return failure(e);
   }
+}
+
+function hasFunction(file: ReturnType<typeof openTarget>, name: string): boolean {
+  return targetSymbols(file).lookup(name) !== undefined;
+}
+
+function noFiles(target: string, pid: number | undefined): UserProbeError {
+  if (pid === undefined && !target.includes('/'))
+    return { error: `'${target}' names no file: a wildcard target without a path needs -p PID`, hints: [] };
+  return { error: `no file matches ${target}` };
 }
 
 function argument(a: UsdtArg): UsdtArgument {
@@ -64,46 +87,70 @@ export function usdtSites(
   pid?: number,
 ): readonly UsdtSite[] | UserProbeError {
   try {
-    const file = openTarget(target, pid !== undefined ? { pid } : {});
-    return resolveUsdt(file, provider, name).map((u) => {
-      // sym(%rip): where the process loaded the symbol is the probe's own address (regs->ip when the uprobe
-      // fires) plus the symbol's distance from it in the file, whatever the load bias
-      let symbolic: UsdtArg | undefined;
-      const args = u.args?.map((a): UsdtArgument => {
-        const l = a.location;
-        if (l.kind !== 'mem' || l.symbol === undefined) return argument(a);
-        const sym = targetSymbols(file).lookup(l.symbol, { anyType: true });
-        if (!sym) {
-          symbolic = a;
-          return argument(a);
-        }
-        return {
-          size: a.size,
-          signed: a.signed,
-          text: a.text,
-          operand: {
-            kind: 'mem',
-            base: PT_REGS_X86_64.rip!,
-            offset: sym.value + l.offset - u.pc,
-            ...(l.index ? { index: l.index.offset, scale: l.scale ?? 1 } : {}),
-          },
-        };
-      });
-      return {
-        path: file.path,
-        provider: u.provider,
-        name: u.name,
-        offset: u.offset,
-        ...(u.semaphoreOffset !== undefined && u.semaphore !== 0n ? { semaphoreOffset: u.semaphoreOffset } : {}),
-        ...(args && !symbolic ? { args } : {}),
-        ...(symbolic
-          ? { argsError: `argument ${symbolic.text} names a symbol ${file.path} does not define` }
-          : u.argsError
-            ? { argsError: u.argsError }
-            : {}),
-      };
-    });
+    const targets = expandTargets(target, pid);
+    if (!targets.length) return noFiles(target, pid);
+    const many = targets.length > 1 || targets[0] !== target;
+    // in an expanded target, a file without the probe is no error: another file may have it
+    const wanted = many && !/[*?]/.test(`${provider ?? ''}${name}`) ? `${name}*` : name;
+    const sites = targets.flatMap((t) => usdtSitesIn(t, provider, many ? wanted : name, pid, name));
+    if (many && !sites.length)
+      return { error: `no USDT probe ${provider ? `${provider}:` : ''}${name} in the files matching ${target || '*'}` };
+    return sites;
   } catch (e) {
     return failure(e);
+  }
+}
+
+function usdtSitesIn(
+  target: string,
+  provider: string | undefined,
+  pattern: string,
+  pid: number | undefined,
+  name: string,
+): UsdtSite[] {
+  {
+    const file = openTarget(target, pid !== undefined ? { pid } : {});
+    const shown = target.includes('/') ? target : file.path;
+    return resolveUsdt(file, provider, pattern)
+      .filter((u) => pattern === name || u.name === name)
+      .map((u) => {
+        // sym(%rip): where the process loaded the symbol is the probe's own address (regs->ip when the uprobe
+        // fires) plus the symbol's distance from it in the file, whatever the load bias
+        let symbolic: UsdtArg | undefined;
+        const args = u.args?.map((a): UsdtArgument => {
+          const l = a.location;
+          if (l.kind !== 'mem' || l.symbol === undefined) return argument(a);
+          const sym = targetSymbols(file).lookup(l.symbol, { anyType: true });
+          if (!sym) {
+            symbolic = a;
+            return argument(a);
+          }
+          return {
+            size: a.size,
+            signed: a.signed,
+            text: a.text,
+            operand: {
+              kind: 'mem',
+              base: PT_REGS_X86_64.rip!,
+              offset: sym.value + l.offset - u.pc,
+              ...(l.index ? { index: l.index.offset, scale: l.scale ?? 1 } : {}),
+            },
+          };
+        });
+        return {
+          path: file.path,
+          shown,
+          provider: u.provider,
+          name: u.name,
+          offset: u.offset,
+          ...(u.semaphoreOffset !== undefined && u.semaphore !== 0n ? { semaphoreOffset: u.semaphoreOffset } : {}),
+          ...(args && !symbolic ? { args } : {}),
+          ...(symbolic
+            ? { argsError: `argument ${symbolic.text} names a symbol ${file.path} does not define` }
+            : u.argsError
+              ? { argsError: u.argsError }
+              : {}),
+        };
+      });
   }
 }

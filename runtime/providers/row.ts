@@ -37,5 +37,5 @@ export interface RuntimeProviderRow<A> {
   /** its line under `scry --info`'s "Probe types" (a row may speak for related providers: fentry/fexit) */
   info?(probes: InfoProbes): InfoItem;
   /** providers whose names are per binary: `provider:<path>:<name>` lines for -l PROVIDER:BINARY:PATTERN (-v: details) */
-  listBinary?(provider: string, binary: string, pattern: string, verbose: boolean): string[];
+  listBinary?(provider: string, binary: string, pattern: string, verbose: boolean, pid?: number): string[];
 }

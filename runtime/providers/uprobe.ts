@@ -5,33 +5,49 @@
 import type { ResolvedOf } from '../../lang/index.ts';
 import { globRegExp } from '../../lang/index.ts';
 import { attachUprobe } from '../attach/uprobe.ts';
-import { listUprobeFunctions, openTarget, targetUsdtProbes } from '../kernel/elf/index.ts';
+import {
+  expandTargets,
+  listUprobeFunctions,
+  openTarget,
+  targetUsdtProbes,
+  type TargetFile,
+} from '../kernel/elf/index.ts';
 import { printable } from '../printable.ts';
 import { pmuType } from '../sys/index.ts';
 import type { RuntimeProviderRow } from './row.ts';
 
-/** The functions of a binary matching a glob. */
-function listFunctions(provider: string, binary: string, pattern: string): string[] {
-  const file = openTarget(binary);
-  return listUprobeFunctions(file, pattern).map((f) => printable(`${provider}:${file.path}:${f}`));
+/** The files a listed binary names (wildcards expanded, `*` with -p: every file the process maps), as shown. */
+function listedFiles(binary: string, pid: number | undefined): { shown: string; file: TargetFile }[] {
+  return expandTargets(binary, pid).map((t) => {
+    const file = openTarget(t, pid !== undefined ? { pid } : {});
+    return { shown: t.includes('/') ? t : file.path, file };
+  });
+}
+
+/** The functions of a binary matching a glob, the binary shown as written. */
+function listFunctions(provider: string, binary: string, pattern: string, _v: boolean, pid?: number): string[] {
+  return listedFiles(binary, pid).flatMap(({ shown, file }) =>
+    listUprobeFunctions(file, pattern).map((f) => printable(`${provider}:${shown}:${f}`)),
+  );
 }
 
 /** The USDT probes of a binary matching `[provider:]name` globs; with -v, their argument specs. */
-function listUsdt(_provider: string, binary: string, pattern: string, verbose: boolean): string[] {
-  const file = openTarget(binary);
-  const re = globRegExp(pattern.includes(':') ? pattern : `*:${pattern}`);
+function listUsdt(_provider: string, binary: string, pattern: string, verbose: boolean, pid?: number): string[] {
+  const re = globRegExp(pattern.includes(':') ? pattern.replace(/^:/, '*:') : `*:${pattern}`);
   const out: string[] = [];
-  const sorted = [...targetUsdtProbes(file)].sort((a, b) =>
-    `${a.provider}:${a.name}` < `${b.provider}:${b.name}` ? -1 : 1,
-  );
-  for (const u of sorted) {
-    if (!re.test(`${u.provider}:${u.name}`)) continue;
-    out.push(printable(`usdt:${file.path}:${u.provider}:${u.name}`));
-    if (verbose)
-      u.argsText
-        .split(/\s+/)
-        .filter(Boolean)
-        .forEach((a, i) => out.push(printable(`    arg${i}: ${a}`)));
+  for (const { shown, file } of listedFiles(binary, pid)) {
+    const sorted = [...targetUsdtProbes(file)].sort((a, b) =>
+      `${a.provider}:${a.name}` < `${b.provider}:${b.name}` ? -1 : 1,
+    );
+    for (const u of sorted) {
+      if (!re.test(`${u.provider}:${u.name}`)) continue;
+      out.push(printable(`usdt:${shown}:${u.provider}:${u.name}`));
+      if (verbose)
+        u.argsText
+          .split(/\s+/)
+          .filter(Boolean)
+          .forEach((a, i) => out.push(printable(`    arg${i}: ${a}`)));
+    }
   }
   return out;
 }

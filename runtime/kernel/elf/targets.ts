@@ -1,11 +1,11 @@
 // From what a script names (`uprobe:libc:malloc`, `usdt:/bin/x:prov:probe`) to what the kernel wants: a
 // file path and file offsets. Failures are ScryRuntimeErrors with plain messages and hints.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { closest, type Span } from '../../../lang/index.ts';
 import { ScryRuntimeError } from '../../errors.ts';
 import { openDebugFile } from './debug-file.ts';
 import { ElfError, ElfFile } from './elf-file.ts';
-import { DEFAULT_LIB_DIRS, resolveTarget, type ResolveOptions } from './ld-resolve.ts';
+import { DEFAULT_LIB_DIRS, mapsPath, resolveTarget, type ResolveOptions } from './ld-resolve.ts';
 import { globRegExp, SymbolTable, type ElfSymbol } from './symbols.ts';
 import { readUsdtProbes, type UsdtProbe } from './usdt.ts';
 import { printable } from '../../printable.ts';
@@ -179,6 +179,79 @@ export function resolveUsdt(
   const hints = guess ? [`did you mean '${guess}'?`] : [];
   hints.push(`list them with: scry -l 'usdt:${file.path}:*'`);
   throw new ScryRuntimeError(`no USDT probe '${wanted}' in ${file.path}`, opts.span, hints);
+}
+
+/**
+ * The targets a written target names, each as it is shown (`probe`, -l): itself when it has no wildcard;
+ * with -p, `*` (or an empty target) is every file the process maps and another wildcard without a '/'
+ * matches their paths or names; a wildcard path (`./bin/test*`) is globbed, keeping the form written.
+ * Files that are not ELF are left out of an expansion; [] when nothing matches.
+ */
+export function expandTargets(target: string, pid?: number): string[] {
+  if (target === '' && pid !== undefined) target = '*';
+  if (!/[*?]/.test(target)) return [target];
+  if (!target.includes('/')) {
+    if (pid === undefined) return [];
+    const re = globRegExp(target);
+    return mappedFiles(pid).filter((p) => re.test(p) || re.test(p.slice(p.lastIndexOf('/') + 1)));
+  }
+  return globPath(target).filter(isElfFile);
+}
+
+/** The distinct files a process maps (its program first), as /proc/PID/maps names them. */
+export function mappedFiles(pid: number): string[] {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/maps`, 'utf8');
+  } catch {
+    throw new ScryRuntimeError(`cannot read the mappings of process ${pid}`, undefined, ['is it still running?']);
+  }
+  const files: string[] = [];
+  for (const line of text.split('\n')) {
+    const path = mapsPath(line);
+    if (path?.startsWith('/') && !path.endsWith(' (deleted)') && !files.includes(path)) files.push(path);
+  }
+  return files.filter((f) => isElfFile(f) || isElfFile(`/proc/${pid}/root${f}`));
+}
+
+/** Paths matching a wildcard path, one directory level at a time, in the form written (`./a/b*`). */
+function globPath(pattern: string): string[] {
+  const absolute = pattern.startsWith('/');
+  let found = [absolute ? '/' : ''];
+  for (const part of pattern.split('/').filter((x, i) => x || i === 0)) {
+    if (part === '' && !absolute) continue;
+    const next: string[] = [];
+    for (const dir of found) {
+      if (!/[*?]/.test(part)) {
+        next.push(join(dir, part));
+        continue;
+      }
+      const re = globRegExp(part);
+      let names: string[] = [];
+      try {
+        names = readdirSync(dir || '.').sort();
+      } catch {
+        continue;
+      }
+      for (const n of names) if (re.test(n) && (n[0] !== '.' || part[0] === '.')) next.push(join(dir, n));
+    }
+    found = next;
+  }
+  return found.filter((f) => existsSync(f));
+}
+
+function join(dir: string, name: string): string {
+  if (dir === '') return name;
+  return dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`;
+}
+
+function isElfFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    return cached(path, undefined).elf !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /** Forgets parsed files (tests, or after binaries were rebuilt). */
