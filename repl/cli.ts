@@ -1,5 +1,5 @@
 // The scry command line: parse options, run the pipeline, report mistakes once, exit with the right code.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { compileSource, disasmListing, type CompiledProgram } from '../compiler/index.ts';
 import { error, renderDiagnostics, type Diagnostic } from '../lang/index.ts';
 import {
@@ -13,164 +13,14 @@ import {
   startHeld,
   watchProcessExit,
   type HeldCommand,
+  type OutputSink,
+  type TraceEvent,
 } from '../runtime/index.ts';
 import { jsonSink, notifyingAttached, textSink } from './sink.ts';
-import { openWriter, type BufferMode, type Writer } from './writer.ts';
+import { openWriter, type Writer } from './writer.ts';
 import { splitWords } from './child.ts';
+import { BPFTRACE_COMPAT, parseArgs, shortUsage, VERSION, type CliOptions } from './cli-args.ts';
 import { ViewStore } from './view/store.ts';
-
-const VERSION = '0.1.0';
-
-const usage = `USAGE:
-    scry [options] filename
-    scry [options] -e 'program'
-    scry [options]                  (no program: the REPL)
-
-OPTIONS:
-    -e 'program'   run this program
-    -p PID         trace only this process (BEGIN and END still run)
-    -l [PATTERN]   list probes (tracepoints) matching PATTERN, e.g. 'tracepoint:syscalls:*'
-    -q             keep quiet (no "Attached N probes" banner)
-    -v             with -l: list each probe's arguments (also -lv)
-    --info         what this kernel supports (probe types, maps, helpers), measured and cached
-    -k, -kk        warn when a helper fails (-k: map updates, stacks, signals; -kk: memory reads too)
-    -c 'CMD'       start CMD held, attach, let it run, stop when it exits (cpid is its pid)
-    --unsafe       allow system(), which runs commands as root
-    -o FILE        write program output to FILE (diagnostics stay on stderr)
-    -B MODE        output buffering: none, line (default on a terminal) or full
-    -f FORMAT      output format: text (default) or json (one JSON object a line)
-    -d STAGE       print a compiler stage and continue: ast, bytecode
-    -I DIR         search DIR for #include'd headers (before the system directories; repeatable)
-    --include FILE include FILE before the program, as #include "FILE" would (repeatable)
-    -              (as the program file) read the program from stdin
-    --refresh MS   live view redraw period (default 1000)
-    --no-view      plain text even on a terminal (no live view of the maps)
-    --dry-run      compile and load nothing
-    -h, --help     show this help
-    -V, --version  print the version
-
-EXAMPLES:
-    scry -e 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }'
-    scry -e 'tracepoint:syscalls:sys_enter_mkdir < count[pid]++ >'
-    scry -e 'BEGIN { printf("hello\\n"); exit(); }'
-`;
-
-export interface CliOptions {
-  program?: string;
-  pid?: number;
-  list?: boolean;
-  listPattern?: string;
-  file?: string;
-  quiet: boolean;
-  /** -v: with -l, each probe's arguments */
-  verbose?: boolean;
-  /** -k / -kk */
-  helperErrors?: 1 | 2;
-  format: 'text' | 'json';
-  output?: string;
-  command?: string;
-  unsafe?: boolean;
-  buffering?: BufferMode;
-  debug: string[];
-  dryRun: boolean;
-  args: string[];
-  /** --refresh MS: live view redraw period */
-  refreshMs?: number;
-  /** --no-view: no live view even on a terminal */
-  noView?: boolean;
-  /** --info: the kernel report */
-  info?: boolean;
-  /** -I DIR, in order */
-  includeDirs: string[];
-  /** --include FILE, in order */
-  includeFiles: string[];
-}
-
-type Parsed = { ok: true; opts: CliOptions } | { ok: false; message?: string; exit: number; out?: string };
-
-function parseArgs(argv: readonly string[]): Parsed {
-  const opts: CliOptions = {
-    quiet: false,
-    format: 'text',
-    debug: [],
-    dryRun: false,
-    args: [],
-    includeDirs: [],
-    includeFiles: [],
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`option ${a} needs a value`);
-      return v;
-    };
-    try {
-      if (a === '-e') opts.program = value();
-      else if (a === '-p') {
-        const v = value();
-        if (!/^[1-9]\d*$/.test(v)) throw new UsageError(`-p needs a process id, got '${v}'`);
-        opts.pid = Number(v);
-      } else if (a === '-l' || a === '-lv') {
-        opts.list = true;
-        if (a === '-lv') opts.verbose = true;
-        if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) opts.listPattern = argv[++i];
-      } else if (a === '-q') opts.quiet = true;
-      else if (a === '-v') opts.verbose = true;
-      else if (a === '-k') opts.helperErrors = 1;
-      else if (a === '-kk') opts.helperErrors = 2;
-      else if (a === '-o') opts.output = value();
-      else if (a === '-c') opts.command = value();
-      else if (a === '--unsafe') opts.unsafe = true;
-      else if (a === '-B') {
-        const b = value();
-        if (b !== 'none' && b !== 'line' && b !== 'full')
-          throw new UsageError(`unknown buffering mode ${b}: use -B none, line or full`);
-        opts.buffering = b;
-      } else if (a === '-f') {
-        const f = value();
-        if (f !== 'text' && f !== 'json') throw new UsageError(`unknown output format ${f}: use -f text or -f json`);
-        opts.format = f;
-      } else if (a === '-d') {
-        const stage = value();
-        if (!DEBUG_STAGES.includes(stage))
-          throw new UsageError(
-            `unknown debug stage '${stage}': scry prints ${DEBUG_STAGES.map((d) => `-d ${d}`).join(' or ')}`,
-          );
-        opts.debug.push(stage);
-      } else if (a === '-I') opts.includeDirs.push(value());
-      else if (/^-I./.test(a)) opts.includeDirs.push(a.slice(2));
-      else if (a === '--include') opts.includeFiles.push(value());
-      else if (a.startsWith('--include=')) opts.includeFiles.push(a.slice('--include='.length));
-      else if (a === '--dry-run') opts.dryRun = true;
-      else if (a === '--no-view') opts.noView = true;
-      else if (a === '--refresh') {
-        const v = value();
-        if (!/^[1-9]\d*$/.test(v) || Number(v) < 50)
-          throw new UsageError(`--refresh needs milliseconds (50 or more), got '${v}'`);
-        opts.refreshMs = Number(v);
-      } else if (a === '-h' || a === '--help') return { ok: false, exit: 0, out: usage };
-      else if (a === '-V' || a === '--version') return { ok: false, exit: 0, out: `scry v${VERSION}\n` };
-      else if (a === '--info') opts.info = true;
-      else if (a === '--') {
-        opts.args.push(...argv.slice(i + 1));
-        break;
-      } else if (a.startsWith('-') && a !== '-')
-        return { ok: false, exit: 1, message: `unknown option ${a} (scry -h lists the options)` };
-      else if (opts.program === undefined && opts.file === undefined) opts.file = a;
-      else opts.args.push(a);
-    } catch (e) {
-      if (e instanceof UsageError) return { ok: false, exit: 1, message: e.message };
-      throw e;
-    }
-  }
-  return { ok: true, opts };
-}
-
-class UsageError extends Error {}
-
-/** what -d can print */
-const DEBUG_STAGES = ['ast', 'bytecode'];
 
 function fail(diags: readonly Diagnostic[]): number {
   process.stderr.write(renderDiagnostics(diags));
@@ -191,28 +41,18 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   const parsed = parseArgs(argv);
   if (!parsed.ok) {
     if (parsed.out) process.stdout.write(parsed.out);
-    if (parsed.message) process.stderr.write(`ERROR: ${parsed.message}\n`);
+    if (parsed.message)
+      process.stderr.write(
+        `ERROR: ${parsed.message}\n${(parsed.hints ?? []).map((h) => `HINT: ${h}\n`).join('')}${parsed.usage ? shortUsage : ''}`,
+      );
     return parsed.exit;
   }
   const { opts } = parsed;
   if (opts.info) {
-    process.stdout.write(kernelInfoText());
+    process.stdout.write(kernelInfoText(`scry v${VERSION} (bpftrace ${BPFTRACE_COMPAT} compatible)`));
     return 0;
   }
-  if (opts.list) {
-    let names: string[];
-    try {
-      names = listProbes(opts.listPattern ?? opts.program, {
-        verbose: opts.verbose,
-        ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
-      });
-    } catch (e) {
-      if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);
-      throw e;
-    }
-    process.stdout.write(names.length ? `${names.join('\n')}\n` : '');
-    return 0;
-  }
+  if (opts.list) return list(opts);
   let text: string;
   let name: string;
   if (opts.program !== undefined) {
@@ -224,7 +64,9 @@ async function runCommand(argv: readonly string[]): Promise<number> {
       text = readFileSync(opts.file === '-' ? 0 : opts.file, 'utf8');
     } catch (e) {
       process.stderr.write(
-        `ERROR: cannot read ${opts.file === '-' ? 'the program from stdin' : opts.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
+        opts.file === '-'
+          ? `ERROR: cannot read the program from stdin: ${errnoText(e)}\n`
+          : `ERROR: failed to open file '${opts.file}': ${errnoText(e)}\n`,
       );
       return 1;
     }
@@ -258,9 +100,10 @@ async function runCommand(argv: readonly string[]): Promise<number> {
       JSON.stringify(result.ast, (k, v) => (k === 'file' ? undefined : typeof v === 'bigint' ? v.toString() : v), 2) +
         '\n',
     );
-  // warnings print on success too (bpftrace prints them before it runs)
-  if (!result.program) return fail(result.diagnostics);
-  if (result.diagnostics.length) process.stderr.write(renderDiagnostics(result.diagnostics));
+  // warnings print on success too (bpftrace prints them before it runs), unless --no-warnings
+  const shown = opts.noWarnings ? result.diagnostics.filter((d) => d.severity === 'error') : result.diagnostics;
+  if (!result.program) return fail(shown);
+  if (shown.length) process.stderr.write(renderDiagnostics(shown));
   if (opts.pid !== undefined && !processExists(opts.pid)) {
     process.stderr.write(`ERROR: no process with PID ${opts.pid}\n`);
     return 1;
@@ -268,6 +111,55 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   if (opts.debug.includes('bytecode')) printBytecode(result.program);
   if (opts.dryRun) return 0;
   return run(result.program, opts);
+}
+
+/**
+ * -l: list probes matching a search pattern, or those of a program (-e, or a file given as -l's argument:
+ * bpftrace v0.26 takes it as a file when one exists by that name, as a pattern otherwise).
+ */
+function list(opts: CliOptions): number {
+  let what = opts.program;
+  if (opts.listArg !== undefined) {
+    if (existsSync(opts.listArg)) {
+      try {
+        what = readFileSync(opts.listArg, 'utf8');
+      } catch (e) {
+        process.stderr.write(`ERROR: failed to open file '${opts.listArg}': ${errnoText(e)}\n`);
+        return 1;
+      }
+    } else {
+      // bpftrace's warning, word for word: a name with a dot and no ':' or '*' was probably meant as a file
+      if (opts.listArg.includes('.') && !/[:*]/.test(opts.listArg) && !opts.noWarnings)
+        process.stderr.write(
+          `WARNING: It appears that '${opts.listArg}' is a filename but the file does not exist. Treating '${opts.listArg}' as a search pattern.\n`,
+        );
+      what = opts.listArg === '*' ? undefined : opts.listArg;
+    }
+  }
+  let names: string[];
+  try {
+    names = listProbes(what, { verbose: opts.verbose, ...(opts.pid !== undefined ? { pid: opts.pid } : {}) });
+  } catch (e) {
+    if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);
+    throw e;
+  }
+  process.stdout.write(names.length ? `${names.join('\n')}\n` : '');
+  return 0;
+}
+
+/** An fs error as strerror(3) words it ("No such file or directory"), which bpftrace's messages carry. */
+function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const words: Record<string, string> = {
+    ENOENT: 'No such file or directory',
+    EACCES: 'Permission denied',
+    EISDIR: 'Is a directory',
+    ENOTDIR: 'Not a directory',
+    ELOOP: 'Too many levels of symbolic links',
+    ENAMETOOLONG: 'File name too long',
+    EPERM: 'Operation not permitted',
+  };
+  return (err.code && words[err.code]) ?? err.code ?? err.message;
 }
 
 function printBytecode(p: CompiledProgram): void {
@@ -316,9 +208,8 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
   let unwatchPid: (() => void) | undefined;
   try {
     try {
-      const sink = notifyingAttached(
-        store ?? (opts.format === 'json' ? jsonSink : textSink)(writer, { quiet: opts.quiet }),
-      );
+      const shown = store ?? (opts.format === 'json' ? jsonSink : textSink)(writer, { quiet: opts.quiet });
+      const sink = notifyingAttached(opts.noWarnings ? withoutWarnings(shown) : shown);
       session = Session.start(compiled, {
         sink,
         cpid: child?.pid,
@@ -357,6 +248,18 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     child?.terminate();
     writer.close();
   }
+}
+
+/** --no-warnings while running: warnf() and -k's helper warnings are dropped, errors still print. */
+function withoutWarnings(sink: OutputSink & { printfBytes?(chunk: Uint8Array): void }): OutputSink {
+  const bytes = sink.printfBytes;
+  return {
+    event: (e: TraceEvent) => (e.kind === 'message' && e.level === 'warning' ? undefined : sink.event(e)),
+    end: () => sink.end(),
+    ...(sink.flush ? { flush: () => sink.flush!() } : {}),
+    ...(sink.blocked ? { blocked: () => sink.blocked!() } : {}),
+    ...(bytes ? { printfBytes: (chunk: Uint8Array) => bytes.call(sink, chunk) } : {}),
+  };
 }
 
 /** Why execve refused the -c command, in words (the errno's code kept for a search). */

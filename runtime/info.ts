@@ -1,7 +1,7 @@
 // `scry --info` and the REPL's `.info`: what this kernel supports, each answer from a small real attempt
 // (create a map, load a one-call program, open a perf event), cached per kernel boot in ~/.cache/scry.
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir, release } from 'node:os';
+import { homedir, machine, release, type, version } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { BPF_FUNC, R0, alu64Imm, encode, exit, jmpImm, label, mov64Imm } from '../compiler/index.ts';
 import { fentryRefusal } from './features.ts';
@@ -49,7 +49,14 @@ function mapItem(name: string, type: number, keySize: number, valueSize: number,
 
 function measure(probes: InfoProbes): KernelReport {
   // each provider row's line (runtime/providers/)
-  const probeTypes = probeTypeReport(probes);
+  // bpftrace lists these link kinds too; scry attaches one link per function or uprobe and uses none of them
+  const notUsed = (name: string): InfoItem => ({ name, ok: false, note: 'not used by scry: one link per probe' });
+  const probeTypes = [
+    ...probeTypeReport(probes),
+    notUsed('kprobe_multi'),
+    notUsed('uprobe_multi'),
+    notUsed('kprobe_session'),
+  ];
   const maps: InfoItem[] = [
     mapItem('hash', MapType.HASH, 8, 8),
     mapItem('percpu_hash', MapType.PERCPU_HASH, 8, 8),
@@ -92,8 +99,6 @@ function measure(probes: InfoProbes): KernelReport {
       ]);
       closing(progLoad({ type: ProgType.KPROBE, insns: bytecode, license: 'GPL' }));
     }),
-    // scry attaches wildcard kprobes one link per function; it does not create kprobe_multi links
-    { name: 'kprobe_multi links', ok: false, note: 'not used: wildcard kprobes attach one link per function' },
   ];
   return {
     kernel: release(),
@@ -107,7 +112,7 @@ function measure(probes: InfoProbes): KernelReport {
 }
 
 /** Bumped when the measured items change, so an older cached report is not shown. */
-const REPORT_VERSION = 2;
+const REPORT_VERSION = 3;
 
 /**
  * The report, from the cache when this boot of this kernel was measured before. Throws PrivilegeError
@@ -192,9 +197,10 @@ function isKernelReport(r: unknown): r is KernelReport {
   );
 }
 
-/** bpftrace --info's layout: sections of `  name: yes|no (why)`. */
-export function formatReport(r: KernelReport): string {
-  let out = `System\n  Kernel: ${r.kernel}\n  Arch: ${process.arch}\n`;
+/** bpftrace --info's layout: System, Build (when given), then sections of `  name: yes|no (why)`. */
+export function formatReport(r: KernelReport, build?: string): string {
+  let out = `System\n  OS: ${type()} ${r.kernel} ${version()}\n  Arch: ${machine()}\n`;
+  if (build) out += `\nBuild\n  version: ${build}\n`;
   for (const s of r.sections) {
     out += `\n${s.title}\n`;
     for (const i of s.items) out += `  ${i.name}: ${i.ok ? 'yes' : 'no'}${i.note ? ` (${i.note})` : ''}\n`;
@@ -215,6 +221,6 @@ function fullProbes(): InfoProbes {
 }
 
 /** `scry --info` and `.info`: the whole report as text. Throws PrivilegeError without root. */
-export function kernelInfoText(): string {
-  return formatReport(kernelReport(fullProbes()));
+export function kernelInfoText(build?: string): string {
+  return formatReport(kernelReport(fullProbes()), build);
 }

@@ -258,7 +258,8 @@ if (requireRoot('e2e aggregations')) {
   test('-f rejects other formats', async () => {
     const r = await runScry(['-f', 'yaml', '-e', 'BEGIN { exit(); }']);
     assert.is(r.code, 1);
-    assert.is(r.stderr, 'ERROR: unknown output format yaml: use -f text or -f json\n');
+    // bpftrace v0.26's words (json-output.invalid_format)
+    assert.is(r.stderr, `ERROR: Invalid output format "yaml"\nHINT: Valid formats: 'text', 'json'\n`);
   });
 }
 

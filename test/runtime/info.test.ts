@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { machine, tmpdir, type, version } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -81,10 +81,18 @@ if (requireRoot('kernel report')) {
         },
       ],
     });
+    // bpftrace v0.26's shape: System (OS: sysname release version, Arch: uname's machine), Build, sections
     assert.is(
       text,
-      `System\n  Kernel: 6.1.0\n  Arch: ${process.arch}\n\nProbe types\n  kprobe: no (why)\n  uprobe: yes\n`,
+      `System\n  OS: ${type()} 6.1.0 ${version()}\n  Arch: ${machine()}\n\nProbe types\n  kprobe: no (why)\n  uprobe: yes\n`,
     );
+    assert.ok(formatReport({ kernel: '6.1.0', sections: [] }, 'scry v1').endsWith('\n\nBuild\n  version: scry v1\n'));
+  });
+
+  suite("bpftrace's link kinds are listed (kprobe_session: the basic.info flag test), saying scry uses none", () => {
+    const r = kernelReport({}, false);
+    for (const name of ['kprobe_multi', 'uprobe_multi', 'kprobe_session'])
+      assert.equal(item(r, name), { name, ok: false, note: 'not used by scry: one link per probe' });
   });
 }
 
