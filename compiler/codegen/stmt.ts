@@ -58,7 +58,8 @@ function emitStmtInner(g: Gen, s: Stmt): void {
     }
     case 'unroll': {
       const done = g.e.freshLabel('unroll.end');
-      const n = Number(s.count.kind === 'int' ? s.count.value : 0n);
+      const count = s.count.kind === 'int' ? s.count.value : g.shared.checked.positionals.get(s.count); // unroll($1)
+      const n = Number(typeof count === 'bigint' ? count : 0n);
       for (let i = 0; i < n; i++) {
         const before = g.e.items.length;
         const next = g.e.freshLabel('unroll.next');

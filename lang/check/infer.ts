@@ -35,7 +35,7 @@ import {
   widen,
 } from './merge.ts';
 import { argsField, inSpace, member, memberHint, probeMemory, typeFromName, typedArg } from './kernel-access.ts';
-import { positionalValue } from './positional.ts';
+import { literalInt, positionalValue } from './positional.ts';
 import { err, newState, results, type InferOptions, type InferState } from './state.ts';
 import type { InferResult, MapInfo } from './tables.ts';
 import {
@@ -201,8 +201,8 @@ function keyType(st: InferState, t: Type, span: Span): Type {
   if (t.kind === 'int' && t.view) return valueType(t); // a stack id, symbol, … printed as text
   // Integer keys are stored as 8 bytes whatever their width, as bpftrace does.
   if (isPointer(t)) return t; // printed as an address
-  if (t.kind === 'int' || t.kind === 'bool') return t.kind === 'int' && t.signed ? i64 : u64;
-  return t;
+  if (t.kind === 'int') return t.signed ? i64 : u64;
+  return t; // a bool stays one: @a[true] prints true (bpftrace v0.26)
 }
 
 function expr(st: InferState, e: Expr): Type {
@@ -226,7 +226,8 @@ function requireInt(st: InferState, t: Type, e: Expr, what: string): Type {
 function binaryType(st: InferState, e: BinaryExpr, lt: Type, rt: Type): Type {
   if (e.op !== '&&' && e.op !== '||') {
     if (lt.kind === 'string' || rt.kind === 'string') {
-      if (lt.kind === 'string' && rt.kind === 'string' && ['<', '<=', '>', '>=', '==', '!='].includes(e.op)) return u64;
+      if (lt.kind === 'string' && rt.kind === 'string' && ['<', '<=', '>', '>=', '==', '!='].includes(e.op))
+        return boolType;
       const comparison = ['<', '<=', '>', '>=', '==', '!='].includes(e.op);
       err(
         st,
@@ -247,14 +248,16 @@ function binaryType(st: InferState, e: BinaryExpr, lt: Type, rt: Type): Type {
       err(st, `cannot compare ${typeName(lt)} with ${typeName(rt)}`, e.opSpan, [
         'arrays and structs compare (== and !=) only with values of the same type',
       ]);
-    return u64;
+    return boolType;
   }
   const l = requireInt(st, lt, e.left, `operator ${e.op}`);
   const r = requireInt(st, rt, e.right, `operator ${e.op}`);
   if (e.op !== '&&' && e.op !== '||') st.operandTypes.set(e, conversions(e.op, l, r));
   if ((isPointer(l) || isPointer(r)) && e.op !== '&&' && e.op !== '||' && !COMPARISONS.has(e.op))
     return pointerArithmetic(st, e, e.op, l, r, e.opSpan);
-  if (COMPARISONS.has(e.op) || e.op === '&&' || e.op === '||') return u64;
+  // comparisons and && || are bools, as bpftrace v0.26 types them; so are & | ^ of two bools (still 0 or 1)
+  if (COMPARISONS.has(e.op) || e.op === '&&' || e.op === '||') return boolType;
+  if (l.kind === 'bool' && r.kind === 'bool' && (e.op === '&' || e.op === '|' || e.op === '^')) return boolType;
   // Shifts take the (promoted) type of the left operand; everything else the common type, as in C.
   return e.op === '<<' || e.op === '>>' ? promote(l) : commonType(l, r);
 }
@@ -314,6 +317,18 @@ function bytesOf(st: InferState, t: Type): number | undefined {
   if (t.kind === 'buffer') return t.size;
   if (t.kind === 'record' && st.btf?.kind(t.btf) === 'array') return t.size;
   return undefined;
+}
+
+/**
+ * (bool)x: whether an integer, pointer, bool or castable map (count, sum, …) is not zero, or a string is not
+ * empty, as bpftrace v0.26 casts to bool.
+ */
+function boolCast(st: InferState, e: Extract<Expr, { kind: 'cast' }>, from: Type): Type {
+  if (!isScalar(from) && from.kind !== 'string')
+    err(st, `cannot cast ${typeName(from)} to bool`, e.span, [
+      'integers, pointers and strings cast to bool: (bool)n is true when n is not 0, (bool)s when s is not empty',
+    ]);
+  return boolType;
 }
 
 /** Values == and != compare as bytes: integer arrays, kernel arrays and structs. */
@@ -385,10 +400,12 @@ function pointeeSize(st: InferState, p: Type): number | undefined {
   return size ? size : undefined;
 }
 
+/** The largest int64: integer literals above it are uint64 (bpftrace v0.26). */
+const I64_MAX = 0x7fffffffffffffffn;
+
 function exprInner(st: InferState, e: Expr): Type {
   switch (e.kind) {
     case 'int':
-      // bpftrace types every literal int64 (0xffffffffffffffff is -1)
       if (e.value > 0xffffffffffffffffn) err(st, `integer literal ${e.raw} does not fit in 64 bits`, e.span);
       // an enumerator keeps its enum, so `@x = ONE` prints ONE (bpftrace v0.26)
       if (e.enumId !== undefined && st.btf)
@@ -398,7 +415,8 @@ function exprInner(st: InferState, e: Expr): Type {
           signed: true,
           view: { kind: 'enum', btf: e.enumId, name: st.btf.typeName(e.enumId) },
         };
-      return i64;
+      // past INT64_MAX a literal is unsigned (bpftrace v0.26: 18446744073709551615 prints so; 0.17 printed -1)
+      return e.value > I64_MAX ? u64 : i64;
     case 'string':
       return stringType(Buffer.byteLength(e.value) + 1);
     case 'bool':
@@ -487,7 +505,15 @@ function exprInner(st: InferState, e: Expr): Type {
         return i64;
       }
       const t = intOperand(st, e.operand, `operator ${e.op}`);
-      return e.op === '!' ? u64 : promote(t);
+      if (e.op === '!') return boolType; // as bpftrace v0.26: !x is a bool
+      if (t.kind === 'bool')
+        err(st, `operator ${e.op} does not apply to bool`, e.span, [
+          `cast it to an integer first: ${e.op}(int64)x, or use !x to negate a bool`,
+        ]);
+      // ~ of a literal is a literal (bpftrace v0.26 folds it): ~10 is 18446744073709551605, unsigned
+      if (e.op === '~' && e.operand.kind === 'int' && e.operand.enumId === undefined)
+        return BigInt.asUintN(64, ~e.operand.value) > I64_MAX ? u64 : i64;
+      return promote(t);
     }
     case 'incdec':
       return incdec(st, e);
@@ -514,6 +540,7 @@ function exprInner(st: InferState, e: Expr): Type {
       const from = expr(st, e.expr);
       if (!target) return i64;
       if (target.kind === 'array') return arrayCast(st, e, target, from);
+      if (target.kind === 'bool') return boolCast(st, e, from);
       if (target.kind === 'int' && !isScalar(from) && bytesOf(st, from) === target.bits / 8) return target; // (uint32)pton(…)
       // a char or uint8_t array read from memory (a string here) gives its bytes too: (int32)s.bytes
       if (target.kind === 'int' && from.kind === 'string' && st.memory.has(e.expr) && from.size === target.bits / 8)
@@ -841,9 +868,12 @@ function stmt(st: InferState, s: Stmt): void {
     case 'let':
       return letStmt(st, s);
     case 'unroll': {
-      const n = s.count.kind === 'int' ? s.count.value : undefined;
-      if (n === undefined) err(st, 'unroll needs an integer literal count', s.count.span);
-      else if (n < 1n || n > 100n) err(st, `unroll count must be between 1 and 100, got ${n}`, s.count.span);
+      if (s.count.kind === 'positional') expr(st, s.count); // records what $N stands for, for codegen
+      const n = literalInt(s.count, st.params);
+      // bpftrace v0.26's words for the bounds
+      if (n === undefined) err(st, 'unroll needs an integer literal count (or a positional parameter)', s.count.span);
+      else if (n < 1n) err(st, `unroll minimum value is 1, got ${n}`, s.count.span);
+      else if (n > 100n) err(st, `unroll maximum value is 100, got ${n}`, s.count.span, ['use a while loop for more']);
       return loopBody(st, s.body);
     }
     case 'while':

@@ -1,4 +1,5 @@
 // Positional parameters: `$1` stands for the text given after the program, read as a literal.
+import type { Expr } from '../ast.ts';
 
 /** The literal a positional parameter stands for; a missing one is 0, as in bpftrace. */
 export function positionalValue(params: readonly string[], index: number): bigint | string {
@@ -12,4 +13,16 @@ export function positionalValue(params: readonly string[], index: number): bigin
     return neg ? -v : v;
   }
   return raw;
+}
+
+/**
+ * An integer that must be known when compiling (an unroll count): a literal, or a positional parameter that
+ * reads as a number (`$#` is the count of parameters). Undefined for anything else.
+ */
+export function literalInt(e: Expr, params: readonly string[]): bigint | undefined {
+  if (e.kind === 'int') return e.value;
+  if (e.kind !== 'positional') return undefined;
+  if (e.count) return BigInt(params.length);
+  const v = positionalValue(params, e.index);
+  return typeof v === 'bigint' ? v : undefined;
 }
