@@ -14,15 +14,21 @@ function timerRow(name: 'interval' | 'profile'): ProviderRow<ResolvedTimer> {
   return {
     name,
     aliases: [name === 'interval' ? 'i' : 'p'],
-    usage: name === 'interval' ? 'interval:s|ms|us|hz:N' : 'profile:hz|s|ms|us:N',
+    usage:
+      name === 'interval'
+        ? 'interval:s|ms|us|hz:N or interval:N(s|ms|us|hz)'
+        : 'profile:hz|s|ms|us:N or profile:N(hz|s|ms|us)',
     reads: name === 'profile' ? { ptRegs: true } : {},
     resolve(r) {
       const { ap } = r;
-      if (ap.parts.length !== 2) return r.bad(`${name} needs a unit and a number`);
-      const unit = ap.parts[0] as (typeof timerUnits)[number];
-      if (!timerUnits.includes(unit)) return r.bad(`invalid ${name} unit '${ap.parts[0]}'`);
-      const value = Number(ap.parts[1]);
-      if (!/^\d+$/.test(ap.parts[1]!) || value <= 0) return r.bad(`invalid ${name} rate '${ap.parts[1]}'`);
+      // `interval:1s`, `i:500ms`, `profile:99hz`: one part, the number then its unit (bpftrace v0.26)
+      const joined = ap.parts.length === 1 ? /^(\d+)(hz|s|ms|us)$/.exec(ap.parts[0]!) : null;
+      const parts = joined ? [joined[2]!, joined[1]!] : ap.parts;
+      if (parts.length !== 2) return r.bad(`${name} needs a unit and a number`);
+      const unit = parts[0] as (typeof timerUnits)[number];
+      if (!timerUnits.includes(unit)) return r.bad(`invalid ${name} unit '${parts[0]}'`);
+      const value = Number(parts[1]);
+      if (!/^\d+$/.test(parts[1]!) || value <= 0) return r.bad(`invalid ${name} rate '${parts[1]}'`);
       return [{ provider: name, unit, value, ...r.base, text: `${name}:${unit}:${value}` }];
     },
   };

@@ -66,7 +66,12 @@ const cases: [string, string, string][] = [
   [
     'interval needs a known unit',
     'interval:m:1 { }',
-    "stdin:1:1: ERROR: invalid interval unit 'm'\ninterval:m:1 { }\n~~~~~~~~~~~~\nHINT: the form is interval:s|ms|us|hz:N\n",
+    "stdin:1:1: ERROR: invalid interval unit 'm'\ninterval:m:1 { }\n~~~~~~~~~~~~\nHINT: the form is interval:s|ms|us|hz:N or interval:N(s|ms|us|hz)\n",
+  ],
+  [
+    'interval and profile take a joined duration too (bpftrace v0.26: interval:1s), with a known unit',
+    'interval:1x { }',
+    'stdin:1:1: ERROR: interval needs a unit and a number\ninterval:1x { }\n~~~~~~~~~~~\nHINT: the form is interval:s|ms|us|hz:N or interval:N(s|ms|us|hz)\n',
   ],
   [
     'BEGIN takes no arguments',

@@ -32,4 +32,13 @@ test('records: named elements, reached by name or position; their types name the
   assert.match(diagnose('BEGIN { $r = (a = 1, a = 2); }'), 'the record names a twice');
 });
 
+test('interval:1s, i:500ms and profile:99hz are interval:s:1, interval:ms:500 and profile:hz:99', () => {
+  const out = check(program('interval:1s { } i:500ms { } profile:99hz { }'), fixedKernel, { params: [] });
+  assert.ok(out.program, renderDiagnostics(out.diagnostics));
+  assert.equal(
+    out.program!.probes.map((p) => p.attach.map((a) => a.text)),
+    [['interval:s:1'], ['interval:ms:500'], ['profile:hz:99']],
+  );
+});
+
 test.run();
