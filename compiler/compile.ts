@@ -26,6 +26,11 @@ export interface CompileOptions {
   readonly pid?: number;
   /** -k (1): report failing helpers other than reads; -kk (2): reads too */
   readonly helperErrors?: 0 | 1 | 2;
+  /**
+   * A scalar unsigned map whose value tseries() takes as the time instead of the clock (bpftrace's test hook,
+   * BPFTRACE_DUMMY_TS_MAP=@ts): scripts then step time themselves and their series print the same every run
+   */
+  readonly tseriesClockMap?: string;
 }
 
 export function compile(
@@ -68,6 +73,7 @@ export function compile(
     scratchSize: 0,
     stackLimits: new Set(),
     helperErrors: options.helperErrors ?? 0,
+    ...(options.tseriesClockMap ? { tseriesClockMap: options.tseriesClockMap } : {}),
     lower: { ...expressionEmitters, ...statementEmitters },
   };
   const programs: ProgramSpec[] = [];

@@ -36,14 +36,15 @@ export function packedLayout(types: readonly Type[]): { offsets: number[]; size:
 }
 
 /**
- * Scalar maps (`@x`) use one 8-byte zero key. hist/lhist maps add a u64 bucket index after the script's keys
+ * Scalar maps (`@x`) use one 8-byte zero key. hist/lhist/tseries maps add a u64 bucket index (a tseries: the
+ * interval's slot, epoch % intervals) after the script's keys
  * (for a scalar histogram it is the whole key), so each bucket is its own entry, as in bpftrace.
  */
 export function keyLayout(
   keys: readonly Type[],
   value?: MapValue,
 ): { offsets: number[]; size: number; bucket?: number } {
-  if (value && (value.kind === 'hist' || value.kind === 'lhist')) {
+  if (value && (value.kind === 'hist' || value.kind === 'lhist' || value.kind === 'tseries')) {
     const user = keys.length === 0 ? { offsets: [], size: 0 } : packedLayout(keys);
     return { offsets: user.offsets, size: user.size + 8, bucket: user.size };
   }
@@ -68,8 +69,16 @@ export function valueSize(v: MapValue): number {
     case 'avg':
     case 'stats':
       return 16;
+    case 'tseries':
+      return TSERIES_VALUE_SIZE;
   }
 }
+
+/**
+ * A tseries slot: [value, meta, epoch]. epoch is the interval the slot holds (time / interval; 0: never used);
+ * meta is the time of the last write (agg 'last'), the count (avg) or a "set" flag (min/max), as in bpftrace.
+ */
+export const TSERIES_VALUE_SIZE = 24;
 
 /** Bucket indexes a histogram uses: 0 is below the range, the last one the top (see codegen/builtins/aggregations.ts). */
 export function bucketCount(v: Extract<MapValue, { kind: 'hist' | 'lhist' }>): number {

@@ -87,7 +87,21 @@ export type MapValue =
   /** log2 histogram with 2^bits buckets per power of two (bpftrace's hist(n, k), 0 ≤ k ≤ 5) */
   | { readonly kind: 'hist'; readonly bits: number }
   /** linear histogram: buckets [min, min+step) … up to max, plus one below min and one from max up */
-  | { readonly kind: 'lhist'; readonly min: number; readonly max: number; readonly step: number };
+  | { readonly kind: 'lhist'; readonly min: number; readonly max: number; readonly step: number }
+  /**
+   * tseries(n, interval, intervals[, agg]): the last `intervals` intervals of `interval` ns each, one map entry
+   * per interval slot (the slot index is an extra key component); agg says how values within an interval combine
+   */
+  | {
+      readonly kind: 'tseries';
+      readonly signed: boolean;
+      readonly interval: number;
+      readonly intervals: number;
+      readonly agg: TseriesAgg;
+    };
+
+/** How tseries() combines the values of one interval: 'last' keeps the latest (bpftrace's default). */
+export type TseriesAgg = 'last' | 'avg' | 'sum' | 'min' | 'max';
 
 export const u64: Type = { kind: 'int', bits: 64, signed: false };
 export const i64: Type = { kind: 'int', bits: 64, signed: true };
@@ -249,6 +263,8 @@ export function mapValueName(v: MapValue): string {
       return v.bits ? `hist(n, ${v.bits})` : 'hist()';
     case 'lhist':
       return `lhist(n, ${v.min}, ${v.max}, ${v.step})`;
+    case 'tseries':
+      return `tseries(n, ${v.interval}, ${v.intervals}${v.agg === 'last' ? '' : `, "${v.agg}"`})`;
     default:
       return `${v.kind}()`;
   }

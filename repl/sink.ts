@@ -57,7 +57,9 @@ export function textSink(w: Writer, opts: { quiet: boolean }): OutputSink & { pr
           return w.err(`Lost ${e.count} events\n`);
         case 'message':
           // in event order on stdout, rendered like a diagnostic (bpftrace prints -k warnings there too)
-          return w.out(renderDiagnostic({ severity: e.level, message: e.text, ...(e.span ? { span: e.span } : {}) }));
+          return w.out(
+            renderDiagnostic({ severity: e.level, message: messageText(e), ...(e.span ? { span: e.span } : {}) }),
+          );
         case 'exit':
           return;
       }
@@ -69,6 +71,12 @@ export function textSink(w: Writer, opts: { quiet: boolean }): OutputSink & { pr
     flush: () => w.flush(),
     blocked: () => w.blocked?.() ?? false,
   };
+}
+
+/** A message's text; a failed helper's adds a line naming the helper and its return code (bpftrace v0.26). */
+function messageText(e: Extract<TraceEvent, { kind: 'message' }>): string {
+  const h = e.helperError;
+  return h ? `${e.text}\nAdditional Info - helper: ${h.helper}, retcode: ${h.retcode}` : e.text;
 }
 
 /**

@@ -165,12 +165,14 @@ export class EventDecoder {
         return { kind: 'printf', text: `${args.join(schema.separator)}\n`, source: 'join' };
       }
       case 'helper-error': {
-        const ret = Number(view.getBigInt64(at + 8, true));
+        const retcode = Number(view.getBigInt64(at + 8, true));
+        const strerror = errnoMessage(-retcode);
         return {
           kind: 'message',
           level: 'warning',
           helper: true,
-          text: `Failed to ${schema.helper}: ${errnoMessage(-ret)} (${ret})`,
+          text: helperFailure(schema.helper, retcode) ?? strerror,
+          helperError: { helper: schema.helper, retcode, strerror },
           ...(schema.span ? { span: schema.span } : {}),
         };
       }
@@ -189,6 +191,15 @@ export class EventDecoder {
       }
     }
   }
+}
+
+/** bpftrace v0.26's words for the map helper failures it explains (the rest print the errno's words). */
+function helperFailure(helper: string, retcode: number): string | undefined {
+  if (helper === 'map_update_elem' && retcode === -7)
+    return "Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @a = hash(5000)`";
+  if (helper === 'map_delete_elem' && retcode === -2) return "Can't delete map element because it does not exist.";
+  if (helper === 'map_lookup_elem') return "Can't lookup map element because it does not exist.";
+  return undefined;
 }
 
 function clampU32(v: bigint): number {

@@ -18,6 +18,11 @@ export type TraceEvent =
       readonly text: string;
       readonly span?: Span;
       readonly helper?: true;
+      /**
+       * When a helper failed: its name, what it returned and that errno's words (text output adds a line
+       * naming the helper and code after `text`, `-f json` gives them as fields, as bpftrace v0.26 does)
+       */
+      readonly helperError?: { readonly helper: string; readonly retcode: number; readonly strerror: string };
     }
   /**
    * A map printed at exit (no top/div), or by print(@m[, top[, div]]) in a probe: the `top` largest entries

@@ -14,6 +14,7 @@ import {
   mapUpdate,
   possibleCpus,
 } from './sys/index.ts';
+import { TseriesCollector, reduceSlot, type TseriesPoint } from './tseries.ts';
 import type { Value } from './value.ts';
 
 export interface MapEntry {
@@ -29,6 +30,8 @@ export interface MapEntry {
   readonly stats?: { readonly count: bigint; readonly total: bigint };
   /** hist and lhist: the count of every bucket index (see compiler/layout.ts bucketCount) */
   readonly buckets?: readonly bigint[];
+  /** tseries: its intervals, oldest first (`value` is the latest epoch; see tseries.ts) */
+  readonly series?: readonly TseriesPoint[];
 }
 
 export interface MapSnapshot {
@@ -223,8 +226,15 @@ export function snapshotMap(
   const histograms = new Map<string, { keys: readonly Value[]; buckets: bigint[]; total: bigint }>();
   const readKeys = (kview: DataView) => layout.keys.map((k) => readValue(k.type, kview, k.offset, ctx, 'key'));
   for (const key of entriesOf(fd, spec, ncpu, value, mode)) {
+  const series = new TseriesCollector();
     const kview = new DataView(key.buffer, key.byteOffset, key.byteLength);
     if (v.kind === 'hist' || v.kind === 'lhist') {
+    if (v.kind === 'tseries') {
+      // one kernel entry per interval slot, gathered under the script's key like histogram buckets
+      const id = Buffer.from(key.buffer, key.byteOffset, layout.bucket ?? 0).toString('latin1');
+      series.add(id, () => readKeys(kview), reduceSlot(v, vview, stride, ncpu));
+      continue;
+    }
       // one kernel entry per bucket: gather them under the script's key (the key bytes before the bucket),
       // whose values are read once, for its first bucket
       const at = layout.bucket ?? 0;
@@ -265,6 +275,7 @@ export function snapshotMap(
     }
   }
   for (const h of histograms.values()) entries.push({ keys: h.keys, value: h.total, buckets: h.buckets });
+  entries.push(...series.entries());
   return { layout, entries };
 }
 

@@ -56,6 +56,8 @@ export interface Shared {
   readonly stackLimits: Set<number>;
   /** -k level: which failing helpers become warning events (see helper-errors.ts) */
   readonly helperErrors: 0 | 1 | 2;
+  /** the map tseries() reads its time from instead of the clock (CompileOptions.tseriesClockMap) */
+  readonly tseriesClockMap?: string;
   /** the expression and statement emitters (see Lowering) */
   readonly lower: Lowering;
 }

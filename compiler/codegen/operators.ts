@@ -22,6 +22,7 @@ import type { BinaryExpr, BinaryOp, Expr, Span, Type } from '../../lang/index.ts
 import { allocOrFail, allocValue, emitInt, emitInto, ldSlot, scoped, stxSlot, typeOf, type Gen } from './context.ts';
 import { fitsImm32, loadConst, normalize, sizeOfString } from './values.ts';
 import { slotSize } from '../layout.ts';
+import { DIVIDE_BY_ZERO, warnAlways } from './runtime-checks.ts';
 
 function isSigned(t: Type): boolean {
   return t.kind === 'int' && t.signed;
@@ -145,7 +146,8 @@ function emitOperator(g: Gen, op: BinaryOp, opSpan: Span, leftType: Type): void 
         return e.emit(alu64Reg(signed ? 'arsh' : 'rsh', R1, R0), mov64Reg(R0, R1));
       case '/':
       case '%': {
-        // x / 0 and x % 0 are 0, as in bpftrace (BPF itself would leave x for %)
+        // x / 0 and x % 0 are 1, with a warning at the operator, as in bpftrace v0.26 (0.17 gave 0 for x / 0
+        // and x for x % 0, silently)
         const byZero = e.freshLabel('div.zero');
         const done = e.freshLabel('div.end');
         e.emit(jmpImm('jeq', R0, 0, byZero));
@@ -153,7 +155,8 @@ function emitOperator(g: Gen, op: BinaryOp, opSpan: Span, leftType: Type): void 
         else e.emit(alu64Reg(op === '/' ? 'div' : 'mod', R1, R0), mov64Reg(R0, R1));
         e.emit(ja(done));
         e.place(byZero);
-        e.emit(mov64Imm(R0, 0));
+        warnAlways(g, DIVIDE_BY_ZERO, opSpan);
+        e.emit(mov64Imm(R0, 1));
         e.place(done);
         return;
       }
@@ -216,7 +219,7 @@ function compare(g: Gen, op: JmpOp): void {
 
 /**
  * r0 = r1 / r0 or r1 % r0 with C's truncating signed semantics, using only unsigned division
- * (signed division needs cpu v4, newer than some kernels we run on). Division by zero gives 0, as BPF does.
+ * (signed division needs cpu v4, newer than some kernels we run on). The caller has ruled out division by zero.
  */
 function emitSignedDivMod(g: Gen, op: '/' | '%'): void {
   const e = g.e;

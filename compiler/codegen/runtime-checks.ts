@@ -5,6 +5,10 @@ import type { Span } from '../../lang/index.ts';
 import { allocOrFail, ldSlot, scoped, stSlot, stxSlot, type Gen } from './context.ts';
 import { defineEvent, emitEventOutput } from './events.ts';
 
+/** bpftrace v0.26's words for a division or modulo by zero (whose result is 1, as there) */
+export const DIVIDE_BY_ZERO =
+  'Divide or modulo by 0 detected. This can lead to unexpected results. 1 is being used as the result.';
+
 /** bpftrace v0.26's words for an index past an array's end (the read still happens, as there) */
 export const ARRAY_OUT_OF_BOUNDS = 'Array access out of bounds. This can lead to unexpected results';
 
@@ -21,4 +25,14 @@ export function warnUnlessBelow(g: Gen, bound: number, text: string, span: Span)
     e.emit(ldSlot(8, R0, rec + 8));
   });
   e.place(ok);
+}
+
+/** A warning about `span`, always (for a path the program has already found wrong); clobbers r0-r5. */
+export function warnAlways(g: Gen, text: string, span: Span): void {
+  const id = defineEvent(g, { kind: 'runtime-warning', text, span });
+  scoped(g, () => {
+    const rec = allocOrFail(g, 8, span);
+    g.e.emit(stSlot(8, rec, id));
+    emitEventOutput(g, rec, 8);
+  });
 }

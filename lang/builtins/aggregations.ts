@@ -2,12 +2,15 @@
 import type { CallExpr, Expr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
 import { positionalValue } from '../check/positional.ts';
-import { i64, u64, type MapValue } from '../types.ts';
+import { i64, u64, type MapValue, type TseriesAgg } from '../types.ts';
 import type { AggregationSpec, BuiltinRow } from './row.ts';
 
 /** bpftrace's bounds: k in hist(n, k), and the bucket count of lhist. */
 const HIST_MAX_BITS = 5;
 const LHIST_MAX_BUCKETS = 1000;
+/** bpftrace's bound on tseries()'s interval count. */
+const TSERIES_MAX_INTERVALS = 1_000_000;
+const TSERIES_AGGS: readonly TseriesAgg[] = ['avg', 'max', 'min', 'sum'];
 
 const aggregation = (name: string, doc: string, spec: Omit<AggregationSpec, 'aggregation'>): BuiltinRow => ({
   name,
@@ -58,6 +61,12 @@ export const aggregationRows: readonly BuiltinRow[] = [
     signature: 'lhist(int n, int min, int max, int step)',
     value: lhist,
   }),
+  aggregation('tseries', 'the value over the last intervals of time', {
+    minArgs: 3,
+    maxArgs: 4,
+    signature: 'tseries(int n, int interval_ns, int num_intervals [, string agg])',
+    value: tseries,
+  }),
 ];
 
 function signedArg(ctx: CheckContext, c: CallExpr): boolean {
@@ -98,6 +107,56 @@ function lhist(ctx: CheckContext, c: CallExpr): MapValue {
   return ok ? { kind: 'lhist', min, max, step } : fallback;
 }
 
+const TSERIES_USAGE = 'usage: tseries(value, interval, intervals[, "avg"|"max"|"min"|"sum"]), e.g. tseries($x, 1s, 10)';
+
+/**
+ * tseries(n, interval_ns, num_intervals[, agg]): the interval and the count must be known when compiling (a
+ * literal, durations like 100ms included, or $N); agg is a string literal naming how values combine.
+ */
+function tseries(ctx: CheckContext, c: CallExpr): MapValue {
+  const signed = signedArg(ctx, c);
+  const [, intervalArg, countArg, aggArg] = c.args;
+  const fallback: MapValue = { kind: 'tseries', signed, interval: 1, intervals: 1, agg: 'last' };
+  const interval = intervalArg && literal(ctx, intervalArg, 'tseries() interval_ns', [TSERIES_USAGE]);
+  const intervals = countArg && literal(ctx, countArg, 'tseries() num_intervals', [TSERIES_USAGE]);
+  let agg: TseriesAgg = 'last';
+  if (aggArg) {
+    ctx.expr(aggArg);
+    if (aggArg.kind !== 'string')
+      ctx.error('tseries() agg must be a string literal', aggArg.span, [`one of ${quotedAggs()}`]);
+    else if (!(TSERIES_AGGS as readonly string[]).includes(aggArg.value))
+      ctx.error(
+        `tseries() expects one of the following aggregation functions: ${TSERIES_AGGS.join(', ')} ("${aggArg.value}" provided)`,
+        aggArg.span,
+        ['leave agg out to keep the last value of each interval'],
+      );
+    else agg = aggArg.value as TseriesAgg;
+  }
+  if (interval === undefined || intervals === undefined) return fallback;
+  let ok = true;
+  if (interval < 1) {
+    ctx.error(`tseries() interval_ns must be >= 1 (${interval} provided)`, intervalArg!.span, [
+      'the interval is in nanoseconds; durations like 100ms or 1s read well',
+    ]);
+    ok = false;
+  }
+  if (intervals < 1 || intervals > TSERIES_MAX_INTERVALS) {
+    ctx.error(
+      intervals < 1
+        ? `tseries() num_intervals must be >= 1 (${intervals} provided)`
+        : `tseries() num_intervals must be < ${TSERIES_MAX_INTERVALS} (${intervals} provided)`,
+      countArg!.span,
+      ['num_intervals is how many of the latest intervals the series keeps'],
+    );
+    ok = false;
+  }
+  return ok ? { kind: 'tseries', signed, interval, intervals, agg } : fallback;
+}
+
+function quotedAggs(): string {
+  return TSERIES_AGGS.map((a) => `"${a}"`).join(', ');
+}
+
 /** An integer known when the script is compiled: a literal, a negated one, or an integer $N. */
 function literalValue(e: Expr, params: readonly string[] = []): bigint | undefined {
   if (e.kind === 'int') return BigInt.asIntN(64, e.value);
@@ -109,15 +168,17 @@ function literalValue(e: Expr, params: readonly string[] = []): bigint | undefin
   return undefined;
 }
 
-function literal(ctx: CheckContext, e: Expr, what: string): number | undefined {
+function literal(ctx: CheckContext, e: Expr, what: string, hints?: string[]): number | undefined {
   ctx.expr(e);
   const v = literalValue(e, ctx.params);
   if (v === undefined) {
-    ctx.error(`${what} must be an integer literal`, e.span);
+    ctx.error(`${what} must be an integer literal`, e.span, hints);
     return undefined;
   }
   if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) {
-    ctx.error(`${what} is too large (${v})`, e.span, ['histogram bounds must be within ±2^53']);
+    ctx.error(`${what} is too large (${v})`, e.span, [
+      what.startsWith('tseries') ? 'tseries() sizes must be below 2^53' : 'histogram bounds must be within ±2^53',
+    ]);
     return undefined;
   }
   return Number(v);

@@ -1,9 +1,10 @@
 // bpftrace's `-f json` lines: `{"type": "…", "data": …}` with its `": "` and `", "` spacing, one object a line.
 // Integers beyond 2^53 are written as strings, so every JSON reader gets them exactly.
 import type { MapSnapshot, TraceEvent, Value } from '../../runtime/index.ts';
-import { spanLocation } from '../../lang/index.ts';
+import { lineCol, spanLocation, type Span } from '../../lang/index.ts';
 import { bucketRange, shownBuckets } from './hist.ts';
 import { formatValue, isTuple, topEntries, type PrintOptions } from './text.ts';
+import { seriesRows, tseriesJson } from './tseries.ts';
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -30,6 +31,7 @@ export function jsonInt(v: bigint): string {
 /** Values: integers, strings quoted, tuples as arrays without spaces (`[1,"a"]`), as bpftrace writes them. */
 export function jsonValue(v: Value): string {
   if (typeof v === 'bigint') return jsonInt(v);
+  if (typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return jsonString(v);
   if (isTuple(v)) return `[${v.map(jsonValue).join(',')}]`;
   switch (v.kind) {
@@ -72,6 +74,12 @@ export function jsonMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
       });
       return line('hist', keyed(snap, items));
     }
+    case 'tseries': {
+      const entries = topEntries(snap);
+      const rows = seriesRows(v, entries);
+      const items = entries.map((e, i) => ({ keys: e.keys, json: tseriesJson(rows[i]!, jsonInt) }));
+      return line('tseries', keyed(snap, items));
+    }
     case 'stats': {
       const items = topEntries(snap).map((e) => ({
         keys: e.keys,
@@ -110,20 +118,32 @@ function mapValueJson(v: MapSnapshot['layout']['value'], data: Value, n: bigint)
   return jsonValue(data);
 }
 
+/** bpftrace v0.26's helper_error line: the errno's words, the helper, its return code and the script location. */
+function helperErrorLine(h: { helper: string; retcode: number; strerror: string }, span: Span): string {
+  const { line: ln, col } = lineCol(span.file, span.start);
+  return (
+    `{"type": "helper_error", "msg": ${jsonString(h.strerror)}, "helper": ${jsonString(h.helper)}, "retcode": ${h.retcode}, ` +
+    `"filename": ${jsonString(span.file.name)}, "line": ${ln}, "col": ${col}}\n`
+  );
+}
+
 /** One trace event as its JSON line ('' for events that print nothing). */
 export function jsonEvent(e: TraceEvent, opts: { quiet: boolean }): string {
   switch (e.kind) {
     case 'attached':
-      return opts.quiet ? '' : line('attached_probes', `{"probes": ${e.probes}}`);
+      // bpftrace v0.26 gives the number twice: as `count` and in `data` (0.17: in `data` only)
+      return opts.quiet ? '' : `{"type": "attached_probes", "count": ${e.probes}, "data": {"probes": ${e.probes}}}\n`;
     case 'printf':
-      return line(e.source ?? 'printf', jsonString(e.text));
+      // join()'s data is the joined text alone: its line end belongs to the text output (bpftrace v0.26)
+      return line(e.source ?? 'printf', jsonString(e.source === 'join' ? e.text.replace(/\n$/, '') : e.text));
     case 'value':
       return line('value', jsonValue(e.value));
     case 'map':
       return jsonMap(e.snapshot, { top: e.top, div: e.div });
     case 'lost':
-      return line('lost_events', `{"events": ${e.count}}`);
+      return `{"type": "lost_events", "count": ${e.count}, "data": {"events": ${e.count}}}\n`;
     case 'message':
+      if (e.helperError && e.span) return helperErrorLine(e.helperError, e.span);
       return line(
         e.level,
         `{"msg": ${jsonString(e.text)}${e.span ? `, "location": ${jsonString(spanLocation(e.span))}` : ''}}`,

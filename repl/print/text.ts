@@ -1,9 +1,10 @@
-// bpftrace's text output for maps and values (bpftrace 0.17's layout, minus its trailing space after `@h:`).
+// bpftrace's text output for maps and values: v0.26's values, 0.17's blank lines (see formatMap).
 import type { MapEntry, MapSnapshot, Value } from '../../runtime/index.ts';
 import { formatHistogram } from './hist.ts';
+import { formatTseriesMap } from './tseries.ts';
 
 export function formatValue(v: Value): string {
-  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'bigint' || typeof v === 'boolean') return v.toString(); // true/false, as bpftrace v0.26
   if (typeof v === 'string') return v;
   if (isTuple(v)) return `(${v.map(formatValue).join(', ')})`;
   switch (v.kind) {
@@ -80,7 +81,10 @@ export interface PrintOptions {
 /**
  * What bpftrace prints for one map, at exit or for print(@m): the entries joined by newlines, then a newline
  * (an empty map prints a blank line); histograms are followed by a blank line each, avg and stats maps by one
- * blank line after the whole map. stats ignores top and div, lhist ignores div, as in bpftrace.
+ * blank line after the whole map (bpftrace 0.17's layout: v0.26 prints neither blank line, and no tests
+ * tell the two apart). stats entries are records, `{ .count = 3, .average = 2, .total = 6 }`, with top and
+ * div (of the average) applied, as in bpftrace v0.26 (0.17: `count 3, average 2, total 6`, top and div
+ * ignored); lhist ignores div, as in bpftrace.
  */
 export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
   const { name, value } = snap.layout;
@@ -95,10 +99,10 @@ export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
       );
     case 'stats':
       return (
-        topEntries(snap)
+        topEntries(snap, opts.top)
           .map(
             (e) =>
-              `${entryLabel(name, e.keys)}: count ${e.stats?.count ?? 0n}, average ${e.value}, total ${e.stats?.total ?? 0n}`,
+              `${entryLabel(name, e.keys)}: { .count = ${e.stats?.count ?? 0n}, .average = ${divided(e.value, div)}, .total = ${e.stats?.total ?? 0n} }`,
           )
           .join('\n') + '\n\n'
       );

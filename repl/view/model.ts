@@ -162,6 +162,19 @@ export function buildPanel(snap: MapSnapshot, limit: number): PanelModel {
           total: e.stats?.total ?? 0n,
         })),
       };
+    case 'tseries':
+      // each key's latest interval, the most recently updated keys first
+      return {
+        kind: 'table',
+        name,
+        what: 'tseries',
+        entries,
+        bars: false,
+        rows: topN(snap.entries, limit, byValue).map((e) => {
+          const last = e.series?.[e.series.length - 1];
+          return { key: keyText(e.keys), value: last ? last.value.toString() : '-', n: last?.value ?? 0n };
+        }),
+      };
     case 'value': {
       const numeric = value.type.kind === 'int' || value.type.kind === 'bool';
       const rows = numeric

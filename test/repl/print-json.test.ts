@@ -44,14 +44,17 @@ test("structs are objects with bpftrace's spacing, C arrays arrays, a float memb
   assert.is(formatValue([0n, v]), '(0, { .y = { .m = [2,3] }, .s = x"y, .f = ? })');
 });
 
-test('event lines: attached_probes, printf, value, lost_events', () => {
+test('event lines: attached_probes and lost_events with a count (bpftrace v0.26), printf, value', () => {
   const q = { quiet: false };
-  assert.is(jsonEvent({ kind: 'attached', probes: 2 }, q), '{"type": "attached_probes", "data": {"probes": 2}}\n');
+  assert.is(
+    jsonEvent({ kind: 'attached', probes: 2 }, q),
+    '{"type": "attached_probes", "count": 2, "data": {"probes": 2}}\n',
+  );
   assert.is(jsonEvent({ kind: 'attached', probes: 2 }, { quiet: true }), '');
   assert.is(jsonEvent({ kind: 'printf', text: 'hi 5\n' }, q), '{"type": "printf", "data": "hi 5\\n"}\n');
   assert.is(jsonEvent({ kind: 'value', value: 5n, type: i64 }, q), '{"type": "value", "data": 5}\n');
   assert.is(jsonEvent({ kind: 'value', value: [1n, 'a'], type: i64 }, q), '{"type": "value", "data": [1,"a"]}\n');
-  assert.is(jsonEvent({ kind: 'lost', count: 7 }, q), '{"type": "lost_events", "data": {"events": 7}}\n');
+  assert.is(jsonEvent({ kind: 'lost', count: 7 }, q), '{"type": "lost_events", "count": 7, "data": {"events": 7}}\n');
   assert.is(jsonEvent({ kind: 'exit', code: 0 }, q), '');
 });
 

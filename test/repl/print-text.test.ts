@@ -78,7 +78,7 @@ test('print(@m, top, div): the largest entries, ascending, divided with C trunca
   assert.is(formatMap(s, { top: 5 }), '@v[b]: -25\n@v[a]: 15\n@v[c]: 99\n');
 });
 
-test('an empty map prints a blank line, as bpftrace', () => {
+test('an empty map prints a blank line, as bpftrace 0.17', () => {
   assert.is(formatMap(snap('@m', { kind: 'value', type: i64 }, [i64], [])), '\n');
   assert.is(formatMap(snap('@h', hist, [], [])), '\n');
   assert.is(formatMap(snap('@s', { kind: 'stats', signed: true }, [], [])), '\n\n');
@@ -98,7 +98,7 @@ test('avg prints the truncated average and a blank line after the map; div appli
   assert.is(formatMap(s, { top: 1, div: 3 }), '@a[x]: 3\n\n');
 });
 
-test('stats: count, average, total; ordered by average; top and div ignored as in bpftrace', () => {
+test('stats print as a record { .count, .average, .total } and a blank line, ordered by average; top and div (of the average) apply, as in bpftrace v0.26', () => {
   const s = snap(
     '@s',
     { kind: 'stats', signed: true },
@@ -108,9 +108,18 @@ test('stats: count, average, total; ordered by average; top and div ignored as i
       { keys: [2n], value: -4n, stats: { count: 3n, total: -13n } },
     ],
   );
-  const both = '@s[2]: count 3, average -4, total -13\n@s[1]: count 1, average 100, total 100\n\n';
-  assert.is(formatMap(s), both);
-  assert.is(formatMap(s, { top: 1, div: 10 }), both);
+  assert.is(
+    formatMap(s),
+    '@s[2]: { .count = 3, .average = -4, .total = -13 }\n@s[1]: { .count = 1, .average = 100, .total = 100 }\n\n',
+  );
+  assert.is(formatMap(s, { top: 1, div: 10 }), '@s[1]: { .count = 1, .average = 10, .total = 100 }\n\n');
+  const scalar = snap(
+    '@',
+    { kind: 'stats', signed: true },
+    [],
+    [{ keys: [], value: -3n, stats: { count: 3n, total: -10n } }],
+  );
+  assert.is(formatMap(scalar), '@: { .count = 3, .average = -3, .total = -10 }\n\n');
 });
 
 test('hist maps: a label line, the rows, a blank line after each; ordered by total count', () => {

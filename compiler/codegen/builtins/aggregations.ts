@@ -1,4 +1,4 @@
-// Aggregations: count, sum, min, max, avg, stats, hist, lhist. Their maps are per-CPU hashes: each CPU updates
+// Aggregations: count, sum, min, max, avg, stats, hist, lhist, tseries. Their maps are per-CPU hashes: each CPU updates
 // its own copy of an entry without atomics, and user space merges the CPUs (runtime/maps.ts).
 import {
   R0,
@@ -16,21 +16,27 @@ import {
   st,
   stx,
   type JmpOp,
+  type Reg,
+  BPF_FUNC as helper,
+  call,
 } from '../../asm/index.ts';
 import type { CallExpr, MapExpr, MapValue } from '../../../lang/index.ts';
+import { TSERIES_VALUE_SIZE } from '../../layout.ts';
 import type { MapSpec } from '../../program.ts';
-import { allocOrFail, emitInt, ldSlot, scoped, stSlot, stxSlot, type Gen } from '../context.ts';
+import { CodegenError, addrOf, allocOrFail, emitInt, ldSlot, scoped, stSlot, stxSlot, type Gen } from '../context.ts';
 import { BPF_ANY, buildBucketKey, buildKey, lookup, mapSpecFor, update } from '../maps.ts';
 import { copyStack, fitsImm32, loadConst } from '../values.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
 
 type Histogram = Extract<MapValue, { kind: 'hist' | 'lhist' }>;
+type Tseries = Extract<MapValue, { kind: 'tseries' }>;
 
-/** `@m[k] = count() | sum(v) | min(v) | max(v) | avg(v) | stats(v) | hist(v[, k]) | lhist(v, min, max, step)` */
+/** `@m[k] = count() | sum(v) | min(v) | max(v) | avg(v) | stats(v) | hist(v[, k]) | lhist(v, min, max, step) | tseries(…)` */
 function emitAggregation(g: Gen, target: MapExpr, c: CallExpr): void {
   const spec = mapSpecFor(g, target);
   const value = spec.user!.value;
   if (value.kind === 'hist' || value.kind === 'lhist') return emitHistogram(g, target, c, spec, value);
+  if (value.kind === 'tseries') return emitTseries(g, target, c, spec, value);
   if (value.kind === 'avg' || value.kind === 'stats') return emitStats(g, target, c, spec);
   const e = g.e;
   const kind = c.name as 'count' | 'sum' | 'min' | 'max';
@@ -120,6 +126,119 @@ function emitHistogram(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec, valu
 }
 
 /**
+ * tseries: the time picks the interval (epoch = now / interval) and its slot (epoch % intervals), which joins
+ * the key. A slot still holding an older interval starts over when values combine (sum/avg/min/max); the
+ * default keeps the last value with its time, so user space can tell which CPU wrote last (runtime/tseries.ts).
+ * The value layout is compiler/layout.ts's [value, meta, epoch]. The time is CLOCK_TAI, the clock bpftrace's
+ * tseries reads (it adds the TAI-boottime offset to the boot clock; bpf_ktime_get_tai_ns, helper 208, kernel
+ * 6.1, reads it directly).
+ */
+function emitTseries(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec, value: Tseries): void {
+  const e = g.e;
+  scoped(g, () => {
+    const operand = allocOrFail(g, 8, c.span);
+    const now = allocOrFail(g, 8, c.span);
+    const epoch = allocOrFail(g, 8, c.span);
+    emitInt(g, c.args[0]!);
+    e.emit(stxSlot(8, operand, R0));
+    emitTseriesNow(g, c);
+    e.emit(stxSlot(8, now, R0));
+    divideR0(g, value.interval, 'div');
+    e.emit(stxSlot(8, epoch, R0));
+    const { key, bucket } = buildBucketKey(g, target, spec);
+    e.emit(ldSlot(8, R0, epoch));
+    divideR0(g, value.intervals, 'mod');
+    e.emit(stxSlot(8, bucket, R0));
+    const init = e.freshLabel('tseries.init');
+    const write = e.freshLabel('tseries.write');
+    const done = e.freshLabel('tseries.end');
+    lookup(g, spec.name, key);
+    e.emit(jmpImm('jeq', R0, 0, init));
+    if (value.agg !== 'last') {
+      // the slot holds an older interval: its value and meta start over
+      e.emit(ldx(8, R1, R0, 16), ldSlot(8, R2, epoch), jmpReg('jeq', R1, R2, write));
+      e.emit(st(8, R0, 0, 0), st(8, R0, 8, 0));
+    }
+    e.place(write);
+    emitTseriesWrite(g, value, R0, { operand, now, epoch });
+    e.emit(ja(done));
+    e.place(init);
+    const val = allocOrFail(g, TSERIES_VALUE_SIZE, c.span);
+    e.emit(stSlot(8, val, 0), stSlot(8, val + 8, 0), ...addrOf(R0, val));
+    emitTseriesWrite(g, value, R0, { operand, now, epoch });
+    update(g, spec.name, key, val, BPF_ANY);
+    e.place(done);
+  });
+}
+
+/** Folds the operand into the [value, meta, epoch] at `ptr` (a map value or the stack slot for a new entry). Uses r1, r2. */
+function emitTseriesWrite(g: Gen, v: Tseries, ptr: Reg, slots: { operand: number; now: number; epoch: number }): void {
+  const e = g.e;
+  e.emit(ldSlot(8, R1, slots.operand));
+  switch (v.agg) {
+    case 'last':
+      e.emit(stx(8, ptr, R1, 0), ldSlot(8, R1, slots.now), stx(8, ptr, R1, 8));
+      break;
+    case 'avg':
+      e.emit(ldx(8, R2, ptr, 8), alu64Imm('add', R2, 1), stx(8, ptr, R2, 8));
+      e.emit(ldx(8, R2, ptr, 0), alu64Reg('add', R2, R1), stx(8, ptr, R2, 0));
+      break;
+    case 'sum':
+      e.emit(ldx(8, R2, ptr, 0), alu64Reg('add', R2, R1), stx(8, ptr, R2, 0));
+      break;
+    case 'min':
+    case 'max': {
+      // meta says the interval has a value yet; take the operand when it has none or the operand beats it
+      const take = e.freshLabel('tseries.take');
+      const kept = e.freshLabel('tseries.kept');
+      const better = v.agg === 'min' ? (v.signed ? 'jslt' : 'jlt') : v.signed ? 'jsgt' : 'jgt';
+      e.emit(
+        ldx(8, R2, ptr, 8),
+        jmpImm('jeq', R2, 0, take),
+        ldx(8, R2, ptr, 0),
+        jmpReg(better, R1, R2, take),
+        ja(kept),
+      );
+      e.place(take);
+      e.emit(stx(8, ptr, R1, 0), st(8, ptr, 8, 1));
+      e.place(kept);
+      break;
+    }
+  }
+  e.emit(ldSlot(8, R1, slots.epoch), stx(8, ptr, R1, 16));
+}
+
+/** r0 = the time tseries() files values under: CLOCK_TAI, or the clock map's value when one is set (0 when empty). */
+function emitTseriesNow(g: Gen, c: CallExpr): void {
+  const name = g.shared.tseriesClockMap;
+  if (!name) return g.e.emit(call(helper.ktime_get_tai_ns));
+  const spec = g.shared.maps.get(name);
+  const held = spec?.user?.value;
+  if (!spec?.user || spec.user.keys.length || held?.kind !== 'value' || held.type.kind !== 'int' || held.type.signed)
+    throw new CodegenError(
+      `the tseries clock map ${name} must be a map without keys holding an unsigned integer`,
+      c.span,
+      [`assign it one, e.g. ${name} = (uint64)0, and step it: ${name} += 100ms`],
+    );
+  const e = g.e;
+  scoped(g, () => {
+    const key = allocOrFail(g, 8, c.span);
+    const done = e.freshLabel('tseries.clock');
+    e.emit(stSlot(8, key, 0));
+    lookup(g, spec.name, key);
+    e.emit(jmpImm('jeq', R0, 0, done), ldx(8, R0, R0, 0));
+    e.place(done);
+  });
+}
+
+/** r0 = r0 / n or r0 % n, unsigned, for a constant n ≥ 1 (in r1 when it does not fit an immediate). */
+function divideR0(g: Gen, n: number, op: 'div' | 'mod'): void {
+  if (fitsImm32(BigInt(n))) return g.e.emit(alu64Imm(op, R0, n));
+  loadConst(g, R1, BigInt(n));
+  g.e.emit(alu64Reg(op, R0, R1));
+}
+
+/**
  * r0 = bpftrace's log2 bucket of the signed value in r0, with 2^k buckets per power of two:
  *   0 for n < 0;  n + 1 for 0 ≤ n < 2^k;  else ((l - k + 1) << k) + x + 1, where l is the top set bit of n
  *   and x the k bits below it. The top bit is found by an unrolled binary search (no loops). Uses r1-r3.
@@ -199,4 +318,5 @@ export const aggregationBuiltins: EmitRows = {
   stats: aggregation,
   hist: aggregation,
   lhist: aggregation,
+  tseries: aggregation,
 };
