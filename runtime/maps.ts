@@ -225,16 +225,16 @@ export function snapshotMap(
   const entries: MapEntry[] = [];
   const histograms = new Map<string, { keys: readonly Value[]; buckets: bigint[]; total: bigint }>();
   const readKeys = (kview: DataView) => layout.keys.map((k) => readValue(k.type, kview, k.offset, ctx, 'key'));
-  for (const key of entriesOf(fd, spec, ncpu, value, mode)) {
   const series = new TseriesCollector();
+  for (const key of entriesOf(fd, spec, ncpu, value, mode)) {
     const kview = new DataView(key.buffer, key.byteOffset, key.byteLength);
-    if (v.kind === 'hist' || v.kind === 'lhist') {
     if (v.kind === 'tseries') {
       // one kernel entry per interval slot, gathered under the script's key like histogram buckets
       const id = Buffer.from(key.buffer, key.byteOffset, layout.bucket ?? 0).toString('latin1');
       series.add(id, () => readKeys(kview), reduceSlot(v, vview, stride, ncpu));
       continue;
     }
+    if (v.kind === 'hist' || v.kind === 'lhist') {
       // one kernel entry per bucket: gather them under the script's key (the key bytes before the bucket),
       // whose values are read once, for its first bucket
       const at = layout.bucket ?? 0;

@@ -112,6 +112,12 @@ export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
           .map((e) => `${entryLabel(name, e.keys)}: ${divided(e.value, div)}`)
           .join('\n') + '\n\n'
       );
+    case 'tseries':
+      // the series share one window, so every entry is printed (top and div do not apply, as in bpftrace)
+      return formatTseriesMap(
+        value,
+        topEntries(snap).map((entry) => ({ label: entryLabel(name, entry.keys), entry })),
+      );
     default:
       return (
         topEntries(snap, opts.top)
