@@ -38,6 +38,7 @@ export function zeroKept(s: MapSnapshot): MapSnapshot {
 
 function zeroValue(v: Value): Value {
   if (typeof v === 'bigint') return 0n;
+  if (typeof v === 'boolean') return false;
   if (typeof v === 'string') return '';
   if (Array.isArray(v)) return (v as readonly Value[]).map(zeroValue);
   const c = v as CValue;

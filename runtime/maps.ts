@@ -45,12 +45,13 @@ export interface MapSnapshot {
  */
 export function readValue(t: Type, view: DataView, off: number, ctx?: RenderContext, place: Place = 'value'): Value {
   switch (t.kind) {
-    case 'int':
-    case 'bool': {
-      const n = t.kind === 'int' && t.signed ? view.getBigInt64(off, true) : view.getBigUint64(off, true);
+    case 'bool':
+      return view.getBigUint64(off, true) !== 0n; // a bool slot is 8 bytes, as an integer's
+    case 'int': {
+      const n = t.signed ? view.getBigInt64(off, true) : view.getBigUint64(off, true);
       // a pointer prints as its address in hex, as bpftrace v0.26 prints pointers
-      if (t.kind === 'int' && t.space && !t.view && ctx) return `0x${n.toString(16)}`;
-      if (t.kind !== 'int' || !t.view || !ctx || (t.view.kind === 'enum' && ctx.enumNames === false)) return n;
+      if (t.space && !t.view && ctx) return `0x${n.toString(16)}`;
+      if (!t.view || !ctx || (t.view.kind === 'enum' && ctx.enumNames === false)) return n;
       return renderIntView(t.view, n, ctx, place);
     }
     case 'buffer': {
@@ -80,7 +81,7 @@ export function readValue(t: Type, view: DataView, off: number, ctx?: RenderCont
       const step = t.elem.kind === 'int' ? t.elem.bits / 8 : 1;
       for (let i = 0; i < t.count; i++) {
         const at = off + i * step;
-        if (t.elem.kind !== 'int') items.push(view.getUint8(at) ? 'true' : 'false');
+        if (t.elem.kind !== 'int') items.push(view.getUint8(at) !== 0);
         else items.push(BigInt(readIntOf(view, at, step, t.elem.signed)));
       }
       return { kind: 'array', items };
@@ -258,8 +259,8 @@ export function snapshotMap(
       case 'value': {
         const read = readValue(v.type, vview, 0, ctx);
         if (typeof read === 'bigint') entries.push({ keys, value: read });
-        else if (v.type.kind === 'int')
-          entries.push({ keys, value: vview.getBigUint64(0, true), data: read }); // a pointer: sorts by address
+        else if (v.type.kind === 'int' || v.type.kind === 'bool')
+          entries.push({ keys, value: vview.getBigUint64(0, true), data: read }); // a pointer (by address), a bool
         else entries.push({ keys, value: 0n, data: read });
         break;
       }

@@ -62,5 +62,5 @@ function pad(spec: FormatSpec, sign: string, prefix: string, body: string, zeroA
 }
 
 function asBig(v: Value): bigint {
-  return typeof v === 'bigint' ? v : 0n;
+  return typeof v === 'bigint' ? v : typeof v === 'boolean' ? BigInt(v) : 0n; // a bool is 1 or 0 to %d
 }

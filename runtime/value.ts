@@ -1,7 +1,10 @@
 // What user space reads out of maps and events, before an output format prints it.
 
-/** A number, text, a tuple (an array of values), or a C struct/union/array read with its type. */
-export type Value = bigint | string | readonly Value[] | CValue;
+/**
+ * A number, a bool (printed `true`/`false`, as bpftrace v0.26 prints its bool type), text, a tuple (an array of
+ * values), or a C struct/union/array read with its type.
+ */
+export type Value = bigint | boolean | string | readonly Value[] | CValue;
 
 /**
  * A struct or union by member (text `{ .m = 2, .n = 3 }`, JSON `{"m": 2, "n": 3}`), an array (`[1,2]` in

@@ -99,6 +99,7 @@ function emitIntInner(g: Gen, x: Expr): void {
     }
     case 'cast': {
       const from = typeOf(g, x.expr);
+      if (typeOf(g, x).kind === 'bool') return emitBoolCast(g, x.expr, from);
       if (from.kind !== 'int' && from.kind !== 'bool') return emitReinterpret(g, x.expr, from, typeOf(g, x), x.span);
       emitInt(g, x.expr);
       return normalize(g, typeOf(g, x));
@@ -272,6 +273,19 @@ function emitArrayInto(g: Gen, x: Expr, t: Extract<Type, { kind: 'array' }>, off
  * r0 = the bytes of an integer array, buffer or kernel array read as one integer of the cast's type
  * ((uint32)pton("127.0.0.1"), (int32)s.bytes): copied to the stack, then loaded at the integer's width.
  */
+/** (bool)x: r0 = 1 when a number is not 0, or a string's first byte is not NUL (it is not empty). */
+function emitBoolCast(g: Gen, x: Expr, from: Type): void {
+  if (from.kind === 'string')
+    scoped(g, () => {
+      const size = slotSize(from);
+      const at = allocValue(g, size);
+      emitInto(g, x, at, size);
+      g.e.emit(ldSlot(1, R0, at));
+    });
+  else emitInt(g, x);
+  boolFromJump(g, (yes) => jmpImm('jne', R0, 0, yes));
+}
+
 function emitReinterpret(g: Gen, x: Expr, from: Type, to: Type, span: Span): void {
   if (to.kind !== 'int') throw new CodegenError(`cannot cast a ${from.kind} to a ${to.kind}`, span);
   scoped(g, () => {

@@ -17,6 +17,9 @@ export function emitTupleInto(g: Gen, x: Expr, t: TupleType, off: number, size: 
   }
   if (x.kind === 'var') return copyTuple(g, variableSlot(g, x.name), t, off, target);
   if (x.kind === 'map') return emitMapReadInto(g, x, off, size);
+  // a tuple inside a tuple: $t.1, or has_key(@m, $t) spreading $t over a map's keys
+  if (x.kind === 'field' && typeOf(g, x.base).kind === 'tuple')
+    return emitTupleElement(g, x, (at) => copyTuple(g, at, t, off, target));
   throw new CodegenError('this tuple expression is not supported yet', x.span);
 }
 

@@ -26,13 +26,13 @@ export const mapRows: readonly BuiltinRow[] = [
     signature: 'zero(@map)',
     check: wholeMapCall(voidType),
   }),
-  mapFunction('delete', 'removes one entry of a map', {
+  mapFunction('delete', 'removes one entry of a map; true when there was one', {
     minArgs: 1,
     maxArgs: 2,
     signature: 'delete(@map, key) or delete(@map[key])',
     check: (ctx, c) => {
       deleteOrHasKey(ctx, c);
-      return voidType;
+      return boolType; // whether there was an entry to delete (bpftrace v0.26)
     },
   }),
   mapFunction('has_key', 'whether a map has an entry for a key', {
@@ -67,10 +67,11 @@ function wholeMap(e: Expr | undefined): MapExpr | undefined {
 }
 
 /**
- * The entry that delete/has_key name: `f(@m[k…])`, or `f(@m, k)` where a tuple literal `k` spreads over the
- * keys of a multi-key map (bpftrace's `delete(@m, (1, 2))`). `keyCount` is the map's number of keys when known.
+ * The entry that delete/has_key name: `f(@m[k…])`, or `f(@m, k)` where a tuple `k` spreads over the keys of a
+ * multi-key map (bpftrace's `delete(@m, (1, 2))`; a tuple variable too, element by element, as the keys of a
+ * multi-key map are one tuple in bpftrace v0.26). `keyCount` is the map's number of keys when known.
  */
-function keyedTarget(c: CallExpr, keyCount: number | undefined): MapExpr | undefined {
+function keyedTarget(ctx: CheckContext, c: CallExpr, keyCount: number | undefined): MapExpr | undefined {
   const [m, k] = c.args;
   if (m?.kind !== 'map') return undefined;
   if (!k) return m;
@@ -80,10 +81,25 @@ function keyedTarget(c: CallExpr, keyCount: number | undefined): MapExpr | undef
   return {
     kind: 'map',
     name: m.name,
-    keys: spread ? k.elements : [k],
+    keys: spread ? k.elements : (tupleVariableKeys(ctx, k, keyCount) ?? [k]),
     bare: m.bare,
     span: { ...m.span, end: k.span.end },
   };
+}
+
+/** `$t` holding a tuple of as many elements as the map has keys: its elements `$t.0`, `$t.1`, … */
+function tupleVariableKeys(ctx: CheckContext, k: Expr, keyCount: number | undefined): Expr[] | undefined {
+  if (k.kind !== 'var' || keyCount === undefined || keyCount < 2) return undefined;
+  const t = ctx.expr(k);
+  if (t.kind !== 'tuple' || t.elements.length !== keyCount) return undefined;
+  return t.elements.map((_, i) => ({
+    kind: 'field',
+    base: k,
+    name: String(i),
+    arrow: false,
+    nameSpan: k.span,
+    span: k.span,
+  }));
 }
 
 function wholeMapCall(result: Type): CallSpec['check'] {
@@ -144,7 +160,14 @@ function deleteOrHasKey(ctx: CheckContext, c: CallExpr): void {
       return;
     }
   }
-  const target = keyedTarget(c, info?.keys.length)!;
+  if (k && info && info.keys.length === 0) {
+    // worded as bpftrace v0.26 words it
+    ctx.error(`call to ${c.name}() expects a map with explicit keys (non-scalar map)`, c.span, [
+      `${m.name} is a scalar map (it has no keys): ${c.name === 'delete' ? `delete(${m.name})` : `use ${m.name} itself`}`,
+    ]);
+    return;
+  }
+  const target = keyedTarget(ctx, c, info?.keys.length)!;
   ctx.mapTargets.set(c, target);
   const used = ctx.useMap(target, undefined, c.span);
   if (c.name === 'has_key' && isHistogram(used.value))

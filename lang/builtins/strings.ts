@@ -1,7 +1,7 @@
 // Strings: reading one from memory, measuring, comparing and searching them, and errno's text.
 import type { CallExpr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
-import { i64, stringType, typeName, u64, viewed, voidType, type Type } from '../types.ts';
+import { boolType, i64, stringType, typeName, u64, viewed, voidType, type Type } from '../types.ts';
 import type { BuiltinRow, CallSpec } from './row.ts';
 
 const stringFunction = (name: string, doc: string, spec: Omit<CallSpec, 'aggregation'>): BuiltinRow => ({
@@ -41,7 +41,7 @@ export const stringRows: readonly BuiltinRow[] = [
         ctx.error('strcontains() on strings this long would make the BPF program too big', c.span, [
           'cut them first: str(s, 64)',
         ]);
-      return u64;
+      return boolType; // prints true/false, as bpftrace v0.26
     },
   }),
   stringFunction('strlen', 'the length of a string', {

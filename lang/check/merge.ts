@@ -33,8 +33,7 @@ export function valueType(t: Type): Type {
   if (isPointer(t)) return t;
   if (t.kind === 'int' && t.view) return { kind: 'int', bits: 64, signed: t.signed, view: t.view };
   if (t.kind === 'int') return t.signed ? i64 : u64;
-  if (t.kind === 'bool') return u64;
-  return t;
+  return t; // a bool stays one: it prints true/false (bpftrace v0.26)
 }
 
 export function readType(v: MapValue): Type {

@@ -175,7 +175,7 @@ if (bin) {
     assert.is(r.stderr, '');
     assert.is(
       r.stdout.replace(/^pointer-target \d+\n/, '').replace(/@g: .*\n/, ''),
-      '\n\n@a: 2\n@b: 22\n@c: 11\n@d: first\n@e: 1\n@f: second\n@h: 22\n@i: ' + 0x7473726966 + '\n',
+      '\n\n@a: 2\n@b: 22\n@c: 11\n@d: first\n@e: true\n@f: second\n@h: 22\n@i: ' + 0x7473726966 + '\n',
     );
   });
 

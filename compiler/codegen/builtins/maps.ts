@@ -16,6 +16,7 @@ import {
   ldFuncAddr,
   ldMapFd,
   mov64Imm,
+  mov64Reg,
   withSpan,
 } from '../../asm/index.ts';
 import type { CallExpr, Expr, MapExpr } from '../../../lang/index.ts';
@@ -49,7 +50,7 @@ export const mapBuiltins: EmitRows = {
       },
     },
   },
-  delete: { call: { stmt: emitDelete } },
+  delete: { call: { stmt: emitDelete, int: emitDeleteValue } },
   has_key: { call: { int: emitHasKey, stmt: emitHasKey } },
   len: { call: { int: emitLen, stmt: emitLen } },
 };
@@ -131,6 +132,25 @@ function emitDelete(g: Gen, c: CallExpr): void {
       stxSlot(8, bucket, R1),
       jmpImm('jlt', R1, bucketCount(value), top),
     );
+  });
+}
+
+/** `if (delete(@m, k))`: r0 = 1 when the entry was there (map_delete_elem returned 0), else 0. */
+function emitDeleteValue(g: Gen, c: CallExpr): void {
+  const target = keyedEntry(g, c);
+  const spec = namedMap(g, target, c);
+  const value = spec.user!.value;
+  if (value.kind === 'hist' || value.kind === 'lhist')
+    throw new CodegenError(`the value of delete() on a ${value.kind}() map is not supported`, c.span, [
+      `delete(${target.name}, key) as a statement removes the entry`,
+    ]);
+  scoped(g, () => {
+    const key = buildKey(g, target);
+    g.e.emit(ldMapFd(R1, spec.name), ...addrOf(R2, key), call(helper.map_delete_elem));
+    const done = g.e.freshLabel('delete.end');
+    g.e.emit(mov64Imm(R1, 0), jmpImm('jne', R0, 0, done), mov64Imm(R1, 1));
+    g.e.place(done);
+    g.e.emit(mov64Reg(R0, R1));
   });
 }
 
