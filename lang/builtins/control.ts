@@ -2,7 +2,7 @@
 import type { CheckContext } from '../check/context.ts';
 import type { CallExpr } from '../ast.ts';
 import { probeContext } from '../providers.ts';
-import { voidType, type Type } from '../types.ts';
+import { boolType, typeName, voidType, type Type } from '../types.ts';
 import type { BuiltinRow, CallSpec } from './row.ts';
 
 const control = (name: string, doc: string, spec: Omit<CallSpec, 'aggregation'>): BuiltinRow => ({
@@ -68,7 +68,42 @@ export const controlRows: readonly BuiltinRow[] = [
     signature: 'override(int return_value)',
     check: override,
   }),
+  control('write_user', "writes bytes into the current task's user memory (needs --unsafe)", {
+    minArgs: 3,
+    maxArgs: 3,
+    signature: 'write_user(void *dst, string|buffer src, int length)',
+    check: writeUser,
+  }),
 ];
+
+/**
+ * write_user(dst, src, n): bpf_probe_write_user of the first n bytes of a value the probe holds (a string, a
+ * buffer, an integer); true when the kernel wrote them. n past the value's size is cut to it.
+ */
+function writeUser(ctx: CheckContext, c: CallExpr): Type {
+  const [dst, src, len] = c.args;
+  // bpftrace v0.26's words
+  if (!ctx.unsafe)
+    ctx.error('write_user() is unsafe. To use you need the --unsafe flag', c.nameSpan, [
+      'it can crash or corrupt the traced process: run scry with --unsafe if you mean it',
+    ]);
+  if (dst) {
+    const t = ctx.intOperand(dst, 'write_user()');
+    if (t.kind === 'int' && t.space === 'kernel')
+      ctx.error('write_user() writes user memory, and this is a kernel pointer', dst.span, [
+        'cast it if it really is a user address: write_user(uptr(p), …)',
+      ]);
+  }
+  if (src) {
+    const t = ctx.expr(src);
+    if (t.kind !== 'string' && t.kind !== 'buffer' && !(t.kind === 'int' && !t.space))
+      ctx.error(`write_user() writes a string, a buffer or an integer the probe holds, got ${typeName(t)}`, src.span, [
+        'for example write_user(args.filename, "/tmp/x", 7)',
+      ]);
+  }
+  if (len) ctx.intOperand(len, 'write_user()');
+  return boolType;
+}
 
 function signal(ctx: CheckContext, c: CallExpr): Type {
   const a = c.args[0];

@@ -4,7 +4,7 @@ import type { CallExpr, Expr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
 import { probeContext } from '../providers.ts';
 import { i64, pointer, sizeOf, u64, viewed, type Type } from '../types.ts';
-import { describe, stringLiteral } from './args.ts';
+import { describe, intLiteral, stringLiteral } from './args.ts';
 import type { BuiltinRow, CallSpec } from './row.ts';
 
 const dataFunction = (name: string, doc: string, spec: Omit<CallSpec, 'aggregation'>): BuiltinRow => ({
@@ -55,6 +55,18 @@ export const dataRows: readonly BuiltinRow[] = [
     maxArgs: 1,
     signature: 'kaddr(string symbol)',
     check: kaddr,
+  }),
+  dataFunction('percpu_kaddr', "the address of a per-CPU kernel variable's copy on a CPU (this one by default)", {
+    minArgs: 1,
+    maxArgs: 2,
+    signature: 'percpu_kaddr(string variable [, int cpu])',
+    check: percpuKaddr,
+  }),
+  dataFunction('socket_cookie', "a socket's cookie, its unique 64-bit id", {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'socket_cookie(struct sock *sk)',
+    check: socketCookie,
   }),
   dataFunction('uaddr', 'the address of a symbol in the probed binary', {
     minArgs: 1,
@@ -116,9 +128,59 @@ function kaddr(ctx: CheckContext, c: CallExpr): Type {
   const name = stringLiteral(ctx, c.args[0], 'kaddr()', 'a kernel symbol name');
   if (name === undefined) return u64;
   const addr = ctx.kernel.kernelSymbolAddress(name);
+  // bpftrace v0.26's words, over the whole call as there
   if (addr === undefined)
-    ctx.error(`kaddr(): no kernel symbol named '${name}'`, c.args[0]!.span, ['see the names in /proc/kallsyms']);
+    ctx.error(`Failed to resolve kernel symbol: ${name}`, c.span, ['see the names in /proc/kallsyms']);
   else ctx.constants.set(c, addr);
+  return u64;
+}
+
+/**
+ * percpu_kaddr(name[, cpu]): bpf_this_cpu_ptr / bpf_per_cpu_ptr (kernel 5.10) of the variable's BTF VAR, which
+ * the kernel resolves when it loads the program (per-CPU variables are often missing from /proc/kallsyms).
+ * The BTF id waits in ctx.constants for the code generator. The result points at the variable's C type.
+ */
+function percpuKaddr(ctx: CheckContext, c: CallExpr): Type {
+  const [nameArg, cpu] = c.args;
+  if (cpu) ctx.intOperand(cpu, 'percpu_kaddr()');
+  const name = stringLiteral(ctx, nameArg, 'percpu_kaddr()', 'a per-CPU variable name');
+  // bpftrace's uint64 * when the variable's type is unknown
+  const u64Pointer: Type = { kind: 'int', bits: 64, signed: false, space: 'kernel', pointeeInt: u64 };
+  if (name === undefined) return u64Pointer;
+  const btf = ctx.btf();
+  const id = btf?.find(name, 'var');
+  if (!btf || id === undefined) {
+    ctx.error(`percpu_kaddr(): no per-CPU kernel variable named '${name}' in the kernel's BTF`, nameArg!.span, [
+      "per-CPU variables are the VARs of vmlinux BTF's .data..percpu section, e.g. runqueues or process_counts",
+    ]);
+    return u64Pointer;
+  }
+  // the kernel finds the address with kallsyms_lookup_name, which knows data symbols only with CONFIG_KALLSYMS_ALL
+  if (ctx.kernel.kernelSymbolAddress(name) === undefined)
+    ctx.error(`percpu_kaddr(): the kernel cannot give the address of '${name}'`, nameArg!.span, [
+      'it is not in /proc/kallsyms: this kernel lists data symbols only when built with CONFIG_KALLSYMS_ALL',
+    ]);
+  ctx.constants.set(c, BigInt(id));
+  const v = btf.type(id);
+  const target = v.kind === 'var' ? v.target : 0;
+  return { kind: 'int', bits: 64, signed: false, space: 'kernel', pointee: target, pointeeName: btf.typeName(target) };
+}
+
+/** bpf_get_socket_cookie wants the kernel's own typed socket pointer: one straight from a BTF-typed context. */
+function socketCookie(ctx: CheckContext, c: CallExpr): Type {
+  const a = c.args[0];
+  if (!a) return u64;
+  const t = ctx.expr(a);
+  const fromContext =
+    a.kind === 'field' &&
+    a.base.kind === 'ident' &&
+    (a.base.name === 'args' || a.base.name === 'ctx') &&
+    ctx.attach().every((x) => probeContext(x).params);
+  if (t.kind !== 'int' || t.pointeeName !== 'struct sock' || !fromContext)
+    ctx.error(
+      'socket_cookie() needs a struct sock * taken straight from the probe arguments, like args.sk in fentry or rawtracepoint probes',
+      a.span,
+    );
   return u64;
 }
 
@@ -228,15 +290,17 @@ function buf(ctx: CheckContext, c: CallExpr): Type {
   const t = ctx.expr(src);
   let size: number | undefined;
   if (len) {
-    if (len.kind === 'int') {
+    // a literal, or a positional parameter that reads as a number: buf(p, $1)
+    const n = intLiteral(ctx, len);
+    if (n !== undefined) {
       ctx.typeOf.set(len, i64);
-      if (len.value < 1n || len.value > BigInt(ctx.config.maxStrlen)) {
+      if (n < 1n || n > BigInt(ctx.config.maxStrlen)) {
         ctx.error(`buf() length must be from 1 to max_strlen (${ctx.config.maxStrlen})`, len.span, [
           'raise it with: config = { max_strlen = N }',
         ]);
         return { kind: 'buffer', size: 1 };
       }
-      size = Number(len.value);
+      size = Number(n);
     } else {
       ctx.intOperand(len, 'buf()');
       size = ctx.config.maxStrlen;

@@ -4,6 +4,7 @@ import type { CallExpr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
 import { FORMAT_WIDTH_MAX, formatRecordError } from '../check/formats.ts';
 import { parseFormat, type FormatPiece } from '../format-string.ts';
+import { warning } from '../diagnostics.ts';
 import { typeName, voidType } from '../types.ts';
 import type { BuiltinRow } from './row.ts';
 
@@ -20,6 +21,9 @@ const formatted = (name: string, doc: string, signature: string, check = checkFo
   function: { minArgs: 1, maxArgs: FORMAT_MAX_ARGS, signature, aggregation: false, check },
 });
 
+/** bpf_trace_printk takes three values after its format (bpf-helpers(7)). */
+const PRINTK_MAX_ARGS = 3;
+
 export const printfRows: readonly BuiltinRow[] = [
   formatted('printf', 'prints formatted text', 'printf(string fmt, ...)'),
   formatted('system', 'runs a shell command (needs --unsafe)', 'system(string command_format, ...)', (ctx, c) => {
@@ -32,7 +36,70 @@ export const printfRows: readonly BuiltinRow[] = [
   formatted('cat', "prints a file's contents", 'cat(string path_format, ...)'),
   formatted('errorf', 'prints an error message', 'errorf(string fmt, ...)'),
   formatted('warnf', 'prints a warning', 'warnf(string fmt, ...)'),
+  {
+    name: 'debugf',
+    family: 'printf',
+    doc: "prints to the kernel's trace buffer with bpf_trace_printk (for debugging)",
+    function: {
+      minArgs: 1,
+      maxArgs: 1 + PRINTK_MAX_ARGS,
+      signature: 'debugf(string fmt, [up to 3 values])',
+      aggregation: false,
+      check: checkDebugf,
+    },
+  },
 ];
+
+/** The conversions bpf_trace_printk prints, and what each needs. */
+const PRINTK_CONVERSIONS: Readonly<Record<string, 'int' | 'string'>> = {
+  d: 'int',
+  i: 'int',
+  u: 'int',
+  x: 'int',
+  p: 'int',
+  s: 'string',
+};
+
+/**
+ * debugf(fmt, …): the format goes to the kernel as it is, so only the conversions bpf_trace_printk knows; the
+ * text lands in the kernel's trace buffer (tracefs trace_pipe), not in scry's output.
+ */
+function checkDebugf(ctx: CheckContext, c: CallExpr): typeof voidType {
+  const [fmtArg, ...rest] = c.args;
+  const args = rest.map(ctx.expr);
+  ctx.report(
+    warning('debugf() is not meant for production use: it writes to the kernel trace buffer', c.nameSpan, [
+      'read it in /sys/kernel/tracing/trace_pipe; see bpf_trace_printk in bpf-helpers(7)',
+    ]),
+  );
+  if (!fmtArg) return voidType;
+  if (fmtArg.kind !== 'string') {
+    ctx.error('debugf() needs a string literal as its format', fmtArg.span);
+    return voidType;
+  }
+  const parsed = parseFormat(fmtArg.value);
+  if ('error' in parsed) {
+    ctx.error(parsed.error, fmtArg.span);
+    return voidType;
+  }
+  const specs = parsed.pieces.filter((p): p is Extract<FormatPiece, { spec: unknown }> => 'spec' in p);
+  if (specs.length !== args.length) {
+    ctx.error(`debugf() format has ${specs.length} conversions but ${args.length} values follow`, c.span);
+    return voidType;
+  }
+  specs.forEach((p, i) => {
+    const want = PRINTK_CONVERSIONS[p.spec.conv];
+    const t = args[i]!;
+    if (!want)
+      ctx.error(`debugf() cannot print %${p.spec.conv}: bpf_trace_printk knows %d %i %u %x %p and %s`, fmtArg.span);
+    else if (want === 'string' ? t.kind !== 'string' : t.kind !== 'int' && t.kind !== 'bool')
+      ctx.error(
+        `%${p.spec.conv} needs ${want === 'string' ? 'a string' : 'an integer'}, got ${typeName(t)}`,
+        rest[i]!.span,
+      );
+  });
+  return voidType;
+}
 
 function checkFormatted(ctx: CheckContext, c: CallExpr): typeof voidType {
   checkFormat(ctx, c);

@@ -3,6 +3,7 @@ import type { CallExpr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
 import { closest } from '../suggest.ts';
 import { MAX_STACK_FRAMES, i64, stackType, u64, type StackMode, type Type } from '../types.ts';
+import { intLiteral } from './args.ts';
 import type { BuiltinRow } from './row.ts';
 
 const stackModes: readonly StackMode[] = ['bpftrace', 'perf', 'raw'];
@@ -11,7 +12,8 @@ const stack = (name: 'kstack' | 'ustack', space: 'kernel' | 'user'): BuiltinRow 
   name,
   family: 'stacks',
   doc: `the ${space} stack`,
-  variable: { type: stackType(space) },
+  // the mode, unless the call names one, is config stack_mode's (BPFTRACE_STACK_MODE)
+  variable: { type: stackType(space), check: (ctx) => stackType(space, ctx.config.stackMode) },
   function: {
     minArgs: 0,
     maxArgs: 2,
@@ -25,7 +27,7 @@ export const stackRows: readonly BuiltinRow[] = [stack('kstack', 'kernel'), stac
 
 /** kstack / kstack(perf) / kstack(5) / kstack(perf, 5). */
 function stackCall(ctx: CheckContext, c: CallExpr, space: 'kernel' | 'user'): Type {
-  let mode: StackMode = 'bpftrace';
+  let mode: StackMode = ctx.config.stackMode;
   let limit = MAX_STACK_FRAMES;
   let args = c.args;
   const first = args[0];
@@ -42,12 +44,14 @@ function stackCall(ctx: CheckContext, c: CallExpr, space: 'kernel' | 'user'): Ty
   const n = args[0];
   if (args.length > 1) ctx.error(`${c.name}() takes a mode and a frame count`, c.span, [`usage: ${c.name}(perf, 10)`]);
   if (n) {
-    if (n.kind !== 'int' || n.value < 1n || n.value > BigInt(MAX_STACK_FRAMES)) {
-      if (n.kind !== 'int') ctx.expr(n);
+    // a literal, or a positional parameter that reads as a number: ustack($1)
+    const v = intLiteral(ctx, n);
+    if (v === undefined || v < 1n || v > BigInt(MAX_STACK_FRAMES)) {
+      if (v === undefined) ctx.expr(n);
       ctx.error(`${c.name}() frame count must be an integer literal from 1 to ${MAX_STACK_FRAMES}`, n.span);
     } else {
       ctx.typeOf.set(n, i64);
-      limit = Number(n.value);
+      limit = Number(v);
     }
   }
   return stackType(space, mode, limit);

@@ -2,9 +2,37 @@
 import { stringType, u64, viewed, voidType } from '../types.ts';
 import { stringLiteral } from './args.ts';
 import type { BuiltinRow } from './row.ts';
+import { closest } from '../suggest.ts';
+
+/** The clocks nsecs() reads: CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI, and TAI for kernels without its helper. */
+export const NSECS_CLOCKS = ['monotonic', 'boot', 'tai', 'sw_tai'] as const;
 
 export const timeRows: readonly BuiltinRow[] = [
-  { name: 'nsecs', family: 'time', doc: 'monotonic time in nanoseconds', variable: { type: u64 } },
+  {
+    name: 'nsecs',
+    family: 'time',
+    doc: 'monotonic time in nanoseconds',
+    variable: { type: u64 },
+    // nsecs(boot) etc. pick the clock, as in bpftrace v0.26 (the variable is nsecs(monotonic))
+    function: {
+      minArgs: 0,
+      maxArgs: 1,
+      signature: `nsecs([${NSECS_CLOCKS.join('|')}])`,
+      aggregation: false,
+      check: (ctx, c) => {
+        const mode = c.args[0];
+        if (!mode) return u64;
+        ctx.typeOf.set(mode, u64);
+        if (mode.kind !== 'ident' || !(NSECS_CLOCKS as readonly string[]).includes(mode.name)) {
+          const guess = mode.kind === 'ident' ? closest(mode.name, NSECS_CLOCKS) : undefined;
+          ctx.error(`nsecs() takes a clock: ${NSECS_CLOCKS.join(', ')}`, mode.span, [
+            guess ? `did you mean '${guess}'?` : 'for example nsecs(boot)',
+          ]);
+        }
+        return u64;
+      },
+    },
+  },
   { name: 'elapsed', family: 'time', doc: 'nanoseconds since scry started the program', variable: { type: u64 } },
   { name: 'jiffies', family: 'time', doc: 'kernel jiffies', variable: { type: u64 } },
   {

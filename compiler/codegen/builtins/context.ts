@@ -14,6 +14,7 @@ import {
   ldx,
   mov32Reg,
   mov64Imm,
+  mov64Reg,
   type Insn,
 } from '../../asm/index.ts';
 import { PT_REGS_OFFSETS, type Span, type Type, type UsdtArgument } from '../../../lang/index.ts';
@@ -97,6 +98,26 @@ const probeRows: EmitRows = {
       },
     },
   },
+  // bpftrace v0.26: the privilege level in the saved cs where the context has registers (perf events' does
+  // too), 1 in BEGIN and END (they run in scry's own process), 0 elsewhere
+  usermode: {
+    variable: {
+      int: (g) => {
+        const p = g.attach.provider;
+        if (p === 'BEGIN' || p === 'END') return g.e.emit(mov64Imm(R0, 1));
+        if (!g.context.ptRegs && !['interval', 'software', 'hardware', 'watchpoint'].includes(p))
+          return g.e.emit(mov64Imm(R0, 0));
+        g.e.emit(
+          ldx(8, R0, R6, PT_REGS_OFFSETS.cs!),
+          // (cs & 3) == 3, without a branch: ((cs & 3) + 1) >> 2
+          alu64Imm('and', R0, 3),
+          alu64Imm('add', R0, 1),
+          alu64Imm('rsh', R0, 2),
+        );
+      },
+    },
+  },
+  ctx: { variable: { int: (g) => g.e.emit(mov64Reg(R0, R6)) } },
   // the instruction pointer travels; user space resolves the symbol
   func: { variable: { int: (g) => g.e.emit(ldx(8, R0, R6, PT_REGS_OFFSETS.ip!)) } },
   probe: {

@@ -1,8 +1,36 @@
 // Control: exit() ends the program, signal() signals the current task, override() replaces a return value.
-import { BPF_FUNC as helper, R0, R1, R2, R6, call, ja, ldMapValue, mov64Reg, st, stx } from '../../asm/index.ts';
+import {
+  BPF_FUNC as helper,
+  R0,
+  R1,
+  R2,
+  R3,
+  R6,
+  call,
+  ja,
+  jmpImm,
+  ldMapValue,
+  mov64Imm,
+  mov64Reg,
+  st,
+  stx,
+} from '../../asm/index.ts';
 import type { CallExpr } from '../../../lang/index.ts';
 import { EXIT_EVENT_ID, GLOBALS_EXIT_CODE, GLOBALS_EXIT_FLAG, GLOBALS_MAP } from '../../program.ts';
-import { allocOrFail, emitInt, emitInto, ldSlot, scoped, stSlot, type Gen } from '../context.ts';
+import {
+  addrOf,
+  allocOrFail,
+  allocValue,
+  emitInt,
+  emitInto,
+  ldSlot,
+  scoped,
+  stSlot,
+  stxSlot,
+  typeOf,
+  type Gen,
+} from '../context.ts';
+import { slotSize } from '../../layout.ts';
 import { emitEventOutput } from '../events.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { emitConstant } from '../values.ts';
@@ -30,7 +58,39 @@ export const controlBuiltins: EmitRows = {
         }),
     },
   },
+  write_user: { call: { int: emitWriteUser, stmt: emitWriteUser } },
 };
+
+/** write_user(dst, src, n): the value on the stack, n capped at its size; r0 = 1 when the kernel wrote it. */
+function emitWriteUser(g: Gen, c: CallExpr): void {
+  const [dst, src, len] = c.args as [CallExpr['args'][0], CallExpr['args'][0], CallExpr['args'][0]];
+  const e = g.e;
+  scoped(g, () => {
+    const t = typeOf(g, src);
+    const size = slotSize(t);
+    const value = allocValue(g, size);
+    emitInto(g, src, value, size);
+    // a buffer's bytes follow its length word
+    const from = t.kind === 'buffer' ? value + 8 : value;
+    const room = t.kind === 'buffer' ? t.size : t.kind === 'string' ? t.size : size;
+    const regs = allocOrFail(g, 16, c.span);
+    emitInt(g, dst);
+    e.emit(stxSlot(8, regs, R0));
+    emitInt(g, len);
+    const fits = e.freshLabel('write_user.len');
+    const none = e.freshLabel('write_user.none');
+    const done = e.freshLabel('write_user.end');
+    // the verifier wants a size it can bound: 1…room
+    e.emit(jmpImm('jeq', R0, 0, none), jmpImm('jle', R0, room, fits), mov64Imm(R0, room));
+    e.place(fits);
+    e.emit(mov64Reg(R3, R0), ldSlot(8, R1, regs), ...addrOf(R2, from), call(helper.probe_write_user));
+    // true when it returned 0
+    e.emit(mov64Reg(R1, R0), mov64Imm(R0, 1), jmpImm('jeq', R1, 0, done));
+    e.place(none);
+    e.emit(mov64Imm(R0, 0));
+    e.place(done);
+  });
+}
 
 /** exit([code]): tell user space to stop, and end this probe now. */
 function emitExit(g: Gen, c: CallExpr): void {

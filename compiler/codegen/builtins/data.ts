@@ -7,9 +7,12 @@ import {
   R2,
   R3,
   R6,
+  BPF_PSEUDO_BTF_ID,
   alu64Imm,
   call,
   endian,
+  ldImm64,
+  type Insn,
   ja,
   jmpImm,
   ldx,
@@ -78,7 +81,21 @@ export const dataBuiltins: EmitRows = {
       int: (g, c) => {
         emitInt(g, c.args[0]!);
         const t = typeOf(g, c);
-        g.e.emit(endian(R0, 'be', t.kind === 'int' ? (Math.max(16, t.bits) as 16 | 32 | 64) : 64)); // x86-64 is little-endian
+        // one byte has nothing to swap (bpftrace v0.26: returned as it is, unsigned)
+        if (t.kind === 'int' && t.bits === 8) return g.e.emit(alu64Imm('and', R0, 0xff));
+        g.e.emit(endian(R0, 'be', t.kind === 'int' ? (t.bits as 16 | 32 | 64) : 64)); // x86-64 is little-endian
+      },
+    },
+  },
+  percpu_kaddr: { call: { int: emitPercpuKaddr } },
+  socket_cookie: {
+    call: {
+      int: (g, c) => {
+        // the kernel's typed socket pointer, loaded straight from the context as bpf_get_socket_cookie wants it
+        const info = g.shared.checked.argFields.get(c.args[0] as FieldExpr);
+        if (info?.access.kind !== 'context')
+          throw new CodegenError('socket_cookie() needs a socket from the probe arguments', c.args[0]!.span);
+        g.e.emit(ldx(8, R1, R6, 8 * info.access.index), call(helper.get_socket_cookie));
       },
     },
   },
@@ -166,6 +183,33 @@ function emitBuf(g: Gen, x: CallExpr, t: BufferType, off: number): void {
     e.emit(mov64Reg(R3, R0), ldSlot(8, R2, n), ...addrOf(R1, off + 8), call(read.fn));
     checkHelper(g, read.name, 'read');
   });
+}
+
+/**
+ * percpu_kaddr(name[, cpu]): the variable's BTF VAR (an ld_imm64 the kernel resolves to its address, kernel
+ * 5.10), through bpf_this_cpu_ptr or bpf_per_cpu_ptr (NULL for a CPU that does not exist). The verifier
+ * types the result as a pointer it tracks; scry reads through pointers with probe_read_kernel and does
+ * arithmetic on them, so the value is copied through the stack by probe_read_kernel to make it a number.
+ */
+function emitPercpuKaddr(g: Gen, c: CallExpr): void {
+  const id = g.shared.checked.constants.get(c);
+  if (id === undefined) throw new Error('percpu_kaddr() without its BTF id');
+  const e = g.e;
+  const cpu = c.args[1];
+  scoped(g, () => {
+    const slots = allocOrFail(g, 16, c.span);
+    if (cpu) {
+      emitInt(g, cpu);
+      e.emit(mov64Reg(R2, R0), btfVar(R1, id), call(helper.per_cpu_ptr));
+    } else e.emit(btfVar(R1, id), call(helper.this_cpu_ptr));
+    e.emit(stxSlot(8, slots, R0), ...addrOf(R1, slots + 8), mov64Imm(R2, 8), ...addrOf(R3, slots));
+    e.emit(call(helper.probe_read_kernel), ldSlot(8, R0, slots + 8));
+  });
+}
+
+/** ld_imm64 dst, <vmlinux BTF VAR id>: the kernel puts the variable's address there when it loads the program. */
+function btfVar(dst: typeof R1, id: bigint): Insn {
+  return { ...ldImm64(dst, id), src: BPF_PSEUDO_BTF_ID };
 }
 
 const AF_INET6 = 10;

@@ -1,8 +1,10 @@
 // printf and its kin (cat, system, errorf, warnf): a ring-buffer event whose schema tells user space how to
 // format it (or, for cat and system, what to do with the text).
+import { BPF_FUNC as helper, R1, R2, R3, R4, R5, call, mov64Imm } from '../../asm/index.ts';
 import type { CallExpr } from '../../../lang/index.ts';
 import { packedLayout, slotSize } from '../../layout.ts';
-import { allocValue, emitInto, scoped, stSlot, typeOf, type Gen } from '../context.ts';
+import { addrOf, allocValue, emitInto, ldSlot, scoped, stSlot, typeOf, type Gen } from '../context.ts';
+import { storeBytes } from '../values.ts';
 import { defineEvent, emitEventOutput } from '../events.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
 
@@ -14,7 +16,32 @@ export const printfBuiltins: EmitRows = {
   cat: formatted,
   errorf: formatted,
   warnf: formatted,
+  debugf: { call: { stmt: emitDebugf } },
 };
+
+/** debugf(fmt, a, b, c): bpf_trace_printk(fmt, size, …) with the format on the stack; strings pass by address. */
+function emitDebugf(g: Gen, c: CallExpr): void {
+  const [fmt, ...args] = c.args;
+  if (fmt?.kind !== 'string') throw new Error('debugf without its format');
+  const text = Buffer.from(`${fmt.value}\0`, 'utf8');
+  scoped(g, () => {
+    const at = allocValue(g, Math.ceil(text.length / 8) * 8);
+    storeBytes(g, text, at);
+    // every value first (each may call helpers), then the registers
+    const slots = args.map((a) => {
+      const t = typeOf(g, a);
+      const size = t.kind === 'string' ? t.size : 8;
+      const slot = allocValue(g, Math.ceil(size / 8) * 8);
+      emitInto(g, a, slot, size);
+      return { slot, byAddress: t.kind === 'string' };
+    });
+    const regs = [R3, R4, R5] as const;
+    slots.forEach(({ slot, byAddress }, i) =>
+      g.e.emit(...(byAddress ? addrOf(regs[i]!, slot) : [ldSlot(8, regs[i]!, slot)])),
+    );
+    g.e.emit(...addrOf(R1, at), mov64Imm(R2, text.length), call(helper.trace_printk));
+  });
+}
 
 /** printf(fmt, args…): the arguments laid out as the checker's format info says; user space formats. */
 function emitPrintf(g: Gen, c: CallExpr): void {

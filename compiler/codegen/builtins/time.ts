@@ -7,7 +7,19 @@ import { defineEvent, emitEventOutput } from '../events.ts';
 import type { EmitRows } from './emit.ts';
 
 export const timeBuiltins: EmitRows = {
-  nsecs: { variable: { int: (g) => g.e.emit(call(helper.ktime_get_ns)) } },
+  nsecs: {
+    variable: { int: (g) => g.e.emit(call(helper.ktime_get_ns)) },
+    call: {
+      int: (g, c) => {
+        const mode = c.args[0];
+        const clock = mode?.kind === 'ident' ? mode.name : 'monotonic';
+        // bpftrace computes sw_tai from the monotonic clock for kernels before 6.1; this one reads TAI itself
+        if (clock === 'boot') g.e.emit(call(helper.ktime_get_boot_ns));
+        else if (clock === 'tai' || clock === 'sw_tai') g.e.emit(call(helper.ktime_get_tai_ns));
+        else g.e.emit(call(helper.ktime_get_ns));
+      },
+    },
+  },
   elapsed: {
     variable: {
       int: (g) => {
