@@ -214,12 +214,11 @@ function emitTseriesNow(g: Gen, c: CallExpr): void {
   if (!name) return g.e.emit(call(helper.ktime_get_tai_ns));
   const spec = g.shared.maps.get(name);
   const held = spec?.user?.value;
-  if (!spec?.user || spec.user.keys.length || held?.kind !== 'value' || held.type.kind !== 'int' || held.type.signed)
-    throw new CodegenError(
-      `the tseries clock map ${name} must be a map without keys holding an unsigned integer`,
-      c.span,
-      [`assign it one, e.g. ${name} = (uint64)0, and step it: ${name} += 100ms`],
-    );
+  // (bpftrace wants it unsigned; here `@ts += 100ms` makes the map signed, so any integer will do)
+  if (!spec?.user || spec.user.keys.length || held?.kind !== 'value' || held.type.kind !== 'int')
+    throw new CodegenError(`the tseries clock map ${name} must be a map without keys holding an integer`, c.span, [
+      `assign it one, e.g. ${name} = (uint64)0, and step it: ${name} += 100ms`,
+    ]);
   const e = g.e;
   scoped(g, () => {
     const key = allocOrFail(g, 8, c.span);
