@@ -77,13 +77,13 @@ if (requireRoot('e2e aggregations')) {
     );
   });
 
-  test('avg and stats with negatives: truncated averages, ordered by average, a blank line after each map', async () => {
+  test('avg and stats with negatives: truncated averages, stats as records (bpftrace v0.26), ordered by average, a blank line after each map', async () => {
     const out = await stdout(
       'BEGIN { @a = avg(-5); @a = avg(2); @s = stats(-5); @s = stats(2); @s = stats(-10); @b["x"] = avg(10); @b["y"] = avg(-3); @b["y"] = avg(-4); @t[1] = stats(100); @t[2] = stats(-1); exit(); }',
     );
     assert.is(
       out,
-      '\n\n@a: -1\n\n@b[y]: -3\n@b[x]: 10\n\n@s: count 3, average -4, total -13\n\n@t[2]: count 1, average -1, total -1\n@t[1]: count 1, average 100, total 100\n\n',
+      '\n\n@a: -1\n\n@b[y]: -3\n@b[x]: 10\n\n@s: { .count = 3, .average = -4, .total = -13 }\n\n@t[2]: { .count = 1, .average = -1, .total = -1 }\n@t[1]: { .count = 1, .average = 100, .total = 100 }\n\n',
     );
   });
 
@@ -250,7 +250,7 @@ if (requireRoot('e2e aggregations')) {
     assert.is(r.stderr, '');
     assert.is(
       r.stdout,
-      '{"type": "attached_probes", "data": {"probes": 1}}\n{"type": "map", "data": {"@big": "9007199254740993"}}\n{"type": "hist", "data": {"@h": []}}\n' +
+      '{"type": "attached_probes", "count": 1, "data": {"probes": 1}}\n{"type": "map", "data": {"@big": "9007199254740993"}}\n{"type": "hist", "data": {"@h": []}}\n' +
         '{"type": "stats", "data": {"@z": {"count": 0, "average": 0, "total": 0}}}\n',
     );
   });

@@ -107,20 +107,23 @@ if (requireRoot('e2e data functions')) {
     );
   });
 
-  test('-k reports a failed map delete with its location; without -k it is silent', async () => {
+  test('-k reports a failed map delete with its location, in bpftrace v0.26 words; without -k it is silent', async () => {
     const prog = 'BEGIN { delete(@y[2]); @y[1] = 1; exit(); }';
     const quiet = await runScry(['-q', '-e', prog]);
     assert.is(quiet.stdout, '\n\n@y[1]: 1\n');
     const r = await runScry(['-q', '-k', '-e', prog]);
     assert.is(
       r.stdout,
-      `stdin:1:9: WARNING: Failed to map_delete_elem: No such file or directory (-2)\n${prog}\n        ~~~~~~~~~~~~~\n\n\n@y[1]: 1\n`,
+      `stdin:1:9: WARNING: Can't delete map element because it does not exist.\nAdditional Info - helper: map_delete_elem, retcode: -2\n${prog}\n        ~~~~~~~~~~~~~\n\n\n@y[1]: 1\n`,
     );
   });
 
   test('-kk also reports failed reads', async () => {
     const r = await runScry(['-q', '-kk', '-e', 'BEGIN { @x = str(8); exit(); }']);
-    assert.match(r.stdout, /^stdin:1:14: WARNING: Failed to probe_read_str: Bad address \(-14\)\n/);
+    assert.match(
+      r.stdout,
+      /^stdin:1:14: WARNING: Bad address\nAdditional Info - helper: probe_read_str, retcode: -14\n/,
+    );
   });
 }
 

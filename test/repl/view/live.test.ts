@@ -160,7 +160,8 @@ checkFdLeaks(READER);
 READER('the worker reads the same panels as the session does on this thread, and leaves no fd open', async () => {
   const s = Session.start(
     compileText(
-      'BEGIN { @a[1] = count(); @a[2] = count(); @a[2] = count(); @h = hist(100); @s = stats(3); @t["x"] = "y"; }',
+      // the interval probe keeps the session running (a BEGIN-only program ends by itself, as in bpftrace v0.26)
+      'BEGIN { @a[1] = count(); @a[2] = count(); @a[2] = count(); @h = hist(100); @s = stats(3); @t["x"] = "y"; } interval:s:3600 { }',
       hostKernelInfo(),
     ),
     {
