@@ -39,14 +39,19 @@ export function compile(
 ): { program?: CompiledProgram; diagnostics: Diagnostic[] } {
   const maps = new Map<string, MapSpec>();
   let n = 0;
+  const declared = new Map((checked.ast.mapDecls ?? []).map((d) => [d.name, d]));
   for (const info of [...checked.maps.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const layout = keyLayout(info.keys, info.value);
+    const decl = declared.get(info.name);
+    // a declaration `let @m = lruhash(N)` says the kind and size; per-CPU values stay per CPU whatever it says
+    const lru = decl?.mapKind === 'lruhash' || decl?.mapKind === 'percpulruhash';
+    const percpu = isPerCpu(info.value);
     maps.set(info.name, {
       name: kernelMapName(info.name, n++),
-      kind: isPerCpu(info.value) ? 'percpu_hash' : 'hash',
+      kind: lru ? (percpu ? 'lru_percpu_hash' : 'lru_hash') : percpu ? 'percpu_hash' : 'hash',
       keySize: layout.size,
       valueSize: valueSize(info.value),
-      maxEntries: options.maxMapKeys ?? checked.config.maxMapKeys,
+      maxEntries: decl?.maxEntries ?? options.maxMapKeys ?? checked.config.maxMapKeys,
       user: {
         name: info.name,
         keys: info.keys.map((type, i) => ({ type, offset: layout.offsets[i]! })),

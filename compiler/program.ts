@@ -12,7 +12,8 @@ export { MAX_STACK_FRAMES } from '../lang/index.ts';
 import type { Relocation } from './asm/index.ts';
 
 export type ProgType = 'raw_tracepoint' | 'tracepoint' | 'perf_event' | 'kprobe' | 'tracing';
-export type MapKind = 'hash' | 'percpu_hash' | 'array' | 'percpu_array' | 'ringbuf' | 'stack_trace';
+export type MapKind =
+  'hash' | 'percpu_hash' | 'lru_hash' | 'lru_percpu_hash' | 'array' | 'percpu_array' | 'ringbuf' | 'stack_trace';
 
 /** A script map (`@name`) as the printer needs to see it. */
 export interface UserMapLayout {

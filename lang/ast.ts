@@ -8,6 +8,24 @@ export interface Program {
   /** `#include <…>` lines, kept so later passes can say what they would have needed. */
   readonly includes: readonly { readonly path: string; readonly span: Span }[];
   readonly probes: readonly Probe[];
+  /** `let @a = lruhash(100);` before the probes: the kind and size of a map (bpftrace v0.26) */
+  readonly mapDecls?: readonly MapDecl[];
+  /** `macro name(…) { … }` definitions; lang/script-macros.ts expands their uses and drops them */
+  readonly macros?: readonly MacroDef[];
+  readonly span: Span;
+}
+
+/**
+ * `macro name($v, @m, e) { … }` (bpftrace v0.26). A `$v` parameter takes a variable and an `@m` one a map,
+ * by name (the macro can assign to them); a bare-name parameter takes any expression, substituted as written.
+ * The body's last statement, when it is an expression, is the macro's value.
+ */
+export interface MacroDef {
+  readonly kind: 'macro';
+  readonly name: string;
+  readonly nameSpan: Span;
+  readonly params: readonly (VarExpr | MapExpr | IdentExpr)[];
+  readonly body: Block;
   readonly span: Span;
 }
 
@@ -123,6 +141,14 @@ export interface ForRangeStmt {
 export interface JumpStmt {
   readonly kind: 'jump';
   readonly jump: 'break' | 'continue' | 'return';
+  readonly span: Span;
+}
+
+export interface MapDecl {
+  readonly kind: 'map-decl';
+  readonly name: string;
+  readonly mapKind: 'hash' | 'lruhash' | 'percpuhash' | 'percpulruhash';
+  readonly maxEntries: number;
   readonly span: Span;
 }
 

@@ -9,6 +9,8 @@ import type {
   ConfigItem,
   Expr,
   IfStmt,
+  MacroDef,
+  MapDecl,
   MapExpr,
   Probe,
   Stmt,
@@ -24,6 +26,8 @@ export interface Built {
   readonly config: ConfigItem[];
   readonly includes: { readonly path: string; readonly span: Span }[];
   readonly probes: Probe[];
+  macros?: MacroDef[];
+  mapDecls?: MapDecl[];
 }
 
 const precedence: Record<BinaryOp, number> = {
@@ -202,7 +206,58 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
           'move `config = { … }` to the top of the program',
         ]);
       built.config.push(...configBlock(el));
-    } else built.probes.push(probe(el));
+    } else if (el.name === 'mapDecl') {
+      const d = mapDecl(el);
+      if (d) (built.mapDecls ??= []).push(d);
+    } else if (el.name === 'macroDef') (built.macros ??= []).push(macroDef(el));
+    else built.probes.push(probe(el));
+  }
+
+  function mapDecl(n: CstNode): MapDecl | undefined {
+    const name = need(tok(n, 'MapName'));
+    const kind = need(tok(n, 'mapKind'));
+    const size = tok(n, 'size');
+    const span = between(need(tok(n, 'Let')), need(tok(n, 'RParen')));
+    const kinds = ['hash', 'lruhash', 'percpuhash', 'percpulruhash'];
+    if (!kinds.includes(kind.image)) {
+      fail(`unknown map type ${kind.image}`, sp(kind), [
+        `a map is declared as one of ${kinds.join(', ')}: let @m = hash(1000)`,
+      ]);
+      return undefined;
+    }
+    const maxEntries = size ? intValue(size) : 0n;
+    if (maxEntries < 1n || maxEntries > 0xffffffffn) {
+      fail(`${kind.image}() needs its number of entries, from 1 to 4294967295`, size ? sp(size) : span, [
+        `for example let ${name.image} = ${kind.image}(1000)`,
+      ]);
+      return undefined;
+    }
+    return {
+      kind: 'map-decl',
+      name: name.image,
+      mapKind: kind.image as MapDecl['mapKind'],
+      maxEntries: Number(maxEntries),
+      span,
+    };
+  }
+
+  function macroDef(n: CstNode): MacroDef {
+    const name = need(tok(n, 'name'));
+    const params = toks(n, 'param').map((t): MacroDef['params'][number] => {
+      const span = sp(t);
+      if (t.tokenType === T.Variable) return { kind: 'var', name: t.image, span };
+      if (t.tokenType === T.MapName) return { kind: 'map', name: t.image, keys: [], bare: false, span };
+      return { kind: 'ident', name: t.image, span };
+    });
+    const body = block(need(sub(n, 'block')));
+    return {
+      kind: 'macro',
+      name: name.image,
+      nameSpan: sp(name),
+      params,
+      body,
+      span: join(sp(need(tok(n, 'Macro'))), body.span),
+    };
   }
 
   function start(e: IToken | CstNode): number {

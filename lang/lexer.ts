@@ -113,8 +113,29 @@ const attachPoint: CustomPatternMatcherFunc = (text, offset, tokens) => {
     i++;
   }
   const raw = text.slice(offset, i);
-  if (!raw || raw === 'config') return null;
+  if (!raw || raw === 'config' || (raw === 'let' && /^[ \t\r\n]*@/.test(text.slice(i, i + 64)))) return null;
+  if (inMapDeclaration(tokens)) return null;
   return [raw];
+};
+
+/** Whether the tokens so far end inside a top-level `let @m = …;` (its value is an expression, no attach point). */
+function inMapDeclaration(tokens: readonly IToken[]): boolean {
+  for (let k = tokens.length - 1; k >= 0; k--) {
+    const t = tokens[k]!.tokenType;
+    if (t === T.Let) return true;
+    // the value is `kind(N)`: its `)` ends it, with or without the `;`
+    if (t === T.Semi || t === T.RCurly || t === T.AttachPoint || t === T.RParen) return false;
+  }
+  return false;
+}
+
+/** `macro NAME(` at the top level begins a macro definition */
+const macroWord = /macro(?=[ \t\r\n]+[A-Za-z_][A-Za-z0-9_]*[ \t\r\n]*\()/y;
+const macro: CustomPatternMatcherFunc = (text, offset, tokens) => {
+  sync(tokens);
+  if (stack.length) return null;
+  macroWord.lastIndex = offset;
+  return macroWord.exec(text);
 };
 
 const angleOpen: CustomPatternMatcherFunc = (_text, _offset, tokens) => {

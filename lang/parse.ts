@@ -101,6 +101,8 @@ function parseWith(p: ScryParser, file: SourceFile): ParseResult {
       config: built.config,
       includes: [...includeLines(file, definitionsEnd), ...built.includes],
       probes: built.probes,
+      ...(built.macros ? { macros: built.macros } : {}),
+      ...(built.mapDecls ? { mapDecls: built.mapDecls } : {}),
       span: { file, start: 0, end: file.text.length },
     },
     diagnostics: capDiagnostics(diagnostics),

@@ -262,9 +262,41 @@ export class ScryParser extends CstParser {
       this.OR([
         { ALT: () => this.CONSUME(T.Directive) },
         { ALT: () => this.SUBRULE(this.configBlock) },
+        { ALT: () => this.SUBRULE(this.mapDecl) },
+        { ALT: () => this.SUBRULE(this.macroDef) },
         { ALT: () => this.SUBRULE(this.probe) },
       ]),
     );
+  });
+
+  /** `macro name($var, @map, expr) { … }` (bpftrace v0.26): expanded where it is used, by lang/script-macros.ts */
+  macroDef = this.RULE('macroDef', () => {
+    this.CONSUME(T.Macro);
+    this.CONSUME(T.Identifier, { LABEL: 'name' });
+    this.CONSUME(T.LParen);
+    this.MANY_SEP({
+      SEP: T.Comma,
+      DEF: () =>
+        this.OR([
+          { ALT: () => this.CONSUME(T.Variable, { LABEL: 'param' }) },
+          { ALT: () => this.CONSUME(T.MapName, { LABEL: 'param' }) },
+          { ALT: () => this.CONSUME2(T.Identifier, { LABEL: 'param' }) },
+        ]),
+    });
+    this.CONSUME(T.RParen);
+    this.SUBRULE(this.block);
+  });
+
+  /** `let @name = lruhash(100);` before the probes (bpftrace v0.26 map declarations) */
+  mapDecl = this.RULE('mapDecl', () => {
+    this.CONSUME(T.Let);
+    this.CONSUME(T.MapName);
+    this.CONSUME(T.Assign);
+    this.CONSUME(T.Identifier, { LABEL: 'mapKind' });
+    this.CONSUME(T.LParen);
+    this.OPTION(() => this.CONSUME(T.IntLiteral, { LABEL: 'size' }));
+    this.CONSUME(T.RParen);
+    this.OPTION2(() => this.CONSUME(T.Semi));
   });
 
   configBlock = this.RULE('configBlock', () => {

@@ -117,7 +117,7 @@ function allKeys(fd: number, keySize: number): Uint8Array[] {
 }
 
 function cpuCount(spec: MapSpec): number {
-  return spec.kind === 'percpu_hash' || spec.kind === 'percpu_array' ? possibleCpus().length : 1;
+  return perCpu(spec) ? possibleCpus().length : 1;
 }
 
 /**
@@ -165,7 +165,7 @@ function batchEntries(
 ): Generator<Uint8Array> | undefined {
   const ks = spec.keySize;
   // the kernel packs values at value_size (per-CPU: round_up(value_size, 8) per possible CPU), keys at key_size
-  const percpu = spec.kind === 'percpu_hash' || spec.kind === 'percpu_array';
+  const percpu = perCpu(spec);
   const vs = percpu ? Math.ceil(spec.valueSize / 8) * 8 * ncpu : spec.valueSize;
   // batches grow while they come back full, up to what the map can hold (or BATCH_BYTES)
   const most = Math.min(spec.maxEntries, Math.max(FIRST_BATCH, Math.floor(BATCH_BYTES / (ks + vs))));
@@ -325,4 +325,9 @@ export function zeroMap(fd: number, spec: MapSpec): void {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // deleted meanwhile
     }
   }
+}
+
+/** Each CPU keeps its own value (the live-view worker cannot import compiler/index.ts: see check-imports.ts). */
+function perCpu(spec: MapSpec): boolean {
+  return spec.kind === 'percpu_hash' || spec.kind === 'lru_percpu_hash' || spec.kind === 'percpu_array';
 }

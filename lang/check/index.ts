@@ -92,6 +92,7 @@ export function check(
     diagnostics.push(tooDeep(e, ast));
     return { diagnostics };
   }
+  checkMapDeclarations(ast, inferred.maps, diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics: capDiagnostics(diagnostics) };
   const contexts = new Map(probes.flatMap((p) => p.attach.map((a) => [a, probeContext(a)] as const)));
   const rows = scriptTypes ? scriptTypeRows(scriptTypes) : undefined;
@@ -99,6 +100,16 @@ export function check(
     program: { ast, probes, ...inferred, config, params, contexts, ...(rows ? { scriptTypes: rows } : {}) },
     diagnostics: capDiagnostics(diagnostics),
   };
+}
+
+/** `let @m = hash(N);`: declared once, used somewhere (bpftrace v0.26 warns of an unused one). */
+function checkMapDeclarations(ast: Program, maps: ReadonlyMap<string, unknown>, diagnostics: Diagnostic[]): void {
+  const seen = new Set<string>();
+  for (const d of ast.mapDecls ?? []) {
+    if (seen.has(d.name)) diagnostics.push(error(`${d.name} is declared twice`, d.span, ['declare each map once']));
+    seen.add(d.name);
+    if (!maps.has(d.name)) diagnostics.push(warning(`Unused map: ${d.name}`, d.span));
+  }
 }
 
 /** Passes recurse over the tree: one deeper than the JS stack is the user's to split (anything else is rethrown). */

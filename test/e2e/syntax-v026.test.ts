@@ -38,6 +38,14 @@ if (requireRoot('e2e v0.26 syntax')) {
       ].join('\n') + '\n',
     );
   });
+
+  test('map declarations: an lruhash evicts the oldest entry, a hash of N keeps N entries', async () => {
+    assert.is(
+      await out('let @a = lruhash(2); BEGIN { @a[1] = 1; @a[2] = 2; @a[3] = 3; printf("%d\\n", len(@a)); exit(); }'),
+      '2\n@a[2]: 2\n@a[3]: 3\n',
+    );
+    assert.match(await out('let @h = hash(1); BEGIN { @h[1] = 1; @h[2] = 2; exit(); }'), /^\n?@h\[1\]: 1\n$/);
+  });
 }
 
 test.run();

@@ -41,4 +41,18 @@ test('interval:1s, i:500ms and profile:99hz are interval:s:1, interval:ms:500 an
   );
 });
 
+test('let @m = hash(N) before the probes declares a map; unknown kinds and sizes are refused, an unused one warned', () => {
+  const p = program('let @a = lruhash(2); let @b = percpuhash(10) BEGIN { @a[1] = 1; @b[1] = count(); }');
+  assert.equal(
+    p.mapDecls?.map((d) => [d.name, d.mapKind, d.maxEntries]),
+    [
+      ['@a', 'lruhash', 2],
+      ['@b', 'percpuhash', 10],
+    ],
+  );
+  assert.match(diagnose('let @a = tree(2); BEGIN { @a = 1; }'), 'unknown map type tree');
+  assert.match(diagnose('let @a = hash(0); BEGIN { @a = 1; }'), 'hash() needs its number of entries');
+  assert.match(diagnose('let @a = hash(5); BEGIN { @b = 1; }'), 'WARNING: Unused map: @a');
+});
+
 test.run();

@@ -39,6 +39,8 @@ function createMap(spec: MapSpec): number {
   const type = {
     hash: MapType.HASH,
     percpu_hash: MapType.PERCPU_HASH,
+    lru_hash: MapType.LRU_HASH,
+    lru_percpu_hash: MapType.LRU_PERCPU_HASH,
     array: MapType.ARRAY,
     percpu_array: MapType.PERCPU_ARRAY,
     stack_trace: MapType.STACK_TRACE,
