@@ -148,7 +148,8 @@ function emitAddress(g: Gen, x: Expr): 'stack' | undefined {
  */
 function emitHeldRecordAddress(g: Gen, x: Expr): 'stack' {
   const t = typeOf(g, x);
-  if (t.kind !== 'record' && t.kind !== 'array')
+  // a held string too: $s[i] reads its bytes
+  if (t.kind !== 'record' && t.kind !== 'array' && t.kind !== 'string')
     throw new CodegenError('this struct value is not in memory, so its fields cannot be reached', x.span, [
       'read fields straight from a pointer: p->a.b',
     ]);

@@ -674,6 +674,13 @@ function exprInner(st: InferState, e: Expr): Type {
         st.memory.set(e, { via: 'record', offset: 0, stride: sizeOf(bt.elem), space: 'kernel', ...bound(e, bt.count) });
         return bt.elem;
       }
+      if (bt.kind === 'string') {
+        // a string's bytes, as bpftrace v0.26 indexes them: int8 (read from its copy, or where it lies in memory)
+        outOfBounds(st, e, bt.size);
+        const space = st.memory.get(e.base)?.space ?? 'kernel';
+        st.memory.set(e, { via: 'record', offset: 0, stride: 1, space, ...bound(e, bt.size) });
+        return int(8, true);
+      }
       if (bt.kind === 'record' && st.btf && st.btf.kind(bt.btf) === 'array') {
         const arr = st.btf.type(bt.btf);
         if (arr.kind === 'array') {
