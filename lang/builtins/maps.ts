@@ -119,6 +119,7 @@ function wholeMapArg(ctx: CheckContext, c: CallExpr): void {
       ctx.error(`len() does not work on ${info.value.kind}() maps`, arg.span, [
         'each bucket of a histogram is a map entry of its own',
       ]);
+    if (c.name === 'len' && info?.value.kind === 'tseries') tseriesEntry(ctx, c, arg.span);
     ctx.mapTargets.set(c, m);
     return;
   }
@@ -170,10 +171,18 @@ function deleteOrHasKey(ctx: CheckContext, c: CallExpr): void {
   const target = keyedTarget(ctx, c, info?.keys.length)!;
   ctx.mapTargets.set(c, target);
   const used = ctx.useMap(target, undefined, c.span);
+  if (used.value.kind === 'tseries') return tseriesEntry(ctx, c, c.span);
   if (c.name === 'has_key' && isHistogram(used.value))
     ctx.error(`has_key() does not work on ${used.value.kind}() maps`, c.span, [
       'each bucket of a histogram is a map entry of its own',
     ]);
+}
+
+/** tseries keep one entry per interval slot (compiler/layout.ts): a probe cannot count, find or delete a key's. */
+function tseriesEntry(ctx: CheckContext, c: CallExpr, span: CallExpr['span']): void {
+  ctx.error(`${c.name}() does not work on tseries() maps`, span, [
+    'each interval of a time series is a map entry of its own; clear() empties the whole map',
+  ]);
 }
 
 function print(ctx: CheckContext, c: CallExpr): void {

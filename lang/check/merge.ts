@@ -93,6 +93,8 @@ export function mergeValue(a: MapValue, b: MapValue): MapValue | undefined {
   if (a.kind !== b.kind) return undefined;
   // histograms of one map must agree on their buckets: hist(n, 2) and hist(n) cannot share a map
   if (a.kind === 'hist' || a.kind === 'lhist') return mapValueName(a) === mapValueName(b) ? a : undefined;
+  // and tseries on interval, count and agg (bpftrace: "Different tseries bounds in a single map unsupported")
+  if (a.kind === 'tseries' && mapValueName(a) !== mapValueName(b)) return undefined;
   if (!('signed' in a) || !('signed' in b)) return a;
   return { ...a, signed: a.signed || b.signed } as MapValue;
 }

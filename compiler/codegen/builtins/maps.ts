@@ -69,6 +69,11 @@ function namedMap(g: Gen, m: MapExpr | undefined, c: CallExpr): MapSpec {
     throw new CodegenError(`undefined map: ${m?.name ?? '?'}`, m?.span ?? c.span, [
       'assign the map somewhere in the script first',
     ]);
+  // one entry per interval slot (the checker says so too, where it has seen the tseries first)
+  if (spec.user.value.kind === 'tseries' && ['delete', 'has_key', 'len'].includes(c.name))
+    throw new CodegenError(`${c.name}() does not work on tseries() maps`, c.span, [
+      'each interval of a time series is a map entry of its own; clear() empties the whole map',
+    ]);
   return spec;
 }
 
