@@ -1,0 +1,66 @@
+// tseries() through the real CLI and kernel (bpftrace v0.26's time series; bpftrace 0.17 has no tseries, so
+// the layout is pinned to v0.26's, from its runtime tests' expected output). The intervals come from CLOCK_TAI,
+// the clock bpftrace's tseries reads, so their starts are wall-clock times.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cpus } from 'node:os';
+import { runScry } from '../helpers/cli.ts';
+import { requireRoot, skipCheck } from '../helpers/kernel.ts';
+
+async function stdout(program: string, ...flags: string[]): Promise<string> {
+  const r = await runScry(['-q', ...flags, '-e', program]);
+  assert.is(r.stderr, '');
+  assert.is(r.code, 0);
+  return r.stdout;
+}
+
+const bar = '_'.repeat(51);
+
+if (requireRoot('e2e tseries')) {
+  test('text: a graph per key, the scale widened around a single value, the row at the current time', async () => {
+    const out = await stdout(
+      'BEGIN { @s = tseries(7, 1s, 3); @k["x"] = tseries(-2, 10ms, 4, "min"); @k["x"] = tseries(-5, 10ms, 4, "min"); exit(); }',
+    );
+    const k = out.slice(out.indexOf('@k[x]:\n'), out.indexOf('@s:\n'));
+    const s = out.slice(out.indexOf('@s:\n'));
+    // one interval: no interval to measure, so times show nanoseconds (as bpftrace does)
+    const ns = ' '.repeat(19);
+    assert.ok(k.startsWith(`@k[x]:\n${ns}${'-6'.padEnd(21)}${'-4'.padStart(32)}\nhh:mm:ss.ns        |${bar}|\n`), out);
+    assert.match(k, new RegExp(`\\n\\d\\d:\\d\\d:\\d\\d\\.\\d{9} \\|${' '.repeat(25)}\\*${' '.repeat(25)}\\| -5\\n`));
+    assert.ok(k.endsWith(`${ns}v${bar}v\n${ns}${'-6'.padEnd(21)}${'-4'.padStart(32)}\n\n`), k);
+    assert.match(s, new RegExp(`\\n\\d\\d:\\d\\d:\\d\\d\\.0{9} \\|${' '.repeat(25)}\\*${' '.repeat(25)}\\| 7\\n`));
+    assert.ok(s.startsWith(`@s:\n${ns}${'6'.padEnd(21)}${'8'.padStart(32)}\n`), s);
+  });
+
+  test('-f json: per-CPU slots add up for "sum", intervals start at wall-clock times', async () => {
+    const out = await stdout(
+      'profile:hz:99 { @c = tseries(1, 500ms, 4, "sum"); @n = count(); } interval:ms:1600 { exit(); }',
+      '-f',
+      'json',
+    );
+    const line = out.split('\n').find((l) => l.includes('"tseries"'));
+    assert.ok(line, out);
+    const points = JSON.parse(line!).data['@c'] as { interval_start: string; value: number }[];
+    const n = JSON.parse(out.split('\n').find((l) => l.includes('"@n"'))!).data['@n'] as number;
+    assert.ok(points.length >= 3 && points.length <= 4, line);
+    const starts = points.map((p) => Date.parse(p.interval_start.replace(' ', 'T').slice(0, 23) + 'Z'));
+    starts.slice(1).forEach((t, i) => assert.is(t - starts[i]!, 500, line));
+    // CLOCK_TAI is UTC plus the TAI offset (0 or 37 s here): within two minutes of now
+    assert.ok(Math.abs(starts[starts.length - 1]! - Date.now()) < 120_000, line);
+    const total = points.reduce((a, p) => a + p.value, 0);
+    assert.ok(total > 0 && total <= n, `${total} of ${n}: ${line}`);
+    // a full 500 ms interval holds ~50 samples a CPU: more than one CPU's share shows the copies were added
+    if (cpus().length >= 2) assert.ok(Math.max(...points.map((p) => p.value)) > 60, line);
+    else skipCheck('tseries per-CPU sum', 'one CPU: nothing to add up');
+  });
+
+  test('clear() empties a series (nothing printed); zero() leaves no interval: <no data>', async () => {
+    assert.is((await stdout('BEGIN { @[1] = tseries(1, 1ms, 5); clear(@); exit(); }')).includes('@'), false);
+    const zeroed = await stdout('BEGIN { @z = tseries(3, 1ms, 5); zero(@z); exit(); }');
+    assert.ok(zeroed.includes('@z:\n<no data>\n'), zeroed);
+    const json = await stdout('BEGIN { @z = tseries(3, 1ms, 5); zero(@z); exit(); }', '-f', 'json');
+    assert.ok(json.includes('{"type": "tseries", "data": {"@z": []}}\n'), json);
+  });
+}
+
+test.run();
