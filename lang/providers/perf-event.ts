@@ -33,15 +33,22 @@ function perfEventRow(name: 'software' | 'hardware'): ProviderRow<ResolvedPerfEv
         ]);
       }
       const countText = ap.parts[1];
-      if (countText !== undefined && (!/^\d+$/.test(countText) || Number(countText) <= 0))
-        return r.bad(`invalid ${name} count '${countText}'`);
-      const count = countText === undefined ? ev.defaultCount : Number(countText);
-      return [
-        { provider: name, event: ev.name, config: ev.config, count, ...r.base, text: `${name}:${ev.name}:${count}` },
-      ];
+      const count = countText === undefined ? ev.defaultCount : parseCount(countText);
+      if (count === undefined) return r.bad(`invalid ${name} count '${countText}'`);
+      // `probe` names the event as written (software:cpu:100000), as bpftrace v0.26 does
+      const text = `${name}:${ap.parts[0]}:${countText ?? count}`;
+      return [{ provider: name, event: ev.name, config: ev.config, count, ...r.base, text }];
     },
   };
 }
 
 export const software = perfEventRow('software');
 export const hardware = perfEventRow('hardware');
+
+/** A positive count: digits, or bpftrace's integer scientific form (1e6, 5e3). */
+function parseCount(text: string): number | undefined {
+  const m = /^(\d+)(?:e(\d+))?$/.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]) * 10 ** Number(m[2] ?? 0);
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}

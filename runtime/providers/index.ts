@@ -45,6 +45,21 @@ export function runtimeRowOf(name: ProviderName): RuntimeProviderRow<ResolvedAtt
   return rows[name] as RuntimeProviderRow<ResolvedAttach>;
 }
 
+/**
+ * The order to attach programs in: the program's order, except that programs of a newest-first provider
+ * (uprobe, uretprobe, usdt) take each other's places in reverse, so two probes on one function fire in the
+ * order they are written (bpftrace v0.26's probe.uprobe_order).
+ */
+export function attachOrder<P extends { readonly spec: { readonly attach: ResolvedAttach } }>(
+  programs: readonly P[],
+): P[] {
+  const out = [...programs];
+  const slots = out.flatMap((p, i) => (runtimeRow(p.spec.attach).newestFirst ? [i] : []));
+  const reversed = slots.map((i) => programs[i]!).reverse();
+  slots.forEach((slot, k) => (out[slot] = reversed[k]!));
+  return out;
+}
+
 /** `scry --info`'s "Probe types": each row's line, in the report's order (kretprobe, fexit … share their row's). */
 export function probeTypeReport(probes: InfoProbes): InfoItem[] {
   const report: RuntimeProviderRow<never>[] = [

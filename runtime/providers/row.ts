@@ -30,6 +30,11 @@ export interface Lister {
 export interface RuntimeProviderRow<A> {
   /** throws a ScryRuntimeError (with what works instead) when this kernel cannot attach `a`; runs before loading */
   require?(a: A): void;
+  /**
+   * the kernel runs this provider's programs on one probe newest first (a uprobe's consumers): they attach
+   * last-first, so they fire in program order as bpftrace's do
+   */
+  readonly newestFirst?: true;
   /** attaches a loaded program; [] for programs run on demand (BEGIN, END) */
   attach(p: LoadedProgram, a: A, ctx: AttachContext): Attachment[];
   /** the names -l lists for this provider, in listing order */

@@ -53,6 +53,7 @@ function listUsdt(_provider: string, binary: string, pattern: string, verbose: b
 }
 
 export const uprobe: RuntimeProviderRow<ResolvedOf<'uprobe'>> = {
+  newestFirst: true,
   attach: (p, a, ctx) => [
     attachUprobe(p, {
       path: a.path,
@@ -71,6 +72,7 @@ export const uprobe: RuntimeProviderRow<ResolvedOf<'uprobe'>> = {
 };
 
 export const usdt: RuntimeProviderRow<ResolvedOf<'usdt'>> = {
+  newestFirst: true,
   attach: (p, a, ctx) => [
     attachUprobe(p, {
       path: a.site.path,
