@@ -7,7 +7,7 @@ import { probeContext } from '../providers.ts';
 import { closest } from '../suggest.ts';
 import { i64, pointer, sameType, stringType, u32, u64, viewed, type IntBits, type Type } from '../types.ts';
 import { stringLiteral } from './args.ts';
-import type { BuiltinRow, VariableSpec } from './row.ts';
+import type { BuiltinRow, CallSpec, VariableSpec } from './row.ts';
 
 /** x86-64 struct pt_regs, by the names reg() accepts (offsets in bytes). */
 export const PT_REGS_OFFSETS: Readonly<Record<string, number>> = {
@@ -34,6 +34,9 @@ export const PT_REGS_OFFSETS: Readonly<Record<string, number>> = {
   ss: 160,
 };
 
+/** `ctx`: the probe's context; in iterators ctx->name reads the iterator's arguments (check/infer.ts). */
+export const CONTEXT_VARIABLE = 'ctx';
+
 const variable = (name: string, doc: string, spec: VariableSpec): BuiltinRow => ({
   name,
   family: 'context',
@@ -42,8 +45,8 @@ const variable = (name: string, doc: string, spec: VariableSpec): BuiltinRow => 
 });
 
 export const contextRows: readonly BuiltinRow[] = [
-  variable('pid', 'process id (tgid) of the current task', { type: u32 }),
-  variable('tid', 'thread id of the current task', { type: u32 }),
+  { ...variable('pid', 'process id (tgid) of the current task', { type: u32 }), function: pidFunction('pid') },
+  { ...variable('tid', 'thread id of the current task', { type: u32 }), function: pidFunction('tid') },
   variable('uid', 'user id of the current task', { type: u32 }),
   variable('gid', 'group id of the current task', { type: u32 }),
   variable('comm', 'name of the current task', { type: stringType(16) }),
@@ -105,7 +108,7 @@ export const contextRows: readonly BuiltinRow[] = [
   variable('usermode', 'whether the probe interrupted user code (1) or kernel code (0)', {
     type: { kind: 'int', bits: 8, signed: false },
   }),
-  variable('ctx', "the address of the probe's context (its struct pt_regs, tracepoint record, …)", {
+  variable(CONTEXT_VARIABLE, "the address of the probe's context (its struct pt_regs, tracepoint record, …)", {
     type: pointer('kernel'),
     only: [
       'tracepoint',
@@ -152,6 +155,32 @@ export const contextRows: readonly BuiltinRow[] = [
     },
   },
 ];
+
+/**
+ * pid(init) / tid(init): the ids in the initial pid namespace, what `pid` and `tid` are in scry. bpftrace v0.26
+ * also has pid(curr_ns), the ids in the namespace bpftrace runs in; scry does not read its own namespace yet,
+ * so it says so rather than print the initial namespace's ids under that name.
+ */
+function pidFunction(name: 'pid' | 'tid'): CallSpec {
+  return {
+    minArgs: 0,
+    maxArgs: 1,
+    signature: `${name}([curr_ns|init])`,
+    aggregation: false,
+    check: (ctx, c) => {
+      const ns = c.args[0];
+      if (!ns) return u32;
+      ctx.typeOf.set(ns, u32);
+      if (ns.kind === 'ident' && ns.name === 'curr_ns')
+        ctx.error(`${name}(curr_ns) is not supported yet: scry does not read the pid namespace it runs in`, ns.span, [
+          `${name} and ${name}(init) are the ids in the initial pid namespace`,
+        ]);
+      else if (ns.kind !== 'ident' || ns.name !== 'init')
+        ctx.error(`${name}() takes a pid namespace: curr_ns or init`, ns.span, [`for example ${name}(init)`]);
+      return u32;
+    },
+  };
+}
 
 /** argN in USDT probes: its size and sign come from the probe note, and must agree across the probe's sites. */
 function usdtArg(ctx: CheckContext, e: IdentExpr, n: number): Type | undefined {

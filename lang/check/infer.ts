@@ -17,6 +17,7 @@ import {
   type Stmt,
 } from '../ast.ts';
 import { BUILTINS, builtinFunctions, builtinVars, aggregationReadType, readableInProbe } from '../builtins/index.ts';
+import { CONTEXT_VARIABLE } from '../builtins/context.ts';
 import { probeContext, type ResolvedAttach } from '../providers.ts';
 import type { Span } from '../source.ts';
 import { closest } from '../suggest.ts';
@@ -582,7 +583,7 @@ function exprInner(st: InferState, e: Expr): Type {
       // iterators name their context `ctx` in bpftrace: ctx->task
       if (
         e.base.kind === 'ident' &&
-        e.base.name === 'ctx' &&
+        e.base.name === CONTEXT_VARIABLE &&
         st.attach.length &&
         st.attach.every((a) => probeContext(a).ctxArgs)
       )

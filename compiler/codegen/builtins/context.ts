@@ -42,8 +42,15 @@ function global(offset: number): BuiltinEmit {
 }
 
 const taskRows: EmitRows = {
-  pid: insns(call(helper.get_current_pid_tgid), alu64Imm('rsh', R0, 32)),
-  tid: insns(call(helper.get_current_pid_tgid), mov32Reg(R0, R0)),
+  // pid(init), tid(init): the same ids (the checker refuses curr_ns)
+  pid: {
+    ...insns(call(helper.get_current_pid_tgid), alu64Imm('rsh', R0, 32)),
+    call: { int: (g) => g.e.emit(call(helper.get_current_pid_tgid), alu64Imm('rsh', R0, 32)) },
+  },
+  tid: {
+    ...insns(call(helper.get_current_pid_tgid), mov32Reg(R0, R0)),
+    call: { int: (g) => g.e.emit(call(helper.get_current_pid_tgid), mov32Reg(R0, R0)) },
+  },
   uid: insns(call(helper.get_current_uid_gid), mov32Reg(R0, R0)),
   gid: insns(call(helper.get_current_uid_gid), alu64Imm('rsh', R0, 32)),
   // the uid travels; user space looks its name up
