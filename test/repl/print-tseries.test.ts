@@ -8,6 +8,7 @@ import type { MapValue, Type } from '../../lang/types.ts';
 import { jsonMap } from '../../repl/print/json.ts';
 import { formatMap } from '../../repl/print/text.ts';
 import { formatTseries, seriesRows } from '../../repl/print/tseries.ts';
+import { buildPanel } from '../../repl/view/model.ts';
 import type { MapEntry, MapSnapshot } from '../../runtime/maps.ts';
 
 type Tseries = Extract<MapValue, { kind: 'tseries' }>;
@@ -116,6 +117,17 @@ test('-f json: the points with a value, interval starts in UTC with nanoseconds,
     '{"type": "tseries", "data": {"@s": [{"interval_start":"2023-11-14 22:13:20.000000000","value":"1152921504606846976"}]}}\n',
   );
   assert.is(jsonMap(snap(tseries(1e9, 2), [], [])), '');
+});
+
+test("the live view shows a tseries map as a table of each key's latest value, most recently updated first", () => {
+  const s = snap(tseries(1e9, 3, true), [str], [entry(['old'], { 3: 1n }), entry(['new'], { 8: -4n, 9: 6n })]);
+  const panel = buildPanel(s, 10);
+  assert.is(panel.kind, 'table');
+  assert.is(panel.what, 'tseries');
+  assert.equal(panel.kind === 'table' ? panel.rows.map((r) => [r.key, r.value]) : [], [
+    ['new', '6'],
+    ['old', '1'],
+  ]);
 });
 
 test.run();
