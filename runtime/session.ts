@@ -112,7 +112,7 @@ export class Session {
       s.drain();
       // iterators run once, right after BEGIN; then the program is done, as in bpftrace
       if (!s.discarding) for (const it of s.iterators) it.run(() => s.drain(true));
-      if (s.iterators.length) queueMicrotask(() => void s.stop());
+      if (s.iterators.length || s.onlySpecial()) queueMicrotask(() => void s.stop());
     } catch (e) {
       s.closeAll();
       throw e;
@@ -125,6 +125,14 @@ export class Session {
     const attached = runtimeRow(a).attach(p, a, { pid: this.pid, cpid: this.cpid });
     this.attachments.push(...attached);
     for (const x of attached) if (x.run) this.iterators.push({ run: x.run.bind(x) });
+  }
+
+  /**
+   * A program whose probes are all BEGIN/END has nothing left to wait for once BEGIN has run: it ends by
+   * itself, running END (bpftrace v0.26 drains its output and exits; 0.17 waited for Ctrl-C).
+   */
+  private onlySpecial(): boolean {
+    return this.objs.programs.every((p) => p.spec.attach.provider === 'BEGIN' || p.spec.attach.provider === 'END');
   }
 
   private special(which: 'BEGIN' | 'END'): LoadedProgram[] {
@@ -181,7 +189,7 @@ export class Session {
         else if (ev.kind === 'effect')
           this.emit(
             ev.effect === 'cat'
-              ? { kind: 'printf', text: catFile(ev.argument), source: 'cat' }
+              ? { kind: 'printf', text: catFile(ev.argument, this.compiled.maxCatBytes), source: 'cat' }
               : { kind: 'printf', text: runCommand(ev.argument), source: 'syscall' },
           );
         else if (ev.kind === 'message' && ev.helper) for (const m of this.repeats.admit(ev)) this.emit(m);
