@@ -101,7 +101,7 @@ const cases: [string, string, string][] = [
   [
     'unroll bounds',
     'BEGIN { unroll(101) { @x++; } }',
-    'stdin:1:16: ERROR: unroll count must be between 1 and 100, got 101\nBEGIN { unroll(101) { @x++; } }\n               ~~~\n',
+    'stdin:1:16: ERROR: unroll maximum value is 100, got 101\nBEGIN { unroll(101) { @x++; } }\n               ~~~\nHINT: use a while loop for more\n',
   ],
   [
     'strings and integers do not compare',

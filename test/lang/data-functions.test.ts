@@ -32,7 +32,7 @@ const errors: [string, string, string][] = [
   [
     'an unknown kernel symbol in kaddr',
     'BEGIN { @x = kaddr("no_such_fn"); }',
-    "stdin:1:20: ERROR: kaddr(): no kernel symbol named 'no_such_fn'",
+    'stdin:1:14: ERROR: Failed to resolve kernel symbol: no_such_fn',
   ],
   [
     'kaddr needs a literal',
