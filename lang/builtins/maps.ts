@@ -119,6 +119,11 @@ function wholeMapArg(ctx: CheckContext, c: CallExpr): void {
       ctx.error(`len() does not work on ${info.value.kind}() maps`, arg.span, [
         'each bucket of a histogram is a map entry of its own',
       ]);
+    else if (c.name === 'len' && info && info.keys.length === 0)
+      // worded as bpftrace v0.26 words it
+      ctx.error('call to len() expects a map with explicit keys (non-scalar map)', arg.span, [
+        `${m.name} is a scalar map: it always holds one value`,
+      ]);
     if (c.name === 'len' && info?.value.kind === 'tseries') tseriesEntry(ctx, c, arg.span);
     ctx.mapTargets.set(c, m);
     return;

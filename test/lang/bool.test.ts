@@ -88,7 +88,7 @@ test('bools stay bools as map keys, map values and tuple elements; bool keys do 
   assert.match(first('BEGIN { @a[true] = 1; @a[2] = 1; }'), /ERROR: @a key 1 has type int64 here but bool elsewhere/);
 });
 
-test('has_key/delete with a key on a scalar map: worded as bpftrace v0.26 words it', () => {
+test('has_key/delete with a key, and len(), on a scalar map: worded as bpftrace v0.26 words it', () => {
   assert.is(
     first('BEGIN { @g = 2; if (has_key(@g, 2)) { } }'),
     'stdin:1:21: ERROR: call to has_key() expects a map with explicit keys (non-scalar map)',
@@ -98,6 +98,10 @@ test('has_key/delete with a key on a scalar map: worded as bpftrace v0.26 words 
     'stdin:1:17: ERROR: call to delete() expects a map with explicit keys (non-scalar map)',
   );
   assert.is(first('BEGIN { @g = 2; delete(@g); }'), '', 'delete of the scalar map itself is fine');
+  assert.is(
+    first('BEGIN { @ = 0; printf("%d\\n", len(@)); }'),
+    'stdin:1:35: ERROR: call to len() expects a map with explicit keys (non-scalar map)',
+  );
 });
 
 test('a tuple variable spreads over the keys of a multi-key map in has_key/delete, as a tuple literal does', () => {
