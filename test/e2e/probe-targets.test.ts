@@ -1,0 +1,114 @@
+// uprobe/usdt target forms and user-probe listings as bpftrace v0.26 has them, on the C fixtures the tests
+// build: `*` (or an empty binary) with -p is every file the process maps, wildcard file paths, usdt::p,
+// usdt:bin::p, -l with a wildcard provider or -p, the binary shown as written, and two probes on one
+// function firing in the order written. Pinned: bpftrace v0.26 (runtime tests uprobe, usdt, probe.*_order);
+// bpftrace 0.17 has the `*`-with--p form and program order too, but prints the resolved path.
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { NOTIFY, runScry, startScry } from '../helpers/cli.ts';
+import { fixtures, runTarget } from '../helpers/fixtures.ts';
+import { requireRoot } from '../helpers/kernel.ts';
+
+const f = requireRoot('e2e probe targets') ? fixtures('e2e probe targets') : undefined;
+
+if (f) {
+  /** scry -p on a fixture that waits for a line, runs `args`, then waits again. */
+  async function inProcess(bin: string, args: string[], scryArgs: string[], until: string) {
+    const target = runTarget(bin, ['wait', ...args, 'wait']);
+    const scry = startScry(['-p', String(target.pid), ...scryArgs], { [NOTIFY]: '1' });
+    try {
+      await scry.waitForStdout(NOTIFY);
+      target.send();
+      await scry.waitForStdout(until);
+      scry.child.kill('SIGINT');
+      return { ...(await scry.finished), pid: target.pid };
+    } finally {
+      target.kill();
+    }
+  }
+
+  test('uprobe:*:func with -p attaches in every file the process maps; probe shows the mapped path', async () => {
+    const r = await inProcess(f.pie, ['add', '1'], ['-e', 'uprobe:*:add { printf("[%s]\\n", probe); exit(); }'], ']');
+    assert.match(r.stdout + r.stderr, 'Attached 1 probe');
+    assert.match(r.stdout, `[uprobe:${f.pie}:add]`);
+  });
+
+  test('usdt with an empty binary and provider (usdt:::plain) and usdt:* with -p', async () => {
+    const a = await inProcess(f.pie, ['usdt', '1'], ['-e', 'usdt:::plain { printf("[%s]\\n", probe); exit(); }'], ']');
+    assert.match(a.stdout, `[usdt:${f.pie}:scry:plain]`);
+    const b = await inProcess(f.pie, ['usdt', '1'], ['-e', 'usdt:* { @[probe] = count(); }'], NOTIFY);
+    assert.match(b.stdout + b.stderr, 'Attached 4 probes');
+  });
+
+  test('a wildcard file path attaches in each ELF file it matches, shown as written', async () => {
+    const dir = join(f.dir, 'glob');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(f.pie, join(dir, 'tgt-a'));
+    copyFileSync(f.nopie, join(dir, 'tgt-b'));
+    copyFileSync(f.lib, join(dir, 'tgt-lib.so'));
+    const r = await runScry([
+      '-c',
+      `${join(dir, 'tgt-b')} add 1`,
+      '-e',
+      `uprobe:${dir}/tgt-?:add { printf("[%s]\\n", probe); }`,
+    ]);
+    assert.match(r.stdout + r.stderr, 'Attached 2 probes');
+    assert.match(r.stdout, `[uprobe:${dir}/tgt-b:add]`);
+    // usdt:bin::probe is any provider
+    const u = await runScry(['-c', `${f.pie} usdt 1`, '-e', `usdt:${dir}/tgt-*::plain { printf("[%s]\\n", probe); }`]);
+    assert.match(u.stdout + u.stderr, 'Attached 2 probes');
+  });
+
+  test('the probe builtin shows the binary as written, not as resolved', async () => {
+    const written = `${f.dir}/./uprobe-target`;
+    const r = await runScry(['-c', `${f.pie} add 1`, '-e', `uprobe:${written}:add { print(probe); }`]);
+    assert.match(r.stdout, `uprobe:${written}:add\n`);
+  });
+
+  test('two probes on one function fire in the order written (uprobe, uretprobe, usdt)', async () => {
+    for (const [p, fn] of [
+      ['uprobe', 'add'],
+      ['uretprobe', 'add'],
+      ['usdt', 'scry:plain'],
+    ] as const) {
+      const cmd = fn === 'add' ? 'add 1' : 'usdt 1';
+      const r = await runScry([
+        '-c',
+        `${f.pie} ${cmd}`,
+        '-e',
+        `${p}:${f.pie}:${fn} { printf("first"); } ${p}:${f.pie}:${fn} { printf(" second\\n"); exit(); }`,
+      ]);
+      assert.match(r.stdout, 'first second', `${p}: ${r.stdout}${r.stderr}`);
+    }
+  });
+
+  test('-l lists user probes by wildcard file, wildcard provider and -p, the binary as written', async () => {
+    const a = await runScry(['-l', `*:${f.pie}:*`]);
+    const lines = a.stdout.split('\n');
+    assert.ok(lines.includes(`uprobe:${f.pie}:add`), a.stdout);
+    assert.ok(lines.includes(`usdt:${f.pie}:scry:plain`), a.stdout);
+    const b = await runScry(['-l', `usdt:${f.dir}/uprobe-target*::plain`]);
+    assert.ok(b.stdout.split('\n').includes(`usdt:${f.pie}:scry:plain`), b.stdout);
+    const target = runTarget(f.pie, ['wait']);
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const c = await runScry(['-l', 'uprobe:*', '-p', String(target.pid)]);
+      assert.ok(c.stdout.split('\n').includes(`uprobe:${f.pie}:add`), c.stdout);
+      assert.not.match(c.stdout, 'uprobe-target-nopie');
+      const d = await runScry(['-l', '-p', String(target.pid)]);
+      assert.ok(d.stdout.split('\n').includes(`usdt:${f.pie}:scry:tick`), d.stdout);
+    } finally {
+      target.kill();
+    }
+  });
+
+  test('software counts take the scientific form and probe names the event as written', async () => {
+    const r = await runScry(['-e', 'software:cpu:1e6 { print(probe); exit(); }']);
+    assert.match(r.stdout, 'software:cpu:1e6\n');
+    assert.is(r.code, 0);
+  });
+}
+
+test.run();
