@@ -2,6 +2,7 @@
 // stage (warnings too) handed back in source order. The CLI, the REPL and the tests all go through it.
 import {
   check,
+  expandScriptMacros,
   parse,
   scriptC,
   sourceFile,
@@ -47,14 +48,19 @@ export function compileSource(
     ...(options.includeFiles ? { includeFiles: options.includeFiles } : {}),
     ...(options.resolveInclude ? { resolveInclude: options.resolveInclude } : {}),
   });
-  const front = [...c.diagnostics, ...parsed.diagnostics];
-  if (!parsed.program || front.some((d) => d.severity === 'error')) return { diagnostics: front };
-  const checked = check(parsed.program, kernel, { ...options, c });
+  const parsedFront = [...c.diagnostics, ...parsed.diagnostics];
+  if (!parsed.program || parsedFront.some((d) => d.severity === 'error')) return { diagnostics: parsedFront };
+  // script macros (`macro f(…) { … }` and the standard library's) are expanded before anything is checked
+  const expanded = expandScriptMacros(parsed.program);
+  const front = [...parsedFront, ...expanded.diagnostics];
+  if (front.some((d) => d.severity === 'error')) return { ast: parsed.program, diagnostics: front };
+  const ast = expanded.program;
+  const checked = check(ast, kernel, { ...options, c });
   const diagnostics = [...front, ...checked.diagnostics];
-  if (!checked.program) return { ast: parsed.program, diagnostics };
+  if (!checked.program) return { ast, diagnostics };
   const compiled = compile(checked.program, options);
   return {
-    ast: parsed.program,
+    ast,
     diagnostics: [...diagnostics, ...compiled.diagnostics],
     ...(compiled.program ? { program: compiled.program } : {}),
   };

@@ -33,6 +33,9 @@ export function renderDiagnostic(d: Diagnostic): string {
   const out: string[] = [];
   if (d.span) out.push(...renderAt(d.span, `${label}: ${d.message}`));
   else out.push(`${label}: ${d.message}`);
+  // inside a macro: where it was used, innermost use first (bpftrace v0.26's layout)
+  for (let from = d.span?.expandedFrom; from; from = from.expandedFrom)
+    out.push(...renderAt(from, `${label}: expanded from`));
   for (const r of d.related ?? []) out.push(...renderAt(r.span, `NOTE: ${r.message}`));
   for (const h of d.hints ?? []) out.push(`HINT: ${h}`);
   return out.join('\n') + '\n';

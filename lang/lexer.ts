@@ -77,6 +77,7 @@ function skipTrivia(text: string, i: number): number {
 const attachPoint: CustomPatternMatcherFunc = (text, offset, tokens) => {
   sync(tokens);
   if (stack.length) return null;
+  if (tokens[tokens.length - 1]?.tokenType === T.Macro) return null; // the macro's name
   let i = offset;
   let colon = false;
   scan: while (i < text.length) {
@@ -173,7 +174,17 @@ const invalid: CustomPatternMatcherFunc = (text, offset) => {
   return cp === undefined ? null : [String.fromCodePoint(cp)];
 };
 
-T.setContextMatchers({ attachPoint, angleOpen, angleClose, predOpen, predClose, directive, shebang, invalid });
+T.setContextMatchers({
+  attachPoint,
+  angleOpen,
+  angleClose,
+  predOpen,
+  predClose,
+  directive,
+  macro,
+  shebang,
+  invalid,
+});
 
 let lexer: Lexer | undefined;
 

@@ -157,7 +157,7 @@ function withoutLateDefinitions(tokens: IToken[], file: SourceFile, diagnostics:
   return out;
 }
 
-/** Where segments start: at 0, and before each top-level attach point (not one after a comma), `config` and `#` line. */
+/** Where segments start: at 0, and before each top-level attach point (not one after a comma), `config`, `macro` and `#` line. */
 function segmentStarts(tokens: readonly IToken[]): number[] {
   const out = [0];
   const stack: Open[] = [];
@@ -166,7 +166,10 @@ function segmentStarts(tokens: readonly IToken[]): number[] {
     if (
       i > 0 &&
       stack.length === 0 &&
-      ((t === T.AttachPoint && tokens[i - 1]!.tokenType !== T.Comma) || t === T.Config || t === T.Directive)
+      ((t === T.AttachPoint && tokens[i - 1]!.tokenType !== T.Comma) ||
+        t === T.Config ||
+        t === T.Directive ||
+        t === T.Macro)
     )
       out.push(i);
     applyBracket(stack, t);

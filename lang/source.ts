@@ -10,6 +10,8 @@ export interface Span {
   readonly file: SourceFile;
   readonly start: number; // offset of the first character
   readonly end: number; // offset one past the last character
+  /** inside a script macro's body: the use it was expanded for (lang/script-macros.ts) */
+  readonly expandedFrom?: Span;
 }
 
 export function sourceFile(name: string, text: string): SourceFile {

@@ -18,6 +18,7 @@ export interface ContextMatchers {
   predOpen: CustomPatternMatcherFunc;
   predClose: CustomPatternMatcherFunc;
   directive: CustomPatternMatcherFunc;
+  macro: CustomPatternMatcherFunc;
   shebang: CustomPatternMatcherFunc;
   invalid: CustomPatternMatcherFunc;
 }
@@ -102,6 +103,13 @@ export const Directive = createToken({
 });
 
 // ---- top level ----------------------------------------------------------------------------------------
+/** `macro` starting a macro definition (only at the top level, before a name: elsewhere it is a plain word) */
+export const Macro = createToken({
+  name: 'Macro',
+  pattern: deferred('macro'),
+  start_chars_hint: ['m'],
+  line_breaks: false,
+});
 export const AttachPoint = createToken({
   name: 'AttachPoint',
   pattern: deferred('attachPoint'),
@@ -245,6 +253,7 @@ export const allTokens: TokenType[] = [
   UnterminatedComment,
   Shebang,
   Directive,
+  Macro,
   AttachPoint,
   StringLiteral,
   UnterminatedString,
@@ -337,6 +346,7 @@ export const allTokens: TokenType[] = [
 
 const described = new Map<TokenType, string>([
   [AttachPoint, 'attach point'],
+  [Macro, 'macro'],
   [StringLiteral, 'string'],
   [UnterminatedString, 'string'],
   [IntLiteral, 'integer'],

@@ -1,0 +1,319 @@
+// Script macros (bpftrace v0.26's `macro name(args) { … }`), expanded on the AST before the checker runs.
+// Not to be confused with check/macros.ts, which expands the C preprocessor's #define macros.
+//
+// A use of a macro is replaced by a copy of its body:
+//   - a `$v` parameter names the caller's variable and an `@m` parameter the caller's map: the body reads and
+//     assigns the caller's own (so `macro inc($x) { $x += 1; }` increments the variable passed);
+//   - a bare-name parameter is replaced by the argument expression, as written, at every use (evaluated
+//     each time, as in bpftrace);
+//   - every other `$variable` of the body gets a name of its own per use, so a macro never sees or
+//     clobbers the caller's variables (hygiene);
+//   - used as a statement the body runs as a block; used as a value, its last statement must be an
+//     expression, and the use becomes a block expression `{ …; value }`.
+// An identifier with the name of a macro without parameters is a use of it (`one` for `one()`), unless it
+// names a parameter. `__builtin_x` is the builtin `x`, and `x()` the builtin variable `x` (bpftrace v0.26
+// defines those as standard-library macros). The standard library (script-stdlib.ts) is searched after the
+// script's macros, and its macros only ever call each other: a script's macro cannot change how one works.
+// Every node copied from a macro body keeps its span there, marked with the use it was expanded for, so a
+// diagnostic or an errorf() message inside a macro also points at the use.
+import type { Block, CallExpr, Expr, IdentExpr, MacroDef, Node, Probe, Program, Stmt, TypeName } from './ast.ts';
+import { BUILTINS } from './builtins/index.ts';
+import { error, type Diagnostic } from './diagnostics.ts';
+import { parse } from './parse.ts';
+import { sourceFile, type Span } from './source.ts';
+import { STDLIB_NAME, STDLIB_TEXT } from './script-stdlib.ts';
+
+export interface ExpandResult {
+  readonly program: Program;
+  readonly diagnostics: Diagnostic[];
+}
+
+/** bpftrace refuses a macro that uses itself; this bounds chains of distinct macros too */
+const MAX_DEPTH = 64;
+
+/** The program with every macro use expanded and the definitions dropped. */
+export function expandScriptMacros(program: Program): ExpandResult {
+  const diagnostics: Diagnostic[] = [];
+  const user = table(program.macros ?? [], diagnostics);
+  const lib = stdlib();
+  let uses = 0;
+
+  interface Scope {
+    /** the macro being expanded, and the ones it was used from (innermost last) */
+    readonly stack: readonly MacroDef[];
+    /** true inside a standard-library macro: only the library's macros are seen */
+    readonly library: boolean;
+    /** the use being expanded (its span marks every copied span) */
+    readonly from?: Span;
+    readonly vars: ReadonlyMap<string, string>;
+    readonly maps: ReadonlyMap<string, string>;
+    readonly exprs: ReadonlyMap<string, Expr>;
+    /** the suffix the body's own variables get */
+    readonly suffix: string;
+  }
+  const top: Scope = { stack: [], library: false, vars: new Map(), maps: new Map(), exprs: new Map(), suffix: '' };
+
+  const probes = program.probes.map((p): Probe => ({
+    ...p,
+    ...(p.predicate ? { predicate: expr(p.predicate, top) } : {}),
+    body: block(p.body, top),
+  }));
+  const { macros: _dropped, ...rest } = program;
+  return { program: { ...rest, probes }, diagnostics };
+
+  function lookup(name: string, args: readonly Expr[], scope: Scope): MacroDef | 'arity' | undefined {
+    const tables = scope.library ? [lib] : [user, lib];
+    let arity = false;
+    for (const t of tables) {
+      const defs = (t.get(name) ?? []).filter((d) => d.params.length === args.length);
+      if (!defs.length) {
+        arity ||= (t.get(name)?.length ?? 0) > 0;
+        continue;
+      }
+      // the most specific definition that takes these arguments: `$v` wants a variable, `@m` a whole map
+      const fits = defs.filter((d) => d.params.every((p, i) => accepts(p, args[i]!)));
+      fits.sort((a, b) => specificity(b) - specificity(a));
+      if (fits[0]) return fits[0];
+      return defs[0]; // reported as a mismatched argument
+    }
+    return arity ? 'arity' : undefined;
+  }
+
+  function block(b: Block, scope: Scope): Block {
+    return { ...b, statements: b.statements.map((s) => stmt(s, scope)), span: mark(b.span, scope) };
+  }
+
+  function stmt(s: Stmt, scope: Scope): Stmt {
+    if (s.kind === 'expr-stmt' && (s.expr.kind === 'call' || s.expr.kind === 'ident')) {
+      const r = useOf(s.expr, scope, 'statement');
+      if (r.kind === 'block') return r;
+      // a block-expression argument used as a statement is a block
+      if (r.kind === 'block-expr')
+        return {
+          kind: 'block',
+          statements: [...r.statements, { kind: 'expr-stmt', expr: r.value, span: r.value.span }],
+          span: r.span,
+        };
+      return { ...s, expr: r, span: mark(s.span, scope) };
+    }
+    return copy(s, scope) as Stmt;
+  }
+
+  function expr(e: Expr, scope: Scope): Expr {
+    return copy(e, scope) as Expr;
+  }
+
+  /** A call or identifier: a macro's expansion, a parameter's argument, a builtin, or itself (copied). */
+  function useOf(e: CallExpr | IdentExpr, scope: Scope, as: 'statement' | 'value'): Expr | Block {
+    if (e.kind === 'ident') {
+      const arg = scope.exprs.get(e.name);
+      if (arg) return clone(arg);
+      const builtin = /^__builtin_(\w+)$/.exec(e.name)?.[1];
+      if (builtin && BUILTINS.get(builtin)?.variable) return { ...e, name: builtin, span: mark(e.span, scope) };
+      const def = lookup(e.name, [], scope);
+      if (typeof def === 'object') return expansion(def, [], e.span, scope, as);
+      return { ...e, span: mark(e.span, scope) };
+    }
+    const args = e.args.map((a) => expr(a, scope));
+    const def = lookup(e.name, args, scope);
+    if (typeof def === 'object') return expansion(def, args, e.span, scope, as);
+    // `cpu()`: the builtin variable, as bpftrace v0.26's standard library defines it
+    if (isBuiltinVariable(e.name, args)) return { kind: 'ident', name: e.name, span: mark(e.span, scope) };
+    if (def === 'arity' && !BUILTINS.get(e.name)?.function) {
+      const defs = [...(scope.library ? [] : (user.get(e.name) ?? [])), ...(lib.get(e.name) ?? [])];
+      const counts = [...new Set(defs.map((d) => d.params.length))];
+      diagnostics.push({
+        ...error(
+          `macro '${e.name}' takes ${counts.join(' or ')} argument${counts.length === 1 && counts[0] === 1 ? '' : 's'}, not ${args.length}`,
+          mark(e.span, scope),
+        ),
+        related: defs.map((d) => ({ message: `'${e.name}' is defined here`, span: d.nameSpan })),
+      });
+    }
+    return { ...e, args, nameSpan: mark(e.nameSpan, scope), span: mark(e.span, scope) };
+  }
+
+  /** A copy of the macro's body for one use: a block statement, or a value. */
+  function expansion(def: MacroDef, args: Expr[], at: Span, scope: Scope, as: 'statement'): Block;
+  function expansion(def: MacroDef, args: Expr[], at: Span, scope: Scope, as: 'value'): Expr;
+  function expansion(def: MacroDef, args: Expr[], at: Span, scope: Scope, as: 'statement' | 'value'): Block | Expr;
+  function expansion(def: MacroDef, args: Expr[], at: Span, scope: Scope, as: 'statement' | 'value'): Block | Expr {
+    const from = mark(at, scope);
+    const fail = (message: string, span: Span, hints?: string[]) => {
+      diagnostics.push({
+        ...error(message, span, hints),
+        related: [{ message: 'the macro is defined here', span: def.nameSpan }],
+      });
+      return as === 'value'
+        ? ({ kind: 'int', value: 0n, raw: '0', span: from } as Expr)
+        : ({ kind: 'block', statements: [], span: from } as Block);
+    };
+    if (scope.stack.includes(def)) return fail(`macro '${def.name}' uses itself`, from, ['macros cannot be recursive']);
+    if (scope.stack.length >= MAX_DEPTH) return fail(`macros nest more than ${MAX_DEPTH} deep here`, from);
+    const vars = new Map<string, string>();
+    const maps = new Map<string, string>();
+    const exprs = new Map<string, Expr>();
+    for (const [i, p] of def.params.entries()) {
+      const a = args[i]!;
+      if (p.kind === 'var') {
+        if (a.kind !== 'var')
+          return fail(`macro '${def.name}' takes a variable for ${p.name}`, a.span, [
+            `pass a $variable, e.g. $v = …; ${def.name}($v)`,
+          ]);
+        vars.set(p.name, a.name);
+      } else if (p.kind === 'map') {
+        if (a.kind !== 'map' || a.keys.length)
+          return fail(`macro '${def.name}' takes a map for ${p.name}`, a.span, [
+            'pass a map by its name, e.g. @m (without keys)',
+          ]);
+        maps.set(p.name, a.name);
+      } else exprs.set(p.name, a);
+    }
+    const inner: Scope = {
+      stack: [...scope.stack, def],
+      library: scope.library || def.span.file.name === STDLIB_NAME,
+      from,
+      vars,
+      maps,
+      exprs,
+      suffix: `__${def.name}_${++uses}`,
+    };
+    if (as === 'statement') return { ...block(def.body, inner), span: from };
+    // the last statement is the value (a macro used there is expanded as a value too)
+    const written = def.body.statements;
+    const final = written[written.length - 1];
+    if (final?.kind !== 'expr-stmt')
+      return fail(`macro '${def.name}' has no value: its body does not end with an expression`, from, [
+        `use it as a statement (${def.name}(…);), or end its body with the value`,
+      ]);
+    const statements = written.slice(0, -1).map((st) => stmt(st, inner));
+    const value = expr(final.expr, inner);
+    return statements.length ? { kind: 'block-expr', statements, value, span: from } : value;
+  }
+
+  /** A copy of any node: macro uses expanded, parameters substituted, the body's own variables renamed. */
+  function copy(n: unknown, scope: Scope): unknown {
+    if (Array.isArray(n)) return n.map((x) => copy(x, scope));
+    if (typeof n !== 'object' || n === null) return n;
+    if (isSpan(n)) return mark(n, scope);
+    const node = n as Node;
+    switch (node.kind) {
+      case 'ident':
+      case 'call':
+        return useOf(node, scope, 'value');
+      case 'var':
+        return { ...node, name: rename(node.name, scope), span: mark(node.span, scope) };
+      case 'map':
+        return {
+          ...node,
+          name: scope.maps.get(node.name) ?? node.name,
+          keys: node.keys.map((k) => expr(k, scope)),
+          span: mark(node.span, scope),
+        };
+      case 'let': {
+        // `let $v: typeof(x)` for a parameter x parses as a type named x: it is the argument's type
+        const of = node.type && paramType(node.type, scope);
+        if (of) {
+          const { type: _type, ...rest } = node;
+          return { ...(copyFields(rest, scope) as object), typeOf: of, name: rename(node.name, scope) };
+        }
+        return { ...(copyFields(node, scope) as object), name: rename(node.name, scope) };
+      }
+      case 'sizeof': {
+        const of = node.arg.kind === 'type-name' && paramType(node.arg, scope);
+        if (of) return { ...node, arg: of, span: mark(node.span, scope) };
+        break;
+      }
+      case 'for-map':
+      case 'for-range':
+        return { ...(copyFields(node, scope) as object), variable: rename(node.variable, scope) };
+      case 'block':
+        return block(node, scope);
+    }
+    return copyFields(n, scope);
+  }
+
+  function copyFields(n: object, scope: Scope): unknown {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(n)) {
+      if (k === 'statements' && Array.isArray(v)) out[k] = v.map((s: Stmt) => stmt(s, scope));
+      else out[k] = copy(v, scope);
+    }
+    return out;
+  }
+
+  /** A bare type name that names an expression parameter: that argument */
+  function paramType(t: TypeName, scope: Scope): Expr | undefined {
+    const arg = t.pointer === 0 && t.arrayLength === undefined ? scope.exprs.get(t.name) : undefined;
+    return arg && clone(arg);
+  }
+
+  function rename(name: string, scope: Scope): string {
+    if (!scope.suffix) return name;
+    return scope.vars.get(name) ?? `${name}${scope.suffix}`;
+  }
+}
+
+/** `x()` for a builtin variable `x` that is not also a function (bpftrace v0.26's wrappers, e.g. `cpu()`) */
+function isBuiltinVariable(name: string, args: readonly Expr[]): boolean {
+  const row = BUILTINS.get(name);
+  return args.length === 0 && !!row?.variable && !row.function;
+}
+
+function accepts(p: MacroDef['params'][number], a: Expr): boolean {
+  if (p.kind === 'var') return a.kind === 'var';
+  if (p.kind === 'map') return a.kind === 'map' && a.keys.length === 0;
+  return true;
+}
+
+function specificity(d: MacroDef): number {
+  return d.params.filter((p) => p.kind !== 'ident').length;
+}
+
+/** Definitions by name; two with the same name and parameters are an error. */
+function table(defs: readonly MacroDef[], diagnostics: Diagnostic[]): Map<string, MacroDef[]> {
+  const out = new Map<string, MacroDef[]>();
+  const shape = (d: MacroDef) => d.params.map((p) => p.kind).join(',');
+  for (const d of defs) {
+    const same = out.get(d.name) ?? [];
+    const twin = same.find((o) => shape(o) === shape(d));
+    if (twin)
+      diagnostics.push({
+        ...error(`macro '${d.name}' is defined twice with the same parameters`, d.nameSpan, ['rename one of them']),
+        related: [{ message: 'the first definition', span: twin.nameSpan }],
+      });
+    else out.set(d.name, [...same, d]);
+  }
+  return out;
+}
+
+let library: Map<string, MacroDef[]> | undefined;
+/** The standard library's macros, parsed on first use. */
+function stdlib(): Map<string, MacroDef[]> {
+  if (library) return library;
+  const parsed = parse(sourceFile(STDLIB_NAME, STDLIB_TEXT));
+  const bad = parsed.diagnostics.find((d) => d.severity === 'error');
+  if (bad || !parsed.program) throw new Error(`internal error: the standard library does not parse: ${bad?.message}`);
+  const diagnostics: Diagnostic[] = [];
+  library = table(parsed.program.macros ?? [], diagnostics);
+  if (diagnostics.length) throw new Error(`internal error: ${diagnostics[0]!.message}`);
+  return library;
+}
+
+function isSpan(x: object): x is Span {
+  return 'file' in x && 'start' in x && 'end' in x && !('kind' in x);
+}
+
+/** A span inside a macro body, marked with the use it was expanded for (the outermost use last). */
+function mark(s: Span, scope: { from?: Span }): Span {
+  return scope.from ? { ...s, expandedFrom: scope.from } : s;
+}
+
+/** A deep copy of an argument expression (each use of a parameter gets its own nodes: the checker keys types by node). */
+function clone<T>(x: T): T {
+  if (Array.isArray(x)) return x.map(clone) as T;
+  if (typeof x !== 'object' || x === null || isSpan(x)) return x;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(x)) out[k] = clone(v);
+  return out as T;
+}
