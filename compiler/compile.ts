@@ -108,11 +108,12 @@ export function compile(
   // Relocations name maps by MapSpec.name, the name the loader gives each map it creates.
   return {
     program: {
-      license: 'GPL',
+      license: checked.config.license,
       maps: [...maps.values()],
       programs,
       events: shared.events,
       printMapsOnExit: checked.config.printMapsOnExit,
+      maxCatBytes: checked.config.maxCatBytes,
       ...(checked.scriptTypes ? { scriptTypes: checked.scriptTypes } : {}),
     },
     diagnostics: [],

@@ -130,6 +130,8 @@ export interface CompiledProgram {
   readonly events: readonly EventSchema[];
   /** print every non-empty script map when the program stops (config print_maps_on_exit) */
   readonly printMapsOnExit: boolean;
+  /** most bytes cat() prints of a file (config max_cat_bytes; absent: bpftrace's 10240) */
+  readonly maxCatBytes?: number;
   /**
    * The types the script declares, as BTF rows whose ids continue after the kernel's (firstId is the kernel
    * BTF's type count): record values of them print through the kernel's BTF with these on top.

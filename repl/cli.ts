@@ -93,6 +93,8 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     helperErrors: opts.helperErrors,
     includeFiles: opts.includeFiles,
     resolveInclude: includeResolver({ includeDirs: opts.includeDirs }),
+    // BPFTRACE_MAX_STRLEN, BPFTRACE_STACK_MODE, …: bpftrace's environment variables, winning over config = { }
+    settings: process.env,
     ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
   });
   if (opts.debug.includes('ast') && result.ast)

@@ -6,14 +6,14 @@ import { closeSync, constants, openSync, readSync } from 'node:fs';
 /** bpftrace prints at most this much of a file for cat() */
 const CAT_MAX_BYTES = 10240;
 
-/** cat(): the file's contents (up to CAT_MAX_BYTES), or a line saying why it cannot be read. */
-export function catFile(path: string): string {
+/** cat(): the file's contents (up to `max` bytes: config max_cat_bytes), or a line saying why it cannot be read. */
+export function catFile(path: string, max = CAT_MAX_BYTES): string {
   let fd: number | undefined;
   try {
     // non-blocking: a FIFO (the path may come from a traced process) must not stop scry waiting for a writer
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-    const buf = Buffer.alloc(CAT_MAX_BYTES);
-    const n = readSync(fd, buf, 0, CAT_MAX_BYTES, null);
+    const buf = Buffer.alloc(max);
+    const n = readSync(fd, buf, 0, max, null);
     return buf.toString('utf8', 0, n);
   } catch (e) {
     return `cat: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`;

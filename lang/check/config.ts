@@ -1,7 +1,10 @@
-// The `config = { … }` block: settings a script carries with it.
+// Settings: the `config = { … }` block a script carries, and the BPFTRACE_* environment variables, which win
+// over it (bpftrace v0.26). A name may be written `max_strlen`, `MAX_STRLEN` or `BPFTRACE_MAX_STRLEN`.
 import type { ConfigItem } from '../ast.ts';
 import { error, warning, type Diagnostic } from '../diagnostics.ts';
+import type { Span } from '../source.ts';
 import { closest } from '../suggest.ts';
+import type { StackMode } from '../types.ts';
 
 export interface ScriptConfig {
   /** Bytes kept of each string read by str() (bpftrace's default: 64). */
@@ -14,6 +17,14 @@ export interface ScriptConfig {
   readonly maxProbes: number;
   /** An attach point that matches nothing: an error (bpftrace v0.26's default), a warning and skipped, or skipped. */
   readonly missingProbes: 'error' | 'warn' | 'ignore';
+  /** How kstack/ustack print when the call names no mode. */
+  readonly stackMode: StackMode;
+  /** The license the programs are loaded with (one the kernel takes as GPL-compatible). */
+  readonly license: string;
+  /** Most bytes cat() prints of a file. */
+  readonly maxCatBytes: number;
+  /** Printed after a string str() had to cut (bpftrace v0.26's str_trunc_trailer; '' for none). */
+  readonly strTruncTrailer: string;
 }
 
 const defaultConfig: ScriptConfig = {
@@ -22,9 +33,79 @@ const defaultConfig: ScriptConfig = {
   printMapsOnExit: true,
   maxProbes: 1024,
   missingProbes: 'error',
+  stackMode: 'bpftrace',
+  license: 'GPL',
+  maxCatBytes: 10240,
+  strTruncTrailer: '..',
 };
 
-/** bpftrace settings scry accepts but that change nothing here (their job is done differently or not needed). */
+/** What a setting's value turned into, or why it could not (said after `name: `). */
+type Parsed<T> = { ok: T } | { why: string; whole?: true };
+type Value = bigint | string;
+
+/** A setting scry acts on: how its value is read and where it goes. */
+interface Setting<T = unknown> {
+  parse(v: Value): Parsed<T>;
+  set(cfg: ScriptConfig, v: T): ScriptConfig;
+}
+
+function int(min: number, max: number): (v: Value) => Parsed<number> {
+  return (v) => {
+    // an environment variable's value is text: digits only, as bpftrace reads a number there
+    const n = typeof v === 'bigint' ? v : /^\d+$/.test(v.trim()) ? BigInt(v.trim()) : undefined;
+    if (n === undefined) return { why: `expecting a number, got ${v}` };
+    if (n < BigInt(min) || n > BigInt(max)) return { why: `must be an integer from ${min} to ${max}, got ${n}` };
+    return { ok: Number(n) };
+  };
+}
+
+function bool(v: Value): Parsed<boolean> {
+  const s = String(v).toLowerCase();
+  if (s === 'true' || s === '1') return { ok: true };
+  if (s === 'false' || s === '0') return { ok: false };
+  return { why: 'must be true or false (or 1 or 0)' };
+}
+
+function oneOf<T extends string>(words: readonly T[]): (v: Value) => Parsed<T> {
+  return (v) => {
+    const s = String(v).toLowerCase() as T;
+    const quoted = words.map((w) => `"${w}"`);
+    return words.includes(s) ? { ok: s } : { why: `must be ${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}` };
+  };
+}
+
+/** The licenses bpftrace accepts, in the order its message lists them. */
+const licenses = ['Dual MIT/GPL', 'Dual BSD/GPL', 'Dual MPL/GPL', 'GPL and additional rights', 'GPL v2', 'GPL'];
+
+const settings: Record<string, Setting> = {
+  max_strlen: { parse: int(1, 1 << 20), set: (c, v) => ({ ...c, maxStrlen: v as number }) },
+  max_map_keys: { parse: int(1, 1 << 24), set: (c, v) => ({ ...c, maxMapKeys: v as number }) },
+  max_probes: { parse: int(1, 1 << 20), set: (c, v) => ({ ...c, maxProbes: v as number }) },
+  print_maps_on_exit: { parse: bool, set: (c, v) => ({ ...c, printMapsOnExit: v as boolean }) },
+  missing_probes: {
+    parse: oneOf(['error', 'warn', 'ignore'] as const),
+    set: (c, v) => ({ ...c, missingProbes: v as ScriptConfig['missingProbes'] }),
+  },
+  stack_mode: {
+    parse: (v) =>
+      String(v).toLowerCase() === 'build_id'
+        ? { why: 'build_id stacks are not supported by scry: use "bpftrace", "perf" or "raw"' }
+        : oneOf(['bpftrace', 'perf', 'raw'] as const)(v),
+    set: (c, v) => ({ ...c, stackMode: v as StackMode }),
+  },
+  license: {
+    // bpftrace's words, listing every license it takes
+    parse: (v) =>
+      typeof v === 'string' && licenses.includes(v)
+        ? { ok: v }
+        : { why: `Invalid value for license. Found: ${v}. Valid values: ${licenses.join(', ')}.`, whole: true },
+    set: (c, v) => ({ ...c, license: v as string }),
+  },
+  max_cat_bytes: { parse: int(1, 1 << 30), set: (c, v) => ({ ...c, maxCatBytes: v as number }) },
+  str_trunc_trailer: { parse: (v) => ({ ok: String(v) }), set: (c, v) => ({ ...c, strTruncTrailer: v as string }) },
+};
+
+/** bpftrace v0.26 settings scry accepts but that change nothing here (their job is done differently or not needed). */
 const acceptedWithoutEffect = new Set([
   'max_bpf_progs',
   'log_size',
@@ -33,78 +114,91 @@ const acceptedWithoutEffect = new Set([
   'cache_user_symbols',
   'cpp_demangle',
   'lazy_symbolication',
-  'max_cat_bytes',
-  'max_type_res_iterations',
-  'stack_mode',
-  'str_trunc_trailer',
-  'license',
   'show_debug_info',
-  'symbol_source',
-  'unstable_map_decl',
-  'unstable_macro',
-  'unstable_import',
+  'use_blazesym',
+  'unstable_import_statement',
+  'unstable_tseries',
+  'unstable_typeinfo',
+  'unstable_dw_ustack',
 ]);
 
-const known = [
-  'max_strlen',
-  'max_map_keys',
-  'print_maps_on_exit',
-  'max_probes',
-  'missing_probes',
-  ...acceptedWithoutEffect,
-];
+/** Names bpftrace v0.26 dropped: accepted with a warning. */
+const deprecated = new Set([
+  'symbol_source',
+  'max_type_res_iterations',
+  'unstable_addr',
+  'unstable_import',
+  'unstable_macro',
+  'unstable_map_decl',
+]);
 
-export function readConfig(items: readonly ConfigItem[], diags: Diagnostic[]): ScriptConfig {
+/** Old names and the setting each is now. */
+const renamed: Record<string, string> = {
+  strlen: 'max_strlen',
+  no_cpp_demangle: 'cpp_demangle',
+  cat_bytes_max: 'max_cat_bytes',
+  map_keys_max: 'max_map_keys',
+};
+
+/** Settings bpftrace reads only from the environment. */
+const environmentOnly = new Set(['btf', 'kernel_build', 'kernel_source', 'vmlinux']);
+
+const known = [...Object.keys(settings), ...acceptedWithoutEffect];
+
+/** `max_strlen`, `MAX_STRLEN` and `BPFTRACE_MAX_STRLEN` all name max_strlen. */
+function canonical(name: string): string {
+  return name.toLowerCase().replace(/^bpftrace_/, '');
+}
+
+/**
+ * The settings in force: defaults, then the script's config block, then `environment` (the process's
+ * BPFTRACE_* variables, which win, as in bpftrace v0.26). Mistakes are diagnostics: at the item for the block,
+ * without a place for a variable.
+ */
+export function readConfig(
+  items: readonly ConfigItem[],
+  diags: Diagnostic[],
+  environment: Readonly<Record<string, string | undefined>> = {},
+): ScriptConfig {
   let cfg = defaultConfig;
+  const apply = (written: string, name: string, value: Value, span: Span | undefined): void => {
+    const setting = settings[name];
+    if (!setting) return;
+    const r = setting.parse(value);
+    if ('ok' in r) cfg = setting.set(cfg, r.ok);
+    else diags.push(error(r.whole ? r.why : `${written}: ${r.why}`, span));
+  };
   for (const item of items) {
-    const name = item.name.toLowerCase().replace(/^bpftrace_/, '');
-    const int = (min: number, max: number): number | undefined => {
-      if (typeof item.value === 'bigint' && item.value >= BigInt(min) && item.value <= BigInt(max))
-        return Number(item.value);
-      diags.push(error(`${item.name} must be an integer from ${min} to ${max}`, item.span));
-      return undefined;
-    };
-    switch (name) {
-      case 'max_strlen': {
-        const v = int(1, 1 << 20);
-        if (v !== undefined) cfg = { ...cfg, maxStrlen: v };
-        break;
-      }
-      case 'max_map_keys': {
-        const v = int(1, 1 << 24);
-        if (v !== undefined) cfg = { ...cfg, maxMapKeys: v };
-        break;
-      }
-      case 'max_probes': {
-        const v = int(1, 1 << 20);
-        if (v !== undefined) cfg = { ...cfg, maxProbes: v };
-        break;
-      }
-      case 'print_maps_on_exit': {
-        const v = String(item.value);
-        if (v === 'true' || v === '1') cfg = { ...cfg, printMapsOnExit: true };
-        else if (v === 'false' || v === '0') cfg = { ...cfg, printMapsOnExit: false };
-        else diags.push(error(`${item.name} must be true or false`, item.span));
-        break;
-      }
-      case 'missing_probes': {
-        const v = String(item.value).toLowerCase();
-        if (v === 'error' || v === 'warn' || v === 'ignore') cfg = { ...cfg, missingProbes: v };
-        else diags.push(error(`${item.name} must be "error", "warn" or "ignore"`, item.span));
-        break;
-      }
-      default:
-        if (acceptedWithoutEffect.has(name)) {
-          diags.push(warning(`config ${item.name} has no effect in scry`, item.span));
-          break;
-        }
-        {
-          const guess = closest(name, known);
-          diags.push(
-            error(`unknown config setting '${item.name}'`, item.span, guess ? [`did you mean '${guess}'?`] : undefined),
-          );
-        }
+    let name = canonical(item.name);
+    if (deprecated.has(name)) {
+      diags.push(warning(`${item.name} is deprecated and has no effect`, item.span));
+      continue;
     }
+    if (renamed[name]) {
+      diags.push(warning(`${item.name} has been renamed, please use ${renamed[name]}`, item.span));
+      name = renamed[name]!;
+    }
+    if (settings[name]) apply(item.name, name, item.value, item.span);
+    else if (acceptedWithoutEffect.has(name))
+      diags.push(warning(`config ${item.name} has no effect in scry`, item.span));
+    else if (environmentOnly.has(name))
+      diags.push(error(`${item.name}: can only be set as an environment variable`, item.span));
+    else {
+      const guess = closest(name, known);
+      diags.push(
+        error(
+          `${item.name}: not a known configuration option`,
+          item.span,
+          guess ? [`did you mean '${guess}'?`] : undefined,
+        ),
+      );
+    }
+  }
+  // the environment last: it wins over the script (a variable for a setting scry does without is ignored)
+  for (const name of Object.keys(settings)) {
+    const env = `BPFTRACE_${name.toUpperCase()}`;
+    const value = environment[env];
+    if (value !== undefined) apply(env, name, value, undefined);
   }
   return cfg;
 }

@@ -45,6 +45,8 @@ export interface CheckOptions {
   readonly pid?: number;
   /** the script's C part (lang/c/script-c.ts): its types and macros */
   readonly c?: ScriptC;
+  /** the BPFTRACE_* environment variables (the CLI passes process.env): they win over the config block */
+  readonly settings?: Readonly<Record<string, string | undefined>>;
 }
 
 export function check(
@@ -61,7 +63,7 @@ export function check(
   } catch (e) {
     return { diagnostics: [...diagnostics, tooDeep(e, parsed)] };
   }
-  const config = readConfig(ast.config, diagnostics);
+  const config = readConfig(ast.config, diagnostics, options.settings);
   if (ast.probes.length === 0)
     diagnostics.push(
       error('the program has no probes', ast.span, ['write at least one, e.g. BEGIN { printf("hello\\n"); exit(); }']),

@@ -116,7 +116,7 @@ const cases: [string, string, string][] = [
   [
     'unknown config settings suggest the closest',
     'config = { max_strlne = 10 } BEGIN { }',
-    "stdin:1:12: ERROR: unknown config setting 'max_strlne'\nconfig = { max_strlne = 10 } BEGIN { }\n           ~~~~~~~~~~~~~~~\nHINT: did you mean 'max_strlen'?\n",
+    "stdin:1:12: ERROR: max_strlne: not a known configuration option\nconfig = { max_strlne = 10 } BEGIN { }\n           ~~~~~~~~~~~~~~~\nHINT: did you mean 'max_strlen'?\n",
   ],
   [
     'a map that is only ever read is undefined',
