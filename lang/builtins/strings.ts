@@ -116,10 +116,9 @@ function str(ctx: CheckContext, c: CallExpr): Type {
   }
   if (t.kind === 'int') {
     // a pointer (or an address held in an integer): read a NUL-terminated string from memory
+    // str(p, n) reads n bytes, the NUL included: n - 1 characters (bpftrace v0.26; 0.17 kept n)
     const max =
-      len?.kind === 'int' && len.value >= 1n
-        ? Math.min(Number(len.value) + 1, ctx.config.maxStrlen)
-        : ctx.config.maxStrlen;
+      len?.kind === 'int' && len.value >= 1n ? Math.min(Number(len.value), ctx.config.maxStrlen) : ctx.config.maxStrlen;
     return stringType(max);
   }
   if (t.kind !== 'string') {
