@@ -77,6 +77,6 @@ export function probeTypeReport(probes: InfoProbes): InfoItem[] {
 }
 
 /** Every provider's listers, in listing order. */
-export const listers: readonly Lister[] = Object.values(rows).flatMap(
-  (r: RuntimeProviderRow<never>) => r.listers ?? [],
+export const listers: readonly Lister[] = [...new Set(Object.values(rows) as RuntimeProviderRow<never>[])].flatMap(
+  (r) => r.listers ?? [],
 );

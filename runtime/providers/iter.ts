@@ -1,8 +1,26 @@
 // iter: a link to the iterator target; the session runs it once, right after BEGIN (attachment.run).
 import type { ResolvedOf } from '../../lang/index.ts';
 import { attachIter } from '../attach/iter.ts';
+import { hostKernelInfo } from '../kernel/kernel-info.ts';
 import type { RuntimeProviderRow } from './row.ts';
 
 export const iter: RuntimeProviderRow<ResolvedOf<'iter'>> = {
   attach: (p, a) => [attachIter(p, a.text)],
+  listers: [
+    {
+      provider: 'iter',
+      family: 'iterators',
+      refusal: () => (hostKernelInfo().btf() ? undefined : 'the kernel has no BTF'),
+      // the kernel's iterator targets: a bpf_iter_<target> function with its context struct bpf_iter__<target>
+      // (the open-coded iterator kfuncs, bpf_iter_<x>_new/_next/_destroy, have none)
+      names: () => {
+        const btf = hostKernelInfo().btf();
+        if (!btf) return [];
+        return btf
+          .funcNames('bpf_iter_*')
+          .map((n) => n.slice('bpf_iter_'.length))
+          .filter((t) => btf.find(`bpf_iter__${t}`, 'struct') !== undefined);
+      },
+    },
+  ],
 };

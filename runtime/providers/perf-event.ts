@@ -10,8 +10,17 @@ import { PerfSwConfig, PerfType, perfEventOpen } from '../sys/index.ts';
 import { attempt, closing } from './feature-check.ts';
 import type { RuntimeProviderRow } from './row.ts';
 
+/** bpftrace lists a timer by its units alone (interval:ms:), the rate left to the script. */
+const timerLister = (provider: 'interval' | 'profile') => ({
+  provider,
+  family: `${provider} timers`,
+  refusal: () => undefined,
+  names: () => ['hz:', 'ms:', 's:', 'us:'],
+});
+
 export const timer: RuntimeProviderRow<ResolvedOf<'interval'>> = {
   attach: (p, a) => attachTimer(p, a),
+  listers: [timerLister('profile'), timerLister('interval')],
   // timers and software events are the same cpu-clock perf event
   info: () =>
     attempt('profile/interval/software', () =>
@@ -34,7 +43,8 @@ export const software: RuntimeProviderRow<ResolvedOf<'software'>> = {
       provider: 'software',
       family: 'software events',
       refusal: () => undefined,
-      names: () => softwareEvents.map((e) => `${e.name}:`),
+      // each event and its aliases (software:cpu: is software:cpu-clock:), as bpftrace v0.26 lists them
+      names: () => softwareEvents.flatMap((e) => [e.name, ...e.aliases].map((n) => `${n}:`)),
     },
   ],
 };
@@ -49,7 +59,7 @@ export const hardware: RuntimeProviderRow<ResolvedOf<'hardware'>> = {
         const why = hardwareEventRefusal();
         return why && `opening a hardware counter fails (${why}: no PMU for this CPU)`;
       },
-      names: () => hardwareEvents.map((e) => `${e.name}:`),
+      names: () => hardwareEvents.flatMap((e) => [e.name, ...e.aliases].map((n) => `${n}:`)),
     },
   ],
   // the same look -l uses to leave hardware events out
