@@ -120,15 +120,18 @@ async function runCommand(argv: readonly string[]): Promise<number> {
  * bpftrace v0.26 takes it as a file when one exists by that name, as a pattern otherwise).
  */
 function list(opts: CliOptions): number {
-  let what = opts.program;
+  let what: string | undefined;
+  if (opts.program !== undefined) return listProgram(opts.program, 'stdin', opts);
   if (opts.listArg !== undefined) {
     if (existsSync(opts.listArg)) {
+      let text: string;
       try {
-        what = readFileSync(opts.listArg, 'utf8');
+        text = readFileSync(opts.listArg, 'utf8');
       } catch (e) {
         process.stderr.write(`ERROR: failed to open file '${opts.listArg}': ${errnoText(e)}\n`);
         return 1;
       }
+      return listProgram(text, opts.listArg, opts);
     } else {
       // bpftrace's warning, word for word: a name with a dot and no ':' or '*' was probably meant as a file
       if (opts.listArg.includes('.') && !/[:*]/.test(opts.listArg) && !opts.noWarnings)
@@ -148,6 +151,34 @@ function list(opts: CliOptions): number {
   process.stdout.write(names.length ? `${names.join('\n')}\n` : '');
   return 0;
 }
+
+/**
+ * -l with a program: the probes it attaches to, wildcards expanded, as a listing names them (a rate or
+ * count dropped: `interval:ms:`, `hardware:cache-misses:`); BEGIN/END are not probes to list. Nothing loads.
+ */
+function listProgram(text: string, name: string, opts: CliOptions): number {
+  const result = compileSource(text, hostKernelInfo(), {
+    name,
+    unsafe: true, // listing runs nothing: system() and friends need not be allowed to be listed
+    includeFiles: opts.includeFiles,
+    resolveInclude: includeResolver({ includeDirs: opts.includeDirs }),
+    settings: process.env,
+    ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
+  });
+  if (!result.program) return fail(result.diagnostics);
+  const seen = new Set<string>();
+  for (const prog of result.program.programs) {
+    const a = prog.attach;
+    if (a.provider === 'BEGIN' || a.provider === 'END') continue;
+    const line = ratedProviders.has(a.provider) ? a.text.replace(/:[^:]*$/, ':') : a.text;
+    if (!seen.has(line)) process.stdout.write(`${line}\n`);
+    seen.add(line);
+  }
+  return 0;
+}
+
+/** Providers whose last field is a rate, period or count, which a listing leaves empty. */
+const ratedProviders = new Set(['interval', 'profile', 'hardware', 'software']);
 
 /** An fs error as strerror(3) words it ("No such file or directory"), which bpftrace's messages carry. */
 function errnoText(e: unknown): string {
