@@ -58,7 +58,9 @@ export function compileSource(
   const checked = check(ast, kernel, { ...options, c });
   const diagnostics = [...front, ...checked.diagnostics];
   if (!checked.program) return { ast, diagnostics };
-  const compiled = compile(checked.program, options);
+  // bpftrace's test hook BPFTRACE_DUMMY_TS_MAP=@ts: tseries() reads its time from @ts (CompileOptions.tseriesClockMap)
+  const clock = options.settings?.BPFTRACE_DUMMY_TS_MAP;
+  const compiled = compile(checked.program, clock ? { ...options, tseriesClockMap: clock } : options);
   return {
     ast,
     diagnostics: [...diagnostics, ...compiled.diagnostics],
