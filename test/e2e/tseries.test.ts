@@ -54,6 +54,37 @@ if (requireRoot('e2e tseries')) {
     else skipCheck('tseries per-CPU sum', 'one CPU: nothing to add up');
   });
 
+  test('BPFTRACE_DUMMY_TS_MAP=@ts: time read from @ts, so the graph is exact (zero mark, a missing interval)', async () => {
+    const r = await runScry(
+      [
+        '-q',
+        '-e',
+        'BEGIN { @ts = (uint64)100ms; @a = tseries(-3, 100ms, 4); @ts += 100ms; @a = tseries(9, 100ms, 4); ' +
+          '@a = tseries(1, 100ms, 4); @ts += 200ms; @a = tseries(2, 100ms, 4); clear(@ts); exit(); }',
+      ],
+      { BPFTRACE_DUMMY_TS_MAP: '@ts', TZ: 'UTC' },
+    );
+    assert.is(r.stderr, '');
+    // -3 at column 0, 1 at 52 * 4/5 = 41, 2 at the right edge; zero at 53 * 3/5 = 31
+    const row = (t: string, at: number | undefined, v: string) => {
+      const line = [...`|${' '.repeat(51)}|`];
+      line[31] = '.';
+      if (at !== undefined) line[at] = '*';
+      return `00:00:00.${t} ${line.join('')} ${v}\n`;
+    };
+    const scale = `${'-3'.padEnd(21)}${'2'.padStart(32)}\n`;
+    // (what follows is the cleared @ts, which is not this test's business)
+    assert.is(
+      r.stdout.trimStart().slice(0, r.stdout.trimStart().indexOf('\n\n') + 2),
+      `@a:\n${' '.repeat(13)}${scale}hh:mm:ss.ms  |${bar}|\n` +
+        row('100', 0, '-3') +
+        row('200', 41, '1') +
+        row('300', undefined, '-') +
+        row('400', 52, '2') +
+        `${' '.repeat(13)}v${bar}v\n${' '.repeat(13)}${scale}\n`,
+    );
+  });
+
   test('clear() empties a series (nothing printed); zero() leaves no interval: <no data>', async () => {
     assert.is((await stdout('BEGIN { @[1] = tseries(1, 1ms, 5); clear(@); exit(); }')).includes('@'), false);
     const zeroed = await stdout('BEGIN { @z = tseries(3, 1ms, 5); zero(@z); exit(); }');
