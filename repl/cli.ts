@@ -166,14 +166,17 @@ function listProgram(text: string, name: string, opts: CliOptions): number {
     ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
   });
   if (!result.program) return fail(result.diagnostics);
-  const seen = new Set<string>();
-  for (const prog of result.program.programs) {
-    const a = prog.attach;
-    if (a.provider === 'BEGIN' || a.provider === 'END') continue;
-    const line = ratedProviders.has(a.provider) ? a.text.replace(/:[^:]*$/, ':') : a.text;
-    if (!seen.has(line)) process.stdout.write(`${line}\n`);
-    seen.add(line);
-  }
+  const lines = new Set<string>();
+  for (const { attach: a } of result.program.programs)
+    if (a.provider !== 'BEGIN' && a.provider !== 'END')
+      lines.add(ratedProviders.has(a.provider) ? a.text.replace(/:[^:]*$/, ':') : a.text);
+  // sorted, as every listing is
+  process.stdout.write(
+    [...lines]
+      .sort()
+      .map((l) => `${l}\n`)
+      .join(''),
+  );
   return 0;
 }
 
