@@ -5,7 +5,8 @@
 // one line says how many of its probes exist and why they cannot attach. Which provider can attach is
 // decided by the feature probes (features.ts, fentryRefusal), never by guessing. The names and refusals
 // come from each provider's row (runtime/providers/).
-import { globRegExp, isGlob, lookupProvider, type ProviderName } from '../lang/index.ts';
+import { globRegExp, isGlob, lookupProvider, parse, sourceFile, type ProviderName } from '../lang/index.ts';
+import { hostKernelInfo } from './kernel/kernel-info.ts';
 import { listers, runtimeRowOf, type Lister } from './providers/index.ts';
 import { requirePrivileges } from './privileges.ts';
 
@@ -115,6 +116,12 @@ function unavailableLine(refused: { lister: Lister; count: number; why: string }
 
 /** What -l and `.probes` print for a pattern: the probes that attach here, and a line about the rest. */
 export function probeListing(pattern = '*', options: ListOptions = {}): Listing {
+  // `-l script.bt` / `-l -e '…'`: the probes the program's attach points name
+  if (pattern.includes('{')) return combine(programPatterns(pattern).map((p) => probeListing(p, options)));
+  // `-l 'kprobe:vfs_read,struct file'`: each item in turn
+  if (pattern.includes(',')) return combine(pattern.split(',').map((p) => probeListing(p.trim(), options)));
+  const struct = /^(struct|union|enum)\s+(\S+)$/.exec(pattern);
+  if (struct) return { lines: listTypes(struct[1]!, struct[2]!, options.verbose ?? false) };
   const user = listUserProbes(pattern, options);
   if (user) return { lines: user };
   const p = normalise(pattern);
@@ -138,6 +145,40 @@ export function probeListing(pattern = '*', options: ListOptions = {}): Listing 
   }
   const unavailable = unavailableLine(refused);
   return unavailable ? { lines, unavailable } : { lines };
+}
+
+function combine(listings: Listing[]): Listing {
+  const lines = [...new Set(listings.flatMap((l) => l.lines))];
+  const unavailable = [...new Set(listings.flatMap((l) => (l.unavailable ? [l.unavailable] : [])))].join('\n');
+  return unavailable ? { lines, unavailable } : { lines };
+}
+
+/** The listing patterns a program's attach points make (a timer or counter by its unit or event alone). */
+function programPatterns(text: string): string[] {
+  const parsed = parse(sourceFile('stdin', text));
+  if (!parsed.program) return [];
+  return parsed.program.probes.flatMap((p) => p.attachPoints.map(patternOf));
+}
+
+function patternOf(ap: { readonly provider: string; readonly parts: readonly string[] }): string {
+  const name = lookupProvider(ap.provider)?.name ?? ap.provider;
+  if (['interval', 'profile', 'software', 'hardware'].includes(name)) return `${name}:${ap.parts[0] ?? ''}:`;
+  return [name, ...ap.parts].join(':');
+}
+
+/** `-l 'struct task_struct'`: the kernel's types of that kind matching the name; -v: their definitions. */
+function listTypes(kind: string, name: string, verbose: boolean): string[] {
+  const btf = hostKernelInfo().btf();
+  if (!btf) return [];
+  const re = globRegExp(name);
+  const ids: number[] = [];
+  if (isGlob(name)) {
+    for (let id = 1; id < btf.typeCount; id++) if (btf.kind(id) === kind && re.test(btf.name(id))) ids.push(id);
+  } else {
+    const id = btf.find(name, kind as 'struct');
+    if (id !== undefined) ids.push(id);
+  }
+  return ids.flatMap((id) => (verbose ? btf.definition(id).split('\n') : [`${kind} ${btf.name(id)}`]));
 }
 
 /**
