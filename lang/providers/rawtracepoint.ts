@@ -17,7 +17,7 @@ export interface ResolvedRawTracepoint extends ResolvedBase {
 export const rawtracepoint: ProviderRow<ResolvedRawTracepoint> = {
   name: 'rawtracepoint',
   aliases: ['rt'],
-  usage: 'rawtracepoint:event',
+  usage: 'rawtracepoint:[module:]event',
   reads: { argN: 'ctx' },
   context: (a) => (a.params ? { params: a.params } : {}),
   resolve(r) {
@@ -25,6 +25,12 @@ export const rawtracepoint: ProviderRow<ResolvedRawTracepoint> = {
     if (ap.parts.length < 1 || ap.parts.length > 2 || !ap.parts[ap.parts.length - 1])
       return r.bad('rawtracepoint needs an event');
     const event = ap.parts[ap.parts.length - 1]!;
+    // rawtracepoint:module:event: the module must be loaded (its BTF is the kernel's word for that)
+    const module = ap.parts.length === 2 ? ap.parts[0]! : undefined;
+    if (module && module !== 'vmlinux' && !isGlob(module) && kernel.btf() && !kernel.moduleBtf(module))
+      return fail(r, `no module '${module}' is loaded, so it has no raw tracepoint ${event}`, [
+        `rawtracepoint:${event} looks in every module and the kernel`,
+      ]);
     const btf = kernel.btf();
     const names = rawTracepointNames(kernel);
     const hits = isGlob(event) ? names.filter((n) => globRegExp(event).test(n)) : names.includes(event) ? [event] : [];

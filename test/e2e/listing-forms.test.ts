@@ -1,6 +1,6 @@
 // -l as bpftrace v0.26 has it: timers by unit, software aliases, iterator targets, kernel types (-lv 'struct
 // x'), several items at once, and the probes a program names (-l file.bt, -l -e '…'). Pinned: bpftrace v0.26
-// (runtime tests basic.it lists *); bpftrace 0.17 lists timers and types the same way.
+// (runtime tests basic.it lists *; probe.rawtracepoint_module_missing); bpftrace 0.17 lists timers and types the same way.
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +39,18 @@ if (requireRoot('e2e listing forms')) {
     writeFileSync(file, 'interval:ms:1000 {} interval:s:1 {} software:cpu:1e6 {}\n');
     assert.equal(await lines('-l', file), ['interval:ms:', 'interval:s:', 'software:cpu:']);
     assert.equal(await lines('-l', '-e', 'tracepoint:sched:sched_switch { }'), ['tracepoint:sched:sched_switch']);
+  });
+
+  test('rawtracepoint:module:event needs the module loaded (was: the module part ignored)', async () => {
+    const r = await runScry(['-e', 'rawtracepoint:nonsense:sys_exit { exit(); }']);
+    assert.match(r.stderr, "ERROR: no module 'nonsense' is loaded, so it has no raw tracepoint sys_exit");
+    assert.is(r.code, 1);
+    const w = await runScry([
+      '-e',
+      'config = { missing_probes = "warn" } rawtracepoint:nonsense:sys_exit, BEGIN { exit(); }',
+    ]);
+    assert.match(w.stderr, 'WARNING: No matches for rawtracepoint nonsense:sys_exit. Skipping.');
+    assert.is(w.code, 0);
   });
 }
 
