@@ -21,6 +21,7 @@ import { BUILTINS } from './builtins/index.ts';
 import { error, type Diagnostic } from './diagnostics.ts';
 import { parse } from './parse.ts';
 import { sourceFile, type Span } from './source.ts';
+import { children, deepest, isStackOverflow } from './walk.ts';
 import { STDLIB_NAME, STDLIB_TEXT } from './script-stdlib.ts';
 
 export interface ExpandResult {
@@ -53,13 +54,35 @@ export function expandScriptMacros(program: Program): ExpandResult {
   }
   const top: Scope = { stack: [], library: false, vars: new Map(), maps: new Map(), exprs: new Map(), suffix: '' };
 
-  const probes = program.probes.map((p): Probe => ({
-    ...p,
-    ...(p.predicate ? { predicate: expr(p.predicate, top) } : {}),
-    body: block(p.body, top),
-  }));
+  // A probe that uses no macro is kept as it is (the walk below is recursive: a 10,000-term sum would cost
+  // it the stack); one that does, nested deeper than the stack allows, is an error at its deepest node.
+  const probes = program.probes.map((p): Probe => {
+    if (!usesMacros(p)) return p;
+    try {
+      return {
+        ...p,
+        ...(p.predicate ? { predicate: expr(p.predicate, top) } : {}),
+        body: block(p.body, top),
+      };
+    } catch (e) {
+      if (!isStackOverflow(e)) throw e;
+      diagnostics.push(error('this probe nests too deep to expand the macros it uses', deepest(p).node.span));
+      return p;
+    }
+  });
   const { macros: _dropped, ...rest } = program;
   return { program: { ...rest, probes }, diagnostics };
+
+  /** Whether a probe has a call or identifier that expansion rewrites (an explicit stack: no recursion). */
+  function usesMacros(p: Probe): boolean {
+    const todo: Node[] = [p];
+    for (let n = todo.pop(); n; n = todo.pop()) {
+      if (n.kind === 'call' && (user.has(n.name) || lib.has(n.name) || isBuiltinVariable(n.name, n.args))) return true;
+      if (n.kind === 'ident' && (user.has(n.name) || lib.has(n.name) || n.name.startsWith('__builtin_'))) return true;
+      todo.push(...children(n));
+    }
+    return false;
+  }
 
   function lookup(name: string, args: readonly Expr[], scope: Scope): MacroDef | 'arity' | undefined {
     const tables = scope.library ? [lib] : [user, lib];
