@@ -21,7 +21,7 @@ test('where a probe goes: provider names (BEGIN and END without a colon)', () =>
 });
 
 test('inside a block: builtins, functions (with their paren), keywords, maps, scratch variables', () => {
-  assert.equal(complete('BEGIN { @x = nse', ctx()), [['nsecs'], 'nse']);
+  assert.equal(complete('BEGIN { @x = nse', ctx()), [['nsecs', 'nsecs('], 'nse']);
   assert.equal(complete('BEGIN { prin', ctx()), [['print(', 'printf('], 'prin']);
   assert.equal(complete('BEGIN { @l', ctx()), [['@latency'], '@l']);
   assert.equal(complete('BEGIN { @mine = 1; @m', ctx()), [['@mine'], '@m']);
