@@ -187,6 +187,7 @@ function usdtArg(ctx: CheckContext, e: IdentExpr, n: number): Type | undefined {
   const attach = ctx.attach();
   if (!attach.some((a) => probeContext(a).argN === 'usdt')) return undefined;
   let t: Type | undefined;
+  let differs = false;
   for (const a of attach) {
     const site = probeContext(a).usdt;
     if (!site) continue;
@@ -205,13 +206,10 @@ function usdtArg(ctx: CheckContext, e: IdentExpr, n: number): Type | undefined {
       return i64;
     }
     const at: Type = { kind: 'int', bits: (arg.size * 8) as IntBits, signed: arg.signed };
-    if (t && !sameType(t, at)) {
-      ctx.error(`${e.name} has different sizes in this probe's USDT probes`, e.span, [
-        'split the probe so each block sees one layout',
-      ]);
-      return i64;
-    }
+    // sites whose argument sizes differ each read theirs into 64 bits (their programs are separate): int64,
+    // as bpftrace v0.26 has it (usdt.usdt constant/reg/addr arguments)
+    if (t && !sameType(t, at)) differs = true;
     t = at;
   }
-  return t;
+  return differs ? i64 : t;
 }
