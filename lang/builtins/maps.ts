@@ -87,9 +87,12 @@ function keyedTarget(ctx: CheckContext, c: CallExpr, keyCount: number | undefine
   };
 }
 
-/** `$t` holding a tuple of as many elements as the map has keys: its elements `$t.0`, `$t.1`, … */
+/**
+ * `$t` (or `$kv.0`, a tuple inside a variable) holding a tuple of as many elements as the map has keys: its
+ * elements `$t.0`, `$t.1`, … (read again for each key, which only a variable allows)
+ */
 function tupleVariableKeys(ctx: CheckContext, k: Expr, keyCount: number | undefined): Expr[] | undefined {
-  if (k.kind !== 'var' || keyCount === undefined || keyCount < 2) return undefined;
+  if (!inVariable(k) || keyCount === undefined || keyCount < 2) return undefined;
   const t = ctx.expr(k);
   if (t.kind !== 'tuple' || t.elements.length !== keyCount) return undefined;
   return t.elements.map((_, i) => ({
@@ -100,6 +103,10 @@ function tupleVariableKeys(ctx: CheckContext, k: Expr, keyCount: number | undefi
     nameSpan: k.span,
     span: k.span,
   }));
+}
+
+function inVariable(e: Expr): boolean {
+  return e.kind === 'var' || (e.kind === 'field' && inVariable(e.base));
 }
 
 function wholeMapCall(result: Type): CallSpec['check'] {

@@ -66,6 +66,13 @@ if (requireRoot('e2e bool')) {
       '(true, false)\n(true, false)\nSUCCESS\nok1\nok2\nok3\ntrue\n\n\n@b[7, 8]: 1\n@c[1, (hello, 5)]: 0\n\n\n',
     );
   });
+
+  test("delete(@m, $kv.0) in a loop over a multi-key map deletes the entry the loop's key names", async () => {
+    const out = await stdout(
+      'BEGIN { @[0,0,0] = 1; @[0,0,1] = 1; @[0,1,0] = 1; @[1,0,0] = 1; for ($kv : @) { if ($kv.0.1 == 1) { delete(@, $kv.0); } } exit(); }',
+    );
+    assert.is(out, '\n\n@[0, 0, 0]: 1\n@[0, 0, 1]: 1\n@[1, 0, 0]: 1\n');
+  });
 }
 
 test.run();

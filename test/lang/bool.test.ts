@@ -108,6 +108,11 @@ test('a tuple variable spreads over the keys of a multi-key map in has_key/delet
   const p = checked('BEGIN { @c[1, ("hello", (int8)5)] = 0; $a = (2, ("evenlongerstr", 10)); $h = has_key(@c, $a); }');
   assert.is(p.maps.get('@c')!.keys.map(typeName).join(', '), 'int64, (string[14], int64)');
   assert.is(
+    first('BEGIN { @m[0, 0, 1] = 1; for ($kv : @m) { if ($kv.0.1 == 0) { delete(@m, $kv.0); } } }'),
+    '',
+    "a loop's key tuple $kv.0 too",
+  );
+  assert.is(
     first('BEGIN { @c[1, 2] = 0; $a = (1, 2, 3); $h = has_key(@c, $a); }').includes('ERROR'),
     true,
     'three elements for two keys',
