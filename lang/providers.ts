@@ -13,6 +13,7 @@ import { interval, profile, type ResolvedTimer } from './providers/timer.ts';
 import { hardware, software, type ResolvedPerfEvent } from './providers/perf-event.ts';
 import { watchpoint, type ResolvedWatchpoint } from './providers/watchpoint.ts';
 import { iter, type ResolvedIter } from './providers/iter.ts';
+import { self, type ResolvedSelf } from './providers/self.ts';
 
 export type { ContextReads, ProbeContext, ResolveRequest } from './providers/row.ts';
 
@@ -28,7 +29,8 @@ export type ResolvedAttach =
   | ResolvedTimer
   | ResolvedPerfEvent
   | ResolvedWatchpoint
-  | ResolvedIter;
+  | ResolvedIter
+  | ResolvedSelf;
 
 export type ProviderName = ResolvedAttach['provider'];
 
@@ -60,6 +62,7 @@ const rows: { readonly [K in ProviderName]: ProviderRow<ResolvedOf<K>> } = {
   hardware,
   watchpoint,
   iter,
+  self,
 };
 
 export interface ProviderInfo {

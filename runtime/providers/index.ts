@@ -10,6 +10,7 @@ import { kprobe, kretprobe } from './kprobe.ts';
 import { uprobe, usdt } from './uprobe.ts';
 import { hardware, software, timer, watchpoint } from './perf-event.ts';
 import { iter } from './iter.ts';
+import { self } from './self.ts';
 
 import type { InfoItem, InfoProbes } from './feature-check.ts';
 
@@ -33,6 +34,7 @@ const rows: { readonly [K in ProviderName]: RuntimeProviderRow<ResolvedOf<K>> } 
   interval: timer,
   watchpoint,
   iter,
+  self,
 };
 
 /** The runtime's row for an attach point's provider. */

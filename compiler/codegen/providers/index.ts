@@ -9,6 +9,7 @@ import { fentry } from './fentry.ts';
 import { uprobe, usdt } from './uprobe.ts';
 import { hardware, interval, profile, software, watchpoint } from './perf-event.ts';
 import { iter } from './iter.ts';
+import { self } from './self.ts';
 
 const rows: { readonly [K in ProviderName]: CompilerProviderRow<ResolvedOf<K>> } = {
   BEGIN: special,
@@ -28,6 +29,7 @@ const rows: { readonly [K in ProviderName]: CompilerProviderRow<ResolvedOf<K>> }
   hardware,
   watchpoint,
   iter,
+  self,
 };
 
 /** The code generator's row for an attach point's provider. */
