@@ -65,6 +65,11 @@ export function buildKey(g: Gen, m: MapExpr): number {
     g.e.emit(stSlot(8, off, 0));
     return off;
   }
+  // one tuple for several keys (`@[(1, "a")]`, the checker spread it): its bytes are the whole key
+  if (m.keys.length === 1 && spec.user!.keys.length > 1) {
+    emitInto(g, m.keys[0]!, off, layout.size, { kind: 'tuple', elements: spec.user!.keys.map((k) => k.type) });
+    return off;
+  }
   m.keys.forEach((k, i) => {
     const at = off + layout.offsets[i]!;
     const size = (layout.offsets[i + 1] ?? layout.size) - layout.offsets[i]!;
@@ -80,6 +85,10 @@ export function buildBucketKey(g: Gen, m: MapExpr, spec: MapSpec): { key: number
     spec.user!.value,
   );
   const key = allocValue(g, layout.size);
+  if (m.keys.length === 1 && spec.user!.keys.length > 1) {
+    emitInto(g, m.keys[0]!, key, layout.bucket!, { kind: 'tuple', elements: spec.user!.keys.map((k) => k.type) });
+    return { key, bucket: key + layout.bucket! };
+  }
   m.keys.forEach((k, i) => {
     const at = key + layout.offsets[i]!;
     emitInto(g, k, at, (layout.offsets[i + 1] ?? layout.bucket!) - layout.offsets[i]!);

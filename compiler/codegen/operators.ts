@@ -186,16 +186,18 @@ function emitStringCompare(g: Gen, x: BinaryExpr): void {
   const e = g.e;
   const lt = typeOf(g, x.left);
   const rt = typeOf(g, x.right);
-  // strings by their size; arrays and structs (== and != only) by their slots, padding zeroed
+  // strings by their size; arrays and structs (== and != only) by their slots, padding zeroed; tuples as the
+  // type that holds both (the checker's)
+  const common = lt.kind === 'tuple' ? g.shared.checked.operandTypes.get(x)?.[0] : undefined;
   const bytes = (t: Type) => (t.kind === 'string' ? sizeOfString(t) : slotSize(t));
-  const size = Math.ceil(Math.max(bytes(lt), bytes(rt)) / 8) * 8;
+  const size = common ? slotSize(common) : Math.ceil(Math.max(bytes(lt), bytes(rt)) / 8) * 8;
   const diff = e.freshLabel('strcmp.diff');
   const done = e.freshLabel('strcmp.end');
   scoped(g, () => {
     const a = allocValue(g, size);
     const b = allocValue(g, size);
-    emitInto(g, x.left, a, size);
-    emitInto(g, x.right, b, size);
+    emitInto(g, x.left, a, size, common);
+    emitInto(g, x.right, b, size, common);
     e.at(x.opSpan, () => {
       for (let i = 0; i < size; i += 8) e.emit(ldSlot(8, R1, a + i), ldSlot(8, R2, b + i), jmpReg('jne', R1, R2, diff));
       const equalResult = x.op === '==' || x.op === '<=' || x.op === '>=';

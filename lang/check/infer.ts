@@ -82,6 +82,7 @@ export function infer(
     block(st, p.body);
     // `let $x;` never assigned: an integer that stays 0
     for (const [name, how] of st.unsettled) if (how === 'type' && !st.vars.has(name)) st.vars.set(name, i64);
+    settleVariableUses(st, p);
     st.varTypes.set(p, st.vars);
   }
   for (const info of st.maps.values()) {
@@ -103,6 +104,22 @@ export function infer(
       ]);
   }
   return results(st);
+}
+
+/**
+ * A tuple variable's slot has its final type (it grows to hold every value assigned to it); every read of it
+ * reads that slot, so it has that type too (`$a = ("hi", 1); print($a); $a = ("longer", 2);` prints the
+ * first value through the wider layout).
+ */
+function settleVariableUses(st: InferState, p: Probe): void {
+  walk(p.body, (n) => {
+    if ((n as Expr).kind !== 'var') return;
+    const use = n as Extract<Expr, { kind: 'var' }>;
+    const seen = st.typeOf.get(use);
+    const final = st.vars.get(use.name);
+    // (a string read is a prefix of its slot, right as it is; a tuple's elements move when one grows)
+    if (seen?.kind === 'tuple' && final?.kind === 'tuple' && !sameType(seen, final)) st.typeOf.set(use, final);
+  });
 }
 
 /** What a builtin's hook may ask of the checker (see CheckContext), over this state. */
@@ -131,6 +148,16 @@ function contextOf(st: InferState): CheckContext {
   };
 }
 
+/**
+ * `@[(1, "a")]` is `@[1, "a"]` (bpftrace v0.26): a map keyed by one tuple has the tuple's elements as its keys,
+ * laid out the same way (compiler/layout.ts), so the tuple's bytes are the key as they are.
+ */
+function spreadTupleKey(keyTypes: Type[]): Type[] {
+  const [only] = keyTypes;
+  if (keyTypes.length !== 1 || only?.kind !== 'tuple' || only.names || only.elements.length < 2) return keyTypes;
+  return only.elements.map((e) => (e.kind === 'int' && !e.space && !e.view ? (e.signed ? i64 : u64) : e));
+}
+
 function noteMapKeys(st: InferState, m: MapExpr, keyTypes: Type[]): MapInfo | undefined {
   const existing = st.maps.get(m.name);
   if (!existing) return undefined;
@@ -149,7 +176,7 @@ function noteMapKeys(st: InferState, m: MapExpr, keyTypes: Type[]): MapInfo | un
       st.diags.push({
         severity: 'error',
         message: `${m.name} key ${i + 1} has type ${typeName(keyTypes[i]!)} here but ${typeName(k)} elsewhere`,
-        span: m.keys[i]!.span,
+        span: (m.keys[i] ?? m.keys[0]!).span,
         related: [{ message: `${m.name} first used here`, span: existing.keySpan }],
       });
       return k;
@@ -160,7 +187,7 @@ function noteMapKeys(st: InferState, m: MapExpr, keyTypes: Type[]): MapInfo | un
 }
 
 function useMap(st: InferState, m: MapExpr, value: MapValue | undefined, valueSpan: Span): MapInfo {
-  const keyTypes = m.keys.map((k) => keyType(st, expr(st, k), k.span));
+  const keyTypes = spreadTupleKey(m.keys.map((k) => keyType(st, expr(st, k), k.span)));
   if (m.keys.length && keyTypes.every((t) => sizeOf(t) === 0))
     err(st, `a key of no bytes (${keyTypes.map(typeName).join(', ')}) cannot index a map`, m.keys[0]!.span, [
       'use a key with at least one element',
@@ -242,6 +269,17 @@ function binaryType(st: InferState, e: BinaryExpr, lt: Type, rt: Type): Type {
       );
       return u64;
     }
+  }
+  // tuples compare element by element (bpftrace v0.26): both are written as the type that holds either, then
+  // compared byte for byte (strings are NUL-padded, so a shorter one compares as itself)
+  if ((e.op === '==' || e.op === '!=') && (lt.kind === 'tuple' || rt.kind === 'tuple')) {
+    const both = lt.kind === 'tuple' && rt.kind === 'tuple' ? unify(lt, rt) : undefined;
+    if (!both)
+      err(st, `cannot compare ${typeName(lt)} with ${typeName(rt)}`, e.opSpan, [
+        'tuples compare (== and !=) with tuples of as many elements of matching types',
+      ]);
+    else st.operandTypes.set(e, [both, both]);
+    return boolType;
   }
   // arrays (and structs) of one type compare byte for byte, as bpftrace v0.26 compares them
   if ((e.op === '==' || e.op === '!=') && (comparableBytes(st, lt) || comparableBytes(st, rt))) {
@@ -344,6 +382,55 @@ function outOfBounds(st: InferState, e: Extract<Expr, { kind: 'index' }>, count:
     err(st, `the index ${i} is out of bounds for array of size ${count}`, e.index.span, [
       `valid indexes are 0 to ${count - 1}`,
     ]);
+}
+
+/** `$t[1 + 1]`: a tuple element by a constant index (bpftrace v0.26), recorded for the code generator. */
+function tupleElementAt(
+  st: InferState,
+  e: Extract<Expr, { kind: 'index' }>,
+  t: Extract<Type, { kind: 'tuple' }>,
+): Type {
+  const i = constantInt(e.index);
+  if (i === undefined) {
+    err(st, 'a tuple is indexed by a constant', e.index.span, ['use a number: $t[1], or $t.1']);
+    return i64;
+  }
+  if (i < 0n || i >= BigInt(t.elements.length)) {
+    err(st, `tuple index ${i} is out of range: this tuple has ${t.elements.length} elements`, e.index.span);
+    return i64;
+  }
+  st.constants.set(e.index, i);
+  return t.elements[Number(i)]!;
+}
+
+/** The value of an integer expression made of literals and + - * / % << >> (for indexes that must be constant). */
+function constantInt(e: Expr): bigint | undefined {
+  if (e.kind === 'int') return e.value;
+  if (e.kind === 'unary' && e.op === '-') {
+    const v = constantInt(e.operand);
+    return v === undefined ? undefined : -v;
+  }
+  if (e.kind !== 'binary') return undefined;
+  const [l, r] = [constantInt(e.left), constantInt(e.right)];
+  if (l === undefined || r === undefined) return undefined;
+  switch (e.op) {
+    case '+':
+      return l + r;
+    case '-':
+      return l - r;
+    case '*':
+      return l * r;
+    case '/':
+      return r === 0n ? undefined : l / r;
+    case '%':
+      return r === 0n ? undefined : l % r;
+    case '<<':
+      return l << r;
+    case '>>':
+      return l >> r;
+    default:
+      return undefined;
+  }
 }
 
 /** The bound a computed index is checked against at run time (a constant one was checked above). */
@@ -657,6 +744,7 @@ function exprInner(st: InferState, e: Expr): Type {
     case 'index': {
       const bt = expr(st, e.base);
       intOperand(st, e.index, 'an index');
+      if (bt.kind === 'tuple') return tupleElementAt(st, e, bt);
       if (bt.kind === 'int' && bt.pointee !== undefined && st.btf) {
         const stride = st.btf.sizeOf(bt.pointee);
         if (!stride) {

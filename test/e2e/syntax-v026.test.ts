@@ -46,6 +46,16 @@ if (requireRoot('e2e v0.26 syntax')) {
     );
     assert.match(await out('let @h = hash(1); BEGIN { @h[1] = 1; @h[2] = 2; exit(); }'), /^\n?@h\[1\]: 1\n$/);
   });
+
+  // bpftrace 0.17 kept @[(1, 2)] and @[1, 2] apart and printed the first as @[(1, 2)]; v0.26 makes them one
+  test('tuple keys print as multi-keys and meet them; tuples compare; a tuple variable that grows prints right', async () => {
+    assert.is(
+      await out(
+        'BEGIN { @[(1, "hello")] = 1; @[2, "hello"] = 2; $a = ("hi", 1); print($a); $a = ("hellolongstr", 2); if ($a == ("hellolongstr", 2)) { printf("eq %s\\n", $a[0]); } exit(); }',
+      ),
+      '(hi, 1)\neq hellolongstr\n@[1, hello]: 1\n@[2, hello]: 2\n',
+    );
+  });
 }
 
 test.run();

@@ -78,7 +78,7 @@ test('a map cannot hold or be keyed by an empty tuple (map creation said EINVAL 
   );
   assert.is(
     diagnose('BEGIN { @a[((), ())] = 1; }'),
-    'stdin:1:12: ERROR: a key of no bytes (((), ())) cannot index a map\nBEGIN { @a[((), ())] = 1; }\n           ~~~~~~~~\nHINT: use a key with at least one element\n',
+    'stdin:1:12: ERROR: a key of no bytes ((), ()) cannot index a map\nBEGIN { @a[((), ())] = 1; }\n           ~~~~~~~~\nHINT: use a key with at least one element\n',
   );
   compiles('BEGIN { @a[(), 1] = ((), 1); print(((), 2)); }');
 });

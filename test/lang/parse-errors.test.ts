@@ -162,9 +162,10 @@ const cases: [string, string, string[]][] = [
     ['stdin:1:16: ERROR: syntax error, unexpected map, expecting {', 'BEGIN { if (1) @x = 1; }', '               ~~'],
   ],
   [
+    // `{ }` could be the condition (a block expression, bpftrace v0.26): the block after it is what is missing
     'if without a condition',
     'BEGIN { if { } }',
-    ['stdin:1:12: ERROR: syntax error, unexpected {', 'BEGIN { if { } }', '           ~'],
+    ['stdin:1:16: ERROR: syntax error, unexpected }, expecting {', 'BEGIN { if { } }', '               ~'],
   ],
   [
     'an unparenthesised condition is a single operand',

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { check, renderDiagnostics } from '../../lang/index.ts';
-import { typeName } from '../../lang/types.ts';
+import { i64, typeName } from '../../lang/types.ts';
 import { fixedKernel } from '../helpers/fixed-kernel.ts';
 import { diagnose } from '../helpers/pipeline.ts';
 import { program, stmts } from './parser-helpers.ts';
@@ -53,6 +53,29 @@ test('let @m = hash(N) before the probes declares a map; unknown kinds and sizes
   assert.match(diagnose('let @a = tree(2); BEGIN { @a = 1; }'), 'unknown map type tree');
   assert.match(diagnose('let @a = hash(0); BEGIN { @a = 1; }'), 'hash() needs its number of entries');
   assert.match(diagnose('let @a = hash(5); BEGIN { @b = 1; }'), 'WARNING: Unused map: @a');
+});
+
+test('tuples: a tuple key is the multi-key of its elements; == compares element-wise; $t[i] by a constant', () => {
+  const out = check(
+    program('BEGIN { @m[(1, "a")] = 1; @m[2, "bc"] = 2; $t = (1, 2, 3); @x = $t[1 + 1]; }'),
+    fixedKernel,
+    {
+      params: [],
+    },
+  );
+  assert.ok(out.program, renderDiagnostics(out.diagnostics));
+  assert.equal(out.program!.maps.get('@m')!.keys.map(typeName), ['int64', 'string[3]']);
+  assert.is(
+    typeName(out.program!.maps.get('@x')!.value.kind === 'value' ? out.program!.maps.get('@x')!.value.type : i64),
+    'int64',
+  );
+  assert.is(diagnose('BEGIN { $a = (1, "x"); if ($a == (2, "yz")) { } }'), '');
+  assert.match(
+    diagnose('BEGIN { $a = (1, 2); if ($a == (1, "x")) { } }'),
+    'cannot compare (int64, int64) with (int64, string[2])',
+  );
+  assert.match(diagnose('BEGIN { $t = (1, 2); $i = 0; @x = $t[$i]; }'), 'a tuple is indexed by a constant');
+  assert.match(diagnose('BEGIN { $t = (1, 2); @x = $t[2]; }'), 'tuple index 2 is out of range');
 });
 
 test.run();
