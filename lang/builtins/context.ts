@@ -76,7 +76,20 @@ export const contextRows: readonly BuiltinRow[] = [
         : type;
     },
   }),
-  variable('func', 'the traced function', { type: viewed({ kind: 'ksym' }), only: ['kprobe', 'kretprobe'] }),
+  variable('func', 'the traced function', {
+    type: viewed({ kind: 'ksym' }),
+    only: ['kprobe', 'kretprobe', 'uprobe', 'uretprobe'],
+    // in uprobes the function is known when compiling: its name, a string (bpftrace v0.26 builtin.func_uprobe)
+    check: (ctx, e, type) => {
+      const names = ctx.attach().map((a) => probeContext(a).funcName);
+      if (names.every((n) => n === undefined)) return type;
+      if (names.some((n) => n === undefined))
+        ctx.error('func in a probe on both kernel and user functions has no one type', e.span, [
+          'split the probe: kernel functions and user functions in separate blocks',
+        ]);
+      return stringType(Math.max(1, ...names.map((n) => Buffer.byteLength(n ?? ''))) + 1);
+    },
+  }),
   variable('probe', 'the full name of the probe that fired', {
     type: stringType(64),
     // as long as the longest attach point's name

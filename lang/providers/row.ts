@@ -42,6 +42,8 @@ export interface ProbeContext extends ContextReads {
   /** retval from the context: its u64 slot and BTF type id */
   readonly retSlot?: number;
   readonly retType?: number;
+  /** `func` where it is known when compiling: the user function the probe is on (uprobes), as a string */
+  readonly funcName?: string;
   /** uaddr(): the binary the probe is in */
   readonly binary?: string;
   /** the kernel module whose BTF types this probe's arguments (vmlinux when absent) */

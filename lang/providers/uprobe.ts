@@ -16,7 +16,7 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
     aliases: [name === 'uprobe' ? 'u' : 'ur'],
     usage: `${name}:binary:function`,
     reads: name === 'uprobe' ? { argN: 'pt_regs', ptRegs: true } : { retval: 'pt_regs', ptRegs: true },
-    context: (a) => ({ binary: a.path }),
+    context: (a) => ({ binary: a.path, funcName: a.func || `0x${a.vaddr.toString(16)}` }),
     resolve(r) {
       const { ap, kernel } = r;
       // with -p, an empty binary is every file the process maps (bpftrace's `uprobe::f`)

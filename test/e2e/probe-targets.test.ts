@@ -104,6 +104,13 @@ if (f) {
     }
   });
 
+  test('func in uprobes and uretprobes is the function name (a string)', async () => {
+    for (const p of ['uprobe', 'uretprobe']) {
+      const r = await runScry(['-c', `${f.pie} add 1`, '-e', `${p}:${f.pie}:add { printf("[%s]\\n", func); exit(); }`]);
+      assert.match(r.stdout, '[add]\n', `${p}: ${r.stderr}`);
+    }
+  });
+
   test('software counts take the scientific form and probe names the event as written', async () => {
     const r = await runScry(['-e', 'software:cpu:1e6 { print(probe); exit(); }']);
     assert.match(r.stdout, 'software:cpu:1e6\n');

@@ -126,7 +126,14 @@ const probeRows: EmitRows = {
   },
   ctx: { variable: { int: (g) => g.e.emit(mov64Reg(R0, R6)) } },
   // the instruction pointer travels; user space resolves the symbol
-  func: { variable: { int: (g) => g.e.emit(ldx(8, R0, R6, PT_REGS_OFFSETS.ip!)) } },
+  func: {
+    variable: {
+      int: (g) => g.e.emit(ldx(8, R0, R6, PT_REGS_OFFSETS.ip!)),
+      // uprobes: the function's name, known when compiling
+      into: (g, _x, off, size) =>
+        storeBytes(g, Buffer.from(g.context.funcName ?? '', 'utf8').subarray(0, size - 1), off),
+    },
+  },
   probe: {
     variable: {
       into: (g, _x, off, size) => storeBytes(g, Buffer.from(g.attach.text, 'utf8').subarray(0, size - 1), off),
