@@ -6,7 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runScry } from '../helpers/cli.ts';
+import { createConnection, createServer } from 'node:net';
+import { NOTIFY, runScry, startScry } from '../helpers/cli.ts';
 import { fixtures } from '../helpers/fixtures.ts';
 import { requireRoot } from '../helpers/kernel.ts';
 
@@ -132,6 +133,27 @@ if (f) {
     assert.match(safe.stderr, 'ERROR: write_user() is unsafe. To use you need the --unsafe flag');
     const dry = await runScry(['--unsafe', '--dry-run', '-e', prog], {}, 10_000);
     assert.is(dry.code, 0, dry.stderr);
+  });
+
+  test("socket_cookie(args.sk) in a BTF raw tracepoint: the socket's cookie, a non-zero id", async () => {
+    const running = startScry(
+      ['-q', '-e', 'rawtracepoint:tcp_probe { printf("cookie %llu\\n", socket_cookie(args.sk)); exit(); }'],
+      { [NOTIFY]: '1' },
+      15_000,
+    );
+    await running.waitForStdout(`${NOTIFY}\n`);
+    // an established local connection that receives data makes tcp_probe fire
+    const server = createServer((sock) => sock.on('data', () => sock.end()));
+    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+    const port = (server.address() as { port: number }).port;
+    const client = createConnection(port, '127.0.0.1', () => client.write('ping'));
+    client.on('error', () => {});
+    const done = await running.finished;
+    client.destroy();
+    server.close();
+    assert.is(done.code, 0, done.stderr);
+    const cookie = /cookie (\d+)/.exec(done.stdout)?.[1];
+    assert.ok(cookie && BigInt(cookie) > 0n, done.stdout);
   });
 
   test('percpu_kaddr reads a per-CPU variable, or says why this kernel cannot give its address', async () => {
