@@ -50,7 +50,11 @@ export type Type =
       readonly pointeeInt?: Type;
     }
   | { readonly kind: 'bool' }
-  | { readonly kind: 'string'; readonly size: number } // fixed size in bytes, NUL included
+  /**
+   * Fixed size in bytes, NUL included. `trailer`: str() read it and may have cut it; when the text fills the
+   * buffer it prints with this after it (bpftrace v0.26's str_trunc_trailer, '..').
+   */
+  | { readonly kind: 'string'; readonly size: number; readonly trailer?: string }
   /**
    * Bytes with a length: a u64 length, then `size` bytes of data (8-aligned, so every store is). buf() prints
    * them escaped (%r); the views print them as an IP address (ntop: 4 or 16 bytes), a MAC address (6 bytes)

@@ -63,7 +63,9 @@ export function readValue(t: Type, view: DataView, off: number, ctx?: RenderCont
     case 'string': {
       const bytes = new Uint8Array(view.buffer, view.byteOffset + off, t.size);
       const nul = bytes.indexOf(0);
-      return Buffer.from(bytes.subarray(0, nul < 0 ? bytes.length : nul)).toString('utf8');
+      const text = Buffer.from(bytes.subarray(0, nul < 0 ? bytes.length : nul)).toString('utf8');
+      // str() filled its buffer: the string was probably cut (bpftrace v0.26 prints its trailer after it)
+      return t.trailer && (nul < 0 || nul === t.size - 1) ? text + t.trailer : text;
     }
     case 'tuple': {
       const out: Value[] = [];

@@ -86,7 +86,14 @@ function argPrinter(spec: FormatSpec, arg: Arg, ctx: RenderContext): RecordPrint
   const t = arg.type;
   if (plain && t.kind === 'string' && spec.conv === 's') {
     const size = t.size;
-    return (_view, bytes, base, out) => out.cString(bytes, base + off, size);
+    const trailer = t.trailer;
+    if (!trailer) return (_view, bytes, base, out) => out.cString(bytes, base + off, size);
+    // str() filled its buffer: the string was probably cut (bpftrace v0.26 prints its trailer after it)
+    return (_view, bytes, base, out) => {
+      out.cString(bytes, base + off, size);
+      const nul = bytes.indexOf(0, base + off);
+      if (nul < 0 || nul >= base + off + size - 1) out.string(trailer);
+    };
   }
   // numbers as numbers (a view only changes what %s prints)
   if (plain && (t.kind === 'int' || t.kind === 'bool')) {

@@ -117,9 +117,10 @@ function str(ctx: CheckContext, c: CallExpr): Type {
   if (t.kind === 'int') {
     // a pointer (or an address held in an integer): read a NUL-terminated string from memory
     // str(p, n) reads n bytes, the NUL included: n - 1 characters (bpftrace v0.26; 0.17 kept n)
-    const max =
-      len?.kind === 'int' && len.value >= 1n ? Math.min(Number(len.value), ctx.config.maxStrlen) : ctx.config.maxStrlen;
-    return stringType(max);
+    if (len?.kind === 'int' && len.value >= 1n) return stringType(Math.min(Number(len.value), ctx.config.maxStrlen));
+    // str(p) keeps max_strlen characters and marks a string that fills them as cut (bpftrace v0.26)
+    const trailer = ctx.config.strTruncTrailer;
+    return { kind: 'string', size: ctx.config.maxStrlen + 1, ...(trailer ? { trailer } : {}) };
   }
   if (t.kind !== 'string') {
     ctx.error(`str() needs a pointer or a string, got ${typeName(t)}`, arg.span);

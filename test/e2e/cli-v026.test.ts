@@ -105,6 +105,25 @@ if (requireTracepoint('cli v0.26', 'syscalls/sys_enter_execve')) {
     assert.is(r.stdout, 'ran\n\n\n');
   });
 
+  test('str() keeps max_strlen characters and marks a cut string with the trailer (v0.26; 0.17 kept 4 of 5, no mark)', async () => {
+    const run = (prog: string, env: Record<string, string>) =>
+      runScry(
+        ['-q', '-c', '/bin/true', '-e', `tracepoint:syscalls:sys_enter_execve /pid == cpid/ { ${prog} exit(); }`],
+        env,
+      );
+    const both = 'printf("P: %s|\\n", str(args.filename)); print(str(args.filename));';
+    const cut = await run(both, { BPFTRACE_MAX_STRLEN: '5' });
+    assert.is(cut.code, 0, cut.stderr);
+    assert.ok(cut.stdout.startsWith('P: /bin/..|\n/bin/..\n'), cut.stdout);
+    const custom = await run(both, { BPFTRACE_MAX_STRLEN: '5', BPFTRACE_STR_TRUNC_TRAILER: '_xxx' });
+    assert.ok(custom.stdout.startsWith('P: /bin/_xxx|\n/bin/_xxx\n'), custom.stdout);
+    const none = await run(both, { BPFTRACE_MAX_STRLEN: '5', BPFTRACE_STR_TRUNC_TRAILER: '' });
+    assert.ok(none.stdout.startsWith('P: /bin/|\n/bin/\n'), none.stdout);
+    // fits: no mark; str(p, n) is n bytes with the NUL (v0.26 call.explicit string truncation), never marked
+    const fits = await run('printf("%s|%s|\\n", str(args.filename), str(args.filename, 5));', {});
+    assert.ok(fits.stdout.startsWith('/bin/true|/bin|\n'), fits.stdout);
+  });
+
   test('BPFTRACE_MAX_CAT_BYTES limits cat() (v0.26 builtin.cat limited output)', async () => {
     const r = await runScry(['-q', '-e', 'BEGIN { cat("/proc/loadavg"); exit(); }'], { BPFTRACE_MAX_CAT_BYTES: '1' });
     assert.is(r.code, 0, r.stderr);

@@ -260,7 +260,7 @@ if (requireRoot('untrusted inputs') && usable()) {
         encoding: 'utf8',
       });
       assert.is(r.status, 0, r.stderr);
-      assert.match(r.stdout, /^System\n  Kernel: /);
+      assert.match(r.stdout, /^System\n  OS: /);
     }
     assert.is(readFileSync(precious, 'utf8'), 'root data\n');
     assert.equal(readdirSync(rootDir), []);

@@ -44,11 +44,11 @@ test('names: max_strlen, MAX_STRLEN and BPFTRACE_MAX_STRLEN are one setting (no 
 });
 
 test('the environment wins: BPFTRACE_MAX_STRLEN over config max_strlen (what str() may hold in printf)', () => {
-  // 8185 bytes of strings do not fit one printf record, 8184 do (test/lang/printf-args.test.ts)
+  // two str() of 8184 characters do not fit one printf record, of 8183 they do (test/lang/printf-args.test.ts)
   const prog = 'BEGIN { printf("%s %s\\n", str(0), str(8)); }';
-  assert.ok(run(`config = { max_strlen = 8184 } ${prog}`).program);
-  assert.not.ok(run(`config = { max_strlen = 8184 } ${prog}`, { BPFTRACE_MAX_STRLEN: '8185' }).program);
-  assert.ok(run(`config = { max_strlen = 8185 } ${prog}`, { BPFTRACE_MAX_STRLEN: '8184' }).program);
+  assert.ok(run(`config = { max_strlen = 8183 } ${prog}`).program);
+  assert.not.ok(run(`config = { max_strlen = 8183 } ${prog}`, { BPFTRACE_MAX_STRLEN: '8184' }).program);
+  assert.ok(run(`config = { max_strlen = 8184 } ${prog}`, { BPFTRACE_MAX_STRLEN: '8183' }).program);
 });
 
 test('a bad environment value is an error naming the variable (no source line to point at)', () => {
