@@ -49,7 +49,7 @@ export type Parsed =
   | { ok: true; opts: CliOptions }
   | { ok: false; exit: number; out?: string; message?: string; hints?: string[]; usage?: boolean };
 
-export const usage = `USAGE:
+const usage = `USAGE:
     scry [options] filename
     scry [options] -e 'program'
     scry [options] - <stdin input>
@@ -102,7 +102,7 @@ export const shortUsage = `USAGE:
 `;
 
 /** what -d can print */
-export const DEBUG_STAGES = ['ast', 'bytecode'];
+const DEBUG_STAGES = ['ast', 'bytecode'];
 
 class UsageError extends Error {
   constructor(
