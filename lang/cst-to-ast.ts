@@ -430,11 +430,24 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
   /** `c1 ? t1 : c2 ? t2 : e` nests to the right: c1 ? t1 : (c2 ? t2 : e), built from the end (a loop) */
   function expr(n: CstNode): Expr {
     const operands = subs(n, 'binary').map(binary);
+    // each `?` … `:` in order; a `?:` without a value (its `:` right after the `?`) takes the condition's value
     const thens = subs(n, 'then');
+    const questions = toks(n, 'Question');
+    const colons = toks(n, 'colon');
+    const thenOf: (Expr | undefined)[] = [];
+    let t = 0;
+    questions.forEach((q, i) => {
+      const next = thens[t];
+      const given = next !== undefined && start(next) < need(colons[i]).startOffset;
+      thenOf.push(given ? expr(next) : undefined);
+      if (given) t++;
+    });
     let result = need(operands[operands.length - 1]);
-    for (let i = thens.length - 1; i >= 0; i--) {
+    for (let i = questions.length - 1; i >= 0; i--) {
       const cond = need(operands[i]);
-      result = { kind: 'ternary', cond, then: expr(need(thens[i])), else: result, span: join(cond.span, result.span) };
+      // (the condition is evaluated again for the value: scry's conditions here are reads without effects)
+      const then = thenOf[i] ?? cond;
+      result = { kind: 'ternary', cond, then, else: result, span: join(cond.span, result.span) };
     }
     return result;
   }
@@ -547,6 +560,8 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
   function primary(n: CstNode): Expr {
     const blockNode = sub(n, 'block');
     if (blockNode) return blockExpr(block(blockNode));
+    const ifNode = sub(n, 'ifExpr');
+    if (ifNode) return ifExpr(ifNode);
     const inner = sub(n, 'paren') ?? sub(n, 'sizeofExpr') ?? sub(n, 'offsetofExpr');
     if (inner)
       return inner.name === 'paren'
@@ -581,16 +596,45 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
     }
   }
 
+  /** `if c { a } else { b }` as a value: c ? a : b with block-expression branches */
+  function ifExpr(n: CstNode): Expr {
+    const cond = unary(need(sub(n, 'unary')));
+    const then = blockExpr(block(need(sub(n, 'then'))));
+    const elseIf = sub(n, 'elseIf');
+    const otherwise = elseIf ? ifExpr(elseIf) : blockExpr(block(need(sub(n, 'else'))));
+    return { kind: 'ternary', cond, then, else: otherwise, span: join(sp(need(tok(n, 'If'))), otherwise.span) };
+  }
+
   /** A block used as a value: its last statement is the value (as in bpftrace v0.26) */
   function blockExpr(b: Block): Expr {
     const last = b.statements[b.statements.length - 1];
-    if (last?.kind !== 'expr-stmt') {
+    const value = last && valueOf(last);
+    if (!value) {
       fail('a block used as a value must end with an expression', b.span, [
         'end it with the value: { let $b = 1; $b + 1 }',
       ]);
       return { kind: 'int', value: 0n, raw: '0', span: b.span };
     }
-    return { kind: 'block-expr', statements: b.statements.slice(0, -1), value: last.expr, span: b.span };
+    return { kind: 'block-expr', statements: b.statements.slice(0, -1), value, span: b.span };
+  }
+
+  /** The value a block's last statement gives: an expression, or an if/else whose every branch ends in one */
+  function valueOf(s: Stmt): Expr | undefined {
+    if (s.kind === 'expr-stmt') return s.expr;
+    if (s.kind !== 'if' || !s.else) return undefined;
+    const thenValue = valueOfBlock(s.then);
+    const elseValue = s.else.kind === 'if' ? valueOf(s.else) : valueOfBlock(s.else);
+    if (!thenValue || !elseValue) return undefined;
+    return { kind: 'ternary', cond: s.cond, then: thenValue, else: elseValue, span: s.span };
+  }
+
+  function valueOfBlock(b: Block): Expr | undefined {
+    const last = b.statements[b.statements.length - 1];
+    const value = last && valueOf(last);
+    if (!value) return undefined;
+    return b.statements.length === 1
+      ? value
+      : { kind: 'block-expr', statements: b.statements.slice(0, -1), value, span: b.span };
   }
 
   function paren(n: CstNode): Expr {

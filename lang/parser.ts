@@ -471,8 +471,9 @@ export class ScryParser extends CstParser {
     this.SUBRULE(this.binary);
     this.MANY(() => {
       this.CONSUME(T.Question);
-      this.SUBRULE(this.expr, { LABEL: 'then' });
-      this.CONSUME(T.Colon);
+      // `c ?: e` leaves the value out: c's own value when it is true (bpftrace v0.26)
+      this.OPTION(() => this.SUBRULE(this.expr, { LABEL: 'then' }));
+      this.CONSUME(T.Colon, { LABEL: 'colon' });
       this.SUBRULE2(this.binary);
     });
   });
@@ -541,6 +542,19 @@ export class ScryParser extends CstParser {
       { ALT: () => this.SUBRULE(this.offsetofExpr) },
       // a block expression `{ …; value }` (where a statement may start, `{` is a block statement)
       { ALT: () => this.SUBRULE(this.block) },
+      { ALT: () => this.SUBRULE(this.ifExpr) },
+    ]);
+  });
+
+  /** `if c { …; a } else { …; b }` as a value (bpftrace v0.26); `else if` chains as in the statement */
+  ifExpr = this.RULE('ifExpr', () => {
+    this.CONSUME(T.If);
+    this.SUBRULE(this.unary);
+    this.SUBRULE(this.block, { LABEL: 'then' });
+    this.CONSUME(T.Else);
+    this.OR([
+      { ALT: () => this.SUBRULE(this.ifExpr, { LABEL: 'elseIf' }) },
+      { ALT: () => this.SUBRULE2(this.block, { LABEL: 'else' }) },
     ]);
   });
 

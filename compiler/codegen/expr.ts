@@ -150,6 +150,7 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
       g.e.emit(stxSlot(8, off, R0));
       return;
     }
+    if (t.kind === 'tuple' && x.kind === 'ternary') return emitTernaryInto(g, x, off, size, target ?? t);
     if (t.kind === 'tuple') return emitTupleInto(g, x, t, off, size, target?.kind === 'tuple' ? target : t);
     if (t.kind === 'array') return emitArrayInto(g, x, t, off, size);
     if ((t.kind === 'string' || t.kind === 'record') && g.shared.checked.memory.has(x)) {
@@ -206,15 +207,21 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
 }
 
 /** c ? a : b for values written to memory (strings, buffers): each branch writes the same slot. */
-function emitTernaryInto(g: Gen, x: Extract<Expr, { kind: 'ternary' }>, off: number, size: number): void {
+function emitTernaryInto(
+  g: Gen,
+  x: Extract<Expr, { kind: 'ternary' }>,
+  off: number,
+  size: number,
+  target?: Type,
+): void {
   const otherwise = g.e.freshLabel('ternary.else');
   const done = g.e.freshLabel('ternary.end');
   emitInt(g, x.cond);
   g.e.emit(jmpImm('jeq', R0, 0, otherwise));
-  emitInto(g, x.then, off, size);
+  emitInto(g, x.then, off, size, target);
   g.e.emit(ja(done));
   g.e.place(otherwise);
-  emitInto(g, x.else, off, size);
+  emitInto(g, x.else, off, size, target);
   g.e.place(done);
 }
 

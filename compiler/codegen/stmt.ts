@@ -34,6 +34,7 @@ function emitStmtInner(g: Gen, s: Stmt): void {
   switch (s.kind) {
     case 'expr-stmt':
       if (s.expr.kind === 'call') return emitCallStmt(g, s.expr);
+      if (s.expr.kind === 'ternary' && typeOf(g, s.expr).kind === 'void') return emitVoidTernary(g, s.expr);
       return scoped(g, () => emitDiscarded(g, s.expr));
     case 'assign':
       return emitAssign(g, s);
@@ -164,6 +165,19 @@ function emitDiscarded(g: Gen, x: Expr): void {
   if (t.kind === 'void') throw new CodegenError('this expression cannot be used as a statement', x.span);
   const size = slotSize(t);
   emitInto(g, x, allocValue(g, size), size);
+}
+
+/** `c ? f() : g()` with no value: an if/else of two statements */
+function emitVoidTernary(g: Gen, x: Extract<Expr, { kind: 'ternary' }>): void {
+  const otherwise = g.e.freshLabel('ternary.else');
+  const done = g.e.freshLabel('ternary.end');
+  emitInt(g, x.cond);
+  g.e.emit(jmpImm('jeq', R0, 0, otherwise));
+  emitStmt(g, { kind: 'expr-stmt', expr: x.then, span: x.then.span });
+  g.e.emit(ja(done));
+  g.e.place(otherwise);
+  emitStmt(g, { kind: 'expr-stmt', expr: x.else, span: x.else.span });
+  g.e.place(done);
 }
 
 function emitCallStmt(g: Gen, c: CallExpr): void {

@@ -52,6 +52,7 @@ import {
   stringType,
   typeName,
   u64,
+  voidType,
   int,
   mapValueName,
   type MapValue,
@@ -610,12 +611,17 @@ function exprInner(st: InferState, e: Expr): Type {
       const a = expr(st, e.then);
       const b = expr(st, e.else);
       if (a.kind === 'string' && b.kind === 'string') return stringType(Math.max(a.size, b.size));
-      const both = a.kind === 'buffer' && b.kind === 'buffer' ? unify(a, b) : undefined;
+      // `c ? printf(…) : printf(…)` as a statement: no value either way (bpftrace v0.26)
+      if (a.kind === 'void' && b.kind === 'void') return voidType;
+      const both =
+        (a.kind === 'buffer' && b.kind === 'buffer') || (a.kind === 'tuple' && b.kind === 'tuple')
+          ? unify(a, b)
+          : undefined;
       if (both) return both;
       if (!isScalar(a) || !isScalar(b)) {
         err(
           st,
-          `the branches of ?: must both be integers, strings or buffers, got ${typeName(a)} and ${typeName(b)}`,
+          `the branches of ?: must both be integers, strings, buffers or tuples of one shape, got ${typeName(a)} and ${typeName(b)}`,
           e.span,
         );
         return i64;

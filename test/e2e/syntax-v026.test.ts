@@ -56,6 +56,15 @@ if (requireRoot('e2e v0.26 syntax')) {
       '(hi, 1)\neq hellolongstr\n@[1, hello]: 1\n@[2, hello]: 2\n',
     );
   });
+
+  test('?: without a value, if/else as a value, ?: of two printf statements, tuple branches', async () => {
+    assert.is(
+      await out(
+        'BEGIN { $x = 1; $a = $x ?: 10; $b = 0 ?: 20; print(($a, $b)); print(if ($x) { if (0) { 5 } else { 6 } } else { 7 }); $b ? printf("yes\\n") : printf("no\\n"); $t = $x ? ("hellolongstr", "a") : ("b", "c"); print($t); exit(); }',
+      ),
+      '(1, 20)\n6\nyes\n(hellolongstr, a)\n',
+    );
+  });
 }
 
 test.run();

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { check, renderDiagnostics } from '../../lang/index.ts';
-import { i64, typeName } from '../../lang/types.ts';
+import { typeName } from '../../lang/types.ts';
 import { fixedKernel } from '../helpers/fixed-kernel.ts';
 import { diagnose } from '../helpers/pipeline.ts';
 import { program, stmts } from './parser-helpers.ts';
@@ -65,10 +65,8 @@ test('tuples: a tuple key is the multi-key of its elements; == compares element-
   );
   assert.ok(out.program, renderDiagnostics(out.diagnostics));
   assert.equal(out.program!.maps.get('@m')!.keys.map(typeName), ['int64', 'string[3]']);
-  assert.is(
-    typeName(out.program!.maps.get('@x')!.value.kind === 'value' ? out.program!.maps.get('@x')!.value.type : i64),
-    'int64',
-  );
+  const x = out.program!.maps.get('@x')!.value;
+  assert.is(x.kind === 'value' && typeName(x.type), 'int64');
   assert.is(diagnose('BEGIN { $a = (1, "x"); if ($a == (2, "yz")) { } }'), '');
   assert.match(
     diagnose('BEGIN { $a = (1, 2); if ($a == (1, "x")) { } }'),
@@ -76,6 +74,17 @@ test('tuples: a tuple key is the multi-key of its elements; == compares element-
   );
   assert.match(diagnose('BEGIN { $t = (1, 2); $i = 0; @x = $t[$i]; }'), 'a tuple is indexed by a constant');
   assert.match(diagnose('BEGIN { $t = (1, 2); @x = $t[2]; }'), 'tuple index 2 is out of range');
+});
+
+test('?: without a value takes the condition; if/else as a value; ?: of two statements; tuple branches unify', () => {
+  assert.equal(stmts('BEGIN { $a = $x ?: 10; }'), ['(= $a (? $x $x 10))']);
+  assert.equal(stmts('BEGIN { print(if ($x) { 1 } else if ($y) { 2 } else { $z = 3; $z }); }'), [
+    '(print() (? $x ({1}) (? $y ({2}) ({(= $z 3) $z}))))',
+  ]);
+  assert.is(diagnose('BEGIN { $x = 1; $y = $x ? { if ($x) { 1 } else { 2 } } : 0; }'), '');
+  assert.is(diagnose('BEGIN { 1 ? printf("a") : printf("b"); }'), '');
+  assert.is(diagnose('BEGIN { $t = 1 ? ("long string", 1) : ("s", 2); }'), '');
+  assert.match(diagnose('BEGIN { $v = 1 ? printf("x") : 2; }'), 'the branches of ?: must both be');
 });
 
 test.run();
