@@ -8,8 +8,9 @@
 //   r7  this CPU's scratch area, looked up by the callback itself when it needs one (as a probe does)
 //   r8  the context block (a pointer into the caller's frame), for the stop flag
 // Variables: `$kv` and whatever the body declares live in the callback's frame, zeroed on every entry.
-// Variables from outside are copied in on entry (read-only: the checker rejects assignments to them), except
-// those in the shared scratch area, which the callback reads in place. `break` returns 1, `continue` 0;
+// Variables from outside are copied in on entry and written back through the block pointer (r8) on every way
+// out, so the next entry and the code after the loop see what the body assigned (bpftrace v0.26); those in the
+// shared scratch area the callback reads and writes in place. `break` returns 1, `continue` 0;
 // `return` and exit() set the stop flag and return 1, and the caller then leaves through its own exit.
 //
 // Per-CPU maps (count/sum/min/max/avg) hand the callback this CPU's copy of the entry; $kv.1 is instead the
@@ -40,11 +41,21 @@ import {
   stx,
   withSpan,
   type AsmItem,
+  type Insn,
 } from '../asm/index.ts';
 import type { ForMapStmt, Type } from '../../lang/index.ts';
 import { isPerCpu, packedLayout, slotSize } from '../layout.ts';
 import type { MapSpec } from '../program.ts';
-import { allocOrFail, allocValue, emitBlock, scoped, stxSlot, type Gen, type PendingCallback } from './context.ts';
+import {
+  allocOrFail,
+  allocValue,
+  emitBlock,
+  ldSlot,
+  scoped,
+  stxSlot,
+  type Gen,
+  type PendingCallback,
+} from './context.ts';
 import { Emitter, Frame, SCRATCH_BASE } from './emitter.ts';
 import { emitPerCpuValue } from './maps.ts';
 import { scratchPrologue } from './scratch.ts';
@@ -104,6 +115,13 @@ export function generateCallback(cb: PendingCallback): AsmItem[] {
   };
   const next = e.freshLabel('next');
   const stop = e.freshLabel('break');
+  const abort = e.freshLabel('abort');
+  /** outer variables copied into this frame, written back to the caller's slots (r8 + from) on every way out */
+  const copies: { offset: number; from: number; size: number }[] = [];
+  const copyBack = (): Insn[] =>
+    copies.flatMap(({ offset, from, size }) =>
+      Array.from({ length: size / 8 }, (_, k) => [ldSlot(8, R1, offset + 8 * k), stx(8, R8, R1, from + 8 * k)]).flat(),
+    );
   // r1..r4 = map, key, value, block; keep key and value (r9, r8) and the block (r6) across the scratch lookup.
   const entry = [
     label(cb.label),
@@ -120,13 +138,15 @@ export function generateCallback(cb: PendingCallback): AsmItem[] {
       const src = caller.vars.get(name);
       if (!src) continue;
       if (src.offset >= SCRATCH_BASE) {
-        g.vars.set(name, src); // same CPU, same scratch area: read it where it is
+        g.vars.set(name, src); // same CPU, same scratch area: read and write it where it is
         continue;
       }
       const size = slotSize(src.type);
       const offset = allocValue(g, size);
-      for (let i = 0; i < size; i += 8) e.emit(ldx(8, R1, R6, src.offset - cb.block + i), stxSlot(8, offset + i, R1));
+      const from = src.offset - cb.block; // the caller's slot, relative to the block pointer
+      for (let i = 0; i < size; i += 8) e.emit(ldx(8, R1, R6, from + i), stxSlot(8, offset + i, R1));
       g.vars.set(name, { offset, type: src.type });
+      copies.push({ offset, from, size });
     }
     e.emit(mov64Reg(R8, R6), ldx(8, R6, R8, PROGRAM_CTX));
   });
@@ -134,14 +154,17 @@ export function generateCallback(cb: PendingCallback): AsmItem[] {
   emitBlock(g, stmt.body);
   e.at(stmt.span, () => {
     e.place(next);
-    e.emit(mov64Imm(R0, 0), exit());
+    e.emit(...copyBack(), mov64Imm(R0, 0), exit());
     e.place(stop);
-    e.emit(mov64Imm(R0, 1), exit());
+    e.emit(...copyBack(), mov64Imm(R0, 1), exit());
     e.place(g.exitLabel);
-    e.emit(st(8, R8, STOP_FLAG, 1), mov64Imm(R0, 1), exit());
+    e.emit(...copyBack(), st(8, R8, STOP_FLAG, 1), mov64Imm(R0, 1), exit());
+    // no scratch area: stop before anything was copied in
+    e.place(abort);
+    e.emit(mov64Imm(R0, 1), exit());
   });
   shared.scratchSize = Math.max(shared.scratchSize, g.frame.scratchUsed);
-  const prologue = g.frame.scratchUsed ? scratchPrologue(g, stop) : [];
+  const prologue = g.frame.scratchUsed ? scratchPrologue(g, abort) : [];
   return [...entry, ...prologue, ...e.items];
 }
 

@@ -121,6 +121,24 @@ function settleVariableUses(st: InferState, p: Probe): void {
     // (a string read is a prefix of its slot, right as it is; a tuple's elements move when one grows)
     if (seen?.kind === 'tuple' && final?.kind === 'tuple' && !sameType(seen, final)) st.typeOf.set(use, final);
   });
+  // A for-map body runs again after it assigned an outer string: its reads see the slot's widest value.
+  for (const [loop, info] of st.forMaps) {
+    if (!p.body.statements.some((s) => s === loop || contains(s, loop))) continue;
+    walk(loop.body, (n) => {
+      if ((n as Expr).kind !== 'var' || info.locals.has((n as Extract<Expr, { kind: 'var' }>).name)) return;
+      const use = n as Extract<Expr, { kind: 'var' }>;
+      const final = st.vars.get(use.name);
+      if (st.typeOf.get(use)?.kind === 'string' && final?.kind === 'string') st.typeOf.set(use, final);
+    });
+  }
+}
+
+function contains(root: Stmt, target: Stmt): boolean {
+  let found = false;
+  walk(root, (n) => {
+    if (n === target) found = true;
+  });
+  return found;
 }
 
 /** What a builtin's hook may ask of the checker (see CheckContext), over this state. */
@@ -822,7 +840,6 @@ function incdec(st: InferState, e: IncDecExpr): Type {
     err(st, `undefined variable ${target.name}`, target.span);
     return i64;
   }
-  if (!writable(st, target.name, target.span)) return t;
   if (t.kind !== 'int') err(st, `++/-- need an integer variable, ${target.name} is ${typeName(t)}`, e.span);
   else if (isPointer(t)) pointerArithmetic(st, e, e.op[0]!, t, i64, e.span);
   return t;
@@ -936,7 +953,6 @@ function assign(st: InferState, s: AssignStmt): void {
     err(st, 'this expression has no value to assign', s.value.span);
     return;
   }
-  if (!writable(st, s.target.name, s.target.span)) return;
   if (s.op !== '=') {
     const prev = st.vars.get(s.target.name);
     if (!prev) err(st, `undefined variable ${s.target.name}`, s.target.span);
@@ -984,13 +1000,12 @@ function stmt(st: InferState, s: Stmt): void {
     case 'for-range': {
       const from = intOperand(st, s.from, 'a range');
       const to = intOperand(st, s.to, 'a range');
-      if (writable(st, s.variable, s.span))
-        declare(
-          st,
-          s.variable,
-          (from.kind === 'int' && from.signed) || (to.kind === 'int' && to.signed) ? i64 : u64,
-          s.span,
-        );
+      declare(
+        st,
+        s.variable,
+        (from.kind === 'int' && from.signed) || (to.kind === 'int' && to.signed) ? i64 : u64,
+        s.span,
+      );
       return loopBody(st, s.body);
     }
     case 'for-map':
@@ -1010,8 +1025,8 @@ function loopBody(st: InferState, b: Block): void {
 }
 
 /**
- * for ($kv : @m) { … }: $kv is (key, value). The body becomes a callback of bpf_for_each_map_elem, so it
- * reads copies of the variables from outside (it may not assign them), and what it declares stays inside.
+ * for ($kv : @m) { … }: $kv is (key, value). The body becomes a callback of bpf_for_each_map_elem: it reads
+ * and assigns the variables from outside (through the loop's context), and what it declares stays inside.
  */
 function forMap(st: InferState, s: ForMapStmt): void {
   const name = s.map.name;
@@ -1034,26 +1049,19 @@ function forMap(st: InferState, s: ForMapStmt): void {
   if (st.vars.has(s.variable))
     err(st, `${s.variable} is already a variable here: the loop variable needs a new name`, s.span);
   const saved = st.vars;
-  const savedOuter = st.outerVars;
+  // `let $x;` before the loop and first assigned inside it: the loop assigns the outer $x (bpftrace v0.26)
+  const declaredOutside = new Set([...st.unsettled].filter(([, how]) => how === 'type').map(([n]) => n));
   st.vars = new Map(saved);
-  st.outerVars = new Set(saved.keys());
   st.vars.set(s.variable, kv);
   try {
     loopBody(st, s.body);
+    // The body may assign the outer variables (they reach it by address): what it widened them to holds outside too.
+    for (const [n, t] of st.vars) if (saved.has(n) || declaredOutside.has(n)) saved.set(n, t);
     const locals = new Map([...st.vars].filter(([n]) => !saved.has(n)));
     st.forMaps.set(s, { kvType: kv, locals, outer: outerReads(s, locals) });
   } finally {
     st.vars = saved;
-    st.outerVars = savedOuter;
   }
-}
-
-function writable(st: InferState, name: string, span: Span): boolean {
-  if (!st.outerVars.has(name)) return true;
-  err(st, `cannot assign to ${name} inside a for loop over a map`, span, [
-    `the loop body works on a copy of ${name}; keep results in a map instead, e.g. @total += $kv.1`,
-  ]);
-  return false;
 }
 
 /** Gives a variable a type the first time it is seen; later assignments must fit it. */
@@ -1075,7 +1083,7 @@ function letStmt(st: InferState, s: LetStmt): void {
   let declared = s.type ? typeFromName(st, s.type) : s.typeOf ? valueType(expr(st, s.typeOf)) : undefined;
   const vt = s.value ? expr(st, s.value) : undefined;
   if (!declared && !vt) {
-    if (!st.vars.has(s.name) && writable(st, s.name, s.span)) st.unsettled.set(s.name, 'type');
+    if (!st.vars.has(s.name)) st.unsettled.set(s.name, 'type');
     return;
   }
   // a declared pointer points where the value assigned to it does; without one, into the probe's memory (a cast's rule)
@@ -1090,7 +1098,7 @@ function letStmt(st: InferState, s: LetStmt): void {
     err(st, `${s.name} is declared ${typeName(declared)}, cannot assign ${typeName(vt)}`, s.value!.span);
     return;
   }
-  if (writable(st, s.name, s.span)) declare(st, s.name, declared ?? vt ?? i64, s.span);
+  declare(st, s.name, declared ?? vt ?? i64, s.span);
   if (settleSpace) st.unsettled.set(s.name, 'space');
 }
 
@@ -1110,7 +1118,7 @@ function listWords(words: readonly string[]): string {
   return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
 }
 
-/** Variables a for-map body (nested loops included) reads that it does not declare itself, in source order. */
+/** Variables a for-map body (nested loops included) reads or assigns that it does not declare itself, in source order. */
 function outerReads(s: ForMapStmt, locals: ReadonlyMap<string, Type>): string[] {
   const names = new Set<string>();
   walk(s.body, (n) => {

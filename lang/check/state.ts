@@ -37,8 +37,6 @@ export interface InferState extends InferResult {
    * value's type (bpftrace v0.26), `let $p: struct C *;` the assigned pointer's address space.
    */
   unsettled: Map<string, 'type' | 'space'>;
-  /** the variables from outside the innermost for-map body: it sees copies, so it may not assign them */
-  outerVars: ReadonlySet<string>;
   loopDepth: number;
   /** every for-map loop with the entry layout it copies, checked again once all uses of its map are seen */
   readonly forMapLayouts: { stmt: ForMapStmt; kv: Type }[];
@@ -65,7 +63,6 @@ export function newState({
     btf: kernel.btf(),
     vars: new Map(),
     unsettled: new Map(),
-    outerVars: new Set(),
     loopDepth: 0,
     forMapLayouts: [],
     aggregates: new Map(),

@@ -71,9 +71,9 @@ export interface PointerStep {
 export interface ForMapInfo {
   /** `$kv`'s type: (key, value), the key a tuple of the keys when the map has several */
   readonly kvType: Type;
-  /** the body's own variables, `$kv` included; anything else it reads is a copy of an outer variable */
+  /** the body's own variables, `$kv` included; anything else it names is an outer variable */
   readonly locals: ReadonlyMap<string, Type>;
-  /** the outer variables the body (nested loops included) reads, in source order: each is copied in */
+  /** the outer variables the body (nested loops included) reads or assigns, in source order: each is copied in and back out */
   readonly outer: readonly string[];
 }
 

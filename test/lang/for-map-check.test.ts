@@ -47,17 +47,31 @@ test('the body keeps its own variables; outer ones are not its locals', () => {
   assert.equal(l!.locals, ['$kv', '$in']);
 });
 
+function varTypes(text: string): Record<string, string> {
+  const c = check(parse(sourceFile('stdin', text)).program!, fixedKernel);
+  assert.ok(c.program, c.diagnostics.map((d) => d.message).join('\n'));
+  const [types] = [...c.program!.varTypes.values()];
+  return Object.fromEntries([...types!].map(([n, t]) => [n, typeName(t)]));
+}
+
+// bpftrace v0.26 passes the loop body the outer variables' addresses (0.17 has no for loops over maps)
+test('the body may assign outer variables; they stay outer variables, not locals', () => {
+  const [l] = loops('BEGIN { @m[1] = 1; $n = 0; $s = "a"; for ($kv : @m) { $n += $kv.1; $s = "longer"; $n++; } }');
+  assert.equal(l!.locals, ['$kv']);
+});
+
+test('a string the body assigns widens the outer variable for the code after the loop', () => {
+  const t = varTypes('BEGIN { @m[1] = 1; $s = "a"; for ($kv : @m) { $s = "longer"; } print($s); }');
+  assert.is(t['$s'], 'string[7]');
+});
+
+test('`let $x;` before the loop and first assigned inside it is the outer $x (bpftrace v0.26)', () => {
+  const [l] = loops('BEGIN { @m[1] = 1; let $x; for ($kv : @m) { $x = $kv.0; break; } print($x); }');
+  assert.equal(l!.locals, ['$kv']);
+  assert.is(varTypes('BEGIN { @m[1] = 1; let $x; for ($kv : @m) { $x = "s"; } print($x); }')['$x'], 'string[2]');
+});
+
 const errors: [string, string, string][] = [
-  [
-    'assigning an outer variable',
-    'BEGIN { $x = 1; @m[1] = 2; for ($kv : @m) { $x = 2; } }',
-    'stdin:1:45: ERROR: cannot assign to $x inside a for loop over a map\nBEGIN { $x = 1; @m[1] = 2; for ($kv : @m) { $x = 2; } }\n                                            ~~\nHINT: the loop body works on a copy of $x; keep results in a map instead, e.g. @total += $kv.1\n',
-  ],
-  [
-    'incrementing an outer variable',
-    'BEGIN { $x = 1; @m[1] = 2; for ($kv : @m) { $x++; } }',
-    'stdin:1:45: ERROR: cannot assign to $x inside a for loop over a map\nBEGIN { $x = 1; @m[1] = 2; for ($kv : @m) { $x++; } }\n                                            ~~\nHINT: the loop body works on a copy of $x; keep results in a map instead, e.g. @total += $kv.1\n',
-  ],
   [
     'a map not used before the loop',
     'BEGIN { for ($kv : @m) { } @m[1] = 1; }',

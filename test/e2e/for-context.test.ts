@@ -1,0 +1,63 @@
+// for ($kv : @map) bodies that assign the probe's variables: the callback gets their slots through the loop's
+// context and writes them back on every way out, so each entry and the code after the loop see the changes.
+// Pinned to bpftrace v0.26 (runtime tests for.variable context string/update, variable.late variable
+// declaration); bpftrace 0.17 has no for loops over maps at all, so there is nothing to compare side by side.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runScry } from '../helpers/cli.ts';
+import { requireRoot } from '../helpers/kernel.ts';
+
+/** What the program printed before the map dump at exit (which follows two blank lines). */
+async function run(prog: string): Promise<string[]> {
+  const r = await runScry(['-q', '-e', prog]);
+  assert.is(r.stderr, '');
+  assert.is(r.code, 0);
+  return r.stdout.split('\n\n\n')[0]!.split('\n');
+}
+
+if (requireRoot('e2e for-map context')) {
+  test('an integer the body multiplies: the next entry and the code after the loop see it', async () => {
+    const out = await run(
+      'BEGIN { @m[0] = 0; @m[1] = 1; @m[2] = 2; $v = 3; for ($kv : @m) { print($v); $v *= 2; } print($v); clear(@m); exit(); }',
+    );
+    assert.equal(out, ['3', '6', '12', '24']);
+  });
+
+  test('a string the body assigns, longer than the one before the loop', async () => {
+    const out = await run(
+      'BEGIN { @m[0] = 0; @m[1] = 1; $s = "ab"; for ($kv : @m) { print($s); $s = "longer"; } print($s); clear(@m); exit(); }',
+    );
+    assert.equal(out, ['ab', 'longer', 'longer']);
+  });
+
+  test('a string too big for the stack (kept in scratch space) is written in place', async () => {
+    const long = 'y'.repeat(300);
+    const out = await run(
+      `BEGIN { @m[0] = 0; $s = "a"; for ($kv : @m) { $s = "${long}"; } print($s); clear(@m); exit(); }`,
+    );
+    assert.equal(out, [long]);
+  });
+
+  test('break and return leave the loop with what the body assigned so far', async () => {
+    const out = await run(
+      'BEGIN { @m[0] = 0; @m[1] = 1; $n = 0; for ($kv : @m) { $n += 10; break; } print($n); $k = 0; for ($kv : @m) { $k = 7; return; } clear(@m); } END { print("end"); }',
+    );
+    assert.equal(out, ['10', 'end']);
+  });
+
+  test('nested loops: the inner body updates a variable of the probe through the outer body', async () => {
+    const out = await run(
+      'BEGIN { @a[1] = 1; @a[2] = 2; @b[10] = 10; @b[20] = 20; @b[30] = 30; $n = 0; for ($x : @a) { for ($y : @b) { $n += $x.1 * $y.1; } } print($n); clear(@a); clear(@b); exit(); }',
+    );
+    assert.equal(out, ['180']);
+  });
+
+  test('`let $x;` before the loop, assigned only inside it, is the same $x after it', async () => {
+    const out = await run(
+      'BEGIN { @m[5] = 0; let $x; for ($kv : @m) { $x = $kv.0; break; } print($x); clear(@m); exit(); }',
+    );
+    assert.equal(out, ['5']);
+  });
+}
+
+test.run();
