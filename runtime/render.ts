@@ -101,7 +101,7 @@ export function renderRecord(t: Extract<Type, { kind: 'record' }>, bytes: Uint8A
         if (bitSize) v = (v >> BigInt(bitOff)) & ((1n << BigInt(bitSize)) - 1n);
         else if (k.signed) v = BigInt.asIntN(size * 8, v);
         if (k.kind === 'enum' && ctx.enumNames !== false) return k.values.find((x) => x.value === v)?.name ?? v;
-        return k.kind === 'int' && k.bool ? (v ? 'true' : 'false') : v;
+        return k.kind === 'int' && k.bool ? v !== 0n : v; // a C bool member prints true/false (JSON: true/false)
       }
       case 'ptr': {
         const p = view.getBigUint64(off, true);

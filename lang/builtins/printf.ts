@@ -149,8 +149,9 @@ function checkFormat(ctx: CheckContext, c: CallExpr): void {
     }
     const want = conv === 's' ? 'string' : 'int';
     const isInt = t.kind === 'int' || t.kind === 'bool';
-    // strerror(n), kstack, ksym(), ntop(), … print as text with %s
-    const textView = want === 'string' && ((t.kind === 'int' && t.view) || (t.kind === 'buffer' && t.view));
+    // strerror(n), kstack, ksym(), ntop(), … print as text with %s, and a bool as true/false (bpftrace v0.26)
+    const textView =
+      want === 'string' && ((t.kind === 'int' && t.view) || (t.kind === 'buffer' && t.view) || t.kind === 'bool');
     if (t.kind === 'buffer' && !t.view && want === 'string') {
       ctx.error(`%s needs a string, got a buffer`, rest[i]!.span, [
         'print buffers with %r (escaped), %rx (\\x bytes) or %rh (hex)',

@@ -87,4 +87,8 @@ test('?: without a value takes the condition; if/else as a value; ?: of two stat
   assert.match(diagnose('BEGIN { $v = 1 ? printf("x") : 2; }'), 'the branches of ?: must both be');
 });
 
+test('printf %s of a bool prints true/false (bpftrace v0.26 takes any value for %s); %d its 0/1', () => {
+  assert.is(diagnose('BEGIN { printf("%s %d\\n", 1 == 1, 2 > 3); }'), '');
+});
+
 test.run();
