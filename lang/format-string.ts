@@ -1,7 +1,10 @@
 // printf format strings: parsed once at compile time; the runtime formats from the parsed pieces.
 
-/** r, rx and rh print buffers: escaped text, every byte as \xNN, and hex bytes separated by spaces. */
-export type Conversion = 'd' | 'i' | 'u' | 'o' | 'x' | 'X' | 'c' | 's' | 'p' | 'r' | 'rx' | 'rh';
+/**
+ * r, rx and rh print buffers: escaped text, every byte as \xNN, and hex bytes separated by spaces; gr prints
+ * an integer as GFP allocation flags, GFP_KERNEL|__GFP_ZERO (bpftrace v0.26).
+ */
+export type Conversion = 'd' | 'i' | 'u' | 'o' | 'x' | 'X' | 'c' | 's' | 'p' | 'r' | 'rx' | 'rh' | 'gr';
 
 export interface FormatSpec {
   readonly flags: string; // any of '-', '+', ' ', '#', '0'
@@ -34,12 +37,13 @@ export function parseFormat(fmt: string): { pieces: FormatPiece[] } | { error: s
     if (conv === '%') {
       if (m[0] !== '%%') return { error: `invalid format specifier '${m[0]}'`, offset: i };
       text += '%';
-    } else if (!/^[diuoxXcspr]$/.test(conv)) {
+    } else if (!/^[diuoxXcspr]$/.test(conv) && !(conv === 'g' && fmt[i + m[0].length] === 'r')) {
+      // %g alone is a float, which bpftrace has not; %gr is GFP flags
       return { error: `unknown format specifier '%${conv}'`, offset: i };
     } else {
-      // %rx and %rh: the letter after r picks the buffer rendering
-      const sub =
-        conv === 'r' && (fmt[i + m[0].length] === 'x' || fmt[i + m[0].length] === 'h') ? fmt[i + m[0].length]! : '';
+      // %rx and %rh: the letter after r picks the buffer rendering; %gr: the r after g
+      const next = fmt[i + m[0].length];
+      const sub = (conv === 'r' && (next === 'x' || next === 'h')) || conv === 'g' ? next! : '';
       if (text) pieces.push({ text });
       text = '';
       pieces.push({

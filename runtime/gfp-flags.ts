@@ -1,13 +1,34 @@
 // GFP allocation flags as the kernel prints them (%pGg, and bpftrace v0.26's printf %gr): the composite
 // names first (GFP_KERNEL is __GFP_RECLAIM|__GFP_IO|__GFP_FS), in the order of the kernel's
 // include/trace/events/mmflags.h, then single flags; bits no name covers print as hex.
-// Not wired into printf yet: format-string.ts must parse %gr and printf.ts must call formatGfpFlags.
+import { vmlinuxBtf } from './kernel/btf/index.ts';
 
 /**
  * The bit of each ___GFP_<NAME>_BIT, from the kernel's enum in its BTF when it has one (the layout after
  * ___GFP_ZEROTAGS depends on CONFIG_KASAN_HW_TAGS, CONFIG_LOCKDEP and CONFIG_SLAB_OBJ_EXT).
  */
 export type GfpBits = (name: string) => number | undefined;
+
+let kernelBits: GfpBits | undefined;
+
+/** This kernel's bits: its BTF's ___GFP_<NAME>_BIT enumerators (Linux 6.0+), else the default layout. */
+export function kernelGfpBits(): GfpBits {
+  if (kernelBits) return kernelBits;
+  const btf = vmlinuxBtf();
+  const has = btf?.enumerator('___GFP_DMA_BIT') !== undefined;
+  kernelBits = has
+    ? (name) => {
+        const e = btf!.enumerator(`___GFP_${name}_BIT`);
+        return e === undefined ? undefined : Number(e.value);
+      }
+    : defaultGfpBits;
+  return kernelBits;
+}
+
+/** Forgets the cached kernel bits (tests). */
+export function resetGfpBits(): void {
+  kernelBits = undefined;
+}
 
 /** Linux 6.x's layout of the bits every configuration has (gfp_types.h; bit 9 is unused). */
 const STABLE_BITS: readonly string[] = [

@@ -1,5 +1,6 @@
 // C printf semantics for one conversion; values arrive as 64-bit integers or strings (see printf-compiled.ts).
 import type { FormatSpec } from '../lang/index.ts';
+import { formatGfpFlags, kernelGfpBits } from './gfp-flags.ts';
 import type { Value } from './value.ts';
 
 const lengthBits: Record<FormatSpec['length'], number> = { hh: 8, h: 16, '': 32, l: 64, ll: 64, z: 64, j: 64, t: 64 };
@@ -17,6 +18,10 @@ export function formatOne(spec: FormatSpec, v: Value): string {
       const s = typeof v === 'string' ? v : String(v);
       body = spec.precision === undefined ? s : s.slice(0, spec.precision);
       return pad(spec, '', '', body, false);
+    }
+    case 'gr': {
+      const s = formatGfpFlags(BigInt.asUintN(64, asBig(v)), kernelGfpBits());
+      return pad(spec, '', '', spec.precision === undefined ? s : s.slice(0, spec.precision), false);
     }
     case 'c':
       return pad(spec, '', '', String.fromCharCode(Number(BigInt.asUintN(8, asBig(v)))), false);

