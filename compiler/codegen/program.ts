@@ -11,6 +11,8 @@ import {
   exit,
   isLabel,
   jmpImm,
+  ldMapValue,
+  ldx,
   mov64Imm,
   mov64Reg,
   type AsmItem,
@@ -18,10 +20,10 @@ import {
 import { MAX_INSNS, ProgramTooLong } from './emitter.ts';
 import type { CheckedProbe, ResolvedAttach, Type } from '../../lang/index.ts';
 import { slotSize } from '../layout.ts';
-import type { ProgramSpec } from '../program.ts';
+import { GLOBALS_EXIT_FLAG, GLOBALS_MAP, type ProgramSpec } from '../program.ts';
 import { compilerRow } from './providers/index.ts';
 import { CodegenError, newGen, type Gen, type PendingCallback, type Shared } from './context.ts';
-import { deepest, isStackOverflow } from '../../lang/index.ts';
+import { deepest, isStackOverflow, walk, type CheckedProgram } from '../../lang/index.ts';
 import { functionsBtf } from '../btf/index.ts';
 import { generateCallback } from './for-map.ts';
 import { allocValue, stSlot } from './context.ts';
@@ -50,6 +52,22 @@ export function generateProbe(
       );
     throw e;
   }
+}
+
+const exitCallers = new WeakMap<CheckedProgram, boolean>();
+
+/** Whether any probe of the script may call exit() (cached per program). */
+function callsExit(checked: CheckedProgram): boolean {
+  let found = exitCallers.get(checked);
+  if (found === undefined) {
+    found = false;
+    walk(checked.ast, (n) => {
+      if (n.kind === 'call' && n.name === 'exit') found = true;
+      return !found;
+    });
+    exitCallers.set(checked, found);
+  }
+  return found;
 }
 
 /** Code generation recurses over the tree; a tree deeper than the JS stack is the user's to split. */
@@ -86,6 +104,13 @@ function generate(
   e.at(probe.probe.span, () => {
     if (pid !== undefined && row.pidFilter) {
       e.emit(call(BPF_FUNC.get_current_pid_tgid), alu64Imm('rsh', R0, 32), jmpImm('jne', R0, pid, g.exitLabel));
+    }
+    if (attach.provider !== 'END' && callsExit(shared.checked)) {
+      // once exit() ran the run is over: a probe firing before it is detached does nothing, so the maps
+      // printed at exit hold what the probes did up to exit() (bpftrace detaches fast enough that its tests
+      // rely on it, e.g. tseries' with an interval:ms:1 probe)
+      shared.usesGlobals = true;
+      e.emit(ldMapValue(R1, GLOBALS_MAP, 0), ldx(8, R1, R1, GLOBALS_EXIT_FLAG), jmpImm('jne', R1, 0, g.exitLabel));
     }
     if (row.prologue) e.emit(...row.prologue(attach, g.exitLabel));
     if (probe.probe.predicate) {

@@ -85,6 +85,16 @@ if (requireRoot('e2e tseries')) {
     );
   });
 
+  test('after exit() a probe that fires before it is detached changes no map (a series stepping its own clock)', async () => {
+    // a 100 µs interval fires many times between exit() and the detach: without the exit check in each probe
+    // @n reached 10-30 here (and @ts as many seconds)
+    for (let i = 0; i < 2; i++) {
+      const out = await stdout('i:us:100 { @n++; @ts += 1s; @a = tseries(@n, 1s, 2); exit(); }', '-f', 'json');
+      assert.ok(out.includes('{"type": "map", "data": {"@n": 1}}'), out);
+      assert.ok(out.includes('{"type": "map", "data": {"@ts": 1000000000}}'), out);
+    }
+  });
+
   test('clear() empties a series (nothing printed); zero() leaves no interval: <no data>', async () => {
     assert.is((await stdout('BEGIN { @[1] = tseries(1, 1ms, 5); clear(@); exit(); }')).includes('@'), false);
     const zeroed = await stdout('BEGIN { @z = tseries(3, 1ms, 5); zero(@z); exit(); }');
