@@ -77,7 +77,7 @@ export function compile(
     usesGlobals: false,
     scratchSize: 0,
     stackLimits: new Set(),
-    helperErrors: options.helperErrors ?? 0,
+    helperErrors: options.helperErrors ?? 1, // bpftrace v0.26: failed helpers warn unless --no-warnings
     ...(options.tseriesClockMap ? { tseriesClockMap: options.tseriesClockMap } : {}),
     lower: { ...expressionEmitters, ...statementEmitters },
   };

@@ -17,8 +17,8 @@ export interface CliOptions {
   quiet: boolean;
   /** -v: with -l, each probe's arguments */
   verbose?: boolean;
-  /** -k / -kk */
-  helperErrors?: 1 | 2;
+  /** -k: 2, failed reads and map lookups warn too (by default 1: other failed helpers; --no-warnings: 0) */
+  helperErrors?: 2;
   /** --no-warnings: no warning is printed, at compile time or while running */
   noWarnings?: boolean;
   format: 'text' | 'json';
@@ -70,7 +70,7 @@ OPTIONS:
     -f FORMAT      output format: text (default) or json (one JSON object a line)
     -B MODE        output buffering: none, line (default on a terminal) or full
     -q, --quiet    keep quiet (no "Attached N probes" banner)
-    -k, --warnings warn when a helper fails (-k: map updates, stacks, signals; -kk: memory reads too)
+    -k, --warnings also warn when a memory read or map lookup fails (other failed helpers always warn)
     --no-warnings  print no warnings (compile time or run time)
     -I DIR         search DIR for #include'd headers (before the system directories; repeatable)
     --include FILE include FILE before the program, as #include "FILE" would (repeatable)
@@ -148,7 +148,12 @@ const options: readonly OptionSpec[] = [
     long: 'warnings',
     apply: (o) => {
       if (o.noWarnings) throw new UsageError('-k, --warnings conflicts with --no-warnings');
-      o.helperErrors = o.helperErrors ? 2 : 1;
+      // bpftrace v0.26: helper failures warn by default; -k adds failed reads and map lookups
+      if (o.helperErrors)
+        throw new UsageError(
+          '-kk has been deprecated. Use a single -k for runtime warnings for errors in map lookups and probe reads.',
+        );
+      o.helperErrors = 2;
     },
   },
   {

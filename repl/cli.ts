@@ -90,7 +90,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     params: opts.args,
     hasChild: opts.command !== undefined,
     unsafe: opts.unsafe,
-    helperErrors: opts.helperErrors,
+    helperErrors: opts.noWarnings ? 0 : (opts.helperErrors ?? 1),
     includeFiles: opts.includeFiles,
     resolveInclude: includeResolver({ includeDirs: opts.includeDirs }),
     // BPFTRACE_MAX_STRLEN, BPFTRACE_STACK_MODE, …: bpftrace's environment variables, winning over config = { }

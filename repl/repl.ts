@@ -154,6 +154,7 @@ export function startRepl(opts: ReplOptions): Promise<number> {
       includeFiles: opts.includeFiles ?? [],
       resolveInclude: includeResolver({ includeDirs: opts.includeDirs ?? [] }),
       ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
+      settings: process.env, // BPFTRACE_* settings, as on the command line
     });
     // errors, or warnings (an unknown config key, …) about a program that runs all the same: said before it runs
     if (compiled.diagnostics.length) host.err(renderDiagnostics(compiled.diagnostics));

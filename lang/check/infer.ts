@@ -64,8 +64,11 @@ export type { InferOptions } from './state.ts';
 export function infer(
   probes: readonly { readonly probe: Probe; readonly attach: readonly ResolvedAttach[] }[],
   options: InferOptions,
+  lateMaps?: ReadonlyMap<string, MapInfo>,
 ): InferResult {
   const st = newState(options);
+  st.lateMaps = lateMaps;
+  const diagsBefore = options.diags.length;
   for (const { probe: p, attach: a } of probes) {
     st.vars = new Map();
     st.attach = a;
@@ -95,6 +98,12 @@ export function infer(
         ? `did you mean ${guess}?`
         : `assign it somewhere first, e.g. ${info.name}${info.keys.length ? '[…]' : ''} = 0`,
     ]);
+  }
+  // A loop over a map the program first uses later (bpftrace v0.26 allows it): check again knowing its types.
+  const late = [...st.lateLoopMaps].filter((n) => st.maps.get(n)?.written);
+  if (!lateMaps && late.length && late.length === st.lateLoopMaps.size) {
+    options.diags.length = diagsBefore; // the second run reports everything again
+    return infer(probes, options, new Map(late.map((n) => [n, st.maps.get(n)!])));
   }
   // A loop copies entries laid out as the map was at the loop; later uses must not widen it.
   for (const { stmt, kv } of st.forMapLayouts) {
@@ -1030,12 +1039,11 @@ function loopBody(st: InferState, b: Block): void {
  */
 function forMap(st: InferState, s: ForMapStmt): void {
   const name = s.map.name;
-  const info = st.maps.get(name);
+  const info = st.maps.get(name) ?? st.lateMaps?.get(name);
   let kv: Type = { kind: 'tuple', elements: [i64, i64] };
   if (!info) {
-    err(st, `${name} is not used before this loop`, s.map.span, [
-      `scry takes the loop's key and value types from the map's earlier uses: assign to ${name} first, in this probe or an earlier one`,
-    ]);
+    st.lateLoopMaps.add(name);
+    err(st, `${name} is never assigned a value`, s.map.span, [`assign to ${name} somewhere, e.g. ${name}[1] = 0`]);
   } else if (info.keys.length === 0) {
     err(st, `${name} has no keys: for loops iterate over maps with keys`, s.map.span, [`read it directly: ${name}`]);
   } else if (!readableInProbe(info.value)) {

@@ -8,7 +8,7 @@ import type { ResolvedAttach } from '../providers.ts';
 import type { Span } from '../source.ts';
 import type { MapValue, Type } from '../types.ts';
 import type { ScriptConfig } from './config.ts';
-import type { InferResult } from './tables.ts';
+import type { InferResult, MapInfo } from './tables.ts';
 
 export interface InferOptions {
   readonly params: readonly string[];
@@ -40,6 +40,10 @@ export interface InferState extends InferResult {
   loopDepth: number;
   /** every for-map loop with the entry layout it copies, checked again once all uses of its map are seen */
   readonly forMapLayouts: { stmt: ForMapStmt; kv: Type }[];
+  /** maps a for loop named before anything used them: inference runs again knowing their final types */
+  readonly lateLoopMaps: Set<string>;
+  /** on that second run, those maps as the first run ended with them */
+  lateMaps?: ReadonlyMap<string, MapInfo>;
   /** what each aggregation call puts in its map, worked out once (its arguments' mistakes are reported once) */
   readonly aggregates: Map<CallExpr, MapValue>;
 }
@@ -65,6 +69,7 @@ export function newState({
     unsettled: new Map(),
     loopDepth: 0,
     forMapLayouts: [],
+    lateLoopMaps: new Set(),
     aggregates: new Map(),
     typeOf: new Map<Expr, Type>(),
     maps: new Map(),

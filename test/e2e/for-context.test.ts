@@ -58,6 +58,13 @@ if (requireRoot('e2e for-map context')) {
     );
     assert.equal(out, ['5']);
   });
+
+  test('a loop over a map the probe assigns after the loop sees the entries of earlier runs', async () => {
+    const out = await run(
+      'interval:ms:50 { $x = 1; for ($kv : @a) { print(($x, $kv.0, $kv.1)); break; } if (@a[1]) { clear(@a); exit(); } @a[1] = 2; }',
+    );
+    assert.equal(out, ['(1, 1, 2)']);
+  });
 }
 
 test.run();

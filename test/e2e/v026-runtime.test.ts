@@ -84,7 +84,7 @@ if (requireRoot('e2e v0.26 run time')) {
   test('-f json: attached_probes with its count, helper_error lines with the helper, code and location', async () => {
     const attached = await runScry(['-f', 'json', '-e', 'BEGIN { exit(); }'], {}, 10_000);
     assert.is(attached.stdout, '{"type": "attached_probes", "count": 1, "data": {"probes": 1}}\n');
-    const failed = await runScry(['-q', '-kk', '-f', 'json', '-e', 'BEGIN { @x = str(8); delete(@x); }'], {}, 10_000);
+    const failed = await runScry(['-q', '-k', '-f', 'json', '-e', 'BEGIN { @x = str(8); delete(@x); }'], {}, 10_000);
     assert.is(
       failed.stdout,
       '{"type": "helper_error", "msg": "Bad address", "helper": "probe_read_str", "retcode": -14, "filename": "stdin", "line": 1, "col": 14}\n',

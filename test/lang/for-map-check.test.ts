@@ -71,41 +71,46 @@ test('`let $x;` before the loop and first assigned inside it is the outer $x (bp
   assert.is(varTypes('BEGIN { @m[1] = 1; let $x; for ($kv : @m) { $x = "s"; } print($x); }')['$x'], 'string[2]');
 });
 
+test('a loop over a map the program first assigns later takes its final types (bpftrace v0.26)', () => {
+  const [l] = loops('BEGIN { for ($kv : @m) { print($kv.1); } @m["k"] = "value"; }');
+  assert.is(l!.kv, '(string[2], string[6])');
+});
+
 const errors: [string, string, string][] = [
   [
-    'a map not used before the loop',
-    'BEGIN { for ($kv : @m) { } @m[1] = 1; }',
-    "stdin:1:20: ERROR: @m is not used before this loop\nBEGIN { for ($kv : @m) { } @m[1] = 1; }\n                   ~~\nHINT: scry takes the loop's key and value types from the map's earlier uses: assign to @m first, in this probe or an earlier one\n",
+    'a map nothing assigns',
+    'BEGIN { for ($kv : @m) { } }',
+    'stdin:1:20-22: ERROR: @m is never assigned a value\nBEGIN { for ($kv : @m) { } }\n                   ~~\nHINT: assign to @m somewhere, e.g. @m[1] = 0\n',
   ],
   [
     'a map without keys',
     'BEGIN { @m = 1; for ($kv : @m) { } }',
-    'stdin:1:28: ERROR: @m has no keys: for loops iterate over maps with keys\nBEGIN { @m = 1; for ($kv : @m) { } }\n                           ~~\nHINT: read it directly: @m\n',
+    'stdin:1:28-30: ERROR: @m has no keys: for loops iterate over maps with keys\nBEGIN { @m = 1; for ($kv : @m) { } }\n                           ~~\nHINT: read it directly: @m\n',
   ],
   [
     'a histogram',
     'BEGIN { @m[1] = hist(5); for ($kv : @m) { } }',
-    'stdin:1:37: ERROR: cannot iterate over @m: it holds hist() values\nBEGIN { @m[1] = hist(5); for ($kv : @m) { } }\n                                    ~~\nHINT: for loops work on maps of plain values and on count(), sum(), min(), max() and avg() maps\n',
+    'stdin:1:37-39: ERROR: cannot iterate over @m: it holds hist() values\nBEGIN { @m[1] = hist(5); for ($kv : @m) { } }\n                                    ~~\nHINT: for loops work on maps of plain values and on count(), sum(), min(), max() and avg() maps\n',
   ],
   [
     'a stats() map (bpftrace v0.26 refuses it too: its entries combine only in user space)',
     'BEGIN { @m[1] = stats(5); for ($kv : @m) { } }',
-    'stdin:1:38: ERROR: cannot iterate over @m: it holds stats() values\nBEGIN { @m[1] = stats(5); for ($kv : @m) { } }\n                                     ~~\nHINT: for loops work on maps of plain values and on count(), sum(), min(), max() and avg() maps\n',
+    'stdin:1:38-40: ERROR: cannot iterate over @m: it holds stats() values\nBEGIN { @m[1] = stats(5); for ($kv : @m) { } }\n                                     ~~\nHINT: for loops work on maps of plain values and on count(), sum(), min(), max() and avg() maps\n',
   ],
   [
     'a loop variable that already exists',
     'BEGIN { $kv = 1; @m[1] = 1; for ($kv : @m) { } }',
-    'stdin:1:29: ERROR: $kv is already a variable here: the loop variable needs a new name\nBEGIN { $kv = 1; @m[1] = 1; for ($kv : @m) { } }\n                            ~~~~~~~~~~~~~~~~~~\n',
+    'stdin:1:29-47: ERROR: $kv is already a variable here: the loop variable needs a new name\nBEGIN { $kv = 1; @m[1] = 1; for ($kv : @m) { } }\n                            ~~~~~~~~~~~~~~~~~~\n',
   ],
   [
     'a body variable used after the loop',
     'BEGIN { @m[1] = 1; for ($kv : @m) { $y = 1; } @z = $y; }',
-    'stdin:1:52: ERROR: undefined variable $y\nBEGIN { @m[1] = 1; for ($kv : @m) { $y = 1; } @z = $y; }\n                                                   ~~\nHINT: assign it first: $y = …\n',
+    'stdin:1:52-54: ERROR: undefined variable $y\nBEGIN { @m[1] = 1; for ($kv : @m) { $y = 1; } @z = $y; }\n                                                   ~~\nHINT: assign it first: $y = …\n',
   ],
   [
     'a map widened after the loop',
     'BEGIN { @m["a"] = 1; for ($kv : @m) { } @m["longer"] = 2; }',
-    'stdin:1:33: ERROR: @m is used with wider keys or values after this loop\nBEGIN { @m["a"] = 1; for ($kv : @m) { } @m["longer"] = 2; }\n                                ~~\nHINT: use the map with its final types (its longest strings, say) before the loop\n',
+    'stdin:1:33-35: ERROR: @m is used with wider keys or values after this loop\nBEGIN { @m["a"] = 1; for ($kv : @m) { } @m["longer"] = 2; }\n                                ~~\nHINT: use the map with its final types (its longest strings, say) before the loop\n',
   ],
 ];
 
