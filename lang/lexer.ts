@@ -114,7 +114,9 @@ const attachPoint: CustomPatternMatcherFunc = (text, offset, tokens) => {
     i++;
   }
   const raw = text.slice(offset, i);
-  if (!raw || raw === 'config' || (raw === 'let' && /^[ \t\r\n]*@/.test(text.slice(i, i + 64)))) return null;
+  // `config = {`, also written `config={` (the scan stops at the brace)
+  if (!raw || raw === 'config' || raw === 'config=' || (raw === 'let' && /^[ \t\r\n]*@/.test(text.slice(i, i + 64))))
+    return null;
   if (inMapDeclaration(tokens)) return null;
   return [raw];
 };
