@@ -14,25 +14,10 @@ import {
   mapUpdate,
   possibleCpus,
 } from './sys/index.ts';
-import { TseriesCollector, reduceSlot, type TseriesPoint } from './tseries.ts';
-import type { Value } from './value.ts';
+import { TseriesCollector, reduceSlot } from './tseries.ts';
+import type { MapEntry, Value } from './value.ts';
 
-export interface MapEntry {
-  readonly keys: readonly Value[];
-  /**
-   * The number the entry sorts by: the value of count/sum/min/max and integer maps, the (truncated) average
-   * of avg and stats, the total count of a histogram; 0 for strings and tuples.
-   */
-  readonly value: bigint;
-  /** string and tuple values, whole */
-  readonly data?: Value;
-  /** avg and stats */
-  readonly stats?: { readonly count: bigint; readonly total: bigint };
-  /** hist and lhist: the count of every bucket index (see compiler/layout.ts bucketCount) */
-  readonly buckets?: readonly bigint[];
-  /** tseries: its intervals, oldest first (`value` is the latest epoch; see tseries.ts) */
-  readonly series?: readonly TseriesPoint[];
-}
+export type { MapEntry } from './value.ts';
 
 export interface MapSnapshot {
   readonly layout: UserMapLayout;

@@ -2,16 +2,13 @@
 // follows the key, compiler/layout.ts), holding [value, meta, epoch] on every CPU. The CPUs' copies of a slot
 // are put together for its latest interval, as bpftrace v0.26 does, and the slots of a key become its series.
 import type { MapValue } from '../lang/index.ts';
-import type { MapEntry } from './maps.ts';
-import type { Value } from './value.ts';
+import type { MapEntry, TseriesPoint, Value } from './value.ts';
+
+export type { TseriesPoint } from './value.ts';
 
 type Tseries = Extract<MapValue, { kind: 'tseries' }>;
 
 /** One interval of a series: epoch = start time / interval. */
-export interface TseriesPoint {
-  readonly epoch: bigint;
-  readonly value: bigint;
-}
 
 /**
  * The slot's value for the latest interval any CPU wrote to it. CPUs holding that interval combine by the

@@ -30,3 +30,27 @@ export function sameValue(a: Value, b: Value): boolean {
     return x.items.length === y.items.length && x.items.every((v, i) => sameValue(v, y.items[i]!));
   return x.kind === y.kind;
 }
+
+/** One interval of a tseries entry: its epoch (time / interval) and value. */
+export interface TseriesPoint {
+  readonly epoch: bigint;
+  readonly value: bigint;
+}
+
+/** One entry of a map as read: its keys and what the printers show of its value. */
+export interface MapEntry {
+  readonly keys: readonly Value[];
+  /**
+   * The number the entry sorts by: the value of count/sum/min/max and integer maps, the (truncated) average
+   * of avg and stats, the total count of a histogram; 0 for strings and tuples.
+   */
+  readonly value: bigint;
+  /** string and tuple values, whole */
+  readonly data?: Value;
+  /** avg and stats */
+  readonly stats?: { readonly count: bigint; readonly total: bigint };
+  /** hist and lhist: the count of every bucket index (see compiler/layout.ts bucketCount) */
+  readonly buckets?: readonly bigint[];
+  /** tseries: its intervals, oldest first (`value` is the latest epoch; see tseries.ts) */
+  readonly series?: readonly TseriesPoint[];
+}
