@@ -92,7 +92,10 @@ test('printf %s of a bool prints true/false (bpftrace v0.26 takes any value for 
 });
 
 test('config={…} without spaces is the config block (other.valid license writes it so)', () => {
-  assert.equal(program('config={max_strlen=10} BEGIN { }').config.map((c) => c.name), ['max_strlen']);
+  assert.equal(
+    program('config={max_strlen=10} BEGIN { }').config.map((c) => c.name),
+    ['max_strlen'],
+  );
 });
 
 test.run();
