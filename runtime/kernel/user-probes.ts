@@ -27,8 +27,14 @@ export function userProbeSites(target: string, where: string, pid?: number): rea
     for (const t of targets) {
       const file = openTarget(t, pid !== undefined ? { pid } : {});
       const shown = t.includes('/') ? t : file.path;
-      if (/^0x[0-9a-f]+$/i.test(where)) {
+      // an address, hex or decimal (bpftrace reads uprobe:/bin/bash:10 as address 0xa)
+      if (/^(0x[0-9a-f]+|\d+)$/i.test(where)) {
         const loc = resolveUprobe(file, { address: BigInt(where) });
+        if (!targetSymbols(file).lookupAddress(loc.vaddr))
+          return {
+            error: `Could not resolve address: ${t}:0x${loc.vaddr.toString(16)}`,
+            hints: ['no function of the file contains it: a uprobe address must be inside a function'],
+          };
         out.push({ path: loc.path, shown, offset: loc.offset, vaddr: loc.vaddr, func: '' });
         continue;
       }

@@ -111,6 +111,12 @@ if (f) {
     }
   });
 
+  test('a uprobe address is hex or decimal and must be inside a function (bpftrace v0.26 uprobe_address_fail_resolve)', async () => {
+    const r = await runScry(['-e', `uprobe:${f.pie}:10 { exit(); }`]);
+    assert.match(r.stderr, `ERROR: Could not resolve address: ${f.pie}:0xa`);
+    assert.is(r.code, 1);
+  });
+
   test('software counts take the scientific form and probe names the event as written', async () => {
     const r = await runScry(['-e', 'software:cpu:1e6 { print(probe); exit(); }']);
     assert.match(r.stdout, 'software:cpu:1e6\n');
