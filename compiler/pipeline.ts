@@ -12,6 +12,7 @@ import {
   type KernelInfo,
   type Program,
 } from '../lang/index.ts';
+import { namedParamDecls, resolveNamedParams, type NamedParamProblem } from '../lang/builtins/params.ts';
 import { compile, type CompileOptions } from './compile.ts';
 import type { CompiledProgram } from './program.ts';
 
@@ -22,6 +23,8 @@ export interface CompileSourceOptions extends CheckOptions, CompileOptions {
   readonly includeFiles?: readonly string[];
   /** finds #include'd headers (the CLI's reads -I directories and the system ones); none: every #include fails */
   readonly resolveInclude?: IncludeResolver;
+  /** named parameters given after the program (`-- --name=value`; a bare `--name` is true), read by getopt() */
+  readonly namedArgs?: ReadonlyMap<string, string | true>;
 }
 
 export interface CompileSourceResult {
@@ -30,6 +33,8 @@ export interface CompileSourceResult {
   /** the parsed program, when it parsed (-d ast prints it) */
   readonly ast?: Program;
   readonly diagnostics: readonly Diagnostic[];
+  /** the named parameters given do not fit the program's getopt()s, or --help asked for them: nothing was checked */
+  readonly namedParamProblem?: NamedParamProblem;
 }
 
 export function compileSource(
@@ -55,7 +60,9 @@ export function compileSource(
   const front = [...parsedFront, ...expanded.diagnostics];
   if (front.some((d) => d.severity === 'error')) return { ast: parsed.program, diagnostics: front };
   const ast = expanded.program;
-  const checked = check(ast, kernel, { ...options, c });
+  const named = resolveNamedParams(namedParamDecls(ast), options.namedArgs ?? new Map());
+  if ('problem' in named) return { ast, diagnostics: front, namedParamProblem: named.problem };
+  const checked = check(ast, kernel, { ...options, c, namedParams: named.values });
   const diagnostics = [...front, ...checked.diagnostics];
   if (!checked.program) return { ast, diagnostics };
   // bpftrace's test hook BPFTRACE_DUMMY_TS_MAP=@ts: tseries() reads its time from @ts (CompileOptions.tseriesClockMap)

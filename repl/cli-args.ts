@@ -29,6 +29,8 @@ export interface CliOptions {
   debug: string[];
   dryRun: boolean;
   args: string[];
+  /** `--name[=value]` words after `--`: named parameters for getopt() (a bare `--name` is true) */
+  namedArgs: Map<string, string | true>;
   /** --refresh MS: live view redraw period */
   refreshMs?: number;
   /** --no-view: no live view even on a terminal */
@@ -236,6 +238,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
     debug: [],
     dryRun: false,
     args: [],
+    namedArgs: new Map(),
     includeDirs: [],
     includeFiles: [],
   };
@@ -250,7 +253,12 @@ export function parseArgs(argv: readonly string[]): Parsed {
       };
       let done: Parsed | void = undefined;
       if (a === '--') {
-        positionals.push(...argv.slice(i + 1));
+        // after `--`: positional parameters, and `--name[=value]` named ones (bpftrace v0.26's getopt())
+        for (const w of argv.slice(i + 1)) {
+          const named = /^--([^=]+)(?:=(.*))?$/s.exec(w);
+          if (named) opts.namedArgs.set(named[1]!, named[2] ?? true);
+          else positionals.push(w);
+        }
         break;
       } else if (a.startsWith('--')) {
         const eq = a.indexOf('=');

@@ -88,6 +88,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   const result = compileSource(text, hostKernelInfo(), {
     name,
     params: opts.args,
+    namedArgs: opts.namedArgs,
     hasChild: opts.command !== undefined,
     unsafe: opts.unsafe,
     helperErrors: opts.noWarnings ? 0 : (opts.helperErrors ?? 1),
@@ -104,6 +105,13 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     );
   // warnings print on success too (bpftrace prints them before it runs), unless --no-warnings
   const shown = opts.noWarnings ? result.diagnostics.filter((d) => d.severity === 'error') : result.diagnostics;
+  const named = result.namedParamProblem;
+  if (named) {
+    // bpftrace's words, without a source position: the mistake is on the command line
+    const hints = named.hints.map((h) => `HINT: ${h}\n`).join('');
+    process.stderr.write(named.message ? `ERROR: ${named.message}\n${hints}` : hints);
+    return 1; // --help too, as in bpftrace (the run did not happen)
+  }
   if (!result.program) return fail(shown);
   if (shown.length) process.stderr.write(renderDiagnostics(shown));
   if (opts.pid !== undefined && !processExists(opts.pid)) {

@@ -4,6 +4,7 @@ import { aggregationRows } from './aggregations.ts';
 import { contextRows } from './context.ts';
 import { controlRows } from './control.ts';
 import { dataRows } from './data.ts';
+import { paramRows } from './params.ts';
 import { mapRows } from './maps.ts';
 import { printfRows } from './printf.ts';
 import type { BuiltinRow, FunctionSpec, VariableSpec } from './row.ts';
@@ -25,6 +26,7 @@ const rows: readonly BuiltinRow[] = [
   ...stackRows,
   ...dataRows,
   ...contextRows,
+  ...paramRows,
 ];
 
 export const BUILTINS: ReadonlyMap<string, BuiltinRow> = new Map(rows.map((r) => [r.name, r]));

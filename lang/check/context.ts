@@ -1,5 +1,6 @@
 // What a builtin's check hook may ask of the checker while it checks one program (lang/builtins/row.ts):
 // inference of sub-expressions, map uses, the probe being checked, the side tables hooks fill, the diagnostics sink.
+import type { NamedParamValue } from '../builtins/params.ts';
 import type { CallExpr, Expr, MapExpr } from '../ast.ts';
 import type { BtfTypes } from '../btf.ts';
 import type { Diagnostic } from '../diagnostics.ts';
@@ -22,6 +23,8 @@ export interface CheckContext {
   error(message: string, span: Span, hints?: string[]): void;
   /** positional parameters, for arguments that must be known when compiling (lhist bounds may be $1) */
   readonly params: readonly string[];
+  /** named parameters given on the command line (`-- --name=value`), typed by their getopt() defaults */
+  readonly namedParams: ReadonlyMap<string, NamedParamValue>;
   report(d: Diagnostic): void;
   /** types recorded so far (for arguments that are not expressions, like kstack(perf)'s mode) */
   readonly typeOf: Map<Expr, Type>;

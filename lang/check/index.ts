@@ -1,4 +1,5 @@
 // The checker: passes run in one explicit order; each adds diagnostics, none throws for a user mistake.
+import type { NamedParamValue } from '../builtins/params.ts';
 import type { AttachPoint, Probe, Program } from '../ast.ts';
 import { error, hasErrors, warning, type Diagnostic } from '../diagnostics.ts';
 import type { KernelInfo } from '../kernel.ts';
@@ -37,6 +38,8 @@ export interface CheckedProgram extends InferResult {
 export interface CheckOptions {
   /** positional parameters $1…$N, as given after the program */
   readonly params?: readonly string[];
+  /** named parameters' values, by name: what each getopt("name", …) stands for (lang/builtins/params.ts) */
+  readonly namedParams?: ReadonlyMap<string, NamedParamValue>;
   /** a command is started with -c, so cpid means something */
   readonly hasChild?: boolean;
   /** --unsafe: system() and friends are allowed */
@@ -84,6 +87,7 @@ export function check(
   try {
     inferred = infer(probes, {
       params,
+      namedParams: options.namedParams ?? new Map(),
       config,
       diags: diagnostics,
       kernel,

@@ -162,6 +162,7 @@ function contextOf(st: InferState): CheckContext {
     attach: () => st.attach,
     btf: () => st.btf,
     params: st.params,
+    namedParams: st.namedParams,
     typeOf: st.typeOf,
     kernel: st.kernel,
     config: st.config,

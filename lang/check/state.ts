@@ -1,5 +1,6 @@
 // What inference carries while it walks one program: the options, the side tables it fills, and where it is
 // (the probe being checked, its variables, loop depth). One object, passed to plain functions.
+import type { NamedParamValue } from '../builtins/params.ts';
 import type { CallExpr, Expr, ForMapStmt, MapExpr } from '../ast.ts';
 import type { BtfTypes } from '../btf.ts';
 import { error, type Diagnostic } from '../diagnostics.ts';
@@ -12,6 +13,7 @@ import type { InferResult, MapInfo } from './tables.ts';
 
 export interface InferOptions {
   readonly params: readonly string[];
+  readonly namedParams?: ReadonlyMap<string, NamedParamValue>;
   readonly config: ScriptConfig;
   readonly diags: Diagnostic[];
   readonly kernel: KernelInfo;
@@ -21,6 +23,7 @@ export interface InferOptions {
 
 export interface InferState extends InferResult {
   readonly params: readonly string[];
+  readonly namedParams: ReadonlyMap<string, NamedParamValue>;
   readonly config: ScriptConfig;
   readonly diags: Diagnostic[];
   readonly kernel: KernelInfo;
@@ -50,6 +53,7 @@ export interface InferState extends InferResult {
 
 export function newState({
   params,
+  namedParams = new Map(),
   config,
   diags,
   kernel,
@@ -58,6 +62,7 @@ export function newState({
 }: InferOptions): InferState {
   return {
     params,
+    namedParams,
     config,
     diags,
     kernel,

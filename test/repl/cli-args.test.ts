@@ -72,8 +72,17 @@ test('options may follow the program file; the rest are positional parameters; -
   assert.is(o.noWarnings, true);
   assert.is(o.quiet, true);
   assert.equal(o.args, ['one', 'two']);
-  const d = opts(['-e', 'x', '--', '-5', '--not-an-option']);
-  assert.equal(d.args, ['-5', '--not-an-option']);
+  // after --, `--name[=value]` is a named parameter for getopt() (bpftrace v0.26), not a positional one
+  const d = opts(['-e', 'x', '--', '-5', '--flag', 'two', '--n=0x10', '--s=a=b']);
+  assert.equal(d.args, ['-5', 'two']);
+  assert.equal(
+    [...d.namedArgs],
+    [
+      ['flag', true],
+      ['n', '0x10'],
+      ['s', 'a=b'],
+    ],
+  );
   assert.is(opts(['-']).file, '-');
 });
 

@@ -7,6 +7,7 @@ import { controlBuiltins } from './control.ts';
 import { dataBuiltins } from './data.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
 import { mapBuiltins } from './maps.ts';
+import { paramBuiltins } from './params.ts';
 import { printfBuiltins } from './printf.ts';
 import { stackBuiltins } from './stacks.ts';
 import { stringBuiltins } from './strings.ts';
@@ -25,6 +26,7 @@ export const EMIT_FAMILIES: Readonly<Record<string, EmitRows>> = {
   stacks: stackBuiltins,
   data: dataBuiltins,
   context: contextBuiltins,
+  params: paramBuiltins,
 };
 
 function table(families: Readonly<Record<string, EmitRows>>): ReadonlyMap<string, BuiltinEmit> {
