@@ -8,6 +8,7 @@ import {
   type ProbeContext,
   type ResolvedAttach,
   type Span,
+  type Stmt,
   type Type,
 } from '../../lang/index.ts';
 import type { EventSchema, MapSpec } from '../program.ts';
@@ -113,10 +114,10 @@ export interface Gen {
   readonly functions?: { readonly label: string; readonly items: readonly AsmItem[] }[];
 }
 
-/** A `for ($kv : @map)` body waiting to become a bpf_for_each_map_elem callback (see for-map.ts). */
+/** A `for ($kv : @map)` body waiting to become a bpf_for_each_map_elem callback, or a range's bpf_loop one (see for-map.ts). */
 export interface PendingCallback {
   readonly label: string;
-  readonly stmt: ForMapStmt;
+  readonly stmt: ForMapStmt | Extract<Stmt, { kind: 'for-range' }>;
   /** the function the loop is in: its variables are copied in from its frame */
   readonly caller: Gen;
   /** the loop's context block in the caller's frame (r10-relative): [stop flag, program context] */

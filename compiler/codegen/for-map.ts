@@ -28,9 +28,12 @@ import {
   R9,
   R10,
   alu64Imm,
+  alu64Reg,
+  ja,
   call,
   exit,
   jmpImm,
+  jmpReg,
   label,
   ldFuncAddr,
   ldMapFd,
@@ -43,7 +46,7 @@ import {
   type AsmItem,
   type Insn,
 } from '../asm/index.ts';
-import type { ForMapStmt, Type } from '../../lang/index.ts';
+import { walk, type Expr, type ForMapStmt, type Stmt, type Type } from '../../lang/index.ts';
 import { isPerCpu, packedLayout, slotSize } from '../layout.ts';
 import type { MapSpec } from '../program.ts';
 import {
@@ -65,6 +68,11 @@ import { zeroStack } from './values.ts';
 const STOP_FLAG = 0;
 const PROGRAM_CTX = 8;
 const BLOCK_SIZE = 16;
+/** a range loop's block adds its first value a: $i = a + bpf_loop's index */
+const RANGE_FROM = 16;
+const RANGE_BLOCK_SIZE = 24;
+/** bpf_loop refuses more iterations than this (BPF_MAX_LOOPS) */
+const MAX_LOOPS = 1 << 23;
 
 /** The call site: bpf_for_each_map_elem(map, callback, &block, 0), then leave if the body said stop. */
 export function emitForMap(g: Gen, s: ForMapStmt): void {
@@ -90,13 +98,54 @@ export function emitForMap(g: Gen, s: ForMapStmt): void {
   });
 }
 
+/** for ($i : a..b) with bounds known only at run time: bpf_loop (helper 181, kernel 5.15) runs the body b - a times. */
+type ForRangeStmt = Extract<Stmt, { kind: 'for-range' }>;
+
+/**
+ * A range loop the verifier could not follow step by step (a bound read from a map, say): bpf_loop(n, callback,
+ * &block, 0) with n = b - a (no call when b <= a; at most bpf_loop's 1 << 23), the callback setting $i = a + index.
+ * The body is a callback like a for-map body: every variable it names is the caller's, copied in and back.
+ */
+export function emitForRangeLoop(g: Gen, s: ForRangeStmt, signed: boolean, emitInt: (x: Expr) => void): void {
+  scoped(g, () => {
+    const block = allocOrFail(g, RANGE_BLOCK_SIZE, s.span);
+    const name = `for_range_cb${g.callbacks.length}`;
+    const empty = g.e.freshLabel('range.empty');
+    const count = g.e.freshLabel('range.count');
+    g.callbacks.push({ label: name, stmt: s, caller: g, block, scratchFrom: g.frame.mark().scratchTop });
+    emitInt(s.to);
+    g.e.emit(stx(8, R10, R0, block + RANGE_FROM)); // b, for now
+    emitInt(s.from);
+    g.e.emit(
+      ldx(8, R1, R10, block + RANGE_FROM),
+      stx(8, R10, R0, block + RANGE_FROM),
+      jmpReg(signed ? 'jsle' : 'jle', R1, R0, empty),
+      alu64Reg('sub', R1, R0),
+      jmpImm('jle', R1, MAX_LOOPS, count),
+      mov64Imm(R1, MAX_LOOPS),
+      ja(count),
+    );
+    g.e.place(count);
+    g.e.emit(
+      st(8, R10, block + STOP_FLAG, 0),
+      stx(8, R10, R6, block + PROGRAM_CTX),
+      ldFuncAddr(R2, name),
+      mov64Reg(R3, R10),
+      alu64Imm('add', R3, block),
+      mov64Imm(R4, 0),
+      call(helper.loop),
+      ldx(8, R1, R10, block + STOP_FLAG),
+      jmpImm('jne', R1, 0, g.exitLabel),
+    );
+    // no call at all for an empty range (the verifier may skip a callback it sees called 0 times, then trips on it)
+    g.e.place(empty);
+  });
+}
+
 /** The callback for one loop, starting with its label; may queue more callbacks (loops in the body). */
 export function generateCallback(cb: PendingCallback): AsmItem[] {
   const { caller, stmt } = cb;
   const shared = caller.shared;
-  const info = shared.checked.forMaps.get(stmt);
-  const spec = shared.maps.get(stmt.map.name);
-  if (!info || !spec?.user) throw new Error(`for-map loop over ${stmt.map.name} without checker info or map spec`);
   // The verifier adds up the frames of a call chain (each rounded to 32 bytes) against one 512-byte limit.
   const stackAbove = caller.stackAbove + round32(caller.frame.used);
   const e = new Emitter(`${cb.label}.`);
@@ -122,21 +171,10 @@ export function generateCallback(cb: PendingCallback): AsmItem[] {
     copies.flatMap(({ offset, from, size }) =>
       Array.from({ length: size / 8 }, (_, k) => [ldSlot(8, R1, offset + 8 * k), stx(8, R8, R1, from + 8 * k)]).flat(),
     );
-  // r1..r4 = map, key, value, block; keep key and value (r9, r8) and the block (r6) across the scratch lookup.
-  const entry = [
-    label(cb.label),
-    ...[mov64Reg(R9, R2), mov64Reg(R8, R3), mov64Reg(R6, R4)].map((i) => withSpan(i, stmt.span)),
-  ];
-  e.at(stmt.span, () => {
-    for (const [name, type] of info.locals) {
-      const offset = allocValue(g, slotSize(type));
-      if (name !== stmt.variable) zeroStack(g, offset, slotSize(type));
-      g.vars.set(name, { offset, type });
-    }
-    copyEntry(g, stmt, info.kvType, spec);
-    for (const name of info.outer) {
+  const copyIn = (names: Iterable<string>): void => {
+    for (const name of names) {
       const src = caller.vars.get(name);
-      if (!src) continue;
+      if (!src || g.vars.has(name)) continue;
       if (src.offset >= SCRATCH_BASE) {
         g.vars.set(name, src); // same CPU, same scratch area: read and write it where it is
         continue;
@@ -148,8 +186,42 @@ export function generateCallback(cb: PendingCallback): AsmItem[] {
       g.vars.set(name, { offset, type: src.type });
       copies.push({ offset, from, size });
     }
-    e.emit(mov64Reg(R8, R6), ldx(8, R6, R8, PROGRAM_CTX));
-  });
+  };
+  let entry: AsmItem[];
+  if (stmt.kind === 'for-range') {
+    // r1, r2 = index, block
+    entry = [label(cb.label), ...[mov64Reg(R9, R1), mov64Reg(R6, R2)].map((i) => withSpan(i, stmt.span))];
+    e.at(stmt.span, () => {
+      const names = new Set([stmt.variable]);
+      walk(stmt.body, (n) => {
+        if (n.kind === 'var') names.add(n.name);
+      });
+      copyIn(names);
+      const i = g.vars.get(stmt.variable);
+      if (!i) throw new Error(`range loop variable ${stmt.variable} without a slot`);
+      e.emit(ldx(8, R1, R6, RANGE_FROM), alu64Reg('add', R1, R9), stxSlot(8, i.offset, R1));
+      e.emit(mov64Reg(R8, R6), ldx(8, R6, R8, PROGRAM_CTX));
+    });
+  } else {
+    const info = shared.checked.forMaps.get(stmt);
+    const spec = shared.maps.get(stmt.map.name);
+    if (!info || !spec?.user) throw new Error(`for-map loop over ${stmt.map.name} without checker info or map spec`);
+    // r1..r4 = map, key, value, block; keep key and value (r9, r8) and the block (r6) across the scratch lookup.
+    entry = [
+      label(cb.label),
+      ...[mov64Reg(R9, R2), mov64Reg(R8, R3), mov64Reg(R6, R4)].map((i) => withSpan(i, stmt.span)),
+    ];
+    e.at(stmt.span, () => {
+      for (const [name, type] of info.locals) {
+        const offset = allocValue(g, slotSize(type));
+        if (name !== stmt.variable) zeroStack(g, offset, slotSize(type));
+        g.vars.set(name, { offset, type });
+      }
+      copyEntry(g, stmt, info.kvType, spec);
+      copyIn(info.outer);
+      e.emit(mov64Reg(R8, R6), ldx(8, R6, R8, PROGRAM_CTX));
+    });
+  }
   g.loops.push({ breakLabel: stop, continueLabel: next });
   emitBlock(g, stmt.body);
   e.at(stmt.span, () => {

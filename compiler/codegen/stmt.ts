@@ -18,7 +18,7 @@ import {
 import { MAX_INSNS, ProgramTooLong } from './emitter.ts';
 import { emitInt, emitInto } from './expr.ts';
 import { emitBinaryOp, operandTypes } from './operators.ts';
-import { emitForMap } from './for-map.ts';
+import { emitForMap, emitForRangeLoop } from './for-map.ts';
 import { emitMapAssign } from './maps.ts';
 import { normalize, zeroStack } from './values.ts';
 
@@ -87,6 +87,8 @@ function emitStmtInner(g: Gen, s: Stmt): void {
       // for ($i : a..b): $i runs from a up to b, exclusive; b is evaluated once, as bpftrace does.
       const v = variable(g, s.variable);
       const signed = v.type.kind === 'int' && v.type.signed;
+      // a bound known only at run time: the verifier cannot count the steps, bpf_loop does (for-map.ts)
+      if (s.from.kind !== 'int' || s.to.kind !== 'int') return emitForRangeLoop(g, s, signed, (x) => emitInt(g, x));
       const top = g.e.freshLabel('for.top');
       const next = g.e.freshLabel('for.next');
       const done = g.e.freshLabel('for.end');

@@ -65,6 +65,29 @@ if (requireRoot('e2e for-map context')) {
     );
     assert.equal(out, ['(1, 1, 2)']);
   });
+
+  // bpftrace v0.26 runtime tests for.range using a map / with map as expression; 0.17 has no range loops
+  test('a range whose end is read from a map runs that many times (bpf_loop), and sees the map change', async () => {
+    const out = await run(
+      'BEGIN { @a = 4; for ($i : 0..@a) { print($i); @a += 1; } printf("%d\\n", @a); clear(@a); exit(); }',
+    );
+    assert.equal(out, ['0', '1', '2', '3', '8']);
+  });
+
+  test('a run-time range: outer variables, break, continue, an empty or backwards range, a nested for-map', async () => {
+    const out = await run(
+      'BEGIN { @m[1] = 10; @m[2] = 20; $lo = -2; $hi = 5; $sum = 0; $s = "a"; for ($i : $lo..$hi) { if ($i == 0) { continue; } if ($i == 3) { break; } $sum += $i; $s = "bb"; for ($kv : @m) { $sum += $kv.1; } } print(($sum, $s)); $n = 0; for ($i : $hi..$lo) { $n++; } print($n); clear(@m); exit(); }',
+    );
+    // $i = -2, -1, 1, 2 add 0 and 30 each time: 0 + 120
+    assert.equal(out, ['(120, bb)', '0']);
+  });
+
+  test('return inside a run-time range leaves the probe', async () => {
+    const out = await run(
+      'BEGIN { @a = 3; for ($i : 0..@a) { print($i); return; } print("after"); } END { print("end"); clear(@a); }',
+    );
+    assert.equal(out, ['0', 'end']);
+  });
 }
 
 test.run();
