@@ -118,6 +118,14 @@ export const contextRows: readonly BuiltinRow[] = [
       check: (ctx, e, type) => usdtArg(ctx, e, n) ?? type,
     }),
   ),
+  // USDT notes carry up to 12 arguments (bpftrace v0.26 usdt.usdt multi arguments)
+  ...[6, 7, 8, 9, 10, 11].map((n) =>
+    variable(`arg${n}`, `argument ${n} of the USDT probe`, {
+      type: u64,
+      only: ['usdt'],
+      check: (ctx, e, type) => usdtArg(ctx, e, n) ?? type,
+    }),
+  ),
   variable('usermode', 'whether the probe interrupted user code (1) or kernel code (0)', {
     type: { kind: 'int', bits: 8, signed: false },
   }),

@@ -94,6 +94,13 @@ const probeRows: EmitRows = {
   arg3: arg(3),
   arg4: arg(4),
   arg5: arg(5),
+  // USDT only (the checker allows arg6… nowhere else)
+  arg6: arg(6),
+  arg7: arg(7),
+  arg8: arg(8),
+  arg9: arg(9),
+  arg10: arg(10),
+  arg11: arg(11),
   retval: {
     variable: {
       int: (g, x) => {
