@@ -2,6 +2,8 @@
 import type { CallExpr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
 import { boolType, i64, stringType, typeName, u64, viewed, voidType, type Type } from '../types.ts';
+import { positionalValue } from '../check/positional.ts';
+import { intLiteral } from './args.ts';
 import type { BuiltinRow, CallSpec } from './row.ts';
 
 const stringFunction = (name: string, doc: string, spec: Omit<CallSpec, 'aggregation'>): BuiltinRow => ({
@@ -67,7 +69,9 @@ export const stringRows: readonly BuiltinRow[] = [
         const t = stringArg(ctx, c, x);
         if (t.kind !== 'string') ctx.error(`strncmp() compares strings, got ${typeName(t)}`, x.span);
       }
-      if (n && (n.kind !== 'int' || n.value < 0n || n.value > 1024n))
+      // a literal, or a positional parameter that reads as a number: strncmp(a, b, $1) (bpftrace v0.26)
+      const len = n && intLiteral(ctx, n);
+      if (n && (len === undefined || len < 0n || len > 1024n))
         ctx.error('strncmp() needs a length from 0 to 1024 as an integer literal', n.span);
       else if (n) ctx.typeOf.set(n, i64);
       return u64;
@@ -99,25 +103,54 @@ function stringArg(ctx: CheckContext, c: CallExpr, a: CallExpr['args'][number]):
   return t;
 }
 
+/**
+ * str($N + k) of a string parameter: the text after its first k bytes, as bpftrace v0.26 reads the literal
+ * at that address. Records the text for $N and k for the call (codegen writes the tail); undefined otherwise.
+ */
+function positionalTail(ctx: CheckContext, c: CallExpr): string | undefined {
+  const a = c.args[0];
+  if (a?.kind !== 'binary' || a.op !== '+' || a.left.kind !== 'positional' || a.left.count) return undefined;
+  if (a.right.kind !== 'int') return undefined;
+  const text = positionalValue(ctx.params, a.left.index);
+  if (typeof text !== 'string') return undefined; // a number: ordinary arithmetic
+  const bytes = Buffer.from(text, 'utf8');
+  const k = Math.min(Number(a.right.value), bytes.length);
+  ctx.positionals.set(a.left, text);
+  ctx.typeOf.set(a.left, stringType(bytes.length + 1));
+  ctx.typeOf.set(a.right, i64);
+  ctx.constants.set(c, BigInt(k));
+  const tail = bytes.subarray(k).toString('utf8');
+  ctx.typeOf.set(a, stringType(Buffer.byteLength(tail) + 1));
+  return tail;
+}
+
 /** str(s[, n]): for now, of values that already are strings (literals, $N, comm, …), cut to n bytes. */
 function str(ctx: CheckContext, c: CallExpr): Type {
   const [arg, len] = c.args;
   if (!arg) return stringType(1);
+  const skipped = positionalTail(ctx, c);
   const t =
-    arg.kind === 'positional' && !arg.count
-      ? stringType(Buffer.byteLength(ctx.params[arg.index - 1] ?? '') + 1)
-      : ctx.expr(arg);
+    skipped !== undefined
+      ? stringType(Buffer.byteLength(skipped) + 1)
+      : arg.kind === 'positional' && !arg.count
+        ? stringType(Buffer.byteLength(ctx.params[arg.index - 1] ?? '') + 1)
+        : ctx.expr(arg);
   if (arg.kind === 'positional') ctx.typeOf.set(arg, t);
   // read as a string here, $N is its text whatever it looks like (a missing one is empty)
   if (arg.kind === 'positional' && !arg.count) ctx.positionals.set(arg, ctx.params[arg.index - 1] ?? '');
-  if (len) {
-    if (len.kind !== 'int' || len.value < 1n) ctx.error('str() length must be a positive integer literal', len.span);
-    else if (t.kind === 'string') return stringType(Math.min(t.size, Number(len.value) + 1));
+  // a literal length (or $N that reads as a number) fixes the size; a computed one cuts when the probe runs
+  const n = len && intLiteral(ctx, len);
+  if (len && n === undefined) ctx.intOperand(len, 'str()');
+  else if (len && n! < 1n) ctx.error('str() length must be a positive integer', len.span);
+  else if (len) {
+    ctx.typeOf.set(len, i64);
+    if (t.kind === 'string') return stringType(Math.min(t.size, Number(n) + 1));
   }
   if (t.kind === 'int') {
     // a pointer (or an address held in an integer): read a NUL-terminated string from memory
     // str(p, n) reads n bytes, the NUL included: n - 1 characters (bpftrace v0.26; 0.17 kept n)
-    if (len?.kind === 'int' && len.value >= 1n) return stringType(Math.min(Number(len.value), ctx.config.maxStrlen));
+    if (n !== undefined && n >= 1n) return stringType(Math.min(Number(n), ctx.config.maxStrlen));
+    if (len) return stringType(ctx.config.maxStrlen);
     // str(p) keeps max_strlen characters and marks a string that fills them as cut (bpftrace v0.26)
     const trailer = ctx.config.strTruncTrailer;
     return { kind: 'string', size: ctx.config.maxStrlen + 1, ...(trailer ? { trailer } : {}) };

@@ -20,6 +20,37 @@ if (requireRoot('e2e builtins v0.26 (b)')) {
     assert.is(r.code, 0, r.stderr);
     assert.is(text(r), 'GFP_DMA GFP_KERNEL|__GFP_ZERO 0 [GFP_KERNEL  ]\n');
   });
+
+  // call.string truncation variable length, call.explicit string truncation with expression,
+  // other.positional strncmp, other.positional pointer arithmetic
+  test('str(p, n) with n computed keeps n - 1 characters; strncmp(a, b, $1); str($1 + 1) drops a character', async () => {
+    const r = await runScry(
+      [
+        '-q',
+        '-e',
+        'tracepoint:syscalls:sys_enter_execve /str(args.argv[0]) == "/bin/echo"/ { $a = (uint16)5; $b = 1; ' +
+          'printf("%s %s %s\\n", str(args.argv[1], $a), str(args.argv[1], $b + 4), str("abcdef", $b + 2)); exit(); }',
+        '-c',
+        '/bin/echo zztest',
+      ],
+      {},
+      10_000,
+    );
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^zzte zzte ab$/m);
+    const p = await runScry(
+      [
+        '-q',
+        '-e',
+        'BEGIN { if (strncmp("hello", "hell", $1) == 0) { printf("%s\\n", str($2 + 1)); } exit(); }',
+        '3',
+        'hello',
+      ],
+      {},
+      10_000,
+    );
+    assert.is(text(p), 'ello\n');
+  });
 }
 
 test.run();

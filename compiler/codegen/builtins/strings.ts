@@ -1,6 +1,20 @@
 // Strings: str() reads one from memory; strlen, strcontains and strncmp compare fixed-size, NUL-padded
 // slots, unrolled (no loops for the verifier to bound); join() prints an array of them.
-import { R0, R1, R2, R3, alu64Imm, call, ja, jmpImm, jmpReg, mov64Imm } from '../../asm/index.ts';
+import {
+  R0,
+  R1,
+  R2,
+  R3,
+  R6,
+  alu64Imm,
+  alu64Reg,
+  call,
+  ja,
+  jmpImm,
+  jmpReg,
+  mov64Imm,
+  mov64Reg,
+} from '../../asm/index.ts';
 import type { CallExpr, Expr } from '../../../lang/index.ts';
 import {
   addrOf,
@@ -18,7 +32,7 @@ import {
 import { defineEvent, emitEventOutput } from '../events.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { readHelper, readStrHelper, readString } from '../memory.ts';
-import { sizeOfString } from '../values.ts';
+import { sizeOfString, storeBytes } from '../values.ts';
 import { passThrough } from './data.ts';
 import type { EmitRows } from './emit.ts';
 
@@ -28,9 +42,18 @@ export const stringBuiltins: EmitRows = {
       into: (g, c, off, size) => {
         const t = typeOf(g, c);
         const room = t.kind === 'string' ? Math.min(size, t.size) : size;
-        const at = typeOf(g, c.args[0]!);
-        if (at.kind === 'string') return emitInto(g, c.args[0]!, off, room);
-        emitInt(g, c.args[0]!);
+        const [src, len] = c.args as [Expr, Expr | undefined];
+        const skip = g.shared.checked.constants.get(c);
+        if (skip !== undefined) return emitPositionalTail(g, src, Number(skip), off, room);
+        const at = typeOf(g, src);
+        const computed = len !== undefined && literalLength(g, len) === undefined;
+        if (at.kind === 'string') {
+          emitInto(g, src, off, room);
+          if (computed) emitCut(g, len, off, room);
+          return;
+        }
+        if (computed) return emitReadCut(g, src, len, at.kind === 'int' ? at.space : undefined, off, room);
+        emitInt(g, src);
         readString(g, at.kind === 'int' ? at.space : undefined, off, room);
       },
     },
@@ -42,6 +65,67 @@ export const stringBuiltins: EmitRows = {
   strncmp: { call: { int: emitStrncmp } },
   join: { call: { stmt: emitJoin } },
 };
+
+/** A length known when compiling: a literal or a positional parameter that reads as a number. */
+function literalLength(g: Gen, len: Expr): bigint | undefined {
+  if (len.kind === 'int') return len.value;
+  const v = len.kind === 'positional' ? g.shared.checked.positionals.get(len) : undefined;
+  return typeof v === 'bigint' ? v : undefined;
+}
+
+/** str($N + k): the parameter's text after its first k bytes (lang/builtins/strings.ts). */
+function emitPositionalTail(g: Gen, src: Expr, skip: number, off: number, room: number): void {
+  const p = src.kind === 'binary' ? src.left : src;
+  const text = g.shared.checked.positionals.get(p);
+  if (typeof text !== 'string') throw new Error('str($N + k) without the text of $N');
+  storeBytes(
+    g,
+    Buffer.from(text, 'utf8')
+      .subarray(skip)
+      .subarray(0, room - 1),
+    off,
+  );
+}
+
+/** The computed length n in R0, clamped to 0..room (unsigned: a negative n is past room). */
+function emitLength(g: Gen, len: Expr, room: number): void {
+  const capped = g.e.freshLabel('str.len');
+  emitInt(g, len);
+  g.e.emit(jmpImm('jle', R0, room, capped), mov64Imm(R0, room));
+  g.e.place(capped);
+}
+
+/** str(p, n) with n computed: reads at most n bytes, the NUL included (n - 1 characters, as with a literal n). */
+function emitReadCut(
+  g: Gen,
+  src: Expr,
+  len: Expr,
+  space: 'user' | 'kernel' | 'record' | undefined,
+  off: number,
+  room: number,
+): void {
+  scoped(g, () => {
+    const n = allocOrFail(g, 8, len.span);
+    emitLength(g, len, room);
+    g.e.emit(stxSlot(8, n, R0));
+    emitInt(g, src);
+    g.e.emit(mov64Reg(R3, R0));
+    if (space === 'record') g.e.emit(alu64Reg('add', R3, R6));
+    const read = readStrHelper(space === 'record' ? 'kernel' : space);
+    g.e.emit(ldSlot(8, R2, n), ...addrOf(R1, off), call(read.fn));
+    checkHelper(g, read.name, 'read');
+  });
+}
+
+/** str(s, n) of a string with n computed: bytes from n - 1 on become NUL (unrolled over the slot). */
+function emitCut(g: Gen, len: Expr, off: number, room: number): void {
+  emitLength(g, len, room);
+  for (let i = 0; i < room; i++) {
+    const keep = g.e.freshLabel('str.keep');
+    g.e.emit(jmpImm('jgt', R0, i + 1, keep), stSlot(1, off + i, 0));
+    g.e.place(keep);
+  }
+}
 
 /** strcontains(h, n): 1 when n occurs in h. Unrolled over every start position and needle byte. */
 function emitStrcontains(g: Gen, hay: Expr, needle: Expr): void {
@@ -93,7 +177,7 @@ function emitStrlen(g: Gen, arg: Expr): void {
 /** strncmp(a, b, n): 0 when the first n bytes (up to a NUL) agree, else 1. Unrolled: n is a literal. */
 function emitStrncmp(g: Gen, x: CallExpr): void {
   const [a, b, nExpr] = x.args as [Expr, Expr, Expr];
-  const n = Number(nExpr.kind === 'int' ? nExpr.value : 0n);
+  const n = Number(literalLength(g, nExpr) ?? 0n);
   const size = Math.ceil(Math.max(sizeOfString(typeOf(g, a)), sizeOfString(typeOf(g, b)), 1) / 8) * 8;
   const differ = g.e.freshLabel('strncmp.ne');
   const same = g.e.freshLabel('strncmp.eq');
