@@ -35,6 +35,8 @@ export interface CliOptions {
   refreshMs?: number;
   /** --no-view: no live view even on a terminal */
   noView?: boolean;
+  /** --probe-filter REGEX: only probes whose names it finds attach (BEGIN and END always run) */
+  probeFilter?: string;
   /** --info: the kernel report */
   info?: boolean;
   /** -I DIR, in order */
@@ -56,7 +58,8 @@ const usage = `USAGE:
     scry [options] -e 'program'
     scry [options] - <stdin input>
     scry [options]                  (no program: the REPL)
-    use -- after filename/-e 'program' for positional parameters
+    use -- after filename/-e 'program' for positional parameters ($1…) and named ones
+    (--name=value or --name, read by getopt("name", default); --help lists a program's)
 
 OPTIONS:
     -e 'program'   run this program
@@ -65,6 +68,8 @@ OPTIONS:
     -v, --verbose  with -l: list each probe's arguments (also -lv)
     -p, --pid PID  trace only this process (BEGIN and END still run)
     -c, --cmd CMD  start CMD held, attach, let it run, stop when it exits (cpid is its pid)
+    --probe-filter REGEX
+                   attach only the probes whose names REGEX finds (BEGIN and END always run)
     --usdt-file-activation
                    accepted: scry always activates USDT semaphores by file (the kernel's ref_ctr_offset)
     -o, --output FILE
@@ -211,6 +216,18 @@ const options: readonly OptionSpec[] = [
       if (!/^[1-9]\d*$/.test(v) || Number(v) < 50)
         throw new UsageError(`--refresh needs milliseconds (50 or more), got '${v}'`);
       o.refreshMs = Number(v);
+    },
+  },
+  {
+    long: 'probe-filter',
+    value: true,
+    apply: (o, v) => {
+      try {
+        new RegExp(v);
+      } catch (e) {
+        throw new UsageError(`Invalid --probe-filter regex '${v}': ${(e as Error).message}`);
+      }
+      o.probeFilter = v;
     },
   },
   // The kernel's uprobe ref_ctr_offset activates a USDT semaphore in every process that maps the file,

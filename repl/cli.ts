@@ -91,6 +91,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     namedArgs: opts.namedArgs,
     hasChild: opts.command !== undefined,
     unsafe: opts.unsafe,
+    ...(opts.probeFilter !== undefined ? { probeFilter: opts.probeFilter } : {}),
     helperErrors: opts.noWarnings ? 0 : (opts.helperErrors ?? 1),
     includeFiles: opts.includeFiles,
     resolveInclude: includeResolver({ includeDirs: opts.includeDirs }),

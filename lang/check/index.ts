@@ -46,6 +46,8 @@ export interface CheckOptions {
   readonly unsafe?: boolean;
   /** -p PID: uprobe targets resolve through the process's own mappings first */
   readonly pid?: number;
+  /** --probe-filter REGEX: only the probes whose names it finds run (BEGIN and END always do) */
+  readonly probeFilter?: string;
   /** the script's C part (lang/c/script-c.ts): its types and macros */
   readonly c?: ScriptC;
   /** the BPFTRACE_* environment variables (the CLI passes process.env): they win over the config block */
@@ -72,14 +74,19 @@ export function check(
       error('the program has no probes', ast.span, ['write at least one, e.g. BEGIN { printf("hello\\n"); exit(); }']),
     );
   const params = options.params ?? [];
-  const probes = dropMissing(
-    ast.probes.map((probe) => ({
-      probe,
-      attach: probe.attachPoints.flatMap((ap) =>
-        resolveAttachPoint(ap, kernel, diagnostics, options.pid, config.missingProbes),
-      ),
-    })),
-    config.missingProbes,
+  const probes = filterProbes(
+    dropMissing(
+      ast.probes.map((probe) => ({
+        probe,
+        attach: probe.attachPoints.flatMap((ap) =>
+          resolveAttachPoint(ap, kernel, diagnostics, options.pid, config.missingProbes),
+        ),
+      })),
+      config.missingProbes,
+      diagnostics,
+    ),
+    options.probeFilter,
+    ast,
     diagnostics,
   );
   limitProbes(probes, config.maxProbes, diagnostics);
@@ -153,6 +160,26 @@ function scriptTypeRows(types: BtfTypes & { readonly firstId: number }): {
   const rows: BtfType[] = [];
   for (let id = types.firstId; id < types.typeCount; id++) rows.push(types.type(id));
   return { firstId: types.firstId, types: rows };
+}
+
+/** --probe-filter (bpftrace v0.26): attach points whose names the regex does not find are left out. */
+function filterProbes(
+  probes: CheckedProbe[],
+  filter: string | undefined,
+  ast: Program,
+  diagnostics: Diagnostic[],
+): CheckedProbe[] {
+  if (filter === undefined || hasErrors(diagnostics)) return probes;
+  const re = new RegExp(filter);
+  const kept = probes
+    .map((p) => ({
+      probe: p.probe,
+      attach: p.attach.filter((a) => a.provider === 'BEGIN' || a.provider === 'END' || re.test(a.text)),
+    }))
+    .filter((p) => p.attach.length > 0);
+  if (!kept.length)
+    diagnostics.push(error('No probes to attach', ast.span, [`--probe-filter '${filter}' matches no probe`]));
+  return kept;
 }
 
 /**
