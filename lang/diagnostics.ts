@@ -22,11 +22,12 @@ export function warning(message: string, span?: Span, hints?: string[]): Diagnos
 }
 
 /**
- * bpftrace's layout:
- *   stdin:1:14: ERROR: Unknown function: foo
+ * bpftrace v0.26's layout (0.17 printed `stdin:1:14:` without the end column; v0.26 wins):
+ *   stdin:1:14-17: ERROR: Unknown function: foo
  *   BEGIN { @x = foo(); }
  *                ~~~
  *   HINT: did you mean ...
+ * A span over several lines is `stdin:2-4:` followed by those lines, not underlined.
  */
 export function renderDiagnostic(d: Diagnostic): string {
   const label = d.severity === 'error' ? 'ERROR' : 'WARNING';
@@ -42,26 +43,53 @@ export function renderDiagnostic(d: Diagnostic): string {
 }
 
 function renderAt(s: Span, text: string): string[] {
-  const { line, col } = lineCol(s.file, s.start);
-  const src = lineText(s.file, line);
+  const { start, end } = spanLines(s);
+  const head = `${spanLocation(s)}: ${text}`;
+  if (start.line !== end.line) {
+    const lines: string[] = [head];
+    for (let l = start.line; l <= end.line; l++) lines.push(windowed(lineText(s.file, l), 0).shown);
+    return lines;
+  }
+  const src = lineText(s.file, start.line);
+  const col = start.col;
   // A very long line (a pasted megabyte) shows only a window around the span, marked with … at the cuts.
-  const from = src.length > MAX_SHOWN ? Math.max(0, col - 1 - SHOWN_BEFORE) : 0;
-  const to = Math.min(src.length, from + MAX_SHOWN);
-  const shown = (from > 0 ? '…' : '') + src.slice(from, to) + (to < src.length ? '…' : '');
+  const { shown, from, to } = windowed(src, Math.max(0, col - 1 - SHOWN_BEFORE));
   // An underline never runs past the end of what is shown; a zero-width span still gets one mark.
-  const width = Math.max(1, Math.min(s.end - s.start, to - (col - 1)));
+  const width = Math.max(1, Math.min(end.col - col, to - (col - 1)));
   const pad = (from > 0 ? ' ' : '') + src.slice(from, col - 1).replace(/[^\t]/g, ' ');
-  return [`${s.file.name}:${line}:${col}: ${text}`, shown, pad + '~'.repeat(width)];
+  return [head, shown, pad + '~'.repeat(width)];
+}
+
+/** at most MAX_SHOWN characters of a line from `from`, with … where it was cut */
+function windowed(src: string, from: number): { shown: string; from: number; to: number } {
+  if (src.length <= MAX_SHOWN) return { shown: src, from: 0, to: src.length };
+  const to = Math.min(src.length, from + MAX_SHOWN);
+  return { shown: (from > 0 ? '…' : '') + src.slice(from, to) + (to < src.length ? '…' : ''), from, to };
 }
 
 /** source lines longer than this are shown as a window of this many characters, starting a little before the span */
 const MAX_SHOWN = 1000;
 const SHOWN_BEFORE = 200;
 
-/** `file:line:col` of a span's start, as diagnostics begin. */
+/**
+ * Where a span begins and ends, 1-based; the end column is one past its last character (as bpftrace v0.26
+ * counts). A span whose last character is a line's newline ends on that line.
+ */
+function spanLines(s: Span): { start: { line: number; col: number }; end: { line: number; col: number } } {
+  const start = lineCol(s.file, s.start);
+  if (s.end <= s.start) return { start, end: start };
+  const last = lineCol(s.file, s.end - 1);
+  return { start, end: { line: last.line, col: last.col + 1 } };
+}
+
+/**
+ * Where a span is, as diagnostics begin (bpftrace v0.26): `file:line:startcol-endcol` on one line,
+ * `file:firstline-lastline` over several.
+ */
 export function spanLocation(s: Span): string {
-  const { line, col } = lineCol(s.file, s.start);
-  return `${s.file.name}:${line}:${col}`;
+  const { start, end } = spanLines(s);
+  if (start.line !== end.line) return `${s.file.name}:${start.line}-${end.line}`;
+  return `${s.file.name}:${start.line}:${start.col}-${end.col}`;
 }
 
 export function renderDiagnostics(ds: readonly Diagnostic[]): string {

@@ -174,7 +174,7 @@ if (requireRoot('e2e begin-end')) {
     const r = await runScry(['-e', 'BEGIN { @x = 1 +; }']);
     assert.is(r.code, 1);
     assert.is(r.stdout, '');
-    assert.is(r.stderr, 'stdin:1:16: ERROR: syntax error, unexpected ;\nBEGIN { @x = 1 +; }\n               ~~\n');
+    assert.is(r.stderr, 'stdin:1:16-18: ERROR: syntax error, unexpected ;\nBEGIN { @x = 1 +; }\n               ~~\n');
   });
 }
 

@@ -103,7 +103,7 @@ if (requireRoot('e2e data functions')) {
     };
     assert.is(
       r.stdout,
-      `a\nstdin:1:24: WARNING: careful 5\n${at('warnf("careful %d", 5)')}stdin:1:48: ERROR: broken x\n${at('errorf("broken %s", "x")')}\n\n`,
+      `a\nstdin:1:24-46: WARNING: careful 5\n${at('warnf("careful %d", 5)')}stdin:1:48-72: ERROR: broken x\n${at('errorf("broken %s", "x")')}\n\n`,
     );
   });
 
@@ -115,7 +115,7 @@ if (requireRoot('e2e data functions')) {
     const r = await runScry(['-q', '-e', prog]);
     assert.is(
       r.stdout,
-      `stdin:1:9: WARNING: Can't delete map element because it does not exist.\nAdditional Info - helper: map_delete_elem, retcode: -2\n${prog}\n        ~~~~~~~~~~~~~\n\n\n@y[1]: 1\n`,
+      `stdin:1:9-22: WARNING: Can't delete map element because it does not exist.\nAdditional Info - helper: map_delete_elem, retcode: -2\n${prog}\n        ~~~~~~~~~~~~~\n\n\n@y[1]: 1\n`,
     );
   });
 

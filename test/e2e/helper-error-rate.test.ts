@@ -19,7 +19,7 @@ if (requireTracepoint('e2e -k rate', 'raw_syscalls/sys_enter')) {
     assert.ok(warnings.length >= 2 && warnings.length <= 4, warnings.join('\n'));
     assert.is(
       warnings[0],
-      "stdin:1:67: WARNING: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @a = hash(5000)`",
+      "stdin:1:67-78: WARNING: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @a = hash(5000)`",
     );
     assert.ok(r.stdout.includes('\nAdditional Info - helper: map_update_elem, retcode: -7\n'), r.stdout);
     const counted = warnings.slice(1).map((w) => Number(/: (\d+) more times? in [\d.]+ s$/.exec(w)?.[1]));

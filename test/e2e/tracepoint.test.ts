@@ -127,7 +127,7 @@ if (requireRoot('e2e tracepoint')) {
     assert.is(r.stdout, '');
     assert.is(
       r.stderr,
-      'stdin:1:1: ERROR: kprobes are not available on this kernel (it was built without CONFIG_KPROBES), so kprobe:vfs_mkdir cannot be attached\n' +
+      'stdin:1:1-17: ERROR: kprobes are not available on this kernel (it was built without CONFIG_KPROBES), so kprobe:vfs_mkdir cannot be attached\n' +
         'kprobe:vfs_mkdir < count[pid]++ >\n' +
         '~~~~~~~~~~~~~~~~\n' +
         'HINT: use tracepoint:syscalls:sys_enter_mkdir, tracepoint:syscalls:sys_enter_mkdirat instead: they see mkdir(2) and mkdirat(2)\n' +

@@ -39,11 +39,11 @@ test('long flat chains cost no stack: 10,000 terms of +, 3,000 of &&, 1,000 of ?
 test('nesting deeper than the JS stack is a diagnostic at the deepest bracket or node', () => {
   assert.is(
     diagnose(`BEGIN { $x = ${'!'.repeat(20000)}1; }`).split('\n')[0],
-    'stdin:1:20014: ERROR: the program nests 20004 levels deep here, more than scry can check',
+    'stdin:1:20014-20015: ERROR: the program nests 20004 levels deep here, more than scry can check',
   );
   assert.is(
     diagnose(`BEGIN {\n  $x = ${'('.repeat(20000)}1${')'.repeat(20000)};\n}`).split('\n')[0],
-    'stdin:2:20007: ERROR: brackets nest 20001 deep here, more than scry can parse',
+    'stdin:2:20007-20008: ERROR: brackets nest 20001 deep here, more than scry can parse',
   );
   // the parser is rebuilt after an overflow: the next program parses as usual
   compiles('BEGIN { print((1, 2)); }');
@@ -74,11 +74,11 @@ test('nested unroll that multiplies past the kernel limit is a diagnostic at an 
 test('a map cannot hold or be keyed by an empty tuple (map creation said EINVAL without a location)', () => {
   assert.is(
     diagnose('BEGIN { $t = ((), 1); @keep = (); }'),
-    'stdin:1:31: ERROR: () holds no bytes, so a map cannot store it\nBEGIN { $t = ((), 1); @keep = (); }\n                              ~~\nHINT: store a value with at least one element\n',
+    'stdin:1:31-33: ERROR: () holds no bytes, so a map cannot store it\nBEGIN { $t = ((), 1); @keep = (); }\n                              ~~\nHINT: store a value with at least one element\n',
   );
   assert.is(
     diagnose('BEGIN { @a[((), ())] = 1; }'),
-    'stdin:1:12: ERROR: a key of no bytes ((), ()) cannot index a map\nBEGIN { @a[((), ())] = 1; }\n           ~~~~~~~~\nHINT: use a key with at least one element\n',
+    'stdin:1:12-20: ERROR: a key of no bytes ((), ()) cannot index a map\nBEGIN { @a[((), ())] = 1; }\n           ~~~~~~~~\nHINT: use a key with at least one element\n',
   );
   compiles('BEGIN { @a[(), 1] = ((), 1); print(((), 2)); }');
 });
@@ -86,7 +86,7 @@ test('a map cannot hold or be keyed by an empty tuple (map creation said EINVAL 
 test('printf widths past 65535 are refused at the format (one event once padded a gigabyte and killed scry)', () => {
   assert.is(
     diagnose('BEGIN { printf("%-999999999d\\n", 1); }'),
-    'stdin:1:16: ERROR: %d asks for a field of 999999999 characters, more than scry prints (65535)\nBEGIN { printf("%-999999999d\\n", 1); }\n               ~~~~~~~~~~~~~~~~\nHINT: use a width and precision of at most 65535\n',
+    'stdin:1:16-32: ERROR: %d asks for a field of 999999999 characters, more than scry prints (65535)\nBEGIN { printf("%-999999999d\\n", 1); }\n               ~~~~~~~~~~~~~~~~\nHINT: use a width and precision of at most 65535\n',
   );
   assert.match(diagnose('BEGIN { printf("%.70000x\\n", 1); }'), /%x asks for a field of 70000 characters/);
   // a precision only cuts a string
@@ -124,7 +124,7 @@ test('max_probes caps the probes a program attaches, at the widest attach point,
   assert.is(
     diagnose('config = { max_probes = 2 } BEGIN { } tracepoint:syscalls:sys_enter_* { @[probe] = count(); }'),
     [
-      'stdin:1:39: ERROR: this program attaches 4 probes, more than max_probes allows (2); tracepoint:syscalls:sys_enter_* alone expands to 3',
+      'stdin:1:39-70: ERROR: this program attaches 4 probes, more than max_probes allows (2); tracepoint:syscalls:sys_enter_* alone expands to 3',
       'config = { max_probes = 2 } BEGIN { } tracepoint:syscalls:sys_enter_* { @[probe] = count(); }',
       '                                      ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~',
       'HINT: narrow the wildcard, or raise the limit with config = { max_probes = 4 } (many probes at once can slow the whole system)',
@@ -156,11 +156,11 @@ test('thousands of errors: the first 50 and a count of the rest', () => {
 test('after else, a syntax error expects { or if', () => {
   assert.is(
     diagnose('BEGIN { if (1) { } else }').split('\n')[0],
-    'stdin:1:25: ERROR: syntax error, unexpected }, expecting { or if',
+    'stdin:1:25-26: ERROR: syntax error, unexpected }, expecting { or if',
   );
   assert.is(
     diagnose('BEGIN { if (1) { } else if (2) { } else 3 }').split('\n')[0],
-    'stdin:1:41: ERROR: syntax error, unexpected integer, expecting { or if',
+    'stdin:1:41-42: ERROR: syntax error, unexpected integer, expecting { or if',
   );
 });
 

@@ -61,13 +61,13 @@ test('true/false, comparisons, && || and !x are bools; arithmetic on a bool is a
 test('(bool) casts integers, pointers, strings, bools and castable maps; other values are refused', () => {
   assert.is(printed('print(((bool)1, (bool)"hi", (bool)(int64 *)0, (bool)true));'), '(bool, bool, bool, bool)');
   assert.is(printed('@a = count(); @b = sum(1); print(((bool)@a, (bool)@b));'), '(bool, bool)');
-  assert.is(first('BEGIN { print((bool)(1, 2)); }'), 'stdin:1:15: ERROR: cannot cast (int64, int64) to bool');
-  assert.is(first('BEGIN { $b = buf("ab", 2); print((bool)$b); }'), 'stdin:1:34: ERROR: cannot cast buffer[2] to bool');
+  assert.is(first('BEGIN { print((bool)(1, 2)); }'), 'stdin:1:15-27: ERROR: cannot cast (int64, int64) to bool');
+  assert.is(first('BEGIN { $b = buf("ab", 2); print((bool)$b); }'), 'stdin:1:34-42: ERROR: cannot cast buffer[2] to bool');
 });
 
 test('- and ~ do not apply to a bool (as in bpftrace v0.26); ! does', () => {
-  assert.is(first('BEGIN { print(-true); }'), 'stdin:1:15: ERROR: operator - does not apply to bool');
-  assert.is(first('BEGIN { $b = 1 > 0; print(~$b); }'), 'stdin:1:27: ERROR: operator ~ does not apply to bool');
+  assert.is(first('BEGIN { print(-true); }'), 'stdin:1:15-20: ERROR: operator - does not apply to bool');
+  assert.is(first('BEGIN { $b = 1 > 0; print(~$b); }'), 'stdin:1:27-30: ERROR: operator ~ does not apply to bool');
   assert.is(first('BEGIN { print(!true); }'), '');
 });
 
@@ -91,16 +91,16 @@ test('bools stay bools as map keys, map values and tuple elements; bool keys do 
 test('has_key/delete with a key, and len(), on a scalar map: worded as bpftrace v0.26 words it', () => {
   assert.is(
     first('BEGIN { @g = 2; if (has_key(@g, 2)) { } }'),
-    'stdin:1:21: ERROR: call to has_key() expects a map with explicit keys (non-scalar map)',
+    'stdin:1:21-35: ERROR: call to has_key() expects a map with explicit keys (non-scalar map)',
   );
   assert.is(
     first('BEGIN { @g = 2; delete(@g, 2); }'),
-    'stdin:1:17: ERROR: call to delete() expects a map with explicit keys (non-scalar map)',
+    'stdin:1:17-30: ERROR: call to delete() expects a map with explicit keys (non-scalar map)',
   );
   assert.is(first('BEGIN { @g = 2; delete(@g); }'), '', 'delete of the scalar map itself is fine');
   assert.is(
     first('BEGIN { @ = 0; printf("%d\\n", len(@)); }'),
-    'stdin:1:35: ERROR: call to len() expects a map with explicit keys (non-scalar map)',
+    'stdin:1:35-36: ERROR: call to len() expects a map with explicit keys (non-scalar map)',
   );
 });
 

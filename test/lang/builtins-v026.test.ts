@@ -32,7 +32,7 @@ test('nsecs(clock) calls the clock helper: monotonic 5, boot 125, tai and sw_tai
   assert.equal(calls('sw_tai'), ['call 208']);
   assert.is(
     firstLine('BEGIN { @t = nsecs(boots); }'),
-    'stdin:1:20: ERROR: nsecs() takes a clock: monotonic, boot, tai, sw_tai',
+    'stdin:1:20-25: ERROR: nsecs() takes a clock: monotonic, boot, tai, sw_tai',
   );
   assert.match(diagnose('BEGIN { @t = nsecs(boots); }'), "HINT: did you mean 'boot'?");
 });
@@ -59,37 +59,37 @@ test('positional parameters stand for literals: unroll($1), kstack($1), buf(s, $
   assert.is(updates.length, 3);
   assert.is(
     firstLine('BEGIN { unroll($1) { @x = 1; } }', ['101']),
-    'stdin:1:16: ERROR: unroll maximum value is 100, got 101',
+    'stdin:1:16-18: ERROR: unroll maximum value is 100, got 101',
   );
   assert.is(
     firstLine('BEGIN { unroll($1) { @x = 1; } }', ['0']),
-    'stdin:1:16: ERROR: unroll minimum value is 1, got 0',
+    'stdin:1:16-18: ERROR: unroll minimum value is 1, got 0',
   );
   assert.is(firstLine('BEGIN { @b = buf("hello", $1); }', ['5']), '');
   assert.is(
     firstLine('BEGIN { @b = buf("hello", $1); }', ['100']),
-    'stdin:1:27: ERROR: buf() length must be from 1 to max_strlen (64)',
+    'stdin:1:27-29: ERROR: buf() length must be from 1 to max_strlen (64)',
   );
   assert.is(firstLine('BEGIN { @a = kaddr(str($1)); }', ['vfs_read']), '');
   assert.is(firstLine('BEGIN { @a = kaddr($1); }', ['vfs_read']), '');
   assert.is(
     firstLine('BEGIN { @a = kaddr(str($1)); }', ['nope']),
-    'stdin:1:14: ERROR: Failed to resolve kernel symbol: nope',
+    'stdin:1:14-28: ERROR: Failed to resolve kernel symbol: nope',
   );
   assert.is(firstLine('BEGIN { @s = kstack($1); }', ['5']), '');
   assert.is(
     firstLine('BEGIN { @s = kstack(perf, $1); }', ['200']),
-    'stdin:1:27: ERROR: kstack() frame count must be an integer literal from 1 to 127',
+    'stdin:1:27-29: ERROR: kstack() frame count must be an integer literal from 1 to 127',
   );
 });
 
 test('write_user needs --unsafe (bpftrace v0.26 words), writes user memory, and is a bool', () => {
   const prog = 'tracepoint:syscalls:sys_enter_openat { write_user(args.filename, "x", 1); }';
-  assert.is(firstLine(prog), 'stdin:1:40: ERROR: write_user() is unsafe. To use you need the --unsafe flag');
+  assert.is(firstLine(prog), 'stdin:1:40-50: ERROR: write_user() is unsafe. To use you need the --unsafe flag');
   assert.ok(insns(`BEGIN { $p = uptr(0); if (write_user($p, "x", 1)) { @ok = 1; } }`, [], true).includes('call 36'));
   assert.is(
     firstLine('BEGIN { @r = write_user(kptr(0), "x", 1); }'),
-    'stdin:1:14: ERROR: write_user() is unsafe. To use you need the --unsafe flag',
+    'stdin:1:14-24: ERROR: write_user() is unsafe. To use you need the --unsafe flag',
   );
 });
 
@@ -109,9 +109,9 @@ test('pid(init) and tid(init) are the initial namespace ids; pid(curr_ns) says s
   assert.is(firstLine('BEGIN { @p = pid(init); @t = tid(init); }'), '');
   assert.is(
     firstLine('BEGIN { @p = pid(curr_ns); }'),
-    'stdin:1:18: ERROR: pid(curr_ns) is not supported yet: scry does not read the pid namespace it runs in',
+    'stdin:1:18-25: ERROR: pid(curr_ns) is not supported yet: scry does not read the pid namespace it runs in',
   );
-  assert.is(firstLine('BEGIN { @p = tid(other); }'), 'stdin:1:18: ERROR: tid() takes a pid namespace: curr_ns or init');
+  assert.is(firstLine('BEGIN { @p = tid(other); }'), 'stdin:1:18-23: ERROR: tid() takes a pid namespace: curr_ns or init');
 });
 
 test('percpu_kaddr and socket_cookie explain what they need when the kernel has no BTF for them', () => {

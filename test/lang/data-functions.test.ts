@@ -32,43 +32,43 @@ const errors: [string, string, string][] = [
   [
     'an unknown kernel symbol in kaddr',
     'BEGIN { @x = kaddr("no_such_fn"); }',
-    'stdin:1:14: ERROR: Failed to resolve kernel symbol: no_such_fn',
+    'stdin:1:14-33: ERROR: Failed to resolve kernel symbol: no_such_fn',
   ],
   [
     'kaddr needs a literal',
     'BEGIN { $s = "vfs_read"; @x = kaddr($s); }',
-    'stdin:1:37: ERROR: kaddr() needs a kernel symbol name as a string literal',
+    'stdin:1:37-39: ERROR: kaddr() needs a kernel symbol name as a string literal',
   ],
-  ['buf of a pointer needs a length', 'BEGIN { @x = buf(0); }', 'stdin:1:14: ERROR: buf() of a pointer needs a length'],
+  ['buf of a pointer needs a length', 'BEGIN { @x = buf(0); }', 'stdin:1:14-20: ERROR: buf() of a pointer needs a length'],
   [
     'buf longer than max_strlen',
     'BEGIN { @x = buf(0, 100); }',
-    'stdin:1:21: ERROR: buf() length must be from 1 to max_strlen (64)',
+    'stdin:1:21-24: ERROR: buf() length must be from 1 to max_strlen (64)',
   ],
   [
     '%s of a buffer suggests %r',
     'BEGIN { printf("%s", buf("ab", 2)); }',
-    'stdin:1:22: ERROR: %s needs a string, got a buffer',
+    'stdin:1:22-34: ERROR: %s needs a string, got a buffer',
   ],
   [
     '%r of an integer',
     'BEGIN { printf("%r", 5); }',
-    'stdin:1:22: ERROR: %r needs a buffer (buf(p, n)) or a string, got int64',
+    'stdin:1:22-23: ERROR: %r needs a buffer (buf(p, n)) or a string, got int64',
   ],
   [
     'macaddr of the wrong size',
     'BEGIN { printf("%s", macaddr("abc")); }',
-    'stdin:1:30: ERROR: macaddr() needs 6 bytes (a char[6] field, buf(p, 6) or a pointer), got char[4]',
+    'stdin:1:30-35: ERROR: macaddr() needs 6 bytes (a char[6] field, buf(p, 6) or a pointer), got char[4]',
   ],
   [
     'ntop of a string of the wrong size',
     'BEGIN { printf("%s", ntop("abcdef")); }',
-    'stdin:1:27: ERROR: ntop() needs an IPv4 address (an integer or 4 bytes) or an IPv6 address (16 bytes), got char[7]',
+    'stdin:1:27-35: ERROR: ntop() needs an IPv4 address (an integer or 4 bytes) or an IPv6 address (16 bytes), got char[7]',
   ],
   [
     'pton of nonsense',
     'BEGIN { $a = pton("1.2.3"); }',
-    "stdin:1:19: ERROR: pton(): '1.2.3' is not an IPv4 or IPv6 address",
+    "stdin:1:19-26: ERROR: pton(): '1.2.3' is not an IPv4 or IPv6 address",
   ],
   [
     'an unknown stack mode suggests one',
@@ -78,32 +78,32 @@ const errors: [string, string, string][] = [
   [
     'a stack frame count out of range',
     'BEGIN { @[kstack(0)] = count(); }',
-    'stdin:1:18: ERROR: kstack() frame count must be an integer literal from 1 to 127',
+    'stdin:1:18-19: ERROR: kstack() frame count must be an integer literal from 1 to 127',
   ],
   [
     'reg in a tracepoint',
     'tracepoint:syscalls:sys_enter_mkdir { @x = reg("ip"); }',
-    'stdin:1:44: ERROR: reg() reads saved registers, which tracepoint probes do not have',
+    'stdin:1:44-53: ERROR: reg() reads saved registers, which tracepoint probes do not have',
   ],
   [
     'signal needs --unsafe',
     'BEGIN { signal("SIGKILL"); }',
-    'stdin:1:9: ERROR: signal() sends signals to traced processes, so it needs --unsafe',
+    'stdin:1:9-15: ERROR: signal() sends signals to traced processes, so it needs --unsafe',
   ],
   [
     'an unknown cgroup path',
     'BEGIN { @x = cgroupid("/nope"); }',
-    "stdin:1:23: ERROR: cgroupid(): no cgroup at '/nope'",
+    "stdin:1:23-30: ERROR: cgroupid(): no cgroup at '/nope'",
   ],
   [
     'override outside kprobes',
     'BEGIN { override(1); }',
-    'stdin:1:9: ERROR: override() changes what a kernel function returns, so it needs --unsafe',
+    'stdin:1:9-17: ERROR: override() changes what a kernel function returns, so it needs --unsafe',
   ],
   [
     'join of a string',
     'BEGIN { join("a b"); }',
-    'stdin:1:14: ERROR: join() needs a pointer to an array of strings (like args->argv), got string[4]',
+    'stdin:1:14-19: ERROR: join() needs a pointer to an array of strings (like args->argv), got string[4]',
   ],
 ];
 

@@ -34,7 +34,7 @@ test('an unclosed struct body is one error, at its keyword, whatever follows in 
   const r = compileSource(text, fixedKernel);
   assert.is(
     renderDiagnostics(r.diagnostics),
-    "stdin:1:1: ERROR: the definition of struct Foo is not closed\nstruct Foo { int a;\n~~~~~~\nHINT: end its body with '};'\n",
+    "stdin:1:1-7: ERROR: the definition of struct Foo is not closed\nstruct Foo { int a;\n~~~~~~\nHINT: end its body with '};'\n",
   );
   assert.not.ok(incomplete('struct Foo { int a; };\nBEGIN { exit(); }'));
 });

@@ -14,35 +14,35 @@ test('a bad aggregation argument is reported once, not once per use of its value
 });
 
 test('lhist bounds must be literals with step ≥ 1, max > min, step within the range and ≤ 1000 buckets', () => {
-  assert.is(first('BEGIN { @l = lhist(1, 0, 100, 0); }'), 'stdin:1:14: ERROR: lhist() step must be >= 1 (0 provided)');
+  assert.is(first('BEGIN { @l = lhist(1, 0, 100, 0); }'), 'stdin:1:14-33: ERROR: lhist() step must be >= 1 (0 provided)');
   assert.is(
     first('BEGIN { @l = lhist(1, 10, 5, 1); }'),
-    'stdin:1:14: ERROR: lhist() max must be greater than min (provided min 10 and max 5)',
+    'stdin:1:14-32: ERROR: lhist() max must be greater than min (provided min 10 and max 5)',
   );
   assert.is(
     first('BEGIN { @l = lhist(1, 0, 10, 20); }'),
-    'stdin:1:14: ERROR: lhist() step is too large for the given range (provided step 20 for range 10)',
+    'stdin:1:14-33: ERROR: lhist() step is too large for the given range (provided step 20 for range 10)',
   );
   assert.is(
     first('BEGIN { @l = lhist(1, 0, 100000, 1); }'),
-    'stdin:1:14: ERROR: lhist() too many buckets, must be <= 1000 (would need 100000)',
+    'stdin:1:14-36: ERROR: lhist() too many buckets, must be <= 1000 (would need 100000)',
   );
   assert.is(
     first('BEGIN { $m = 5; @l = lhist(1, 0, $m, 1); }'),
-    'stdin:1:34: ERROR: lhist() max must be an integer literal',
+    'stdin:1:34-36: ERROR: lhist() max must be an integer literal',
   );
   assert.is(first('BEGIN { @l = lhist(1, -10, 10, 5); }'), '', 'negative bounds are fine');
 });
 
 test('hist k is a literal from 0 to 5, and one map keeps one bucket layout', () => {
-  assert.is(first('BEGIN { @h = hist(1, 6); }'), 'stdin:1:22: ERROR: hist() k must be between 0 and 5 (6 provided)');
+  assert.is(first('BEGIN { @h = hist(1, 6); }'), 'stdin:1:22-23: ERROR: hist() k must be between 0 and 5 (6 provided)');
   assert.is(
     first('BEGIN { @h = hist(1); @h = hist(2, 1); }'),
-    'stdin:1:28: ERROR: @h is assigned hist(n, 1) here but holds hist() elsewhere',
+    'stdin:1:28-38: ERROR: @h is assigned hist(n, 1) here but holds hist() elsewhere',
   );
   assert.is(
     first('BEGIN { @h = lhist(1, 0, 10, 1); @h = lhist(1, 0, 20, 1); }'),
-    'stdin:1:39: ERROR: @h is assigned lhist(n, 0, 20, 1) here but holds lhist(n, 0, 10, 1) elsewhere',
+    'stdin:1:39-57: ERROR: @h is assigned lhist(n, 0, 20, 1) here but holds lhist(n, 0, 10, 1) elsewhere',
   );
   assert.is(first('BEGIN { @h = hist(1, 5); @h = hist(2, 5); }'), '');
 });
@@ -50,9 +50,9 @@ test('hist k is a literal from 0 to 5, and one map keeps one bucket layout', () 
 test('clear, zero and len take a whole map', () => {
   assert.is(
     first('BEGIN { @m[1] = 1; clear(@m[1]); }'),
-    'stdin:1:26: ERROR: clear() takes a whole map: write clear(@m), without a key',
+    'stdin:1:26-31: ERROR: clear() takes a whole map: write clear(@m), without a key',
   );
-  assert.is(first('BEGIN { zero(5); }'), 'stdin:1:14: ERROR: zero() needs a map, e.g. zero(@m)');
+  assert.is(first('BEGIN { zero(5); }'), 'stdin:1:14-15: ERROR: zero() needs a map, e.g. zero(@m)');
   assert.is(first('BEGIN { print(@nope); }'), 'stdin:1:15: ERROR: undefined map: @nope');
 });
 
@@ -64,29 +64,29 @@ test('delete and has_key: both spellings, tuple keys spread over multi-key maps,
   assert.is(first('BEGIN { @s = 1; delete(@s); }'), '', 'deleting a scalar map empties it');
   assert.is(
     first('BEGIN { @m[1] = 1; delete(@m); }'),
-    'stdin:1:20: ERROR: delete() of one entry of @m needs its key: delete(@m, key)',
+    'stdin:1:20-30: ERROR: delete() of one entry of @m needs its key: delete(@m, key)',
   );
-  assert.is(first('BEGIN { @m = 1; $x = has_key(@m); }'), 'stdin:1:22: ERROR: has_key() needs a key: has_key(@m, key)');
+  assert.is(first('BEGIN { @m = 1; $x = has_key(@m); }'), 'stdin:1:22-33: ERROR: has_key() needs a key: has_key(@m, key)');
   assert.is(
     first('BEGIN { @m[1] = 1; delete(@m[1], 2); }'),
-    'stdin:1:20: ERROR: delete() takes the key once: write delete(@m, key) or delete(@m[key])',
+    'stdin:1:20-36: ERROR: delete() takes the key once: write delete(@m, key) or delete(@m[key])',
   );
   assert.is(
     first('BEGIN { @m[1] = 1; delete(@m, "a"); }'),
-    'stdin:1:31: ERROR: @m key 1 has type string[2] here but int64 elsewhere',
+    'stdin:1:31-34: ERROR: @m key 1 has type string[2] here but int64 elsewhere',
   );
   assert.is(
     first('BEGIN { @h[1] = hist(1); $x = has_key(@h, 1); }'),
-    'stdin:1:31: ERROR: has_key() does not work on hist() maps',
+    'stdin:1:31-45: ERROR: has_key() does not work on hist() maps',
   );
 });
 
 test('print: maps take top and div, values take nothing else', () => {
   assert.is(first('BEGIN { @m[1] = 1; print(@m, 10, 2); print(@m[1]); print((1, "a")); print(1 > 2); }'), '');
-  assert.is(first('BEGIN { print(1, 2); }'), 'stdin:1:9: ERROR: print() of a value takes one argument, got 2');
+  assert.is(first('BEGIN { print(1, 2); }'), 'stdin:1:9-20: ERROR: print() of a value takes one argument, got 2');
   assert.is(
     first('BEGIN { @m = 1; print(@m, "x"); }'),
-    'stdin:1:27: ERROR: print() top needs an integer, got string[2]',
+    'stdin:1:27-30: ERROR: print() top needs an integer, got string[2]',
   );
 });
 

@@ -14,7 +14,7 @@ test('count, sum, min, max and avg maps are read in expressions, keyed or not', 
 test('stats and histogram maps are refused with the way to see them', () => {
   assert.is(
     diagnose('BEGIN { @s = stats(5); @d = @s + 1; }'),
-    'stdin:1:29: ERROR: @s holds stats(), which cannot be read in an expression\nBEGIN { @s = stats(5); @d = @s + 1; }\n                            ~~\nHINT: print(@s) shows it; keep a plain counter (@s_n++) if a probe needs the number\n',
+    'stdin:1:29-31: ERROR: @s holds stats(), which cannot be read in an expression\nBEGIN { @s = stats(5); @d = @s + 1; }\n                            ~~\nHINT: print(@s) shows it; keep a plain counter (@s_n++) if a probe needs the number\n',
   );
   assert.match(
     diagnose('BEGIN { @h = hist(5); @d = @h; }'),

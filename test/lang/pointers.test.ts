@@ -80,7 +80,7 @@ test('arithmetic without meaning on pointers is refused where it is written, wit
   assert.is(
     diagnose('BEGIN { $a = (int32 *)8; $b = $a - $a; }'),
     [
-      'stdin:1:34: ERROR: operator - cannot be used on two pointers (int32 * and int32 *)',
+      'stdin:1:34-35: ERROR: operator - cannot be used on two pointers (int32 * and int32 *)',
       'BEGIN { $a = (int32 *)8; $b = $a - $a; }',
       '                                 ~',
       'HINT: cast them to integers to work on the addresses: (uint64)a - (uint64)b',
@@ -103,7 +103,7 @@ test('& takes the address of a variable (a kernel pointer to its type), nothing 
   assert.is(
     diagnose('BEGIN { $b = &pid; }'),
     [
-      'stdin:1:14: ERROR: operator & takes the address of a variable only',
+      'stdin:1:14-18: ERROR: operator & takes the address of a variable only',
       'BEGIN { $b = &pid; }',
       '             ~~~~',
       'HINT: store the value in a variable first: $v = …; $p = &$v',
@@ -121,7 +121,7 @@ test('integer-array casts take their length from the source, and the sizes must 
   assert.is(
     diagnose('BEGIN { $a = (int8[3])12345; }'),
     [
-      'stdin:1:14: ERROR: cannot cast int64 (8 bytes) to int8[3] (3 bytes)',
+      'stdin:1:14-28: ERROR: cannot cast int64 (8 bytes) to int8[3] (3 bytes)',
       'BEGIN { $a = (int8[3])12345; }',
       '             ~~~~~~~~~~~~~~',
       'HINT: the sizes must match: (int8[8]) fits',
@@ -151,7 +151,7 @@ test('arrays compare with == and != against the same type; constant indexes past
   assert.is(
     diagnose('BEGIN { $a = (int8[2])(int16)1; @x = $a[2]; }'),
     [
-      'stdin:1:41: ERROR: the index 2 is out of bounds for array of size 2',
+      'stdin:1:41-42: ERROR: the index 2 is out of bounds for array of size 2',
       'BEGIN { $a = (int8[2])(int16)1; @x = $a[2]; }',
       '                                        ~',
       'HINT: valid indexes are 0 to 1',

@@ -20,7 +20,7 @@ test('128 values (129 arguments) are refused at the call, with the limit', () =>
   const underline = ' '.repeat(8) + '~'.repeat(src.length - 8 - 3);
   assert.is(
     diagnose(src),
-    `stdin:1:9: ERROR: printf() takes 1 to 128 arguments, got 129\n${src}\n${underline}\nHINT: usage: printf(string fmt, ...)\n`,
+    `stdin:1:9-932: ERROR: printf() takes 1 to 128 arguments, got 129\n${src}\n${underline}\nHINT: usage: printf(string fmt, ...)\n`,
   );
   assert.match(diagnose(`BEGIN { ${call('warnf', 130)}; }`), 'ERROR: warnf() takes 1 to 128 arguments, got 131');
 });

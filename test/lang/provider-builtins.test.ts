@@ -40,21 +40,21 @@ test('argN in a USDT probe has the width of its note argument, which must exist;
   assert.is(first('usdt:/bin/app:app:one { @x = arg0; }'), '');
   assert.is(
     first('usdt:/bin/app:app:one { @x = arg1; }'),
-    'stdin:1:30: ERROR: usdt:/bin/app:app:one has 1 argument, so there is no arg1',
+    'stdin:1:30-34: ERROR: usdt:/bin/app:app:one has 1 argument, so there is no arg1',
   );
   assert.is(
     first('usdt:/bin/app:app:none { @x = arg0; }'),
-    'stdin:1:31: ERROR: cannot read the arguments of usdt:/bin/app:app:none: the note has a bad argument',
+    'stdin:1:31-35: ERROR: cannot read the arguments of usdt:/bin/app:app:none: the note has a bad argument',
   );
   // sites whose sizes differ read theirs into 64 bits each: int64 (bpftrace v0.26 usdt.usdt reg arguments)
   assert.is(first('usdt:/bin/app:app:one, usdt:/bin/app:app:wide { @x = arg0; }'), '');
   assert.is(
     first('usdt:/bin/app:app:one { $x = arg0; $x = "s"; }'),
-    'stdin:1:41: ERROR: $x holds int32, cannot assign string[2]',
+    'stdin:1:41-44: ERROR: $x holds int32, cannot assign string[2]',
   );
   assert.is(
     first('usdt:/bin/app:app:one, usdt:/bin/app:app:wide { $x = arg0; $x = "s"; }'),
-    'stdin:1:65: ERROR: $x holds int64, cannot assign string[2]',
+    'stdin:1:65-68: ERROR: $x holds int64, cannot assign string[2]',
   );
 });
 
@@ -62,17 +62,17 @@ test('uaddr() works in uprobes on one binary; override() only in kprobes (and wi
   assert.is(first('uprobe:/bin/app:main { @a = uaddr("main"); }'), '');
   assert.is(
     first('tracepoint:syscalls:sys_enter_openat { @a = uaddr("main"); }'),
-    'stdin:1:45: ERROR: uaddr() looks the symbol up in the binary of a uprobe, so it works only in uprobe and uretprobe probes',
+    'stdin:1:45-58: ERROR: uaddr() looks the symbol up in the binary of a uprobe, so it works only in uprobe and uretprobe probes',
   );
   assert.is(
     first('uprobe:/bin/app:main, uprobe:/bin/lib:other { @a = uaddr("main"); }'),
-    'stdin:1:52: ERROR: uaddr() in a probe on several binaries is ambiguous',
+    'stdin:1:52-65: ERROR: uaddr() in a probe on several binaries is ambiguous',
   );
   const parsed = parse(sourceFile('stdin', 'uprobe:/bin/app:main { override(1); }'));
   const out = check(parsed.program!, userKernel, { unsafe: true });
   assert.is(
     renderDiagnostics(out.diagnostics).split('\n')[0],
-    'stdin:1:24: ERROR: override() works only in kprobe probes, not in uprobe probes',
+    'stdin:1:24-35: ERROR: override() works only in kprobe probes, not in uprobe probes',
   );
 });
 
@@ -80,7 +80,7 @@ test('reg() needs a pt_regs context: a tracepoint has none, a profile probe has 
   assert.is(first('profile:hz:99 { @r = reg("ip"); }'), '');
   assert.is(
     first('tracepoint:syscalls:sys_enter_openat { @r = reg("ip"); }'),
-    'stdin:1:45: ERROR: reg() reads saved registers, which tracepoint probes do not have',
+    'stdin:1:45-54: ERROR: reg() reads saved registers, which tracepoint probes do not have',
   );
 });
 

@@ -105,10 +105,10 @@ test('builtins keep their meaning; a function-like macro is no value; an unknown
   assert.is(
     diagnose('#define F(x) x\nBEGIN { @a = F; @b = NOPE; }'),
     [
-      "t.bt:2:14: ERROR: unknown identifier 'F'",
+      "t.bt:2:14-15: ERROR: unknown identifier 'F'",
       'BEGIN { @a = F; @b = NOPE; }',
       '             ~',
-      "t.bt:2:22: ERROR: unknown identifier 'NOPE'",
+      "t.bt:2:22-26: ERROR: unknown identifier 'NOPE'",
       'BEGIN { @a = F; @b = NOPE; }',
       '                     ~~~~',
       '',
@@ -120,7 +120,7 @@ test('a macro whose value is no expression is an error at its use', () => {
   assert.is(
     diagnose('#define BAD 1 +\nBEGIN { @a = BAD; }'),
     [
-      "t.bt:2:14: ERROR: the macro BAD stands for '1 +', which is not an expression",
+      "t.bt:2:14-17: ERROR: the macro BAD stands for '1 +', which is not an expression",
       'BEGIN { @a = BAD; }',
       '             ~~~',
       'HINT: a macro used in a probe must expand to one expression, e.g. #define LIMIT (1 << 10)',
@@ -150,7 +150,7 @@ test('#include of a header: its macros, typedefs and structs; --include; mistake
       `${join(dir, 'outer.h')}:2:1: ERROR: cannot find header "gone.h"`,
       '#include "gone.h"',
       '~~~~~~~~~~~~~~~~~',
-      't.bt:1:1: NOTE: in the file included from here',
+      't.bt:1:1-19: NOTE: in the file included from here',
       '#include "outer.h"',
       '~~~~~~~~~~~~~~~~~~',
       `HINT: looked for it in: ${join(dir, 'gone.h')}`,
@@ -164,7 +164,7 @@ test("a malformed #include is the preprocessor's error (it was the parser's befo
   assert.is(
     diagnose('#include linux/sched.h\nBEGIN { }'),
     [
-      't.bt:1:1: ERROR: #include expects "FILE" or <FILE>',
+      't.bt:1:1-23: ERROR: #include expects "FILE" or <FILE>',
       '#include linux/sched.h',
       '~~~~~~~~~~~~~~~~~~~~~~',
       'HINT: write #include <linux/types.h> or #include "file.h"',
@@ -177,7 +177,7 @@ test('a missing header is an error naming every path tried', () => {
   assert.is(
     diagnose('#include <nosuch/x.h>\nBEGIN { }'),
     [
-      't.bt:1:1: ERROR: cannot find header <nosuch/x.h>',
+      't.bt:1:1-22: ERROR: cannot find header <nosuch/x.h>',
       '#include <nosuch/x.h>',
       '~~~~~~~~~~~~~~~~~~~~~',
       `HINT: looked for it in: ${join(dir, 'nosuch/x.h')}`,
@@ -190,7 +190,7 @@ test('a missing header is an error naming every path tried', () => {
 test("the C part keeps the probes' lines and columns; C after a probe is refused", () => {
   assert.is(
     diagnose('struct A {\n  int x;\n};\n#define N 1\nBEGIN { @a = nope; }'),
-    ["t.bt:5:14: ERROR: unknown identifier 'nope'", 'BEGIN { @a = nope; }', '             ~~~~', ''].join('\n'),
+    ["t.bt:5:14-18: ERROR: unknown identifier 'nope'", 'BEGIN { @a = nope; }', '             ~~~~', ''].join('\n'),
   );
   assert.match(
     diagnose('BEGIN { }\nenum E { A };'),

@@ -137,10 +137,10 @@ test('a message from inside a macro also points at its use ("expanded from", as 
   assert.is(
     diagnose('macro bad() { $x = nosuch; } begin { bad(); }'),
     [
-      "stdin:1:20: ERROR: unknown identifier 'nosuch'",
+      "stdin:1:20-26: ERROR: unknown identifier 'nosuch'",
       'macro bad() { $x = nosuch; } begin { bad(); }',
       '                   ~~~~~~',
-      'stdin:1:38: ERROR: expanded from',
+      'stdin:1:38-43: ERROR: expanded from',
       'macro bad() { $x = nosuch; } begin { bad(); }',
       '                                     ~~~~~',
       '',
@@ -152,7 +152,7 @@ test('mistakes in using a macro: arity, a non-variable for $x, a map with keys f
   const first = (t: string) => diagnose(t).split('\n')[0];
   assert.is(
     first('macro f(a, b) { a } begin { print(f(1)); }'),
-    "stdin:1:35: ERROR: macro 'f' takes 2 arguments, not 1",
+    "stdin:1:35-39: ERROR: macro 'f' takes 2 arguments, not 1",
   );
   assert.match(diagnose('macro f(a, b) { a } begin { print(f(1)); }'), "stdin:1:7: NOTE: 'f' is defined here");
   assert.is(first('macro f($x) { $x } begin { print(f(1)); }'), "stdin:1:36: ERROR: macro 'f' takes a variable for $x");

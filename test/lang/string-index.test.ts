@@ -26,7 +26,7 @@ test('indexing a string is an int8 read from its bytes; a constant index past it
   assert.equal(strides, [1, 1], 'one byte per element');
   assert.is(
     diagnose('BEGIN { $a = "foo"; print($a[7]); }').split('\n')[0],
-    'stdin:1:30: ERROR: the index 7 is out of bounds for array of size 4',
+    'stdin:1:30-31: ERROR: the index 7 is out of bounds for array of size 4',
   );
 });
 

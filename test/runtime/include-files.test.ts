@@ -82,7 +82,7 @@ test('through the preprocessor: --include FILE, -I, and the error for a missing 
   assert.equal(r.text.replace(/\s+/g, ' ').trim(), 'int a = 5 + 6;');
   assert.equal(
     renderDiagnostics(r.diagnostics).replaceAll(root, 'ROOT'),
-    `ROOT/src/main.bt:4:1: ERROR: cannot find header "absent.h"
+    `ROOT/src/main.bt:4:1-20: ERROR: cannot find header "absent.h"
 #include "absent.h"
 ~~~~~~~~~~~~~~~~~~~
 HINT: looked for it in: ROOT/src/absent.h, ROOT/I1/absent.h, ROOT/I2/absent.h, ROOT/sys/absent.h

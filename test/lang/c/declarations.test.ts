@@ -212,7 +212,7 @@ test('spans come from the caller: a preprocessor maps its output back to the fil
   assert.is(
     renderDiagnostics(diagnostics),
     [
-      "/usr/include/foo.h:2:18: ERROR: width of bit-field 'x' (40 bits) exceeds the width of its type (32 bits)",
+      "/usr/include/foo.h:2:18-20: ERROR: width of bit-field 'x' (40 bits) exceeds the width of its type (32 bits)",
       'struct s { int x:40; };',
       '                 ~~',
       '',
@@ -249,92 +249,92 @@ const MISTAKES: [string, string, string][] = [
   [
     'a missing ; between members',
     'struct Foo { int x int y; }',
-    "stdin:1:20: ERROR: expected ';' at the end of the member declaration, found 'int'\nstruct Foo { int x int y; }\n                   ~~~\nHINT: each member ends with ';'\n",
+    "stdin:1:20-23: ERROR: expected ';' at the end of the member declaration, found 'int'\nstruct Foo { int x int y; }\n                   ~~~\nHINT: each member ends with ';'\n",
   ],
   [
     'an unknown type name',
     'struct Foo { foo_t x; }',
-    "stdin:1:14: ERROR: unknown type name 'foo_t'\nstruct Foo { foo_t x; }\n             ~~~~~\nHINT: declare it first (typedef, struct, union or enum), or include the header that does\n",
+    "stdin:1:14-19: ERROR: unknown type name 'foo_t'\nstruct Foo { foo_t x; }\n             ~~~~~\nHINT: declare it first (typedef, struct, union or enum), or include the header that does\n",
   ],
   [
     'a bitfield wider than its type',
     'struct A { int a:33; }',
-    "stdin:1:18: ERROR: width of bit-field 'a' (33 bits) exceeds the width of its type (32 bits)\nstruct A { int a:33; }\n                 ~~\n",
+    "stdin:1:18-20: ERROR: width of bit-field 'a' (33 bits) exceeds the width of its type (32 bits)\nstruct A { int a:33; }\n                 ~~\n",
   ],
   [
     'a named bitfield of width 0',
     'struct A { int a:0; }',
-    "stdin:1:18: ERROR: named bit-field 'a' has zero width\nstruct A { int a:0; }\n                 ~\nHINT: an unnamed `int :0;` starts the next unit\n",
+    "stdin:1:18-19: ERROR: named bit-field 'a' has zero width\nstruct A { int a:0; }\n                 ~\nHINT: an unnamed `int :0;` starts the next unit\n",
   ],
   [
     'a bitfield of a non-integer type',
     'struct A { char *p:3; }',
-    "stdin:1:18: ERROR: bit-field 'p' has type 'char *', not an integer type\nstruct A { char *p:3; }\n                 ~\n",
+    "stdin:1:18-19: ERROR: bit-field 'p' has type 'char *', not an integer type\nstruct A { char *p:3; }\n                 ~\n",
   ],
   [
     'a struct defined twice',
     'struct A { int a; }; struct A { int b; };',
-    "stdin:1:22: ERROR: redefinition of 'struct A'\nstruct A { int a; }; struct A { int b; };\n                     ~~~~~~~~~~~~~~~~~~~\nHINT: each struct, union and enum is defined once\n",
+    "stdin:1:22-41: ERROR: redefinition of 'struct A'\nstruct A { int a; }; struct A { int b; };\n                     ~~~~~~~~~~~~~~~~~~~\nHINT: each struct, union and enum is defined once\n",
   ],
   [
     'a member of an incomplete type',
     'struct A { struct Nope n; }',
-    "stdin:1:24: ERROR: member 'n' has incomplete type 'struct Nope'\nstruct A { struct Nope n; }\n                       ~\nHINT: define struct Nope before it is used by value, or use a pointer\n",
+    "stdin:1:24-25: ERROR: member 'n' has incomplete type 'struct Nope'\nstruct A { struct Nope n; }\n                       ~\nHINT: define struct Nope before it is used by value, or use a pointer\n",
   ],
   [
     'a flexible array member before the end',
     'struct A { int n; char d[]; int m; }',
-    "stdin:1:24: ERROR: flexible array member 'd' is not at the end of the struct\nstruct A { int n; char d[]; int m; }\n                       ~\nHINT: only the last member of a struct may be `T name[]`\n",
+    "stdin:1:24-25: ERROR: flexible array member 'd' is not at the end of the struct\nstruct A { int n; char d[]; int m; }\n                       ~\nHINT: only the last member of a struct may be `T name[]`\n",
   ],
   [
     'a duplicate member',
     'struct A { int n; long n; }',
-    "stdin:1:24: ERROR: duplicate member 'n'\nstruct A { int n; long n; }\n                       ~\n",
+    "stdin:1:24-25: ERROR: duplicate member 'n'\nstruct A { int n; long n; }\n                       ~\n",
   ],
   [
     'an alignment that is not a power of 2',
     'struct A { int n; } __attribute__((aligned(3)));',
-    'stdin:1:44: ERROR: requested alignment 3 is not a positive power of 2\nstruct A { int n; } __attribute__((aligned(3)));\n                                           ~\n',
+    'stdin:1:44-45: ERROR: requested alignment 3 is not a positive power of 2\nstruct A { int n; } __attribute__((aligned(3)));\n                                           ~\n',
   ],
   [
     'an array size that is not a constant',
     'struct A { char buf[LEN]; }',
-    "stdin:1:21: ERROR: 'LEN' is not a constant\nstruct A { char buf[LEN]; }\n                    ~~~\nHINT: array sizes, bit-field widths and enumerator values need integer constants or enumerators\n",
+    "stdin:1:21-24: ERROR: 'LEN' is not a constant\nstruct A { char buf[LEN]; }\n                    ~~~\nHINT: array sizes, bit-field widths and enumerator values need integer constants or enumerators\n",
   ],
   [
     'a negative array size',
     'struct A { char buf[2 - 3]; }',
-    "stdin:1:21: ERROR: array 'buf' has a negative size (-1)\nstruct A { char buf[2 - 3]; }\n                    ~~~~~\n",
+    "stdin:1:21-26: ERROR: array 'buf' has a negative size (-1)\nstruct A { char buf[2 - 3]; }\n                    ~~~~~\n",
   ],
   [
     'division by zero in an enumerator',
     'enum E { X = 1 / 0 };',
-    'stdin:1:18: ERROR: division by zero in a constant expression\nenum E { X = 1 / 0 };\n                 ~\n',
+    'stdin:1:18-19: ERROR: division by zero in a constant expression\nenum E { X = 1 / 0 };\n                 ~\n',
   ],
   [
     'signed and unsigned together',
     'struct A { signed unsigned int x; }',
-    "stdin:1:12: ERROR: invalid type 'signed unsigned int': both 'signed' and 'unsigned'\nstruct A { signed unsigned int x; }\n           ~~~~~~~~~~~~~~~~~~~\n",
+    "stdin:1:12-31: ERROR: invalid type 'signed unsigned int': both 'signed' and 'unsigned'\nstruct A { signed unsigned int x; }\n           ~~~~~~~~~~~~~~~~~~~\n",
   ],
   [
     'a struct used as a union',
     'struct A { int a; }; struct B { union A *p; };',
-    "stdin:1:33: ERROR: 'A' defined as a struct, used as a union\nstruct A { int a; }; struct B { union A *p; };\n                                ~~~~~~~\n",
+    "stdin:1:33-40: ERROR: 'A' defined as a struct, used as a union\nstruct A { int a; }; struct B { union A *p; };\n                                ~~~~~~~\n",
   ],
   [
     'a conflicting typedef',
     'typedef int t; typedef long t;',
-    "stdin:1:29: ERROR: conflicting types for typedef 't'\ntypedef int t; typedef long t;\n                            ~\nHINT: 't' is already 'int'\n",
+    "stdin:1:29-30: ERROR: conflicting types for typedef 't'\ntypedef int t; typedef long t;\n                            ~\nHINT: 't' is already 'int'\n",
   ],
   [
     'an unterminated struct',
     'struct A { int a;',
-    "stdin:1:18: ERROR: expected '}' to end struct A, found the end of the declarations\nstruct A { int a;\n                 ~\n",
+    "stdin:1:18-19: ERROR: expected '}' to end struct A, found the end of the declarations\nstruct A { int a;\n                 ~\n",
   ],
   [
     'an unexpanded preprocessor directive',
     '#define X 3\nstruct A { int a; };',
-    "stdin:1:1: ERROR: preprocessor directive '#define' was not expanded\n#define X 3\n~~~~~~~~~~~\n",
+    "stdin:1:1-12: ERROR: preprocessor directive '#define' was not expanded\n#define X 3\n~~~~~~~~~~~\n",
   ],
 ];
 
@@ -358,7 +358,7 @@ test('a header skips what it cannot parse (kept in `skipped`), and reads on', ()
   assert.is(errors, '');
   assert.is(
     renderDiagnostics(parsed.skipped).split('\n')[0],
-    "stdin:1:9: ERROR: 'typeof' is not supported in declarations",
+    "stdin:1:9-15: ERROR: 'typeof' is not supported in declarations",
   );
   assert.is(types.sizeOf(types.lookup('struct ok')!), 4);
   assert.is(types.lookup('v4si'), undefined, 'a vector type is not mistaken for an int');
@@ -373,7 +373,7 @@ test('modeAt: one preprocessed text, header parts quiet and script parts reporte
   });
   assert.is(
     errors.split('\n')[0],
-    "stdin:2:30: ERROR: width of bit-field 'b' (40 bits) exceeds the width of its type (32 bits)",
+    "stdin:2:30-32: ERROR: width of bit-field 'b' (40 bits) exceeds the width of its type (32 bits)",
   );
   assert.is(errors.includes('typeof'), false);
   assert.is(types.sizeOf(types.lookup('struct s')!), 4);

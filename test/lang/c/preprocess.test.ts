@@ -202,7 +202,7 @@ test('errors: a missing header names every path tried', () => {
   const r = pp('\n#include <missing.h>\n', { resolveInclude: memoryHeaders({}) });
   assert.equal(
     r.rendered,
-    `t.bt:2:1: ERROR: cannot find header <missing.h>
+    `t.bt:2:1-21: ERROR: cannot find header <missing.h>
 #include <missing.h>
 ~~~~~~~~~~~~~~~~~~~~
 HINT: looked for it in: /here/missing.h, /inc/missing.h
@@ -214,7 +214,7 @@ HINT: install the header, or add its directory with -I DIR
   });
   assert.equal(
     q.rendered,
-    `t.bt:1:1: ERROR: cannot find header "mine.h"
+    `t.bt:1:1-18: ERROR: cannot find header "mine.h"
 #include "mine.h"
 ~~~~~~~~~~~~~~~~~
 HINT: looked for it in: /a/mine.h
@@ -227,7 +227,7 @@ HINT: add the directory that holds it with -I DIR
 test('errors: malformed #include, include depth bounded with a located error', () => {
   assert.equal(
     pp('#include\n').rendered,
-    `t.bt:1:1: ERROR: #include expects "FILE" or <FILE>
+    `t.bt:1:1-9: ERROR: #include expects "FILE" or <FILE>
 #include
 ~~~~~~~~
 HINT: write #include <linux/types.h> or #include "file.h"
@@ -239,16 +239,16 @@ HINT: write #include <linux/types.h> or #include "file.h"
   });
   assert.equal(
     r.rendered,
-    `/inc/self.h:2:1: ERROR: #include nested more than 3 levels deep (at "self.h")
+    `/inc/self.h:2:1-18: ERROR: #include nested more than 3 levels deep (at "self.h")
 #include "self.h"
 ~~~~~~~~~~~~~~~~~
-/inc/self.h:2:1: NOTE: in the file included from here
+/inc/self.h:2:1-18: NOTE: in the file included from here
 #include "self.h"
 ~~~~~~~~~~~~~~~~~
-/inc/self.h:2:1: NOTE: in the file included from here
+/inc/self.h:2:1-18: NOTE: in the file included from here
 #include "self.h"
 ~~~~~~~~~~~~~~~~~
-t.bt:1:1: NOTE: in the file included from here
+t.bt:1:1-18: NOTE: in the file included from here
 #include "self.h"
 ~~~~~~~~~~~~~~~~~
 HINT: a header probably includes itself: guard it with #pragma once or #ifndef/#define/#endif
@@ -260,10 +260,10 @@ HINT: a header probably includes itself: guard it with #pragma once or #ifndef/#
 test('errors: #error and #warning, with the text as written', () => {
   assert.equal(
     pp('#warning careful now\n#if 1\n#error no "BTF" here\n#endif\n').rendered,
-    `t.bt:1:1: WARNING: #warning careful now
+    `t.bt:1:1-21: WARNING: #warning careful now
 #warning careful now
 ~~~~~~~~~~~~~~~~~~~~
-t.bt:3:1: ERROR: #error no "BTF" here
+t.bt:3:1-21: ERROR: #error no "BTF" here
 #error no "BTF" here
 ~~~~~~~~~~~~~~~~~~~~
 `,
@@ -273,19 +273,19 @@ t.bt:3:1: ERROR: #error no "BTF" here
 test('errors: conditionals out of order, unterminated', () => {
   assert.equal(
     pp('#if 1\n#else\n#else\n#endif\n#endif\n#elif 1\n#ifdef X\n').rendered,
-    `t.bt:3:1: ERROR: #else after #else
+    `t.bt:3:1-6: ERROR: #else after #else
 #else
 ~~~~~
 HINT: a conditional has at most one #else; did you miss an #endif?
-t.bt:5:1: ERROR: #endif without #if
+t.bt:5:1-7: ERROR: #endif without #if
 #endif
 ~~~~~~
 HINT: remove this line, or add the #if it closes
-t.bt:6:1: ERROR: #elif without #if
+t.bt:6:1-8: ERROR: #elif without #if
 #elif 1
 ~~~~~~~
 HINT: start the conditional with #if, or remove this line
-t.bt:7:1: ERROR: unterminated #ifdef
+t.bt:7:1-7: ERROR: unterminated #ifdef
 #ifdef X
 ~~~~~~
 HINT: add #endif before the end of t.bt
@@ -297,24 +297,24 @@ test('errors: bad #if expressions point at the token', () => {
   assert.equal(
     pp('#if 1 +\n#endif\n#if N / 0\n#endif\n#if "s"\n#endif\n#if 2 3\n#endif\n#if 1.5\n#endif\n#if defined(\n#endif\n')
       .rendered,
-    `t.bt:1:1: ERROR: #if expression ends too early
+    `t.bt:1:1-8: ERROR: #if expression ends too early
 #if 1 +
 ~~~~~~~
 HINT: complete the expression after the last operator
-t.bt:3:7: ERROR: division by zero in #if
+t.bt:3:7-8: ERROR: division by zero in #if
 #if N / 0
       ~
-t.bt:5:5: ERROR: a string ("s") is not valid in a #if expression
+t.bt:5:5-8: ERROR: a string ("s") is not valid in a #if expression
 #if "s"
     ~~~
 HINT: compare integers; strings cannot be compared by the preprocessor
-t.bt:7:7: ERROR: missing binary operator before '3'
+t.bt:7:7-8: ERROR: missing binary operator before '3'
 #if 2 3
       ~
-t.bt:9:5: ERROR: floating constant in preprocessor expression
+t.bt:9:5-8: ERROR: floating constant in preprocessor expression
 #if 1.5
     ~~~
-t.bt:11:5: ERROR: operator "defined" requires an identifier
+t.bt:11:5-12: ERROR: operator "defined" requires an identifier
 #if defined(
     ~~~~~~~
 HINT: write defined(NAME) or defined NAME
@@ -325,7 +325,7 @@ HINT: write defined(NAME) or defined NAME
 test('errors: an error inside a macro used in #if points at the macro use', () => {
   assert.equal(
     pp('#define D (1 / 0)\n#if D\n#endif\n').rendered,
-    `t.bt:2:5: ERROR: division by zero in #if
+    `t.bt:2:5-6: ERROR: division by zero in #if
 #if D
     ~
 `,
@@ -337,36 +337,36 @@ test('errors: bad #define lines, redefinition, #undef, unknown directives', () =
     pp(
       '#define 3 x\n#define F(a,a) a\n#define G(a) #b\n#define X ## y\n#define N 1\n#define N 2\n#define N 2\n#undef\n#foo bar\n#define\n',
     ).rendered,
-    `t.bt:1:9: ERROR: macro names must be identifiers, not '3'
+    `t.bt:1:9-10: ERROR: macro names must be identifiers, not '3'
 #define 3 x
         ~
 HINT: write #define NAME value
-t.bt:2:13: ERROR: duplicate macro parameter "a"
+t.bt:2:13-14: ERROR: duplicate macro parameter "a"
 #define F(a,a) a
             ~
-t.bt:3:14: ERROR: '#' is not followed by a macro parameter
+t.bt:3:14-15: ERROR: '#' is not followed by a macro parameter
 #define G(a) #b
              ~
 HINT: # makes a string of an argument: #a
-t.bt:4:11: ERROR: '##' cannot appear at either end of a macro expansion
+t.bt:4:11-13: ERROR: '##' cannot appear at either end of a macro expansion
 #define X ## y
           ~~
 HINT: put a token on both sides of ##
-t.bt:6:9: WARNING: "N" redefined
+t.bt:6:9-10: WARNING: "N" redefined
 #define N 2
         ~
-t.bt:5:9: NOTE: the previous definition
+t.bt:5:9-10: NOTE: the previous definition
 #define N 1
         ~
-t.bt:8:1: ERROR: #undef needs a macro name
+t.bt:8:1-7: ERROR: #undef needs a macro name
 #undef
 ~~~~~~
 HINT: write #undef NAME
-t.bt:9:1: ERROR: invalid preprocessing directive #foo
+t.bt:9:1-9: ERROR: invalid preprocessing directive #foo
 #foo bar
 ~~~~~~~~
 HINT: directives are #define, #undef, #include, #if, #ifdef, #ifndef, #elif, #else, #endif, #error, #warning, #pragma, #line
-t.bt:10:1: ERROR: #define needs a macro name
+t.bt:10:1-8: ERROR: #define needs a macro name
 #define
 ~~~~~~~
 HINT: write #define NAME value
@@ -377,15 +377,15 @@ HINT: write #define NAME value
 test('errors: macro calls with the wrong number of arguments or no closing parenthesis', () => {
   assert.equal(
     pp('#define F(a, b) a + b\nint x = F(1);\nint y = F(1, 2, 3);\nint z = F(1,\n').rendered,
-    `t.bt:2:9: ERROR: macro "F" requires 2 arguments, but only 1 given
+    `t.bt:2:9-10: ERROR: macro "F" requires 2 arguments, but only 1 given
 int x = F(1);
         ~
 HINT: F is defined as F(a, b) a + b
-t.bt:3:9: ERROR: macro "F" passed 3 arguments, but takes just 2
+t.bt:3:9-10: ERROR: macro "F" passed 3 arguments, but takes just 2
 int y = F(1, 2, 3);
         ~
 HINT: F is defined as F(a, b) a + b
-t.bt:4:9: ERROR: unterminated argument list invoking macro "F"
+t.bt:4:9-10: ERROR: unterminated argument list invoking macro "F"
 int z = F(1,
         ~
 HINT: close the macro's argument list with ')'
@@ -396,11 +396,11 @@ HINT: close the macro's argument list with ')'
 test('errors: pasting that makes no token; an unterminated comment', () => {
   assert.equal(
     pp('#define P(a, b) a ## b\nP(+, /)\nint x; /* open\n').rendered,
-    `t.bt:2:1: ERROR: pasting "+" and "/" does not give a valid preprocessing token
+    `t.bt:2:1-2: ERROR: pasting "+" and "/" does not give a valid preprocessing token
 P(+, /)
 ~
 HINT: ## must make one token, such as a name or a number
-t.bt:3:8: ERROR: unterminated comment
+t.bt:3:8-10: ERROR: unterminated comment
 int x; /* open
        ~~
 HINT: close it with */
@@ -413,7 +413,7 @@ test('errors: an expansion that explodes stops with an error instead of exhausti
   const r = pp(`${defs}\nint x = M0;\n`);
   assert.equal(
     r.rendered,
-    `t.bt:31:9: ERROR: macro expansion makes more than 500000 tokens
+    `t.bt:31:9-11: ERROR: macro expansion makes more than 500000 tokens
 int x = M0;
         ~~
 HINT: a macro probably uses another several times, recursively; simplify the definitions
@@ -425,10 +425,10 @@ test('errors in a header say which #include led there', () => {
   const r = pp('\n#include "bad.h"\n', { resolveInclude: memoryHeaders({ 'bad.h': '#if\n#endif\n' }) });
   assert.equal(
     r.rendered,
-    `/inc/bad.h:1:1: ERROR: #if with no expression
+    `/inc/bad.h:1:1-4: ERROR: #if with no expression
 #if
 ~~~
-t.bt:2:1: NOTE: in the file included from here
+t.bt:2:1-17: NOTE: in the file included from here
 #include "bad.h"
 ~~~~~~~~~~~~~~~~
 HINT: write a condition, e.g. #if N > 2
