@@ -14,7 +14,7 @@ import {
 import { attachOrder, runtimeRow } from './providers/index.ts';
 import type { Attachment } from './attach/types.ts';
 import { EventDecoder, type MapOpEvent } from './decode.ts';
-import { catFile, runCommand } from './effects.ts';
+import { catEvent, runCommand } from './effects.ts';
 import { ScryRuntimeError } from './errors.ts';
 import type { OutputSink, TraceEvent } from './events.ts';
 import { loadObjects, type LoadedObjects, type LoadedProgram } from './loader.ts';
@@ -189,7 +189,7 @@ export class Session {
         else if (ev.kind === 'effect')
           this.emit(
             ev.effect === 'cat'
-              ? { kind: 'printf', text: catFile(ev.argument, this.compiled.maxCatBytes), source: 'cat' }
+              ? catEvent(ev.argument, this.compiled.maxCatBytes)
               : { kind: 'printf', text: runCommand(ev.argument), source: 'syscall' },
           );
         else if (ev.kind === 'message' && ev.helper) for (const m of this.repeats.admit(ev)) this.emit(m);

@@ -51,6 +51,17 @@ if (requireRoot('e2e builtins v0.26 (b)')) {
     );
     assert.is(text(p), 'ello\n');
   });
+
+  // builtin.cat "no such file": an error message in bpftrace v0.26's words, and tracing goes on
+  test("cat() of a missing file says ERROR: failed to open file '<path>' (No such file or directory)", async () => {
+    const r = await runScry(
+      ['-q', '-e', 'i:ms:1 { cat("/does/not/exist/file"); printf("after\\n"); exit(); }'],
+      {},
+      10_000,
+    );
+    assert.is(r.code, 0, r.stderr);
+    assert.is(text(r), "ERROR: failed to open file '/does/not/exist/file' (No such file or directory)\nafter\n");
+  });
 }
 
 test.run();
