@@ -3,7 +3,7 @@
 // usdt:bin::p, -l with a wildcard provider or -p, the binary shown as written, and two probes on one
 // function firing in the order written. Pinned: bpftrace v0.26 (runtime tests uprobe, usdt, probe.*_order);
 // bpftrace 0.17 has the `*`-with--p form and program order too, but prints the resolved path.
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -117,11 +117,49 @@ if (f) {
     assert.is(r.code, 1);
   });
 
+  test('a member stored in a zip archive (app.zip!/bin) attaches at its offset in the archive', async () => {
+    const zip = join(f.dir, 'app.zip');
+    writeFileSync(zip, storedZip('bin/target', readFileSync(f.pie)));
+    const r = await runScry(['-e', `uprobe:"${zip}!/bin/target":add { } BEGIN { exit(); }`]);
+    assert.match(r.stdout + r.stderr, 'Attached 2 probes');
+    assert.is(r.code, 0, r.stderr);
+    const l = await runScry(['-l', `uprobe:${zip}!/bin/target:add`]);
+    assert.is(l.stdout, `uprobe:${zip}!/bin/target:add\n`);
+    const missing = await runScry(['-e', `uprobe:"${zip}!/nope":add { }`]);
+    assert.match(missing.stderr, `${zip} has no member nope`);
+  });
+
   test('software counts take the scientific form and probe names the event as written', async () => {
     const r = await runScry(['-e', 'software:cpu:1e6 { print(probe); exit(); }']);
     assert.match(r.stdout, 'software:cpu:1e6\n');
     assert.is(r.code, 0);
   });
+}
+
+/** A zip archive holding one member stored as is (method 0), as `zip -0` writes it. */
+function storedZip(name: string, data: Buffer): Buffer {
+  const n = Buffer.from(name);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(10, 4);
+  local.writeUInt32LE(data.length, 18);
+  local.writeUInt32LE(data.length, 22);
+  local.writeUInt16LE(n.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(10, 6);
+  central.writeUInt32LE(data.length, 20);
+  central.writeUInt32LE(data.length, 24);
+  central.writeUInt16LE(n.length, 28);
+  central.writeUInt32LE(0, 42);
+  const cdOffset = local.length + n.length + data.length;
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length + n.length, 12);
+  end.writeUInt32LE(cdOffset, 16);
+  return Buffer.concat([local, n, data, central, n, end]);
 }
 
 test.run();

@@ -18,6 +18,8 @@ export interface TargetOptions extends ResolveOptions {
 export interface TargetFile {
   readonly path: string;
   readonly elf: ElfFile;
+  /** where the ELF image starts in `path`: an uncompressed member of a zip archive (`app.zip!/bin/app`) */
+  readonly base?: bigint;
   /** e.g. bpftrace's "matched 2 binaries" warning */
   readonly warnings: readonly string[];
 }
@@ -28,6 +30,8 @@ interface Cached {
   symbols?: SymbolTable;
   usdt?: UsdtProbe[];
 }
+
+const memberSymbols = new WeakMap<ElfFile, SymbolTable>();
 
 // Parsed files by path, checked against size and mtime; several probes on one binary read it once.
 const cache = new Map<string, Cached>();
@@ -68,6 +72,8 @@ function fileError(path: string, e: unknown, span: Span | undefined): ScryRuntim
 
 /** Finds and opens the ELF file a uprobe/usdt target names. */
 export function openTarget(target: string, opts: TargetOptions = {}): TargetFile {
+  const member = /^(.+\.(?:zip|apk|jar))!\/(.+)$/.exec(target);
+  if (member) return openArchiveMember(member[1]!, member[2]!, opts);
   const found = resolveTarget(target, opts);
   if (!found) {
     const where = target.includes('/')
@@ -87,8 +93,63 @@ export function openTarget(target: string, opts: TargetOptions = {}): TargetFile
   return { path: found.path, elf, warnings };
 }
 
+/**
+ * An ELF file stored (not compressed) in a zip archive, as Android ships libraries in APKs: the kernel
+ * attaches to the archive at the member's offset, so probes go to the archive's path plus that base.
+ */
+function openArchiveMember(archive: string, name: string, opts: TargetOptions): TargetFile {
+  const path = resolveTarget(archive, opts)?.path;
+  if (!path) throw new ScryRuntimeError(`${archive} does not exist`, opts.span);
+  let zip: Buffer;
+  try {
+    zip = readFileSync(path);
+  } catch (e) {
+    throw fileError(path, e, opts.span);
+  }
+  const entry = zipEntry(zip, name);
+  if (!entry) throw new ScryRuntimeError(`${archive} has no member ${name}`, opts.span);
+  if (entry.method !== 0)
+    throw new ScryRuntimeError(`${archive}!/${name} is compressed: a uprobe needs it stored as is`, opts.span, [
+      'store it uncompressed (zip -0), as Android does for libraries in an APK',
+    ]);
+  const image = zip.subarray(entry.data, entry.data + entry.size);
+  let elf: ElfFile;
+  try {
+    elf = ElfFile.fromBuffer(image, `${path}!/${name}`);
+  } catch (e) {
+    throw fileError(`${archive}!/${name}`, e, opts.span);
+  }
+  return { path, elf, base: BigInt(entry.data), warnings: [] };
+}
+
+/** A zip member's compression method, size and where its data starts (from the central directory). */
+function zipEntry(zip: Buffer, name: string): { method: number; size: number; data: number } | undefined {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0 || eocd + 22 > zip.length) return undefined;
+  const count = zip.readUInt16LE(eocd + 10);
+  let at = zip.readUInt32LE(eocd + 16);
+  for (let i = 0; i < count && at + 46 <= zip.length; i++) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) return undefined;
+    const method = zip.readUInt16LE(at + 10);
+    const size = zip.readUInt32LE(at + 20);
+    const nameLen = zip.readUInt16LE(at + 28);
+    const extraLen = zip.readUInt16LE(at + 30);
+    const commentLen = zip.readUInt16LE(at + 32);
+    const local = zip.readUInt32LE(at + 42);
+    if (zip.toString('utf8', at + 46, at + 46 + nameLen) === name) {
+      if (local + 30 > zip.length || zip.readUInt32LE(local) !== 0x04034b50) return undefined;
+      const data = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+      return data + size <= zip.length ? { method, size, data } : undefined;
+    }
+    at += 46 + nameLen + extraLen + commentLen;
+  }
+  return undefined;
+}
+
 /** The symbol table of an opened target, with its separate debug file's symbols if installed (read once per file). */
 export function targetSymbols(file: TargetFile): SymbolTable {
+  if (file.base !== undefined)
+    return (memberSymbols.get(file.elf) ?? memberSymbols.set(file.elf, SymbolTable.read(file.elf)).get(file.elf))!;
   const entry = cached(file.path, undefined);
   entry.symbols ??= SymbolTable.read(entry.elf, { debug: openDebugFile(entry.elf, file.path) });
   return entry.symbols;
@@ -96,6 +157,12 @@ export function targetSymbols(file: TargetFile): SymbolTable {
 
 /** The USDT probes of an opened target (read once per file). */
 export function targetUsdtProbes(file: TargetFile): UsdtProbe[] {
+  if (file.base !== undefined)
+    return readUsdtProbes(file.elf).map((u) => ({
+      ...u,
+      offset: u.offset + file.base!,
+      ...(u.semaphoreOffset !== undefined ? { semaphoreOffset: u.semaphoreOffset + file.base! } : {}),
+    }));
   const entry = cached(file.path, undefined);
   entry.usdt ??= readUsdtProbes(entry.elf);
   return entry.usdt;
@@ -121,7 +188,7 @@ export function resolveUprobe(
   opts: TargetOptions = {},
 ): UprobeLocation {
   if ('address' in where) {
-    const offset = file.elf.vaddrToOffset(where.address);
+    const offset = plusBase(file, file.elf.vaddrToOffset(where.address));
     if (offset === undefined)
       throw new ScryRuntimeError(
         `address 0x${where.address.toString(16)} is not in a loaded part of ${file.path}`,
@@ -144,10 +211,14 @@ export function resolveUprobe(
       opts.span,
     );
   const vaddr = symbol.value + extra;
-  const offset = file.elf.vaddrToOffset(vaddr);
+  const offset = plusBase(file, file.elf.vaddrToOffset(vaddr));
   if (offset === undefined)
     throw new ScryRuntimeError(`${where.func} in ${file.path} is not in a loaded segment`, opts.span);
   return { path: file.path, offset, vaddr, symbol };
+}
+
+function plusBase(file: TargetFile, offset: bigint | undefined): bigint | undefined {
+  return offset === undefined ? undefined : offset + (file.base ?? 0n);
 }
 
 /** Function names in a target matching a wildcard pattern, sorted (for `-l` and wildcard probes). */
