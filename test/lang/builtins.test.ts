@@ -6,7 +6,18 @@ import * as assert from 'uvu/assert';
 import { BUILTINS, builtinFunctions, builtinVars } from '../../lang/index.ts';
 import { diagnose } from '../helpers/pipeline.ts';
 
-const families = new Set(['aggregations', 'maps', 'control', 'printf', 'time', 'strings', 'stacks', 'data', 'context']);
+const families = new Set([
+  'aggregations',
+  'maps',
+  'control',
+  'printf',
+  'time',
+  'strings',
+  'stacks',
+  'data',
+  'context',
+  'params',
+]);
 
 test('every row is a variable, a function or both, of a known family, with a signature that names it', () => {
   assert.ok(BUILTINS.size > 60, `${BUILTINS.size} rows`);
