@@ -13,6 +13,7 @@ import type { InferResult } from './tables.ts';
 import type { BtfType, BtfTypes } from '../btf.ts';
 import type { ScriptC } from '../c/script-c.ts';
 import { expandIdentifiers } from './macros.ts';
+import { checkReachability } from './reachability.ts';
 
 export type { ResolvedAttach } from './attach.ts';
 export type { ArgField, ForMapInfo, InferResult, MapInfo, MemoryAccess, PrintfInfo } from './tables.ts';
@@ -69,6 +70,7 @@ export function check(
     return { diagnostics: [...diagnostics, tooDeep(e, parsed)] };
   }
   const config = readConfig(ast.config, diagnostics, options.settings);
+  checkReachability(ast.probes, diagnostics);
   if (ast.probes.length === 0)
     diagnostics.push(
       error('the program has no probes', ast.span, ['write at least one, e.g. BEGIN { printf("hello\\n"); exit(); }']),
