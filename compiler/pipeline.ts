@@ -60,7 +60,10 @@ export function compileSource(
   const front = [...parsedFront, ...expanded.diagnostics];
   if (front.some((d) => d.severity === 'error')) return { ast: parsed.program, diagnostics: front };
   const ast = expanded.program;
-  const named = resolveNamedParams(namedParamDecls(ast), options.namedArgs ?? new Map());
+  const declared: Diagnostic[] = [];
+  const decls = namedParamDecls(ast, declared);
+  if (declared.length) return { ast, diagnostics: [...front, ...declared] };
+  const named = resolveNamedParams(decls, options.namedArgs ?? new Map());
   if ('problem' in named) return { ast, diagnostics: front, namedParamProblem: named.problem };
   const checked = check(ast, kernel, { ...options, c, namedParams: named.values });
   const diagnostics = [...front, ...checked.diagnostics];

@@ -4,6 +4,7 @@
 // `--name` is true. The values are resolved before checking (resolveNamedParams); the check hook records
 // the one a call stands for, like a positional parameter's.
 import type { CallExpr, Expr, Program } from '../ast.ts';
+import { error, type Diagnostic } from '../diagnostics.ts';
 import { walk } from '../walk.ts';
 import { boolType, i64, stringType, u64, type Type } from '../types.ts';
 import type { BuiltinRow } from './row.ts';
@@ -31,8 +32,11 @@ function isGetopt(n: unknown): n is CallExpr {
   return (n as CallExpr).kind === 'call' && (n as CallExpr).name === 'getopt';
 }
 
-/** The named parameters a program declares, in first-use order (malformed calls are the checker's to report). */
-export function namedParamDecls(program: Program): NamedParamDecl[] {
+/**
+ * The named parameters a program declares, in first-use order (malformed calls are the checker's to report).
+ * One name used twice must have the same default, and at most one description (as in bpftrace v0.26).
+ */
+export function namedParamDecls(program: Program, diagnostics: Diagnostic[] = []): NamedParamDecl[] {
   const decls = new Map<string, NamedParamDecl>();
   walk(program, (n) => {
     if (!isGetopt(n)) return;
@@ -41,6 +45,26 @@ export function namedParamDecls(program: Program): NamedParamDecl[] {
     if (name?.kind !== 'string' || !d) return;
     const description = desc?.kind === 'string' ? desc.value : '';
     const before = decls.get(name.value);
+    if (before && (before.value !== d.value || before.signed !== d.signed)) {
+      const shown = typeof before.value === 'string' ? before.value : String(before.value);
+      diagnostics.push(
+        error(
+          `Command line option '${name.value}' needs to have the same default value in all places it is used. Previous default value: ${shown}`,
+          (def ?? n).span,
+        ),
+      );
+      return;
+    }
+    if (before && description && before.description && description !== before.description) {
+      diagnostics.push(
+        error(
+          `Command line option '${name.value}' must have the same description in all places it's used`,
+          desc!.span,
+          ['give the description once, or wrap the getopt() in a macro'],
+        ),
+      );
+      return;
+    }
     decls.set(name.value, { name: name.value, ...d, description: description || before?.description || '' });
   });
   return [...decls.values()];

@@ -102,4 +102,19 @@ test('getopt() arguments must be literals: name a string, default an integer/str
   assert.match(text, /ERROR: getopt\(\)'s third argument is a description: a string literal/);
 });
 
+test('one name used twice needs the same default, and at most one description', () => {
+  const text = (body: string) => renderDiagnostics(compiled(body).diagnostics);
+  assert.match(
+    text('print(getopt("a", 1)); print(getopt("a", 2));'),
+    /1:50-51: ERROR: Command line option 'a' needs to have the same default value in all places it is used\. Previous default value: 1/,
+  );
+  assert.match(
+    text('print(getopt("b", 1, "x")); print(getopt("b", 1, "y"));'),
+    /ERROR: Command line option 'b' must have the same description in all places it's used/,
+  );
+  // the same default again, with the description given once: fine, and --help shows it
+  const p = compiled('print(getopt("c", 1, "x")); print(getopt("c", 1));', { help: true }).namedParamProblem;
+  assert.equal(p?.hints, ['expected program options:\n--c: x']);
+});
+
 test.run();
