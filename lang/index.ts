@@ -18,7 +18,7 @@ export { lookupProvider, providers } from './providers.ts';
 export type { BtfTypes } from './btf.ts';
 export { applyBracket, lex, type Open } from './lexer.ts';
 export * as tokens from './tokens.ts';
-export { PT_REGS_OFFSETS } from './builtins/index.ts';
+export { PT_REGS_OFFSETS, probeTypeName } from './builtins/index.ts';
 export type { ArgField, ForMapInfo, InferResult, MapInfo, MemoryAccess, PrintfInfo } from './check/index.ts';
 export type { IntView, MapValue, Type } from './types.ts';
 export type {

@@ -16,6 +16,9 @@ export type IntView =
   | { readonly kind: 'username' }
   | { readonly kind: 'strftime'; readonly format: string }
   | { readonly kind: 'cgroup_path' }
+  /** signal_name(n) and syscall_name(n): the signal's description, the x86-64 system call's name */
+  | { readonly kind: 'signal_name' }
+  | { readonly kind: 'syscall_name' }
   /** a value of a C enum (BTF type `btf`, the script's or the kernel's): prints as its enumerator's name */
   | { readonly kind: 'enum'; readonly btf: number; readonly name: string };
 

@@ -7,6 +7,7 @@ import { vmlinuxBtf, type RecordTypes } from './kernel/btf/index.ts';
 import { lookupKernelAddress } from './kernel/kallsyms.ts';
 import { hexPointer } from './kernel/user-symbols.ts';
 import { strftime } from './strftime.ts';
+import { signalName, syscallName } from './syscall-signal-names.ts';
 import { errnoMessage } from './sys/errors.ts';
 import type { Value } from './value.ts';
 
@@ -47,6 +48,10 @@ export function renderIntView(view: IntView, value: bigint, ctx: RenderContext, 
       return cgroupPath(BigInt.asUintN(64, value));
     case 'enum':
       return enumeratorName(view.btf, value, ctx) ?? value.toString();
+    case 'signal_name':
+      return signalName(Number(BigInt.asIntN(32, value)));
+    case 'syscall_name':
+      return syscallName(Number(BigInt.asIntN(32, value)));
   }
 }
 

@@ -29,6 +29,18 @@ export const stringRows: readonly BuiltinRow[] = [
       return viewed({ kind: 'errno' }, true);
     },
   }),
+  ...(['signal_name', 'syscall_name'] as const).map((name) =>
+    stringFunction(name, name === 'signal_name' ? "a signal's description" : "an x86-64 system call's name", {
+      minArgs: 1,
+      maxArgs: 1,
+      signature: `${name}(int ${name === 'signal_name' ? 'sig' : 'nr'})`,
+      check: (ctx, c) => {
+        if (c.args[0]) ctx.intOperand(c.args[0], `${name}()`);
+        // the number travels; user space prints the name (bpftrace v0.26's stdlib)
+        return viewed({ kind: name }, true);
+      },
+    }),
+  ),
   stringFunction('strcontains', 'whether a string contains another', {
     minArgs: 2,
     maxArgs: 2,

@@ -62,6 +62,23 @@ if (requireRoot('e2e builtins v0.26 (b)')) {
     assert.is(r.code, 0, r.stderr);
     assert.is(text(r), "ERROR: failed to open file '/does/not/exist/file' (No such file or directory)\nafter\n");
   });
+
+  // macro.builtin wrapper probetype, stdlib.signal_name
+  test('probetype is special in BEGIN, interval in i:ms; signal_name and syscall_name print names', async () => {
+    const r = await runScry(
+      [
+        '-q',
+        '-e',
+        'BEGIN { if (__builtin_probetype == probetype()) { printf("%s\\n", probetype); } } ' +
+          'i:ms:1 { print(probetype); print(signal_name(2)); print(signal_name(1024)); ' +
+          'printf("%s\\n", syscall_name(59)); exit(); }',
+      ],
+      {},
+      10_000,
+    );
+    assert.is(r.code, 0, r.stderr);
+    assert.is(text(r), 'special\ninterval\nInterrupt\nN/A\nexecve\n');
+  });
 }
 
 test.run();

@@ -3,7 +3,9 @@
 // test/e2e/builtins-v026b.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { probeTypeName } from '../../lang/index.ts';
 import { parseFormat } from '../../lang/format-string.ts';
+import { signalName, syscallName } from '../../runtime/syscall-signal-names.ts';
 import { compileText, diagnose } from '../helpers/pipeline.ts';
 
 /** The first line of the rendered diagnostics (the message), '' when the program compiles. */
@@ -50,6 +52,47 @@ test('str(s, n) takes a computed n; strncmp(a, b, $1); str($1 + k) of a string p
   assert.is(firstLine('BEGIN { printf("%s", str($1 + 1)); }', ['hello']), '');
   // a number in $1 is ordinary arithmetic: an address to read from
   assert.is(firstLine('BEGIN { printf("%s", str($1 + 1)); }', ['7']), '');
+});
+
+// bpftrace v0.26 macro.builtin wrapper probetype, stdlib.signal_name
+test('probetype is a string known when compiling; signal_name(n) and syscall_name(n) take integers', () => {
+  assert.is(firstLine('BEGIN { if (__builtin_probetype == probetype()) { print(probetype); } }'), '');
+  assert.is(firstLine('BEGIN { print(signal_name(2)); print(syscall_name(0)); }'), '');
+  assert.match(firstLine('BEGIN { print(signal_name("x")); }'), 'signal_name()');
+});
+
+test('probeTypeName: BEGIN, END and self are special; the rest are their provider', () => {
+  assert.equal(['BEGIN', 'END', 'self', 'tracepoint', 'uretprobe'].map(probeTypeName), [
+    'special',
+    'special',
+    'special',
+    'tracepoint',
+    'uretprobe',
+  ]);
+});
+
+test('signal and system call names: strsignal(3) texts, real-time signals, N/A; x86-64 numbers', () => {
+  assert.equal([0, 2, 9, 34, 64, 65, 1024, -1].map(signalName), [
+    'Unknown signal 0',
+    'Interrupt',
+    'Killed',
+    'Real-time signal 0',
+    'Real-time signal 30',
+    'N/A',
+    'N/A',
+    'N/A',
+  ]);
+  assert.equal([0, 59, 231, 334, 424, 467, 335, 100000, -1].map(syscallName), [
+    'read',
+    'execve',
+    'exit_group',
+    'rseq',
+    'pidfd_send_signal',
+    'open_tree_attr',
+    'Unknown syscall',
+    'Unknown syscall',
+    'Unknown syscall',
+  ]);
 });
 
 test.run();

@@ -17,7 +17,7 @@ import {
   mov64Reg,
   type Insn,
 } from '../../asm/index.ts';
-import { PT_REGS_OFFSETS, type Span, type Type, type UsdtArgument } from '../../../lang/index.ts';
+import { PT_REGS_OFFSETS, probeTypeName, type Span, type Type, type UsdtArgument } from '../../../lang/index.ts';
 import { GLOBALS_CPID, GLOBALS_MAP, GLOBALS_NCPUS } from '../../program.ts';
 import { CodegenError, addrOf, allocOrFail, ldSlot, scoped, stSlot, typeOf, type Gen } from '../context.ts';
 import { checkHelper } from '../helper-errors.ts';
@@ -139,6 +139,12 @@ const probeRows: EmitRows = {
       // uprobes: the function's name, known when compiling
       into: (g, _x, off, size) =>
         storeBytes(g, Buffer.from(g.context.funcName ?? '', 'utf8').subarray(0, size - 1), off),
+    },
+  },
+  probetype: {
+    variable: {
+      into: (g, _x, off, size) =>
+        storeBytes(g, Buffer.from(probeTypeName(g.attach.provider), 'utf8').subarray(0, size - 1), off),
     },
   },
   probe: {

@@ -60,6 +60,8 @@ export const stringBuiltins: EmitRows = {
   },
   // the number travels; user space prints its message
   strerror: passThrough,
+  signal_name: passThrough,
+  syscall_name: passThrough,
   strlen: { call: { int: (g, c) => emitStrlen(g, c.args[0]!) } },
   strcontains: { call: { int: (g, c) => emitStrcontains(g, c.args[0]!, c.args[1]!) } },
   strncmp: { call: { int: emitStrncmp } },
