@@ -87,8 +87,11 @@ function emitStmtInner(g: Gen, s: Stmt): void {
       // for ($i : a..b): $i runs from a up to b, exclusive; b is evaluated once, as bpftrace does.
       const v = variable(g, s.variable);
       const signed = v.type.kind === 'int' && v.type.signed;
-      // a bound known only at run time: the verifier cannot count the steps, bpf_loop does (for-map.ts)
-      if (s.from.kind !== 'int' || s.to.kind !== 'int') return emitForRangeLoop(g, s, signed, (x) => emitInt(g, x));
+      // a bound known only at run time: the verifier cannot count the steps, bpf_loop does (for-map.ts); so
+      // does a long literal range, whose every step the verifier would otherwise walk (with each helper check)
+      const steps = s.from.kind === 'int' && s.to.kind === 'int' ? s.to.value - s.from.value : undefined;
+      if (steps === undefined || steps > INLINE_RANGE_STEPS)
+        return emitForRangeLoop(g, s, signed, (x) => emitInt(g, x));
       const top = g.e.freshLabel('for.top');
       const next = g.e.freshLabel('for.next');
       const done = g.e.freshLabel('for.end');
@@ -189,4 +192,7 @@ function emitCallStmt(g: Gen, c: CallExpr): void {
 }
 
 /** The block emitter the parts below reach through the context (context.ts Lowering). */
+/** The longest literal range a loop walks inline; longer ones go through bpf_loop. */
+const INLINE_RANGE_STEPS = 64n;
+
 export const statementEmitters: Pick<Lowering, 'block'> = { block: emitBlock };
