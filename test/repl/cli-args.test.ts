@@ -60,7 +60,7 @@ test('long options, with the value as the next word or after =', () => {
   assert.is(opts(['--cmd', 'sleep 1', '-e', 'x']).command, 'sleep 1');
   assert.is(opts(['--list']).list, true);
   assert.is(opts(['--verbose', '-l']).verbose, true);
-  assert.is(opts(['--warnings', '-e', 'x']).helperErrors, 1);
+  assert.is(opts(['--warnings', '-e', 'x']).helperErrors, 2);
   assert.equal(opts(['--debug', 'ast,bytecode', '-e', 'x']).debug, ['ast', 'bytecode']);
   // accepted and nothing to do: scry activates USDT semaphores by file always; no LLVM to verify; BTF always
   assert.ok(opts(['--usdt-file-activation', '--verify-llvm-ir', '-b', '--btf', '-e', 'x']));
