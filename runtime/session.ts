@@ -107,7 +107,8 @@ export class Session {
       writeGlobals(objs, options.cpid ?? 0);
       for (const p of s.special('BEGIN')) s.run(p);
       for (const p of attachOrder(objs.programs)) s.attach(p);
-      s.emit({ kind: 'attached', probes: objs.programs.length });
+      // probes as bpftrace counts them: one per attach point, however many places (USDT sites) it covers
+      s.emit({ kind: 'attached', probes: new Set(objs.programs.map((p) => p.spec.attach.text)).size });
       s.ring.watch(() => s.drain());
       s.drain();
       // iterators run once, right after BEGIN; then the program is done, as in bpftrace

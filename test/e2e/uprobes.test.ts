@@ -51,6 +51,18 @@ if (f) {
     assert.is(b.stdout, 'lib 30\n\n\n@[3]: 1\n@[6]: 1\n@[9]: 1\n@[12]: 1\n');
   });
 
+  // bpftrace counts probes, not places: scrylib:dup has two sites (uprobe-lib.c), one attach point, one probe
+  test('a USDT probe with two sites fires at both and counts as one attached probe', async () => {
+    const r = await runScry([
+      '-c',
+      `${f.withLib} lib 2`,
+      '-e',
+      `usdt:${f.lib}:scrylib:dup /pid == cpid/ { @n = count(); }`,
+    ]);
+    assert.is(r.stderr, 'Attached 1 probe\n');
+    assert.match(r.stdout, /\n@n: 4\n$/);
+  });
+
   test('wildcards attach to every matching function', async () => {
     const r = await runScry([
       '-q',
