@@ -138,7 +138,17 @@ function wholeMapArg(ctx: CheckContext, c: CallExpr): void {
   if (arg.kind === 'map')
     ctx.error(`${c.name}() takes a whole map: write ${c.name}(${arg.name}), without a key`, arg.span);
   else {
-    ctx.expr(arg);
+    const t = ctx.expr(arg);
+    // len(kstack), len($s = ustack(3)): the frames of the probe's own stack (bpftrace v0.26 call.ustack len)
+    if (c.name === 'len' && t.kind === 'int' && t.view?.kind === 'stack') {
+      const direct = (arg.kind === 'ident' || arg.kind === 'call') && (arg.name === 'kstack' || arg.name === 'ustack');
+      if (!direct && arg.kind !== 'var')
+        ctx.error(
+          "len() counts the frames of the probe's own stack: kstack, ustack(…) or a variable holding one",
+          arg.span,
+        );
+      return;
+    }
     ctx.error(`${c.name}() needs a map, e.g. ${c.name}(@m)`, arg.span);
   }
 }

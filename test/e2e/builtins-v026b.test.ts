@@ -79,6 +79,29 @@ if (requireRoot('e2e builtins v0.26 (b)')) {
     assert.is(r.code, 0, r.stderr);
     assert.is(text(r), 'special\ninterval\nInterrupt\nN/A\nexecve\n');
   });
+
+  // call.ustack len, call.kstack len: as many frames as the stack prints
+  test('len(kstack) counts the frames kstack prints; len(kstack(2)) is 2; len of a variable holding ustack(3)', async () => {
+    const r = await runScry(
+      [
+        '-q',
+        '-c',
+        'sleep 0.1',
+        '-e',
+        'tracepoint:syscalls:sys_enter_clock_nanosleep /pid == cpid/ { $u = ustack(3); ' +
+          'printf("%d %d %d\\n", len(kstack(2)), len($u), len(kstack)); print(kstack); exit(); }',
+      ],
+      {},
+      10_000,
+    );
+    assert.is(r.code, 0, r.stderr);
+    const [first, ...rest] = r.stdout.trim().split('\n');
+    const [two, user, all] = first!.split(' ').map(Number);
+    assert.is(two, 2, r.stdout);
+    // sleep's libc frames (how many depends on its frame pointers), at most the three asked for
+    assert.ok(user! >= 1 && user! <= 3, r.stdout);
+    assert.is(all, rest.filter((l) => l.trim()).length, r.stdout);
+  });
 }
 
 test.run();

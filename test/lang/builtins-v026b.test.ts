@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { probeTypeName } from '../../lang/index.ts';
 import { parseFormat } from '../../lang/format-string.ts';
 import { signalName, syscallName } from '../../runtime/syscall-signal-names.ts';
+import { disasm } from '../../compiler/asm/index.ts';
 import { compileText, diagnose } from '../helpers/pipeline.ts';
 
 /** The first line of the rendered diagnostics (the message), '' when the program compiles. */
@@ -93,6 +94,16 @@ test('signal and system call names: strsignal(3) texts, real-time signals, N/A; 
     'Unknown syscall',
     'Unknown syscall',
   ]);
+});
+
+// bpftrace v0.26 call.ustack len, call.kstack len
+test('len() of a stack: kstack, ustack(n) or a variable holding one, taken again with bpf_get_stack', () => {
+  assert.is(firstLine('BEGIN { $x = ustack(3); @a = len($x); @b = len(kstack); @c = len(kstack(perf, 4)); }'), '');
+  const code = disasm(compileText('BEGIN { $x = ustack(3); @a = len($x); }').programs[0]!.bytecode);
+  assert.ok(code.includes('call 67'), code.join('\n'));
+  assert.ok(code.includes('r3 = 24'), code.join('\n')); // three frames of 8 bytes
+  assert.match(firstLine('BEGIN { @s[1] = kstack; @n = len(@s[1]); }'), 'takes a whole map');
+  assert.match(firstLine('BEGIN { @n = len(1); }'), 'len() needs a map');
 });
 
 test.run();

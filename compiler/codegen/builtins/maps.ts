@@ -38,6 +38,7 @@ import { defineEvent, emitEventOutput } from '../events.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { buildBucketKey, buildKey, lookup } from '../maps.ts';
 import type { EmitRows } from './emit.ts';
+import { emitStackLen } from './stacks.ts';
 
 export const mapBuiltins: EmitRows = {
   clear: { call: { stmt: (g, c) => emitMapOp(g, c, 'clear') } },
@@ -181,6 +182,8 @@ function emitHasKey(g: Gen, c: CallExpr): void {
  * when the bpf_map_sum_elem_count kfunc is missing; scry has no vmlinux BTF reader for kfunc ids yet.
  */
 function emitLen(g: Gen, c: CallExpr): void {
+  const st = typeOf(g, c.args[0]!);
+  if (st.kind === 'int' && st.view?.kind === 'stack') return emitStackLen(g, st.view);
   const spec = namedMap(g, g.shared.checked.mapTargets.get(c), c);
   const value = spec.user!.value;
   if (value.kind === 'hist' || value.kind === 'lhist')

@@ -5,10 +5,12 @@ import {
   R1,
   R2,
   R3,
+  R4,
   R6,
   alu64Imm,
   alu64Reg,
   call,
+  jmpImm,
   ldMapFd,
   mov32Reg,
   mov64Imm,
@@ -16,7 +18,7 @@ import {
 } from '../../asm/index.ts';
 import type { CallExpr, IdentExpr, IntView } from '../../../lang/index.ts';
 import { stackMapName } from '../../program.ts';
-import { allocOrFail, ldSlot, scoped, stxSlot, typeOf, type Gen } from '../context.ts';
+import { addrOf, allocOrFail, allocValue, ldSlot, scoped, stxSlot, typeOf, type Gen } from '../context.ts';
 import { checkHelper } from '../helper-errors.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
 
@@ -48,6 +50,32 @@ function emitStack(g: Gen, view: StackView, span: CallExpr['span']): void {
     );
     e.emit(ldSlot(8, R1, id), alu64Reg('or', R0, R1));
   });
+}
+
+/**
+ * len(stack): the frames of the probe's current stack, in r0. A stack value is an id into a stack map, which
+ * programs cannot read, so the stack is taken again with bpf_get_stack (kernel 4.18), which returns the
+ * bytes it wrote: 8 a frame, up to the type's limit; 0 when it fails.
+ */
+export function emitStackLen(g: Gen, view: StackView): void {
+  const e = g.e;
+  const done = e.freshLabel('stacklen.end');
+  scoped(g, () => {
+    const buf = allocValue(g, view.limit * 8);
+    e.emit(
+      mov64Reg(R1, R6),
+      ...addrOf(R2, buf),
+      mov64Imm(R3, view.limit * 8),
+      mov64Imm(R4, view.space === 'user' ? BPF_F_USER_STACK : 0),
+      call(helper.get_stack),
+      mov64Reg(R1, R0),
+      mov64Imm(R0, 0),
+      jmpImm('jsle', R1, 0, done),
+      mov64Reg(R0, R1),
+      alu64Imm('rsh', R0, 3),
+    );
+  });
+  e.place(done);
 }
 
 /** The stack the checker typed (`kstack` is `kstack(bpftrace, 127)`; the call's arguments pick mode and depth). */
