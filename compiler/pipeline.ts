@@ -11,8 +11,10 @@ import {
   type Diagnostic,
   type KernelInfo,
   type Program,
+  namedParamDecls,
+  resolveNamedParams,
+  type NamedParamProblem,
 } from '../lang/index.ts';
-import { namedParamDecls, resolveNamedParams, type NamedParamProblem } from '../lang/builtins/params.ts';
 import { compile, type CompileOptions } from './compile.ts';
 import type { CompiledProgram } from './program.ts';
 

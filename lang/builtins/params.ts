@@ -9,7 +9,9 @@ import { walk } from '../walk.ts';
 import { boolType, i64, stringType, u64, type Type } from '../types.ts';
 import type { BuiltinRow } from './row.ts';
 
-export type NamedParamValue = bigint | string | boolean;
+import type { NamedParamValue } from '../check/context.ts';
+
+export type { NamedParamValue };
 
 /** One getopt() of the program: its name, default (which sets the type) and description. */
 export interface NamedParamDecl {

@@ -1,6 +1,5 @@
 // What a builtin's check hook may ask of the checker while it checks one program (lang/builtins/row.ts):
 // inference of sub-expressions, map uses, the probe being checked, the side tables hooks fill, the diagnostics sink.
-import type { NamedParamValue } from '../builtins/params.ts';
 import type { CallExpr, Expr, MapExpr } from '../ast.ts';
 import type { BtfTypes } from '../btf.ts';
 import type { Diagnostic } from '../diagnostics.ts';
@@ -10,6 +9,9 @@ import type { KernelInfo } from '../kernel.ts';
 import type { MapInfo, PrintfInfo } from './tables.ts';
 import type { ResolvedAttach } from './attach.ts';
 import type { ScriptConfig } from './config.ts';
+
+/** A named command-line parameter's value (`--name=value` after `--`), as getopt() reads it. */
+export type NamedParamValue = bigint | string | boolean;
 
 export interface CheckContext {
   /** Infers (and records) the type of an expression. */

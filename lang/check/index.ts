@@ -1,5 +1,5 @@
 // The checker: passes run in one explicit order; each adds diagnostics, none throws for a user mistake.
-import type { NamedParamValue } from '../builtins/params.ts';
+import type { NamedParamValue } from './context.ts';
 import type { AttachPoint, Probe, Program } from '../ast.ts';
 import { error, hasErrors, warning, type Diagnostic } from '../diagnostics.ts';
 import type { KernelInfo } from '../kernel.ts';

@@ -1,6 +1,6 @@
 // What inference carries while it walks one program: the options, the side tables it fills, and where it is
 // (the probe being checked, its variables, loop depth). One object, passed to plain functions.
-import type { NamedParamValue } from '../builtins/params.ts';
+import type { NamedParamValue } from './context.ts';
 import type { CallExpr, Expr, ForMapStmt, MapExpr } from '../ast.ts';
 import type { BtfTypes } from '../btf.ts';
 import { error, type Diagnostic } from '../diagnostics.ts';
