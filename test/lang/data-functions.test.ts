@@ -73,7 +73,7 @@ const errors: [string, string, string][] = [
   [
     'an unknown stack mode suggests one',
     'BEGIN { @[kstack(prf)] = count(); }',
-    "stdin:1:18: ERROR: unknown stack mode 'prf'",
+    "stdin:1:18-21: ERROR: unknown stack mode 'prf'",
   ],
   [
     'a stack frame count out of range',

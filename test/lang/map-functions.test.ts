@@ -53,7 +53,7 @@ test('clear, zero and len take a whole map', () => {
     'stdin:1:26-31: ERROR: clear() takes a whole map: write clear(@m), without a key',
   );
   assert.is(first('BEGIN { zero(5); }'), 'stdin:1:14-15: ERROR: zero() needs a map, e.g. zero(@m)');
-  assert.is(first('BEGIN { print(@nope); }'), 'stdin:1:15: ERROR: undefined map: @nope');
+  assert.is(first('BEGIN { print(@nope); }'), 'stdin:1:15-20: ERROR: undefined map: @nope');
 });
 
 test('delete and has_key: both spellings, tuple keys spread over multi-key maps, key types checked', () => {

@@ -33,7 +33,7 @@ test('values that do not fit one event record are refused, naming the biggest', 
   assert.is(
     diagnose(src),
     [
-      `stdin:1:${start + 1}: ERROR: printf()'s values take 18032 bytes with the event header, more than one event record holds (16384 bytes)`,
+      `stdin:1:${start + 1}-${end + 1}: ERROR: printf()'s values take 18032 bytes with the event header, more than one event record holds (16384 bytes)`,
       src,
       ' '.repeat(start) + '~'.repeat(end - start),
       'HINT: the biggest: $s (value 1): 9000 bytes, str(8) (value 2): 9000 bytes, comm (value 4): 16 bytes',

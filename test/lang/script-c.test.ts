@@ -147,7 +147,7 @@ test('#include of a header: its macros, typedefs and structs; --include; mistake
   assert.is(
     diagnose('#include "outer.h"\nBEGIN { }'),
     [
-      `${join(dir, 'outer.h')}:2:1: ERROR: cannot find header "gone.h"`,
+      `${join(dir, 'outer.h')}:2:1-18: ERROR: cannot find header "gone.h"`,
       '#include "gone.h"',
       '~~~~~~~~~~~~~~~~~',
       't.bt:1:1-19: NOTE: in the file included from here',
@@ -194,7 +194,7 @@ test("the C part keeps the probes' lines and columns; C after a probe is refused
   );
   assert.match(
     diagnose('BEGIN { }\nenum E { A };'),
-    /^t\.bt:2:1: ERROR: C definitions must appear before probes and functions\n/,
+    /^t\.bt:2:1-\d+: ERROR: C definitions must appear before probes and functions\n/,
   );
 });
 
@@ -203,7 +203,7 @@ test('mistakes in a script struct are reported where they are', () => {
     diagnose('struct A { int x; struct Nope n; };\nBEGIN { }'),
     diagnose('struct A { int x; struct Nope n; };\nBEGIN { }'), // deterministic
   );
-  assert.match(diagnose('struct A { int x; struct Nope n; };\nBEGIN { }'), /^t\.bt:1:\d+: ERROR: .*Nope/);
+  assert.match(diagnose('struct A { int x; struct Nope n; };\nBEGIN { }'), /^t\.bt:1:\d+-\d+: ERROR: .*Nope/);
 });
 
 test.run();

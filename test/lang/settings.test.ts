@@ -63,7 +63,7 @@ test('a bad environment value is an error naming the variable (no source line to
 test("unknown, renamed, deprecated and environment-only names, in bpftrace v0.26's words", () => {
   assert.match(
     run('config = { bad_config = raw } BEGIN { }').out,
-    'stdin:1:12: ERROR: bad_config: not a known configuration option\n',
+    'stdin:1:12-28: ERROR: bad_config: not a known configuration option\n',
   );
   const renamed = run('config = { strlen = 9 } BEGIN { exit(); }');
   assert.match(renamed.out, 'WARNING: strlen has been renamed, please use max_strlen');

@@ -115,7 +115,7 @@ REPL('Tab completes providers, builtins, map names, and tracepoint fields after 
 REPL('a mistake prints with its underline and the session goes on', async () => {
   await enter(
     'BEGIN { @x = nosuchfunction(1); }',
-    /stdin:1:14: ERROR: [^\n]*\nBEGIN \{ @x = nosuchfunction\(1\); \}\n {13}~+/,
+    /stdin:1:14-\d+: ERROR: [^\n]*\nBEGIN \{ @x = nosuchfunction\(1\); \}\n {13}~+/,
   );
   await enter('.list', /no programs running|kept maps/);
 });

@@ -329,7 +329,7 @@ const MISTAKES: [string, string, string][] = [
   [
     'an unterminated struct',
     'struct A { int a;',
-    "stdin:1:18-19: ERROR: expected '}' to end struct A, found the end of the declarations\nstruct A { int a;\n                 ~\n",
+    "stdin:1:18-18: ERROR: expected '}' to end struct A, found the end of the declarations\nstruct A { int a;\n                 ~\n",
   ],
   [
     'an unexpanded preprocessor directive',
