@@ -103,6 +103,15 @@ export interface KernelInfo {
     name: string,
     pid?: number,
   ): readonly UsdtSite[] | UserProbeError;
+  /**
+   * uaddr(name): a symbol of a user-space file (a function or data), its size in bytes, and whether the file
+   * is loaded at an address chosen when it runs (PIE executables and shared libraries).
+   */
+  userSymbol?(
+    target: string,
+    name: string,
+    pid?: number,
+  ): { readonly vaddr: bigint; readonly size: number; readonly relocatable: boolean } | UserProbeError;
   /** kaddr(name): the address of a kernel symbol (/proc/kallsyms), if there is one. */
   kernelSymbolAddress(name: string): bigint | undefined;
   /** cgroupid(path): the id (inode number) of a cgroup v2 directory, if it exists. */

@@ -3,7 +3,7 @@
 import type { CallExpr, Expr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
 import { probeContext } from '../providers.ts';
-import { i64, pointer, sizeOf, u64, viewed, type Type } from '../types.ts';
+import { i64, pointer, sizeOf, u64, viewed, type IntBits, type Type } from '../types.ts';
 import { describe, intLiteral, stringLiteral } from './args.ts';
 import type { BuiltinRow, CallSpec } from './row.ts';
 
@@ -200,6 +200,26 @@ function uaddr(ctx: CheckContext, c: CallExpr): Type {
   if (paths.length > 1) {
     ctx.error('uaddr() in a probe on several binaries is ambiguous', c.span, ['split the probe by binary']);
     return u64;
+  }
+  const sym = ctx.kernel.userSymbol?.(paths[0]!, name);
+  if (sym && !('error' in sym)) {
+    // a pointer to an unsigned integer of the symbol's size; 8 bytes when it has no such size (bpftrace v0.26)
+    const bits: IntBits = sym.size === 1 ? 8 : sym.size === 2 ? 16 : sym.size === 4 ? 32 : 64;
+    const type: Type = {
+      kind: 'int',
+      bits: 64,
+      signed: false,
+      space: 'user',
+      pointeeInt: { kind: 'int', bits, signed: false },
+    };
+    if (sym.relocatable)
+      ctx.error(
+        `uaddr(): ${paths[0]} is loaded where it runs (PIE or a shared library): scry cannot find ${name}'s address there yet`,
+        c.args[0]!.span,
+        ['it works in executables built without -pie'],
+      );
+    else ctx.constants.set(c, sym.vaddr);
+    return type;
   }
   const sites = ctx.kernel.userProbeSites(paths[0]!, name);
   if ('error' in sites)

@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { BtfTypes, KernelInfo } from '../../lang/index.ts';
 import { findKernelFunc, moduleBtf, vmlinuxBtf } from './btf/index.ts';
 import { kernelFunctions } from './functions.ts';
-import { userProbeSites, usdtSites } from './user-probes.ts';
+import { userProbeSites, userSymbol, usdtSites } from './user-probes.ts';
 import { kernelSymbolAddress } from './kallsyms.ts';
 import { listTracepoints, tracepointFormat } from './tracefs.ts';
 
@@ -42,6 +42,7 @@ export function hostKernelInfo(): KernelInfo {
       return btf?.funcProto(name) ? { module, btf } : undefined;
     },
     userProbeSites: (target, where, pid) => userProbeSites(target, where, pid),
+    userSymbol: (target, name, pid) => userSymbol(target, name, pid),
     usdtSites: (target, provider, name, pid) => usdtSites(target, provider, name, pid),
     kernelSymbolAddress: (name) => kernelSymbolAddress(name),
     cgroupId: (path) => {

@@ -10,6 +10,8 @@ import {
   targetSymbols,
   expandTargets,
   PT_REGS_X86_64,
+  ET_DYN,
+  SHN_UNDEF,
   type UsdtArg,
 } from './elf/index.ts';
 
@@ -55,6 +57,22 @@ export function userProbeSites(target: string, where: string, pid?: number): rea
     }
     if (!out.length) return { error: `no function matching ${where} in ${targets.length} files matching ${target}` };
     return out;
+  } catch (e) {
+    return failure(e);
+  }
+}
+
+/** uaddr(name): the symbol (of any type) in the target file; undefined symbols (imports) do not count. */
+export function userSymbol(
+  target: string,
+  name: string,
+  pid?: number,
+): { vaddr: bigint; size: number; relocatable: boolean } | UserProbeError {
+  try {
+    const file = openTarget(target, pid !== undefined ? { pid } : {});
+    const sym = targetSymbols(file).lookup(name, { anyType: true });
+    if (!sym || sym.section === SHN_UNDEF) return { error: `no symbol '${name}' in ${file.path}` };
+    return { vaddr: sym.value, size: Number(sym.size), relocatable: file.elf.header.type === ET_DYN };
   } catch (e) {
     return failure(e);
   }

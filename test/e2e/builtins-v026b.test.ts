@@ -4,12 +4,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScry } from '../helpers/cli.ts';
+import { fixtures } from '../helpers/fixtures.ts';
 import { requireRoot } from '../helpers/kernel.ts';
 
 /** What the program printed, without the blank lines scry ends its output with. */
 const text = (r: { stdout: string }) => r.stdout.replace(/\n+$/, '\n');
 
-if (requireRoot('e2e builtins v0.26 (b)')) {
+const root = requireRoot('e2e builtins v0.26 (b)');
+const fx = root ? fixtures('e2e builtins v0.26 (b)') : undefined;
+
+if (root) {
   // call.printf_gr; the names and their order are the kernel's own (%pGg)
   test('printf %gr prints GFP flags: GFP_DMA, GFP_KERNEL|__GFP_ZERO, 0, padded to a width', async () => {
     const r = await runScry(
@@ -102,6 +106,27 @@ if (requireRoot('e2e builtins v0.26 (b)')) {
     assert.ok(user! >= 1 && user! <= 3, r.stdout);
     assert.is(all, rest.filter((l) => l.trim()).length, r.stdout);
   });
+
+  // call.uaddr: a data symbol, read through a pointer of its size (int leaf_calls: 4 bytes)
+  if (fx)
+    test('*uaddr("leaf_calls") reads the global of a non-PIE binary; uaddr in a PIE binary is refused', async () => {
+      const r = await runScry(
+        [
+          '-q',
+          '-c',
+          `${fx.nopie} recurse 3`,
+          '-e',
+          `uretprobe:${fx.nopie}:leaf /pid == cpid/ { printf("%d %d\\n", *uaddr("leaf_calls"), sizeof(*uaddr("leaf_calls"))); exit(); }`,
+        ],
+        {},
+        10_000,
+      );
+      assert.is(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^1 4$/m);
+      const pie = await runScry(['-q', '--dry-run', '-e', `uprobe:${fx.pie}:leaf { @ = *uaddr("leaf_calls"); }`]);
+      assert.is(pie.code, 1);
+      assert.match(pie.stderr, 'is loaded where it runs (PIE or a shared library)');
+    });
 }
 
 test.run();
