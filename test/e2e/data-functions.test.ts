@@ -123,7 +123,7 @@ if (requireRoot('e2e data functions')) {
     const r = await runScry(['-q', '-k', '-e', 'BEGIN { @x = str(8); exit(); }']);
     assert.match(
       r.stdout,
-      /^stdin:1:14: WARNING: Bad address\nAdditional Info - helper: probe_read_str, retcode: -14\n/,
+      /^stdin:1:14-\d+: WARNING: Bad address\nAdditional Info - helper: probe_read_str, retcode: -14\n/,
     );
   });
 }

@@ -193,7 +193,7 @@ async function checkAll(runs: { program: string; own: string; stderr: string }[]
   const programs = new Set<string>();
   for (const r of runs) {
     const s = suggestions(r.stderr, r.own);
-    if (!/^stdin:1:1: ERROR: /.test(r.stderr)) problems.push(`${r.program}: expected an error, got:\n${r.stderr}`);
+    if (!/^stdin:1:1-\d+: ERROR: /.test(r.stderr)) problems.push(`${r.program}: expected an error, got:\n${r.stderr}`);
     if (!s.probes.length && !s.listings.length && !s.programs.length)
       problems.push(`${r.program}: no suggestion at all:\n${r.stderr}`);
     s.probes.forEach((x) => probes.add(x));

@@ -36,12 +36,12 @@ if (requireRoot('e2e macros')) {
     assert.is(r.stdout.trim(), `${process.pid} ${readFileSync(`/proc/${process.pid}/comm`, 'utf8').trim()} 1`);
   });
 
-  test('assert(false, msg) reports msg at stdlib/base.bt:6:5 and where it was used, and exits 1', async () => {
+  test('assert(false, msg) reports msg at stdlib/base.bt:6:5-37 (bpftrace v0.26 stdlib.assert_macro) and where it was used, and exits 1', async () => {
     const r = await run('BEGIN { assert(false, "My error message"); }');
     assert.is(r.code, 1, r.stderr);
     const out = r.stdout + r.stderr;
-    assert.match(out, 'stdlib/base.bt:6:5: ERROR: assert failed: My error message');
-    assert.match(out, 'stdin:1:9: ERROR: expanded from');
+    assert.match(out, 'stdlib/base.bt:6:5-37: ERROR: assert failed: My error message');
+    assert.match(out, 'stdin:1:9-42: ERROR: expanded from');
   });
 }
 

@@ -337,7 +337,7 @@ test('warnings print on success, with --dry-run too', async () => {
   assert.is(r.code, 0);
   assert.match(
     r.stderr,
-    /^stdin:1:12: WARNING: .*log_size.*\nconfig = \{ log_size = 5 \} BEGIN \{ exit\(\); \}\n {11}~+\n/,
+    /^stdin:1:12-\d+: WARNING: .*log_size.*\nconfig = \{ log_size = 5 \} BEGIN \{ exit\(\); \}\n {11}~+\n/,
   );
 });
 

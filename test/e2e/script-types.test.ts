@@ -215,7 +215,7 @@ if (built && typeof built !== 'string') {
     const r = await runScry(['-I', dir, '-e', '#include "nosuch.h"\nBEGIN { printf("ran\\n"); exit(); }']);
     assert.is(r.code, 1);
     assert.is(r.stdout, '');
-    assert.match(r.stderr, /^stdin:1:1: ERROR: cannot find header "nosuch.h"\n#include "nosuch.h"\n~+\n/);
+    assert.match(r.stderr, /^stdin:1:1-\d+: ERROR: cannot find header "nosuch.h"\n#include "nosuch.h"\n~+\n/);
     assert.ok(
       r.stderr.includes(`HINT: looked for it in: ${join(process.cwd(), 'nosuch.h')}, ${join(dir, 'nosuch.h')}, `),
     );
