@@ -37,7 +37,7 @@ function assertLocated(r: { code: number | null; stderr: string }, message: RegE
   assert.is(r.code, 1, r.stderr.slice(0, 500));
   assert.not.match(r.stderr, /internal error|^\s+at /m);
   const lines = r.stderr.split('\n');
-  assert.match(lines[0]!, /^\S+\.bt:\d+:\d+: ERROR: /, r.stderr.slice(0, 500));
+  assert.match(lines[0]!, /^\S+\.bt:\d+:\d+-\d+: ERROR: /, r.stderr.slice(0, 500));
   assert.match(lines[0]!, message, lines[0]!.slice(0, 500));
   assert.match(lines[2]!, /^\s*~+$/, 'an underline');
 }
@@ -126,7 +126,7 @@ if (requireTracepoint('e2e bad input', 'syscalls/sys_enter_openat')) {
     const r = scry(program, [], 'ulimit -n 64');
     assertLocated(
       r,
-      /^\S+\.bt:1:\d+: ERROR: cannot create map @m\d+: 203 maps and 1 program need one open file each, and only \d+ more files may be open \(ulimit -n 64\)$/,
+      /^\S+\.bt:1:\d+-\d+: ERROR: cannot create map @m\d+: 203 maps and 1 program need one open file each, and only \d+ more files may be open \(ulimit -n 64\)$/,
     );
     const [, map] = /cannot create map (@m\d+)/.exec(r.stderr)!;
     const col = Number(/^\S+\.bt:1:(\d+)/.exec(r.stderr)![1]);

@@ -135,7 +135,7 @@ if (built && typeof built !== 'string') {
     assert.is(line, '4 1 \\x04\\x03\\x02\\x01 \\x04\\x00\\x00\\x00\\x05\\x00\\x00\\x00\\x06\\x00\\x00\\x00');
     assert.match(
       warning!,
-      /^stdin:\d+:\d+: WARNING: Array access out of bounds\. This can lead to unexpected results$/,
+      /^stdin:\d+:\d+-\d+: WARNING: Array access out of bounds\. This can lead to unexpected results$/,
     );
     assert.ok(text!.includes('@oob = $p->grid[0][$j];') && underline!.includes('~'), r.stdout);
   });
