@@ -58,7 +58,7 @@ if (requireRoot('e2e v0.26 run time')) {
     const warn = (operator: string) => {
       const at = prog.indexOf(operator) + 1; // the operator itself, after its space
       return (
-        `stdin:1:${at + 1}: WARNING: Divide or modulo by 0 detected. This can lead to unexpected results. 1 is being used as the result.\n` +
+        `stdin:1:${at + 1}-${at + 2}: WARNING: Divide or modulo by 0 detected. This can lead to unexpected results. 1 is being used as the result.\n` +
         `${prog}\n${' '.repeat(at)}~\n`
       );
     };
