@@ -44,7 +44,7 @@ export function renderDiagnostic(d: Diagnostic): string {
 
 function renderAt(s: Span, text: string): string[] {
   const { start, end } = spanLines(s);
-  const head = `${spanLocation(s)}: ${text}`;
+  const head = `${spanRange(s)}: ${text}`;
   if (start.line !== end.line) {
     const lines: string[] = [head];
     for (let l = start.line; l <= end.line; l++) lines.push(windowed(lineText(s.file, l), 0).shown);
@@ -86,10 +86,16 @@ function spanLines(s: Span): { start: { line: number; col: number }; end: { line
  * Where a span is, as diagnostics begin (bpftrace v0.26): `file:line:startcol-endcol` on one line,
  * `file:firstline-lastline` over several.
  */
-export function spanLocation(s: Span): string {
+export function spanRange(s: Span): string {
   const { start, end } = spanLines(s);
   if (start.line !== end.line) return `${s.file.name}:${start.line}-${end.line}`;
   return `${s.file.name}:${start.line}:${start.col}-${end.col}`;
+}
+
+/** `file:line:col` of a span's start, as bpftrace v0.26's JSON output gives a message's place (line and col). */
+export function spanLocation(s: Span): string {
+  const { line, col } = lineCol(s.file, s.start);
+  return `${s.file.name}:${line}:${col}`;
 }
 
 export function renderDiagnostics(ds: readonly Diagnostic[]): string {
