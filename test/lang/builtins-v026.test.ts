@@ -111,7 +111,10 @@ test('pid(init) and tid(init) are the initial namespace ids; pid(curr_ns) says s
     firstLine('BEGIN { @p = pid(curr_ns); }'),
     'stdin:1:18-25: ERROR: pid(curr_ns) is not supported yet: scry does not read the pid namespace it runs in',
   );
-  assert.is(firstLine('BEGIN { @p = tid(other); }'), 'stdin:1:18-23: ERROR: tid() takes a pid namespace: curr_ns or init');
+  assert.is(
+    firstLine('BEGIN { @p = tid(other); }'),
+    'stdin:1:18-23: ERROR: tid() takes a pid namespace: curr_ns or init',
+  );
 });
 
 test('percpu_kaddr and socket_cookie explain what they need when the kernel has no BTF for them', () => {

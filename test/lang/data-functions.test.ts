@@ -39,7 +39,11 @@ const errors: [string, string, string][] = [
     'BEGIN { $s = "vfs_read"; @x = kaddr($s); }',
     'stdin:1:37-39: ERROR: kaddr() needs a kernel symbol name as a string literal',
   ],
-  ['buf of a pointer needs a length', 'BEGIN { @x = buf(0); }', 'stdin:1:14-20: ERROR: buf() of a pointer needs a length'],
+  [
+    'buf of a pointer needs a length',
+    'BEGIN { @x = buf(0); }',
+    'stdin:1:14-20: ERROR: buf() of a pointer needs a length',
+  ],
   [
     'buf longer than max_strlen',
     'BEGIN { @x = buf(0, 100); }',

@@ -14,7 +14,10 @@ test('a bad aggregation argument is reported once, not once per use of its value
 });
 
 test('lhist bounds must be literals with step ≥ 1, max > min, step within the range and ≤ 1000 buckets', () => {
-  assert.is(first('BEGIN { @l = lhist(1, 0, 100, 0); }'), 'stdin:1:14-33: ERROR: lhist() step must be >= 1 (0 provided)');
+  assert.is(
+    first('BEGIN { @l = lhist(1, 0, 100, 0); }'),
+    'stdin:1:14-33: ERROR: lhist() step must be >= 1 (0 provided)',
+  );
   assert.is(
     first('BEGIN { @l = lhist(1, 10, 5, 1); }'),
     'stdin:1:14-32: ERROR: lhist() max must be greater than min (provided min 10 and max 5)',
@@ -66,7 +69,10 @@ test('delete and has_key: both spellings, tuple keys spread over multi-key maps,
     first('BEGIN { @m[1] = 1; delete(@m); }'),
     'stdin:1:20-30: ERROR: delete() of one entry of @m needs its key: delete(@m, key)',
   );
-  assert.is(first('BEGIN { @m = 1; $x = has_key(@m); }'), 'stdin:1:22-33: ERROR: has_key() needs a key: has_key(@m, key)');
+  assert.is(
+    first('BEGIN { @m = 1; $x = has_key(@m); }'),
+    'stdin:1:22-33: ERROR: has_key() needs a key: has_key(@m, key)',
+  );
   assert.is(
     first('BEGIN { @m[1] = 1; delete(@m[1], 2); }'),
     'stdin:1:20-36: ERROR: delete() takes the key once: write delete(@m, key) or delete(@m[key])',

@@ -155,8 +155,14 @@ test('mistakes in using a macro: arity, a non-variable for $x, a map with keys f
     "stdin:1:35-39: ERROR: macro 'f' takes 2 arguments, not 1",
   );
   assert.match(diagnose('macro f(a, b) { a } begin { print(f(1)); }'), "stdin:1:7-8: NOTE: 'f' is defined here");
-  assert.is(first('macro f($x) { $x } begin { print(f(1)); }'), "stdin:1:36-37: ERROR: macro 'f' takes a variable for $x");
-  assert.is(first('macro f(@m) { @m } begin { print(f(@a[1])); }'), "stdin:1:36-41: ERROR: macro 'f' takes a map for @m");
+  assert.is(
+    first('macro f($x) { $x } begin { print(f(1)); }'),
+    "stdin:1:36-37: ERROR: macro 'f' takes a variable for $x",
+  );
+  assert.is(
+    first('macro f(@m) { @m } begin { print(f(@a[1])); }'),
+    "stdin:1:36-41: ERROR: macro 'f' takes a map for @m",
+  );
   assert.is(first('macro f(x) { f(x) } begin { print(f(1)); }'), "stdin:1:14-18: ERROR: macro 'f' uses itself");
   assert.is(
     first('macro f() { $x = 1; } begin { $a = f(); }'),
