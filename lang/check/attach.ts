@@ -29,22 +29,8 @@ export function resolveAttachPoint(
     found.push(error(e.message, ap.span, e.hints.length ? [...e.hints] : undefined));
     resolved = [];
   }
-  if (resolved.length || !found.some((d) => d.severity === 'error')) {
+  if (missing === 'error' || resolved.length || !found.some((d) => d.severity === 'error')) {
     diags.push(...found);
-    return resolved;
-  }
-  if (missing === 'error') {
-    // bpftrace v0.26's words first; scry's reason (and its suggestions) as hints
-    const [first, ...rest] = found.filter((d) => d.severity === 'error');
-    diags.push(
-      error(`No matches for ${missingName(ap)}.`, ap.span, [
-        first!.message,
-        ...(first!.hints ?? []),
-        ...rest.map((d) => d.message),
-        'config = { missing_probes = "warn" } goes on without it',
-      ]),
-    );
-    diags.push(...found.filter((d) => d.severity !== 'error'));
     return resolved;
   }
   if (missing === 'warn') {
