@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { withTypeRows } from '../../runtime/kernel/btf/index.ts';
 import { renderRecord } from '../../runtime/render.ts';
+import { formatValue } from '../../repl/print/text.ts';
 import { compileText } from '../helpers/pipeline.ts';
 
 const program = compileText(`
@@ -32,7 +33,7 @@ test('a script struct value prints field by field through the script types', () 
   const types = program.scriptTypes!;
   const recordTypes = () => withTypeRows(undefined, types.firstId, types.types);
   assert.is(
-    renderRecord(value, bytes, { recordTypes }),
+    formatValue(renderRecord(value, bytes, { recordTypes })),
     '{ .m = -3, .lo = 5, .mid = 200, .arr = [1,2,3], .in = { .a = -2 }, .c = BLUE, .name = ab, .raw = [7,0] }',
   );
   // rows made for another kernel's BTF (another type count) are not used: the bytes print, not wrong fields

@@ -182,9 +182,13 @@ function emitHasKey(g: Gen, c: CallExpr): void {
  * when the bpf_map_sum_elem_count kfunc is missing; scry has no vmlinux BTF reader for kfunc ids yet.
  */
 function emitLen(g: Gen, c: CallExpr): void {
-  const st = typeOf(g, c.args[0]!);
-  if (st.kind === 'int' && st.view?.kind === 'stack') return emitStackLen(g, st.view);
-  const spec = namedMap(g, g.shared.checked.mapTargets.get(c), c);
+  // a whole map (the checker recorded it: it has no value type) or a stack (an expression with a type)
+  const whole = g.shared.checked.mapTargets.get(c);
+  if (!whole) {
+    const st = typeOf(g, c.args[0]!);
+    if (st.kind === 'int' && st.view?.kind === 'stack') return emitStackLen(g, st.view);
+  }
+  const spec = namedMap(g, whole, c);
   const value = spec.user!.value;
   if (value.kind === 'hist' || value.kind === 'lhist')
     throw new CodegenError(`len() does not work on ${value.kind}() maps`, c.span);
