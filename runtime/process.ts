@@ -2,7 +2,7 @@
 // process, whose exit ends the run (bpftrace stops when the traced process is gone).
 import { accessSync, constants, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { check, native, SysError, watchFd, type WatchHandle } from './sys/index.ts';
+import { check, isSysError, native, SysError, watchFd, type WatchHandle } from './sys/index.ts';
 
 const WNOHANG = 1;
 
@@ -158,7 +158,15 @@ function resolveExecutable(name: string): string {
  * stops watching. Linux 5.3 (pidfd_open).
  */
 export function watchProcessExit(pid: number, onExit: () => void): () => void {
-  const pidfd = check(native().pidfdOpen(pid), `pidfd_open(${pid})`);
+  let pidfd: number;
+  try {
+    pidfd = check(native().pidfdOpen(pid), `pidfd_open(${pid})`);
+  } catch (e) {
+    // it exited while scry was starting (after -p was checked): that is its exit
+    if (!isSysError(e, 'ESRCH')) throw e;
+    queueMicrotask(onExit);
+    return () => {};
+  }
   let stopped = false;
   const stop = () => {
     if (stopped) return;

@@ -19,7 +19,7 @@ export interface ContextReads {
   readonly argN?: 'pt_regs' | 'ctx' | 'usdt';
   /** retval reads pt_regs' return register, or the context's u64 after the parameters (fexit) */
   readonly retval?: 'pt_regs' | 'ctx';
-  /** `func` is the probed kernel function (from the instruction pointer) */
+  /** `func` is the probed function: a kernel one from the instruction pointer, a user one by name (uprobes) */
   readonly func?: true;
   /** the program's context is a struct pt_regs: reg() reads it */
   readonly ptRegs?: true;

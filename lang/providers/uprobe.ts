@@ -15,7 +15,10 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
     name,
     aliases: [name === 'uprobe' ? 'u' : 'ur'],
     usage: `${name}:binary:function`,
-    reads: name === 'uprobe' ? { argN: 'pt_regs', ptRegs: true } : { retval: 'pt_regs', ptRegs: true },
+    reads:
+      name === 'uprobe'
+        ? { argN: 'pt_regs', ptRegs: true, func: true }
+        : { retval: 'pt_regs', ptRegs: true, func: true },
     context: (a) => ({ binary: a.path, funcName: a.func || `0x${a.vaddr.toString(16)}` }),
     resolve(r) {
       const { ap, kernel } = r;

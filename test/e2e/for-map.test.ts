@@ -45,7 +45,8 @@ if (requireRoot('e2e for-map')) {
       for ($kv : @m) { if ($kv.0 == 2) { continue; } @rest += $kv.1; }
       exit(); }`;
     const r = await runScry(['-q', '-e', prog]);
-    assert.is(r.stderr, '');
+    // the printf after break never runs, which bpftrace v0.26 warns of when compiling
+    assert.match(r.stderr, /^stdin:2:58-75: WARNING: Unreachable statement\.\n/);
     assert.equal(printed(r.stdout), ['one']);
     assert.ok(r.stdout.includes('\n@first: 1\n'), r.stdout);
     assert.ok(r.stdout.includes('\n@rest: 4\n'), r.stdout);

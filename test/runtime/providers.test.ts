@@ -19,7 +19,8 @@ test('every provider has a compiler row and a runtime row', () => {
 
 test('func, retval and argN are valid where the provider rows say they read something', () => {
   const sorted = (xs: readonly string[]) => [...xs].sort();
-  assert.equal(sorted(providersReading('func')), ['kprobe', 'kretprobe']);
+  // func in uprobes is the function's name (bpftrace v0.26 builtin.func_uprobe)
+  assert.equal(sorted(providersReading('func')), ['kprobe', 'kretprobe', 'uprobe', 'uretprobe']);
   assert.equal(sorted(providersReading('retval')), ['fexit', 'kretprobe', 'uretprobe']);
   assert.equal(sorted(providersReading('argN')), ['fentry', 'fexit', 'kprobe', 'rawtracepoint', 'uprobe', 'usdt']);
   assert.equal(sorted(providersReading('ptRegs')), ['kprobe', 'kretprobe', 'profile', 'uprobe', 'uretprobe', 'usdt']);
@@ -34,10 +35,22 @@ test('func, retval and argN are valid where the provider rows say they read some
   }
 });
 
-test('-l lists providers in one order: tracepoints, raw tracepoints, fentry/fexit, kprobes, perf events', () => {
+test('-l lists providers in one order: tracepoints, raw tracepoints, fentry/fexit, kprobes, perf events, timers, iterators', () => {
   assert.equal(
     listers.map((l) => l.provider),
-    ['tracepoint', 'rawtracepoint', 'fentry', 'fexit', 'kprobe', 'kretprobe', 'software', 'hardware'],
+    [
+      'tracepoint',
+      'rawtracepoint',
+      'fentry',
+      'fexit',
+      'kprobe',
+      'kretprobe',
+      'software',
+      'hardware',
+      'profile',
+      'interval',
+      'iter',
+    ],
   );
 });
 
