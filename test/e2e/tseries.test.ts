@@ -33,10 +33,14 @@ if (requireRoot('e2e tseries')) {
   });
 
   test('-f json: per-CPU slots add up for "sum", intervals start at wall-clock times', async () => {
+    // an idle CPU takes no cpu-clock samples: keep every CPU busy for the run (-c ends it)
+    const busy = `/bin/sh -c 'for i in $(seq ${cpus().length}); do timeout 1.6 sh -c "while :; do :; done" & done; wait'`;
     const out = await stdout(
-      'profile:hz:99 { @c = tseries(1, 500ms, 4, "sum"); @n = count(); } interval:ms:1600 { exit(); }',
+      'profile:hz:99 { @c = tseries(1, 500ms, 4, "sum"); @n = count(); }',
       '-f',
       'json',
+      '-c',
+      busy,
     );
     const line = out.split('\n').find((l) => l.includes('"tseries"'));
     assert.ok(line, out);
