@@ -188,7 +188,7 @@ function emitStringCompare(g: Gen, x: BinaryExpr): void {
   const rt = typeOf(g, x.right);
   // strings by their size; arrays and structs (== and != only) by their slots, padding zeroed; tuples as the
   // type that holds both (the checker's)
-  const common = lt.kind === 'tuple' ? g.shared.checked.operandTypes.get(x)?.[0] : undefined;
+  const common = lt.kind === 'tuple' || lt.kind === 'buffer' ? g.shared.checked.operandTypes.get(x)?.[0] : undefined;
   const bytes = (t: Type) => (t.kind === 'string' ? sizeOfString(t) : slotSize(t));
   const size = common ? slotSize(common) : Math.ceil(Math.max(bytes(lt), bytes(rt)) / 8) * 8;
   const diff = e.freshLabel('strcmp.diff');

@@ -310,6 +310,12 @@ function binaryType(st: InferState, e: BinaryExpr, lt: Type, rt: Type): Type {
     else st.operandTypes.set(e, [both, both]);
     return boolType;
   }
+  // buffers compare by length and bytes (bpftrace v0.26 variable.buf_equality), as the type that holds both
+  if ((e.op === '==' || e.op === '!=') && lt.kind === 'buffer' && rt.kind === 'buffer' && !lt.view && !rt.view) {
+    const both: Type = { kind: 'buffer', size: Math.max(lt.size, rt.size) };
+    st.operandTypes.set(e, [both, both]);
+    return boolType;
+  }
   // arrays (and structs) of one type compare byte for byte, as bpftrace v0.26 compares them
   if ((e.op === '==' || e.op === '!=') && (comparableBytes(st, lt) || comparableBytes(st, rt))) {
     if (!sameType(lt, rt))

@@ -63,9 +63,9 @@ if (requireRoot('e2e v0.26 syntax')) {
   test('?: without a value, if/else as a value, ?: of two printf statements, tuple branches', async () => {
     assert.is(
       await out(
-        'BEGIN { $x = 1; $a = $x ?: 10; $b = 0 ?: 20; print(($a, $b)); print(if ($x) { if (0) { 5 } else { 6 } } else { 7 }); $b ? printf("yes\\n") : printf("no\\n"); $t = $x ? ("hellolongstr", "a") : ("b", "c"); print($t); printf("%s %d\\n", $x == 1, $x == 2); exit(); }',
+        'BEGIN { $x = 1; $a = $x ?: 10; $b = 0 ?: 20; print(($a, $b)); print(if ($x) { if (0) { 5 } else { 6 } } else { 7 }); $b ? printf("yes\\n") : printf("no\\n"); $t = $x ? ("hellolongstr", "a") : ("b", "c"); print($t); printf("%s %d\\n", $x == 1, $x == 2); $p = buf("hi", 2); $q = buf("bye", 3); printf("%d %d\\n", $p == buf("hi", 2), $p == $q); exit(); }',
       ),
-      '(1, 20)\n6\nyes\n(hellolongstr, a)\ntrue 0\n',
+      '(1, 20)\n6\nyes\n(hellolongstr, a)\ntrue 0\n1 0\n',
     );
   });
 }

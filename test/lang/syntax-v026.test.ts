@@ -98,4 +98,9 @@ test('config={…} without spaces is the config block (other.valid license write
   );
 });
 
+test('buffers compare with == and != by length and bytes (bpftrace v0.26)', () => {
+  assert.is(diagnose('BEGIN { $a = buf("hi", 2); $b = buf("bye", 3); @x = ($a == $b, $a != $a); }'), '');
+  assert.match(diagnose('BEGIN { $a = buf("hi", 2); @x = $a < $a; }'), 'needs an integer, got buffer[2]');
+});
+
 test.run();
