@@ -1,6 +1,7 @@
 // Resolves attach points: the provider by name or alias, then the provider's row (lang/providers/) checks
 // the form, expands wildcards and asks the kernel whether the probe exists.
 import type { AttachPoint } from '../ast.ts';
+import { splitAttachPoint } from '../cst-to-ast.ts';
 import { error, warning, type Diagnostic } from '../diagnostics.ts';
 import type { KernelInfo } from '../kernel.ts';
 import { lookupProvider, providerNames, providerRow, type ResolvedAttach } from '../providers.ts';
@@ -38,6 +39,17 @@ export function resolveAttachPoint(
     diags.push(warning(`No matches for ${missingName(ap)}. Skipping.`, ap.span, why));
   }
   return [];
+}
+
+/**
+ * `i:ms:$1`, `BEG$1`: positional parameters in an attach point stand for their text (bpftrace v0.26); one not
+ * given is empty, as a missing `$N` is elsewhere.
+ */
+export function withPositionals(ap: AttachPoint, params: readonly string[]): AttachPoint {
+  if (!/\$\d/.test(ap.raw)) return ap;
+  const raw = ap.raw.replace(/\$(\d+)/g, (_, n: string) => params[Number(n) - 1] ?? '');
+  const { parts } = splitAttachPoint(raw);
+  return { ...ap, raw, provider: parts[0] ?? '', parts: parts.slice(1) };
 }
 
 /** bpftrace's `config = { missing_probes = … }`: what an attach point that matches nothing is. */

@@ -5,7 +5,7 @@ import { error, hasErrors, warning, type Diagnostic } from '../diagnostics.ts';
 import type { KernelInfo } from '../kernel.ts';
 import { deepest, isStackOverflow } from '../walk.ts';
 import { capDiagnostics } from '../cap-diagnostics.ts';
-import { resolveAttachPoint, type ResolvedAttach } from './attach.ts';
+import { resolveAttachPoint, withPositionals, type ResolvedAttach } from './attach.ts';
 import { probeContext, type ProbeContext } from '../providers.ts';
 import { readConfig, type ScriptConfig } from './config.ts';
 import { infer } from './infer.ts';
@@ -81,7 +81,7 @@ export function check(
       ast.probes.map((probe) => ({
         probe,
         attach: probe.attachPoints.flatMap((ap) =>
-          resolveAttachPoint(ap, kernel, diagnostics, options.pid, config.missingProbes),
+          resolveAttachPoint(withPositionals(ap, params), kernel, diagnostics, options.pid, config.missingProbes),
         ),
       })),
       config.missingProbes,

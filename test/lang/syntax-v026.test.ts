@@ -103,4 +103,13 @@ test('buffers compare with == and != by length and bytes (bpftrace v0.26)', () =
   assert.match(diagnose('BEGIN { $a = buf("hi", 2); @x = $a < $a; }'), 'needs an integer, got buffer[2]');
 });
 
+test('positional parameters in attach points stand for their text (i:ms:$1, BEG$1)', () => {
+  const out = check(program('i:ms:$1 { } BEG$2 { }'), fixedKernel, { params: ['5', 'IN'] });
+  assert.ok(out.program, renderDiagnostics(out.diagnostics));
+  assert.equal(
+    out.program!.probes.map((p) => p.attach.map((a) => a.text)),
+    [['interval:ms:5'], ['BEGIN']],
+  );
+});
+
 test.run();
