@@ -603,16 +603,21 @@ export class ScryParser extends CstParser {
     });
   }
 
-  sizeofExpr = this.RULE('sizeofExpr', () => {
-    this.CONSUME(T.Sizeof);
-    this.CONSUME(T.LParen);
+  /** a type name when one is written up to `end` (`sizeof(struct x)`), else an expression (`sizeof($v)`) */
+  private typeOrExpr(end: TokenType): void {
     this.OR({
       IGNORE_AMBIGUITIES: true,
       DEF: [
-        { GATE: () => this.typeArgAhead(T.RParen), ALT: () => this.SUBRULE(this.typeName) },
+        { GATE: () => this.typeArgAhead(end), ALT: () => this.SUBRULE(this.typeName) },
         { ALT: () => this.SUBRULE(this.expr) },
       ],
     });
+  }
+
+  sizeofExpr = this.RULE('sizeofExpr', () => {
+    this.CONSUME(T.Sizeof);
+    this.CONSUME(T.LParen);
+    this.typeOrExpr(T.RParen);
     this.CONSUME(T.RParen);
   });
 
@@ -620,13 +625,7 @@ export class ScryParser extends CstParser {
   offsetofExpr = this.RULE('offsetofExpr', () => {
     this.CONSUME(T.Offsetof);
     this.CONSUME(T.LParen);
-    this.OR({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        { GATE: () => this.typeArgAhead(T.Comma), ALT: () => this.SUBRULE(this.typeName) },
-        { ALT: () => this.SUBRULE(this.expr) },
-      ],
-    });
+    this.typeOrExpr(T.Comma);
     this.CONSUME(T.Comma);
     this.CONSUME(T.FieldName, { LABEL: 'ops' });
     this.MANY(() => {
@@ -640,13 +639,7 @@ export class ScryParser extends CstParser {
   typeofType = this.RULE('typeofType', () => {
     this.CONSUME(T.Identifier);
     this.CONSUME(T.LParen);
-    this.OR({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        { GATE: () => this.typeArgAhead(T.RParen), ALT: () => this.SUBRULE(this.typeName) },
-        { ALT: () => this.SUBRULE(this.expr) },
-      ],
-    });
+    this.typeOrExpr(T.RParen);
     this.CONSUME(T.RParen);
   });
 

@@ -174,15 +174,12 @@ function emitDiscarded(g: Gen, x: Expr): void {
 
 /** `c ? f() : g()` with no value: an if/else of two statements */
 function emitVoidTernary(g: Gen, x: Extract<Expr, { kind: 'ternary' }>): void {
-  const otherwise = g.e.freshLabel('ternary.else');
-  const done = g.e.freshLabel('ternary.end');
-  emitInt(g, x.cond);
-  g.e.emit(jmpImm('jeq', R0, 0, otherwise));
-  emitStmt(g, { kind: 'expr-stmt', expr: x.then, span: x.then.span });
-  g.e.emit(ja(done));
-  g.e.place(otherwise);
-  emitStmt(g, { kind: 'expr-stmt', expr: x.else, span: x.else.span });
-  g.e.place(done);
+  const branch = (e: Expr): Block => ({
+    kind: 'block',
+    statements: [{ kind: 'expr-stmt', expr: e, span: e.span }],
+    span: e.span,
+  });
+  emitStmt(g, { kind: 'if', cond: x.cond, then: branch(x.then), else: branch(x.else), span: x.span });
 }
 
 function emitCallStmt(g: Gen, c: CallExpr): void {
