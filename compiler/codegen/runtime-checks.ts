@@ -17,12 +17,11 @@ export function warnUnlessBelow(g: Gen, bound: number, text: string, span: Span)
   const e = g.e;
   const ok = e.freshLabel('bound.ok');
   e.emit(jmpImm('jlt', R0, bound, ok));
-  const id = defineEvent(g, { kind: 'runtime-warning', text, span });
   scoped(g, () => {
-    const rec = allocOrFail(g, 16, span);
-    e.emit(stxSlot(8, rec + 8, R0), stSlot(8, rec, id));
-    emitEventOutput(g, rec, 8);
-    e.emit(ldSlot(8, R0, rec + 8));
+    const kept = allocOrFail(g, 8, span);
+    e.emit(stxSlot(8, kept, R0));
+    warnAlways(g, text, span);
+    e.emit(ldSlot(8, R0, kept));
   });
   e.place(ok);
 }
