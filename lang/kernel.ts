@@ -116,4 +116,14 @@ export interface KernelInfo {
   kernelSymbolAddress(name: string): bigint | undefined;
   /** cgroupid(path): the id (inode number) of a cgroup v2 directory, if it exists. */
   cgroupId(path: string): bigint | undefined;
+  /** The pid namespace the tracer runs in (device and inode of /proc/self/ns/pid): pid and tid count in it. */
+  pidNamespace?(): PidNamespace | undefined;
 }
+
+export interface PidNamespace {
+  readonly dev: bigint;
+  readonly ino: bigint;
+}
+
+/** The initial pid namespace's inode number (PROC_PID_INIT_INO): there, pid(curr_ns) is pid(init). */
+export const INIT_PID_NS_INO = 0xeffffffcn;

@@ -8,14 +8,18 @@ import { UserSymbolizer, formatPerfFrame, formatStackFrame, formatUsym } from '.
 import type { RenderContext } from './render.ts';
 import { StackResolver } from './stacks.ts';
 
-/** `stackMaps`: stack-trace map fd by frame limit; `scriptTypes`: the compiled program's; `enumNames` see RenderContext. */
+/**
+ * `stackMaps`: stack-trace map fd by frame limit; `scriptTypes`: the compiled program's; `enumNames` see
+ * RenderContext; `probedFiles`: the uprobes' files (for processes gone before their stacks print).
+ */
 export function makeRenderContext(
   stackMaps: ReadonlyMap<number, number>,
   scriptTypes?: CompiledProgram['scriptTypes'],
   enumNames = true,
+  probedFiles: readonly string[] = [],
 ): RenderContext {
   let symbolizer: UserSymbolizer | undefined; // made on first use: it looks for c++filt
-  const users = () => (symbolizer ??= new UserSymbolizer());
+  const users = () => (symbolizer ??= new UserSymbolizer({ probedFiles }));
   const userFrame = (pid: number, ip: bigint, mode: 'bpftrace' | 'perf') => {
     const sym = users().symbolize(pid, ip);
     return mode === 'perf' ? formatPerfFrame(sym, ip) : formatStackFrame(sym, ip);

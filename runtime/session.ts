@@ -85,7 +85,8 @@ export class Session {
   ) {
     const stackMaps = new Map<number, number>();
     for (const m of objs.maps.values()) if (m.spec.kind === 'stack_trace') stackMaps.set(m.spec.valueSize / 8, m.fd.fd);
-    this.render = makeRenderContext(stackMaps, compiled.scriptTypes, enumNames);
+    const probedFiles = compiled.programs.flatMap((p) => ('path' in p.attach ? [p.attach.path] : []));
+    this.render = makeRenderContext(stackMaps, compiled.scriptTypes, enumNames, probedFiles);
     this.decoder = new EventDecoder(compiled.events, this.render);
     this.done = new Promise((r) => (this.resolveDone = r));
   }

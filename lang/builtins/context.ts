@@ -189,9 +189,8 @@ export const contextRows: readonly BuiltinRow[] = [
 ];
 
 /**
- * pid(init) / tid(init): the ids in the initial pid namespace, what `pid` and `tid` are in scry. bpftrace v0.26
- * also has pid(curr_ns), the ids in the namespace bpftrace runs in; scry does not read its own namespace yet,
- * so it says so rather than print the initial namespace's ids under that name.
+ * pid([curr_ns|init]) / tid(…): the ids in the pid namespace scry runs in (the default, as `pid` and `tid`), or
+ * in the initial one (bpftrace v0.26).
  */
 function pidFunction(name: 'pid' | 'tid'): CallSpec {
   return {
@@ -203,11 +202,7 @@ function pidFunction(name: 'pid' | 'tid'): CallSpec {
       const ns = c.args[0];
       if (!ns) return u32;
       ctx.typeOf.set(ns, u32);
-      if (ns.kind === 'ident' && ns.name === 'curr_ns')
-        ctx.error(`${name}(curr_ns) is not supported yet: scry does not read the pid namespace it runs in`, ns.span, [
-          `${name} and ${name}(init) are the ids in the initial pid namespace`,
-        ]);
-      else if (ns.kind !== 'ident' || ns.name !== 'init')
+      if (ns.kind !== 'ident' || (ns.name !== 'init' && ns.name !== 'curr_ns'))
         ctx.error(`${name}() takes a pid namespace: curr_ns or init`, ns.span, [`for example ${name}(init)`]);
       return u32;
     },

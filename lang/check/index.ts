@@ -2,7 +2,7 @@
 import type { NamedParamValue } from './context.ts';
 import type { AttachPoint, Probe, Program } from '../ast.ts';
 import { error, hasErrors, warning, type Diagnostic } from '../diagnostics.ts';
-import type { KernelInfo } from '../kernel.ts';
+import { INIT_PID_NS_INO, type KernelInfo, type PidNamespace } from '../kernel.ts';
 import { deepest, isStackOverflow } from '../walk.ts';
 import { capDiagnostics } from '../cap-diagnostics.ts';
 import { resolveAttachPoint, withPositionals, type ResolvedAttach } from './attach.ts';
@@ -34,6 +34,8 @@ export interface CheckedProgram extends InferResult {
   readonly contexts: ReadonlyMap<ResolvedAttach, ProbeContext>;
   /** the types the script declares, as BTF rows after the kernel's ids (records of them print through these) */
   readonly scriptTypes?: { readonly firstId: number; readonly types: readonly BtfType[] };
+  /** the tracer's pid namespace when it is not the initial one: pid, tid and ustack's pid count in it */
+  readonly pidNamespace?: PidNamespace;
 }
 
 export interface CheckOptions {
@@ -111,8 +113,18 @@ export function check(
   if (hasErrors(diagnostics)) return { diagnostics: capDiagnostics(diagnostics) };
   const contexts = new Map(probes.flatMap((p) => p.attach.map((a) => [a, probeContext(a)] as const)));
   const rows = scriptTypes ? scriptTypeRows(scriptTypes) : undefined;
+  const pidNs = kernel.pidNamespace?.();
   return {
-    program: { ast, probes, ...inferred, config, params, contexts, ...(rows ? { scriptTypes: rows } : {}) },
+    program: {
+      ast,
+      probes,
+      ...inferred,
+      config,
+      params,
+      contexts,
+      ...(rows ? { scriptTypes: rows } : {}),
+      ...(pidNs && pidNs.ino !== INIT_PID_NS_INO ? { pidNamespace: pidNs } : {}),
+    },
     diagnostics: capDiagnostics(diagnostics),
   };
 }
@@ -151,6 +163,7 @@ function withTypes(kernel: KernelInfo, types: BtfTypes): KernelInfo {
     usdtSites: (target, provider, name, pid) => kernel.usdtSites(target, provider, name, pid),
     kernelSymbolAddress: (name) => kernel.kernelSymbolAddress(name),
     cgroupId: (path) => kernel.cgroupId(path),
+    pidNamespace: () => kernel.pidNamespace?.(),
   };
 }
 

@@ -45,6 +45,14 @@ export function hostKernelInfo(): KernelInfo {
     userSymbol: (target, name, pid) => userSymbol(target, name, pid),
     usdtSites: (target, provider, name, pid) => usdtSites(target, provider, name, pid),
     kernelSymbolAddress: (name) => kernelSymbolAddress(name),
+    pidNamespace: () => {
+      try {
+        const st = statSync('/proc/self/ns/pid', { bigint: true });
+        return { dev: st.dev, ino: st.ino };
+      } catch {
+        return undefined; // no /proc: the ids are the initial namespace's
+      }
+    },
     cgroupId: (path) => {
       // a cgroup v2 id is the inode number of its directory
       try {

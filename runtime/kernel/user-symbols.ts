@@ -6,7 +6,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { openDebugFile } from './elf/debug-file.ts';
 import { cxxfilt, isMangled, type Demangler } from './elf/demangle.ts';
-import { ElfError, ElfFile, PF_X, PT_LOAD, type Segment } from './elf/elf-file.ts';
+import { ET_EXEC, ElfError, ElfFile, PF_X, PT_LOAD, type Segment } from './elf/elf-file.ts';
 import { SymbolTable } from './elf/symbols.ts';
 import { printable } from '../printable.ts';
 
@@ -82,6 +82,12 @@ export interface UserSymbolizerOptions {
    * false keeps names as they are in the symbol table.
    */
   readonly demangle?: Demangler | false;
+  /**
+   * The files the probes are in. When a process's maps cannot be read (it has exited, or its pid is not one
+   * of this /proc's), an address in one of these that is a fixed-address executable (ET_EXEC, not PIE) is
+   * still its own virtual address there, so it resolves through that file's symbols.
+   */
+  readonly probedFiles?: readonly string[];
 }
 
 const PAGE = 4096n;
@@ -99,6 +105,9 @@ export class UserSymbolizer {
   private readonly debugFiles: boolean;
   private readonly demangler: Demangler | undefined;
   private readonly demangled = new Map<string, string>();
+  private readonly probedFiles: readonly string[];
+  /** the probed files that are fixed-address executables, read on first need */
+  private fixed: LoadedModule[] | undefined;
 
   constructor(opts: UserSymbolizerOptions = {}) {
     this.maxProcesses = opts.maxProcesses ?? 256;
@@ -108,6 +117,7 @@ export class UserSymbolizer {
     this.proc = opts.procRoot ?? '/proc';
     this.debugFiles = opts.debugFiles ?? true;
     this.demangler = opts.demangle === false ? undefined : (opts.demangle ?? cxxfilt());
+    this.probedFiles = [...new Set(opts.probedFiles ?? [])];
   }
 
   /** The function, offset and file of an address in a process; {} when nothing is known. */
@@ -141,6 +151,7 @@ export class UserSymbolizer {
       maps = this.processMaps(pid, true);
       entry = maps && findMap(maps.maps, addr);
     }
+    if (!maps) return this.lookupFixed(addr);
     if (!entry) return {};
     const path = entry.path.replace(/ \(deleted\)$/, '');
     const isFile = path.startsWith('/');
@@ -149,6 +160,10 @@ export class UserSymbolizer {
     if (!mod) return { module: path };
     const vaddr = fileVaddr(mod.loads, entry, addr);
     if (vaddr === undefined) return { module: path };
+    return { ...this.symbolIn(mod, vaddr, isFile), module: path };
+  }
+
+  private symbolIn(mod: LoadedModule, vaddr: bigint, isFile: boolean): { symbol: string; offset: bigint } | undefined {
     try {
       if (!mod.symbols) {
         mod.symbols = SymbolTable.read(mod.elf, {
@@ -158,10 +173,30 @@ export class UserSymbolizer {
       }
     } catch (e) {
       if (!(e instanceof ElfError)) throw e;
-      return { module: path };
+      return undefined;
     }
     const hit = mod.symbols.lookupAddress(vaddr);
-    return hit ? { symbol: hit.symbol.name, offset: hit.offset, module: path } : { module: path };
+    return hit ? { symbol: hit.symbol.name, offset: hit.offset } : undefined;
+  }
+
+  /** An address of a process whose maps are unknown: in the one fixed-address probed executable loading it, if any. */
+  private lookupFixed(addr: bigint): UserSymbol {
+    if (!this.fixed) {
+      this.fixed = [];
+      for (const path of this.probedFiles) {
+        try {
+          const elf = ElfFile.open(path);
+          if (elf.header.type === ET_EXEC)
+            this.fixed.push({ elf, path, loads: elf.segments.filter((s) => s.type === PT_LOAD) });
+        } catch (e) {
+          if (!(e instanceof ElfError)) throw e;
+        }
+      }
+    }
+    const holders = this.fixed.filter((m) => m.loads.some((s) => addr >= s.vaddr && addr < s.vaddr + s.memsz));
+    // two executables at the same addresses: which one the process ran is unknown
+    if (holders.length !== 1) return {};
+    return { ...this.symbolIn(holders[0]!, addr, true), module: holders[0]!.path };
   }
 
   /** Forgets the maps of one process (or of all), so the next lookup reads them again. */

@@ -6,10 +6,12 @@ import {
   R1,
   R2,
   R3,
+  R4,
   R6,
   alu64Imm,
   alu64Reg,
   call,
+  ldImm64,
   ldMapValue,
   ldx,
   mov32Reg,
@@ -17,7 +19,14 @@ import {
   mov64Reg,
   type Insn,
 } from '../../asm/index.ts';
-import { PT_REGS_OFFSETS, probeTypeName, type Span, type Type, type UsdtArgument } from '../../../lang/index.ts';
+import {
+  PT_REGS_OFFSETS,
+  probeTypeName,
+  type CallExpr,
+  type Span,
+  type Type,
+  type UsdtArgument,
+} from '../../../lang/index.ts';
 import { GLOBALS_CPID, GLOBALS_MAP, GLOBALS_NCPUS } from '../../program.ts';
 import { CodegenError, addrOf, allocOrFail, ldSlot, scoped, stSlot, typeOf, type Gen } from '../context.ts';
 import { checkHelper } from '../helper-errors.ts';
@@ -42,14 +51,15 @@ function global(offset: number): BuiltinEmit {
 }
 
 const taskRows: EmitRows = {
-  // pid(init), tid(init): the same ids (the checker refuses curr_ns)
+  // pid and tid count in the tracer's pid namespace (bpftrace v0.26's curr_ns default); pid(init), tid(init)
+  // in the initial one
   pid: {
-    ...insns(call(helper.get_current_pid_tgid), alu64Imm('rsh', R0, 32)),
-    call: { int: (g) => g.e.emit(call(helper.get_current_pid_tgid), alu64Imm('rsh', R0, 32)) },
+    variable: { int: (g, x) => (emitPidTgid(g, x.span), g.e.emit(alu64Imm('rsh', R0, 32))) },
+    call: { int: (g, c) => (emitPidTgid(g, c.span, initNs(c)), g.e.emit(alu64Imm('rsh', R0, 32))) },
   },
   tid: {
-    ...insns(call(helper.get_current_pid_tgid), mov32Reg(R0, R0)),
-    call: { int: (g) => g.e.emit(call(helper.get_current_pid_tgid), mov32Reg(R0, R0)) },
+    variable: { int: (g, x) => (emitPidTgid(g, x.span), g.e.emit(mov32Reg(R0, R0))) },
+    call: { int: (g, c) => (emitPidTgid(g, c.span, initNs(c)), g.e.emit(mov32Reg(R0, R0))) },
   },
   uid: insns(call(helper.get_current_uid_gid), mov32Reg(R0, R0)),
   gid: insns(call(helper.get_current_uid_gid), alu64Imm('rsh', R0, 32)),
@@ -69,6 +79,33 @@ const taskRows: EmitRows = {
   ncpus: global(GLOBALS_NCPUS),
   rand: insns(call(helper.get_prandom_u32)),
 };
+
+function initNs(c: CallExpr): boolean {
+  const ns = c.args[0];
+  return ns?.kind === 'ident' && ns.name === 'init';
+}
+
+/**
+ * r0 = tgid << 32 | pid, as bpf_get_current_pid_tgid returns them, but counted in the tracer's pid namespace
+ * when it is not the initial one (bpf_get_ns_current_pid_tgid, kernel 5.7, every program type since 6.10;
+ * bpftrace v0.26 does the same). A task outside that namespace reads 0 (the helper fails and clears them).
+ */
+export function emitPidTgid(g: Gen, span: Span, init = false): void {
+  const ns = g.shared.checked.pidNamespace;
+  const e = g.e;
+  if (init || !ns) {
+    e.emit(call(helper.get_current_pid_tgid));
+    return;
+  }
+  scoped(g, () => {
+    const info = allocOrFail(g, 8, span);
+    // struct bpf_pidns_info { u32 pid; u32 tgid; }: read as one little-endian u64, tgid << 32 | pid
+    e.emit(ldImm64(R1, ns.dev), ldImm64(R2, ns.ino), ...addrOf(R3, info), mov64Imm(R4, 8));
+    e.emit(call(helper.get_ns_current_pid_tgid));
+    checkHelper(g, 'get_ns_current_pid_tgid', 'other');
+    e.emit(ldSlot(8, R0, info));
+  });
+}
 
 /** x86-64 struct pt_regs offsets: the context of kprobe and uprobe programs. */
 const PT_REGS = { ax: PT_REGS_OFFSETS.ax!, args: [112, 104, 96, 88, 72, 64] as const };

@@ -21,6 +21,7 @@ import { stackMapName } from '../../program.ts';
 import { addrOf, allocOrFail, allocValue, ldSlot, scoped, stxSlot, typeOf, type Gen } from '../context.ts';
 import { checkHelper } from '../helper-errors.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
+import { emitPidTgid } from './context.ts';
 
 const BPF_F_USER_STACK = 1 << 8;
 
@@ -41,13 +42,10 @@ function emitStack(g: Gen, view: StackView, span: CallExpr['span']): void {
   if (!user) return;
   scoped(g, () => {
     const id = allocOrFail(g, 8, span);
-    e.emit(
-      mov32Reg(R0, R0),
-      stxSlot(8, id, R0),
-      call(helper.get_current_pid_tgid),
-      alu64Imm('rsh', R0, 32),
-      alu64Imm('lsh', R0, 32),
-    );
+    e.emit(mov32Reg(R0, R0), stxSlot(8, id, R0));
+    // the pid as the tracer sees it: its /proc names the process's mappings
+    emitPidTgid(g, span);
+    e.emit(alu64Imm('rsh', R0, 32), alu64Imm('lsh', R0, 32));
     e.emit(ldSlot(8, R1, id), alu64Reg('or', R0, R1));
   });
 }
