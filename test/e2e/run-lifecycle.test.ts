@@ -268,11 +268,21 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
   });
 
   test('-p PID: the run ends when that process exits (as bpftrace does); interval probes are not filtered by pid', async () => {
-    const sleeper = spawn('/bin/sleep', ['1']);
+    // the process ends only once a tick has fired (a fixed-length sleep could end before a loaded machine attaches)
+    const sleeper = spawn('/bin/sleep', ['60']);
+    const run = startScry([
+      '-q',
+      '-p',
+      String(sleeper.pid),
+      '-e',
+      'interval:ms:100 { @ticks = count(); printf("tick\\n"); }',
+    ]);
+    await run.waitForStdout('tick');
     const t0 = Date.now();
-    const r = await runScry(['-q', '-p', String(sleeper.pid), '-e', 'interval:ms:100 { @ticks = count(); }']);
+    sleeper.kill('SIGTERM');
+    const r = await run.finished;
     assert.is(r.code, 0, r.stderr);
-    assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+    assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms after the process exited`);
     assert.match(r.stdout, /@ticks: \d+\n/);
   });
 
