@@ -12,6 +12,7 @@ import {
   LOST_MAP,
   SCRATCH_MAP,
   stackMapName,
+  BUILD_ID_FRAME_SIZE,
   type CompiledProgram,
   type MapSpec,
   type ProgramSpec,
@@ -77,6 +78,7 @@ export function compile(
     usesGlobals: false,
     scratchSize: 0,
     stackLimits: new Set(),
+    buildIdStackLimits: new Set(),
     helperErrors: options.helperErrors ?? 1, // bpftrace v0.26: failed helpers warn unless --no-warnings
     ...(options.tseriesClockMap ? { tseriesClockMap: options.tseriesClockMap } : {}),
     lower: { ...expressionEmitters, ...statementEmitters },
@@ -94,6 +96,11 @@ export function compile(
   for (const limit of [...shared.stackLimits].sort((a, b) => a - b)) {
     const name = stackMapName(limit);
     maps.set(name, { name, kind: 'stack_trace', keySize: 4, valueSize: 8 * limit, maxEntries: 4096 });
+  }
+  for (const limit of [...shared.buildIdStackLimits].sort((a, b) => a - b)) {
+    const name = stackMapName(limit, true);
+    const valueSize = BUILD_ID_FRAME_SIZE * limit;
+    maps.set(name, { name, kind: 'stack_trace', keySize: 4, valueSize, maxEntries: 4096, buildId: true });
   }
   if (shared.scratchSize)
     maps.set(SCRATCH_MAP, {

@@ -31,6 +31,8 @@ export interface MapSpec {
   readonly valueSize: number;
   readonly maxEntries: number;
   readonly user?: UserMapLayout;
+  /** stack_trace: frames are struct bpf_stack_build_id (BPF_F_STACK_BUILD_ID: status, build id, file offset) */
+  readonly buildId?: true;
 }
 
 export interface ProgramSpec {
@@ -119,9 +121,13 @@ export const STACKS_MAP = 'stacks';
  * One stack-trace map per frame limit: the kernel keeps (and hashes) only as many frames as a map's value
  * holds, so kstack(3) aggregates stacks that agree in their top three frames.
  */
-export function stackMapName(limit: number): string {
-  return limit === MAX_STACK_FRAMES ? STACKS_MAP : `${STACKS_MAP}_${limit}`;
+export function stackMapName(limit: number, buildId = false): string {
+  const name = buildId ? `${STACKS_MAP}_b` : STACKS_MAP;
+  return limit === MAX_STACK_FRAMES ? name : `${name}_${limit}`;
 }
+
+/** The bytes of one build-id frame (struct bpf_stack_build_id). */
+export const BUILD_ID_FRAME_SIZE = 32;
 
 export interface CompiledProgram {
   readonly license: string;

@@ -2,7 +2,8 @@
 
 export type IntBits = 8 | 16 | 32 | 64;
 
-export type StackMode = 'bpftrace' | 'perf' | 'raw';
+/** build_id: ustack only, frames as the file's build id and offset (bpftrace v0.26) */
+export type StackMode = 'bpftrace' | 'perf' | 'raw' | 'build_id';
 
 /**
  * What a number printed with %s (or as a map key or value) turns into in user space: strerror(n)'s message;

@@ -13,6 +13,7 @@ import type { Span } from '../lang/index.ts';
 import { ScryRuntimeError } from './errors.ts';
 import {
   AttachType,
+  BPF_F_STACK_BUILD_ID,
   btfLoad,
   BtfLoadError,
   loadProgram,
@@ -96,6 +97,7 @@ export function loadObjects(compiled: CompiledProgram): LoadedObjects {
           valueSize: spec.valueSize,
           maxEntries: spec.maxEntries,
           name: spec.name,
+          ...(spec.buildId ? { flags: BPF_F_STACK_BUILD_ID } : {}),
         });
         objs.maps.set(spec.name, { spec, fd: new OwnedFd(fd, `map ${spec.name}`) });
       } catch (e) {

@@ -22,6 +22,7 @@ import { clearMap, readValue, snapshotMap, zeroMap, type MapSnapshot } from './m
 import { sameValue, type Value } from './value.ts';
 import type { RenderContext } from './render.ts';
 import { makeRenderContext } from './render-context.ts';
+import { stackMapKey } from './stacks.ts';
 import { requirePrivileges } from './privileges.ts';
 import { RepeatLimiter } from './repeat-limiter.ts';
 import { RingBufferReader } from './ringbuf.ts';
@@ -84,7 +85,10 @@ export class Session {
     enumNames = true,
   ) {
     const stackMaps = new Map<number, number>();
-    for (const m of objs.maps.values()) if (m.spec.kind === 'stack_trace') stackMaps.set(m.spec.valueSize / 8, m.fd.fd);
+    for (const m of objs.maps.values()) {
+      const key = stackMapKey(m.spec);
+      if (key !== undefined) stackMaps.set(key, m.fd.fd);
+    }
     const probedFiles = compiled.programs.flatMap((p) => ('path' in p.attach ? [p.attach.path] : []));
     this.render = makeRenderContext(stackMaps, compiled.scriptTypes, enumNames, probedFiles);
     this.decoder = new EventDecoder(compiled.events, this.render);
@@ -393,8 +397,10 @@ export class Session {
     const m = this.userMap(name);
     if (!m) return undefined;
     const stackMaps: [number, number][] = [];
-    for (const s of this.objs.maps.values())
-      if (s.spec.kind === 'stack_trace') stackMaps.push([s.spec.valueSize / 8, s.fd.fd]);
+    for (const s of this.objs.maps.values()) {
+      const key = stackMapKey(s.spec);
+      if (key !== undefined) stackMaps.push([key, s.fd.fd]);
+    }
     return { fd: m.fd.fd, spec: m.spec, stackMaps, scriptTypes: this.compiled.scriptTypes };
   }
 

@@ -6,8 +6,15 @@ import { kernelSymbol } from './kernel/kallsyms.ts';
 /** A user frame as one mode prints it (bpftrace: `main+22`; perf: `55c1f7 main+22 (/bin/x)`), or undefined. */
 export type UserFrameFormatter = (pid: number, ip: bigint, mode: 'bpftrace' | 'perf') => string;
 import { mapLookup } from './sys/index.ts';
+import { BUILD_ID_FRAME_SIZE, type MapSpec } from '../compiler/index.ts';
 
 type StackView = Extract<IntView, { kind: 'stack' }>;
+
+/** A stack-trace map's key among a session's: its frame limit, negated for build-id maps; undefined for other maps. */
+export function stackMapKey(spec: Pick<MapSpec, 'kind' | 'valueSize' | 'buildId'>): number | undefined {
+  if (spec.kind !== 'stack_trace') return undefined;
+  return spec.buildId ? -spec.valueSize / BUILD_ID_FRAME_SIZE : spec.valueSize / 8;
+}
 
 /**
  * Reads stacks out of the stack-trace maps (one per frame limit) and formats them as bpftrace does:
@@ -19,7 +26,7 @@ export class StackResolver {
   private readonly values = new Map<number, Uint8Array>();
 
   constructor(
-    /** stack-trace map fd by frame limit */
+    /** stack-trace map fd by stackMapKey */
     private readonly maps: ReadonlyMap<number, number>,
     private readonly userFrame?: UserFrameFormatter,
   ) {}
@@ -27,13 +34,16 @@ export class StackResolver {
   format(id: bigint, view: StackView, indent: number): string {
     const stackId = Number(id & 0xffffffffn);
     const pid = Number(id >> 32n);
-    const fd = this.maps.get(view.limit);
+    const buildId = view.mode === 'build_id';
+    const mapKey = buildId ? -view.limit : view.limit;
+    const fd = this.maps.get(mapKey);
     if (fd === undefined || stackId & 0x80000000) return '\n'; // bpf_get_stackid failed (e.g. -EFAULT): no frames
     const key = new Uint8Array(4);
     new DataView(key.buffer).setUint32(0, stackId, true);
-    let value = this.values.get(view.limit);
-    if (!value) this.values.set(view.limit, (value = new Uint8Array(8 * view.limit)));
+    let value = this.values.get(mapKey);
+    if (!value) this.values.set(mapKey, (value = new Uint8Array((buildId ? BUILD_ID_FRAME_SIZE : 8) * view.limit)));
     if (!mapLookup(fd, key, value)) return '\n';
+    if (buildId) return formatBuildIdFrames(value, view.limit);
     const frames = new DataView(value.buffer);
     let out = '\n';
     for (let i = 0; i < view.limit; i++) {
@@ -55,4 +65,27 @@ export class StackResolver {
     }
     return out;
   }
+}
+
+const BPF_STACK_BUILD_ID_VALID = 1;
+const BPF_STACK_BUILD_ID_IP = 2;
+
+/**
+ * ustack(build_id): one line a frame, unindented as bpftrace v0.26 prints them: the file's build id in hex and
+ * the offset in the file (`<id> 0x<offset>`), or the bare address in hex when the kernel could not read the id.
+ */
+function formatBuildIdFrames(value: Uint8Array, limit: number): string {
+  const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  let out = '\n';
+  for (let i = 0; i < limit; i++) {
+    const at = i * BUILD_ID_FRAME_SIZE;
+    const status = v.getInt32(at, true);
+    const offsetOrIp = v.getBigUint64(at + 24, true);
+    if (status === BPF_STACK_BUILD_ID_VALID) {
+      const id = Buffer.from(value.subarray(at + 4, at + 24)).toString('hex');
+      out += `${id} 0x${offsetOrIp.toString(16).padStart(2, '0')}\n`;
+    } else if (status === BPF_STACK_BUILD_ID_IP) out += `${offsetOrIp.toString(16)}\n`;
+    else break; // BPF_STACK_BUILD_ID_EMPTY: the stack ended
+  }
+  return out;
 }

@@ -6,7 +6,7 @@ import { MAX_STACK_FRAMES, i64, stackType, u64, type StackMode, type Type } from
 import { intLiteral } from './args.ts';
 import type { BuiltinRow } from './row.ts';
 
-const stackModes: readonly StackMode[] = ['bpftrace', 'perf', 'raw'];
+const stackModes: readonly StackMode[] = ['bpftrace', 'perf', 'raw', 'build_id'];
 
 const stack = (name: 'kstack' | 'ustack', space: 'kernel' | 'user'): BuiltinRow => ({
   name,
@@ -17,7 +17,7 @@ const stack = (name: 'kstack' | 'ustack', space: 'kernel' | 'user'): BuiltinRow 
   function: {
     minArgs: 0,
     maxArgs: 2,
-    signature: `${name}([bpftrace|perf|raw] [, int frames])`,
+    signature: `${name}([bpftrace|perf|raw${space === 'user' ? '|build_id' : ''}] [, int frames])`,
     aggregation: false,
     check: (ctx, c) => stackCall(ctx, c, space),
   },
@@ -37,7 +37,10 @@ function stackCall(ctx: CheckContext, c: CallExpr, space: 'kernel' | 'user'): Ty
       ctx.error(`unknown stack mode '${first.name}'`, first.span, [
         guess ? `did you mean '${guess}'?` : `the modes are ${stackModes.join(', ')}`,
       ]);
-    } else mode = first.name as StackMode;
+    } else if (first.name === 'build_id' && space === 'kernel')
+      // bpftrace v0.26's words: build ids name user-space files
+      ctx.error("'build_id' stack mode can only be used for ustack", first.span, ['use bpftrace, perf or raw']);
+    else mode = first.name as StackMode;
     ctx.typeOf.set(first, u64);
     args = args.slice(1);
   }

@@ -30,11 +30,12 @@ type StackView = Extract<IntView, { kind: 'stack' }>;
 /** r0 = the stack id (negative when it could not be taken); for ustack the pid sits above it, for symbols. */
 function emitStack(g: Gen, view: StackView, span: CallExpr['span']): void {
   const e = g.e;
-  g.shared.stackLimits.add(view.limit);
+  const buildId = view.mode === 'build_id';
+  (buildId ? g.shared.buildIdStackLimits : g.shared.stackLimits).add(view.limit);
   const user = view.space === 'user';
   e.emit(
     mov64Reg(R1, R6),
-    ldMapFd(R2, stackMapName(view.limit)),
+    ldMapFd(R2, stackMapName(view.limit, buildId)),
     mov64Imm(R3, user ? BPF_F_USER_STACK : 0),
     call(helper.get_stackid),
   );
