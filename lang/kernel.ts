@@ -73,6 +73,8 @@ export interface UsdtSite {
 export interface UserProbeError {
   readonly error: string;
   readonly hints?: readonly string[];
+  /** the file has no such function or probe (bpftrace's missing_probes decides), rather than a failure */
+  readonly missing?: true;
 }
 
 export interface KernelInfo {

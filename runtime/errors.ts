@@ -12,3 +12,6 @@ export class ScryRuntimeError extends Error {
     this.name = 'ScryRuntimeError';
   }
 }
+
+/** What was asked for is not there (a function or probe a file lacks): bpftrace's missing_probes decides. */
+export class NoMatchError extends ScryRuntimeError {}

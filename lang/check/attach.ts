@@ -9,36 +9,90 @@ import { closest } from '../suggest.ts';
 
 export type { ResolvedAttach } from '../providers.ts';
 
+/** A point that names nothing here, with scry's reason; `wildcard`: it was a pattern (see ResolveRequest.missing). */
+interface Miss {
+  readonly ap: AttachPoint;
+  readonly why: string;
+  readonly hints: readonly string[];
+  readonly wildcard: boolean;
+}
+
 /**
- * An attach point's probes. Where the kernel cannot be asked (tracefs unreadable without root), the
- * runtime's error says why in a sentence: it becomes this attach point's diagnostic, not a crash.
+ * A probe's attach points, resolved. One that names nothing here is missing_probes' to judge, in bpftrace
+ * v0.26's words with scry's reason below: `error` (the default) says "No matches for …", `warn` skips it
+ * with a warning, `ignore` skips it. A pattern that matches nothing drops out silently, and a probe left
+ * with no points at all is bpftrace's "Probe has no valid attach points". Malformed points and environment
+ * failures (no root, no tracefs) stay errors whatever missing_probes says.
  */
-export function resolveAttachPoint(
-  ap: AttachPoint,
+export function resolveProbeAttachPoints(
+  aps: readonly AttachPoint[],
+  params: readonly string[],
   kernel: KernelInfo,
   diags: Diagnostic[],
   pid?: number,
   missing: MissingProbes = 'error',
 ): ResolvedAttach[] {
-  // a point that matches nothing is the config's to judge; a malformed one (r.bad) is always an error
-  const found: Diagnostic[] = [];
-  let resolved: ResolvedAttach[];
+  const out: ResolvedAttach[] = [];
+  const dropped: Miss[] = [];
+  let reported = false;
+  for (const written of aps) {
+    const ap = withPositionals(written, params);
+    const misses: Miss[] = [];
+    const resolved = resolveAttachPoint(ap, kernel, diags, misses, pid);
+    out.push(...resolved);
+    if (resolved.length || !misses.length) continue;
+    if (misses.every((m) => m.wildcard)) {
+      dropped.push(...misses);
+      continue;
+    }
+    reported = true;
+    if (missing === 'error')
+      diags.push(
+        error(`No matches for ${missingName(ap)}.`, ap.span, [
+          ...misses.flatMap((m) => [m.why, ...m.hints]),
+          'config = { missing_probes = "warn" } goes on without it',
+        ]),
+      );
+    else if (missing === 'warn')
+      diags.push(
+        warning(
+          `No matches for ${missingName(ap)}. Skipping.`,
+          ap.span,
+          misses.map((m) => m.why),
+        ),
+      );
+  }
+  if (!out.length && dropped.length && !reported && missing === 'error') {
+    const first = aps[0]!.span;
+    diags.push(
+      error(
+        "Probe has no valid attach points. If this is expected, set the 'missing_probes' config variable to 'warn'.",
+        { ...first, end: aps[aps.length - 1]!.span.end },
+        dropped.flatMap((m) => [m.why, ...m.hints]),
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * An attach point's probes. Where the kernel cannot be asked (tracefs unreadable without root), the
+ * runtime's error says why in a sentence: it becomes this attach point's diagnostic, not a crash.
+ */
+function resolveAttachPoint(
+  ap: AttachPoint,
+  kernel: KernelInfo,
+  diags: Diagnostic[],
+  misses: Miss[],
+  pid?: number,
+): ResolvedAttach[] {
   try {
-    resolved = resolveOne(ap, kernel, diags, found, pid);
+    return resolveOne(ap, kernel, diags, misses, pid);
   } catch (e) {
     if (!isEnvironmentError(e)) throw e;
-    found.push(error(e.message, ap.span, e.hints.length ? [...e.hints] : undefined));
-    resolved = [];
+    diags.push(error(e.message, ap.span, e.hints.length ? [...e.hints] : undefined));
+    return [];
   }
-  if (missing === 'error' || resolved.length || !found.some((d) => d.severity === 'error')) {
-    diags.push(...found);
-    return resolved;
-  }
-  if (missing === 'warn') {
-    const why = found.filter((d) => d.severity === 'error').map((d) => d.message);
-    diags.push(warning(`No matches for ${missingName(ap)}. Skipping.`, ap.span, why));
-  }
-  return [];
 }
 
 /**
@@ -71,7 +125,7 @@ function resolveOne(
   ap: AttachPoint,
   kernel: KernelInfo,
   diags: Diagnostic[],
-  found: Diagnostic[],
+  misses: Miss[],
   pid?: number,
 ): ResolvedAttach[] {
   const info = lookupProvider(ap.provider);
@@ -87,9 +141,13 @@ function resolveOne(
   return providerRow(info.name).resolve({
     ap,
     kernel,
-    diags: found,
+    diags,
     ...(pid !== undefined ? { pid } : {}),
     base: { span: ap.span, text: ap.raw },
     bad,
+    missing: (why, hints, wildcard) => {
+      misses.push({ ap, why, hints, wildcard });
+      return [];
+    },
   });
 }

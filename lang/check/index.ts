@@ -5,7 +5,7 @@ import { error, hasErrors, warning, type Diagnostic } from '../diagnostics.ts';
 import { INIT_PID_NS_INO, type KernelInfo, type PidNamespace } from '../kernel.ts';
 import { deepest, isStackOverflow } from '../walk.ts';
 import { capDiagnostics } from '../cap-diagnostics.ts';
-import { resolveAttachPoint, withPositionals, type ResolvedAttach } from './attach.ts';
+import { resolveProbeAttachPoints, type ResolvedAttach } from './attach.ts';
 import { probeContext, type ProbeContext } from '../providers.ts';
 import { readConfig, type ScriptConfig } from './config.ts';
 import { infer } from './infer.ts';
@@ -82,8 +82,13 @@ export function check(
     dropMissing(
       ast.probes.map((probe) => ({
         probe,
-        attach: probe.attachPoints.flatMap((ap) =>
-          resolveAttachPoint(withPositionals(ap, params), kernel, diagnostics, options.pid, config.missingProbes),
+        attach: resolveProbeAttachPoints(
+          probe.attachPoints,
+          params,
+          kernel,
+          diagnostics,
+          options.pid,
+          config.missingProbes,
         ),
       })),
       config.missingProbes,

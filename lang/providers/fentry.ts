@@ -48,7 +48,7 @@ function resolveFentry(r: ResolveRequest, name: 'fentry' | 'fexit'): ResolvedFen
   if (isGlob(func)) {
     // wildcards look in vmlinux, or in the one module named
     const where = module === undefined || module === 'vmlinux' ? btf : kernel.moduleBtf(module);
-    if (!where) return fail(r, `no BTF for module ${module} (is it loaded? see /sys/kernel/btf)`);
+    if (!where) return r.missing(`no BTF for module ${module} (is it loaded? see /sys/kernel/btf)`, [], true);
     const mod = module && module !== 'vmlinux' ? module : undefined;
     for (const n of where.funcNames(func)) {
       const f = where.funcProto(n)!;
@@ -68,9 +68,11 @@ function resolveFentry(r: ResolveRequest, name: 'fentry' | 'fexit'): ResolvedFen
     const f = found?.btf.funcProto(func);
     if (!found || !f) {
       const guess = closest(func, btf.funcNames(`${func.slice(0, 3)}*`));
-      return fail(r, `no kernel function ${module ? `${module}:` : ''}${func} in BTF`, [
-        guess ? `did you mean '${name}:${guess}'?` : `list them with: scry -l '${name}:*'`,
-      ]);
+      return r.missing(
+        `no kernel function ${module ? `${module}:` : ''}${func} in BTF`,
+        [guess ? `did you mean '${name}:${guess}'?` : `list them with: scry -l '${name}:*'`],
+        false,
+      );
     }
     const mod = found.module === 'vmlinux' ? undefined : found.module;
     out.push({
@@ -84,6 +86,7 @@ function resolveFentry(r: ResolveRequest, name: 'fentry' | 'fexit'): ResolvedFen
       text: `${name}:${mod ? `${mod}:` : ''}${func}`,
     });
   }
-  if (!out.length) fail(r, `no kernel function matches ${ap.raw}`, [`list them with: scry -l '${name}:*'`]);
+  if (!out.length)
+    return r.missing(`no kernel function matches ${ap.raw}`, [`list them with: scry -l '${name}:*'`], true);
   return out;
 }

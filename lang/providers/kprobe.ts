@@ -4,7 +4,7 @@ import { globRegExp, isGlob } from '../glob.ts';
 import type { KernelInfo } from '../kernel.ts';
 import { kprobeStandIns } from '../kprobe-hints.ts';
 import type { Span } from '../source.ts';
-import { fail, type ProviderRow, type ResolvedBase } from './row.ts';
+import { type ProviderRow, type ResolvedBase } from './row.ts';
 
 export interface ResolvedKprobe extends ResolvedBase {
   readonly provider: 'kprobe' | 'kretprobe';
@@ -58,15 +58,16 @@ function resolveKprobe(
     const re = globRegExp(m[1]!);
     const seen = new Set<string>();
     const hits = known.filter((f) => re.test(f.name) && inModule(f) && !seen.has(f.name) && seen.add(f.name));
-    if (!hits.length) fail(r, `no kernel function matches ${ap.raw}`, [`list them with: scry -l '${name}:*'`]);
+    if (!hits.length)
+      return r.missing(`no kernel function matches ${ap.raw}`, [`list them with: scry -l '${name}:*'`], true);
     return hits.map((f) => one(f.name, module === undefined ? undefined : f.module));
   }
   // the kernel may not list its functions (then attaching says whether one exists)
   if (known.length && !known.some((f) => f.name === m[1] && inModule(f)))
-    return fail(
-      r,
+    return r.missing(
       `unknown kernel function ${module ? `${module}:` : ''}${m[1]}`,
       unknownFunctionHints(m[1]!, name, known, ap.span, kernel),
+      false,
     );
   return [one(m[1]!, module)];
 }

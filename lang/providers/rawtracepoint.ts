@@ -4,7 +4,7 @@ import type { BtfParam } from '../btf.ts';
 import { closest } from '../suggest.ts';
 import { globRegExp, isGlob } from '../glob.ts';
 import type { KernelInfo } from '../kernel.ts';
-import { fail, type ProviderRow, type ResolvedBase } from './row.ts';
+import { type ProviderRow, type ResolvedBase } from './row.ts';
 
 export interface ResolvedRawTracepoint extends ResolvedBase {
   readonly provider: 'rawtracepoint';
@@ -28,13 +28,18 @@ export const rawtracepoint: ProviderRow<ResolvedRawTracepoint> = {
     // rawtracepoint:module:event: the module must be loaded (its BTF is the kernel's word for that)
     const module = ap.parts.length === 2 ? ap.parts[0]! : undefined;
     if (module && module !== 'vmlinux' && !isGlob(module) && kernel.btf() && !kernel.moduleBtf(module))
-      return fail(r, `no module '${module}' is loaded, so it has no raw tracepoint ${event}`, [
-        `rawtracepoint:${event} looks in every module and the kernel`,
-      ]);
+      return r.missing(
+        `no module '${module}' is loaded, so it has no raw tracepoint ${event}`,
+        [`rawtracepoint:${event} looks in every module and the kernel`],
+        false,
+      );
     const btf = kernel.btf();
     const names = rawTracepointNames(kernel);
     const hits = isGlob(event) ? names.filter((n) => globRegExp(event).test(n)) : names.includes(event) ? [event] : [];
-    if (!hits.length) return fail(r, `no raw tracepoint matches ${event}`, rawTracepointHints(event, names, kernel));
+    // without a module the event is looked for in every module: a pattern, as in bpftrace v0.26
+    const pattern = isGlob(event) || module === undefined || isGlob(module);
+    if (!hits.length)
+      return r.missing(`no raw tracepoint matches ${event}`, rawTracepointHints(event, names, kernel), pattern);
     return hits.map((e) => {
       const tp = btf?.rawTracepoint(e);
       return {

@@ -61,6 +61,12 @@ export interface ResolveRequest {
   readonly base: ResolvedBase;
   /** records "<why>" with the provider's form as a hint; returns no probes */
   bad(why: string): [];
+  /**
+   * the attach point names nothing that exists here (not a malformed point, not an environment failure):
+   * bpftrace's missing_probes decides what that is. `wildcard`: it was a pattern (rawtracepoint:event is one,
+   * any module); a pattern matching nothing just drops out of its probe, as in bpftrace v0.26. Returns no probes.
+   */
+  missing(why: string, hints: readonly string[], wildcard: boolean): [];
 }
 
 export interface ProviderRow<A extends { readonly provider: string }> {

@@ -2,7 +2,7 @@
 import { closest } from '../suggest.ts';
 import { globRegExp, isGlob } from '../glob.ts';
 import type { TracepointFormat } from '../kernel.ts';
-import { fail, type ProviderRow, type ResolvedBase } from './row.ts';
+import { type ProviderRow, type ResolvedBase } from './row.ts';
 
 export interface ResolvedTracepoint extends ResolvedBase {
   readonly provider: 'tracepoint';
@@ -25,7 +25,8 @@ export const tracepoint: ProviderRow<ResolvedTracepoint> = {
       const g = globRegExp(group);
       const e = globRegExp(event);
       const hits = kernel.tracepoints().filter((t) => g.test(t.group) && e.test(t.event));
-      if (!hits.length) fail(r, `no tracepoint matches ${ap.raw}`, ['list them with: scry -l "tracepoint:*"']);
+      if (!hits.length)
+        return r.missing(`no tracepoint matches ${ap.raw}`, ['list them with: scry -l "tracepoint:*"'], true);
       return hits.map((t) => ({
         provider: 'tracepoint' as const,
         group: t.group,
@@ -43,10 +44,10 @@ export const tracepoint: ProviderRow<ResolvedTracepoint> = {
         `${group}:${event}`,
         all.map((t) => `${t.group}:${t.event}`),
       );
-      return fail(
-        r,
+      return r.missing(
         `unknown tracepoint ${group}:${event}`,
         guess ? [`did you mean 'tracepoint:${guess}'?`] : [`list them with: scry -l "tracepoint:${group}:*"`],
+        false,
       );
     }
     return [{ provider: 'tracepoint', group, event, format, ...r.base, text: `tracepoint:${group}:${event}` }];

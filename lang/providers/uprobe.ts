@@ -1,4 +1,5 @@
 // uprobe/uretprobe: a function (or address) in an ELF file, at entry or return; the context is pt_regs.
+import { isGlob } from '../glob.ts';
 import { fail, type ProviderRow, type ResolvedBase } from './row.ts';
 
 export interface ResolvedUprobe extends ResolvedBase {
@@ -28,7 +29,10 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
       const [target, where] = ap.parts as [string, string];
       if (name === 'uretprobe' && /\+/.test(where)) return r.bad('uretprobe does not take an offset');
       const sites = kernel.userProbeSites(target, where, r.pid);
-      if ('error' in sites) return fail(r, sites.error, sites.hints);
+      if ('error' in sites)
+        return sites.missing
+          ? r.missing(sites.error, sites.hints ?? [], isGlob(target) || isGlob(where))
+          : fail(r, sites.error, sites.hints);
       return sites.map((s) => ({
         provider: name,
         path: s.path,

@@ -1,6 +1,7 @@
 // usdt:binary:[provider:]probe: a static probe note in an ELF file; argN reads what the note's argument
 // specs say (a register, memory, a constant). The context is pt_regs.
 import type { UsdtSite } from '../kernel.ts';
+import { isGlob } from '../glob.ts';
 import { fail, type ProviderRow, type ResolvedBase } from './row.ts';
 
 export interface ResolvedUsdt extends ResolvedBase {
@@ -26,8 +27,12 @@ export const usdt: ProviderRow<ResolvedUsdt> = {
     const [target, a, b] = parts as [string, string, string | undefined];
     const provider = b === undefined || a === '' ? undefined : a;
     const sites = kernel.usdtSites(target, provider, b ?? a, r.pid);
-    if ('error' in sites) return fail(r, sites.error, sites.hints);
-    if (!sites.length) fail(r, `no USDT probe matches ${ap.raw}`, [`list them with: scry -l 'usdt:${target}:*'`]);
+    // bpftrace v0.26 expands a usdt point without a provider, or with -p, as it expands a pattern
+    const pattern = isGlob(ap.raw) || provider === undefined || r.pid !== undefined;
+    if ('error' in sites)
+      return sites.missing ? r.missing(sites.error, sites.hints ?? [], pattern) : fail(r, sites.error, sites.hints);
+    if (!sites.length)
+      return r.missing(`no USDT probe matches ${ap.raw}`, [`list them with: scry -l 'usdt:${target}:*'`], true);
     return sites.map((site) => ({
       provider: 'usdt' as const,
       site,

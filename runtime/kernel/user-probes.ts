@@ -1,7 +1,7 @@
 // The checker's view of user-space targets (KernelInfo.userProbeSites / usdtSites): ELF files found and read
 // by runtime/kernel/elf, failures turned into messages with hints.
 import type { UserProbeError, UserProbeSite, UsdtArgument, UsdtSite } from '../../lang/index.ts';
-import { ScryRuntimeError } from '../errors.ts';
+import { NoMatchError, ScryRuntimeError } from '../errors.ts';
 import {
   listUprobeFunctions,
   openTarget,
@@ -16,6 +16,7 @@ import {
 } from './elf/index.ts';
 
 function failure(e: unknown): UserProbeError {
+  if (e instanceof NoMatchError) return { error: e.message, hints: e.hints, missing: true };
   if (e instanceof ScryRuntimeError) return { error: e.message, hints: e.hints };
   return { error: (e as Error).message };
 }
@@ -49,13 +50,15 @@ export function userProbeSites(target: string, where: string, pid?: number): rea
         return {
           error: `no function in ${file.path} matches ${m[1]}`,
           hints: [`list them with: scry -l 'uprobe:${file.path}:*'`],
+          missing: true,
         };
       for (const func of names) {
         const loc = resolveUprobe(file, { func, ...(m[2] ? { funcOffset: BigInt(m[2]) } : {}) });
         out.push({ path: loc.path, shown, offset: loc.offset, vaddr: loc.vaddr, func });
       }
     }
-    if (!out.length) return { error: `no function matching ${where} in ${targets.length} files matching ${target}` };
+    if (!out.length)
+      return { error: `no function matching ${where} in ${targets.length} files matching ${target}`, missing: true };
     return out;
   } catch (e) {
     return failure(e);
@@ -118,7 +121,10 @@ export function usdtSites(
     const wanted = many && !/[*?]/.test(`${provider ?? ''}${name}`) ? `${name}*` : name;
     const sites = targets.flatMap((t) => usdtSitesIn(t, provider, many ? wanted : name, pid, name));
     if (many && !sites.length)
-      return { error: `no USDT probe ${provider ? `${provider}:` : ''}${name} in the files matching ${target || '*'}` };
+      return {
+        error: `no USDT probe ${provider ? `${provider}:` : ''}${name} in the files matching ${target || '*'}`,
+        missing: true,
+      };
     return sites;
   } catch (e) {
     return failure(e);

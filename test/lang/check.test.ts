@@ -21,7 +21,7 @@ const cases: [string, string, string][] = [
   [
     'unknown tracepoint suggests a near one',
     'tracepoint:syscalls:sys_enter_mkdr { }',
-    "stdin:1:1-35: ERROR: unknown tracepoint syscalls:sys_enter_mkdr\ntracepoint:syscalls:sys_enter_mkdr { }\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\nHINT: did you mean 'tracepoint:syscalls:sys_enter_mkdir'?\n",
+    'stdin:1:1-35: ERROR: No matches for tracepoint syscalls:sys_enter_mkdr.\ntracepoint:syscalls:sys_enter_mkdr { }\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\nHINT: unknown tracepoint syscalls:sys_enter_mkdr\nHINT: did you mean \'tracepoint:syscalls:sys_enter_mkdir\'?\nHINT: config = { missing_probes = "warn" } goes on without it\n',
   ],
   [
     'aggregation must be assigned to a map',

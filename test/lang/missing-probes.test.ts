@@ -11,12 +11,16 @@ import { compileText, diagnose } from '../helpers/pipeline.ts';
 
 test('default (error): a missing tracepoint in a list is an error', () => {
   const out = diagnose('tracepoint:syscalls:sys_enter_mkdir, tracepoint:syscalls:nonsense { }');
-  assert.match(out, 'ERROR: unknown tracepoint syscalls:nonsense');
+  // bpftrace v0.26's words, scry's reason under them
+  assert.match(out, 'ERROR: No matches for tracepoint syscalls:nonsense.\n');
+  assert.match(out, 'HINT: unknown tracepoint syscalls:nonsense\n');
 });
 
 test('missing_probes = "error" is the default spelled out', () => {
   const out = diagnose('config = { missing_probes = "error" } tracepoint:syscalls:nonsense { }');
-  assert.match(out, 'ERROR: unknown tracepoint syscalls:nonsense');
+  // bpftrace v0.26's words, scry's reason under them
+  assert.match(out, 'ERROR: No matches for tracepoint syscalls:nonsense.\n');
+  assert.match(out, 'HINT: unknown tracepoint syscalls:nonsense\n');
 });
 
 test('warn: the missing point is skipped with a warning, the others stay', () => {

@@ -2,7 +2,7 @@
 // file path and file offsets. Failures are ScryRuntimeErrors with plain messages and hints.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { closest, type Span } from '../../../lang/index.ts';
-import { ScryRuntimeError } from '../../errors.ts';
+import { NoMatchError, ScryRuntimeError } from '../../errors.ts';
 import { openDebugFile } from './debug-file.ts';
 import { ElfError, ElfFile } from './elf-file.ts';
 import { DEFAULT_LIB_DIRS, mapsPath, resolveTarget, type ResolveOptions } from './ld-resolve.ts';
@@ -202,7 +202,7 @@ export function resolveUprobe(
     const guess = closest(where.func, symbols.functionNames());
     const hints = guess ? [`did you mean '${printable(guess)}'?`] : []; // a name from the file: no terminal escapes
     hints.push(`list them with: scry -l 'uprobe:${file.path}:*'`);
-    throw new ScryRuntimeError(`no function '${where.func}' in ${file.path}`, opts.span, hints);
+    throw new NoMatchError(`no function '${where.func}' in ${file.path}`, opts.span, hints);
   }
   const extra = where.funcOffset ?? 0n;
   if (extra < 0n || (symbol.size > 0n && extra >= symbol.size))
@@ -249,7 +249,7 @@ export function resolveUsdt(
   );
   const hints = guess ? [`did you mean '${guess}'?`] : [];
   hints.push(`list them with: scry -l 'usdt:${file.path}:*'`);
-  throw new ScryRuntimeError(`no USDT probe '${wanted}' in ${file.path}`, opts.span, hints);
+  throw new NoMatchError(`no USDT probe '${wanted}' in ${file.path}`, opts.span, hints);
 }
 
 /**
