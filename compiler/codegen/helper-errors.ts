@@ -1,6 +1,6 @@
 // -k / -kk: after a helper that can fail, a negative result becomes a `helper-error` event naming the helper
 // and the script location, which user space prints as a warning (bpftrace's -k output).
-import { R0, jmpImm } from '../asm/index.ts';
+import { R0, jmpImm, mov64Imm } from '../asm/index.ts';
 import type { HelperName } from '../asm/helpers.ts';
 import { allocOrFail, ldSlot, scoped, stSlot, stxSlot, type Gen } from './context.ts';
 import { defineEvent, emitEventOutput } from './events.ts';
@@ -21,6 +21,25 @@ export function checkHelper(g: Gen, name: HelperName, kind: 'read' | 'other'): v
     e.emit(stxSlot(8, rec + 8, R0), stSlot(8, rec, id));
     emitEventOutput(g, rec, 16);
     e.emit(ldSlot(8, R0, rec + 8));
+  });
+  e.place(ok);
+}
+
+/**
+ * After map_lookup_elem for a read of @m[k]: at -kk (bpftrace v0.26's -k) a key that is not there becomes a
+ * map_lookup_elem warning with return code 0, as v0.26 reports it. r0 stays the lookup's result (NULL there).
+ */
+export function checkLookup(g: Gen): void {
+  if (g.shared.helperErrors < 2) return;
+  const e = g.e;
+  const ok = e.freshLabel('lookup.ok');
+  e.emit(jmpImm('jne', R0, 0, ok));
+  const id = defineEvent(g, { kind: 'helper-error', helper: 'map_lookup_elem', span: e.span });
+  scoped(g, () => {
+    const rec = allocOrFail(g, 16, e.span);
+    e.emit(stSlot(8, rec + 8, 0), stSlot(8, rec, id));
+    emitEventOutput(g, rec, 16);
+    e.emit(mov64Imm(R0, 0));
   });
   e.place(ok);
 }

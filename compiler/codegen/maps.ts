@@ -1,5 +1,5 @@
 // Map reads, writes and aggregations. Keys are built in a stack slot with the layout in ../layout.ts.
-import { checkHelper } from './helper-errors.ts';
+import { checkHelper, checkLookup } from './helper-errors.ts';
 import {
   R0,
   R1,
@@ -121,6 +121,7 @@ export function emitMapRead(g: Gen, m: MapExpr): void {
     if (isPerCpu(spec.user!.value)) return emitPerCpuValue(g, spec, key, m.span);
     const done = g.e.freshLabel('read.end');
     lookup(g, spec.name, key);
+    checkLookup(g);
     g.e.emit(jmpImm('jeq', R0, 0, done), ldx(8, R0, R0, 0));
     g.e.place(done);
   });
@@ -138,6 +139,7 @@ export function emitMapReadInto(g: Gen, m: MapExpr, off: number, size: number): 
     const key = buildKey(g, m);
     const done = g.e.freshLabel('read.end');
     lookup(g, spec.name, key);
+    checkLookup(g);
     g.e.emit(jmpImm('jeq', R0, 0, done));
     const n = Math.min(size, spec.valueSize);
     for (let i = 0; i < n; i += 8) g.e.emit(ldx(8, R1, R0, i), stxSlot(8, off + i, R1));
