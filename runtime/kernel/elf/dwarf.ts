@@ -1,0 +1,773 @@
+// DWARF debug information of one ELF file, read only as far as symbolising needs: for an address, the
+// source file and line, and the chain of functions inlined there (DW_TAG_inlined_subroutine, named through
+// DW_AT_abstract_origin, placed by DW_AT_call_file/call_line). DWARF 2–5 units, 32- and 64-bit; the
+// string, address and range sections DWARF 5 added (.debug_str_offsets, .debug_addr, .debug_rnglists,
+// .debug_line_str); zlib-compressed sections (SHF_COMPRESSED).
+// Everything is lazy: the sections are read on the first lookup, a unit's DIE tree and line program when
+// an address falls in it, and both are kept; so a large binary costs nothing until a stack of it prints.
+import { inflateSync } from 'node:zlib';
+import { Cursor, DwarfError, stringAt } from './dwarf-cursor.ts';
+import { LineTable } from './dwarf-line.ts';
+import type { ElfFile, Section } from './elf-file.ts';
+
+/** A function inlined at an address: its name (the linkage name when it has one, for demangling) and where. */
+export interface InlinedFrame {
+  readonly name: string;
+  readonly file?: string;
+  readonly line?: number;
+}
+
+export interface SourceLocation {
+  /** where the address is in the function the code belongs to (the call site of the first inlined one) */
+  readonly file?: string;
+  readonly line?: number;
+  /** functions inlined at the address, innermost first (the order a stack prints them) */
+  readonly inlined: readonly InlinedFrame[];
+}
+
+// tags
+const DW_TAG_lexical_block = 0x0b;
+const DW_TAG_compile_unit = 0x11;
+const DW_TAG_inlined_subroutine = 0x1d;
+const DW_TAG_subprogram = 0x2e;
+const DW_TAG_partial_unit = 0x3c;
+const DW_TAG_skeleton_unit = 0x4a;
+// attributes
+const DW_AT_name = 0x03;
+const DW_AT_stmt_list = 0x10;
+const DW_AT_low_pc = 0x11;
+const DW_AT_high_pc = 0x12;
+const DW_AT_comp_dir = 0x1b;
+const DW_AT_abstract_origin = 0x31;
+const DW_AT_specification = 0x47;
+const DW_AT_ranges = 0x55;
+const DW_AT_call_file = 0x58;
+const DW_AT_call_line = 0x59;
+const DW_AT_linkage_name = 0x6e;
+const DW_AT_str_offsets_base = 0x72;
+const DW_AT_addr_base = 0x73;
+const DW_AT_rnglists_base = 0x74;
+const DW_AT_MIPS_linkage_name = 0x2007;
+// forms
+const DW_FORM_addr = 0x01;
+const DW_FORM_block2 = 0x03;
+const DW_FORM_block4 = 0x04;
+const DW_FORM_data2 = 0x05;
+const DW_FORM_data4 = 0x06;
+const DW_FORM_data8 = 0x07;
+const DW_FORM_string = 0x08;
+const DW_FORM_block = 0x09;
+const DW_FORM_block1 = 0x0a;
+const DW_FORM_data1 = 0x0b;
+const DW_FORM_flag = 0x0c;
+const DW_FORM_sdata = 0x0d;
+const DW_FORM_strp = 0x0e;
+const DW_FORM_udata = 0x0f;
+const DW_FORM_ref_addr = 0x10;
+const DW_FORM_ref1 = 0x11;
+const DW_FORM_ref2 = 0x12;
+const DW_FORM_ref4 = 0x13;
+const DW_FORM_ref8 = 0x14;
+const DW_FORM_ref_udata = 0x15;
+const DW_FORM_indirect = 0x16;
+const DW_FORM_sec_offset = 0x17;
+const DW_FORM_exprloc = 0x18;
+const DW_FORM_flag_present = 0x19;
+const DW_FORM_strx = 0x1a;
+const DW_FORM_addrx = 0x1b;
+const DW_FORM_ref_sup4 = 0x1c;
+const DW_FORM_strp_sup = 0x1d;
+const DW_FORM_data16 = 0x1e;
+const DW_FORM_line_strp = 0x1f;
+const DW_FORM_ref_sig8 = 0x20;
+const DW_FORM_implicit_const = 0x21;
+const DW_FORM_loclistx = 0x22;
+const DW_FORM_rnglistx = 0x23;
+const DW_FORM_ref_sup8 = 0x24;
+const DW_FORM_strx1 = 0x25;
+const DW_FORM_strx2 = 0x26;
+const DW_FORM_strx3 = 0x27;
+const DW_FORM_strx4 = 0x28;
+const DW_FORM_addrx1 = 0x29;
+const DW_FORM_addrx2 = 0x2a;
+const DW_FORM_addrx3 = 0x2b;
+const DW_FORM_addrx4 = 0x2c;
+const DW_FORM_GNU_addr_index = 0x1f01;
+const DW_FORM_GNU_str_index = 0x1f02;
+const DW_FORM_GNU_ref_alt = 0x1f20;
+const DW_FORM_GNU_strp_alt = 0x1f21;
+// unit types (DWARF 5)
+const DW_UT_compile = 0x01;
+const DW_UT_type = 0x02;
+const DW_UT_partial = 0x03;
+const DW_UT_skeleton = 0x04;
+const DW_UT_split_compile = 0x05;
+const DW_UT_split_type = 0x06;
+// range list entries (DWARF 5)
+const DW_RLE_end_of_list = 0;
+const DW_RLE_base_addressx = 1;
+const DW_RLE_startx_endx = 2;
+const DW_RLE_startx_length = 3;
+const DW_RLE_offset_pair = 4;
+const DW_RLE_base_address = 5;
+const DW_RLE_start_end = 6;
+const DW_RLE_start_length = 7;
+
+const SHF_COMPRESSED = 0x800;
+const ELFCOMPRESS_ZLIB = 1;
+/** The most one debug section may inflate to. */
+const MAX_SECTION_BYTES = 512 * 1024 * 1024;
+/** Lookups remembered per file: a stack prints the same return addresses again and again. */
+const MAX_CACHED_ADDRESSES = 4096;
+/** abstract_origin/specification links followed to a name (a crafted file may loop them). */
+const MAX_NAME_HOPS = 8;
+/** Nesting of DIEs and entries in one range list a crafted file may claim (real ones: tens, hundreds). */
+const MAX_DEPTH = 1024;
+const MAX_RANGES = 1 << 16;
+
+interface Sections {
+  readonly info: Buffer;
+  readonly abbrev: Buffer;
+  readonly str?: Buffer;
+  readonly lineStr?: Buffer;
+  readonly strOffsets?: Buffer;
+  readonly addr?: Buffer;
+  readonly ranges?: Buffer;
+  readonly rnglists?: Buffer;
+  readonly line?: Buffer;
+}
+
+interface AttrSpec {
+  readonly name: number;
+  readonly form: number;
+  /** DW_FORM_implicit_const's value, kept in the abbreviation */
+  readonly value: number;
+}
+
+interface Abbrev {
+  readonly tag: number;
+  readonly children: boolean;
+  readonly attrs: readonly AttrSpec[];
+}
+
+interface Attr {
+  readonly form: number;
+  readonly value: number | string | undefined;
+}
+
+interface Die {
+  readonly offset: number;
+  readonly tag: number;
+  readonly children: boolean;
+  readonly attrs: ReadonlyMap<number, Attr>;
+}
+
+/** A piece of code: [low, high) pairs. */
+type Ranges = readonly (readonly [number, number])[];
+
+interface Unit {
+  readonly offset: number;
+  readonly end: number;
+  readonly version: number;
+  readonly addressSize: number;
+  readonly offsetSize: 4 | 8;
+  readonly abbrevOffset: number;
+  readonly dieOffset: number;
+  readonly isCompile: boolean;
+  /** filled when the unit's DIE is read */
+  root?: UnitRoot;
+  /** filled when an address first falls in the unit */
+  scopes?: Scope[];
+  lines?: LineTable | null;
+}
+
+interface UnitRoot {
+  readonly ranges: Ranges;
+  readonly lowPc: number;
+  readonly stmtList?: number;
+  readonly compDir?: string;
+  readonly strOffsetsBase: number;
+  readonly addrBase: number;
+  readonly rnglistsBase: number;
+}
+
+/** A subprogram or inlined subroutine with code: where it is, what encloses it and where it was called. */
+interface Scope {
+  readonly ranges: Ranges;
+  readonly parent: number;
+  readonly depth: number;
+  readonly die: Die;
+}
+
+/** The interesting attributes, read; every other one is skipped by its form. */
+const WANTED = new Set([
+  DW_AT_name,
+  DW_AT_stmt_list,
+  DW_AT_low_pc,
+  DW_AT_high_pc,
+  DW_AT_comp_dir,
+  DW_AT_abstract_origin,
+  DW_AT_specification,
+  DW_AT_ranges,
+  DW_AT_call_file,
+  DW_AT_call_line,
+  DW_AT_linkage_name,
+  DW_AT_str_offsets_base,
+  DW_AT_addr_base,
+  DW_AT_rnglists_base,
+  DW_AT_MIPS_linkage_name,
+]);
+
+export class DwarfInfo {
+  private units?: Unit[];
+  private readonly abbrevs = new Map<number, Map<number, Abbrev>>();
+  private readonly cache = new Map<number, SourceLocation | null>();
+
+  private constructor(
+    private readonly path: string,
+    private readonly sections: Sections,
+  ) {}
+
+  /** The debug information of an ELF file, or undefined when it has none (.debug_info and .debug_abbrev). */
+  static read(elf: ElfFile): DwarfInfo | undefined {
+    const find = (name: string) => elf.sections.find((s) => s.name === name && s.size > 0n);
+    const info = find('.debug_info');
+    const abbrev = find('.debug_abbrev');
+    if (!info || !abbrev) return undefined;
+    const names = {
+      str: '.debug_str',
+      lineStr: '.debug_line_str',
+      strOffsets: '.debug_str_offsets',
+      addr: '.debug_addr',
+      ranges: '.debug_ranges',
+      rnglists: '.debug_rnglists',
+      line: '.debug_line',
+    } as const;
+    return elf.withBytes((src) => {
+      const load = (s: Section) => sectionBytes(elf.path, s, elf.sectionData(s, src));
+      const sections: { -readonly [K in keyof Sections]: Sections[K] } = { info: load(info), abbrev: load(abbrev) };
+      for (const [key, name] of Object.entries(names) as [keyof typeof names, string][]) {
+        const s = find(name);
+        if (s) sections[key] = load(s);
+      }
+      return new DwarfInfo(elf.path, sections);
+    });
+  }
+
+  /**
+   * The source location of the code at `addr` (a virtual address of the file), with the functions inlined
+   * there; undefined when no unit covers it. A corrupt section answers undefined for the addresses it holds.
+   */
+  locate(addr: number): SourceLocation | undefined {
+    const hit = this.cache.get(addr);
+    if (hit !== undefined) return hit ?? undefined;
+    let found: SourceLocation | undefined;
+    try {
+      found = this.find(addr);
+    } catch (e) {
+      if (!(e instanceof DwarfError || e instanceof RangeError)) throw e;
+    }
+    if (this.cache.size >= MAX_CACHED_ADDRESSES) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(addr, found ?? null);
+    return found;
+  }
+
+  private find(addr: number): SourceLocation | undefined {
+    for (const unit of this.allUnits()) {
+      const root = this.root(unit);
+      if (!root || !contains(root.ranges, addr)) continue;
+      const lines = this.lineTable(unit, root);
+      const chain = this.chain(unit, addr);
+      const row = lines?.lookup(addr);
+      if (!row && !chain.length) continue;
+      // chain: the function, then what is inlined in it, outermost first. The line table places the
+      // innermost; each call site places the one around it.
+      const inlined: InlinedFrame[] = [];
+      let file = row?.file;
+      let line = row?.line;
+      for (let i = chain.length - 1; i >= 1; i--) {
+        const s = chain[i]!.die;
+        inlined.push({
+          name: this.name(s) ?? '??',
+          ...(file !== undefined ? { file } : {}),
+          ...(line ? { line } : {}),
+        });
+        const callFile = numberAttr(s, DW_AT_call_file);
+        file = callFile !== undefined ? lines?.file(callFile) : undefined;
+        line = numberAttr(s, DW_AT_call_line);
+      }
+      return { ...(file !== undefined ? { file } : {}), ...(line !== undefined ? { line } : {}), inlined };
+    }
+    return undefined;
+  }
+
+  // ---- units
+
+  private allUnits(): Unit[] {
+    if (this.units) return this.units;
+    const units: Unit[] = [];
+    const c = new Cursor(this.sections.info);
+    while (c.pos + 11 <= c.end) {
+      const offset = c.pos;
+      const { length, offsetSize } = c.unitLength();
+      const end = c.pos + length;
+      if (length === 0 || end > c.buf.length) break;
+      const version = c.u16();
+      let unitType = DW_UT_compile;
+      let addressSize: number;
+      let abbrevOffset: number;
+      if (version >= 5) {
+        unitType = c.u8();
+        addressSize = c.u8();
+        abbrevOffset = c.unsigned(offsetSize);
+        if (unitType === DW_UT_skeleton || unitType === DW_UT_split_compile)
+          c.skip(8); // dwo id
+        else if (unitType === DW_UT_type || unitType === DW_UT_split_type) c.skip(8 + offsetSize); // signature, offset
+      } else if (version >= 2) {
+        abbrevOffset = c.unsigned(offsetSize);
+        addressSize = c.u8();
+      } else {
+        c.pos = end;
+        continue;
+      }
+      units.push({
+        offset,
+        end,
+        version,
+        addressSize,
+        offsetSize,
+        abbrevOffset,
+        dieOffset: c.pos,
+        isCompile: unitType === DW_UT_compile || unitType === DW_UT_partial || unitType === DW_UT_skeleton,
+      });
+      c.pos = end;
+    }
+    return (this.units = units);
+  }
+
+  /** The unit holding a .debug_info offset (for DW_FORM_ref_addr). */
+  private unitAt(offset: number): Unit | undefined {
+    const units = this.allUnits();
+    let lo = 0;
+    let hi = units.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const u = units[mid]!;
+      if (offset < u.offset) hi = mid - 1;
+      else if (offset >= u.end) lo = mid + 1;
+      else return u;
+    }
+    return undefined;
+  }
+
+  private root(unit: Unit): UnitRoot | undefined {
+    if (unit.root || !unit.isCompile) return unit.root;
+    const die = this.readDie(unit, new Cursor(this.sections.info, unit.dieOffset, unit.end));
+    if (!die || ![DW_TAG_compile_unit, DW_TAG_partial_unit, DW_TAG_skeleton_unit].includes(die.tag)) return undefined;
+    const base = {
+      strOffsetsBase: numberAttr(die, DW_AT_str_offsets_base) ?? 0,
+      addrBase: numberAttr(die, DW_AT_addr_base) ?? 0,
+      rnglistsBase: numberAttr(die, DW_AT_rnglists_base) ?? 0,
+      lowPc: 0,
+    };
+    // the base attributes first: the unit's own name and ranges may be indexes through them
+    unit.root = { ...base, ranges: [] };
+    const lowPc = this.address(unit, die.attrs.get(DW_AT_low_pc)) ?? 0;
+    unit.root = { ...base, lowPc, ranges: [] };
+    const stmtList = numberAttr(die, DW_AT_stmt_list);
+    const compDir = this.string(unit, die.attrs.get(DW_AT_comp_dir));
+    unit.root = {
+      ...base,
+      lowPc,
+      ranges: this.pcRanges(unit, die),
+      ...(stmtList !== undefined ? { stmtList } : {}),
+      ...(compDir !== undefined ? { compDir } : {}),
+    };
+    return unit.root;
+  }
+
+  private lineTable(unit: Unit, root: UnitRoot): LineTable | undefined {
+    if (unit.lines === undefined) {
+      unit.lines = null;
+      if (root.stmtList !== undefined && this.sections.line)
+        unit.lines = LineTable.parse(this.sections.line, root.stmtList, this.sections, root.compDir);
+    }
+    return unit.lines ?? undefined;
+  }
+
+  // ---- DIEs
+
+  private abbrevTable(offset: number): Map<number, Abbrev> {
+    let table = this.abbrevs.get(offset);
+    if (table) return table;
+    table = new Map();
+    const c = new Cursor(this.sections.abbrev, offset);
+    for (let code = c.uleb(); code !== 0; code = c.uleb()) {
+      const tag = c.uleb();
+      const children = c.u8() !== 0;
+      const attrs: AttrSpec[] = [];
+      for (;;) {
+        const name = c.uleb();
+        const form = c.uleb();
+        if (name === 0 && form === 0) break;
+        attrs.push({ name, form, value: form === DW_FORM_implicit_const ? c.sleb() : 0 });
+      }
+      table.set(code, { tag, children, attrs });
+    }
+    this.abbrevs.set(offset, table);
+    return table;
+  }
+
+  /** The DIE at the cursor (undefined for a null entry, which ends a list of children). */
+  private readDie(unit: Unit, c: Cursor): Die | undefined {
+    const offset = c.pos;
+    const code = c.uleb();
+    if (code === 0) return undefined;
+    const abbrev = this.abbrevTable(unit.abbrevOffset).get(code);
+    if (!abbrev) throw new DwarfError(`${this.path}: DIE at ${offset}: no abbreviation ${code}`);
+    const attrs = new Map<number, Attr>();
+    for (const spec of abbrev.attrs) {
+      let form = spec.form;
+      if (form === DW_FORM_indirect) form = c.uleb();
+      const value = form === DW_FORM_implicit_const ? spec.value : readForm(c, form, unit);
+      if (WANTED.has(spec.name)) attrs.set(spec.name, { form, value });
+    }
+    return { offset, tag: abbrev.tag, children: abbrev.children, attrs };
+  }
+
+  /** Every subprogram and inlined subroutine of a unit that has code, with what encloses it. */
+  private unitScopes(unit: Unit): Scope[] {
+    if (unit.scopes) return unit.scopes;
+    const scopes: Scope[] = [];
+    const c = new Cursor(this.sections.info, unit.dieOffset, unit.end);
+    // per open DIE with children: the scope its children belong to (-1: none)
+    const open: number[] = [];
+    while (!c.atEnd) {
+      const die = this.readDie(unit, c);
+      if (!die) {
+        open.pop();
+        if (!open.length) break; // the unit DIE's children ended
+        continue;
+      }
+      const enclosing = open.length ? open[open.length - 1]! : -1;
+      let self = enclosing;
+      if (die.tag === DW_TAG_subprogram || die.tag === DW_TAG_inlined_subroutine) {
+        const ranges = this.pcRanges(unit, die);
+        if (ranges.length) {
+          const depth = enclosing >= 0 ? scopes[enclosing]!.depth + 1 : 0;
+          scopes.push({ ranges, parent: enclosing, depth, die });
+          self = scopes.length - 1;
+        }
+      } else if (die.tag !== DW_TAG_lexical_block) {
+        self = -1; // a type, a variable, a namespace: what is inside is no code of the enclosing function
+      }
+      if (die.children) {
+        if (open.length >= MAX_DEPTH) throw new DwarfError(`${this.path}: DIEs nested too deep`);
+        open.push(self);
+      }
+    }
+    return (unit.scopes = scopes);
+  }
+
+  /** The function at `addr` and the subroutines inlined there, outermost first; [] when none covers it. */
+  private chain(unit: Unit, addr: number): Scope[] {
+    const scopes = this.unitScopes(unit);
+    let best = -1;
+    for (let i = 0; i < scopes.length; i++) {
+      const s = scopes[i]!;
+      if ((best < 0 || s.depth > scopes[best]!.depth) && contains(s.ranges, addr)) best = i;
+    }
+    const out: Scope[] = [];
+    for (let i = best; i >= 0 && out.length <= MAX_DEPTH; i = scopes[i]!.parent) out.push(scopes[i]!);
+    return out.reverse();
+  }
+
+  /** A DIE's name, through abstract_origin and specification; the linkage name first (C++ demangles it). */
+  private name(die: Die): string | undefined {
+    let d: Die | undefined = die;
+    for (let hop = 0; d && hop < MAX_NAME_HOPS; hop++) {
+      const unit = this.unitAt(d.offset);
+      if (!unit) return undefined;
+      const name =
+        this.string(unit, d.attrs.get(DW_AT_linkage_name)) ??
+        this.string(unit, d.attrs.get(DW_AT_MIPS_linkage_name)) ??
+        this.string(unit, d.attrs.get(DW_AT_name));
+      if (name !== undefined) return name;
+      const next: Attr | undefined = d.attrs.get(DW_AT_abstract_origin) ?? d.attrs.get(DW_AT_specification);
+      const target: number | undefined = next && refOffset(unit, next);
+      if (target === undefined) return undefined;
+      const targetUnit = this.unitAt(target);
+      d = targetUnit && this.readDie(targetUnit, new Cursor(this.sections.info, target, targetUnit.end));
+    }
+    return undefined;
+  }
+
+  // ---- attribute values
+
+  private string(unit: Unit, a: Attr | undefined): string | undefined {
+    if (!a) return undefined;
+    if (typeof a.value === 'string') return a.value;
+    if (a.value === undefined) return undefined;
+    switch (a.form) {
+      case DW_FORM_strp:
+        return stringAt(this.sections.str, a.value);
+      case DW_FORM_line_strp:
+        return stringAt(this.sections.lineStr, a.value);
+      case DW_FORM_strx:
+      case DW_FORM_strx1:
+      case DW_FORM_strx2:
+      case DW_FORM_strx3:
+      case DW_FORM_strx4:
+      case DW_FORM_GNU_str_index: {
+        const offsets = this.sections.strOffsets;
+        const at = (unit.root?.strOffsetsBase ?? 0) + a.value * unit.offsetSize;
+        if (!offsets || at + unit.offsetSize > offsets.length) return undefined;
+        return stringAt(this.sections.str, new Cursor(offsets, at).unsigned(unit.offsetSize));
+      }
+      default:
+        return undefined; // strings of a supplementary file (dwz): not read
+    }
+  }
+
+  private address(unit: Unit, a: Attr | undefined): number | undefined {
+    if (!a || typeof a.value !== 'number') return undefined;
+    return isAddrx(a.form) ? this.indexedAddress(unit, a.value) : a.form === DW_FORM_addr ? a.value : undefined;
+  }
+
+  private indexedAddress(unit: Unit, index: number): number | undefined {
+    const addr = this.sections.addr;
+    const at = (unit.root?.addrBase ?? 0) + index * unit.addressSize;
+    if (!addr || at + unit.addressSize > addr.length) return undefined;
+    return new Cursor(addr, at).unsigned(unit.addressSize);
+  }
+
+  /** The code of a DIE: low_pc/high_pc or a range list; [] when it has none. */
+  private pcRanges(unit: Unit, die: Die): Ranges {
+    const low = this.address(unit, die.attrs.get(DW_AT_low_pc));
+    const highAttr = die.attrs.get(DW_AT_high_pc);
+    if (low !== undefined && highAttr && typeof highAttr.value === 'number') {
+      // an address form is the end itself; a constant is the length (DWARF 4 on)
+      const high =
+        highAttr.form === DW_FORM_addr || isAddrx(highAttr.form) ? this.address(unit, highAttr) : low + highAttr.value;
+      return high !== undefined && validRange(low, high) ? [[low, high]] : [];
+    }
+    const ranges = die.attrs.get(DW_AT_ranges);
+    if (ranges && typeof ranges.value === 'number') return this.rangeList(unit, ranges);
+    return [];
+  }
+
+  private rangeList(unit: Unit, a: Attr): Ranges {
+    const base0 = die0Low(unit);
+    if (unit.version < 5) {
+      const sec = this.sections.ranges;
+      if (!sec) return [];
+      const c = new Cursor(sec, a.value as number);
+      const out: [number, number][] = [];
+      let base = base0;
+      const all = unit.addressSize === 8 ? -1 : 0xffffffff;
+      for (let n = 0; n < MAX_RANGES; n++) {
+        const begin = c.unsigned(unit.addressSize);
+        const end = c.unsigned(unit.addressSize);
+        if (begin === 0 && end === 0) break;
+        if (begin === all) base = end;
+        else if (validRange(base + begin, base + end)) out.push([base + begin, base + end]);
+      }
+      return out;
+    }
+    const sec = this.sections.rnglists;
+    if (!sec) return [];
+    let offset = a.value as number;
+    if (a.form === DW_FORM_rnglistx) {
+      const listBase = unit.root?.rnglistsBase ?? 0;
+      offset = listBase + new Cursor(sec, listBase + offset * unit.offsetSize).unsigned(unit.offsetSize);
+    }
+    const c = new Cursor(sec, offset);
+    const out: [number, number][] = [];
+    let base = base0;
+    const addrx = (i: number) => this.indexedAddress(unit, i) ?? 0;
+    const push = (lo: number, hi: number) => validRange(lo, hi) && out.push([lo, hi]);
+    for (let n = 0; n < MAX_RANGES; n++) {
+      const kind = c.u8();
+      if (kind === DW_RLE_end_of_list) break;
+      switch (kind) {
+        case DW_RLE_base_addressx:
+          base = addrx(c.uleb());
+          break;
+        case DW_RLE_startx_endx: {
+          const lo = addrx(c.uleb());
+          push(lo, addrx(c.uleb()));
+          break;
+        }
+        case DW_RLE_startx_length: {
+          const lo = addrx(c.uleb());
+          push(lo, lo + c.uleb());
+          break;
+        }
+        case DW_RLE_offset_pair: {
+          const lo = c.uleb();
+          push(base + lo, base + c.uleb());
+          break;
+        }
+        case DW_RLE_base_address:
+          base = c.unsigned(unit.addressSize);
+          break;
+        case DW_RLE_start_end: {
+          const lo = c.unsigned(unit.addressSize);
+          push(lo, c.unsigned(unit.addressSize));
+          break;
+        }
+        case DW_RLE_start_length: {
+          const lo = c.unsigned(unit.addressSize);
+          push(lo, lo + c.uleb());
+          break;
+        }
+        default:
+          throw new DwarfError(`${this.path}: range list entry ${kind} at ${c.pos - 1}`);
+      }
+    }
+    return out;
+  }
+}
+
+/** The unit's base address for its range lists: its DIE's low_pc. */
+function die0Low(unit: Unit): number {
+  return unit.root?.lowPc ?? 0;
+}
+
+/**
+ * A range of real code: not empty, and not at address 0 or at the tombstones linkers leave for code
+ * they dropped (-1, -2): those would claim the addresses of the code that was kept.
+ */
+function validRange(lo: number, hi: number): boolean {
+  return lo > 0 && hi > lo && hi < Number.MAX_SAFE_INTEGER;
+}
+
+function contains(ranges: Ranges, addr: number): boolean {
+  for (const [lo, hi] of ranges) if (addr >= lo && addr < hi) return true;
+  return false;
+}
+
+function isAddrx(form: number): boolean {
+  return (
+    (form >= DW_FORM_addrx1 && form <= DW_FORM_addrx4) || form === DW_FORM_addrx || form === DW_FORM_GNU_addr_index
+  );
+}
+
+function numberAttr(die: Die, name: number): number | undefined {
+  const v = die.attrs.get(name)?.value;
+  return typeof v === 'number' ? v : undefined;
+}
+
+/** A reference's .debug_info offset: unit-relative forms add the unit's offset; references elsewhere: undefined. */
+function refOffset(unit: Unit, a: Attr): number | undefined {
+  if (typeof a.value !== 'number') return undefined;
+  switch (a.form) {
+    case DW_FORM_ref1:
+    case DW_FORM_ref2:
+    case DW_FORM_ref4:
+    case DW_FORM_ref8:
+    case DW_FORM_ref_udata:
+      return unit.offset + a.value;
+    case DW_FORM_ref_addr:
+      return a.value;
+    default:
+      return undefined; // type units, supplementary (dwz) files
+  }
+}
+
+/**
+ * One attribute value: strings written in place come back as strings, everything else as the number the
+ * form holds (an offset, index, address or constant, read by what the attribute means); blocks and 16-byte
+ * constants are skipped.
+ */
+function readForm(c: Cursor, form: number, unit: Unit): number | string | undefined {
+  switch (form) {
+    case DW_FORM_addr:
+      return c.unsigned(unit.addressSize);
+    case DW_FORM_data1:
+    case DW_FORM_ref1:
+    case DW_FORM_flag:
+    case DW_FORM_strx1:
+    case DW_FORM_addrx1:
+      return c.u8();
+    case DW_FORM_data2:
+    case DW_FORM_ref2:
+    case DW_FORM_strx2:
+    case DW_FORM_addrx2:
+      return c.u16();
+    case DW_FORM_strx3:
+    case DW_FORM_addrx3:
+      return c.u24();
+    case DW_FORM_data4:
+    case DW_FORM_ref4:
+    case DW_FORM_ref_sup4:
+    case DW_FORM_strx4:
+    case DW_FORM_addrx4:
+      return c.u32();
+    case DW_FORM_data8:
+    case DW_FORM_ref8:
+    case DW_FORM_ref_sig8:
+    case DW_FORM_ref_sup8:
+      return c.u64();
+    case DW_FORM_data16:
+      c.skip(16);
+      return undefined;
+    case DW_FORM_string:
+      return c.cstring();
+    case DW_FORM_block:
+    case DW_FORM_exprloc:
+      c.skip(c.uleb());
+      return undefined;
+    case DW_FORM_block1:
+      c.skip(c.u8());
+      return undefined;
+    case DW_FORM_block2:
+      c.skip(c.u16());
+      return undefined;
+    case DW_FORM_block4:
+      c.skip(c.u32());
+      return undefined;
+    case DW_FORM_sdata:
+      return c.sleb();
+    case DW_FORM_udata:
+    case DW_FORM_ref_udata:
+    case DW_FORM_strx:
+    case DW_FORM_addrx:
+    case DW_FORM_loclistx:
+    case DW_FORM_rnglistx:
+    case DW_FORM_GNU_addr_index:
+    case DW_FORM_GNU_str_index:
+      return c.uleb();
+    case DW_FORM_strp:
+    case DW_FORM_line_strp:
+    case DW_FORM_sec_offset:
+    case DW_FORM_strp_sup:
+    case DW_FORM_GNU_ref_alt:
+    case DW_FORM_GNU_strp_alt:
+      return c.unsigned(unit.offsetSize);
+    case DW_FORM_ref_addr:
+      // an address's size in DWARF 2, an offset's later
+      return c.unsigned(unit.version <= 2 ? unit.addressSize : unit.offsetSize);
+    case DW_FORM_flag_present:
+      return 1;
+    default:
+      throw new DwarfError(`form 0x${form.toString(16)} is not supported`);
+  }
+}
+
+/** A section's bytes, inflated when compressed (SHF_COMPRESSED with zlib; other compressions are refused). */
+function sectionBytes(path: string, s: Section, data: Buffer): Buffer {
+  if (!(Number(s.flags) & SHF_COMPRESSED)) return data;
+  if (data.length < 24) throw new DwarfError(`${s.name}: truncated compression header`, path);
+  const type = data.readUInt32LE(0);
+  const size = Number(data.readBigUInt64LE(8));
+  if (type !== ELFCOMPRESS_ZLIB) throw new DwarfError(`${s.name}: compression type ${type} is not supported`, path);
+  if (size > MAX_SECTION_BYTES) throw new DwarfError(`${s.name}: ${size} bytes: more than scry reads`, path);
+  try {
+    return inflateSync(data.subarray(24), { maxOutputLength: Math.max(size, 1) });
+  } catch (e) {
+    throw new DwarfError(`${s.name}: ${(e as Error).message}`, path);
+  }
+}
+
+export { DwarfError };
