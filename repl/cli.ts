@@ -18,7 +18,7 @@ import {
 } from '../runtime/index.ts';
 import { jsonSink, notifyingAttached, textSink } from './sink.ts';
 import { openWriter, type Writer } from './writer.ts';
-import { splitWords } from './child.ts';
+import { splitCommand } from './child.ts';
 import { BPFTRACE_COMPAT, parseArgs, shortUsage, VERSION, type CliOptions } from './cli-args.ts';
 import { ViewStore } from './view/store.ts';
 
@@ -224,7 +224,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
   }
   let child: HeldCommand | undefined;
   if (opts.command !== undefined) {
-    const argv = splitWords(opts.command);
+    const argv = splitCommand(opts.command);
     try {
       if (!argv.length) throw new Error('-c needs a command');
       child = startHeld(argv);

@@ -2,7 +2,7 @@
 // and signals honoured under any event rate, SIGUSR1, the -c command and -p process, inherited stdio, and the
 // CLI's edges. Each test names the bpftrace behaviour it pins (0.17 installed here; v0.26 from its source).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -222,17 +222,27 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
   });
 
   test("-c: a trace line reaches stdout before the command's later output", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scry-order-'));
+    const script = join(dir, 'open-then-echo.sh');
+    writeFileSync(script, '#!/bin/sh\nexec 3</etc/hostname\n/bin/sleep 0.3\necho MARK\n', { mode: 0o755 });
     const r = await runScry([
       '-q',
       '-e',
       'tracepoint:syscalls:sys_enter_openat /pid == cpid/ { if (strcontains(str(args->filename), "hostname")) { printf("opened hostname\\n"); } }',
       '-c',
-      `/bin/sh -c 'exec 3</etc/hostname; /bin/sleep 0.3; echo MARK'`,
+      script,
     ]);
+    rmSync(dir, { recursive: true });
     assert.is(r.code, 0, r.stderr);
     const opened = r.stdout.indexOf('opened hostname'),
       mark = r.stdout.indexOf('MARK');
     assert.ok(opened >= 0 && mark > opened, r.stdout);
+  });
+
+  test("-c: the command is split at spaces, quotes passed as written (bpftrace: -c \"/bin/echo 'A'\" prints 'A')", async () => {
+    const r = await runScry(['-q', '-e', 'BEGIN { }', '-c', `/bin/echo 'A'  "b c"`]);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout.trim(), `'A' "b c"`);
   });
 
   test("-c: exit() ends the run at once and the command gets SIGTERM (bpftrace: 0.4 s, not the command's 10 s)", async () => {

@@ -1,13 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { splitWords } from '../../repl/child.ts';
+import { splitCommand } from '../../repl/child.ts';
 
-test('-c commands split into words the way a shell splits them, without expanding anything', () => {
-  assert.equal(splitWords('ls -l  /tmp'), ['ls', '-l', '/tmp']);
-  assert.equal(splitWords(`echo "a b" 'c d' e\\ f`), ['echo', 'a b', 'c d', 'e f']);
-  assert.equal(splitWords(`printf "%s\\"x\\"" '$HOME'`), ['printf', '%s"x"', '$HOME']);
-  assert.equal(splitWords(`a "" b`), ['a', '', 'b']);
-  assert.equal(splitWords('   '), []);
+// bpftrace 0.17 and v0.26 alike: `bpftrace -e 'BEGIN{}' -c "/bin/echo 'A' \"b c\""` prints `'A' "b c"`
+test('-c commands split at spaces only, quotes kept as written (as bpftrace splits them)', () => {
+  assert.equal(splitCommand('ls -l  /tmp'), ['ls', '-l', '/tmp']);
+  assert.equal(splitCommand(`/bin/echo 'A' "b c"`), ['/bin/echo', "'A'", '"b', 'c"']);
+  assert.equal(splitCommand(`printf a\\ b`), ['printf', 'a\\', 'b']);
+  assert.equal(splitCommand('   '), []);
 });
 
 test.run();
