@@ -34,6 +34,8 @@ export interface UserProbeSite {
   readonly vaddr: bigint;
   /** the function's name ('' for an address) */
   readonly func: string;
+  /** what --unsafe let through unchecked (an address no function contains, a flat binary), for a warning */
+  readonly unchecked?: string;
 }
 
 /** A register slot of x86-64 struct pt_regs (byte offset). */
@@ -97,7 +99,12 @@ export interface KernelInfo {
    * uprobe targets: `where` is a function name (wildcards allowed) or an address; the target is a path or a
    * program/library name resolved as ld.so would (through /proc/PID/maps first with -p).
    */
-  userProbeSites(target: string, where: string, pid?: number): readonly UserProbeSite[] | UserProbeError;
+  userProbeSites(
+    target: string,
+    where: string,
+    pid?: number,
+    unsafe?: boolean,
+  ): readonly UserProbeSite[] | UserProbeError;
   /** usdt targets: probes named `[provider:]name` (wildcards allowed). */
   usdtSites(
     target: string,

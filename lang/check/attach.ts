@@ -31,6 +31,7 @@ export function resolveProbeAttachPoints(
   diags: Diagnostic[],
   pid?: number,
   missing: MissingProbes = 'error',
+  unsafe?: boolean,
 ): ResolvedAttach[] {
   const out: ResolvedAttach[] = [];
   const dropped: Miss[] = [];
@@ -38,7 +39,7 @@ export function resolveProbeAttachPoints(
   for (const written of aps) {
     const ap = withPositionals(written, params);
     const misses: Miss[] = [];
-    const resolved = resolveAttachPoint(ap, kernel, diags, misses, pid);
+    const resolved = resolveAttachPoint(ap, kernel, diags, misses, pid, unsafe);
     out.push(...resolved);
     if (resolved.length || !misses.length) continue;
     if (misses.every((m) => m.wildcard)) {
@@ -85,9 +86,10 @@ function resolveAttachPoint(
   diags: Diagnostic[],
   misses: Miss[],
   pid?: number,
+  unsafe?: boolean,
 ): ResolvedAttach[] {
   try {
-    return resolveOne(ap, kernel, diags, misses, pid);
+    return resolveOne(ap, kernel, diags, misses, pid, unsafe);
   } catch (e) {
     if (!isEnvironmentError(e)) throw e;
     diags.push(error(e.message, ap.span, e.hints.length ? [...e.hints] : undefined));
@@ -127,6 +129,7 @@ function resolveOne(
   diags: Diagnostic[],
   misses: Miss[],
   pid?: number,
+  unsafe?: boolean,
 ): ResolvedAttach[] {
   const info = lookupProvider(ap.provider);
   if (!info) {
@@ -143,6 +146,7 @@ function resolveOne(
     kernel,
     diags,
     ...(pid !== undefined ? { pid } : {}),
+    ...(unsafe ? { unsafe } : {}),
     base: { span: ap.span, text: ap.raw },
     bad,
     missing: (why, hints, wildcard) => {

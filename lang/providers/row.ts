@@ -57,6 +57,8 @@ export interface ResolveRequest {
   readonly diags: Diagnostic[];
   /** -p PID: user probes look in this process */
   readonly pid?: number;
+  /** --unsafe: user probes may go where their instruction boundary cannot be checked */
+  readonly unsafe?: boolean;
   /** the span and raw text every resolved point starts from */
   readonly base: ResolvedBase;
   /** records "<why>" with the provider's form as a hint; returns no probes */

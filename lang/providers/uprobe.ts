@@ -1,4 +1,5 @@
 // uprobe/uretprobe: a function (or address) in an ELF file, at entry or return; the context is pt_regs.
+import { warning } from '../diagnostics.ts';
 import { isGlob } from '../glob.ts';
 import { fail, type ProviderRow, type ResolvedBase } from './row.ts';
 
@@ -28,11 +29,12 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
         return r.bad(`${name} needs a binary and a function`);
       const [target, where] = ap.parts as [string, string];
       if (name === 'uretprobe' && /\+/.test(where)) return r.bad('uretprobe does not take an offset');
-      const sites = kernel.userProbeSites(target, where, r.pid);
+      const sites = kernel.userProbeSites(target, where, r.pid, r.unsafe);
       if ('error' in sites)
         return sites.missing
           ? r.missing(sites.error, sites.hints ?? [], isGlob(target) || isGlob(where))
           : fail(r, sites.error, sites.hints);
+      for (const s of sites) if (s.unchecked) r.diags.push(warning(s.unchecked, ap.span));
       return sites.map((s) => ({
         provider: name,
         path: s.path,

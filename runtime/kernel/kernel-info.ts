@@ -41,7 +41,7 @@ export function hostKernelInfo(): KernelInfo {
       const btf = moduleBtf(module);
       return btf?.funcProto(name) ? { module, btf } : undefined;
     },
-    userProbeSites: (target, where, pid) => userProbeSites(target, where, pid),
+    userProbeSites: (target, where, pid, unsafe) => userProbeSites(target, where, pid, unsafe),
     userSymbol: (target, name, pid) => userSymbol(target, name, pid),
     usdtSites: (target, provider, name, pid) => usdtSites(target, provider, name, pid),
     kernelSymbolAddress: (name) => kernelSymbolAddress(name),

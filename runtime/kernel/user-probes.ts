@@ -1,8 +1,10 @@
 // The checker's view of user-space targets (KernelInfo.userProbeSites / usdtSites): ELF files found and read
 // by runtime/kernel/elf, failures turned into messages with hints.
+import { resolve } from 'node:path';
 import type { UserProbeError, UserProbeSite, UsdtArgument, UsdtSite } from '../../lang/index.ts';
 import { NoMatchError, ScryRuntimeError } from '../errors.ts';
 import {
+  ElfError,
   listUprobeFunctions,
   openTarget,
   resolveUprobe,
@@ -21,24 +23,53 @@ function failure(e: unknown): UserProbeError {
   return { error: (e as Error).message };
 }
 
-export function userProbeSites(target: string, where: string, pid?: number): readonly UserProbeSite[] | UserProbeError {
+// bpftrace v0.26's words (attached_probe.cpp) for what --unsafe lets through
+const UNSAFE_HINT =
+  'Use --unsafe to force attachment. WARNING: This option could lead to data corruption in the target process.';
+
+export function userProbeSites(
+  target: string,
+  where: string,
+  pid?: number,
+  unsafe = false,
+): readonly UserProbeSite[] | UserProbeError {
   try {
     const targets = expandTargets(target, pid);
     if (!targets.length) return noFiles(target, pid);
     const many = targets.length > 1 || targets[0] !== target;
     const out: UserProbeSite[] = [];
     for (const t of targets) {
+      const isAddress = /^(0x[0-9a-f]+|\d+)$/i.test(where);
+      // --unsafe: an address in a file that is not ELF (a flat binary someone maps and runs) is its file offset
+      if (isAddress && unsafe && isFlatFile(t, pid)) {
+        const address = BigInt(where);
+        const unchecked = `Could not determine instruction boundary for uprobe:${t}:0x${address.toString(16)} (binary appears stripped). Misaligned probes can lead to tracee crashes!`;
+        out.push({ path: resolvePath(t), shown: t, offset: address, vaddr: address, func: '', unchecked });
+        continue;
+      }
       const file = openTarget(t, pid !== undefined ? { pid } : {});
       const shown = t.includes('/') ? t : file.path;
       // an address, hex or decimal (bpftrace reads uprobe:/bin/bash:10 as address 0xa)
-      if (/^(0x[0-9a-f]+|\d+)$/i.test(where)) {
+      if (isAddress) {
         const loc = resolveUprobe(file, { address: BigInt(where) });
-        if (!targetSymbols(file).lookupAddress(loc.vaddr))
+        const name = `${t}:0x${loc.vaddr.toString(16)}`;
+        const inside = targetSymbols(file).lookupAddress(loc.vaddr);
+        if (!inside && !unsafe)
           return {
-            error: `Could not resolve address: ${t}:0x${loc.vaddr.toString(16)}`,
-            hints: ['no function of the file contains it: a uprobe address must be inside a function'],
+            error: `Could not resolve address: ${name}`,
+            hints: ['no function of the file contains it: a uprobe address must be inside a function', UNSAFE_HINT],
           };
-        out.push({ path: loc.path, shown, offset: loc.offset, vaddr: loc.vaddr, func: '' });
+        const unchecked = inside
+          ? undefined
+          : `Could not determine instruction boundary for uprobe:${name} (no function contains it). Misaligned probes can lead to tracee crashes!`;
+        out.push({
+          path: loc.path,
+          shown,
+          offset: loc.offset,
+          vaddr: loc.vaddr,
+          func: '',
+          ...(unchecked ? { unchecked } : {}),
+        });
         continue;
       }
       const m = /^([^+]+)(?:\+(0x[0-9a-f]+|\d+))?$/i.exec(where);
@@ -54,6 +85,9 @@ export function userProbeSites(target: string, where: string, pid?: number): rea
         };
       for (const func of names) {
         const loc = resolveUprobe(file, { func, ...(m[2] ? { funcOffset: BigInt(m[2]) } : {}) });
+        // a symbol of size 0 has no known end: its entry may not be an instruction (bpftrace v0.26 refuses it)
+        if (!wild && !m[2] && loc.symbol?.size === 0n && !unsafe)
+          return { error: `Could not determine boundary for ${func} (symbol has size 0).`, hints: [UNSAFE_HINT] };
         out.push({ path: loc.path, shown, offset: loc.offset, vaddr: loc.vaddr, func });
       }
     }
@@ -78,6 +112,22 @@ export function userSymbol(
     return { vaddr: sym.value, size: Number(sym.size), relocatable: file.elf.header.type === ET_DYN };
   } catch (e) {
     return failure(e);
+  }
+}
+
+/** A path as the kernel should open it (relative to scry's directory, not the kernel's idea of one). */
+function resolvePath(target: string): string {
+  return target.includes('/') ? resolve(target) : target;
+}
+
+/** A target that exists but is not an ELF file. */
+function isFlatFile(target: string, pid: number | undefined): boolean {
+  try {
+    openTarget(target, pid !== undefined ? { pid } : {});
+    return false;
+  } catch (e) {
+    const cause = (e as Error).cause;
+    return cause instanceof ElfError && cause.reason === 'not-elf';
   }
 }
 

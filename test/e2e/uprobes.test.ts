@@ -179,7 +179,8 @@ if (f) {
   test('an unknown function names the closest one, before anything is attached', async () => {
     const r = await runScry(['-e', `uprobe:${f.pie}:ad { }`]);
     assert.is(r.code, 1);
-    assert.match(r.stderr, `ERROR: no function 'ad' in ${f.pie}`);
+    assert.match(r.stderr, `ERROR: No matches for uprobe ${f.pie}:ad.`); // bpftrace v0.26's words, scry's below
+    assert.match(r.stderr, `HINT: no function 'ad' in ${f.pie}`);
     assert.match(r.stderr, "HINT: did you mean 'add'?");
   });
 

@@ -205,10 +205,12 @@ export function resolveUprobe(
     throw new NoMatchError(`no function '${where.func}' in ${file.path}`, opts.span, hints);
   }
   const extra = where.funcOffset ?? 0n;
-  if (extra < 0n || (symbol.size > 0n && extra >= symbol.size))
+  // bpftrace v0.26's words; a symbol of size 0 takes no offset
+  if (extra < 0n || (extra > 0n && extra >= symbol.size))
     throw new ScryRuntimeError(
-      `offset ${extra} is outside ${where.func} (${symbol.size} bytes) in ${file.path}`,
+      `Offset outside the function bounds ('${where.func}' size is ${symbol.size})`,
       opts.span,
+      [`${where.func} in ${file.path} is ${symbol.size} bytes long`],
     );
   const vaddr = symbol.value + extra;
   const offset = plusBase(file, file.elf.vaddrToOffset(vaddr));

@@ -76,7 +76,9 @@ if (fx) {
     ]);
     fails(
       () => resolveUprobe(file, { func: 'add', funcOffset: 100n }),
-      `offset 100 is outside add (4 bytes) in ${fx.pie}`,
+      // bpftrace v0.26's words (attached_probe.cpp)
+      "Offset outside the function bounds ('add' size is 4)",
+      [`add in ${fx.pie} is 4 bytes long`],
     );
     fails(
       () => resolveUprobe(file, { address: 0xdead_0000n }),
