@@ -11,7 +11,7 @@ import {
 export { MAX_STACK_FRAMES } from '../lang/index.ts';
 import type { Relocation } from './asm/index.ts';
 
-export type ProgType = 'raw_tracepoint' | 'tracepoint' | 'perf_event' | 'kprobe' | 'tracing';
+export type ProgType = 'raw_tracepoint' | 'tracepoint' | 'perf_event' | 'kprobe' | 'tracing' | 'xdp';
 export type MapKind =
   'hash' | 'percpu_hash' | 'lru_hash' | 'lru_percpu_hash' | 'array' | 'percpu_array' | 'ringbuf' | 'stack_trace';
 

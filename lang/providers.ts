@@ -14,6 +14,7 @@ import { hardware, software, type ResolvedPerfEvent } from './providers/perf-eve
 import { watchpoint, type ResolvedWatchpoint } from './providers/watchpoint.ts';
 import { iter, type ResolvedIter } from './providers/iter.ts';
 import { self, type ResolvedSelf } from './providers/self.ts';
+import { bench, type ResolvedBench } from './providers/bench.ts';
 
 export type { ContextReads, ProbeContext, ResolveRequest } from './providers/row.ts';
 
@@ -30,7 +31,8 @@ export type ResolvedAttach =
   | ResolvedPerfEvent
   | ResolvedWatchpoint
   | ResolvedIter
-  | ResolvedSelf;
+  | ResolvedSelf
+  | ResolvedBench;
 
 export type ProviderName = ResolvedAttach['provider'];
 
@@ -63,6 +65,7 @@ const rows: { readonly [K in ProviderName]: ProviderRow<ResolvedOf<K>> } = {
   watchpoint,
   iter,
   self,
+  bench,
 };
 
 export interface ProviderInfo {

@@ -39,6 +39,8 @@ export interface CliOptions {
   probeFilter?: string;
   /** --info: the kernel report */
   info?: boolean;
+  /** --mode bench (--bench): time the bench:NAME probes instead of attaching the others */
+  mode?: 'bench';
   /** -I DIR, in order */
   includeDirs: string[];
   /** --include FILE, in order */
@@ -86,6 +88,8 @@ OPTIONS:
     -d, --debug STAGE
                    print a compiler stage and continue: ast, bytecode
     --dry-run      compile and load nothing
+    --mode bench, --bench
+                   run BEGIN, time each bench:NAME probe, run END; attach nothing else
     --refresh MS   live view redraw period (default 1000)
     --no-view      plain text even on a terminal (no live view of the maps)
     -h, --help     show this help
@@ -208,6 +212,25 @@ const options: readonly OptionSpec[] = [
   { long: 'unsafe', apply: (o) => void (o.unsafe = true) },
   { long: 'info', apply: (o) => void (o.info = true) },
   { long: 'dry-run', apply: (o) => void (o.dryRun = true) },
+  {
+    long: 'mode',
+    value: true,
+    apply: (o, v) => {
+      if (v !== 'bench')
+        throw new UsageError(
+          `--mode '${v}' is not scry's: --mode bench is (bpftrace's codegen, compiler-bench, test and format are not)`,
+        );
+      if (o.mode) throw new UsageError('--mode is given twice');
+      o.mode = 'bench';
+    },
+  },
+  {
+    long: 'bench',
+    apply: (o) => {
+      if (o.mode) throw new UsageError('--bench conflicts with --mode');
+      o.mode = 'bench';
+    },
+  },
   { long: 'no-view', apply: (o) => void (o.noView = true) },
   {
     long: 'refresh',

@@ -1,6 +1,7 @@
 // What a running session reports, in order, to whoever shows it (text, JSON, the live view, the REPL).
 import type { Span, Type } from '../lang/index.ts';
 import type { MapSnapshot } from './maps.ts';
+import type { BenchmarkResult } from './session-bench.ts';
 import type { Value } from './value.ts';
 
 export type TraceEvent =
@@ -45,4 +46,6 @@ export interface OutputSink {
    * (the kernel counts what does not fit its ring buffer as lost), so memory stays bounded.
    */
   blocked?(): boolean;
+  /** --mode bench: one benchmark's result (session-bench.ts has its text and JSON); without it, the text prints as printf output */
+  benchmark?(r: BenchmarkResult): void;
 }

@@ -75,6 +75,7 @@ const progTypes: Record<ProgType, number> = {
   perf_event: KernelProgType.PERF_EVENT,
   kprobe: KernelProgType.KPROBE,
   tracing: KernelProgType.TRACING,
+  xdp: KernelProgType.XDP,
 };
 
 /** expected_attach_type of tracing programs */

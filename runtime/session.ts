@@ -23,6 +23,7 @@ import { sameValue, type Value } from './value.ts';
 import type { RenderContext } from './render.ts';
 import { makeRenderContext } from './render-context.ts';
 import { stackMapKey } from './stacks.ts';
+import { benchmarkText, runBenchmark } from './session-bench.ts';
 import { requirePrivileges } from './privileges.ts';
 import { RepeatLimiter } from './repeat-limiter.ts';
 import { RingBufferReader } from './ringbuf.ts';
@@ -49,6 +50,8 @@ export interface SessionOptions {
   readonly pid?: number;
   /** false: enum values print as numbers outside printf (bpftrace's `-f json`) */
   readonly enumNames?: boolean;
+  /** --mode bench: run BEGIN, time the bench:NAME probes, run END; attach nothing (bpftrace v0.26) */
+  readonly bench?: boolean;
 }
 
 export class Session {
@@ -104,6 +107,9 @@ export class Session {
     // Refuse what this user or this kernel cannot do before creating anything.
     requirePrivileges('load and attach programs');
     for (const p of compiled.programs) runtimeRow(p.attach).require?.(p.attach);
+    // bench probes run only under --mode bench (bpftrace v0.26's error when nothing else would run)
+    if (!options.bench && compiled.programs.length && compiled.programs.every((p) => p.attach.provider === 'bench'))
+      throw new ScryRuntimeError('No probes attached; use --mode bench to run benchmark probes.', undefined, []);
     const objs = loadObjects(compiled);
     const s = new Session(compiled, objs, options.sink, options.pid, options.cpid, options.enumNames);
     try {
@@ -111,9 +117,18 @@ export class Session {
       s.ring = new RingBufferReader(events.fd.fd, events.spec.maxEntries);
       writeGlobals(objs, options.cpid ?? 0);
       for (const p of s.special('BEGIN')) s.run(p);
+      if (options.bench) {
+        // nothing attaches and no banner prints (bpftrace v0.26); BEGIN's output first, then the results
+        s.drain(true);
+        s.runBenchmarks();
+        queueMicrotask(() => void s.stop());
+        return s;
+      }
       for (const p of attachOrder(objs.programs)) s.attach(p);
-      // probes as bpftrace counts them: one per attach point, however many places (USDT sites) it covers
-      s.emit({ kind: 'attached', probes: new Set(objs.programs.map((p) => p.spec.attach.text)).size });
+      // probes as bpftrace counts them: one per attach point, however many places (USDT sites) it covers;
+      // bench probes only under --mode bench
+      const counted = objs.programs.filter((p) => p.spec.attach.provider !== 'bench');
+      s.emit({ kind: 'attached', probes: new Set(counted.map((p) => p.spec.attach.text)).size });
       s.ring.watch(() => s.drain());
       s.drain();
       // iterators run once, right after BEGIN; then the program is done, as in bpftrace
@@ -138,7 +153,26 @@ export class Session {
    * itself, running END (bpftrace v0.26 drains its output and exits; 0.17 waited for Ctrl-C).
    */
   private onlySpecial(): boolean {
-    return this.objs.programs.every((p) => p.spec.attach.provider === 'BEGIN' || p.spec.attach.provider === 'END');
+    return this.objs.programs.every((p) => ['BEGIN', 'END', 'bench'].includes(p.spec.attach.provider));
+  }
+
+  /** --mode bench: each bench probe in program order; what they print is dropped, their results printed. */
+  private runBenchmarks(): void {
+    const benches = this.objs.programs.filter((p) => p.spec.attach.provider === 'bench');
+    const names = benches.map((p) => p.spec.attach.text.replace(/^bench:/, ''));
+    benches.forEach((p, index) => {
+      let r;
+      try {
+        r = runBenchmark(p.fd.fd, () => void this.ring?.drainRecords(() => {}));
+      } catch (e) {
+        const message = `cannot run ${p.spec.attach.text}: ${(e as Error).message}`;
+        throw new ScryRuntimeError(message, p.spec.attach.span, [], { cause: e });
+      }
+      if (!r) return; // it returned non-zero: skipped
+      const result = { names, index, ...r };
+      if (this.sink.benchmark) this.sink.benchmark(result);
+      else this.emit({ kind: 'printf', text: benchmarkText(result) });
+    });
   }
 
   private special(which: 'BEGIN' | 'END'): LoadedProgram[] {

@@ -11,6 +11,7 @@ import { uprobe, usdt } from './uprobe.ts';
 import { hardware, software, timer, watchpoint } from './perf-event.ts';
 import { iter } from './iter.ts';
 import { self } from './self.ts';
+import { bench } from './bench.ts';
 
 import type { InfoItem, InfoProbes } from './feature-check.ts';
 
@@ -35,6 +36,7 @@ const rows: { readonly [K in ProviderName]: RuntimeProviderRow<ResolvedOf<K>> } 
   watchpoint,
   iter,
   self,
+  bench,
 };
 
 /** The runtime's row for an attach point's provider. */

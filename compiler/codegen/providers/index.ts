@@ -10,6 +10,7 @@ import { uprobe, usdt } from './uprobe.ts';
 import { hardware, interval, profile, software, watchpoint } from './perf-event.ts';
 import { iter } from './iter.ts';
 import { self } from './self.ts';
+import { bench } from './bench.ts';
 
 const rows: { readonly [K in ProviderName]: CompilerProviderRow<ResolvedOf<K>> } = {
   BEGIN: special,
@@ -30,6 +31,7 @@ const rows: { readonly [K in ProviderName]: CompilerProviderRow<ResolvedOf<K>> }
   watchpoint,
   iter,
   self,
+  bench,
 };
 
 /** The code generator's row for an attach point's provider. */

@@ -1,0 +1,51 @@
+// --mode bench: each bench:NAME program is run with BPF_PROG_TEST_RUN, repeated until the runs together
+// take a millisecond, and its average time a run is reported (bpftrace v0.26's schedule and output). The
+// session throws away what the programs print meanwhile, as bpftrace does.
+import { progTestRun } from './sys/index.ts';
+
+export interface BenchmarkResult {
+  /** every benchmark's name, in run order (the text table is as wide as the longest) */
+  readonly names: readonly string[];
+  /** which of them this is */
+  readonly index: number;
+  /** the kernel's average over the last round, in nanoseconds */
+  readonly averageNs: number;
+  readonly iterations: number;
+}
+
+/** ETH_HLEN: an XDP program's test run needs at least an Ethernet header of input (kernel 5.18+ checks). */
+const PACKET = new Uint8Array(14);
+
+/**
+ * Runs one benchmark program: 1 run, then more (×1000 under 1 µs in all, ×100 under 10 µs, ×10 under 100 µs,
+ * ×2 under 1 ms) until a round takes at least 1 ms. `between` is called after each round (the session drops
+ * the round's output there). undefined when the program returned non-zero: bpftrace's way to skip one.
+ */
+export function runBenchmark(fd: number, between: () => void): { averageNs: number; iterations: number } | undefined {
+  let iterations = 1;
+  for (;;) {
+    const r = progTestRun(fd, { dataIn: PACKET, repeat: iterations });
+    between();
+    if (r.retval !== 0) return undefined;
+    const totalNs = r.duration * iterations;
+    const factor = totalNs < 1e3 ? 1000 : totalNs < 1e4 ? 100 : totalNs < 1e5 ? 10 : totalNs < 1e6 ? 2 : 1;
+    if (factor === 1) return { averageNs: r.duration, iterations };
+    iterations *= factor;
+  }
+}
+
+/** bpftrace v0.26's text: a header before the first row, then `name  time  iterations` in fixed columns. */
+export function benchmarkText(r: BenchmarkResult): string {
+  const nameWidth = Math.max(40, ...r.names.map((n) => n.length)) + 1;
+  const timeWidth = 15;
+  let out = '';
+  if (r.index === 0)
+    out += `${'Benchmark'.padEnd(nameWidth)}${'Time(ns)'.padEnd(timeWidth)}Iterations\n${'-'.repeat(nameWidth + timeWidth + 10)}\n`;
+  return `${out}${r.names[r.index]!.padEnd(nameWidth)}${String(r.averageNs).padEnd(timeWidth)}${r.iterations}\n`;
+}
+
+/** bpftrace v0.26's `-f json` line for one benchmark. */
+export function benchmarkJson(r: BenchmarkResult): string {
+  const name = JSON.stringify(r.names[r.index]!);
+  return `{"type": "benchmark_result", "data": {${name}: {"average": ${r.averageNs}, "iters": ${r.iterations}}}}\n`;
+}
