@@ -121,6 +121,7 @@ export function compile(
       events: shared.events,
       printMapsOnExit: checked.config.printMapsOnExit,
       maxCatBytes: checked.config.maxCatBytes,
+      ...(checked.config.showDebugInfo ? {} : { showDebugInfo: false as const }),
       ...(checked.scriptTypes ? { scriptTypes: checked.scriptTypes } : {}),
     },
     diagnostics: [],

@@ -138,6 +138,8 @@ export interface CompiledProgram {
   readonly printMapsOnExit: boolean;
   /** most bytes cat() prints of a file (config max_cat_bytes; absent: bpftrace's 10240) */
   readonly maxCatBytes?: number;
+  /** false: user stack frames without source lines and inlined functions (config show_debug_info; absent: true) */
+  readonly showDebugInfo?: false;
   /**
    * The types the script declares, as BTF rows whose ids continue after the kernel's (firstId is the kernel
    * BTF's type count): record values of them print through the kernel's BTF with these on top.

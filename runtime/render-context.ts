@@ -4,26 +4,26 @@
 // worker, so both print the same.
 import type { CompiledProgram } from '../compiler/index.ts';
 import { vmlinuxBtf, withTypeRows, type RecordTypes } from './kernel/btf/index.ts';
-import { UserSymbolizer, formatPerfFrame, formatStackFrame, formatUsym } from './kernel/user-symbols.ts';
+import { UserSymbolizer, formatUserFrames, formatUsym } from './kernel/user-symbols.ts';
 import type { RenderContext } from './render.ts';
 import { StackResolver } from './stacks.ts';
 
 /**
  * `stackMaps`: stack-trace map fd by frame limit; `scriptTypes`: the compiled program's; `enumNames` see
- * RenderContext; `probedFiles`: the uprobes' files (for processes gone before their stacks print).
+ * RenderContext; `probedFiles`: the uprobes' files (for processes gone before their stacks print);
+ * `debugInfo`: user frames with their source lines and inlined functions (config show_debug_info).
  */
 export function makeRenderContext(
   stackMaps: ReadonlyMap<number, number>,
   scriptTypes?: CompiledProgram['scriptTypes'],
   enumNames = true,
   probedFiles: readonly string[] = [],
+  debugInfo = true,
 ): RenderContext {
   let symbolizer: UserSymbolizer | undefined; // made on first use: it looks for c++filt
   const users = () => (symbolizer ??= new UserSymbolizer({ probedFiles }));
-  const userFrame = (pid: number, ip: bigint, mode: 'bpftrace' | 'perf') => {
-    const sym = users().symbolize(pid, ip);
-    return mode === 'perf' ? formatPerfFrame(sym, ip) : formatStackFrame(sym, ip);
-  };
+  const userFrame = (pid: number, ip: bigint, mode: 'bpftrace' | 'perf') =>
+    formatUserFrames(users().symbolize(pid, ip, debugInfo), ip, mode);
   const resolver = stackMaps.size ? new StackResolver(stackMaps, userFrame) : undefined;
   let types: RecordTypes | undefined | null = null; // made on first use: the kernel's BTF is read then
   const recordTypes = () =>

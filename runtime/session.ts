@@ -93,7 +93,13 @@ export class Session {
       if (key !== undefined) stackMaps.set(key, m.fd.fd);
     }
     const probedFiles = compiled.programs.flatMap((p) => ('path' in p.attach ? [p.attach.path] : []));
-    this.render = makeRenderContext(stackMaps, compiled.scriptTypes, enumNames, probedFiles);
+    this.render = makeRenderContext(
+      stackMaps,
+      compiled.scriptTypes,
+      enumNames,
+      probedFiles,
+      compiled.showDebugInfo ?? true,
+    );
     this.decoder = new EventDecoder(compiled.events, this.render);
     this.done = new Promise((r) => (this.resolveDone = r));
   }

@@ -3,8 +3,11 @@
 // symbols when a user symboliser is given, else they print as addresses.
 import type { IntView } from '../lang/index.ts';
 import { kernelSymbol } from './kernel/kallsyms.ts';
-/** A user frame as one mode prints it (bpftrace: `main+22`; perf: `55c1f7 main+22 (/bin/x)`), or undefined. */
-export type UserFrameFormatter = (pid: number, ip: bigint, mode: 'bpftrace' | 'perf') => string;
+/**
+ * The lines a user address prints as in one mode (bpftrace: `main+22`; perf: `55c1f7 main+22 (/bin/x)`):
+ * one, or more when functions are inlined there (show_debug_info).
+ */
+export type UserFrameFormatter = (pid: number, ip: bigint, mode: 'bpftrace' | 'perf') => readonly string[];
 import { mapLookup } from './sys/index.ts';
 import { BUILD_ID_FRAME_SIZE, type MapSpec } from '../compiler/index.ts';
 
@@ -55,9 +58,10 @@ export class StackResolver {
         continue;
       }
       if (view.space === 'user') {
-        const frame =
-          this.userFrame?.(pid, ip, view.mode) ?? (view.mode === 'perf' ? `${hex} 0x${hex} ([unknown])` : `0x${hex}`);
-        out += view.mode === 'perf' ? `\t${frame}\n` : `${' '.repeat(indent)}${frame}\n`;
+        const frames = this.userFrame?.(pid, ip, view.mode) ?? [
+          view.mode === 'perf' ? `${hex} 0x${hex} ([unknown])` : `0x${hex}`,
+        ];
+        for (const frame of frames) out += view.mode === 'perf' ? `\t${frame}\n` : `${' '.repeat(indent)}${frame}\n`;
         continue;
       }
       const sym = kernelSymbol(ip);

@@ -25,6 +25,8 @@ export interface ScriptConfig {
   readonly maxCatBytes: number;
   /** Printed after a string str() had to cut (bpftrace v0.26's str_trunc_trailer; '' for none). */
   readonly strTruncTrailer: string;
+  /** User stack frames with their source file and line and the functions inlined there, from DWARF. */
+  readonly showDebugInfo: boolean;
 }
 
 const defaultConfig: ScriptConfig = {
@@ -37,6 +39,7 @@ const defaultConfig: ScriptConfig = {
   license: 'GPL',
   maxCatBytes: 10240,
   strTruncTrailer: '..',
+  showDebugInfo: true, // bpftrace v0.26's default where it is built with blazesym
 };
 
 /** What a setting's value turned into, or why it could not (said after `name: `). */
@@ -103,6 +106,7 @@ const settings: Record<string, Setting> = {
   },
   max_cat_bytes: { parse: int(1, 1 << 30), set: (c, v) => ({ ...c, maxCatBytes: v as number }) },
   str_trunc_trailer: { parse: (v) => ({ ok: String(v) }), set: (c, v) => ({ ...c, strTruncTrailer: v as string }) },
+  show_debug_info: { parse: bool, set: (c, v) => ({ ...c, showDebugInfo: v as boolean }) },
 };
 
 /** bpftrace v0.26 settings scry accepts but that change nothing here (their job is done differently or not needed). */
@@ -114,7 +118,6 @@ const acceptedWithoutEffect = new Set([
   'cache_user_symbols',
   'cpp_demangle',
   'lazy_symbolication',
-  'show_debug_info',
   'use_blazesym',
   'unstable_import_statement',
   'unstable_tseries',

@@ -1,5 +1,6 @@
 // software:, hardware: and watchpoint: probes — perf events opened on every online CPU, each running the
 // program. A VM without a virtual PMU has no hardware events; that is said plainly, with what works instead.
+import { readdirSync } from 'node:fs';
 import type { ResolvedAttach } from '../../lang/index.ts';
 import { ScryRuntimeError } from '../errors.ts';
 import type { LoadedProgram } from '../loader.ts';
@@ -57,6 +58,18 @@ export function attachCounted(p: LoadedProgram, a: Counted): Attachment[] {
   }
 }
 
+/** The threads of a process now (a thread that ends meanwhile is left out); the process itself if /proc says none. */
+function threadsOf(pid: number): number[] {
+  try {
+    const tids = readdirSync(`/proc/${pid}/task`)
+      .map(Number)
+      .filter((t) => Number.isInteger(t) && t > 0);
+    return tids.length ? tids : [pid];
+  } catch {
+    return [pid];
+  }
+}
+
 function breakpointType(mode: string): number {
   if (mode === 'x') return HW_BREAKPOINT_X;
   if (mode === 'r') return HW_BREAKPOINT_R;
@@ -65,8 +78,10 @@ function breakpointType(mode: string): number {
 }
 
 /**
- * A hardware breakpoint: in one process (`pid`, from -p or -c: user addresses, the event follows the task
- * across CPUs), or on every CPU for a kernel address.
+ * A hardware breakpoint: in one process (`pid`, from -p or -c: user addresses, the event follows each of its
+ * threads across CPUs), or on every CPU for a kernel address. As bpftrace v0.26 does: an execution
+ * breakpoint is sizeof(long) long whatever length was written (x86 takes no other), one event per thread the
+ * process has now, each inherited by the threads created later.
  */
 export function attachWatchpoint(p: LoadedProgram, a: Watchpoint, pid?: number): Attachment[] {
   const attr = {
@@ -74,11 +89,22 @@ export function attachWatchpoint(p: LoadedProgram, a: Watchpoint, pid?: number):
     config: 0n,
     bpType: breakpointType(a.mode),
     bpAddr: a.address,
-    bpLen: BigInt(a.length),
+    bpLen: a.mode === 'x' ? 8n : BigInt(a.length),
     samplePeriod: 1n,
+    inherit: true,
   };
   try {
-    if (pid !== undefined) return [attachPerfEvent(p, { ...attr, pid, cpu: -1 }, `${a.text} (pid ${pid})`)];
+    if (pid !== undefined) {
+      const out: Attachment[] = [];
+      try {
+        for (const tid of threadsOf(pid))
+          out.push(attachPerfEvent(p, { ...attr, pid: tid, cpu: -1 }, `${a.text} (tid ${tid})`));
+      } catch (e) {
+        for (const x of out) x.close();
+        throw e;
+      }
+      return out;
+    }
     return onEveryCpu(p, a.text, (cpu) => attachPerfEvent(p, { ...attr, pid: -1, cpu }, `${a.text} (cpu ${cpu})`));
   } catch (e) {
     const code = ((e as Error).cause as SysError | undefined)?.code;

@@ -5,6 +5,7 @@
 // is gone or the file cannot be read, the answer is empty and the caller prints the address.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { openDebugFile } from './elf/debug-file.ts';
+import { DwarfInfo, type SourceLocation } from './elf/dwarf.ts';
 import { cxxfilt, isMangled, type Demangler } from './elf/demangle.ts';
 import { ET_EXEC, ElfError, ElfFile, PF_X, PT_LOAD, type Segment } from './elf/elf-file.ts';
 import { SymbolTable } from './elf/symbols.ts';
@@ -17,6 +18,8 @@ export interface UserSymbol {
   readonly offset?: bigint;
   /** the mapped file (as /proc/PID/maps names it, e.g. /usr/lib/x86_64-linux-gnu/libc.so.6, or [vdso]) */
   readonly module?: string;
+  /** when asked for and the file has DWARF: the source line, and the functions inlined there */
+  readonly source?: SourceLocation;
 }
 
 export interface MapEntry {
@@ -62,6 +65,8 @@ interface LoadedModule {
   readonly path: string;
   readonly loads: readonly Segment[];
   symbols?: SymbolTable;
+  /** its DWARF (or its debug file's); null: none */
+  dwarf?: DwarfInfo | null;
 }
 
 export interface UserSymbolizerOptions {
@@ -120,38 +125,45 @@ export class UserSymbolizer {
     this.probedFiles = [...new Set(opts.probedFiles ?? [])];
   }
 
-  /** The function, offset and file of an address in a process; {} when nothing is known. */
-  symbolize(pid: number, addr: bigint): UserSymbol {
-    return this.demangleAll([this.lookup(pid, addr)])[0]!;
+  /**
+   * The function, offset and file of an address in a process; {} when nothing is known. `withSource` adds
+   * the source line from the file's DWARF (read on first use) and the functions inlined there.
+   */
+  symbolize(pid: number, addr: bigint, withSource = false): UserSymbol {
+    return this.demangleAll([this.lookup(pid, addr, withSource)])[0]!;
   }
 
   /** symbolize() for many addresses of one process (a stack), demangling their C++ names in one batch. */
-  symbolizeAll(pid: number, addrs: readonly bigint[]): UserSymbol[] {
-    return this.demangleAll(addrs.map((a) => this.lookup(pid, a)));
+  symbolizeAll(pid: number, addrs: readonly bigint[], withSource = false): UserSymbol[] {
+    return this.demangleAll(addrs.map((a) => this.lookup(pid, a, withSource)));
   }
 
   private demangleAll(syms: UserSymbol[]): UserSymbol[] {
     const d = this.demangler;
     if (!d) return syms;
+    const names = syms.flatMap((s) => [s.symbol, ...(s.source?.inlined.map((f) => f.name) ?? [])]);
     const todo = [
-      ...new Set(
-        syms.map((s) => s.symbol).filter((n): n is string => n !== undefined && isMangled(n) && !this.demangled.has(n)),
-      ),
+      ...new Set(names.filter((n): n is string => n !== undefined && isMangled(n) && !this.demangled.has(n))),
     ];
     if (todo.length) d(todo).forEach((plain, i) => this.demangled.set(todo[i]!, plain));
-    return syms.map((s) =>
-      s.symbol !== undefined && isMangled(s.symbol) ? { ...s, symbol: this.demangled.get(s.symbol) ?? s.symbol } : s,
-    );
+    const plain = (n: string) => (isMangled(n) ? (this.demangled.get(n) ?? n) : n);
+    return syms.map((s) => ({
+      ...s,
+      ...(s.symbol !== undefined ? { symbol: plain(s.symbol) } : {}),
+      ...(s.source
+        ? { source: { ...s.source, inlined: s.source.inlined.map((f) => ({ ...f, name: plain(f.name) })) } }
+        : {}),
+    }));
   }
 
-  private lookup(pid: number, addr: bigint): UserSymbol {
+  private lookup(pid: number, addr: bigint, withSource: boolean): UserSymbol {
     let maps = this.processMaps(pid, false);
     let entry = maps && findMap(maps.maps, addr);
     if (maps && !entry && Date.now() - maps.readAt >= this.rereadAfterMs) {
       maps = this.processMaps(pid, true);
       entry = maps && findMap(maps.maps, addr);
     }
-    if (!maps) return this.lookupFixed(addr);
+    if (!maps) return this.lookupFixed(addr, withSource);
     if (!entry) return {};
     const path = entry.path.replace(/ \(deleted\)$/, '');
     const isFile = path.startsWith('/');
@@ -160,10 +172,15 @@ export class UserSymbolizer {
     if (!mod) return { module: path };
     const vaddr = fileVaddr(mod.loads, entry, addr);
     if (vaddr === undefined) return { module: path };
-    return { ...this.symbolIn(mod, vaddr, isFile), module: path };
+    return { ...this.symbolIn(mod, vaddr, isFile, withSource), module: path };
   }
 
-  private symbolIn(mod: LoadedModule, vaddr: bigint, isFile: boolean): { symbol: string; offset: bigint } | undefined {
+  private symbolIn(
+    mod: LoadedModule,
+    vaddr: bigint,
+    isFile: boolean,
+    withSource: boolean,
+  ): { symbol: string; offset: bigint; source?: SourceLocation } | undefined {
     try {
       if (!mod.symbols) {
         mod.symbols = SymbolTable.read(mod.elf, {
@@ -176,11 +193,30 @@ export class UserSymbolizer {
       return undefined;
     }
     const hit = mod.symbols.lookupAddress(vaddr);
-    return hit ? { symbol: hit.symbol.name, offset: hit.offset } : undefined;
+    if (!hit) return undefined;
+    const source = withSource ? this.sourceIn(mod, vaddr, isFile) : undefined;
+    return { symbol: hit.symbol.name, offset: hit.offset, ...(source ? { source } : {}) };
+  }
+
+  /** The DWARF line and inlined functions at a file address: the file's own DWARF, else its debug file's. */
+  private sourceIn(mod: LoadedModule, vaddr: bigint, isFile: boolean): SourceLocation | undefined {
+    if (mod.dwarf === undefined) {
+      mod.dwarf = null; // read once, found or not
+      try {
+        let dwarf = DwarfInfo.read(mod.elf);
+        const debug = !dwarf && this.debugFiles && isFile ? openDebugFile(mod.elf, mod.path) : undefined;
+        if (debug) dwarf = DwarfInfo.read(debug);
+        mod.dwarf = dwarf ?? null;
+      } catch (e) {
+        if (!(e instanceof ElfError)) throw e;
+      }
+      this.trimModules();
+    }
+    return mod.dwarf?.locate(Number(vaddr));
   }
 
   /** An address of a process whose maps are unknown: in the one fixed-address probed executable loading it, if any. */
-  private lookupFixed(addr: bigint): UserSymbol {
+  private lookupFixed(addr: bigint, withSource: boolean): UserSymbol {
     if (!this.fixed) {
       this.fixed = [];
       for (const path of this.probedFiles) {
@@ -196,7 +232,7 @@ export class UserSymbolizer {
     const holders = this.fixed.filter((m) => m.loads.some((s) => addr >= s.vaddr && addr < s.vaddr + s.memsz));
     // two executables at the same addresses: which one the process ran is unknown
     if (holders.length !== 1) return {};
-    return { ...this.symbolIn(holders[0]!, addr, true), module: holders[0]!.path };
+    return { ...this.symbolIn(holders[0]!, addr, true, withSource), module: holders[0]!.path };
   }
 
   /** Forgets the maps of one process (or of all), so the next lookup reads them again. */
@@ -278,10 +314,11 @@ export class UserSymbolizer {
   /** Drops the least recently used symbol tables while they hold more than maxModuleBytes together. */
   private trimModules(): void {
     let bytes = 0;
-    for (const m of this.modules.values()) bytes += m?.symbols?.byteSize ?? 0;
+    const size = (m: LoadedModule | null) => (m?.symbols?.byteSize ?? 0) + (m?.dwarf?.byteSize ?? 0);
+    for (const m of this.modules.values()) bytes += size(m);
     for (const [key, m] of this.modules) {
       if (bytes <= this.maxModuleBytes || this.modules.size <= 1) break;
-      bytes -= m?.symbols?.byteSize ?? 0;
+      bytes -= size(m);
       this.modules.delete(key);
     }
   }
@@ -363,9 +400,33 @@ export function formatUsym(s: UserSymbol, addr: bigint): string {
   return s.symbol !== undefined ? printable(s.symbol) : hexPointer(addr);
 }
 
-/** A ustack frame in bpftrace mode (indented by the caller): `main+22`, or `0x7f…` when unknown. */
+/**
+ * A ustack frame in bpftrace mode (indented by the caller): `main+22`, or `0x7f…` when unknown; with a
+ * source line (show_debug_info, bpftrace v0.26) `main+22@/src/main.c:14`.
+ */
 export function formatStackFrame(s: UserSymbol, addr: bigint): string {
-  return s.symbol !== undefined ? `${printable(s.symbol)}+${s.offset ?? 0n}` : hexPointer(addr);
+  return s.symbol !== undefined ? `${printable(s.symbol)}+${s.offset ?? 0n}${at(s.source)}` : hexPointer(addr);
+}
+
+/** `@file:line` after a frame with a source line (bpftrace v0.26's show_debug_info), else nothing. */
+function at(src: { readonly file?: string; readonly line?: number } | undefined): string {
+  return src?.file !== undefined && src.line !== undefined ? `@${printable(src.file)}:${src.line}` : '';
+}
+
+/**
+ * The lines one user address prints as in a stack (bpftrace v0.26 with show_debug_info): the functions
+ * inlined there first, innermost first (`[inlined] f@file.c:15`, in perf mode `55c1f7 f (inlined)`), then
+ * the frame itself. A stack limit counts addresses, so a stack may print more lines than its limit.
+ */
+export function formatUserFrames(s: UserSymbol, addr: bigint, mode: 'bpftrace' | 'perf'): string[] {
+  const inlined = s.symbol !== undefined ? (s.source?.inlined ?? []) : [];
+  const hex = addr.toString(16);
+  return [
+    ...inlined.map((f) =>
+      mode === 'perf' ? `${hex} ${printable(f.name)} (inlined)` : `[inlined] ${printable(f.name)}${at(f)}`,
+    ),
+    mode === 'perf' ? formatPerfFrame(s, addr) : formatStackFrame(s, addr),
+  ];
 }
 
 /** A ustack frame in perf mode, without the leading tab: `55c1f7 main+22 (/path/bin)`, or `55c1f7 0x55c1f7 ([unknown])`. */
