@@ -228,6 +228,13 @@ export class DwarfInfo {
     private readonly sections: Sections,
   ) {}
 
+  /** Bytes of the sections held (for the symboliser's memory budget). */
+  get byteSize(): number {
+    let n = 0;
+    for (const b of Object.values(this.sections)) n += (b as Buffer | undefined)?.length ?? 0;
+    return n;
+  }
+
   /** The debug information of an ELF file, or undefined when it has none (.debug_info and .debug_abbrev). */
   static read(elf: ElfFile): DwarfInfo | undefined {
     const find = (name: string) => elf.sections.find((s) => s.name === name && s.size > 0n);
