@@ -309,6 +309,7 @@ function buf(ctx: CheckContext, c: CallExpr): Type {
   if (!src) return { kind: 'buffer', size: 1 };
   const t = ctx.expr(src);
   let size: number | undefined;
+  let fixed: number | undefined; // a literal length
   if (len) {
     // a literal, or a positional parameter that reads as a number: buf(p, $1)
     const n = intLiteral(ctx, len);
@@ -320,18 +321,19 @@ function buf(ctx: CheckContext, c: CallExpr): Type {
         ]);
         return { kind: 'buffer', size: 1 };
       }
-      size = Number(n);
+      size = fixed = Number(n);
     } else {
       ctx.intOperand(len, 'buf()');
       size = ctx.config.maxStrlen;
     }
   }
-  // a string literal's bytes, without its NUL; a char array (comm, char[16] fields) whole
-  if (t.kind === 'string')
-    return {
-      kind: 'buffer',
-      size: Math.min(size ?? (src.kind === 'string' ? Math.max(1, t.size - 1) : t.size), t.size),
-    };
+  // a string literal's bytes, without its NUL; a char array (comm, char[16] fields) whole. A literal length
+  // past the string's end pads with NULs (bpftrace 0.17 prints buf("ok_key", 8) as ok_key\x00\x00; v0.26
+  // reads 8 bytes too, past the literal's storage), so the length asked for is the length printed.
+  if (t.kind === 'string') {
+    const whole = src.kind === 'string' ? Math.max(1, t.size - 1) : t.size;
+    return { kind: 'buffer', size: fixed ?? Math.min(size ?? whole, t.size) };
+  }
   if (t.kind === 'buffer') return { kind: 'buffer', size: Math.min(size ?? t.size, t.size) };
   // an array member (int d[4], uint8_t c[4]) or an integer array: its bytes as they are in memory
   if ((t.kind === 'record' && t.name.endsWith(']')) || t.kind === 'array') {

@@ -161,7 +161,8 @@ function emitBuf(g: Gen, x: CallExpr, t: BufferType, off: number): void {
   const [src, len] = x.args as [Expr, Expr | undefined];
   const st = typeOf(g, src);
   if (st.kind !== 'int') {
-    copyBytesFrom(g, src, off + 8, t.size);
+    // a string shorter than the length asked for: its bytes, then the destination's zeros
+    copyBytesFrom(g, src, off + 8, st.kind === 'string' ? Math.min(t.size, st.size) : t.size);
     e.emit(stSlot(8, off, t.size));
     return;
   }
