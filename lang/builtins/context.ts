@@ -54,7 +54,7 @@ export const contextRows: readonly BuiltinRow[] = [
   { ...variable('tid', 'thread id of the current task', { type: u32 }), function: pidFunction('tid') },
   variable('uid', 'user id of the current task', { type: u32 }),
   variable('gid', 'group id of the current task', { type: u32 }),
-  variable('comm', 'name of the current task', { type: stringType(16) }),
+  { ...variable('comm', 'name of the current task', { type: stringType(16) }), function: commOfPid() },
   variable('cpu', 'processor the probe runs on', { type: u32 }),
   variable('numaid', 'NUMA node the probe runs on', { type: u32 }),
   variable('rand', 'a pseudo-random 32-bit number', { type: u32 }),
@@ -205,6 +205,52 @@ function pidFunction(name: 'pid' | 'tid'): CallSpec {
       if (ns.kind !== 'ident' || (ns.name !== 'init' && ns.name !== 'curr_ns'))
         ctx.error(`${name}() takes a pid namespace: curr_ns or init`, ns.span, [`for example ${name}(init)`]);
       return u32;
+    },
+  };
+}
+
+/**
+ * comm(pid): the name of another process, through the bpf_task_from_pid and bpf_task_release kfuncs
+ * (kernel 6.2), which the kernel lets only some program types call (bpftrace v0.26 refuses the others too).
+ * Their vmlinux BTF ids and task_struct's comm offset wait in ctx.constants, 32 bits each
+ * (from_pid | release << 32 | offset << 64), for the code generator.
+ */
+function commOfPid(): CallSpec {
+  return {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'comm(uint32 pid)',
+    aggregation: false,
+    check: (ctx, c) => {
+      const type = stringType(16);
+      const pid = c.args[0]!;
+      const pt = ctx.expr(pid);
+      if (pt.kind !== 'int' || pt.view) {
+        ctx.error("Only integer supported for comm()'s pid", pid.span, [
+          'comm(pid) takes a process id, e.g. comm(pid)',
+        ]);
+        return type;
+      }
+      const wrong = ctx.attach().find((a) => !probeContext(a).kfuncs);
+      if (wrong) {
+        ctx.error(`comm(pid) is not supported in ${wrong.provider} probes`, c.span, [
+          'it needs the bpf_task_from_pid kfunc, which the kernel allows in iter, fentry/fexit and bench probes',
+        ]);
+        return type;
+      }
+      const btf = ctx.btf();
+      const fromPid = btf?.find('bpf_task_from_pid', 'func');
+      const release = btf?.find('bpf_task_release', 'func');
+      const task = btf?.find('task_struct', 'struct');
+      const comm = task === undefined ? undefined : btf?.findMember(task, 'comm');
+      if (fromPid === undefined || release === undefined || !comm) {
+        ctx.error("'bpf_task_from_pid kfunc', which comm(pid) uses, is not in this kernel", c.span, [
+          'it needs kernel 6.2 or later, with BTF',
+        ]);
+        return type;
+      }
+      ctx.constants.set(c, BigInt(fromPid) | (BigInt(release) << 32n) | (BigInt(comm.offset) << 64n));
+      return type;
     },
   };
 }

@@ -11,7 +11,7 @@ export const bench: ProviderRow<ResolvedBench> = {
   name: 'bench',
   aliases: [],
   usage: 'bench:NAME',
-  reads: {},
+  reads: { kfuncs: true },
   resolve(r) {
     const name = r.ap.parts.join(':');
     // bpftrace v0.26's words

@@ -20,7 +20,10 @@ function fentryRow(name: 'fentry' | 'fexit'): ProviderRow<ResolvedFentry> {
     name,
     aliases: name === 'fentry' ? ['f', 'kfunc'] : ['fr', 'kretfunc'],
     usage: `${name}:function`,
-    reads: name === 'fentry' ? { argN: 'ctx', dPath: true } : { argN: 'ctx', retval: 'ctx', dPath: true },
+    reads:
+      name === 'fentry'
+        ? { argN: 'ctx', dPath: true, kfuncs: true }
+        : { argN: 'ctx', retval: 'ctx', dPath: true, kfuncs: true },
     context: (a) => ({
       params: a.params,
       ...(name === 'fexit' ? { retSlot: a.params.length, retType: a.ret } : {}),

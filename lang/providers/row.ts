@@ -27,6 +27,8 @@ export interface ContextReads {
   readonly override?: true;
   /** path() may call bpf_d_path (the kernel allows it in tracing programs on functions and in iterators) */
   readonly dPath?: true;
+  /** the kernel's generic kfuncs (bpf_task_from_pid) may be called: tracing and XDP programs */
+  readonly kfuncs?: true;
 }
 
 /** What the context builtins read in one attach point: the type's ContextReads plus this point's data. */

@@ -10,7 +10,10 @@ import {
   R6,
   alu64Imm,
   alu64Reg,
+  BPF_PSEUDO_KFUNC_CALL,
   call,
+  ja,
+  jmpImm,
   ldImm64,
   ldMapValue,
   ldx,
@@ -28,7 +31,18 @@ import {
   type UsdtArgument,
 } from '../../../lang/index.ts';
 import { GLOBALS_CPID, GLOBALS_MAP, GLOBALS_NCPUS } from '../../program.ts';
-import { CodegenError, addrOf, allocOrFail, ldSlot, scoped, stSlot, typeOf, type Gen } from '../context.ts';
+import {
+  CodegenError,
+  addrOf,
+  allocOrFail,
+  emitInt,
+  ldSlot,
+  scoped,
+  stSlot,
+  stxSlot,
+  typeOf,
+  type Gen,
+} from '../context.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { loadConst, normalize, storeBytes } from '../values.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
@@ -70,6 +84,7 @@ const taskRows: EmitRows = {
       into: (g, _x, off, size) =>
         g.e.emit(...addrOf(R1, off), mov64Imm(R2, Math.min(16, size)), call(helper.get_current_comm)),
     },
+    call: { into: emitCommOfPid },
   },
   curtask: insns(call(helper.get_current_task)),
   cgroup: insns(call(helper.get_current_cgroup_id)),
@@ -79,6 +94,33 @@ const taskRows: EmitRows = {
   ncpus: global(GLOBALS_NCPUS),
   rand: insns(call(helper.get_prandom_u32)),
 };
+
+/** A call of a kernel function by its vmlinux BTF id (a kfunc; the verifier checks its arguments). */
+function kfuncCall(btfId: number): Insn {
+  return { ...call(0), src: BPF_PSEUDO_KFUNC_CALL, imm: btfId };
+}
+
+/**
+ * comm(pid): bpf_task_from_pid (a counted reference, or NULL) → its comm, read straight from the trusted
+ * task_struct pointer → bpf_task_release. A pid no task has reads "N/A", as in bpftrace v0.26.
+ */
+function emitCommOfPid(g: Gen, c: CallExpr, off: number, size: number): void {
+  const packed = g.shared.checked.constants.get(c);
+  if (packed === undefined) throw new Error('comm(pid) without its kfunc ids');
+  const fromPid = Number(packed & 0xffffffffn);
+  const release = Number((packed >> 32n) & 0xffffffffn);
+  const commOffset = Number(packed >> 64n);
+  const e = g.e;
+  emitInt(g, c.args[0]!);
+  const found = e.freshLabel('comm.found');
+  const done = e.freshLabel('comm.done');
+  e.emit(mov32Reg(R1, R0), kfuncCall(fromPid), jmpImm('jne', R0, 0, found));
+  e.emit(stSlot(4, off, 0x00412f4e), ja(done)); // "N/A\0"
+  e.place(found);
+  for (let i = 0; i < Math.min(16, size); i += 8) e.emit(ldx(8, R1, R0, commOffset + i), stxSlot(8, off + i, R1));
+  e.emit(mov64Reg(R1, R0), kfuncCall(release));
+  e.place(done);
+}
 
 function initNs(c: CallExpr): boolean {
   const ns = c.args[0];
