@@ -65,7 +65,7 @@ export type {
 export { lineText } from './source.ts';
 export { walk } from './walk.ts';
 export { BUILTINS, type BuiltinRow, type FunctionSpec, type VariableSpec } from './builtins/index.ts';
-export { MAX_STACK_FRAMES, tupleIndex } from './types.ts';
+export { MAX_STACK_FRAMES, elementOrder, tupleIndex } from './types.ts';
 export { deepest, isStackOverflow } from './walk.ts';
 export { scriptC, type ScriptC, type ScriptCOptions } from './c/script-c.ts';
 export type { IncludeFound, IncludeMissing, IncludeResolver } from './c/preprocess.ts';

@@ -75,6 +75,8 @@ export type Type =
       readonly size: number;
       readonly name: string;
       readonly space: 'user' | 'kernel';
+      /** its alignment in bytes (a tuple holding it aligns it so); 8 when unknown */
+      readonly align?: number;
     }
   /** a tuple; with `names`, a record `(a = 1, b = 2)` whose elements are also reached by name (`$r.a`) */
   | { readonly kind: 'tuple'; readonly elements: readonly Type[]; readonly names?: readonly string[] }
@@ -153,17 +155,23 @@ export function sizeOf(t: Type): number {
   }
 }
 
-/** C-like layout: each element aligned to its own alignment (8 at most), the whole padded to 8. */
+/**
+ * A tuple's layout as bpftrace v0.26 reports it (sizeof): each element at its own alignment, the whole padded
+ * to the largest one, as a C struct; strings align to 1. (Values sit in 8-byte slots in maps and events:
+ * compiler/layout.ts.)
+ */
 export function tupleLayout(elements: readonly Type[]): { offsets: number[]; size: number } {
   const offsets: number[] = [];
   let off = 0;
+  let align = 1;
   for (const e of elements) {
     const a = alignOf(e);
+    align = Math.max(align, a);
     off = Math.ceil(off / a) * a;
     offsets.push(off);
     off += sizeOf(e);
   }
-  return { offsets, size: Math.ceil(off / 8) * 8 };
+  return { offsets, size: Math.ceil(off / align) * align };
 }
 
 export function alignOf(t: Type): number {
@@ -173,7 +181,7 @@ export function alignOf(t: Type): number {
     case 'buffer':
       return 8;
     case 'record':
-      return 8;
+      return t.align ?? 8;
     case 'tuple':
       return Math.max(1, ...t.elements.map(alignOf));
     case 'array':
@@ -244,6 +252,21 @@ export function sameView(a: IntView | undefined, b: IntView | undefined): boolea
 export function tupleIndex(t: Extract<Type, { kind: 'tuple' }>, name: string): number {
   if (/^\d+$/.test(name)) return Number(name) < t.elements.length ? Number(name) : -1;
   return t.names ? t.names.indexOf(name) : -1;
+}
+
+/**
+ * Which element of `b` meets each element of `a`: tuples by position; records by name, in `a`'s order
+ * (bpftrace v0.26: `$r = (foo = 1, bar = 2); $r = (bar = 3, foo = 4)` keeps foo first). Undefined when a
+ * record meets a tuple or a record with other names.
+ */
+export function elementOrder(
+  a: Extract<Type, { kind: 'tuple' }>,
+  b: Extract<Type, { kind: 'tuple' }>,
+): number[] | undefined {
+  if (!a.names && !b.names) return a.elements.map((_, i) => i);
+  if (!a.names || !b.names) return undefined;
+  const order = a.names.map((n) => b.names!.indexOf(n));
+  return order.every((i) => i >= 0) && new Set(order).size === order.length ? order : undefined;
 }
 
 export function sameType(a: Type, b: Type): boolean {

@@ -1,8 +1,9 @@
 // Tuples: each element in its own 8-aligned slot (layout.ts), so an element is a fixed offset away.
 import { R0 } from '../asm/index.ts';
-import { tupleIndex, type Expr, type FieldExpr, type Type } from '../../lang/index.ts';
+import { elementOrder, tupleIndex, type Expr, type FieldExpr, type Type } from '../../lang/index.ts';
 import { packedLayout, slotSize } from '../layout.ts';
 import { CodegenError, allocValue, emitInto, ldSlot, scoped, typeOf, type Gen } from './context.ts';
+import { emitMemoryInto } from './fields.ts';
 import { emitMapReadInto } from './maps.ts';
 import { copyStack, normalize, zeroStack } from './values.ts';
 
@@ -10,12 +11,22 @@ import { copyStack, normalize, zeroStack } from './values.ts';
 export function emitTupleInto(g: Gen, x: Expr, t: TupleType, off: number, size: number, target: TupleType): void {
   const layout = packedLayout(target.elements);
   if (x.kind === 'tuple') {
-    x.elements.forEach((el, i) =>
-      emitInto(g, el, off + layout.offsets[i]!, slotSize(target.elements[i]!), target.elements[i]),
-    );
+    // evaluated in the order written; a record's fields go where the target's names put them
+    const at = targetIndexes(target, t);
+    x.elements.forEach((el, i) => {
+      const j = at[i]!;
+      emitInto(g, el, off + layout.offsets[j]!, slotSize(target.elements[j]!), target.elements[j]);
+    });
     return;
   }
   if (x.kind === 'var') return copyTuple(g, variableSlot(g, x.name), t, off, target);
+  // *(&$t): read back from the variable's slot through the pointer
+  if (g.shared.checked.memory.has(x))
+    return scoped(g, () => {
+      const tmp = allocValue(g, slotSize(t));
+      emitMemoryInto(g, x, tmp, slotSize(t));
+      copyTuple(g, tmp, t, off, target);
+    });
   if (x.kind === 'map') return emitMapReadInto(g, x, off, size);
   // a tuple inside a tuple: $t.1, or has_key(@m, $t) spreading $t over a map's keys
   if (x.kind === 'field' && typeOf(g, x.base).kind === 'tuple')
@@ -27,14 +38,25 @@ export function emitTupleInto(g: Gen, x: Expr, t: TupleType, off: number, size: 
 function copyTuple(g: Gen, from: number, fromType: TupleType, to: number, toType: TupleType): void {
   const src = packedLayout(fromType.elements);
   const dst = packedLayout(toType.elements);
-  if (src.size === dst.size && src.offsets.every((o, i) => o === dst.offsets[i]))
+  const at = targetIndexes(toType, fromType);
+  if (src.size === dst.size && src.offsets.every((o, i) => o === dst.offsets[i] && at[i] === i))
     return copyStack(g, from, to, dst.size);
   fromType.elements.forEach((el, i) => {
+    const j = at[i]!;
     const n = slotSize(el);
-    const room = slotSize(toType.elements[i]!);
-    zeroStack(g, to + dst.offsets[i]!, room);
-    copyStack(g, from + src.offsets[i]!, to + dst.offsets[i]!, Math.min(n, room));
+    const room = slotSize(toType.elements[j]!);
+    zeroStack(g, to + dst.offsets[j]!, room);
+    copyStack(g, from + src.offsets[i]!, to + dst.offsets[j]!, Math.min(n, room));
   });
+}
+
+/** Where each element of `from` goes in `to`: the same position, or for records the field of the same name. */
+function targetIndexes(to: TupleType, from: TupleType): number[] {
+  const order = elementOrder(to, from); // order[j]: the element of `from` that lands at j
+  if (!order) return from.elements.map((_, i) => i);
+  const at: number[] = [];
+  order.forEach((i, j) => (at[i] = j));
+  return at;
 }
 
 type TupleType = Extract<Type, { kind: 'tuple' }>;

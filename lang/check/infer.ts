@@ -37,6 +37,7 @@ import {
 } from './merge.ts';
 import { argsField, inSpace, member, memberHint, probeMemory, typeFromName, typedArg } from './kernel-access.ts';
 import { literalInt, positionalValue } from './positional.ts';
+import { literalInfo, literalType, promoteInts } from './literals.ts';
 import { err, newState, results, type InferOptions, type InferState } from './state.ts';
 import type { InferResult, MapInfo } from './tables.ts';
 import {
@@ -83,9 +84,11 @@ export function infer(
     st.btf = modules[0] !== undefined ? (st.kernel.moduleBtf(modules[0]) ?? st.kernel.btf()) : st.kernel.btf();
     if (p.predicate) intOperand(st, p.predicate, 'a predicate');
     st.unsettled = new Map();
+    st.literalVars = new Map();
     block(st, p.body);
     // `let $x;` never assigned: an integer that stays 0
     for (const [name, how] of st.unsettled) if (how === 'type' && !st.vars.has(name)) st.vars.set(name, i64);
+    settleLiteralVariables(st);
     settleVariableUses(st, p);
     st.varTypes.set(p, st.vars);
   }
@@ -123,12 +126,37 @@ export function infer(
  */
 function settleVariableUses(st: InferState, p: Probe): void {
   walk(p.body, (n) => {
+    // &$v hands out a pointer to what $v held then: its slot must not have grown since
+    const x = n as Expr;
+    if (x.kind !== 'unary' || x.op !== '&' || x.operand.kind !== 'var') return;
+    const seen = st.typeOf.get(x.operand);
+    const final = st.vars.get(x.operand.name);
+    if (!seen || !final || sameType(seen, final)) return;
+    if (seen.kind === 'int' && final.kind === 'int' && final.bits <= seen.bits) return; // slots are 8 bytes
+    err(
+      st,
+      `${x.operand.name} is ${typeName(final)} after later assignments, wider than the ${typeName(seen)} this address points to`,
+      x.span,
+      [`assign ${x.operand.name} its widest value (or cast it) before taking its address`],
+    );
+  });
+  walk(p.body, (n) => {
+    if ((n as Expr).kind === 'sizeof') {
+      // sizeof($x) of a variable whose type settled after it was read: `$x = 1` is int8
+      const arg = (n as Extract<Expr, { kind: 'sizeof' }>).arg;
+      const final = arg.kind === 'var' ? st.vars.get(arg.name) : undefined;
+      if (final) st.constants.set(n as Expr, BigInt(sizeOf(final)));
+      return;
+    }
     if ((n as Expr).kind !== 'var') return;
     const use = n as Extract<Expr, { kind: 'var' }>;
     const seen = st.typeOf.get(use);
     const final = st.vars.get(use.name);
     // (a string read is a prefix of its slot, right as it is; a tuple's elements move when one grows)
     if (seen?.kind === 'tuple' && final?.kind === 'tuple' && !sameType(seen, final)) st.typeOf.set(use, final);
+    // an integer slot holds the variable's final type (it widened after this read, or settled to a literal's)
+    if (seen?.kind === 'int' && final?.kind === 'int' && !isPointer(final) && !sameType(seen, final))
+      st.typeOf.set(use, final);
   });
   // A for-map body runs again after it assigned an outer string: its reads see the slot's widest value.
   for (const [loop, info] of st.forMaps) {
@@ -350,11 +378,12 @@ function addressOf(st: InferState, operand: Expr, span: Span): Type {
   }
   if (t.kind === 'record')
     return { kind: 'int', bits: 64, signed: false, space: 'kernel', pointee: t.btf, pointeeName: t.name };
-  if (t.kind === 'int' || t.kind === 'string')
+  // (a tuple is read back in scry's own slot layout, the one its variable is stored in)
+  if (t.kind === 'int' || t.kind === 'string' || t.kind === 'tuple')
     return { kind: 'int', bits: 64, signed: false, space: 'kernel', pointeeInt: t };
   if (t.kind === 'bool') return { kind: 'int', bits: 64, signed: false, space: 'kernel', pointeeInt: int(8, false) };
   err(st, `scry cannot take the address of ${typeName(t)} yet`, span, [
-    'take the address of an integer, string or struct variable',
+    'take the address of an integer, string, tuple or struct variable',
   ]);
   return i64;
 }
@@ -751,7 +780,7 @@ function exprInner(st: InferState, e: Expr): Type {
       const elements = e.elements.map((x) => {
         const t = expr(st, x);
         if (t.kind === 'void') err(st, 'this expression has no value to put in a tuple', x.span);
-        return t;
+        return literalType(x) ?? t; // (3, "a") is (int8, string[2]) in bpftrace v0.26
       });
       return e.names ? { kind: 'tuple', elements, names: e.names } : { kind: 'tuple', elements };
     }
@@ -852,6 +881,7 @@ function incdec(st: InferState, e: IncDecExpr): Type {
     return readType(info.value);
   }
   const t = st.vars.get(target.name);
+  st.literalVars.delete(target.name);
   if (!t) {
     err(st, `undefined variable ${target.name}`, target.span);
     return i64;
@@ -971,6 +1001,7 @@ function assign(st: InferState, s: AssignStmt): void {
   }
   if (s.op !== '=') {
     const prev = st.vars.get(s.target.name);
+    st.literalVars.delete(s.target.name);
     if (!prev) err(st, `undefined variable ${s.target.name}`, s.target.span);
     else if (prev.kind !== 'int' || (vt.kind !== 'int' && vt.kind !== 'bool'))
       err(st, `${s.op} needs integers`, s.span);
@@ -980,7 +1011,7 @@ function assign(st: InferState, s: AssignStmt): void {
     }
     return;
   }
-  declare(st, s.target.name, vt, s.value.span);
+  declare(st, s.target.name, vt, s.value.span, s.value);
 }
 
 function stmt(st: InferState, s: Stmt): void {
@@ -1079,18 +1110,46 @@ function forMap(st: InferState, s: ForMapStmt): void {
   }
 }
 
-/** Gives a variable a type the first time it is seen; later assignments must fit it. */
-/** A variable keeps the type of its first assignment (later integers convert to it, as in C); strings grow to fit. */
-function declare(st: InferState, name: string, t: Type, span: Span): void {
+/**
+ * Gives a variable a type the first time it is assigned; later assignments must fit it, and integers promote
+ * (bpftrace v0.26: `$x = (int8)1; $x = 1000` is int16), strings and tuples grow to fit.
+ */
+function declare(st: InferState, name: string, t: Type, span: Span, value?: Expr): void {
   const prev = st.vars.get(name);
   const unsettled = st.unsettled.get(name);
   st.unsettled.delete(name);
+  const lit = value && literalInfo(value);
+  const was = st.literalVars.get(name);
+  if (lit && (!prev || was))
+    st.literalVars.set(
+      name,
+      was
+        ? {
+            type: promoteInts(was.type, lit.type, { a: was.flexible, b: lit.flexible }),
+            flexible: was.flexible && lit.flexible,
+          }
+        : lit,
+    );
+  else st.literalVars.delete(name);
   if (unsettled === 'space' && prev && isPointer(prev) && isPointer(t) && compatible(prev, t)) {
     st.vars.set(name, inSpace(prev, t.space));
     return;
   }
   if (prev && !compatible(prev, t)) err(st, `${name} holds ${typeName(prev)}, cannot assign ${typeName(t)}`, span);
-  else st.vars.set(name, prev ? widen(prev, t) : t);
+  else if (prev)
+    st.vars.set(
+      name,
+      widen(was?.type ?? prev, lit?.type ?? t, { a: was?.flexible ?? false, b: lit?.flexible ?? false }),
+    );
+  else st.vars.set(name, t);
+}
+
+/** Variables assigned only literals take the type v0.26 gives them (see literals.ts); reads settle to it. */
+function settleLiteralVariables(st: InferState): void {
+  for (const [name, { type }] of st.literalVars) {
+    const held = st.vars.get(name);
+    if (held?.kind === 'int' && !held.view && !held.space) st.vars.set(name, type);
+  }
 }
 
 function letStmt(st: InferState, s: LetStmt): void {
@@ -1113,7 +1172,7 @@ function letStmt(st: InferState, s: LetStmt): void {
     err(st, `${s.name} is declared ${typeName(declared)}, cannot assign ${typeName(vt)}`, s.value!.span);
     return;
   }
-  declare(st, s.name, declared ?? vt ?? i64, s.span);
+  declare(st, s.name, declared ?? vt ?? i64, s.span, declared ? undefined : s.value);
   if (settleSpace) st.unsettled.set(s.name, 'space');
 }
 

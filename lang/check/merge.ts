@@ -1,5 +1,6 @@
 // How types meet: the type a variable or map value keeps when assigned again, and the layout of map entries.
 import {
+  elementOrder,
   i64,
   isPointer,
   isScalar,
@@ -12,6 +13,7 @@ import {
   type MapValue,
   type Type,
 } from '../types.ts';
+import { promoteInts } from './literals.ts';
 import type { MapInfo } from './tables.ts';
 
 /** (key, value) of a map's entries: several keys make a tuple. */
@@ -47,8 +49,14 @@ export function readType(v: MapValue): Type {
   }
 }
 
-/** The type a variable needs to hold both: integers widen to 64 bits, strings to the larger size. */
-export function widen(a: Type, b: Type): Type {
+/**
+ * The type a variable needs to hold both: plain integers promote as bpftrace v0.26 does (`$x = (int8)1;
+ * $x = 1000` is int16; `flexible` says which side is a literal, which takes the other side's sign), strings
+ * widen to the larger size.
+ */
+export function widen(a: Type, b: Type, flexible?: { a: boolean; b: boolean }): Type {
+  if (a.kind === 'int' && b.kind === 'int' && !a.view && !a.space && !b.view && !b.space)
+    return promoteInts(a, b, flexible);
   if (a.kind === 'int' || a.kind === 'bool') return a;
   return unify(a, b) ?? a;
 }
@@ -74,8 +82,13 @@ export function unify(a: Type, b: Type): Type | undefined {
   if (a.kind === 'string' && b.kind === 'string') return stringType(Math.max(a.size, b.size));
   if (a.kind === 'tuple' && b.kind === 'tuple') {
     if (a.elements.length !== b.elements.length) return undefined;
-    const elements = a.elements.map((x, i) => unify(x, b.elements[i]!));
-    return elements.every((x) => x !== undefined) ? { kind: 'tuple', elements: elements as Type[] } : undefined;
+    const order = elementOrder(a, b);
+    if (!order) return undefined;
+    const elements = a.elements.map((x, i) => unify(x, b.elements[order[i]!]!));
+    if (!elements.every((x) => x !== undefined)) return undefined;
+    return a.names
+      ? { kind: 'tuple', elements: elements as Type[], names: a.names }
+      : { kind: 'tuple', elements: elements as Type[] };
   }
   return sameType(a, b) ? a : undefined;
 }

@@ -40,6 +40,11 @@ export interface InferState extends InferResult {
    * value's type (bpftrace v0.26), `let $p: struct C *;` the assigned pointer's address space.
    */
   unsettled: Map<string, 'type' | 'space'>;
+  /**
+   * Variables assigned nothing but integer literals so far, with the type bpftrace v0.26 gives them (the
+   * smallest holding every literal: `$x = 1` is int8); they settle to it when the probe is checked.
+   */
+  literalVars: Map<string, { type: Extract<Type, { kind: 'int' }>; flexible: boolean }>;
   loopDepth: number;
   /** every for-map loop with the entry layout it copies, checked again once all uses of its map are seen */
   readonly forMapLayouts: { stmt: ForMapStmt; kv: Type }[];
@@ -72,6 +77,7 @@ export function newState({
     btf: kernel.btf(),
     vars: new Map(),
     unsettled: new Map(),
+    literalVars: new Map(),
     loopDepth: 0,
     forMapLayouts: [],
     lateLoopMaps: new Set(),

@@ -61,7 +61,7 @@ test('true/false, comparisons, && || and !x are bools; arithmetic on a bool is a
 test('(bool) casts integers, pointers, strings, bools and castable maps; other values are refused', () => {
   assert.is(printed('print(((bool)1, (bool)"hi", (bool)(int64 *)0, (bool)true));'), '(bool, bool, bool, bool)');
   assert.is(printed('@a = count(); @b = sum(1); print(((bool)@a, (bool)@b));'), '(bool, bool)');
-  assert.is(first('BEGIN { print((bool)(1, 2)); }'), 'stdin:1:15-27: ERROR: cannot cast (int64, int64) to bool');
+  assert.is(first('BEGIN { print((bool)(1, 2)); }'), 'stdin:1:15-27: ERROR: cannot cast (int8, int8) to bool');
   assert.is(
     first('BEGIN { $b = buf("ab", 2); print((bool)$b); }'),
     'stdin:1:34-42: ERROR: cannot cast buffer[2] to bool',

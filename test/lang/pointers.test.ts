@@ -109,7 +109,7 @@ test('& takes the address of a variable (a kernel pointer to its type), nothing 
       'HINT: store the value in a variable first: $v = …; $p = &$v',
     ].join('\n') + '\n',
   );
-  assert.match(diagnose('BEGIN { $t = (1, 2); $p = &$t; }'), 'scry cannot take the address of (int64, int64) yet');
+  assert.match(diagnose('BEGIN { $t = buf("ab", 2); $p = &$t; }'), 'scry cannot take the address of buffer[2] yet');
 });
 
 test('integer-array casts take their length from the source, and the sizes must agree', () => {

@@ -26,7 +26,7 @@ test('records: named elements, reached by name or position; their types name the
   const out = check(p, fixedKernel, { params: [] });
   assert.ok(out.program, renderDiagnostics(out.diagnostics));
   const vars = out.program!.varTypes.values().next().value!;
-  assert.is(typeName(vars.get('$r')!), '(a=int64, b=string[2])');
+  assert.is(typeName(vars.get('$r')!), '(a=int8, b=string[2])');
   assert.match(diagnose('BEGIN { $r = (a = 1, b = 2); @x = $r.c; }'), 'this record has no field c');
   assert.match(diagnose('BEGIN { $r = (a = 1, 2); }'), 'every element of a record needs a name');
   assert.match(diagnose('BEGIN { $r = (a = 1, a = 2); }'), 'the record names a twice');
@@ -70,7 +70,7 @@ test('tuples: a tuple key is the multi-key of its elements; == compares element-
   assert.is(diagnose('BEGIN { $a = (1, "x"); if ($a == (2, "yz")) { } }'), '');
   assert.match(
     diagnose('BEGIN { $a = (1, 2); if ($a == (1, "x")) { } }'),
-    'cannot compare (int64, int64) with (int64, string[2])',
+    'cannot compare (int8, int8) with (int8, string[2])',
   );
   assert.match(diagnose('BEGIN { $t = (1, 2); $i = 0; @x = $t[$i]; }'), 'a tuple is indexed by a constant');
   assert.match(diagnose('BEGIN { $t = (1, 2); @x = $t[2]; }'), 'tuple index 2 is out of range');

@@ -1,0 +1,62 @@
+// The width bpftrace v0.26 gives an integer literal where it is observable: a literal is typed as the smallest
+// signed integer that holds it (int8 for 3, int16 for 200, int64 past 2^31; uint64 past INT64_MAX). Arithmetic
+// still computes in 64 bits (a binary operator's result is int64/uint64 in v0.26 too), so scry narrows only
+// what keeps a literal's own type: tuple elements, variables only ever assigned literals, and sizeof of them.
+import type { Expr } from '../ast.ts';
+import { int, u64, type IntBits, type Type } from '../types.ts';
+
+const I64_MAX = 0x7fffffffffffffffn;
+
+type IntType = Extract<Type, { kind: 'int' }>;
+
+/** The literal's own type (`3`, `-100`), or undefined when `e` is not an integer literal. */
+export function literalType(e: Expr): IntType | undefined {
+  return literalInfo(e)?.type;
+}
+
+/**
+ * The literal's type, and whether its sign is `flexible`: a non-negative literal that fits int64 takes the
+ * sign of what it meets (`$x = 1; $x = (uint32)7` is uint32), as v0.26 has it.
+ */
+export function literalInfo(e: Expr): { type: IntType; flexible: boolean } | undefined {
+  const value = literalValue(e);
+  if (value === undefined) return undefined;
+  if (value > I64_MAX) return { type: u64 as IntType, flexible: false };
+  return { type: int(smallestBits(value), true) as IntType, flexible: value >= 0n };
+}
+
+function literalValue(e: Expr): bigint | undefined {
+  if (e.kind === 'int') return e.enumId === undefined ? e.value : undefined;
+  if (e.kind === 'unary' && e.op === '-' && e.operand.kind === 'int' && e.operand.enumId === undefined)
+    return -e.operand.value;
+  return undefined;
+}
+
+function smallestBits(v: bigint): IntBits {
+  for (const bits of [8, 16, 32] as const) {
+    const limit = 1n << BigInt(bits - 1);
+    if (v >= -limit && v < limit) return bits;
+  }
+  return 64;
+}
+
+/**
+ * The integer type that holds values of both (a variable assigned twice: `$x = 1; $x = 1000` is int16), as
+ * v0.26 promotes: same sign keeps the wider; a literal (`flexible`) takes the other side's sign; otherwise the
+ * wider signed one when it is signed, else a signed type twice the wider size (int64 at most).
+ */
+export function promoteInts(
+  a: IntType,
+  b: IntType,
+  flexible: { a: boolean; b: boolean } = { a: false, b: false },
+): IntType {
+  const wider = Math.max(a.bits, b.bits) as IntBits;
+  if (a.signed === b.signed) return int(wider, a.signed) as IntType;
+  if (flexible.a || flexible.b) {
+    const signed = (!flexible.a && a.signed) || (!flexible.b && b.signed);
+    return int(wider, signed) as IntType;
+  }
+  const [s, u] = a.signed ? [a, b] : [b, a];
+  if (s.bits > u.bits) return s;
+  return int(Math.min(64, wider * 2) as IntBits, true) as IntType;
+}
