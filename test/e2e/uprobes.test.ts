@@ -147,6 +147,7 @@ if (f) {
     assert.is(r.stdout, `${NOTIFY}\nadd 1\n\n\n`);
   });
 
+  // the fixtures have DWARF: frames end in @file:line in bpftrace mode (v0.26's default show_debug_info)
   test('ustack(4) names the PIE functions on the way down (leaf, recurse, …); ustack(perf) adds the address and file', async () => {
     const r = await traceLive(
       f.pie,
