@@ -156,7 +156,7 @@ if (f) {
       '(',
     );
     const m =
-      /^__BPFTRACE_NOTIFY_PROBES_ATTACHED\n\n {8}leaf\+0\n( {8}recurse\+\d+\n)+( {8}main\+\d+\n)?\n\t[0-9a-f]+ leaf\+0 \((.*)\)\n/.exec(
+      /^__BPFTRACE_NOTIFY_PROBES_ATTACHED\n\n {8}leaf\+0@\S+\/uprobe-target\.c:\d+\n( {8}recurse\+\d+@\S+:\d+\n)+( {8}main\+\d+@\S+:\d+\n)?\n\t[0-9a-f]+ leaf\+0 \((.*)\)\n/.exec(
         r.stdout,
       );
     assert.ok(m, r.stdout);
