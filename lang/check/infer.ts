@@ -215,7 +215,7 @@ function spreadTupleKey(keyTypes: Type[]): Type[] {
   return only.elements.map((e) => (e.kind === 'int' && !e.space && !e.view ? (e.signed ? i64 : u64) : e));
 }
 
-function noteMapKeys(st: InferState, m: MapExpr, keyTypes: Type[]): MapInfo | undefined {
+function noteMapKeys(st: InferState, m: MapExpr, keyTypes: Type[], shown: Type[]): MapInfo | undefined {
   const existing = st.maps.get(m.name);
   if (!existing) return undefined;
   if (existing.keys.length !== keyTypes.length) {
@@ -227,20 +227,43 @@ function noteMapKeys(st: InferState, m: MapExpr, keyTypes: Type[]): MapInfo | un
     });
     return existing;
   }
-  existing.keys = existing.keys.map((k, i) => {
-    const merged = mergeKey(k, keyTypes[i]!);
-    if (!merged) {
-      st.diags.push({
-        severity: 'error',
-        message: `${m.name} key ${i + 1} has type ${typeName(keyTypes[i]!)} here but ${typeName(k)} elsewhere`,
-        span: (m.keys[i] ?? m.keys[0]!).span,
-        related: [{ message: `${m.name} first used here`, span: existing.keySpan }],
-      });
-      return k;
-    }
-    return merged;
-  });
+  const merged = existing.keys.map((k, i) => mergeKey(k, keyTypes[i]!));
+  const bad = merged.findIndex((k) => k === undefined);
+  if (bad >= 0) {
+    // bpftrace v0.26's words, then which key differs
+    const expected = existing.shownKeys ?? existing.keys;
+    st.diags.push({
+      severity: 'error',
+      message: `Argument mismatch for ${m.name}: trying to access with arguments: '${keyList(shown)}' when map expects arguments: '${keyList(expected)}'`,
+      span: (m.keys[bad] ?? m.keys[0]!).span,
+      hints: [`key ${bad + 1} is ${typeName(shown[bad]!)} here but ${typeName(expected[bad]!)} elsewhere`],
+      related: [{ message: `${m.name} first used here`, span: existing.keySpan }],
+    });
+    return existing;
+  }
+  existing.keys = merged as Type[];
+  if (existing.shownKeys)
+    existing.shownKeys = existing.shownKeys.map((k, i) => {
+      const now = shown[i]!;
+      return k.kind === 'int' && now.kind === 'int' && !k.view && !now.view && !k.space && !now.space
+        ? promoteInts(k, now)
+        : (merged[i] as Type);
+    });
   return existing;
+}
+
+/** Keys as bpftrace v0.26 lists them: `int8`, or `(int8,string[3])` for several. */
+function keyList(keys: readonly Type[]): string {
+  return keys.length === 1 ? typeName(keys[0]!) : `(${keys.map(typeName).join(',')})`;
+}
+
+/** The keys of one use as v0.26 names them: literals at their own width, a tuple key spread like the keys. */
+function shownKeys(st: InferState, keys: readonly Expr[]): Type[] {
+  const types = keys.map((k) => literalType(k) ?? st.typeOf.get(k) ?? i64);
+  const [only] = types;
+  if (types.length === 1 && only?.kind === 'tuple' && !only.names && only.elements.length >= 2)
+    return [...only.elements];
+  return types;
 }
 
 function useMap(st: InferState, m: MapExpr, value: MapValue | undefined, valueSpan: Span): MapInfo {
@@ -249,11 +272,13 @@ function useMap(st: InferState, m: MapExpr, value: MapValue | undefined, valueSp
     err(st, `a key of no bytes (${keyTypes.map(typeName).join(', ')}) cannot index a map`, m.keys[0]!.span, [
       'use a key with at least one element',
     ]);
-  let info = noteMapKeys(st, m, keyTypes);
+  const shown = shownKeys(st, m.keys);
+  let info = noteMapKeys(st, m, keyTypes, shown);
   if (!info) {
     info = {
       name: m.name,
       keys: keyTypes,
+      shownKeys: shown,
       value: value ?? { kind: 'value', type: i64 },
       firstUse: m.span,
       valueSpan,

@@ -13,6 +13,8 @@ export interface MapInfo {
   /** where the value kind was fixed, for conflict messages */
   valueSpan: Span;
   keySpan: Span;
+  /** the keys as bpftrace v0.26 names them in messages (literals at their own width: `@g[1, "hi"]` is (int8,string[3])) */
+  shownKeys?: Type[];
   /** false while the map has only been read (or deleted from): bpftrace would call it undefined */
   written: boolean;
 }

@@ -112,4 +112,17 @@ test('&$t of a tuple is a pointer to it; taking an address before the variable w
   assert.is(diagnose('BEGIN { $x = 1; $p = &$x; $x = 2; print(*$p); }'), '');
 });
 
+test("a map used with other key types: v0.26's words, keys named at their literal width", () => {
+  const text = diagnose('BEGIN { @g[1, "hi"] = 2; if (has_key(@g, (1, 2))) { printf("ok\\n"); } }');
+  assert.match(
+    text,
+    "stdin:1:46-47: ERROR: Argument mismatch for @g: trying to access with arguments: '(int8,int8)' when map expects arguments: '(int8,string[3])'",
+  );
+  assert.match(text, 'HINT: key 2 is int8 here but string[3] elsewhere');
+  assert.match(
+    diagnose('BEGIN { @x[1] = 1; @x[1000] = 2; @x["a"] = 3; }'),
+    "trying to access with arguments: 'string[2]' when map expects arguments: 'int16'",
+  );
+});
+
 test.run();

@@ -79,7 +79,7 @@ test('delete and has_key: both spellings, tuple keys spread over multi-key maps,
   );
   assert.is(
     first('BEGIN { @m[1] = 1; delete(@m, "a"); }'),
-    'stdin:1:31-34: ERROR: @m key 1 has type string[2] here but int64 elsewhere',
+    "stdin:1:31-34: ERROR: Argument mismatch for @m: trying to access with arguments: 'string[2]' when map expects arguments: 'int8'",
   );
   assert.is(
     first('BEGIN { @h[1] = hist(1); $x = has_key(@h, 1); }'),
