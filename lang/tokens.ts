@@ -113,7 +113,7 @@ export const Macro = createToken({
 export const AttachPoint = createToken({
   name: 'AttachPoint',
   pattern: deferred('attachPoint'),
-  start_chars_hint: [...letters, '*', '?'],
+  start_chars_hint: [...letters, '*', '?', '$'], // `$1 { }`: a positional parameter as the whole attach point
   line_breaks: false,
 });
 export const AngleOpen = createToken({

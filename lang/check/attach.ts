@@ -38,6 +38,14 @@ export function resolveProbeAttachPoints(
   let reported = false;
   for (const written of aps) {
     const ap = withPositionals(written, params);
+    if (!ap.raw) {
+      diags.push(
+        error(`the attach point ${written.raw} is empty: no positional parameter gives its text`, ap.span, [
+          `pass it after the program, e.g. scry -e '${written.raw} { … }' interval:s:1`,
+        ]),
+      );
+      continue;
+    }
     const misses: Miss[] = [];
     const resolved = resolveAttachPoint(ap, kernel, diags, misses, pid, unsafe);
     out.push(...resolved);
