@@ -148,9 +148,15 @@ function storeVariable(g: Gen, v: { offset: number; type: Type }, value: Expr): 
 
 function emitAssign(g: Gen, s: AssignStmt): void {
   if (s.target.kind === 'map') {
-    if (s.value.kind === 'call') {
-      const aggregate = BUILTIN_EMIT.get(s.value.name)?.call?.aggregate;
-      if (aggregate) return aggregate(g, s.target, s.value);
+    // `@m = { …; avg($a) }`: the block's statements, then the aggregation (the checker typed it so)
+    let value = s.value;
+    while (value.kind === 'block-expr' && aggregationIn(value.value)) {
+      emitBlock(g, { kind: 'block', statements: value.statements, span: value.span });
+      value = value.value;
+    }
+    if (value.kind === 'call') {
+      const aggregate = BUILTIN_EMIT.get(value.name)?.call?.aggregate;
+      if (aggregate) return aggregate(g, s.target, value);
     }
     return emitMapAssign(g, s as AssignStmt & { target: MapExpr });
   }
@@ -161,6 +167,11 @@ function emitAssign(g: Gen, s: AssignStmt): void {
   emitBinaryOp(g, s.op.slice(0, -1) as BinaryOp, s.target, s.value, s.span, leftType, rightType);
   normalize(g, v.type);
   g.e.emit(stxSlot(8, v.offset, R0));
+}
+
+function aggregationIn(x: Expr): boolean {
+  if (x.kind === 'block-expr') return aggregationIn(x.value);
+  return x.kind === 'call' && BUILTIN_EMIT.get(x.name)?.call?.aggregate !== undefined;
 }
 
 /** An expression used as a statement: computed for its effects (and reads), its value dropped. */

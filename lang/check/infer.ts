@@ -992,10 +992,20 @@ function aggregateValue(st: InferState, c: CallExpr): MapValue {
 
 function assign(st: InferState, s: AssignStmt): void {
   if (s.target.kind === 'map') {
-    if (s.value.kind === 'call' && BUILTINS.get(s.value.name)?.function?.aggregation) {
-      if (s.op !== '=') err(st, `${s.value.name}() cannot be combined with ${s.op}`, s.span);
-      st.typeOf.set(s.value, call(st, s.value, s.target));
-      useMap(st, s.target, aggregateValue(st, s.value), s.value.span);
+    // `@m = { let $a = 100; avg($a) }`: the block's statements run, its aggregation goes to the map (v0.26)
+    let value = s.value;
+    const blocks: Expr[] = [];
+    while (value.kind === 'block-expr' && endsInAggregation(value)) {
+      blocks.push(value);
+      value.statements.forEach((x) => stmt(st, x));
+      value = value.value;
+    }
+    if (value.kind === 'call' && BUILTINS.get(value.name)?.function?.aggregation) {
+      if (s.op !== '=') err(st, `${value.name}() cannot be combined with ${s.op}`, s.span);
+      const t = call(st, value, s.target);
+      st.typeOf.set(value, t);
+      blocks.forEach((b) => st.typeOf.set(b, t));
+      useMap(st, s.target, aggregateValue(st, value), value.span);
       return;
     }
     const vt = expr(st, s.value);
@@ -1037,6 +1047,12 @@ function assign(st: InferState, s: AssignStmt): void {
     return;
   }
   declare(st, s.target.name, vt, s.value.span, s.value);
+}
+
+/** A block expression whose value is (a block expression ending in) an aggregation call. */
+function endsInAggregation(e: Expr): boolean {
+  if (e.kind === 'block-expr') return endsInAggregation(e.value);
+  return e.kind === 'call' && BUILTINS.get(e.name)?.function?.aggregation !== undefined;
 }
 
 function stmt(st: InferState, s: Stmt): void {
