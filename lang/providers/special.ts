@@ -14,7 +14,8 @@ function special(name: 'BEGIN' | 'END', alias: string): ProviderRow<ResolvedSpec
     reads: {},
     resolve(r) {
       if (r.ap.parts.length) return r.bad(`${name} takes no arguments`);
-      return [{ provider: name, ...r.base, text: name }];
+      // `probe` names it as written: `begin` in bpftrace v0.26's spelling, `BEGIN` in the older one
+      return [{ provider: name, ...r.base, text: r.ap.provider }];
     },
   };
 }
