@@ -202,15 +202,17 @@ function emitStrncmp(g: Gen, x: CallExpr): void {
 
 /** Pointers join() reads from the array, and so the most strings one join event carries. */
 const JOIN_MAX_ARGS = 16;
+/** Bytes kept of each argument (bpftrace's join_argsize: fixed, whatever max_strlen says; execsnoop's long args). */
+const JOIN_ARG_SIZE = 1024;
 
 /**
  * join(argv[, sep]): an event [id, count, arg 0, …, arg 15], each argument a NUL-terminated string of
- * max_strlen bytes read through the array's pointers until the first NULL.
+ * JOIN_ARG_SIZE bytes read through the array's pointers until the first NULL.
  */
 function emitJoin(g: Gen, x: CallExpr): void {
   const e = g.e;
   const [arr, sep] = x.args as [Expr, Expr | undefined];
-  const argSize = Math.ceil(g.shared.checked.config.maxStrlen / 8) * 8;
+  const argSize = JOIN_ARG_SIZE;
   const space = (() => {
     const t = typeOf(g, arr);
     return t.kind === 'int' ? t.space : undefined;
