@@ -184,7 +184,7 @@ function socketCookie(ctx: CheckContext, c: CallExpr): Type {
   return u64;
 }
 
-/** The symbol's address in the probed binary (as its ELF symbol table gives it, like bpftrace). */
+/** The symbol's address in the probed binary (its ELF symbol's; a uprobe moves it to where the file is loaded). */
 function uaddr(ctx: CheckContext, c: CallExpr): Type {
   const name = stringLiteral(ctx, c.args[0], 'uaddr()', 'a symbol name');
   const binaries = ctx.attach().flatMap((a) => probeContext(a).binary ?? []);
@@ -212,13 +212,8 @@ function uaddr(ctx: CheckContext, c: CallExpr): Type {
       space: 'user',
       pointeeInt: { kind: 'int', bits, signed: false },
     };
-    if (sym.relocatable)
-      ctx.error(
-        `uaddr(): ${paths[0]} is loaded where it runs (PIE or a shared library): scry cannot find ${name}'s address there yet`,
-        c.args[0]!.span,
-        ['it works in executables built without -pie'],
-      );
-    else ctx.constants.set(c, sym.vaddr);
+    // a PIE or shared library is moved where it is loaded by the code (from the probe's own address)
+    ctx.constants.set(c, sym.vaddr);
     return type;
   }
   const sites = ctx.kernel.userProbeSites(paths[0]!, name);

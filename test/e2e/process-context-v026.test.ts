@@ -96,6 +96,21 @@ if (f) {
     for (const l of frames) assert.match(l, new RegExp(`^${id} 0x[0-9a-f]+$`));
   });
 
+  test('uaddr() in a PIE finds the symbol where the executable is loaded (uprobe and uretprobe)', async () => {
+    for (const kind of ['uprobe', 'uretprobe']) {
+      const r = await runScry([
+        '-q',
+        '-c',
+        `${f.pie} recurse 0 recurse 0 recurse 0`,
+        '-e',
+        `${kind}:${f.pie}:leaf /pid == cpid/ { @[*uaddr("leaf_calls")] = count(); }`,
+      ]);
+      // leaf_calls counts the calls of leaf: before each (uprobe) or after (uretprobe); a failed read would be 0
+      const seen = kind === 'uprobe' ? '@[0]: 1\n@[1]: 1\n@[2]: 1\n' : '@[1]: 1\n@[2]: 1\n@[3]: 1\n';
+      assert.ok(r.stdout.endsWith(`\n\n${seen}`), `${kind}: ${r.stdout}${r.stderr}`);
+    }
+  });
+
   test('stacks of a process that has exited resolve through the probed non-PIE executable', async () => {
     const t = runTarget(f.nopie, ['addrs']);
     const done = await t.finished;

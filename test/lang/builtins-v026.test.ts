@@ -105,12 +105,9 @@ test('debugf: bpf_trace_printk (helper 6) with the format on the stack; only its
   assert.match(diagnose('BEGIN { debugf("%d %d %d %d", 1, 2, 3, 4); }'), 'ERROR: debugf() takes');
 });
 
-test('pid(init) and tid(init) are the initial namespace ids; pid(curr_ns) says scry cannot read its namespace yet', () => {
+test('pid and tid take curr_ns or init (test/e2e/process-context-v026.test.ts runs them in a pid namespace)', () => {
   assert.is(firstLine('BEGIN { @p = pid(init); @t = tid(init); }'), '');
-  assert.is(
-    firstLine('BEGIN { @p = pid(curr_ns); }'),
-    'stdin:1:18-25: ERROR: pid(curr_ns) is not supported yet: scry does not read the pid namespace it runs in',
-  );
+  assert.is(firstLine('BEGIN { @p = pid(curr_ns); @t = tid(curr_ns); }'), '');
   assert.is(
     firstLine('BEGIN { @p = tid(other); }'),
     'stdin:1:18-23: ERROR: tid() takes a pid namespace: curr_ns or init',

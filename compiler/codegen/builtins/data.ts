@@ -9,6 +9,7 @@ import {
   R6,
   BPF_PSEUDO_BTF_ID,
   alu64Imm,
+  alu64Reg,
   call,
   endian,
   ldImm64,
@@ -37,7 +38,7 @@ import {
 } from '../context.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { readHelper } from '../memory.ts';
-import { copyStack, emitConstant, storeBytes } from '../values.ts';
+import { copyStack, emitConstant, loadConst, storeBytes } from '../values.ts';
 import { slotSize } from '../../layout.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
 
@@ -54,6 +55,21 @@ const constant: BuiltinEmit = {
     },
   },
 };
+
+/**
+ * uaddr(name): the symbol's address in the probed file (the checker's constant). In a uprobe the file may
+ * be loaded anywhere (PIE, shared library): the probe's own address, from bpf_get_func_ip (uprobes: kernel
+ * 6.4), less its address in the file, is the load bias, which moves the symbol too (0 for a fixed executable).
+ */
+function emitUaddr(g: Gen, c: CallExpr): void {
+  const vaddr = g.shared.checked.constants.get(c);
+  if (vaddr === undefined) throw new CodegenError('uaddr() has no address', c.span);
+  const a = g.attach;
+  if (a.provider !== 'uprobe' && a.provider !== 'uretprobe') return loadConst(g, R0, vaddr);
+  g.e.emit(mov64Reg(R1, R6), call(helper.get_func_ip));
+  loadConst(g, R1, vaddr - a.vaddr);
+  g.e.emit(alu64Reg('add', R0, R1));
+}
 
 /** A buffer-typed call: `write` fills the buffer at `off` (zeroed by the caller). */
 function buffer(write: (g: Gen, c: CallExpr, t: BufferType, off: number) => void): BuiltinEmit {
@@ -74,7 +90,7 @@ export const dataBuiltins: EmitRows = {
   uptr: passThrough,
   cgroup_path: passThrough,
   kaddr: constant,
-  uaddr: constant,
+  uaddr: { call: { int: emitUaddr } },
   cgroupid: constant,
   bswap: {
     call: {
