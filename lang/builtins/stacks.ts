@@ -5,6 +5,7 @@ import { closest } from '../suggest.ts';
 import { MAX_STACK_FRAMES, i64, stackType, u64, type StackMode, type Type } from '../types.ts';
 import { intLiteral } from './args.ts';
 import type { BuiltinRow } from './row.ts';
+import { warning } from '../diagnostics.ts';
 
 const stackModes: readonly StackMode[] = ['bpftrace', 'perf', 'raw', 'build_id'];
 
@@ -13,7 +14,15 @@ const stack = (name: 'kstack' | 'ustack', space: 'kernel' | 'user'): BuiltinRow 
   family: 'stacks',
   doc: `the ${space} stack`,
   // the mode, unless the call names one, is config stack_mode's (BPFTRACE_STACK_MODE)
-  variable: { type: stackType(space), check: (ctx) => stackType(space, ctx.config.stackMode) },
+  variable: {
+    type: stackType(space),
+    check: (ctx, e) => {
+      if (space === 'user' || ctx.config.stackMode !== 'build_id') return stackType(space, ctx.config.stackMode);
+      // bpftrace v0.26's words and fallback
+      ctx.report(warning("'build_id' stack mode can only be used for ustack. Falling back to 'raw' mode.", e.span));
+      return stackType(space, 'raw');
+    },
+  },
   function: {
     minArgs: 0,
     maxArgs: 2,
@@ -37,10 +46,7 @@ function stackCall(ctx: CheckContext, c: CallExpr, space: 'kernel' | 'user'): Ty
       ctx.error(`unknown stack mode '${first.name}'`, first.span, [
         guess ? `did you mean '${guess}'?` : `the modes are ${stackModes.join(', ')}`,
       ]);
-    } else if (first.name === 'build_id' && space === 'kernel')
-      // bpftrace v0.26's words: build ids name user-space files
-      ctx.error("'build_id' stack mode can only be used for ustack", first.span, ['use bpftrace, perf or raw']);
-    else mode = first.name as StackMode;
+    } else mode = first.name as StackMode;
     ctx.typeOf.set(first, u64);
     args = args.slice(1);
   }
@@ -56,6 +62,13 @@ function stackCall(ctx: CheckContext, c: CallExpr, space: 'kernel' | 'user'): Ty
       ctx.typeOf.set(n, i64);
       limit = Number(v);
     }
+  }
+  // bpftrace v0.26's words: build ids name user-space files (the mode may come from config stack_mode)
+  if (mode === 'build_id' && space === 'kernel') {
+    ctx.error("'build_id' stack mode can only be used for ustack", first?.kind === 'ident' ? first.span : c.span, [
+      'use bpftrace, perf or raw',
+    ]);
+    mode = 'raw';
   }
   return stackType(space, mode, limit);
 }

@@ -90,10 +90,7 @@ const settings: Record<string, Setting> = {
     set: (c, v) => ({ ...c, missingProbes: v as ScriptConfig['missingProbes'] }),
   },
   stack_mode: {
-    parse: (v) =>
-      String(v).toLowerCase() === 'build_id'
-        ? { why: 'build_id stacks are not supported by scry: use "bpftrace", "perf" or "raw"' }
-        : oneOf(['bpftrace', 'perf', 'raw'] as const)(v),
+    parse: oneOf(['bpftrace', 'perf', 'raw', 'build_id'] as const),
     set: (c, v) => ({ ...c, stackMode: v as StackMode }),
   },
   license: {

@@ -75,8 +75,15 @@ test("unknown, renamed, deprecated and environment-only names, in bpftrace v0.26
   assert.match(run('config = { btf = 1 } BEGIN { }').out, 'ERROR: btf: can only be set as an environment variable');
 });
 
-test('stack_mode build_id is refused with what scry can do instead', () => {
-  assert.match(run('config = { stack_mode = build_id } BEGIN { }').out, 'build_id stacks are not supported by scry');
+test('stack_mode build_id: ustack takes it; kstack falls back to raw with a warning, kstack() is refused', () => {
+  const u = run('config = { stack_mode = build_id } BEGIN { @[ustack] = count(); }');
+  assert.is(u.out, '');
+  const k = run('config = { stack_mode = build_id } BEGIN { @[kstack] = count(); }');
+  assert.ok(k.program);
+  assert.match(k.out, "WARNING: 'build_id' stack mode can only be used for ustack. Falling back to 'raw' mode.");
+  const call = run('BEGIN { @[kstack(3)] = count(); }', { BPFTRACE_STACK_MODE: 'build_id' });
+  assert.is(call.program, undefined);
+  assert.match(call.out, "ERROR: 'build_id' stack mode can only be used for ustack");
 });
 
 test.run();
