@@ -115,8 +115,9 @@ const DW_RLE_start_length = 7;
 
 const SHF_COMPRESSED = 0x800;
 const ELFCOMPRESS_ZLIB = 1;
-/** The most one debug section may inflate to. */
+/** The most one debug section may inflate to, and all of a file's together. */
 const MAX_SECTION_BYTES = 512 * 1024 * 1024;
+const MAX_DEBUG_BYTES = 1024 * 1024 * 1024;
 /** Lookups remembered per file: a stack prints the same return addresses again and again. */
 const MAX_CACHED_ADDRESSES = 4096;
 /** abstract_origin/specification links followed to a name (a crafted file may loop them). */
@@ -251,7 +252,13 @@ export class DwarfInfo {
       line: '.debug_line',
     } as const;
     return elf.withBytes((src) => {
-      const load = (s: Section) => sectionBytes(elf.path, s, elf.sectionData(s, src));
+      let total = 0;
+      const load = (s: Section) => {
+        const bytes = sectionBytes(elf.path, s, elf.sectionData(s, src));
+        if ((total += bytes.length) > MAX_DEBUG_BYTES)
+          throw new DwarfError(`more than ${MAX_DEBUG_BYTES} bytes of debug sections: more than scry reads`, elf.path);
+        return bytes;
+      };
       const sections: { -readonly [K in keyof Sections]: Sections[K] } = { info: load(info), abbrev: load(abbrev) };
       for (const [key, name] of Object.entries(names) as [keyof typeof names, string][]) {
         const s = find(name);
@@ -367,8 +374,20 @@ export class DwarfInfo {
     return undefined;
   }
 
+  /** The unit's own DIE, read once; a unit that does not parse holds no code (the others still answer). */
   private root(unit: Unit): UnitRoot | undefined {
-    if (unit.root || !unit.isCompile) return unit.root;
+    if (unit.root === undefined && unit.isCompile) {
+      try {
+        unit.root = this.readRoot(unit) ?? NO_CODE;
+      } catch (e) {
+        if (!(e instanceof DwarfError || e instanceof RangeError)) throw e;
+        unit.root = NO_CODE;
+      }
+    }
+    return unit.root;
+  }
+
+  private readRoot(unit: Unit): UnitRoot | undefined {
     const die = this.readDie(unit, new Cursor(this.sections.info, unit.dieOffset, unit.end));
     if (!die || ![DW_TAG_compile_unit, DW_TAG_partial_unit, DW_TAG_skeleton_unit].includes(die.tag)) return undefined;
     const base = {
@@ -445,7 +464,8 @@ export class DwarfInfo {
   /** Every subprogram and inlined subroutine of a unit that has code, with what encloses it. */
   private unitScopes(unit: Unit): Scope[] {
     if (unit.scopes) return unit.scopes;
-    const scopes: Scope[] = [];
+    // kept as they are found: when the unit turns out damaged, the scopes before the damage still answer
+    const scopes: Scope[] = (unit.scopes = []);
     const c = new Cursor(this.sections.info, unit.dieOffset, unit.end);
     // per open DIE with children: the scope its children belong to (-1: none)
     const open: number[] = [];
@@ -473,7 +493,7 @@ export class DwarfInfo {
         open.push(self);
       }
     }
-    return (unit.scopes = scopes);
+    return scopes;
   }
 
   /** The function at `addr` and the subroutines inlined there, outermost first; [] when none covers it. */
@@ -635,6 +655,8 @@ export class DwarfInfo {
     return out;
   }
 }
+
+const NO_CODE: UnitRoot = { ranges: [], lowPc: 0, strOffsetsBase: 0, addrBase: 0, rnglistsBase: 0 };
 
 /** The unit's base address for its range lists: its DIE's low_pc. */
 function die0Low(unit: Unit): number {
