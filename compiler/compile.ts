@@ -2,7 +2,7 @@
 import type { CheckedProgram, Diagnostic } from '../lang/index.ts';
 import { CodegenError, type Shared } from './codegen/context.ts';
 import { expressionEmitters } from './codegen/expr.ts';
-import { generateProbe } from './codegen/program.ts';
+import { generateProbePrograms } from './attach-groups.ts';
 import { statementEmitters } from './codegen/stmt.ts';
 import { isPerCpu, keyLayout, valueSize } from './layout.ts';
 import {
@@ -86,8 +86,11 @@ export function compile(
   const programs: ProgramSpec[] = [];
   try {
     let index = 0;
-    for (const probe of checked.probes)
-      for (const attach of probe.attach) programs.push(generateProbe(shared, probe, attach, index++, options.pid));
+    for (const probe of checked.probes) {
+      const generated = generateProbePrograms(shared, probe, index, options.pid);
+      programs.push(...generated);
+      index += generated.length;
+    }
   } catch (e) {
     if (e instanceof CodegenError)
       return { diagnostics: [{ severity: 'error', message: e.message, span: e.span, hints: e.hints }] };

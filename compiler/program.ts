@@ -45,6 +45,11 @@ export interface ProgramSpec {
     readonly module?: string;
   };
   readonly attach: ResolvedAttach;
+  /**
+   * uprobe wildcards: more functions of the same file this very program goes on (its code is the same on
+   * each: compiler/attach-groups.ts), for one uprobe_multi link where the kernel has them
+   */
+  readonly alsoAttach?: readonly ResolvedAttach[];
   readonly bytecode: Uint8Array;
   readonly relocations: readonly Relocation[];
   /** one entry per 8-byte slot: where in the script that instruction came from */

@@ -1,5 +1,6 @@
 // `scry --info` and the REPL's `.info`: what this kernel supports, each answer from a small real attempt
 // (create a map, load a one-call program, open a perf event), cached per kernel boot in ~/.cache/scry.
+import { hasUprobeMulti } from './attach/uprobe-multi.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, machine, release, type, version } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -49,14 +50,13 @@ function mapItem(name: string, type: number, keySize: number, valueSize: number,
 
 function measure(probes: InfoProbes): KernelReport {
   // each provider row's line (runtime/providers/)
-  // bpftrace lists these link kinds too; scry attaches one link per function or uprobe and uses none of them
+  // bpftrace lists these link kinds too; scry attaches one link per kernel function and uses none of them
   const notUsed = (name: string): InfoItem => ({ name, ok: false, note: 'not used by scry: one link per probe' });
-  const probeTypes = [
-    ...probeTypeReport(probes),
-    notUsed('kprobe_multi'),
-    notUsed('uprobe_multi'),
-    notUsed('kprobe_session'),
-  ];
+  // uprobe wildcards whose code is the same on every function go on one link (Linux 6.6+)
+  const uprobeMulti: InfoItem = hasUprobeMulti()
+    ? { name: 'uprobe_multi', ok: true }
+    : { name: 'uprobe_multi', ok: false, note: 'not in this kernel (6.6+): one perf event per function' };
+  const probeTypes = [...probeTypeReport(probes), notUsed('kprobe_multi'), uprobeMulti, notUsed('kprobe_session')];
   const maps: InfoItem[] = [
     mapItem('hash', MapType.HASH, 8, 8),
     mapItem('percpu_hash', MapType.PERCPU_HASH, 8, 8),
@@ -112,7 +112,7 @@ function measure(probes: InfoProbes): KernelReport {
 }
 
 /** Bumped when the measured items change, so an older cached report is not shown. */
-const REPORT_VERSION = 3;
+const REPORT_VERSION = 4;
 
 /**
  * The report, from the cache when this boot of this kernel was measured before. Throws PrivilegeError

@@ -11,6 +11,7 @@ import {
 import { readFileSync } from 'node:fs';
 import type { Span } from '../lang/index.ts';
 import { ScryRuntimeError } from './errors.ts';
+import { hasUprobeMulti } from './attach/uprobe-multi.ts';
 import {
   AttachType,
   BPF_F_STACK_BUILD_ID,
@@ -226,6 +227,8 @@ function loadOne(spec: ProgramSpec, license: string, objs: LoadedObjects, btf?: 
         ? { expectedAttachType: tracingAttachTypes[spec.tracing.attach], attachBtfId: spec.tracing.btfId }
         : {}),
       ...(moduleBtf ? { attachFd: moduleBtf.fd } : {}),
+      // one program on many functions: loaded for a uprobe_multi link where the kernel has them
+      ...(spec.alsoAttach?.length && hasUprobeMulti() ? { expectedAttachType: AttachType.TRACE_UPROBE_MULTI } : {}),
     });
   } catch (e) {
     if (e instanceof ProgLoadError && e.log) throw verifierError(spec, e);

@@ -134,7 +134,8 @@ export class Session {
       // probes as bpftrace counts them: one per attach point, however many places (USDT sites) it covers;
       // bench probes only under --mode bench
       const counted = objs.programs.filter((p) => p.spec.attach.provider !== 'bench');
-      s.emit({ kind: 'attached', probes: new Set(counted.map((p) => p.spec.attach.text)).size });
+      const names = counted.flatMap((p) => [p.spec.attach, ...(p.spec.alsoAttach ?? [])].map((a) => a.text));
+      s.emit({ kind: 'attached', probes: new Set(names).size });
       s.ring.watch(() => s.drain());
       s.drain();
       // iterators run once, right after BEGIN; then the program is done, as in bpftrace

@@ -4,7 +4,9 @@
 // characters print escaped (printable.ts).
 import type { ResolvedOf } from '../../lang/index.ts';
 import { globRegExp } from '../../lang/index.ts';
+import type { Attachment } from '../attach/types.ts';
 import { attachUprobe } from '../attach/uprobe.ts';
+import { attachUprobeMulti, hasUprobeMulti } from '../attach/uprobe-multi.ts';
 import {
   expandTargets,
   listUprobeFunctions,
@@ -54,15 +56,31 @@ function listUsdt(_provider: string, binary: string, pattern: string, verbose: b
 
 export const uprobe: RuntimeProviderRow<ResolvedOf<'uprobe'>> = {
   newestFirst: true,
-  attach: (p, a, ctx) => [
-    attachUprobe(p, {
-      path: a.path,
-      offset: a.offset,
-      retprobe: a.provider === 'uretprobe',
-      pid: ctx.pid ?? -1,
-      description: a.text,
-    }),
-  ],
+  attach: (p, a, ctx) => {
+    const all = [a, ...((p.spec.alsoAttach ?? []) as ResolvedOf<'uprobe'>[])];
+    const pid = ctx.pid ?? -1;
+    const retprobe = a.provider === 'uretprobe';
+    // one program on many functions of one file (compiler/attach-groups.ts): one link where the kernel has them
+    if (all.length > 1 && hasUprobeMulti())
+      return [
+        attachUprobeMulti(p, {
+          path: a.path,
+          offsets: all.map((x) => x.offset),
+          retprobe,
+          pid,
+          description: `${a.text} and ${all.length - 1} more`,
+        }),
+      ];
+    const out: Attachment[] = [];
+    try {
+      for (const x of all)
+        out.push(attachUprobe(p, { path: x.path, offset: x.offset, retprobe, pid, description: x.text }));
+    } catch (e) {
+      for (const done of out) done.close();
+      throw e;
+    }
+    return out;
+  },
   listBinary: listFunctions,
   info: () => ({
     name: 'uprobe',

@@ -396,6 +396,15 @@ export interface LinkCreateSpec {
   tracingCookie?: bigint;
   /** iter_info (bpf_iter_link_info bytes). */
   iterInfo?: Uint8Array;
+  /** uprobe_multi (attach type TRACE_UPROBE_MULTI, Linux 6.6+): one file, many offsets, one link. */
+  uprobeMulti?: {
+    readonly path: string;
+    readonly offsets: readonly bigint[];
+    /** BPF_F_UPROBE_MULTI_RETURN (1): return probes */
+    readonly flags: number;
+    /** 0: every process */
+    readonly pid: number;
+  };
 }
 
 /** BPF_LINK_CREATE → link fd; closing it detaches. */
@@ -411,6 +420,14 @@ export function linkCreate(spec: LinkCreateSpec): number {
   if (spec.targetBtfId !== undefined) a.u32(16, spec.targetBtfId);
   if (spec.tracingCookie !== undefined) a.u64(24, spec.tracingCookie);
   if (spec.iterInfo) a.ptr(16, spec.iterInfo).u32(24, spec.iterInfo.length);
+  // uprobe_multi: path @16, offsets @24, ref_ctr_offsets @32, cookies @40, cnt @48, flags @52, pid @56
+  const um = spec.uprobeMulti;
+  if (um) {
+    const offsets = new Uint8Array(8 * um.offsets.length);
+    const view = new DataView(offsets.buffer);
+    um.offsets.forEach((o, i) => view.setBigUint64(8 * i, o, true));
+    a.ptr(16, cString(um.path)).ptr(24, offsets).u32(48, um.offsets.length).u32(52, um.flags).u32(56, um.pid);
+  }
   return call(BpfCmd.LINK_CREATE, a);
 }
 

@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hasKprobes } from '../../runtime/features.ts';
 import { formatReport, kernelReport, type KernelReport } from '../../runtime/info.ts';
+import { hasUprobeMulti } from '../../runtime/attach/uprobe-multi.ts';
 import { checkFdLeaks, requireRoot } from '../helpers/kernel.ts';
 
 function item(r: KernelReport, name: string) {
@@ -89,10 +90,17 @@ if (requireRoot('kernel report')) {
     assert.ok(formatReport({ kernel: '6.1.0', sections: [] }, 'scry v1').endsWith('\n\nBuild\n  version: scry v1\n'));
   });
 
-  suite("bpftrace's link kinds are listed (kprobe_session: the basic.info flag test), saying scry uses none", () => {
+  suite("bpftrace's link kinds are listed (kprobe_session: the basic.info flag test), saying which scry uses", () => {
     const r = kernelReport({}, false);
-    for (const name of ['kprobe_multi', 'uprobe_multi', 'kprobe_session'])
+    for (const name of ['kprobe_multi', 'kprobe_session'])
       assert.equal(item(r, name), { name, ok: false, note: 'not used by scry: one link per probe' });
+    // uprobe wildcards go on one uprobe_multi link where the kernel has them (Linux 6.6+)
+    assert.equal(
+      item(r, 'uprobe_multi'),
+      hasUprobeMulti()
+        ? { name: 'uprobe_multi', ok: true }
+        : { name: 'uprobe_multi', ok: false, note: 'not in this kernel (6.6+): one perf event per function' },
+    );
   });
 }
 

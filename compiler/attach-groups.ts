@@ -1,0 +1,66 @@
+// One program for many functions: a uprobe wildcard whose code is the same on every function it matches
+// (it reads no `func` or `probe`, which are constants of each) compiles once, the other functions listed in
+// ProgramSpec.alsoAttach, so the runtime can attach it with one uprobe_multi link as bpftrace v0.26 does.
+// "The same" is measured, not guessed: the next function's program is generated and compared, bytes,
+// relocations and the events it defines; when it differs, every function keeps its own program.
+import type { CheckedProbe, ResolvedAttach } from '../lang/index.ts';
+import type { Shared } from './codegen/context.ts';
+import { generateProbe } from './codegen/program.ts';
+import type { ProgramSpec } from './program.ts';
+
+/** Functions of one file matched by one written uprobe point: what one uprobe_multi link can cover. */
+function groupKey(a: ResolvedAttach): string | undefined {
+  if (a.provider !== 'uprobe' && a.provider !== 'uretprobe') return undefined;
+  return `${a.span.start}:${a.provider}:${a.path}`;
+}
+
+/** The probe's programs, numbered from `first`: one per attach point, or one per group of identical ones. */
+export function generateProbePrograms(shared: Shared, probe: CheckedProbe, first: number, pid?: number): ProgramSpec[] {
+  const out: ProgramSpec[] = [];
+  let group: { at: number; key: string; eventsFrom: number; also: ResolvedAttach[]; same: boolean } | undefined;
+  const close = () => {
+    if (group?.also.length) out[group.at] = { ...out[group.at]!, alsoAttach: group.also };
+  };
+  for (const attach of probe.attach) {
+    const key = groupKey(attach);
+    if (key === undefined || group?.key !== key) {
+      close();
+      group = undefined;
+    }
+    if (group?.same) {
+      const { eventsFrom } = group;
+      const theirs = shared.events.splice(eventsFrom);
+      const diagnostics = shared.diagnostics.length;
+      const candidate = generateProbe(shared, probe, attach, first + out.length, pid);
+      const mine = shared.events.splice(eventsFrom);
+      shared.events.push(...theirs);
+      shared.diagnostics.length = diagnostics;
+      if (sameProgram(out[group.at]!, candidate) && sameEvents(theirs, mine)) {
+        group.also.push(attach);
+        continue;
+      }
+      group.same = false; // it differs for one function: it does for all, compare no more
+    }
+    const eventsFrom = shared.events.length;
+    out.push(generateProbe(shared, probe, attach, first + out.length, pid));
+    if (key !== undefined && !group) group = { at: out.length - 1, key, eventsFrom, also: [], same: true };
+  }
+  close();
+  return out;
+}
+
+function sameProgram(a: ProgramSpec, b: ProgramSpec): boolean {
+  return (
+    a.progType === b.progType &&
+    Buffer.from(a.bytecode).equals(Buffer.from(b.bytecode)) &&
+    JSON.stringify(a.relocations) === JSON.stringify(b.relocations) &&
+    a.btf === undefined &&
+    b.btf === undefined
+  );
+}
+
+/** Event schemas compared without their spans' source files (the same file, and large). */
+function sameEvents(a: readonly unknown[], b: readonly unknown[]): boolean {
+  const text = (x: readonly unknown[]) => JSON.stringify(x, (k, v: unknown) => (k === 'file' ? undefined : v));
+  return text(a) === text(b);
+}
