@@ -33,12 +33,7 @@ if (f && multi && hasTool('bpftool')) {
       const links = Number(/^(\d+)$/m.exec(r.stdout)?.[1] ?? '0');
       assert.ok(links >= 1, r.stdout);
       // the same calls as one program per function counts (func makes each function's code its own)
-      const perFunction = await runScry([
-        '-c',
-        cmd,
-        '-e',
-        `${kind}:${f.pie}:*e* /pid == cpid/ { @[func] = count(); }`,
-      ]);
+      const perFunction = await runScry(['-c', cmd, '-e', `${kind}:${f.pie}:*e* /pid == cpid/ { @[func] = count(); }`]);
       const counted = [...perFunction.stdout.matchAll(/^@\[\w+\]: (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
       assert.is(Number(/^@n: (\d+)$/m.exec(r.stdout)?.[1]), counted, `${r.stdout}\n${perFunction.stdout}`);
       assert.ok(counted >= 7, perFunction.stdout); // recurse 4 + leaf 1 + str_len 2, and start-up functions
