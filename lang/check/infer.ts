@@ -676,10 +676,10 @@ function exprInner(st: InferState, e: Expr): Type {
           st.memory.set(e, { via: 'pointer', offset: 0, space: ot.space });
           return ot.pointeeInt;
         }
-        err(st, `cannot dereference ${typeName(ot)}: scry does not know what it points to`, e.span, [
-          'cast it to a typed pointer first: *(int32 *)p, or ((struct file *)p)->f_flags',
-        ]);
-        return i64;
+        // a plain integer is read as a uint64 at that address, in its address space or else the probe's
+        // (bpftrace v0.26; loads.bt reads *kaddr("avenrun"))
+        st.memory.set(e, { via: 'pointer', offset: 0, space: ot.space ?? probeMemory(st) });
+        return u64;
       }
       const t = intOperand(st, e.operand, `operator ${e.op}`);
       if (e.op === '!') return boolType; // as bpftrace v0.26: !x is a bool
