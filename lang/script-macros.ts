@@ -280,7 +280,8 @@ export function expandScriptMacros(program: Program): ExpandResult {
 /** `x()` for a builtin variable `x` that is not also a function (bpftrace v0.26's wrappers, e.g. `cpu()`) */
 function isBuiltinVariable(name: string, args: readonly Expr[]): boolean {
   const row = BUILTINS.get(name);
-  return args.length === 0 && !!row?.variable && !row.function;
+  // comm(pid) needs its argument: comm() is still the variable
+  return args.length === 0 && !!row?.variable && (!row.function || row.function.minArgs > 0);
 }
 
 function accepts(p: MacroDef['params'][number], a: Expr): boolean {
