@@ -43,7 +43,9 @@ if (requireRoot('e2e listing forms')) {
 
   test('rawtracepoint:module:event needs the module loaded (was: the module part ignored)', async () => {
     const r = await runScry(['-e', 'rawtracepoint:nonsense:sys_exit { exit(); }']);
-    assert.match(r.stderr, "ERROR: no module 'nonsense' is loaded, so it has no raw tracepoint sys_exit");
+    // bpftrace v0.26's words, scry's reason below
+    assert.match(r.stderr, 'ERROR: No matches for rawtracepoint nonsense:sys_exit.\n');
+    assert.match(r.stderr, "HINT: no module 'nonsense' is loaded, so it has no raw tracepoint sys_exit");
     assert.is(r.code, 1);
     const w = await runScry([
       '-e',
