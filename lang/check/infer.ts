@@ -236,7 +236,10 @@ function noteMapKeys(st: InferState, m: MapExpr, keyTypes: Type[], shown: Type[]
       severity: 'error',
       message: `Argument mismatch for ${m.name}: trying to access with arguments: '${keyList(shown)}' when map expects arguments: '${keyList(expected)}'`,
       span: (m.keys[bad] ?? m.keys[0]!).span,
-      hints: [`key ${bad + 1} is ${typeName(shown[bad]!)} here but ${typeName(expected[bad]!)} elsewhere`],
+      hints:
+        keyTypes.length > 1
+          ? [`key ${bad + 1} is ${typeName(shown[bad]!)} here but ${typeName(expected[bad]!)} elsewhere`]
+          : undefined,
       related: [{ message: `${m.name} first used here`, span: existing.keySpan }],
     });
     return existing;
