@@ -163,7 +163,8 @@ export class UserSymbolizer {
       maps = this.processMaps(pid, true);
       entry = maps && findMap(maps.maps, addr);
     }
-    if (!maps) return this.lookupFixed(addr, withSource);
+    // gone, or exited and not yet reaped (a zombie's maps are empty)
+    if (!maps?.maps.length) return this.lookupFixed(addr, withSource);
     if (!entry) return {};
     const path = entry.path.replace(/ \(deleted\)$/, '');
     const isFile = path.startsWith('/');

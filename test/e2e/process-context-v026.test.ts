@@ -3,6 +3,9 @@
 // ustack(build_id); -k's warning for a map read whose key is missing; user stacks of a process that has
 // exited, resolved through the probed fixed-address executable.
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ElfFile } from '../../runtime/kernel/elf/elf-file.ts';
@@ -120,6 +123,13 @@ if (f) {
     // its maps are gone (no such /proc): only the probed files are left to look in
     const s = new UserSymbolizer({ probedFiles: [f.nopie, f.pie], procRoot: '/nonexistent', demangle: false });
     assert.equal(s.symbolize(999999, leaf + 4n), { symbol: 'leaf', offset: 4n, module: f.nopie });
+    // exited but not yet reaped: a zombie's maps are empty
+    const proc = mkdtempSync(join(tmpdir(), 'scry-proc-'));
+    mkdirSync(join(proc, '4242'));
+    writeFileSync(join(proc, '4242', 'maps'), '');
+    const z = new UserSymbolizer({ probedFiles: [f.nopie], procRoot: proc, demangle: false });
+    assert.equal(z.symbolize(4242, leaf), { symbol: 'leaf', offset: 0n, module: f.nopie });
+    rmSync(proc, { recursive: true });
     // a PIE is loaded anywhere: its addresses mean nothing without the process's maps
     assert.equal(new UserSymbolizer({ probedFiles: [f.pie], procRoot: '/nonexistent' }).symbolize(1, pieLeaf), {});
   });
