@@ -3,6 +3,7 @@ export { Session, type SessionOptions } from './session.ts';
 export type { OutputSink, TraceEvent } from './events.ts';
 export type { MapEntry, MapSnapshot } from './maps.ts';
 export type { CValue, Value } from './value.ts';
+export type { RenderOptions } from './render-context.ts';
 export { ScryRuntimeError } from './errors.ts';
 export { hostKernelInfo } from './kernel/kernel-info.ts';
 export { listProbes, probeListing, probeNames, providerSummary } from './listing.ts';

@@ -9,16 +9,22 @@ import type { RenderContext } from './render.ts';
 import { StackResolver } from './stacks.ts';
 
 /**
- * `stackMaps`: stack-trace map fd by frame limit; `scriptTypes`: the compiled program's; `enumNames` see
- * RenderContext; `probedFiles`: the uprobes' files (for processes gone before their stacks print);
- * `debugInfo`: user frames with their source lines and inlined functions (config show_debug_info).
+ * How a session's values print, as plain data (the live view's worker receives it in a message):
+ * `scriptTypes`: the compiled program's; `enumNames` see RenderContext; `probedFiles`: the uprobes' files
+ * (for processes gone before their stacks print); `debugInfo`: user frames with their source lines and
+ * inlined functions (config show_debug_info).
  */
+export interface RenderOptions {
+  readonly scriptTypes?: CompiledProgram['scriptTypes'];
+  readonly enumNames?: boolean;
+  readonly probedFiles?: readonly string[];
+  readonly debugInfo?: boolean;
+}
+
+/** `stackMaps`: stack-trace map fd by frame limit. */
 export function makeRenderContext(
   stackMaps: ReadonlyMap<number, number>,
-  scriptTypes?: CompiledProgram['scriptTypes'],
-  enumNames = true,
-  probedFiles: readonly string[] = [],
-  debugInfo = true,
+  { scriptTypes, enumNames = true, probedFiles = [], debugInfo = true }: RenderOptions = {},
 ): RenderContext {
   let symbolizer: UserSymbolizer | undefined; // made on first use: it looks for c++filt
   const users = () => (symbolizer ??= new UserSymbolizer({ probedFiles }));

@@ -21,7 +21,7 @@ import { loadObjects, type LoadedObjects, type LoadedProgram } from './loader.ts
 import { clearMap, readValue, snapshotMap, zeroMap, type MapSnapshot } from './maps.ts';
 import { sameValue, type Value } from './value.ts';
 import type { RenderContext } from './render.ts';
-import { makeRenderContext } from './render-context.ts';
+import { makeRenderContext, type RenderOptions } from './render-context.ts';
 import { stackMapKey } from './stacks.ts';
 import { benchmarkText, runBenchmark } from './session-bench.ts';
 import { requirePrivileges } from './privileges.ts';
@@ -72,6 +72,7 @@ export class Session {
   private readonly repeats = new RepeatLimiter();
   /** how stacks, symbols and other viewed values print (render.ts) */
   private readonly render: RenderContext;
+  private readonly renderOptions: RenderOptions;
   private lostCheckedAt = 0;
   /** ring-buffer records read so far (the REPL and the live view show the rate) */
   private eventsRead = 0;
@@ -92,14 +93,13 @@ export class Session {
       const key = stackMapKey(m.spec);
       if (key !== undefined) stackMaps.set(key, m.fd.fd);
     }
-    const probedFiles = compiled.programs.flatMap((p) => ('path' in p.attach ? [p.attach.path] : []));
-    this.render = makeRenderContext(
-      stackMaps,
-      compiled.scriptTypes,
+    this.renderOptions = {
+      ...(compiled.scriptTypes ? { scriptTypes: compiled.scriptTypes } : {}),
       enumNames,
-      probedFiles,
-      compiled.showDebugInfo ?? true,
-    );
+      probedFiles: compiled.programs.flatMap((p) => ('path' in p.attach ? [p.attach.path] : [])),
+      debugInfo: compiled.showDebugInfo ?? true,
+    };
+    this.render = makeRenderContext(stackMaps, this.renderOptions);
     this.decoder = new EventDecoder(compiled.events, this.render);
     this.done = new Promise((r) => (this.resolveDone = r));
   }
@@ -432,7 +432,7 @@ export class Session {
         readonly fd: number;
         readonly spec: MapSpec;
         readonly stackMaps: readonly (readonly [number, number])[];
-        readonly scriptTypes?: CompiledProgram['scriptTypes'];
+        readonly render: RenderOptions;
       }
     | undefined {
     const m = this.userMap(name);
@@ -442,7 +442,7 @@ export class Session {
       const key = stackMapKey(s.spec);
       if (key !== undefined) stackMaps.push([key, s.fd.fd]);
     }
-    return { fd: m.fd.fd, spec: m.spec, stackMaps, scriptTypes: this.compiled.scriptTypes };
+    return { fd: m.fd.fd, spec: m.spec, stackMaps, render: this.renderOptions };
   }
 
   private userMap(name: string) {

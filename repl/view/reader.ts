@@ -1,8 +1,8 @@
 // Where the live view gets its panels: a worker thread that reads the maps (see snapshot-worker.ts), or,
 // when no worker can start, the session itself on this thread.
 import { Worker } from 'node:worker_threads';
-import type { MapSnapshot } from '../../runtime/index.ts';
-import type { CompiledProgram, MapSpec } from '../../compiler/index.ts';
+import type { MapSnapshot, RenderOptions } from '../../runtime/index.ts';
+import type { MapSpec } from '../../compiler/index.ts';
 import { buildPanel, type PanelModel } from './model.ts';
 import type { ReadReply, ReadRequest } from './snapshot-worker.ts';
 
@@ -17,7 +17,7 @@ export interface LiveSource {
         readonly fd: number;
         readonly spec: MapSpec;
         readonly stackMaps: readonly (readonly [number, number])[];
-        readonly scriptTypes?: CompiledProgram['scriptTypes'];
+        readonly render: RenderOptions;
       }
     | undefined;
 }

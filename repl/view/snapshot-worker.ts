@@ -2,9 +2,9 @@
 // key by key, which would otherwise stall the view's keys and the ring buffer's reader alike. The worker
 // snapshots each map from its fd (same process, same fds) and sends back only the panel (top rows).
 import { parentPort } from 'node:worker_threads';
-import type { CompiledProgram, MapSpec } from '../../compiler/index.ts';
+import type { MapSpec } from '../../compiler/index.ts';
 import { snapshotMap } from '../../runtime/maps.ts';
-import { makeRenderContext } from '../../runtime/render-context.ts';
+import { makeRenderContext, type RenderOptions } from '../../runtime/render-context.ts';
 import { buildPanel, type PanelModel } from './model.ts';
 
 export interface ReadRequest {
@@ -14,8 +14,8 @@ export interface ReadRequest {
     readonly fd: number;
     readonly spec: MapSpec;
     readonly stackMaps: readonly (readonly [number, number])[];
-    /** the script's own C types (struct values print through them) */
-    readonly scriptTypes?: CompiledProgram['scriptTypes'];
+    /** how the session prints values (the script's C types, enum names, debug info) */
+    readonly render: RenderOptions;
     readonly limit: number;
   }[];
 }
@@ -29,7 +29,7 @@ parentPort?.on('message', (req: ReadRequest) => {
   try {
     const panels = req.maps.map((m) => {
       // rendered as Session renders them (stacks, kernel and user symbols)
-      const snap = snapshotMap(m.fd, m.spec, makeRenderContext(new Map(m.stackMaps), m.scriptTypes));
+      const snap = snapshotMap(m.fd, m.spec, makeRenderContext(new Map(m.stackMaps), m.render));
       return buildPanel(snap, m.limit);
     });
     parentPort!.postMessage({ id: req.id, panels, ms: performance.now() - t0 } satisfies ReadReply);

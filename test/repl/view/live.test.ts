@@ -157,34 +157,45 @@ LIVE('off a terminal (a pipe, -f json, --no-view) the live view is never loaded'
 const READER = suite('live view: map reader');
 checkFdLeaks(READER);
 
-READER('the worker reads the same panels as the session does on this thread, and leaves no fd open', async () => {
-  const s = Session.start(
-    compileText(
-      // the interval probe keeps the session running (a BEGIN-only program ends by itself, as in bpftrace v0.26)
-      'BEGIN { @a[1] = count(); @a[2] = count(); @a[2] = count(); @h = hist(100); @s = stats(3); @t["x"] = "y"; } interval:s:3600 { }',
-      hostKernelInfo(),
-    ),
-    {
-      sink: { event() {}, end() {} },
+for (const enumNames of [true, false])
+  READER(
+    `the worker reads the same panels as the session does on this thread (enum names ${enumNames ? 'on' : 'off, as -f json'}), and leaves no fd open`,
+    async () => {
+      const s = Session.start(
+        compileText(
+          // the interval probe keeps the session running (a BEGIN-only program ends by itself, as in bpftrace v0.26)
+          'enum Colour { RED = 1, BLUE = 2 } BEGIN { @a[1] = count(); @a[2] = count(); @a[2] = count(); @h = hist(100); @s = stats(3); @t["x"] = "y"; @e[(enum Colour)2] = 1; } interval:s:3600 { }',
+          hostKernelInfo(),
+        ),
+        {
+          sink: { event() {}, end() {} },
+          enumNames,
+        },
+      );
+      const reader = mapReader(s);
+      try {
+        const off = await reader.read(s.mapNames(), 10);
+        assert.ok(off.offThread, 'read on the main thread');
+        assert.equal(
+          off.panels,
+          s.mapNames().map((n) => buildPanel(s.snapshot(n)!, 10)),
+        );
+        assert.equal(
+          off.panels.map((p) => p.name),
+          ['@a', '@e', '@h', '@s', '@t'],
+        );
+        // the options reached the worker: the enum key prints as the session prints it
+        const e = off.panels.find((p) => p.name === '@e');
+        assert.match(
+          JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+          enumNames ? 'BLUE' : /"2"/,
+        );
+      } finally {
+        await reader.close();
+        await s.stop();
+      }
     },
   );
-  const reader = mapReader(s);
-  try {
-    const off = await reader.read(s.mapNames(), 10);
-    assert.ok(off.offThread, 'read on the main thread');
-    assert.equal(
-      off.panels,
-      s.mapNames().map((n) => buildPanel(s.snapshot(n)!, 10)),
-    );
-    assert.equal(
-      off.panels.map((p) => p.name),
-      ['@a', '@h', '@s', '@t'],
-    );
-  } finally {
-    await reader.close();
-    await s.stop();
-  }
-});
 
 if (requireTracepoint('live view', 'syscalls/sys_enter_mkdir')) {
   LIVE.run();
