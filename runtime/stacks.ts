@@ -9,7 +9,7 @@ import { kernelSymbol } from './kernel/kallsyms.ts';
  */
 export type UserFrameFormatter = (pid: number, ip: bigint, mode: 'bpftrace' | 'perf') => readonly string[];
 import { mapLookup } from './sys/index.ts';
-import { BUILD_ID_FRAME_SIZE, type MapSpec } from '../compiler/index.ts';
+import type { MapSpec } from '../compiler/index.ts';
 
 type StackView = Extract<IntView, { kind: 'stack' }>;
 
@@ -71,6 +71,8 @@ export class StackResolver {
   }
 }
 
+/** sizeof(struct bpf_stack_build_id), the kernel's (compiler/program.ts sizes the maps with the same number) */
+const BUILD_ID_FRAME_SIZE = 32;
 const BPF_STACK_BUILD_ID_VALID = 1;
 const BPF_STACK_BUILD_ID_IP = 2;
 
