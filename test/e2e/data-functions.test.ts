@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScry } from '../helpers/cli.ts';
 import { requireRoot, requireTracepoint } from '../helpers/kernel.ts';
+import { scriptFile } from '../helpers/script-file.ts';
 
 if (requireRoot('e2e data functions')) {
   test('buffers print escaped with %r, as \\x bytes with %rx and as hex with %rh', async () => {
@@ -129,6 +130,7 @@ if (requireRoot('e2e data functions')) {
 }
 
 if (requireTracepoint('e2e join', 'syscalls/sys_enter_execve')) {
+  // -c splits at spaces as bpftrace does: the quotes are part of the words
   test('join prints argv joined by spaces, or by the separator given', async () => {
     const r = await runScry([
       '-q',
@@ -137,7 +139,7 @@ if (requireTracepoint('e2e join', 'syscalls/sys_enter_execve')) {
       '-e',
       'tracepoint:syscalls:sys_enter_execve /pid == cpid/ { join(args->argv); join(args->argv, ","); }',
     ]);
-    assert.is(r.stdout, '/bin/true alpha b c d\n/bin/true,alpha,b c,d\n\n\n');
+    assert.is(r.stdout, '/bin/true alpha "b c" d\n/bin/true,alpha,"b,c",d\n\n\n');
     assert.is(r.code, 0);
   });
 }
@@ -148,7 +150,7 @@ if (requireTracepoint('e2e byte-array fields', 'sock/inet_sock_set_state')) {
     const r = await runScry([
       '-q',
       '-c',
-      "bash -c 'exec 3<>/dev/tcp/127.0.0.1/1 2>/dev/null; true'",
+      scriptFile('exec 3<>/dev/tcp/127.0.0.1/1 2>/dev/null; true', '/bin/bash'),
       '-e',
       'tracepoint:sock:inet_sock_set_state /pid == cpid && args->newstate == 2/ { printf("%s %s %d %rx\\n", ntop(args->saddr), ntop(args->daddr), args->dport, args->daddr); }',
     ]);
@@ -162,7 +164,7 @@ if (requireTracepoint('e2e stack modes', 'syscalls/sys_enter_getppid')) {
     const r = await runScry([
       '-q',
       '-c',
-      'perl -e "getppid()"',
+      'perl -e getppid()',
       '-e',
       `${trigger} { printf("A%sB", kstack(2)); printf("C%sD", kstack(perf, 2)); printf("E%sF", kstack(raw, 1)); }`,
     ]);
@@ -179,7 +181,7 @@ if (requireTracepoint('e2e stack modes', 'syscalls/sys_enter_getppid')) {
     const r = await runScry([
       '-q',
       '-c',
-      'perl -e "getppid()"',
+      'perl -e getppid()',
       '-e',
       `${trigger} { @a[kstack(1)] = count(); @b[kstack] = count(); }`,
     ]);

@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScry } from '../helpers/cli.ts';
 import { requireRoot, requireTracepoint } from '../helpers/kernel.ts';
+import { scriptFile } from '../helpers/script-file.ts';
 
 const ENUM = 'enum Foo { ONE = 1, TWO = 2, OTHER = 99999 }; enum { A, B, C };';
 
@@ -66,7 +67,7 @@ if (requireTracepoint('e2e enums tracepoint', 'skb/kfree_skb')) {
     const r = await runScry([
       '-q',
       '-c',
-      "bash -c 'echo x > /dev/udp/127.0.0.1/9'",
+      scriptFile('echo x > /dev/udp/127.0.0.1/9', '/bin/bash'),
       '-e',
       // no pid filter: the drop may be processed in a softirq on another task's time
       'tracepoint:skb:kfree_skb { @[args.reason] = count(); @n[args.reason] = (uint64)args.reason; }',

@@ -11,7 +11,7 @@ if (requireTracepoint('e2e rawtracepoint', 'raw_syscalls/sys_enter')) {
     const r = await runScry([
       '-q',
       '-c',
-      'perl -e "getppid(); getppid();"',
+      'perl -e getppid();getppid();',
       '-e',
       'rawtracepoint:sys_enter /pid == cpid && arg1 == 110/ { @n = count(); }',
     ]);

@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NOTIFY, runScry, startScry } from '../helpers/cli.ts';
 import { requireRoot, skipCheck } from '../helpers/kernel.ts';
+import { scriptFile } from '../helpers/script-file.ts';
 
 /** A child that makes `n` directories with mkdir(2); returns its pid. */
 function mkdirChild(n: number): number {
@@ -77,20 +78,20 @@ if (requireRoot('e2e tracepoint')) {
     const r = await runScry([
       '-q',
       '-c',
-      `/bin/mkdir ${dir}/a ${dir}/b '${dir}/c d'`,
+      `/bin/mkdir ${dir}/a ${dir}/b ${dir}/c`,
       '-e',
       'tracepoint:syscalls:sys_enter_mkdir,tracepoint:syscalls:sys_enter_mkdirat /pid == cpid/ { @[comm] = count(); printf("%s\\n", str(args->pathname)); }',
     ]);
     rmSync(dir, { recursive: true, force: true });
     assert.is(r.code, 0, r.stderr);
-    assert.is(r.stdout, `${dir}/a\n${dir}/b\n${dir}/c d\n\n\n@[mkdir]: 3\n`);
+    assert.is(r.stdout, `${dir}/a\n${dir}/b\n${dir}/c\n\n\n@[mkdir]: 3\n`);
   });
 
   test('kstack as a map key and in printf prints symbolised frames the way bpftrace does', async () => {
     const r = await runScry([
       '-q',
       '-c',
-      `/bin/sh -c 'echo $PPID'`,
+      scriptFile('echo $PPID'),
       '-e',
       'tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @[kstack] = count(); printf("%s", kstack); }',
     ]);
