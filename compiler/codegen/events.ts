@@ -8,7 +8,9 @@ import {
   R3,
   R4,
   call,
+  ja,
   jmpImm,
+  mov64Reg,
   ldMapFd,
   ldx,
   mov64Imm,
@@ -16,7 +18,7 @@ import {
   stx,
 } from '../asm/index.ts';
 import { EVENTS_MAP, LOST_MAP, type EventSchema } from '../program.ts';
-import { addrOf, allocOrFail, scoped, stSlot, type Gen } from './context.ts';
+import { addrOf, allocOrFail, ldSlot, scoped, stSlot, stxSlot, type Gen } from './context.ts';
 
 type NewSchema = EventSchema extends infer S ? (S extends { id: number } ? Omit<S, 'id'> : never) : never;
 
@@ -33,6 +35,35 @@ export function emitEventOutput(g: Gen, off: number, size: number): void {
   const sent = e.freshLabel('event.sent');
   e.emit(ldMapFd(R1, EVENTS_MAP), ...addrOf(R2, off), mov64Imm(R3, size), mov64Imm(R4, 0), call(helper.ringbuf_output));
   e.emit(jmpImm('jeq', R0, 0, sent));
+  countLost(g, sent);
+}
+
+/**
+ * A record of event `id` followed by `size` bytes that already sit at slot `from` (a big variable), built in
+ * the ring buffer itself (reserve, copy, submit) rather than in a second copy in scratch space, so a probe
+ * holding a 20 KiB tuple can still print it. The reservation is kept in a stack slot across the copy.
+ */
+export function emitEventFromSlot(g: Gen, id: number, from: number, size: number): void {
+  const { e } = g;
+  const sent = e.freshLabel('event.sent');
+  const lost = e.freshLabel('event.lost');
+  scoped(g, () => {
+    const held = allocOrFail(g, 8, undefined);
+    e.emit(ldMapFd(R1, EVENTS_MAP), mov64Imm(R2, 8 + size), mov64Imm(R3, 0), call(helper.ringbuf_reserve));
+    e.emit(jmpImm('jeq', R0, 0, lost), stxSlot(8, held, R0));
+    e.emit(mov64Imm(R1, id), stx(8, R0, R1, 0));
+    e.emit(mov64Reg(R1, R0), alu64Imm('add', R1, 8), mov64Imm(R2, size), ...addrOf(R3, from));
+    e.emit(call(helper.probe_read_kernel));
+    // a failed copy (it cannot fail: the source is this program's own memory) still submits what it has
+    e.emit(ldSlot(8, R1, held), mov64Imm(R2, 0), call(helper.ringbuf_submit), ja(sent));
+  });
+  e.place(lost);
+  countLost(g, sent);
+}
+
+/** lost[0] += 1 on this CPU, then `sent`. */
+function countLost(g: Gen, sent: string): void {
+  const { e } = g;
   scoped(g, () => {
     const key = allocOrFail(g, 8, undefined);
     e.emit(

@@ -34,7 +34,8 @@ import {
   typeOf,
   type Gen,
 } from '../context.ts';
-import { defineEvent, emitEventOutput } from '../events.ts';
+import { SCRATCH_BASE } from '../emitter.ts';
+import { defineEvent, emitEventFromSlot, emitEventOutput } from '../events.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { buildBucketKey, buildKey, lookup } from '../maps.ts';
 import type { EmitRows } from './emit.ts';
@@ -104,6 +105,10 @@ function emitPrintValue(g: Gen, c: CallExpr, arg: Expr): void {
     ]);
   const type = typeOf(g, arg);
   const id = defineEvent(g, { kind: 'print', type, offset: 8 });
+  // a big variable (in scratch space) goes to the ring buffer from where it is, without a second copy
+  const held = arg.kind === 'var' ? g.vars.get(arg.name) : undefined;
+  if (held && held.offset >= SCRATCH_BASE && slotSize(held.type) >= slotSize(type))
+    return emitEventFromSlot(g, id, held.offset, slotSize(type));
   scoped(g, () => {
     const size = 8 + slotSize(type);
     const rec = allocValue(g, size);
