@@ -44,6 +44,7 @@ import {
   type Gen,
 } from '../context.ts';
 import { checkHelper } from '../helper-errors.ts';
+import { defineEvent, emitEventOutput } from '../events.ts';
 import { loadConst, normalize, storeBytes } from '../values.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
 
@@ -114,12 +115,30 @@ function emitCommOfPid(g: Gen, c: CallExpr, off: number, size: number): void {
   emitInt(g, c.args[0]!);
   const found = e.freshLabel('comm.found');
   const done = e.freshLabel('comm.done');
-  e.emit(mov32Reg(R1, R0), kfuncCall(fromPid), jmpImm('jne', R0, 0, found));
-  e.emit(stSlot(4, off, 0x00412f4e), ja(done)); // "N/A\0"
-  e.place(found);
-  for (let i = 0; i < Math.min(16, size); i += 8) e.emit(ldx(8, R1, R0, commOffset + i), stxSlot(8, off + i, R1));
-  e.emit(mov64Reg(R1, R0), kfuncCall(release));
-  e.place(done);
+  scoped(g, () => {
+    // [event id][s32 pid]: the warning's record, the pid kept there across the kfunc call
+    const rec = allocOrFail(g, 16, c.span);
+    e.emit(mov32Reg(R1, R0), stxSlot(8, rec + 8, R1), kfuncCall(fromPid), jmpImm('jne', R0, 0, found));
+    // bpftrace v0.26's warning and value for a pid no task has
+    const id = defineEvent(g, {
+      kind: 'printf',
+      pieces: [
+        { text: 'No such process (pid=' },
+        { offset: 0, spec: { flags: '', length: '', conv: 'd' } },
+        { text: ')' },
+      ],
+      args: [{ type: { kind: 'int', bits: 32, signed: true }, offset: 8 }],
+      use: 'warnf',
+      span: c.span,
+    });
+    e.emit(stSlot(8, rec, id));
+    emitEventOutput(g, rec, 16);
+    e.emit(stSlot(4, off, 0x00412f4e), ja(done)); // "N/A\0"
+    e.place(found);
+    for (let i = 0; i < Math.min(16, size); i += 8) e.emit(ldx(8, R1, R0, commOffset + i), stxSlot(8, off + i, R1));
+    e.emit(mov64Reg(R1, R0), kfuncCall(release));
+    e.place(done);
+  });
 }
 
 function initNs(c: CallExpr): boolean {
