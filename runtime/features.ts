@@ -4,6 +4,7 @@ import { tracefsRoot } from './kernel/tracefs.ts';
 import { encode, exit, mov64Imm, R0 } from '../compiler/index.ts';
 import {
   AttachType,
+  linkCreate,
   OwnedFd,
   PerfHwConfig,
   PerfType,
@@ -95,4 +96,36 @@ export function fentryRefusal(kind: 'fentry' | 'fexit', btfId: number): string |
   }
   fentryRefusals.set(key, why);
   return why;
+}
+
+/**
+ * Whether this kernel makes uprobe_multi links (BPF_TRACE_UPROBE_MULTI, Linux 6.6+): a program loaded for
+ * them, linked to "/" (no regular file), gets EBADF from a kernel that has them and EINVAL (or a refused
+ * load) from one that does not.
+ */
+export function hasUprobeMulti(): boolean {
+  return cached('uprobe_multi', () => {
+    let prog: OwnedFd | undefined;
+    try {
+      const insns = encode([mov64Imm(R0, 0), exit()]).bytes;
+      prog = new OwnedFd(
+        progLoad({ type: ProgType.KPROBE, insns, license: 'GPL', expectedAttachType: AttachType.TRACE_UPROBE_MULTI }),
+        'uprobe_multi probe',
+      );
+      new OwnedFd(
+        linkCreate({
+          progFd: prog.fd,
+          targetFd: 0,
+          attachType: AttachType.TRACE_UPROBE_MULTI,
+          uprobeMulti: { path: '/', offsets: [0n], flags: 0, pid: 0 },
+        }),
+        'uprobe_multi probe link',
+      ).close();
+      return true;
+    } catch (e) {
+      return (e as SysError).code === 'EBADF';
+    } finally {
+      prog?.close();
+    }
+  });
 }

@@ -1,11 +1,10 @@
 // `scry --info` and the REPL's `.info`: what this kernel supports, each answer from a small real attempt
 // (create a map, load a one-call program, open a perf event), cached per kernel boot in ~/.cache/scry.
-import { hasUprobeMulti } from './attach/uprobe-multi.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, machine, release, type, version } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { BPF_FUNC, R0, alu64Imm, encode, exit, jmpImm, label, mov64Imm } from '../compiler/index.ts';
-import { fentryRefusal } from './features.ts';
+import { fentryRefusal, hasUprobeMulti } from './features.ts';
 import { vmlinuxBtf } from './kernel/btf/index.ts';
 import { requirePrivileges } from './privileges.ts';
 import { hasControlChars } from './printable.ts';

@@ -11,7 +11,7 @@ import {
 import { readFileSync } from 'node:fs';
 import type { Span } from '../lang/index.ts';
 import { ScryRuntimeError } from './errors.ts';
-import { hasUprobeMulti } from './attach/uprobe-multi.ts';
+import { hasUprobeMulti } from './features.ts';
 import {
   AttachType,
   BPF_F_STACK_BUILD_ID,

@@ -6,7 +6,8 @@ import type { ResolvedOf } from '../../lang/index.ts';
 import { globRegExp } from '../../lang/index.ts';
 import type { Attachment } from '../attach/types.ts';
 import { attachUprobe } from '../attach/uprobe.ts';
-import { attachUprobeMulti, hasUprobeMulti } from '../attach/uprobe-multi.ts';
+import { attachUprobeMulti } from '../attach/uprobe-multi.ts';
+import { hasUprobeMulti } from '../features.ts';
 import {
   expandTargets,
   listUprobeFunctions,

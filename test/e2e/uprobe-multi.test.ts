@@ -5,7 +5,7 @@
 // program and perf event, as without uprobe_multi, and both count the same calls.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hasUprobeMulti } from '../../runtime/attach/uprobe-multi.ts';
+import { hasUprobeMulti } from '../../runtime/features.ts';
 import { runScry } from '../helpers/cli.ts';
 import { fixtures, hasTool } from '../helpers/fixtures.ts';
 import { requireRoot, skipCheck } from '../helpers/kernel.ts';

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hasKprobes } from '../../runtime/features.ts';
 import { formatReport, kernelReport, type KernelReport } from '../../runtime/info.ts';
-import { hasUprobeMulti } from '../../runtime/attach/uprobe-multi.ts';
+import { hasUprobeMulti } from '../../runtime/features.ts';
 import { checkFdLeaks, requireRoot } from '../helpers/kernel.ts';
 
 function item(r: KernelReport, name: string) {
