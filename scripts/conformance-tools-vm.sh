@@ -6,6 +6,7 @@
 # Prints one line per tool (compiles / runs / output shape matches / why not) as scripts/conformance-tools-run.py
 # does on the host, and writes the table to REPORT.md when given. Takes 5-10 minutes under TCG.
 # Usage: scripts/conformance-tools-vm.sh [BPFTRACE_GIT_DIR] [REF] [REPORT.md]
+#   RT_TOOLS_ONLY=REGEX runs only the tools it matches; RT_TOOLS_VERBOSE=1 prints scry's and bpftrace's outputs.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 git_dir=${1:-/work/.mirror/bpftrace+bpftrace/repo}
@@ -17,6 +18,8 @@ node scripts/build.mjs >/dev/null
 also=$(scripts/conformance-tools.sh "$git_dir" "$ref" | awk -F'\t' 'NF > 1 && $2 != "ok" { printf "%s%s", sep, $1; sep = "|" }')
 args=(--vm --git "$git_dir" --ref "$ref" --bpftrace "$(command -v bpftrace || true)")
 [ -n "$also" ] && args+=(--also "^tools/($also)\$")
+[ -n "${RT_TOOLS_ONLY:-}" ] && args+=(--only "$RT_TOOLS_ONLY")
+[ "${RT_TOOLS_VERBOSE:-}" = 1 ] && args+=(-v)
 # the guest's writes outside this checkout vanish with it: the table goes through a file in the checkout
 tmp_report=$(mktemp "$here/.tools-vm-report.XXXXXX")
 trap 'rm -f "$tmp_report"' EXIT
