@@ -260,6 +260,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
         cpid: child?.pid,
         ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
         enumNames: opts.format !== 'json',
+        ...(opts.mode === 'bench' ? { bench: true } : {}),
       });
     } catch (e) {
       if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);

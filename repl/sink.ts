@@ -1,6 +1,6 @@
 // Where trace events go when not in the live view: bpftrace-compatible text, or JSON lines.
 import { renderDiagnostic } from '../lang/index.ts';
-import type { OutputSink, TraceEvent } from '../runtime/index.ts';
+import { benchmarkJson, benchmarkText, type OutputSink, type TraceEvent } from '../runtime/index.ts';
 import { jsonEvent } from './print/json.ts';
 import { formatMap, formatValue } from './print/text.ts';
 
@@ -64,6 +64,7 @@ export function textSink(w: Writer, opts: { quiet: boolean }): OutputSink & { pr
           return;
       }
     },
+    benchmark: (r) => w.out(benchmarkText(r)),
     end() {
       startMaps();
       w.flush();
@@ -89,6 +90,7 @@ export function jsonSink(w: Writer, opts: { quiet: boolean }): OutputSink {
       const text = jsonEvent(e, opts);
       if (text) w.out(text);
     },
+    benchmark: (r) => w.out(benchmarkJson(r)),
     end() {
       w.flush();
     },
