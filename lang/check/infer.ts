@@ -655,7 +655,7 @@ function exprInner(st: InferState, e: Expr): Type {
       if (e.op === '&') return addressOf(st, e.operand, e.span);
       if (e.op === '*') {
         const ot = expr(st, e.operand);
-        if (e.op === '*' && ot.kind !== 'int') {
+        if (ot.kind !== 'int') {
           err(
             st,
             `cannot dereference ${typeName(ot)}`,
