@@ -141,6 +141,8 @@ export interface ForRangeStmt {
 export interface JumpStmt {
   readonly kind: 'jump';
   readonly jump: 'break' | 'continue' | 'return';
+  /** `return 1;`: the probe program's return value (bpftrace v0.26); the checker refuses it elsewhere */
+  readonly value?: Expr;
   readonly span: Span;
 }
 

@@ -387,7 +387,13 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
 
   function simpleStmt(n: CstNode): Stmt {
     const jump = tok(n, 'jump');
-    if (jump) return { kind: 'jump', jump: jump.image as 'break' | 'continue' | 'return', span: sp(jump) };
+    if (jump) {
+      const kind = jump.image as 'break' | 'continue' | 'return';
+      const value = sub(n, 'jumpValue');
+      if (!value) return { kind: 'jump', jump: kind, span: sp(jump) };
+      const v = expr(value);
+      return { kind: 'jump', jump: kind, value: v, span: { ...sp(jump), end: v.span.end } };
+    }
     const let_ = tok(n, 'Let');
     if (let_) {
       const v = need(tok(n, 'Variable'));

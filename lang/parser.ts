@@ -450,7 +450,12 @@ export class ScryParser extends CstParser {
           });
         },
       },
-      { ALT: () => this.CONSUME(T.Jump, { LABEL: 'jump' }) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Jump, { LABEL: 'jump' });
+          this.OPTION4(() => this.SUBRULE4(this.expr, { LABEL: 'jumpValue' }));
+        },
+      },
       {
         ALT: () => {
           this.SUBRULE2(this.expr);

@@ -9,7 +9,6 @@ export function children(n: Node): Node[] {
     case 'config-item':
     case 'attach-point':
     case 'type-name':
-    case 'jump':
     case 'int':
     case 'string':
     case 'bool':
@@ -23,6 +22,8 @@ export function children(n: Node): Node[] {
       return [...n.statements];
     case 'expr-stmt':
       return [n.expr];
+    case 'jump':
+      return n.value ? [n.value] : [];
     case 'assign':
       return [n.target, n.value];
     case 'let':

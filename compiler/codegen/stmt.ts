@@ -1,5 +1,5 @@
 // Statements; a call used as a statement runs its builtin row's statement hook (builtins/).
-import { R0, R1, alu64Imm, ja, jmpImm, jmpReg } from '../asm/index.ts';
+import { R0, R1, alu64Imm, exit, ja, jmpImm, jmpReg } from '../asm/index.ts';
 import type { AssignStmt, BinaryOp, Block, CallExpr, Expr, MapExpr, Stmt, Type } from '../../lang/index.ts';
 import { slotSize } from '../layout.ts';
 import { BUILTIN_EMIT } from './builtins/index.ts';
@@ -113,6 +113,11 @@ function emitStmtInner(g: Gen, s: Stmt): void {
     case 'for-map':
       return emitForMap(g, s);
     case 'jump': {
+      if (s.jump === 'return' && s.value) {
+        // the probe's return value (the checker allows one only outside loops: this is the program itself)
+        emitInt(g, s.value);
+        return g.e.emit(exit());
+      }
       if (s.jump === 'return') return g.e.emit(ja(g.exitLabel));
       const loop = g.loops[g.loops.length - 1];
       if (!loop) throw new CodegenError(`${s.jump} outside of a loop`, s.span);

@@ -1103,10 +1103,30 @@ function stmt(st: InferState, s: Stmt): void {
       return forMap(st, s);
     case 'jump':
       if (s.jump !== 'return' && st.loopDepth === 0) err(st, `${s.jump} outside of a loop`, s.span);
+      if (s.value) returnValue(st, s, s.value);
       return;
     default:
       return assertNever(s);
   }
+}
+
+/**
+ * `return X;`: X becomes the probe program's return value (bpftrace v0.26), so it is an integer, and only a
+ * probe's own body can give one (break/continue take none; a loop's body runs as a callback whose return
+ * value the loop consumes).
+ */
+function returnValue(st: InferState, s: Extract<Stmt, { kind: 'jump' }>, value: Expr): void {
+  if (s.jump !== 'return') {
+    err(st, `${s.jump} takes no value`, value.span, [`write ${s.jump}; alone`]);
+    return;
+  }
+  const t = expr(st, value);
+  if (t.kind !== 'int' && t.kind !== 'bool')
+    err(st, `Probe return values can only be integers. Found ${typeName(t)}`, value.span);
+  else if (st.loopDepth > 0)
+    err(st, 'return with a value inside a loop is not supported', s.span, [
+      'set a variable in the loop, break, and return it after the loop',
+    ]);
 }
 
 function loopBody(st: InferState, b: Block): void {
