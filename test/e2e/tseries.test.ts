@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cpus } from 'node:os';
 import { runScry } from '../helpers/cli.ts';
+import { scriptFile } from '../helpers/script-file.ts';
 import { requireRoot, skipCheck } from '../helpers/kernel.ts';
 
 async function stdout(program: string, ...flags: string[]): Promise<string> {
@@ -34,7 +35,9 @@ if (requireRoot('e2e tseries')) {
 
   test('-f json: per-CPU slots add up for "sum", intervals start at wall-clock times', async () => {
     // an idle CPU takes no cpu-clock samples: keep every CPU busy for the run (-c ends it)
-    const busy = `/bin/sh -c 'for i in $(seq ${cpus().length}); do timeout 1.6 sh -c "while :; do :; done" & done; wait'`;
+    const busy = scriptFile(
+      `for i in $(seq ${cpus().length}); do timeout 1.6 sh -c "while :; do :; done" & done; wait`,
+    );
     const out = await stdout(
       'profile:hz:99 { @c = tseries(1, 500ms, 4, "sum"); @n = count(); }',
       '-f',
