@@ -4,6 +4,9 @@
 'use strict';
 // Before anything else: with no SIGUSR1 listener, Node opens its inspector on that signal (code execution as root).
 process.on('SIGUSR1', () => {});
+// --timings: the launcher's steps (runtime/timings.ts reads them under this key)
+const marks = [['load bin/scry.cjs', performance.now()]];
+globalThis[Symbol.for('scry.launchMarks')] = marks;
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
@@ -22,6 +25,7 @@ let cachedData;
 try {
   cachedData = fs.readFileSync(cacheFile);
 } catch {}
+marks.push(['read bundle and code cache', performance.now()]);
 const script = new vm.Script(Module.wrap(source), {
   filename: bundle,
   cachedData,
@@ -36,6 +40,7 @@ if (!cachedData || script.cachedDataRejected) {
     } catch {}
   });
 }
+marks.push(['compile bundle', performance.now()]);
 const mod = { exports: {} };
 const bundleRequire = Module.createRequire(bundle);
 script.runInThisContext()(mod.exports, bundleRequire, mod, bundle, path.dirname(bundle));

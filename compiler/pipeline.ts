@@ -27,6 +27,8 @@ export interface CompileSourceOptions extends CheckOptions, CompileOptions {
   readonly resolveInclude?: IncludeResolver;
   /** named parameters given after the program (`-- --name=value`; a bare `--name` is true), read by getopt() */
   readonly namedArgs?: ReadonlyMap<string, string | true>;
+  /** told as each stage ends ('parse', 'check', 'compile'): --timings marks the time there */
+  readonly onStage?: (stage: string) => void;
 }
 
 export interface CompileSourceResult {
@@ -46,6 +48,7 @@ export function compileSource(
 ): CompileSourceResult {
   const file = sourceFile(options.name ?? 'stdin', text);
   const parsed = parse(file);
+  options.onStage?.('parse');
   // the text ends inside something unfinished (an open struct body, block or bracket): that alone is said
   if (parsed.diagnostics.some((d) => d.incomplete)) return { diagnostics: parsed.diagnostics };
   // the C part (struct definitions, #include, #define) first: its types and macros are the probes'
@@ -67,12 +70,15 @@ export function compileSource(
   if (declared.length) return { ast, diagnostics: [...front, ...declared] };
   const named = resolveNamedParams(decls, options.namedArgs ?? new Map());
   if ('problem' in named) return { ast, diagnostics: front, namedParamProblem: named.problem };
+  options.onStage?.('macros, parameters');
   const checked = check(ast, kernel, { ...options, c, namedParams: named.values });
+  options.onStage?.('check');
   const diagnostics = [...front, ...checked.diagnostics];
   if (!checked.program) return { ast, diagnostics };
   // bpftrace's test hook BPFTRACE_DUMMY_TS_MAP=@ts: tseries() reads its time from @ts (CompileOptions.tseriesClockMap)
   const clock = options.settings?.BPFTRACE_DUMMY_TS_MAP;
   const compiled = compile(checked.program, clock ? { ...options, tseriesClockMap: clock } : options);
+  options.onStage?.('compile');
   return {
     ast,
     diagnostics: [...diagnostics, ...compiled.diagnostics],

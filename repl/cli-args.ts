@@ -35,6 +35,8 @@ export interface CliOptions {
   refreshMs?: number;
   /** --no-view: no live view even on a terminal */
   noView?: boolean;
+  /** --timings (or SCRY_TIMINGS=1): where the run's time went, on stderr at exit */
+  timings?: boolean;
   /** --probe-filter REGEX: only probes whose names it finds attach (BEGIN and END always run) */
   probeFilter?: string;
   /** --info: the kernel report */
@@ -92,6 +94,7 @@ OPTIONS:
                    run BEGIN, time each bench:NAME probe, run END; attach nothing else
     --refresh MS   live view redraw period (default 1000)
     --no-view      plain text even on a terminal (no live view of the maps)
+    --timings      print where the time went (start-up, load, attach, exit) to stderr at exit (SCRY_TIMINGS=1)
     -h, --help     show this help
     -V, --version  print the version
 
@@ -232,6 +235,7 @@ const options: readonly OptionSpec[] = [
     },
   },
   { long: 'no-view', apply: (o) => void (o.noView = true) },
+  { long: 'timings', apply: (o) => void (o.timings = true) },
   {
     long: 'refresh',
     value: true,

@@ -7,10 +7,12 @@ import {
   includeResolver,
   kernelInfoText,
   listProbes,
+  mark,
   requirePrivileges,
   ScryRuntimeError,
   Session,
   startHeld,
+  timingsText,
   watchProcessExit,
   type HeldCommand,
   type OutputSink,
@@ -48,6 +50,12 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     return parsed.exit;
   }
   const { opts } = parsed;
+  mark('arguments');
+  if (opts.timings || process.env['SCRY_TIMINGS'] === '1')
+    process.once('exit', () => {
+      mark('exit');
+      process.stderr.write(timingsText());
+    });
   if (opts.info) {
     process.stdout.write(kernelInfoText(`scry v${VERSION} (bpftrace ${BPFTRACE_COMPAT} compatible)`));
     return 0;
@@ -98,6 +106,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     // BPFTRACE_MAX_STRLEN, BPFTRACE_STACK_MODE, …: bpftrace's environment variables, winning over config = { }
     settings: process.env,
     ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
+    onStage: mark,
   });
   if (opts.debug.includes('ast') && result.ast)
     process.stdout.write(

@@ -2,7 +2,9 @@
 import './no-inspector.ts'; // first: no window in which SIGUSR1 opens Node's inspector
 import { finishStdio } from './stdio.ts'; // before anything touches process.stdout
 import { main } from './cli.ts';
-import { noteInheritedDescriptors } from '../runtime/index.ts';
+import { mark, noteInheritedDescriptors } from '../runtime/index.ts';
+
+mark('modules (top level)');
 
 noteInheritedDescriptors(); // before scry opens anything: what the -c command is to get besides stdio
 

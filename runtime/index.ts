@@ -20,3 +20,4 @@ export { kernelInfoText } from './info.ts';
 export { native } from './sys/index.ts';
 export { sameValue } from './value.ts';
 export { includeResolver } from './include-files.ts';
+export { mark, timingsText } from './timings.ts';

@@ -30,6 +30,7 @@ import {
   SysError,
   type BtfInfoRecords,
 } from './sys/index.ts';
+import { mark } from './timings.ts';
 
 export interface LoadedMap {
   readonly spec: MapSpec;
@@ -114,10 +115,12 @@ export function loadObjects(compiled: CompiledProgram): LoadedObjects {
         );
       }
     }
+    mark(`create ${compiled.maps.length} maps`);
     for (const spec of compiled.programs) {
       const btf = spec.btf ? loadBtf(spec) : undefined;
       try {
         objs.programs.push({ spec, fd: loadOne(spec, compiled.license, objs, btf), ...(btf ? { btf } : {}) });
+        mark(`load ${spec.attach.text}`);
       } catch (e) {
         btf?.close();
         throw e;

@@ -27,6 +27,7 @@ import { benchmarkText, runBenchmark } from './session-bench.ts';
 import { requirePrivileges } from './privileges.ts';
 import { RepeatLimiter } from './repeat-limiter.ts';
 import { RingBufferReader } from './ringbuf.ts';
+import { mark } from './timings.ts';
 import {
   mapDelete,
   mapGetNextKey,
@@ -123,6 +124,7 @@ export class Session {
       s.ring = new RingBufferReader(events.fd.fd, events.spec.maxEntries);
       writeGlobals(objs, options.cpid ?? 0);
       for (const p of s.special('BEGIN')) s.run(p);
+      mark('BEGIN');
       if (options.bench) {
         // nothing attaches and no banner prints (bpftrace v0.26); BEGIN's output first, then the results
         s.drain(true);
@@ -131,6 +133,7 @@ export class Session {
         return s;
       }
       for (const p of attachOrder(objs.programs)) s.attach(p);
+      mark('attach');
       // probes as bpftrace counts them: one per attach point, however many places (USDT sites) it covers;
       // bench probes only under --mode bench
       const counted = objs.programs.filter((p) => p.spec.attach.provider !== 'bench');
@@ -320,10 +323,12 @@ export class Session {
   stop(pending: 'print' | 'discard' = 'print'): Promise<number> {
     if (this.state !== 'running') return this.done;
     this.state = 'stopping';
+    mark('run');
     try {
       if (pending === 'discard') this.discarding = true;
       else this.drain(true); // what is queued reaches stdout now, not after the detach's RCU waits
       this.detach();
+      mark('detach');
       this.drain(true);
       this.discarding = false; // END's own output prints
       for (const p of this.special('END')) this.run(p);
@@ -334,8 +339,10 @@ export class Session {
       if (this.compiled.printMapsOnExit)
         for (const snapshot of this.snapshotAll()) this.emit({ kind: 'map', snapshot });
       this.sink.end();
+      mark('END, final maps');
     } finally {
       this.closeAll();
+      mark('close');
       this.resolveDone(this.exitCode);
     }
     return this.done;
