@@ -20,7 +20,7 @@ export { applyBracket, lex, type Open } from './lexer.ts';
 export * as tokens from './tokens.ts';
 export { PT_REGS_OFFSETS, probeTypeName } from './builtins/index.ts';
 export type { ArgField, ForMapInfo, InferResult, MapInfo, MemoryAccess, PrintfInfo } from './check/index.ts';
-export type { IntView, MapValue, Type } from './types.ts';
+export type { AddressSpace, IntView, MapValue, Type } from './types.ts';
 export type {
   BtfEnumValue,
   BtfFunc,

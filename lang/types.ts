@@ -35,6 +35,13 @@ export function viewed(view: IntView, signed = false): Type {
   return { kind: 'int', bits: 64, signed, view };
 }
 
+/**
+ * Where a pointer points: kernel or user memory, or 'none' for an integer cast to a pointer in a probe that is
+ * in neither (begin, interval, profile, …): bpftrace v0.26 reads those with the legacy probe_read helpers,
+ * which pick user or kernel memory by the address on x86-64.
+ */
+export type AddressSpace = 'user' | 'kernel' | 'none';
+
 export type Type =
   /**
    * `space` marks a pointer (kept as a 64-bit unsigned integer) and which address space it points into;
@@ -44,7 +51,7 @@ export type Type =
       readonly kind: 'int';
       readonly bits: IntBits;
       readonly signed: boolean;
-      readonly space?: 'user' | 'kernel';
+      readonly space?: AddressSpace;
       readonly view?: IntView;
       /** a pointer's target as a BTF type id (struct task_struct for curtask): `->`, `*` and `[]` read through it */
       readonly pointee?: number;
@@ -74,7 +81,7 @@ export type Type =
       readonly btf: number;
       readonly size: number;
       readonly name: string;
-      readonly space: 'user' | 'kernel';
+      readonly space: AddressSpace;
       /** its alignment in bytes (a tuple holding it aligns it so); 8 when unknown */
       readonly align?: number;
     }
@@ -199,7 +206,7 @@ export function typeName(t: Type): string {
         : t.pointeeInt
           ? `${typeName(t.pointeeInt)} *`
           : t.space
-            ? `${t.space} pointer`
+            ? `${t.space === 'none' ? '' : `${t.space} `}pointer`
             : t.view
               ? viewName(t.view)
               : `${t.signed ? 'int' : 'uint'}${t.bits}`;
@@ -324,12 +331,12 @@ export function commonType(a: Type, b: Type): IntType {
   return u.bits >= s.bits ? u : s;
 }
 
-export function pointer(space: 'user' | 'kernel'): Type {
+export function pointer(space: AddressSpace): Type {
   return { kind: 'int', bits: 64, signed: false, space };
 }
 
 /** A pointer: a 64-bit address that knows its address space (and maybe what it points to). */
-export function isPointer(t: Type): t is Extract<Type, { kind: 'int' }> & { readonly space: 'user' | 'kernel' } {
+export function isPointer(t: Type): t is Extract<Type, { kind: 'int' }> & { readonly space: AddressSpace } {
   return t.kind === 'int' && t.space !== undefined;
 }
 

@@ -2,9 +2,10 @@
 import { BPF_FUNC as helper, R0, R1, R2, R3, R6, alu64Reg, call, mov64Imm, mov64Reg } from '../asm/index.ts';
 import { addrOf, type Gen } from './context.ts';
 import { checkHelper } from './helper-errors.ts';
+import type { AddressSpace } from '../../lang/index.ts';
 
 /** The probe_read helper for an address space (the legacy one, which reads either on x86-64, when unknown). */
-export function readHelper(space: 'user' | 'kernel' | undefined): {
+export function readHelper(space: AddressSpace | undefined): {
   fn: number;
   name: 'probe_read_user' | 'probe_read_kernel' | 'probe_read';
 } {
@@ -14,7 +15,7 @@ export function readHelper(space: 'user' | 'kernel' | undefined): {
 }
 
 /** The NUL-terminated string read helper for an address space (legacy probe_read_str when unknown). */
-export function readStrHelper(space: 'user' | 'kernel' | undefined): {
+export function readStrHelper(space: AddressSpace | undefined): {
   fn: number;
   name: 'probe_read_user_str' | 'probe_read_kernel_str' | 'probe_read_str';
 } {
@@ -28,7 +29,7 @@ export function readStrHelper(space: 'user' | 'kernel' | undefined): {
  * 'record' means r0 is an offset into the tracepoint record (r6). Unknown address spaces use the
  * legacy helper, which reads either on x86-64.
  */
-export function readString(g: Gen, space: 'user' | 'kernel' | 'record' | undefined, off: number, size: number): void {
+export function readString(g: Gen, space: AddressSpace | 'record' | undefined, off: number, size: number): void {
   g.e.emit(mov64Reg(R3, R0));
   if (space === 'record') g.e.emit(alu64Reg('add', R3, R6));
   const read = readStrHelper(space === 'record' ? 'kernel' : space);

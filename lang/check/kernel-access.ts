@@ -3,7 +3,17 @@
 import type { FieldExpr, TypeName } from '../ast.ts';
 import { probeContext } from '../providers.ts';
 import { closest } from '../suggest.ts';
-import { boolType, i64, sameType, stringType, typeName, u64, type IntBits, type Type } from '../types.ts';
+import {
+  boolType,
+  i64,
+  sameType,
+  stringType,
+  typeName,
+  u64,
+  type AddressSpace,
+  type IntBits,
+  type Type,
+} from '../types.ts';
 import { typeFromBtf } from './kernel-types.ts';
 import { err, type InferState } from './state.ts';
 import { tracepointFieldType, type FieldAccess } from './tracepoint-args.ts';
@@ -89,13 +99,7 @@ export function typedArg(st: InferState, e: FieldExpr): Type {
 }
 
 /** `base->name` / `base.name`: a member of the BTF struct/union `id`, maybe inside anonymous members. */
-export function member(
-  st: InferState,
-  e: FieldExpr,
-  id: number,
-  via: 'pointer' | 'record',
-  space: 'user' | 'kernel',
-): Type {
+export function member(st: InferState, e: FieldExpr, id: number, via: 'pointer' | 'record', space: AddressSpace): Type {
   const b = st.btf!;
   const rid = b.resolve(id);
   const k = b.kind(rid);
@@ -216,19 +220,36 @@ export function pointerChain(t: Type, levels: number): Type {
 }
 
 /** The same pointer (and every pointer it leads to) in address space `space`. */
-export function inSpace(t: Type, space: 'user' | 'kernel'): Type {
+export function inSpace(t: Type, space: AddressSpace): Type {
   if (t.kind !== 'int' || !t.space) return t;
   return { ...t, space, ...(t.pointeeInt ? { pointeeInt: inSpace(t.pointeeInt, space) } : {}) };
 }
 
 /**
- * The memory a probe's raw addresses point into: a probe in a user binary (uprobe, uretprobe, usdt) reads
- * user memory; every other probe kernel memory (bpftrace decides this by probe type too).
+ * The memory a probe's raw addresses point into, by probe type as bpftrace v0.26 decides: user memory in a
+ * user binary's probes (uprobe, uretprobe, usdt), kernel memory in the kernel's (kprobe, fentry, tracepoints,
+ * iter), and 'none' in the others (begin/end, interval, profile, software, hardware, watchpoint, bench, self),
+ * read with the legacy helpers. A probe of mixed types reads user memory only if all are user probes.
  */
-export function probeMemory(st: InferState): 'user' | 'kernel' {
-  const user = st.attach.filter((a) => {
-    const c = probeContext(a);
-    return c.binary !== undefined || c.usdt !== undefined;
-  });
-  return user.length > 0 && user.length === st.attach.length ? 'user' : 'kernel';
+export function probeMemory(st: InferState): AddressSpace {
+  const spaces = new Set(st.attach.map(attachMemory));
+  if (spaces.size === 1) return [...spaces][0]!;
+  return spaces.size > 0 && !spaces.has('kernel') && !spaces.has('none') ? 'user' : 'kernel';
+}
+
+function attachMemory(a: InferState['attach'][number]): AddressSpace {
+  const c = probeContext(a);
+  if (c.binary !== undefined || c.usdt !== undefined) return 'user';
+  switch (a.provider) {
+    case 'kprobe':
+    case 'kretprobe':
+    case 'fentry':
+    case 'fexit':
+    case 'tracepoint':
+    case 'rawtracepoint':
+    case 'iter':
+      return 'kernel';
+    default:
+      return 'none';
+  }
 }

@@ -1,10 +1,10 @@
 // Kernel types (BTF) as scry types: integers keep their width and sign, pointers remember their target,
 // char arrays are strings, structs/unions/other arrays are records read from memory when needed.
 import type { BtfTypes } from '../btf.ts';
-import { int, pointer, stringType, type IntBits, type Type } from '../types.ts';
+import { int, pointer, stringType, type AddressSpace, type IntBits, type Type } from '../types.ts';
 
 /** The scry type of a value of BTF type `id` that lives in `space` memory (pointers inherit the space). */
-export function typeFromBtf(btf: BtfTypes, id: number, space: 'user' | 'kernel'): Type {
+export function typeFromBtf(btf: BtfTypes, id: number, space: AddressSpace): Type {
   const rid = btf.resolve(id);
   const t = btf.type(rid);
   switch (t.kind) {

@@ -2,7 +2,7 @@
 import type { CallExpr, Expr, FieldExpr, ForMapStmt, MapExpr, Probe } from '../ast.ts';
 import type { FormatPiece } from '../format-string.ts';
 import type { Span } from '../source.ts';
-import type { MapValue, Type } from '../types.ts';
+import type { AddressSpace, MapValue, Type } from '../types.ts';
 import type { FieldAccess } from './tracepoint-args.ts';
 
 export interface MapInfo {
@@ -91,7 +91,7 @@ export interface MemoryAccess {
   readonly bound?: number;
   readonly bitOffset?: number;
   readonly bitSize?: number;
-  readonly space: 'user' | 'kernel';
+  readonly space: AddressSpace;
 }
 
 export interface ArgField {

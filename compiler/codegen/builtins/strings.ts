@@ -15,7 +15,7 @@ import {
   mov64Imm,
   mov64Reg,
 } from '../../asm/index.ts';
-import type { CallExpr, Expr } from '../../../lang/index.ts';
+import type { AddressSpace, CallExpr, Expr } from '../../../lang/index.ts';
 import {
   addrOf,
   allocOrFail,
@@ -102,7 +102,7 @@ function emitReadCut(
   g: Gen,
   src: Expr,
   len: Expr,
-  space: 'user' | 'kernel' | 'record' | undefined,
+  space: AddressSpace | 'record' | undefined,
   off: number,
   room: number,
 ): void {
