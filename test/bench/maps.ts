@@ -1,5 +1,7 @@
-// Reading big maps: snapshotMap over real kernel maps of 1k and 120k keys, batch reads against the per-key
-// walk (get_next_key + lookup per key). Needs root.
+// Reading big maps. mapPrintBench (part of `npm run bench`): scry and bpftrace each fill a count() map with
+// 100,000 keys (one close() of a distinct bad fd per key) and are stopped with SIGINT; the time from the signal
+// to the process' end is reading and printing the map. mapReads (run alone): snapshotMap over real kernel maps
+// of 1k and 120k keys, batch reads against the per-key walk (get_next_key + lookup per key). Needs root.
 // Run alone for a table: node --import tsx test/bench/maps.ts [--keys N[,N…]] [--runs R]
 import { pathToFileURL } from 'node:url';
 import type { MapSpec } from '../../compiler/index.ts';
@@ -7,6 +9,72 @@ import { hostKernelInfo } from '../../runtime/index.ts';
 import { snapshotMap, type MapReadMode } from '../../runtime/maps.ts';
 import { mapCreate, mapUpdate, MapType, OwnedFd, percpuValueSize } from '../../runtime/sys/index.ts';
 import { compileText } from '../helpers/pipeline.ts';
+import type { Native } from './native.ts';
+import {
+  attachedWithin,
+  failed,
+  fix,
+  loop,
+  median,
+  ratio,
+  startTracer,
+  tracerEnv,
+  tracers,
+  type Tracer,
+} from './proc.ts';
+
+const PRINT_KEYS = 100_000;
+const FILL = 'tracepoint:syscalls:sys_enter_close /comm == "scrybench"/ { @m[args->fd] = count(); }';
+
+/** ms from SIGINT to the end of a tracer holding a map of PRINT_KEYS keys; checks every key was printed. */
+async function printSample(t: Tracer, native: Native): Promise<number> {
+  const s = startTracer(t, ['-q', '-e', FILL], { env: tracerEnv(PRINT_KEYS + 10_000), keepStdout: true });
+  try {
+    await attachedWithin(s);
+    loop(native, 'close', PRINT_KEYS);
+  } catch (e) {
+    s.child.kill('SIGKILL');
+    throw e;
+  }
+  const from = process.hrtime.bigint();
+  const e = await s.stop();
+  if (e.code !== 0) throw new Error(`${t.name} ended ${e.code ?? e.signal} after SIGINT`);
+  const keys = e.stdout.match(/^@m\[\d+\]: 1$/gm)?.length ?? 0;
+  if (keys !== PRINT_KEYS) throw new Error(`${t.name} printed ${keys} keys of @m, not ${PRINT_KEYS}`);
+  return Number(e.endedAt - from) / 1e6;
+}
+
+export interface MapPrintRow {
+  samples: Map<string, number[]>;
+}
+
+export async function mapPrintBench(native: Native, runs: number): Promise<MapPrintRow | undefined> {
+  const samples = new Map<string, number[]>();
+  try {
+    for (let i = 0; i < runs; i++)
+      for (const t of tracers()) {
+        const xs = samples.get(t.name) ?? [];
+        xs.push(await printSample(t, native));
+        samples.set(t.name, xs);
+      }
+  } catch (e) {
+    failed('printing a 100k-key map', e);
+    return undefined;
+  }
+  return { samples };
+}
+
+export function formatMapPrint(r: MapPrintRow): string {
+  const m = (name: string) => {
+    const xs = r.samples.get(name);
+    return xs ? median(xs) : undefined;
+  };
+  return [
+    '| map | scry ms | bpftrace ms | scry/bpftrace |',
+    '| --- | --- | --- | --- |',
+    `| ${PRINT_KEYS.toLocaleString('en')}-key count() map, SIGINT to exit | ${fix(m('scry'))} | ${fix(m('bpftrace'))} | ${ratio(m('scry')!, m('bpftrace'))} |`,
+  ].join('\n');
+}
 
 export interface MapReadResult {
   map: string;

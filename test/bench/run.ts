@@ -1,55 +1,101 @@
-// Benchmarks (not tests): start-up of a one-liner against bpftrace, measured wall-clock over many runs.
-// Run with `npm run bench`; prints a table of medians. Needs root, like scry itself.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { scryBin } from '../helpers/cli.ts';
-import { throughput } from './throughput.ts';
+// `npm run bench`: scry against bpftrace (when /usr/bin/bpftrace is installed), run side by side and
+// interleaved (scry, bpftrace, scry, bpftrace…) in one run, medians with the scry/bpftrace ratio next to them:
+// the machine is shared, so ratios from one run are what counts. Needs root. Runs the built CLI (bin/scry.cjs
+// over dist/): `npm run build` first.
+//   BENCH_RUNS=N                    samples per row (default: start-up 10, per-event 5, the rest 3)
+//   BENCH_ONLY=startup,events,size,throughput,exit,maps[,btf]   which sections (default: all but btf)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, release } from 'node:os';
 import { btfBench, formatBtfBench } from './btf.ts';
+import { eventsBench, formatEvents } from './events.ts';
+import { exitLatencyBench, formatExitLatency } from './exit-latency.ts';
+import { formatMapPrint, mapPrintBench } from './maps.ts';
+import { buildNative } from './native.ts';
+import { BPFTRACE, failed, scry } from './proc.ts';
+import { formatSizeTable, sizeBench } from './size.ts';
+import { formatStartup, startupBench } from './startup.ts';
+import { formatThroughput, throughputBench } from './throughput.ts';
 
-interface Result {
-  name: string;
-  median: number;
-  p90: number;
-  runs: number;
-}
-
-function time(name: string, cmd: string, args: string[], runs: number): Result | undefined {
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    const t1 = process.hrtime.bigint();
-    if (r.status !== 0) {
-      process.stderr.write(`${name}: exited ${r.status}: ${r.stderr}\n`);
-      return undefined;
-    }
-    samples.push(Number(t1 - t0) / 1e6);
+const SECTIONS = ['startup', 'events', 'size', 'throughput', 'exit', 'maps', 'btf'] as const;
+const only = new Set(
+  (process.env.BENCH_ONLY ?? SECTIONS.filter((s) => s !== 'btf').join(',')).split(',').map((s) => s.trim()),
+);
+for (const s of only)
+  if (!(SECTIONS as readonly string[]).includes(s)) {
+    process.stderr.write(`BENCH_ONLY: unknown section ${s} (known: ${SECTIONS.join(', ')})\n`);
+    process.exit(2);
   }
-  samples.sort((a, b) => a - b);
-  return { name, median: samples[Math.floor(runs / 2)]!, p90: samples[Math.floor(runs * 0.9)]!, runs };
+const runsEnv = process.env.BENCH_RUNS === undefined ? undefined : Number(process.env.BENCH_RUNS);
+if (runsEnv !== undefined && !(Number.isInteger(runsEnv) && runsEnv > 0)) {
+  process.stderr.write(`BENCH_RUNS: not a positive integer: ${process.env.BENCH_RUNS}\n`);
+  process.exit(2);
+}
+const runs = (dflt: number) => runsEnv ?? dflt;
+
+function header(): string {
+  const model = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model;
+  const bt = existsSync(BPFTRACE)
+    ? spawnSync(BPFTRACE, ['--version'], { encoding: 'utf8' }).stdout.trim() || 'bpftrace (no --version output)'
+    : 'bpftrace: not installed (apt-get install bpftrace): scry figures only, no ratios';
+  let commit = '?';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      cwd: import.meta.dirname,
+    }).trim();
+  } catch {}
+  return [
+    `date ${new Date().toISOString()}; kernel ${release()}; ${cpus().length} × ${model}`,
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; ${bt}; scry ${commit}; node ${process.version}`,
+  ].join('\n');
 }
 
-const runs = Number(process.env.BENCH_RUNS ?? 20);
-const results: (Result | undefined)[] = [];
-const oneLiner = 'BEGIN { exit(); }';
-results.push(time(`scry -e '${oneLiner}'`, process.execPath, [scryBin, '-q', '-e', oneLiner], runs));
-results.push(time('node -e 0 (floor)', process.execPath, ['-e', '0'], runs));
-if (existsSync('/usr/bin/bpftrace'))
-  results.push(time(`bpftrace -e '${oneLiner}'`, '/usr/bin/bpftrace', ['-e', oneLiner], Math.min(runs, 10)));
-else process.stderr.write('bpftrace not installed (apt-get install bpftrace): no peer figure\n');
-
-console.log('| command | median ms | p90 ms | runs |');
-console.log('| --- | --- | --- | --- |');
-for (const r of results) if (r) console.log(`| ${r.name} | ${r.median.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.runs} |`);
-
-// the whole vmlinux BTF, read and indexed in a fresh process, and the first lookup by name (issue budget: 150 ms)
-if (existsSync('/sys/kernel/btf/vmlinux')) console.log(`\n${formatBtfBench(btfBench(Math.min(runs, 15)))}`);
-
-// printf throughput to a file: a burst of 1M events, and a sustained run of 5M
-for (const n of [1_000_000, 5_000_000]) {
-  const t = await throughput(n);
-  console.log(
-    `printf to a file, ${n} events: ${t.events} written, ${t.lost} lost; offered ${(n / t.seconds / 1e6).toFixed(2)} M/s, ` +
-      `sustained ${(t.sustained / 1e6).toFixed(2)} M/s (load ${t.load.toFixed(1)})`,
-  );
+const section = (title: string) => console.log(`\n## ${title}\n`);
+const started = Date.now();
+console.log(header());
+if (!existsSync(scry.argv[1]!)) throw new Error(`${scry.argv[1]} missing`);
+const native = buildNative();
+try {
+  if (only.has('startup')) {
+    section(`Start-up: whole process, medians of ${runs(10)} interleaved runs (rusage from wait4)`);
+    console.log(formatStartup(startupBench(native, runs(10))));
+  }
+  if (only.has('events')) {
+    section(`Per-event cost: loop CPU time traced minus untraced, medians of ${runs(5)} interleaved runs`);
+    console.log(formatEvents(await eventsBench(native, runs(5))));
+  }
+  if (only.has('size')) {
+    section('Program size: xlated / jited bytes of the probe program (size.ts corpus)');
+    try {
+      console.log(formatSizeTable(await sizeBench({ scry: scry.argv })));
+    } catch (e) {
+      failed('program size', e);
+    }
+  }
+  if (only.has('throughput')) {
+    section(`printf to a file (-o), lossless: medians of ${runs(3)} interleaved runs`);
+    console.log(formatThroughput(await throughputBench(native, [1_000_000, 5_000_000], runs(3), 1_000_000)));
+    console.log(
+      '(5,000,000: scry alone; bpftrace 0.17 wakes its reader per event and slows the producer to 0.06–0.12 M calls/s, over 40 s a run)',
+    );
+  }
+  if (only.has('exit')) {
+    section(`Exit latency under that printf flood: medians of ${runs(3)} interleaved runs`);
+    console.log(formatExitLatency(await exitLatencyBench(native, runs(3))));
+  }
+  if (only.has('maps')) {
+    section(`Reading a 100k-key map: medians of ${runs(3)} interleaved runs`);
+    const r = await mapPrintBench(native, runs(3));
+    if (r) console.log(formatMapPrint(r));
+  }
+  if (only.has('btf') && existsSync('/sys/kernel/btf/vmlinux')) {
+    section('scry alone: reading /sys/kernel/btf/vmlinux');
+    console.log(formatBtfBench(btfBench(Math.min(runs(15), 15))));
+  }
+} finally {
+  native.dispose();
 }
+console.log(`\n(bench took ${((Date.now() - started) / 1000).toFixed(0)} s)`);

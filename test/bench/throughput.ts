@@ -1,80 +1,108 @@
-// Throughput: how many printf events per second scry turns into text in a file, losing none.
-// A small C program makes N getppid() calls as fast as it can; scry prints one line per call to a file (-o).
-// Run alone for a table: node --import tsx test/bench/throughput.ts [--events N[,N…]] [--runs R]
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+// Throughput: how many printf events per second a tracer turns into text in a file (-o), and how many it loses.
+// The loop program makes N getppid() calls as fast as it can; the tracer prints one line per call. Lost is
+// counted twice: what the tracer said ("Lost N events", scry on stderr, bpftrace 0.17 in the output file) and
+// the calls that have no line (the figure that counts).
+// Run alone for a table: node --import tsx test/bench/throughput.ts [--events N[,N…]] [--runs R] [--scry-only]
+import { closeSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { NOTIFY, startScry } from '../helpers/cli.ts';
+import { buildNative, type Native } from './native.ts';
+import { attachedWithin, failed, loop, median, ratio, scry, startTracer, tracers, type Tracer } from './proc.ts';
 
 export interface Throughput {
+  tracer: Tracer['name'];
+  /** calls made */
+  n: number;
   /** lines written */
   events: number;
   /** how long the producer took to make its calls */
   seconds: number;
-  /** offered rate: calls made per second */
+  /** offered rate: calls made per second (a tracer that wakes its reader per event slows the producer down) */
   perSecond: number;
   /** written per second, from the first call to the last byte written: what user space sustained */
   sustained: number;
-  /** what scry reported lost */
-  lost: number;
-  /** CPU time scry used from the first call to the end of the drain (user + system) */
+  /** calls with no line */
+  missing: number;
+  /** what the tracer reported lost */
+  reportedLost: number;
+  /** CPU time the tracer used from the first call to the end of the drain (user + system) */
   cpuSeconds: number;
   /** the 1-minute load average before the run (the machine's other work) */
   load: number;
 }
 
-export async function throughput(n: number): Promise<Throughput> {
-  const dir = mkdtempSync(join(tmpdir(), 'scry-bench-'));
-  try {
-    const src = join(dir, 'scrybench.c');
-    const exe = join(dir, 'scrybench');
-    writeFileSync(
-      src,
-      '#include <unistd.h>\n#include <stdlib.h>\nint main(int c, char **v) { long n = atol(v[1]); for (long i = 0; i < n; i++) getppid(); return 0; }\n',
-    );
-    execFileSync('cc', ['-O2', '-o', exe, src]);
-    const out = join(dir, 'out.txt');
-    const prog = 'tracepoint:syscalls:sys_enter_getppid /comm == "scrybench"/ { printf("%d %lu\\n", tid, nsecs); }';
-    const s = startScry(['-q', '-o', out, '-e', prog], { [NOTIFY]: '1' }, 600_000);
-    await s.waitForStdout(NOTIFY);
-    const load = loadavg()[0]!;
-    const cpu0 = cpuTicks(s.child.pid!);
-    const t0 = process.hrtime.bigint();
-    spawnSync(exe, [String(n)]);
-    const produced = Number(process.hrtime.bigint() - t0) / 1e9;
-    // The drain is over when the file stops growing; its last growth is when the last line was written.
-    let size = fileSize(out);
-    let grewAt = process.hrtime.bigint();
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 10));
-      const now = fileSize(out);
-      if (now !== size) {
-        size = now;
-        grewAt = process.hrtime.bigint();
-      } else if (process.hrtime.bigint() - grewAt > 300_000_000n) break;
-    }
-    const cpu1 = cpuTicks(s.child.pid!);
-    s.child.kill('SIGINT');
-    const r = await s.finished;
-    const lines = readFileSync(out, 'latin1')
-      .split('\n')
-      .filter((l) => /^\d+ \d+$/.test(l)).length;
-    let lost = 0; // reported as it happens, so possibly on several lines
-    for (const m of r.stderr.matchAll(/Lost (\d+) events/g)) lost += Number(m[1]);
-    return {
-      events: lines,
-      seconds: produced,
-      perSecond: n / produced,
-      sustained: lines / (Number(grewAt - t0) / 1e9),
-      lost,
-      cpuSeconds: (cpu1 - cpu0) / 100, // USER_HZ
-      load,
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+export const FLOOD = 'tracepoint:syscalls:sys_enter_getppid /comm == "scrybench"/ { printf("%d %lu\\n", tid, nsecs); }';
+
+export async function throughput(t: Tracer, native: Native, n: number): Promise<Throughput> {
+  const out = join(native.dir, `out-${t.name}.txt`);
+  rmSync(out, { force: true });
+  const s = startTracer(t, ['-q', '-o', out, '-e', FLOOD]);
+  await attachedWithin(s);
+  const load = loadavg()[0]!;
+  const cpu0 = cpuTicks(s.child.pid!);
+  const t0 = process.hrtime.bigint();
+  const produced = loop(native, 'getppid', n).wallNs / 1e9;
+  // The drain is over when the file stops growing; its last growth is when the last line was written.
+  let size = fileSize(out);
+  let grewAt = process.hrtime.bigint();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 10));
+    const now = fileSize(out);
+    if (now !== size) {
+      size = now;
+      grewAt = process.hrtime.bigint();
+    } else if (process.hrtime.bigint() - grewAt > 300_000_000n) break;
   }
+  const cpu1 = cpuTicks(s.child.pid!);
+  const r = await s.stop();
+  if (r.code !== 0) throw new Error(`${t.name} ended ${r.code ?? r.signal} after SIGINT`);
+  const file = countLines(out);
+  let reportedLost = file.lost; // reported as it happens, so possibly on several lines
+  for (const m of r.stderr.matchAll(/Lost (\d+) events/g)) reportedLost += Number(m[1]);
+  rmSync(out, { force: true });
+  if (file.lines === 0) throw new Error(`${t.name} wrote no event line to ${out}`);
+  return {
+    tracer: t.name,
+    n,
+    events: file.lines,
+    seconds: produced,
+    perSecond: n / produced,
+    sustained: file.lines / (Number(grewAt - t0) / 1e9),
+    missing: n - file.lines,
+    reportedLost,
+    cpuSeconds: (cpu1 - cpu0) / 100, // USER_HZ
+    load,
+  };
+}
+
+/** Lines of the form "TID NSECS" and the "Lost N events" lines, read a chunk at a time (the file is big). */
+function countLines(path: string): { lines: number; lost: number } {
+  const fd = openSync(path, 'r');
+  const buf = Buffer.alloc(1 << 20);
+  let rest = '';
+  let lines = 0;
+  let lost = 0;
+  const line = (l: string) => {
+    if (/^\d+ \d+$/.test(l)) lines++;
+    else {
+      const m = /^Lost (\d+) events$/.exec(l);
+      if (m) lost += Number(m[1]);
+    }
+  };
+  try {
+    for (;;) {
+      const got = readSync(fd, buf, 0, buf.length, null);
+      if (got === 0) break;
+      const parts = (rest + buf.toString('latin1', 0, got)).split('\n');
+      rest = parts.pop()!;
+      for (const l of parts) line(l);
+    }
+    if (rest) line(rest);
+  } finally {
+    closeSync(fd);
+  }
+  return { lines, lost };
 }
 
 function fileSize(path: string): number {
@@ -89,15 +117,67 @@ function fileSize(path: string): number {
 function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // comm may hold spaces
-  return Number(fields[11]) + Number(fields[12]);
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  if (!Number.isFinite(ticks)) throw new Error(`/proc/${pid}/stat: no utime/stime in ${JSON.stringify(stat)}`);
+  return ticks;
 }
 
 const M = (x: number) => `${(x / 1e6).toFixed(2)} M/s`;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+export interface ThroughputRow {
+  n: number;
+  runs: Map<string, Throughput[]>;
+}
+
+/** Interleaved runs per size; `scryOnlyAbove`: sizes above it run scry alone (bpftrace 0.17 needs ~17 s a million). */
+export async function throughputBench(
+  native: Native,
+  sizes: readonly number[],
+  runs: number,
+  scryOnlyAbove = Infinity,
+): Promise<ThroughputRow[]> {
+  const rows: ThroughputRow[] = [];
+  for (const n of sizes) {
+    const row: ThroughputRow = { n, runs: new Map() };
+    const who = n > scryOnlyAbove ? [scry] : tracers();
+    try {
+      for (let i = 0; i < runs; i++)
+        for (const t of who) {
+          const xs = row.runs.get(t.name) ?? [];
+          xs.push(await throughput(t, native, n));
+          row.runs.set(t.name, xs);
+        }
+    } catch (e) {
+      failed(`printf throughput, ${n} events`, e);
+      continue;
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+export function formatThroughput(rows: ThroughputRow[]): string {
+  const lines = [
+    '| events | tracer | offered (median) | sustained (median) | sustained scry/bpftrace (higher: scry faster) | lost per run (missing lines) | CPU per event (median) | load |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows) {
+    const sustained = (name: string) => {
+      const xs = r.runs.get(name);
+      return xs ? median(xs.map((t) => t.sustained)) : undefined;
+    };
+    for (const [name, xs] of r.runs) {
+      const lost = xs.map(
+        (t) => t.missing.toLocaleString('en') + (t.reportedLost !== t.missing ? ` (said ${t.reportedLost})` : ''),
+      );
+      lines.push(
+        `| ${r.n.toLocaleString('en')} | ${name} | ${M(median(xs.map((t) => t.perSecond)))} | ${M(sustained(name)!)} | ` +
+          `${name === 'scry' ? ratio(sustained('scry')!, sustained('bpftrace')) : ''} | ${lost.join(', ')} | ` +
+          `${median(xs.map((t) => (t.cpuSeconds / Math.max(1, t.events)) * 1e9)).toFixed(0)} ns | ${median(xs.map((t) => t.load)).toFixed(1)} |`,
+      );
+    }
+  }
+  return lines.join('\n');
 }
 
 async function main(): Promise<void> {
@@ -107,22 +187,12 @@ async function main(): Promise<void> {
   };
   const sizes = (arg('--events') ?? '1000000,5000000').split(',').map(Number);
   const runs = Number(arg('--runs') ?? 3);
-  console.log('| events | offered | sustained | written | lost | scry CPU per event | load |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
-  for (const n of sizes) {
-    const all: Throughput[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t = await throughput(n);
-      all.push(t);
-      console.log(
-        `| ${n.toLocaleString('en')} | ${M(t.perSecond)} | ${M(t.sustained)} | ${t.events.toLocaleString('en')} | ${t.lost.toLocaleString('en')} | ${((t.cpuSeconds / t.events) * 1e9).toFixed(0)} ns | ${t.load.toFixed(1)} |`,
-      );
-    }
-    const clean = all.filter((t) => t.lost === 0);
-    console.log(
-      `${n.toLocaleString('en')} events, ${runs} runs: sustained best ${M(Math.max(...all.map((t) => t.sustained)))}, median ${M(median(all.map((t) => t.sustained)))}; ` +
-        `${clean.length} of ${runs} lost none (best offered with none lost: ${clean.length ? M(Math.max(...clean.map((t) => t.perSecond))) : '-'})`,
-    );
+  const native = buildNative();
+  try {
+    const rows = await throughputBench(native, sizes, runs, process.argv.includes('--scry-only') ? 0 : 1_000_000);
+    console.log(formatThroughput(rows));
+  } finally {
+    native.dispose();
   }
 }
 

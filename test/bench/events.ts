@@ -1,0 +1,143 @@
+// Per-event overhead: the loop program makes N calls untraced, then traced by scry, then by bpftrace
+// (interleaved, `runs` times); per-event cost = (median traced − median untraced) / N, from the loop's own
+// CPU time (CLOCK_PROCESS_CPUTIME_ID: the BPF program runs in the calling task, and time other work takes
+// the CPU away is not counted). The tracer is started anew for every sample and the loop starts once it
+// says its probes are attached.
+import { arch } from 'node:os';
+import type { Native } from './native.ts';
+import { attachedWithin, failed, fix, loop, median, ratio, startTracer, tracers, type Tracer } from './proc.ts';
+
+export interface Shape {
+  name: string;
+  /** the loop program's mode and how many calls */
+  mode: string;
+  n: number;
+  /** bpftrace 0.17 syntax, which scry accepts too */
+  program: string;
+  /** extra tracer arguments */
+  args?: string[];
+  /** the loop's calls are not the traced event: a cost near 0 is a finding, not a failed attach */
+  untracedCalls?: boolean;
+}
+
+const GETPPID = arch() === 'arm64' ? 173 : 110; // raw_syscalls' id of getppid
+
+export function shapes(native: Native): Shape[] {
+  const getppid = 'tracepoint:syscalls:sys_enter_getppid';
+  const only = '/comm == "scrybench"/';
+  return [
+    { name: 'count by comm', mode: 'getppid', n: 1_000_000, program: `${getppid} { @[comm] = count(); }` },
+    {
+      name: 'hist of nsecs & 0xffff',
+      mode: 'getppid',
+      n: 1_000_000,
+      program: `${getppid} { @ = hist(nsecs & 0xffff); }`,
+    },
+    {
+      name: 'predicate, two maps',
+      mode: 'getppid',
+      n: 1_000_000,
+      program: `${getppid} ${only} { @n[tid] = count(); @last[pid] = nsecs; }`,
+    },
+    {
+      name: 'raw_syscalls, filtered by id',
+      mode: 'getppid',
+      n: 1_000_000,
+      program: `tracepoint:raw_syscalls:sys_enter /args->id == ${GETPPID}/ { @ = count(); }`,
+    },
+    {
+      name: 'printf to /dev/null',
+      mode: 'getppid',
+      n: 1_000_000,
+      program: `${getppid} ${only} { printf("%d %lu\\n", tid, nsecs); }`,
+      args: ['-o', '/dev/null'],
+    },
+    {
+      name: 'str(filename) key (openat)',
+      mode: 'open',
+      n: 300_000,
+      program: `tracepoint:syscalls:sys_enter_openat ${only} { @[str(args->filename)] = count(); }`,
+    },
+    {
+      name: 'uprobe count',
+      mode: 'fn',
+      n: 200_000,
+      program: `uprobe:${native.scrybench}:scrybench_fn { @ = count(); }`,
+    },
+    {
+      // the price every other syscall pays while a syscall tracepoint is attached (the slow syscall path)
+      name: 'getpid while sys_enter_getppid is traced',
+      mode: 'getpid',
+      n: 1_000_000,
+      program: `${getppid} { @ = count(); }`,
+      untracedCalls: true,
+    },
+  ];
+}
+
+export interface EventRow {
+  shape: Shape;
+  /** ns per event by tracer name */
+  perEvent: Map<string, number>;
+  /** ns per call untraced */
+  untraced: number;
+  runs: number;
+}
+
+async function tracedSample(t: Tracer, native: Native, s: Shape): Promise<number> {
+  const r = startTracer(t, ['-q', ...(s.args ?? []), '-e', s.program]);
+  try {
+    await attachedWithin(r);
+  } catch (e) {
+    r.child.kill('SIGKILL');
+    throw e;
+  }
+  const l = loop(native, s.mode, s.n);
+  const e = await r.stop();
+  if (e.code !== 0) throw new Error(`${t.name} ended ${e.code ?? e.signal} after SIGINT`);
+  return l.cpuNs;
+}
+
+export async function eventsBench(native: Native, runs: number): Promise<EventRow[]> {
+  const rows: EventRow[] = [];
+  for (const s of shapes(native)) {
+    const untraced: number[] = [];
+    const traced = new Map<string, number[]>();
+    try {
+      loop(native, s.mode, s.n); // warm-up
+      for (let i = 0; i < runs; i++) {
+        untraced.push(loop(native, s.mode, s.n).cpuNs);
+        for (const t of tracers()) {
+          const xs = traced.get(t.name) ?? [];
+          xs.push(await tracedSample(t, native, s));
+          traced.set(t.name, xs);
+        }
+      }
+    } catch (e) {
+      failed(`per-event, ${s.name}`, e);
+      continue;
+    }
+    const base = median(untraced);
+    const perEvent = new Map([...traced].map(([k, v]) => [k, (median(v) - base) / s.n]));
+    for (const [k, v] of perEvent)
+      if (v < 2 && !s.untracedCalls)
+        console.log(`  ! per-event, ${s.name}: ${k} adds ${v.toFixed(1)} ns per call: was it attached?`);
+    rows.push({ shape: s, perEvent, untraced: base / s.n, runs });
+  }
+  return rows;
+}
+
+export function formatEvents(rows: EventRow[]): string {
+  const lines = [
+    '| program | calls | untraced ns/call | scry ns/event | bpftrace ns/event | scry/bpftrace |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows) {
+    const s = r.perEvent.get('scry')!;
+    const b = r.perEvent.get('bpftrace');
+    lines.push(
+      `| ${r.shape.name} | ${r.shape.mode} ×${r.shape.n.toLocaleString('en')} | ${fix(r.untraced)} | ${fix(s)} | ${fix(b)} | ${ratio(s, b)} |`,
+    );
+  }
+  return lines.join('\n');
+}

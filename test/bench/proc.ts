@@ -1,0 +1,210 @@
+// Shared process measuring for the benchmarks: the two tracers, running a command under the rusage wrapper,
+// starting a tracer and waiting until it has attached, the loop program, medians and ratios.
+// Every parse of another program's output is strict: a line that does not match throws with what it was,
+// so a failed measurement is reported and its row left out, never counted as 0.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { scryBin } from '../helpers/cli.ts';
+import type { Native } from './native.ts';
+
+export const BPFTRACE = '/usr/bin/bpftrace';
+
+export interface Tracer {
+  name: 'scry' | 'bpftrace';
+  /** argv[0] and the arguments before the tracer's own */
+  argv: readonly string[];
+}
+
+export const scry: Tracer = { name: 'scry', argv: [process.execPath, scryBin] };
+export const bpftrace: Tracer = { name: 'bpftrace', argv: [BPFTRACE] };
+
+/** scry, then bpftrace when it is installed: the order every interleaved loop runs them in */
+export function tracers(): Tracer[] {
+  return existsSync(BPFTRACE) ? [scry, bpftrace] : [scry];
+}
+
+/**
+ * Environment both tracers read: `max_map_keys` under bpftrace 0.17's name and v0.26's (scry's).
+ * bpftrace warns that it cannot raise RLIMIT_MEMLOCK in this sandbox; harmless (8 MiB are allowed).
+ */
+export function tracerEnv(mapKeys?: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1' };
+  if (mapKeys !== undefined) {
+    env.BPFTRACE_MAP_KEYS_MAX = String(mapKeys);
+    env.BPFTRACE_MAX_MAP_KEYS = String(mapKeys);
+  }
+  return env;
+}
+
+export interface Rusage {
+  wallMs: number;
+  /** user + system CPU of the process and every descendant it waited for */
+  cpuMs: number;
+  maxRssMb: number;
+}
+
+/** Runs `argv` to its end under the rusage wrapper (its stdout on /dev/null); throws unless it exits 0. */
+export function measured(native: Native, argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Rusage {
+  const r = spawnSync(native.measure, argv, { encoding: 'utf8', env, timeout: 120_000 });
+  const m = /^wall_ns=(\d+) user_us=(\d+) sys_us=(\d+) maxrss_kb=(\d+) status=(\d+)\n$/.exec(r.stdout ?? '');
+  if (!m) throw new Error(`measure ${argv.join(' ')}: unexpected output ${JSON.stringify(r.stdout)}; ${r.stderr}`);
+  if (m[5] !== '0') throw new Error(`${argv.join(' ')} exited ${m[5]}: ${lastLines(r.stderr)}`);
+  return { wallMs: Number(m[1]) / 1e6, cpuMs: (Number(m[2]) + Number(m[3])) / 1000, maxRssMb: Number(m[4]) / 1024 };
+}
+
+export interface LoopResult {
+  cpuNs: number;
+  wallNs: number;
+  /** CLOCK_MONOTONIC when the loop ended (process.hrtime's clock) */
+  endNs: bigint;
+}
+
+function parseLoop(out: string, what: string): LoopResult {
+  const m = /^cpu_ns=(\d+) wall_ns=(\d+) end_ns=(\d+) acc=-?\d+\n$/.exec(out);
+  if (!m) throw new Error(`scrybench ${what}: unexpected output ${JSON.stringify(out)}`);
+  return { cpuNs: Number(m[1]), wallNs: Number(m[2]), endNs: BigInt(m[3]!) };
+}
+
+/** Runs the loop program to its end (blocking this thread). */
+export function loop(native: Native, mode: string, n: number): LoopResult {
+  const r = spawnSync(native.scrybench, [mode, String(n)], { encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`scrybench ${mode} ${n} exited ${r.status ?? r.signal}: ${r.stderr}`);
+  return parseLoop(r.stdout, `${mode} ${n}`);
+}
+
+/** Starts the loop program without blocking: the event loop keeps running (to see a tracer's exit). */
+export function loopAsync(native: Native, mode: string, n: number): { child: ChildProcess; done: Promise<LoopResult> } {
+  const child = spawn(native.scrybench, [mode, String(n)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const done = new Promise<LoopResult>((resolve, reject) =>
+    child.on('close', (code, signal) =>
+      code === 0
+        ? resolve(parseLoop(out, `${mode} ${n}`))
+        : reject(new Error(`scrybench ${mode} ${n} ended ${code ?? signal}: ${err}`)),
+    ),
+  );
+  done.catch(() => {}); // the caller may kill it on purpose and never await
+  return { child, done };
+}
+
+export interface TracerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** stdout, when asked to keep it */
+  stdout: string;
+  stderr: string;
+  /** process.hrtime.bigint() when the process ended */
+  endedAt: bigint;
+}
+
+export interface RunningTracer {
+  child: ChildProcess;
+  /** resolves once the tracer said its probes are attached (scry on stdout, bpftrace 0.17 on stderr) */
+  attached: Promise<void>;
+  exited: Promise<TracerExit>;
+  /** SIGINT, then the exit; SIGKILL and an error after `timeoutMs` */
+  stop(timeoutMs?: number): Promise<TracerExit>;
+}
+
+const NOTIFY = '__BPFTRACE_NOTIFY_PROBES_ATTACHED';
+
+export function startTracer(
+  t: Tracer,
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; keepStdout?: boolean } = {},
+): RunningTracer {
+  const [cmd, ...pre] = t.argv;
+  const child = spawn(cmd!, [...pre, ...args], { env: opts.env ?? tracerEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let seen = false;
+  let onAttach: () => void = () => {};
+  const attached = new Promise<void>((resolve) => (onAttach = resolve));
+  // the word may be split across chunks: look at a short tail of each stream
+  let outTail = '';
+  let errTail = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    const s = d.toString('latin1');
+    if (opts.keepStdout) stdout += s;
+    if (!seen && (outTail + s).includes(NOTIFY)) ((seen = true), onAttach());
+    outTail = s.slice(-NOTIFY.length);
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    const s = d.toString('latin1');
+    stderr += s;
+    if (!seen && (errTail + s).includes(NOTIFY)) ((seen = true), onAttach());
+    errTail = s.slice(-NOTIFY.length);
+  });
+  const exited = new Promise<TracerExit>((resolve) => {
+    let endedAt = 0n;
+    child.on('exit', () => (endedAt = process.hrtime.bigint()));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, endedAt }));
+  });
+  const attachedOrDead = Promise.race([
+    attached,
+    exited.then((e) => {
+      if (!seen)
+        throw new Error(
+          `${t.name} ${args.join(' ')} ended (${e.code ?? e.signal}) before attaching: ${lastLines(e.stderr)}`,
+        );
+    }),
+  ]);
+  attachedOrDead.catch(() => {});
+  return {
+    child,
+    attached: attachedOrDead,
+    exited,
+    async stop(timeoutMs = 60_000) {
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const e = await exited;
+      clearTimeout(timer);
+      if (e.signal === 'SIGKILL') throw new Error(`${t.name} did not end within ${timeoutMs} ms of SIGINT`);
+      return e;
+    },
+  };
+}
+
+/** Waits for the attach word, at most `ms`; kills the tracer on time-out. */
+export async function attachedWithin(r: RunningTracer, ms = 60_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      r.child.kill('SIGKILL');
+      reject(new Error(`not attached within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    await Promise.race([r.attached, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function lastLines(s: string, n = 3): string {
+  const lines = s.split('\n').filter((l) => l.trim() !== '' && !l.includes('RLIMIT_MEMLOCK') && !l.includes(NOTIFY));
+  return lines.slice(-n).join(' | ') || '(no stderr)';
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** scry/bpftrace, or '-' when there is no bpftrace figure */
+export function ratio(a: number, b: number | undefined): string {
+  if (b === undefined || !Number.isFinite(b)) return '-';
+  if (b <= 0) return 'n/a';
+  return `${(a / b).toFixed(2)}×`;
+}
+
+export const fix = (x: number | undefined, digits = 1) => (x === undefined ? '-' : x.toFixed(digits));
+
+/** A measurement that failed: said once on stdout (so it lands in the report), the row left out. */
+export function failed(what: string, e: unknown): void {
+  console.log(`  ! ${what}: ${e instanceof Error ? e.message : String(e)} (row left out)`);
+}

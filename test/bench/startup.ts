@@ -1,0 +1,126 @@
+// Start-up: whole processes that attach their probes and exit at BEGIN, run to their end under the rusage
+// wrapper: wall time, CPU (user + system of the process and its children) and peak RSS, scry and bpftrace
+// interleaved, medians. `node -e 0` is the floor any Node CLI pays.
+import { existsSync } from 'node:fs';
+import type { Native } from './native.ts';
+import { failed, fix, measured, median, ratio, tracerEnv, tracers, type Rusage, type Tracer } from './proc.ts';
+
+export interface StartupRow {
+  name: string;
+  program?: string;
+  /** medians per tracer name (the floor row has one, under 'node') */
+  medians: Map<string, Rusage>;
+  runs: number;
+}
+
+// syscalls every kernel of this decade has; the 20-tracepoint program takes the first 20 whose enter event exists
+const SYSCALLS = [
+  'mkdir',
+  'rmdir',
+  'unlink',
+  'unlinkat',
+  'rename',
+  'renameat',
+  'renameat2',
+  'chdir',
+  'fchdir',
+  'chmod',
+  'fchmod',
+  'fchmodat',
+  'chown',
+  'fchown',
+  'fchownat',
+  'link',
+  'linkat',
+  'symlink',
+  'symlinkat',
+  'truncate',
+  'ftruncate',
+  'mknod',
+  'mknodat',
+  'sync',
+  'syncfs',
+  'fsync',
+  'fdatasync',
+  'utimensat',
+];
+
+export function startupPrograms(native: Native): { name: string; program: string }[] {
+  const tp = SYSCALLS.filter((s) => existsSync(`/sys/kernel/tracing/events/syscalls/sys_enter_${s}`)).slice(0, 20);
+  const out = [
+    { name: 'BEGIN only', program: 'BEGIN { exit(); }' },
+    { name: 'one tracepoint', program: 'tracepoint:syscalls:sys_enter_mkdir { @[pid] = count(); } BEGIN { exit(); }' },
+  ];
+  if (tp.length === 20)
+    out.push({
+      name: '20 tracepoints',
+      program: `${tp.map((s) => `tracepoint:syscalls:sys_enter_${s} { @${s}[pid] = count(); }`).join(' ')} BEGIN { exit(); }`,
+    });
+  else console.log(`  ! only ${tp.length} of the syscall tracepoints exist: 20-tracepoint row left out`);
+  out.push(
+    { name: 'uprobe', program: `uprobe:${native.scrybench}:scrybench_fn { @ = count(); } BEGIN { exit(); }` },
+    {
+      name: 'BTF-typed (curtask)',
+      program: 'tracepoint:sched:sched_switch { @[((struct task_struct *)curtask)->pid] = count(); } BEGIN { exit(); }',
+    },
+  );
+  return out;
+}
+
+function summarise(xs: Rusage[]): Rusage {
+  return {
+    wallMs: median(xs.map((x) => x.wallMs)),
+    cpuMs: median(xs.map((x) => x.cpuMs)),
+    maxRssMb: median(xs.map((x) => x.maxRssMb)),
+  };
+}
+
+export function startupBench(native: Native, runs: number): StartupRow[] {
+  const rows: StartupRow[] = [];
+  const floor: Rusage[] = [];
+  for (let i = 0; i < runs; i++) floor.push(measured(native, [process.execPath, '-e', '0']));
+  rows.push({ name: '`node -e 0` (floor)', medians: new Map([['node', summarise(floor)]]), runs });
+  for (const { name, program } of startupPrograms(native)) {
+    const samples = new Map<Tracer['name'], Rusage[]>();
+    try {
+      const run = (t: Tracer) => measured(native, [...t.argv, '-q', '-e', program], tracerEnv());
+      for (const t of tracers()) run(t); // warm the page cache and scry's code cache; not counted
+      for (let i = 0; i < runs; i++)
+        for (const t of tracers()) {
+          const s = samples.get(t.name) ?? [];
+          s.push(run(t));
+          samples.set(t.name, s);
+        }
+    } catch (e) {
+      failed(`start-up, ${name}`, e);
+      continue;
+    }
+    rows.push({
+      name,
+      program,
+      medians: new Map([...samples].map(([k, v]) => [k, summarise(v)])),
+      runs,
+    });
+  }
+  return rows;
+}
+
+export function formatStartup(rows: StartupRow[]): string {
+  const lines = [
+    '| program | wall ms scry / bpftrace | wall ratio | CPU ms scry / bpftrace | CPU ratio | peak RSS MB scry / bpftrace | RSS ratio |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows) {
+    const node = r.medians.get('node');
+    if (node) {
+      lines.push(`| ${r.name} | ${fix(node.wallMs)} | | ${fix(node.cpuMs)} | | ${fix(node.maxRssMb)} | |`);
+      continue;
+    }
+    const s = r.medians.get('scry')!;
+    const b = r.medians.get('bpftrace');
+    lines.push(
+      `| ${r.name} | ${fix(s.wallMs)} / ${fix(b?.wallMs)} | ${ratio(s.wallMs, b?.wallMs)} | ${fix(s.cpuMs)} / ${fix(b?.cpuMs)} | ${ratio(s.cpuMs, b?.cpuMs)} | ${fix(s.maxRssMb)} / ${fix(b?.maxRssMb)} | ${ratio(s.maxRssMb, b?.maxRssMb)} |`,
+    );
+  }
+  return lines.join('\n');
+}
