@@ -16,7 +16,7 @@ const bundle = path.join(__dirname, '..', 'dist', 'scry.cjs');
 const cacheFile = `${bundle}.cache`;
 let source;
 try {
-  source = fs.readFileSync(bundle, 'utf8');
+  source = fs.readFileSync(bundle, 'latin1'); // the bundle is ASCII (build.mjs): no UTF-8 decoding
 } catch {
   process.stderr.write(`scry: ${bundle} is missing; run npm install (or npm run build) first\n`);
   process.exit(1);
