@@ -36,7 +36,7 @@ const MAX_DEPTH = 64;
 export function expandScriptMacros(program: Program): ExpandResult {
   const diagnostics: Diagnostic[] = [];
   const user = table(program.macros ?? [], diagnostics);
-  const lib = stdlib();
+  const lib = library ?? lazyStdlib;
   let uses = 0;
 
   interface Scope {
@@ -310,6 +310,14 @@ function table(defs: readonly MacroDef[], diagnostics: Diagnostic[]): Map<string
   }
   return out;
 }
+
+/** The standard library's macro names, read off its text: a program that uses none of them never parses it. */
+const STDLIB_NAMES = new Set([...STDLIB_TEXT.matchAll(/^macro (\w+)\(/gm)].map((m) => m[1]!));
+/** The standard library as a table that parses it only when a name it defines is looked up. */
+const lazyStdlib: Pick<Map<string, MacroDef[]>, 'has' | 'get'> = {
+  has: (name) => STDLIB_NAMES.has(name),
+  get: (name) => (STDLIB_NAMES.has(name) ? stdlib().get(name) : undefined),
+};
 
 let library: Map<string, MacroDef[]> | undefined;
 /** The standard library's macros, parsed on first use. */
