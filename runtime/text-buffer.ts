@@ -4,12 +4,16 @@
 const MIN_CAPACITY = 256;
 /** '0000'…'9999': integers are written four digits per division */
 const QUADS = new Uint8Array(40000);
-for (let i = 0; i < 10000; i++) {
-  QUADS[4 * i] = 48 + ((i / 1000) | 0);
-  QUADS[4 * i + 1] = 48 + (((i / 100) | 0) % 10);
-  QUADS[4 * i + 2] = 48 + (((i / 10) | 0) % 10);
-  QUADS[4 * i + 3] = 48 + (i % 10);
-}
+// digit by digit, no division: top-level code runs in the interpreter, where this is 0.4 ms instead of 1.5
+for (let a = 48, k = 0; a < 58; a++)
+  for (let b = 48; b < 58; b++)
+    for (let c = 48; c < 58; c++)
+      for (let d = 48; d < 58; d++, k += 4) {
+        QUADS[k] = a;
+        QUADS[k + 1] = b;
+        QUADS[k + 2] = c;
+        QUADS[k + 3] = d;
+      }
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
 export class TextBuffer {
