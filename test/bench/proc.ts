@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { scryBin } from '../helpers/cli.ts';
 import type { Native } from './native.ts';
 
-export const BPFTRACE = '/usr/bin/bpftrace';
+/** BENCH_BPFTRACE names another bpftrace (a path that does not exist: scry's figures alone) */
+export const BPFTRACE = process.env.BENCH_BPFTRACE ?? '/usr/bin/bpftrace';
 
 export interface Tracer {
   name: 'scry' | 'bpftrace';

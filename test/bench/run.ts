@@ -2,6 +2,7 @@
 // interleaved (scry, bpftrace, scry, bpftrace…) in one run, medians with the scry/bpftrace ratio next to them:
 // the machine is shared, so ratios from one run are what counts. Needs root. Runs the built CLI (bin/scry.cjs
 // over dist/): `npm run build` first.
+//   BENCH_BPFTRACE=PATH             another bpftrace (default /usr/bin/bpftrace; missing: scry alone)
 //   BENCH_RUNS=N                    samples per row (default: start-up 10, per-event 5, the rest 3)
 //   BENCH_ONLY=startup,events,size,throughput,exit,maps[,btf]   which sections (default: all but btf)
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -70,7 +71,7 @@ try {
   if (only.has('size')) {
     section('Program size: xlated / jited bytes of the probe program (size.ts corpus)');
     try {
-      console.log(formatSizeTable(await sizeBench({ scry: scry.argv })));
+      console.log(formatSizeTable(await sizeBench({ scry: scry.argv, bpftrace: BPFTRACE })));
     } catch (e) {
       failed('program size', e);
     }
@@ -98,4 +99,8 @@ try {
 } finally {
   native.dispose();
 }
-console.log(`\n(bench took ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+console.log(
+  `\n(bench took ${((Date.now() - started) / 1000).toFixed(0)} s; load average at the end ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')})`,
+);
