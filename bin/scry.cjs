@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Launcher: runs the bundled CLI through V8's code cache, so start-up skips most of the compiling.
-// The cache is written after the first run (atomically, when dist/ is writable) and ignored if stale.
+// The cache is written after the first run (atomically, when dist/ is writable), replaced when stale or
+// when a run goes further than the one that wrote it (see below).
 'use strict';
 // Before anything else: with no SIGUSR1 listener, Node opens its inspector on that signal (code execution as root).
 process.on('SIGUSR1', () => {});
@@ -13,7 +14,6 @@ const vm = require('node:vm');
 const Module = require('node:module');
 
 const bundle = path.join(__dirname, '..', 'dist', 'scry.cjs');
-const cacheFile = `${bundle}.cache`;
 let source;
 try {
   source = fs.readFileSync(bundle, 'latin1'); // the bundle is ASCII (build.mjs): no UTF-8 decoding
@@ -21,25 +21,35 @@ try {
   process.stderr.write(`scry: ${bundle} is missing; run npm install (or npm run build) first\n`);
   process.exit(1);
 }
+// The cache holds what V8 compiled in the run that wrote it, so it is named by how far that run went
+// (0: no program compiled, as --help; 1: compiled; 2: attached probes) and a run that went further replaces
+// it: a first run of `scry --help` or `BEGIN { exit(); }` would otherwise leave every later run compiling
+// the parser's and the attach path's functions itself.
+const cacheFile = (stage) => `${bundle}.cache-${stage}`;
 let cachedData;
-try {
-  cachedData = fs.readFileSync(cacheFile);
-} catch {}
+let cacheStage = -1;
+for (let s = 2; s >= 0 && cachedData === undefined; s--)
+  try {
+    cachedData = fs.readFileSync(cacheFile(s));
+    cacheStage = s;
+  } catch {}
 marks.push(['read bundle and code cache', performance.now()]);
 const script = new vm.Script(Module.wrap(source), {
   filename: bundle,
   cachedData,
   importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
 });
-if (!cachedData || script.cachedDataRejected) {
-  process.once('exit', () => {
-    try {
-      const tmp = `${cacheFile}.${process.pid}`;
-      fs.writeFileSync(tmp, script.createCachedData());
-      fs.renameSync(tmp, cacheFile);
-    } catch {}
-  });
-}
+process.once('exit', () => {
+  // the steps runtime/timings.ts marked in this same array
+  const stage = marks.some((m) => m[0] === 'attach') ? 2 : marks.some((m) => m[0] === 'compile') ? 1 : 0;
+  if (cachedData && !script.cachedDataRejected && stage <= cacheStage) return;
+  try {
+    const tmp = `${cacheFile(stage)}.${process.pid}`;
+    fs.writeFileSync(tmp, script.createCachedData());
+    fs.renameSync(tmp, cacheFile(stage));
+    for (let s = 0; s <= 2; s++) if (s !== stage) fs.rmSync(cacheFile(s), { force: true });
+  } catch {}
+});
 marks.push(['compile bundle', performance.now()]);
 const mod = { exports: {} };
 const bundleRequire = Module.createRequire(bundle);

@@ -9,26 +9,31 @@ export interface TimingMark {
   readonly at: number;
 }
 
-/** Marks bin/scry.cjs made before the bundle ran (it cannot import this module), under this global key. */
+/**
+ * The marks, [step, ms]: the array bin/scry.cjs made under this global key, with its own steps in it (it cannot
+ * import this module, and it reads the marks back to know how far a run went); a fresh one otherwise (tests, tsx).
+ */
 const LAUNCH_MARKS = Symbol.for('scry.launchMarks');
-
-const marks: TimingMark[] = [];
+const shared = globalThis as { [LAUNCH_MARKS]?: [string, number][] };
+const marks: [string, number][] = (shared[LAUNCH_MARKS] ??= []);
+const launcherMarks = marks.length;
 
 /** Records that step `name` ends now. */
 export function mark(name: string): void {
-  marks.push({ name, at: performance.now() });
+  marks.push([name, performance.now()]);
 }
 
 /** Every mark so far, oldest first: Node's own start-up, the launcher's, then this process's. */
 export function timingMarks(): readonly TimingMark[] {
-  const t = performance.nodeTiming;
-  const launch = ((globalThis as Record<symbol, unknown>)[LAUNCH_MARKS] ?? []) as [string, number][];
-  return [{ name: 'node start-up', at: t.bootstrapComplete }, ...launch.map(([name, at]) => ({ name, at })), ...marks];
+  return [
+    { name: 'node start-up', at: performance.nodeTiming.bootstrapComplete },
+    ...marks.map(([name, at]) => ({ name, at })),
+  ];
 }
 
-/** Forgets this process's marks (tests). */
+/** Forgets this process's marks, keeping the launcher's (tests). */
 export function resetTimings(): void {
-  marks.length = 0;
+  marks.length = launcherMarks;
 }
 
 /** The marks as the CLI prints them: each step's own time, when it ended, then CPU time and peak memory. */

@@ -54,5 +54,5 @@ writeFileSync(
   "'use strict';\n// Loads the live view for scry.cjs (see scripts/build.mjs).\nmodule.exports = () => import('./scry-view.mjs');\n",
 );
 // The code cache belongs to the old bundle; bin/scry.cjs writes a fresh one on the next run.
-rmSync('dist/scry.cjs.cache', { force: true });
+for (const f of ['', '-0', '-1', '-2']) rmSync(`dist/scry.cjs.cache${f}`, { force: true });
 rmSync('dist/scry.mjs', { force: true });

@@ -1,0 +1,69 @@
+// --timings and SCRY_TIMINGS=1 (issue 15 item 3): the steps of a run on stderr at exit, in order, with stdout
+// exactly what it is without them.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runScry } from '../helpers/cli.ts';
+import { requireTracepoint } from '../helpers/kernel.ts';
+
+const PROGRAM = 'tracepoint:syscalls:sys_enter_mkdir { @[pid] = count(); } BEGIN { printf("hi\\n"); exit(); }';
+const STEPS = [
+  'node start-up',
+  'load bin/scry.cjs',
+  'read bundle and code cache',
+  'compile bundle',
+  'modules (top level)',
+  'arguments',
+  'parse',
+  'check',
+  'compile',
+  'create 4 maps',
+  'load tracepoint:syscalls:sys_enter_mkdir',
+  'load BEGIN',
+  'BEGIN',
+  'attach',
+  'run',
+  'detach',
+  'END, final maps',
+  'close',
+  'exit',
+];
+
+/** The step names of a --timings report, and its rows' numbers. */
+function report(stderr: string): { steps: string[]; own: number[]; at: number[] } {
+  const rows = stderr
+    .split('\n')
+    .map((l) => /^ {2}(.+?) +(-?\d+\.\d) +(\d+\.\d)$/.exec(l))
+    .filter((m) => m !== null);
+  return { steps: rows.map((m) => m[1]!), own: rows.map((m) => Number(m[2])), at: rows.map((m) => Number(m[3])) };
+}
+
+if (requireTracepoint('--timings', 'syscalls/sys_enter_mkdir')) {
+  test('--timings: every step in order, on stderr; stdout as without it', async () => {
+    const plain = await runScry(['-q', '-e', PROGRAM]);
+    const timed = await runScry(['-q', '--timings', '-e', PROGRAM]);
+    assert.is(timed.code, 0);
+    assert.is(timed.stdout, plain.stdout);
+    assert.is(plain.stderr, '');
+    const r = report(timed.stderr);
+    assert.equal(
+      r.steps.filter((s) => s !== 'macros, parameters'),
+      STEPS,
+    );
+    assert.ok(r.own.every((ms) => ms >= 0));
+    assert.ok(
+      r.at.every((ms, i) => i === 0 || ms >= r.at[i - 1]!),
+      'times never go back',
+    );
+    assert.match(timed.stderr, /\n {2}cpu \d+\.\d ms \(user \d+\.\d, system \d+\.\d\), peak rss \d+\.\d MB/);
+  });
+
+  test('SCRY_TIMINGS=1 does the same; without either, no report', async () => {
+    const env = await runScry(['-q', '-e', PROGRAM], { SCRY_TIMINGS: '1' });
+    assert.is(env.code, 0);
+    assert.ok(report(env.stderr).steps.includes('attach'));
+    const none = await runScry(['-q', '-e', PROGRAM], { SCRY_TIMINGS: '0' });
+    assert.is(none.stderr, '');
+  });
+}
+
+test.run();
