@@ -32,6 +32,8 @@ export interface CompileOptions {
    * BPFTRACE_DUMMY_TS_MAP=@ts): scripts then step time themselves and their series print the same every run
    */
   readonly tseriesClockMap?: string;
+  /** run the bytecode optimizer (compiler/opt) on each program; on unless false (`-d bytecode-unopt` shows the code without it) */
+  readonly optimize?: boolean;
 }
 
 export function compile(
@@ -81,6 +83,7 @@ export function compile(
     buildIdStackLimits: new Set(),
     helperErrors: options.helperErrors ?? 1, // bpftrace v0.26: failed helpers warn unless --no-warnings
     ...(options.tseriesClockMap ? { tseriesClockMap: options.tseriesClockMap } : {}),
+    ...(options.optimize === false ? { optimize: false } : {}),
     lower: { ...expressionEmitters, ...statementEmitters },
   };
   const programs: ProgramSpec[] = [];

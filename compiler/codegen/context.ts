@@ -61,6 +61,8 @@ export interface Shared {
   readonly helperErrors: 0 | 1 | 2;
   /** the map tseries() reads its time from instead of the clock (CompileOptions.tseriesClockMap) */
   readonly tseriesClockMap?: string;
+  /** false: encode the generated code as is, without the bytecode optimizer (CompileOptions.optimize) */
+  readonly optimize?: boolean;
   /** the expression and statement emitters (see Lowering) */
   readonly lower: Lowering;
 }

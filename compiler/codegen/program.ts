@@ -29,6 +29,7 @@ import { generateCallback } from './for-map.ts';
 import { allocValue, stSlot } from './context.ts';
 import { emitInt } from './expr.ts';
 import { pruneUnreachable } from './prune.ts';
+import { optimize } from '../opt/index.ts';
 import { scratchPrologue } from './scratch.ts';
 import { emitBlock } from './stmt.ts';
 
@@ -131,7 +132,10 @@ function generate(
   const all = [...items];
   for (let i = 0; i < g.callbacks.length; i++) all.push(...generateCallback(g.callbacks[i]!));
   for (const f of g.functions ?? []) all.push(...f.items);
-  const pruned = pruneUnreachable(all);
+  const pruned =
+    shared.optimize === false
+      ? pruneUnreachable(all)
+      : optimize(pruneUnreachable(all), { mapSizes: mapSizesOf(shared) });
   const enc = encode(pruned);
   const name = programName(row.nameStem(attach), index);
   const tracing = row.tracing?.(attach);
@@ -145,6 +149,12 @@ function generate(
     sourceMap: enc.sourceMap,
     ...functionInfo(name, [...g.callbacks, ...(g.functions ?? [])], pruned, enc.labels),
   };
+}
+
+/** Key and value sizes of the script's maps, by the name the loader knows them by (the ld_imm64's map reference). */
+function mapSizesOf(shared: Shared): (name: string) => { key: number; value: number } | undefined {
+  const byName = new Map([...shared.maps.values()].map((m) => [m.name, { key: m.keySize, value: m.valueSize }]));
+  return (name) => byName.get(name);
 }
 
 /** Every `$x` gets one slot for the whole probe, sized for the widest value the checker saw assigned to it. */

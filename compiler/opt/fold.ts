@@ -1,0 +1,152 @@
+// Constant folding and propagation, store-to-load forwarding and redundant setup removal, all from the value
+// analysis: an ALU op on known operands becomes a move of the result, a register operand known constant becomes
+// the immediate, a decided branch becomes a jump (or nothing), a reload of a stack slot whose value is still in a
+// register or known becomes a move, and a move (or frame-pointer pair, or map load) of what a register already
+// holds goes. Each rewritten instruction keeps its source span.
+import {
+  BPF_ALU64,
+  BPF_JA,
+  BPF_JMP,
+  BPF_MOV,
+  BPF_ST,
+  BPF_X,
+  BPF_MEM,
+  isLabel,
+  mov64Imm,
+  mov64Reg,
+  type AsmItem,
+  type Insn,
+} from '../asm/index.ts';
+import { buildCfg } from './cfg.ts';
+import { asImm64, foldCond, signExt32 } from './fold-math.ts';
+import { cls, isAlu, isCond, isLdImm64, isLoad, isReg, isStore, memSize, op } from './insn-info.ts';
+import { aluResult, analyzeValues, mayPointToStack, slotKey, stackAddr, valEq, type State } from './values.ts';
+
+export interface PassResult {
+  readonly items: AsmItem[];
+  readonly changed: boolean;
+}
+
+const keep = (old: Insn, insn: Insn): Insn => (old.span ? { ...insn, span: old.span } : insn);
+
+export function foldConstants(items: readonly AsmItem[]): PassResult {
+  const cfg = buildCfg(items);
+  const { before } = analyzeValues(cfg);
+  const out: AsmItem[] = [];
+  let changed = false;
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]!;
+    const s = before[i];
+    if (isLabel(it) || s === undefined) {
+      out.push(it);
+      continue;
+    }
+    // `rX = r10; rX += K` when rX already is r10 + K: both go
+    const next = items[i + 1];
+    if (next && !isLabel(next) && isFramePair(it, next) && valEq(s.regs[it.dst], { k: 's', off: next.imm })) {
+      i++;
+      changed = true;
+      continue;
+    }
+    const r = rewrite(it, s);
+    if (r === it) out.push(it);
+    else {
+      changed = true;
+      if (r) out.push(keep(it, r));
+    }
+  }
+  return { items: out, changed };
+}
+
+function isFramePair(a: Insn, b: Insn): boolean {
+  return (
+    a.code === (BPF_ALU64 | BPF_MOV | BPF_X) &&
+    a.off === 0 &&
+    a.src === 10 &&
+    b.code === BPF_ALU64 /* add K */ &&
+    b.dst === a.dst &&
+    b.off === 0
+  );
+}
+
+/** The instruction to keep instead (the same object when nothing changes), or undefined to drop it. */
+function rewrite(i: Insn, s: State): Insn | undefined {
+  if (isAlu(i)) return rewriteAlu(i, s);
+  if (isLdImm64(i)) {
+    const now = s.regs[i.dst];
+    if (i.src === 0 && i.imm64 !== undefined && valEq(now, { k: 'c', v: BigInt.asUintN(64, i.imm64) }))
+      return undefined;
+    if (i.mapRef && valEq(now, { k: 'm', ...i.mapRef })) return undefined;
+    const imm = i.src === 0 && i.imm64 !== undefined ? asImm64(BigInt.asUintN(64, i.imm64)) : undefined;
+    return imm === undefined ? i : mov64Imm(i.dst, imm); // one slot instead of two
+  }
+  if (isLoad(i) && i.code === (0x01 | BPF_MEM | (i.code & 0x18))) return rewriteLoad(i, s);
+  if (isStore(i) && cls(i) === 3) return rewriteStore(i, s);
+  if (isCond(i)) return rewriteCond(i, s);
+  return i;
+}
+
+function rewriteAlu(i: Insn, s: State): Insn | undefined {
+  const is64 = cls(i) === 7;
+  const now = s.regs[i.dst];
+  const v = aluResult(i, s);
+  if (v?.k === 'c') {
+    // the register already holds the result: nothing to do (64-bit only: a 32-bit op also zero-extends)
+    if (is64 && valEq(now, v)) return undefined;
+    if (!is64 && now?.k === 'c' && now.v === v.v) return undefined;
+    const imm = asImm64(v.v);
+    if (imm !== undefined) return op(i) === BPF_MOV && !isReg(i) ? i : mov64Imm(i.dst, imm);
+    if (!is64) return { ...i, code: 0x04 | BPF_MOV, src: 0, off: 0, imm: Number(BigInt.asIntN(32, v.v)) }; // mov32 K
+    return i;
+  }
+  if (op(i) === BPF_MOV && isReg(i) && i.off === 0 && is64 && i.src === i.dst) return undefined; // r1 = r1
+  if (isReg(i) && op(i) !== 0xd0 /* end */ && op(i) !== 0x80 /* neg */) {
+    const src = s.regs[i.src];
+    if (src?.k === 'c') {
+      const imm = is64 ? asImm64(src.v) : Number(BigInt.asIntN(32, src.v));
+      if (imm !== undefined && !(op(i) === BPF_MOV && i.off !== 0)) return { ...i, code: i.code & ~BPF_X, src: 0, imm };
+    }
+  }
+  return i;
+}
+
+function rewriteLoad(i: Insn, s: State): Insn | undefined {
+  const at = stackAddr(s, i.src, i.off);
+  if (at === undefined) return i;
+  const f = s.slots.get(slotKey(at, memSize(i)));
+  if (!f) return i;
+  if (f.c !== undefined) {
+    const imm = asImm64(f.c);
+    if (imm !== undefined) return mov64Imm(i.dst, imm);
+  }
+  if (f.r !== undefined) return f.r === i.dst ? undefined : mov64Reg(i.dst, f.r);
+  return i;
+}
+
+/** A register store of a known constant becomes an immediate store (8-aligned on the stack, as the verifier then tracks it). */
+function rewriteStore(i: Insn, s: State): Insn {
+  const v = s.regs[i.src];
+  if (v?.k !== 'c') return i;
+  const size = memSize(i);
+  const imm = size === 8 ? asImm64(v.v) : Number(BigInt.asIntN(32, v.v));
+  if (imm === undefined) return i;
+  const at = stackAddr(s, i.dst, i.off);
+  if (at !== undefined ? at % 8 !== 0 : mayPointToStack(s, i.dst)) return i; // the stack: aligned only
+  return { ...i, code: BPF_ST | BPF_MEM | (i.code & 0x18), src: 0, imm };
+}
+
+function rewriteCond(i: Insn, s: State): Insn | undefined {
+  const d = s.regs[i.dst];
+  const b = isReg(i) ? s.regs[i.src] : undefined;
+  const src = isReg(i) ? (b?.k === 'c' ? b.v : undefined) : signExt32(i.imm);
+  if (d?.k === 'c' && src !== undefined) {
+    const taken = foldCond(i, d.v, src);
+    if (taken === true) return { ...i, code: BPF_JMP | BPF_JA, dst: 0, src: 0, off: 0, imm: 0 };
+    if (taken === false) return undefined;
+  }
+  if (isReg(i) && b?.k === 'c') {
+    const imm = cls(i) === 6 ? Number(BigInt.asIntN(32, b.v)) : asImm64(b.v);
+    if (imm !== undefined) return { ...i, code: i.code & ~BPF_X, src: 0, imm };
+  }
+  return i;
+}

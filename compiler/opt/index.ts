@@ -1,0 +1,40 @@
+// The bytecode optimizer: runs after code generation and before encoding, on symbolic items (labels, map
+// references and spans intact). A fixed order of passes, repeated until none changes anything.
+import type { AsmItem } from '../asm/index.ts';
+import { removeUnreachable, threadBranches } from './branches.ts';
+import { removeDeadCode, removeDeadStores, type MapSizes } from './dead.ts';
+import { foldConstants, type PassResult } from './fold.ts';
+import { peephole } from './peephole.ts';
+
+export type { MapSizes } from './dead.ts';
+
+export interface OptimizeOptions {
+  /** key/value sizes of the maps, so a helper's read of a key or value is exact */
+  readonly mapSizes?: MapSizes;
+}
+
+const MAX_ROUNDS = 30;
+
+export function optimize(items: readonly AsmItem[], opts: OptimizeOptions = {}): AsmItem[] {
+  const passes: ((x: readonly AsmItem[]) => PassResult)[] = [
+    foldConstants,
+    threadBranches,
+    removeUnreachable,
+    (x) => removeDeadStores(x, opts.mapSizes),
+    removeDeadCode,
+    peephole,
+  ];
+  let cur = [...items];
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    let changed = false;
+    for (const pass of passes) {
+      const r = pass(cur);
+      if (r.changed) {
+        changed = true;
+        cur = r.items;
+      }
+    }
+    if (!changed) break;
+  }
+  return cur;
+}

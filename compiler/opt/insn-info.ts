@@ -1,0 +1,113 @@
+// What one instruction reads and writes, as the optimizer's passes need it: registers defined and used, whether
+// it has effects beyond its destination register, and how control leaves it. The single place that decodes
+// opcode bits for the optimizer, so every pass agrees on them.
+import {
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_ATOMIC,
+  BPF_CALL,
+  BPF_CMPXCHG,
+  BPF_END,
+  BPF_EXIT,
+  BPF_FETCH,
+  BPF_JA,
+  BPF_JMP,
+  BPF_JMP32,
+  BPF_LDX,
+  BPF_MEM,
+  BPF_MOV,
+  BPF_NEG,
+  BPF_PSEUDO_CALL,
+  BPF_ST,
+  BPF_STX,
+  BPF_X,
+  CLASS_MASK,
+  LD_IMM64,
+  MODE_MASK,
+  OP_MASK,
+  SIZE_MASK,
+  SOURCE_MASK,
+  BPF_B,
+  BPF_DW,
+  BPF_H,
+  BPF_W,
+  isLabel,
+  type AsmItem,
+  type Insn,
+  type Reg,
+} from '../asm/index.ts';
+
+export const cls = (i: Insn): number => i.code & CLASS_MASK;
+export const op = (i: Insn): number => i.code & OP_MASK;
+export const isReg = (i: Insn): boolean => (i.code & SOURCE_MASK) === BPF_X;
+
+export const isAlu = (i: Insn): boolean => cls(i) === BPF_ALU || cls(i) === BPF_ALU64;
+export const isLdImm64 = (i: Insn): boolean => i.code === LD_IMM64;
+export const isLoad = (i: Insn): boolean => cls(i) === BPF_LDX;
+/** A plain store (BPF_MEM), by immediate or register; atomics are not. */
+export const isStore = (i: Insn): boolean =>
+  (cls(i) === BPF_ST || cls(i) === BPF_STX) && (i.code & MODE_MASK) === BPF_MEM;
+export const isAtomic = (i: Insn): boolean => cls(i) === BPF_STX && (i.code & MODE_MASK) === BPF_ATOMIC;
+export const isJmpClass = (i: Insn): boolean => cls(i) === BPF_JMP || cls(i) === BPF_JMP32;
+export const isCall = (i: Insn): boolean => cls(i) === BPF_JMP && op(i) === BPF_CALL;
+export const isHelperCall = (i: Insn): boolean => isCall(i) && i.src === 0;
+export const isPseudoCall = (i: Insn): boolean => isCall(i) && i.src === BPF_PSEUDO_CALL;
+export const isExit = (i: Insn): boolean => cls(i) === BPF_JMP && op(i) === BPF_EXIT;
+export const isJa = (i: Insn): boolean => cls(i) === BPF_JMP && op(i) === BPF_JA;
+/** A conditional jump (not ja, call or exit). */
+export const isCond = (i: Insn): boolean => isJmpClass(i) && i.jumpTo !== undefined && !isJa(i);
+
+export function memSize(i: Insn): 1 | 2 | 4 | 8 {
+  switch (i.code & SIZE_MASK) {
+    case BPF_B:
+      return 1;
+    case BPF_H:
+      return 2;
+    case BPF_W:
+      return 4;
+    case BPF_DW:
+      return 8;
+  }
+  throw new Error(`opt: no size in opcode ${i.code}`);
+}
+
+/** Registers an instruction writes. */
+export function defs(i: Insn): Reg[] {
+  if (isAlu(i) || isLdImm64(i) || isLoad(i)) return [i.dst];
+  if (isCall(i)) return [0, 1, 2, 3, 4, 5];
+  if (isAtomic(i)) {
+    if (i.imm === BPF_CMPXCHG) return [0];
+    if (i.imm & BPF_FETCH) return [i.src as Reg];
+  }
+  return [];
+}
+
+/** Registers an instruction reads. A call reads all five argument registers (the helper's arity is not known here). */
+export function uses(i: Insn): Reg[] {
+  if (isAlu(i)) {
+    const u: Reg[] = [];
+    const o = op(i);
+    if (!(o === BPF_MOV)) u.push(i.dst); // mov only writes dst; neg and end read it
+    if (isReg(i) && o !== BPF_NEG && o !== BPF_END) u.push(i.src as Reg);
+    return u;
+  }
+  if (isLdImm64(i)) return [];
+  if (isLoad(i)) return [i.src as Reg];
+  if (cls(i) === BPF_ST) return [i.dst];
+  if (cls(i) === BPF_STX)
+    return i.imm === BPF_CMPXCHG && isAtomic(i) ? [i.dst, i.src as Reg, 0] : [i.dst, i.src as Reg];
+  if (isCall(i)) return [1, 2, 3, 4, 5];
+  if (isExit(i)) return [0];
+  if (isCond(i)) return isReg(i) ? [i.dst, i.src as Reg] : [i.dst];
+  return [];
+}
+
+/** An instruction whose only effect is its destination register (removable once that register is dead). */
+export function isPure(i: Insn): boolean {
+  return isAlu(i) || isLdImm64(i) || isLoad(i);
+}
+
+/** Does control go on to the next item after this one? */
+export function fallsThrough(item: AsmItem): boolean {
+  return isLabel(item) || !(isExit(item) || (isJa(item) && item.jumpTo !== undefined));
+}

@@ -1,0 +1,78 @@
+// Peephole rules for the shapes the generator emits around its r0-centred expression code:
+//   rA = rB; <ops on rA, rB untouched>; rB = rA   (rA dead after)  →  <ops on rB>
+//   rA = rB; rB = rA                                               →  rA = rB
+//   rA = <value>; rB = rA                          (rA dead after)  →  rB = <value>
+// Straight-line only: no label, jump, call or exit inside a pattern.
+import { BPF_ALU64, BPF_MOV, BPF_X, isLabel, type AsmItem, type Insn, type Reg } from '../asm/index.ts';
+import { buildCfg } from './cfg.ts';
+import { liveRegisters } from './dead.ts';
+import { cls, isAlu, isCall, isJmpClass, isLdImm64, isLoad, isReg, op, uses, defs } from './insn-info.ts';
+import type { PassResult } from './fold.ts';
+
+const MOV64_X = BPF_ALU64 | BPF_MOV | BPF_X;
+const isCopy = (i: AsmItem | undefined): i is Insn =>
+  i !== undefined && !isLabel(i) && i.code === MOV64_X && i.off === 0 && i.src !== 10 && i.src !== i.dst;
+const touches = (i: Insn, r: Reg): boolean => uses(i).includes(r) || defs(i).includes(r) || i.dst === r;
+
+function rename(i: Insn, from: Reg, to: Reg): Insn {
+  return { ...i, dst: i.dst === from ? to : i.dst, src: i.src === from && usesSrcReg(i) ? to : i.src };
+}
+
+/** Whether the src field names a register (not a pseudo value or an immediate form). */
+function usesSrcReg(i: Insn): boolean {
+  if (isLdImm64(i) || isCall(i)) return false;
+  if (isLoad(i) || cls(i) === 3 /* stx, atomics */) return true;
+  return (isAlu(i) || isJmpClass(i)) && isReg(i);
+}
+
+/** Writes only its destination, without reading it: mov, loads, 64-bit immediates. */
+const writesFresh = (i: Insn): boolean => (isAlu(i) && op(i) === BPF_MOV && i.off === 0) || isLoad(i) || isLdImm64(i);
+
+export function peephole(items: readonly AsmItem[]): PassResult {
+  const live = liveRegisters(buildCfg(items));
+  const work: (AsmItem | undefined)[] = [...items];
+  let changed = false;
+  // first the copy pairs (they save two instructions), then the moves of fresh values (one)
+  for (let i = 0; i < work.length; i++) {
+    const a = work[i];
+    if (!isCopy(a)) continue;
+    const rA = a.dst;
+    const rB = a.src as Reg;
+    const next = work[i + 1];
+    // rA = rB; rB = rA  →  rA = rB
+    if (isCopy(next) && next.dst === rB && next.src === rA) {
+      work[i + 1] = undefined;
+      changed = true;
+      continue;
+    }
+    for (let j = i + 1; j < work.length; j++) {
+      const b = work[j];
+      if (!b || isLabel(b)) break;
+      if (isCopy(b) && b.dst === rB && b.src === rA) {
+        if (live[j]! & (1 << rA)) break;
+        for (let k = i + 1; k < j; k++) work[k] = rename(work[k] as Insn, rA, rB);
+        work[i] = undefined;
+        work[j] = undefined;
+        changed = true;
+        break;
+      }
+      if (isJmpClass(b) || touches(b, rB)) break;
+    }
+  }
+  // the liveness below is of the items as they came in: when the first sweep changed them, the driver comes back
+  if (changed) return { items: work.filter((x): x is AsmItem => x !== undefined), changed };
+  for (let i = 0; i < work.length; i++) {
+    const a = work[i];
+    if (!a || isLabel(a)) continue;
+    let n = i + 1;
+    while (n < work.length && work[n] === undefined) n++;
+    const next = work[n];
+    // rA = <value>; rB = rA  →  rB = <value>
+    if (writesFresh(a) && isCopy(next) && next.src === a.dst && a.dst !== 10 && !(live[n]! & (1 << a.dst))) {
+      work[i] = { ...a, dst: next.dst };
+      work[n] = undefined;
+      changed = true;
+    }
+  }
+  return { items: work.filter((x): x is AsmItem => x !== undefined), changed };
+}

@@ -1,0 +1,259 @@
+// Forward value analysis: what each register and each stack slot is known to hold before every instruction.
+// A register may be a constant, the frame pointer plus an offset, or a map pseudo-load; a stack slot may hold a
+// constant or the value still in some register. Facts die where they could be wrong: a register's when it is
+// written, a slot's when a store overlaps it, when a helper that writes memory runs, or when a store goes
+// through a pointer that might point into the stack (mayStack: any value derived from r10, or loaded from
+// memory once the program has stored a stack pointer somewhere).
+import {
+  BPF_JMP32,
+  BPF_JEQ,
+  BPF_JNE,
+  BPF_MOV,
+  BPF_PSEUDO_MAP_FD,
+  BPF_PSEUDO_MAP_VALUE,
+  isLabel,
+} from '../asm/index.ts';
+import type { AsmItem, Insn, Reg } from '../asm/index.ts';
+import { forward, type Cfg } from './cfg.ts';
+import { foldAlu, signExt32 } from './fold-math.ts';
+import {
+  cls,
+  isAlu,
+  isAtomic,
+  isCond,
+  isHelperCall,
+  isLdImm64,
+  isLoad,
+  isPseudoCall,
+  isReg,
+  isStore,
+  memSize,
+  op,
+} from './insn-info.ts';
+
+export type Val =
+  | { readonly k: 'c'; readonly v: bigint } // a 64-bit constant, as an unsigned value
+  | { readonly k: 's'; readonly off: number } // r10 + off
+  | { readonly k: 'm'; readonly map: string; readonly kind: 'fd' | 'value'; readonly offset: number };
+
+export interface SlotFact {
+  readonly off: number;
+  readonly size: number;
+  /** the bytes, read back at this size (zero-extended) */
+  readonly c?: bigint;
+  /** a register still holding the same 64 bits (8-byte slots only) */
+  readonly r?: Reg;
+}
+
+export interface State {
+  readonly regs: readonly (Val | undefined)[];
+  /** bit r: register r may point into this frame's stack */
+  readonly mayStack: number;
+  readonly slots: ReadonlyMap<string, SlotFact>;
+}
+
+/** Helpers that write no memory through their arguments (so stack facts survive them). */
+export const READ_ONLY_HELPERS: ReadonlySet<number> = new Set([1, 2, 3, 5, 7, 8, 14, 15, 25, 27, 35, 130]);
+
+export const slotKey = (off: number, size: number): string => `${off}:${size}`;
+const FP_BIT = 1 << 10;
+
+export function valEq(a: Val | undefined, b: Val | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.k !== b.k) return false;
+  if (a.k === 'c') return a.v === (b as typeof a).v;
+  if (a.k === 's') return a.off === (b as typeof a).off;
+  const m = b as typeof a;
+  return a.map === m.map && a.kind === m.kind && a.offset === m.offset;
+}
+
+function slotEq(a: SlotFact, b: SlotFact): boolean {
+  return a.off === b.off && a.size === b.size && a.c === b.c && a.r === b.r;
+}
+
+const entry = (): State => ({ regs: new Array(11).fill(undefined), mayStack: FP_BIT, slots: new Map() });
+
+function meet(a: State, b: State): State {
+  const regs = a.regs.map((v, r) => (valEq(v, b.regs[r]) ? v : undefined));
+  const slots = new Map<string, SlotFact>();
+  for (const [k, f] of a.slots) {
+    const g = b.slots.get(k);
+    if (g && slotEq(f, g)) slots.set(k, f);
+  }
+  return { regs, mayStack: a.mayStack | b.mayStack, slots };
+}
+
+function equal(a: State, b: State): boolean {
+  if (a.mayStack !== b.mayStack || a.slots.size !== b.slots.size) return false;
+  for (let r = 0; r < 11; r++) if (!valEq(a.regs[r], b.regs[r])) return false;
+  for (const [k, f] of a.slots) {
+    const g = b.slots.get(k);
+    if (!g || !slotEq(f, g)) return false;
+  }
+  return true;
+}
+
+/** The stack offset an access through `base + off` touches, when base is known to be r10-relative. */
+export function stackAddr(s: State, base: number, off: number): number | undefined {
+  if (base === 10) return off;
+  const v = s.regs[base];
+  return v?.k === 's' ? v.off + off : undefined;
+}
+
+export const mayPointToStack = (s: State, r: number): boolean => (s.mayStack & (1 << r)) !== 0;
+
+class Mut {
+  regs: (Val | undefined)[];
+  mayStack: number;
+  slots: Map<string, SlotFact>;
+  constructor(s: State) {
+    this.regs = [...s.regs];
+    this.mayStack = s.mayStack;
+    this.slots = new Map(s.slots);
+  }
+  set(r: Reg, v: Val | undefined, mayStack: boolean): void {
+    this.regs[r] = v;
+    this.mayStack = mayStack || v?.k === 's' ? this.mayStack | (1 << r) : this.mayStack & ~(1 << r);
+    for (const [k, f] of this.slots)
+      if (f.r === r) this.slots.set(k, { off: f.off, size: f.size, ...(f.c !== undefined ? { c: f.c } : {}) });
+    for (const [k, f] of this.slots) if (f.c === undefined && f.r === undefined) this.slots.delete(k);
+  }
+  clobber(off: number, size: number): void {
+    for (const [k, f] of this.slots) if (f.off < off + size && off < f.off + f.size) this.slots.delete(k);
+  }
+  freeze(): State {
+    return { regs: this.regs, mayStack: this.mayStack, slots: this.slots };
+  }
+}
+
+export interface ValueFacts {
+  /** facts before each item (undefined: unreachable) */
+  readonly before: readonly (State | undefined)[];
+  /** a stack pointer was stored to memory somewhere: loaded values may point into the stack */
+  readonly spilled: boolean;
+}
+
+export function analyzeValues(cfg: Cfg): ValueFacts {
+  let before = run(cfg, false);
+  if (!storesStackPointer(cfg.items, before)) return { before, spilled: false };
+  before = run(cfg, true);
+  return { before, spilled: true };
+}
+
+function storesStackPointer(items: readonly AsmItem[], before: readonly (State | undefined)[]): boolean {
+  return items.some((it, i) => {
+    const s = before[i];
+    return !isLabel(it) && s !== undefined && cls(it) === 3 /* STX */ && mayPointToStack(s, it.src);
+  });
+}
+
+function run(cfg: Cfg, spilled: boolean): (State | undefined)[] {
+  return forward(
+    cfg,
+    { entry, meet, equal },
+    (i, s) => step(cfg.items[i]!, s, spilled),
+    (from, to, s) => edgeState(cfg, from, to, s),
+  );
+}
+
+/** Along a branch that tests a register against a constant for equality, the register is that constant. */
+/** The facts along the edge from item `from` to item `to`. */
+export function edgeState(cfg: Cfg, from: number, to: number, s: State): State {
+  const item = cfg.items[from]!;
+  if (isLabel(item) || !isCond(item) || isReg(item) || cls(item) === BPF_JMP32) return s;
+  if (cfg.labelAt.get(item.jumpTo!) === from + 1) return s; // both edges lead to the same place
+  const taken = to !== from + 1;
+  if ((op(item) === BPF_JEQ && taken) || (op(item) === BPF_JNE && !taken)) {
+    const m = new Mut(s);
+    m.set(item.dst, { k: 'c', v: BigInt.asUintN(64, BigInt(item.imm)) }, false);
+    return m.freeze();
+  }
+  return s;
+}
+
+export function step(item: AsmItem, s: State, spilled: boolean): State {
+  if (isLabel(item)) return s;
+  const i = item;
+  const m = new Mut(s);
+  if (isAlu(i)) {
+    const dst = i.dst;
+    if (op(i) === BPF_MOV && isReg(i) && i.off === 0 && cls(i) === 7) {
+      m.set(dst, i.src === 10 ? { k: 's', off: 0 } : s.regs[i.src], mayPointToStack(s, i.src));
+    } else {
+      const v = aluResult(i, s);
+      m.set(
+        dst,
+        v,
+        isReg(i) ? mayPointToStack(s, i.src) || mayPointToStack(s, dst) : mayPointToStack(s, dst) && op(i) !== BPF_MOV,
+      );
+    }
+  } else if (isLdImm64(i)) {
+    if (i.src === 0 && i.imm64 !== undefined) m.set(i.dst, { k: 'c', v: BigInt.asUintN(64, i.imm64) }, false);
+    else if ((i.src === BPF_PSEUDO_MAP_FD || i.src === BPF_PSEUDO_MAP_VALUE) && i.mapRef)
+      m.set(i.dst, { k: 'm', ...i.mapRef }, false);
+    else m.set(i.dst, undefined, false);
+  } else if (isLoad(i)) {
+    m.set(i.dst, loadResult(i, s), spilled);
+  } else if (isStore(i)) {
+    const size = memSize(i);
+    const at = stackAddr(s, i.dst, i.off);
+    if (at !== undefined) {
+      m.clobber(at, size);
+      const fact = storeFact(i, s, at, size);
+      if (fact) m.slots.set(slotKey(at, size), fact);
+    } else if (mayPointToStack(s, i.dst)) m.slots.clear();
+  } else if (isAtomic(i)) {
+    const at = stackAddr(s, i.dst, i.off);
+    if (at !== undefined) m.clobber(at, memSize(i));
+    else if (mayPointToStack(s, i.dst)) m.slots.clear();
+    for (const r of [0, i.src] as Reg[]) m.set(r, undefined, spilled); // fetch forms and cmpxchg write these
+  } else if (isHelperCall(i) || isPseudoCall(i)) {
+    if (!(isHelperCall(i) && READ_ONLY_HELPERS.has(i.imm))) m.slots.clear();
+    for (const r of [1, 2, 3, 4, 5] as Reg[]) m.set(r, undefined, false);
+    m.set(0, undefined, isPseudoCall(i)); // helpers never return stack pointers; a subprogram might return its argument
+  }
+  return m.freeze();
+}
+
+function operand(i: Insn, s: State): bigint | undefined {
+  if (!isReg(i)) return BigInt.asUintN(64, BigInt(i.imm));
+  const v = s.regs[i.src];
+  return v?.k === 'c' ? v.v : undefined;
+}
+
+export function aluResult(i: Insn, s: State): Val | undefined {
+  const d = s.regs[i.dst];
+  const b = operand(i, s);
+  const is64 = cls(i) === 7;
+  if (op(i) === BPF_MOV) {
+    if (i.off !== 0) return undefined; // movsx
+    return b === undefined ? undefined : { k: 'c', v: is64 ? b : BigInt.asUintN(32, b) };
+  }
+  if (d?.k === 's' && is64 && b !== undefined && !isReg(i)) {
+    if (op(i) === 0x00) return { k: 's', off: d.off + i.imm }; // add
+    if (op(i) === 0x10) return { k: 's', off: d.off - i.imm }; // sub
+  }
+  if (d?.k !== 'c') return undefined;
+  const v = foldAlu(i, d.v, b);
+  return v === undefined ? undefined : { k: 'c', v };
+}
+
+function loadResult(i: Insn, s: State): Val | undefined {
+  const at = stackAddr(s, i.src, i.off);
+  if (at === undefined) return undefined;
+  const f = s.slots.get(slotKey(at, memSize(i)));
+  if (!f) return undefined;
+  if (f.c !== undefined) return { k: 'c', v: f.c };
+  if (f.r !== undefined) return s.regs[f.r];
+  return undefined;
+}
+
+function storeFact(i: Insn, s: State, off: number, size: number): SlotFact | undefined {
+  const bits = BigInt(size * 8);
+  if (cls(i) === 2) return { off, size, c: BigInt.asUintN(Number(bits), signExt32(i.imm)) }; // st imm
+  const v = s.regs[i.src];
+  const c = v?.k === 'c' ? BigInt.asUintN(Number(bits), v.v) : undefined;
+  const r = size === 8 && i.src !== 10 ? (i.src as Reg) : undefined;
+  if (c === undefined && r === undefined) return undefined;
+  return { off, size, ...(c !== undefined ? { c } : {}), ...(r !== undefined ? { r } : {}) };
+}

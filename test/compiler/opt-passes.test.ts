@@ -1,0 +1,358 @@
+// Table tests of the optimizer's passes: items in, the disassembly of what comes out. Each pass has cases where
+// it must fire and cases where it must not (aliasing, a helper call or a label between, 32-bit ops).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  R0,
+  R1,
+  R10,
+  R2,
+  R3,
+  R6,
+  R7,
+  alu32Imm,
+  alu64Imm,
+  alu64Reg,
+  call,
+  disasm,
+  encode,
+  exit,
+  ja,
+  jmpImm,
+  jmpReg,
+  label,
+  ldMapFd,
+  ldx,
+  mov32Imm,
+  mov64Imm,
+  mov64Reg,
+  st,
+  stx,
+  type AsmItem,
+} from '../../compiler/asm/index.ts';
+import { foldConstants } from '../../compiler/opt/fold.ts';
+import { removeUnreachable, threadBranches } from '../../compiler/opt/branches.ts';
+import { removeDeadCode, removeDeadStores } from '../../compiler/opt/dead.ts';
+import { peephole } from '../../compiler/opt/peephole.ts';
+import { optimize } from '../../compiler/opt/index.ts';
+
+const show = (items: readonly AsmItem[]): string[] => disasm(encode(items).bytes);
+const tail = [mov64Imm(R0, 0), exit()];
+
+test('fold: an ALU op on known operands becomes a move of the result', () => {
+  const r = foldConstants([mov64Imm(R1, 6), alu64Imm('mul', R1, 7), mov64Reg(R0, R1), exit()]);
+  assert.equal(show(r.items), ['r1 = 6', 'r1 = 42', 'r0 = 42', 'exit']);
+});
+
+test('fold: a known register operand becomes the immediate', () => {
+  const r = foldConstants([ldx(8, R1, R6, 8), mov64Imm(R0, 3), alu64Reg('mul', R1, R0), mov64Reg(R0, R1), exit()]);
+  assert.equal(show(r.items), ['r1 = *(u64 *)(r6 + 8)', 'r0 = 3', 'r1 *= 3', 'r0 = r1', 'exit']);
+});
+
+test('fold: 32-bit ops wrap and zero-extend', () => {
+  const r = foldConstants([mov64Imm(R1, -1), alu32Imm('add', R1, 1), mov64Reg(R0, R1), exit()]);
+  assert.equal(show(r.items).slice(1, 3), ['r1 = 0', 'r0 = 0']);
+  const s = foldConstants([mov64Imm(R1, 0x7fffffff), alu32Imm('add', R1, 1), mov64Reg(R0, R1), exit()]);
+  assert.equal(
+    show(s.items).slice(1, 2),
+    ['w1 = -2147483648'],
+    'zero-extended 0x80000000: a 32-bit move, not r1 = -2^31',
+  );
+});
+
+test('fold: a decided branch becomes a jump, or goes', () => {
+  const taken = foldConstants([mov64Imm(R1, 5), jmpImm('jgt', R1, 3, 'L'), ...tail, label('L'), ...tail]);
+  assert.equal(show(taken.items)[1], 'goto +2');
+  const not = foldConstants([mov64Imm(R1, 5), jmpImm('jgt', R1, 9, 'L'), ...tail, label('L'), ...tail]);
+  assert.equal(show(not.items).length, 5);
+});
+
+test('fold: facts meet at labels (no folding of a value that differs by path)', () => {
+  const items = [
+    ldx(8, R2, R6, 0),
+    mov64Imm(R1, 1),
+    jmpImm('jeq', R2, 0, 'L'),
+    mov64Imm(R1, 2),
+    label('L'),
+    alu64Imm('add', R1, 1),
+    mov64Reg(R0, R1),
+    exit(),
+  ];
+  assert.equal(show(foldConstants(items).items)[4], 'r1 += 1');
+});
+
+test('forward: a reload of a spilled register becomes a move, or goes', () => {
+  const r = foldConstants([ldx(8, R0, R6, 0), stx(8, R10, R0, -8), ldx(8, R1, R10, -8), mov64Reg(R0, R1), exit()]);
+  assert.equal(show(r.items)[2], 'r1 = r0');
+  const k = foldConstants([st(8, R10, -8, 1), ldx(8, R1, R10, -8), mov64Reg(R0, R1), exit()]);
+  assert.equal(show(k.items)[1], 'r1 = 1');
+});
+
+test('forward: not across a store through a pointer that may alias the slot', () => {
+  const items = [
+    ldx(8, R0, R6, 0),
+    stx(8, R10, R0, -8),
+    mov64Reg(R2, R10),
+    alu64Imm('add', R2, -16),
+    mov64Reg(R3, R2),
+    alu64Reg('add', R3, R0), // r10-relative, offset unknown: may point at -8
+    st(8, R3, 0, 7),
+    ldx(8, R1, R10, -8),
+    mov64Reg(R0, R1),
+    exit(),
+  ];
+  assert.equal(show(foldConstants(items).items)[7], 'r1 = *(u64 *)(r10 - 8)');
+});
+
+test('forward: a store through a map value pointer does not touch the stack', () => {
+  const items = [
+    st(8, R10, -8, 5),
+    ldMapFd(R1, 'm'),
+    mov64Reg(R2, R10),
+    alu64Imm('add', R2, -16),
+    call(1),
+    jmpImm('jeq', R0, 0, 'out'),
+    st(8, R0, 0, 9),
+    ldx(8, R1, R10, -8),
+    stx(8, R0, R1, 8),
+    label('out'),
+    ...tail,
+  ];
+  assert.ok(show(foldConstants(items).items).includes('r1 = 5'));
+});
+
+test('forward: not across a helper that writes memory, nor a 32-bit store read back as 64', () => {
+  const items = [
+    ldx(8, R0, R6, 0),
+    stx(8, R10, R0, -8),
+    mov64Reg(R1, R10),
+    alu64Imm('add', R1, -8),
+    mov64Imm(R2, 8),
+    call(16), // get_current_comm writes through r1
+    ldx(8, R1, R10, -8),
+    mov64Reg(R0, R1),
+    exit(),
+  ];
+  assert.equal(show(foldConstants(items).items)[6], 'r1 = *(u64 *)(r10 - 8)');
+  const narrow = [ldx(8, R0, R6, 0), stx(4, R10, R0, -8), ldx(4, R1, R10, -8), mov64Reg(R0, R1), exit()];
+  assert.equal(show(foldConstants(narrow).items)[2], 'r1 = *(u32 *)(r10 - 8)');
+});
+
+test('forward: not after the register was changed (helper calls clobber r0-r5)', () => {
+  const items = [ldx(8, R1, R6, 0), stx(8, R10, R1, -8), call(5), ldx(8, R2, R10, -8), mov64Reg(R0, R2), exit()];
+  assert.equal(show(foldConstants(items).items)[3], 'r2 = *(u64 *)(r10 - 8)');
+});
+
+test('fold: redundant helper-argument setup goes', () => {
+  const items = [
+    mov64Reg(R2, R10),
+    alu64Imm('add', R2, -8),
+    st(8, R10, -8, 0),
+    mov64Reg(R2, R10),
+    alu64Imm('add', R2, -8),
+    ldMapFd(R1, 'm'),
+    ldMapFd(R1, 'm'),
+    call(1),
+    ...tail,
+  ];
+  assert.equal(show(foldConstants(items).items), [
+    'r2 = r10',
+    'r2 += -8',
+    '*(u64 *)(r10 - 8) = 0',
+    'ld_pseudo r1, 1, 0',
+    'call 1',
+    'r0 = 0',
+    'exit',
+  ]);
+});
+
+test('branches: a jump to a jump goes to the final target; a jump to the next instruction goes', () => {
+  const items = [
+    ldx(8, R1, R6, 0),
+    jmpImm('jeq', R1, 0, 'A'),
+    ja('N'),
+    label('N'),
+    mov64Imm(R0, 1),
+    exit(),
+    label('A'),
+    ja('C'),
+    label('C'),
+    ...tail,
+  ];
+  const r = threadBranches(items);
+  assert.equal(show(removeUnreachable(r.items).items), [
+    'r1 = *(u64 *)(r6 + 0)',
+    'if r1 == 0 goto +2',
+    'r0 = 1',
+    'exit',
+    'r0 = 0',
+    'exit',
+  ]);
+  const chain = [
+    ldx(8, R1, R6, 0),
+    jmpImm('jeq', R1, 0, 'A'),
+    ...tail,
+    label('A'),
+    ja('B'),
+    label('B2'),
+    ...tail,
+    label('B'),
+    mov64Imm(R0, 1),
+    exit(),
+  ];
+  assert.equal(show(threadBranches(chain).items)[1], 'if r1 == 0 goto +5', 'straight to B');
+});
+
+test('branches: a jump whose landing branch is decided on the way skips it', () => {
+  // r0 = c ? 1 : 0; if r0 == 0 …: the materialised boolean is tested straight away
+  const items = [
+    ldx(8, R1, R6, 0),
+    jmpImm('jgt', R1, 5, 'T'),
+    mov64Imm(R0, 0),
+    ja('J'),
+    label('T'),
+    mov64Imm(R0, 1),
+    label('J'),
+    jmpImm('jeq', R0, 0, 'F'),
+    mov64Imm(R0, 7),
+    exit(),
+    label('F'),
+    mov64Imm(R0, 8),
+    exit(),
+  ];
+  const out = optimize(items);
+  assert.equal(show(out), ['r1 = *(u64 *)(r6 + 0)', 'if r1 <= 5 goto +2', 'r0 = 7', 'exit', 'r0 = 8', 'exit']);
+});
+
+test('branches: if c goto A; goto B; A: becomes if !c goto B, but not with a label before the goto', () => {
+  const items = [
+    ldx(8, R1, R6, 0),
+    jmpImm('jgt', R1, 0, 'A'),
+    ja('B'),
+    label('A'),
+    ...tail,
+    label('B'),
+    mov64Imm(R0, 1),
+    exit(),
+  ];
+  assert.equal(show(threadBranches(items).items).slice(1, 2), ['if r1 <= 0 goto +2']);
+  const entered = [
+    ldx(8, R1, R6, 0),
+    jmpImm('jgt', R1, 0, 'A'),
+    label('X'),
+    ja('B'),
+    label('A'),
+    ...tail,
+    label('B'),
+    mov64Imm(R0, 1),
+    jmpImm('jeq', R0, 2, 'X'),
+    exit(),
+  ];
+  assert.equal(show(threadBranches(entered).items).slice(1, 3), ['if r1 > 0 goto +1', 'goto +2']);
+  const jset = [
+    ldx(8, R1, R6, 0),
+    jmpImm('jset', R1, 1, 'A'),
+    ja('B'),
+    label('A'),
+    ...tail,
+    label('B'),
+    mov64Imm(R0, 1),
+    exit(),
+  ];
+  assert.equal(show(threadBranches(jset).items).slice(1, 3), ['if r1 & 1 goto +1', 'goto +2'], 'jset has no negation');
+});
+
+test('dead code: a register nothing reads goes; stores, calls and jumps stay', () => {
+  const r = removeDeadCode([mov64Imm(R7, 1), mov64Imm(R2, 2), st(8, R10, -8, 1), call(5), mov64Imm(R3, 3), ...tail]);
+  // a call reads all five argument registers (its arity is not known here): r2 stays
+  assert.equal(show(r.items), ['r2 = 2', '*(u64 *)(r10 - 8) = 1', 'call 5', 'r0 = 0', 'exit']);
+});
+
+test('dead stores: a slot nothing reads goes; one a helper reads stays', () => {
+  const items = [
+    st(8, R10, -8, 1), // dead: overwritten before any read
+    st(8, R10, -8, 2),
+    st(8, R10, -16, 3), // dead: nothing reads -16 (the helper reads the 8-byte key at -8)
+    ldMapFd(R1, 'm'),
+    mov64Reg(R2, R10),
+    alu64Imm('add', R2, -8),
+    call(1),
+    ...tail,
+  ];
+  const sizes = (m: string) => (m === 'm' ? { key: 8, value: 8 } : undefined);
+  assert.equal(show(removeDeadStores(items, sizes).items).slice(0, 2), ['*(u64 *)(r10 - 8) = 2', 'ld_pseudo r1, 1, 0']);
+  // without the key size the helper may read up to the frame top: -16 is below the key, still dead; -8 kept
+  assert.equal(show(removeDeadStores(items).items).slice(0, 1), ['*(u64 *)(r10 - 8) = 2']);
+  // an unknown helper given a pointer below the slot: it may read it
+  const unknown = [st(8, R10, -8, 1), mov64Reg(R1, R10), alu64Imm('add', R1, -16), mov64Imm(R2, 16), call(4), ...tail];
+  assert.equal(show(removeDeadStores(unknown).items)[0], '*(u64 *)(r10 - 8) = 1');
+});
+
+test('dead stores: a load through a pointer that may be the stack keeps everything', () => {
+  const items = [
+    st(8, R10, -8, 1),
+    mov64Reg(R1, R10),
+    ldx(8, R2, R6, 0),
+    alu64Reg('add', R1, R2),
+    ldx(8, R0, R1, 0),
+    exit(),
+  ];
+  assert.equal(show(removeDeadStores(items).items)[0], '*(u64 *)(r10 - 8) = 1');
+});
+
+test('peephole: a value computed in a copy and moved back is computed in place', () => {
+  const items = [
+    ldx(8, R0, R6, 8),
+    mov64Reg(R1, R0),
+    alu64Imm('mul', R1, 3),
+    alu64Imm('add', R1, 7),
+    mov64Reg(R0, R1),
+    exit(),
+  ];
+  assert.equal(show(peephole(items).items), ['r0 = *(u64 *)(r6 + 8)', 'r0 *= 3', 'r0 += 7', 'exit']);
+});
+
+test('peephole: not when the copy is still read afterwards, nor across a label or a jump', () => {
+  const live = [
+    ldx(8, R0, R6, 8),
+    mov64Reg(R1, R0),
+    alu64Imm('mul', R1, 3),
+    mov64Reg(R0, R1),
+    stx(8, R10, R1, -8),
+    exit(),
+  ];
+  assert.ok(show(peephole(live).items).includes('r1 *= 3'), 'r1 is read after the move back: computed in r1');
+  const lbl = [
+    ldx(8, R0, R6, 8),
+    mov64Reg(R1, R0),
+    label('L'),
+    alu64Imm('mul', R1, 3),
+    mov64Reg(R0, R1),
+    jmpReg('jeq', R0, R7, 'L'),
+    exit(),
+  ];
+  assert.ok(show(peephole(lbl).items).includes('r1 *= 3'), 'not renamed across the label');
+});
+
+test('peephole: a fresh value moved straight into another register is loaded there', () => {
+  const r = peephole([ldx(8, R0, R6, 8), mov64Reg(R1, R0), stx(8, R10, R1, -8), ...tail]);
+  assert.equal(show(r.items).slice(0, 2), ['r1 = *(u64 *)(r6 + 8)', '*(u64 *)(r10 - 8) = r1']);
+});
+
+test('spans survive rewriting', () => {
+  const span = { file: { name: 'x', text: '' }, start: 1, end: 2 } as never;
+  const out = optimize([
+    { ...mov64Imm(R1, 2), span },
+    { ...alu64Imm('add', R1, 3), span },
+    { ...mov64Reg(R0, R1), span },
+    exit(),
+  ]);
+  assert.ok(out.every((i) => !('code' in i) || i.code === exit().code || (i as { span?: unknown }).span === span));
+});
+
+test('mov32 of a known value folds as 32 bits', () => {
+  const r = foldConstants([mov32Imm(R1, -1), alu64Imm('rsh', R1, 16), mov64Reg(R0, R1), exit()]);
+  assert.equal(show(r.items)[1], 'r1 = 65535');
+});
+
+test.run();
