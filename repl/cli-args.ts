@@ -88,7 +88,7 @@ OPTIONS:
     --unsafe       allow system(), which runs commands as root
     --info         what this kernel supports (probe types, maps, helpers), measured and cached
     -d, --debug STAGE
-                   print a compiler stage and continue: ast, bytecode
+                   print a compiler stage and continue: ast, bytecode (optimized), bytecode-unopt
     --dry-run      compile and load nothing
     --mode bench, --bench
                    run BEGIN, time each bench:NAME probe, run END; attach nothing else
@@ -117,6 +117,8 @@ export const shortUsage = `USAGE:
 
 /** what -d can print */
 const DEBUG_STAGES = ['ast', 'bytecode'];
+/** also accepted: the bytecode before the optimizer (for comparing; the error above names the two main stages) */
+const EXTRA_DEBUG_STAGES = ['bytecode-unopt'];
 
 class UsageError extends Error {
   constructor(
@@ -202,7 +204,7 @@ const options: readonly OptionSpec[] = [
     value: true,
     apply: (o, v) => {
       for (const stage of v.split(',').filter(Boolean)) {
-        if (!DEBUG_STAGES.includes(stage))
+        if (!DEBUG_STAGES.includes(stage) && !EXTRA_DEBUG_STAGES.includes(stage))
           throw new UsageError(
             `unknown debug stage '${stage}': scry prints ${DEBUG_STAGES.map((d) => `-d ${d}`).join(' or ')}`,
           );

@@ -1,6 +1,6 @@
 // The scry command line: parse options, run the pipeline, report mistakes once, exit with the right code.
 import { existsSync, readFileSync } from 'node:fs';
-import { compileSource, disasmListing, type CompiledProgram } from '../compiler/index.ts';
+import { compileSource, disasmListing, type CompiledProgram, type CompileSourceOptions } from '../compiler/index.ts';
 import { error, renderDiagnostics, type Diagnostic } from '../lang/index.ts';
 import {
   hostKernelInfo,
@@ -93,7 +93,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     });
   }
 
-  const result = compileSource(text, hostKernelInfo(), {
+  const compileOptions: CompileSourceOptions = {
     name,
     params: opts.args,
     namedArgs: opts.namedArgs,
@@ -107,7 +107,10 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     settings: process.env,
     ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
     onStage: mark,
-  });
+    // SCRY_OPTIMIZE=0: the code as generated, without the bytecode optimizer (the size bench's --unopt)
+    ...(process.env.SCRY_OPTIMIZE === '0' ? { optimize: false } : {}),
+  };
+  const result = compileSource(text, hostKernelInfo(), compileOptions);
   if (opts.debug.includes('ast') && result.ast)
     process.stdout.write(
       JSON.stringify(result.ast, (k, v) => (k === 'file' ? undefined : typeof v === 'bigint' ? v.toString() : v), 2) +
@@ -127,6 +130,10 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   if (opts.pid !== undefined && !processExists(opts.pid)) {
     process.stderr.write(`ERROR: no process with PID ${opts.pid}\n`);
     return 1;
+  }
+  if (opts.debug.includes('bytecode-unopt')) {
+    const unopt = compileSource(text, hostKernelInfo(), { ...compileOptions, optimize: false }).program;
+    if (unopt) printBytecode(unopt);
   }
   if (opts.debug.includes('bytecode')) printBytecode(result.program);
   if (opts.dryRun) return 0;
