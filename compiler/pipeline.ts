@@ -4,6 +4,8 @@ import {
   check,
   expandScriptMacros,
   parse,
+  resolveImports,
+  type ImportFiles,
   scriptC,
   sourceFile,
   type IncludeResolver,
@@ -25,6 +27,8 @@ export interface CompileSourceOptions extends CheckOptions, CompileOptions {
   readonly includeFiles?: readonly string[];
   /** finds #include'd headers (the CLI's reads -I directories and the system ones); none: every #include fails */
   readonly resolveInclude?: IncludeResolver;
+  /** reads `import "path";` files (the CLI's reads the file system); none: every import fails */
+  readonly importFiles?: ImportFiles;
   /** named parameters given after the program (`-- --name=value`; a bare `--name` is true), read by getopt() */
   readonly namedArgs?: ReadonlyMap<string, string | true>;
   /** told as each stage ends ('parse', 'check', 'compile'): --timings marks the time there */
@@ -47,15 +51,25 @@ export function compileSource(
   options: CompileSourceOptions = {},
 ): CompileSourceResult {
   const file = sourceFile(options.name ?? 'stdin', text);
-  const parsed = parse(file);
+  const parsedRoot = parse(file);
   options.onStage?.('parse');
   // the text ends inside something unfinished (an open struct body, block or bracket): that alone is said
-  if (parsed.diagnostics.some((d) => d.incomplete)) return { diagnostics: parsed.diagnostics };
+  if (parsedRoot.diagnostics.some((d) => d.incomplete)) return { diagnostics: parsedRoot.diagnostics };
+  // imported scripts' probes, macros and map declarations join the program; imported headers its C part
+  const imported = parsedRoot.program
+    ? resolveImports(file, parsedRoot.program, parsedRoot.imports, options.importFiles)
+    : undefined;
+  const parsed = imported
+    ? { ...parsedRoot, program: imported.program, diagnostics: [...parsedRoot.diagnostics, ...imported.diagnostics] }
+    : parsedRoot;
+  const includeFiles = imported?.headers.length
+    ? [...(options.includeFiles ?? []), ...imported.headers]
+    : options.includeFiles;
   // the C part (struct definitions, #include, #define) first: its types and macros are the probes'
   const c = scriptC(file, parsed.definitionsEnd, {
     arch: kernel.arch,
-    base: parsed.definitionsEnd > 0 || options.includeFiles?.length ? kernel.btf() : undefined,
-    ...(options.includeFiles ? { includeFiles: options.includeFiles } : {}),
+    base: parsed.definitionsEnd > 0 || includeFiles?.length ? kernel.btf() : undefined,
+    ...(includeFiles ? { includeFiles } : {}),
     ...(options.resolveInclude ? { resolveInclude: options.resolveInclude } : {}),
   });
   const parsedFront = [...c.diagnostics, ...parsed.diagnostics];

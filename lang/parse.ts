@@ -20,6 +20,7 @@ import { ScryParser } from './parser.ts';
 import { isStackOverflow } from './walk.ts';
 import { lineCol, type SourceFile, type Span } from './source.ts';
 import { cDefinitionAt, scriptDefinitionsEnd, unclosedDefinition } from './c/preprocess-script.ts';
+import { takeImports, type ImportStatement } from './imports-syntax.ts';
 import * as T from './tokens.ts';
 
 export interface ParseResult {
@@ -28,6 +29,8 @@ export interface ParseResult {
   readonly diagnostics: Diagnostic[];
   /** Where the script's C definitions end (0: it has none); lang/c/script-c.ts reads them. */
   readonly definitionsEnd: number;
+  /** `import "path";` statements, in order (lang/imports.ts resolves them) */
+  readonly imports?: readonly ImportStatement[];
 }
 
 let parser: ScryParser | undefined;
@@ -61,7 +64,8 @@ function parseWith(p: ScryParser, file: SourceFile): ParseResult {
     return { diagnostics: [{ ...d, incomplete: true }], definitionsEnd };
   }
   const diagnostics: Diagnostic[] = [];
-  const tokens = withoutLateDefinitions(lex(blankedOut(file.text, definitionsEnd)), file, diagnostics);
+  const lexed = withoutLateDefinitions(lex(blankedOut(file.text, definitionsEnd)), file, diagnostics);
+  const { tokens, imports } = takeImports(lexed, file, diagnostics);
   const built: Built = { config: [], includes: [], probes: [] };
   const starts = segmentStarts(tokens);
   starts.forEach((from, i) => {
@@ -107,6 +111,7 @@ function parseWith(p: ScryParser, file: SourceFile): ParseResult {
     },
     diagnostics: capDiagnostics(diagnostics),
     definitionsEnd,
+    ...(imports.length ? { imports } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { error, renderDiagnostics, type Diagnostic } from '../lang/index.ts';
 import {
   hostKernelInfo,
   includeResolver,
+  importFiles,
   kernelInfoText,
   listProbes,
   mark,
@@ -103,6 +104,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     helperErrors: opts.noWarnings ? 0 : (opts.helperErrors ?? 1),
     includeFiles: opts.includeFiles,
     resolveInclude: includeResolver({ includeDirs: opts.includeDirs }),
+    importFiles: importFiles(),
     // BPFTRACE_MAX_STRLEN, BPFTRACE_STACK_MODE, …: bpftrace's environment variables, winning over config = { }
     settings: process.env,
     ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
@@ -187,6 +189,7 @@ function listProgram(text: string, name: string, opts: CliOptions): number {
     unsafe: true, // listing runs nothing: system() and friends need not be allowed to be listed
     includeFiles: opts.includeFiles,
     resolveInclude: includeResolver({ includeDirs: opts.includeDirs }),
+    importFiles: importFiles(),
     settings: process.env,
     ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
   });

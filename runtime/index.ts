@@ -20,4 +20,5 @@ export { kernelInfoText } from './info.ts';
 export { native } from './sys/index.ts';
 export { sameValue } from './value.ts';
 export { includeResolver } from './include-files.ts';
+export { importFiles } from './import-files.ts';
 export { mark, timingsText } from './timings.ts';
