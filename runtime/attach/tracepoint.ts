@@ -1,9 +1,11 @@
 // tracepoint:group:event → a perf tracepoint event with the program attached (PERF_EVENT_IOC_SET_BPF).
-// One perf event on CPU 0 is enough: a tracepoint's BPF program runs on every CPU.
+// One perf event on CPU 0 is enough: a tracepoint's BPF program runs on every CPU. A program the compiler
+// made a tp_btf one (the same event without the perf record: lang/providers/tracepoint.ts) links instead.
 import type { LoadedProgram } from '../loader.ts';
 import { ScryRuntimeError } from '../errors.ts';
 import { tracepointId } from '../kernel/tracefs.ts';
 import { OwnedFd, PerfType, perfEnable, perfEventOpen, perfSetBpf } from '../sys/index.ts';
+import { attachTracing } from './fentry.ts';
 import type { Attachment } from './types.ts';
 
 export function attachTracepoint(p: LoadedProgram, group: string, event: string): Attachment {
@@ -12,6 +14,7 @@ export function attachTracepoint(p: LoadedProgram, group: string, event: string)
     throw new ScryRuntimeError(`tracepoint ${group}:${event} does not exist on this kernel`, p.spec.attach.span, [
       `list them with: scry -l 'tracepoint:${group}:*'`,
     ]);
+  if (p.spec.tracing) return attachTracing(p, `tracepoint:${group}:${event}`);
   return attachPerfEvent(
     p,
     { type: PerfType.TRACEPOINT, config: BigInt(id), samplePeriod: 1n, pid: -1, cpu: 0 },
