@@ -5,7 +5,19 @@
 // says its probes are attached.
 import { arch } from 'node:os';
 import type { Native } from './native.ts';
-import { attachedWithin, failed, fix, loop, median, ratio, startTracer, tracers, type Tracer } from './proc.ts';
+import {
+  attachedWithin,
+  failed,
+  fix,
+  loop,
+  median,
+  otherAttachments,
+  ratio,
+  retryOnce,
+  startTracer,
+  tracers,
+  type Tracer,
+} from './proc.ts';
 
 export interface Shape {
   name: string;
@@ -100,6 +112,7 @@ async function tracedSample(t: Tracer, native: Native, s: Shape): Promise<number
 
 export async function eventsBench(native: Native, runs: number): Promise<EventRow[]> {
   const rows: EventRow[] = [];
+  console.log(`(at the start: ${otherAttachments()})`);
   for (const s of shapes(native)) {
     const untraced: number[] = [];
     const traced = new Map<string, number[]>();
@@ -109,7 +122,7 @@ export async function eventsBench(native: Native, runs: number): Promise<EventRo
         untraced.push(loop(native, s.mode, s.n).cpuNs);
         for (const t of tracers()) {
           const xs = traced.get(t.name) ?? [];
-          xs.push(await tracedSample(t, native, s));
+          xs.push(await retryOnce(`${s.name}, ${t.name}`, () => tracedSample(t, native, s)));
           traced.set(t.name, xs);
         }
       }

@@ -6,7 +6,18 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Native } from './native.ts';
 import { FLOOD } from './throughput.ts';
-import { attachedWithin, failed, fix, loopAsync, median, ratio, startTracer, tracers, type Tracer } from './proc.ts';
+import {
+  attachedWithin,
+  failed,
+  fix,
+  loopAsync,
+  median,
+  ratio,
+  retryOnce,
+  startTracer,
+  tracers,
+  type Tracer,
+} from './proc.ts';
 
 const TRIGGER = 'tracepoint:syscalls:sys_enter_getpid /comm == "scrybench"/ { exit(); }';
 const GIVE_UP_MS = 30_000;
@@ -54,7 +65,7 @@ export async function exitLatencyBench(native: Native, runs: number): Promise<Ex
       for (let i = 0; i < runs; i++)
         for (const t of tracers()) {
           const xs = row.samples.get(t.name) ?? [];
-          xs.push(await sample(t, native, how));
+          xs.push(await retryOnce(`${how}, ${t.name}`, () => sample(t, native, how)));
           row.samples.set(t.name, xs);
         }
     } catch (e) {

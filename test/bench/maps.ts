@@ -17,6 +17,7 @@ import {
   loop,
   median,
   ratio,
+  retryOnce,
   startTracer,
   tracerEnv,
   tracers,
@@ -54,7 +55,7 @@ export async function mapPrintBench(native: Native, runs: number): Promise<MapPr
     for (let i = 0; i < runs; i++)
       for (const t of tracers()) {
         const xs = samples.get(t.name) ?? [];
-        xs.push(await printSample(t, native));
+        xs.push(await retryOnce(`100k-key map, ${t.name}`, () => printSample(t, native)));
         samples.set(t.name, xs);
       }
   } catch (e) {

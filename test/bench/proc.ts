@@ -209,3 +209,37 @@ export const fix = (x: number | undefined, digits = 1) => (x === undefined ? '-'
 export function failed(what: string, e: unknown): void {
   console.log(`  ! ${what}: ${e instanceof Error ? e.message : String(e)} (row left out)`);
 }
+
+/**
+ * One retry of a failed sample, said on stdout: a tracer that hangs once on a loaded machine should not cost
+ * the row. A second failure is the row's.
+ */
+export async function retryOnce<T>(what: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    console.log(`  ! ${what}: ${e instanceof Error ? e.message : String(e)} (retrying once)`);
+    return await f();
+  }
+}
+
+/**
+ * Other processes' BPF programs attached through perf events (`bpftool -j perf show`): a syscall tracepoint
+ * anyone has attached puts every task on the slow syscall path, which moves the untraced baseline.
+ */
+export function otherAttachments(): string {
+  const r = spawnSync('bpftool', ['-j', 'perf', 'show'], { encoding: 'utf8' });
+  if (r.status !== 0) return `bpftool perf show failed (${r.status ?? r.error?.message}): others' attachments unknown`;
+  let list: { pid?: number; fd_type?: string; tracepoint?: string; func?: string; filename?: string }[];
+  try {
+    list = JSON.parse(r.stdout) as typeof list;
+    if (!Array.isArray(list)) throw new Error('not an array');
+  } catch (e) {
+    return `bpftool perf show: unexpected output (${(e as Error).message}): others' attachments unknown`;
+  }
+  if (list.length === 0) return 'no other BPF program attached through perf events';
+  const what = list.map(
+    (a) => `${a.fd_type ?? '?'}:${a.tracepoint ?? a.func ?? a.filename ?? '?'} (pid ${a.pid ?? '?'})`,
+  );
+  return `other BPF programs attached through perf events: ${what.join(', ')}`;
+}

@@ -8,7 +8,18 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildNative, type Native } from './native.ts';
-import { attachedWithin, failed, loop, median, ratio, scry, startTracer, tracers, type Tracer } from './proc.ts';
+import {
+  attachedWithin,
+  failed,
+  loop,
+  median,
+  ratio,
+  retryOnce,
+  scry,
+  startTracer,
+  tracers,
+  type Tracer,
+} from './proc.ts';
 
 export interface Throughput {
   tracer: Tracer['name'];
@@ -144,7 +155,7 @@ export async function throughputBench(
       for (let i = 0; i < runs; i++)
         for (const t of who) {
           const xs = row.runs.get(t.name) ?? [];
-          xs.push(await throughput(t, native, n));
+          xs.push(await retryOnce(`printf throughput, ${n}, ${t.name}`, () => throughput(t, native, n)));
           row.runs.set(t.name, xs);
         }
     } catch (e) {
