@@ -10,6 +10,7 @@ import {
   GLOBALS_MAP,
   GLOBALS_SIZE,
   LOST_MAP,
+  PARAMS_MAP,
   SCRATCH_MAP,
   stackMapName,
   BUILD_ID_FRAME_SIZE,
@@ -34,6 +35,11 @@ export interface CompileOptions {
   readonly tseriesClockMap?: string;
   /** run the bytecode optimizer (compiler/opt) on each program; on unless false (`-d bytecode-unopt` shows the code without it) */
   readonly optimize?: boolean;
+  /**
+   * --aot: getopt() reads its value from PARAMS_MAP, filled when the program loads, instead of the value
+   * given now (a string's room is the size of the value given now)
+   */
+  readonly runtimeParams?: boolean;
 }
 
 export function compile(
@@ -84,6 +90,7 @@ export function compile(
     helperErrors: options.helperErrors ?? 1, // bpftrace v0.26: failed helpers warn unless --no-warnings
     ...(options.tseriesClockMap ? { tseriesClockMap: options.tseriesClockMap } : {}),
     ...(options.optimize === false ? { optimize: false } : {}),
+    ...(options.runtimeParams ? { params: new Map() } : {}),
     lower: { ...expressionEmitters, ...statementEmitters },
   };
   const programs: ProgramSpec[] = [];
@@ -118,6 +125,10 @@ export function compile(
     });
   if (shared.usesGlobals)
     maps.set(GLOBALS_MAP, { name: GLOBALS_MAP, kind: 'array', keySize: 4, valueSize: GLOBALS_SIZE, maxEntries: 1 });
+  const params = [...(shared.params ?? [])].map(([name, at]) => ({ name, ...at }));
+  const paramsSize = params.reduce((n, p) => Math.max(n, p.offset + p.size), 0);
+  if (paramsSize)
+    maps.set(PARAMS_MAP, { name: PARAMS_MAP, kind: 'array', keySize: 4, valueSize: paramsSize, maxEntries: 1 });
   // Relocations name maps by MapSpec.name, the name the loader gives each map it creates.
   return {
     program: {
@@ -129,6 +140,7 @@ export function compile(
       maxCatBytes: checked.config.maxCatBytes,
       ...(checked.config.showDebugInfo ? {} : { showDebugInfo: false as const }),
       ...(checked.scriptTypes ? { scriptTypes: checked.scriptTypes } : {}),
+      ...(paramsSize ? { params } : {}),
     },
     diagnostics: [],
   };

@@ -33,6 +33,8 @@ export interface MapSpec {
   readonly user?: UserMapLayout;
   /** stack_trace: frames are struct bpf_stack_build_id (BPF_F_STACK_BUILD_ID: status, build id, file offset) */
   readonly buildId?: true;
+  /** array maps: the value of key 0, written when the map is created (an --aot program's getopt() values) */
+  readonly initial?: Uint8Array;
 }
 
 export interface ProgramSpec {
@@ -110,6 +112,16 @@ export const LOST_MAP = 'lost';
  * the ring buffer had no room for exit()'s own record.
  */
 export const GLOBALS_MAP = 'globals';
+/**
+ * CompileOptions.runtimeParams (--aot): each getopt() name's value sits in this array map's one value, at
+ * CompiledProgram.params' offsets (a u64 for integers and bools, the NUL-padded bytes for a string)
+ */
+export const PARAMS_MAP = 'params';
+export interface RuntimeParam {
+  readonly name: string;
+  readonly offset: number;
+  readonly size: number;
+}
 export const GLOBALS_START_NS = 0;
 export const GLOBALS_NCPUS = 8;
 export const GLOBALS_EXIT_FLAG = 16;
@@ -150,4 +162,6 @@ export interface CompiledProgram {
    * BTF's type count): record values of them print through the kernel's BTF with these on top.
    */
   readonly scriptTypes?: { readonly firstId: number; readonly types: readonly BtfType[] };
+  /** CompileOptions.runtimeParams: where each getopt() value sits in PARAMS_MAP, filled when loading */
+  readonly params?: readonly RuntimeParam[];
 }

@@ -41,6 +41,8 @@ export interface CliOptions {
   probeFilter?: string;
   /** --info: the kernel report */
   info?: boolean;
+  /** --aot FILE: write the compiled program as an executable that runs it without compiling (repl/aot.ts) */
+  aot?: string;
   /** --mode bench (--bench): time the bench:NAME probes instead of attaching the others */
   mode?: 'bench';
   /** -I DIR, in order */
@@ -90,6 +92,8 @@ OPTIONS:
     -d, --debug STAGE
                    print a compiler stage and continue: ast, bytecode (optimized), bytecode-unopt
     --dry-run      compile and load nothing
+    --aot FILE     compile, then write FILE: an executable that runs the program without compiling
+                   (run it with -q, -f json, -o FILE, and -- --name=value for getopt())
     --mode bench, --bench
                    run BEGIN, time each bench:NAME probe, run END; attach nothing else
     --refresh MS   live view redraw period (default 1000)
@@ -217,6 +221,7 @@ const options: readonly OptionSpec[] = [
   { long: 'unsafe', apply: (o) => void (o.unsafe = true) },
   { long: 'info', apply: (o) => void (o.info = true) },
   { long: 'dry-run', apply: (o) => void (o.dryRun = true) },
+  { long: 'aot', value: true, apply: (o, v) => void (o.aot = v) },
   {
     long: 'mode',
     value: true,

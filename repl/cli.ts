@@ -41,6 +41,12 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function runCommand(argv: readonly string[]): Promise<number> {
+  if (argv[0] === '--aot-run') {
+    // an --aot executable: its program, compiled already (repl/aot.ts)
+    const { aotRun } = await import('./aot.ts');
+    const aot = aotRun(argv.slice(1));
+    return 'exit' in aot ? aot.exit : run(aot.program, aot.opts);
+  }
   const parsed = parseArgs(argv);
   if (!parsed.ok) {
     if (parsed.out) process.stdout.write(parsed.out);
@@ -138,6 +144,12 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     if (unopt) printBytecode(unopt);
   }
   if (opts.debug.includes('bytecode')) printBytecode(result.program);
+  if (opts.aot !== undefined) {
+    const { compileAot } = await import('./aot.ts');
+    return compileAot(opts.aot, result.ast!, (namedArgs) =>
+      compileSource(text, hostKernelInfo(), { ...compileOptions, namedArgs, runtimeParams: true }),
+    );
+  }
   if (opts.dryRun) return 0;
   return run(result.program, opts);
 }

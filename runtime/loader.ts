@@ -22,6 +22,7 @@ import {
   btfGetNextId,
   btfInfo,
   mapCreate,
+  mapUpdate,
   MapType,
   openFdCount,
   OwnedFd,
@@ -103,6 +104,7 @@ export function loadObjects(compiled: CompiledProgram): LoadedObjects {
           ...(spec.buildId ? { flags: BPF_F_STACK_BUILD_ID } : {}),
         });
         objs.maps.set(spec.name, { spec, fd: new OwnedFd(fd, `map ${spec.name}`) });
+        if (spec.initial) mapUpdate(fd, new Uint8Array(4), spec.initial); // before any program can read it
       } catch (e) {
         const hints = [...permissionHints(e), ...fdLimitHints(e, compiled.maps.length)];
         throw new ScryRuntimeError(

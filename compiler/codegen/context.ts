@@ -63,6 +63,8 @@ export interface Shared {
   readonly tseriesClockMap?: string;
   /** false: encode the generated code as is, without the bytecode optimizer (CompileOptions.optimize) */
   readonly optimize?: boolean;
+  /** CompileOptions.runtimeParams: getopt() values read from PARAMS_MAP, here where each name sits */
+  readonly params?: Map<string, { offset: number; size: number }>;
   /** the expression and statement emitters (see Lowering) */
   readonly lower: Lowering;
 }
