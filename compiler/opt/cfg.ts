@@ -37,6 +37,13 @@ export function buildCfg(items: readonly AsmItem[]): Cfg {
   return { items, labelAt, succ, pred, roots };
 }
 
+/** A dataflow analysis that did not settle: a bug in a transfer function; the optimizer then leaves the code alone. */
+export class AnalysisGaveUp extends Error {
+  constructor() {
+    super('opt: a dataflow analysis did not converge');
+  }
+}
+
 export interface Lattice<S> {
   /** facts at a function entry */
   entry(): S;
@@ -66,15 +73,26 @@ export function forward<S>(
   }
   const queued = new Uint8Array(n);
   for (const w of work) queued[w] = 1;
+  const outOf: (S | undefined)[] = new Array(n).fill(undefined);
+  let budget = 200 * (n + 1); // the facts only ever shrink, so this is far more than any program needs
   while (work.length) {
+    if (--budget < 0) throw new AnalysisGaveUp();
     const i = work.pop()!;
     queued[i] = 0;
-    const out = transfer(i, before[i]!);
+    outOf[i] = transfer(i, before[i]!);
     for (const t of cfg.succ[i]!) {
-      const s = edge ? edge(i, t, out) : out;
+      // the facts before t: the meet over every predecessor reached so far (not over stale facts of earlier visits)
+      let next: S | undefined;
+      if (cfg.roots.has(t)) next = lat.entry();
+      else
+        for (const p of cfg.pred[t]!) {
+          const o = outOf[p];
+          if (o === undefined) continue;
+          const e = edge ? edge(p, t, o) : o;
+          next = next === undefined ? e : lat.meet(next, e);
+        }
       const old = before[t];
-      const next = cfg.roots.has(t) ? lat.entry() : old === undefined ? s : lat.meet(old, s);
-      if (old === undefined || !lat.equal(old, next)) {
+      if (next !== undefined && (old === undefined || !lat.equal(old, next))) {
         before[t] = next;
         if (!queued[t]) {
           queued[t] = 1;

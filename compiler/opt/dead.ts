@@ -6,7 +6,7 @@
 import { isLabel, type AsmItem, type Insn } from '../asm/index.ts';
 import { backward, buildCfg, type Cfg } from './cfg.ts';
 import { defs, isAtomic, isCall, isExit, isHelperCall, isLoad, isPure, isStore, memSize, uses } from './insn-info.ts';
-import { analyzeValues, mayPointToStack, stackAddr, type State } from './values.ts';
+import { analyzeValues, mayPointToStack, stackAddr, type State, type ValueFacts } from './values.ts';
 import type { PassResult } from './fold.ts';
 
 export interface MapSizes {
@@ -122,4 +122,27 @@ export function removeDeadStores(items: readonly AsmItem[], sizes?: MapSizes): P
     return (liveAfter[i]! & bytes(at, memSize(it))) !== 0n;
   });
   return { items: out, changed: out.length !== items.length };
+}
+
+/**
+ * Stack bytes a helper or subprogram may read or write (through the pointers it is given), or 'all' when a
+ * pointer that may point anywhere in the frame is used (or stored, so it may be used later).
+ */
+export function escapedBytes(cfg: Cfg, facts: ValueFacts, sizes: MapSizes | undefined): bigint | 'all' {
+  if (facts.spilled) return 'all';
+  let out = 0n;
+  for (let i = 0; i < cfg.items.length; i++) {
+    const it = cfg.items[i]!;
+    const s = facts.before[i];
+    if (isLabel(it) || s === undefined) continue;
+    if (isCall(it)) {
+      const r = stackReads(it, s, false, sizes);
+      if (r === ALL) return 'all';
+      out |= r;
+    } else if (isLoad(it) || isStore(it) || isAtomic(it)) {
+      const base = isLoad(it) ? it.src : it.dst;
+      if (stackAddr(s, base, it.off) === undefined && mayPointToStack(s, base)) return 'all';
+    }
+  }
+  return out;
 }

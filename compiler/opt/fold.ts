@@ -16,6 +16,7 @@ import {
   mov64Reg,
   type AsmItem,
   type Insn,
+  type Reg,
 } from '../asm/index.ts';
 import { buildCfg } from './cfg.ts';
 import { asImm64, foldCond, signExt32 } from './fold-math.ts';
@@ -99,13 +100,21 @@ function rewriteAlu(i: Insn, s: State): Insn | undefined {
     if (!is64) return { ...i, code: 0x04 | BPF_MOV, src: 0, off: 0, imm: Number(BigInt.asIntN(32, v.v)) }; // mov32 K
     return i;
   }
-  if (op(i) === BPF_MOV && isReg(i) && i.off === 0 && is64 && i.src === i.dst) return undefined; // r1 = r1
+  const movReg = op(i) === BPF_MOV && isReg(i) && i.off === 0;
+  if (movReg && !is64 && s.ze & (1 << i.src)) {
+    // wA = wB of a value whose upper half is zero: a plain copy (or nothing)
+    return i.src === i.dst ? undefined : mov64Reg(i.dst, i.src as Reg);
+  }
+  if (movReg && is64 && (i.src === i.dst || s.copy[i.dst] === i.src || s.copy[i.src] === i.dst)) return undefined;
   if (isReg(i) && op(i) !== 0xd0 /* end */ && op(i) !== 0x80 /* neg */) {
     const src = s.regs[i.src];
     if (src?.k === 'c') {
       const imm = is64 ? asImm64(src.v) : Number(BigInt.asIntN(32, src.v));
       if (imm !== undefined && !(op(i) === BPF_MOV && i.off !== 0)) return { ...i, code: i.code & ~BPF_X, src: 0, imm };
     }
+    // a copy's origin instead of the copy, so the copy may die
+    const origin = s.copy[i.src];
+    if (origin !== undefined && origin !== i.dst && !(movReg && is64 && origin === i.dst)) return { ...i, src: origin };
   }
   return i;
 }
@@ -126,7 +135,10 @@ function rewriteLoad(i: Insn, s: State): Insn | undefined {
 /** A register store of a known constant becomes an immediate store (8-aligned on the stack, as the verifier then tracks it). */
 function rewriteStore(i: Insn, s: State): Insn {
   const v = s.regs[i.src];
-  if (v?.k !== 'c') return i;
+  if (v?.k !== 'c') {
+    const origin = s.copy[i.src];
+    return origin !== undefined ? { ...i, src: origin } : i;
+  }
   const size = memSize(i);
   const imm = size === 8 ? asImm64(v.v) : Number(BigInt.asIntN(32, v.v));
   if (imm === undefined) return i;

@@ -1,10 +1,12 @@
 // The bytecode optimizer: runs after code generation and before encoding, on symbolic items (labels, map
 // references and spans intact). A fixed order of passes, repeated until none changes anything.
 import type { AsmItem } from '../asm/index.ts';
+import { AnalysisGaveUp } from './cfg.ts';
 import { removeUnreachable, threadBranches } from './branches.ts';
 import { removeDeadCode, removeDeadStores, type MapSizes } from './dead.ts';
 import { foldConstants, type PassResult } from './fold.ts';
 import { peephole } from './peephole.ts';
+import { promoteSlots } from './promote.ts';
 
 export type { MapSizes } from './dead.ts';
 
@@ -17,6 +19,7 @@ const MAX_ROUNDS = 30;
 
 export function optimize(items: readonly AsmItem[], opts: OptimizeOptions = {}): AsmItem[] {
   const passes: ((x: readonly AsmItem[]) => PassResult)[] = [
+    (x) => promoteSlots(x, opts.mapSizes),
     foldConstants,
     threadBranches,
     removeUnreachable,
@@ -25,6 +28,17 @@ export function optimize(items: readonly AsmItem[], opts: OptimizeOptions = {}):
     peephole,
   ];
   let cur = [...items];
+  try {
+    cur = rounds(cur, passes);
+  } catch (e) {
+    if (e instanceof AnalysisGaveUp) return [...items];
+    throw e;
+  }
+  return cur;
+}
+
+function rounds(items: AsmItem[], passes: readonly ((x: readonly AsmItem[]) => PassResult)[]): AsmItem[] {
+  let cur = items;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let changed = false;
     for (const pass of passes) {

@@ -50,6 +50,10 @@ export interface State {
   /** bit r: register r may point into this frame's stack */
   readonly mayStack: number;
   readonly slots: ReadonlyMap<string, SlotFact>;
+  /** copy[r] = q: register r holds the same 64 bits as register q (since a `r = q` neither has changed) */
+  readonly copy: readonly (Reg | undefined)[];
+  /** bit r: register r's upper 32 bits are known to be zero */
+  readonly ze: number;
 }
 
 /** Helpers that write no memory through their arguments (so stack facts survive them). */
@@ -71,20 +75,40 @@ function slotEq(a: SlotFact, b: SlotFact): boolean {
   return a.off === b.off && a.size === b.size && a.c === b.c && a.r === b.r;
 }
 
-const entry = (): State => ({ regs: new Array(11).fill(undefined), mayStack: FP_BIT, slots: new Map() });
+const entry = (): State => ({
+  regs: new Array(11).fill(undefined),
+  mayStack: FP_BIT,
+  slots: new Map(),
+  copy: new Array(11).fill(undefined),
+  ze: 0,
+});
 
 function meet(a: State, b: State): State {
   const regs = a.regs.map((v, r) => (valEq(v, b.regs[r]) ? v : undefined));
   const slots = new Map<string, SlotFact>();
   for (const [k, f] of a.slots) {
     const g = b.slots.get(k);
-    if (g && slotEq(f, g)) slots.set(k, f);
+    if (!g) continue;
+    if (slotEq(f, g)) slots.set(k, f);
+    else {
+      const c = f.c === g.c ? f.c : undefined;
+      const r = f.r === g.r ? f.r : undefined;
+      if (c !== undefined || r !== undefined)
+        slots.set(k, {
+          off: f.off,
+          size: f.size,
+          ...(c !== undefined ? { c } : {}),
+          ...(r !== undefined ? { r } : {}),
+        });
+    }
   }
-  return { regs, mayStack: a.mayStack | b.mayStack, slots };
+  const copy = a.copy.map((c, r) => (c === b.copy[r] ? c : undefined));
+  return { regs, mayStack: a.mayStack | b.mayStack, slots, copy, ze: a.ze & b.ze };
 }
 
 function equal(a: State, b: State): boolean {
-  if (a.mayStack !== b.mayStack || a.slots.size !== b.slots.size) return false;
+  if (a.mayStack !== b.mayStack || a.slots.size !== b.slots.size || a.ze !== b.ze) return false;
+  for (let r = 0; r < 11; r++) if (a.copy[r] !== b.copy[r]) return false;
   for (let r = 0; r < 11; r++) if (!valEq(a.regs[r], b.regs[r])) return false;
   for (const [k, f] of a.slots) {
     const g = b.slots.get(k);
@@ -110,9 +134,17 @@ class Mut {
     this.regs = [...s.regs];
     this.mayStack = s.mayStack;
     this.slots = new Map(s.slots);
+    this.copy = [...s.copy];
+    this.ze = s.ze;
   }
-  set(r: Reg, v: Val | undefined, mayStack: boolean): void {
+  copy: (Reg | undefined)[];
+  ze: number;
+  set(r: Reg, v: Val | undefined, mayStack: boolean, more: { copyOf?: Reg; ze?: boolean } = {}): void {
     this.regs[r] = v;
+    for (let q = 0; q < 11; q++) if (this.copy[q] === r) this.copy[q] = undefined;
+    this.copy[r] = more.copyOf !== undefined && more.copyOf !== r ? more.copyOf : undefined;
+    const ze = more.ze || (v?.k === 'c' && v.v < 1n << 32n);
+    this.ze = ze ? this.ze | (1 << r) : this.ze & ~(1 << r);
     this.mayStack = mayStack || v?.k === 's' ? this.mayStack | (1 << r) : this.mayStack & ~(1 << r);
     for (const [k, f] of this.slots)
       if (f.r === r) this.slots.set(k, { off: f.off, size: f.size, ...(f.c !== undefined ? { c: f.c } : {}) });
@@ -122,7 +154,7 @@ class Mut {
     for (const [k, f] of this.slots) if (f.off < off + size && off < f.off + f.size) this.slots.delete(k);
   }
   freeze(): State {
-    return { regs: this.regs, mayStack: this.mayStack, slots: this.slots };
+    return { regs: this.regs, mayStack: this.mayStack, slots: this.slots, copy: this.copy, ze: this.ze };
   }
 }
 
@@ -178,13 +210,18 @@ export function step(item: AsmItem, s: State, spilled: boolean): State {
   if (isAlu(i)) {
     const dst = i.dst;
     if (op(i) === BPF_MOV && isReg(i) && i.off === 0 && cls(i) === 7) {
-      m.set(dst, i.src === 10 ? { k: 's', off: 0 } : s.regs[i.src], mayPointToStack(s, i.src));
+      const src = i.src as Reg;
+      m.set(dst, src === 10 ? { k: 's', off: 0 } : s.regs[src], mayPointToStack(s, src), {
+        ...(src !== 10 ? { copyOf: s.copy[src] ?? src } : {}),
+        ze: (s.ze & (1 << src)) !== 0,
+      });
     } else {
       const v = aluResult(i, s);
       m.set(
         dst,
         v,
         isReg(i) ? mayPointToStack(s, i.src) || mayPointToStack(s, dst) : mayPointToStack(s, dst) && op(i) !== BPF_MOV,
+        { ze: zeroExtends(i, s) },
       );
     }
   } else if (isLdImm64(i)) {
@@ -193,7 +230,8 @@ export function step(item: AsmItem, s: State, spilled: boolean): State {
       m.set(i.dst, { k: 'm', ...i.mapRef }, false);
     else m.set(i.dst, undefined, false);
   } else if (isLoad(i)) {
-    m.set(i.dst, loadResult(i, s), spilled);
+    const plain = (i.code & 0xe0) === 0x60;
+    m.set(i.dst, loadResult(i, s), spilled, { ze: plain && memSize(i) <= 4 });
   } else if (isStore(i)) {
     const size = memSize(i);
     const at = stackAddr(s, i.dst, i.off);
@@ -213,6 +251,27 @@ export function step(item: AsmItem, s: State, spilled: boolean): State {
     m.set(0, undefined, isPseudoCall(i)); // helpers never return stack pointers; a subprogram might return its argument
   }
   return m.freeze();
+}
+
+/** Whether an ALU op's result has its upper 32 bits zero whatever the operands (beyond known constants). */
+function zeroExtends(i: Insn, s: State): boolean {
+  if (cls(i) === 4) return true; // every 32-bit op zero-extends
+  const dstZe = (s.ze & (1 << i.dst)) !== 0;
+  const srcZe = isReg(i) ? (s.ze & (1 << i.src)) !== 0 : i.imm >= 0;
+  switch (op(i)) {
+    case 0x70: // rsh
+      return (!isReg(i) && (i.imm & 63) >= 32) || dstZe;
+    case 0x50: // and
+      return dstZe || srcZe;
+    case 0x40: // or
+    case 0xa0: // xor
+      return dstZe && srcZe;
+    case 0x30: // div (unsigned)
+      return dstZe && i.off === 0;
+    case 0x90: // mod (unsigned)
+      return (dstZe || srcZe) && i.off === 0;
+  }
+  return false;
 }
 
 function operand(i: Insn, s: State): bigint | undefined {
