@@ -1,8 +1,10 @@
-// Per-event overhead: the loop program makes N calls untraced, then traced by scry, then by bpftrace
-// (interleaved, `runs` times); per-event cost = (median traced − median untraced) / N, from the loop's own
-// CPU time (CLOCK_PROCESS_CPUTIME_ID: the BPF program runs in the calling task, and time other work takes
-// the CPU away is not counted). The tracer is started anew for every sample and the loop starts once it
-// says its probes are attached.
+// Per-event overhead: the loop program makes N calls untraced, then traced by scry, untraced again, then traced
+// by bpftrace (interleaved, `runs` times); a sample's cost is traced minus the untraced run just before it, over
+// N, and the row shows the median. Times are the loop's own CPU time (CLOCK_PROCESS_CPUTIME_ID: the BPF program
+// runs in the calling task, and time other work takes the CPU away is not counted); pairing each traced run with
+// the untraced one next to it keeps other processes' syscall tracepoints, which come and go on a shared machine
+// and slow every syscall while attached, out of the difference as far as they hold still for a second.
+// The tracer is started anew for every sample and the loop starts once it says its probes are attached.
 import { arch } from 'node:os';
 import type { Native } from './native.ts';
 import {
@@ -38,49 +40,49 @@ export function shapes(native: Native): Shape[] {
   const getppid = 'tracepoint:syscalls:sys_enter_getppid';
   const only = '/comm == "scrybench"/';
   return [
-    { name: 'count by comm', mode: 'getppid', n: 1_000_000, program: `${getppid} { @[comm] = count(); }` },
+    { name: 'count by comm', mode: 'getppid', n: 500_000, program: `${getppid} { @[comm] = count(); }` },
     {
       name: 'hist of nsecs & 0xffff',
       mode: 'getppid',
-      n: 1_000_000,
+      n: 500_000,
       program: `${getppid} { @ = hist(nsecs & 0xffff); }`,
     },
     {
       name: 'predicate, two maps',
       mode: 'getppid',
-      n: 1_000_000,
+      n: 500_000,
       program: `${getppid} ${only} { @n[tid] = count(); @last[pid] = nsecs; }`,
     },
     {
       name: 'raw_syscalls, filtered by id',
       mode: 'getppid',
-      n: 1_000_000,
+      n: 500_000,
       program: `tracepoint:raw_syscalls:sys_enter /args->id == ${GETPPID}/ { @ = count(); }`,
     },
     {
       name: 'printf to /dev/null',
       mode: 'getppid',
-      n: 1_000_000,
+      n: 500_000,
       program: `${getppid} ${only} { printf("%d %lu\\n", tid, nsecs); }`,
       args: ['-o', '/dev/null'],
     },
     {
       name: 'str(filename) key (openat)',
       mode: 'open',
-      n: 300_000,
+      n: 200_000,
       program: `tracepoint:syscalls:sys_enter_openat ${only} { @[str(args->filename)] = count(); }`,
     },
     {
       name: 'uprobe count',
       mode: 'fn',
-      n: 200_000,
+      n: 100_000,
       program: `uprobe:${native.scrybench}:scrybench_fn { @ = count(); }`,
     },
     {
       // the price every other syscall pays while a syscall tracepoint is attached (the slow syscall path)
       name: 'getpid while sys_enter_getppid is traced',
       mode: 'getpid',
-      n: 1_000_000,
+      n: 500_000,
       program: `${getppid} { @ = count(); }`,
       untracedCalls: true,
     },
@@ -105,7 +107,7 @@ async function tracedSample(t: Tracer, native: Native, s: Shape): Promise<number
     throw e;
   }
   const l = loop(native, s.mode, s.n);
-  const e = await r.stop();
+  const e = await r.stop(20_000);
   if (e.code !== 0) throw new Error(`${t.name} ended ${e.code ?? e.signal} after SIGINT`);
   return l.cpuNs;
 }
@@ -115,27 +117,27 @@ export async function eventsBench(native: Native, runs: number): Promise<EventRo
   console.log(`(at the start: ${otherAttachments()})`);
   for (const s of shapes(native)) {
     const untraced: number[] = [];
-    const traced = new Map<string, number[]>();
+    const perCall = new Map<string, number[]>();
     try {
       loop(native, s.mode, s.n); // warm-up
-      for (let i = 0; i < runs; i++) {
-        untraced.push(loop(native, s.mode, s.n).cpuNs);
+      for (let i = 0; i < runs; i++)
         for (const t of tracers()) {
-          const xs = traced.get(t.name) ?? [];
-          xs.push(await retryOnce(`${s.name}, ${t.name}`, () => tracedSample(t, native, s)));
-          traced.set(t.name, xs);
+          const base = loop(native, s.mode, s.n).cpuNs;
+          untraced.push(base);
+          const traced = await retryOnce(`${s.name}, ${t.name}`, () => tracedSample(t, native, s));
+          const xs = perCall.get(t.name) ?? [];
+          xs.push((traced - base) / s.n);
+          perCall.set(t.name, xs);
         }
-      }
     } catch (e) {
       failed(`per-event, ${s.name}`, e);
       continue;
     }
-    const base = median(untraced);
-    const perEvent = new Map([...traced].map(([k, v]) => [k, (median(v) - base) / s.n]));
+    const perEvent = new Map([...perCall].map(([k, v]) => [k, median(v)]));
     for (const [k, v] of perEvent)
       if (v < 2 && !s.untracedCalls)
         console.log(`  ! per-event, ${s.name}: ${k} adds ${v.toFixed(1)} ns per call: was it attached?`);
-    rows.push({ shape: s, perEvent, untraced: base / s.n, runs });
+    rows.push({ shape: s, perEvent, untraced: median(untraced) / s.n, runs });
   }
   return rows;
 }
