@@ -20,7 +20,7 @@ import {
 } from '../asm/index.ts';
 import { buildCfg } from './cfg.ts';
 import { asImm64, foldCond, signExt32 } from './fold-math.ts';
-import { cls, isAlu, isCond, isLdImm64, isLoad, isReg, isStore, memSize, op } from './insn-info.ts';
+import { cls, isAlu, isAtomic, isCond, isLdImm64, isLoad, isReg, isStore, memSize, op } from './insn-info.ts';
 import { aluResult, analyzeValues, mayPointToStack, slotKey, stackAddr, valEq, type State } from './values.ts';
 
 export interface PassResult {
@@ -49,6 +49,16 @@ export function foldConstants(items: readonly AsmItem[]): PassResult {
       changed = true;
       continue;
     }
+    // rX += a; rX += b  →  rX += a + b
+    if (next && !isLabel(next) && isAddImm(it) && isAddImm(next) && next.dst === it.dst) {
+      const sum = asImm64(BigInt.asUintN(64, BigInt(it.imm) + BigInt(next.imm)));
+      if (sum !== undefined) {
+        out.push({ ...it, imm: sum });
+        i++;
+        changed = true;
+        continue;
+      }
+    }
     const r = rewrite(it, s);
     if (r === it) out.push(it);
     else {
@@ -58,6 +68,8 @@ export function foldConstants(items: readonly AsmItem[]): PassResult {
   }
   return { items: out, changed };
 }
+
+const isAddImm = (i: Insn): boolean => i.code === BPF_ALU64 /* add K */ && i.off === 0;
 
 function isFramePair(a: Insn, b: Insn): boolean {
   return (
@@ -81,10 +93,25 @@ function rewrite(i: Insn, s: State): Insn | undefined {
     const imm = i.src === 0 && i.imm64 !== undefined ? asImm64(BigInt.asUintN(64, i.imm64)) : undefined;
     return imm === undefined ? i : mov64Imm(i.dst, imm); // one slot instead of two
   }
-  if (isLoad(i) && i.code === (0x01 | BPF_MEM | (i.code & 0x18))) return rewriteLoad(i, s);
-  if (isStore(i) && cls(i) === 3) return rewriteStore(i, s);
+  if (isLoad(i) && i.code === (0x01 | BPF_MEM | (i.code & 0x18))) {
+    const r = rewriteLoad(i, s);
+    return r === i ? viaOrigin(i, s) : r;
+  }
+  if (isStore(i) && cls(i) === 3) return viaOrigin(rewriteStore(i, s), s);
+  if (isLoad(i) || isStore(i) || isAtomic(i)) return viaOrigin(i, s);
   if (isCond(i)) return rewriteCond(i, s);
   return i;
+}
+
+/**
+ * A memory access through a copy of a pointer goes through the original (a copy's verifier state is the
+ * original's: same type, offset and id), so the copy may die — `r6 = r1; r0 = *(r6 + 8)` reads through r1.
+ */
+function viaOrigin(i: Insn, s: State): Insn {
+  const base = isLoad(i) ? i.src : i.dst;
+  const o = s.copy[base];
+  if (o === undefined) return i;
+  return isLoad(i) ? { ...i, src: o } : { ...i, dst: o };
 }
 
 function rewriteAlu(i: Insn, s: State): Insn | undefined {
@@ -100,6 +127,8 @@ function rewriteAlu(i: Insn, s: State): Insn | undefined {
     if (!is64) return { ...i, code: 0x04 | BPF_MOV, src: 0, off: 0, imm: Number(BigInt.asIntN(32, v.v)) }; // mov32 K
     return i;
   }
+  const alg = algebra(i, s);
+  if (alg !== i) return alg;
   const movReg = op(i) === BPF_MOV && isReg(i) && i.off === 0;
   if (movReg && !is64 && s.ze & (1 << i.src)) {
     // wA = wB of a value whose upper half is zero: a plain copy (or nothing)
@@ -117,6 +146,26 @@ function rewriteAlu(i: Insn, s: State): Insn | undefined {
     if (origin !== undefined && origin !== i.dst && !(movReg && is64 && origin === i.dst)) return { ...i, src: origin };
   }
   return i;
+}
+
+/** x + 0, x * 1, x & -1 … leave x as it is (32-bit: only when x's upper half is already zero); x & 0, x * 0 are 0. */
+function algebra(i: Insn, s: State): Insn | undefined {
+  if (op(i) === BPF_MOV || op(i) === 0x80 || op(i) === 0xd0) return i;
+  const b = isReg(i) ? (s.regs[i.src]?.k === 'c' ? (s.regs[i.src] as { v: bigint }).v : undefined) : signExt32(i.imm);
+  if (b === undefined) return i;
+  const is64 = cls(i) === 7;
+  const w = is64 ? 64 : 32;
+  const v = BigInt.asUintN(w, b);
+  const ones = (1n << BigInt(w)) - 1n;
+  const o = op(i);
+  if ((o === 0x50 /* and */ || o === 0x20) /* mul */ && v === 0n) return mov64Imm(i.dst, 0);
+  const identity =
+    ((o === 0x00 || o === 0x10 || o === 0x40 || o === 0xa0) && v === 0n) || // add sub or xor
+    ((o === 0x60 || o === 0x70 || o === 0xc0) && v === 0n) || // shifts by 0
+    ((o === 0x20 || (o === 0x30 && (i.off === 0 || i.off === 1))) && v === 1n) || // mul, div by 1
+    (o === 0x50 && v === ones); // and all ones
+  if (!identity) return i;
+  return is64 || s.ze & (1 << i.dst) ? undefined : i;
 }
 
 function rewriteLoad(i: Insn, s: State): Insn | undefined {
@@ -148,6 +197,17 @@ function rewriteStore(i: Insn, s: State): Insn {
 }
 
 function rewriteCond(i: Insn, s: State): Insn | undefined {
+  const folded = foldCondInsn(i, s);
+  if (folded !== i) return folded;
+  // compare a copy's origin, so the copy may die (the verifier links registers copied from each other, so the
+  // range this narrows reaches both)
+  const d = s.copy[i.dst];
+  const o = isReg(i) ? s.copy[i.src] : undefined;
+  if (d === undefined && o === undefined) return i;
+  return { ...i, dst: d ?? i.dst, ...(o !== undefined ? { src: o } : {}) };
+}
+
+function foldCondInsn(i: Insn, s: State): Insn | undefined {
   const d = s.regs[i.dst];
   const b = isReg(i) ? s.regs[i.src] : undefined;
   const src = isReg(i) ? (b?.k === 'c' ? b.v : undefined) : signExt32(i.imm);

@@ -59,6 +59,27 @@ export interface State {
 /** Helpers that write no memory through their arguments (so stack facts survive them). */
 export const READ_ONLY_HELPERS: ReadonlySet<number> = new Set([1, 2, 3, 5, 7, 8, 14, 15, 25, 27, 35, 130]);
 
+/**
+ * Helpers that write memory only through one pointer argument, [ptr, ptr + size) with the size in another argument,
+ * and always all of it (get_current_comm pads with zeros; probe_read clears the buffer when it fails).
+ */
+export const FULL_WRITE_HELPERS: Readonly<Record<number, readonly [ptr: Reg, size: Reg]>> = {
+  4: [1, 2], // probe_read(dst, size, src)
+  16: [1, 2], // get_current_comm(buf, size)
+  112: [1, 2], // probe_read_user
+  113: [1, 2], // probe_read_kernel
+};
+
+/** The stack bytes a full-write helper call writes, when its pointer and size are known. */
+export function helperWrites(i: Insn, s: State): { off: number; size: number } | undefined {
+  const w = isHelperCall(i) ? FULL_WRITE_HELPERS[i.imm] : undefined;
+  if (!w) return undefined;
+  const p = s.regs[w[0]];
+  const n = s.regs[w[1]];
+  if (p?.k !== 's' || n?.k !== 'c' || n.v > 512n) return undefined;
+  return { off: p.off, size: Number(n.v) };
+}
+
 export const slotKey = (off: number, size: number): string => `${off}:${size}`;
 const FP_BIT = 1 << 10;
 
@@ -246,7 +267,13 @@ export function step(item: AsmItem, s: State, spilled: boolean): State {
     else if (mayPointToStack(s, i.dst)) m.slots.clear();
     for (const r of [0, i.src] as Reg[]) m.set(r, undefined, spilled); // fetch forms and cmpxchg write these
   } else if (isHelperCall(i) || isPseudoCall(i)) {
-    if (!(isHelperCall(i) && READ_ONLY_HELPERS.has(i.imm))) m.slots.clear();
+    const w = helperWrites(i, s);
+    if (w) {
+      // it writes there and nowhere else, unless another argument may point into the stack too
+      m.clobber(w.off, w.size);
+      for (const r of [1, 2, 3, 4, 5])
+        if (r !== FULL_WRITE_HELPERS[i.imm]![0] && mayPointToStack(s, r)) m.slots.clear();
+    } else if (!(isHelperCall(i) && READ_ONLY_HELPERS.has(i.imm))) m.slots.clear();
     for (const r of [1, 2, 3, 4, 5] as Reg[]) m.set(r, undefined, false);
     m.set(0, undefined, isPseudoCall(i)); // helpers never return stack pointers; a subprogram might return its argument
   }

@@ -284,7 +284,7 @@ test('dead stores: a slot nothing reads goes; one a helper reads stays', () => {
   // without the key size the helper may read up to the frame top: -16 is below the key, still dead; -8 kept
   assert.equal(show(removeDeadStores(items).items).slice(0, 1), ['*(u64 *)(r10 - 8) = 2']);
   // an unknown helper given a pointer below the slot: it may read it
-  const unknown = [st(8, R10, -8, 1), mov64Reg(R1, R10), alu64Imm('add', R1, -16), mov64Imm(R2, 16), call(4), ...tail];
+  const unknown = [st(8, R10, -8, 1), mov64Reg(R1, R10), alu64Imm('add', R1, -16), mov64Imm(R2, 16), call(67), ...tail];
   assert.equal(show(removeDeadStores(unknown).items)[0], '*(u64 *)(r10 - 8) = 1');
 });
 
@@ -353,6 +353,24 @@ test('spans survive rewriting', () => {
 test('mov32 of a known value folds as 32 bits', () => {
   const r = foldConstants([mov32Imm(R1, -1), alu64Imm('rsh', R1, 16), mov64Reg(R0, R1), exit()]);
   assert.equal(show(r.items)[1], 'r1 = 65535');
+});
+
+test('helpers that write a whole buffer: the stores they overwrite go, facts elsewhere survive', () => {
+  const items = [
+    st(8, R10, -8, 7),
+    st(8, R10, -24, 0), // dead: get_current_comm writes all 16 bytes at -24
+    st(8, R10, -16, 0),
+    mov64Reg(R1, R10),
+    alu64Imm('add', R1, -24),
+    mov64Imm(R2, 16),
+    call(16),
+    ldx(8, R0, R10, -8),
+    exit(),
+  ];
+  assert.equal(show(removeDeadStores(items).items).slice(0, 2), ['*(u64 *)(r10 - 8) = 7', 'r1 = r10']);
+  assert.equal(show(foldConstants(items).items)[7], 'r0 = 7', 'the slot at -8 is outside the buffer');
+  const str = [...items.slice(0, 6), call(45), ...items.slice(7)]; // probe_read_str: may leave bytes as they were
+  assert.equal(show(removeDeadStores(str).items).length, 9);
 });
 
 test.run();
