@@ -11,6 +11,7 @@ import {
   GLOBALS_SIZE,
   LOST_MAP,
   PARAMS_MAP,
+  SKB_OUTPUT_MAP,
   SCRATCH_MAP,
   stackMapName,
   BUILD_ID_FRAME_SIZE,
@@ -129,6 +130,14 @@ export function compile(
   const paramsSize = params.reduce((n, p) => Math.max(n, p.offset + p.size), 0);
   if (paramsSize)
     maps.set(PARAMS_MAP, { name: PARAMS_MAP, kind: 'array', keySize: 4, valueSize: paramsSize, maxEntries: 1 });
+  if (shared.skbOutputs)
+    maps.set(SKB_OUTPUT_MAP, {
+      name: SKB_OUTPUT_MAP,
+      kind: 'perf_event_array',
+      keySize: 4,
+      valueSize: 4,
+      maxEntries: 0,
+    });
   // Relocations name maps by MapSpec.name, the name the loader gives each map it creates.
   return {
     program: {
@@ -141,6 +150,7 @@ export function compile(
       ...(checked.config.showDebugInfo ? {} : { showDebugInfo: false as const }),
       ...(checked.scriptTypes ? { scriptTypes: checked.scriptTypes } : {}),
       ...(paramsSize ? { params } : {}),
+      ...(shared.skbOutputs ? { skbOutputs: shared.skbOutputs } : {}),
     },
     diagnostics: [],
   };

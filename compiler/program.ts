@@ -13,7 +13,16 @@ import type { Relocation } from './asm/index.ts';
 
 export type ProgType = 'raw_tracepoint' | 'tracepoint' | 'perf_event' | 'kprobe' | 'tracing' | 'xdp';
 export type MapKind =
-  'hash' | 'percpu_hash' | 'lru_hash' | 'lru_percpu_hash' | 'array' | 'percpu_array' | 'ringbuf' | 'stack_trace';
+  | 'hash'
+  | 'percpu_hash'
+  | 'lru_hash'
+  | 'lru_percpu_hash'
+  | 'array'
+  | 'percpu_array'
+  | 'ringbuf'
+  | 'stack_trace'
+  /** skboutput(): one BPF_OUTPUT perf event per CPU (maxEntries 0: the loader makes it the CPU count) */
+  | 'perf_event_array';
 
 /** A script map (`@name`) as the printer needs to see it. */
 export interface UserMapLayout {
@@ -117,6 +126,12 @@ export const GLOBALS_MAP = 'globals';
  * CompiledProgram.params' offsets (a u64 for integers and bools, the NUL-padded bytes for a string)
  */
 export const PARAMS_MAP = 'params';
+/**
+ * skboutput(): bpf_skb_output's perf event array. Each sample is a u64 index into CompiledProgram.skbOutputs,
+ * the u64 boot-time ns, the u64 length copied, then the packet's bytes
+ */
+export const SKB_OUTPUT_MAP = 'skb_output';
+export const SKB_OUTPUT_HEADER = 24;
 export interface RuntimeParam {
   readonly name: string;
   readonly offset: number;
@@ -164,4 +179,6 @@ export interface CompiledProgram {
   readonly scriptTypes?: { readonly firstId: number; readonly types: readonly BtfType[] };
   /** CompileOptions.runtimeParams: where each getopt() value sits in PARAMS_MAP, filled when loading */
   readonly params?: readonly RuntimeParam[];
+  /** skboutput() calls, by the index their samples carry: the pcap file and the bytes left out at the start */
+  readonly skbOutputs?: readonly { readonly file: string; readonly offset: number }[];
 }

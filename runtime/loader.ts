@@ -25,6 +25,7 @@ import {
   mapUpdate,
   MapType,
   openFdCount,
+  possibleCpus,
   OwnedFd,
   ProgLoadError,
   ProgType as KernelProgType,
@@ -70,6 +71,7 @@ const mapTypes: Record<MapKind, number> = {
   percpu_array: MapType.PERCPU_ARRAY,
   stack_trace: MapType.STACK_TRACE,
   ringbuf: MapType.RINGBUF,
+  perf_event_array: MapType.PERF_EVENT_ARRAY,
 };
 
 const progTypes: Record<ProgType, number> = {
@@ -99,7 +101,11 @@ export function loadObjects(compiled: CompiledProgram): LoadedObjects {
           type: mapTypes[spec.kind],
           keySize: spec.keySize,
           valueSize: spec.valueSize,
-          maxEntries: spec.maxEntries,
+          // a perf event array has a slot per CPU (the compiler cannot know how many: it says 0)
+          maxEntries:
+            spec.kind === 'perf_event_array' && spec.maxEntries === 0
+              ? Math.max(...possibleCpus()) + 1
+              : spec.maxEntries,
           name: spec.name,
           ...(spec.buildId ? { flags: BPF_F_STACK_BUILD_ID } : {}),
         });

@@ -10,6 +10,7 @@ import {
   GLOBALS_MAP,
   GLOBALS_NCPUS,
   GLOBALS_START_NS,
+  SKB_OUTPUT_MAP,
 } from '../compiler/index.ts';
 import { attachOrder, runtimeRow } from './providers/index.ts';
 import type { Attachment } from './attach/types.ts';
@@ -27,6 +28,7 @@ import { benchmarkText, runBenchmark } from './session-bench.ts';
 import { requirePrivileges } from './privileges.ts';
 import { RepeatLimiter } from './repeat-limiter.ts';
 import { RingBufferReader } from './ringbuf.ts';
+import { SkbOutput } from './skb-output.ts';
 import { mark } from './timings.ts';
 import {
   mapDelete,
@@ -61,6 +63,8 @@ export class Session {
   private readonly iterators: Pick<Required<Attachment>, 'run'>[] = [];
   private readonly decoder: EventDecoder;
   private ring: RingBufferReader | undefined;
+  /** skboutput(): per-CPU perf buffers written to pcap files */
+  private skb: SkbOutput | undefined;
   private state: 'running' | 'stopping' | 'closed' = 'running';
   private exitCode = 0;
   private lostReported = 0n;
@@ -122,6 +126,8 @@ export class Session {
     try {
       const events = objs.maps.get(EVENTS_MAP)!;
       s.ring = new RingBufferReader(events.fd.fd, events.spec.maxEntries);
+      const skb = objs.maps.get(SKB_OUTPUT_MAP);
+      if (skb && compiled.skbOutputs) s.skb = new SkbOutput(skb.fd.fd, compiled.skbOutputs);
       writeGlobals(objs, options.cpid ?? 0);
       for (const p of s.special('BEGIN')) s.run(p);
       mark('BEGIN');
@@ -467,6 +473,8 @@ export class Session {
     this.detach();
     this.ring?.close();
     this.ring = undefined;
+    this.skb?.close();
+    this.skb = undefined;
     this.objs.close();
     this.state = 'closed';
   }

@@ -65,6 +65,8 @@ export interface Shared {
   readonly optimize?: boolean;
   /** CompileOptions.runtimeParams: getopt() values read from PARAMS_MAP, here where each name sits */
   readonly params?: Map<string, { offset: number; size: number }>;
+  /** skboutput() calls so far (CompiledProgram.skbOutputs); SKB_OUTPUT_MAP exists when there are any */
+  skbOutputs?: { file: string; offset: number }[];
   /** the expression and statement emitters (see Lowering) */
   readonly lower: Lowering;
 }

@@ -3,7 +3,7 @@
 import type { CallExpr, Expr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
 import { probeContext } from '../providers.ts';
-import { i64, pointer, sizeOf, u64, viewed, type IntBits, type Type } from '../types.ts';
+import { i64, pointer, sizeOf, u32, u64, viewed, type IntBits, type Type } from '../types.ts';
 import { describe, intLiteral, stringLiteral } from './args.ts';
 import type { BuiltinRow, CallSpec } from './row.ts';
 
@@ -67,6 +67,12 @@ export const dataRows: readonly BuiltinRow[] = [
     maxArgs: 1,
     signature: 'socket_cookie(struct sock *sk)',
     check: socketCookie,
+  }),
+  dataFunction('skboutput', "writes a socket buffer's packet to a pcap file; 0 or a negative error", {
+    minArgs: 4,
+    maxArgs: 4,
+    signature: 'skboutput(string file, struct sk_buff *skb, int length, int offset)',
+    check: skbOutput,
   }),
   dataFunction('uaddr', 'the address of a symbol in the probed binary', {
     minArgs: 1,
@@ -182,6 +188,49 @@ function socketCookie(ctx: CheckContext, c: CallExpr): Type {
       a.span,
     );
   return u64;
+}
+
+/**
+ * skboutput(file, skb, length, offset): bpf_skb_output copies `length` bytes of the packet to user space,
+ * which appends them, from `offset` on, to the pcap file. The kernel offers that helper to tracing programs
+ * only (fentry/fexit, and rawtracepoint where the kernel's BTF types it: tp_btf), and wants the kernel's own
+ * typed sk_buff pointer, as the context gives it.
+ */
+function skbOutput(ctx: CheckContext, c: CallExpr): Type {
+  const [file, skb, len, offset] = c.args;
+  if (file?.kind !== 'string') {
+    if (file) ctx.expr(file);
+    ctx.error('skboutput() needs the pcap file name as a string literal', (file ?? c).span);
+  }
+  if (skb) {
+    const t = ctx.expr(skb);
+    if (t.kind !== 'int' || t.pointeeName !== 'struct sk_buff')
+      ctx.error(`skboutput() needs a struct sk_buff *, got ${describe(t)}`, skb.span, [
+        'e.g. args.skb in fentry, or (struct sk_buff *)arg0 in a rawtracepoint',
+      ]);
+  }
+  if (len) ctx.intOperand(len, 'skboutput() length');
+  if (offset && (offset.kind !== 'int' || intLiteral(ctx, offset) === undefined))
+    ctx.error('skboutput() needs the offset (bytes left out at the start) as an integer literal', offset.span);
+  const wrong = ctx
+    .attach()
+    .filter(
+      (a) =>
+        !(
+          a.provider === 'fentry' ||
+          a.provider === 'fexit' ||
+          (a.provider === 'rawtracepoint' && a.btfId !== undefined)
+        ),
+    );
+  if (wrong.length)
+    ctx.error(
+      `skboutput() works in fentry, fexit and BTF rawtracepoint probes only (the kernel's bpf_skb_output is for tracing programs), not ${wrong[0]!.text}`,
+      c.span,
+      [
+        'probe a function that takes the packet, e.g. fentry:__dev_queue_xmit { skboutput("x.pcap", args.skb, args.skb.len, 0) }',
+      ],
+    );
+  return u32;
 }
 
 /** The symbol's address in the probed binary (its ELF symbol's; a uprobe moves it to where the file is loaded). */

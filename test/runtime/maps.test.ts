@@ -45,6 +45,7 @@ function createMap(spec: MapSpec): number {
     percpu_array: MapType.PERCPU_ARRAY,
     stack_trace: MapType.STACK_TRACE,
     ringbuf: MapType.RINGBUF,
+    perf_event_array: MapType.PERF_EVENT_ARRAY,
   }[spec.kind];
   const fd = new OwnedFd(
     mapCreate({ type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, name: spec.name }),

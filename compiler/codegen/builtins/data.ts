@@ -6,6 +6,8 @@ import {
   R1,
   R2,
   R3,
+  R4,
+  R5,
   R6,
   BPF_PSEUDO_BTF_ID,
   alu64Imm,
@@ -13,6 +15,8 @@ import {
   call,
   endian,
   ldImm64,
+  ldMapFd,
+  mov32Imm,
   type Insn,
   ja,
   jmpImm,
@@ -40,6 +44,7 @@ import { checkHelper } from '../helper-errors.ts';
 import { readHelper } from '../memory.ts';
 import { copyStack, emitConstant, loadConst, storeBytes } from '../values.ts';
 import { slotSize } from '../../layout.ts';
+import { SKB_OUTPUT_HEADER, SKB_OUTPUT_MAP } from '../../program.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
 
 type BufferType = Extract<Type, { kind: 'buffer' }>;
@@ -104,6 +109,7 @@ export const dataBuiltins: EmitRows = {
     },
   },
   percpu_kaddr: { call: { int: emitPercpuKaddr } },
+  skboutput: { call: { int: emitSkbOutput } },
   socket_cookie: {
     call: {
       int: (g, c) => {
@@ -278,4 +284,39 @@ function emitPath(g: Gen, arg: Expr, off: number, size: number): void {
   e.emit(...addrOf(R2, off), mov64Imm(R3, size), call(helper.d_path));
   checkHelper(g, 'd_path', 'other');
   e.place(done);
+}
+
+/**
+ * skboutput(file, skb, len, offset): bpf_skb_output(skb, SKB_OUTPUT_MAP, len << 32 | BPF_F_CURRENT_CPU,
+ * &header, 24) puts the header and `len` bytes of the packet on this CPU's perf buffer; user space appends
+ * them to the pcap file (runtime/skb-output.ts). The header: the call's index, the boot-time ns, the length.
+ */
+function emitSkbOutput(g: Gen, c: CallExpr): void {
+  const [file, skb, len, offset] = c.args;
+  if (file?.kind !== 'string' || offset?.kind !== 'int' || !skb || !len)
+    throw new CodegenError('skboutput() without its literal file and offset', c.span);
+  const list = (g.shared.skbOutputs ??= []);
+  const id = list.push({ file: file.value, offset: Number(offset.value) }) - 1;
+  scoped(g, () => {
+    const hdr = allocOrFail(g, SKB_OUTPUT_HEADER, c.span);
+    const ptr = allocOrFail(g, 8, c.span);
+    emitInt(g, len);
+    g.e.emit(stxSlot(8, hdr + 16, R0));
+    emitInt(g, skb);
+    g.e.emit(stxSlot(8, ptr, R0)); // a spill keeps the kernel's typed pointer, which the helper insists on
+    g.e.emit(call(helper.ktime_get_boot_ns), stxSlot(8, hdr + 8, R0));
+    loadConst(g, R1, BigInt(id));
+    g.e.emit(
+      stxSlot(8, hdr, R1),
+      ldSlot(8, R3, hdr + 16),
+      alu64Imm('lsh', R3, 32),
+      mov32Imm(R4, -1), // BPF_F_CURRENT_CPU, 0xffffffff (a 32-bit move zero-extends)
+      alu64Reg('or', R3, R4),
+      ldSlot(8, R1, ptr),
+      ldMapFd(R2, SKB_OUTPUT_MAP),
+      ...addrOf(R4, hdr),
+      mov64Imm(R5, SKB_OUTPUT_HEADER),
+      call(helper.skb_output),
+    );
+  });
 }
