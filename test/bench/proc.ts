@@ -196,10 +196,10 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** scry/bpftrace, or '-' when there is no bpftrace figure */
+/** scry/bpftrace, '-' when there is no bpftrace figure, 'n/a' when either is not above 0 (a cost lost in noise) */
 export function ratio(a: number, b: number | undefined): string {
   if (b === undefined || !Number.isFinite(b)) return '-';
-  if (b <= 0) return 'n/a';
+  if (a <= 0 || b <= 0) return 'n/a';
   return `${(a / b).toFixed(2)}×`;
 }
 
