@@ -13,7 +13,7 @@ import {
   SKB_OUTPUT_MAP,
 } from '../compiler/index.ts';
 import { attachOrder, runtimeRow } from './providers/index.ts';
-import type { Attachment } from './attach/types.ts';
+import { releaseAll, type Attachment } from './attach/types.ts';
 import { EventDecoder, type MapOpEvent } from './decode.ts';
 import { catEvent, runCommand } from './effects.ts';
 import { ScryRuntimeError } from './errors.ts';
@@ -333,7 +333,19 @@ export class Session {
     try {
       if (pending === 'discard') this.discarding = true;
       else this.drain(true); // what is queued reaches stdout now, not after the detach's RCU waits
-      this.detach();
+    } catch (e) {
+      this.closeAll();
+      this.resolveDone(this.exitCode);
+      throw e;
+    }
+    // perf events wait for the kernel's RCU grace periods as they close: all at once, then END
+    void releaseAll(this.attachments.splice(0).reverse()).finally(() => this.finish());
+    return this.done;
+  }
+
+  /** After the probes are detached: what they wrote last, END, the final maps, close. */
+  private finish(): void {
+    try {
       mark('detach');
       this.drain(true);
       this.discarding = false; // END's own output prints
@@ -351,7 +363,6 @@ export class Session {
       mark('close');
       this.resolveDone(this.exitCode);
     }
-    return this.done;
   }
 
   /** Prints every script map now, in place (SIGUSR1, as bpftrace 0.17 does); nothing once stopping. */

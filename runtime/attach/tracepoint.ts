@@ -1,10 +1,11 @@
 // tracepoint:group:event → a perf tracepoint event with the program attached (PERF_EVENT_IOC_SET_BPF).
 // One perf event on CPU 0 is enough: a tracepoint's BPF program runs on every CPU. A program the compiler
 // made a tp_btf one (the same event without the perf record: lang/providers/tracepoint.ts) links instead.
+import { close as closeAsync } from 'node:fs';
 import type { LoadedProgram } from '../loader.ts';
 import { ScryRuntimeError } from '../errors.ts';
 import { tracepointId } from '../kernel/tracefs.ts';
-import { OwnedFd, PerfType, perfEnable, perfEventOpen, perfSetBpf } from '../sys/index.ts';
+import { OwnedFd, PerfType, native, perfEnable, perfEventOpen, perfSetBpf } from '../sys/index.ts';
 import { attachTracing } from './fentry.ts';
 import type { Attachment } from './types.ts';
 
@@ -39,6 +40,24 @@ export function attachPerfEvent(
       cause: e,
     });
   }
-  const owned = fd;
-  return { description, close: () => owned.close() };
+  // a raw number from here on: release() hands it to a worker thread's close(2), which OwnedFd cannot
+  let open: number | undefined = fd.fd;
+  const take = (): number | undefined => {
+    const n = open;
+    open = undefined;
+    return n;
+  };
+  return {
+    description,
+    close: () => {
+      const n = take();
+      if (n !== undefined) native().close(n);
+    },
+    release: () =>
+      new Promise<void>((resolve) => {
+        const n = take();
+        if (n === undefined) resolve();
+        else closeAsync(n, () => resolve()); // errors ignored: Linux releases the fd even when close(2) fails
+      }),
+  };
 }
