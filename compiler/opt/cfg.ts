@@ -45,8 +45,8 @@ export class AnalysisGaveUp extends Error {
 }
 
 export interface Lattice<S> {
-  /** facts at a function entry */
-  entry(): S;
+  /** facts at a function entry (index 0 is the program's own, where r1 is the context) */
+  entry(root: number): S;
   /** combine facts where paths meet */
   meet(a: S, b: S): S;
   equal(a: S, b: S): boolean;
@@ -67,7 +67,7 @@ export function forward<S>(
   const work: number[] = [];
   for (const r of cfg.roots) {
     if (r < n) {
-      before[r] = lat.entry();
+      before[r] = lat.entry(r);
       work.push(r);
     }
   }
@@ -83,7 +83,7 @@ export function forward<S>(
     for (const t of cfg.succ[i]!) {
       // the facts before t: the meet over every predecessor reached so far (not over stale facts of earlier visits)
       let next: S | undefined;
-      if (cfg.roots.has(t)) next = lat.entry();
+      if (cfg.roots.has(t)) next = lat.entry(t);
       else
         for (const p of cfg.pred[t]!) {
           const o = outOf[p];

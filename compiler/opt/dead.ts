@@ -7,7 +7,7 @@ import { isLabel, type AsmItem, type Insn } from '../asm/index.ts';
 import { backward, buildCfg, type Cfg } from './cfg.ts';
 import { defs, isAtomic, isCall, isExit, isHelperCall, isLoad, isPure, isStore, memSize, uses } from './insn-info.ts';
 import {
-  FULL_WRITE_HELPERS,
+  WRITE_HELPERS,
   analyzeValues,
   helperWrites,
   mayPointToStack,
@@ -70,10 +70,13 @@ const HELPER_READS: Record<number, readonly Extent[]> = {
   6: [[1, 'reg', 2]], // trace_printk(fmt, size, …)
   25: [[4, 'reg', 5]], // perf_event_output(ctx, map, flags, data, size)
   130: [[2, 'reg', 3]], // ringbuf_output(map, data, size, flags)
-  4: [[3, 'reg', 2]], // probe_read(dst, size, src): reads src (writes dst: FULL_WRITE_HELPERS)
+  4: [[3, 'reg', 2]], // probe_read(dst, size, src): reads src (writes dst: WRITE_HELPERS)
   16: [], // get_current_comm(buf, size) reads nothing
   112: [[3, 'reg', 2]],
   113: [[3, 'reg', 2]],
+  45: [[3, 'reg', 2]],
+  114: [[3, 'reg', 2]],
+  115: [[3, 'reg', 2]],
 };
 
 function stackReads(it: Insn, s: State, spilled: boolean, sizes: MapSizes | undefined): bigint {
@@ -92,8 +95,8 @@ function stackReads(it: Insn, s: State, spilled: boolean, sizes: MapSizes | unde
     const v = s.regs[r];
     if (v?.k !== 's') return ALL;
     let size: number | undefined;
-    const w = isHelperCall(it) ? FULL_WRITE_HELPERS[it.imm] : undefined;
-    if (w && w[0] === r) continue; // the buffer it writes: not read
+    const w = isHelperCall(it) ? WRITE_HELPERS[it.imm] : undefined;
+    if (w && w.ptr === r) continue; // the buffer it writes: not read
     const ext = known?.find((e) => e[0] === r);
     if (ext) {
       const m = s.regs[1];
@@ -127,7 +130,7 @@ export function removeDeadStores(items: readonly AsmItem[], sizes?: MapSizes): P
         if (at !== undefined) live &= ~bytes(at, memSize(it));
       }
       const w = helperWrites(it, s);
-      if (w) live &= ~bytes(w.off, w.size); // overwritten in full
+      if (w?.full) live &= ~bytes(w.off, w.size); // overwritten in full
       return live | stackReads(it, s, spilled, sizes);
     },
   );
@@ -155,10 +158,10 @@ export function escapedBytes(cfg: Cfg, facts: ValueFacts, sizes: MapSizes | unde
       const r = stackReads(it, s, false, sizes);
       if (r === ALL) return 'all';
       out |= r;
-      const w = isHelperCall(it) ? FULL_WRITE_HELPERS[it.imm] : undefined;
-      const p = w ? s.regs[w[0]] : undefined;
+      const w = isHelperCall(it) ? WRITE_HELPERS[it.imm] : undefined;
+      const p = w ? s.regs[w.ptr] : undefined;
       if (w && p?.k === 's') {
-        const n = s.regs[w[1]];
+        const n = s.regs[w.size];
         out |= bytes(p.off, n?.k === 'c' && n.v <= BigInt(FRAME) ? Number(n.v) : -p.off);
       }
     } else if (isLoad(it) || isStore(it) || isAtomic(it)) {

@@ -21,7 +21,7 @@ import {
 import { buildCfg } from './cfg.ts';
 import { asImm64, foldCond, signExt32 } from './fold-math.ts';
 import { cls, isAlu, isAtomic, isCond, isLdImm64, isLoad, isReg, isStore, memSize, op } from './insn-info.ts';
-import { aluResult, analyzeValues, mayPointToStack, slotKey, stackAddr, valEq, type State } from './values.ts';
+import { aluResult, analyzeValues, ctxKey, mayPointToStack, slotKey, stackAddr, valEq, type State } from './values.ts';
 
 export interface PassResult {
   readonly items: AsmItem[];
@@ -151,6 +151,9 @@ function rewriteAlu(i: Insn, s: State): Insn | undefined {
 /** x + 0, x * 1, x & -1 … leave x as it is (32-bit: only when x's upper half is already zero); x & 0, x * 0 are 0. */
 function algebra(i: Insn, s: State): Insn | undefined {
   if (op(i) === BPF_MOV || op(i) === 0x80 || op(i) === 0xd0) return i;
+  const d = s.regs[i.dst];
+  if (cls(i) === 7 && isReg(i) && d?.k === 'c' && d.v === 0n && (op(i) === 0x00 || op(i) === 0x40 || op(i) === 0xa0))
+    return mov64Reg(i.dst, i.src as Reg); // 0 + x, 0 | x, 0 ^ x
   const b = isReg(i) ? (s.regs[i.src]?.k === 'c' ? (s.regs[i.src] as { v: bigint }).v : undefined) : signExt32(i.imm);
   if (b === undefined) return i;
   const is64 = cls(i) === 7;
@@ -169,6 +172,12 @@ function algebra(i: Insn, s: State): Insn | undefined {
 }
 
 function rewriteLoad(i: Insn, s: State): Insn | undefined {
+  if (s.regs[i.src]?.k === 'x') {
+    // the context does not change while the program runs: a value loaded from it before is still in a register
+    const held = s.ctx.get(ctxKey(i));
+    if (held === undefined) return i;
+    return held === i.dst ? undefined : mov64Reg(i.dst, held);
+  }
   const at = stackAddr(s, i.src, i.off);
   if (at === undefined) return i;
   const f = s.slots.get(slotKey(at, memSize(i)));

@@ -34,6 +34,7 @@ import {
 export type Val =
   | { readonly k: 'c'; readonly v: bigint } // a 64-bit constant, as an unsigned value
   | { readonly k: 's'; readonly off: number } // r10 + off
+  | { readonly k: 'x' } // the program's context pointer (r1 at entry), read-only memory
   | { readonly k: 'm'; readonly map: string; readonly kind: 'fd' | 'value'; readonly offset: number };
 
 export interface SlotFact {
@@ -54,30 +55,36 @@ export interface State {
   readonly copy: readonly (Reg | undefined)[];
   /** bit r: register r's upper 32 bits are known to be zero */
   readonly ze: number;
+  /** context loads whose value a register still holds, by `opcode:offset` */
+  readonly ctx: ReadonlyMap<string, Reg>;
 }
 
 /** Helpers that write no memory through their arguments (so stack facts survive them). */
 export const READ_ONLY_HELPERS: ReadonlySet<number> = new Set([1, 2, 3, 5, 7, 8, 14, 15, 25, 27, 35, 130]);
 
 /**
- * Helpers that write memory only through one pointer argument, [ptr, ptr + size) with the size in another argument,
- * and always all of it (get_current_comm pads with zeros; probe_read clears the buffer when it fails).
+ * Helpers that write memory only through one pointer argument, [ptr, ptr + size) with the size in another argument;
+ * `full`: always all of it (get_current_comm pads with zeros; probe_read clears the buffer when it fails), not so
+ * the string reads (they stop after the terminating zero).
  */
-export const FULL_WRITE_HELPERS: Readonly<Record<number, readonly [ptr: Reg, size: Reg]>> = {
-  4: [1, 2], // probe_read(dst, size, src)
-  16: [1, 2], // get_current_comm(buf, size)
-  112: [1, 2], // probe_read_user
-  113: [1, 2], // probe_read_kernel
+export const WRITE_HELPERS: Readonly<Record<number, { ptr: Reg; size: Reg; full: boolean }>> = {
+  4: { ptr: 1, size: 2, full: true }, // probe_read(dst, size, src)
+  16: { ptr: 1, size: 2, full: true }, // get_current_comm(buf, size)
+  112: { ptr: 1, size: 2, full: true }, // probe_read_user
+  113: { ptr: 1, size: 2, full: true }, // probe_read_kernel
+  45: { ptr: 1, size: 2, full: false }, // probe_read_str
+  114: { ptr: 1, size: 2, full: false }, // probe_read_user_str
+  115: { ptr: 1, size: 2, full: false }, // probe_read_kernel_str
 };
 
-/** The stack bytes a full-write helper call writes, when its pointer and size are known. */
-export function helperWrites(i: Insn, s: State): { off: number; size: number } | undefined {
-  const w = isHelperCall(i) ? FULL_WRITE_HELPERS[i.imm] : undefined;
+/** The stack bytes a write helper call writes (at most), when its pointer and size are known. */
+export function helperWrites(i: Insn, s: State): { off: number; size: number; full: boolean } | undefined {
+  const w = isHelperCall(i) ? WRITE_HELPERS[i.imm] : undefined;
   if (!w) return undefined;
-  const p = s.regs[w[0]];
-  const n = s.regs[w[1]];
+  const p = s.regs[w.ptr];
+  const n = s.regs[w.size];
   if (p?.k !== 's' || n?.k !== 'c' || n.v > 512n) return undefined;
-  return { off: p.off, size: Number(n.v) };
+  return { off: p.off, size: Number(n.v), full: w.full };
 }
 
 export const slotKey = (off: number, size: number): string => `${off}:${size}`;
@@ -88,6 +95,7 @@ export function valEq(a: Val | undefined, b: Val | undefined): boolean {
   if (!a || !b || a.k !== b.k) return false;
   if (a.k === 'c') return a.v === (b as typeof a).v;
   if (a.k === 's') return a.off === (b as typeof a).off;
+  if (a.k === 'x') return true;
   const m = b as typeof a;
   return a.map === m.map && a.kind === m.kind && a.offset === m.offset;
 }
@@ -96,8 +104,9 @@ function slotEq(a: SlotFact, b: SlotFact): boolean {
   return a.off === b.off && a.size === b.size && a.c === b.c && a.r === b.r;
 }
 
-const entry = (): State => ({
-  regs: new Array(11).fill(undefined),
+const entry = (root: number): State => ({
+  regs: Array.from({ length: 11 }, (_, r) => (root === 0 && r === 1 ? { k: 'x' as const } : undefined)),
+  ctx: new Map(),
   mayStack: FP_BIT,
   slots: new Map(),
   copy: new Array(11).fill(undefined),
@@ -124,11 +133,15 @@ function meet(a: State, b: State): State {
     }
   }
   const copy = a.copy.map((c, r) => (c === b.copy[r] ? c : undefined));
-  return { regs, mayStack: a.mayStack | b.mayStack, slots, copy, ze: a.ze & b.ze };
+  const ctx = new Map<string, Reg>();
+  for (const [k, r] of a.ctx) if (b.ctx.get(k) === r) ctx.set(k, r);
+  return { regs, mayStack: a.mayStack | b.mayStack, slots, copy, ze: a.ze & b.ze, ctx };
 }
 
 function equal(a: State, b: State): boolean {
-  if (a.mayStack !== b.mayStack || a.slots.size !== b.slots.size || a.ze !== b.ze) return false;
+  if (a.mayStack !== b.mayStack || a.slots.size !== b.slots.size || a.ze !== b.ze || a.ctx.size !== b.ctx.size)
+    return false;
+  for (const [k, r] of a.ctx) if (b.ctx.get(k) !== r) return false;
   for (let r = 0; r < 11; r++) if (a.copy[r] !== b.copy[r]) return false;
   for (let r = 0; r < 11; r++) if (!valEq(a.regs[r], b.regs[r])) return false;
   for (const [k, f] of a.slots) {
@@ -157,11 +170,14 @@ class Mut {
     this.slots = new Map(s.slots);
     this.copy = [...s.copy];
     this.ze = s.ze;
+    this.ctx = new Map(s.ctx);
   }
+  ctx: Map<string, Reg>;
   copy: (Reg | undefined)[];
   ze: number;
   set(r: Reg, v: Val | undefined, mayStack: boolean, more: { copyOf?: Reg; ze?: boolean } = {}): void {
     this.regs[r] = v;
+    for (const [k, q] of this.ctx) if (q === r) this.ctx.delete(k);
     for (let q = 0; q < 11; q++) if (this.copy[q] === r) this.copy[q] = undefined;
     this.copy[r] = more.copyOf !== undefined && more.copyOf !== r ? more.copyOf : undefined;
     const ze = more.ze || (v?.k === 'c' && v.v < 1n << 32n);
@@ -175,7 +191,7 @@ class Mut {
     for (const [k, f] of this.slots) if (f.off < off + size && off < f.off + f.size) this.slots.delete(k);
   }
   freeze(): State {
-    return { regs: this.regs, mayStack: this.mayStack, slots: this.slots, copy: this.copy, ze: this.ze };
+    return { regs: this.regs, mayStack: this.mayStack, slots: this.slots, copy: this.copy, ze: this.ze, ctx: this.ctx };
   }
 }
 
@@ -217,9 +233,11 @@ export function edgeState(cfg: Cfg, from: number, to: number, s: State): State {
   if (cfg.labelAt.get(item.jumpTo!) === from + 1) return s; // both edges lead to the same place
   const taken = to !== from + 1;
   if ((op(item) === BPF_JEQ && taken) || (op(item) === BPF_JNE && !taken)) {
-    const m = new Mut(s);
-    m.set(item.dst, { k: 'c', v: BigInt.asUintN(64, BigInt(item.imm)) }, false);
-    return m.freeze();
+    // the register keeps its value (and every fact about it); only now it is known
+    const v = BigInt.asUintN(64, BigInt(item.imm));
+    const regs = [...s.regs];
+    regs[item.dst] = { k: 'c', v };
+    return { ...s, regs, ze: v < 1n << 32n ? s.ze | (1 << item.dst) : s.ze };
   }
   return s;
 }
@@ -252,8 +270,14 @@ export function step(item: AsmItem, s: State, spilled: boolean): State {
     else m.set(i.dst, undefined, false);
   } else if (isLoad(i)) {
     const plain = (i.code & 0xe0) === 0x60;
-    m.set(i.dst, loadResult(i, s), spilled, { ze: plain && memSize(i) <= 4 });
+    const key = s.regs[i.src]?.k === 'x' ? ctxKey(i) : undefined;
+    const held = key !== undefined ? s.ctx.get(key) : undefined;
+    if (held !== undefined)
+      m.set(i.dst, s.regs[held], false, { copyOf: s.copy[held] ?? held, ze: (s.ze & (1 << held)) !== 0 });
+    else m.set(i.dst, loadResult(i, s), spilled, { ze: plain && memSize(i) <= 4 });
+    if (key !== undefined && i.dst !== 10) m.ctx.set(key, i.dst);
   } else if (isStore(i)) {
+    if (s.regs[i.dst]?.k !== 's' && i.dst !== 10) m.ctx.clear(); // the context is read-only; anything else: forget
     const size = memSize(i);
     const at = stackAddr(s, i.dst, i.off);
     if (at !== undefined) {
@@ -262,17 +286,18 @@ export function step(item: AsmItem, s: State, spilled: boolean): State {
       if (fact) m.slots.set(slotKey(at, size), fact);
     } else if (mayPointToStack(s, i.dst)) m.slots.clear();
   } else if (isAtomic(i)) {
+    if (s.regs[i.dst]?.k !== 's' && i.dst !== 10) m.ctx.clear();
     const at = stackAddr(s, i.dst, i.off);
     if (at !== undefined) m.clobber(at, memSize(i));
     else if (mayPointToStack(s, i.dst)) m.slots.clear();
     for (const r of [0, i.src] as Reg[]) m.set(r, undefined, spilled); // fetch forms and cmpxchg write these
   } else if (isHelperCall(i) || isPseudoCall(i)) {
+    if (!(isHelperCall(i) && (READ_ONLY_HELPERS.has(i.imm) || WRITE_HELPERS[i.imm]))) m.ctx.clear();
     const w = helperWrites(i, s);
     if (w) {
       // it writes there and nowhere else, unless another argument may point into the stack too
       m.clobber(w.off, w.size);
-      for (const r of [1, 2, 3, 4, 5])
-        if (r !== FULL_WRITE_HELPERS[i.imm]![0] && mayPointToStack(s, r)) m.slots.clear();
+      for (const r of [1, 2, 3, 4, 5]) if (r !== WRITE_HELPERS[i.imm]!.ptr && mayPointToStack(s, r)) m.slots.clear();
     } else if (!(isHelperCall(i) && READ_ONLY_HELPERS.has(i.imm))) m.slots.clear();
     for (const r of [1, 2, 3, 4, 5] as Reg[]) m.set(r, undefined, false);
     m.set(0, undefined, isPseudoCall(i)); // helpers never return stack pointers; a subprogram might return its argument
@@ -300,6 +325,9 @@ function zeroExtends(i: Insn, s: State): boolean {
   }
   return false;
 }
+
+/** A context load's identity: its opcode (size, sign extension) and offset. */
+export const ctxKey = (i: Insn): string => `${i.code}:${i.off}`;
 
 function operand(i: Insn, s: State): bigint | undefined {
   if (!isReg(i)) return BigInt.asUintN(64, BigInt(i.imm));
