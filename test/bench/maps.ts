@@ -40,6 +40,7 @@ async function printSample(t: Tracer, native: Native): Promise<number> {
   const from = process.hrtime.bigint();
   const e = await s.stop();
   if (e.code !== 0) throw new Error(`${t.name} ended ${e.code ?? e.signal} after SIGINT`);
+  if (e.sigints !== 1) throw new Error(`${t.name} needed ${e.sigints} SIGINTs to stop: not a timing`);
   const keys = e.stdout.match(/^@m\[\d+\]: 1$/gm)?.length ?? 0;
   if (keys !== PRINT_KEYS) throw new Error(`${t.name} printed ${keys} keys of @m, not ${PRINT_KEYS}`);
   return Number(e.endedAt - from) / 1e6;
