@@ -43,7 +43,8 @@ function rawStandIn(
   if (!raw || !btf || !tp) return undefined;
   // params omit the typedef's leading `void *__data`: params[k] is the context's u64 number k
   const same = format.fields.every((f) => {
-    if (f.common || /\[\d+\]$/.test(f.type)) return true; // arrays of longs: args.args is refused for both
+    // args.args (unsigned long[6]) is refused by the checker on either path
+    if (f.common || /^(?:unsigned )?long ?\[\d+\]$/.test(f.type)) return true;
     const p = tp.params[f.offset / 8];
     return f.offset % 8 === 0 && f.size === 8 && p?.name === f.name && btf.sizeOf(p.type) === 8;
   });
