@@ -82,7 +82,7 @@ try {
     section(`printf to a file (-o), lossless: medians of ${runs(3)} interleaved runs`);
     console.log(formatThroughput(await throughputBench(native, [500_000, 5_000_000], runs(3), 500_000)));
     console.log(
-      '(5,000,000: scry alone; bpftrace 0.17 wakes its reader per event and slows the producer to 0.06–0.12 M calls/s, so 5M would take over 40 s a run)',
+      '\n(5,000,000: scry alone; bpftrace 0.17 wakes its reader per event and slows the producer to 0.06–0.12 M calls/s, so 5M would take over 40 s a run)',
     );
   }
   if (only.has('exit')) {
