@@ -34,7 +34,10 @@ export interface CompileOptions {
    * BPFTRACE_DUMMY_TS_MAP=@ts): scripts then step time themselves and their series print the same every run
    */
   readonly tseriesClockMap?: string;
-  /** run the bytecode optimizer (compiler/opt) on each program; on unless false (`-d bytecode-unopt` shows the code without it) */
+  /**
+   * run the bytecode optimizer (compiler/opt) on each program. The CLI turns it on (SCRY_OPTIMIZE=0 turns it off,
+   * `-d bytecode-unopt` prints the code without it); off by default, so tests of the generator see what it generates.
+   */
   readonly optimize?: boolean;
   /**
    * --aot: getopt() reads its value from PARAMS_MAP, filled when the program loads, instead of the value
@@ -90,7 +93,7 @@ export function compile(
     buildIdStackLimits: new Set(),
     helperErrors: options.helperErrors ?? 1, // bpftrace v0.26: failed helpers warn unless --no-warnings
     ...(options.tseriesClockMap ? { tseriesClockMap: options.tseriesClockMap } : {}),
-    ...(options.optimize === false ? { optimize: false } : {}),
+    ...(options.optimize ? { optimize: true } : {}),
     ...(options.runtimeParams ? { params: new Map() } : {}),
     lower: { ...expressionEmitters, ...statementEmitters },
   };

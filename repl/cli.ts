@@ -115,8 +115,8 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     settings: process.env,
     ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
     onStage: mark,
-    // SCRY_OPTIMIZE=0: the code as generated, without the bytecode optimizer (the size bench's --unopt)
-    ...(process.env.SCRY_OPTIMIZE === '0' ? { optimize: false } : {}),
+    // the bytecode optimizer; SCRY_OPTIMIZE=0: the code as generated (the size bench's --unopt)
+    optimize: process.env.SCRY_OPTIMIZE !== '0',
   };
   const result = compileSource(text, hostKernelInfo(), compileOptions);
   if (opts.debug.includes('ast') && result.ast)

@@ -61,7 +61,7 @@ export interface Shared {
   readonly helperErrors: 0 | 1 | 2;
   /** the map tseries() reads its time from instead of the clock (CompileOptions.tseriesClockMap) */
   readonly tseriesClockMap?: string;
-  /** false: encode the generated code as is, without the bytecode optimizer (CompileOptions.optimize) */
+  /** run the bytecode optimizer before encoding (CompileOptions.optimize) */
   readonly optimize?: boolean;
   /** CompileOptions.runtimeParams: getopt() values read from PARAMS_MAP, here where each name sits */
   readonly params?: Map<string, { offset: number; size: number }>;

@@ -132,10 +132,9 @@ function generate(
   const all = [...items];
   for (let i = 0; i < g.callbacks.length; i++) all.push(...generateCallback(g.callbacks[i]!));
   for (const f of g.functions ?? []) all.push(...f.items);
-  const pruned =
-    shared.optimize === false
-      ? pruneUnreachable(all)
-      : optimize(pruneUnreachable(all), { mapSizes: mapSizesOf(shared) });
+  const pruned = shared.optimize
+    ? optimize(pruneUnreachable(all), { mapSizes: mapSizesOf(shared) })
+    : pruneUnreachable(all);
   const enc = encode(pruned);
   const name = programName(row.nameStem(attach), index);
   const tracing = row.tracing?.(attach);

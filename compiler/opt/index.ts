@@ -15,7 +15,12 @@ export interface OptimizeOptions {
   readonly mapSizes?: MapSizes;
 }
 
-const MAX_ROUNDS = 30;
+const MAX_ROUNDS = 8;
+/**
+ * Past this many items the analyses (each pass re-runs them) cost more compile time than they are worth, and a
+ * program that long is one the generator should not have made: it is encoded as generated.
+ */
+const MAX_ITEMS = 6000;
 
 export function optimize(items: readonly AsmItem[], opts: OptimizeOptions = {}): AsmItem[] {
   const passes: ((x: readonly AsmItem[]) => PassResult)[] = [
@@ -27,6 +32,7 @@ export function optimize(items: readonly AsmItem[], opts: OptimizeOptions = {}):
     removeDeadCode,
     peephole,
   ];
+  if (items.length > MAX_ITEMS) return [...items];
   let cur = [...items];
   try {
     cur = rounds(cur, passes);

@@ -20,11 +20,11 @@ import {
   cls,
   isAlu,
   isAtomic,
+  isCall,
   isCond,
   isHelperCall,
   isLdImm64,
   isLoad,
-  isPseudoCall,
   isReg,
   isStore,
   memSize,
@@ -291,7 +291,8 @@ export function step(item: AsmItem, s: State, spilled: boolean): State {
     if (at !== undefined) m.clobber(at, memSize(i));
     else if (mayPointToStack(s, i.dst)) m.slots.clear();
     for (const r of [0, i.src] as Reg[]) m.set(r, undefined, spilled); // fetch forms and cmpxchg write these
-  } else if (isHelperCall(i) || isPseudoCall(i)) {
+  } else if (isCall(i)) {
+    // a helper, a subprogram or a kernel function (kfunc): r0–r5 change
     if (!(isHelperCall(i) && (READ_ONLY_HELPERS.has(i.imm) || WRITE_HELPERS[i.imm]))) m.ctx.clear();
     const w = helperWrites(i, s);
     if (w) {
@@ -300,7 +301,7 @@ export function step(item: AsmItem, s: State, spilled: boolean): State {
       for (const r of [1, 2, 3, 4, 5]) if (r !== WRITE_HELPERS[i.imm]!.ptr && mayPointToStack(s, r)) m.slots.clear();
     } else if (!(isHelperCall(i) && READ_ONLY_HELPERS.has(i.imm))) m.slots.clear();
     for (const r of [1, 2, 3, 4, 5] as Reg[]) m.set(r, undefined, false);
-    m.set(0, undefined, isPseudoCall(i)); // helpers never return stack pointers; a subprogram might return its argument
+    m.set(0, undefined, !isHelperCall(i)); // helpers never return stack pointers; a subprogram might return its argument
   }
   return m.freeze();
 }

@@ -13,7 +13,7 @@ import { requireRoot } from '../helpers/kernel.ts';
 import { SIZE_CORPUS } from '../bench/size.ts';
 
 function loads(text: string, name: string, helperErrors: 0 | 1): void {
-  const out = compileSource(text, hostKernelInfo(), { name, helperErrors, settings: {} });
+  const out = compileSource(text, hostKernelInfo(), { name, helperErrors, settings: {}, optimize: true });
   if (!out.program) throw new Error(`${name}: ${renderDiagnostics(out.diagnostics)}`);
   const objs = loadObjects(out.program);
   try {
@@ -37,7 +37,7 @@ if (requireRoot('optimizer load')) {
     for (const f of readdirSync(dir).filter((x) => x.endsWith('.bt'))) {
       if (existsSync(join(dir, `${f.slice(0, -3)}.args`))) continue; // needs command-line parameters
       const text = readFileSync(join(dir, f), 'utf8');
-      const out = compileSource(text, hostKernelInfo(), { name: f, settings: {} });
+      const out = compileSource(text, hostKernelInfo(), { name: f, settings: {}, optimize: true });
       if (!out.program) continue; // programs that fail to compile on purpose are the corpus test's business
       try {
         loadObjects(out.program).close();
