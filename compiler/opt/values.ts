@@ -64,12 +64,13 @@ export const READ_ONLY_HELPERS: ReadonlySet<number> = new Set([1, 2, 3, 5, 7, 8,
 
 /**
  * Helpers that write memory only through one pointer argument, [ptr, ptr + size) with the size in another argument;
- * `full`: always all of it (get_current_comm pads with zeros; probe_read clears the buffer when it fails), not so
- * the string reads (they stop after the terminating zero).
+ * `full`: always all of it (probe_read clears the buffer when it fails), not so the string reads (they stop after
+ * the terminating zero) nor get_current_comm (padded since Linux 6.2 or so; 6.1 copies with strscpy and leaves the
+ * bytes after the name as they were, so a zeroed comm key must keep its zeroing stores).
  */
 export const WRITE_HELPERS: Readonly<Record<number, { ptr: Reg; size: Reg; full: boolean }>> = {
   4: { ptr: 1, size: 2, full: true }, // probe_read(dst, size, src)
-  16: { ptr: 1, size: 2, full: true }, // get_current_comm(buf, size)
+  16: { ptr: 1, size: 2, full: false }, // get_current_comm(buf, size)
   112: { ptr: 1, size: 2, full: true }, // probe_read_user
   113: { ptr: 1, size: 2, full: true }, // probe_read_kernel
   45: { ptr: 1, size: 2, full: false }, // probe_read_str

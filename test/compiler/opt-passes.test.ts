@@ -358,12 +358,12 @@ test('mov32 of a known value folds as 32 bits', () => {
 test('helpers that write a whole buffer: the stores they overwrite go, facts elsewhere survive', () => {
   const items = [
     st(8, R10, -8, 7),
-    st(8, R10, -24, 0), // dead: get_current_comm writes all 16 bytes at -24
+    st(8, R10, -24, 0), // dead: probe_read writes all 16 bytes at -24 (or clears them when it fails)
     st(8, R10, -16, 0),
     mov64Reg(R1, R10),
     alu64Imm('add', R1, -24),
     mov64Imm(R2, 16),
-    call(16),
+    call(4),
     ldx(8, R0, R10, -8),
     exit(),
   ];
@@ -389,7 +389,9 @@ test('helpers that write a whole buffer: the stores they overwrite go, facts els
     ldx(8, R0, R10, -16),
     exit(),
   ];
-  assert.equal(show(removeDeadStores(comm).items)[0], 'r1 = r10');
+  // Linux 6.1's get_current_comm copies with strscpy (no padding): a comm map key keeps its zeroing stores, or
+  // the bytes after the name differ between events and one comm becomes several keys (seen in the 6.1 VM)
+  assert.equal(show(removeDeadStores(comm).items)[0], '*(u64 *)(r10 - 16) = 0');
 });
 
 test('context loads: a field read again is the register that still holds it (not after a memory-writing helper)', () => {
