@@ -73,7 +73,7 @@ export function compile(
       },
     });
   }
-  maps.set(LOST_MAP, { name: LOST_MAP, kind: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 1 });
+  maps.set(LOST_MAP, { name: LOST_MAP, kind: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
   maps.set(EVENTS_MAP, {
     name: EVENTS_MAP,
     kind: 'ringbuf',

@@ -113,7 +113,10 @@ export type EventSchema =
 
 export const EXIT_EVENT_ID = 0;
 export const EVENTS_MAP = 'events';
-/** Per-CPU count of event records the ring buffer had no room for (one u64 at key 0). */
+/**
+ * Count of event records the ring buffer had no room for: one u64 at key 0 of an array, which probes address
+ * directly (BPF_PSEUDO_MAP_VALUE, Linux 5.2) and add to atomically: 4 instructions where a lookup took 9.
+ */
 export const LOST_MAP = 'lost';
 /**
  * A one-entry array shared with the runtime: [start time (CLOCK_MONOTONIC ns), online CPUs, …, cpid] written by the

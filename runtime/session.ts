@@ -30,15 +30,7 @@ import { RepeatLimiter } from './repeat-limiter.ts';
 import { RingBufferReader } from './ringbuf.ts';
 import { SkbOutput } from './skb-output.ts';
 import { mark } from './timings.ts';
-import {
-  mapDelete,
-  mapGetNextKey,
-  mapLookup,
-  mapUpdate,
-  onlineCpus,
-  percpuValueSize,
-  progTestRun,
-} from './sys/index.ts';
+import { mapDelete, mapGetNextKey, mapLookup, mapUpdate, onlineCpus, progTestRun } from './sys/index.ts';
 
 /** How long one drain may print before it yields to the event loop (signals, timers, the live view). */
 const DRAIN_BUDGET_MS = 20;
@@ -281,18 +273,16 @@ export class Session {
     this.readerWait = setTimeout(look, READER_WAIT_MS);
   }
 
-  /** Emits `lost` when the per-CPU lost counter grew; looked at most every 100 ms unless `now`. */
+  /** Emits `lost` when the lost counter grew; looked at most every 100 ms unless `now`. */
   private reportLost(now: boolean): void {
     const t = Date.now();
     if (!now && t - this.lostCheckedAt < 100) return;
     this.lostCheckedAt = t;
     const lost = this.objs.maps.get(LOST_MAP);
     if (!lost) return;
-    const values = new Uint8Array(percpuValueSize(8));
-    if (!mapLookup(lost.fd.fd, new Uint8Array(4), values)) return;
-    const view = new DataView(values.buffer);
-    let total = 0n;
-    for (let off = 0; off < values.length; off += 8) total += view.getBigUint64(off, true);
+    const value = new Uint8Array(8); // one u64 all CPUs add to atomically (compiler/program.ts LOST_MAP)
+    if (!mapLookup(lost.fd.fd, new Uint8Array(4), value)) return;
+    const total = new DataView(value.buffer).getBigUint64(0, true);
     if (total > this.lostReported) {
       this.emit({ kind: 'lost', count: Number(total - this.lostReported) });
       this.lostReported = total;

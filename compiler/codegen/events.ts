@@ -1,5 +1,5 @@
 // The one channel to user space: records on the event ring buffer, each starting with a u64 event id.
-// A record the ring buffer has no room for is counted in a per-CPU `lost` map, which user space reports.
+// A record the ring buffer has no room for is counted in the `lost` array, which user space reports.
 import {
   BPF_FUNC as helper,
   R0,
@@ -7,18 +7,19 @@ import {
   R2,
   R3,
   R4,
+  atomic,
   call,
   ja,
   jmpImm,
   mov64Reg,
   ldMapFd,
-  ldx,
+  ldMapValue,
   mov64Imm,
   alu64Imm,
   stx,
 } from '../asm/index.ts';
 import { EVENTS_MAP, LOST_MAP, type EventSchema } from '../program.ts';
-import { addrOf, allocOrFail, ldSlot, scoped, stSlot, stxSlot, type Gen } from './context.ts';
+import { addrOf, allocOrFail, ldSlot, scoped, stxSlot, type Gen } from './context.ts';
 
 type NewSchema = EventSchema extends infer S ? (S extends { id: number } ? Omit<S, 'id'> : never) : never;
 
@@ -29,7 +30,7 @@ export function defineEvent(g: Gen, schema: NewSchema): number {
   return id;
 }
 
-/** ringbuf_output(events, &slot, size, 0); on failure, lost[0] += 1 on this CPU. */
+/** ringbuf_output(events, &slot, size, 0); on failure, lost[0] += 1. */
 export function emitEventOutput(g: Gen, off: number, size: number): void {
   const { e } = g;
   const sent = e.freshLabel('event.sent');
@@ -61,19 +62,8 @@ export function emitEventFromSlot(g: Gen, id: number, from: number, size: number
   countLost(g, sent);
 }
 
-/** lost[0] += 1 on this CPU, then `sent`. */
+/** lost[0] += 1 (atomically: one counter for all CPUs, addressed directly), then `sent`. */
 function countLost(g: Gen, sent: string): void {
-  const { e } = g;
-  scoped(g, () => {
-    const key = allocOrFail(g, 8, undefined);
-    e.emit(
-      stSlot(4, key, 0),
-      ldMapFd(R1, LOST_MAP),
-      ...addrOf(R2, key),
-      call(helper.map_lookup_elem),
-      jmpImm('jeq', R0, 0, sent),
-    );
-    e.emit(ldx(8, R1, R0, 0), alu64Imm('add', R1, 1), stx(8, R0, R1, 0));
-  });
-  e.place(sent);
+  g.e.emit(ldMapValue(R1, LOST_MAP, 0), mov64Imm(R2, 1), atomic('add', 8, R1, R2, 0));
+  g.e.place(sent);
 }
