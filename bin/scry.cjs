@@ -1,8 +1,22 @@
-#!/usr/bin/env node
+#!/bin/sh
+// 2>/dev/null; [ -z "${NODE_EXTRA_CA_CERTS+x}" ] || { export SCRY_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; }; exec node "$0" "$@"
+// The line above is for sh (which tries to run the directory `//`, quietly, and goes on) and a comment for
+// JavaScript. Run as a command, this file starts Node on itself (the node on PATH, as `#!/usr/bin/env node` would)
+// without NODE_EXTRA_CA_CERTS, which Node reads and parses at start-up whether or not TLS is ever used (~35 ms of
+// CPU for a distribution's ~140 certificates; scry makes no TLS connection). The variable is put back below, so
+// what scry runs and spawns sees the environment the user gave it. `node bin/scry.cjs` skips the sh line and pays.
+//
 // Launcher: runs the bundled CLI through V8's code cache, so start-up skips most of the compiling.
 // The cache is written after the first run (atomically, when dist/ is writable), replaced when stale or
 // when a run goes further than the one that wrote it (see below).
 'use strict';
+{
+  const saved = process.env.SCRY_NODE_EXTRA_CA_CERTS;
+  if (saved !== undefined) {
+    process.env.NODE_EXTRA_CA_CERTS = saved;
+    delete process.env.SCRY_NODE_EXTRA_CA_CERTS;
+  }
+}
 // Before anything else: with no SIGUSR1 listener, Node opens its inspector on that signal (code execution as root).
 process.on('SIGUSR1', () => {});
 // --timings: the launcher's steps (runtime/timings.ts reads them under this key)

@@ -1,7 +1,10 @@
 // Start-up: whole processes that attach their probes and exit at BEGIN, run to their end under the rusage
 // wrapper: wall time, CPU (user + system of the process and its children) and peak RSS, scry and bpftrace
-// interleaved, medians. `node -e 0` is the floor any Node CLI pays.
+// interleaved, medians. `node -e 0` is the floor any Node CLI pays. scry runs as the `scry` command does: bin/scry.cjs
+// executed (its sh line starts this Node on it, first on PATH here), not `node bin/scry.cjs`.
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { scryBin } from '../helpers/cli.ts';
 import type { Native } from './native.ts';
 import { failed, fix, measured, median, ratio, tracerEnv, tracers, type Rusage, type Tracer } from './proc.ts';
 
@@ -80,10 +83,19 @@ export function startupBench(native: Native, runs: number): StartupRow[] {
   const floor: Rusage[] = [];
   for (let i = 0; i < runs; i++) floor.push(measured(native, [process.execPath, '-e', '0']));
   rows.push({ name: '`node -e 0` (floor)', medians: new Map([['node', summarise(floor)]]), runs });
+  if (process.env.NODE_EXTRA_CA_CERTS !== undefined) {
+    // Node parses the file at start-up, used or not; scry's launcher starts Node without it (bin/scry.cjs)
+    const { NODE_EXTRA_CA_CERTS: _, ...env } = process.env;
+    const bare: Rusage[] = [];
+    for (let i = 0; i < runs; i++) bare.push(measured(native, [process.execPath, '-e', '0'], env));
+    rows.push({ name: '`node -e 0` without NODE_EXTRA_CA_CERTS', medians: new Map([['node', summarise(bare)]]), runs });
+  }
   for (const { name, program } of startupPrograms(native)) {
     const samples = new Map<Tracer['name'], Rusage[]>();
     try {
-      const run = (t: Tracer) => measured(native, [...t.argv, '-q', '-e', program], tracerEnv());
+      const env = { ...tracerEnv(), PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+      const argv = (t: Tracer) => (t.name === 'scry' ? [scryBin] : t.argv);
+      const run = (t: Tracer) => measured(native, [...argv(t), '-q', '-e', program], env);
       for (const t of tracers()) run(t); // warm the page cache and scry's code cache; not counted
       for (let i = 0; i < runs; i++)
         for (const t of tracers()) {
