@@ -27,6 +27,7 @@ import {
   openFdCount,
   possibleCpus,
   OwnedFd,
+  PROG_LOAD_ATTEMPTS,
   ProgLoadError,
   ProgType as KernelProgType,
   SysError,
@@ -242,6 +243,14 @@ function loadOne(spec: ProgramSpec, license: string, objs: LoadedObjects, btf?: 
       ...(spec.alsoAttach?.length && hasUprobeMulti() ? { expectedAttachType: AttachType.TRACE_UPROBE_MULTI } : {}),
     });
   } catch (e) {
+    // EAGAIN: interrupted by signals every time (bpf.ts), not refused; its partial log names no culprit
+    if (e instanceof SysError && e.code === 'EAGAIN')
+      throw new ScryRuntimeError(
+        `cannot load the program for ${spec.attach.text}: a signal interrupted the BPF verifier on each of ${PROG_LOAD_ATTEMPTS} attempts (${e.message})`,
+        spec.attach.span,
+        ['something signals scry continuously (a profiler sampling it?): run it again without that'],
+        { cause: e },
+      );
     if (e instanceof ProgLoadError && e.log) throw verifierError(spec, e);
     throw new ScryRuntimeError(
       `cannot load the program for ${spec.attach.text}: ${(e as Error).message}`,
