@@ -44,6 +44,13 @@ export interface CompileOptions {
    * given now (a string's room is the size of the value given now)
    */
   readonly runtimeParams?: boolean;
+  /**
+   * the kernel runs BPF cpu v4's signed division and modulo (BPF_SDIV/BPF_SMOD: BPF_DIV/BPF_MOD with off 1,
+   * Linux 6.6): `/` and `%` of signed values take one instruction instead of an emulation with unsigned
+   * division (13 more). A fact about the kernel that will load the program, which the runtime measures
+   * (runtime/features.ts hasSignedDivision); off by default, as older kernels refuse the instruction.
+   */
+  readonly signedDivision?: boolean;
 }
 
 export function compile(
@@ -94,6 +101,7 @@ export function compile(
     helperErrors: options.helperErrors ?? 1, // bpftrace v0.26: failed helpers warn unless --no-warnings
     ...(options.tseriesClockMap ? { tseriesClockMap: options.tseriesClockMap } : {}),
     ...(options.optimize ? { optimize: true } : {}),
+    ...(options.signedDivision ? { signedDivision: true } : {}),
     ...(options.runtimeParams ? { params: new Map() } : {}),
     lower: { ...expressionEmitters, ...statementEmitters },
   };

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { compileSource, disasmListing, type CompiledProgram, type CompileSourceOptions } from '../compiler/index.ts';
 import { error, renderDiagnostics, type Diagnostic } from '../lang/index.ts';
 import {
+  hasSignedDivision,
   hostKernelInfo,
   includeResolver,
   importFiles,
@@ -117,6 +118,8 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     onStage: mark,
     // the bytecode optimizer; SCRY_OPTIMIZE=0: the code as generated (the size bench's --unopt)
     optimize: process.env.SCRY_OPTIMIZE !== '0',
+    // one instruction for signed / and % where the kernel has them (a 3-instruction load, measured once)
+    signedDivision: hasSignedDivision(),
   };
   const result = compileSource(text, hostKernelInfo(), compileOptions);
   if (opts.debug.includes('ast') && result.ast)

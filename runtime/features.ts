@@ -1,7 +1,7 @@
 // What this kernel can do, each answer from a small real look (not a version guess), cached.
 import { existsSync } from 'node:fs';
 import { tracefsRoot } from './kernel/tracefs.ts';
-import { encode, exit, mov64Imm, R0 } from '../compiler/index.ts';
+import { alu64Imm, encode, exit, mov64Imm, R0 } from '../compiler/index.ts';
 import {
   AttachType,
   linkCreate,
@@ -126,6 +126,22 @@ export function hasUprobeMulti(): boolean {
       return (e as SysError).code === 'EBADF';
     } finally {
       prog?.close();
+    }
+  });
+}
+
+/**
+ * BPF cpu v4's signed division and modulo (BPF_SDIV/BPF_SMOD, Linux 6.6): a socket filter doing r0 s/= 1 and
+ * r0 s%= 3 loads; an older verifier refuses the nonzero offset field of a division (EINVAL).
+ */
+export function hasSignedDivision(): boolean {
+  return cached('sdiv', () => {
+    try {
+      const insns = encode([mov64Imm(R0, 1), alu64Imm('sdiv', R0, 1), alu64Imm('smod', R0, 3), exit()]).bytes;
+      new OwnedFd(progLoad({ type: ProgType.SOCKET_FILTER, insns, license: 'GPL' }), 'sdiv probe').close();
+      return true;
+    } catch {
+      return false;
     }
   });
 }

@@ -151,7 +151,8 @@ function emitOperator(g: Gen, op: BinaryOp, opSpan: Span, leftType: Type): void 
         const byZero = e.freshLabel('div.zero');
         const done = e.freshLabel('div.end');
         e.emit(jmpImm('jeq', R0, 0, byZero));
-        if (signed) emitSignedDivMod(g, op);
+        if (signed && g.shared.signedDivision) e.emit(alu64Reg(op === '/' ? 'sdiv' : 'smod', R1, R0), mov64Reg(R0, R1));
+        else if (signed) emitSignedDivMod(g, op);
         else e.emit(alu64Reg(op === '/' ? 'div' : 'mod', R1, R0), mov64Reg(R0, R1));
         e.emit(ja(done));
         e.place(byZero);
@@ -220,8 +221,8 @@ function compare(g: Gen, op: JmpOp): void {
 }
 
 /**
- * r0 = r1 / r0 or r1 % r0 with C's truncating signed semantics, using only unsigned division
- * (signed division needs cpu v4, newer than some kernels we run on). The caller has ruled out division by zero.
+ * r0 = r1 / r0 or r1 % r0 with C's truncating signed semantics, using only unsigned division, for kernels
+ * without cpu v4's sdiv/smod (before 6.6; CompileOptions.signedDivision). The caller has ruled out division by zero.
  */
 function emitSignedDivMod(g: Gen, op: '/' | '%'): void {
   const e = g.e;

@@ -7,13 +7,19 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileSource } from '../../compiler/index.ts';
 import { renderDiagnostics } from '../../lang/index.ts';
-import { hostKernelInfo } from '../../runtime/index.ts';
+import { hasSignedDivision, hostKernelInfo } from '../../runtime/index.ts';
 import { loadObjects } from '../../runtime/loader.ts';
 import { requireRoot } from '../helpers/kernel.ts';
 import { SIZE_CORPUS } from '../bench/size.ts';
 
 function loads(text: string, name: string, helperErrors: 0 | 1): void {
-  const out = compileSource(text, hostKernelInfo(), { name, helperErrors, settings: {}, optimize: true });
+  const out = compileSource(text, hostKernelInfo(), {
+    name,
+    helperErrors,
+    settings: {},
+    optimize: true,
+    signedDivision: hasSignedDivision(), // as the CLI compiles
+  });
   if (!out.program) throw new Error(`${name}: ${renderDiagnostics(out.diagnostics)}`);
   const objs = loadObjects(out.program);
   try {
@@ -37,7 +43,12 @@ if (requireRoot('optimizer load')) {
     for (const f of readdirSync(dir).filter((x) => x.endsWith('.bt'))) {
       if (existsSync(join(dir, `${f.slice(0, -3)}.args`))) continue; // needs command-line parameters
       const text = readFileSync(join(dir, f), 'utf8');
-      const out = compileSource(text, hostKernelInfo(), { name: f, settings: {}, optimize: true });
+      const out = compileSource(text, hostKernelInfo(), {
+        name: f,
+        settings: {},
+        optimize: true,
+        signedDivision: hasSignedDivision(),
+      });
       if (!out.program) continue; // programs that fail to compile on purpose are the corpus test's business
       try {
         loadObjects(out.program).close();

@@ -1,0 +1,51 @@
+// Signed / and % as cpu v4's sdiv/smod (CompileOptions.signedDivision, where the kernel has them) and as the
+// emulation with unsigned division give the same answers, C's: truncation toward zero, the dividend's sign.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { disasmListing } from '../../compiler/index.ts';
+import { hasSignedDivision, hostKernelInfo, Session, type TraceEvent } from '../../runtime/index.ts';
+import { requireRoot } from '../helpers/kernel.ts';
+import { compileText } from '../helpers/pipeline.ts';
+
+// map values, so neither the checker nor the optimizer knows them
+const PROGRAM = `BEGIN {
+  @n[0] = -7; @n[1] = 2; @n[2] = 7; @n[3] = -3; @n[4] = -9223372036854775807 - 1; @n[5] = -1;
+  printf("%d %d %d %d %d %d\\n", @n[0] / @n[1], @n[0] % @n[1], @n[2] / @n[3], @n[2] % @n[3], @n[0] / @n[3], @n[0] % @n[3]);
+  printf("%d %d %d %d\\n", @n[4] / @n[5] == @n[4], @n[4] % @n[5], @n[4] / @n[1] == -4611686018427387904, @n[4] % @n[3]);
+  exit();
+}`;
+const EXPECTED = '-3 -1 -2 1 2 -1\n1 0 1 -2\n';
+
+test('with signedDivision, signed / and % are one instruction each; without, no sdiv/smod at all', () => {
+  const text = 'BEGIN { @n = -7; $a = @n; printf("%d %d\\n", $a / 2, $a % 3); }';
+  const listing = (signedDivision: boolean) =>
+    compileText(text, undefined, { signedDivision, optimize: true })
+      .programs.map((p) => disasmListing(p.bytecode))
+      .join('');
+  const v4 = listing(true);
+  assert.match(v4, /r\d s\/= /);
+  assert.match(v4, /r\d s%= /);
+  assert.not.match(listing(false), / s[/%]= /);
+});
+
+if (requireRoot('signed division')) {
+  const run = async (signedDivision: boolean): Promise<string> => {
+    const events: TraceEvent[] = [];
+    const prog = compileText(PROGRAM, hostKernelInfo(), { signedDivision, optimize: true, settings: {} });
+    const s = Session.start(prog, { sink: { event: (e) => void events.push(e), end: () => {} } });
+    assert.is(await s.done, 0);
+    return events.map((e) => (e.kind === 'printf' ? e.text : '')).join('');
+  };
+
+  test('the emulation with unsigned division: truncation toward zero, the dividend sign, INT64_MIN / -1', async () => {
+    assert.is(await run(false), EXPECTED);
+  });
+
+  if (hasSignedDivision())
+    test('sdiv/smod on this kernel answer the same', async () => {
+      assert.is(await run(true), EXPECTED);
+    });
+  else console.log('# signed division: this kernel has no BPF_SDIV (cpu v4, Linux 6.6); only the emulation is run');
+}
+
+test.run();
