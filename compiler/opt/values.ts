@@ -115,7 +115,21 @@ const entry = (root: number): State => ({
 });
 
 function meet(a: State, b: State): State {
+  if (a === b) return a;
   const regs = a.regs.map((v, r) => (valEq(v, b.regs[r]) ? v : undefined));
+  return {
+    regs,
+    mayStack: a.mayStack | b.mayStack,
+    slots: meetSlots(a, b),
+    copy: a.copy.map((c, r) => (c === b.copy[r] ? c : undefined)),
+    ze: a.ze & b.ze,
+    ctx: meetCtx(a, b),
+  };
+}
+
+// States share their maps until an item changes them, so most meets are of one map with itself
+function meetSlots(a: State, b: State): ReadonlyMap<string, SlotFact> {
+  if (a.slots === b.slots) return a.slots;
   const slots = new Map<string, SlotFact>();
   for (const [k, f] of a.slots) {
     const g = b.slots.get(k);
@@ -133,22 +147,28 @@ function meet(a: State, b: State): State {
         });
     }
   }
-  const copy = a.copy.map((c, r) => (c === b.copy[r] ? c : undefined));
+  return slots;
+}
+
+function meetCtx(a: State, b: State): ReadonlyMap<string, Reg> {
+  if (a.ctx === b.ctx) return a.ctx;
   const ctx = new Map<string, Reg>();
   for (const [k, r] of a.ctx) if (b.ctx.get(k) === r) ctx.set(k, r);
-  return { regs, mayStack: a.mayStack | b.mayStack, slots, copy, ze: a.ze & b.ze, ctx };
+  return ctx;
 }
 
 function equal(a: State, b: State): boolean {
+  if (a === b) return true;
   if (a.mayStack !== b.mayStack || a.slots.size !== b.slots.size || a.ze !== b.ze || a.ctx.size !== b.ctx.size)
     return false;
-  for (const [k, r] of a.ctx) if (b.ctx.get(k) !== r) return false;
+  if (a.ctx !== b.ctx) for (const [k, r] of a.ctx) if (b.ctx.get(k) !== r) return false;
   for (let r = 0; r < 11; r++) if (a.copy[r] !== b.copy[r]) return false;
   for (let r = 0; r < 11; r++) if (!valEq(a.regs[r], b.regs[r])) return false;
-  for (const [k, f] of a.slots) {
-    const g = b.slots.get(k);
-    if (!g || !slotEq(f, g)) return false;
-  }
+  if (a.slots !== b.slots)
+    for (const [k, f] of a.slots) {
+      const g = b.slots.get(k);
+      if (!g || !slotEq(f, g)) return false;
+    }
   return true;
 }
 
@@ -161,35 +181,71 @@ export function stackAddr(s: State, base: number, off: number): number | undefin
 
 export const mayPointToStack = (s: State, r: number): boolean => (s.mayStack & (1 << r)) !== 0;
 
+/** The facts being changed by one item; the slot and context maps are copied only when the item changes them. */
 class Mut {
   regs: (Val | undefined)[];
   mayStack: number;
-  slots: Map<string, SlotFact>;
+  copy: (Reg | undefined)[];
+  ze: number;
+  private slots: ReadonlyMap<string, SlotFact>;
+  private ctx: ReadonlyMap<string, Reg>;
+  private ownSlots = false;
+  private ownCtx = false;
   constructor(s: State) {
     this.regs = [...s.regs];
     this.mayStack = s.mayStack;
-    this.slots = new Map(s.slots);
+    this.slots = s.slots;
     this.copy = [...s.copy];
     this.ze = s.ze;
-    this.ctx = new Map(s.ctx);
+    this.ctx = s.ctx;
   }
-  ctx: Map<string, Reg>;
-  copy: (Reg | undefined)[];
-  ze: number;
+  private slotsToChange(): Map<string, SlotFact> {
+    if (!this.ownSlots) {
+      this.slots = new Map(this.slots);
+      this.ownSlots = true;
+    }
+    return this.slots as Map<string, SlotFact>;
+  }
+  private ctxToChange(): Map<string, Reg> {
+    if (!this.ownCtx) {
+      this.ctx = new Map(this.ctx);
+      this.ownCtx = true;
+    }
+    return this.ctx as Map<string, Reg>;
+  }
+  setSlot(key: string, f: SlotFact): void {
+    this.slotsToChange().set(key, f);
+  }
+  clearSlots(): void {
+    if (this.slots.size === 0) return;
+    this.slots = new Map();
+    this.ownSlots = true;
+  }
+  setCtx(key: string, r: Reg): void {
+    this.ctxToChange().set(key, r);
+  }
+  clearCtx(): void {
+    if (this.ctx.size === 0) return;
+    this.ctx = new Map();
+    this.ownCtx = true;
+  }
   set(r: Reg, v: Val | undefined, mayStack: boolean, more: { copyOf?: Reg; ze?: boolean } = {}): void {
     this.regs[r] = v;
-    for (const [k, q] of this.ctx) if (q === r) this.ctx.delete(k);
+    for (const [k, q] of this.ctx) if (q === r) this.ctxToChange().delete(k);
     for (let q = 0; q < 11; q++) if (this.copy[q] === r) this.copy[q] = undefined;
     this.copy[r] = more.copyOf !== undefined && more.copyOf !== r ? more.copyOf : undefined;
     const ze = more.ze || (v?.k === 'c' && v.v < 1n << 32n);
     this.ze = ze ? this.ze | (1 << r) : this.ze & ~(1 << r);
     this.mayStack = mayStack || v?.k === 's' ? this.mayStack | (1 << r) : this.mayStack & ~(1 << r);
-    for (const [k, f] of this.slots)
-      if (f.r === r) this.slots.set(k, { off: f.off, size: f.size, ...(f.c !== undefined ? { c: f.c } : {}) });
-    for (const [k, f] of this.slots) if (f.c === undefined && f.r === undefined) this.slots.delete(k);
+    for (const [k, f] of this.slots) {
+      if (f.r !== r) continue;
+      // the register no longer holds the slot's value: keep the constant, if any
+      if (f.c !== undefined) this.slotsToChange().set(k, { off: f.off, size: f.size, c: f.c });
+      else this.slotsToChange().delete(k);
+    }
   }
   clobber(off: number, size: number): void {
-    for (const [k, f] of this.slots) if (f.off < off + size && off < f.off + f.size) this.slots.delete(k);
+    for (const [k, f] of this.slots) if (f.off < off + size && off < f.off + f.size) this.slotsToChange().delete(k);
   }
   freeze(): State {
     return { regs: this.regs, mayStack: this.mayStack, slots: this.slots, copy: this.copy, ze: this.ze, ctx: this.ctx };
@@ -276,31 +332,31 @@ export function step(item: AsmItem, s: State, spilled: boolean): State {
     if (held !== undefined)
       m.set(i.dst, s.regs[held], false, { copyOf: s.copy[held] ?? held, ze: (s.ze & (1 << held)) !== 0 });
     else m.set(i.dst, loadResult(i, s), spilled, { ze: plain && memSize(i) <= 4 });
-    if (key !== undefined && i.dst !== 10) m.ctx.set(key, i.dst);
+    if (key !== undefined && i.dst !== 10) m.setCtx(key, i.dst);
   } else if (isStore(i)) {
-    if (s.regs[i.dst]?.k !== 's' && i.dst !== 10) m.ctx.clear(); // the context is read-only; anything else: forget
+    if (s.regs[i.dst]?.k !== 's' && i.dst !== 10) m.clearCtx(); // the context is read-only; anything else: forget
     const size = memSize(i);
     const at = stackAddr(s, i.dst, i.off);
     if (at !== undefined) {
       m.clobber(at, size);
       const fact = storeFact(i, s, at, size);
-      if (fact) m.slots.set(slotKey(at, size), fact);
-    } else if (mayPointToStack(s, i.dst)) m.slots.clear();
+      if (fact) m.setSlot(slotKey(at, size), fact);
+    } else if (mayPointToStack(s, i.dst)) m.clearSlots();
   } else if (isAtomic(i)) {
-    if (s.regs[i.dst]?.k !== 's' && i.dst !== 10) m.ctx.clear();
+    if (s.regs[i.dst]?.k !== 's' && i.dst !== 10) m.clearCtx();
     const at = stackAddr(s, i.dst, i.off);
     if (at !== undefined) m.clobber(at, memSize(i));
-    else if (mayPointToStack(s, i.dst)) m.slots.clear();
+    else if (mayPointToStack(s, i.dst)) m.clearSlots();
     for (const r of [0, i.src] as Reg[]) m.set(r, undefined, spilled); // fetch forms and cmpxchg write these
   } else if (isCall(i)) {
     // a helper, a subprogram or a kernel function (kfunc): r0–r5 change
-    if (!(isHelperCall(i) && (READ_ONLY_HELPERS.has(i.imm) || WRITE_HELPERS[i.imm]))) m.ctx.clear();
+    if (!(isHelperCall(i) && (READ_ONLY_HELPERS.has(i.imm) || WRITE_HELPERS[i.imm]))) m.clearCtx();
     const w = helperWrites(i, s);
     if (w) {
       // it writes there and nowhere else, unless another argument may point into the stack too
       m.clobber(w.off, w.size);
-      for (const r of [1, 2, 3, 4, 5]) if (r !== WRITE_HELPERS[i.imm]!.ptr && mayPointToStack(s, r)) m.slots.clear();
-    } else if (!(isHelperCall(i) && READ_ONLY_HELPERS.has(i.imm))) m.slots.clear();
+      for (const r of [1, 2, 3, 4, 5]) if (r !== WRITE_HELPERS[i.imm]!.ptr && mayPointToStack(s, r)) m.clearSlots();
+    } else if (!(isHelperCall(i) && READ_ONLY_HELPERS.has(i.imm))) m.clearSlots();
     for (const r of [1, 2, 3, 4, 5] as Reg[]) m.set(r, undefined, false);
     m.set(0, undefined, !isHelperCall(i)); // helpers never return stack pointers; a subprogram might return its argument
   }
