@@ -22,6 +22,7 @@ import {
   jmpReg,
   label,
   ldMapFd,
+  ldMapValue,
   ldx,
   mov32Imm,
   mov64Imm,
@@ -34,6 +35,7 @@ import { foldConstants } from '../../compiler/opt/fold.ts';
 import { removeUnreachable, threadBranches } from '../../compiler/opt/branches.ts';
 import { removeDeadCode, removeDeadStores } from '../../compiler/opt/dead.ts';
 import { peephole } from '../../compiler/opt/peephole.ts';
+import { atomicAdds } from '../../compiler/opt/atomic-add.ts';
 import { optimize } from '../../compiler/opt/index.ts';
 
 const show = (items: readonly AsmItem[]): string[] => disasm(encode(items).bytes);
@@ -430,6 +432,38 @@ test('algebra: identities go, x & 0 is 0, 32-bit identities only on zero-extende
   );
   const w = [ldx(8, R1, R6, 0), alu32Imm('add', R1, 0), mov64Reg(R0, R1), exit()];
   assert.equal(show(foldConstants(w).items)[1], 'w1 += 0', 'it clears the upper half');
+});
+
+test('atomic adds: load, add, store back to a looked-up map value becomes one atomic add', () => {
+  const lookup = [ldMapFd(R1, 'm'), mov64Reg(R2, R10), alu64Imm('add', R2, -8), call(1), jmpImm('jeq', R0, 0, 'out')];
+  const out = [label('out'), mov64Imm(R0, 0), exit()];
+  const byReg = atomicAdds([...lookup, ldx(8, R2, R0, 8), alu64Reg('add', R2, R7), stx(8, R0, R2, 8), ...out]);
+  assert.equal(show(byReg.items).slice(5), ['lock *(u64 *)(r0 + 8) += r7', 'r0 = 0', 'exit']);
+  const byImm = atomicAdds([...lookup, ldx(8, R1, R0, 0), alu64Imm('add', R1, 1), stx(8, R0, R1, 0), ...out]);
+  assert.equal(show(byImm.items).slice(5, 7), ['r1 = 1', 'lock *(u64 *)(r0 + 0) += r1']);
+  const direct = atomicAdds([
+    ldMapValue(R1, 'lost', 0),
+    ldx(8, R2, R1, 0),
+    alu64Imm('add', R2, 1),
+    stx(8, R1, R2, 0),
+    ...tail,
+  ]);
+  assert.equal(show(direct.items).slice(1, 3), ['r2 = 1', 'lock *(u64 *)(r1 + 0) += r2']);
+});
+
+test('atomic adds: not on the stack, not when the sum is used after, not on an unknown pointer, not at 32 bits', () => {
+  const lookup = [ldMapFd(R1, 'm'), mov64Reg(R2, R10), alu64Imm('add', R2, -8), call(1), jmpImm('jeq', R0, 0, 'out')];
+  const out = [label('out'), mov64Imm(R0, 0), exit()];
+  const cases: AsmItem[][] = [
+    [ldx(8, R1, R10, -8), alu64Imm('add', R1, 1), stx(8, R10, R1, -8), ...tail],
+    [...lookup, ldx(8, R2, R0, 0), alu64Imm('add', R2, 1), stx(8, R0, R2, 0), mov64Reg(R7, R2), ...out],
+    [ldx(8, R6, R1, 0), ldx(8, R2, R6, 0), alu64Imm('add', R2, 1), stx(8, R6, R2, 0), ...tail],
+    [...lookup, label('other'), ldx(8, R2, R0, 0), alu64Imm('add', R2, 1), stx(8, R0, R2, 0), ...out],
+    [...lookup, ldx(4, R2, R0, 0), alu64Imm('add', R2, 1), stx(4, R0, R2, 0), ...out],
+    [...lookup, ldx(8, R2, R0, 0), alu32Imm('add', R2, 1), stx(8, R0, R2, 0), ...out],
+    [...lookup, ldx(8, R2, R0, 0), alu64Imm('add', R2, 1), stx(8, R0, R2, 8), ...out],
+  ];
+  for (const [n, c] of cases.entries()) assert.not.ok(atomicAdds(c).changed, `case ${n}`);
 });
 
 test.run();
