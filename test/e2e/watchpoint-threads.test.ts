@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScry } from '../helpers/cli.ts';
+import { breakpointsFire } from '../helpers/breakpoints.ts';
 import { requireRoot, skipCheck } from '../helpers/kernel.ts';
 
 // `w`: a thread, created after a second's wait, writes `target` every 10 ms; `x`: main calls `tick` every 10 ms
@@ -49,6 +50,7 @@ const fx = requireRoot('e2e watchpoint threads') ? build() : undefined;
 if (typeof fx === 'string') skipCheck('e2e watchpoint threads', fx);
 else if (fx && !hasBreakpoints)
   skipCheck('e2e watchpoint threads', 'no breakpoint PMU (/sys/bus/event_source/devices/breakpoint)');
+else if (fx && breakpointsFire() !== true) skipCheck('e2e watchpoint threads', breakpointsFire() as string);
 else if (fx) {
   test('a thread the -c process creates after attaching hits the watchpoint (inherited event)', async () => {
     const r = await runScry(
