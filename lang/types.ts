@@ -21,7 +21,12 @@ export type IntView =
   | { readonly kind: 'signal_name' }
   | { readonly kind: 'syscall_name' }
   /** a value of a C enum (BTF type `btf`, the script's or the kernel's): prints as its enumerator's name */
-  | { readonly kind: 'enum'; readonly btf: number; readonly name: string };
+  | { readonly kind: 'enum'; readonly btf: number; readonly name: string }
+  /**
+   * `probe` as a map key: the index of the attach point's name in `names` (every attach point of the program),
+   * 8 bytes where the name would take up to 64 (bpftrace 0.17 keys by an id too)
+   */
+  | { readonly kind: 'probe'; readonly names: readonly string[] };
 
 /** Frames kept by kstack/ustack without a limit (the kernel's own maximum, PERF_MAX_STACK_DEPTH). */
 export const MAX_STACK_FRAMES = 127;
@@ -250,7 +255,7 @@ function viewName(v: IntView): string {
 
 /** Same printed meaning: plain numbers agree, views must be the same view (stacks: same mode and limit). */
 export function sameView(a: IntView | undefined, b: IntView | undefined): boolean {
-  if (!a || !b) return a === b;
+  if (!a || !b || a === b) return a === b;
   if (a.kind === 'enum' && b.kind === 'enum') return a.btf === b.btf;
   return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -52,6 +52,8 @@ export function renderIntView(view: IntView, value: bigint, ctx: RenderContext, 
       return signalName(Number(BigInt.asIntN(32, value)));
     case 'syscall_name':
       return syscallName(Number(BigInt.asIntN(32, value)));
+    case 'probe':
+      return view.names[Number(value)] ?? value.toString();
   }
 }
 

@@ -27,7 +27,7 @@ import {
   stx,
   type AluOp,
 } from '../asm/index.ts';
-import type { AssignStmt, Expr, IncDecExpr, MapExpr, Span } from '../../lang/index.ts';
+import type { AssignStmt, Expr, IncDecExpr, MapExpr, Span, Type } from '../../lang/index.ts';
 import { isPerCpu, keyLayout } from '../layout.ts';
 import type { MapSpec } from '../program.ts';
 import {
@@ -73,9 +73,21 @@ export function buildKey(g: Gen, m: MapExpr): number {
   m.keys.forEach((k, i) => {
     const at = off + layout.offsets[i]!;
     const size = (layout.offsets[i + 1] ?? layout.size) - layout.offsets[i]!;
-    emitInto(g, k, at, size, spec.user!.keys[i]!.type);
+    if (!emitProbeKey(g, k, spec.user!.keys[i]!.type, at)) emitInto(g, k, at, size, spec.user!.keys[i]!.type);
   });
   return off;
+}
+
+/**
+ * `probe` where the map keys by the attach point's index (lang/types.ts IntView 'probe'): one store of this
+ * program's index, known when compiling. False when the key is anything else.
+ */
+function emitProbeKey(g: Gen, k: Expr, type: Type, at: number): boolean {
+  if (k.kind !== 'ident' || k.name !== 'probe' || type.kind !== 'int' || type.view?.kind !== 'probe') return false;
+  const id = type.view.names.indexOf(g.attach.text);
+  if (id < 0) throw new Error(`probe ${g.attach.text} is not among the program's attach points`);
+  g.e.at(k.span, () => g.e.emit(stSlot(8, at, id)));
+  return true;
 }
 
 /** The key of a histogram entry: the script's keys, then a u64 bucket index (filled in by the caller). */
@@ -91,7 +103,8 @@ export function buildBucketKey(g: Gen, m: MapExpr, spec: MapSpec): { key: number
   }
   m.keys.forEach((k, i) => {
     const at = key + layout.offsets[i]!;
-    emitInto(g, k, at, (layout.offsets[i + 1] ?? layout.bucket!) - layout.offsets[i]!);
+    if (!emitProbeKey(g, k, spec.user!.keys[i]!.type, at))
+      emitInto(g, k, at, (layout.offsets[i + 1] ?? layout.bucket!) - layout.offsets[i]!);
   });
   return { key, bucket: key + layout.bucket! };
 }

@@ -105,6 +105,8 @@ export const contextRows: readonly BuiltinRow[] = [
     type: stringType(64),
     // as long as the longest attach point's name
     check: (ctx) => stringType(Math.max(1, ...ctx.attach().map((a) => Buffer.byteLength(a.text))) + 1),
+    // 8 bytes and one store where the name takes up to 64 (bpftrace 0.17 keys by an id too); printed as the name
+    asKey: (type, names) => (type.kind === 'string' ? viewed({ kind: 'probe', names }) : type),
   }),
   variable('retval', 'the return value of the traced function', {
     type: i64,

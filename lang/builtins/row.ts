@@ -16,6 +16,11 @@ export interface VariableSpec {
   readonly only?: readonly ProviderName[];
   /** Its type in the probe being checked when that is not simply `type`; runs after the provider check passed. */
   check?(ctx: CheckContext, e: IdentExpr, type: Type): Type;
+  /**
+   * Its type as a map key when that is not its own (`type`: what the check gave it): `probe` keys by the attach
+   * point's index in `probeNames` (every attach point of the program), not by the name.
+   */
+  asKey?(type: Type, probeNames: readonly string[]): Type;
 }
 
 interface Arity {

@@ -69,6 +69,8 @@ export function infer(
 ): InferResult {
   const st = newState(options);
   st.lateMaps = lateMaps;
+  st.probeNames = [...new Set(probes.flatMap((p) => p.attach.map((a) => a.text)))];
+  st.iteratedMaps = iteratedMaps(probes.map((p) => p.probe));
   const diagsBefore = options.diags.length;
   for (const { probe: p, attach: a } of probes) {
     st.vars = new Map();
@@ -270,7 +272,7 @@ function shownKeys(st: InferState, keys: readonly Expr[]): Type[] {
 }
 
 function useMap(st: InferState, m: MapExpr, value: MapValue | undefined, valueSpan: Span): MapInfo {
-  const keyTypes = spreadTupleKey(m.keys.map((k) => keyType(st, expr(st, k), k.span)));
+  const keyTypes = spreadTupleKey(m.keys.map((k) => probeKey(st, m, k, keyType(st, expr(st, k), k.span))));
   if (m.keys.length && keyTypes.every((t) => sizeOf(t) === 0))
     err(st, `a key of no bytes (${keyTypes.map(typeName).join(', ')}) cannot index a map`, m.keys[0]!.span, [
       'use a key with at least one element',
@@ -304,6 +306,23 @@ function useMap(st: InferState, m: MapExpr, value: MapValue | undefined, valueSp
     } else info.value = merged;
   }
   return info;
+}
+
+/**
+ * A builtin's own key type (VariableSpec.asKey: `@[probe]` keys by the attach point's index, IntView 'probe',
+ * which user space prints as the name); a map also keyed by a string there (merge.ts mergeKey) or walked by a
+ * for loop keeps the builtin's plain type.
+ */
+function probeKey(st: InferState, m: MapExpr, k: Expr, t: Type): Type {
+  const asKey = k.kind === 'ident' ? BUILTINS.get(k.name)?.variable?.asKey : undefined;
+  return asKey && !st.iteratedMaps.has(m.name) ? asKey(t, st.probeNames) : t;
+}
+
+/** The maps some `for ($kv : @m)` walks. */
+function iteratedMaps(roots: readonly Probe[]): Set<string> {
+  const names = new Set<string>();
+  for (const r of roots) walk(r, (n) => void (n.kind === 'for-map' && names.add(n.map.name)));
+  return names;
 }
 
 function keyType(st: InferState, t: Type, span: Span): Type {

@@ -93,8 +93,15 @@ export function unify(a: Type, b: Type): Type | undefined {
   return sameType(a, b) ? a : undefined;
 }
 
-/** Two uses of one key position. */
+/** Two uses of one key position; `probe` (an index into the attach points' names) met by a string is a string. */
 export function mergeKey(a: Type, b: Type): Type | undefined {
+  const names = (t: Type) => (t.kind === 'int' && t.view?.kind === 'probe' ? t.view.names : undefined);
+  const asString = (n: readonly string[], s: Extract<Type, { kind: 'string' }>) =>
+    stringType(Math.max(s.size, 1 + Math.max(1, ...n.map((x) => Buffer.byteLength(x)))));
+  const na = names(a);
+  const nb = names(b);
+  if (na && b.kind === 'string') return asString(na, b);
+  if (nb && a.kind === 'string') return asString(nb, a);
   return unify(a, b);
 }
 

@@ -31,6 +31,10 @@ export interface InferState extends InferResult {
   readonly unsafe: boolean;
   /** the attach points of the probe being checked */
   attach: readonly ResolvedAttach[];
+  /** every attach point's name, in probe order: what `probe` as a map key indexes (IntView 'probe') */
+  probeNames: readonly string[];
+  /** maps a `for ($kv : @m)` loop walks: their `probe` keys stay strings (the loop compares and prints them) */
+  iteratedMaps: ReadonlySet<string>;
   /** the BTF of the probe being checked: vmlinux's, or a module's for fentry/fexit on a module function */
   btf: BtfTypes | undefined;
   /** the `$variables` in scope, with their types */
@@ -74,6 +78,8 @@ export function newState({
     hasChild,
     unsafe,
     attach: [],
+    probeNames: [],
+    iteratedMaps: new Set(),
     btf: kernel.btf(),
     vars: new Map(),
     unsettled: new Map(),
