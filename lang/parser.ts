@@ -27,6 +27,7 @@ import {
   type TokenType,
 } from 'chevrotain';
 import * as T from './tokens.ts';
+import { loadRule, type SavedGrammar } from './grammar-saved.ts';
 
 /** Identifiers that are builtins (never type names, so `(pid)` is a parenthesised expression). */
 const builtinNames = new Set([
@@ -196,8 +197,32 @@ function findProduction<P extends { idx: number; definition: IProduction[] }>(
   }
 }
 
+/** The grammar model scripts/build.mjs recorded (lang/grammar-saved.ts); absent when running from source. */
+declare const __SCRY_GRAMMAR__: string | undefined;
+
+let built: SavedGrammar | undefined;
+function builtGrammar(): SavedGrammar | undefined {
+  if (typeof __SCRY_GRAMMAR__ === 'string') built ??= JSON.parse(__SCRY_GRAMMAR__) as SavedGrammar;
+  return built;
+}
+
+/** Chevrotain's recording steps, which the parser replaces when it has a saved model. */
+interface Recorder {
+  enableRecording(): void;
+  disableRecording(): void;
+  topLevelRuleRecord(name: string, def: () => void): Rule;
+}
+const recorder = CstParser.prototype as unknown as Recorder;
+
 export class ScryParser extends CstParser {
-  constructor(errorMessageProvider: IParserErrorMessageProvider, validate: boolean) {
+  /** while the parser is built: the rules' models, taken instead of recorded */
+  private saved: SavedGrammar | undefined;
+
+  /**
+   * `saved`: the rules' models, as saveGrammar() made them from a parser of this grammar; by default the one in
+   * the bundle (none from source). A parser that validates always records.
+   */
+  constructor(errorMessageProvider: IParserErrorMessageProvider, validate: boolean, saved = builtGrammar()) {
     super(T.allTokens, {
       maxLookahead: 1,
       recoveryEnabled: false,
@@ -205,7 +230,26 @@ export class ScryParser extends CstParser {
       errorMessageProvider,
       ...(validate ? {} : { lookaheadStrategy: new FirstSetLookahead() }),
     });
+    this.saved = validate ? undefined : saved;
     this.performSelfAnalysis();
+    this.saved = undefined;
+  }
+
+  // Chevrotain's performSelfAnalysis records each rule between these two: with a saved model, nothing to switch
+  enableRecording(): void {
+    if (this.saved) (this as unknown as { RECORDING_PHASE: boolean }).RECORDING_PHASE = true;
+    else recorder.enableRecording.call(this);
+  }
+
+  disableRecording(): void {
+    if (this.saved) (this as unknown as { RECORDING_PHASE: boolean }).RECORDING_PHASE = false;
+    else recorder.disableRecording.call(this);
+  }
+
+  topLevelRuleRecord(name: string, def: () => void): Rule {
+    const saved = this.saved?.[name];
+    if (this.saved && !saved) throw new Error(`internal error: the saved grammar has no rule ${name} (rebuild)`);
+    return saved ? loadRule(saved) : recorder.topLevelRuleRecord.call(this, name, def);
   }
 
   /** A type name written at LA(1..): `struct x`, or a name with `*` / `[N]` suffixes, then `closer`. */

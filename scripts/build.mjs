@@ -4,6 +4,8 @@
 // top-level await (so CommonJS cannot require it) and neither it nor React is worth loading otherwise.
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 
 /** The CLI's `import('./view/live.tsx')` (for running from source) stays out of the CommonJS bundle. */
 const liveViewApart = {
@@ -16,26 +18,73 @@ const liveViewApart = {
 };
 
 /**
- * Chevrotain records its grammar model at every start (constructing the parser) from objects made with lodash's
- * pickBy and assign, which walk each options object's prototype chain for symbols: plain loops here, the same
- * for the plain object literals the model passes. Measured (--timings, medians of 16): parse 24.4 -> 18.9 ms.
+ * Chevrotain's start-up (token definitions, the lexer's and the parser's analysis, the grammar recording) runs
+ * through lodash, whose general functions are slow in code that runs once (interpreted): for the cases Chevrotain
+ * passes (arrays, own string keys) scripts/lodash-fast-paths.mjs does what lodash does with plain loops, and
+ * hands anything else to lodash (test/scripts/lodash-fast-paths.test.ts compares them). The grammar model
+ * (@chevrotain/gast) also gets pickBy and assign as plain loops, the same for the plain object literals it
+ * passes (measured, --timings medians of 16: parse 24.4 -> 18.9 ms).
  */
-const fastGrammarModel = {
-  name: 'fast-grammar-model',
+/** Chevrotain's lexer fills a 65536-entry table at start-up (~3 ms, interpreted) for a division it can do when asked. */
+const LEXER_CHAR_INDEX = {
+  from: `        : charCodeToOptimizedIdxMap[charCode];`,
+  to: `        : charCode < 65536 ? 255 + ~~(charCode / 255) : undefined; // the table's entries (initCharCodeToOptimizedIndexMap)`,
+  init: `function initCharCodeToOptimizedIndexMap() {\n    if (isEmpty(charCodeToOptimizedIdxMap)) {`,
+  noInit: `function initCharCodeToOptimizedIndexMap() {\n    if (false) {`,
+};
+
+const fastChevrotainStart = {
+  name: 'fast-chevrotain-start',
   setup(b) {
-    b.onResolve({ filter: /^lodash-es$/ }, (args) =>
-      /[\\/]@chevrotain[\\/]gast[\\/]/.test(args.importer)
-        ? { path: 'lodash-es', namespace: 'gast-lodash' }
-        : undefined,
-    );
+    b.onResolve({ filter: /^lodash-es$/ }, (args) => {
+      if (/[\\/]@chevrotain[\\/]gast[\\/]/.test(args.importer)) return { path: 'lodash-es', namespace: 'gast-lodash' };
+      if (/[\\/]node_modules[\\/](chevrotain|@chevrotain)[\\/]/.test(args.importer))
+        return { path: 'lodash-es', namespace: 'chevrotain-lodash' };
+      return undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'chevrotain-lodash' }, () => ({
+      resolveDir: process.cwd(),
+      contents: `export * from './scripts/lodash-fast-paths.mjs';`,
+    }));
     b.onLoad({ filter: /.*/, namespace: 'gast-lodash' }, () => ({
       resolveDir: process.cwd(),
-      contents: `export * from 'lodash-es';
+      contents: `export * from './scripts/lodash-fast-paths.mjs';
 export function pickBy(o, keep) { const r = {}; for (const k of Object.keys(o)) if (keep(o[k], k)) r[k] = o[k]; return r; }
 export function assign(target, ...sources) { return Object.assign(target, ...sources); }`,
     }));
+    b.onLoad({ filter: /[\\/]chevrotain[\\/]lib[\\/]src[\\/]scan[\\/]lexer\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const { from, to, init, noInit } = LEXER_CHAR_INDEX;
+      // a new Chevrotain without these lines fails the build here, rather than running unpatched
+      if (!text.includes(from) || !text.includes(init))
+        throw new Error(`${args.path}: the char-code table patch no longer applies`);
+      return { contents: text.replace(from, to).replace(init, noInit), loader: 'js' };
+    });
   },
 };
+
+/**
+ * The parser's grammar model, recorded here once (lang/grammar-record.ts) and defined into the bundle, where the
+ * parser is built from it instead of recording every rule at each start (lang/grammar-saved.ts).
+ */
+async function recordGrammar() {
+  const out = await build({
+    entryPoints: ['lang/grammar-record.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    write: false,
+    logLevel: 'warning',
+  });
+  const mod = { exports: {} };
+  new Function('module', 'exports', 'require', out.outputFiles[0].text)(
+    mod,
+    mod.exports,
+    createRequire(import.meta.url),
+  );
+  return mod.exports.recordGrammar();
+}
 
 await build({
   entryPoints: ['repl/entry.ts'],
@@ -46,7 +95,7 @@ await build({
   target: 'node20',
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [liveViewApart, fastGrammarModel],
+  plugins: [liveViewApart, fastChevrotainStart],
   external: ['./scry-view-import.cjs'],
   // Whitespace and comments out, names kept (stack traces still read): a 30% smaller file reads and
   // deserializes from the code cache ~8 ms faster. ASCII only, so that the launcher can read it as latin1.
@@ -54,7 +103,7 @@ await build({
   minifySyntax: true,
   charset: 'ascii',
   // Modules that locate files relative to themselves use import.meta.url; give them the bundle's own URL.
-  define: { 'import.meta.url': '__scryBundleUrl' },
+  define: { 'import.meta.url': '__scryBundleUrl', __SCRY_GRAMMAR__: JSON.stringify(await recordGrammar()) },
   banner: { js: "const __scryBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 await build({
