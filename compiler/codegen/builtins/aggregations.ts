@@ -240,7 +240,8 @@ function divideR0(g: Gen, n: number, op: 'div' | 'mod'): void {
 /**
  * r0 = bpftrace's log2 bucket of the signed value in r0, with 2^k buckets per power of two:
  *   0 for n < 0;  n + 1 for 0 ≤ n < 2^k;  else ((l - k + 1) << k) + x + 1, where l is the top set bit of n
- *   and x the k bits below it. The top bit is found by an unrolled binary search (no loops). Uses r1-r3.
+ *   and x the k bits below it. The top bit is found by an unrolled binary search (no loops): 3 instructions a
+ *   step where the step's bound is an immediate. Uses r1-r3.
  */
 function emitLog2Bucket(g: Gen, k: number): void {
   const e = g.e;
@@ -253,15 +254,16 @@ function emitLog2Bucket(g: Gen, k: number): void {
   e.emit(jmpImm('jgt', R0, mask, big), alu64Imm('add', R0, 1), ja(done));
   e.place(big);
   e.emit(mov64Reg(R1, R0), mov64Imm(R3, 0));
-  for (const shift of [32, 16, 8, 4, 2, 1]) {
+  // 2^32 is no 32-bit immediate: that step shifts a copy and tests it; the others compare, then shift
+  const skip32 = e.freshLabel('log2.skip');
+  e.emit(mov64Reg(R2, R1), alu64Imm('rsh', R2, 32), jmpImm('jeq', R2, 0, skip32), mov64Reg(R1, R2));
+  e.emit(mov64Imm(R3, 32));
+  e.place(skip32);
+  for (const shift of [16, 8, 4, 2, 1]) {
     const skip = e.freshLabel('log2.skip');
-    e.emit(
-      mov64Reg(R2, R1),
-      alu64Imm('rsh', R2, shift),
-      jmpImm('jeq', R2, 0, skip),
-      mov64Reg(R1, R2),
-      alu64Imm('add', R3, shift),
-    );
+    e.emit(jmpImm('jlt', R1, 2 ** shift, skip));
+    if (shift > 1) e.emit(alu64Imm('rsh', R1, shift)); // r1 is not read after the last step
+    e.emit(alu64Imm('add', R3, shift));
     e.place(skip);
   }
   // r3 = l - k; r1 = the k bits after the top one
