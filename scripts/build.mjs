@@ -20,8 +20,9 @@ const liveViewApart = {
 /**
  * Chevrotain's start-up (token definitions, the lexer's and the parser's analysis, the grammar recording) runs
  * through lodash, whose general functions are slow in code that runs once (interpreted): for the cases Chevrotain
- * passes (arrays, own string keys) scripts/lodash-fast-paths.mjs does what lodash does with plain loops, and
- * hands anything else to lodash (test/scripts/lodash-fast-paths.test.ts compares them). The grammar model
+ * passes (arrays, own string keys) scripts/lodash-fast-paths.mjs does what lodash's has, clone, isEmpty and
+ * includes do directly, and hands anything else to lodash (test/scripts/lodash-fast-paths.test.ts compares them).
+ * Measured (token definitions + lexer construction, bundled, medians of 16 under load ~7): 62.5 -> 52.1 ms. The grammar model
  * (@chevrotain/gast) also gets pickBy and assign as plain loops, the same for the plain object literals it
  * passes (measured, --timings medians of 16: parse 24.4 -> 18.9 ms).
  */
