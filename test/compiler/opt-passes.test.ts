@@ -36,6 +36,7 @@ import { removeUnreachable, threadBranches } from '../../compiler/opt/branches.t
 import { removeDeadCode, removeDeadStores } from '../../compiler/opt/dead.ts';
 import { peephole } from '../../compiler/opt/peephole.ts';
 import { atomicAdds } from '../../compiler/opt/atomic-add.ts';
+import { hoistContextLoads } from '../../compiler/opt/hoist-context.ts';
 import { optimize } from '../../compiler/opt/index.ts';
 
 const show = (items: readonly AsmItem[]): string[] => disasm(encode(items).bytes);
@@ -464,6 +465,40 @@ test('atomic adds: not on the stack, not when the sum is used after, not on an u
     [...lookup, ldx(8, R2, R0, 0), alu64Imm('add', R2, 1), stx(8, R0, R2, 8), ...out],
   ];
   for (const [n, c] of cases.entries()) assert.not.ok(atomicAdds(c).changed, `case ${n}`);
+});
+
+test('context hoist: a field read through the saved context pointer is read into that register at the entry', () => {
+  const r = hoistContextLoads([
+    mov64Reg(R6, R1),
+    call(14),
+    ldx(8, R0, R6, 8),
+    stx(8, R10, R0, -16),
+    ldx(8, R2, R6, 8),
+    ...tail,
+  ]);
+  assert.equal(show(r.items), [
+    'r6 = *(u64 *)(r1 + 8)',
+    'call 14',
+    'r0 = r6',
+    '*(u64 *)(r10 - 16) = r0',
+    'r2 = r6',
+    'r0 = 0',
+    'exit',
+  ]);
+});
+
+test('context hoist: not with two fields, other uses of the copy, a redefinition, or no copy at the entry', () => {
+  const cases: AsmItem[][] = [
+    [mov64Reg(R6, R1), ldx(8, R0, R6, 8), ldx(8, R2, R6, 16), ...tail],
+    [mov64Reg(R6, R1), ldx(8, R0, R6, 8), ldx(4, R2, R6, 8), ...tail],
+    [mov64Reg(R6, R1), call(14), mov64Reg(R1, R6), call(67), ldx(8, R0, R6, 8), ...tail],
+    [mov64Reg(R6, R1), ldx(8, R0, R6, 8), mov64Imm(R6, 0), ...tail],
+    [mov64Reg(R6, R1), ldx(8, R6, R6, 8), ...tail],
+    [label('top'), mov64Reg(R6, R1), ldx(8, R0, R6, 8), ...tail],
+    [mov64Reg(R2, R1), ldx(8, R0, R2, 8), ...tail],
+    [call(14), mov64Reg(R6, R1), ldx(8, R0, R6, 8), ...tail],
+  ];
+  for (const [n, c] of cases.entries()) assert.not.ok(hoistContextLoads(c).changed, `case ${n}`);
 });
 
 test.run();

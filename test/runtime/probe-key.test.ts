@@ -42,10 +42,11 @@ if (requireRoot('probe key')) {
     assert.is(await s.done, 0);
     const maps = events.flatMap((e) =>
       e.kind === 'map'
-        ? [`${e.snapshot.layout.name} ${e.snapshot.entries.map((x) => `${x.keys.join(',')}=${x.value}`)}`]
+        ? [`${e.snapshot.layout.name} ${e.snapshot.entries.map((x) => `${x.keys.join(',')}=${x.value}`).sort()}`]
         : [],
     );
-    assert.equal(maps, ['@a BEGIN=1', '@b x=2,BEGIN=1', '@t BEGIN,7=3']);
+    // (entries sorted here: @b's two values are not counts, and their order is the hash map's)
+    assert.equal(maps, ['@a BEGIN=1', '@b BEGIN=1,x=2', '@t BEGIN,7=3']);
   });
 }
 
