@@ -3,6 +3,7 @@
 import type { AsmItem } from '../asm/index.ts';
 import { atomicAdds } from './atomic-add.ts';
 import { AnalysisGaveUp } from './cfg.ts';
+import { hoistContextLoads } from './hoist-context.ts';
 import { removeUnreachable, threadBranches } from './branches.ts';
 import { removeDeadCode, removeDeadStores, type MapSizes } from './dead.ts';
 import { foldConstants, type PassResult } from './fold.ts';
@@ -34,6 +35,7 @@ export function optimize(items: readonly AsmItem[], opts: OptimizeOptions = {}):
     removeDeadCode,
     peephole,
     atomicAdds,
+    hoistContextLoads,
   ];
   if (items.length > MAX_ITEMS) return [...items];
   let cur = [...items];
