@@ -48,7 +48,8 @@ for (let s = 2; s >= 0 && cachedData === undefined; s--)
     cacheStage = s;
   } catch {}
 marks.push(['read bundle and code cache', performance.now()]);
-const script = new vm.Script(Module.wrap(source), {
+// the bundle is already the function Module.wrap() would make of it (scripts/build.mjs)
+const script = new vm.Script(source, {
   filename: bundle,
   cachedData,
   importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
