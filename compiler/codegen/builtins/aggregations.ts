@@ -49,25 +49,18 @@ function emitAggregation(g: Gen, target: MapExpr, c: CallExpr): void {
     }
     const key = buildKey(g, target);
     const init = e.freshLabel('agg.init');
-    const write = e.freshLabel('agg.write');
     const done = e.freshLabel('agg.end');
     lookup(g, spec.name, key);
     e.emit(jmpImm('jeq', R0, 0, init), ldSlot(8, R1, operand));
     if (kind === 'count' || kind === 'sum') {
       e.emit(ldx(8, R2, R0, 0), alu64Reg('add', R2, R1), stx(8, R0, R2, 0), ja(done));
     } else {
-      // min/max: [value, set]; take the operand when this CPU has no value yet or it beats the stored one
+      // min/max: [value, set]; take the operand when this CPU has no value yet or it beats the stored one, by
+      // the update below (per-CPU maps update this CPU's value in place): after the first events the value
+      // rarely changes, and one path for a new key and a new value is 3 instructions fewer than two
       const signed = value.kind === kind && value.signed;
       const better = kind === 'min' ? (signed ? 'jslt' : 'jlt') : signed ? 'jsgt' : 'jgt';
-      e.emit(
-        ldx(8, R2, R0, 8),
-        jmpImm('jeq', R2, 0, write),
-        ldx(8, R2, R0, 0),
-        jmpReg(better, R1, R2, write),
-        ja(done),
-      );
-      e.place(write);
-      e.emit(stx(8, R0, R1, 0), st(8, R0, 8, 1), ja(done));
+      e.emit(ldx(8, R2, R0, 8), jmpImm('jeq', R2, 0, init), ldx(8, R2, R0, 0), jmpReg(better, R1, R2, init), ja(done));
     }
     e.place(init);
     const val = allocOrFail(g, spec.valueSize, c.span);
