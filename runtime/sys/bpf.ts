@@ -19,15 +19,17 @@ function call(cmd: number, attr: Attr): number {
   return ret;
 }
 
-/** Like call, but returns false instead of throwing for the listed errno codes. */
-function callUnless(cmd: number, attr: Attr, ...codes: string[]): boolean {
-  try {
-    call(cmd, attr);
-    return true;
-  } catch (err) {
-    if (err instanceof SysError && codes.includes(err.code)) return false;
-    throw err;
-  }
+const ENOENT = 2;
+
+/**
+ * Like call, but false when the kernel says ENOENT (a key absent, the end of a map): told apart by its number,
+ * before any error is made, since lookups and walks meet it all the time.
+ */
+function callUnlessAbsent(cmd: number, attr: Attr): boolean {
+  const ret = native().bpf(cmd, attr.bytes, attr.ptrs);
+  if (ret >= 0) return true;
+  if (ret === -ENOENT) return false;
+  throw new SysError(`bpf(${bpfCmdName(cmd)})`, -ret);
 }
 
 /** Kernel object names allow [A-Za-z0-9_.] and at most 15 bytes; anything else is replaced so names never fail a load. */
@@ -80,7 +82,7 @@ function elemAttr(fd: number, key: Bytes | null, value: Bytes | null, flags: num
 
 /** BPF_MAP_LOOKUP_ELEM into value; false when the key is absent (ENOENT). key is null for queue/stack maps. */
 export function mapLookup(fd: number, key: Bytes | null, value: Bytes, flags = 0): boolean {
-  return callUnless(BpfCmd.MAP_LOOKUP_ELEM, elemAttr(fd, key, value, flags), 'ENOENT');
+  return callUnlessAbsent(BpfCmd.MAP_LOOKUP_ELEM, elemAttr(fd, key, value, flags));
 }
 
 /** BPF_MAP_UPDATE_ELEM; flags BPF_ANY / BPF_NOEXIST / BPF_EXIST (| BPF_F_LOCK). */
@@ -90,17 +92,17 @@ export function mapUpdate(fd: number, key: Bytes | null, value: Bytes, flags: nu
 
 /** BPF_MAP_DELETE_ELEM; false when the key was absent. */
 export function mapDelete(fd: number, key: Bytes): boolean {
-  return callUnless(BpfCmd.MAP_DELETE_ELEM, elemAttr(fd, key, null, 0), 'ENOENT');
+  return callUnlessAbsent(BpfCmd.MAP_DELETE_ELEM, elemAttr(fd, key, null, 0));
 }
 
 /** BPF_MAP_GET_NEXT_KEY: key null (or absent from the map) yields the first key; false at the end. */
 export function mapGetNextKey(fd: number, key: Bytes | null, next: Bytes): boolean {
-  return callUnless(BpfCmd.MAP_GET_NEXT_KEY, elemAttr(fd, key, next, 0), 'ENOENT');
+  return callUnlessAbsent(BpfCmd.MAP_GET_NEXT_KEY, elemAttr(fd, key, next, 0));
 }
 
 /** BPF_MAP_LOOKUP_AND_DELETE_ELEM (hash maps since 5.14; queue/stack pop with key null); false on ENOENT. */
 export function mapLookupAndDelete(fd: number, key: Bytes | null, value: Bytes, flags = 0): boolean {
-  return callUnless(BpfCmd.MAP_LOOKUP_AND_DELETE_ELEM, elemAttr(fd, key, value, flags), 'ENOENT');
+  return callUnlessAbsent(BpfCmd.MAP_LOOKUP_AND_DELETE_ELEM, elemAttr(fd, key, value, flags));
 }
 
 /** BPF_MAP_FREEZE: no more writes from user space (programs may still write unless BPF_F_RDONLY_PROG). */
@@ -141,7 +143,7 @@ function batch(cmd: number, fd: number, spec: BatchSpec): BatchResult {
     .u32(36, fd)
     .u64(40, spec.elemFlags ?? 0)
     .u64(48, spec.flags ?? 0);
-  const more = callUnless(cmd, a, 'ENOENT');
+  const more = callUnlessAbsent(cmd, a);
   return { count: a.getU32(32), done: !more };
 }
 

@@ -3,11 +3,15 @@
 import { constants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
 
-const names = new Map<number, string>();
-// Prefer the kernel's own spelling where Node knows two names for one number.
-const preferred = new Set(['EAGAIN', 'EOPNOTSUPP', 'EDEADLK']);
-for (const [name, n] of Object.entries(constants.errno)) {
-  if (!names.has(n) || preferred.has(name)) names.set(n, name);
+let names: Map<number, string> | undefined;
+/** errno → name, built when a first error is named (not at start-up) */
+function errnoNames(): Map<number, string> {
+  if (names) return names;
+  names = new Map();
+  // Prefer the kernel's own spelling where Node knows two names for one number.
+  const preferred = new Set(['EAGAIN', 'EOPNOTSUPP', 'EDEADLK']);
+  for (const [name, n] of Object.entries(constants.errno)) if (!names.has(n) || preferred.has(name)) names.set(n, name);
+  return names;
 }
 // Kernel-internal codes that leak out of bpf(2) and that libc does not name.
 const kernelOnly: Record<number, [string, string]> = {
@@ -54,7 +58,7 @@ const messages: Record<string, string> = {
 /** 'EPERM' for 1 (or -1); 'E<n>' when unknown. */
 export function errnoName(errno: number): string {
   const n = Math.abs(errno);
-  return kernelOnly[n]?.[0] ?? names.get(n) ?? `E${n}`;
+  return kernelOnly[n]?.[0] ?? errnoNames().get(n) ?? `E${n}`;
 }
 
 export function errnoMessage(errno: number): string {
