@@ -9,6 +9,7 @@ import { removeDeadCode, removeDeadStores, type MapSizes } from './dead.ts';
 import { foldConstants, type PassResult } from './fold.ts';
 import { peephole } from './peephole.ts';
 import { promoteSlots } from './promote.ts';
+import { selects } from './select.ts';
 
 export type { MapSizes } from './dead.ts';
 
@@ -34,6 +35,7 @@ export function optimize(items: readonly AsmItem[], opts: OptimizeOptions = {}):
     (x) => removeDeadStores(x, opts.mapSizes),
     removeDeadCode,
     peephole,
+    selects,
     atomicAdds,
     hoistContextLoads,
   ];

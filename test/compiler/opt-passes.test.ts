@@ -37,6 +37,7 @@ import { removeDeadCode, removeDeadStores } from '../../compiler/opt/dead.ts';
 import { peephole } from '../../compiler/opt/peephole.ts';
 import { atomicAdds } from '../../compiler/opt/atomic-add.ts';
 import { hoistContextLoads } from '../../compiler/opt/hoist-context.ts';
+import { selects } from '../../compiler/opt/select.ts';
 import { optimize } from '../../compiler/opt/index.ts';
 
 const show = (items: readonly AsmItem[]): string[] => disasm(encode(items).bytes);
@@ -499,6 +500,62 @@ test('context hoist: not with two fields, other uses of the copy, a redefinition
     [call(14), mov64Reg(R6, R1), ldx(8, R0, R6, 8), ...tail],
   ];
   for (const [n, c] of cases.entries()) assert.not.ok(hoistContextLoads(c).changed, `case ${n}`);
+});
+
+test('select: a branch between two moves into one register becomes a move, the branch and the other move', () => {
+  const diamond = [
+    jmpImm('jsgt', R1, 100, 'big'),
+    mov64Imm(R0, 0),
+    ja('join'),
+    label('big'),
+    mov64Reg(R0, R1),
+    label('join'),
+  ];
+  const r = selects([ldx(8, R1, R6, 8), ...diamond, stx(8, R10, R0, -8), ...tail]);
+  assert.equal(show(r.items), [
+    'r1 = *(u64 *)(r6 + 8)',
+    'r0 = r1',
+    'if r1 s> 100 goto +1',
+    'r0 = 0',
+    '*(u64 *)(r10 - 8) = r0',
+    'r0 = 0',
+    'exit',
+  ]);
+  // followed by a copy of the result (dead after it): the moves write the copy's register
+  const s = selects([ldx(8, R1, R6, 8), ...diamond, mov64Reg(R7, R0), stx(8, R10, R7, -8), ...tail]);
+  assert.equal(show(s.items).slice(1, 5), ['r7 = r1', 'if r1 s> 100 goto +1', 'r7 = 0', '*(u64 *)(r10 - 8) = r7']);
+});
+
+test('select: not when the branch or a move reads the register, the taken arm is reached otherwise, or arms differ', () => {
+  const cases: AsmItem[][] = [
+    [jmpImm('jsgt', R0, 100, 'b'), mov64Imm(R0, 0), ja('j'), label('b'), mov64Reg(R0, R1), label('j'), ...tail],
+    [jmpImm('jsgt', R1, 100, 'b'), mov64Imm(R0, 0), ja('j'), label('b'), alu64Imm('add', R0, 1), label('j'), ...tail],
+    [jmpImm('jsgt', R1, 100, 'b'), mov64Imm(R0, 0), ja('j'), label('b'), mov64Reg(R2, R1), label('j'), ...tail],
+    [
+      jmpImm('jeq', R2, 0, 'b'),
+      jmpImm('jsgt', R1, 100, 'b'),
+      mov64Imm(R0, 0),
+      ja('j'),
+      label('b'),
+      mov64Reg(R0, R1),
+      label('j'),
+      ...tail,
+    ],
+  ];
+  for (const [n, c] of cases.entries()) assert.not.ok(selects(c).changed, `case ${n}`);
+  // the copy stays when the joined value is read after it
+  const kept = selects([
+    jmpImm('jsgt', R1, 100, 'b'),
+    mov64Imm(R0, 0),
+    ja('j'),
+    label('b'),
+    mov64Reg(R0, R1),
+    label('j'),
+    mov64Reg(R7, R0),
+    stx(8, R10, R0, -8),
+    ...tail,
+  ]);
+  assert.equal(show(kept.items).slice(0, 4), ['r0 = r1', 'if r1 s> 100 goto +1', 'r0 = 0', 'r7 = r0']);
 });
 
 test.run();
