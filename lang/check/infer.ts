@@ -309,7 +309,7 @@ function useMap(st: InferState, m: MapExpr, value: MapValue | undefined, valueSp
 }
 
 /**
- * A builtin's own key type (VariableSpec.asKey: `@[probe]` keys by the attach point's index, IntView 'probe',
+ * A builtin's own key type (VariableSpec.asKey: `@[probe]` keys by the attach point's index, an IntView of the attach point names,
  * which user space prints as the name); a map also keyed by a string there (merge.ts mergeKey) or walked by a
  * for loop keeps the builtin's plain type.
  */
