@@ -213,8 +213,16 @@ export interface MapDataEntry {
 export type ScryEvent =
   /** the probes are attached (after BEGIN ran) */
   | { readonly kind: 'attached'; readonly probes: number }
-  /** text the script printed: printf(), or time(), cat(), system(), join() (`source`) */
-  | { readonly kind: 'printf'; readonly text: string; readonly source?: 'time' | 'cat' | 'system' | 'join' }
+  /**
+   * text the script printed: printf() (with its arguments' values, `args`), or time(), cat(), system(), join()
+   * (`source`, no `args`)
+   */
+  | {
+      readonly kind: 'printf';
+      readonly text: string;
+      readonly args?: readonly Value[];
+      readonly source?: 'time' | 'cat' | 'system' | 'join';
+    }
   /** errorf()/warnf(), and run-time warnings about failing helpers (`helper`) */
   | {
       readonly kind: 'message';
@@ -514,6 +522,7 @@ export async function trace(source: string | ScryProgram, options: TraceOptions 
   try {
     session = Session.start(compiled, {
       sink: run.sink,
+      printfArgs: true,
       ...(options.pid !== undefined ? { pid: options.pid } : {}),
       ...(options.cpid !== undefined ? { cpid: options.cpid } : {}),
     });
@@ -647,7 +656,7 @@ function eventData(e: TraceEvent): ScryEvent {
     case 'printf':
       return e.source
         ? { kind: 'printf', text: e.text, source: e.source === 'syscall' ? 'system' : e.source }
-        : { kind: 'printf', text: e.text };
+        : { kind: 'printf', text: e.text, ...(e.args ? { args: e.args } : {}) };
     case 'message': {
       const where = location(e.span);
       const h = e.helperError;

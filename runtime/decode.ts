@@ -70,7 +70,12 @@ export class EventDecoder {
   private readonly render: RenderContext;
 
   /** render: how viewed values print (render.ts); a bare StackFormatter is taken as { formatStack }. */
-  constructor(schemas: readonly EventSchema[], render: RenderContext | StackFormatter = {}) {
+  /** printfArgs: printf events carry their arguments' values too (the library's events; the CLI prints text only) */
+  constructor(
+    schemas: readonly EventSchema[],
+    render: RenderContext | StackFormatter = {},
+    private readonly printfArgs = false,
+  ) {
     this.render = typeof render === 'function' ? { formatStack: render } : render;
     for (const s of schemas) {
       this.byId[s.id] = s;
@@ -143,7 +148,13 @@ export class EventDecoder {
           };
         return schema.use === 'cat' || schema.use === 'system'
           ? { kind: 'effect', effect: schema.use, argument: text }
-          : { kind: 'printf', text };
+          : this.printfArgs
+            ? {
+                kind: 'printf',
+                text,
+                args: schema.args.map((a) => readValue(a.type, view, at + a.offset, this.render)),
+              }
+            : { kind: 'printf', text };
       }
       case 'time':
         return { kind: 'printf', text: strftime(schema.format, new Date()), source: 'time' };

@@ -7,7 +7,13 @@ import type { Value } from './value.ts';
 export type TraceEvent =
   | { readonly kind: 'attached'; readonly probes: number }
   /** text for stdout: from printf, or from time(), cat(), system() or join() (`source`, which JSON output names) */
-  | { readonly kind: 'printf'; readonly text: string; readonly source?: 'time' | 'cat' | 'syscall' | 'join' }
+  | {
+      readonly kind: 'printf';
+      readonly text: string;
+      readonly source?: 'time' | 'cat' | 'syscall' | 'join';
+      /** printf()'s argument values, when the session was asked for them (SessionOptions.printfArgs) */
+      readonly args?: readonly Value[];
+    }
   /**
    * errorf()/warnf(), and with -k a helper that failed or a failed run-time check (`helper`: printed once per
    * location a second, repeats summed up): a message about the script location `span`, printed in event order

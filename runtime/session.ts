@@ -47,6 +47,8 @@ export interface SessionOptions {
   readonly enumNames?: boolean;
   /** --mode bench: run BEGIN, time the bench:NAME probes, run END; attach nothing (bpftrace v0.26) */
   readonly bench?: boolean;
+  /** printf events carry their arguments' values (`args`), for the library's events */
+  readonly printfArgs?: boolean;
 }
 
 export class Session {
@@ -84,6 +86,7 @@ export class Session {
     private readonly pid?: number,
     private readonly cpid?: number,
     enumNames = true,
+    printfArgs = false,
   ) {
     const stackMaps = new Map<number, number>();
     for (const m of objs.maps.values()) {
@@ -97,7 +100,7 @@ export class Session {
       debugInfo: compiled.showDebugInfo ?? true,
     };
     this.render = makeRenderContext(stackMaps, this.renderOptions);
-    this.decoder = new EventDecoder(compiled.events, this.render);
+    this.decoder = new EventDecoder(compiled.events, this.render, printfArgs);
     this.done = new Promise((r) => (this.resolveDone = r));
   }
 
@@ -114,7 +117,15 @@ export class Session {
     if (!options.bench && compiled.programs.length && compiled.programs.every((p) => p.attach.provider === 'bench'))
       throw new ScryRuntimeError('No probes attached; use --mode bench to run benchmark probes.', undefined, []);
     const objs = loadObjects(compiled);
-    const s = new Session(compiled, objs, options.sink, options.pid, options.cpid, options.enumNames);
+    const s = new Session(
+      compiled,
+      objs,
+      options.sink,
+      options.pid,
+      options.cpid,
+      options.enumNames,
+      options.printfArgs,
+    );
     try {
       const events = objs.maps.get(EVENTS_MAP)!;
       s.ring = new RingBufferReader(events.fd.fd, events.spec.maxEntries);

@@ -52,7 +52,8 @@ if (requireTracepoint('library trace()', 'syscalls/sys_enter_openat')) {
     const evs = await all(run);
     assert.is(await run.done, 3);
     assert.equal(evs[0], { kind: 'attached', probes: 2 });
-    assert.equal(evs[1], { kind: 'printf', text: 'hello api 42\n' });
+    // printf's text and its arguments' values
+    assert.equal(evs[1], { kind: 'printf', text: 'hello api 42\n', args: ['api', 42n] });
     assert.equal(evs[2], { kind: 'value', value: [1n, 'two'] });
     const map = evs[3] as Extract<ScryEvent, { kind: 'map' }>;
     assert.is(map.kind, 'map');
@@ -64,8 +65,12 @@ if (requireTracepoint('library trace()', 'syscalls/sys_enter_openat')) {
     const err = evs[5] as Extract<ScryEvent, { kind: 'message' }>;
     assert.equal([err.level, err.text, err.location?.line], ['error', 'broken here', 7]);
     assert.equal(evs[6], { kind: 'printf', text: String(new Date().getFullYear()), source: 'time' });
-    assert.equal(evs[7], { kind: 'printf', text: 'end\n' });
-    // no print_maps_on_exit default output is asked for here, but bpftrace prints maps at exit: @m
+    assert.equal(evs[7], { kind: 'printf', text: 'end\n', args: [] });
+    // then the maps at exit (bpftrace prints them): @m
+    assert.equal(evs[8], {
+      kind: 'map',
+      map: { name: '@m', kind: 'value', entries: [{ keys: [3n, 'x'], value: 7n }] },
+    });
     assert.equal(evs.at(-1), { kind: 'exit', code: 3 });
     assert.is(evs.filter((e) => e.kind === 'exit').length, 1);
     assert.is(run.running, false);
