@@ -221,6 +221,42 @@ if (requireTracepoint('library trace()', 'syscalls/sys_enter_openat')) {
     assert.is(openFdCount(), before, 'nothing left open');
   });
 
+  test('examples/top-openers-api.mjs prints the top openers each second, a busy opener among them', async () => {
+    const example = fileURLToPath(new URL('../../examples/top-openers-api.mjs', import.meta.url));
+    // an opener with a name of its own (process.title sets the comm), opening /dev/null as fast as it can
+    const busy = spawn(
+      process.execPath,
+      [
+        '-e',
+        "process.title = 'scry-opener'; const fs = require('fs'); for (;;) fs.closeSync(fs.openSync('/dev/null', 'r'));",
+      ],
+      { stdio: 'ignore' },
+    );
+    try {
+      const r = spawnSync(process.execPath, [example, '--seconds', '2'], { encoding: 'utf8', timeout: 15_000 });
+      assert.is(r.status, 0, r.stderr);
+      const blocks = r.stdout.trimEnd().split('\n\n');
+      assert.equal(
+        blocks.map((b) => b.split(' (')[0]),
+        ['top openers', 'top openers', 'total'],
+      );
+      for (const b of blocks) {
+        const rows = b.split('\n').slice(1);
+        assert.ok(rows.length >= 1 && rows.length <= 5, b);
+        for (const row of rows) assert.match(row, /^ *\d+ \S/);
+        const counts = rows.map((row) => Number(row.trim().split(' ')[0]));
+        assert.equal(
+          counts,
+          [...counts].sort((x, y) => y - x),
+          'largest first',
+        );
+        assert.match(b, / scry-opener$/m);
+      }
+    } finally {
+      busy.kill('SIGKILL');
+    }
+  });
+
   // as nobody, through the built package entry (dist/api.mjs): the refusal is a ScryPermissionError
   const nobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
   const canDrop =
