@@ -245,7 +245,8 @@ export interface TraceOptions extends Omit<CompileOptions, 'kernel'> {
   readonly signal?: AbortSignal;
   /**
    * Most events kept for events() to read (default 10000): while that many wait, the run stops reading the
-   * kernel's ring buffer, and what does not fit there is counted as lost.
+   * kernel's ring buffer, and what does not fit there is counted as lost. Until events() is first called, the
+   * newest are kept instead, and the reader's first event is a `lost` counting the ones that went.
    */
   readonly bufferEvents?: number;
   /** the pid `cpid` returns (a command you started for the script to watch) */
@@ -541,6 +542,8 @@ class Run implements TraceRun {
   private readonly queue: ScryEvent[] = [];
   private waiter: Waiter | undefined;
   private reading: 'not yet' | 'reading' | 'gone' = 'not yet';
+  /** events dropped before events() was first called (see push) */
+  private unread = 0;
   /** set once the last event (exit) is queued */
   private ended = false;
   private finalMaps: Record<string, MapData> | undefined;
@@ -565,7 +568,7 @@ class Run implements TraceRun {
         }),
       );
     },
-    blocked: () => this.reading !== 'gone' && this.queue.length >= this.limit,
+    blocked: () => this.reading === 'reading' && this.queue.length >= this.limit,
   };
 
   started(session: Session, signal: AbortSignal | undefined): void {
@@ -594,12 +597,21 @@ class Run implements TraceRun {
     if (w) {
       this.waiter = undefined;
       w({ done: false, value: e });
-    } else this.queue.push(e);
+      return;
+    }
+    // nobody has asked for events (yet): the newest `limit` are kept, and what went is counted, so that a run
+    // read only through its maps neither grows nor stalls (a reader gets back-pressure instead: see blocked)
+    if (this.reading === 'not yet' && this.queue.length >= this.limit && e.kind !== 'exit') {
+      const gone = this.queue.shift()!;
+      this.unread += gone.kind === 'lost' ? gone.count : 1;
+    }
+    this.queue.push(e);
   }
 
   events(): AsyncIterableIterator<ScryEvent> {
     if (this.reading !== 'not yet') throw new Error('events(): a trace has one reader, and it is taken');
     this.reading = 'reading';
+    if (this.unread) this.queue.unshift({ kind: 'lost', count: this.unread });
     const next = (): Promise<IteratorResult<ScryEvent>> => {
       const e = this.queue.shift();
       if (e) return Promise.resolve({ done: false, value: e });

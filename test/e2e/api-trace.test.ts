@@ -203,6 +203,22 @@ if (requireTracepoint('library trace()', 'syscalls/sys_enter_openat')) {
     }
   });
 
+  test('a run nobody reads events from keeps the newest bufferEvents, still ends by exit(), and says how many went', async () => {
+    const run = await trace('BEGIN { @i = 0; unroll(50) { printf("%d\\n", @i); @i++; } exit(); }', {
+      bufferEvents: 10,
+    });
+    assert.is(await run.done, 0);
+    const evs = await all(run);
+    // attached, 50 printfs and the exit-time map went in; the newest 10 stayed, then exit
+    assert.equal(evs[0], { kind: 'lost', count: 42 });
+    assert.equal(
+      texts(evs.slice(1, -2)),
+      Array.from({ length: 9 }, (_, i) => `${41 + i}\n`),
+    );
+    assert.is(evs.at(-2)!.kind, 'map');
+    assert.equal(evs.at(-1), { kind: 'exit', code: 0 });
+  });
+
   test('the kernel refusing a map is a ScryKernelError with the syscall, errno and the script location', async () => {
     const before = openFdCount();
     try {
