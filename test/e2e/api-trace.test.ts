@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { trace, ScryError, ScryKernelError, type MapData, type ScryEvent, type TraceRun } from '../../repl/api.ts';
+import {
+  compile,
+  trace,
+  ScryError,
+  ScryKernelError,
+  type MapData,
+  type ScryEvent,
+  type TraceRun,
+} from '../../repl/api.ts';
 import { openFdCount } from '../../runtime/sys/index.ts';
 import { requireTracepoint } from '../helpers/kernel.ts';
 
@@ -217,6 +225,21 @@ if (requireTracepoint('library trace()', 'syscalls/sys_enter_openat')) {
     );
     assert.is(evs.at(-2)!.kind, 'map');
     assert.equal(evs.at(-1), { kind: 'exit', code: 0 });
+  });
+
+  test('trace() runs a program compile() made (inspected first), and refuses one it did not make', async () => {
+    const { program, diagnostics } = compile('BEGIN { printf("%s\\n", "compiled"); exit(); }');
+    assert.equal(diagnostics, []);
+    assert.is(program!.probes[0]!.attach, 'BEGIN');
+    const run = await trace(program!);
+    assert.is(run.program, program);
+    assert.equal(texts(await all(run)), ['compiled\n']);
+    try {
+      await trace({ ...program! });
+      assert.unreachable('trace resolved');
+    } catch (e) {
+      assert.instance(e, TypeError);
+    }
   });
 
   test('the kernel refusing a map is a ScryKernelError with the syscall, errno and the script location', async () => {
