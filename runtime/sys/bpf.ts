@@ -324,9 +324,10 @@ export function loadProgram(spec: Omit<ProgLoadSpec, 'logLevel' | 'logBuf'>, opt
  * a signal is pending (Linux: do_check looks at signal_pending() as it walks the program), so a process that
  * receives signals steadily fails its loads. Measured with the one-tracepoint program under `node --cpu-prof`
  * (V8's sampler sends SIGPROF every interval), runs of 10 that failed: at 100 us, 6 with one attempt and none
- * with 5 (libbpf's number); at 30-50 us, 3-5 with 5 attempts and none with 20. An interrupted attempt costs at
- * most one verification, and a refused program fails the same way every time, so the bound is generous. Map
- * creation does not stop for signals (libbpf does not retry it either).
+ * with 5 (libbpf's number); at 30-50 us, 3-5 with 5 attempts and none with 20 (at load ~2; at load ~7.6 and
+ * 50 us, 6 of 12 still failed: an attempt that outlasts the interval always meets a signal, whatever the bound).
+ * An interrupted attempt costs at most one verification, and a refused program fails the same way every time, so
+ * the bound is generous. Map creation does not stop for signals (libbpf does not retry it either).
  */
 export const PROG_LOAD_ATTEMPTS = 20;
 
