@@ -242,6 +242,25 @@ if (requireTracepoint('library trace()', 'syscalls/sys_enter_openat')) {
     }
   });
 
+  test('probes this kernel may lack either attach or reject with a ScryError with hints (a syscall failure: ScryKernelError)', async () => {
+    // on this test machine (no CONFIG_KPROBES, no PMU, trampolines refused) all three reject; elsewhere they attach
+    for (const script of [
+      'kprobe:vfs_read { @ = count(); }',
+      'fentry:vfs_read { @ = count(); }',
+      'hardware:cache-misses:1000 { @ = count(); }',
+    ]) {
+      try {
+        await (await trace(script)).stop();
+      } catch (e) {
+        assert.instance(e, ScryError, `${script}: ${String(e)}`);
+        const err = e as ScryError;
+        assert.ok(err.hints.length > 0, `${script}: hints`);
+        assert.ok(err.cause !== undefined, `${script}: the runtime's error as its cause`);
+        if (err instanceof ScryKernelError) assert.match(err.syscall, /^[a-z_]+(\(|$)/);
+      }
+    }
+  });
+
   test('the kernel refusing a map is a ScryKernelError with the syscall, errno and the script location', async () => {
     const before = openFdCount();
     try {
