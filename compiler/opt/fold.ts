@@ -20,7 +20,19 @@ import {
 } from '../asm/index.ts';
 import { buildCfg } from './cfg.ts';
 import { asImm64, foldCond, signExt32 } from './fold-math.ts';
-import { cls, isAlu, isAtomic, isCond, isLdImm64, isLoad, isReg, isStore, memSize, op } from './insn-info.ts';
+import {
+  cls,
+  isAlu,
+  isAtomic,
+  isCond,
+  isLdImm64,
+  isLoad,
+  isReg,
+  isStore,
+  memSize,
+  op,
+  readsSrcReg,
+} from './insn-info.ts';
 import { aluResult, analyzeValues, ctxKey, mayPointToStack, slotKey, stackAddr, valEq, type State } from './values.ts';
 
 export interface PassResult {
@@ -135,7 +147,7 @@ function rewriteAlu(i: Insn, s: State): Insn | undefined {
     return i.src === i.dst ? undefined : mov64Reg(i.dst, i.src as Reg);
   }
   if (movReg && is64 && (i.src === i.dst || s.copy[i.dst] === i.src || s.copy[i.src] === i.dst)) return undefined;
-  if (isReg(i) && op(i) !== 0xd0 /* end */ && op(i) !== 0x80 /* neg */) {
+  if (readsSrcReg(i)) {
     const src = s.regs[i.src];
     if (src?.k === 'c') {
       const imm = is64 ? asImm64(src.v) : Number(BigInt.asIntN(32, src.v));

@@ -82,13 +82,21 @@ export function defs(i: Insn): Reg[] {
   return [];
 }
 
+/**
+ * Whether the src field of an ALU instruction names a register. neg and the byte swaps have none: their
+ * BPF_X bit means "to big-endian", and the verifier refuses a nonzero src ("BPF_END uses reserved fields").
+ */
+export function readsSrcReg(i: Insn): boolean {
+  return isReg(i) && op(i) !== BPF_NEG && op(i) !== BPF_END;
+}
+
 /** Registers an instruction reads. A call reads all five argument registers (the helper's arity is not known here). */
 export function uses(i: Insn): Reg[] {
   if (isAlu(i)) {
     const u: Reg[] = [];
     const o = op(i);
     if (!(o === BPF_MOV)) u.push(i.dst); // mov only writes dst; neg and end read it
-    if (isReg(i) && o !== BPF_NEG && o !== BPF_END) u.push(i.src as Reg);
+    if (readsSrcReg(i)) u.push(i.src as Reg);
     return u;
   }
   if (isLdImm64(i)) return [];

@@ -6,7 +6,7 @@
 import { BPF_ALU64, BPF_MOV, BPF_X, isLabel, type AsmItem, type Insn, type Reg } from '../asm/index.ts';
 import { buildCfg } from './cfg.ts';
 import { liveRegisters } from './dead.ts';
-import { cls, isAlu, isCall, isJmpClass, isLdImm64, isLoad, isReg, op, uses, defs } from './insn-info.ts';
+import { cls, isAlu, isCall, isJmpClass, isLdImm64, isLoad, isReg, op, readsSrcReg, uses, defs } from './insn-info.ts';
 import type { PassResult } from './fold.ts';
 
 const MOV64_X = BPF_ALU64 | BPF_MOV | BPF_X;
@@ -22,7 +22,7 @@ function rename(i: Insn, from: Reg, to: Reg): Insn {
 function usesSrcReg(i: Insn): boolean {
   if (isLdImm64(i) || isCall(i)) return false;
   if (isLoad(i) || cls(i) === 3 /* stx, atomics */) return true;
-  return (isAlu(i) || isJmpClass(i)) && isReg(i);
+  return isAlu(i) ? readsSrcReg(i) : isJmpClass(i) && isReg(i);
 }
 
 /** Writes only its destination, without reading it: mov, loads, 64-bit immediates. */

@@ -16,6 +16,7 @@ import {
   call,
   disasm,
   encode,
+  endian,
   exit,
   ja,
   jmpImm,
@@ -29,7 +30,9 @@ import {
   mov64Reg,
   st,
   stx,
+  isLabel,
   type AsmItem,
+  type Insn,
 } from '../../compiler/asm/index.ts';
 import { foldConstants } from '../../compiler/opt/fold.ts';
 import { removeUnreachable, threadBranches } from '../../compiler/opt/branches.ts';
@@ -336,6 +339,23 @@ test('peephole: not when the copy is still read afterwards, nor across a label o
     exit(),
   ];
   assert.ok(show(peephole(lbl).items).includes('r1 *= 3'), 'not renamed across the label');
+});
+
+test("peephole: renaming r0 leaves a byte swap's src field alone (the verifier refuses a nonzero one)", () => {
+  // r0 = r6; r0 = be16 r0; r6 = r0 -> r6 = be16 r6: src 0 of the swap is no register, it must stay 0
+  const items = [
+    ldx(8, R6, R1, 8),
+    mov64Reg(R0, R6),
+    endian(R0, 'be', 16),
+    mov64Reg(R6, R0),
+    stx(8, R10, R6, -8),
+    ...tail,
+  ];
+  const out = peephole(items).items.filter((i): i is Insn => !isLabel(i));
+  const swap = out.find((i) => (i.code & 0xf0) === 0xd0);
+  assert.ok(swap, show(out).join('\n'));
+  assert.is(swap.dst, R6);
+  assert.is(swap.src, 0);
 });
 
 test('peephole: a fresh value moved straight into another register is loaded there', () => {
