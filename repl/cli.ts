@@ -318,6 +318,8 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     if (store) await liveView(running, store, writer, opts.refreshMs ?? 1000, view);
     const code = await running.done;
     const failed = await execFailure;
+        // its exit stops the run (below), even for a BEGIN/END-only program
+        endsWithCommand: child !== undefined,
     if (!failed) return code;
     process.stderr.write(`ERROR: cannot run '${opts.command}': ${execMessage(failed)}\n`);
     return 1;

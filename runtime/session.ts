@@ -49,6 +49,12 @@ export interface SessionOptions {
   readonly bench?: boolean;
   /** printf events carry their arguments' values (`args`), for the library's events */
   readonly printfArgs?: boolean;
+  /**
+   * The caller stops the run when its -c command exits: a BEGIN/END-only program then waits for that instead of
+   * ending right after BEGIN (bpftrace 0.17 waits for the command; v0.26 ends after 100 ms without output and
+   * SIGTERMs it, which cut off a command slower than that)
+   */
+  readonly endsWithCommand?: boolean;
 }
 
 export class Session {
@@ -152,7 +158,7 @@ export class Session {
       s.drain();
       // iterators run once, right after BEGIN; then the program is done, as in bpftrace
       if (!s.discarding) for (const it of s.iterators) it.run(() => s.drain(true));
-      if (s.iterators.length || s.onlySpecial()) queueMicrotask(() => void s.stop());
+      if (s.iterators.length || (s.onlySpecial() && !options.endsWithCommand)) queueMicrotask(() => void s.stop());
     } catch (e) {
       s.closeAll();
       throw e;
@@ -169,7 +175,8 @@ export class Session {
 
   /**
    * A program whose probes are all BEGIN/END has nothing left to wait for once BEGIN has run: it ends by
-   * itself, running END (bpftrace v0.26 drains its output and exits; 0.17 waited for Ctrl-C).
+   * itself, running END (bpftrace v0.26 drains its output and exits; 0.17 waited for Ctrl-C), unless a -c command
+   * is what ends it (SessionOptions.endsWithCommand).
    */
   private onlySpecial(): boolean {
     return this.objs.programs.every((p) => ['BEGIN', 'END', 'bench'].includes(p.spec.attach.provider));

@@ -245,6 +245,23 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
     assert.is(r.stdout.trim(), `'A' "b c"`);
   });
 
+  test('-c with a BEGIN/END-only program: the run waits for the command and prints all it wrote (bpftrace 0.17 waits; scry pins that, not v0.26 ending after 100 ms idle)', async () => {
+    // was: the run ended right after BEGIN and SIGTERMed the command, so its output was lost (17 of 20 runs of
+    // -c "/bin/echo A"; this command, 300 ms late, lost it every time)
+    const dir = mkdtempSync(join(tmpdir(), 'scry-late-'));
+    const script = join(dir, 'late.sh');
+    writeFileSync(script, '#!/bin/sh\n/bin/sleep 0.3\necho LATE\n', { mode: 0o755 });
+    try {
+      const t0 = Date.now();
+      const r = await runScry(['-q', '-e', 'BEGIN { printf("begin\\n"); } END { printf("end\\n"); }', '-c', script]);
+      assert.is(r.code, 0, r.stderr);
+      assert.is(r.stdout.trim().split('\n').join(' '), 'begin LATE end', r.stdout);
+      assert.ok(Date.now() - t0 >= 300, `ended after ${Date.now() - t0} ms, before the command did`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("-c: exit() ends the run at once and the command gets SIGTERM (bpftrace: 0.4 s, not the command's 10 s)", async () => {
     const t0 = Date.now();
     const r = await runScry(['-q', '-e', 'interval:ms:100 { printf("%d\\n", cpid); exit(); }', '-c', '/bin/sleep 10']);
