@@ -159,6 +159,7 @@ export function compile(
       printMapsOnExit: checked.config.printMapsOnExit,
       maxCatBytes: checked.config.maxCatBytes,
       ...(checked.config.showDebugInfo ? {} : { showDebugInfo: false as const }),
+      ...(checked.config.metricsLabels ? { metricsLabels: checked.config.metricsLabels } : {}),
       ...(checked.scriptTypes ? { scriptTypes: checked.scriptTypes } : {}),
       ...(paramsSize ? { params } : {}),
       ...(shared.skbOutputs ? { skbOutputs: shared.skbOutputs } : {}),

@@ -176,6 +176,14 @@ export interface CompiledProgram {
   /** false: user stack frames without source lines and inlined functions (config show_debug_info; absent: true) */
   readonly showDebugInfo?: false;
   /**
+   * config metrics_labels: the Prometheus label names of map keys for `--metrics` (`all` for every map, `maps`
+   * by `@name`; absent: key0…keyN)
+   */
+  readonly metricsLabels?: {
+    readonly all?: readonly string[];
+    readonly maps: Readonly<Record<string, readonly string[]>>;
+  };
+  /**
    * The types the script declares, as BTF rows whose ids continue after the kernel's (firstId is the kernel
    * BTF's type count): record values of them print through the kernel's BTF with these on top.
    */

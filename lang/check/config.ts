@@ -27,6 +27,16 @@ export interface ScriptConfig {
   readonly strTruncTrailer: string;
   /** User stack frames with their source file and line and the functions inlined there, from DWARF. */
   readonly showDebugInfo: boolean;
+  /** `--metrics`: the label names of map keys (see parseMetricsLabels); absent: key0…keyN. */
+  readonly metricsLabels?: MetricsLabels;
+}
+
+/** Label names for the keys of maps served by `--metrics`: one list for every map, and lists for named maps. */
+export interface MetricsLabels {
+  /** for every map without its own list: the i-th key's label (keys past its end are keyI) */
+  readonly all?: readonly string[];
+  /** `@name` → one label per key, exactly */
+  readonly maps: Readonly<Record<string, readonly string[]>>;
 }
 
 const defaultConfig: ScriptConfig = {
@@ -104,7 +114,79 @@ const settings: Record<string, Setting> = {
   max_cat_bytes: { parse: int(1, 1 << 30), set: (c, v) => ({ ...c, maxCatBytes: v as number }) },
   str_trunc_trailer: { parse: (v) => ({ ok: String(v) }), set: (c, v) => ({ ...c, strTruncTrailer: v as string }) },
   show_debug_info: { parse: bool, set: (c, v) => ({ ...c, showDebugInfo: v as boolean }) },
+  metrics_labels: { parse: parseMetricsLabels, set: (c, v) => ({ ...c, metricsLabels: v as MetricsLabels }) },
 };
+
+/** A Prometheus label name scry may use: not reserved (`__…`), not a histogram's or summary's own (`le`, `quantile`). */
+const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * `metrics_labels = "comm,pid"` names the keys of every map; `"@opens=comm,pid; @bytes=comm"` those of one map
+ * each (a list without `@name=` among them still names the others').
+ */
+export function parseMetricsLabels(v: Value): Parsed<MetricsLabels> {
+  if (typeof v !== 'string')
+    return { why: 'expecting a string of label names, e.g. "comm,pid" or "@opens=comm,pid; @bytes=comm"' };
+  let all: string[] | undefined;
+  const maps: Record<string, string[]> = {};
+  for (const part of v.split(';').map((p) => p.trim())) {
+    if (!part) continue;
+    const m = /^(@[A-Za-z0-9_]*)\s*=\s*(.*)$/s.exec(part);
+    const list = (m ? m[2]! : part).split(',').map((n) => n.trim());
+    for (const name of list) {
+      if (!LABEL_NAME.test(name))
+        return {
+          why: `'${name}' is not a label name: use letters, digits and _, not starting with a digit (in "${part}")`,
+        };
+      if (name.startsWith('__')) return { why: `'${name}': names starting with __ are reserved by Prometheus` };
+      if (name === 'le' || name === 'quantile')
+        return { why: `'${name}' is the label of a histogram's buckets or a summary's quantiles: choose another name` };
+    }
+    const dup = list.find((n, i) => list.indexOf(n) !== i);
+    if (dup !== undefined) return { why: `label '${dup}' is named twice in "${part}"` };
+    if (!m) {
+      if (all) return { why: 'two lists for every map: name the map of one of them (@name=a,b)' };
+      all = list;
+    } else if (maps[m[1]!]) return { why: `${m[1]} has two lists` };
+    else maps[m[1]!] = list;
+  }
+  if (!all && Object.keys(maps).length === 0) return { why: 'no label names: write e.g. "comm,pid"' };
+  return { ok: { ...(all ? { all } : {}), maps } };
+}
+
+/**
+ * After inference: each map metrics_labels names exists and gets one label per key. Reported at the config
+ * item that set it (nothing when the environment set it: the names are then checked only as names).
+ */
+export function checkMetricsLabels(
+  config: ScriptConfig,
+  items: readonly ConfigItem[],
+  maps: ReadonlyMap<string, { readonly keys: readonly unknown[] }>,
+  diags: Diagnostic[],
+): void {
+  const item = items.find((i) => canonical(i.name) === 'metrics_labels');
+  const named = config.metricsLabels?.maps ?? {};
+  for (const [map, labels] of Object.entries(named)) {
+    const info = maps.get(map);
+    if (!info) {
+      const guess = closest(map, [...maps.keys()]);
+      diags.push(
+        error(
+          `${item?.name ?? 'metrics_labels'}: the program has no map ${map}`,
+          item?.span,
+          guess ? [`did you mean '${guess}'?`] : undefined,
+        ),
+      );
+    } else if (info.keys.length !== labels.length)
+      diags.push(
+        error(
+          `${item?.name ?? 'metrics_labels'}: ${map} has ${info.keys.length} key${info.keys.length === 1 ? '' : 's'}, but ${labels.length} label name${labels.length === 1 ? ' is' : 's are'} given for it (${labels.join(',')})`,
+          item?.span,
+          [`give ${map} one name per key, in the order of its keys`],
+        ),
+      );
+  }
+}
 
 /** bpftrace v0.26 settings scry accepts but that change nothing here (their job is done differently or not needed). */
 const acceptedWithoutEffect = new Set([

@@ -7,7 +7,7 @@ import { deepest, isStackOverflow } from '../walk.ts';
 import { capDiagnostics } from '../cap-diagnostics.ts';
 import { resolveProbeAttachPoints, type ResolvedAttach } from './attach.ts';
 import { probeContext, type ProbeContext } from '../providers.ts';
-import { readConfig, type ScriptConfig } from './config.ts';
+import { checkMetricsLabels, readConfig, type ScriptConfig } from './config.ts';
 import { infer } from './infer.ts';
 import type { InferResult } from './tables.ts';
 import type { BtfType, BtfTypes } from '../btf.ts';
@@ -116,6 +116,7 @@ export function check(
     return { diagnostics };
   }
   checkMapDeclarations(ast, inferred.maps, diagnostics);
+  checkMetricsLabels(config, ast.config, inferred.maps, diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics: capDiagnostics(diagnostics) };
   const contexts = new Map(probes.flatMap((p) => p.attach.map((a) => [a, probeContext(a)] as const)));
   const rows = scriptTypes ? scriptTypeRows(scriptTypes) : undefined;
