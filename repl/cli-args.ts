@@ -2,6 +2,7 @@
 // `-lv`, `-I/dir`), long options (`--pid 1`, `--pid=1`), options anywhere among the positionals, `--` ends
 // them. Pure: no fs, no process; the CLI acts on the result.
 import type { BufferMode } from './writer.ts';
+import { looksLikeMetricsAddress, parseMetricsAddress, type MetricsAddress } from './metrics/address.ts';
 
 /** scry's own version; --version also names the bpftrace release whose behaviour scry follows */
 export const VERSION = '0.1.0';
@@ -45,6 +46,8 @@ export interface CliOptions {
   aot?: string;
   /** --mode bench (--bench): time the bench:NAME probes instead of attaching the others */
   mode?: 'bench';
+  /** --metrics [ADDR]: serve the maps to Prometheus there (repl/metrics/) */
+  metrics?: MetricsAddress;
   /** -I DIR, in order */
   includeDirs: string[];
   /** --include FILE, in order */
@@ -98,6 +101,9 @@ OPTIONS:
                    run BEGIN, time each bench:NAME probe, run END; attach nothing else
     --refresh MS   live view redraw period (default 1000)
     --no-view      plain text even on a terminal (no live view of the maps)
+    --metrics [ADDR]
+                   serve the maps live at http://ADDR/metrics (Prometheus, OpenMetrics) and /maps.json;
+                   ADDR is HOST:PORT, :PORT or [IPV6]:PORT (default 127.0.0.1:9469, this machine only)
     --timings      print where the time went (start-up, load, attach, exit) to stderr at exit (SCRY_TIMINGS=1)
     -h, --help     show this help
     -V, --version  print the version
@@ -139,6 +145,8 @@ interface OptionSpec {
   readonly long?: string;
   /** takes a value (the rest of a short cluster, `=value`, or the next word) */
   readonly value?: true;
+  /** long option with an optional value: `=value`, or the next word when this says it is one ('' when none) */
+  readonly optionalValue?: (word: string) => boolean;
   apply(opts: CliOptions, value: string): Parsed | void;
 }
 
@@ -242,6 +250,15 @@ const options: readonly OptionSpec[] = [
     },
   },
   { long: 'no-view', apply: (o) => void (o.noView = true) },
+  {
+    long: 'metrics',
+    optionalValue: looksLikeMetricsAddress,
+    apply: (o, v) => {
+      const a = parseMetricsAddress(v);
+      if ('error' in a) throw new UsageError(a.error, a.hints);
+      o.metrics = a;
+    },
+  },
   { long: 'timings', apply: (o) => void (o.timings = true) },
   {
     long: 'refresh',
@@ -316,8 +333,18 @@ export function parseArgs(argv: readonly string[]): Parsed {
         const name = eq === -1 ? a.slice(2) : a.slice(2, eq);
         const spec = byLong.get(name);
         if (!spec) throw new UsageError(`unknown option --${name}`, [], true);
-        if (!spec.value && eq !== -1) throw new UsageError(`option --${name} takes no value`, [], true);
-        done = spec.apply(opts, spec.value ? (eq === -1 ? next(`--${name}`) : a.slice(eq + 1)) : '');
+        if (!spec.value && !spec.optionalValue && eq !== -1)
+          throw new UsageError(`option --${name} takes no value`, [], true);
+        const following = argv[i + 1];
+        const value =
+          eq !== -1
+            ? a.slice(eq + 1)
+            : spec.value
+              ? next(`--${name}`)
+              : spec.optionalValue && following !== undefined && spec.optionalValue(following)
+                ? argv[++i]!
+                : '';
+        done = spec.apply(opts, value);
       } else if (a.startsWith('-') && a !== '-') {
         // a cluster of short flags; one that takes a value takes the rest of the word, or the next word
         for (let j = 1; j < a.length; j++) {

@@ -25,6 +25,7 @@ import { openWriter, type Writer } from './writer.ts';
 import { splitCommand } from './child.ts';
 import { BPFTRACE_COMPAT, parseArgs, shortUsage, VERSION, type CliOptions } from './cli-args.ts';
 import { ViewStore } from './view/store.ts';
+import { MetricsListenError, servingNote, startMetricsServer, type MetricsServer } from './metrics/server.ts';
 
 function fail(diags: readonly Diagnostic[]): number {
   process.stderr.write(renderDiagnostics(diags));
@@ -89,6 +90,12 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     name = opts.file === '-' ? 'stdin' : opts.file;
   } else {
     // no program: the REPL (node:repl and completion load only now); everything it does needs privileges
+    if (opts.metrics) {
+      process.stderr.write(
+        "ERROR: --metrics serves a program's maps, and no program was given\nHINT: scry --metrics -e 'tracepoint:syscalls:sys_enter_openat { @opens[comm] = count(); }'\n",
+      );
+      return 1;
+    }
     requirePrivileges('run the REPL');
     const { startRepl } = await import('./repl.ts');
     return startRepl({
@@ -256,6 +263,18 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     );
     return 1;
   }
+  // --metrics listens before anything loads: an address that cannot be had ends the run with nothing attached
+  let metrics: MetricsServer | undefined;
+  if (opts.metrics) {
+    try {
+      metrics = await startMetricsServer(opts.metrics, compiled);
+    } catch (e) {
+      writer.close();
+      if (!(e instanceof MetricsListenError)) throw e;
+      process.stderr.write(`ERROR: ${e.message}\n${e.hints.map((h) => `HINT: ${h}\n`).join('')}`);
+      return 1;
+    }
+  }
   let child: HeldCommand | undefined;
   if (opts.command !== undefined) {
     const argv = splitCommand(opts.command);
@@ -264,6 +283,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
       child = startHeld(argv);
     } catch (e) {
       writer.close();
+      await metrics?.close();
       process.stderr.write(`ERROR: cannot run '${opts.command}': ${(e as Error).message}\n`);
       return 1;
     }
@@ -273,7 +293,13 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
   const store = wantsLiveView(compiled, opts) ? new ViewStore({ quiet: opts.quiet }) : undefined;
   const view: { quit?: () => void } = {};
   // A stopping signal ends the run at once, whatever is queued (bpftrace drops it too).
-  const stop = () => (view.quit ? view.quit() : void session?.stop('discard'));
+  // (a scrape in progress reads the session's maps: it finishes before they close)
+  const stop = () =>
+    view.quit
+      ? view.quit()
+      : metrics
+        ? void metrics.quiesce().then(() => session?.stop('discard'))
+        : void session?.stop('discard');
   const printMaps = () => (view.quit ? undefined : session?.printMaps());
   // Handlers before start: the notify word goes out from inside Session.start and a harness may signal the
   // moment it reads it; with no handler yet, Node's default action killed scry (no END, no maps). start is
@@ -303,6 +329,10 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     const running = session;
     if (opts.pid !== undefined) unwatchPid = watchProcessExit(opts.pid, () => void running.stop());
     // settles once the command has been exec'd (undefined) or could not be (the error)
+    if (metrics) {
+      metrics.serve(running);
+      if (!opts.quiet) process.stderr.write(servingNote(metrics, opts.metrics!));
+    }
     let execFailure: Promise<Error | undefined> = Promise.resolve(undefined);
     if (child) {
       void child.exited.then(() => running.stop());
@@ -328,6 +358,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     unwatchPid?.();
     // the command is not waited for: one still running gets SIGTERM, as bpftrace sends it
     child?.terminate();
+    await metrics?.close();
     writer.close();
   }
 }

@@ -104,7 +104,13 @@ await build({
   minifySyntax: true,
   charset: 'ascii',
   // Modules that locate files relative to themselves use import.meta.url; give them the bundle's own URL.
-  define: { 'import.meta.url': '__scryBundleUrl', __SCRY_GRAMMAR__: JSON.stringify(await recordGrammar()) },
+  // import.meta.resolve is only reached when running from source (the map reader's worker under tsx: see
+  // repl/view/reader.ts, which --metrics brings into this bundle).
+  define: {
+    'import.meta.url': '__scryBundleUrl',
+    'import.meta.resolve': 'undefined',
+    __SCRY_GRAMMAR__: JSON.stringify(await recordGrammar()),
+  },
   // The file is the function CommonJS wraps a module in (Module.wrap's text), so that bin/scry.cjs compiles it as
   // read: wrapping 1 MB of source at each start (a concatenation V8 then flattens) cost ~5-9 ms (medians of 16,
   // load ~7). `node dist/scry.cjs` therefore does nothing; bin/scry.cjs runs it.

@@ -237,19 +237,7 @@ export function probeMemory(st: InferState): AddressSpace {
   return spaces.size > 0 && !spaces.has('kernel') && !spaces.has('none') ? 'user' : 'kernel';
 }
 
+/** The memory a raw address points into in one attach point: its provider row says (lang/providers/). */
 function attachMemory(a: InferState['attach'][number]): AddressSpace {
-  const c = probeContext(a);
-  if (c.binary !== undefined || c.usdt !== undefined) return 'user';
-  switch (a.provider) {
-    case 'kprobe':
-    case 'kretprobe':
-    case 'fentry':
-    case 'fexit':
-    case 'tracepoint':
-    case 'rawtracepoint':
-    case 'iter':
-      return 'kernel';
-    default:
-      return 'none';
-  }
+  return probeContext(a).memory ?? 'none';
 }

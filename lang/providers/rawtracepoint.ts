@@ -18,7 +18,7 @@ export const rawtracepoint: ProviderRow<ResolvedRawTracepoint> = {
   name: 'rawtracepoint',
   aliases: ['rt'],
   usage: 'rawtracepoint:[module:]event',
-  reads: { argN: 'ctx' },
+  reads: { argN: 'ctx', memory: 'kernel' },
   context: (a) => (a.params ? { params: a.params } : {}),
   resolve(r) {
     const { ap, kernel } = r;

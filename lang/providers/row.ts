@@ -6,6 +6,7 @@ import type { BtfParam } from '../btf.ts';
 import { error, type Diagnostic } from '../diagnostics.ts';
 import type { KernelInfo, TracepointFormat, UsdtSite } from '../kernel.ts';
 import type { Span } from '../source.ts';
+import type { AddressSpace } from '../types.ts';
 
 /** Every resolved attach point: its provider, where it was written, and its canonical name (the `probe` builtin). */
 export interface ResolvedBase {
@@ -15,6 +16,12 @@ export interface ResolvedBase {
 
 /** What the builtins that read the probe's context mean in every probe of a type (the same for each attach point). */
 export interface ContextReads {
+  /**
+   * the memory a raw address in this probe points into, as bpftrace v0.26 decides: a user binary's probes read
+   * user memory, the kernel's read kernel memory; absent ('none': BEGIN/END, timers, perf events, …), the
+   * legacy probe_read helpers
+   */
+  readonly memory?: Exclude<AddressSpace, 'none'>;
   /** argN reads pt_regs' argument registers, the N-th u64 of the context, or the USDT site's argument spec */
   readonly argN?: 'pt_regs' | 'ctx' | 'usdt';
   /** retval reads pt_regs' return register, or the context's u64 after the parameters (fexit) */

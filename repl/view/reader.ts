@@ -1,8 +1,9 @@
-// Where the live view gets its panels: a worker thread that reads the maps (see snapshot-worker.ts), or,
-// when no worker can start, the session itself on this thread.
+// Where the live view gets its panels, and `--metrics` its metric families and snapshots: a worker thread that
+// reads the maps (see snapshot-worker.ts), or, when no worker can start, the session itself on this thread.
 import { Worker } from 'node:worker_threads';
 import type { MapSnapshot, RenderOptions } from '../../runtime/index.ts';
 import type { MapSpec } from '../../compiler/index.ts';
+import { mapExposition } from '../metrics/exposition.ts';
 import { buildPanel, type PanelModel } from './model.ts';
 import type { ReadReply, ReadRequest } from './snapshot-worker.ts';
 
@@ -28,7 +29,21 @@ export interface MapReader {
     names: readonly string[],
     limit: number | ((name: string) => number),
   ): Promise<{ panels: PanelModel[]; ms: number; offThread: boolean }>;
-  /** Waits for a read in progress (it uses the session's fds), then stops the worker. */
+  /**
+   * Each map's metric family (repl/metrics/exposition.ts), its keys labelled by `labels(name)`; undefined once
+   * the session has stopped (its maps are going).
+   */
+  metrics(
+    names: readonly string[],
+    labels: (name: string) => readonly string[],
+    openMetrics: boolean,
+  ): Promise<{ families: string[]; ms: number; offThread: boolean } | undefined>;
+  /** The maps' whole snapshots; undefined once the session has stopped. */
+  snapshots(
+    names: readonly string[],
+  ): Promise<
+    { snapshots: MapSnapshot[]; ms: number } | undefined
+  >; /** Waits for a read in progress (it uses the session's fds), then stops the worker. */
   close(): Promise<void>;
 }
 
@@ -72,25 +87,61 @@ export function mapReader(source: LiveSource): MapReader {
     return { panels, ms: performance.now() - t0, offThread: false };
   };
 
+  /** Sends one request to the worker (undefined: no worker); requests are answered in turn. */
+  const ask = (
+    names: readonly string[],
+    extra: (name: string) => { limit: number; labels?: readonly string[] },
+    want: ReadRequest['want'],
+  ): Promise<ReadReply> | undefined => {
+    const w = start();
+    if (!w) return undefined;
+    const maps = names.flatMap((n) => {
+      const m = source.mapSource?.(n);
+      return m ? [{ ...m, ...extra(n) }] : [];
+    });
+    const id = ++seq;
+    const reply = new Promise<ReadReply>((resolve) => waiting.set(id, resolve));
+    const previous = inFlight;
+    inFlight = Promise.all([previous, reply]);
+    w.postMessage({ id, maps, ...(want ? { want } : {}) } satisfies ReadRequest);
+    return reply;
+  };
+
   return {
     async read(names, limit) {
       const limitOf = typeof limit === 'number' ? () => limit : limit;
-      const w = start();
-      const maps = names.flatMap((n) => {
-        const m = source.mapSource?.(n);
-        return m ? [{ ...m, limit: limitOf(n) }] : [];
-      });
-      if (!w || !source.running) return inThread(names, limitOf);
-      const id = ++seq;
-      const reply = new Promise<ReadReply>((resolve) => waiting.set(id, resolve));
-      inFlight = reply;
-      w.postMessage({ id, maps } satisfies ReadRequest);
+      const reply = source.running ? ask(names, (n) => ({ limit: limitOf(n) }), undefined) : undefined;
+      if (!reply) return inThread(names, limitOf);
       const r = await reply;
-      if ('error' in r) {
+      if (!('panels' in r)) {
         if (!source.running) return { panels: [], ms: 0, offThread: true };
         return inThread(names, limitOf);
       }
       return { panels: [...r.panels], ms: r.ms, offThread: true };
+    },
+    async metrics(names, labels, openMetrics) {
+      if (!source.running) return undefined;
+      const reply = ask(names, (n) => ({ limit: 0, labels: labels(n) }), { metrics: { openMetrics } });
+      const r = reply && (await reply);
+      if (r && 'families' in r) return { families: [...r.families], ms: r.ms, offThread: true };
+      if (!source.running) return undefined;
+      // no worker: read here, as the view does then
+      const t0 = performance.now();
+      const families = names.flatMap((n) => {
+        const s = source.snapshot(n);
+        return s ? [mapExposition(s, labels(n), openMetrics)] : [];
+      });
+      return { families, ms: performance.now() - t0, offThread: false };
+    },
+    async snapshots(names) {
+      if (!source.running) return undefined;
+      const reply = ask(names, () => ({ limit: 0 }), 'snapshots');
+      const r = reply && (await reply);
+      if (r && 'snapshots' in r) return { snapshots: [...r.snapshots], ms: r.ms };
+      if (!source.running) return undefined;
+      const t0 = performance.now();
+      const snapshots = names.flatMap((n) => source.snapshot(n) ?? []);
+      return { snapshots, ms: performance.now() - t0 };
     },
     async close() {
       await inFlight;
