@@ -46,6 +46,34 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
     assert.not.match(r.stdout, /@early: [1-9]/);
   });
 
+  test('END runs after every probe is detached (bpftrace: no probe fires once END has begun)', async () => {
+    // dd makes a syscall a microsecond; END copies @n first and then loops for a while: a probe still attached
+    // while END runs counts on after the copy. Stopped by SIGINT (exit() also stops the probes by a flag).
+    const dd = spawn('/bin/dd', ['if=/dev/zero', 'of=/dev/null', 'bs=1', 'count=1000000000'], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const run = startScry(
+          [
+            '-q',
+            '-e',
+            `tracepoint:raw_syscalls:sys_enter /pid == ${dd.pid}/ { @n = @n + 1; } END { @e = @n; $i = 0; while ($i < 100000) { $i++; } }`,
+          ],
+          { [NOTIFY]: '1' },
+        );
+        await run.waitForStdout(NOTIFY);
+        await new Promise((r) => setTimeout(r, 200));
+        run.child.kill('SIGINT');
+        const r = await run.finished;
+        assert.is(r.code, 0, r.stderr);
+        const n = /@n: (\d+)\n/.exec(r.stdout)?.[1];
+        assert.ok(Number(n) > 0, r.stdout);
+        assert.is(/@e: (\d+)\n/.exec(r.stdout)?.[1], n, r.stdout);
+      }
+    } finally {
+      dd.kill('SIGKILL');
+    }
+  });
+
   test("BEGIN's output follows the banner and the attach notification, as in bpftrace v0.26", async () => {
     const r = await runScry(['-e', 'BEGIN { printf("begin\\n"); exit(); } tracepoint:raw_syscalls:sys_enter { }'], {
       [NOTIFY]: '1',
@@ -251,7 +279,7 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
       });
     const direct = sh('/bin/ls /proc/self/fd').stdout;
     const out = join(mkdtempSync(join(tmpdir(), 'scry-fds-')), 'out.txt');
-    // (a probe that stays: a BEGIN-only program ends by itself, bpftrace v0.26)
+    // (the run ends when ls exits)
     const r = sh(`${scry} -q -o ${out} -e 'interval:s:10 { }' -c '/bin/ls /proc/self/fd'`);
     assert.is(r.status, 0, r.stderr);
     assert.ok(direct.includes('25\n'), direct);
