@@ -25,11 +25,6 @@ export function kernelGfpBits(): GfpBits {
   return kernelBits;
 }
 
-/** Forgets the cached kernel bits (tests). */
-export function resetGfpBits(): void {
-  kernelBits = undefined;
-}
-
 /** Linux 6.x's layout of the bits every configuration has (gfp_types.h; bit 9 is unused). */
 const STABLE_BITS: readonly string[] = [
   'DMA',

@@ -72,11 +72,6 @@ export function systemIncludeDirs(): string[] {
   return systemDirsCache;
 }
 
-/** For tests: forget the system directories found. */
-export function resetIncludeFilesCache(): void {
-  systemDirsCache = undefined;
-}
-
 /**
  * Reads a header: undefined when nothing is there, a reason when something is there that scry will not
  * read (not a regular file, too big, unreadable), else its text.

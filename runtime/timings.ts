@@ -16,7 +16,6 @@ export interface TimingMark {
 const LAUNCH_MARKS = Symbol.for('scry.launchMarks');
 const shared = globalThis as { [LAUNCH_MARKS]?: [string, number][] };
 const marks: [string, number][] = (shared[LAUNCH_MARKS] ??= []);
-const launcherMarks = marks.length;
 
 /** Records that step `name` ends now. */
 export function mark(name: string): void {
@@ -29,11 +28,6 @@ export function timingMarks(): readonly TimingMark[] {
     { name: 'node start-up', at: performance.nodeTiming.bootstrapComplete },
     ...marks.map(([name, at]) => ({ name, at })),
   ];
-}
-
-/** Forgets this process's marks, keeping the launcher's (tests). */
-export function resetTimings(): void {
-  marks.length = launcherMarks;
 }
 
 /** The marks as the CLI prints them: each step's own time, when it ended, then CPU time and peak memory. */
