@@ -39,6 +39,7 @@ import { argsField, inSpace, member, memberHint, probeMemory, typeFromName, type
 import { literalInt, positionalValue } from './positional.ts';
 import { literalInfo, literalType, promoteInts } from './literals.ts';
 import { err, newState, results, type InferOptions, type InferState } from './state.ts';
+import { checkDeclaredAssign, lockable } from './declared.ts';
 import type { InferResult, MapInfo } from './tables.ts';
 import {
   commonType,
@@ -86,6 +87,7 @@ export function infer(
     st.btf = modules[0] !== undefined ? (st.kernel.moduleBtf(modules[0]) ?? st.kernel.btf()) : st.kernel.btf();
     if (p.predicate) intOperand(st, p.predicate, 'a predicate');
     st.unsettled = new Map();
+    st.declared = new Map();
     st.literalVars = new Map();
     block(st, p.body);
     // `let $x;` never assigned: an integer that stays 0
@@ -1198,6 +1200,13 @@ function forMap(st: InferState, s: ForMapStmt): void {
  * (bpftrace v0.26: `$x = (int8)1; $x = 1000` is int16), strings and tuples grow to fit.
  */
 function declare(st: InferState, name: string, t: Type, span: Span, value?: Expr): void {
+  const held = st.declared.get(name);
+  if (held) {
+    // `let $x: T`: the variable keeps T; what is assigned is converted to it (declared.ts)
+    st.literalVars.delete(name);
+    checkDeclaredAssign(st, name, held, t, value, span);
+    return;
+  }
   const prev = st.vars.get(name);
   const unsettled = st.unsettled.get(name);
   st.unsettled.delete(name);
@@ -1255,7 +1264,15 @@ function letStmt(st: InferState, s: LetStmt): void {
     err(st, `${s.name} is declared ${typeName(declared)}, cannot assign ${typeName(vt)}`, s.value!.span);
     return;
   }
+  // a declared type is kept (bpftrace v0.26); typeof() of a variable a later assignment settles is not known yet
+  const keeps =
+    declared !== undefined && lockable(declared) && !(s.typeOf?.kind === 'var' && st.unsettled.has(s.typeOf.name))
+      ? declared
+      : undefined;
+  if (keeps && vt) checkDeclaredAssign(st, s.name, keeps, vt, s.value, s.value!.span);
+  st.declared.delete(s.name);
   declare(st, s.name, declared ?? vt ?? i64, s.span, declared ? undefined : s.value);
+  if (keeps) st.declared.set(s.name, keeps);
   if (settleSpace) st.unsettled.set(s.name, 'space');
 }
 

@@ -25,7 +25,8 @@ export function literalInfo(e: Expr): { type: IntType; flexible: boolean } | und
   return { type: int(smallestBits(value), true) as IntType, flexible: value >= 0n };
 }
 
-function literalValue(e: Expr): bigint | undefined {
+/** The value of an integer literal (`3`, `-100`; not an enumerator), or undefined. */
+export function literalValue(e: Expr): bigint | undefined {
   if (e.kind === 'int') return e.enumId === undefined ? e.value : undefined;
   if (e.kind === 'unary' && e.op === '-' && e.operand.kind === 'int' && e.operand.enumId === undefined)
     return -e.operand.value;

@@ -44,6 +44,8 @@ export interface InferState extends InferResult {
    * value's type (bpftrace v0.26), `let $p: struct C *;` the assigned pointer's address space.
    */
   unsettled: Map<string, 'type' | 'space'>;
+  /** Variables a `let` gave a type (`let $x: uint8`): they keep it, and what is assigned must fit (declared.ts). */
+  declared: Map<string, Type>;
   /**
    * Variables assigned nothing but integer literals so far, with the type bpftrace v0.26 gives them (the
    * smallest holding every literal: `$x = 1` is int8); they settle to it when the probe is checked.
@@ -83,6 +85,7 @@ export function newState({
     btf: kernel.btf(),
     vars: new Map(),
     unsettled: new Map(),
+    declared: new Map(),
     literalVars: new Map(),
     loopDepth: 0,
     forMapLayouts: [],
