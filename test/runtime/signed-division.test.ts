@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { disasmListing } from '../../compiler/index.ts';
 import { hasSignedDivision, hostKernelInfo, Session, type TraceEvent } from '../../runtime/index.ts';
-import { requireRoot } from '../helpers/kernel.ts';
+import { requireRoot, skipCheck } from '../helpers/kernel.ts';
 import { compileText } from '../helpers/pipeline.ts';
 
 // map values, so neither the checker nor the optimizer knows them
@@ -45,7 +45,11 @@ if (requireRoot('signed division')) {
     test('sdiv/smod on this kernel answer the same', async () => {
       assert.is(await run(true), EXPECTED);
     });
-  else console.log('# signed division: this kernel has no BPF_SDIV (cpu v4, Linux 6.6); only the emulation is run');
+  else
+    skipCheck(
+      'signed division sdiv/smod',
+      'this kernel has no BPF_SDIV (cpu v4, Linux 6.6); only the emulation is run',
+    );
 }
 
 test.run();

@@ -4,6 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { scryBin } from '../../helpers/cli.ts';
+import { requireRoot } from '../../helpers/kernel.ts';
 import { spawnPty } from '../../helpers/pty.ts';
 import { actionsFor } from '../../../repl/view/app.tsx';
 
@@ -69,16 +70,19 @@ async function typeTogether(keys: string): Promise<{ code: number | null; screen
   }
 }
 
-KEYS('qq in one write quits, and the final maps print as plain text', async () => {
-  const r = await typeTogether('qq');
-  assert.is(r.code, 0);
-  assert.match(r.screen, /\n@ticks: \d+$/);
-});
+// these two run the view on a real program: root only
+if (requireRoot('live view keys in a terminal')) {
+  KEYS('qq in one write quits, and the final maps print as plain text', async () => {
+    const r = await typeTogether('qq');
+    assert.is(r.code, 0);
+    assert.match(r.screen, /\n@ticks: \d+$/);
+  });
 
-KEYS('^C^C in one write quits', async () => {
-  const r = await typeTogether('\x03\x03');
-  assert.is(r.code, 0);
-  assert.match(r.screen, /\n@ticks: \d+$/);
-});
+  KEYS('^C^C in one write quits', async () => {
+    const r = await typeTogether('\x03\x03');
+    assert.is(r.code, 0);
+    assert.match(r.screen, /\n@ticks: \d+$/);
+  });
+}
 
 KEYS.run();

@@ -13,6 +13,7 @@ import {
   UsdtArgError,
 } from '../../../../runtime/kernel/elf/index.ts';
 import { fixtures, hasTool, tool } from '../../../helpers/fixtures.ts';
+import { skipCheck } from '../../../helpers/kernel.ts';
 
 const slot = (name: string) => ({ name, offset: PT_REGS_X86_64[name]! });
 
@@ -250,4 +251,4 @@ if (fx && hasTool('readelf')) {
   });
 
   t.run();
-}
+} else if (fx) skipCheck('kernel/elf/usdt', 'readelf is not installed');
