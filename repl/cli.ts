@@ -331,7 +331,8 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     // settles once the command has been exec'd (undefined) or could not be (the error)
     if (metrics) {
       metrics.serve(running);
-      if (!opts.quiet) process.stderr.write(servingNote(metrics, opts.metrics!));
+      // -q keeps it quiet, unless the kernel chose the port (no one could find it otherwise)
+      if (!opts.quiet || opts.metrics!.port === 0) process.stderr.write(servingNote(metrics, opts.metrics!));
     }
     let execFailure: Promise<Error | undefined> = Promise.resolve(undefined);
     if (child) {
