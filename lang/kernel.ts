@@ -86,6 +86,8 @@ export interface KernelInfo {
   tracepointFormat(group: string, event: string): TracepointFormat | undefined;
   /** Functions for kprobe wildcards and "did you mean" (empty when the kernel does not say). */
   kernelFunctions(): readonly KernelFunction[];
+  /** Whether kprobes can attach at all (false: built without CONFIG_KPROBES); absent means they can. */
+  kprobesAttach?(): boolean;
   /** Kernel types (vmlinux BTF), read on first use; undefined when the kernel has none. */
   btf(): BtfTypes | undefined;
   /**

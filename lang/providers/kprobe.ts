@@ -85,6 +85,11 @@ function unknownFunctionHints(
   kernel: KernelInfo,
 ): string[] {
   const standIns = kprobeStandIns({ func, provider, span }, kernel);
+  if (kernel.kprobesAttach?.() === false) {
+    // another kernel function would not attach either: only what does attach here is worth naming
+    const none = `no ${provider} attaches on this kernel (built without CONFIG_KPROBES)`;
+    return standIns.length ? [none, ...standIns] : [none, `trace a tracepoint instead: scry -l 'tracepoint:*'`];
+  }
   const renamed = known.find((f) => f.name === `${func}_noprof`)?.name;
   if (standIns.length) return renamed ? [...standIns, `this kernel calls the function ${renamed}`] : standIns;
   const guess = renamed ?? closest(func, [...new Set(known.map((f) => f.name))]);

@@ -1,5 +1,6 @@
 // KernelInfo for the checker, read lazily from tracefs, /proc/kallsyms and the cgroup file system (and, later, BTF).
 import { existsSync, statSync } from 'node:fs';
+import { hasKprobes } from '../features.ts';
 import type { BtfTypes, KernelInfo } from '../../lang/index.ts';
 import { findKernelFunc, moduleBtf, vmlinuxBtf } from './btf/index.ts';
 import { kernelFunctions } from './functions.ts';
@@ -29,6 +30,7 @@ export function hostKernelInfo(): KernelInfo {
     tracepoints: () => listTracepoints(),
     tracepointFormat: (group, event) => tracepointFormat(group, event),
     kernelFunctions: () => kernelFunctions(),
+    kprobesAttach: () => hasKprobes(),
     btf: () => lazyVmlinuxBtf(),
     moduleBtf: (module) => moduleBtf(module),
     functionBtf: (name, module) => {

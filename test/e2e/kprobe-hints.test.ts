@@ -236,6 +236,11 @@ if (requireTracepoint('e2e kprobe hints', 'syscalls/sys_enter_openat')) {
       const runs = [
         ...MOST_TRACED.map((f) => ({ program: `kprobe:${f} { @[comm] = count(); }`, own: `kprobe:${f}` })),
         ...MOST_TRACED.map((f) => ({ program: `kretprobe:${f} { @[comm] = count(); }`, own: `kretprobe:${f}` })),
+        // misspelt: a "did you mean" another kprobe would lead nowhere here either
+        ...['vfs_reed', 'tcp_conect', 'kmem_cache_alloc'].map((f) => ({
+          program: `kprobe:${f} { }`,
+          own: `kprobe:${f}`,
+        })),
       ].map((r) => ({ ...r, stderr: diagnose(r.program) }));
       assert.equal(await checkAll(runs), []);
     });
@@ -277,6 +282,10 @@ if (requireTracepoint('e2e kprobe hints', 'syscalls/sys_enter_openat')) {
       const kmem = await hints('kprobe:kmem_cache_alloc { @[comm] = count(); }');
       assert.match(kmem, 'use tracepoint:kmem:kmem_cache_alloc instead');
       assert.not.match(kmem, /\bkprobe:/);
+      assert.not.match(kmem, 'calls the function kmem_cache_alloc_noprof'); // another kprobe, which cannot attach
+      const typo = await hints('kprobe:vfs_reed { @ = count(); }');
+      assert.match(typo, 'no kprobe attaches on this kernel (built without CONFIG_KPROBES)');
+      assert.not.match(typo, /did you mean|\bkprobe:/);
       for (const f of ['do_sys_openat2', 'tcp_connect', 'security_file_open'])
         assert.not.match(await hints(`kprobe:${f} { }`), /scry -l/, f);
     });
