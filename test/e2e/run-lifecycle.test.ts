@@ -126,7 +126,9 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
         const took = Date.now() - sentAt;
         assert.is(r.code, 0, r.stderr);
         assert.match(r.stdout, /END ran\n\n\n@n: \d+\n$/);
-        assert.ok((await stopped) < 100, `END ran ${await stopped} ms after ${sig}`);
+        // the 100 ms budget is measured by npm run bench (exit latency); a test only catches a signal left waiting
+        // (seconds before the fix), with room for a loaded CI host: this check failed once in ~10 runs at load 9-10
+        assert.ok((await stopped) < 400, `END ran ${await stopped} ms after ${sig}`);
         // the process's exit (closing programs and maps, Node's own exit): 25-100 ms here at load 10
         assert.ok(took < 1500, `exited ${took} ms after ${sig}`);
       } finally {
@@ -153,7 +155,8 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
     const rss = () => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) / 1024;
     try {
-      await new Promise((r) => setTimeout(r, 1500));
+      // the baseline after start-up (which alone takes 1-2 s on a loaded 2-core machine) and the pipe filling
+      await new Promise((r) => setTimeout(r, 3000));
       const early = rss();
       await new Promise((r) => setTimeout(r, 2000));
       const late = rss();
