@@ -19,7 +19,8 @@ export { lookupProvider, providers } from './providers.ts';
 export type { BtfTypes } from './btf.ts';
 export { applyBracket, lex, type Open } from './lexer.ts';
 export * as tokens from './tokens.ts';
-export { PT_REGS_OFFSETS, probeTypeName } from './builtins/index.ts';
+export { PT_REGS_OFFSETS } from './builtins/index.ts';
+export { probeTypeName } from './providers.ts';
 export type { ArgField, ForMapInfo, InferResult, MapInfo, MemoryAccess, PrintfInfo } from './check/index.ts';
 export type { AddressSpace, IntView, MapValue, Type } from './types.ts';
 export type {
@@ -60,13 +61,14 @@ export type {
   ForMapStmt,
   IdentExpr,
   IncDecExpr,
+  IndexExpr,
   MapExpr,
   Stmt,
 } from './ast.ts';
 export { lineText } from './source.ts';
 export { walk } from './walk.ts';
 export { BUILTINS, type BuiltinRow, type FunctionSpec, type VariableSpec } from './builtins/index.ts';
-export { MAX_STACK_FRAMES, elementOrder, tupleIndex } from './types.ts';
+export { MAX_STACK_FRAMES, elementOrder } from './types.ts';
 export { deepest, isStackOverflow } from './walk.ts';
 export { scriptC, type ScriptC, type ScriptCOptions } from './c/script-c.ts';
 export type { IncludeFound, IncludeMissing, IncludeResolver } from './c/preprocess.ts';

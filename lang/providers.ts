@@ -104,10 +104,15 @@ export function providerRow<K extends ProviderName>(name: K): ProviderRow<Resolv
   return rows[name];
 }
 
-/** What the context builtins (args, argN, retval, func, reg(), …) read in this attach point. */
+/** What the context builtins (args, argN, retval, func, reg(), probetype, …) read in this attach point. */
 export function probeContext(a: ResolvedAttach): ProbeContext {
   const row = rows[a.provider] as ProviderRow<ResolvedAttach>;
-  return row.context ? { ...row.reads, ...row.context(a) } : row.reads;
+  return { ...row.reads, ...row.context?.(a), probeType: probeTypeName(a.provider) };
+}
+
+/** bpftrace v0.26's name for a provider's probe type (`probetype`): BEGIN, END and self are all `special`. */
+export function probeTypeName(provider: string): string {
+  return provider === 'BEGIN' || provider === 'END' || provider === 'self' ? 'special' : provider;
 }
 
 /** The providers in which a context builtin reads something, in table order (e.g. retval: kretprobe, fexit, uretprobe). */

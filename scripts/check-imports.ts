@@ -47,6 +47,36 @@ const allowedDeep: readonly { from: string; to: string; inWorker: boolean; why: 
   },
 ];
 
+/**
+ * The values compiler/ may take from lang; everything else it imports from lang is a type (issue 12: the checker
+ * records what the compiler must do in the checked program's side tables, lang/check/tables.ts, and the code
+ * generator obeys them). A value import not listed here is a decision the compiler would re-derive: record it in
+ * a side table instead, or list it here with its reason if it decides nothing.
+ */
+const compilerLangValues: Readonly<Record<string, string>> = {
+  // compiler/pipeline.ts: compileSource drives parse → check → code generation, for the CLI, the REPL and the tests
+  sourceFile: 'pipeline entry point',
+  parse: 'pipeline entry point',
+  expandScriptMacros: 'pipeline entry point',
+  resolveImports: 'pipeline entry point',
+  scriptC: 'pipeline entry point',
+  check: 'pipeline entry point',
+  namedParamDecls: 'pipeline entry point (the named parameters the program declares)',
+  resolveNamedParams: 'pipeline entry point (their values from the command line)',
+  // pure utilities over the tree and the source text: they answer what is there, not what to do with it
+  walk: 'syntax tree traversal (any exit() in the script; the variables a range loop body names)',
+  deepest: 'syntax tree traversal: where a tree too deep to compile is, for the error',
+  isStackOverflow: 'whether a thrown error is the JS stack running out (a tree too deep to compile)',
+  lineCol: "source position of a span, for the disassembly's source lines",
+  lineText: "source line of a span, for the disassembly's source lines",
+  // a rule of the type system rather than a decision about one expression
+  elementOrder:
+    'how one record type converts to another with the same field names (by name; the checker unifies types by the same rule)',
+  // data
+  MAX_STACK_FRAMES: 'constant: the deepest ustack/kstack',
+  PT_REGS_OFFSETS: "constant: x86-64 struct pt_regs' layout",
+};
+
 /** The .ts and .tsx files under `dirs` (repository-relative folders that exist). */
 function tsFiles(dirs: readonly string[]): string[] {
   const out: string[] = [];
@@ -67,6 +97,7 @@ interface Import {
   line: number;
   typeOnly: boolean;
   names: readonly string[] | 'all'; // the names taken ('all' for `export *`, `import * as`, dynamic import)
+  values: readonly string[] | 'all'; // those of them taken as values (not `type X`)
 }
 
 /** The relative imports of one file: static imports, re-exports, `import()` and `typeof import()` types. */
@@ -79,32 +110,44 @@ function importsOf(file: string, text: string): Import[] {
     file.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
   );
   const out: Import[] = [];
-  const add = (spec: string, node: ts.Node, typeOnly: boolean, names: readonly string[] | 'all'): void => {
+  const add = (
+    spec: string,
+    node: ts.Node,
+    typeOnly: boolean,
+    names: readonly string[] | 'all',
+    values: readonly string[] | 'all' = typeOnly ? [] : names,
+  ): void => {
     if (!spec.startsWith('.')) return; // packages and node: builtins are not part of the layering
     const target = resolve(dirname(file), spec);
     if (!existsSync(target)) return; // e.g. the CLI bundle's './scry-view-import.cjs', which exists only in dist/
     const line = src.getLineAndCharacterOfPosition(node.getStart(src)).line + 1;
-    out.push({ from: relative(root, file), to: relative(root, target), line, typeOnly, names });
+    out.push({ from: relative(root, file), to: relative(root, target), line, typeOnly, names, values });
   };
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.importClause;
       const names: string[] = [];
+      const values: string[] = [];
       let all = false;
       let typeOnly = clause?.isTypeOnly ?? false;
       if (clause?.name) names.push('default');
+      if (clause?.name) values.push('default');
       const bindings = clause?.namedBindings;
       if (bindings && ts.isNamespaceImport(bindings)) all = true;
       if (bindings && ts.isNamedImports(bindings)) {
         for (const el of bindings.elements) names.push((el.propertyName ?? el.name).text);
+        for (const el of bindings.elements) if (!el.isTypeOnly) values.push((el.propertyName ?? el.name).text);
         if (bindings.elements.length > 0 && bindings.elements.every((el) => el.isTypeOnly)) typeOnly = true;
       }
-      add(node.moduleSpecifier.text, node, typeOnly, all ? 'all' : names);
+      add(node.moduleSpecifier.text, node, typeOnly, all ? 'all' : names, typeOnly ? [] : all ? 'all' : values);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.exportClause;
-      const names =
-        clause && ts.isNamedExports(clause) ? clause.elements.map((el) => (el.propertyName ?? el.name).text) : 'all';
-      add(node.moduleSpecifier.text, node, node.isTypeOnly, names);
+      const named = clause && ts.isNamedExports(clause) ? clause.elements : undefined;
+      const names = named ? named.map((el) => (el.propertyName ?? el.name).text) : 'all';
+      const values = named
+        ? named.filter((el) => !el.isTypeOnly).map((el) => (el.propertyName ?? el.name).text)
+        : 'all';
+      add(node.moduleSpecifier.text, node, node.isTypeOnly, names, node.isTypeOnly ? [] : values);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const arg = node.arguments[0];
       if (arg && ts.isStringLiteral(arg)) add(arg.text, node, false, 'all');
@@ -309,6 +352,18 @@ report(
   [...bundled].filter(([f]) => /^(lang|compiler|runtime|repl)\/index\.ts$/.test(f)).map(([f, by]) => `${by} → ${f}`),
 );
 report('imports up the layers (lang ← compiler ← runtime ← repl)', upward);
+report(
+  'lang values the compiler imports (record the decision in a side table, or allow it in compilerLangValues)',
+  imports
+    .filter((i) => layerOf(i.from) === 'compiler' && layerOf(i.to) === 'lang')
+    .flatMap((i) =>
+      i.values === 'all'
+        ? [`${i.from}:${i.line} → ${i.to}: the whole module`]
+        : i.values
+            .filter((n) => !Object.hasOwn(compilerLangValues, n))
+            .map((n) => `${i.from}:${i.line} → ${i.to}: ${n}`),
+    ),
+);
 
 // The runtime runs compiled programs: it may know lang's types and kernel interfaces, never the syntax tree.
 const astNames = new Set(

@@ -2,7 +2,7 @@
 // wider than a register are written straight into stack memory. Operators are in operators.ts, probe
 // arguments and memory reads in fields.ts, tuples in tuples.ts, maps in maps.ts, builtins in builtins/.
 import { R0, alu64Imm, ja, jmpImm, mov64Imm, neg64 } from '../asm/index.ts';
-import type { CallExpr, Expr, FieldExpr, IdentExpr, Span, Type } from '../../lang/index.ts';
+import type { CallExpr, Expr, IdentExpr, Span, Type } from '../../lang/index.ts';
 import { slotSize } from '../layout.ts';
 import { BUILTIN_EMIT, type BuiltinEmit } from './builtins/index.ts';
 import {
@@ -115,8 +115,7 @@ function emitIntInner(g: Gen, x: Expr): void {
       if (isProbeArgument(g, x)) return emitArgumentInt(g, x);
       return emitTupleElement(g, x, (at, t) => loadTupleInt(g, at, t));
     case 'index':
-      if (typeOf(g, x.base).kind === 'tuple')
-        return emitTupleElement(g, tupleField(g, x), (at, t) => loadTupleInt(g, at, t));
+      if (typeOf(g, x.base).kind === 'tuple') return emitTupleElement(g, x, (at, t) => loadTupleInt(g, at, t));
       return emitMemoryInt(g, x);
     case 'offsetof': {
       const v = g.shared.checked.constants.get(x);
@@ -198,8 +197,7 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
       case 'ternary':
         return emitTernaryInto(g, x, off, size);
       case 'index':
-        if (typeOf(g, x.base).kind === 'tuple')
-          return emitTupleElement(g, tupleField(g, x), (at) => copyStack(g, at, off, size));
+        if (typeOf(g, x.base).kind === 'tuple') return emitTupleElement(g, x, (at) => copyStack(g, at, off, size));
         break;
     }
     throw new CodegenError(`this string expression is not supported yet`, x.span);
@@ -251,12 +249,6 @@ function emitBufferInto(g: Gen, x: Expr, t: Extract<Type, { kind: 'buffer' }>, o
 }
 
 /** `$t[i]` as the element access `$t.i` it means (the checker recorded the constant i). */
-function tupleField(g: Gen, x: Extract<Expr, { kind: 'index' }>): FieldExpr {
-  const i = g.shared.checked.constants.get(x.index);
-  if (i === undefined) throw new Error('tuple index without its constant');
-  return { kind: 'field', base: x.base, name: String(i), nameSpan: x.index.span, arrow: false, span: x.span };
-}
-
 /** The code row of the builtin a name or call stands for (undefined for a name that is not one, e.g. `args`). */
 function builtin(x: IdentExpr | CallExpr): BuiltinEmit | undefined {
   return BUILTIN_EMIT.get(x.name);

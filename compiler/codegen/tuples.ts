@@ -1,6 +1,6 @@
 // Tuples: each element in its own 8-aligned slot (layout.ts), so an element is a fixed offset away.
 import { R0 } from '../asm/index.ts';
-import { elementOrder, tupleIndex, type Expr, type FieldExpr, type Type } from '../../lang/index.ts';
+import { elementOrder, type Expr, type FieldExpr, type IndexExpr, type Type } from '../../lang/index.ts';
 import { packedLayout, slotSize } from '../layout.ts';
 import { CodegenError, allocValue, emitInto, ldSlot, scoped, typeOf, type Gen } from './context.ts';
 import { emitMemoryInto } from './fields.ts';
@@ -61,11 +61,11 @@ function targetIndexes(to: TupleType, from: TupleType): number[] {
 
 type TupleType = Extract<Type, { kind: 'tuple' }>;
 
-/** t.N: puts the tuple somewhere addressable, then hands the element's stack offset to `use`. */
-export function emitTupleElement(g: Gen, x: FieldExpr, use: (at: number, t: Type) => void): void {
+/** t.N, r.name, t[N]: puts the tuple somewhere addressable, then hands the element's stack offset to `use`. */
+export function emitTupleElement(g: Gen, x: TupleElementExpr, use: (at: number, t: Type) => void): void {
   const bt = typeOf(g, x.base);
   if (bt.kind !== 'tuple') throw new Error('tuple access on a non-tuple');
-  const i = tupleIndex(bt, x.name);
+  const i = elementIndex(g, x);
   const elOff = packedLayout(bt.elements).offsets[i]!;
   const elType = bt.elements[i]!;
   const slot = tupleSlot(g, x.base);
@@ -85,7 +85,16 @@ function tupleSlot(g: Gen, x: Expr): number | undefined {
   const bt = typeOf(g, x.base);
   const base = bt.kind === 'tuple' ? tupleSlot(g, x.base) : undefined;
   if (base === undefined || bt.kind !== 'tuple') return undefined;
-  return base + packedLayout(bt.elements).offsets[tupleIndex(bt, x.name)]!;
+  return base + packedLayout(bt.elements).offsets[elementIndex(g, x)]!;
+}
+
+type TupleElementExpr = FieldExpr | IndexExpr;
+
+/** The element a tuple access reads, as the checker recorded it. */
+function elementIndex(g: Gen, x: TupleElementExpr): number {
+  const i = g.shared.checked.tupleElements.get(x);
+  if (i === undefined) throw new Error('tuple access without its element');
+  return i;
 }
 
 export function loadTupleInt(g: Gen, at: number, t: Type): void {

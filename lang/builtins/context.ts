@@ -34,11 +34,6 @@ export const PT_REGS_OFFSETS: Readonly<Record<string, number>> = {
   ss: 160,
 };
 
-/** bpftrace v0.26's name for a provider's probe type (`probetype`): BEGIN, END and self are all `special`. */
-export function probeTypeName(provider: string): string {
-  return provider === 'BEGIN' || provider === 'END' || provider === 'self' ? 'special' : provider;
-}
-
 /** `ctx`: the probe's context; in iterators ctx->name reads the iterator's arguments (check/infer.ts). */
 export const CONTEXT_VARIABLE = 'ctx';
 
@@ -99,7 +94,7 @@ export const contextRows: readonly BuiltinRow[] = [
     type: stringType(16),
     // known when compiling: as long as the longest of the attach points' types (bpftrace v0.26)
     check: (ctx) =>
-      stringType(Math.max(1, ...ctx.attach().map((a) => Buffer.byteLength(probeTypeName(a.provider)))) + 1),
+      stringType(Math.max(1, ...ctx.attach().map((a) => Buffer.byteLength(probeContext(a).probeType))) + 1),
   }),
   variable('probe', 'the full name of the probe that fired', {
     type: stringType(64),

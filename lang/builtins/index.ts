@@ -44,5 +44,5 @@ export const builtinFunctions: readonly BuiltinFunction[] = rows.flatMap((r) =>
   r.function ? [{ ...r.function, name: r.name, doc: r.doc }] : [],
 );
 
-export { PT_REGS_OFFSETS, probeTypeName } from './context.ts';
+export { PT_REGS_OFFSETS } from './context.ts';
 export { aggregationReadType, readableInProbe } from './aggregations.ts';

@@ -513,6 +513,7 @@ function tupleElementAt(
     return i64;
   }
   st.constants.set(e.index, i);
+  st.tupleElements.set(e, Number(i));
   return t.elements[Number(i)]!;
 }
 
@@ -795,7 +796,8 @@ function exprInner(st: InferState, e: Expr): Type {
         return typedArg(st, e);
       const bt = expr(st, e.base);
       if (bt.kind === 'tuple') {
-        const el = bt.elements[tupleIndex(bt, e.name)];
+        const i = tupleIndex(bt, e.name);
+        const el = bt.elements[i];
         if (!el) {
           if (bt.names && !/^\d+$/.test(e.name))
             err(st, `this record has no field ${e.name}`, e.nameSpan, [`its fields are ${bt.names.join(', ')}`]);
@@ -807,6 +809,7 @@ function exprInner(st: InferState, e: Expr): Type {
             );
           return i64;
         }
+        st.tupleElements.set(e, i);
         return el;
       }
       // `.` and `->` mean the same, as in bpftrace v0.26: `.` on a pointer reads through it (curtask.parent.pid)

@@ -105,6 +105,7 @@ export function newState({
     registers: new Map(),
     operandTypes: new Map(),
     pointerSteps: new Map(),
+    tupleElements: new Map(),
   };
 }
 
@@ -125,6 +126,7 @@ export function results(st: InferState): InferResult {
     registers,
     operandTypes,
     pointerSteps,
+    tupleElements,
   } = st;
   return {
     typeOf,
@@ -141,6 +143,7 @@ export function results(st: InferState): InferResult {
     registers,
     operandTypes,
     pointerSteps,
+    tupleElements,
   };
 }
 

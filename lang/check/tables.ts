@@ -62,6 +62,11 @@ export interface InferResult {
    * `p op= n`, or by the `++`/`--` expression.
    */
   readonly pointerSteps: Map<Expr, PointerStep>;
+  /**
+   * `t.N`, `r.name` and `t[N]` on a tuple or record: the element read (a record's field by its name), so the code
+   * generator finds its slot without looking the name up again.
+   */
+  readonly tupleElements: Map<Expr, number>;
 }
 
 /** How far one element of a pointer's target is, and which operand of a binary `+` is the integer. */

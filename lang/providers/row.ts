@@ -40,6 +40,8 @@ export interface ContextReads {
 
 /** What the context builtins read in one attach point: the type's ContextReads plus this point's data. */
 export interface ProbeContext extends ContextReads {
+  /** `probetype`: the probe type's name as bpftrace v0.26 prints it (BEGIN, END and self are `special`) */
+  readonly probeType: string;
   /** args->name: the context's u64 slots, named and typed by these BTF parameters */
   readonly params?: readonly BtfParam[];
   /** ctx->name reads `params` too (bpftrace calls an iterator's context ctx) */
@@ -90,7 +92,7 @@ export interface ProviderRow<A extends { readonly provider: string }> {
   readonly reads: ContextReads;
   resolve(r: ResolveRequest): A[];
   /** this attach point's data for the context builtins (beyond `reads`) */
-  context?(a: A): ProbeContext;
+  context?(a: A): Omit<ProbeContext, 'probeType'>;
 }
 
 /** A request's error with a span, for rows. */

@@ -1,5 +1,6 @@
 // The checker records the decisions the compiler obeys (issue 12): the map a delete/has_key/clear/print acts
-// on, what each $N stands for, reg()'s offset, and the types operands convert to. Read from the side tables.
+// on, what each $N stands for, reg()'s offset, the types operands convert to, the element a tuple access reads,
+// and each attach point's probetype. Read from the side tables.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { check, parse, sourceFile, PT_REGS_OFFSETS, renderDiagnostics, type CheckedProgram } from '../../lang/index.ts';
@@ -93,6 +94,25 @@ test('operands record the types they convert to: common type, shifts promoted al
   assert.is(types(assign), 'int64, int64', '$a += $b is keyed by its value');
   const strings = checked('BEGIN { $t = "a" == "b"; $u = 1 && 2; print(($t, $u)); }');
   assert.is(strings.operandTypes.size, 0, 'string comparisons and && || convert nothing');
+});
+
+test('tuple and record accesses record the element they read: t.N, t[N], a record field by its name', () => {
+  const p = checked('BEGIN { $t = (1, "a", 3); $r = (x = 1, y = 2); print(($t.2, $t[1], $r.y, $r.x)); }');
+  const [two, y, x] = nodes(p, 'field');
+  const [one] = nodes(p, 'index');
+  assert.is(p.tupleElements.get(two!), 2);
+  assert.is(p.tupleElements.get(one!), 1);
+  assert.is(p.tupleElements.get(y!), 1, 'y is the second field');
+  assert.is(p.tupleElements.get(x!), 0);
+  // the field names of the record the variable holds decide, not the order a later value is written in
+  const swapped = checked('BEGIN { $r = (x = 1, y = 2); $r = (y = 3, x = 4); print($r.y); }');
+  assert.is(swapped.tupleElements.get(nodes(swapped, 'field')[0]!), 1);
+});
+
+test('each attach point records its probetype: BEGIN and END are special, the others their provider', () => {
+  const p = checked('BEGIN, END, profile:hz:99, tracepoint:sched:sched_switch { print(probetype); }');
+  const types = p.probes.flatMap((c) => c.attach.map((a) => p.contexts.get(a)!.probeType));
+  assert.equal(types, ['special', 'special', 'profile', 'tracepoint']);
 });
 
 test.run();

@@ -71,8 +71,31 @@ test('cycles (type-only included), imports past a facade, upward imports and the
       '  runtime/kernel/elf/symbols.ts → lang/glob.ts',
       'imports up the layers (lang ← compiler ← runtime ← repl) (1):',
       '  lang/up.ts:1 → compiler/index.ts (types)',
+      'lang values the compiler imports (record the decision in a side table, or allow it in compilerLangValues) (1):',
+      '  compiler/deep.ts:1 → lang/a.ts: a',
       'runtime imports of the syntax tree (1):',
       '  runtime/tree.ts:1 → lang/index.ts',
+      '',
+    ].join('\n'),
+  );
+  assert.is(r.code, 1);
+});
+
+test('the compiler takes from lang only types and the values allowed with their reasons (walk: yes; globRegExp: no)', () => {
+  const r = check({
+    ...base,
+    'lang/index.ts':
+      "export { globRegExp } from './glob.ts';\nexport type { Program } from './ast.ts';\nexport const walk = (p: unknown) => p;\n",
+    'compiler/index.ts':
+      "import { walk, type Program } from '../lang/index.ts';\nexport type Compiled = { from: Program };\nexport const w = walk;\n",
+    'compiler/codegen.ts':
+      "import { globRegExp, type Program } from '../lang/index.ts';\nexport { walk } from '../lang/index.ts';\nexport type { Program } from '../lang/index.ts';\nexport const g = (p: Program) => [p, globRegExp('x')];\n",
+  });
+  assert.is(
+    r.out,
+    [
+      'lang values the compiler imports (record the decision in a side table, or allow it in compilerLangValues) (1):',
+      '  compiler/codegen.ts:1 → lang/index.ts: globRegExp',
       '',
     ].join('\n'),
   );

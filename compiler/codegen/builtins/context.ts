@@ -22,14 +22,7 @@ import {
   mov64Reg,
   type Insn,
 } from '../../asm/index.ts';
-import {
-  PT_REGS_OFFSETS,
-  probeTypeName,
-  type CallExpr,
-  type Span,
-  type Type,
-  type UsdtArgument,
-} from '../../../lang/index.ts';
+import { PT_REGS_OFFSETS, type CallExpr, type Span, type Type, type UsdtArgument } from '../../../lang/index.ts';
 import { GLOBALS_CPID, GLOBALS_MAP, GLOBALS_NCPUS } from '../../program.ts';
 import {
   CodegenError,
@@ -241,8 +234,7 @@ const probeRows: EmitRows = {
   },
   probetype: {
     variable: {
-      into: (g, _x, off, size) =>
-        storeBytes(g, Buffer.from(probeTypeName(g.attach.provider), 'utf8').subarray(0, size - 1), off),
+      into: (g, _x, off, size) => storeBytes(g, Buffer.from(g.context.probeType, 'utf8').subarray(0, size - 1), off),
     },
   },
   probe: {
