@@ -318,6 +318,8 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
       session = Session.start(compiled, {
         sink,
         cpid: child?.pid,
+        // its exit stops the run (below), even for a BEGIN/END-only program
+        endsWithCommand: child !== undefined,
         ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
         enumNames: opts.format !== 'json',
         ...(opts.mode === 'bench' ? { bench: true } : {}),
@@ -327,13 +329,13 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
       throw e;
     }
     const running = session;
-    if (opts.pid !== undefined) unwatchPid = watchProcessExit(opts.pid, () => void running.stop());
-    // settles once the command has been exec'd (undefined) or could not be (the error)
     if (metrics) {
       metrics.serve(running);
       // -q keeps it quiet, unless the kernel chose the port (no one could find it otherwise)
       if (!opts.quiet || opts.metrics!.port === 0) process.stderr.write(servingNote(metrics, opts.metrics!));
     }
+    if (opts.pid !== undefined) unwatchPid = watchProcessExit(opts.pid, () => void running.stop());
+    // settles once the command has been exec'd (undefined) or could not be (the error)
     let execFailure: Promise<Error | undefined> = Promise.resolve(undefined);
     if (child) {
       void child.exited.then(() => running.stop());
@@ -349,8 +351,6 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     if (store) await liveView(running, store, writer, opts.refreshMs ?? 1000, view);
     const code = await running.done;
     const failed = await execFailure;
-        // its exit stops the run (below), even for a BEGIN/END-only program
-        endsWithCommand: child !== undefined,
     if (!failed) return code;
     process.stderr.write(`ERROR: cannot run '${opts.command}': ${execMessage(failed)}\n`);
     return 1;

@@ -956,6 +956,13 @@ function ident(st: InferState, e: IdentExpr): Type {
       err(st, `unknown identifier '${e.name}'`, e.span, [`${e.name} is a function: call it as ${e.name}(…)`]);
       return i64;
     }
+    if (/^sarg\d+$/.test(e.name)) {
+      // bpftrace removed the stack-argument builtins: say so in its words, as v0.26 does
+      err(st, `${e.name} is deleted. This was deprecated in v0.21 and was last available in v0.24.`, e.span, [
+        'Use *(reg("sp") + <stack_offset>) instead.',
+      ]);
+      return i64;
+    }
     const guess = closest(
       e.name,
       builtinVars.map((v) => v.name),
@@ -971,13 +978,6 @@ function ident(st: InferState, e: IdentExpr): Type {
     return b.type;
   }
   return b.check ? b.check(contextOf(st), e, b.type) : b.type;
-    if (/^sarg\d+$/.test(e.name)) {
-      // bpftrace removed the stack-argument builtins: say so in its words, as v0.26 does
-      err(st, `${e.name} is deleted. This was deprecated in v0.21 and was last available in v0.24.`, e.span, [
-        'Use *(reg("sp") + <stack_offset>) instead.',
-      ]);
-      return i64;
-    }
 }
 
 /** A builtin function: the generic checks (known, argument count, aggregations assigned to a map), then its row's hook. */
@@ -1117,6 +1117,15 @@ function stmt(st: InferState, s: Stmt): void {
       return loopBody(st, s.body);
     }
     case 'while':
+      // bpftrace v0.26 warns on every while loop
+      st.diags.push({
+        severity: 'warning',
+        message: 'While loops are deprecated and may be removed in the future.',
+        span: s.span,
+        hints: [
+          'For loops support ranges (e.g. `for ($x : $start..$end) { ... }`), and can be used in place of while. These are more easily proven to be bounded by the verifier.',
+        ],
+      });
       intOperand(st, s.cond, 'a while condition');
       return loopBody(st, s.body);
     case 'for-range': {
@@ -1132,15 +1141,6 @@ function stmt(st: InferState, s: Stmt): void {
     }
     case 'for-map':
       return forMap(st, s);
-      // bpftrace v0.26 warns on every while loop
-      st.diags.push({
-        severity: 'warning',
-        message: 'While loops are deprecated and may be removed in the future.',
-        span: s.span,
-        hints: [
-          'For loops support ranges (e.g. `for ($x : $start..$end) { ... }`), and can be used in place of while. These are more easily proven to be bounded by the verifier.',
-        ],
-      });
     case 'jump':
       if (s.jump !== 'return' && st.loopDepth === 0) err(st, `${s.jump} outside of a loop`, s.span);
       if (s.value) returnValue(st, s, s.value);

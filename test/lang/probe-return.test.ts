@@ -19,7 +19,7 @@ test('a non-integer value, a value on break, and a value inside a loop are refus
     diagnostics('BEGIN { return "x"; }'),
     /^stdin:1:16-19: ERROR: Probe return values can only be integers\. Found string/,
   );
-  assert.match(diagnostics('i:ms:1 { while (1) { break 3; } }'), /^stdin:1:28-29: ERROR: break takes no value\n/);
+  assert.match(diagnostics('i:ms:1 { while (1) { break 3; } }'), /^stdin:1:28-29: ERROR: break takes no value\n/m);
   assert.match(
     diagnostics('BEGIN { for ($i : 0..3) { return 1; } }'),
     /ERROR: return with a value inside a loop is not supported\n[^\n]*\n *~+\nHINT: set a variable in the loop, break, and return it after the loop/,
