@@ -15,6 +15,7 @@ import {
   mkdirSync,
   openSync,
   readSync,
+  realpathSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -58,6 +59,64 @@ export function openRegularFile(path: string): { fd: number; stats: Stats } {
     throw e;
   }
 }
+
+/** A regular file opened for reading by a FileReader. */
+export interface RegularFile {
+  readonly size: number;
+  /** the file's device and inode numbers (fstat) */
+  readonly dev: number;
+  readonly ino: number;
+  /** `length` bytes at `position`, fewer only at the end of the file */
+  read(position: number, length: number): Buffer;
+  close(): void;
+}
+
+/**
+ * How files are opened and read: here, in this thread (localFiles), or bounded in time in another process
+ * (runtime/bounded-io.ts: for files a traced process's owner controls, which may sit on a hung mount).
+ */
+export interface FileReader {
+  /** openRegularFile: regular files only, opened non-blocking */
+  open(path: string): RegularFile;
+  /** realpath(3); throws when the path does not resolve */
+  realpath(path: string): string;
+  /** whether the path leads to a regular file (false when it leads nowhere) */
+  isFile(path: string): boolean;
+}
+
+/** Reads `length` bytes at `position` of an open file, fewer only at its end. */
+export function readAt(fd: number, position: number, length: number): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, out, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done === length ? out : out.subarray(0, done);
+}
+
+/** Files read in this thread, waiting as long as they take. */
+export const localFiles: FileReader = {
+  open(path) {
+    const { fd, stats } = openRegularFile(path);
+    return {
+      size: stats.size,
+      dev: stats.dev,
+      ino: stats.ino,
+      read: (position, length) => readAt(fd, position, length),
+      close: () => closeSync(fd),
+    };
+  },
+  realpath: (path) => realpathSync(path),
+  isFile(path) {
+    try {
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  },
+};
 
 /** An open directory and the path it was opened by (for messages). */
 export interface OpenDir {

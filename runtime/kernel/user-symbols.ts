@@ -3,13 +3,18 @@
 // file's own virtual address through its PT_LOAD segments, which handles PIE executables and shared
 // libraries alike. Symbol tables are cached per file (device:inode), maps per process. When the process
 // is gone or the file cannot be read, the answer is empty and the caller prints the address.
+// The files are the traced processes' owners': they are read through a FileReader bounded in time
+// (runtime/bounded-io.ts), so a file on a mount that stops answering costs one bound (2 s), then its
+// addresses print in hex; every file on that device does so at once from then on.
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { openDebugFile } from './elf/debug-file.ts';
 import { DwarfInfo, type SourceLocation } from './elf/dwarf.ts';
 import { cxxfilt, isMangled, type Demangler } from './elf/demangle.ts';
 import { ET_EXEC, ElfError, ElfFile, PF_X, PT_LOAD, type Segment } from './elf/elf-file.ts';
 import { SymbolTable } from './elf/symbols.ts';
+import { boundedFiles, FileTimeoutError } from '../bounded-io.ts';
 import { printable } from '../printable.ts';
+import type { FileReader } from '../safe-files.ts';
 
 export interface UserSymbol {
   /** the function's name, when a symbol covers the address */
@@ -64,7 +69,11 @@ interface LoadedModule {
   /** its name in the process's maps (a debug file is looked for relative to it) */
   readonly path: string;
   readonly loads: readonly Segment[];
+  /** the device it is on, as the maps name it ('fd:01'), for a mapped file */
+  readonly dev?: string;
   symbols?: SymbolTable;
+  /** its symbols could not be read in time: not tried again */
+  hung?: boolean;
   /** its DWARF (or its debug file's); null: none */
   dwarf?: DwarfInfo | null;
 }
@@ -93,6 +102,13 @@ export interface UserSymbolizerOptions {
    * still its own virtual address there, so it resolves through that file's symbols.
    */
   readonly probedFiles?: readonly string[];
+  /** how the files are opened and read; default bounded in time (runtime/bounded-io.ts) */
+  readonly files?: FileReader;
+}
+
+/** Whether an error is (or was caused by) a file operation that did not answer in time. */
+function timedOut(e: unknown): boolean {
+  return e instanceof FileTimeoutError || (e instanceof ElfError && e.cause instanceof FileTimeoutError);
 }
 
 const PAGE = 4096n;
@@ -113,6 +129,9 @@ export class UserSymbolizer {
   private readonly probedFiles: readonly string[];
   /** the probed files that are fixed-address executables, read on first need */
   private fixed: LoadedModule[] | undefined;
+  private readonly files: FileReader;
+  /** devices (as the maps name them) where a file did not answer in time: their files are not opened again */
+  private readonly hungDevices = new Set<string>();
 
   constructor(opts: UserSymbolizerOptions = {}) {
     this.maxProcesses = opts.maxProcesses ?? 256;
@@ -123,6 +142,7 @@ export class UserSymbolizer {
     this.debugFiles = opts.debugFiles ?? true;
     this.demangler = opts.demangle === false ? undefined : (opts.demangle ?? cxxfilt());
     this.probedFiles = [...new Set(opts.probedFiles ?? [])];
+    this.files = opts.files ?? boundedFiles;
   }
 
   /**
@@ -182,6 +202,7 @@ export class UserSymbolizer {
     isFile: boolean,
     withSource: boolean,
   ): { symbol: string; offset: bigint; source?: SourceLocation } | undefined {
+    if (mod.hung) return undefined;
     try {
       if (!mod.symbols) {
         mod.symbols = SymbolTable.read(mod.elf, {
@@ -191,6 +212,7 @@ export class UserSymbolizer {
       }
     } catch (e) {
       if (!(e instanceof ElfError)) throw e;
+      if (timedOut(e)) this.hang(mod);
       return undefined;
     }
     const hit = mod.symbols.lookupAddress(vaddr);
@@ -210,10 +232,17 @@ export class UserSymbolizer {
         mod.dwarf = dwarf ?? null;
       } catch (e) {
         if (!(e instanceof ElfError)) throw e;
+        if (timedOut(e)) this.hang(mod);
       }
       this.trimModules();
     }
     return mod.dwarf?.locate(Number(vaddr));
+  }
+
+  /** A module whose file stopped answering: its addresses print in hex, and so do its device's other files'. */
+  private hang(mod: LoadedModule): void {
+    mod.hung = true;
+    if (mod.dev !== undefined) this.hungDevices.add(mod.dev);
   }
 
   /** An address of a process whose maps are unknown: in the one fixed-address probed executable loading it, if any. */
@@ -222,7 +251,7 @@ export class UserSymbolizer {
       this.fixed = [];
       for (const path of this.probedFiles) {
         try {
-          const elf = ElfFile.open(path);
+          const elf = ElfFile.open(path, this.files);
           if (elf.header.type === ET_EXEC)
             this.fixed.push({ elf, path, loads: elf.segments.filter((s) => s.type === PT_LOAD) });
         } catch (e) {
@@ -287,16 +316,25 @@ export class UserSymbolizer {
     let loaded: LoadedModule | null = null;
     let definite = false;
     if (!entry.inode) return undefined;
-    const candidates = [`${this.proc}/${pid}/map_files/${range}`, `${this.proc}/${pid}/root${path}`, path];
+    // A file that did not answer in time: the others on its device would not either (a hung mount).
+    if (this.hungDevices.has(entry.dev)) definite = true;
+    const candidates = definite
+      ? []
+      : [`${this.proc}/${pid}/map_files/${range}`, `${this.proc}/${pid}/root${path}`, path];
     for (const [i, candidate] of candidates.entries()) {
       try {
-        const elf = ElfFile.open(candidate);
+        const elf = ElfFile.open(candidate, this.files);
         if (elf.fileId?.ino !== entry.inode) continue;
-        loaded = { elf, path, loads: elf.segments.filter((s) => s.type === PT_LOAD) };
+        loaded = { elf, path, dev: entry.dev, loads: elf.segments.filter((s) => s.type === PT_LOAD) };
         definite = true;
         break;
       } catch (e) {
         if (!(e instanceof ElfError)) throw e;
+        if (timedOut(e)) {
+          this.hungDevices.add(entry.dev); // the other names lead to the same mount
+          definite = true;
+          break;
+        }
         if (e.reason !== 'io' && i === 0) {
           definite = true; // the mapped file itself is no usable ELF file (what a name leads to may not be it)
           break;

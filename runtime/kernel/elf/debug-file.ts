@@ -1,8 +1,8 @@
 // Separate debug files (Debian's *-dbg / -dbgsym packages): a stripped library keeps only .dynsym, while
 // its debug file under /usr/lib/debug has the full .symtab (static functions like __libc_start_call_main)
 // at the same addresses. Found by build ID first, then by .gnu_debuglink, as gdb and bpftrace look.
-import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { FileTimeoutError } from '../../bounded-io.ts';
 import { cstring, ElfError, ElfFile } from './elf-file.ts';
 
 const NT_GNU_BUILD_ID = 3;
@@ -32,7 +32,8 @@ export function debugLink(elf: ElfFile): string | undefined {
 }
 
 /**
- * The debug file for an ELF file at `path`, opened, or undefined. Candidates: /usr/lib/debug/.build-id/ab/cdef….debug,
+ * The debug file for an ELF file at `path`, opened, or undefined. Its candidates are looked at and read as
+ * the ELF file was (elf.files: bounded in time for a traced process's files). Candidates: /usr/lib/debug/.build-id/ab/cdef….debug,
  * then the debuglink name next to the file, in its .debug/ directory and under /usr/lib/debug/<its directory>.
  * A candidate with a different build ID is skipped.
  */
@@ -51,19 +52,21 @@ export function openDebugFile(elf: ElfFile, path: string, root = DEBUG_ROOT): El
   if (link) {
     let dir = dirname(path);
     try {
-      dir = dirname(realpathSync(path));
-    } catch {
+      dir = dirname(elf.files.realpath(path));
+    } catch (e) {
+      if (e instanceof FileTimeoutError) return undefined;
       // keep the path as given
     }
     candidates.push(join(dir, link), join(dir, '.debug', link), join(root, dir, link));
   }
   for (const c of candidates) {
-    if (c === path || !existsSync(c)) continue;
     try {
-      const dbg = ElfFile.open(c);
+      if (c === path || !elf.files.isFile(c)) continue;
+      const dbg = ElfFile.open(c, elf.files);
       if (id && buildId(dbg) !== id) continue;
       return dbg;
     } catch (e) {
+      if (e instanceof FileTimeoutError) return undefined; // its directory's mount hangs: so would the others there
       if (!(e instanceof ElfError)) throw e;
     }
   }

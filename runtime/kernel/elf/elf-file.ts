@@ -3,9 +3,10 @@
 // The file is opened for each batch of reads and closed at once: an ElfFile holds no fd.
 // The files are often another user's (a traced process's binary): only regular files are opened, without
 // waiting (a FIFO planted where a binary was would block open() forever), and reads are bounded, so a
-// sparse 100 GB file claiming a 50 GB symbol table costs an error, not minutes and the memory.
-import { closeSync, readSync } from 'node:fs';
-import { openRegularFile } from '../../safe-files.ts';
+// sparse 100 GB file claiming a 50 GB symbol table costs an error, not minutes and the memory. Where such a
+// file may also sit on a mount that stops answering, the caller passes a FileReader bounded in time
+// (runtime/bounded-io.ts); a file that fails to open or read is an ElfError with reason 'io'.
+import { localFiles, type FileReader } from '../../safe-files.ts';
 
 export class ElfError extends Error {
   override name = 'ElfError';
@@ -53,29 +54,29 @@ const MAX_READ_BYTES = 256 * 1024 * 1024;
 /** The most one opening of a file may read, all reads together (symbol tables, strings, notes). */
 const MAX_BYTES_PER_OPEN = 512 * 1024 * 1024;
 
-function fileSource(path: string): ByteSource {
-  const { fd, stats } = openRegularFile(path);
-  const size = stats.size;
+function fileSource(path: string, files: FileReader): ByteSource {
+  const file = files.open(path);
+  const size = file.size;
   let budget = MAX_BYTES_PER_OPEN;
   return {
     size,
-    id: { dev: stats.dev, ino: stats.ino },
+    id: { dev: file.dev, ino: file.ino },
     read(offset, length) {
       if (offset < 0 || offset + length > size)
         throw new RangeError(`read of ${length} bytes at ${offset} past the end (${size})`);
       if (length > MAX_READ_BYTES || length > budget)
         throw new RangeError(`read of ${length} bytes at ${offset}: more than scry reads from one file`);
       budget -= length;
-      const out = Buffer.allocUnsafe(length);
-      let done = 0;
-      while (done < length) {
-        const n = readSync(fd, out, done, length - done, offset + done);
-        if (n === 0) throw new RangeError(`file shrank while reading at ${offset + done}`);
-        done += n;
+      let out: Buffer;
+      try {
+        out = file.read(offset, length);
+      } catch (e) {
+        throw new ElfError(`${path}: ${(e as Error).message}`, path, 'io', { cause: e });
       }
+      if (out.length < length) throw new RangeError(`file shrank while reading at ${offset + out.length}`);
       return out;
     },
-    close: () => closeSync(fd),
+    close: () => file.close(),
   };
 }
 
@@ -150,6 +151,8 @@ export class ElfFile {
     readonly path: string,
     private readonly open: () => ByteSource,
     src: ByteSource,
+    /** how this file was read: files found from it (its debug file) are read the same way */
+    readonly files: FileReader,
   ) {
     const fail = (why: string, reason: ElfError['reason'] = 'corrupt') => new ElfError(`${path}: ${why}`, path, reason);
     if (src.id) this.fileId = src.id;
@@ -233,13 +236,16 @@ export class ElfFile {
     this.sections = sections;
   }
 
-  /** Reads the headers of an ELF file. Throws ElfError (with reason 'io' when it cannot be opened or read). */
-  static open(path: string): ElfFile {
+  /**
+   * Reads the headers of an ELF file. Throws ElfError (with reason 'io' when it cannot be opened or read).
+   * `files`: how to open and read it (default: here, waiting as long as it takes).
+   */
+  static open(path: string, files: FileReader = localFiles): ElfFile {
     let first: FileId | undefined;
     const open = () => {
       let src: ByteSource;
       try {
-        src = fileSource(path);
+        src = fileSource(path, files);
       } catch (e) {
         throw new ElfError(`${path}: ${(e as Error).message}`, path, 'io', { cause: e });
       }
@@ -251,18 +257,18 @@ export class ElfFile {
       }
       return src;
     };
-    return ElfFile.withSource(path, open);
+    return ElfFile.withSource(path, open, files);
   }
 
   /** An ELF image already in memory (the vDSO, tests). */
   static fromBuffer(buf: Buffer, name = '<buffer>'): ElfFile {
-    return ElfFile.withSource(name, () => bufferSource(buf));
+    return ElfFile.withSource(name, () => bufferSource(buf), localFiles);
   }
 
-  private static withSource(path: string, open: () => ByteSource): ElfFile {
+  private static withSource(path: string, open: () => ByteSource, files: FileReader): ElfFile {
     const src = open();
     try {
-      return new ElfFile(path, open, src);
+      return new ElfFile(path, open, src, files);
     } catch (e) {
       if (e instanceof ElfError) throw e;
       throw new ElfError(`${path}: ${(e as Error).message}`, path, e instanceof RangeError ? 'corrupt' : 'io', {
