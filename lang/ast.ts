@@ -300,7 +300,7 @@ export interface IndexExpr {
 
 export interface CastExpr {
   readonly kind: 'cast';
-  readonly type: TypeName;
+  readonly type: TypeName | TypeofType;
   readonly expr: Expr;
   readonly span: Span;
 }
@@ -315,13 +315,13 @@ export interface TupleExpr {
 
 export interface SizeofExpr {
   readonly kind: 'sizeof';
-  readonly arg: TypeName | Expr;
+  readonly arg: TypeName | TypeofType | Expr;
   readonly span: Span;
 }
 
 export interface OffsetofExpr {
   readonly kind: 'offsetof';
-  readonly type: TypeName | Expr;
+  readonly type: TypeName | TypeofType | Expr;
   readonly field: readonly string[]; // `offsetof(struct x, a.b)` → ['a', 'b']
   readonly span: Span;
 }
@@ -336,7 +336,17 @@ export interface TypeName {
   readonly span: Span;
 }
 
-export type Node = Program | ConfigItem | Probe | AttachPoint | Stmt | Expr | TypeName;
+/**
+ * `typeof(T)` / `typeof(expr)` where a type is written (casts, sizeof, offsetof; bpftrace v0.26): the type named,
+ * or the expression's, which is typed and never evaluated. `typeof(@m)` of a map with keys is its key type.
+ */
+export interface TypeofType {
+  readonly kind: 'typeof';
+  readonly arg: TypeName | Expr;
+  readonly span: Span;
+}
+
+export type Node = Program | ConfigItem | Probe | AttachPoint | Stmt | Expr | TypeName | TypeofType;
 
 export function assertNever(x: never): never {
   throw new Error(`unexpected node: ${JSON.stringify((x as { kind?: string }).kind)}`);

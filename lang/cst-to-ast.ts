@@ -15,6 +15,7 @@ import type {
   Probe,
   Stmt,
   TypeName,
+  TypeofType,
   VarExpr,
 } from './ast.ts';
 import { error, type Diagnostic } from './diagnostics.ts';
@@ -397,12 +398,12 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
     const let_ = tok(n, 'Let');
     if (let_) {
       const v = need(tok(n, 'Variable'));
+      const t = sub(n, 'typeName');
       const of = sub(n, 'typeofType');
-      const t = sub(n, 'typeName') ?? (of ? sub(of, 'typeName') : undefined);
-      const ofExpr = of && !t ? sub(of, 'expr') : undefined;
+      const ofArg = of ? typeofType(of).arg : undefined;
       const e = sub(n, 'expr');
-      const type = t ? typeName(t) : undefined;
-      const typeOf = ofExpr ? expr(ofExpr) : undefined;
+      const type = t ? typeName(t) : ofArg?.kind === 'type-name' ? ofArg : undefined;
+      const typeOf = ofArg && ofArg.kind !== 'type-name' ? ofArg : undefined;
       const value = e ? expr(e) : undefined;
       return {
         kind: 'let',
@@ -646,9 +647,11 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
   function paren(n: CstNode): Expr {
     const open = need(tok(n, 'LParen'));
     const type = sub(n, 'typeName');
-    if (type) {
+    const of = sub(n, 'typeofType');
+    if (type || of) {
       const operand = unary(need(sub(n, 'unary')));
-      return { kind: 'cast', type: typeName(type), expr: operand, span: join(sp(open), operand.span) };
+      const to = of ? typeofType(of) : typeName(type!);
+      return { kind: 'cast', type: to, expr: operand, span: join(sp(open), operand.span) };
     }
     const close = need(tok(n, 'RParen'));
     const items = kids(n)['items'] ?? [];
@@ -681,18 +684,28 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
 
   function sizeofExpr(n: CstNode): Expr {
     const t = sub(n, 'typeName');
-    const e = sub(n, 'expr');
-    const arg = t ? typeName(t) : expr(need(e));
+    const of = sub(n, 'typeofType');
+    const arg = t ? typeName(t) : of ? typeofType(of) : expr(need(sub(n, 'expr')));
     return { kind: 'sizeof', arg, span: between(need(tok(n, 'Sizeof')), need(tok(n, 'RParen'))) };
   }
 
   function offsetofExpr(n: CstNode): Expr {
     const t = sub(n, 'typeName');
-    const type = t ? typeName(t) : expr(need(sub(n, 'expr')));
+    const of = sub(n, 'typeofType');
+    const type = t ? typeName(t) : of ? typeofType(of) : expr(need(sub(n, 'expr')));
     const field = toks(n, 'ops')
       .filter((x) => x.tokenType !== T.Dot)
       .map((x) => x.image);
     return { kind: 'offsetof', type, field, span: between(need(tok(n, 'Offsetof')), need(tok(n, 'RParen'))) };
+  }
+
+  /** `typeof(T)`, `typeof(expr)`; `typeof(typeof(x))` is `typeof(x)` */
+  function typeofType(n: CstNode): TypeofType {
+    const inner = sub(n, 'typeofType');
+    if (inner) return { ...typeofType(inner), span: between(need(tok(n, 'Identifier')), need(tok(n, 'RParen'))) };
+    const t = sub(n, 'typeName');
+    const arg = t ? typeName(t) : expr(need(sub(n, 'expr')));
+    return { kind: 'typeof', arg, span: between(need(tok(n, 'Identifier')), need(tok(n, 'RParen'))) };
   }
 
   function typeName(n: CstNode): TypeName {

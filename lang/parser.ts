@@ -293,6 +293,22 @@ export class ScryParser extends CstParser {
     return !!t && (!t.name || t.pointer || t.array || isTypeWord(t.name) || !isBuiltinName(t.name));
   }
 
+  /**
+   * `typeof(…)` at LA(1..) and then `closer`: where a type is written, `typeof(uint8)` and `typeof($x)` are types
+   * (bpftrace v0.26). Its parentheses are matched; a bare `typeof(x)` elsewhere stays a call.
+   */
+  private typeofAhead(closer: TokenType): boolean {
+    if (this.LA(1).tokenType !== T.Identifier || this.LA(1).image !== 'typeof' || this.LA(2).tokenType !== T.LParen)
+      return false;
+    let depth = 0;
+    for (let i = 2; ; i++) {
+      const t = this.LA(i).tokenType;
+      if (t === T.LParen) depth++;
+      else if (t === T.RParen && --depth === 0) return this.LA(i + 1).tokenType === closer;
+      else if (t === EOF) return false;
+    }
+  }
+
   /** `;` ends a simple statement; it may be left out before the end of the block. */
   private endStatement(): void {
     this.OR9([
@@ -614,6 +630,14 @@ export class ScryParser extends CstParser {
       IGNORE_AMBIGUITIES: true,
       DEF: [
         {
+          GATE: () => this.typeofAhead(T.RParen),
+          ALT: () => {
+            this.SUBRULE(this.typeofType);
+            this.CONSUME4(T.RParen, { LABEL: 'castClose' });
+            this.SUBRULE2(this.unary);
+          },
+        },
+        {
           GATE: () => this.castAhead(),
           ALT: () => {
             this.SUBRULE(this.typeName);
@@ -652,11 +676,12 @@ export class ScryParser extends CstParser {
     });
   }
 
-  /** a type name when one is written up to `end` (`sizeof(struct x)`), else an expression (`sizeof($v)`) */
+  /** a type when one is written up to `end` (`sizeof(struct x)`, `sizeof(typeof($v))`), else an expression */
   private typeOrExpr(end: TokenType): void {
     this.OR({
       IGNORE_AMBIGUITIES: true,
       DEF: [
+        { GATE: () => this.typeofAhead(end), ALT: () => this.SUBRULE(this.typeofType) },
         { GATE: () => this.typeArgAhead(end), ALT: () => this.SUBRULE(this.typeName) },
         { ALT: () => this.SUBRULE(this.expr) },
       ],

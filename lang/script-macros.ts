@@ -247,6 +247,12 @@ export function expandScriptMacros(program: Program): ExpandResult {
         if (of) return { ...node, arg: of, span: mark(node.span, scope) };
         break;
       }
+      case 'typeof': {
+        // `(typeof(x))v`, `sizeof(typeof(x))` for a parameter x: the argument's type
+        const of = node.arg.kind === 'type-name' && paramType(node.arg, scope);
+        if (of) return { ...node, arg: of, span: mark(node.span, scope) };
+        break;
+      }
       case 'for-map':
       case 'for-range':
         return { ...(copyFields(node, scope) as object), variable: rename(node.variable, scope) };

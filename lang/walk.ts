@@ -62,6 +62,8 @@ export function children(n: Node): Node[] {
       return [n.arg];
     case 'offsetof':
       return [n.type];
+    case 'typeof':
+      return [n.arg];
     case 'block-expr':
       return [...n.statements, n.value];
     default:

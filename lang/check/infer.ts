@@ -15,6 +15,7 @@ import {
   type LetStmt,
   type MapExpr,
   type Stmt,
+  type TypeofType,
 } from '../ast.ts';
 import { BUILTINS, builtinFunctions, builtinVars, aggregationReadType, readableInProbe } from '../builtins/index.ts';
 import { CONTEXT_VARIABLE } from '../builtins/context.ts';
@@ -147,7 +148,8 @@ function settleVariableUses(st: InferState, p: Probe): void {
   walk(p.body, (n) => {
     if ((n as Expr).kind === 'sizeof') {
       // sizeof($x) of a variable whose type settled after it was read: `$x = 1` is int8
-      const arg = (n as Extract<Expr, { kind: 'sizeof' }>).arg;
+      const written = (n as Extract<Expr, { kind: 'sizeof' }>).arg;
+      const arg = written.kind === 'typeof' ? written.arg : written; // sizeof(typeof($x)) is sizeof($x)
       const final = arg.kind === 'var' ? st.vars.get(arg.name) : undefined;
       if (final) st.constants.set(n as Expr, BigInt(sizeOf(final)));
       return;
@@ -743,7 +745,7 @@ function exprInner(st: InferState, e: Expr): Type {
       return sameType(a, b) || isPointer(a) ? a : isPointer(b) ? b : commonType(a, b);
     }
     case 'cast': {
-      const target = typeFromName(st, e.type);
+      const target = e.type.kind === 'typeof' ? typeofType(st, e.type) : typeFromName(st, e.type);
       const from = expr(st, e.expr);
       if (!target) return i64;
       if (target.kind === 'array') return arrayCast(st, e, target, from);
@@ -837,12 +839,22 @@ function exprInner(st: InferState, e: Expr): Type {
       return e.names ? { kind: 'tuple', elements, names: e.names } : { kind: 'tuple', elements };
     }
     case 'sizeof': {
-      const t = e.arg.kind === 'type-name' ? typeFromName(st, e.arg) : expr(st, e.arg);
+      const t =
+        e.arg.kind === 'type-name'
+          ? typeFromName(st, e.arg)
+          : e.arg.kind === 'typeof'
+            ? typeofType(st, e.arg)
+            : expr(st, e.arg);
       if (t) st.constants.set(e, BigInt(sizeOf(t)));
       return u64;
     }
     case 'offsetof': {
-      const t = e.type.kind === 'type-name' ? typeFromName(st, e.type) : expr(st, e.type);
+      const t =
+        e.type.kind === 'type-name'
+          ? typeFromName(st, e.type)
+          : e.type.kind === 'typeof'
+            ? typeofType(st, e.type)
+            : expr(st, e.type);
       if (!t) return u64;
       if (t.kind !== 'record' || !st.btf) {
         err(st, `offsetof needs a struct or union, got ${typeName(t)}`, e.span);
@@ -996,7 +1008,18 @@ function call(st: InferState, c: CallExpr, assignedTo: MapExpr | undefined): Typ
       c.name,
       builtinFunctions.map((f) => f.name),
     );
-    err(st, `unknown function '${c.name}'`, c.nameSpan, guess ? [`did you mean '${guess}'?`] : undefined);
+    err(
+      st,
+      `unknown function '${c.name}'`,
+      c.nameSpan,
+      c.name === 'typeof'
+        ? [
+            'typeof(…) names a type, not a value: use it in a cast (typeof($x))v, sizeof(typeof(…)) or let $y: typeof(…)',
+          ]
+        : guess
+          ? [`did you mean '${guess}'?`]
+          : undefined,
+    );
     c.args.forEach((a) => expr(st, a));
     return i64;
   }
@@ -1263,9 +1286,43 @@ function settleLiteralVariables(st: InferState): void {
   }
 }
 
+/** `typeof(T)` is T; `typeof(expr)` the expression's type (typeOfExpr) */
+function typeofType(st: InferState, t: TypeofType): Type | undefined {
+  return t.arg.kind === 'type-name' ? typeFromName(st, t.arg) : (typeOfExpr(st, t.arg) ?? i64);
+}
+
+/**
+ * The type `typeof(e)` names (bpftrace v0.26): the expression is typed, never evaluated. A variable's type is its
+ * own (`$x = (uint8)1` is uint8; one assigned only literals the literals' so far). `typeof(@m)` is the key type
+ * of a map with keys (a tuple of several) and the value type of one without; a map's types are those the whole
+ * program gives it, so a map first used later is typed again once inference has seen all of it. Undefined for a
+ * `let $x;` not assigned yet: typeof does not read it (which would make it an integer), so nothing is known.
+ */
+function typeOfExpr(st: InferState, e: Expr): Type | undefined {
+  if (e.kind === 'var' && !st.vars.has(e.name) && st.unsettled.get(e.name) === 'type') return undefined;
+  if (e.kind === 'map' && e.keys.length === 0 && !e.bare) {
+    const final = st.lateMaps?.get(e.name);
+    const info = final ?? st.maps.get(e.name);
+    if (!final) st.lateLoopMaps.add(e.name);
+    if (!info) {
+      err(st, `${e.name} is never assigned a value`, e.span, [`assign to ${e.name} somewhere, e.g. ${e.name}[1] = 0`]);
+      return i64;
+    }
+    if (info.keys.length === 0) return readType(info.value);
+    const keys = info.shownKeys ?? info.keys;
+    return keys.length === 1 ? keys[0]! : { kind: 'tuple', elements: [...keys] };
+  }
+  const t = expr(st, e);
+  const own = literalType(e); // typeof(1) is int8, as the literal is
+  if (own) return own;
+  const lit = e.kind === 'var' ? st.literalVars.get(e.name) : undefined;
+  if (lit && t.kind === 'int' && !t.view && !t.space) return lit.type;
+  return t.kind === 'int' && t.view ? valueType(t) : t;
+}
+
 function letStmt(st: InferState, s: LetStmt): void {
   // typeof(expr) only types its expression: the code generator never evaluates it
-  let declared = s.type ? typeFromName(st, s.type) : s.typeOf ? valueType(expr(st, s.typeOf)) : undefined;
+  let declared = s.type ? typeFromName(st, s.type) : s.typeOf ? typeOfExpr(st, s.typeOf) : undefined;
   const vt = s.value ? expr(st, s.value) : undefined;
   if (!declared && !vt) {
     if (!st.vars.has(s.name)) st.unsettled.set(s.name, 'type');

@@ -23,7 +23,7 @@ export function sx(n: Node | undefined): string {
     case 'assign':
       return `(${n.op} ${sx(n.target)} ${sx(n.value)})`;
     case 'let':
-      return `(let ${n.name}${n.type ? ` ${sx(n.type)}` : ''}${n.value ? ` ${sx(n.value)}` : ''})`;
+      return `(let ${n.name}${n.type ? ` ${sx(n.type)}` : ''}${n.typeOf ? ` (typeof ${sx(n.typeOf)})` : ''}${n.value ? ` ${sx(n.value)}` : ''})`;
     case 'if':
       return `(if ${sx(n.cond)} ${sx(n.then)}${n.else ? ` ${sx(n.else)}` : ''})`;
     case 'while':
@@ -76,6 +76,8 @@ export function sx(n: Node | undefined): string {
       return `(offsetof ${sx(n.type)} ${n.field.join('.')})`;
     case 'block-expr':
       return `({${[...n.statements.map(sx), sx(n.value)].join(' ')}})`;
+    case 'typeof':
+      return `(typeof ${sx(n.arg)})`;
     case 'type-name':
       return `<${n.name}${'*'.repeat(n.pointer)}${n.arrayLength !== undefined ? `[${n.arrayLength}]` : ''}>`;
   }
