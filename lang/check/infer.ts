@@ -839,22 +839,12 @@ function exprInner(st: InferState, e: Expr): Type {
       return e.names ? { kind: 'tuple', elements, names: e.names } : { kind: 'tuple', elements };
     }
     case 'sizeof': {
-      const t =
-        e.arg.kind === 'type-name'
-          ? typeFromName(st, e.arg)
-          : e.arg.kind === 'typeof'
-            ? typeofType(st, e.arg)
-            : expr(st, e.arg);
+      const t = operandType(st, e.arg);
       if (t) st.constants.set(e, BigInt(sizeOf(t)));
       return u64;
     }
     case 'offsetof': {
-      const t =
-        e.type.kind === 'type-name'
-          ? typeFromName(st, e.type)
-          : e.type.kind === 'typeof'
-            ? typeofType(st, e.type)
-            : expr(st, e.type);
+      const t = operandType(st, e.type);
       if (!t) return u64;
       if (t.kind !== 'record' || !st.btf) {
         err(st, `offsetof needs a struct or union, got ${typeName(t)}`, e.span);
@@ -1284,6 +1274,12 @@ function settleLiteralVariables(st: InferState): void {
     const held = st.vars.get(name);
     if (held?.kind === 'int' && !held.view && !held.space) st.vars.set(name, type);
   }
+}
+
+/** What sizeof/offsetof measure: a written type, typeof(…), or an expression's type (never evaluated). */
+function operandType(st: InferState, a: Extract<Expr, { kind: 'sizeof' }>['arg']): Type | undefined {
+  if (a.kind === 'type-name') return typeFromName(st, a);
+  return a.kind === 'typeof' ? typeofType(st, a) : expr(st, a);
 }
 
 /** `typeof(T)` is T; `typeof(expr)` the expression's type (typeOfExpr) */
