@@ -14,6 +14,7 @@ import * as assert from 'uvu/assert';
 import { boundedFiles, fileTimeoutMs } from '../../runtime/bounded-io.ts';
 import { ElfFile, SymbolTable } from '../../runtime/kernel/elf/index.ts';
 import { startScry } from '../helpers/cli.ts';
+import { hasGcc } from '../helpers/fixtures.ts';
 import { requireTracepoint } from '../helpers/kernel.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,8 +26,7 @@ function usable(): boolean {
     process.stderr.write('SKIP hung mount: no /dev/fuse\n');
     return false;
   }
-  const gcc = spawnSync('gcc', ['--version']);
-  if (gcc.error || gcc.status !== 0) {
+  if (!hasGcc()) {
     process.stderr.write('SKIP hung mount: gcc is not installed\n');
     return false;
   }

@@ -29,6 +29,7 @@ import { openHistory } from '../../repl/history.ts';
 import { CXXFILT_PATH, ElfFile, SymbolTable, untrustedProgram } from '../../runtime/kernel/elf/index.ts';
 import { formatUsym } from '../../runtime/kernel/user-symbols.ts';
 import { runScry, scryBin } from '../helpers/cli.ts';
+import { hasGcc } from '../helpers/fixtures.ts';
 import { requireRoot, skipCheck } from '../helpers/kernel.ts';
 
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
@@ -46,8 +47,7 @@ function usable(): boolean {
     process.stderr.write('SKIP untrusted inputs: setpriv cannot run as nobody\n');
     return false;
   }
-  const gcc = spawnSync('gcc', ['--version']);
-  if (gcc.error || gcc.status !== 0) {
+  if (!hasGcc()) {
     process.stderr.write('SKIP untrusted inputs: gcc is not installed\n');
     return false;
   }

@@ -31,9 +31,14 @@ function gcc(args: string[]): string | undefined {
   return undefined;
 }
 
-function build(): Fixtures | string {
+/** Whether gcc runs here (the C fixtures need it). */
+export function hasGcc(): boolean {
   const probe = spawnSync('gcc', ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return 'gcc is not installed';
+  return !probe.error && probe.status === 0;
+}
+
+function build(): Fixtures | string {
+  if (!hasGcc()) return 'gcc is not installed';
   const dir = mkdtempSync(join(tmpdir(), 'scry-fixtures-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const src = (f: string) => join(sources, f);
