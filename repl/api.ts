@@ -1,34 +1,24 @@
 // scry as a library: `compile()` (no root) and `trace()` (root), the package's public surface (package.json
-// "exports" → dist/api.mjs, built from this file by scripts/build-api.mjs). It adapts compileSource and Session
-// and converts their results to plain data; it adds no compiler or runtime logic of its own.
+// "exports" → dist/api.mjs, built from this file by scripts/build-api.mjs). trace() is a ScriptRun
+// (script-run.ts: the run the CLI and the REPL are too) whose output sink queues typed events; this file converts
+// what it reports to plain data and adds no compiler or runtime logic of its own.
 //
 // Every type a public signature names is declared in this file, so the shipped declarations (dist/api.d.ts)
 // are one self-contained file: the internal types (AST, spans, layouts) stay out of the public surface.
 // docs/api.md documents it; anything not exported here is internal and may change in any release.
-import {
-  compileSource,
-  disasmListing,
-  type CompiledProgram,
-  type CompileSourceOptions,
-  type MapSpec,
-} from '../compiler/index.ts';
+import { disasmListing, type CompiledProgram, type MapSpec } from '../compiler/index.ts';
 import { lineCol, renderDiagnostics, type Diagnostic, type KernelInfo, type TracepointFormat } from '../lang/index.ts';
 import {
-  hasSignedDivision,
   hostKernelInfo,
-  importFiles,
-  includeResolver,
   parseBtf,
   parseFormat,
-  PrivilegeError,
-  ScryRuntimeError,
-  Session,
   type MapSnapshot,
   type OutputSink,
   type TraceEvent,
   type Value as RuntimeValue,
 } from '../runtime/index.ts';
 import { bucketRange } from './print/hist.ts';
+import { compileScript, runFailure, ScriptRun, type ScriptOptions } from './script-run.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public types
@@ -341,9 +331,7 @@ const compiledOf = new WeakMap<ScryProgram, CompiledProgram>();
 /** Compiles a script: its program as data when it has no error, and its diagnostics. Needs no privileges. */
 export function compile(source: string, options: CompileOptions = {}): CompileResult {
   const facts = options.kernel === undefined || options.kernel === 'host' ? undefined : options.kernel;
-  const kernel = facts ? kernelFromFacts(facts) : hostKernelInfo();
-  // signed division is one instruction where the kernel has it (Linux 6.6): asked of this kernel only
-  const result = compileSource(source, kernel, sourceOptions(options, facts ? false : hasSignedDivision()));
+  const result = compileScript(source, scriptOptions(options, facts && kernelFromFacts(facts)));
   const diagnostics = [...result.diagnostics];
   const named = result.namedParamProblem;
   if (named)
@@ -356,22 +344,22 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   return { ...(program ? { program } : {}), diagnostics: diagnostics.map(diagnosticData) };
 }
 
-function sourceOptions(options: CompileOptions, signedDivision: boolean): CompileSourceOptions {
+/** The public options in the terms of the shared script run (script-run.ts); `kernel` absent: this machine's. */
+function scriptOptions(options: CompileOptions, kernel: KernelInfo | undefined): ScriptOptions {
   return {
     name: options.name ?? 'script.bt',
     params: (options.params ?? []).map(String),
     namedArgs: new Map(
       Object.entries(options.namedParams ?? {}).map(([k, v]) => [k, v === true ? true : String(v)] as const),
     ),
-    unsafe: options.unsafe ?? false,
-    helperErrors: options.helperErrors ?? 1,
+    ...(options.unsafe !== undefined ? { unsafe: options.unsafe } : {}),
+    ...(options.helperErrors !== undefined ? { helperErrors: options.helperErrors } : {}),
     ...(options.pid !== undefined ? { pid: options.pid } : {}),
-    settings: options.settings ?? {},
+    ...(options.settings ? { settings: options.settings } : {}),
     ...(options.includeFiles ? { includeFiles: options.includeFiles } : {}),
-    resolveInclude: includeResolver({ includeDirs: options.includeDirs ?? [] }),
-    importFiles: importFiles(),
-    optimize: options.optimize ?? true,
-    signedDivision,
+    ...(options.includeDirs ? { includeDirs: options.includeDirs } : {}),
+    ...(options.optimize !== undefined ? { optimize: options.optimize } : {}),
+    ...(kernel ? { kernel } : {}),
   };
 }
 
@@ -518,77 +506,99 @@ export async function trace(source: string | ScryProgram, options: TraceOptions 
     if (!known) throw new TypeError('trace(): the program must be one compile() returned');
     [program, compiled] = [source, known];
   }
-  const run = new Run(program, options.bufferEvents ?? 10000);
-  let session: Session;
+  const queue = new EventQueue(options.bufferEvents ?? 10000);
+  let run: ScriptRun;
   try {
-    session = Session.start(compiled, {
-      sink: run.sink,
+    run = ScriptRun.start(compiled, {
+      sink: queue.sink,
       printfArgs: true,
+      keepMaps: true,
+      ...(options.signal ? { signal: options.signal } : {}),
       ...(options.pid !== undefined ? { pid: options.pid } : {}),
       ...(options.cpid !== undefined ? { cpid: options.cpid } : {}),
     });
   } catch (e) {
     throw publicError(e);
   }
-  run.started(session, options.signal);
-  return run;
+  return new Run(program, run, queue);
 }
 
-type Waiter = (r: IteratorResult<ScryEvent>) => void;
-
+/** The public face of a ScriptRun: its events from the queue, its maps as plain data. */
 class Run implements TraceRun {
   readonly done: Promise<number>;
-  private session!: Session;
-  private readonly queue: ScryEvent[] = [];
-  private waiter: Waiter | undefined;
-  private reading: 'not yet' | 'reading' | 'gone' = 'not yet';
-  /** events dropped before events() was first called (see push) */
-  private unread = 0;
-  /** set once the last event (exit) is queued */
-  private ended = false;
-  private finalMaps: Record<string, MapData> | undefined;
-  private resolveDone!: (code: number) => void;
-  private unlisten: (() => void) | undefined;
 
   constructor(
     readonly program: ScryProgram,
-    private readonly limit: number,
+    private readonly run: ScriptRun,
+    private readonly queue: EventQueue,
   ) {
-    this.done = new Promise((r) => (this.resolveDone = r));
-  }
-
-  /** What the session reports to: events queue for events(); at the end, the maps as END left them. */
-  readonly sink: OutputSink = {
-    event: (e) => this.push(eventData(e)),
-    end: () => {
-      this.finalMaps = Object.fromEntries(
-        this.session.mapNames().flatMap((name) => {
-          const snap = this.session.snapshot(name);
-          return snap ? [[name, mapData(snap)]] : [];
-        }),
-      );
-    },
-    blocked: () => this.reading === 'reading' && this.queue.length >= this.limit,
-  };
-
-  started(session: Session, signal: AbortSignal | undefined): void {
-    this.session = session;
-    if (signal) {
-      const abort = () => void session.stop('discard').catch(() => {});
-      signal.addEventListener('abort', abort, { once: true });
-      this.unlisten = () => signal.removeEventListener('abort', abort);
-    }
-    void session.done.then((code) => {
-      this.unlisten?.();
-      this.push({ kind: 'exit', code });
-      this.ended = true;
-      if (this.waiter && !this.queue.length) this.waiter({ done: true, value: undefined });
-      this.resolveDone(code);
+    this.done = run.done.then((code) => {
+      queue.close(code);
+      return code;
     });
   }
 
   get running(): boolean {
-    return this.session.running;
+    return this.run.running;
+  }
+
+  events(): AsyncIterableIterator<ScryEvent> {
+    return this.queue.reader();
+  }
+
+  readonly maps = {
+    names: (): readonly string[] => this.run.mapNames(),
+    read: async (name: string): Promise<MapData> => {
+      const snap = this.run.snapshot(name);
+      if (snap) return mapData(snap);
+      const names = this.run.mapNames();
+      if (!names.includes(name))
+        throw new ScryError(`the script has no map ${name}`, {
+          hints: [names.length ? `its maps: ${names.join(', ')}` : 'it has no maps'],
+        });
+      throw new ScryError(`map ${name} cannot be read: the run has ended`);
+    },
+  };
+
+  async stop(): Promise<Readonly<Record<string, MapData>>> {
+    try {
+      await this.run.stop();
+    } catch (e) {
+      throw publicError(e);
+    }
+    await this.done;
+    return Object.fromEntries([...(this.run.finalMaps ?? [])].map(([name, snap]) => [name, mapData(snap)]));
+  }
+}
+
+type Waiter = (r: IteratorResult<ScryEvent>) => void;
+
+/**
+ * The library's output sink: the run's events as typed data, queued for one reader. A reader that falls
+ * `limit` behind makes the run stop reading the kernel (blocked); with no reader yet the newest are kept.
+ */
+class EventQueue {
+  private readonly queue: ScryEvent[] = [];
+  private waiter: Waiter | undefined;
+  private reading: 'not yet' | 'reading' | 'gone' = 'not yet';
+  /** events dropped before reader() was first called (see push) */
+  private unread = 0;
+  /** set once the last event (exit) is queued */
+  private ended = false;
+
+  constructor(private readonly limit: number) {}
+
+  readonly sink: OutputSink = {
+    event: (e) => this.push(eventData(e)),
+    end: () => {},
+    blocked: () => this.reading === 'reading' && this.queue.length >= this.limit,
+  };
+
+  /** The run has closed: `exit` is the last event. */
+  close(code: number): void {
+    this.push({ kind: 'exit', code });
+    this.ended = true;
+    if (this.waiter && !this.queue.length) this.waiter({ done: true, value: undefined });
   }
 
   private push(e: ScryEvent): void {
@@ -608,7 +618,7 @@ class Run implements TraceRun {
     this.queue.push(e);
   }
 
-  events(): AsyncIterableIterator<ScryEvent> {
+  reader(): AsyncIterableIterator<ScryEvent> {
     if (this.reading !== 'not yet') throw new Error('events(): a trace has one reader, and it is taken');
     this.reading = 'reading';
     if (this.unread) this.queue.unshift({ kind: 'lost', count: this.unread });
@@ -630,32 +640,6 @@ class Run implements TraceRun {
       [Symbol.asyncIterator]: () => it,
     };
     return it;
-  }
-
-  readonly maps = {
-    names: (): readonly string[] => this.session.mapNames(),
-    read: async (name: string): Promise<MapData> => {
-      const final = this.finalMaps?.[name];
-      if (final) return final;
-      const snap = this.session.snapshot(name);
-      if (snap) return mapData(snap);
-      const names = this.session.mapNames();
-      if (!names.includes(name))
-        throw new ScryError(`the script has no map ${name}`, {
-          hints: [names.length ? `its maps: ${names.join(', ')}` : 'it has no maps'],
-        });
-      throw new ScryError(`map ${name} cannot be read: the run has ended`);
-    },
-  };
-
-  async stop(): Promise<Readonly<Record<string, MapData>>> {
-    try {
-      await this.session.stop();
-    } catch (e) {
-      throw publicError(e);
-    }
-    await this.done;
-    return this.finalMaps ?? {};
   }
 }
 
@@ -722,23 +706,10 @@ function mapData(snap: MapSnapshot): MapData {
 /** An error from the runtime as one of the public classes (a bug is passed on as it is). */
 function publicError(e: unknown): unknown {
   if (e instanceof ScryError) return e;
-  if (e instanceof PrivilegeError) return new ScryPermissionError(e.message, { hints: e.hints, cause: e });
-  const sys = syscallFailure(e);
-  if (e instanceof ScryRuntimeError) {
-    const where = location(e.span);
-    const options = { hints: e.hints, ...(where ? { location: where } : {}), cause: e };
-    return sys ? new ScryKernelError(e.message, sys, options) : new ScryError(e.message, options);
-  }
-  if (sys) return new ScryKernelError((e as Error).message, sys, { cause: e });
-  return e;
-}
-
-/** The failed system call along the error's cause chain (runtime/sys SysError: syscall, errno, code). */
-function syscallFailure(e: unknown): { syscall: string; errno: number; code: string } | undefined {
-  for (let x = e, depth = 0; x instanceof Error && depth < 10; x = x.cause, depth++) {
-    const s = x as Error & { syscall?: unknown; errno?: unknown; code?: unknown };
-    if (typeof s.syscall === 'string' && typeof s.errno === 'number' && typeof s.code === 'string')
-      return { syscall: s.syscall, errno: s.errno, code: s.code };
-  }
-  return undefined;
+  const f = runFailure(e);
+  if (!f) return e;
+  if (f.kind === 'permission') return new ScryPermissionError(f.message, { hints: f.hints, cause: e });
+  const where = location(f.span);
+  const options = { hints: f.hints, ...(where ? { location: where } : {}), cause: e };
+  return f.syscall ? new ScryKernelError(f.message, f.syscall, options) : new ScryError(f.message, options);
 }
