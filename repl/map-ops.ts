@@ -1,6 +1,7 @@
 // zero(@x) and delete(@x[key]) typed at the prompt: on the live map of a running program (through the fd the
 // session lends, the way the live view reads it), or on the copy kept when its program stopped.
-import { sameValue, type CValue, type MapSnapshot, type Session, type Value } from '../runtime/index.ts';
+import { sameValue, type CValue, type MapSnapshot, type Value } from '../runtime/index.ts';
+import type { ScriptRun } from './script-run.ts';
 import type { KeyLiteral } from './prompt-input.ts';
 
 type Layout = MapSnapshot['layout'];
@@ -15,12 +16,12 @@ export function keyMismatch(name: string, layout: Layout, keys: readonly KeyLite
 }
 
 /** Sets every value of the live map to zero (as zero(@x) in a probe); false when the session has no such map. */
-export function zeroLive(session: Session, name: string): boolean {
+export function zeroLive(session: ScriptRun, name: string): boolean {
   return session.zeroMap(name);
 }
 
 /** Deletes the live entry whose keys are `keys`: 1 if it was there, else 0. */
-export function deleteLive(session: Session, name: string, keys: readonly KeyLiteral[]): number {
+export function deleteLive(session: ScriptRun, name: string, keys: readonly KeyLiteral[]): number {
   return session.deleteEntry(name, keys);
 }
 

@@ -6,16 +6,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { clearScreenDown, cursorTo, moveCursor } from 'node:readline';
 import { Recoverable, start, type REPLServer } from 'node:repl';
-import { compileSource, type CompiledProgram } from '../compiler/index.ts';
+import type { CompiledProgram } from '../compiler/index.ts';
 import { error, renderDiagnostics } from '../lang/index.ts';
-import {
-  hostKernelInfo,
-  includeResolver,
-  ScryRuntimeError,
-  Session,
-  type MapSnapshot,
-  type OutputSink,
-} from '../runtime/index.ts';
+import type { MapSnapshot, OutputSink } from '../runtime/index.ts';
 import {
   commands,
   mapRead,
@@ -30,6 +23,7 @@ import { deleteKept, deleteLive, keyMismatch, zeroKept, zeroLive } from './map-o
 import { promptInput } from './prompt-input.ts';
 import { complete, tabCompletes } from './complete.ts';
 import { textSink } from './sink.ts';
+import { compileScript, runFailure, ScriptRun } from './script-run.ts';
 
 export interface ReplOptions {
   readonly quiet: boolean;
@@ -44,7 +38,8 @@ export interface ReplOptions {
 }
 
 interface Program extends RunningProgram {
-  readonly session: Session;
+  /** the run each program is (script-run.ts: the CLI's and the library's too) */
+  readonly run: ScriptRun;
   /** stopped from the REPL (Ctrl-C, .stop), not by exit() */
   stopping: boolean;
 }
@@ -65,7 +60,6 @@ export function startRepl(opts: ReplOptions): Promise<number> {
   let pending = '';
   /** the prompt is on screen, so output must be written above it */
   let promptShown = false;
-  const kernel = hostKernelInfo();
 
   let r: REPLServer;
 
@@ -92,7 +86,7 @@ export function startRepl(opts: ReplOptions): Promise<number> {
         .reverse()
         .filter((p) => p.maps.includes(name))
         .flatMap((p) => {
-          const snapshot = p.session.snapshot(name);
+          const snapshot = p.run.snapshot(name);
           return snapshot ? [{ from: p.id, snapshot, kept: false }] : [];
         });
       if (live.length) return live;
@@ -102,7 +96,7 @@ export function startRepl(opts: ReplOptions): Promise<number> {
     clearMaps(name) {
       const cleared = new Set<string>();
       for (const p of running.values())
-        for (const m of p.maps) if ((name === undefined || m === name) && p.session.clearMap(m)) cleared.add(m);
+        for (const m of p.maps) if ((name === undefined || m === name) && p.run.clearMap(m)) cleared.add(m);
       // a stopped program's copy stays, empty, as the map would after clear(@x)
       for (const [k, c] of kept)
         if (name === undefined || k === name) {
@@ -113,7 +107,7 @@ export function startRepl(opts: ReplOptions): Promise<number> {
     },
     zeroMaps(name) {
       let zeroed = 0;
-      for (const p of running.values()) if (p.maps.includes(name) && zeroLive(p.session, name)) zeroed++;
+      for (const p of running.values()) if (p.maps.includes(name) && zeroLive(p.run, name)) zeroed++;
       const k = kept.get(name);
       if (k) {
         kept.set(name, { from: k.from, snapshot: zeroKept(k.snapshot) });
@@ -124,11 +118,11 @@ export function startRepl(opts: ReplOptions): Promise<number> {
     deleteEntry(name, keys) {
       let deleted = 0;
       for (const p of running.values()) {
-        const layout = p.maps.includes(name) ? p.session.snapshot(name)?.layout : undefined;
+        const layout = p.maps.includes(name) ? p.run.snapshot(name)?.layout : undefined;
         if (!layout) continue;
         const mismatch = keyMismatch(name, layout, keys);
         if (mismatch) return mismatch;
-        deleted += deleteLive(p.session, name, keys);
+        deleted += deleteLive(p.run, name, keys);
       }
       const k = kept.get(name);
       if (k) {
@@ -148,11 +142,11 @@ export function startRepl(opts: ReplOptions): Promise<number> {
 
   /** Compiles and starts a program, or says why it cannot. */
   function runProgram(name: string, text: string): void {
-    const compiled = compileSource(text, kernel, {
+    const compiled = compileScript(text, {
       name,
-      unsafe: opts.unsafe,
-      includeFiles: opts.includeFiles ?? [],
-      resolveInclude: includeResolver({ includeDirs: opts.includeDirs ?? [] }),
+      ...(opts.unsafe !== undefined ? { unsafe: opts.unsafe } : {}),
+      ...(opts.includeFiles ? { includeFiles: opts.includeFiles } : {}),
+      ...(opts.includeDirs ? { includeDirs: opts.includeDirs } : {}),
       ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
       settings: process.env, // BPFTRACE_* settings, as on the command line
     });
@@ -177,7 +171,6 @@ export function startRepl(opts: ReplOptions): Promise<number> {
       },
       { quiet: true },
     );
-    let session: Session | undefined;
     const sink: OutputSink = {
       event(e) {
         if (e.kind === 'attached') {
@@ -190,32 +183,28 @@ export function startRepl(opts: ReplOptions): Promise<number> {
         text_.end();
         if (partial) host.out(`${partial}\n`);
         partial = '';
-        // the maps stay readable at the prompt after the program has gone
-        if (session)
-          for (const m of session.mapNames()) {
-            const snapshot = session.snapshot(m);
-            if (snapshot) kept.set(m, { from: id, snapshot });
-          }
+        // the maps stay readable at the prompt after the program has gone (read as END left them: keepMaps)
+        for (const [m, snapshot] of run?.finalMaps ?? []) kept.set(m, { from: id, snapshot });
       },
     };
+    let run: ScriptRun | undefined;
     try {
-      session = Session.start(compiled.program, { sink });
+      run = ScriptRun.start(compiled.program, { sink, keepMaps: true });
     } catch (e) {
-      const d = e instanceof ScryRuntimeError ? error(e.message, e.span, e.hints) : error((e as Error).message);
-      return void host.err(renderDiagnostics([d]));
+      return void host.err(renderDiagnostics([failureDiagnostic(e)]));
     }
     const program: Program = {
       id,
       source: text,
       started: Date.now(),
       probes: compiled.program.programs.length, // as the banner counts them (BEGIN and END too, as bpftrace)
-      maps: session.mapNames(),
-      session,
+      maps: run.mapNames(),
+      run,
       stopping: false,
     };
     running.set(id, program);
     for (const m of program.maps) kept.delete(m);
-    void session.done.then((code) => {
+    void run.done.then((code) => {
       running.delete(id);
       if (!program.stopping) host.err(`[${id}] ended${code ? ` (exit code ${code})` : ''}\n`);
     });
@@ -227,13 +216,9 @@ export function startRepl(opts: ReplOptions): Promise<number> {
     if (!p) return;
     p.stopping = true;
     try {
-      await p.session.stop();
+      await p.run.stop();
     } catch (e) {
-      host.err(
-        renderDiagnostics([
-          e instanceof ScryRuntimeError ? error(e.message, e.span, e.hints) : error((e as Error).message),
-        ]),
-      );
+      host.err(renderDiagnostics([failureDiagnostic(e)]));
     }
   }
 
@@ -407,4 +392,10 @@ export function startRepl(opts: ReplOptions): Promise<number> {
       void Promise.all([...running.keys()].map((id) => stopProgram(id))).then(() => resolve(0));
     });
   });
+}
+
+/** A program that could not start or stop, as a diagnostic (the REPL goes on, whatever failed). */
+function failureDiagnostic(e: unknown) {
+  const f = runFailure(e);
+  return f ? error(f.message, f.span, [...f.hints]) : error((e as Error).message);
 }
