@@ -2,6 +2,7 @@
 // is wrapped by each pointer, array and function level on the way down to the base type, so
 // `int (*fn)(void *)` and `char (*p)[16]` come out right. Pure: works on any BtfTypes.
 import type { BtfMember, BtfType, BtfTypes } from './btf.ts';
+import { cDefinition } from './btf-c.ts';
 
 const MAX_DEPTH = 64;
 
@@ -17,10 +18,17 @@ export function declaration(btf: BtfTypes, id: number, name: string): string {
 
 /**
  * A whole definition: struct/union (anonymous members inline), enum, typedef, func prototype or
- * variable, ending with ';'. bpftool's `format c` layout (tabs), so the two can be compared.
+ * variable, ending with ';'. Struct, union, enum and typedef definitions are the C header's (lang/btf-c.ts,
+ * bpftool's `format c` layout, padding members included); with `offsets`, members carry offset comments
+ * instead of padding.
  */
 export function definition(btf: BtfTypes, id: number, options: { readonly offsets?: boolean } = {}): string {
   const t = btf.type(id);
+  if (
+    options.offsets !== true &&
+    (t.kind === 'struct' || t.kind === 'union' || t.kind === 'enum' || t.kind === 'typedef')
+  )
+    return `${cDefinition(btf, id)};`;
   switch (t.kind) {
     case 'struct':
     case 'union':

@@ -73,4 +73,5 @@ export { deepest, isStackOverflow } from './walk.ts';
 export { scriptC, type ScriptC, type ScriptCOptions } from './c/script-c.ts';
 export type { IncludeFound, IncludeMissing, IncludeResolver } from './c/preprocess.ts';
 export { declaration, definition, typeName } from './btf-print.ts';
+export { cDefinition, cHeader, type CHeader, type CHeaderOptions } from './btf-c.ts';
 export { namedParamDecls, resolveNamedParams, type NamedParamProblem } from './builtins/params.ts';

@@ -49,6 +49,11 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     const aot = aotRun(argv.slice(1));
     return 'exit' in aot ? aot.exit : run(aot.program, aot.opts);
   }
+  if (argv[0] === 'btf') {
+    // `scry btf dump …`: kernel types as C (a script file named btf runs as ./btf)
+    const { btfCommand } = await import('./btf-command.ts');
+    return btfCommand(argv.slice(1));
+  }
   const parsed = parseArgs(argv);
   if (!parsed.ok) {
     if (parsed.out) process.stdout.write(parsed.out);

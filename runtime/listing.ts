@@ -178,7 +178,9 @@ function listTypes(kind: string, name: string, verbose: boolean): string[] {
     const id = btf.find(name, kind as 'struct');
     if (id !== undefined) ids.push(id);
   }
-  return ids.flatMap((id) => (verbose ? btf.definition(id).split('\n') : [`${kind} ${btf.name(id)}`]));
+  // -v: one entry per definition (so combining listings cannot merge two padding lines), then an empty line,
+  // as bpftrace prints them
+  return ids.map((id) => (verbose ? `${btf.definition(id)}\n` : `${kind} ${btf.name(id)}`));
 }
 
 /**

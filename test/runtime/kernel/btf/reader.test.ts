@@ -552,6 +552,8 @@ parse('C definitions, with and without offsets', () => {
     [
       'struct foo {',
       '\tvolatile pid_t a;',
+      // the union (4-byte aligned) is at 8: a padding member says so, as bpftool's header does
+      '\tlong: 0;',
       '\tunion {',
       '\t\tunsigned int b;',
       '\t\tstruct {',
@@ -637,6 +639,8 @@ parse('C definitions: anonymous types inline wherever they appear; array qualifi
       '\t\tRED = 0,',
       '\t} color;',
       '\tstruct {} nothing;',
+      // 48 bytes, the last member ends at 36: padding up to the size
+      '\tlong: 64;',
       '};',
     ].join('\n'),
   );
