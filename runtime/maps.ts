@@ -113,23 +113,19 @@ function cpuCount(spec: MapSpec): number {
  */
 export type MapReadMode = 'auto' | 'batch' | 'per-key';
 
+/** One entry as entriesOf hands it over: its key at `koff` of `key`, its value (laid out as mapLookup would write it) at `voff` of `value`; valid during the call only. */
+type EntryVisitor = (key: DataView, koff: number, value: DataView, voff: number) => void;
+
 /**
- * Every entry of the map: `value` holds the entry's value, laid out as mapLookup would write it, when its
- * key is yielded (the key's bytes are valid until the next one). Entries deleted meanwhile are left out.
+ * Visits every entry of the map (entries deleted meanwhile are left out). Batches are visited where they
+ * landed, with no copy or view per entry: a 100k-key map is 100k entries read.
  */
-function* entriesOf(
-  fd: number,
-  spec: MapSpec,
-  ncpu: number,
-  value: Uint8Array,
-  mode: MapReadMode,
-): Generator<Uint8Array> {
-  if (mode !== 'per-key') {
-    const batched = batchEntries(fd, spec, ncpu, value, mode === 'batch');
-    if (batched) return yield* batched;
-  }
+function entriesOf(fd: number, spec: MapSpec, ncpu: number, mode: MapReadMode, visit: EntryVisitor): void {
+  if (mode !== 'per-key' && batchEntries(fd, spec, ncpu, mode === 'batch', visit)) return;
+  const value = new Uint8Array(Math.ceil(spec.valueSize / 8) * 8 * ncpu);
+  const vview = new DataView(value.buffer);
   for (const key of allKeys(fd, spec.keySize)) {
-    if (mapLookup(fd, key, value)) yield key;
+    if (mapLookup(fd, key, value)) visit(new DataView(key.buffer), 0, vview, 0);
   }
 }
 
@@ -143,13 +139,7 @@ const FIRST_BATCH = 256;
  * as it does get_next_key's. undefined when the kernel cannot (EINVAL from a kernel without the command,
  * ENOTSUPP/EOPNOTSUPP for a map type without it), unless `required`.
  */
-function batchEntries(
-  fd: number,
-  spec: MapSpec,
-  ncpu: number,
-  value: Uint8Array,
-  required: boolean,
-): Generator<Uint8Array> | undefined {
+function batchEntries(fd: number, spec: MapSpec, ncpu: number, required: boolean, visit: EntryVisitor): boolean {
   const ks = spec.keySize;
   // the kernel packs values at value_size (per-CPU: round_up(value_size, 8) per possible CPU), keys at key_size
   const percpu = perCpu(spec);
@@ -158,7 +148,7 @@ function batchEntries(
   const most = Math.min(spec.maxEntries, Math.max(FIRST_BATCH, Math.floor(BATCH_BYTES / (ks + vs))));
   let count = Math.min(FIRST_BATCH, most);
   let keys = new Uint8Array(count * ks);
-  let values = new Uint8Array(count * vs);
+  let values = new Uint8Array(count * vs + 8); // + 8: an 8-byte read of the last value stays inside
   // the position: a bucket index (u32) for hash maps, the last key read for arrays
   let inBatch: Uint8Array | null = null;
   let outBatch: Uint8Array = new Uint8Array(Math.max(ks, 4));
@@ -175,26 +165,23 @@ function batchEntries(
   try {
     first = lookup();
   } catch (e) {
-    if (!required && isSysError(e, 'EINVAL', 'ENOTSUPP', 'EOPNOTSUPP')) return undefined;
+    if (!required && isSysError(e, 'EINVAL', 'ENOTSUPP', 'EOPNOTSUPP')) return false;
     throw e;
   }
-  return (function* () {
-    for (let r = first; ; r = lookup()) {
-      if (r) {
-        for (let i = 0; i < r.count; i++) {
-          value.set(values.subarray(i * vs, (i + 1) * vs));
-          yield keys.subarray(i * ks, (i + 1) * ks);
-        }
-        if (r.done) return;
-        if (r.count > 0) [inBatch, outBatch] = [outBatch, inBatch ?? new Uint8Array(outBatch.length)];
-      }
-      if (!r || (r.count === count && count < most)) {
-        count = r ? Math.min(most, count * 4) : count * 4; // a bucket that did not fit grows it past `most`
-        keys = new Uint8Array(count * ks);
-        values = new Uint8Array(count * vs);
-      }
+  for (let r = first; ; r = lookup()) {
+    if (r) {
+      const kview = new DataView(keys.buffer);
+      const vview = new DataView(values.buffer);
+      for (let i = 0; i < r.count; i++) visit(kview, i * ks, vview, i * vs);
+      if (r.done) return true;
+      if (r.count > 0) [inBatch, outBatch] = [outBatch, inBatch ?? new Uint8Array(outBatch.length)];
     }
-  })();
+    if (!r || (r.count === count && count < most)) {
+      count = r ? Math.min(most, count * 4) : count * 4; // a bucket that did not fit grows it past `most`
+      keys = new Uint8Array(count * ks);
+      values = new Uint8Array(count * vs + 8);
+    }
+  }
 }
 
 export function snapshotMap(
@@ -207,61 +194,65 @@ export function snapshotMap(
   if (!layout) throw new Error(`map ${spec.name} is not a script map`);
   const ncpu = cpuCount(spec);
   const stride = Math.ceil(spec.valueSize / 8) * 8;
-  const value = new Uint8Array(stride * ncpu);
-  const vview = new DataView(value.buffer);
   const v = layout.value;
   const entries: MapEntry[] = [];
   const histograms = new Map<string, { keys: readonly Value[]; buckets: bigint[]; total: bigint }>();
-  const readKeys = (kview: DataView) => layout.keys.map((k) => readValue(k.type, kview, k.offset, ctx, 'key'));
+  const readKeys = (kview: DataView, koff: number) =>
+    layout.keys.map((k) => readValue(k.type, kview, koff + k.offset, ctx, 'key'));
+  const keyBytes = (kview: DataView, koff: number, n: number) =>
+    Buffer.from(kview.buffer, kview.byteOffset + koff, n).toString('latin1');
   const series = new TseriesCollector();
-  for (const key of entriesOf(fd, spec, ncpu, value, mode)) {
-    const kview = new DataView(key.buffer, key.byteOffset, key.byteLength);
+  entriesOf(fd, spec, ncpu, mode, (kview, koff, vview, voff) => {
     if (v.kind === 'tseries') {
       // one kernel entry per interval slot, gathered under the script's key like histogram buckets
-      const id = Buffer.from(key.buffer, key.byteOffset, layout.bucket ?? 0).toString('latin1');
-      series.add(id, () => readKeys(kview), reduceSlot(v, vview, stride, ncpu));
-      continue;
+      const slot = new DataView(vview.buffer, vview.byteOffset + voff, stride * ncpu);
+      series.add(
+        keyBytes(kview, koff, layout.bucket ?? 0),
+        () => readKeys(kview, koff),
+        reduceSlot(v, slot, stride, ncpu),
+      );
+      return;
     }
     if (v.kind === 'hist' || v.kind === 'lhist') {
       // one kernel entry per bucket: gather them under the script's key (the key bytes before the bucket),
       // whose values are read once, for its first bucket
       const at = layout.bucket ?? 0;
-      const id = Buffer.from(key.buffer, key.byteOffset, at).toString('latin1');
+      const id = keyBytes(kview, koff, at);
       let h = histograms.get(id);
       if (!h)
         histograms.set(
           id,
-          (h = { keys: readKeys(kview), buckets: new Array<bigint>(bucketCount(v)).fill(0n), total: 0n }),
+          (h = { keys: readKeys(kview, koff), buckets: new Array<bigint>(bucketCount(v)).fill(0n), total: 0n }),
         );
-      const index = Number(kview.getBigUint64(at, true));
+      const index = Number(kview.getBigUint64(koff + at, true));
       if (index < h.buckets.length) {
-        const n = sumCpus(vview, 0, stride, ncpu, false);
+        const n = sumCpus(vview, voff, stride, ncpu, false);
         h.total += n - h.buckets[index]!; // summed as they come: adding ~65 buckets per key again at the end cost more than reading
         h.buckets[index] = n;
       }
-      continue;
+      return;
     }
-    const keys = readKeys(kview);
+    const keys = readKeys(kview, koff);
     switch (v.kind) {
       case 'value': {
-        const read = readValue(v.type, vview, 0, ctx);
+        const read = readValue(v.type, vview, voff, ctx);
         if (typeof read === 'bigint') entries.push({ keys, value: read });
         else if (v.type.kind === 'int' || v.type.kind === 'bool')
-          entries.push({ keys, value: vview.getBigUint64(0, true), data: read }); // a pointer (by address), a bool
+          entries.push({ keys, value: vview.getBigUint64(voff, true), data: read }); // a pointer (by address), a bool
         else entries.push({ keys, value: 0n, data: read });
         break;
       }
       case 'avg':
       case 'stats': {
-        const count = sumCpus(vview, 0, stride, ncpu, false);
-        const total = sumCpus(vview, 8, stride, ncpu, v.signed);
+        const count = sumCpus(vview, voff, stride, ncpu, false);
+        const total = sumCpus(vview, voff + 8, stride, ncpu, v.signed);
         entries.push({ keys, value: count ? total / count : 0n, stats: { count, total } });
         break;
       }
       default:
-        entries.push({ keys, value: mergeCpus(v.kind, v.kind !== 'count' && v.signed, vview, stride, ncpu) });
+        entries.push({ keys, value: mergeCpus(v.kind, v.kind !== 'count' && v.signed, vview, voff, stride, ncpu) });
     }
-  }
+  });
   for (const h of histograms.values()) entries.push({ keys: h.keys, value: h.total, buckets: h.buckets });
   entries.push(...series.entries());
   return { layout, entries };
@@ -269,9 +260,25 @@ export function snapshotMap(
 
 /** The sum of one u64 word over all CPUs, wrapped to 64 bits as the kernel would. */
 function sumCpus(view: DataView, off: number, stride: number, ncpu: number, signed: boolean): bigint {
+  const small = smallSum(view, off, stride, ncpu);
+  if (small !== undefined) return BigInt(small);
   let acc = 0n;
   for (let c = 0; c < ncpu; c++) acc += view.getBigUint64(c * stride + off, true);
   return signed ? BigInt.asIntN(64, acc) : BigInt.asUintN(64, acc);
+}
+
+/**
+ * The sum as a number when every CPU's word is below 2^32 (counts almost always are): exact (below 2^53 for
+ * any CPU count), the same as the 64-bit sum, and one bigint made instead of two per CPU.
+ */
+function smallSum(view: DataView, off: number, stride: number, ncpu: number): number | undefined {
+  let sum = 0;
+  for (let c = 0; c < ncpu; c++) {
+    const at = c * stride + off;
+    if (view.getUint32(at + 4, true) !== 0) return undefined;
+    sum += view.getUint32(at, true);
+  }
+  return sum;
 }
 
 /** count/sum add up; min/max take the best value among CPUs that recorded one (the word after the value says so). */
@@ -279,18 +286,16 @@ function mergeCpus(
   kind: 'count' | 'sum' | 'min' | 'max',
   signed: boolean,
   view: DataView,
+  base: number,
   stride: number,
   ncpu: number,
 ): bigint {
+  if (kind === 'count' || kind === 'sum') return sumCpus(view, base, stride, ncpu, signed);
   let acc: bigint | undefined;
   for (let c = 0; c < ncpu; c++) {
-    const off = c * stride;
+    const off = base + c * stride;
+    if (view.getBigUint64(off + 8, true) === 0n) continue; // this CPU recorded no value
     const v = signed ? view.getBigInt64(off, true) : view.getBigUint64(off, true);
-    if (kind === 'count' || kind === 'sum') {
-      acc = (acc ?? 0n) + v;
-      continue;
-    }
-    if (view.getBigUint64(off + 8, true) === 0n) continue;
     if (acc === undefined || (kind === 'min' ? v < acc : v > acc)) acc = v;
   }
   if (acc === undefined) return 0n;

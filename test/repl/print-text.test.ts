@@ -62,6 +62,44 @@ test('maps of strings order by key: integers as unsigned, strings by bytes', () 
   assert.is(formatMap(t), '@t[B]: (1, y)\n@t[b]: (2, x)\n');
 });
 
+test('ordering is exact past 2^53 and keeps unsigned key order, signed values and tuple keys', () => {
+  const big = 1n << 53n;
+  const s = snap(
+    '@c',
+    { kind: 'sum', signed: true },
+    [i64],
+    [
+      { keys: [1n], value: big + 1n },
+      { keys: [2n], value: big },
+      { keys: [3n], value: -big - 1n },
+      { keys: [-1n], value: 7n },
+      { keys: [(1n << 62n) + 1n], value: 7n },
+      { keys: [1n << 62n], value: 7n },
+    ],
+  );
+  const order = (x: MapSnapshot) => formatMap(x).trim().split('\n');
+  assert.equal(order(s), [
+    '@c[3]: -9007199254740993',
+    '@c[4611686018427387904]: 7',
+    '@c[4611686018427387905]: 7',
+    '@c[-1]: 7',
+    '@c[2]: 9007199254740992',
+    '@c[1]: 9007199254740993',
+  ]);
+  const t = snap(
+    '@t',
+    { kind: 'count' },
+    [i64, stringType(4)],
+    [
+      { keys: [2n, 'a'], value: 1n },
+      { keys: [1n, 'b'], value: 1n },
+      { keys: [1n, 'B'], value: 1n },
+      { keys: [1n, 'é'], value: 1n },
+    ],
+  );
+  assert.equal(order(t), ['@t[1, B]: 1', '@t[1, b]: 1', '@t[1, é]: 1', '@t[2, a]: 1']);
+});
+
 test('print(@m, top, div): the largest entries, ascending, divided with C truncation', () => {
   const s = snap(
     '@v',

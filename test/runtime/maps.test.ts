@@ -152,6 +152,37 @@ if (requireRoot('runtime maps')) {
     }
   });
 
+  test('per-CPU sums past 32 bits and below zero: the 64-bit sum, wrapped as the kernel would, either way', () => {
+    const specs = userSpecs('BEGIN { @s[1] = sum(-1); @c[1] = count(); @a[1] = avg(-1); }');
+    const ncpu = possibleCpus().length;
+    const cases: ((c: number) => bigint)[] = [
+      (c) => (c === 0 ? -3n : 5n), // a negative word on one CPU
+      (c) => (c === ncpu - 1 ? 1n << 40n : 7n), // one word past 32 bits
+      (c) => (c === 0 ? (1n << 32n) - 1n : 1n), // at the edge of the small path
+      () => (1n << 63n) - 1n, // wraps when added
+    ];
+    for (const [name, spec] of specs) {
+      const fd = createMap(spec);
+      cases.forEach((w, k) =>
+        mapUpdate(
+          fd,
+          u64Key(spec, BigInt(k)),
+          valueBytes(spec, (c) => w(c)),
+        ),
+      );
+      const snap = sameBothWays(fd, spec);
+      const signed = name !== '@c';
+      cases.forEach((w, k) => {
+        let sum = 0n;
+        for (let c = 0; c < ncpu; c++) sum += w(c);
+        const want = signed ? BigInt.asIntN(64, sum) : BigInt.asUintN(64, sum);
+        const e = snap.entries.find((x) => x.keys[0] === BigInt(k))!;
+        if (name === '@a') assert.is(e.stats?.count, BigInt.asUintN(64, sum), `${name}[${k}] count word`);
+        else assert.is(e.value, want, `${name}[${k}]`);
+      });
+    }
+  });
+
   test('10k+ entries over many growing batches; sizes around the first batch; an empty map', () => {
     const specs = userSpecs('config = { max_map_keys = 40000 } BEGIN { @c[1] = count(); @v[1] = 1; @h[1] = hist(1); }');
     for (const n of [0, 1, 255, 256, 257, 1025, 12_345]) {
