@@ -1,5 +1,5 @@
 // Compiling a checked program: plain data out (bytecode with symbolic map references).
-import type { CheckedProgram, Diagnostic } from '../lang/index.ts';
+import type { BtfTypes, CheckedProgram, Diagnostic } from '../lang/index.ts';
 import { CodegenError, type Shared } from './codegen/context.ts';
 import { expressionEmitters } from './codegen/expr.ts';
 import { generateProbePrograms } from './attach-groups.ts';
@@ -51,6 +51,12 @@ export interface CompileOptions {
    * (runtime/features.ts hasSignedDivision); off by default, as older kernels refuse the instruction.
    */
   readonly signedDivision?: boolean;
+  /**
+   * --emit-elf: the kernel's own types (without the script's). Each access to a member of one of them gets an
+   * instruction of its own that carries a CO-RE reference (ProgramSpec.coreRelocations), so the object can be
+   * relocated to another kernel's layout; absent, the code is as before (an offset of 0 adds nothing).
+   */
+  readonly coreBtf?: BtfTypes;
 }
 
 export function compile(
@@ -103,6 +109,7 @@ export function compile(
     ...(options.optimize ? { optimize: true } : {}),
     ...(options.signedDivision ? { signedDivision: true } : {}),
     ...(options.runtimeParams ? { params: new Map() } : {}),
+    ...(options.coreBtf ? { core: { btf: options.coreBtf, unrelocated: [] } } : {}),
     lower: { ...expressionEmitters, ...statementEmitters },
   };
   const programs: ProgramSpec[] = [];
@@ -163,6 +170,7 @@ export function compile(
       ...(checked.scriptTypes ? { scriptTypes: checked.scriptTypes } : {}),
       ...(paramsSize ? { params } : {}),
       ...(shared.skbOutputs ? { skbOutputs: shared.skbOutputs } : {}),
+      ...(shared.core?.unrelocated.length ? { unrelocated: shared.core.unrelocated } : {}),
     },
     diagnostics: [],
   };

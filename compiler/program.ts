@@ -9,7 +9,7 @@ import {
   type Type,
 } from '../lang/index.ts';
 export { MAX_STACK_FRAMES } from '../lang/index.ts';
-import type { Relocation } from './asm/index.ts';
+import type { CoreRelocation, Relocation } from './asm/index.ts';
 
 export type ProgType = 'raw_tracepoint' | 'tracepoint' | 'perf_event' | 'kprobe' | 'tracing' | 'xdp';
 export type MapKind =
@@ -72,6 +72,14 @@ export interface ProgramSpec {
   readonly btf?: Uint8Array;
   /** bpf_func_info records: the first slot of the main program (0) and of each subprogram, with its FUNC type id */
   readonly funcInfo?: readonly { readonly insn: number; readonly typeId: number }[];
+  /** CompileOptions.coreBtf: the instructions whose imm is a kernel struct member's offset (for an object's CO-RE records) */
+  readonly coreRelocations?: readonly CoreRelocation[];
+}
+
+/** A kernel field access an object file keeps at this kernel's offset (CompileOptions.coreBtf), and why. */
+export interface UnrelocatedField {
+  readonly span: Span;
+  readonly reason: string;
 }
 
 /** Every record on the event ring buffer starts with a u64 event id; the schema says how to read the rest. */
@@ -190,6 +198,8 @@ export interface CompiledProgram {
   readonly scriptTypes?: { readonly firstId: number; readonly types: readonly BtfType[] };
   /** CompileOptions.runtimeParams: where each getopt() value sits in PARAMS_MAP, filled when loading */
   readonly params?: readonly RuntimeParam[];
+  /** CompileOptions.coreBtf: kernel field accesses without a CO-RE relocation (bitfields, members of unnamed types) */
+  readonly unrelocated?: readonly UnrelocatedField[];
   /** skboutput() calls, by the index their samples carry: the pcap file and the bytes left out at the start */
   readonly skbOutputs?: readonly { readonly file: string; readonly offset: number }[];
 }

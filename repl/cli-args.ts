@@ -44,6 +44,10 @@ export interface CliOptions {
   info?: boolean;
   /** --aot FILE: write the compiled program as an executable that runs it without compiling (repl/aot.ts) */
   aot?: string;
+  /** --emit-elf FILE: write the program as a libbpf ELF object and attach nothing (repl/emit-elf.ts) */
+  emitElf?: string;
+  /** --relocs (with -d bytecode): the code as --emit-elf writes it, with its relocation records */
+  relocs?: boolean;
   /** --mode bench (--bench): time the bench:NAME probes instead of attaching the others */
   mode?: 'bench';
   /** --metrics [ADDR]: serve the maps to Prometheus there (repl/metrics/) */
@@ -97,6 +101,10 @@ OPTIONS:
     --dry-run      compile and load nothing
     --aot FILE     compile, then write FILE: an executable that runs the program without compiling
                    (run it with -q, -f json, -o FILE, and -- --name=value for getopt())
+    --emit-elf FILE
+                   compile, then write FILE: an ELF object for libbpf loaders (bpftool prog loadall),
+                   with BTF-defined maps and CO-RE relocations; attaches nothing
+    --relocs       with -d bytecode: the code as --emit-elf writes it, with its relocation records
     --mode bench, --bench
                    run BEGIN, time each bench:NAME probe, run END; attach nothing else
     --refresh MS   live view redraw period (default 1000)
@@ -230,6 +238,8 @@ const options: readonly OptionSpec[] = [
   { long: 'info', apply: (o) => void (o.info = true) },
   { long: 'dry-run', apply: (o) => void (o.dryRun = true) },
   { long: 'aot', value: true, apply: (o, v) => void (o.aot = v) },
+  { long: 'emit-elf', value: true, apply: (o, v) => void (o.emitElf = v) },
+  { long: 'relocs', apply: (o) => void (o.relocs = true) },
   {
     long: 'mode',
     value: true,

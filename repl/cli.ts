@@ -158,7 +158,11 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     const unopt = compileSource(text, hostKernelInfo(), { ...compileOptions, optimize: false }).program;
     if (unopt) printBytecode(unopt);
   }
-  if (opts.debug.includes('bytecode')) printBytecode(result.program);
+  if (opts.debug.includes('bytecode') && !opts.relocs) printBytecode(result.program);
+  if (opts.emitElf !== undefined || opts.relocs) {
+    const { emitElf } = await import('./emit-elf.ts');
+    return emitElf(text, compileOptions, opts);
+  }
   if (opts.aot !== undefined) {
     const { compileAot } = await import('./aot.ts');
     return compileAot(opts.aot, result.ast!, (namedArgs) =>

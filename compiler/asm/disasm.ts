@@ -292,6 +292,8 @@ export function disasmListing(
   bytes: Uint8Array,
   sourceMap?: readonly (Span | undefined)[],
   relocations: readonly Relocation[] = [],
+  /** by slot: what to say instead of the usual note (--relocs: an object file's relocation records) */
+  notes?: ReadonlyMap<number, string>,
 ): string {
   const decoded = decode(bytes);
   const relocAt = new Map(relocations.map((r) => [r.insn, r]));
@@ -306,7 +308,10 @@ export function disasmListing(
       if (key !== lastSource) lines.push(`; ${lineText(span.file, line).trim()}`);
       lastSource = key;
     }
-    lines.push(`${String(d.slot).padStart(width)}: ${d.text}${annotation(d, relocAt.get(d.slot))}`);
+    const note = notes?.get(d.slot);
+    lines.push(
+      `${String(d.slot).padStart(width)}: ${d.text}${note ? `  ; ${note}` : annotation(d, relocAt.get(d.slot))}`,
+    );
   }
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@
 // 16-bit offset: a big enough script makes one, so that error says which instruction (JumpRangeError).
 
 import type { Span } from '../../lang/index.ts';
-import { isLabel, type AsmItem, type Insn } from './insn.ts';
+import { isLabel, type AsmItem, type CoreRef, type Insn } from './insn.ts';
 import { LD_IMM64 } from './opcodes.ts';
 
 export interface Relocation {
@@ -14,6 +14,11 @@ export interface Relocation {
   readonly offset: number;
 }
 
+/** A CO-RE field offset (Insn.coreRef) at slot `insn`. */
+export interface CoreRelocation extends CoreRef {
+  readonly insn: number;
+}
+
 export interface Encoded {
   readonly bytes: Uint8Array;
   readonly slots: number;
@@ -21,6 +26,8 @@ export interface Encoded {
   readonly sourceMap: readonly (Span | undefined)[]; // one per slot; both ld_imm64 slots share its span
   /** the slot each label names (where subprograms start, for func_info) */
   readonly labels: ReadonlyMap<string, number>;
+  /** the instructions that carry a CO-RE reference (only code generated for an object file has any) */
+  readonly coreRelocations: readonly CoreRelocation[];
 }
 
 const SLOT = 8;
@@ -107,15 +114,17 @@ export function encode(items: readonly AsmItem[]): Encoded {
   const view = new DataView(bytes.buffer);
   const relocations: Relocation[] = [];
   const sourceMap: (Span | undefined)[] = [];
+  const coreRelocations: CoreRelocation[] = [];
   let slot = 0;
   for (const item of items) {
     if (isLabel(item)) continue;
     writeInsn(view, slot, item, labels);
     if (item.mapRef) relocations.push({ insn: slot, ...item.mapRef });
+    if (item.coreRef) coreRelocations.push({ insn: slot, ...item.coreRef });
     for (let i = 0; i < slotsOf(item); i++) sourceMap.push(item.span);
     slot += slotsOf(item);
   }
-  return { bytes, slots, relocations, sourceMap, labels };
+  return { bytes, slots, relocations, sourceMap, labels, coreRelocations };
 }
 
 /** Writes a map fd into the imm of an ld_imm64's first slot (for both relocation kinds). */

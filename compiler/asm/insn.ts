@@ -72,7 +72,19 @@ export interface Insn {
   readonly callTo?: string; // bpf-to-bpf call target label; `imm` is computed by encode
   readonly funcTo?: string; // ld_imm64 of a function's address (BPF_PSEUDO_FUNC): `imm` is computed by encode
   readonly mapRef?: { readonly map: string; readonly kind: 'fd' | 'value'; readonly offset: number };
+  /**
+   * CO-RE (--emit-elf): this instruction's imm is the byte offset of a member of kernel struct `type`, reached by
+   * the member indices `path` (anonymous members first); an object file asks libbpf to relocate it
+   */
+  readonly coreRef?: CoreRef;
   readonly span?: Span; // maps verifier errors back to the script
+}
+
+export interface CoreRef {
+  /** the kernel BTF id of the struct/union the access starts from */
+  readonly type: number;
+  /** member indices, from that struct through anonymous members to the member read */
+  readonly path: readonly number[];
 }
 
 export interface Label {

@@ -1,4 +1,6 @@
-// A tiny BTF writer: just the kinds a program's func_info needs (INT, PTR, FUNC_PROTO, FUNC).
+// A tiny BTF writer: the kinds a program's func_info needs (INT, PTR, FUNC_PROTO, FUNC), and for ELF objects
+// (compiler/elf) the ones BTF-defined maps and CO-RE local types need (ARRAY, STRUCT/UNION, ENUM, FLOAT, VAR,
+// DATASEC).
 // Layout (Documentation/bpf/btf.rst, include/uapi/linux/btf.h), all little-endian:
 //   header  u16 magic 0xeB9F, u8 version 1, u8 flags 0, u32 hdr_len 24,
 //           u32 type_off, type_len, str_off, str_len (offsets from the end of the header)
@@ -11,7 +13,20 @@ export const BTF_MAGIC = 0xeb9f;
 export const BTF_VERSION = 1;
 export const BTF_HEADER_LEN = 24;
 
-export const BtfKind = { INT: 1, PTR: 2, FUNC: 12, FUNC_PROTO: 13 } as const;
+export const BtfKind = {
+  INT: 1,
+  PTR: 2,
+  ARRAY: 3,
+  STRUCT: 4,
+  UNION: 5,
+  ENUM: 6,
+  FUNC: 12,
+  FUNC_PROTO: 13,
+  VAR: 14,
+  DATASEC: 15,
+  FLOAT: 16,
+  ENUM64: 19,
+} as const;
 
 /** FUNC linkage, stored in the vlen bits of a FUNC type. Callbacks must be static. */
 export const BtfLinkage = { static: 0, global: 1, extern: 2 } as const;
@@ -24,6 +39,16 @@ export interface BtfParam {
   readonly name: string;
   readonly type: number;
 }
+
+/** A struct/union member (no bitfields: the writer's structs have kind_flag 0, so the offset is in bits). */
+export interface BtfWriterMember {
+  readonly name: string;
+  readonly type: number;
+  readonly bitOffset: number;
+}
+
+/** VAR linkage: a BTF-defined map is a global variable of the .maps section. */
+export const BtfVarLinkage = { static: 0, global: 1, extern: 2 } as const;
 
 /** Type ids are handed out in the order types are added, from 1. */
 export class BtfWriter {
@@ -59,6 +84,67 @@ export class BtfWriter {
     return this.type(name, BtfKind.FUNC, BtfLinkage[linkage], proto, []);
   }
 
+  /** `count` elements of `elem`, indexed by `index` (an INT). */
+  array(elem: number, index: number, count: number): number {
+    return this.type('', BtfKind.ARRAY, 0, 0, [elem, index, count]);
+  }
+
+  /** A struct (or union) of `size` bytes; members in offset order. */
+  struct(name: string, size: number, members: readonly BtfWriterMember[], union = false): number {
+    return this.type(
+      name,
+      union ? BtfKind.UNION : BtfKind.STRUCT,
+      members.length,
+      size,
+      members.flatMap((m) => [this.string(m.name), m.type, m.bitOffset]),
+    );
+  }
+
+  /** An enum of `size` bytes; `wide` is ENUM64 (values as lo, hi u32 pairs). kind_flag says signed. */
+  enumeration(
+    name: string,
+    size: number,
+    values: readonly { readonly name: string; readonly value: bigint }[],
+    signed: boolean,
+    wide: boolean,
+  ): number {
+    const extra = values.flatMap((v) =>
+      wide
+        ? [this.string(v.name), Number(BigInt.asUintN(32, v.value)), Number(BigInt.asUintN(32, v.value >> 32n))]
+        : [this.string(v.name), Number(BigInt.asUintN(32, v.value))],
+    );
+    return this.type(name, wide ? BtfKind.ENUM64 : BtfKind.ENUM, values.length, size, extra, signed);
+  }
+
+  float(name: string, size: number): number {
+    return this.type(name, BtfKind.FLOAT, 0, size, []);
+  }
+
+  /** A variable of `type` (its linkage word follows the type). */
+  variable(name: string, type: number, linkage: keyof typeof BtfVarLinkage): number {
+    return this.type(name, BtfKind.VAR, 0, type, [BtfVarLinkage[linkage]]);
+  }
+
+  /** An ELF section's variables: each a VAR id, its offset and size in the section. */
+  datasec(
+    name: string,
+    size: number,
+    vars: readonly { readonly type: number; readonly offset: number; readonly size: number }[],
+  ): number {
+    return this.type(
+      name,
+      BtfKind.DATASEC,
+      vars.length,
+      size,
+      vars.flatMap((v) => [v.type, v.offset, v.size]),
+    );
+  }
+
+  /** The string section offset of `s`, added if new (.BTF.ext records name sections, files and lines by it). */
+  stringOffset(s: string): number {
+    return this.string(s);
+  }
+
   /** The whole blob: header, type section, string section. */
   encode(): Uint8Array {
     const typeLen = this.words.length * 4;
@@ -83,9 +169,21 @@ export class BtfWriter {
     return bytes;
   }
 
-  private type(name: string, kind: number, vlen: number, sizeOrType: number, extra: number[]): number {
+  private type(
+    name: string,
+    kind: number,
+    vlen: number,
+    sizeOrType: number,
+    extra: number[],
+    kindFlag = false,
+  ): number {
     if (vlen < 0 || vlen > 0xffff) throw new Error(`btf: vlen ${vlen} out of range`);
-    this.words.push(this.string(name), ((kind & 0x1f) << 24) | vlen, sizeOrType, ...extra);
+    this.words.push(
+      this.string(name),
+      (kindFlag ? 0x8000_0000 : 0) | ((kind & 0x1f) << 24) | vlen,
+      sizeOrType,
+      ...extra,
+    );
     return this.nextId++;
   }
 

@@ -1,6 +1,7 @@
 // State shared by the code generator's parts while one probe program is generated.
 import {
   type Block,
+  type BtfTypes,
   type CheckedProgram,
   type Diagnostic,
   type Expr,
@@ -11,7 +12,7 @@ import {
   type Stmt,
   type Type,
 } from '../../lang/index.ts';
-import type { EventSchema, MapSpec } from '../program.ts';
+import type { EventSchema, MapSpec, UnrelocatedField } from '../program.ts';
 import {
   R7,
   R10,
@@ -69,6 +70,8 @@ export interface Shared {
   readonly params?: Map<string, { offset: number; size: number }>;
   /** skboutput() calls so far (CompiledProgram.skbOutputs); SKB_OUTPUT_MAP exists when there are any */
   skbOutputs?: { file: string; offset: number }[];
+  /** CompileOptions.coreBtf: the kernel types field accesses are recorded against (codegen/core.ts) */
+  readonly core?: { readonly btf: BtfTypes; readonly unrelocated: UnrelocatedField[] };
   /** the expression and statement emitters (see Lowering) */
   readonly lower: Lowering;
 }

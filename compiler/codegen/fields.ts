@@ -30,6 +30,7 @@ import {
   type Gen,
 } from './context.ts';
 import { checkHelper } from './helper-errors.ts';
+import { coreField } from './core.ts';
 import { ARRAY_OUT_OF_BOUNDS, warnUnlessBelow } from './runtime-checks.ts';
 import { probeRead, readHelper, readString } from './memory.ts';
 import { normalize } from './values.ts';
@@ -119,7 +120,10 @@ function emitAddress(g: Gen, x: Expr): 'stack' | undefined {
   switch (x.kind) {
     case 'field': {
       const where = base(x.base);
-      if (acc.offset) e.emit(alu64Imm('add', R0, acc.offset));
+      // an object file's field offsets are relocated by libbpf, so each has its instruction (0 included)
+      const coreRef = coreField(g, x, acc);
+      if (coreRef) e.emit({ ...alu64Imm('add', R0, acc.offset), coreRef });
+      else if (acc.offset) e.emit(alu64Imm('add', R0, acc.offset));
       return where;
     }
     case 'unary':

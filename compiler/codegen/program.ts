@@ -146,6 +146,7 @@ function generate(
     bytecode: enc.bytes,
     relocations: enc.relocations,
     sourceMap: enc.sourceMap,
+    ...(enc.coreRelocations.length ? { coreRelocations: enc.coreRelocations } : {}),
     ...functionInfo(name, [...g.callbacks, ...(g.functions ?? [])], pruned, enc.labels),
   };
 }

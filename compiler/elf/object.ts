@@ -1,0 +1,349 @@
+// A compiled program as an ELF relocatable object in libbpf's conventions, so libbpf-based loaders (bpftool prog
+// loadall, a skeleton) load it: one section per attach point named as libbpf names program types
+// (tracepoint/G/E, uprobe/…), a FUNC symbol per program, BTF-defined maps in .maps, the maps whose values the
+// code addresses directly (BPF_PSEUDO_MAP_VALUE) as .data.<name> sections, `license`, R_BPF_64_64 relocations
+// on each map's ld_imm64, .BTF (map definitions, one FUNC per program, CO-RE local types) and .BTF.ext
+// (func_info, line_info with the script's lines, and a CO-RE byte-offset record per kernel field access).
+import { lineCol, lineText, type BtfTypes, type ResolvedAttach, type Span } from '../../lang/index.ts';
+import { BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, LD_IMM64, BPF_JMP, BPF_CALL } from '../asm/index.ts';
+import { BtfWriter } from '../btf/index.ts';
+import type { CompiledProgram, MapKind, MapSpec, ProgramSpec } from '../program.ts';
+import {
+  CoreReloKind,
+  encodeBtfExt,
+  type BtfExtSection,
+  type CoreReloRecord,
+  type FuncInfoRecord,
+  type LineInfoRecord,
+} from './btf-ext.ts';
+import { CoreTypes } from './core-types.ts';
+import { R_BPF_64_64, SHF, SHT, STB, STT, writeElf, type ElfRelocation, type ElfSymbol } from './elf.ts';
+
+/** A program the object cannot hold: what, where and what to do. */
+export interface ObjectError {
+  readonly error: string;
+  readonly span?: Span;
+  readonly hints: readonly string[];
+}
+
+const SLOT = 8;
+
+/** enum bpf_map_type (include/uapi/linux/bpf.h) */
+const MAP_TYPES: Record<MapKind, number> = {
+  hash: 1,
+  array: 2,
+  perf_event_array: 4,
+  percpu_hash: 5,
+  percpu_array: 6,
+  stack_trace: 7,
+  lru_hash: 9,
+  lru_percpu_hash: 10,
+  ringbuf: 27,
+};
+const BPF_F_STACK_BUILD_ID = 1 << 5;
+
+/** libbpf's section name for a program's type and attach point (libbpf.c section_defs). */
+export function sectionName(a: ResolvedAttach): string {
+  switch (a.provider) {
+    case 'BEGIN':
+    case 'END':
+    case 'self':
+      return 'raw_tp'; // run by BPF_PROG_TEST_RUN: no tracepoint to name
+    case 'tracepoint':
+      return a.raw ? `tp_btf/${a.raw.event}` : `tracepoint/${a.group}/${a.event}`;
+    case 'rawtracepoint':
+      return a.btfId !== undefined ? `tp_btf/${a.event}` : `raw_tp/${a.event}`;
+    case 'kprobe':
+    case 'kretprobe':
+      return `${a.provider}/${a.func}${a.offset ? `+${a.offset}` : ''}`;
+    case 'fentry':
+    case 'fexit':
+      return `${a.provider}/${a.func}`;
+    case 'uprobe':
+    case 'uretprobe':
+      return `${a.provider}/${a.path}:${a.func}`;
+    case 'usdt':
+      return `usdt/${a.text.replace(/^usdt:/, '')}`;
+    case 'interval':
+    case 'profile':
+    case 'software':
+    case 'hardware':
+    case 'watchpoint':
+      return 'perf_event';
+    case 'iter':
+      return `iter/${a.target}`;
+    case 'bench':
+      return 'xdp';
+  }
+}
+
+/** A C identifier from an attach point's text, for the program's symbol and BTF FUNC. */
+function symbolName(text: string, taken: Set<string>): string {
+  const base =
+    text
+      .replace(/[^A-Za-z0-9_]+/g, '_')
+      .replace(/^(?=[0-9])/, '_')
+      .slice(0, 100) || 'prog';
+  let name = base;
+  for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
+  taken.add(name);
+  return name;
+}
+
+interface Placed {
+  readonly spec: ProgramSpec;
+  readonly symbol: string;
+  readonly section: string;
+  readonly attach: ResolvedAttach;
+  /** slots from the section's start */
+  offset: number;
+}
+
+/** Why a program cannot be an object's program: it calls functions of its own (libbpf wants those in .text). */
+function subprogramUse(spec: ProgramSpec): boolean {
+  if (spec.funcInfo?.length) return true;
+  for (let at = 0; at < spec.bytecode.length; at += SLOT) {
+    const code = spec.bytecode[at]!;
+    const src = spec.bytecode[at + 1]! >> 4;
+    if (code === (BPF_JMP | BPF_CALL) && src === BPF_PSEUDO_CALL) return true;
+    if (code === LD_IMM64 && src === BPF_PSEUDO_FUNC) return true;
+    if (code === LD_IMM64) at += SLOT;
+  }
+  return false;
+}
+
+/**
+ * The object for `compiled`. `btf` is the kernel's types the program was compiled against (CompileOptions.coreBtf):
+ * the CO-RE local types come from it.
+ */
+export interface ObjectProgram {
+  readonly spec: ProgramSpec;
+  readonly attach: ResolvedAttach;
+  readonly section: string;
+  readonly symbol: string;
+  /** the relocation records on this program's instructions, by slot, as `-d bytecode --relocs` prints them */
+  readonly relocs: ReadonlyMap<number, string>;
+}
+
+export function buildObject(
+  compiled: CompiledProgram,
+  btf?: BtfTypes,
+): { bytes: Uint8Array; programs: readonly ObjectProgram[] } | ObjectError {
+  for (const p of compiled.programs)
+    if (subprogramUse(p))
+      return {
+        error: `the program for ${p.attach.text} has functions of its own (a for loop over a map, or a per-CPU read of a count/sum/min/max/avg map), which --emit-elf cannot write into an object yet`,
+        span: p.attach.span,
+        hints: ['run the script with scry itself, or write the loop without for (…: @map)'],
+      };
+
+  // maps whose values the code addresses directly become data sections, the others BTF-defined maps
+  const refKinds = new Map<string, Set<'fd' | 'value'>>();
+  for (const p of compiled.programs)
+    for (const r of p.relocations) {
+      const kinds = refKinds.get(r.map) ?? new Set();
+      kinds.add(r.kind);
+      refKinds.set(r.map, kinds);
+    }
+  const dataMaps: MapSpec[] = [];
+  const btfMaps: MapSpec[] = [];
+  for (const m of compiled.maps) {
+    const kinds = refKinds.get(m.name);
+    if (kinds?.has('value')) {
+      if (kinds.has('fd') || m.kind !== 'array' || m.maxEntries !== 1)
+        return { error: `map ${m.name} is used both by address and as a map, which an object cannot say`, hints: [] };
+      dataMaps.push(m);
+    } else if (m.initial) {
+      return {
+        error: `map ${m.user?.name ?? m.name} has initial contents, which a BTF-defined map cannot hold`,
+        hints: [],
+      };
+    } else btfMaps.push(m);
+  }
+  const dataSection = (m: MapSpec) => `.data.${m.name}`;
+  const dataByName = new Map(dataMaps.map((m) => [m.name, m]));
+
+  // programs, grouped by section: an attach point a program shares (uprobe wildcards) gets its own copy
+  const taken = new Set<string>();
+  const placed: Placed[] = [];
+  for (const spec of compiled.programs)
+    for (const attach of [spec.attach, ...(spec.alsoAttach ?? [])])
+      placed.push({ spec, attach, symbol: symbolName(attach.text, taken), section: sectionName(attach), offset: 0 });
+  const sections = new Map<string, Placed[]>();
+  for (const p of placed) {
+    const list = sections.get(p.section) ?? [];
+    p.offset = list.reduce((n, q) => n + q.spec.bytecode.length / SLOT, 0);
+    list.push(p);
+    sections.set(p.section, list);
+  }
+
+  const w = new BtfWriter();
+  const int = w.int('int', 4, true);
+  const numbers = new Map<number, number>();
+  const number = (n: number) => numbers.get(n) ?? numbers.set(n, w.ptr(w.array(int, int, n))).get(n)!;
+  const symbols: ElfSymbol[] = [];
+  const relocations: ElfRelocation[] = [];
+
+  // .maps: struct { int (*type)[T]; int (*max_entries)[N]; int (*key_size)[K]; … } name;
+  let mapsSize = 0;
+  const mapVars: { type: number; offset: number; size: number }[] = [];
+  for (const m of btfMaps) {
+    const fields: [string, number][] = [
+      ['type', MAP_TYPES[m.kind]],
+      ['max_entries', m.maxEntries],
+    ];
+    if (m.kind !== 'ringbuf') fields.push(['key_size', m.keySize], ['value_size', m.valueSize]);
+    if (m.buildId) fields.push(['map_flags', BPF_F_STACK_BUILD_ID]);
+    const size = fields.length * 8;
+    const def = w.struct(
+      '',
+      size,
+      fields.map(([name, n], i) => ({ name, type: number(n), bitOffset: i * 64 })),
+    );
+    mapVars.push({ type: w.variable(m.name, def, 'global'), offset: mapsSize, size });
+    symbols.push({ name: m.name, section: '.maps', value: mapsSize, size, type: STT.OBJECT, bind: STB.GLOBAL });
+    mapsSize += size;
+  }
+  if (btfMaps.length) w.datasec('.maps', mapsSize, mapVars);
+  for (const m of dataMaps)
+    symbols.push({
+      name: m.name,
+      section: dataSection(m),
+      value: 0,
+      size: m.valueSize,
+      type: STT.OBJECT,
+      bind: STB.GLOBAL,
+    });
+
+  // one FUNC per program: int name(void *ctx)
+  const proto = w.funcProto(int, [{ name: 'ctx', type: w.ptr(0) }]);
+  const funcIds = new Map(placed.map((p) => [p, w.func(p.symbol, proto, 'global')]));
+
+  const core = btf ? new CoreTypes(btf) : undefined;
+  for (const p of compiled.programs) for (const r of p.coreRelocations ?? []) core?.need(r);
+
+  const funcInfo: BtfExtSection<FuncInfoRecord>[] = [];
+  const lineInfo: BtfExtSection<LineInfoRecord>[] = [];
+  const coreRelo: BtfExtSection<CoreReloRecord>[] = [];
+  const progSections: { name: string; data: Uint8Array }[] = [];
+  const listed: ObjectProgram[] = [];
+  for (const [section, progs] of sections) {
+    const data = new Uint8Array(progs.reduce((n, p) => n + p.spec.bytecode.length, 0));
+    const fi: FuncInfoRecord[] = [];
+    const li: LineInfoRecord[] = [];
+    const cr: CoreReloRecord[] = [];
+    for (const p of progs) {
+      const base = p.offset * SLOT;
+      const relocs = new Map<number, string>();
+      const code = new Uint8Array(p.spec.bytecode);
+      const v = new DataView(code.buffer);
+      // libbpf writes the fd (or the data map's fd and the offset) itself: the object holds src 0 and the
+      // offset into the data section in the first slot's imm, as clang leaves them
+      for (const r of p.spec.relocations) {
+        const at = r.insn * SLOT;
+        code[at + 1] = code[at + 1]! & 0x0f;
+        v.setInt32(at + 4, r.kind === 'value' ? r.offset : 0, true);
+        v.setInt32(at + SLOT + 4, 0, true);
+        const data = dataByName.get(r.map);
+        relocations.push({ section, offset: base + at, symbol: data ? data.name : r.map, type: R_BPF_64_64 });
+        relocs.set(
+          r.insn,
+          data ? `R_BPF_64_64 ${data.name} (${dataSection(data)}) + ${r.offset}` : `R_BPF_64_64 ${r.map} (.maps)`,
+        );
+      }
+      data.set(code, base);
+      symbols.push({
+        name: p.symbol,
+        section,
+        value: base,
+        size: code.length,
+        type: STT.FUNC,
+        bind: STB.GLOBAL,
+      });
+      fi.push({ insnOff: base, typeId: funcIds.get(p)! });
+      li.push(...lineRecords(p, base));
+      if (core)
+        for (const r of p.spec.coreRelocations ?? []) {
+          const { typeId, access } = core.access(w, r);
+          cr.push({ insnOff: base + r.insn * SLOT, typeId, access, kind: CoreReloKind.FIELD_BYTE_OFFSET });
+          relocs.set(r.insn, `CO-RE field_byte_offset ${memberText(btf!, r.type, r.path)} [${typeId}] "${access}"`);
+        }
+      listed.push({ spec: p.spec, attach: p.attach, section, symbol: p.symbol, relocs });
+    }
+    progSections.push({ name: section, data });
+    funcInfo.push({ section, records: fi });
+    lineInfo.push({ section, records: li });
+    coreRelo.push({ section, records: cr });
+  }
+  const ext = encodeBtfExt(w, { funcInfo, lineInfo, coreRelo });
+  const exec = SHF.ALLOC | SHF.EXECINSTR;
+  const bytes = writeElf({
+    sections: [
+      ...progSections.map((s) => ({ name: s.name, type: SHT.PROGBITS, flags: exec, align: 8, data: s.data })),
+      {
+        name: 'license',
+        type: SHT.PROGBITS,
+        flags: SHF.ALLOC | SHF.WRITE,
+        align: 1,
+        data: new Uint8Array(Buffer.from(`${compiled.license}\0`, 'utf8')),
+      },
+      ...(btfMaps.length
+        ? [
+            {
+              name: '.maps',
+              type: SHT.PROGBITS,
+              flags: SHF.ALLOC | SHF.WRITE,
+              align: 8,
+              data: new Uint8Array(mapsSize),
+            },
+          ]
+        : []),
+      ...dataMaps.map((m) => ({
+        name: dataSection(m),
+        type: SHT.PROGBITS,
+        flags: SHF.ALLOC | SHF.WRITE,
+        align: 8,
+        data: m.initial ? new Uint8Array(m.initial) : new Uint8Array(m.valueSize),
+      })),
+      { name: '.BTF', type: SHT.PROGBITS, flags: 0, align: 4, data: w.encode() },
+      { name: '.BTF.ext', type: SHT.PROGBITS, flags: 0, align: 4, data: ext },
+    ],
+    symbols,
+    relocations,
+  });
+  return { bytes, programs: listed };
+}
+
+/** 'struct task_struct.pid', anonymous members left out, as C would write the access. */
+function memberText(btf: BtfTypes, type: number, path: readonly number[]): string {
+  const names: string[] = [];
+  let at = type;
+  for (const i of path) {
+    const m = btf.members(at)![i]!;
+    if (m.name) names.push(m.name);
+    at = btf.resolve(m.type);
+  }
+  return `${btf.typeName(type)}.${names.join('.')}`;
+}
+
+/**
+ * line_info: a record where the source line changes, the first at the program's start (the kernel wants one
+ * there), never on an ld_imm64's second slot.
+ */
+function lineRecords(p: Placed, base: number): LineInfoRecord[] {
+  const out: LineInfoRecord[] = [];
+  let last: string | undefined;
+  const bytes = p.spec.bytecode;
+  for (let slot = 0; slot < bytes.length / SLOT; slot++) {
+    const span = p.spec.sourceMap[slot] ?? (slot === 0 ? p.attach.span : undefined);
+    if (span) {
+      const { line, col } = lineCol(span.file, span.start);
+      const key = `${span.file.name}:${line}`;
+      if (key !== last)
+        out.push({ insnOff: base + slot * SLOT, file: span.file.name, text: lineText(span.file, line), line, col });
+      last = key;
+    }
+    if (bytes[slot * SLOT] === LD_IMM64) slot++;
+  }
+  return out;
+}
