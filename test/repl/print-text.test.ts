@@ -100,6 +100,45 @@ test('ordering is exact past 2^53 and keeps unsigned key order, signed values an
   assert.equal(order(t), ['@t[1, B]: 1', '@t[1, b]: 1', '@t[1, é]: 1', '@t[2, a]: 1']);
 });
 
+test('big maps order the same as the rule says: by value, then keys as unsigned 64-bit numbers', () => {
+  // sort keys are exact doubles where they fit, bigints where not (a key of -1 is 2^64 - 1): both orders agree
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+  for (const extraKey of [undefined, -1n, 1n << 60n]) {
+    const entries: MapEntry[] = [];
+    const seen = new Set<bigint>();
+    while (entries.length < 500) {
+      const k = BigInt(rand() % 5000);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      entries.push({ keys: [k], value: BigInt((rand() % 40) - 20) });
+    }
+    if (extraKey !== undefined) entries.push({ keys: [extraKey], value: 3n });
+    const want = [...entries]
+      .sort((a, b) => {
+        if (a.value !== b.value) return a.value < b.value ? -1 : 1;
+        const x = BigInt.asUintN(64, a.keys[0] as bigint);
+        const y = BigInt.asUintN(64, b.keys[0] as bigint);
+        return x < y ? -1 : x > y ? 1 : 0;
+      })
+      .map((e) => `@c[${e.keys[0]}]: ${e.value}`);
+    const s = snap('@c', { kind: 'sum', signed: true }, [i64], entries);
+    assert.equal(formatMap(s).trim().split('\n'), want, `extra key ${extraKey}`);
+    // a map of strings orders by key alone
+    const strings = snap(
+      '@s',
+      { kind: 'value', type: stringType(4) },
+      [i64],
+      entries.map((e) => ({ keys: e.keys, value: 0n, data: 'x' })),
+    );
+    const byKey = [...entries]
+      .map((e) => BigInt.asUintN(64, e.keys[0] as bigint))
+      .sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))
+      .map((k) => `@s[${BigInt.asIntN(64, k)}]: x`);
+    assert.equal(formatMap(strings).trim().split('\n'), byKey, `strings, extra key ${extraKey}`);
+  }
+});
+
 test('print(@m, top, div): the largest entries, ascending, divided with C truncation', () => {
   const s = snap(
     '@v',
