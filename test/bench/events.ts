@@ -79,6 +79,14 @@ export function shapes(native: Native): Shape[] {
       program: `uprobe:${native.scrybench}:scrybench_fn { @ = count(); }`,
     },
     {
+      // the floor under the row above: the uprobe's trap and the kernel's handling with a program that does
+      // nothing, the same for both tracers (whatever a tracer saves inside its program is what is left above it)
+      name: 'uprobe, empty program (the trap alone)',
+      mode: 'fn',
+      n: 100_000,
+      program: `uprobe:${native.scrybench}:scrybench_fn { }`,
+    },
+    {
       // the price every other syscall pays while a syscall tracepoint is attached (the slow syscall path)
       name: 'getpid while sys_enter_getppid is traced',
       mode: 'getpid',
