@@ -41,11 +41,11 @@ export const HEADER_EPILOGUE =
 /** A whole header: the guard, the preserve_access_index pragma, the types, the closing lines. */
 export function cHeader(btf: BtfTypes, options: CHeaderOptions = {}): CHeader {
   const w = new CWriter(btf);
-  w.out.push(HEADER_PROLOGUE);
+  w.put(HEADER_PROLOGUE);
   if (options.roots === undefined) for (let id = 1; id < btf.typeCount; id++) w.dumpType(id);
   else for (const id of options.roots) w.dumpType(id);
-  w.out.push(HEADER_EPILOGUE);
-  return { text: w.out.join(''), warnings: w.warnings };
+  w.put(HEADER_EPILOGUE);
+  return { text: w.text(), warnings: w.warnings };
 }
 
 /**
@@ -67,12 +67,12 @@ export function cDefinition(btf: BtfTypes, id: number): string {
       w.typedefDef(t, 0);
       break;
     case 'fwd':
-      w.out.push(`${t.of} ${t.name}`);
+      w.put(`${t.of} ${t.name}`);
       break;
     default:
       w.typeDecl(id, '', 0);
   }
-  return w.out.join('');
+  return w.text();
 }
 
 // Per-type states, one byte each.
@@ -100,7 +100,26 @@ const PADS: readonly (readonly (readonly [string, number])[])[] = [
 ];
 
 class CWriter {
-  readonly out: string[] = [];
+  /**
+   * The text: pieces joined every few thousand into a chunk, so the million small strings of a vmlinux dump
+   * die young (kept to the end, garbage collection took half of the time).
+   */
+  private readonly chunks: string[] = [];
+  private readonly parts: string[] = [];
+
+  put(s: string): void {
+    this.parts.push(s);
+    if (this.parts.length >= 4096) {
+      this.chunks.push(this.parts.join(''));
+      this.parts.length = 0;
+    }
+  }
+
+  text(): string {
+    this.chunks.push(this.parts.join(''));
+    this.parts.length = 0;
+    return this.chunks.join('');
+  }
   readonly warnings: string[] = [];
   private readonly order: Uint8Array;
   private readonly emit: Uint8Array;
@@ -113,13 +132,10 @@ class CWriter {
   private readonly tagCount = new Map<string, number>();
   private readonly identCount = new Map<string, number>();
 
-  /** Decoded types by id: an array is faster than the reader's map for the ~10 lookups per type a dump makes. */
-  private readonly types: (BtfType | undefined)[];
   /** alignOf + 1 by id (0: not computed yet). */
   private readonly aligns: Uint8Array;
 
   constructor(private readonly btf: BtfTypes) {
-    this.types = new Array<BtfType | undefined>(btf.typeCount);
     this.aligns = new Uint8Array(btf.typeCount);
     this.order = new Uint8Array(btf.typeCount);
     this.emit = new Uint8Array(btf.typeCount);
@@ -127,7 +143,7 @@ class CWriter {
   }
 
   type(id: number): BtfType {
-    return (this.types[id] ??= this.btf.type(id));
+    return this.btf.type(id);
   }
 
   /** The alignment C gives a type: scalars their size (at most a pointer's), a struct 1 when its layout is packed. */
@@ -197,6 +213,8 @@ class CWriter {
     const btf = this.btf;
     const seen = new Uint8Array(btf.typeCount);
     for (let id = 1; id < btf.typeCount; id++) {
+      // a function refers to its prototype, whose mark changes nothing: skip decoding the ~55k of them
+      if (btf.kind(id) === 'func') continue;
       const t = this.type(id);
       switch (t.kind) {
         case 'ptr':
@@ -325,7 +343,7 @@ class CWriter {
           this.warnings.push(`type ${id}: anonymous ${t.kind} contains itself`);
           return;
         }
-        this.out.push(`${t.kind} ${this.tagName(t)};\n\n`);
+        this.put(`${t.kind} ${this.tagName(t)};\n\n`);
         this.fwdDone[id] = 1;
       } else if (t.kind === 'typedef') {
         this.typedefStatement(t);
@@ -340,7 +358,7 @@ class CWriter {
       case 'enum':
         if (topLevel) {
           this.enumDef(t, 0);
-          this.out.push(';\n\n');
+          this.put(';\n\n');
         }
         this.emit[id] = DONE;
         return;
@@ -355,7 +373,7 @@ class CWriter {
         this.emitType(t.elem, container);
         return;
       case 'fwd':
-        this.out.push(`${t.of} ${this.tagName(t)};\n\n`);
+        this.put(`${t.of} ${this.tagName(t)};\n\n`);
         this.emit[id] = DONE;
         return;
       case 'typedef':
@@ -372,12 +390,12 @@ class CWriter {
           const inner = t.name === '' ? container : id;
           for (const m of t.members) this.emitType(m.type, inner);
         } else if (!this.fwdDone[id] && id !== container) {
-          this.out.push(`${t.kind} ${this.tagName(t)};\n\n`);
+          this.put(`${t.kind} ${this.tagName(t)};\n\n`);
           this.fwdDone[id] = 1;
         }
         if (topLevel) {
           this.structDef(t, 0);
-          this.out.push(';\n\n');
+          this.put(';\n\n');
           this.emit[id] = DONE;
         } else {
           this.emit[id] = NOT;
@@ -396,17 +414,17 @@ class CWriter {
     // compilers define __builtin_va_list themselves: redefining it is an error
     if (t.name === '__builtin_va_list') return;
     this.typedefDef(t, 0);
-    this.out.push(';\n\n');
+    this.put(';\n\n');
   }
 
   typedefDef(t: Typedef, lvl: number): void {
     const name = this.identName(t);
     // old GCCs describe __gnuc_va_list as a typedef of void
     if (t.target === 0 && name === '__gnuc_va_list') {
-      this.out.push('typedef __builtin_va_list __gnuc_va_list');
+      this.put('typedef __builtin_va_list __gnuc_va_list');
       return;
     }
-    this.out.push('typedef ');
+    this.put('typedef ');
     this.typeDecl(t.target, name, lvl);
   }
 
@@ -437,10 +455,9 @@ class CWriter {
   // ---- definitions ------------------------------------------------------------------------
 
   enumDef(t: Enum, lvl: number): void {
-    const out = this.out;
-    out.push(t.name === '' ? 'enum' : `enum ${this.tagName(t)}`);
+    this.put(t.name === '' ? 'enum' : `enum ${this.tagName(t)}`);
     if (t.values.length === 0) return;
-    out.push(' {');
+    this.put(' {');
     const pad = tabs(lvl + 1);
     const suffix = t.wide ? (t.signed ? 'LL' : 'ULL') : '';
     for (const v of t.values) {
@@ -448,17 +465,16 @@ class CWriter {
       const dup = (this.identCount.get(v.name) ?? 0) + 1;
       this.identCount.set(v.name, dup);
       const name = dup > 1 ? `${v.name}___${dup}` : v.name;
-      out.push(`\n${pad}${name} = ${v.value}${suffix},`);
+      this.put(`\n${pad}${name} = ${v.value}${suffix},`);
     }
-    out.push(`\n${tabs(lvl)}}`);
+    this.put(`\n${tabs(lvl)}}`);
   }
 
   structDef(t: Composite, lvl: number): void {
-    const out = this.out;
     const btf = this.btf;
     const isStruct = t.kind === 'struct';
     const packed = isStruct && isPacked(this, t);
-    out.push(t.name === '' ? `${t.kind} {` : `${t.kind} ${this.tagName(t)} {`);
+    this.put(t.name === '' ? `${t.kind} {` : `${t.kind} ${this.tagName(t)} {`);
     const pad = tabs(lvl + 1);
     let off = 0;
     let prevBitfield = false;
@@ -466,20 +482,20 @@ class CWriter {
       const align = packed ? 1 : this.alignOf(m.type);
       this.bitPadding(off, m.bitOffset, align, prevBitfield && m.bitSize !== 0, lvl + 1);
       prevBitfield = m.bitSize !== 0;
-      out.push(`\n${pad}`);
+      this.put(`\n${pad}`);
       this.typeDecl(m.type, m.name, lvl + 1);
       if (m.bitSize !== 0) {
-        out.push(`: ${m.bitSize};`);
+        this.put(`: ${m.bitSize};`);
         off = m.bitOffset + m.bitSize;
       } else {
-        out.push(';');
+        this.put(';');
         off = m.bitOffset + Math.max(0, btf.sizeOf(m.type) ?? 0) * 8;
       }
     }
     if (isStruct) this.bitPadding(off, t.size * 8, this.alignOf(t.id), false, lvl + 1);
     // `struct empty {}` stays on one line
-    out.push(t.members.length > 0 || t.size > 0 ? `\n${tabs(lvl)}}` : '}');
-    if (packed) out.push(' __attribute__((packed))');
+    this.put(t.members.length > 0 || t.size > 0 ? `\n${tabs(lvl)}}` : '}');
+    if (packed) this.put(' __attribute__((packed))');
   }
 
   /**
@@ -491,7 +507,6 @@ class CWriter {
    */
   private bitPadding(from: number, to: number, nextAlign: number, inBitfield: boolean, lvl: number): void {
     if (from >= to) return;
-    const out = this.out;
     const pads = PADS[this.btf.pointerSize === 8 ? 0 : 1]!;
     let cur = from;
     let pad = pads[0]!;
@@ -506,16 +521,17 @@ class CWriter {
         (next === to && roundUp(cur, nextAlign * 8) !== next) ||
         (next !== to && to - next <= next - cur)
       )
-        out.push(`\n${tabs(lvl)}${pad[0]}: ${inBitfield ? next - cur : 0};`);
+        this.put(`\n${tabs(lvl)}${pad[0]}: ${inBitfield ? next - cur : 0};`);
       cur = next;
     }
     while (cur !== to) {
       const bits = Math.min(to - cur, pad[1]);
       if (bits === pad[1]) {
-        out.push(`\n${tabs(lvl)}${pad[0]}: ${bits};`);
+        this.put(`\n${tabs(lvl)}${pad[0]}: ${bits};`);
       } else {
-        const fit = [...pads].reverse().find((p) => p[1] >= bits)!;
-        out.push(`\n${tabs(lvl)}${fit[0]}: ${bits};`);
+        let fit = pads[0]!;
+        for (const p of pads) if (p[1] >= bits) fit = p;
+        this.put(`\n${tabs(lvl)}${fit[0]}: ${bits};`);
       }
       cur += bits;
     }
@@ -545,13 +561,12 @@ class CWriter {
 
   /** Writes the declarator for chain (outermost first; consumed from the end, the base type) around `name`. */
   private chain(chain: number[], name: string, lvl: number): void {
-    const out = this.out;
     let lastWasPtr = true;
     while (chain.length > 0) {
       const id = chain.pop()!;
       if (id === 0) {
         this.qualifiers(chain);
-        out.push('void');
+        this.put('void');
         lastWasPtr = false;
         continue;
       }
@@ -560,82 +575,82 @@ class CWriter {
         case 'int':
         case 'float':
           this.qualifiers(chain);
-          out.push(t.name);
+          this.put(t.name);
           break;
         case 'struct':
         case 'union':
           this.qualifiers(chain);
           if (t.name === '') this.structDef(t, lvl);
-          else out.push(`${t.kind} ${this.tagName(t)}`);
+          else this.put(`${t.kind} ${this.tagName(t)}`);
           break;
         case 'enum':
           this.qualifiers(chain);
           if (t.name === '') this.enumDef(t, lvl);
-          else out.push(`enum ${this.tagName(t)}`);
+          else this.put(`enum ${this.tagName(t)}`);
           break;
         case 'fwd':
           this.qualifiers(chain);
-          out.push(`${t.of} ${t.name}`);
+          this.put(`${t.of} ${t.name}`);
           break;
         case 'typedef':
           this.qualifiers(chain);
-          out.push(this.identName(t));
+          this.put(this.identName(t));
           break;
         case 'ptr':
-          out.push(lastWasPtr ? '*' : ' *');
+          this.put(lastWasPtr ? '*' : ' *');
           break;
         case 'const':
         case 'volatile':
         case 'restrict':
-          out.push(` ${t.kind}`);
+          this.put(` ${t.kind}`);
           break;
         case 'type_tag':
           this.qualifiers(chain);
-          out.push(` __attribute__((btf_type_tag("${t.name}")))`);
+          this.put(` __attribute__((btf_type_tag("${t.name}")))`);
           break;
         case 'array': {
           // qualifiers on an array are its elements' (GCC repeats them on the array): drop them
           this.dropQualifiers(chain);
           if (chain.length === 0) {
             this.name(name, lastWasPtr);
-            out.push(`[${t.count}]`);
+            this.put(`[${t.count}]`);
             return;
           }
           const multidim = this.type(chain[chain.length - 1]!).kind === 'array';
-          if (name !== '' && !lastWasPtr) out.push(' ');
-          if (!multidim) out.push('(');
+          if (name !== '' && !lastWasPtr) this.put(' ');
+          if (!multidim) this.put('(');
           this.chain(chain, name, lvl);
-          if (!multidim) out.push(')');
-          out.push(`[${t.count}]`);
+          if (!multidim) this.put(')');
+          this.put(`[${t.count}]`);
           return;
         }
         case 'func_proto': {
           // GCC marks noreturn function pointers volatile: drop such qualifiers
           this.dropQualifiers(chain);
           if (chain.length > 0) {
-            out.push(' (');
+            this.put(' (');
             this.chain(chain, name, lvl);
-            out.push(')');
+            this.put(')');
           } else {
             this.name(name, lastWasPtr);
           }
-          out.push('(');
+          this.put('(');
           const params = t.params;
           // no parameters, or only `...` (BTF: one void parameter), is written (void)
           if (params.length === 0) {
-            out.push('void)');
+            this.put('void)');
             return;
           }
           params.forEach((p, i) => {
-            if (i > 0) out.push(', ');
+            if (i > 0) this.put(', ');
             this.typeDecl(p.type, p.name, lvl);
           });
-          if (t.variadic) out.push(', ...');
-          out.push(')');
+          if (t.variadic) this.put(', ...');
+          this.put(')');
           return;
         }
         default:
-          out.push(`/* unexpected ${t.kind} in a declaration */`);
+          this.put(`/* unexpected ${t.kind} in a declaration */`);
           return;
       }
       lastWasPtr = t.kind === 'ptr';
@@ -644,7 +659,7 @@ class CWriter {
   }
 
   private name(name: string, lastWasPtr: boolean): void {
-    if (name !== '') this.out.push(lastWasPtr ? name : ` ${name}`);
+    if (name !== '') this.put(lastWasPtr ? name : ` ${name}`);
   }
 
   /** Writes the const/volatile/restrict at the end of the chain (they come before the base type). */
@@ -652,7 +667,7 @@ class CWriter {
     while (chain.length > 0) {
       const k = this.type(chain[chain.length - 1]!).kind;
       if (k !== 'const' && k !== 'volatile' && k !== 'restrict') return;
-      this.out.push(`${k} `);
+      this.put(`${k} `);
       chain.pop();
     }
   }

@@ -41,6 +41,8 @@ const LINKAGE: readonly BtfLinkage[] = ['static', 'global', 'extern'];
 const RAW_TP_PREFIX = 'btf_trace_';
 const MAX_CHAIN = 64; // longer typedef/qualifier chains mean a loop in malformed BTF
 
+const VOID: BtfType = { kind: 'void', id: 0, name: '' };
+
 const littleEndianHost = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 interface NameIndex {
@@ -66,7 +68,8 @@ export class Btf implements BtfTypes {
   private readonly strEnd: number;
   /** String offsets below this are the base's; this blob's own strings start here. */
   private readonly strBase: number;
-  private readonly decoded = new Map<number, BtfType>();
+  /** Decoded own types by id - firstId: an array, as a dump decodes nearly all of them. */
+  private readonly decoded: (BtfType | undefined)[];
   private index: NameIndex | undefined;
   private ints: Map<string, number> | undefined;
   private enumerators: Map<string, { readonly enumId: number; readonly value: bigint }> | undefined;
@@ -124,6 +127,9 @@ export class Btf implements BtfTypes {
     if (w !== end) throw this.error(`type ${this.firstId + n - 1} is truncated`);
     this.at = at.slice(0, n);
     this.typeCount = this.firstId + n;
+    // filled, not new Array(n): V8 keeps a 100k-element array made that way as a slow dictionary
+    this.decoded = [];
+    for (let i = 0; i < n; i++) this.decoded.push(undefined);
   }
 
   // ---- raw access -------------------------------------------------------------------------
@@ -164,12 +170,8 @@ export class Btf implements BtfTypes {
 
   type(id: number): BtfType {
     if (id > 0 && id < this.firstId) return this.base!.type(id);
-    let t = this.decoded.get(id);
-    if (t === undefined) {
-      t = this.decode(id);
-      this.decoded.set(id, t);
-    }
-    return t;
+    if (id === 0) return VOID;
+    return (this.decoded[id - this.firstId] ??= this.decode(id));
   }
 
   find(name: string, kinds?: BtfKind | readonly BtfKind[]): number | undefined {
