@@ -94,6 +94,18 @@ if (requireRoot('tools-files-mem e2e')) {
     assert.not.ok(r.stdout.includes(present), r.stdout);
   });
 
+  test('opensnoop -- -h (or any positional word): the usage, exit 1', async () => {
+    const r = await runScry(['-q', `${toolsDir}opensnoop.bt`, '--', '-h']);
+    assert.is(r.code, 1, r.stderr);
+    assert.ok(
+      r.stdout.startsWith(
+        'USAGE: opensnoop.bt [-- --pid=PID] [--failed]\n  --pid=PID   only this process (0, the default: every process)\n  --failed    only opens that failed\n',
+      ),
+      r.stdout,
+    );
+    assert.not.match(r.stdout, 'PID     COMM');
+  });
+
   test('opensnoop -- --help lists both options', async () => {
     const r = await runScry([`${toolsDir}opensnoop.bt`, '--', '--help']);
     assert.is(r.code, 1);

@@ -183,6 +183,15 @@ if (requireRoot('tools-proc e2e')) {
     assert.is(mapValue(r.stdout, '@processes', `${w.pid}, python3`), 7, r.stdout);
   });
 
+  test('errnos -- -h: the usage, exit 1, and no END report', async () => {
+    const r = await runScry(['-q', `${toolsDir}errnos.bt`, '--', '-h']);
+    assert.is(r.code, 1, r.stderr);
+    assert.is(
+      r.stdout.trimEnd(),
+      'USAGE: errnos.bt [-- --pid=PID]\n  --pid=PID   only this process (0, the default: every process)',
+    );
+  });
+
   test('errnos -- --help lists the option; a wrong option is refused', async () => {
     const help = await runScry([`${toolsDir}errnos.bt`, '--', '--help']);
     assert.is(help.code, 1);
