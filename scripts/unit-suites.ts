@@ -88,6 +88,7 @@ export const unit: readonly string[] = [
   'repl/view/view.test.ts',
   'runtime/gfp-flags.test.ts',
   'runtime/include-files.test.ts',
+  'runtime/kernel/btf/c-header.test.ts',
   'runtime/kernel/btf/reader.test.ts',
   'runtime/kernel/btf/vmlinux.test.ts',
   'runtime/kernel/elf/elf.test.ts', // SCRY_TEST_QUICK=1: /usr/bin/node left to npm test

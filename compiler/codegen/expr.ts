@@ -145,6 +145,10 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
   }
   g.e.at(x.span, () => {
     if (t.kind === 'int' || t.kind === 'bool') {
+      const direct = x.kind === 'ident' ? builtin(x)?.variable?.intInto : undefined;
+      if (direct && x.kind === 'ident') return direct(g, x, off);
+      const directCall = x.kind === 'call' ? builtin(x)?.call?.intInto : undefined;
+      if (directCall && x.kind === 'call') return directCall(g, x, off);
       emitInt(g, x);
       g.e.emit(stxSlot(8, off, R0));
       return;

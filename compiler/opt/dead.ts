@@ -143,6 +143,21 @@ export function removeDeadStores(items: readonly AsmItem[], sizes?: MapSizes): P
   return { items: out, changed: out.length !== items.length };
 }
 
+/** Stack bytes a call may read or write through the pointers it is given (ALL: any of the frame). */
+export function callStackBytes(it: Insn, s: State, sizes: MapSizes | undefined): bigint {
+  let out = stackReads(it, s, false, sizes);
+  const w = isHelperCall(it) ? WRITE_HELPERS[it.imm] : undefined;
+  const p = w ? s.regs[w.ptr] : undefined;
+  if (w && p?.k === 's') {
+    const n = s.regs[w.size];
+    out |= bytes(p.off, n?.k === 'c' && n.v <= BigInt(FRAME) ? Number(n.v) : -p.off);
+  }
+  return out;
+}
+
+/** Bits for stack bytes [off, off + size), as the masks above. */
+export const stackBytes = bytes;
+
 /**
  * Stack bytes a helper or subprogram may read or write (through the pointers it is given), or 'all' when a
  * pointer that may point anywhere in the frame is used (or stored, so it may be used later).
@@ -155,15 +170,8 @@ export function escapedBytes(cfg: Cfg, facts: ValueFacts, sizes: MapSizes | unde
     const s = facts.before[i];
     if (isLabel(it) || s === undefined) continue;
     if (isCall(it)) {
-      const r = stackReads(it, s, false, sizes);
-      if (r === ALL) return 'all';
-      out |= r;
-      const w = isHelperCall(it) ? WRITE_HELPERS[it.imm] : undefined;
-      const p = w ? s.regs[w.ptr] : undefined;
-      if (w && p?.k === 's') {
-        const n = s.regs[w.size];
-        out |= bytes(p.off, n?.k === 'c' && n.v <= BigInt(FRAME) ? Number(n.v) : -p.off);
-      }
+      if (stackReads(it, s, false, sizes) === ALL) return 'all';
+      out |= callStackBytes(it, s, sizes);
     } else if (isLoad(it) || isStore(it) || isAtomic(it)) {
       const base = isLoad(it) ? it.src : it.dst;
       if (stackAddr(s, base, it.off) === undefined && mayPointToStack(s, base)) return 'all';

@@ -2,8 +2,28 @@
 //   rA = rB; <ops on rA, rB untouched>; rB = rA   (rA dead after)  →  <ops on rB>
 //   rA = rB; rB = rA                                               →  rA = rB
 //   rA = <value>; rB = rA                          (rA dead after)  →  rB = <value>
+//   rA = rB; rA op= x; …; wB = wA                  (rA dead after)  →  wB op= x; …
+//     (op one whose low 32 result bits depend only on the low 32 input bits: add, sub, mul, and, or, xor,
+//     left shifts under 32; the 32-bit op zero-extends as the final move did)
 // Straight-line only: no label, jump, call or exit inside a pattern.
-import { BPF_ALU64, BPF_MOV, BPF_X, isLabel, type AsmItem, type Insn, type Reg } from '../asm/index.ts';
+import {
+  BPF_ADD,
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_AND,
+  BPF_LSH,
+  BPF_MOV,
+  BPF_MUL,
+  BPF_OR,
+  BPF_SUB,
+  BPF_X,
+  BPF_XOR,
+  CLASS_MASK,
+  isLabel,
+  type AsmItem,
+  type Insn,
+  type Reg,
+} from '../asm/index.ts';
 import { buildCfg } from './cfg.ts';
 import { liveRegisters } from './dead.ts';
 import { cls, isAlu, isCall, isJmpClass, isLdImm64, isLoad, isReg, op, readsSrcReg, uses, defs } from './insn-info.ts';
@@ -27,6 +47,36 @@ function usesSrcReg(i: Insn): boolean {
 
 /** Writes only its destination, without reading it: mov, loads, 64-bit immediates. */
 const writesFresh = (i: Insn): boolean => (isAlu(i) && op(i) === BPF_MOV && i.off === 0) || isLoad(i) || isLdImm64(i);
+
+const MOV32_X = BPF_ALU | BPF_MOV | BPF_X;
+const LOW_HALF_OPS: ReadonlySet<number> = new Set([BPF_ADD, BPF_SUB, BPF_MUL, BPF_AND, BPF_OR, BPF_XOR, BPF_LSH]);
+
+/** A 64-bit op on `r` whose low 32 result bits come from the low 32 bits of its inputs alone (none read `not`). */
+function lowHalfOp(i: AsmItem | undefined, r: Reg, not: Reg): i is Insn {
+  if (i === undefined || isLabel(i) || cls(i) !== BPF_ALU64 || i.dst !== r || i.off !== 0) return false;
+  if (!LOW_HALF_OPS.has(op(i))) return false;
+  if (isReg(i)) return i.src !== r && i.src !== not && i.src !== 10 && op(i) !== BPF_LSH;
+  return op(i) !== BPF_LSH || (i.imm >= 0 && i.imm < 32);
+}
+
+/** rA = rB; rA op= x; …; wB = wA  →  wB op= x; … at i, or undefined. */
+function narrowed(work: readonly (AsmItem | undefined)[], i: number, live: readonly number[]): Insn[] | undefined {
+  const a = work[i];
+  if (!isCopy(a)) return undefined;
+  const rA = a.dst;
+  const rB = a.src as Reg;
+  let j = i + 1;
+  while (lowHalfOp(work[j], rA, rB)) j++;
+  const last = work[j];
+  if (j === i + 1 || last === undefined || isLabel(last) || last.code !== MOV32_X || last.off !== 0) return undefined;
+  if (last.dst !== rB || last.src !== rA || live[j]! & (1 << rA)) return undefined;
+  return (work.slice(i + 1, j) as Insn[]).map((x) => ({
+    ...x,
+    code: (x.code & ~CLASS_MASK) | BPF_ALU,
+    dst: rB,
+    ...(last.span && !x.span ? { span: last.span } : {}),
+  }));
+}
 
 export function peephole(items: readonly AsmItem[]): PassResult {
   const live = liveRegisters(buildCfg(items));
@@ -61,6 +111,13 @@ export function peephole(items: readonly AsmItem[]): PassResult {
   }
   // the liveness below is of the items as they came in: when the first sweep changed them, the driver comes back
   if (changed) return { items: work.filter((x): x is AsmItem => x !== undefined), changed };
+  for (let i = 0; i < work.length; i++) {
+    const ops = narrowed(work, i, live);
+    if (!ops) continue;
+    work.splice(i, ops.length + 2, ...ops);
+    // the liveness indices no longer match the items: the driver comes back for the rest
+    return { items: work.filter((x): x is AsmItem => x !== undefined), changed: true };
+  }
   for (let i = 0; i < work.length; i++) {
     const a = work[i];
     if (!a || isLabel(a)) continue;

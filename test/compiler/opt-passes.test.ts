@@ -26,6 +26,7 @@ import {
   ldMapValue,
   ldx,
   mov32Imm,
+  mov32Reg,
   mov64Imm,
   mov64Reg,
   st,
@@ -361,6 +362,19 @@ test("peephole: renaming r0 leaves a byte swap's src field alone (the verifier r
 test('peephole: a fresh value moved straight into another register is loaded there', () => {
   const r = peephole([ldx(8, R0, R6, 8), mov64Reg(R1, R0), stx(8, R10, R1, -8), ...tail]);
   assert.equal(show(r.items).slice(0, 2), ['r1 = *(u64 *)(r6 + 8)', '*(u64 *)(r10 - 8) = r1']);
+});
+
+test('peephole: a copy worked on and moved back as 32 bits is worked on as 32 bits in place', () => {
+  // (u32)(r0 << 2) | r8, as the generator emits a 32-bit shift: r1 = r0; r1 <<= 2; w0 = w1
+  const items = [call(14), mov64Reg(R1, R0), alu64Imm('lsh', R1, 2), mov32Reg(R0, R1), stx(8, R10, R0, -8), ...tail];
+  assert.equal(show(peephole(items).items).slice(0, 3), ['call 14', 'w0 <<= 2', '*(u64 *)(r10 - 8) = r0']);
+  // not a right shift (its low half reads the high half), nor a left shift of 32 or more, nor when r1 is read after
+  for (const op of [alu64Imm('rsh', R1, 2), alu64Imm('lsh', R1, 33)]) {
+    const keep = [call(14), mov64Reg(R1, R0), op, mov32Reg(R0, R1), stx(8, R10, R0, -8), ...tail];
+    assert.is(peephole(keep).changed, false, show([op])[0]);
+  }
+  const live = [call(14), mov64Reg(R1, R0), alu64Imm('lsh', R1, 2), mov32Reg(R0, R1), stx(8, R10, R1, -8), ...tail];
+  assert.is(peephole(live).changed, false);
 });
 
 test('spans survive rewriting', () => {

@@ -5,6 +5,7 @@ import {
   R0,
   R1,
   R2,
+  R3,
   R6,
   R7,
   R8,
@@ -40,7 +41,7 @@ test('promote: a slot only loaded and stored directly lives in a free callee-sav
     exit(),
   ];
   assert.equal(show(promoteSlots(items).items), [
-    'r6 = 0',
+    '*(u64 *)(r10 - 8) = 0', // a value nothing reads: the dead-store pass removes it
     'call 14',
     'r6 = r0',
     'call 5',
@@ -48,6 +49,38 @@ test('promote: a slot only loaded and stored directly lives in a free callee-sav
     'r0 = r1',
     'exit',
   ]);
+});
+
+test('promote: a slot reused for a helper argument still keeps its earlier value, a spill, in a register', () => {
+  // the spill of r0 across get_current_pid_tgid, then the same slot as map_update_elem's value
+  const items = [
+    call(5),
+    stx(8, R10, R0, -16),
+    call(14),
+    ldx(8, R1, R10, -16),
+    stx(8, R10, R1, -8),
+    st(8, R10, -16, 1),
+    ldMapFd(R1, 'm'),
+    mov64Reg(R2, R10),
+    alu64Imm('add', R2, -8),
+    mov64Reg(R3, R10),
+    alu64Imm('add', R3, -16),
+    call(2),
+    exit(),
+  ];
+  const out = show(promoteSlots(items).items);
+  assert.equal(out.slice(0, 4), ['call 5', 'r6 = r0', 'call 14', 'r1 = r6']);
+  assert.ok(out.includes('*(u64 *)(r10 - 16) = 1'), 'the value the helper reads stays on the stack');
+  // once the helper may read the spill itself, it stays
+  const read = [
+    ...items.slice(0, 3),
+    ldMapFd(R1, 'm'),
+    mov64Reg(R2, R10),
+    alu64Imm('add', R2, -16),
+    call(1),
+    ...items.slice(3),
+  ];
+  assert.is(promoteSlots(read).changed, false);
 });
 
 test('promote: not a slot a helper is given a pointer to, nor one read before any write', () => {

@@ -8,11 +8,9 @@ import {
   R4,
   R6,
   alu64Imm,
-  alu64Reg,
   call,
   jmpImm,
   ldMapFd,
-  mov32Reg,
   mov64Imm,
   mov64Reg,
 } from '../../asm/index.ts';
@@ -27,8 +25,12 @@ const BPF_F_USER_STACK = 1 << 8;
 
 type StackView = Extract<IntView, { kind: 'stack' }>;
 
-/** r0 = the stack id (negative when it could not be taken); for ustack the pid sits above it, for symbols. */
-function emitStack(g: Gen, view: StackView, span: CallExpr['span']): void {
+/**
+ * The stack id from bpf_get_stackid in r0 (negative when it could not be taken). For ustack the value is
+ * tgid << 32 | the id as u32, the pid for symbols: written as its two halves at r10+at, an 8-byte slot the
+ * caller gives (a map key, a record) or a temporary, rather than shifted together in registers.
+ */
+function emitStack(g: Gen, view: StackView, span: CallExpr['span'], at?: number): void {
   const e = g.e;
   const buildId = view.mode === 'build_id';
   (buildId ? g.shared.buildIdStackLimits : g.shared.stackLimits).add(view.limit);
@@ -40,14 +42,17 @@ function emitStack(g: Gen, view: StackView, span: CallExpr['span']): void {
     call(helper.get_stackid),
   );
   checkHelper(g, 'get_stackid', 'other');
-  if (!user) return;
+  if (!user) {
+    if (at !== undefined) e.emit(stxSlot(8, at, R0));
+    return;
+  }
   scoped(g, () => {
-    const id = allocOrFail(g, 8, span);
-    e.emit(mov32Reg(R0, R0), stxSlot(8, id, R0));
+    const id = at ?? allocOrFail(g, 8, span);
+    e.emit(stxSlot(4, id, R0));
     // the pid as the tracer sees it: its /proc names the process's mappings
     emitPidTgid(g, span);
-    e.emit(alu64Imm('rsh', R0, 32), alu64Imm('lsh', R0, 32));
-    e.emit(ldSlot(8, R1, id), alu64Reg('or', R0, R1));
+    e.emit(alu64Imm('rsh', R0, 32), stxSlot(4, id + 4, R0));
+    if (at === undefined) e.emit(ldSlot(8, R0, id));
   });
 }
 
@@ -78,13 +83,17 @@ export function emitStackLen(g: Gen, view: StackView): void {
 }
 
 /** The stack the checker typed (`kstack` is `kstack(bpftrace, 127)`; the call's arguments pick mode and depth). */
-function stack(g: Gen, x: IdentExpr | CallExpr): void {
+function stack(g: Gen, x: IdentExpr | CallExpr, at?: number): void {
   const t = typeOf(g, x);
   if (t.kind !== 'int' || t.view?.kind !== 'stack') throw new Error('stack builtin without a stack type');
-  emitStack(g, t.view, x.span);
+  emitStack(g, t.view, x.span, at);
 }
 
-const stackRow: BuiltinEmit = { variable: { int: stack }, call: { int: stack } };
+const stackInto = (g: Gen, x: IdentExpr | CallExpr, at: number): void => stack(g, x, at);
+const stackRow: BuiltinEmit = {
+  variable: { int: stack, intInto: stackInto },
+  call: { int: stack, intInto: stackInto },
+};
 
 export const stackBuiltins: EmitRows = {
   kstack: stackRow,
