@@ -36,7 +36,7 @@ export function emitElf(text: string, options: CompileSourceOptions, opts: CliOp
   if (opts.relocs)
     for (const p of object.programs)
       process.stdout.write(
-        `${p.attach.text} (section ${p.section}, ${p.symbol}):\n${disasmListing(p.spec.bytecode, p.spec.sourceMap, p.spec.relocations, p.relocs)}\n`,
+        `${p.attach.text} (section ${p.section}, ${p.symbol}):\n${disasmListing(p.code, p.spec.sourceMap, [], p.relocs)}\n`,
       );
   if (opts.emitElf === undefined) return 0;
   try {

@@ -12,6 +12,7 @@ export const unit: readonly string[] = [
   'compiler/asm/helpers.test.ts',
   'compiler/asm/insn.test.ts',
   'compiler/btf/writer.test.ts',
+  'compiler/elf/elf.test.ts',
   'compiler/codegen/builtin-emit.test.ts',
   'compiler/codegen/for-context.test.ts',
   'compiler/codegen/for-map.test.ts',

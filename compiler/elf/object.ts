@@ -121,6 +121,8 @@ export interface ObjectProgram {
   readonly attach: ResolvedAttach;
   readonly section: string;
   readonly symbol: string;
+  /** its instructions as the object holds them (map loads with src 0 and the data offset as addend) */
+  readonly code: Uint8Array;
   /** the relocation records on this program's instructions, by slot, as `-d bytecode --relocs` prints them */
   readonly relocs: ReadonlyMap<number, string>;
 }
@@ -268,7 +270,7 @@ export function buildObject(
           cr.push({ insnOff: base + r.insn * SLOT, typeId, access, kind: CoreReloKind.FIELD_BYTE_OFFSET });
           relocs.set(r.insn, `CO-RE field_byte_offset ${memberText(btf!, r.type, r.path)} [${typeId}] "${access}"`);
         }
-      listed.push({ spec: p.spec, attach: p.attach, section, symbol: p.symbol, relocs });
+      listed.push({ spec: p.spec, attach: p.attach, section, symbol: p.symbol, code, relocs });
     }
     progSections.push({ name: section, data });
     funcInfo.push({ section, records: fi });
