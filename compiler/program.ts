@@ -123,9 +123,13 @@ export const EXIT_EVENT_ID = 0;
 export const EVENTS_MAP = 'events';
 /**
  * Count of event records the ring buffer had no room for: one u64 at key 0 of an array, which probes address
- * directly (BPF_PSEUDO_MAP_VALUE, Linux 5.2) and add to atomically: 4 instructions where a lookup took 9.
+ * directly (BPF_PSEUDO_MAP_VALUE, Linux 5.2) and add to atomically: 3 instructions where a lookup took 9. Each
+ * lost record adds -LOST_ERRNO (bpf_ringbuf_output's return value, added as it comes, its only error with valid
+ * flags), so user space reads -value / LOST_ERRNO records.
  */
 export const LOST_MAP = 'lost';
+/** EAGAIN: see LOST_MAP */
+export const LOST_ERRNO = 11;
 /**
  * A one-entry array shared with the runtime: [start time (CLOCK_MONOTONIC ns), online CPUs, …, cpid] written by the
  * runtime before anything runs, and [exit requested, exit code] written by exit() — a second path, for when

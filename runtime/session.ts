@@ -3,6 +3,7 @@
 import type { CompiledProgram, MapSpec, ProgramSpec } from '../compiler/index.ts';
 import {
   EVENTS_MAP,
+  LOST_ERRNO,
   LOST_MAP,
   GLOBALS_CPID,
   GLOBALS_EXIT_CODE,
@@ -298,9 +299,9 @@ export class Session {
     this.lostCheckedAt = t;
     const lost = this.objs.maps.get(LOST_MAP);
     if (!lost) return;
-    const value = new Uint8Array(8); // one u64 all CPUs add to atomically (compiler/program.ts LOST_MAP)
+    const value = new Uint8Array(8); // one u64 all CPUs add -EAGAIN to atomically (compiler/program.ts LOST_MAP)
     if (!mapLookup(lost.fd.fd, new Uint8Array(4), value)) return;
-    const total = new DataView(value.buffer).getBigUint64(0, true);
+    const total = -new DataView(value.buffer).getBigInt64(0, true) / BigInt(LOST_ERRNO);
     if (total > this.lostReported) {
       this.emit({ kind: 'lost', count: Number(total - this.lostReported) });
       this.lostReported = total;

@@ -1,5 +1,6 @@
 // The one channel to user space: records on the event ring buffer, each starting with a u64 event id.
-// A record the ring buffer has no room for is counted in the `lost` array, which user space reports.
+// A record the ring buffer has no room for is counted in the `lost` array, which user space reports (as a sum
+// of -EAGAIN, program.ts LOST_MAP: ringbuf_output's own return value is what gets added).
 import {
   BPF_FUNC as helper,
   R0,
@@ -18,7 +19,7 @@ import {
   alu64Imm,
   stx,
 } from '../asm/index.ts';
-import { EVENTS_MAP, LOST_MAP, type EventSchema } from '../program.ts';
+import { EVENTS_MAP, LOST_ERRNO, LOST_MAP, type EventSchema } from '../program.ts';
 import { addrOf, allocOrFail, ldSlot, scoped, stxSlot, type Gen } from './context.ts';
 
 type NewSchema = EventSchema extends infer S ? (S extends { id: number } ? Omit<S, 'id'> : never) : never;
@@ -30,13 +31,13 @@ export function defineEvent(g: Gen, schema: NewSchema): number {
   return id;
 }
 
-/** ringbuf_output(events, &slot, size, 0); on failure, lost[0] += 1. */
+/** ringbuf_output(events, &slot, size, 0); on failure, lost[0] += its return value (-EAGAIN). */
 export function emitEventOutput(g: Gen, off: number, size: number): void {
   const { e } = g;
   const sent = e.freshLabel('event.sent');
   e.emit(ldMapFd(R1, EVENTS_MAP), ...addrOf(R2, off), mov64Imm(R3, size), mov64Imm(R4, 0), call(helper.ringbuf_output));
   e.emit(jmpImm('jeq', R0, 0, sent));
-  countLost(g, sent);
+  countLost(g, sent, true);
 }
 
 /**
@@ -59,11 +60,16 @@ export function emitEventFromSlot(g: Gen, id: number, from: number, size: number
     e.emit(ldSlot(8, R1, held), mov64Imm(R2, 0), call(helper.ringbuf_submit), ja(sent));
   });
   e.place(lost);
-  countLost(g, sent);
+  countLost(g, sent, false);
 }
 
-/** lost[0] += 1 (atomically: one counter for all CPUs, addressed directly), then `sent`. */
-function countLost(g: Gen, sent: string): void {
-  g.e.emit(ldMapValue(R1, LOST_MAP, 0), mov64Imm(R2, 1), atomic('add', 8, R1, R2, 0));
+/**
+ * lost[0] += -EAGAIN (atomically: one counter for all CPUs, addressed directly), then `sent`. After
+ * ringbuf_output r0 holds that value already (its only failure with valid flags), which saves the move of a
+ * constant on every output; a failed reservation left 0 there.
+ */
+function countLost(g: Gen, sent: string, errnoInR0: boolean): void {
+  if (errnoInR0) g.e.emit(ldMapValue(R1, LOST_MAP, 0), atomic('add', 8, R1, R0, 0));
+  else g.e.emit(ldMapValue(R1, LOST_MAP, 0), mov64Imm(R2, -LOST_ERRNO), atomic('add', 8, R1, R2, 0));
   g.e.place(sent);
 }
