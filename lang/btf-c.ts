@@ -128,7 +128,9 @@ class CWriter {
   private referenced: Uint8Array | undefined;
   private readonly queue: number[] = [];
   /** Names as written (with a `___N` suffix for the Nth distinct type of that name), once resolved. */
-  private readonly names = new Map<number, string>();
+  /** Index + 1 in `resolved` of each id's name as written (0: not resolved yet). */
+  private readonly nameAt: Int32Array;
+  private readonly resolved: string[] = [];
   private readonly tagCount = new Map<string, number>();
   private readonly identCount = new Map<string, number>();
 
@@ -137,6 +139,7 @@ class CWriter {
 
   constructor(private readonly btf: BtfTypes) {
     this.aligns = new Uint8Array(btf.typeCount);
+    this.nameAt = new Int32Array(btf.typeCount);
     this.order = new Uint8Array(btf.typeCount);
     this.emit = new Uint8Array(btf.typeCount);
     this.fwdDone = new Uint8Array(btf.typeCount);
@@ -442,13 +445,12 @@ class CWriter {
 
   private uniqueName(id: number, name: string, counts: Map<string, number>): string {
     if (name === '') return '';
-    let n = this.names.get(id);
-    if (n === undefined) {
-      const dup = (counts.get(name) ?? 0) + 1;
-      counts.set(name, dup);
-      n = dup > 1 ? `${name}___${dup}` : name;
-      this.names.set(id, n);
-    }
+    const at = this.nameAt[id]!;
+    if (at !== 0) return this.resolved[at - 1]!;
+    const dup = (counts.get(name) ?? 0) + 1;
+    counts.set(name, dup);
+    const n = dup > 1 ? `${name}___${dup}` : name;
+    this.nameAt[id] = this.resolved.push(n);
     return n;
   }
 
