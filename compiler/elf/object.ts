@@ -11,7 +11,6 @@ import type { CompiledProgram, MapKind, MapSpec, ProgramSpec } from '../program.
 import {
   CoreReloKind,
   encodeBtfExt,
-  type BtfExtSection,
   type CoreReloRecord,
   type FuncInfoRecord,
   type LineInfoRecord,
@@ -95,18 +94,18 @@ interface Placed {
   readonly symbol: string;
   readonly section: string;
   readonly attach: ResolvedAttach;
-  /** slots from the section's start */
-  offset: number;
 }
 
-/** Why a program cannot be an object's program: it calls functions of its own (libbpf wants those in .text). */
+/**
+ * What the object cannot say: a bpf-to-bpf call (scry's callbacks are only ever passed by address), or a function
+ * address in a program without func_info saying where its functions start.
+ */
 function subprogramUse(spec: ProgramSpec): boolean {
-  if (spec.funcInfo?.length) return true;
   for (let at = 0; at < spec.bytecode.length; at += SLOT) {
     const code = spec.bytecode[at]!;
     const src = spec.bytecode[at + 1]! >> 4;
     if (code === (BPF_JMP | BPF_CALL) && src === BPF_PSEUDO_CALL) return true;
-    if (code === LD_IMM64 && src === BPF_PSEUDO_FUNC) return true;
+    if (code === LD_IMM64 && src === BPF_PSEUDO_FUNC && !spec.funcInfo?.length) return true;
     if (code === LD_IMM64) at += SLOT;
   }
   return false;
@@ -134,9 +133,9 @@ export function buildObject(
   for (const p of compiled.programs)
     if (subprogramUse(p))
       return {
-        error: `the program for ${p.attach.text} has functions of its own (a for loop over a map, or a per-CPU read of a count/sum/min/max/avg map), which --emit-elf cannot write into an object yet`,
+        error: `the program for ${p.attach.text} calls functions of its own, which --emit-elf cannot write into an object`,
         span: p.attach.span,
-        hints: ['run the script with scry itself, or write the loop without for (…: @map)'],
+        hints: ['run the script with scry itself'],
       };
 
   // maps whose values the code addresses directly become data sections, the others BTF-defined maps
@@ -170,14 +169,7 @@ export function buildObject(
   const placed: Placed[] = [];
   for (const spec of compiled.programs)
     for (const attach of [spec.attach, ...(spec.alsoAttach ?? [])])
-      placed.push({ spec, attach, symbol: symbolName(attach.text, taken), section: sectionName(attach), offset: 0 });
-  const sections = new Map<string, Placed[]>();
-  for (const p of placed) {
-    const list = sections.get(p.section) ?? [];
-    p.offset = list.reduce((n, q) => n + q.spec.bytecode.length / SLOT, 0);
-    list.push(p);
-    sections.set(p.section, list);
-  }
+      placed.push({ spec, attach, symbol: symbolName(attach.text, taken), section: sectionName(attach) });
 
   const w = new BtfWriter();
   const int = w.int('int', 4, true);
@@ -218,65 +210,111 @@ export function buildObject(
     });
 
   // one FUNC per program: int name(void *ctx)
-  const proto = w.funcProto(int, [{ name: 'ctx', type: w.ptr(0) }]);
+  const voidPtr = w.ptr(0);
+  const proto = w.funcProto(int, [{ name: 'ctx', type: voidPtr }]);
   const funcIds = new Map(placed.map((p) => [p, w.func(p.symbol, proto, 'global')]));
+  // callbacks (for-map bodies, bpf_loop bodies) stay after their program in its section, as static functions:
+  // long name(void *map, void *key, void *value, void *ctx), as the program's own BTF has them
+  let cbProto: number | undefined;
+  const callbacks = new Map(
+    placed.map((p) => {
+      const starts = (p.spec.funcInfo ?? []).slice(1).map((f) => f.insn);
+      if (starts.length)
+        cbProto ??= w.funcProto(
+          w.int('long', 8, true),
+          ['map', 'key', 'value', 'ctx'].map((name) => ({ name, type: voidPtr })),
+        );
+      return [
+        p,
+        starts.map((insn, i) => ({
+          insn,
+          name: `${p.symbol}_cb${i}`,
+          id: w.func(`${p.symbol}_cb${i}`, cbProto!, 'static'),
+        })),
+      ];
+    }),
+  );
 
   const core = btf ? new CoreTypes(btf) : undefined;
   for (const p of compiled.programs) for (const r of p.coreRelocations ?? []) core?.need(r);
 
-  const funcInfo: BtfExtSection<FuncInfoRecord>[] = [];
-  const lineInfo: BtfExtSection<LineInfoRecord>[] = [];
-  const coreRelo: BtfExtSection<CoreReloRecord>[] = [];
-  const progSections: { name: string; data: Uint8Array }[] = [];
+  // sections in order of first use; callbacks go to .text, where libbpf wants subprograms (it appends each to
+  // the programs that use it), with a relocation on every instruction that takes a callback's address
+  const built = new Map<string, Built>();
+  const builder = (name: string) => built.get(name) ?? built.set(name, new Built()).get(name)!;
   const listed: ObjectProgram[] = [];
-  for (const [section, progs] of sections) {
-    const data = new Uint8Array(progs.reduce((n, p) => n + p.spec.bytecode.length, 0));
-    const fi: FuncInfoRecord[] = [];
-    const li: LineInfoRecord[] = [];
-    const cr: CoreReloRecord[] = [];
-    for (const p of progs) {
-      const base = p.offset * SLOT;
-      const relocs = new Map<number, string>();
-      const code = new Uint8Array(p.spec.bytecode);
-      const v = new DataView(code.buffer);
-      // libbpf writes the fd (or the data map's fd and the offset) itself: the object holds src 0 and the
-      // offset into the data section in the first slot's imm, as clang leaves them
-      for (const r of p.spec.relocations) {
-        const at = r.insn * SLOT;
-        code[at + 1] = code[at + 1]! & 0x0f;
-        v.setInt32(at + 4, r.kind === 'value' ? r.offset : 0, true);
-        v.setInt32(at + SLOT + 4, 0, true);
-        const data = dataByName.get(r.map);
-        relocations.push({ section, offset: base + at, symbol: data ? data.name : r.map, type: R_BPF_64_64 });
-        relocs.set(
-          r.insn,
-          data ? `R_BPF_64_64 ${data.name} (${dataSection(data)}) + ${r.offset}` : `R_BPF_64_64 ${r.map} (.maps)`,
-        );
-      }
-      data.set(code, base);
-      symbols.push({
-        name: p.symbol,
-        section,
-        value: base,
-        size: code.length,
-        type: STT.FUNC,
-        bind: STB.GLOBAL,
-      });
-      fi.push({ insnOff: base, typeId: funcIds.get(p)! });
-      li.push(...lineRecords(p, base));
-      if (core)
-        for (const r of p.spec.coreRelocations ?? []) {
-          const { typeId, access } = core.access(w, r);
-          cr.push({ insnOff: base + r.insn * SLOT, typeId, access, kind: CoreReloKind.FIELD_BYTE_OFFSET });
-          relocs.set(r.insn, `CO-RE field_byte_offset ${memberText(btf!, r.type, r.path)} [${typeId}] "${access}"`);
-        }
-      listed.push({ spec: p.spec, attach: p.attach, section, symbol: p.symbol, code, relocs });
+  for (const p of placed) {
+    const section = p.section;
+    const relocs = new Map<number, string>();
+    const code = new Uint8Array(p.spec.bytecode);
+    const v = new DataView(code.buffer);
+    const cbs = callbacks.get(p)!;
+    const slots = code.length / SLOT;
+    const split = cbs[0]?.insn ?? slots;
+    const main = builder(section);
+    const mainBase = main.size;
+    const text = cbs.length ? builder('.text') : undefined;
+    const textBase = text?.size ?? 0;
+    const loc = (slot: number) =>
+      slot < split
+        ? { section, offset: mainBase + slot * SLOT }
+        : { section: '.text', offset: textBase + (slot - split) * SLOT };
+    const sectionOf = (slot: number) => built.get(loc(slot).section)!;
+    // libbpf writes the fd (or the data map's fd and the offset) itself: the object holds src 0 and the
+    // offset into the data section in the first slot's imm, as clang leaves them
+    for (const r of p.spec.relocations) {
+      const at = r.insn * SLOT;
+      code[at + 1] = code[at + 1]! & 0x0f;
+      v.setInt32(at + 4, r.kind === 'value' ? r.offset : 0, true);
+      v.setInt32(at + SLOT + 4, 0, true);
+      const data = dataByName.get(r.map);
+      relocations.push({ ...loc(r.insn), symbol: data ? data.name : r.map, type: R_BPF_64_64 });
+      relocs.set(
+        r.insn,
+        data ? `R_BPF_64_64 ${data.name} (${dataSection(data)}) + ${r.offset}` : `R_BPF_64_64 ${r.map} (.maps)`,
+      );
     }
-    progSections.push({ name: section, data });
-    funcInfo.push({ section, records: fi });
-    lineInfo.push({ section, records: li });
-    coreRelo.push({ section, records: cr });
+    // a callback's address: imm becomes its byte offset in .text, relocated against the .text section symbol
+    for (let slot = 0; slot < slots; slot++) {
+      const at = slot * SLOT;
+      if (code[at] !== LD_IMM64) continue;
+      if (code[at + 1]! >> 4 === BPF_PSEUDO_FUNC) {
+        const target = slot + 1 + v.getInt32(at + 4, true);
+        const offset = textBase + (target - split) * SLOT;
+        v.setInt32(at + 4, offset, true);
+        relocations.push({ ...loc(slot), symbol: '.text', type: R_BPF_64_64 });
+        relocs.set(slot, `R_BPF_64_64 .text + ${offset} (a callback)`);
+      }
+      slot++;
+    }
+    main.append(code.subarray(0, split * SLOT));
+    text?.append(code.subarray(split * SLOT));
+    symbols.push({ name: p.symbol, section, value: mainBase, size: split * SLOT, type: STT.FUNC, bind: STB.GLOBAL });
+    main.funcInfo.push({ insnOff: mainBase, typeId: funcIds.get(p)! });
+    const ends = [...cbs.map((c) => c.insn).slice(1), slots];
+    cbs.forEach((c, i) => {
+      const { offset } = loc(c.insn);
+      const size = (ends[i]! - c.insn) * SLOT;
+      symbols.push({ name: c.name, section: '.text', value: offset, size, type: STT.FUNC, bind: STB.LOCAL });
+      text!.funcInfo.push({ insnOff: offset, typeId: c.id });
+    });
+    for (const r of lineRecords(p, new Set(cbs.map((c) => c.insn))))
+      sectionOf(r.slot).lineInfo.push({ ...r.record, insnOff: loc(r.slot).offset });
+    if (core)
+      for (const r of p.spec.coreRelocations ?? []) {
+        const { typeId, access } = core.access(w, r);
+        const { offset } = loc(r.insn);
+        sectionOf(r.insn).coreRelo.push({ insnOff: offset, typeId, access, kind: CoreReloKind.FIELD_BYTE_OFFSET });
+        relocs.set(r.insn, `CO-RE field_byte_offset ${memberText(btf!, r.type, r.path)} [${typeId}] "${access}"`);
+      }
+    listed.push({ spec: p.spec, attach: p.attach, section, symbol: p.symbol, code, relocs });
   }
+  if (built.has('.text'))
+    symbols.push({ name: '.text', section: '.text', value: 0, size: 0, type: STT.SECTION, bind: STB.LOCAL });
+  const progSections = [...built].map(([name, b]) => ({ name, data: b.bytes() }));
+  const funcInfo = [...built].map(([section, b]) => ({ section, records: b.funcInfo }));
+  const lineInfo = [...built].map(([section, b]) => ({ section, records: b.lineInfo }));
+  const coreRelo = [...built].map(([section, b]) => ({ section, records: b.coreRelo }));
   const ext = encodeBtfExt(w, { funcInfo, lineInfo, coreRelo });
   const exec = SHF.ALLOC | SHF.EXECINSTR;
   const bytes = writeElf({
@@ -332,20 +370,42 @@ function memberText(btf: BtfTypes, type: number, path: readonly number[]): strin
  * line_info: a record where the source line changes, the first at the program's start (the kernel wants one
  * there), never on an ld_imm64's second slot.
  */
-function lineRecords(p: Placed, base: number): LineInfoRecord[] {
-  const out: LineInfoRecord[] = [];
+function lineRecords(
+  p: Placed,
+  functionStarts: ReadonlySet<number>,
+): { slot: number; record: Omit<LineInfoRecord, 'insnOff'> }[] {
+  const out: { slot: number; record: Omit<LineInfoRecord, 'insnOff'> }[] = [];
   let last: string | undefined;
   const bytes = p.spec.bytecode;
   for (let slot = 0; slot < bytes.length / SLOT; slot++) {
-    const span = p.spec.sourceMap[slot] ?? (slot === 0 ? p.attach.span : undefined);
+    // each function starts with a record too (the kernel checks)
+    const start = slot === 0 || functionStarts.has(slot);
+    if (start) last = undefined;
+    const span = p.spec.sourceMap[slot] ?? (start ? p.attach.span : undefined);
     if (span) {
       const { line, col } = lineCol(span.file, span.start);
       const key = `${span.file.name}:${line}`;
       if (key !== last)
-        out.push({ insnOff: base + slot * SLOT, file: span.file.name, text: lineText(span.file, line), line, col });
+        out.push({ slot, record: { file: span.file.name, text: lineText(span.file, line), line, col } });
       last = key;
     }
     if (bytes[slot * SLOT] === LD_IMM64) slot++;
   }
   return out;
+}
+
+/** One section's bytes and .BTF.ext records as programs are appended to it. */
+class Built {
+  private readonly chunks: Uint8Array[] = [];
+  size = 0;
+  readonly funcInfo: FuncInfoRecord[] = [];
+  readonly lineInfo: LineInfoRecord[] = [];
+  readonly coreRelo: CoreReloRecord[] = [];
+  append(bytes: Uint8Array): void {
+    this.chunks.push(bytes);
+    this.size += bytes.length;
+  }
+  bytes(): Uint8Array {
+    return new Uint8Array(Buffer.concat(this.chunks));
+  }
 }
