@@ -99,6 +99,52 @@ else if (requireTracepoint('e2e emit-elf', 'syscalls/sys_enter_openat')) {
     assert.match(r.stdout, /; R_BPF_64_64 lost \(\.data\.lost\) \+ 0$/m);
   });
 
+  test('every probe type this kernel attaches loads from the object, each in the section libbpf types it by', async () => {
+    const kinds = join(dir, 'kinds.o');
+    const prog = `kprobe:vfs_read { @k = count(); }
+tracepoint:sched:sched_switch { @s[args.next_comm] = count(); }
+rawtracepoint:sched_wakeup { @w = count(); }
+software:cpu-clock:100000 { @c = count(); }
+profile:hz:99 { @p[kstack] = count(); }
+uretprobe:/bin/bash:readline { @r = retval; }
+iter:task { printf("%s\\n", ctx->task->comm); }
+END { print(@k); }`;
+    const r = await runScry(['--emit-elf', kinds, '-e', prog]);
+    assert.is(r.code, 0, r.stderr);
+    const out = execFileSync('readelf', ['-S', '-W', kinds], { encoding: 'utf8' });
+    for (const s of [
+      'kprobe/vfs_read',
+      'tracepoint/sched/sched_switch',
+      'tp_btf/sched_wakeup',
+      'perf_event',
+      'uretprobe//bin/bash:readline',
+      'iter/task',
+      'raw_tp',
+    ])
+      assert.ok(out.includes(`] ${s} `), `${s} in\n${out}`);
+    const pinned = loadAll(kinds);
+    try {
+      assert.ok(pinned.ok, pinned.output);
+      const names = [
+        'END',
+        'iter_task',
+        'kprobe_vfs_read',
+        'profile_hz_99',
+        'rawtracepoint_sched_wakeup',
+        'software_cpu_clock_100000',
+        'tracepoint_sched_sched_switch',
+        'uretprobe_bin_bash_readline',
+        'maps',
+      ];
+      assert.equal(
+        execFileSync('ls', [pinned.dir], { encoding: 'utf8' }).split('\n').filter(Boolean).sort(),
+        names.sort(),
+      );
+    } finally {
+      pinned.remove();
+    }
+  });
+
   test('callbacks (a for loop over a map, a per-CPU count read in the probe) go to .text and run', async () => {
     const loop = join(dir, 'loop.o');
     const prog =
