@@ -102,6 +102,7 @@ export function compile(
     diagnostics: [],
     usesGlobals: false,
     scratchSize: 0,
+    idRecords: [],
     stackLimits: new Set(),
     buildIdStackLimits: new Set(),
     helperErrors: options.helperErrors ?? 1, // bpftrace v0.26: failed helpers warn unless --no-warnings
@@ -142,6 +143,12 @@ export function compile(
       valueSize: shared.scratchSize,
       maxEntries: 1,
     });
+  if (shared.idRecords.length) {
+    // the counter, then each id-only record the programs send straight from the map (events.ts emitIdEvent)
+    const initial = new Uint8Array(8 + 8 * shared.idRecords.length);
+    shared.idRecords.forEach((id, k) => new DataView(initial.buffer).setBigUint64(8 + 8 * k, BigInt(id), true));
+    maps.set(LOST_MAP, { ...maps.get(LOST_MAP)!, valueSize: initial.length, initial });
+  }
   if (shared.usesGlobals)
     maps.set(GLOBALS_MAP, { name: GLOBALS_MAP, kind: 'array', keySize: 4, valueSize: GLOBALS_SIZE, maxEntries: 1 });
   const params = [...(shared.params ?? [])].map(([name, at]) => ({ name, ...at }));

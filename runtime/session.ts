@@ -299,7 +299,8 @@ export class Session {
     this.lostCheckedAt = t;
     const lost = this.objs.maps.get(LOST_MAP);
     if (!lost) return;
-    const value = new Uint8Array(8); // one u64 all CPUs add -EAGAIN to atomically (compiler/program.ts LOST_MAP)
+    // a u64 all CPUs add -EAGAIN to atomically (compiler/program.ts LOST_MAP), then the id-only records
+    const value = new Uint8Array(lost.spec.valueSize);
     if (!mapLookup(lost.fd.fd, new Uint8Array(4), value)) return;
     const total = -new DataView(value.buffer).getBigInt64(0, true) / BigInt(LOST_ERRNO);
     if (total > this.lostReported) {

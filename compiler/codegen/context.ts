@@ -54,6 +54,8 @@ export interface Shared {
   usesGlobals: boolean;
   /** the most scratch space any program needs (0: no scratch map) */
   scratchSize: number;
+  /** ids of the events whose record is the id alone, as u64s after the counter in LOST_MAP's value (events.ts) */
+  readonly idRecords: number[];
   /** frame limits of the kstack/ustack a program records: one stack-trace map each */
   readonly stackLimits: Set<number>;
   /** the same for ustack(build_id)'s maps */

@@ -2,8 +2,8 @@
 // event that user space prints as a warning at the script location (once a second per location).
 import { R0, jmpImm } from '../asm/index.ts';
 import type { Span } from '../../lang/index.ts';
-import { allocOrFail, ldSlot, scoped, stSlot, stxSlot, type Gen } from './context.ts';
-import { defineEvent, emitEventOutput } from './events.ts';
+import { allocOrFail, ldSlot, scoped, stxSlot, type Gen } from './context.ts';
+import { defineEvent, emitIdEvent } from './events.ts';
 
 /** bpftrace v0.26's words for a division or modulo by zero (whose result is 1, as there) */
 export const DIVIDE_BY_ZERO =
@@ -28,10 +28,5 @@ export function warnUnlessBelow(g: Gen, bound: number, text: string, span: Span)
 
 /** A warning about `span`, always (for a path the program has already found wrong); clobbers r0-r5. */
 export function warnAlways(g: Gen, text: string, span: Span): void {
-  const id = defineEvent(g, { kind: 'runtime-warning', text, span });
-  scoped(g, () => {
-    const rec = allocOrFail(g, 8, span);
-    g.e.emit(stSlot(8, rec, id));
-    emitEventOutput(g, rec, 8);
-  });
+  emitIdEvent(g, defineEvent(g, { kind: 'runtime-warning', text, span }));
 }

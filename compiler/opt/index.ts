@@ -7,6 +7,7 @@ import { hoistContextLoads } from './hoist-context.ts';
 import { removeUnreachable, threadBranches } from './branches.ts';
 import { removeDeadCode, removeDeadStores, type MapSizes } from './dead.ts';
 import { foldConstants, type PassResult } from './fold.ts';
+import { reuseMapValues } from './map-value-reuse.ts';
 import { peephole } from './peephole.ts';
 import { promoteSlots } from './promote.ts';
 import { selects } from './select.ts';
@@ -38,6 +39,7 @@ export function optimize(items: readonly AsmItem[], opts: OptimizeOptions = {}):
     selects,
     atomicAdds,
     hoistContextLoads,
+    reuseMapValues,
   ];
   if (items.length > MAX_ITEMS) return [...items];
   let cur = [...items];

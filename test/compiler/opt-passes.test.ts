@@ -8,11 +8,13 @@ import {
   R10,
   R2,
   R3,
+  R4,
   R6,
   R7,
   alu32Imm,
   alu64Imm,
   alu64Reg,
+  atomic,
   call,
   disasm,
   encode,
@@ -42,6 +44,7 @@ import { peephole } from '../../compiler/opt/peephole.ts';
 import { atomicAdds } from '../../compiler/opt/atomic-add.ts';
 import { hoistContextLoads } from '../../compiler/opt/hoist-context.ts';
 import { selects } from '../../compiler/opt/select.ts';
+import { reuseMapValues } from '../../compiler/opt/map-value-reuse.ts';
 import { optimize } from '../../compiler/opt/index.ts';
 
 const show = (items: readonly AsmItem[]): string[] => disasm(encode(items).bytes);
@@ -375,6 +378,42 @@ test('peephole: a copy worked on and moved back as 32 bits is worked on as 32 bi
   }
   const live = [call(14), mov64Reg(R1, R0), alu64Imm('lsh', R1, 2), mov32Reg(R0, R1), stx(8, R10, R1, -8), ...tail];
   assert.is(peephole(live).changed, false);
+});
+
+test('map value reuse: a second address in the same map value after a call is reached from a kept register', () => {
+  // an id-only event sent from the lost map, then its failure counted in the same map value
+  const sent = [
+    ldMapFd(R1, 'events'),
+    ldMapValue(R2, 'lost', 8),
+    mov64Imm(R3, 8),
+    mov64Imm(R4, 0),
+    call(130),
+    jmpImm('jeq', R0, 0, 'sent'),
+    ldMapValue(R1, 'lost', 0),
+    atomic('add', 8, R1, R0, 0),
+    label('sent'),
+    ...tail,
+  ];
+  const out = reuseMapValues(sent);
+  assert.is(out.changed, true);
+  const text = show(out.items);
+  assert.is(text.filter((l) => l.startsWith('ld_pseudo')).length, 2, text.join('\n'));
+  assert.ok(text.includes('r6 = r2') && text.includes('lock *(u64 *)(r6 - 8) += r0'), text.join('\n'));
+  // not when a path reaches the second load without the first
+  const joined = [
+    jmpImm('jeq', R1, 0, 'skip'),
+    ldMapValue(R2, 'lost', 8),
+    stx(8, R2, R1, 0),
+    label('skip'),
+    call(5),
+    ldMapValue(R1, 'lost', 0),
+    atomic('add', 8, R1, R0, 0),
+    ...tail,
+  ];
+  assert.is(reuseMapValues(joined).changed, false);
+  // nor when the address is used as a value, not as a base
+  const passed = [...sent.slice(0, 6), ldMapValue(R1, 'lost', 0), stx(8, R10, R1, -8), label('sent'), ...tail];
+  assert.is(reuseMapValues(passed).changed, false);
 });
 
 test('spans survive rewriting', () => {

@@ -5,7 +5,7 @@ import type { CallExpr } from '../../../lang/index.ts';
 import { packedLayout, slotSize } from '../../layout.ts';
 import { addrOf, allocValue, emitInto, ldSlot, scoped, stSlot, typeOf, type Gen } from '../context.ts';
 import { storeBytes } from '../values.ts';
-import { defineEvent, emitEventOutput } from '../events.ts';
+import { defineEvent, emitEventOutput, emitIdEvent } from '../events.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
 
 const formatted: BuiltinEmit = { call: { stmt: emitPrintf } };
@@ -55,6 +55,7 @@ function emitPrintf(g: Gen, c: CallExpr): void {
     ...(c.name === 'cat' || c.name === 'system' ? { use: c.name } : {}),
     ...(c.name === 'errorf' || c.name === 'warnf' ? { use: c.name, span: c.span } : {}),
   });
+  if (!info.args.length) return emitIdEvent(g, id);
   scoped(g, () => {
     const size = 8 + layout.size;
     const rec = allocValue(g, size);

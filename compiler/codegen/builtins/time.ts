@@ -2,8 +2,8 @@
 import { BPF_FUNC as helper, R0, R1, alu64Reg, call, ldMapValue, ldx } from '../../asm/index.ts';
 import { GLOBALS_MAP, GLOBALS_START_NS } from '../../program.ts';
 import type { CallExpr } from '../../../lang/index.ts';
-import { allocValue, emitInt, scoped, stSlot, type Gen } from '../context.ts';
-import { defineEvent, emitEventOutput } from '../events.ts';
+import { emitInt, type Gen } from '../context.ts';
+import { defineEvent, emitIdEvent } from '../events.ts';
 import type { EmitRows } from './emit.ts';
 
 export const timeBuiltins: EmitRows = {
@@ -43,9 +43,5 @@ export const timeBuiltins: EmitRows = {
 function emitTime(g: Gen, c: CallExpr): void {
   const fmt = c.args[0];
   const id = defineEvent(g, { kind: 'time', format: fmt?.kind === 'string' ? fmt.value : '%H:%M:%S\n' });
-  scoped(g, () => {
-    const rec = allocValue(g, 8);
-    g.e.emit(stSlot(8, rec, id));
-    emitEventOutput(g, rec, 8);
-  });
+  emitIdEvent(g, id);
 }
