@@ -71,6 +71,7 @@ const usage = `USAGE:
     scry [options] -e 'program'
     scry [options] - <stdin input>
     scry [options]                  (no program: the REPL)
+    scry btf dump [TYPE…]           kernel types as a C header (scry btf --help)
     use -- after filename/-e 'program' for positional parameters ($1…) and named ones
     (--name=value or --name, read by getopt("name", default); --help lists a program's)
 

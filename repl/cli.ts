@@ -1,18 +1,14 @@
 // The scry command line: parse options, run the pipeline, report mistakes once, exit with the right code.
 import { existsSync, readFileSync } from 'node:fs';
-import { compileSource, disasmListing, type CompiledProgram, type CompileSourceOptions } from '../compiler/index.ts';
+import { compileSource, disasmListing, type CompiledProgram } from '../compiler/index.ts';
 import { error, renderDiagnostics, type Diagnostic } from '../lang/index.ts';
 import {
-  hasSignedDivision,
   hostKernelInfo,
-  includeResolver,
-  importFiles,
   kernelInfoText,
   listProbes,
   mark,
   requirePrivileges,
   ScryRuntimeError,
-  Session,
   startHeld,
   timingsText,
   watchProcessExit,
@@ -21,6 +17,7 @@ import {
   type TraceEvent,
 } from '../runtime/index.ts';
 import { jsonSink, notifyingAttached, textSink } from './sink.ts';
+import { compileScript, runFailure, ScriptRun, scriptCompileOptions } from './script-run.ts';
 import { openWriter, type Writer } from './writer.ts';
 import { splitCommand } from './child.ts';
 import { BPFTRACE_COMPAT, parseArgs, shortUsage, VERSION, type CliOptions } from './cli-args.ts';
@@ -113,7 +110,8 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     });
   }
 
-  const compileOptions: CompileSourceOptions = {
+  // the options every run compiles with (script-run.ts), the REPL's and the library's too
+  const compileOptions = scriptCompileOptions({
     name,
     params: opts.args,
     namedArgs: opts.namedArgs,
@@ -122,17 +120,14 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     ...(opts.probeFilter !== undefined ? { probeFilter: opts.probeFilter } : {}),
     helperErrors: opts.noWarnings ? 0 : (opts.helperErrors ?? 1),
     includeFiles: opts.includeFiles,
-    resolveInclude: includeResolver({ includeDirs: opts.includeDirs }),
-    importFiles: importFiles(),
+    includeDirs: opts.includeDirs,
     // BPFTRACE_MAX_STRLEN, BPFTRACE_STACK_MODE, …: bpftrace's environment variables, winning over config = { }
     settings: process.env,
     ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
     onStage: mark,
     // the bytecode optimizer; SCRY_OPTIMIZE=0: the code as generated (the size bench's --unopt)
     optimize: process.env.SCRY_OPTIMIZE !== '0',
-    // one instruction for signed / and % where the kernel has them (a 3-instruction load, measured once)
-    signedDivision: hasSignedDivision(),
-  };
+  });
   const result = compileSource(text, hostKernelInfo(), compileOptions);
   if (opts.debug.includes('ast') && result.ast)
     process.stdout.write(
@@ -215,14 +210,14 @@ function list(opts: CliOptions): number {
  * count dropped: `interval:ms:`, `hardware:cache-misses:`); BEGIN/END are not probes to list. Nothing loads.
  */
 function listProgram(text: string, name: string, opts: CliOptions): number {
-  const result = compileSource(text, hostKernelInfo(), {
+  const result = compileScript(text, {
     name,
     unsafe: true, // listing runs nothing: system() and friends need not be allowed to be listed
     includeFiles: opts.includeFiles,
-    resolveInclude: includeResolver({ includeDirs: opts.includeDirs }),
-    importFiles: importFiles(),
+    includeDirs: opts.includeDirs,
     settings: process.env,
     ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
+    optimize: false, // nothing runs: the attach points are all it needs
   });
   if (!result.program) return fail(result.diagnostics);
   const lines = new Set<string>();
@@ -297,20 +292,17 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
       return 1;
     }
   }
-  let session: Session | undefined;
+  // the run itself is a ScriptRun (script-run.ts), as each REPL program and the library's trace() are
+  let session: ScriptRun | undefined;
   // The live view: only for a person at a terminal looking at maps; it never loads otherwise.
   const store = wantsLiveView(compiled, opts) ? new ViewStore({ quiet: opts.quiet }) : undefined;
   const view: { quit?: () => void } = {};
   // A stopping signal ends the run at once, whatever is queued (bpftrace drops it too).
   // (a scrape in progress reads the session's maps: it finishes before they close)
   const stop = () =>
-    view.quit
-      ? view.quit()
-      : metrics
-        ? void metrics.quiesce().then(() => session?.stop('discard'))
-        : void session?.stop('discard');
+    view.quit ? view.quit() : metrics ? void metrics.quiesce().then(() => session?.abort()) : void session?.abort();
   const printMaps = () => (view.quit ? undefined : session?.printMaps());
-  // Handlers before start: the notify word goes out from inside Session.start and a harness may signal the
+  // Handlers before start: the notify word goes out from inside ScriptRun.start and a harness may signal the
   // moment it reads it; with no handler yet, Node's default action killed scry (no END, no maps). start is
   // synchronous, so a signal arriving during it is queued and handled once `session` is set.
   const signals = [
@@ -324,7 +316,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     try {
       const shown = store ?? (opts.format === 'json' ? jsonSink : textSink)(writer, { quiet: opts.quiet });
       const sink = notifyingAttached(opts.noWarnings ? withoutWarnings(shown) : shown);
-      session = Session.start(compiled, {
+      session = ScriptRun.start(compiled, {
         sink,
         cpid: child?.pid,
         // its exit stops the run (below), even for a BEGIN/END-only program
@@ -334,7 +326,8 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
         ...(opts.mode === 'bench' ? { bench: true } : {}),
       });
     } catch (e) {
-      if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);
+      const f = runFailure(e);
+      if (f) return fail([error(f.message, f.span, [...f.hints])]);
       throw e;
     }
     const running = session;
@@ -352,7 +345,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
         execFailure = child.release().then(
           () => undefined,
           (e: Error) => {
-            void running.stop('discard');
+            void running.abort();
             return e;
           },
         );
@@ -407,7 +400,7 @@ function wantsLiveView(compiled: CompiledProgram, opts: CliOptions): boolean {
  * gone and everything after (END's output, the final maps) prints as plain text, as it does without it.
  */
 async function liveView(
-  session: Session,
+  session: ScriptRun,
   store: ViewStore,
   writer: Writer,
   refreshMs: number,

@@ -56,7 +56,7 @@ export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
     name: o.name,
     params: o.params ?? [],
     namedArgs: o.namedArgs ?? new Map(),
-    ...(o.hasChild ? { hasChild: true } : {}),
+    hasChild: o.hasChild ?? false,
     unsafe: o.unsafe ?? false,
     ...(o.probeFilter !== undefined ? { probeFilter: o.probeFilter } : {}),
     helperErrors: o.helperErrors ?? 1,

@@ -85,6 +85,7 @@ export const unit: readonly string[] = [
   'repl/print-text.test.ts',
   'repl/print-tseries.test.ts',
   'repl/repl-complete.test.ts',
+  'repl/script-run.test.ts', // its root tests behind requireRoot (a few hundred ms)
   'repl/view/layout.test.ts',
   'repl/view/view.test.ts',
   'runtime/gfp-flags.test.ts',
