@@ -205,6 +205,9 @@ class CWriter {
 
   dumpType(id: number): void {
     if (id <= 0 || id >= this.btf.typeCount) return;
+    // functions, variables, sections and tags are never written: skip decoding the ~55k FUNCs of a vmlinux
+    const kind = this.btf.kind(id);
+    if (kind === 'func' || kind === 'var' || kind === 'datasec' || kind === 'decl_tag') return;
     this.referenced ??= this.markReferenced();
     this.queue.length = 0;
     if (this.orderType(id, false) < 0) return;
