@@ -68,6 +68,10 @@ export class Session {
   private skb: SkbOutput | undefined;
   private state: 'running' | 'stopping' | 'closed' = 'running';
   private exitCode = 0;
+  /** an exit() record was read: its code is the run's */
+  private exited = false;
+  /** END has begun: an exit() in it ends nothing more */
+  private endStarted = false;
   private lostReported = 0n;
   /** set by exit() or a stopping signal: records still queued are dropped, not decoded */
   private discarding = false;
@@ -245,10 +249,13 @@ export class Session {
         if (ev === undefined) return (++quick & 255) === 0 && performance.now() > deadline;
         text?.flush(); // the text before this event is printed before it
         if (ev.kind === 'exit') {
-          if (this.state === 'running') {
+          // The first exit() before END sets the code, also when its record is read only as the run stops (a
+          // drain that spent its budget before reaching it, then a BEGIN-only program's stop): it was lost then
+          if (!this.endStarted && !this.exited) {
+            this.exited = true;
             this.exitCode = ev.code;
             this.discarding = true;
-            queueMicrotask(() => void this.stop('discard'));
+            if (this.state === 'running') queueMicrotask(() => void this.stop('discard'));
           }
           return true;
         }
@@ -359,6 +366,7 @@ export class Session {
       mark('detach');
       this.drain(true);
       this.discarding = false; // END's own output prints
+      this.endStarted = true;
       for (const p of this.special('END')) this.run(p);
       this.drain(true);
       this.discarding = false; // an exit() in END ends nothing more

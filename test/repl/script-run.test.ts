@@ -87,6 +87,19 @@ if (requireRoot('repl/script-run (root)')) {
     assert.is(plain.snapshot('@a'), undefined);
   });
 
+  test("exit()'s code is the run's when its record is read only as the run stops (a drain out of time before it)", async () => {
+    // system() runs in the drain and takes longer than one drain's 20 ms budget; the BEGIN-only program then
+    // stops, and that stop read the exit record without taking its code (0, not 3)
+    const r = compileScript('BEGIN { system("sleep 0.05"); exit(3); printf("after\\n"); }', {
+      name: 'test.bt',
+      unsafe: true,
+    });
+    const { out, sink } = collecting();
+    const run = ScriptRun.start(r.program!, { sink });
+    assert.is(await run.done, 3);
+    assert.is(out.text, ''); // what follows exit() is dropped, as when it is read while running
+  });
+
   test('an AbortSignal stops a run (END runs once); a second run beside it goes on until stopped', async () => {
     const program = compiled('interval:ms:5 { @n = count(); } END { printf("end %d\\n", 1); }');
     const a = collecting();
