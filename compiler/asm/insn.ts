@@ -85,6 +85,9 @@ export interface CoreRef {
   readonly type: number;
   /** member indices, from that struct through anonymous members to the member read */
   readonly path: readonly number[];
+  /** what the imm is (libbpf's relocation kinds): the member's byte offset unless said; bitfield reads also
+   * relocate the load size and the two shifts that cut the field out of a u64 */
+  readonly kind?: 'byte_size' | 'lshift_u64' | 'rshift_u64';
 }
 
 export interface Label {

@@ -40,11 +40,12 @@ export interface BtfParam {
   readonly type: number;
 }
 
-/** A struct/union member (no bitfields: the writer's structs have kind_flag 0, so the offset is in bits). */
+/** A struct/union member; with bitfields the struct has kind_flag 1 and each offset word is bitSize << 24 | bitOffset. */
 export interface BtfWriterMember {
   readonly name: string;
   readonly type: number;
   readonly bitOffset: number;
+  readonly bitSize?: number;
 }
 
 /** VAR linkage: a BTF-defined map is a global variable of the .maps section. */
@@ -91,12 +92,18 @@ export class BtfWriter {
 
   /** A struct (or union) of `size` bytes; members in offset order. */
   struct(name: string, size: number, members: readonly BtfWriterMember[], union = false): number {
+    const bits = members.some((m) => m.bitSize);
     return this.type(
       name,
       union ? BtfKind.UNION : BtfKind.STRUCT,
       members.length,
       size,
-      members.flatMap((m) => [this.string(m.name), m.type, m.bitOffset]),
+      members.flatMap((m) => [
+        this.string(m.name),
+        m.type,
+        bits ? ((m.bitSize ?? 0) << 24) | m.bitOffset : m.bitOffset,
+      ]),
+      bits,
     );
   }
 

@@ -121,8 +121,8 @@ function emitAddress(g: Gen, x: Expr): 'stack' | undefined {
     case 'field': {
       const where = base(x.base);
       // an object file's field offsets are relocated by libbpf, so each has its instruction (0 included)
-      const coreRef = coreField(g, x, acc);
-      if (coreRef) e.emit({ ...alu64Imm('add', R0, acc.offset), coreRef });
+      const core = coreField(g, x, acc);
+      if (core) e.emit({ ...alu64Imm('add', R0, core.bits?.byteOffset ?? acc.offset), coreRef: core.ref });
       else if (acc.offset) e.emit(alu64Imm('add', R0, acc.offset));
       return where;
     }
@@ -177,9 +177,28 @@ export function emitMemoryInt(g: Gen, x: Expr): void {
     throw new CodegenError(`this ${x.kind === 'unary' ? 'dereference' : 'value'} cannot be used as an integer`, x.span);
   const e = g.e;
   const bytes = t.kind === 'int' ? t.bits / 8 : 1;
+  // an object file's bitfield: libbpf's load size and shifts, each relocated (codegen/core.ts)
+  const bits = acc.bitSize && x.kind === 'field' ? coreField(g, x, acc) : undefined;
   scoped(g, () => {
     const tmp = allocOrFail(g, 8, x.span);
     const read = readHelper(emitAddress(g, x) === 'stack' ? 'kernel' : acc.space);
+    if (bits?.bits) {
+      const { ref, bits: b } = bits;
+      e.emit(
+        stSlot(8, tmp, 0),
+        mov64Reg(R3, R0),
+        ...addrOf(R1, tmp),
+        { ...mov64Imm(R2, b.byteSize), coreRef: { ...ref, kind: 'byte_size' } },
+        call(read.fn),
+      );
+      checkHelper(g, read.name, 'read');
+      e.emit(
+        ldSlot(8, R0, tmp),
+        { ...alu64Imm('lsh', R0, b.lshift), coreRef: { ...ref, kind: 'lshift_u64' } },
+        { ...alu64Imm('rsh', R0, b.rshift), coreRef: { ...ref, kind: 'rshift_u64' } },
+      );
+      return;
+    }
     e.emit(
       stSlot(8, tmp, 0),
       mov64Reg(R3, R0),

@@ -23,8 +23,13 @@ export interface LineInfoRecord {
   readonly col: number;
 }
 
-/** bpf_core_relo_kind: only byte offsets are made here */
-export const CoreReloKind = { FIELD_BYTE_OFFSET: 0 } as const;
+/** enum bpf_core_relo_kind: the field kinds made here */
+export const CoreReloKind = {
+  FIELD_BYTE_OFFSET: 0,
+  FIELD_BYTE_SIZE: 1,
+  FIELD_LSHIFT_U64: 4,
+  FIELD_RSHIFT_U64: 5,
+} as const;
 
 export interface CoreReloRecord {
   readonly insnOff: number;

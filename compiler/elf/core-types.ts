@@ -68,7 +68,7 @@ export class CoreTypes {
       case 'union': {
         const members = this.memberOrder(id).map((i) => {
           const m = t.members[i]!;
-          return { name: m.name, type: this.typeOf(w, m.type), bitOffset: m.bitOffset };
+          return { name: m.name, type: this.typeOf(w, m.type), bitOffset: m.bitOffset, bitSize: m.bitSize };
         });
         made = w.struct(t.name, t.size, members, t.kind === 'union');
         break;

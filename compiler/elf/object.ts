@@ -40,6 +40,12 @@ const MAP_TYPES: Record<MapKind, number> = {
   ringbuf: 27,
 };
 const BPF_F_STACK_BUILD_ID = 1 << 5;
+const RELO_KINDS = {
+  byte_offset: CoreReloKind.FIELD_BYTE_OFFSET,
+  byte_size: CoreReloKind.FIELD_BYTE_SIZE,
+  lshift_u64: CoreReloKind.FIELD_LSHIFT_U64,
+  rshift_u64: CoreReloKind.FIELD_RSHIFT_U64,
+} as const;
 
 /** libbpf's section name for a program's type and attach point (libbpf.c section_defs). */
 export function sectionName(a: ResolvedAttach): string {
@@ -304,8 +310,9 @@ export function buildObject(
       for (const r of p.spec.coreRelocations ?? []) {
         const { typeId, access } = core.access(w, r);
         const { offset } = loc(r.insn);
-        sectionOf(r.insn).coreRelo.push({ insnOff: offset, typeId, access, kind: CoreReloKind.FIELD_BYTE_OFFSET });
-        relocs.set(r.insn, `CO-RE field_byte_offset ${memberText(btf!, r.type, r.path)} [${typeId}] "${access}"`);
+        const kind = r.kind ?? 'byte_offset';
+        sectionOf(r.insn).coreRelo.push({ insnOff: offset, typeId, access, kind: RELO_KINDS[kind] });
+        relocs.set(r.insn, `CO-RE field_${kind} ${memberText(btf!, r.type, r.path)} [${typeId}] "${access}"`);
       }
     listed.push({ spec: p.spec, attach: p.attach, section, symbol: p.symbol, code, relocs });
   }

@@ -2,7 +2,7 @@
 // loads, its CO-RE relocations match vmlinux's types, its line info carries the script's lines, and what cannot
 // be written is refused with a located error and exit 1. The VM half (another kernel's layout) is
 // test/vm/elf-core.vmtest.ts; the writer's bytes are test/compiler/elf.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,6 +162,29 @@ END { print(@k); }`;
       const num = (name: string) => Buffer.from(mapValues(join(pinned.maps, name))[0]!).readBigUInt64LE(0);
       assert.is(num('m3_sum'), 6n);
       assert.is(num('m2_pos'), 1n);
+    } finally {
+      pinned.remove();
+    }
+  });
+
+  test('a bitfield read carries libbpf’s four relocations (offset, load size, shifts), which libbpf accepts', async () => {
+    const bf = join(dir, 'bitfield.o');
+    const prog = 'BEGIN { @exec = curtask->in_execve; @pid = curtask->pid; }';
+    const listing = await runScry(['-d', 'bytecode', '--relocs', '-e', prog]);
+    assert.is(listing.code, 0, listing.stderr);
+    for (const kind of ['byte_offset', 'byte_size', 'lshift_u64', 'rshift_u64'])
+      assert.match(
+        listing.stdout,
+        new RegExp(`; CO-RE field_${kind} struct task_struct\\.in_execve \\[\\d+\\] "0:0"$`, 'm'),
+      );
+    const r = await runScry(['--emit-elf', bf, '-e', prog]);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stderr, '', 'no field is left unrelocated');
+    const pinned = loadAll(bf); // libbpf checks each relocated value against what its local type says
+    try {
+      assert.ok(pinned.ok, pinned.output);
+      runPinned(join(pinned.dir, 'BEGIN'));
+      assert.is(Buffer.from(mapValues(join(pinned.maps, 'm0_exec'))[0]!).readBigUInt64LE(0), 0n);
     } finally {
       pinned.remove();
     }

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostKernelInfo } from '../../runtime/index.ts';
 import { scryBin } from '../helpers/cli.ts';
-import { CORE_FIELDS, CORE_SCRIPT, OBJECTS_DIR, type HostObjects } from './elf-objects.ts';
+import { CORE_BITFIELD, CORE_FIELDS, CORE_SCRIPT, OBJECTS_DIR, type HostObjects } from './elf-objects.ts';
 
 {
   mkdirSync(OBJECTS_DIR, { recursive: true });
@@ -19,7 +19,7 @@ import { CORE_FIELDS, CORE_SCRIPT, OBJECTS_DIR, type HostObjects } from './elf-o
   const btf = hostKernelInfo().btf();
   if (!btf) throw new Error('this kernel has no BTF: the objects need it');
   const task = btf.lookup('struct task_struct')!;
-  const offsets = Object.fromEntries(CORE_FIELDS.map((f) => [f, btf.findMember(task, f)!.offset]));
+  const offsets = Object.fromEntries([...CORE_FIELDS, CORE_BITFIELD].map((f) => [f, btf.findMember(task, f)!.offset]));
   const info: HostObjects = {
     kernel: execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim(),
     offsets,

@@ -165,4 +165,16 @@ test('BTF kinds for maps and CO-RE types: ARRAY, STRUCT, VAR, DATASEC', () => {
   );
 });
 
+test('a struct with a bitfield member has kind_flag set and each offset word is bitSize << 24 | bitOffset', () => {
+  const w = new BtfWriter();
+  const uint = w.int('unsigned int', 4, false); // 1
+  w.struct('t', 8, [
+    { name: 'a', type: uint, bitOffset: 0 },
+    { name: 'b', type: uint, bitOffset: 35, bitSize: 1 },
+  ]); // 2; strings: 'unsigned int' 1, members' names before the struct's: a 14, b 16, t 18
+  assert.is(
+    hex(w.encode().subarray(24 + 16, 24 + 16 + 36)),
+    [u32(18), u32(0x84000002), u32(8), u32(14), u32(1), u32(0), u32(16), u32(1), u32((1 << 24) | 35)].join(' '),
+  );
+});
 test.run();
