@@ -1,7 +1,9 @@
 // examples/tools, process lifecycle, syscalls and the seeds' programs: each tool runs as a user runs it,
 // around a workload whose pid, name, count or errno the test knows, and what it prints is checked for
 // shape and for that value.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hostKernelInfo } from '../../runtime/index.ts';
@@ -23,7 +25,8 @@ import {
 
 const TIME = /^\d\d:\d\d:\d\d\.\d{6}$/;
 
-// this group's tools (the scheduler, block, network, user-space and profiling tools have their own tests)
+// this group's tools (the scheduler, block, network, user-space and profiling tools have their own tests); the
+// -kp variants compile here (BTF, argument casts) and run in test/vm/tools-kp.vmtest.ts
 const GROUP = [
   'execsnoop',
   'exitsnoop',
@@ -34,7 +37,9 @@ const GROUP = [
   'syncsnoop',
   'writeback',
   'filelife',
+  'filelife-kp',
   'oomkill',
+  'oomkill-kp',
   'swapin',
   'syscount',
   'errnos',
@@ -50,6 +55,12 @@ for (const name of GROUP) {
     const text = readFileSync(file, 'utf8');
     assert.ok(text.startsWith('#!/usr/bin/env scry\n/*\n'), 'shebang, then the header comment');
     assert.ok((statSync(file).mode & 0o111) === 0o111, 'executable');
+    const git = spawnSync('git', ['ls-files', '-s', '--', `examples/tools/${name}.bt`], {
+      cwd: join(toolsDir, '..', '..'),
+      encoding: 'utf8',
+    });
+    // outside a git checkout (an npm pack tarball) there is no recorded mode
+    if (git.status === 0 && git.stdout) assert.is(git.stdout.split(' ')[0], '100755', 'committed as executable');
     const header = text.slice(0, text.indexOf('*/'));
     assert.match(header, new RegExp(`^ \\* ${name}\\.bt - .+\\?`, 'm'));
     assert.match(header, /^ \* USAGE: /m);
