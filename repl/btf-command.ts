@@ -122,8 +122,9 @@ function readTypes(args: DumpArgs): BtfTypes | string {
       return `cannot read ${err.path ?? args.file}: no such file${module}`;
     }
     if (err.code !== undefined) return `cannot read ${err.path ?? args.file}: ${err.code}`;
-    // a malformed blob: the reader says where; a split file without its base fails on its strings
-    return `${err.message}${args.base === undefined ? ' (for split BTF, give its base with --base PATH)' : ''}`;
+    // a malformed blob: the reader says where; a split file read without its base fails on its strings
+    const split = args.base === undefined && /must start with an empty string/.test(err.message);
+    return `${err.message}${split ? ' (for split BTF, give its base with --base PATH)' : ''}`;
   }
 }
 
