@@ -158,7 +158,7 @@ if (requireRoot('tools-files-mem e2e')) {
     );
   });
 
-  test('writeback: 4 MB written then sync(): a pass for reason sync that wrote at least 1024 pages', async () => {
+  test('writeback: 4 MB written then sync(): passes for reason sync, at least 1024 pages written back', async () => {
     const tmpfs = 0x01021994;
     if (statfsSync(dir).type === tmpfs) return skipCheck('tools writeback', `${dir} is on tmpfs (no writeback)`);
     const r = await traceAround(
@@ -180,10 +180,18 @@ if (requireRoot('tools-files-mem e2e')) {
       assert.ok(m, `line ${JSON.stringify(l)}`);
       return { dev: m![2]!, pages: Number(m![3]), reason: m![4]! };
     });
-    const sync = passes.filter((p) => p.reason === 'sync');
-    const pages = sync.reduce((n, p) => n + p.pages, 0);
-    assert.ok(pages >= 1024, `${pages} pages in sync passes:\n${r.stdout}`);
-    for (const p of sync) assert.match(p.dev, /^\d+:\d+$/);
+    // sync() starts passes for reason sync; a periodic or background pass may have taken some of the file first
+    assert.ok(
+      passes.some((p) => p.reason === 'sync'),
+      `no pass for reason sync:\n${r.stdout}`,
+    );
+    const pages = passes.reduce((n, p) => n + p.pages, 0);
+    assert.ok(pages >= 1024, `${pages} pages written back in all:\n${r.stdout}`);
+    // block devices' backing-dev names are major:minor (other filesystems may name theirs, btrfs-1)
+    assert.ok(
+      passes.some((p) => p.reason === 'sync' && /^\d+:\d+$/.test(p.dev)),
+      r.stdout,
+    );
   });
 
   test('filelife: a file created, deleted 300 ms later: its age, path and the deleting process', async () => {
