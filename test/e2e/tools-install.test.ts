@@ -23,6 +23,7 @@ const TOOLS = [
   'biosnoop.bt',
   'bitesize.bt',
   'tcpconnect.bt',
+  'tcpconnect-kp.bt',
   'tcpaccept.bt',
   'tcplife.bt',
   'tcpretrans.bt',
