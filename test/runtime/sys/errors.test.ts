@@ -28,7 +28,13 @@ pure('SysError message, code and cause', () => {
   assert.is(e.cause, cause);
   assert.ok(e instanceof Error);
   assert.is(errnoMessage(7), 'Argument list too long');
-  assert.is(errnoMessage(110), 'Connection timed out'); // from libuv's table, capitalised
+  assert.is(errnoMessage(110), 'Connection timed out');
+  // glibc's text for every number Linux uses, not only those libuv knows (it has no ECHILD)
+  assert.is(errnoMessage(10), 'No child processes');
+  assert.is(errnoMessage(-10), 'No child processes');
+  assert.is(errnoMessage(133), 'Memory page has hardware error');
+  assert.is(errnoMessage(41), 'Unknown error 41');
+  assert.is(errnoMessage(200), 'Unknown error 200');
 });
 
 pure('check passes results through and throws on -errno', () => {
