@@ -7,14 +7,16 @@ import { defineEvent, emitEventOutput } from './events.ts';
 
 /**
  * Checks r0 after a helper call and keeps it. 'read' helpers (probe_read*) are checked only at level 2
- * (-kk): a failed read is common and harmless (a string read returns zeroes).
+ * (-kk): a failed read is common and harmless (a string read returns zeroes). `quiet`: a negative result
+ * that is not reported.
  */
-export function checkHelper(g: Gen, name: HelperName, kind: 'read' | 'other'): void {
+export function checkHelper(g: Gen, name: HelperName, kind: 'read' | 'other', quiet?: number): void {
   const level = g.shared.helperErrors;
   if (level === 0 || (kind === 'read' && level < 2)) return;
   const e = g.e;
   const ok = e.freshLabel('helper.ok');
   e.emit(jmpImm('jsge', R0, 0, ok));
+  if (quiet !== undefined) e.emit(jmpImm('jeq', R0, quiet, ok)); // a result that is not a failure here
   const id = defineEvent(g, { kind: 'helper-error', helper: name, span: e.span });
   scoped(g, () => {
     const rec = allocOrFail(g, 16, e.span);

@@ -22,6 +22,7 @@ import type { BuiltinEmit, EmitRows } from './emit.ts';
 import { emitPidTgid } from './context.ts';
 
 const BPF_F_USER_STACK = 1 << 8;
+const EFAULT = 14;
 
 type StackView = Extract<IntView, { kind: 'stack' }>;
 
@@ -41,7 +42,10 @@ function emitStack(g: Gen, view: StackView, span: CallExpr['span'], at?: number)
     mov64Imm(R3, user ? BPF_F_USER_STACK : 0),
     call(helper.get_stackid),
   );
-  checkHelper(g, 'get_stackid', 'other');
+  // An empty stack (a kernel stack sampled in user mode, a user stack of a kernel thread) is -EFAULT from
+  // get_stackid where bpftrace v0.26's bpf_get_stack returns no frames without a warning: the stack prints
+  // empty, and only -kk reports get_stackid's other failures (a full stack map, -EEXIST on a hash collision).
+  checkHelper(g, 'get_stackid', 'read', -EFAULT);
   if (!user) {
     if (at !== undefined) e.emit(stxSlot(8, at, R0));
     return;
