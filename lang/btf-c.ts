@@ -218,9 +218,16 @@ class CWriter {
   private markReferenced(): Uint8Array {
     const btf = this.btf;
     const seen = new Uint8Array(btf.typeCount);
+    const refs: number[] = [];
     for (let id = 1; id < btf.typeCount; id++) {
       // a function refers to its prototype, whose mark changes nothing: skip decoding the ~55k of them
       if (btf.kind(id) === 'func') continue;
+      if (btf.refs !== undefined) {
+        btf.refs(id, refs);
+        // a prototype's return type does not count (as in libbpf): only its parameters'
+        for (let i = btf.kind(id) === 'func_proto' ? 1 : 0; i < refs.length; i++) seen[refs[i]!] = 1;
+        continue;
+      }
       const t = this.type(id);
       switch (t.kind) {
         case 'ptr':
@@ -264,6 +271,18 @@ class CWriter {
    */
   private orderType(id: number, throughPtr: boolean): number {
     if (this.order[id] === DONE) return 1;
+    // a prototype from its raw words: a vmlinux dump visits ~29k of them, most never written
+    if (this.btf.refs !== undefined && this.btf.kind(id) === 'func_proto') {
+      const refs: number[] = [];
+      this.btf.refs(id, refs);
+      let strong = false;
+      for (const ref of refs) {
+        const r = this.orderType(ref, throughPtr);
+        if (r < 0) return r;
+        if (r > 0) strong = true;
+      }
+      return strong ? 1 : 0;
+    }
     const t = this.type(id);
     if (this.order[id] === IN_PROGRESS) {
       // a loop through a pointer to a named struct: a forward declaration breaks it

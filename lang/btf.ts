@@ -244,4 +244,10 @@ export interface BtfTypes {
   isScriptType?(id: number): boolean;
   /** The script's array type of `count` elements of `elem` when its definitions made one (`struct W w[10]`). */
   arrayOf?(elem: number, count: number): number | undefined;
+  /**
+   * The types `id` refers to directly, into `out` (emptied first) without decoding it: a ptr's or typedef's
+   * target, an array's element then index, members' types, a func_proto's return then parameters' types (a
+   * variadic one's last is 0), a section's variables. For passes over every type (the C dump's) that make no objects.
+   */
+  refs?(id: number, out: number[]): void;
 }

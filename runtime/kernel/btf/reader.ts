@@ -310,6 +310,47 @@ export class Btf implements BtfTypes {
     return definition(this, id, options);
   }
 
+  refs(id: number, out: number[]): void {
+    out.length = 0;
+    if (id < this.firstId) {
+      if (id > 0) this.base!.refs(id, out);
+      return;
+    }
+    const words = this.words;
+    const w = this.wordAt(id);
+    const info = words[w + 1]!;
+    const vlen = info & 0xffff;
+    switch ((info >>> 24) & 0x1f) {
+      case K.KIND_PTR:
+      case K.KIND_TYPEDEF:
+      case K.KIND_VOLATILE:
+      case K.KIND_CONST:
+      case K.KIND_RESTRICT:
+      case K.KIND_FUNC:
+      case K.KIND_VAR:
+      case K.KIND_DECL_TAG:
+      case K.KIND_TYPE_TAG:
+        out.push(words[w + 2]!);
+        break;
+      case K.KIND_ARRAY:
+        out.push(words[w + 3]!, words[w + 4]!);
+        break;
+      case K.KIND_STRUCT:
+      case K.KIND_UNION:
+        for (let i = 0, m = w + 4; i < vlen; i++, m += 3) out.push(words[m]!);
+        break;
+      case K.KIND_FUNC_PROTO:
+        out.push(words[w + 2]!);
+        for (let i = 0, m = w + 4; i < vlen; i++, m += 2) out.push(words[m]!);
+        break;
+      case K.KIND_DATASEC:
+        for (let i = 0, m = w + 3; i < vlen; i++, m += 3) out.push(words[m]!);
+        break;
+      default:
+        break;
+    }
+  }
+
   // ---- internals --------------------------------------------------------------------------
 
   private error(message: string): BtfError {
