@@ -90,7 +90,32 @@ export function readsSrcReg(i: Insn): boolean {
   return isReg(i) && op(i) !== BPF_NEG && op(i) !== BPF_END;
 }
 
-/** Registers an instruction reads. A call reads all five argument registers (the helper's arity is not known here). */
+/**
+ * How many argument registers a helper reads, for the helpers the generator calls whose arity is fixed (the
+ * kernel's bpf_func_proto); any other call, and a subprogram, reads all five.
+ */
+const HELPER_ARGS: Readonly<Record<number, number>> = {
+  1: 2, // map_lookup_elem(map, key)
+  2: 4, // map_update_elem(map, key, value, flags)
+  3: 2, // map_delete_elem(map, key)
+  4: 3, // probe_read(dst, size, src)
+  5: 0, // ktime_get_ns()
+  7: 0, // get_prandom_u32()
+  8: 0, // get_smp_processor_id()
+  14: 0, // get_current_pid_tgid()
+  15: 0, // get_current_uid_gid()
+  16: 2, // get_current_comm(buf, size)
+  27: 3, // get_stackid(ctx, map, flags)
+  35: 0, // get_current_task()
+  45: 3, // probe_read_str(dst, size, src)
+  112: 3, // probe_read_user
+  113: 3, // probe_read_kernel
+  114: 3, // probe_read_user_str
+  115: 3, // probe_read_kernel_str
+  130: 4, // ringbuf_output(map, data, size, flags)
+};
+
+/** Registers an instruction reads. A call reads its helper's argument registers (HELPER_ARGS), else all five. */
 export function uses(i: Insn): Reg[] {
   if (isAlu(i)) {
     const u: Reg[] = [];
@@ -104,7 +129,10 @@ export function uses(i: Insn): Reg[] {
   if (cls(i) === BPF_ST) return [i.dst];
   if (cls(i) === BPF_STX)
     return i.imm === BPF_CMPXCHG && isAtomic(i) ? [i.dst, i.src as Reg, 0] : [i.dst, i.src as Reg];
-  if (isCall(i)) return [1, 2, 3, 4, 5];
+  if (isCall(i)) {
+    const n = isHelperCall(i) ? (HELPER_ARGS[i.imm] ?? 5) : 5;
+    return ([1, 2, 3, 4, 5] as Reg[]).slice(0, n);
+  }
   if (isExit(i)) return [0];
   if (isCond(i)) return isReg(i) ? [i.dst, i.src as Reg] : [i.dst];
   return [];

@@ -274,9 +274,18 @@ test('branches: if c goto A; goto B; A: becomes if !c goto B, but not with a lab
 });
 
 test('dead code: a register nothing reads goes; stores, calls and jumps stay', () => {
-  const r = removeDeadCode([mov64Imm(R7, 1), mov64Imm(R2, 2), st(8, R10, -8, 1), call(5), mov64Imm(R3, 3), ...tail]);
-  // a call reads all five argument registers (its arity is not known here): r2 stays
-  assert.equal(show(r.items), ['r2 = 2', '*(u64 *)(r10 - 8) = 1', 'call 5', 'r0 = 0', 'exit']);
+  const r = removeDeadCode([mov64Imm(R7, 1), mov64Imm(R2, 2), st(8, R10, -8, 1), call(200), mov64Imm(R3, 3), ...tail]);
+  // a helper whose arity is not listed reads all five argument registers: r2 stays
+  assert.equal(show(r.items), ['r2 = 2', '*(u64 *)(r10 - 8) = 1', 'call 200', 'r0 = 0', 'exit']);
+  // ktime_get_ns reads none, map_lookup_elem r1 and r2 only
+  const none = removeDeadCode([mov64Imm(R2, 2), call(5), ...tail]);
+  assert.equal(show(none.items), ['call 5', 'r0 = 0', 'exit']);
+  const two = removeDeadCode([ldMapFd(R1, 'm'), mov64Reg(R2, R10), mov64Imm(R3, 3), call(1), ...tail]);
+  assert.equal(
+    show(two.items).filter((l) => l.startsWith('r3')),
+    [],
+  );
+  assert.is(show(two.items).length, 5, show(two.items).join('\n'));
 });
 
 test('dead stores: a slot nothing reads goes; one a helper reads stays', () => {
