@@ -56,8 +56,9 @@ export function textSink(w: Writer, opts: { quiet: boolean }): OutputSink & { pr
         case 'lost':
           return w.err(`Lost ${e.count} events\n`);
         case 'message':
-          // in event order on stdout, rendered like a diagnostic (bpftrace prints -k warnings there too)
-          return w.out(
+          // warnf/errorf, helper failures and runtime errors: on stderr, rendered like a diagnostic, as bpftrace
+          // v0.26 prints them (0.17 printed helper failures on stdout); the writer keeps the two streams in order
+          return w.err(
             renderDiagnostic({ severity: e.level, message: messageText(e), ...(e.span ? { span: e.span } : {}) }),
           );
         case 'exit':

@@ -95,16 +95,17 @@ if (requireRoot('e2e data functions')) {
     else assert.ok(first!.length > 0);
   });
 
-  test('warnf and errorf print a message with the script location, in event order', async () => {
+  test('warnf and errorf print a message with the script location on stderr, as bpftrace v0.26 does', async () => {
     const prog = 'BEGIN { printf("a\\n"); warnf("careful %d", 5); errorf("broken %s", "x"); exit(); }';
     const r = await runScry(['-q', '-e', prog]);
     const at = (call: string) => {
       const col = prog.indexOf(call);
       return `${prog}\n${' '.repeat(col)}${'~'.repeat(call.length)}\n`;
     };
+    assert.is(r.stdout, 'a\n\n\n');
     assert.is(
-      r.stdout,
-      `a\nstdin:1:24-46: WARNING: careful 5\n${at('warnf("careful %d", 5)')}stdin:1:48-72: ERROR: broken x\n${at('errorf("broken %s", "x")')}\n\n`,
+      r.stderr,
+      `stdin:1:24-46: WARNING: careful 5\n${at('warnf("careful %d", 5)')}stdin:1:48-72: ERROR: broken x\n${at('errorf("broken %s", "x")')}`,
     );
   });
 
@@ -113,17 +114,19 @@ if (requireRoot('e2e data functions')) {
     const prog = 'BEGIN { delete(@y[2]); @y[1] = 1; exit(); }';
     const quiet = await runScry(['-q', '--no-warnings', '-e', prog]);
     assert.is(quiet.stdout, '\n\n@y[1]: 1\n');
+    assert.is(quiet.stderr, '');
     const r = await runScry(['-q', '-e', prog]);
+    assert.is(r.stdout, '\n\n@y[1]: 1\n');
     assert.is(
-      r.stdout,
-      `stdin:1:9-22: WARNING: Can't delete map element because it does not exist.\nAdditional Info - helper: map_delete_elem, retcode: -2\n${prog}\n        ~~~~~~~~~~~~~\n\n\n@y[1]: 1\n`,
+      r.stderr,
+      `stdin:1:9-22: WARNING: Can't delete map element because it does not exist.\nAdditional Info - helper: map_delete_elem, retcode: -2\n${prog}\n        ~~~~~~~~~~~~~\n`,
     );
   });
 
   test('-k also reports failed reads', async () => {
     const r = await runScry(['-q', '-k', '-e', 'BEGIN { @x = str(8); exit(); }']);
     assert.match(
-      r.stdout,
+      r.stderr,
       /^stdin:1:14-\d+: WARNING: Bad address\nAdditional Info - helper: probe_read_str, retcode: -14\n/,
     );
   });

@@ -17,13 +17,13 @@ if (requireTracepoint('e2e -k rate', 'raw_syscalls/sys_enter')) {
       'config = { max_map_keys = 2 } tracepoint:raw_syscalls:sys_enter { @m[nsecs] = 1; } interval:ms:1500 { exit(); }',
     ]);
     assert.is(r.code, 0, r.stderr);
-    const warnings = r.stdout.split('\n').filter((l) => l.includes("WARNING: Map full; can't update element."));
+    const warnings = r.stderr.split('\n').filter((l) => l.includes("WARNING: Map full; can't update element."));
     assert.ok(warnings.length >= 2 && warnings.length <= 4, warnings.join('\n'));
     assert.is(
       warnings[0],
       "stdin:1:67-80: WARNING: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @a = hash(5000)`",
     );
-    assert.ok(r.stdout.includes('\nAdditional Info - helper: map_update_elem, retcode: -7\n'), r.stdout);
+    assert.ok(r.stderr.includes('\nAdditional Info - helper: map_update_elem, retcode: -7\n'), r.stderr);
     const counted = warnings.slice(1).map((w) => Number(/: (\d+) more times? in [\d.]+ s$/.exec(w)?.[1]));
     assert.ok(
       counted.every((n) => n > 0),

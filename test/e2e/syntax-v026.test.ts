@@ -45,9 +45,9 @@ if (requireRoot('e2e v0.26 syntax')) {
       '2\n@a[2]: 2\n@a[3]: 3\n',
     );
     // the second key does not fit: bpftrace v0.26's warning (helper failures warn by default), the first stays
-    const full = await out('let @h = hash(1); BEGIN { @h[1] = 1; @h[2] = 2; exit(); }');
-    assert.match(full, /^stdin:1:38-47: WARNING: Map full; can't update element\./);
-    assert.match(full, /\n@h\[1\]: 1\n$/);
+    const full = await runScry(['-q', '-e', 'let @h = hash(1); BEGIN { @h[1] = 1; @h[2] = 2; exit(); }']);
+    assert.match(full.stderr, /^stdin:1:38-47: WARNING: Map full; can't update element\./);
+    assert.match(full.stdout, /\n@h\[1\]: 1\n$/);
   });
 
   // bpftrace 0.17 kept @[(1, 2)] and @[1, 2] apart and printed the first as @[(1, 2)]; v0.26 makes them one
