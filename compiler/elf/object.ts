@@ -15,6 +15,7 @@ import {
   type FuncInfoRecord,
   type LineInfoRecord,
 } from './btf-ext.ts';
+import { compilerRow } from '../codegen/providers/index.ts';
 import { CoreTypes } from './core-types.ts';
 import { R_BPF_64_64, SHF, SHT, STB, STT, writeElf, type ElfRelocation, type ElfSymbol } from './elf.ts';
 
@@ -47,39 +48,9 @@ const RELO_KINDS = {
   rshift_u64: CoreReloKind.FIELD_RSHIFT_U64,
 } as const;
 
-/** libbpf's section name for a program's type and attach point (libbpf.c section_defs). */
+/** libbpf's section name for a program's type and attach point (libbpf.c section_defs): the provider row's. */
 export function sectionName(a: ResolvedAttach): string {
-  switch (a.provider) {
-    case 'BEGIN':
-    case 'END':
-    case 'self':
-      return 'raw_tp'; // run by BPF_PROG_TEST_RUN: no tracepoint to name
-    case 'tracepoint':
-      return a.raw ? `tp_btf/${a.raw.event}` : `tracepoint/${a.group}/${a.event}`;
-    case 'rawtracepoint':
-      return a.btfId !== undefined ? `tp_btf/${a.event}` : `raw_tp/${a.event}`;
-    case 'kprobe':
-    case 'kretprobe':
-      return `${a.provider}/${a.func}${a.offset ? `+${a.offset}` : ''}`;
-    case 'fentry':
-    case 'fexit':
-      return `${a.provider}/${a.func}`;
-    case 'uprobe':
-    case 'uretprobe':
-      return `${a.provider}/${a.path}:${a.func}`;
-    case 'usdt':
-      return `usdt/${a.text.replace(/^usdt:/, '')}`;
-    case 'interval':
-    case 'profile':
-    case 'software':
-    case 'hardware':
-    case 'watchpoint':
-      return 'perf_event';
-    case 'iter':
-      return `iter/${a.target}`;
-    case 'bench':
-      return 'xdp';
-  }
+  return compilerRow(a).elfSection(a);
 }
 
 /** A C identifier from an attach point's text, for the program's symbol and BTF FUNC. */

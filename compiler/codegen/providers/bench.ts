@@ -6,5 +6,6 @@ import type { CompilerProviderRow } from './row.ts';
 export const bench: CompilerProviderRow<ResolvedOf<'bench'>> = {
   progType: () => 'xdp',
   nameStem: (a) => `bench_${a.name}`,
+  elfSection: () => 'xdp',
   pidFilter: false,
 };

@@ -6,5 +6,6 @@ export const fentry: CompilerProviderRow<ResolvedOf<'fentry'>> = {
   progType: () => 'tracing',
   tracing: (a) => ({ attach: a.provider, btfId: a.btfId, ...(a.module ? { module: a.module } : {}) }),
   nameStem: (a) => a.func || 'addr',
+  elfSection: (a) => `${a.provider}/${a.func}`,
   pidFilter: true,
 };

@@ -7,6 +7,7 @@ export const iter: CompilerProviderRow<ResolvedOf<'iter'>> = {
   progType: () => 'tracing',
   tracing: (a) => ({ attach: 'iter', btfId: a.btfId }),
   nameStem: (a) => `iter_${a.target}`,
+  elfSection: (a) => `iter/${a.target}`,
   pidFilter: false,
   // an iterator runs once more at the end with no object (ctx->task == NULL): nothing to report then
   prologue: (_a, exit) => [ldx(8, R0, R6, 8), jmpImm('jeq', R0, 0, exit)],

@@ -5,5 +5,6 @@ import type { CompilerProviderRow } from './row.ts';
 export const kprobe: CompilerProviderRow<ResolvedOf<'kprobe'>> = {
   progType: () => 'kprobe',
   nameStem: (a) => a.func || 'addr',
+  elfSection: (a) => `${a.provider}/${a.func}${a.offset ? `+${a.offset}` : ''}`,
   pidFilter: true,
 };

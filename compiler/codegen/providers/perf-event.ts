@@ -5,7 +5,7 @@ import type { CompilerProviderRow } from './row.ts';
 type PerfProvider = 'interval' | 'profile' | 'software' | 'hardware' | 'watchpoint';
 
 function perfEventRow<K extends PerfProvider>(pidFilter: boolean): CompilerProviderRow<ResolvedOf<K>> {
-  return { progType: () => 'perf_event', nameStem: (a) => a.provider, pidFilter };
+  return { progType: () => 'perf_event', nameStem: (a) => a.provider, elfSection: () => 'perf_event', pidFilter };
 }
 
 export const interval = perfEventRow<'interval'>(false);

@@ -6,5 +6,6 @@ export const rawtracepoint: CompilerProviderRow<ResolvedOf<'rawtracepoint'>> = {
   progType: (a) => (a.btfId !== undefined ? 'tracing' : 'raw_tracepoint'),
   tracing: (a) => (a.btfId !== undefined ? { attach: 'raw_tp', btfId: a.btfId } : undefined),
   nameStem: (a) => a.event,
+  elfSection: (a) => (a.btfId !== undefined ? `tp_btf/${a.event}` : `raw_tp/${a.event}`),
   pidFilter: true,
 };

@@ -16,6 +16,8 @@ export interface CompilerProviderRow<A> {
    * (bpftrace v0.26 filters the same set; profile and software/hardware events it opens on the pid instead).
    */
   readonly pidFilter: boolean;
+  /** the program's section in an object file (--emit-elf), named as libbpf's section table types programs */
+  elfSection(a: A): string;
   /** code after the context is saved in r6 and the pid test, before the predicate; `exit` ends the program quietly */
   prologue?(a: A, exit: string): Insn[];
 }

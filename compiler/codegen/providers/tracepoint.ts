@@ -7,5 +7,6 @@ export const tracepoint: CompilerProviderRow<ResolvedOf<'tracepoint'>> = {
   progType: (a) => (a.raw ? 'tracing' : 'tracepoint'),
   tracing: (a) => (a.raw ? { attach: 'raw_tp', btfId: a.raw.btfId } : undefined),
   nameStem: (a) => a.event,
+  elfSection: (a) => (a.raw ? `tp_btf/${a.raw.event}` : `tracepoint/${a.group}/${a.event}`),
   pidFilter: true,
 };
