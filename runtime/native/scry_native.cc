@@ -197,11 +197,20 @@ Napi::Value SpawnHeld(const Napi::CallbackInfo& info) {
     close(gate);
     return Napi::Number::New(env, -err);
   }
+  // The child's own syscalls before it waits at the gate (signal resets, fcntl, prctl, getppid) must be over
+  // before scry attaches probes, or a -c command traced for them (getppid, fcntl…) shows one call too many:
+  // the child says so on `ready` (close-on-exec, so no close(2) of it follows) and the parent waits for that.
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) < 0) {
+    int err = errno;
+    close(gate), close(result[0]), close(result[1]);
+    return Napi::Number::New(env, -err);
+  }
   pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
     int err = errno;
-    close(gate), close(result[0]), close(result[1]);
+    close(gate), close(result[0]), close(result[1]), close(ready[0]), close(ready[1]);
     return Napi::Number::New(env, -err);
   }
   if (pid == 0) {
@@ -217,6 +226,8 @@ Napi::Value SpawnHeld(const Napi::CallbackInfo& info) {
     for (int fd : keep) fcntl(fd, F_SETFD, 0);
     prctl(PR_SET_PDEATHSIG, SIGTERM);  // scry killed outright: the held command does not linger
     if (getppid() != parent) _exit(127);
+    char one = 1;
+    if (write(ready[1], &one, 1) != 1) _exit(127);
     uint64_t go;
     if (read(gate, &go, sizeof go) != sizeof go) _exit(127);
     execve(path.c_str(), argv.data(), envp.data());
@@ -226,6 +237,12 @@ Napi::Value SpawnHeld(const Napi::CallbackInfo& info) {
     _exit(127);
   }
   close(result[1]);
+  close(ready[1]);
+  char seen;
+  ssize_t n;
+  do n = read(ready[0], &seen, 1);
+  while (n < 0 && errno == EINTR);  // 0: the child exited first (its parent check); its exit is reported later
+  close(ready[0]);
   Napi::Array out = Napi::Array::New(env, 3);
   out.Set(0u, Napi::Number::New(env, pid));
   out.Set(1u, Napi::Number::New(env, gate));
