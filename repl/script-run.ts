@@ -3,7 +3,7 @@
 // stop(), abort() or an AbortSignal, and its failures classified once (permission, kernel, environment).
 // Where the events go is the caller's OutputSink: the CLI's text or JSON writer (printf text straight into UTF-8
 // bytes, never an object per event), the REPL's text above the prompt, the library's queue of typed events.
-import { compileSource, type CompiledProgram, type CompileSourceOptions, type MapSpec } from '../compiler/index.ts';
+import { compileSource, type CompiledProgram, type CompileSourceOptions } from '../compiler/index.ts';
 import type { KernelInfo } from '../lang/index.ts';
 import {
   hasSignedDivision,
@@ -15,7 +15,7 @@ import {
   Session,
   type MapSnapshot,
   type OutputSink,
-  type RenderOptions,
+  type MapSource,
   type SessionOptions,
   type Value,
 } from '../runtime/index.ts';
@@ -188,14 +188,7 @@ export class ScriptRun {
   }
 
   /** For an off-thread reader (the live view, --metrics): see Session.mapSource. */
-  mapSource(name: string):
-    | {
-        readonly fd: number;
-        readonly spec: MapSpec;
-        readonly stackMaps: readonly (readonly [number, number])[];
-        readonly render: RenderOptions;
-      }
-    | undefined {
+  mapSource(name: string): MapSource | undefined {
     return this.session.mapSource(name);
   }
 }

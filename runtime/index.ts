@@ -1,5 +1,5 @@
 // The runtime's public face.
-export { Session, type SessionOptions } from './session.ts';
+export { Session, type MapSource, type SessionOptions } from './session.ts';
 export { benchmarkJson, benchmarkText, type BenchmarkResult } from './session-bench.ts';
 export type { OutputSink, TraceEvent } from './events.ts';
 export type { MapEntry, MapSnapshot } from './maps.ts';

@@ -38,6 +38,14 @@ const DRAIN_BUDGET_MS = 20;
 /** how often a session whose output is blocked looks at its reader again */
 const READER_WAIT_MS = 10;
 
+/** What an off-thread reader needs to snapshot one map itself (Session.mapSource). */
+export interface MapSource {
+  readonly fd: number;
+  readonly spec: MapSpec;
+  readonly stackMaps: readonly (readonly [number, number])[];
+  readonly render: RenderOptions;
+}
+
 export interface SessionOptions {
   readonly sink: OutputSink;
   /** pid of the command started with -c (the `cpid` builtin) */
@@ -469,14 +477,7 @@ export class Session {
    * What an off-thread reader needs to snapshot map `name` itself (snapshotMap on `fd`, stacks resolved from
    * `stackMaps`, frame limit → fd): valid only while the session runs, so a reader must finish before stop().
    */
-  mapSource(name: string):
-    | {
-        readonly fd: number;
-        readonly spec: MapSpec;
-        readonly stackMaps: readonly (readonly [number, number])[];
-        readonly render: RenderOptions;
-      }
-    | undefined {
+  mapSource(name: string): MapSource | undefined {
     const m = this.userMap(name);
     if (!m) return undefined;
     const stackMaps: [number, number][] = [];
