@@ -1,5 +1,7 @@
 // Throughput: how many printf events per second a tracer turns into text in a file (-o), and how many it loses.
-// The loop program makes N getppid() calls as fast as it can; the tracer prints one line per call. Lost is
+// The loop program makes N getppid() calls as fast as it can; the tracer prints one line per call, or K lines
+// (K printf statements in the probe) where one call's line is not enough to outrun the reader: an untraced
+// getppid() costs ~1 µs on this machine's kernel, so one line per call cannot offer much above 1 M/s. Lost is
 // counted twice: what the tracer said ("Lost N events", scry on stderr, bpftrace 0.17 in the output file) and
 // the calls that have no line (the figure that counts).
 // Run alone for a table: node --import tsx test/bench/throughput.ts [--events N[,N…]] [--runs R] [--scry-only]
@@ -25,15 +27,17 @@ export interface Throughput {
   tracer: Tracer['name'];
   /** calls made */
   n: number;
+  /** printf records (lines) per call */
+  perCall: number;
   /** lines written */
   events: number;
   /** how long the producer took to make its calls */
   seconds: number;
-  /** offered rate: calls made per second (a tracer that wakes its reader per event slows the producer down) */
+  /** offered rate: records made per second (a tracer that wakes its reader per event slows the producer down) */
   perSecond: number;
   /** written per second, from the first call to the last byte written: what user space sustained */
   sustained: number;
-  /** calls with no line */
+  /** records with no line */
   missing: number;
   /** what the tracer reported lost */
   reportedLost: number;
@@ -43,12 +47,18 @@ export interface Throughput {
   load: number;
 }
 
-export const FLOOD = 'tracepoint:syscalls:sys_enter_getppid /comm == "scrybench"/ { printf("%d %lu\\n", tid, nsecs); }';
+/** The flood: `perCall` printf records (lines "TID NSECS") for each getppid() of the loop program. */
+export function flood(perCall = 1): string {
+  const line = 'printf("%d %lu\\n", tid, nsecs);';
+  return `tracepoint:syscalls:sys_enter_getppid /comm == "scrybench"/ { ${Array(perCall).fill(line).join(' ')} }`;
+}
 
-export async function throughput(t: Tracer, native: Native, n: number): Promise<Throughput> {
+export const FLOOD = flood(1);
+
+export async function throughput(t: Tracer, native: Native, n: number, perCall = 1): Promise<Throughput> {
   const out = join(native.dir, `out-${t.name}.txt`);
   rmSync(out, { force: true });
-  const s = startTracer(t, ['-q', '-o', out, '-e', FLOOD]);
+  const s = startTracer(t, ['-q', '-o', out, '-e', flood(perCall)]);
   await attachedWithin(s);
   const load = loadavg()[0]!;
   const cpu0 = cpuTicks(s.child.pid!);
@@ -76,11 +86,12 @@ export async function throughput(t: Tracer, native: Native, n: number): Promise<
   return {
     tracer: t.name,
     n,
+    perCall,
     events: file.lines,
     seconds: produced,
-    perSecond: n / produced,
+    perSecond: (n * perCall) / produced,
     sustained: file.lines / (Number(grewAt - t0) / 1e9),
-    missing: n - file.lines,
+    missing: n * perCall - file.lines,
     reportedLost,
     cpuSeconds: (cpu1 - cpu0) / 100, // USER_HZ
     load,
@@ -136,26 +147,39 @@ function cpuTicks(pid: number): number {
 const M = (x: number) => `${(x / 1e6).toFixed(2)} M/s`;
 
 export interface ThroughputRow {
+  /** records: calls × perCall */
   n: number;
+  perCall: number;
   runs: Map<string, Throughput[]>;
+}
+
+/** One bench row: `events` records in all, `perCall` of them for each call of the loop program. */
+export interface ThroughputSize {
+  events: number;
+  perCall: number;
 }
 
 /** Interleaved runs per size; `scryOnlyAbove`: sizes above it run scry alone (bpftrace 0.17 needs ~17 s a million). */
 export async function throughputBench(
   native: Native,
-  sizes: readonly number[],
+  sizes: readonly ThroughputSize[],
   runs: number,
   scryOnlyAbove = Infinity,
 ): Promise<ThroughputRow[]> {
   const rows: ThroughputRow[] = [];
-  for (const n of sizes) {
-    const row: ThroughputRow = { n, runs: new Map() };
+  for (const { events: n, perCall } of sizes) {
+    const row: ThroughputRow = { n, perCall, runs: new Map() };
     const who = n > scryOnlyAbove ? [scry] : tracers();
+    const calls = Math.ceil(n / perCall);
     try {
       for (let i = 0; i < runs; i++)
         for (const t of who) {
           const xs = row.runs.get(t.name) ?? [];
-          xs.push(await retryOnce(`printf throughput, ${n}, ${t.name}`, () => throughput(t, native, n)));
+          xs.push(
+            await retryOnce(`printf throughput, ${n} (${perCall} per call), ${t.name}`, () =>
+              throughput(t, native, calls, perCall),
+            ),
+          );
           row.runs.set(t.name, xs);
         }
     } catch (e) {
@@ -169,8 +193,8 @@ export async function throughputBench(
 
 export function formatThroughput(rows: ThroughputRow[]): string {
   const lines = [
-    '| events | tracer | offered (median) | sustained (median) | sustained scry/bpftrace (higher: scry faster) | lost per run (missing lines) | CPU per event (median) | load |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| events | lines per call | tracer | offered (median) | sustained (median) | sustained scry/bpftrace (higher: scry faster) | lost per run (missing lines) | CPU per event (median) | load |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
     const sustained = (name: string) => {
@@ -182,7 +206,7 @@ export function formatThroughput(rows: ThroughputRow[]): string {
         (t) => t.missing.toLocaleString('en') + (t.reportedLost !== t.missing ? ` (said ${t.reportedLost})` : ''),
       );
       lines.push(
-        `| ${r.n.toLocaleString('en')} | ${name} | ${M(median(xs.map((t) => t.perSecond)))} | ${M(sustained(name)!)} | ` +
+        `| ${r.n.toLocaleString('en')} | ${r.perCall} | ${name} | ${M(median(xs.map((t) => t.perSecond)))} | ${M(sustained(name)!)} | ` +
           `${name === 'scry' ? ratio(sustained('scry')!, sustained('bpftrace')) : ''} | ${lost.join(', ')} | ` +
           `${median(xs.map((t) => (t.cpuSeconds / Math.max(1, t.events)) * 1e9)).toFixed(0)} ns | ${median(xs.map((t) => t.load)).toFixed(1)} |`,
       );
@@ -196,7 +220,11 @@ async function main(): Promise<void> {
     const i = process.argv.indexOf(name);
     return i < 0 ? undefined : process.argv[i + 1];
   };
-  const sizes = (arg('--events') ?? '1000000,5000000').split(',').map(Number);
+  // N or N/K: N records, K per call
+  const sizes = (arg('--events') ?? '1000000,5000000,4000000/8').split(',').map((x) => {
+    const [events, perCall] = x.split('/').map(Number);
+    return { events: events!, perCall: perCall ?? 1 };
+  });
   const runs = Number(arg('--runs') ?? 3);
   const native = buildNative();
   try {
