@@ -288,27 +288,38 @@ function useMap(st: InferState, m: MapExpr, value: MapValue | undefined, valueSp
       name: m.name,
       keys: keyTypes,
       shownKeys: shown,
-      value: value ?? { kind: 'value', type: i64 },
+      // until an assignment gives it one, the value type is the one the whole program gives the map (known on
+      // inference's second run), or a stand-in no assignment has to match
+      value: value ?? st.lateMaps?.get(m.name)?.value ?? { kind: 'value', type: i64 },
       firstUse: m.span,
       valueSpan,
       keySpan: m.span,
       written: value !== undefined,
     };
     st.maps.set(m.name, info);
+    if (value) return info;
+  }
+  if (!value) {
+    // read (or looked up) before its first assignment: what the assignments store is known once all are seen
+    if (!info.written && !st.lateMaps) st.lateLoopMaps.add(m.name);
     return info;
   }
-  if (value) {
+  if (!info.written) {
+    // only assignments type a map's values (bpftrace v0.26): has_key, delete and reads before them do not
     info.written = true;
-    const merged = mergeValue(info.value, value);
-    if (!merged) {
-      st.diags.push({
-        severity: 'error',
-        message: `${m.name} is assigned ${mapValueName(value)} here but holds ${mapValueName(info.value)} elsewhere`,
-        span: valueSpan,
-        related: [{ message: `${m.name} first assigned here`, span: info.valueSpan }],
-      });
-    } else info.value = merged;
+    info.value = value;
+    info.valueSpan = valueSpan;
+    return info;
   }
+  const merged = mergeValue(info.value, value);
+  if (!merged) {
+    st.diags.push({
+      severity: 'error',
+      message: `${m.name} is assigned ${mapValueName(value)} here but holds ${mapValueName(info.value)} elsewhere`,
+      span: valueSpan,
+      related: [{ message: `${m.name} first assigned here`, span: info.valueSpan }],
+    });
+  } else info.value = merged;
   return info;
 }
 
@@ -1194,7 +1205,8 @@ function loopBody(st: InferState, b: Block): void {
  */
 function forMap(st: InferState, s: ForMapStmt): void {
   const name = s.map.name;
-  const info = st.maps.get(name) ?? st.lateMaps?.get(name);
+  const seen = st.maps.get(name);
+  const info = (seen?.written ? seen : undefined) ?? st.lateMaps?.get(name);
   let kv: Type = { kind: 'tuple', elements: [i64, i64] };
   if (!info) {
     st.lateLoopMaps.add(name);

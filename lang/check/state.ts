@@ -54,7 +54,7 @@ export interface InferState extends InferResult {
   loopDepth: number;
   /** every for-map loop with the entry layout it copies, checked again once all uses of its map are seen */
   readonly forMapLayouts: { stmt: ForMapStmt; kv: Type }[];
-  /** maps a for loop named before anything used them: inference runs again knowing their final types */
+  /** maps a for loop, typeof or a read named before their first assignment: inference runs again knowing their final types */
   readonly lateLoopMaps: Set<string>;
   /** on that second run, those maps as the first run ended with them */
   lateMaps?: ReadonlyMap<string, MapInfo>;

@@ -87,6 +87,28 @@ test('delete and has_key: both spellings, tuple keys spread over multi-key maps,
   );
 });
 
+test('has_key, delete and reads before the first assignment leave the value type to the assignments', () => {
+  // bpftrace v0.26 types a map's values from its assignments alone
+  assert.is(first('BEGIN { if (has_key(@m, 1)) { print(1); } @m[1] = (1, "a"); }'), '');
+  assert.is(first('BEGIN { delete(@m, 1); @m[1] = "abc"; for ($kv : @m) { print($kv); } }'), '');
+  assert.is(first('BEGIN { $x = @m[1]; print($x.1); @m[1] = (1, "a"); }'), '', 'the read is the tuple stored');
+  assert.is(
+    first('BEGIN { $x = @m[1]; $y = $x + 1; @m[1] = "a"; }'),
+    'stdin:1:29-30: ERROR: operator + needs integers, got string[2] and int64',
+  );
+  assert.is(
+    first('BEGIN { $x = has_key(@h, 1); @h[1] = hist(1); }'),
+    'stdin:1:14-28: ERROR: has_key() does not work on hist() maps',
+  );
+  // the first assignment is the one later ones must match, and the one the note points at
+  const out = diagnose('BEGIN { $x = has_key(@m, 1); @m[1] = (1, "a"); @m[2] = 5; }');
+  assert.ok(
+    out.startsWith('stdin:1:56-57: ERROR: @m is assigned int64 here but holds (int8, string[2]) elsewhere'),
+    out,
+  );
+  assert.ok(out.includes('stdin:1:38-46: NOTE: @m first assigned here'), out);
+});
+
 test('print: maps take top and div, values take nothing else', () => {
   assert.is(first('BEGIN { @m[1] = 1; print(@m, 10, 2); print(@m[1]); print((1, "a")); print(1 > 2); }'), '');
   assert.is(first('BEGIN { print(1, 2); }'), 'stdin:1:9-20: ERROR: print() of a value takes one argument, got 2');
