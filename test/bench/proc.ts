@@ -58,12 +58,14 @@ export interface LoopResult {
   wallNs: number;
   /** CLOCK_MONOTONIC when the loop ended (process.hrtime's clock) */
   endNs: bigint;
+  /** the thread's CPU time per call, in ns: the median over batches of 1000 calls on each CPU, averaged over CPUs */
+  batchMedianNs: number;
 }
 
 function parseLoop(out: string, what: string): LoopResult {
-  const m = /^cpu_ns=(\d+) wall_ns=(\d+) end_ns=(\d+) acc=-?\d+\n$/.exec(out);
+  const m = /^cpu_ns=(\d+) wall_ns=(\d+) end_ns=(\d+) batch_median_ps=(\d+) acc=-?\d+\n$/.exec(out);
   if (!m) throw new Error(`scrybench ${what}: unexpected output ${JSON.stringify(out)}`);
-  return { cpuNs: Number(m[1]), wallNs: Number(m[2]), endNs: BigInt(m[3]!) };
+  return { cpuNs: Number(m[1]), wallNs: Number(m[2]), endNs: BigInt(m[3]!), batchMedianNs: Number(m[4]) / 1000 };
 }
 
 /** Runs the loop program to its end (blocking this thread). */

@@ -123,12 +123,15 @@ function progIds(pid: number): number[] {
   return [...new Set(ids)];
 }
 
-interface ProgInfo {
+export interface ProgInfo {
   id: number;
   type: string;
   name?: string;
   bytes_xlated?: number;
   bytes_jited?: number;
+  /** with kernel.bpf_stats_enabled: time spent in the program and how many times it ran */
+  run_time_ns?: number;
+  run_cnt?: number;
 }
 
 function progInfo(id: number): ProgInfo | undefined {
@@ -142,7 +145,7 @@ function progInfo(id: number): ProgInfo | undefined {
 }
 
 /** The probe programs: not BEGIN/END (bpftrace names them so; scry's carry it in the name too). */
-function probePrograms(pid: number): ProgInfo[] {
+export function probePrograms(pid: number): ProgInfo[] {
   return progIds(pid)
     .map(progInfo)
     .filter((p): p is ProgInfo => p !== undefined && !/BEGIN|END/.test(p.name ?? ''));
