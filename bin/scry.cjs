@@ -25,7 +25,9 @@
 // Before anything else: with no SIGUSR1 listener, Node opens its inspector on that signal (code execution as root).
 process.on('SIGUSR1', () => {});
 // --timings: the launcher's steps (runtime/timings.ts reads them under this key)
-const marks = [['load bin/scry.cjs', performance.now()]];
+// process.uptime(), not performance.now(): its first use loads perf_hooks, 2-4 ms of every start (timings.ts)
+const now = () => process.uptime() * 1000;
+const marks = [['load bin/scry.cjs', now()]];
 globalThis[Symbol.for('scry.launchMarks')] = marks;
 const fs = require('node:fs');
 const path = require('node:path');
@@ -52,7 +54,7 @@ for (let s = 2; s >= 0 && cachedData === undefined; s--)
     cachedData = fs.readFileSync(cacheFile(s));
     cacheStage = s;
   } catch {}
-marks.push(['read bundle and code cache', performance.now()]);
+marks.push(['read bundle and code cache', now()]);
 // the bundle is already the function Module.wrap() would make of it (scripts/build.mjs)
 const script = new vm.Script(source, {
   filename: bundle,
@@ -70,7 +72,7 @@ process.once('exit', () => {
     for (let s = 0; s <= 2; s++) if (s !== stage) fs.rmSync(cacheFile(s), { force: true });
   } catch {}
 });
-marks.push(['compile bundle', performance.now()]);
+marks.push(['compile bundle', now()]);
 const mod = { exports: {} };
 const bundleRequire = Module.createRequire(bundle);
 script.runInThisContext()(mod.exports, bundleRequire, mod, bundle, path.dirname(bundle));

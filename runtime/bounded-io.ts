@@ -17,7 +17,7 @@
 // The helper is `node -e` with the source below (no file to find in the bundle), an empty environment and
 // no options; it ignores the terminal's signals (Ctrl-C reaches the whole process group: scry decides when
 // to stop) and ends when its stdin closes, that is when scry ends.
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { UntrustedFileError, type FileReader, type RegularFile } from './safe-files.ts';
 
 /** A file operation that did not answer within the bound (a hung mount); the path fails for the rest of the run. */
@@ -242,6 +242,8 @@ class Broker {
 
   private ensure(): MessagePort {
     if (this.worker && this.port) return this.port;
+    // loaded here, not at start-up: most runs never read a user file through the broker
+    const { MessageChannel, Worker } = process.getBuiltinModule('node:worker_threads');
     const { port1, port2 } = new MessageChannel();
     this.ctl = new Int32Array(new SharedArrayBuffer(8));
     this.worker = new Worker(BROKER, {
@@ -273,6 +275,7 @@ class Broker {
       if (left <= 0) break;
       Atomics.wait(ctl, 0, seen, left);
       seen = Atomics.load(ctl, 0);
+      const { receiveMessageOnPort } = process.getBuiltinModule('node:worker_threads');
       for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
         const answer = m.message as Answer;
         if (answer.id === id) return answer;

@@ -15,6 +15,7 @@ import {
 import { mmap, munmap, watchFd, type WatchHandle } from './sys/io.ts';
 import { SysError } from './sys/errors.ts';
 import { pageSize } from './sys/system.ts';
+import { nowMs } from './timings.ts';
 
 const LEN_MASK = BPF_RINGBUF_DISCARD_BIT - 1;
 
@@ -225,7 +226,7 @@ class AdaptiveWatch implements WatchHandle {
   }
 
   #woken(): void {
-    const now = performance.now();
+    const now = nowMs();
     const busy = now - this.#lastWake < POLL_MS;
     this.#lastWake = now;
     this.onReadable();

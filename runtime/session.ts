@@ -30,7 +30,7 @@ import { requirePrivileges } from './privileges.ts';
 import { RepeatLimiter } from './repeat-limiter.ts';
 import { RingBufferReader } from './ringbuf.ts';
 import { SkbOutput } from './skb-output.ts';
-import { mark } from './timings.ts';
+import { mark, nowMs } from './timings.ts';
 import { mapDelete, mapGetNextKey, mapLookup, mapUpdate, onlineCpus, progTestRun } from './sys/index.ts';
 
 /** How long one drain may print before it yields to the event loop (signals, timers, the live view). */
@@ -247,14 +247,14 @@ export class Session {
     }
     if (!all && this.sink.blocked?.()) return this.waitForReader(ring);
     const text = this.decoder.textOutput(this.sink); // printf text as bytes, when the sink takes them
-    const deadline = all ? Infinity : performance.now() + DRAIN_BUDGET_MS;
+    const deadline = all ? Infinity : nowMs() + DRAIN_BUDGET_MS;
     let quick = 0;
     try {
       ring.drainRecords((bytes, view, at) => {
         this.eventsRead++;
         const ev = this.decoder.decodeAt(bytes, view, at, text);
         // printf text gathered in `text`: cheap, so the clock is read every 256 of them
-        if (ev === undefined) return (++quick & 255) === 0 && performance.now() > deadline;
+        if (ev === undefined) return (++quick & 255) === 0 && nowMs() > deadline;
         text?.flush(); // the text before this event is printed before it
         if (ev.kind === 'exit') {
           // The first exit() before END sets the code, also when its record is read only as the run stops (a
@@ -276,7 +276,7 @@ export class Session {
           );
         else if (ev.kind === 'message' && ev.helper) for (const m of this.repeats.admit(ev)) this.emit(m);
         else this.emit(ev);
-        return performance.now() > deadline; // cat(), system(), maps: slow enough to look every time
+        return nowMs() > deadline; // cat(), system(), maps: slow enough to look every time
       });
     } finally {
       text?.flush();

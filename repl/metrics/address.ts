@@ -1,5 +1,8 @@
 // `--metrics [ADDR]`: where the metrics endpoint listens. Pure (the command-line parser uses it).
-import { isIPv4, isIPv6 } from 'node:net';
+
+// node:net costs ~3 ms to load; it is asked for only when an address is parsed or printed (--metrics)
+const isIPv4 = (s: string) => process.getBuiltinModule('node:net').isIPv4(s);
+const isIPv6 = (s: string) => process.getBuiltinModule('node:net').isIPv6(s);
 
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
 export const DEFAULT_METRICS_PORT = 9469;
