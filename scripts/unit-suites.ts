@@ -66,6 +66,7 @@ export const unit: readonly string[] = [
   'lang/script-macros.test.ts',
   'lang/settings.test.ts',
   'lang/side-tables.test.ts',
+  'lang/signed-division.test.ts',
   'lang/skboutput.test.ts',
   'lang/special-probe-name.test.ts',
   'lang/string-index.test.ts',

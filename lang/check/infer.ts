@@ -38,9 +38,10 @@ import {
 } from './merge.ts';
 import { argsField, inSpace, member, memberHint, probeMemory, typeFromName, typedArg } from './kernel-access.ts';
 import { literalInt, positionalValue } from './positional.ts';
-import { literalInfo, literalType, promoteInts } from './literals.ts';
+import { constantInt, literalInfo, literalType, promoteInts } from './literals.ts';
 import { err, newState, results, type InferOptions, type InferState } from './state.ts';
 import { checkDeclaredAssign, lockable } from './declared.ts';
+import { literalMaps, signedDivisions } from './signed-division.ts';
 import type { InferResult, MapInfo } from './tables.ts';
 import {
   commonType,
@@ -73,6 +74,7 @@ export function infer(
   st.lateMaps = lateMaps;
   st.probeNames = [...new Set(probes.flatMap((p) => p.attach.map((a) => a.text)))];
   st.iteratedMaps = iteratedMaps(probes.map((p) => p.probe));
+  st.literalMaps = literalMaps(probes.map((p) => p.probe));
   const diagsBefore = options.diags.length;
   for (const { probe: p, attach: a } of probes) {
     st.vars = new Map();
@@ -95,6 +97,7 @@ export function infer(
     for (const [name, how] of st.unsettled) if (how === 'type' && !st.vars.has(name)) st.vars.set(name, i64);
     settleLiteralVariables(st);
     settleVariableUses(st, p);
+    signedDivisions(st, p);
     st.varTypes.set(p, st.vars);
   }
   for (const info of st.maps.values()) {
@@ -528,36 +531,6 @@ function tupleElementAt(
   st.constants.set(e.index, i);
   st.tupleElements.set(e, Number(i));
   return t.elements[Number(i)]!;
-}
-
-/** The value of an integer expression made of literals and + - * / % << >> (for indexes that must be constant). */
-function constantInt(e: Expr): bigint | undefined {
-  if (e.kind === 'int') return e.value;
-  if (e.kind === 'unary' && e.op === '-') {
-    const v = constantInt(e.operand);
-    return v === undefined ? undefined : -v;
-  }
-  if (e.kind !== 'binary') return undefined;
-  const [l, r] = [constantInt(e.left), constantInt(e.right)];
-  if (l === undefined || r === undefined) return undefined;
-  switch (e.op) {
-    case '+':
-      return l + r;
-    case '-':
-      return l - r;
-    case '*':
-      return l * r;
-    case '/':
-      return r === 0n ? undefined : l / r;
-    case '%':
-      return r === 0n ? undefined : l % r;
-    case '<<':
-      return l << r;
-    case '>>':
-      return l >> r;
-    default:
-      return undefined;
-  }
 }
 
 /** The bound a computed index is checked against at run time (a constant one was checked above). */

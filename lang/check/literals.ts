@@ -20,7 +20,11 @@ export function literalType(e: Expr): IntType | undefined {
  */
 export function literalInfo(e: Expr): { type: IntType; flexible: boolean } | undefined {
   const value = literalValue(e);
-  if (value === undefined) return undefined;
+  return value === undefined ? undefined : literalOf(value);
+}
+
+/** The type and sign flexibility v0.26 gives a literal of this value (a folded constant's too). */
+export function literalOf(value: bigint): { type: IntType; flexible: boolean } {
   if (value > I64_MAX) return { type: u64 as IntType, flexible: false };
   return { type: int(smallestBits(value), true) as IntType, flexible: value >= 0n };
 }
@@ -60,4 +64,45 @@ export function promoteInts(
   const [s, u] = a.signed ? [a, b] : [b, a];
   if (s.bits > u.bits) return s;
   return int(Math.min(64, wider * 2) as IntBits, true) as IntType;
+}
+
+/**
+ * The value of an integer expression made of literals and + - * / % << >> (for indexes that must be constant).
+ * A left-nested chain (1 + 2 + 3 …) is folded in a loop, so its length costs no JS stack.
+ */
+export function constantInt(e: Expr): bigint | undefined {
+  const chain: Extract<Expr, { kind: 'binary' }>[] = [];
+  for (; e.kind === 'binary'; e = e.left) chain.push(e);
+  let acc: bigint | undefined;
+  if (e.kind === 'int') acc = e.value;
+  else if (e.kind === 'unary' && e.op === '-') {
+    const v = constantInt(e.operand);
+    acc = v === undefined ? undefined : -v;
+  }
+  for (let i = chain.length - 1; i >= 0 && acc !== undefined; i--) {
+    const r = constantInt(chain[i]!.right);
+    acc = r === undefined ? undefined : fold(chain[i]!.op, acc, r);
+  }
+  return acc;
+}
+
+function fold(op: string, l: bigint, r: bigint): bigint | undefined {
+  switch (op) {
+    case '+':
+      return l + r;
+    case '-':
+      return l - r;
+    case '*':
+      return l * r;
+    case '/':
+      return r === 0n ? undefined : l / r;
+    case '%':
+      return r === 0n ? undefined : l % r;
+    case '<<':
+      return r < 0n || r > 64n ? undefined : l << r; // (a shift by more is no constant scry can use)
+    case '>>':
+      return r < 0n || r > 64n ? undefined : l >> r;
+    default:
+      return undefined;
+  }
 }

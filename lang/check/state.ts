@@ -58,6 +58,8 @@ export interface InferState extends InferResult {
   readonly lateLoopMaps: Set<string>;
   /** on that second run, those maps as the first run ended with them */
   lateMaps?: ReadonlyMap<string, MapInfo>;
+  /** maps assigned only integer literals, with the literals' type (signed-division.ts) */
+  literalMaps: ReadonlyMap<string, { type: Extract<Type, { kind: 'int' }>; flexible: boolean }>;
   /** what each aggregation call puts in its map, worked out once (its arguments' mistakes are reported once) */
   readonly aggregates: Map<CallExpr, MapValue>;
 }
@@ -90,6 +92,7 @@ export function newState({
     loopDepth: 0,
     forMapLayouts: [],
     lateLoopMaps: new Set(),
+    literalMaps: new Map(),
     aggregates: new Map(),
     typeOf: new Map<Expr, Type>(),
     maps: new Map(),
