@@ -278,7 +278,13 @@ function shownKeys(st: InferState, keys: readonly Expr[]): Type[] {
   return types;
 }
 
-function useMap(st: InferState, m: MapExpr, value: MapValue | undefined, valueSpan: Span): MapInfo {
+function useMap(
+  st: InferState,
+  m: MapExpr,
+  value: MapValue | undefined,
+  valueSpan: Span,
+  shownValue?: MapInfo['shownValue'],
+): MapInfo {
   const keyTypes = spreadTupleKey(m.keys.map((k) => probeKey(st, m, k, keyType(st, expr(st, k), k.span))));
   if (m.keys.length && keyTypes.every((t) => sizeOf(t) === 0))
     err(st, `a key of no bytes (${keyTypes.map(typeName).join(', ')}) cannot index a map`, m.keys[0]!.span, [
@@ -297,6 +303,7 @@ function useMap(st: InferState, m: MapExpr, value: MapValue | undefined, valueSp
       firstUse: m.span,
       valueSpan,
       keySpan: m.span,
+      shownValue,
       written: value !== undefined,
     };
     st.maps.set(m.name, info);
@@ -312,8 +319,19 @@ function useMap(st: InferState, m: MapExpr, value: MapValue | undefined, valueSp
     info.written = true;
     info.value = value;
     info.valueSpan = valueSpan;
+    info.shownValue = shownValue;
     return info;
   }
+  info.shownValue =
+    info.shownValue && shownValue
+      ? {
+          type: promoteInts(info.shownValue.type, shownValue.type, {
+            a: info.shownValue.flexible,
+            b: shownValue.flexible,
+          }),
+          flexible: info.shownValue.flexible && shownValue.flexible,
+        }
+      : undefined;
   const merged = mergeValue(info.value, value);
   if (!merged) {
     st.diags.push({
@@ -1057,7 +1075,7 @@ function assign(st: InferState, s: AssignStmt): void {
       err(st, `${typeName(vt)} holds no bytes, so a map cannot store it`, s.value.span, [
         'store a value with at least one element',
       ]);
-    useMap(st, s.target, { kind: 'value', type: valueType(vt) }, s.value.span);
+    useMap(st, s.target, { kind: 'value', type: valueType(vt) }, s.value.span, assignedInt(s, vt));
     return;
   }
   const vt = expr(st, s.value);
@@ -1078,6 +1096,13 @@ function assign(st: InferState, s: AssignStmt): void {
     return;
   }
   declare(st, s.target.name, vt, s.value.span, s.value);
+}
+
+/** The integer a map is assigned as v0.26 types it (MapInfo.shownValue): `x op= v` is a 64-bit result there. */
+function assignedInt(s: AssignStmt, vt: Type): MapInfo['shownValue'] {
+  if (vt.kind !== 'int' || vt.view || vt.space) return undefined;
+  if (s.op !== '=') return { type: valueType(vt) as typeof vt, flexible: false };
+  return literalInfo(s.value) ?? { type: vt, flexible: false };
 }
 
 /** A block expression whose value is (a block expression ending in) an aggregation call. */
@@ -1289,11 +1314,17 @@ function typeOfExpr(st: InferState, e: Expr): Type | undefined {
       err(st, `${e.name} is never assigned a value`, e.span, [`assign to ${e.name} somewhere, e.g. ${e.name}[1] = 0`]);
       return i64;
     }
-    if (info.keys.length === 0) return readType(info.value);
+    if (info.keys.length === 0) return info.shownValue?.type ?? readType(info.value);
     const keys = info.shownKeys ?? info.keys;
     return keys.length === 1 ? keys[0]! : { kind: 'tuple', elements: [...keys] };
   }
   const t = expr(st, e);
+  if (e.kind === 'map' && e.keys.length) {
+    // @m[k]: the value as the whole program assigns it, known on inference's second run
+    if (!st.lateMaps) st.lateLoopMaps.add(e.name);
+    const shown = (st.lateMaps?.get(e.name) ?? st.maps.get(e.name))?.shownValue;
+    if (shown) return shown.type;
+  }
   const own = literalType(e); // typeof(1) is int8, as the literal is
   if (own) return own;
   const lit = e.kind === 'var' ? st.literalVars.get(e.name) : undefined;

@@ -119,8 +119,8 @@ test('typeof(@m) of a map with keys is its key type, as the whole program types 
       ' @b["hello", (int32)2] = 2; $c = (typeof(@later))5; @later[(uint16)1] = (int8)0; }',
   );
   assert.equal([t.$k, t.$t, t.$c], ['int8', '(string[6], int32)', 'uint16']);
-  // a map without keys: its value type
-  assert.equal(varTypes('BEGIN { @s = (uint32)3; $v = (typeof(@s))1; }').$v, typeName(checkedMapValue('(uint32)3')));
+  // a map without keys: its value type, as assigned (bpftrace v0.26: not widened to the 8 bytes stored)
+  assert.equal(varTypes('BEGIN { @s = (uint32)3; $v = (typeof(@s))1; }').$v, 'uint32');
   // an element is the value: typeof(@m[k])
   assert.equal(
     varTypes('BEGIN { @m[1] = "str"; let $v: typeof(@m[1]); }').$v,
@@ -128,6 +128,21 @@ test('typeof(@m) of a map with keys is its key type, as the whole program types 
   );
   const d = diagnose('BEGIN { $x = (typeof(@nope))1; }');
   assert.match(d, '1:22-27: ERROR: @nope is never assigned a value');
+});
+
+test('typeof(@m[k]) and typeof(@m) of integer values are the assigned type, as the whole program assigns it', () => {
+  // bpftrace v0.26 keeps a map's integer values at their own width: int8 here, not the int64 scry stores
+  assert.is(varTypes('BEGIN { @x[1] = (int8)3; let $y: typeof(@x[1]); }').$y, 'int8');
+  assert.is(varTypes('BEGIN { @x[1] = (uint16)3; $y = (typeof(@x[1]))-1; }').$y, 'uint16');
+  // a literal is the smallest signed type that holds it, and takes the sign of an unsigned assignment
+  assert.is(varTypes('BEGIN { @x[1] = 3; let $y: typeof(@x[1]); }').$y, 'int8');
+  assert.is(varTypes('BEGIN { @x = 2; $a = (typeof(@x))1; } END { @x = (int32)1; }').$a, 'int32');
+  assert.is(varTypes('BEGIN { @x = 2; $a = (typeof(@x))1; @x = (uint32)1; }').$a, 'uint32');
+  // the later assignments count too, wherever typeof is
+  assert.is(varTypes('BEGIN { let $y: typeof(@x[1]); @x[1] = (int8)3; @x[2] = (int16)4; }').$y, 'int16');
+  // ++ and += store a 64-bit result, as in v0.26
+  assert.is(varTypes('BEGIN { @x[1] = (int8)3; @x[1]++; let $y: typeof(@x[1]); }').$y, 'int64');
+  assert.equal(sizes('BEGIN { @x[1] = (int8)3; let $y: typeof(@x[1]); @s = sizeof($y); }'), [1n]);
 });
 
 /** The type reading a map back gives, whatever scry stores its values as. */
