@@ -3,19 +3,23 @@
 // 64 KiB to a file on a block device, a loopback connection with known ports and byte counts, a connect
 // into a private network namespace where nothing answers.
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { requireRoot, skipCheck } from '../helpers/kernel.ts';
-import { histogram, rows, runTool, sleep, startWorkload, type Workload } from '../helpers/tool-run.ts';
+import { histogram, rows, startWorkload, type Workload } from '../helpers/tool-run.ts';
+import { overlapped, watchTool, type Watched } from '../helpers/tool-watch.ts';
 
 const WRITES = 16;
 const SIZE = 65536;
 
-// O_DIRECT writes: each pwrite is one request of SIZE bytes to the device, issued by this process
+// O_DIRECT writes: each pwrite is one request of SIZE bytes to the device, issued by this process (named
+// argv[4]: the tests run at the same time, each with its own writer)
 const DIRECT_WRITER = String.raw`
 import mmap, os, sys
-open('/proc/self/comm', 'w').write('scry-bio')
+open('/proc/self/comm', 'w').write(sys.argv[4])
 n, size, d = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 path = os.path.join(d, 'scry-dio-%d' % os.getpid())
 try:
@@ -77,19 +81,32 @@ function blockDir(): string | undefined {
   return undefined;
 }
 
-/** Runs `tool` while DIRECT_WRITER does WRITES writes; undefined (after a SKIP line) when it cannot. */
-async function withDirectWrites(tool: string, args: string[], after = 0) {
+/**
+ * Runs `tool` while DIRECT_WRITER (named `comm`) does WRITES writes, then `settled` (its lines printed);
+ * a string (the reason) when it cannot.
+ */
+async function withDirectWrites(
+  tool: string,
+  args: string[],
+  comm: string,
+  settled: (t: Watched, pid: string) => Promise<void> = async () => {},
+) {
   const dir = blockDir();
-  if (!dir) return void skipCheck(`e2e tools-io-net ${tool}`, 'no directory on a block device (/var/tmp, TMPDIR)');
-  const w = startWorkload('python3', ['-c', DIRECT_WRITER, String(WRITES), String(SIZE), dir]);
+  if (!dir) return 'no directory on a block device (/var/tmp, TMPDIR)';
+  const w = startWorkload('python3', ['-c', DIRECT_WRITER, String(WRITES), String(SIZE), dir, comm]);
   try {
     const m = await w.waitFor(/ready (\d+)|no O_DIRECT: .*/);
-    if (!m[1]) return void skipCheck(`e2e tools-io-net ${tool}`, `${dir}: ${m[0]}`);
-    const r = await runTool(tool, args, async () => {
-      w.send('go');
-      await w.waitFor(/done/);
-      await sleep(after);
-    });
+    if (!m[1]) return `${dir}: ${m[0]}`;
+    const r = await watchTool(
+      tool,
+      args,
+      async (t) => {
+        w.send('go');
+        await w.waitFor(/done/);
+        await settled(t, m[1]!);
+      },
+      { strict: true },
+    );
     assert.is(r.code, 0, r.stderr);
     return { pid: m[1], stdout: r.stdout };
   } finally {
@@ -97,18 +114,42 @@ async function withDirectWrites(tool: string, args: string[], after = 0) {
   }
 }
 
-/** Runs `tool` while TCP_PAIR (named `comm`) makes its connections. */
-async function withTcpPair(tool: string, comm: string) {
+/**
+ * A loopback connection this process makes, accepts and closes; resolves with the listening port. Made
+ * after a workload, its lines in a TCP tool's output come after every line of the workload's connections.
+ */
+async function loopbackFence(): Promise<number> {
+  const server = createServer((s) => s.end());
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  const client = connect(port, '127.0.0.1');
+  client.resume();
+  client.on('end', () => client.end());
+  await once(client, 'close');
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** Runs `tool` while TCP_PAIR (named `comm`) makes its connections, then until `fenced` sees the fence's line. */
+async function withTcpPair(tool: string, comm: string, fenced: (stdout: string, port: string) => boolean) {
   const w: Workload = startWorkload('python3', ['-c', TCP_PAIR, comm]);
   try {
     const pid = (await w.waitFor(/ready (\d+)/))[1]!;
     let ports: RegExpExecArray | undefined;
-    const r = await runTool(tool, [], async () => {
-      w.send('go');
-      ports = await w.waitFor(/ports (\d+) (\d+)/);
-      await w.waitFor(/done/);
-      await sleep(100); // the refused connect's RST has been handled by then
-    });
+    const r = await watchTool(
+      tool,
+      [],
+      async (t) => {
+        w.send('go');
+        ports = await w.waitFor(/ports (\d+) (\d+)/);
+        await w.waitFor(/done/);
+        const port = String(await loopbackFence());
+        await t.until((s) => fenced(s, port));
+      },
+      { strict: true },
+    );
     assert.is(r.code, 0, r.stderr);
     return { pid, client: ports![1]!, server: ports![2]!, stdout: r.stdout };
   } finally {
@@ -117,26 +158,51 @@ async function withTcpPair(tool: string, comm: string) {
 }
 
 if (requireRoot('e2e tools-io-net')) {
+  // the cases run at the same time and each test checks its own: each workload has its own name (comm) and
+  // ports, and tcpretrans's is in its own network namespace
+  const later = overlapped(test);
+  const skipped = (tool: string, r: unknown): r is string =>
+    typeof r === 'string' && (skipCheck(`e2e tools-io-net ${tool}`, r), true);
+  /** The I/Os counted in every bucket line of every histogram block of `stdout`. */
+  const counted = (stdout: string) =>
+    stdout
+      .split('\n')
+      .map((l) => /^\[[^\]\)]+[\]\)]\s+(\d+) \|/.exec(l))
+      .reduce((sum, m) => sum + (m ? Number(m[1]) : 0), 0);
+
+  const biolatency = later(() =>
+    withDirectWrites('biolatency.bt', ['--', '--interval=1'], 'scry-biolat', async (t) => {
+      // an interval's block printed after the writes: the blocks before it are printed too, and the
+      // writes are in them or still in the map (printed at Ctrl-C)
+      const mark = t.stdout().length;
+      await t.until((s) => /^\d\d:\d\d:\d\d\n@usecs:\n\[/m.test(s.slice(mark)));
+    }),
+  );
   test('biolatency --interval=1: a histogram every second, and the writes counted', async () => {
-    const r = await withDirectWrites('biolatency.bt', ['--', '--interval=1'], 1200);
-    if (!r) return;
+    const r = await biolatency();
+    if (skipped('biolatency.bt', r)) return;
     assert.ok(r.stdout.startsWith('Tracing block device I/O... Hit Ctrl-C to end.\n'));
     // an interval's block: the time, then the histogram
     assert.match(r.stdout, /^\d\d:\d\d:\d\d\n@usecs:\n\[/m);
     // every bucket line of every block (intervals and the last one at Ctrl-C): at least our writes
-    const n = r.stdout
-      .split('\n')
-      .map((l) => /^\[[^\]\)]+[\]\)]\s+(\d+) \|/.exec(l))
-      .reduce((sum, m) => sum + (m ? Number(m[1]) : 0), 0);
+    const n = counted(r.stdout);
     assert.ok(n >= WRITES, `${n} I/Os counted for ${WRITES} direct writes:\n${r.stdout}`);
   });
 
+  /** biosnoop.bt's lines of `comm`'s 64 KiB writes. */
+  const writesOf = (stdout: string, comm: string) =>
+    rows(stdout, 1, comm).filter((c) => c[4]!.includes('W') && c[6] === String(SIZE));
+  const biosnoop = later(() =>
+    withDirectWrites('biosnoop.bt', [], 'scry-biosnoop', (t) =>
+      t.until((s) => writesOf(s, 'scry-biosnoop').length >= WRITES),
+    ),
+  );
   test('biosnoop: one line per direct write, with the writer’s name and pid, W, 64 KiB and a latency', async () => {
-    const r = await withDirectWrites('biosnoop.bt', []);
-    if (!r) return;
+    const r = await biosnoop();
+    if (skipped('biosnoop.bt', r)) return;
     assert.match(r.stdout, /^TIME\(ms\)\s+COMM\s+PID\s+DEV\s+RWBS\s+SECTOR\s+BYTES\s+LAT\(us\)\n/);
-    const ours = rows(r.stdout, 1, 'scry-bio').filter((c) => c[4]!.includes('W') && c[6] === String(SIZE));
-    assert.ok(ours.length >= WRITES, `${ours.length} lines of 64 KiB writes by scry-bio:\n${r.stdout}`);
+    const ours = writesOf(r.stdout, 'scry-biosnoop');
+    assert.ok(ours.length >= WRITES, `${ours.length} lines of 64 KiB writes by scry-biosnoop:\n${r.stdout}`);
     for (const c of ours) {
       assert.is(c.length, 8, c.join(' '));
       assert.is(c[2], r.pid);
@@ -145,18 +211,23 @@ if (requireRoot('e2e tools-io-net')) {
     }
   });
 
+  // a histogram of the map, printed at Ctrl-C: the writes are in it once they have returned
+  const bitesize = later(() => withDirectWrites('bitesize.bt', [], 'scry-bitesize'));
   test('bitesize: the writer’s histogram has its direct writes in [64K, 128K)', async () => {
-    const r = await withDirectWrites('bitesize.bt', []);
-    if (!r) return;
-    const h = histogram(r.stdout, '@bytes[scry-bio]:');
+    const r = await bitesize();
+    if (skipped('bitesize.bt', r)) return;
+    const h = histogram(r.stdout, '@bytes[scry-bitesize]:');
     const at64k = h.find((b) => b.lo === SIZE)?.count ?? 0;
     assert.ok(at64k >= WRITES, `${at64k} in [64K, 128K):\n${r.stdout}`);
   });
 
+  const tcpconnect = later(() =>
+    withTcpPair('tcpconnect.bt', 'scry-tcpconn', (s, port) => rows(s, 2, 'node').some((c) => c[6] === port)),
+  );
   test('tcpconnect: the connect with its source port, latency and result, and the refused one', async () => {
-    const r = await withTcpPair('tcpconnect.bt', 'scry-client');
+    const r = await tcpconnect();
     assert.match(r.stdout, /^TIME\s+PID\s+COMM\s+SADDR\s+SPORT\s+DADDR\s+DPORT\s+LAT\(us\)\s+RESULT\n/);
-    const ours = rows(r.stdout, 2, 'scry-client');
+    const ours = rows(r.stdout, 2, 'scry-tcpconn');
     assert.is(ours.length, 2, r.stdout);
     const [ok, refused] = ours;
     assert.equal(
@@ -168,30 +239,54 @@ if (requireRoot('e2e tools-io-net')) {
     assert.equal([refused![1], refused![6], refused![8]], [r.pid, r.server, 'failed']);
   });
 
+  const tcpaccept = later(() =>
+    withTcpPair('tcpaccept.bt', 'scry-tcpacc', (s, port) => rows(s, 2, 'node').some((c) => c[6] === port)),
+  );
   test('tcpaccept: the accepting process with the remote (client) and local (listening) ports', async () => {
-    const r = await withTcpPair('tcpaccept.bt', 'scry-server');
+    const r = await tcpaccept();
     assert.match(r.stdout, /^TIME\s+PID\s+COMM\s+RADDR\s+RPORT\s+LADDR\s+LPORT\n/);
-    const ours = rows(r.stdout, 2, 'scry-server');
+    const ours = rows(r.stdout, 2, 'scry-tcpacc');
     assert.is(ours.length, 1, r.stdout);
-    assert.equal(ours[0]!.slice(1), [r.pid, 'scry-server', '127.0.0.1', r.client, '127.0.0.1', r.server]);
+    assert.equal(ours[0]!.slice(1), [r.pid, 'scry-tcpacc', '127.0.0.1', r.client, '127.0.0.1', r.server]);
   });
 
+  const tcplife = later(() =>
+    withTcpPair('tcplife.bt', 'scry-tcplife', (s, port) => rows(s, 1, 'node').some((c) => c[3] === port)),
+  );
   test('tcplife: both ends of the connection with the bytes each sent and received and the lifetime', async () => {
-    const r = await withTcpPair('tcplife.bt', 'scry-client');
+    const r = await tcplife();
     assert.match(r.stdout, /^PID\s+COMM\s+LADDR\s+LPORT\s+RADDR\s+RPORT\s+TX_KB\s+RX_KB\s+MS\n/);
-    const ours = rows(r.stdout, 1, 'scry-client');
+    const ours = rows(r.stdout, 1, 'scry-tcplife');
     // two ends; the refused connect carried nothing and is tcpconnect's business
     assert.is(ours.length, 2, r.stdout);
     const client = ours.find((c) => c[3] === r.client);
     const server = ours.find((c) => c[3] === r.server);
     assert.ok(client && server, r.stdout);
     // 200000 bytes = 195 KiB one way, 5000 = 4 KiB back
-    assert.equal(client!.slice(0, 8), [r.pid, 'scry-client', '127.0.0.1', r.client, '127.0.0.1', r.server, '195', '4']);
-    assert.equal(server!.slice(0, 8), [r.pid, 'scry-client', '127.0.0.1', r.server, '127.0.0.1', r.client, '4', '195']);
+    assert.equal(client!.slice(0, 8), [
+      r.pid,
+      'scry-tcplife',
+      '127.0.0.1',
+      r.client,
+      '127.0.0.1',
+      r.server,
+      '195',
+      '4',
+    ]);
+    assert.equal(server!.slice(0, 8), [
+      r.pid,
+      'scry-tcplife',
+      '127.0.0.1',
+      r.server,
+      '127.0.0.1',
+      r.client,
+      '4',
+      '195',
+    ]);
     for (const c of [client!, server!]) assert.ok(Number(c[8]) >= 200 && Number(c[8]) < 5000, `lifetime ${c[8]} ms`);
   });
 
-  test('tcpretrans: a SYN to an address that never answers (private netns, veth) is retransmitted after 1 s', async () => {
+  const tcpretrans = later(async () => {
     // a veth whose peer has no address: the SYN goes nowhere and the 1 s SYN timer retransmits it
     const setup = [
       'ip link set lo up',
@@ -221,22 +316,33 @@ if (requireRoot('e2e tools-io-net')) {
     ]);
     try {
       const m = await w.waitFor(/ready|setup failed[^]*/);
-      if (m[0] !== 'ready') return skipCheck('e2e tools-io-net tcpretrans', `network namespace: ${m[0]}`);
-      const r = await runTool('tcpretrans.bt', [], async () => {
-        w.send('go');
-        await w.waitFor(/done/);
-      });
-      assert.is(r.code, 0, r.stderr);
-      assert.match(r.stdout, /^TIME\s+LADDR\s+LPORT\s+RADDR\s+RPORT\s+STATE\n/);
-      const ours = rows(r.stdout, 3, '10.9.9.2');
-      assert.ok(ours.length >= 1, r.stdout);
-      const [time, laddr, lport, , rport, state] = ours[0]!;
-      assert.match(time!, /^\d\d:\d\d:\d\d$/);
-      assert.equal([laddr, rport, state], ['10.9.9.1', '40123', 'SYN_SENT']);
-      assert.ok(Number(lport) > 0, `local port ${lport}`);
+      if (m[0] !== 'ready') return `network namespace: ${m[0]}`;
+      return await watchTool(
+        'tcpretrans.bt',
+        [],
+        async (t) => {
+          w.send('go');
+          // the retransmit's line; the connect, still waiting, is killed below
+          await t.until((s) => rows(s, 3, '10.9.9.2').length > 0);
+        },
+        { strict: true },
+      );
     } finally {
+      w.child.kill('SIGKILL');
       await w.end();
     }
+  });
+  test('tcpretrans: a SYN to an address that never answers (private netns, veth) is retransmitted after 1 s', async () => {
+    const r = await tcpretrans();
+    if (skipped('tcpretrans.bt', r)) return;
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^TIME\s+LADDR\s+LPORT\s+RADDR\s+RPORT\s+STATE\n/);
+    const ours = rows(r.stdout, 3, '10.9.9.2');
+    assert.ok(ours.length >= 1, r.stdout);
+    const [time, laddr, lport, , rport, state] = ours[0]!;
+    assert.match(time!, /^\d\d:\d\d:\d\d$/);
+    assert.equal([laddr, rport, state], ['10.9.9.1', '40123', 'SYN_SENT']);
+    assert.ok(Number(lport) > 0, `local port ${lport}`);
   });
 }
 
