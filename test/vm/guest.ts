@@ -16,6 +16,12 @@ export function inGuest(suite: string): boolean {
 /** Code runs 13–30× slower under TCG than on the host: generous limits, so only a hang times out. */
 export const GUEST_TIMEOUT_MS = 30_000;
 
+/**
+ * The limit for a tool script or a program with kernel struct casts: it compiles against the guest's whole
+ * BTF and kprobe list, which took 62 s for a dry run of filelife-kp.bt in the guest at host load 18-24.
+ */
+export const TOOL_TIMEOUT_MS = 150_000;
+
 /** A fresh directory under `base` (default /tmp, a tmpfs in the guest; /var/tmp is on the overlay). */
 export function scratchDir(base = tmpdir()): string {
   return mkdtempSync(join(base, 'scry-vm-'));
@@ -54,14 +60,16 @@ export function heldChild(argv: string[]): HeldChild {
 
 /**
  * Runs scry with `args`, waits until it says every probe is attached, runs `workload`, then stops scry with
- * SIGINT (so it prints its maps) and returns what it printed. `env` adds to the environment.
+ * SIGINT (so it prints its maps) and returns what it printed. `env` adds to the environment; scry is killed
+ * if it has not ended `timeoutMs` after its start.
  */
 export async function traceAround(
   args: string[],
   workload: () => Promise<unknown>,
   env: Record<string, string> = {},
+  timeoutMs = GUEST_TIMEOUT_MS,
 ): Promise<Finished> {
-  const s = startScry(args, { [NOTIFY]: '1', ...env }, GUEST_TIMEOUT_MS);
+  const s = startScry(args, { [NOTIFY]: '1', ...env }, timeoutMs);
   try {
     await s.waitForStdout(NOTIFY);
   } catch {

@@ -5,26 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { NOTIFY, startScry, type Finished } from '../helpers/cli.ts';
-import { heldChild, inGuest, output, scratchDir } from './guest.ts';
+import { heldChild, inGuest, output, scratchDir, TOOL_TIMEOUT_MS, traceAround } from './guest.ts';
 
 const tools = fileURLToPath(new URL('../../examples/tools/', import.meta.url));
-
-/**
- * guest.ts's traceAround with a longer limit: a tool script compiles against the guest's whole BTF and
- * kprobe list, which took over 30 s under TCG on the loaded 2-CPU host (load 15-18).
- */
-async function traceAround(args: string[], workload: () => Promise<unknown>): Promise<Finished> {
-  const s = startScry(args, { [NOTIFY]: '1' }, 150_000);
-  try {
-    await s.waitForStdout(NOTIFY);
-  } catch {
-    return s.finished;
-  }
-  await workload();
-  s.child.kill('SIGINT');
-  return s.finished;
-}
 
 if (inGuest('vm tools-kp')) {
   test('filelife-kp: a file created by touch and removed 300 ms later by rm: its name, age and the rm', async () => {
@@ -34,7 +17,7 @@ if (inGuest('vm tools-kp')) {
       '-c',
       `cd ${dir} && touch kp-short-lived && sleep 0.3 && exec rm kp-short-lived`,
     ]);
-    const r = await traceAround(['-q', join(tools, 'filelife-kp.bt')], () => child.run());
+    const r = await traceAround(['-q', join(tools, 'filelife-kp.bt')], () => child.run(), {}, TOOL_TIMEOUT_MS);
     assert.is(r.code, 0, output(r));
     const lines = r.stdout.split('\n');
     assert.ok(
@@ -64,7 +47,7 @@ if (inGuest('vm tools-kp')) {
         '-c',
         `echo $$ > ${cg}/cgroup.procs && exec dd if=/dev/zero of=/dev/null bs=256M count=1`,
       ]);
-      const r = await traceAround(['-q', join(tools, 'oomkill-kp.bt')], () => child.run());
+      const r = await traceAround(['-q', join(tools, 'oomkill-kp.bt')], () => child.run(), {}, TOOL_TIMEOUT_MS);
       assert.is(r.code, 0, output(r));
       const re = new RegExp(
         `^\\d\\d:\\d\\d:\\d\\d triggered by PID ${child.pid} \\("dd"\\), OOM kill of PID ${child.pid} \\("dd"\\), (\\d+) pages, reason: Memory cgroup out of memory$`,

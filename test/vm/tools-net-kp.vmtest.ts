@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { NOTIFY, startScry, type Finished } from '../helpers/cli.ts';
-import { heldChild, inGuest, output } from './guest.ts';
+import { heldChild, inGuest, output, TOOL_TIMEOUT_MS, traceAround } from './guest.ts';
 
 const tools = fileURLToPath(new URL('../../examples/tools/', import.meta.url));
 
@@ -21,20 +20,6 @@ const CONNECT = [
   "print('client', c.getsockname()[1], flush=True)",
 ].join('\n');
 
-/** Starts scry, waits for the attach (a tool compiles slowly under TCG), runs the workload, Ctrl-C. */
-async function traceAround(args: string[], workload: () => Promise<unknown>): Promise<Finished> {
-  const s = startScry(args, { [NOTIFY]: '1' }, 150_000);
-  try {
-    await s.waitForStdout(NOTIFY);
-  } catch {
-    return s.finished;
-  }
-  await workload();
-  await new Promise((r) => setTimeout(r, 500)); // the line reaches stdout before Ctrl-C drops the queue
-  s.child.kill('SIGINT');
-  return s.finished;
-}
-
 if (inGuest('vm tools-net-kp')) {
   test('tcpconnect-kp: a loopback connect with the caller’s pid and name, its source port and 40125', async () => {
     // the guest boots with loopback down
@@ -42,10 +27,16 @@ if (inGuest('vm tools-net-kp')) {
     assert.is(up.status, 0, `ip link set lo up: ${up.stderr}`);
     const child = heldChild(['/usr/bin/python3', '-c', CONNECT]);
     let client = '';
-    const r = await traceAround(['-q', join(tools, 'tcpconnect-kp.bt')], async () => {
-      const run = await child.run();
-      client = /client (\d+)/.exec(run.stdout)?.[1] ?? `(none: ${run.stdout} ${run.stderr})`;
-    });
+    const r = await traceAround(
+      ['-q', join(tools, 'tcpconnect-kp.bt')],
+      async () => {
+        const run = await child.run();
+        client = /client (\d+)/.exec(run.stdout)?.[1] ?? `(none: ${run.stdout} ${run.stderr})`;
+        await new Promise((r) => setTimeout(r, 500)); // the line reaches stdout before Ctrl-C drops the queue
+      },
+      {},
+      TOOL_TIMEOUT_MS,
+    );
     assert.is(r.code, 0, output(r));
     assert.match(r.stdout, /^TIME\s+PID\s+COMM\s+SADDR\s+SPORT\s+DADDR\s+DPORT\n/m);
     const rows = r.stdout.split('\n').map((l) => l.trim().split(/\s+/));

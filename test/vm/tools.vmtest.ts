@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NOTIFY } from '../helpers/cli.ts';
-import { heldChild, inGuest, output, scratchDir, traceAround } from './guest.ts';
+import { heldChild, inGuest, output, scratchDir, TOOL_TIMEOUT_MS, traceAround } from './guest.ts';
 
 /** The lines of a printed histogram (`[lo, hi)  count |@@@|`) and the sum of their counts. */
 function histTotal(stdout: string, map: string): number {
@@ -30,7 +30,7 @@ if (inGuest('vm tools')) {
     const prog = `BEGIN { printf("Tracing vfs reads and writes\\n"); }
                   kprobe:vfs_read, kprobe:vfs_write /pid == ${child.pid} && arg2 == 1/ { @[comm, probe] = count(); }
                   END { printf("done\\n"); }`;
-    const r = await traceAround(['-e', prog], () => child.run());
+    const r = await traceAround(['-e', prog], () => child.run(), {}, TOOL_TIMEOUT_MS);
     assert.is(r.code, 0, output(r));
     // BEGIN's header is the first line after the attach notice, END's line comes before the maps
     assert.ok(r.stdout.startsWith(`${NOTIFY}\nTracing vfs reads and writes\n`), output(r));
@@ -46,7 +46,7 @@ if (inGuest('vm tools')) {
                     @ns = hist(nsecs - @start[tid]); @n = count(); @bytes = sum(retval); delete(@start, tid);
                   }
                   END { clear(@start); }`;
-    const r = await traceAround(['-e', prog], () => child.run());
+    const r = await traceAround(['-e', prog], () => child.run(), {}, TOOL_TIMEOUT_MS);
     assert.is(r.code, 0, output(r));
     assert.ok(r.stdout.includes('\n@n: 6\n'), output(r));
     assert.ok(r.stdout.includes('\n@bytes: 18\n'), output(r));
@@ -62,7 +62,7 @@ if (inGuest('vm tools')) {
                     $f = (struct file *)arg0;
                     @[str($f->f_path.dentry->d_name.name), $f->f_inode->i_sb->s_magic != 0] = sum(arg2);
                   }`;
-    const r = await traceAround(['-e', prog], () => child.run());
+    const r = await traceAround(['-e', prog], () => child.run(), {}, TOOL_TIMEOUT_MS);
     assert.is(r.code, 0, output(r));
     assert.ok(r.stdout.includes('\n@[scry-written-file, true]: 10\n'), output(r));
   });
@@ -81,16 +81,21 @@ if (inGuest('vm tools')) {
                     $sk = (struct sock *)retval;
                     printf("accept %s %d\\n", ntop(AF_INET, $sk->__sk_common.skc_rcv_saddr), $sk->__sk_common.skc_num);
                   }`;
-    const r = await traceAround(['-e', prog], async () => {
-      for (let i = 0; i < 2; i++) {
-        await new Promise<void>((resolve, reject) => {
-          const c = createConnection(port, '127.0.0.1');
-          c.on('error', reject);
-          c.on('close', () => resolve());
-          c.resume();
-        });
-      }
-    });
+    const r = await traceAround(
+      ['-e', prog],
+      async () => {
+        for (let i = 0; i < 2; i++) {
+          await new Promise<void>((resolve, reject) => {
+            const c = createConnection(port, '127.0.0.1');
+            c.on('error', reject);
+            c.on('close', () => resolve());
+            c.resume();
+          });
+        }
+      },
+      {},
+      TOOL_TIMEOUT_MS,
+    );
     server.close();
     assert.is(r.code, 0, output(r));
     const lines = r.stdout.split('\n');
