@@ -72,6 +72,93 @@ if (requireRoot('tools-files-mem e2e')) {
   const later = overlapped(test);
   const hasRow = (s: string, col: number, value: string | number) => rowsWhere(s, col, value).length > 0;
 
+  // the memory cases first: they take longest (a swap file set up, an interval's print, an OOM kill)
+  if (requireTracepoint('tools swapin', 'memcg/count_memcg_events')) {
+    const swapin = later(async () => {
+      const swapfile = join('/var/tmp', `scry-swapin-${process.pid}`);
+      const made = await run('/bin/sh', [
+        '-c',
+        `dd if=/dev/zero of=${swapfile} bs=1M count=48 status=none && chmod 600 ${swapfile} && mkswap ${swapfile} >/dev/null && swapon -p -1 ${swapfile}`,
+      ]);
+      if (made.code !== 0) {
+        unlinkSync(swapfile);
+        return 'cannot set up a swap file in /var/tmp (mkswap/swapon failed)';
+      }
+      const cg = memoryCgroup(`scry-swapin-${process.pid}`, 16 << 20, false);
+      try {
+        if (typeof cg === 'string') return cg;
+        let pid = 0;
+        const r = await watchTool('swapin.bt', [], async (t) => {
+          // the buffer is filled twice: the second read faults the swapped-out half back in
+          const w = gated('/bin/sh', [
+            '-c',
+            `read x; echo $$ > ${cg.procs}; exec dd if=/dev/urandom of=/dev/null bs=24M count=2 status=none`,
+          ]);
+          pid = w.pid;
+          assert.is((await w.go()).code, 0);
+          // the counts are printed (and cleared) every second: Ctrl-C once dd's are out, not while an
+          // interval's print of them may still be queued
+          await t.until(new RegExp(`^@pages\\[dd, ${pid}\\]: \\d+$`, 'm'));
+        });
+        return { r, pid };
+      } finally {
+        if (typeof cg !== 'string') await removeCgroup(cg.dir);
+        await run('/sbin/swapoff', [swapfile]);
+        unlinkSync(swapfile);
+      }
+    });
+    test('swapin: a dd rewriting a 24 MB buffer in a 16 MB cgroup with a swap file: its swap-ins', async () => {
+      const ran = await swapin();
+      if (typeof ran === 'string') return skipCheck('tools swapin', ran);
+      const { r, pid } = ran;
+      assert.is(r.code, 0, r.stderr);
+      const lines = r.stdout.split('\n').filter((l) => l !== '');
+      assert.is(lines[0], 'Counting swap-ins. Hit Ctrl-C to end.');
+      for (const l of lines.slice(1)) assert.match(l, /^(\d\d:\d\d:\d\d|@pages\[.+, \d+\]: \d+)$/);
+      const pages = lines
+        .map((l) => new RegExp(`^@pages\\[dd, ${pid}\\]: (\\d+)$`).exec(l))
+        .reduce((n, m) => n + (m ? Number(m[1]) : 0), 0);
+      assert.ok(pages > 0, `no swap-ins counted for dd ${pid}:\n${r.stdout}`);
+    });
+  }
+
+  if (requireTracepoint('tools oomkill', 'oom/mark_victim')) {
+    const oomkill = later(async () => {
+      const cg = memoryCgroup(`scry-oomkill-${process.pid}`, 32 << 20, true);
+      if (typeof cg === 'string') return cg;
+      try {
+        let victim = 0;
+        const r = await watchTool('oomkill.bt', [], async (t) => {
+          const w = gated('/bin/sh', [
+            '-c',
+            `read x; echo $$ > ${cg.procs}; exec dd if=/dev/zero of=/dev/null bs=256M count=1`,
+          ]);
+          victim = w.pid;
+          assert.is((await w.go()).signal, 'SIGKILL');
+          await t.until((s) => s.includes(`OOM kill of PID ${victim} `));
+        });
+        return { r, victim };
+      } finally {
+        await removeCgroup(cg.dir);
+      }
+    });
+    test('oomkill: dd with a 256 MB buffer in a 32 MB cgroup: the victim is that dd', async () => {
+      const ran = await oomkill();
+      if (typeof ran === 'string') return skipCheck('tools oomkill', ran);
+      const { r, victim } = ran;
+      assert.is(r.code, 0, r.stderr);
+      const lines = r.stdout.split('\n').filter((l) => l !== '');
+      assert.is(lines[0], 'Tracing OOM kills... Hit Ctrl-C to end.');
+      const re = new RegExp(
+        `^\\d\\d:\\d\\d:\\d\\d triggered by PID ${victim} \\("dd"\\), OOM kill of PID ${victim} \\("dd"\\), (\\d+) kB total-vm, (\\d+) kB anon-rss$`,
+      );
+      const m = lines.map((l) => re.exec(l)).find((x) => x);
+      assert.ok(m, r.stdout);
+      assert.ok(Number(m![1]) >= 256 << 10, `total-vm ${m![1]} kB holds the 256 MB buffer`);
+      assert.ok(Number(m![2]) > 0 && Number(m![2]) <= 33 << 10, `anon-rss ${m![2]} kB within the 32 MB limit`);
+    });
+  }
+
   const opensnoop = later(async () => {
     let cat = 0;
     const r = await watchTool('opensnoop.bt', [], async (t) => {
@@ -274,92 +361,6 @@ if (requireRoot('tools-files-mem e2e')) {
     assert.is(comm, 'node');
     assert.ok(Number(age) >= 290 && Number(age) < 3000, `age ${age} ms`);
   });
-
-  if (requireTracepoint('tools oomkill', 'oom/mark_victim')) {
-    const oomkill = later(async () => {
-      const cg = memoryCgroup(`scry-oomkill-${process.pid}`, 32 << 20, true);
-      if (typeof cg === 'string') return cg;
-      try {
-        let victim = 0;
-        const r = await watchTool('oomkill.bt', [], async (t) => {
-          const w = gated('/bin/sh', [
-            '-c',
-            `read x; echo $$ > ${cg.procs}; exec dd if=/dev/zero of=/dev/null bs=256M count=1`,
-          ]);
-          victim = w.pid;
-          assert.is((await w.go()).signal, 'SIGKILL');
-          await t.until((s) => s.includes(`OOM kill of PID ${victim} `));
-        });
-        return { r, victim };
-      } finally {
-        await removeCgroup(cg.dir);
-      }
-    });
-    test('oomkill: dd with a 256 MB buffer in a 32 MB cgroup: the victim is that dd', async () => {
-      const ran = await oomkill();
-      if (typeof ran === 'string') return skipCheck('tools oomkill', ran);
-      const { r, victim } = ran;
-      assert.is(r.code, 0, r.stderr);
-      const lines = r.stdout.split('\n').filter((l) => l !== '');
-      assert.is(lines[0], 'Tracing OOM kills... Hit Ctrl-C to end.');
-      const re = new RegExp(
-        `^\\d\\d:\\d\\d:\\d\\d triggered by PID ${victim} \\("dd"\\), OOM kill of PID ${victim} \\("dd"\\), (\\d+) kB total-vm, (\\d+) kB anon-rss$`,
-      );
-      const m = lines.map((l) => re.exec(l)).find((x) => x);
-      assert.ok(m, r.stdout);
-      assert.ok(Number(m![1]) >= 256 << 10, `total-vm ${m![1]} kB holds the 256 MB buffer`);
-      assert.ok(Number(m![2]) > 0 && Number(m![2]) <= 33 << 10, `anon-rss ${m![2]} kB within the 32 MB limit`);
-    });
-  }
-
-  if (requireTracepoint('tools swapin', 'memcg/count_memcg_events')) {
-    const swapin = later(async () => {
-      const swapfile = join('/var/tmp', `scry-swapin-${process.pid}`);
-      const made = await run('/bin/sh', [
-        '-c',
-        `dd if=/dev/zero of=${swapfile} bs=1M count=48 status=none && chmod 600 ${swapfile} && mkswap ${swapfile} >/dev/null && swapon -p -1 ${swapfile}`,
-      ]);
-      if (made.code !== 0) {
-        unlinkSync(swapfile);
-        return 'cannot set up a swap file in /var/tmp (mkswap/swapon failed)';
-      }
-      const cg = memoryCgroup(`scry-swapin-${process.pid}`, 16 << 20, false);
-      try {
-        if (typeof cg === 'string') return cg;
-        let pid = 0;
-        const r = await watchTool('swapin.bt', [], async (t) => {
-          // the buffer is filled twice: the second read faults the swapped-out half back in
-          const w = gated('/bin/sh', [
-            '-c',
-            `read x; echo $$ > ${cg.procs}; exec dd if=/dev/urandom of=/dev/null bs=24M count=2 status=none`,
-          ]);
-          pid = w.pid;
-          assert.is((await w.go()).code, 0);
-          // the counts are printed (and cleared) every second: Ctrl-C once dd's are out, not while an
-          // interval's print of them may still be queued
-          await t.until(new RegExp(`^@pages\\[dd, ${pid}\\]: \\d+$`, 'm'));
-        });
-        return { r, pid };
-      } finally {
-        if (typeof cg !== 'string') await removeCgroup(cg.dir);
-        await run('/sbin/swapoff', [swapfile]);
-        unlinkSync(swapfile);
-      }
-    });
-    test('swapin: a dd rewriting a 24 MB buffer in a 16 MB cgroup with a swap file: its swap-ins', async () => {
-      const ran = await swapin();
-      if (typeof ran === 'string') return skipCheck('tools swapin', ran);
-      const { r, pid } = ran;
-      assert.is(r.code, 0, r.stderr);
-      const lines = r.stdout.split('\n').filter((l) => l !== '');
-      assert.is(lines[0], 'Counting swap-ins. Hit Ctrl-C to end.');
-      for (const l of lines.slice(1)) assert.match(l, /^(\d\d:\d\d:\d\d|@pages\[.+, \d+\]: \d+)$/);
-      const pages = lines
-        .map((l) => new RegExp(`^@pages\\[dd, ${pid}\\]: (\\d+)$`).exec(l))
-        .reduce((n, m) => n + (m ? Number(m[1]) : 0), 0);
-      assert.ok(pages > 0, `no swap-ins counted for dd ${pid}:\n${r.stdout}`);
-    });
-  }
 }
 
 test.run();

@@ -50,7 +50,10 @@ const GROUP = [
 ];
 
 for (const name of GROUP) {
-  test(`${name}.bt: shebang, executable, a header with the question, an example and the overhead; compiles`, () => {
+  test(`${name}.bt: shebang, executable, a header with the question, an example and the overhead; compiles`, async () => {
+    // each check compiles a script here, in this process: the tools started for the tests below (they start
+    // with the first test) are attended to in between
+    await new Promise((resolve) => setImmediate(resolve));
     const file = `${toolsDir}${name}.bt`;
     const text = readFileSync(file, 'utf8');
     assert.ok(text.startsWith('#!/usr/bin/env scry\n/*\n'), 'shebang, then the header comment');
@@ -77,6 +80,36 @@ if (requireRoot('tools-proc e2e')) {
   // and each test picks its workload's lines by pid, path or a uniquely named program
   const later = overlapped(test);
   const hasRow = (s: string, col: number, value: string | number) => rowsWhere(s, col, value).length > 0;
+
+  // first, as it takes longest (two lines a second apart)
+  const pidpersec = later(() =>
+    watchTool('pidpersec.bt', [], async (t) => {
+      const counts = (s: string) =>
+        (s.match(/^\d\d:\d\d:\d\d PIDs\/sec: \d+\n/gm) ?? []).map((l) => Number(l.slice(19)));
+      await run('/bin/sh', ['-c', 'for i in $(seq 50); do /bin/true; done']);
+      // a line a second: two lines, and every fork of the burst counted, or (if they are not) the lines of
+      // two more seconds, which cover the burst whatever the interval's phase
+      const after = counts(t.stdout()).length + 2;
+      await t.until((s) => {
+        const c = counts(s);
+        return (c.length >= 2 && c.reduce((a, b) => a + b, 0) >= 50) || c.length >= after;
+      }, 10_000);
+    }),
+  );
+  test('pidpersec: a line a second, and a burst of 50 forks counted', async () => {
+    const r = await pidpersec();
+    assert.is(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n').filter((l) => l !== '');
+    assert.is(lines[0], 'Tracing new processes... Hit Ctrl-C to end.');
+    const counts = lines.slice(1).map((l) => {
+      const m = /^\d\d:\d\d:\d\d PIDs\/sec: (\d+)$/.exec(l);
+      assert.ok(m, `line ${JSON.stringify(l)}`);
+      return Number(m![1]);
+    });
+    assert.ok(counts.length >= 2, r.stdout);
+    const sum = counts.reduce((a, b) => a + b, 0);
+    assert.ok(sum >= 50, `${sum} forks counted, the workload made 50:\n${r.stdout}`);
+  });
 
   const execsnoop = later(async () => {
     const prog = uniqueProgram(dir, 'scry-execsnoop');
@@ -158,35 +191,6 @@ if (requireRoot('tools-proc e2e')) {
     const term = mine.find((c) => c[5] === String(gone));
     assert.ok(term, r.stdout);
     assert.equal(term!.slice(3), ['kill', '15', String(gone), '-3']);
-  });
-
-  const pidpersec = later(() =>
-    watchTool('pidpersec.bt', [], async (t) => {
-      const counts = (s: string) =>
-        (s.match(/^\d\d:\d\d:\d\d PIDs\/sec: \d+\n/gm) ?? []).map((l) => Number(l.slice(19)));
-      await run('/bin/sh', ['-c', 'for i in $(seq 50); do /bin/true; done']);
-      // a line a second: two lines, and every fork of the burst counted, or (if they are not) the lines of
-      // two more seconds, which cover the burst whatever the interval's phase
-      const after = counts(t.stdout()).length + 2;
-      await t.until((s) => {
-        const c = counts(s);
-        return (c.length >= 2 && c.reduce((a, b) => a + b, 0) >= 50) || c.length >= after;
-      }, 10_000);
-    }),
-  );
-  test('pidpersec: a line a second, and a burst of 50 forks counted', async () => {
-    const r = await pidpersec();
-    assert.is(r.code, 0, r.stderr);
-    const lines = r.stdout.split('\n').filter((l) => l !== '');
-    assert.is(lines[0], 'Tracing new processes... Hit Ctrl-C to end.');
-    const counts = lines.slice(1).map((l) => {
-      const m = /^\d\d:\d\d:\d\d PIDs\/sec: (\d+)$/.exec(l);
-      assert.ok(m, `line ${JSON.stringify(l)}`);
-      return Number(m![1]);
-    });
-    assert.ok(counts.length >= 2, r.stdout);
-    const sum = counts.reduce((a, b) => a + b, 0);
-    assert.ok(sum >= 50, `${sum} forks counted, the workload made 50:\n${r.stdout}`);
   });
 
   // the map-only tools below print at Ctrl-C what their maps hold; the probes have counted the workload's
