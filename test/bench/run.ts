@@ -67,7 +67,7 @@ try {
   }
   if (only.has('events')) {
     section(
-      `Per-event cost: loop CPU time traced minus the untraced run before it, medians of ${runs(5)} interleaved runs`,
+      `Per-event cost: the loop thread's CPU time per call (median batch per CPU), traced minus the untraced runs around it, medians of ${runs(5)} interleaved runs`,
     );
     console.log(formatEvents(await eventsBench(native, runs(5))));
   }
