@@ -159,8 +159,9 @@ async function withTcpPair(tool: string, comm: string, fenced: (stdout: string, 
 
 if (requireRoot('e2e tools-io-net')) {
   // the cases run at the same time and each test checks its own: each workload has its own name (comm) and
-  // ports, and tcpretrans's is in its own network namespace
-  const later = overlapped(test);
+  // ports, and tcpretrans's is in its own network namespace. Four at once: each mostly waits (a python
+  // workload's start, scry's, the I/O)
+  const later = overlapped(test, 4);
   const skipped = (tool: string, r: unknown): r is string =>
     typeof r === 'string' && (skipCheck(`e2e tools-io-net ${tool}`, r), true);
   /** The I/Os counted in every bucket line of every histogram block of `stdout`. */
@@ -169,6 +170,66 @@ if (requireRoot('e2e tools-io-net')) {
       .split('\n')
       .map((l) => /^\[[^\]\)]+[\]\)]\s+(\d+) \|/.exec(l))
       .reduce((sum, m) => sum + (m ? Number(m[1]) : 0), 0);
+
+  // first, as it takes longest (the SYN is retransmitted after 1 s)
+  const tcpretrans = later(async () => {
+    // a veth whose peer has no address: the SYN goes nowhere and the 1 s SYN timer retransmits it
+    const setup = [
+      'ip link set lo up',
+      'ip link add scry0 type veth peer name scry1',
+      'ip addr add 10.9.9.1/24 dev scry0',
+      'ip link set scry0 up',
+      'ip link set scry1 up',
+    ].join(' && ');
+    const client = [
+      'import socket, sys',
+      "print('ready', flush=True)",
+      'sys.stdin.readline()',
+      's = socket.socket()',
+      's.settimeout(1.5)',
+      'try:',
+      "    s.connect(('10.9.9.2', 40123))",
+      'except OSError:',
+      '    pass',
+      "print('done', flush=True)",
+    ].join('\n');
+    const w = startWorkload('unshare', [
+      '-n',
+      'sh',
+      '-c',
+      `(${setup}) 2>&1 || { echo "setup failed"; exit 0; }; exec python3 -c "$0"`,
+      client,
+    ]);
+    try {
+      const m = await w.waitFor(/ready|setup failed[^]*/);
+      if (m[0] !== 'ready') return `network namespace: ${m[0]}`;
+      return await watchTool(
+        'tcpretrans.bt',
+        [],
+        async (t) => {
+          w.send('go');
+          // the retransmit's line; the connect, still waiting, is killed below
+          await t.until((s) => rows(s, 3, '10.9.9.2').length > 0);
+        },
+        { strict: true },
+      );
+    } finally {
+      w.child.kill('SIGKILL');
+      await w.end();
+    }
+  });
+  test('tcpretrans: a SYN to an address that never answers (private netns, veth) is retransmitted after 1 s', async () => {
+    const r = await tcpretrans();
+    if (skipped('tcpretrans.bt', r)) return;
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^TIME\s+LADDR\s+LPORT\s+RADDR\s+RPORT\s+STATE\n/);
+    const ours = rows(r.stdout, 3, '10.9.9.2');
+    assert.ok(ours.length >= 1, r.stdout);
+    const [time, laddr, lport, , rport, state] = ours[0]!;
+    assert.match(time!, /^\d\d:\d\d:\d\d$/);
+    assert.equal([laddr, rport, state], ['10.9.9.1', '40123', 'SYN_SENT']);
+    assert.ok(Number(lport) > 0, `local port ${lport}`);
+  });
 
   const biolatency = later(() =>
     withDirectWrites('biolatency.bt', ['--', '--interval=1'], 'scry-biolat', async (t) => {
@@ -284,65 +345,6 @@ if (requireRoot('e2e tools-io-net')) {
       '195',
     ]);
     for (const c of [client!, server!]) assert.ok(Number(c[8]) >= 200 && Number(c[8]) < 5000, `lifetime ${c[8]} ms`);
-  });
-
-  const tcpretrans = later(async () => {
-    // a veth whose peer has no address: the SYN goes nowhere and the 1 s SYN timer retransmits it
-    const setup = [
-      'ip link set lo up',
-      'ip link add scry0 type veth peer name scry1',
-      'ip addr add 10.9.9.1/24 dev scry0',
-      'ip link set scry0 up',
-      'ip link set scry1 up',
-    ].join(' && ');
-    const client = [
-      'import socket, sys',
-      "print('ready', flush=True)",
-      'sys.stdin.readline()',
-      's = socket.socket()',
-      's.settimeout(1.5)',
-      'try:',
-      "    s.connect(('10.9.9.2', 40123))",
-      'except OSError:',
-      '    pass',
-      "print('done', flush=True)",
-    ].join('\n');
-    const w = startWorkload('unshare', [
-      '-n',
-      'sh',
-      '-c',
-      `(${setup}) 2>&1 || { echo "setup failed"; exit 0; }; exec python3 -c "$0"`,
-      client,
-    ]);
-    try {
-      const m = await w.waitFor(/ready|setup failed[^]*/);
-      if (m[0] !== 'ready') return `network namespace: ${m[0]}`;
-      return await watchTool(
-        'tcpretrans.bt',
-        [],
-        async (t) => {
-          w.send('go');
-          // the retransmit's line; the connect, still waiting, is killed below
-          await t.until((s) => rows(s, 3, '10.9.9.2').length > 0);
-        },
-        { strict: true },
-      );
-    } finally {
-      w.child.kill('SIGKILL');
-      await w.end();
-    }
-  });
-  test('tcpretrans: a SYN to an address that never answers (private netns, veth) is retransmitted after 1 s', async () => {
-    const r = await tcpretrans();
-    if (skipped('tcpretrans.bt', r)) return;
-    assert.is(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^TIME\s+LADDR\s+LPORT\s+RADDR\s+RPORT\s+STATE\n/);
-    const ours = rows(r.stdout, 3, '10.9.9.2');
-    assert.ok(ours.length >= 1, r.stdout);
-    const [time, laddr, lport, , rport, state] = ours[0]!;
-    assert.match(time!, /^\d\d:\d\d:\d\d$/);
-    assert.equal([laddr, rport, state], ['10.9.9.1', '40123', 'SYN_SENT']);
-    assert.ok(Number(lport) > 0, `local port ${lport}`);
   });
 }
 

@@ -32,79 +32,9 @@ function fold(stdout: string): { frames: string[]; count: number }[] {
 }
 
 if (requireRoot('e2e tools-sched')) {
-  // at most two cases at once: the first runs three tools around the same loops
+  // at most two cases at once (one of them runs three tools around the same loops); the loops last, so
+  // they take a CPU from nothing but themselves and the usage checks
   const later = overlapped(test, 2);
-
-  // three busy loops pinned to one CPU, sampled for 1.5 s by runqlat, runqlen and cpuwalk together. Each
-  // loop waits for a line on stdin first: the tools that follow one by pid attach before the loops spin
-  // (which keeps the spinning short: scry starts slowly on a machine whose other CPU is busy), and runqlen,
-  // which samples the CPU from the moment it attaches, attaches once they all spin.
-  const pinned = later(async () => {
-    const loops = [0, 1, 2].map(() => gated('taskset', ['-c', String(CPU), 'sh', '-c', 'read x; while :; do :; done']));
-    let endWindow!: () => void;
-    const window = new Promise<void>((resolve) => (endWindow = resolve));
-    const runs: Promise<Finished>[] = [];
-    /** Starts `tool`; resolves once it is attached (rejects if it fails first); it stops when the window ends. */
-    const attach = (tool: string, args: string[]) =>
-      new Promise<void>((attached, failed) => {
-        const run = watchTool(tool, args, () => (attached(), window), { strict: true });
-        run.catch(failed);
-        runs.push(run);
-      });
-    try {
-      await Promise.all([
-        attach('runqlat.bt', ['--', `--pid=${loops[0]!.pid}`]),
-        attach('cpuwalk.bt', ['-p', String(loops[1]!.pid)]),
-      ]);
-      for (const l of loops) void l.go();
-      await sleep(200); // all three on the run queue before runqlen samples it
-      await attach('runqlen.bt', []);
-      await sleep(1500);
-      endWindow();
-      const [runqlat, cpuwalk, runqlen] = await Promise.all(runs);
-      return { runqlat: runqlat!, runqlen: runqlen!, cpuwalk: cpuwalk! };
-    } finally {
-      endWindow(); // after a failure, the other tools stop too
-      await Promise.allSettled(runs);
-      for (const l of loops) l.child.kill('SIGKILL');
-    }
-  });
-
-  test('runqlat --pid: a busy loop sharing its CPU with two others waits out the others’ time slices', async () => {
-    const r = (await pinned()).runqlat;
-    assert.is(r.code, 0, r.stderr);
-    assert.ok(r.stdout.startsWith('Tracing CPU scheduler run-queue latency... Hit Ctrl-C to end.\n'));
-    const h = histogram(r.stdout, '@usecs:');
-    // preempted every few ms for 1.5 s: dozens of waits, most of them a slice long (>= 512 us); a
-    // histogram of every thread on the machine would be dominated by short wakeup latencies instead
-    const n = total(h);
-    assert.ok(n >= 20, `only ${n} waits:\n${r.stdout}`);
-    const long = total(h.filter((x) => x.lo >= 512));
-    assert.ok(long * 2 >= n, `${long} of ${n} waits >= 512 us:\n${r.stdout}`);
-  });
-
-  test('runqlen: three busy loops pinned to one CPU keep at least two threads waiting there', async () => {
-    const r = (await pinned()).runqlen;
-    assert.is(r.code, 0, r.stderr);
-    const h = histogram(r.stdout, `@runqlen[${CPU}]:`);
-    const n = total(h);
-    assert.ok(n >= 30, `only ${n} samples of CPU ${CPU} in 1.5 s at 99 Hz:\n${r.stdout}`);
-    // the loops never sleep: whichever runs, the other two (at least) wait
-    const two = total(h.filter((x) => x.lo >= 2));
-    assert.ok(two >= n * 0.9, `${two} of ${n} samples with >= 2 waiting:\n${r.stdout}`);
-  });
-
-  test('cpuwalk -p: a busy loop pinned with taskset is only ever sampled on its CPU', async () => {
-    const r = (await pinned()).cpuwalk;
-    assert.is(r.code, 0, r.stderr);
-    const h = histogram(r.stdout, '@cpu:');
-    assert.equal(
-      h.filter((x) => x.count > 0).map((x) => x.lo),
-      [CPU],
-      r.stdout,
-    );
-    assert.ok(total(h) >= 10, r.stdout);
-  });
 
   // offcputime and profile print their maps at Ctrl-C: the workload's stacks are in them once it is done
   const offcputime = later(async () => {
@@ -187,6 +117,77 @@ if (requireRoot('e2e tools-sched')) {
       assert.ok(spin * 2 >= all, `${spin} of ${all} samples in scry_spin_leaf`);
     });
   }
+
+  // three busy loops pinned to one CPU, sampled for 1.5 s by runqlat, runqlen and cpuwalk together. Each
+  // loop waits for a line on stdin first: the tools that follow one by pid attach before the loops spin
+  // (which keeps the spinning short: scry starts slowly on a machine whose other CPU is busy), and runqlen,
+  // which samples the CPU from the moment it attaches, attaches once they all spin.
+  const pinned = later(async () => {
+    const loops = [0, 1, 2].map(() => gated('taskset', ['-c', String(CPU), 'sh', '-c', 'read x; while :; do :; done']));
+    let endWindow!: () => void;
+    const window = new Promise<void>((resolve) => (endWindow = resolve));
+    const runs: Promise<Finished>[] = [];
+    /** Starts `tool`; resolves once it is attached (rejects if it fails first); it stops when the window ends. */
+    const attach = (tool: string, args: string[]) =>
+      new Promise<void>((attached, failed) => {
+        const run = watchTool(tool, args, () => (attached(), window), { strict: true });
+        run.catch(failed);
+        runs.push(run);
+      });
+    try {
+      await Promise.all([
+        attach('runqlat.bt', ['--', `--pid=${loops[0]!.pid}`]),
+        attach('cpuwalk.bt', ['-p', String(loops[1]!.pid)]),
+      ]);
+      for (const l of loops) void l.go();
+      await sleep(200); // all three on the run queue before runqlen samples it
+      await attach('runqlen.bt', []);
+      await sleep(1500);
+      endWindow();
+      const [runqlat, cpuwalk, runqlen] = await Promise.all(runs);
+      return { runqlat: runqlat!, runqlen: runqlen!, cpuwalk: cpuwalk! };
+    } finally {
+      endWindow(); // after a failure, the other tools stop too
+      await Promise.allSettled(runs);
+      for (const l of loops) l.child.kill('SIGKILL');
+    }
+  });
+
+  test('runqlat --pid: a busy loop sharing its CPU with two others waits out the others’ time slices', async () => {
+    const r = (await pinned()).runqlat;
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(r.stdout.startsWith('Tracing CPU scheduler run-queue latency... Hit Ctrl-C to end.\n'));
+    const h = histogram(r.stdout, '@usecs:');
+    // preempted every few ms for 1.5 s: dozens of waits, most of them a slice long (>= 512 us); a
+    // histogram of every thread on the machine would be dominated by short wakeup latencies instead
+    const n = total(h);
+    assert.ok(n >= 20, `only ${n} waits:\n${r.stdout}`);
+    const long = total(h.filter((x) => x.lo >= 512));
+    assert.ok(long * 2 >= n, `${long} of ${n} waits >= 512 us:\n${r.stdout}`);
+  });
+
+  test('runqlen: three busy loops pinned to one CPU keep at least two threads waiting there', async () => {
+    const r = (await pinned()).runqlen;
+    assert.is(r.code, 0, r.stderr);
+    const h = histogram(r.stdout, `@runqlen[${CPU}]:`);
+    const n = total(h);
+    assert.ok(n >= 30, `only ${n} samples of CPU ${CPU} in 1.5 s at 99 Hz:\n${r.stdout}`);
+    // the loops never sleep: whichever runs, the other two (at least) wait
+    const two = total(h.filter((x) => x.lo >= 2));
+    assert.ok(two >= n * 0.9, `${two} of ${n} samples with >= 2 waiting:\n${r.stdout}`);
+  });
+
+  test('cpuwalk -p: a busy loop pinned with taskset is only ever sampled on its CPU', async () => {
+    const r = (await pinned()).cpuwalk;
+    assert.is(r.code, 0, r.stderr);
+    const h = histogram(r.stdout, '@cpu:');
+    assert.equal(
+      h.filter((x) => x.count > 0).map((x) => x.lo),
+      [CPU],
+      r.stdout,
+    );
+    assert.ok(total(h) >= 10, r.stdout);
+  });
 
   const options = [
     ['runqlat.bt', '--pid: only threads of this process (0: every thread)'],
