@@ -38,7 +38,7 @@ import {
 } from './merge.ts';
 import { argsField, inSpace, member, memberHint, probeMemory, typeFromName, typedArg } from './kernel-access.ts';
 import { literalInt, positionalValue } from './positional.ts';
-import { constantInt, literalInfo, literalType, promoteInts } from './literals.ts';
+import { constantInt, joinLiterals, literalInfo, literalType, promoteInts } from './literals.ts';
 import { err, newState, results, type InferOptions, type InferState } from './state.ts';
 import { checkDeclaredAssign, lockable } from './declared.ts';
 import { literalMaps, signedDivisions } from './signed-division.ts';
@@ -1254,16 +1254,7 @@ function declare(st: InferState, name: string, t: Type, span: Span, value?: Expr
   st.unsettled.delete(name);
   const lit = value && literalInfo(value);
   const was = st.literalVars.get(name);
-  if (lit && (!prev || was))
-    st.literalVars.set(
-      name,
-      was
-        ? {
-            type: promoteInts(was.type, lit.type, { a: was.flexible, b: lit.flexible }),
-            flexible: was.flexible && lit.flexible,
-          }
-        : lit,
-    );
+  if (lit && (!prev || was)) st.literalVars.set(name, was ? joinLiterals(was, lit) : lit);
   else st.literalVars.delete(name);
   if (unsettled === 'space' && prev && isPointer(prev) && isPointer(t) && compatible(prev, t)) {
     st.vars.set(name, inSpace(prev, t.space));

@@ -66,6 +66,14 @@ export function promoteInts(
   return int(Math.min(64, wider * 2) as IntBits, true) as IntType;
 }
 
+/** What a variable or map assigned literal `a` and then literal `b` holds: both promoted, flexible while both are. */
+export function joinLiterals(
+  a: { type: IntType; flexible: boolean },
+  b: { type: IntType; flexible: boolean },
+): { type: IntType; flexible: boolean } {
+  return { type: promoteInts(a.type, b.type, { a: a.flexible, b: b.flexible }), flexible: a.flexible && b.flexible };
+}
+
 /**
  * The value of an integer expression made of literals and + - * / % << >> (for indexes that must be constant).
  * A left-nested chain (1 + 2 + 3 …) is folded in a loop, so its length costs no JS stack.

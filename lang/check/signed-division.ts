@@ -8,7 +8,7 @@ import { warning } from '../diagnostics.ts';
 import type { Span } from '../source.ts';
 import { isPointer, type Type } from '../types.ts';
 import { walk } from '../walk.ts';
-import { constantInt, literalInfo, literalOf, promoteInts } from './literals.ts';
+import { constantInt, joinLiterals, literalInfo, literalOf, promoteInts } from './literals.ts';
 import { readType } from './merge.ts';
 import type { InferState } from './state.ts';
 
@@ -202,15 +202,7 @@ export function literalMaps(roots: readonly Probe[]): Map<string, LiteralInt> {
       const lit = n.kind === 'assign' && n.op === '=' ? literalInfo(n.value) : undefined;
       const was = found.get(name);
       if (!lit || (found.has(name) && !was)) return void found.set(name, undefined);
-      found.set(
-        name,
-        was
-          ? {
-              type: promoteInts(was.type, lit.type, { a: was.flexible, b: lit.flexible }),
-              flexible: was.flexible && lit.flexible,
-            }
-          : lit,
-      );
+      found.set(name, was ? joinLiterals(was, lit) : lit);
     });
   return new Map([...found].filter((e): e is [string, LiteralInt] => e[1] !== undefined));
 }
