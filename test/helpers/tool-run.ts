@@ -30,9 +30,16 @@ export async function runTool(
     run.child.kill('SIGINT');
   }
   const r = await run.finished;
-  // no diagnostics, at compile time or run time (scry prints the run-time ones on stdout): stderr has the
-  // banner and nothing else, except the warnings of a helper the caller expects to fail now and then
-  const allowed = opts.allowHelperWarnings;
+  const stdout = refuseDiagnostics(tool, r, opts.allowHelperWarnings);
+  return { ...r, stdout: stdout.replace(`${NOTIFY}\n`, '') };
+}
+
+/**
+ * No diagnostics, at compile time or run time (scry prints the run-time ones on stdout): stderr has the
+ * banner and nothing else, except the warnings of helper `allowed`, which the caller expects to fail now and
+ * then. Throws otherwise; returns stdout without those allowed warnings.
+ */
+export function refuseDiagnostics(tool: string, r: Finished, allowed: string | undefined): string {
   const dropAllowed = (text: string) =>
     allowed
       ? text.replace(new RegExp(`^.*: WARNING: .*\\nAdditional Info - helper: ${allowed}, .*\\n.*\\n *~+\\n`, 'gm'), '')
@@ -41,7 +48,7 @@ export async function runTool(
   const stdout = dropAllowed(r.stdout);
   if (stderr !== '' || /: (WARNING|ERROR): /.test(stdout))
     throw new Error(`${tool} printed diagnostics (exit ${r.code}):\n${r.stderr}\n${r.stdout}`);
-  return { ...r, stdout: stdout.replace(`${NOTIFY}\n`, '') };
+  return stdout;
 }
 
 /** A child process whose stdout lines the test can wait for. */

@@ -4,7 +4,7 @@
 import type { Test } from 'uvu';
 import { join } from 'node:path';
 import { NOTIFY, startScry, type Finished } from './cli.ts';
-import { toolsDir } from './tool-run.ts';
+import { refuseDiagnostics, toolsDir } from './tool-run.ts';
 
 export interface Watched {
   /** What the tool printed on stdout so far (the attach marker taken out). */
@@ -82,15 +82,7 @@ export async function watchTool(
   }
   const r = await run.finished;
   const result = { ...r, stdout: r.stdout.replace(`${NOTIFY}\n`, '') };
-  if (!opts.strict) return result;
-  const allowed = opts.allowHelperWarnings;
-  const dropAllowed = (text: string) =>
-    allowed
-      ? text.replace(new RegExp(`^.*: WARNING: .*\\nAdditional Info - helper: ${allowed}, .*\\n.*\\n *~+\\n`, 'gm'), '')
-      : text;
-  const stderr = dropAllowed(r.stderr).replace(/^Attached \d+ probes?\n/m, '');
-  if (stderr !== '' || /: (WARNING|ERROR): /.test(dropAllowed(result.stdout)))
-    throw new Error(`${tool} printed diagnostics (exit ${r.code}):\n${r.stderr}\n${r.stdout}`);
+  if (opts.strict) refuseDiagnostics(tool, result, opts.allowHelperWarnings);
   return result;
 }
 
