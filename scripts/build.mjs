@@ -3,7 +3,7 @@
 // The live view is a second bundle, an ES module loaded with import() only when it is shown: Ink has
 // top-level await (so CommonJS cannot require it) and neither it nor React is worth loading otherwise.
 import { build } from 'esbuild';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 
@@ -87,9 +87,10 @@ async function recordGrammar() {
   return mod.exports.recordGrammar();
 }
 
-await build({
+const cli = await build({
   entryPoints: ['repl/entry.ts'],
   outfile: 'dist/scry.cjs',
+  write: false, // written below, whole
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -119,6 +120,14 @@ await build({
   },
   footer: { js: '\n});' },
 });
+// A new file under the old name, never the old file rewritten: a running scry has the bundle mapped (bin/scry.cjs),
+// and V8 reads functions' source from it as it compiles them.
+mkdirSync('dist', { recursive: true });
+for (const out of cli.outputFiles) {
+  const tmp = `${out.path}.${process.pid}`;
+  writeFileSync(tmp, out.contents);
+  renameSync(tmp, out.path);
+}
 await build({
   entryPoints: { 'scry-view': 'repl/view/live.tsx', 'scry-snapshot': 'repl/view/snapshot-worker.ts' },
   outdir: 'dist',

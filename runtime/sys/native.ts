@@ -41,6 +41,8 @@ export interface NativeBinding {
   mmap(fd: number, length: number, prot: number, flags: number, offset: number): ArrayBuffer | number;
   /** Unmaps and detaches an ArrayBuffer returned by mmap. 0 if already unmapped, -EINVAL if not a mapping. */
   munmap(ab: ArrayBuffer): number;
+  /** The file's first `length` bytes as a string over a read-only mapping (bin/scry.cjs reads the bundle so), or -errno. */
+  mapLatin1(fd: number, length: number): string | number;
   mount(source: string, target: string, fstype: string, flags: number, data: string | null): number;
   /** write(2) of the buffer: bytes written or -errno. */
   write(fd: number, buffer: ArrayBufferView): number;

@@ -1,0 +1,39 @@
+// bin/scry.cjs, the launcher: it maps the bundle and its V8 code cache (through the native addon) instead of reading
+// them, so that a start-up does not copy ~2.4 MB into fresh pages. A launcher that quietly went back to reading
+// would still run every other test; this one looks at the running process's mappings.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runScry, scryBin, startScry } from '../helpers/cli.ts';
+import { requireRoot } from '../helpers/kernel.ts';
+
+const dist = join(dirname(scryBin), '..', 'dist');
+const bundle = join(dist, 'scry.cjs');
+
+if (requireRoot('e2e launcher')) {
+  test('a running scry has its bundle and code cache mapped from the files, and runs from them', async () => {
+    // a first run that attaches writes the cache of the furthest stage (2) when there is none yet
+    const first = await runScry(['-q', '-e', 'interval:ms:1 { exit(); }']);
+    assert.is(first.code, 0, first.stderr);
+    const cache = [2, 1, 0].map((s) => `${bundle}.cache-${s}`).find((f) => existsSync(f));
+    assert.ok(cache, `no code cache in ${dist} after a run`);
+
+    const run = startScry(['-q', '-e', 'BEGIN { printf("up\\n"); } interval:s:20 { exit(); }']);
+    try {
+      await run.waitForStdout('up\n');
+      const mapped = readFileSync(`/proc/${run.child.pid}/maps`, 'utf8')
+        .split('\n')
+        .map((l) => l.split(/\s+/).slice(5).join(' '));
+      assert.ok(mapped.includes(bundle), `${bundle} is not mapped:\n${mapped.filter(Boolean).join('\n')}`);
+      assert.ok(mapped.includes(cache!), `${cache} is not mapped`);
+    } finally {
+      run.child.kill('SIGINT');
+    }
+    const r = await run.finished;
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(r.stdout.startsWith('up\n'), r.stdout);
+  });
+
+  test.run();
+}
