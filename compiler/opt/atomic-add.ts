@@ -45,7 +45,7 @@ function isMapValue(items: readonly AsmItem[], at: number, base: Reg): boolean {
 }
 
 export function atomicAdds(items: readonly AsmItem[]): PassResult {
-  let live: number[] | undefined;
+  let live: readonly number[] | undefined;
   const out: AsmItem[] = [];
   let changed = false;
   for (let i = 0; i < items.length; i++) {

@@ -13,7 +13,29 @@ export interface Cfg {
   readonly roots: ReadonlySet<number>;
 }
 
+/**
+ * One graph per item list, kept while the list lives: the passes never change a list they were given (they return a
+ * new one), and a pass that changes nothing hands the same list to the next, which then reuses this graph and the
+ * analyses memoized on it (memoOn). Half of the optimizer's passes run on an unchanged list (the last round only
+ * confirms), so each analysis ran several times over the same items. Measured at start-up (--timings' compile step
+ * of a one-tracepoint program, 16 interleaved runs, busy machine): median 19.4 -> 15.5 ms.
+ */
+const graphs = new WeakMap<readonly AsmItem[], Cfg>();
+
 export function buildCfg(items: readonly AsmItem[]): Cfg {
+  let cfg = graphs.get(items);
+  if (!cfg) graphs.set(items, (cfg = graphOf(items)));
+  return cfg;
+}
+
+/** `analysis` of `cfg`, computed once per graph (the result must be treated as read-only: it is shared). */
+export function memoOn<T>(memo: WeakMap<Cfg, T>, cfg: Cfg, analysis: (cfg: Cfg) => T): T {
+  let r = memo.get(cfg);
+  if (r === undefined) memo.set(cfg, (r = analysis(cfg)));
+  return r;
+}
+
+function graphOf(items: readonly AsmItem[]): Cfg {
   const labelAt = new Map<string, number>();
   items.forEach((it, i) => isLabel(it) && labelAt.set(it.label, i));
   const at = (name: string): number => {

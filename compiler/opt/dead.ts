@@ -4,7 +4,7 @@
 // from them, and helpers or subprograms given a pointer to them; a helper whose extent is not known here reads
 // from its pointer to the top of the frame, and a pointer that may point anywhere in the stack reads it all.
 import { isLabel, type AsmItem, type Insn } from '../asm/index.ts';
-import { backward, buildCfg, type Cfg } from './cfg.ts';
+import { backward, buildCfg, memoOn, type Cfg } from './cfg.ts';
 import { defs, isAtomic, isCall, isExit, isHelperCall, isLoad, isPure, isStore, memSize, uses } from './insn-info.ts';
 import {
   WRITE_HELPERS,
@@ -23,7 +23,12 @@ export interface MapSizes {
 }
 
 /** Registers live after each item (bit r). */
-export function liveRegisters(cfg: Cfg): number[] {
+export function liveRegisters(cfg: Cfg): readonly number[] {
+  return memoOn(liveness, cfg, solveLiveness);
+}
+const liveness = new WeakMap<Cfg, readonly number[]>();
+
+function solveLiveness(cfg: Cfg): readonly number[] {
   return backward(
     cfg,
     () => 0,

@@ -18,7 +18,7 @@ const labelOf = (i: AsmItem | undefined): string | undefined => (i !== undefined
 export function selects(items: readonly AsmItem[]): PassResult {
   const refs = new Map<string, number>();
   for (const x of items) if (!isLabel(x) && x.jumpTo !== undefined) refs.set(x.jumpTo, (refs.get(x.jumpTo) ?? 0) + 1);
-  let live: number[] | undefined;
+  let live: readonly number[] | undefined;
   const out: AsmItem[] = [];
   let changed = false;
   for (let i = 0; i < items.length; i++) {

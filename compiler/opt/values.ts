@@ -14,7 +14,7 @@ import {
   isLabel,
 } from '../asm/index.ts';
 import type { AsmItem, Insn, Reg } from '../asm/index.ts';
-import { forward, type Cfg } from './cfg.ts';
+import { forward, memoOn, type Cfg } from './cfg.ts';
 import { foldAlu, signExt32 } from './fold-math.ts';
 import {
   cls,
@@ -260,6 +260,11 @@ export interface ValueFacts {
 }
 
 export function analyzeValues(cfg: Cfg): ValueFacts {
+  return memoOn(valueFacts, cfg, solveValues);
+}
+const valueFacts = new WeakMap<Cfg, ValueFacts>();
+
+function solveValues(cfg: Cfg): ValueFacts {
   let before = run(cfg, false);
   if (!storesStackPointer(cfg.items, before)) return { before, spilled: false };
   before = run(cfg, true);
