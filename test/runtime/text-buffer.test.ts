@@ -40,6 +40,16 @@ test('unsigned integers print as String() does, across digit counts and the 2^32
       );
 });
 
+test('every four-digit group: 0…9999 alone and as the low and middle groups of larger numbers', () => {
+  for (let n = 0; n < 10000; n++)
+    for (const v of [n, 70000 + n, 3_0000_0000 + n * 10000 + 9])
+      assert.is(
+        text((b) => b.uint(v)),
+        String(v),
+        `uint(${v})`,
+      );
+});
+
 test('near 2^53 the split into 10^8 parts stays exact', () => {
   for (let k = 90071990; k <= 90071993; k++)
     for (const d of [-1, 0, 1]) {
