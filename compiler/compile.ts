@@ -4,7 +4,7 @@ import { CodegenError, type Shared } from './codegen/context.ts';
 import { expressionEmitters } from './codegen/expr.ts';
 import { generateProbePrograms } from './attach-groups.ts';
 import { statementEmitters } from './codegen/stmt.ts';
-import { isPerCpu, keyLayout, valueSize } from './layout.ts';
+import { SET_WORD, fitsPerCpuArray, isPerCpu, keyLayout, valueSize } from './layout.ts';
 import {
   EVENTS_MAP,
   GLOBALS_MAP,
@@ -66,9 +66,22 @@ export function compile(
   const maps = new Map<string, MapSpec>();
   let n = 0;
   const declared = new Map((checked.ast.mapDecls ?? []).map((d) => [d.name, d]));
+  // maps a probe deletes from (an array's element cannot be deleted)
+  const removed = new Set([...checked.mapTargets].flatMap(([c, m]) => (c.name === 'delete' ? [m.name] : [])));
   for (const info of [...checked.maps.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const layout = keyLayout(info.keys, info.value);
     const decl = declared.get(info.name);
+    if (!decl && fitsPerCpuArray(info.keys, info.value, removed.has(info.name))) {
+      maps.set(info.name, {
+        name: kernelMapName(info.name, n++),
+        kind: 'percpu_array',
+        keySize: 4,
+        valueSize: SET_WORD + 8,
+        maxEntries: 1,
+        user: { name: info.name, keys: [], value: info.value, setWord: SET_WORD },
+      });
+      continue;
+    }
     // a declaration `let @m = lruhash(N)` says the kind and size; per-CPU values stay per CPU whatever it says
     const lru = decl?.mapKind === 'lruhash' || decl?.mapKind === 'percpulruhash';
     const percpu = isPerCpu(info.value);

@@ -91,3 +91,17 @@ export function bucketCount(v: Extract<MapValue, { kind: 'hist' | 'lhist' }>): n
 export function isPerCpu(v: MapValue): boolean {
   return v.kind !== 'value';
 }
+
+/**
+ * Whether a map can live in a one-element per-CPU array instead of a per-CPU hash: no keys, a count() or sum()
+ * (zero is their identity, so CPUs that never wrote add nothing), and no delete() in a probe (an array's
+ * element cannot go; user space's clear() zeroes it instead). The verifier inlines an array lookup (no helper
+ * call), and the element always exists (no insert path). Its value is [value, set]: `set` (SET_WORD) tells
+ * a map never assigned, which prints nothing, from one holding 0.
+ */
+export function fitsPerCpuArray(keys: readonly Type[], v: MapValue, deletedInProbe: boolean): boolean {
+  return keys.length === 0 && (v.kind === 'count' || v.kind === 'sum') && !deletedInProbe;
+}
+
+/** Where the "set" word sits in the value of a map fitsPerCpuArray put in a per-CPU array. */
+export const SET_WORD = 8;

@@ -31,6 +31,11 @@ export interface UserMapLayout {
   readonly value: MapValue;
   /** hist/lhist: where the u64 bucket index sits in the key */
   readonly bucket?: number;
+  /**
+   * A per-CPU array's element always exists: the offset in the value of a word the program sets to 1 on every
+   * write, so user space can tell a map never assigned (nothing to print) from one holding 0 (layout.ts)
+   */
+  readonly setWord?: number;
 }
 
 export interface MapSpec {

@@ -202,7 +202,10 @@ export function snapshotMap(
   const keyBytes = (kview: DataView, koff: number, n: number) =>
     Buffer.from(kview.buffer, kview.byteOffset + koff, n).toString('latin1');
   const series = new TseriesCollector();
+  const setWord = layout.setWord;
   entriesOf(fd, spec, ncpu, mode, (kview, koff, vview, voff) => {
+    // a per-CPU array's element always exists: the map holds a value once any CPU wrote one
+    if (setWord !== undefined && !anyCpuSet(vview, voff + setWord, stride, ncpu)) return;
     if (v.kind === 'tseries') {
       // one kernel entry per interval slot, gathered under the script's key like histogram buckets
       const slot = new DataView(vview.buffer, vview.byteOffset + voff, stride * ncpu);
@@ -258,6 +261,11 @@ export function snapshotMap(
   return { layout, entries };
 }
 
+function anyCpuSet(view: DataView, off: number, stride: number, ncpu: number): boolean {
+  for (let c = 0; c < ncpu; c++) if (view.getBigUint64(c * stride + off, true) !== 0n) return true;
+  return false;
+}
+
 /** The sum of one u64 word over all CPUs, wrapped to 64 bits as the kernel would. */
 function sumCpus(view: DataView, off: number, stride: number, ncpu: number, signed: boolean): bigint {
   const small = smallSum(view, off, stride, ncpu);
@@ -302,14 +310,29 @@ function mergeCpus(
   return signed ? BigInt.asIntN(64, acc) : BigInt.asUintN(64, acc);
 }
 
-/** clear(@m): delete every entry. */
+/** clear(@m): delete every entry (an array's, which cannot go: every byte, its set words too, made zero). */
 export function clearMap(fd: number, spec: MapSpec): void {
+  const zero = new Uint8Array(Math.ceil(spec.valueSize / 8) * 8 * cpuCount(spec));
+  if (spec.user?.setWord !== undefined) return void mapUpdate(fd, new Uint8Array(spec.keySize), zero, BPF_EXIST);
   for (const key of allKeys(fd, spec.keySize)) mapDelete(fd, key);
 }
 
 /** zero(@m): keep every entry, with all its bytes (on every CPU) set to zero, as bpftrace does. */
 export function zeroMap(fd: number, spec: MapSpec): void {
-  const zero = new Uint8Array(Math.ceil(spec.valueSize / 8) * 8 * cpuCount(spec));
+  const stride = Math.ceil(spec.valueSize / 8) * 8;
+  const zero = new Uint8Array(stride * cpuCount(spec));
+  const setWord = spec.user?.setWord;
+  if (setWord !== undefined) {
+    // the set words stay as they are: a map assigned before still prints its zero, one never assigned nothing
+    // (a write between the read and the update is lost, as one between zeroing and a hash update would be)
+    const key = new Uint8Array(spec.keySize);
+    if (!mapLookup(fd, key, zero)) return;
+    const view = new DataView(zero.buffer);
+    for (let at = 0; at < zero.length; at += stride)
+      for (let w = 0; w < stride; w += 8) if (w !== setWord) view.setBigUint64(at + w, 0n, true);
+    mapUpdate(fd, key, zero, BPF_EXIST);
+    return;
+  }
   for (const key of allKeys(fd, spec.keySize)) {
     try {
       mapUpdate(fd, key, zero, BPF_EXIST);

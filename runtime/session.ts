@@ -459,6 +459,12 @@ export class Session {
     const m = this.userMap(name);
     const layout = m?.spec.user;
     if (!m || !layout) return 0;
+    if (layout.setWord !== undefined) {
+      // a per-CPU array's element cannot go: clearing it makes the map unassigned again (runtime/maps.ts)
+      const held = snapshotMap(m.fd.fd, m.spec, this.render).entries.length;
+      clearMap(m.fd.fd, m.spec);
+      return held;
+    }
     const matching: Uint8Array[] = [];
     let cur: Uint8Array | null = null;
     for (;;) {

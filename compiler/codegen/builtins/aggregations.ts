@@ -1,5 +1,6 @@
-// Aggregations: count, sum, min, max, avg, stats, hist, lhist, tseries. Their maps are per-CPU hashes: each CPU updates
-// its own copy of an entry without atomics, and user space merges the CPUs (runtime/maps.ts).
+// Aggregations: count, sum, min, max, avg, stats, hist, lhist, tseries. Their maps are per-CPU hashes (keyless
+// count/sum: per-CPU arrays, layout.ts fitsPerCpuArray): each CPU updates its own copy of an entry without
+// atomics, and user space merges the CPUs (runtime/maps.ts).
 import {
   R0,
   R1,
@@ -40,6 +41,7 @@ function emitAggregation(g: Gen, target: MapExpr, c: CallExpr): void {
   if (value.kind === 'avg' || value.kind === 'stats') return emitStats(g, target, c, spec);
   const e = g.e;
   const kind = c.name as 'count' | 'sum' | 'min' | 'max';
+  if (spec.kind === 'percpu_array') return emitArrayAggregation(g, target, c, spec);
   scoped(g, () => {
     const operand = allocOrFail(g, 8, c.span);
     if (kind === 'count') e.emit(stSlot(8, operand, 1));
@@ -67,6 +69,31 @@ function emitAggregation(g: Gen, target: MapExpr, c: CallExpr): void {
     copyStack(g, operand, val, 8);
     if (spec.valueSize > 8) e.emit(stSlot(8, val + 8, 1));
     update(g, spec.name, key, val, BPF_ANY);
+    e.place(done);
+  });
+}
+
+/**
+ * count/sum in a one-element per-CPU array (layout.ts fitsPerCpuArray): the element always exists, so the
+ * value is added in place with no insert path, and its "set" word marks the map as assigned. The verifier
+ * still wants the null check; it is never taken.
+ */
+function emitArrayAggregation(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec): void {
+  const e = g.e;
+  const setWord = spec.user!.setWord;
+  if (setWord === undefined) throw new Error(`${spec.name}: a per-CPU array aggregation without its set word`);
+  scoped(g, () => {
+    const operand = allocOrFail(g, 8, c.span);
+    if (c.name === 'count') e.emit(stSlot(8, operand, 1));
+    else {
+      emitInt(g, c.args[0]!);
+      e.emit(stxSlot(8, operand, R0));
+    }
+    const key = buildKey(g, target);
+    const done = e.freshLabel('agg.end');
+    lookup(g, spec.name, key);
+    e.emit(jmpImm('jeq', R0, 0, done), ldSlot(8, R1, operand));
+    e.emit(ldx(8, R2, R0, 0), alu64Reg('add', R2, R1), stx(8, R0, R2, 0), st(8, R0, setWord, 1));
     e.place(done);
   });
 }

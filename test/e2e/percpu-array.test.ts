@@ -1,0 +1,195 @@
+// A keyless count() or sum() lives in a one-element per-CPU array (compiler/layout.ts fitsPerCpuArray), whose
+// lookup the verifier inlines, instead of a per-CPU hash (a helper call, and an insert path when missing).
+// Its element always exists, so a "set" word beside the value keeps bpftrace v0.26's behaviour: a map never
+// assigned prints nothing; sum(0) prints 0; zero(@) keeps printing it at 0; clear(@) hides it again. A probe
+// reading it sees all CPUs' share.
+//
+// Copies of `true` with names of their own make the events: the worker runs 3 times on one CPU and 2 times on
+// another, then the reader, on the second CPU, reads the maps in a probe. One CPU's share would be 3 or 2, not 5.
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { BPF_FUNC } from '../../compiler/asm/index.ts';
+import { compileScript, ScriptRun } from '../../repl/script-run.ts';
+import { NOTIFY, startScry } from '../helpers/cli.ts';
+import { requireTracepoint, skipCheck } from '../helpers/kernel.ts';
+
+const suite = 'e2e keyless count/sum in per-CPU arrays';
+
+function onlineCpus(): number[] {
+  const cpus: number[] = [];
+  for (const part of readFileSync('/sys/devices/system/cpu/online', 'utf8').trim().split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    for (let c = a!; c <= (b ?? a!); c++) cpus.push(c);
+  }
+  return cpus;
+}
+
+function twoCpus(): [number, number] | undefined {
+  const cpus = onlineCpus();
+  const taskset = spawnSync('taskset', ['-c', String(cpus[0] ?? 0), 'true']).status === 0;
+  if (cpus.length >= 2 && taskset) return [cpus[0]!, cpus[1]!];
+  skipCheck(suite, taskset ? `needs 2 online CPUs, found ${cpus.length}` : 'needs taskset (util-linux)');
+  return undefined;
+}
+
+/** Copies of `true` named `names` in a fresh folder (their comm is their name). */
+function commands(names: readonly string[]): { dir: string; run(name: string, cpu: number): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'scry-pcpu-array-'));
+  const trueBin = ['/usr/bin/true', '/bin/true'].find((p) => existsSync(p))!;
+  for (const name of names) {
+    copyFileSync(trueBin, join(dir, name));
+    chmodSync(join(dir, name), 0o755);
+  }
+  return {
+    dir,
+    run: (name, cpu) => {
+      const r = spawnSync('taskset', ['-c', String(cpu), join(dir, name)]);
+      assert.is(r.status, 0, `taskset -c ${cpu} ${name}: ${r.stderr}`);
+    },
+  };
+}
+
+/** The BPF maps process `pid` holds, as the kernel describes them (/proc/PID/fdinfo). */
+function kernelMaps(pid: number): { type: number; keySize: number; valueSize: number; maxEntries: number }[] {
+  const out = [];
+  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue; // closed meanwhile
+    }
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(text)?.[1]);
+    if (!/^map_type:/m.test(text)) continue;
+    out.push({
+      type: field('map_type'),
+      keySize: field('key_size'),
+      valueSize: field('value_size'),
+      maxEntries: field('max_entries'),
+    });
+  }
+  return out;
+}
+
+const PERCPU_HASH = 5;
+const PERCPU_ARRAY = 6;
+
+const cpus = requireTracepoint(suite, 'syscalls/sys_enter_exit_group') ? twoCpus() : undefined;
+
+if (cpus) {
+  const [a, b] = cpus;
+  const tag = String(process.pid).slice(-6);
+  const worker = `pw${tag}`;
+  const reader = `pr${tag}`;
+
+  test('maps, printed text and JSON, reads in a probe: sums over CPUs; unassigned maps print nothing', async () => {
+    const cmds = commands([worker, reader]);
+    const prog = `
+      BEGIN { @zero = sum(0); @z = sum(7); zero(@z); @cl = count(); clear(@cl); @d = count(); delete(@d); }
+      tracepoint:syscalls:sys_enter_exit_group /comm == "${worker}"/ {
+        @c = count(); @s = sum(cpu + 1); @k[cpu] = count();
+        if (comm == "none") { @never = count(); @nsum = sum(1); }
+      }
+      tracepoint:syscalls:sys_enter_exit_group /comm == "${reader}"/ {
+        $v = @c;
+        printf("read %d %d %d %d\\n", $v, @s, @never, @zero);
+        exit();
+      }`;
+    try {
+      // the same events reach both runs: one prints text, the other JSON
+      const text = startScry(['-e', prog], { [NOTIFY]: '1' });
+      const json = startScry(['-f', 'json', '-e', prog], { [NOTIFY]: '1' });
+      await Promise.all([text.waitForStdout(NOTIFY), json.waitForStdout(NOTIFY)]);
+      // the kernel's maps: @c @s @zero @z @cl @never @nsum in per-CPU arrays of one [value, set] element;
+      // @k (keyed) and @d (deleted in a probe: an array element cannot go) stay per-CPU hashes
+      const maps = kernelMaps(text.child.pid!);
+      const arrays = maps.filter((m) => m.type === PERCPU_ARRAY);
+      assert.is(arrays.length, 7, JSON.stringify(maps));
+      for (const m of arrays) assert.equal(m, { type: PERCPU_ARRAY, keySize: 4, valueSize: 16, maxEntries: 1 });
+      assert.is(maps.filter((m) => m.type === PERCPU_HASH).length, 2, JSON.stringify(maps));
+
+      for (const cpu of [a, a, a, b, b]) cmds.run(worker, cpu);
+      cmds.run(reader, b);
+      const [t, j] = await Promise.all([text.finished, json.finished]);
+      assert.is(t.code, 0, t.stderr);
+      assert.is(j.code, 0, j.stderr);
+      const sum = 3 * (a + 1) + 2 * (b + 1);
+      assert.ok(t.stdout.includes(`read 5 ${sum} 0 0\n`), t.stdout);
+      const printed = Object.fromEntries(
+        t.stdout.split('\n').flatMap((l) => {
+          const m = /^(@\w+)(\[\d+\])?: (\d+)$/.exec(l);
+          return m ? [[m[1]! + (m[2] ?? ''), Number(m[3])]] : [];
+        }),
+      );
+      assert.equal(printed, { '@c': 5, [`@k[${a}]`]: 3, [`@k[${b}]`]: 2, '@s': sum, '@z': 0, '@zero': 0 });
+      // JSON: the same maps and values, and nothing for the unassigned ones
+      const fromJson: Record<string, unknown> = {};
+      for (const line of j.stdout.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        const rec = JSON.parse(line) as { type: string; data: Record<string, unknown> };
+        if (rec.type === 'map') Object.assign(fromJson, rec.data);
+      }
+      assert.equal(fromJson, {
+        '@c': 5,
+        '@k': { [a]: 3, [b]: 2 },
+        '@s': sum,
+        '@z': 0,
+        '@zero': 0,
+      });
+    } finally {
+      rmSync(cmds.dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the count is one in-place add (no map update), and clear/zero/delete from user space keep the rules', async () => {
+    const r = compileScript(
+      `tracepoint:syscalls:sys_enter_exit_group /comm == "${worker}"/ { @c = count(); @s = sum(3); }
+       tracepoint:syscalls:sys_enter_exit_group /comm == "none"/ { @never = count(); }`,
+      { name: 'percpu-array.bt' },
+    );
+    assert.ok(r.program, r.diagnostics.map((d) => d.message).join('\n'));
+    const program = r.program!;
+    for (const name of ['@c', '@s', '@never'])
+      assert.is(program.maps.find((m) => m.user?.name === name)?.kind, 'percpu_array', name);
+    // no bpf_map_update_elem call in the probes: the element always exists
+    for (const p of program.programs) {
+      const view = new DataView(p.bytecode.buffer, p.bytecode.byteOffset, p.bytecode.byteLength);
+      for (let i = 0; i < p.bytecode.length; i += 8)
+        assert.ok(
+          !(view.getUint8(i) === 0x85 && view.getInt32(i + 4, true) === BPF_FUNC.map_update_elem),
+          `${p.name}: map_update_elem at slot ${i / 8}`,
+        );
+    }
+    const cmds = commands([worker]);
+    const run = ScriptRun.start(program, { sink: { event: () => {}, end: () => {} } });
+    try {
+      const values = (name: string) => run.snapshot(name)?.entries.map((e) => e.value);
+      assert.equal(values('@c'), []); // never assigned: nothing to print
+      cmds.run(worker, a);
+      cmds.run(worker, b);
+      assert.equal(values('@c'), [2n]);
+      assert.equal(values('@s'), [6n]);
+      assert.equal(values('@never'), []);
+      assert.ok(run.zeroMap('@c'));
+      assert.equal(values('@c'), [0n]); // zeroed, still assigned
+      cmds.run(worker, b);
+      assert.equal(values('@c'), [1n]);
+      assert.ok(run.clearMap('@s'));
+      assert.equal(values('@s'), []); // cleared: unassigned again
+      assert.is(run.deleteEntry('@c', []), 1);
+      assert.equal(values('@c'), []);
+      assert.is(run.deleteEntry('@c', []), 0); // nothing left to delete
+      assert.ok(run.zeroMap('@c'));
+      assert.equal(values('@c'), []); // zero() of an unassigned map leaves it unassigned
+    } finally {
+      await run.stop();
+      rmSync(cmds.dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test.run();
