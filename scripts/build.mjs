@@ -147,5 +147,5 @@ writeFileSync(
   "'use strict';\n// Loads the live view for scry.cjs (see scripts/build.mjs).\nmodule.exports = () => import('./scry-view.mjs');\n",
 );
 // The code cache belongs to the old bundle; bin/scry.cjs writes a fresh one on the next run.
-for (const f of ['', '-0', '-1', '-2']) rmSync(`dist/scry.cjs.cache${f}`, { force: true });
+for (const f of ['', '-0', '-1', '-2', 'y-0', 'y-1', 'y-2']) rmSync(`dist/scry.cjs.cache${f}`, { force: true });
 rmSync('dist/scry.mjs', { force: true });

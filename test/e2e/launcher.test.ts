@@ -1,6 +1,7 @@
 // bin/scry.cjs, the launcher: it maps the bundle and its V8 code cache (through the native addon) instead of reading
 // them, so that a start-up does not copy ~2.4 MB into fresh pages. A launcher that quietly went back to reading
 // would still run every other test; this one looks at the running process's mappings.
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
@@ -16,6 +17,7 @@ if (requireRoot('e2e launcher')) {
     // a first run that attaches writes the cache of the furthest stage (2) when there is none yet
     const first = await runScry(['-q', '-e', 'interval:ms:1 { exit(); }']);
     assert.is(first.code, 0, first.stderr);
+    // `node bin/scry.cjs`, as here: no V8 flags, the cache without the young-generation flag's mark ('cachey-N')
     const cache = [2, 1, 0].map((s) => `${bundle}.cache-${s}`).find((f) => existsSync(f));
     assert.ok(cache, `no code cache in ${dist} after a run`);
 
@@ -33,6 +35,32 @@ if (requireRoot('e2e launcher')) {
     const r = await run.finished;
     assert.is(r.code, 0, r.stderr);
     assert.ok(r.stdout.startsWith('up\n'), r.stdout);
+  });
+
+  test('run as a command, Node starts with the small young generation and keeps a code cache of its own', async () => {
+    const command = spawn(scryBin, ['-q', '-e', 'BEGIN { printf("up\\n"); } interval:s:20 { exit(); }'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const up = new Promise<void>((resolve, reject) => {
+      command.stdout.on('data', (d: Buffer) => (out += d.toString()).includes('up\n') && resolve());
+      command.on('close', (code) => reject(new Error(`scry exited (${code}) before printing`)));
+    });
+    const ended = new Promise<number | null>((resolve) => command.on('close', resolve));
+    try {
+      await up;
+      // exec: the sh line's process became Node itself
+      const argv = readFileSync(`/proc/${command.pid}/cmdline`, 'utf8').split('\0');
+      assert.ok(argv.includes('--max-semi-space-size=1'), argv.join(' '));
+      const mapped = readFileSync(`/proc/${command.pid}/maps`, 'utf8');
+      // a first run under these flags writes the cache at exit; later ones map it
+      if (!mapped.includes(`${bundle}.cachey-`))
+        assert.ok(!existsSync(`${bundle}.cachey-2`), 'cachey-2 is there but not mapped');
+    } finally {
+      command.kill('SIGINT');
+    }
+    assert.is(await ended, 0);
+    assert.ok(existsSync(`${bundle}.cachey-2`), 'no cachey-2 after a run that attached');
   });
 
   test.run();
