@@ -54,6 +54,8 @@ export function reuseMapValues(items: readonly AsmItem[]): PassResult {
   for (let i = 0; i < items.length; i++) {
     const first = items[i];
     if (!isMapValue(first)) continue;
+    // the trial below costs an analysis of the whole program: only where a later load of this map's value exists
+    if (!items.some((later, j) => j > i && isMapValue(later) && later.mapRef.map === first.mapRef.map)) continue;
     // try rF = rX after this load; keep it if a later load of the same map's value can then go
     const trial = [...items.slice(0, i + 1), mov64Reg(rF, first.dst), ...items.slice(i + 1)];
     const cfg = buildCfg(trial);
