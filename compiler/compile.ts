@@ -4,7 +4,7 @@ import { CodegenError, type Shared } from './codegen/context.ts';
 import { expressionEmitters } from './codegen/expr.ts';
 import { generateProbePrograms } from './attach-groups.ts';
 import { statementEmitters } from './codegen/stmt.ts';
-import { SET_WORD, fitsPerCpuArray, isPerCpu, keyLayout, valueSize } from './layout.ts';
+import { SET_WORD, isPerCpu, keyLayout, perCpuArrayEntries, valueSize } from './layout.ts';
 import {
   EVENTS_MAP,
   GLOBALS_MAP,
@@ -71,14 +71,16 @@ export function compile(
   for (const info of [...checked.maps.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const layout = keyLayout(info.keys, info.value);
     const decl = declared.get(info.name);
-    if (!decl && fitsPerCpuArray(info.keys, info.value, removed.has(info.name))) {
+    const entries = decl ? undefined : perCpuArrayEntries(info.keys, info.value, removed.has(info.name));
+    if (entries !== undefined) {
+      const bucket = layout.bucket !== undefined ? { bucket: 0 } : {}; // a histogram's bucket index is the key
       maps.set(info.name, {
         name: kernelMapName(info.name, n++),
         kind: 'percpu_array',
         keySize: 4,
         valueSize: SET_WORD + 8,
-        maxEntries: 1,
-        user: { name: info.name, keys: [], value: info.value, setWord: SET_WORD },
+        maxEntries: entries,
+        user: { name: info.name, keys: [], value: info.value, setWord: SET_WORD, ...bucket },
       });
       continue;
     }

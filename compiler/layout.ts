@@ -93,15 +93,20 @@ export function isPerCpu(v: MapValue): boolean {
 }
 
 /**
- * Whether a map can live in a one-element per-CPU array instead of a per-CPU hash: no keys, a count() or sum()
- * (zero is their identity, so CPUs that never wrote add nothing), and no delete() in a probe (an array's
- * element cannot go; user space's clear() zeroes it instead). The verifier inlines an array lookup (no helper
- * call), and the element always exists (no insert path). Its value is [value, set]: `set` (SET_WORD) tells
- * a map never assigned, which prints nothing, from one holding 0.
+ * How many elements a map needs in a per-CPU array instead of a per-CPU hash, or undefined when it cannot
+ * live in one. It can with no keys and a count() or sum() (one element; zero is their identity, so CPUs that
+ * never wrote add nothing) or a hist()/lhist() (an element per bucket, the bucket index the key; an untouched
+ * bucket counts 0), and no delete() in a probe (an array's element cannot go; user space's clear() zeroes it
+ * instead). The verifier inlines an array lookup (no helper call), and the element always exists (no insert
+ * path). Each value is [value, set]: `set` (SET_WORD) tells a map never assigned, which prints nothing, from
+ * one holding 0 (after zero()).
  */
-export function fitsPerCpuArray(keys: readonly Type[], v: MapValue, deletedInProbe: boolean): boolean {
-  return keys.length === 0 && (v.kind === 'count' || v.kind === 'sum') && !deletedInProbe;
+export function perCpuArrayEntries(keys: readonly Type[], v: MapValue, deletedInProbe: boolean): number | undefined {
+  if (keys.length > 0 || deletedInProbe) return undefined;
+  if (v.kind === 'count' || v.kind === 'sum') return 1;
+  if (v.kind === 'hist' || v.kind === 'lhist') return bucketCount(v);
+  return undefined;
 }
 
-/** Where the "set" word sits in the value of a map fitsPerCpuArray put in a per-CPU array. */
+/** Where the "set" word sits in the value of a map perCpuArrayEntries put in a per-CPU array. */
 export const SET_WORD = 8;

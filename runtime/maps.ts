@@ -227,7 +227,9 @@ export function snapshotMap(
           id,
           (h = { keys: readKeys(kview, koff), buckets: new Array<bigint>(bucketCount(v)).fill(0n), total: 0n }),
         );
-      const index = Number(kview.getBigUint64(koff + at, true));
+      // a u64 after the script's keys; a per-CPU array's u32 index (compiler/layout.ts perCpuArrayEntries)
+      const index =
+        spec.keySize - at >= 8 ? Number(kview.getBigUint64(koff + at, true)) : kview.getUint32(koff + at, true);
       if (index < h.buckets.length) {
         const n = sumCpus(vview, voff, stride, ncpu, false);
         h.total += n - h.buckets[index]!; // summed as they come: adding ~65 buckets per key again at the end cost more than reading
@@ -313,8 +315,11 @@ function mergeCpus(
 /** clear(@m): delete every entry (an array's, which cannot go: every byte, its set words too, made zero). */
 export function clearMap(fd: number, spec: MapSpec): void {
   const zero = new Uint8Array(Math.ceil(spec.valueSize / 8) * 8 * cpuCount(spec));
-  if (spec.user?.setWord !== undefined) return void mapUpdate(fd, new Uint8Array(spec.keySize), zero, BPF_EXIST);
-  for (const key of allKeys(fd, spec.keySize)) mapDelete(fd, key);
+  const array = spec.user?.setWord !== undefined;
+  for (const key of allKeys(fd, spec.keySize)) {
+    if (array) mapUpdate(fd, key, zero, BPF_EXIST);
+    else mapDelete(fd, key);
+  }
 }
 
 /** zero(@m): keep every entry, with all its bytes (on every CPU) set to zero, as bpftrace does. */
@@ -325,12 +330,13 @@ export function zeroMap(fd: number, spec: MapSpec): void {
   if (setWord !== undefined) {
     // the set words stay as they are: a map assigned before still prints its zero, one never assigned nothing
     // (a write between the read and the update is lost, as one between zeroing and a hash update would be)
-    const key = new Uint8Array(spec.keySize);
-    if (!mapLookup(fd, key, zero)) return;
     const view = new DataView(zero.buffer);
-    for (let at = 0; at < zero.length; at += stride)
-      for (let w = 0; w < stride; w += 8) if (w !== setWord) view.setBigUint64(at + w, 0n, true);
-    mapUpdate(fd, key, zero, BPF_EXIST);
+    for (const key of allKeys(fd, spec.keySize)) {
+      if (!mapLookup(fd, key, zero)) continue;
+      for (let at = 0; at < zero.length; at += stride)
+        for (let w = 0; w < stride; w += 8) if (w !== setWord) view.setBigUint64(at + w, 0n, true);
+      mapUpdate(fd, key, zero, BPF_EXIST);
+    }
     return;
   }
   for (const key of allKeys(fd, spec.keySize)) {

@@ -1,8 +1,9 @@
-// A keyless count() or sum() lives in a one-element per-CPU array (compiler/layout.ts fitsPerCpuArray), whose
-// lookup the verifier inlines, instead of a per-CPU hash (a helper call, and an insert path when missing).
-// Its element always exists, so a "set" word beside the value keeps bpftrace v0.26's behaviour: a map never
-// assigned prints nothing; sum(0) prints 0; zero(@) keeps printing it at 0; clear(@) hides it again. A probe
-// reading it sees all CPUs' share.
+// A keyless count() or sum() lives in a one-element per-CPU array, a keyless hist()/lhist() in a per-CPU array
+// of an element per bucket (compiler/layout.ts perCpuArrayEntries), whose lookup the verifier inlines, instead
+// of a per-CPU hash (a helper call, and an insert path when missing). Elements always exist, so a "set" word
+// beside each value keeps bpftrace v0.26's behaviour: a map never assigned prints nothing; sum(0) prints 0;
+// zero(@) keeps printing it at 0 (a histogram: empty); clear(@) hides it again. A probe reading a count or sum
+// sees all CPUs' share.
 //
 // Copies of `true` with names of their own make the events: the worker runs 3 times on one CPU and 2 times on
 // another, then the reader, on the second CPU, reads the maps in a probe. One CPU's share would be 3 or 2, not 5.
@@ -89,10 +90,13 @@ if (cpus) {
   test('maps, printed text and JSON, reads in a probe: sums over CPUs; unassigned maps print nothing', async () => {
     const cmds = commands([worker, reader]);
     const prog = `
-      BEGIN { @zero = sum(0); @z = sum(7); zero(@z); @cl = count(); clear(@cl); @d = count(); delete(@d); }
+      BEGIN {
+        @zero = sum(0); @z = sum(7); zero(@z); @cl = count(); clear(@cl); @d = count(); delete(@d);
+        @hz = hist(2); zero(@hz); @lc = lhist(3, 0, 10, 1); clear(@lc);
+      }
       tracepoint:syscalls:sys_enter_exit_group /comm == "${worker}"/ {
-        @c = count(); @s = sum(cpu + 1); @k[cpu] = count();
-        if (comm == "none") { @never = count(); @nsum = sum(1); }
+        @c = count(); @s = sum(cpu + 1); @k[cpu] = count(); @h = hist(5); @l = lhist(cpu, 0, 4, 1);
+        if (comm == "none") { @never = count(); @nsum = sum(1); @hn = hist(1); }
       }
       tracepoint:syscalls:sys_enter_exit_group /comm == "${reader}"/ {
         $v = @c;
@@ -104,12 +108,19 @@ if (cpus) {
       const text = startScry(['-e', prog], { [NOTIFY]: '1' });
       const json = startScry(['-f', 'json', '-e', prog], { [NOTIFY]: '1' });
       await Promise.all([text.waitForStdout(NOTIFY), json.waitForStdout(NOTIFY)]);
-      // the kernel's maps: @c @s @zero @z @cl @never @nsum in per-CPU arrays of one [value, set] element;
-      // @k (keyed) and @d (deleted in a probe: an array element cannot go) stay per-CPU hashes
+      // the kernel's maps: @c @s @zero @z @cl @never @nsum in per-CPU arrays of one [value, set] element, the
+      // histograms in arrays of a [count, set] element per bucket (hist: 65, lhist(…, 0, 4, 1) and
+      // lhist(…, 0, 10, 1): 6 and 12); @k (keyed) and @d (deleted in a probe: an array element cannot go) stay
+      // per-CPU hashes
       const maps = kernelMaps(text.child.pid!);
       const arrays = maps.filter((m) => m.type === PERCPU_ARRAY);
-      assert.is(arrays.length, 7, JSON.stringify(maps));
-      for (const m of arrays) assert.equal(m, { type: PERCPU_ARRAY, keySize: 4, valueSize: 16, maxEntries: 1 });
+      assert.equal(
+        arrays.map((m) => m.maxEntries).sort((x, y) => x - y),
+        [1, 1, 1, 1, 1, 1, 1, 6, 12, 65, 65, 65],
+        JSON.stringify(maps),
+      );
+      for (const m of arrays)
+        assert.equal({ ...m, maxEntries: 0 }, { type: PERCPU_ARRAY, keySize: 4, valueSize: 16, maxEntries: 0 });
       assert.is(maps.filter((m) => m.type === PERCPU_HASH).length, 2, JSON.stringify(maps));
 
       for (const cpu of [a, a, a, b, b]) cmds.run(worker, cpu);
@@ -126,13 +137,34 @@ if (cpus) {
         }),
       );
       assert.equal(printed, { '@c': 5, [`@k[${a}]`]: 3, [`@k[${b}]`]: 2, '@s': sum, '@z': 0, '@zero': 0 });
+      // histograms: the bucket over both CPUs; the zeroed one printed empty; the cleared and unset ones not at all
+      const histNames = t.stdout.split('\n').filter((l) => /^@(h|l)\w*:$/.test(l));
+      assert.equal(histNames, ['@h:', '@hz:', '@l:'], t.stdout);
+      assert.match(t.stdout, /^\[4, 8\) +5 \|@+\|$/m);
+      assert.match(t.stdout, new RegExp(`^\\[${a}, ${a + 1}\\) +3 \\|`, 'm'));
+      assert.match(t.stdout, new RegExp(`^\\[${b}, ${b + 1}\\) +2 \\|`, 'm'));
       // JSON: the same maps and values, and nothing for the unassigned ones
       const fromJson: Record<string, unknown> = {};
+      const hists: Record<string, { min?: number; max?: number; count: number }[]> = {};
       for (const line of j.stdout.split('\n')) {
         if (!line.startsWith('{')) continue;
-        const rec = JSON.parse(line) as { type: string; data: Record<string, unknown> };
+        const rec = JSON.parse(line) as { type: string; data: Record<string, never> };
         if (rec.type === 'map') Object.assign(fromJson, rec.data);
+        if (rec.type === 'hist') Object.assign(hists, rec.data);
       }
+      assert.equal(Object.keys(hists).sort(), ['@h', '@hz', '@l']);
+      assert.equal(hists['@hz'], []);
+      assert.equal(
+        hists['@h']!.filter((x) => x.count > 0),
+        [{ min: 4, max: 7, count: 5 }],
+      );
+      assert.equal(
+        hists['@l']!.filter((x) => x.count > 0).map((x) => [x.min, x.count]),
+        [
+          [a, 3],
+          [b, 2],
+        ].sort((x, y) => x[0]! - y[0]!),
+      );
       assert.equal(fromJson, {
         '@c': 5,
         '@k': { [a]: 3, [b]: 2 },
@@ -145,15 +177,15 @@ if (cpus) {
     }
   });
 
-  test('the count is one in-place add (no map update), and clear/zero/delete from user space keep the rules', async () => {
+  test('count/sum/hist are one in-place add (no map update); clear/zero/delete from user space keep the rules', async () => {
     const r = compileScript(
-      `tracepoint:syscalls:sys_enter_exit_group /comm == "${worker}"/ { @c = count(); @s = sum(3); }
+      `tracepoint:syscalls:sys_enter_exit_group /comm == "${worker}"/ { @c = count(); @s = sum(3); @h = hist(5); }
        tracepoint:syscalls:sys_enter_exit_group /comm == "none"/ { @never = count(); }`,
       { name: 'percpu-array.bt' },
     );
     assert.ok(r.program, r.diagnostics.map((d) => d.message).join('\n'));
     const program = r.program!;
-    for (const name of ['@c', '@s', '@never'])
+    for (const name of ['@c', '@s', '@h', '@never'])
       assert.is(program.maps.find((m) => m.user?.name === name)?.kind, 'percpu_array', name);
     // no bpf_map_update_elem call in the probes: the element always exists
     for (const p of program.programs) {
@@ -174,6 +206,11 @@ if (cpus) {
       assert.equal(values('@c'), [2n]);
       assert.equal(values('@s'), [6n]);
       assert.equal(values('@never'), []);
+      assert.equal(values('@h'), [2n]); // a histogram's value: its count
+      assert.ok(run.zeroMap('@h'));
+      assert.equal(values('@h'), [0n]); // zeroed: printed empty
+      assert.ok(run.clearMap('@h'));
+      assert.equal(values('@h'), []);
       assert.ok(run.zeroMap('@c'));
       assert.equal(values('@c'), [0n]); // zeroed, still assigned
       cmds.run(worker, b);

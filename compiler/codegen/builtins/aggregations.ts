@@ -1,6 +1,6 @@
 // Aggregations: count, sum, min, max, avg, stats, hist, lhist, tseries. Their maps are per-CPU hashes (keyless
-// count/sum: per-CPU arrays, layout.ts fitsPerCpuArray): each CPU updates its own copy of an entry without
-// atomics, and user space merges the CPUs (runtime/maps.ts).
+// count/sum/hist/lhist: per-CPU arrays, layout.ts perCpuArrayEntries): each CPU updates its own copy of an entry
+// without atomics, and user space merges the CPUs (runtime/maps.ts).
 import {
   R0,
   R1,
@@ -74,7 +74,7 @@ function emitAggregation(g: Gen, target: MapExpr, c: CallExpr): void {
 }
 
 /**
- * count/sum in a one-element per-CPU array (layout.ts fitsPerCpuArray): the element always exists, so the
+ * count/sum in a one-element per-CPU array (layout.ts perCpuArrayEntries): the element always exists, so the
  * value is added in place with no insert path, and its "set" word marks the map as assigned. The verifier
  * still wants the null check; it is never taken.
  */
@@ -136,6 +136,15 @@ function emitHistogram(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec, valu
     const init = e.freshLabel('hist.init');
     const done = e.freshLabel('hist.end');
     lookup(g, spec.name, key);
+    if (spec.kind === 'percpu_array') {
+      // an element per bucket (layout.ts perCpuArrayEntries), which always exists: add 1, mark it set
+      const setWord = spec.user!.setWord;
+      if (setWord === undefined) throw new Error(`${spec.name}: a per-CPU array histogram without its set word`);
+      e.emit(jmpImm('jeq', R0, 0, done), ldx(8, R1, R0, 0), alu64Imm('add', R1, 1), stx(8, R0, R1, 0));
+      e.emit(st(8, R0, setWord, 1));
+      e.place(done);
+      return;
+    }
     e.emit(jmpImm('jeq', R0, 0, init), ldx(8, R1, R0, 0), alu64Imm('add', R1, 1), stx(8, R0, R1, 0), ja(done));
     e.place(init);
     const val = allocOrFail(g, 8, c.span);
