@@ -1,7 +1,10 @@
 // The running kernel's BTF, read on demand and cached: vmlinux from /sys/kernel/btf/vmlinux, each
 // module's split BTF from /sys/kernel/btf/<module> on top of it (kernel 5.11+ with CONFIG_DEBUG_INFO_BTF_MODULES;
 // vmlinux BTF itself needs CONFIG_DEBUG_INFO_BTF, 5.4+ for the sysfs file).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { MAP_PRIVATE, PROT_READ } from '../../sys/constants.ts';
+import { isSysError } from '../../sys/errors.ts';
+import { mmap } from '../../sys/io.ts';
 import type { BtfFunc } from '../../../lang/index.ts';
 import { Btf, BtfError, parseBtf } from './reader.ts';
 
@@ -66,12 +69,33 @@ export function resetBtfCache(): void {
 }
 
 function readBtf(path: string, source: string, base?: Btf): Btf | undefined {
-  let data: Buffer;
+  let data: Uint8Array;
   try {
-    data = readFileSync(path);
+    data = mappedOrRead(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new BtfError(`${source}: reading ${path}: ${(err as Error).message}`, { cause: err });
   }
   return parseBtf(data, { source, base });
+}
+
+/**
+ * The file mapped read-only where the kernel allows it (Linux 6.16+ for /sys/kernel/btf/vmlinux), else read. Read,
+ * vmlinux's 5.5 MB cost 28-60 ms here (a copy into fresh pages, ~11 us a page fault on this VM); mapped, the
+ * kernel's own pages are shared: ~2.5 ms with every page touched (measured, 3 runs each). The parser only reads it.
+ */
+function mappedOrRead(path: string): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > 0)
+      try {
+        return new Uint8Array(mmap(fd, size, PROT_READ, MAP_PRIVATE, 0, `mmap ${path}`));
+      } catch (err) {
+        if (!isSysError(err)) throw err; // a module's BTF, an older kernel: not mappable
+      }
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

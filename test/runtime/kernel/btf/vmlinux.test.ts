@@ -1,7 +1,7 @@
 // The BTF reader against the running kernel's /sys/kernel/btf/vmlinux (and module BTF when there is
 // some). Expectations are what this kernel (6.18, x86_64) really has, checked with
 // `bpftool btf dump file /sys/kernel/btf/vmlinux format raw`; uapi layouts are pinned exactly.
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
@@ -12,6 +12,9 @@ import {
   vmlinuxBtf,
   type Btf,
 } from '../../../../runtime/kernel/btf/index.ts';
+import { MAP_PRIVATE, PROT_READ } from '../../../../runtime/sys/constants.ts';
+import { mmap, munmap } from '../../../../runtime/sys/io.ts';
+import { skipCheck } from '../../../helpers/kernel.ts';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 
@@ -28,6 +31,21 @@ function struct(btf: Btf, name: string): number {
 }
 
 const vm = suite('kernel/btf vmlinux');
+
+vm('is mapped from the kernel, not copied, where the kernel lets the file be mapped', () => {
+  const mapped = () => readFileSync('/proc/self/maps', 'utf8').includes(VMLINUX);
+  const fd = openSync(VMLINUX, 'r');
+  try {
+    munmap(mmap(fd, fstatSync(fd).size, PROT_READ, MAP_PRIVATE, 0));
+  } catch (e) {
+    return skipCheck('kernel/btf vmlinux mapping', `${VMLINUX} cannot be mapped here (Linux 6.16+): ${String(e)}`);
+  } finally {
+    closeSync(fd);
+  }
+  resetBtfCache();
+  assert.ok(kernel().typeCount > 50_000);
+  assert.ok(mapped(), `${VMLINUX} is not in /proc/self/maps: read and copied`);
+});
 
 vm('loads whole, cached until reset', () => {
   resetBtfCache();
