@@ -39,6 +39,8 @@ type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string }
 
 const LINKAGE: readonly BtfLinkage[] = ['static', 'global', 'extern'];
 const RAW_TP_PREFIX = 'btf_trace_';
+/** more than an enum's vlen (16 bits) can count */
+const ENUMERATOR_SLOTS = 0x10000;
 const MAX_CHAIN = 64; // longer typedef/qualifier chains mean a loop in malformed BTF
 
 const VOID: BtfType = { kind: 'void', id: 0, name: '' };
@@ -69,10 +71,13 @@ export class Btf implements BtfTypes {
   /** String offsets below this are the base's; this blob's own strings start here. */
   private readonly strBase: number;
   /** Decoded own types by id - firstId: an array, as a dump decodes nearly all of them. */
-  private readonly decoded: (BtfType | undefined)[];
+  private readonly decoded: Map<number, BtfType>;
   private index: NameIndex | undefined;
   private ints: Map<string, number> | undefined;
-  private enumerators: Map<string, { readonly enumId: number; readonly value: bigint }> | undefined;
+  /** ids of the ENUM and ENUM64 types, in order */
+  private readonly enumIds: readonly number[];
+  /** enumerator name -> its enum's id * ENUMERATOR_SLOTS + its index there (the first enum that has it) */
+  private enumerators: Map<string, number> | undefined;
 
   constructor(data: Uint8Array, options: ParseOptions = {}) {
     this.source = options.source ?? 'btf';
@@ -116,20 +121,24 @@ export class Btf implements BtfTypes {
     const at = new Uint32Array(Math.floor(end / 3));
     let n = 0;
     let w = 0;
+    const enums: number[] = [];
     while (w < end) {
       if (w + 3 > end) throw this.error(`type ${this.firstId + n} is truncated`);
       at[n++] = w;
       const info = words[w + 1]!;
-      const extra = K.extraWords((info >>> 24) & 0x1f, info & 0xffff);
+      const kind = (info >>> 24) & 0x1f;
+      if (kind === K.KIND_ENUM || kind === K.KIND_ENUM64) enums.push(this.firstId + n - 1);
+      const extra = K.extraWords(kind, info & 0xffff);
       if (extra < 0) throw this.error(`type ${this.firstId + n - 1} has unknown kind ${(info >>> 24) & 0x1f}`);
       w += 3 + extra;
     }
     if (w !== end) throw this.error(`type ${this.firstId + n - 1} is truncated`);
     this.at = at.slice(0, n);
+    this.enumIds = enums;
     this.typeCount = this.firstId + n;
-    // filled, not new Array(n): V8 keeps a 100k-element array made that way as a slow dictionary
-    this.decoded = [];
-    for (let i = 0; i < n; i++) this.decoded.push(undefined);
+    // a Map, not an array of typeCount slots: filling 150k slots at each start cost more than the few types a
+    // program decodes (a whole dump, as `-l`'s struct listings, stays fast either way)
+    this.decoded = new Map();
   }
 
   // ---- raw access -------------------------------------------------------------------------
@@ -171,7 +180,9 @@ export class Btf implements BtfTypes {
   type(id: number): BtfType {
     if (id > 0 && id < this.firstId) return this.base!.type(id);
     if (id === 0) return VOID;
-    return (this.decoded[id - this.firstId] ??= this.decode(id));
+    let t = this.decoded.get(id);
+    if (t === undefined) this.decoded.set(id, (t = this.decode(id)));
+    return t;
   }
 
   find(name: string, kinds?: BtfKind | readonly BtfKind[]): number | undefined {
@@ -243,16 +254,26 @@ export class Btf implements BtfTypes {
     const inBase = this.base?.enumerator(name);
     if (inBase !== undefined) return inBase;
     if (this.enumerators === undefined) {
-      this.enumerators = new Map();
-      for (let id = this.firstId; id < this.typeCount; id++) {
-        const k = this.rawKind(id);
-        if (k !== K.KIND_ENUM && k !== K.KIND_ENUM64) continue;
-        const t = this.type(id) as Extract<BtfType, { kind: 'enum' }>;
-        for (const v of t.values)
-          if (!this.enumerators.has(v.name)) this.enumerators.set(v.name, { enumId: id, value: v.value });
+      // from the raw words of the enums the constructor's pass listed, names only: walking every type and decoding
+      // each enum (an object and a BigInt per enumerator, vmlinux has tens of thousands) was ~30 ms of a start-up
+      const words = this.words;
+      const index = new Map<string, number>();
+      for (const id of this.enumIds) {
+        const w = this.wordAt(id);
+        const info = words[w + 1]!;
+        const stride = ((info >>> 24) & 0x1f) === K.KIND_ENUM64 ? 3 : 2;
+        for (let i = 0, vlen = info & 0xffff, m = w + 3; i < vlen; i++, m += stride) {
+          const n = this.str(words[m]!);
+          if (!index.has(n)) index.set(n, id * ENUMERATOR_SLOTS + i);
+        }
       }
+      this.enumerators = index;
     }
-    return this.enumerators.get(name);
+    const at = this.enumerators.get(name);
+    if (at === undefined) return undefined;
+    const enumId = Math.floor(at / ENUMERATOR_SLOTS);
+    const t = this.type(enumId) as Extract<BtfType, { kind: 'enum' }>;
+    return { enumId, value: t.values[at % ENUMERATOR_SLOTS]!.value };
   }
 
   funcProto(name: string): BtfFunc | undefined {
