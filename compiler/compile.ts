@@ -4,7 +4,7 @@ import { CodegenError, type Shared } from './codegen/context.ts';
 import { expressionEmitters } from './codegen/expr.ts';
 import { generateProbePrograms } from './attach-groups.ts';
 import { statementEmitters } from './codegen/stmt.ts';
-import { SET_WORD, isPerCpu, keyLayout, perCpuArrayEntries, valueSize } from './layout.ts';
+import { isPerCpu, keyLayout, perCpuArrayEntries, setWordOf, valueSize } from './layout.ts';
 import {
   EVENTS_MAP,
   GLOBALS_MAP,
@@ -74,13 +74,14 @@ export function compile(
     const entries = decl ? undefined : perCpuArrayEntries(info.keys, info.value, removed.has(info.name));
     if (entries !== undefined) {
       const bucket = layout.bucket !== undefined ? { bucket: 0 } : {}; // a histogram's bucket index is the key
+      const setWord = setWordOf(info.value);
       maps.set(info.name, {
         name: kernelMapName(info.name, n++),
         kind: 'percpu_array',
         keySize: 4,
-        valueSize: SET_WORD + 8,
+        valueSize: setWord + 8,
         maxEntries: entries,
-        user: { name: info.name, keys: [], value: info.value, setWord: SET_WORD, ...bucket },
+        user: { name: info.name, keys: [], value: info.value, setWord, ...bucket },
       });
       continue;
     }

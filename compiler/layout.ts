@@ -95,18 +95,22 @@ export function isPerCpu(v: MapValue): boolean {
 /**
  * How many elements a map needs in a per-CPU array instead of a per-CPU hash, or undefined when it cannot
  * live in one. It can with no keys and a count() or sum() (one element; zero is their identity, so CPUs that
- * never wrote add nothing) or a hist()/lhist() (an element per bucket, the bucket index the key; an untouched
- * bucket counts 0), and no delete() in a probe (an array's element cannot go; user space's clear() zeroes it
- * instead). The verifier inlines an array lookup (no helper call), and the element always exists (no insert
- * path). Each value is [value, set]: `set` (SET_WORD) tells a map never assigned, which prints nothing, from
- * one holding 0 (after zero()).
+ * never wrote add nothing), an avg() or stats() (one [count, total] element: a CPU that never wrote adds 0 to
+ * both) or a hist()/lhist() (an element per bucket, the bucket index the key; an untouched bucket counts 0), and
+ * no delete() in a probe (an array's element cannot go; user space's clear() zeroes it instead). Not min/max:
+ * their per-CPU "has a value" word goes back to 0 on zero(), which would then make the map look unassigned.
+ * The verifier inlines an array lookup (no helper call), and the element always exists (no insert path). Each
+ * value is followed by a "set" word (setWordOf) that tells a map never assigned, which prints nothing, from one
+ * holding 0 (after zero()).
  */
 export function perCpuArrayEntries(keys: readonly Type[], v: MapValue, deletedInProbe: boolean): number | undefined {
   if (keys.length > 0 || deletedInProbe) return undefined;
-  if (v.kind === 'count' || v.kind === 'sum') return 1;
+  if (v.kind === 'count' || v.kind === 'sum' || v.kind === 'avg' || v.kind === 'stats') return 1;
   if (v.kind === 'hist' || v.kind === 'lhist') return bucketCount(v);
   return undefined;
 }
 
-/** Where the "set" word sits in the value of a map perCpuArrayEntries put in a per-CPU array. */
-export const SET_WORD = 8;
+/** Where the "set" word sits in the value of a map perCpuArrayEntries put in a per-CPU array: after the value. */
+export function setWordOf(v: MapValue): number {
+  return valueSize(v);
+}

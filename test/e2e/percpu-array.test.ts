@@ -1,9 +1,9 @@
-// A keyless count() or sum() lives in a one-element per-CPU array, a keyless hist()/lhist() in a per-CPU array
-// of an element per bucket (compiler/layout.ts perCpuArrayEntries), whose lookup the verifier inlines, instead
-// of a per-CPU hash (a helper call, and an insert path when missing). Elements always exist, so a "set" word
-// beside each value keeps bpftrace v0.26's behaviour: a map never assigned prints nothing; sum(0) prints 0;
-// zero(@) keeps printing it at 0 (a histogram: empty); clear(@) hides it again. A probe reading a count or sum
-// sees all CPUs' share.
+// A keyless count(), sum(), avg() or stats() lives in a one-element per-CPU array, a keyless hist()/lhist() in
+// a per-CPU array of an element per bucket (compiler/layout.ts perCpuArrayEntries), whose lookup the verifier
+// inlines, instead of a per-CPU hash (a helper call, and an insert path when missing). Elements always exist,
+// so a "set" word beside each value keeps bpftrace v0.26's behaviour: a map never assigned prints nothing;
+// sum(0) prints 0; zero(@) keeps printing it at 0 (a histogram: empty); clear(@) hides it again. A probe
+// reading a count, sum or avg sees all CPUs' share. min/max stay per-CPU hashes.
 //
 // Copies of `true` with names of their own make the events: the worker runs 3 times on one CPU and 2 times on
 // another, then the reader, on the second CPU, reads the maps in a probe. One CPU's share would be 3 or 2, not 5.
@@ -92,15 +92,16 @@ if (cpus) {
     const prog = `
       BEGIN {
         @zero = sum(0); @z = sum(7); zero(@z); @cl = count(); clear(@cl); @d = count(); delete(@d);
-        @hz = hist(2); zero(@hz); @lc = lhist(3, 0, 10, 1); clear(@lc);
+        @hz = hist(2); zero(@hz); @lc = lhist(3, 0, 10, 1); clear(@lc); @sz = stats(3); zero(@sz);
       }
       tracepoint:syscalls:sys_enter_exit_group /comm == "${worker}"/ {
         @c = count(); @s = sum(cpu + 1); @k[cpu] = count(); @h = hist(5); @l = lhist(cpu, 0, 4, 1);
-        if (comm == "none") { @never = count(); @nsum = sum(1); @hn = hist(1); }
+        @av = avg(cpu * 100 + 1); @st = stats(cpu + 10); @mx = max(cpu);
+        if (comm == "none") { @never = count(); @nsum = sum(1); @hn = hist(1); @an = avg(1); }
       }
       tracepoint:syscalls:sys_enter_exit_group /comm == "${reader}"/ {
         $v = @c;
-        printf("read %d %d %d %d\\n", $v, @s, @never, @zero);
+        printf("read %d %d %d %d %d %d\\n", $v, @s, @never, @zero, @av, @an);
         exit();
       }`;
     try {
@@ -108,20 +109,18 @@ if (cpus) {
       const text = startScry(['-e', prog], { [NOTIFY]: '1' });
       const json = startScry(['-f', 'json', '-e', prog], { [NOTIFY]: '1' });
       await Promise.all([text.waitForStdout(NOTIFY), json.waitForStdout(NOTIFY)]);
-      // the kernel's maps: @c @s @zero @z @cl @never @nsum in per-CPU arrays of one [value, set] element, the
-      // histograms in arrays of a [count, set] element per bucket (hist: 65, lhist(…, 0, 4, 1) and
-      // lhist(…, 0, 10, 1): 6 and 12); @k (keyed) and @d (deleted in a probe: an array element cannot go) stay
-      // per-CPU hashes
+      // the kernel's maps: @c @s @zero @z @cl @never @nsum in per-CPU arrays of one [value, set] element, @av
+      // @an @st @sz of one [count, total, set], the histograms of a [count, set] element per bucket (hist: 65,
+      // lhist(…, 0, 4, 1) and lhist(…, 0, 10, 1): 6 and 12); @k (keyed), @d (deleted in a probe: an array
+      // element cannot go) and @mx (max) stay per-CPU hashes
       const maps = kernelMaps(text.child.pid!);
       const arrays = maps.filter((m) => m.type === PERCPU_ARRAY);
       assert.equal(
-        arrays.map((m) => m.maxEntries).sort((x, y) => x - y),
-        [1, 1, 1, 1, 1, 1, 1, 6, 12, 65, 65, 65],
+        arrays.map((m) => [m.maxEntries, m.valueSize]).sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]!),
+        [...Array(7).fill([1, 16]), ...Array(4).fill([1, 24]), [6, 16], [12, 16], [65, 16], [65, 16], [65, 16]],
         JSON.stringify(maps),
       );
-      for (const m of arrays)
-        assert.equal({ ...m, maxEntries: 0 }, { type: PERCPU_ARRAY, keySize: 4, valueSize: 16, maxEntries: 0 });
-      assert.is(maps.filter((m) => m.type === PERCPU_HASH).length, 2, JSON.stringify(maps));
+      assert.is(maps.filter((m) => m.type === PERCPU_HASH).length, 3, JSON.stringify(maps));
 
       for (const cpu of [a, a, a, b, b]) cmds.run(worker, cpu);
       cmds.run(reader, b);
@@ -129,14 +128,27 @@ if (cpus) {
       assert.is(t.code, 0, t.stderr);
       assert.is(j.code, 0, j.stderr);
       const sum = 3 * (a + 1) + 2 * (b + 1);
-      assert.ok(t.stdout.includes(`read 5 ${sum} 0 0\n`), t.stdout);
+      const avg = Math.trunc((3 * (a * 100 + 1) + 2 * (b * 100 + 1)) / 5);
+      const stats = `{ .count = 5, .average = ${Math.trunc((3 * (a + 10) + 2 * (b + 10)) / 5)}, .total = ${3 * (a + 10) + 2 * (b + 10)} }`;
+      assert.ok(t.stdout.includes(`read 5 ${sum} 0 0 ${avg} 0\n`), t.stdout);
+      assert.ok(t.stdout.includes(`\n@st: ${stats}\n`), t.stdout);
+      assert.ok(t.stdout.includes(`\n@sz: { .count = 0, .average = 0, .total = 0 }\n`), t.stdout);
       const printed = Object.fromEntries(
         t.stdout.split('\n').flatMap((l) => {
           const m = /^(@\w+)(\[\d+\])?: (\d+)$/.exec(l);
           return m ? [[m[1]! + (m[2] ?? ''), Number(m[3])]] : [];
         }),
       );
-      assert.equal(printed, { '@c': 5, [`@k[${a}]`]: 3, [`@k[${b}]`]: 2, '@s': sum, '@z': 0, '@zero': 0 });
+      assert.equal(printed, {
+        '@av': avg,
+        '@c': 5,
+        [`@k[${a}]`]: 3,
+        [`@k[${b}]`]: 2,
+        '@mx': Math.max(a, b),
+        '@s': sum,
+        '@z': 0,
+        '@zero': 0,
+      });
       // histograms: the bucket over both CPUs; the zeroed one printed empty; the cleared and unset ones not at all
       const histNames = t.stdout.split('\n').filter((l) => /^@(h|l)\w*:$/.test(l));
       assert.equal(histNames, ['@h:', '@hz:', '@l:'], t.stdout);
@@ -149,7 +161,7 @@ if (cpus) {
       for (const line of j.stdout.split('\n')) {
         if (!line.startsWith('{')) continue;
         const rec = JSON.parse(line) as { type: string; data: Record<string, never> };
-        if (rec.type === 'map') Object.assign(fromJson, rec.data);
+        if (rec.type === 'map' || rec.type === 'stats') Object.assign(fromJson, rec.data);
         if (rec.type === 'hist') Object.assign(hists, rec.data);
       }
       assert.equal(Object.keys(hists).sort(), ['@h', '@hz', '@l']);
@@ -166,7 +178,11 @@ if (cpus) {
         ].sort((x, y) => x[0]! - y[0]!),
       );
       assert.equal(fromJson, {
+        '@av': avg,
         '@c': 5,
+        '@mx': Math.max(a, b),
+        '@st': { count: 5, average: Math.trunc((3 * (a + 10) + 2 * (b + 10)) / 5), total: 3 * (a + 10) + 2 * (b + 10) },
+        '@sz': { count: 0, average: 0, total: 0 },
         '@k': { [a]: 3, [b]: 2 },
         '@s': sum,
         '@z': 0,
@@ -177,15 +193,15 @@ if (cpus) {
     }
   });
 
-  test('count/sum/hist are one in-place add (no map update); clear/zero/delete from user space keep the rules', async () => {
+  test('count/sum/hist/avg are in-place adds (no map update); clear/zero/delete from user space keep the rules', async () => {
     const r = compileScript(
-      `tracepoint:syscalls:sys_enter_exit_group /comm == "${worker}"/ { @c = count(); @s = sum(3); @h = hist(5); }
+      `tracepoint:syscalls:sys_enter_exit_group /comm == "${worker}"/ { @c = count(); @s = sum(3); @h = hist(5); @a = avg(4); }
        tracepoint:syscalls:sys_enter_exit_group /comm == "none"/ { @never = count(); }`,
       { name: 'percpu-array.bt' },
     );
     assert.ok(r.program, r.diagnostics.map((d) => d.message).join('\n'));
     const program = r.program!;
-    for (const name of ['@c', '@s', '@h', '@never'])
+    for (const name of ['@c', '@s', '@h', '@a', '@never'])
       assert.is(program.maps.find((m) => m.user?.name === name)?.kind, 'percpu_array', name);
     // no bpf_map_update_elem call in the probes: the element always exists
     for (const p of program.programs) {
@@ -211,6 +227,11 @@ if (cpus) {
       assert.equal(values('@h'), [0n]); // zeroed: printed empty
       assert.ok(run.clearMap('@h'));
       assert.equal(values('@h'), []);
+      assert.equal(run.snapshot('@a')?.entries[0]?.stats, { count: 2n, total: 8n });
+      assert.ok(run.zeroMap('@a'));
+      assert.equal(run.snapshot('@a')?.entries[0]?.stats, { count: 0n, total: 0n }); // zeroed, still assigned
+      assert.ok(run.clearMap('@a'));
+      assert.equal(values('@a'), []);
       assert.ok(run.zeroMap('@c'));
       assert.equal(values('@c'), [0n]); // zeroed, still assigned
       cmds.run(worker, b);

@@ -1,5 +1,5 @@
 // Aggregations: count, sum, min, max, avg, stats, hist, lhist, tseries. Their maps are per-CPU hashes (keyless
-// count/sum/hist/lhist: per-CPU arrays, layout.ts perCpuArrayEntries): each CPU updates its own copy of an entry
+// ones but min/max: per-CPU arrays, layout.ts perCpuArrayEntries): each CPU updates its own copy of an entry
 // without atomics, and user space merges the CPUs (runtime/maps.ts).
 import {
   R0,
@@ -109,9 +109,19 @@ function emitStats(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec): void {
     const init = e.freshLabel('stats.init');
     const done = e.freshLabel('stats.end');
     lookup(g, spec.name, key);
-    e.emit(jmpImm('jeq', R0, 0, init), ldSlot(8, R1, operand));
+    // a per-CPU array's element always exists (layout.ts perCpuArrayEntries): no insert path, the set word marked
+    const setWord = spec.kind === 'percpu_array' ? spec.user!.setWord : undefined;
+    if (spec.kind === 'percpu_array' && setWord === undefined)
+      throw new Error(`${spec.name}: a per-CPU array aggregation without its set word`);
+    e.emit(jmpImm('jeq', R0, 0, setWord === undefined ? init : done), ldSlot(8, R1, operand));
     e.emit(ldx(8, R2, R0, 0), alu64Imm('add', R2, 1), stx(8, R0, R2, 0));
-    e.emit(ldx(8, R2, R0, 8), alu64Reg('add', R2, R1), stx(8, R0, R2, 8), ja(done));
+    e.emit(ldx(8, R2, R0, 8), alu64Reg('add', R2, R1), stx(8, R0, R2, 8));
+    if (setWord !== undefined) {
+      e.emit(st(8, R0, setWord, 1));
+      e.place(done);
+      return;
+    }
+    e.emit(ja(done));
     e.place(init);
     const val = allocOrFail(g, 16, c.span);
     e.emit(stSlot(8, val, 1));
