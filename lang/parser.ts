@@ -27,6 +27,7 @@ import {
   type TokenType,
 } from 'chevrotain';
 import * as T from './tokens.ts';
+import { getLexer } from './lexer.ts';
 import { loadRule, type SavedGrammar } from './grammar-saved.ts';
 
 /** Identifiers that are builtins (never type names, so `(pid)` is a parenthesised expression). */
@@ -197,6 +198,15 @@ function findProduction<P extends { idx: number; definition: IProduction[] }>(
   }
 }
 
+/**
+ * The token types, once Chevrotain has analysed their categories (tokens.ts makes them without): the Lexer's
+ * constructor does it, and the parser's picks its token matcher by looking at the categories before it does.
+ */
+function tokensAnalysed(): TokenType[] {
+  getLexer(); // built now rather than at the first lex: every parse needs it
+  return T.allTokens;
+}
+
 /** The grammar model scripts/build.mjs recorded (lang/grammar-saved.ts); absent when running from source. */
 declare const __SCRY_GRAMMAR__: string | undefined;
 
@@ -223,7 +233,7 @@ export class ScryParser extends CstParser {
    * the bundle (none from source). A parser that validates always records.
    */
   constructor(errorMessageProvider: IParserErrorMessageProvider, validate: boolean, saved = builtGrammar()) {
-    super(T.allTokens, {
+    super(tokensAnalysed(), {
       maxLookahead: 1,
       recoveryEnabled: false,
       skipValidations: !validate,
