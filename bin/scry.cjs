@@ -112,4 +112,19 @@ process.once('exit', () => {
 marks.push(['compile bundle', now()]);
 const mod = { exports: {} };
 const bundleRequire = Module.createRequire(bundle);
+// What escapes the bundle, Node prints with the offending source line: a minified line of ~100 KB. A set-up
+// problem the bundle names (the native addon missing or unloadable, met as the modules load or at the first
+// write to a pipe) is one line here instead, exit 1, written with fs.writeSync (stderr may be the broken part);
+// anything else goes on to Node's own handling, as before.
+process.on('uncaughtException', function setupProblem(e) {
+  if (e instanceof Error && e.message.startsWith('scry: ')) {
+    const why = e.cause instanceof Error ? `: ${e.cause.message.split('\n')[0]}` : '';
+    fs.writeSync(2, `${e.message}${why}\n`);
+    process.exit(1);
+  }
+  process.removeListener('uncaughtException', setupProblem);
+  process.nextTick(() => {
+    throw e;
+  });
+});
 script.runInThisContext()(mod.exports, bundleRequire, mod, bundle, path.dirname(bundle));

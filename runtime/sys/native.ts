@@ -95,7 +95,10 @@ export function native(): NativeBinding {
     try {
       binding = createRequire(import.meta.url)(path) as NativeBinding;
     } catch (cause) {
-      throw new Error(`scry: cannot load native addon ${path}`, { cause });
+      const named = process.env['SCRY_NATIVE'] ? ' (SCRY_NATIVE names it: unset it or fix the path)' : '';
+      throw new Error(`scry: cannot load native addon ${path}${named}; rebuild it with \`npm run install\``, {
+        cause,
+      });
     }
   }
   return binding;

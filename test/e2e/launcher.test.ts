@@ -63,5 +63,14 @@ if (requireRoot('e2e launcher')) {
     assert.ok(existsSync(`${bundle}.cachey-2`), 'no cachey-2 after a run that attached');
   });
 
+  test('an addon that cannot be loaded is one line that says what to do, not a stack over the minified bundle', async () => {
+    // stdout a pipe, as here: the bundle's stdio set-up loads the addon as its modules load
+    const r = await runScry(['-q', '-e', 'BEGIN { exit(); }'], { SCRY_NATIVE: '/nonexistent/scry_native.node' });
+    assert.is(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^scry: cannot load native addon \/nonexistent\/scry_native\.node \(SCRY_NATIVE names it/);
+    assert.match(r.stderr, /npm run install/);
+    assert.ok(!/\n\s+at /.test(r.stderr) && r.stderr.length < 400, r.stderr.slice(0, 400));
+  });
+
   test.run();
 }
