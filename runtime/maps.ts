@@ -12,6 +12,7 @@ import {
   mapLookup,
   mapLookupBatch,
   mapUpdate,
+  perCpuStride,
   possibleCpus,
 } from './sys/index.ts';
 import { TseriesCollector, reduceSlot } from './tseries.ts';
@@ -122,7 +123,7 @@ type EntryVisitor = (key: DataView, koff: number, value: DataView, voff: number)
  */
 function entriesOf(fd: number, spec: MapSpec, ncpu: number, mode: MapReadMode, visit: EntryVisitor): void {
   if (mode !== 'per-key' && batchEntries(fd, spec, ncpu, mode === 'batch', visit)) return;
-  const value = new Uint8Array(Math.ceil(spec.valueSize / 8) * 8 * ncpu);
+  const value = new Uint8Array(perCpuStride(spec.valueSize) * ncpu);
   const vview = new DataView(value.buffer);
   for (const key of allKeys(fd, spec.keySize)) {
     if (mapLookup(fd, key, value)) visit(new DataView(key.buffer), 0, vview, 0);
@@ -143,7 +144,7 @@ function batchEntries(fd: number, spec: MapSpec, ncpu: number, required: boolean
   const ks = spec.keySize;
   // the kernel packs values at value_size (per-CPU: round_up(value_size, 8) per possible CPU), keys at key_size
   const percpu = perCpu(spec);
-  const vs = percpu ? Math.ceil(spec.valueSize / 8) * 8 * ncpu : spec.valueSize;
+  const vs = percpu ? perCpuStride(spec.valueSize) * ncpu : spec.valueSize;
   // batches grow while they come back full, up to what the map can hold (or BATCH_BYTES)
   const most = Math.min(spec.maxEntries, Math.max(FIRST_BATCH, Math.floor(BATCH_BYTES / (ks + vs))));
   let count = Math.min(FIRST_BATCH, most);
@@ -193,7 +194,7 @@ export function snapshotMap(
   const layout = spec.user;
   if (!layout) throw new Error(`map ${spec.name} is not a script map`);
   const ncpu = cpuCount(spec);
-  const stride = Math.ceil(spec.valueSize / 8) * 8;
+  const stride = perCpuStride(spec.valueSize);
   const v = layout.value;
   const entries: MapEntry[] = [];
   const histograms = new Map<string, { keys: readonly Value[]; buckets: bigint[]; total: bigint }>();
@@ -314,7 +315,7 @@ function mergeCpus(
 
 /** clear(@m): delete every entry (an array's, which cannot go: every byte, its set words too, made zero). */
 export function clearMap(fd: number, spec: MapSpec): void {
-  const zero = new Uint8Array(Math.ceil(spec.valueSize / 8) * 8 * cpuCount(spec));
+  const zero = new Uint8Array(perCpuStride(spec.valueSize) * cpuCount(spec));
   const array = spec.user?.setWord !== undefined;
   for (const key of allKeys(fd, spec.keySize)) {
     if (array) mapUpdate(fd, key, zero, BPF_EXIST);
@@ -324,7 +325,7 @@ export function clearMap(fd: number, spec: MapSpec): void {
 
 /** zero(@m): keep every entry, with all its bytes (on every CPU) set to zero, as bpftrace does. */
 export function zeroMap(fd: number, spec: MapSpec): void {
-  const stride = Math.ceil(spec.valueSize / 8) * 8;
+  const stride = perCpuStride(spec.valueSize);
   const zero = new Uint8Array(stride * cpuCount(spec));
   const setWord = spec.user?.setWord;
   if (setWord !== undefined) {

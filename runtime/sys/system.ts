@@ -48,7 +48,12 @@ export function onlineCpus(): number[] {
   return parseCpuList(readFileSync('/sys/devices/system/cpu/online', 'utf8'));
 }
 
+/** One CPU's room for a value of a per-CPU map in what the kernel reads and writes: round_up(valueSize, 8). */
+export function perCpuStride(valueSize: number): number {
+  return Math.ceil(valueSize / 8) * 8;
+}
+
 /** Bytes of one user-space value buffer of a per-CPU map: round_up(valueSize, 8) per possible CPU. */
 export function percpuValueSize(valueSize: number): number {
-  return Math.ceil(valueSize / 8) * 8 * possibleCpus().length;
+  return perCpuStride(valueSize) * possibleCpus().length;
 }

@@ -80,8 +80,7 @@ function emitAggregation(g: Gen, target: MapExpr, c: CallExpr): void {
  */
 function emitArrayAggregation(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec): void {
   const e = g.e;
-  const setWord = spec.user!.setWord;
-  if (setWord === undefined) throw new Error(`${spec.name}: a per-CPU array aggregation without its set word`);
+  const setWord = arraySetWord(spec)!;
   scoped(g, () => {
     const operand = allocOrFail(g, 8, c.span);
     if (c.name === 'count') e.emit(stSlot(8, operand, 1));
@@ -98,6 +97,14 @@ function emitArrayAggregation(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpe
   });
 }
 
+/** Where a per-CPU array aggregation's "set" word sits (layout.ts perCpuArrayEntries); undefined for a hash. */
+function arraySetWord(spec: MapSpec): number | undefined {
+  if (spec.kind !== 'percpu_array') return undefined;
+  const at = spec.user!.setWord;
+  if (at === undefined) throw new Error(`${spec.name}: a per-CPU array aggregation without its set word`);
+  return at;
+}
+
 /** avg/stats: [count, total] for this CPU; user space divides. */
 function emitStats(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec): void {
   const e = g.e;
@@ -110,9 +117,7 @@ function emitStats(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec): void {
     const done = e.freshLabel('stats.end');
     lookup(g, spec.name, key);
     // a per-CPU array's element always exists (layout.ts perCpuArrayEntries): no insert path, the set word marked
-    const setWord = spec.kind === 'percpu_array' ? spec.user!.setWord : undefined;
-    if (spec.kind === 'percpu_array' && setWord === undefined)
-      throw new Error(`${spec.name}: a per-CPU array aggregation without its set word`);
+    const setWord = arraySetWord(spec);
     e.emit(jmpImm('jeq', R0, 0, setWord === undefined ? init : done), ldSlot(8, R1, operand));
     e.emit(ldx(8, R2, R0, 0), alu64Imm('add', R2, 1), stx(8, R0, R2, 0));
     e.emit(ldx(8, R2, R0, 8), alu64Reg('add', R2, R1), stx(8, R0, R2, 8));
@@ -146,10 +151,9 @@ function emitHistogram(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec, valu
     const init = e.freshLabel('hist.init');
     const done = e.freshLabel('hist.end');
     lookup(g, spec.name, key);
-    if (spec.kind === 'percpu_array') {
+    const setWord = arraySetWord(spec);
+    if (setWord !== undefined) {
       // an element per bucket (layout.ts perCpuArrayEntries), which always exists: add 1, mark it set
-      const setWord = spec.user!.setWord;
-      if (setWord === undefined) throw new Error(`${spec.name}: a per-CPU array histogram without its set word`);
       e.emit(jmpImm('jeq', R0, 0, done), ldx(8, R1, R0, 0), alu64Imm('add', R1, 1), stx(8, R0, R1, 0));
       e.emit(st(8, R0, setWord, 1));
       e.place(done);
