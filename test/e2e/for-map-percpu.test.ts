@@ -5,34 +5,12 @@
 //
 // A copy of `true` with a name of its own runs 3 times on one CPU and 2 times on another; then a second copy,
 // pinned to the second CPU, makes the probe that reads the maps. Reading one CPU's share would give 2, not 5.
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NOTIFY, startScry } from '../helpers/cli.ts';
+import { commandsOnCpus, twoCpus } from '../helpers/cpus.ts';
 import { requireTracepoint } from '../helpers/kernel.ts';
-
-/** Online CPU numbers from /sys (e.g. "0-3,6"). */
-function onlineCpus(): number[] {
-  const cpus: number[] = [];
-  for (const part of readFileSync('/sys/devices/system/cpu/online', 'utf8').trim().split(',')) {
-    const [a, b] = part.split('-').map(Number);
-    for (let c = a!; c <= (b ?? a!); c++) cpus.push(c);
-  }
-  return cpus;
-}
-
-function twoCpus(suite: string): [number, number] | undefined {
-  const cpus = onlineCpus();
-  const taskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-  if (cpus.length >= 2 && taskset) return [cpus[0]!, cpus[1]!];
-  process.stderr.write(
-    `SKIP ${suite}: ${taskset ? `needs 2 online CPUs, found ${cpus.length}` : 'needs taskset (util-linux)'}\n`,
-  );
-  return undefined;
-}
 
 const suite = 'e2e for-map and reads over per-CPU maps';
 const cpus = requireTracepoint(suite, 'syscalls/sys_enter_exit_group') ? twoCpus(suite) : undefined;
@@ -40,14 +18,9 @@ const cpus = requireTracepoint(suite, 'syscalls/sys_enter_exit_group') ? twoCpus
 if (cpus) {
   test('for loops and @m[key] reads see count/sum/min/max/avg over all CPUs, as print(@m) does', async () => {
     const [a, b] = cpus;
-    const dir = mkdtempSync(join(tmpdir(), 'scry-pcpu-'));
     const worker = `pcw${process.pid}`.slice(0, 15);
     const reader = `pcr${process.pid}`.slice(0, 15);
-    const trueBin = ['/usr/bin/true', '/bin/true'].find((p) => existsSync(p))!;
-    for (const name of [worker, reader]) {
-      copyFileSync(trueBin, join(dir, name));
-      chmodSync(join(dir, name), 0o755);
-    }
+    const cmds = commandsOnCpus([worker, reader]);
     const prog = `
       tracepoint:syscalls:sys_enter_exit_group /comm == "${worker}"/ {
         @c[comm] = count(); @s[comm] = sum(cpu + 1); @mn[comm] = min(cpu * 10 + 5); @mx[comm] = max(cpu * 10 + 5);
@@ -66,8 +39,8 @@ if (cpus) {
     try {
       const s = startScry(['-q', '-e', prog], { [NOTIFY]: '1' });
       await s.waitForStdout(NOTIFY);
-      for (const cpu of [a, a, a, b, b]) spawnSync('taskset', ['-c', String(cpu), join(dir, worker)]);
-      spawnSync('taskset', ['-c', String(b), join(dir, reader)]);
+      for (const cpu of [a, a, a, b, b]) cmds.run(worker, cpu);
+      cmds.run(reader, b);
       const r = await s.finished;
       assert.is(r.code, 0, r.stderr);
       const sum = 3 * (a + 1) + 2 * (b + 1);
@@ -96,7 +69,7 @@ if (cpus) {
       ] as const)
         assert.ok(r.stdout.includes(`@${map}[${worker}]: ${v}\n`), `@${map}: ${r.stdout}`);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(cmds.dir, { recursive: true, force: true });
     }
   });
 }

@@ -7,52 +7,16 @@
 //
 // Copies of `true` with names of their own make the events: the worker runs 3 times on one CPU and 2 times on
 // another, then the reader, on the second CPU, reads the maps in a probe. One CPU's share would be 3 or 2, not 5.
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BPF_FUNC } from '../../compiler/asm/index.ts';
 import { compileScript, ScriptRun } from '../../repl/script-run.ts';
 import { NOTIFY, startScry } from '../helpers/cli.ts';
-import { requireTracepoint, skipCheck } from '../helpers/kernel.ts';
+import { commandsOnCpus, twoCpus } from '../helpers/cpus.ts';
+import { requireTracepoint } from '../helpers/kernel.ts';
 
 const suite = 'e2e keyless count/sum in per-CPU arrays';
-
-function onlineCpus(): number[] {
-  const cpus: number[] = [];
-  for (const part of readFileSync('/sys/devices/system/cpu/online', 'utf8').trim().split(',')) {
-    const [a, b] = part.split('-').map(Number);
-    for (let c = a!; c <= (b ?? a!); c++) cpus.push(c);
-  }
-  return cpus;
-}
-
-function twoCpus(): [number, number] | undefined {
-  const cpus = onlineCpus();
-  const taskset = spawnSync('taskset', ['-c', String(cpus[0] ?? 0), 'true']).status === 0;
-  if (cpus.length >= 2 && taskset) return [cpus[0]!, cpus[1]!];
-  skipCheck(suite, taskset ? `needs 2 online CPUs, found ${cpus.length}` : 'needs taskset (util-linux)');
-  return undefined;
-}
-
-/** Copies of `true` named `names` in a fresh folder (their comm is their name). */
-function commands(names: readonly string[]): { dir: string; run(name: string, cpu: number): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'scry-pcpu-array-'));
-  const trueBin = ['/usr/bin/true', '/bin/true'].find((p) => existsSync(p))!;
-  for (const name of names) {
-    copyFileSync(trueBin, join(dir, name));
-    chmodSync(join(dir, name), 0o755);
-  }
-  return {
-    dir,
-    run: (name, cpu) => {
-      const r = spawnSync('taskset', ['-c', String(cpu), join(dir, name)]);
-      assert.is(r.status, 0, `taskset -c ${cpu} ${name}: ${r.stderr}`);
-    },
-  };
-}
 
 /** The BPF maps process `pid` holds, as the kernel describes them (/proc/PID/fdinfo). */
 function kernelMaps(pid: number): { type: number; keySize: number; valueSize: number; maxEntries: number }[] {
@@ -79,7 +43,7 @@ function kernelMaps(pid: number): { type: number; keySize: number; valueSize: nu
 const PERCPU_HASH = 5;
 const PERCPU_ARRAY = 6;
 
-const cpus = requireTracepoint(suite, 'syscalls/sys_enter_exit_group') ? twoCpus() : undefined;
+const cpus = requireTracepoint(suite, 'syscalls/sys_enter_exit_group') ? twoCpus(suite) : undefined;
 
 if (cpus) {
   const [a, b] = cpus;
@@ -88,7 +52,7 @@ if (cpus) {
   const reader = `pr${tag}`;
 
   test('maps, printed text and JSON, reads in a probe: sums over CPUs; unassigned maps print nothing', async () => {
-    const cmds = commands([worker, reader]);
+    const cmds = commandsOnCpus([worker, reader]);
     const prog = `
       BEGIN {
         @zero = sum(0); @z = sum(7); zero(@z); @cl = count(); clear(@cl); @d = count(); delete(@d);
@@ -212,7 +176,7 @@ if (cpus) {
           `${p.name}: map_update_elem at slot ${i / 8}`,
         );
     }
-    const cmds = commands([worker]);
+    const cmds = commandsOnCpus([worker]);
     const run = ScriptRun.start(program, { sink: { event: () => {}, end: () => {} } });
     try {
       const values = (name: string) => run.snapshot(name)?.entries.map((e) => e.value);
