@@ -5,6 +5,7 @@
 // reads at run time (the program is compiled with CompileOptions.runtimeParams: the values are written to
 // PARAMS_MAP when it loads). Positional parameters are fixed when scry compiles, so a program that reads
 // them is refused at --aot time, and the executable refuses them (bpftrace's AOT binaries take none either).
+import { stderr, stdout } from './stdio.ts';
 import {
   closeSync,
   constants,
@@ -80,12 +81,12 @@ export function compileAot(
   const max = Number(process.env['BPFTRACE_MAX_STRLEN'] ?? 64);
   const pre = aotPrecheck(ast, Number.isSafeInteger(max) && max > 1 ? max : 64);
   if ('error' in pre) {
-    process.stderr.write(renderDiagnostics([error(pre.error, undefined, pre.hints)]));
+    stderr.write(renderDiagnostics([error(pre.error, undefined, pre.hints)]));
     return 1;
   }
   const result = recompile(pre.namedArgs);
   if (!result.program) {
-    process.stderr.write(renderDiagnostics(result.diagnostics));
+    stderr.write(renderDiagnostics(result.diagnostics));
     return 1;
   }
   return writeAot(file, result.program, ast);
@@ -97,7 +98,7 @@ export function writeAot(file: string, program: CompiledProgram, ast: Program): 
   try {
     launcher = realpathSync(process.argv[1] ?? '');
   } catch {
-    process.stderr.write(`ERROR: --aot: cannot find scry's own launcher (${process.argv[1]})\n`);
+    stderr.write(`ERROR: --aot: cannot find scry's own launcher (${process.argv[1]})\n`);
     return 1;
   }
   const payload: Payload = { format: FORMAT, version: VERSION, program, params: namedParamDecls(ast) };
@@ -124,7 +125,7 @@ export function writeAot(file: string, program: CompiledProgram, ast: Program): 
   } catch (e) {
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
-    process.stderr.write(`ERROR: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    stderr.write(`ERROR: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 1;
   }
   return 0;
@@ -148,7 +149,7 @@ OPTIONS:
 export function aotRun(argv: readonly string[]): { exit: number } | { program: CompiledProgram; opts: CliOptions } {
   const [self = 'aot', ...args] = argv;
   const fail = (message: string, hints: string[] = []): { exit: number } => {
-    process.stderr.write(`ERROR: ${message}\n${hints.map((h) => `HINT: ${h}\n`).join('')}`);
+    stderr.write(`ERROR: ${message}\n${hints.map((h) => `HINT: ${h}\n`).join('')}`);
     return { exit: 1 };
   };
   const scryArgs: string[] = [];
@@ -156,11 +157,11 @@ export function aotRun(argv: readonly string[]): { exit: number } | { program: C
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-h' || a === '--help') {
-      process.stdout.write(aotUsage(self));
+      stdout.write(aotUsage(self));
       return { exit: 0 };
     }
     if (a === '-V' || a === '--version') {
-      process.stdout.write(`scry v${VERSION}\n`);
+      stdout.write(`scry v${VERSION}\n`);
       return { exit: 0 };
     }
     if (a === '-q' || a === '-v') scryArgs.push(a);
@@ -202,7 +203,7 @@ export function aotRun(argv: readonly string[]): { exit: number } | { program: C
 
 function namedProblem(p: NamedParamProblem): number {
   const hints = p.hints.map((h) => `HINT: ${h}\n`).join('');
-  process.stderr.write(p.message ? `ERROR: ${p.message}\n${hints}` : hints);
+  stderr.write(p.message ? `ERROR: ${p.message}\n${hints}` : hints);
   return 1;
 }
 

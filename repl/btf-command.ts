@@ -1,6 +1,7 @@
 // `scry btf dump [--format c] [TYPE…] [--file PATH] [--base PATH]`: kernel types as a C header (a vmlinux.h),
 // laid out as `bpftool btf dump file … format c` lays it out. Module BTF (/sys/kernel/btf/<module>) is split
 // BTF: it is read on top of vmlinux's, and, as with bpftool, the header holds vmlinux's types and the module's.
+import { stderr, stdout } from './stdio.ts';
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { cHeader, closest, type BtfTypes } from '../lang/index.ts';
@@ -30,14 +31,14 @@ type Parsed = { ok: true; args: DumpArgs } | { ok: false; exit: number; message?
 export function btfCommand(argv: readonly string[]): number {
   const parsed = parseDumpArgs(argv);
   if (!parsed.ok) {
-    if (parsed.message === undefined) process.stdout.write(btfUsage);
-    else process.stderr.write(`ERROR: ${parsed.message}\n${parsed.hint ? `HINT: ${parsed.hint}\n` : ''}`);
+    if (parsed.message === undefined) stdout.write(btfUsage);
+    else stderr.write(`ERROR: ${parsed.message}\n${parsed.hint ? `HINT: ${parsed.hint}\n` : ''}`);
     return parsed.exit;
   }
   const { args } = parsed;
   const btf = readTypes(args);
   if (typeof btf === 'string') {
-    process.stderr.write(`ERROR: ${btf}\n`);
+    stderr.write(`ERROR: ${btf}\n`);
     return 1;
   }
   const roots: number[] = [];
@@ -46,7 +47,7 @@ export function btfCommand(argv: readonly string[]): number {
     if (id === undefined) {
       const names = typeNames(btf);
       const near = names.get(closest(name.replace(/^(struct|union|enum)\s+/, ''), names.keys()) ?? '');
-      process.stderr.write(
+      stderr.write(
         `ERROR: no type '${name}' in ${args.file}\n` +
           (near ? `HINT: did you mean '${near}'?\n` : `HINT: name a struct, union, enum or typedef: 'struct file'\n`),
       );
@@ -55,8 +56,8 @@ export function btfCommand(argv: readonly string[]): number {
     roots.push(id);
   }
   const header = cHeader(btf, roots.length > 0 ? { roots } : {});
-  for (const w of header.warnings) process.stderr.write(`WARNING: ${w}\n`);
-  process.stdout.write(header.text);
+  for (const w of header.warnings) stderr.write(`WARNING: ${w}\n`);
+  stdout.write(header.text);
   return 0;
 }
 

@@ -1,4 +1,5 @@
 // The scry command line: parse options, run the pipeline, report mistakes once, exit with the right code.
+import { stderr, stdout } from './stdio.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { compileSource, disasmListing, type CompiledProgram } from '../compiler/index.ts';
 import { error, renderDiagnostics, type Diagnostic } from '../lang/index.ts';
@@ -25,7 +26,7 @@ import { ViewStore } from './view/store.ts';
 import { MetricsListenError, servingNote, startMetricsServer, type MetricsServer } from './metrics/server.ts';
 
 function fail(diags: readonly Diagnostic[]): number {
-  process.stderr.write(renderDiagnostics(diags));
+  stderr.write(renderDiagnostics(diags));
   return 1;
 }
 
@@ -53,9 +54,9 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   }
   const parsed = parseArgs(argv);
   if (!parsed.ok) {
-    if (parsed.out) process.stdout.write(parsed.out);
+    if (parsed.out) stdout.write(parsed.out);
     if (parsed.message)
-      process.stderr.write(
+      stderr.write(
         `ERROR: ${parsed.message}\n${(parsed.hints ?? []).map((h) => `HINT: ${h}\n`).join('')}${parsed.usage ? shortUsage : ''}`,
       );
     return parsed.exit;
@@ -65,10 +66,10 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   if (opts.timings || process.env['SCRY_TIMINGS'] === '1')
     process.once('exit', () => {
       mark('exit');
-      process.stderr.write(timingsText());
+      stderr.write(timingsText());
     });
   if (opts.info) {
-    process.stdout.write(kernelInfoText(`scry v${VERSION} (bpftrace ${BPFTRACE_COMPAT} compatible)`));
+    stdout.write(kernelInfoText(`scry v${VERSION} (bpftrace ${BPFTRACE_COMPAT} compatible)`));
     return 0;
   }
   if (opts.list) return list(opts);
@@ -82,7 +83,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     try {
       text = readFileSync(opts.file === '-' ? 0 : opts.file, 'utf8');
     } catch (e) {
-      process.stderr.write(
+      stderr.write(
         opts.file === '-'
           ? `ERROR: cannot read the program from stdin: ${errnoText(e)}\n`
           : `ERROR: failed to open file '${opts.file}': ${errnoText(e)}\n`,
@@ -93,7 +94,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   } else {
     // no program: the REPL (node:repl and completion load only now); everything it does needs privileges
     if (opts.metrics) {
-      process.stderr.write(
+      stderr.write(
         "ERROR: --metrics serves a program's maps, and no program was given\nHINT: scry --metrics -e 'tracepoint:syscalls:sys_enter_openat { @opens[comm] = count(); }'\n",
       );
       return 1;
@@ -130,7 +131,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   });
   const result = compileSource(text, hostKernelInfo(), compileOptions);
   if (opts.debug.includes('ast') && result.ast)
-    process.stdout.write(
+    stdout.write(
       JSON.stringify(result.ast, (k, v) => (k === 'file' ? undefined : typeof v === 'bigint' ? v.toString() : v), 2) +
         '\n',
     );
@@ -140,13 +141,13 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   if (named) {
     // bpftrace's words, without a source position: the mistake is on the command line
     const hints = named.hints.map((h) => `HINT: ${h}\n`).join('');
-    process.stderr.write(named.message ? `ERROR: ${named.message}\n${hints}` : hints);
+    stderr.write(named.message ? `ERROR: ${named.message}\n${hints}` : hints);
     return 1; // --help too, as in bpftrace (the run did not happen)
   }
   if (!result.program) return fail(shown);
-  if (shown.length) process.stderr.write(renderDiagnostics(shown));
+  if (shown.length) stderr.write(renderDiagnostics(shown));
   if (opts.pid !== undefined && !processExists(opts.pid)) {
-    process.stderr.write(`ERROR: no process with PID ${opts.pid}\n`);
+    stderr.write(`ERROR: no process with PID ${opts.pid}\n`);
     return 1;
   }
   if (opts.debug.includes('bytecode-unopt')) {
@@ -181,14 +182,14 @@ function list(opts: CliOptions): number {
       try {
         text = readFileSync(opts.listArg, 'utf8');
       } catch (e) {
-        process.stderr.write(`ERROR: failed to open file '${opts.listArg}': ${errnoText(e)}\n`);
+        stderr.write(`ERROR: failed to open file '${opts.listArg}': ${errnoText(e)}\n`);
         return 1;
       }
       return listProgram(text, opts.listArg, opts);
     } else {
       // bpftrace's warning, word for word: a name with a dot and no ':' or '*' was probably meant as a file
       if (opts.listArg.includes('.') && !/[:*]/.test(opts.listArg) && !opts.noWarnings)
-        process.stderr.write(
+        stderr.write(
           `WARNING: It appears that '${opts.listArg}' is a filename but the file does not exist. Treating '${opts.listArg}' as a search pattern.\n`,
         );
       what = opts.listArg === '*' ? undefined : opts.listArg;
@@ -201,7 +202,7 @@ function list(opts: CliOptions): number {
     if (e instanceof ScryRuntimeError) return fail([error(e.message, e.span, e.hints)]);
     throw e;
   }
-  process.stdout.write(names.length ? `${names.join('\n')}\n` : '');
+  stdout.write(names.length ? `${names.join('\n')}\n` : '');
   return 0;
 }
 
@@ -225,7 +226,7 @@ function listProgram(text: string, name: string, opts: CliOptions): number {
     if (a.provider !== 'BEGIN' && a.provider !== 'END')
       lines.add(ratedProviders.has(a.provider) ? a.text.replace(/:[^:]*$/, ':') : a.text);
   // sorted, as every listing is
-  process.stdout.write(
+  stdout.write(
     [...lines]
       .sort()
       .map((l) => `${l}\n`)
@@ -254,7 +255,7 @@ function errnoText(e: unknown): string {
 
 function printBytecode(p: CompiledProgram): void {
   for (const prog of p.programs)
-    process.stdout.write(`${prog.attach.text}:\n${disasmListing(prog.bytecode, prog.sourceMap, prog.relocations)}\n`);
+    stdout.write(`${prog.attach.text}:\n${disasmListing(prog.bytecode, prog.sourceMap, prog.relocations)}\n`);
 }
 
 async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number> {
@@ -262,7 +263,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
   try {
     writer = openWriter({ file: opts.output, mode: opts.buffering });
   } catch (e) {
-    process.stderr.write(
+    stderr.write(
       `ERROR: cannot open ${opts.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
     );
     return 1;
@@ -275,7 +276,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     } catch (e) {
       writer.close();
       if (!(e instanceof MetricsListenError)) throw e;
-      process.stderr.write(`ERROR: ${e.message}\n${e.hints.map((h) => `HINT: ${h}\n`).join('')}`);
+      stderr.write(`ERROR: ${e.message}\n${e.hints.map((h) => `HINT: ${h}\n`).join('')}`);
       return 1;
     }
   }
@@ -288,7 +289,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     } catch (e) {
       writer.close();
       await metrics?.close();
-      process.stderr.write(`ERROR: cannot run '${opts.command}': ${(e as Error).message}\n`);
+      stderr.write(`ERROR: cannot run '${opts.command}': ${(e as Error).message}\n`);
       return 1;
     }
   }
@@ -334,7 +335,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     if (metrics) {
       metrics.serve(running);
       // -q keeps it quiet, unless the kernel chose the port (no one could find it otherwise)
-      if (!opts.quiet || opts.metrics!.port === 0) process.stderr.write(servingNote(metrics, opts.metrics!));
+      if (!opts.quiet || opts.metrics!.port === 0) stderr.write(servingNote(metrics, opts.metrics!));
     }
     if (opts.pid !== undefined) unwatchPid = watchProcessExit(opts.pid, () => void running.stop());
     // settles once the command has been exec'd (undefined) or could not be (the error)
@@ -354,7 +355,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     const code = await running.done;
     const failed = await execFailure;
     if (!failed) return code;
-    process.stderr.write(`ERROR: cannot run '${opts.command}': ${execMessage(failed)}\n`);
+    stderr.write(`ERROR: cannot run '${opts.command}': ${execMessage(failed)}\n`);
     return 1;
   } finally {
     for (const [sig, handler] of signals) process.off(sig, handler);
@@ -392,7 +393,7 @@ function execMessage(e: Error): string {
 function wantsLiveView(compiled: CompiledProgram, opts: CliOptions): boolean {
   // -o sends the output elsewhere; with -c the command writes to the same terminal, which Ink cannot redraw around
   if (opts.noView || opts.format !== 'text' || opts.output !== undefined || opts.command !== undefined) return false;
-  return Boolean(process.stdout.isTTY) && compiled.maps.some((m) => m.user !== undefined);
+  return Boolean(stdout.isTTY) && compiled.maps.some((m) => m.user !== undefined);
 }
 
 /**
@@ -418,7 +419,7 @@ async function liveView(
       }
     }
   } catch (e) {
-    process.stderr.write(`scry: no live view (${(e as Error).message}); printing as text\n`);
+    stderr.write(`scry: no live view (${(e as Error).message}); printing as text\n`);
   }
   view.quit = undefined;
   store.detach(writer);

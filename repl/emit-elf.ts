@@ -2,6 +2,7 @@
 // `-d bytecode --relocs`: that object's code with its relocation records. The object's code is compiled for
 // any kernel: no cpu v4 signed division (Linux 6.6) and no optimizer (its rewrites would move the instructions
 // CO-RE records point at), and every kernel struct member access carries a CO-RE byte-offset relocation.
+import { stderr, stdout } from './stdio.ts';
 import { writeFileSync } from 'node:fs';
 import { buildObject, compileSource, disasmListing, type CompileSourceOptions } from '../compiler/index.ts';
 import { error, renderDiagnostics, type Diagnostic, type Span } from '../lang/index.ts';
@@ -32,10 +33,10 @@ export function emitElf(text: string, options: CompileSourceOptions, opts: CliOp
     );
   const object = buildObject(result.program, btf);
   if ('error' in object) return fail([error(object.error, object.span, [...object.hints])]);
-  if (notes.length && !opts.noWarnings) process.stderr.write(renderDiagnostics(notes));
+  if (notes.length && !opts.noWarnings) stderr.write(renderDiagnostics(notes));
   if (opts.relocs)
     for (const p of object.programs)
-      process.stdout.write(
+      stdout.write(
         `${p.attach.text} (section ${p.section}, ${p.symbol}):\n${disasmListing(p.code, p.spec.sourceMap, [], p.relocs)}\n`,
       );
   if (opts.emitElf === undefined) return 0;
@@ -60,6 +61,6 @@ const warning = (message: string, span?: Span, hints?: string[]): Diagnostic => 
 });
 
 function fail(diags: readonly Diagnostic[]): number {
-  process.stderr.write(renderDiagnostics(diags));
+  stderr.write(renderDiagnostics(diags));
   return 1;
 }

@@ -1,21 +1,12 @@
 // The bundled CLI's entry point.
 import './no-inspector.ts'; // first: no window in which SIGUSR1 opens Node's inspector
-import { finishStdio } from './stdio.ts'; // before anything touches process.stdout
+import { finishStdio, stderr } from './stdio.ts'; // before anything touches process.stdout
 import { main } from './cli.ts';
 import { mark, noteInheritedDescriptors } from '../runtime/index.ts';
 
 mark('modules (top level)');
 
 noteInheritedDescriptors(); // before scry opens anything: what the -c command is to get besides stdio
-
-// A closed pipe (`scry … | head`) ends the run quietly, as it does for other Unix tools; the kernel
-// releases every BPF object with the process.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
-}
 
 main(process.argv.slice(2)).then(
   (code) => {
@@ -28,7 +19,7 @@ main(process.argv.slice(2)).then(
   },
   (e) => {
     // Only bugs reach here: user mistakes and environment failures are reported as diagnostics.
-    process.stderr.write(`scry: internal error (please report it): ${(e as Error).stack ?? e}\n`);
+    stderr.write(`scry: internal error (please report it): ${(e as Error).stack ?? e}\n`);
     process.exitCode = 2;
   },
 );

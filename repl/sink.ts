@@ -1,4 +1,5 @@
 // Where trace events go when not in the live view: bpftrace-compatible text, or JSON lines.
+import { stdout } from './stdio.ts';
 import { renderDiagnostic } from '../lang/index.ts';
 import { benchmarkJson, benchmarkText, type OutputSink, type TraceEvent } from '../runtime/index.ts';
 import { jsonEvent } from './print/json.ts';
@@ -20,7 +21,7 @@ export function notifyingAttached(sink: OutputSink): OutputSink {
       sink.event(e);
       if (e.kind === 'attached') {
         sink.flush?.();
-        process.stdout.write(`${NOTIFY}\n`);
+        stdout.write(`${NOTIFY}\n`);
       }
     },
   };

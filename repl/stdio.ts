@@ -1,17 +1,30 @@
-// stdout and stderr as scry was given them. Node opens a pipe or socket on fd 1/2 through libuv, which sets
-// O_NONBLOCK on the open file description: a flag the other processes sharing it see too, so their writes
-// start failing with EAGAIN (`(scry -l | grep x) 2>&1 | slow-reader`). Here such descriptors keep their flags
-// (bpftrace leaves them alone too), and are written only as far as they have room (a pipe: its size less
-// what it holds; a socket: while it polls writable), so scry never blocks in write(2): the rest waits in a
-// queue whose length tells the session to stop reading events (the kernel then counts them as lost) instead
-// of growing without bound, and signals are served while a reader is slow. Terminals and files keep Node's
-// own streams (libuv reopens a terminal; a file is written synchronously already). Imported for its effect,
-// first thing: before anything touches process.stdout.
+// stdout and stderr as scry was given them, written without Node's streams: loading node:stream (and the
+// stdout stream Node builds on it) is ~6 ms of every start, for output that is either synchronous already (a
+// file, a terminal, /dev/null: Node writes those with write(2) too) or better served here (a pipe, below).
+// Node opens a pipe or socket on fd 1/2 through libuv, which sets O_NONBLOCK on the open file description: a
+// flag the other processes sharing it see too, so their writes start failing with EAGAIN (`(scry -l | grep x)
+// 2>&1 | slow-reader`). Here such descriptors keep their flags (bpftrace leaves them alone too), and are written
+// only as far as they have room (a pipe: its size less what it holds; a socket: while it polls writable), so
+// scry never blocks in write(2): the rest waits in a queue whose length tells the session to stop reading
+// events (the kernel then counts them as lost) instead of growing without bound, and signals are served while
+// a reader is slow. What else touches process.stdout or process.stderr (the REPL, the live view, a warning
+// from Node) gets Node's own stream for a terminal or a file, and for a pipe a stream over the same queue, so
+// that output stays in order. Imported for its effect, first thing: before anything touches process.stdout.
 import { fstatSync, writeSync, type Stats } from 'node:fs';
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { native } from '../runtime/index.ts';
 
+/** Where scry's own output goes: write() never blocks on a pipe and never throws for a reader that left. */
+export interface Output {
+  readonly fd: number;
+  readonly isTTY: boolean;
+  write(chunk: string | Uint8Array): void;
+  /** bytes written but not yet taken by the reader (only a pipe or socket holds any) */
+  readonly backlog: number;
+}
+
 const FIONREAD = 0x541b;
+const TCGETS = 0x5401;
 const F_GETPIPE_SZ = 1032;
 const PAGE = 4096;
 /** at exit, how long a reader that takes nothing is waited for */
@@ -25,28 +38,58 @@ const POLLHUP = 16;
 /** bytes written to a writable socket at a time */
 const SOCKET_STEP = 16384;
 
+/**
+ * A write that failed: a reader that has gone (EPIPE) ends the run quietly, as it does for other Unix tools
+ * (`scry … | head`); anything else (a full disk under `> file`) ends it with the reason. The kernel releases
+ * every BPF object with the process.
+ */
+function writeFailed(fd: number, e: NodeJS.ErrnoException): never {
+  if (e.code === 'EPIPE') process.exit(0);
+  if (fd !== 2)
+    try {
+      writeSync(2, `scry: cannot write to ${fd === 1 ? 'stdout' : `fd ${fd}`}: ${e.message}\n`);
+    } catch {}
+  process.exit(1);
+}
+
 /** A pipe whose reader has closed it reports POLLERR, a socket whose peer has, POLLHUP (asked without a wait, and without changing its flags). */
 function readerGone(fd: number): boolean {
   const r = native().poll(fd, 0, 0);
   return r > 0 && (r & (POLLERR | POLLHUP)) !== 0;
 }
 
-/** At exit: queued output goes on to a reader that takes it, and is dropped for one that does not. */
-export function finishStdio(): void {
-  for (const s of new Set([process.stdout, process.stderr])) if (s instanceof PipeOutput) s.finish();
+const utf8 = (chunk: string | Uint8Array) => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+
+/**
+ * A file, a terminal or a device: written at once with write(2), as Node's streams for them do. A descriptor
+ * another process left O_NONBLOCK (a terminal) is waited on until it takes the bytes; a closed one (`>&-`)
+ * takes nothing, as Node's stream for it does.
+ */
+class DirectOutput implements Output {
+  readonly backlog = 0;
+  constructor(
+    readonly fd: number,
+    readonly isTTY: boolean,
+  ) {}
+
+  write(chunk: string | Uint8Array): void {
+    const buf = utf8(chunk);
+    for (let off = 0; off < buf.length;) {
+      try {
+        off += writeSync(this.fd, buf, off);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') native().poll(this.fd, POLLOUT, -1);
+        else if (code === 'EBADF') return;
+        else writeFailed(this.fd, e as NodeJS.ErrnoException);
+      }
+    }
+  }
 }
 
-/** What the session asks of process.stdout: bytes written but not yet taken by the reader. */
-export function stdoutBacklog(): number {
-  const out = process.stdout as Writable & { backlog?: number };
-  return out.backlog ?? out.writableLength;
-}
-
-class PipeOutput extends Writable {
-  readonly fd: number;
-  readonly isTTY = false as const;
-  private readonly capacity: number;
-  private readonly chunks: Buffer[] = [];
+class PipeOutput implements Output {
+  readonly isTTY = false;
+  private readonly chunks: Uint8Array[] = [];
   private queued = 0;
   private timer: NodeJS.Timeout | undefined;
   /** when a byte last went into the pipe, and whether the run is over (see finish) */
@@ -55,28 +98,29 @@ class PipeOutput extends Writable {
   private readonly inPipe = new Int32Array(1);
 
   /** capacity: the pipe's size, or -1 for a socket */
-  constructor(fd: number, capacity: number) {
-    super({ decodeStrings: true });
-    this.fd = fd;
-    this.capacity = capacity;
-  }
+  constructor(
+    readonly fd: number,
+    private readonly capacity: number,
+  ) {}
 
   /** bytes queued here, not yet in the pipe */
   get backlog(): number {
     return this.queued;
   }
 
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: (e?: Error | null) => void): void {
-    this.chunks.push(chunk);
-    this.queued += chunk.length;
-    done(this.pump());
+  write(chunk: string | Uint8Array): void {
+    if (chunk.length === 0) return;
+    // the caller may reuse its bytes once this returns (the session's printf chunks): the queue keeps a copy
+    this.chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk));
+    this.queued += this.chunks[this.chunks.length - 1]!.length;
+    this.pump();
   }
 
   /**
    * Moves what fits into the pipe; a full one is looked at again shortly. `failed`: the pipe's reader is gone,
    * so one byte is written even though it looks full, for the EPIPE that ends the run as it does elsewhere.
    */
-  private pump(failed = false): Error | null {
+  private pump(failed = false): void {
     try {
       while (this.chunks.length) {
         let room = this.room();
@@ -94,7 +138,8 @@ class PipeOutput extends Writable {
         else this.chunks[0] = head.subarray(n);
       }
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return e as Error; // EAGAIN: someone left it non-blocking
+      // EAGAIN: someone left it non-blocking
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') writeFailed(this.fd, e as NodeJS.ErrnoException);
     }
     if (this.finishing && this.chunks.length && Date.now() - this.progressAt > GIVE_UP_MS) {
       // the run is over and the reader has taken nothing for a while (`| (sleep 60)`): do not hang for it
@@ -102,11 +147,10 @@ class PipeOutput extends Writable {
       this.queued = 0;
     }
     if (this.chunks.length) this.waitForRoom();
-    return null;
   }
 
   /** The first queued chunk, joined with the ones after it while it is shorter than `bytes`. */
-  private front(bytes: number): Buffer {
+  private front(bytes: number): Uint8Array {
     let head = this.chunks[0]!;
     if (head.length >= bytes || this.chunks.length === 1) return head;
     let n = 0;
@@ -122,8 +166,7 @@ class PipeOutput extends Writable {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      const e = this.pump(readerGone(this.fd));
-      if (e) this.destroy(e);
+      this.pump(readerGone(this.fd));
     }, RETRY_MS);
   }
 
@@ -159,27 +202,63 @@ class PipeOutput extends Writable {
   }
 }
 
-/** A pipe or socket on `fd` (where Node would set O_NONBLOCK) as a PipeOutput. */
-function ownStream(fd: number, stat: Stats): Writable {
-  return new PipeOutput(fd, stat.isFIFO() ? Math.max(native().fcntl(fd, F_GETPIPE_SZ, 0), PAGE) : -1);
-}
-
-function pipeOrSocket(fd: number): Stats | undefined {
+/** fd's file, or undefined when it is closed. */
+function statOf(fd: number): Stats | undefined {
   try {
-    const stat = fstatSync(fd);
-    // (a terminal is a character device, never one of these: no isatty(), whose node:tty loads node:net, ~2 ms)
-    return stat.isFIFO() || stat.isSocket() ? stat : undefined;
+    return fstatSync(fd);
   } catch {
-    return undefined; // closed: let Node do what it does
+    return undefined;
   }
 }
 
-const out = pipeOrSocket(1);
-const err = pipeOrSocket(2);
-const stdout = out && ownStream(1, out);
+/** A terminal answers TCGETS (asked of character devices only; node:tty would load node:net, ~2 ms). */
+function isTerminal(fd: number, stat: Stats | undefined): boolean {
+  return stat !== undefined && stat.isCharacterDevice() && native().ioctl(fd, TCGETS, new Uint8Array(64)) >= 0;
+}
+
+function outputOn(fd: number, stat: Stats | undefined): Output {
+  if (stat?.isFIFO()) return new PipeOutput(fd, Math.max(native().fcntl(fd, F_GETPIPE_SZ, 0), PAGE));
+  if (stat?.isSocket()) return new PipeOutput(fd, -1);
+  return new DirectOutput(fd, isTerminal(fd, stat));
+}
+
+/**
+ * process.stdout or process.stderr for a pipe: a Writable over the queue scry writes through (made when first
+ * asked for, which scry's own output never does), instead of Node's stream that would make the pipe non-blocking.
+ */
+function streamOver(out: Output): Writable {
+  const { Writable: WritableClass } = process.getBuiltinModule('node:stream') as typeof import('node:stream');
+  const stream = new WritableClass({
+    decodeStrings: true,
+    write(chunk: Buffer, _enc, done) {
+      out.write(chunk);
+      done();
+    },
+  });
+  return Object.assign(stream, { fd: out.fd, isTTY: false });
+}
+
+function replaceProcessStream(name: 'stdout' | 'stderr', out: Output): void {
+  let stream: Writable | undefined;
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: true,
+    get: () => (stream ??= streamOver(out)),
+  });
+}
+
+const outStat = statOf(1);
+const errStat = statOf(2);
+export const stdout: Output = outputOn(1, outStat);
 // `2>&1` into one pipe: one queue, so stdout and stderr stay in the order they were written
-const stderr = err && (stdout && out!.ino === err.ino && out!.dev === err.dev ? stdout : ownStream(2, err));
-if (stdout)
-  Object.defineProperty(process, 'stdout', { value: stdout, configurable: true, enumerable: true, writable: false });
-if (stderr)
-  Object.defineProperty(process, 'stderr', { value: stderr, configurable: true, enumerable: true, writable: false });
+export const stderr: Output =
+  stdout instanceof PipeOutput && errStat && outStat!.ino === errStat.ino && outStat!.dev === errStat.dev
+    ? stdout
+    : outputOn(2, errStat);
+if (stdout instanceof PipeOutput) replaceProcessStream('stdout', stdout);
+if (stderr instanceof PipeOutput) replaceProcessStream('stderr', stderr);
+
+/** At exit: queued output goes on to a reader that takes it, and is dropped for one that does not. */
+export function finishStdio(): void {
+  for (const s of new Set([stdout, stderr])) if (s instanceof PipeOutput) s.finish();
+}

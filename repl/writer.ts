@@ -2,7 +2,7 @@
 // session drains ('full', the default off a terminal), after every event ('line', the default on one),
 // or as they come ('none'). -o sends program output to a file; diagnostics stay on stderr.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { stdoutBacklog } from './stdio.ts';
+import { stderr, stdout } from './stdio.ts';
 
 export type BufferMode = 'none' | 'line' | 'full';
 
@@ -26,11 +26,11 @@ export interface Writer {
 
 export function openWriter(opts: { file?: string; mode?: BufferMode }): Writer {
   const fd = opts.file === undefined ? undefined : openSync(opts.file, 'w');
-  const mode = opts.mode ?? (fd === undefined && process.stdout.isTTY ? 'line' : 'full');
-  // Files are written synchronously; stdout goes through its stream, which never blocks the event loop (for a
-  // pipe, see stdio.ts: what does not fit waits in a queue the session looks at before reading more events).
+  const mode = opts.mode ?? (fd === undefined && stdout.isTTY ? 'line' : 'full');
+  // Files are written synchronously; stdout never blocks the event loop (for a pipe, see stdio.ts: what does
+  // not fit waits in a queue the session looks at before reading more events).
   const write = (text: string) =>
-    fd === undefined ? void process.stdout.write(text) : void writeAll(fd, Buffer.from(text, 'utf8'));
+    fd === undefined ? stdout.write(text) : void writeAll(fd, Buffer.from(text, 'utf8'));
   let pending: string[] = [];
   const flush = () => {
     if (pending.length === 0) return;
@@ -38,9 +38,8 @@ export function openWriter(opts: { file?: string; mode?: BufferMode }): Writer {
     pending = [];
     write(text);
   };
-  // the stream may keep what it is given until later: it gets a copy
-  const writeBytes = (chunk: Uint8Array) =>
-    fd === undefined ? void process.stdout.write(Buffer.from(chunk)) : writeAll(fd, chunk);
+  // (a pipe's queue keeps a copy of what it cannot write yet)
+  const writeBytes = (chunk: Uint8Array) => (fd === undefined ? stdout.write(chunk) : writeAll(fd, chunk));
   return {
     ...(mode === 'full' && {
       bytes(chunk: Uint8Array) {
@@ -54,10 +53,10 @@ export function openWriter(opts: { file?: string; mode?: BufferMode }): Writer {
     },
     err(text) {
       flush(); // keep stdout and stderr in order for a reader of both
-      process.stderr.write(text);
+      stderr.write(text);
     },
     flush,
-    blocked: () => fd === undefined && stdoutBacklog() > BLOCKED_BYTES,
+    blocked: () => fd === undefined && stdout.backlog > BLOCKED_BYTES,
     close() {
       flush();
       if (fd !== undefined) closeSync(fd);

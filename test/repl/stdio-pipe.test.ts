@@ -19,21 +19,23 @@ const CHUNKS = 200;
 
 /**
  * A child writing CHUNKS chunks (chunk i all of letter i % 26) to stdout, then saying its backlog on stderr and
- * ending (finishStdio: what is queued goes on to a reader that reads). tsx's loader leaves fd 1 O_NONBLOCK (it
- * touches process.stdout): cleared first, as scry's bundle finds a shell's pipe.
+ * ending (finishStdio: what is queued goes on to a reader that reads). Even chunks go through scry's own output,
+ * odd ones through process.stdout (what the REPL and the live view write to), which must join the same queue.
+ * tsx's loader leaves fd 1 O_NONBLOCK (it touches process.stdout): cleared first, as scry's bundle finds a
+ * shell's pipe.
  */
 const child = `
 import { native } from ${JSON.stringify(runtime)};
 native().fcntl(1, 4, native().fcntl(1, 3, 0) & ~${constants.O_NONBLOCK}); // F_SETFL(F_GETFL & ~O_NONBLOCK)
-const { finishStdio, stdoutBacklog } = await import(${JSON.stringify(stdio)});
+const { finishStdio, stdout } = await import(${JSON.stringify(stdio)});
 const sizes = ${JSON.stringify(SIZES)};
 let total = 0;
 for (let i = 0; i < ${CHUNKS}; i++) {
   const n = sizes[i % sizes.length];
-  process.stdout.write(Buffer.alloc(n, 97 + (i % 26)));
+  (i % 2 ? process.stdout : stdout).write(Buffer.alloc(n, 97 + (i % 26)));
   total += n;
 }
-process.stderr.write('wrote ' + total + ', queued ' + stdoutBacklog() + '\\n');
+process.stderr.write('wrote ' + total + ', queued ' + stdout.backlog + '\\n');
 finishStdio();
 `;
 
