@@ -263,9 +263,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
   try {
     writer = openWriter({ file: opts.output, mode: opts.buffering });
   } catch (e) {
-    stderr.write(
-      `ERROR: cannot open ${opts.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
-    );
+    stderr.write(`ERROR: cannot open ${opts.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 1;
   }
   // --metrics listens before anything loads: an address that cannot be had ends the run with nothing attached
