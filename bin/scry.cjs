@@ -37,7 +37,6 @@ globalThis[Symbol.for('scry.launchMarks')] = marks;
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
-const Module = require('node:module');
 
 const bundle = path.join(__dirname, '..', 'dist', 'scry.cjs');
 // The bundle and its code cache are read as mappings of the files (the native addon, which the bundle would load
@@ -45,12 +44,13 @@ const bundle = path.join(__dirname, '..', 'dist', 'scry.cjs');
 // ~800 fresh pages, and a page fault costs ~11 us on these VMs; mapped, the page cache's pages are used as they are.
 // Both files are only ever replaced whole (build.mjs, and the rename below), never rewritten under a mapping.
 let addon;
+const addonPath = process.env.SCRY_NATIVE
+  ? path.resolve(process.env.SCRY_NATIVE)
+  : path.join(__dirname, '..', 'build', 'Release', 'scry_native.node');
 try {
-  addon = require(
-    process.env.SCRY_NATIVE
-      ? path.resolve(process.env.SCRY_NATIVE)
-      : path.join(__dirname, '..', 'build', 'Release', 'scry_native.node'),
-  );
+  addon = require(addonPath);
+  // the bundle's runtime/sys/native.ts takes this one when it looks for the same file
+  globalThis[Symbol.for('scry.native')] = { path: addonPath, addon };
 } catch {} // not built: the bundle says so when it needs it, and files are read the ordinary way
 const PROT_READ = 1;
 const MAP_PRIVATE = 2;
@@ -111,7 +111,9 @@ process.once('exit', () => {
 });
 marks.push(['compile bundle', now()]);
 const mod = { exports: {} };
-const bundleRequire = Module.createRequire(bundle);
+// require() as the bundle's own: Node's builtins and absolute paths as here, relative ones from dist/ (node:module's
+// createRequire would do the same, but loading node:module is ~1 ms of every start)
+const bundleRequire = (id) => require(id.startsWith('.') ? path.join(path.dirname(bundle), id) : id);
 // What escapes the bundle, Node prints with the offending source line: a minified line of ~100 KB. A set-up
 // problem the bundle names (the native addon missing or unloadable, met as the modules load or at the first
 // write to a pipe) is one line here instead, exit 1, written with fs.writeSync (stderr may be the broken part);

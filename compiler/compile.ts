@@ -48,9 +48,10 @@ export interface CompileOptions {
    * the kernel runs BPF cpu v4's signed division and modulo (BPF_SDIV/BPF_SMOD: BPF_DIV/BPF_MOD with off 1,
    * Linux 6.6): `/` and `%` of signed values take one instruction instead of an emulation with unsigned
    * division (13 more). A fact about the kernel that will load the program, which the runtime measures
-   * (runtime/features.ts hasSignedDivision); off by default, as older kernels refuse the instruction.
+   * (runtime/features.ts hasSignedDivision); off by default, as older kernels refuse the instruction. A function
+   * is asked only if the program divides signed values (the runtime's question loads a program).
    */
-  readonly signedDivision?: boolean;
+  readonly signedDivision?: boolean | (() => boolean);
   /**
    * --emit-elf: the kernel's own types (without the script's). Each access to a member of one of them gets an
    * instruction of its own that carries a CO-RE reference (ProgramSpec.coreRelocations), so the object can be
@@ -124,7 +125,7 @@ export function compile(
     helperErrors: options.helperErrors ?? 1, // bpftrace v0.26: failed helpers warn unless --no-warnings
     ...(options.tseriesClockMap ? { tseriesClockMap: options.tseriesClockMap } : {}),
     ...(options.optimize ? { optimize: true } : {}),
-    ...(options.signedDivision ? { signedDivision: true } : {}),
+    ...(options.signedDivision ? { signedDivision: once(options.signedDivision) } : {}),
     ...(options.runtimeParams ? { params: new Map() } : {}),
     ...(options.coreBtf ? { core: { btf: options.coreBtf, unrelocated: [] } } : {}),
     lower: { ...expressionEmitters, ...statementEmitters },
@@ -203,4 +204,11 @@ export function compile(
 function kernelMapName(scriptName: string, index: number): string {
   const base = scriptName === '@' ? 'anon' : scriptName.slice(1);
   return `m${index}_${base}`.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15);
+}
+
+/** A fact given as a value or as a question to ask at most once. */
+function once(fact: boolean | (() => boolean)): () => boolean {
+  if (typeof fact === 'boolean') return () => fact;
+  let answer: boolean | undefined;
+  return () => (answer ??= fact());
 }

@@ -67,8 +67,9 @@ export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
     ...(o.pid !== undefined ? { pid: o.pid } : {}),
     ...(o.onStage ? { onStage: o.onStage } : {}),
     optimize: o.optimize ?? true,
-    // one instruction for signed / and % where the kernel has them (Linux 6.6); asked of this kernel only
-    signedDivision: o.kernel ? false : hasSignedDivision(),
+    // one instruction for signed / and % where the kernel has them (Linux 6.6); asked of this kernel only, and only
+    // when the program divides signed values
+    signedDivision: o.kernel ? false : hasSignedDivision,
   };
 }
 

@@ -121,25 +121,26 @@ class PipeOutput implements Output {
    * so one byte is written even though it looks full, for the EPIPE that ends the run as it does elsewhere.
    */
   private pump(failed = false): void {
-    try {
-      while (this.chunks.length) {
-        let room = this.room();
-        // into a pipe that holds something, whole pages only (see room()); what is left waits for more output or
-        // for the reader to empty the pipe
-        if (this.capacity >= 0 && this.inPipe[0]! > 0) room = Math.floor(Math.min(room, this.queued) / PAGE) * PAGE;
-        if (room <= 0 && failed) room = 1;
-        failed = false;
-        if (room <= 0) break;
-        const head = this.front(room);
-        const n = writeSync(this.fd, head, 0, Math.min(room, head.length));
-        this.queued -= n;
-        this.progressAt = Date.now();
-        if (n === head.length) this.chunks.shift();
-        else this.chunks[0] = head.subarray(n);
+    while (this.chunks.length) {
+      let room = this.room();
+      // into a pipe that holds something, whole pages only (see room()); what is left waits for more output or
+      // for the reader to empty the pipe
+      if (this.capacity >= 0 && this.inPipe[0]! > 0) room = Math.floor(Math.min(room, this.queued) / PAGE) * PAGE;
+      if (room <= 0 && failed) room = 1;
+      failed = false;
+      if (room <= 0) break;
+      const head = this.front(room);
+      let n: number;
+      try {
+        n = writeSync(this.fd, head, 0, Math.min(room, head.length));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') break; // someone left it non-blocking
+        writeFailed(this.fd, e as NodeJS.ErrnoException);
       }
-    } catch (e) {
-      // EAGAIN: someone left it non-blocking
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') writeFailed(this.fd, e as NodeJS.ErrnoException);
+      this.queued -= n;
+      this.progressAt = Date.now();
+      if (n === head.length) this.chunks.shift();
+      else this.chunks[0] = head.subarray(n);
     }
     if (this.finishing && this.chunks.length && Date.now() - this.progressAt > GIVE_UP_MS) {
       // the run is over and the reader has taken nothing for a while (`| (sleep 60)`): do not hang for it

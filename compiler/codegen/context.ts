@@ -66,8 +66,8 @@ export interface Shared {
   readonly tseriesClockMap?: string;
   /** run the bytecode optimizer before encoding (CompileOptions.optimize) */
   readonly optimize?: boolean;
-  /** the kernel has BPF_SDIV/BPF_SMOD (CompileOptions.signedDivision) */
-  readonly signedDivision?: boolean;
+  /** the kernel has BPF_SDIV/BPF_SMOD (CompileOptions.signedDivision), asked when a signed division is emitted */
+  readonly signedDivision?: () => boolean;
   /** CompileOptions.runtimeParams: getopt() values read from PARAMS_MAP, here where each name sits */
   readonly params?: Map<string, { offset: number; size: number }>;
   /** skboutput() calls so far (CompiledProgram.skbOutputs); SKB_OUTPUT_MAP exists when there are any */

@@ -6,7 +6,6 @@
 // with nothing attached.
 import type * as Http from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import type { CompiledProgram } from '../../compiler/index.ts';
 import { jsonMap } from '../print/json.ts';
 import { mapReader, type LiveSource, type MapReader } from '../view/reader.ts';
@@ -81,7 +80,7 @@ export async function startMetricsServer(address: MetricsAddress, program: Compi
   };
 
   // node:http loads only here: importing it costs every scry start 10-20 ms (measured on this machine)
-  const http = createRequire(import.meta.url)('node:http') as typeof Http;
+  const http = process.getBuiltinModule('node:http') as typeof Http;
   const server: Server = http.createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       if (!res.headersSent)

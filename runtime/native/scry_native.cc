@@ -457,6 +457,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"mmap", Mmap}, {"munmap", Munmap}, {"mapLatin1", MapLatin1}, {"mount", Mount}, {"watch", Watch}, {"read", Read},
       {"write", Write}, {"fcntl", Fcntl}, {"pidfdOpen", PidfdOpen}, {"poll", Poll1}, {"waitpid", Waitpid}, {"spawnHeld", SpawnHeld}};
   for (auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
+  // a constant: ring buffers are mapped in pages (JavaScript would read /proc/self/auxv for it)
+  exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));
   napi_add_env_cleanup_hook(env, CleanupPolls, static_cast<napi_env>(env));
   return exports;
 }

@@ -2,9 +2,20 @@
 // (runtime/sys/native.ts) and from the bundle (dist/scry.mjs), so the addon is found by walking up
 // from this module's directory. SCRY_NATIVE may name the .node file explicitly.
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** Where bin/scry.cjs leaves the addon it has loaded already (it maps the bundle with it). */
+const LAUNCHER_ADDON = Symbol.for('scry.native');
+
+/** Loads the addon at `path` (node:module, which does it, is ~1 ms of a start: the launcher's copy is used when it has one). */
+function loadAddon(path: string): NativeBinding {
+  const launched = (globalThis as Record<symbol, unknown>)[LAUNCHER_ADDON] as
+    { path: string; addon: NativeBinding } | undefined;
+  if (launched && launched.path === path) return launched.addon;
+  const { createRequire } = process.getBuiltinModule('node:module') as typeof import('node:module');
+  return createRequire(import.meta.url)(path) as NativeBinding;
+}
 
 /** [byte offset inside the attr struct, buffer whose address is stored there as a u64]. */
 /** Where to write a buffer's address: attr[offset], or into[offset] for a pointer inside a struct attr points to. */
@@ -37,6 +48,8 @@ export interface NativeBinding {
   close(fd: number): number;
   /** read(2) into the buffer: bytes read, 0 at the end, or -errno. */
   read(fd: number, buffer: ArrayBufferView): number;
+  /** sysconf(_SC_PAGESIZE) (absent from an addon built before it was added) */
+  readonly pageSize?: number;
   /** An external ArrayBuffer over the mapping, or -errno. */
   mmap(fd: number, length: number, prot: number, flags: number, offset: number): ArrayBuffer | number;
   /** Unmaps and detaches an ArrayBuffer returned by mmap. 0 if already unmapped, -EINVAL if not a mapping. */
@@ -93,7 +106,7 @@ export function native(): NativeBinding {
   if (binding === undefined) {
     const path = locate();
     try {
-      binding = createRequire(import.meta.url)(path) as NativeBinding;
+      binding = loadAddon(path);
     } catch (cause) {
       const named = process.env['SCRY_NATIVE'] ? ' (SCRY_NATIVE names it: unset it or fix the path)' : '';
       throw new Error(`scry: cannot load native addon ${path}${named}; rebuild it with \`npm run install\``, {

@@ -1,10 +1,12 @@
 // Facts about the machine that syscall users need: page size and CPU sets.
 import { readFileSync } from 'node:fs';
+import { native } from './native.ts';
 
 let page: number | undefined;
 
-/** The page size, from AT_PAGESZ in /proc/self/auxv (Node does not expose it). */
+/** The page size: the addon's sysconf(), else AT_PAGESZ in /proc/self/auxv (Node does not expose it). */
 export function pageSize(): number {
+  page ??= native().pageSize;
   if (page === undefined) {
     const auxv = readFileSync('/proc/self/auxv');
     page = 4096;

@@ -5,7 +5,6 @@
 // .debug_line_str); zlib-compressed sections (SHF_COMPRESSED).
 // Everything is lazy: the sections are read on the first lookup, a unit's DIE tree and line program when
 // an address falls in it, and both are kept; so a large binary costs nothing until a stack of it prints.
-import { createRequire } from 'node:module';
 import { Cursor, DwarfError, stringAt } from './dwarf-cursor.ts';
 import { LineTable } from './dwarf-line.ts';
 import type { ElfFile, Section } from './elf-file.ts';
@@ -794,7 +793,7 @@ function sectionBytes(path: string, s: Section, data: Buffer): Buffer {
   if (size > MAX_SECTION_BYTES) throw new DwarfError(`${s.name}: ${size} bytes: more than scry reads`, path);
   try {
     // zlib loads only here: it costs every run ~2 ms at start-up, and few binaries compress their DWARF
-    const { inflateSync } = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
+    const { inflateSync } = process.getBuiltinModule('node:zlib') as typeof import('node:zlib');
     return inflateSync(data.subarray(24), { maxOutputLength: Math.max(size, 1) });
   } catch (e) {
     throw new DwarfError(`${s.name}: ${(e as Error).message}`, path);
