@@ -151,7 +151,8 @@ function emitOperator(g: Gen, op: BinaryOp, opSpan: Span, leftType: Type): void 
         const byZero = e.freshLabel('div.zero');
         const done = e.freshLabel('div.end');
         e.emit(jmpImm('jeq', R0, 0, byZero));
-        if (signed && g.shared.signedDivision?.()) e.emit(alu64Reg(op === '/' ? 'sdiv' : 'smod', R1, R0), mov64Reg(R0, R1));
+        if (signed && g.shared.signedDivision?.())
+          e.emit(alu64Reg(op === '/' ? 'sdiv' : 'smod', R1, R0), mov64Reg(R0, R1));
         else if (signed) emitSignedDivMod(g, op);
         else e.emit(alu64Reg(op === '/' ? 'div' : 'mod', R1, R0), mov64Reg(R0, R1));
         e.emit(ja(done));
