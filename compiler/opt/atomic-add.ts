@@ -21,7 +21,19 @@ import {
 import { buildCfg } from './cfg.ts';
 import { liveRegisters } from './dead.ts';
 import type { PassResult } from './fold.ts';
-import { cls, defs, isCond, isHelperCall, isLdImm64, isLoad, isStore, memSize, op, isAtomic } from './insn-info.ts';
+import {
+  cls,
+  isCond,
+  isHelperCall,
+  isLdImm64,
+  isLoad,
+  isStore,
+  memSize,
+  op,
+  isAtomic,
+  defMask,
+  hasReg,
+} from './insn-info.ts';
 
 const insnAt = (items: readonly AsmItem[], i: number): Insn | undefined => {
   const x = items[i];
@@ -34,7 +46,7 @@ function isMapValue(items: readonly AsmItem[], at: number, base: Reg): boolean {
     const x = insnAt(items, k);
     if (!x) return false; // a label: other paths come in
     if (isCond(x)) continue; // falls through with the same registers
-    if (!defs(x).includes(base)) {
+    if (!hasReg(defMask(x), base)) {
       if (isHelperCall(x)) return false; // r1-r5 clobbered; r0 is its result (a def, above)
       continue;
     }

@@ -140,13 +140,17 @@ export function removeUnreachable(items: readonly AsmItem[]): PassResult {
     const i = work.pop()!;
     if (reached[i]) continue;
     reached[i] = 1;
-    for (const t of cfg.succ[i]!) if (!reached[t]) work.push(t);
+    const succ = cfg.succ[i]!;
+    for (let k = 0; k < succ.length; k++) if (!reached[succ[k]!]) work.push(succ[k]!);
   }
   const named = new Set<string>();
-  items.forEach((it, i) => {
-    if (!isLabel(it) && reached[i])
-      for (const l of [it.jumpTo, it.callTo, it.funcTo]) if (l !== undefined) named.add(l);
-  });
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]!;
+    if (isLabel(it) || !reached[i]) continue;
+    if (it.jumpTo !== undefined) named.add(it.jumpTo);
+    if (it.callTo !== undefined) named.add(it.callTo);
+    if (it.funcTo !== undefined) named.add(it.funcTo);
+  }
   const out = items.filter((it, i) => (isLabel(it) ? named.has(it.label) : reached[i]));
   return { items: out, changed: out.length !== items.length };
 }

@@ -43,19 +43,31 @@ function graphOf(items: readonly AsmItem[]): Cfg {
     if (i === undefined) throw new Error(`opt: jump to unknown label ${name}`);
     return i;
   };
-  const succ: number[][] = items.map(() => []);
-  const pred: number[][] = items.map(() => []);
+  // arrays made at their final length (an empty array's first push allocates room for 17): this runs cold at
+  // every start, where allocation is most of the cost
+  const n = items.length;
+  const succ: number[][] = new Array(n);
+  const predCount = new Int32Array(n);
   const roots = new Set<number>([0]);
-  items.forEach((it, i) => {
-    const s = succ[i]!;
+  for (let i = 0; i < n; i++) {
+    const it = items[i]!;
+    const jump = isLabel(it) || it.jumpTo === undefined ? -1 : at(it.jumpTo);
     if (!isLabel(it)) {
-      if (it.jumpTo !== undefined) s.push(at(it.jumpTo));
       if (it.callTo !== undefined) roots.add(at(it.callTo));
       if (it.funcTo !== undefined) roots.add(at(it.funcTo));
     }
-    if (fallsThrough(it) && i + 1 < items.length && !s.includes(i + 1)) s.push(i + 1);
-    for (const t of s) pred[t]!.push(i);
-  });
+    const next = fallsThrough(it) && i + 1 < n && jump !== i + 1 ? i + 1 : -1;
+    succ[i] = jump < 0 ? (next < 0 ? [] : [next]) : next < 0 ? [jump] : [jump, next];
+    if (jump >= 0) predCount[jump]!++;
+    if (next >= 0) predCount[next]!++;
+  }
+  const pred: number[][] = new Array(n);
+  for (let i = 0; i < n; i++) pred[i] = new Array(predCount[i]!);
+  const filled = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = succ[i]!;
+    for (let k = 0; k < s.length; k++) pred[s[k]!]![filled[s[k]!]!++] = i;
+  }
   return { items, labelAt, succ, pred, roots };
 }
 
@@ -101,7 +113,8 @@ export function forward<S>(
     let facts: S | undefined;
     if (cfg.roots.has(i)) facts = lat.entry(i);
     else
-      for (const p of cfg.pred[i]!) {
+      for (let k = 0, preds = cfg.pred[i]!; k < preds.length; k++) {
+        const p = preds[k]!;
         const o = outOf[p];
         if (o === undefined) continue;
         const e = edge ? edge(p, i, o) : o;
@@ -112,7 +125,7 @@ export function forward<S>(
     if (old !== undefined && outOf[i] !== undefined && lat.equal(old, facts)) continue;
     before[i] = facts;
     outOf[i] = transfer(i, facts);
-    for (const t of cfg.succ[i]!) work.push(t);
+    for (let k = 0, succs = cfg.succ[i]!; k < succs.length; k++) work.push(succs[k]!);
   }
   return before;
 }
@@ -179,16 +192,21 @@ export function backward<S>(
     const i = work.pop()!;
     queued[i] = 0;
     let out = bottom();
-    for (const t of cfg.succ[i]!) if (beforeOf[t] !== undefined) out = meet(out, beforeOf[t]!);
+    for (let k = 0, succs = cfg.succ[i]!; k < succs.length; k++) {
+      const b = beforeOf[succs[k]!];
+      if (b !== undefined) out = meet(out, b);
+    }
     after[i] = out;
     const inn = transfer(i, out);
     if (beforeOf[i] === undefined || !equal(beforeOf[i]!, inn)) {
       beforeOf[i] = inn;
-      for (const p of cfg.pred[i]!)
+      for (let k = 0, preds = cfg.pred[i]!; k < preds.length; k++) {
+        const p = preds[k]!;
         if (!queued[p]) {
           queued[p] = 1;
           work.push(p);
         }
+      }
     }
   }
   return after;

@@ -5,7 +5,18 @@
 // from its pointer to the top of the frame, and a pointer that may point anywhere in the stack reads it all.
 import { isLabel, type AsmItem, type Insn } from '../asm/index.ts';
 import { backward, buildCfg, memoOn, type Cfg } from './cfg.ts';
-import { defs, isAtomic, isCall, isExit, isHelperCall, isLoad, isPure, isStore, memSize, uses } from './insn-info.ts';
+import {
+  isAtomic,
+  isCall,
+  isExit,
+  isHelperCall,
+  isLoad,
+  isPure,
+  isStore,
+  memSize,
+  defMask,
+  useMask,
+} from './insn-info.ts';
 import {
   WRITE_HELPERS,
   analyzeValues,
@@ -37,10 +48,7 @@ function solveLiveness(cfg: Cfg): readonly number[] {
     (i, after) => {
       const it = cfg.items[i]!;
       if (isLabel(it)) return after;
-      let live = after;
-      for (const d of defs(it)) live &= ~(1 << d);
-      for (const u of uses(it)) live |= 1 << u;
-      return live;
+      return (after & ~defMask(it)) | useMask(it);
     },
   );
 }
@@ -48,7 +56,7 @@ function solveLiveness(cfg: Cfg): readonly number[] {
 export function removeDeadCode(items: readonly AsmItem[]): PassResult {
   const cfg = buildCfg(items);
   const live = liveRegisters(cfg);
-  const out = items.filter((it, i) => isLabel(it) || !isPure(it) || defs(it).some((d) => live[i]! & (1 << d)));
+  const out = items.filter((it, i) => isLabel(it) || !isPure(it) || (defMask(it) & live[i]!) !== 0);
   return { items: out, changed: out.length !== items.length };
 }
 

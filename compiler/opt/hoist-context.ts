@@ -17,7 +17,7 @@ import {
   type Insn,
 } from '../asm/index.ts';
 import type { PassResult } from './fold.ts';
-import { defs, isLdImm64, isLoad, isPseudoCall, uses } from './insn-info.ts';
+import { isLdImm64, isLoad, isPseudoCall, defMask, useMask, hasReg } from './insn-info.ts';
 
 const isCopy = (i: Insn): boolean => i.code === (BPF_ALU64 | BPF_MOV | BPF_X) && i.off === 0;
 
@@ -32,8 +32,8 @@ export function hoistContextLoads(items: readonly AsmItem[]): PassResult {
     const x = items[i]!;
     if (isLabel(x)) continue;
     if (isPseudoCall(x) || (isLdImm64(x) && x.src === BPF_PSEUDO_FUNC)) return unchanged;
-    if (defs(x).includes(rS)) return unchanged;
-    if (!uses(x).includes(rS)) continue;
+    if (hasReg(defMask(x), rS)) return unchanged;
+    if (!hasReg(useMask(x), rS)) continue;
     if (!isLoad(x) || x.src !== rS || x.dst === rS) return unchanged;
     if (load && (load.code !== x.code || load.off !== x.off)) return unchanged;
     load ??= x;

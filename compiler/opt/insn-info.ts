@@ -34,7 +34,6 @@ import {
   isLabel,
   type AsmItem,
   type Insn,
-  type Reg,
 } from '../asm/index.ts';
 
 export const cls = (i: Insn): number => i.code & CLASS_MASK;
@@ -72,15 +71,22 @@ export function memSize(i: Insn): 1 | 2 | 4 | 8 {
 }
 
 /** Registers an instruction writes. */
-export function defs(i: Insn): Reg[] {
-  if (isAlu(i) || isLdImm64(i) || isLoad(i)) return [i.dst];
-  if (isCall(i)) return [0, 1, 2, 3, 4, 5];
+/**
+ * The registers an instruction writes, as a bit set (bit r: register r). Bit sets, not arrays: the optimizer asks
+ * for every instruction in every analysis, in code that runs cold at each start, where each array is an allocation.
+ */
+export function defMask(i: Insn): number {
+  if (isAlu(i) || isLdImm64(i) || isLoad(i)) return 1 << i.dst;
+  if (isCall(i)) return 0b111111; // r0-r5
   if (isAtomic(i)) {
-    if (i.imm === BPF_CMPXCHG) return [0];
-    if (i.imm & BPF_FETCH) return [i.src as Reg];
+    if (i.imm === BPF_CMPXCHG) return 1;
+    if (i.imm & BPF_FETCH) return 1 << i.src;
   }
-  return [];
+  return 0;
 }
+
+/** Whether the bit set holds register r. */
+export const hasReg = (mask: number, r: number): boolean => (mask & (1 << r)) !== 0;
 
 /**
  * Whether the src field of an ALU instruction names a register. neg and the byte swaps have none: their
@@ -116,26 +122,20 @@ const HELPER_ARGS: Readonly<Record<number, number>> = {
 };
 
 /** Registers an instruction reads. A call reads its helper's argument registers (HELPER_ARGS), else all five. */
-export function uses(i: Insn): Reg[] {
-  if (isAlu(i)) {
-    const u: Reg[] = [];
-    const o = op(i);
-    if (!(o === BPF_MOV)) u.push(i.dst); // mov only writes dst; neg and end read it
-    if (readsSrcReg(i)) u.push(i.src as Reg);
-    return u;
-  }
-  if (isLdImm64(i)) return [];
-  if (isLoad(i)) return [i.src as Reg];
-  if (cls(i) === BPF_ST) return [i.dst];
-  if (cls(i) === BPF_STX)
-    return i.imm === BPF_CMPXCHG && isAtomic(i) ? [i.dst, i.src as Reg, 0] : [i.dst, i.src as Reg];
-  if (isCall(i)) {
-    const n = isHelperCall(i) ? (HELPER_ARGS[i.imm] ?? 5) : 5;
-    return ([1, 2, 3, 4, 5] as Reg[]).slice(0, n);
-  }
-  if (isExit(i)) return [0];
-  if (isCond(i)) return isReg(i) ? [i.dst, i.src as Reg] : [i.dst];
-  return [];
+/** r1..rn as a bit set, by n */
+const ARGS = [0, 0b10, 0b110, 0b1110, 0b11110, 0b111110];
+
+/** The registers an instruction reads, as a bit set (see defMask). */
+export function useMask(i: Insn): number {
+  if (isAlu(i)) return (op(i) === BPF_MOV ? 0 : 1 << i.dst) | (readsSrcReg(i) ? 1 << i.src : 0); // mov only writes dst; neg and end read it
+  if (isLdImm64(i)) return 0;
+  if (isLoad(i)) return 1 << i.src;
+  if (cls(i) === BPF_ST) return 1 << i.dst;
+  if (cls(i) === BPF_STX) return (1 << i.dst) | (1 << i.src) | (i.imm === BPF_CMPXCHG && isAtomic(i) ? 1 : 0);
+  if (isCall(i)) return ARGS[isHelperCall(i) ? (HELPER_ARGS[i.imm] ?? 5) : 5]!;
+  if (isExit(i)) return 1;
+  if (isCond(i)) return (1 << i.dst) | (isReg(i) ? 1 << i.src : 0);
+  return 0;
 }
 
 /** An instruction whose only effect is its destination register (removable once that register is dead). */

@@ -6,7 +6,7 @@
 import { BPF_PSEUDO_MAP_VALUE, isLabel, mov64Reg, type AsmItem, type Insn, type Reg } from '../asm/index.ts';
 import { buildCfg } from './cfg.ts';
 import { liveRegisters } from './dead.ts';
-import { cls, defs, isAtomic, isJmpClass, isLdImm64, isLoad, isStore, uses } from './insn-info.ts';
+import { cls, isAtomic, isJmpClass, isLdImm64, isLoad, isStore, defMask, useMask, hasReg } from './insn-info.ts';
 import { analyzeValues } from './values.ts';
 import type { PassResult } from './fold.ts';
 
@@ -15,7 +15,7 @@ const isMapValue = (it: AsmItem | undefined): it is Insn & { mapRef: NonNullable
 
 /** Whether `it` uses `r` only as the base address of a memory access (and does not write it). */
 function onlyBase(it: Insn, r: Reg): boolean {
-  if (defs(it).includes(r)) return false;
+  if (hasReg(defMask(it), r)) return false;
   if (isLoad(it)) return it.src === r && it.dst !== r;
   if (isStore(it) || isAtomic(it)) return it.dst === r && !(cls(it) === 3 && it.src === r);
   return false;
@@ -32,8 +32,8 @@ function rebased(items: readonly AsmItem[], j: number, rF: Reg, delta: number, l
     if (!(live[k - 1]! & (1 << rY))) return out; // rY is dead before item k
     const it = items[k]!;
     if (isLabel(it) || isJmpClass(it)) return undefined;
-    if (!uses(it).includes(rY)) {
-      if (defs(it).includes(rY)) return out;
+    if (!hasReg(useMask(it), rY)) {
+      if (hasReg(defMask(it), rY)) return out;
       continue;
     }
     if (!onlyBase(it, rY)) return undefined;
@@ -47,9 +47,12 @@ function rebased(items: readonly AsmItem[], j: number, rF: Reg, delta: number, l
 export function reuseMapValues(items: readonly AsmItem[]): PassResult {
   const unchanged = { items: [...items], changed: false };
   if (items.some((it) => !isLabel(it) && (it.callTo !== undefined || it.funcTo !== undefined))) return unchanged;
-  const used = new Set<number>();
-  for (const it of items) if (!isLabel(it)) for (const r of [...defs(it), ...uses(it), it.dst]) used.add(r);
-  const rF = ([6, 7, 8, 9] as Reg[]).find((r) => !used.has(r));
+  let used = 0;
+  for (let k = 0; k < items.length; k++) {
+    const it = items[k]!;
+    if (!isLabel(it)) used |= defMask(it) | useMask(it) | (1 << it.dst);
+  }
+  const rF = ([6, 7, 8, 9] as Reg[]).find((r) => !hasReg(used, r));
   if (rF === undefined) return unchanged;
   for (let i = 0; i < items.length; i++) {
     const first = items[i];

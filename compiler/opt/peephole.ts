@@ -26,13 +26,26 @@ import {
 } from '../asm/index.ts';
 import { buildCfg } from './cfg.ts';
 import { liveRegisters } from './dead.ts';
-import { cls, isAlu, isCall, isJmpClass, isLdImm64, isLoad, isReg, op, readsSrcReg, uses, defs } from './insn-info.ts';
+import {
+  cls,
+  isAlu,
+  isCall,
+  isJmpClass,
+  isLdImm64,
+  isLoad,
+  isReg,
+  op,
+  readsSrcReg,
+  defMask,
+  useMask,
+  hasReg,
+} from './insn-info.ts';
 import type { PassResult } from './fold.ts';
 
 const MOV64_X = BPF_ALU64 | BPF_MOV | BPF_X;
 const isCopy = (i: AsmItem | undefined): i is Insn =>
   i !== undefined && !isLabel(i) && i.code === MOV64_X && i.off === 0 && i.src !== 10 && i.src !== i.dst;
-const touches = (i: Insn, r: Reg): boolean => uses(i).includes(r) || defs(i).includes(r) || i.dst === r;
+const touches = (i: Insn, r: Reg): boolean => hasReg(useMask(i) | defMask(i), r) || i.dst === r;
 
 function rename(i: Insn, from: Reg, to: Reg): Insn {
   return { ...i, dst: i.dst === from ? to : i.dst, src: i.src === from && usesSrcReg(i) ? to : i.src };

@@ -20,7 +20,7 @@ import {
 } from '../asm/index.ts';
 import { buildCfg, forward, type Cfg } from './cfg.ts';
 import { callStackBytes, escapedBytes, stackBytes } from './dead.ts';
-import { defs, isAtomic, isCall, isLoad, isStore, memSize, uses } from './insn-info.ts';
+import { isAtomic, isCall, isLoad, isStore, memSize, defMask, useMask, hasReg } from './insn-info.ts';
 import { analyzeValues, stackAddr, type State } from './values.ts';
 import type { PassResult } from './fold.ts';
 import type { MapSizes } from './dead.ts';
@@ -30,9 +30,12 @@ const STX_DW = BPF_STX | BPF_MEM | BPF_DW;
 const ST_DW = BPF_ST | BPF_MEM | BPF_DW;
 
 /** Registers the program names anywhere (in a register field that is one). */
-function usedRegisters(items: readonly AsmItem[]): Set<number> {
-  const used = new Set<number>();
-  for (const it of items) if (!isLabel(it)) for (const r of [...defs(it), ...uses(it)]) used.add(r);
+function usedRegisters(items: readonly AsmItem[]): number {
+  let used = 0;
+  for (let k = 0; k < items.length; k++) {
+    const it = items[k]!;
+    if (!isLabel(it)) used |= defMask(it) | useMask(it);
+  }
   return used;
 }
 
@@ -75,24 +78,38 @@ interface Web {
 function webs(cfg: Cfg, off: number, foreign: readonly (Foreign | undefined)[]): Web[] {
   const items = cfg.items;
   const mine = stackBytes(off, 8);
+  const overlaps = (at: number) => at < off + 8 && off < at + 8; // an 8-byte access at `at` and the slot
+  // what each item does to the slot: k >= 0, the slot's k-th direct store; OTHER, some other write; KEEP, none
+  const KEEP = -1;
+  const OTHER = -2;
   const stores: number[] = [];
-  const bit = new Map<number, bigint>();
-  items.forEach((it, i) => {
-    if (!isLabel(it) && it.code !== LDX_DW && direct(it) === off) {
-      bit.set(i, 1n << BigInt(2 + stores.length));
-      stores.push(i);
-    }
-  });
-  const reach = forward<bigint>(cfg, { entry: () => 1n, meet: (a, b) => a | b, equal: (a, b) => a === b }, (i, s) => {
-    const b = bit.get(i);
-    if (b !== undefined) return b;
-    const f = foreign[i];
-    if (f && f.writes & mine) return 2n;
+  const effect = new Int32Array(items.length).fill(KEEP);
+  for (let i = 0; i < items.length; i++) {
     const it = items[i]!;
-    // a direct access at an overlapping offset is another slot's: a write here
-    if (!isLabel(it) && it.code !== LDX_DW && direct(it) !== undefined && stackBytes(direct(it)!, 8) & mine) return 2n;
-    return s;
-  });
+    const at = isLabel(it) || it.code === LDX_DW ? undefined : direct(it);
+    if (at === off) effect[i] = stores.push(i) - 1;
+    else if ((at !== undefined && overlaps(at)) || (foreign[i] !== undefined && (foreign[i]!.writes & mine) !== 0n))
+      effect[i] = OTHER; // a direct access at an overlapping offset is another slot's: a write here
+  }
+  // which stores may have written the slot last: bit 0 none on some path, bit 1 something else, bit 2 + k store k.
+  // Numbers while they hold every store (BigInt operations allocate, and this runs cold at every start).
+  const small = stores.length <= 29;
+  const one = (bit: number): number | bigint => (small ? 1 << bit : 1n << BigInt(bit));
+  const after = (i: number, s: number | bigint) =>
+    effect[i] === KEEP ? s : one(effect[i] === OTHER ? 1 : 2 + effect[i]!);
+  const reach: (number | bigint | undefined)[] = small
+    ? forward<number>(
+        cfg,
+        { entry: () => 1, meet: (a, b) => a | b, equal: (a, b) => a === b },
+        (i, s) => after(i, s) as number,
+      )
+    : forward<bigint>(
+        cfg,
+        { entry: () => 1n, meet: (a, b) => a | b, equal: (a, b) => a === b },
+        (i, s) => after(i, s) as bigint,
+      );
+  const has = (s: number | bigint, bit: number): boolean =>
+    typeof s === 'number' ? (s & (1 << bit)) !== 0 : ((s >> BigInt(bit)) & 1n) !== 0n;
   const parent = new Map<number, number>();
   const find = (x: number): number => {
     let r = x;
@@ -101,24 +118,19 @@ function webs(cfg: Cfg, off: number, foreign: readonly (Foreign | undefined)[]):
     return r;
   };
   const union = (a: number, b: number) => parent.set(find(a), find(b));
-  for (const i of stores) parent.set(i, i);
+  for (let k = 0; k < stores.length; k++) parent.set(stores[k]!, stores[k]!);
   const bad = new Set<number>();
-  const storesIn = (s: bigint): number[] => stores.filter((_, k) => (s >> BigInt(2 + k)) & 1n);
   items.forEach((it, i) => {
     const s = reach[i];
     if (isLabel(it) || s === undefined) return;
     const f = foreign[i];
-    const otherRead =
-      (f !== undefined && (f.reads & mine) !== 0n) ||
-      (it.code === LDX_DW &&
-        direct(it) !== undefined &&
-        direct(it) !== off &&
-        (stackBytes(direct(it)!, 8) & mine) !== 0n);
-    if (otherRead) for (const st of storesIn(s)) bad.add(st);
-    if (it.code === LDX_DW && direct(it) === off) {
+    const at = it.code === LDX_DW ? direct(it) : undefined;
+    const otherRead = (f !== undefined && (f.reads & mine) !== 0n) || (at !== undefined && at !== off && overlaps(at));
+    if (otherRead) for (let k = 0; k < stores.length; k++) if (has(s, 2 + k)) bad.add(stores[k]!);
+    if (at === off) {
       parent.set(i, i);
-      if (s & 3n) bad.add(i);
-      for (const st of storesIn(s)) union(i, st);
+      if (has(s, 0) || has(s, 1)) bad.add(i);
+      for (let k = 0; k < stores.length; k++) if (has(s, 2 + k)) union(i, stores[k]!);
     }
   });
   const byRoot = new Map<number, number[]>();
@@ -136,7 +148,7 @@ export function promoteSlots(items: readonly AsmItem[], sizes?: MapSizes): PassR
   if (items.some((it) => !isLabel(it) && (it.callTo !== undefined || it.funcTo !== undefined)))
     return { items: [...items], changed: false };
   const used = usedRegisters(items);
-  const free = ([6, 7, 8, 9] as Reg[]).filter((r) => !used.has(r));
+  const free = ([6, 7, 8, 9] as Reg[]).filter((r) => !hasReg(used, r));
   if (!free.length) return { items: [...items], changed: false };
   const cfg = buildCfg(items);
   const facts = analyzeValues(cfg);
@@ -145,7 +157,8 @@ export function promoteSlots(items: readonly AsmItem[], sizes?: MapSizes): PassR
     isLabel(it) || facts.before[i] === undefined ? undefined : foreignAccess(it, facts.before[i]!, sizes),
   );
   const offsets = new Set<number>();
-  for (const it of items) {
+  for (let k = 0; k < items.length; k++) {
+    const it = items[k]!;
     const off = isLabel(it) || it.code !== LDX_DW ? undefined : direct(it);
     if (off !== undefined && off % 8 === 0 && off < 0 && off >= -512) offsets.add(off);
   }

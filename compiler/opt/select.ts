@@ -8,7 +8,7 @@ import { BPF_ALU64, BPF_MOV, BPF_X, isLabel, type AsmItem, type Insn, type Reg }
 import { buildCfg } from './cfg.ts';
 import { liveRegisters } from './dead.ts';
 import type { PassResult } from './fold.ts';
-import { isCond, isJa, uses } from './insn-info.ts';
+import { isCond, isJa, useMask, hasReg } from './insn-info.ts';
 
 const isMove = (i: AsmItem | undefined): i is Insn =>
   i !== undefined && !isLabel(i) && (i.code & ~BPF_X) === (BPF_ALU64 | BPF_MOV) && i.off === 0;
@@ -46,7 +46,7 @@ export function selects(items: readonly AsmItem[]): PassResult {
       continue;
     }
     const rX = a.dst;
-    if (uses(c).includes(rX) || readsReg(a, rX) || readsReg(b, rX)) {
+    if (hasReg(useMask(c), rX) || readsReg(a, rX) || readsReg(b, rX)) {
       out.push(c);
       continue;
     }
@@ -57,7 +57,7 @@ export function selects(items: readonly AsmItem[]): PassResult {
     if (refs.get(l2) === 1 && isMove(copy) && readsReg(copy, rX) && copy.dst !== rX) {
       live ??= liveRegisters(buildCfg(items));
       const rD = copy.dst;
-      if (!(live[i + 6]! & (1 << rX)) && !uses(c).includes(rD) && !readsReg(a, rD) && !readsReg(b, rD)) {
+      if (!(live[i + 6]! & (1 << rX)) && !hasReg(useMask(c), rD) && !readsReg(a, rD) && !readsReg(b, rD)) {
         dst = rD;
         skip = 7;
       }

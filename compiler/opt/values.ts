@@ -114,22 +114,46 @@ const entry = (root: number): State => ({
   ze: 0,
 });
 
+/** What holds on both paths; `a` itself (or its parts) where nothing of it is lost, as is usual at a join. */
 function meet(a: State, b: State): State {
   if (a === b) return a;
-  const regs = a.regs.map((v, r) => (valEq(v, b.regs[r]) ? v : undefined));
-  return {
-    regs,
-    mayStack: a.mayStack | b.mayStack,
-    slots: meetSlots(a, b),
-    copy: a.copy.map((c, r) => (c === b.copy[r] ? c : undefined)),
-    ze: a.ze & b.ze,
-    ctx: meetCtx(a, b),
-  };
+  let regs = a.regs;
+  let copy = a.copy;
+  for (let r = 0; r < 11; r++) {
+    if (a.regs[r] !== undefined && !valEq(a.regs[r], b.regs[r])) {
+      if (regs === a.regs) regs = [...a.regs];
+      (regs as (Val | undefined)[])[r] = undefined;
+    }
+    if (a.copy[r] !== undefined && a.copy[r] !== b.copy[r]) {
+      if (copy === a.copy) copy = [...a.copy];
+      (copy as (Reg | undefined)[])[r] = undefined;
+    }
+  }
+  const slots = meetSlots(a, b);
+  const ctx = meetCtx(a, b);
+  const mayStack = a.mayStack | b.mayStack;
+  const ze = a.ze & b.ze;
+  if (
+    regs === a.regs &&
+    copy === a.copy &&
+    slots === a.slots &&
+    ctx === a.ctx &&
+    mayStack === a.mayStack &&
+    ze === a.ze
+  )
+    return a;
+  return { regs, mayStack, slots, copy, ze, ctx };
 }
 
 // States share their maps until an item changes them, so most meets are of one map with itself
 function meetSlots(a: State, b: State): ReadonlyMap<string, SlotFact> {
   if (a.slots === b.slots) return a.slots;
+  let kept = true;
+  a.slots.forEach((f, k) => {
+    const g = b.slots.get(k);
+    if (kept && !(g && slotEq(f, g))) kept = false;
+  });
+  if (kept) return a.slots;
   const slots = new Map<string, SlotFact>();
   for (const [k, f] of a.slots) {
     const g = b.slots.get(k);
@@ -152,6 +176,11 @@ function meetSlots(a: State, b: State): ReadonlyMap<string, SlotFact> {
 
 function meetCtx(a: State, b: State): ReadonlyMap<string, Reg> {
   if (a.ctx === b.ctx) return a.ctx;
+  let kept = true;
+  a.ctx.forEach((r, k) => {
+    if (kept && b.ctx.get(k) !== r) kept = false;
+  });
+  if (kept) return a.ctx;
   const ctx = new Map<string, Reg>();
   for (const [k, r] of a.ctx) if (b.ctx.get(k) === r) ctx.set(k, r);
   return ctx;
@@ -181,23 +210,36 @@ export function stackAddr(s: State, base: number, off: number): number | undefin
 
 export const mayPointToStack = (s: State, r: number): boolean => (s.mayStack & (1 << r)) !== 0;
 
-/** The facts being changed by one item; the slot and context maps are copied only when the item changes them. */
+/**
+ * The facts being changed by one item. Each part (registers, copies, slots, context) is copied only when the item
+ * changes it, and an item that changes nothing gives back the state it was given: the analysis runs cold at every
+ * start, where what it allocates is most of its cost (the young generation's scavenges).
+ */
 class Mut {
-  regs: (Val | undefined)[];
+  private regs: readonly (Val | undefined)[];
   mayStack: number;
-  copy: (Reg | undefined)[];
+  private copy: readonly (Reg | undefined)[];
   ze: number;
   private slots: ReadonlyMap<string, SlotFact>;
   private ctx: ReadonlyMap<string, Reg>;
+  private ownRegs = false;
   private ownSlots = false;
   private ownCtx = false;
-  constructor(s: State) {
-    this.regs = [...s.regs];
-    this.mayStack = s.mayStack;
-    this.slots = s.slots;
-    this.copy = [...s.copy];
-    this.ze = s.ze;
-    this.ctx = s.ctx;
+  constructor(private readonly from: State) {
+    this.regs = from.regs;
+    this.mayStack = from.mayStack;
+    this.slots = from.slots;
+    this.copy = from.copy;
+    this.ze = from.ze;
+    this.ctx = from.ctx;
+  }
+  private regsToChange(): { regs: (Val | undefined)[]; copy: (Reg | undefined)[] } {
+    if (!this.ownRegs) {
+      this.regs = [...this.regs];
+      this.copy = [...this.copy];
+      this.ownRegs = true;
+    }
+    return { regs: this.regs as (Val | undefined)[], copy: this.copy as (Reg | undefined)[] };
   }
   private slotsToChange(): Map<string, SlotFact> {
     if (!this.ownSlots) {
@@ -229,25 +271,56 @@ class Mut {
     this.ctx = new Map();
     this.ownCtx = true;
   }
-  set(r: Reg, v: Val | undefined, mayStack: boolean, more: { copyOf?: Reg; ze?: boolean } = {}): void {
-    this.regs[r] = v;
-    for (const [k, q] of this.ctx) if (q === r) this.ctxToChange().delete(k);
-    for (let q = 0; q < 11; q++) if (this.copy[q] === r) this.copy[q] = undefined;
-    this.copy[r] = more.copyOf !== undefined && more.copyOf !== r ? more.copyOf : undefined;
-    const ze = more.ze || (v?.k === 'c' && v.v < 1n << 32n);
+  /** r := v; `copyOf`: a register r now holds the same bits as; `zeroExtended`: r's upper 32 bits are known zero */
+  set(r: Reg, v: Val | undefined, mayStack: boolean, copyOf?: Reg, zeroExtended = false): void {
+    if (copyOf === r) copyOf = undefined;
+    let copied = false;
+    for (let q = 0; q < 11 && !copied; q++) copied = this.copy[q] === r;
+    if (this.regs[r] !== v || this.copy[r] !== copyOf || copied) {
+      const { regs, copy } = this.regsToChange();
+      regs[r] = v;
+      if (copied) for (let q = 0; q < 11; q++) if (copy[q] === r) copy[q] = undefined;
+      copy[r] = copyOf;
+    }
+    // (Map.forEach with a method and this: a for-of over entries, or a closure, allocates at each call in code that
+    // is not optimized yet)
+    this.target = r;
+    if (this.ctx.size) this.ctx.forEach(this.forgetCtx, this);
+    const ze = zeroExtended || (v?.k === 'c' && v.v < 1n << 32n);
     this.ze = ze ? this.ze | (1 << r) : this.ze & ~(1 << r);
     this.mayStack = mayStack || v?.k === 's' ? this.mayStack | (1 << r) : this.mayStack & ~(1 << r);
-    for (const [k, f] of this.slots) {
-      if (f.r !== r) continue;
-      // the register no longer holds the slot's value: keep the constant, if any
-      if (f.c !== undefined) this.slotsToChange().set(k, { off: f.off, size: f.size, c: f.c });
-      else this.slotsToChange().delete(k);
-    }
+    if (this.slots.size) this.slots.forEach(this.forgetSlotReg, this);
+  }
+  /** the register set() writes, or the bytes clobber() overwrites: for the forEach callbacks below */
+  private target = 0;
+  private span = 0;
+  private forgetCtx(q: Reg, k: string): void {
+    if (q === this.target) this.ctxToChange().delete(k);
+  }
+  private forgetSlotReg(f: SlotFact, k: string): void {
+    if (f.r !== this.target) return;
+    // the register no longer holds the slot's value: keep the constant, if any
+    if (f.c !== undefined) this.slotsToChange().set(k, { off: f.off, size: f.size, c: f.c });
+    else this.slotsToChange().delete(k);
+  }
+  private dropOverlapping(f: SlotFact, k: string): void {
+    if (f.off < this.target + this.span && this.target < f.off + f.size) this.slotsToChange().delete(k);
   }
   clobber(off: number, size: number): void {
-    for (const [k, f] of this.slots) if (f.off < off + size && off < f.off + f.size) this.slotsToChange().delete(k);
+    this.target = off;
+    this.span = size;
+    if (this.slots.size) this.slots.forEach(this.dropOverlapping, this);
   }
   freeze(): State {
+    const s = this.from;
+    if (
+      this.regs === s.regs &&
+      this.slots === s.slots &&
+      this.ctx === s.ctx &&
+      this.mayStack === s.mayStack &&
+      this.ze === s.ze
+    )
+      return s;
     return { regs: this.regs, mayStack: this.mayStack, slots: this.slots, copy: this.copy, ze: this.ze, ctx: this.ctx };
   }
 }
@@ -312,17 +385,21 @@ export function step(item: AsmItem, s: State, spilled: boolean): State {
     const dst = i.dst;
     if (op(i) === BPF_MOV && isReg(i) && i.off === 0 && cls(i) === 7) {
       const src = i.src as Reg;
-      m.set(dst, src === 10 ? { k: 's', off: 0 } : s.regs[src], mayPointToStack(s, src), {
-        ...(src !== 10 ? { copyOf: s.copy[src] ?? src } : {}),
-        ze: (s.ze & (1 << src)) !== 0,
-      });
+      m.set(
+        dst,
+        src === 10 ? { k: 's', off: 0 } : s.regs[src],
+        mayPointToStack(s, src),
+        src !== 10 ? (s.copy[src] ?? src) : undefined,
+        (s.ze & (1 << src)) !== 0,
+      );
     } else {
       const v = aluResult(i, s);
       m.set(
         dst,
         v,
         isReg(i) ? mayPointToStack(s, i.src) || mayPointToStack(s, dst) : mayPointToStack(s, dst) && op(i) !== BPF_MOV,
-        { ze: zeroExtends(i, s) },
+        undefined,
+        zeroExtends(i, s),
       );
     }
   } else if (isLdImm64(i)) {
@@ -334,9 +411,8 @@ export function step(item: AsmItem, s: State, spilled: boolean): State {
     const plain = (i.code & 0xe0) === 0x60;
     const key = s.regs[i.src]?.k === 'x' ? ctxKey(i) : undefined;
     const held = key !== undefined ? s.ctx.get(key) : undefined;
-    if (held !== undefined)
-      m.set(i.dst, s.regs[held], false, { copyOf: s.copy[held] ?? held, ze: (s.ze & (1 << held)) !== 0 });
-    else m.set(i.dst, loadResult(i, s), spilled, { ze: plain && memSize(i) <= 4 });
+    if (held !== undefined) m.set(i.dst, s.regs[held], false, s.copy[held] ?? held, (s.ze & (1 << held)) !== 0);
+    else m.set(i.dst, loadResult(i, s), spilled, undefined, plain && memSize(i) <= 4);
     if (key !== undefined && i.dst !== 10) m.setCtx(key, i.dst);
   } else if (isStore(i)) {
     if (s.regs[i.dst]?.k !== 's' && i.dst !== 10) m.clearCtx(); // the context is read-only; anything else: forget
@@ -352,7 +428,9 @@ export function step(item: AsmItem, s: State, spilled: boolean): State {
     const at = stackAddr(s, i.dst, i.off);
     if (at !== undefined) m.clobber(at, memSize(i));
     else if (mayPointToStack(s, i.dst)) m.clearSlots();
-    for (const r of [0, i.src] as Reg[]) m.set(r, undefined, spilled); // fetch forms and cmpxchg write these
+    // fetch forms and cmpxchg write these
+    m.set(0, undefined, spilled);
+    m.set(i.src as Reg, undefined, spilled);
   } else if (isCall(i)) {
     // a helper, a subprogram or a kernel function (kfunc): r0–r5 change
     if (!(isHelperCall(i) && (READ_ONLY_HELPERS.has(i.imm) || WRITE_HELPERS[i.imm]))) m.clearCtx();
@@ -362,7 +440,7 @@ export function step(item: AsmItem, s: State, spilled: boolean): State {
       m.clobber(w.off, w.size);
       for (const r of [1, 2, 3, 4, 5]) if (r !== WRITE_HELPERS[i.imm]!.ptr && mayPointToStack(s, r)) m.clearSlots();
     } else if (!(isHelperCall(i) && READ_ONLY_HELPERS.has(i.imm))) m.clearSlots();
-    for (const r of [1, 2, 3, 4, 5] as Reg[]) m.set(r, undefined, false);
+    for (let r = 1; r <= 5; r++) m.set(r as Reg, undefined, false);
     m.set(0, undefined, !isHelperCall(i)); // helpers never return stack pointers; a subprogram might return its argument
   }
   return m.freeze();

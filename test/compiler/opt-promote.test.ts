@@ -16,6 +16,8 @@ import {
   disasm,
   encode,
   exit,
+  jmpImm,
+  label,
   ldMapFd,
   ldx,
   mov32Reg,
@@ -141,6 +143,28 @@ test('copies: a use of a copy becomes a use of its origin; a 32-bit move of a ze
   ]);
   const wide = [ldx(8, R0, R6, 0), mov32Reg(R0, R0), mov64Imm(R0, 0), exit()];
   assert.equal(show(foldConstants(wide).items)[1], 'w0 = w0', 'a 64-bit load: the upper half may be set');
+});
+
+test('promote: a slot with more direct stores than a number has bits (29) is promoted as one with a few', () => {
+  // every store reaches the one load (each jumps there, the last falls through): one web of them all. The
+  // reaching-store sets are numbers up to 29 stores and BigInts beyond: both must find the same web.
+  const program = (stores: number): AsmItem[] => [
+    ...Array.from({ length: stores }, (_, k) => [
+      mov64Imm(R1, k),
+      stx(8, R10, R1, -8),
+      jmpImm('jeq', R0, k, 'join'),
+    ]).flat(),
+    label('join'),
+    ldx(8, R2, R10, -8),
+    mov64Reg(R0, R2),
+    exit(),
+  ];
+  for (const stores of [3, 29, 30, 40]) {
+    const out = show(promoteSlots(program(stores)).items);
+    assert.is(out.filter((l) => l.includes('r10 - 8')).length, 0, `${stores} stores: ${out.join('; ')}`);
+    assert.is(out.filter((l) => l === 'r6 = r1').length, stores, `${stores} stores`);
+    assert.ok(out.includes('r2 = r6'), `${stores} stores`);
+  }
 });
 
 test.run();
