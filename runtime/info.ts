@@ -1,7 +1,6 @@
 // `scry --info` and the REPL's `.info`: what this kernel supports, each answer from a small real attempt
 // (create a map, load a one-call program, open a perf event), cached per kernel boot in ~/.cache/scry.
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir, machine, release, type, version } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { BPF_FUNC, R0, alu64Imm, encode, exit, jmpImm, label, mov64Imm } from '../compiler/index.ts';
 import { fentryRefusal, hasUprobeMulti } from './features.ts';
@@ -12,6 +11,9 @@ import { closeDir, openDir, readOwnFile, replaceOwnFile, type OpenDir } from './
 import { MapType, ProgLoadError, ProgType, mapCreate, progLoad } from './sys/index.ts';
 import { attempt, closing, tinyProgram, type InfoItem, type InfoProbes } from './providers/feature-check.ts';
 import { probeTypeReport } from './providers/index.ts';
+
+/** node:os when first needed (loading it is ~0.6 ms of every start; only --info and the cache path use it) */
+const os = (): typeof import('node:os') => process.getBuiltinModule('node:os') as typeof import('node:os');
 
 export type { InfoItem, InfoProbes } from './providers/feature-check.ts';
 
@@ -100,7 +102,7 @@ function measure(probes: InfoProbes): KernelReport {
     }),
   ];
   return {
-    kernel: release(),
+    kernel: os().release(),
     sections: [
       { title: 'Probe types', items: probeTypes },
       { title: 'Map types', items: maps },
@@ -126,7 +128,7 @@ export function kernelReport(probes: InfoProbes = {}, useCache = true): KernelRe
       return 'unknown';
     }
   })();
-  const name = `info-v${REPORT_VERSION}-${release()}-${bootId}.json`.replace(/\//g, '_');
+  const name = `info-v${REPORT_VERSION}-${os().release()}-${bootId}.json`.replace(/\//g, '_');
   const dir = openCacheDir();
   try {
     const cached = dir && useCache ? readCachedReport(dir, name) : undefined;
@@ -150,7 +152,7 @@ export function kernelReport(probes: InfoProbes = {}, useCache = true): KernelRe
 /** The cache directory, opened (made when missing), or undefined when there is none we may trust. */
 function openCacheDir(): OpenDir | undefined {
   const xdg = process.env.XDG_CACHE_HOME;
-  const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'); // the XDG spec ignores a relative path
+  const base = xdg && isAbsolute(xdg) ? xdg : join(os().homedir(), '.cache'); // the XDG spec ignores a relative path
   try {
     return openDir(join(base, 'scry'), { private: true });
   } catch {
@@ -198,7 +200,7 @@ function isKernelReport(r: unknown): r is KernelReport {
 
 /** bpftrace --info's layout: System, Build (when given), then sections of `  name: yes|no (why)`. */
 export function formatReport(r: KernelReport, build?: string): string {
-  let out = `System\n  OS: ${type()} ${r.kernel} ${version()}\n  Arch: ${machine()}\n`;
+  let out = `System\n  OS: ${os().type()} ${r.kernel} ${os().version()}\n  Arch: ${os().machine()}\n`;
   if (build) out += `\nBuild\n  version: ${build}\n`;
   for (const s of r.sections) {
     out += `\n${s.title}\n`;

@@ -46,6 +46,24 @@ const APPLY_MIXINS = {
   to: `export function applyMixins(derivedCtor, baseCtors) {\n    derivedCtor.prototype.__scryDictionaryMode = 0; // scripts/build.mjs: APPLY_MIXINS\n    delete derivedCtor.prototype.__scryDictionaryMode;\n`,
 };
 
+/**
+ * The parser's constructor analyses the token types' categories again (augmentTokenTypes), after the lexer's
+ * constructor did it for the same tokens (lang/parser.ts builds the lexer first, from the same list): ~1 ms of every
+ * start. Skipped when every token type in the parser's vocabulary has been analysed already.
+ */
+const PARSER_TOKENS = {
+  from: `        augmentTokenTypes(values(this.tokensMap));`,
+  to: `        const __scryTokens = values(this.tokensMap); // scripts/build.mjs: PARSER_TOKENS
+        if (!__scryTokens.every((t) => t.categoryMatchesMap !== undefined && t.isParent !== undefined))
+            augmentTokenTypes(__scryTokens);`,
+};
+
+/**
+ * lodash's _nodeUtil.js asks Node for its type checks at load, in the bundle through process.binding('util'), which
+ * loads Node's deprecated process.binding layer (~0.4 ms of every start); without it lodash uses its own checks.
+ */
+const LODASH_NODE_UTIL = `export default undefined; // scripts/build.mjs: LODASH_NODE_UTIL\n`;
+
 const fastChevrotainStart = {
   name: 'fast-chevrotain-start',
   setup(b) {
@@ -71,6 +89,16 @@ export function assign(target, ...sources) { return Object.assign(target, ...sou
         const text = await readFile(args.path, 'utf8');
         if (!text.includes(APPLY_MIXINS.from)) throw new Error(`${args.path}: the applyMixins patch no longer applies`);
         return { contents: text.replace(APPLY_MIXINS.from, APPLY_MIXINS.to), loader: 'js' };
+      },
+    );
+    b.onLoad({ filter: /[\\/]lodash-es[\\/]_nodeUtil\.js$/ }, () => ({ contents: LODASH_NODE_UTIL, loader: 'js' }));
+    b.onLoad(
+      { filter: /[\\/]chevrotain[\\/]lib[\\/]src[\\/]parse[\\/]parser[\\/]traits[\\/]recognizer_engine\.js$/ },
+      async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        if (!text.includes(PARSER_TOKENS.from))
+          throw new Error(`${args.path}: the token analysis patch no longer applies`);
+        return { contents: text.replace(PARSER_TOKENS.from, PARSER_TOKENS.to), loader: 'js' };
       },
     );
     b.onLoad({ filter: /[\\/]chevrotain[\\/]lib[\\/]src[\\/]scan[\\/]lexer\.js$/ }, async (args) => {
