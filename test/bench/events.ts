@@ -7,6 +7,7 @@
 // untraced getppid() here drifts by 10-50% from one second to the next: the batch median keeps short bursts out,
 // and the untraced runs on both sides of each traced one keep the drift out as far as it is steady over a few
 // seconds. The tracer is started anew for every sample and the loop starts once it says its probes are attached.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch } from 'node:os';
 import type { Native } from './native.ts';
@@ -125,7 +126,8 @@ const STATS_CALLS = 50_000;
 
 /** Whether the program-time column can be measured: bpf_stats can be switched on and bpftool reads it. */
 function canReadProgramTime(): boolean {
-  return existsSync(BPF_STATS) && existsSync('/usr/sbin/bpftool');
+  // bpftool as size.ts and proc.ts run it: the one on PATH
+  return existsSync(BPF_STATS) && spawnSync('bpftool', ['version'], { stdio: 'ignore' }).status === 0;
 }
 
 /**
