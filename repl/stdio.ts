@@ -62,8 +62,8 @@ const utf8 = (chunk: string | Uint8Array) => (typeof chunk === 'string' ? Buffer
 
 /**
  * A file, a terminal or a device: written at once with write(2), as Node's streams for them do. A descriptor
- * another process left O_NONBLOCK (a terminal) is waited on until it takes the bytes; a closed one (`>&-`)
- * takes nothing, as Node's stream for it does.
+ * another process left O_NONBLOCK (a terminal) is waited on until it takes the bytes. (A stdout closed at start,
+ * `>&-`, is /dev/null by now: Node opens it there so that no later file takes fd 1.)
  */
 class DirectOutput implements Output {
   readonly backlog = 0;
