@@ -109,7 +109,7 @@ export function compile(
     kind: 'ringbuf',
     keySize: 0,
     valueSize: 0,
-    maxEntries: options.ringBufferSize ?? 1 << 23,
+    maxEntries: options.ringBufferSize ?? ringBytes(checked.config.perfRbPages),
   });
 
   const shared: Shared = {
@@ -191,6 +191,7 @@ export function compile(
       maxCatBytes: checked.config.maxCatBytes,
       ...(checked.config.showDebugInfo ? {} : { showDebugInfo: false as const }),
       ...(checked.config.metricsLabels ? { metricsLabels: checked.config.metricsLabels } : {}),
+      ...(checked.config.perfRbPages !== undefined ? { perfRbPages: checked.config.perfRbPages } : {}),
       ...(checked.scriptTypes ? { scriptTypes: checked.scriptTypes } : {}),
       ...(paramsSize ? { params } : {}),
       ...(shared.skbOutputs ? { skbOutputs: shared.skbOutputs } : {}),
@@ -211,4 +212,15 @@ function once(fact: boolean | (() => boolean)): () => boolean {
   if (typeof fact === 'boolean') return () => fact;
   let answer: boolean | undefined;
   return () => (answer ??= fact());
+}
+
+/**
+ * The events ring's bytes: 8 MiB, or config perf_rb_pages pages of 4 KiB rounded up to a power of two, as the
+ * kernel wants it (libbpf, under bpftrace, rounds the same way).
+ */
+function ringBytes(pages: number | undefined): number {
+  if (pages === undefined) return 1 << 23;
+  let bytes = 4096;
+  while (bytes < pages * 4096) bytes *= 2;
+  return bytes;
 }

@@ -211,4 +211,6 @@ export interface CompiledProgram {
   readonly unrelocated?: readonly UnrelocatedField[];
   /** skboutput() calls, by the index their samples carry: the pcap file and the bytes left out at the start */
   readonly skbOutputs?: readonly { readonly file: string; readonly offset: number }[];
+  /** config perf_rb_pages: skboutput()'s perf buffer pages across the CPUs (the ring's size is in its MapSpec) */
+  readonly perfRbPages?: number;
 }

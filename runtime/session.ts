@@ -149,7 +149,7 @@ export class Session {
       const events = objs.maps.get(EVENTS_MAP)!;
       s.ring = new RingBufferReader(events.fd.fd, events.spec.maxEntries);
       const skb = objs.maps.get(SKB_OUTPUT_MAP);
-      if (skb && compiled.skbOutputs) s.skb = new SkbOutput(skb.fd.fd, compiled.skbOutputs);
+      if (skb && compiled.skbOutputs) s.skb = new SkbOutput(skb.fd.fd, compiled.skbOutputs, compiled.perfRbPages);
       writeGlobals(objs, options.cpid ?? 0);
       for (const p of s.special('BEGIN')) s.run(p);
       mark('BEGIN');

@@ -4,6 +4,7 @@
 import { SKB_OUTPUT_HEADER, type CompiledProgram } from '../compiler/index.ts';
 import { PcapWriter } from './pcap.ts';
 import { PerfBufferReader } from './perf-buffer.ts';
+import { onlineCpus } from './sys/system.ts';
 
 export class SkbOutput {
   readonly #reader: PerfBufferReader;
@@ -13,10 +14,11 @@ export class SkbOutput {
   constructor(
     mapFd: number,
     readonly outputs: NonNullable<CompiledProgram['skbOutputs']>,
+    perfRbPages?: number,
   ) {
     try {
       for (const o of outputs) if (!this.#writers.has(o.file)) this.#writers.set(o.file, new PcapWriter(o.file));
-      this.#reader = new PerfBufferReader(mapFd, (bytes) => this.#sample(bytes));
+      this.#reader = new PerfBufferReader(mapFd, (bytes) => this.#sample(bytes), pagesPerCpu(perfRbPages));
     } catch (e) {
       for (const w of this.#writers.values()) w.close();
       throw e;
@@ -40,4 +42,15 @@ export class SkbOutput {
     this.#reader.close();
     for (const w of this.#writers.values()) w.close();
   }
+}
+
+/**
+ * Config perf_rb_pages spread over the online CPUs, as bpftrace spreads it: its share of each CPU, to the closest
+ * power of two (a perf buffer's data pages must be one); absent: 64 pages each.
+ */
+function pagesPerCpu(total: number | undefined): number {
+  if (total === undefined) return 64;
+  const share = Math.max(1, Math.ceil(total / onlineCpus().length));
+  const low = 2 ** Math.floor(Math.log2(share));
+  return share - low <= low * 2 - share ? low : low * 2;
 }

@@ -29,6 +29,11 @@ export interface ScriptConfig {
   readonly showDebugInfo: boolean;
   /** `--metrics`: the label names of map keys (see parseMetricsLabels); absent: key0…keyN. */
   readonly metricsLabels?: MetricsLabels;
+  /**
+   * Pages of the ring buffer events travel through, and of skboutput()'s perf buffers across the CPUs (bpftrace's
+   * perf_rb_pages); absent: scry's sizes (an 8 MiB ring, 64 pages per CPU).
+   */
+  readonly perfRbPages?: number;
 }
 
 /** Label names for the keys of maps served by `--metrics`: one list for every map, and lists for named maps. */
@@ -93,6 +98,8 @@ const licenses = ['Dual MIT/GPL', 'Dual BSD/GPL', 'Dual MPL/GPL', 'GPL and addit
 const settings: Record<string, Setting> = {
   max_strlen: { parse: int(1, 1 << 20), set: (c, v) => ({ ...c, maxStrlen: v as number }) },
   max_map_keys: { parse: int(1, 1 << 24), set: (c, v) => ({ ...c, maxMapKeys: v as number }) },
+  // at most 2^19 pages: the kernel's largest ring buffer (2 GiB of 4 KiB pages)
+  perf_rb_pages: { parse: int(1, 1 << 19), set: (c, v) => ({ ...c, perfRbPages: v as number }) },
   max_probes: { parse: int(1, 1 << 20), set: (c, v) => ({ ...c, maxProbes: v as number }) },
   print_maps_on_exit: { parse: bool, set: (c, v) => ({ ...c, printMapsOnExit: v as boolean }) },
   missing_probes: {
@@ -192,7 +199,6 @@ export function checkMetricsLabels(
 const acceptedWithoutEffect = new Set([
   'max_bpf_progs',
   'log_size',
-  'perf_rb_pages',
   'on_stack_limit',
   'cache_user_symbols',
   'cpp_demangle',

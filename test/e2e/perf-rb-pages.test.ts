@@ -1,0 +1,48 @@
+// config perf_rb_pages (and BPFTRACE_PERF_RB_PAGES) sizes the ring buffer events travel through, as in bpftrace
+// v0.26: pages of 4 KiB, rounded up to a power of two (the kernel wants one; libbpf rounds the same way). It was
+// accepted and ignored before: a user raising it to stop lost events got the same 8 MiB ring.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EVENTS_MAP } from '../../compiler/index.ts';
+import { runScry } from '../helpers/cli.ts';
+import { compileText } from '../helpers/pipeline.ts';
+
+const ringBytes = (config: string) =>
+  compileText(`${config} BEGIN { exit(); }`).maps.find((m) => m.name === EVENTS_MAP)!.maxEntries;
+
+test('the events ring: 8 MiB by default, perf_rb_pages 4 KiB pages rounded up to a power of two', () => {
+  assert.is(ringBytes(''), 8 << 20);
+  assert.is(ringBytes('config = { perf_rb_pages = 1 }'), 4096);
+  assert.is(ringBytes('config = { perf_rb_pages = 3 }'), 16384);
+  assert.is(ringBytes('config = { perf_rb_pages = 64 }'), 64 * 4096);
+  assert.is(ringBytes('config = { perf_rb_pages = 4097 }'), 8192 * 4096);
+});
+
+// 2000 lines from BEGIN at once: a one-page ring holds a few hundred of them, the default ring all
+const FLOOD = 'BEGIN { $i = 0; while ($i < 2000) { printf("line %d\\n", $i); $i++; } exit(); }';
+const linesOf = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('line ')).length;
+
+test('a one-page ring loses what does not fit and says so; the default ring loses nothing', async () => {
+  const small = await runScry(['-e', `config = { perf_rb_pages = 1 } ${FLOOD}`]);
+  assert.is(small.code, 0, small.stderr);
+  assert.match(small.stderr, /Lost \d+ events/);
+  assert.ok(linesOf(small.stdout) < 2000, `${linesOf(small.stdout)} lines`);
+  const big = await runScry(['-e', FLOOD]);
+  assert.is(big.code, 0, big.stderr);
+  assert.not.match(big.stderr, /Lost/);
+  assert.is(linesOf(big.stdout), 2000);
+});
+
+test('BPFTRACE_PERF_RB_PAGES sets it too, and wins over the script', async () => {
+  const r = await runScry(['-e', `config = { perf_rb_pages = 4096 } ${FLOOD}`], { BPFTRACE_PERF_RB_PAGES: '1' });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Lost \d+ events/);
+});
+
+test('perf_rb_pages out of range is an error at the setting', async () => {
+  const r = await runScry(['-e', 'config = { perf_rb_pages = 0 } BEGIN { exit(); }']);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /perf_rb_pages: must be an integer from 1 to 524288, got 0/);
+});
+
+test.run();
