@@ -70,7 +70,6 @@ export function memSize(i: Insn): 1 | 2 | 4 | 8 {
   throw new Error(`opt: no size in opcode ${i.code}`);
 }
 
-/** Registers an instruction writes. */
 /**
  * The registers an instruction writes, as a bit set (bit r: register r). Bit sets, not arrays: the optimizer asks
  * for every instruction in every analysis, in code that runs cold at each start, where each array is an allocation.
@@ -121,11 +120,13 @@ const HELPER_ARGS: Readonly<Record<number, number>> = {
   130: 4, // ringbuf_output(map, data, size, flags)
 };
 
-/** Registers an instruction reads. A call reads its helper's argument registers (HELPER_ARGS), else all five. */
 /** r1..rn as a bit set, by n */
 const ARGS = [0, 0b10, 0b110, 0b1110, 0b11110, 0b111110];
 
-/** The registers an instruction reads, as a bit set (see defMask). */
+/**
+ * The registers an instruction reads, as a bit set (see defMask). A call reads its helper's argument registers
+ * (HELPER_ARGS), else all five.
+ */
 export function useMask(i: Insn): number {
   if (isAlu(i)) return (op(i) === BPF_MOV ? 0 : 1 << i.dst) | (readsSrcReg(i) ? 1 << i.src : 0); // mov only writes dst; neg and end read it
   if (isLdImm64(i)) return 0;
