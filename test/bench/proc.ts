@@ -9,6 +9,8 @@ import type { Native } from './native.ts';
 
 /** BENCH_BPFTRACE names another bpftrace (a path that does not exist: scry's figures alone) */
 export const BPFTRACE = process.env.BENCH_BPFTRACE ?? '/usr/bin/bpftrace';
+/** BENCH_SCRY names another scry's bin/scry.cjs (an older build, to compare two against the same bpftrace run) */
+export const SCRY_BIN = process.env.BENCH_SCRY ?? scryBin;
 
 export interface Tracer {
   name: 'scry' | 'bpftrace';
@@ -16,7 +18,7 @@ export interface Tracer {
   argv: readonly string[];
 }
 
-export const scry: Tracer = { name: 'scry', argv: [process.execPath, scryBin] };
+export const scry: Tracer = { name: 'scry', argv: [process.execPath, SCRY_BIN] };
 export const bpftrace: Tracer = { name: 'bpftrace', argv: [BPFTRACE] };
 
 /** scry, then bpftrace when it is installed: the order every interleaved loop runs them in */

@@ -3,18 +3,20 @@
 // the machine is shared, so ratios from one run are what counts. Needs root. Runs the built CLI (bin/scry.cjs
 // over dist/): `npm run build` first.
 //   BENCH_BPFTRACE=PATH             another bpftrace (default /usr/bin/bpftrace; missing: scry alone)
+//   BENCH_SCRY=PATH                 another scry's bin/scry.cjs (an older build against the same bpftrace)
 //   BENCH_RUNS=N                    samples per row (default: start-up 10, per-event 5, the rest 3)
 //   BENCH_ONLY=startup,events,size,throughput,exit,maps[,btf]   which sections (default: all but btf)
 //   BENCH_EVENTS=REGEX              per-event rows whose name matches
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
+import { dirname } from 'node:path';
 import { btfBench, formatBtfBench } from './btf.ts';
 import { eventsBench, formatEvents } from './events.ts';
 import { exitLatencyBench, formatExitLatency } from './exit-latency.ts';
 import { formatMapPrint, mapPrintBench } from './maps.ts';
 import { buildNative } from './native.ts';
-import { BPFTRACE, failed, scry } from './proc.ts';
+import { BPFTRACE, SCRY_BIN, failed, scry } from './proc.ts';
 import { formatSizeTable, sizeBench } from './size.ts';
 import { formatStartup, startupBench } from './startup.ts';
 import { formatThroughput, throughputBench } from './throughput.ts';
@@ -44,7 +46,7 @@ function header(): string {
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
       encoding: 'utf8',
-      cwd: import.meta.dirname,
+      cwd: dirname(SCRY_BIN), // the scry measured (BENCH_SCRY: another checkout's)
     }).trim();
   } catch {}
   return [

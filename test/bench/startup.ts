@@ -4,9 +4,19 @@
 // executed (its sh line starts this Node on it, first on PATH here), not `node bin/scry.cjs`.
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { scryBin } from '../helpers/cli.ts';
 import type { Native } from './native.ts';
-import { failed, fix, measured, median, ratio, tracerEnv, tracers, type Rusage, type Tracer } from './proc.ts';
+import {
+  SCRY_BIN,
+  failed,
+  fix,
+  measured,
+  median,
+  ratio,
+  tracerEnv,
+  tracers,
+  type Rusage,
+  type Tracer,
+} from './proc.ts';
 
 export interface StartupRow {
   name: string;
@@ -94,7 +104,7 @@ export function startupBench(native: Native, runs: number): StartupRow[] {
     const samples = new Map<Tracer['name'], Rusage[]>();
     try {
       const env = { ...tracerEnv(), PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
-      const argv = (t: Tracer) => (t.name === 'scry' ? [scryBin] : t.argv);
+      const argv = (t: Tracer) => (t.name === 'scry' ? [SCRY_BIN] : t.argv);
       const run = (t: Tracer) => measured(native, [...argv(t), '-q', '-e', program], env);
       for (const t of tracers()) run(t); // warm the page cache and scry's code cache; not counted
       for (let i = 0; i < runs; i++)
