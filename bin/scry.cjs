@@ -1,10 +1,11 @@
 #!/bin/sh
-// 2>/dev/null; [ -z "${NODE_EXTRA_CA_CERTS+x}" ] || { export SCRY_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; }; exec node --max-semi-space-size=1 --inspect-port=0.0.0.1:9229 "$0" "$@"
-// The line above is for sh (which tries to run the directory `//`, quietly, and goes on) and a comment for
-// JavaScript. Run as a command, this file starts Node on itself (the node on PATH, as `#!/usr/bin/env node` would)
-// without NODE_EXTRA_CA_CERTS, which Node reads and parses at start-up whether or not TLS is ever used (~35 ms of
-// CPU for a distribution's ~140 certificates; scry makes no TLS connection). The variable is put back below, so
-// what scry runs and spawns sees the environment the user gave it. `node bin/scry.cjs` skips the sh line and pays.
+':' //; [ -z "${NODE_EXTRA_CA_CERTS+x}" ] || { export SCRY_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; }; exec node --max-semi-space-size=1 --inspect-port=0.0.0.1:9229 "$0" "$@"
+// The line above is for sh (`:`, the do-nothing builtin: no child forked, as running a command `//` would) and
+// for JavaScript a string and then a comment. Run as a command, this file starts Node on itself (the node on PATH,
+// as `#!/usr/bin/env node` would) without NODE_EXTRA_CA_CERTS, which Node reads and parses at start-up whether or
+// not TLS is ever used (~35 ms of CPU for a distribution's ~140 certificates; scry makes no TLS connection). The
+// variable is put back below, so what scry runs and spawns sees the environment the user gave it. `node
+// bin/scry.cjs` skips the sh line and pays.
 // --inspect-port: Node answers SIGUSR1 by opening its inspector (code execution as this process, root) from the
 // moment it starts until the process.on('SIGUSR1') below replaces its handler, some 20-80 ms; pointed at 0.0.0.1,
 // an address no socket can bind (EADDRNOTAVAIL, ip_nonlocal_bind off) nor reach, the inspector fails to start in that

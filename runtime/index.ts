@@ -18,7 +18,7 @@ export { appendOwnFile, closeDir, openDir, readOwnFile, replaceOwnFile, type Ope
 export { noteInheritedDescriptors, startHeld, watchProcessExit, type HeldCommand } from './process.ts';
 export { PrivilegeError, requirePrivileges } from './privileges.ts';
 export { kernelInfoText } from './info.ts';
-export { native } from './sys/index.ts';
+export { loadedNative, native } from './sys/index.ts';
 export { sameValue } from './value.ts';
 export { includeResolver } from './include-files.ts';
 export { importFiles } from './import-files.ts';

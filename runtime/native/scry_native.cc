@@ -116,6 +116,12 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
   return Ret(info.Env(), close(static_cast<int>(Int(info[0]))));
 }
 
+// exitNow(code): _exit(2), past Node's teardown of a process that has finished (see repl/entry.ts).
+Napi::Value ExitNow(const Napi::CallbackInfo& info) {
+  if (!Nums(info, 0, 0)) return Fail(info.Env(), "exitNow(code)");
+  _exit(static_cast<int>(Int(info[0])));
+}
+
 // read(fd, buffer): reading a BPF iterator's fd is what runs the iterator program.
 Napi::Value Read(const Napi::CallbackInfo& info) {
   uint8_t* data = nullptr;
@@ -453,7 +459,7 @@ Napi::Value Watch(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const std::pair<const char*, Napi::Value (*)(const Napi::CallbackInfo&)> fns[] = {
-      {"bpf", Bpf}, {"perfEventOpen", PerfEventOpen}, {"ioctl", Ioctl}, {"close", Close},
+      {"bpf", Bpf}, {"perfEventOpen", PerfEventOpen}, {"ioctl", Ioctl}, {"close", Close}, {"exitNow", ExitNow},
       {"mmap", Mmap}, {"munmap", Munmap}, {"mapLatin1", MapLatin1}, {"mount", Mount}, {"watch", Watch}, {"read", Read},
       {"write", Write}, {"fcntl", Fcntl}, {"pidfdOpen", PidfdOpen}, {"poll", Poll1}, {"waitpid", Waitpid}, {"spawnHeld", SpawnHeld}};
   for (auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));

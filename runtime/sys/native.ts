@@ -46,6 +46,8 @@ export interface NativeBinding {
   /** arg: an integer passed as is, or a buffer whose address is passed. */
   ioctl(fd: number, request: number, arg: number | ArrayBufferView): number;
   close(fd: number): number;
+  /** _exit(2) (absent from an addon built before it was added) */
+  exitNow?(code: number): never;
   /** read(2) into the buffer: bytes read, 0 at the end, or -errno. */
   read(fd: number, buffer: ArrayBufferView): number;
   /** sysconf(_SC_PAGESIZE) (absent from an addon built before it was added) */
@@ -101,6 +103,11 @@ function locate(): string {
 }
 
 let binding: NativeBinding | undefined;
+
+/** The addon if something has loaded it already, without loading it. */
+export function loadedNative(): NativeBinding | undefined {
+  return binding;
+}
 
 export function native(): NativeBinding {
   if (binding === undefined) {

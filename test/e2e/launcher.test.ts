@@ -2,7 +2,8 @@
 // them, so that a start-up does not copy ~2.4 MB into fresh pages. A launcher that quietly went back to reading
 // would still run every other test; this one looks at the running process's mappings.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -61,6 +62,25 @@ if (requireRoot('e2e launcher')) {
     }
     assert.is(await ended, 0);
     assert.ok(existsSync(`${bundle}.cachey-2`), 'no cachey-2 after a run that attached');
+  });
+
+  test("a finished run _exits past Node's teardown, but not when Node has coverage to write at that point", async () => {
+    const program = ['-q', '-e', 'BEGIN { printf("out\\n"); exit(3); }'];
+    const plain = await runScry(program);
+    assert.is(plain.code, 3, plain.stderr);
+    assert.is(plain.stdout, 'out\n\n\n'); // bpftrace 0.17 prints the same two empty lines at exit
+    const dir = mkdtempSync(join(tmpdir(), 'scry-cov-'));
+    try {
+      const covered = await runScry(program, { NODE_V8_COVERAGE: dir });
+      assert.is(covered.code, 3, covered.stderr);
+      assert.is(covered.stdout, 'out\n\n\n');
+      assert.ok(
+        readdirSync(dir).some((f) => f.startsWith('coverage-')),
+        'no coverage file: Node did not get to write it',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('an addon that cannot be loaded is one line that says what to do, not a stack over the minified bundle', async () => {
