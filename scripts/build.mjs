@@ -24,7 +24,8 @@ const liveViewApart = {
  * includes do directly, and hands anything else to lodash (test/scripts/lodash-fast-paths.test.ts compares them).
  * Measured (token definitions + lexer construction, bundled, medians of 16 under load ~7): 62.5 -> 52.1 ms. The grammar model
  * (@chevrotain/gast) also gets pickBy and assign as plain loops, the same for the plain object literals it
- * passes (measured, --timings medians of 16: parse 24.4 -> 18.9 ms).
+ * passes (measured, --timings medians of 16: parse 24.4 -> 18.9 ms), and forEach for the arrays its grammar walk
+ * recurses through.
  */
 /** Chevrotain's lexer fills a 65536-entry table at start-up (~3 ms, interpreted) for a division it can do when asked. */
 const LEXER_CHAR_INDEX = {
@@ -81,7 +82,8 @@ const fastChevrotainStart = {
       resolveDir: process.cwd(),
       contents: `export * from './scripts/lodash-fast-paths.mjs';
 export function pickBy(o, keep) { const r = {}; for (const k of Object.keys(o)) if (keep(o[k], k)) r[k] = o[k]; return r; }
-export function assign(target, ...sources) { return Object.assign(target, ...sources); }`,
+export function assign(target, ...sources) { return Object.assign(target, ...sources); }
+export { arrayForEach as forEach } from './scripts/lodash-fast-paths.mjs';`,
     }));
     b.onLoad(
       { filter: /[\\/]chevrotain[\\/]lib[\\/]src[\\/]parse[\\/]parser[\\/]utils[\\/]apply_mixins\.js$/ },
