@@ -3,7 +3,7 @@
 // The live view is a second bundle, an ES module loaded with import() only when it is shown: Ink has
 // top-level await (so CommonJS cannot require it) and neither it nor React is worth loading otherwise.
 import { build } from 'esbuild';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 
@@ -197,5 +197,5 @@ writeFileSync(
   "'use strict';\n// Loads the live view for scry.cjs (see scripts/build.mjs).\nmodule.exports = () => import('./scry-view.mjs');\n",
 );
 // The code cache belongs to the old bundle; bin/scry.cjs writes a fresh one on the next run.
-for (const f of ['', '-0', '-1', '-2', 'y-0', 'y-1', 'y-2']) rmSync(`dist/scry.cjs.cache${f}`, { force: true });
+for (const f of readdirSync('dist')) if (f.startsWith('scry.cjs.cache')) rmSync(`dist/${f}`, { force: true });
 rmSync('dist/scry.mjs', { force: true });

@@ -1,8 +1,8 @@
 // bin/scry.cjs, the launcher: it maps the bundle and its V8 code cache (through the native addon) instead of reading
 // them, so that a start-up does not copy ~2.4 MB into fresh pages. A launcher that quietly went back to reading
 // would still run every other test; this one looks at the running process's mappings.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
@@ -15,12 +15,12 @@ const bundle = join(dist, 'scry.cjs');
 
 if (requireRoot('e2e launcher')) {
   test('a running scry has its bundle and code cache mapped from the files, and runs from them', async () => {
-    // a first run that attaches writes the cache of the furthest stage (2) when there is none yet
+    // a first run writes the cache when there is none yet
     const first = await runScry(['-q', '-e', 'interval:ms:1 { exit(); }']);
     assert.is(first.code, 0, first.stderr);
-    // `node bin/scry.cjs`, as here: no V8 flags, the cache without the young-generation flag's mark ('cachey-N')
-    const cache = [2, 1, 0].map((s) => `${bundle}.cache-${s}`).find((f) => existsSync(f));
-    assert.ok(cache, `no code cache in ${dist} after a run`);
+    // `node bin/scry.cjs`, as here: no V8 flags, the cache without the young-generation flag's mark ('cachey')
+    const cache = `${bundle}.cache`;
+    assert.ok(existsSync(cache), `no code cache in ${dist} after a run`);
 
     const run = startScry(['-q', '-e', 'BEGIN { printf("up\\n"); } interval:s:20 { exit(); }']);
     try {
@@ -55,13 +55,13 @@ if (requireRoot('e2e launcher')) {
       assert.ok(argv.includes('--max-semi-space-size=1'), argv.join(' '));
       const mapped = readFileSync(`/proc/${command.pid}/maps`, 'utf8');
       // a first run under these flags writes the cache at exit; later ones map it
-      if (!mapped.includes(`${bundle}.cachey-`))
-        assert.ok(!existsSync(`${bundle}.cachey-2`), 'cachey-2 is there but not mapped');
+      if (!mapped.includes(`${bundle}.cachey`))
+        assert.ok(!existsSync(`${bundle}.cachey`), 'cachey is there but not mapped');
     } finally {
       command.kill('SIGINT');
     }
     assert.is(await ended, 0);
-    assert.ok(existsSync(`${bundle}.cachey-2`), 'no cachey-2 after a run that attached');
+    assert.ok(existsSync(`${bundle}.cachey`), 'no cachey after a run');
   });
 
   test("a finished run _exits past Node's teardown, but not when Node has coverage to write at that point", async () => {
@@ -80,6 +80,41 @@ if (requireRoot('e2e launcher')) {
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a run that takes a step the code cache was not written for writes it again, covering both', () => {
+    // a copy of the launcher and the bundle of its own: other tests' runs write the shared dist/'s cache meanwhile
+    const root = mkdtempSync(join(tmpdir(), 'scry-launcher-'));
+    try {
+      mkdirSync(join(root, 'bin'));
+      mkdirSync(join(root, 'dist'));
+      copyFileSync(scryBin, join(root, 'bin', 'scry.cjs'));
+      copyFileSync(bundle, join(root, 'dist', 'scry.cjs'));
+      const addon = join(dirname(scryBin), '..', 'build', 'Release', 'scry_native.node');
+      const run = (program: string) => {
+        const r = spawnSync(process.execPath, [join(root, 'bin', 'scry.cjs'), '-q', '-e', program], {
+          encoding: 'utf8',
+          env: { ...process.env, SCRY_NATIVE: addon },
+          timeout: 60_000,
+        });
+        assert.is(r.status, 0, r.stderr);
+      };
+      const cache = join(root, 'dist', 'scry.cjs.cache');
+      const steps = () => readFileSync(`${cache}.steps`, 'utf8').split('\n').filter(Boolean);
+      run('BEGIN { exit(); }');
+      const first = statSync(cache).ino;
+      assert.ok(steps().includes('load BEGIN') && !steps().includes('load tracepoint'), steps().join(', '));
+      run('BEGIN { exit(); }');
+      assert.is(statSync(cache).ino, first, 'the same steps again: the cache stays');
+      run('tracepoint:syscalls:sys_enter_mkdir { @ = count(); } BEGIN { exit(); }');
+      const second = statSync(cache).ino;
+      assert.is.not(second, first, 'a tracepoint attached: the cache is written again');
+      assert.ok(steps().includes('load tracepoint') && steps().includes('load BEGIN'), steps().join(', '));
+      run('BEGIN { exit(); }');
+      assert.is(statSync(cache).ino, second, 'covered already: the cache stays');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 
