@@ -114,6 +114,7 @@ process.once('exit', () => {
     for (const step of known) steps.add(step); // the new cache holds the old one's functions too
   }
   try {
+    fs.accessSync(path.dirname(cacheFile), fs.constants.W_OK); // else making the cache (~25 ms) is for nothing
     const tmp = `${cacheFile}.${process.pid}`;
     fs.writeFileSync(tmp, script.createCachedData());
     fs.renameSync(tmp, cacheFile);

@@ -72,6 +72,8 @@ export class Btf implements BtfTypes {
   /** Decoded own types by id - firstId: an array, as a dump decodes nearly all of them. */
   private readonly decoded: Map<number, BtfType>;
   private index: NameIndex | undefined;
+  /** own types with a name (the index's size) */
+  private readonly namedCount: number;
   private ints: Map<string, number> | undefined;
   /** ids of the ENUM and ENUM64 types, in order */
   private readonly enumIds: readonly number[];
@@ -121,9 +123,11 @@ export class Btf implements BtfTypes {
     let n = 0;
     let w = 0;
     const enums: number[] = [];
+    let named = 0;
     while (w < end) {
       if (w + 3 > end) throw this.error(`type ${this.firstId + n} is truncated`);
       at[n++] = w;
+      if (words[w] !== 0) named++;
       const info = words[w + 1]!;
       const kind = (info >>> 24) & 0x1f;
       if (kind === K.KIND_ENUM || kind === K.KIND_ENUM64) enums.push(this.firstId + n - 1);
@@ -135,6 +139,7 @@ export class Btf implements BtfTypes {
     // a view, not a copy: only the n words written are ever touched (a fresh page costs ~11 µs on these VMs)
     this.at = at.subarray(0, n);
     this.enumIds = enums;
+    this.namedCount = named;
     this.typeCount = this.firstId + n;
     // a Map, not an array of typeCount slots: filling 150k slots at each start cost more than the few types a
     // program decodes (a whole dump, as `-l`'s struct listings, stays fast either way)
@@ -456,8 +461,7 @@ export class Btf implements BtfTypes {
   private buildIndex(): NameIndex {
     const words = this.words;
     const at = this.at;
-    let named = 0;
-    for (let i = 0; i < at.length; i++) if (words[at[i]!] !== 0) named++;
+    const named = this.namedCount;
     let size = 16;
     while (size < named + (named >>> 1)) size *= 2;
     const mask = size - 1;
