@@ -11,7 +11,7 @@
 //   the next member at its offset, and `__attribute__((packed))` when members or the size are misaligned.
 // - Two different types with one name get `___2`, `___3` suffixes in the order they are first written
 //   (tags and typedef/enumerator names are counted separately).
-import type { BtfType, BtfTypes } from './btf.ts';
+import { naturalAlign, type BtfType, type BtfTypes } from './btf.ts';
 
 type Composite = Extract<BtfType, { kind: 'struct' | 'union' }>;
 type Enum = Extract<BtfType, { kind: 'enum' }>;
@@ -134,11 +134,10 @@ class CWriter {
   private readonly tagCount = new Map<string, number>();
   private readonly identCount = new Map<string, number>();
 
-  /** alignOf + 1 by id (0: not computed yet). */
-  private readonly aligns: Uint8Array;
+  /** alignOf by id, once computed */
+  private readonly aligns = new Map<number, number>();
 
   constructor(private readonly btf: BtfTypes) {
-    this.aligns = new Uint8Array(btf.typeCount);
     this.nameAt = new Int32Array(btf.typeCount);
     this.order = new Uint8Array(btf.typeCount);
     this.emit = new Uint8Array(btf.typeCount);
@@ -149,58 +148,9 @@ class CWriter {
     return this.btf.type(id);
   }
 
-  /** The alignment C gives a type: scalars their size (at most a pointer's), a struct 1 when its layout is packed. */
+  /** The alignment C gives a type, scalars at most a pointer's (as bpftool reasons, whose dump this matches). */
   alignOf(id: number): number {
-    const cached = this.aligns[id]!;
-    if (cached !== 0) return cached - 1;
-    const t = this.type(id);
-    let a: number;
-    switch (t.kind) {
-      case 'int':
-      case 'enum':
-      case 'float':
-        a = Math.min(this.btf.pointerSize, t.size);
-        break;
-      case 'ptr':
-        a = this.btf.pointerSize;
-        break;
-      case 'typedef':
-      case 'const':
-      case 'volatile':
-      case 'restrict':
-      case 'type_tag':
-        this.aligns[id] = 1; // a loop in malformed BTF ends here with 0
-        a = this.alignOf(t.target);
-        break;
-      case 'array':
-        this.aligns[id] = 1;
-        a = this.alignOf(t.elem);
-        break;
-      case 'struct':
-      case 'union': {
-        this.aligns[id] = 1;
-        a = 1;
-        for (const m of t.members) {
-          const ma = this.alignOf(m.type);
-          if (ma <= 0) {
-            a = ma;
-            break;
-          }
-          if (ma > a) a = ma;
-          // a member off its natural alignment: the struct is packed
-          if (m.bitSize === 0 && m.bitOffset % (8 * ma) !== 0) {
-            a = 1;
-            break;
-          }
-        }
-        if (a > 0 && t.size % a !== 0) a = 1;
-        break;
-      }
-      default:
-        a = 0;
-    }
-    this.aligns[id] = a + 1;
-    return a;
+    return naturalAlign(this.btf, id, this.btf.pointerSize, this.aligns);
   }
 
   dumpType(id: number): void {

@@ -251,3 +251,60 @@ export interface BtfTypes {
    */
   refs?(id: number, out: number[]): void;
 }
+
+/**
+ * The alignment C gives BTF type `id`: a scalar its size, at most `scalarMax`; a pointer the pointer size; an array
+ * its element's; a struct or union its largest member's, or 1 where it was packed (a member off its own alignment,
+ * or a size that is not a multiple of it: BTF does not record packing, so this reasons as libbpf's btf__align_of
+ * does); 0 for what has none (void, functions, a loop in malformed BTF). `memo` keeps each id's answer.
+ * `____cacheline_aligned` and the like are invisible in BTF.
+ */
+export function naturalAlign(types: BtfTypes, id: number, scalarMax: number, memo: Map<number, number>): number {
+  const known = memo.get(id);
+  if (known !== undefined) return known;
+  memo.set(id, 0); // what a loop back to this id sees
+  const t = types.type(id);
+  let a: number;
+  switch (t.kind) {
+    case 'int':
+    case 'enum':
+    case 'float':
+      a = Math.min(Math.max(t.size, 1), scalarMax);
+      break;
+    case 'ptr':
+      a = types.pointerSize;
+      break;
+    case 'typedef':
+    case 'const':
+    case 'volatile':
+    case 'restrict':
+    case 'type_tag':
+    case 'decl_tag':
+      a = naturalAlign(types, t.target, scalarMax, memo);
+      break;
+    case 'array':
+      a = naturalAlign(types, t.elem, scalarMax, memo);
+      break;
+    case 'struct':
+    case 'union':
+      a = 1;
+      for (const m of t.members) {
+        const ma = naturalAlign(types, m.type, scalarMax, memo);
+        if (ma <= 0) {
+          a = 0;
+          break;
+        }
+        if (m.bitSize === 0 && m.bitOffset % (8 * ma) !== 0) {
+          a = 1; // a member off its natural alignment: the struct is packed
+          break;
+        }
+        if (ma > a) a = ma;
+      }
+      if (a > 0 && t.size % a !== 0) a = 1;
+      break;
+    default:
+      a = 0;
+  }
+  memo.set(id, a);
+  return a;
+}

@@ -9,15 +9,16 @@
 // lists such names so a caller can say so. Without a base, C's builtin types are created on demand.
 import { error, type Diagnostic } from '../diagnostics.ts';
 import type { Span } from '../source.ts';
-import type {
-  BtfFunc,
-  BtfKind,
-  BtfMember,
-  BtfMemberHit,
-  BtfParam,
-  BtfRawTracepoint,
-  BtfType,
-  BtfTypes,
+import {
+  naturalAlign,
+  type BtfFunc,
+  type BtfKind,
+  type BtfMember,
+  type BtfMemberHit,
+  type BtfParam,
+  type BtfRawTracepoint,
+  type BtfType,
+  type BtfTypes,
 } from '../btf.ts';
 import { declaration, definition, typeName } from '../btf-print.ts';
 import {
@@ -314,56 +315,9 @@ class Overlay implements ScriptTypes {
     }
   }
 
-  /**
-   * A kernel type's alignment. BTF does not record it: a struct's is its largest member's, unless a
-   * member sits off its alignment or the size is not a multiple of it (then it was packed: 1), as
-   * libbpf's btf__align_of reasons. `____cacheline_aligned` and the like are invisible in BTF.
-   */
+  /** A kernel type's alignment (lang/btf.ts), at least 1: kernel types are always members or variables here. */
   private baseAlign(id: number): number {
-    const known = this.baseAligns.get(id);
-    if (known !== undefined) return known;
-    const base = this.base!;
-    const t = base.type(id);
-    let align = 1;
-    switch (t.kind) {
-      case 'int':
-      case 'float':
-      case 'enum':
-        align = Math.min(Math.max(t.size, 1), MAX_ALIGN);
-        break;
-      case 'ptr':
-        align = base.pointerSize;
-        break;
-      case 'array':
-        align = this.baseAlign(t.elem);
-        break;
-      case 'typedef':
-      case 'const':
-      case 'volatile':
-      case 'restrict':
-      case 'type_tag':
-      case 'decl_tag':
-        align = t.target === 0 ? 1 : this.baseAlign(t.target);
-        break;
-      case 'struct':
-      case 'union': {
-        this.baseAligns.set(id, 1); // a loop through by-value members cannot happen in C; guard anyway
-        for (const m of t.members) {
-          const a = m.type === 0 ? 1 : this.baseAlign(m.type);
-          if (m.bitSize === 0 && m.bitOffset % (a * 8) !== 0) {
-            align = 1;
-            break;
-          }
-          align = Math.max(align, a);
-        }
-        if (t.size % align !== 0) align = 1;
-        break;
-      }
-      default:
-        align = 1;
-    }
-    this.baseAligns.set(id, align);
-    return align;
+    return naturalAlign(this.base!, id, MAX_ALIGN, this.baseAligns) || 1;
   }
 
   members(id: number): readonly BtfMember[] | undefined {
