@@ -22,8 +22,8 @@ export interface ResolvedTracepoint extends ResolvedBase {
  * (getuid/getgid C loop, medians of 10 interleaved runs, 2 cores under load): a filtered count on
  * raw_syscalls:sys_enter costs ~185 instead of ~227 ns per traced syscall and ~85 instead of ~140 ns per
  * other syscall (bpftrace 0.17: ~590 and ~160). Not syscalls:sys_enter_X: as a raw tracepoint each runs on
- * every syscall of the machine (+60-100 ns on each untraced one, where the perf event tests a bitmap, for
- * -50 ns on the traced one), and its arguments sit in pt_regs, not in the context; nor raw_syscalls:sys_exit
+ * every syscall of the machine (+60-100 ns on each untraced one, +140-200 ns measured again on 2026-12-05, where
+ * the perf event tests a bitmap, for -50 ns on the traced one), and its arguments sit in pt_regs, not in the context; nor raw_syscalls:sys_exit
  * (ret is the context's second u64, the record's third).
  */
 const sameAsRaw: Readonly<Record<string, string>> = { 'raw_syscalls:sys_enter': 'sys_enter' };
