@@ -1,7 +1,7 @@
-// BPF helper function ids, by name. An id is the helper's position in the
-// kernel's __BPF_FUNC_MAPPER list (include/uapi/linux/bpf.h). That list is
-// frozen at 211 (new kernel functionality ships as kfuncs). An object literal: V8 makes it from one boilerplate, where
-// building it from a list of names (Object.fromEntries) went through ~200 hidden classes at every start.
+// BPF helper function ids, by name. An id is the helper's position in the kernel's __BPF_FUNC_MAPPER list
+// (include/uapi/linux/bpf.h). That list is frozen at 211 (new kernel functionality ships as kfuncs). An object
+// literal: V8 makes it from one boilerplate, where building it from a list of names (Object.fromEntries) went
+// through ~200 hidden classes at every start.
 
 /** `BPF_FUNC.map_lookup_elem === 1`, mirroring the kernel's BPF_FUNC_* enum (ids in order, 0 to 211). */
 export const BPF_FUNC = {
