@@ -99,27 +99,7 @@ class FirstSetLookahead implements ILookaheadStrategy {
     return [];
   }
 
-  // Chevrotain asks for every decision of the grammar as the parser is built; each is worked out when a parse first
-  // reaches it (a one-line program reaches a fraction of them: ~1 ms less of every start, measured cold).
   buildLookaheadForAlternation(o: { prodOccurrence: number; rule: Rule; hasPredicates: boolean }) {
-    let decide: ((this: CstParser, orAlts?: IOrAlt<unknown>[]) => number | undefined) | undefined;
-    const strategy = this;
-    return function (this: CstParser, orAlts?: IOrAlt<unknown>[]): number | undefined {
-      decide ??= strategy.alternationDecision(o);
-      return decide.call(this, orAlts);
-    };
-  }
-
-  buildLookaheadForOptional(o: { prodOccurrence: number; prodType: OptionalProductionType; rule: Rule }) {
-    let decide: ((this: CstParser) => boolean) | undefined;
-    const strategy = this;
-    return function (this: CstParser): boolean {
-      decide ??= strategy.optionalDecision(o);
-      return decide.call(this);
-    };
-  }
-
-  private alternationDecision(o: { prodOccurrence: number; rule: Rule; hasPredicates: boolean }) {
     const alt = findProduction(o.rule.definition, Alternation, o.prodOccurrence);
     const firsts = alt.definition.map((a) => this.first((a as Alternative).definition));
     const nullable = firsts.findIndex((f) => f.nullable);
@@ -140,7 +120,7 @@ class FirstSetLookahead implements ILookaheadStrategy {
     };
   }
 
-  private optionalDecision(o: { prodOccurrence: number; prodType: OptionalProductionType; rule: Rule }) {
+  buildLookaheadForOptional(o: { prodOccurrence: number; prodType: OptionalProductionType; rule: Rule }) {
     const kind = { Option, Repetition, RepetitionMandatory, RepetitionMandatoryWithSeparator, RepetitionWithSeparator }[
       o.prodType
     ];
