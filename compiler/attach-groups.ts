@@ -1,10 +1,12 @@
 // One program for many functions: a uprobe wildcard whose code is the same on every function it matches
 // (it reads no `func` or `probe`, which are constants of each) compiles once, the other functions listed in
 // ProgramSpec.alsoAttach, so the runtime can attach it with one uprobe_multi link as bpftrace v0.26 does.
-// "The same" is measured, not guessed: the next function's program is generated and compared, bytes,
-// relocations and the events it defines; when it differs, every function keeps its own program.
+// "The same" is measured, not guessed: the next function's program is generated and compared, bytes and
+// relocations (its events are then the first one's: defineEvent keeps one id per schema); when it differs, every
+// function keeps its own program.
 import type { CheckedProbe, ResolvedAttach } from '../lang/index.ts';
 import type { Shared } from './codegen/context.ts';
+import { dropEventsFrom } from './codegen/events.ts';
 import { generateProbe } from './codegen/program.ts';
 import type { ProgramSpec } from './program.ts';
 
@@ -17,7 +19,7 @@ function groupKey(a: ResolvedAttach): string | undefined {
 /** The probe's programs, numbered from `first`: one per attach point, or one per group of identical ones. */
 export function generateProbePrograms(shared: Shared, probe: CheckedProbe, first: number, pid?: number): ProgramSpec[] {
   const out: ProgramSpec[] = [];
-  let group: { at: number; key: string; eventsFrom: number; also: ResolvedAttach[]; same: boolean } | undefined;
+  let group: { at: number; key: string; also: ResolvedAttach[]; same: boolean } | undefined;
   const close = () => {
     if (group?.also.length) out[group.at] = { ...out[group.at]!, alsoAttach: group.also };
   };
@@ -28,22 +30,22 @@ export function generateProbePrograms(shared: Shared, probe: CheckedProbe, first
       group = undefined;
     }
     if (group?.same) {
-      const { eventsFrom } = group;
-      const theirs = shared.events.splice(eventsFrom);
+      const events = shared.events.length;
       const diagnostics = shared.diagnostics.length;
       const candidate = generateProbe(shared, probe, attach, first + out.length, pid);
-      const mine = shared.events.splice(eventsFrom);
-      shared.events.push(...theirs);
-      shared.diagnostics.length = diagnostics;
-      if (sameProgram(out[group.at]!, candidate) && sameEvents(theirs, mine)) {
+      if (sameProgram(out[group.at]!, candidate)) {
+        // the same code, so the same events (defineEvent gave the first program's ids): nothing of its own to keep
+        dropEventsFrom(shared, events);
+        shared.diagnostics.length = diagnostics;
         group.also.push(attach);
         continue;
       }
       group.same = false; // it differs for one function: it does for all, compare no more
+      out.push(candidate);
+      continue;
     }
-    const eventsFrom = shared.events.length;
     out.push(generateProbe(shared, probe, attach, first + out.length, pid));
-    if (key !== undefined && !group) group = { at: out.length - 1, key, eventsFrom, also: [], same: true };
+    if (key !== undefined && !group) group = { at: out.length - 1, key, also: [], same: true };
   }
   close();
   return out;
@@ -57,10 +59,4 @@ function sameProgram(a: ProgramSpec, b: ProgramSpec): boolean {
     a.btf === undefined &&
     b.btf === undefined
   );
-}
-
-/** Event schemas compared without their spans' source files (the same file, and large). */
-function sameEvents(a: readonly unknown[], b: readonly unknown[]): boolean {
-  const text = (x: readonly unknown[]) => JSON.stringify(x, (k, v: unknown) => (k === 'file' ? undefined : v));
-  return text(a) === text(b);
 }

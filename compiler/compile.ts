@@ -53,6 +53,13 @@ export interface CompileOptions {
    */
   readonly signedDivision?: boolean | (() => boolean);
   /**
+   * the kernel gives a perf event's BPF link a cookie the program reads (bpf_get_attach_cookie, Linux 5.15): the
+   * attach points of a wildcard that keys a map by `probe` can then share one program's code (codegen/maps.ts
+   * emitProbeKey). Off by default; a function is asked only if such a probe exists (the runtime's question loads
+   * a program).
+   */
+  readonly attachCookies?: boolean | (() => boolean);
+  /**
    * --emit-elf: the kernel's own types (without the script's). Each access to a member of one of them gets an
    * instruction of its own that carries a CO-RE reference (ProgramSpec.coreRelocations), so the object can be
    * relocated to another kernel's layout; absent, the code is as before (an offset of 0 adds nothing).
@@ -116,6 +123,8 @@ export function compile(
     checked,
     maps,
     events: [{ id: 0, kind: 'exit' }],
+    eventIds: new Map(),
+    optimized: new Map(),
     diagnostics: [],
     usesGlobals: false,
     scratchSize: 0,
@@ -126,6 +135,7 @@ export function compile(
     ...(options.tseriesClockMap ? { tseriesClockMap: options.tseriesClockMap } : {}),
     ...(options.optimize ? { optimize: true } : {}),
     ...(options.signedDivision ? { signedDivision: once(options.signedDivision) } : {}),
+    ...(options.attachCookies ? { attachCookies: once(options.attachCookies) } : {}),
     ...(options.runtimeParams ? { params: new Map() } : {}),
     ...(options.coreBtf ? { core: { btf: options.coreBtf, unrelocated: [] } } : {}),
     lower: { ...expressionEmitters, ...statementEmitters },

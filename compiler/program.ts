@@ -66,6 +66,8 @@ export interface ProgramSpec {
    * each: compiler/attach-groups.ts), for one uprobe_multi link where the kernel has them
    */
   readonly alsoAttach?: readonly ResolvedAttach[];
+  /** the cookie the attachment carries (bpf_get_attach_cookie): the program reads `probe`'s index from it */
+  readonly attachCookie?: bigint;
   readonly bytecode: Uint8Array;
   readonly relocations: readonly Relocation[];
   /** one entry per 8-byte slot: where in the script that instruction came from */

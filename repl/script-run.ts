@@ -6,6 +6,7 @@
 import { compileSource, type CompiledProgram, type CompileSourceOptions } from '../compiler/index.ts';
 import type { KernelInfo } from '../lang/index.ts';
 import {
+  hasAttachCookies,
   hasSignedDivision,
   hostKernelInfo,
   importFiles,
@@ -70,6 +71,8 @@ export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
     // one instruction for signed / and % where the kernel has them (Linux 6.6); asked of this kernel only, and only
     // when the program divides signed values
     signedDivision: o.kernel ? false : hasSignedDivision,
+    // the attach points of a wildcard keyed by `probe` share their code where attachments carry cookies (5.15)
+    attachCookies: o.kernel ? false : hasAttachCookies,
   };
 }
 

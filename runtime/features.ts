@@ -1,7 +1,7 @@
 // What this kernel can do, each answer from a small real look (not a version guess), cached.
 import { existsSync } from 'node:fs';
 import { tracefsRoot } from './kernel/tracefs.ts';
-import { alu64Imm, encode, exit, mov64Imm, R0 } from '../compiler/index.ts';
+import { alu64Imm, BPF_FUNC, call, encode, exit, mov64Imm, R0 } from '../compiler/index.ts';
 import {
   AttachType,
   linkCreate,
@@ -139,6 +139,23 @@ export function hasSignedDivision(): boolean {
     try {
       const insns = encode([mov64Imm(R0, 1), alu64Imm('sdiv', R0, 1), alu64Imm('smod', R0, 3), exit()]).bytes;
       new OwnedFd(progLoad({ type: ProgType.SOCKET_FILTER, insns, license: 'GPL' }), 'sdiv probe').close();
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Whether a perf event's BPF link carries a cookie the program reads (bpf_get_attach_cookie from a tracepoint
+ * program; both Linux 5.15): a tracepoint program calling the helper loads. Asked by the compiler only for a
+ * probe of several tracepoints that keys a map by `probe` (compile.ts attachCookies).
+ */
+export function hasAttachCookies(): boolean {
+  return cached('attach_cookie', () => {
+    try {
+      const insns = encode([call(BPF_FUNC.get_attach_cookie), mov64Imm(R0, 0), exit()]).bytes;
+      new OwnedFd(progLoad({ type: ProgType.TRACEPOINT, insns, license: 'GPL' }), 'attach cookie probe').close();
       return true;
     } catch {
       return false;

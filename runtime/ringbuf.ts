@@ -89,11 +89,13 @@ export class RingBufferReader {
    * drain() without a view per record: onRecord gets views of the whole mapping and the record's
    * offset and length in them (the views stay the same for the reader's life). What the record
    * says must be used or copied before the callback returns. A callback returning true ends the
-   * drain after its record.
+   * drain after its record. `queuedOnly`: the records written before the drain began, not those the
+   * producers write meanwhile (a drain that keeps up with a flood would never end).
    */
   drainRecords(
     onRecord: (bytes: Uint8Array, view: DataView, at: number, len: number) => boolean | void,
     max = Infinity,
+    queuedOnly = false,
   ): number {
     this.#checkOpen();
     // A drain inside a drain would start from the position last published, and deliver twice.
@@ -109,9 +111,10 @@ export class RingBufferReader {
     let off = cons % size; // cons runs past 2^32, so no bit masks on it
     let delivered = 0;
     this.#draining = true;
+    const end = queuedOnly ? Number(Atomics.load(this.#producerPos, 0)) : Infinity;
     try {
       while (delivered < max) {
-        const prod = Number(Atomics.load(this.#producerPos, 0));
+        const prod = Math.min(end, Number(Atomics.load(this.#producerPos, 0)));
         if (cons >= prod) break;
         while (cons < prod && delivered < max) {
           const at = dataStart + off;

@@ -170,7 +170,7 @@ export class Session {
       s.ring.watch(() => s.drain());
       s.drain();
       // iterators run once, right after BEGIN; then the program is done, as in bpftrace
-      if (!s.discarding) for (const it of s.iterators) it.run(() => s.drain(true));
+      if (!s.discarding) for (const it of s.iterators) it.run(() => s.drain(true, true));
       if (s.iterators.length || (s.onlySpecial() && !options.endsWithCommand)) queueMicrotask(() => void s.stop());
     } catch (e) {
       s.closeAll();
@@ -237,8 +237,9 @@ export class Session {
    * Prints what the ring buffer holds, oldest first. Unless `all`, it stops after DRAIN_BUDGET_MS so that
    * signals and timers are served under any event rate (the watch calls again while records remain). After
    * exit() nothing behind it is decoded: the rest is dropped (bpftrace does the same) and counted.
+   * `queuedOnly`: what the ring buffer held when the drain began, for a drain with the probes still attached.
    */
-  private drain(all = false): void {
+  private drain(all = false, queuedOnly = false): void {
     const ring = this.ring;
     if (!ring) return;
     if (this.discarding) {
@@ -250,34 +251,38 @@ export class Session {
     const deadline = all ? Infinity : nowMs() + DRAIN_BUDGET_MS;
     let quick = 0;
     try {
-      ring.drainRecords((bytes, view, at) => {
-        this.eventsRead++;
-        const ev = this.decoder.decodeAt(bytes, view, at, text);
-        // printf text gathered in `text`: cheap, so the clock is read every 256 of them
-        if (ev === undefined) return (++quick & 255) === 0 && nowMs() > deadline;
-        text?.flush(); // the text before this event is printed before it
-        if (ev.kind === 'exit') {
-          // The first exit() before END sets the code, also when its record is read only as the run stops (a
-          // drain that spent its budget before reaching it, then a BEGIN-only program's stop): it was lost then
-          if (!this.endStarted && !this.exited) {
-            this.exited = true;
-            this.exitCode = ev.code;
-            this.discarding = true;
-            if (this.state === 'running') queueMicrotask(() => void this.stop('discard'));
+      ring.drainRecords(
+        (bytes, view, at) => {
+          this.eventsRead++;
+          const ev = this.decoder.decodeAt(bytes, view, at, text);
+          // printf text gathered in `text`: cheap, so the clock is read every 256 of them
+          if (ev === undefined) return (++quick & 255) === 0 && nowMs() > deadline;
+          text?.flush(); // the text before this event is printed before it
+          if (ev.kind === 'exit') {
+            // The first exit() before END sets the code, also when its record is read only as the run stops (a
+            // drain that spent its budget before reaching it, then a BEGIN-only program's stop): it was lost then
+            if (!this.endStarted && !this.exited) {
+              this.exited = true;
+              this.exitCode = ev.code;
+              this.discarding = true;
+              if (this.state === 'running') queueMicrotask(() => void this.stop('discard'));
+            }
+            return true;
           }
-          return true;
-        }
-        if (ev.kind === 'map-op') this.mapOp(ev);
-        else if (ev.kind === 'effect')
-          this.emit(
-            ev.effect === 'cat'
-              ? catEvent(ev.argument, this.compiled.maxCatBytes)
-              : { kind: 'printf', text: runCommand(ev.argument), source: 'syscall' },
-          );
-        else if (ev.kind === 'message' && ev.helper) for (const m of this.repeats.admit(ev)) this.emit(m);
-        else this.emit(ev);
-        return nowMs() > deadline; // cat(), system(), maps: slow enough to look every time
-      });
+          if (ev.kind === 'map-op') this.mapOp(ev);
+          else if (ev.kind === 'effect')
+            this.emit(
+              ev.effect === 'cat'
+                ? catEvent(ev.argument, this.compiled.maxCatBytes)
+                : { kind: 'printf', text: runCommand(ev.argument), source: 'syscall' },
+            );
+          else if (ev.kind === 'message' && ev.helper) for (const m of this.repeats.admit(ev)) this.emit(m);
+          else this.emit(ev);
+          return nowMs() > deadline; // cat(), system(), maps: slow enough to look every time
+        },
+        Infinity,
+        queuedOnly,
+      );
     } finally {
       text?.flush();
     }
@@ -357,7 +362,9 @@ export class Session {
     mark('run');
     try {
       if (pending === 'discard') this.discarding = true;
-      else this.drain(true); // what is queued reaches stdout now, not after the detach's RCU waits
+      // what is queued reaches stdout now, not after the detach's RCU waits; what the probes write meanwhile
+      // comes after the detach (a drain chasing a flood that outruns it would never end, its output piling up)
+      else this.drain(true, true);
     } catch (e) {
       this.closeAll();
       this.resolveDone(this.exitCode);

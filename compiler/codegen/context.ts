@@ -49,6 +49,13 @@ export interface Shared {
   readonly checked: CheckedProgram;
   readonly maps: Map<string, MapSpec>; // by script name ('@x') or internal name
   readonly events: EventSchema[];
+  /** the id of each event schema defined so far, by its content (events.ts defineEvent): the same event is one id */
+  readonly eventIds: Map<string, number>;
+  /**
+   * optimized code by the code it was optimized from (program.ts): the matches of a wildcard probe that reads
+   * no `probe` or arguments generate the same code, which is optimized once
+   */
+  readonly optimized: Map<string, readonly AsmItem[]>;
   readonly diagnostics: Diagnostic[];
   /** set when a program reads the globals map (elapsed, ncpus) */
   usesGlobals: boolean;
@@ -74,6 +81,8 @@ export interface Shared {
   skbOutputs?: { file: string; offset: number }[];
   /** CompileOptions.coreBtf: the kernel types field accesses are recorded against (codegen/core.ts) */
   readonly core?: { readonly btf: BtfTypes; readonly unrelocated: UnrelocatedField[] };
+  /** CompileOptions.attachCookies: asked when a program would read its attachment's cookie */
+  readonly attachCookies?: () => boolean;
   /** the expression and statement emitters (see Lowering) */
   readonly lower: Lowering;
 }
@@ -127,6 +136,12 @@ export interface Gen {
    * bpf_for_each_map_elem callback, builtins/maps.ts; the per-CPU fold of maps.ts); for-map callbacks share it.
    */
   readonly functions?: { readonly label: string; readonly items: readonly AsmItem[] }[];
+  /**
+   * The main program of a probe with several attach points whose attachments can carry a cookie
+   * (bpf_get_attach_cookie): `probe` as a map key reads its index from the cookie (maps.ts emitProbeKey), so every
+   * attach point's program is the same code; `value` is then set, and the runtime attaches with it.
+   */
+  readonly cookie?: { value?: number };
 }
 
 /** A `for ($kv : @map)` body waiting to become a bpf_for_each_map_elem callback, or a range's bpf_loop one (see for-map.ts). */
@@ -141,9 +156,10 @@ export interface PendingCallback {
   readonly scratchFrom: number;
 }
 
-export function newGen(shared: Shared, attach: ResolvedAttach): Gen {
+export function newGen(shared: Shared, attach: ResolvedAttach, cookie?: Gen['cookie']): Gen {
   const e = new Emitter();
   return {
+    ...(cookie ? { cookie } : {}),
     shared,
     attach,
     context: shared.checked.contexts.get(attach)!,

@@ -20,15 +20,31 @@ import {
   stx,
 } from '../asm/index.ts';
 import { EVENTS_MAP, LOST_ERRNO, LOST_MAP, type EventSchema } from '../program.ts';
-import { addrOf, allocOrFail, ldSlot, scoped, stxSlot, type Gen } from './context.ts';
+import { addrOf, allocOrFail, ldSlot, scoped, stxSlot, type Gen, type Shared } from './context.ts';
+import { contentKey } from './content-key.ts';
 
 type NewSchema = EventSchema extends infer S ? (S extends { id: number } ? Omit<S, 'id'> : never) : never;
 
-/** Registers an event schema and returns its id (0 is exit). */
+/**
+ * Registers an event schema and returns its id (0 is exit). A schema already defined, the same in every field
+ * (the same statement in another match of a wildcard probe), keeps its id: user space decodes both alike, and the
+ * programs stay the same code (program.ts optimizes such code once, attach-groups.ts shares it).
+ */
 export function defineEvent(g: Gen, schema: NewSchema): number {
+  const key = contentKey(schema);
+  const known = g.shared.eventIds.get(key);
+  if (known !== undefined) return known;
   const id = g.shared.events.length;
   g.shared.events.push({ ...schema, id } as EventSchema);
+  g.shared.eventIds.set(key, id);
   return id;
+}
+
+/** Forgets the events defined from id `from` on (the program that defined them was dropped). */
+export function dropEventsFrom(shared: Shared, from: number): void {
+  if (shared.events.length <= from) return;
+  shared.events.length = from;
+  for (const [key, id] of shared.eventIds) if (id >= from) shared.eventIds.delete(key);
 }
 
 /** ringbuf_output(events, &slot, size, 0); on failure, lost[0] += its return value (-EAGAIN). */

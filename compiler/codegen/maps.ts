@@ -80,13 +80,21 @@ export function buildKey(g: Gen, m: MapExpr): number {
 
 /**
  * `probe` where the map keys by the attach point's index (lang/types.ts IntView 'probe'): one store of this
- * program's index, known when compiling. False when the key is anything else.
+ * program's index, known when compiling; or, in a probe of several attach points that can carry cookies
+ * (Gen.cookie), the index as the attachment's cookie, so that each attach point's program is the same code
+ * (generated once, optimized once: ~350 syscall tracepoints for `tracepoint:syscalls:sys_enter_* { @[probe] =
+ * count(); }`) for one helper call per event. False when the key is anything else.
  */
 function emitProbeKey(g: Gen, k: Expr, type: Type, at: number): boolean {
   if (k.kind !== 'ident' || k.name !== 'probe' || type.kind !== 'int' || type.view?.kind !== 'probe') return false;
   const id = type.view.names.indexOf(g.attach.text);
   if (id < 0) throw new Error(`probe ${g.attach.text} is not among the program's attach points`);
-  g.e.at(k.span, () => g.e.emit(stSlot(8, at, id)));
+  g.e.at(k.span, () => {
+    if (g.cookie && g.shared.attachCookies?.()) {
+      g.cookie.value = id;
+      g.e.emit(mov64Reg(R1, R6), call(helper.get_attach_cookie), stxSlot(8, at, R0));
+    } else g.e.emit(stSlot(8, at, id));
+  });
   return true;
 }
 

@@ -30,6 +30,7 @@ import { allocValue, stSlot } from './context.ts';
 import { emitInt } from './expr.ts';
 import { pruneUnreachable } from './prune.ts';
 import { optimize } from '../opt/index.ts';
+import { itemsKey } from './content-key.ts';
 import { scratchPrologue } from './scratch.ts';
 import { emitBlock } from './stmt.ts';
 
@@ -95,9 +96,9 @@ function generate(
   index: number,
   pid?: number,
 ): ProgramSpec {
-  const g = newGen(shared, attach);
-  const { e } = g;
   const row = compilerRow(attach);
+  const g = newGen(shared, attach, probe.attach.length > 1 && row.attachCookie?.(attach) ? {} : undefined);
+  const { e } = g;
   e.span = probe.probe.span;
   // r6 keeps the context for builtins that read it; r1 is clobbered by the first helper call.
   e.emit(mov64Reg(R6, R1));
@@ -132,9 +133,7 @@ function generate(
   const all = [...items];
   for (let i = 0; i < g.callbacks.length; i++) all.push(...generateCallback(g.callbacks[i]!));
   for (const f of g.functions ?? []) all.push(...f.items);
-  const pruned = shared.optimize
-    ? optimize(pruneUnreachable(all), { mapSizes: mapSizesOf(shared) })
-    : pruneUnreachable(all);
+  const pruned = shared.optimize ? optimizeOnce(shared, pruneUnreachable(all)) : pruneUnreachable(all);
   const enc = encode(pruned);
   const name = programName(row.nameStem(attach), index);
   const tracing = row.tracing?.(attach);
@@ -143,12 +142,24 @@ function generate(
     progType: row.progType(attach),
     ...(tracing ? { tracing } : {}),
     attach,
+    ...(g.cookie?.value !== undefined ? { attachCookie: BigInt(g.cookie.value) } : {}),
     bytecode: enc.bytes,
     relocations: enc.relocations,
     sourceMap: enc.sourceMap,
     ...(enc.coreRelocations.length ? { coreRelocations: enc.coreRelocations } : {}),
     ...functionInfo(name, [...g.callbacks, ...(g.functions ?? [])], pruned, enc.labels),
   };
+}
+
+/**
+ * The optimizer's result for `items`, computed once per compile for the same code: each of a wildcard's ~350
+ * syscall tracepoints took ~1 ms in the optimizer where most of them are the same program.
+ */
+function optimizeOnce(shared: Shared, items: readonly AsmItem[]): readonly AsmItem[] {
+  const key = itemsKey(items);
+  let out = shared.optimized.get(key);
+  if (!out) shared.optimized.set(key, (out = optimize(items, { mapSizes: mapSizesOf(shared) })));
+  return out;
 }
 
 /** Key and value sizes of the script's maps, by the name the loader knows them by (the ld_imm64's map reference). */

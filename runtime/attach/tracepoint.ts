@@ -5,7 +5,16 @@ import { close as closeAsync } from 'node:fs';
 import type { LoadedProgram } from '../loader.ts';
 import { ScryRuntimeError } from '../errors.ts';
 import { tracepointId } from '../kernel/tracefs.ts';
-import { OwnedFd, PerfType, native, perfEnable, perfEventOpen, perfSetBpf } from '../sys/index.ts';
+import {
+  AttachType,
+  OwnedFd,
+  PerfType,
+  linkCreate,
+  native,
+  perfEnable,
+  perfEventOpen,
+  perfSetBpf,
+} from '../sys/index.ts';
 import { attachTracing } from './fentry.ts';
 import type { Attachment } from './types.ts';
 
@@ -23,41 +32,52 @@ export function attachTracepoint(p: LoadedProgram, group: string, event: string)
   );
 }
 
-/** Opens a perf event, attaches the program and enables it; closes the event if any step fails. */
+/**
+ * Opens a perf event, attaches the program and enables it; closes the event if any step fails. A program that
+ * reads its attachment's cookie (ProgramSpec.attachCookie: `probe` of a wildcard) goes on through a BPF link
+ * carrying it (Linux 5.15), which the event's release then closes first.
+ */
 export function attachPerfEvent(
   p: LoadedProgram,
   attr: Parameters<typeof perfEventOpen>[0],
   description: string,
 ): Attachment {
   let fd: OwnedFd | undefined;
+  let link: OwnedFd | undefined;
   try {
     fd = new OwnedFd(perfEventOpen(attr), `perf ${description}`);
-    perfSetBpf(fd.fd, p.fd.fd);
+    const bpfCookie = p.spec.attachCookie;
+    if (bpfCookie === undefined) perfSetBpf(fd.fd, p.fd.fd);
+    else
+      link = new OwnedFd(
+        linkCreate({ progFd: p.fd.fd, targetFd: fd.fd, attachType: AttachType.PERF_EVENT, bpfCookie }),
+        `link ${description}`,
+      );
     perfEnable(fd.fd);
   } catch (e) {
+    link?.close();
     fd?.close();
     throw new ScryRuntimeError(`cannot attach ${description}: ${(e as Error).message}`, p.spec.attach.span, [], {
       cause: e,
     });
   }
-  // a raw number from here on: release() hands it to a worker thread's close(2), which OwnedFd cannot
-  let open: number | undefined = fd.fd;
-  const take = (): number | undefined => {
-    const n = open;
+  // raw numbers from here on: release() hands them to a worker thread's close(2), which OwnedFd cannot
+  let open: number[] | undefined = link ? [link.fd, fd.fd] : [fd.fd];
+  const take = (): number[] => {
+    const n = open ?? [];
     open = undefined;
     return n;
   };
   return {
     description,
     close: () => {
-      const n = take();
-      if (n !== undefined) native().close(n);
+      for (const n of take()) native().close(n);
     },
     release: () =>
-      new Promise<void>((resolve) => {
-        const n = take();
-        if (n === undefined) resolve();
-        else closeAsync(n, () => resolve()); // errors ignored: Linux releases the fd even when close(2) fails
-      }),
+      // errors ignored: Linux releases an fd even when close(2) fails; the link (it holds the event) goes first
+      take().reduce<Promise<void>>(
+        (done, n) => done.then(() => new Promise((ok) => closeAsync(n, () => ok()))),
+        Promise.resolve(),
+      ),
   };
 }

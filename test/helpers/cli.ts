@@ -18,21 +18,31 @@ export interface Running {
   finished: Promise<Finished>;
 }
 
+/** the longest text waitForStdout looks for: what of earlier output a new chunk is searched with */
+const TAIL = 4096;
+
 export function startScry(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Running {
   const child = spawn(process.execPath, [scryBin, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
+  // Output is kept as chunks and searched only where new text arrived (with the tail before it): a flooded
+  // run prints tens of MB, and searching the whole of it at every chunk made this reader, not scry, the
+  // seconds-late part of a timing test (each search flattens the concatenated string: a copy of all of it).
+  const chunks: string[] = [];
+  let tail = '';
   let stderr = '';
   const waiters: { text: string; resolve: () => void; reject: (e: Error) => void }[] = [];
-  child.stdout!.on('data', (d: Buffer) => {
-    stdout += d.toString();
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => {
+    chunks.push(d);
+    const window = tail + d;
     for (const w of [...waiters])
-      if (stdout.includes(w.text)) {
+      if (window.includes(w.text)) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve();
       }
+    tail = window.slice(-TAIL);
   });
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -41,16 +51,18 @@ export function startScry(args: string[], env: Record<string, string> = {}, time
       clearTimeout(timer);
       for (const w of waiters)
         w.reject(new Error(`scry exited (code ${code}) before printing ${JSON.stringify(w.text)}; stderr:\n${stderr}`));
-      resolve({ code, signal, stdout, stderr });
+      resolve({ code, signal, stdout: chunks.join(''), stderr });
     });
   });
   return {
     child,
     finished,
-    waitForStdout: (text) =>
-      stdout.includes(text)
+    waitForStdout: (text) => {
+      if (text.length > TAIL) throw new Error(`waitForStdout: at most ${TAIL} characters`);
+      return chunks.join('').includes(text)
         ? Promise.resolve()
-        : new Promise((resolve, reject) => waiters.push({ text, resolve, reject })),
+        : new Promise((resolve, reject) => waiters.push({ text, resolve, reject }));
+    },
   };
 }
 

@@ -227,6 +227,18 @@ if (requireRoot('ringbuf')) {
     r.unwatch();
   });
 
+  t('queuedOnly: a drain takes what was there when it began, not what producers write meanwhile', () => {
+    const r = reader();
+    send(0, 10);
+    // each record read has the producer write another, as a flood outrunning the reader would
+    let next = 10;
+    const chase = (queuedOnly: boolean, max = Infinity) => r.drainRecords(() => send(next, ++next), max, queuedOnly);
+    assert.is(chase(true), 10);
+    assert.is(r.pending(), 10 * RECORD); // the ten written meanwhile stay for the next drain
+    assert.is(chase(false, 50), 50); // without it the drain keeps up with the producer until told to stop
+    r.drain(() => {});
+  });
+
   t('after close: drain/pending/watch refuse cleanly, close is idempotent', () => {
     const r = reader();
     send(0, 1);

@@ -18,6 +18,8 @@ export interface CompilerProviderRow<A> {
   readonly pidFilter: boolean;
   /** the program's section in an object file (--emit-elf), named as libbpf's section table types programs */
   elfSection(a: A): string;
+  /** the runtime's attachment can carry a cookie the program reads with bpf_get_attach_cookie (Gen.cookie) */
+  attachCookie?(a: A): boolean;
   /** code after the context is saved in r6 and the pid test, before the predicate; `exit` ends the program quietly */
   prologue?(a: A, exit: string): Insn[];
 }

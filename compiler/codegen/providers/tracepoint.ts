@@ -9,4 +9,6 @@ export const tracepoint: CompilerProviderRow<ResolvedOf<'tracepoint'>> = {
   nameStem: (a) => a.event,
   elfSection: (a) => (a.raw ? `tp_btf/${a.raw.event}` : `tracepoint/${a.group}/${a.event}`),
   pidFilter: true,
+  // a perf tracepoint event's BPF link (Linux 5.15) carries a cookie; a tp_btf program keeps its constants
+  attachCookie: (a) => !a.raw,
 };

@@ -1,0 +1,85 @@
+// The matches of a wildcard probe mostly generate the same code: an event schema defined again, the same in every
+// field, keeps its first id (codegen/events.ts defineEvent), so the programs are the same bytes, and the optimizer
+// runs once for the same code (codegen/program.ts optimizeOnce; ~1 ms a program, ~350 syscall tracepoints).
+// A program that differs (`probe` is each match's own constant, unless the attachments carry it as a cookie)
+// stays its own.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { check, parse, sourceFile } from '../../../lang/index.ts';
+import { compile, type CompiledProgram } from '../../../compiler/index.ts';
+import { itemsKey } from '../../../compiler/codegen/content-key.ts';
+import { exit, mov64Imm } from '../../../compiler/asm/index.ts';
+import { fixedKernel } from '../../helpers/fixed-kernel.ts';
+
+function compiled(text: string, optimize = true, attachCookies = false): CompiledProgram {
+  const parsed = parse(sourceFile('t.bt', text));
+  const out = check(parsed.program!, fixedKernel, { params: [] });
+  if (!out.program) throw new Error(out.diagnostics.map((d) => d.message).join('\n'));
+  const c = compile(out.program, { optimize, attachCookies });
+  if (!c.program) throw new Error(c.diagnostics.map((d) => d.message).join('\n'));
+  return c.program;
+}
+
+const hex = (p: { bytecode: Uint8Array }) => Buffer.from(p.bytecode).toString('hex');
+const body = '{ @[comm] = count(); printf("%s %d\\n", comm, pid); @last[tid] = nsecs; }';
+
+for (const optimize of [true, false])
+  test(`a wildcard's matches that read no probe are the same program, with one set of events (optimize ${optimize})`, () => {
+    const wild = compiled(`tracepoint:syscalls:sys_enter_mkdir* ${body}`, optimize);
+    const probes = wild.programs.filter((p) => p.attach.provider === 'tracepoint');
+    assert.is(probes.length, 2); // mkdir, mkdirat
+    assert.is(hex(probes[0]!), hex(probes[1]!));
+    assert.equal(probes[0]!.relocations, probes[1]!.relocations);
+    // the events one match defines: exit, the count's and the assignment's map_update_elem failures, the printf
+    const one = compiled(`tracepoint:syscalls:sys_enter_mkdir ${body}`, optimize);
+    assert.equal(
+      wild.events.map((e) => e.kind),
+      ['exit', 'helper-error', 'printf', 'helper-error'],
+    );
+    assert.is(wild.events.length, one.events.length);
+  });
+
+test('`probe` as a key: each match its own constant, or with attach cookies one code reading its cookie', () => {
+  const text = 'tracepoint:syscalls:sys_enter_mkdir*, tracepoint:syscalls:sys_enter_openat { @[probe] = count(); }';
+  const own = compiled(text).programs.filter((p) => p.attach.provider === 'tracepoint');
+  assert.is(own.length, 3);
+  assert.is.not(hex(own[0]!), hex(own[1]!));
+  assert.ok(own.every((p) => p.attachCookie === undefined));
+  const shared = compiled(text, true, true).programs.filter((p) => p.attach.provider === 'tracepoint');
+  assert.is(hex(shared[0]!), hex(shared[1]!));
+  assert.is(hex(shared[0]!), hex(shared[2]!));
+  assert.equal(
+    shared.map((p) => p.attachCookie),
+    [0n, 1n, 2n],
+  );
+  // one attach point: its constant, no cookie (no helper call per event)
+  assert.ok(
+    compiled('tracepoint:syscalls:sys_enter_mkdir { @[probe] = count(); }', true, true).programs.every(
+      (p) => p.attachCookie === undefined,
+    ),
+  );
+  // helper errors carry their span: another statement is another event
+  const two = compiled('BEGIN { @a[1] = 1; @a[2] = 2; }');
+  assert.is(two.events.filter((e) => e.kind === 'helper-error').length, 2);
+});
+
+test('itemsKey tells instructions, labels, map references and spans apart', () => {
+  const file = sourceFile('a.bt', 'BEGIN {}');
+  const other = sourceFile('a.bt', 'BEGIN {}');
+  const at = (f: typeof file, start: number) => ({ file: f, start, end: start + 1 });
+  const a = [{ ...mov64Imm(0, 1), span: at(file, 0) }, { label: 'x' }, exit()];
+  assert.is(itemsKey(a), itemsKey([{ ...mov64Imm(0, 1), span: at(file, 0) }, { label: 'x' }, exit()]));
+  assert.is.not(itemsKey(a), itemsKey([{ ...mov64Imm(0, 2), span: at(file, 0) }, { label: 'x' }, exit()]));
+  assert.is.not(itemsKey(a), itemsKey([{ ...mov64Imm(0, 1), span: at(file, 1) }, { label: 'x' }, exit()]));
+  assert.is.not(itemsKey(a), itemsKey([{ ...mov64Imm(0, 1), span: at(other, 0) }, { label: 'x' }, exit()]));
+  assert.is.not(itemsKey(a), itemsKey([{ ...mov64Imm(0, 1), span: at(file, 0) }, { label: 'y' }, exit()]));
+  const m = (map: string) => ({ ...mov64Imm(1, 0), mapRef: { map, kind: 'fd' as const, offset: 0 } });
+  assert.is.not(itemsKey([m('a')]), itemsKey([m('b')]));
+});
+
+test('one printf event for the same format in two probes', () => {
+  const events = compiled('BEGIN { printf("v %d\\n", 1); } END { printf("v %d\\n", 2); }').events;
+  assert.is(events.filter((e) => e.kind === 'printf').length, 1);
+});
+
+test.run();

@@ -1,0 +1,68 @@
+// The attach points of one probe that generate the same code share it (compiler/codegen/program.ts optimizes it
+// once); `probe` as a map key comes from each attachment's cookie where the kernel has them (Linux 5.15), so
+// `tracepoint:syscalls:sys_enter_* { @[probe] = count(); }` is one code for ~350 tracepoints. On the kernel:
+// the counts land under the right probe names, and the same printf format in two probes (one event schema)
+// prints each its own values.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { hasAttachCookies } from '../../runtime/index.ts';
+import { compileScript, ScriptRun } from '../../repl/script-run.ts';
+import { runScry } from '../helpers/cli.ts';
+import { requireTracepoint, skipCheck } from '../helpers/kernel.ts';
+
+const suite = 'e2e wildcard programs';
+
+if (requireTracepoint(suite, 'syscalls/sys_enter_getppid')) {
+  test('@[probe] over several tracepoints: one code, each attachment its cookie, counts under the right names', async () => {
+    if (!hasAttachCookies())
+      skipCheck(suite, 'this kernel has no perf link cookies (Linux 5.15): each probe keeps its constant');
+    const r = compileScript(
+      `tracepoint:syscalls:sys_enter_mkdir*, tracepoint:syscalls:sys_enter_getppid /pid == ${process.pid}/ { @[probe] = count(); }`,
+      { name: 'wild.bt' },
+    );
+    assert.ok(r.program, r.diagnostics.map((d) => d.message).join('\n'));
+    const programs = r.program!.programs.filter((p) => p.attach.provider === 'tracepoint');
+    assert.ok(programs.length >= 2, programs.map((p) => p.attach.text).join(' '));
+    if (hasAttachCookies()) {
+      const code = new Set(programs.map((p) => Buffer.from(p.bytecode).toString('hex')));
+      assert.is(code.size, 1);
+      assert.equal(
+        programs.map((p) => p.attachCookie),
+        programs.map((_, i) => BigInt(i)),
+      );
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'scry-wild-'));
+    const run = ScriptRun.start(r.program!, { sink: { event: () => {}, end: () => {} }, keepMaps: true });
+    try {
+      for (let i = 0; i < 3; i++) void process.ppid; // getppid(2) each time
+      mkdirSync(join(dir, 'a'));
+      mkdirSync(join(dir, 'b'));
+      const counts = Object.fromEntries(
+        (run.snapshot('@')?.entries ?? []).map((e) => [String(e.keys[0]), Number(e.value)]),
+      );
+      assert.is(counts['tracepoint:syscalls:sys_enter_getppid'], 3, JSON.stringify(counts));
+      // mkdir(2) on x86-64, mkdirat(2) where there is no mkdir
+      const made =
+        (counts['tracepoint:syscalls:sys_enter_mkdir'] ?? 0) + (counts['tracepoint:syscalls:sys_enter_mkdirat'] ?? 0);
+      assert.is(made, 2, JSON.stringify(counts));
+    } finally {
+      await run.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('the same printf format in two probes: one event schema, each printing its own values', async () => {
+  const r = await runScry([
+    '-q',
+    '-e',
+    'BEGIN { printf("v %d\\n", 1); } END { printf("v %d\\n", 2); } BEGIN { exit(); }',
+  ]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout.trim(), 'v 1\nv 2');
+});
+
+test.run();
