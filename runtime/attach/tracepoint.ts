@@ -1,4 +1,5 @@
-// tracepoint:group:event → a perf tracepoint event with the program attached (PERF_EVENT_IOC_SET_BPF).
+// tracepoint:group:event → a perf tracepoint event with the program attached (PERF_EVENT_IOC_SET_BPF, or a BPF link
+// when the program reads a cookie).
 // One perf event on CPU 0 is enough: a tracepoint's BPF program runs on every CPU. A program the compiler
 // made a tp_btf one (the same event without the perf record: lang/providers/tracepoint.ts) links instead.
 import { close as closeAsync } from 'node:fs';
@@ -35,7 +36,7 @@ export function attachTracepoint(p: LoadedProgram, group: string, event: string)
 /**
  * Opens a perf event, attaches the program and enables it; closes the event if any step fails. A program that
  * reads its attachment's cookie (ProgramSpec.attachCookie: `probe` of a wildcard) goes on through a BPF link
- * carrying it (Linux 5.15), which the event's release then closes first.
+ * carrying it (Linux 5.15), closed with the event.
  */
 export function attachPerfEvent(
   p: LoadedProgram,
