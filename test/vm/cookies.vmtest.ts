@@ -1,0 +1,32 @@
+// `probe` as a map key in a probe of several perf tracepoints comes from each attachment's cookie, the perf
+// event attached through a BPF link that carries it (Linux 5.15; runtime/attach/tracepoint.ts): Debian 6.1,
+// the oldest kernel scry is tested on, has both, and the counts land under the right names there too
+// (test/e2e/wildcard-programs.test.ts checks the same on the development kernel).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { hasAttachCookies } from '../../runtime/index.ts';
+import { runScry } from '../helpers/cli.ts';
+import { GUEST_TIMEOUT_MS, inGuest } from './guest.ts';
+
+if (inGuest('vm attach cookies')) {
+  test('@[probe] over two tracepoints reads cookies on 6.1: each count under its own name', async () => {
+    assert.ok(hasAttachCookies(), 'a tracepoint program calling bpf_get_attach_cookie should load on 6.1');
+    // dash reads its parent's and its own pid as it starts: one getppid(2) and one getpid(2)
+    const r = await runScry(
+      [
+        '-q',
+        '-e',
+        'tracepoint:syscalls:sys_enter_getppid, tracepoint:syscalls:sys_enter_getpid /pid == cpid/ { @[probe] = count(); }',
+        '-c',
+        '/bin/sh -c true',
+      ],
+      {},
+      GUEST_TIMEOUT_MS,
+    );
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^@\[tracepoint:syscalls:sys_enter_getppid\]: [1-9]\d*$/m);
+    assert.match(r.stdout, /^@\[tracepoint:syscalls:sys_enter_getpid\]: [1-9]\d*$/m);
+  });
+}
+
+test.run();
