@@ -135,15 +135,9 @@ export function hasUprobeMulti(): boolean {
  * r0 s%= 3 loads; an older verifier refuses the nonzero offset field of a division (EINVAL).
  */
 export function hasSignedDivision(): boolean {
-  return cached('sdiv', () => {
-    try {
-      const insns = encode([mov64Imm(R0, 1), alu64Imm('sdiv', R0, 1), alu64Imm('smod', R0, 3), exit()]).bytes;
-      new OwnedFd(progLoad({ type: ProgType.SOCKET_FILTER, insns, license: 'GPL' }), 'sdiv probe').close();
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return cached('sdiv', () =>
+    programLoads(ProgType.SOCKET_FILTER, [mov64Imm(R0, 1), alu64Imm('sdiv', R0, 1), alu64Imm('smod', R0, 3), exit()]),
+  );
 }
 
 /**
@@ -152,13 +146,17 @@ export function hasSignedDivision(): boolean {
  * probe of several tracepoints that keys a map by `probe` (compile.ts attachCookies).
  */
 export function hasAttachCookies(): boolean {
-  return cached('attach_cookie', () => {
-    try {
-      const insns = encode([call(BPF_FUNC.get_attach_cookie), mov64Imm(R0, 0), exit()]).bytes;
-      new OwnedFd(progLoad({ type: ProgType.TRACEPOINT, insns, license: 'GPL' }), 'attach cookie probe').close();
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return cached('attach_cookie', () =>
+    programLoads(ProgType.TRACEPOINT, [call(BPF_FUNC.get_attach_cookie), mov64Imm(R0, 0), exit()]),
+  );
+}
+
+/** Whether the verifier accepts a program of `type` made of `items` (loaded and closed at once). */
+function programLoads(type: number, items: Parameters<typeof encode>[0]): boolean {
+  try {
+    new OwnedFd(progLoad({ type, insns: encode(items).bytes, license: 'GPL' }), 'feature probe').close();
+    return true;
+  } catch {
+    return false;
+  }
 }
