@@ -84,6 +84,11 @@ const progTypes: Record<ProgType, number> = {
   xdp: KernelProgType.XDP,
 };
 
+/** The kernel's number for a program type. */
+export function kernelProgType(t: ProgType): number {
+  return progTypes[t];
+}
+
 /** expected_attach_type of tracing programs */
 const tracingAttachTypes = {
   raw_tp: AttachType.TRACE_RAW_TP,

@@ -378,7 +378,6 @@ export class Session {
   /** After the probes are detached: what they wrote last, END, the final maps, close. */
   private finish(): void {
     try {
-      mark('detach');
       this.drain(true);
       this.discarding = false; // END's own output prints
       this.endStarted = true;

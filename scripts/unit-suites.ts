@@ -135,6 +135,7 @@ export const excluded: Readonly<Record<string, string>> = {
   'repl/view/live.test.ts': ROOT,
   'repl/view/live-layout.test.ts': ROOT,
   'repl/view/live-keys.test.ts': 'its two tests run the live view on a real program in a terminal (root)',
+  'runtime/attach/hand-off.test.ts': ROOT,
   'runtime/attach/tracepoint-race.test.ts': ROOT,
   'runtime/attach/uprobe.test.ts': ROOT,
   'runtime/bench-mode.test.ts': 'one table check; the bench run loads programs (root)',

@@ -1,9 +1,8 @@
-// tracepoint:group:event → a perf tracepoint event with the program attached (PERF_EVENT_IOC_SET_BPF, or a BPF link
-// when the program reads a cookie).
+// tracepoint:group:event → a perf tracepoint event with the program attached through a BPF link.
 // One perf event on CPU 0 is enough: a tracepoint's BPF program runs on every CPU. A program the compiler
 // made a tp_btf one (the same event without the perf record: lang/providers/tracepoint.ts) links instead.
 import { close as closeAsync } from 'node:fs';
-import type { LoadedProgram } from '../loader.ts';
+import { kernelProgType, type LoadedProgram } from '../loader.ts';
 import { ScryRuntimeError } from '../errors.ts';
 import { tracepointId } from '../kernel/tracefs.ts';
 import {
@@ -15,6 +14,7 @@ import {
   perfEnable,
   perfEventOpen,
   perfSetBpf,
+  SysError,
 } from '../sys/index.ts';
 import { attachTracing } from './fentry.ts';
 import type { Attachment } from './types.ts';
@@ -34,9 +34,11 @@ export function attachTracepoint(p: LoadedProgram, group: string, event: string)
 }
 
 /**
- * Opens a perf event, attaches the program and enables it; closes the event if any step fails. A program that
- * reads its attachment's cookie (ProgramSpec.attachCookie: `probe` of a wildcard) goes on through a BPF link
- * carrying it (Linux 5.15), closed with the event.
+ * Opens a perf event, attaches the program and enables it; closes the event if any step fails. The program
+ * goes on through a BPF link (Linux 5.15), carrying the cookie of a program that reads it
+ * (ProgramSpec.attachCookie: `probe` of a wildcard): closing the link detaches the program without the waits
+ * of the event's own close, which retire() can leave to the kernel (hand-off.ts). A kernel without perf links
+ * gets PERF_EVENT_IOC_SET_BPF, where only closing the event detaches.
  */
 export function attachPerfEvent(
   p: LoadedProgram,
@@ -48,12 +50,15 @@ export function attachPerfEvent(
   try {
     fd = new OwnedFd(perfEventOpen(attr), `perf ${description}`);
     const bpfCookie = p.spec.attachCookie;
-    if (bpfCookie === undefined) perfSetBpf(fd.fd, p.fd.fd);
-    else
+    try {
       link = new OwnedFd(
         linkCreate({ progFd: p.fd.fd, targetFd: fd.fd, attachType: AttachType.PERF_EVENT, bpfCookie }),
         `link ${description}`,
       );
+    } catch (e) {
+      if (bpfCookie !== undefined || !(e instanceof SysError) || !LINKLESS.has(e.errno)) throw e;
+      perfSetBpf(fd.fd, p.fd.fd);
+    }
     perfEnable(fd.fd);
   } catch (e) {
     link?.close();
@@ -63,20 +68,32 @@ export function attachPerfEvent(
     });
   }
   // raw numbers from here on: release() hands them to a worker thread's close(2), which OwnedFd cannot
-  let open: number[] | undefined = link ? [link.fd, fd.fd] : [fd.fd];
-  const take = (): number[] => {
-    const n = open ?? [];
-    open = undefined;
+  let linkFd = link?.fd;
+  let eventFd: number | undefined = fd.fd;
+  const take = (which: 'link' | 'event'): number | undefined => {
+    const n = which === 'link' ? linkFd : eventFd;
+    if (which === 'link') linkFd = undefined;
+    else eventFd = undefined;
     return n;
   };
+  const closeLater = (n: number | undefined): Promise<void> =>
+    // errors ignored: Linux releases an fd even when close(2) fails
+    n === undefined ? Promise.resolve() : new Promise<void>((ok) => closeAsync(n, () => ok()));
+  const close = () => {
+    for (const n of [take('link'), take('event')]) if (n !== undefined) native().close(n);
+  };
+  if (!link) return { description, close, release: () => closeLater(take('event')) };
+  const progType = kernelProgType(p.spec.progType);
   return {
     description,
-    close: () => {
-      for (const n of take()) native().close(n);
+    close,
+    release: () => closeLater(take('link')),
+    retire: (handOff) => {
+      const n = take('event');
+      return n !== undefined && handOff?.give(n, progType) ? Promise.resolve() : closeLater(n);
     },
-    release: () =>
-      // errors ignored: Linux releases an fd even when close(2) fails; whichever of link and event closes last
-      // releases the event (the link holds it)
-      Promise.all(take().map((n) => new Promise<void>((ok) => closeAsync(n, () => ok())))).then(() => {}),
   };
 }
+
+/** linkCreate's errors on a kernel without perf-event links (before 5.15) */
+const LINKLESS = new Set([22 /* EINVAL */, 95 /* EOPNOTSUPP */]);

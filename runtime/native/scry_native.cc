@@ -116,6 +116,12 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
   return Ret(info.Env(), close(static_cast<int>(Int(info[0]))));
 }
 
+// membarrier(cmd, flags): MEMBARRIER_CMD_GLOBAL is how user space waits for an RCU grace period.
+Napi::Value Membarrier(const Napi::CallbackInfo& info) {
+  if (!Nums(info, 0, 1)) return Fail(info.Env(), "membarrier(cmd, flags)");
+  return Ret(info.Env(), syscall(SYS_membarrier, static_cast<int>(Int(info[0])), static_cast<unsigned>(Int(info[1])), 0));
+}
+
 // exitNow(code): _exit(2), past Node's teardown of a process that has finished (see repl/entry.ts).
 Napi::Value ExitNow(const Napi::CallbackInfo& info) {
   if (!Nums(info, 0, 0)) return Fail(info.Env(), "exitNow(code)");
@@ -461,7 +467,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const std::pair<const char*, Napi::Value (*)(const Napi::CallbackInfo&)> fns[] = {
       {"bpf", Bpf}, {"perfEventOpen", PerfEventOpen}, {"ioctl", Ioctl}, {"close", Close}, {"exitNow", ExitNow},
       {"mmap", Mmap}, {"munmap", Munmap}, {"mapLatin1", MapLatin1}, {"mount", Mount}, {"watch", Watch}, {"read", Read},
-      {"write", Write}, {"fcntl", Fcntl}, {"pidfdOpen", PidfdOpen}, {"poll", Poll1}, {"waitpid", Waitpid}, {"spawnHeld", SpawnHeld}};
+      {"write", Write}, {"fcntl", Fcntl}, {"pidfdOpen", PidfdOpen}, {"poll", Poll1}, {"waitpid", Waitpid}, {"spawnHeld", SpawnHeld},
+      {"membarrier", Membarrier}};
   for (auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
   // a constant: ring buffers are mapped in pages (JavaScript would read /proc/self/auxv for it)
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));

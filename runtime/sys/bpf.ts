@@ -449,6 +449,11 @@ export function linkCreate(spec: LinkCreateSpec): number {
   return call(BpfCmd.LINK_CREATE, a);
 }
 
+/** BPF_OBJ_PIN: the object (a map, program or link fd) stays alive under `path` in a bpffs until it is unlinked. */
+export function objPin(fd: number, path: string): void {
+  call(BpfCmd.OBJ_PIN, new Attr(16).ptr(0, cString(path)).u32(8, fd));
+}
+
 /** BPF_ITER_CREATE: an fd whose reads run the iterator link's program over every object (Linux 5.8+). */
 export function iterCreate(linkFd: number): number {
   return call(BpfCmd.ITER_CREATE, new Attr(8).u32(0, linkFd));
@@ -471,9 +476,12 @@ export function objGetInfoByFd(
   return a.getU32(4);
 }
 
-/** BPF_PROG/MAP_GET_NEXT_ID: the next loaded program's or map's id after `id`, or undefined after the last. */
-export function nextObjectId(kind: 'prog' | 'map', id: number): number | undefined {
-  const cmd = kind === 'prog' ? BpfCmd.PROG_GET_NEXT_ID : BpfCmd.MAP_GET_NEXT_ID;
+const NEXT_ID = { prog: BpfCmd.PROG_GET_NEXT_ID, map: BpfCmd.MAP_GET_NEXT_ID, link: BpfCmd.LINK_GET_NEXT_ID };
+const FD_BY_ID = { prog: BpfCmd.PROG_GET_FD_BY_ID, map: BpfCmd.MAP_GET_FD_BY_ID, link: BpfCmd.LINK_GET_FD_BY_ID };
+
+/** BPF_PROG/MAP/LINK_GET_NEXT_ID: the next program's, map's or link's id after `id`, or undefined after the last. */
+export function nextObjectId(kind: 'prog' | 'map' | 'link', id: number): number | undefined {
+  const cmd = NEXT_ID[kind];
   const a = new Attr(8).u32(0, id);
   const ret = native().bpf(cmd, a.bytes, a.ptrs);
   if (ret === -2 /* ENOENT */) return undefined;
@@ -481,9 +489,9 @@ export function nextObjectId(kind: 'prog' | 'map', id: number): number | undefin
   return a.getU32(4);
 }
 
-/** BPF_PROG/MAP_GET_FD_BY_ID → an fd of that object (caller owns it). */
-export function objectFdById(kind: 'prog' | 'map', id: number): number {
-  return call(kind === 'prog' ? BpfCmd.PROG_GET_FD_BY_ID : BpfCmd.MAP_GET_FD_BY_ID, new Attr(12).u32(0, id));
+/** BPF_PROG/MAP/LINK_GET_FD_BY_ID → an fd of that object (caller owns it). */
+export function objectFdById(kind: 'prog' | 'map' | 'link', id: number): number {
+  return call(FD_BY_ID[kind], new Attr(12).u32(0, id));
 }
 
 /** BPF_BTF_GET_NEXT_ID: the next loaded BTF object's id after `id`, or undefined after the last. */

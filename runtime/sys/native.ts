@@ -48,6 +48,8 @@ export interface NativeBinding {
   close(fd: number): number;
   /** _exit(2) (absent from an addon built before it was added) */
   exitNow?(code: number): never;
+  /** membarrier(2): 0 or -errno (absent from an addon built before it was added) */
+  membarrier?(cmd: number, flags: number): number;
   /** read(2) into the buffer: bytes read, 0 at the end, or -errno. */
   read(fd: number, buffer: ArrayBufferView): number;
   /** sysconf(_SC_PAGESIZE) (absent from an addon built before it was added) */

@@ -59,3 +59,17 @@ export function perCpuStride(valueSize: number): number {
 export function percpuValueSize(valueSize: number): number {
   return perCpuStride(valueSize) * possibleCpus().length;
 }
+
+const MEMBARRIER_CMD_GLOBAL = 1;
+
+/**
+ * Waits for an RCU grace period: membarrier(MEMBARRIER_CMD_GLOBAL) is synchronize_rcu(), so every BPF program
+ * a probe had started before the call (they run inside RCU read-side sections) has returned when it does.
+ * False, at once, when the kernel cannot vouch for that: one CPU online (the call returns without waiting),
+ * nohz_full (EINVAL), or an addon without the call.
+ */
+export function rcuGracePeriod(): boolean {
+  const membarrier = native().membarrier;
+  if (!membarrier || onlineCpus().length < 2) return false;
+  return membarrier(MEMBARRIER_CMD_GLOBAL, 0) === 0;
+}

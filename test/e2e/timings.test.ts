@@ -23,6 +23,8 @@ const STEPS = [
   'attach',
   'run',
   'detach',
+  'RCU grace period',
+  'close perf events',
   'END, final maps',
   'close',
   'exit',
