@@ -1,9 +1,10 @@
-// Closing the last perf event of a tracepoint or probe costs its closer the kernel's RCU waits (tracepoint
-// unregistration: ~35-80 ms measured, one event at a time under the kernel's event_mutex), even once its
-// program is detached. A perf event handed off here is closed by a kernel worker instead, so that scry can
-// end without that wait: a link is the one object that holds a perf event and can be pinned, and a link
-// unpinned from bpffs is released on the kernel's workqueue (bpf_link_put defers), the event with it. The
-// link carries a program that does nothing (`r0 = 0`); no program, map or output of the session is involved.
+// Leaving the kernel's slow releases to the kernel. Closing the last perf event of a tracepoint costs its
+// closer the tracepoint's unregistration (RCU waits: ~35-80 ms measured, one event at a time under the
+// kernel's event_mutex), and closing a perf link an RCU tasks-trace grace period (~25-90 ms), even when
+// nothing needs this process to wait. A link pinned in bpffs and unpinned is released on the kernel's
+// workqueue instead (bpf_link_put defers), with the perf event it holds: scry ends without those waits.
+// A perf event alone cannot be pinned, so it is handed off inside a link carrying a program that does
+// nothing (`r0 = 0`); no program, map or output of the session is involved.
 import { statfsSync, unlinkSync } from 'node:fs';
 import { AttachType, OwnedFd, linkCreate, native, objPin, progLoad } from '../sys/index.ts';
 
@@ -15,8 +16,8 @@ let bpffs: string | null | undefined;
 let pins = 0;
 let given = 0;
 
-/** Perf events this process has handed to the kernel so far. */
-export function perfEventsHandedOff(): number {
+/** Links (perf events inside one included) this process has handed to the kernel so far. */
+export function linksHandedOff(): number {
   return given;
 }
 
@@ -31,6 +32,35 @@ function bpffsDir(): string | null {
   return bpffs;
 }
 
+/** Whether handOffLink can work here (a bpffs at /sys/fs/bpf). */
+export function canHandOff(): boolean {
+  return bpffsDir() !== null;
+}
+
+/**
+ * Gives the link `linkFd` to the kernel's workqueue to release, and closes this process's fd: true when done.
+ * False when it cannot be (no bpffs, a failed pin): `linkFd` is still open then, for the caller to close.
+ */
+export function handOffLink(linkFd: number): boolean {
+  const dir = bpffsDir();
+  if (dir === null) return false;
+  const path = `${dir}/scry-handoff-${process.pid}-${pins++}`;
+  try {
+    objPin(linkFd, path);
+  } catch {
+    return false;
+  }
+  native().close(linkFd); // the pin holds the link now: this close waits for nothing
+  given++;
+  try {
+    unlinkSync(path);
+  } catch {
+    // left pinned: the link stays until the file is removed; say where
+    process.emitWarning(`scry: could not remove ${path}; rm it to release a perf event`);
+  }
+  return true;
+}
+
 /**
  * Hands perf events whose programs are detached to the kernel to close. One per stop: its idle programs (one
  * per program type: a perf event takes only its own kind) are loaded when first needed and closed by close(),
@@ -41,35 +71,22 @@ export class PerfEventHandOff {
 
   /**
    * Gives the perf event `perfFd` to the kernel to close, and closes this process's fd: true when done. False
-   * when it cannot be (no bpffs at /sys/fs/bpf, a kernel without perf links): `perfFd` is still open then, for
-   * the caller to close.
+   * when it cannot be (no bpffs, a kernel without perf links, a program still on the event): `perfFd` is
+   * still open then, for the caller to close.
    */
   give(perfFd: number, progType: number): boolean {
-    const dir = bpffsDir();
-    if (dir === null) return false;
+    if (!canHandOff()) return false;
     let link: number;
     try {
       link = linkCreate({ progFd: this.idleProgram(progType), targetFd: perfFd, attachType: AttachType.PERF_EVENT });
     } catch {
       return false;
     }
-    const path = `${dir}/scry-handoff-${process.pid}-${pins++}`;
-    try {
-      objPin(link, path);
-    } catch {
+    if (!handOffLink(link)) {
       native().close(link); // the event's last reference is still the caller's
       return false;
     }
-    // the pin holds the link, the link the event: these closes wait for nothing
-    native().close(link);
-    native().close(perfFd);
-    given++;
-    try {
-      unlinkSync(path);
-    } catch {
-      // left pinned: the event stays open until the file is removed; say where
-      process.emitWarning(`scry: could not remove ${path}; rm it to release a perf event`);
-    }
+    native().close(perfFd); // the handed-off link holds the event: this close waits for nothing
     return true;
   }
 

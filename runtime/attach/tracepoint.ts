@@ -13,10 +13,13 @@ import {
   native,
   perfEnable,
   perfEventOpen,
+  perfQueryBpf,
   perfSetBpf,
+  progInfo,
   SysError,
 } from '../sys/index.ts';
 import { attachTracing } from './fentry.ts';
+import { handOffLink } from './hand-off.ts';
 import type { Attachment } from './types.ts';
 
 export function attachTracepoint(p: LoadedProgram, group: string, event: string): Attachment {
@@ -87,12 +90,39 @@ export function attachPerfEvent(
   return {
     description,
     close,
-    release: () => closeLater(take('link')),
+    release: () => {
+      const l = take('link');
+      if (l === undefined) return Promise.resolve();
+      // Closing the link waits out an RCU tasks-trace grace period, which only programs that may run outside
+      // an RCU read-side section need (uprobes'). A tracepoint program runs inside one (trace_call_bpf), so
+      // its link can go to the kernel's workqueue: once the event's program list no longer has the program,
+      // releaseAll's grace period covers any run still going.
+      if (p.spec.progType === 'tracepoint' && eventFd !== undefined) {
+        const e = eventFd;
+        const id = progInfo(p.fd.fd).id;
+        if (attachedTo(e, id) && handOffLink(l)) return whenDetached(e, id);
+      }
+      return closeLater(l);
+    },
     retire: (handOff) => {
       const n = take('event');
       return n !== undefined && handOff?.give(n, progType) ? Promise.resolve() : closeLater(n);
     },
   };
+}
+
+/** Whether program `progId` is on the event's tracepoint (false when the kernel cannot say). */
+function attachedTo(eventFd: number, progId: number): boolean {
+  try {
+    return perfQueryBpf(eventFd).includes(progId);
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves once program `progId` is off the event's tracepoint (the kernel's worker detaches it within ms). */
+async function whenDetached(eventFd: number, progId: number): Promise<void> {
+  while (attachedTo(eventFd, progId)) await new Promise((r) => setTimeout(r, 1));
 }
 
 /** linkCreate's errors on a kernel without perf-event links (before 5.15) */

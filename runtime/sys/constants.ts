@@ -289,6 +289,8 @@ export const PERF_EVENT_IOC_PERIOD = 0x40082404;
 export const PERF_EVENT_IOC_SET_OUTPUT = 0x2405;
 export const PERF_EVENT_IOC_ID = 0x80082407;
 export const PERF_EVENT_IOC_SET_BPF = 0x40042408;
+/** _IOWR('$', 10, struct perf_event_query_bpf *) */
+export const PERF_EVENT_IOC_QUERY_BPF = 0xc008240a;
 
 // perf_event_open flags
 export const PERF_FLAG_FD_NO_GROUP = 1 << 0;

@@ -5,6 +5,7 @@ import { Attr, cString } from './attr.ts';
 import {
   PERF_EVENT_IOC_DISABLE,
   PERF_EVENT_IOC_ENABLE,
+  PERF_EVENT_IOC_QUERY_BPF,
   PERF_EVENT_IOC_SET_BPF,
   PERF_FLAG_FD_CLOEXEC,
 } from './constants.ts';
@@ -134,6 +135,17 @@ export function perfSetBpf(fd: number, progFd: number): void {
 }
 
 /** The perf type number of a dynamic PMU (e.g. 'uprobe', 'kprobe'), undefined when absent. */
+/**
+ * PERF_EVENT_IOC_QUERY_BPF (Linux 4.16): the ids of the programs attached to the event's tracepoint, kprobe or
+ * uprobe, whoever attached them (the first 64). Throws for other events (EINVAL).
+ */
+export function perfQueryBpf(fd: number): number[] {
+  const q = new Uint32Array(2 + 64); // ids_len, prog_cnt, ids[]
+  q[0] = 64;
+  check(native().ioctl(fd, PERF_EVENT_IOC_QUERY_BPF, q), 'ioctl(PERF_EVENT_IOC_QUERY_BPF)');
+  return [...q.subarray(2, 2 + Math.min(q[1]!, 64))];
+}
+
 export function pmuType(pmu: string): number | undefined {
   try {
     return Number.parseInt(readFileSync(`/sys/bus/event_source/devices/${pmu}/type`, 'utf8'), 10);

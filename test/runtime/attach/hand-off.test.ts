@@ -5,7 +5,7 @@
 import { readdirSync, readlinkSync, statfsSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { perfEventsHandedOff } from '../../../runtime/attach/hand-off.ts';
+import { linksHandedOff } from '../../../runtime/attach/hand-off.ts';
 import { attachTracepoint } from '../../../runtime/attach/tracepoint.ts';
 import { releaseAll } from '../../../runtime/attach/types.ts';
 import { hostKernelInfo } from '../../../runtime/index.ts';
@@ -86,7 +86,7 @@ else if (requireTracepoint('perf event hand-off', 'syscalls/sys_enter_getppid'))
       const map = [...objs.maps.values()].find((m) => m.spec.user?.name === '@calls')!;
       const calls = () => Number(snapshotMap(map.fd.fd, map.spec).entries[0]?.value ?? 0);
       const perfBefore = perfEventFds().length;
-      const handedBefore = perfEventsHandedOff();
+      const handedBefore = linksHandedOff();
       const attached = attachTracepoint(objs.programs[0]!, 'syscalls', 'sys_enter_getppid');
       assert.is(perfEventFds().length, perfBefore + 1);
       for (let i = 0; i < 10; i++) void process.ppid; // getppid(2) each time
@@ -102,7 +102,7 @@ else if (requireTracepoint('perf event hand-off', 'syscalls/sys_enter_getppid'))
         'a hand-off pin was left',
       );
 
-      assert.is(perfEventsHandedOff(), handedBefore + 1, 'the event was closed here, not handed off');
+      assert.is(linksHandedOff(), handedBefore + 2, 'the link and the event were not both handed off');
 
       // the handed-off event is held by a link carrying an idle program until the kernel's worker frees it
       let left = linksOf(programIds('scry_handoff'));

@@ -28,7 +28,8 @@ import {
 import type { ProgramSpec } from '../../../compiler/program.ts';
 import { sourceFile, span } from '../../../lang/source.ts';
 import { attachUprobe, uprobeConfig } from '../../../runtime/attach/uprobe.ts';
-import type { Attachment } from '../../../runtime/attach/types.ts';
+import { canHandOff, linksHandedOff } from '../../../runtime/attach/hand-off.ts';
+import { releaseAll, type Attachment } from '../../../runtime/attach/types.ts';
 import { ScryRuntimeError } from '../../../runtime/errors.ts';
 import { openTarget, resolveUprobe, resolveUsdt } from '../../../runtime/kernel/elf/index.ts';
 import type { LoadedProgram } from '../../../runtime/loader.ts';
@@ -139,6 +140,30 @@ if (fx) {
     assert.is(a.read() & 0xffffffffn, 15n);
     assert.is(b.read() & 0xffffffffn, 30n);
   });
+
+  t(
+    'releaseAll on a uprobe: no hit counts after it resolves; its link is closed here, only the event handed off',
+    async () => {
+      // a uprobe program may be called outside an RCU read-side section (the kernel's uprobe path holds only
+      // tasks-trace RCU), so closing its link, which waits for that grace period, is what makes it safe
+      const c = counter();
+      const loc = uprobeAt(fx.pie, 'add');
+      const a = attachUprobe(c.prog, {
+        description: 'uprobe add',
+        path: loc.path,
+        offset: loc.offset,
+        retprobe: false,
+        pid: -1,
+      });
+      await run(fx.pie, ['wait', 'add', '5']);
+      assert.is(c.read(), 5n);
+      const handed = linksHandedOff();
+      await releaseAll([a]);
+      assert.is(linksHandedOff() - handed, canHandOff() ? 1 : 0);
+      await run(fx.pie, ['wait', 'add', '5']);
+      assert.is(c.read(), 5n, 'the program still ran after releaseAll resolved');
+    },
+  );
 
   t('uretprobe on add: 5 returns, rax sums to 45', async () => {
     const hits = counter();
