@@ -9,38 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { nextObjectId, objectFdById, objGetInfoByFd } from '../../runtime/sys/index.ts';
-import { native } from '../../runtime/sys/native.ts';
 import { NOTIFY, runScry, scryBin, startScry } from '../helpers/cli.ts';
+import { objectIds as ids, objectName as nameOf } from '../helpers/kernel-objects.ts';
 import { requireTracepoint } from '../helpers/kernel.ts';
-
-type Kind = 'prog' | 'map';
-
-function ids(kind: Kind): number[] {
-  const out: number[] = [];
-  for (let id = nextObjectId(kind, 0); id !== undefined; id = nextObjectId(kind, id)) out.push(id);
-  return out;
-}
-
-/** The object's name, or undefined when it went away meanwhile. */
-function nameOf(kind: Kind, id: number): string | undefined {
-  let fd: number;
-  try {
-    fd = objectFdById(kind, id);
-  } catch {
-    return undefined;
-  }
-  try {
-    const info = new Uint8Array(kind === 'prog' ? 256 : 128);
-    objGetInfoByFd(fd, info);
-    const at = kind === 'prog' ? 64 : 24; // bpf_prog_info.name / bpf_map_info.name
-    const bytes = info.subarray(at, at + 16);
-    const end = bytes.indexOf(0);
-    return Buffer.from(bytes.subarray(0, end < 0 ? 16 : end)).toString();
-  } finally {
-    native().close(fd);
-  }
-}
 
 /** the script maps every program here uses: kernel map names m<N>_scryleakNN */
 const MARK = `scryleak${process.pid % 100}`;

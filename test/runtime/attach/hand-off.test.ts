@@ -11,8 +11,7 @@ import { releaseAll } from '../../../runtime/attach/types.ts';
 import { hostKernelInfo } from '../../../runtime/index.ts';
 import { loadObjects } from '../../../runtime/loader.ts';
 import { snapshotMap } from '../../../runtime/maps.ts';
-import { nextObjectId, objectFdById, objGetInfoByFd, progInfo } from '../../../runtime/sys/index.ts';
-import { native } from '../../../runtime/sys/native.ts';
+import { objectIds, objectInfo, objectName } from '../../helpers/kernel-objects.ts';
 import { requireTracepoint, skipCheck } from '../../helpers/kernel.ts';
 import { compileText } from '../../helpers/pipeline.ts';
 
@@ -28,42 +27,15 @@ function perfEventFds(): string[] {
 
 /** The ids of the programs named `name`. */
 function programIds(name: string): Set<number> {
-  const out = new Set<number>();
-  for (let id = nextObjectId('prog', 0); id !== undefined; id = nextObjectId('prog', id)) {
-    let fd: number;
-    try {
-      fd = objectFdById('prog', id);
-    } catch {
-      continue; // freed meanwhile
-    }
-    try {
-      if (progInfo(fd).name === name) out.add(id);
-    } finally {
-      native().close(fd);
-    }
-  }
-  return out;
+  return new Set(objectIds('prog').filter((id) => objectName('prog', id) === name));
 }
 
 /** Links whose program is one of `progs` (bpf_link_info: type @0, id @4, prog_id @8). */
 function linksOf(progs: Set<number>): number[] {
-  const out: number[] = [];
-  for (let id = nextObjectId('link', 0); id !== undefined; id = nextObjectId('link', id)) {
-    let fd: number;
-    try {
-      fd = objectFdById('link', id);
-    } catch {
-      continue;
-    }
-    try {
-      const info = new Uint8Array(64);
-      objGetInfoByFd(fd, info);
-      if (progs.has(new DataView(info.buffer).getUint32(8, true))) out.push(id);
-    } finally {
-      native().close(fd);
-    }
-  }
-  return out;
+  return objectIds('link').filter((id) => {
+    const info = objectInfo('link', id, 64);
+    return info !== undefined && progs.has(new DataView(info.buffer).getUint32(8, true));
+  });
 }
 
 function hasBpffs(): boolean {

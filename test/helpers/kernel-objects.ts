@@ -1,0 +1,40 @@
+// The kernel's BPF objects as a test sees them from outside: every id of a kind, and an object's info bytes
+// (bpf_prog_info / bpf_map_info / bpf_link_info), for tests that check what a run left behind.
+import { nextObjectId, objectFdById, objGetInfoByFd } from '../../runtime/sys/index.ts';
+import { native } from '../../runtime/sys/native.ts';
+
+export type ObjectKind = 'prog' | 'map' | 'link';
+
+/** The ids of every object of the kind, in the kernel's order. */
+export function objectIds(kind: ObjectKind): number[] {
+  const out: number[] = [];
+  for (let id = nextObjectId(kind, 0); id !== undefined; id = nextObjectId(kind, id)) out.push(id);
+  return out;
+}
+
+/** The object's info (the first `size` bytes), or undefined when it went away meanwhile. */
+export function objectInfo(kind: ObjectKind, id: number, size: number): Uint8Array | undefined {
+  let fd: number;
+  try {
+    fd = objectFdById(kind, id);
+  } catch {
+    return undefined;
+  }
+  try {
+    const info = new Uint8Array(size);
+    objGetInfoByFd(fd, info);
+    return info;
+  } finally {
+    native().close(fd);
+  }
+}
+
+/** A program's or map's name (bpf_prog_info.name @64, bpf_map_info.name @24), or undefined when it is gone. */
+export function objectName(kind: 'prog' | 'map', id: number): string | undefined {
+  const info = objectInfo(kind, id, kind === 'prog' ? 256 : 128);
+  if (!info) return undefined;
+  const at = kind === 'prog' ? 64 : 24;
+  const bytes = info.subarray(at, at + 16);
+  const end = bytes.indexOf(0);
+  return Buffer.from(bytes.subarray(0, end < 0 ? 16 : end)).toString();
+}
