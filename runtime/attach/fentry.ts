@@ -42,5 +42,5 @@ export function attachTracing(p: LoadedProgram, text: string): Attachment {
   } catch (e) {
     throw new ScryRuntimeError(`cannot attach ${text}: ${(e as Error).message}`, p.spec.attach.span, [], { cause: e });
   }
-  return { description: text, close: () => link.close() };
+  return { description: text, close: () => link.close(), runsMayOutliveClose: true };
 }

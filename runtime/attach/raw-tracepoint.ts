@@ -20,5 +20,5 @@ export function attachRawTracepoint(p: LoadedProgram, a: RawTracepoint): Attachm
       { cause: e },
     );
   }
-  return { description: a.text, close: () => link.close() };
+  return { description: a.text, close: () => link.close(), runsMayOutliveClose: true };
 }

@@ -7,8 +7,15 @@ export interface Attachment {
   readonly description: string;
   close(): void;
   /**
-   * Detaches on a worker thread (libuv's pool): detaching from a perf event waits for RCU grace periods in the
-   * kernel (~25-80 ms each, measured), so a session releases all of them at once instead of one after another.
+   * close() returns while a run of the program that began before it may still be going (raw tracepoint and
+   * tracing links: the kernel frees them after an RCU grace period, without waiting for one): releaseAll
+   * waits for one before it resolves.
+   */
+  readonly runsMayOutliveClose?: boolean;
+  /**
+   * Detaches on a worker thread (libuv's pool) or the kernel's workqueue: detaching from a perf event can wait
+   * for RCU grace periods in the kernel (~25-90 ms each, measured), so a session releases all of them at once
+   * instead of one after another.
    */
   release?(): Promise<void>;
   /**
@@ -23,17 +30,20 @@ export interface Attachment {
 }
 
 /**
- * Closes every attachment: those with release() all at once on worker threads, the rest now, in order. When it
- * resolves, no program of theirs is running or will run again.
+ * Closes every attachment: those with release() all at once, the rest now, in order. When it resolves, no
+ * program of theirs will run again or is still running (with one CPU online the kernel gives no way to wait
+ * for the runs that raw tracepoint and tracing links leave: rcuGracePeriod).
  */
 export async function releaseAll(list: readonly Attachment[]): Promise<void> {
   for (const a of list) if (!a.release) a.close();
   await Promise.all(list.map((a) => a.release?.()));
   mark('detach');
   const left = list.filter((a) => a.retire);
-  if (!left.length) return;
-  const handOff = rcuGracePeriod() ? new PerfEventHandOff() : null;
+  if (!left.length && !list.some((a) => a.runsMayOutliveClose)) return;
+  const quiet = rcuGracePeriod();
   mark('RCU grace period');
+  if (!left.length) return;
+  const handOff = quiet ? new PerfEventHandOff() : null;
   try {
     await Promise.all(left.map((a) => a.retire!(handOff)));
   } finally {

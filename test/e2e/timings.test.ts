@@ -59,6 +59,22 @@ if (requireTracepoint('--timings', 'syscalls/sys_enter_mkdir')) {
     assert.match(timed.stderr, /\n {2}cpu \d+\.\d ms \(user \d+\.\d, system \d+\.\d\), peak rss \d+\.\d MB/);
   });
 
+  test('a raw tracepoint (tp_btf) program waits for an RCU grace period after its link closes, before END', async () => {
+    // the kernel frees raw tracepoint links without waiting for the runs already going (runtime/attach/types.ts)
+    const r = await runScry([
+      '-q',
+      '--timings',
+      '-e',
+      'tracepoint:raw_syscalls:sys_enter { @n = count(); } BEGIN { exit(); }',
+    ]);
+    assert.is(r.code, 0, r.stderr);
+    const steps = report(r.stderr).steps;
+    const at = (s: string) => steps.indexOf(s);
+    assert.ok(at('detach') >= 0 && at('RCU grace period') === at('detach') + 1, steps.join(', '));
+    assert.ok(at('RCU grace period') < at('END, final maps'));
+    assert.not.ok(steps.includes('close perf events'), 'no perf event to close');
+  });
+
   test('SCRY_TIMINGS=1 does the same; without either, no report', async () => {
     const env = await runScry(['-q', '-e', PROGRAM], { SCRY_TIMINGS: '1' });
     assert.is(env.code, 0);
