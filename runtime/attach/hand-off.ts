@@ -38,27 +38,30 @@ export function canHandOff(): boolean {
 }
 
 /**
- * Gives the link `linkFd` to the kernel's workqueue to release, and closes this process's fd: true when done.
- * False when it cannot be (no bpffs, a failed pin): `linkFd` is still open then, for the caller to close.
+ * Gives the link `linkFd` to the kernel's workqueue to release, and closes this process's fd. 'released': the
+ * kernel releases it now. 'kept': it could not be pinned (no bpffs, a failed pin), `linkFd` is still open for
+ * the caller to close. 'stuck': pinned, but the pin could not be removed (said in a warning): the link stays
+ * until someone removes the file.
  */
-export function handOffLink(linkFd: number): boolean {
+export function handOffLink(linkFd: number): 'released' | 'kept' | 'stuck' {
   const dir = bpffsDir();
-  if (dir === null) return false;
+  if (dir === null) return 'kept';
   const path = `${dir}/scry-handoff-${process.pid}-${pins++}`;
   try {
     objPin(linkFd, path);
   } catch {
-    return false;
+    return 'kept';
   }
   native().close(linkFd); // the pin holds the link now: this close waits for nothing
   given++;
   try {
     unlinkSync(path);
-  } catch {
-    // left pinned: the link stays until the file is removed; say where
-    process.emitWarning(`scry: could not remove ${path}; rm it to release a perf event`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'released'; // someone else unpinned it
+    process.emitWarning(`scry: could not remove ${path} (${(e as Error).message}); rm it to detach a probe`);
+    return 'stuck';
   }
-  return true;
+  return 'released';
 }
 
 /**
@@ -82,7 +85,7 @@ export class PerfEventHandOff {
     } catch {
       return false;
     }
-    if (!handOffLink(link)) {
+    if (handOffLink(link) === 'kept') {
       native().close(link); // the event's last reference is still the caller's
       return false;
     }

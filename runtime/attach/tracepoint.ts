@@ -100,7 +100,11 @@ export function attachPerfEvent(
       if (p.spec.progType === 'tracepoint' && eventFd !== undefined) {
         const e = eventFd;
         const id = progInfo(p.fd.fd).id;
-        if (attachedTo(e, id) && handOffLink(l)) return whenDetached(e, id);
+        if (attachedTo(e, id)) {
+          const handed = handOffLink(l);
+          if (handed === 'released') return whenDetached(e, id);
+          if (handed === 'stuck') return Promise.resolve(); // warned: nothing here can detach it now
+        }
       }
       return closeLater(l);
     },
