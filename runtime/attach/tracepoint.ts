@@ -129,5 +129,5 @@ async function whenDetached(eventFd: number, progId: number): Promise<void> {
   while (attachedTo(eventFd, progId)) await new Promise((r) => setTimeout(r, 1));
 }
 
-/** linkCreate's errors on a kernel without perf-event links (before 5.15) */
-const LINKLESS = new Set([22 /* EINVAL */, 95 /* EOPNOTSUPP */]);
+/** linkCreate's errors on a kernel without perf-event links (before 5.15; ENOTSUPP is the kernel's own 524) */
+const LINKLESS = new Set([22 /* EINVAL */, 95 /* EOPNOTSUPP */, 524 /* ENOTSUPP */]);
