@@ -10,6 +10,7 @@ import { fentryAlternative, kprobeAlternatives } from './alternatives.ts';
 import { tracefsRoot } from '../kernel/tracefs.ts';
 import type { LoadedProgram } from '../loader.ts';
 import { OwnedFd, PerfType, perfEnable, perfEventOpen, perfSetBpf, pmuConfigBit, pmuType } from '../sys/index.ts';
+import { attachPerfEvent } from './tracepoint.ts';
 import type { Attachment } from './types.ts';
 
 type Kprobe = ResolvedOf<'kprobe'>;
@@ -53,7 +54,13 @@ function attachPmu(p: LoadedProgram, k: Kprobe, type: number): Attachment {
     pid: -1,
     cpu: 0,
   };
-  return openAndAttach(p, k, attr, () => {});
+  // through a link, detached without the event's close waits (see attachPerfEvent): a kprobe's program runs
+  // inside an RCU read-side section
+  return attachPerfEvent(p, attr, k.text, {
+    inRcuReadSection: true,
+    span: k.span,
+    hints: (code) => attachHints(k, code),
+  });
 }
 
 let legacySeq = 0;
@@ -142,7 +149,10 @@ function lastTracefsError(root: string): string | undefined {
   return undefined;
 }
 
-/** Opens the perf event, attaches the program, enables it. On failure everything is undone, `undo` last. */
+/**
+ * Opens the perf event, attaches the program, enables it. On failure everything is undone, `undo` last. (The
+ * legacy path's: its kprobe event can be removed only once the perf event is closed, so it closes it here.)
+ */
 function openAndAttach(
   p: LoadedProgram,
   k: Kprobe,

@@ -3,6 +3,7 @@
 // made a tp_btf one (the same event without the perf record: lang/providers/tracepoint.ts) links instead.
 import { close as closeAsync } from 'node:fs';
 import { kernelProgType, type LoadedProgram } from '../loader.ts';
+import type { Span } from '../../lang/index.ts';
 import { ScryRuntimeError } from '../errors.ts';
 import { tracepointId } from '../kernel/tracefs.ts';
 import {
@@ -33,6 +34,7 @@ export function attachTracepoint(p: LoadedProgram, group: string, event: string)
     p,
     { type: PerfType.TRACEPOINT, config: BigInt(id), samplePeriod: 1n, pid: -1, cpu: 0 },
     `tracepoint:${group}:${event}`,
+    { inRcuReadSection: true },
   );
 }
 
@@ -47,6 +49,7 @@ export function attachPerfEvent(
   p: LoadedProgram,
   attr: Parameters<typeof perfEventOpen>[0],
   description: string,
+  opts: PerfAttachOptions = {},
 ): Attachment {
   let fd: OwnedFd | undefined;
   let link: OwnedFd | undefined;
@@ -66,9 +69,15 @@ export function attachPerfEvent(
   } catch (e) {
     link?.close();
     fd?.close();
-    throw new ScryRuntimeError(`cannot attach ${description}: ${(e as Error).message}`, p.spec.attach.span, [], {
-      cause: e,
-    });
+    const hints = opts.hints?.((e as { code?: string }).code) ?? [];
+    throw new ScryRuntimeError(
+      `cannot attach ${description}: ${(e as Error).message}`,
+      opts.span ?? p.spec.attach.span,
+      hints,
+      {
+        cause: e,
+      },
+    );
   }
   // raw numbers from here on: release() hands them to a worker thread's close(2), which OwnedFd cannot
   let linkFd = link?.fd;
@@ -94,10 +103,10 @@ export function attachPerfEvent(
       const l = take('link');
       if (l === undefined) return Promise.resolve();
       // Closing the link waits out an RCU tasks-trace grace period, which only programs that may run outside
-      // an RCU read-side section need (uprobes'). A tracepoint program runs inside one (trace_call_bpf), so
-      // its link can go to the kernel's workqueue: once the event's program list no longer has the program,
-      // releaseAll's grace period covers any run still going.
-      if (p.spec.progType === 'tracepoint' && eventFd !== undefined) {
+      // an RCU read-side section need (uprobes'). A tracepoint's or kprobe's program runs inside one
+      // (trace_call_bpf), so its link can go to the kernel's workqueue: once the event's program list no
+      // longer has the program, releaseAll's grace period covers any run still going.
+      if (opts.inRcuReadSection && eventFd !== undefined) {
         const e = eventFd;
         const id = progInfo(p.fd.fd).id;
         if (attachedTo(e, id)) {
@@ -115,7 +124,22 @@ export function attachPerfEvent(
   };
 }
 
-/** Whether program `progId` is on the event's tracepoint (false when the kernel cannot say). */
+export interface PerfAttachOptions {
+  /**
+   * The kernel runs the program inside an RCU read-side section (trace_call_bpf: tracepoints, kprobes; not
+   * uprobes), so an RCU grace period after the detach is enough to know no run is still going.
+   */
+  readonly inRcuReadSection?: boolean;
+  /** where an attach error points (default: the program's attach point) */
+  readonly span?: Span;
+  /** hints for an attach error, by its errno name */
+  readonly hints?: (code: string | undefined) => string[];
+}
+
+/**
+ * Whether program `progId` is on the event's tracepoint; false when the kernel cannot say (QUERY_BPF answers
+ * for PERF_TYPE_TRACEPOINT events only: a kprobe PMU event's link is closed by the caller then).
+ */
 function attachedTo(eventFd: number, progId: number): boolean {
   try {
     return perfQueryBpf(eventFd).includes(progId);

@@ -4,9 +4,13 @@
 // unregistering the tracepoint), and the kernel's worker must then close what it was handed, leaving nothing
 // pinned. Run on the development kernel (test/runtime/attach/hand-off.test.ts) and on Debian's 6.1
 // (test/vm/hand-off.vmtest.ts), whose link close does not wait for an RCU tasks-trace grace period.
-import { readdirSync, readlinkSync, statfsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, rmdirSync, statfsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ResolvedOf } from '../../lang/index.ts';
 import * as assert from 'uvu/assert';
 import { linksHandedOff } from '../../runtime/attach/hand-off.ts';
+import { attachKprobe } from '../../runtime/attach/kprobe.ts';
 import { attachTracepoint } from '../../runtime/attach/tracepoint.ts';
 import { releaseAll } from '../../runtime/attach/types.ts';
 import { hostKernelInfo } from '../../runtime/index.ts';
@@ -46,28 +50,55 @@ export function hasBpffs(): boolean {
   }
 }
 
+/** Where the check's program counts this process's calls. */
+export type CountAt = 'tracepoint' | 'kprobe';
+
+let dirs = 0;
 /**
- * A tracepoint program counting this process's getppid(2) calls, attached, released: no count after, nothing
- * open or pinned here, the handed-off links gone within `waitMs`.
+ * `handedOff`: links given to the kernel. A tracepoint's program link and its event; a kprobe's event only:
+ * PERF_EVENT_IOC_QUERY_BPF answers for PERF_TYPE_TRACEPOINT events alone (EINVAL for the kprobe PMU's), so
+ * its link is closed here, which is what waits for the detach.
  */
-export async function releaseAllHandsOff(waitMs: number): Promise<void> {
-  const compiled = compileText(
-    `tracepoint:syscalls:sys_enter_getppid /pid == ${process.pid}/ { @calls = count(); }`,
-    hostKernelInfo(),
-  );
+const PROBES: Record<CountAt, { probe: string; call: () => void; handedOff: number }> = {
+  // process.ppid is a getppid(2) each time
+  tracepoint: { probe: 'tracepoint:syscalls:sys_enter_getppid', call: () => void process.ppid, handedOff: 2 },
+  // one mkdir(2), one do_mkdirat(); the directory goes again at once (rmdir does not call it)
+  kprobe: {
+    probe: 'kprobe:do_mkdirat',
+    handedOff: 1,
+    call: () => {
+      const dir = join(tmpdir(), `scry-hand-off-${process.pid}-${dirs++}`);
+      mkdirSync(dir);
+      rmdirSync(dir);
+    },
+  },
+};
+
+/**
+ * A program counting this process's calls (on a syscall tracepoint, or a kprobe through the kprobe PMU),
+ * attached, released: no count after, nothing open or pinned here, what could be handed to the kernel
+ * handed, and freed by it within `waitMs`.
+ */
+export async function releaseAllHandsOff(waitMs: number, at: CountAt = 'tracepoint'): Promise<void> {
+  const { probe, call, handedOff } = PROBES[at];
+  const compiled = compileText(`${probe} /pid == ${process.pid}/ { @calls = count(); }`, hostKernelInfo());
   const objs = loadObjects(compiled);
   try {
     const map = [...objs.maps.values()].find((m) => m.spec.user?.name === '@calls')!;
     const calls = () => Number(snapshotMap(map.fd.fd, map.spec).entries[0]?.value ?? 0);
     const perfBefore = perfEventFds().length;
     const handedBefore = linksHandedOff();
-    const attached = attachTracepoint(objs.programs[0]!, 'syscalls', 'sys_enter_getppid');
+    const p = objs.programs[0]!;
+    const attached =
+      at === 'tracepoint'
+        ? attachTracepoint(p, 'syscalls', 'sys_enter_getppid')
+        : attachKprobe(p, p.spec.attach as ResolvedOf<'kprobe'>);
     assert.is(perfEventFds().length, perfBefore + 1);
-    for (let i = 0; i < 10; i++) void process.ppid; // getppid(2) each time
+    for (let i = 0; i < 10; i++) call();
     assert.is(calls(), 10, 'the probe did not count the calls made while attached');
 
     await releaseAll([attached]);
-    for (let i = 0; i < 10; i++) void process.ppid;
+    for (let i = 0; i < 10; i++) call();
     assert.is(calls(), 10, 'the probe still ran after releaseAll resolved');
     assert.is(perfEventFds().length, perfBefore, 'a perf event is still open in this process');
     assert.equal(
@@ -76,7 +107,7 @@ export async function releaseAllHandsOff(waitMs: number): Promise<void> {
       'a hand-off pin was left',
     );
 
-    assert.is(linksHandedOff(), handedBefore + 2, 'the link and the event were not both handed off');
+    assert.is(linksHandedOff(), handedBefore + handedOff, 'links handed to the kernel');
 
     // the handed-off event is held by a link carrying an idle program until the kernel's worker frees it
     let left = linksOf(programIds('scry_handoff'));
