@@ -6,11 +6,11 @@
 // A perf event alone cannot be pinned, so it is handed off inside a link carrying a program that does
 // nothing (`r0 = 0`); no program, map or output of the session is involved.
 import { statfsSync, unlinkSync } from 'node:fs';
+import { encode, exit, mov64Imm, R0 } from '../../compiler/index.ts';
 import { AttachType, OwnedFd, linkCreate, native, objPin, progLoad } from '../sys/index.ts';
 
 const BPF_FS_MAGIC = 0xcafe4a11;
 const BPFFS = '/sys/fs/bpf';
-const IDLE_PROGRAM = new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]); // r0 = 0; exit
 
 let bpffs: string | null | undefined;
 let pins = 0;
@@ -101,7 +101,8 @@ export class PerfEventHandOff {
   private idleProgram(progType: number): number {
     let p = this.idle.get(progType);
     if (!p) {
-      const fd = progLoad({ type: progType, insns: IDLE_PROGRAM, license: 'GPL', name: 'scry_handoff' });
+      const insns = encode([mov64Imm(R0, 0), exit()]).bytes;
+      const fd = progLoad({ type: progType, insns, license: 'GPL', name: 'scry_handoff' });
       this.idle.set(progType, (p = new OwnedFd(fd, 'prog scry_handoff')));
     }
     return p.fd;
