@@ -9,7 +9,7 @@ import { hasKprobeEvents, hasKprobes } from '../features.ts';
 import { fentryAlternative, kprobeAlternatives } from './alternatives.ts';
 import { tracefsRoot } from '../kernel/tracefs.ts';
 import type { LoadedProgram } from '../loader.ts';
-import { OwnedFd, PerfType, perfEnable, perfEventOpen, perfSetBpf, pmuConfigBit, pmuType } from '../sys/index.ts';
+import { PerfType, perfEventOpen, pmuConfigBit, pmuType } from '../sys/index.ts';
 import { attachPerfEvent } from './tracepoint.ts';
 import type { Attachment } from './types.ts';
 
@@ -54,13 +54,7 @@ function attachPmu(p: LoadedProgram, k: Kprobe, type: number): Attachment {
     pid: -1,
     cpu: 0,
   };
-  // through a link, detached without the event's close waits (see attachPerfEvent): a kprobe's program runs
-  // inside an RCU read-side section
-  return attachPerfEvent(p, attr, k.text, {
-    inRcuReadSection: true,
-    span: k.span,
-    hints: (code) => attachHints(k, code),
-  });
+  return attachKprobeEvent(p, k, attr);
 }
 
 let legacySeq = 0;
@@ -105,12 +99,27 @@ function attachLegacy(p: LoadedProgram, k: Kprobe): Attachment {
       { cause: e },
     );
   }
-  return openAndAttach(
-    p,
-    k,
-    { type: PerfType.TRACEPOINT, config: BigInt(id), samplePeriod: 1n, pid: -1, cpu: 0 },
-    remove,
-  );
+  let attached: Attachment;
+  try {
+    attached = attachKprobeEvent(p, k, {
+      type: PerfType.TRACEPOINT,
+      config: BigInt(id),
+      samplePeriod: 1n,
+      pid: -1,
+      cpu: 0,
+    });
+  } catch (e) {
+    remove();
+    throw e;
+  }
+  // no release(): the definition can be removed only once the perf event is closed, so close() closes it here
+  return {
+    description: k.text,
+    close: () => {
+      attached.close();
+      remove();
+    },
+  };
 }
 
 /** Removes a kprobe event this process defined. The perf event is closed first; retried while busy. */
@@ -149,39 +158,14 @@ function lastTracefsError(root: string): string | undefined {
   return undefined;
 }
 
-/**
- * Opens the perf event, attaches the program, enables it. On failure everything is undone, `undo` last. (The
- * legacy path's: its kprobe event can be removed only once the perf event is closed, so it closes it here.)
- */
-function openAndAttach(
-  p: LoadedProgram,
-  k: Kprobe,
-  attr: Parameters<typeof perfEventOpen>[0],
-  undo: () => void,
-): Attachment {
-  let fd: OwnedFd | undefined;
-  try {
-    fd = new OwnedFd(perfEventOpen(attr), `perf ${k.text}`);
-    perfSetBpf(fd.fd, p.fd.fd);
-    perfEnable(fd.fd);
-  } catch (e) {
-    fd?.close();
-    undo();
-    throw new ScryRuntimeError(
-      `cannot attach ${k.text}: ${(e as Error).message}`,
-      k.span,
-      attachHints(k, (e as { code?: string }).code),
-      { cause: e },
-    );
-  }
-  const owned = fd;
-  return {
-    description: k.text,
-    close: () => {
-      owned.close();
-      undo();
-    },
-  };
+/** The kprobe PMU's and the legacy path's attach: errors point at the kprobe, with hints by errno. */
+function attachKprobeEvent(p: LoadedProgram, k: Kprobe, attr: Parameters<typeof perfEventOpen>[0]): Attachment {
+  // a kprobe's program runs inside an RCU read-side section (trace_call_bpf): see attachPerfEvent
+  return attachPerfEvent(p, attr, k.text, {
+    inRcuReadSection: true,
+    span: k.span,
+    hints: (code) => attachHints(k, code),
+  });
 }
 
 function attachHints(k: Kprobe, code: string | undefined): string[] {

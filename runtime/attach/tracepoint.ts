@@ -80,12 +80,10 @@ export function attachPerfEvent(
     );
   }
   // raw numbers from here on: release() hands them to a worker thread's close(2), which OwnedFd cannot
-  let linkFd = link?.fd;
-  let eventFd: number | undefined = fd.fd;
+  const open: { link?: number; event?: number } = { link: link?.fd, event: fd.fd };
   const take = (which: 'link' | 'event'): number | undefined => {
-    const n = which === 'link' ? linkFd : eventFd;
-    if (which === 'link') linkFd = undefined;
-    else eventFd = undefined;
+    const n = open[which];
+    open[which] = undefined;
     return n;
   };
   const closeLater = (n: number | undefined): Promise<void> =>
@@ -106,8 +104,8 @@ export function attachPerfEvent(
       // an RCU read-side section need (uprobes'). A tracepoint's or kprobe's program runs inside one
       // (trace_call_bpf), so its link can go to the kernel's workqueue: once the event's program list no
       // longer has the program, releaseAll's grace period covers any run still going.
-      if (opts.inRcuReadSection && eventFd !== undefined) {
-        const e = eventFd;
+      const e = open.event;
+      if (opts.inRcuReadSection && e !== undefined) {
         const id = progInfo(p.fd.fd).id;
         if (attachedTo(e, id)) {
           const handed = handOffLink(l);
