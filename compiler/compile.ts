@@ -16,6 +16,7 @@ import {
   stackMapName,
   BUILD_ID_FRAME_SIZE,
   type CompiledProgram,
+  type EventSchema,
   type MapSpec,
   type ProgramSpec,
 } from './program.ts';
@@ -153,6 +154,8 @@ export function compile(
       return { diagnostics: [{ severity: 'error', message: e.message, span: e.span, hints: e.hints }] };
     throw e;
   }
+  if (options.ringBufferSize === undefined && checked.config.perfRbPages === undefined && quiet(shared.events))
+    maps.set(EVENTS_MAP, { ...maps.get(EVENTS_MAP)!, maxEntries: QUIET_RING_BYTES });
   for (const limit of [...shared.stackLimits].sort((a, b) => a - b)) {
     const name = stackMapName(limit);
     maps.set(name, { name, kind: 'stack_trace', keySize: 4, valueSize: 8 * limit, maxEntries: 4096 });
@@ -223,6 +226,16 @@ function once(fact: boolean | (() => boolean)): () => boolean {
   let answer: boolean | undefined;
   return () => (answer ??= fact());
 }
+
+/**
+ * The ring of a program whose only records are its exit and the warnings of a helper or check that failed: the
+ * kernel allocates a ring's pages one by one when the map is made (8 MiB: 2,048 pages, ~1.5 ms of every start),
+ * and such records are few unless something goes wrong on every event (then 1 MiB still holds ~40,000 of them
+ * between two reads, and what does not fit is counted and reported as lost, as any record is).
+ */
+const QUIET_RING_BYTES = 1 << 20;
+const QUIET_KINDS: ReadonlySet<EventSchema['kind']> = new Set(['exit', 'helper-error', 'runtime-warning']);
+const quiet = (events: readonly EventSchema[]): boolean => events.every((ev) => QUIET_KINDS.has(ev.kind));
 
 /**
  * The events ring's bytes: 8 MiB, or config perf_rb_pages pages of 4 KiB rounded up to a power of two, as the

@@ -7,15 +7,35 @@ import { EVENTS_MAP } from '../../compiler/index.ts';
 import { runScry } from '../helpers/cli.ts';
 import { compileText } from '../helpers/pipeline.ts';
 
-const ringBytes = (config: string) =>
-  compileText(`${config} BEGIN { exit(); }`).maps.find((m) => m.name === EVENTS_MAP)!.maxEntries;
+const ringBytes = (config: string, program = 'BEGIN { printf("x"); exit(); }') =>
+  compileText(`${config} ${program}`).maps.find((m) => m.name === EVENTS_MAP)!.maxEntries;
 
 test('the events ring: 8 MiB by default, perf_rb_pages 4 KiB pages rounded up to a power of two', () => {
   assert.is(ringBytes(''), 8 << 20);
+  assert.is(ringBytes('config = { perf_rb_pages = 1 }', 'BEGIN { exit(); }'), 4096);
   assert.is(ringBytes('config = { perf_rb_pages = 1 }'), 4096);
   assert.is(ringBytes('config = { perf_rb_pages = 3 }'), 16384);
   assert.is(ringBytes('config = { perf_rb_pages = 64 }'), 64 * 4096);
   assert.is(ringBytes('config = { perf_rb_pages = 4097 }'), 8192 * 4096);
+});
+
+test('a program whose only records are exit and warnings gets a 1 MiB ring (the kernel allocates every page)', () => {
+  const quiet = 'tracepoint:syscalls:sys_enter_mkdir { @[comm] = count(); @x[1] = *(uint8 *)0; } BEGIN { exit(); }';
+  assert.is(ringBytes('', quiet), 1 << 20);
+  assert.is(ringBytes('', 'interval:s:1 { exit(); }'), 1 << 20);
+  for (const loud of ['time()', 'print(@a)', 'clear(@a)', 'print(1)', 'printf("x")', 'cat("/proc/uptime")'])
+    assert.is(ringBytes('', `BEGIN { @a = 1; ${loud}; exit(); }`), 8 << 20, loud);
+});
+
+test('a quiet program still delivers its warnings: 19,998 failed inserts from BEGIN at once, none lost', async () => {
+  const r = await runScry([
+    '-e',
+    'config = { max_map_keys = 2 } BEGIN { for ($i : 0..20000) { @x[$i] = 1; } exit(); }',
+  ]);
+  assert.is(r.code, 0, r.stderr);
+  assert.not.match(r.stderr, /Lost/);
+  // the first is printed whole, the rest counted (bpftrace v0.26's repeated-warning line)
+  assert.match(r.stderr, /WARNING: Map full; can't update element[^\n]*: 19997 more times/);
 });
 
 // 2000 lines from BEGIN at once: a one-page ring holds a few hundred of them, the default ring all
