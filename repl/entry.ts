@@ -2,7 +2,8 @@
 import './no-inspector.ts'; // first: no window in which SIGUSR1 opens Node's inspector
 import { finishStdio, stderr } from './stdio.ts'; // before anything touches process.stdout
 import { main } from './cli.ts';
-import { loadedNative, mark, noteInheritedDescriptors } from '../runtime/index.ts';
+import { exitWithoutTeardown } from './exit-now.ts';
+import { mark, noteInheritedDescriptors } from '../runtime/index.ts';
 
 mark('modules (top level)');
 
@@ -26,15 +27,3 @@ main(process.argv.slice(2)).then(
     process.exitCode = 2;
   },
 );
-
-/**
- * _exit(2) once every 'exit' listener has run: what Node does after them (V8's platform threads joined, a
- * background compile waited for, the environment freed) is ~1-2 ms of a start that has finished. Not when Node
- * is to write something at that point: a profile or V8 log (any option beyond the launcher's own two), coverage
- * (NODE_V8_COVERAGE), or whatever NODE_OPTIONS asks for.
- */
-function exitWithoutTeardown(code: number): void {
-  const launcherOnly = process.execArgv.every((a) => /^--(max-semi-space-size|inspect-port)=/.test(a));
-  if (!launcherOnly || process.env.NODE_V8_COVERAGE || process.env.NODE_OPTIONS) return;
-  loadedNative()?.exitNow?.(code);
-}

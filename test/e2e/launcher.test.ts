@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScry, scryBin, startScry } from '../helpers/cli.ts';
 import { requireRoot } from '../helpers/kernel.ts';
+import { launcherOptionsOnly } from '../../repl/exit-now.ts';
 
 const dist = join(dirname(scryBin), '..', 'dist');
 const bundle = join(dist, 'scry.cjs');
@@ -62,6 +63,17 @@ if (requireRoot('e2e launcher')) {
     }
     assert.is(await ended, 0);
     assert.ok(existsSync(`${bundle}.cachey`), 'no cachey after a run');
+  });
+
+  test("the options the sh line starts Node with still let a finished run skip Node's teardown", () => {
+    const shLine = readFileSync(scryBin, 'utf8').split('\n')[1]!;
+    const options = shLine
+      .slice(shLine.indexOf('exec node ') + 'exec node '.length, shLine.indexOf(' "$0"'))
+      .split(' ');
+    assert.ok(options.length >= 2 && options.every((o) => o.startsWith('--')), shLine);
+    assert.ok(launcherOptionsOnly(options), options.join(' '));
+    assert.ok(launcherOptionsOnly([]));
+    assert.not.ok(launcherOptionsOnly([...options, '--cpu-prof']));
   });
 
   test("a finished run _exits past Node's teardown, but not when Node has coverage to write at that point", async () => {
