@@ -41,6 +41,11 @@ export interface CompileOptions {
    */
   readonly optimize?: boolean;
   /**
+   * with `optimize`, programs of the same shape share one optimization (codegen/shape-memo.ts); false optimizes
+   * each on its own, for tests comparing the two
+   */
+  readonly shareShapes?: boolean;
+  /**
    * --aot: getopt() reads its value from PARAMS_MAP, filled when the program loads, instead of the value
    * given now (a string's room is the size of the value given now)
    */
@@ -126,6 +131,7 @@ export function compile(
     events: [{ id: 0, kind: 'exit' }],
     eventIds: new Map(),
     optimized: new Map(),
+    ...(options.shareShapes === false ? {} : { templates: new Map() }),
     diagnostics: [],
     usesGlobals: false,
     scratchSize: 0,

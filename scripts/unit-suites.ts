@@ -18,6 +18,7 @@ export const unit: readonly string[] = [
   'compiler/codegen/for-map.test.ts',
   'compiler/codegen/obeys-checker.test.ts',
   'compiler/codegen/same-code.test.ts',
+  'compiler/codegen/shape-memo.test.ts',
   'compiler/codegen/scratch-limit.test.ts',
   'compiler/opt-passes.test.ts',
   'compiler/opt-promote.test.ts',

@@ -77,6 +77,11 @@ export interface Insn {
    * the member indices `path` (anonymous members first); an object file asks libbpf to relocate it
    */
   readonly coreRef?: CoreRef;
+  /**
+   * the imm is a tag the program stores and never computes with (an event record's id): code that differs only
+   * in such tags may share the optimizer's work (codegen/shape-memo.ts)
+   */
+  readonly opaqueImm?: true;
   readonly span?: Span; // maps verifier errors back to the script
 }
 

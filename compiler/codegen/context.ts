@@ -56,6 +56,11 @@ export interface Shared {
    * no `probe` or arguments generate the same code, which is optimized once
    */
   readonly optimized: Map<string, readonly AsmItem[]>;
+  /**
+   * optimized templates by shape (shape-memo.ts; absent: CompileOptions.shareShapes false); null: that shape's
+   * template was refused, each such program is optimized on its own
+   */
+  readonly templates?: Map<string, readonly AsmItem[] | null>;
   readonly diagnostics: Diagnostic[];
   /** set when a program reads the globals map (elapsed, ncpus) */
   usesGlobals: boolean;

@@ -18,9 +18,10 @@ import {
   mov64Imm,
   alu64Imm,
   stx,
+  type Insn,
 } from '../asm/index.ts';
 import { EVENTS_MAP, LOST_ERRNO, LOST_MAP, type EventSchema } from '../program.ts';
-import { addrOf, allocOrFail, ldSlot, scoped, stxSlot, type Gen, type Shared } from './context.ts';
+import { addrOf, allocOrFail, ldSlot, scoped, stSlot, stxSlot, type Gen, type Shared } from './context.ts';
 import { contentKey } from './content-key.ts';
 
 type NewSchema = EventSchema extends infer S ? (S extends { id: number } ? Omit<S, 'id'> : never) : never;
@@ -45,6 +46,11 @@ export function dropEventsFrom(shared: Shared, from: number): void {
   if (shared.events.length <= from) return;
   shared.events.length = from;
   for (const [key, id] of shared.eventIds) if (id >= from) shared.eventIds.delete(key);
+}
+
+/** The store of a record's event id into its first word, marked as a tag nothing computes with (shape-memo.ts). */
+export function stEventId(off: number, id: number): Insn {
+  return { ...stSlot(8, off, id), opaqueImm: true };
 }
 
 /** ringbuf_output(events, &slot, size, 0); on failure, lost[0] += its return value (-EAGAIN). */

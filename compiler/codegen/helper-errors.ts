@@ -3,7 +3,7 @@
 import { R0, jmpImm, mov64Imm } from '../asm/index.ts';
 import type { HelperName } from '../asm/helpers.ts';
 import { allocOrFail, ldSlot, scoped, stSlot, stxSlot, type Gen } from './context.ts';
-import { defineEvent, emitEventOutput } from './events.ts';
+import { defineEvent, emitEventOutput, stEventId } from './events.ts';
 
 /**
  * Checks r0 after a helper call and keeps it. 'read' helpers (probe_read*) are checked only at level 2
@@ -20,7 +20,7 @@ export function checkHelper(g: Gen, name: HelperName, kind: 'read' | 'other', qu
   const id = defineEvent(g, { kind: 'helper-error', helper: name, span: e.span });
   scoped(g, () => {
     const rec = allocOrFail(g, 16, e.span);
-    e.emit(stxSlot(8, rec + 8, R0), stSlot(8, rec, id));
+    e.emit(stxSlot(8, rec + 8, R0), stEventId(rec, id));
     emitEventOutput(g, rec, 16);
     e.emit(ldSlot(8, R0, rec + 8));
   });
@@ -39,7 +39,7 @@ export function checkLookup(g: Gen): void {
   const id = defineEvent(g, { kind: 'helper-error', helper: 'map_lookup_elem', span: e.span });
   scoped(g, () => {
     const rec = allocOrFail(g, 16, e.span);
-    e.emit(stSlot(8, rec + 8, 0), stSlot(8, rec, id));
+    e.emit(stSlot(8, rec + 8, 0), stEventId(rec, id));
     emitEventOutput(g, rec, 16);
     e.emit(mov64Imm(R0, 0));
   });

@@ -31,6 +31,7 @@ import { emitInt } from './expr.ts';
 import { pruneUnreachable } from './prune.ts';
 import { optimize } from '../opt/index.ts';
 import { itemsKey } from './content-key.ts';
+import { instantiate, shapeOf, usableTemplate } from './shape-memo.ts';
 import { scratchPrologue } from './scratch.ts';
 import { emitBlock } from './stmt.ts';
 
@@ -152,13 +153,29 @@ function generate(
 }
 
 /**
- * The optimizer's result for `items`, computed once per compile for the same code: each of a wildcard's ~350
- * syscall tracepoints took ~1 ms in the optimizer where most of them are the same program.
+ * The optimizer's result for `items`, computed once per compile for the same code (each of a wildcard's ~350
+ * syscall tracepoints took ~1 ms in the optimizer where most of them are the same program), and once per shape:
+ * code that differs only in its maps, spans, labels and event ids gets the template of the first such program
+ * (shape-memo.ts; 20 tracepoints counting into 20 maps spent ~30 ms optimizing the same code 20 times).
  */
 function optimizeOnce(shared: Shared, items: readonly AsmItem[]): readonly AsmItem[] {
   const key = itemsKey(items);
   let out = shared.optimized.get(key);
-  if (!out) shared.optimized.set(key, (out = optimize(items, { mapSizes: mapSizesOf(shared) })));
+  if (out) return out;
+  const sizes = mapSizesOf(shared);
+  const templates = shared.templates;
+  const shape = templates ? shapeOf(items, sizes) : undefined;
+  if (templates && shape) {
+    let template = templates.get(shape.key);
+    if (template === undefined) {
+      const optimized = optimize(shape.items, { mapSizes: shape.mapSizes });
+      template = usableTemplate(optimized, shape) ? optimized : null;
+      templates.set(shape.key, template);
+    }
+    if (template) out = instantiate(template, shape);
+  }
+  out ??= optimize(items, { mapSizes: sizes });
+  shared.optimized.set(key, out);
   return out;
 }
 

@@ -37,7 +37,7 @@ import {
   type Gen,
 } from '../context.ts';
 import { checkHelper } from '../helper-errors.ts';
-import { defineEvent, emitEventOutput } from '../events.ts';
+import { defineEvent, emitEventOutput, stEventId } from '../events.ts';
 import { loadConst, normalize, storeBytes } from '../values.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
 
@@ -124,7 +124,7 @@ function emitCommOfPid(g: Gen, c: CallExpr, off: number, size: number): void {
       use: 'warnf',
       span: c.span,
     });
-    e.emit(stSlot(8, rec, id));
+    e.emit(stEventId(rec, id));
     emitEventOutput(g, rec, 16);
     e.emit(stSlot(4, off, 0x00412f4e), ja(done)); // "N/A\0"
     e.place(found);

@@ -35,7 +35,7 @@ import {
   type Gen,
 } from '../context.ts';
 import { SCRATCH_BASE } from '../emitter.ts';
-import { defineEvent, emitEventFromSlot, emitEventOutput } from '../events.ts';
+import { defineEvent, emitEventFromSlot, emitEventOutput, stEventId } from '../events.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { buildBucketKey, buildKey, lookup } from '../maps.ts';
 import type { EmitRows } from './emit.ts';
@@ -91,7 +91,7 @@ function emitMapOp(g: Gen, c: CallExpr, op: 'print' | 'clear' | 'zero'): void {
         if (arg) emitInto(g, arg, rec + 8 + 8 * i, 8);
         else g.e.emit(stSlot(8, rec + 8 + 8 * i, 0));
       });
-    g.e.emit(stSlot(8, rec, id));
+    g.e.emit(stEventId(rec, id));
     emitEventOutput(g, rec, size);
   });
 }
@@ -113,7 +113,7 @@ function emitPrintValue(g: Gen, c: CallExpr, arg: Expr): void {
     const size = 8 + slotSize(type);
     const rec = allocValue(g, size);
     emitInto(g, arg, rec + 8, slotSize(type));
-    g.e.emit(stSlot(8, rec, id));
+    g.e.emit(stEventId(rec, id));
     emitEventOutput(g, rec, size);
   });
 }

@@ -3,9 +3,9 @@
 import { BPF_FUNC as helper, R1, R2, R3, R4, R5, call, mov64Imm } from '../../asm/index.ts';
 import type { CallExpr } from '../../../lang/index.ts';
 import { packedLayout, slotSize } from '../../layout.ts';
-import { addrOf, allocValue, emitInto, ldSlot, scoped, stSlot, typeOf, type Gen } from '../context.ts';
+import { addrOf, allocValue, emitInto, ldSlot, scoped, typeOf, type Gen } from '../context.ts';
 import { storeBytes } from '../values.ts';
-import { defineEvent, emitEventOutput, emitIdEvent } from '../events.ts';
+import { defineEvent, emitEventOutput, emitIdEvent, stEventId } from '../events.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
 
 const formatted: BuiltinEmit = { call: { stmt: emitPrintf } };
@@ -63,7 +63,7 @@ function emitPrintf(g: Gen, c: CallExpr): void {
       const at = rec + 8 + layout.offsets[i]!;
       emitInto(g, a, at, slotSize(typeOf(g, a)));
     });
-    g.e.emit(stSlot(8, rec, id));
+    g.e.emit(stEventId(rec, id));
     emitEventOutput(g, rec, size);
   });
 }

@@ -29,7 +29,7 @@ import {
   typeOf,
   type Gen,
 } from '../context.ts';
-import { defineEvent, emitEventOutput } from '../events.ts';
+import { defineEvent, emitEventOutput, stEventId } from '../events.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { readHelper, readStrHelper, readString } from '../memory.ts';
 import { sizeOfString, storeBytes } from '../values.ts';
@@ -231,7 +231,7 @@ function emitJoin(g: Gen, x: CallExpr): void {
     const base = allocOrFail(g, 8, x.span);
     const ptr = allocOrFail(g, 8, x.span);
     const done = e.freshLabel('join.end');
-    e.emit(stSlot(8, rec, id), stSlot(8, rec + 8, 0));
+    e.emit(stEventId(rec, id), stSlot(8, rec + 8, 0));
     emitInt(g, arr);
     e.emit(stxSlot(8, base, R0));
     for (let i = 0; i < JOIN_MAX_ARGS; i++) {
