@@ -1,10 +1,12 @@
 // Start-up: whole processes that attach their probes and exit at BEGIN, run to their end under the rusage
 // wrapper: wall time, CPU (user + system of the process and its children) and peak RSS, scry and bpftrace
-// interleaved, medians. `node -e 0` is the floor any Node CLI pays. scry runs as the `scry` command does: bin/scry.cjs
+// interleaved, medians, each run on a kernel done with the one before (settle). `node -e 0` is the floor any Node
+// CLI pays. scry runs as the `scry` command does: bin/scry.cjs
 // executed (its sh line starts this Node on it, first on PATH here), not `node bin/scry.cjs`.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Native } from './native.ts';
+import { objectIds, objectInfo } from '../helpers/kernel-objects.ts';
 import {
   SCRY_BIN,
   failed,
@@ -80,6 +82,41 @@ export function startupPrograms(native: Native): { name: string; program: string
   return out;
 }
 
+const FORMAT = '/sys/kernel/tracing/events/syscalls/sys_enter_mkdir/format';
+const LINK_TYPE_PERF_EVENT = 7; // bpf_link_info.type
+
+/** Perf-event links in the kernel: what scry's stop hands to the kernel's worker, until it has released them. */
+function perfLinks(): number {
+  return objectIds('link').filter((id) => {
+    const info = objectInfo('link', id, 16);
+    return info !== undefined && new DataView(info.buffer).getUint32(0, true) === LINK_TYPE_PERF_EVENT;
+  }).length;
+}
+
+const sleepMs = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Waits (at most 3 s) until the kernel has finished releasing what the run before handed it. scry's stop leaves
+ * its perf events to the kernel's workers, and 30-110 ms after scry exits (measured here) each event's release
+ * holds the tracing `event_mutex` for ~30-45 ms while it unregisters the tracepoint; a run attaching meanwhile
+ * waits for that mutex (measured: bpftrace right after scry 330 ms, alone or 0.5 s later 317). A read of a
+ * tracepoint's format file takes the same mutex, so: no perf-event link left, then reads of it every 5 ms
+ * that all answer within a millisecond for 250 ms. Whichever tracer ran before, the next run starts on a kernel
+ * with nothing pending.
+ */
+function settle(): void {
+  if (!existsSync(FORMAT)) return;
+  const until = Date.now() + 3000;
+  while (perfLinks() > 0 && Date.now() < until) sleepMs(5);
+  let quietSince = Date.now();
+  while (Date.now() - quietSince < 250 && Date.now() < until) {
+    sleepMs(5);
+    const t = process.hrtime.bigint();
+    readFileSync(FORMAT);
+    if (process.hrtime.bigint() - t >= 1_000_000n) quietSince = Date.now();
+  }
+}
+
 function summarise(xs: Rusage[]): Rusage {
   return {
     wallMs: median(xs.map((x) => x.wallMs)),
@@ -105,7 +142,10 @@ export function startupBench(native: Native, runs: number): StartupRow[] {
     try {
       const env = { ...tracerEnv(), PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
       const argv = (t: Tracer) => (t.name === 'scry' ? [SCRY_BIN] : t.argv);
-      const run = (t: Tracer) => measured(native, [...argv(t), '-q', '-e', program], env);
+      const run = (t: Tracer) => {
+        settle();
+        return measured(native, [...argv(t), '-q', '-e', program], env);
+      };
       for (const t of tracers()) run(t); // warm the page cache and scry's code cache; not counted
       for (let i = 0; i < runs; i++)
         for (const t of tracers()) {
