@@ -17,8 +17,10 @@ import type { SourceFile, Span } from '../../lang/index.ts';
 /** Sentinels are SENTINEL + k for the k-th event id; no other constant of a memoized program comes near them. */
 const SENTINEL = 0x5ce00000;
 const SENTINEL_REACH = 1 << 20;
-const nearSentinel = (v: number | bigint): boolean =>
-  Number(v) > SENTINEL - SENTINEL_REACH && Number(v) < SENTINEL + SENTINEL_REACH;
+const nearSentinel = (v: number): boolean => v > SENTINEL - SENTINEL_REACH && v < SENTINEL + SENTINEL_REACH;
+/** A 64-bit constant either of whose halves is near the sentinels (a store of one merged with its neighbour's). */
+const wideNearSentinel = (v: bigint): boolean =>
+  nearSentinel(Number(BigInt.asUintN(32, v))) || nearSentinel(Number(BigInt.asUintN(32, v >> 32n)));
 
 /** The file of every placeholder span (its start is the index of the span it stands for). */
 const PLACEHOLDER_FILE: SourceFile = { name: '<shape>', text: '', lineStarts: [0] };
@@ -72,7 +74,7 @@ export function shapeOf(
       if (k === undefined) ids.set(imm, (k = ids.size));
       imm = SENTINEL + k;
       immKey = `E${k}`;
-    } else if (nearSentinel(imm) || (it.imm64 !== undefined && nearSentinel(it.imm64))) return undefined;
+    } else if (nearSentinel(imm) || (it.imm64 !== undefined && wideNearSentinel(it.imm64))) return undefined;
     let span: Span | undefined;
     if (it.span) {
       span = spans.get(it.span);
@@ -135,7 +137,7 @@ const MOV64_IMM = BPF_ALU64 | BPF_MOV | BPF_K;
 export function usableTemplate(optimized: readonly AsmItem[], shape: Shape): boolean {
   for (const it of optimized) {
     if (isLabel(it)) continue;
-    if (it.imm64 !== undefined && nearSentinel(it.imm64)) return false;
+    if (it.imm64 !== undefined && wideNearSentinel(it.imm64)) return false;
     if (!nearSentinel(it.imm)) continue;
     const k = it.imm - SENTINEL;
     const plain = (it.code & 0xe7) === ST_MEM || it.code === MOV64_IMM; // 0xe7: the class and mode, any size

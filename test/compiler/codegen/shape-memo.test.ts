@@ -138,6 +138,9 @@ test('a template whose sentinel the optimizer changed or computed with is refuse
   assert.not.ok(usableTemplate([alu64Imm('add', R1, sentinel), exit()], shape));
   assert.not.ok(usableTemplate([jmpImm('jeq', R1, sentinel, 'l'), label('l'), exit()], shape));
   assert.not.ok(usableTemplate([{ ...mov64Imm(R1, 0), imm64: BigInt(sentinel) }, exit()], shape));
+  // merged with a neighbouring store into one 64-bit constant, in either half
+  assert.not.ok(usableTemplate([{ ...mov64Imm(R1, 0), imm64: (7n << 32n) | BigInt(sentinel) }, exit()], shape));
+  assert.not.ok(usableTemplate([{ ...mov64Imm(R1, 0), imm64: BigInt(sentinel) << 32n }, exit()], shape));
   assert.ok(usableTemplate([ja('l'), label('l'), exit()], shape));
 });
 
