@@ -171,6 +171,10 @@ function withTypes(kernel: KernelInfo, types: BtfTypes): KernelInfo {
     kernelSymbolAddress: (name) => kernel.kernelSymbolAddress(name),
     cgroupId: (path) => kernel.cgroupId(path),
     pidNamespace: () => kernel.pidNamespace?.(),
+    // the optional answers too, where the kernel has them (absent, each means something: kprobes attach,
+    // user symbols cannot be looked up)
+    ...(kernel.kprobesAttach ? { kprobesAttach: kernel.kprobesAttach.bind(kernel) } : {}),
+    ...(kernel.userSymbol ? { userSymbol: kernel.userSymbol.bind(kernel) } : {}),
   };
 }
 

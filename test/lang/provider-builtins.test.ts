@@ -76,6 +76,25 @@ test('uaddr() works in uprobes on one binary; override() only in kprobes (and wi
   );
 });
 
+test("a script with C types keeps the kernel's answers on kprobes and user symbols (checker's withTypes)", () => {
+  const kernel: KernelInfo = {
+    ...userKernel,
+    kprobesAttach: () => false,
+    kernelFunctions: () => [{ name: 'vfs_read' }],
+    userSymbol: (_target, name) =>
+      name === 'counter' ? { vaddr: 0x4010n, size: 4, relocatable: false } : { error: `no symbol ${name}` },
+  };
+  for (const c of ['', 'struct S { int a; };\n']) {
+    assert.match(diagnose(`${c}kprobe:no_such_fn { }`, kernel), /no kprobe attaches on this kernel/, c);
+    // a data symbol: a pointer to an integer of its size (without userSymbol, a plain user pointer: 8 bytes read)
+    assert.match(
+      diagnose(`${c}uprobe:/bin/app:main { $x = *uaddr("counter"); $x = "s"; }`, kernel),
+      /\$x holds uint32/,
+      c,
+    );
+  }
+});
+
 test('reg() needs a pt_regs context: a tracepoint has none, a profile probe has one', () => {
   assert.is(first('profile:hz:99 { @r = reg("ip"); }'), '');
   assert.is(
