@@ -13,12 +13,14 @@ import type { Diagnostic } from '../diagnostics.ts';
 
 /**
  * The offset where a script's C definitions end: after the shebang, #directive lines and
- * `struct|union|enum … { … } [__attribute__((…))] [;]` definitions, at the first token that is none of those.
+ * `struct|union|enum … { … } [__attribute__((…))] [;]` definitions, at the first token that is none of those;
+ * 0 when there are none (a shebang, comments and blank lines are not a C part).
  */
 export function scriptDefinitionsEnd(file: SourceFile): number {
   const { tokens: ts, openComment } = lexFile(file);
   let i = 0;
   if (isPunct(ts[0], '#') && isPunct(ts[1], '!') && ts[0]!.start === 0) i = nextLine(ts, i);
+  const first = i;
   while (i < ts.length) {
     const t = ts[i]!;
     if (t.bol && isPunct(t, '#')) {
@@ -26,7 +28,9 @@ export function scriptDefinitionsEnd(file: SourceFile): number {
       continue;
     }
     const after = definitionEnd(ts, i);
-    if (after === undefined) return t.start;
+    // nothing but a shebang, comments and blank lines before the first probe: no C part (the script's lexer skips
+    // those itself), so nothing needs the kernel's types for it
+    if (after === undefined) return i === first ? 0 : t.start;
     if (after < 0) return file.text.length; // unclosed: all of it is C (the C parser says what is wrong)
     i = after;
   }

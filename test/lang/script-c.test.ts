@@ -58,6 +58,20 @@ function diagnose(text: string, includeFiles: string[] = []): string {
   );
 }
 
+test('a header of comments and a shebang is no C part (compiler/pipeline.ts reads no kernel types for it)', () => {
+  const header = '#!/usr/bin/env scry\n// what this tool shows\n/* the usage */\n\n';
+  for (const text of [`${header}BEGIN { exit(); }`, '  BEGIN { exit(); }', 'BEGIN { exit(); }']) {
+    assert.is(parse(sourceFile('t.bt', text)).definitionsEnd, 0, text);
+    assert.ok(compileSource(text, fixedKernel, { name: 't.bt' }).program, text);
+  }
+  // a definition or a directive is one, ending where the probes begin
+  for (const c of ['struct S { int a; };\n', '#define N 3\n']) {
+    const text = `${header}${c}BEGIN { exit(); }`;
+    assert.is(parse(sourceFile('t.bt', text)).definitionsEnd, text.indexOf('BEGIN'), c);
+    assert.ok(compileSource(text, fixedKernel, { name: 't.bt' }).program, c);
+  }
+});
+
 test('struct, union and enum definitions before the probes: sizeof and offsetof as gcc lays them out', () => {
   const text = `#!/usr/bin/env bpftrace
 // a comment
