@@ -24,7 +24,10 @@ import {
 export interface CompileOptions {
   /** max_map_keys: entries per script map (bpftrace's default is 4096) */
   readonly maxMapKeys?: number;
-  /** event ring buffer size in bytes (a power of two, a multiple of the page size); 8 MiB by default, room for ~250k printf records while user space catches up */
+  /**
+   * event ring buffer size in bytes (a power of two, a multiple of the page size); 8 MiB by default, room for ~250k
+   * printf records while user space catches up (1 MiB for a program whose only records are exit and warnings)
+   */
   readonly ringBufferSize?: number;
   /** -p PID: probes fire only for this process (BEGIN and END are not filtered) */
   readonly pid?: number;

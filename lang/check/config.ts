@@ -31,7 +31,8 @@ export interface ScriptConfig {
   readonly metricsLabels?: MetricsLabels;
   /**
    * Pages of the ring buffer events travel through, and of skboutput()'s perf buffers across the CPUs (bpftrace's
-   * perf_rb_pages); absent: scry's sizes (an 8 MiB ring, 64 pages per CPU).
+   * perf_rb_pages); absent: scry's sizes (an 8 MiB ring, 1 MiB for a program that sends only its exit and
+   * warnings; 64 pages per CPU).
    */
   readonly perfRbPages?: number;
 }
