@@ -85,7 +85,7 @@ try {
 // the union, and the steps it covers beside it (`.steps`: the --timings marks, numbers and probe names left out).
 // Measured: the one-tracepoint start with a cache a BEGIN-only run wrote was ~5 ms more CPU (check, compile, attach
 // compiling their functions) than with its own.
-// V8 refuses a code cache made under other V8 flags, so `scry` (with the sh line's flag) and `node bin/scry.cjs`
+// V8 refuses a code cache made under other V8 flags, so `scry` (with the sh line's flags) and `node bin/scry.cjs`
 // (without) keep a cache each instead of replacing each other's at every change of hands.
 const flavour = YOUNG_GENERATION_FLAGS.every((flag) => process.execArgv.includes(flag)) ? 'y' : '';
 const cacheFile = `${bundle}.cache${flavour}`;
