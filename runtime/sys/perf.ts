@@ -134,10 +134,10 @@ export function perfSetBpf(fd: number, progFd: number): void {
   check(native().ioctl(fd, PERF_EVENT_IOC_SET_BPF, progFd), 'ioctl(PERF_EVENT_IOC_SET_BPF)');
 }
 
-/** The perf type number of a dynamic PMU (e.g. 'uprobe', 'kprobe'), undefined when absent. */
 /**
- * PERF_EVENT_IOC_QUERY_BPF (Linux 4.16): the ids of the programs attached to the event's tracepoint, kprobe or
- * uprobe, whoever attached them (the first 64). Throws for other events (EINVAL).
+ * PERF_EVENT_IOC_QUERY_BPF (Linux 4.16): the ids of the programs attached to the event's tracepoint, whoever
+ * attached them (the first 64). PERF_TYPE_TRACEPOINT events only (tracefs kprobe and uprobe events are such);
+ * the kprobe and uprobe PMUs' events throw EINVAL (seen on Debian's 6.1).
  */
 export function perfQueryBpf(fd: number): number[] {
   const q = new Uint32Array(2 + 64); // ids_len, prog_cnt, ids[]
@@ -146,6 +146,7 @@ export function perfQueryBpf(fd: number): number[] {
   return [...q.subarray(2, 2 + Math.min(q[1]!, 64))];
 }
 
+/** The perf type number of a dynamic PMU (e.g. 'uprobe', 'kprobe'), undefined when absent. */
 export function pmuType(pmu: string): number | undefined {
   try {
     return Number.parseInt(readFileSync(`/sys/bus/event_source/devices/${pmu}/type`, 'utf8'), 10);
