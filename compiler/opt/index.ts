@@ -4,6 +4,7 @@ import type { AsmItem } from '../asm/index.ts';
 import { atomicAdds } from './atomic-add.ts';
 import { AnalysisGaveUp } from './cfg.ts';
 import { hoistContextLoads } from './hoist-context.ts';
+import { reuseHelperResults } from './helper-cse.ts';
 import { removeUnreachable, threadBranches } from './branches.ts';
 import { removeDeadCode, removeDeadStores, type MapSizes } from './dead.ts';
 import { foldConstants, type PassResult } from './fold.ts';
@@ -40,6 +41,7 @@ export function optimize(items: readonly AsmItem[], opts: OptimizeOptions = {}):
     atomicAdds,
     hoistContextLoads,
     reuseMapValues,
+    reuseHelperResults,
   ];
   if (items.length > MAX_ITEMS) return [...items];
   let cur = [...items];

@@ -45,6 +45,7 @@ import { atomicAdds } from '../../compiler/opt/atomic-add.ts';
 import { hoistContextLoads } from '../../compiler/opt/hoist-context.ts';
 import { selects } from '../../compiler/opt/select.ts';
 import { reuseMapValues } from '../../compiler/opt/map-value-reuse.ts';
+import { reuseHelperResults } from '../../compiler/opt/helper-cse.ts';
 import { optimize } from '../../compiler/opt/index.ts';
 
 const show = (items: readonly AsmItem[]): string[] => disasm(encode(items).bytes);
@@ -638,6 +639,94 @@ test('select: not when the branch or a move reads the register, the taken arm is
     ...tail,
   ]);
   assert.equal(show(kept.items).slice(0, 4), ['r0 = r1', 'if r1 s> 100 goto +1', 'r0 = 0', 'r7 = r0']);
+});
+
+test("helper results: a later call of a helper constant within a run reads the first call's result from a free register", () => {
+  const r = reuseHelperResults([
+    call(14),
+    alu64Imm('rsh', R0, 32),
+    stx(8, R10, R0, -8),
+    call(5),
+    call(14),
+    stx(8, R10, R0, -16),
+    jmpImm('jeq', R0, 0, 'L'),
+    call(14),
+    label('L'),
+    call(14),
+    ...tail,
+  ]);
+  assert.ok(r.changed);
+  assert.equal(show(r.items), [
+    'call 14',
+    'r6 = r0',
+    'r0 >>= 32',
+    '*(u64 *)(r10 - 8) = r0',
+    'call 5',
+    'r0 = r6',
+    '*(u64 *)(r10 - 16) = r0',
+    'if r0 == 0 goto +1',
+    'r0 = r6',
+    'r0 = r6',
+    'r0 = 0',
+    'exit',
+  ]);
+});
+
+test('helper results: the register is one the program never uses; several helpers get one each', () => {
+  const r = reuseHelperResults([
+    mov64Reg(R6, R1),
+    call(14),
+    call(8),
+    stx(8, R10, R0, -8),
+    call(8),
+    call(14),
+    mov64Reg(R7, R0),
+    ...tail,
+  ]);
+  // r6 and r7 are the program's: pid_tgid and the CPU get r8 and r9 (ties keep the order of first calls)
+  assert.equal(show(r.items), [
+    'r6 = r1',
+    'call 14',
+    'r8 = r0',
+    'call 8',
+    'r9 = r0',
+    '*(u64 *)(r10 - 8) = r0',
+    'r0 = r9',
+    'r0 = r8',
+    'r7 = r0',
+    'r0 = 0',
+    'exit',
+  ]);
+});
+
+test('helper results: not for a call on only one path to the next, other helpers, subprograms, or no free register', () => {
+  const cases: AsmItem[][] = [
+    // the first call is on one arm only: the second is reached without it
+    [ldx(8, R2, R1, 0), jmpImm('jeq', R2, 0, 'L'), call(14), label('L'), call(14), ...tail],
+    // ktime and prandom change from one call to the next
+    [call(5), mov64Reg(R2, R0), call(5), ...tail],
+    [call(7), call(7), ...tail],
+    // a bpf-to-bpf call: the subprogram has registers of its own
+    [call(14), { ...call(1), src: 1, callTo: 'f' } as Insn, call(14), ...tail, label('f'), ...tail],
+    // r6-r9 all in use
+    [mov64Reg(R6, R1), mov64Reg(R7, R1), mov64Reg(8, R1), mov64Reg(9, R1), call(14), call(14), ...tail],
+  ];
+  for (const [n, c] of cases.entries()) assert.not.ok(reuseHelperResults(c).changed, `case ${n}`);
+});
+
+test('helper results: a call inside a loop reuses a result from before the loop; the pass settles', () => {
+  const items = [
+    call(14),
+    mov64Imm(R2, 0),
+    label('top'),
+    call(14),
+    alu64Imm('add', R2, 1),
+    jmpImm('jlt', R2, 4, 'top'),
+    ...tail,
+  ];
+  const once = reuseHelperResults(items);
+  assert.equal(show(once.items).slice(0, 4), ['call 14', 'r6 = r0', 'r2 = 0', 'r0 = r6']);
+  assert.not.ok(reuseHelperResults(once.items).changed, 'a second run changes nothing');
 });
 
 test.run();

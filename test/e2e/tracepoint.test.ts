@@ -39,6 +39,36 @@ if (requireRoot('e2e tracepoint')) {
     assert.ok(r.stdout.includes(`\n@count[${pid}]: 7\n`), `pid ${pid}: ${r.stdout}`);
   });
 
+  test('pid, tid, uid and cpu read several times in one probe, across helper calls and branches, stay exact', async () => {
+    // the optimizer calls each of these helpers once per run and keeps the result (compiler/opt/helper-cse.ts)
+    const s = startScry(
+      [
+        '-e',
+        'tracepoint:syscalls:sys_enter_mkdir { @p[pid] = count(); $t = nsecs; if (pid != tid) { @odd[pid, tid] = count(); } ' +
+          '@k[pid, tid, uid, uid] = count(); @c[cpu == cpu, pid == pid] = count(); }',
+      ],
+      { [NOTIFY]: '1' },
+    );
+    await s.waitForStdout(NOTIFY);
+    const pid = mkdirChild(5);
+    s.child.kill('SIGINT');
+    const r = await s.finished;
+    assert.is(r.code, 0, r.stderr);
+    assert.ok(r.stdout.includes(`@p[${pid}]: 5\n`), r.stdout);
+    // node's mkdirSync runs on the main thread: tid == pid
+    assert.ok(r.stdout.includes(`@k[${pid}, ${pid}, 0, 0]: 5\n`), r.stdout);
+    assert.not.ok(r.stdout.includes(`@odd[${pid},`), r.stdout);
+    assert.not.ok(/@c\[(0, [01]|1, 0)\]/.test(r.stdout), r.stdout);
+    const dump = await runScry([
+      '-d',
+      'bytecode',
+      '--dry-run',
+      '-e',
+      'tracepoint:syscalls:sys_enter_mkdir { @[pid, tid] = count(); }',
+    ]);
+    assert.is((dump.stdout.match(/call 14/g) ?? []).length, 1, dump.stdout);
+  });
+
   test('SIGTERM stops cleanly too, END runs and maps print', async () => {
     const s = startScry(
       ['-e', 'tracepoint:syscalls:sys_enter_mkdir /pid > 0/ { @[pid] = count(); } END { printf("end\\n"); }'],
