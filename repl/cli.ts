@@ -1,5 +1,5 @@
 // The scry command line: parse options, run the pipeline, report mistakes once, exit with the right code.
-import { stderr, stdout } from './stdio.ts';
+import { stderr, stdout, stopWaitingForReaders } from './stdio.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { compileSource, disasmListing, type CompiledProgram } from '../compiler/index.ts';
 import { error, renderDiagnostics, type Diagnostic } from '../lang/index.ts';
@@ -296,10 +296,15 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
   // The live view: only for a person at a terminal looking at maps; it never loads otherwise.
   const store = wantsLiveView(compiled, opts) ? new ViewStore({ quiet: opts.quiet }) : undefined;
   const view: { quit?: () => void } = {};
-  // A stopping signal ends the run at once, whatever is queued (bpftrace drops it too).
+  // A stopping signal ends the run at once, whatever is queued (bpftrace drops it too), and from then on a reader
+  // of stdout that takes nothing is not waited for at exit (stdio.ts).
   // (a scrape in progress reads the session's maps: it finishes before they close)
-  const stop = () =>
-    view.quit ? view.quit() : metrics ? void metrics.quiesce().then(() => session?.abort()) : void session?.abort();
+  const stop = () => {
+    stopWaitingForReaders();
+    if (view.quit) view.quit();
+    else if (metrics) void metrics.quiesce().then(() => session?.abort());
+    else void session?.abort();
+  };
   const printMaps = () => (view.quit ? undefined : session?.printMaps());
   // Handlers before start: the notify word goes out from inside ScriptRun.start and a harness may signal the
   // moment it reads it; with no handler yet, Node's default action killed scry (no END, no maps). start is
@@ -357,6 +362,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     return 1;
   } finally {
     for (const [sig, handler] of signals) process.off(sig, handler);
+    afterTheRun(['SIGINT', 'SIGTERM']);
     unwatchPid?.();
     // the command is not waited for: one still running gets SIGTERM, as bpftrace sends it
     child?.terminate();
@@ -442,5 +448,22 @@ function processExists(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A stopping signal once the run is over (its END and maps printed, output still going out, the process about
+ * to exit) neither kills scry (status 130, output cut short) nor changes its exit status: as in bpftrace, whose
+ * handler stays to the end. It only stops the wait for a reader that takes nothing (stopWaitingForReaders); a
+ * second one ends the process as the signal would.
+ */
+function afterTheRun(signals: readonly NodeJS.Signals[]): void {
+  for (const sig of signals) {
+    const late = () => {
+      stopWaitingForReaders();
+      process.off(sig, late);
+      process.once(sig, () => process.kill(process.pid, sig)); // Node's own action, with this listener gone
+    };
+    process.on(sig, late);
   }
 }

@@ -27,7 +27,7 @@ const FIONREAD = 0x541b;
 const TCGETS = 0x5401;
 const F_GETPIPE_SZ = 1032;
 const PAGE = 4096;
-/** at exit, how long a reader that takes nothing is waited for */
+/** once a stopping signal has come, how long a reader that takes nothing is waited for at exit */
 const GIVE_UP_MS = 1000;
 /** how often a full pipe is looked at again */
 const RETRY_MS = 5;
@@ -92,9 +92,10 @@ class PipeOutput implements Output {
   private readonly chunks: Uint8Array[] = [];
   private queued = 0;
   private timer: NodeJS.Timeout | undefined;
-  /** when a byte last went into the pipe, and whether the run is over (see finish) */
+  /** when a byte last went into the pipe, whether the run is over (see finish), and whether a stopping signal came */
   private progressAt = 0;
   private finishing = false;
+  private givingUp = false;
   private readonly inPipe = new Int32Array(1);
 
   /** capacity: the pipe's size, or -1 for a socket */
@@ -142,8 +143,8 @@ class PipeOutput implements Output {
       if (n === head.length) this.chunks.shift();
       else this.chunks[0] = head.subarray(n);
     }
-    if (this.finishing && this.chunks.length && Date.now() - this.progressAt > GIVE_UP_MS) {
-      // the run is over and the reader has taken nothing for a while (`| (sleep 60)`): do not hang for it
+    if (this.finishing && this.givingUp && this.chunks.length && Date.now() - this.progressAt > GIVE_UP_MS) {
+      // the run is over, Ctrl-C was pressed and the reader has taken nothing for a while (`| (sleep 60)`)
       this.chunks.length = 0;
       this.queued = 0;
     }
@@ -172,11 +173,19 @@ class PipeOutput implements Output {
   }
 
   /**
-   * The run is over: what is queued still goes out while the reader takes it, but once it has taken nothing for
-   * GIVE_UP_MS the rest is dropped, so that scry exits.
+   * The run is over: what is queued goes out as the reader takes it, however slowly (`| less` read a page at a
+   * time; bpftrace blocks in write(2) the same way), until it leaves (EPIPE) or, after a stopping signal, takes
+   * nothing for GIVE_UP_MS (see giveUp).
    */
   finish(): void {
     this.finishing = true;
+    this.progressAt = Math.max(this.progressAt, Date.now());
+    this.pump();
+  }
+
+  /** A stopping signal: at exit, a reader that then takes nothing for GIVE_UP_MS loses what is left. */
+  giveUp(): void {
+    this.givingUp = true;
     this.progressAt = Math.max(this.progressAt, Date.now());
     this.pump();
   }
@@ -259,7 +268,16 @@ export const stderr: Output =
 if (stdout instanceof PipeOutput) replaceProcessStream('stdout', stdout);
 if (stderr instanceof PipeOutput) replaceProcessStream('stderr', stderr);
 
-/** At exit: queued output goes on to a reader that takes it, and is dropped for one that does not. */
+/** At exit: queued output goes on to the reader, for as long as it takes it (see stopWaitingForReaders). */
 export function finishStdio(): void {
   for (const s of new Set([stdout, stderr])) if (s instanceof PipeOutput) s.finish();
+}
+
+/**
+ * A stopping signal (Ctrl-C, SIGTERM), during the run or after it: at exit, output a reader leaves untaken for a
+ * second is dropped, so that a reader that stopped reading (`| (sleep 60)`) does not keep scry from exiting. A
+ * reader that goes on reading still gets all of it.
+ */
+export function stopWaitingForReaders(): void {
+  for (const s of new Set([stdout, stderr])) if (s instanceof PipeOutput) s.giveUp();
 }

@@ -19,15 +19,16 @@ const CHUNKS = 200;
 
 /**
  * A child writing CHUNKS chunks (chunk i all of letter i % 26) to stdout, then saying its backlog on stderr and
- * ending (finishStdio: what is queued goes on to a reader that reads). Even chunks go through scry's own output,
- * odd ones through process.stdout (what the REPL and the live view write to), which must join the same queue.
- * tsx's loader leaves fd 1 O_NONBLOCK (it touches process.stdout): cleared first, as scry's bundle finds a
- * shell's pipe.
+ * ending (finishStdio: what is queued goes on to the reader as it reads; with `interrupted`, as after a Ctrl-C,
+ * a reader that takes nothing for a second loses it). Even chunks go through scry's own output, odd ones through
+ * process.stdout (what the REPL and the live view write to), which must join the same queue. tsx's loader leaves
+ * fd 1 O_NONBLOCK (it touches process.stdout): cleared first, as scry's bundle finds a shell's pipe.
  */
-const child = `
+const childCode = (interrupted: boolean) => `
 import { native } from ${JSON.stringify(runtime)};
 native().fcntl(1, 4, native().fcntl(1, 3, 0) & ~${constants.O_NONBLOCK}); // F_SETFL(F_GETFL & ~O_NONBLOCK)
-const { finishStdio, stdout } = await import(${JSON.stringify(stdio)});
+const { finishStdio, stdout, stopWaitingForReaders } = await import(${JSON.stringify(stdio)});
+if (${interrupted}) stopWaitingForReaders();
 const sizes = ${JSON.stringify(SIZES)};
 let total = 0;
 for (let i = 0; i < ${CHUNKS}; i++) {
@@ -59,7 +60,7 @@ async function withFifo(f: (path: string, readFd: number) => unknown): Promise<v
 test('a pipe nobody reads: writes of any size stop when it is full, the rest is queued, nothing blocks', async () => {
   await withFifo((path) => {
     const out = openSync(path, constants.O_WRONLY); // blocking, as a shell's `|` gives it
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', childCode(true)], {
       stdio: ['ignore', out, 'pipe'],
       encoding: 'utf8',
       timeout: 10_000,
@@ -76,7 +77,7 @@ test('a pipe nobody reads: writes of any size stop when it is full, the rest is 
 test('a pipe read slowly: every byte arrives, in order', async () => {
   await withFifo(async (path, readFd) => {
     const out = openSync(path, constants.O_WRONLY);
-    const c = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], {
+    const c = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', childCode(false)], {
       stdio: ['ignore', out, 'pipe'],
     });
     closeSync(out);
