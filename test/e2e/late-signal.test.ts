@@ -3,6 +3,7 @@
 // changes its exit status, as in bpftrace, whose handler stays to the end: it only stops the wait for a reader
 // that takes nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { scryBin } from '../helpers/cli.ts';
@@ -14,7 +15,8 @@ const PAD = 'x'.repeat(60);
 const PROGRAM = `BEGIN { for ($i : 0..${LINES}) { printf("line %d ${PAD}\\n", $i); } exit(); }`;
 
 function start(): { child: ChildProcess; stderr: () => string } {
-  const child = spawn(process.execPath, [scryBin, '-q', '-e', PROGRAM], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // not -q: "Attached 1 probe" on stderr says the run has begun (its BPF objects exist)
+  const child = spawn(process.execPath, [scryBin, '-e', PROGRAM], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   return { child, stderr: () => stderr };
@@ -30,6 +32,27 @@ function readRest(child: ChildProcess): Promise<{ out: string; code: number | nu
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until the run is over: it has begun, and scry holds no BPF object any more (its output may still be queued). */
+async function runOver(child: ChildProcess, stderr: () => string): Promise<void> {
+  const holdsBpf = () => {
+    try {
+      return readdirSync(`/proc/${child.pid}/fd`).some((fd) => {
+        try {
+          return readlinkSync(`/proc/${child.pid}/fd/${fd}`).startsWith('anon_inode:bpf');
+        } catch {
+          return false;
+        }
+      });
+    } catch {
+      return false; // gone
+    }
+  };
+  const deadline = Date.now() + 20_000;
+  while (!stderr().includes('Attached') && child.exitCode === null && Date.now() < deadline) await sleep(10);
+  while (holdsBpf() && Date.now() < deadline) await sleep(10);
+  await sleep(300); // the run's last steps after the close (the late-signal handlers go on then)
+}
+
 function assertAllLines(out: string): void {
   const lines = out.split('\n').filter((l) => l.startsWith('line '));
   assert.is(lines.length, LINES, `got ${lines.length} lines`);
@@ -39,7 +62,8 @@ function assertAllLines(out: string): void {
 if (requireRoot('e2e late signal')) {
   test('a reader that starts reading seconds after the run ended still gets every line', async () => {
     const { child, stderr } = start();
-    await sleep(2500); // the run is over in ~0.1 s; until 2026-12-05 the rest was dropped after 1 s
+    await runOver(child, stderr);
+    await sleep(2000); // until 2026-12-05 what the reader had not taken within 1 s was dropped
     assert.is(child.exitCode, null, `scry should still be writing its output; stderr: ${stderr()}`);
     const r = await readRest(child);
     assert.is(r.signal, null, stderr());
@@ -50,7 +74,7 @@ if (requireRoot('e2e late signal')) {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     test(`${signal} after the run, the reader then reading: exit 0 and every line (not status 130)`, async () => {
       const { child, stderr } = start();
-      await sleep(1500);
+      await runOver(child, stderr);
       assert.is(child.exitCode, null, `scry should still be writing its output; stderr: ${stderr()}`);
       child.kill(signal);
       const r = await readRest(child);
@@ -62,7 +86,7 @@ if (requireRoot('e2e late signal')) {
 
   test('SIGINT after the run with a reader that takes nothing: scry gives up on it within ~1 s, exit 0', async () => {
     const { child, stderr } = start();
-    await sleep(1500);
+    await runOver(child, stderr);
     const sentAt = Date.now();
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
@@ -72,8 +96,8 @@ if (requireRoot('e2e late signal')) {
   });
 
   test('a second SIGINT after the run ends scry as the signal does', async () => {
-    const { child } = start();
-    await sleep(1500);
+    const { child, stderr } = start();
+    await runOver(child, stderr);
     child.kill('SIGINT');
     await sleep(100);
     child.kill('SIGINT');
