@@ -173,10 +173,10 @@ if (requireRoot('e2e tools-io-net')) {
 
   // first, as it takes longest (the SYN is retransmitted after 1 s)
   const tcpretrans = later(async () => {
-    // a veth whose peer has no address: the SYN goes nowhere and the 1 s SYN timer retransmits it. The peer's
-    // MAC address is set by hand: while ARP for it were pending, the kernel holds the first SYN in the neighbour
-    // queue, and a retransmission finding it still queued is skipped (skb_still_in_host_queue), no tracepoint:
-    // the 1 s one then came or not by the race (a CI run of 2026-12-05 saw none before the client gave up)
+    // a veth whose peer has no address: the SYN goes nowhere and the 1 s SYN timer retransmits it. A fresh-clone
+    // CI run on 2026-12-05 saw no retransmission row in 20 s (cause not found; other runs, before and after, pass):
+    // the peer now has a static neighbour entry, so the SYN leaves at once rather than waiting on ARP, and the
+    // client waits 3.5 s, through the retransmissions at 1 and 3 s
     const setup = [
       'ip link set lo up',
       'ip link add scry0 type veth peer name scry1',
