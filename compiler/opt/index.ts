@@ -54,18 +54,22 @@ export function optimize(items: readonly AsmItem[], opts: OptimizeOptions = {}):
   return cur;
 }
 
-function rounds(items: AsmItem[], passes: readonly ((x: readonly AsmItem[]) => PassResult)[]): AsmItem[] {
+/**
+ * The passes in turn, round after round, until each has run on the current items without changing them. A pass
+ * that has already seen the items unchanged is not run on them again: after the last change, by pass k, the
+ * passes after k confirm it in that round and those up to k in the next, which then stops there (the same result
+ * as running whole rounds until one changes nothing, the passes being functions of the items alone, with
+ * MAX_ROUNDS whole rounds at most).
+ */
+export function rounds(items: AsmItem[], passes: readonly ((x: readonly AsmItem[]) => PassResult)[]): AsmItem[] {
   let cur = items;
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    let changed = false;
-    for (const pass of passes) {
-      const r = pass(cur);
-      if (r.changed) {
-        changed = true;
-        cur = r.items;
-      }
-    }
-    if (!changed) break;
+  let unchangedRuns = 0; // passes run in a row on `cur` without changing it
+  for (let run = 0; run < MAX_ROUNDS * passes.length && unchangedRuns < passes.length; run++) {
+    const r = passes[run % passes.length]!(cur);
+    if (r.changed) {
+      cur = r.items;
+      unchangedRuns = 0;
+    } else unchangedRuns++;
   }
   return cur;
 }

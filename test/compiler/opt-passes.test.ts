@@ -46,7 +46,7 @@ import { hoistContextLoads } from '../../compiler/opt/hoist-context.ts';
 import { selects } from '../../compiler/opt/select.ts';
 import { reuseMapValues } from '../../compiler/opt/map-value-reuse.ts';
 import { reuseHelperResults } from '../../compiler/opt/helper-cse.ts';
-import { optimize } from '../../compiler/opt/index.ts';
+import { optimize, rounds } from '../../compiler/opt/index.ts';
 
 const show = (items: readonly AsmItem[]): string[] => disasm(encode(items).bytes);
 const tail = [mov64Imm(R0, 0), exit()];
@@ -727,6 +727,43 @@ test('helper results: a call inside a loop reuses a result from before the loop;
   const once = reuseHelperResults(items);
   assert.equal(show(once.items).slice(0, 4), ['call 14', 'r6 = r0', 'r2 = 0', 'r0 = r6']);
   assert.not.ok(reuseHelperResults(once.items).changed, 'a second run changes nothing');
+});
+
+test('rounds: the passes run in turn until each has seen the current items unchanged, and no further', () => {
+  // items stand for a number here (r0 = n): pass 0 raises an odd n by one, pass 2 doubles an n below 6
+  const value = (items: readonly AsmItem[]) => (items[0] as Insn).imm;
+  const make = (n: number): AsmItem[] => [mov64Imm(R0, n), exit()];
+  const log: string[] = [];
+  const pass = (name: string, f: (n: number) => number) => (items: readonly AsmItem[]) => {
+    const n = value(items);
+    log.push(`${name}:${n}`);
+    const m = f(n);
+    return m === n ? { items: [...items], changed: false } : { items: make(m), changed: true };
+  };
+  const passes = [
+    pass('odd+1', (n) => (n % 2 ? n + 1 : n)),
+    pass('none', (n) => n),
+    pass('x2', (n) => (n < 6 ? n * 2 : n)),
+  ];
+  const out = rounds(make(1), passes);
+  assert.is(value(out), 8);
+  // 1 -> 2 (odd+1) -> 4 (x2); 4 -> 8 (x2 in the next round); then odd+1 and none confirm 8, and x2 does: stop
+  assert.equal(log, ['odd+1:1', 'none:2', 'x2:2', 'odd+1:4', 'none:4', 'x2:4', 'odd+1:8', 'none:8', 'x2:8']);
+  // the last change by the first pass: the two after it have seen the result unchanged, so it alone confirms it
+  log.length = 0;
+  const upTo3 = [pass('<3:+1', (n) => (n < 3 ? n + 1 : n)), pass('none', (n) => n), pass('none2', (n) => n)];
+  assert.is(value(rounds(make(0), upTo3)), 3);
+  assert.equal(log.slice(-4), ['<3:+1:2', 'none:3', 'none2:3', '<3:+1:3']);
+  // a pass that never settles stops at the cap: 8 whole rounds
+  let calls = 0;
+  rounds(make(0), [
+    (items) => {
+      calls++;
+      return { items: make(value(items) + 1), changed: true };
+    },
+    (items) => ({ items: [...items], changed: false }),
+  ]);
+  assert.is(calls, 8);
 });
 
 test.run();
