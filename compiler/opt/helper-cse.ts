@@ -7,15 +7,13 @@
 // Constant within a run: the current task (its pid/tgid and its uid/gid, which only the task itself changes, as it
 // does not while it runs this program) and the CPU (the kernel runs tracing programs with migration disabled). A
 // replaced call no longer clobbers r1-r5, which no code reads after a call (the verifier refuses it).
-import { BPF_PSEUDO_FUNC, isLabel, mov64Reg, type AsmItem, type Insn, type Reg } from '../asm/index.ts';
+import { isLabel, mov64Reg, type AsmItem, type Insn, type Reg } from '../asm/index.ts';
 import { buildCfg, type Cfg } from './cfg.ts';
-import { isHelperCall, isLdImm64, isPseudoCall, defMask, useMask } from './insn-info.ts';
+import { hasSubprograms, isHelperCall, unusedCalleeSaved } from './insn-info.ts';
 import type { PassResult } from './fold.ts';
 
 /** get_smp_processor_id, get_current_pid_tgid, get_current_uid_gid, get_current_task */
 const CONSTANT_IN_A_RUN: ReadonlySet<number> = new Set([8, 14, 15, 35]);
-
-const CALLEE_SAVED: readonly Reg[] = [6, 7, 8, 9];
 
 /** Whether every path from the program's entry to item `to` passes through item `through`. */
 function dominates(cfg: Cfg, through: number, to: number): boolean {
@@ -35,23 +33,19 @@ function dominates(cfg: Cfg, through: number, to: number): boolean {
 
 export function reuseHelperResults(items: readonly AsmItem[]): PassResult {
   const unchanged = { items: [...items], changed: false };
-  // registers the program reads or writes anywhere; calls by helper, in order
-  let used = 0;
+  // a subprogram or callback has its own registers and entry: not worth the analysis
+  if (hasSubprograms(items)) return unchanged;
+  const free = unusedCalleeSaved(items);
+  if (free.length === 0) return unchanged;
+  // calls by helper, in order
   const calls = new Map<number, number[]>();
   for (let i = 0; i < items.length; i++) {
     const it = items[i]!;
-    if (isLabel(it)) continue;
-    // a subprogram or callback has its own registers and entry: not worth the analysis
-    if (isPseudoCall(it) || (isLdImm64(it) && it.src === BPF_PSEUDO_FUNC)) return unchanged;
-    used |= defMask(it) | useMask(it);
-    if (isHelperCall(it) && CONSTANT_IN_A_RUN.has(it.imm)) {
-      const at = calls.get(it.imm);
-      if (at) at.push(i);
-      else calls.set(it.imm, [i]);
-    }
+    if (isLabel(it) || !isHelperCall(it) || !CONSTANT_IN_A_RUN.has(it.imm)) continue;
+    const at = calls.get(it.imm);
+    if (at) at.push(i);
+    else calls.set(it.imm, [i]);
   }
-  const free = CALLEE_SAVED.filter((r) => (used & (1 << r)) === 0);
-  if (free.length === 0) return unchanged;
   const cfg = buildCfg(items);
   const copyAfter = new Map<number, Reg>(); // call index -> register its result is copied to
   const replaced = new Map<number, Reg>(); // call index -> register it reads instead

@@ -34,6 +34,7 @@ import {
   isLabel,
   type AsmItem,
   type Insn,
+  type Reg,
 } from '../asm/index.ts';
 
 export const cls = (i: Insn): number => i.code & CLASS_MASK;
@@ -147,4 +148,22 @@ export function isPure(i: Insn): boolean {
 /** Does control go on to the next item after this one? */
 export function fallsThrough(item: AsmItem): boolean {
   return isLabel(item) || !(isExit(item) || (isJa(item) && item.jumpTo !== undefined));
+}
+
+/**
+ * Whether the items call a subprogram or take a callback's address: functions with their own entry and
+ * registers, which the passes that keep a value in a callee-saved register leave alone.
+ */
+export function hasSubprograms(items: readonly AsmItem[]): boolean {
+  return items.some((it) => !isLabel(it) && (it.callTo !== undefined || it.funcTo !== undefined));
+}
+
+/** The callee-saved registers (r6-r9) that no instruction of `items` reads or writes, lowest first. */
+export function unusedCalleeSaved(items: readonly AsmItem[]): Reg[] {
+  let used = 0;
+  for (let k = 0; k < items.length; k++) {
+    const it = items[k]!;
+    if (!isLabel(it)) used |= defMask(it) | useMask(it);
+  }
+  return ([6, 7, 8, 9] as Reg[]).filter((r) => !hasReg(used, r));
 }

@@ -6,7 +6,19 @@
 import { BPF_PSEUDO_MAP_VALUE, isLabel, mov64Reg, type AsmItem, type Insn, type Reg } from '../asm/index.ts';
 import { buildCfg } from './cfg.ts';
 import { liveRegisters } from './dead.ts';
-import { cls, isAtomic, isJmpClass, isLdImm64, isLoad, isStore, defMask, useMask, hasReg } from './insn-info.ts';
+import {
+  cls,
+  isAtomic,
+  isJmpClass,
+  isLdImm64,
+  isLoad,
+  isStore,
+  defMask,
+  useMask,
+  hasReg,
+  hasSubprograms,
+  unusedCalleeSaved,
+} from './insn-info.ts';
 import { analyzeValues } from './values.ts';
 import type { PassResult } from './fold.ts';
 
@@ -46,13 +58,8 @@ function rebased(items: readonly AsmItem[], j: number, rF: Reg, delta: number, l
 
 export function reuseMapValues(items: readonly AsmItem[]): PassResult {
   const unchanged = { items: [...items], changed: false };
-  if (items.some((it) => !isLabel(it) && (it.callTo !== undefined || it.funcTo !== undefined))) return unchanged;
-  let used = 0;
-  for (let k = 0; k < items.length; k++) {
-    const it = items[k]!;
-    if (!isLabel(it)) used |= defMask(it) | useMask(it) | (1 << it.dst);
-  }
-  const rF = ([6, 7, 8, 9] as Reg[]).find((r) => !hasReg(used, r));
+  if (hasSubprograms(items)) return unchanged;
+  const rF = unusedCalleeSaved(items)[0];
   if (rF === undefined) return unchanged;
   for (let i = 0; i < items.length; i++) {
     const first = items[i];

@@ -20,7 +20,7 @@ import {
 } from '../asm/index.ts';
 import { buildCfg, forward, type Cfg } from './cfg.ts';
 import { callStackBytes, escapedBytes, stackBytes } from './dead.ts';
-import { isAtomic, isCall, isLoad, isStore, memSize, defMask, useMask, hasReg } from './insn-info.ts';
+import { isAtomic, isCall, isLoad, isStore, memSize, hasSubprograms, unusedCalleeSaved } from './insn-info.ts';
 import { analyzeValues, stackAddr, type State } from './values.ts';
 import type { PassResult } from './fold.ts';
 import type { MapSizes } from './dead.ts';
@@ -30,15 +30,6 @@ const STX_DW = BPF_STX | BPF_MEM | BPF_DW;
 const ST_DW = BPF_ST | BPF_MEM | BPF_DW;
 
 /** Registers the program names anywhere (in a register field that is one). */
-function usedRegisters(items: readonly AsmItem[]): number {
-  let used = 0;
-  for (let k = 0; k < items.length; k++) {
-    const it = items[k]!;
-    if (!isLabel(it)) used |= defMask(it) | useMask(it);
-  }
-  return used;
-}
-
 function direct(i: Insn): number | undefined {
   if (i.code === LDX_DW && i.src === 10) return i.off;
   if ((i.code === STX_DW || i.code === ST_DW) && i.dst === 10) return i.off;
@@ -145,10 +136,8 @@ function webs(cfg: Cfg, off: number, foreign: readonly (Foreign | undefined)[]):
 }
 
 export function promoteSlots(items: readonly AsmItem[], sizes?: MapSizes): PassResult {
-  if (items.some((it) => !isLabel(it) && (it.callTo !== undefined || it.funcTo !== undefined)))
-    return { items: [...items], changed: false };
-  const used = usedRegisters(items);
-  const free = ([6, 7, 8, 9] as Reg[]).filter((r) => !hasReg(used, r));
+  if (hasSubprograms(items)) return { items: [...items], changed: false };
+  const free = unusedCalleeSaved(items);
   if (!free.length) return { items: [...items], changed: false };
   const cfg = buildCfg(items);
   const facts = analyzeValues(cfg);
