@@ -15,6 +15,10 @@ import {
   mov64Reg,
   neg64,
   type AluOp,
+  BPF_FUNC as helper,
+  call,
+  jmp32Imm,
+  ldx,
   type Insn,
   type JmpOp,
 } from '../asm/index.ts';
@@ -185,6 +189,9 @@ function emitOperator(g: Gen, op: BinaryOp, opSpan: Span, leftType: Type): void 
  * size is exact; byte-swapped to big-endian, unsigned word order is lexicographic byte order.
  */
 function emitStringCompare(g: Gen, x: BinaryExpr): void {
+  // (not in an object file for other kernels: the offset is this kernel's, and no relocation carries it)
+  const commAt = g.shared.core ? undefined : g.shared.checked.commLiterals.get(x);
+  if (commAt !== undefined) return emitCommLiteralCompare(g, x, commAt);
   const e = g.e;
   const lt = typeOf(g, x.left);
   const rt = typeOf(g, x.right);
@@ -213,6 +220,38 @@ function emitStringCompare(g: Gen, x: BinaryExpr): void {
       }
       e.place(done);
     });
+  });
+}
+
+/**
+ * `comm == "literal"` / `!=` (the checker's commLiterals): the current task's comm read in place, a load of
+ * 8, 4, 2 or 1 bytes at a time over the literal and its NUL, each compared with the literal's bytes.
+ */
+function emitCommLiteralCompare(g: Gen, x: BinaryExpr, commOffset: number): void {
+  const e = g.e;
+  const literal = x.left.kind === 'string' ? x.left : x.right;
+  if (literal.kind !== 'string') throw new Error('comm comparison without its literal');
+  const bytes = [...Buffer.from(literal.value, 'utf8'), 0];
+  const diff = e.freshLabel('comm.diff');
+  const done = e.freshLabel('comm.end');
+  e.at(x.opSpan, () => {
+    e.emit(call(helper.get_current_task_btf));
+    for (let at = 0; at < bytes.length;) {
+      const left = bytes.length - at;
+      const size = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+      let word = 0n;
+      for (let k = size - 1; k >= 0; k--) word = (word << 8n) | BigInt(bytes[at + k]!);
+      e.emit(ldx(size, R1, R0, commOffset + at));
+      if (size === 8) {
+        loadConst(g, R2, word);
+        e.emit(jmpReg('jne', R1, R2, diff));
+      } else e.emit(jmp32Imm('jne', R1, Number(BigInt.asIntN(32, word)), diff)); // the low 32 bits: exact
+      at += size;
+    }
+    e.emit(mov64Imm(R0, x.op === '==' ? 1 : 0), ja(done));
+    e.place(diff);
+    e.emit(mov64Imm(R0, x.op === '!=' ? 1 : 0));
+    e.place(done);
   });
 }
 

@@ -85,6 +85,7 @@ const HELPER_READS: Record<number, readonly Extent[]> = {
   130: [[2, 'reg', 3]], // ringbuf_output(map, data, size, flags)
   4: [[3, 'reg', 2]], // probe_read(dst, size, src): reads src (writes dst: WRITE_HELPERS)
   16: [], // get_current_comm(buf, size) reads nothing
+  158: [], // get_current_task_btf() reads nothing
   112: [[3, 'reg', 2]],
   113: [[3, 'reg', 2]],
   45: [[3, 'reg', 2]],

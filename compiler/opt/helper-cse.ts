@@ -12,8 +12,8 @@ import { buildCfg, type Cfg } from './cfg.ts';
 import { hasSubprograms, isHelperCall, unusedCalleeSaved } from './insn-info.ts';
 import type { PassResult } from './fold.ts';
 
-/** get_smp_processor_id, get_current_pid_tgid, get_current_uid_gid, get_current_task */
-const CONSTANT_IN_A_RUN: ReadonlySet<number> = new Set([8, 14, 15, 35]);
+/** get_smp_processor_id, get_current_pid_tgid, get_current_uid_gid, get_current_task, get_current_task_btf */
+const CONSTANT_IN_A_RUN: ReadonlySet<number> = new Set([8, 14, 15, 35, 158]);
 
 /** Whether every path from the program's entry to item `to` passes through item `through`. */
 function dominates(cfg: Cfg, through: number, to: number): boolean {

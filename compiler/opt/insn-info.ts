@@ -119,6 +119,7 @@ const HELPER_ARGS: Readonly<Record<number, number>> = {
   114: 3, // probe_read_user_str
   115: 3, // probe_read_kernel_str
   130: 4, // ringbuf_output(map, data, size, flags)
+  158: 0, // get_current_task_btf()
 };
 
 /** r1..rn as a bit set, by n */

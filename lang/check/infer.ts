@@ -42,6 +42,7 @@ import { constantInt, joinLiterals, literalInfo, literalType, promoteInts } from
 import { err, newState, results, type InferOptions, type InferState } from './state.ts';
 import { checkDeclaredAssign, lockable } from './declared.ts';
 import { literalMaps, signedDivisions } from './signed-division.ts';
+import { noteCommLiteral } from './comm-literal.ts';
 import type { InferResult, MapInfo } from './tables.ts';
 import {
   commonType,
@@ -394,8 +395,10 @@ function requireInt(st: InferState, t: Type, e: Expr, what: string): Type {
 function binaryType(st: InferState, e: BinaryExpr, lt: Type, rt: Type): Type {
   if (e.op !== '&&' && e.op !== '||') {
     if (lt.kind === 'string' || rt.kind === 'string') {
-      if (lt.kind === 'string' && rt.kind === 'string' && ['<', '<=', '>', '>=', '==', '!='].includes(e.op))
+      if (lt.kind === 'string' && rt.kind === 'string' && ['<', '<=', '>', '>=', '==', '!='].includes(e.op)) {
+        noteCommLiteral(st, e);
         return boolType;
+      }
       const comparison = ['<', '<=', '>', '>=', '==', '!='].includes(e.op);
       err(
         st,

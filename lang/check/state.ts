@@ -109,6 +109,7 @@ export function newState({
     operandTypes: new Map(),
     pointerSteps: new Map(),
     tupleElements: new Map(),
+    commLiterals: new Map(),
   };
 }
 
@@ -130,6 +131,7 @@ export function results(st: InferState): InferResult {
     operandTypes,
     pointerSteps,
     tupleElements,
+    commLiterals,
   } = st;
   return {
     typeOf,
@@ -147,6 +149,7 @@ export function results(st: InferState): InferResult {
     operandTypes,
     pointerSteps,
     tupleElements,
+    commLiterals,
   };
 }
 

@@ -1,5 +1,5 @@
 // The side tables inference fills: what the checker decided about each node, for the code generator to obey.
-import type { CallExpr, Expr, FieldExpr, ForMapStmt, MapExpr, Probe } from '../ast.ts';
+import type { BinaryExpr, CallExpr, Expr, FieldExpr, ForMapStmt, MapExpr, Probe } from '../ast.ts';
 import type { FormatPiece } from '../format-string.ts';
 import type { Span } from '../source.ts';
 import type { AddressSpace, MapValue, Type } from '../types.ts';
@@ -72,6 +72,11 @@ export interface InferResult {
    * generator finds its slot without looking the name up again.
    */
   readonly tupleElements: Map<Expr, number>;
+  /**
+   * `comm == "literal"` / `!=` comparisons that read the name straight from the current task_struct, at this
+   * byte offset of its comm (comm-literal.ts): no copy, only the literal's bytes and its NUL compared.
+   */
+  readonly commLiterals: Map<BinaryExpr, number>;
 }
 
 /** How far one element of a pointer's target is, and which operand of a binary `+` is the integer. */

@@ -18,7 +18,7 @@ export const rawtracepoint: ProviderRow<ResolvedRawTracepoint> = {
   name: 'rawtracepoint',
   aliases: ['rt'],
   usage: 'rawtracepoint:[module:]event',
-  reads: { argN: 'ctx', memory: 'kernel' },
+  reads: { argN: 'ctx', currentTask: true, memory: 'kernel' },
   context: (a) => (a.params ? { params: a.params } : {}),
   resolve(r) {
     const { ap, kernel } = r;

@@ -36,6 +36,11 @@ export interface ContextReads {
   readonly dPath?: true;
   /** the kernel's generic kfuncs (bpf_task_from_pid) may be called: tracing and XDP programs */
   readonly kfuncs?: true;
+  /**
+   * bpf_get_current_task_btf may be called (every tracing program type, not XDP): `comm == "literal"` reads the
+   * name straight from the task_struct
+   */
+  readonly currentTask?: true;
 }
 
 /** What the context builtins read in one attach point: the type's ContextReads plus this point's data. */

@@ -18,7 +18,7 @@ function timerRow(name: 'interval' | 'profile'): ProviderRow<ResolvedTimer> {
       name === 'interval'
         ? 'interval:s|ms|us|hz:N or interval:N(s|ms|us|hz)'
         : 'profile:hz|s|ms|us:N or profile:N(hz|s|ms|us)',
-    reads: name === 'profile' ? { ptRegs: true } : {},
+    reads: name === 'profile' ? { ptRegs: true, currentTask: true } : { currentTask: true },
     resolve(r) {
       const { ap } = r;
       // `interval:1s`, `i:500ms`, `profile:99hz`: one part, the number then its unit (bpftrace v0.26)

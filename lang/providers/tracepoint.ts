@@ -62,7 +62,7 @@ export const tracepoint: ProviderRow<ResolvedTracepoint> = {
   name: 'tracepoint',
   aliases: ['t'],
   usage: 'tracepoint:group:event',
-  reads: { memory: 'kernel' },
+  reads: { currentTask: true, memory: 'kernel' },
   context: (a) => ({ tracepoint: { group: a.group, event: a.event, ...(a.format ? { format: a.format } : {}) } }),
   resolve(r) {
     const { ap, kernel } = r;

@@ -13,7 +13,7 @@ export const watchpoint: ProviderRow<ResolvedWatchpoint> = {
   name: 'watchpoint',
   aliases: ['w'],
   usage: 'watchpoint:address:length:mode',
-  reads: {},
+  reads: { currentTask: true },
   resolve(r) {
     const { ap } = r;
     if (ap.parts.length !== 3) return r.bad('watchpoint needs an address, a length and a mode');
