@@ -92,7 +92,7 @@ function decide(cond: Insn, s: State): boolean | undefined {
   return d?.k === 'c' && src !== undefined ? foldCond(cond, d.v, src) : undefined;
 }
 
-/** Jumps to the next instruction go; a conditional jump over an unconditional one is inverted. */
+/** Jumps to the next instruction go (conditional ones too); a conditional jump over an unconditional one is inverted. */
 function simplifyJumps(items: readonly AsmItem[]): PassResult {
   const out: AsmItem[] = [];
   let changed = false;
@@ -104,11 +104,10 @@ function simplifyJumps(items: readonly AsmItem[]): PassResult {
   for (let i = 0; i < items.length; i++) {
     const it = items[i]!;
     if (!isLabel(it) && it.jumpTo !== undefined && (isJa(it) || isCond(it)) && labelsFrom(i + 1).has(it.jumpTo)) {
-      // to the next instruction: a ja does nothing; a conditional jump is kept (it may narrow a register's range)
-      if (isJa(it)) {
-        changed = true;
-        continue;
-      }
+      // to the next instruction, taken or not: it does nothing (the verifier checks what follows once per way
+      // in, with the range each way gives the register, so neither way can need the narrowing)
+      changed = true;
+      continue;
     }
     const next = items[i + 1];
     if (

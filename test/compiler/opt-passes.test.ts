@@ -215,6 +215,12 @@ test('branches: a jump to a jump goes to the final target; a jump to the next in
   assert.equal(show(threadBranches(chain).items)[1], 'if r1 == 0 goto +5', 'straight to B');
 });
 
+test('branches: a conditional jump to the next instruction goes too (either way lands there)', () => {
+  // what a for loop leaves after bpf_loop when its body has no early return
+  const items = [ldx(8, R1, R10, -8), jmpImm('jne', R1, 0, 'N'), label('N'), ...tail];
+  assert.equal(show(threadBranches(items).items), ['r1 = *(u64 *)(r10 - 8)', 'r0 = 0', 'exit']);
+});
+
 test('branches: a jump whose landing branch is decided on the way skips it', () => {
   // r0 = c ? 1 : 0; if r0 == 0 …: the materialised boolean is tested straight away
   const items = [

@@ -5,7 +5,6 @@
 // exactly its own literal, as the copy by bpf_get_current_comm did.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NOTIFY, runScry, scryBin, startScry } from '../helpers/cli.ts';
