@@ -134,7 +134,7 @@ function generate(
   const all = [...items];
   for (let i = 0; i < g.callbacks.length; i++) all.push(...generateCallback(g.callbacks[i]!));
   for (const f of g.functions ?? []) all.push(...f.items);
-  const pruned = shared.optimize ? optimizeOnce(shared, pruneUnreachable(all)) : pruneUnreachable(all);
+  const pruned = shared.optimize && !row.runsOnce ? optimizeOnce(shared, pruneUnreachable(all)) : pruneUnreachable(all);
   const enc = encode(pruned);
   const name = programName(row.nameStem(attach), index);
   const tracing = row.tracing?.(attach);

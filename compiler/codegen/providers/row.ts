@@ -22,4 +22,9 @@ export interface CompilerProviderRow<A> {
   attachCookie?(a: A): boolean;
   /** code after the context is saved in r6 and the pid test, before the predicate; `exit` ends the program quietly */
   prologue?(a: A, exit: string): Insn[];
+  /**
+   * the program runs once in a run (BEGIN, END) or when scry is signalled (self): it is not optimized, as
+   * optimizing it costs more CPU than it could save (the optimizer's run is ~1 ms of a start)
+   */
+  readonly runsOnce?: true;
 }

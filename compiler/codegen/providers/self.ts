@@ -7,4 +7,5 @@ export const self: CompilerProviderRow<ResolvedOf<'self'>> = {
   nameStem: (a) => a.signal.toLowerCase(),
   elfSection: () => 'raw_tp', // run by BPF_PROG_TEST_RUN: no tracepoint to name
   pidFilter: false,
+  runsOnce: true,
 };

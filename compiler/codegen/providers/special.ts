@@ -7,4 +7,5 @@ export const special: CompilerProviderRow<ResolvedOf<'BEGIN'>> = {
   nameStem: (a) => a.provider,
   elfSection: () => 'raw_tp', // run by BPF_PROG_TEST_RUN: no tracepoint to name
   pidFilter: false,
+  runsOnce: true,
 };
