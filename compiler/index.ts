@@ -4,4 +4,17 @@ export { disasmListing } from './asm/index.ts';
 export { compile, type CompileOptions } from './compile.ts';
 export { buildObject, sectionName, type ObjectError, type ObjectProgram } from './elf/object.ts';
 export { compileSource, type CompileSourceOptions, type CompileSourceResult } from './pipeline.ts';
-export { alu64Imm, BPF_FUNC, call, encode, exit, jmpImm, label, mov64Imm, patchMapFd, R0, R1 } from './asm/index.ts';
+export {
+  alu64Imm,
+  BPF_FUNC,
+  call,
+  encode,
+  exit,
+  jmpImm,
+  label,
+  ldMapFd,
+  mov64Imm,
+  patchMapFd,
+  R0,
+  R1,
+} from './asm/index.ts';

@@ -1,10 +1,13 @@
 // What this kernel can do, each answer from a small real look (not a version guess), cached.
 import { existsSync } from 'node:fs';
 import { tracefsRoot } from './kernel/tracefs.ts';
-import { alu64Imm, BPF_FUNC, call, encode, exit, mov64Imm, R0 } from '../compiler/index.ts';
+import { alu64Imm, BPF_FUNC, call, encode, exit, ldMapFd, mov64Imm, patchMapFd, R0, R1 } from '../compiler/index.ts';
 import {
   AttachType,
+  BPF_F_NO_PREALLOC,
   linkCreate,
+  mapCreate,
+  MapType,
   OwnedFd,
   PerfHwConfig,
   PerfType,
@@ -126,6 +129,32 @@ export function hasUprobeMulti(): boolean {
       return (e as SysError).code === 'EBADF';
     } finally {
       prog?.close();
+    }
+  });
+}
+
+/**
+ * Whether hash maps may allocate their elements as keys arrive (BPF_F_NO_PREALLOC) in every kind of tracing
+ * program: Linux 6.1 gave them an allocator that is safe in any context (bpf_mem_alloc) and dropped the verifier's
+ * refusal of such maps in perf_event programs (kprobes and tracepoints loaded with them before, with a warning in
+ * the kernel log: unsafe there). A perf_event program using a per-CPU hash made so loads from 6.1 on.
+ */
+export function hasLazyHashMaps(): boolean {
+  return cached('lazy-hash-maps', () => {
+    let map: OwnedFd | undefined;
+    try {
+      map = new OwnedFd(
+        mapCreate({ type: MapType.PERCPU_HASH, keySize: 8, valueSize: 8, maxEntries: 1, flags: BPF_F_NO_PREALLOC }),
+        'lazy hash map probe',
+      );
+      const insns = encode([ldMapFd(R1, 'probe'), mov64Imm(R0, 0), exit()]).bytes;
+      patchMapFd(insns, 0, map.fd);
+      new OwnedFd(progLoad({ type: ProgType.PERF_EVENT, insns, license: 'GPL' }), 'lazy hash map probe').close();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      map?.close();
     }
   });
 }

@@ -17,6 +17,7 @@ export const unit: readonly string[] = [
   'compiler/codegen/for-context.test.ts',
   'compiler/codegen/for-map.test.ts',
   'compiler/codegen/obeys-checker.test.ts',
+  'compiler/codegen/runs-once.test.ts',
   'compiler/codegen/same-code.test.ts',
   'compiler/codegen/shape-memo.test.ts',
   'compiler/codegen/scratch-limit.test.ts',
