@@ -49,6 +49,14 @@ export interface MapSpec {
   readonly buildId?: true;
   /** array maps: the value of key 0, written when the map is created (an --aot program's getopt() values) */
   readonly initial?: Uint8Array;
+  /**
+   * per-CPU hashes: an element may be allocated as each key arrives (BPF_F_NO_PREALLOC, where the kernel's
+   * allocator is safe in tracing programs) rather than max_entries of them when the map is made. Only when
+   * every probe runs in the task's own context with interrupts on (ProbeContext.taskContext), where the
+   * allocator refills its caches at once: a perf event or a tracepoint with interrupts off that inserts more
+   * keys in one run than the caches hold would see ENOMEM.
+   */
+  readonly allocateOnInsert?: true;
 }
 
 export interface ProgramSpec {

@@ -115,11 +115,11 @@ export function loadObjects(compiled: CompiledProgram): LoadedObjects {
               : spec.maxEntries,
           name: spec.name,
           ...(spec.buildId ? { flags: BPF_F_STACK_BUILD_ID } : {}),
-          // aggregations' per-CPU hashes get an element (one value per CPU) as each key arrives, not max_entries
-          // of them when made: ~0.8 ms of kernel time saved per map at start (a 20-probe script: ~30 ms), memory
-          // that grows with the keys (4096 histograms on 64 CPUs preallocated are ~136 MB); updates of an existing
-          // key happen in place either way, so the probes' cost is the same
-          ...(spec.kind === 'percpu_hash' && hasLazyHashMaps() ? { flags: BPF_F_NO_PREALLOC } : {}),
+          // where the compiler allows it, an aggregation's per-CPU hash gets an element (a value per CPU) as each
+          // key arrives, not max_entries of them when made: ~0.8 ms of kernel time saved per map at start (a
+          // 20-probe script: ~30 ms), memory that grows with the keys (4096 histograms on 64 CPUs preallocated
+          // are ~136 MB); an existing key is updated in place either way, so the probes' cost is the same
+          ...(spec.allocateOnInsert && hasLazyHashMaps() ? { flags: BPF_F_NO_PREALLOC } : {}),
         });
         objs.maps.set(spec.name, { spec, fd: new OwnedFd(fd, `map ${spec.name}`) });
         if (spec.initial) mapUpdate(fd, new Uint8Array(4), spec.initial); // before any program can read it

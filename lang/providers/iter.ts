@@ -16,7 +16,7 @@ export const iter: ProviderRow<ResolvedIter> = {
   name: 'iter',
   aliases: ['it'],
   usage: 'iter:task|task_file',
-  reads: { dPath: true, kfuncs: true, currentTask: true, memory: 'kernel' },
+  reads: { dPath: true, kfuncs: true, currentTask: true, taskContext: true, memory: 'kernel' },
   context: (a) => ({ params: a.params, ctxArgs: true }),
   resolve(r) {
     const { ap, kernel } = r;

@@ -19,7 +19,11 @@ export const rawtracepoint: ProviderRow<ResolvedRawTracepoint> = {
   aliases: ['rt'],
   usage: 'rawtracepoint:[module:]event',
   reads: { argN: 'ctx', currentTask: true, memory: 'kernel' },
-  context: (a) => (a.params ? { params: a.params } : {}),
+  context: (a) => ({
+    ...(a.params ? { params: a.params } : {}),
+    // raw_syscalls' events: a syscall's entry and exit, in the calling task with interrupts on
+    ...(a.event === 'sys_enter' || a.event === 'sys_exit' ? { taskContext: true as const } : {}),
+  }),
   resolve(r) {
     const { ap, kernel } = r;
     if (ap.parts.length < 1 || ap.parts.length > 2 || !ap.parts[ap.parts.length - 1])

@@ -41,6 +41,11 @@ export interface ContextReads {
    * name straight from the task_struct
    */
   readonly currentTask?: true;
+  /**
+   * the program runs in the task's own context with interrupts on (a syscall's entry or exit, a user-space probe,
+   * BEGIN/END, an iterator's read): the kernel's allocation caches refill at once, even during one run
+   */
+  readonly taskContext?: true;
 }
 
 /** What the context builtins read in one attach point: the type's ContextReads plus this point's data. */

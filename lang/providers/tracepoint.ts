@@ -63,7 +63,11 @@ export const tracepoint: ProviderRow<ResolvedTracepoint> = {
   aliases: ['t'],
   usage: 'tracepoint:group:event',
   reads: { currentTask: true, memory: 'kernel' },
-  context: (a) => ({ tracepoint: { group: a.group, event: a.event, ...(a.format ? { format: a.format } : {}) } }),
+  context: (a) => ({
+    tracepoint: { group: a.group, event: a.event, ...(a.format ? { format: a.format } : {}) },
+    // a syscall's entry and exit run in the calling task with interrupts on
+    ...(a.group === 'syscalls' || a.group === 'raw_syscalls' ? { taskContext: true as const } : {}),
+  }),
   resolve(r) {
     const { ap, kernel } = r;
     if (ap.parts.length !== 2 || !ap.parts[0] || !ap.parts[1]) return r.bad('tracepoint needs a group and an event');

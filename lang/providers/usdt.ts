@@ -14,7 +14,7 @@ export const usdt: ProviderRow<ResolvedUsdt> = {
   name: 'usdt',
   aliases: ['U'],
   usage: 'usdt:binary:[provider:]probe',
-  reads: { argN: 'usdt', ptRegs: true, currentTask: true, memory: 'user' },
+  reads: { argN: 'usdt', ptRegs: true, currentTask: true, taskContext: true, memory: 'user' },
   context: (a) => ({ usdt: a.site }),
   resolve(r) {
     const { ap, kernel } = r;
