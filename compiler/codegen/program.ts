@@ -134,7 +134,10 @@ function generate(
   const all = [...items];
   for (let i = 0; i < g.callbacks.length; i++) all.push(...generateCallback(g.callbacks[i]!));
   for (const f of g.functions ?? []) all.push(...f.items);
-  const pruned = shared.optimize && !row.runsOnce ? optimizeOnce(shared, pruneUnreachable(all)) : pruneUnreachable(all);
+  // a program that runs once is left as generated, unless it loops: the verifier walks a loop's body once per
+  // iteration, and an END with a 100,000-step while loop passed its 1M-instruction limit only optimized
+  const optimized = shared.optimize && !(row.runsOnce && !loops(all));
+  const pruned = optimized ? optimizeOnce(shared, pruneUnreachable(all)) : pruneUnreachable(all);
   const enc = encode(pruned);
   const name = programName(row.nameStem(attach), index);
   const tracing = row.tracing?.(attach);
@@ -150,6 +153,16 @@ function generate(
     ...(enc.coreRelocations.length ? { coreRelocations: enc.coreRelocations } : {}),
     ...functionInfo(name, [...g.callbacks, ...(g.functions ?? [])], pruned, enc.labels),
   };
+}
+
+/** Whether some jump goes back to a label placed before it (a loop the verifier walks once per iteration). */
+function loops(items: readonly AsmItem[]): boolean {
+  const placed = new Set<string>();
+  for (const it of items) {
+    if (isLabel(it)) placed.add(it.label);
+    else if (it.jumpTo !== undefined && placed.has(it.jumpTo)) return true;
+  }
+  return false;
 }
 
 /**

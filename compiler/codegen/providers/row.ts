@@ -24,7 +24,8 @@ export interface CompilerProviderRow<A> {
   prologue?(a: A, exit: string): Insn[];
   /**
    * the program runs once in a run (BEGIN, END) or when scry is signalled (self): it is not optimized, as
-   * optimizing it costs more CPU than it could save (the optimizer's run is ~1 ms of a start)
+   * optimizing it costs more CPU than it could save (the optimizer's run is ~1 ms of a start), unless it has a
+   * loop the verifier must walk step by step (program.ts)
    */
   readonly runsOnce?: true;
 }
