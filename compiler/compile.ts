@@ -85,8 +85,6 @@ export function compile(
   const declared = new Map((checked.ast.mapDecls ?? []).map((d) => [d.name, d]));
   // maps a probe deletes from (an array's element cannot be deleted)
   const removed = new Set([...checked.mapTargets].flatMap(([c, m]) => (c.name === 'delete' ? [m.name] : [])));
-  // per-CPU hashes may allocate as keys arrive when no probe runs with interrupts off (MapSpec.allocateOnInsert)
-  const inTaskContext = checked.probes.every((p) => p.attach.every((a) => checked.contexts.get(a)?.taskContext));
   for (const info of [...checked.maps.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const layout = keyLayout(info.keys, info.value);
     const decl = declared.get(info.name);
@@ -110,7 +108,8 @@ export function compile(
     maps.set(info.name, {
       name: kernelMapName(info.name, n++),
       kind: lru ? (percpu ? 'lru_percpu_hash' : 'lru_hash') : percpu ? 'percpu_hash' : 'hash',
-      ...(percpu && !lru && inTaskContext ? { allocateOnInsert: true as const } : {}),
+      // allocated as keys arrive unless a probe that may run with interrupts off writes it (checker's MapInfo)
+      ...(percpu && !lru && !info.insertsOutsideTask ? { allocateOnInsert: true as const } : {}),
       keySize: layout.size,
       valueSize: valueSize(info.value),
       maxEntries: decl?.maxEntries ?? options.maxMapKeys ?? checked.config.maxMapKeys,

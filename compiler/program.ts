@@ -52,9 +52,9 @@ export interface MapSpec {
   /**
    * per-CPU hashes: an element may be allocated as each key arrives (BPF_F_NO_PREALLOC, where the kernel's
    * allocator is safe in tracing programs) rather than max_entries of them when the map is made. Only when
-   * every probe runs in the task's own context with interrupts on (ProbeContext.taskContext), where the
-   * allocator refills its caches at once: a perf event or a tracepoint with interrupts off that inserts more
-   * keys in one run than the caches hold would see ENOMEM.
+   * every probe that writes it runs in the task's own context with interrupts on (ProbeContext.taskContext), where
+   * the allocator refills its caches at once: a perf event or a tracepoint with interrupts off that inserts more
+   * keys in one run than the caches hold would see ENOMEM. (Reading, printing, clearing or deleting never inserts.)
    */
   readonly allocateOnInsert?: true;
 }

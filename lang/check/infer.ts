@@ -293,6 +293,9 @@ function useMap(
     ]);
   const shown = shownKeys(st, m.keys);
   let info = noteMapKeys(st, m, keyTypes, shown);
+  // a write where the kernel may not refill its allocation caches during a run (tables.ts MapInfo)
+  const insertsOutsideTask = value !== undefined && !st.attach.every((a) => probeContext(a).taskContext);
+  if (info && insertsOutsideTask) info.insertsOutsideTask = true;
   if (!info) {
     info = {
       name: m.name,
@@ -306,6 +309,7 @@ function useMap(
       keySpan: m.span,
       shownValue,
       written: value !== undefined,
+      ...(insertsOutsideTask ? { insertsOutsideTask: true } : {}),
     };
     st.maps.set(m.name, info);
     if (value) return info;

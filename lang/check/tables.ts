@@ -22,6 +22,12 @@ export interface MapInfo {
   shownValue?: { type: Extract<Type, { kind: 'int' }>; flexible: boolean };
   /** false while the map has only been read (or deleted from): bpftrace would call it undefined */
   written: boolean;
+  /**
+   * a probe that may run with interrupts off (ProbeContext.taskContext unset: perf events, kprobes, most
+   * tracepoints) writes it: the kernel could not refill its allocation caches during such a run, so the map keeps
+   * its elements preallocated (compiler MapSpec.allocateOnInsert)
+   */
+  insertsOutsideTask?: true;
 }
 
 export interface PrintfInfo {
