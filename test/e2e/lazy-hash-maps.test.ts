@@ -5,7 +5,7 @@
 // exactly those maps, and no key is lost to the allocation, 20,000 in one run of a program or one per syscall; a
 // map a probe that may run with interrupts off writes (where the allocator's caches cannot refill during a run:
 // 100 new keys in one run of an interval probe saw ENOMEM) stays preallocated.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -13,28 +13,9 @@ import * as assert from 'uvu/assert';
 import { hasLazyHashMaps } from '../../runtime/features.ts';
 import { NOTIFY, runScry, startScry } from '../helpers/cli.ts';
 import { requireRoot, skipCheck } from '../helpers/kernel.ts';
+import { heldMaps } from '../helpers/kernel-objects.ts';
 
 const suite = 'e2e lazily allocated per-CPU hashes';
-
-/** map_type and map_flags of every BPF map process `pid` holds (/proc/PID/fdinfo, which has no names). */
-function kernelMaps(pid: number): { type: number; flags: number }[] {
-  const out = [];
-  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
-    } catch {
-      continue; // closed meanwhile
-    }
-    const type = /^map_type:\s*(\d+)/m.exec(text);
-    if (!type) continue;
-    out.push({
-      type: Number(type[1]),
-      flags: Number(/^map_flags:\s*(0x[0-9a-f]+|\d+)/m.exec(text)?.[1]),
-    });
-  }
-  return out;
-}
 
 const HASH = 1;
 const PERCPU_HASH = 5;
@@ -53,7 +34,7 @@ if (requireRoot(suite)) {
       );
       try {
         await run.waitForStdout(NOTIFY);
-        const maps = kernelMaps(run.child.pid!);
+        const maps = heldMaps(run.child.pid!);
         const percpu = maps.filter((m) => m.type === PERCPU_HASH);
         assert.equal(
           percpu.map((m) => m.flags & NO_PREALLOC),
@@ -86,7 +67,7 @@ if (requireRoot(suite)) {
         const run = startScry(['-e', script], { [NOTIFY]: '1' });
         try {
           await run.waitForStdout(NOTIFY);
-          const percpu = kernelMaps(run.child.pid!).filter((m) => m.type === PERCPU_HASH);
+          const percpu = heldMaps(run.child.pid!).filter((m) => m.type === PERCPU_HASH);
           assert.equal(
             percpu.map((m) => m.flags & NO_PREALLOC),
             flags,

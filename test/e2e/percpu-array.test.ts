@@ -7,7 +7,7 @@
 //
 // Copies of `true` with names of their own make the events: the worker runs 3 times on one CPU and 2 times on
 // another, then the reader, on the second CPU, reads the maps in a probe. One CPU's share would be 3 or 2, not 5.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BPF_FUNC } from '../../compiler/asm/index.ts';
@@ -15,30 +15,9 @@ import { compileScript, ScriptRun } from '../../repl/script-run.ts';
 import { NOTIFY, startScry } from '../helpers/cli.ts';
 import { commandsOnCpus, twoCpus } from '../helpers/cpus.ts';
 import { requireTracepoint } from '../helpers/kernel.ts';
+import { heldMaps } from '../helpers/kernel-objects.ts';
 
 const suite = 'e2e keyless count/sum in per-CPU arrays';
-
-/** The BPF maps process `pid` holds, as the kernel describes them (/proc/PID/fdinfo). */
-function kernelMaps(pid: number): { type: number; keySize: number; valueSize: number; maxEntries: number }[] {
-  const out = [];
-  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
-    let text: string;
-    try {
-      text = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
-    } catch {
-      continue; // closed meanwhile
-    }
-    const field = (name: string) => Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(text)?.[1]);
-    if (!/^map_type:/m.test(text)) continue;
-    out.push({
-      type: field('map_type'),
-      keySize: field('key_size'),
-      valueSize: field('value_size'),
-      maxEntries: field('max_entries'),
-    });
-  }
-  return out;
-}
 
 const PERCPU_HASH = 5;
 const PERCPU_ARRAY = 6;
@@ -77,7 +56,7 @@ if (cpus) {
       // @an @st @sz of one [count, total, set], the histograms of a [count, set] element per bucket (hist: 65,
       // lhist(…, 0, 4, 1) and lhist(…, 0, 10, 1): 6 and 12); @k (keyed), @d (deleted in a probe: an array
       // element cannot go) and @mx (max) stay per-CPU hashes
-      const maps = kernelMaps(text.child.pid!);
+      const maps = heldMaps(text.child.pid!);
       const arrays = maps.filter((m) => m.type === PERCPU_ARRAY);
       assert.equal(
         arrays.map((m) => [m.maxEntries, m.valueSize]).sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]!),

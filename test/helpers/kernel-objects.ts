@@ -1,5 +1,6 @@
 // The kernel's BPF objects as a test sees them from outside: every id of a kind, and an object's info bytes
 // (bpf_prog_info / bpf_map_info / bpf_link_info), for tests that check what a run left behind.
+import { readdirSync, readFileSync } from 'node:fs';
 import { nextObjectId, objectFdById, objGetInfoByFd } from '../../runtime/sys/index.ts';
 import { native } from '../../runtime/sys/native.ts';
 
@@ -37,4 +38,39 @@ export function objectName(kind: 'prog' | 'map', id: number): string | undefined
   const bytes = info.subarray(at, at + 16);
   const end = bytes.indexOf(0);
   return Buffer.from(bytes.subarray(0, end < 0 ? 16 : end)).toString();
+}
+
+/** A BPF map a process holds, as /proc/PID/fdinfo describes it (fdinfo has no names). */
+export interface HeldMap {
+  readonly type: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly flags: number;
+}
+
+/** Every BPF map process `pid` holds, in descriptor order (the order they were made). */
+export function heldMaps(pid: number): HeldMap[] {
+  const out: HeldMap[] = [];
+  const fds = readdirSync(`/proc/${pid}/fdinfo`)
+    .map(Number)
+    .sort((a, b) => a - b);
+  for (const fd of fds) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue; // closed meanwhile
+    }
+    if (!/^map_type:/m.test(text)) continue;
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s*(0x[0-9a-f]+|\\d+)`, 'm').exec(text)?.[1]);
+    out.push({
+      type: field('map_type'),
+      keySize: field('key_size'),
+      valueSize: field('value_size'),
+      maxEntries: field('max_entries'),
+      flags: field('map_flags'),
+    });
+  }
+  return out;
 }
