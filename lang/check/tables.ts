@@ -79,8 +79,8 @@ export interface InferResult {
    */
   readonly tupleElements: Map<Expr, number>;
   /**
-   * `comm == "literal"` / `!=` comparisons that read the name straight from the current task_struct, at this
-   * byte offset of its comm (comm-literal.ts): no copy, only the literal's bytes and its NUL compared.
+   * `comm == "literal"` / `!=` comparisons that read the name straight from the current task_struct, with the
+   * byte offset of task_struct's comm (comm-literal.ts): no copy, only the literal's bytes and its NUL compared.
    */
   readonly commLiterals: Map<BinaryExpr, number>;
 }
