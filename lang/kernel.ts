@@ -90,6 +90,8 @@ export interface KernelInfo {
   kprobesAttach?(): boolean;
   /** Kernel types (vmlinux BTF), read on first use; undefined when the kernel has none. */
   btf(): BtfTypes | undefined;
+  /** Whether btf() has been read already, so asking it something costs nothing more; absent means it has. */
+  btfRead?(): boolean;
   /**
    * The BTF that defines a kernel function: vmlinux's, or a module's (split BTF: vmlinux's types plus the
    * module's, ids continuing after vmlinux's). `module` limits the search to one module.

@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { hasKprobes } from '../features.ts';
 import type { BtfTypes, KernelInfo } from '../../lang/index.ts';
-import { findKernelFunc, moduleBtf, vmlinuxBtf } from './btf/index.ts';
+import { findKernelFunc, moduleBtf, vmlinuxBtf, vmlinuxBtfRead } from './btf/index.ts';
 import { kernelFunctions } from './functions.ts';
 import { userProbeSites, userSymbol, usdtSites } from './user-probes.ts';
 import { kernelSymbolAddress } from './kallsyms.ts';
@@ -32,6 +32,7 @@ export function hostKernelInfo(): KernelInfo {
     kernelFunctions: () => kernelFunctions(),
     kprobesAttach: () => hasKprobes(),
     btf: () => lazyVmlinuxBtf(),
+    btfRead: () => vmlinuxBtfRead(),
     moduleBtf: (module) => moduleBtf(module),
     functionBtf: (name, module) => {
       if (module === undefined || module === 'vmlinux') {

@@ -2,7 +2,8 @@
 // of 8, 4, 2 or 1 bytes at a time over the literal and its NUL. Copies of `true` with chosen names make the
 // events, at every length the loads split differently (7 bytes: 4+2+1; 8; 9: 8+1; 16: 8+8), a prefix and an
 // extension of a name, a name the kernel cut to 15 characters and one with UTF-8 bytes; each must match
-// exactly its own literal, as the copy by bpf_get_current_comm did.
+// exactly its own literal, as the copy by bpf_get_current_comm did. The path needs task_struct's layout, so only
+// a program that reads the kernel's types anyway takes it (TYPED below); the others keep the copy.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { test } from 'uvu';
@@ -13,6 +14,8 @@ import { requireRoot, requireTracepoint } from '../helpers/kernel.ts';
 
 const suite = 'e2e comm == "literal"';
 const EXIT_GROUP = 'tracepoint:syscalls:sys_enter_exit_group';
+/** a probe that reads a kernel type: the program reads the kernel's BTF, and comm compares read in place */
+const TYPED = 'BEGIN { $t = ((struct task_struct *)curtask)->pid; }';
 
 if (requireRoot(suite) && requireTracepoint(suite, 'syscalls/sys_enter_exit_group')) {
   const tag = String(process.pid % 100000).padStart(5, '0');
@@ -36,6 +39,7 @@ if (requireRoot(suite) && requireTracepoint(suite, 'syscalls/sys_enter_exit_grou
         : `${EXIT_GROUP} /comm == "${name}"/ { @${map} = count(); }`,
     );
     const prog = [
+      TYPED,
       ...probes,
       `${EXIT_GROUP} /strcontains(comm, "${names.eq5}")/ { if (comm != "${n6}") { @ne[comm] = count(); } }`,
       `${EXIT_GROUP} /comm == "${quit}"/ { exit(); }`,
@@ -91,11 +95,11 @@ if (requireRoot(suite) && requireTracepoint(suite, 'syscalls/sys_enter_exit_grou
     }
   });
 
-  test('-d bytecode: the task_struct read for == and != of a literal; the copy for <, a long literal, a NUL, XDP', () => {
-    const code = (filter: string, probe = EXIT_GROUP) => {
+  test('-d bytecode: the task_struct read for == and != of a literal; the copy for <, a long literal, a NUL, XDP, no BTF', () => {
+    const code = (filter: string, probe = EXIT_GROUP, typed = TYPED) => {
       const r = spawnSync(
         process.execPath,
-        [scryBin, '--dry-run', '-d', 'bytecode', '-e', `${probe} /${filter}/ { @ = count(); }`],
+        [scryBin, '--dry-run', '-d', 'bytecode', '-e', `${typed} ${probe} /${filter}/ { @ = count(); }`],
         {
           encoding: 'utf8',
         },
@@ -113,6 +117,9 @@ if (requireRoot(suite) && requireTracepoint(suite, 'syscalls/sys_enter_exit_grou
       assert.not.match(code(filter), /call 158/, filter);
     // an XDP program (bench probes) may not call bpf_get_current_task_btf
     assert.not.match(code('comm == "bash"', 'bench:a'), /call 158/);
+    // a program that reads no kernel type: reading the BTF for this alone would cost more at start than it saves
+    assert.not.match(code('comm == "bash"', EXIT_GROUP, ''), /call 158/);
+    assert.match(code('comm == "bash"', EXIT_GROUP, ''), /call 16 +; bpf_get_current_comm/);
   });
 }
 

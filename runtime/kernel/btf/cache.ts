@@ -20,6 +20,11 @@ export function vmlinuxBtf(): Btf | undefined {
   return vmlinux ?? undefined;
 }
 
+/** Whether vmlinux's BTF has been read already (asking vmlinuxBtf() costs nothing more). */
+export function vmlinuxBtfRead(): boolean {
+  return vmlinux !== undefined;
+}
+
 /** Modules with BTF (the names under /sys/kernel/btf other than vmlinux), sorted. */
 export function btfModuleNames(): string[] {
   if (moduleList === undefined) {
