@@ -93,6 +93,11 @@ export interface KernelInfo {
   /** Whether btf() has been read already, so asking it something costs nothing more; absent means it has. */
   btfRead?(): boolean;
   /**
+   * task_struct's comm offset as the kernel relocates it itself, without btf() (~15-30 ms to read), where
+   * bpf_get_current_task_btf exists too; undefined where either is missing. Asked only while btf() is unread.
+   */
+  taskCommOffset?(): number | undefined;
+  /**
    * The BTF that defines a kernel function: vmlinux's, or a module's (split BTF: vmlinux's types plus the
    * module's, ids continuing after vmlinux's). `module` limits the search to one module.
    */

@@ -1,10 +1,24 @@
 // What this kernel can do, each answer from a small real look (not a version guess), cached.
 import { existsSync } from 'node:fs';
 import { tracefsRoot } from './kernel/tracefs.ts';
-import { alu64Imm, BPF_FUNC, call, encode, exit, ldMapFd, mov64Imm, patchMapFd, R0, R1 } from '../compiler/index.ts';
+import {
+  alu64Imm,
+  BPF_FUNC,
+  call,
+  encode,
+  exit,
+  ldMapFd,
+  mov64Imm,
+  patchMapFd,
+  R0,
+  R1,
+  taskCommFrom,
+  taskCommProbe,
+} from '../compiler/index.ts';
 import {
   AttachType,
   BPF_F_NO_PREALLOC,
+  btfLoad,
   linkCreate,
   mapCreate,
   MapType,
@@ -14,12 +28,13 @@ import {
   perfEventOpen,
   ProgType,
   progLoad,
+  progTestRun,
   type SysError,
 } from './sys/index.ts';
 
-const cache = new Map<string, boolean | string | undefined>();
+const cache = new Map<string, boolean | string | number | undefined>();
 
-function cached<T extends boolean | string | undefined>(key: string, probe: () => T): T {
+function cached<T extends boolean | string | number | undefined>(key: string, probe: () => T): T {
   if (cache.has(key)) return cache.get(key) as T;
   const v = probe();
   cache.set(key, v);
@@ -178,6 +193,39 @@ export function hasAttachCookies(): boolean {
   return cached('attach_cookie', () =>
     programLoads(ProgType.TRACEPOINT, [call(BPF_FUNC.get_attach_cookie), mov64Imm(R0, 0), exit()]),
   );
+}
+
+/**
+ * task_struct's comm offset as the kernel relocates it (CO-RE in BPF_PROG_LOAD, 5.17), for `comm == "literal"`
+ * read in place: a raw tracepoint program that calls bpf_get_current_task_btf (5.11) returns it from one test run
+ * (~0.2 ms; the whole vmlinux BTF read in user space costs 15-30 ms). Undefined where either is missing.
+ */
+export function relocatedTaskCommOffset(): number | undefined {
+  return cached('task-comm', () => {
+    const probe = taskCommProbe();
+    let btf: OwnedFd | undefined;
+    let prog: OwnedFd | undefined;
+    try {
+      btf = new OwnedFd(btfLoad(probe.btf), 'task comm probe btf');
+      prog = new OwnedFd(
+        progLoad({
+          type: ProgType.RAW_TRACEPOINT,
+          insns: probe.insns,
+          license: 'GPL',
+          progBtfFd: btf.fd,
+          funcInfo: { recSize: 8, count: 1, data: probe.funcInfo },
+          coreRelos: { recSize: 16, count: probe.coreReloCount, data: probe.coreRelos },
+        }),
+        'task comm probe',
+      );
+      return taskCommFrom(progTestRun(prog.fd).retval);
+    } catch {
+      return undefined;
+    } finally {
+      prog?.close();
+      btf?.close();
+    }
+  });
 }
 
 /** Whether the verifier accepts a program of `type` made of `items` (loaded and closed at once). */

@@ -8,7 +8,13 @@ export type { RenderOptions } from './render-context.ts';
 export { ScryRuntimeError } from './errors.ts';
 export { hostKernelInfo } from './kernel/kernel-info.ts';
 export { listProbes, probeListing, probeNames, providerSummary } from './listing.ts';
-export { hasAttachCookies, hasKprobeEvents, hasKprobePmu, hasSignedDivision } from './features.ts';
+export {
+  hasAttachCookies,
+  hasKprobeEvents,
+  hasKprobePmu,
+  hasSignedDivision,
+  relocatedTaskCommOffset,
+} from './features.ts';
 export { tracefsRoot } from './kernel/tracefs.ts';
 export { parseBtf, vmlinuxBtf } from './kernel/btf/index.ts';
 export { parseFormat } from './kernel/tracefs.ts';

@@ -109,6 +109,7 @@ export const unit: readonly string[] = [
   'runtime/render-script-types.test.ts',
   'runtime/repeat-limiter.test.ts',
   'runtime/signed-division.test.ts',
+  'runtime/task-comm.test.ts',
   'runtime/sys/errors.test.ts',
   'runtime/sys/maps.test.ts',
   'runtime/sys/retry.test.ts',

@@ -1,6 +1,6 @@
 // KernelInfo for the checker, read lazily from tracefs, /proc/kallsyms and the cgroup file system (and, later, BTF).
 import { existsSync, statSync } from 'node:fs';
-import { hasKprobes } from '../features.ts';
+import { hasKprobes, relocatedTaskCommOffset } from '../features.ts';
 import type { BtfTypes, KernelInfo } from '../../lang/index.ts';
 import { findKernelFunc, moduleBtf, vmlinuxBtf, vmlinuxBtfRead } from './btf/index.ts';
 import { kernelFunctions } from './functions.ts';
@@ -33,6 +33,7 @@ export function hostKernelInfo(): KernelInfo {
     kprobesAttach: () => hasKprobes(),
     btf: () => lazyVmlinuxBtf(),
     btfRead: () => vmlinuxBtfRead(),
+    taskCommOffset: () => relocatedTaskCommOffset(),
     moduleBtf: (module) => moduleBtf(module),
     functionBtf: (name, module) => {
       if (module === undefined || module === 'vmlinux') {

@@ -218,6 +218,8 @@ export interface ProgLoadSpec {
   lineInfo?: BtfInfoRecords;
   /** fds that BPF_PSEUDO_MAP_IDX instructions index into. */
   fdArray?: Int32Array;
+  /** bpf_core_relo records (16 bytes each) the kernel applies before verifying (Linux 5.17; needs funcInfo). */
+  coreRelos?: BtfInfoRecords;
   logLevel?: number;
   /** Verifier log destination; on failure its text becomes the error's verifierLog. */
   logBuf?: Uint8Array;
@@ -267,6 +269,7 @@ export function progLoad(spec: ProgLoadSpec): number {
   if (spec.funcInfo) a.u32(76, spec.funcInfo.recSize).ptr(80, spec.funcInfo.data).u32(88, spec.funcInfo.count);
   if (spec.lineInfo) a.u32(92, spec.lineInfo.recSize).ptr(96, spec.lineInfo.data).u32(104, spec.lineInfo.count);
   if (spec.fdArray) a.ptr(120, spec.fdArray);
+  if (spec.coreRelos) a.u32(116, spec.coreRelos.count).ptr(128, spec.coreRelos.data).u32(136, spec.coreRelos.recSize);
   if (log) log[0] = 0;
   const ret = native().bpf(BpfCmd.PROG_LOAD, a.bytes, a.ptrs);
   if (ret >= 0) return ret;

@@ -2,8 +2,9 @@
 // of 8, 4, 2 or 1 bytes at a time over the literal and its NUL. Copies of `true` with chosen names make the
 // events, at every length the loads split differently (7 bytes: 4+2+1; 8; 9: 8+1; 16: 8+8), a prefix and an
 // extension of a name, a name the kernel cut to 15 characters and one with UTF-8 bytes; each must match
-// exactly its own literal, as the copy by bpf_get_current_comm did. The path needs task_struct's layout, so only
-// a program that reads the kernel's types anyway takes it (TYPED below); the others keep the copy.
+// exactly its own literal, as the copy by bpf_get_current_comm did. The path needs comm's offset in task_struct:
+// from the kernel's BTF where the program reads kernel types anyway (TYPED below), else as the kernel relocates it
+// (test/runtime/task-comm.test.ts); both are tried.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { test } from 'uvu';
@@ -30,42 +31,46 @@ if (requireRoot(suite) && requireTracepoint(suite, 'syscalls/sys_enter_exit_grou
   };
   const quit = `q${tag}`;
 
-  test('each literal matches its own name only; != matches the others; in every program type tried', async () => {
-    const files = commandsOnCpus([...Object.values(names), `${names.eq15}zz`, quit]);
-    const probes = Object.entries(names).map(([map, name], i) =>
-      // half of them with the literal on the left
-      i % 2
-        ? `${EXIT_GROUP} /"${name}" == comm/ { @${map} = count(); }`
-        : `${EXIT_GROUP} /comm == "${name}"/ { @${map} = count(); }`,
-    );
-    const prog = [
-      TYPED,
-      ...probes,
-      `${EXIT_GROUP} /strcontains(comm, "${names.eq5}")/ { if (comm != "${n6}") { @ne[comm] = count(); } }`,
-      `${EXIT_GROUP} /comm == "${quit}"/ { exit(); }`,
-    ].join('\n');
-    try {
-      const run = startScry(['-e', prog], { [NOTIFY]: '1' });
-      await run.waitForStdout(NOTIFY);
-      const runs = [names.eq5, n6, n6, names.eq7, names.eq8, `${names.eq15}zz`, names.equ, quit];
-      for (const name of runs) files.run(name, 0);
-      const r = await run.finished;
-      assert.is(r.code, 0, r.stderr);
-      const counts = Object.fromEntries(
-        r.stdout.split('\n').flatMap((l) => {
-          const m = /^@(\w+): (\d+)$/.exec(l);
-          return m ? [[m[1]!, Number(m[2])]] : [];
-        }),
+  for (const [how, typed] of [
+    ['the BTF read', TYPED],
+    ['the relocated offset', ''],
+  ] as const)
+    test(`each literal matches its own name only; != matches the others (${how})`, async () => {
+      const files = commandsOnCpus([...Object.values(names), `${names.eq15}zz`, quit]);
+      const probes = Object.entries(names).map(([map, name], i) =>
+        // half of them with the literal on the left
+        i % 2
+          ? `${EXIT_GROUP} /"${name}" == comm/ { @${map} = count(); }`
+          : `${EXIT_GROUP} /comm == "${name}"/ { @${map} = count(); }`,
       );
-      assert.equal(counts, { eq5: 1, eq6: 2, eq7: 1, eq8: 1, eq15: 1, equ: 1 }, r.stdout);
-      // != : every name but n6 (the one cut to 15 characters as comm has it; the quit one does not start with n5)
-      for (const name of [names.eq5, names.eq7, names.eq8, names.eq15])
-        assert.ok(r.stdout.includes(`@ne[${name}]: 1\n`), `${name} in\n${r.stdout}`);
-      assert.not.ok(r.stdout.includes(`@ne[${n6}]`), r.stdout);
-    } finally {
-      rmSync(files.dir, { recursive: true, force: true });
-    }
-  });
+      const prog = [
+        typed,
+        ...probes,
+        `${EXIT_GROUP} /strcontains(comm, "${names.eq5}")/ { if (comm != "${n6}") { @ne[comm] = count(); } }`,
+        `${EXIT_GROUP} /comm == "${quit}"/ { exit(); }`,
+      ].join('\n');
+      try {
+        const run = startScry(['-e', prog], { [NOTIFY]: '1' });
+        await run.waitForStdout(NOTIFY);
+        const runs = [names.eq5, n6, n6, names.eq7, names.eq8, `${names.eq15}zz`, names.equ, quit];
+        for (const name of runs) files.run(name, 0);
+        const r = await run.finished;
+        assert.is(r.code, 0, r.stderr);
+        const counts = Object.fromEntries(
+          r.stdout.split('\n').flatMap((l) => {
+            const m = /^@(\w+): (\d+)$/.exec(l);
+            return m ? [[m[1]!, Number(m[2])]] : [];
+          }),
+        );
+        assert.equal(counts, { eq5: 1, eq6: 2, eq7: 1, eq8: 1, eq15: 1, equ: 1 }, r.stdout);
+        // != : every name but n6 (the one cut to 15 characters as comm has it; the quit one does not start with n5)
+        for (const name of [names.eq5, names.eq7, names.eq8, names.eq15])
+          assert.ok(r.stdout.includes(`@ne[${name}]: 1\n`), `${name} in\n${r.stdout}`);
+        assert.not.ok(r.stdout.includes(`@ne[${n6}]`), r.stdout);
+      } finally {
+        rmSync(files.dir, { recursive: true, force: true });
+      }
+    });
 
   test('the same compare in uprobe, tp_btf, perf-event, BEGIN and iter programs loads and filters', async () => {
     const files = commandsOnCpus([n6]);
@@ -95,7 +100,7 @@ if (requireRoot(suite) && requireTracepoint(suite, 'syscalls/sys_enter_exit_grou
     }
   });
 
-  test('-d bytecode: the task_struct read for == and != of a literal; the copy for <, a long literal, a NUL, XDP, no BTF', () => {
+  test('-d bytecode: the task_struct read for == and != of a literal; the copy for <, a long literal, a NUL, XDP', () => {
     const code = (filter: string, probe = EXIT_GROUP, typed = TYPED) => {
       const r = spawnSync(
         process.execPath,
@@ -117,9 +122,12 @@ if (requireRoot(suite) && requireTracepoint(suite, 'syscalls/sys_enter_exit_grou
       assert.not.match(code(filter), /call 158/, filter);
     // an XDP program (bench probes) may not call bpf_get_current_task_btf
     assert.not.match(code('comm == "bash"', 'bench:a'), /call 158/);
-    // a program that reads no kernel type: reading the BTF for this alone would cost more at start than it saves
-    assert.not.match(code('comm == "bash"', EXIT_GROUP, ''), /call 158/);
-    assert.match(code('comm == "bash"', EXIT_GROUP, ''), /call 16 +; bpf_get_current_comm/);
+    // a program that reads no kernel type: the kernel's relocation gives the offset the BTF gives
+    const offset = (listing: string) =>
+      /call 158 +;[^\n]*\n +\d+: r1 = \*\(u\d+ \*\)\(r0 \+ (\d+)\)/.exec(listing)?.[1];
+    const untyped = code('comm == "bash"', EXIT_GROUP, '');
+    assert.ok(offset(untyped), untyped);
+    assert.is(offset(untyped), offset(code('comm == "bash"')));
   });
 }
 
