@@ -71,9 +71,14 @@ export class Btf implements BtfTypes {
   private readonly strBase: number;
   /** Decoded own types by id - firstId: an array, as a dump decodes nearly all of them. */
   private readonly decoded: Map<number, BtfType>;
-  private index: NameIndex | undefined;
-  /** own types with a name (the index's size) */
-  private readonly namedCount: number;
+  /**
+   * The name indexes, built on the first lookup each: FUNCs apart (55k of vmlinux's 71k names, wanted only by
+   * function lookups), every other kind together (the types a script names: ~15k).
+   */
+  private readonly indexes: [others: NameIndex | undefined, funcs: NameIndex | undefined] = [undefined, undefined];
+  /** own types with a name (the indexes' sizes): FUNCs, the others */
+  private readonly namedFuncs: number;
+  private readonly namedOthers: number;
   private ints: Map<string, number> | undefined;
   /** ids of the ENUM and ENUM64 types, in order */
   private readonly enumIds: readonly number[];
@@ -124,12 +129,16 @@ export class Btf implements BtfTypes {
     let w = 0;
     const enums: number[] = [];
     let named = 0;
+    let namedFuncs = 0;
     while (w < end) {
       if (w + 3 > end) throw this.error(`type ${this.firstId + n} is truncated`);
       at[n++] = w;
-      if (words[w] !== 0) named++;
       const info = words[w + 1]!;
       const kind = (info >>> 24) & 0x1f;
+      if (words[w] !== 0) {
+        named++;
+        if (kind === K.KIND_FUNC) namedFuncs++;
+      }
       if (kind === K.KIND_ENUM || kind === K.KIND_ENUM64) enums.push(this.firstId + n - 1);
       const extra = K.extraWords(kind, info & 0xffff);
       if (extra < 0) throw this.error(`type ${this.firstId + n - 1} has unknown kind ${(info >>> 24) & 0x1f}`);
@@ -139,7 +148,8 @@ export class Btf implements BtfTypes {
     // a view, not a copy: only the n words written are ever touched (a fresh page costs ~11 µs on these VMs)
     this.at = at.subarray(0, n);
     this.enumIds = enums;
-    this.namedCount = named;
+    this.namedFuncs = namedFuncs;
+    this.namedOthers = named - namedFuncs;
     this.typeCount = this.firstId + n;
     // a Map, not an array of typeCount slots: filling 150k slots at each start cost more than the few types a
     // program decodes (a whole dump, as `-l`'s struct listings, stays fast either way)
@@ -454,14 +464,15 @@ export class Btf implements BtfTypes {
   }
 
   /**
-   * Named own types by the FNV-1a hash of their name, open addressing, ids only (a probe compares the name itself):
-   * ~1.5 slots a name keeps the table at 512 KB for vmlinux's ~70k names, where a second array of hashes and a
-   * table twice the size were 2 MB of fresh pages, ~5 ms of every program that looks a type up.
+   * Named own types, FUNCs (`funcs`) or the others, by the FNV-1a hash of their name, open addressing, ids only (a
+   * probe compares the name itself): ~1.5 slots a name keeps the tables at 512 KB for vmlinux's ~70k names, where a
+   * second array of hashes and a table twice the size were 2 MB of fresh pages, ~5 ms of every program that looks a
+   * type up; hashing the names is most of the rest, so a program that looks up no function hashes no FUNC name.
    */
-  private buildIndex(): NameIndex {
+  private buildIndex(funcs: boolean): NameIndex {
     const words = this.words;
     const at = this.at;
-    const named = this.namedCount;
+    const named = funcs ? this.namedFuncs : this.namedOthers;
     let size = 16;
     while (size < named + (named >>> 1)) size *= 2;
     const mask = size - 1;
@@ -470,8 +481,9 @@ export class Btf implements BtfTypes {
     const strBase = this.strBase;
     const ownDelta = this.strStart - strBase;
     for (let i = 0; i < at.length; i++) {
-      const off = words[at[i]!]!;
-      if (off === 0) continue;
+      const w = at[i]!;
+      const off = words[w]!;
+      if (off === 0 || (((words[w + 1]! >>> 24) & 0x1f) === K.KIND_FUNC) !== funcs) continue;
       let b: Buffer = ownBytes;
       let p = off + ownDelta;
       if (off < strBase) [b, p] = this.stringBytes(off);
@@ -494,8 +506,19 @@ export class Btf implements BtfTypes {
   private findMasked(name: string, mask: number, first: boolean): number[] {
     const h = Btf.hash(name);
     if (h === undefined || name === '') return [];
-    this.index ??= this.buildIndex();
-    const { ids, mask: slots } = this.index;
+    const funcBit = 1 << K.KIND_FUNC;
+    const others = (mask & ~funcBit) !== 0 ? this.findIn(false, h, name, mask, first) : [];
+    const funcs = (mask & funcBit) !== 0 ? this.findIn(true, h, name, mask, first) : [];
+    if (!funcs.length) return others;
+    if (!others.length) return funcs;
+    const both = [...others, ...funcs].sort((a, b) => a - b);
+    return first ? both.slice(0, 1) : both;
+  }
+
+  /** findMasked in one of the two indexes (`funcs`: the FUNCs'), `h` the name's hash. */
+  private findIn(funcs: boolean, h: number, name: string, mask: number, first: boolean): number[] {
+    const index = (this.indexes[funcs ? 1 : 0] ??= this.buildIndex(funcs));
+    const { ids, mask: slots } = index;
     const out: number[] = [];
     for (let s = h & slots; ids[s] !== 0; s = (s + 1) & slots) {
       const id = ids[s]!;

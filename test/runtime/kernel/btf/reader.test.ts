@@ -465,6 +465,26 @@ parse('the name index finds each of many names (hash collisions, probe chains)',
   }
 });
 
+parse('FUNC names and the others are indexed apart: a name in both is found in id order', () => {
+  const b = new Blob();
+  const int = b.int('int', 4, 1);
+  const proto = b.type('', KIND.FUNC_PROTO, 0, int);
+  const funcFirst = b.type('both', KIND.FUNC, 0, proto);
+  const struct = b.type('both', KIND.STRUCT, 0, 0);
+  const funcLast = b.type('both', KIND.FUNC, 0, proto);
+  const onlyFunc = b.type('only_func', KIND.FUNC, 0, proto);
+  const btf = parseBtf(b.encode());
+  assert.equal(btf.findAll('both'), [funcFirst, struct, funcLast]);
+  assert.is(btf.find('both'), funcFirst);
+  assert.is(btf.find('both', ['struct', 'func']), funcFirst);
+  assert.is(btf.find('both', 'struct'), struct);
+  assert.equal(btf.findAll('both', 'func'), [funcFirst, funcLast]);
+  assert.is(btf.find('only_func', 'struct'), undefined);
+  assert.is(btf.find('only_func'), onlyFunc);
+  assert.is(btf.find('int', 'func'), undefined);
+  assert.is(btf.find('int'), int);
+});
+
 parse('functions: signature, FUNC id, glob listing', () => {
   const { b, ids } = world();
   const btf = parseBtf(b.encode());
