@@ -46,6 +46,7 @@ export const unit: readonly string[] = [
   'lang/deprecated.test.ts',
   'lang/diagnostic-location.test.ts',
   'lang/diagnostics-window.test.ts',
+  'lang/enumerator-lookups.test.ts',
   'lang/for-map-check.test.ts',
   'lang/fuzz.test.ts', // SCRY_FUZZ_COUNT defaults to FUZZ_COUNT below; npm test runs the file's 3000
   'lang/getopt.test.ts',

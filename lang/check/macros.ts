@@ -34,15 +34,22 @@ export function expandIdentifiers(
   };
   if (!hasCandidate(ast, (name) => macros.has(name) || btf()?.enumerator(name) !== undefined)) return ast;
   // `sizeof(NAME)` parses NAME as a type; one that names no type but a macro or enumerator is that value
-  const valueName = (name: string) =>
-    /^[A-Za-z_]\w*$/.test(name) && !SCRY_TYPE.test(name) && btf()?.lookup(name) === undefined;
+  const valueName = (name: string) => mayBeValue(name) && btf()?.lookup(name) === undefined;
   return rewrite(ast, (e) => replace(e, new Set()), valueName);
 }
 
 /** scry's own type names, which `sizeof(…)` keeps as types */
 const SCRY_TYPE = /^(u?int(8|16|32|64)|bool|string|void|char|short|int|long|unsigned|signed)$/;
 
-/** Whether some identifier could be rewritten, found without recursion (long flat chains cost no stack). */
+/** A type name `sizeof(…)` may take for a macro's or enumerator's value: one plain word, not a scry type. */
+const mayBeValue = (name: string) => /^[A-Za-z_]\w*$/.test(name) && !SCRY_TYPE.test(name);
+
+/**
+ * Whether some identifier could be rewritten, found without recursion (long flat chains cost no stack): the
+ * identifiers, and the plain type names `sizeof(…)` takes. Not other type names: a cast's `(uint32)` or
+ * `(struct task_struct *)` is never a value, and asking the kernel's enumerators about it read the whole vmlinux
+ * BTF and built its enumerator index, ~35 ms of CPU at the start of a one-liner that needed neither.
+ */
 function hasCandidate(ast: Program, known: (name: string) => boolean): boolean {
   const todo: unknown[] = [ast];
   while (todo.length > 0) {
@@ -50,13 +57,27 @@ function hasCandidate(ast: Program, known: (name: string) => boolean): boolean {
     if (Array.isArray(node)) todo.push(...(node as unknown[]));
     else if (node !== null && typeof node === 'object' && typeof (node as { kind?: unknown }).kind === 'string') {
       const o = node as Record<string, unknown>;
-      const name = o.kind === 'ident' ? (o.name as string) : o.kind === 'type-name' ? (o.name as string) : undefined;
-      if (name !== undefined) {
+      if (o.kind === 'ident') {
+        const name = o.name as string;
         if (name !== 'args' && !BUILTINS.get(name)?.variable && known(name)) return true;
-      } else for (const [k, v] of Object.entries(o)) if (k !== 'span') todo.push(v);
+      } else if (o.kind === 'sizeof' && isValueTypeName(o.arg)) {
+        if (!BUILTINS.get(o.arg.name)?.variable && known(o.arg.name)) return true;
+      } else if (o.kind !== 'type-name') for (const [k, v] of Object.entries(o)) if (k !== 'span') todo.push(v);
     }
   }
   return false;
+}
+
+/** `sizeof`'s argument when rewrite() may take it for a value: a type name of one plain word. */
+function isValueTypeName(arg: unknown): arg is { kind: 'type-name'; name: string } {
+  const a = arg as { kind?: unknown; name?: unknown; pointer?: unknown; arrayLength?: unknown };
+  return (
+    a.kind === 'type-name' &&
+    a.pointer === 0 &&
+    a.arrayLength === undefined &&
+    typeof a.name === 'string' &&
+    mayBeValue(a.name)
+  );
 }
 
 /** A macro's value as an expression, every span at the identifier it replaces; undefined (reported) if it is none. */
@@ -107,7 +128,7 @@ function rewrite<T>(node: T, f: (e: IdentExpr) => Expr | undefined, valueName?: 
   if (o.kind === 'ident') return (f(o as unknown as IdentExpr) ?? node) as T;
   if (o.kind === 'sizeof' && valueName) {
     const arg = o.arg as { kind: string; name: string; pointer: number; arrayLength?: number; span: Span };
-    if (arg.kind === 'type-name' && arg.pointer === 0 && arg.arrayLength === undefined && valueName(arg.name)) {
+    if (isValueTypeName(arg) && valueName(arg.name)) {
       const value = f({ kind: 'ident', name: arg.name, span: arg.span });
       if (value) return { ...o, arg: value } as T;
     }
