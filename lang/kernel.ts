@@ -94,7 +94,7 @@ export interface KernelInfo {
   btfRead?(): boolean;
   /**
    * task_struct's comm offset as the kernel relocates it itself, without btf() (~15-30 ms to read), where
-   * bpf_get_current_task_btf exists too; undefined where either is missing. Asked only while btf() is unread.
+   * bpf_get_current_task_btf exists too; undefined where either is missing (then btf() answers, if read already).
    */
   taskCommOffset?(): number | undefined;
   /**

@@ -40,6 +40,7 @@ export const unit: readonly string[] = [
   'lang/c/preprocess.test.ts',
   'lang/c/script-btf.test.ts',
   'lang/check.test.ts',
+  'lang/comm-literal-offset.test.ts',
   'lang/config-metrics-labels.test.ts',
   'lang/data-functions.test.ts',
   'lang/declared-types.test.ts',

@@ -2,9 +2,9 @@
 // of 8, 4, 2 or 1 bytes at a time over the literal and its NUL. Copies of `true` with chosen names make the
 // events, at every length the loads split differently (7 bytes: 4+2+1; 8; 9: 8+1; 16: 8+8), a prefix and an
 // extension of a name, a name the kernel cut to 15 characters and one with UTF-8 bytes; each must match
-// exactly its own literal, as the copy by bpf_get_current_comm did. The path needs comm's offset in task_struct:
-// from the kernel's BTF where the program reads kernel types anyway (TYPED below), else as the kernel relocates it
-// (test/runtime/task-comm.test.ts); both are tried.
+// exactly its own literal, as the copy by bpf_get_current_comm did. The path needs comm's offset in task_struct,
+// which the kernel relocates (test/runtime/task-comm.test.ts; test/lang/comm-literal-offset.test.ts for where the
+// checker takes it from): tried in a program that reads kernel types anyway (TYPED below) and in one that does not.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { test } from 'uvu';
@@ -32,8 +32,8 @@ if (requireRoot(suite) && requireTracepoint(suite, 'syscalls/sys_enter_exit_grou
   const quit = `q${tag}`;
 
   for (const [how, typed] of [
-    ['the BTF read', TYPED],
-    ['the relocated offset', ''],
+    ['with a kernel type read', TYPED],
+    ['without', ''],
   ] as const)
     test(`each literal matches its own name only; != matches the others (${how})`, async () => {
       const files = commandsOnCpus([...Object.values(names), `${names.eq15}zz`, quit]);
@@ -122,7 +122,7 @@ if (requireRoot(suite) && requireTracepoint(suite, 'syscalls/sys_enter_exit_grou
       assert.not.match(code(filter), /call 158/, filter);
     // an XDP program (bench probes) may not call bpf_get_current_task_btf
     assert.not.match(code('comm == "bash"', 'bench:a'), /call 158/);
-    // a program that reads no kernel type: the kernel's relocation gives the offset the BTF gives
+    // a program that reads no kernel type: the same offset, which the BTF gives too (test/runtime/task-comm.test.ts)
     const offset = (listing: string) =>
       /call 158 +;[^\n]*\n +\d+: r1 = \*\(u\d+ \*\)\(r0 \+ (\d+)\)/.exec(listing)?.[1];
     const untyped = code('comm == "bash"', EXIT_GROUP, '');
