@@ -13,9 +13,14 @@ export {
   exit,
   jmpImm,
   label,
+  ldFuncAddr,
   ldMapFd,
   mov64Imm,
   patchMapFd,
   R0,
   R1,
+  R2,
+  R3,
+  R4,
 } from './asm/index.ts';
+export { functionsBtf } from './btf/functions.ts';

@@ -7,6 +7,7 @@ import { compileSource, type CompiledProgram, type CompileSourceOptions } from '
 import type { KernelInfo } from '../lang/index.ts';
 import {
   hasAttachCookies,
+  hasLoopHelper,
   hasSignedDivision,
   hostKernelInfo,
   importFiles,
@@ -73,6 +74,8 @@ export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
     signedDivision: o.kernel ? false : hasSignedDivision,
     // the attach points of a wildcard keyed by `probe` share their code where attachments carry cookies (5.15)
     attachCookies: o.kernel ? false : hasAttachCookies,
+    // join() as a bpf_loop (5.17) rather than unrolled
+    loopHelper: o.kernel ? false : hasLoopHelper,
   };
 }
 

@@ -7,11 +7,17 @@ import {
   call,
   encode,
   exit,
+  functionsBtf,
+  label,
+  ldFuncAddr,
   ldMapFd,
   mov64Imm,
   patchMapFd,
   R0,
   R1,
+  R2,
+  R3,
+  R4,
   taskCommFrom,
   taskCommProbe,
 } from '../compiler/index.ts';
@@ -223,6 +229,45 @@ export function relocatedTaskCommOffset(): number | undefined {
       return undefined;
     } finally {
       prog?.close();
+      btf?.close();
+    }
+  });
+}
+
+/**
+ * bpf_loop (helper 181, Linux 5.17): a raw tracepoint program that runs a static callback through it loads (with
+ * the BTF func_info a callback needs).
+ */
+export function hasLoopHelper(): boolean {
+  return cached('bpf_loop', () => {
+    const enc = encode([
+      mov64Imm(R1, 1),
+      ldFuncAddr(R2, 'cb'),
+      mov64Imm(R3, 0),
+      mov64Imm(R4, 0),
+      call(BPF_FUNC.loop),
+      mov64Imm(R0, 0),
+      exit(),
+      label('cb'),
+      mov64Imm(R0, 1),
+      exit(),
+    ]);
+    const types = functionsBtf('scry_loop_probe', ['scry_loop_cb']);
+    const funcInfo = new Uint8Array(16);
+    const v = new DataView(funcInfo.buffer);
+    v.setUint32(4, types.main, true);
+    v.setUint32(8, enc.labels.get('cb')!, true);
+    v.setUint32(12, types.callbacks[0]!, true);
+    let btf: OwnedFd | undefined;
+    try {
+      btf = new OwnedFd(btfLoad(types.data), 'bpf_loop probe btf');
+      const insns = enc.bytes;
+      const spec = { type: ProgType.RAW_TRACEPOINT, insns, license: 'GPL', progBtfFd: btf.fd };
+      new OwnedFd(progLoad({ ...spec, funcInfo: { recSize: 8, count: 2, data: funcInfo } }), 'bpf_loop probe').close();
+      return true;
+    } catch {
+      return false;
+    } finally {
       btf?.close();
     }
   });

@@ -12,6 +12,7 @@ export {
   hasAttachCookies,
   hasKprobeEvents,
   hasKprobePmu,
+  hasLoopHelper,
   hasSignedDivision,
   relocatedTaskCommOffset,
 } from './features.ts';

@@ -96,6 +96,7 @@ export const unit: readonly string[] = [
   'repl/view/view.test.ts',
   'runtime/gfp-flags.test.ts',
   'runtime/include-files.test.ts',
+  'runtime/join-loop.test.ts',
   'runtime/kernel/btf/c-header.test.ts',
   'runtime/kernel/btf/reader.test.ts',
   'runtime/kernel/btf/vmlinux.test.ts',

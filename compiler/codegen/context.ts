@@ -88,6 +88,8 @@ export interface Shared {
   readonly core?: { readonly btf: BtfTypes; readonly unrelocated: UnrelocatedField[] };
   /** CompileOptions.attachCookies: asked when a program would read its attachment's cookie */
   readonly attachCookies?: () => boolean;
+  /** CompileOptions.loopHelper: asked when join() is emitted */
+  readonly loopHelper?: () => boolean;
   /** the expression and statement emitters (see Lowering) */
   readonly lower: Lowering;
 }

@@ -1,19 +1,28 @@
 // Strings: str() reads one from memory; strlen, strcontains and strncmp compare fixed-size, NUL-padded
 // slots, unrolled (no loops for the verifier to bound); join() prints an array of them.
 import {
+  BPF_FUNC as helper,
   R0,
   R1,
   R2,
   R3,
+  R4,
   R6,
+  R7,
+  R10,
   alu64Imm,
   alu64Reg,
   call,
+  exit,
   ja,
   jmpImm,
   jmpReg,
+  label,
+  ldFuncAddr,
+  ldx,
   mov64Imm,
   mov64Reg,
+  stx,
 } from '../../asm/index.ts';
 import type { AddressSpace, CallExpr, Expr } from '../../../lang/index.ts';
 import {
@@ -29,6 +38,7 @@ import {
   typeOf,
   type Gen,
 } from '../context.ts';
+import { Emitter } from '../emitter.ts';
 import { defineEvent, emitEventOutput, stEventId } from '../events.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { readHelper, readStrHelper, readString } from '../memory.ts';
@@ -225,6 +235,10 @@ function emitJoin(g: Gen, x: CallExpr): void {
   });
   const ptrRead = readHelper(space);
   const strRead = readStrHelper(space);
+  if (g.functions && g.shared.helperErrors < 2 && g.shared.loopHelper?.()) {
+    emitJoinLoop(g, x, arr, id, ptrRead.fn, strRead.fn);
+    return;
+  }
   scoped(g, () => {
     const size = 16 + JOIN_MAX_ARGS * argSize;
     const rec = allocValue(g, size);
@@ -244,4 +258,58 @@ function emitJoin(g: Gen, x: CallExpr): void {
     e.place(done);
     emitEventOutput(g, rec, size);
   });
+}
+
+/** join()'s bpf_loop context, on the caller's stack: the record's address (in scratch space) and the array's. */
+const JOIN_REC = 0;
+const JOIN_ARRAY = 8;
+const JOIN_BLOCK = 16;
+
+/**
+ * join() where the kernel has bpf_loop (CompileOptions.loopHelper): the same record, filled by a callback that
+ * bpf_loop runs up to JOIN_MAX_ARGS times, one argument a run, stopping at the first NULL pointer or unreadable
+ * one, as the unrolled reads do. At -kk (a warning for each failed read) the unrolled code stays.
+ */
+function emitJoinLoop(g: Gen, x: CallExpr, arr: Expr, id: number, ptrRead: number, strRead: number): void {
+  const e = g.e;
+  const fn = joinCallback(g, x, ptrRead, strRead);
+  scoped(g, () => {
+    const size = 16 + JOIN_MAX_ARGS * JOIN_ARG_SIZE;
+    const rec = allocValue(g, size);
+    // on the stack, not in scratch space: bpf_loop takes a stack pointer for its context
+    const block = allocOrFail(g, JOIN_BLOCK, x.span);
+    e.emit(stEventId(rec, id), stSlot(8, rec + 8, 0));
+    emitInt(g, arr);
+    e.emit(stxSlot(8, block + JOIN_ARRAY, R0), ...addrOf(R1, rec), stxSlot(8, block + JOIN_REC, R1));
+    e.emit(mov64Imm(R1, JOIN_MAX_ARGS), ldFuncAddr(R2, fn), ...addrOf(R3, block), mov64Imm(R4, 0), call(helper.loop));
+    emitEventOutput(g, rec, size);
+  });
+}
+
+/**
+ * The callback `long cb(u64 i, void *block)`: argument i's pointer from the array (read with `ptrRead`), then its
+ * string (`strRead`) into the record's slot i, and the record's count set to i + 1; 1 (stop) at a NULL or
+ * unreadable pointer. One per program and pair of read helpers (a C identifier: the program's BTF names it).
+ */
+function joinCallback(g: Gen, x: CallExpr, ptrRead: number, strRead: number): string {
+  const name = `scry_join_${ptrRead}_${strRead}`;
+  if (g.functions!.some((f) => f.label === name)) return name;
+  if (JOIN_ARG_SIZE !== 1 << 10) throw new Error('join: the slot index is shifted by 10');
+  const e = new Emitter(`${name}.`);
+  const stop = e.freshLabel('stop');
+  const PTR = -8; // the callback's own frame: the pointer read from the array
+  e.at(x.span, () => {
+    e.emit(mov64Reg(R6, R2), mov64Reg(R7, R1), jmpImm('jge', R7, JOIN_MAX_ARGS, stop));
+    e.emit(ldx(8, R3, R6, JOIN_ARRAY), mov64Reg(R1, R7), alu64Imm('lsh', R1, 3), alu64Reg('add', R3, R1));
+    e.emit(mov64Reg(R1, R10), alu64Imm('add', R1, PTR), mov64Imm(R2, 8), call(ptrRead));
+    e.emit(jmpImm('jne', R0, 0, stop), ldx(8, R3, R10, PTR), jmpImm('jeq', R3, 0, stop));
+    e.emit(ldx(8, R1, R6, JOIN_REC), mov64Reg(R2, R7), alu64Imm('lsh', R2, 10), alu64Reg('add', R1, R2));
+    e.emit(alu64Imm('add', R1, 16), mov64Imm(R2, JOIN_ARG_SIZE), call(strRead));
+    e.emit(ldx(8, R1, R6, JOIN_REC), mov64Reg(R2, R7), alu64Imm('add', R2, 1), stx(8, R1, R2, 8));
+    e.emit(mov64Imm(R0, 0), exit());
+    e.place(stop);
+    e.emit(mov64Imm(R0, 1), exit());
+  });
+  g.functions!.push({ label: name, items: [label(name), ...e.items] });
+  return name;
 }
