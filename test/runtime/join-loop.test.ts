@@ -54,6 +54,14 @@ if (requireRoot(suite) && requireTracepoint(suite, 'syscalls/sys_enter_execve'))
     assert.ok(looped.listing.split('\n').length * 3 < unrolled.listing.split('\n').length, looped.listing);
   });
 
+  test('in a loop body (itself a callback) join() keeps the unrolled reads', () => {
+    const body = 'BEGIN { @m[1] = 1; } tracepoint:syscalls:sys_enter_execve { for ($kv : @m) { join(args->argv); } }';
+    const prog = compileText(body, hostKernelInfo(), { loopHelper: true, optimize: true, settings: {} });
+    const listing = prog.programs.map((p) => disasmListing(p.bytecode)).join('');
+    assert.not.match(listing, /call 181/);
+    assert.match(listing, /call 112/);
+  });
+
   test.after(() => rmSync(dir, { recursive: true, force: true }));
 }
 
