@@ -25,6 +25,7 @@ import {
   AttachType,
   BPF_F_NO_PREALLOC,
   btfLoad,
+  funcInfoRecords,
   linkCreate,
   mapCreate,
   MapType,
@@ -35,6 +36,7 @@ import {
   ProgType,
   progLoad,
   progTestRun,
+  type ProgLoadSpec,
   type SysError,
 } from './sys/index.ts';
 
@@ -209,28 +211,15 @@ export function hasAttachCookies(): boolean {
 export function relocatedTaskCommOffset(): number | undefined {
   return cached('task-comm', () => {
     const probe = taskCommProbe();
-    let btf: OwnedFd | undefined;
-    let prog: OwnedFd | undefined;
-    try {
-      btf = new OwnedFd(btfLoad(probe.btf), 'task comm probe btf');
-      prog = new OwnedFd(
-        progLoad({
-          type: ProgType.RAW_TRACEPOINT,
-          insns: probe.insns,
-          license: 'GPL',
-          progBtfFd: btf.fd,
-          funcInfo: { recSize: 8, count: 1, data: probe.funcInfo },
-          coreRelos: { recSize: 16, count: probe.coreReloCount, data: probe.coreRelos },
-        }),
-        'task comm probe',
-      );
-      return taskCommFrom(progTestRun(prog.fd).retval);
-    } catch {
-      return undefined;
-    } finally {
-      prog?.close();
-      btf?.close();
-    }
+    const coreRelos = { recSize: 16, count: probe.coreReloCount, data: probe.coreRelos };
+    const retval = withTypedProgram(
+      probe.btf,
+      probe.insns,
+      probe.funcInfo,
+      { coreRelos },
+      (fd) => progTestRun(fd).retval,
+    );
+    return retval === undefined ? undefined : taskCommFrom(retval);
   });
 }
 
@@ -253,24 +242,38 @@ export function hasLoopHelper(): boolean {
       exit(),
     ]);
     const types = functionsBtf('scry_loop_probe', ['scry_loop_cb']);
-    const funcInfo = new Uint8Array(16);
-    const v = new DataView(funcInfo.buffer);
-    v.setUint32(4, types.main, true);
-    v.setUint32(8, enc.labels.get('cb')!, true);
-    v.setUint32(12, types.callbacks[0]!, true);
-    let btf: OwnedFd | undefined;
-    try {
-      btf = new OwnedFd(btfLoad(types.data), 'bpf_loop probe btf');
-      const insns = enc.bytes;
-      const spec = { type: ProgType.RAW_TRACEPOINT, insns, license: 'GPL', progBtfFd: btf.fd };
-      new OwnedFd(progLoad({ ...spec, funcInfo: { recSize: 8, count: 2, data: funcInfo } }), 'bpf_loop probe').close();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      btf?.close();
-    }
+    const funcInfo = [
+      { insn: 0, typeId: types.main },
+      { insn: enc.labels.get('cb')!, typeId: types.callbacks[0]! },
+    ];
+    return withTypedProgram(types.data, enc.bytes, funcInfo, {}, () => true) ?? false;
   });
+}
+
+/**
+ * `use` of a raw tracepoint program loaded with its own BTF and func_info (and `extra`, e.g. CO-RE records), both
+ * closed after; undefined when either does not load.
+ */
+function withTypedProgram<T>(
+  btf: Uint8Array,
+  insns: Uint8Array,
+  funcInfo: readonly { readonly insn: number; readonly typeId: number }[],
+  extra: Pick<ProgLoadSpec, 'coreRelos'>,
+  use: (progFd: number) => T,
+): T | undefined {
+  let types: OwnedFd | undefined;
+  let prog: OwnedFd | undefined;
+  try {
+    types = new OwnedFd(btfLoad(btf), 'feature probe btf');
+    const spec = { type: ProgType.RAW_TRACEPOINT, insns, license: 'GPL', progBtfFd: types.fd, ...extra };
+    prog = new OwnedFd(progLoad({ ...spec, funcInfo: funcInfoRecords(funcInfo) }), 'feature probe');
+    return use(prog.fd);
+  } catch {
+    return undefined;
+  } finally {
+    prog?.close();
+    types?.close();
+  }
 }
 
 /** Whether the verifier accepts a program of `type` made of `items` (loaded and closed at once). */

@@ -18,6 +18,7 @@ import {
   BPF_F_STACK_BUILD_ID,
   btfLoad,
   BtfLoadError,
+  funcInfoRecords,
   loadProgram,
   btfGetFdById,
   btfGetNextId,
@@ -32,7 +33,6 @@ import {
   ProgLoadError,
   ProgType as KernelProgType,
   SysError,
-  type BtfInfoRecords,
 } from './sys/index.ts';
 import { mark } from './timings.ts';
 
@@ -217,18 +217,6 @@ function loadBtf(spec: ProgramSpec): OwnedFd {
   }
 }
 
-/** bpf_func_info records: u32 insn_off, u32 type_id. */
-function funcInfoRecords(spec: ProgramSpec): BtfInfoRecords | undefined {
-  if (!spec.funcInfo) return undefined;
-  const data = new Uint8Array(spec.funcInfo.length * 8);
-  const v = new DataView(data.buffer);
-  spec.funcInfo.forEach((r, i) => {
-    v.setUint32(i * 8, r.insn, true);
-    v.setUint32(i * 8 + 4, r.typeId, true);
-  });
-  return { recSize: 8, count: spec.funcInfo.length, data };
-}
-
 function loadOne(spec: ProgramSpec, license: string, objs: LoadedObjects, btf?: OwnedFd): OwnedFd {
   const insns = new Uint8Array(spec.bytecode);
   for (const r of spec.relocations) {
@@ -239,7 +227,7 @@ function loadOne(spec: ProgramSpec, license: string, objs: LoadedObjects, btf?: 
   // a module function's BTF id is relative to the module's BTF object, which the kernel wants by fd
   const moduleBtf = spec.tracing?.module !== undefined ? moduleBtfObject(spec.tracing.module, spec) : undefined;
   try {
-    const funcInfo = funcInfoRecords(spec);
+    const funcInfo = spec.funcInfo ? funcInfoRecords(spec.funcInfo) : undefined;
     return loadProgram({
       type: progTypes[spec.progType],
       insns,

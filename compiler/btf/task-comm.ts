@@ -3,19 +3,17 @@
 // (CO-RE in BPF_PROG_LOAD, Linux 5.17) against a one-member local task_struct, and the program returns what it
 // got. It calls bpf_get_current_task_btf (5.11) first, so that it loads only where the in-place read can work.
 import { alu64Imm, alu64Reg, BPF_FUNC, call, encode, exit, mov64Imm, R0, R1 } from '../asm/index.ts';
+import { CoreReloKind } from '../elf/btf-ext.ts';
 import { BtfWriter } from './writer.ts';
 
 const COMM_SIZE = 16;
-// bpf_core_relo_kind
-const FIELD_BYTE_OFFSET = 0;
-const FIELD_BYTE_SIZE = 1;
 
 export interface TaskCommProbe {
   /** the local types: `struct task_struct { char comm[16]; }` and the program's FUNC */
   readonly btf: Uint8Array;
   readonly insns: Uint8Array;
-  /** bpf_func_info records (insn_off, type_id): one, for the main function (the kernel reads CO-RE records only with them) */
-  readonly funcInfo: Uint8Array;
+  /** func_info: one record, for the main function (the kernel reads CO-RE records only with them) */
+  readonly funcInfo: readonly { readonly insn: number; readonly typeId: number }[];
   /** bpf_core_relo records (insn_off in bytes, type_id, access string offset, kind), 16 bytes each */
   readonly coreRelos: Uint8Array;
   readonly coreReloCount: number;
@@ -41,8 +39,8 @@ export function taskCommProbe(): TaskCommProbe {
     exit(),
   ];
   const relos: [slot: number, kind: number][] = [
-    [1, FIELD_BYTE_OFFSET],
-    [2, FIELD_BYTE_SIZE],
+    [1, CoreReloKind.FIELD_BYTE_OFFSET],
+    [2, CoreReloKind.FIELD_BYTE_SIZE],
   ];
   const coreRelos = new Uint8Array(relos.length * 16);
   const v = new DataView(coreRelos.buffer);
@@ -52,9 +50,13 @@ export function taskCommProbe(): TaskCommProbe {
     v.setUint32(i * 16 + 8, access, true);
     v.setUint32(i * 16 + 12, kind, true);
   });
-  const funcInfo = new Uint8Array(8);
-  new DataView(funcInfo.buffer).setUint32(4, func, true);
-  return { btf: w.encode(), insns: encode(items).bytes, funcInfo, coreRelos, coreReloCount: relos.length };
+  return {
+    btf: w.encode(),
+    insns: encode(items).bytes,
+    funcInfo: [{ insn: 0, typeId: func }],
+    coreRelos,
+    coreReloCount: relos.length,
+  };
 }
 
 /** comm's offset from the probe's return value, or undefined when the kernel's comm is not a 16-byte array. */

@@ -199,6 +199,19 @@ export interface BtfInfoRecords {
   data: Bytes;
 }
 
+/** bpf_func_info records (u32 insn_off in instructions, u32 type_id) as BPF_PROG_LOAD takes them. */
+export function funcInfoRecords(
+  records: readonly { readonly insn: number; readonly typeId: number }[],
+): BtfInfoRecords {
+  const data = new Uint8Array(records.length * 8);
+  const v = new DataView(data.buffer);
+  records.forEach((r, i) => {
+    v.setUint32(i * 8, r.insn, true);
+    v.setUint32(i * 8 + 4, r.typeId, true);
+  });
+  return { recSize: 8, count: records.length, data };
+}
+
 export interface ProgLoadSpec {
   type: number;
   /** Instructions, 8 bytes each. */
