@@ -1,4 +1,7 @@
-// The Chevrotain lexer, plus the bracket tracker that the context-dependent tokens (tokens.ts) consult.
+// The lexer: the token types of tokens.ts matched in their order (the first that matches wins, a keyword giving
+// way to a longer identifier), as Chevrotain's Lexer would match them, plus the bracket tracker the
+// context-dependent tokens consult. Chevrotain's Lexer is built only for the tests and the reference parser: its
+// constructor analyses every token type (~1 ms of each start, cold) for what the table below does.
 import { Lexer, type CustomPatternMatcherFunc, type IToken, type TokenType } from 'chevrotain';
 import * as T from './tokens.ts';
 
@@ -191,9 +194,10 @@ T.setContextMatchers({
 let lexer: Lexer | undefined;
 
 /**
- * Built once, on first use. Chevrotain's definition checks are skipped: they take the custom matchers for
- * catch-alls and call every later token unreachable. `validate` (for tests) insists that the first-character
- * optimisation applies to every token instead.
+ * Chevrotain's own Lexer over the same token types, built once, on first use (tests, the reference parser, and a
+ * lex() before any parser was built, whose token types it analyses). Chevrotain's definition checks are skipped:
+ * they take the custom matchers for catch-alls and call every later token unreachable. `validate` (for tests)
+ * insists that the first-character optimisation applies to every token instead.
  */
 export function getLexer(validate = false): Lexer {
   if (validate)
@@ -202,26 +206,119 @@ export function getLexer(validate = false): Lexer {
   return lexer;
 }
 
+/** A token type as the scanner tries it: its matcher gives the matched text at the offset, or null. */
+interface Matcher {
+  readonly type: TokenType;
+  readonly match: (text: string, offset: number, tokens: IToken[]) => string | null;
+  /** Lexer.SKIPPED: matched, then dropped (whitespace, comments) */
+  readonly skipped: boolean;
+  /** the identifier a keyword gives way to when it matches more */
+  readonly longer?: Matcher;
+}
+
+interface Scanner {
+  /** by first character code (< 128): the token types that can start with it, in lexing order */
+  readonly byFirst: readonly (readonly Matcher[])[];
+  /** every token type in lexing order, for finding where lexing can go on after junk */
+  readonly all: readonly Matcher[];
+}
+
+let scanner: Scanner | undefined;
+
+/** The token types' matchers, each filed under the characters it can start with (a string's first, or its hint). */
+function buildScanner(): Scanner {
+  const matchers = new Map<TokenType, Matcher>();
+  const matcherOf = (type: TokenType): Matcher => {
+    let m = matchers.get(type);
+    if (m) return m;
+    const pattern = type.PATTERN;
+    let match: Matcher['match'];
+    if (typeof pattern === 'string') match = (text, offset) => (text.startsWith(pattern, offset) ? pattern : null);
+    else if (
+      pattern !== undefined &&
+      typeof pattern === 'object' &&
+      'exec' in pattern &&
+      !(pattern instanceof RegExp)
+    ) {
+      const exec = pattern.exec as CustomPatternMatcherFunc;
+      match = (text, offset, tokens) => exec(text, offset, tokens, {})?.[0] ?? null;
+    } else throw new Error(`internal error: token ${type.name} has a pattern the scanner cannot run`);
+    const longer = type.LONGER_ALT;
+    m = {
+      type,
+      match,
+      skipped: type.GROUP === Lexer.SKIPPED,
+      ...(longer && !Array.isArray(longer) ? { longer: matcherOf(longer) } : {}),
+    };
+    matchers.set(type, m);
+    return m;
+  };
+  const byFirst: Matcher[][] = Array.from({ length: 128 }, () => []);
+  const all: Matcher[] = [];
+  for (const type of T.allTokens) {
+    if (type.PATTERN === Lexer.NA) continue; // a category
+    const m = matcherOf(type);
+    all.push(m);
+    const pattern = type.PATTERN;
+    const firsts = typeof pattern === 'string' ? [pattern[0]!] : (type.START_CHARS_HINT ?? []);
+    if (!firsts.length) throw new Error(`internal error: token ${type.name} says no first character`);
+    for (const c of firsts) {
+      const code = typeof c === 'number' ? c : c.charCodeAt(0);
+      if (code >= 128) throw new Error(`internal error: token ${type.name} starts with a non-ASCII character`);
+      byFirst[code]!.push(m);
+    }
+  }
+  return { byFirst, all };
+}
+
 /**
  * Tokens of a whole program (comments and whitespace dropped). Characters no token matches come back as
- * `Invalid` tokens, so the parser reports them where it meets them, with everything else.
+ * `Invalid` tokens, so the parser reports them where it meets them, with everything else: one for each run of
+ * characters where no token can start (as Chevrotain's Lexer reports one error per run).
  */
 export function lex(text: string): IToken[] {
-  const result = getLexer().tokenize(text);
-  trackedTokens = undefined; // don't keep the program alive
-  const tokens = result.tokens;
-  if (!result.errors.length) return tokens;
-  const extra: IToken[] = result.errors.map((e) => {
-    const cp = text.codePointAt(e.offset) ?? 0;
-    const image = String.fromCodePoint(cp);
-    return {
-      image,
-      startOffset: e.offset,
-      tokenType: T.Invalid,
+  if (T.Identifier.tokenTypeIdx === undefined) getLexer(); // no parser built yet: the token types need analysing
+  const { byFirst, all } = (scanner ??= buildScanner());
+  const tokens: IToken[] = [];
+  const junk: IToken[] = [];
+  let offset = 0;
+  while (offset < text.length) {
+    const code = text.charCodeAt(offset);
+    const candidates = code < 128 ? byFirst[code]! : [];
+    let found: Matcher | undefined;
+    let image: string | null = null;
+    for (let k = 0; k < candidates.length; k++) {
+      image = candidates[k]!.match(text, offset, tokens);
+      if (image !== null) {
+        found = candidates[k];
+        break;
+      }
+    }
+    if (found && image !== null) {
+      const longer = found.longer?.match(text, offset, tokens);
+      if (longer && longer.length > image.length) {
+        found = found.longer!;
+        image = longer;
+      }
+      if (!found.skipped)
+        tokens.push({ image, startOffset: offset, tokenTypeIdx: found.type.tokenTypeIdx!, tokenType: found.type });
+      offset += image.length;
+      continue;
+    }
+    // junk: an Invalid token for its first character, and lexing goes on where some token type matches again
+    const cp = text.codePointAt(offset)!;
+    junk.push({
+      image: String.fromCodePoint(cp),
+      startOffset: offset,
       tokenTypeIdx: T.Invalid.tokenTypeIdx!,
-    };
-  });
-  return [...tokens, ...extra].sort((a, b) => a.startOffset - b.startOffset);
+      tokenType: T.Invalid,
+    });
+    do offset++;
+    while (offset < text.length && !all.some((m) => m.match(text, offset, tokens) !== null));
+  }
+  trackedTokens = undefined; // don't keep the program alive
+  if (!junk.length) return tokens;
+  return [...tokens, ...junk].sort((a, b) => a.startOffset - b.startOffset);
 }
 
 /** Offset one past a token's last character (tokens carry only their start offset). */

@@ -27,7 +27,6 @@ import {
   type TokenType,
 } from 'chevrotain';
 import * as T from './tokens.ts';
-import { getLexer } from './lexer.ts';
 import { loadRule, type SavedGrammar } from './grammar-saved.ts';
 
 /** Identifiers that are builtins (never type names, so `(pid)` is a parenthesised expression). */
@@ -199,11 +198,12 @@ function findProduction<P extends { idx: number; definition: IProduction[] }>(
 }
 
 /**
- * The token types, once Chevrotain has analysed their categories (tokens.ts makes them without): the Lexer's
- * constructor does it, and the parser's picks its token matcher by looking at the categories before it does.
+ * The token types for the parser's constructor, which analyses their categories (tokens.ts makes them without):
+ * it picks its token matcher before that, by whether some type has category members already, so a category that
+ * has none yet is given a placeholder (the analysis replaces it), else the parser would match no category.
  */
 function tokensAnalysed(): TokenType[] {
-  getLexer(); // built now rather than at the first lex: every parse needs it
+  if (T.Operand.categoryMatches === undefined) T.Operand.categoryMatches = [-1];
   return T.allTokens;
 }
 

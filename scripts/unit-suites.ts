@@ -55,6 +55,7 @@ export const unit: readonly string[] = [
   'lang/imports.test.ts',
   'lang/incomplete.test.ts',
   'lang/lexer.test.ts',
+  'lang/lexer-engine.test.ts',
   'lang/literal-types.test.ts',
   'lang/map-functions.test.ts',
   'lang/missing-probes.test.ts',
