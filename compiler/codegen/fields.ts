@@ -199,13 +199,9 @@ export function emitMemoryInt(g: Gen, x: Expr): void {
       );
       return;
     }
-    e.emit(
-      stSlot(8, tmp, 0),
-      mov64Reg(R3, R0),
-      ...addrOf(R1, tmp),
-      mov64Imm(R2, acc.bitSize ? 8 : bytes),
-      call(read.fn),
-    );
+    // not zeroed first: the probe_read helpers write every byte asked for (zeroes when the read fails), and no
+    // more than those bytes are loaded back
+    e.emit(mov64Reg(R3, R0), ...addrOf(R1, tmp), mov64Imm(R2, acc.bitSize ? 8 : bytes), call(read.fn));
     checkHelper(g, read.name, 'read');
     if (acc.bitSize) {
       e.emit(ldSlot(8, R0, tmp));

@@ -6,11 +6,17 @@ import { allocOrFail, ldSlot, scoped, stSlot, stxSlot, type Gen } from './contex
 import { defineEvent, emitEventOutput, stEventId } from './events.ts';
 
 /**
- * Checks r0 after a helper call and keeps it. 'read' helpers (probe_read*) are checked only at level 2
- * (-kk): a failed read is common and harmless (a string read returns zeroes). `quiet`: a negative result
- * that is not reported.
+ * Checks r0 after a helper call and keeps it (unless `resultUnused`: the caller never reads it, so the report does
+ * not put it back). 'read' helpers (probe_read*) are checked only at level 2 (-kk): a failed read is common and
+ * harmless (a string read returns zeroes). `quiet`: a negative result that is not reported.
  */
-export function checkHelper(g: Gen, name: HelperName, kind: 'read' | 'other', quiet?: number): void {
+export function checkHelper(
+  g: Gen,
+  name: HelperName,
+  kind: 'read' | 'other',
+  quiet?: number,
+  resultUnused = false,
+): void {
   const level = g.shared.helperErrors;
   if (level === 0 || (kind === 'read' && level < 2)) return;
   const e = g.e;
@@ -22,7 +28,7 @@ export function checkHelper(g: Gen, name: HelperName, kind: 'read' | 'other', qu
     const rec = allocOrFail(g, 16, e.span);
     e.emit(stxSlot(8, rec + 8, R0), stEventId(rec, id));
     emitEventOutput(g, rec, 16);
-    e.emit(ldSlot(8, R0, rec + 8));
+    if (!resultUnused) e.emit(ldSlot(8, R0, rec + 8));
   });
   e.place(ok);
 }

@@ -122,7 +122,7 @@ export function lookup(g: Gen, name: string, keyOff: number): void {
   g.e.emit(ldMapFd(R1, name), ...addrOf(R2, keyOff), call(helper.map_lookup_elem));
 }
 
-/** map_update_elem(name, &key slot, &value slot, flags) */
+/** map_update_elem(name, &key slot, &value slot, flags); r0 is not kept (no caller reads the helper's result) */
 export function update(g: Gen, name: string, keyOff: number, valOff: number, flags: number): void {
   g.e.emit(
     ldMapFd(R1, name),
@@ -131,7 +131,7 @@ export function update(g: Gen, name: string, keyOff: number, valOff: number, fla
     mov64Imm(R4, flags),
     call(helper.map_update_elem),
   );
-  if (flags !== BPF_NOEXIST) checkHelper(g, 'map_update_elem', 'other'); // NOEXIST losing a race is fine
+  if (flags !== BPF_NOEXIST) checkHelper(g, 'map_update_elem', 'other', undefined, true); // NOEXIST losing a race is fine
 }
 
 /** r0 = @m[k] as an integer, 0 when the key is missing; an aggregation's value over all CPUs. */

@@ -127,7 +127,11 @@ function generate(
   });
   e.place(g.exitLabel);
   e.emit(mov64Imm(R0, 0), exit());
-  const items = g.frame.scratchUsed ? [...e.items.slice(0, 1), ...scratchPrologue(g), ...e.items.slice(1)] : e.items;
+  // the context's copy in r6 goes when nothing names r6 (the optimizer would remove it, but each change it makes
+  // costs it a round of its analyses: at start-up, run cold, ~1 ms of a one-tracepoint program's compile)
+  const entry = namesR6(e.items, 1) ? 1 : 0; // items before the scratch prologue: the copy, when kept
+  const rest = e.items.slice(1);
+  const items = [...e.items.slice(0, entry), ...(g.frame.scratchUsed ? scratchPrologue(g) : []), ...rest];
   shared.scratchSize = Math.max(shared.scratchSize, g.frame.scratchUsed);
   // for-map loop bodies become functions after the main program's exit, each generated once its caller is
   // complete (its frame size known); generating one may queue more (loops in loops).
@@ -153,6 +157,15 @@ function generate(
     ...(enc.coreRelocations.length ? { coreRelocations: enc.coreRelocations } : {}),
     ...functionInfo(name, [...g.callbacks, ...(g.functions ?? [])], pruned, enc.labels),
   };
+}
+
+/** Whether an instruction of `items` from index `from` on has r6 in a register field (a read or a write). */
+function namesR6(items: readonly AsmItem[], from: number): boolean {
+  for (let i = from; i < items.length; i++) {
+    const it = items[i]!;
+    if (!isLabel(it) && (it.dst === R6 || it.src === R6)) return true;
+  }
+  return false;
 }
 
 /** Whether some jump goes back to a label placed before it (a loop the verifier walks once per iteration). */

@@ -1,5 +1,6 @@
-// Drops instructions no path reaches (code after exit() or after a `goto` past an else): the verifier
-// rejects unreachable instructions, and generating around them at every site would scatter the concern.
+// Drops instructions no path reaches (code after exit() or after a `goto` past an else), and labels nothing jumps
+// to: the verifier rejects unreachable instructions, and generating around them at every site would scatter the
+// concern.
 import { BPF_EXIT, BPF_JA, BPF_JMP, CLASS_MASK, OP_MASK, isLabel, type AsmItem, type Insn } from '../asm/index.ts';
 
 export function pruneUnreachable(items: readonly AsmItem[]): AsmItem[] {
@@ -24,7 +25,16 @@ export function pruneUnreachable(items: readonly AsmItem[]): AsmItem[] {
       i++;
     }
   }
-  return items.filter((it, i) => isLabel(it) || reached[i]);
+  // labels no reached instruction names go too: they encode to nothing, but left for the optimizer to drop they
+  // would cost it a round of its analyses (run cold at start-up)
+  const named = new Set<string>();
+  items.forEach((it, i) => {
+    if (isLabel(it) || !reached[i]) return;
+    if (it.jumpTo !== undefined) named.add(it.jumpTo);
+    if (it.callTo !== undefined) named.add(it.callTo);
+    if (it.funcTo !== undefined) named.add(it.funcTo);
+  });
+  return items.filter((it, i) => (isLabel(it) ? named.has(it.label) : reached[i]));
 }
 
 function labelIndex(labelAt: ReadonlyMap<string, number>, name: string): number {

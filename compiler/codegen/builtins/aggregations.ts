@@ -8,6 +8,7 @@ import {
   R3,
   alu64Imm,
   alu64Reg,
+  atomic,
   ja,
   jmpImm,
   jmpReg,
@@ -43,9 +44,8 @@ function emitAggregation(g: Gen, target: MapExpr, c: CallExpr): void {
   const kind = c.name as 'count' | 'sum' | 'min' | 'max';
   if (spec.kind === 'percpu_array') return emitArrayAggregation(g, target, c, spec);
   scoped(g, () => {
-    const operand = allocOrFail(g, 8, c.span);
-    if (kind === 'count') e.emit(stSlot(8, operand, 1));
-    else {
+    const operand = allocOrFail(g, 8, c.span); // (count's 1 is an immediate: the slot stays unused)
+    if (kind !== 'count') {
       emitInt(g, c.args[0]!);
       e.emit(stxSlot(8, operand, R0));
     }
@@ -53,10 +53,14 @@ function emitAggregation(g: Gen, target: MapExpr, c: CallExpr): void {
     const init = e.freshLabel('agg.init');
     const done = e.freshLabel('agg.end');
     lookup(g, spec.name, key);
-    e.emit(jmpImm('jeq', R0, 0, init), ldSlot(8, R1, operand));
-    if (kind === 'count' || kind === 'sum') {
-      e.emit(ldx(8, R2, R0, 0), alu64Reg('add', R2, R1), stx(8, R0, R2, 0), ja(done));
+    e.emit(jmpImm('jeq', R0, 0, init));
+    if (kind === 'count') {
+      // one atomic add of the immediate, as the optimizer would make of a load, add and store (atomicAdds)
+      e.emit(mov64Imm(R2, 1), atomic('add', 8, R0, R2, 0), ja(done));
+    } else if (kind === 'sum') {
+      e.emit(ldSlot(8, R1, operand), ldx(8, R2, R0, 0), alu64Reg('add', R2, R1), stx(8, R0, R2, 0), ja(done));
     } else {
+      e.emit(ldSlot(8, R1, operand));
       // min/max: [value, set]; take the operand when this CPU has no value yet or it beats the stored one, by
       // the update below (per-CPU maps update this CPU's value in place): after the first events the value
       // rarely changes, and one path for a new key and a new value is 3 instructions fewer than two
@@ -66,7 +70,8 @@ function emitAggregation(g: Gen, target: MapExpr, c: CallExpr): void {
     }
     e.place(init);
     const val = allocOrFail(g, spec.valueSize, c.span);
-    copyStack(g, operand, val, 8);
+    if (kind === 'count') e.emit(stSlot(8, val, 1));
+    else copyStack(g, operand, val, 8);
     if (spec.valueSize > 8) e.emit(stSlot(8, val + 8, 1));
     update(g, spec.name, key, val, BPF_ANY);
     e.place(done);
@@ -82,17 +87,19 @@ function emitArrayAggregation(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpe
   const e = g.e;
   const setWord = arraySetWord(spec)!;
   scoped(g, () => {
-    const operand = allocOrFail(g, 8, c.span);
-    if (c.name === 'count') e.emit(stSlot(8, operand, 1));
-    else {
+    const operand = allocOrFail(g, 8, c.span); // (count's 1 is an immediate: the slot stays unused)
+    if (c.name !== 'count') {
       emitInt(g, c.args[0]!);
       e.emit(stxSlot(8, operand, R0));
     }
     const key = buildKey(g, target);
     const done = e.freshLabel('agg.end');
     lookup(g, spec.name, key);
-    e.emit(jmpImm('jeq', R0, 0, done), ldSlot(8, R1, operand));
-    e.emit(ldx(8, R2, R0, 0), alu64Reg('add', R2, R1), stx(8, R0, R2, 0), st(8, R0, setWord, 1));
+    e.emit(jmpImm('jeq', R0, 0, done));
+    // count: one atomic add of the immediate, as the optimizer would make of a load, add and store (atomicAdds)
+    if (c.name === 'count') e.emit(mov64Imm(R2, 1), atomic('add', 8, R0, R2, 0));
+    else e.emit(ldSlot(8, R1, operand), ldx(8, R2, R0, 0), alu64Reg('add', R2, R1), stx(8, R0, R2, 0));
+    e.emit(st(8, R0, setWord, 1));
     e.place(done);
   });
 }
@@ -142,9 +149,12 @@ function emitHistogram(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec, valu
   scoped(g, () => {
     const operand = allocOrFail(g, 8, c.span);
     emitInt(g, c.args[0]!);
+    // the value waits in a slot while the key is built, unless that takes no instruction (a keyless map)
     e.emit(stxSlot(8, operand, R0));
+    const spilled = e.items.length;
     const { key, bucket } = buildBucketKey(g, target, spec);
-    e.emit(ldSlot(8, R0, operand));
+    if (e.items.length === spilled) e.items.pop();
+    else e.emit(ldSlot(8, R0, operand));
     if (value.kind === 'hist') emitLog2Bucket(g, value.bits);
     else emitLinearBucket(g, value);
     e.emit(stxSlot(8, bucket, R0));
@@ -152,14 +162,14 @@ function emitHistogram(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec, valu
     const done = e.freshLabel('hist.end');
     lookup(g, spec.name, key);
     const setWord = arraySetWord(spec);
+    // the bucket's count goes up by one atomic add (as the optimizer's atomicAdds would make of load, add, store)
     if (setWord !== undefined) {
       // an element per bucket (layout.ts perCpuArrayEntries), which always exists: add 1, mark it set
-      e.emit(jmpImm('jeq', R0, 0, done), ldx(8, R1, R0, 0), alu64Imm('add', R1, 1), stx(8, R0, R1, 0));
-      e.emit(st(8, R0, setWord, 1));
+      e.emit(jmpImm('jeq', R0, 0, done), mov64Imm(R1, 1), atomic('add', 8, R0, R1, 0), st(8, R0, setWord, 1));
       e.place(done);
       return;
     }
-    e.emit(jmpImm('jeq', R0, 0, init), ldx(8, R1, R0, 0), alu64Imm('add', R1, 1), stx(8, R0, R1, 0), ja(done));
+    e.emit(jmpImm('jeq', R0, 0, init), mov64Imm(R1, 1), atomic('add', 8, R0, R1, 0), ja(done));
     e.place(init);
     const val = allocOrFail(g, 8, c.span);
     e.emit(stSlot(8, val, 1));
@@ -309,12 +319,12 @@ function emitLog2Bucket(g: Gen, k: number): void {
     e.emit(alu64Imm('add', R3, shift));
     e.place(skip);
   }
-  // r3 = l - k; r1 = the k bits after the top one
-  if (k) e.emit(alu64Imm('sub', R3, k));
-  e.emit(mov64Reg(R1, R0), alu64Reg('rsh', R1, R3), alu64Imm('and', R1, mask));
-  e.emit(alu64Imm('add', R3, 1));
-  if (k) e.emit(alu64Imm('lsh', R3, k));
-  e.emit(alu64Reg('add', R3, R1), alu64Imm('add', R3, 1), mov64Reg(R0, R3));
+  if (k) {
+    // r3 = l - k; r1 = the k bits after the top one
+    e.emit(alu64Imm('sub', R3, k), mov64Reg(R1, R0), alu64Reg('rsh', R1, R3), alu64Imm('and', R1, mask));
+    e.emit(alu64Imm('add', R3, 1), alu64Imm('lsh', R3, k), alu64Reg('add', R3, R1), alu64Imm('add', R3, 1));
+  } else e.emit(alu64Imm('add', R3, 2)); // no bits after the top one: bucket l + 2
+  e.emit(mov64Reg(R0, R3));
   e.place(done);
 }
 
