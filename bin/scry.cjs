@@ -109,7 +109,8 @@ process.once('exit', () => {
   if (cachedData && !script.cachedDataRejected) {
     let covered = [];
     try {
-      covered = fs.readFileSync(stepsFile, 'latin1').split('\n').filter(Boolean);
+      // mapped as the bundle and the cache were, not read: fs.readFileSync's first run at exit was ~0.2 ms more
+      covered = readMapped(stepsFile, true).split('\n').filter(Boolean);
     } catch {}
     const known = new Set(covered);
     if ([...steps].every((step) => known.has(step))) return;
