@@ -128,7 +128,7 @@ function emitDelete(g: Gen, c: CallExpr): void {
     if (value.kind !== 'hist' && value.kind !== 'lhist') {
       const key = buildKey(g, target);
       e.emit(ldMapFd(R1, spec.name), ...addrOf(R2, key), call(helper.map_delete_elem));
-      checkHelper(g, 'map_delete_elem', 'other');
+      checkHelper(g, 'map_delete_elem', 'other', undefined, true); // a statement: nothing reads the result
       return;
     }
     // A bounded loop over the bucket index kept in the key itself (the verifier tracks the spilled constant).
