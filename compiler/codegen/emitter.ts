@@ -1,5 +1,22 @@
 // Collects instructions for one program: the current source span rides on each one, labels are fresh names.
-import { withSpan, label, type AsmItem, type Insn } from '../asm/index.ts';
+import {
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_CALL,
+  BPF_JMP,
+  BPF_LD,
+  BPF_LDX,
+  CLASS_MASK,
+  OP_MASK,
+  R1,
+  R6,
+  mov64Reg,
+  withSpan,
+  label,
+  type AsmItem,
+  type Insn,
+  type Reg,
+} from '../asm/index.ts';
 import type { Span } from '../../lang/index.ts';
 
 /** The kernel loads at most this many instructions per program (BPF_COMPLEXITY_LIMIT_INSNS). */
@@ -16,13 +33,41 @@ export class Emitter {
   readonly items: AsmItem[] = [];
   private labels = 0;
   span: Span | undefined;
+  /** r1 still holds the program's context: set at a program's entry, cleared by a write to r1 or a label */
+  private contextInR1 = false;
+  /** some instruction read the context from r1 (program.ts: the scratch prologue, put before them, restores it) */
+  contextReadFromR1 = false;
 
   /** `prefix` keeps the labels of functions generated separately (for-loop callbacks) apart. */
   constructor(private readonly prefix = '') {}
 
   emit(...insns: Insn[]): void {
-    for (const i of insns) this.items.push(withSpan(i, this.span));
+    for (const i of insns) {
+      if (this.contextInR1 && writesR1(i)) this.contextInR1 = false;
+      this.items.push(withSpan(i, this.span));
+    }
     if (this.items.length > MAX_INSNS) throw new ProgramTooLong(this.span);
+  }
+
+  /** At a program's entry (after its `r6 = r1`): r1 is the context until something writes it. */
+  enterProgram(): void {
+    this.contextInR1 = true;
+  }
+
+  /**
+   * The register to read the context from: r1 while it still holds it (a read there needs no copy, and a program
+   * that reads it only there loses its `r6 = r1`: program.ts), else r6. Only for an instruction emitted next.
+   */
+  context(): Reg {
+    if (!this.contextInR1) return R6;
+    this.contextReadFromR1 = true;
+    return R1;
+  }
+
+  /** The context into r1 for a helper that takes it: nothing while r1 still holds it, else `r1 = r6`. */
+  contextToR1(): Insn[] {
+    const reg = this.context();
+    return reg === R1 ? [] : [mov64Reg(R1, reg)];
   }
 
   freshLabel(hint: string): string {
@@ -30,6 +75,7 @@ export class Emitter {
   }
 
   place(name: string): void {
+    this.contextInR1 = false; // another path may arrive here
     this.items.push(label(name));
   }
 
@@ -118,6 +164,14 @@ export class Frame {
 }
 
 export const SCRATCH_BASE = 1 << 24;
+
+/** Whether an instruction writes r1: an ALU op, load or 64-bit immediate into it, or a call (r1-r5 clobbered). */
+function writesR1(i: Insn): boolean {
+  const cls = i.code & CLASS_MASK;
+  if (cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_LD || cls === BPF_LDX) return i.dst === R1;
+  if (cls === BPF_JMP && (i.code & OP_MASK) === BPF_CALL) return true;
+  return i.src === R1 || i.dst === R1; // an atomic with fetch writes its src; anything else naming r1: assume so
+}
 
 function round8(n: number): number {
   return Math.max(8, Math.ceil(n / 8) * 8);

@@ -1,19 +1,6 @@
 // Fields and memory: a probe's arguments (args->f of a tracepoint record; ctx/args slots of tracing programs)
 // and values reached through typed pointers (p->f, s.f, *p, p[i]), read into r0 or into stack slots.
-import {
-  BPF_FUNC as helper,
-  R0,
-  R1,
-  R2,
-  R3,
-  R6,
-  alu64Imm,
-  alu64Reg,
-  call,
-  ldx,
-  mov64Imm,
-  mov64Reg,
-} from '../asm/index.ts';
+import { BPF_FUNC as helper, R0, R1, R2, R3, alu64Imm, alu64Reg, call, ldx, mov64Imm, mov64Reg } from '../asm/index.ts';
 import type { ArgField, Expr, FieldExpr, Span, TracepointField, Type } from '../../lang/index.ts';
 import {
   CodegenError,
@@ -53,7 +40,7 @@ export function emitArgumentInt(g: Gen, x: FieldExpr): void {
   const { field } = argField(g, x);
   const t = typeOf(g, x);
   const bytes = t.kind === 'int' ? t.bits / 8 : field.size;
-  g.e.emit(ldx(bytes as 1 | 2 | 4 | 8, R0, R6, field.offset));
+  g.e.emit(ldx(bytes as 1 | 2 | 4 | 8, R0, g.e.context(), field.offset));
   normalize(g, typeOf(g, x));
 }
 
@@ -61,18 +48,18 @@ export function emitArgumentInt(g: Gen, x: FieldExpr): void {
 export function emitArgumentStringInto(g: Gen, x: FieldExpr, off: number, size: number): void {
   const { field, access } = argField(g, x);
   if (access.kind === 'array') {
-    g.e.emit(mov64Reg(R3, R6), alu64Imm('add', R3, field.offset));
+    g.e.emit(mov64Reg(R3, g.e.context()), alu64Imm('add', R3, field.offset));
     return probeRead(g, helper.probe_read_kernel, off, Math.min(size, field.size));
   }
   // __data_loc: the low 16 bits of the u32 are the string's offset within the record
-  g.e.emit(ldx(4, R0, R6, field.offset), alu64Imm('and', R0, 0xffff));
+  g.e.emit(ldx(4, R0, g.e.context(), field.offset), alu64Imm('and', R0, 0xffff));
   readString(g, 'record', off, size);
 }
 
 /** A byte array of a tracepoint record (__u8 name[N]) as a buffer at r10+off: its bytes, whole. */
 export function emitArgumentBufferInto(g: Gen, x: FieldExpr, t: Extract<Type, { kind: 'buffer' }>, off: number): void {
   const { field } = argField(g, x);
-  g.e.emit(mov64Reg(R3, R6), alu64Imm('add', R3, field.offset));
+  g.e.emit(mov64Reg(R3, g.e.context()), alu64Imm('add', R3, field.offset));
   probeRead(g, helper.probe_read_kernel, off + 8, Math.min(t.size, field.size));
   g.e.emit(stSlot(8, off, Math.min(t.size, field.size)));
 }
@@ -85,14 +72,14 @@ export function emitArgumentBufferInto(g: Gen, x: FieldExpr, t: Extract<Type, { 
 function emitContextSlot(g: Gen, index: number, t: Type, span: Span): void {
   const e = g.e;
   if (t.kind !== 'int' || !t.space) {
-    e.emit(ldx(8, R0, R6, 8 * index));
+    e.emit(ldx(8, R0, e.context(), 8 * index));
     return normalize(g, t);
   }
   scoped(g, () => {
     const tmp = allocOrFail(g, 8, span);
     e.emit(
       stSlot(8, tmp, 0),
-      mov64Reg(R3, R6),
+      mov64Reg(R3, e.context()),
       alu64Imm('add', R3, 8 * index),
       ...addrOf(R1, tmp),
       mov64Imm(R2, 8),

@@ -92,7 +92,7 @@ function emitProbeKey(g: Gen, k: Expr, type: Type, at: number): boolean {
   g.e.at(k.span, () => {
     if (g.cookie && g.shared.attachCookies?.()) {
       g.cookie.value = id;
-      g.e.emit(mov64Reg(R1, R6), call(helper.get_attach_cookie), stxSlot(8, at, R0));
+      g.e.emit(...g.e.contextToR1(), call(helper.get_attach_cookie), stxSlot(8, at, R0));
     } else g.e.emit(stSlot(8, at, id));
   });
   return true;

@@ -1,5 +1,5 @@
 // Reading kernel and user memory with the probe_read helper family.
-import { BPF_FUNC as helper, R0, R1, R2, R3, R6, alu64Reg, call, mov64Imm, mov64Reg } from '../asm/index.ts';
+import { BPF_FUNC as helper, R0, R1, R2, R3, alu64Reg, call, mov64Imm, mov64Reg } from '../asm/index.ts';
 import { addrOf, type Gen } from './context.ts';
 import { checkHelper } from './helper-errors.ts';
 import type { AddressSpace } from '../../lang/index.ts';
@@ -31,7 +31,7 @@ export function readStrHelper(space: AddressSpace | undefined): {
  */
 export function readString(g: Gen, space: AddressSpace | 'record' | undefined, off: number, size: number): void {
   g.e.emit(mov64Reg(R3, R0));
-  if (space === 'record') g.e.emit(alu64Reg('add', R3, R6));
+  if (space === 'record') g.e.emit(alu64Reg('add', R3, g.e.context()));
   const read = readStrHelper(space === 'record' ? 'kernel' : space);
   probeRead(g, read.fn, off, size);
   checkHelper(g, read.name, 'read');

@@ -15,6 +15,7 @@ import {
   ldx,
   mov64Imm,
   mov64Reg,
+  withSpan,
   type AsmItem,
 } from '../asm/index.ts';
 import { MAX_INSNS, ProgramTooLong } from './emitter.ts';
@@ -101,8 +102,10 @@ function generate(
   const g = newGen(shared, attach, probe.attach.length > 1 && row.attachCookie?.(attach) ? {} : undefined);
   const { e } = g;
   e.span = probe.probe.span;
-  // r6 keeps the context for builtins that read it; r1 is clobbered by the first helper call.
+  // r6 keeps the context for builtins that read it; r1 is clobbered by the first helper call (until then the
+  // context is read from r1: Emitter.context)
   e.emit(mov64Reg(R6, R1));
+  e.enterProgram();
   allocateVariables(g, shared.checked.varTypes.get(probe.probe));
   e.at(probe.probe.span, () => {
     if (pid !== undefined && row.pidFilter) {
@@ -113,7 +116,8 @@ function generate(
       // printed at exit hold what the probes did up to exit() (bpftrace detaches fast enough that its tests
       // rely on it, e.g. tseries' with an interval:ms:1 probe)
       shared.usesGlobals = true;
-      e.emit(ldMapValue(R1, GLOBALS_MAP, 0), ldx(8, R1, R1, GLOBALS_EXIT_FLAG), jmpImm('jne', R1, 0, g.exitLabel));
+      // (in r0, which holds nothing yet: r1 keeps the context)
+      e.emit(ldMapValue(R0, GLOBALS_MAP, 0), ldx(8, R0, R0, GLOBALS_EXIT_FLAG), jmpImm('jne', R0, 0, g.exitLabel));
     }
     if (row.prologue) e.emit(...row.prologue(attach, g.exitLabel));
     if (probe.probe.predicate) {
@@ -129,9 +133,12 @@ function generate(
   e.emit(mov64Imm(R0, 0), exit());
   // the context's copy in r6 goes when nothing names r6 (the optimizer would remove it, but each change it makes
   // costs it a round of its analyses: at start-up, run cold, ~1 ms of a one-tracepoint program's compile)
-  const entry = namesR6(e.items, 1) ? 1 : 0; // items before the scratch prologue: the copy, when kept
+  // The scratch prologue goes first (after the copy), and its call clobbers r1: where the context is read from r1
+  // it is put back from r6 after it.
+  const restore = g.frame.scratchUsed && e.contextReadFromR1 ? [withSpan(mov64Reg(R1, R6), e.span)] : [];
+  const entry = restore.length || namesR6(e.items, 1) ? 1 : 0; // items before the scratch prologue: the copy, when kept
   const rest = e.items.slice(1);
-  const items = [...e.items.slice(0, entry), ...(g.frame.scratchUsed ? scratchPrologue(g) : []), ...rest];
+  const items = [...e.items.slice(0, entry), ...(g.frame.scratchUsed ? scratchPrologue(g) : []), ...restore, ...rest];
   shared.scratchSize = Math.max(shared.scratchSize, g.frame.scratchUsed);
   // for-map loop bodies become functions after the main program's exit, each generated once its caller is
   // complete (its frame size known); generating one may queue more (loops in loops).

@@ -117,6 +117,23 @@ if (requireRoot('e2e tracepoint')) {
     assert.is(r.stdout, `${dir}/a\n${dir}/b\n${dir}/c\n\n\n@[mkdir]: 3\n`);
   });
 
+  test('the context read from r1 before any helper call, and again after the scratch space lookup', async () => {
+    // a 1024-byte string lives in scratch space, whose lookup (put first in the program) clobbers r1: the
+    // context goes back into r1 after it (codegen/program.ts); args->mode is read from r1 at the entry, args->pathname
+    // after calls, from r6
+    const dir = mkdtempSync(join(tmpdir(), 'scry-ctx-'));
+    const r = await runScry([
+      '-q',
+      '-c',
+      `/bin/mkdir -m 0751 ${dir}/a`,
+      '-e',
+      'config = { max_strlen = 1024 } tracepoint:syscalls:sys_enter_mkdir,tracepoint:syscalls:sys_enter_mkdirat /pid == cpid/ { $m = args->mode; $a = str(args->pathname); printf("%s %o\\n", $a, $m); }',
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout, `${dir}/a 751\n\n\n`, r.stderr);
+  });
+
   test('kstack as a map key and in printf prints symbolised frames the way bpftrace does', async () => {
     const r = await runScry([
       '-q',

@@ -7,7 +7,6 @@ import {
   R2,
   R3,
   R4,
-  R6,
   alu64Imm,
   alu64Reg,
   BPF_PSEUDO_KFUNC_CALL,
@@ -171,8 +170,8 @@ function arg(n: number): BuiltinEmit {
       int: (g, x) => {
         if (g.context.argN === 'usdt') return emitUsdtArg(g, g.context.usdt?.args?.[n], x.span);
         // raw tracepoints and fentry/fexit get an array of u64 arguments; kprobes and uprobes the saved registers
-        if (g.context.argN === 'ctx') return g.e.emit(ldx(8, R0, R6, 8 * n));
-        g.e.emit(ldx(8, R0, R6, PT_REGS.args[n]!));
+        if (g.context.argN === 'ctx') return g.e.emit(ldx(8, R0, g.e.context(), 8 * n));
+        g.e.emit(ldx(8, R0, g.e.context(), PT_REGS.args[n]!));
       },
     },
   };
@@ -196,8 +195,8 @@ const probeRows: EmitRows = {
     variable: {
       int: (g, x) => {
         // fexit: the return value follows the arguments in the context
-        if (g.context.retval === 'ctx') g.e.emit(ldx(8, R0, R6, 8 * g.context.retSlot!));
-        else g.e.emit(ldx(8, R0, R6, PT_REGS.ax));
+        if (g.context.retval === 'ctx') g.e.emit(ldx(8, R0, g.e.context(), 8 * g.context.retSlot!));
+        else g.e.emit(ldx(8, R0, g.e.context(), PT_REGS.ax));
         // fexit's retval has its function's C type (an int returns -17, not 4294967279)
         normalize(g, typeOf(g, x));
       },
@@ -213,7 +212,7 @@ const probeRows: EmitRows = {
         if (!g.context.ptRegs && !['interval', 'software', 'hardware', 'watchpoint'].includes(p))
           return g.e.emit(mov64Imm(R0, 0));
         g.e.emit(
-          ldx(8, R0, R6, PT_REGS_OFFSETS.cs!),
+          ldx(8, R0, g.e.context(), PT_REGS_OFFSETS.cs!),
           // (cs & 3) == 3, without a branch: ((cs & 3) + 1) >> 2
           alu64Imm('and', R0, 3),
           alu64Imm('add', R0, 1),
@@ -222,11 +221,11 @@ const probeRows: EmitRows = {
       },
     },
   },
-  ctx: { variable: { int: (g) => g.e.emit(mov64Reg(R0, R6)) } },
+  ctx: { variable: { int: (g) => g.e.emit(mov64Reg(R0, g.e.context())) } },
   // the instruction pointer travels; user space resolves the symbol
   func: {
     variable: {
-      int: (g) => g.e.emit(ldx(8, R0, R6, PT_REGS_OFFSETS.ip!)),
+      int: (g) => g.e.emit(ldx(8, R0, g.e.context(), PT_REGS_OFFSETS.ip!)),
       // uprobes: the function's name, known when compiling
       into: (g, _x, off, size) =>
         storeBytes(g, Buffer.from(g.context.funcName ?? '', 'utf8').subarray(0, size - 1), off),
@@ -247,7 +246,7 @@ const probeRows: EmitRows = {
       int: (g, c) => {
         const offset = g.shared.checked.registers.get(c);
         if (offset === undefined) throw new Error('reg() without its register');
-        g.e.emit(ldx(8, R0, R6, offset));
+        g.e.emit(ldx(8, R0, g.e.context(), offset));
       },
     },
   },
@@ -267,19 +266,19 @@ function emitUsdtArg(g: Gen, arg: UsdtArgument | undefined, span: Span): void {
       loadConst(g, R0, op.value);
       break;
     case 'reg':
-      e.emit(ldx(8, R0, R6, op.reg));
+      e.emit(ldx(8, R0, e.context(), op.reg));
       break;
     case 'mem':
       scoped(g, () => {
         const tmp = allocOrFail(g, 8, span);
-        if (op.base !== undefined) e.emit(ldx(8, R3, R6, op.base));
+        if (op.base !== undefined) e.emit(ldx(8, R3, e.context(), op.base));
         else e.emit(mov64Imm(R3, 0));
         if (op.offset) {
           loadConst(g, R1, op.offset);
           e.emit(alu64Reg('add', R3, R1));
         }
         if (op.index !== undefined)
-          e.emit(ldx(8, R1, R6, op.index), alu64Imm('mul', R1, op.scale ?? 1), alu64Reg('add', R3, R1));
+          e.emit(ldx(8, R1, e.context(), op.index), alu64Imm('mul', R1, op.scale ?? 1), alu64Reg('add', R3, R1));
         e.emit(stSlot(8, tmp, 0), ...addrOf(R1, tmp), mov64Imm(R2, arg.size), call(helper.probe_read_user));
         checkHelper(g, 'probe_read_user', 'read');
         e.emit(ldSlot(8, R0, tmp));

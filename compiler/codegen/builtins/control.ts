@@ -5,7 +5,6 @@ import {
   R1,
   R2,
   R3,
-  R6,
   call,
   ja,
   jmpImm,
@@ -54,7 +53,7 @@ export const controlBuiltins: EmitRows = {
       stmt: (g, c) =>
         scoped(g, () => {
           emitInt(g, c.args[0]!);
-          g.e.emit(mov64Reg(R2, R0), mov64Reg(R1, R6), call(helper.override_return));
+          g.e.emit(mov64Reg(R2, R0), ...g.e.contextToR1(), call(helper.override_return));
         }),
     },
   },

@@ -8,7 +8,6 @@ import {
   R3,
   R4,
   R5,
-  R6,
   BPF_PSEUDO_BTF_ID,
   alu64Imm,
   alu64Reg,
@@ -71,7 +70,7 @@ function emitUaddr(g: Gen, c: CallExpr): void {
   if (vaddr === undefined) throw new CodegenError('uaddr() has no address', c.span);
   const a = g.attach;
   if (a.provider !== 'uprobe' && a.provider !== 'uretprobe') return loadConst(g, R0, vaddr);
-  g.e.emit(mov64Reg(R1, R6), call(helper.get_func_ip));
+  g.e.emit(...g.e.contextToR1(), call(helper.get_func_ip));
   loadConst(g, R1, vaddr - a.vaddr);
   g.e.emit(alu64Reg('add', R0, R1));
 }
@@ -117,7 +116,7 @@ export const dataBuiltins: EmitRows = {
         const info = g.shared.checked.argFields.get(c.args[0] as FieldExpr);
         if (info?.access.kind !== 'context')
           throw new CodegenError('socket_cookie() needs a socket from the probe arguments', c.args[0]!.span);
-        g.e.emit(ldx(8, R1, R6, 8 * info.access.index), call(helper.get_socket_cookie));
+        g.e.emit(ldx(8, R1, g.e.context(), 8 * info.access.index), call(helper.get_socket_cookie));
       },
     },
   },
@@ -279,7 +278,7 @@ function emitPath(g: Gen, arg: Expr, off: number, size: number): void {
   };
   const viaMember = arg.kind === 'field' && arg.base.kind === 'field' && g.shared.checked.memory.get(arg);
   const done = e.freshLabel('path.null');
-  e.emit(ldx(8, R1, R6, 8 * slotOf(viaMember ? (arg as FieldExpr).base : arg)), jmpImm('jeq', R1, 0, done));
+  e.emit(ldx(8, R1, e.context(), 8 * slotOf(viaMember ? (arg as FieldExpr).base : arg)), jmpImm('jeq', R1, 0, done));
   if (viaMember && viaMember.offset) e.emit(alu64Imm('add', R1, viaMember.offset));
   e.emit(...addrOf(R2, off), mov64Imm(R3, size), call(helper.d_path));
   checkHelper(g, 'd_path', 'other');

@@ -6,7 +6,6 @@ import {
   R2,
   R3,
   R4,
-  R6,
   alu64Imm,
   call,
   jmpImm,
@@ -37,7 +36,7 @@ function emitStack(g: Gen, view: StackView, span: CallExpr['span'], at?: number)
   (buildId ? g.shared.buildIdStackLimits : g.shared.stackLimits).add(view.limit);
   const user = view.space === 'user';
   e.emit(
-    mov64Reg(R1, R6),
+    ...e.contextToR1(),
     ldMapFd(R2, stackMapName(view.limit, buildId)),
     mov64Imm(R3, user ? BPF_F_USER_STACK : 0),
     call(helper.get_stackid),
@@ -71,7 +70,7 @@ export function emitStackLen(g: Gen, view: StackView): void {
   scoped(g, () => {
     const buf = allocValue(g, view.limit * 8);
     e.emit(
-      mov64Reg(R1, R6),
+      ...e.contextToR1(),
       ...addrOf(R2, buf),
       mov64Imm(R3, view.limit * 8),
       mov64Imm(R4, view.space === 'user' ? BPF_F_USER_STACK : 0),

@@ -122,7 +122,7 @@ function emitReadCut(
     g.e.emit(stxSlot(8, n, R0));
     emitInt(g, src);
     g.e.emit(mov64Reg(R3, R0));
-    if (space === 'record') g.e.emit(alu64Reg('add', R3, R6));
+    if (space === 'record') g.e.emit(alu64Reg('add', R3, g.e.context()));
     const read = readStrHelper(space === 'record' ? 'kernel' : space);
     g.e.emit(ldSlot(8, R2, n), ...addrOf(R1, off), call(read.fn));
     checkHelper(g, read.name, 'read');

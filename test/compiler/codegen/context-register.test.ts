@@ -1,0 +1,68 @@
+// Where the generated code reads the program's context: from r1 until something writes r1 (a helper call, a label
+// another path reaches), from r6 after that, and the entry's `r6 = r1` only when something names r6
+// (codegen/emitter.ts context(), program.ts). The commonest programs come out as the optimizer would leave them,
+// so it finds nothing to change (each change costs it a round of its analyses, run cold at every start).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { disasm } from '../../../compiler/asm/index.ts';
+import { compileText } from '../../helpers/pipeline.ts';
+
+/** The probe program's instructions as text (the first program that is not BEGIN/END). */
+function listing(text: string, optimize = false): string[] {
+  const p = compileText(text, undefined, { optimize });
+  const prog = p.programs.find((x) => x.attach.provider !== 'BEGIN' && x.attach.provider !== 'END')!;
+  return disasm(prog.bytecode);
+}
+
+test('a context read before any helper call reads r1, and no copy to r6 is made', () => {
+  const code = listing('tracepoint:syscalls:sys_enter_mkdir { @ = hist(args->mode); }');
+  assert.match(code[0]!, /^r0 = \*\(u16 \*\)\(r1 \+ 24\)$/); // args->mode
+  assert.not.ok(
+    code.some((l) => /\br6\b/.test(l)),
+    code.join('\n'),
+  );
+});
+
+test('a context read after a helper call reads the copy in r6, made first', () => {
+  const code = listing('tracepoint:syscalls:sys_enter_mkdir { @n = count(); @b = args->mode; }');
+  assert.is(code[0], 'r6 = r1');
+  const read = code.findIndex((l) => /= \*\(u16 \*\)\(r6 \+ 24\)$/.test(l));
+  const call = code.findIndex((l) => l.startsWith('call '));
+  assert.ok(call >= 0 && read > call, code.join('\n'));
+});
+
+test('after a label (a join of paths) the context comes from r6 again', () => {
+  const code = listing('tracepoint:syscalls:sys_enter_mkdir { if (args->mode > 2) { @a = 1; } @b = args->mode; }');
+  assert.match(code[1]!, /\(r1 \+ \d+\)$/); // the condition, at the entry (after the copy)
+  assert.ok(
+    code.slice(2).some((l) => /= \*\(u16 \*\)\(r6 \+ 24\)$/.test(l)),
+    code.join('\n'),
+  );
+});
+
+test('the exit() flag is read into r0, leaving r1 the context', () => {
+  const code = listing('tracepoint:syscalls:sys_enter_mkdir { @ = hist(args->mode); } BEGIN { exit(); }');
+  assert.match(code[0]!, /^ld_pseudo r0, 2, 0/);
+  assert.match(code[3]!, /^r0 = \*\(u16 \*\)\(r1 \+ 24\)$/, code.join('\n'));
+});
+
+test('with scratch space, whose lookup clobbers r1, the context is put back in r1 after it', () => {
+  const code = listing(
+    'config = { max_strlen = 1024 } tracepoint:syscalls:sys_enter_mkdir { $a = str(args->pathname); @[$a] = count(); }',
+  );
+  assert.is(code[0], 'r6 = r1');
+  const lookup = code.indexOf('call 1');
+  assert.is(code[lookup + 2], 'r7 = r0', code.join('\n')); // the scratch prologue
+  assert.is(code[lookup + 3], 'r1 = r6', code.join('\n'));
+});
+
+test('count by a key, count of a scalar, and a hist keyed by comm come out as the optimizer leaves them', () => {
+  for (const text of [
+    'tracepoint:syscalls:sys_enter_mkdir { @[pid] = count(); } BEGIN { exit(); }',
+    'tracepoint:syscalls:sys_enter_mkdir { @ = count(); }',
+    'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }',
+  ])
+    assert.equal(listing(text, false), listing(text, true), text);
+});
+
+test.run();
