@@ -189,17 +189,18 @@ export class ElfFile {
     const segments: Segment[] = [];
     if (phnum > 0) {
       if (phentsize < PHDR_SIZE || !within(phoff, phnum * phentsize)) throw fail('program header table out of bounds');
-      const ph = src.read(phoff, phnum * phentsize);
+      const bytes = src.read(phoff, phnum * phentsize);
+      const ph = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength); // (as the section headers below)
       for (let i = 0; i < phnum; i++) {
         const o = i * phentsize;
         segments.push({
-          type: ph.readUInt32LE(o),
-          flags: ph.readUInt32LE(o + 4),
-          offset: ph.readBigUInt64LE(o + 8),
-          vaddr: ph.readBigUInt64LE(o + 16),
-          filesz: ph.readBigUInt64LE(o + 32),
-          memsz: ph.readBigUInt64LE(o + 40),
-          align: ph.readBigUInt64LE(o + 48),
+          type: ph.getUint32(o, true),
+          flags: ph.getUint32(o + 4, true),
+          offset: ph.getBigUint64(o + 8, true),
+          vaddr: ph.getBigUint64(o + 16, true),
+          filesz: ph.getBigUint64(o + 32, true),
+          memsz: ph.getBigUint64(o + 40, true),
+          align: ph.getBigUint64(o + 48, true),
         });
       }
     }
@@ -208,22 +209,25 @@ export class ElfFile {
     const sections: Section[] = [];
     if (shoff !== 0 && shnum > 0) {
       if (shentsize < SHDR_SIZE || !within(shoff, shnum * shentsize)) throw fail('section header table out of bounds');
-      const sh = src.read(shoff, shnum * shentsize);
+      const bytes = src.read(shoff, shnum * shentsize);
+      // through a DataView: V8's getters, where Buffer's readUInt32LE and friends are Node's JavaScript, run cold
+      // at each start (libc's ~70 headers, and its debug file's)
+      const sh = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const raw = [];
       for (let i = 0; i < shnum; i++) {
         const o = i * shentsize;
         raw.push({
           index: i,
-          nameOff: sh.readUInt32LE(o),
-          type: sh.readUInt32LE(o + 4),
-          flags: sh.readBigUInt64LE(o + 8),
-          addr: sh.readBigUInt64LE(o + 16),
-          offset: sh.readBigUInt64LE(o + 24),
-          size: sh.readBigUInt64LE(o + 32),
-          link: sh.readUInt32LE(o + 40),
-          info: sh.readUInt32LE(o + 44),
-          addralign: sh.readBigUInt64LE(o + 48),
-          entsize: sh.readBigUInt64LE(o + 56),
+          nameOff: sh.getUint32(o, true),
+          type: sh.getUint32(o + 4, true),
+          flags: sh.getBigUint64(o + 8, true),
+          addr: sh.getBigUint64(o + 16, true),
+          offset: sh.getBigUint64(o + 24, true),
+          size: sh.getBigUint64(o + 32, true),
+          link: sh.getUint32(o + 40, true),
+          info: sh.getUint32(o + 44, true),
+          addralign: sh.getBigUint64(o + 48, true),
+          entsize: sh.getBigUint64(o + 56, true),
         });
       }
       const strtab = raw[shstrndx];

@@ -48,6 +48,12 @@ export class SymbolTable {
   private readonly nameOff: Uint32Array;
   private readonly info: Uint8Array;
   private readonly tables: readonly { syms: Buffer; strtab: Buffer; dynsym: boolean }[];
+  /**
+   * Each table's entries through a DataView: V8's own getters, where Buffer's readUInt32LE and friends are Node's
+   * JavaScript, validated and run cold at each start (libc's ~3,000 + its debug file's ~10,000 symbols: ~4 ms of
+   * a `uprobe:libc:malloc` start went to them).
+   */
+  private readonly views: readonly DataView[];
   private addrIndex?: { order: Uint32Array; starts: Float64Array; maxEnd: Float64Array };
   private funcNames?: string[];
   private byName?: Map<string, number[]>;
@@ -61,20 +67,22 @@ export class SymbolTable {
     this.nameOff = new Uint32Array(n);
     this.info = new Uint8Array(n);
     this.tables = tables;
+    this.views = tables.map((t) => new DataView(t.syms.buffer, t.syms.byteOffset, t.syms.byteLength));
     let k = 0;
-    tables.forEach((t, ti) => {
-      const count = Math.floor(t.syms.length / 24);
+    for (let ti = 0; ti < tables.length; ti++) {
+      const v = this.views[ti]!;
+      const count = Math.floor(v.byteLength / 24);
       // Entry 0 is the reserved null symbol.
       for (let i = 1; i < count; i++) {
         const o = i * 24;
-        if (t.syms.readUInt16LE(o + 6) === SHN_UNDEF) continue; // imports: not in this file
+        if (v.getUint16(o + 6, true) === SHN_UNDEF) continue; // imports: not in this file
         this.tableOf[k] = ti;
         this.entryOff[k] = o;
-        this.nameOff[k] = t.syms.readUInt32LE(o);
-        this.info[k] = t.syms[o + 4]!;
+        this.nameOff[k] = v.getUint32(o, true);
+        this.info[k] = v.getUint8(o + 4);
         k++;
       }
-    });
+    }
     this.length = k;
   }
 
@@ -88,29 +96,29 @@ export class SymbolTable {
     return n;
   }
 
-  private raw(i: number): Buffer {
-    return this.tables[this.tableOf[i]!]!.syms;
+  private raw(i: number): DataView {
+    return this.views[this.tableOf[i]!]!;
   }
 
   private value(i: number): bigint {
-    return this.raw(i).readBigUInt64LE(this.entryOff[i]! + 8);
+    return this.raw(i).getBigUint64(this.entryOff[i]! + 8, true);
   }
 
   private size(i: number): bigint {
-    return this.raw(i).readBigUInt64LE(this.entryOff[i]! + 16);
+    return this.raw(i).getBigUint64(this.entryOff[i]! + 16, true);
   }
 
   /** st_value / st_size as numbers (exact below 2^53, which file addresses are). */
   private valueNum(i: number): number {
-    const b = this.raw(i);
+    const v = this.raw(i);
     const o = this.entryOff[i]! + 8;
-    return b.readUInt32LE(o) + b.readUInt32LE(o + 4) * 0x1_0000_0000;
+    return v.getUint32(o, true) + v.getUint32(o + 4, true) * 0x1_0000_0000;
   }
 
   private sizeNum(i: number): number {
-    const b = this.raw(i);
+    const v = this.raw(i);
     const o = this.entryOff[i]! + 16;
-    return b.readUInt32LE(o) + b.readUInt32LE(o + 4) * 0x1_0000_0000;
+    return v.getUint32(o, true) + v.getUint32(o + 4, true) * 0x1_0000_0000;
   }
 
   /**
@@ -134,7 +142,7 @@ export class SymbolTable {
       size: this.size(i),
       type: typeName(info & 0xf),
       binding: bindingName(info >> 4),
-      section: this.raw(i).readUInt16LE(this.entryOff[i]! + 6),
+      section: this.raw(i).getUint16(this.entryOff[i]! + 6, true),
       table: this.tables[this.tableOf[i]!]!.dynsym ? 'dynsym' : 'symtab',
     };
   }
