@@ -1,23 +1,7 @@
 // Collects instructions for one program: the current source span rides on each one, labels are fresh names.
-import {
-  BPF_ALU,
-  BPF_ALU64,
-  BPF_CALL,
-  BPF_JMP,
-  BPF_LD,
-  BPF_LDX,
-  CLASS_MASK,
-  OP_MASK,
-  R1,
-  R6,
-  mov64Reg,
-  withSpan,
-  label,
-  type AsmItem,
-  type Insn,
-  type Reg,
-} from '../asm/index.ts';
+import { R1, R6, mov64Reg, withSpan, label, type AsmItem, type Insn, type Reg } from '../asm/index.ts';
 import type { Span } from '../../lang/index.ts';
+import { defMask, hasReg } from '../opt/insn-info.ts';
 
 /** The kernel loads at most this many instructions per program (BPF_COMPLEXITY_LIMIT_INSNS). */
 export const MAX_INSNS = 1_000_000;
@@ -43,7 +27,7 @@ export class Emitter {
 
   emit(...insns: Insn[]): void {
     for (const i of insns) {
-      if (this.contextInR1 && writesR1(i)) this.contextInR1 = false;
+      if (this.contextInR1 && hasReg(defMask(i), R1)) this.contextInR1 = false;
       this.items.push(withSpan(i, this.span));
     }
     if (this.items.length > MAX_INSNS) throw new ProgramTooLong(this.span);
@@ -164,14 +148,6 @@ export class Frame {
 }
 
 export const SCRATCH_BASE = 1 << 24;
-
-/** Whether an instruction writes r1: an ALU op, load or 64-bit immediate into it, or a call (r1-r5 clobbered). */
-function writesR1(i: Insn): boolean {
-  const cls = i.code & CLASS_MASK;
-  if (cls === BPF_ALU || cls === BPF_ALU64 || cls === BPF_LD || cls === BPF_LDX) return i.dst === R1;
-  if (cls === BPF_JMP && (i.code & OP_MASK) === BPF_CALL) return true;
-  return i.src === R1 || i.dst === R1; // an atomic with fetch writes its src; anything else naming r1: assume so
-}
 
 function round8(n: number): number {
   return Math.max(8, Math.ceil(n / 8) * 8);

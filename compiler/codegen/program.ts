@@ -31,6 +31,7 @@ import { allocValue, stSlot } from './context.ts';
 import { emitInt } from './expr.ts';
 import { pruneUnreachable } from './prune.ts';
 import { optimize } from '../opt/index.ts';
+import { unusedCalleeSaved } from '../opt/insn-info.ts';
 import { itemsKey } from './content-key.ts';
 import { instantiate, shapeOf, usableTemplate } from './shape-memo.ts';
 import { scratchPrologue } from './scratch.ts';
@@ -136,8 +137,9 @@ function generate(
   // The scratch prologue goes first (after the copy), and its call clobbers r1: where the context is read from r1
   // it is put back from r6 after it.
   const restore = g.frame.scratchUsed && e.contextReadFromR1 ? [withSpan(mov64Reg(R1, R6), e.span)] : [];
-  const entry = restore.length || namesR6(e.items, 1) ? 1 : 0; // items before the scratch prologue: the copy, when kept
   const rest = e.items.slice(1);
+  // items before the scratch prologue: the copy, when kept
+  const entry = restore.length || !unusedCalleeSaved(rest).includes(R6) ? 1 : 0;
   const items = [...e.items.slice(0, entry), ...(g.frame.scratchUsed ? scratchPrologue(g) : []), ...restore, ...rest];
   shared.scratchSize = Math.max(shared.scratchSize, g.frame.scratchUsed);
   // for-map loop bodies become functions after the main program's exit, each generated once its caller is
@@ -164,15 +166,6 @@ function generate(
     ...(enc.coreRelocations.length ? { coreRelocations: enc.coreRelocations } : {}),
     ...functionInfo(name, [...g.callbacks, ...(g.functions ?? [])], pruned, enc.labels),
   };
-}
-
-/** Whether an instruction of `items` from index `from` on has r6 in a register field (a read or a write). */
-function namesR6(items: readonly AsmItem[], from: number): boolean {
-  for (let i = from; i < items.length; i++) {
-    const it = items[i]!;
-    if (!isLabel(it) && (it.dst === R6 || it.src === R6)) return true;
-  }
-  return false;
 }
 
 /** Whether some jump goes back to a label placed before it (a loop the verifier walks once per iteration). */
