@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { compile } from '../../compiler/index.ts';
 import { check, parse, renderDiagnostics, sourceFile, type Diagnostic } from '../../lang/index.ts';
 import { fixedKernel } from '../helpers/fixed-kernel.ts';
+import { rng } from '../helpers/rng.ts';
 
 const SEED = Number(process.env.SCRY_FUZZ_SEED ?? 11);
 const COUNT = Number(process.env.SCRY_FUZZ_COUNT ?? 3000);
@@ -23,18 +24,6 @@ const corpus = ['run', 'errors'].flatMap((sub) =>
     .sort()
     .map((f) => readFileSync(corpusDir(sub) + f, 'utf8')),
 );
-
-/** mulberry32: small, fast and the same everywhere */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const tokenRe =
   /"(?:[^"\\\n]|\\.)*"|[A-Za-z_$@][\w:*.]*|0x[0-9a-fA-F]+|\d+|\/\/[^\n]*|\s+|[-+*/%&|^!=<>]=?|&&|\|\||<<|>>|->|\+\+|--|[^\s]/g;

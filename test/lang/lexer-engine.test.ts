@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import type { IToken } from 'chevrotain';
 import { getLexer, lex } from '../../lang/lexer.ts';
 import * as T from '../../lang/tokens.ts';
+import { rng } from '../helpers/rng.ts';
 
 /** What lex() made of a program before it had its own scanner: Chevrotain's tokens, an Invalid token per error. */
 function chevrotainLex(text: string): IToken[] {
@@ -60,18 +61,6 @@ test('junk, cut strings and comments, and context tokens lex as Chevrotain lexes
   ])
     same(text);
 });
-
-/** mulberry32: small, fast and the same everywhere */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('seeded mutants of the corpora lex as Chevrotain lexes them', () => {
   const random = rng(7);

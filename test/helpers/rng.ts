@@ -1,0 +1,13 @@
+// A seeded random number generator for tests that make inputs (fuzzing, mutants): the same sequence everywhere.
+
+/** mulberry32: small, fast and the same everywhere; numbers in [0, 1) */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
