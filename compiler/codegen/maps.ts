@@ -73,19 +73,19 @@ export function buildKey(g: Gen, m: MapExpr): number {
   m.keys.forEach((k, i) => {
     const at = off + layout.offsets[i]!;
     const size = (layout.offsets[i + 1] ?? layout.size) - layout.offsets[i]!;
-    if (!emitProbeKey(g, k, spec.user!.keys[i]!.type, at)) emitInto(g, k, at, size, spec.user!.keys[i]!.type);
+    if (!emitProbeIndex(g, k, spec.user!.keys[i]!.type, at)) emitInto(g, k, at, size, spec.user!.keys[i]!.type);
   });
   return off;
 }
 
 /**
- * `probe` where the map keys by the attach point's index (lang/types.ts IntView 'probe'): one store of this
- * program's index, known when compiling; or, in a probe of several attach points that can carry cookies
- * (Gen.cookie), the index as the attachment's cookie, so that each attach point's program is the same code
- * (generated once, optimized once: ~350 syscall tracepoints for `tracepoint:syscalls:sys_enter_* { @[probe] =
- * count(); }`) for one helper call per event. False when the key is anything else.
+ * `probe` where a map key or a printf argument holds the attach point's index (lang/types.ts IntView 'probe'):
+ * one store of this program's index, known when compiling; or, in a probe of several attach points that can
+ * carry cookies (Gen.cookie), the index as the attachment's cookie, so that each attach point's program is the
+ * same code (generated once, optimized once: ~350 syscall tracepoints for `tracepoint:syscalls:sys_enter_* {
+ * @[probe] = count(); }`) for one helper call per event. False when the value is anything else.
  */
-function emitProbeKey(g: Gen, k: Expr, type: Type, at: number): boolean {
+export function emitProbeIndex(g: Gen, k: Expr, type: Type, at: number): boolean {
   if (k.kind !== 'ident' || k.name !== 'probe' || type.kind !== 'int' || type.view?.kind !== 'probe') return false;
   const id = type.view.names.indexOf(g.attach.text);
   if (id < 0) throw new Error(`probe ${g.attach.text} is not among the program's attach points`);
@@ -111,7 +111,7 @@ export function buildBucketKey(g: Gen, m: MapExpr, spec: MapSpec): { key: number
   }
   m.keys.forEach((k, i) => {
     const at = key + layout.offsets[i]!;
-    if (!emitProbeKey(g, k, spec.user!.keys[i]!.type, at))
+    if (!emitProbeIndex(g, k, spec.user!.keys[i]!.type, at))
       emitInto(g, k, at, (layout.offsets[i + 1] ?? layout.bucket!) - layout.offsets[i]!);
   });
   return { key, bucket: key + layout.bucket! };

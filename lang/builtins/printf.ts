@@ -161,7 +161,11 @@ function checkFormat(ctx: CheckContext, c: CallExpr): void {
     }
     if (!textView && ((want === 'string') !== (t.kind === 'string') || (want === 'int' && !isInt))) {
       ctx.error(`%${conv} needs ${want === 'string' ? 'a string' : 'an integer'}, got ${typeName(t)}`, rest[i]!.span);
+      return;
     }
+    // user space formats the record: `probe` goes in as its attach point's index, printed as the name (as
+    // bpftrace does), so the programs of a probe's attach points are one code (compiler/codegen/maps.ts)
+    if (conv === 's') args[i] = ctx.printedAs(rest[i]!, t);
   });
   const tooBig = formatRecordError(c, rest, args);
   if (tooBig) ctx.error(tooBig.message, c.span, tooBig.hints);

@@ -51,4 +51,10 @@ export interface CheckContext {
   readonly positionals: Map<Expr, bigint | string>;
   /** printf-like calls with their parsed formats */
   readonly printfs: Map<CallExpr, PrintfInfo>;
+  /**
+   * The type a builtin variable takes where it is printed as text by user space rather than stored as text
+   * (VariableSpec.asKey: `probe` as the attach point's index, an IntView of the attach point names); `t` itself
+   * for any other expression.
+   */
+  printedAs(e: Expr, t: Type): Type;
 }

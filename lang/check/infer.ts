@@ -212,6 +212,10 @@ function contextOf(st: InferState): CheckContext {
     registers: st.registers,
     positionals: st.positionals,
     printfs: st.printfs,
+    printedAs: (e, t) => {
+      const asKey = e.kind === 'ident' ? BUILTINS.get(e.name)?.variable?.asKey : undefined;
+      return asKey ? asKey(t, st.probeNames) : t;
+    },
   };
 }
 

@@ -1,9 +1,10 @@
 // The attach points of one probe that generate the same code share it (compiler/codegen/program.ts optimizes it
 // once); `probe` as a map key comes from each attachment's cookie where the kernel has them (Linux 5.15), so
 // `tracepoint:syscalls:sys_enter_* { @[probe] = count(); }` is one code for ~350 tracepoints. On the kernel:
-// the counts land under the right probe names, and the same printf format in two probes (one event schema)
-// prints each its own values.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// the counts land under the right probe names, printf("%s", probe) prints each its own name (its index in the
+// record, from the cookie too), and the same printf format in two probes (one event schema) prints each its own
+// values.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -50,6 +51,29 @@ if (requireTracepoint(suite, 'syscalls/sys_enter_getppid')) {
       assert.is(made, 2, JSON.stringify(counts));
     } finally {
       await run.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+if (requireTracepoint(suite, 'syscalls/sys_enter_rmdir')) {
+  test('printf("%s", probe) over several tracepoints: one code, each line naming its own probe, padded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scry-wild-'));
+    try {
+      const script = join(dir, 'dirs.py');
+      writeFileSync(script, `import os\nos.mkdir('${dir}/a')\nos.rmdir('${dir}/a')\nos.mkdir('${dir}/b')\n`);
+      const r = await runScry([
+        '-q',
+        '-c',
+        `python3 ${script}`,
+        '-e',
+        'tracepoint:syscalls:sys_enter_mkdir*, tracepoint:syscalls:sys_enter_rmdir /pid == cpid/ { printf("[%-38s] %.10s|\\n", probe, probe); }',
+      ]);
+      assert.is(r.code, 0, r.stderr);
+      const made = /sys_enter_mkdir\b/.test(r.stdout) ? 'mkdir' : 'mkdirat'; // mkdirat(2) where there is no mkdir
+      const line = (p: string) => `[${`tracepoint:syscalls:sys_enter_${p}`.padEnd(38)}] tracepoint|`;
+      assert.equal(r.stdout.split('\n').filter(Boolean), [made, 'rmdir', made].map(line));
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

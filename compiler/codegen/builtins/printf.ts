@@ -6,6 +6,7 @@ import { packedLayout, slotSize } from '../../layout.ts';
 import { addrOf, allocValue, emitInto, ldSlot, scoped, typeOf, type Gen } from '../context.ts';
 import { storeBytes } from '../values.ts';
 import { defineEvent, emitEventOutput, emitIdEvent, stEventId } from '../events.ts';
+import { emitProbeIndex } from '../maps.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
 
 const formatted: BuiltinEmit = { call: { stmt: emitPrintf } };
@@ -61,7 +62,7 @@ function emitPrintf(g: Gen, c: CallExpr): void {
     const rec = allocValue(g, size);
     c.args.slice(1).forEach((a, i) => {
       const at = rec + 8 + layout.offsets[i]!;
-      emitInto(g, a, at, slotSize(typeOf(g, a)));
+      if (!emitProbeIndex(g, a, info.args[i]!, at)) emitInto(g, a, at, slotSize(typeOf(g, a)));
     });
     g.e.emit(stEventId(rec, id));
     emitEventOutput(g, rec, size);

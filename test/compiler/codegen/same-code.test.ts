@@ -1,8 +1,8 @@
 // The matches of a wildcard probe mostly generate the same code: an event schema defined again, the same in every
 // field, keeps its first id (codegen/events.ts defineEvent), so the programs are the same bytes, and the optimizer
 // runs once for the same code (codegen/program.ts optimizeOnce; ~1 ms a program, ~350 syscall tracepoints).
-// A program that differs (`probe` is each match's own constant, unless the attachments carry it as a cookie)
-// stays its own.
+// A program that differs (`probe`, as a key or printed with %s, is each match's own index, unless the attachments
+// carry it as a cookie) stays its own.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { check, parse, sourceFile } from '../../../lang/index.ts';
@@ -61,6 +61,43 @@ test('`probe` as a key: each match its own constant, or with attach cookies one 
   // helper errors carry their span: another statement is another event
   const two = compiled('BEGIN { @a[1] = 1; @a[2] = 2; }');
   assert.is(two.events.filter((e) => e.kind === 'helper-error').length, 2);
+});
+
+test('`probe` printed with %s: its index in the record (printed as the name), read from the cookie where it can be', () => {
+  const text =
+    'tracepoint:syscalls:sys_enter_mkdir*, tracepoint:syscalls:sys_enter_openat { printf("%-40s %d\\n", probe, pid); }';
+  const own = compiled(text);
+  const printf = own.events.find((e) => e.kind === 'printf');
+  assert.ok(printf && printf.kind === 'printf');
+  // 8 bytes of index where the longest name took 38 (bpftrace prints probe by its id too)
+  const type = printf.args[0]!.type;
+  assert.equal(type, {
+    kind: 'int',
+    bits: 64,
+    signed: false,
+    view: {
+      kind: 'probe',
+      names: [
+        'tracepoint:syscalls:sys_enter_mkdir',
+        'tracepoint:syscalls:sys_enter_mkdirat',
+        'tracepoint:syscalls:sys_enter_openat',
+      ],
+    },
+  });
+  assert.is(printf.args[1]!.offset, 16);
+  const tps = (c: CompiledProgram) => c.programs.filter((p) => p.attach.provider === 'tracepoint');
+  assert.ok(tps(own).every((p) => p.attachCookie === undefined));
+  assert.is.not(hex(tps(own)[0]!), hex(tps(own)[1]!)); // each its constant
+  const shared = tps(compiled(text, true, true));
+  assert.is(new Set(shared.map(hex)).size, 1);
+  assert.equal(
+    shared.map((p) => p.attachCookie),
+    [0n, 1n, 2n],
+  );
+  // only where the format prints text: %d of probe stays an error, and elsewhere probe is a string
+  assert.throws(() => compiled('BEGIN { printf("%d\\n", probe); }'), /%d needs an integer, got string/);
+  const stored = compiled('BEGIN { $p = probe; printf("%s\\n", $p); }').events.find((e) => e.kind === 'printf');
+  assert.is(stored?.kind === 'printf' && stored.args[0]!.type.kind, 'string');
 });
 
 test('itemsKey tells instructions, labels, map references and spans apart', () => {
