@@ -59,18 +59,21 @@ export function resolveTarget(target: string, opts: ResolveOptions = {}): Resolv
   return undefined;
 }
 
+// A missing file is the usual answer here (a bare name is looked for in every $PATH directory first): stat
+// without throwing for it, as an exception per miss (its error object, its stack) cost ~0.1 ms each at start-up.
 function isFile(path: string): boolean {
   try {
-    return statSync(path).isFile();
+    return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
   } catch {
     return false;
   }
 }
 
 function isExecutableFile(path: string): boolean {
+  if (!isFile(path)) return false;
   try {
     accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
+    return true;
   } catch {
     return false;
   }
@@ -159,7 +162,15 @@ const FLAG_ELF_LIBC6 = 0x0003;
 const FLAG_X8664_LIB64 = 0x0300;
 const FLAG_AARCH64_LIB64 = 0x0a00;
 
-let cacheMemo: { file: string; mtimeMs: number; entries: LdCacheEntry[] } | undefined;
+let cacheMemo:
+  | {
+      file: string;
+      mtimeMs: number;
+      entries: LdCacheEntry[];
+      /** libraryInCache's answers from these entries, by name (a probe's attach points ask for one name) */
+      found: Map<string, string | undefined>;
+    }
+  | undefined;
 
 /**
  * Parses ld.so.cache (glibc's "new" format, optionally after an old-format block): header
@@ -168,14 +179,19 @@ let cacheMemo: { file: string; mtimeMs: number; entries: LdCacheEntry[] } | unde
  * offsets of the soname and the path, counted from the start of the new-format header.
  */
 export function parseLdCache(buf: Buffer): LdCacheEntry[] {
+  // words through a DataView (V8's own getters): Buffer's readUInt32LE and friends are Node's JavaScript,
+  // validated and run cold at start-up, ~4 reads for each of a cache's ~600 entries
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let base = 0;
   if (buf.toString('latin1', 0, OLD_MAGIC.length) === OLD_MAGIC) {
-    const n = buf.readUInt32LE(12);
+    if (buf.length < 16) return [];
+    const n = view.getUint32(12, true);
     base = 16 + n * 12;
     base = (base + 7) & ~7; // the new block follows, aligned
     if (buf.toString('latin1', base, base + NEW_MAGIC.length) !== NEW_MAGIC) return [];
   } else if (buf.toString('latin1', 0, NEW_MAGIC.length) !== NEW_MAGIC) return [];
-  const nlibs = buf.readUInt32LE(base + 20);
+  if (base + 48 > buf.length) return [];
+  const nlibs = view.getUint32(base + 20, true);
   const entries: LdCacheEntry[] = [];
   const str = (off: number) => {
     const at = base + off;
@@ -187,24 +203,22 @@ export function parseLdCache(buf: Buffer): LdCacheEntry[] {
     const o = base + 48 + i * 24;
     if (o + 24 > buf.length) break;
     entries.push({
-      flags: buf.readInt32LE(o),
-      name: str(buf.readUInt32LE(o + 4)),
-      path: str(buf.readUInt32LE(o + 8)),
-      hwcap: buf.readBigUInt64LE(o + 16),
+      flags: view.getInt32(o, true),
+      name: str(view.getUint32(o + 4, true)),
+      path: str(view.getUint32(o + 8, true)),
+      hwcap: view.getBigUint64(o + 16, true),
     });
   }
   return entries;
 }
 
-function cacheEntries(file = '/etc/ld.so.cache'): LdCacheEntry[] {
+function parsedCache(file = '/etc/ld.so.cache'): NonNullable<typeof cacheMemo> | undefined {
   try {
     const { mtimeMs } = statSync(file);
-    if (cacheMemo?.file === file && cacheMemo.mtimeMs === mtimeMs) return cacheMemo.entries;
-    const entries = parseLdCache(readFileSync(file));
-    cacheMemo = { file, mtimeMs, entries };
-    return entries;
+    if (cacheMemo?.file === file && cacheMemo.mtimeMs === mtimeMs) return cacheMemo;
+    return (cacheMemo = { file, mtimeMs, entries: parseLdCache(readFileSync(file)), found: new Map() });
   } catch {
-    return [];
+    return undefined;
   }
 }
 
@@ -217,10 +231,15 @@ function nativeArch(flags: number): boolean {
 
 /** The first native library in the cache matching the name (exactly, or as a stem), preferring no hwcap. */
 export function libraryInCache(name: string, file?: string): string | undefined {
-  const hits = cacheEntries(file).filter((e) => nativeArch(e.flags) && libraryNameMatches(e.name, name));
+  const cache = parsedCache(file);
+  if (!cache) return undefined;
+  if (cache.found.has(name)) return cache.found.get(name);
+  const hits = cache.entries.filter((e) => nativeArch(e.flags) && libraryNameMatches(e.name, name));
   const exact = hits.filter((e) => e.name === name);
   const pool = exact.length ? exact : hits;
-  return (pool.find((e) => e.hwcap === 0n) ?? pool[0])?.path;
+  const path = (pool.find((e) => e.hwcap === 0n) ?? pool[0])?.path;
+  cache.found.set(name, path);
+  return path;
 }
 
 function libraryInDefaultDirs(name: string): string | undefined {

@@ -57,7 +57,8 @@ export class SymbolTable {
   private addrIndex?: { order: Uint32Array; starts: Float64Array; maxEnd: Float64Array };
   private funcNames?: string[];
   private byName?: Map<string, number[]>;
-  private scans = 0;
+  /** indicesNamed's answers from scans of the tables, before the name index is built */
+  private readonly scanned = new Map<string, number[]>();
 
   private constructor(tables: { syms: Buffer; strtab: Buffer; dynsym: boolean }[]) {
     let n = 0;
@@ -157,7 +158,10 @@ export class SymbolTable {
    * tables (no strings made); after that a name index is built, for wildcard probes that look up many.
    */
   private indicesNamed(name: string): number[] {
-    if (this.byName || ++this.scans > 8) return this.nameIndex().get(name) ?? [];
+    if (this.byName) return this.byName.get(name) ?? [];
+    const seen = this.scanned.get(name); // a uprobe and a uretprobe on one function ask twice
+    if (seen) return seen;
+    if (this.scanned.size >= 8) return this.nameIndex().get(name) ?? [];
     const needle = Buffer.from(name, 'latin1');
     const len = needle.length;
     const first = needle[0];
@@ -166,8 +170,12 @@ export class SymbolTable {
       const tab = this.tables[this.tableOf[i]!]!.strtab;
       const off = this.nameOff[i]!;
       if (tab[off] !== first || tab[off + len] !== 0 || off + len >= tab.length) continue;
-      if (tab.compare(needle, 0, len, off, off + len) === 0) hits.push(i);
+      // byte by byte: Buffer's compare() is Node's JavaScript, validated and cold, for the few candidates left
+      let k = 1;
+      while (k < len && tab[off + k] === needle[k]) k++;
+      if (k === len) hits.push(i);
     }
+    this.scanned.set(name, hits);
     return hits;
   }
 

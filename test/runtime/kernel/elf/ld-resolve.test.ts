@@ -1,6 +1,16 @@
 // Finding uprobe targets like bpftrace and ld.so: ld.so.cache against `ldconfig -p`, $PATH, /proc/PID/maps.
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
@@ -69,6 +79,24 @@ if (haveCache && ldconfig) {
     assert.is(resolveTarget('libdefinitely-not-there'), undefined);
     // bpftrace does not add "lib": 'c' is not libc
     assert.is(resolveTarget('c', { PATH: '' }), undefined);
+  });
+
+  t('answers from the cache are kept only while the cache file is the same', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scry-ldcache-'));
+    try {
+      const file = join(dir, 'ld.so.cache');
+      copyFileSync('/etc/ld.so.cache', file);
+      const libc = libraryInCache('libc', file);
+      assert.ok(libc && basename(libc).startsWith('libc.so'), libc);
+      assert.is(libraryInCache('libc', file), libc);
+      // ldconfig replaced it (here: with a cache of no libraries, dated a minute later)
+      writeFileSync(file, Buffer.alloc(48, 0));
+      const later = new Date(Date.now() + 60_000);
+      utimesSync(file, later, later);
+      assert.is(libraryInCache('libc', file), undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 } else skipCheck('kernel/elf/ld-resolve ld.so.cache', 'no /etc/ld.so.cache or no ldconfig to compare with');
 
