@@ -35,6 +35,7 @@ function bindingName(b: number): SymbolBinding {
 const isFuncType = (t: number) => t === STT_FUNC || t === STT_GNU_IFUNC;
 
 /** Higher is better when several symbols share a name or an address: GLOBAL > WEAK > LOCAL, sized, FUNC. */
+const BEST_RANK = 11;
 function rank(info: number, size: number): number {
   const bind = info >> 4;
   return (bind === 1 ? 8 : bind === 2 ? 4 : 0) + (size > 0 ? 2 : 0) + ((info & 0xf) === STT_FUNC ? 1 : 0);
@@ -57,6 +58,9 @@ export class SymbolTable {
   private addrIndex?: { order: Uint32Array; starts: Float64Array; maxEnd: Float64Array };
   private funcNames?: string[];
   private byName?: Map<string, number[]>;
+  /** makes the table with a debug file's symbols added (read's lazy `debug`), once something needs them */
+  private withDebug?: () => SymbolTable;
+  private whole?: SymbolTable;
   /** indicesNamed's answers from scans of the tables, before the name index is built */
   private readonly scanned = new Map<string, number[]>();
 
@@ -87,11 +91,12 @@ export class SymbolTable {
     this.length = k;
   }
 
-  /** Number of defined symbols (imports are dropped). */
-  readonly length: number;
+  /** Number of defined symbols (imports are dropped), in these tables (not a debug file's not yet read). */
+  private readonly length: number;
 
   /** Bytes held: the raw tables and the per-symbol arrays (what a cache of tables counts). */
   get byteSize(): number {
+    if (this.whole && this.whole !== this) return this.whole.byteSize;
     let n = this.tableOf.length * 10;
     for (const t of this.tables) n += t.syms.length + t.strtab.length;
     return n;
@@ -124,11 +129,27 @@ export class SymbolTable {
 
   /**
    * Reads .symtab and .dynsym (a stripped file has only the latter), plus the .symtab of a separate debug
-   * file when one is given (see openDebugFile): it describes the same addresses.
+   * file when one is given (see openDebugFile): it describes the same addresses. Given as a function, the debug
+   * file is opened only when a question needs it: a lookup by name that the file's own symbols answer with a
+   * global sized function (no symbol ranks above it, and the file's own come first) does not (libc's ~3,000
+   * symbols, where its debug file adds ~10,000: ~3 ms of a `uprobe:libc:malloc` start).
    */
-  static read(elf: ElfFile, opts: { debug?: ElfFile } = {}): SymbolTable {
-    const tables = [...tablesOf(elf), ...(opts.debug ? tablesOf(opts.debug).filter((t) => !t.dynsym) : [])];
-    return new SymbolTable(tables);
+  static read(elf: ElfFile, opts: { debug?: ElfFile | (() => ElfFile | undefined) } = {}): SymbolTable {
+    const own = tablesOf(elf);
+    const debugTables = (d: ElfFile) => tablesOf(d).filter((t) => !t.dynsym);
+    const { debug } = opts;
+    if (typeof debug !== 'function') return new SymbolTable([...own, ...(debug ? debugTables(debug) : [])]);
+    const table = new SymbolTable(own);
+    table.withDebug = () => {
+      const d = debug();
+      return d ? new SymbolTable([...own, ...debugTables(d)]) : table;
+    };
+    return table;
+  }
+
+  /** This table, or the one with the debug file's symbols too when read was given one lazily. */
+  private full(): SymbolTable {
+    return this.withDebug ? (this.whole ??= this.withDebug()) : this;
   }
 
   private name(i: number): string {
@@ -150,6 +171,8 @@ export class SymbolTable {
 
   /** Every defined symbol (any type), in table order. */
   *all(): Iterable<ElfSymbol> {
+    const full = this.full();
+    if (full !== this) return yield* full.all();
     for (let i = 0; i < this.length; i++) yield this.symbol(i);
   }
 
@@ -184,6 +207,7 @@ export class SymbolTable {
    * With `anyType`, objects and untyped symbols count too (e.g. a USDT semaphore or `uprobe:bin:0x…` callers).
    */
   lookup(name: string, opts: { anyType?: boolean } = {}): ElfSymbol | undefined {
+    if (this.whole && this.whole !== this) return this.whole.lookup(name, opts);
     let best = -1;
     let bestRank = -1;
     for (const i of this.indicesNamed(name)) {
@@ -195,6 +219,7 @@ export class SymbolTable {
         bestRank = r;
       }
     }
+    if (bestRank < BEST_RANK && this.withDebug && this.full() !== this) return this.full().lookup(name, opts);
     return best < 0 ? undefined : this.symbol(best);
   }
 
@@ -213,6 +238,8 @@ export class SymbolTable {
 
   /** Names of the defined functions (FUNC and IFUNC), sorted and without duplicates. */
   functionNames(): readonly string[] {
+    const full = this.full();
+    if (full !== this) return full.functionNames();
     if (this.funcNames) return this.funcNames;
     const names = new Set<string>();
     for (let i = 0; i < this.length; i++) if (isFuncType(this.info[i]! & 0xf)) names.add(this.name(i));
@@ -233,6 +260,8 @@ export class SymbolTable {
    * address; nested symbols resolve to the innermost. Among aliases the best-ranked name wins.
    */
   lookupAddress(vaddr: bigint): { symbol: ElfSymbol; offset: bigint } | undefined {
+    const full = this.full();
+    if (full !== this) return full.lookupAddress(vaddr);
     const idx = this.addressIndex();
     const { order, starts, maxEnd } = idx;
     const a = Number(vaddr);

@@ -151,7 +151,7 @@ export function targetSymbols(file: TargetFile): SymbolTable {
   if (file.base !== undefined)
     return (memberSymbols.get(file.elf) ?? memberSymbols.set(file.elf, SymbolTable.read(file.elf)).get(file.elf))!;
   const entry = cached(file.path, undefined);
-  entry.symbols ??= SymbolTable.read(entry.elf, { debug: openDebugFile(entry.elf, file.path) });
+  entry.symbols ??= SymbolTable.read(entry.elf, { debug: () => openDebugFile(entry.elf, file.path) });
   return entry.symbols;
 }
 

@@ -341,6 +341,21 @@ if (fx && binutils) {
     const want = readelfSymbols(fx.lib).find((x) => x.name === 'lib_helper')!;
     assert.is(table.lookup('lib_helper')?.value, want.value);
     assert.is(table.lookupAddress(want.value + 1n)?.symbol.name, 'lib_helper');
+    // opened only when needed: not for a global sized function of the file's own .dynsym (nothing ranks above it)
+    let opened = 0;
+    const lazy = SymbolTable.read(elf, { debug: () => (opened++, viaLink) });
+    assert.is(lazy.lookup('lib_mul')?.value, table.lookup('lib_mul')?.value);
+    assert.is(opened, 0);
+    assert.is(lazy.lookup('lib_helper')?.value, want.value);
+    assert.is(opened, 1);
+    assert.is(lazy.lookup('lib_mul')?.value, table.lookup('lib_mul')?.value);
+    assert.equal(lazy.functionNames(), table.functionNames());
+    assert.is(opened, 1);
+    const byAddress = SymbolTable.read(elf, { debug: () => (opened++, viaLink) });
+    assert.is(byAddress.lookupAddress(want.value + 1n)?.symbol.name, 'lib_helper');
+    assert.equal([...byAddress.all()].length, [...table.all()].length);
+    assert.is(opened, 2);
+    assert.is(SymbolTable.read(elf, { debug: () => undefined }).lookup('lib_helper'), undefined);
     // by build ID under a debug root
     mkdirSync(`${dir}/root/.build-id/${id.slice(0, 2)}`, { recursive: true });
     copyFileSync(debug, `${dir}/root/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`);
