@@ -35,11 +35,12 @@ function bindingName(b: number): SymbolBinding {
 const isFuncType = (t: number) => t === STT_FUNC || t === STT_GNU_IFUNC;
 
 /** Higher is better when several symbols share a name or an address: GLOBAL > WEAK > LOCAL, sized, FUNC. */
-const BEST_RANK = 11;
 function rank(info: number, size: number): number {
   const bind = info >> 4;
   return (bind === 1 ? 8 : bind === 2 ? 4 : 0) + (size > 0 ? 2 : 0) + ((info & 0xf) === STT_FUNC ? 1 : 0);
 }
+/** rank() of a global sized function: no symbol is preferred to it */
+const BEST_RANK = 11;
 
 export class SymbolTable {
   // One entry per defined symbol: which table it is in and where; fields are read from the raw table
