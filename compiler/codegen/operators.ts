@@ -64,12 +64,12 @@ export function emitBinary(g: Gen, x: BinaryExpr): void {
     const b = chain[i]!;
     g.e.at(b.span, () => {
       const [leftType, rightType] = operandTypes(g, b);
-      scoped(g, () => {
-        normalize(g, leftType);
-        emitRight(g, b.right, b.opSpan, rightType);
-      });
-      scalePointerStep(g, b);
-      emitOperator(g, b.op, b.opSpan, leftType);
+      normalize(g, leftType);
+      if (!emitByConstant(g, b.op, b.right, b.opSpan, leftType)) {
+        scoped(g, () => emitRight(g, b.right, b.opSpan, rightType));
+        scalePointerStep(g, b);
+        emitOperator(g, b.op, b.opSpan, leftType);
+      }
       if (!comparisons.has(b.op)) normalize(g, typeOf(g, b));
     });
   }
@@ -103,13 +103,26 @@ export function emitBinaryOp(
   leftType: Type,
   rightType: Type,
 ): void {
-  scoped(g, () => {
-    emitInt(g, left);
-    normalize(g, leftType);
-    emitRight(g, right, opSpan, rightType);
-  });
+  emitInt(g, left);
+  normalize(g, leftType);
+  if (emitByConstant(g, op, right, opSpan, leftType)) return;
+  scoped(g, () => emitRight(g, right, opSpan, rightType));
   scalePointerStep(g, right);
   emitOperator(g, op, opSpan, leftType);
+}
+
+/**
+ * r0 = r0 / K or r0 % K for a literal K > 0 (that fits an immediate): no division by zero to check for nor
+ * warn about, and the divisor an immediate, which is what the optimizer made of the general form. False for
+ * anything else, and for a signed division on a kernel without sdiv (emitSignedDivMod's registers).
+ */
+function emitByConstant(g: Gen, op: BinaryOp, right: Expr, opSpan: Span, leftType: Type): boolean {
+  if ((op !== '/' && op !== '%') || right.kind !== 'int' || right.value <= 0n || !fitsImm32(right.value)) return false;
+  const signed = isSigned(leftType);
+  if (signed && !g.shared.signedDivision?.()) return false;
+  const alu = op === '/' ? (signed ? 'sdiv' : 'div') : signed ? 'smod' : 'mod';
+  g.e.at(opSpan, () => g.e.emit(alu64Imm(alu, R0, Number(right.value))));
+  return true;
 }
 
 /**

@@ -28,6 +28,21 @@ test('with signedDivision, signed / and % are one instruction each; without, no 
   assert.not.match(listing(false), / s[/%]= /);
 });
 
+// A literal divisor above zero: the operation with the divisor as an immediate, and no zero check (its warning
+// record could never be sent); the unoptimized code says so, and the kernel gives the same answers as above.
+const LITERAL =
+  'BEGIN { @n = -7; $a = @n; printf("%d %d %lu %lu\\n", $a / 2, $a % 3, (uint64)$a / 1000, (uint64)$a % 7); exit(); }';
+const LITERAL_EXPECTED = '-3 -1 18446744073709551 2\n';
+
+test('a literal divisor above zero is an immediate, with no zero check; a literal 0 keeps the check', () => {
+  const compiled = compileText(LITERAL, undefined, { signedDivision: true, optimize: false });
+  const listing = compiled.programs.map((p) => disasmListing(p.bytecode)).join('');
+  for (const op of [/r0 s\/= 2\n/, /r0 s%= 3\n/, /r0 \/= 1000\n/, /r0 %= 7\n/]) assert.match(listing, op);
+  assert.not.ok(compiled.events.some((e) => e.kind === 'runtime-warning'));
+  const byZero = compileText('BEGIN { @n = 7; $a = @n; print($a / 0); }', undefined, { optimize: false });
+  assert.ok(byZero.events.some((e) => e.kind === 'runtime-warning'));
+});
+
 if (requireRoot('signed division')) {
   const run = async (signedDivision: boolean): Promise<string> => {
     const events: TraceEvent[] = [];
@@ -42,8 +57,13 @@ if (requireRoot('signed division')) {
   });
 
   if (hasSignedDivision())
-    test('sdiv/smod on this kernel answer the same', async () => {
+    test('sdiv/smod on this kernel answer the same, and with a literal divisor as an immediate', async () => {
       assert.is(await run(true), EXPECTED);
+      const events: TraceEvent[] = [];
+      const prog = compileText(LITERAL, hostKernelInfo(), { signedDivision: true, optimize: false, settings: {} });
+      const s = Session.start(prog, { sink: { event: (e) => void events.push(e), end: () => {} } });
+      assert.is(await s.done, 0);
+      assert.is(events.map((e) => (e.kind === 'printf' ? e.text : '')).join(''), LITERAL_EXPECTED);
     });
   else
     skipCheck(
