@@ -14,6 +14,7 @@ export const unit: readonly string[] = [
   'compiler/btf/writer.test.ts',
   'compiler/elf/elf.test.ts',
   'compiler/codegen/builtin-emit.test.ts',
+  'compiler/codegen/conditions.test.ts',
   'compiler/codegen/context-register.test.ts',
   'compiler/codegen/for-context.test.ts',
   'compiler/codegen/for-map.test.ts',

@@ -101,6 +101,7 @@ export interface Shared {
  */
 export interface Lowering {
   int(g: Gen, x: Expr): void;
+  unless(g: Gen, cond: Expr, otherwise: string): void;
   into(g: Gen, x: Expr, off: number, size: number, target?: Type): void;
   block(g: Gen, b: Block): void;
 }
@@ -108,6 +109,11 @@ export interface Lowering {
 /** Computes an integer (or bool) expression into r0 (expr.ts). */
 export function emitInt(g: Gen, x: Expr): void {
   g.shared.lower.int(g, x);
+}
+
+/** Jumps to label `otherwise` when the condition is 0 (false), falls through when it is not (expr.ts). */
+export function emitUnless(g: Gen, cond: Expr, otherwise: string): void {
+  g.shared.lower.unless(g, cond, otherwise);
 }
 
 /** Writes the value of `x` at r10+off, exactly `size` bytes (expr.ts). */

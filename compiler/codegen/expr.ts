@@ -259,7 +259,24 @@ function builtin(x: IdentExpr | CallExpr): BuiltinEmit | undefined {
 }
 
 /** The emitters the parts below reach through the context (context.ts Lowering). */
-export const expressionEmitters: Pick<Lowering, 'int' | 'into'> = { int: emitInt, into: emitInto };
+export const expressionEmitters: Pick<Lowering, 'int' | 'unless' | 'into'> = {
+  int: emitInt,
+  unless: emitUnless,
+  into: emitInto,
+};
+
+/**
+ * Jumps to `otherwise` when `cond` is 0. A map read (`/@start[tid]/`) jumps there from its missing-key test too,
+ * instead of going on with the 0 it stands for to the test of that 0: the code the optimizer's branch threading
+ * made of it.
+ */
+function emitUnless(g: Gen, cond: Expr, otherwise: string): void {
+  g.e.at(cond.span, () => {
+    if (cond.kind === 'map' && typeOf(g, cond).kind === 'int') emitMapRead(g, cond, otherwise);
+    else emitIntInner(g, cond);
+  });
+  g.e.emit(jmpImm('jeq', R0, 0, otherwise));
+}
 
 /** r0 = the address of a variable's slot on the BPF stack (`&$v`; the checker allows variables only). */
 function emitVariableAddress(g: Gen, x: Expr): void {

@@ -134,17 +134,20 @@ export function update(g: Gen, name: string, keyOff: number, valOff: number, fla
   if (flags !== BPF_NOEXIST) checkHelper(g, 'map_update_elem', 'other', undefined, true); // NOEXIST losing a race is fine
 }
 
-/** r0 = @m[k] as an integer, 0 when the key is missing; an aggregation's value over all CPUs. */
-export function emitMapRead(g: Gen, m: MapExpr): void {
+/**
+ * r0 = @m[k] as an integer, 0 when the key is missing; an aggregation's value over all CPUs. With `missing`, a
+ * missing key jumps to that label instead (a condition's false branch, where the 0 would have gone: expr.ts).
+ */
+export function emitMapRead(g: Gen, m: MapExpr, missing?: string): void {
   const spec = mapSpecFor(g, m);
   scoped(g, () => {
     const key = buildKey(g, m);
     if (isPerCpu(spec.user!.value)) return emitPerCpuValue(g, spec, key, m.span);
-    const done = g.e.freshLabel('read.end');
+    const done = missing ?? g.e.freshLabel('read.end');
     lookup(g, spec.name, key);
     checkLookup(g);
     g.e.emit(jmpImm('jeq', R0, 0, done), ldx(8, R0, R0, 0));
-    g.e.place(done);
+    if (missing === undefined) g.e.place(done);
   });
 }
 

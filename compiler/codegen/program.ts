@@ -27,8 +27,7 @@ import { CodegenError, newGen, type Gen, type PendingCallback, type Shared } fro
 import { deepest, isStackOverflow, walk, type CheckedProgram } from '../../lang/index.ts';
 import { functionsBtf } from '../btf/index.ts';
 import { generateCallback } from './for-map.ts';
-import { allocValue, stSlot } from './context.ts';
-import { emitInt } from './expr.ts';
+import { allocValue, emitUnless, stSlot } from './context.ts';
 import { pruneUnreachable } from './prune.ts';
 import { optimize } from '../opt/index.ts';
 import { unusedCalleeSaved } from '../opt/insn-info.ts';
@@ -123,10 +122,7 @@ function generate(
     if (row.prologue) e.emit(...row.prologue(attach, g.exitLabel));
     if (probe.probe.predicate) {
       const pred = probe.probe.predicate;
-      e.at(pred.span, () => {
-        emitInt(g, pred);
-        e.emit(jmpImm('jeq', R0, 0, g.exitLabel));
-      });
+      e.at(pred.span, () => emitUnless(g, pred, g.exitLabel));
     }
     emitBlock(g, probe.probe.body);
   });

@@ -8,6 +8,7 @@ import {
   allocOrFail,
   allocValue,
   assertNever,
+  emitUnless,
   ldSlot,
   scoped,
   stxSlot,
@@ -43,8 +44,7 @@ function emitStmtInner(g: Gen, s: Stmt): void {
     case 'if': {
       const otherwise = g.e.freshLabel('if.else');
       const done = g.e.freshLabel('if.end');
-      emitInt(g, s.cond);
-      g.e.emit(jmpImm('jeq', R0, 0, otherwise));
+      emitUnless(g, s.cond, otherwise);
       emitBlock(g, s.then);
       g.e.emit(ja(done));
       g.e.place(otherwise);

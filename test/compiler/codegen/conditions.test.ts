@@ -1,0 +1,72 @@
+// A condition that is a map read (`/@start[tid]/`, `if (@seen[k])`) jumps to its false branch from the lookup's
+// missing-key test as well as from the test of the value (codegen/expr.ts emitUnless), instead of going on with
+// the 0 a missing key stands for to the value's test: what the optimizer's branch threading made of it, so the
+// latency pattern's exit program costs it no round. The kernel gives the same answers either way.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { disasm } from '../../../compiler/asm/index.ts';
+import { hostKernelInfo, Session, type TraceEvent } from '../../../runtime/index.ts';
+import { requireRoot } from '../../helpers/kernel.ts';
+import { compileText } from '../../helpers/pipeline.ts';
+
+/** The instructions of the first program attached to `provider`, unoptimized, as text. */
+function listing(text: string, provider: string): string[] {
+  const p = compileText(text, undefined, { optimize: false });
+  return disasm(p.programs.find((x) => x.attach.provider === provider)!.bytecode);
+}
+
+/** Where (as a line index) each `if r0 == 0 goto +N` at or after line `from` lands; N counts 8-byte slots. */
+function zeroTests(code: readonly string[], from = 0): number[] {
+  // a 64-bit load (ld_pseudo, `… ll`) takes two slots
+  const slots: number[] = [];
+  code.forEach((l, i) => slots.push((slots[i - 1] ?? 0) + (i ? width(code[i - 1]!) : 0)));
+  const out: number[] = [];
+  code.forEach((l, i) => {
+    const m = /^if r0 == 0 goto \+(\d+)$/.exec(l);
+    if (m && i >= from) out.push(slots.indexOf(slots[i]! + 1 + Number(m[1])));
+  });
+  return out;
+}
+const width = (line: string) => (line.startsWith('ld_pseudo') || line.endsWith(' ll') ? 2 : 1);
+
+test('a predicate on a map read: the missing key and the value 0 both go to the exit', () => {
+  const code = listing(
+    'BEGIN { @start[1] = nsecs; } tracepoint:syscalls:sys_enter_mkdir /@start[tid]/ { @ns = hist(nsecs - @start[tid]); }',
+    'tracepoint',
+  );
+  const lookup = code.indexOf('call 1');
+  assert.match(code[lookup + 1]!, /^if r0 == 0 goto/);
+  assert.is(code[lookup + 2], 'r0 = *(u64 *)(r0 + 0)');
+  const [missing, zero] = zeroTests(code, lookup);
+  assert.is(missing, zero, code.join('\n'));
+  assert.equal(code.slice(zero!, zero! + 2), ['r0 = 0', 'exit'], code.join('\n'));
+});
+
+test('an if on a map read: both tests go to the else branch; a per-CPU count keeps its own sum', () => {
+  const code = listing('BEGIN { @seen[2] = 1; if (@seen[1]) { printf("a\\n"); } else { printf("b\\n"); } }', 'BEGIN');
+  const [missing, zero] = zeroTests(code, code.indexOf('call 1'));
+  assert.is(missing, zero, code.join('\n'));
+  // a count's value is summed over the CPUs first: the general code, the sum tested once
+  const summed = listing('BEGIN { @c[1] = count(); if (@c[1]) { printf("a\\n"); } }', 'BEGIN');
+  assert.ok(summed.length > code.length, summed.join('\n'));
+});
+
+if (requireRoot('conditions on map reads in the kernel'))
+  test('in the kernel: a key with a value is true, a missing key and a 0 are false', async () => {
+    const events: TraceEvent[] = [];
+    const text = `BEGIN {
+      @a[1] = 5; @z[1] = 0; @c[1] = count();
+      if (@a[1]) { printf("set "); }
+      if (@a[2]) { printf("missing? "); } else { printf("missing "); }
+      if (@z[1]) { printf("zero? "); } else { printf("zero "); }
+      if (@c[1]) { printf("count "); }
+      if (@c[2]) { printf("count missing?"); }
+      exit();
+    }`;
+    const prog = compileText(text, hostKernelInfo(), { optimize: false, settings: {} });
+    const s = Session.start(prog, { sink: { event: (e) => void events.push(e), end: () => {} } });
+    assert.is(await s.done, 0);
+    assert.is(events.map((e) => (e.kind === 'printf' ? e.text : '')).join(''), 'set missing zero count ');
+  });
+
+test.run();
