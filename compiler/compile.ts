@@ -4,6 +4,7 @@ import { CodegenError, type Shared } from './codegen/context.ts';
 import { expressionEmitters } from './codegen/expr.ts';
 import { generateProbePrograms } from './attach-groups.ts';
 import { statementEmitters } from './codegen/stmt.ts';
+import { QUIET_KINDS } from './codegen/events.ts';
 import { isPerCpu, keyLayout, perCpuArrayEntries, setWordOf, valueSize } from './layout.ts';
 import {
   EVENTS_MAP,
@@ -16,7 +17,6 @@ import {
   stackMapName,
   BUILD_ID_FRAME_SIZE,
   type CompiledProgram,
-  type EventSchema,
   type MapSpec,
   type ProgramSpec,
 } from './program.ts';
@@ -146,6 +146,7 @@ export function compile(
     diagnostics: [],
     usesGlobals: false,
     scratchSize: 0,
+    loudRecords: { onceBytes: 0, elsewhere: false },
     idRecords: [],
     stackLimits: new Set(),
     buildIdStackLimits: new Set(),
@@ -172,7 +173,7 @@ export function compile(
       return { diagnostics: [{ severity: 'error', message: e.message, span: e.span, hints: e.hints }] };
     throw e;
   }
-  if (options.ringBufferSize === undefined && checked.config.perfRbPages === undefined && quiet(shared.events))
+  if (options.ringBufferSize === undefined && checked.config.perfRbPages === undefined && quiet(shared))
     maps.set(EVENTS_MAP, { ...maps.get(EVENTS_MAP)!, maxEntries: QUIET_RING_BYTES });
   for (const limit of [...shared.stackLimits].sort((a, b) => a - b)) {
     const name = stackMapName(limit);
@@ -246,14 +247,19 @@ function once(fact: boolean | (() => boolean)): () => boolean {
 }
 
 /**
- * The ring of a program whose only records are its exit and the warnings of a helper or check that failed: the
- * kernel allocates a ring's pages one by one when the map is made (8 MiB: 2,048 pages, ~1.5 ms of every start),
- * and such records are few unless something goes wrong on every event (then 1 MiB still holds ~40,000 of them
- * between two reads, and what does not fit is counted and reported as lost, as any record is).
+ * The ring of a program whose records are its exit, the warnings of a helper or check that failed, and what its
+ * BEGIN and END probes print, when those loop nowhere: the kernel allocates a ring's pages one by one when the
+ * map is made (8 MiB: 2,048 pages, ~1.5 ms of every start, and 16 MiB of the process's resident memory once
+ * mapped), and warnings are few unless something goes wrong on every event (then 1 MiB still holds ~40,000 of them
+ * between two reads, and what does not fit is counted and reported as lost, as any record is). A BEGIN or END
+ * that loops nowhere sends at most what its code adds up to (`Shared.loudRecords`), all of it before the first
+ * read: up to a quarter of the small ring (record headers and alignment fit in the rest). A tool's banner
+ * printed in BEGIN, over probes that only count, is the common case.
  */
 const QUIET_RING_BYTES = 1 << 20;
-const QUIET_KINDS: ReadonlySet<EventSchema['kind']> = new Set(['exit', 'helper-error', 'runtime-warning']);
-const quiet = (events: readonly EventSchema[]): boolean => events.every((ev) => QUIET_KINDS.has(ev.kind));
+const quiet = (shared: Shared): boolean =>
+  shared.events.every((ev) => QUIET_KINDS.has(ev.kind)) ||
+  (!shared.loudRecords.elsewhere && shared.loudRecords.onceBytes <= QUIET_RING_BYTES / 4);
 
 /**
  * The events ring's bytes: 8 MiB, or config perf_rb_pages pages of 4 KiB rounded up to a power of two, as the

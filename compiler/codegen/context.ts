@@ -66,6 +66,12 @@ export interface Shared {
   usesGlobals: boolean;
   /** the most scratch space any program needs (0: no scratch map) */
   scratchSize: number;
+  /**
+   * What the programs can send on the events ring besides exit and warnings (events.ts QUIET_KINDS), which sizes
+   * it (compile.ts): the bytes of such records programs that run once and loop nowhere (BEGIN, END) send at
+   * most, and whether any other program sends such records at all.
+   */
+  readonly loudRecords: { onceBytes: number; elsewhere: boolean };
   /** ids of the events whose record is the id alone, as u64s after the counter in LOST_MAP's value (events.ts) */
   readonly idRecords: number[];
   /** frame limits of the kstack/ustack a program records: one stack-trace map each */
@@ -142,6 +148,8 @@ export interface Gen {
   readonly loops: { readonly breakLabel: string; readonly continueLabel: string }[];
   /** for-map loop bodies still to generate as functions after the main code (one list per BPF program) */
   readonly callbacks: PendingCallback[];
+  /** bytes of the records other than exit and warnings this program's code sends, each place counted once */
+  readonly records: { loudBytes: number };
   /** stack the functions calling this one use (0 for the main program): the verifier adds the frames up */
   readonly stackAbove: number;
   /**
@@ -182,6 +190,7 @@ export function newGen(shared: Shared, attach: ResolvedAttach, cookie?: Gen['coo
     exitLabel: 'epilogue',
     loops: [],
     callbacks: [],
+    records: { loudBytes: 0 },
     stackAbove: 0,
     functions: [],
   };

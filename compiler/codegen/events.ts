@@ -26,6 +26,14 @@ import { contentKey } from './content-key.ts';
 
 type NewSchema = EventSchema extends infer S ? (S extends { id: number } ? Omit<S, 'id'> : never) : never;
 
+/** Records every program may send however it runs: they alone need no more than a small ring (compile.ts). */
+export const QUIET_KINDS: ReadonlySet<EventSchema['kind']> = new Set(['exit', 'helper-error', 'runtime-warning']);
+
+/** Counts a place that sends a record of event `id` (`bytes` long) in the program's Gen.records. */
+function countRecord(g: Gen, id: number, bytes: number): void {
+  if (!QUIET_KINDS.has(g.shared.events[id]!.kind)) g.records.loudBytes += bytes;
+}
+
 /**
  * Registers an event schema and returns its id (0 is exit). A schema already defined, the same in every field
  * (the same statement in another match of a wildcard probe), keeps its id: user space decodes both alike, and the
@@ -53,9 +61,10 @@ export function stEventId(off: number, id: number): Insn {
   return { ...stSlot(8, off, id), opaqueImm: true };
 }
 
-/** ringbuf_output(events, &slot, size, 0); on failure, lost[0] += its return value (-EAGAIN). */
-export function emitEventOutput(g: Gen, off: number, size: number): void {
+/** ringbuf_output(events, &slot, size, 0) of a record of event `id`; on failure, lost[0] += its return value (-EAGAIN). */
+export function emitEventOutput(g: Gen, off: number, size: number, id: number): void {
   const { e } = g;
+  countRecord(g, id, size);
   const sent = e.freshLabel('event.sent');
   e.emit(ldMapFd(R1, EVENTS_MAP), ...addrOf(R2, off), mov64Imm(R3, size), mov64Imm(R4, 0), call(helper.ringbuf_output));
   e.emit(jmpImm('jeq', R0, 0, sent));
@@ -69,6 +78,7 @@ export function emitEventOutput(g: Gen, off: number, size: number): void {
  */
 export function emitIdEvent(g: Gen, id: number): void {
   const { e } = g;
+  countRecord(g, id, 8);
   const sent = e.freshLabel('event.sent');
   let k = g.shared.idRecords.indexOf(id);
   if (k < 0) k = g.shared.idRecords.push(id) - 1;
@@ -84,6 +94,7 @@ export function emitIdEvent(g: Gen, id: number): void {
  */
 export function emitEventFromSlot(g: Gen, id: number, from: number, size: number): void {
   const { e } = g;
+  countRecord(g, id, 8 + size);
   const sent = e.freshLabel('event.sent');
   const lost = e.freshLabel('event.lost');
   scoped(g, () => {

@@ -159,6 +159,7 @@ export function generateCallback(cb: PendingCallback): AsmItem[] {
     exitLabel: e.freshLabel('stop'),
     loops: [],
     callbacks: caller.callbacks,
+    records: caller.records,
     stackAbove,
     functions: caller.functions,
   };

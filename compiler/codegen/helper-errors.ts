@@ -27,7 +27,7 @@ export function checkHelper(
   scoped(g, () => {
     const rec = allocOrFail(g, 16, e.span);
     e.emit(stxSlot(8, rec + 8, R0), stEventId(rec, id));
-    emitEventOutput(g, rec, 16);
+    emitEventOutput(g, rec, 16, id);
     if (!resultUnused) e.emit(ldSlot(8, R0, rec + 8));
   });
   e.place(ok);
@@ -46,7 +46,7 @@ export function checkLookup(g: Gen): void {
   scoped(g, () => {
     const rec = allocOrFail(g, 16, e.span);
     e.emit(stSlot(8, rec + 8, 0), stEventId(rec, id));
-    emitEventOutput(g, rec, 16);
+    emitEventOutput(g, rec, 16, id);
     e.emit(mov64Imm(R0, 0));
   });
   e.place(ok);

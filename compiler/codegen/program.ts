@@ -145,7 +145,12 @@ function generate(
   for (const f of g.functions ?? []) all.push(...f.items);
   // a program that runs once is left as generated, unless it loops: the verifier walks a loop's body once per
   // iteration, and an END with a 100,000-step while loop passed its 1M-instruction limit only optimized
-  const optimized = shared.optimize && !(row.runsOnce && !loops(all));
+  const once = row.runsOnce && !loops(all);
+  // what it may send on the events ring: bounded by its code where it runs once, loops nowhere and calls no
+  // callback (a for over a map or a bpf_loop range calls one per element), unbounded anywhere else
+  if (once && !g.callbacks.length && !g.functions?.length) shared.loudRecords.onceBytes += g.records.loudBytes;
+  else if (g.records.loudBytes) shared.loudRecords.elsewhere = true;
+  const optimized = shared.optimize && !once;
   const pruned = optimized ? optimizeOnce(shared, pruneUnreachable(all)) : pruneUnreachable(all);
   const enc = encode(pruned);
   const name = programName(row.nameStem(attach), index);

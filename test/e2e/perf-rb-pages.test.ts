@@ -7,7 +7,7 @@ import { EVENTS_MAP } from '../../compiler/index.ts';
 import { runScry } from '../helpers/cli.ts';
 import { compileText } from '../helpers/pipeline.ts';
 
-const ringBytes = (config: string, program = 'BEGIN { printf("x"); exit(); }') =>
+const ringBytes = (config: string, program = 'tracepoint:syscalls:sys_enter_mkdir { printf("x"); }') =>
   compileText(`${config} ${program}`).maps.find((m) => m.name === EVENTS_MAP)!.maxEntries;
 
 test('the events ring: 8 MiB by default, perf_rb_pages 4 KiB pages rounded up to a power of two', () => {
@@ -23,8 +23,20 @@ test('a program whose only records are exit and warnings gets a 1 MiB ring (the 
   const quiet = 'tracepoint:syscalls:sys_enter_mkdir { @[comm] = count(); @x[1] = *(uint8 *)0; } BEGIN { exit(); }';
   assert.is(ringBytes('', quiet), 1 << 20);
   assert.is(ringBytes('', 'interval:s:1 { exit(); }'), 1 << 20);
-  for (const loud of ['time()', 'print(@a)', 'clear(@a)', 'print(1)', 'printf("x")', 'cat("/proc/uptime")'])
-    assert.is(ringBytes('', `BEGIN { @a = 1; ${loud}; exit(); }`), 8 << 20, loud);
+  for (const loud of ['time()', 'print(@a)', 'clear(@a)', 'print(1)', 'printf("x")', 'cat("/proc/uptime")']) {
+    assert.is(ringBytes('', `interval:s:1 { @a = 1; ${loud}; exit(); }`), 8 << 20, loud);
+    // BEGIN and END run once: what they send without a loop is bounded by their code, and fits the small ring
+    assert.is(ringBytes('', `BEGIN { @a = 1; ${loud}; } END { ${loud}; } interval:s:1 { exit(); }`), 1 << 20, loud);
+  }
+  // unless they loop (a while, a for over a map, a range), or their code adds up to more than a quarter of it
+  for (const loop of [
+    'BEGIN { $i = 0; while ($i < 3) { printf("x"); $i++; } }',
+    'BEGIN { @m[1] = 1; for ($kv : @m) { printf("x"); } }',
+    'BEGIN { for ($i : 0..@n) { printf("x"); } } END { @n = 1; }',
+    'config = { max_strlen = 4096 } BEGIN { unroll(50) { printf("%s", str(kptr(0), 4000)); } } ' +
+      'END { unroll(50) { printf("%s", str(kptr(0), 4000)); } }',
+  ])
+    assert.is(ringBytes('', loop), 8 << 20, loop);
 });
 
 test('a quiet program still delivers its warnings: 19,998 failed inserts from BEGIN at once, none lost', async () => {
@@ -36,6 +48,16 @@ test('a quiet program still delivers its warnings: 19,998 failed inserts from BE
   assert.not.match(r.stderr, /Lost/);
   // the first is printed whole, the rest counted (bpftrace v0.26's repeated-warning line)
   assert.match(r.stderr, /WARNING: Map full; can't update element[^\n]*: 19997 more times/);
+});
+
+test('the most a BEGIN sends into the small ring arrives whole: 60 records of 4 KiB at once, none lost', async () => {
+  const program =
+    'config = { max_strlen = 4096 } BEGIN { unroll(60) { printf("%s|\\n", str(kptr(0), 4000)); } exit(); }';
+  assert.is(ringBytes('', program), 1 << 20);
+  const r = await runScry(['-e', program]);
+  assert.is(r.code, 0, r.stderr);
+  assert.not.match(r.stderr, /Lost/);
+  assert.is(r.stdout.split('\n').filter((l) => l === '|').length, 60);
 });
 
 // 2000 lines from BEGIN at once: a one-page ring holds a few hundred of them, the default ring all

@@ -124,7 +124,7 @@ function emitCommOfPid(g: Gen, c: CallExpr, off: number, size: number): void {
       span: c.span,
     });
     e.emit(stEventId(rec, id));
-    emitEventOutput(g, rec, 16);
+    emitEventOutput(g, rec, 16, id);
     e.emit(stSlot(4, off, 0x00412f4e), ja(done)); // "N/A\0"
     e.place(found);
     for (let i = 0; i < Math.min(16, size); i += 8) e.emit(ldx(8, R1, R0, commOffset + i), stxSlot(8, off + i, R1));

@@ -98,7 +98,7 @@ function emitExit(g: Gen, c: CallExpr): void {
     if (c.args[0]) emitInto(g, c.args[0], rec + 8, 8);
     else g.e.emit(stSlot(8, rec + 8, 0));
     g.e.emit(stSlot(8, rec, EXIT_EVENT_ID));
-    emitEventOutput(g, rec, 16);
+    emitEventOutput(g, rec, 16, EXIT_EVENT_ID);
     g.shared.usesGlobals = true;
     g.e.emit(
       ldSlot(8, R2, rec + 8),

@@ -92,7 +92,7 @@ function emitMapOp(g: Gen, c: CallExpr, op: 'print' | 'clear' | 'zero'): void {
         else g.e.emit(stSlot(8, rec + 8 + 8 * i, 0));
       });
     g.e.emit(stEventId(rec, id));
-    emitEventOutput(g, rec, size);
+    emitEventOutput(g, rec, size, id);
   });
 }
 
@@ -114,7 +114,7 @@ function emitPrintValue(g: Gen, c: CallExpr, arg: Expr): void {
     const rec = allocValue(g, size);
     emitInto(g, arg, rec + 8, slotSize(type));
     g.e.emit(stEventId(rec, id));
-    emitEventOutput(g, rec, size);
+    emitEventOutput(g, rec, size, id);
   });
 }
 

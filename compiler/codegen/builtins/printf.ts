@@ -65,6 +65,6 @@ function emitPrintf(g: Gen, c: CallExpr): void {
       if (!emitProbeIndex(g, a, info.args[i]!, at)) emitInto(g, a, at, slotSize(typeOf(g, a)));
     });
     g.e.emit(stEventId(rec, id));
-    emitEventOutput(g, rec, size);
+    emitEventOutput(g, rec, size, id);
   });
 }

@@ -257,7 +257,7 @@ function emitJoin(g: Gen, x: CallExpr): void {
       e.emit(stSlot(8, rec + 8, i + 1));
     }
     e.place(done);
-    emitEventOutput(g, rec, size);
+    emitEventOutput(g, rec, size, id);
   });
 }
 
@@ -284,7 +284,7 @@ function emitJoinLoop(g: Gen, x: CallExpr, arr: Expr, id: number, ptrRead: numbe
     emitInt(g, arr);
     e.emit(stxSlot(8, block + JOIN_ARRAY, R0), ...addrOf(R1, rec), stxSlot(8, block + JOIN_REC, R1));
     e.emit(mov64Imm(R1, JOIN_MAX_ARGS), ldFuncAddr(R2, fn), ...addrOf(R3, block), mov64Imm(R4, 0), call(helper.loop));
-    emitEventOutput(g, rec, size);
+    emitEventOutput(g, rec, size, id);
   });
 }
 
