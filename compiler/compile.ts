@@ -146,7 +146,7 @@ export function compile(
     diagnostics: [],
     usesGlobals: false,
     scratchSize: 0,
-    loudRecords: { onceBytes: 0, elsewhere: false },
+    loudRecords: { onceBytes: 0, bytesPerSecond: 0, elsewhere: false },
     idRecords: [],
     stackLimits: new Set(),
     buildIdStackLimits: new Set(),
@@ -247,19 +247,25 @@ function once(fact: boolean | (() => boolean)): () => boolean {
 }
 
 /**
- * The ring of a program whose records are its exit, the warnings of a helper or check that failed, and what its
- * BEGIN and END probes print, when those loop nowhere: the kernel allocates a ring's pages one by one when the
- * map is made (8 MiB: 2,048 pages, ~1.5 ms of every start, and 16 MiB of the process's resident memory once
- * mapped), and warnings are few unless something goes wrong on every event (then 1 MiB still holds ~40,000 of them
- * between two reads, and what does not fit is counted and reported as lost, as any record is). A BEGIN or END
- * that loops nowhere sends at most what its code adds up to (`Shared.loudRecords`), all of it before the first
- * read: up to a quarter of the small ring (record headers and alignment fit in the rest). A tool's banner
- * printed in BEGIN, over probes that only count, is the common case.
+ * The ring of a program whose records are its exit, the warnings of a helper or check that failed, what its
+ * BEGIN and END probes print and what its interval probes print at a slow rate, when those loop nowhere: the
+ * kernel allocates a ring's pages one by one when the map is made (8 MiB: 2,048 pages, ~1.5 ms of every start,
+ * and 16 MiB of the process's resident memory once mapped), and warnings are few unless something goes wrong on
+ * every event (then 1 MiB still holds ~40,000 of them between two reads, and what does not fit is counted and
+ * reported as lost, as any record is). A BEGIN or END that loops nowhere sends at most what its code adds up to
+ * (`Shared.loudRecords`), all of it before the first read: up to a quarter of the small ring (record headers and
+ * alignment fit in the rest); interval probes up to a 64th of it a second, a minute of them if the reader stalls.
+ * A tool's banner in BEGIN and its `interval:s:1 { print(@); clear(@); }` over probes that only count are the
+ * common case.
  */
 const QUIET_RING_BYTES = 1 << 20;
-const quiet = (shared: Shared): boolean =>
-  shared.events.every((ev) => QUIET_KINDS.has(ev.kind)) ||
-  (!shared.loudRecords.elsewhere && shared.loudRecords.onceBytes <= QUIET_RING_BYTES / 4);
+const quiet = (shared: Shared): boolean => {
+  const loud = shared.loudRecords;
+  return (
+    shared.events.every((ev) => QUIET_KINDS.has(ev.kind)) ||
+    (!loud.elsewhere && loud.onceBytes <= QUIET_RING_BYTES / 4 && loud.bytesPerSecond <= QUIET_RING_BYTES / 64)
+  );
+};
 
 /**
  * The events ring's bytes: 8 MiB, or config perf_rb_pages pages of 4 KiB rounded up to a power of two, as the

@@ -68,10 +68,11 @@ export interface Shared {
   scratchSize: number;
   /**
    * What the programs can send on the events ring besides exit and warnings (events.ts QUIET_KINDS), which sizes
-   * it (compile.ts): the bytes of such records programs that run once and loop nowhere (BEGIN, END) send at
-   * most, and whether any other program sends such records at all.
+   * it (compile.ts): the bytes of such records that programs which run once and loop nowhere (BEGIN, END) send
+   * at most, the bytes a second interval probes that loop nowhere send at most, and whether any other program
+   * sends such records at all (program.ts countLoudRecords).
    */
-  readonly loudRecords: { onceBytes: number; elsewhere: boolean };
+  readonly loudRecords: { onceBytes: number; bytesPerSecond: number; elsewhere: boolean };
   /** ids of the events whose record is the id alone, as u64s after the counter in LOST_MAP's value (events.ts) */
   readonly idRecords: number[];
   /** frame limits of the kstack/ustack a program records: one stack-trace map each */

@@ -146,10 +146,7 @@ function generate(
   // a program that runs once is left as generated, unless it loops: the verifier walks a loop's body once per
   // iteration, and an END with a 100,000-step while loop passed its 1M-instruction limit only optimized
   const once = row.runsOnce && !loops(all);
-  // what it may send on the events ring: bounded by its code where it runs once, loops nowhere and calls no
-  // callback (a for over a map or a bpf_loop range calls one per element), unbounded anywhere else
-  if (once && !g.callbacks.length && !g.functions?.length) shared.loudRecords.onceBytes += g.records.loudBytes;
-  else if (g.records.loudBytes) shared.loudRecords.elsewhere = true;
+  countLoudRecords(shared, g, attach, !loops(all) && !g.callbacks.length && !g.functions?.length);
   const optimized = shared.optimize && !once;
   const pruned = optimized ? optimizeOnce(shared, pruneUnreachable(all)) : pruneUnreachable(all);
   const enc = encode(pruned);
@@ -170,6 +167,26 @@ function generate(
 }
 
 /** Whether some jump goes back to a label placed before it (a loop the verifier walks once per iteration). */
+/**
+ * What a program may send on the events ring besides exit and warnings (Shared.loudRecords, which sizes it): per
+ * run, what its code adds up to where it loops nowhere and calls no callback (a for over a map or a bpf_loop
+ * range calls one per element); a BEGIN or END runs once, an interval probe at its rate; anything else as often
+ * as its event happens.
+ */
+function countLoudRecords(shared: Shared, g: Gen, attach: ResolvedAttach, bounded: boolean): void {
+  const bytes = g.records.loudBytes;
+  if (!bytes) return;
+  const loud = shared.loudRecords;
+  if (bounded && compilerRow(attach).runsOnce) loud.onceBytes += bytes;
+  else if (bounded && attach.provider === 'interval') loud.bytesPerSecond += bytes * firesPerSecond(attach);
+  else loud.elsewhere = true;
+}
+
+/** How often an interval probe fires (on one CPU). */
+function firesPerSecond(t: Extract<ResolvedAttach, { provider: 'interval' | 'profile' }>): number {
+  return t.unit === 'hz' ? t.value : { s: 1, ms: 1e3, us: 1e6 }[t.unit] / t.value;
+}
+
 function loops(items: readonly AsmItem[]): boolean {
   const placed = new Set<string>();
   for (const it of items) {

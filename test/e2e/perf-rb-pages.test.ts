@@ -19,15 +19,19 @@ test('the events ring: 8 MiB by default, perf_rb_pages 4 KiB pages rounded up to
   assert.is(ringBytes('config = { perf_rb_pages = 4097 }'), 8192 * 4096);
 });
 
-test('a program whose only records are exit and warnings gets a 1 MiB ring (the kernel allocates every page)', () => {
+test('a program whose only records are exit, warnings and what BEGIN, END and slow intervals print gets a 1 MiB ring', () => {
   const quiet = 'tracepoint:syscalls:sys_enter_mkdir { @[comm] = count(); @x[1] = *(uint8 *)0; } BEGIN { exit(); }';
   assert.is(ringBytes('', quiet), 1 << 20);
   assert.is(ringBytes('', 'interval:s:1 { exit(); }'), 1 << 20);
   for (const loud of ['time()', 'print(@a)', 'clear(@a)', 'print(1)', 'printf("x")', 'cat("/proc/uptime")']) {
-    assert.is(ringBytes('', `interval:s:1 { @a = 1; ${loud}; exit(); }`), 8 << 20, loud);
+    assert.is(ringBytes('', `tracepoint:syscalls:sys_enter_mkdir { @a = 1; ${loud}; exit(); }`), 8 << 20, loud);
     // BEGIN and END run once: what they send without a loop is bounded by their code, and fits the small ring
     assert.is(ringBytes('', `BEGIN { @a = 1; ${loud}; } END { ${loud}; } interval:s:1 { exit(); }`), 1 << 20, loud);
   }
+  // an interval probe that prints slowly too (at most a 64th of the ring a second), not a fast one nor a profile
+  assert.is(ringBytes('', 'interval:s:1 { time(); print(@a); clear(@a); } interval:hz:10 { @a = count(); }'), 1 << 20);
+  assert.is(ringBytes('', 'interval:ms:1 { printf("%s", str(kptr(0), 64)); }'), 8 << 20);
+  assert.is(ringBytes('', 'profile:hz:1 { printf("x"); }'), 8 << 20);
   // unless they loop (a while, a for over a map, a range), or their code adds up to more than a quarter of it
   for (const loop of [
     'BEGIN { $i = 0; while ($i < 3) { printf("x"); $i++; } }',
