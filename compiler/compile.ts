@@ -64,8 +64,8 @@ export interface CompileOptions {
   /**
    * the kernel gives a perf event's BPF link a cookie the program reads (bpf_get_attach_cookie, Linux 5.15): the
    * attach points of a wildcard that keys a map by `probe` or prints it with %s can then share one program's code
-   * (codegen/maps.ts emitProbeIndex). Off by default; a function is asked only if such a probe exists (the runtime's question loads
-   * a program).
+   * (codegen/maps.ts emitProbeIndex). Off by default; a function is asked only if such a probe exists (the
+   * runtime's question loads a program).
    */
   readonly attachCookies?: boolean | (() => boolean);
   /**

@@ -145,8 +145,9 @@ function generate(
   for (const f of g.functions ?? []) all.push(...f.items);
   // a program that runs once is left as generated, unless it loops: the verifier walks a loop's body once per
   // iteration, and an END with a 100,000-step while loop passed its 1M-instruction limit only optimized
-  const once = row.runsOnce && !loops(all);
-  countLoudRecords(shared, g, attach, !loops(all) && !g.callbacks.length && !g.functions?.length);
+  const loopsBack = loops(all);
+  const once = row.runsOnce && !loopsBack;
+  countLoudRecords(shared, g, attach, !loopsBack && !g.callbacks.length && !g.functions?.length);
   const optimized = shared.optimize && !once;
   const pruned = optimized ? optimizeOnce(shared, pruneUnreachable(all)) : pruneUnreachable(all);
   const enc = encode(pruned);
@@ -166,7 +167,6 @@ function generate(
   };
 }
 
-/** Whether some jump goes back to a label placed before it (a loop the verifier walks once per iteration). */
 /**
  * What a program may send on the events ring besides exit and warnings (Shared.loudRecords, which sizes it): per
  * run, what its code adds up to where it loops nowhere and calls no callback (a for over a map or a bpf_loop
@@ -187,6 +187,7 @@ function firesPerSecond(t: Extract<ResolvedAttach, { provider: 'interval' | 'pro
   return t.unit === 'hz' ? t.value : { s: 1, ms: 1e3, us: 1e6 }[t.unit] / t.value;
 }
 
+/** Whether some jump goes back to a label placed before it (a loop the verifier walks once per iteration). */
 function loops(items: readonly AsmItem[]): boolean {
   const placed = new Set<string>();
   for (const it of items) {
