@@ -151,6 +151,13 @@ export interface Gen {
   readonly callbacks: PendingCallback[];
   /** bytes of the records other than exit and warnings this program's code sends, each place counted once */
   readonly records: { loudBytes: number };
+  /**
+   * bpf_get_current_pid_tgid()'s result kept in PID_TGID_REG for the later reads of pid and tid
+   * (builtins/context.ts emitPidTgid): `uses`, how many the probe makes that are not emitted yet (program.ts
+   * counts them; 0 in a callback, which has registers of its own), and whether the register holds it on every
+   * path from here on.
+   */
+  readonly pidTgid: { uses: number; held: boolean };
   /** stack the functions calling this one use (0 for the main program): the verifier adds the frames up */
   readonly stackAbove: number;
   /**
@@ -192,6 +199,7 @@ export function newGen(shared: Shared, attach: ResolvedAttach, cookie?: Gen['coo
     loops: [],
     callbacks: [],
     records: { loudBytes: 0 },
+    pidTgid: { uses: 0, held: false },
     stackAbove: 0,
     functions: [],
   };

@@ -21,6 +21,9 @@ export class Emitter {
   private contextInR1 = false;
   /** some instruction read the context from r1 (program.ts: the scratch prologue, put before them, restores it) */
   contextReadFromR1 = false;
+  /** labels placed so far, and those jumped to from before and not placed yet (see reachedByAll) */
+  private readonly placed = new Set<string>();
+  private readonly pending = new Set<string>();
 
   /** `prefix` keeps the labels of functions generated separately (for-loop callbacks) apart. */
   constructor(private readonly prefix = '') {}
@@ -28,6 +31,7 @@ export class Emitter {
   emit(...insns: Insn[]): void {
     for (const i of insns) {
       if (this.contextInR1 && hasReg(defMask(i), R1)) this.contextInR1 = false;
+      if (i.jumpTo !== undefined && !this.placed.has(i.jumpTo)) this.pending.add(i.jumpTo);
       this.items.push(withSpan(i, this.span));
     }
     if (this.items.length > MAX_INSNS) throw new ProgramTooLong(this.span);
@@ -60,7 +64,19 @@ export class Emitter {
 
   place(name: string): void {
     this.contextInR1 = false; // another path may arrive here
+    this.placed.add(name);
+    this.pending.delete(name);
     this.items.push(label(name));
+  }
+
+  /**
+   * Whether the next instruction is on every path to all that is emitted after it (it dominates them): no jump
+   * emitted before it goes past it, but to `exit` (the epilogue, which reads no register). A jump back to a label
+   * placed before it comes from code after it, which passed it.
+   */
+  reachedByAll(exit: string): boolean {
+    for (const l of this.pending) if (l !== exit) return false;
+    return true;
   }
 
   /** Runs `fn` with `span` as the current source location. */

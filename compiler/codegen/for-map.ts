@@ -160,6 +160,7 @@ export function generateCallback(cb: PendingCallback): AsmItem[] {
     loops: [],
     callbacks: caller.callbacks,
     records: caller.records,
+    pidTgid: { uses: 0, held: false },
     stackAbove,
     functions: caller.functions,
   };

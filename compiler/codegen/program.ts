@@ -101,6 +101,7 @@ function generate(
   const row = compilerRow(attach);
   const g = newGen(shared, attach, probe.attach.length > 1 && row.attachCookie?.(attach) ? {} : undefined);
   const { e } = g;
+  g.pidTgid.uses = pidTgidReads(probe.probe);
   e.span = probe.probe.span;
   // r6 keeps the context for builtins that read it; r1 is clobbered by the first helper call (until then the
   // context is read from r1: Emitter.context)
@@ -185,6 +186,13 @@ function countLoudRecords(shared: Shared, g: Gen, attach: ResolvedAttach, bounde
 /** How often an interval probe fires (on one CPU). */
 function firesPerSecond(t: Extract<ResolvedAttach, { provider: 'interval' | 'profile' }>): number {
   return t.unit === 'hz' ? t.value : { s: 1, ms: 1e3, us: 1e6 }[t.unit] / t.value;
+}
+
+/** How many times a probe reads pid or tid (each a bpf_get_current_pid_tgid() call unless one is kept). */
+function pidTgidReads(probe: CheckedProbe['probe']): number {
+  let n = 0;
+  walk(probe, (x) => void ((x.kind === 'ident' || x.kind === 'call') && (x.name === 'pid' || x.name === 'tid') && n++));
+  return n;
 }
 
 /** Whether some jump goes back to a label placed before it (a loop the verifier walks once per iteration). */

@@ -7,6 +7,7 @@ import {
   R2,
   R3,
   R4,
+  R9,
   alu64Imm,
   alu64Reg,
   BPF_PSEUDO_KFUNC_CALL,
@@ -20,6 +21,7 @@ import {
   mov64Imm,
   mov64Reg,
   type Insn,
+  type Reg,
 } from '../../asm/index.ts';
 import { PT_REGS_OFFSETS, type CallExpr, type Span, type Type, type UsdtArgument } from '../../../lang/index.ts';
 import { GLOBALS_CPID, GLOBALS_MAP, GLOBALS_NCPUS } from '../../program.ts';
@@ -61,12 +63,12 @@ const taskRows: EmitRows = {
   // pid and tid count in the tracer's pid namespace (bpftrace v0.26's curr_ns default); pid(init), tid(init)
   // in the initial one
   pid: {
-    variable: { int: (g, x) => (emitPidTgid(g, x.span), g.e.emit(alu64Imm('rsh', R0, 32))) },
-    call: { int: (g, c) => (emitPidTgid(g, c.span, initNs(c)), g.e.emit(alu64Imm('rsh', R0, 32))) },
+    variable: { int: (g, x) => emitPid(g, emitPidTgid(g, x.span)) },
+    call: { int: (g, c) => emitPid(g, emitPidTgid(g, c.span, initNs(c))) },
   },
   tid: {
-    variable: { int: (g, x) => (emitPidTgid(g, x.span), g.e.emit(mov32Reg(R0, R0))) },
-    call: { int: (g, c) => (emitPidTgid(g, c.span, initNs(c)), g.e.emit(mov32Reg(R0, R0))) },
+    variable: { int: (g, x) => g.e.emit(mov32Reg(R0, emitPidTgid(g, x.span))) },
+    call: { int: (g, c) => g.e.emit(mov32Reg(R0, emitPidTgid(g, c.span, initNs(c)))) },
   },
   uid: insns(call(helper.get_current_uid_gid), mov32Reg(R0, R0)),
   gid: insns(call(helper.get_current_uid_gid), alu64Imm('rsh', R0, 32)),
@@ -138,17 +140,34 @@ function initNs(c: CallExpr): boolean {
   return ns?.kind === 'ident' && ns.name === 'init';
 }
 
+/** r0 = the tgid of the pid_tgid in `from` (emitPidTgid's answer) */
+export function emitPid(g: Gen, from: Reg): void {
+  g.e.emit(...(from === R0 ? [] : [mov64Reg(R0, from)]), alu64Imm('rsh', R0, 32));
+}
+
+/** Where a probe that reads pid or tid more than once keeps bpf_get_current_pid_tgid()'s result (Gen.pidTgid). */
+const PID_TGID_REG = R9;
+
 /**
- * r0 = tgid << 32 | pid, as bpf_get_current_pid_tgid returns them, but counted in the tracer's pid namespace
- * when it is not the initial one (bpf_get_ns_current_pid_tgid, kernel 5.7, every program type since 6.10;
- * bpftrace v0.26 does the same). A task outside that namespace reads 0 (the helper fails and clears them).
+ * tgid << 32 | pid, as bpf_get_current_pid_tgid returns them, in r0 or in the register returned, but counted in
+ * the tracer's pid namespace when it is not the initial one (bpf_get_ns_current_pid_tgid, kernel 5.7, every
+ * program type since 6.10; bpftrace v0.26 does the same). A task outside that namespace reads 0 (the helper fails
+ * and clears them). The result cannot change while the program runs: in a probe that reads it again, the first
+ * call on every path to the rest keeps it in PID_TGID_REG, and later reads take it from there (what the
+ * optimizer's helper-cse.ts made of the calls).
  */
-export function emitPidTgid(g: Gen, span: Span, init = false): void {
+export function emitPidTgid(g: Gen, span: Span, init = false): Reg {
   const ns = g.shared.checked.pidNamespace;
   const e = g.e;
   if (init || !ns) {
+    g.pidTgid.uses--; // reads left after this one
+    if (g.pidTgid.held && !ns) return PID_TGID_REG;
     e.emit(call(helper.get_current_pid_tgid));
-    return;
+    if (!ns && g.pidTgid.uses > 0 && e.reachedByAll(g.exitLabel)) {
+      e.emit(mov64Reg(PID_TGID_REG, R0));
+      g.pidTgid.held = true;
+    }
+    return R0;
   }
   scoped(g, () => {
     const info = allocOrFail(g, 8, span);
@@ -158,6 +177,7 @@ export function emitPidTgid(g: Gen, span: Span, init = false): void {
     checkHelper(g, 'get_ns_current_pid_tgid', 'other');
     e.emit(ldSlot(8, R0, info));
   });
+  return R0;
 }
 
 /** x86-64 struct pt_regs offsets: the context of kprobe and uprobe programs. */

@@ -18,7 +18,7 @@ import { stackMapName } from '../../program.ts';
 import { addrOf, allocOrFail, allocValue, ldSlot, scoped, stxSlot, typeOf, type Gen } from '../context.ts';
 import { checkHelper } from '../helper-errors.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
-import { emitPidTgid } from './context.ts';
+import { emitPid, emitPidTgid } from './context.ts';
 
 const BPF_F_USER_STACK = 1 << 8;
 const EFAULT = 14;
@@ -53,8 +53,8 @@ function emitStack(g: Gen, view: StackView, span: CallExpr['span'], at?: number)
     const id = at ?? allocOrFail(g, 8, span);
     e.emit(stxSlot(4, id, R0));
     // the pid as the tracer sees it: its /proc names the process's mappings
-    emitPidTgid(g, span);
-    e.emit(alu64Imm('rsh', R0, 32), stxSlot(4, id + 4, R0));
+    emitPid(g, emitPidTgid(g, span));
+    e.emit(stxSlot(4, id + 4, R0));
     if (at === undefined) e.emit(ldSlot(8, R0, id));
   });
 }
