@@ -7,9 +7,49 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { preprocess } from '../../../lang/c/preprocess.ts';
 import { predefinedMacros } from '../../../lang/c/preprocess-predefined.ts';
-import { expandScriptIdentifier, scriptDefinitionsEnd } from '../../../lang/c/preprocess-script.ts';
+import {
+  expandScriptIdentifier,
+  scriptDefinitionsEnd,
+  startsWithoutC,
+  unclosedDefinition,
+} from '../../../lang/c/preprocess-script.ts';
+import { lexFile } from '../../../lang/c/preprocess-lexer.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { renderDiagnostics } from '../../../lang/diagnostics.ts';
 import { sourceFile } from '../../../lang/source.ts';
+
+// every script at hand, and variants with what may come first: the shortcut agrees with the C lexer's tokens
+test('a script that starts with a probe, config or import is seen to have no C part without lexing it', () => {
+  const root = join(import.meta.dirname, '../../..');
+  const texts = ['test/corpus/run', 'examples', 'examples/tools'].flatMap((dir) =>
+    readdirSync(join(root, dir))
+      .filter((f) => f.endsWith('.bt'))
+      .map((f) => readFileSync(join(root, dir, f), 'utf8')),
+  );
+  const variants = (t: string) => [t, `#!/usr/bin/env scry\n${t}`, `/* a\n b */ // c\n\t${t}`, `\r\n${t}`];
+  let fast = 0;
+  for (const text of [...texts.flatMap(variants), 'structure:x { }', 'struct S { int a; } BEGIN { }', '/* open']) {
+    const file = sourceFile('t.bt', text);
+    // the C lexer's answer: the first token after a shebang line is a name other than struct, union, enum
+    const ts = lexFile(file).tokens;
+    const from =
+      ts[0]?.text === '#' && ts[1]?.text === '!' && ts[0].start === 0 ? ts.findIndex((t, i) => i > 0 && t.bol) : 0;
+    const first = from < 0 ? undefined : ts[from];
+    const noC = first?.kind === 'ident' && !['struct', 'union', 'enum'].includes(first.text);
+    if (startsWithoutC(text)) {
+      fast++;
+      assert.ok(noC, text.slice(0, 80));
+      assert.is(scriptDefinitionsEnd(file), 0);
+      assert.is(unclosedDefinition(file), undefined);
+    }
+  }
+  assert.ok(fast > texts.length * 3, `${fast} of ${texts.length * 4}`);
+  assert.not.ok(startsWithoutC('struct S { int a; } BEGIN { }'));
+  assert.not.ok(startsWithoutC('#include <linux/sched.h>\nBEGIN { }'));
+  assert.not.ok(startsWithoutC('/* open'));
+  assert.ok(startsWithoutC('structure:x { }'));
+});
 
 test('the C definitions end at the first config, import, probe or anything else', () => {
   const end = (text: string) => text.slice(scriptDefinitionsEnd(sourceFile('t.bt', text)));
