@@ -167,8 +167,9 @@ export interface Gen {
   readonly functions?: { readonly label: string; readonly items: readonly AsmItem[] }[];
   /**
    * The main program of a probe with several attach points whose attachments can carry a cookie
-   * (bpf_get_attach_cookie): `probe` as a map key or a printf argument reads its index from the cookie (maps.ts emitProbeIndex), so every
-   * attach point's program is the same code; `value` is then set, and the runtime attaches with it.
+   * (bpf_get_attach_cookie): `probe` as a map key or a printf argument reads its index from the cookie (maps.ts
+   * emitProbeIndex), so every attach point's program is the same code; `value` is then set, and the runtime
+   * attaches with it.
    */
   readonly cookie?: { value?: number };
 }

@@ -61,7 +61,10 @@ export function stEventId(off: number, id: number): Insn {
   return { ...stSlot(8, off, id), opaqueImm: true };
 }
 
-/** ringbuf_output(events, &slot, size, 0) of a record of event `id`; on failure, lost[0] += its return value (-EAGAIN). */
+/**
+ * ringbuf_output(events, &slot, size, 0) of a record of event `id`; on failure, lost[0] += its return value
+ * (-EAGAIN).
+ */
 export function emitEventOutput(g: Gen, off: number, size: number, id: number): void {
   const { e } = g;
   countRecord(g, id, size);
