@@ -172,6 +172,13 @@ export class ElfFile {
     let shnum = eh.readUInt16LE(60);
     let shstrndx = eh.readUInt16LE(62);
     const within = (off: number, len: number) => off >= 0 && off + len <= src.size;
+    // a header table's entries through a DataView: V8's getters, where Buffer's readUInt32LE and friends are
+    // Node's JavaScript, run cold at each start (libc's ~70 section headers, and its debug file's)
+    const headerTable = (what: string, off: number, count: number, entsize: number, min: number): DataView => {
+      if (entsize < min || !within(off, count * entsize)) throw fail(`${what} header table out of bounds`);
+      const bytes = src.read(off, count * entsize);
+      return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    };
 
     // Extended numbering: counts that do not fit in 16 bits live in section header 0.
     if (shoff !== 0 && (shnum === 0 || shstrndx === SHN_XINDEX || phnum === 0xffff)) {
@@ -188,9 +195,7 @@ export class ElfFile {
 
     const segments: Segment[] = [];
     if (phnum > 0) {
-      if (phentsize < PHDR_SIZE || !within(phoff, phnum * phentsize)) throw fail('program header table out of bounds');
-      const bytes = src.read(phoff, phnum * phentsize);
-      const ph = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength); // (as the section headers below)
+      const ph = headerTable('program', phoff, phnum, phentsize, PHDR_SIZE);
       for (let i = 0; i < phnum; i++) {
         const o = i * phentsize;
         segments.push({
@@ -208,11 +213,7 @@ export class ElfFile {
 
     const sections: Section[] = [];
     if (shoff !== 0 && shnum > 0) {
-      if (shentsize < SHDR_SIZE || !within(shoff, shnum * shentsize)) throw fail('section header table out of bounds');
-      const bytes = src.read(shoff, shnum * shentsize);
-      // through a DataView: V8's getters, where Buffer's readUInt32LE and friends are Node's JavaScript, run cold
-      // at each start (libc's ~70 headers, and its debug file's)
-      const sh = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const sh = headerTable('section', shoff, shnum, shentsize, SHDR_SIZE);
       const raw = [];
       for (let i = 0; i < shnum; i++) {
         const o = i * shentsize;
