@@ -122,7 +122,7 @@ export const unit: readonly string[] = [
   'runtime/text-buffer.test.ts',
   'runtime/tseries.test.ts',
   'scripts/deploy-examples.test.ts',
-  'scripts/lodash-fast-paths.test.ts',
+  'scripts/lodash-subset.test.ts',
   'scripts/readme-example.test.ts',
   'scripts/unit-suites.test.ts',
 ];
