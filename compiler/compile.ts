@@ -1,6 +1,7 @@
 // Compiling a checked program: plain data out (bytecode with symbolic map references).
 import type { BtfTypes, CheckedProgram, Diagnostic } from '../lang/index.ts';
 import { CodegenError, type Shared } from './codegen/context.ts';
+import type { TemplateStore } from './codegen/shape-memo.ts';
 import { expressionEmitters } from './codegen/expr.ts';
 import { generateProbePrograms } from './attach-groups.ts';
 import { statementEmitters } from './codegen/stmt.ts';
@@ -48,6 +49,11 @@ export interface CompileOptions {
    * each on its own, for tests comparing the two
    */
   readonly shareShapes?: boolean;
+  /**
+   * with shared shapes, optimized templates kept between runs (the CLI's: runtime/template-store.ts); each is
+   * taken only for the same shape key, the optimizer's whole input
+   */
+  readonly templateStore?: TemplateStore;
   /**
    * --aot: getopt() reads its value from PARAMS_MAP, filled when the program loads, instead of the value
    * given now (a string's room is the size of the value given now)
@@ -143,6 +149,7 @@ export function compile(
     eventIds: new Map(),
     optimized: new Map(),
     ...(options.shareShapes === false ? {} : { templates: new Map() }),
+    ...(options.shareShapes !== false && options.templateStore ? { templateStore: options.templateStore } : {}),
     diagnostics: [],
     usesGlobals: false,
     scratchSize: 0,

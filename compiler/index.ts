@@ -2,6 +2,7 @@
 export * from './program.ts';
 export { disasmListing } from './asm/index.ts';
 export { compile, type CompileOptions } from './compile.ts';
+export type { TemplateStore } from './codegen/shape-memo.ts';
 export { buildObject, sectionName, type ObjectError, type ObjectProgram } from './elf/object.ts';
 export { taskCommFrom, taskCommProbe } from './btf/task-comm.ts';
 export { compileSource, type CompileSourceOptions, type CompileSourceResult } from './pipeline.ts';

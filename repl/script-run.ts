@@ -9,6 +9,7 @@ import {
   hasAttachCookies,
   hasLoopHelper,
   hasSignedDivision,
+  bundleTemplateStore,
   hostKernelInfo,
   importFiles,
   includeResolver,
@@ -54,6 +55,7 @@ export interface ScriptOptions {
 
 /** compileSource's options for a script run; one place, so the three front ends compile alike. */
 export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
+  templates ??= bundleTemplateStore() ?? null;
   return {
     name: o.name,
     params: o.params ?? [],
@@ -69,6 +71,8 @@ export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
     ...(o.pid !== undefined ? { pid: o.pid } : {}),
     ...(o.onStage ? { onStage: o.onStage } : {}),
     optimize: o.optimize ?? true,
+    // the bundled CLI keeps the optimizer's results beside itself: a start of a script run before skips the optimizer
+    ...(templates ? { templateStore: templates } : {}),
     // one instruction for signed / and % where the kernel has them (Linux 6.6); asked of this kernel only, and only
     // when the program divides signed values
     signedDivision: o.kernel ? false : hasSignedDivision,
@@ -78,6 +82,8 @@ export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
     loopHelper: o.kernel ? false : hasLoopHelper,
   };
 }
+
+let templates: ReturnType<typeof bundleTemplateStore> | null | undefined;
 
 /** Compiles a script for a run (the kernel: ScriptOptions.kernel, or this one). */
 export function compileScript(text: string, o: ScriptOptions) {

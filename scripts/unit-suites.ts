@@ -119,6 +119,7 @@ export const unit: readonly string[] = [
   'runtime/sys/errors.test.ts',
   'runtime/sys/maps.test.ts',
   'runtime/sys/retry.test.ts',
+  'runtime/template-store.test.ts',
   'runtime/text-buffer.test.ts',
   'runtime/tseries.test.ts',
   'scripts/deploy-examples.test.ts',

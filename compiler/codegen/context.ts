@@ -27,6 +27,7 @@ import {
   type Size,
 } from '../asm/index.ts';
 import { Emitter, Frame, SCRATCH_BASE } from './emitter.ts';
+import type { TemplateStore } from './shape-memo.ts';
 
 /** The end of an exhaustive switch: a kind this code does not know is a bug. */
 export function assertNever(x: never): never {
@@ -61,6 +62,8 @@ export interface Shared {
    * template was refused, each such program is optimized on its own
    */
   readonly templates?: Map<string, readonly AsmItem[] | null>;
+  /** templates kept between runs (CompileOptions.templateStore) */
+  readonly templateStore?: TemplateStore;
   readonly diagnostics: Diagnostic[];
   /** set when a program reads the globals map (elapsed, ncpus) */
   usesGlobals: boolean;

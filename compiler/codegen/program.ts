@@ -32,7 +32,15 @@ import { pruneUnreachable } from './prune.ts';
 import { optimize } from '../opt/index.ts';
 import { unusedCalleeSaved } from '../opt/insn-info.ts';
 import { itemsKey } from './content-key.ts';
-import { instantiate, shapeOf, usableTemplate } from './shape-memo.ts';
+import {
+  instantiate,
+  shapeOf,
+  templateFromText,
+  templateText,
+  usableTemplate,
+  type Shape,
+  type TemplateStore,
+} from './shape-memo.ts';
 import { scratchPrologue } from './scratch.ts';
 import { emitBlock } from './stmt.ts';
 
@@ -221,8 +229,13 @@ function optimizeOnce(shared: Shared, items: readonly AsmItem[]): readonly AsmIt
   if (templates && shape) {
     let template = templates.get(shape.key);
     if (template === undefined) {
-      const optimized = optimize(shape.items, { mapSizes: shape.mapSizes });
-      template = usableTemplate(optimized, shape) ? optimized : null;
+      template = storedTemplate(shared.templateStore, shape);
+      if (template === undefined) {
+        const optimized = optimize(shape.items, { mapSizes: shape.mapSizes });
+        template = usableTemplate(optimized, shape) ? optimized : null;
+        const text = template && shared.templateStore ? templateText(template) : undefined;
+        if (text !== undefined) shared.templateStore!.set(shape.key, text);
+      }
       templates.set(shape.key, template);
     }
     if (template) out = instantiate(template, shape);
@@ -230,6 +243,13 @@ function optimizeOnce(shared: Shared, items: readonly AsmItem[]): readonly AsmIt
   out ??= optimize(items, { mapSizes: sizes });
   shared.optimized.set(key, out);
   return out;
+}
+
+/** The template a previous run kept for this shape, when it still fits it (else undefined: optimize). */
+function storedTemplate(store: TemplateStore | undefined, shape: Shape): readonly AsmItem[] | undefined {
+  const text = store?.get(shape.key);
+  const template = text === undefined ? undefined : templateFromText(text);
+  return template && usableTemplate(template, shape) ? template : undefined;
 }
 
 /** Key and value sizes of the script's maps, by the name the loader knows them by (the ld_imm64's map reference). */

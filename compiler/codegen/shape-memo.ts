@@ -170,3 +170,136 @@ export function instantiate(template: readonly AsmItem[], shape: Shape): AsmItem
   }
   return out;
 }
+
+/**
+ * Optimized templates kept between runs (runtime/template-store.ts keeps them as files beside the bundle): a
+ * start of the same script, or of another with programs of the same shape, takes the template instead of
+ * running the optimizer, whose first run in a process is its cost (~1.2 ms for a one-line program, ~10 ms for a
+ * tool's). By shape key, the optimizer's whole input; the store answers only for the optimizer that wrote it.
+ */
+export interface TemplateStore {
+  get(key: string): string | undefined;
+  set(key: string, text: string): void;
+}
+
+/** An instruction's fields a template may have, besides code, dst, src, off and imm. */
+const TEMPLATE_FIELDS = new Set([
+  'code',
+  'dst',
+  'src',
+  'off',
+  'imm',
+  'imm64',
+  'jumpTo',
+  'mapRef',
+  'coreRef',
+  'opaqueImm',
+  'span',
+]);
+
+/**
+ * A template as text: labels as strings, instructions as [code, dst, src, off, imm] and an object of the fields
+ * they have beyond those (imm64 as a decimal string, a placeholder span as its index). Undefined for an item this
+ * form would not carry whole (a field it does not know, a span that is not a placeholder), which is then not kept.
+ */
+export function templateText(template: readonly AsmItem[]): string | undefined {
+  const out: unknown[] = [];
+  for (const it of template) {
+    if (isLabel(it)) {
+      out.push(it.label);
+      continue;
+    }
+    if (Object.keys(it).some((k) => !TEMPLATE_FIELDS.has(k))) return undefined;
+    if (it.span && (it.span.file !== PLACEHOLDER_FILE || it.span.end !== it.span.start)) return undefined;
+    const more = {
+      ...(it.imm64 !== undefined ? { imm64: `${it.imm64}` } : {}),
+      ...(it.jumpTo !== undefined ? { jumpTo: it.jumpTo } : {}),
+      ...(it.mapRef ? { mapRef: it.mapRef } : {}),
+      ...(it.coreRef ? { coreRef: it.coreRef } : {}),
+      ...(it.opaqueImm ? { opaqueImm: true } : {}),
+      ...(it.span ? { span: it.span.start } : {}),
+    };
+    const fields = [it.code, it.dst, it.src, it.off, it.imm];
+    out.push(Object.keys(more).length ? [...fields, more] : fields);
+  }
+  const text = JSON.stringify(out);
+  // what is read back must say the same: a field this form would lose (a reference with more in it) is not kept
+  const back = templateFromText(text);
+  return back && sameItems(back, template) ? text : undefined;
+}
+
+/** The template a TemplateStore kept, or undefined for text that is not one (then the program is optimized). */
+export function templateFromText(text: string): AsmItem[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed)) return undefined;
+  const spans: Span[] = [];
+  const placeholder = (k: number): Span => (spans[k] ??= { file: PLACEHOLDER_FILE, start: k, end: k });
+  const out: AsmItem[] = [];
+  for (const it of parsed) {
+    if (typeof it === 'string') {
+      out.push({ label: it });
+      continue;
+    }
+    if (!Array.isArray(it) || it.length < 5 || it.length > 6 || !it.slice(0, 5).every(Number.isInteger))
+      return undefined;
+    const [code, dst, src, off, imm] = it as number[];
+    const more = (it[5] ?? {}) as Record<string, unknown>;
+    if (typeof more !== 'object' || more === null || Object.keys(more).some((k) => !TEMPLATE_FIELDS.has(k)))
+      return undefined;
+    const { imm64, jumpTo, mapRef, coreRef, opaqueImm, span } = more;
+    if (imm64 !== undefined && (typeof imm64 !== 'string' || !/^-?[0-9]+$/.test(imm64))) return undefined;
+    if (jumpTo !== undefined && typeof jumpTo !== 'string') return undefined;
+    if (span !== undefined && !(Number.isInteger(span) && (span as number) >= 0)) return undefined;
+    if (mapRef !== undefined && !isMapRef(mapRef)) return undefined;
+    if (
+      (coreRef !== undefined && (typeof coreRef !== 'object' || coreRef === null)) ||
+      (opaqueImm !== undefined && opaqueImm !== true)
+    )
+      return undefined;
+    out.push({
+      code: code!,
+      dst: dst as Insn['dst'],
+      src: src!,
+      off: off!,
+      imm: imm!,
+      ...(imm64 !== undefined ? { imm64: BigInt(imm64) } : {}),
+      ...(jumpTo !== undefined ? { jumpTo } : {}),
+      ...(mapRef !== undefined ? { mapRef } : {}),
+      ...(coreRef !== undefined ? { coreRef: coreRef as Insn['coreRef'] } : {}),
+      ...(opaqueImm ? { opaqueImm: true as const } : {}),
+      ...(span !== undefined ? { span: placeholder(span as number) } : {}),
+    });
+  }
+  return out;
+}
+
+function isMapRef(v: unknown): v is NonNullable<Insn['mapRef']> {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return (
+    Object.keys(r).length === 3 &&
+    typeof r.map === 'string' &&
+    (r.kind === 'fd' || r.kind === 'value') &&
+    Number.isInteger(r.offset)
+  );
+}
+
+/** The same items, field for field (spans by placeholder index). */
+function sameItems(a: readonly AsmItem[], b: readonly AsmItem[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((x, i) => itemText(x) === itemText(b[i]!));
+}
+
+function itemText(it: AsmItem): string {
+  if (isLabel(it)) return `:${it.label}`;
+  const { span, imm64, ...rest } = it;
+  const fields = Object.keys(rest)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify((rest as Record<string, unknown>)[k])}`);
+  return `${fields.join(';')};imm64=${imm64 ?? ''};span=${span ? `${span.file === PLACEHOLDER_FILE}:${span.start}:${span.end}` : ''}`;
+}

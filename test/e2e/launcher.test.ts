@@ -2,7 +2,17 @@
 // them, so that a start-up does not copy ~2.4 MB into fresh pages. A launcher that quietly went back to reading
 // would still run every other test; this one looks at the running process's mappings.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
@@ -125,6 +135,50 @@ if (requireRoot('e2e launcher')) {
       assert.ok(steps().includes('load interval') && steps().includes('load BEGIN'), steps().join(', '));
       run('BEGIN { exit(); }');
       assert.is(statSync(cache).ino, second, 'covered already: the cache stays');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test("the optimizer's templates are kept beside the bundle and taken by the next run of the same script", () => {
+    const root = mkdtempSync(join(tmpdir(), 'scry-shapes-'));
+    try {
+      mkdirSync(join(root, 'bin'));
+      mkdirSync(join(root, 'dist'));
+      copyFileSync(scryBin, join(root, 'bin', 'scry.cjs'));
+      const copy = join(root, 'dist', 'scry.cjs');
+      copyFileSync(bundle, copy);
+      const addon = join(dirname(scryBin), '..', 'build', 'Release', 'scry_native.node');
+      const program =
+        'tracepoint:syscalls:sys_enter_mkdir /pid > 1/ { @[comm, pid] = count(); @t = hist(nsecs & 0xff); }';
+      const bytecode = () => {
+        const r = spawnSync(
+          process.execPath,
+          [join(root, 'bin', 'scry.cjs'), '--dry-run', '-d', 'bytecode', '-e', program],
+          {
+            encoding: 'utf8',
+            env: { ...process.env, SCRY_NATIVE: addon },
+            timeout: 60_000,
+          },
+        );
+        assert.is(r.status, 0, r.stderr);
+        return r.stdout + r.stderr;
+      };
+      const shapes = join(root, 'dist', 'scry.cjs.cache-shapes');
+      const kept = () => readdirSync(shapes).map((f) => `${f}:${statSync(join(shapes, f)).ino}`);
+      const first = bytecode();
+      assert.match(first, /bpf_map_lookup_elem/);
+      const files = kept();
+      assert.ok(files.length >= 1, 'a template kept');
+      assert.is(bytecode(), first, 'from the kept template: the same code and source lines');
+      assert.equal(kept(), files, 'taken, not written again');
+      // another bundle (here the same bytes, a new mtime) does not take the old one's templates: it writes its own
+      utimesSync(copy, new Date(), new Date(Date.now() + 5000));
+      assert.is(bytecode(), first);
+      assert.ok(
+        kept().every((f) => !files.includes(f)),
+        'written again for the new bundle',
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

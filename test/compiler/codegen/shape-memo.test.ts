@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { instantiate, shapeOf, usableTemplate } from '../../../compiler/codegen/shape-memo.ts';
+import {
+  instantiate,
+  shapeOf,
+  templateFromText,
+  templateText,
+  usableTemplate,
+  type TemplateStore,
+} from '../../../compiler/codegen/shape-memo.ts';
 import {
   alu64Imm,
   exit,
@@ -82,6 +89,55 @@ if (requireRoot('the corpora on this kernel (tracefs)'))
       n++;
     }
     assert.ok(n > 100, `${n} corpus programs compared`);
+  });
+
+/** A TemplateStore in memory that counts what it is asked; `damage` changes each text it answers with. */
+function memoryStore(damage?: (text: string) => string) {
+  const texts = new Map<string, string>();
+  const store: TemplateStore & { hits: number; sets: number } = {
+    hits: 0,
+    sets: 0,
+    get(key) {
+      const text = texts.get(key);
+      if (text !== undefined) store.hits++;
+      return text !== undefined && damage ? damage(text) : text;
+    },
+    set(key, text) {
+      store.sets++;
+      texts.set(key, text);
+    },
+  };
+  return { store, texts };
+}
+
+const withStore = (text: string, templateStore: TemplateStore, kernel: KernelInfo) =>
+  compileText(text, kernel, { optimize: true, helperErrors: 1, settings: {}, templateStore });
+
+if (requireRoot('the size corpus on this kernel (tracefs)'))
+  test('templates kept between runs (TemplateStore): each program as when optimized on its own', () => {
+    const kernel = hostKernelInfo();
+    const { store, texts } = memoryStore();
+    for (const prog of SIZE_CORPUS) withStore(prog.text, store, kernel); // the first run keeps them
+    assert.ok(store.sets > 20, `${store.sets} templates kept`);
+    // the text reads back as the same template
+    for (const text of texts.values()) assert.is(templateText(templateFromText(text)!), text);
+    const damaged = [
+      (t: string) => t.slice(0, t.length >> 1), // cut short
+      (t: string) => t.replace(/\[(\d+),/, '["x",'), // not an instruction
+      () => '{}',
+    ];
+    for (const prog of SIZE_CORPUS) {
+      const alone = listing(compiled(prog.text, false, 1, kernel));
+      const before = { hits: store.hits, sets: store.sets };
+      assert.equal(listing(withStore(prog.text, store, kernel)), alone, `${prog.name}: from the kept templates`);
+      assert.ok(store.hits > before.hits && store.sets === before.sets, `${prog.name}: no optimizer run`);
+      // text that is not a template is a miss: the program is optimized again, the same
+      for (const damage of damaged) {
+        const { store: bad, texts: badTexts } = memoryStore(damage);
+        for (const [k, v] of texts) badTexts.set(k, v);
+        assert.equal(listing(withStore(prog.text, bad, kernel)), alone, `${prog.name}: from damaged templates`);
+      }
+    }
   });
 
 // ---- the shape itself, on hand-made code ----------------------------------------------------------------------

@@ -1,0 +1,69 @@
+// The optimizer's templates kept between runs of the bundled CLI (compiler TemplateStore): one file per shape in
+// dist/scry.cjs.cache-shapes/, beside the bundle and its V8 code cache, and trusted as they are (whoever can write
+// there can replace the bundle). A file answers only for the same shape key and the same bundle (its size and
+// mtime, so a bundle replaced without a build does not take the old optimizer's templates); scripts/build.mjs
+// removes the directory with the code cache. Nothing is kept when running from source, or where dist/ is not
+// writable; a file that cannot be read or written is a miss, never an error.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TemplateStore } from '../compiler/index.ts';
+
+/** Past this many files the directory is emptied before the next is written (one per program shape run). */
+const MAX_FILES = 512;
+
+/** The store beside the bundle this code runs from; undefined when it runs from source. */
+export function bundleTemplateStore(): TemplateStore | undefined {
+  if (!import.meta.url.endsWith('/dist/scry.cjs')) return undefined;
+  const bundle = fileURLToPath(import.meta.url);
+  return templateStore(join(dirname(bundle), 'scry.cjs.cache-shapes'), bundle);
+}
+
+/** A store of files in `dir`, valid for the file `owner` as it is now (its size and mtime). */
+export function templateStore(dir: string, owner: string): TemplateStore {
+  let stamp: string | undefined;
+  const ownerStamp = (): string => {
+    if (stamp === undefined) {
+      const st = statSync(owner);
+      stamp = `${st.size}:${st.mtimeMs}`;
+    }
+    return stamp;
+  };
+  const fileOf = (key: string) => join(dir, keyHash(key));
+  return {
+    get(key) {
+      try {
+        const text = readFileSync(fileOf(key), 'utf8');
+        const head = `${ownerStamp()}\n${key.length}\n${key}`;
+        return text.startsWith(head) ? text.slice(head.length) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    set(key, text) {
+      try {
+        mkdirSync(dir, { recursive: true });
+        if (readdirSync(dir).length >= MAX_FILES) {
+          rmSync(dir, { recursive: true, force: true });
+          mkdirSync(dir, { recursive: true });
+        }
+        const file = fileOf(key);
+        const tmp = `${file}.${process.pid}`;
+        writeFileSync(tmp, `${ownerStamp()}\n${key.length}\n${key}${text}`);
+        renameSync(tmp, file); // whole or not at all for a reader in another process
+      } catch {}
+    },
+  };
+}
+
+/** 64 bits of the key (two FNV-1a hashes of its UTF-16 units), as 16 hex digits: the file's name. */
+export function keyHash(key: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ key.length;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}

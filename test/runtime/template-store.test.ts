@@ -1,0 +1,83 @@
+// runtime/template-store.ts: the optimizer's templates kept as files between runs. A file answers only for its own
+// shape key and for the bundle that wrote it; what cannot be read or written is a miss, never an error.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { keyHash, templateStore } from '../../runtime/template-store.ts';
+
+function fixture() {
+  const root = mkdtempSync(join(tmpdir(), 'scry-templates-'));
+  const owner = join(root, 'scry.cjs');
+  writeFileSync(owner, 'bundle v1');
+  return { root, owner, dir: join(root, 'shapes'), done: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+test('a kept text comes back for its key only', () => {
+  const f = fixture();
+  try {
+    const store = templateStore(f.dir, f.owner);
+    assert.is(store.get('k1'), undefined, 'nothing kept yet (no directory)');
+    store.set('k1', '[["L0"]]');
+    store.set('k2\n2,0,0', '[]');
+    assert.is(store.get('k1'), '[["L0"]]');
+    assert.is(store.get('k2\n2,0,0'), '[]');
+    assert.is(store.get('k3'), undefined);
+    // another key in the file of this one's name (a hash collision) is a miss, not its text
+    writeFileSync(join(f.dir, keyHash('k3')), readFileSync(join(f.dir, keyHash('k1')), 'utf8'));
+    assert.is(store.get('k3'), undefined);
+    assert.is(templateStore(f.dir, f.owner).get('k1'), '[["L0"]]', 'another process of the same bundle');
+  } finally {
+    f.done();
+  }
+});
+
+test('a new bundle does not take the old one’s texts', () => {
+  const f = fixture();
+  try {
+    templateStore(f.dir, f.owner).set('k', 'old');
+    writeFileSync(f.owner, 'bundle v2, longer');
+    assert.is(templateStore(f.dir, f.owner).get('k'), undefined);
+  } finally {
+    f.done();
+  }
+});
+
+test('past 512 files the directory is emptied before the next is written', () => {
+  const f = fixture();
+  try {
+    const store = templateStore(f.dir, f.owner);
+    for (let i = 0; i < 512; i++) store.set(`k${i}`, `${i}`);
+    assert.is(readdirSync(f.dir).length, 512);
+    store.set('last', 'x');
+    assert.equal(readdirSync(f.dir), [keyHash('last')]);
+    assert.is(store.get('last'), 'x');
+    assert.is(store.get('k0'), undefined);
+  } finally {
+    f.done();
+  }
+});
+
+test('where nothing can be written or read, a miss and no error', () => {
+  const f = fixture();
+  try {
+    const store = templateStore(join(f.owner, 'under-a-file'), f.owner); // mkdir fails: ENOTDIR
+    store.set('k', 'text');
+    assert.is(store.get('k'), undefined);
+    const gone = templateStore(f.dir, join(f.root, 'no-such-bundle')); // the owner's stat fails
+    gone.set('k', 'text');
+    assert.is(gone.get('k'), undefined);
+  } finally {
+    f.done();
+  }
+});
+
+test('file names: 16 hex digits, different for different keys', () => {
+  assert.match(keyHash(''), /^[0-9a-f]{16}$/);
+  const names = new Set(Array.from({ length: 2000 }, (_, i) => keyHash(`code ${i}\n`)));
+  assert.is(names.size, 2000);
+  assert.is(keyHash('abc'), keyHash('abc'));
+});
+
+test.run();
