@@ -4,6 +4,8 @@ import {
   check,
   expandScriptMacros,
   parse,
+  parseKept,
+  type TextStore,
   resolveImports,
   type ImportFiles,
   scriptC,
@@ -31,6 +33,8 @@ export interface CompileSourceOptions extends CheckOptions, CompileOptions {
   readonly importFiles?: ImportFiles;
   /** named parameters given after the program (`-- --name=value`; a bare `--name` is true), read by getopt() */
   readonly namedArgs?: ReadonlyMap<string, string | true>;
+  /** parses kept between runs (the CLI's: runtime/kept-texts.ts): a script's text parsed before is not parsed again */
+  readonly parseStore?: TextStore;
   /** told as each stage ends ('parse', 'check', 'compile'): --timings marks the time there */
   readonly onStage?: (stage: string) => void;
 }
@@ -51,7 +55,7 @@ export function compileSource(
   options: CompileSourceOptions = {},
 ): CompileSourceResult {
   const file = sourceFile(options.name ?? 'stdin', text);
-  const parsedRoot = parse(file);
+  const parsedRoot = parseKept(file, options.parseStore, parse);
   options.onStage?.('parse');
   // the text ends inside something unfinished (an open struct body, block or bracket): that alone is said
   if (parsedRoot.diagnostics.some((d) => d.incomplete)) return { diagnostics: parsedRoot.diagnostics };

@@ -2,6 +2,7 @@
 export { sourceFile, lineCol, type SourceFile, type Span } from './source.ts';
 export { renderDiagnostic, renderDiagnostics, hasErrors, error, spanLocation, type Diagnostic } from './diagnostics.ts';
 export { parse } from './parse.ts';
+export { parseKept, type TextStore } from './kept-parse.ts';
 export { resolveImports, type ImportFiles, type ImportStat, type ImportStatement } from './imports.ts';
 export { expandScriptMacros } from './script-macros.ts';
 export {

@@ -4,12 +4,12 @@
 // Where the events go is the caller's OutputSink: the CLI's text or JSON writer (printf text straight into UTF-8
 // bytes, never an object per event), the REPL's text above the prompt, the library's queue of typed events.
 import { compileSource, type CompiledProgram, type CompileSourceOptions } from '../compiler/index.ts';
-import type { KernelInfo } from '../lang/index.ts';
+import type { KernelInfo, TextStore } from '../lang/index.ts';
 import {
   hasAttachCookies,
   hasLoopHelper,
   hasSignedDivision,
-  bundleTemplateStore,
+  bundleKeptTexts,
   hostKernelInfo,
   importFiles,
   includeResolver,
@@ -55,7 +55,7 @@ export interface ScriptOptions {
 
 /** compileSource's options for a script run; one place, so the three front ends compile alike. */
 export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
-  templates ??= bundleTemplateStore() ?? null;
+  kept ??= { parses: bundleKeptTexts('parses'), shapes: bundleKeptTexts('shapes') };
   return {
     name: o.name,
     params: o.params ?? [],
@@ -71,8 +71,9 @@ export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
     ...(o.pid !== undefined ? { pid: o.pid } : {}),
     ...(o.onStage ? { onStage: o.onStage } : {}),
     optimize: o.optimize ?? true,
-    // the bundled CLI keeps the optimizer's results beside itself: a start of a script run before skips the optimizer
-    ...(templates ? { templateStore: templates } : {}),
+    // the bundled CLI keeps parses and the optimizer's results beside itself: a script run before skips both
+    ...(kept.parses ? { parseStore: kept.parses } : {}),
+    ...(kept.shapes ? { templateStore: kept.shapes } : {}),
     // one instruction for signed / and % where the kernel has them (Linux 6.6); asked of this kernel only, and only
     // when the program divides signed values
     signedDivision: o.kernel ? false : hasSignedDivision,
@@ -83,7 +84,7 @@ export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
   };
 }
 
-let templates: ReturnType<typeof bundleTemplateStore> | null | undefined;
+let kept: { parses?: TextStore; shapes?: TextStore } | undefined;
 
 /** Compiles a script for a run (the kernel: ScriptOptions.kernel, or this one). */
 export function compileScript(text: string, o: ScriptOptions) {

@@ -183,7 +183,7 @@ writeFileSync(
   'dist/scry-view-import.cjs',
   "'use strict';\n// Loads the live view for scry.cjs (see scripts/build.mjs).\nmodule.exports = () => import('./scry-view.mjs');\n",
 );
-// The code cache belongs to the old bundle; bin/scry.cjs writes a fresh one on the next run.
+// The code cache, kept parses and optimizer templates belong to the old bundle; the next runs write fresh ones.
 for (const f of readdirSync('dist'))
   if (f.startsWith('scry.cjs.cache')) rmSync(`dist/${f}`, { recursive: true, force: true });
 rmSync('dist/scry.mjs', { force: true });

@@ -57,6 +57,7 @@ const compilerLangValues: Readonly<Record<string, string>> = {
   // compiler/pipeline.ts: compileSource drives parse → check → code generation, for the CLI, the REPL and the tests
   sourceFile: 'pipeline entry point',
   parse: 'pipeline entry point',
+  parseKept: 'pipeline entry point (a parse kept from an earlier run of the same text)',
   expandScriptMacros: 'pipeline entry point',
   resolveImports: 'pipeline entry point',
   scriptC: 'pipeline entry point',

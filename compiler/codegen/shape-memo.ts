@@ -12,7 +12,7 @@
 // turn up changed or in an instruction that is not a plain store or move of it, and the template is refused: that
 // shape is then optimized program by program, as without this memo.
 import { BPF_ALU64, BPF_K, BPF_MEM, BPF_MOV, BPF_ST, isLabel, type AsmItem, type Insn } from '../asm/index.ts';
-import type { SourceFile, Span } from '../../lang/index.ts';
+import type { SourceFile, Span, TextStore } from '../../lang/index.ts';
 
 /** Sentinels are SENTINEL + k for the k-th event id; no other constant of a memoized program comes near them. */
 const SENTINEL = 0x5ce00000;
@@ -177,10 +177,7 @@ export function instantiate(template: readonly AsmItem[], shape: Shape): AsmItem
  * running the optimizer, whose first run in a process is its cost (~1.2 ms for a one-line program, ~10 ms for a
  * tool's). By shape key, the optimizer's whole input; the store answers only for the optimizer that wrote it.
  */
-export interface TemplateStore {
-  get(key: string): string | undefined;
-  set(key: string, text: string): void;
-}
+export type TemplateStore = TextStore;
 
 /** An instruction's fields a template may have, besides code, dst, src, off and imm. */
 const TEMPLATE_FIELDS = new Set([

@@ -140,7 +140,7 @@ if (requireRoot('e2e launcher')) {
     }
   });
 
-  test("the optimizer's templates are kept beside the bundle and taken by the next run of the same script", () => {
+  test("a script's parse and the optimizer's templates are kept beside the bundle for its next run", () => {
     const root = mkdtempSync(join(tmpdir(), 'scry-shapes-'));
     try {
       mkdirSync(join(root, 'bin'));
@@ -164,13 +164,13 @@ if (requireRoot('e2e launcher')) {
         assert.is(r.status, 0, r.stderr);
         return r.stdout + r.stderr;
       };
-      const shapes = join(root, 'dist', 'scry.cjs.cache-shapes');
-      const kept = () => readdirSync(shapes).map((f) => `${f}:${statSync(join(shapes, f)).ino}`);
+      const dirs = ['parses', 'shapes'].map((kind) => join(root, 'dist', `scry.cjs.cache-${kind}`));
+      const kept = () => dirs.flatMap((d) => readdirSync(d).map((f) => `${d}/${f}:${statSync(join(d, f)).ino}`));
       const first = bytecode();
       assert.match(first, /bpf_map_lookup_elem/);
       const files = kept();
-      assert.ok(files.length >= 1, 'a template kept');
-      assert.is(bytecode(), first, 'from the kept template: the same code and source lines');
+      assert.ok(files.length >= 2, `a parse and a template kept: ${files.join(', ')}`);
+      assert.is(bytecode(), first, 'from the kept parse and template: the same code and source lines');
       assert.equal(kept(), files, 'taken, not written again');
       // another bundle (here the same bytes, a new mtime) does not take the old one's templates: it writes its own
       utimesSync(copy, new Date(), new Date(Date.now() + 5000));

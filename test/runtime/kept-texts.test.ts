@@ -1,11 +1,11 @@
-// runtime/template-store.ts: the optimizer's templates kept as files between runs. A file answers only for its own
+// runtime/kept-texts.ts: parses and the optimizer's templates kept as files between runs. A file answers only for its own
 // shape key and for the bundle that wrote it; what cannot be read or written is a miss, never an error.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { keyHash, templateStore } from '../../runtime/template-store.ts';
+import { keyHash, keptTexts } from '../../runtime/kept-texts.ts';
 
 function fixture() {
   const root = mkdtempSync(join(tmpdir(), 'scry-templates-'));
@@ -17,7 +17,7 @@ function fixture() {
 test('a kept text comes back for its key only', () => {
   const f = fixture();
   try {
-    const store = templateStore(f.dir, f.owner);
+    const store = keptTexts(f.dir, f.owner);
     assert.is(store.get('k1'), undefined, 'nothing kept yet (no directory)');
     store.set('k1', '[["L0"]]');
     store.set('k2\n2,0,0', '[]');
@@ -27,7 +27,7 @@ test('a kept text comes back for its key only', () => {
     // another key in the file of this one's name (a hash collision) is a miss, not its text
     writeFileSync(join(f.dir, keyHash('k3')), readFileSync(join(f.dir, keyHash('k1')), 'utf8'));
     assert.is(store.get('k3'), undefined);
-    assert.is(templateStore(f.dir, f.owner).get('k1'), '[["L0"]]', 'another process of the same bundle');
+    assert.is(keptTexts(f.dir, f.owner).get('k1'), '[["L0"]]', 'another process of the same bundle');
   } finally {
     f.done();
   }
@@ -36,9 +36,9 @@ test('a kept text comes back for its key only', () => {
 test('a new bundle does not take the old one’s texts', () => {
   const f = fixture();
   try {
-    templateStore(f.dir, f.owner).set('k', 'old');
+    keptTexts(f.dir, f.owner).set('k', 'old');
     writeFileSync(f.owner, 'bundle v2, longer');
-    assert.is(templateStore(f.dir, f.owner).get('k'), undefined);
+    assert.is(keptTexts(f.dir, f.owner).get('k'), undefined);
   } finally {
     f.done();
   }
@@ -47,7 +47,7 @@ test('a new bundle does not take the old one’s texts', () => {
 test('past 512 files the directory is emptied before the next is written', () => {
   const f = fixture();
   try {
-    const store = templateStore(f.dir, f.owner);
+    const store = keptTexts(f.dir, f.owner);
     for (let i = 0; i < 512; i++) store.set(`k${i}`, `${i}`);
     assert.is(readdirSync(f.dir).length, 512);
     store.set('last', 'x');
@@ -62,10 +62,10 @@ test('past 512 files the directory is emptied before the next is written', () =>
 test('where nothing can be written or read, a miss and no error', () => {
   const f = fixture();
   try {
-    const store = templateStore(join(f.owner, 'under-a-file'), f.owner); // mkdir fails: ENOTDIR
+    const store = keptTexts(join(f.owner, 'under-a-file'), f.owner); // mkdir fails: ENOTDIR
     store.set('k', 'text');
     assert.is(store.get('k'), undefined);
-    const gone = templateStore(f.dir, join(f.root, 'no-such-bundle')); // the owner's stat fails
+    const gone = keptTexts(f.dir, join(f.root, 'no-such-bundle')); // the owner's stat fails
     gone.set('k', 'text');
     assert.is(gone.get('k'), undefined);
   } finally {

@@ -1,26 +1,27 @@
-// The optimizer's templates kept between runs of the bundled CLI (compiler TemplateStore): one file per shape in
-// dist/scry.cjs.cache-shapes/, beside the bundle and its V8 code cache, and trusted as they are (whoever can write
-// there can replace the bundle). A file answers only for the same shape key and the same bundle (its size and
-// mtime, so a bundle replaced without a build does not take the old optimizer's templates); scripts/build.mjs
-// removes the directory with the code cache. Nothing is kept when running from source, or where dist/ is not
-// writable; a file that cannot be read or written is a miss, never an error.
+// What the bundled CLI keeps between runs besides V8's code cache (lang TextStore): scripts' parses
+// (lang/kept-parse.ts) and the optimizer's templates (compiler/codegen/shape-memo.ts), one file per key in
+// dist/scry.cjs.cache-parses/ and dist/scry.cjs.cache-shapes/, beside the bundle, and trusted as they are (whoever
+// can write there can replace the bundle). A file answers only for the same key and the same bundle (its size and
+// mtime, so a bundle replaced without a build does not take the old parser's or optimizer's results);
+// scripts/build.mjs removes the directories with the code cache. Nothing is kept when running from source, or
+// where dist/ is not writable; a file that cannot be read or written is a miss, never an error.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TemplateStore } from '../compiler/index.ts';
+import type { TextStore } from '../lang/index.ts';
 
-/** Past this many files the directory is emptied before the next is written (one per program shape run). */
+/** Past this many files the directory is emptied before the next is written (one per script or program shape run). */
 const MAX_FILES = 512;
 
-/** The store beside the bundle this code runs from; undefined when it runs from source. */
-export function bundleTemplateStore(): TemplateStore | undefined {
+/** The store of `kind` beside the bundle this code runs from; undefined when it runs from source. */
+export function bundleKeptTexts(kind: 'parses' | 'shapes'): TextStore | undefined {
   if (!import.meta.url.endsWith('/dist/scry.cjs')) return undefined;
   const bundle = fileURLToPath(import.meta.url);
-  return templateStore(join(dirname(bundle), 'scry.cjs.cache-shapes'), bundle);
+  return keptTexts(join(dirname(bundle), `scry.cjs.cache-${kind}`), bundle);
 }
 
 /** A store of files in `dir`, valid for the file `owner` as it is now (its size and mtime). */
-export function templateStore(dir: string, owner: string): TemplateStore {
+export function keptTexts(dir: string, owner: string): TextStore {
   let stamp: string | undefined;
   const ownerStamp = (): string => {
     if (stamp === undefined) {
