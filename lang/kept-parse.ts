@@ -10,6 +10,7 @@
 // SourceFile) is not kept, and a text that does not read back as the same result is not kept either.
 import type { ParseResult } from './parse.ts';
 import type { SourceFile } from './source.ts';
+import { isStackOverflow } from './walk.ts';
 
 /** Texts kept between runs, by key (the CLI's are files beside the bundle: runtime/kept-texts.ts). */
 export interface TextStore {
@@ -36,21 +37,17 @@ export function parseKept(file: SourceFile, store: TextStore | undefined, parse:
 
 class NotKept extends Error {}
 
-/** The result as text, or undefined where the form would not carry it whole. */
+/**
+ * The result as text, or undefined where the form would not carry it whole, or where the tree is too deep to
+ * walk (the parser takes deeper nesting than the checker: that script is parsed each time).
+ */
 export function parseResultText(result: ParseResult, file: SourceFile): string | undefined {
-  let text: string;
   try {
-    text = JSON.stringify(encode(result, file, new Map()));
+    const text = JSON.stringify(encode(result, file, new Map()));
+    const back = parseResultFromText(text, file);
+    return back && JSON.stringify(encode(back, file, new Map())) === text ? text : undefined;
   } catch (e) {
-    if (e instanceof NotKept) return undefined;
-    throw e;
-  }
-  const back = parseResultFromText(text, file);
-  if (!back) return undefined;
-  try {
-    return JSON.stringify(encode(back, file, new Map())) === text ? text : undefined;
-  } catch (e) {
-    if (e instanceof NotKept) return undefined;
+    if (e instanceof NotKept || isStackOverflow(e)) return undefined;
     throw e;
   }
 }

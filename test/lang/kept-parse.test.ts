@@ -80,6 +80,11 @@ test('what the text form cannot carry is not kept; text that is not a kept parse
   assert.is(parseResultFromText('not json', file), undefined);
   assert.is(parseResultFromText('{"\\u0000":["r",5]}', file), undefined);
   assert.is(parseResultFromText('[1,2]', file), undefined);
+  // a tree deeper than a walk can go (the parser takes `!` 20,000 deep; the checker then says it is too deep)
+  const deep = sourceFile('deep.bt', `BEGIN { $x = ${'!'.repeat(20000)}1; }`);
+  const deepParse = parse(deep);
+  assert.ok(deepParse.program && !deepParse.diagnostics.length);
+  assert.is(parseResultText(deepParse, deep), undefined);
   // a parse with something to say is parsed each time
   const store = memoryStore();
   const bad = sourceFile('bad.bt', 'BEGIN { @x = ; }');
