@@ -10,7 +10,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TextStore } from '../lang/index.ts';
 
-/** Past this many files the directory is emptied before the next is written (one per script or program shape run). */
+/**
+ * Past this many files the directory is emptied before a process's first write (one file per script or program
+ * shape run; a process that writes many, a long REPL session, can leave more until the next).
+ */
 const MAX_FILES = 512;
 
 /** The store of `kind` beside the bundle this code runs from; undefined when it runs from source. */
@@ -31,6 +34,7 @@ export function keptTexts(dir: string, owner: string): TextStore {
     return stamp;
   };
   const fileOf = (key: string) => join(dir, keyHash(key));
+  let sized = false; // the directory's size is looked at by a process's first write only
   return {
     get(key) {
       try {
@@ -43,10 +47,13 @@ export function keptTexts(dir: string, owner: string): TextStore {
     },
     set(key, text) {
       try {
-        mkdirSync(dir, { recursive: true });
-        if (readdirSync(dir).length >= MAX_FILES) {
-          rmSync(dir, { recursive: true, force: true });
+        if (!sized) {
           mkdirSync(dir, { recursive: true });
+          if (readdirSync(dir).length >= MAX_FILES) {
+            rmSync(dir, { recursive: true, force: true });
+            mkdirSync(dir, { recursive: true });
+          }
+          sized = true;
         }
         const file = fileOf(key);
         const tmp = `${file}.${process.pid}`;

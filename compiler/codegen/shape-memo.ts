@@ -197,9 +197,17 @@ const TEMPLATE_FIELDS = new Set([
 /**
  * A template as text: labels as strings, instructions as [code, dst, src, off, imm] and an object of the fields
  * they have beyond those (imm64 as a decimal string, a placeholder span as its index). Undefined for an item this
- * form would not carry whole (a field it does not know, a span that is not a placeholder), which is then not kept.
+ * form would not carry whole (a field it does not know, a span that is not a placeholder, a reference JSON would
+ * change), which is then not kept.
  */
 export function templateText(template: readonly AsmItem[]): string | undefined {
+  const text = encodeTemplate(template);
+  const back = text === undefined ? undefined : templateFromText(text);
+  // read back, it must say the same (a reference with more in it than JSON keeps would not)
+  return back && encodeTemplate(back) === text ? text : undefined;
+}
+
+function encodeTemplate(template: readonly AsmItem[]): string | undefined {
   const out: unknown[] = [];
   for (const it of template) {
     if (isLabel(it)) {
@@ -219,10 +227,11 @@ export function templateText(template: readonly AsmItem[]): string | undefined {
     const fields = [it.code, it.dst, it.src, it.off, it.imm];
     out.push(Object.keys(more).length ? [...fields, more] : fields);
   }
-  const text = JSON.stringify(out);
-  // what is read back must say the same: a field this form would lose (a reference with more in it) is not kept
-  const back = templateFromText(text);
-  return back && sameItems(back, template) ? text : undefined;
+  try {
+    return JSON.stringify(out);
+  } catch {
+    return undefined; // a bigint in a reference
+  }
 }
 
 /** The template a TemplateStore kept, or undefined for text that is not one (then the program is optimized). */
@@ -284,19 +293,4 @@ function isMapRef(v: unknown): v is NonNullable<Insn['mapRef']> {
     (r.kind === 'fd' || r.kind === 'value') &&
     Number.isInteger(r.offset)
   );
-}
-
-/** The same items, field for field (spans by placeholder index). */
-function sameItems(a: readonly AsmItem[], b: readonly AsmItem[]): boolean {
-  if (a.length !== b.length) return false;
-  return a.every((x, i) => itemText(x) === itemText(b[i]!));
-}
-
-function itemText(it: AsmItem): string {
-  if (isLabel(it)) return `:${it.label}`;
-  const { span, imm64, ...rest } = it;
-  const fields = Object.keys(rest)
-    .sort()
-    .map((k) => `${k}=${JSON.stringify((rest as Record<string, unknown>)[k])}`);
-  return `${fields.join(';')};imm64=${imm64 ?? ''};span=${span ? `${span.file === PLACEHOLDER_FILE}:${span.start}:${span.end}` : ''}`;
 }
