@@ -50,7 +50,7 @@ export interface CompileOptions {
    */
   readonly shareShapes?: boolean;
   /**
-   * with shared shapes, optimized templates kept between runs (the CLI's: runtime/template-store.ts); each is
+   * with shared shapes, optimized templates kept between runs (the CLI's: runtime/kept-texts.ts); each is
    * taken only for the same shape key, the optimizer's whole input
    */
   readonly templateStore?: TemplateStore;

@@ -53,6 +53,9 @@ export interface ScriptOptions {
   readonly kernel?: KernelInfo;
 }
 
+/** The bundle's kept parses and optimizer templates (runtime/kept-texts.ts), looked up at the first compile. */
+let kept: { parses?: TextStore; shapes?: TextStore } | undefined;
+
 /** compileSource's options for a script run; one place, so the three front ends compile alike. */
 export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
   kept ??= { parses: bundleKeptTexts('parses'), shapes: bundleKeptTexts('shapes') };
@@ -83,8 +86,6 @@ export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
     loopHelper: o.kernel ? false : hasLoopHelper,
   };
 }
-
-let kept: { parses?: TextStore; shapes?: TextStore } | undefined;
 
 /** Compiles a script for a run (the kernel: ScriptOptions.kernel, or this one). */
 export function compileScript(text: string, o: ScriptOptions) {

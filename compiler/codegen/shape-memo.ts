@@ -172,7 +172,7 @@ export function instantiate(template: readonly AsmItem[], shape: Shape): AsmItem
 }
 
 /**
- * Optimized templates kept between runs (runtime/template-store.ts keeps them as files beside the bundle): a
+ * Optimized templates kept between runs (runtime/kept-texts.ts keeps them as files beside the bundle): a
  * start of the same script, or of another with programs of the same shape, takes the template instead of
  * running the optimizer, whose first run in a process is its cost (~1.2 ms for a one-line program, ~10 ms for a
  * tool's). By shape key, the optimizer's whole input; the store answers only for the optimizer that wrote it.
