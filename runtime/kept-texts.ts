@@ -3,8 +3,9 @@
 // dist/scry.cjs.cache-parses/ and dist/scry.cjs.cache-shapes/, beside the bundle, and trusted as they are (whoever
 // can write there can replace the bundle). A file answers only for the same key and the same bundle (its size and
 // mtime, so a bundle replaced without a build does not take the old parser's or optimizer's results);
-// scripts/build.mjs removes the directories with the code cache. Nothing is kept when running from source, or
-// where dist/ is not writable; a file that cannot be read or written is a miss, never an error.
+// scripts/build.mjs removes the directories with the code cache. The files hold scripts' text and constants, so
+// only their owner reads them (directories 0700, files 0600). Nothing is kept when running from source, or where
+// dist/ is not writable; a file that cannot be read or written is a miss, never an error.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,23 +49,34 @@ export function keptTexts(dir: string, owner: string): TextStore {
     set(key, text) {
       try {
         if (!sized) {
-          mkdirSync(dir, { recursive: true });
+          mkdirSync(dir, { recursive: true, mode: 0o700 });
           if (readdirSync(dir).length >= MAX_FILES) {
             rmSync(dir, { recursive: true, force: true });
-            mkdirSync(dir, { recursive: true });
+            mkdirSync(dir, { recursive: true, mode: 0o700 });
           }
           sized = true;
         }
-        const file = fileOf(key);
-        const tmp = `${file}.${process.pid}`;
-        writeFileSync(tmp, `${ownerStamp()}\n${key.length}\n${key}${text}`);
+      } catch {
+        return;
+      }
+      const file = fileOf(key);
+      const tmp = `${file}.${process.pid}`;
+      try {
+        writeFileSync(tmp, `${ownerStamp()}\n${key.length}\n${key}${text}`, { mode: 0o600 });
         renameSync(tmp, file); // whole or not at all for a reader in another process
-      } catch {}
+      } catch {
+        try {
+          rmSync(tmp, { force: true }); // a write cut short leaves nothing behind
+        } catch {}
+      }
     },
   };
 }
 
-/** 64 bits of the key (two FNV-1a hashes of its UTF-16 units), as 16 hex digits: the file's name. */
+/**
+ * 64 bits of the key (two 32-bit multiplicative hashes of its UTF-16 units: FNV-1a's, and one with MurmurHash's
+ * multiplier), as 16 hex digits: the file's name. The file holds the whole key, compared on reading.
+ */
 export function keyHash(key: string): string {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ key.length;

@@ -1,6 +1,6 @@
 // runtime/kept-texts.ts: parses and the optimizer's templates kept as files between runs. A file answers only for its own
 // shape key and for the bundle that wrote it; what cannot be read or written is a miss, never an error.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -28,6 +28,17 @@ test('a kept text comes back for its key only', () => {
     writeFileSync(join(f.dir, keyHash('k3')), readFileSync(join(f.dir, keyHash('k1')), 'utf8'));
     assert.is(store.get('k3'), undefined);
     assert.is(keptTexts(f.dir, f.owner).get('k1'), '[["L0"]]', 'another process of the same bundle');
+  } finally {
+    f.done();
+  }
+});
+
+test('only their owner reads them: scripts and their constants are in them', () => {
+  const f = fixture();
+  try {
+    keptTexts(f.dir, f.owner).set('k', 'text');
+    assert.is(statSync(f.dir).mode & 0o777, 0o700);
+    assert.is(statSync(join(f.dir, keyHash('k'))).mode & 0o777, 0o600);
   } finally {
     f.done();
   }
