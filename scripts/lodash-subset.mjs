@@ -126,56 +126,47 @@ export function map(c, f) {
   return r;
 }
 
-export function filter(c, f) {
+/** The elements `f` says `keep` of (filter: true, reject: false), in order. */
+function select(c, f, keep) {
   const g = callable(f);
   const r = [];
   each(c, (v, k, all) => {
-    if (g(v, k, all)) r.push(v);
+    if (Boolean(g(v, k, all)) === keep) r.push(v);
   });
   return r;
 }
 
+export function filter(c, f) {
+  return select(c, f, true);
+}
+
 export function reject(c, f) {
-  const g = callable(f);
-  const r = [];
+  return select(c, f, false);
+}
+
+/** The first element `test` passes, in lodash's order, as [true, it], or [false] when none does. */
+function firstPassing(c, test) {
+  let hit = [false];
   each(c, (v, k, all) => {
-    if (!g(v, k, all)) r.push(v);
+    if (!test(v, k, all)) return undefined;
+    hit = [true, v];
+    return false;
   });
-  return r;
+  return hit;
 }
 
 export function find(c, f, fromIndex) {
   if (fromIndex !== undefined) unsupported('find from an index');
-  const g = callable(f);
-  let found;
-  each(c, (v, k, all) => {
-    if (!g(v, k, all)) return undefined;
-    found = v;
-    return false;
-  });
-  return found;
+  return firstPassing(c, callable(f))[1];
 }
 
 export function some(c, f) {
-  const g = callable(f);
-  let r = false;
-  each(c, (v, k, all) => {
-    if (!g(v, k, all)) return undefined;
-    r = true;
-    return false;
-  });
-  return r;
+  return firstPassing(c, callable(f))[0];
 }
 
 export function every(c, f) {
   const g = callable(f);
-  let r = true;
-  each(c, (v, k, all) => {
-    if (g(v, k, all)) return undefined;
-    r = false;
-    return false;
-  });
-  return r;
+  return !firstPassing(c, (v, k, all) => !g(v, k, all))[0];
 }
 
 export function reduce(c, f, accumulator) {

@@ -24,6 +24,30 @@ import { launcherOptionsOnly } from '../../repl/exit-now.ts';
 const dist = join(dirname(scryBin), '..', 'dist');
 const bundle = join(dist, 'scry.cjs');
 
+/**
+ * A copy of the launcher and the bundle in a directory of their own (other tests' runs write the shared dist/'s
+ * caches meanwhile), run with the built addon; `done` removes it.
+ */
+function launcherCopy(prefix: string) {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  mkdirSync(join(root, 'bin'));
+  mkdirSync(join(root, 'dist'));
+  copyFileSync(scryBin, join(root, 'bin', 'scry.cjs'));
+  const copy = join(root, 'dist', 'scry.cjs');
+  copyFileSync(bundle, copy);
+  const addon = join(dirname(scryBin), '..', 'build', 'Release', 'scry_native.node');
+  const run = (args: string[]) => {
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'scry.cjs'), ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, SCRY_NATIVE: addon },
+      timeout: 60_000,
+    });
+    assert.is(r.status, 0, r.stderr);
+    return r.stdout + r.stderr;
+  };
+  return { dist: join(root, 'dist'), bundle: copy, run, done: () => rmSync(root, { recursive: true, force: true }) };
+}
+
 if (requireRoot('e2e launcher')) {
   test('a running scry has its bundle and code cache mapped from the files, and runs from them', async () => {
     // a first run writes the cache when there is none yet
@@ -106,23 +130,10 @@ if (requireRoot('e2e launcher')) {
   });
 
   test('a run that takes a step the code cache was not written for writes it again, covering both', () => {
-    // a copy of the launcher and the bundle of its own: other tests' runs write the shared dist/'s cache meanwhile
-    const root = mkdtempSync(join(tmpdir(), 'scry-launcher-'));
+    const copy = launcherCopy('scry-launcher-');
     try {
-      mkdirSync(join(root, 'bin'));
-      mkdirSync(join(root, 'dist'));
-      copyFileSync(scryBin, join(root, 'bin', 'scry.cjs'));
-      copyFileSync(bundle, join(root, 'dist', 'scry.cjs'));
-      const addon = join(dirname(scryBin), '..', 'build', 'Release', 'scry_native.node');
-      const run = (program: string) => {
-        const r = spawnSync(process.execPath, [join(root, 'bin', 'scry.cjs'), '-q', '-e', program], {
-          encoding: 'utf8',
-          env: { ...process.env, SCRY_NATIVE: addon },
-          timeout: 60_000,
-        });
-        assert.is(r.status, 0, r.stderr);
-      };
-      const cache = join(root, 'dist', 'scry.cjs.cache');
+      const run = (program: string) => void copy.run(['-q', '-e', program]);
+      const cache = join(copy.dist, 'scry.cjs.cache');
       const steps = () => readFileSync(`${cache}.steps`, 'utf8').split('\n').filter(Boolean);
       run('BEGIN { exit(); }');
       const first = statSync(cache).ino;
@@ -136,35 +147,17 @@ if (requireRoot('e2e launcher')) {
       run('BEGIN { exit(); }');
       assert.is(statSync(cache).ino, second, 'covered already: the cache stays');
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      copy.done();
     }
   });
 
   test("a script's parse and the optimizer's templates are kept beside the bundle for its next run", () => {
-    const root = mkdtempSync(join(tmpdir(), 'scry-shapes-'));
+    const copy = launcherCopy('scry-shapes-');
     try {
-      mkdirSync(join(root, 'bin'));
-      mkdirSync(join(root, 'dist'));
-      copyFileSync(scryBin, join(root, 'bin', 'scry.cjs'));
-      const copy = join(root, 'dist', 'scry.cjs');
-      copyFileSync(bundle, copy);
-      const addon = join(dirname(scryBin), '..', 'build', 'Release', 'scry_native.node');
       const program =
         'tracepoint:syscalls:sys_enter_mkdir /pid > 1/ { @[comm, pid] = count(); @t = hist(nsecs & 0xff); }';
-      const bytecode = () => {
-        const r = spawnSync(
-          process.execPath,
-          [join(root, 'bin', 'scry.cjs'), '--dry-run', '-d', 'bytecode', '-e', program],
-          {
-            encoding: 'utf8',
-            env: { ...process.env, SCRY_NATIVE: addon },
-            timeout: 60_000,
-          },
-        );
-        assert.is(r.status, 0, r.stderr);
-        return r.stdout + r.stderr;
-      };
-      const dirs = ['parses', 'shapes'].map((kind) => join(root, 'dist', `scry.cjs.cache-${kind}`));
+      const bytecode = () => copy.run(['--dry-run', '-d', 'bytecode', '-e', program]);
+      const dirs = ['parses', 'shapes'].map((kind) => join(copy.dist, `scry.cjs.cache-${kind}`));
       const kept = () => dirs.flatMap((d) => readdirSync(d).map((f) => `${d}/${f}:${statSync(join(d, f)).ino}`));
       const first = bytecode();
       assert.match(first, /bpf_map_lookup_elem/);
@@ -173,14 +166,14 @@ if (requireRoot('e2e launcher')) {
       assert.is(bytecode(), first, 'from the kept parse and template: the same code and source lines');
       assert.equal(kept(), files, 'taken, not written again');
       // another bundle (here the same bytes, a new mtime) does not take the old one's templates: it writes its own
-      utimesSync(copy, new Date(), new Date(Date.now() + 5000));
+      utimesSync(copy.bundle, new Date(), new Date(Date.now() + 5000));
       assert.is(bytecode(), first);
       assert.ok(
         kept().every((f) => !files.includes(f)),
         'written again for the new bundle',
       );
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      copy.done();
     }
   });
 

@@ -1,5 +1,5 @@
 // runtime/kept-texts.ts: parses and the optimizer's templates kept as files between runs. A file answers only for its own
-// shape key and for the bundle that wrote it; what cannot be read or written is a miss, never an error.
+// key and for the bundle that wrote it; what cannot be read or written is a miss, never an error.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,16 +7,20 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { keyHash, keptTexts } from '../../runtime/kept-texts.ts';
 
-function fixture() {
+/** Runs `check` with a bundle file (`owner`) and a store directory to be (`dir`) in a directory removed after. */
+function inFixture(check: (f: { root: string; owner: string; dir: string }) => void): void {
   const root = mkdtempSync(join(tmpdir(), 'scry-templates-'));
-  const owner = join(root, 'scry.cjs');
-  writeFileSync(owner, 'bundle v1');
-  return { root, owner, dir: join(root, 'shapes'), done: () => rmSync(root, { recursive: true, force: true }) };
+  try {
+    const owner = join(root, 'scry.cjs');
+    writeFileSync(owner, 'bundle v1');
+    check({ root, owner, dir: join(root, 'shapes') });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }
 
-test('a kept text comes back for its key only', () => {
-  const f = fixture();
-  try {
+test('a kept text comes back for its key only', () =>
+  inFixture((f) => {
     const store = keptTexts(f.dir, f.owner);
     assert.is(store.get('k1'), undefined, 'nothing kept yet (no directory)');
     store.set('k1', '[["L0"]]');
@@ -28,36 +32,24 @@ test('a kept text comes back for its key only', () => {
     writeFileSync(join(f.dir, keyHash('k3')), readFileSync(join(f.dir, keyHash('k1')), 'utf8'));
     assert.is(store.get('k3'), undefined);
     assert.is(keptTexts(f.dir, f.owner).get('k1'), '[["L0"]]', 'another process of the same bundle');
-  } finally {
-    f.done();
-  }
-});
+  }));
 
-test('only their owner reads them: scripts and their constants are in them', () => {
-  const f = fixture();
-  try {
+test('only their owner reads them: scripts and their constants are in them', () =>
+  inFixture((f) => {
     keptTexts(f.dir, f.owner).set('k', 'text');
     assert.is(statSync(f.dir).mode & 0o777, 0o700);
     assert.is(statSync(join(f.dir, keyHash('k'))).mode & 0o777, 0o600);
-  } finally {
-    f.done();
-  }
-});
+  }));
 
-test('a new bundle does not take the old one’s texts', () => {
-  const f = fixture();
-  try {
+test('a new bundle does not take the old one’s texts', () =>
+  inFixture((f) => {
     keptTexts(f.dir, f.owner).set('k', 'old');
     writeFileSync(f.owner, 'bundle v2, longer');
     assert.is(keptTexts(f.dir, f.owner).get('k'), undefined);
-  } finally {
-    f.done();
-  }
-});
+  }));
 
-test("past 512 files the directory is emptied before a process's first write", () => {
-  const f = fixture();
-  try {
+test("past 512 files the directory is emptied before a process's first write", () =>
+  inFixture((f) => {
     const store = keptTexts(f.dir, f.owner);
     for (let i = 0; i < 520; i++) store.set(`k${i}`, `${i}`);
     assert.is(readdirSync(f.dir).length, 520, "a process's later writes do not look");
@@ -68,24 +60,17 @@ test("past 512 files the directory is emptied before a process's first write", (
     assert.is(next.get('k0'), undefined);
     next.set('more', 'y');
     assert.is(readdirSync(f.dir).length, 2);
-  } finally {
-    f.done();
-  }
-});
+  }));
 
-test('where nothing can be written or read, a miss and no error', () => {
-  const f = fixture();
-  try {
+test('where nothing can be written or read, a miss and no error', () =>
+  inFixture((f) => {
     const store = keptTexts(join(f.owner, 'under-a-file'), f.owner); // mkdir fails: ENOTDIR
     store.set('k', 'text');
     assert.is(store.get('k'), undefined);
     const gone = keptTexts(f.dir, join(f.root, 'no-such-bundle')); // the owner's stat fails
     gone.set('k', 'text');
     assert.is(gone.get('k'), undefined);
-  } finally {
-    f.done();
-  }
-});
+  }));
 
 test('file names: 16 hex digits, different for different keys', () => {
   assert.match(keyHash(''), /^[0-9a-f]{16}$/);
