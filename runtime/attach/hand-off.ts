@@ -1,18 +1,24 @@
 // Leaving the kernel's slow releases to the kernel. Closing the last perf event of a tracepoint costs its
 // closer the tracepoint's unregistration (RCU waits: ~35-80 ms measured, one event at a time under the
 // kernel's event_mutex), and closing a perf link an RCU tasks-trace grace period (~25-90 ms), even when
-// nothing needs this process to wait. A link pinned in bpffs and unpinned is released on the kernel's
+// nothing needs this process to wait. A link pinned in a bpffs and unpinned is released on the kernel's
 // workqueue instead (bpf_link_put defers), with the perf event it holds: scry ends without those waits.
 // A perf event alone cannot be pinned, so it is handed off inside a link carrying a program that does
 // nothing (`r0 = 0`); no program, map or output of the session is involved.
 import { statfsSync, unlinkSync } from 'node:fs';
 import { encode, exit, mov64Imm, R0 } from '../../compiler/index.ts';
-import { AttachType, OwnedFd, linkCreate, native, objPin, progLoad } from '../sys/index.ts';
+import { AttachType, detachedMount, OwnedFd, linkCreate, native, objPin, progLoad } from '../sys/index.ts';
 
 const BPF_FS_MAGIC = 0xcafe4a11;
-const BPFFS = '/sys/fs/bpf';
+const SYSTEM_BPFFS = '/sys/fs/bpf';
 
-let bpffs: string | null | undefined;
+/** Where the pins go: a bpffs of this process's own (`own`: its mount's fd) or the system's. */
+interface PinPlace {
+  readonly dir: string;
+  readonly own?: number;
+}
+
+let place: PinPlace | null | undefined;
 let pins = 0;
 let given = 0;
 
@@ -21,32 +27,51 @@ export function linksHandedOff(): number {
   return given;
 }
 
-function bpffsDir(): string | null {
-  if (bpffs === undefined) {
+/**
+ * A bpffs mounted nowhere, this process's own (fsmount: no other process sees the pins, none needs to be mounted
+ * at /sys/fs/bpf, and closing its fd, at exit at the latest, releases what a failed unlink left); else the
+ * system's at /sys/fs/bpf (a kernel before 5.2, or fsopen refused: no CAP_SYS_ADMIN, a container's seccomp).
+ */
+function pinPlace(): PinPlace | null {
+  if (place === undefined) {
     try {
-      bpffs = statfsSync(BPFFS).type === BPF_FS_MAGIC ? BPFFS : null;
+      const own = detachedMount('bpf');
+      place = { dir: `/proc/self/fd/${own}`, own };
     } catch {
-      bpffs = null;
+      place = systemBpffs() ? { dir: SYSTEM_BPFFS } : null;
     }
   }
-  return bpffs;
+  return place;
 }
 
-/** Whether handOffLink can work here (a bpffs at /sys/fs/bpf). */
+function systemBpffs(): boolean {
+  try {
+    return statfsSync(SYSTEM_BPFFS).type === BPF_FS_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether handOffLink can work here. */
 export function canHandOff(): boolean {
-  return bpffsDir() !== null;
+  return pinPlace() !== null;
+}
+
+/** The directory hand-off pins are made in (for tests: it holds none once handOffLink has returned). */
+export function handOffPinDir(): string | null {
+  return pinPlace()?.dir ?? null;
 }
 
 /**
  * Gives the link `linkFd` to the kernel's workqueue to release, and closes this process's fd. 'released': the
- * kernel releases it now. 'kept': it could not be pinned (no bpffs, a failed pin), `linkFd` is still open for
- * the caller to close. 'stuck': pinned, but the pin could not be removed (said in a warning): the link stays
+ * kernel releases it now. 'kept': it could not be pinned, `linkFd` is still open for the caller to close.
+ * 'stuck': pinned in the system's bpffs, but the pin could not be removed (said in a warning): the link stays
  * until someone removes the file.
  */
 export function handOffLink(linkFd: number): 'released' | 'kept' | 'stuck' {
-  const dir = bpffsDir();
-  if (dir === null) return 'kept';
-  const path = `${dir}/scry-handoff-${process.pid}-${pins++}`;
+  const at = pinPlace();
+  if (at === null) return 'kept';
+  const path = `${at.dir}/scry-handoff-${process.pid}-${pins++}`;
   try {
     objPin(linkFd, path);
   } catch {
@@ -58,6 +83,12 @@ export function handOffLink(linkFd: number): 'released' | 'kept' | 'stuck' {
     unlinkSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'released'; // someone else unpinned it
+    if (at.own !== undefined) {
+      // the whole mount goes instead, with what it holds; the next hand-off makes another
+      native().close(at.own);
+      place = undefined;
+      return 'released';
+    }
     process.emitWarning(`scry: could not remove ${path} (${(e as Error).message}); rm it to detach a probe`);
     return 'stuck';
   }

@@ -362,6 +362,26 @@ Napi::Value Mount(const Napi::CallbackInfo& info) {
                         hasData ? data.c_str() : nullptr));
 }
 
+// The new mount API (Linux 5.2): fsopen(fsname, flags), fsconfig(fd, cmd) for the commands that take no key or
+// value (FSCONFIG_CMD_CREATE), fsmount(fd, flags, attrFlags): a filesystem mounted nowhere, reached by its fd.
+Napi::Value Fsopen(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString() || !Nums(info, 1, 1)) return Fail(info.Env(), "fsopen(fsname, flags)");
+  std::string name = info[0].As<Napi::String>();
+  return Ret(info.Env(), syscall(__NR_fsopen, name.c_str(), static_cast<unsigned>(Int(info[1]))));
+}
+
+Napi::Value Fsconfig(const Napi::CallbackInfo& info) {
+  if (!Nums(info, 0, 1)) return Fail(info.Env(), "fsconfig(fd, cmd)");
+  return Ret(info.Env(), syscall(__NR_fsconfig, static_cast<int>(Int(info[0])), static_cast<unsigned>(Int(info[1])),
+                                 nullptr, nullptr, 0));
+}
+
+Napi::Value Fsmount(const Napi::CallbackInfo& info) {
+  if (!Nums(info, 0, 2)) return Fail(info.Env(), "fsmount(fd, flags, attrFlags)");
+  return Ret(info.Env(), syscall(__NR_fsmount, static_cast<int>(Int(info[0])), static_cast<unsigned>(Int(info[1])),
+                                 static_cast<unsigned>(Int(info[2]))));
+}
+
 // --- watch: uv_poll_t on an fd, calls back on readability. State lives in a registry keyed by
 // id, so the returned {stop, ref, unref} closures are safe after stop and never dangle.
 struct Poll {
@@ -468,7 +488,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"bpf", Bpf}, {"perfEventOpen", PerfEventOpen}, {"ioctl", Ioctl}, {"close", Close}, {"exitNow", ExitNow},
       {"mmap", Mmap}, {"munmap", Munmap}, {"mapLatin1", MapLatin1}, {"mount", Mount}, {"watch", Watch}, {"read", Read},
       {"write", Write}, {"fcntl", Fcntl}, {"pidfdOpen", PidfdOpen}, {"poll", Poll1}, {"waitpid", Waitpid}, {"spawnHeld", SpawnHeld},
-      {"membarrier", Membarrier}};
+      {"membarrier", Membarrier}, {"fsopen", Fsopen}, {"fsconfig", Fsconfig}, {"fsmount", Fsmount}};
   for (auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
   // a constant: ring buffers are mapped in pages (JavaScript would read /proc/self/auxv for it)
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));

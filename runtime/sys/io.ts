@@ -1,4 +1,4 @@
-// Throwing wrappers over the remaining native calls: mmap/munmap, ioctl, mount, fd watching.
+// Throwing wrappers over the remaining native calls: mmap/munmap, ioctl, mount, fd watching, detached mounts.
 import { check, SysError } from './errors.ts';
 import { native, type WatchHandle } from './native.ts';
 
@@ -45,4 +45,26 @@ export function watchFd(fd: number, onReadable: () => void, onError?: (err: SysE
 /** read(2): bytes read, 0 at the end. */
 export function readFd(fd: number, buffer: Uint8Array, what = 'read'): number {
   return check(native().read(fd, buffer), what);
+}
+
+const FSOPEN_CLOEXEC = 1;
+const FSCONFIG_CMD_CREATE = 6;
+const FSMOUNT_CLOEXEC = 1;
+const ENOSYS = 38;
+
+/**
+ * A new instance of filesystem `fstype` mounted nowhere (fsopen, fsconfig, fsmount: Linux 5.2), as an fd whose
+ * `/proc/self/fd/N` is its root: no other process can see it, and it goes when the fd is closed. Throws a
+ * SysError (ENOSYS without the calls, EPERM without CAP_SYS_ADMIN).
+ */
+export function detachedMount(fstype: string): number {
+  const n = native();
+  if (!n.fsopen || !n.fsconfig || !n.fsmount) throw new SysError('fsopen', ENOSYS);
+  const context = check(n.fsopen(fstype, FSOPEN_CLOEXEC), `fsopen(${fstype})`);
+  try {
+    check(n.fsconfig(context, FSCONFIG_CMD_CREATE), `fsconfig(${fstype}, FSCONFIG_CMD_CREATE)`);
+    return check(n.fsmount(context, FSMOUNT_CLOEXEC, 0), `fsmount(${fstype})`);
+  } finally {
+    n.close(context);
+  }
 }

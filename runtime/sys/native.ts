@@ -61,6 +61,12 @@ export interface NativeBinding {
   /** The file's first `length` bytes as a string over a read-only mapping (bin/scry.cjs reads the bundle so), or -errno. */
   mapLatin1(fd: number, length: number): string | number;
   mount(source: string, target: string, fstype: string, flags: number, data: string | null): number;
+  /** fsopen(2) (Linux 5.2): a filesystem context's fd, or -errno (absent from an addon built before it was added) */
+  fsopen?(fsname: string, flags: number): number;
+  /** fsconfig(2) with a command that takes no key or value (FSCONFIG_CMD_CREATE): 0 or -errno */
+  fsconfig?(fd: number, cmd: number): number;
+  /** fsmount(2): a mount attached nowhere, as an fd, or -errno */
+  fsmount?(fd: number, flags: number, attrFlags: number): number;
   /** write(2) of the buffer: bytes written or -errno. */
   write(fd: number, buffer: ArrayBufferView): number;
   /** fcntl(2) with an integer argument. */
