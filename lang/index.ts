@@ -17,6 +17,7 @@ export type { Program } from './ast.ts';
 export { editDistance, closest } from './suggest.ts';
 export { builtinFunctions, builtinVars } from './builtins/index.ts';
 export { lookupProvider, providers } from './providers.ts';
+export { timerPeriodNs } from './providers/timer.ts';
 export type { BtfTypes } from './btf.ts';
 export { applyBracket, lex, type Open } from './lexer.ts';
 export * as tokens from './tokens.ts';

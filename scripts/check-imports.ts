@@ -73,6 +73,7 @@ const compilerLangValues: Readonly<Record<string, string>> = {
   // a rule of the type system rather than a decision about one expression
   elementOrder:
     'how one record type converts to another with the same field names (by name; the checker unifies types by the same rule)',
+  timerPeriodNs: "a timer probe's period (the runtime opens its perf event with the same; the compiler counts firings)",
   // data
   MAX_STACK_FRAMES: 'constant: the deepest ustack/kstack',
   PT_REGS_OFFSETS: "constant: x86-64 struct pt_regs' layout",

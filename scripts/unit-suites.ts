@@ -118,6 +118,7 @@ export const unit: readonly string[] = [
   'runtime/repeat-limiter.test.ts',
   'runtime/signed-division.test.ts',
   'runtime/task-comm.test.ts',
+  'runtime/timer-attr.test.ts',
   'runtime/sys/errors.test.ts',
   'runtime/sys/maps.test.ts',
   'runtime/sys/retry.test.ts',

@@ -24,7 +24,7 @@ import { slotSize } from '../layout.ts';
 import { GLOBALS_EXIT_FLAG, GLOBALS_MAP, type ProgramSpec } from '../program.ts';
 import { compilerRow } from './providers/index.ts';
 import { CodegenError, newGen, type Gen, type PendingCallback, type Shared } from './context.ts';
-import { deepest, isStackOverflow, walk, type CheckedProgram } from '../../lang/index.ts';
+import { deepest, isStackOverflow, timerPeriodNs, walk, type CheckedProgram } from '../../lang/index.ts';
 import { functionsBtf } from '../btf/index.ts';
 import { generateCallback } from './for-map.ts';
 import { allocValue, emitUnless, stSlot } from './context.ts';
@@ -193,7 +193,7 @@ function countLoudRecords(shared: Shared, g: Gen, attach: ResolvedAttach, bounde
 
 /** How often an interval probe fires (on one CPU). */
 function firesPerSecond(t: Extract<ResolvedAttach, { provider: 'interval' | 'profile' }>): number {
-  return t.unit === 'hz' ? t.value : { s: 1, ms: 1e3, us: 1e6 }[t.unit] / t.value;
+  return t.unit === 'hz' ? t.value : 1e9 / Number(timerPeriodNs(t));
 }
 
 /** How many times a probe reads pid or tid (each a bpf_get_current_pid_tgid() call unless one is kept). */

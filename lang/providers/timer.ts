@@ -10,6 +10,16 @@ export interface ResolvedTimer extends ResolvedBase {
 
 const timerUnits = ['hz', 's', 'ms', 'us'] as const;
 
+const NS_PER_UNIT = { s: 1_000_000_000n, ms: 1_000_000n, us: 1_000n } as const;
+
+/**
+ * A timer probe's period in ns (hz: 1e9 / N, rounded down): what its perf event is opened with (a profile probe in
+ * hz asks the kernel for the frequency instead) and what the compiler counts its firings by.
+ */
+export function timerPeriodNs(t: ResolvedTimer): bigint {
+  return t.unit === 'hz' ? 1_000_000_000n / BigInt(t.value) : NS_PER_UNIT[t.unit] * BigInt(t.value);
+}
+
 function timerRow(name: 'interval' | 'profile'): ProviderRow<ResolvedTimer> {
   return {
     name,
