@@ -29,7 +29,7 @@ export function linksHandedOff(): number {
 
 /**
  * A bpffs mounted nowhere, this process's own (fsmount: no other process sees the pins, none needs to be mounted
- * at /sys/fs/bpf, and closing its fd, at exit at the latest, releases what a failed unlink left); else the
+ * at /sys/fs/bpf, and closing its fd at the end of the stop releases what a failed unlink left); else the
  * system's at /sys/fs/bpf (a kernel before 5.2, or fsopen refused: no CAP_SYS_ADMIN, a container's seccomp).
  */
 function pinPlace(): PinPlace | null {
@@ -52,14 +52,22 @@ function systemBpffs(): boolean {
   }
 }
 
-/** Whether handOffLink can work here. */
-export function canHandOff(): boolean {
-  return pinPlace() !== null;
+/**
+ * Closes this process's own bpffs, if one is open: it holds nothing between hand-offs (each pin goes at once), so a
+ * stop lets it go rather than keep an fd open for the life of the process (a REPL's); the next makes another.
+ */
+export function closeHandOffMount(): void {
+  if (place?.own !== undefined) {
+    native().close(place.own);
+    place = undefined;
+  }
 }
 
-/** The directory hand-off pins are made in (for tests: it holds none once handOffLink has returned). */
-export function handOffPinDir(): string | null {
-  return pinPlace()?.dir ?? null;
+/** Whether handOffLink can work here (trying leaves nothing open). */
+export function canHandOff(): boolean {
+  const can = pinPlace() !== null;
+  closeHandOffMount();
+  return can;
 }
 
 /**
@@ -84,9 +92,7 @@ export function handOffLink(linkFd: number): 'released' | 'kept' | 'stuck' {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'released'; // someone else unpinned it
     if (at.own !== undefined) {
-      // the whole mount goes instead, with what it holds; the next hand-off makes another
-      native().close(at.own);
-      place = undefined;
+      closeHandOffMount(); // the whole mount goes instead, with what it holds; the next hand-off makes another
       return 'released';
     }
     process.emitWarning(`scry: could not remove ${path} (${(e as Error).message}); rm it to detach a probe`);
@@ -109,7 +115,7 @@ export class PerfEventHandOff {
    * still open then, for the caller to close.
    */
   give(perfFd: number, progType: number): boolean {
-    if (!canHandOff()) return false;
+    if (pinPlace() === null) return false;
     let link: number;
     try {
       link = linkCreate({ progFd: this.idleProgram(progType), targetFd: perfFd, attachType: AttachType.PERF_EVENT });

@@ -1,7 +1,7 @@
 // An attached probe: something that can be undone.
 import { rcuGracePeriod } from '../sys/index.ts';
 import { mark } from '../timings.ts';
-import { PerfEventHandOff } from './hand-off.ts';
+import { closeHandOffMount, PerfEventHandOff } from './hand-off.ts';
 
 export interface Attachment {
   readonly description: string;
@@ -35,6 +35,14 @@ export interface Attachment {
  * for the runs that raw tracepoint and tracing links leave: rcuGracePeriod).
  */
 export async function releaseAll(list: readonly Attachment[]): Promise<void> {
+  try {
+    await releaseInTurn(list);
+  } finally {
+    closeHandOffMount();
+  }
+}
+
+async function releaseInTurn(list: readonly Attachment[]): Promise<void> {
   for (const a of list) if (!a.release) a.close();
   await Promise.all(list.map((a) => a.release?.()));
   mark('detach');
