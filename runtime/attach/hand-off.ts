@@ -44,7 +44,8 @@ function pinPlace(): PinPlace | null {
   return place;
 }
 
-function systemBpffs(): boolean {
+/** Whether the system's bpffs is mounted at /sys/fs/bpf (the fallback place for pins). */
+export function systemBpffs(): boolean {
   try {
     return statfsSync(SYSTEM_BPFFS).type === BPF_FS_MAGIC;
   } catch {

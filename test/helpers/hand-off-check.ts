@@ -4,12 +4,12 @@
 // unregistering the tracepoint), and the kernel's worker must then close what it was handed, leaving nothing
 // pinned. Run on the development kernel (test/runtime/attach/hand-off.test.ts) and on Debian's 6.1
 // (test/vm/hand-off.vmtest.ts), whose link close does not wait for an RCU tasks-trace grace period.
-import { mkdirSync, readdirSync, readlinkSync, rmdirSync, statfsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResolvedOf } from '../../lang/index.ts';
 import * as assert from 'uvu/assert';
-import { linksHandedOff } from '../../runtime/attach/hand-off.ts';
+import { linksHandedOff, systemBpffs } from '../../runtime/attach/hand-off.ts';
 import { attachKprobe } from '../../runtime/attach/kprobe.ts';
 import { attachTracepoint } from '../../runtime/attach/tracepoint.ts';
 import { releaseAll } from '../../runtime/attach/types.ts';
@@ -40,14 +40,6 @@ function linksOf(progs: Set<number>): number[] {
     const info = objectInfo('link', id, 64);
     return info !== undefined && progs.has(new DataView(info.buffer).getUint32(8, true));
   });
-}
-
-function systemBpffs(): boolean {
-  try {
-    return statfsSync('/sys/fs/bpf').type === 0xcafe4a11;
-  } catch {
-    return false;
-  }
 }
 
 /** Where the check's program counts this process's calls. */
