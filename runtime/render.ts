@@ -8,6 +8,7 @@ import { lookupKernelAddress } from './kernel/kallsyms.ts';
 import { hexPointer } from './kernel/user-symbols.ts';
 import { strftime } from './strftime.ts';
 import { signalName, syscallName } from './syscall-signal-names.ts';
+import { bootTimeNs } from './sys/clock.ts';
 import { errnoMessage } from './sys/errors.ts';
 import type { Value } from './value.ts';
 
@@ -221,15 +222,15 @@ function userName(uid: number): string {
   return users.get(uid) ?? String(uid);
 }
 
-let monotonicToWall: bigint | undefined;
+let bootToWall: bigint | undefined;
 
 /**
- * strftime(fmt, nsecs): nsecs counts from boot on CLOCK_MONOTONIC, as the `nsecs` builtin does; the offset to the
- * wall clock is taken once. %f (an extension bpftrace has too) is the microseconds.
+ * strftime(fmt, nsecs): nsecs counts from boot on CLOCK_BOOTTIME, as the `nsecs` builtin does (bpftrace too); the
+ * offset to the wall clock is taken once. %f (an extension bpftrace has too) is the microseconds.
  */
 function wallClock(format: string, nsecs: bigint): string {
-  monotonicToWall ??= BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint(); // Node's hrtime is CLOCK_MONOTONIC
-  const wall = nsecs + monotonicToWall;
+  bootToWall ??= BigInt(Date.now()) * 1_000_000n - bootTimeNs();
+  const wall = nsecs + bootToWall;
   const micros = String((wall / 1000n) % 1_000_000n).padStart(6, '0');
   const withMicros = format.replace(/%(%|f)/g, (m, c: string) => (c === 'f' ? micros : m));
   return strftime(withMicros, new Date(Number(wall / 1_000_000n)));

@@ -31,7 +31,7 @@ import { RepeatLimiter } from './repeat-limiter.ts';
 import { RingBufferReader } from './ringbuf.ts';
 import { SkbOutput } from './skb-output.ts';
 import { mark, nowMs } from './timings.ts';
-import { mapDelete, mapGetNextKey, mapLookup, mapUpdate, onlineCpus, progTestRun } from './sys/index.ts';
+import { bootTimeNs, mapDelete, mapGetNextKey, mapLookup, mapUpdate, onlineCpus, progTestRun } from './sys/index.ts';
 
 /** How long one drain may print before it yields to the event loop (signals, timers, the live view). */
 const DRAIN_BUDGET_MS = 20;
@@ -522,13 +522,13 @@ export class Session {
   }
 }
 
-/** Start time (CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns and of process.hrtime) and CPU count, for elapsed and ncpus. */
+/** Start time (CLOCK_BOOTTIME, the clock of bpf_ktime_get_boot_ns) and CPU count, for elapsed and ncpus. */
 function writeGlobals(objs: LoadedObjects, cpid: number): void {
   const g = objs.maps.get(GLOBALS_MAP);
   if (!g) return;
   const value = new Uint8Array(g.spec.valueSize);
   const view = new DataView(value.buffer);
-  view.setBigUint64(GLOBALS_START_NS, process.hrtime.bigint(), true);
+  view.setBigUint64(GLOBALS_START_NS, bootTimeNs(), true);
   view.setBigUint64(GLOBALS_NCPUS, BigInt(onlineCpus().length), true);
   view.setBigUint64(GLOBALS_CPID, BigInt(cpid), true);
   mapUpdate(g.fd.fd, new Uint8Array(4), value);

@@ -118,6 +118,7 @@ const HELPER_ARGS: Readonly<Record<number, number>> = {
   113: 3, // probe_read_kernel
   114: 3, // probe_read_user_str
   115: 3, // probe_read_kernel_str
+  125: 0, // ktime_get_boot_ns()
   130: 4, // ringbuf_output(map, data, size, flags)
   158: 0, // get_current_task_btf()
 };

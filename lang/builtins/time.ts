@@ -11,9 +11,9 @@ export const timeRows: readonly BuiltinRow[] = [
   {
     name: 'nsecs',
     family: 'time',
-    doc: 'monotonic time in nanoseconds',
+    doc: 'time since boot in nanoseconds (CLOCK_BOOTTIME: time suspended counts)',
     variable: { type: u64 },
-    // nsecs(boot) etc. pick the clock, as in bpftrace v0.26 (the variable is nsecs(monotonic))
+    // nsecs(boot) etc. pick the clock, as in bpftrace v0.26 (the variable and nsecs() are nsecs(boot))
     function: {
       minArgs: 0,
       maxArgs: 1,

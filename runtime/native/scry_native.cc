@@ -24,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 namespace {
@@ -120,6 +121,15 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
 Napi::Value Membarrier(const Napi::CallbackInfo& info) {
   if (!Nums(info, 0, 1)) return Fail(info.Env(), "membarrier(cmd, flags)");
   return Ret(info.Env(), syscall(SYS_membarrier, static_cast<int>(Int(info[0])), static_cast<unsigned>(Int(info[1])), 0));
+}
+
+// clockNs(clockid): clock_gettime(2) in nanoseconds as a BigInt, or -errno. CLOCK_BOOTTIME is the clock of a
+// program's `nsecs` (bpf_ktime_get_boot_ns), which Node has no call for.
+Napi::Value ClockNs(const Napi::CallbackInfo& info) {
+  if (!Nums(info, 0, 0)) return Fail(info.Env(), "clockNs(clockid)");
+  struct timespec ts;
+  if (clock_gettime(static_cast<clockid_t>(Int(info[0])), &ts) < 0) return Napi::Number::New(info.Env(), -errno);
+  return Napi::BigInt::New(info.Env(), static_cast<int64_t>(ts.tv_sec * 1000000000LL + ts.tv_nsec));
 }
 
 // exitNow(code): _exit(2), past Node's teardown of a process that has finished (see repl/entry.ts).
@@ -488,7 +498,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"bpf", Bpf}, {"perfEventOpen", PerfEventOpen}, {"ioctl", Ioctl}, {"close", Close}, {"exitNow", ExitNow},
       {"mmap", Mmap}, {"munmap", Munmap}, {"mapLatin1", MapLatin1}, {"mount", Mount}, {"watch", Watch}, {"read", Read},
       {"write", Write}, {"fcntl", Fcntl}, {"pidfdOpen", PidfdOpen}, {"poll", Poll1}, {"waitpid", Waitpid}, {"spawnHeld", SpawnHeld},
-      {"membarrier", Membarrier}, {"fsopen", Fsopen}, {"fsconfig", Fsconfig}, {"fsmount", Fsmount}};
+      {"membarrier", Membarrier}, {"fsopen", Fsopen}, {"fsconfig", Fsconfig}, {"fsmount", Fsmount}, {"clockNs", ClockNs}};
   for (auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));
   // a constant: ring buffers are mapped in pages (JavaScript would read /proc/self/auxv for it)
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(sysconf(_SC_PAGESIZE))));

@@ -1,5 +1,6 @@
 export * from './attr.ts';
 export * from './bpf.ts';
+export * from './clock.ts';
 export * from './constants.ts';
 export * from './errors.ts';
 export * from './fd.ts';

@@ -50,6 +50,8 @@ export interface NativeBinding {
   exitNow?(code: number): never;
   /** membarrier(2): 0 or -errno (absent from an addon built before it was added) */
   membarrier?(cmd: number, flags: number): number;
+  /** clock_gettime(2) of clock `clockId` in nanoseconds, or -errno (absent from an addon built before it was added) */
+  clockNs?(clockId: number): bigint | number;
   /** read(2) into the buffer: bytes read, 0 at the end, or -errno. */
   read(fd: number, buffer: ArrayBufferView): number;
   /** sysconf(_SC_PAGESIZE) (absent from an addon built before it was added) */

@@ -7,13 +7,14 @@ import { defineEvent, emitIdEvent } from '../events.ts';
 import type { EmitRows } from './emit.ts';
 
 export const timeBuiltins: EmitRows = {
+  // bpftrace v0.26's nsecs (and nsecs() with no clock) is CLOCK_BOOTTIME: time suspended counts
   nsecs: {
-    variable: { int: (g) => g.e.emit(call(helper.ktime_get_ns)) },
+    variable: { int: (g) => g.e.emit(call(helper.ktime_get_boot_ns)) },
     call: {
       int: (g, c) => {
         const mode = c.args[0];
-        const clock = mode?.kind === 'ident' ? mode.name : 'monotonic';
-        // bpftrace computes sw_tai from the monotonic clock for kernels before 6.1; this one reads TAI itself
+        const clock = mode?.kind === 'ident' ? mode.name : 'boot';
+        // bpftrace computes sw_tai from the boot clock for kernels before 6.1; this one reads TAI itself
         if (clock === 'boot') g.e.emit(call(helper.ktime_get_boot_ns));
         else if (clock === 'tai' || clock === 'sw_tai') g.e.emit(call(helper.ktime_get_tai_ns));
         else g.e.emit(call(helper.ktime_get_ns));
@@ -24,8 +25,9 @@ export const timeBuiltins: EmitRows = {
     variable: {
       int: (g) => {
         g.shared.usesGlobals = true;
+        // the start is the boot clock's too (runtime/session.ts writeGlobals)
         g.e.emit(
-          call(helper.ktime_get_ns),
+          call(helper.ktime_get_boot_ns),
           ldMapValue(R1, GLOBALS_MAP, 0),
           ldx(8, R1, R1, GLOBALS_START_NS),
           alu64Reg('sub', R0, R1),
