@@ -6,7 +6,7 @@ import { expressionEmitters } from './codegen/expr.ts';
 import { generateProbePrograms } from './attach-groups.ts';
 import { statementEmitters } from './codegen/stmt.ts';
 import { QUIET_KINDS } from './codegen/events.ts';
-import { isPerCpu, keyLayout, perCpuArrayEntries, setWordOf, valueSize } from './layout.ts';
+import { inScalarCell, isPerCpu, keyLayout, perCpuArrayEntries, setWordOf, valueSize } from './layout.ts';
 import {
   EVENTS_MAP,
   GLOBALS_MAP,
@@ -54,6 +54,12 @@ export interface CompileOptions {
    * taken only for the same shape key, the optimizer's whole input
    */
   readonly templateStore?: TemplateStore;
+  /**
+   * a scalar map of one integer lives in a one-element array the code addresses directly (layout.ts
+   * inScalarCell); false keeps it a hash, as an ELF object needs: libbpf loaders see an addressed map as a data
+   * section, not as a map of the script's name (repl/emit-elf.ts). On by default.
+   */
+  readonly scalarCells?: boolean;
   /**
    * --aot: getopt() reads its value from PARAMS_MAP, filled when the program loads, instead of the value
    * given now (a string's room is the size of the value given now)
@@ -111,6 +117,18 @@ export function compile(
         valueSize: setWord + 8,
         maxEntries: entries,
         user: { name: info.name, keys: [], value: info.value, setWord, ...bucket },
+      });
+      continue;
+    }
+    if (!decl && options.scalarCells !== false && inScalarCell(info.keys, info.value, removed.has(info.name))) {
+      const setWord = setWordOf(info.value);
+      maps.set(info.name, {
+        name: kernelMapName(info.name, n++),
+        kind: 'array',
+        keySize: 4,
+        valueSize: setWord + 8,
+        maxEntries: 1,
+        user: { name: info.name, keys: [], value: info.value, setWord },
       });
       continue;
     }

@@ -110,6 +110,20 @@ export function perCpuArrayEntries(keys: readonly Type[], v: MapValue, deletedIn
   return undefined;
 }
 
+/**
+ * Whether a scalar map holding one integer word (`@start = nsecs`, `@n++`) lives in a one-element array that
+ * the code addresses directly (BPF_PSEUDO_MAP_VALUE): a store is two instructions where a hash update is a
+ * helper call that takes a bucket lock and swaps in a fresh element, and a read is one load. Its value is
+ * followed by a "set" word (setWordOf), as in perCpuArrayEntries. Not when a probe deletes it (an array's
+ * element cannot go), nor for a wider value: a store in place of a string or tuple could be read half written,
+ * where an update replaces the element whole.
+ */
+export function inScalarCell(keys: readonly Type[], v: MapValue, deletedInProbe: boolean): boolean {
+  return (
+    keys.length === 0 && !deletedInProbe && v.kind === 'value' && (v.type.kind === 'int' || v.type.kind === 'bool')
+  );
+}
+
 /** Where the "set" word sits in the value of a map perCpuArrayEntries put in a per-CPU array: after the value. */
 export function setWordOf(v: MapValue): number {
   return valueSize(v);

@@ -32,8 +32,9 @@ export interface UserMapLayout {
   /** hist/lhist: where the u64 bucket index sits in the key */
   readonly bucket?: number;
   /**
-   * A per-CPU array's element always exists: the offset in the value of a word the program sets to 1 on every
-   * write, so user space can tell a map never assigned (nothing to print) from one holding 0 (layout.ts)
+   * An array's element (a per-CPU one's or a scalar cell's) always exists: the offset in the value of a word the
+   * program sets to 1 on every write, so user space can tell a map never assigned (nothing to print) from one
+   * holding 0 (layout.ts)
    */
   readonly setWord?: number;
 }

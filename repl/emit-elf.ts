@@ -1,7 +1,8 @@
 // --emit-elf FILE: the program as an ELF object for libbpf loaders (compiler/elf), written and nothing attached;
 // `-d bytecode --relocs`: that object's code with its relocation records. The object's code is compiled for
 // any kernel: no cpu v4 signed division (Linux 6.6) and no optimizer (its rewrites would move the instructions
-// CO-RE records point at), and every kernel struct member access carries a CO-RE byte-offset relocation.
+// CO-RE records point at), and every kernel struct member access carries a CO-RE byte-offset relocation. Scalar
+// maps stay maps (no scalar cells): a loader sees a map the code addresses as a data section, not by its name.
 import { stderr, stdout } from './stdio.ts';
 import { writeFileSync } from 'node:fs';
 import { buildObject, compileSource, disasmListing, type CompileSourceOptions } from '../compiler/index.ts';
@@ -20,6 +21,7 @@ export function emitElf(text: string, options: CompileSourceOptions, opts: CliOp
     ...options,
     optimize: false,
     signedDivision: false,
+    scalarCells: false,
     ...(btf ? { coreBtf: btf } : {}),
   });
   if (!result.program) return fail(result.diagnostics);

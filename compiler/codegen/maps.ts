@@ -19,6 +19,7 @@ import {
   label,
   ldFuncAddr,
   ldMapFd,
+  ldMapValue,
   ldx,
   mov64Imm,
   mov64Reg,
@@ -135,11 +136,21 @@ export function update(g: Gen, name: string, keyOff: number, valOff: number, fla
 }
 
 /**
+ * The "set" word of a scalar map kept in a one-element array the code addresses directly (layout.ts
+ * inScalarCell), or undefined for a map reached through helpers.
+ */
+function scalarCell(spec: MapSpec): number | undefined {
+  return spec.kind === 'array' ? spec.user?.setWord : undefined;
+}
+
+/**
  * r0 = @m[k] as an integer, 0 when the key is missing; an aggregation's value over all CPUs. With `missing`, a
  * missing key jumps to that label instead (a condition's false branch, where the 0 would have gone: expr.ts).
  */
 export function emitMapRead(g: Gen, m: MapExpr, missing?: string): void {
   const spec = mapSpecFor(g, m);
+  // a scalar cell never assigned holds 0, as a missing key reads
+  if (scalarCell(spec) !== undefined) return void g.e.emit(ldMapValue(R0, spec.name, 0), ldx(8, R0, R0, 0));
   scoped(g, () => {
     const key = buildKey(g, m);
     if (isPerCpu(spec.user!.value)) return emitPerCpuValue(g, spec, key, m.span);
@@ -157,6 +168,10 @@ export function emitMapReadInto(g: Gen, m: MapExpr, off: number, size: number): 
   if (isPerCpu(spec.user!.value)) {
     emitMapRead(g, m);
     g.e.emit(stxSlot(8, off, R0));
+    return;
+  }
+  if (scalarCell(spec) !== undefined) {
+    g.e.emit(ldMapValue(R0, spec.name, 0), ldx(8, R1, R0, 0), stxSlot(8, off, R1));
     return;
   }
   scoped(g, () => {
@@ -300,10 +315,16 @@ function perCpuCallback(g: Gen, spec: MapSpec, span: Span): string {
   return name;
 }
 
-/** `@m[k] = value` for plain values. */
+/** `@m[k] = value` for plain values; a scalar cell (layout.ts inScalarCell) is written directly. */
 export function emitMapAssign(g: Gen, s: AssignStmt & { target: MapExpr }): void {
   const spec = mapSpecFor(g, s.target);
   if (s.op !== '=') return emitMapCompound(g, s.target, s.op.slice(0, -1) as CompoundOp, s.value, false, s.value);
+  const setWord = scalarCell(spec);
+  if (setWord !== undefined) {
+    emitInt(g, s.value);
+    g.e.emit(ldMapValue(R1, spec.name, 0), stx(8, R1, R0, 0), st(8, R1, setWord, 1));
+    return;
+  }
   scoped(g, () => {
     const val = allocValue(g, spec.valueSize);
     emitInto(g, s.value, val, spec.valueSize, spec.user!.value.kind === 'value' ? spec.user!.value.type : undefined);
@@ -341,14 +362,31 @@ function emitMapCompound(
 ): void {
   const spec = mapSpecFor(g, m);
   const e = g.e;
-  scoped(g, () => {
-    const operand = allocOrFail(g, 8, m.span);
+  const emitDelta = () => {
     if (typeof delta === 'bigint') e.emit(mov64Imm(R0, Number(delta)));
     else emitInt(g, delta);
     // a map holding a pointer moves by elements (the checker recorded the step)
     const step = g.shared.checked.pointerSteps.get(stepKey);
     if (step) e.emit(alu64Imm('mul', R0, step.size));
     if (op === '-') e.emit(neg64(R0)); // subtraction is an atomic add of the negation
+  };
+  const setWord = scalarCell(spec);
+  if (setWord !== undefined) {
+    // the cell always exists: r0 = delta, r2 = the cell, r1 = the old value
+    emitDelta();
+    e.emit(ldMapValue(R2, spec.name, 0));
+    if (op === '+' || op === '-') {
+      e.emit(mov64Reg(R1, R0), atomic('fetch_add', 8, R2, R1, 0));
+      e.emit(postfix ? mov64Reg(R0, R1) : alu64Reg('add', R0, R1));
+    } else {
+      e.emit(ldx(8, R1, R2, 0), alu64Reg(compoundAlu[op], R1, R0), stx(8, R2, R1, 0), mov64Reg(R0, R1));
+    }
+    e.emit(st(8, R2, setWord, 1));
+    return;
+  }
+  scoped(g, () => {
+    const operand = allocOrFail(g, 8, m.span);
+    emitDelta();
     e.emit(stxSlot(8, operand, R0));
     const key = buildKey(g, m);
     const found = e.freshLabel('upd.found');
