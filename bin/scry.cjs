@@ -87,7 +87,10 @@ try {
 // or getting further than `scry --help` did) compiled that step's functions itself, so it writes the cache again,
 // the union, and the steps it covers beside it (`.steps`: the --timings marks, numbers and probe names left out).
 // Measured: the one-tracepoint start with a cache a BEGIN-only run wrote was ~5 ms more CPU (check, compile, attach
-// compiling their functions) than with its own.
+// compiling their functions) than with its own. A script run before takes its parse and optimized code from files
+// (runtime/kept-texts.ts), and its marks say so (`parse (kept)`, `compile (kept)`): a cache only such runs wrote
+// lacks the parser's and the optimizer's code, which a new script's first run then compiled itself, ~8 ms more CPU
+// (21 interleaved runs, 2026-12-06); with `parse` and `compile` steps of their own, that run writes the union.
 // V8 refuses a code cache made under other V8 flags, so `scry` (with the sh line's flags) and `node bin/scry.cjs`
 // (without) keep a cache each instead of replacing each other's at every change of hands.
 const flavour = YOUNG_GENERATION_FLAGS.every((flag) => process.execArgv.includes(flag)) ? 'y' : '';

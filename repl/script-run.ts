@@ -4,7 +4,7 @@
 // Where the events go is the caller's OutputSink: the CLI's text or JSON writer (printf text straight into UTF-8
 // bytes, never an object per event), the REPL's text above the prompt, the library's queue of typed events.
 import { compileSource, type CompiledProgram, type CompileSourceOptions } from '../compiler/index.ts';
-import type { KernelInfo, TextStore } from '../lang/index.ts';
+import type { KernelInfo } from '../lang/index.ts';
 import {
   hasAttachCookies,
   hasLoopHelper,
@@ -16,6 +16,7 @@ import {
   PrivilegeError,
   ScryRuntimeError,
   Session,
+  type KeptTexts,
   type MapSnapshot,
   type OutputSink,
   type MapSource,
@@ -54,7 +55,27 @@ export interface ScriptOptions {
 }
 
 /** The bundle's kept parses and optimizer templates (runtime/kept-texts.ts), looked up at the first compile. */
-let kept: { parses?: TextStore; shapes?: TextStore } | undefined;
+let kept: { parses?: KeptTexts; shapes?: KeptTexts } | undefined;
+
+/**
+ * onStage, with the parse and compile stages named `parse (kept)` and `compile (kept)` when they took everything
+ * from the kept texts (no parser, no optimizer ran): --timings tells the two apart, and so does bin/scry.cjs,
+ * whose code cache must then cover the parser's and optimizer's code too, for the first run of a new script.
+ */
+function keptStages(onStage: (stage: string) => void, stores: typeof kept & {}): (stage: string) => void {
+  // each store's counts when the stage began (a REPL compiles many times with the same stores)
+  const counts = (store?: KeptTexts) => ({ lookups: store?.lookups ?? 0, misses: store?.misses ?? 0 });
+  const before = { parses: counts(stores.parses), shapes: counts(stores.shapes) };
+  return (stage) => {
+    const kind = stage === 'parse' ? 'parses' : stage === 'compile' ? 'shapes' : undefined;
+    const store = kind && stores[kind];
+    if (!kind || !store) return onStage(stage);
+    const was = before[kind];
+    const allKept = store.lookups > was.lookups && store.misses === was.misses;
+    before[kind] = counts(store);
+    onStage(allKept ? `${stage} (kept)` : stage);
+  };
+}
 
 /** compileSource's options for a script run; one place, so the three front ends compile alike. */
 export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
@@ -72,7 +93,7 @@ export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
     importFiles: importFiles(),
     settings: o.settings ?? {},
     ...(o.pid !== undefined ? { pid: o.pid } : {}),
-    ...(o.onStage ? { onStage: o.onStage } : {}),
+    ...(o.onStage ? { onStage: keptStages(o.onStage, kept) } : {}),
     optimize: o.optimize ?? true,
     // the bundled CLI keeps parses and the optimizer's results beside itself: a script run before skips both
     ...(kept.parses ? { parseStore: kept.parses } : {}),

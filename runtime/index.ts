@@ -30,4 +30,4 @@ export { sameValue } from './value.ts';
 export { includeResolver } from './include-files.ts';
 export { importFiles } from './import-files.ts';
 export { mark, timingsText } from './timings.ts';
-export { bundleKeptTexts } from './kept-texts.ts';
+export { bundleKeptTexts, type KeptTexts } from './kept-texts.ts';

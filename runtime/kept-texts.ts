@@ -17,15 +17,23 @@ import type { TextStore } from '../lang/index.ts';
  */
 const MAX_FILES = 512;
 
+/** A store that counts its lookups: what a stage took from it, and what it had to make anew. */
+export interface KeptTexts extends TextStore {
+  /** get()s so far */
+  readonly lookups: number;
+  /** get()s that found no text for their key */
+  readonly misses: number;
+}
+
 /** The store of `kind` beside the bundle this code runs from; undefined when it runs from source. */
-export function bundleKeptTexts(kind: 'parses' | 'shapes'): TextStore | undefined {
+export function bundleKeptTexts(kind: 'parses' | 'shapes'): KeptTexts | undefined {
   if (!import.meta.url.endsWith('/dist/scry.cjs')) return undefined;
   const bundle = fileURLToPath(import.meta.url);
   return keptTexts(join(dirname(bundle), `scry.cjs.cache-${kind}`), bundle);
 }
 
 /** A store of files in `dir`, valid for the file `owner` as it is now (its size and mtime). */
-export function keptTexts(dir: string, owner: string): TextStore {
+export function keptTexts(dir: string, owner: string): KeptTexts {
   let stamp: string | undefined;
   const ownerStamp = (): string => {
     if (stamp === undefined) {
@@ -36,15 +44,29 @@ export function keptTexts(dir: string, owner: string): TextStore {
   };
   const fileOf = (key: string) => join(dir, keyHash(key));
   let sized = false; // the directory's size is looked at by a process's first write only
+  const read = (key: string): string | undefined => {
+    try {
+      const text = readFileSync(fileOf(key), 'utf8');
+      const head = `${ownerStamp()}\n${key.length}\n${key}`;
+      return text.startsWith(head) ? text.slice(head.length) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  let lookups = 0;
+  let misses = 0;
   return {
+    get lookups() {
+      return lookups;
+    },
+    get misses() {
+      return misses;
+    },
     get(key) {
-      try {
-        const text = readFileSync(fileOf(key), 'utf8');
-        const head = `${ownerStamp()}\n${key.length}\n${key}`;
-        return text.startsWith(head) ? text.slice(head.length) : undefined;
-      } catch {
-        return undefined;
-      }
+      lookups++;
+      const text = read(key);
+      if (text === undefined) misses++;
+      return text;
     },
     set(key, text) {
       try {

@@ -32,6 +32,8 @@ test('a kept text comes back for its key only', () =>
     writeFileSync(join(f.dir, keyHash('k3')), readFileSync(join(f.dir, keyHash('k1')), 'utf8'));
     assert.is(store.get('k3'), undefined);
     assert.is(keptTexts(f.dir, f.owner).get('k1'), '[["L0"]]', 'another process of the same bundle');
+    // five lookups, three found nothing (the first k1, k3 twice): what --timings' "(kept)" stages are told from
+    assert.equal([store.lookups, store.misses], [5, 3]);
   }));
 
 test('only their owner reads them: scripts and their constants are in them', () =>
