@@ -143,6 +143,19 @@ function scalarCell(spec: MapSpec): number | undefined {
   return spec.kind === 'array' ? spec.user?.setWord : undefined;
 }
 
+/** r0 = the integer a scalar map (no keys) holds, 0 when it holds none: the cell's word, or a lookup of key 0. */
+export function emitScalarValue(g: Gen, spec: MapSpec, span: Span): void {
+  if (scalarCell(spec) !== undefined) return void g.e.emit(ldMapValue(R0, spec.name, 0), ldx(8, R0, R0, 0));
+  scoped(g, () => {
+    const key = allocOrFail(g, 8, span);
+    const done = g.e.freshLabel('scalar.end');
+    g.e.emit(stSlot(8, key, 0));
+    lookup(g, spec.name, key);
+    g.e.emit(jmpImm('jeq', R0, 0, done), ldx(8, R0, R0, 0));
+    g.e.place(done);
+  });
+}
+
 /**
  * r0 = @m[k] as an integer, 0 when the key is missing; an aggregation's value over all CPUs. With `missing`, a
  * missing key jumps to that label instead (a condition's false branch, where the 0 would have gone: expr.ts).

@@ -26,7 +26,7 @@ import type { CallExpr, MapExpr, MapValue } from '../../../lang/index.ts';
 import { TSERIES_VALUE_SIZE } from '../../layout.ts';
 import type { MapSpec } from '../../program.ts';
 import { CodegenError, addrOf, allocOrFail, emitInt, ldSlot, scoped, stSlot, stxSlot, type Gen } from '../context.ts';
-import { BPF_ANY, buildBucketKey, buildKey, lookup, mapSpecFor, update } from '../maps.ts';
+import { BPF_ANY, buildBucketKey, buildKey, emitScalarValue, lookup, mapSpecFor, update } from '../maps.ts';
 import { copyStack, fitsImm32, loadConst } from '../values.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
 
@@ -272,15 +272,7 @@ function emitTseriesNow(g: Gen, c: CallExpr): void {
     throw new CodegenError(`the tseries clock map ${name} must be a map without keys holding an integer`, c.span, [
       `assign it one, e.g. ${name} = (uint64)0, and step it: ${name} += 100ms`,
     ]);
-  const e = g.e;
-  scoped(g, () => {
-    const key = allocOrFail(g, 8, c.span);
-    const done = e.freshLabel('tseries.clock');
-    e.emit(stSlot(8, key, 0));
-    lookup(g, spec.name, key);
-    e.emit(jmpImm('jeq', R0, 0, done), ldx(8, R0, R0, 0));
-    e.place(done);
-  });
+  emitScalarValue(g, spec, c.span);
 }
 
 /** r0 = r0 / n or r0 % n, unsigned, for a constant n ≥ 1 (in r1 when it does not fit an immediate). */
