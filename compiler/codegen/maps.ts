@@ -50,6 +50,7 @@ import { BPF_FUNC as helper } from '../asm/index.ts';
 
 export const BPF_ANY = 0;
 const BPF_NOEXIST = 1;
+const EEXIST = 17;
 
 export function mapSpecFor(g: Gen, m: MapExpr): MapSpec {
   const spec = g.shared.maps.get(m.name);
@@ -132,7 +133,8 @@ export function update(g: Gen, name: string, keyOff: number, valOff: number, fla
     mov64Imm(R4, flags),
     call(helper.map_update_elem),
   );
-  if (flags !== BPF_NOEXIST) checkHelper(g, 'map_update_elem', 'other', undefined, true); // NOEXIST losing a race is fine
+  // an insert (NOEXIST) that lost a race to another CPU's is fine; a full map is not, whichever the flags
+  checkHelper(g, 'map_update_elem', 'other', flags === BPF_NOEXIST ? -EEXIST : undefined, true);
 }
 
 /**

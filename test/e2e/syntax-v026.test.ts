@@ -48,6 +48,18 @@ if (requireRoot('e2e v0.26 syntax')) {
     const full = await runScry(['-q', '-e', 'let @h = hash(1); BEGIN { @h[1] = 1; @h[2] = 2; exit(); }']);
     assert.match(full.stderr, /^stdin:1:38-47: WARNING: Map full; can't update element\./);
     assert.match(full.stdout, /\n@h\[1\]: 1\n$/);
+    // ++ and += insert a missing key too: on a full map they warn as `=` does (bpftrace 0.17 -k warns for each,
+    // v0.26 by default), where they used to drop the update without a word
+    const inc = await runScry(['-q', '-e', 'let @c = hash(1); BEGIN { @c[1]++; @c[2]++; @c[3] += 5; exit(); }']);
+    assert.equal(
+      inc.stderr.split('\n').filter((l) => l.includes('WARNING')),
+      [
+        "stdin:1:36-43: WARNING: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @a = hash(5000)`",
+        "stdin:1:45-55: WARNING: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @a = hash(5000)`",
+      ],
+      inc.stderr,
+    );
+    assert.match(inc.stdout, /\n@c\[1\]: 1\n$/);
   });
 
   // bpftrace 0.17 kept @[(1, 2)] and @[1, 2] apart and printed the first as @[(1, 2)]; v0.26 makes them one
