@@ -165,7 +165,7 @@ export function emitScalarValue(g: Gen, spec: MapSpec, span: Span): void {
 export function emitMapRead(g: Gen, m: MapExpr, missing?: string): void {
   const spec = mapSpecFor(g, m);
   // a scalar cell never assigned holds 0, as a missing key reads
-  if (scalarCell(spec) !== undefined) return void g.e.emit(ldMapValue(R0, spec.name, 0), ldx(8, R0, R0, 0));
+  if (scalarCell(spec) !== undefined) return emitScalarValue(g, spec, m.span);
   scoped(g, () => {
     const key = buildKey(g, m);
     if (isPerCpu(spec.user!.value)) return emitPerCpuValue(g, spec, key, m.span);
@@ -186,7 +186,8 @@ export function emitMapReadInto(g: Gen, m: MapExpr, off: number, size: number): 
     return;
   }
   if (scalarCell(spec) !== undefined) {
-    g.e.emit(ldMapValue(R0, spec.name, 0), ldx(8, R1, R0, 0), stxSlot(8, off, R1));
+    emitScalarValue(g, spec, m.span);
+    g.e.emit(stxSlot(8, off, R0));
     return;
   }
   scoped(g, () => {
