@@ -345,5 +345,10 @@ function verifierHints(reason: string): string[] {
     ];
   if (/program is too large|BPF program is too large/.test(reason))
     return ['split the probe into several smaller ones'];
+  // the verifier walks every path; a loop whose bound it cannot know (a map value, an argument) has too many
+  if (/sequence of \d+ jumps is too complex/.test(reason))
+    return [
+      'the verifier follows each path through the code, and a loop whose bound comes from a map or an argument has too many: bound it by a constant (for ($i : 0..16), unroll(N), or while ($i < 16 && $i < @n))',
+    ];
   return [];
 }

@@ -156,6 +156,16 @@ if (requireTracepoint('e2e bad input', 'syscalls/sys_enter_openat')) {
     assert.is(ok.code, 0, ok.stderr);
   });
 
+  test('a loop bounded by a map value, which the verifier cannot follow, is located at the loop with a hint', () => {
+    // bpftrace 0.17 refuses it too ("Error loading program: BEGIN"), with no location
+    const r = scry('BEGIN { @n = 3; $i = 0; while ($i < @n) { @c++; $i++; } exit(); }', ['--no-warnings']);
+    assertLocated(
+      r,
+      /ERROR: the BPF verifier rejected the program for BEGIN: The sequence of \d+ jumps is too complex\.$/,
+    );
+    assert.match(r.stderr, /\nHINT: the verifier follows each path through the code, .*bound it by a constant/);
+  });
+
   test.after(() => rmSync(dir, { recursive: true, force: true }));
   test.run();
 }
