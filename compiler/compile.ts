@@ -1,5 +1,5 @@
 // Compiling a checked program: plain data out (bytecode with symbolic map references).
-import type { BtfTypes, CheckedProgram, Diagnostic } from '../lang/index.ts';
+import type { BtfTypes, CheckedProgram, Diagnostic, MapValue, Type } from '../lang/index.ts';
 import { CodegenError, type Shared } from './codegen/context.ts';
 import type { TemplateStore } from './codegen/shape-memo.ts';
 import { expressionEmitters } from './codegen/expr.ts';
@@ -106,29 +106,17 @@ export function compile(
   for (const info of [...checked.maps.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const layout = keyLayout(info.keys, info.value);
     const decl = declared.get(info.name);
-    const entries = decl ? undefined : perCpuArrayEntries(info.keys, info.value, removed.has(info.name));
-    if (entries !== undefined) {
+    const array = decl ? undefined : arrayFor(info.keys, info.value, removed.has(info.name), options.scalarCells);
+    if (array) {
       const bucket = layout.bucket !== undefined ? { bucket: 0 } : {}; // a histogram's bucket index is the key
       const setWord = setWordOf(info.value);
       maps.set(info.name, {
         name: kernelMapName(info.name, n++),
-        kind: 'percpu_array',
+        kind: array.kind,
         keySize: 4,
         valueSize: setWord + 8,
-        maxEntries: entries,
+        maxEntries: array.entries,
         user: { name: info.name, keys: [], value: info.value, setWord, ...bucket },
-      });
-      continue;
-    }
-    if (!decl && options.scalarCells !== false && inScalarCell(info.keys, info.value, removed.has(info.name))) {
-      const setWord = setWordOf(info.value);
-      maps.set(info.name, {
-        name: kernelMapName(info.name, n++),
-        kind: 'array',
-        keySize: 4,
-        valueSize: setWord + 8,
-        maxEntries: 1,
-        user: { name: info.name, keys: [], value: info.value, setWord },
       });
       continue;
     }
@@ -259,6 +247,23 @@ export function compile(
 }
 
 /** Kernel map names: ≤ 15 characters of [A-Za-z0-9_.]; the index keeps them unique. */
+/**
+ * The array a keyless map lives in instead of a hash, its element always there and a "set" word after each value:
+ * a per-CPU array for an aggregation (layout.ts perCpuArrayEntries), a one-element array the code addresses
+ * directly for one integer (layout.ts inScalarCell, unless `scalarCells` is false); undefined for a hash.
+ */
+function arrayFor(
+  keys: readonly Type[],
+  value: MapValue,
+  deletedInProbe: boolean,
+  scalarCells: boolean | undefined,
+): { kind: 'percpu_array' | 'array'; entries: number } | undefined {
+  const entries = perCpuArrayEntries(keys, value, deletedInProbe);
+  if (entries !== undefined) return { kind: 'percpu_array', entries };
+  if (scalarCells !== false && inScalarCell(keys, value, deletedInProbe)) return { kind: 'array', entries: 1 };
+  return undefined;
+}
+
 function kernelMapName(scriptName: string, index: number): string {
   const base = scriptName === '@' ? 'anon' : scriptName.slice(1);
   return `m${index}_${base}`.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15);
