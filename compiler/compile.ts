@@ -6,7 +6,15 @@ import { expressionEmitters } from './codegen/expr.ts';
 import { generateProbePrograms } from './attach-groups.ts';
 import { statementEmitters } from './codegen/stmt.ts';
 import { QUIET_KINDS } from './codegen/events.ts';
-import { inScalarCell, isPerCpu, keyLayout, perCpuArrayEntries, setWordOf, valueSize } from './layout.ts';
+import {
+  inScalarCell,
+  isPerCpu,
+  keyLayout,
+  perCpuArrayEntries,
+  setWordOf,
+  storesInPlace,
+  valueSize,
+} from './layout.ts';
 import {
   EVENTS_MAP,
   GLOBALS_MAP,
@@ -128,6 +136,7 @@ export function compile(
       kind: lru ? (percpu ? 'lru_percpu_hash' : 'lru_hash') : percpu ? 'percpu_hash' : 'hash',
       // allocated as keys arrive unless a probe that may run with interrupts off writes it (checker's MapInfo)
       ...(percpu && !lru && !info.insertsOutsideTask ? { allocateOnInsert: true as const } : {}),
+      ...(!percpu && storesInPlace(info.value, removed.has(info.name)) ? { storesInPlace: true as const } : {}),
       keySize: layout.size,
       valueSize: valueSize(info.value),
       maxEntries: decl?.maxEntries ?? options.maxMapKeys ?? checked.config.maxMapKeys,

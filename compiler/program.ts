@@ -58,6 +58,8 @@ export interface MapSpec {
    * keys in one run than the caches hold would see ENOMEM. (Reading, printing, clearing or deleting never inserts.)
    */
   readonly allocateOnInsert?: true;
+  /** hashes: `@m[k] = v` stores into an existing key's value (layout.ts storesInPlace) */
+  readonly storesInPlace?: true;
 }
 
 export interface ProgramSpec {

@@ -18,6 +18,7 @@ export const unit: readonly string[] = [
   'compiler/codegen/context-register.test.ts',
   'compiler/codegen/for-context.test.ts',
   'compiler/codegen/for-map.test.ts',
+  'compiler/codegen/map-store.test.ts',
   'compiler/codegen/obeys-checker.test.ts',
   'compiler/codegen/runs-once.test.ts',
   'compiler/codegen/same-code.test.ts',

@@ -5,6 +5,9 @@
 //   rA = rB; rA op= x; …; wB = wA                  (rA dead after)  →  wB op= x; …
 //     (op one whose low 32 result bits depend only on the low 32 input bits: add, sub, mul, and, or, xor,
 //     left shifts under 32; the 32-bit op zero-extends as the final move did)
+//   rA = rB; <uses of rA, rB untouched>            (rB dead after the copy)  →  <the uses on rB>
+//     (the generator copies a kept value into r0 to work on it: `r0 = r9; r0 >>= 32; store r0` is pid from a
+//     kept pid_tgid, and r9 is not read again)
 // Straight-line only: no label, jump, call or exit inside a pattern.
 import {
   BPF_ADD,
@@ -91,6 +94,23 @@ function narrowed(work: readonly (AsmItem | undefined)[], i: number, live: reado
   }));
 }
 
+/**
+ * rA = rB at i, rB dead after it: the items up to rA's last read, renamed to use rB; undefined when rA lives
+ * past a label, jump, call or exit, or an item on the way touches rB.
+ */
+function coalesced(work: readonly (AsmItem | undefined)[], i: number, live: readonly number[]): number | undefined {
+  const a = work[i];
+  if (!isCopy(a) || a.dst === 10 || live[i]! & (1 << a.src)) return undefined;
+  const rA = a.dst;
+  for (let j = i + 1; j < work.length; j++) {
+    const b = work[j];
+    if (b === undefined) continue;
+    if (isLabel(b) || isJmpClass(b) || touches(b, a.src as Reg)) return undefined;
+    if (!(live[j]! & (1 << rA))) return j;
+  }
+  return undefined;
+}
+
 export function peephole(items: readonly AsmItem[]): PassResult {
   const live = liveRegisters(buildCfg(items));
   const work: (AsmItem | undefined)[] = [...items];
@@ -143,6 +163,16 @@ export function peephole(items: readonly AsmItem[]): PassResult {
       work[n] = undefined;
       changed = true;
     }
+  }
+  if (changed) return { items: work.filter((x): x is AsmItem => x !== undefined), changed };
+  for (let i = 0; i < work.length; i++) {
+    const end = coalesced(work, i, live);
+    if (end === undefined) continue;
+    const a = work[i] as Insn;
+    for (let k = i + 1; k <= end; k++) if (work[k]) work[k] = rename(work[k] as Insn, a.dst, a.src as Reg);
+    work[i] = undefined;
+    changed = true;
+    i = end; // the liveness of the renamed items is no longer the solver's: the next copy starts after them
   }
   return { items: work.filter((x): x is AsmItem => x !== undefined), changed };
 }

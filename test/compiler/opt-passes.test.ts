@@ -11,6 +11,7 @@ import {
   R4,
   R6,
   R7,
+  R9,
   alu32Imm,
   alu64Imm,
   alu64Reg,
@@ -394,6 +395,20 @@ test('peephole: a copy worked on and moved back as 32 bits is worked on as 32 bi
   }
   const live = [call(14), mov64Reg(R1, R0), alu64Imm('lsh', R1, 2), mov32Reg(R0, R1), stx(8, R10, R1, -8), ...tail];
   assert.is(peephole(live).changed, false);
+});
+
+test('peephole: a kept value copied to be worked on is worked on where it is, when it is not read again', () => {
+  // pid from a pid_tgid kept across a call: r0 = r9; r0 >>= 32; store r0  ->  r9 >>= 32; store r9
+  const kept = [call(14), mov64Reg(R9, R0), call(125), stx(8, R10, R0, -16)];
+  const items = [...kept, mov64Reg(R0, R9), alu64Imm('rsh', R0, 32), stx(8, R10, R0, -8), ...tail];
+  assert.equal(show(peephole(items).items).slice(4), ['r9 >>= 32', '*(u64 *)(r10 - 8) = r9', 'r0 = 0', 'exit']);
+  // not when r9 is read again, nor when the copy lives across a call or into the exit
+  const reread = [...kept, mov64Reg(R0, R9), alu64Imm('rsh', R0, 32), stx(8, R10, R0, -8), stx(8, R10, R9, -24)];
+  assert.is(peephole([...reread, ...tail]).changed, false);
+  const acrossCall = [call(14), mov64Reg(R6, R0), call(125), stx(8, R10, R6, -8), ...tail];
+  assert.is(peephole(acrossCall).changed, false, 'r6 is kept across the call: r0 would not survive it');
+  const returned = [...kept, mov64Reg(R0, R9), alu64Imm('rsh', R0, 32), exit()];
+  assert.is(peephole(returned).changed, false);
 });
 
 test('map value reuse: a second address in the same map value after a call is reached from a kept register', () => {
