@@ -136,7 +136,7 @@ export function compile(
       kind: lru ? (percpu ? 'lru_percpu_hash' : 'lru_hash') : percpu ? 'percpu_hash' : 'hash',
       // allocated as keys arrive unless a probe that may run with interrupts off writes it (checker's MapInfo)
       ...(percpu && !lru && !info.insertsOutsideTask ? { allocateOnInsert: true as const } : {}),
-      ...(!percpu && storesInPlace(info.value, removed.has(info.name)) ? { storesInPlace: true as const } : {}),
+      ...(!percpu && !lru && storesInPlace(info.value, removed.has(info.name)) ? { storesInPlace: true as const } : {}),
       keySize: layout.size,
       valueSize: valueSize(info.value),
       maxEntries: decl?.maxEntries ?? options.maxMapKeys ?? checked.config.maxMapKeys,

@@ -125,13 +125,14 @@ export function inScalarCell(keys: readonly Type[], v: MapValue, deletedInProbe:
 }
 
 /**
- * Whether `@m[k] = v` into a (non-per-CPU) hash writes an existing key's value in place: a lookup and one store,
- * where map_update_elem replaces the whole element under the bucket's lock (~110 ns against ~30 for the lookup
- * on a 2-CPU AMD host); a missing key is still inserted by the update. Only for a value one store writes whole
- * (an integer or a bool: a reader sees the old value or the new one, as with the update), and not for a map a
- * probe deletes from: there the store usually follows the delete of its key (`@start[tid] = nsecs` / `delete`),
- * so the lookup would find nothing and only add its cost. Like the aggregations' adds into a looked-up value, a
- * store racing a delete of the same key from user space may land in the freed element.
+ * Whether `@m[k] = v` into a hash writes an existing key's value in place: a lookup and one store, where
+ * map_update_elem replaces the whole element under the bucket's lock (~110 ns against ~30 for the lookup on a
+ * 2-CPU AMD host); a missing key is still inserted by the update. Only for a value one store writes whole (an
+ * integer or a bool: a reader sees the old value or the new one, as with the update), and not for a map a probe
+ * deletes from: there the store usually follows the delete of its key (`@start[tid] = nsecs` / `delete`), so the
+ * lookup would find nothing and only add its cost. The caller leaves out per-CPU and LRU hashes (another CPU's
+ * insert into a full LRU map takes an element back at once). As with the aggregations' adds into a looked-up
+ * value, a store racing user space's delete of its key (clear()) may land in the element once another key has it.
  */
 export function storesInPlace(v: MapValue, deletedInProbe: boolean): boolean {
   if (deletedInProbe || v.kind !== 'value' || (v.type.kind !== 'int' && v.type.kind !== 'bool')) return false;

@@ -382,7 +382,8 @@ export function emitMapAssign(g: Gen, s: AssignStmt & { target: MapExpr }): void
 function readModifyWrite(g: Gen, s: AssignStmt & { target: MapExpr }, spec: MapSpec) {
   const v = s.value;
   const value = spec.user?.value;
-  if (v.kind !== 'binary' || (v.op !== '+' && v.op !== '-') || value?.kind !== 'value') return undefined;
+  if (spec.kind !== 'hash' || v.kind !== 'binary' || (v.op !== '+' && v.op !== '-') || value?.kind !== 'value')
+    return undefined; // (not an LRU hash: layout.ts storesInPlace)
   if (value.type.kind !== 'int' || value.type.bits !== 64 || value.type.space || value.type.view) return undefined;
   if (g.shared.checked.pointerSteps.has(v)) return undefined;
   const same = (x: Expr) =>

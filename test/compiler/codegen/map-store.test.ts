@@ -12,8 +12,9 @@ import { requireRoot } from '../../helpers/kernel.ts';
 import { compileText } from '../../helpers/pipeline.ts';
 
 /** The optimized instructions of the tracepoint's program, as text. */
-function listing(body: string): string[] {
-  const p = compileText(`tracepoint:syscalls:sys_enter_mkdir { ${body} }`, undefined, { optimize: true, settings: {} });
+function listing(body: string, before = ''): string[] {
+  const text = `${before} tracepoint:syscalls:sys_enter_mkdir { ${body} }`;
+  const p = compileText(text, undefined, { optimize: true, settings: {} });
   return disasm(p.programs.find((x) => x.attach.provider === 'tracepoint')!.bytecode);
 }
 const helperCalls = (code: readonly string[]) => code.filter((l) => l === 'call 1' || l === 'call 2');
@@ -39,6 +40,16 @@ test('a string or tuple value is not written in place (one store could not write
 test('not into a map a probe deletes from: there the store usually follows the delete of its key', () => {
   const code = listing('@s[tid] = nsecs; if (pid == 1) { delete(@s[tid]); }');
   assert.equal(helperCalls(code), ['call 2'], code.join('\n'));
+});
+
+test('not into an LRU hash: a full one gives an element to another key at once', () => {
+  for (const body of ['@l[tid] = nsecs;', '@l[tid] = @l[tid] + 1;']) {
+    const code = listing(body, 'let @l = lruhash(100);');
+    assert.not.ok(
+      code.some((l) => /^\*\(u64 \*\)\(r0 \+ 0\) = r\d$|\(r0 \+ 0\), r\d\)$|lock \*\(u64 \*\)\(r0 /.test(l)),
+      code.join('\n'),
+    );
+  }
 });
 
 test('a read and a store of the same key is one lookup and an atomic add', () => {
