@@ -14,6 +14,7 @@ import {
   BPF_ALU,
   BPF_ALU64,
   BPF_AND,
+  BPF_CMPXCHG,
   BPF_LSH,
   BPF_MOV,
   BPF_MUL,
@@ -32,6 +33,7 @@ import { liveRegisters } from './dead.ts';
 import {
   cls,
   isAlu,
+  isAtomic,
   isCall,
   isJmpClass,
   isLdImm64,
@@ -94,6 +96,8 @@ function narrowed(work: readonly (AsmItem | undefined)[], i: number, live: reado
   }));
 }
 
+const isCmpxchg = (i: Insn): boolean => isAtomic(i) && i.imm === BPF_CMPXCHG;
+
 /**
  * rA = rB at i, rB dead after it: the items up to rA's last read, renamed to use rB; undefined when rA lives
  * past a label, jump, call or exit, or an item on the way touches rB.
@@ -105,7 +109,8 @@ function coalesced(work: readonly (AsmItem | undefined)[], i: number, live: read
   for (let j = i + 1; j < work.length; j++) {
     const b = work[j];
     if (b === undefined) continue;
-    if (isLabel(b) || isJmpClass(b) || touches(b, a.src as Reg)) return undefined;
+    // (a cmpxchg reads and writes r0 without naming it: no renaming across one)
+    if (isLabel(b) || isJmpClass(b) || touches(b, a.src as Reg) || isCmpxchg(b)) return undefined;
     if (!(live[j]! & (1 << rA))) return j;
   }
   return undefined;

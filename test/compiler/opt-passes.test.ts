@@ -407,6 +407,9 @@ test('peephole: a kept value copied to be worked on is worked on where it is, wh
   assert.is(peephole([...reread, ...tail]).changed, false);
   const acrossCall = [call(14), mov64Reg(R6, R0), call(125), stx(8, R10, R6, -8), ...tail];
   assert.is(peephole(acrossCall).changed, false, 'r6 is kept across the call: r0 would not survive it');
+  // a cmpxchg compares with r0 and writes it without naming it in its fields
+  const cas = [...kept, mov64Reg(R0, R9), atomic('cmpxchg', 8, R10, R1, -8), stx(8, R10, R0, -24), ...tail];
+  assert.is(peephole(cas).changed, false, show(peephole(cas).items).join('\n'));
   const returned = [...kept, mov64Reg(R0, R9), alu64Imm('rsh', R0, 32), exit()];
   assert.is(peephole(returned).changed, false);
 });
