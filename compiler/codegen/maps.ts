@@ -29,15 +29,7 @@ import {
   type AluOp,
   type Size,
 } from '../asm/index.ts';
-import {
-  walk,
-  type AssignStmt,
-  type Expr,
-  type IncDecExpr,
-  type MapExpr,
-  type Span,
-  type Type,
-} from '../../lang/index.ts';
+import type { AssignStmt, Expr, IncDecExpr, MapExpr, Span, Type } from '../../lang/index.ts';
 import { isPerCpu, keyLayout } from '../layout.ts';
 import type { MapSpec } from '../program.ts';
 import {
@@ -345,8 +337,9 @@ export function emitMapAssign(g: Gen, s: AssignStmt & { target: MapExpr }): void
   const spec = mapSpecFor(g, s.target);
   if (s.op !== '=') return emitMapCompound(g, s.target, s.op.slice(0, -1) as CompoundOp, s.value, false, s.value);
   const setWord = scalarCell(spec);
-  const rmw = setWord === undefined ? readModifyWrite(g, s, spec) : undefined;
-  if (rmw) return emitMapAdd(g, s.target, spec, rmw.op, rmw.delta);
+  // the same key read and written (the checker's mapAdds), in a hash that keeps its elements (not LRU)
+  const add = g.shared.checked.mapAdds.get(s);
+  if (add && spec.kind === 'hash') return emitMapAdd(g, s.target, spec, add.op, add.delta);
   if (setWord !== undefined) {
     emitInt(g, s.value);
     g.e.emit(ldMapValue(R1, spec.name, 0), stx(8, R1, R0, 0), st(8, R1, setWord, 1));
@@ -374,32 +367,9 @@ export function emitMapAssign(g: Gen, s: AssignStmt & { target: MapExpr }): void
 }
 
 /**
- * `@m[k] = @m[k] + v`, `v + @m[k]` or `@m[k] - v`, the same key read and written: one lookup and an atomic add
- * where the key is there (emitMapAdd; a read then a store would look it up twice, and another CPU's add between
- * the two would be lost). Only for a plain 64-bit integer, a key that is the same value when read and
- * when written, and a `v` with no effects of its own, so nothing but the number of lookups differs.
- */
-function readModifyWrite(g: Gen, s: AssignStmt & { target: MapExpr }, spec: MapSpec) {
-  const v = s.value;
-  const value = spec.user?.value;
-  if (spec.kind !== 'hash' || v.kind !== 'binary' || (v.op !== '+' && v.op !== '-') || value?.kind !== 'value')
-    return undefined; // (not an LRU hash: layout.ts storesInPlace)
-  if (value.type.kind !== 'int' || value.type.bits !== 64 || value.type.space || value.type.view) return undefined;
-  if (g.shared.checked.pointerSteps.has(v)) return undefined;
-  const same = (x: Expr) =>
-    x.kind === 'map' &&
-    x.name === s.target.name &&
-    x.keys.length === s.target.keys.length &&
-    x.keys.every((k, i) => sameStableValue(k, s.target.keys[i]!));
-  const delta = same(v.left) ? v.right : v.op === '+' && same(v.right) ? v.left : undefined;
-  if (!delta || !withoutEffects(delta)) return undefined;
-  return { op: v.op, delta };
-}
-
-/**
- * `@m[k] = @m[k] ± v` (readModifyWrite): where the key is there, an atomic add of ±v to its value; where it is
- * not, ±v inserted as the read's 0 plus v would have been (BPF_ANY, as the store it replaces). The shape of
- * count() with an operand.
+ * `@m[k] = @m[k] ± v` (the checker's mapAdds: lang/check/map-add.ts): where the key is there, an atomic add of ±v
+ * to its value; where it is not, ±v inserted as the read's 0 plus v would have been (BPF_ANY, as the store it
+ * replaces). The shape of count() with an operand.
  */
 function emitMapAdd(g: Gen, m: MapExpr, spec: MapSpec, op: '+' | '-', delta: Expr): void {
   const e = g.e;
@@ -417,48 +387,6 @@ function emitMapAdd(g: Gen, m: MapExpr, spec: MapSpec, op: '+' | '-', delta: Exp
     update(g, spec.name, key, operand, BPF_ANY);
     e.place(done);
   });
-}
-
-/** Builtins whose value cannot change within one run of a probe. */
-const STABLE_BUILTINS: ReadonlySet<string> = new Set(['pid', 'tid', 'comm', 'uid', 'gid', 'cpu', 'cgroup', 'args']);
-
-/** Whether two expressions are written alike and read alike wherever they are evaluated in one statement. */
-function sameStableValue(a: Expr, b: Expr): boolean {
-  switch (a.kind) {
-    case 'int':
-    case 'string':
-    case 'bool':
-      return b.kind === a.kind && b.value === a.value;
-    case 'var':
-      return b.kind === 'var' && b.name === a.name;
-    case 'ident':
-      return b.kind === 'ident' && b.name === a.name && STABLE_BUILTINS.has(a.name);
-    case 'field': // a tracepoint's argument: the context does not change
-      return (
-        b.kind === 'field' &&
-        b.name === a.name &&
-        b.arrow === a.arrow &&
-        a.base.kind === 'ident' &&
-        a.base.name === 'args' &&
-        sameStableValue(a.base, b.base)
-      );
-    case 'binary':
-      return (
-        b.kind === 'binary' && b.op === a.op && sameStableValue(a.left, b.left) && sameStableValue(a.right, b.right)
-      );
-    default:
-      return false;
-  }
-}
-
-/** No call, `++`/`--` or block inside: evaluating it changes nothing a second evaluation would see. */
-function withoutEffects(x: Expr): boolean {
-  let pure = true;
-  walk(x, (n) => {
-    if (n.kind === 'call' || n.kind === 'incdec' || n.kind === 'block-expr') pure = false;
-    return pure;
-  });
-  return pure;
 }
 
 type CompoundOp = '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>';

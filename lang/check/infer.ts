@@ -43,6 +43,7 @@ import { err, newState, results, type InferOptions, type InferState } from './st
 import { checkDeclaredAssign, lockable } from './declared.ts';
 import { literalMaps, signedDivisions } from './signed-division.ts';
 import { noteCommLiteral } from './comm-literal.ts';
+import { dropMapAddsOfOtherValues, noteMapAdd } from './map-add.ts';
 import type { InferResult, MapInfo } from './tables.ts';
 import {
   commonType,
@@ -125,6 +126,7 @@ export function infer(
         'use the map with its final types (its longest strings, say) before the loop',
       ]);
   }
+  dropMapAddsOfOtherValues(st);
   return results(st);
 }
 
@@ -1087,6 +1089,7 @@ function assign(st: InferState, s: AssignStmt): void {
         'store a value with at least one element',
       ]);
     useMap(st, s.target, { kind: 'value', type: valueType(vt) }, s.value.span, assignedInt(s, vt));
+    noteMapAdd(st, s);
     return;
   }
   const vt = expr(st, s.value);

@@ -110,6 +110,7 @@ export function newState({
     pointerSteps: new Map(),
     tupleElements: new Map(),
     commLiterals: new Map(),
+    mapAdds: new Map(),
   };
 }
 
@@ -132,6 +133,7 @@ export function results(st: InferState): InferResult {
     pointerSteps,
     tupleElements,
     commLiterals,
+    mapAdds,
   } = st;
   return {
     typeOf,
@@ -150,6 +152,7 @@ export function results(st: InferState): InferResult {
     pointerSteps,
     tupleElements,
     commLiterals,
+    mapAdds,
   };
 }
 

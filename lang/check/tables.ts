@@ -1,5 +1,5 @@
 // The side tables inference fills: what the checker decided about each node, for the code generator to obey.
-import type { BinaryExpr, CallExpr, Expr, FieldExpr, ForMapStmt, MapExpr, Probe } from '../ast.ts';
+import type { AssignStmt, BinaryExpr, CallExpr, Expr, FieldExpr, ForMapStmt, MapExpr, Probe } from '../ast.ts';
 import type { FormatPiece } from '../format-string.ts';
 import type { Span } from '../source.ts';
 import type { AddressSpace, MapValue, Type } from '../types.ts';
@@ -83,6 +83,17 @@ export interface InferResult {
    * byte offset of task_struct's comm (comm-literal.ts): no copy, only the literal's bytes and its NUL compared.
    */
   readonly commLiterals: Map<BinaryExpr, number>;
+  /**
+   * `@m[k] = @m[k] ± v`, the same key read and written, on a map of plain 64-bit integers (map-add.ts): one
+   * lookup and an atomic add of ±v where the key is there
+   */
+  readonly mapAdds: Map<AssignStmt, MapAdd>;
+}
+
+/** What a read-modify-write of one key adds: `delta`, negated for `-`. */
+export interface MapAdd {
+  readonly op: '+' | '-';
+  readonly delta: Expr;
 }
 
 /** How far one element of a pointer's target is, and which operand of a binary `+` is the integer. */
