@@ -255,7 +255,6 @@ export function compile(
   };
 }
 
-/** Kernel map names: ≤ 15 characters of [A-Za-z0-9_.]; the index keeps them unique. */
 /**
  * The array a keyless map lives in instead of a hash, its element always there and a "set" word after each value:
  * a per-CPU array for an aggregation (layout.ts perCpuArrayEntries), a one-element array the code addresses
@@ -273,6 +272,7 @@ function arrayFor(
   return undefined;
 }
 
+/** Kernel map names: ≤ 15 characters of [A-Za-z0-9_.]; the index keeps them unique. */
 function kernelMapName(scriptName: string, index: number): string {
   const base = scriptName === '@' ? 'anon' : scriptName.slice(1);
   return `m${index}_${base}`.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15);

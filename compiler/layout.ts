@@ -119,9 +119,12 @@ export function perCpuArrayEntries(keys: readonly Type[], v: MapValue, deletedIn
  * where an update replaces the element whole.
  */
 export function inScalarCell(keys: readonly Type[], v: MapValue, deletedInProbe: boolean): boolean {
-  return (
-    keys.length === 0 && !deletedInProbe && v.kind === 'value' && (v.type.kind === 'int' || v.type.kind === 'bool')
-  );
+  return keys.length === 0 && !deletedInProbe && isOneWord(v);
+}
+
+/** A value of one integer or bool: one 8-byte word (slotSize), which a single store writes whole. */
+function isOneWord(v: MapValue): boolean {
+  return v.kind === 'value' && (v.type.kind === 'int' || v.type.kind === 'bool');
 }
 
 /**
@@ -135,8 +138,7 @@ export function inScalarCell(keys: readonly Type[], v: MapValue, deletedInProbe:
  * value, a store racing user space's delete of its key (clear()) may land in the element once another key has it.
  */
 export function storesInPlace(v: MapValue, deletedInProbe: boolean): boolean {
-  if (deletedInProbe || v.kind !== 'value' || (v.type.kind !== 'int' && v.type.kind !== 'bool')) return false;
-  return [1, 2, 4, 8].includes(valueSize(v));
+  return !deletedInProbe && isOneWord(v);
 }
 
 /** Where the "set" word sits in the value of a map perCpuArrayEntries put in a per-CPU array: after the value. */

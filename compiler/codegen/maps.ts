@@ -27,7 +27,6 @@ import {
   st,
   stx,
   type AluOp,
-  type Size,
 } from '../asm/index.ts';
 import type { AssignStmt, Expr, IncDecExpr, MapExpr, Span, Type } from '../../lang/index.ts';
 import { isPerCpu, keyLayout } from '../layout.ts';
@@ -350,20 +349,25 @@ export function emitMapAssign(g: Gen, s: AssignStmt & { target: MapExpr }): void
     emitInto(g, s.value, val, spec.valueSize, spec.user!.value.kind === 'value' ? spec.user!.value.type : undefined);
     const key = buildKey(g, s.target);
     if (!spec.storesInPlace) return update(g, spec.name, key, val, BPF_ANY);
-    // a key already there takes the value in place (layout.ts storesInPlace); a new key is inserted
-    const insert = g.e.freshLabel('store.new');
-    const done = g.e.freshLabel('store.end');
-    lookup(g, spec.name, key);
-    g.e.emit(
-      jmpImm('jeq', R0, 0, insert),
-      ldSlot(spec.valueSize as Size, R1, val),
-      stx(spec.valueSize as Size, R0, R1, 0),
-      ja(done),
-    );
-    g.e.place(insert);
-    update(g, spec.name, key, val, BPF_ANY);
-    g.e.place(done);
+    // a key already there takes the value in place (layout.ts storesInPlace: one word)
+    writeExisting(g, spec, key, val, () => g.e.emit(ldSlot(8, R1, val), stx(8, R0, R1, 0)));
   });
+}
+
+/**
+ * Where the key in slot `key` is there, `inPlace` writes its value (r0 points at it); where it is not, the value
+ * in slot `val` is inserted (BPF_ANY, as a plain update would).
+ */
+function writeExisting(g: Gen, spec: MapSpec, key: number, val: number, inPlace: () => void): void {
+  const insert = g.e.freshLabel('write.new');
+  const done = g.e.freshLabel('write.end');
+  lookup(g, spec.name, key);
+  g.e.emit(jmpImm('jeq', R0, 0, insert));
+  inPlace();
+  g.e.emit(ja(done));
+  g.e.place(insert);
+  update(g, spec.name, key, val, BPF_ANY);
+  g.e.place(done);
 }
 
 /**
@@ -379,13 +383,7 @@ function emitMapAdd(g: Gen, m: MapExpr, spec: MapSpec, op: '+' | '-', delta: Exp
     if (op === '-') e.emit(neg64(R0));
     e.emit(stxSlot(8, operand, R0));
     const key = buildKey(g, m);
-    const insert = e.freshLabel('add.new');
-    const done = e.freshLabel('add.end');
-    lookup(g, spec.name, key);
-    e.emit(jmpImm('jeq', R0, 0, insert), ldSlot(8, R1, operand), atomic('add', 8, R0, R1, 0), ja(done));
-    e.place(insert);
-    update(g, spec.name, key, operand, BPF_ANY);
-    e.place(done);
+    writeExisting(g, spec, key, operand, () => e.emit(ldSlot(8, R1, operand), atomic('add', 8, R0, R1, 0)));
   });
 }
 
