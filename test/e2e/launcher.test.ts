@@ -45,7 +45,14 @@ function launcherCopy(prefix: string) {
     assert.is(r.status, 0, r.stderr);
     return r.stdout + r.stderr;
   };
-  return { dist: join(root, 'dist'), bundle: copy, run, done: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    bin: join(root, 'bin', 'scry.cjs'),
+    dist: join(root, 'dist'),
+    bundle: copy,
+    run,
+    env: { ...process.env, SCRY_NATIVE: addon },
+    done: () => rmSync(root, { recursive: true, force: true }),
+  };
 }
 
 if (requireRoot('e2e launcher')) {
@@ -151,6 +158,38 @@ if (requireRoot('e2e launcher')) {
       assert.ok(steps().includes('load interval') && steps().includes('load BEGIN'), steps().join(', '));
       run('BEGIN { exit(); }');
       assert.is(statSync(cache).ino, second, 'covered already: the cache stays');
+    } finally {
+      copy.done();
+    }
+  });
+
+  test("the build's warm-up leaves a code cache that a user's first run of a new script takes as it is", () => {
+    // npm install (prepare) and npm run build end with it: without it, that first run compiled the whole bundle
+    const scripts = JSON.parse(readFileSync(join(dist, '..', 'package.json'), 'utf8')).scripts;
+    for (const name of ['prepare', 'build']) assert.match(scripts[name], /&& node scripts\/warm-cache\.mjs$/, name);
+    const copy = launcherCopy('scry-warm-');
+    try {
+      const warmUp = join(dist, '..', 'scripts', 'warm-cache.mjs');
+      const warm = spawnSync(process.execPath, [warmUp, copy.bin], {
+        encoding: 'utf8',
+        env: copy.env,
+        timeout: 120_000,
+      });
+      assert.is(warm.status, 0, warm.stderr);
+      // the users' cache: bin/scry.cjs run as a command, with the sh line's flags
+      const cache = join(copy.dist, 'scry.cjs.cachey');
+      const steps = readFileSync(`${cache}.steps`, 'utf8').split('\n').filter(Boolean);
+      const tracefs = existsSync('/sys/kernel/tracing/events/syscalls/sys_enter_getppid');
+      for (const step of ['parse', 'parse (kept)', 'check', 'compile', 'compile (kept)', 'load BEGIN', 'close'])
+        assert.ok(steps.includes(step), `${step} not in ${steps.join(', ')}`);
+      if (tracefs) assert.ok(steps.includes('load tracepoint') && steps.includes('attach'), steps.join(', '));
+      const written = statSync(cache).ino;
+      const program = tracefs
+        ? 'tracepoint:syscalls:sys_enter_mkdir /pid == 1/ { @[tid] = count(); } BEGIN { exit(); }'
+        : 'BEGIN { @[tid] = count(); exit(); }';
+      const first = spawnSync(copy.bin, ['-q', '-e', program], { encoding: 'utf8', env: copy.env, timeout: 60_000 });
+      assert.is(first.status, 0, first.stderr);
+      assert.is(statSync(cache).ino, written, 'every step of the first run was covered: the cache stays as it was');
     } finally {
       copy.done();
     }
