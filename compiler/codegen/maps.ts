@@ -355,19 +355,32 @@ export function emitMapAssign(g: Gen, s: AssignStmt & { target: MapExpr }): void
 }
 
 /**
- * Where the key in slot `key` is there, `inPlace` writes its value (r0 points at it); where it is not, the value
- * in slot `val` is inserted (BPF_ANY, as a plain update would).
+ * A write into a hash that goes through the entry a lookup finds: where the key in slot `key` is there, `inPlace`
+ * works on its value (r0 points at it; it may jump to `insert`, the other path's label, as min/max do when the
+ * stored value wins); where it is not, `insertValue` puts the new value on the stack and says where, and it is
+ * inserted (BPF_ANY, as a plain update would). Aggregations, stores in place and read-modify-writes share it.
  */
-function writeExisting(g: Gen, spec: MapSpec, key: number, val: number, inPlace: () => void): void {
+export function lookupOrInsert(
+  g: Gen,
+  spec: MapSpec,
+  key: number,
+  inPlace: (insert: string) => void,
+  insertValue: () => number,
+): void {
   const insert = g.e.freshLabel('write.new');
   const done = g.e.freshLabel('write.end');
   lookup(g, spec.name, key);
   g.e.emit(jmpImm('jeq', R0, 0, insert));
-  inPlace();
+  inPlace(insert);
   g.e.emit(ja(done));
   g.e.place(insert);
-  update(g, spec.name, key, val, BPF_ANY);
+  update(g, spec.name, key, insertValue(), BPF_ANY);
   g.e.place(done);
+}
+
+/** lookupOrInsert with the value to insert already in slot `val`. */
+function writeExisting(g: Gen, spec: MapSpec, key: number, val: number, inPlace: () => void): void {
+  lookupOrInsert(g, spec, key, inPlace, () => val);
 }
 
 /**

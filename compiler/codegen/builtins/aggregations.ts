@@ -26,7 +26,7 @@ import type { CallExpr, MapExpr, MapValue } from '../../../lang/index.ts';
 import { TSERIES_VALUE_SIZE } from '../../layout.ts';
 import type { MapSpec } from '../../program.ts';
 import { CodegenError, addrOf, allocOrFail, emitInt, ldSlot, scoped, stSlot, stxSlot, type Gen } from '../context.ts';
-import { BPF_ANY, buildBucketKey, buildKey, emitScalarValue, lookup, mapSpecFor, update } from '../maps.ts';
+import { buildBucketKey, buildKey, emitScalarValue, lookup, lookupOrInsert, mapSpecFor } from '../maps.ts';
 import { copyStack, fitsImm32, loadConst } from '../values.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
 
@@ -50,38 +50,32 @@ function emitAggregation(g: Gen, target: MapExpr, c: CallExpr): void {
       e.emit(stxSlot(8, operand, R0));
     }
     const key = buildKey(g, target);
-    const init = e.freshLabel('agg.init');
-    const done = e.freshLabel('agg.end');
-    lookup(g, spec.name, key);
-    e.emit(jmpImm('jeq', R0, 0, init));
-    if (kind === 'count') {
-      // one atomic add of the immediate, as the optimizer would make of a load, add and store (atomicAdds)
-      e.emit(mov64Imm(R2, 1), atomic('add', 8, R0, R2, 0), ja(done));
-    } else if (kind === 'sum') {
-      e.emit(ldSlot(8, R1, operand), ldx(8, R2, R0, 0), alu64Reg('add', R2, R1), stx(8, R0, R2, 0), ja(done));
-    } else {
-      e.emit(ldSlot(8, R1, operand));
+    const inPlace = (insert: string) => {
+      // count: one atomic add of the immediate, as the optimizer would make of a load, add and store (atomicAdds)
+      if (kind === 'count') return e.emit(mov64Imm(R2, 1), atomic('add', 8, R0, R2, 0));
+      if (kind === 'sum')
+        return e.emit(ldSlot(8, R1, operand), ldx(8, R2, R0, 0), alu64Reg('add', R2, R1), stx(8, R0, R2, 0));
       // min/max: [value, set]; take the operand when this CPU has no value yet or it beats the stored one, by
-      // the update below (per-CPU maps update this CPU's value in place): after the first events the value
+      // the insert's update (per-CPU maps update this CPU's value in place): after the first events the value
       // rarely changes, and one path for a new key and a new value is 3 instructions fewer than two
       const signed = value.kind === kind && value.signed;
       const better = kind === 'min' ? (signed ? 'jslt' : 'jlt') : signed ? 'jsgt' : 'jgt';
-      e.emit(ldx(8, R2, R0, 8), jmpImm('jeq', R2, 0, init), ldx(8, R2, R0, 0), jmpReg(better, R1, R2, init), ja(done));
-    }
-    e.place(init);
-    const val = allocOrFail(g, spec.valueSize, c.span);
-    if (kind === 'count') e.emit(stSlot(8, val, 1));
-    else copyStack(g, operand, val, 8);
-    if (spec.valueSize > 8) e.emit(stSlot(8, val + 8, 1));
-    update(g, spec.name, key, val, BPF_ANY);
-    e.place(done);
+      e.emit(ldSlot(8, R1, operand), ldx(8, R2, R0, 8), jmpImm('jeq', R2, 0, insert));
+      e.emit(ldx(8, R2, R0, 0), jmpReg(better, R1, R2, insert));
+    };
+    lookupOrInsert(g, spec, key, inPlace, () => {
+      const val = allocOrFail(g, spec.valueSize, c.span);
+      if (kind === 'count') e.emit(stSlot(8, val, 1));
+      else copyStack(g, operand, val, 8);
+      if (spec.valueSize > 8) e.emit(stSlot(8, val + 8, 1));
+      return val;
+    });
   });
 }
 
 /**
  * count/sum in a one-element per-CPU array (layout.ts perCpuArrayEntries): the element always exists, so the
- * value is added in place with no insert path, and its "set" word marks the map as assigned. The verifier
- * still wants the null check; it is never taken.
+ * value is added in place with no insert path, and its "set" word marks the map as assigned.
  */
 function emitArrayAggregation(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec): void {
   const e = g.e;
@@ -93,15 +87,25 @@ function emitArrayAggregation(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpe
       e.emit(stxSlot(8, operand, R0));
     }
     const key = buildKey(g, target);
-    const done = e.freshLabel('agg.end');
-    lookup(g, spec.name, key);
-    e.emit(jmpImm('jeq', R0, 0, done));
-    // count: one atomic add of the immediate, as the optimizer would make of a load, add and store (atomicAdds)
-    if (c.name === 'count') e.emit(mov64Imm(R2, 1), atomic('add', 8, R0, R2, 0));
-    else e.emit(ldSlot(8, R1, operand), ldx(8, R2, R0, 0), alu64Reg('add', R2, R1), stx(8, R0, R2, 0));
-    e.emit(st(8, R0, setWord, 1));
-    e.place(done);
+    inArrayElement(g, spec, key, () => {
+      // count: one atomic add of the immediate, as the optimizer would make of a load, add and store (atomicAdds)
+      if (c.name === 'count') e.emit(mov64Imm(R2, 1), atomic('add', 8, R0, R2, 0));
+      else e.emit(ldSlot(8, R1, operand), ldx(8, R2, R0, 0), alu64Reg('add', R2, R1), stx(8, R0, R2, 0));
+      e.emit(st(8, R0, setWord, 1));
+    });
   });
+}
+
+/**
+ * The element of a per-CPU array at the key in slot `key`, which always exists: `inPlace` works on it (r0). The
+ * verifier still wants the null check; it is never taken.
+ */
+function inArrayElement(g: Gen, spec: MapSpec, key: number, inPlace: () => void): void {
+  const done = g.e.freshLabel('agg.end');
+  lookup(g, spec.name, key);
+  g.e.emit(jmpImm('jeq', R0, 0, done));
+  inPlace();
+  g.e.place(done);
 }
 
 /** Where a per-CPU array aggregation's "set" word sits (layout.ts perCpuArrayEntries); undefined for a hash. */
@@ -120,26 +124,19 @@ function emitStats(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec): void {
     emitInt(g, c.args[0]!);
     e.emit(stxSlot(8, operand, R0));
     const key = buildKey(g, target);
-    const init = e.freshLabel('stats.init');
-    const done = e.freshLabel('stats.end');
-    lookup(g, spec.name, key);
+    const addTo = () => {
+      e.emit(ldSlot(8, R1, operand), ldx(8, R2, R0, 0), alu64Imm('add', R2, 1), stx(8, R0, R2, 0));
+      e.emit(ldx(8, R2, R0, 8), alu64Reg('add', R2, R1), stx(8, R0, R2, 8));
+    };
     // a per-CPU array's element always exists (layout.ts perCpuArrayEntries): no insert path, the set word marked
     const setWord = arraySetWord(spec);
-    e.emit(jmpImm('jeq', R0, 0, setWord === undefined ? init : done), ldSlot(8, R1, operand));
-    e.emit(ldx(8, R2, R0, 0), alu64Imm('add', R2, 1), stx(8, R0, R2, 0));
-    e.emit(ldx(8, R2, R0, 8), alu64Reg('add', R2, R1), stx(8, R0, R2, 8));
-    if (setWord !== undefined) {
-      e.emit(st(8, R0, setWord, 1));
-      e.place(done);
-      return;
-    }
-    e.emit(ja(done));
-    e.place(init);
-    const val = allocOrFail(g, 16, c.span);
-    e.emit(stSlot(8, val, 1));
-    copyStack(g, operand, val + 8, 8);
-    update(g, spec.name, key, val, BPF_ANY);
-    e.place(done);
+    if (setWord !== undefined) return inArrayElement(g, spec, key, () => (addTo(), e.emit(st(8, R0, setWord, 1))));
+    lookupOrInsert(g, spec, key, addTo, () => {
+      const val = allocOrFail(g, 16, c.span);
+      e.emit(stSlot(8, val, 1));
+      copyStack(g, operand, val + 8, 8);
+      return val;
+    });
   });
 }
 
@@ -158,23 +155,16 @@ function emitHistogram(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec, valu
     if (value.kind === 'hist') emitLog2Bucket(g, value.bits);
     else emitLinearBucket(g, value);
     e.emit(stxSlot(8, bucket, R0));
-    const init = e.freshLabel('hist.init');
-    const done = e.freshLabel('hist.end');
-    lookup(g, spec.name, key);
     const setWord = arraySetWord(spec);
     // the bucket's count goes up by one atomic add (as the optimizer's atomicAdds would make of load, add, store)
-    if (setWord !== undefined) {
-      // an element per bucket (layout.ts perCpuArrayEntries), which always exists: add 1, mark it set
-      e.emit(jmpImm('jeq', R0, 0, done), mov64Imm(R1, 1), atomic('add', 8, R0, R1, 0), st(8, R0, setWord, 1));
-      e.place(done);
-      return;
-    }
-    e.emit(jmpImm('jeq', R0, 0, init), mov64Imm(R1, 1), atomic('add', 8, R0, R1, 0), ja(done));
-    e.place(init);
-    const val = allocOrFail(g, 8, c.span);
-    e.emit(stSlot(8, val, 1));
-    update(g, spec.name, key, val, BPF_ANY);
-    e.place(done);
+    const addOne = () => e.emit(mov64Imm(R1, 1), atomic('add', 8, R0, R1, 0));
+    // an element per bucket (layout.ts perCpuArrayEntries), which always exists: add 1, mark it set
+    if (setWord !== undefined) return inArrayElement(g, spec, key, () => (addOne(), e.emit(st(8, R0, setWord, 1))));
+    lookupOrInsert(g, spec, key, addOne, () => {
+      const val = allocOrFail(g, 8, c.span);
+      e.emit(stSlot(8, val, 1));
+      return val;
+    });
   });
 }
 
@@ -202,25 +192,22 @@ function emitTseries(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec, value:
     e.emit(ldSlot(8, R0, epoch));
     divideR0(g, value.intervals, 'mod');
     e.emit(stxSlot(8, bucket, R0));
-    const init = e.freshLabel('tseries.init');
-    const write = e.freshLabel('tseries.write');
-    const done = e.freshLabel('tseries.end');
-    lookup(g, spec.name, key);
-    e.emit(jmpImm('jeq', R0, 0, init));
-    if (value.agg !== 'last') {
-      // the slot holds an older interval: its value and meta start over
-      e.emit(ldx(8, R1, R0, 16), ldSlot(8, R2, epoch), jmpReg('jeq', R1, R2, write));
-      e.emit(st(8, R0, 0, 0), st(8, R0, 8, 0));
-    }
-    e.place(write);
-    emitTseriesWrite(g, value, R0, { operand, now, epoch });
-    e.emit(ja(done));
-    e.place(init);
-    const val = allocOrFail(g, TSERIES_VALUE_SIZE, c.span);
-    e.emit(stSlot(8, val, 0), stSlot(8, val + 8, 0), ...addrOf(R0, val));
-    emitTseriesWrite(g, value, R0, { operand, now, epoch });
-    update(g, spec.name, key, val, BPF_ANY);
-    e.place(done);
+    const inPlace = () => {
+      const write = e.freshLabel('tseries.write');
+      if (value.agg !== 'last') {
+        // the slot holds an older interval: its value and meta start over
+        e.emit(ldx(8, R1, R0, 16), ldSlot(8, R2, epoch), jmpReg('jeq', R1, R2, write));
+        e.emit(st(8, R0, 0, 0), st(8, R0, 8, 0));
+      }
+      e.place(write);
+      emitTseriesWrite(g, value, R0, { operand, now, epoch });
+    };
+    lookupOrInsert(g, spec, key, inPlace, () => {
+      const val = allocOrFail(g, TSERIES_VALUE_SIZE, c.span);
+      e.emit(stSlot(8, val, 0), stSlot(8, val + 8, 0), ...addrOf(R0, val));
+      emitTseriesWrite(g, value, R0, { operand, now, epoch });
+      return val;
+    });
   });
 }
 
