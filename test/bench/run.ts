@@ -7,6 +7,7 @@
 //   BENCH_RUNS=N                    samples per row (default: start-up 10, per-event 5, the rest 3)
 //   BENCH_ONLY=startup,events,size,throughput,exit,maps[,btf]   which sections (default: all but btf)
 //   BENCH_EVENTS=REGEX              per-event rows whose name matches
+//   BENCH_STARTUP=REGEX             start-up rows whose name matches (the node floor is always measured)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';

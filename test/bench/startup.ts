@@ -3,8 +3,19 @@
 // interleaved, medians, each run on a kernel done with the one before (settle). `node -e 0` is the floor any Node
 // CLI pays. scry runs as the `scry` command does: bin/scry.cjs
 // executed (its sh line starts this Node on it, first on PATH here), not `node bin/scry.cjs`.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Native } from './native.ts';
 import { objectIds, objectInfo } from '../helpers/kernel-objects.ts';
 import {
@@ -63,19 +74,28 @@ const SYSCALLS = [
 /** A row's program: the same text each run, or a text of its own for each run (`run`: -1 for the warm-up). */
 type StartupProgram = string | ((run: number) => string);
 
-export function startupPrograms(native: Native): { name: string; program: StartupProgram }[] {
+interface StartupCase {
+  name: string;
+  program: StartupProgram;
+  /**
+   * scry runs from a copy of bin/ and dist/ that, before each run, has just been built: no caches beside the
+   * bundle but what scripts/warm-cache.mjs (the end of npm install and npm run build) leaves there
+   */
+  afterBuild?: true;
+}
+
+export function startupPrograms(native: Native): StartupCase[] {
   const tp = SYSCALLS.filter((s) => existsSync(`/sys/kernel/tracing/events/syscalls/sys_enter_${s}`)).slice(0, 20);
   // a constant no run of this bench or an earlier one has had: scry keeps a script's parse and its programs'
   // optimized code between runs (lang/kept-parse.ts, codegen/shape-memo.ts), and this row has neither to take
   const fresh = 1_000_000 + Math.floor(Math.random() * 1e9);
-  const out: { name: string; program: StartupProgram }[] = [
+  const newScript = (run: number) =>
+    `tracepoint:syscalls:sys_enter_mkdir /pid != ${fresh + run}/ { @[pid] = count(); } BEGIN { exit(); }`;
+  const out: StartupCase[] = [
     { name: 'BEGIN only', program: 'BEGIN { exit(); }' },
     { name: 'one tracepoint', program: 'tracepoint:syscalls:sys_enter_mkdir { @[pid] = count(); } BEGIN { exit(); }' },
-    {
-      name: 'one tracepoint, a script new to each run',
-      program: (run) =>
-        `tracepoint:syscalls:sys_enter_mkdir /pid != ${fresh + run}/ { @[pid] = count(); } BEGIN { exit(); }`,
-    },
+    { name: 'one tracepoint, a script new to each run', program: newScript },
+    { name: 'one tracepoint, the first run after npm install', program: newScript, afterBuild: true },
   ];
   if (tp.length === 20)
     out.push({
@@ -128,6 +148,34 @@ function settle(): void {
   }
 }
 
+/**
+ * A copy of the launcher and the bundle (the built addon reached through a link) whose `rebuild` puts it back as
+ * a build leaves it: the caches beside the bundle removed (scripts/build.mjs), then scripts/warm-cache.mjs run.
+ */
+function justBuilt(): { bin: string; rebuild: (env: NodeJS.ProcessEnv) => void; remove: () => void } {
+  const root = mkdtempSync(join(tmpdir(), 'scry-bench-build-'));
+  const repo = join(dirname(SCRY_BIN), '..');
+  mkdirSync(join(root, 'bin'));
+  mkdirSync(join(root, 'dist'));
+  copyFileSync(SCRY_BIN, join(root, 'bin', 'scry.cjs'));
+  copyFileSync(join(repo, 'dist', 'scry.cjs'), join(root, 'dist', 'scry.cjs'));
+  symlinkSync(join(repo, 'build'), join(root, 'build'));
+  const bin = join(root, 'bin', 'scry.cjs');
+  return {
+    bin,
+    rebuild(env) {
+      for (const f of readdirSync(join(root, 'dist')))
+        if (f.startsWith('scry.cjs.cache')) rmSync(join(root, 'dist', f), { recursive: true, force: true });
+      const warm = spawnSync(process.execPath, [join(repo, 'scripts', 'warm-cache.mjs'), bin], {
+        env,
+        timeout: 120_000,
+      });
+      if (warm.status !== 0) throw new Error(`scripts/warm-cache.mjs exited ${warm.status}: ${warm.stderr}`);
+    },
+    remove: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
 function summarise(xs: Rusage[]): Rusage {
   return {
     wallMs: median(xs.map((x) => x.wallMs)),
@@ -148,12 +196,16 @@ export function startupBench(native: Native, runs: number): StartupRow[] {
     for (let i = 0; i < runs; i++) bare.push(measured(native, [process.execPath, '-e', '0'], env));
     rows.push({ name: '`node -e 0` without NODE_EXTRA_CA_CERTS', medians: new Map([['node', summarise(bare)]]), runs });
   }
-  for (const { name, program } of startupPrograms(native)) {
+  const only = process.env.BENCH_STARTUP === undefined ? undefined : new RegExp(process.env.BENCH_STARTUP);
+  for (const { name, program, afterBuild } of startupPrograms(native)) {
+    if (only && !only.test(name)) continue;
     const samples = new Map<Tracer['name'], Rusage[]>();
+    const built = afterBuild ? justBuilt() : undefined;
     try {
       const env = { ...tracerEnv(), PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
-      const argv = (t: Tracer) => (t.name === 'scry' ? [SCRY_BIN] : t.argv);
+      const argv = (t: Tracer) => (t.name === 'scry' ? [built?.bin ?? SCRY_BIN] : t.argv);
       const run = (t: Tracer, i: number) => {
+        if (built && t.name === 'scry') built.rebuild(env);
         settle();
         const text = typeof program === 'string' ? program : program(i);
         return measured(native, [...argv(t), '-q', '-e', text], env);
@@ -168,6 +220,8 @@ export function startupBench(native: Native, runs: number): StartupRow[] {
     } catch (e) {
       failed(`start-up, ${name}`, e);
       continue;
+    } finally {
+      built?.remove();
     }
     rows.push({
       name,
