@@ -1,7 +1,7 @@
 // After a build (npm install's prepare, npm run build): runs the CLI as a user's first runs would, so that V8's code
 // cache beside the bundle (bin/scry.cjs writes it at a run's exit) exists before the first real run. Without it,
 // that run compiles the whole bundle itself and then writes the cache: measured 2026-12-06, a new one-tracepoint
-// script's first run after a build, CPU median of 8: 120 ms without this, 51.5 ms after it (bpftrace 0.17: 45).
+// script's first run after a build, CPU median of 8: 120 ms without this, 51.5 ms after it (bpftrace 0.17: 45, runs right after).
 // One script twice: the first run parses and optimizes it, the second takes both from the kept files, and the
 // launcher writes the union, so the cache covers a new script and one run before. A run that cannot attach (no
 // privileges, no tracefs) still leaves a cache for the steps it reached; nothing here fails the build.
