@@ -150,7 +150,8 @@ function settle(): void {
 
 /**
  * A copy of the launcher and the bundle (the built addon reached through a link) whose `rebuild` puts it back as
- * a build leaves it: the caches beside the bundle removed (scripts/build.mjs), then scripts/warm-cache.mjs run.
+ * a build leaves it: the caches beside the bundle removed (scripts/build.mjs), then scripts/warm-cache.mjs run
+ * (when the checkout has it).
  */
 function justBuilt(): { bin: string; rebuild: (env: NodeJS.ProcessEnv) => void; remove: () => void } {
   const root = mkdtempSync(join(tmpdir(), 'scry-bench-build-'));
@@ -161,15 +162,15 @@ function justBuilt(): { bin: string; rebuild: (env: NodeJS.ProcessEnv) => void; 
   copyFileSync(join(repo, 'dist', 'scry.cjs'), join(root, 'dist', 'scry.cjs'));
   symlinkSync(join(repo, 'build'), join(root, 'build'));
   const bin = join(root, 'bin', 'scry.cjs');
+  const warmUp = join(repo, 'scripts', 'warm-cache.mjs');
   return {
     bin,
     rebuild(env) {
       for (const f of readdirSync(join(root, 'dist')))
         if (f.startsWith('scry.cjs.cache')) rmSync(join(root, 'dist', f), { recursive: true, force: true });
-      const warm = spawnSync(process.execPath, [join(repo, 'scripts', 'warm-cache.mjs'), bin], {
-        env,
-        timeout: 120_000,
-      });
+      // a checkout from before the warm-up (BENCH_SCRY) is measured as its build left it: no cache at all
+      if (!existsSync(warmUp)) return;
+      const warm = spawnSync(process.execPath, [warmUp, bin], { env, timeout: 120_000 });
       if (warm.status !== 0) throw new Error(`scripts/warm-cache.mjs exited ${warm.status}: ${warm.stderr}`);
     },
     remove: () => rmSync(root, { recursive: true, force: true }),
