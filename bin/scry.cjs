@@ -32,10 +32,15 @@ const YOUNG_GENERATION_FLAGS = ['--min-semi-space-size=4', '--max-semi-space-siz
 }
 // Before anything else: with no SIGUSR1 listener, Node opens its inspector on that signal (code execution as root).
 process.on('SIGUSR1', () => {});
-// --timings: the launcher's steps (runtime/timings.ts reads them under this key)
+// --timings: the launcher's steps (runtime/timings.ts reads them under this key), each [step, ms, CPU ms]: when it
+// ended, and the CPU time (user + system) the process had used by then
 // process.uptime(), not performance.now(): its first use loads perf_hooks, 2-4 ms of every start (timings.ts)
 const now = () => process.uptime() * 1000;
-const marks = [['load bin/scry.cjs', now()]];
+const cpuNow = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+const marks = [['load bin/scry.cjs', now(), cpuNow()]];
 globalThis[Symbol.for('scry.launchMarks')] = marks;
 const fs = require('node:fs');
 const path = require('node:path');
@@ -100,7 +105,7 @@ let cachedData;
 try {
   cachedData = readMapped(cacheFile, false);
 } catch {}
-marks.push(['read bundle and code cache', now()]);
+marks.push(['read bundle and code cache', now(), cpuNow()]);
 // the bundle is already the function Module.wrap() would make of it (scripts/build.mjs)
 const script = new vm.Script(source, {
   filename: bundle,
@@ -131,7 +136,7 @@ process.once('exit', () => {
     fs.renameSync(tmp, stepsFile);
   } catch {}
 });
-marks.push(['compile bundle', now()]);
+marks.push(['compile bundle', now(), cpuNow()]);
 const mod = { exports: {} };
 // require() as the bundle's own: Node's builtins and absolute paths as here, relative ones from dist/ (node:module's
 // createRequire would do the same, but loading node:module is ~1 ms of every start)

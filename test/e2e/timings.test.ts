@@ -30,13 +30,18 @@ const STEPS = [
   'exit',
 ];
 
-/** The step names of a --timings report, and its rows' numbers. */
-function report(stderr: string): { steps: string[]; own: number[]; at: number[] } {
+/** The step names of a --timings report, and its rows' numbers (cpu: undefined where the row has none). */
+function report(stderr: string): { steps: string[]; own: number[]; at: number[]; cpu: (number | undefined)[] } {
   const rows = stderr
     .split('\n')
-    .map((l) => /^ {2}(.+?) +(-?\d+\.\d) +(\d+\.\d)$/.exec(l))
+    .map((l) => /^ {2}(.+?) +(-?\d+\.\d) +(\d+\.\d)(?: +(-?\d+\.\d))?$/.exec(l))
     .filter((m) => m !== null);
-  return { steps: rows.map((m) => m[1]!), own: rows.map((m) => Number(m[2])), at: rows.map((m) => Number(m[3])) };
+  return {
+    steps: rows.map((m) => m[1]!),
+    own: rows.map((m) => Number(m[2])),
+    at: rows.map((m) => Number(m[3])),
+    cpu: rows.map((m) => (m[4] === undefined ? undefined : Number(m[4]))),
+  };
 }
 
 if (requireTracepoint('--timings', 'syscalls/sys_enter_mkdir')) {
@@ -57,7 +62,17 @@ if (requireTracepoint('--timings', 'syscalls/sys_enter_mkdir')) {
       r.at.every((ms, i) => i === 0 || ms >= r.at[i - 1]!),
       'times never go back',
     );
-    assert.match(timed.stderr, /\n {2}cpu \d+\.\d ms \(user \d+\.\d, system \d+\.\d\), peak rss \d+\.\d MB/);
+    const total = /\n {2}cpu (\d+\.\d) ms \(user \d+\.\d, system \d+\.\d\), peak rss \d+\.\d MB/.exec(timed.stderr);
+    assert.ok(total, timed.stderr);
+    // each step's CPU time but Node's own start-up's (counted in the launcher's first step): never negative, and
+    // together no more than the process's, read after the last step
+    assert.is(r.cpu[0], undefined);
+    assert.ok(
+      r.cpu.slice(1).every((ms) => ms !== undefined && ms >= 0),
+      r.cpu.join(' '),
+    );
+    const sum = r.cpu.slice(1).reduce((a: number, ms) => a + ms!, 0);
+    assert.ok(sum > 0 && sum <= Number(total[1]) + 0.05 * r.cpu.length, `${sum} against ${total[1]}`);
   });
 
   test('a new text is parsed and optimized (parse, compile); run again, both come from the kept texts', async () => {
