@@ -4,20 +4,11 @@
 // CLI pays. scry runs as the `scry` command does: bin/scry.cjs
 // executed (its sh line starts this Node on it, first on PATH here), not `node bin/scry.cjs`.
 import { spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  symlinkSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Native } from './native.ts';
 import { objectIds, objectInfo } from '../helpers/kernel-objects.ts';
+import { launcherCopy, type LauncherCopy } from '../helpers/launcher-copy.ts';
 import {
   SCRY_BIN,
   failed,
@@ -149,31 +140,23 @@ function settle(): void {
 }
 
 /**
- * A copy of the launcher and the bundle (the built addon reached through a link) whose `rebuild` puts it back as
- * a build leaves it: the caches beside the bundle removed (scripts/build.mjs), then scripts/warm-cache.mjs run
- * (when the checkout has it).
+ * A copy of the launcher and the bundle (helpers/launcher-copy.ts) whose `rebuild` puts it back as a build leaves
+ * it: the caches beside the bundle removed (scripts/build.mjs), then scripts/warm-cache.mjs run (when the checkout
+ * has it).
  */
-function justBuilt(): { bin: string; rebuild: (env: NodeJS.ProcessEnv) => void; remove: () => void } {
-  const root = mkdtempSync(join(tmpdir(), 'scry-bench-build-'));
-  const repo = join(dirname(SCRY_BIN), '..');
-  mkdirSync(join(root, 'bin'));
-  mkdirSync(join(root, 'dist'));
-  copyFileSync(SCRY_BIN, join(root, 'bin', 'scry.cjs'));
-  copyFileSync(join(repo, 'dist', 'scry.cjs'), join(root, 'dist', 'scry.cjs'));
-  symlinkSync(join(repo, 'build'), join(root, 'build'));
-  const bin = join(root, 'bin', 'scry.cjs');
-  const warmUp = join(repo, 'scripts', 'warm-cache.mjs');
+function justBuilt(): LauncherCopy & { rebuild: (env: NodeJS.ProcessEnv) => void } {
+  const copy = launcherCopy('scry-bench-build-', SCRY_BIN);
+  const warmUp = join(dirname(SCRY_BIN), '..', 'scripts', 'warm-cache.mjs');
   return {
-    bin,
+    ...copy,
     rebuild(env) {
-      for (const f of readdirSync(join(root, 'dist')))
-        if (f.startsWith('scry.cjs.cache')) rmSync(join(root, 'dist', f), { recursive: true, force: true });
+      for (const f of readdirSync(copy.dist))
+        if (f.startsWith('scry.cjs.cache')) rmSync(join(copy.dist, f), { recursive: true, force: true });
       // a checkout from before the warm-up (BENCH_SCRY) is measured as its build left it: no cache at all
       if (!existsSync(warmUp)) return;
-      const warm = spawnSync(process.execPath, [warmUp, bin], { env, timeout: 120_000 });
+      const warm = spawnSync(process.execPath, [warmUp, copy.bin], { env, timeout: 120_000 });
       if (warm.status !== 0) throw new Error(`scripts/warm-cache.mjs exited ${warm.status}: ${warm.stderr}`);
     },
-    remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }
 

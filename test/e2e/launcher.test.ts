@@ -2,57 +2,28 @@
 // them, so that a start-up does not copy ~2.4 MB into fresh pages. A launcher that quietly went back to reading
 // would still run every other test; this one looks at the running process's mappings.
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  utimesSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScry, scryBin, startScry } from '../helpers/cli.ts';
+import { launcherCopy } from '../helpers/launcher-copy.ts';
 import { requireRoot } from '../helpers/kernel.ts';
 import { launcherOptionsOnly } from '../../repl/exit-now.ts';
 
 const dist = join(dirname(scryBin), '..', 'dist');
 const bundle = join(dist, 'scry.cjs');
 
-/**
- * A copy of the launcher and the bundle in a directory of their own (other tests' runs write the shared dist/'s
- * caches meanwhile), run with the built addon; `done` removes it.
- */
-function launcherCopy(prefix: string) {
-  const root = mkdtempSync(join(tmpdir(), prefix));
-  mkdirSync(join(root, 'bin'));
-  mkdirSync(join(root, 'dist'));
-  copyFileSync(scryBin, join(root, 'bin', 'scry.cjs'));
-  const copy = join(root, 'dist', 'scry.cjs');
-  copyFileSync(bundle, copy);
-  const addon = join(dirname(scryBin), '..', 'build', 'Release', 'scry_native.node');
+/** A copy of the launcher and the bundle (helpers/launcher-copy.ts) that `run` runs to a successful end. */
+function runnableCopy(prefix: string) {
+  const copy = launcherCopy(prefix);
   const run = (args: string[]) => {
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'scry.cjs'), ...args], {
-      encoding: 'utf8',
-      env: { ...process.env, SCRY_NATIVE: addon },
-      timeout: 60_000,
-    });
+    const r = spawnSync(process.execPath, [copy.bin, ...args], { encoding: 'utf8', timeout: 60_000 });
     assert.is(r.status, 0, r.stderr);
     return r.stdout + r.stderr;
   };
-  return {
-    bin: join(root, 'bin', 'scry.cjs'),
-    dist: join(root, 'dist'),
-    bundle: copy,
-    run,
-    env: { ...process.env, SCRY_NATIVE: addon },
-    done: () => rmSync(root, { recursive: true, force: true }),
-  };
+  return { ...copy, run, done: copy.remove };
 }
 
 if (requireRoot('e2e launcher')) {
@@ -137,7 +108,7 @@ if (requireRoot('e2e launcher')) {
   });
 
   test('a run that takes a step the code cache was not written for writes it again, covering both', () => {
-    const copy = launcherCopy('scry-launcher-');
+    const copy = runnableCopy('scry-launcher-');
     try {
       const run = (program: string) => void copy.run(['-q', '-e', program]);
       const cache = join(copy.dist, 'scry.cjs.cache');
@@ -167,12 +138,11 @@ if (requireRoot('e2e launcher')) {
     // npm install (prepare) and npm run build end with it: without it, that first run compiled the whole bundle
     const scripts = JSON.parse(readFileSync(join(dist, '..', 'package.json'), 'utf8')).scripts;
     for (const name of ['prepare', 'build']) assert.match(scripts[name], /&& node scripts\/warm-cache\.mjs$/, name);
-    const copy = launcherCopy('scry-warm-');
+    const copy = runnableCopy('scry-warm-');
     try {
       const warmUp = join(dist, '..', 'scripts', 'warm-cache.mjs');
       const warm = spawnSync(process.execPath, [warmUp, copy.bin], {
         encoding: 'utf8',
-        env: copy.env,
         timeout: 120_000,
       });
       assert.is(warm.status, 0, warm.stderr);
@@ -187,7 +157,7 @@ if (requireRoot('e2e launcher')) {
       const program = tracefs
         ? 'tracepoint:syscalls:sys_enter_mkdir /pid == 1/ { @[tid] = count(); } BEGIN { exit(); }'
         : 'BEGIN { @[tid] = count(); exit(); }';
-      const first = spawnSync(copy.bin, ['-q', '-e', program], { encoding: 'utf8', env: copy.env, timeout: 60_000 });
+      const first = spawnSync(copy.bin, ['-q', '-e', program], { encoding: 'utf8', timeout: 60_000 });
       assert.is(first.status, 0, first.stderr);
       assert.is(statSync(cache).ino, written, 'every step of the first run was covered: the cache stays as it was');
     } finally {
@@ -196,7 +166,7 @@ if (requireRoot('e2e launcher')) {
   });
 
   test("a script's parse and the optimizer's templates are kept beside the bundle for its next run", () => {
-    const copy = launcherCopy('scry-shapes-');
+    const copy = runnableCopy('scry-shapes-');
     try {
       const program =
         'tracepoint:syscalls:sys_enter_mkdir /pid > 1/ { @[comm, pid] = count(); @t = hist(nsecs & 0xff); }';
