@@ -2,7 +2,7 @@
 // wider than a register are written straight into stack memory. Operators are in operators.ts, probe
 // arguments and memory reads in fields.ts, tuples in tuples.ts, maps in maps.ts, builtins in builtins/.
 import { R0, alu64Imm, ja, jmpImm, mov64Imm, neg64 } from '../asm/index.ts';
-import type { CallExpr, Expr, IdentExpr, Span, Type } from '../../lang/index.ts';
+import type { BinaryExpr, CallExpr, Expr, IdentExpr, Span, Type } from '../../lang/index.ts';
 import { slotSize } from '../layout.ts';
 import { BUILTIN_EMIT, type BuiltinEmit } from './builtins/index.ts';
 import {
@@ -27,7 +27,7 @@ import {
   isProbeArgument,
 } from './fields.ts';
 import { emitIncDec, emitMapRead, emitMapReadInto } from './maps.ts';
-import { boolFromJump, emitBinary } from './operators.ts';
+import { boolFromJump, emitBinary, emitComparisonJump } from './operators.ts';
 import { emitTupleElement, emitTupleInto, loadTupleInt, variableSlot } from './tuples.ts';
 import { copyStack, loadConst, normalize, storeBytes, zeroStack } from './values.ts';
 
@@ -78,8 +78,7 @@ function emitIntInner(g: Gen, x: Expr): void {
     case 'ternary': {
       const otherwise = e.freshLabel('ternary.else');
       const done = e.freshLabel('ternary.end');
-      emitInt(g, x.cond);
-      e.emit(jmpImm('jeq', R0, 0, otherwise));
+      emitUnless(g, x.cond, otherwise);
       emitInt(g, x.then);
       e.emit(ja(done));
       e.place(otherwise);
@@ -218,8 +217,7 @@ function emitTernaryInto(
 ): void {
   const otherwise = g.e.freshLabel('ternary.else');
   const done = g.e.freshLabel('ternary.end');
-  emitInt(g, x.cond);
-  g.e.emit(jmpImm('jeq', R0, 0, otherwise));
+  emitUnless(g, x.cond, otherwise);
   emitInto(g, x.then, off, size, target);
   g.e.emit(ja(done));
   g.e.place(otherwise);
@@ -265,17 +263,48 @@ export const expressionEmitters: Pick<Lowering, 'int' | 'unless' | 'into'> = {
   into: emitInto,
 };
 
-/**
- * Jumps to `otherwise` when `cond` is 0. A map read (`/@start[tid]/`) jumps there from its missing-key test too,
- * instead of going on with the 0 it stands for to the test of that 0: the code the optimizer's branch threading
- * made of it.
- */
+/** Jumps to `otherwise` when `cond` is 0 (emitJumpWhen). */
 function emitUnless(g: Gen, cond: Expr, otherwise: string): void {
+  emitJumpWhen(g, cond, false, otherwise);
+}
+
+/**
+ * Jumps to `label` when `cond` is `sense` (true: not 0), else goes on. An integer comparison jumps on its
+ * operands (operators.ts emitComparisonJump), `&&` and `||` test their operands in turn, `!` turns the sense
+ * around, and a map read (`/@start[tid]/`) tested for 0 jumps from its missing-key test too: no 0 or 1 is made
+ * only to be tested, which is the code the optimizer's branch threading made of them.
+ */
+function emitJumpWhen(g: Gen, cond: Expr, sense: boolean, label: string): void {
   g.e.at(cond.span, () => {
-    if (cond.kind === 'map' && typeOf(g, cond).kind === 'int') emitMapRead(g, cond, otherwise);
+    if (cond.kind === 'unary' && cond.op === '!') return emitJumpWhen(g, cond.operand, !sense, label);
+    if (cond.kind === 'binary' && (cond.op === '&&' || cond.op === '||')) return emitLogicalJump(g, cond, sense, label);
+    if (cond.kind === 'binary' && emitComparisonJump(g, cond, sense, label)) return;
+    if (!sense && cond.kind === 'map' && typeOf(g, cond).kind === 'int') emitMapRead(g, cond, label);
     else emitIntInner(g, cond);
+    g.e.emit(jmpImm(sense ? 'jne' : 'jeq', R0, 0, label));
   });
-  g.e.emit(jmpImm('jeq', R0, 0, otherwise));
+}
+
+/**
+ * `a && b && …` or `a || b || …` as jumps (a chain is walked in a loop, as emitLogical does). Where one operand
+ * decides the jump (false for `&&` when jumping on false, true for `||` when jumping on true) each operand jumps
+ * to `label` itself; otherwise each but the last skips the jump when it decides the other way.
+ */
+function emitLogicalJump(g: Gen, x: BinaryExpr, sense: boolean, label: string): void {
+  const operands: Expr[] = [x.right];
+  let l = x.left;
+  for (; l.kind === 'binary' && l.op === x.op; l = l.left) operands.push(l.right);
+  operands.push(l);
+  operands.reverse();
+  const decides = (x.op === '&&') !== sense; // one operand's value decides the jump to `label`
+  if (decides) {
+    for (const o of operands) emitJumpWhen(g, o, sense, label);
+    return;
+  }
+  const skip = g.e.freshLabel(x.op === '&&' ? 'and.false' : 'or.true');
+  for (const o of operands.slice(0, -1)) emitJumpWhen(g, o, !sense, skip);
+  emitJumpWhen(g, operands[operands.length - 1]!, sense, label);
+  g.e.place(skip);
 }
 
 /** r0 = the address of a variable's slot on the BPF stack (`&$v`; the checker allows variables only). */

@@ -179,22 +179,77 @@ function emitOperator(g: Gen, op: BinaryOp, opSpan: Span, leftType: Type): void 
         e.place(done);
         return;
       }
-      case '==':
-        return compare(g, 'jeq');
-      case '!=':
-        return compare(g, 'jne');
-      case '<':
-        return compare(g, signed ? 'jslt' : 'jlt');
-      case '<=':
-        return compare(g, signed ? 'jsle' : 'jle');
-      case '>':
-        return compare(g, signed ? 'jsgt' : 'jgt');
-      case '>=':
-        return compare(g, signed ? 'jsge' : 'jge');
-      default:
-        throw new Error(`unhandled operator ${op}`);
+      default: {
+        const jump = comparisonJump(op, signed);
+        if (!jump) throw new Error(`unhandled operator ${op}`);
+        return compare(g, jump);
+      }
     }
   });
+}
+
+/** The jump taken when `left <op> right` holds (signedness: the left operand's type's); undefined if no comparison. */
+function comparisonJump(op: BinaryOp, signed: boolean): JmpOp | undefined {
+  switch (op) {
+    case '==':
+      return 'jeq';
+    case '!=':
+      return 'jne';
+    case '<':
+      return signed ? 'jslt' : 'jlt';
+    case '<=':
+      return signed ? 'jsle' : 'jle';
+    case '>':
+      return signed ? 'jsgt' : 'jgt';
+    case '>=':
+      return signed ? 'jsge' : 'jge';
+    default:
+      return undefined;
+  }
+}
+
+/** The jump taken when a comparison's jump is not. */
+const NEGATED: Record<Exclude<JmpOp, 'jset'>, JmpOp> = {
+  jeq: 'jne',
+  jne: 'jeq',
+  jgt: 'jle',
+  jle: 'jgt',
+  jge: 'jlt',
+  jlt: 'jge',
+  jsgt: 'jsle',
+  jsle: 'jsgt',
+  jsge: 'jslt',
+  jslt: 'jsge',
+};
+
+/**
+ * Jumps to `label` when the integer comparison `x` is `sense`, else goes on: the operands as emitBinaryOp
+ * computes them, then one conditional jump, against an immediate when the right operand is a literal that
+ * fits one once converted to its type. No 0 or 1 is made only to be tested (what the optimizer's branch
+ * threading made of it). False, with nothing emitted, when `x` is not a comparison of integers.
+ */
+export function emitComparisonJump(g: Gen, x: BinaryExpr, sense: boolean, label: string): boolean {
+  if (!comparisons.has(x.op) || !isArithmetic(g, x)) return false;
+  const [leftType, rightType] = operandTypes(g, x);
+  const holds = comparisonJump(x.op, isSigned(leftType))!;
+  const jump = sense ? holds : NEGATED[holds as keyof typeof NEGATED];
+  emitInt(g, x.left);
+  g.e.at(x.span, () => {
+    normalize(g, leftType);
+    const k = x.right.kind === 'int' ? converted(x.right.value, rightType) : undefined;
+    if (k !== undefined && fitsImm32(k)) return g.e.at(x.opSpan, () => g.e.emit(jmpImm(jump, R0, Number(k), label)));
+    scoped(g, () => emitRight(g, x.right, x.opSpan, rightType));
+    scalePointerStep(g, x);
+    g.e.at(x.opSpan, () => g.e.emit(jmpReg(jump, R1, R0, label)));
+  });
+  return true;
+}
+
+/** A literal as normalize() leaves it in a register once loaded (loadConst): its type's value, extended to 64 bits. */
+function converted(v: bigint, t: Type): bigint {
+  const word = BigInt.asIntN(64, v);
+  if (t.kind !== 'int' || t.bits === 64) return word;
+  return BigInt.asIntN(64, t.signed ? BigInt.asIntN(t.bits, word) : BigInt.asUintN(t.bits, word));
 }
 
 /**

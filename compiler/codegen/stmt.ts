@@ -1,5 +1,5 @@
 // Statements; a call used as a statement runs its builtin row's statement hook (builtins/).
-import { R0, R1, alu64Imm, exit, ja, jmpImm, jmpReg } from '../asm/index.ts';
+import { R0, R1, alu64Imm, exit, ja, jmpReg } from '../asm/index.ts';
 import type { AssignStmt, BinaryOp, Block, CallExpr, Expr, MapExpr, Stmt, Type } from '../../lang/index.ts';
 import { slotSize } from '../layout.ts';
 import { BUILTIN_EMIT } from './builtins/index.ts';
@@ -43,12 +43,13 @@ function emitStmtInner(g: Gen, s: Stmt): void {
       return emitBlock(g, s);
     case 'if': {
       const otherwise = g.e.freshLabel('if.else');
-      const done = g.e.freshLabel('if.end');
       emitUnless(g, s.cond, otherwise);
       emitBlock(g, s.then);
+      if (!s.else) return g.e.place(otherwise); // (no jump over an else that is not there)
+      const done = g.e.freshLabel('if.end');
       g.e.emit(ja(done));
       g.e.place(otherwise);
-      if (s.else) emitStmt(g, s.else);
+      emitStmt(g, s.else);
       g.e.place(done);
       return;
     }
@@ -76,8 +77,7 @@ function emitStmtInner(g: Gen, s: Stmt): void {
       const top = g.e.freshLabel('while.top');
       const done = g.e.freshLabel('while.end');
       g.e.place(top);
-      emitInt(g, s.cond);
-      g.e.emit(jmpImm('jeq', R0, 0, done));
+      emitUnless(g, s.cond, done);
       inLoop(g, done, top, () => emitBlock(g, s.body));
       g.e.emit(ja(top));
       g.e.place(done);

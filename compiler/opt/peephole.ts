@@ -1,14 +1,17 @@
 // Peephole rules for the shapes the generator emits around its r0-centred expression code:
 //   rA = rB; <ops on rA, rB untouched>; rB = rA   (rA dead after)  →  <ops on rB>
+//     (conditional jumps on the way too, where rA, and rB once they differ, are dead where they land)
 //   rA = rB; rB = rA                                               →  rA = rB
 //   rA = <value>; rB = rA                          (rA dead after)  →  rB = <value>
+//     (also over conditional jumps between them that leave rA and rB dead where they land: `r0 = <field>;
+//     if r0 s<= 0 goto out; r6 = r0` is `r6 = <field>; if r6 s<= 0 goto out`)
 //   rA = rB; rA op= x; …; wB = wA                  (rA dead after)  →  wB op= x; …
 //     (op one whose low 32 result bits depend only on the low 32 input bits: add, sub, mul, and, or, xor,
 //     left shifts under 32; the 32-bit op zero-extends as the final move did)
 //   rA = rB; <uses of rA, rB untouched>            (rB dead after the copy)  →  <the uses on rB>
 //     (the generator copies a kept value into r0 to work on it: `r0 = r9; r0 >>= 32; store r0` is pid from a
-//     kept pid_tgid, and r9 is not read again)
-// Straight-line only: no label, jump, call or exit inside a pattern.
+//     kept pid_tgid, and r9 is not read again; conditional jumps on the way, where rA is dead, are renamed too)
+// No label, call, exit or unconditional jump inside a pattern; conditional jumps only where said.
 import {
   BPF_ADD,
   BPF_ALU,
@@ -28,13 +31,14 @@ import {
   type Insn,
   type Reg,
 } from '../asm/index.ts';
-import { buildCfg } from './cfg.ts';
+import { buildCfg, type Cfg } from './cfg.ts';
 import { liveRegisters } from './dead.ts';
 import {
   cls,
   isAlu,
   isAtomic,
   isCall,
+  isCond,
   isJmpClass,
   isLdImm64,
   isLoad,
@@ -98,11 +102,24 @@ function narrowed(work: readonly (AsmItem | undefined)[], i: number, live: reado
 
 const isCmpxchg = (i: Insn): boolean => isAtomic(i) && i.imm === BPF_CMPXCHG;
 
+/** A conditional jump where none of `regs` (bits) is live at the label it jumps to. */
+function leavesDead(cfg: Cfg, live: readonly number[], x: AsmItem, regs: number): x is Insn {
+  if (isLabel(x) || !isCond(x)) return false;
+  const at = cfg.labelAt.get(x.jumpTo!);
+  return at !== undefined && (live[at]! & regs) === 0;
+}
+
 /**
  * rA = rB at i, rB dead after it: the items up to rA's last read, renamed to use rB; undefined when rA lives
- * past a label, jump, call or exit, or an item on the way touches rB.
+ * past a label, call, exit or unconditional jump, or a conditional jump to where rA is live, or an item on the
+ * way touches rB. (rB dead after the copy is dead where a jump on the way lands too.)
  */
-function coalesced(work: readonly (AsmItem | undefined)[], i: number, live: readonly number[]): number | undefined {
+function coalesced(
+  work: readonly (AsmItem | undefined)[],
+  i: number,
+  live: readonly number[],
+  cfg: Cfg,
+): number | undefined {
   const a = work[i];
   if (!isCopy(a) || a.dst === 10 || live[i]! & (1 << a.src)) return undefined;
   const rA = a.dst;
@@ -110,14 +127,16 @@ function coalesced(work: readonly (AsmItem | undefined)[], i: number, live: read
     const b = work[j];
     if (b === undefined) continue;
     // (a cmpxchg reads and writes r0 without naming it: no renaming across one)
-    if (isLabel(b) || isJmpClass(b) || touches(b, a.src as Reg) || isCmpxchg(b)) return undefined;
+    if (isLabel(b) || touches(b, a.src as Reg) || isCmpxchg(b)) return undefined;
+    if (isJmpClass(b) && !leavesDead(cfg, live, b, 1 << rA)) return undefined;
     if (!(live[j]! & (1 << rA))) return j;
   }
   return undefined;
 }
 
 export function peephole(items: readonly AsmItem[]): PassResult {
-  const live = liveRegisters(buildCfg(items));
+  const cfg = buildCfg(items);
+  const live = liveRegisters(cfg);
   const work: (AsmItem | undefined)[] = [...items];
   let changed = false;
   // first the copy pairs (they save two instructions), then the moves of fresh values (one)
@@ -133,18 +152,27 @@ export function peephole(items: readonly AsmItem[]): PassResult {
       changed = true;
       continue;
     }
+    let modified = false; // whether an item since the copy wrote rA (rB, once renamed): rA and rB differ from there
     for (let j = i + 1; j < work.length; j++) {
       const b = work[j];
-      if (!b || isLabel(b)) break;
+      if (b === undefined) continue;
+      if (isLabel(b)) break;
       if (isCopy(b) && b.dst === rB && b.src === rA) {
         if (live[j]! & (1 << rA)) break;
-        for (let k = i + 1; k < j; k++) work[k] = rename(work[k] as Insn, rA, rB);
+        for (let k = i + 1; k < j; k++) if (work[k]) work[k] = rename(work[k] as Insn, rA, rB);
         work[i] = undefined;
         work[j] = undefined;
         changed = true;
         break;
       }
-      if (isJmpClass(b) || touches(b, rB)) break;
+      // a conditional jump may come between where rA is dead at its label, and rB too once they differ (a read
+      // of rB before then reads the value rA has)
+      if (isJmpClass(b)) {
+        if (!leavesDead(cfg, live, b, (1 << rA) | (modified ? 1 << rB : 0)) || (modified && touches(b, rB))) break;
+        continue;
+      }
+      if (touches(b, rB)) break;
+      if (hasReg(defMask(b), rA)) modified = true;
     }
   }
   // the liveness below is of the items as they came in: when the first sweep changed them, the driver comes back
@@ -159,19 +187,28 @@ export function peephole(items: readonly AsmItem[]): PassResult {
   for (let i = 0; i < work.length; i++) {
     const a = work[i];
     if (!a || isLabel(a)) continue;
+    if (!writesFresh(a) || a.dst === 10) continue;
+    // rA = <value>; [if … rA … goto L]; rB = rA  →  rB = <value>; [if … rB … goto L]
+    const jumps: number[] = [];
     let n = i + 1;
-    while (n < work.length && work[n] === undefined) n++;
-    const next = work[n];
-    // rA = <value>; rB = rA  →  rB = <value>
-    if (writesFresh(a) && isCopy(next) && next.src === a.dst && a.dst !== 10 && !(live[n]! & (1 << a.dst))) {
-      work[i] = { ...a, dst: next.dst };
-      work[n] = undefined;
-      changed = true;
+    for (; n < work.length; n++) {
+      const x = work[n];
+      if (x === undefined) continue;
+      if (!leavesDead(cfg, live, x, 1 << a.dst)) break;
+      jumps.push(n);
     }
+    const next = work[n];
+    if (!isCopy(next) || next.src !== a.dst || live[n]! & (1 << a.dst)) continue;
+    const rB = next.dst;
+    if (jumps.some((j) => touches(work[j] as Insn, rB) || !leavesDead(cfg, live, work[j]!, 1 << rB))) continue;
+    work[i] = { ...a, dst: rB };
+    for (const j of jumps) work[j] = rename(work[j] as Insn, a.dst, rB);
+    work[n] = undefined;
+    changed = true;
   }
   if (changed) return { items: work.filter((x): x is AsmItem => x !== undefined), changed };
   for (let i = 0; i < work.length; i++) {
-    const end = coalesced(work, i, live);
+    const end = coalesced(work, i, live, cfg);
     if (end === undefined) continue;
     const a = work[i] as Insn;
     for (let k = i + 1; k <= end; k++) if (work[k]) work[k] = rename(work[k] as Insn, a.dst, a.src as Reg);

@@ -414,6 +414,61 @@ test('peephole: a kept value copied to be worked on is worked on where it is, wh
   assert.is(peephole(returned).changed, false);
 });
 
+test('peephole: a fresh value tested and then moved is loaded where it goes, over the test', () => {
+  // /args->ret > 0/ and args->ret kept across a call: r0 = field; if r0 s<= 0 goto out; r6 = r0
+  const at = (out: AsmItem[]) => [
+    ldx(8, R0, R1, 16),
+    jmpImm('jsle', R0, 0, 'out'),
+    mov64Reg(R6, R0),
+    call(14),
+    stx(8, R10, R6, -8),
+    label('out'),
+    ...out,
+  ];
+  assert.equal(show(peephole(at(tail)).items).slice(0, 2), ['r6 = *(u64 *)(r1 + 16)', 'if r6 s<= 0 goto +2']);
+  // not when the jump's landing reads r0 (it would get what r0 held before) or r6 (its value from before)
+  assert.is(peephole(at([exit()])).changed, false, 'r0 returned at the landing');
+  assert.is(peephole(at([stx(8, R10, R6, -16), ...tail])).changed, false, 'r6 read at the landing');
+});
+
+test('peephole: a copy worked on is renamed over a conditional jump that lands where it is dead', () => {
+  // log2's high half: r2 = r0; r2 >>= 32; if r2 == 0 goto L; r1 = r2  ->  on r0 (dead after the copy)
+  const at = (landing: AsmItem[]) => [
+    call(14),
+    mov64Reg(R2, R0),
+    alu64Imm('rsh', R2, 32),
+    jmpImm('jeq', R2, 0, 'L'),
+    stx(8, R10, R2, -8),
+    label('L'),
+    ...landing,
+    ...tail,
+  ];
+  assert.equal(show(peephole(at([])).items).slice(1, 4), ['r0 >>= 32', 'if r0 == 0 goto +1', '*(u64 *)(r10 - 8) = r0']);
+  assert.is(peephole(at([stx(8, R10, R2, -16)])).changed, false, 'r2 read at the landing');
+});
+
+test('peephole: a value worked on in a copy and moved back is worked on in place over a conditional jump', () => {
+  // `if ($j == 2) { break; } $j++` with $j in r7: r0 = r7; if r7 == 2 goto L; r0 += 1; r7 = r0
+  const items = [
+    ldx(8, R7, R10, -16),
+    mov64Reg(R0, R7),
+    jmpImm('jeq', R7, 2, 'L'),
+    alu64Imm('add', R0, 1),
+    mov64Reg(R7, R0),
+    stx(8, R10, R7, -8),
+    label('L'),
+    ...tail,
+  ];
+  assert.equal(show(peephole(items).items).slice(1, 3), ['if r7 == 2 goto +2', 'r7 += 1']);
+  // not when the jump reads r7 after r0 was worked on (r7 would be the new value there), nor when r0 is read
+  // where it lands
+  const late = [items[0]!, items[1]!, items[3]!, items[2]!, ...items.slice(4)];
+  const lateOut = show(peephole(late).items);
+  assert.ok(lateOut.some((l) => l.startsWith('if r7 == 2')) && !lateOut.includes('r7 += 1'), lateOut.join('\n'));
+  const readAtLanding = [...items.slice(0, 7), stx(8, R10, R0, -24), ...tail];
+  assert.ok(!show(peephole(readAtLanding).items).includes('r7 += 1'), show(peephole(readAtLanding).items).join('\n'));
+});
+
 test('map value reuse: a second address in the same map value after a call is reached from a kept register', () => {
   // an id-only event sent from the lost map, then its failure counted in the same map value
   const sent = [

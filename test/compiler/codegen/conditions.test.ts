@@ -2,6 +2,11 @@
 // missing-key test as well as from the test of the value (codegen/expr.ts emitUnless), instead of going on with
 // the 0 a missing key stands for to the value's test: what the optimizer's branch threading made of it, so the
 // latency pattern's exit program costs it no round. The kernel gives the same answers either way.
+// The other conditions are jumps too (expr.ts emitJumpWhen, operators.ts emitComparisonJump): a comparison jumps on
+// its operands, against an immediate when the right side is a literal, && and || test their operands in turn and !
+// turns the test around, where a 0 or 1 was computed and then tested; common predicates now come out as the
+// optimizer leaves them. What they compute is checked against bpftrace 0.17 on the kernel by
+// test/corpus/run/337-conditions-as-jumps.bt.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { disasm } from '../../../compiler/asm/index.ts';
@@ -68,5 +73,56 @@ if (requireRoot('conditions on map reads in the kernel'))
     assert.is(await s.done, 0);
     assert.is(events.map((e) => (e.kind === 'printf' ? e.text : '')).join(''), 'set missing zero count ');
   });
+
+/** The probe program's instructions as text (the first program that is not BEGIN/END). */
+function probeListing(text: string, optimize = false): string[] {
+  const p = compileText(text, undefined, { optimize });
+  const prog = p.programs.find((x) => x.attach.provider !== 'BEGIN' && x.attach.provider !== 'END')!;
+  return disasm(prog.bytecode);
+}
+
+const mkdir = 'tracepoint:syscalls:sys_enter_mkdir';
+
+test('a comparison with a literal is one conditional jump on an immediate, no 0 or 1 made', () => {
+  const code = probeListing(`${mkdir} /pid != 123456/ { @[pid] = count(); }`);
+  assert.equal(
+    code.slice(0, 5),
+    ['call 14', 'r9 = r0', 'r0 >>= 32', 'if r0 == 123456 goto +35', 'r0 = r9'],
+    code.join('\n'),
+  );
+  // a literal beyond 32 bits is compared from a register
+  const wide = probeListing(`${mkdir} /cgroup == 0x100000000/ { @ = count(); }`);
+  assert.ok(
+    wide.some((l) => /^if r0 != r1 goto/.test(l) || /^if r1 != r0 goto/.test(l)),
+    wide.join('\n'),
+  );
+});
+
+test('common predicates and conditions come out as the optimizer leaves them', () => {
+  for (const text of [
+    `${mkdir} /args->mode < 5/ { @ = count(); }`,
+    `${mkdir} /pid == 1234/ { @ = count(); }`,
+    `${mkdir} /!(args->mode == 0) || pid < 10/ { @ = count(); }`,
+    `${mkdir} { if (args->mode > 2 && args->mode <= 0777) { @a = count(); } }`,
+  ])
+    assert.equal(probeListing(text, false), probeListing(text, true), text);
+});
+
+test('&& and || jump out at the first operand that decides, ! turns the sense', () => {
+  // (a && b) as a predicate: each operand jumps to the exit when false
+  const and = probeListing(`${mkdir} /args->mode > 1 && args->mode < 9/ { @ = count(); }`);
+  assert.equal(
+    and.filter((l) => l.startsWith('if ')),
+    ['if r0 s<= 1 goto +13', 'if r0 s>= 9 goto +10', 'if r0 == 0 goto +3'],
+    and.join('\n'),
+  );
+  // (a || b): the first jumps into the body when true, the second to the exit when false; !(a) inverts a
+  const or = probeListing(`${mkdir} /!(args->mode == 1) || args->mode == 9/ { @ = count(); }`);
+  assert.equal(
+    or.filter((l) => l.startsWith('if ')).slice(0, 2),
+    ['if r0 != 1 goto +3', 'if r0 != 9 goto +10'],
+    or.join('\n'),
+  );
+});
 
 test.run();
