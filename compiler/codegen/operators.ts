@@ -223,13 +223,15 @@ const NEGATED: Record<Exclude<JmpOp, 'jset'>, JmpOp> = {
 };
 
 /**
- * Jumps to `label` when the integer comparison `x` is `sense`, else goes on: the operands as emitBinaryOp
+ * Jumps to `label` when the comparison `x` is `sense`, else goes on. Integers: the operands as emitBinaryOp
  * computes them, then one conditional jump, against an immediate when the right operand is a literal that
- * fits one once converted to its type. No 0 or 1 is made only to be tested (what the optimizer's branch
- * threading made of it). False, with nothing emitted, when `x` is not a comparison of integers.
+ * fits one once converted to its type. Strings, arrays, structs and tuples (== and !=): their words compared
+ * in turn, the first that differs deciding. No 0 or 1 is made only to be tested (what the optimizer's branch
+ * threading made of it). False, with nothing emitted, for anything else (a string ordering, && and ||).
  */
 export function emitComparisonJump(g: Gen, x: BinaryExpr, sense: boolean, label: string): boolean {
-  if (!comparisons.has(x.op) || !isArithmetic(g, x)) return false;
+  if (!comparisons.has(x.op)) return false;
+  if (!isArithmetic(g, x)) return emitEqualityJump(g, x, sense, label);
   const [leftType, rightType] = operandTypes(g, x);
   const holds = comparisonJump(x.op, isSigned(leftType))!;
   const jump = sense ? holds : NEGATED[holds as keyof typeof NEGATED];
@@ -252,14 +254,54 @@ function converted(v: bigint, t: Type): bigint {
   return BigInt.asIntN(64, t.signed ? BigInt.asIntN(t.bits, word) : BigInt.asUintN(t.bits, word));
 }
 
+/** == or != of strings, arrays, structs or tuples as a jump to `label` when it is `sense` (emitComparisonJump). */
+function emitEqualityJump(g: Gen, x: BinaryExpr, sense: boolean, label: string): boolean {
+  if (x.op !== '==' && x.op !== '!=') return false;
+  // the operands differing decides the jump (== tested for false, != for true), or their being the same
+  if ((x.op === '!=') === sense) {
+    emitWordsCompared(g, x, label);
+    return true;
+  }
+  const differ = g.e.freshLabel('strcmp.diff');
+  emitWordsCompared(g, x, differ, label);
+  g.e.place(differ);
+  return true;
+}
+
 /**
- * String comparison (and == / != of arrays and structs). Strings sit NUL-padded in their slots, so comparing 8-byte words over the longer
- * size is exact; byte-swapped to big-endian, unsigned word order is lexicographic byte order.
+ * String comparison (and == / != of arrays and structs) as a value: r0 = 1 or 0. Strings sit NUL-padded in their
+ * slots, so comparing 8-byte words over the longer size is exact; byte-swapped to big-endian, unsigned word order
+ * is lexicographic byte order.
  */
 function emitStringCompare(g: Gen, x: BinaryExpr): void {
+  const e = g.e;
+  const diff = e.freshLabel('strcmp.diff');
+  const done = e.freshLabel('strcmp.end');
+  emitWordsCompared(g, x, diff);
+  e.at(x.opSpan, () => {
+    const equalResult = x.op === '==' || x.op === '<=' || x.op === '>=';
+    e.emit(mov64Imm(R0, equalResult ? 1 : 0), ja(done));
+    e.place(diff);
+    if (x.op === '==' || x.op === '!=') e.emit(mov64Imm(R0, x.op === '!=' ? 1 : 0));
+    else {
+      const op: JmpOp = x.op === '<' ? 'jlt' : x.op === '<=' ? 'jle' : x.op === '>' ? 'jgt' : 'jge';
+      e.emit(endian(R1, 'be', 64), endian(R2, 'be', 64));
+      boolFromJump(g, (yes) => jmpReg(op, R1, R2, yes));
+    }
+    e.place(done);
+  });
+}
+
+/**
+ * The operands of a string (array, struct, tuple) comparison compared word by word: jumps to `diff` at the first
+ * word that differs, with the left's in r1 and the right's in r2 (a string ordering goes on from there;
+ * `comm == "literal"` is == or != only), and goes on when they are the same, or, given `same`, jumps there from
+ * the last word's test (and goes on when it differs).
+ */
+function emitWordsCompared(g: Gen, x: BinaryExpr, diff: string, same?: string): void {
   // (not in an object file for other kernels: the offset is this kernel's, and no relocation carries it)
   const commAt = g.shared.core ? undefined : g.shared.checked.commLiterals.get(x);
-  if (commAt !== undefined) return emitCommLiteralCompare(g, x, commAt);
+  if (commAt !== undefined) return emitCommLiteralCompared(g, x, commAt, diff, same);
   const e = g.e;
   const lt = typeOf(g, x.left);
   const rt = typeOf(g, x.right);
@@ -268,40 +310,34 @@ function emitStringCompare(g: Gen, x: BinaryExpr): void {
   const common = lt.kind === 'tuple' || lt.kind === 'buffer' ? g.shared.checked.operandTypes.get(x)?.[0] : undefined;
   const bytes = (t: Type) => (t.kind === 'string' ? sizeOfString(t) : slotSize(t));
   const size = common ? slotSize(common) : Math.ceil(Math.max(bytes(lt), bytes(rt)) / 8) * 8;
-  const diff = e.freshLabel('strcmp.diff');
-  const done = e.freshLabel('strcmp.end');
   scoped(g, () => {
     const a = allocValue(g, size);
     const b = allocValue(g, size);
     emitInto(g, x.left, a, size, common);
     emitInto(g, x.right, b, size, common);
     e.at(x.opSpan, () => {
-      for (let i = 0; i < size; i += 8) e.emit(ldSlot(8, R1, a + i), ldSlot(8, R2, b + i), jmpReg('jne', R1, R2, diff));
-      const equalResult = x.op === '==' || x.op === '<=' || x.op === '>=';
-      e.emit(mov64Imm(R0, equalResult ? 1 : 0), ja(done));
-      e.place(diff);
-      if (x.op === '==' || x.op === '!=') e.emit(mov64Imm(R0, x.op === '!=' ? 1 : 0));
-      else {
-        const op: JmpOp = x.op === '<' ? 'jlt' : x.op === '<=' ? 'jle' : x.op === '>' ? 'jgt' : 'jge';
-        e.emit(endian(R1, 'be', 64), endian(R2, 'be', 64));
-        boolFromJump(g, (yes) => jmpReg(op, R1, R2, yes));
+      for (let i = 0; i < size; i += 8) {
+        const last = same !== undefined && i + 8 >= size;
+        e.emit(
+          ldSlot(8, R1, a + i),
+          ldSlot(8, R2, b + i),
+          last ? jmpReg('jeq', R1, R2, same) : jmpReg('jne', R1, R2, diff),
+        );
       }
-      e.place(done);
     });
   });
 }
 
 /**
  * `comm == "literal"` / `!=` (the checker's commLiterals): the current task's comm read in place, a load of
- * 8, 4, 2 or 1 bytes at a time over the literal and its NUL, each compared with the literal's bytes.
+ * 8, 4, 2 or 1 bytes at a time over the literal and its NUL, each compared with the literal's bytes; jumps to
+ * `diff` at the first that differs (to `same`, when given, from the last one's test when it does not).
  */
-function emitCommLiteralCompare(g: Gen, x: BinaryExpr, commOffset: number): void {
+function emitCommLiteralCompared(g: Gen, x: BinaryExpr, commOffset: number, diff: string, same?: string): void {
   const e = g.e;
   const literal = x.left.kind === 'string' ? x.left : x.right;
   if (literal.kind !== 'string') throw new Error('comm comparison without its literal');
   const bytes = [...Buffer.from(literal.value, 'utf8'), 0];
-  const diff = e.freshLabel('comm.diff');
-  const done = e.freshLabel('comm.end');
   e.at(x.opSpan, () => {
     e.emit(call(helper.get_current_task_btf));
     for (let at = 0; at < bytes.length;) {
@@ -310,16 +346,13 @@ function emitCommLiteralCompare(g: Gen, x: BinaryExpr, commOffset: number): void
       let word = 0n;
       for (let k = size - 1; k >= 0; k--) word = (word << 8n) | BigInt(bytes[at + k]!);
       e.emit(ldx(size, R1, R0, commOffset + at));
+      at += size;
+      const [op, to] = same !== undefined && at >= bytes.length ? (['jeq', same] as const) : (['jne', diff] as const);
       if (size === 8) {
         loadConst(g, R2, word);
-        e.emit(jmpReg('jne', R1, R2, diff));
-      } else e.emit(jmp32Imm('jne', R1, Number(BigInt.asIntN(32, word)), diff)); // the low 32 bits: exact
-      at += size;
+        e.emit(jmpReg(op, R1, R2, to));
+      } else e.emit(jmp32Imm(op, R1, Number(BigInt.asIntN(32, word)), to)); // the low 32 bits: exact
     }
-    e.emit(mov64Imm(R0, x.op === '==' ? 1 : 0), ja(done));
-    e.place(diff);
-    e.emit(mov64Imm(R0, x.op === '!=' ? 1 : 0));
-    e.place(done);
   });
 }
 

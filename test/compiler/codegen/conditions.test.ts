@@ -7,11 +7,12 @@
 // turns the test around, where a 0 or 1 was computed and then tested; common predicates now come out as the
 // optimizer leaves them. What they compute is checked against bpftrace 0.17 on the kernel by
 // test/corpus/run/337-conditions-as-jumps.bt.
+import { existsSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { disasm } from '../../../compiler/asm/index.ts';
 import { hostKernelInfo, Session, type TraceEvent } from '../../../runtime/index.ts';
-import { requireRoot } from '../../helpers/kernel.ts';
+import { requireRoot, skipCheck } from '../../helpers/kernel.ts';
 import { compileText } from '../../helpers/pipeline.ts';
 
 /** The instructions of the first program attached to `provider`, unoptimized, as text. */
@@ -107,6 +108,25 @@ test('common predicates and conditions come out as the optimizer leaves them', (
   ])
     assert.equal(probeListing(text, false), probeListing(text, true), text);
 });
+
+if (existsSync('/sys/kernel/btf/vmlinux'))
+  test("comm against a literal, read in place (this kernel's task_struct), comes out as the optimizer leaves it", () => {
+    const host = (text: string, optimize: boolean) => {
+      const prog = compileText(text, hostKernelInfo(), { optimize }).programs.find(
+        (x) => x.attach.provider !== 'BEGIN' && x.attach.provider !== 'END',
+      )!;
+      return disasm(prog.bytecode);
+    };
+    for (const text of [
+      `${mkdir} /comm == "bash"/ { @ = count(); }`,
+      `${mkdir} /comm != "bash" && pid > 1/ { @ = count(); }`,
+    ]) {
+      const code = host(text, false);
+      assert.ok(code[0] === 'call 158', code.join('\n')); // bpf_get_current_task_btf: comm read in place
+      assert.equal(code, host(text, true), text);
+    }
+  });
+else skipCheck('comm read in place', 'no /sys/kernel/btf/vmlinux here');
 
 test('&& and || jump out at the first operand that decides, ! turns the sense', () => {
   // (a && b) as a predicate: each operand jumps to the exit when false
