@@ -155,11 +155,11 @@ export function peephole(items: readonly AsmItem[]): PassResult {
     let modified = false; // whether an item since the copy wrote rA (rB, once renamed): rA and rB differ from there
     for (let j = i + 1; j < work.length; j++) {
       const b = work[j];
-      if (b === undefined) continue;
-      if (isLabel(b)) break;
+      // (an item an earlier match removed: its neighbours' liveness is no longer the solver's)
+      if (b === undefined || isLabel(b)) break;
       if (isCopy(b) && b.dst === rB && b.src === rA) {
         if (live[j]! & (1 << rA)) break;
-        for (let k = i + 1; k < j; k++) if (work[k]) work[k] = rename(work[k] as Insn, rA, rB);
+        for (let k = i + 1; k < j; k++) work[k] = rename(work[k] as Insn, rA, rB);
         work[i] = undefined;
         work[j] = undefined;
         changed = true;
