@@ -324,6 +324,7 @@ function emitWordsCompared(g: Gen, x: BinaryExpr, diff: string, same?: string): 
           last ? jmpReg('jeq', R1, R2, same) : jmpReg('jne', R1, R2, diff),
         );
       }
+      if (size === 0 && same !== undefined) e.emit(ja(same)); // (no words: the same)
     });
   });
 }
