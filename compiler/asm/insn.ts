@@ -137,6 +137,25 @@ const JMP_CODE: Record<JmpOp, number> = {
   jset: BPF_JSET,
 };
 
+/** The jump taken exactly when `op`'s is not (jset has none). */
+export const NEGATED_JMP: Readonly<Partial<Record<JmpOp, JmpOp>>> = {
+  jeq: 'jne',
+  jne: 'jeq',
+  jgt: 'jle',
+  jle: 'jgt',
+  jge: 'jlt',
+  jlt: 'jge',
+  jsgt: 'jsle',
+  jsle: 'jsgt',
+  jsge: 'jslt',
+  jslt: 'jsge',
+};
+
+/** NEGATED_JMP on an opcode's op bits (BPF_JEQ ↔ BPF_JNE, …), for code already encoded. */
+export const NEGATED_JMP_CODE: Readonly<Record<number, number>> = Object.fromEntries(
+  Object.entries(NEGATED_JMP).map(([a, b]) => [JMP_CODE[a as JmpOp], JMP_CODE[b!]]),
+);
+
 const ATOMIC_IMM: Record<AtomicOp, number> = {
   add: BPF_ADD,
   or: BPF_OR,

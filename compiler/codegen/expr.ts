@@ -27,7 +27,7 @@ import {
   isProbeArgument,
 } from './fields.ts';
 import { emitIncDec, emitMapRead, emitMapReadInto } from './maps.ts';
-import { boolFromJump, emitBinary, emitComparisonJump } from './operators.ts';
+import { boolFromJump, chainOperands, emitBinary, emitComparisonJump } from './operators.ts';
 import { emitTupleElement, emitTupleInto, loadTupleInt, variableSlot } from './tuples.ts';
 import { copyStack, loadConst, normalize, storeBytes, zeroStack } from './values.ts';
 
@@ -286,16 +286,12 @@ function emitJumpWhen(g: Gen, cond: Expr, sense: boolean, label: string): void {
 }
 
 /**
- * `a && b && …` or `a || b || …` as jumps (a chain is walked in a loop, as emitLogical does). Where one operand
- * decides the jump (false for `&&` when jumping on false, true for `||` when jumping on true) each operand jumps
- * to `label` itself; otherwise each but the last skips the jump when it decides the other way.
+ * `a && b && …` or `a || b || …` as jumps (operators.ts chainOperands). Where one operand decides the jump (false
+ * for `&&` when jumping on false, true for `||` when jumping on true) each operand jumps to `label` itself;
+ * otherwise each but the last skips the jump when it decides the other way.
  */
 function emitLogicalJump(g: Gen, x: BinaryExpr, sense: boolean, label: string): void {
-  const operands: Expr[] = [x.right];
-  let l = x.left;
-  for (; l.kind === 'binary' && l.op === x.op; l = l.left) operands.push(l.right);
-  operands.push(l);
-  operands.reverse();
+  const operands = chainOperands(x);
   const decides = (x.op === '&&') !== sense; // one operand's value decides the jump to `label`
   if (decides) {
     for (const o of operands) emitJumpWhen(g, o, sense, label);

@@ -2,6 +2,7 @@
 // into r0 (an accumulator: helper calls return there and clobber r1-r5, so a left operand waits in a stack
 // slot while the right one is computed); the checker says what each operand converts to first.
 import {
+  NEGATED_JMP,
   R0,
   R1,
   R2,
@@ -208,20 +209,6 @@ function comparisonJump(op: BinaryOp, signed: boolean): JmpOp | undefined {
   }
 }
 
-/** The jump taken when a comparison's jump is not. */
-const NEGATED: Record<Exclude<JmpOp, 'jset'>, JmpOp> = {
-  jeq: 'jne',
-  jne: 'jeq',
-  jgt: 'jle',
-  jle: 'jgt',
-  jge: 'jlt',
-  jlt: 'jge',
-  jsgt: 'jsle',
-  jsle: 'jsgt',
-  jsge: 'jslt',
-  jslt: 'jsge',
-};
-
 /**
  * Jumps to `label` when the comparison `x` is `sense`, else goes on. Integers: the operands as emitBinaryOp
  * computes them, then one conditional jump, against an immediate when the right operand is a literal that
@@ -234,7 +221,7 @@ export function emitComparisonJump(g: Gen, x: BinaryExpr, sense: boolean, label:
   if (!isArithmetic(g, x)) return emitEqualityJump(g, x, sense, label);
   const [leftType, rightType] = operandTypes(g, x);
   const holds = comparisonJump(x.op, isSigned(leftType))!;
-  const jump = sense ? holds : NEGATED[holds as keyof typeof NEGATED];
+  const jump = sense ? holds : NEGATED_JMP[holds]!;
   emitInt(g, x.left);
   g.e.at(x.span, () => {
     normalize(g, leftType);
@@ -381,18 +368,25 @@ function emitSignedDivMod(g: Gen, op: '/' | '%'): void {
   e.place(done);
 }
 
+/**
+ * The operands of `a || b || c` (or of `&&`), leftmost first, to be tested in turn as (a || b) || c would be: found
+ * in a loop, so a chain of 1,000 costs no JS stack.
+ */
+export function chainOperands(x: BinaryExpr): Expr[] {
+  const operands: Expr[] = [x.right];
+  let l = x.left;
+  for (; l.kind === 'binary' && l.op === x.op; l = l.left) operands.push(l.right);
+  operands.push(l);
+  return operands.reverse();
+}
+
 function emitLogical(g: Gen, x: BinaryExpr): void {
   const e = g.e;
   const short = e.freshLabel(x.op === '&&' ? 'and.false' : 'or.true');
   const done = e.freshLabel('logic.end');
   const shortOp: JmpOp = x.op === '&&' ? 'jeq' : 'jne';
-  // a || b || c tests each operand in turn (a loop: a chain of 1,000 costs no JS stack), as (a || b) || c would
-  const operands: Expr[] = [x.right];
-  let l = x.left;
-  for (; l.kind === 'binary' && l.op === x.op; l = l.left) operands.push(l.right);
-  operands.push(l);
-  for (let i = operands.length - 1; i >= 0; i--) {
-    emitInt(g, operands[i]!);
+  for (const o of chainOperands(x)) {
+    emitInt(g, o);
     e.emit(jmpImm(shortOp, R0, 0, short));
   }
   e.emit(mov64Imm(R0, x.op === '&&' ? 1 : 0), ja(done));

@@ -1,26 +1,12 @@
 // Branch threading and control-flow cleanup: a jump to a jump goes straight to the final target, a jump whose
 // landing branch is decided by what is known on the way there skips it, a jump to the next instruction goes,
 // `if c goto A; goto B; A:` becomes `if !c goto B; A:`, and code no path reaches and labels nothing names go.
-import { isLabel, type AsmItem, type Insn } from '../asm/index.ts';
+import { NEGATED_JMP_CODE, isLabel, type AsmItem, type Insn } from '../asm/index.ts';
 import { buildCfg, type Cfg } from './cfg.ts';
 import { foldCond, signExt32 } from './fold-math.ts';
 import { isCond, isJa, isReg, op } from './insn-info.ts';
 import { analyzeValues, edgeState, type State } from './values.ts';
 import type { PassResult } from './fold.ts';
-
-/** The jump ops and their negations (jset has none). */
-const NEGATE: Record<number, number> = {
-  0x10: 0x50, // jeq ↔ jne
-  0x50: 0x10,
-  0x20: 0xb0, // jgt ↔ jle
-  0xb0: 0x20,
-  0x30: 0xa0, // jge ↔ jlt
-  0xa0: 0x30,
-  0x60: 0xd0, // jsgt ↔ jsle
-  0xd0: 0x60,
-  0x70: 0xc0, // jsge ↔ jslt
-  0xc0: 0x70,
-};
 
 /** Index of the first instruction at or after item i (skipping labels). */
 function landing(items: readonly AsmItem[], i: number): number {
@@ -113,14 +99,14 @@ function simplifyJumps(items: readonly AsmItem[]): PassResult {
     if (
       !isLabel(it) &&
       isCond(it) &&
-      NEGATE[op(it)] !== undefined &&
+      NEGATED_JMP_CODE[op(it)] !== undefined &&
       next &&
       !isLabel(next) &&
       isJa(next) &&
       next.jumpTo !== undefined &&
       labelsFrom(i + 2).has(it.jumpTo!)
     ) {
-      out.push({ ...it, code: (it.code & ~0xf0) | NEGATE[op(it)]!, jumpTo: next.jumpTo });
+      out.push({ ...it, code: (it.code & ~0xf0) | NEGATED_JMP_CODE[op(it)]!, jumpTo: next.jumpTo });
       i++;
       changed = true;
       continue;

@@ -5,6 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   FP,
+  NEGATED_JMP,
+  NEGATED_JMP_CODE,
   R0,
   R1,
   R10,
@@ -198,6 +200,23 @@ test('FP is r10', () => {
 test('ldMapFd and ldMapValue carry the map reference for the loader', () => {
   assert.equal(ldMapFd(R1, 'counts').mapRef, { map: 'counts', kind: 'fd', offset: 0 });
   assert.equal(ldMapValue(R1, 'fmt', 24).mapRef, { map: 'fmt', kind: 'value', offset: 24 });
+});
+
+test('each comparison jump has its negation, by name and by opcode; jset has none', () => {
+  assert.equal(NEGATED_JMP_CODE, {
+    0x10: 0x50, // jeq ↔ jne
+    0x50: 0x10,
+    0x20: 0xb0, // jgt ↔ jle
+    0xb0: 0x20,
+    0x30: 0xa0, // jge ↔ jlt
+    0xa0: 0x30,
+    0x60: 0xd0, // jsgt ↔ jsle
+    0xd0: 0x60,
+    0x70: 0xc0, // jsge ↔ jslt
+    0xc0: 0x70,
+  });
+  for (const [a, b] of Object.entries(NEGATED_JMP)) assert.is(NEGATED_JMP[b!], a);
+  assert.is(NEGATED_JMP.jset, undefined);
 });
 
 test('label builds a Label item', () => {
