@@ -41,6 +41,16 @@ export function argsField(st: InferState, e: FieldExpr): Type {
       ]);
       return i64;
     }
+    // the record's first 8 bytes are the kernel's (type, flags, preempt count, pid): a perf tracepoint program's
+    // context starts after them, and a raw tracepoint's has no such bytes at all (bpftrace's words)
+    if (f.common) {
+      err(st, 'BPF does not support accessing common tracepoint fields', e.span, [
+        f.name === 'common_pid'
+          ? 'the task that made the event: pid (and tid)'
+          : 'pid, tid, cpu and comm say who and where',
+      ]);
+      return i64;
+    }
     const r = tracepointFieldType(f, tp.group, st.config.maxStrlen, st.btf);
     if ('error' in r) {
       err(st, r.error, e.nameSpan);

@@ -1,7 +1,7 @@
 // tracepoint:group:event: a tracefs event; `args` is its record, laid out by the event's format file.
 import { closest } from '../suggest.ts';
 import { globRegExp, isGlob } from '../glob.ts';
-import type { KernelInfo, TracepointFormat } from '../kernel.ts';
+import type { TracepointFormat } from '../kernel.ts';
 import { type ProviderRow, type ResolvedBase } from './row.ts';
 
 export interface ResolvedTracepoint extends ResolvedBase {
@@ -10,51 +10,49 @@ export interface ResolvedTracepoint extends ResolvedBase {
   readonly event: string;
   readonly format?: TracepointFormat;
   /**
-   * The same event as a BTF raw tracepoint (tp_btf, Linux 5.5+) whose context holds every readable field of
-   * the record at the record's offset: the program runs there instead, without the perf record being built.
-   * The user still sees the tracepoint (probe, listing, attach messages).
+   * The same event as a raw tracepoint (BPF_RAW_TRACEPOINT_OPEN, Linux 4.17) whose context holds every readable
+   * field of the record at the record's offset: the program runs there instead, without the perf record being
+   * built. The user still sees the tracepoint (probe, listing, attach messages).
    */
-  readonly raw?: { readonly event: string; readonly btfId: number };
+  readonly raw?: { readonly event: string };
 }
 
 /**
- * Tracepoints whose raw tracepoint hands the program the record's fields as they are. Measured 2026-12-04
- * (getuid/getgid C loop, medians of 10 interleaved runs, 2 cores under load): a filtered count on
- * raw_syscalls:sys_enter costs ~185 instead of ~227 ns per traced syscall and ~85 instead of ~140 ns per
- * other syscall (bpftrace 0.17: ~590 and ~160). Not syscalls:sys_enter_X: as a raw tracepoint each runs on
- * every syscall of the machine (+60-100 ns on each untraced one, +140-200 ns measured again on 2026-12-05, where
- * the perf event tests a bitmap, for -50 ns on the traced one), and its arguments sit in pt_regs, not in the context; nor raw_syscalls:sys_exit
- * (ret is the context's second u64, the record's third).
+ * Tracepoints whose raw tracepoint hands the program the record's fields as they are, with the raw tracepoint's
+ * arguments (its TP_PROTO, one u64 of the context each). Measured 2026-12-04 (getuid/getgid C loop, medians of
+ * 10 interleaved runs, 2 cores under load): a filtered count on raw_syscalls:sys_enter costs ~185 instead of
+ * ~227 ns per traced syscall and ~85 instead of ~140 ns per other syscall (bpftrace 0.17: ~590 and ~160). Not
+ * syscalls:sys_enter_X: as a raw tracepoint each runs on every syscall of the machine (+60-100 ns on each untraced
+ * one, +140-200 ns measured again on 2026-12-05, where the perf event tests a bitmap, for -50 ns on the traced
+ * one), and its arguments sit in pt_regs, not in the context; nor raw_syscalls:sys_exit (ret is the context's
+ * second u64, the record's third).
+ * sys_enter is `TP_PROTO(struct pt_regs *regs, long id)` (include/trace/events/syscalls.h), as it has been since
+ * the tracepoint was added (2.6.33); the kernel refuses at attach a program that reads beyond its arguments. Taken
+ * from here rather than from the kernel's BTF (btf_trace_sys_enter), whose reading and indexing cost ~20 ms of
+ * CPU at every start of a script that traces it.
  */
-const sameAsRaw: Readonly<Record<string, string>> = { 'raw_syscalls:sys_enter': 'sys_enter' };
+const sameAsRaw: Readonly<Record<string, { readonly event: string; readonly args: readonly string[] }>> = {
+  'raw_syscalls:sys_enter': { event: 'sys_enter', args: ['regs', 'id'] },
+};
 
 /**
- * The raw tracepoint to run a tracepoint's program on, checked against this kernel rather than assumed: each
- * field scry can read (not the common ones, which tracepoint programs cannot read either) must be the BTF
- * argument at the same 8-byte slot of the context, by name and size.
+ * The raw tracepoint to run a tracepoint's program on, where the format file agrees: each field scry can read
+ * (not the common ones, which the checker refuses, as tracepoint programs cannot read them) must be the raw
+ * tracepoint's argument of that name, in the 8-byte slot of the context at the record's offset.
  */
-function rawStandIn(
-  group: string,
-  event: string,
-  format: TracepointFormat,
-  kernel: KernelInfo,
-): ResolvedTracepoint['raw'] {
+function rawStandIn(group: string, event: string, format: TracepointFormat): ResolvedTracepoint['raw'] {
   const raw = sameAsRaw[`${group}:${event}`];
-  const btf = raw ? kernel.btf() : undefined;
-  const tp = raw ? btf?.rawTracepoint(raw) : undefined;
-  if (!raw || !btf || !tp) return undefined;
-  // params omit the typedef's leading `void *__data`: params[k] is the context's u64 number k
+  if (!raw) return undefined;
   const same = format.fields.every((f) => {
     // args.args (unsigned long[6]) is refused by the checker on either path
     if (f.common || /^(?:unsigned )?long ?\[\d+\]$/.test(f.type)) return true;
-    const p = tp.params[f.offset / 8];
-    return f.offset % 8 === 0 && f.size === 8 && p?.name === f.name && btf.sizeOf(p.type) === 8;
+    return f.offset % 8 === 0 && f.size === 8 && raw.args[f.offset / 8] === f.name;
   });
-  return same ? { event: raw, btfId: tp.id } : undefined;
+  return same ? { event: raw.event } : undefined;
 }
 
-function withRaw(group: string, event: string, format: TracepointFormat | undefined, kernel: KernelInfo) {
-  const raw = format && rawStandIn(group, event, format, kernel);
+function withRaw(group: string, event: string, format: TracepointFormat | undefined) {
+  const raw = format && rawStandIn(group, event, format);
   return raw ? { raw } : {};
 }
 
@@ -78,15 +76,18 @@ export const tracepoint: ProviderRow<ResolvedTracepoint> = {
       const hits = kernel.tracepoints().filter((t) => g.test(t.group) && e.test(t.event));
       if (!hits.length)
         return r.missing(`no tracepoint matches ${ap.raw}`, ['list them with: scry -l "tracepoint:*"'], true);
-      return hits.map((t) => ({
-        provider: 'tracepoint' as const,
-        group: t.group,
-        event: t.event,
-        format: kernel.tracepointFormat(t.group, t.event),
-        ...withRaw(t.group, t.event, kernel.tracepointFormat(t.group, t.event), kernel),
-        ...r.base,
-        text: `tracepoint:${t.group}:${t.event}`,
-      }));
+      return hits.map((t) => {
+        const format = kernel.tracepointFormat(t.group, t.event);
+        return {
+          provider: 'tracepoint' as const,
+          group: t.group,
+          event: t.event,
+          format,
+          ...withRaw(t.group, t.event, format),
+          ...r.base,
+          text: `tracepoint:${t.group}:${t.event}`,
+        };
+      });
     }
     // names that cannot be a tracefs directory are unknown without asking (ENAMETOOLONG, `..`)
     const format = isFileName(group) && isFileName(event) ? kernel.tracepointFormat(group, event) : undefined;
@@ -108,7 +109,7 @@ export const tracepoint: ProviderRow<ResolvedTracepoint> = {
         group,
         event,
         format,
-        ...withRaw(group, event, format, kernel),
+        ...withRaw(group, event, format),
         ...r.base,
         text: `tracepoint:${group}:${event}`,
       },

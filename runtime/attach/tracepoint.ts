@@ -1,9 +1,9 @@
 // tracepoint:group:event → a perf tracepoint event with the program attached through a BPF link.
 // One perf event on CPU 0 is enough: a tracepoint's BPF program runs on every CPU. A program the compiler
-// made a tp_btf one (the same event without the perf record: lang/providers/tracepoint.ts) links instead.
+// made a raw tracepoint one (the same event without the perf record: lang/providers/tracepoint.ts) opens that.
 import { close as closeAsync } from 'node:fs';
 import { kernelProgType, type LoadedProgram } from '../loader.ts';
-import type { Span } from '../../lang/index.ts';
+import type { ResolvedOf, Span } from '../../lang/index.ts';
 import { ScryRuntimeError } from '../errors.ts';
 import { tracepointId } from '../kernel/tracefs.ts';
 import {
@@ -19,17 +19,20 @@ import {
   progInfo,
   SysError,
 } from '../sys/index.ts';
-import { attachTracing } from './fentry.ts';
+import { openRawTracepoint } from './raw-tracepoint.ts';
 import { handOffLink } from './hand-off.ts';
 import type { Attachment } from './types.ts';
 
-export function attachTracepoint(p: LoadedProgram, group: string, event: string): Attachment {
+type Tracepoint = ResolvedOf<'tracepoint'>;
+
+export function attachTracepoint(p: LoadedProgram, a: Tracepoint): Attachment {
+  const { group, event } = a;
+  if (a.raw) return openRawTracepoint(p, a.raw.event, a.text, a.span);
   const id = tracepointId(group, event);
   if (id === undefined)
     throw new ScryRuntimeError(`tracepoint ${group}:${event} does not exist on this kernel`, p.spec.attach.span, [
       `list them with: scry -l 'tracepoint:${group}:*'`,
     ]);
-  if (p.spec.tracing) return attachTracing(p, `tracepoint:${group}:${event}`);
   return attachPerfEvent(
     p,
     { type: PerfType.TRACEPOINT, config: BigInt(id), samplePeriod: 1n, pid: -1, cpu: 0 },

@@ -7,7 +7,7 @@ import { attempt, closing } from './feature-check.ts';
 import type { RuntimeProviderRow } from './row.ts';
 
 export const tracepoint: RuntimeProviderRow<ResolvedOf<'tracepoint'>> = {
-  attach: (p, a) => [attachTracepoint(p, a.group, a.event)],
+  attach: (p, a) => [attachTracepoint(p, a)],
   info: () =>
     attempt('tracepoint', () => {
       const tp = tracepointId('syscalls', 'sys_enter_getppid') ?? tracepointId('sched', 'sched_switch');

@@ -89,7 +89,7 @@ if (requireTracepoint('--timings', 'syscalls/sys_enter_mkdir')) {
     assert.equal(await stages(), ['parse (kept)', 'compile (kept)']);
   });
 
-  test('a raw tracepoint (tp_btf) program waits for an RCU grace period after its link closes, before END', async () => {
+  test('a raw tracepoint program waits for an RCU grace period after its link closes, before END', async () => {
     // the kernel frees raw tracepoint links without waiting for the runs already going (runtime/attach/types.ts)
     const r = await runScry([
       '-q',

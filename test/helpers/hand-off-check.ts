@@ -84,7 +84,7 @@ export async function releaseAllHandsOff(waitMs: number, at: CountAt = 'tracepoi
     const p = objs.programs[0]!;
     const attached =
       at === 'tracepoint'
-        ? attachTracepoint(p, 'syscalls', 'sys_enter_getppid')
+        ? attachTracepoint(p, p.spec.attach as ResolvedOf<'tracepoint'>)
         : attachKprobe(p, p.spec.attach as ResolvedOf<'kprobe'>);
     assert.is(perfEventFds().length, perfBefore + 1);
     for (let i = 0; i < 10; i++) call();

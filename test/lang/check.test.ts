@@ -89,6 +89,11 @@ const cases: [string, string, string][] = [
     'stdin:1:14-18: ERROR: args is only available in tracepoint probes here\nBEGIN { @x = args->foo; }\n             ~~~~\nHINT: this probe is BEGIN\n',
   ],
   [
+    'a common field is refused, as bpftrace does (tracepoint programs cannot read the first 8 bytes of the record)',
+    'tracepoint:syscalls:sys_enter_mkdir { @x = args->common_pid; }',
+    'stdin:1:44-60: ERROR: BPF does not support accessing common tracepoint fields\ntracepoint:syscalls:sys_enter_mkdir { @x = args->common_pid; }\n                                           ~~~~~~~~~~~~~~~~\nHINT: the task that made the event: pid (and tid)\n',
+  ],
+  [
     'an unknown tracepoint field suggests the closest',
     'tracepoint:syscalls:sys_enter_mkdir { @x = args->pathnme; }',
     "stdin:1:50-57: ERROR: tracepoint syscalls:sys_enter_mkdir has no field 'pathnme'\ntracepoint:syscalls:sys_enter_mkdir { @x = args->pathnme; }\n                                                 ~~~~~~~\nHINT: did you mean 'pathname'?\n",
