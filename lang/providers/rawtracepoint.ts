@@ -38,14 +38,16 @@ export const rawtracepoint: ProviderRow<ResolvedRawTracepoint> = {
         false,
       );
     const btf = kernel.btf();
-    const names = rawTracepointNames(kernel);
+    // a name the BTF has is looked up alone: listing every btf_trace_* typedef costs ~9 ms of CPU
+    const known = isGlob(event) ? undefined : btf?.rawTracepoint(event);
+    const names = known ? [event] : rawTracepointNames(kernel);
     const hits = isGlob(event) ? names.filter((n) => globRegExp(event).test(n)) : names.includes(event) ? [event] : [];
     // without a module the event is looked for in every module: a pattern, as in bpftrace v0.26
     const pattern = isGlob(event) || module === undefined || isGlob(module);
     if (!hits.length)
       return r.missing(`no raw tracepoint matches ${event}`, rawTracepointHints(event, names, kernel), pattern);
     return hits.map((e) => {
-      const tp = btf?.rawTracepoint(e);
+      const tp = e === known?.name ? known : btf?.rawTracepoint(e);
       return {
         provider: 'rawtracepoint' as const,
         event: e,
