@@ -51,10 +51,9 @@ function emitAggregation(g: Gen, target: MapExpr, c: CallExpr): void {
     }
     const key = buildKey(g, target);
     const inPlace = (insert: string) => {
-      // count: one atomic add of the immediate, as the optimizer would make of a load, add and store (atomicAdds)
+      // count and sum: one atomic add, as the optimizer would make of a load, add and store (atomicAdds)
       if (kind === 'count') return e.emit(mov64Imm(R2, 1), atomic('add', 8, R0, R2, 0));
-      if (kind === 'sum')
-        return e.emit(ldSlot(8, R1, operand), ldx(8, R2, R0, 0), alu64Reg('add', R2, R1), stx(8, R0, R2, 0));
+      if (kind === 'sum') return e.emit(ldSlot(8, R1, operand), atomic('add', 8, R0, R1, 0));
       // min/max: [value, set]; take the operand when this CPU has no value yet or it beats the stored one, by
       // the insert's update (per-CPU maps update this CPU's value in place): after the first events the value
       // rarely changes, and one path for a new key and a new value is 3 instructions fewer than two
@@ -88,9 +87,9 @@ function emitArrayAggregation(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpe
     }
     const key = buildKey(g, target);
     inArrayElement(g, spec, key, () => {
-      // count: one atomic add of the immediate, as the optimizer would make of a load, add and store (atomicAdds)
+      // one atomic add, as the optimizer would make of a load, add and store (atomicAdds)
       if (c.name === 'count') e.emit(mov64Imm(R2, 1), atomic('add', 8, R0, R2, 0));
-      else e.emit(ldSlot(8, R1, operand), ldx(8, R2, R0, 0), alu64Reg('add', R2, R1), stx(8, R0, R2, 0));
+      else e.emit(ldSlot(8, R1, operand), atomic('add', 8, R0, R1, 0));
       e.emit(st(8, R0, setWord, 1));
     });
   });
@@ -124,9 +123,9 @@ function emitStats(g: Gen, target: MapExpr, c: CallExpr, spec: MapSpec): void {
     emitInt(g, c.args[0]!);
     e.emit(stxSlot(8, operand, R0));
     const key = buildKey(g, target);
+    // atomic adds, as the optimizer would make of loads, adds and stores (atomicAdds)
     const addTo = () => {
-      e.emit(ldSlot(8, R1, operand), ldx(8, R2, R0, 0), alu64Imm('add', R2, 1), stx(8, R0, R2, 0));
-      e.emit(ldx(8, R2, R0, 8), alu64Reg('add', R2, R1), stx(8, R0, R2, 8));
+      e.emit(ldSlot(8, R1, operand), mov64Imm(R2, 1), atomic('add', 8, R0, R2, 0), atomic('add', 8, R0, R1, 8));
     };
     // a per-CPU array's element always exists (layout.ts perCpuArrayEntries): no insert path, the set word marked
     const setWord = arraySetWord(spec);
