@@ -1,0 +1,112 @@
+// /proc/kallsyms read by hand (runtime/kernel/kallsyms.ts): the same answers as splitting it into lines, on a
+// text with modules out of order, hidden addresses and data symbols, and on this machine's own file.
+import { readFileSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseKernelSymbols, symbolAddress, symbolAt } from '../../../runtime/kernel/kallsyms.ts';
+import { requireRoot, skipCheck } from '../../helpers/kernel.ts';
+
+/** What the table must answer, worked out the plain way: every line split, BigInts, a stable sort. */
+function reference(text: string) {
+  const rows: [bigint, string][] = [];
+  const byName = new Map<string, bigint>();
+  for (const line of text.split('\n')) {
+    const [addr, type, name] = line.split(/\s+/);
+    if (!addr || !name || !type) continue;
+    const a = BigInt(`0x${addr}`);
+    if (a === 0n) continue;
+    if (!byName.has(name)) byName.set(name, a);
+    if (/^[tTwW]$/.test(type)) rows.push([a, name]);
+  }
+  rows.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  const at = (addr: bigint) => {
+    let hit: [bigint, string] | undefined;
+    for (const r of rows) if (r[0] <= addr) hit = r;
+    return hit && { name: hit[1], offset: addr - hit[0] };
+  };
+  return { rows, byName, at };
+}
+
+const FIXTURE = [
+  '0000000000000000 A fixed_percpu_data',
+  'ffffffff81000000 T _stext',
+  'ffffffff81000000 T startup_64',
+  'ffffffff81000100 t secondary_startup',
+  'ffffffff81000200 D some_data',
+  'ffffffff81000300 W weak_fn',
+  'ffffffff81000400 T vfs_read',
+  'ffffffffc0002000 t mod_b_fn\t[mod_b]',
+  'ffffffffc0001000 t mod_a_fn\t[mod_a]',
+  'ffffffffc0001000 T mod_a_alias\t[mod_a]',
+  'ffffffff81000400 t vfs_read.cold',
+  'ffffffff81000500 b vfs_read',
+  '',
+].join('\n');
+
+test('a fixture: functions by address, the last of equal addresses, modules sorted in; names of any type', () => {
+  const t = parseKernelSymbols(Buffer.from(FIXTURE, 'latin1'));
+  const ref = reference(FIXTURE);
+  assert.is(t.hi.length, ref.rows.length);
+  for (const addr of [0n, 0xffffffff80ffffffn, 0xffffffff81000000n, 0xffffffff81000050n, 0xffffffff81000200n]) {
+    assert.equal(symbolAt(t, addr), ref.at(addr), `0x${addr.toString(16)}`);
+  }
+  for (const addr of [0xffffffff81000400n, 0xffffffff81000450n, 0xffffffffc0001000n, 0xffffffffc0001008n]) {
+    assert.equal(symbolAt(t, addr), ref.at(addr), `0x${addr.toString(16)}`);
+  }
+  assert.equal(symbolAt(t, 0xffffffff81000008n), { name: 'startup_64', offset: 8n });
+  assert.equal(symbolAt(t, 0xffffffff81000210n), { name: 'secondary_startup', offset: 0x110n }, 'data skipped');
+  assert.equal(symbolAt(t, 0xffffffffc0001004n), { name: 'mod_a_alias', offset: 4n });
+  assert.equal(symbolAt(t, 0xffffffffc0002001n), { name: 'mod_b_fn', offset: 1n });
+  assert.is(symbolAt(t, 0x1000n), undefined);
+  const text = Buffer.from(FIXTURE, 'latin1');
+  for (const name of ['vfs_read', 'some_data', 'mod_a_fn', 'mod_b_fn', '_stext', 'weak_fn', 'vfs_read.cold'])
+    assert.is(symbolAddress(text, name), ref.byName.get(name), name);
+  assert.is(symbolAddress(text, 'vfs_read'), 0xffffffff81000400n, 'the first of two');
+  assert.is(symbolAddress(text, 'fixed_percpu_data'), undefined, 'a zero address is hidden');
+  for (const name of ['vfs', 'read', 'mod_a', 'no_such', '', 'vfs_read extra'])
+    assert.is(symbolAddress(text, name), undefined);
+});
+
+test('hidden addresses (kptr_restrict): nothing resolves', () => {
+  const text = Buffer.from('0000000000000000 T _stext\n0000000000000000 t vfs_read\n', 'latin1');
+  assert.is(parseKernelSymbols(text).hi.length, 0);
+  assert.is(symbolAt(parseKernelSymbols(text), 0xffffffff81000000n), undefined);
+  assert.is(symbolAddress(text, 'vfs_read'), undefined);
+});
+
+if (requireRoot('kallsyms')) {
+  const text = readFileSync('/proc/kallsyms');
+  const ref = reference(text.toString('latin1'));
+  if (!ref.rows.length) skipCheck('kallsyms', 'this machine hides kernel addresses from /proc/kallsyms');
+  else
+    test('this machine: 3,000 addresses and 500 names answered as the plain reading answers them', () => {
+      const t = parseKernelSymbols(text);
+      assert.is(t.hi.length, ref.rows.length);
+      // binary search in the reference rows (the linear one above is for the fixture)
+      const at = (addr: bigint) => {
+        let lo = 0;
+        let hi = ref.rows.length - 1;
+        if (addr < ref.rows[0]![0]) return undefined;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (ref.rows[mid]![0] <= addr) lo = mid;
+          else hi = mid - 1;
+        }
+        return { name: ref.rows[lo]![1], offset: addr - ref.rows[lo]![0] };
+      };
+      let seed = 12345;
+      const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+      for (let i = 0; i < 3000; i++) {
+        const [base] = ref.rows[rand(ref.rows.length)]!;
+        const addr = base + BigInt(rand(64)) - (i % 3 === 0 ? 1n : 0n);
+        assert.equal(symbolAt(t, addr), at(addr), `0x${addr.toString(16)}`);
+      }
+      const names = [...ref.byName.keys()];
+      for (let i = 0; i < 500; i++) {
+        const name = names[rand(names.length)]!;
+        assert.is(symbolAddress(text, name), ref.byName.get(name), name);
+      }
+    });
+}
+
+test.run();
