@@ -100,6 +100,13 @@ export function startupPrograms(native: Native): StartupCase[] {
       name: 'BTF-typed (curtask)',
       program: 'tracepoint:sched:sched_switch { @[((struct task_struct *)curtask)->pid] = count(); } BEGIN { exit(); }',
     },
+    // what printing a kernel stack costs first: /proc/kallsyms read and indexed (runtime/kernel/kallsyms.ts)
+    { name: 'kernel symbols (ksym)', program: 'BEGIN { printf("%s\\n", ksym(kaddr("vfs_read"))); exit(); }' },
+    // a raw tracepoint stand-in (lang/providers/tracepoint.ts), which reads no kernel BTF
+    {
+      name: 'raw_syscalls:sys_enter',
+      program: 'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); } BEGIN { exit(); }',
+    },
   );
   return out;
 }
