@@ -4,7 +4,7 @@
 export function globRegExp(glob: string): RegExp {
   const body = glob
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
+    .replace(/\*+/g, '.*') // a run of stars is one: `.*.*` backtracks quadratically on every name
     .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
