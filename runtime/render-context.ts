@@ -35,7 +35,9 @@ export function makeRenderContext(
   const recordTypes = () =>
     types === null ? (types = withTypeRows(vmlinuxBtf(), scriptTypes!.firstId, scriptTypes!.types)) : types;
   return {
-    ...(resolver ? { formatStack: (id, view, indent) => resolver.format(id, view, indent) } : {}),
+    ...(resolver
+      ? { formatStack: (id, view, indent) => resolver.format(id, view, indent), stackFailures: resolver.failures }
+      : {}),
     ...(scriptTypes ? { recordTypes } : {}),
     formatUserSymbol: (pid, addr) => formatUsym(users().symbolize(pid, addr), addr),
     enumNames,

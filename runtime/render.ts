@@ -8,6 +8,7 @@ import { lookupKernelAddress } from './kernel/kallsyms.ts';
 import { hexPointer } from './kernel/user-symbols.ts';
 import { strftime } from './strftime.ts';
 import { signalName, syscallName } from './syscall-signal-names.ts';
+import type { StackFailures } from './stacks.ts';
 import { bootTimeNs } from './sys/clock.ts';
 import { errnoMessage } from './sys/errors.ts';
 import type { Value } from './value.ts';
@@ -20,6 +21,8 @@ export type UserSymbolFormatter = (pid: number, addr: bigint) => string | undefi
 
 export interface RenderContext {
   readonly formatStack?: StackFormatter;
+  /** stacks formatStack printed empty because the kernel did not record them (stacks.ts takeStackFailures) */
+  readonly stackFailures?: StackFailures;
   readonly formatUserSymbol?: UserSymbolFormatter;
   /** the types records print through: the kernel's BTF with the script's own on top (default: the kernel's) */
   readonly recordTypes?: () => RecordTypes | undefined;

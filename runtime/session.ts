@@ -24,7 +24,7 @@ import { clearMap, readValue, snapshotMap, zeroMap, type MapSnapshot } from './m
 import { sameValue, type Value } from './value.ts';
 import type { RenderContext } from './render.ts';
 import { makeRenderContext, type RenderOptions } from './render-context.ts';
-import { stackMapKey } from './stacks.ts';
+import { stackMapKey, takeStackFailures } from './stacks.ts';
 import { benchmarkText, runBenchmark } from './session-bench.ts';
 import { requirePrivileges } from './privileges.ts';
 import { RepeatLimiter } from './repeat-limiter.ts';
@@ -230,6 +230,12 @@ export class Session {
   }
 
   private emit(e: TraceEvent): void {
+    // stacks in what is about to print that the kernel did not record print empty: say so first
+    const failed = this.render.stackFailures;
+    if (failed !== undefined && failed.count > 0) {
+      const text = takeStackFailures(failed);
+      if (text !== undefined) this.sink.event({ kind: 'message', level: 'warning', text });
+    }
     this.sink.event(e);
   }
 

@@ -13,6 +13,34 @@ import type { MapSpec } from '../compiler/index.ts';
 
 type StackView = Extract<IntView, { kind: 'stack' }>;
 
+const EFAULT = 14;
+
+/** Stacks formatted empty because the kernel could not record them, by bpf_get_stackid's errno (cleared by their reader). */
+export interface StackFailures {
+  count: number;
+  readonly byErrno: Map<number, number>;
+}
+
+/**
+ * The warning for stacks that print empty (bpftrace 0.17 printed an error for each; bpftrace v0.26 records
+ * stacks by value, in the map key, and loses none), and clears the count; undefined when there were none.
+ */
+export function takeStackFailures(f: StackFailures): string | undefined {
+  if (f.count === 0) return undefined;
+  const why = [...f.byErrno]
+    .map(([errno, n]) => `${n} ${STACKID_ERRORS[errno] ?? `failed with errno ${errno}`}`)
+    .join('; ');
+  const text = `${f.count} stack${f.count === 1 ? '' : 's'} print empty: the kernel did not record ${f.count === 1 ? 'it' : 'them'} (${why})`;
+  f.count = 0;
+  f.byErrno.clear();
+  return text;
+}
+
+const STACKID_ERRORS: Readonly<Record<number, string>> = {
+  17: 'EEXIST: another stack held its slot of the stack map',
+  12: 'ENOMEM: the stack map was full',
+};
+
 /** A stack-trace map's key among a session's: its frame limit, negated for build-id maps; undefined for other maps. */
 export function stackMapKey(spec: Pick<MapSpec, 'kind' | 'valueSize' | 'buildId'>): number | undefined {
   if (spec.kind !== 'stack_trace') return undefined;
@@ -27,6 +55,12 @@ export function stackMapKey(spec: Pick<MapSpec, 'kind' | 'valueSize' | 'buildId'
 export class StackResolver {
   /** one frames buffer per limit, reused: stacks are formatted at event rates */
   private readonly values = new Map<number, Uint8Array>();
+  /**
+   * Stacks the kernel could not record (bpf_get_stackid's errno → how many), formatted empty since the owner last
+   * took them: the session says so (StackFailures). An empty stack (-EFAULT: a kernel stack sampled in user mode,
+   * a user stack of a kernel thread) is not one: it has no frames to lose.
+   */
+  readonly failures: StackFailures = { count: 0, byErrno: new Map() };
 
   constructor(
     /** stack-trace map fd by stackMapKey */
@@ -40,7 +74,16 @@ export class StackResolver {
     const buildId = view.mode === 'build_id';
     const mapKey = buildId ? -view.limit : view.limit;
     const fd = this.maps.get(mapKey);
-    if (fd === undefined || stackId & 0x80000000) return '\n'; // bpf_get_stackid failed (e.g. -EFAULT): no frames
+    if (fd === undefined) return '\n';
+    if (stackId & 0x80000000) {
+      // bpf_get_stackid failed: no frames
+      const errno = -(stackId | 0);
+      if (errno !== EFAULT) {
+        this.failures.count++;
+        this.failures.byErrno.set(errno, (this.failures.byErrno.get(errno) ?? 0) + 1);
+      }
+      return '\n';
+    }
     const key = new Uint8Array(4);
     new DataView(key.buffer).setUint32(0, stackId, true);
     let value = this.values.get(mapKey);

@@ -43,7 +43,8 @@ function emitStack(g: Gen, view: StackView, span: CallExpr['span'], at?: number)
   );
   // An empty stack (a kernel stack sampled in user mode, a user stack of a kernel thread) is -EFAULT from
   // get_stackid where bpftrace v0.26's bpf_get_stack returns no frames without a warning: the stack prints
-  // empty, and only -kk reports get_stackid's other failures (a full stack map, -EEXIST on a hash collision).
+  // empty. Its other failures (a full stack map, -EEXIST on a hash collision) print empty too, with a warning
+  // where they print (runtime/stacks.ts takeStackFailures), and -kk reports each as it happens.
   checkHelper(g, 'get_stackid', 'read', -EFAULT);
   if (!user) {
     if (at !== undefined) e.emit(stxSlot(8, at, R0));
