@@ -230,13 +230,21 @@ export class Session {
   }
 
   private emit(e: TraceEvent): void {
-    // stacks in what is about to print that the kernel did not record print empty: say so first
+    // stacks the kernel did not record print empty: said before a map that has them, else (printf's, one an event:
+    // see drain too) at most once a second, and at the end
     const failed = this.render.stackFailures;
-    if (failed !== undefined && failed.count > 0) {
-      const text = takeStackFailures(failed);
-      if (text !== undefined) this.sink.event({ kind: 'message', level: 'warning', text });
-    }
+    if (failed !== undefined && failed.count > 0 && (e.kind === 'map' || Date.now() - this.stacksWarnedAt >= 1000))
+      this.warnUnrecordedStacks();
     this.sink.event(e);
+  }
+
+  private stacksWarnedAt = 0;
+
+  private warnUnrecordedStacks(): void {
+    const text = this.render.stackFailures && takeStackFailures(this.render.stackFailures);
+    if (text === undefined) return;
+    this.stacksWarnedAt = Date.now();
+    this.sink.event({ kind: 'message', level: 'warning', text });
   }
 
   /**
@@ -294,6 +302,10 @@ export class Session {
     }
     if (this.discarding) this.dropped += ring.drainRecords(() => {});
     this.reportLost(false);
+    // printf's stacks come here in batches of text, not through emit()
+    const failed = this.render.stackFailures;
+    if (failed !== undefined && failed.count > 0 && Date.now() - this.stacksWarnedAt >= 1000)
+      this.warnUnrecordedStacks();
     this.sink.flush?.();
   }
 
@@ -394,6 +406,7 @@ export class Session {
       this.reportLost(true);
       if (this.compiled.printMapsOnExit)
         for (const snapshot of this.snapshotAll()) this.emit({ kind: 'map', snapshot });
+      this.warnUnrecordedStacks();
       this.sink.end();
       mark('END, final maps');
     } finally {

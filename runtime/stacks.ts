@@ -30,7 +30,7 @@ export function takeStackFailures(f: StackFailures): string | undefined {
   const why = [...f.byErrno]
     .map(([errno, n]) => `${n} ${STACKID_ERRORS[errno] ?? `failed with errno ${errno}`}`)
     .join('; ');
-  const text = `${f.count} stack${f.count === 1 ? '' : 's'} print empty: the kernel did not record ${f.count === 1 ? 'it' : 'them'} (${why})`;
+  const text = `${f.count} stack${f.count === 1 ? ' was' : 's were'} not recorded by the kernel and print${f.count === 1 ? 's' : ''} empty (${why})`;
   f.count = 0;
   f.byErrno.clear();
   return text;

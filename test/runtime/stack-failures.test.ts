@@ -21,11 +21,11 @@ test('failed stack ids print empty and are counted by errno; an empty stack (EFA
   assert.is(r.failures.count, 3);
   assert.is(
     takeStackFailures(r.failures),
-    '3 stacks print empty: the kernel did not record them (2 EEXIST: another stack held its slot of the stack map; 1 ENOMEM: the stack map was full)',
+    '3 stacks were not recorded by the kernel and print empty (2 EEXIST: another stack held its slot of the stack map; 1 ENOMEM: the stack map was full)',
   );
   assert.is(takeStackFailures(r.failures), undefined, 'taken: cleared');
   r.format(failed(46, 17), view, 4);
-  assert.match(takeStackFailures(r.failures)!, /^1 stack print empty: the kernel did not record it \(1 EEXIST/);
+  assert.match(takeStackFailures(r.failures)!, /^1 stack was not recorded by the kernel and prints empty \(1 EEXIST/);
 });
 
 if (requireRoot('stack failures')) {
@@ -41,12 +41,32 @@ if (requireRoot('stack failures')) {
     const r = await s.finished;
     assert.is(r.code, 0, r.stderr);
     const empty = [...r.stdout.matchAll(/^@\[\n\]: \d+$/gm)].length;
-    const warned = [...r.stderr.matchAll(/WARNING: (\d+) stacks? print empty: the kernel did not record/g)].reduce(
+    const warned = [...r.stderr.matchAll(/WARNING: (\d+) stacks? (?:was|were) not recorded by the kernel/g)].reduce(
       (n, m) => n + Number(m[1]),
       0,
     );
     assert.ok(empty > 0, `no stack printed empty: no collision in ${r.stdout.split('\n').length} lines`);
     assert.is(warned, empty, r.stderr);
+  });
+
+  test('printf of such stacks: warned at most once a second, and the rest at the end, adding up', async () => {
+    const s = startScry(['-e', 'tracepoint:syscalls:sys_enter_openat /comm == "cat"/ { printf("<%s>\\n", ustack); }'], {
+      [NOTIFY]: '1',
+    });
+    await s.waitForStdout(NOTIFY);
+    execFileSync('sh', ['-c', 'i=0; while [ $i -lt 400 ]; do cat /dev/null; i=$((i+1)); done']);
+    s.child.kill('SIGINT');
+    const r = await s.finished;
+    assert.is(r.code, 0, r.stderr);
+    const empty = r.stdout.split('<\n>').length - 1;
+    const lines = [...r.stderr.matchAll(/WARNING: (\d+) stacks? (?:was|were) not recorded by the kernel/g)];
+    assert.ok(empty > 0, 'no stack printed empty');
+    assert.is(
+      lines.reduce((n, m) => n + Number(m[1]), 0),
+      empty,
+      r.stderr,
+    );
+    assert.ok(lines.length < empty || empty === 1, `one warning an event: ${lines.length} for ${empty}`);
   });
 }
 
