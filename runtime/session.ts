@@ -88,6 +88,8 @@ export class Session {
   private readerWait: NodeJS.Timeout | undefined;
   /** -k warnings: one per script location a second, repeats summed up */
   private readonly repeats = new RepeatLimiter();
+  /** when the last warning of stacks the kernel did not record was printed (warnUnrecordedStacks) */
+  private stacksWarnedAt = 0;
   /** how stacks, symbols and other viewed values print (render.ts) */
   private readonly render: RenderContext;
   private readonly renderOptions: RenderOptions;
@@ -230,18 +232,18 @@ export class Session {
   }
 
   private emit(e: TraceEvent): void {
-    // stacks the kernel did not record print empty: said before a map that has them, else (printf's, one an event:
-    // see drain too) at most once a second, and at the end
-    const failed = this.render.stackFailures;
-    if (failed !== undefined && failed.count > 0 && (e.kind === 'map' || Date.now() - this.stacksWarnedAt >= 1000))
-      this.warnUnrecordedStacks();
+    this.warnUnrecordedStacks(e.kind === 'map');
     this.sink.event(e);
   }
 
-  private stacksWarnedAt = 0;
-
-  private warnUnrecordedStacks(): void {
-    const text = this.render.stackFailures && takeStackFailures(this.render.stackFailures);
+  /**
+   * Stacks the kernel did not record print empty (stacks.ts): said before a map that has them (`now`), else, for
+   * printf's, one an event, at most once a second (emit, drain), and the rest at the end.
+   */
+  private warnUnrecordedStacks(now: boolean): void {
+    const failed = this.render.stackFailures;
+    if (failed === undefined || failed.count === 0 || (!now && Date.now() - this.stacksWarnedAt < 1000)) return;
+    const text = takeStackFailures(failed);
     if (text === undefined) return;
     this.stacksWarnedAt = Date.now();
     this.sink.event({ kind: 'message', level: 'warning', text });
@@ -302,10 +304,7 @@ export class Session {
     }
     if (this.discarding) this.dropped += ring.drainRecords(() => {});
     this.reportLost(false);
-    // printf's stacks come here in batches of text, not through emit()
-    const failed = this.render.stackFailures;
-    if (failed !== undefined && failed.count > 0 && Date.now() - this.stacksWarnedAt >= 1000)
-      this.warnUnrecordedStacks();
+    this.warnUnrecordedStacks(false); // printf's stacks come in batches of text, not through emit()
     this.sink.flush?.();
   }
 
@@ -406,7 +405,7 @@ export class Session {
       this.reportLost(true);
       if (this.compiled.printMapsOnExit)
         for (const snapshot of this.snapshotAll()) this.emit({ kind: 'map', snapshot });
-      this.warnUnrecordedStacks();
+      this.warnUnrecordedStacks(true);
       this.sink.end();
       mark('END, final maps');
     } finally {
