@@ -3,13 +3,13 @@
 // and sorted whole, it took ~250 ms of CPU, which every script printing a kernel stack paid (bpftrace 0.17's user
 // time for the same: ~40 ms). Names are decoded when asked for.
 import { readFileSync } from 'node:fs';
+import { lastAtOrBelow } from './sorted.ts';
 
 /** The function symbols (types t, T, w, W) of a kallsyms text, by address. */
 export interface KernelSymbolTable {
   readonly text: Buffer;
-  /** addresses, ascending, as high and low 32-bit halves */
-  readonly hi: Uint32Array;
-  readonly lo: Uint32Array;
+  /** addresses, ascending */
+  readonly addrs: BigUint64Array;
   /** where each one's name starts in `text` (it ends at a tab or a newline) */
   readonly nameAt: Uint32Array;
 }
@@ -71,12 +71,12 @@ export function parseKernelSymbols(text: Buffer): KernelSymbolTable {
   hi = hi.slice(0, n);
   lo = lo.slice(0, n);
   nameAt = nameAt.slice(0, n);
-  if (firstDescent < 0) return { text, hi, lo, nameAt };
+  if (firstDescent < 0) return { text, addrs: joined(hi, lo), nameAt };
   // the rest (modules, BPF programs, ftrace trampolines) sorted, then merged with the ordered run before it; equal
   // addresses keep the file's order (the last of them is the one an address resolves to)
   const rest = Array.from({ length: n - firstDescent }, (_, i) => firstDescent + i);
   rest.sort((a, b) => hi[a]! - hi[b]! || lo[a]! - lo[b]!);
-  const merged = { text, hi: new Uint32Array(n), lo: new Uint32Array(n), nameAt: new Uint32Array(n) };
+  const merged = { hi: new Uint32Array(n), lo: new Uint32Array(n), nameAt: new Uint32Array(n) };
   let a = 0;
   let b = 0;
   for (let k = 0; k < n; k++) {
@@ -89,7 +89,20 @@ export function parseKernelSymbols(text: Buffer): KernelSymbolTable {
     merged.lo[k] = lo[i]!;
     merged.nameAt[k] = nameAt[i]!;
   }
-  return merged;
+  return { text, addrs: joined(merged.hi, merged.lo), nameAt: merged.nameAt };
+}
+
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The 64-bit values of high and low halves, laid out as the machine's words (no BigInt made for each). */
+function joined(hi: Uint32Array, lo: Uint32Array): BigUint64Array {
+  const words = new Uint32Array(hi.length * 2);
+  const [h, l] = littleEndian ? [1, 0] : [0, 1];
+  for (let i = 0; i < hi.length; i++) {
+    words[2 * i + h] = hi[i]!;
+    words[2 * i + l] = lo[i]!;
+  }
+  return new BigUint64Array(words.buffer);
 }
 
 /** The name of symbol `i` of the table. */
@@ -103,20 +116,8 @@ function nameOf(t: KernelSymbolTable, i: number): string {
 /** The function containing `addr` in table `t`, and the offset into it, if any. */
 export function symbolAt(t: KernelSymbolTable, addr: bigint): { name: string; offset: bigint } | undefined {
   if (addr < 0n || addr > 0xffffffffffffffffn) return undefined;
-  const h = Number(addr >> 32n);
-  const l = Number(addr & 0xffffffffn);
-  // the last symbol at or below addr
-  let a = 0;
-  let b = t.hi.length - 1;
-  const atOrBelow = (i: number) => t.hi[i]! < h || (t.hi[i] === h && t.lo[i]! <= l);
-  if (b < 0 || !atOrBelow(0)) return undefined;
-  while (a < b) {
-    const mid = (a + b + 1) >> 1;
-    if (atOrBelow(mid)) a = mid;
-    else b = mid - 1;
-  }
-  const start = (BigInt(t.hi[a]!) << 32n) | BigInt(t.lo[a]!);
-  return { name: nameOf(t, a), offset: addr - start };
+  const i = lastAtOrBelow(t.addrs, addr);
+  return i < 0 ? undefined : { name: nameOf(t, i), offset: addr - t.addrs[i]! };
 }
 
 /**

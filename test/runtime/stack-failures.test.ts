@@ -28,45 +28,38 @@ test('failed stack ids print empty and are counted by errno; an empty stack (EFA
   assert.match(takeStackFailures(r.failures)!, /^1 stack was not recorded by the kernel and prints empty \(1 EEXIST/);
 });
 
+/**
+ * `program` (on openat, for `cat`) while ~400 short-lived processes run, each with its own user stacks (its own
+ * libc address): in the 4,096 buckets some hashes meet (~20 expected; none at all about once in 10^9 runs).
+ * Its output, and the warnings' lines with the number each reports.
+ */
+async function runWithCollisions(program: string) {
+  const s = startScry(['-e', `tracepoint:syscalls:sys_enter_openat /comm == "cat"/ { ${program} }`], {
+    [NOTIFY]: '1',
+  });
+  await s.waitForStdout(NOTIFY);
+  execFileSync('sh', ['-c', 'i=0; while [ $i -lt 400 ]; do cat /dev/null; i=$((i+1)); done']);
+  s.child.kill('SIGINT');
+  const r = await s.finished;
+  assert.is(r.code, 0, r.stderr);
+  const warnings = [...r.stderr.matchAll(/WARNING: (\d+) stacks? (?:was|were) not recorded by the kernel/g)];
+  return { ...r, warnings, warned: warnings.reduce((n, m) => n + Number(m[1]), 0) };
+}
+
 if (requireRoot('stack failures')) {
   test('a run with stack-id collisions warns with the number of empty stacks it prints', async () => {
-    // ~400 short-lived processes, each with its own user stacks (its own libc address): in the 4,096 buckets
-    // some hashes meet (~20 expected; none at all about once in 10^9 runs)
-    const s = startScry(['-e', 'tracepoint:syscalls:sys_enter_openat /comm == "cat"/ { @[ustack] = count(); }'], {
-      [NOTIFY]: '1',
-    });
-    await s.waitForStdout(NOTIFY);
-    execFileSync('sh', ['-c', 'i=0; while [ $i -lt 400 ]; do cat /dev/null; i=$((i+1)); done']);
-    s.child.kill('SIGINT');
-    const r = await s.finished;
-    assert.is(r.code, 0, r.stderr);
+    const r = await runWithCollisions('@[ustack] = count();');
     const empty = [...r.stdout.matchAll(/^@\[\n\]: \d+$/gm)].length;
-    const warned = [...r.stderr.matchAll(/WARNING: (\d+) stacks? (?:was|were) not recorded by the kernel/g)].reduce(
-      (n, m) => n + Number(m[1]),
-      0,
-    );
     assert.ok(empty > 0, `no stack printed empty: no collision in ${r.stdout.split('\n').length} lines`);
-    assert.is(warned, empty, r.stderr);
+    assert.is(r.warned, empty, r.stderr);
   });
 
   test('printf of such stacks: warned at most once a second, and the rest at the end, adding up', async () => {
-    const s = startScry(['-e', 'tracepoint:syscalls:sys_enter_openat /comm == "cat"/ { printf("<%s>\\n", ustack); }'], {
-      [NOTIFY]: '1',
-    });
-    await s.waitForStdout(NOTIFY);
-    execFileSync('sh', ['-c', 'i=0; while [ $i -lt 400 ]; do cat /dev/null; i=$((i+1)); done']);
-    s.child.kill('SIGINT');
-    const r = await s.finished;
-    assert.is(r.code, 0, r.stderr);
+    const r = await runWithCollisions('printf("<%s>\\n", ustack);');
     const empty = r.stdout.split('<\n>').length - 1;
-    const lines = [...r.stderr.matchAll(/WARNING: (\d+) stacks? (?:was|were) not recorded by the kernel/g)];
     assert.ok(empty > 0, 'no stack printed empty');
-    assert.is(
-      lines.reduce((n, m) => n + Number(m[1]), 0),
-      empty,
-      r.stderr,
-    );
-    assert.ok(lines.length < empty || empty === 1, `one warning an event: ${lines.length} for ${empty}`);
+    assert.is(r.warned, empty, r.stderr);
+    assert.ok(r.warnings.length < empty || empty === 1, `one warning an event: ${r.warnings.length} for ${empty}`);
   });
 }
 

@@ -46,7 +46,7 @@ const FIXTURE = [
 test('a fixture: functions by address, the last of equal addresses, modules sorted in; names of any type', () => {
   const t = parseKernelSymbols(Buffer.from(FIXTURE, 'latin1'));
   const ref = reference(FIXTURE);
-  assert.is(t.hi.length, ref.rows.length);
+  assert.is(t.addrs.length, ref.rows.length);
   for (const addr of [0n, 0xffffffff80ffffffn, 0xffffffff81000000n, 0xffffffff81000050n, 0xffffffff81000200n]) {
     assert.equal(symbolAt(t, addr), ref.at(addr), `0x${addr.toString(16)}`);
   }
@@ -69,7 +69,7 @@ test('a fixture: functions by address, the last of equal addresses, modules sort
 
 test('hidden addresses (kptr_restrict): nothing resolves', () => {
   const text = Buffer.from('0000000000000000 T _stext\n0000000000000000 t vfs_read\n', 'latin1');
-  assert.is(parseKernelSymbols(text).hi.length, 0);
+  assert.is(parseKernelSymbols(text).addrs.length, 0);
   assert.is(symbolAt(parseKernelSymbols(text), 0xffffffff81000000n), undefined);
   assert.is(symbolAddress(text, 'vfs_read'), undefined);
 });
@@ -81,7 +81,7 @@ if (requireRoot('kallsyms')) {
   else
     test('this machine: 3,000 addresses and 500 names answered as the plain reading answers them', () => {
       const t = parseKernelSymbols(text);
-      assert.is(t.hi.length, ref.rows.length);
+      assert.is(t.addrs.length, ref.rows.length);
       // binary search in the reference rows (the linear one above is for the fixture)
       const at = (addr: bigint) => {
         let lo = 0;
