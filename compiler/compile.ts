@@ -23,8 +23,6 @@ import {
   PARAMS_MAP,
   SKB_OUTPUT_MAP,
   SCRATCH_MAP,
-  stackMapName,
-  BUILD_ID_FRAME_SIZE,
   type CompiledProgram,
   type MapSpec,
   type ProgramSpec,
@@ -170,8 +168,6 @@ export function compile(
     scratchSize: 0,
     loudRecords: { onceBytes: 0, bytesPerSecond: 0, elsewhere: false },
     idRecords: [],
-    stackLimits: new Set(),
-    buildIdStackLimits: new Set(),
     helperErrors: options.helperErrors ?? 1, // bpftrace v0.26: failed helpers warn unless --no-warnings
     ...(options.tseriesClockMap ? { tseriesClockMap: options.tseriesClockMap } : {}),
     ...(options.optimize ? { optimize: true } : {}),
@@ -197,15 +193,6 @@ export function compile(
   }
   if (options.ringBufferSize === undefined && checked.config.perfRbPages === undefined && quiet(shared))
     maps.set(EVENTS_MAP, { ...maps.get(EVENTS_MAP)!, maxEntries: QUIET_RING_BYTES });
-  for (const limit of [...shared.stackLimits].sort((a, b) => a - b)) {
-    const name = stackMapName(limit);
-    maps.set(name, { name, kind: 'stack_trace', keySize: 4, valueSize: 8 * limit, maxEntries: 4096 });
-  }
-  for (const limit of [...shared.buildIdStackLimits].sort((a, b) => a - b)) {
-    const name = stackMapName(limit, true);
-    const valueSize = BUILD_ID_FRAME_SIZE * limit;
-    maps.set(name, { name, kind: 'stack_trace', keySize: 4, valueSize, maxEntries: 4096, buildId: true });
-  }
   if (shared.scratchSize)
     maps.set(SCRATCH_MAP, {
       name: SCRATCH_MAP,

@@ -1,6 +1,5 @@
 // The compiler → runtime contract: plain data, no file descriptors, deterministic for a given input.
 import {
-  MAX_STACK_FRAMES,
   type BtfType,
   type FormatPiece,
   type MapValue,
@@ -46,8 +45,6 @@ export interface MapSpec {
   readonly valueSize: number;
   readonly maxEntries: number;
   readonly user?: UserMapLayout;
-  /** stack_trace: frames are struct bpf_stack_build_id (BPF_F_STACK_BUILD_ID: status, build id, file offset) */
-  readonly buildId?: true;
   /** array maps: the value of key 0, written when the map is created (an --aot program's getopt() values) */
   readonly initial?: Uint8Array;
   /**
@@ -179,21 +176,6 @@ export const GLOBALS_CPID = 32;
 export const GLOBALS_SIZE = 40;
 /** Per-CPU space for values too big for the 512-byte stack (one entry, sized by the biggest need). */
 export const SCRATCH_MAP = 'scratch';
-/** kstack/ustack ids index a stack-trace map; user space reads the frames from it */
-export const STACKS_MAP = 'stacks';
-
-/**
- * One stack-trace map per frame limit: the kernel keeps (and hashes) only as many frames as a map's value
- * holds, so kstack(3) aggregates stacks that agree in their top three frames.
- */
-export function stackMapName(limit: number, buildId = false): string {
-  const name = buildId ? `${STACKS_MAP}_b` : STACKS_MAP;
-  return limit === MAX_STACK_FRAMES ? name : `${name}_${limit}`;
-}
-
-/** The bytes of one build-id frame (struct bpf_stack_build_id). */
-export const BUILD_ID_FRAME_SIZE = 32;
-
 export interface CompiledProgram {
   readonly license: string;
   readonly maps: readonly MapSpec[];

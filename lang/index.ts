@@ -24,7 +24,7 @@ export * as tokens from './tokens.ts';
 export { PT_REGS_OFFSETS } from './builtins/index.ts';
 export { probeTypeName } from './providers.ts';
 export type { ArgField, ForMapInfo, InferResult, MapInfo, MemoryAccess, PrintfInfo } from './check/index.ts';
-export type { AddressSpace, IntView, MapValue, Type } from './types.ts';
+export type { AddressSpace, BufferView, IntView, MapValue, StackView, Type } from './types.ts';
 export type {
   BtfEnumValue,
   BtfFunc,
@@ -70,7 +70,7 @@ export type {
 export { lineText } from './source.ts';
 export { walk } from './walk.ts';
 export { BUILTINS, type BuiltinRow, type FunctionSpec, type VariableSpec } from './builtins/index.ts';
-export { MAX_STACK_FRAMES, elementOrder } from './types.ts';
+export { BUILD_ID_FRAME_SIZE, MAX_STACK_FRAMES, elementOrder, stackViewOf } from './types.ts';
 export { deepest, isStackOverflow } from './walk.ts';
 export { scriptC, type ScriptC, type ScriptCOptions } from './c/script-c.ts';
 export type { IncludeFound, IncludeMissing, IncludeResolver } from './c/preprocess.ts';

@@ -7,12 +7,11 @@ export type StackMode = 'bpftrace' | 'perf' | 'raw' | 'build_id';
 
 /**
  * What a number printed with %s (or as a map key or value) turns into in user space: strerror(n)'s message;
- * the frames of a kstack/ustack id (for ustack the pid sits in the high 32 bits); ksym(addr)'s kernel symbol;
- * username's name for the uid; strftime(fmt, nsecs)'s wall-clock time; cgroup_path(id)'s path.
+ * ksym(addr)'s kernel symbol; username's name for the uid; strftime(fmt, nsecs)'s wall-clock time;
+ * cgroup_path(id)'s path.
  */
 export type IntView =
   | { readonly kind: 'errno' }
-  | { readonly kind: 'stack'; readonly space: 'kernel' | 'user'; readonly mode: StackMode; readonly limit: number }
   | { readonly kind: 'ksym' }
   | { readonly kind: 'username' }
   | { readonly kind: 'strftime'; readonly format: string }
@@ -31,8 +30,39 @@ export type IntView =
 /** Frames kept by kstack/ustack without a limit (the kernel's own maximum, PERF_MAX_STACK_DEPTH). */
 export const MAX_STACK_FRAMES = 127;
 
+/** A kstack/ustack value: which stack, how it prints, and the most frames it keeps. */
+export interface StackView {
+  readonly kind: 'stack';
+  readonly space: 'kernel' | 'user';
+  readonly mode: StackMode;
+  readonly limit: number;
+}
+
+/** The bytes of one build-id frame (struct bpf_stack_build_id: status, build id, file offset). */
+export const BUILD_ID_FRAME_SIZE = 32;
+
+/**
+ * A stack is taken by value, as bpftrace v0.26 takes it: a buffer whose header holds the frame count (u32) and,
+ * for ustack, the pid its addresses belong to (u32), then `limit` frames, zero past the count. Two equal
+ * stacks are equal bytes, so a stack keys a map exactly (no stack-id table to fill or collide in).
+ */
 export function stackType(space: 'kernel' | 'user', mode: StackMode = 'bpftrace', limit = MAX_STACK_FRAMES): Type {
-  return { kind: 'int', bits: 64, signed: false, view: { kind: 'stack', space, mode, limit } };
+  const frame = mode === 'build_id' ? BUILD_ID_FRAME_SIZE : 8;
+  return { kind: 'buffer', size: limit * frame, view: { kind: 'stack', space, mode, limit } };
+}
+
+/** How a buffer prints: an IP address, a MAC address, a user symbol, a stack (none: escaped bytes). */
+export type BufferView = 'inet' | 'mac' | 'usym' | StackView;
+
+/** The stack a kstack/ustack value's type describes; undefined for any other type. */
+export function stackViewOf(t: Type): StackView | undefined {
+  return t.kind === 'buffer' && typeof t.view === 'object' ? t.view : undefined;
+}
+
+/** Same printed meaning: the same view (stacks: the same space, mode and limit). */
+export function sameBufferView(a: BufferView | undefined, b: BufferView | undefined): boolean {
+  if (typeof a !== 'object' || typeof b !== 'object') return a === b;
+  return a.space === b.space && a.mode === b.mode && a.limit === b.limit;
 }
 
 /** A number that prints as text (see IntView). */
@@ -74,9 +104,9 @@ export type Type =
   /**
    * Bytes with a length: a u64 length, then `size` bytes of data (8-aligned, so every store is). buf() prints
    * them escaped (%r); the views print them as an IP address (ntop: 4 or 16 bytes), a MAC address (6 bytes)
-   * or a user symbol (usym: the address as u64, then the pid as u32).
+   * or a user symbol (usym: the address as u64, then the pid as u32); a stack has its own header (stackType).
    */
-  | { readonly kind: 'buffer'; readonly size: number; readonly view?: 'inet' | 'mac' | 'usym' }
+  | { readonly kind: 'buffer'; readonly size: number; readonly view?: BufferView }
   /**
    * A kernel struct, union or array by value (BTF type `btf`), `size` bytes as in memory. Fields are reached
    * through its address while it is still in kernel memory; a copy is made only to print or store it.
@@ -228,7 +258,9 @@ export function typeName(t: Type): string {
           ? 'macaddr'
           : t.view === 'usym'
             ? 'usym'
-            : `buffer[${t.size}]`;
+            : typeof t.view === 'object'
+              ? `${t.view.space === 'kernel' ? 'k' : 'u'}stack`
+              : `buffer[${t.size}]`;
     case 'tuple':
       return t.names
         ? `(${t.elements.map((e, i) => `${t.names![i]}=${typeName(e)}`).join(', ')})`
@@ -244,8 +276,6 @@ function viewName(v: IntView): string {
   switch (v.kind) {
     case 'errno':
       return 'strerror';
-    case 'stack':
-      return `${v.space === 'kernel' ? 'k' : 'u'}stack`;
     case 'enum':
       return v.name;
     default:
@@ -253,7 +283,7 @@ function viewName(v: IntView): string {
   }
 }
 
-/** Same printed meaning: plain numbers agree, views must be the same view (stacks: same mode and limit). */
+/** Same printed meaning: plain numbers agree, views must be the same view. */
 export function sameView(a: IntView | undefined, b: IntView | undefined): boolean {
   if (!a || !b || a === b) return a === b;
   if (a.kind === 'enum' && b.kind === 'enum') return a.btf === b.btf;
@@ -286,7 +316,7 @@ export function sameType(a: Type, b: Type): boolean {
   if (a.kind === 'int' && b.kind === 'int')
     return a.bits === b.bits && a.signed === b.signed && sameView(a.view, b.view);
   if (a.kind === 'string' && b.kind === 'string') return a.size === b.size;
-  if (a.kind === 'buffer' && b.kind === 'buffer') return a.size === b.size && a.view === b.view;
+  if (a.kind === 'buffer' && b.kind === 'buffer') return a.size === b.size && sameBufferView(a.view, b.view);
   if (a.kind === 'record' && b.kind === 'record') return a.btf === b.btf;
   if (a.kind === 'tuple' && b.kind === 'tuple')
     return (

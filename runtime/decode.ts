@@ -2,7 +2,7 @@
 import type { EventSchema } from '../compiler/index.ts';
 import type { OutputSink, TraceEvent } from './events.ts';
 import { readValue } from './maps.ts';
-import type { RenderContext, StackFormatter } from './render.ts';
+import type { RenderContext } from './render.ts';
 import { compilePrintfInto, toStringFormatter, type RecordFormatter, type RecordPrinter } from './printf-compiled.ts';
 import { TextBuffer } from './text-buffer.ts';
 import { errnoMessage } from './sys/errors.ts';
@@ -69,14 +69,14 @@ export class EventDecoder {
   private text: PrintfText | undefined;
   private readonly render: RenderContext;
 
-  /** render: how viewed values print (render.ts); a bare StackFormatter is taken as { formatStack }. */
+  /** render: how viewed values print (render.ts) */
   /** printfArgs: printf events carry their arguments' values too (the library's events; the CLI prints text only) */
   constructor(
     schemas: readonly EventSchema[],
-    render: RenderContext | StackFormatter = {},
+    render: RenderContext = {},
     private readonly printfArgs = false,
   ) {
-    this.render = typeof render === 'function' ? { formatStack: render } : render;
+    this.render = render;
     for (const s of schemas) {
       this.byId[s.id] = s;
       if (s.kind === 'printf') {

@@ -15,7 +15,6 @@ import { hasLazyHashMaps, hasUprobeMulti } from './features.ts';
 import {
   AttachType,
   BPF_F_NO_PREALLOC,
-  BPF_F_STACK_BUILD_ID,
   btfLoad,
   BtfLoadError,
   funcInfoRecords,
@@ -114,7 +113,6 @@ export function loadObjects(compiled: CompiledProgram): LoadedObjects {
               ? Math.max(...possibleCpus()) + 1
               : spec.maxEntries,
           name: spec.name,
-          ...(spec.buildId ? { flags: BPF_F_STACK_BUILD_ID } : {}),
           // where the compiler allows it, an aggregation's per-CPU hash gets an element (a value per CPU) as each
           // key arrives, not max_entries of them when made: ~0.8 ms of kernel time saved per map at start (a
           // 20-probe script: ~30 ms), memory that grows with the keys (4096 histograms on 64 CPUs preallocated

@@ -42,7 +42,7 @@ export function readValue(t: Type, view: DataView, off: number, ctx?: RenderCont
     }
     case 'buffer': {
       const bytes = new Uint8Array(view.buffer, view.byteOffset + off, 8 + t.size);
-      return renderBuffer(t, bytes, ctx ?? {});
+      return renderBuffer(t, bytes, ctx ?? {}, place);
     }
     case 'record':
       return renderRecord(t, new Uint8Array(view.buffer, view.byteOffset + off, t.size), ctx); // script types too

@@ -1,12 +1,10 @@
-// How a session's viewed values print: kernel and user stacks from its stack-trace maps (one per frame
-// limit), user symbols through the traced processes' mappings and ELF symbols, records through the kernel's
+// How a session's viewed values print: user frames of stacks and user symbols through the traced processes' mappings and ELF symbols, records through the kernel's
 // BTF with the script's own types on top. One recipe, shared by the session and the live view's map-reading
 // worker, so both print the same.
 import type { CompiledProgram } from '../compiler/index.ts';
 import { vmlinuxBtf, withTypeRows, type RecordTypes } from './kernel/btf/index.ts';
 import { UserSymbolizer, formatUserFrames, formatUsym } from './kernel/user-symbols.ts';
 import type { RenderContext } from './render.ts';
-import { StackResolver } from './stacks.ts';
 
 /**
  * How a session's values print, as plain data (the live view's worker receives it in a message):
@@ -21,23 +19,21 @@ export interface RenderOptions {
   readonly debugInfo?: boolean;
 }
 
-/** `stackMaps`: stack-trace map fd by frame limit. */
-export function makeRenderContext(
-  stackMaps: ReadonlyMap<number, number>,
-  { scriptTypes, enumNames = true, probedFiles = [], debugInfo = true }: RenderOptions = {},
-): RenderContext {
+export function makeRenderContext({
+  scriptTypes,
+  enumNames = true,
+  probedFiles = [],
+  debugInfo = true,
+}: RenderOptions = {}): RenderContext {
   let symbolizer: UserSymbolizer | undefined; // made on first use: it looks for c++filt
   const users = () => (symbolizer ??= new UserSymbolizer({ probedFiles }));
   const userFrame = (pid: number, ip: bigint, mode: 'bpftrace' | 'perf') =>
     formatUserFrames(users().symbolize(pid, ip, debugInfo), ip, mode);
-  const resolver = stackMaps.size ? new StackResolver(stackMaps, userFrame) : undefined;
   let types: RecordTypes | undefined | null = null; // made on first use: the kernel's BTF is read then
   const recordTypes = () =>
     types === null ? (types = withTypeRows(vmlinuxBtf(), scriptTypes!.firstId, scriptTypes!.types)) : types;
   return {
-    ...(resolver
-      ? { formatStack: (id, view, indent) => resolver.format(id, view, indent), stackFailures: resolver.failures }
-      : {}),
+    formatUserFrame: userFrame,
     ...(scriptTypes ? { recordTypes } : {}),
     formatUserSymbol: (pid, addr) => formatUsym(users().symbolize(pid, addr), addr),
     enumNames,

@@ -8,21 +8,17 @@ import { lookupKernelAddress } from './kernel/kallsyms.ts';
 import { hexPointer } from './kernel/user-symbols.ts';
 import { strftime } from './strftime.ts';
 import { signalName, syscallName } from './syscall-signal-names.ts';
-import type { StackFailures } from './stacks.ts';
+import { formatStack, type UserFrameFormatter } from './stacks.ts';
 import { bootTimeNs } from './sys/clock.ts';
 import { errnoMessage } from './sys/errors.ts';
 import type { Value } from './value.ts';
-
-/** Frames of a kstack/ustack id (see stacks.ts); `indent` is 4 in map keys and 8 in printf/print. */
-export type StackFormatter = (id: bigint, view: Extract<IntView, { kind: 'stack' }>, indent: number) => string;
 
 /** Resolves a user address of a process to `symbol+offset`, or undefined (then it prints as hex). */
 export type UserSymbolFormatter = (pid: number, addr: bigint) => string | undefined;
 
 export interface RenderContext {
-  readonly formatStack?: StackFormatter;
-  /** stacks formatStack printed empty because the kernel did not record them (stacks.ts takeStackFailures) */
-  readonly stackFailures?: StackFailures;
+  /** a ustack's frames (stacks.ts; without it they print as addresses) */
+  readonly formatUserFrame?: UserFrameFormatter;
   readonly formatUserSymbol?: UserSymbolFormatter;
   /** the types records print through: the kernel's BTF with the script's own on top (default: the kernel's) */
   readonly recordTypes?: () => RecordTypes | undefined;
@@ -38,8 +34,6 @@ export function renderIntView(view: IntView, value: bigint, ctx: RenderContext, 
   switch (view.kind) {
     case 'errno':
       return errnoMessage(Number(BigInt.asIntN(32, value)));
-    case 'stack':
-      return ctx.formatStack ? ctx.formatStack(value, view, place === 'key' ? 4 : 8) : '\n';
     case 'ksym': {
       const hit = lookupKernelAddress(BigInt.asUintN(64, value));
       return hit ? hit.name : hexPointer(value);
@@ -71,8 +65,17 @@ function enumeratorName(id: number, value: bigint, ctx: RenderContext): string |
   return t.values.find((x) => x.value === v)?.name;
 }
 
-/** The text a buffer (u64 length, then its bytes) prints as, in print() and maps: escaped like %r. */
-export function renderBuffer(t: Extract<Type, { kind: 'buffer' }>, bytes: Uint8Array, ctx: RenderContext): string {
+/**
+ * The text a buffer (u64 length, then its bytes) prints as, in print() and maps: escaped like %r; a stack's
+ * frames, indented 4 as a map key and 8 elsewhere.
+ */
+export function renderBuffer(
+  t: Extract<Type, { kind: 'buffer' }>,
+  bytes: Uint8Array,
+  ctx: RenderContext,
+  place: Place = 'value',
+): string {
+  if (typeof t.view === 'object') return formatStack(bytes, t.view, place === 'key' ? 4 : 8, ctx.formatUserFrame);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const len = Math.min(view.getUint32(0, true), t.size);
   const data = bytes.subarray(8, 8 + len);

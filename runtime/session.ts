@@ -24,7 +24,6 @@ import { clearMap, readValue, snapshotMap, zeroMap, type MapSnapshot } from './m
 import { sameValue, type Value } from './value.ts';
 import type { RenderContext } from './render.ts';
 import { makeRenderContext, type RenderOptions } from './render-context.ts';
-import { stackMapKey, takeStackFailures } from './stacks.ts';
 import { benchmarkText, runBenchmark } from './session-bench.ts';
 import { requirePrivileges } from './privileges.ts';
 import { RepeatLimiter } from './repeat-limiter.ts';
@@ -42,7 +41,6 @@ const READER_WAIT_MS = 10;
 export interface MapSource {
   readonly fd: number;
   readonly spec: MapSpec;
-  readonly stackMaps: readonly (readonly [number, number])[];
   readonly render: RenderOptions;
 }
 
@@ -88,8 +86,6 @@ export class Session {
   private readerWait: NodeJS.Timeout | undefined;
   /** -k warnings: one per script location a second, repeats summed up */
   private readonly repeats = new RepeatLimiter();
-  /** when the last warning of stacks the kernel did not record was printed (warnUnrecordedStacks) */
-  private stacksWarnedAt = 0;
   /** how stacks, symbols and other viewed values print (render.ts) */
   private readonly render: RenderContext;
   private readonly renderOptions: RenderOptions;
@@ -109,18 +105,13 @@ export class Session {
     enumNames = true,
     printfArgs = false,
   ) {
-    const stackMaps = new Map<number, number>();
-    for (const m of objs.maps.values()) {
-      const key = stackMapKey(m.spec);
-      if (key !== undefined) stackMaps.set(key, m.fd.fd);
-    }
     this.renderOptions = {
       ...(compiled.scriptTypes ? { scriptTypes: compiled.scriptTypes } : {}),
       enumNames,
       probedFiles: compiled.programs.flatMap((p) => ('path' in p.attach ? [p.attach.path] : [])),
       debugInfo: compiled.showDebugInfo ?? true,
     };
-    this.render = makeRenderContext(stackMaps, this.renderOptions);
+    this.render = makeRenderContext(this.renderOptions);
     this.decoder = new EventDecoder(compiled.events, this.render, printfArgs);
     this.done = new Promise((r) => (this.resolveDone = r));
   }
@@ -232,21 +223,7 @@ export class Session {
   }
 
   private emit(e: TraceEvent): void {
-    this.warnUnrecordedStacks(e.kind === 'map');
     this.sink.event(e);
-  }
-
-  /**
-   * Stacks the kernel did not record print empty (stacks.ts): said before a map that has them (`now`), else, for
-   * printf's, one an event, at most once a second (emit, drain), and the rest at the end.
-   */
-  private warnUnrecordedStacks(now: boolean): void {
-    const failed = this.render.stackFailures;
-    if (failed === undefined || failed.count === 0 || (!now && Date.now() - this.stacksWarnedAt < 1000)) return;
-    const text = takeStackFailures(failed);
-    if (text === undefined) return;
-    this.stacksWarnedAt = Date.now();
-    this.sink.event({ kind: 'message', level: 'warning', text });
   }
 
   /**
@@ -304,7 +281,6 @@ export class Session {
     }
     if (this.discarding) this.dropped += ring.drainRecords(() => {});
     this.reportLost(false);
-    this.warnUnrecordedStacks(false); // printf's stacks come in batches of text, not through emit()
     this.sink.flush?.();
   }
 
@@ -405,7 +381,6 @@ export class Session {
       this.reportLost(true);
       if (this.compiled.printMapsOnExit)
         for (const snapshot of this.snapshotAll()) this.emit({ kind: 'map', snapshot });
-      this.warnUnrecordedStacks(true);
       this.sink.end();
       mark('END, final maps');
     } finally {
@@ -504,18 +479,13 @@ export class Session {
   }
 
   /**
-   * What an off-thread reader needs to snapshot map `name` itself (snapshotMap on `fd`, stacks resolved from
-   * `stackMaps`, frame limit → fd): valid only while the session runs, so a reader must finish before stop().
+   * What an off-thread reader needs to snapshot map `name` itself (snapshotMap on `fd`, values printed as the
+   * session prints them): valid only while the session runs, so a reader must finish before stop().
    */
   mapSource(name: string): MapSource | undefined {
     const m = this.userMap(name);
     if (!m) return undefined;
-    const stackMaps: [number, number][] = [];
-    for (const s of this.objs.maps.values()) {
-      const key = stackMapKey(s.spec);
-      if (key !== undefined) stackMaps.push([key, s.fd.fd]);
-    }
-    return { fd: m.fd.fd, spec: m.spec, stackMaps, render: this.renderOptions };
+    return { fd: m.fd.fd, spec: m.spec, render: this.renderOptions };
   }
 
   private userMap(name: string) {

@@ -45,6 +45,12 @@ const allowedDeep: readonly { from: string; to: string; inWorker: boolean; why: 
     inWorker: true,
     why: 'ustack symbols (user-symbols.ts)',
   },
+  {
+    from: 'runtime/stacks.ts',
+    to: 'lang/types.ts',
+    inWorker: true,
+    why: 'a ustack(build_id) frame is the size the type says (render.ts prints stacks)',
+  },
 ];
 
 /**
@@ -73,9 +79,12 @@ const compilerLangValues: Readonly<Record<string, string>> = {
   // a rule of the type system rather than a decision about one expression
   elementOrder:
     'how one record type converts to another with the same field names (by name; the checker unifies types by the same rule)',
+  stackViewOf:
+    'which stack a kstack/ustack type describes (the checker typed it; its layout is the type rule stackType)',
   timerPeriodNs: "a timer probe's period (the runtime opens its perf event with the same; the compiler counts firings)",
   // data
   MAX_STACK_FRAMES: 'constant: the deepest ustack/kstack',
+  BUILD_ID_FRAME_SIZE: "constant: the kernel's struct bpf_stack_build_id, a ustack(build_id) frame",
   PT_REGS_OFFSETS: "constant: x86-64 struct pt_regs' layout",
 };
 

@@ -120,7 +120,7 @@ export const unit: readonly string[] = [
   'runtime/render-script-types.test.ts',
   'runtime/repeat-limiter.test.ts',
   'runtime/signed-division.test.ts',
-  'runtime/stack-failures.test.ts', // the run with collisions behind requireRoot
+  'runtime/stacks-by-value.test.ts', // the many-stacks runs behind requireRoot
   'runtime/task-comm.test.ts',
   'runtime/timer-attr.test.ts',
   'runtime/sys/errors.test.ts',

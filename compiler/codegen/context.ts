@@ -78,10 +78,6 @@ export interface Shared {
   readonly loudRecords: { onceBytes: number; bytesPerSecond: number; elsewhere: boolean };
   /** ids of the events whose record is the id alone, as u64s after the counter in LOST_MAP's value (events.ts) */
   readonly idRecords: number[];
-  /** frame limits of the kstack/ustack a program records: one stack-trace map each */
-  readonly stackLimits: Set<number>;
-  /** the same for ustack(build_id)'s maps */
-  readonly buildIdStackLimits: Set<number>;
   /** -k level: which failing helpers become warning events (see helper-errors.ts) */
   readonly helperErrors: 0 | 1 | 2;
   /** the map tseries() reads its time from instead of the clock (CompileOptions.tseriesClockMap) */

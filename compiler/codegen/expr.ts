@@ -167,6 +167,7 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
     }
     if (t.kind !== 'string' && t.kind !== 'buffer')
       throw new CodegenError(`values of type ${t.kind} are not supported here yet`, x.span);
+    if (writtenWhole(g, x, off, size)) return;
     zeroStack(g, off, size);
     if (t.kind === 'buffer') return emitBufferInto(g, x, t, off, size);
     switch (x.kind) {
@@ -205,6 +206,15 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
     }
     throw new CodegenError(`this string expression is not supported yet`, x.span);
   });
+}
+
+/** A builtin whose value writes every byte of its slot (BuiltinEmit writesAll) writes it: true; else nothing happens. */
+function writtenWhole(g: Gen, x: Expr, off: number, size: number): boolean {
+  const variable = x.kind === 'ident' ? builtin(x)?.variable : undefined;
+  if (x.kind === 'ident' && variable?.into && variable.writesAll) return (variable.into(g, x, off, size), true);
+  const fn = x.kind === 'call' ? builtin(x)?.call : undefined;
+  if (x.kind === 'call' && fn?.into && fn.writesAll) return (fn.into(g, x, off, size), true);
+  return false;
 }
 
 /** c ? a : b for values written to memory (strings, buffers): each branch writes the same slot. */

@@ -196,10 +196,11 @@ function firesPerSecond(t: Extract<ResolvedAttach, { provider: 'interval' | 'pro
   return t.unit === 'hz' ? t.value : 1e9 / Number(timerPeriodNs(t));
 }
 
-/** How many times a probe reads pid or tid (each a bpf_get_current_pid_tgid() call unless one is kept). */
+/** How many times a probe reads pid or tid (ustack its pid; each a bpf_get_current_pid_tgid() call unless one is kept). */
 function pidTgidReads(probe: CheckedProbe['probe']): number {
   let n = 0;
-  walk(probe, (x) => void ((x.kind === 'ident' || x.kind === 'call') && (x.name === 'pid' || x.name === 'tid') && n++));
+  const reads = (name: string) => name === 'pid' || name === 'tid' || name === 'ustack';
+  walk(probe, (x) => void ((x.kind === 'ident' || x.kind === 'call') && reads(x.name) && n++));
   return n;
 }
 

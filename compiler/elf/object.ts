@@ -40,7 +40,6 @@ const MAP_TYPES: Record<MapKind, number> = {
   lru_percpu_hash: 10,
   ringbuf: 27,
 };
-const BPF_F_STACK_BUILD_ID = 1 << 5;
 const RELO_KINDS = {
   byte_offset: CoreReloKind.FIELD_BYTE_OFFSET,
   byte_size: CoreReloKind.FIELD_BYTE_SIZE,
@@ -164,7 +163,6 @@ export function buildObject(
       ['max_entries', m.maxEntries],
     ];
     if (m.kind !== 'ringbuf') fields.push(['key_size', m.keySize], ['value_size', m.valueSize]);
-    if (m.buildId) fields.push(['map_flags', BPF_F_STACK_BUILD_ID]);
     const size = fields.length * 8;
     const def = w.struct(
       '',

@@ -3,7 +3,7 @@
 // map each call acts on in the mapTargets side table, which the code generator obeys.
 import type { CallExpr, Expr, MapExpr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
-import { boolType, i64, isHistogram, typeName, voidType, type Type } from '../types.ts';
+import { boolType, i64, isHistogram, stackViewOf, typeName, voidType, type Type } from '../types.ts';
 import type { BuiltinRow, CallSpec } from './row.ts';
 
 const mapFunction = (name: string, doc: string, spec: Omit<CallSpec, 'aggregation'>): BuiltinRow => ({
@@ -139,16 +139,8 @@ function wholeMapArg(ctx: CheckContext, c: CallExpr): void {
     ctx.error(`${c.name}() takes a whole map: write ${c.name}(${arg.name}), without a key`, arg.span);
   else {
     const t = ctx.expr(arg);
-    // len(kstack), len($s = ustack(3)): the frames of the probe's own stack (bpftrace v0.26 call.ustack len)
-    if (c.name === 'len' && t.kind === 'int' && t.view?.kind === 'stack') {
-      const direct = (arg.kind === 'ident' || arg.kind === 'call') && (arg.name === 'kstack' || arg.name === 'ustack');
-      if (!direct && arg.kind !== 'var')
-        ctx.error(
-          "len() counts the frames of the probe's own stack: kstack, ustack(…) or a variable holding one",
-          arg.span,
-        );
-      return;
-    }
+    // len(kstack), len($s): a stack's frames (bpftrace v0.26 call.ustack len); a stack is a value like any other
+    if (c.name === 'len' && stackViewOf(t)) return;
     ctx.error(`${c.name}() needs a map, e.g. ${c.name}(@m)`, arg.span);
   }
 }

@@ -6,6 +6,7 @@ import {
   isScalar,
   mapValueName,
   samePointer,
+  sameBufferView,
   sameType,
   sameView,
   stringType,
@@ -74,7 +75,7 @@ export function unify(a: Type, b: Type): Type | undefined {
     const plain = (v: typeof a.view) => v === undefined || v.kind === 'enum';
     return plain(a.view) && plain(b.view) ? (a.signed || b.signed ? i64 : u64) : undefined;
   }
-  if (a.kind === 'buffer' && b.kind === 'buffer' && a.view === b.view)
+  if (a.kind === 'buffer' && b.kind === 'buffer' && sameBufferView(a.view, b.view))
     return { kind: 'buffer', size: Math.max(a.size, b.size), ...(a.view ? { view: a.view } : {}) };
   // a pointer stays one while it meets the same pointer; mixed with other numbers it is an address (u64)
   if (samePointer(a, b)) return a;

@@ -17,7 +17,6 @@ export interface LiveSource {
     | {
         readonly fd: number;
         readonly spec: MapSpec;
-        readonly stackMaps: readonly (readonly [number, number])[];
         readonly render: RenderOptions;
       }
     | undefined;

@@ -21,7 +21,6 @@ export interface ReadRequest {
   readonly maps: readonly {
     readonly fd: number;
     readonly spec: MapSpec;
-    readonly stackMaps: readonly (readonly [number, number])[];
     /** how the session prints values (the script's C types, enum names, debug info) */
     readonly render: RenderOptions;
     readonly limit: number;
@@ -41,8 +40,7 @@ parentPort?.on('message', (req: ReadRequest) => {
   try {
     // rendered as Session renders them (stacks, kernel and user symbols); each map read, then reduced to what
     // was asked, before the next is read
-    const read = (m: ReadRequest['maps'][number]) =>
-      snapshotMap(m.fd, m.spec, makeRenderContext(new Map(m.stackMaps), m.render));
+    const read = (m: ReadRequest['maps'][number]) => snapshotMap(m.fd, m.spec, makeRenderContext(m.render));
     const want = req.want ?? 'panels';
     const ms = () => performance.now() - t0;
     if (want === 'panels') {

@@ -78,6 +78,19 @@ export function shapes(native: Native): Shape[] {
       program: `tracepoint:syscalls:sys_enter_openat ${only} { @[str(args->filename)] = count(); }`,
     },
     {
+      // a stack by value as the key (the frames taken and hashed a call; bpftrace 0.17 keys by a stack id)
+      name: 'kstack key',
+      mode: 'getppid',
+      n: 200_000,
+      program: `${getppid} { @[kstack] = count(); }`,
+    },
+    {
+      name: 'ustack key',
+      mode: 'getppid',
+      n: 200_000,
+      program: `${getppid} { @[ustack] = count(); }`,
+    },
+    {
       // the floor under the syscall rows: the perf tracepoint's own work (the record, the program's call) with a
       // program that does nothing, the same for both tracers
       name: 'syscall tracepoint, empty program',

@@ -19,7 +19,7 @@ if (requireRoot('e2e empty stacks')) {
           'profile:hz:199 { @[kstack] = count(); } interval:ms:700 { exit(); }',
         ]);
         assert.is(r.code, 0, r.stderr);
-        assert.not.match(r.stdout + r.stderr, /WARNING|get_stackid/);
+        assert.not.match(r.stdout + r.stderr, /WARNING|get_stack/);
         const empty = /^@\[\n\]: (\d+)$/m.exec(r.stdout);
         assert.ok(empty && Number(empty[1]) > 10, `an empty-stack entry with the user-mode samples:\n${r.stdout}`);
       } finally {

@@ -133,13 +133,17 @@ for (const program of accepted) {
   });
 }
 
-test('each frame limit gets its own stack-trace map, sized by the limit', () => {
-  const p = compileText('BEGIN { @a[kstack(3)] = count(); @b[kstack] = count(); @c[kstack(perf, 3)] = count(); }');
-  const stacks = p.maps.filter((m) => m.kind === 'stack_trace').map((m) => [m.name, m.valueSize]);
-  assert.equal(stacks, [
-    ['stacks_3', 24],
-    ['stacks', 1016],
-  ]);
+test('a stack keys its map by value: a header and its frames, sized by the limit; no stack-trace map', () => {
+  const p = compileText('BEGIN { @a[kstack(3)] = count(); @b[kstack] = count(); @c[ustack(build_id, 2)] = count(); }');
+  assert.equal(
+    p.maps.filter((m) => m.user).map((m) => [m.user!.name, m.keySize]),
+    [
+      ['@a', 8 + 3 * 8],
+      ['@b', 8 + 127 * 8],
+      ['@c', 8 + 2 * 32],
+    ],
+  );
+  assert.not.ok(p.maps.some((m) => m.kind === 'stack_trace'));
 });
 
 test('-k adds a helper-error event after map updates and -kk after reads too', () => {

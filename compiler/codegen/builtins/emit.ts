@@ -10,6 +10,8 @@ interface ValueHooks<X> {
   readonly int?: (g: Gen, x: X) => void;
   /** writes a wider value (string, buffer) at r10+off, at most `size` bytes; the slot is already zeroed */
   readonly into?: (g: Gen, x: X, off: number, size: number) => void;
+  /** `into` writes every byte of its `size` itself (a stack: the helper zeroes what it does not fill): no zeroing first */
+  readonly writesAll?: boolean;
   /** writes an integer's 8 bytes at r10+off itself, where that takes fewer instructions than r0 and a store */
   readonly intInto?: (g: Gen, x: X, off: number) => void;
 }

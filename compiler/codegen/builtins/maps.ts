@@ -19,7 +19,7 @@ import {
   mov64Reg,
   withSpan,
 } from '../../asm/index.ts';
-import type { CallExpr, Expr, MapExpr } from '../../../lang/index.ts';
+import { stackViewOf, type CallExpr, type Expr, type MapExpr } from '../../../lang/index.ts';
 import { bucketCount, slotSize } from '../../layout.ts';
 import type { MapSpec } from '../../program.ts';
 import {
@@ -191,7 +191,7 @@ function emitLen(g: Gen, c: CallExpr): void {
   const whole = g.shared.checked.mapTargets.get(c);
   if (!whole) {
     const st = typeOf(g, c.args[0]!);
-    if (st.kind === 'int' && st.view?.kind === 'stack') return emitStackLen(g, st.view);
+    if (stackViewOf(st)) return emitStackLen(g, c.args[0]!, st);
   }
   const spec = namedMap(g, whole, c);
   const value = spec.user!.value;
