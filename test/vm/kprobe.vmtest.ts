@@ -49,6 +49,18 @@ if (inGuest('vm kprobe')) {
     assert.ok(r.stdout.includes(`\n@count[${child.pid}]: 4\n`), output(r));
   });
 
+  test('stacks by value on 6.1: a 1 KiB kstack key and a ustack key, the callers of vfs_mkdir in them', async () => {
+    const child = heldChild(['mkdir', ...paths(3)]);
+    const r = await traceAround(
+      ['-e', `kprobe:vfs_mkdir /pid == ${child.pid}/ { @k[kstack] = count(); @u[ustack(raw, 4)] = count(); }`],
+      () => child.run(),
+    );
+    assert.is(r.code, 0, output(r));
+    assert.match(r.stdout, /^@k\[\n {4}vfs_mkdir\+\d+\n {4}do_mkdirat\+\d+\n(?: {4}.*\n)+\]: 3$/m, output(r));
+    assert.match(r.stdout, /^@u\[\n(?:[0-9a-f]+\n)+\]: 3$/m, output(r));
+    assert.not.match(r.stderr, /WARNING/, output(r));
+  });
+
   test('-c: the command runs once the kprobe is attached, cpid is its pid, the run ends with it', async () => {
     const r = await runScry(
       ['-c', `mkdir ${paths(3).join(' ')}`, '-e', 'kprobe:vfs_mkdir /pid == cpid/ { @[comm] = count(); }'],
