@@ -54,6 +54,12 @@ export function stackType(space: 'kernel' | 'user', mode: StackMode = 'bpftrace'
 /** How a buffer prints: an IP address, a MAC address, a user symbol, a stack (none: escaped bytes). */
 export type BufferView = 'inet' | 'mac' | 'usym' | StackView;
 
+/** kstack, or as the call that makes it with what is not the default: kstack(3), ustack(raw), ustack(perf, 5). */
+function stackName(v: StackView): string {
+  const args = [...(v.mode === 'bpftrace' ? [] : [v.mode]), ...(v.limit === MAX_STACK_FRAMES ? [] : [v.limit])];
+  return `${v.space === 'kernel' ? 'k' : 'u'}stack${args.length ? `(${args.join(', ')})` : ''}`;
+}
+
 /** The stack a kstack/ustack value's type describes; undefined for any other type. */
 export function stackViewOf(t: Type): StackView | undefined {
   return t.kind === 'buffer' && typeof t.view === 'object' ? t.view : undefined;
@@ -259,7 +265,7 @@ export function typeName(t: Type): string {
           : t.view === 'usym'
             ? 'usym'
             : typeof t.view === 'object'
-              ? `${t.view.space === 'kernel' ? 'k' : 'u'}stack`
+              ? stackName(t.view)
               : `buffer[${t.size}]`;
     case 'tuple':
       return t.names

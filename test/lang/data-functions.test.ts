@@ -146,6 +146,15 @@ test('a stack keys its map by value: a header and its frames, sized by the limit
   assert.not.ok(p.maps.some((m) => m.kind === 'stack_trace'));
 });
 
+test('stacks of different modes or depths are different types, named as the call that makes them', () => {
+  assert.match(diagnose('BEGIN { @[1] = kstack; @[2] = kstack(3); }'), '@ is assigned kstack(3) here but holds kstack');
+  assert.match(
+    diagnose('BEGIN { @u = ustack(raw); @u = ustack(perf, 4); }'),
+    '@u is assigned ustack(perf, 4) here but holds ustack(raw)',
+  );
+  assert.is(diagnose('BEGIN { @[1] = kstack(bpftrace, 127); @[2] = kstack; }'), '');
+});
+
 test('-k adds a helper-error event after map updates and -kk after reads too', () => {
   const src = 'BEGIN { @x[1] = 1; @s = str(0); }';
   const kinds = (level: 0 | 1 | 2) =>
