@@ -24,33 +24,34 @@ export interface Listing {
   readonly unavailable?: string;
 }
 
-/** Each name list as its lister gave it (listers that share a list share its function: kprobe and kretprobe). */
-const rawNameCache = new Map<() => readonly string[], readonly string[]>();
-const nameCache = new Map<() => readonly string[], readonly string[]>();
+/** Each name list once, unique, in the order its lister gave it (listers that share a list share its function). */
+const uniqueNameCache = new Map<() => readonly string[], readonly string[]>();
+/** the same, sorted (completion asks on every key) */
+const sortedNameCache = new Map<() => readonly string[], readonly string[]>();
 /** the last filtering of a list: kprobe and kretprobe ask for the same one in turn */
 let lastMatch: { names: () => readonly string[]; re: RegExp; out: readonly string[] } | undefined;
 
-function rawNamesOf(l: Lister): readonly string[] {
-  let names = rawNameCache.get(l.names);
-  if (!names) rawNameCache.set(l.names, (names = l.names()));
-  return names;
-}
-
-/** A lister's names, unique and sorted (for completion and counts). */
-function namesOf(l: Lister): readonly string[] {
-  let names = nameCache.get(l.names);
-  if (!names) nameCache.set(l.names, (names = [...new Set(rawNamesOf(l))].sort()));
-  return names;
-}
-
 /**
- * A lister's names that `re` matches, unique and sorted: filtered before they are sorted, since sorting ~120k
- * kernel function names took ~80 ms where the few that match a pattern sort in none.
+ * A lister's names, unique, unsorted: a provider the kernel refuses needs only their number, and the rest are
+ * sorted once filtered (sorting ~120k kernel function names took ~60-80 ms of `scry -l`).
  */
+function uniqueNamesOf(l: Lister): readonly string[] {
+  let names = uniqueNameCache.get(l.names);
+  if (!names) uniqueNameCache.set(l.names, (names = [...new Set(l.names())]));
+  return names;
+}
+
+/** A lister's names, unique and sorted. */
+function namesOf(l: Lister): readonly string[] {
+  let names = sortedNameCache.get(l.names);
+  if (!names) sortedNameCache.set(l.names, (names = [...uniqueNamesOf(l)].sort()));
+  return names;
+}
+
+/** A lister's names that `re` matches, unique (sorted where the sorted list was made already). */
 function namesMatching(l: Lister, re: RegExp): readonly string[] {
   if (lastMatch?.names === l.names && lastMatch.re === re) return lastMatch.out;
-  const sorted = nameCache.get(l.names);
-  const out = sorted ? sorted.filter((n) => re.test(n)) : [...new Set(rawNamesOf(l).filter((n) => re.test(n)))].sort();
+  const out = (sortedNameCache.get(l.names) ?? uniqueNamesOf(l)).filter((n) => re.test(n));
   lastMatch = { names: l.names, re, out };
   return out;
 }
@@ -93,7 +94,7 @@ function normalise(pattern: string): string {
  * The listers a pattern asks about, each with the full names (`provider:name`) it matches. Names are
  * tested without their provider prefix where the pattern allows, so 100k function names cost no copies.
  */
-function matches(pattern: string): { lister: Lister; names: string[] }[] {
+function matches(pattern: string): { lister: Lister; names: readonly string[] }[] {
   const colon = pattern.indexOf(':');
   const provider = colon < 0 ? '*' : pattern.slice(0, colon);
   const providerRe = globRegExp(provider);
@@ -104,17 +105,17 @@ function matches(pattern: string): { lister: Lister; names: string[] }[] {
     colon >= 0 && pattern.split(':').length === 2 && lookupProvider(provider) === undefined
       ? globRegExp(pattern)
       : undefined;
-  const out: { lister: Lister; names: string[] }[] = [];
+  const out: { lister: Lister; names: readonly string[] }[] = [];
   for (const l of listers) {
     const byProvider = colon < 0 || providerRe.test(l.provider);
     const byGroup = l.provider === 'tracepoint' ? groupEvent : undefined;
     if (!byProvider && !byGroup) continue;
     const wholeProvider = colon < 0 && re.test(l.provider);
     let names: readonly string[];
-    if (wholeProvider) names = namesOf(l);
-    else if (byGroup) names = namesOf(l).filter((n) => (byProvider && re.test(n)) || byGroup.test(n));
+    if (wholeProvider) names = sortedNameCache.get(l.names) ?? uniqueNamesOf(l);
+    else if (byGroup) names = uniqueNamesOf(l).filter((n) => (byProvider && re.test(n)) || byGroup.test(n));
     else names = namesMatching(l, re);
-    out.push({ lister: l, names: names.map((n) => `${l.provider}:${n}`) });
+    out.push({ lister: l, names });
   }
   return out;
 }
@@ -161,9 +162,9 @@ export function probeListing(pattern = '*', options: ListOptions = {}): Listing 
       refused.push({ lister, count: names.length, why });
       continue;
     }
-    for (const n of names) {
-      lines.push(n);
-      if (options.verbose && lister.details) lines.push(...lister.details(n.slice(lister.provider.length + 1)));
+    for (const n of [...names].sort()) {
+      lines.push(`${lister.provider}:${n}`);
+      if (options.verbose && lister.details) lines.push(...lister.details(n));
     }
   }
   const unavailable = unavailableLine(refused);
@@ -237,7 +238,7 @@ export function providerSummary(): { readonly provider: string; readonly count: 
   return listers.map((l) => {
     const refusal = l.refusal();
     return refusal
-      ? { provider: l.provider, count: namesOf(l).length, refusal }
-      : { provider: l.provider, count: namesOf(l).length };
+      ? { provider: l.provider, count: uniqueNamesOf(l).length, refusal }
+      : { provider: l.provider, count: uniqueNamesOf(l).length };
   });
 }
