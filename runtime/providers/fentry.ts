@@ -16,8 +16,8 @@ function fentryRefused(kind: 'fentry' | 'fexit'): string | undefined {
   return why ? `the kernel refuses fentry/fexit programs (${why})` : undefined;
 }
 
-// fentry and fexit share one name list: the listing reads and sorts it once (it caches by this function)
-const btfFunctionNames = () => vmlinuxBtf()?.funcNames() ?? [];
+// fentry and fexit share one name list: the listing reads it once (it caches by this function) and sorts what it prints
+const btfFunctionNames = () => vmlinuxBtf()?.funcNames(undefined, false) ?? [];
 
 const lister = (provider: 'fentry' | 'fexit'): Lister => ({
   provider,

@@ -6,7 +6,7 @@ import { hasKprobeEvents, hasKprobePmu, kprobeRefusal } from '../features.ts';
 import { kernelFunctions } from '../kernel/functions.ts';
 import type { Lister, RuntimeProviderRow } from './row.ts';
 
-// kprobe and kretprobe share one name list: the listing reads and sorts it once (it caches by this function)
+// kprobe and kretprobe share one name list: the listing reads it once (it caches by this function) and sorts what it prints
 const kernelFunctionNames = () => kernelFunctions().map((f) => `${f.module ? `${f.module}:` : ''}${f.name}`);
 
 const lister = (provider: 'kprobe' | 'kretprobe'): Lister => ({

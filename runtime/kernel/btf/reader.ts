@@ -307,8 +307,9 @@ export class Btf implements BtfTypes {
     return { name: f.name, id, proto: f.proto, params: p.params, ret: p.ret, variadic: p.variadic, linkage: f.linkage };
   }
 
-  funcNames(glob?: string): string[] {
-    return this.namesOfKind(K.KIND_FUNC, '', glob);
+  /** `sorted: false`: in the table's order, for a caller that only counts or filters them (the sort of ~60k is ~20 ms) */
+  funcNames(glob?: string, sorted = true): string[] {
+    return this.namesOfKind(K.KIND_FUNC, '', glob, sorted);
   }
 
   rawTracepoint(name: string): BtfRawTracepoint | undefined {
@@ -547,8 +548,8 @@ export class Btf implements BtfTypes {
     return this.ints.get(key);
   }
 
-  /** Sorted unique names of own types of raw kind `kind` starting with `prefix` (which is cut off), filtered by a glob. */
-  private namesOfKind(kind: number, prefix: string, glob: string | undefined): string[] {
+  /** Unique names (sorted unless asked not to) of own types of raw kind `kind` starting with `prefix` (which is cut off), filtered by a glob. */
+  private namesOfKind(kind: number, prefix: string, glob: string | undefined, sorted = true): string[] {
     const re = glob === undefined ? undefined : globRegExp(glob);
     // Compare the literal start of the pattern on the raw bytes before making a string.
     const lead = prefix + (glob === undefined ? '' : /^[^*?]*/.exec(glob)![0]);
@@ -573,7 +574,7 @@ export class Btf implements BtfTypes {
       const name = this.str(off).slice(prefix.length);
       if (re === undefined || re.test(name)) out.add(name);
     }
-    return [...out].sort();
+    return sorted ? [...out].sort() : [...out];
   }
 
   private decode(id: number): BtfType {
