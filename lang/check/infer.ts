@@ -377,7 +377,7 @@ function keyType(st: InferState, t: Type, span: Span): Type {
     err(st, 'this expression has no value and cannot be a map key', span);
     return u64;
   }
-  if (t.kind === 'int' && t.view) return valueType(t); // a stack id, symbol, … printed as text
+  if (t.kind === 'int' && t.view) return valueType(t); // a symbol, errno, … printed as text
   // Integer keys are stored as 8 bytes whatever their width, as bpftrace does.
   if (isPointer(t)) return t; // printed as an address
   if (t.kind === 'int') return t.signed ? i64 : u64;
