@@ -135,14 +135,12 @@ function wholeMapArg(ctx: CheckContext, c: CallExpr): void {
     ctx.mapTargets.set(c, m);
     return;
   }
+  // len(kstack), len($s), len(@s[k]): a stack's frames (bpftrace v0.26 call.ustack len); a stack is a value like any other
+  const t = c.name === 'len' || arg.kind !== 'map' ? ctx.expr(arg) : undefined;
+  if (c.name === 'len' && t && stackViewOf(t)) return;
   if (arg.kind === 'map')
     ctx.error(`${c.name}() takes a whole map: write ${c.name}(${arg.name}), without a key`, arg.span);
-  else {
-    const t = ctx.expr(arg);
-    // len(kstack), len($s): a stack's frames (bpftrace v0.26 call.ustack len); a stack is a value like any other
-    if (c.name === 'len' && stackViewOf(t)) return;
-    ctx.error(`${c.name}() needs a map, e.g. ${c.name}(@m)`, arg.span);
-  }
+  else ctx.error(`${c.name}() needs a map${c.name === 'len' ? ' or a stack' : ''}, e.g. ${c.name}(@m)`, arg.span);
 }
 
 function deleteOrHasKey(ctx: CheckContext, c: CallExpr): void {

@@ -97,13 +97,15 @@ test('signal and system call names: strsignal(3) texts, real-time signals, N/A; 
 });
 
 // bpftrace v0.26 call.ustack len, call.kstack len
-test('len() of a stack: kstack, ustack(n) or a variable holding one, taken again with bpf_get_stack', () => {
+test("len() of a stack: the frame count in its header, of any stack value (kstack, ustack(n), a variable, a map's)", () => {
   assert.is(firstLine('BEGIN { $x = ustack(3); @a = len($x); @b = len(kstack); @c = len(kstack(perf, 4)); }'), '');
   const code = disasm(compileText('BEGIN { $x = ustack(3); @a = len($x); }').programs[0]!.bytecode);
-  assert.ok(code.includes('call 67'), code.join('\n'));
+  assert.ok(code.includes('call 67'), code.join('\n')); // bpf_get_stack, once: len() reads what $x holds
+  assert.is(code.filter((l) => l.includes('call 67')).length, 1, code.join('\n'));
   assert.ok(code.includes('r3 = 24'), code.join('\n')); // three frames of 8 bytes
-  assert.match(firstLine('BEGIN { @s[1] = kstack; @n = len(@s[1]); }'), 'takes a whole map');
-  assert.match(firstLine('BEGIN { @n = len(1); }'), 'len() needs a map');
+  assert.is(firstLine('BEGIN { @s[1] = kstack; @n = len(@s[1]); }'), '');
+  assert.match(firstLine('BEGIN { @c[1] = 1; @n = len(@c[1]); }'), 'takes a whole map');
+  assert.match(firstLine('BEGIN { @n = len(1); }'), 'len() needs a map or a stack');
 });
 
 test.run();

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatStack } from '../../runtime/stacks.ts';
-import { NOTIFY, startScry } from '../helpers/cli.ts';
+import { NOTIFY, runScry, startScry } from '../helpers/cli.ts';
 import { requireRoot } from '../helpers/kernel.ts';
 
 /** A stack value's bytes: count and pid, then `limit` frames (zero past the count). */
@@ -78,6 +78,15 @@ if (requireRoot('stacks by value')) {
       counts.reduce((a, b) => a + b, 0),
       calls,
     );
+  });
+
+  test('len() of stacks held in a map, a variable and taken in place: their frame counts', async () => {
+    const r = await runScry([
+      '-e',
+      'BEGIN { @s[1] = kstack(raw, 3); $x = @s[1]; print((len(@s[1]), len($x), len(kstack(2)))); clear(@s); exit(); }',
+    ]);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout.trim(), '(3, 3, 2)');
   });
 
   test('printf of those stacks: every one has its frames', async () => {
