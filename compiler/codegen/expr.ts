@@ -254,8 +254,13 @@ function emitBufferInto(g: Gen, x: Expr, t: Extract<Type, { kind: 'buffer' }>, o
       return emitTernaryInto(g, x, off, size);
     case 'field':
       // __u8 name[N] in a tracepoint record
-      if (x.base.kind !== 'ident' || x.base.name !== 'args') break;
-      return emitArgumentBufferInto(g, x, t, off);
+      if (x.base.kind === 'ident' && x.base.name === 'args') return emitArgumentBufferInto(g, x, t, off);
+      // a tuple's element: `$t.0`, a map entry's key in `for ($kv : @m)` (a stack as a key: `$kv.0`)
+      return emitTupleElement(g, x, (at, et) => copyStack(g, at, off, Math.min(size, slotSize(et))));
+    case 'index':
+      if (typeOf(g, x.base).kind === 'tuple')
+        return emitTupleElement(g, x, (at, et) => copyStack(g, at, off, Math.min(size, slotSize(et))));
+      break;
   }
   throw new CodegenError('this buffer expression is not supported yet', x.span);
 }

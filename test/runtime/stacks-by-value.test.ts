@@ -89,6 +89,16 @@ if (requireRoot('stacks by value')) {
     assert.is(r.stdout.trim(), '(3, 3, 2)');
   });
 
+  test("stacks inside tuples and as a for loop's keys: copied whole, their frames printed and counted", async () => {
+    const r = await runScry([
+      '-e',
+      'BEGIN { $t = (kstack(raw, 2), 7); @[kstack(raw, 3), 5] = count(); ' +
+        'for ($kv : @) { print(($kv.0.1, len($kv.0.0), len($t.0), $t.1)); print($kv.0.0); } clear(@); exit(); }',
+    ]);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\(5, 3, 2, 7\)\n\n(?:[0-9a-f]{16}\n){3}\n/m);
+  });
+
   test('printf of those stacks: every one has its frames', async () => {
     const r = await runManyStacks('printf("<%s>\\n", ustack);');
     const stacks = r.stdout.split('<').slice(1);
