@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { disasm } from '../../compiler/asm/index.ts';
 import { parseAddress } from '../../lang/builtins/data.ts';
 import { parseFormat } from '../../lang/format-string.ts';
 import { compileText, diagnose } from '../helpers/pipeline.ts';
@@ -144,6 +145,20 @@ test('a stack keys its map by value: a header and its frames, sized by the limit
     ],
   );
   assert.not.ok(p.maps.some((m) => m.kind === 'stack_trace'));
+});
+
+test("a stack is taken with bpf_get_stack into its slot, and a failure warns in bpftrace v0.26's words", () => {
+  const p = compileText('BEGIN { @k[kstack] = count(); @u[ustack(3)] = count(); }');
+  const warnings = p.events.flatMap((e) => (e.kind === 'runtime-warning' ? [e.text] : []));
+  assert.equal(warnings, ['Error reading kstack.', 'Error reading ustack.']);
+  const code = disasm(p.programs[0]!.bytecode);
+  assert.is(code.filter((l) => l === 'call 67').length, 2, code.join('\n')); // bpf_get_stack
+  assert.ok(code.includes('r3 = 1016') && code.includes('r3 = 24'), code.join('\n')); // 127 and 3 frames
+  assert.ok(code.includes('r4 = 256'), code.join('\n')); // BPF_F_USER_STACK
+  assert.not.ok(
+    code.some((l) => l.startsWith('call 27')),
+    'no bpf_get_stackid',
+  );
 });
 
 test('stacks of different modes or depths are different types, named as the call that makes them', () => {
