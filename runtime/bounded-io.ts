@@ -133,7 +133,9 @@ for (;;) {
 `;
 
 // The worker thread between the main thread and the helper. ctl[0] counts answers posted (the main thread
-// waits for it to change), ctl[1] is 1 while a helper is running and has said it is ready.
+// waits for it to change), ctl[1] is 1 while a helper is running and has said it is ready, ctl[2] is the
+// helper's pid (0: none), which the main thread kills itself when it gives up on it: scry may end right after,
+// before this thread has handled any message, and a helper stuck in the kernel would outlive it.
 const BROKER = String.raw`
 'use strict';
 const { workerData } = require('node:worker_threads');
@@ -149,6 +151,7 @@ function post(msg, transfer) {
 function start() {
   Atomics.store(ctl, 1, 0);
   const c = spawn(process.execPath, ['-e', helper], { stdio: ['pipe', 'pipe', 'ignore'], env: {} });
+  Atomics.store(ctl, 2, c.pid || 0);
   let chunks = [];
   let have = 0;
   const take = (n) => {
@@ -191,6 +194,7 @@ function start() {
     if (child !== c) return;
     child = null;
     Atomics.store(ctl, 1, 0);
+    Atomics.store(ctl, 2, 0);
     if (current) post({ id: current, error: { message: why, code: 'EHELPER' } });
     current = 0;
   };
@@ -235,7 +239,7 @@ interface Answer {
 class Broker {
   private worker: Worker | undefined;
   private port: MessagePort | undefined;
-  private ctl = new Int32Array(new SharedArrayBuffer(8));
+  private ctl = new Int32Array(new SharedArrayBuffer(12));
   private nextId = 1;
   /** bumped when a helper is abandoned: descriptors opened by an earlier one are gone */
   generation = 0;
@@ -245,7 +249,7 @@ class Broker {
     // loaded here, not at start-up: most runs never read a user file through the broker
     const { MessageChannel, Worker } = process.getBuiltinModule('node:worker_threads');
     const { port1, port2 } = new MessageChannel();
-    this.ctl = new Int32Array(new SharedArrayBuffer(8));
+    this.ctl = new Int32Array(new SharedArrayBuffer(12));
     this.worker = new Worker(BROKER, {
       eval: true,
       execArgv: [],
@@ -294,6 +298,15 @@ class Broker {
   private abandon(worker: boolean): void {
     this.generation++;
     Atomics.store(this.ctl, 1, 0); // the next helper has its start to make
+    // killed from here, at once: the worker may never get to it (scry can end right after this call)
+    const pid = Atomics.exchange(this.ctl, 2, 0);
+    if (pid > 0) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     if (worker) {
       void this.worker?.terminate();
       this.port?.close();

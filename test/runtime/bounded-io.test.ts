@@ -2,7 +2,7 @@
 // a FIFO opened without O_NONBLOCK waits in the kernel for a writer, as a file on a hung mount does (the
 // e2e test hung-mount.test.ts uses a real FUSE mount that stops answering). Root-free; temp dirs only.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,23 @@ const fifo = (name: string) => {
   return p;
 };
 const BOUND = 300;
+
+/**
+ * Whether some process still waits in open() of the FIFO to read it (a helper stuck there), `ms` after the
+ * helper should have been killed (it leaves the kernel a moment after the signal): a non-blocking open for
+ * writing fails with ENXIO only when no reader is there. (A waiting reader found is let go: it gets a writer.)
+ */
+async function readerWaits(fifoPath: string, ms: number): Promise<boolean> {
+  await new Promise((r) => setTimeout(r, ms));
+  try {
+    closeSync(openSync(fifoPath, constants.O_WRONLY | constants.O_NONBLOCK));
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENXIO') return false;
+    throw e;
+  }
+}
+
 let was = 0;
 
 test.before(() => {
@@ -61,7 +78,7 @@ test('reads through the helper are the file’s bytes; what is not a regular fil
   assert.is(boundedFiles.realpath(path.join(dir, '.', 'plain')), path.join(dir, 'plain'));
 });
 
-test('an operation that blocks in the kernel throws after the bound; the next works, the same path fails at once', () => {
+test('an operation that blocks in the kernel throws after the bound; the next works, the same path fails at once', async () => {
   boundedFiles.open('/bin/sh').close(); // the helper is running: only the operation is timed
   const hang = fifo('hang');
   let started = Date.now();
@@ -71,6 +88,7 @@ test('an operation that blocks in the kernel throws after the bound; the next wo
   );
   const took = Date.now() - started;
   assert.ok(took >= BOUND - 5 && took < BOUND + 1500, `returned after ${took} ms`);
+  assert.not.ok(await readerWaits(hang, 300), 'the stuck helper was killed');
 
   // another helper answers the next call (the stuck one is killed)
   started = Date.now();
@@ -128,6 +146,8 @@ ${ending === 'process.exit(0)' ? 'process.exit(0);' : ''}`,
     assert.is(code, 0, err);
     assert.match(out, `${hang} did not answer within 200 ms`);
     assert.ok(after < 1500, `ended ${after} ms after the timeout`);
+    // and its helper did not outlive it, stuck in open() (the worker that would kill it ends with the process)
+    assert.not.ok(await readerWaits(hang, 300), 'a helper outlived the process, still waiting in open()');
   });
 
 test.run();
