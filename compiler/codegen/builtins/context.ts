@@ -76,13 +76,8 @@ const taskRows: EmitRows = {
   username: insns(call(helper.get_current_uid_gid), mov32Reg(R0, R0)),
   comm: {
     variable: {
-      // the helper writes all the bytes it is given (the name, then NULs: strscpy_pad), so the slot is not
-      // zeroed first; a wider slot's rest is
-      into: (g, _x, off, size) => {
-        g.e.emit(...addrOf(R1, off), mov64Imm(R2, Math.min(16, size)), call(helper.get_current_comm));
-        for (let o = 16; o < size; o += 8) g.e.emit(stSlot(8, off + o, 0));
-      },
-      writesAll: true,
+      into: (g, _x, off, size) =>
+        g.e.emit(...addrOf(R1, off), mov64Imm(R2, Math.min(16, size)), call(helper.get_current_comm)),
     },
     call: { into: emitCommOfPid },
   },
