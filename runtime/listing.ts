@@ -91,8 +91,9 @@ function normalise(pattern: string): string {
 }
 
 /**
- * The listers a pattern asks about, each with the full names (`provider:name`) it matches. Names are
- * tested without their provider prefix where the pattern allows, so 100k function names cost no copies.
+ * The listers a pattern asks about, each with the names it matches, without the provider prefix and unsorted
+ * (probeListing sorts and prefixes what it prints). Names are tested without their prefix where the pattern
+ * allows, so 100k function names cost no copies.
  */
 function matches(pattern: string): { lister: Lister; names: readonly string[] }[] {
   const colon = pattern.indexOf(':');
