@@ -1,6 +1,6 @@
-// How a session's viewed values print: user frames of stacks and user symbols through the traced processes' mappings and ELF symbols, records through the kernel's
-// BTF with the script's own types on top. One recipe, shared by the session and the live view's map-reading
-// worker, so both print the same.
+// How a session's viewed values print: the user frames of stacks and user symbols through the traced processes'
+// mappings and ELF symbols, records through the kernel's BTF with the script's own types on top. One recipe,
+// shared by the session and the live view's map-reading worker, so both print the same.
 import type { CompiledProgram } from '../compiler/index.ts';
 import { vmlinuxBtf, withTypeRows, type RecordTypes } from './kernel/btf/index.ts';
 import { UserSymbolizer, formatUserFrames, formatUsym } from './kernel/user-symbols.ts';

@@ -11,6 +11,7 @@ import {
 import { slotSize } from '../../layout.ts';
 import { addrOf, allocValue, emitInto, ldSlot, scoped, stSlot, stxSlot, typeOf, type Gen } from '../context.ts';
 import { warnAlways } from '../runtime-checks.ts';
+import { zeroStack } from '../values.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
 import { emitPid, emitPidTgid } from './context.ts';
 
@@ -59,7 +60,7 @@ function emitStackInto(g: Gen, x: IdentExpr | CallExpr, at: number, size: number
   warnAlways(g, READ_FAILED[view.space], x.span);
   e.place(done);
   // a wider slot (never, while stacks only meet stacks of their own type) keeps the zeroes the caller expects
-  for (let o = slotSize(t); o < size; o += 8) e.emit(stSlot(8, at + o, 0));
+  zeroStack(g, at + slotSize(t), size - slotSize(t));
 }
 
 /** len(stack): its frame count, in r0, from the header (a variable's own slot, else a copy of the value). */
