@@ -2,6 +2,7 @@
 // or, where that file is not readable, the text symbols in /proc/kallsyms. Read once.
 import { readFileSync } from 'node:fs';
 import type { KernelFunction } from '../../lang/index.ts';
+import { readKallsyms } from './kallsyms.ts';
 import { tracefsRoot } from './tracefs.ts';
 
 let functions: KernelFunction[] | undefined;
@@ -74,7 +75,7 @@ function startsWith(text: Buffer, from: number, to: number, prefix: Buffer): boo
 }
 
 function fromKallsyms(): KernelFunction[] {
-  return kallsymsFunctions(readFileSync('/proc/kallsyms'));
+  return kallsymsFunctions(readKallsyms());
 }
 
 export function kernelFunctions(): readonly KernelFunction[] {

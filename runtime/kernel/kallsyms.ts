@@ -1,8 +1,11 @@
 // Kernel symbols from /proc/kallsyms, read once: address → function (stacks, ksym) and name → address (kaddr).
-// The file (~120k lines) is kept as bytes and walked by hand: split into strings, a BigInt and a Map entry a line
-// and sorted whole, it took ~250 ms of CPU, which every script printing a kernel stack paid (bpftrace 0.17's user
-// time for the same: ~40 ms). Names are decoded when asked for.
-import { readFileSync } from 'node:fs';
+// The file (~120k lines, ~5 MB) is kept as bytes. The kernel's own symbols, the bulk of it, come first and in
+// address order (the kernel's own lookups binary-search the same table), so an address is found by a binary search
+// over the bytes, a few dozen lines read, instead of indexing every line first: that walk, cold at each start, was
+// 20-40 ms of CPU for the first ksym() or kernel stack printed. Modules', BPF programs' and trampolines' symbols
+// follow (each line names its `[module]`), out of order: those few are indexed and sorted. A script that resolves
+// thousands of distinct addresses gets the whole table after all (FULL_TABLE_AFTER). Names are decoded when asked.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { lastAtOrBelow } from './sorted.ts';
 
 /** The function symbols (types t, T, w, W) of a kallsyms text, by address. */
@@ -27,19 +30,20 @@ for (let c = 0; c < 16; c++) {
 
 /**
  * Lines are `ADDRESS TYPE NAME[\t[MODULE]]`, the address in hex, 16 digits on 64-bit kernels: one pass over the
- * bytes, and a sort of the symbols after the first out of order only (sorting all ~120k took ~50 ms).
+ * bytes from `from` (a line's start), and a sort of the symbols after the first out of order only (sorting all
+ * ~120k took ~50 ms).
  */
-export function parseKernelSymbols(text: Buffer): KernelSymbolTable {
+export function parseKernelSymbols(text: Buffer, from = 0): KernelSymbolTable {
   const len = text.length;
   // room for a line of 13 bytes or more (8 digits on 32-bit kernels, the type between spaces, a one-letter name,
   // the newline): only the pages the symbols fill are touched, and the arrays are cut to size below
-  const room = Math.ceil(len / 13) + 1;
+  const room = Math.ceil((len - from) / 13) + 1;
   let hi = new Uint32Array(room);
   let lo = new Uint32Array(room);
   let nameAt = new Uint32Array(room);
   let n = 0;
   let firstDescent = -1; // the first symbol below the one before it: the kernel's own are in order, modules' not
-  let p = 0;
+  let p = from;
   while (p < len) {
     const line = p;
     // the address: up to 16 digits, high half first
@@ -114,7 +118,7 @@ function nameOf(t: KernelSymbolTable, i: number): string {
 }
 
 /** The function containing `addr` in table `t`, and the offset into it, if any. */
-export function symbolAt(t: KernelSymbolTable, addr: bigint): { name: string; offset: bigint } | undefined {
+export function symbolAt(t: KernelSymbolTable, addr: bigint): SymbolHit | undefined {
   if (addr < 0n || addr > 0xffffffffffffffffn) return undefined;
   const i = lastAtOrBelow(t.addrs, addr);
   return i < 0 ? undefined : { name: nameOf(t, i), offset: addr - t.addrs[i]! };
@@ -145,18 +149,165 @@ export function symbolAddress(text: Buffer, name: string): bigint | undefined {
   }
 }
 
-let kallsymsText: Buffer | undefined;
-let kallsyms: KernelSymbolTable | undefined;
+/** A symbol an address resolved to: its name and the address' offset into it. */
+export interface SymbolHit {
+  name: string;
+  offset: bigint;
+}
 
-function text(): Buffer {
-  kallsymsText ??= readFileSync('/proc/kallsyms');
-  return kallsymsText;
+/** Distinct addresses resolved by binary search before the whole table is built instead (~3 µs each against ~20 ms). */
+const FULL_TABLE_AFTER = 4096;
+/** Lines stepped back over (data symbols, hidden addresses) before the whole table is asked instead. */
+const MAX_STEP_BACK = 64;
+/** coreSymbolAt's answer when the text is not as expected there: the whole table answers instead. */
+const UNSURE = -2;
+
+/**
+ * Address → function over a kallsyms text, the same answers as symbolAt over parseKernelSymbols(text) (the last
+ * function symbol at or below the address, of equal ones the last in the file), without indexing the kernel's own
+ * symbols: they are binary-searched in the text (see the top of this file).
+ */
+export function symbolResolver(text: Buffer): (addr: bigint) => SymbolHit | undefined {
+  const coreEnd = coreEndOf(text);
+  const rest = parseKernelSymbols(text, coreEnd);
+  const seen = new Map<bigint, SymbolHit | undefined>();
+  let full: KernelSymbolTable | undefined;
+  const whole = (addr: bigint) => symbolAt((full ??= parseKernelSymbols(text)), addr);
+  return (addr) => {
+    if (full) return symbolAt(full, addr);
+    if (seen.has(addr)) return seen.get(addr);
+    if (addr < 0n || addr > 0xffffffffffffffffn) return undefined;
+    if (seen.size >= FULL_TABLE_AFTER) return whole(addr);
+    const line = coreSymbolAt(text, coreEnd, addr);
+    if (line === UNSURE) return whole(addr);
+    let hit: SymbolHit | undefined;
+    if (line >= 0) {
+      const base = lineAddress(text, line)!;
+      hit = { name: nameAtLine(text, line), offset: addr - base };
+    }
+    // a module's symbol at the same address or above wins: it comes later in the file
+    const other = symbolAt(rest, addr);
+    if (other && (!hit || other.offset <= hit.offset)) hit = other;
+    seen.set(addr, hit);
+    return hit;
+  };
+}
+
+/** Where the kernel's own symbols end: the start of the first line naming a module (`\t[`), or the end. */
+function coreEndOf(text: Buffer): number {
+  const at = text.indexOf('\t[', 0, 'latin1');
+  return at < 0 ? text.length : text.lastIndexOf(NL, at) + 1;
+}
+
+/**
+ * The address of the line starting at `at` when it reads `ADDRESS T NAME` (up to 16 hex digits, a type between
+ * spaces, a name), else undefined.
+ */
+function lineAddress(text: Buffer, at: number): bigint | undefined {
+  let p = at;
+  let h = 0;
+  let l = 0;
+  for (let d = HEX[text[p]!]!; d >= 0 && p - at < 16; d = HEX[text[++p]!]!) {
+    h = ((h << 4) | (l >>> 28)) >>> 0;
+    l = ((l << 4) | d) >>> 0;
+  }
+  if (p === at || text[p] !== SPACE || text[p + 2] !== SPACE) return undefined;
+  const name = text[p + 3];
+  if (name === undefined || name === TAB || name === NL) return undefined;
+  return (BigInt(h) << 32n) | BigInt(l);
+}
+
+/** Whether the line at `at` (well formed) is a function symbol: type t, T, w or W. */
+function isFunctionLine(text: Buffer, at: number): boolean {
+  const type = text[text.indexOf(SPACE, at) + 1];
+  return type === 0x74 || type === 0x54 || type === 0x77 || type === 0x57;
+}
+
+function nameAtLine(text: Buffer, at: number): string {
+  const start = text.indexOf(SPACE, at) + 3;
+  let end = start;
+  while (end < text.length && text[end] !== TAB && text[end] !== NL) end++;
+  return text.toString('latin1', start, end);
+}
+
+/**
+ * The start of the last function line in text[0, end) (address order) whose address is at or below `x` and not
+ * hidden (zero); -1 if none; UNSURE where a line read is not a symbol line or the nearest function is far back.
+ */
+function coreSymbolAt(text: Buffer, end: number, x: bigint): number {
+  if (end === 0) return -1;
+  const first = lineAddress(text, 0);
+  if (first === undefined) return UNSURE;
+  if (first > x) return -1;
+  // good: a line start whose address is <= x; every line starting at or after bad is above x (or past end)
+  let good = 0;
+  let bad = end;
+  for (;;) {
+    const mid = (good + bad) >>> 1;
+    if (mid <= good) break;
+    let s = mid;
+    if (text[s - 1] !== NL) {
+      const nl = text.indexOf(NL, s);
+      s = nl < 0 || nl + 1 > end ? end : nl + 1;
+    }
+    if (s >= bad) {
+      bad = mid;
+      continue;
+    }
+    const a = lineAddress(text, s);
+    if (a === undefined) return UNSURE;
+    if (a <= x) good = s;
+    else bad = s;
+  }
+  // back to the nearest function line: data symbols may sit between (CONFIG_KALLSYMS_ALL)
+  for (let line = good, steps = 0; ; steps++) {
+    const a = lineAddress(text, line);
+    if (a === undefined || steps > MAX_STEP_BACK) return UNSURE;
+    if (a === 0n) return -1; // hidden, as every one before it
+    if (isFunctionLine(text, line)) return line;
+    if (line === 0) return -1;
+    line = text.lastIndexOf(NL, line - 2) + 1;
+  }
+}
+
+let kallsymsBytes: Buffer | undefined;
+let resolve: ((addr: bigint) => SymbolHit | undefined) | undefined;
+
+/**
+ * /proc/kallsyms, read into one buffer: the file says its size is 0 and each read() gives ~4 KB (one seq_file
+ * page), which fs.readFileSync took as ~1,300 buffers of 8 KB and then copied whole (~8 ms of a start).
+ */
+export function readKallsyms(): Buffer {
+  const fd = openSync('/proc/kallsyms', 'r');
+  try {
+    // pages of the buffer the file does not fill are never touched
+    let buf = Buffer.allocUnsafeSlow(8 << 20);
+    let n = 0;
+    for (;;) {
+      if (n === buf.length) {
+        const bigger = Buffer.allocUnsafeSlow(buf.length * 2);
+        buf.copy(bigger, 0, 0, n);
+        buf = bigger;
+      }
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) return buf.subarray(0, n);
+      n += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** /proc/kallsyms, read once and kept for the symbols asked later. */
+function kallsymsText(): Buffer {
+  kallsymsBytes ??= readKallsyms();
+  return kallsymsBytes;
 }
 
 /** The function containing a kernel address and the offset into it, if any. */
-export function lookupKernelAddress(addr: bigint): { name: string; offset: bigint } | undefined {
-  kallsyms ??= parseKernelSymbols(text());
-  return symbolAt(kallsyms, addr);
+export function lookupKernelAddress(addr: bigint): SymbolHit | undefined {
+  resolve ??= symbolResolver(kallsymsText());
+  return resolve(addr);
 }
 
 /** `name+offset` for a kernel address (stack frames), or the address in hex when no symbol covers it. */
@@ -167,5 +318,5 @@ export function kernelSymbol(addr: bigint): string {
 
 /** kaddr(name) */
 export function kernelSymbolAddress(name: string): bigint | undefined {
-  return symbolAddress(text(), name);
+  return symbolAddress(kallsymsText(), name);
 }

@@ -3,7 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseKernelSymbols, symbolAddress, symbolAt } from '../../../runtime/kernel/kallsyms.ts';
+import {
+  parseKernelSymbols,
+  readKallsyms,
+  symbolAddress,
+  symbolAt,
+  symbolResolver,
+} from '../../../runtime/kernel/kallsyms.ts';
 import { requireRoot, skipCheck } from '../../helpers/kernel.ts';
 
 /** What the table must answer, worked out the plain way: every line split, BigInts, a stable sort. */
@@ -67,6 +73,46 @@ test('a fixture: functions by address, the last of equal addresses, modules sort
     assert.is(symbolAddress(text, name), undefined);
 });
 
+/** Each symbol's address and the addresses around it, and some between. */
+function probeAddresses(text: string): bigint[] {
+  const out = [0n, 1n, 0xffffffffffffffffn];
+  for (const line of text.split('\n')) {
+    const digits = /^[0-9a-f]+/.exec(line)?.[0];
+    if (!digits) continue;
+    const a = BigInt(`0x${digits}`);
+    out.push(a, a + 1n, a - 1n, a + 0x7fn);
+  }
+  return out.filter((a) => a >= 0n);
+}
+
+/** The binary search over the text answers as the whole table does. */
+function sameAsTable(text: string, why: string): void {
+  const bytes = Buffer.from(text, 'latin1');
+  const table = parseKernelSymbols(bytes);
+  const resolve = symbolResolver(bytes);
+  for (const addr of probeAddresses(text)) {
+    // twice: the second answer is the remembered one
+    assert.equal(resolve(addr), symbolAt(table, addr), `${why}: 0x${addr.toString(16)}`);
+    assert.equal(resolve(addr), symbolAt(table, addr), `${why} again: 0x${addr.toString(16)}`);
+  }
+}
+
+test('the binary search over the text: the same answers as the table', () => {
+  sameAsTable(FIXTURE, 'the fixture');
+  sameAsTable(FIXTURE.split('\n').slice(1).join('\n'), 'no hidden first line');
+  const core = ['ffffffff81000000 T _stext', 'ffffffff81000010 t a', 'ffffffff81000010 T a_alias'];
+  // more data symbols between two functions than the search steps back over: the table answers
+  for (let i = 0; i < 100; i++) core.push(`ffffffff81001${i.toString(16).padStart(3, '0')} d data_${i}`);
+  core.push('ffffffff81002000 T after_data', 'ffffffff81002000 w after_data_weak', 'ffffffff81003000 T last');
+  sameAsTable(`${core.join('\n')}\n`, 'data between');
+  sameAsTable(`${core.join('\n')}`, 'no newline at the end');
+  sameAsTable(`${core.join('\n')}\nffffffffc0000000 t m\t[mod]\nffffffff81002000 t in_mod\t[mod]\n`, 'a module');
+  const broken = [...core.slice(0, 50), 'not a symbol line', ...core.slice(50)];
+  sameAsTable(`${broken.join('\n')}\n`, 'a malformed line');
+  sameAsTable('', 'empty');
+  sameAsTable('0000000000000000 T _stext\n0000000000000000 t vfs_read\n', 'hidden');
+});
+
 test('hidden addresses (kptr_restrict): nothing resolves', () => {
   const text = Buffer.from('0000000000000000 T _stext\n0000000000000000 t vfs_read\n', 'latin1');
   assert.is(parseKernelSymbols(text).addrs.length, 0);
@@ -101,6 +147,16 @@ if (requireRoot('kallsyms')) {
         const addr = base + BigInt(rand(64)) - (i % 3 === 0 ? 1n : 0n);
         assert.equal(symbolAt(t, addr), at(addr), `0x${addr.toString(16)}`);
       }
+      const resolve = symbolResolver(text);
+      for (let i = 0; i < 3000; i++) {
+        const [base] = ref.rows[rand(ref.rows.length)]!;
+        const addr = base + BigInt(rand(64)) - (i % 3 === 0 ? 1n : 0n);
+        assert.equal(resolve(addr), at(addr), `binary search: 0x${addr.toString(16)}`);
+      }
+      // read again, into one buffer: the kernel's own symbols (before the first module's) are the same bytes
+      const again = readKallsyms();
+      const core = (b: Buffer) => b.subarray(0, b.indexOf('\t[') < 0 ? b.length : b.indexOf('\t['));
+      assert.ok(core(again).equals(core(text)), 'readKallsyms reads what readFileSync reads');
       const names = [...ref.byName.keys()];
       for (let i = 0; i < 500; i++) {
         const name = names[rand(names.length)]!;
