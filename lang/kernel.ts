@@ -86,6 +86,12 @@ export interface KernelInfo {
   tracepointFormat(group: string, event: string): TracepointFormat | undefined;
   /** Functions for kprobe wildcards and "did you mean" (empty when the kernel does not say). */
   kernelFunctions(): readonly KernelFunction[];
+  /**
+   * The kernelFunctions() whose line in the kernel's list has `literal` in it (every function whose name does, and
+   * perhaps others: the caller matches names), found without making the whole list (~60k functions, ~50-90 ms
+   * and ~20 MB on a distribution kernel); undefined when the kernel does not say. Absent: kernelFunctions() is asked.
+   */
+  kernelFunctionsWith?(literal: string): readonly KernelFunction[] | undefined;
   /** Whether kprobes can attach at all (false: built without CONFIG_KPROBES); absent means they can. */
   kprobesAttach?(): boolean;
   /** Kernel types (vmlinux BTF), read on first use; undefined when the kernel has none. */

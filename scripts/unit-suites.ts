@@ -59,6 +59,7 @@ export const unit: readonly string[] = [
   'lang/imports.test.ts',
   'lang/incomplete.test.ts',
   'lang/kept-parse.test.ts',
+  'lang/kprobe-functions.test.ts',
   'lang/lexer.test.ts',
   'lang/lexer-engine.test.ts',
   'lang/literal-types.test.ts',

@@ -172,8 +172,9 @@ function withTypes(kernel: KernelInfo, types: BtfTypes): KernelInfo {
     cgroupId: (path) => kernel.cgroupId(path),
     pidNamespace: () => kernel.pidNamespace?.(),
     // the optional answers too, where the kernel has them (absent, each means something: kprobes attach,
-    // user symbols cannot be looked up)
+    // user symbols cannot be looked up, functions are found in kernelFunctions())
     ...(kernel.kprobesAttach ? { kprobesAttach: kernel.kprobesAttach.bind(kernel) } : {}),
+    ...(kernel.kernelFunctionsWith ? { kernelFunctionsWith: kernel.kernelFunctionsWith.bind(kernel) } : {}),
     ...(kernel.userSymbol ? { userSymbol: kernel.userSymbol.bind(kernel) } : {}),
   };
 }

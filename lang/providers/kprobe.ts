@@ -1,7 +1,7 @@
 // kprobe/kretprobe: any kernel function (from kallsyms), at entry (+offset) or return; the context is pt_regs.
 import { closest } from '../suggest.ts';
 import { globRegExp, isGlob } from '../glob.ts';
-import type { KernelInfo } from '../kernel.ts';
+import type { KernelFunction, KernelInfo } from '../kernel.ts';
 import { kprobeStandIns } from '../kprobe-hints.ts';
 import type { Span } from '../source.ts';
 import { type ProviderRow, type ResolvedBase } from './row.ts';
@@ -41,7 +41,8 @@ function resolveKprobe(
   if (!m) return r.bad(`invalid ${name} function '${spec}'`);
   if (m[2] && name === 'kretprobe') return r.bad('kretprobe does not take an offset');
   const offset = m[2] ? Number(m[2]) : 0;
-  const known = kernel.kernelFunctions();
+  const listed = functionsNaming(kernel, m[1]!);
+  const known = listed ?? [];
   const inModule = (f: { module?: string }) =>
     module === undefined ||
     (isGlob(module) ? f.module !== undefined && globRegExp(module).test(f.module) : f.module === module);
@@ -63,13 +64,24 @@ function resolveKprobe(
     return hits.map((f) => one(f.name, module === undefined ? undefined : f.module));
   }
   // the kernel may not list its functions (then attaching says whether one exists)
-  if (known.length && !known.some((f) => f.name === m[1] && inModule(f)))
+  if (listed && !known.some((f) => f.name === m[1] && inModule(f)))
     return r.missing(
       `unknown kernel function ${module ? `${module}:` : ''}${m[1]}`,
-      unknownFunctionHints(m[1]!, name, known, ap.span, kernel),
+      unknownFunctionHints(m[1]!, name, kernel.kernelFunctions(), ap.span, kernel),
       false,
     );
   return [one(m[1]!, module)];
+}
+
+/**
+ * The kernel's functions a name or wildcard may match: those with its longest plain part in them, where the kernel
+ * can find them so (kernelFunctionsWith), else all; undefined when the kernel does not list its functions.
+ */
+function functionsNaming(kernel: KernelInfo, spec: string): readonly KernelFunction[] | undefined {
+  const literal = spec.split(/[*?]+/).reduce((a, b) => (b.length > a.length ? b : a), '');
+  if (literal && kernel.kernelFunctionsWith) return kernel.kernelFunctionsWith(literal);
+  const all = kernel.kernelFunctions();
+  return all.length ? all : undefined;
 }
 
 /**

@@ -1,71 +1,172 @@
 // Kernel functions kprobes can attach to: tracefs available_filter_functions (`name` or `name [module]`),
-// or, where that file is not readable, the text symbols in /proc/kallsyms. Read once.
+// or, where that file is not readable, the text symbols in /proc/kallsyms. Read once, kept as bytes: a kprobe on
+// one function, or on a wildcard with a plain part, finds its lines by searching the bytes (kernelFunctionsWith);
+// the whole list (~60k functions on a distribution kernel: ~50-90 ms of CPU and ~20 MB made of a regular
+// expression a line) is made only for listings and "did you mean".
 import { readFileSync } from 'node:fs';
 import type { KernelFunction } from '../../lang/index.ts';
 import { readKallsyms } from './kallsyms.ts';
 import { tracefsRoot } from './tracefs.ts';
 
+/** A kernel's list of functions as read, and the same bytes as a string to cut names from (latin1: same offsets). */
+interface FunctionSource {
+  readonly kind: 'filter' | 'kallsyms';
+  readonly text: Buffer;
+  readonly chars: string;
+}
+
+let source: FunctionSource | null | undefined;
 let functions: KernelFunction[] | undefined;
 
-function fromFilterFunctions(): KernelFunction[] | undefined {
-  let text: string;
+/** available_filter_functions, else /proc/kallsyms; null when neither can be read. */
+function functionSource(): FunctionSource | null {
+  if (source !== undefined) return source;
+  let kind: FunctionSource['kind'] = 'filter';
+  let text: Buffer;
   try {
-    text = readFileSync(`${tracefsRoot()}/available_filter_functions`, 'utf8');
+    text = readFileSync(`${tracefsRoot()}/available_filter_functions`);
   } catch {
-    return undefined; // not mounted, or locked down
+    // not mounted, or locked down
+    try {
+      kind = 'kallsyms';
+      text = readKallsyms();
+    } catch {
+      return (source = null);
+    }
   }
-  const out: KernelFunction[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^(\S+)(?:\s+\[(\S+)\])?/.exec(line);
-    if (m) out.push(m[2] ? { name: m[1]!, module: m[2] } : { name: m[1]! });
-  }
-  return out;
+  source = { kind, text, chars: text.toString('latin1') };
+  return source;
 }
 
 const NL = 0x0a;
 const TAB = 0x09;
 const DOT = 0x2e;
 const SPACE = 0x20;
+const OPEN = 0x5b; // [
 const PFX = Buffer.from('__pfx_');
 
+const isSpace = (c: number | undefined) => c === SPACE || c === TAB || c === 0x0d || c === 0x0c || c === 0x0b;
+
 /**
- * The text symbols (t, T) of a kallsyms text, each name (and module) once: lines `ADDRESS TYPE NAME[\t[MODULE]]`
- * walked as bytes (a regular expression a line and a string key each took ~60 ms of `scry -l`'s ~360).
- * Compiler-made parts (.cold, .part.N, .isra.N) and padding symbols (__pfx_) are not functions one can probe.
+ * One line of available_filter_functions, text[start, end): `name` or `name [module]` (what the regular
+ * expression /^(\S+)(?:\s+\[(\S+)\])?/ takes of it), or undefined for a line that starts with a space or is empty.
+ */
+function filterLine(s: FunctionSource, start: number, end: number): KernelFunction | undefined {
+  const { text, chars } = s;
+  let q = start;
+  while (q < end && !isSpace(text[q])) q++;
+  if (q === start) return undefined;
+  const name = chars.slice(start, q);
+  let r = q;
+  while (r < end && isSpace(text[r])) r++;
+  if (r > q && text[r] === OPEN) {
+    let w = r + 1;
+    while (w < end && !isSpace(text[w])) w++;
+    const close = chars.lastIndexOf(']', w - 1);
+    if (close > r + 1) return { name, module: chars.slice(r + 1, close) };
+  }
+  return { name };
+}
+
+/**
+ * One line of /proc/kallsyms, text[start, end): `ADDRESS TYPE NAME[\t[MODULE]]`, when it is a text symbol (t, T)
+ * one can probe: not a compiler-made part (.cold, .part.N, .isra.N) nor padding (__pfx_).
+ */
+function kallsymsLine(s: FunctionSource, start: number, end: number): KernelFunction | undefined {
+  const { text, chars } = s;
+  let p = start;
+  while (p < end && text[p] !== SPACE) p++;
+  const type = text[p + 1];
+  const name = p + 3;
+  if ((type !== 0x74 && type !== 0x54) || name >= end) return undefined;
+  let q = name;
+  for (; q < end && text[q] !== TAB; q++) if (text[q] === DOT) return undefined;
+  if (q === name || startsWith(text, name, q, PFX)) return undefined;
+  const fn = chars.slice(name, q);
+  // \t[module]
+  return q === end ? { name: fn } : { name: fn, module: chars.slice(q + 2, end - 1) };
+}
+
+/** The functions of lines [from, to) of a kallsyms text, each name once per module, in the file's order. */
+class KallsymsNames {
+  private readonly seen = new Set<string>();
+  private readonly seenIn = new Map<string, Set<string>>();
+  readonly out: KernelFunction[] = [];
+
+  add(f: KernelFunction | undefined): void {
+    if (!f) return;
+    let names = this.seen;
+    if (f.module !== undefined) {
+      names = this.seenIn.get(f.module) ?? new Set();
+      this.seenIn.set(f.module, names);
+    }
+    if (!names.has(f.name)) (names.add(f.name), this.out.push(f));
+  }
+}
+
+/** Each line of the source, as [start, end) without its newline. */
+function eachLine(s: FunctionSource, line: (start: number, end: number) => void): void {
+  const len = s.text.length;
+  for (let p = 0; p < len;) {
+    let end = s.text.indexOf(NL, p);
+    if (end < 0) end = len;
+    line(p, end);
+    p = end + 1;
+  }
+}
+
+function wholeList(s: FunctionSource): KernelFunction[] {
+  if (s.kind === 'filter') {
+    const out: KernelFunction[] = [];
+    eachLine(s, (start, end) => {
+      const f = filterLine(s, start, end);
+      if (f) out.push(f);
+    });
+    return out;
+  }
+  const names = new KallsymsNames();
+  eachLine(s, (start, end) => names.add(kallsymsLine(s, start, end)));
+  return names.out;
+}
+
+/**
+ * The text symbols (t, T) of a kallsyms text, each name (and module) once, walked as bytes (a regular expression a
+ * line and a string key each took ~60 ms of `scry -l`'s ~360).
  */
 export function kallsymsFunctions(text: Buffer): KernelFunction[] {
-  const out: KernelFunction[] = [];
-  const seen = new Set<string>();
-  const seenIn = new Map<string, Set<string>>();
-  const len = text.length;
-  // the names are cut from one string of the whole text (byte offsets are its offsets: latin1), not made a line
-  const chars = text.toString('latin1');
-  let p = 0;
-  while (p < len) {
-    // the address, a space, the type, a space
-    while (p < len && text[p] !== SPACE && text[p] !== NL) p++;
-    const type = text[p + 1];
-    const name = p + 3;
-    let q = name;
-    let dot = false;
-    for (; q < len && text[q] !== NL && text[q] !== TAB; q++) if (text[q] === DOT) dot = true;
-    const nameEnd = q;
-    while (q < len && text[q] !== NL) q++;
-    const end = q;
-    p = end + 1;
-    if ((type !== 0x74 && type !== 0x54) || name >= nameEnd || dot || startsWith(text, name, nameEnd, PFX)) continue;
-    const fn = chars.slice(name, nameEnd);
-    if (nameEnd === end) {
-      if (!seen.has(fn)) (seen.add(fn), out.push({ name: fn }));
-      continue;
-    }
-    // \t[module]
-    const module = chars.slice(nameEnd + 2, end - 1);
-    let names = seenIn.get(module);
-    if (!names) seenIn.set(module, (names = new Set()));
-    if (!names.has(fn)) (names.add(fn), out.push({ name: fn, module }));
+  return wholeList({ kind: 'kallsyms', text, chars: text.toString('latin1') });
+}
+
+/** available_filter_functions' lines as functions (exported for the tests). */
+export function filterFunctions(text: Buffer): KernelFunction[] {
+  return wholeList({ kind: 'filter', text, chars: text.toString('latin1') });
+}
+
+/**
+ * The functions on the lines of `s` that have `literal` in them, in the file's order (each name once per module, for
+ * kallsyms): the lines are found by searching the bytes, so only they are read.
+ */
+function linesWith(s: FunctionSource, literal: string): KernelFunction[] {
+  const { text } = s;
+  const needle = Buffer.from(literal, 'latin1');
+  const filter: KernelFunction[] = [];
+  const names = new KallsymsNames();
+  for (let at = text.indexOf(needle); at >= 0;) {
+    const start = text.lastIndexOf(NL, at) + 1;
+    let end = text.indexOf(NL, at);
+    if (end < 0) end = text.length;
+    if (s.kind === 'filter') {
+      const f = filterLine(s, start, end);
+      if (f) filter.push(f);
+    } else names.add(kallsymsLine(s, start, end));
+    at = end < text.length ? text.indexOf(needle, end + 1) : -1;
   }
-  return out;
+  return s.kind === 'filter' ? filter : names.out;
+}
+
+/** linesWith over a text of either kind (for the tests). */
+export function functionsOnLinesWith(kind: FunctionSource['kind'], text: Buffer, literal: string): KernelFunction[] {
+  return linesWith({ kind, text, chars: text.toString('latin1') }, literal);
 }
 
 function startsWith(text: Buffer, from: number, to: number, prefix: Buffer): boolean {
@@ -74,11 +175,17 @@ function startsWith(text: Buffer, from: number, to: number, prefix: Buffer): boo
   return true;
 }
 
-function fromKallsyms(): KernelFunction[] {
-  return kallsymsFunctions(readKallsyms());
+export function kernelFunctions(): readonly KernelFunction[] {
+  if (functions) return functions;
+  const s = functionSource();
+  functions = s ? wholeList(s) : [];
+  return functions;
 }
 
-export function kernelFunctions(): readonly KernelFunction[] {
-  functions ??= fromFilterFunctions() ?? fromKallsyms();
-  return functions;
+/** KernelInfo.kernelFunctionsWith: the functions whose line has `literal`; undefined when the kernel lists none. */
+export function kernelFunctionsWith(literal: string): readonly KernelFunction[] | undefined {
+  const s = functionSource();
+  if (!s || !s.text.length) return undefined;
+  if (functions) return functions.filter((f) => f.name.includes(literal) || f.module?.includes(literal));
+  return linesWith(s, literal);
 }

@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { hasKprobes, relocatedTaskCommOffset } from '../features.ts';
 import type { BtfTypes, KernelInfo } from '../../lang/index.ts';
 import { findKernelFunc, moduleBtf, vmlinuxBtf, vmlinuxBtfRead } from './btf/index.ts';
-import { kernelFunctions } from './functions.ts';
+import { kernelFunctions, kernelFunctionsWith } from './functions.ts';
 import { userProbeSites, userSymbol, usdtSites } from './user-probes.ts';
 import { kernelSymbolAddress } from './kallsyms.ts';
 import { listTracepoints, tracepointFormat } from './tracefs.ts';
@@ -30,6 +30,7 @@ export function hostKernelInfo(): KernelInfo {
     tracepoints: () => listTracepoints(),
     tracepointFormat: (group, event) => tracepointFormat(group, event),
     kernelFunctions: () => kernelFunctions(),
+    kernelFunctionsWith: (literal) => kernelFunctionsWith(literal),
     kprobesAttach: () => hasKprobes(),
     btf: () => lazyVmlinuxBtf(),
     btfRead: () => vmlinuxBtfRead(),

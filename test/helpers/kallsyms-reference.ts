@@ -1,6 +1,6 @@
 // A kallsyms text read the plain way (every line split, BigInts, a stable sort), and the check of
 // runtime/kernel/kallsyms.ts against it on a kernel's own file: the host's (test/runtime/kernel/kallsyms.test.ts)
-// and Debian 6.1's in the test VM (test/vm/kallsyms.vmtest.ts), which has modules and data symbols among them.
+// and Debian 6.1's in the test VM (test/vm/kernel-symbols.vmtest.ts), which has modules and data symbols among them.
 import * as assert from 'uvu/assert';
 import { parseKernelSymbols, symbolAddress, symbolAt, symbolResolver } from '../../runtime/kernel/kallsyms.ts';
 

@@ -1,9 +1,11 @@
-// The kernel functions kprobes list from /proc/kallsyms (runtime/kernel/functions.ts), walked as bytes: the same
-// list as the plain reading (a regular expression a line), on a fixture and on this machine's own file.
+// The kernel functions kprobes list from /proc/kallsyms or available_filter_functions (runtime/kernel/functions.ts),
+// walked as bytes: the same list as the plain reading (a regular expression a line), on fixtures and on this
+// machine's own kallsyms; and the lines found by searching for a plain part of a name give the same functions.
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { kallsymsFunctions } from '../../../runtime/kernel/functions.ts';
+import type { KernelFunction } from '../../../lang/index.ts';
+import { filterFunctions, functionsOnLinesWith, kallsymsFunctions } from '../../../runtime/kernel/functions.ts';
 import { requireRoot } from '../../helpers/kernel.ts';
 
 /** The plain reading: text symbols, no compiler-made parts or padding, each name once per module. */
@@ -58,12 +60,77 @@ test('text symbols, each name once per module, no parts or padding', () => {
   ]);
 });
 
+/** available_filter_functions read the plain way: `name` or `name [module]`. */
+function filterReference(text: string): KernelFunction[] {
+  const out: KernelFunction[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\S+)(?:\s+\[(\S+)\])?/.exec(line);
+    if (m) out.push(m[2] ? { name: m[1]!, module: m[2] } : { name: m[1]! });
+  }
+  return out;
+}
+
+const FILTER_FIXTURE = [
+  'vfs_read',
+  'vfs_readv',
+  'cleanup',
+  'cleanup',
+  'xfs_iread [xfs]',
+  'cleanup [xfs]',
+  'odd [a]b]',
+  'spaced\t [mod]  ',
+  'bare [',
+  ' leading_space',
+  '',
+  'no_newline_at_end [ext4]',
+].join('\n');
+
+test('available_filter_functions: the same functions as the plain reading, duplicates kept', () => {
+  const got = filterFunctions(Buffer.from(FILTER_FIXTURE, 'latin1'));
+  assert.equal(got, filterReference(FILTER_FIXTURE));
+  assert.equal(got.slice(4, 8), [
+    { name: 'xfs_iread', module: 'xfs' },
+    { name: 'cleanup', module: 'xfs' },
+    { name: 'odd', module: 'a]b' },
+    { name: 'spaced', module: 'mod' },
+  ]);
+});
+
+/** The lines with `literal` give every function whose name has it, in order, as the whole list does. */
+function sameNamesWith(kind: 'filter' | 'kallsyms', text: Buffer, literal: string): void {
+  const whole = kind === 'filter' ? filterFunctions(text) : kallsymsFunctions(text);
+  const found = functionsOnLinesWith(kind, text, literal);
+  const named = (list: KernelFunction[]) => list.filter((f) => f.name.includes(literal));
+  assert.equal(named(found), named(whole), `${kind} ${literal}`);
+  // nothing the whole list lacks, and in its order
+  let i = 0;
+  for (const f of found) {
+    while (i < whole.length && JSON.stringify(whole[i]) !== JSON.stringify(f)) i++;
+    assert.ok(i < whole.length, `${kind} ${literal}: ${JSON.stringify(f)} is not in the whole list, in order`);
+    i++;
+  }
+}
+
+test('the lines with a plain part of a name: the same functions as the whole list has', () => {
+  for (const literal of ['vfs_read', 'read', 'cleanup', 'xfs', 'a]b', 'mod', 'end', 'nothing', 'e'])
+    sameNamesWith('filter', Buffer.from(FILTER_FIXTURE, 'latin1'), literal);
+  for (const literal of ['vfs_read', 'cleanup', 'xfs', 'part', '__pfx_', 'ff', 'weak', 'no_such', 'e'])
+    sameNamesWith('kallsyms', Buffer.from(FIXTURE, 'latin1'), literal);
+  assert.equal(functionsOnLinesWith('kallsyms', Buffer.from(FIXTURE, 'latin1'), 'cleanup'), [
+    { name: 'cleanup' },
+    { name: 'cleanup', module: 'xfs' },
+    { name: 'cleanup', module: 'ext4' },
+  ]);
+});
+
 if (requireRoot('kallsyms functions')) {
   test("this machine's /proc/kallsyms: the same list as the plain reading", () => {
     const bytes = readFileSync('/proc/kallsyms');
     const got = kallsymsFunctions(bytes);
     assert.ok(got.length > 1000, `${got.length} functions`);
     assert.equal(got, reference(bytes.toString('latin1')));
+    for (const literal of ['vfs_read', 'open', 'do_sys_', 'x', 'kmalloc', 'bpf_prog_', 'no_such_function'])
+      sameNamesWith('kallsyms', bytes, literal);
   });
 }
 

@@ -1,0 +1,89 @@
+// kprobe attach points against the kernel's function list (lang/providers/kprobe.ts): where the kernel can find
+// functions by a plain part of their name (KernelInfo.kernelFunctionsWith, a search of the list's bytes), the
+// checker asks that instead of making the whole list, and resolves every point as the whole list would.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { KernelFunction, KernelInfo } from '../../lang/index.ts';
+import { compileSource } from '../../compiler/index.ts';
+import { renderDiagnostics } from '../../lang/index.ts';
+import { fixedKernel } from '../helpers/fixed-kernel.ts';
+
+const FUNCTIONS: KernelFunction[] = [
+  { name: 'vfs_read' },
+  { name: 'vfs_readv' },
+  { name: 'vfs_write' },
+  { name: 'do_mkdirat' },
+  { name: 'vfs_mkdir' },
+  { name: 'cleanup' },
+  { name: 'cleanup', module: 'xfs' },
+  { name: 'xfs_vfs_read_helper', module: 'xfs' },
+  { name: 'dummy_xmit', module: 'dummy' },
+];
+
+/** The fixed kernel with this list, counting how often the whole list is asked for. */
+function kernelWith(search: boolean): { kernel: KernelInfo; wholeLists: () => number } {
+  let wholeLists = 0;
+  const kernel: KernelInfo = {
+    ...fixedKernel,
+    kernelFunctions: () => (wholeLists++, FUNCTIONS),
+    ...(search
+      ? {
+          kernelFunctionsWith: (literal: string) =>
+            FUNCTIONS.filter((f) => f.name.includes(literal) || f.module?.includes(literal)),
+        }
+      : {}),
+  };
+  return { kernel, wholeLists: () => wholeLists };
+}
+
+/** The attach points a script compiles to, or its diagnostics. */
+function resolve(text: string, kernel: KernelInfo): string {
+  const out = compileSource(text, kernel);
+  if (!out.program) return renderDiagnostics(out.diagnostics);
+  return out.program.programs.map((p) => p.attach.text).join('\n');
+}
+
+const POINTS = [
+  'kprobe:vfs_read',
+  'kretprobe:vfs_read',
+  'kprobe:vfs_read+16',
+  'kprobe:vfs_*',
+  'kprobe:*mkdir*',
+  'kprobe:v?s_read',
+  'kprobe:cleanup',
+  'kprobe:xfs:cleanup',
+  'kprobe:xfs:*read*',
+  'kprobe:x*:*',
+  'kprobe:*',
+  'kprobe:vfs_reed',
+  'kprobe:nothing_*',
+];
+
+test('every point resolves as with the whole list', () => {
+  for (const point of POINTS) {
+    const text = `${point} { @[probe] = count(); }`;
+    assert.is(resolve(text, kernelWith(true).kernel), resolve(text, kernelWith(false).kernel), point);
+  }
+  assert.match(resolve('kprobe:vfs_* { }', kernelWith(true).kernel), /kprobe:vfs_read\nkprobe:vfs_readv\n/);
+});
+
+test('a function or a wildcard with a plain part does not make the whole list; a miss and `*` do', () => {
+  for (const point of ['kprobe:vfs_read', 'kprobe:vfs_*', 'kprobe:*mkdir*', 'kprobe:xfs:cleanup']) {
+    const k = kernelWith(true);
+    resolve(`${point} { }`, k.kernel);
+    assert.is(k.wholeLists(), 0, point);
+  }
+  for (const point of ['kprobe:*', 'kprobe:vfs_reed']) {
+    const k = kernelWith(true);
+    resolve(`${point} { }`, k.kernel);
+    assert.ok(k.wholeLists() > 0, point);
+  }
+});
+
+test('a kernel that lists no functions: no check, the attach says', () => {
+  const kernel: KernelInfo = { ...fixedKernel, kernelFunctions: () => [], kernelFunctionsWith: () => undefined };
+  assert.is(resolve('kprobe:anything { }', kernel), 'kprobe:anything');
+  assert.match(resolve('kprobe:any* { }', kernel), /no kernel function matches kprobe:any\*/);
+});
+
+test.run();
