@@ -3,10 +3,10 @@
 // one function, or on a wildcard with a plain part, finds its lines by searching the bytes (kernelFunctionsWith);
 // the whole list (~60k functions on a distribution kernel: ~50-90 ms of CPU and ~20 MB made of a regular
 // expression a line) is made only for listings and "did you mean".
-import { readFileSync } from 'node:fs';
 import type { KernelFunction } from '../../lang/index.ts';
 import { readKallsyms } from './kallsyms.ts';
 import { tracefsRoot } from './tracefs.ts';
+import { readUnsizedFile } from './unsized-file.ts';
 
 /** A kernel's list of functions as read, and the same bytes as a string to cut names from (latin1: same offsets). */
 interface FunctionSource {
@@ -24,7 +24,7 @@ function functionSource(): FunctionSource | null {
   let kind: FunctionSource['kind'] = 'filter';
   let text: Buffer;
   try {
-    text = readFileSync(`${tracefsRoot()}/available_filter_functions`);
+    text = readUnsizedFile(`${tracefsRoot()}/available_filter_functions`, 4 << 20);
   } catch {
     // not mounted, or locked down
     try {

@@ -5,8 +5,8 @@
 // 20-40 ms of CPU for the first ksym() or kernel stack printed. Modules', BPF programs' and trampolines' symbols
 // follow (each line names its `[module]`), out of order: those few are indexed and sorted. A script that resolves
 // thousands of distinct addresses gets the whole table after all (FULL_TABLE_AFTER). Names are decoded when asked.
-import { closeSync, openSync, readSync } from 'node:fs';
 import { lastAtOrBelow } from './sorted.ts';
+import { readUnsizedFile } from './unsized-file.ts';
 
 /** The function symbols (types t, T, w, W) of a kallsyms text, by address. */
 export interface KernelSymbolTable {
@@ -273,29 +273,9 @@ function coreSymbolAt(text: Buffer, end: number, x: bigint): number {
 let kallsymsBytes: Buffer | undefined;
 let resolve: ((addr: bigint) => SymbolHit | undefined) | undefined;
 
-/**
- * /proc/kallsyms, read into one buffer: the file says its size is 0 and each read() gives ~4 KB (one seq_file
- * page), which fs.readFileSync took as ~1,300 buffers of 8 KB and then copied whole (~8 ms of a start).
- */
+/** /proc/kallsyms (~5 MB on a 6.x kernel). */
 export function readKallsyms(): Buffer {
-  const fd = openSync('/proc/kallsyms', 'r');
-  try {
-    // pages of the buffer the file does not fill are never touched
-    let buf = Buffer.allocUnsafeSlow(8 << 20);
-    let n = 0;
-    for (;;) {
-      if (n === buf.length) {
-        const bigger = Buffer.allocUnsafeSlow(buf.length * 2);
-        buf.copy(bigger, 0, 0, n);
-        buf = bigger;
-      }
-      const got = readSync(fd, buf, n, buf.length - n, null);
-      if (got === 0) return buf.subarray(0, n);
-      n += got;
-    }
-  } finally {
-    closeSync(fd);
-  }
+  return readUnsizedFile('/proc/kallsyms', 8 << 20);
 }
 
 /** /proc/kallsyms, read once and kept for the symbols asked later. */
