@@ -48,12 +48,22 @@ function namesOf(l: Lister): readonly string[] {
   return names;
 }
 
-/** A lister's names that `re` matches, unique (sorted where the sorted list was made already). */
-function namesMatching(l: Lister, re: RegExp): readonly string[] {
+/**
+ * A lister's names that `re` matches, unique (sorted where the sorted list was made already). `literal`, a plain
+ * part every match has, lets a lister that can find names by it (namesWith) skip making every name.
+ */
+function namesMatching(l: Lister, re: RegExp, literal: string): readonly string[] {
   if (lastMatch?.names === l.names && lastMatch.re === re) return lastMatch.out;
-  const out = (sortedNameCache.get(l.names) ?? uniqueNamesOf(l)).filter((n) => re.test(n));
+  const all = sortedNameCache.get(l.names) ?? uniqueNameCache.get(l.names);
+  const candidates = all ?? (literal && l.namesWith ? [...new Set(l.namesWith(literal))] : uniqueNamesOf(l));
+  const out = candidates.filter((n) => re.test(n));
   lastMatch = { names: l.names, re, out };
   return out;
+}
+
+/** The longest plain part of a name pattern (no wildcard, no `:`, which a module's name is not written with). */
+function plainPart(glob: string): string {
+  return glob.split(/[*?:]+/).reduce((a, b) => (b.length > a.length ? b : a), '');
 }
 
 /**
@@ -115,7 +125,7 @@ function matches(pattern: string): { lister: Lister; names: readonly string[] }[
     let names: readonly string[];
     if (wholeProvider) names = sortedNameCache.get(l.names) ?? uniqueNamesOf(l);
     else if (byGroup) names = uniqueNamesOf(l).filter((n) => (byProvider && re.test(n)) || byGroup.test(n));
-    else names = namesMatching(l, re);
+    else names = namesMatching(l, re, plainPart(colon < 0 ? pattern : pattern.slice(colon + 1)));
     out.push({ lister: l, names });
   }
   return out;

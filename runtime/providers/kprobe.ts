@@ -1,19 +1,22 @@
 // kprobe/kretprobe: refused up front without CONFIG_KPROBES (naming what attaches instead); attached
 // through the kprobe PMU or tracefs; listed from kallsyms where kprobes exist.
-import type { ResolvedOf } from '../../lang/index.ts';
+import type { KernelFunction, ResolvedOf } from '../../lang/index.ts';
 import { attachKprobe, requireKprobes } from '../attach/kprobe.ts';
 import { hasKprobeEvents, hasKprobePmu, kprobeRefusal } from '../features.ts';
-import { kernelFunctions } from '../kernel/functions.ts';
+import { kernelFunctions, kernelFunctionsWith } from '../kernel/functions.ts';
 import type { Lister, RuntimeProviderRow } from './row.ts';
 
+const nameOf = (f: KernelFunction) => `${f.module ? `${f.module}:` : ''}${f.name}`;
 // kprobe and kretprobe share one name list: the listing reads it once (it caches by this function) and sorts what it prints
-const kernelFunctionNames = () => kernelFunctions().map((f) => `${f.module ? `${f.module}:` : ''}${f.name}`);
+const kernelFunctionNames = () => kernelFunctions().map(nameOf);
+const kernelFunctionNamesWith = (literal: string) => (kernelFunctionsWith(literal) ?? []).map(nameOf);
 
 const lister = (provider: 'kprobe' | 'kretprobe'): Lister => ({
   provider,
   family: 'kprobe/kretprobe functions',
   refusal: kprobeRefusal,
   names: kernelFunctionNames,
+  namesWith: kernelFunctionNamesWith,
 });
 
 export const kprobe: RuntimeProviderRow<ResolvedOf<'kprobe'>> = {

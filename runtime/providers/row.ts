@@ -23,6 +23,11 @@ export interface Lister {
   refusal(): string | undefined;
   /** every name, without the provider prefix; the listing sorts and caches them (by this function) */
   names(): readonly string[];
+  /**
+   * the names with `literal` in them (and perhaps others: the listing matches each), found without making every
+   * name, for a pattern with a plain part
+   */
+  namesWith?(literal: string): readonly string[];
   /** -v: the lines under one name (its arguments) */
   details?(name: string): string[];
 }
