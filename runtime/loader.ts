@@ -134,10 +134,19 @@ export function loadObjects(compiled: CompiledProgram): LoadedObjects {
       }
     }
     mark(`create ${compiled.maps.length} maps`);
+    const loaded = new Map<string, OwnedFd>();
     for (const spec of compiled.programs) {
+      const key = sameCodeKey(spec);
+      const same = key === undefined ? undefined : loaded.get(key);
+      if (same) {
+        objs.programs.push({ spec, fd: same });
+        continue;
+      }
       const btf = spec.btf ? loadBtf(spec) : undefined;
       try {
-        objs.programs.push({ spec, fd: loadOne(spec, compiled.license, objs, btf), ...(btf ? { btf } : {}) });
+        const fd = loadOne(spec, compiled.license, objs, btf);
+        objs.programs.push({ spec, fd, ...(btf ? { btf } : {}) });
+        if (key !== undefined) loaded.set(key, fd);
         mark(`load ${spec.attach.text}`);
       } catch (e) {
         btf?.close();
@@ -149,6 +158,20 @@ export function loadObjects(compiled: CompiledProgram): LoadedObjects {
     objs.close();
     throw e;
   }
+}
+
+/**
+ * What makes a loaded program one another attach point can share, or undefined for a program loaded on its own.
+ * Attach points whose code came out the same (`probe` read from the attachment's cookie, compiler/codegen/maps.ts
+ * emitProbeIndex: `tracepoint:syscalls:sys_enter_* { @[probe] = count(); }` is one code for ~350 tracepoints)
+ * are loaded once and the one program goes on every perf event: one verifier run and one JIT image instead of
+ * hundreds. Only programs a perf event or raw tracepoint takes as they are: no BTF of their own, no attach target
+ * loaded into them (fentry, iter), not one link for many functions (alsoAttach).
+ */
+function sameCodeKey(spec: ProgramSpec): string | undefined {
+  if (spec.btf || spec.funcInfo || spec.tracing || spec.alsoAttach?.length) return undefined;
+  const code = Buffer.from(spec.bytecode.buffer, spec.bytecode.byteOffset, spec.bytecode.byteLength);
+  return `${spec.progType}\0${JSON.stringify(spec.relocations)}\0${code.toString('latin1')}`;
 }
 
 /**

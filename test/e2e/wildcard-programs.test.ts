@@ -3,7 +3,7 @@
 // `tracepoint:syscalls:sys_enter_* { @[probe] = count(); }` is one code for ~350 tracepoints. On the kernel:
 // the counts land under the right probe names, printf("%s", probe) prints each its own name (its index in the
 // record, from the cookie too), and the same printf format in two probes (one event schema) prints each its own
-// values.
+// values. The one code is loaded once: one program on every perf event.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import * as assert from 'uvu/assert';
 import { hasAttachCookies } from '../../runtime/index.ts';
 import { compileScript, ScriptRun } from '../../repl/script-run.ts';
 import { runScry } from '../helpers/cli.ts';
+import { heldProgramIds } from '../helpers/kernel-objects.ts';
 import { requireTracepoint, skipCheck } from '../helpers/kernel.ts';
 
 const suite = 'e2e wildcard programs';
@@ -36,8 +37,12 @@ if (requireTracepoint(suite, 'syscalls/sys_enter_getppid')) {
       );
     }
     const dir = mkdtempSync(join(tmpdir(), 'scry-wild-'));
+    const before = heldProgramIds(process.pid);
     const run = ScriptRun.start(r.program!, { sink: { event: () => {}, end: () => {} }, keepMaps: true });
     try {
+      // the same code is loaded once (runtime/loader.ts sameCodeKey) and goes on every tracepoint
+      const held = [...heldProgramIds(process.pid)].filter((id) => !before.has(id));
+      assert.is(held.length, hasAttachCookies() ? 1 : programs.length, `programs held: ${held.join(' ')}`);
       for (let i = 0; i < 3; i++) void process.ppid; // getppid(2) each time
       mkdirSync(join(dir, 'a'));
       mkdirSync(join(dir, 'b'));

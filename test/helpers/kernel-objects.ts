@@ -74,3 +74,20 @@ export function heldMaps(pid: number): HeldMap[] {
   }
   return out;
 }
+
+/** The ids of the BPF programs process `pid` holds a descriptor of (a program held twice counts once). */
+export function heldProgramIds(pid: number): Set<number> {
+  const out = new Set<number>();
+  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue; // closed meanwhile
+    }
+    // a program's own descriptor (a link's or a perf event's fdinfo may name the program too)
+    const m = /^prog_type:[\s\S]*^prog_id:\s*(\d+)/m.exec(text);
+    if (m) out.add(Number(m[1]));
+  }
+  return out;
+}
