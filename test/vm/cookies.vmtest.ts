@@ -1,12 +1,12 @@
 // `probe` as a map key in a probe of several perf tracepoints comes from each attachment's cookie, the perf
 // event attached through a BPF link that carries it (Linux 5.15; runtime/attach/tracepoint.ts): Debian 6.1,
 // the oldest kernel scry is tested on, has both, and the counts land under the right names there too
-// (test/e2e/wildcard-programs.test.ts checks the same on the development kernel).
+// (test/e2e/wildcard-programs.test.ts checks the same on the development kernel); kprobes' perf events too.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hasAttachCookies } from '../../runtime/index.ts';
 import { runScry } from '../helpers/cli.ts';
-import { GUEST_TIMEOUT_MS, inGuest } from './guest.ts';
+import { GUEST_TIMEOUT_MS, inGuest, scratchDir } from './guest.ts';
 
 if (inGuest('vm attach cookies')) {
   test('@[probe] over two tracepoints reads cookies on 6.1: each count under its own name', async () => {
@@ -26,6 +26,28 @@ if (inGuest('vm attach cookies')) {
     assert.is(r.code, 0, r.stderr);
     assert.match(r.stdout, /^@\[tracepoint:syscalls:sys_enter_getppid\]: [1-9]\d*$/m);
     assert.match(r.stdout, /^@\[tracepoint:syscalls:sys_enter_getpid\]: [1-9]\d*$/m);
+  });
+
+  test('@[probe] over two kprobes: one program, each kprobe its cookie, each count under its own name', async () => {
+    const dir = scratchDir();
+    const r = await runScry(
+      [
+        '-q',
+        '-d',
+        'bytecode',
+        '-e',
+        'kprobe:vfs_mkdir, kprobe:do_mkdirat /pid == cpid/ { @[probe] = count(); }',
+        '-c',
+        `mkdir ${dir}/a ${dir}/b`,
+      ],
+      {},
+      GUEST_TIMEOUT_MS,
+    );
+    assert.is(r.code, 0, r.stderr);
+    // both programs read the index from the cookie (the same code, loaded once)
+    assert.is(r.stdout.split('bpf_get_attach_cookie').length - 1, 2, r.stdout);
+    assert.match(r.stdout, /^@\[kprobe:vfs_mkdir\]: 2$/m);
+    assert.match(r.stdout, /^@\[kprobe:do_mkdirat\]: 2$/m);
   });
 }
 

@@ -7,4 +7,6 @@ export const kprobe: CompilerProviderRow<ResolvedOf<'kprobe'>> = {
   nameStem: (a) => a.func || 'addr',
   elfSection: (a) => `${a.provider}/${a.func}${a.offset ? `+${a.offset}` : ''}`,
   pidFilter: true,
+  // a kprobe's perf event takes its program through a BPF link that carries a cookie (Linux 5.15), as a tracepoint's
+  attachCookie: () => true,
 };
