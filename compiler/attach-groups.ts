@@ -1,6 +1,7 @@
 // One program for many functions: a uprobe wildcard whose code is the same on every function it matches
-// (it reads no `func` or `probe`, which are constants of each) compiles once, the other functions listed in
-// ProgramSpec.alsoAttach, so the runtime can attach it with one uprobe_multi link as bpftrace v0.26 does.
+// (it reads no `func`, a constant of each; `probe` it reads from each attachment's cookie) compiles once, the
+// other functions listed in ProgramSpec.alsoAttach (with their cookies), so the runtime can attach it with one
+// uprobe_multi link as bpftrace v0.26 does.
 // "The same" is measured, not guessed: the next function's program is generated and compared, bytes and
 // relocations (its events are then the first one's: defineEvent keeps one id per schema); when it differs, every
 // function keeps its own program.
@@ -19,9 +20,11 @@ function groupKey(a: ResolvedAttach): string | undefined {
 /** The probe's programs, numbered from `first`: one per attach point, or one per group of identical ones. */
 export function generateProbePrograms(shared: Shared, probe: CheckedProbe, first: number, pid?: number): ProgramSpec[] {
   const out: ProgramSpec[] = [];
-  let group: { at: number; key: string; also: ResolvedAttach[]; same: boolean } | undefined;
+  let group: { at: number; key: string; also: ResolvedAttach[]; cookies: bigint[]; same: boolean } | undefined;
   const close = () => {
-    if (group?.also.length) out[group.at] = { ...out[group.at]!, alsoAttach: group.also };
+    if (!group?.also.length) return;
+    const cookies = group.cookies.length === group.also.length ? { alsoAttachCookies: group.cookies } : {};
+    out[group.at] = { ...out[group.at]!, alsoAttach: group.also, ...cookies };
   };
   for (const attach of probe.attach) {
     const key = groupKey(attach);
@@ -38,6 +41,7 @@ export function generateProbePrograms(shared: Shared, probe: CheckedProbe, first
         dropEventsFrom(shared, events);
         shared.diagnostics.length = diagnostics;
         group.also.push(attach);
+        if (candidate.attachCookie !== undefined) group.cookies.push(candidate.attachCookie);
         continue;
       }
       group.same = false; // it differs for one function: it does for all, compare no more
@@ -45,7 +49,7 @@ export function generateProbePrograms(shared: Shared, probe: CheckedProbe, first
       continue;
     }
     out.push(generateProbe(shared, probe, attach, first + out.length, pid));
-    if (key !== undefined && !group) group = { at: out.length - 1, key, also: [], same: true };
+    if (key !== undefined && !group) group = { at: out.length - 1, key, also: [], cookies: [], same: true };
   }
   close();
   return out;

@@ -74,6 +74,8 @@ export interface ProgramSpec {
    * each: compiler/attach-groups.ts), for one uprobe_multi link where the kernel has them
    */
   readonly alsoAttach?: readonly ResolvedAttach[];
+  /** the cookie each of alsoAttach carries (attachCookie's, for the same program on each), where it reads one */
+  readonly alsoAttachCookies?: readonly bigint[];
   /** the cookie the attachment carries (bpf_get_attach_cookie): the program reads `probe`'s index from it */
   readonly attachCookie?: bigint;
   readonly bytecode: Uint8Array;

@@ -58,7 +58,7 @@ export function attachPerfEvent(
   let link: OwnedFd | undefined;
   try {
     fd = new OwnedFd(perfEventOpen(attr), `perf ${description}`);
-    const bpfCookie = p.spec.attachCookie;
+    const bpfCookie = opts.cookie ?? p.spec.attachCookie;
     try {
       link = new OwnedFd(
         linkCreate({ progFd: p.fd.fd, targetFd: fd.fd, attachType: AttachType.PERF_EVENT, bpfCookie }),
@@ -126,6 +126,8 @@ export function attachPerfEvent(
 }
 
 export interface PerfAttachOptions {
+  /** the cookie this attachment carries, where it is not the program's own (one program on many functions) */
+  readonly cookie?: bigint;
   /**
    * The kernel runs the program inside an RCU read-side section (trace_call_bpf: tracepoints, kprobes; not
    * uprobes), so an RCU grace period after the detach is enough to know no run is still going.

@@ -20,6 +20,8 @@ export interface UprobeMultiSpec {
   readonly pid: number;
   /** e.g. 'uprobe:/bin/bash:read*', for messages */
   readonly description: string;
+  /** a cookie for each offset, where the program reads one (`probe`) */
+  readonly cookies?: readonly bigint[];
 }
 
 /** Attaches a program loaded for uprobe_multi to every offset of one file with one link. */
@@ -36,6 +38,7 @@ export function attachUprobeMulti(prog: LoadedProgram, spec: UprobeMultiSpec): A
           offsets: spec.offsets,
           flags: spec.retprobe ? RETURN : 0,
           pid: spec.pid >= 0 ? spec.pid : 0,
+          ...(spec.cookies ? { cookies: spec.cookies } : {}),
         },
       }),
       `uprobe_multi ${spec.description}`,

@@ -25,6 +25,8 @@ export interface UprobeAttachSpec {
   readonly refCtrOffset?: bigint;
   /** e.g. 'uprobe:/bin/bash:readline', for messages */
   readonly description: string;
+  /** the cookie this attachment carries, where it is not the program's own (one program on many functions) */
+  readonly cookie?: bigint;
 }
 
 /** A config field of a PMU format, e.g. 'config:32-63' → { shift: 32, bits: 32 }; undefined when absent. */
@@ -109,5 +111,6 @@ export function attachUprobe(prog: LoadedProgram, spec: UprobeAttachSpec): Attac
       cpu: spec.pid >= 0 ? -1 : 0,
     },
     spec.description,
+    spec.cookie !== undefined ? { cookie: spec.cookie } : {},
   );
 }

@@ -59,6 +59,11 @@ export const uprobe: RuntimeProviderRow<ResolvedOf<'uprobe'>> = {
   newestFirst: true,
   attach: (p, a, ctx) => {
     const all = [a, ...((p.spec.alsoAttach ?? []) as ResolvedOf<'uprobe'>[])];
+    // the cookie of each (the program reads `probe` from it), where it reads one
+    const first = p.spec.attachCookie;
+    const cookies = first === undefined ? undefined : [first, ...(p.spec.alsoAttachCookies ?? [])];
+    if (cookies && cookies.length !== all.length)
+      throw new Error(`${a.text}: ${cookies.length} cookies for ${all.length} functions`);
     const pid = ctx.pid ?? -1;
     const retprobe = a.provider === 'uretprobe';
     // one program on many functions of one file (compiler/attach-groups.ts): one link where the kernel has them
@@ -70,12 +75,24 @@ export const uprobe: RuntimeProviderRow<ResolvedOf<'uprobe'>> = {
           retprobe,
           pid,
           description: `${a.text} and ${all.length - 1} more`,
+          ...(cookies ? { cookies } : {}),
         }),
       ];
     const out: Attachment[] = [];
     try {
-      for (const x of all)
-        out.push(attachUprobe(p, { path: x.path, offset: x.offset, retprobe, pid, description: x.text }));
+      all.forEach((x, i) => {
+        const cookie = cookies?.[i];
+        out.push(
+          attachUprobe(p, {
+            path: x.path,
+            offset: x.offset,
+            retprobe,
+            pid,
+            description: x.text,
+            ...(cookie !== undefined ? { cookie } : {}),
+          }),
+        );
+      });
     } catch (e) {
       for (const done of out) done.close();
       throw e;

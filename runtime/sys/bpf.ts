@@ -438,6 +438,8 @@ export interface LinkCreateSpec {
     readonly flags: number;
     /** 0: every process */
     readonly pid: number;
+    /** a cookie for each offset (bpf_get_attach_cookie) */
+    readonly cookies?: readonly bigint[];
   };
 }
 
@@ -461,6 +463,10 @@ export function linkCreate(spec: LinkCreateSpec): number {
     const view = new DataView(offsets.buffer);
     um.offsets.forEach((o, i) => view.setBigUint64(8 * i, o, true));
     a.ptr(16, cString(um.path)).ptr(24, offsets).u32(48, um.offsets.length).u32(52, um.flags).u32(56, um.pid);
+    if (um.cookies) {
+      const cookies = new BigUint64Array(um.cookies.map((c) => BigInt.asUintN(64, c)));
+      a.ptr(40, cookies);
+    }
   }
   return call(BpfCmd.LINK_CREATE, a);
 }

@@ -1,8 +1,9 @@
 // uprobe wildcards on one uprobe_multi link (BPF_TRACE_UPROBE_MULTI, Linux 6.6+) where the kernel has
 // them, through the real CLI on the C fixtures. Pinned: bpftrace v0.26.1 (tests/runtime/probe
 // uprobe_multi_wildcard, uretprobe_multi_wildcard: `bpftool link` shows one uprobe_multi link for a
-// wildcard). A body that reads `func` or `probe` differs per function: every function keeps its own
-// program and perf event, as without uprobe_multi, and both count the same calls.
+// wildcard). A body that reads `func` differs per function: every function keeps its own program and perf
+// event, as without uprobe_multi, and both count the same calls. `probe` comes from each offset's cookie: one
+// program and link still, each count under its own function's name.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hasUprobeMulti } from '../../runtime/features.ts';
@@ -37,6 +38,23 @@ if (f && multi && hasTool('bpftool')) {
       const counted = [...perFunction.stdout.matchAll(/^@\[\w+\]: (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
       assert.is(Number(/^@n: (\d+)$/m.exec(r.stdout)?.[1]), counted, `${r.stdout}\n${perFunction.stdout}`);
       assert.ok(counted >= 7, perFunction.stdout); // recurse 4 + leaf 1 + str_len 2, and start-up functions
+      // @[probe]: the same program on every function, each offset's cookie its probe's index
+      const byProbe = await runScry([
+        '--unsafe',
+        '-c',
+        cmd,
+        '-e',
+        `${kind}:${f.pie}:*e* /pid == cpid/ { if (@once == 0) { @once = 1; system("bpftool link show | grep -cE 'uprobe_multi|type 12'"); } @[probe] = count(); }`,
+      ]);
+      assert.is(byProbe.code, 0, byProbe.stderr);
+      assert.ok(Number(/^(\d+)$/m.exec(byProbe.stdout)?.[1] ?? '0') >= 1, byProbe.stdout);
+      const counts = (text: string, re: RegExp) =>
+        Object.fromEntries([...text.matchAll(re)].map((m) => [m[1]!, Number(m[2])]));
+      assert.equal(
+        counts(byProbe.stdout, new RegExp(`^@\\[${kind}:[^\\]]*:(\\w+)\\]: (\\d+)$`, 'gm')),
+        counts(perFunction.stdout, /^@\[(\w+)\]: (\d+)$/gm),
+        `${byProbe.stdout}\n${perFunction.stdout}`,
+      );
     });
 }
 

@@ -49,6 +49,21 @@ if (inGuest('vm attach cookies')) {
     assert.match(r.stdout, /^@\[kprobe:vfs_mkdir\]: 2$/m);
     assert.match(r.stdout, /^@\[kprobe:do_mkdirat\]: 2$/m);
   });
+
+  test('@[probe] over a uprobe wildcard without uprobe_multi (6.6+): one program, a cookie on each perf event', async () => {
+    const run = (body: string) =>
+      runScry(['-e', `uprobe:libc:getp*id /pid == cpid/ { ${body} }`, '-c', '/bin/sh -c true'], {}, GUEST_TIMEOUT_MS);
+    const counts = (text: string, re: RegExp) => [...text.matchAll(re)].map((m) => `${m[1]} ${m[2]}`).sort();
+    // one code for every function (the probe's index from the cookie), so one program on each perf event
+    const r = await run('@[probe] = count();');
+    assert.is(r.code, 0, r.stderr);
+    const byProbe = counts(r.stdout, /^@\[uprobe:[^\]]*:(\w+)\]: (\d+)$/gm);
+    assert.ok(byProbe.length >= 2, r.stdout);
+    // func is each function's own constant: a program each; the counts are the same calls
+    const f = await run('@[func] = count();');
+    assert.is(f.code, 0, f.stderr);
+    assert.equal(byProbe, counts(f.stdout, /^@\[(\w+)\]: (\d+)$/gm), `${r.stdout}\n${f.stdout}`);
+  });
 }
 
 test.run();

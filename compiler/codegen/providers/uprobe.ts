@@ -7,6 +7,8 @@ export const uprobe: CompilerProviderRow<ResolvedOf<'uprobe'>> = {
   nameStem: (a) => a.func || 'addr',
   elfSection: (a) => `${a.provider}/${a.path}:${a.func}`,
   pidFilter: false,
+  // a uprobe's perf event link (Linux 5.15) and a uprobe_multi link (6.6, a cookie per offset) carry cookies
+  attachCookie: () => true,
 };
 
 export const usdt: CompilerProviderRow<ResolvedOf<'usdt'>> = {
