@@ -21,6 +21,8 @@ export function emitElf(text: string, options: CompileSourceOptions, opts: CliOp
     ...options,
     optimize: false,
     signedDivision: false,
+    // a libbpf loader attaches each program without a cookie: `probe` stays each program's constant
+    attachCookies: false,
     scalarCells: false,
     ...(btf ? { coreBtf: btf } : {}),
   });

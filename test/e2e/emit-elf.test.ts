@@ -99,6 +99,19 @@ else if (requireTracepoint('e2e emit-elf', 'syscalls/sys_enter_openat')) {
     assert.match(r.stdout, /; R_BPF_64_64 lost \(\.data\.lost\) \+ 0$/m);
   });
 
+  test("`probe` over several attach points is each program's constant: a libbpf loader attaches without cookies", async () => {
+    const r = await runScry([
+      '-d',
+      'bytecode',
+      '--relocs',
+      '-e',
+      'tracepoint:syscalls:sys_enter_getppid, tracepoint:syscalls:sys_enter_getpid { @[probe] = count(); }',
+    ]);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout.match(/\(section tracepoint\//g)?.length, 2, r.stdout);
+    assert.not.match(r.stdout, 'get_attach_cookie');
+  });
+
   test('every probe type this kernel attaches loads from the object, each in the section libbpf types it by', async () => {
     const kinds = join(dir, 'kinds.o');
     const prog = `kprobe:vfs_read { @k = count(); }
