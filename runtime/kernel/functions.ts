@@ -4,16 +4,28 @@
 // the whole list (~60k functions on a distribution kernel: ~50-90 ms of CPU and ~20 MB made of a regular
 // expression a line) is made only for listings and "did you mean".
 import type { KernelFunction } from '../../lang/index.ts';
-import { readKallsyms } from './kallsyms.ts';
+import { kallsymsText } from './kallsyms.ts';
 import { tracefsRoot } from './tracefs.ts';
 import { readUnsizedFile } from './unsized-file.ts';
 
-/** A kernel's list of functions as read, and the same bytes as a string to cut names from (latin1: same offsets). */
+/** A kernel's list of functions as read. */
 interface FunctionSource {
   readonly kind: 'filter' | 'kallsyms';
   readonly text: Buffer;
-  readonly chars: string;
 }
+
+/** Text of a source between two byte offsets (latin1: one character a byte). */
+type Cut = (from: number, to: number) => string;
+
+/** A whole walk cuts names from one string of the whole text; a search cuts the few lines it reads from the bytes. */
+const cutFromString = (text: Buffer): Cut => {
+  const chars = text.toString('latin1');
+  return (from, to) => chars.slice(from, to);
+};
+const cutFromBytes =
+  (text: Buffer): Cut =>
+  (from, to) =>
+    text.toString('latin1', from, to);
 
 let source: FunctionSource | null | undefined;
 let functions: KernelFunction[] | undefined;
@@ -29,12 +41,12 @@ function functionSource(): FunctionSource | null {
     // not mounted, or locked down
     try {
       kind = 'kallsyms';
-      text = readKallsyms();
+      text = kallsymsText();
     } catch {
       return (source = null);
     }
   }
-  source = { kind, text, chars: text.toString('latin1') };
+  source = { kind, text };
   return source;
 }
 
@@ -51,19 +63,18 @@ const isSpace = (c: number | undefined) => c === SPACE || c === TAB || c === 0x0
  * One line of available_filter_functions, text[start, end): `name` or `name [module]` (what the regular
  * expression /^(\S+)(?:\s+\[(\S+)\])?/ takes of it), or undefined for a line that starts with a space or is empty.
  */
-function filterLine(s: FunctionSource, start: number, end: number): KernelFunction | undefined {
-  const { text, chars } = s;
+function filterLine(text: Buffer, cut: Cut, start: number, end: number): KernelFunction | undefined {
   let q = start;
   while (q < end && !isSpace(text[q])) q++;
   if (q === start) return undefined;
-  const name = chars.slice(start, q);
+  const name = cut(start, q);
   let r = q;
   while (r < end && isSpace(text[r])) r++;
   if (r > q && text[r] === OPEN) {
     let w = r + 1;
     while (w < end && !isSpace(text[w])) w++;
-    const close = chars.lastIndexOf(']', w - 1);
-    if (close > r + 1) return { name, module: chars.slice(r + 1, close) };
+    const close = text.lastIndexOf(0x5d, w - 1); // ]
+    if (close > r + 1) return { name, module: cut(r + 1, close) };
   }
   return { name };
 }
@@ -72,8 +83,7 @@ function filterLine(s: FunctionSource, start: number, end: number): KernelFuncti
  * One line of /proc/kallsyms, text[start, end): `ADDRESS TYPE NAME[\t[MODULE]]`, when it is a text symbol (t, T)
  * one can probe: not a compiler-made part (.cold, .part.N, .isra.N) nor padding (__pfx_).
  */
-function kallsymsLine(s: FunctionSource, start: number, end: number): KernelFunction | undefined {
-  const { text, chars } = s;
+function kallsymsLine(text: Buffer, cut: Cut, start: number, end: number): KernelFunction | undefined {
   let p = start;
   while (p < end && text[p] !== SPACE) p++;
   const type = text[p + 1];
@@ -82,9 +92,9 @@ function kallsymsLine(s: FunctionSource, start: number, end: number): KernelFunc
   let q = name;
   for (; q < end && text[q] !== TAB; q++) if (text[q] === DOT) return undefined;
   if (q === name || startsWith(text, name, q, PFX)) return undefined;
-  const fn = chars.slice(name, q);
+  const fn = cut(name, q);
   // \t[module]
-  return q === end ? { name: fn } : { name: fn, module: chars.slice(q + 2, end - 1) };
+  return q === end ? { name: fn } : { name: fn, module: cut(q + 2, end - 1) };
 }
 
 /** The functions of lines [from, to) of a kallsyms text, each name once per module, in the file's order. */
@@ -116,16 +126,17 @@ function eachLine(s: FunctionSource, line: (start: number, end: number) => void)
 }
 
 function wholeList(s: FunctionSource): KernelFunction[] {
+  const cut = cutFromString(s.text);
   if (s.kind === 'filter') {
     const out: KernelFunction[] = [];
     eachLine(s, (start, end) => {
-      const f = filterLine(s, start, end);
+      const f = filterLine(s.text, cut, start, end);
       if (f) out.push(f);
     });
     return out;
   }
   const names = new KallsymsNames();
-  eachLine(s, (start, end) => names.add(kallsymsLine(s, start, end)));
+  eachLine(s, (start, end) => names.add(kallsymsLine(s.text, cut, start, end)));
   return names.out;
 }
 
@@ -134,12 +145,12 @@ function wholeList(s: FunctionSource): KernelFunction[] {
  * line and a string key each took ~60 ms of `scry -l`'s ~360).
  */
 export function kallsymsFunctions(text: Buffer): KernelFunction[] {
-  return wholeList({ kind: 'kallsyms', text, chars: text.toString('latin1') });
+  return wholeList({ kind: 'kallsyms', text });
 }
 
 /** available_filter_functions' lines as functions (exported for the tests). */
 export function filterFunctions(text: Buffer): KernelFunction[] {
-  return wholeList({ kind: 'filter', text, chars: text.toString('latin1') });
+  return wholeList({ kind: 'filter', text });
 }
 
 /**
@@ -148,6 +159,7 @@ export function filterFunctions(text: Buffer): KernelFunction[] {
  */
 function linesWith(s: FunctionSource, literal: string): KernelFunction[] {
   const { text } = s;
+  const cut = cutFromBytes(text);
   const needle = Buffer.from(literal, 'latin1');
   const filter: KernelFunction[] = [];
   const names = new KallsymsNames();
@@ -156,9 +168,9 @@ function linesWith(s: FunctionSource, literal: string): KernelFunction[] {
     let end = text.indexOf(NL, at);
     if (end < 0) end = text.length;
     if (s.kind === 'filter') {
-      const f = filterLine(s, start, end);
+      const f = filterLine(text, cut, start, end);
       if (f) filter.push(f);
-    } else names.add(kallsymsLine(s, start, end));
+    } else names.add(kallsymsLine(text, cut, start, end));
     at = end < text.length ? text.indexOf(needle, end + 1) : -1;
   }
   return s.kind === 'filter' ? filter : names.out;
@@ -166,7 +178,7 @@ function linesWith(s: FunctionSource, literal: string): KernelFunction[] {
 
 /** linesWith over a text of either kind (for the tests). */
 export function functionsOnLinesWith(kind: FunctionSource['kind'], text: Buffer, literal: string): KernelFunction[] {
-  return linesWith({ kind, text, chars: text.toString('latin1') }, literal);
+  return linesWith({ kind, text }, literal);
 }
 
 function startsWith(text: Buffer, from: number, to: number, prefix: Buffer): boolean {

@@ -278,8 +278,8 @@ export function readKallsyms(): Buffer {
   return readUnsizedFile('/proc/kallsyms', 8 << 20);
 }
 
-/** /proc/kallsyms, read once and kept for the symbols asked later. */
-function kallsymsText(): Buffer {
+/** /proc/kallsyms, read once and kept for the symbols asked later (and kprobes' functions where tracefs has none). */
+export function kallsymsText(): Buffer {
   kallsymsBytes ??= readKallsyms();
   return kallsymsBytes;
 }
