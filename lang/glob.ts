@@ -12,3 +12,11 @@ export function globRegExp(glob: string): RegExp {
 export function isGlob(s: string): boolean {
   return /[*?]/.test(s);
 }
+
+/**
+ * The longest plain part of a name pattern, which every name it matches has in it: no wildcard, and no `:` (a
+ * kernel function's module is written `module:name` in a pattern, `name [module]` in the kernel's lists).
+ */
+export function plainPart(glob: string): string {
+  return glob.split(/[*?:]+/).reduce((a, b) => (b.length > a.length ? b : a), '');
+}

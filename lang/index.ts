@@ -40,7 +40,7 @@ export type {
 export type { KernelFunction, UsdtArgument, UsdtSite, UserProbeError, UserProbeSite } from './kernel.ts';
 export { INIT_PID_NS_INO, type PidNamespace } from './kernel.ts';
 export type { FormatPiece, FormatSpec } from './format-string.ts';
-export { globRegExp, isGlob } from './glob.ts';
+export { globRegExp, isGlob, plainPart } from './glob.ts';
 export { kprobeStandInHints } from './kprobe-hints.ts';
 export { hardwareEvents, softwareEvents } from './check/perf-events.ts';
 export {

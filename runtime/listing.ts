@@ -5,7 +5,7 @@
 // one line says how many of its probes exist and why they cannot attach. Which provider can attach is
 // decided by the feature probes (features.ts, fentryRefusal), never by guessing. The names and refusals
 // come from each provider's row (runtime/providers/).
-import { globRegExp, isGlob, lookupProvider, parse, sourceFile, type ProviderName } from '../lang/index.ts';
+import { globRegExp, isGlob, lookupProvider, parse, plainPart, sourceFile, type ProviderName } from '../lang/index.ts';
 import { hostKernelInfo } from './kernel/kernel-info.ts';
 import { listers, runtimeRowOf, type Lister } from './providers/index.ts';
 import { requirePrivileges } from './privileges.ts';
@@ -59,11 +59,6 @@ function namesMatching(l: Lister, re: RegExp, literal: string): readonly string[
   const out = candidates.filter((n) => re.test(n));
   lastMatch = { names: l.names, re, out };
   return out;
-}
-
-/** The longest plain part of a name pattern (no wildcard, no `:`, which a module's name is not written with). */
-function plainPart(glob: string): string {
-  return glob.split(/[*?:]+/).reduce((a, b) => (b.length > a.length ? b : a), '');
 }
 
 /**

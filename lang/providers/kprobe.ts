@@ -1,6 +1,6 @@
 // kprobe/kretprobe: any kernel function (from kallsyms), at entry (+offset) or return; the context is pt_regs.
 import { closest } from '../suggest.ts';
-import { globRegExp, isGlob } from '../glob.ts';
+import { globRegExp, isGlob, plainPart } from '../glob.ts';
 import type { KernelFunction, KernelInfo } from '../kernel.ts';
 import { kprobeStandIns } from '../kprobe-hints.ts';
 import type { Span } from '../source.ts';
@@ -78,7 +78,7 @@ function resolveKprobe(
  * can find them so (kernelFunctionsWith), else all; undefined when the kernel does not list its functions.
  */
 function functionsNaming(kernel: KernelInfo, spec: string): readonly KernelFunction[] | undefined {
-  const literal = spec.split(/[*?]+/).reduce((a, b) => (b.length > a.length ? b : a), '');
+  const literal = plainPart(spec);
   if (literal && kernel.kernelFunctionsWith) return kernel.kernelFunctionsWith(literal);
   const all = kernel.kernelFunctions();
   return all.length ? all : undefined;

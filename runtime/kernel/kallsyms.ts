@@ -65,7 +65,7 @@ export function parseKernelSymbols(text: Buffer, from = 0): KernelSymbolTable {
     p++;
     // a malformed line, an address hidden (kptr_restrict: nothing to resolve), not a function (data symbols
     // would shadow code in stacks)
-    if (!named || (h | l) === 0 || (type !== 0x74 && type !== 0x54 && type !== 0x77 && type !== 0x57)) continue;
+    if (!named || (h | l) === 0 || !isFunctionType(type)) continue;
     if (firstDescent < 0 && n > 0 && (h < hi[n - 1]! || (h === hi[n - 1]! && l < lo[n - 1]!))) firstDescent = n;
     hi[n] = h;
     lo[n] = l;
@@ -109,12 +109,21 @@ function joined(hi: Uint32Array, lo: Uint32Array): BigUint64Array {
   return new BigUint64Array(words.buffer);
 }
 
+/** Symbol types t, T, w and W: functions (data symbols would shadow code in stacks). */
+function isFunctionType(type: number | undefined): boolean {
+  return type === 0x74 || type === 0x54 || type === 0x77 || type === 0x57;
+}
+
+/** The name that starts at `start` of a kallsyms text: up to a tab (before `[module]`) or the line's end. */
+function nameFrom(text: Buffer, start: number): string {
+  let end = start;
+  while (end < text.length && text[end] !== TAB && text[end] !== NL) end++;
+  return text.toString('latin1', start, end);
+}
+
 /** The name of symbol `i` of the table. */
 function nameOf(t: KernelSymbolTable, i: number): string {
-  const start = t.nameAt[i]!;
-  let end = start;
-  while (end < t.text.length && t.text[end] !== TAB && t.text[end] !== NL) end++;
-  return t.text.toString('latin1', start, end);
+  return nameFrom(t.text, t.nameAt[i]!);
 }
 
 /** The function containing `addr` in table `t`, and the offset into it, if any. */
@@ -219,15 +228,12 @@ function lineAddress(text: Buffer, at: number): bigint | undefined {
 
 /** Whether the line at `at` (well formed) is a function symbol: type t, T, w or W. */
 function isFunctionLine(text: Buffer, at: number): boolean {
-  const type = text[text.indexOf(SPACE, at) + 1];
-  return type === 0x74 || type === 0x54 || type === 0x77 || type === 0x57;
+  return isFunctionType(text[text.indexOf(SPACE, at) + 1]);
 }
 
+/** The name on the (well formed) line at `at`: after the address and the type. */
 function nameAtLine(text: Buffer, at: number): string {
-  const start = text.indexOf(SPACE, at) + 3;
-  let end = start;
-  while (end < text.length && text[end] !== TAB && text[end] !== NL) end++;
-  return text.toString('latin1', start, end);
+  return nameFrom(text, text.indexOf(SPACE, at) + 3);
 }
 
 /**
