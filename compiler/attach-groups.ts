@@ -8,7 +8,8 @@
 import type { CheckedProbe, ResolvedAttach } from '../lang/index.ts';
 import type { Shared } from './codegen/context.ts';
 import { dropEventsFrom } from './codegen/events.ts';
-import { generateProbe } from './codegen/program.ts';
+import { generateCode, programFor, type ProbeCode } from './codegen/program.ts';
+import { sameReads, type PointRead } from './codegen/point-reads.ts';
 import type { ProgramSpec } from './program.ts';
 
 /** Functions of one file matched by one written uprobe point: what one uprobe_multi link can cover. */
@@ -19,6 +20,8 @@ function groupKey(a: ResolvedAttach): string | undefined {
 
 /** The probe's programs, numbered from `first`: one per attach point, or one per group of identical ones. */
 export function generateProbePrograms(shared: Shared, probe: CheckedProbe, first: number, pid?: number): ProgramSpec[] {
+  const codeFor = codeSource(shared, probe, pid);
+  const generateProbe = (attach: ResolvedAttach, index: number) => programFor(shared, codeFor(attach), attach, index);
   const out: ProgramSpec[] = [];
   let group: { at: number; key: string; also: ResolvedAttach[]; cookies: bigint[]; same: boolean } | undefined;
   const close = () => {
@@ -35,7 +38,7 @@ export function generateProbePrograms(shared: Shared, probe: CheckedProbe, first
     if (group?.same) {
       const events = shared.events.length;
       const diagnostics = shared.diagnostics.length;
-      const candidate = generateProbe(shared, probe, attach, first + out.length, pid);
+      const candidate = generateProbe(attach, first + out.length);
       if (sameProgram(out[group.at]!, candidate)) {
         // the same code, so the same events (defineEvent gave the first program's ids): nothing of its own to keep
         dropEventsFrom(shared, events);
@@ -48,12 +51,36 @@ export function generateProbePrograms(shared: Shared, probe: CheckedProbe, first
       out.push(candidate);
       continue;
     }
-    out.push(generateProbe(shared, probe, attach, first + out.length, pid));
+    out.push(generateProbe(attach, first + out.length));
     if (key !== undefined && !group) group = { at: out.length - 1, key, also: [], cookies: [], same: true };
   }
   close();
   return out;
 }
+
+/**
+ * Where a probe has several attach points, the code of each: generated for the first, and for any other whose
+ * values differ where an earlier generation read its point (point-reads.ts); taken as it is otherwise. The last
+ * few codes are kept, so a probe whose every point differs compares each with a handful, not with all.
+ */
+function codeSource(shared: Shared, probe: CheckedProbe, pid: number | undefined): (a: ResolvedAttach) => ProbeCode {
+  // --emit-elf records each access to a kernel type it cannot relocate as the code is generated
+  if (probe.attach.length < 2 || shared.core || shared.eachPointGenerated)
+    return (a) => generateCode(shared, probe, a, pid);
+  const known: { code: ProbeCode; reads: readonly PointRead[] }[] = [];
+  return (a) => {
+    const context = shared.checked.contexts.get(a)!;
+    const same = known.find((k) => sameReads(k.reads, a, context));
+    if (same) return same.code;
+    const reads: PointRead[] = [];
+    const code = generateCode(shared, probe, a, pid, reads);
+    known.unshift({ code, reads });
+    if (known.length > KEPT_CODES) known.pop();
+    return code;
+  };
+}
+
+const KEPT_CODES = 4;
 
 function sameProgram(a: ProgramSpec, b: ProgramSpec): boolean {
   return (

@@ -56,6 +56,12 @@ export interface CompileOptions {
    */
   readonly shareShapes?: boolean;
   /**
+   * the attach points of one probe share the code generated for an earlier one where what it read of its point
+   * is the same (attach-groups.ts, codegen/point-reads.ts); false generates every point's, for tests comparing
+   * the two
+   */
+  readonly sameCodeOnce?: boolean;
+  /**
    * with shared shapes, optimized templates kept between runs (the CLI's: runtime/kept-texts.ts); each is
    * taken only for the same shape key, the optimizer's whole input
    */
@@ -163,6 +169,7 @@ export function compile(
     optimized: new Map(),
     ...(options.shareShapes === false ? {} : { templates: new Map() }),
     ...(options.shareShapes !== false && options.templateStore ? { templateStore: options.templateStore } : {}),
+    ...(options.sameCodeOnce === false ? { eachPointGenerated: true as const } : {}),
     diagnostics: [],
     usesGlobals: false,
     scratchSize: 0,

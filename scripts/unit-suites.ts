@@ -22,6 +22,7 @@ export const unit: readonly string[] = [
   'compiler/codegen/obeys-checker.test.ts',
   'compiler/codegen/runs-once.test.ts',
   'compiler/codegen/same-code.test.ts',
+  'compiler/codegen/point-reads.test.ts',
   'compiler/codegen/shape-memo.test.ts',
   'compiler/codegen/scratch-limit.test.ts',
   'compiler/opt-passes.test.ts',
@@ -117,6 +118,7 @@ export const unit: readonly string[] = [
   'runtime/kernel/tracefs.test.ts',
   'runtime/kernel/user-symbols.test.ts', // SCRY_TEST_QUICK=1: the bpftrace comparison left to npm test
   'runtime/printf.test.ts',
+  'runtime/point-reads-host.test.ts', // the machine's tracepoints behind requireRoot
   'runtime/probe-key.test.ts',
   'runtime/providers.test.ts',
   'runtime/render-script-types.test.ts',

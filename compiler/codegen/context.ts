@@ -62,6 +62,8 @@ export interface Shared {
    * template was refused, each such program is optimized on its own
    */
   readonly templates?: Map<string, readonly AsmItem[] | null>;
+  /** CompileOptions.sameCodeOnce false: each attach point's code is generated (attach-groups.ts) */
+  readonly eachPointGenerated?: true;
   /** templates kept between runs (CompileOptions.templateStore) */
   readonly templateStore?: TemplateStore;
   readonly diagnostics: Diagnostic[];
@@ -167,10 +169,10 @@ export interface Gen {
   /**
    * The main program of a probe with several attach points whose attachments can carry a cookie
    * (bpf_get_attach_cookie): `probe` as a map key or a printf argument reads its index from the cookie (maps.ts
-   * emitProbeIndex), so every attach point's program is the same code; `value` is then set, and the runtime
-   * attaches with it.
+   * emitProbeIndex), so every attach point's program is the same code; `names` is then set (the names the index
+   * is among), and the runtime attaches with the point's index (program.ts programFor).
    */
-  readonly cookie?: { value?: number };
+  readonly cookie?: { names?: readonly string[] };
 }
 
 /** A `for ($kv : @map)` body waiting to become a bpf_for_each_map_elem callback, or a range's bpf_loop one (see for-map.ts). */
@@ -185,13 +187,13 @@ export interface PendingCallback {
   readonly scratchFrom: number;
 }
 
-export function newGen(shared: Shared, attach: ResolvedAttach, cookie?: Gen['cookie']): Gen {
+export function newGen(shared: Shared, attach: ResolvedAttach, context: ProbeContext, cookie?: Gen['cookie']): Gen {
   const e = new Emitter();
   return {
     ...(cookie ? { cookie } : {}),
     shared,
     attach,
-    context: shared.checked.contexts.get(attach)!,
+    context,
     e,
     frame: new Frame(),
     vars: new Map(),

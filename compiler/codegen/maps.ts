@@ -89,13 +89,17 @@ export function buildKey(g: Gen, m: MapExpr): number {
  */
 export function emitProbeIndex(g: Gen, k: Expr, type: Type, at: number): boolean {
   if (k.kind !== 'ident' || k.name !== 'probe' || type.kind !== 'int' || type.view?.kind !== 'probe') return false;
-  const id = type.view.names.indexOf(g.attach.text);
-  if (id < 0) throw new Error(`probe ${g.attach.text} is not among the program's attach points`);
+  const { names } = type.view;
   g.e.at(k.span, () => {
     if (g.cookie && g.shared.attachCookies?.()) {
-      g.cookie.value = id;
+      // the point's index is not read here, so the code does not depend on it (point-reads.ts)
+      g.cookie.names = names;
       g.e.emit(...g.e.contextToR1(), call(helper.get_attach_cookie), stxSlot(8, at, R0));
-    } else g.e.emit(stSlot(8, at, id));
+      return;
+    }
+    const id = names.indexOf(g.attach.text);
+    if (id < 0) throw new Error(`probe ${g.attach.text} is not among the program's attach points`);
+    g.e.emit(stSlot(8, at, id));
   });
   return true;
 }

@@ -42,8 +42,10 @@ import {
   type TemplateStore,
 } from './shape-memo.ts';
 import { scratchPrologue } from './scratch.ts';
+import { recordingView, type PointRead } from './point-reads.ts';
 import { emitBlock } from './stmt.ts';
 
+/** The program of one attach point of a probe. */
 export function generateProbe(
   shared: Shared,
   probe: CheckedProbe,
@@ -51,8 +53,22 @@ export function generateProbe(
   index: number,
   pid?: number,
 ): ProgramSpec {
+  return programFor(shared, generateCode(shared, probe, attach, pid), attach, index);
+}
+
+/**
+ * A probe's code for one attach point; with `reads`, what the generation read of the point is appended there
+ * (point-reads.ts), so that points with the same values there can take this code as theirs (programFor).
+ */
+export function generateCode(
+  shared: Shared,
+  probe: CheckedProbe,
+  attach: ResolvedAttach,
+  pid?: number,
+  reads?: PointRead[],
+): ProbeCode {
   try {
-    return generate(shared, probe, attach, index, pid);
+    return generate(shared, probe, attach, pid, reads);
   } catch (e) {
     if (isStackOverflow(e) && deepest(probe.probe).depth >= 64) throw tooDeep(probe); // shallow: a bug, not a limit
     if (e instanceof JumpRangeError) throw tooLong(probe, e);
@@ -64,6 +80,42 @@ export function generateProbe(
       );
     throw e;
   }
+}
+
+/** A probe's generated code, before it is one attach point's program (its name, type, cookie). */
+export interface ProbeCode {
+  readonly pruned: readonly AsmItem[];
+  readonly enc: ReturnType<typeof encode>;
+  readonly callbacks: readonly Pick<PendingCallback, 'label'>[];
+  /** the names `probe` reads its index among, from the attachment's cookie (Gen.cookie) */
+  readonly cookieNames?: readonly string[];
+  /** records it may send on the events ring (countLoudRecords), and whether it loops nowhere */
+  readonly loudBytes: number;
+  readonly bounded: boolean;
+}
+
+/** `code` as the program of `attach`, the probe's `index`th. */
+export function programFor(shared: Shared, code: ProbeCode, attach: ResolvedAttach, index: number): ProgramSpec {
+  const row = compilerRow(attach);
+  countLoudRecords(shared, code.loudBytes, attach, code.bounded);
+  const name = programName(row.nameStem(attach), index);
+  const tracing = row.tracing?.(attach);
+  const cookie = code.cookieNames?.indexOf(attach.text);
+  if (cookie !== undefined && cookie < 0)
+    throw new Error(`probe ${attach.text} is not among the program's attach points`);
+  const { enc, pruned } = code;
+  return {
+    name,
+    progType: row.progType(attach),
+    ...(tracing ? { tracing } : {}),
+    attach,
+    ...(cookie !== undefined ? { attachCookie: BigInt(cookie) } : {}),
+    bytecode: enc.bytes,
+    relocations: enc.relocations,
+    sourceMap: enc.sourceMap,
+    ...(enc.coreRelocations.length ? { coreRelocations: enc.coreRelocations } : {}),
+    ...functionInfo(name, code.callbacks, pruned, enc.labels),
+  };
 }
 
 const exitCallers = new WeakMap<CheckedProgram, boolean>();
@@ -102,12 +154,19 @@ function tooLong(probe: CheckedProbe, e: JumpRangeError): CodegenError {
 function generate(
   shared: Shared,
   probe: CheckedProbe,
-  attach: ResolvedAttach,
-  index: number,
-  pid?: number,
-): ProgramSpec {
+  point: ResolvedAttach,
+  pid: number | undefined,
+  reads: PointRead[] | undefined,
+): ProbeCode {
+  const attach = reads ? recordingView(point, 'attach', reads) : point;
+  const context = shared.checked.contexts.get(point)!;
   const row = compilerRow(attach);
-  const g = newGen(shared, attach, probe.attach.length > 1 && row.attachCookie?.(attach) ? {} : undefined);
+  const g = newGen(
+    shared,
+    attach,
+    reads ? recordingView(context, 'context', reads) : context,
+    probe.attach.length > 1 && row.attachCookie?.(attach) ? {} : undefined,
+  );
   const { e } = g;
   g.pidTgid.uses = pidTgidReads(probe.probe);
   e.span = probe.probe.span;
@@ -156,23 +215,15 @@ function generate(
   // iteration, and an END with a 100,000-step while loop passed its 1M-instruction limit only optimized
   const loopsBack = loops(all);
   const once = row.runsOnce && !loopsBack;
-  countLoudRecords(shared, g, attach, !loopsBack && !g.callbacks.length && !g.functions?.length);
   const optimized = shared.optimize && !once;
   const pruned = optimized ? optimizeOnce(shared, pruneUnreachable(all)) : pruneUnreachable(all);
-  const enc = encode(pruned);
-  const name = programName(row.nameStem(attach), index);
-  const tracing = row.tracing?.(attach);
   return {
-    name,
-    progType: row.progType(attach),
-    ...(tracing ? { tracing } : {}),
-    attach,
-    ...(g.cookie?.value !== undefined ? { attachCookie: BigInt(g.cookie.value) } : {}),
-    bytecode: enc.bytes,
-    relocations: enc.relocations,
-    sourceMap: enc.sourceMap,
-    ...(enc.coreRelocations.length ? { coreRelocations: enc.coreRelocations } : {}),
-    ...functionInfo(name, [...g.callbacks, ...(g.functions ?? [])], pruned, enc.labels),
+    pruned,
+    enc: encode(pruned),
+    callbacks: [...g.callbacks, ...(g.functions ?? [])],
+    ...(g.cookie?.names ? { cookieNames: g.cookie.names } : {}),
+    loudBytes: g.records.loudBytes,
+    bounded: !loopsBack && !g.callbacks.length && !g.functions?.length,
   };
 }
 
@@ -182,8 +233,7 @@ function generate(
  * range calls one per element); a BEGIN or END runs once, an interval probe at its rate; anything else as often
  * as its event happens.
  */
-function countLoudRecords(shared: Shared, g: Gen, attach: ResolvedAttach, bounded: boolean): void {
-  const bytes = g.records.loudBytes;
+function countLoudRecords(shared: Shared, bytes: number, attach: ResolvedAttach, bounded: boolean): void {
   if (!bytes) return;
   const loud = shared.loudRecords;
   if (bounded && compilerRow(attach).runsOnce) loud.onceBytes += bytes;

@@ -1,0 +1,59 @@
+// Attach points sharing the code generated for an earlier one (compiler/attach-groups.ts, codegen/point-reads.ts)
+// on this machine's own tracepoints, uprobes and intervals: each script compiled with every point generated and with
+// sharing must come out the same, and the wildcards that read nothing of their point must be generated once.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compileSource, type CompiledProgram } from '../../compiler/index.ts';
+import { hostKernelInfo } from '../../runtime/index.ts';
+import { requireRoot } from '../helpers/kernel.ts';
+
+const root = requireRoot('attach points sharing code on this machine');
+const kernel = root ? hostKernelInfo() : undefined;
+const json = (p: unknown) =>
+  JSON.stringify(p, (_k, v: unknown) =>
+    typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v,
+  );
+
+function both(text: string): CompiledProgram {
+  const options = { optimize: true, attachCookies: true };
+  const shared = compileSource(text, kernel!, options);
+  const each = compileSource(text, kernel!, { ...options, sameCodeOnce: false });
+  assert.is(json(shared.program ?? shared.diagnostics), json(each.program ?? each.diagnostics), text);
+  if (!shared.program) throw new Error(`${text}: ${shared.diagnostics.map((d) => d.message).join('\n')}`);
+  return shared.program;
+}
+
+/** Programs, and how many generations they came from (programs sharing code share its bytes' array). */
+const counts = (p: CompiledProgram) => [p.programs.length, new Set(p.programs.map((x) => x.bytecode)).size];
+
+if (root) {
+  test('wildcards that read nothing of their point: one generation, the same programs', () => {
+    const many = (n: number) => n > 100;
+    for (const text of [
+      'tracepoint:syscalls:sys_enter_* { @[probe] = count(); }',
+      'tracepoint:syscalls:sys_exit_* /args.ret < 0/ { @[probe, args.ret] = count(); }',
+      'tracepoint:syscalls:sys_enter_* { @[probe, ustack(3), kstack(3)] = count(); printf("%s\\n", probe); }',
+    ]) {
+      const [programs, generations] = counts(both(text));
+      assert.ok(many(programs!), text);
+      assert.is(generations, 1, text);
+    }
+  });
+
+  test('points that differ in what their code reads: the same programs as generated one by one', () => {
+    for (const text of [
+      'tracepoint:syscalls:sys_enter_openat* { @[probe, str(args.filename)] = count(); }',
+      'tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_enter_write, tracepoint:syscalls:sys_enter_pread64 { @[probe] = sum(args.count); }',
+      'tracepoint:syscalls:sys_enter_* { @[probe, args.__syscall_nr] = count(); }',
+      'tracepoint:sched:* { @[probe] = count(); printf("%s\\n", probe); }',
+      'uprobe:/bin/bash:read* { @[probe] = count(); @f[func] = count(); }',
+      'rawtracepoint:sched_* { @[probe] = count(); }',
+      'interval:ms:10, interval:ms:20, interval:s:1 { printf("%d\\n", nsecs); }',
+      'BEGIN, END { printf("%s\\n", probe); }',
+      'tracepoint:syscalls:sys_enter_* { for ($kv : @x) { print($kv); } @x[probe] = 1; }',
+    ])
+      both(text);
+  });
+}
+
+test.run();
