@@ -84,6 +84,7 @@ export const unit: readonly string[] = [
   'lang/special-probe-name.test.ts',
   'lang/string-index.test.ts',
   'lang/syntax-v026.test.ts',
+  'lang/tracepoint-formats.test.ts',
   'lang/tseries.test.ts',
   'lang/typeof.test.ts',
   'lang/unreachable.test.ts',

@@ -62,7 +62,13 @@ export const tracepoint: ProviderRow<ResolvedTracepoint> = {
   usage: 'tracepoint:group:event',
   reads: { currentTask: true, memory: 'kernel' },
   context: (a) => ({
-    tracepoint: { group: a.group, event: a.event, ...(a.format ? { format: a.format } : {}) },
+    tracepoint: {
+      group: a.group,
+      event: a.event,
+      get format() {
+        return a.format; // read when first asked for (withFormatWhenRead)
+      },
+    },
     // a syscall's entry and exit run in the calling task with interrupts on
     ...(a.group === 'syscalls' || a.group === 'raw_syscalls' ? { taskContext: true as const } : {}),
   }),
@@ -77,16 +83,17 @@ export const tracepoint: ProviderRow<ResolvedTracepoint> = {
       if (!hits.length)
         return r.missing(`no tracepoint matches ${ap.raw}`, ['list them with: scry -l "tracepoint:*"'], true);
       return hits.map((t) => {
-        const format = kernel.tracepointFormat(t.group, t.event);
-        return {
+        const point = {
           provider: 'tracepoint' as const,
           group: t.group,
           event: t.event,
-          format,
-          ...withRaw(t.group, t.event, format),
+          ...(sameAsRaw[`${t.group}:${t.event}`]
+            ? withRaw(t.group, t.event, kernel.tracepointFormat(t.group, t.event))
+            : {}),
           ...r.base,
           text: `tracepoint:${t.group}:${t.event}`,
         };
+        return withFormatWhenRead(point, () => kernel.tracepointFormat(t.group, t.event));
       });
     }
     // names that cannot be a tracefs directory are unknown without asking (ENAMETOOLONG, `..`)
@@ -116,6 +123,24 @@ export const tracepoint: ProviderRow<ResolvedTracepoint> = {
     ];
   },
 };
+
+/**
+ * A wildcard's match, its format read from tracefs when something first reads it (`args`, the raw stand-in):
+ * reading a format file takes the kernel's event_mutex, which the kernel holds across an RCU grace period for each
+ * perf tracepoint event it releases (~12 s after a wildcard over ~350 syscalls), and the check step of
+ * `tracepoint:syscalls:sys_enter_* { @[probe] = count(); }` waited 150-670 ms for 360 files it never used. The
+ * runtime attaches by the event's id, a file of its own (runtime/kernel/tracefs.ts tracepointId).
+ */
+function withFormatWhenRead(
+  point: Omit<ResolvedTracepoint, 'format'>,
+  read: () => TracepointFormat | undefined,
+): ResolvedTracepoint {
+  let format: { value: TracepointFormat | undefined } | undefined;
+  return Object.defineProperty(point, 'format', {
+    enumerable: true,
+    get: () => (format ??= { value: read() }).value,
+  }) as ResolvedTracepoint;
+}
 
 /** A name that can be one directory entry (NAME_MAX is 255 bytes). */
 function isFileName(name: string): boolean {
