@@ -2,9 +2,11 @@
 // (it reads no `func`, a constant of each; `probe` it reads from each attachment's cookie) compiles once, the
 // other functions listed in ProgramSpec.alsoAttach (with their cookies), so the runtime can attach it with one
 // uprobe_multi link as bpftrace v0.26 does.
-// "The same" is measured, not guessed: the next function's program is generated and compared, bytes and
-// relocations (its events are then the first one's: defineEvent keeps one id per schema); when it differs, every
-// function keeps its own program.
+// "The same" is measured, not guessed: the next function's program is made and compared, bytes and relocations
+// (its events are then the first one's: defineEvent keeps one id per schema); when it differs, every function
+// keeps its own program.
+// Any probe's attach points, whatever the provider, share generated code where they can (codeSource): the next
+// point takes an earlier point's code when it holds the same values wherever that generation read its point.
 import type { CheckedProbe, ResolvedAttach } from '../lang/index.ts';
 import type { Shared } from './codegen/context.ts';
 import { dropEventsFrom } from './codegen/events.ts';
