@@ -23,7 +23,7 @@ function groupKey(a: ResolvedAttach): string | undefined {
 /** The probe's programs, numbered from `first`: one per attach point, or one per group of identical ones. */
 export function generateProbePrograms(shared: Shared, probe: CheckedProbe, first: number, pid?: number): ProgramSpec[] {
   const codeFor = codeSource(shared, probe, pid);
-  const generateProbe = (attach: ResolvedAttach, index: number) => programFor(shared, codeFor(attach), attach, index);
+  const programOf = (attach: ResolvedAttach, index: number) => programFor(shared, codeFor(attach), attach, index);
   const out: ProgramSpec[] = [];
   let group: { at: number; key: string; also: ResolvedAttach[]; cookies: bigint[]; same: boolean } | undefined;
   const close = () => {
@@ -40,7 +40,7 @@ export function generateProbePrograms(shared: Shared, probe: CheckedProbe, first
     if (group?.same) {
       const events = shared.events.length;
       const diagnostics = shared.diagnostics.length;
-      const candidate = generateProbe(attach, first + out.length);
+      const candidate = programOf(attach, first + out.length);
       if (sameProgram(out[group.at]!, candidate)) {
         // the same code, so the same events (defineEvent gave the first program's ids): nothing of its own to keep
         dropEventsFrom(shared, events);
@@ -53,7 +53,7 @@ export function generateProbePrograms(shared: Shared, probe: CheckedProbe, first
       out.push(candidate);
       continue;
     }
-    out.push(generateProbe(attach, first + out.length));
+    out.push(programOf(attach, first + out.length));
     if (key !== undefined && !group) group = { at: out.length - 1, key, also: [], cookies: [], same: true };
   }
   close();

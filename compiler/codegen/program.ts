@@ -45,17 +45,6 @@ import { scratchPrologue } from './scratch.ts';
 import { recordingView, type PointRead } from './point-reads.ts';
 import { emitBlock } from './stmt.ts';
 
-/** The program of one attach point of a probe. */
-export function generateProbe(
-  shared: Shared,
-  probe: CheckedProbe,
-  attach: ResolvedAttach,
-  index: number,
-  pid?: number,
-): ProgramSpec {
-  return programFor(shared, generateCode(shared, probe, attach, pid), attach, index);
-}
-
 /**
  * A probe's code for one attach point; with `reads`, what the generation read of the point is appended there
  * (point-reads.ts), so that points with the same values there can take this code as theirs (programFor).
