@@ -210,11 +210,23 @@ export function emitMemoryInto(g: Gen, x: Expr, off: number, size: number): void
   checkHelper(g, read.name, 'read');
 }
 
+/**
+ * The field of that name, looked for from the first without asking the list's length (Array.prototype.find asks
+ * first): the code then depends on the fields up to it, not on how many follow, and the matches of a syscall
+ * wildcard reading the same field share it (point-reads.ts).
+ */
+function fieldNamed(fields: readonly TracepointField[] | undefined, name: string | undefined) {
+  for (let i = 0; fields && name !== undefined; i++) {
+    const f = fields[i];
+    if (f === undefined || f.name === name) return f;
+  }
+  return undefined;
+}
+
 /** The tracepoint field an `args->f` expression reads, in this program's tracepoint. */
 function argField(g: Gen, x: Expr): { field: TracepointField; access: ArgField['access'] } {
   const info = x.kind === 'field' ? g.shared.checked.argFields.get(x) : undefined;
-  const format = g.context.tracepoint?.format;
-  const field = format?.fields.find((f) => f.name === info?.field);
+  const field = fieldNamed(g.context.tracepoint?.format?.fields, info?.field);
   if (!info || !field) throw new Error('args field without a resolved tracepoint field');
   return { field, access: info.access };
 }

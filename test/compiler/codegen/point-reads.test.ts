@@ -18,11 +18,13 @@ const field = (name: string, offset: number) => ({
   signed: true,
   common: false,
 });
-// ev_a and ev_c lay out `x` the same; ev_b has it 8 bytes further and `y` where the others have `x`
+// ev_a, ev_c and ev_d (one field fewer) lay out `x` the same; ev_b has it 8 bytes further and `y` where the
+// others have `x`
 const formats: TracepointFormat[] = [
   { group: 'grp', event: 'ev_a', id: 11, fields: [...common, field('x', 16), field('y', 24)] },
   { group: 'grp', event: 'ev_b', id: 12, fields: [...common, field('y', 16), field('x', 24)] },
   { group: 'grp', event: 'ev_c', id: 13, fields: [...common, field('x', 16), field('z', 24)] },
+  { group: 'grp', event: 'ev_d', id: 14, fields: [...common, field('x', 16)] },
 ];
 const kernel: KernelInfo = {
   ...fixedKernel,
@@ -59,7 +61,12 @@ const scripts: [text: string, provider: string, codes: number][] = [
   ['kprobe:vfs_* { @[probe, comm] = count(); }', 'kprobe', 1],
   // args.x sits at 16 in ev_a and ev_c, at 24 in ev_b
   ['tracepoint:grp:ev_* { @[args.x] = count(); }', 'tracepoint', 2],
-  ['tracepoint:grp:ev_a, tracepoint:grp:ev_b, tracepoint:grp:ev_c { @s = sum(args.x); }', 'tracepoint', 2],
+  [
+    'tracepoint:grp:ev_a, tracepoint:grp:ev_b, tracepoint:grp:ev_c, tracepoint:grp:ev_d { @s = sum(args.x); }',
+    'tracepoint',
+    2,
+  ],
+  ['tracepoint:grp:ev_a, tracepoint:grp:ev_b { @[args.y] = count(); }', 'tracepoint', 2],
   // `func` in a kprobe is the probed address, symbolized when printed: the same code for each
   ['kprobe:vfs_* { @[func] = count(); }', 'kprobe', 1],
   ['tracepoint:grp:ev_a, tracepoint:grp:ev_c { print(probe); }', 'tracepoint', 2],
@@ -80,7 +87,7 @@ test('without cookies, `probe` as a key is each point its own code', () => {
   const text = 'tracepoint:grp:ev_* { @[probe] = count(); }';
   const shared = compiled(text, true, false);
   assert.is(json(shared), json(compiled(text, false, false)));
-  assert.is(generations(shared, 'tracepoint'), 3);
+  assert.is(generations(shared, 'tracepoint'), 4);
 });
 
 test('a view records what is read, and sameReads compares only that', () => {
