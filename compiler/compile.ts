@@ -17,6 +17,7 @@ import {
 } from './layout.ts';
 import {
   EVENTS_MAP,
+  FUNC_NAMES_MAP,
   GLOBALS_MAP,
   GLOBALS_SIZE,
   LOST_MAP,
@@ -214,6 +215,15 @@ export function compile(
     shared.idRecords.forEach((id, k) => new DataView(initial.buffer).setBigUint64(8 + 8 * k, BigInt(id), true));
     maps.set(LOST_MAP, { ...maps.get(LOST_MAP)!, valueSize: initial.length, initial });
   }
+  if (shared.funcNames)
+    maps.set(FUNC_NAMES_MAP, {
+      name: FUNC_NAMES_MAP,
+      kind: 'array',
+      keySize: 4,
+      valueSize: shared.funcNames.bytes.length,
+      maxEntries: 1,
+      initial: shared.funcNames.bytes,
+    });
   if (shared.usesGlobals)
     maps.set(GLOBALS_MAP, { name: GLOBALS_MAP, kind: 'array', keySize: 4, valueSize: GLOBALS_SIZE, maxEntries: 1 });
   const params = [...(shared.params ?? [])].map(([name, at]) => ({ name, ...at }));

@@ -159,6 +159,13 @@ export const GLOBALS_MAP = 'globals';
  */
 export const PARAMS_MAP = 'params';
 /**
+ * `func` in a uprobe of several functions whose attachments carry cookies: row i of this one-entry array's value
+ * is the function name (NUL-padded) of attach point i of CheckedProgram.probeNames, which the program copies by
+ * its cookie, so that every function's program is the same code (one uprobe_multi link) where each stored its
+ * own name
+ */
+export const FUNC_NAMES_MAP = 'funcnames';
+/**
  * skboutput(): bpf_skb_output's perf event array. Each sample is a u64 index into CompiledProgram.skbOutputs,
  * the u64 boot-time ns, the u64 length copied, then the packet's bytes
  */

@@ -69,6 +69,11 @@ export interface Shared {
   readonly diagnostics: Diagnostic[];
   /** set when a program reads the globals map (elapsed, ncpus) */
   usesGlobals: boolean;
+  /**
+   * set when a program reads `func` by its cookie (func-names.ts): the table FUNC_NAMES_MAP holds, `count` rows of
+   * `rowSize` bytes (the longest name and its NUL, rounded up to 8)
+   */
+  funcNames?: { readonly count: number; readonly rowSize: number; readonly bytes: Uint8Array };
   /** the most scratch space any program needs (0: no scratch map) */
   scratchSize: number;
   /**

@@ -134,6 +134,7 @@ export function results(st: InferState): InferResult {
     tupleElements,
     commLiterals,
     mapAdds,
+    probeNames,
   } = st;
   return {
     typeOf,
@@ -153,6 +154,7 @@ export function results(st: InferState): InferResult {
     tupleElements,
     commLiterals,
     mapAdds,
+    probeNames,
   };
 }
 

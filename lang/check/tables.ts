@@ -88,6 +88,8 @@ export interface InferResult {
    * lookup and an atomic add of ±v where the key is there
    */
   readonly mapAdds: Map<AssignStmt, MapAdd>;
+  /** every attach point's name, in probe order, once each: what `probe` as a key indexes (its attachment's cookie) */
+  readonly probeNames: readonly string[];
 }
 
 /** What a read-modify-write of one key adds: `delta`, negated for `-`. */

@@ -42,12 +42,34 @@ if (root) {
     }
   });
 
+  test("uprobes' `func` by the cookie: bash's functions one program, each name from the table by its cookie", () => {
+    const text = 'uprobe:/bin/bash:read* { @[probe] = count(); @f[func] = count(); printf("%s\\n", func); }';
+    const program = both(text);
+    // one code, so one program listing the other functions (compiler/attach-groups.ts)
+    assert.is(program.programs.length, 1);
+    const [first] = program.programs;
+    const points = [first!.attach, ...(first!.alsoAttach ?? [])];
+    const cookies = [first!.attachCookie, ...(first!.alsoAttachCookies ?? [])];
+    assert.ok(points.length > 5, text);
+    assert.is(cookies.length, points.length);
+    // row i: the function of probeNames[i], NUL-padded
+    const table = program.maps.find((m) => m.name === 'funcnames');
+    assert.ok(table?.initial);
+    const row = table.initial.length / points.length;
+    points.forEach((p, i) => {
+      const at = Number(cookies[i]) * row;
+      const name = Buffer.from(table.initial!.subarray(at, at + row))
+        .toString('utf8')
+        .replace(/\0+$/, '');
+      assert.is(`uprobe:/bin/bash:${name}`, p.text);
+    });
+  });
+
   test('points that differ in what their code reads: the same programs as generated one by one', () => {
     for (const text of [
       'tracepoint:syscalls:sys_enter_openat* { @[probe, str(args.filename)] = count(); }',
       'tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_enter_write, tracepoint:syscalls:sys_enter_pread64 { @[probe] = sum(args.count); }',
       'tracepoint:sched:* { @[probe] = count(); printf("%s\\n", probe); }',
-      'uprobe:/bin/bash:read* { @[probe] = count(); @f[func] = count(); }',
       'rawtracepoint:sched_* { @[probe] = count(); }',
       'interval:ms:10, interval:ms:20, interval:s:1 { printf("%d\\n", nsecs); }',
       'BEGIN, END { printf("%s\\n", probe); }',

@@ -38,6 +38,7 @@ import {
   type Gen,
 } from '../context.ts';
 import { checkHelper } from '../helper-errors.ts';
+import { emitFuncNameByCookie, funcByCookie } from '../func-names.ts';
 import { defineEvent, emitEventOutput, stEventId } from '../events.ts';
 import { loadConst, normalize, storeBytes } from '../values.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
@@ -246,9 +247,12 @@ const probeRows: EmitRows = {
   func: {
     variable: {
       int: (g) => g.e.emit(ldx(8, R0, g.e.context(), PT_REGS_OFFSETS.ip!)),
-      // uprobes: the function's name, known when compiling
+      // uprobes: the function's name, known when compiling: stored, or copied by the cookie from the table of
+      // every point's name where the program is shared by several functions (func-names.ts)
       into: (g, _x, off, size) =>
-        storeBytes(g, Buffer.from(g.context.funcName ?? '', 'utf8').subarray(0, size - 1), off),
+        funcByCookie(g)
+          ? emitFuncNameByCookie(g, off, size)
+          : storeBytes(g, Buffer.from(g.context.funcName ?? '', 'utf8').subarray(0, size - 1), off),
     },
   },
   probetype: {
