@@ -31,13 +31,15 @@ function recorded(v: unknown): unknown {
 
 /**
  * `target` seen through a view that appends each read to `reads`; objects of plain data read from it are views
- * too (the same view each time, so identity holds within one generation). Writes are not expected: one makes the
- * reads match no other point.
+ * too, the same view each time for one path (identity holds for what is read the same way). One view per path,
+ * not per object: an object reached by two paths is read under each, as another point may have two objects
+ * there. Writes are not expected: one makes the reads match no other point.
  */
 export function recordingView<T extends object>(target: T, root: PointRead['root'], reads: PointRead[]): T {
-  const views = new WeakMap<object, object>();
+  const views = new Map<string, object>();
   const view = (obj: object, path: readonly string[]): object => {
-    let v = views.get(obj);
+    const where = path.join('\0');
+    let v = views.get(where);
     if (v) return v;
     v = new Proxy(obj, {
       get(t, key, receiver) {
@@ -68,7 +70,7 @@ export function recordingView<T extends object>(target: T, root: PointRead['root
         return Reflect.deleteProperty(t, key);
       },
     });
-    views.set(obj, v);
+    views.set(where, v);
     return v;
   };
   return view(target, []) as T;

@@ -131,4 +131,14 @@ test('a view records what is read, and sameReads compares only that', () => {
   assert.not.ok(sameReads(reads, { ...point, format: [point.format.fields] }, ctx)); // an array where an object was
 });
 
+test('an object reached by two paths is read under the path it was read by', () => {
+  const reads: PointRead[] = [];
+  const shared = { z: 1 };
+  const v = recordingView({ x: shared, y: shared }, 'attach', reads);
+  assert.is(v.x.z, 1); // x read first
+  assert.is(v.y.z, 1);
+  assert.ok(sameReads(reads, { x: { z: 1 }, y: { z: 1 } }, {}));
+  assert.not.ok(sameReads(reads, { x: { z: 1 }, y: { z: 2 } }, {}));
+});
+
 test.run();
