@@ -28,7 +28,7 @@ export function funcByCookie(g: Gen): boolean {
   return g.cookie !== undefined && g.shared.attachCookies?.() === true;
 }
 
-/** Copies this attach point's function name, `size` bytes of its row, to the stack at `off`. */
+/** Copies this attach point's function name (its row, up to `size` bytes) to the stack at `off`, which is zeroed. */
 export function emitFuncNameByCookie(g: Gen, off: number, size: number): void {
   const table = (g.shared.funcNames ??= funcNameTable(g.shared.checked));
   g.cookie!.names = g.shared.checked.probeNames;
@@ -42,9 +42,11 @@ export function emitFuncNameByCookie(g: Gen, off: number, size: number): void {
     ldMapValue(R1, FUNC_NAMES_MAP, 0),
     alu64Reg('add', R1, R0),
   );
-  // whole words, then what is left in 4, 2 and 1 bytes: nothing past `size` is written
-  for (let at = 0; at < size;) {
-    const width = size - at >= 8 ? 8 : size - at >= 4 ? 4 : size - at >= 2 ? 2 : 1;
+  // whole words, then what is left in 4, 2 and 1 bytes: nothing past `size` is written, and nothing past the row
+  // is read (a key shared with a longer string is longer than any name; the rest of it stays zero)
+  const bytes = Math.min(size, table.rowSize);
+  for (let at = 0; at < bytes;) {
+    const width = bytes - at >= 8 ? 8 : bytes - at >= 4 ? 4 : bytes - at >= 2 ? 2 : 1;
     g.e.emit(ldx(width, R2, R1, at), stxSlot(width, off + at, R2));
     at += width;
   }

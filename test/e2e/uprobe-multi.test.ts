@@ -56,6 +56,16 @@ if (f && multi && hasTool('bpftool')) {
         `${byProbe.stdout}\n${perFunction.stdout}`,
       );
     });
+
+  test('`func` as a key also holding a longer string: the names as the table has them, the string whole', async () => {
+    const long = 'a string longer than any of the functions names';
+    const script = (extra: string) => `uprobe:${f.pie}:*e* /pid == cpid/ { @[func] = count(); } ${extra}`;
+    const mixed = await runScry(['-c', cmd, '-e', script(`BEGIN { @["${long}"] = count(); }`)]);
+    assert.is(mixed.code, 0, mixed.stderr);
+    const alone = await runScry(['-c', cmd, '-e', script('')]);
+    const lines = (text: string) => text.split('\n').filter((l) => l.startsWith('@['));
+    assert.equal(lines(mixed.stdout).sort(), [...lines(alone.stdout), `@[${long}]: 1`].sort());
+  });
 }
 
 test.run();
