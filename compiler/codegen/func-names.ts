@@ -6,6 +6,7 @@ import { BPF_FUNC as helper, R0, R1, R2, alu64Imm, alu64Reg, call, jmpImm, ldMap
 import type { CheckedProgram } from '../../lang/index.ts';
 import { FUNC_NAMES_MAP } from '../program.ts';
 import { stxSlot, type Gen, type Shared } from './context.ts';
+import { pieces } from './values.ts';
 
 type FuncNameTable = NonNullable<Shared['funcNames']>;
 
@@ -42,13 +43,9 @@ export function emitFuncNameByCookie(g: Gen, off: number, size: number): void {
     ldMapValue(R1, FUNC_NAMES_MAP, 0),
     alu64Reg('add', R1, R0),
   );
-  // whole words, then what is left in 4, 2 and 1 bytes: nothing past `size` is written, and nothing past the row
-  // is read (a key shared with a longer string is longer than any name; the rest of it stays zero)
-  const bytes = Math.min(size, table.rowSize);
-  for (let at = 0; at < bytes;) {
-    const width = bytes - at >= 8 ? 8 : bytes - at >= 4 ? 4 : bytes - at >= 2 ? 2 : 1;
-    g.e.emit(ldx(width, R2, R1, at), stxSlot(width, off + at, R2));
-    at += width;
-  }
+  // nothing past `size` is written, and nothing past the row is read (a key shared with a longer string is longer
+  // than any name; the rest of it stays zero)
+  for (const piece of pieces(Math.min(size, table.rowSize)))
+    g.e.emit(ldx(piece.size, R2, R1, piece.at), stxSlot(piece.size, off + piece.at, R2));
   g.e.place(done);
 }

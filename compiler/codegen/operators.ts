@@ -25,7 +25,7 @@ import {
 } from '../asm/index.ts';
 import type { BinaryExpr, BinaryOp, Expr, Span, Type } from '../../lang/index.ts';
 import { allocOrFail, allocValue, emitInt, emitInto, ldSlot, scoped, stxSlot, typeOf, type Gen } from './context.ts';
-import { fitsImm32, loadConst, normalize, sizeOfString } from './values.ts';
+import { fitsImm32, loadConst, normalize, pieces, sizeOfString } from './values.ts';
 import { slotSize } from '../layout.ts';
 import { DIVIDE_BY_ZERO, warnAlways } from './runtime-checks.ts';
 
@@ -328,14 +328,12 @@ function emitCommLiteralCompared(g: Gen, x: BinaryExpr, commOffset: number, diff
   const bytes = [...Buffer.from(literal.value, 'utf8'), 0];
   e.at(x.opSpan, () => {
     e.emit(call(helper.get_current_task_btf));
-    for (let at = 0; at < bytes.length;) {
-      const left = bytes.length - at;
-      const size = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+    for (const { at, size } of pieces(bytes.length)) {
       let word = 0n;
       for (let k = size - 1; k >= 0; k--) word = (word << 8n) | BigInt(bytes[at + k]!);
       e.emit(ldx(size, R1, R0, commOffset + at));
-      at += size;
-      const [op, to] = same !== undefined && at >= bytes.length ? (['jeq', same] as const) : (['jne', diff] as const);
+      const last = at + size >= bytes.length;
+      const [op, to] = same !== undefined && last ? (['jeq', same] as const) : (['jne', diff] as const);
       if (size === 8) {
         loadConst(g, R2, word);
         e.emit(jmpReg(op, R1, R2, to));

@@ -1,6 +1,6 @@
 // Small building blocks for values in registers and stack slots, shared by the expression dispatcher,
 // the map code and the builtin rows.
-import { R0, R1, alu64Imm, ldImm64, mov32Reg, mov64Imm, type Reg } from '../asm/index.ts';
+import { R0, R1, alu64Imm, ldImm64, mov32Reg, mov64Imm, type Reg, type Size } from '../asm/index.ts';
 import type { Expr, Type } from '../../lang/index.ts';
 import { ldSlot, stSlot, stxSlot, type Gen } from './context.ts';
 
@@ -54,6 +54,18 @@ export function storeBytes(g: Gen, bytes: Uint8Array, off: number): void {
     loadConst(g, R1, word);
     g.e.emit(stxSlot(8, off + i, R1));
   }
+}
+
+/** The loads that cover `bytes` bytes from their start: 8 at a time, then what is left in 4, 2 and 1. */
+export function pieces(bytes: number): { at: number; size: Size }[] {
+  const out: { at: number; size: Size }[] = [];
+  for (let at = 0; at < bytes;) {
+    const left = bytes - at;
+    const size = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+    out.push({ at, size });
+    at += size;
+  }
+  return out;
 }
 
 /** Copies `size` bytes between stack slots, 8 at a time (slots are 8-byte multiples). */

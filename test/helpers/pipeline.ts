@@ -18,3 +18,10 @@ export function compileText(
   if (!out.program) throw new Error(renderDiagnostics(out.diagnostics));
   return out.program;
 }
+
+/** A compiled program (or anything holding one) as text to compare whole: bigints and byte arrays spelled out. */
+export function programText(p: unknown): string {
+  return JSON.stringify(p, (_k, v: unknown) =>
+    typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v,
+  );
+}

@@ -6,19 +6,15 @@ import * as assert from 'uvu/assert';
 import { compileSource, type CompiledProgram } from '../../compiler/index.ts';
 import { hostKernelInfo } from '../../runtime/index.ts';
 import { requireRoot } from '../helpers/kernel.ts';
+import { programText } from '../helpers/pipeline.ts';
 
 const root = requireRoot('attach points sharing code on this machine');
 const kernel = root ? hostKernelInfo() : undefined;
-const json = (p: unknown) =>
-  JSON.stringify(p, (_k, v: unknown) =>
-    typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v,
-  );
-
 function both(text: string): CompiledProgram {
   const options = { optimize: true, attachCookies: true };
   const shared = compileSource(text, kernel!, options);
   const each = compileSource(text, kernel!, { ...options, sameCodeOnce: false });
-  assert.is(json(shared.program ?? shared.diagnostics), json(each.program ?? each.diagnostics), text);
+  assert.is(programText(shared.program ?? shared.diagnostics), programText(each.program ?? each.diagnostics), text);
   if (!shared.program) throw new Error(`${text}: ${shared.diagnostics.map((d) => d.message).join('\n')}`);
   return shared.program;
 }
