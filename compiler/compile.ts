@@ -25,6 +25,7 @@ import {
   SKB_OUTPUT_MAP,
   SCRATCH_MAP,
   type CompiledProgram,
+  type CookieCarrier,
   type MapSpec,
   type ProgramSpec,
 } from './program.ts';
@@ -87,12 +88,13 @@ export interface CompileOptions {
    */
   readonly signedDivision?: boolean | (() => boolean);
   /**
-   * the kernel gives a perf event's BPF link a cookie the program reads (bpf_get_attach_cookie, Linux 5.15): the
-   * attach points of a wildcard that keys a map by `probe` or prints it with %s can then share one program's code
-   * (codegen/maps.ts emitProbeIndex). Off by default; a function is asked only if such a probe exists (the
-   * runtime's question loads a program).
+   * the kernel gives an attachment made by `carrier` a cookie the program reads (bpf_get_attach_cookie: a perf
+   * event's BPF link from Linux 5.15, a raw tracepoint's from 6.10): the attach points of a wildcard that keys a
+   * map by `probe` or prints it with %s can then share one program's code (codegen/maps.ts emitProbeIndex). Off
+   * by default; a function is asked only if such a probe exists, once per carrier (the runtime's question loads a
+   * program).
    */
-  readonly attachCookies?: boolean | (() => boolean);
+  readonly attachCookies?: boolean | ((carrier: CookieCarrier) => boolean);
   /**
    * the kernel has bpf_loop (helper 181, Linux 5.17; runtime/features.ts hasLoopHelper): join() reads its array in
    * a loop the helper runs instead of 16 unrolled copies (a tenth of the instructions, and of the optimizer's work).
@@ -180,7 +182,7 @@ export function compile(
     ...(options.tseriesClockMap ? { tseriesClockMap: options.tseriesClockMap } : {}),
     ...(options.optimize ? { optimize: true } : {}),
     ...(options.signedDivision ? { signedDivision: once(options.signedDivision) } : {}),
-    ...(options.attachCookies ? { attachCookies: once(options.attachCookies) } : {}),
+    ...(options.attachCookies ? { attachCookies: oncePer(options.attachCookies) } : {}),
     ...(options.loopHelper ? { loopHelper: once(options.loopHelper) } : {}),
     ...(options.runtimeParams ? { params: new Map() } : {}),
     ...(options.coreBtf ? { core: { btf: options.coreBtf, unrelocated: [] } } : {}),
@@ -280,6 +282,17 @@ function arrayFor(
 function kernelMapName(scriptName: string, index: number): string {
   const base = scriptName === '@' ? 'anon' : scriptName.slice(1);
   return `m${index}_${base}`.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15);
+}
+
+/** A fact about each carrier given as a value, or as a question to ask at most once for each. */
+function oncePer(fact: boolean | ((carrier: CookieCarrier) => boolean)): (carrier: CookieCarrier) => boolean {
+  if (typeof fact === 'boolean') return () => fact;
+  const answers = new Map<CookieCarrier, boolean>();
+  return (carrier) => {
+    let answer = answers.get(carrier);
+    if (answer === undefined) answers.set(carrier, (answer = fact(carrier)));
+    return answer;
+  };
 }
 
 /** A fact given as a value or as a question to ask at most once. */

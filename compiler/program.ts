@@ -11,6 +11,11 @@ export { MAX_STACK_FRAMES } from '../lang/index.ts';
 import type { CoreRelocation, Relocation } from './asm/index.ts';
 
 export type ProgType = 'raw_tracepoint' | 'tracepoint' | 'perf_event' | 'kprobe' | 'tracing' | 'xdp';
+/**
+ * What gives an attach point's program the cookie it reads (bpf_get_attach_cookie), each from its own kernel
+ * version: a perf event's or uprobe_multi's BPF link (Linux 5.15 and 6.6), a raw tracepoint's (6.10, tp_btf too).
+ */
+export type CookieCarrier = 'perf-link' | 'raw-tracepoint';
 export type MapKind =
   | 'hash'
   | 'percpu_hash'

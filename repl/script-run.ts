@@ -101,8 +101,9 @@ export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
     // one instruction for signed / and % where the kernel has them (Linux 6.6); asked of this kernel only, and only
     // when the program divides signed values
     signedDivision: o.kernel ? false : hasSignedDivision,
-    // the attach points of a wildcard keyed by `probe` share their code where attachments carry cookies (5.15)
-    attachCookies: o.kernel ? false : hasAttachCookies,
+    // the attach points of a wildcard keyed by `probe` share their code where attachments carry cookies (perf
+    // links 5.15, raw tracepoint links 6.10)
+    attachCookies: o.kernel ? false : (carrier) => hasAttachCookies(carrier),
     // join() as a bpf_loop (5.17) rather than unrolled
     loopHelper: o.kernel ? false : hasLoopHelper,
   };

@@ -20,6 +20,7 @@ import {
   R4,
   taskCommFrom,
   taskCommProbe,
+  type CookieCarrier,
 } from '../compiler/index.ts';
 import {
   AttachType,
@@ -193,13 +194,15 @@ export function hasSignedDivision(): boolean {
 }
 
 /**
- * Whether a perf event's BPF link carries a cookie the program reads (bpf_get_attach_cookie from a tracepoint
- * program; both Linux 5.15): a tracepoint program calling the helper loads. Asked by the compiler only for a
- * probe of several tracepoints that keys a map by `probe` (compile.ts attachCookies).
+ * Whether an attachment made by `carrier` carries a cookie the program reads: a perf event's BPF link (Linux
+ * 5.15) where a tracepoint program may call bpf_get_attach_cookie, a raw tracepoint's link (6.10, the same
+ * commit let raw tracepoint and tp_btf programs call it) where a raw tracepoint program may. Asked by the
+ * compiler only for a probe of several attach points that keys a map by `probe` (compile.ts attachCookies).
  */
-export function hasAttachCookies(): boolean {
-  return cached('attach_cookie', () =>
-    programLoads(ProgType.TRACEPOINT, [call(BPF_FUNC.get_attach_cookie), mov64Imm(R0, 0), exit()]),
+export function hasAttachCookies(carrier: CookieCarrier = 'perf-link'): boolean {
+  const type = carrier === 'perf-link' ? ProgType.TRACEPOINT : ProgType.RAW_TRACEPOINT;
+  return cached(`attach_cookie ${carrier}`, () =>
+    programLoads(type, [call(BPF_FUNC.get_attach_cookie), mov64Imm(R0, 0), exit()]),
   );
 }
 

@@ -12,7 +12,7 @@ import {
   type Stmt,
   type Type,
 } from '../../lang/index.ts';
-import type { EventSchema, MapSpec, UnrelocatedField } from '../program.ts';
+import type { CookieCarrier, EventSchema, MapSpec, UnrelocatedField } from '../program.ts';
 import {
   R7,
   R10,
@@ -100,7 +100,7 @@ export interface Shared {
   /** CompileOptions.coreBtf: the kernel types field accesses are recorded against (codegen/core.ts) */
   readonly core?: { readonly btf: BtfTypes; readonly unrelocated: UnrelocatedField[] };
   /** CompileOptions.attachCookies: asked when a program would read its attachment's cookie */
-  readonly attachCookies?: () => boolean;
+  readonly attachCookies?: (carrier: CookieCarrier) => boolean;
   /** CompileOptions.loopHelper: asked when join() is emitted */
   readonly loopHelper?: () => boolean;
   /** the expression and statement emitters (see Lowering) */
@@ -175,9 +175,10 @@ export interface Gen {
    * The main program of a probe with several attach points whose attachments can carry a cookie
    * (bpf_get_attach_cookie): `probe` as a map key or a printf argument reads its index from the cookie (maps.ts
    * emitProbeIndex), so every attach point's program is the same code; `names` is then set (the names the index
-   * is among), and the runtime attaches with the point's index (program.ts programFor).
+   * is among), and the runtime attaches with the point's index (program.ts programFor). `carrier`: what gives
+   * the attachment its cookie, which the kernel may lack (Shared.attachCookies).
    */
-  readonly cookie?: { names?: readonly string[] };
+  readonly cookie?: { readonly carrier: CookieCarrier; names?: readonly string[] };
 }
 
 /** A `for ($kv : @map)` body waiting to become a bpf_for_each_map_elem callback, or a range's bpf_loop one (see for-map.ts). */

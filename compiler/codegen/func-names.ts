@@ -26,7 +26,7 @@ export function funcNameTable(checked: CheckedProgram): FuncNameTable {
  * a kernel that sets it. Asks nothing of the point, so the code does not depend on it (point-reads.ts).
  */
 export function funcByCookie(g: Gen): boolean {
-  return g.cookie !== undefined && g.shared.attachCookies?.() === true;
+  return g.cookie !== undefined && g.shared.attachCookies?.(g.cookie.carrier) === true;
 }
 
 /** Copies this attach point's function name (its row, up to `size` bytes) to the stack at `off`, which is zeroed. */

@@ -91,7 +91,7 @@ export function emitProbeIndex(g: Gen, k: Expr, type: Type, at: number): boolean
   if (k.kind !== 'ident' || k.name !== 'probe' || type.kind !== 'int' || type.view?.kind !== 'probe') return false;
   const { names } = type.view;
   g.e.at(k.span, () => {
-    if (g.cookie && g.shared.attachCookies?.()) {
+    if (g.cookie && g.shared.attachCookies?.(g.cookie.carrier)) {
       // the point's index is not read here, so the code does not depend on it (point-reads.ts)
       g.cookie.names = names;
       g.e.emit(...g.e.contextToR1(), call(helper.get_attach_cookie), stxSlot(8, at, R0));

@@ -150,11 +150,12 @@ function generate(
   const attach = reads ? recordingView(point, 'attach', reads) : point;
   const context = shared.checked.contexts.get(point)!;
   const row = compilerRow(attach);
+  const carrier = probe.attach.length > 1 ? row.attachCookie?.(attach) : undefined;
   const g = newGen(
     shared,
     attach,
     reads ? recordingView(context, 'context', reads) : context,
-    probe.attach.length > 1 && row.attachCookie?.(attach) ? {} : undefined,
+    carrier ? { carrier } : undefined,
   );
   const { e } = g;
   g.pidTgid.uses = pidTgidReads(probe.probe);

@@ -34,11 +34,14 @@ export function requireFentry(a: Fentry): void {
   );
 }
 
-/** Attaches a loaded fentry/fexit or tp_btf program (its target was fixed when it was loaded). */
+/**
+ * Attaches a loaded fentry/fexit or tp_btf program (its target was fixed when it was loaded); a tp_btf one with
+ * its cookie where it reads one (Linux 6.10).
+ */
 export function attachTracing(p: LoadedProgram, text: string): Attachment {
   let link: OwnedFd;
   try {
-    link = new OwnedFd(rawTracepointOpen(null, p.fd.fd), `link ${text}`);
+    link = new OwnedFd(rawTracepointOpen(null, p.fd.fd, p.spec.attachCookie), `link ${text}`);
   } catch (e) {
     throw new ScryRuntimeError(`cannot attach ${text}: ${(e as Error).message}`, p.spec.attach.span, [], { cause: e });
   }

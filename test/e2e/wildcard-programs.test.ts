@@ -4,7 +4,8 @@
 // the counts land under the right probe names, printf("%s", probe) prints each its own name (its index in the
 // record, from the cookie too), and the same printf format in two probes (one event schema) prints each its own
 // values. The one code is loaded once: one program on every perf event.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -79,6 +80,53 @@ if (requireTracepoint(suite, 'syscalls/sys_enter_rmdir')) {
       const line = (p: string) => `[${`tracepoint:syscalls:sys_enter_${p}`.padEnd(38)}] tracepoint|`;
       assert.equal(r.stdout.split('\n').filter(Boolean), [made, 'rmdir', made].map(line));
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+if (requireTracepoint(suite, 'sched/sched_process_fork')) {
+  test('@[probe] over several raw tracepoints: one code, each link its cookie (6.10), counts under the right names', async () => {
+    const cookies = hasAttachCookies('raw-tracepoint');
+    if (!cookies)
+      skipCheck(suite, 'this kernel has no raw tracepoint cookies (Linux 6.10): each probe keeps its constant');
+    const r = compileScript(
+      'rawtracepoint:sched_process_fork, rawtracepoint:sched_process_exec, rawtracepoint:sched_process_exit /comm == "scrywild"/ { @[probe] = count(); }',
+      { name: 'wild.bt' },
+    );
+    assert.ok(r.program, r.diagnostics.map((d) => d.message).join('\n'));
+    const programs = r.program!.programs;
+    assert.is(programs.length, 3);
+    if (cookies) {
+      // generated once (tp_btf programs are still loaded one by one: each names its tracepoint when loaded)
+      assert.is(new Set(programs.map((p) => p.bytecode)).size, 1);
+      assert.equal(
+        programs.map((p) => p.attachCookie),
+        [0n, 1n, 2n],
+      );
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'scry-wild-'));
+    const run = ScriptRun.start(r.program!, { sink: { event: () => {}, end: () => {} }, keepMaps: true });
+    try {
+      // a shell named scrywild forks twice (its children exec true, a comm of their own) and exits once
+      const shell = join(dir, 'scrywild');
+      copyFileSync('/bin/sh', shell);
+      const ran = spawnSync(shell, ['-c', '/bin/true; /bin/true; :']);
+      assert.is(ran.status, 0, String(ran.stderr));
+      const counts = Object.fromEntries(
+        (run.snapshot('@')?.entries ?? []).map((e) => [String(e.keys[0]), Number(e.value)]),
+      );
+      assert.equal(
+        counts,
+        {
+          'rawtracepoint:sched_process_fork': 2,
+          'rawtracepoint:sched_process_exec': 1,
+          'rawtracepoint:sched_process_exit': 1,
+        },
+        JSON.stringify(counts),
+      );
+    } finally {
+      await run.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -36,6 +36,10 @@ if (root) {
       assert.ok(many(programs!), text);
       assert.is(generations, 1, text);
     }
+    // tp_btf programs (each loaded naming its tracepoint), their links carrying the cookies
+    const [programs, generations] = counts(both('rawtracepoint:sched_* { @[probe] = count(); }'));
+    assert.ok(programs! > 10, `${programs}`);
+    assert.is(generations, 1);
   });
 
   test("uprobes' `func` by the cookie: bash's functions one program, each name from the table by its cookie", () => {
@@ -66,7 +70,7 @@ if (root) {
       'tracepoint:syscalls:sys_enter_openat* { @[probe, str(args.filename)] = count(); }',
       'tracepoint:syscalls:sys_enter_read, tracepoint:syscalls:sys_enter_write, tracepoint:syscalls:sys_enter_pread64 { @[probe] = sum(args.count); }',
       'tracepoint:sched:* { @[probe] = count(); printf("%s\\n", probe); }',
-      'rawtracepoint:sched_* { @[probe] = count(); }',
+      'rawtracepoint:sched_* { @[probe] = count(); printf("%s %d\\n", probe, arg0); }',
       'interval:ms:10, interval:ms:20, interval:s:1 { printf("%d\\n", nsecs); }',
       'BEGIN, END { printf("%s\\n", probe); }',
       'tracepoint:syscalls:sys_enter_* { for ($kv : @x) { print($kv); } @x[probe] = 1; }',

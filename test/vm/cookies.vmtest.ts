@@ -2,6 +2,9 @@
 // event attached through a BPF link that carries it (Linux 5.15; runtime/attach/tracepoint.ts): Debian 6.1,
 // the oldest kernel scry is tested on, has both, and the counts land under the right names there too
 // (test/e2e/wildcard-programs.test.ts checks the same on the development kernel); kprobes' perf events too.
+// Raw tracepoint links take cookies only from 6.10: there each program keeps its constant.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hasAttachCookies } from '../../runtime/index.ts';
@@ -63,6 +66,41 @@ if (inGuest('vm attach cookies')) {
     const f = await run('@[func] = count();');
     assert.is(f.code, 0, f.stderr);
     assert.equal(byProbe, counts(f.stdout, /^@\[(\w+)\]: (\d+)$/gm), `${r.stdout}\n${f.stdout}`);
+  });
+
+  test('@[probe] over raw tracepoints on 6.1 (raw tracepoint links take cookies from 6.10): each its constant', async () => {
+    assert.not.ok(hasAttachCookies('raw-tracepoint'), 'a raw tracepoint program calling bpf_get_attach_cookie loads');
+    // the shell forks twice (its children exec true, a pid of their own) and exits once
+    const script = join(scratchDir(), 'twice.sh');
+    writeFileSync(script, '/bin/true\n/bin/true\n:\n');
+    const r = await runScry(
+      [
+        '-q',
+        '-d',
+        'bytecode',
+        '-e',
+        'rawtracepoint:sched_process_fork, rawtracepoint:sched_process_exec, rawtracepoint:sched_process_exit /pid == cpid/ { @[probe] = count(); }',
+        '-c',
+        `/bin/sh ${script}`,
+      ],
+      {},
+      GUEST_TIMEOUT_MS,
+    );
+    assert.is(r.code, 0, r.stderr);
+    assert.not.match(r.stdout, 'bpf_get_attach_cookie');
+    const counts = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('@['))
+      .sort();
+    assert.equal(
+      counts,
+      [
+        '@[rawtracepoint:sched_process_exec]: 1',
+        '@[rawtracepoint:sched_process_exit]: 1',
+        '@[rawtracepoint:sched_process_fork]: 2',
+      ],
+      r.stdout,
+    );
   });
 }
 

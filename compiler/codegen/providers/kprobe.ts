@@ -8,5 +8,5 @@ export const kprobe: CompilerProviderRow<ResolvedOf<'kprobe'>> = {
   elfSection: (a) => `${a.provider}/${a.func}${a.offset ? `+${a.offset}` : ''}`,
   pidFilter: true,
   // a kprobe's perf event takes its program through a BPF link that carries a cookie (Linux 5.15), as a tracepoint's
-  attachCookie: () => true,
+  attachCookie: () => 'perf-link',
 };

@@ -8,4 +8,6 @@ export const rawtracepoint: CompilerProviderRow<ResolvedOf<'rawtracepoint'>> = {
   nameStem: (a) => a.event,
   elfSection: (a) => (a.btfId !== undefined ? `tp_btf/${a.event}` : `raw_tp/${a.event}`),
   pidFilter: true,
+  // BPF_RAW_TRACEPOINT_OPEN takes a cookie for either kind since Linux 6.10
+  attachCookie: () => 'raw-tracepoint',
 };

@@ -2,7 +2,7 @@
 // attaches to, the stem of its kernel-side name, whether -p filters it in code, and code it runs first.
 // The table is ./index.ts; program.ts looks a row up, never switches on a provider.
 import type { Insn } from '../../asm/index.ts';
-import type { ProgType, ProgramSpec } from '../../program.ts';
+import type { CookieCarrier, ProgType, ProgramSpec } from '../../program.ts';
 
 export interface CompilerProviderRow<A> {
   progType(a: A): ProgType;
@@ -18,8 +18,8 @@ export interface CompilerProviderRow<A> {
   readonly pidFilter: boolean;
   /** the program's section in an object file (--emit-elf), named as libbpf's section table types programs */
   elfSection(a: A): string;
-  /** the runtime's attachment can carry a cookie the program reads with bpf_get_attach_cookie (Gen.cookie) */
-  attachCookie?(a: A): boolean;
+  /** what carries a cookie the program reads with bpf_get_attach_cookie (Gen.cookie) to the attachment */
+  attachCookie?(a: A): CookieCarrier;
   /** code after the context is saved in r6 and the pid test, before the predicate; `exit` ends the program quietly */
   prologue?(a: A, exit: string): Insn[];
   /**

@@ -8,6 +8,6 @@ export const tracepoint: CompilerProviderRow<ResolvedOf<'tracepoint'>> = {
   nameStem: (a) => a.event,
   elfSection: (a) => (a.raw ? `raw_tp/${a.raw.event}` : `tracepoint/${a.group}/${a.event}`),
   pidFilter: true,
-  // a perf tracepoint event's BPF link (Linux 5.15) carries a cookie; a raw tracepoint program keeps its constants
-  attachCookie: (a) => !a.raw,
+  // a perf tracepoint event's BPF link (Linux 5.15) carries a cookie, and a raw tracepoint's link (6.10)
+  attachCookie: (a) => (a.raw ? 'raw-tracepoint' : 'perf-link'),
 };

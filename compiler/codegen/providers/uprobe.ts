@@ -8,7 +8,7 @@ export const uprobe: CompilerProviderRow<ResolvedOf<'uprobe'>> = {
   elfSection: (a) => `${a.provider}/${a.path}:${a.func}`,
   pidFilter: false,
   // a uprobe's perf event link (Linux 5.15) and a uprobe_multi link (6.6, a cookie per offset) carry cookies
-  attachCookie: () => true,
+  attachCookie: () => 'perf-link',
 };
 
 export const usdt: CompilerProviderRow<ResolvedOf<'usdt'>> = {

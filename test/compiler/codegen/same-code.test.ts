@@ -6,12 +6,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { check, parse, sourceFile } from '../../../lang/index.ts';
-import { compile, type CompiledProgram } from '../../../compiler/index.ts';
+import { compile, type CompiledProgram, type CookieCarrier } from '../../../compiler/index.ts';
 import { itemsKey } from '../../../compiler/codegen/content-key.ts';
 import { exit, mov64Imm } from '../../../compiler/asm/index.ts';
 import { fixedKernel } from '../../helpers/fixed-kernel.ts';
 
-function compiled(text: string, optimize = true, attachCookies = false): CompiledProgram {
+function compiled(
+  text: string,
+  optimize = true,
+  attachCookies: boolean | ((carrier: CookieCarrier) => boolean) = false,
+): CompiledProgram {
   const parsed = parse(sourceFile('t.bt', text));
   const out = check(parsed.program!, fixedKernel, { params: [] });
   if (!out.program) throw new Error(out.diagnostics.map((d) => d.message).join('\n'));
@@ -61,6 +65,29 @@ test('`probe` as a key: each match its own constant, or with attach cookies one 
   // helper errors carry their span: another statement is another event
   const two = compiled('BEGIN { @a[1] = 1; @a[2] = 2; }');
   assert.is(two.events.filter((e) => e.kind === 'helper-error').length, 2);
+});
+
+test('`probe` by the cookie only where the kernel gives that kind of attachment one (raw tracepoints: Linux 6.10)', () => {
+  const text = 'rawtracepoint:sched_switch, tracepoint:syscalls:sys_enter_mkdir* { @[probe] = count(); }';
+  const asked: CookieCarrier[] = [];
+  // a kernel with perf link cookies (5.15) and none on raw tracepoint links
+  const perfOnly = compiled(text, true, (carrier) => (asked.push(carrier), carrier === 'perf-link')).programs;
+  assert.equal(asked.sort(), ['perf-link', 'raw-tracepoint']); // once each
+  const [raw, ...perf] = perfOnly;
+  assert.is(raw!.progType, 'raw_tracepoint');
+  assert.is(raw!.attachCookie, undefined);
+  assert.equal(
+    perf.map((p) => p.attachCookie),
+    [1n, 2n],
+  );
+  assert.is.not(hex(raw!), hex(perf[0]!)); // its constant, 0
+  // both: one code for all three, the raw tracepoint's link carrying cookie 0
+  const both = compiled(text, true, true).programs;
+  assert.equal(
+    both.map((p) => p.attachCookie),
+    [0n, 1n, 2n],
+  );
+  assert.is(new Set(both.map(hex)).size, 1);
 });
 
 test('`probe` printed with %s: its index in the record (printed as the name), read from the cookie where it can be', () => {
