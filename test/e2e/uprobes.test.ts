@@ -95,6 +95,29 @@ if (f) {
     }
   });
 
+  test("@[probe] over a usdt wildcard: one code, `probe` from each site's cookie, counts under their names", async () => {
+    const r = await runScry([
+      '-q',
+      '-d',
+      'bytecode',
+      '-c',
+      `${f.pie} usdt 3`,
+      '-e',
+      `usdt:${f.pie}:scry:* /pid == cpid/ { @[probe] = count(); }`,
+    ]);
+    assert.is(r.code, 0, r.stderr);
+    // four sites, each program reading its cookie (the same code: loaded once, runtime/loader.ts sameCodeKey)
+    assert.is(r.stdout.split('bpf_get_attach_cookie').length - 1, 4, r.stdout);
+    const counts = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('@['))
+      .sort();
+    assert.equal(
+      counts,
+      ['global', 'plain', 'small', 'tick'].map((p) => `@[usdt:${f.pie}:scry:${p}]: 3`),
+    );
+  });
+
   /** Runs a fixture paused on `wait`, traces it with -p, releases it once probes are attached, then stops scry. */
   async function traceLive(
     bin: string,

@@ -16,4 +16,6 @@ export const usdt: CompilerProviderRow<ResolvedOf<'usdt'>> = {
   nameStem: (a) => a.site.name,
   elfSection: (a) => `usdt/${a.text.replace(/^usdt:/, '')}`,
   pidFilter: false,
+  // each site is a uprobe's perf event, whose link carries a cookie (Linux 5.15)
+  attachCookie: () => 'perf-link',
 };
