@@ -13,9 +13,10 @@ import type { CoreRelocation, Relocation } from './asm/index.ts';
 export type ProgType = 'raw_tracepoint' | 'tracepoint' | 'perf_event' | 'kprobe' | 'tracing' | 'xdp';
 /**
  * What gives an attach point's program the cookie it reads (bpf_get_attach_cookie), each from its own kernel
- * version: a perf event's or uprobe_multi's BPF link (Linux 5.15 and 6.6), a raw tracepoint's (6.10, tp_btf too).
+ * version: a perf event's or uprobe_multi's BPF link (Linux 5.15 and 6.6), a raw tracepoint's (6.10, tp_btf too),
+ * an fentry/fexit trampoline's link (5.19).
  */
-export type CookieCarrier = 'perf-link' | 'raw-tracepoint';
+export type CookieCarrier = 'perf-link' | 'raw-tracepoint' | 'tracing-link';
 export type MapKind =
   | 'hash'
   | 'percpu_hash'

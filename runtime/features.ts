@@ -1,5 +1,6 @@
 // What this kernel can do, each answer from a small real look (not a version guess), cached.
 import { existsSync } from 'node:fs';
+import { vmlinuxBtf } from './kernel/btf/index.ts';
 import { tracefsRoot } from './kernel/tracefs.ts';
 import {
   alu64Imm,
@@ -196,14 +197,21 @@ export function hasSignedDivision(): boolean {
 /**
  * Whether an attachment made by `carrier` carries a cookie the program reads: a perf event's BPF link (Linux
  * 5.15) where a tracepoint program may call bpf_get_attach_cookie, a raw tracepoint's link (6.10, the same
- * commit let raw tracepoint and tp_btf programs call it) where a raw tracepoint program may. Asked by the
- * compiler only for a probe of several attach points that keys a map by `probe` (compile.ts attachCookies).
+ * commit let raw tracepoint and tp_btf programs call it) where a raw tracepoint program may, a trampoline's
+ * link (5.19) where an fentry program on vfs_read may. Asked by the compiler only for a probe of several attach
+ * points that keys a map by `probe` (compile.ts attachCookies).
  */
 export function hasAttachCookies(carrier: CookieCarrier = 'perf-link'): boolean {
-  const type = carrier === 'perf-link' ? ProgType.TRACEPOINT : ProgType.RAW_TRACEPOINT;
-  return cached(`attach_cookie ${carrier}`, () =>
-    programLoads(type, [call(BPF_FUNC.get_attach_cookie), mov64Imm(R0, 0), exit()]),
-  );
+  const reads = [call(BPF_FUNC.get_attach_cookie), mov64Imm(R0, 0), exit()];
+  return cached(`attach_cookie ${carrier}`, () => {
+    if (carrier === 'perf-link') return programLoads(ProgType.TRACEPOINT, reads);
+    if (carrier === 'raw-tracepoint') return programLoads(ProgType.RAW_TRACEPOINT, reads);
+    const target = vmlinuxBtf()?.funcProto('vfs_read')?.id;
+    return (
+      target !== undefined &&
+      programLoads(ProgType.TRACING, reads, { expectedAttachType: AttachType.TRACE_FENTRY, attachBtfId: target })
+    );
+  });
 }
 
 /**
@@ -280,9 +288,13 @@ function withTypedProgram<T>(
 }
 
 /** Whether the verifier accepts a program of `type` made of `items` (loaded and closed at once). */
-function programLoads(type: number, items: Parameters<typeof encode>[0]): boolean {
+function programLoads(
+  type: number,
+  items: Parameters<typeof encode>[0],
+  target: Pick<ProgLoadSpec, 'expectedAttachType' | 'attachBtfId'> = {},
+): boolean {
   try {
-    new OwnedFd(progLoad({ type, insns: encode(items).bytes, license: 'GPL' }), 'feature probe').close();
+    new OwnedFd(progLoad({ type, insns: encode(items).bytes, license: 'GPL', ...target }), 'feature probe').close();
     return true;
   } catch {
     return false;

@@ -7,7 +7,7 @@ import { ScryRuntimeError } from '../errors.ts';
 import { fentryRefusal, hasKprobes } from '../features.ts';
 import { vmlinuxBtf } from '../kernel/btf/index.ts';
 import type { LoadedProgram } from '../loader.ts';
-import { OwnedFd, rawTracepointOpen } from '../sys/index.ts';
+import { AttachType, linkCreate, OwnedFd, rawTracepointOpen } from '../sys/index.ts';
 import { kprobeAlternatives } from './alternatives.ts';
 import type { Attachment } from './types.ts';
 
@@ -35,13 +35,25 @@ export function requireFentry(a: Fentry): void {
 }
 
 /**
- * Attaches a loaded fentry/fexit or tp_btf program (its target was fixed when it was loaded); a tp_btf one with
- * its cookie where it reads one (Linux 6.10).
+ * Attaches a loaded fentry/fexit or tp_btf program (its target was fixed when it was loaded), with its cookie
+ * where it reads one: a trampoline's link made by BPF_LINK_CREATE (Linux 5.19; BPF_RAW_TRACEPOINT_OPEN takes
+ * none for it), a tp_btf link by BPF_RAW_TRACEPOINT_OPEN (6.10).
  */
 export function attachTracing(p: LoadedProgram, text: string): Attachment {
   let link: OwnedFd;
+  const { attach, attachCookie } = p.spec;
+  const trampoline = attach.provider === 'fentry' || attach.provider === 'fexit';
   try {
-    link = new OwnedFd(rawTracepointOpen(null, p.fd.fd, p.spec.attachCookie), `link ${text}`);
+    const fd =
+      trampoline && attachCookie !== undefined
+        ? linkCreate({
+            progFd: p.fd.fd,
+            targetFd: 0,
+            attachType: attach.provider === 'fentry' ? AttachType.TRACE_FENTRY : AttachType.TRACE_FEXIT,
+            tracingCookie: attachCookie,
+          })
+        : rawTracepointOpen(null, p.fd.fd, attachCookie);
+    link = new OwnedFd(fd, `link ${text}`);
   } catch (e) {
     throw new ScryRuntimeError(`cannot attach ${text}: ${(e as Error).message}`, p.spec.attach.span, [], { cause: e });
   }

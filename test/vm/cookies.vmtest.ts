@@ -2,7 +2,8 @@
 // event attached through a BPF link that carries it (Linux 5.15; runtime/attach/tracepoint.ts): Debian 6.1,
 // the oldest kernel scry is tested on, has both, and the counts land under the right names there too
 // (test/e2e/wildcard-programs.test.ts checks the same on the development kernel); kprobes' perf events too.
-// Raw tracepoint links take cookies only from 6.10: there each program keeps its constant.
+// Raw tracepoint links take cookies only from 6.10: there each program keeps its constant. fentry/fexit
+// trampolines' links take them from 5.19.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -66,6 +67,31 @@ if (inGuest('vm attach cookies')) {
     const f = await run('@[func] = count();');
     assert.is(f.code, 0, f.stderr);
     assert.equal(byProbe, counts(f.stdout, /^@\[(\w+)\]: (\d+)$/gm), `${r.stdout}\n${f.stdout}`);
+  });
+
+  test('@[probe] over fentry and fexit: one code, each trampoline link its cookie (5.19), counts under their names', async () => {
+    assert.ok(hasAttachCookies('tracing-link'), 'an fentry program calling bpf_get_attach_cookie should load on 6.1');
+    const dir = scratchDir();
+    const r = await runScry(
+      [
+        '-q',
+        '-d',
+        'bytecode',
+        '-e',
+        'fentry:vfs_mkdir, fentry:do_mkdirat, fexit:do_mkdirat /pid == cpid/ { @[probe] = count(); }',
+        '-c',
+        `mkdir ${dir}/a ${dir}/b`,
+      ],
+      {},
+      GUEST_TIMEOUT_MS,
+    );
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout.split('bpf_get_attach_cookie').length - 1, 3, r.stdout);
+    const counts = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('@['))
+      .sort();
+    assert.equal(counts, ['@[fentry:do_mkdirat]: 2', '@[fentry:vfs_mkdir]: 2', '@[fexit:do_mkdirat]: 2'], r.stdout);
   });
 
   test('@[probe] over raw tracepoints on 6.1 (raw tracepoint links take cookies from 6.10): each its constant', async () => {

@@ -8,4 +8,6 @@ export const fentry: CompilerProviderRow<ResolvedOf<'fentry'>> = {
   nameStem: (a) => a.func || 'addr',
   elfSection: (a) => `${a.provider}/${a.func}`,
   pidFilter: true,
+  // BPF_LINK_CREATE gives a trampoline's link a cookie (Linux 5.19)
+  attachCookie: () => 'tracing-link',
 };
