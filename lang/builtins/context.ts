@@ -78,7 +78,7 @@ export const contextRows: readonly BuiltinRow[] = [
   }),
   variable('func', 'the traced function', {
     type: viewed({ kind: 'ksym' }),
-    only: ['kprobe', 'kretprobe', 'uprobe', 'uretprobe'],
+    only: ['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'fentry', 'fexit'],
     // in uprobes the function is known when compiling: its name, a string (bpftrace v0.26 builtin.func_uprobe)
     check: (ctx, e, type) => {
       const names = ctx.attach().map((a) => probeContext(a).funcName);

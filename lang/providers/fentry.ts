@@ -22,8 +22,16 @@ function fentryRow(name: 'fentry' | 'fexit'): ProviderRow<ResolvedFentry> {
     usage: `${name}:function`,
     reads:
       name === 'fentry'
-        ? { argN: 'ctx', dPath: true, kfuncs: true, currentTask: true, memory: 'kernel' }
-        : { argN: 'ctx', retval: 'ctx', dPath: true, kfuncs: true, currentTask: true, memory: 'kernel' },
+        ? { argN: 'ctx', func: 'func_ip', dPath: true, kfuncs: true, currentTask: true, memory: 'kernel' }
+        : {
+            argN: 'ctx',
+            retval: 'ctx',
+            func: 'func_ip',
+            dPath: true,
+            kfuncs: true,
+            currentTask: true,
+            memory: 'kernel',
+          },
     context: (a) => ({
       params: a.params,
       ...(name === 'fexit' ? { retSlot: a.params.length, retType: a.ret } : {}),

@@ -20,8 +20,8 @@ function kprobeRow(name: 'kprobe' | 'kretprobe'): ProviderRow<ResolvedKprobe> {
     usage: name === 'kprobe' ? 'kprobe:function[+offset]' : 'kretprobe:function',
     reads:
       name === 'kprobe'
-        ? { argN: 'pt_regs', func: true, ptRegs: true, override: true, currentTask: true, memory: 'kernel' }
-        : { retval: 'pt_regs', func: true, ptRegs: true, currentTask: true, memory: 'kernel' },
+        ? { argN: 'pt_regs', func: 'pt_regs', ptRegs: true, override: true, currentTask: true, memory: 'kernel' }
+        : { retval: 'pt_regs', func: 'func_ip', ptRegs: true, currentTask: true, memory: 'kernel' },
     resolve: (r) => resolveKprobe(r, name),
   };
 }

@@ -26,8 +26,12 @@ export interface ContextReads {
   readonly argN?: 'pt_regs' | 'ctx' | 'usdt';
   /** retval reads pt_regs' return register, or the context's u64 after the parameters (fexit) */
   readonly retval?: 'pt_regs' | 'ctx';
-  /** `func` is the probed function: a kernel one from the instruction pointer, a user one by name (uprobes) */
-  readonly func?: true;
+  /**
+   * `func` is the probed function: a kernel one from the saved instruction pointer (kprobes) or from
+   * bpf_get_func_ip (a kretprobe's saved ip is in the caller; fentry/fexit have no registers), a user one by name
+   * (uprobes: ProbeContext.funcName)
+   */
+  readonly func?: 'pt_regs' | 'func_ip' | 'name';
   /** the program's context is a struct pt_regs: reg() reads it */
   readonly ptRegs?: true;
   /** override() may replace the probed function's return value (bpf_override_return) */

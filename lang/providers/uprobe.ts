@@ -19,8 +19,8 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
     usage: `${name}:binary:function`,
     reads:
       name === 'uprobe'
-        ? { argN: 'pt_regs', ptRegs: true, func: true, currentTask: true, taskContext: true, memory: 'user' }
-        : { retval: 'pt_regs', ptRegs: true, func: true, currentTask: true, taskContext: true, memory: 'user' },
+        ? { argN: 'pt_regs', ptRegs: true, func: 'name', currentTask: true, taskContext: true, memory: 'user' }
+        : { retval: 'pt_regs', ptRegs: true, func: 'name', currentTask: true, taskContext: true, memory: 'user' },
     context: (a) => ({ binary: a.path, funcName: a.func || `0x${a.vaddr.toString(16)}` }),
     resolve(r) {
       const { ap, kernel } = r;

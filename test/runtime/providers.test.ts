@@ -20,7 +20,7 @@ test('every provider has a compiler row and a runtime row', () => {
 test('func, retval and argN are valid where the provider rows say they read something', () => {
   const sorted = (xs: readonly string[]) => [...xs].sort();
   // func in uprobes is the function's name (bpftrace v0.26 builtin.func_uprobe)
-  assert.equal(sorted(providersReading('func')), ['kprobe', 'kretprobe', 'uprobe', 'uretprobe']);
+  assert.equal(sorted(providersReading('func')), ['fentry', 'fexit', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe']);
   assert.equal(sorted(providersReading('retval')), ['fexit', 'kretprobe', 'uretprobe']);
   assert.equal(sorted(providersReading('argN')), ['fentry', 'fexit', 'kprobe', 'rawtracepoint', 'uprobe', 'usdt']);
   assert.equal(sorted(providersReading('ptRegs')), ['kprobe', 'kretprobe', 'profile', 'uprobe', 'uretprobe', 'usdt']);

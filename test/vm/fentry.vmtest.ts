@@ -20,6 +20,15 @@ if (inGuest('vm fentry')) {
     assert.ok(r.stdout.includes('\n@[mkdir]: 5\n'), output(r));
   });
 
+  test('func in fentry and fexit: the traced function (bpf_get_func_ip), as bpftrace v0.26 prints it', async () => {
+    const child = heldChild(['mkdir', ...paths(2)]);
+    const prog = `fentry:vfs_mkdir, fexit:vfs_mkdir /pid == ${child.pid}/ { @[probe, func] = count(); }`;
+    const r = await traceAround(['-e', prog], () => child.run());
+    assert.is(r.code, 0, output(r));
+    assert.ok(r.stdout.includes('\n@[fentry:vfs_mkdir, vfs_mkdir]: 2\n'), output(r));
+    assert.ok(r.stdout.includes('\n@[fexit:vfs_mkdir, vfs_mkdir]: 2\n'), output(r));
+  });
+
   test('fentry arguments by name (args.mode) and fexit retval', async () => {
     const [a, b] = paths(2) as [string, string];
     const child = heldChild(['mkdir', '-m', '751', a, a, b]);

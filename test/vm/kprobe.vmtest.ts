@@ -42,6 +42,18 @@ if (inGuest('vm kprobe')) {
     assert.ok(r.stderr.includes('Attached 1 probe\n'), output(r));
   });
 
+  test('func is the traced function in kprobes and kretprobes (a kretprobe fires where it returns to)', async () => {
+    const child = heldChild(['mkdir', ...paths(2)]);
+    const prog = `kprobe:vfs_mkdir, kretprobe:vfs_mkdir /pid == ${child.pid}/ { @[probe, func] = count(); printf("%s\\n", func); }`;
+    const r = await traceAround(['-e', prog], () => child.run());
+    assert.is(r.code, 0, output(r));
+    // a kretprobe's saved ip is in do_mkdirat, its caller, which bpftrace 0.17 printed (as scry did until
+    // 2026-12-06); v0.26 prints vfs_mkdir (bpf_get_func_ip; its runtime test builtin.func_kretprobe)
+    assert.ok(r.stdout.includes('\n@[kprobe:vfs_mkdir, vfs_mkdir]: 2\n'), output(r));
+    assert.ok(r.stdout.includes('\n@[kretprobe:vfs_mkdir, vfs_mkdir]: 2\n'), output(r));
+    assert.is(r.stdout.split('\n').filter((l) => l === 'vfs_mkdir').length, 4, output(r));
+  });
+
   test("the issue's example: scry -e 'kprobe:vfs_mkdir < count[pid]++ >'", async () => {
     const child = heldChild(['mkdir', ...paths(4)]);
     const r = await traceAround(['-e', 'kprobe:vfs_mkdir < count[pid]++ >'], () => child.run());

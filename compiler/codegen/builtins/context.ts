@@ -246,7 +246,12 @@ const probeRows: EmitRows = {
   // the instruction pointer travels; user space resolves the symbol
   func: {
     variable: {
-      int: (g) => g.e.emit(ldx(8, R0, g.e.context(), PT_REGS_OFFSETS.ip!)),
+      int: (g) =>
+        // where the provider row says (ContextReads.func): a kretprobe's saved ip is where its function returns to
+        // (the caller, which bpftrace 0.17 printed; v0.26 asks bpf_get_func_ip as here)
+        g.context.func === 'pt_regs'
+          ? g.e.emit(ldx(8, R0, g.e.context(), PT_REGS_OFFSETS.ip!))
+          : g.e.emit(...g.e.contextToR1(), call(helper.get_func_ip)),
       // uprobes: the function's name, known when compiling: stored, or copied by the cookie from the table of
       // every point's name where the program is shared by several functions (func-names.ts)
       into: (g, _x, off, size) =>
