@@ -132,6 +132,23 @@ if (requireTracepoint(suite, 'sched/sched_process_fork')) {
   });
 }
 
+test('@[probe] over two intervals: one code on both perf events, each its cookie, counts under the right names', async () => {
+  if (!hasAttachCookies()) skipCheck(suite, 'this kernel has no perf link cookies (Linux 5.15)');
+  const r = await runScry([
+    '-q',
+    '-d',
+    'bytecode',
+    '-e',
+    'interval:ms:10, interval:ms:25 { @[probe] = count(); } interval:ms:500 { exit(); }',
+  ]);
+  assert.is(r.code, 0, r.stderr);
+  if (hasAttachCookies()) assert.is(r.stdout.split('bpf_get_attach_cookie').length - 1, 2, r.stdout);
+  const count = (p: string) => Number(new RegExp(`^@\\[${p}\\]: (\\d+)$`, 'm').exec(r.stdout)?.[1] ?? 0);
+  // ~50 and ~20 in half a second: the faster one's count is its own (swapped cookies would invert them)
+  assert.ok(count('interval:ms:25') > 0, r.stdout);
+  assert.ok(count('interval:ms:10') > count('interval:ms:25'), r.stdout);
+});
+
 test('the same printf format in two probes: one event schema, each printing its own values', async () => {
   const r = await runScry([
     '-q',
