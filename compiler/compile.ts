@@ -89,10 +89,10 @@ export interface CompileOptions {
   readonly signedDivision?: boolean | (() => boolean);
   /**
    * the kernel gives an attachment made by `carrier` a cookie the program reads (bpf_get_attach_cookie: a perf
-   * event's BPF link from Linux 5.15, a raw tracepoint's from 6.10): the attach points of a wildcard that keys a
-   * map by `probe` or prints it with %s can then share one program's code (codegen/maps.ts emitProbeIndex). Off
-   * by default; a function is asked only if such a probe exists, once per carrier (the runtime's question loads a
-   * program).
+   * event's BPF link from Linux 5.15, a trampoline's from 5.19, a raw tracepoint's from 6.10): the attach points of
+   * a wildcard that keys a map by `probe` or prints it with %s can then share one program's code (codegen/maps.ts
+   * emitProbeIndex). Off by default; a function is asked only if such a probe exists, once per carrier (the
+   * runtime's question loads a program).
    */
   readonly attachCookies?: boolean | ((carrier: CookieCarrier) => boolean);
   /**

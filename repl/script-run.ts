@@ -102,7 +102,7 @@ export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
     // when the program divides signed values
     signedDivision: o.kernel ? false : hasSignedDivision,
     // the attach points of a wildcard keyed by `probe` share their code where attachments carry cookies (perf
-    // links 5.15, raw tracepoint links 6.10)
+    // links 5.15, trampoline links 5.19, raw tracepoint links 6.10)
     attachCookies: o.kernel ? false : (carrier) => hasAttachCookies(carrier),
     // join() as a bpf_loop (5.17) rather than unrolled
     loopHelper: o.kernel ? false : hasLoopHelper,
