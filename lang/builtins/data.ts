@@ -315,7 +315,7 @@ function cgroupid(ctx: CheckContext, c: CallExpr): Type {
 
 /**
  * bpf_d_path wants the kernel's own (BTF-typed) pointer to a struct path, so the argument must come straight
- * from the probe's context: args->p, ctx->file->f_path, args->file->f_path.
+ * from the probe's context: args->p, ctx->file->f_path, args->file->f_path (or args.file.f_path).
  */
 function path(ctx: CheckContext, c: CallExpr): Type {
   const a = c.args[0];
@@ -335,7 +335,9 @@ function path(ctx: CheckContext, c: CallExpr): Type {
     (x.kind === 'record' && x.name === 'struct path') || (x.kind === 'int' && x.pointeeName === 'struct path');
   const fromContext = (x: Expr): boolean =>
     x.kind === 'field' && x.base.kind === 'ident' && (x.base.name === 'args' || x.base.name === 'ctx');
-  const direct = fromContext(a) || (a.kind === 'field' && a.arrow && fromContext(a.base));
+  // `.` through a pointer reads as `->` (bpftrace v0.26: args.file.f_path)
+  const throughPointer = (x: Expr & { kind: 'field' }) => x.arrow || ctx.typeOf.get(x.base)?.kind === 'int';
+  const direct = fromContext(a) || (a.kind === 'field' && throughPointer(a) && fromContext(a.base));
   if (!isPath(t) || !direct)
     ctx.error(
       'path() needs a struct path taken straight from the probe arguments, like args->file->f_path or ctx->file->f_path',

@@ -71,7 +71,7 @@ export function argsField(st: InferState, e: FieldExpr): Type {
   return found!.type;
 }
 
-/** args->name in fentry/fexit and BTF raw tracepoints: the n-th u64 of the context, typed from BTF. */
+/** args->name in fentry/fexit and BTF raw tracepoints: the u64 slot of the context it starts at, typed from BTF. */
 export function typedArg(st: InferState, e: FieldExpr): Type {
   let found: { type: Type; index: number } | undefined;
   for (const a of st.attach) {
@@ -96,13 +96,14 @@ export function typedArg(st: InferState, e: FieldExpr): Type {
       );
       return i64;
     }
-    if (found && (found.index !== index || !sameType(found.type, t))) {
+    const slot = probeContext(a).paramSlots?.[index] ?? index;
+    if (found && (found.index !== slot || !sameType(found.type, t))) {
       err(st, `args->${e.name} differs between this probe's attach points`, e.span, [
         'split the probe so each block sees one layout',
       ]);
       return i64;
     }
-    found = { type: t, index };
+    found = { type: t, index: slot };
   }
   st.argFields.set(e, { field: e.name, access: { kind: 'context', index: found!.index } });
   return found!.type;

@@ -1,6 +1,6 @@
 // fentry/fexit: a kernel function through a BPF trampoline, named by its BTF id; `args` are its typed
 // parameters and fexit's retval is the u64 after them.
-import type { BtfParam } from '../btf.ts';
+import type { BtfParam, BtfTypes } from '../btf.ts';
 import { closest } from '../suggest.ts';
 import { isGlob } from '../glob.ts';
 import { fail, type ProviderRow, type ResolveRequest, type ResolvedBase } from './row.ts';
@@ -12,7 +12,24 @@ export interface ResolvedFentry extends ResolvedBase {
   /** the function's BTF FUNC id (attach_btf_id) */
   readonly btfId: number;
   readonly params: readonly BtfParam[];
+  /**
+   * the context's u64 slot each parameter starts at, and after them fexit's return value: a struct passed by value
+   * in 9-16 bytes takes two slots (the trampoline saves both registers, Linux 6.1), anything else one
+   */
+  readonly slots: readonly number[];
+  readonly retSlot: number;
   readonly ret: number;
+}
+
+/** Where each parameter starts among the trampoline's saved u64s, and where the return value goes after them. */
+function argumentSlots(btf: BtfTypes, params: readonly BtfParam[]): { slots: number[]; retSlot: number } {
+  const slots: number[] = [];
+  let next = 0;
+  for (const p of params) {
+    slots.push(next);
+    next += Math.max(1, Math.ceil((btf.sizeOf(p.type) ?? 8) / 8));
+  }
+  return { slots, retSlot: next };
 }
 
 function fentryRow(name: 'fentry' | 'fexit'): ProviderRow<ResolvedFentry> {
@@ -34,7 +51,8 @@ function fentryRow(name: 'fentry' | 'fexit'): ProviderRow<ResolvedFentry> {
           },
     context: (a) => ({
       params: a.params,
-      ...(name === 'fexit' ? { retSlot: a.params.length, retType: a.ret } : {}),
+      paramSlots: a.slots,
+      ...(name === 'fexit' ? { retSlot: a.retSlot, retType: a.ret } : {}),
       ...(a.module ? { btfModule: a.module } : {}),
     }),
     resolve: (r) => resolveFentry(r, name),
@@ -69,6 +87,7 @@ function resolveFentry(r: ResolveRequest, name: 'fentry' | 'fexit'): ResolvedFen
         ...(mod ? { module: mod } : {}),
         btfId: f.id,
         params: f.params,
+        ...argumentSlots(where, f.params),
         ret: f.ret,
         ...r.base,
         text: `${name}:${mod ? `${mod}:` : ''}${n}`,
@@ -92,6 +111,7 @@ function resolveFentry(r: ResolveRequest, name: 'fentry' | 'fexit'): ResolvedFen
       ...(mod ? { module: mod } : {}),
       btfId: f.id,
       params: f.params,
+      ...argumentSlots(found.btf, f.params),
       ret: f.ret,
       ...r.base,
       text: `${name}:${mod ? `${mod}:` : ''}${func}`,

@@ -58,6 +58,8 @@ export interface ProbeContext extends ContextReads {
   readonly probeType: string;
   /** args->name: the context's u64 slots, named and typed by these BTF parameters */
   readonly params?: readonly BtfParam[];
+  /** the slot each of `params` starts at, where one takes two (fentry/fexit: a 9-16 byte struct by value) */
+  readonly paramSlots?: readonly number[];
   /** ctx->name reads `params` too (bpftrace calls an iterator's context ctx) */
   readonly ctxArgs?: true;
   /** args->name: the fields of this tracepoint's record */

@@ -35,6 +35,8 @@ const lister = (provider: 'fentry' | 'fexit'): Lister => ({
 });
 
 export const fentry: RuntimeProviderRow<ResolvedOf<'fentry'>> = {
+  // a trampoline runs its programs newest first (the kernel adds each link at the head of its list)
+  newestFirst: true,
   require: requireFentry,
   attach: (p, a) => [attachTracing(p, a.text)],
   listers: [lister('fentry')],
@@ -44,6 +46,7 @@ export const fentry: RuntimeProviderRow<ResolvedOf<'fentry'>> = {
 };
 
 export const fexit: RuntimeProviderRow<ResolvedOf<'fexit'>> = {
+  newestFirst: true,
   require: fentry.require!,
   attach: fentry.attach,
   listers: [lister('fexit')],

@@ -51,8 +51,8 @@ export function runtimeRowOf(name: ProviderName): RuntimeProviderRow<ResolvedAtt
 
 /**
  * The order to attach programs in: the program's order, except that programs of a newest-first provider
- * (uprobe, uretprobe, usdt) take each other's places in reverse, so two probes on one function fire in the
- * order they are written (bpftrace v0.26's probe.uprobe_order).
+ * (uprobes, usdt, kprobes, fentry/fexit) take each other's places in reverse, so two probes on one function fire
+ * in the order they are written (bpftrace v0.26's probe.uprobe_order, kprobe_order, fentry_order).
  */
 export function attachOrder<P extends { readonly spec: { readonly attach: ResolvedAttach } }>(
   programs: readonly P[],

@@ -20,6 +20,9 @@ const lister = (provider: 'kprobe' | 'kretprobe'): Lister => ({
 });
 
 export const kprobe: RuntimeProviderRow<ResolvedOf<'kprobe'>> = {
+  // kprobes on one address run newest first (the kernel adds each at the head of the address's list); a
+  // kretprobe's handlers run in the order they were attached (bpftrace v0.26 attaches them the same way)
+  newestFirst: true,
   require: requireKprobes,
   attach: (p, a) => [attachKprobe(p, a)],
   listers: [lister('kprobe')],

@@ -119,4 +119,28 @@ else
     assert.is(typeOfRetval('kretprobe:vfs_fsync { @r = retval; }'), 'int64');
   });
 
+// __sys_bpf(int cmd, bpfptr_t uattr, unsigned int size): bpfptr_t is a 16-byte struct passed by value, which the
+// trampoline saves as two u64s, so size is the fourth u64 and fexit's return value the fifth (bpftrace v0.26's
+// probe.fexit large args); they were read from the third and fourth.
+const kernelBtf = existsSync('/sys/kernel/btf/vmlinux') ? hostKernelInfo().btf() : undefined;
+if (!kernelBtf?.funcProto('__sys_bpf')) process.stderr.write('SKIP fentry argument slots: no __sys_bpf in BTF\n');
+else
+  test('fentry/fexit arguments after a struct passed by value: two slots for it, as the trampoline saves them', () => {
+    const out = check(
+      parse(sourceFile('stdin', 'fexit:__sys_bpf { @c = args.cmd; @s = args.size; @r = retval; }')).program!,
+      hostKernelInfo(),
+    );
+    assert.ok(out.program, renderDiagnostics(out.diagnostics));
+    const slots = [...out.program!.argFields.values()].map((f) => [
+      f.field,
+      f.access.kind === 'context' && f.access.index,
+    ]);
+    assert.equal(slots, [
+      ['cmd', 0],
+      ['size', 3],
+    ]);
+    const context = [...out.program!.contexts.values()][0]!;
+    assert.is(context.retSlot, 4);
+  });
+
 test.run();

@@ -29,6 +29,21 @@ if (inGuest('vm fentry')) {
     assert.ok(r.stdout.includes('\n@[fexit:vfs_mkdir, vfs_mkdir]: 2\n'), output(r));
   });
 
+  test('two blocks on one function run in the order written (a trampoline runs its newest link first)', async () => {
+    const child = heldChild(['mkdir', ...paths(2)]);
+    const block = (p: string, word: string) => `${p}:vfs_mkdir /pid == ${child.pid}/ { printf("${word}\\n"); }`;
+    const prog = [
+      block('fentry', 'first'),
+      block('fentry', 'second'),
+      block('fexit', 'third'),
+      block('fexit', 'fourth'),
+    ];
+    const r = await traceAround(['-e', prog.join('\n')], () => child.run());
+    assert.is(r.code, 0, output(r));
+    const words = r.stdout.split('\n').filter((l) => /^(first|second|third|fourth)$/.test(l));
+    assert.equal(words, ['first', 'second', 'third', 'fourth', 'first', 'second', 'third', 'fourth'], output(r));
+  });
+
   test('fentry arguments by name (args.mode) and fexit retval', async () => {
     const [a, b] = paths(2) as [string, string];
     const child = heldChild(['mkdir', '-m', '751', a, a, b]);
@@ -42,13 +57,16 @@ if (inGuest('vm fentry')) {
   });
 
   test('path() in fentry: bpf_d_path of a struct path reached from the arguments (filp_close)', async () => {
-    const child = heldChild(['cat', '/etc/hostname']);
-    const r = await traceAround(
-      ['-e', `fentry:filp_close /pid == ${child.pid}/ { @[path(args->filp->f_path)] = count(); }`],
-      () => child.run(),
-    );
-    assert.is(r.code, 0, output(r));
-    assert.ok(r.stdout.includes('\n@[/etc/hostname]: 1\n'), output(r));
+    // `.` through the file pointer reads as `->` (bpftrace v0.26's call.path writes args.file.f_path)
+    for (const arg of ['args->filp->f_path', 'args.filp.f_path']) {
+      const child = heldChild(['cat', '/etc/hostname']);
+      const r = await traceAround(
+        ['-e', `fentry:filp_close /pid == ${child.pid}/ { @[path(${arg})] = count(); }`],
+        () => child.run(),
+      );
+      assert.is(r.code, 0, output(r));
+      assert.ok(r.stdout.includes('\n@[/etc/hostname]: 1\n'), output(r));
+    }
   });
 
   test('fentry wildcards attach every matching function', async () => {

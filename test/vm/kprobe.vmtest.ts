@@ -54,6 +54,15 @@ if (inGuest('vm kprobe')) {
     assert.is(r.stdout.split('\n').filter((l) => l === 'vfs_mkdir').length, 4, output(r));
   });
 
+  test('two kprobes on one function run in the order written (the kernel runs the newest first)', async () => {
+    const child = heldChild(['mkdir', ...paths(2)]);
+    const block = (word: string) => `kprobe:vfs_mkdir /pid == ${child.pid}/ { printf("${word}\\n"); }`;
+    const r = await traceAround(['-e', `${block('first')} ${block('second')}`], () => child.run());
+    assert.is(r.code, 0, output(r));
+    const words = r.stdout.split('\n').filter((l) => l === 'first' || l === 'second');
+    assert.equal(words, ['first', 'second', 'first', 'second'], output(r));
+  });
+
   test("the issue's example: scry -e 'kprobe:vfs_mkdir < count[pid]++ >'", async () => {
     const child = heldChild(['mkdir', ...paths(4)]);
     const r = await traceAround(['-e', 'kprobe:vfs_mkdir < count[pid]++ >'], () => child.run());
@@ -201,9 +210,10 @@ if (inGuest('vm kprobe')) {
     assert.is(r.code, 0, output(r));
     assert.ok(r.stdout.includes('\n@: 2\n'), output(r));
 
-    // the first probe attaches, the second cannot (not an instruction boundary): both events must be gone
+    // kprobes attach last-first (so they fire in the order written): vfs_mkdir attaches, then vfs_mkdir+1 cannot
+    // (not an instruction boundary): both events must be gone
     const bad = await runScry(
-      ['-e', 'kprobe:vfs_mkdir { @ = count(); } kprobe:vfs_mkdir+1 { @ = count(); }'],
+      ['-e', 'kprobe:vfs_mkdir+1 { @ = count(); } kprobe:vfs_mkdir { @ = count(); }'],
       LEGACY,
       GUEST_TIMEOUT_MS,
     );
