@@ -124,8 +124,8 @@ export const dataRows: readonly BuiltinRow[] = [
   }),
   dataFunction('path', 'the full path of a struct path', {
     minArgs: 1,
-    maxArgs: 1,
-    signature: 'path(struct path *p)',
+    maxArgs: 2,
+    signature: 'path(struct path *p[, int size])',
     check: path,
   }),
 ];
@@ -313,13 +313,25 @@ function cgroupid(ctx: CheckContext, c: CallExpr): Type {
   return u64;
 }
 
+/** The kernel's longest path, with its NUL (linux/limits.h). */
+const PATH_MAX = 4096;
+
 /**
  * bpf_d_path wants the kernel's own (BTF-typed) pointer to a struct path, so the argument must come straight
  * from the probe's context: args->p, ctx->file->f_path, args->file->f_path (or args.file.f_path).
  */
 function path(ctx: CheckContext, c: CallExpr): Type {
-  const a = c.args[0];
-  const out: Type = { kind: 'string', size: ctx.config.maxStrlen };
+  const [a, size] = c.args;
+  // path(p, n): a string of n bytes (a literal, as bpftrace v0.26 takes it), max_strlen without
+  const n = size ? intLiteral(ctx, size) : undefined;
+  if (size && (n === undefined || n < 1n || n > BigInt(PATH_MAX))) {
+    ctx.error(`path()'s size must be an integer literal from 1 to ${PATH_MAX}`, size.span);
+    if (n === undefined) ctx.expr(size);
+  } else if (size) ctx.typeOf.set(size, i64);
+  const out: Type = {
+    kind: 'string',
+    size: n !== undefined && n >= 1n && n <= BigInt(PATH_MAX) ? Number(n) : ctx.config.maxStrlen,
+  };
   if (!a) return out;
   const t = ctx.expr(a);
   const wrong = ctx.attach().find((x) => !probeContext(x).dPath);

@@ -129,6 +129,21 @@ if (requireBtf('e2e kernel types')) {
     assert.is(r.stdout, '/dev/null\n\n\n');
   });
 
+  test("path(p, size): a string of that size (bpftrace v0.26), and '.' through the file pointer as '->'", async () => {
+    const r = await runScry([
+      '-q',
+      '--no-warnings',
+      '-e',
+      'iter:task_file /ctx->task->pid == pid && ctx->fd == 0/ { $p = path(ctx.file.f_path, 16); $q = path(ctx.file.f_path, 6); printf("%s %d %s %d\\n", $p, sizeof($p), $q, sizeof($q)); }',
+    ]);
+    assert.is(r.code, 0, r.stderr);
+    // too small for /dev/null: the kernel says so (ENAMETOOLONG) and leaves the path's tail, as bpftrace prints it
+    assert.is(r.stdout, '/dev/null 16 /null 6\n\n\n');
+    const bad = await runScry(['-e', 'iter:task_file { $n = 8; printf("%s", path(ctx->file->f_path, $n)); }']);
+    assert.is(bad.code, 1);
+    assert.match(bad.stderr, "ERROR: path()'s size must be an integer literal from 1 to 4096");
+  });
+
   test('path() outside fentry/fexit/iter is refused with the reason', async () => {
     const r = await runScry(['-e', 'tracepoint:syscalls:sys_enter_openat { printf("%s", path(args->filename)); }']);
     assert.is(r.code, 1);

@@ -1,5 +1,7 @@
 // fentry/fexit end to end in the test VM's kernel (Debian's 6.1 allows BPF trampolines; the development
 // machine's kernel refuses them with EPERM). Same shape as kprobe.vmtest.ts: exact counts for a held child.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -42,6 +44,20 @@ if (inGuest('vm fentry')) {
     assert.is(r.code, 0, output(r));
     const words = r.stdout.split('\n').filter((l) => /^(first|second|third|fourth)$/.test(l));
     assert.equal(words, ['first', 'second', 'third', 'fourth', 'first', 'second', 'third', 'fourth'], output(r));
+  });
+
+  test('skboutput(args.skb) in fentry: the typed pointer straight from the context, a packet in the pcap', async () => {
+    spawnSync('ip', ['link', 'set', 'lo', 'up']);
+    const pcap = join(scratchDir(), 'x.pcap');
+    const send = "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'scry', ('127.0.0.1', 9))";
+    const child = heldChild(['python3', '-c', send]);
+    const prog = `fentry:__dev_queue_xmit /pid == ${child.pid}/ { $r = skboutput("${pcap}", args.skb, args.skb.len, 0); printf("ret %d\\n", $r); }`;
+    const r = await traceAround(['-e', prog], () => child.run());
+    assert.is(r.code, 0, output(r));
+    assert.ok(r.stdout.includes('ret 0\n'), output(r));
+    // the pcap header (24 bytes), a record header (16) and the packet, which ends with the datagram's bytes
+    const bytes = readFileSync(pcap);
+    assert.ok(bytes.length > 40 && bytes.subarray(bytes.length - 4).toString() === 'scry', bytes.toString('hex'));
   });
 
   test('fentry arguments by name (args.mode) and fexit retval', async () => {

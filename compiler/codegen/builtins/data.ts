@@ -301,7 +301,11 @@ function emitSkbOutput(g: Gen, c: CallExpr): void {
     const ptr = allocOrFail(g, 8, c.span);
     emitInt(g, len);
     g.e.emit(stxSlot(8, hdr + 16, R0));
-    emitInt(g, skb);
+    // args.skb of a tracing program straight from its context slot (reading it as a value copies it out, and the
+    // helper wants the kernel's typed pointer); a cast arg0 is read from the context as it is
+    const arg = g.shared.checked.argFields.get(skb as FieldExpr);
+    if (arg?.access.kind === 'context') g.e.emit(ldx(8, R0, g.e.context(), 8 * arg.access.index));
+    else emitInt(g, skb);
     g.e.emit(stxSlot(8, ptr, R0)); // a spill keeps the kernel's typed pointer, which the helper insists on
     g.e.emit(call(helper.ktime_get_boot_ns), stxSlot(8, hdr + 8, R0));
     loadConst(g, R1, BigInt(id));
