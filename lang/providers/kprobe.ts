@@ -43,9 +43,10 @@ function resolveKprobe(
   const offset = m[2] ? Number(m[2]) : 0;
   const listed = functionsNaming(kernel, m[1]!);
   const known = listed ?? [];
+  // the kernel's own functions are in the module `vmlinux` (bpftrace v0.26: kprobe:vmlinux:vfs_read, vmlinu*:…)
+  const moduleOf = (f: { module?: string }) => f.module ?? 'vmlinux';
   const inModule = (f: { module?: string }) =>
-    module === undefined ||
-    (isGlob(module) ? f.module !== undefined && globRegExp(module).test(f.module) : f.module === module);
+    module === undefined || (isGlob(module) ? globRegExp(module).test(moduleOf(f)) : moduleOf(f) === module);
   const one = (func: string, mod: string | undefined): ResolvedKprobe => ({
     provider: name,
     func,
@@ -70,7 +71,7 @@ function resolveKprobe(
       unknownFunctionHints(m[1]!, name, kernel.kernelFunctions(), ap.span, kernel),
       false,
     );
-  return [one(m[1]!, module)];
+  return [one(m[1]!, module === 'vmlinux' ? undefined : module)];
 }
 
 /**

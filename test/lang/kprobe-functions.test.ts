@@ -57,6 +57,8 @@ const POINTS = [
   'kprobe:*',
   'kprobe:vfs_reed',
   'kprobe:nothing_*',
+  'kprobe:vmlinux:vfs_read',
+  'kprobe:vmlinu*:*read*',
 ];
 
 test('every point resolves as with the whole list', () => {
@@ -78,6 +80,19 @@ test('a function or a wildcard with a plain part does not make the whole list; a
     resolve(`${point} { }`, k.kernel);
     assert.ok(k.wholeLists() > 0, point);
   }
+});
+
+test("the kernel's own functions are the module vmlinux's, as bpftrace v0.26 names them", () => {
+  const { kernel } = kernelWith(true);
+  assert.is(resolve('kprobe:vmlinux:vfs_read { }', kernel), 'kprobe:vfs_read');
+  assert.is(resolve('kprobe:vmlinux:vfs_rea* { }', kernel), 'kprobe:vfs_read\nkprobe:vfs_readv');
+  assert.is(resolve('kretprobe:vmlinu*:vfs_read { }', kernel), 'kretprobe:vfs_read');
+  // vmlinux's cleanup, not xfs's; and not a module's function
+  assert.is(resolve('kprobe:vmlinux:cleanup { }', kernel), 'kprobe:cleanup');
+  assert.match(
+    resolve('kprobe:vmlinux:xfs_vfs_read_helper { }', kernel),
+    /unknown kernel function vmlinux:xfs_vfs_read_helper/,
+  );
 });
 
 test('a kernel that lists no functions: no check, the attach says', () => {
