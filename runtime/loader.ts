@@ -329,11 +329,13 @@ function verifierError(spec: ProgramSpec, e: ProgLoadError): ScryRuntimeError {
 function parseVerifierLog(log: string): { insn?: number; reason?: string } {
   const lines = log.split('\n').map((l) => l.trimEnd());
   let insn: number | undefined;
+  let helper: string | undefined; // the helper the last instruction called
   let reason = '';
   for (const line of lines) {
     const m = /^(\d+): \(/.exec(line);
     if (m) {
       insn = Number(m[1]);
+      helper = /^\d+: \(85\) call (bpf_\w+)#\d+/.exec(line)?.[1];
       continue;
     }
     if (
@@ -348,6 +350,8 @@ function parseVerifierLog(log: string): { insn?: number; reason?: string } {
     if (at) insn = Number(at[2]);
     reason = line;
   }
+  // "helper call is not allowed in probe": which helper, in bpftrace v0.26's words
+  if (helper && /^helper call is not allowed in probe$/.test(reason)) reason = `helper ${helper} not allowed in probe`;
   return { insn, reason: reason || undefined };
 }
 
@@ -363,6 +367,10 @@ function verifierHints(reason: string): string[] {
   if (/unknown func bpf_map_lookup_percpu_elem|unknown func bpf_loop/.test(reason))
     return [
       "reading a count/sum/min/max/avg map inside a probe adds up every CPU's share with bpf_map_lookup_percpu_elem and bpf_loop: Linux 5.19 or newer",
+    ];
+  if (/helper bpf_d_path not allowed/.test(reason))
+    return [
+      'the kernel allows path() (bpf_d_path) only in fentry/fexit of some functions (security_file_open, filp_close, vfs_truncate, … its btf_allowlist_d_path) and in iter:task_file and iter:task_vma',
     ];
   if (/program is too large|BPF program is too large/.test(reason))
     return ['split the probe into several smaller ones'];

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { heldChild, inGuest, output, scratchDir, traceAround } from './guest.ts';
+import { runScry } from '../helpers/cli.ts';
+import { GUEST_TIMEOUT_MS, heldChild, inGuest, output, scratchDir, traceAround } from './guest.ts';
 
 function paths(n: number, under?: string): string[] {
   const dir = scratchDir(under);
@@ -44,6 +45,16 @@ if (inGuest('vm fentry')) {
     assert.is(r.code, 0, output(r));
     const words = r.stdout.split('\n').filter((l) => /^(first|second|third|fourth)$/.test(l));
     assert.equal(words, ['first', 'second', 'third', 'fourth', 'first', 'second', 'third', 'fourth'], output(r));
+  });
+
+  test("path() in a function the kernel keeps bpf_d_path from: the helper named, bpftrace v0.26's words", async () => {
+    const r = await runScry(['-e', 'fentry:vfs_read { print(path(args.file.f_path)); }'], {}, GUEST_TIMEOUT_MS);
+    assert.is(r.code, 1, output(r));
+    assert.match(
+      r.stderr,
+      'stdin:1:25-47: ERROR: the BPF verifier rejected the program for fentry:vfs_read: helper bpf_d_path not allowed in probe',
+    );
+    assert.match(r.stderr, 'HINT: the kernel allows path() (bpf_d_path) only in fentry/fexit of some functions');
   });
 
   test('skboutput(args.skb) in fentry: the typed pointer straight from the context, a packet in the pcap', async () => {
