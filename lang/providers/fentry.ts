@@ -2,7 +2,7 @@
 // parameters and fexit's retval is the u64 after them.
 import type { BtfParam, BtfTypes } from '../btf.ts';
 import { closest } from '../suggest.ts';
-import { isGlob } from '../glob.ts';
+import { globRegExp, isGlob } from '../glob.ts';
 import { fail, type ProviderRow, type ResolveRequest, type ResolvedBase } from './row.ts';
 
 export interface ResolvedFentry extends ResolvedBase {
@@ -74,11 +74,18 @@ function resolveFentry(r: ResolveRequest, name: 'fentry' | 'fexit'): ResolvedFen
       'use kprobe/kretprobe or a tracepoint instead',
     ]);
   const out: ResolvedFentry[] = [];
-  if (isGlob(func)) {
+  // a module wildcard names the kernel's own functions where it matches `vmlinux` (bpftrace v0.26's
+  // fentry:vmlinu*:vfs_read); the loaded modules are not listed here, so one that does not is refused plainly
+  const moduleGlob = module !== undefined && isGlob(module);
+  if (moduleGlob && !globRegExp(module).test('vmlinux'))
+    return r.bad(
+      `a module wildcard matches the kernel's own functions (vmlinux) only: name the module instead of ${module}`,
+    );
+  if (isGlob(func) || moduleGlob) {
     // wildcards look in vmlinux, or in the one module named
-    const where = module === undefined || module === 'vmlinux' ? btf : kernel.moduleBtf(module);
+    const where = module === undefined || module === 'vmlinux' || moduleGlob ? btf : kernel.moduleBtf(module);
     if (!where) return r.missing(`no BTF for module ${module} (is it loaded? see /sys/kernel/btf)`, [], true);
-    const mod = module && module !== 'vmlinux' ? module : undefined;
+    const mod = module && module !== 'vmlinux' && !moduleGlob ? module : undefined;
     for (const n of where.funcNames(func)) {
       const f = where.funcProto(n)!;
       out.push({

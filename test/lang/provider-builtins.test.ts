@@ -143,4 +143,18 @@ else
     assert.is(context.retSlot, 4);
   });
 
+if (kernelBtf?.funcProto('vfs_read'))
+  test("fentry module wildcards: the kernel's own functions where the glob matches vmlinux (bpftrace v0.26)", () => {
+    const points = (text: string) => {
+      const out = check(parse(sourceFile('stdin', text)).program!, hostKernelInfo());
+      return out.program ? [...out.program.contexts.keys()].map((a) => a.text) : renderDiagnostics(out.diagnostics);
+    };
+    assert.equal(points('fentry:vmlinu*:vfs_read { }'), ['fentry:vfs_read']);
+    assert.equal(points('fentry:vmlinux:vfs_read { }'), ['fentry:vfs_read']);
+    assert.match(
+      String(points('fentry:overl*:ovl_mkdir { }')),
+      "a module wildcard matches the kernel's own functions (vmlinux) only: name the module instead of overl*",
+    );
+  });
+
 test.run();
