@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hasUprobeMulti } from '../../runtime/features.ts';
-import { runScry } from '../helpers/cli.ts';
+import { keyedMapLines, runScry } from '../helpers/cli.ts';
 import { fixtures, hasTool } from '../helpers/fixtures.ts';
 import { requireRoot, skipCheck } from '../helpers/kernel.ts';
 
@@ -63,8 +63,7 @@ if (f && multi && hasTool('bpftool')) {
     const mixed = await runScry(['-c', cmd, '-e', script(`BEGIN { @["${long}"] = count(); }`)]);
     assert.is(mixed.code, 0, mixed.stderr);
     const alone = await runScry(['-c', cmd, '-e', script('')]);
-    const lines = (text: string) => text.split('\n').filter((l) => l.startsWith('@['));
-    assert.equal(lines(mixed.stdout).sort(), [...lines(alone.stdout), `@[${long}]: 1`].sort());
+    assert.equal(keyedMapLines(mixed.stdout), [...keyedMapLines(alone.stdout), `@[${long}]: 1`].sort());
   });
 }
 

@@ -2,7 +2,7 @@
 // PIE and non-PIE executables, a shared library, USDT arguments and semaphores, symbols and errors.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { NOTIFY, runScry, startScry } from '../helpers/cli.ts';
+import { NOTIFY, cookieReads, keyedMapLines, runScry, startScry } from '../helpers/cli.ts';
 import { fixtures, runTarget, tool } from '../helpers/fixtures.ts';
 import { breakpointsFire } from '../helpers/breakpoints.ts';
 import { requireRoot, skipCheck } from '../helpers/kernel.ts';
@@ -107,11 +107,8 @@ if (f) {
     ]);
     assert.is(r.code, 0, r.stderr);
     // four sites, each program reading its cookie (the same code: loaded once, runtime/loader.ts sameCodeKey)
-    assert.is(r.stdout.split('bpf_get_attach_cookie').length - 1, 4, r.stdout);
-    const counts = r.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('@['))
-      .sort();
+    assert.is(cookieReads(r.stdout), 4, r.stdout);
+    const counts = keyedMapLines(r.stdout);
     assert.equal(
       counts,
       ['global', 'plain', 'small', 'tick'].map((p) => `@[usdt:${f.pie}:scry:${p}]: 3`),

@@ -71,3 +71,16 @@ export function runScry(args: string[], env: Record<string, string> = {}, timeou
 }
 
 export const NOTIFY = '__BPFTRACE_NOTIFY_PROBES_ATTACHED';
+
+/** The lines of a map keyed `@[…]` in scry's output, sorted (equal counts print in no fixed order). */
+export function keyedMapLines(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('@['))
+    .sort();
+}
+
+/** How many programs `-d bytecode` printed that read their attachment's cookie. */
+export function cookieReads(stdout: string): number {
+  return stdout.split('bpf_get_attach_cookie').length - 1;
+}

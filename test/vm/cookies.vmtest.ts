@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hasAttachCookies } from '../../runtime/index.ts';
-import { runScry } from '../helpers/cli.ts';
+import { cookieReads, keyedMapLines, runScry } from '../helpers/cli.ts';
 import { GUEST_TIMEOUT_MS, inGuest, scratchDir } from './guest.ts';
 
 if (inGuest('vm attach cookies')) {
@@ -49,7 +49,7 @@ if (inGuest('vm attach cookies')) {
     );
     assert.is(r.code, 0, r.stderr);
     // both programs read the index from the cookie (the same code, loaded once)
-    assert.is(r.stdout.split('bpf_get_attach_cookie').length - 1, 2, r.stdout);
+    assert.is(cookieReads(r.stdout), 2, r.stdout);
     assert.match(r.stdout, /^@\[kprobe:vfs_mkdir\]: 2$/m);
     assert.match(r.stdout, /^@\[kprobe:do_mkdirat\]: 2$/m);
   });
@@ -86,11 +86,8 @@ if (inGuest('vm attach cookies')) {
       GUEST_TIMEOUT_MS,
     );
     assert.is(r.code, 0, r.stderr);
-    assert.is(r.stdout.split('bpf_get_attach_cookie').length - 1, 3, r.stdout);
-    const counts = r.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('@['))
-      .sort();
+    assert.is(cookieReads(r.stdout), 3, r.stdout);
+    const counts = keyedMapLines(r.stdout);
     assert.equal(counts, ['@[fentry:do_mkdirat]: 2', '@[fentry:vfs_mkdir]: 2', '@[fexit:do_mkdirat]: 2'], r.stdout);
   });
 
@@ -114,10 +111,7 @@ if (inGuest('vm attach cookies')) {
     );
     assert.is(r.code, 0, r.stderr);
     assert.not.match(r.stdout, 'bpf_get_attach_cookie');
-    const counts = r.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('@['))
-      .sort();
+    const counts = keyedMapLines(r.stdout);
     assert.equal(
       counts,
       [

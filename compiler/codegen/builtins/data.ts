@@ -113,10 +113,10 @@ export const dataBuiltins: EmitRows = {
     call: {
       int: (g, c) => {
         // the kernel's typed socket pointer, loaded straight from the context as bpf_get_socket_cookie wants it
-        const info = g.shared.checked.argFields.get(c.args[0] as FieldExpr);
-        if (info?.access.kind !== 'context')
+        const slot = typedArgSlot(g, c.args[0]!);
+        if (slot === undefined)
           throw new CodegenError('socket_cookie() needs a socket from the probe arguments', c.args[0]!.span);
-        g.e.emit(ldx(8, R1, g.e.context(), 8 * info.access.index), call(helper.get_socket_cookie));
+        g.e.emit(ldx(8, R1, g.e.context(), 8 * slot), call(helper.get_socket_cookie));
       },
     },
   },
@@ -264,6 +264,16 @@ function emitNtop(g: Gen, x: CallExpr, off: number): void {
 }
 
 /**
+ * The context slot of `args.name` in a tracing program (fentry/fexit, tp_btf, iter): loaded from there, the value
+ * is the kernel's typed pointer, which helpers such as bpf_d_path and bpf_skb_output insist on (reading it as a
+ * value copies it out into a plain number). Undefined for anything else.
+ */
+function typedArgSlot(g: Gen, x: Expr): number | undefined {
+  const info = g.shared.checked.argFields.get(x as FieldExpr);
+  return info?.access.kind === 'context' ? info.access.index : undefined;
+}
+
+/**
  * path(p): bpf_d_path(&struct path, buf, size). The verifier wants the kernel's own typed pointer, so it is
  * loaded straight from the context (not copied out as a context slot read is), null-checked, and offset to
  * the struct path member when the argument is `ctx->file->f_path`.
@@ -271,10 +281,9 @@ function emitNtop(g: Gen, x: CallExpr, off: number): void {
 function emitPath(g: Gen, arg: Expr, off: number, size: number): void {
   const e = g.e;
   const slotOf = (x: Expr) => {
-    const info = g.shared.checked.argFields.get(x as FieldExpr);
-    if (info?.access.kind !== 'context')
-      throw new CodegenError('path() needs a struct path from the probe arguments', arg.span);
-    return info.access.index;
+    const slot = typedArgSlot(g, x);
+    if (slot === undefined) throw new CodegenError('path() needs a struct path from the probe arguments', arg.span);
+    return slot;
   };
   const viaMember = arg.kind === 'field' && arg.base.kind === 'field' && g.shared.checked.memory.get(arg);
   const done = e.freshLabel('path.null');
@@ -303,8 +312,8 @@ function emitSkbOutput(g: Gen, c: CallExpr): void {
     g.e.emit(stxSlot(8, hdr + 16, R0));
     // args.skb of a tracing program straight from its context slot (reading it as a value copies it out, and the
     // helper wants the kernel's typed pointer); a cast arg0 is read from the context as it is
-    const arg = g.shared.checked.argFields.get(skb as FieldExpr);
-    if (arg?.access.kind === 'context') g.e.emit(ldx(8, R0, g.e.context(), 8 * arg.access.index));
+    const slot = typedArgSlot(g, skb);
+    if (slot !== undefined) g.e.emit(ldx(8, R0, g.e.context(), 8 * slot));
     else emitInt(g, skb);
     g.e.emit(stxSlot(8, ptr, R0)); // a spill keeps the kernel's typed pointer, which the helper insists on
     g.e.emit(call(helper.ktime_get_boot_ns), stxSlot(8, hdr + 8, R0));
