@@ -117,10 +117,17 @@ function matches(pattern: string): { lister: Lister; names: readonly string[] }[
     const byGroup = l.provider === 'tracepoint' ? groupEvent : undefined;
     if (!byProvider && !byGroup) continue;
     const wholeProvider = colon < 0 && re.test(l.provider);
+    const rest = colon < 0 ? pattern : pattern.slice(colon + 1);
+    // names listed with their module (fentry:vmlinux:vfs_read): PROVIDER:MODULE:NAME matches the module part alone
+    const moduled = l.module !== undefined && colon >= 0 && rest.includes(':') ? rest.indexOf(':') : -1;
     let names: readonly string[];
     if (wholeProvider) names = sortedNameCache.get(l.names) ?? uniqueNamesOf(l);
-    else if (byGroup) names = uniqueNamesOf(l).filter((n) => (byProvider && re.test(n)) || byGroup.test(n));
-    else names = namesMatching(l, re, plainPart(colon < 0 ? pattern : pattern.slice(colon + 1)));
+    else if (moduled >= 0) {
+      const inModule = globRegExp(rest.slice(0, moduled)).test(l.module!);
+      const name = rest.slice(moduled + 1);
+      names = inModule ? namesMatching(l, globRegExp(name), plainPart(name)) : [];
+    } else if (byGroup) names = uniqueNamesOf(l).filter((n) => (byProvider && re.test(n)) || byGroup.test(n));
+    else names = namesMatching(l, re, plainPart(rest));
     out.push({ lister: l, names });
   }
   return out;
@@ -169,7 +176,7 @@ export function probeListing(pattern = '*', options: ListOptions = {}): Listing 
       continue;
     }
     for (const n of [...names].sort()) {
-      lines.push(`${lister.provider}:${n}`);
+      lines.push(`${lister.provider}:${lister.module ? `${lister.module}:` : ''}${n}`);
       if (options.verbose && lister.details) lines.push(...lister.details(n));
     }
   }

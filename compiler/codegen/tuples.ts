@@ -20,6 +20,16 @@ export function emitTupleInto(g: Gen, x: Expr, t: TupleType, off: number, size: 
     return;
   }
   if (x.kind === 'var') return copyTuple(g, variableSlot(g, x.name), t, off, target);
+  // `args` whole: each argument read as `args.name` reads it, into its element's slot
+  const args = x.kind === 'ident' ? g.shared.checked.wholeArgs.get(x) : undefined;
+  if (args) {
+    const at = targetIndexes(target, t);
+    args.forEach((f, i) => {
+      const j = at[i]!;
+      emitInto(g, f, off + layout.offsets[j]!, slotSize(target.elements[j]!), target.elements[j]);
+    });
+    return;
+  }
   // *(&$t): read back from the variable's slot through the pointer
   if (g.shared.checked.memory.has(x))
     return scoped(g, () => {

@@ -36,7 +36,16 @@ import {
   valueType,
   widen,
 } from './merge.ts';
-import { argsField, inSpace, member, memberHint, probeMemory, typeFromName, typedArg } from './kernel-access.ts';
+import {
+  argsField,
+  inSpace,
+  member,
+  memberHint,
+  probeMemory,
+  typeFromName,
+  typedArg,
+  wholeArgs,
+} from './kernel-access.ts';
 import { literalInt, positionalValue } from './positional.ts';
 import { constantInt, joinLiterals, literalInfo, literalType, promoteInts } from './literals.ts';
 import { err, newState, results, type InferOptions, type InferState } from './state.ts';
@@ -962,10 +971,7 @@ function incdec(st: InferState, e: IncDecExpr): Type {
 
 /** A builtin variable: its row says its type, where it means something, and how it reads in this probe. */
 function ident(st: InferState, e: IdentExpr): Type {
-  if (e.name === 'args') {
-    err(st, 'args must be followed by a field: args->name', e.span);
-    return i64;
-  }
+  if (e.name === 'args') return wholeArgs(st, e);
   const row = BUILTINS.get(e.name);
   const b = row?.variable;
   if (!b) {

@@ -1,6 +1,6 @@
 // What kernel types say about an expression: `args->f` of a tracepoint or of typed (BTF) arguments, `p->f` /
 // `s.f` members, and type names in casts, sizeof, offsetof and `let` declarations.
-import type { FieldExpr, TypeName } from '../ast.ts';
+import type { FieldExpr, IdentExpr, TypeName } from '../ast.ts';
 import { probeContext } from '../providers.ts';
 import { closest } from '../suggest.ts';
 import {
@@ -69,6 +69,49 @@ export function argsField(st: InferState, e: FieldExpr): Type {
   }
   st.argFields.set(e, { field: e.name, access: found!.access });
   return found!.type;
+}
+
+/**
+ * `args` whole (bpftrace v0.26): a record of the probe's arguments, `{ .path = 0x…, .file = 0x… }`, each element
+ * read as `args.name` reads it (the reads are kept in InferResult.wholeArgs). A tracepoint's common fields are left
+ * out, as `args.common_pid` is refused: a syscall tracepoint's context starts with a pt_regs pointer there.
+ */
+export function wholeArgs(st: InferState, e: IdentExpr): Type {
+  const names = st.attach.map((a) => {
+    const c = probeContext(a);
+    return c.params?.map((p) => p.name) ?? c.tracepoint?.format?.fields.filter((f) => !f.common).map((f) => f.name);
+  });
+  if (!names.length || names.some((n) => n === undefined)) {
+    const where = st.attach.find((_, i) => names[i] === undefined);
+    err(st, 'args as a whole is not available in this probe', e.span, [
+      where
+        ? `${where.provider} probes have no argument record here; fentry, fexit, rawtracepoint and tracepoint probes do`
+        : 'put the block under a probe with arguments',
+    ]);
+    return { kind: 'tuple', elements: [], names: [] };
+  }
+  const first = names[0]!;
+  if (names.some((n) => n!.join(',') !== first.join(','))) {
+    err(st, "args differs between this probe's attach points", e.span, [
+      'split the probe so each block sees one layout, or name the fields: args.name',
+    ]);
+    return { kind: 'tuple', elements: [], names: [] };
+  }
+  const fields: FieldExpr[] = first.map((name) => ({
+    kind: 'field',
+    base: e,
+    name,
+    arrow: false,
+    nameSpan: e.span,
+    span: e.span,
+  }));
+  const elements = fields.map((f) => {
+    const t = argsField(st, f);
+    st.typeOf.set(f, t);
+    return t;
+  });
+  st.wholeArgs.set(e, fields);
+  return { kind: 'tuple', elements, names: first };
 }
 
 /** args->name in fentry/fexit and BTF raw tracepoints: the u64 slot of the context it starts at, typed from BTF. */

@@ -1,5 +1,15 @@
 // The side tables inference fills: what the checker decided about each node, for the code generator to obey.
-import type { AssignStmt, BinaryExpr, CallExpr, Expr, FieldExpr, ForMapStmt, MapExpr, Probe } from '../ast.ts';
+import type {
+  AssignStmt,
+  BinaryExpr,
+  CallExpr,
+  Expr,
+  FieldExpr,
+  ForMapStmt,
+  IdentExpr,
+  MapExpr,
+  Probe,
+} from '../ast.ts';
 import type { FormatPiece } from '../format-string.ts';
 import type { Span } from '../source.ts';
 import type { AddressSpace, MapValue, Type } from '../types.ts';
@@ -45,6 +55,8 @@ export interface InferResult {
   readonly varTypes: Map<Probe, ReadonlyMap<string, Type>>;
   /** `args->f` expressions: which tracepoint field they read, and how */
   readonly argFields: Map<FieldExpr, ArgField>;
+  /** `args` whole, a record of the arguments: the `args.name` reads of its elements, in order (each in argFields) */
+  readonly wholeArgs: Map<IdentExpr, readonly FieldExpr[]>;
   /** expressions whose value the checker already knows (sizeof, kaddr, cgroupid, signal names) */
   readonly constants: Map<Expr, bigint>;
   /** expressions whose bytes the checker already knows (pton) */

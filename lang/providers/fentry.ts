@@ -97,7 +97,8 @@ function resolveFentry(r: ResolveRequest, name: 'fentry' | 'fexit'): ResolvedFen
         ...argumentSlots(where, f.params),
         ret: f.ret,
         ...r.base,
-        text: `${name}:${mod ? `${mod}:` : ''}${n}`,
+        // named with the module even where it was left out, as bpftrace v0.26 names it (`probe`, listings)
+        text: `${name}:${mod ?? 'vmlinux'}:${n}`,
       });
     }
   } else {
@@ -121,7 +122,7 @@ function resolveFentry(r: ResolveRequest, name: 'fentry' | 'fexit'): ResolvedFen
       ...argumentSlots(found.btf, f.params),
       ret: f.ret,
       ...r.base,
-      text: `${name}:${mod ? `${mod}:` : ''}${func}`,
+      text: `${name}:${mod ?? 'vmlinux'}:${func}`,
     });
   }
   if (!out.length)

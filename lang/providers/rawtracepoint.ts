@@ -53,7 +53,8 @@ export const rawtracepoint: ProviderRow<ResolvedRawTracepoint> = {
         event: e,
         ...(tp ? { btfId: tp.id, params: tp.params } : {}),
         ...r.base,
-        text: `rawtracepoint:${e}`,
+        // named with the module, as bpftrace v0.26 names what it finds in BTF (its `probe`, its listing)
+        text: `rawtracepoint:${btf ? `${module && !isGlob(module) ? module : 'vmlinux'}:` : ''}${e}`,
       };
     });
   },

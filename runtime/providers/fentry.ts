@@ -24,6 +24,7 @@ const lister = (provider: 'fentry' | 'fexit'): Lister => ({
   family: 'fentry/fexit functions',
   refusal: () => fentryRefused(provider),
   names: btfFunctionNames,
+  module: 'vmlinux',
   details: (name) => {
     const btf = vmlinuxBtf();
     const f = btf?.funcProto(name);

@@ -28,6 +28,7 @@ export const rawtracepoint: RuntimeProviderRow<ResolvedOf<'rawtracepoint'>> = {
       family: 'raw tracepoints',
       refusal: () => undefined,
       names: rawTracepointNames,
+      module: 'vmlinux',
       details: (name) => {
         const btf = vmlinuxBtf();
         return (btf?.rawTracepointArgs(name) ?? []).map((p) => `    ${btf!.typeName(p.type)} ${p.name}`);

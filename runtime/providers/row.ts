@@ -30,6 +30,11 @@ export interface Lister {
   namesWith?(literal: string): readonly string[];
   /** -v: the lines under one name (its arguments) */
   details?(name: string): string[];
+  /**
+   * the module the names are in, listed as PROVIDER:MODULE:NAME (fentry:vmlinux:vfs_read, as bpftrace v0.26 lists
+   * what it finds in BTF); a pattern's middle part (fentry:vmlinu*:vfs_*) must match it
+   */
+  readonly module?: string;
 }
 
 export interface RuntimeProviderRow<A> {

@@ -143,7 +143,7 @@ END { print(@k); }`;
         'iter_task',
         'kprobe_vfs_read',
         'profile_hz_99',
-        'rawtracepoint_sched_wakeup',
+        'rawtracepoint_vmlinux_sched_wakeup',
         'software_cpu_clock_100000',
         'tracepoint_sched_sched_switch',
         'uretprobe_bin_bash_readline',

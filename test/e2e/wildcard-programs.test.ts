@@ -119,9 +119,9 @@ if (requireTracepoint(suite, 'sched/sched_process_fork')) {
       assert.equal(
         counts,
         {
-          'rawtracepoint:sched_process_fork': 2,
-          'rawtracepoint:sched_process_exec': 1,
-          'rawtracepoint:sched_process_exit': 1,
+          'rawtracepoint:vmlinux:sched_process_fork': 2,
+          'rawtracepoint:vmlinux:sched_process_exec': 1,
+          'rawtracepoint:vmlinux:sched_process_exit': 1,
         },
         JSON.stringify(counts),
       );

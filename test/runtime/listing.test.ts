@@ -23,7 +23,7 @@ if (requireRoot('probe listing')) {
   checkFdLeaks(suite);
 
   suite('every raw tracepoint listed opens with BPF_RAW_TRACEPOINT_OPEN; syscall events are not among them', () => {
-    const listed = probeListing('rawtracepoint:*').lines.map((l) => l.slice('rawtracepoint:'.length));
+    const listed = probeListing('rawtracepoint:*').lines.map((l) => l.slice('rawtracepoint:vmlinux:'.length));
     assert.ok(listed.length > 100, `${listed.length} raw tracepoints`);
     assert.ok(listed.includes('sched_switch') && listed.includes('sys_enter'));
     assert.not.ok(
@@ -52,6 +52,18 @@ if (requireRoot('probe listing')) {
       prog.close();
     }
     assert.equal(failed, []);
+  });
+
+  suite('raw tracepoints list with their module, as bpftrace v0.26 lists them; a module part matches it alone', () => {
+    const lines = (p: string) => [...probeListing(p).lines];
+    assert.equal(lines('rawtracepoint:sched_switch'), ['rawtracepoint:vmlinux:sched_switch']);
+    assert.equal(lines('rawtracepoint:vmlinu*:sched_sw*'), lines('rawtracepoint:sched_sw*'));
+    assert.ok(lines('rawtracepoint:vmlinux:sched_sw*').includes('rawtracepoint:vmlinux:sched_switch'));
+    assert.equal(lines('rawtracepoint:nonsense:sched_switch'), []);
+    // `-l -e PROGRAM`: the points the program names, either way it names them
+    assert.equal(lines('rawtracepoint:sched_switch { } rawtracepoint:vmlinux:sched_switch { }'), [
+      'rawtracepoint:vmlinux:sched_switch',
+    ]);
   });
 
   suite("-l '*openat' lists no raw tracepoint, and says which providers it left out and why", () => {

@@ -88,7 +88,11 @@ if (inGuest('vm attach cookies')) {
     assert.is(r.code, 0, r.stderr);
     assert.is(cookieReads(r.stdout), 3, r.stdout);
     const counts = keyedMapLines(r.stdout);
-    assert.equal(counts, ['@[fentry:do_mkdirat]: 2', '@[fentry:vfs_mkdir]: 2', '@[fexit:do_mkdirat]: 2'], r.stdout);
+    assert.equal(
+      counts,
+      ['@[fentry:vmlinux:do_mkdirat]: 2', '@[fentry:vmlinux:vfs_mkdir]: 2', '@[fexit:vmlinux:do_mkdirat]: 2'],
+      r.stdout,
+    );
   });
 
   test('@[probe] over raw tracepoints on 6.1 (raw tracepoint links take cookies from 6.10): each its constant', async () => {
@@ -115,9 +119,9 @@ if (inGuest('vm attach cookies')) {
     assert.equal(
       counts,
       [
-        '@[rawtracepoint:sched_process_exec]: 1',
-        '@[rawtracepoint:sched_process_exit]: 1',
-        '@[rawtracepoint:sched_process_fork]: 2',
+        '@[rawtracepoint:vmlinux:sched_process_exec]: 1',
+        '@[rawtracepoint:vmlinux:sched_process_exit]: 1',
+        '@[rawtracepoint:vmlinux:sched_process_fork]: 2',
       ],
       r.stdout,
     );

@@ -28,8 +28,8 @@ if (inGuest('vm fentry')) {
     const prog = `fentry:vfs_mkdir, fexit:vfs_mkdir /pid == ${child.pid}/ { @[probe, func] = count(); }`;
     const r = await traceAround(['-e', prog], () => child.run());
     assert.is(r.code, 0, output(r));
-    assert.ok(r.stdout.includes('\n@[fentry:vfs_mkdir, vfs_mkdir]: 2\n'), output(r));
-    assert.ok(r.stdout.includes('\n@[fexit:vfs_mkdir, vfs_mkdir]: 2\n'), output(r));
+    assert.ok(r.stdout.includes('\n@[fentry:vmlinux:vfs_mkdir, vfs_mkdir]: 2\n'), output(r));
+    assert.ok(r.stdout.includes('\n@[fexit:vmlinux:vfs_mkdir, vfs_mkdir]: 2\n'), output(r));
   });
 
   test('two blocks on one function run in the order written (a trampoline runs its newest link first)', async () => {
@@ -52,7 +52,7 @@ if (inGuest('vm fentry')) {
     assert.is(r.code, 1, output(r));
     assert.match(
       r.stderr,
-      'stdin:1:25-47: ERROR: the BPF verifier rejected the program for fentry:vfs_read: helper bpf_d_path not allowed in probe',
+      'stdin:1:25-47: ERROR: the BPF verifier rejected the program for fentry:vmlinux:vfs_read: helper bpf_d_path not allowed in probe',
     );
     assert.match(r.stderr, 'HINT: the kernel allows path() (bpf_d_path) only in fentry/fexit of some functions');
   });
@@ -83,6 +83,18 @@ if (inGuest('vm fentry')) {
     assert.ok(r.stdout.includes('\n@r[0]: 2\n'), output(r));
   });
 
+  test('args whole in fentry and fexit: a record of the arguments, printed, stored and as a key (bpftrace v0.26)', async () => {
+    const [a, b] = paths(2) as [string, string];
+    const child = heldChild(['mkdir', '-m', '751', a, b]);
+    const prog = `fentry:do_mkdirat /pid == ${child.pid}/ { print(args); $a = args; @[$a.mode] = args; }
+                  fexit:do_mkdirat /pid == ${child.pid}/ { @k[args, retval] = count(); }`;
+    const r = await traceAround(['-e', prog], () => child.run());
+    assert.is(r.code, 0, output(r));
+    const record = '\\{ \\.dfd = -100, \\.name = 0x[0-9a-f]+, \\.mode = 489 \\}';
+    assert.is(r.stdout.match(new RegExp(`^${record}$`, 'gm'))?.length, 2, output(r));
+    assert.match(r.stdout, new RegExp(`^@\\[489\\]: ${record}$`, 'm'));
+    assert.is(r.stdout.match(new RegExp(`^@k\\[${record}, 0\\]: 1$`, 'gm'))?.length, 2, output(r));
+  });
   test('path() in fentry: bpf_d_path of a struct path reached from the arguments (filp_close)', async () => {
     // `.` through the file pointer reads as `->` (bpftrace v0.26's call.path writes args.file.f_path)
     for (const arg of ['args->filp->f_path', 'args.filp.f_path']) {
@@ -102,7 +114,15 @@ if (inGuest('vm fentry')) {
       child.run(),
     );
     assert.is(r.code, 0, output(r));
-    assert.ok(r.stdout.includes('\n@[fentry:vfs_mkdir]: 2\n'), output(r));
+    assert.ok(r.stdout.includes('\n@[fentry:vmlinux:vfs_mkdir]: 2\n'), output(r));
+  });
+
+  test('fentry/fexit list with their module, as bpftrace v0.26 lists them (basic.it lists fentry without module)', async () => {
+    const l = await runScry(['-l', 'fentry:vfs_rea*'], {}, GUEST_TIMEOUT_MS);
+    assert.is(l.code, 0, output(l));
+    assert.ok(l.stdout.split('\n').includes('fentry:vmlinux:vfs_read'), output(l));
+    const program = await runScry(['-l', '-e', 'fexit:vmlinux:vfs_read { exit(); }'], {}, GUEST_TIMEOUT_MS);
+    assert.is(program.stdout, 'fexit:vmlinux:vfs_read\n', output(program));
   });
 
   test("fentry on a module function (overlay:ovl_mkdir): typed arguments from the module's BTF", async () => {
