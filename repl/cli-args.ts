@@ -26,6 +26,8 @@ export interface CliOptions {
   output?: string;
   command?: string;
   unsafe?: boolean;
+  /** --traceable-functions FILE: the kernel functions kprobes may attach to, instead of available_filter_functions */
+  traceableFunctions?: string;
   buffering?: BufferMode;
   debug: string[];
   dryRun: boolean;
@@ -95,7 +97,10 @@ OPTIONS:
     --no-warnings  print no warnings (compile time or run time)
     -I DIR         search DIR for #include'd headers (before the system directories; repeatable)
     --include FILE include FILE before the program, as #include "FILE" would (repeatable)
-    --unsafe       allow system(), which runs commands as root
+    --unsafe       allow system(), which runs commands as root; kprobes on functions not listed as traceable
+    --traceable-functions FILE
+                   the kernel functions kprobes may attach to, one 'name' or 'name [module]' a line
+                   (default: the kernel's available_filter_functions)
     --info         what this kernel supports (probe types, maps, helpers), measured and cached
     -d, --debug STAGE
                    print a compiler stage and continue: ast, bytecode (optimized), bytecode-unopt
@@ -236,6 +241,7 @@ const options: readonly OptionSpec[] = [
   { short: 'I', value: true, apply: (o, v) => void o.includeDirs.push(v) },
   { long: 'include', value: true, apply: (o, v) => void o.includeFiles.push(v) },
   { long: 'unsafe', apply: (o) => void (o.unsafe = true) },
+  { long: 'traceable-functions', value: true, apply: (o, v) => void (o.traceableFunctions = v) },
   { long: 'info', apply: (o) => void (o.info = true) },
   { long: 'dry-run', apply: (o) => void (o.dryRun = true) },
   { long: 'aot', value: true, apply: (o, v) => void (o.aot = v) },

@@ -5,6 +5,7 @@ import { compileSource, disasmListing, type CompiledProgram } from '../compiler/
 import { error, renderDiagnostics, type Diagnostic } from '../lang/index.ts';
 import {
   hostKernelInfo,
+  useTraceableFunctions,
   kernelInfoText,
   listProbes,
   mark,
@@ -71,6 +72,14 @@ async function runCommand(argv: readonly string[]): Promise<number> {
   if (opts.info) {
     stdout.write(kernelInfoText(`scry v${VERSION} (bpftrace ${BPFTRACE_COMPAT} compatible)`));
     return 0;
+  }
+  if (opts.traceableFunctions !== undefined) {
+    try {
+      useTraceableFunctions(opts.traceableFunctions);
+    } catch (e) {
+      stderr.write(`ERROR: cannot read the traceable functions from '${opts.traceableFunctions}': ${errnoText(e)}\n`);
+      return 1;
+    }
   }
   if (opts.list) return list(opts);
   let text: string;

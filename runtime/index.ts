@@ -7,6 +7,7 @@ export type { CValue, Value } from './value.ts';
 export type { RenderOptions } from './render-context.ts';
 export { ScryRuntimeError } from './errors.ts';
 export { hostKernelInfo } from './kernel/kernel-info.ts';
+export { useTraceableFunctions } from './kernel/functions.ts';
 export { listProbes, probeListing, probeNames, providerSummary } from './listing.ts';
 export {
   hasAttachCookies,

@@ -1,4 +1,5 @@
 // kprobe/kretprobe: any kernel function (from kallsyms), at entry (+offset) or return; the context is pt_regs.
+import { warning } from '../diagnostics.ts';
 import { closest } from '../suggest.ts';
 import { globRegExp, isGlob, plainPart } from '../glob.ts';
 import type { KernelFunction, KernelInfo } from '../kernel.ts';
@@ -65,12 +66,28 @@ function resolveKprobe(
     return hits.map((f) => one(f.name, module === undefined ? undefined : f.module));
   }
   // the kernel may not list its functions (then attaching says whether one exists)
-  if (listed && !known.some((f) => f.name === m[1] && inModule(f)))
-    return r.missing(
-      `unknown kernel function ${module ? `${module}:` : ''}${m[1]}`,
-      unknownFunctionHints(m[1]!, name, kernel.kernelFunctions(), ap.span, kernel),
-      false,
-    );
+  if (listed && !known.some((f) => f.name === m[1] && inModule(f))) {
+    // bpftrace v0.26's warning in its words, where kprobes attach at all; --unsafe attaches anyway (a kernel may
+    // allow notrace functions)
+    const untraceable = () =>
+      kernel.kprobesAttach?.() !== false &&
+      r.diags.push(
+        warning(
+          `${m[1]} is not traceable (either non-existing, inlined, or marked as "notrace"); attaching to it will likely fail`,
+          ap.span,
+        ),
+      );
+    if (!r.unsafe) {
+      const none = r.missing(
+        `unknown kernel function ${module ? `${module}:` : ''}${m[1]}`,
+        unknownFunctionHints(m[1]!, name, kernel.kernelFunctions(), ap.span, kernel),
+        false,
+      );
+      untraceable();
+      return none;
+    }
+    untraceable();
+  }
   return [one(m[1]!, module === 'vmlinux' ? undefined : module)];
 }
 

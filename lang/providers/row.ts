@@ -84,7 +84,10 @@ export interface ResolveRequest {
   readonly diags: Diagnostic[];
   /** -p PID: user probes look in this process */
   readonly pid?: number;
-  /** --unsafe: user probes may go where their instruction boundary cannot be checked */
+  /**
+   * --unsafe: user probes may go where their instruction boundary cannot be checked, kprobes to a function the
+   * kernel does not list as traceable
+   */
   readonly unsafe?: boolean;
   /** the span and raw text every resolved point starts from */
   readonly base: ResolvedBase;

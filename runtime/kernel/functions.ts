@@ -12,6 +12,8 @@ import { readUnsizedFile } from './unsized-file.ts';
 interface FunctionSource {
   readonly kind: 'filter' | 'kallsyms';
   readonly text: Buffer;
+  /** --traceable-functions: the user's list, which may be empty (the kernel's empty list means it lists none) */
+  readonly given?: true;
 }
 
 /** Text of a source between two byte offsets (latin1: one character a byte). */
@@ -187,6 +189,16 @@ function startsWith(text: Buffer, from: number, to: number, prefix: Buffer): boo
   return true;
 }
 
+/**
+ * --traceable-functions FILE: kprobes attach to the functions FILE lists, in available_filter_functions' format
+ * (`name` or `name [module]` a line), instead of the kernel's list, as bpftrace v0.26 reads it; an empty file lists
+ * none. Throws the read's error.
+ */
+export function useTraceableFunctions(path: string): void {
+  source = { kind: 'filter', text: readUnsizedFile(path, 1 << 16), given: true };
+  functions = undefined;
+}
+
 export function kernelFunctions(): readonly KernelFunction[] {
   if (functions) return functions;
   const s = functionSource();
@@ -197,7 +209,7 @@ export function kernelFunctions(): readonly KernelFunction[] {
 /** KernelInfo.kernelFunctionsWith: the functions whose line has `literal`; undefined when the kernel lists none. */
 export function kernelFunctionsWith(literal: string): readonly KernelFunction[] | undefined {
   const s = functionSource();
-  if (!s || !s.text.length) return undefined;
+  if (!s || (!s.text.length && !s.given)) return undefined;
   if (functions) return functions.filter((f) => f.name.includes(literal) || f.module?.includes(literal));
   return linesWith(s, literal);
 }

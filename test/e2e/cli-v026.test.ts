@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { hasKprobes } from '../../runtime/features.ts';
 import { runScry } from '../helpers/cli.ts';
 import { requireTracepoint } from '../helpers/kernel.ts';
 
@@ -46,6 +47,47 @@ test('-f jsonx: the first line is v0.26\'s and 0.17\'s; "Valid formats" follows 
   const r = await runScry(['-q', '-f', 'jsonx', '-e', 'BEGIN { exit(); }']);
   assert.is(r.code, 1);
   assert.is(r.stderr, `ERROR: Invalid output format "jsonx"\nHINT: Valid formats: 'text', 'json'\n`);
+});
+
+test('--traceable-functions FILE: the functions kprobes may attach to (v0.26 probe.traceable_functions_empty*)', async () => {
+  const prog = 'BEGIN { exit(); } kprobe:vfs_read {}';
+  // an empty list: no function is traceable, so vfs_read is missing (v0.26's error, and its warning where kprobes
+  // attach at all: "attaching will likely fail" says nothing on a kernel without them)
+  const warned =
+    'stdin:1:19-34: WARNING: vfs_read is not traceable (either non-existing, inlined, or marked as "notrace"); attaching to it will likely fail';
+  const none = await runScry(['--dry-run', '--traceable-functions', '/dev/null', '-e', prog]);
+  assert.is(none.code, 1, none.stderr);
+  assert.match(none.stderr, 'stdin:1:19-34: ERROR: No matches for kprobe vfs_read.');
+  assert.is(none.stderr.includes(warned), hasKprobes(), none.stderr);
+  // --unsafe: the probe is kept
+  const unsafe = await runScry(['--dry-run', '--unsafe', '--traceable-functions', '/dev/null', '-e', prog]);
+  assert.is(unsafe.code, 0, unsafe.stderr);
+  assert.is(unsafe.stderr.includes(warned), hasKprobes(), unsafe.stderr);
+  assert.not.match(unsafe.stderr, 'ERROR');
+  // a list of two: exactly those exist (listed here or counted where kprobes cannot attach)
+  const dir = mkdtempSync(join(tmpdir(), 'scry-traceable-'));
+  try {
+    const file = join(dir, 'functions');
+    writeFileSync(file, 'scry_listed_one\nscry_listed_two [scrymod]\n');
+    const ok = await runScry(['--dry-run', '--traceable-functions', file, '-e', 'kprobe:scry_listed_one {}']);
+    assert.is(ok.code, 0, ok.stderr);
+    assert.is(ok.stderr, '');
+    const l = await runScry(['--traceable-functions', file, '-l', 'kprobe:scry_listed*']);
+    assert.is(l.code, 0, l.stderr);
+    assert.ok(
+      l.stdout === 'kprobe:scry_listed_one\nkprobe:scry_listed_two\n' ||
+        /^2 kprobe\/kretprobe functions exist but cannot attach here/.test(l.stderr),
+      l.stdout + l.stderr,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const missing = await runScry(['--traceable-functions', '/nonexistent/list', '-e', prog]);
+  assert.is(missing.code, 1);
+  assert.is(
+    missing.stderr,
+    "ERROR: cannot read the traceable functions from '/nonexistent/list': No such file or directory\n",
+  );
 });
 
 // ---- runs ----

@@ -149,6 +149,17 @@ if (inGuest('vm kprobe')) {
     assert.not.match(r.stderr, /Attached/, output(r));
   });
 
+  test('--traceable-functions /dev/null --unsafe: vfs_read is not listed, warned about, and attached (v0.26)', async () => {
+    const r = await runScry(
+      ['--unsafe', '--traceable-functions', '/dev/null', '-e', 'BEGIN { exit(); } kprobe:vfs_read {}'],
+      {},
+      GUEST_TIMEOUT_MS,
+    );
+    assert.is(r.code, 0, output(r));
+    assert.match(r.stderr, 'WARNING: vfs_read is not traceable', output(r));
+    assert.match(r.stderr, 'Attached 2 probes', output(r));
+  });
+
   test('-l lists kprobes and kretprobes from available_filter_functions; --info says kprobes work', async () => {
     const l = await runScry(['-l', 'kprobe:vfs_mkd*'], {}, GUEST_TIMEOUT_MS);
     assert.ok(l.stdout.split('\n').includes('kprobe:vfs_mkdir'), output(l));
