@@ -5,7 +5,7 @@ import { globRegExp, isGlob, plainPart } from '../glob.ts';
 import type { KernelFunction, KernelInfo } from '../kernel.ts';
 import { kprobeStandIns } from '../kprobe-hints.ts';
 import type { Span } from '../source.ts';
-import { type ProviderRow, type ResolvedBase } from './row.ts';
+import { fail, type ProviderRow, type ResolvedBase } from './row.ts';
 
 export interface ResolvedKprobe extends ResolvedBase {
   readonly provider: 'kprobe' | 'kretprobe';
@@ -42,6 +42,14 @@ function resolveKprobe(
   if (!m) return r.bad(`invalid ${name} function '${spec}'`);
   if (m[2] && name === 'kretprobe') return r.bad('kretprobe does not take an offset');
   const offset = m[2] ? Number(m[2]) : 0;
+  // kprobe:MODULE:func: the module must be loaded, which its functions in the kernel's list say (v0.26's words)
+  if (module !== undefined && module !== 'vmlinux' && !isGlob(module)) {
+    const ofModule = functionsNaming(kernel, module);
+    if (ofModule && !ofModule.some((f) => f.module === module))
+      return fail(r, `specified module ${module} in probe ${name}:${module}:${spec} is not loaded.`, [
+        `load it first (modprobe ${module}), or leave the module out: ${name}:${spec}`,
+      ]);
+  }
   const listed = functionsNaming(kernel, m[1]!);
   const known = listed ?? [];
   // the kernel's own functions are in the module `vmlinux` (bpftrace v0.26: kprobe:vmlinux:vfs_read, vmlinu*:…)

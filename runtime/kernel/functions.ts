@@ -199,10 +199,45 @@ export function useTraceableFunctions(path: string): void {
   functions = undefined;
 }
 
+/**
+ * Functions a kprobe must not go to though the kernel lists them, as bpftrace v0.26 leaves them out (the kernel's
+ * BPF selftests' list, kprobe_multi_test.c): tracing them can hang or crash the machine (the idle loop, RCU itself).
+ */
+const UNSAFE_FUNCTIONS = new Set(['arch_cpu_idle', 'default_idle', 'bpf_dispatcher_xdp_func']);
+const UNSAFE_PREFIXES = ['rcu_', '__ftrace_invalid_address__'];
+
+let blocklist: ReadonlySet<string> | undefined;
+
+/**
+ * The kernel's kprobe blocklist (debugfs kprobes/blacklist: `0xSTART-0xEND\tname` or `… name [module]` a line),
+ * as `module:name` (vmlinux for the kernel's own): a kprobe there is refused, so a wildcard leaves them out.
+ * Empty where debugfs is not mounted (attaching then says which function was refused).
+ */
+function blocklisted(): ReadonlySet<string> {
+  if (blocklist) return blocklist;
+  const out = new Set<string>();
+  let text = '';
+  try {
+    text = readUnsizedFile('/sys/kernel/debug/kprobes/blacklist', 1 << 16).toString('latin1');
+  } catch {
+    // not mounted, or no kprobes
+  }
+  for (const m of text.matchAll(/^\S+\t(\S+)(?:\s+\[(\S+)\])?/gm)) out.add(`${m[2] ?? 'vmlinux'}:${m[1]}`);
+  return (blocklist = out);
+}
+
+/** Not one of the functions a kprobe must not go to (UNSAFE_FUNCTIONS) nor on the kernel's blocklist. */
+function probeable(f: KernelFunction): boolean {
+  if (UNSAFE_FUNCTIONS.has(f.name) || UNSAFE_PREFIXES.some((p) => f.name.startsWith(p))) return false;
+  const blocked = blocklisted();
+  return blocked.size === 0 || !blocked.has(`${f.module ?? 'vmlinux'}:${f.name}`);
+}
+
+/** The functions kprobes may attach to: the kernel's list (or --traceable-functions'), less what probeable() refuses. */
 export function kernelFunctions(): readonly KernelFunction[] {
   if (functions) return functions;
   const s = functionSource();
-  functions = s ? wholeList(s) : [];
+  functions = s ? wholeList(s).filter(probeable) : [];
   return functions;
 }
 
@@ -211,5 +246,5 @@ export function kernelFunctionsWith(literal: string): readonly KernelFunction[] 
   const s = functionSource();
   if (!s || (!s.text.length && !s.given)) return undefined;
   if (functions) return functions.filter((f) => f.name.includes(literal) || f.module?.includes(literal));
-  return linesWith(s, literal);
+  return linesWith(s, literal).filter(probeable);
 }

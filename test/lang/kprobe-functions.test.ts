@@ -95,6 +95,38 @@ test("the kernel's own functions are the module vmlinux's, as bpftrace v0.26 nam
   );
 });
 
+test("kprobe:MODULE:func on a module the list does not name: v0.26's error, whatever missing_probes says", () => {
+  const { kernel } = kernelWith(true);
+  const out = resolve('kprobe:nonsense:vfs_read { }', kernel);
+  assert.match(out, 'stdin:1:1-25: ERROR: specified module nonsense in probe kprobe:nonsense:vfs_read is not loaded.');
+  assert.match(out, 'HINT: load it first (modprobe nonsense), or leave the module out: kprobe:vfs_read');
+  assert.match(
+    resolve('config = { missing_probes = "warn" } kprobe:nonsense:vfs_read { }', kernel),
+    'ERROR: specified',
+  );
+  assert.is(resolve('kprobe:dummy:dummy_xmit { }', kernel), 'kprobe:dummy:dummy_xmit');
+});
+
+test('a function the list does not have: warned (v0.26) where kprobes attach; --unsafe keeps the probe', () => {
+  const { kernel } = kernelWith(true);
+  const warning =
+    'WARNING: vfs_reed is not traceable (either non-existing, inlined, or marked as "notrace"); attaching to it will likely fail';
+  const refused = resolve('kprobe:vfs_reed { }', kernel);
+  assert.match(refused, 'ERROR: No matches for kprobe vfs_reed.');
+  assert.match(refused, warning);
+  const out = compileSource('kprobe:vfs_reed { }', kernel, { unsafe: true });
+  assert.is(
+    out.program?.programs.map((p) => p.attach.text).join(),
+    'kprobe:vfs_reed',
+    renderDiagnostics(out.diagnostics),
+  );
+  assert.match(renderDiagnostics(out.diagnostics), warning);
+  // a kernel without kprobes: no warning (nothing would attach), the error says why
+  const without = resolve('kprobe:vfs_reed { }', { ...kernel, kprobesAttach: () => false });
+  assert.not.match(without, 'WARNING');
+  assert.match(without, 'no kprobe attaches on this kernel');
+});
+
 test('a kernel that lists no functions: no check, the attach says', () => {
   const kernel: KernelInfo = { ...fixedKernel, kernelFunctions: () => [], kernelFunctionsWith: () => undefined };
   assert.is(resolve('kprobe:anything { }', kernel), 'kprobe:anything');

@@ -5,7 +5,13 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { KernelFunction } from '../../../lang/index.ts';
-import { filterFunctions, functionsOnLinesWith, kallsymsFunctions } from '../../../runtime/kernel/functions.ts';
+import {
+  filterFunctions,
+  functionsOnLinesWith,
+  kallsymsFunctions,
+  kernelFunctions,
+  kernelFunctionsWith,
+} from '../../../runtime/kernel/functions.ts';
 import { requireRoot } from '../../helpers/kernel.ts';
 
 /** The plain reading: text symbols, no compiler-made parts or padding, each name once per module. */
@@ -131,6 +137,25 @@ if (requireRoot('kallsyms functions')) {
     assert.equal(got, reference(bytes.toString('latin1')));
     for (const literal of ['vfs_read', 'open', 'do_sys_', 'x', 'kmalloc', 'bpf_prog_', 'no_such_function'])
       sameNamesWith('kallsyms', bytes, literal);
+  });
+
+  test('kprobes are never offered the functions that hang a machine: rcu_*, the idle loop (bpftrace v0.26 too)', () => {
+    const unsafe = (f: KernelFunction) =>
+      f.name.startsWith('rcu_') || ['arch_cpu_idle', 'default_idle', 'bpf_dispatcher_xdp_func'].includes(f.name);
+    const all = kernelFunctions();
+    assert.ok(all.length > 1000, `${all.length} functions`);
+    assert.ok(all.some((f) => f.name === 'vfs_read'));
+    assert.equal(all.filter(unsafe), []);
+    // found by a plain part as by the whole list
+    assert.equal(kernelFunctionsWith('rcu_')?.filter(unsafe), []);
+    assert.not.ok(
+      kernelFunctionsWith('rcu_read')?.some((f) => f.name.startsWith('rcu_read')),
+      'rcu_read_lock and friends are left out',
+    );
+    assert.equal(kernelFunctionsWith('idle')?.filter(unsafe), []);
+    // the kernel lists them: the filter is what leaves them out
+    const listed = kallsymsFunctions(readFileSync('/proc/kallsyms'));
+    assert.ok(listed.some((f) => f.name === 'rcu_read_unlock_strict' || f.name.startsWith('rcu_')));
   });
 }
 
