@@ -160,6 +160,22 @@ if (inGuest('vm kprobe')) {
     assert.match(r.stderr, 'Attached 2 probes', output(r));
   });
 
+  test('kprobe:rcu_* attaches nothing, and blocklisted functions are not listed (bpftrace v0.26 leaves them out)', async () => {
+    const r = await runScry(['--dry-run', '-e', 'kprobe:rcu_* { }'], {}, GUEST_TIMEOUT_MS);
+    assert.is(r.code, 1, output(r));
+    assert.match(r.stderr, 'ERROR: Probe has no valid attach points', output(r));
+    const l = await runScry(['-l', 'kprobe:rcu_*'], {}, GUEST_TIMEOUT_MS);
+    assert.is(l.stdout, '', output(l));
+    // the kernel's kprobe blocklist (debugfs): its functions are not offered either
+    const blocked = readFileSync('/sys/kernel/debug/kprobes/blacklist', 'latin1')
+      .split('\n')
+      .map((line) => /^\S+\t(\w+)$/.exec(line)?.[1])
+      .find((name) => name && !name.startsWith('rcu_'));
+    assert.ok(blocked, 'a blocklisted kernel function');
+    const b = await runScry(['-l', `kprobe:${blocked}`], {}, GUEST_TIMEOUT_MS);
+    assert.is(b.stdout, '', output(b));
+  });
+
   test('-l lists kprobes and kretprobes from available_filter_functions; --info says kprobes work', async () => {
     const l = await runScry(['-l', 'kprobe:vfs_mkd*'], {}, GUEST_TIMEOUT_MS);
     assert.ok(l.stdout.split('\n').includes('kprobe:vfs_mkdir'), output(l));
