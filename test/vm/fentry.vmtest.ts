@@ -93,7 +93,13 @@ if (inGuest('vm fentry')) {
     const record = '\\{ \\.dfd = -100, \\.name = 0x[0-9a-f]+, \\.mode = 489 \\}';
     assert.is(r.stdout.match(new RegExp(`^${record}$`, 'gm'))?.length, 2, output(r));
     assert.match(r.stdout, new RegExp(`^@\\[489\\]: ${record}$`, 'm'));
-    assert.is(r.stdout.match(new RegExp(`^@k\\[${record}, 0\\]: 1$`, 'gm'))?.length, 2, output(r));
+    // the kernel may hand both mkdirs the same struct filename: one key counted twice, or two keys once each
+    const counts = [...r.stdout.matchAll(new RegExp(`^@k\\[${record}, 0\\]: (\\d+)$`, 'gm'))].map((m) => Number(m[1]));
+    assert.is(
+      counts.reduce((a, b) => a + b, 0),
+      2,
+      output(r),
+    );
   });
   test('path() in fentry: bpf_d_path of a struct path reached from the arguments (filp_close)', async () => {
     // `.` through the file pointer reads as `->` (bpftrace v0.26's call.path writes args.file.f_path)
