@@ -3,6 +3,7 @@
 import type { KernelFunction, ResolvedOf } from '../../lang/index.ts';
 import { attachKprobe, requireKprobes } from '../attach/kprobe.ts';
 import { hasKprobeEvents, hasKprobePmu, kprobeRefusal } from '../features.ts';
+import { vmlinuxBtf } from '../kernel/btf/index.ts';
 import { kernelFunctions, kernelFunctionsWith } from '../kernel/functions.ts';
 import type { Lister, RuntimeProviderRow } from './row.ts';
 
@@ -11,12 +12,26 @@ const nameOf = (f: KernelFunction) => `${f.module ? `${f.module}:` : ''}${f.name
 const kernelFunctionNames = () => kernelFunctions().map(nameOf);
 const kernelFunctionNamesWith = (literal: string) => (kernelFunctionsWith(literal) ?? []).map(nameOf);
 
+/**
+ * -lv: a kernel function's arguments as bpftrace v0.26 lists them for kprobes, from BTF: `TYPE argN` (floating
+ * point ones are not argN: they travel in other registers), or for kretprobes the return type (`TYPE retval`).
+ */
+function kprobeDetails(provider: 'kprobe' | 'kretprobe', name: string): string[] {
+  const btf = vmlinuxBtf();
+  const f = name.includes(':') ? undefined : btf?.funcProto(name);
+  if (!btf || !f) return [];
+  if (provider === 'kretprobe') return [f.ret ? `    ${btf.typeName(f.ret)} retval` : '    void'];
+  const ints = f.params.filter((p) => btf.kind(p.type) !== 'float');
+  return ints.map((p, i) => `    ${btf.typeName(p.type)} arg${i}`);
+}
+
 const lister = (provider: 'kprobe' | 'kretprobe'): Lister => ({
   provider,
   family: 'kprobe/kretprobe functions',
   refusal: kprobeRefusal,
   names: kernelFunctionNames,
   namesWith: kernelFunctionNamesWith,
+  details: (name) => kprobeDetails(provider, name),
 });
 
 export const kprobe: RuntimeProviderRow<ResolvedOf<'kprobe'>> = {

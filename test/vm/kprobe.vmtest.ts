@@ -179,6 +179,15 @@ if (inGuest('vm kprobe')) {
   test('-l lists kprobes and kretprobes from available_filter_functions; --info says kprobes work', async () => {
     const l = await runScry(['-l', 'kprobe:vfs_mkd*'], {}, GUEST_TIMEOUT_MS);
     assert.ok(l.stdout.split('\n').includes('kprobe:vfs_mkdir'), output(l));
+    // -lv: the arguments from BTF as argN, the return type for kretprobes (bpftrace v0.26's listing)
+    const v = await runScry(['-lv', 'kprobe:vfs_read'], {}, GUEST_TIMEOUT_MS);
+    assert.is(
+      v.stdout,
+      'kprobe:vfs_read\n    struct file * arg0\n    char * arg1\n    size_t arg2\n    loff_t * arg3\n',
+      output(v),
+    );
+    const r = await runScry(['-lv', 'kretprobe:vfs_read'], {}, GUEST_TIMEOUT_MS);
+    assert.is(r.stdout, 'kretprobe:vfs_read\n    ssize_t retval\n', output(r));
     const info = await runScry(['--info'], { XDG_CACHE_HOME: scratchDir() }, GUEST_TIMEOUT_MS);
     assert.match(info.stdout, /\n  kprobe: yes\n/, output(info));
     assert.match(info.stdout, /\n  fentry\/fexit: yes\n/, output(info));
