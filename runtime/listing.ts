@@ -121,7 +121,8 @@ function matches(pattern: string): { lister: Lister; names: readonly string[] }[
     // names listed with their module (fentry:vmlinux:vfs_read): PROVIDER:MODULE:NAME matches the module part alone
     const moduled = l.module !== undefined && colon >= 0 && rest.includes(':') ? rest.indexOf(':') : -1;
     let names: readonly string[];
-    if (wholeProvider) names = sortedNameCache.get(l.names) ?? uniqueNamesOf(l);
+    if (l.moduleNames) names = moduleNamesMatching(l, wholeProvider ? '*' : colon < 0 ? `*${pattern}*` : rest);
+    else if (wholeProvider) names = sortedNameCache.get(l.names) ?? uniqueNamesOf(l);
     else if (moduled >= 0) {
       const inModule = globRegExp(rest.slice(0, moduled)).test(l.module!);
       const name = rest.slice(moduled + 1);
@@ -131,6 +132,32 @@ function matches(pattern: string): { lister: Lister; names: readonly string[] }[
     out.push({ lister: l, names });
   }
   return out;
+}
+
+/**
+ * A moduleNames lister's names for the pattern after the provider: NAME matches each function's own name (the
+ * module dropped, each name once), MODULE:NAME the module (vmlinux for the kernel's own) and the name, kept as
+ * `module:name`.
+ */
+function moduleNamesMatching(l: Lister, rest: string): readonly string[] {
+  const cut = rest.indexOf(':');
+  const nameGlob = cut < 0 ? rest : rest.slice(cut + 1);
+  const moduleRe = cut < 0 ? undefined : globRegExp(rest.slice(0, cut));
+  const nameRe = globRegExp(nameGlob);
+  const literal = plainPart(nameGlob);
+  const candidates = literal && l.namesWith ? l.namesWith(literal) : uniqueNamesOf(l);
+  const out = new Set<string>();
+  for (const n of candidates) {
+    const colon = n.indexOf(':');
+    const name = colon < 0 ? n : n.slice(colon + 1);
+    if (!nameRe.test(name)) continue;
+    if (!moduleRe) out.add(name);
+    else {
+      const module = colon < 0 ? 'vmlinux' : n.slice(0, colon);
+      if (moduleRe.test(module)) out.add(`${module}:${name}`);
+    }
+  }
+  return [...out];
 }
 
 /** "56198 kprobe/kretprobe functions and … exist but cannot attach here: why; why", or undefined. */

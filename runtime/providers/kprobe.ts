@@ -18,7 +18,9 @@ const kernelFunctionNamesWith = (literal: string) => (kernelFunctionsWith(litera
  */
 function kprobeDetails(provider: 'kprobe' | 'kretprobe', name: string): string[] {
   const btf = vmlinuxBtf();
-  const f = name.includes(':') ? undefined : btf?.funcProto(name);
+  // a module's function (module:name) is typed by the module's BTF, not read here
+  const own = name.startsWith('vmlinux:') ? name.slice('vmlinux:'.length) : name;
+  const f = own.includes(':') ? undefined : btf?.funcProto(own);
   if (!btf || !f) return [];
   if (provider === 'kretprobe') return [f.ret ? `    ${btf.typeName(f.ret)} retval` : '    void'];
   const ints = f.params.filter((p) => btf.kind(p.type) !== 'float');
@@ -31,6 +33,7 @@ const lister = (provider: 'kprobe' | 'kretprobe'): Lister => ({
   refusal: kprobeRefusal,
   names: kernelFunctionNames,
   namesWith: kernelFunctionNamesWith,
+  moduleNames: true,
   details: (name) => kprobeDetails(provider, name),
 });
 

@@ -35,6 +35,12 @@ export interface Lister {
    * what it finds in BTF); a pattern's middle part (fentry:vmlinu*:vfs_*) must match it
    */
   readonly module?: string;
+  /**
+   * a module's functions are named `module:name` (kprobes): a PROVIDER:NAME pattern matches and lists the function's
+   * own name, as bpftrace v0.26 lists kprobe:ovl_mkdir; PROVIDER:MODULE:NAME the module (vmlinux for the kernel's
+   * own functions) and the name, listed with the module
+   */
+  readonly moduleNames?: true;
 }
 
 export interface RuntimeProviderRow<A> {
