@@ -5,6 +5,7 @@ import { compileSource, disasmListing, type CompiledProgram } from '../compiler/
 import { error, renderDiagnostics, type Diagnostic } from '../lang/index.ts';
 import {
   hostKernelInfo,
+  nameThisProcess,
   useTraceableFunctions,
   kernelInfoText,
   listProbes,
@@ -42,6 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function runCommand(argv: readonly string[]): Promise<number> {
+  nameThisProcess('scry');
   if (argv[0] === '--aot-run') {
     // an --aot executable: its program, compiled already (repl/aot.ts)
     const { aotRun } = await import('./aot.ts');

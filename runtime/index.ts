@@ -23,7 +23,7 @@ export { parseFormat } from './kernel/tracefs.ts';
 export { listUprobeFunctions, openTarget } from './kernel/elf/index.ts';
 export { hasControlChars, printable } from './printable.ts';
 export { appendOwnFile, closeDir, openDir, readOwnFile, replaceOwnFile, type OpenDir } from './safe-files.ts';
-export { noteInheritedDescriptors, startHeld, watchProcessExit, type HeldCommand } from './process.ts';
+export { nameThisProcess, noteInheritedDescriptors, startHeld, watchProcessExit, type HeldCommand } from './process.ts';
 export { PrivilegeError, requirePrivileges } from './privileges.ts';
 export { kernelInfoText } from './info.ts';
 export { loadedNative, native } from './sys/index.ts';

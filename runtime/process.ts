@@ -1,10 +1,23 @@
 // Processes a run depends on: the -c command, started held until every probe is attached, and a -p
 // process, whose exit ends the run (bpftrace stops when the traced process is gone).
-import { accessSync, constants, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { check, isSysError, native, SysError, watchFd, type WatchHandle } from './sys/index.ts';
 
 const WNOHANG = 1;
+
+/**
+ * Names this process in the kernel (its comm: what ps and top show, and what a probe's `comm` reads in BEGIN,
+ * iterators and scry's own syscalls), as bpftrace's is `bpftrace`: `comm != "scry"` leaves the tracer out, where
+ * `node` would name every Node.js program. The command line is left as it is.
+ */
+export function nameThisProcess(name: string): void {
+  try {
+    writeFileSync('/proc/self/comm', name);
+  } catch {
+    // no procfs: the name stays node
+  }
+}
 
 export interface HeldCommand {
   /** the command's pid (`cpid`): it is already the command's, nothing runs in between */

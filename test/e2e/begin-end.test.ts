@@ -46,7 +46,7 @@ if (requireRoot('e2e begin-end')) {
         '@lo: -3\n' +
         '@s: 12\n' +
         '@v: -2\n' +
-        '@x[node]: 1\n',
+        '@x[scry]: 1\n',
     );
   });
 

@@ -76,7 +76,7 @@ if (requireRoot(suite) && requireTracepoint(suite, 'syscalls/sys_enter_exit_grou
     const files = commandsOnCpus([n6]);
     try {
       const prog = `
-        BEGIN /comm == "node"/ { @begin = count(); }
+        BEGIN /comm == "scry"/ { @begin = count(); }
         uprobe:libc:exit /comm == "${n6}"/ { @uprobe = 1; }
         rawtracepoint:sched_process_exit /comm == "${n6}"/ { @raw = count(); exit(); }
         software:cpu-clock:1000000 /comm != ""/ { @sw = 1; }`;
@@ -90,7 +90,7 @@ if (requireRoot(suite) && requireTracepoint(suite, 'syscalls/sys_enter_exit_grou
       // an iterator runs in the reading process: scry's own name
       const it = await runScry([
         '-e',
-        'iter:task /comm == "node"/ { @n = count(); } iter:task /comm == "x"/ { @x = count(); }',
+        'iter:task /comm == "scry"/ { @n = count(); } iter:task /comm == "x"/ { @x = count(); }',
       ]);
       assert.is(it.code, 0, it.stderr);
       assert.match(it.stdout, /^@n: [1-9]\d*$/m);

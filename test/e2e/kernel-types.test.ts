@@ -24,7 +24,7 @@ if (requireBtf('e2e kernel types')) {
     ]);
     const [tgid, pid, comm, parent] = r.stdout.split('\n')[0]!.split(' ');
     assert.is(tgid, pid);
-    assert.is(comm, 'node'); // BEGIN runs in scry's own process
+    assert.is(comm, 'scry'); // BEGIN runs in scry's own process, named scry (as bpftrace's is bpftrace)
     assert.is(Number(parent), process.pid); // scry's parent: this test, which started it
   });
 
@@ -105,7 +105,7 @@ if (requireBtf('e2e kernel types')) {
       'iter:task /ctx->task->pid == pid/ { printf("%s %d\\n", ctx->task->comm, ctx->task->tgid == pid); } iter:task { @tasks = count(); }',
     ]);
     assert.is(r.code, 0, r.stderr);
-    const m = /^node 1\n\n\n@tasks: (\d+)\n$/.exec(r.stdout);
+    const m = /^scry 1\n\n\n@tasks: (\d+)\n$/.exec(r.stdout);
     assert.ok(m, r.stdout);
     assert.ok(Number(m![1]) > 10);
   });

@@ -52,7 +52,7 @@ if (root) {
   test('comm(pid) names another process; a pid no task has reads N/A, with a warning', async () => {
     const r = await runScry(['-q', '-e', 'iter:task { @own = comm(pid); @none = comm(2147483000); exit(); }']);
     assert.ok(r.stderr.startsWith('stdin:1:39-55: WARNING: No such process (pid=2147483000)\n'), r.stdout + r.stderr);
-    assert.ok(r.stdout.endsWith('\n\n@none: N/A\n@own: node\n'), r.stdout);
+    assert.ok(r.stdout.endsWith('\n\n@none: N/A\n@own: scry\n'), r.stdout);
   });
 
   test('comm(pid) is refused where the kernel does not let programs call bpf_task_from_pid', async () => {

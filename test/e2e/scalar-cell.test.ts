@@ -3,7 +3,7 @@
 // read one load. A "set" word beside the value keeps bpftrace's behaviour: a map never assigned prints
 // nothing, one assigned 0 prints 0, zero() keeps it at 0, clear() hides it again. A map a probe deletes, a
 // string and a keyed map stay hashes. The expected text is what bpftrace 0.17 prints for the same script,
-// but for the bool (0.17 has none: it prints 1; v0.26 prints true) and comm (bpftrace's own name there).
+// but for the bool (0.17 has none: it prints 1; v0.26 prints true) and comm (bpftrace's own name there, scry's here).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NOTIFY, runScry, startScry } from '../helpers/cli.ts';
@@ -33,7 +33,7 @@ if (requireRoot('e2e scalar cells')) {
     assert.is(
       r.stdout,
       'read 6 0 5\n\n\n@b: true\n@c: 5\n\n\n@k[1]: 2\n@later: 50\n@m: 4\n@n: 5\n@neg: -1\n\n\n@p: 3\n@q: 5\n' +
-        '@s: node\n@z: 0\n@zr: 0\n',
+        '@s: scry\n@z: 0\n@zr: 0\n',
     );
     const json = await runScry(['-q', '--no-warnings', '-f', 'json', '-e', script]);
     assert.is(json.code, 0, json.stderr);
