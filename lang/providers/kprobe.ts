@@ -12,6 +12,8 @@ export interface ResolvedKprobe extends ResolvedBase {
   readonly func: string;
   readonly offset: number;
   readonly module?: string;
+  /** kprobe:ADDRESS (--unsafe): the kernel address itself, no function named (`func` is empty) */
+  readonly address?: bigint;
 }
 
 function kprobeRow(name: 'kprobe' | 'kretprobe'): ProviderRow<ResolvedKprobe> {
@@ -38,6 +40,16 @@ function resolveKprobe(
   if (ap.parts.length < 1 || ap.parts.length > 2) return r.bad(`${name} needs a function`);
   const module = ap.parts.length === 2 ? ap.parts[0] : undefined;
   const spec = ap.parts[ap.parts.length - 1]!;
+  // kprobe:ADDRESS: the kernel gets the address unchecked, so only with --unsafe (bpftrace v0.26's rule and words)
+  if (/^(0x[0-9a-fA-F]+|\d+)$/.test(spec) && module === undefined) {
+    if (!r.unsafe)
+      return fail(r, 'Probing by address requires --unsafe', [
+        `name the function instead (${name}:vfs_read), or pass --unsafe if the address is right`,
+      ]);
+    const address = BigInt(spec);
+    // named by the address in decimal, as bpftrace v0.26 names it
+    return [{ provider: name, func: '', offset: 0, address, ...r.base, text: `${name}:${address}` }];
+  }
   const m = /^([A-Za-z_.*?][\w.*?]*)(?:\+(0x[0-9a-fA-F]+|\d+))?$/.exec(spec);
   if (!m) return r.bad(`invalid ${name} function '${spec}'`);
   if (m[2] && name === 'kretprobe') return r.bad('kretprobe does not take an offset');

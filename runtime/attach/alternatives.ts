@@ -24,5 +24,7 @@ export function fentryAlternative(k: Kprobe): string[] {
  * (each one this kernel has), with the user's probe rewritten where that is exact.
  */
 export function kprobeAlternatives(k: Kprobe): string[] {
+  // an address names no function a tracepoint could stand in for
+  if (k.address !== undefined) return [`trace a tracepoint instead: scry -l 'tracepoint:*'`];
   return kprobeStandInHints(k, { tracepoints: listTracepoints, tracepointFormat });
 }

@@ -29,8 +29,9 @@ export function requireKprobes(k: Kprobe): void {
     ]);
 }
 
-/** Where the probe goes, as the kernel spells it: [MODULE:]FUNCTION[+OFFSET]. */
+/** Where the probe goes, as the kernel spells it: [MODULE:]FUNCTION[+OFFSET], or 0xADDRESS. */
 function target(k: Kprobe, withOffset: boolean): string {
+  if (k.address !== undefined) return `0x${k.address.toString(16)}`;
   return `${k.module ? `${k.module}:` : ''}${k.func}${withOffset && k.offset ? `+${k.offset}` : ''}`;
 }
 
@@ -48,8 +49,8 @@ function attachPmu(p: LoadedProgram, k: Kprobe, type: number): Attachment {
   const attr = {
     type,
     config: retBit === undefined ? 0n : 1n << BigInt(retBit),
-    probePath: target(k, false),
-    probeOffset: k.offset,
+    // an address goes in config2 with no function name (the PMU's kprobe_addr)
+    ...(k.address !== undefined ? { probeOffset: k.address } : { probePath: target(k, false), probeOffset: k.offset }),
     samplePeriod: 1n,
     pid: -1,
     cpu: 0,
@@ -169,6 +170,10 @@ function attachKprobeEvent(p: LoadedProgram, k: Kprobe, attr: Parameters<typeof 
 }
 
 function attachHints(k: Kprobe, code: string | undefined): string[] {
+  if (k.address !== undefined)
+    return code === 'EINVAL' || code === 'ENOENT' || code === 'EILSEQ'
+      ? [`no instruction the kernel can probe starts at ${target(k, false)}; see /proc/kallsyms`]
+      : [];
   switch (code) {
     case 'ENOENT':
       return [

@@ -127,6 +127,20 @@ test('a function the list does not have: warned (v0.26) where kprobes attach; --
   assert.match(without, 'no kprobe attaches on this kernel');
 });
 
+test('kprobe:ADDRESS needs --unsafe (v0.26) and is named by the address in decimal', () => {
+  const { kernel } = kernelWith(true);
+  assert.match(resolve('kprobe:0x12345678 { }', kernel), 'stdin:1:1-18: ERROR: Probing by address requires --unsafe');
+  for (const [text, name] of [
+    ['kprobe:0x12345678', 'kprobe:305419896'],
+    ['kretprobe:305419896', 'kretprobe:305419896'],
+  ]) {
+    const out = compileSource(`${text} { @[probe] = count(); }`, kernel, { unsafe: true });
+    const a = out.program?.programs[0]?.attach;
+    assert.is(a?.text, name, renderDiagnostics(out.diagnostics));
+    assert.is(a?.provider === 'kprobe' || a?.provider === 'kretprobe' ? a.address : undefined, 305419896n);
+  }
+});
+
 test('a kernel that lists no functions: no check, the attach says', () => {
   const kernel: KernelInfo = { ...fixedKernel, kernelFunctions: () => [], kernelFunctionsWith: () => undefined };
   assert.is(resolve('kprobe:anything { }', kernel), 'kprobe:anything');

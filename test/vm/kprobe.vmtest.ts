@@ -142,6 +142,29 @@ if (inGuest('vm kprobe')) {
     assert.ok(r.stderr.includes('HINT: offset 1 is not at an instruction boundary of vfs_mkdir'), output(r));
   });
 
+  test('kprobe:ADDRESS (--unsafe): the address of vfs_mkdir counts its calls, func names it; a bad one is refused', async () => {
+    const line = readFileSync('/proc/kallsyms', 'latin1').match(/^([0-9a-f]+) [tT] vfs_mkdir$/m);
+    assert.ok(line, 'vfs_mkdir in kallsyms');
+    for (const legacy of [false, true]) {
+      const child = heldChild(['mkdir', ...paths(2)]);
+      const r = await traceAround(
+        [
+          '--unsafe',
+          '-e',
+          `kprobe:0x${line[1]} /pid == ${child.pid}/ { @[probe == "kprobe:${BigInt(`0x${line[1]}`)}", func] = count(); }`,
+        ],
+        () => child.run(),
+        legacy ? { SCRY_KPROBE_LEGACY: '1' } : {},
+      );
+      assert.is(r.code, 0, output(r));
+      assert.ok(r.stdout.includes('\n@[true, vfs_mkdir]: 2\n'), output(r));
+    }
+    const bad = await runScry(['--unsafe', '-e', 'kprobe:0x12345678 {}'], {}, GUEST_TIMEOUT_MS);
+    assert.is(bad.code, 1, output(bad));
+    assert.match(bad.stderr, 'ERROR: cannot attach kprobe:305419896', output(bad));
+    assert.match(bad.stderr, 'HINT: no instruction the kernel can probe starts at 0x12345678', output(bad));
+  });
+
   test('a function the kernel does not have is refused plainly, before anything is attached', async () => {
     const r = await runScry(['-e', 'kprobe:scry_no_such_function { @ = count(); }'], {}, GUEST_TIMEOUT_MS);
     assert.is(r.code, 1, output(r));
