@@ -337,7 +337,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
         // its exit stops the run (below), even for a BEGIN/END-only program
         endsWithCommand: child !== undefined,
         ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
-        enumNames: opts.format !== 'json',
+        symbolic: opts.format !== 'json',
         ...(opts.mode === 'bench' ? { bench: true } : {}),
       });
     } catch (e) {

@@ -30,14 +30,16 @@ export interface MapSnapshot {
  * something else (stacks, symbols, addresses, buffers: see render.ts) come back as their text.
  */
 export function readValue(t: Type, view: DataView, off: number, ctx?: RenderContext, place: Place = 'value'): Value {
+  // a key is text even in JSON (bpftrace v0.26 writes a key's text form: an enum's name, a pointer in hex)
+  if (place === 'key' && ctx?.symbolic === false) ctx = { ...ctx, symbolic: true };
   switch (t.kind) {
     case 'bool':
       return view.getBigUint64(off, true) !== 0n; // a bool slot is 8 bytes, as an integer's
     case 'int': {
       const n = t.signed ? view.getBigInt64(off, true) : view.getBigUint64(off, true);
-      // a pointer prints as its address in hex, as bpftrace v0.26 prints pointers
-      if (t.space && !t.view && ctx) return `0x${n.toString(16)}`;
-      if (!t.view || !ctx || (t.view.kind === 'enum' && ctx.enumNames === false)) return n;
+      // a pointer prints as its address in hex, as bpftrace v0.26 prints pointers (JSON: the number)
+      if (t.space && !t.view && ctx) return ctx.symbolic === false ? n : `0x${n.toString(16)}`;
+      if (!t.view || !ctx || (t.view.kind === 'enum' && ctx.symbolic === false)) return n;
       return renderIntView(t.view, n, ctx, place);
     }
     case 'buffer': {

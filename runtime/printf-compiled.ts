@@ -127,7 +127,7 @@ function argPrinter(spec: FormatSpec, arg: Arg, ctx: RenderContext): RecordPrint
   // (enum values too, even in JSON output, where they are otherwise numbers: bpftrace v0.26)
   const render =
     spec.conv === 's' || spec.conv === 'r' || spec.conv === 'rx' || spec.conv === 'rh'
-      ? { ...ctx, enumNames: true }
+      ? { ...ctx, symbolic: true }
       : undefined;
   return (view, _b, base, out) => out.string(formatOne(spec, readValue(t, view, base + off, render)));
 }

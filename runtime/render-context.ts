@@ -8,20 +8,20 @@ import type { RenderContext } from './render.ts';
 
 /**
  * How a session's values print, as plain data (the live view's worker receives it in a message):
- * `scriptTypes`: the compiled program's; `enumNames` see RenderContext; `probedFiles`: the uprobes' files
+ * `scriptTypes`: the compiled program's; `symbolic` (enum names, pointers in hex) see RenderContext; `probedFiles`: the uprobes' files
  * (for processes gone before their stacks print); `debugInfo`: user frames with their source lines and
  * inlined functions (config show_debug_info).
  */
 export interface RenderOptions {
   readonly scriptTypes?: CompiledProgram['scriptTypes'];
-  readonly enumNames?: boolean;
+  readonly symbolic?: boolean;
   readonly probedFiles?: readonly string[];
   readonly debugInfo?: boolean;
 }
 
 export function makeRenderContext({
   scriptTypes,
-  enumNames = true,
+  symbolic = true,
   probedFiles = [],
   debugInfo = true,
 }: RenderOptions = {}): RenderContext {
@@ -36,6 +36,6 @@ export function makeRenderContext({
     formatUserFrame: userFrame,
     ...(scriptTypes ? { recordTypes } : {}),
     formatUserSymbol: (pid, addr) => formatUsym(users().symbolize(pid, addr), addr),
-    enumNames,
+    symbolic,
   };
 }

@@ -22,8 +22,11 @@ export interface RenderContext {
   readonly formatUserSymbol?: UserSymbolFormatter;
   /** the types records print through: the kernel's BTF with the script's own on top (default: the kernel's) */
   readonly recordTypes?: () => RecordTypes | undefined;
-  /** false: enum values stay numbers (bpftrace's JSON output, for the machines that parse it); printf %s names them */
-  readonly enumNames?: boolean;
+  /**
+   * false: enum values and pointers stay numbers (bpftrace's JSON output writes the number of what it calls a
+   * symbolic value, for the machines that parse it); text names enums and shows pointers in hex; printf %s names them
+   */
+  readonly symbolic?: boolean;
 }
 
 /** Where a value is printed: stacks are indented differently in map keys. */
@@ -114,11 +117,12 @@ export function renderRecord(t: Extract<Type, { kind: 'record' }>, bytes: Uint8A
         for (let i = Math.min(size, 8) - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[off + i]!);
         if (bitSize) v = (v >> BigInt(bitOff)) & ((1n << BigInt(bitSize)) - 1n);
         else if (k.signed) v = BigInt.asIntN(size * 8, v);
-        if (k.kind === 'enum' && ctx.enumNames !== false) return k.values.find((x) => x.value === v)?.name ?? v;
+        if (k.kind === 'enum' && ctx.symbolic !== false) return k.values.find((x) => x.value === v)?.name ?? v;
         return k.kind === 'int' && k.bool ? v !== 0n : v; // a C bool member prints true/false (JSON: true/false)
       }
       case 'ptr': {
         const p = view.getBigUint64(off, true);
+        if (ctx.symbolic === false) return p;
         return p === 0n ? '0x0' : `0x${p.toString(16)}`;
       }
       case 'array': {

@@ -50,8 +50,8 @@ export interface SessionOptions {
   readonly cpid?: number;
   /** -p PID: uprobes are placed in this process only */
   readonly pid?: number;
-  /** false: enum values print as numbers outside printf (bpftrace's `-f json`) */
-  readonly enumNames?: boolean;
+  /** false: enum values and pointers print as numbers outside printf (bpftrace's `-f json`) */
+  readonly symbolic?: boolean;
   /** --mode bench: run BEGIN, time the bench:NAME probes, run END; attach nothing (bpftrace v0.26) */
   readonly bench?: boolean;
   /** printf events carry their arguments' values (`args`), for the library's events */
@@ -102,12 +102,12 @@ export class Session {
     private readonly sink: OutputSink,
     private readonly pid?: number,
     private readonly cpid?: number,
-    enumNames = true,
+    symbolic = true,
     printfArgs = false,
   ) {
     this.renderOptions = {
       ...(compiled.scriptTypes ? { scriptTypes: compiled.scriptTypes } : {}),
-      enumNames,
+      symbolic,
       probedFiles: compiled.programs.flatMap((p) => ('path' in p.attach ? [p.attach.path] : [])),
       debugInfo: compiled.showDebugInfo ?? true,
     };
@@ -135,7 +135,7 @@ export class Session {
       options.sink,
       options.pid,
       options.cpid,
-      options.enumNames,
+      options.symbolic,
       options.printfArgs,
     );
     try {

@@ -1,6 +1,6 @@
 // Enum values print as their enumerator's name, as in bpftrace v0.26: enumerators of the script's enums and
 // the kernel's (BTF), values cast to an enum, enum-typed tracepoint fields; arithmetic gives a plain number, and
-// a value no enumerator has prints as the number. `-f json` keeps numbers except in printf's %s (v0.26 too).
+// a value no enumerator has prints as the number. `-f json` keeps numbers except in printf's %s and map keys (v0.26 too).
 // bpftrace 0.17 printed every one of these as a number and refused %s of an enum.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -45,12 +45,17 @@ if (requireRoot('e2e enums')) {
     ]);
   });
 
-  test('-f json: enum values are numbers, as bpftrace v0.26 writes them, except printf %s', async () => {
-    assert.equal(await lines('BEGIN { @v = ONE; print(TWO); printf("%s\\n", OTHER); exit(); }', '-f', 'json'), [
-      '{"type": "value", "data": 2}',
-      '{"type": "printf", "data": "OTHER\\n"}',
-      '{"type": "map", "data": {"@v": 1}}',
-    ]);
+  test('-f json: enum values are numbers, as bpftrace v0.26 writes them, except printf %s and map keys', async () => {
+    // v0.26 writes a key as its text: the enumerator's name
+    assert.equal(
+      await lines('BEGIN { @v = ONE; print(TWO); printf("%s\\n", OTHER); @k[TWO, 1] = ONE; exit(); }', '-f', 'json'),
+      [
+        '{"type": "value", "data": 2}',
+        '{"type": "printf", "data": "OTHER\\n"}',
+        '{"type": "map", "data": {"@k": {"TWO,1": 1}}}',
+        '{"type": "map", "data": {"@v": 1}}',
+      ],
+    );
   });
 
   test('kernel enumerators from BTF print by name too (enum btf_func_linkage)', async () => {

@@ -72,6 +72,18 @@ if (requireRoot('e2e pointers')) {
       r.stdout,
       '{"type": "map", "data": {"@a": [2,1]}}\n{"type": "map", "data": {"@b": [true,false]}}\n{"type": "map", "data": {"@p": 36}}\n',
     );
+    // inside a tuple, a record and a kernel struct too (v0.26 writes a symbolic value's number); text shows hex
+    const prog =
+      'BEGIN { $p = (int16 *)0x32; print(($p, 1)); print((a = $p, b = 2)); @t[$p] = 1; $s = *curtask; print($s.mm == 0 ? 1 : 2); ' +
+      '@k = (curtask->mm != 0, 3); exit(); }';
+    const json = await runScry(['-q', '-f', 'json', '-e', prog]);
+    assert.is(json.stderr, '');
+    assert.match(json.stdout, '{"type": "value", "data": [50,1]}\n{"type": "value", "data": {"a": 50, "b": 2}}\n');
+    // a key is its text, as v0.26 writes keys
+    assert.match(json.stdout, '{"type": "map", "data": {"@t": {"0x32": 1}}}\n');
+    const text = await runScry(['-q', '-e', prog]);
+    assert.match(text.stdout, '(0x32, 1)\n{ .a = 0x32, .b = 2 }\n');
+    assert.match(text.stdout, '@t[0x32]: 1\n');
   });
 
   test('a pointer to a kernel struct steps by the struct size', async () => {

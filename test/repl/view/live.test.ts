@@ -157,19 +157,19 @@ LIVE('off a terminal (a pipe, -f json, --no-view) the live view is never loaded'
 const READER = suite('live view: map reader');
 checkFdLeaks(READER);
 
-for (const enumNames of [true, false])
+for (const symbolic of [true, false])
   READER(
-    `the worker reads the same panels as the session does on this thread (enum names ${enumNames ? 'on' : 'off, as -f json'}), and leaves no fd open`,
+    `the worker reads the same panels as the session does on this thread (enum names ${symbolic ? 'on' : 'off, as -f json'}), and leaves no fd open`,
     async () => {
       const s = Session.start(
         compileText(
           // the interval probe keeps the session running (a BEGIN-only program ends by itself, as in bpftrace v0.26)
-          'enum Colour { RED = 1, BLUE = 2 } BEGIN { @a[1] = count(); @a[2] = count(); @a[2] = count(); @h = hist(100); @s = stats(3); @t["x"] = "y"; @e[(enum Colour)2] = 1; } interval:s:3600 { }',
+          'enum Colour { RED = 1, BLUE = 2 } BEGIN { @a[1] = count(); @a[2] = count(); @a[2] = count(); @h = hist(100); @s = stats(3); @t["x"] = "y"; @e = (enum Colour)2; } interval:s:3600 { }',
           hostKernelInfo(),
         ),
         {
           sink: { event() {}, end() {} },
-          enumNames,
+          symbolic,
         },
       );
       const reader = mapReader(s);
@@ -184,11 +184,11 @@ for (const enumNames of [true, false])
           off.panels.map((p) => p.name),
           ['@a', '@e', '@h', '@s', '@t'],
         );
-        // the options reached the worker: the enum key prints as the session prints it
+        // the options reached the worker: the enum value prints as the session prints it
         const e = off.panels.find((p) => p.name === '@e');
         assert.match(
           JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
-          enumNames ? 'BLUE' : /"2"/,
+          symbolic ? 'BLUE' : /"2"/,
         );
       } finally {
         await reader.close();
