@@ -14,6 +14,7 @@ import type { BtfType, BtfTypes } from '../btf.ts';
 import type { ScriptC } from '../c/script-c.ts';
 import { expandIdentifiers } from './macros.ts';
 import { checkReachability } from './reachability.ts';
+import { splitByArgumentLayout } from './args-layout.ts';
 
 export type { ResolvedAttach } from './attach.ts';
 export type { ArgField, ForMapInfo, InferResult, MapInfo, MemoryAccess, PrintfInfo } from './tables.ts';
@@ -101,8 +102,10 @@ export function check(
   );
   limitProbes(probes, config.maxProbes, diagnostics);
   let inferred: ReturnType<typeof infer>;
+  let checked = probes;
   try {
-    inferred = infer(probes, {
+    checked = splitByArgumentLayout(probes);
+    inferred = infer(checked, {
       params,
       namedParams: options.namedParams ?? new Map(),
       config,
@@ -115,16 +118,18 @@ export function check(
     diagnostics.push(tooDeep(e, ast));
     return { diagnostics };
   }
+  // a probe checked once per argument layout reports a mistake in its body once
+  if (checked.length > probes.length) dropRepeated(diagnostics);
   checkMapDeclarations(ast, inferred.maps, diagnostics);
   checkMetricsLabels(config, ast.config, inferred.maps, diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics: capDiagnostics(diagnostics) };
-  const contexts = new Map(probes.flatMap((p) => p.attach.map((a) => [a, probeContext(a)] as const)));
+  const contexts = new Map(checked.flatMap((p) => p.attach.map((a) => [a, probeContext(a)] as const)));
   const rows = scriptTypes ? scriptTypeRows(scriptTypes) : undefined;
   const pidNs = kernel.pidNamespace?.();
   return {
     program: {
       ast,
-      probes,
+      probes: checked,
       ...inferred,
       config,
       params,
@@ -134,6 +139,16 @@ export function check(
     },
     diagnostics: capDiagnostics(diagnostics),
   };
+}
+
+/** Leaves the first of diagnostics that say the same thing at the same place. */
+function dropRepeated(diagnostics: Diagnostic[]): void {
+  const seen = new Set<string>();
+  const kept = diagnostics.filter((d) => {
+    const key = JSON.stringify([d.severity, d.message, d.span?.file.name, d.span?.start, d.span?.end, d.hints]);
+    return !seen.has(key) && (seen.add(key), true);
+  });
+  diagnostics.splice(0, diagnostics.length, ...kept);
 }
 
 /** `let @m = hash(N);`: declared once, used somewhere (bpftrace v0.26 warns of an unused one). */

@@ -3,17 +3,7 @@
 import type { FieldExpr, IdentExpr, TypeName } from '../ast.ts';
 import { probeContext } from '../providers.ts';
 import { closest } from '../suggest.ts';
-import {
-  boolType,
-  i64,
-  sameType,
-  stringType,
-  typeName,
-  u64,
-  type AddressSpace,
-  type IntBits,
-  type Type,
-} from '../types.ts';
+import { boolType, i64, stringType, typeName, u64, type AddressSpace, type IntBits, type Type } from '../types.ts';
 import { typeFromBtf } from './kernel-types.ts';
 import { err, type InferState } from './state.ts';
 import { tracepointFieldType, type FieldAccess } from './tracepoint-args.ts';
@@ -56,15 +46,7 @@ export function argsField(st: InferState, e: FieldExpr): Type {
       err(st, r.error, e.nameSpan);
       return i64;
     }
-    if (found && (!sameType(found.type, r.type) || found.access.kind !== r.access.kind)) {
-      err(
-        st,
-        `args.${e.name} has different types in this probe's tracepoints (${typeName(found.type)} and ${typeName(r.type)})`,
-        e.span,
-        ['split the probe so each block sees one layout'],
-      );
-      return i64;
-    }
+    // every point declares the field alike: a probe whose points differ is checked once per layout (args-layout.ts)
     found = r;
   }
   st.argFields.set(e, { field: e.name, access: found!.access });
@@ -90,11 +72,11 @@ export function wholeArgs(st: InferState, e: IdentExpr): Type {
     ]);
     return { kind: 'tuple', elements: [], names: [] };
   }
+  // the same names at every point: a probe whose points differ is checked once per layout (args-layout.ts)
   const first = names[0]!;
-  if (names.some((n) => n!.join(',') !== first.join(','))) {
-    err(st, "args differs between this probe's attach points", e.span, [
-      'split the probe so each block sees one layout, or name the fields: args.name',
-    ]);
+  if (!first.length) {
+    // bpftrace v0.26's words for a record without fields
+    err(st, 'Cannot read function parameters', e.span, [`${st.attach[0]!.text} has no arguments to print`]);
     return { kind: 'tuple', elements: [], names: [] };
   }
   const fields: FieldExpr[] = first.map((name) => ({
@@ -139,14 +121,8 @@ export function typedArg(st: InferState, e: FieldExpr): Type {
       );
       return i64;
     }
-    const slot = probeContext(a).paramSlots?.[index] ?? index;
-    if (found && (found.index !== slot || !sameType(found.type, t))) {
-      err(st, `args->${e.name} differs between this probe's attach points`, e.span, [
-        'split the probe so each block sees one layout',
-      ]);
-      return i64;
-    }
-    found = { type: t, index: slot };
+    // the same type and slot at every point: a probe whose points differ is checked once per layout (args-layout.ts)
+    found = { type: t, index: probeContext(a).paramSlots?.[index] ?? index };
   }
   st.argFields.set(e, { field: e.name, access: { kind: 'context', index: found!.index } });
   return found!.type;
