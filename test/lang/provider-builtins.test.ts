@@ -143,6 +143,29 @@ else
     assert.is(context.retSlot, 4);
   });
 
+if (kernelBtf?.funcProto('vfs_read') && kernelBtf.funcProto('do_mkdirat'))
+  test('fentry points whose arguments differ in what the block reads are checked per layout (args-layout.ts)', () => {
+    const probes = (text: string) => {
+      const out = check(parse(sourceFile('stdin', text)).program!, hostKernelInfo());
+      return out.program
+        ? out.program.probes.map((p) => p.attach.map((a) => a.text).join(' '))
+        : renderDiagnostics(out.diagnostics);
+    };
+    // the same slot and type for what is read: one probe
+    assert.equal(probes('fentry:vfs_read, fentry:vfs_write { @ = args.count; }'), [
+      'fentry:vmlinux:vfs_read fentry:vmlinux:vfs_write',
+    ]);
+    // the records differ, or the field's type: one probe per layout
+    assert.equal(probes('fentry:vfs_read, fentry:do_mkdirat, fentry:vfs_write { print(args); }'), [
+      'fentry:vmlinux:vfs_read',
+      'fentry:vmlinux:do_mkdirat',
+      'fentry:vmlinux:vfs_write',
+    ]);
+    assert.equal(probes('fentry:vfs_read, fexit:vfs_read { print(args); }'), [
+      'fentry:vmlinux:vfs_read fexit:vmlinux:vfs_read',
+    ]);
+  });
+
 if (kernelBtf?.funcProto('vfs_read'))
   test("fentry module wildcards: the kernel's own functions where the glob matches vmlinux (bpftrace v0.26)", () => {
     const points = (text: string) => {
