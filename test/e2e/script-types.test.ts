@@ -102,7 +102,7 @@ if (built && typeof built !== 'string') {
     ]);
   });
 
-  test('enum members: print() and %s name the enumerator, %d the number; -f json keeps print() a number', async () => {
+  test('enum members: print() and %s name the enumerator, %d the number; -f json keeps print() a number, a key named', async () => {
     const prog = `${TYPES} uprobe:${bin}:take /pid == cpid/ { $p = (struct Foo *)arg0; printf("%s %d\\n", $p->color, $p->color); print($p->color); @c[$p->color] = count(); }`;
     const text = await runScry(['-q', '-c', `${bin} 1`, '-e', prog]);
     assert.is(text.stderr, '');
@@ -112,7 +112,8 @@ if (built && typeof built !== 'string') {
     assert.equal(json.stdout.trim().split('\n'), [
       '{"type": "printf", "data": "BLUE 4\\n"}',
       '{"type": "value", "data": 4}',
-      '{"type": "map", "data": {"@c": {"4": 1}}}',
+      // a map key is its text in JSON too, as bpftrace v0.26 writes keys
+      '{"type": "map", "data": {"@c": {"BLUE": 1}}}',
     ]);
   });
 
