@@ -87,26 +87,23 @@ function resolveKprobe(
   }
   // the kernel may not list its functions (then attaching says whether one exists)
   if (listed && !known.some((f) => f.name === m[1] && inModule(f))) {
-    // bpftrace v0.26's warning in its words, where kprobes attach at all; --unsafe attaches anyway (a kernel may
-    // allow notrace functions)
-    const untraceable = () =>
-      kernel.kprobesAttach?.() !== false &&
+    // --unsafe attaches anyway (a kernel may allow notrace functions)
+    const none = r.unsafe
+      ? undefined
+      : r.missing(
+          `unknown kernel function ${module ? `${module}:` : ''}${m[1]}`,
+          unknownFunctionHints(m[1]!, name, kernel.kernelFunctions(), ap.span, kernel),
+          false,
+        );
+    // bpftrace v0.26's warning in its words, where kprobes attach at all
+    if (kernel.kprobesAttach?.() !== false)
       r.diags.push(
         warning(
           `${m[1]} is not traceable (either non-existing, inlined, or marked as "notrace"); attaching to it will likely fail`,
           ap.span,
         ),
       );
-    if (!r.unsafe) {
-      const none = r.missing(
-        `unknown kernel function ${module ? `${module}:` : ''}${m[1]}`,
-        unknownFunctionHints(m[1]!, name, kernel.kernelFunctions(), ap.span, kernel),
-        false,
-      );
-      untraceable();
-      return none;
-    }
-    untraceable();
+    if (none) return none;
   }
   return [one(m[1]!, module === 'vmlinux' ? undefined : module)];
 }
