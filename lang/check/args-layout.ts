@@ -3,6 +3,7 @@
 // or in another slot), the probe is checked as one probe per layout, each with its own copy of the body: what
 // bpftrace v0.26 does by expanding such a probe per attach point.
 import type { Node, Probe } from '../ast.ts';
+import { CONTEXT_VARIABLE } from '../builtins/context.ts';
 import { probeContext } from '../providers.ts';
 import { walk } from '../walk.ts';
 import type { ResolvedAttach } from './attach.ts';
@@ -30,14 +31,17 @@ export function splitByArgumentLayout<P extends ProbeWithPoints>(probes: readonl
   });
 }
 
-/** What a probe reads of `args`: 'whole' when it uses the record itself, else the names read; undefined for none. */
+/**
+ * What a probe reads of `args` (or of `ctx->name`, an iterator's arguments): 'whole' when it uses the record itself,
+ * else the names read; undefined for none.
+ */
 function argumentsRead(p: Probe): 'whole' | Set<string> | undefined {
   const names = new Set<string>();
   let whole = false;
   const visit = (n: Node, parent: Node | undefined) => {
-    if (n.kind !== 'ident' || n.name !== 'args') return;
+    if (n.kind !== 'ident' || (n.name !== 'args' && n.name !== CONTEXT_VARIABLE)) return;
     if (parent?.kind === 'field' && parent.base === n) names.add(parent.name);
-    else whole = true;
+    else if (n.name === 'args') whole = true; // `ctx` alone is the raw context, no record
   };
   if (p.predicate) walk(p.predicate, visit);
   walk(p.body, visit);
