@@ -30,8 +30,6 @@ export interface MapSnapshot {
  * something else (stacks, symbols, addresses, buffers: see render.ts) come back as their text.
  */
 export function readValue(t: Type, view: DataView, off: number, ctx?: RenderContext, place: Place = 'value'): Value {
-  // a key is text even in JSON (bpftrace v0.26 writes a key's text form: an enum's name, a pointer in hex)
-  if (place === 'key' && ctx?.symbolic === false) ctx = { ...ctx, symbolic: true };
   switch (t.kind) {
     case 'bool':
       return view.getBigUint64(off, true) !== 0n; // a bool slot is 8 bytes, as an integer's
@@ -200,8 +198,10 @@ export function snapshotMap(
   const v = layout.value;
   const entries: MapEntry[] = [];
   const histograms = new Map<string, { keys: readonly Value[]; buckets: bigint[]; total: bigint }>();
+  // a key is text even in JSON (bpftrace v0.26 writes a key's text form: an enum's name, a pointer in hex)
+  const keyCtx = ctx?.symbolic === false ? { ...ctx, symbolic: true } : ctx;
   const readKeys = (kview: DataView, koff: number) =>
-    layout.keys.map((k) => readValue(k.type, kview, koff + k.offset, ctx, 'key'));
+    layout.keys.map((k) => readValue(k.type, kview, koff + k.offset, keyCtx, 'key'));
   const keyBytes = (kview: DataView, koff: number, n: number) =>
     Buffer.from(kview.buffer, kview.byteOffset + koff, n).toString('latin1');
   const series = new TseriesCollector();
