@@ -21,7 +21,7 @@ import { BUILTINS } from './builtins/index.ts';
 import { error, type Diagnostic } from './diagnostics.ts';
 import { parse } from './parse.ts';
 import { sourceFile, type Span } from './source.ts';
-import { children, deepest, isStackOverflow } from './walk.ts';
+import { children, copyTree, deepest, isSpan, isStackOverflow } from './walk.ts';
 import { STDLIB_NAME, STDLIB_TEXT } from './script-stdlib.ts';
 
 export interface ExpandResult {
@@ -130,7 +130,7 @@ export function expandScriptMacros(program: Program): ExpandResult {
   function useOf(e: CallExpr | IdentExpr, scope: Scope, as: 'statement' | 'value'): Expr | Block {
     if (e.kind === 'ident') {
       const arg = scope.exprs.get(e.name);
-      if (arg) return clone(arg);
+      if (arg) return copyTree(arg);
       const builtin = /^__builtin_(\w+)$/.exec(e.name)?.[1];
       if (builtin && BUILTINS.get(builtin)?.variable) return { ...e, name: builtin, span: mark(e.span, scope) };
       const def = lookup(e.name, [], scope);
@@ -274,7 +274,7 @@ export function expandScriptMacros(program: Program): ExpandResult {
   /** A bare type name that names an expression parameter: that argument */
   function paramType(t: TypeName, scope: Scope): Expr | undefined {
     const arg = t.pointer === 0 && t.arrayLength === undefined ? scope.exprs.get(t.name) : undefined;
-    return arg && clone(arg);
+    return arg && copyTree(arg);
   }
 
   function rename(name: string, scope: Scope): string {
@@ -338,20 +338,7 @@ function stdlib(): Map<string, MacroDef[]> {
   return library;
 }
 
-function isSpan(x: object): x is Span {
-  return 'file' in x && 'start' in x && 'end' in x && !('kind' in x);
-}
-
 /** A span inside a macro body, marked with the use it was expanded for (the outermost use last). */
 function mark(s: Span, scope: { from?: Span }): Span {
   return scope.from ? { ...s, expandedFrom: scope.from } : s;
-}
-
-/** A deep copy of an argument expression (each use of a parameter gets its own nodes: the checker keys types by node). */
-function clone<T>(x: T): T {
-  if (Array.isArray(x)) return x.map(clone) as T;
-  if (typeof x !== 'object' || x === null || isSpan(x)) return x;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(x)) out[k] = clone(v);
-  return out as T;
 }

@@ -1,5 +1,6 @@
 // A generic child visitor for the AST, for passes that only care about a few node kinds.
 import { assertNever, type Node } from './ast.ts';
+import type { Span } from './source.ts';
 
 /** The direct children of a node, in source order. */
 export function children(n: Node): Node[] {
@@ -101,4 +102,21 @@ export function deepest(n: Node): { node: Node; depth: number } {
 /** V8's "Maximum call stack size exceeded": a recursive pass met a tree deeper than the JS stack allows. */
 export function isStackOverflow(e: unknown): boolean {
   return e instanceof RangeError && /call stack/i.test(e.message);
+}
+
+/** A span (its source file, start and end), as opposed to a node, which has a kind. */
+export function isSpan(x: object): x is Span {
+  return 'file' in x && 'start' in x && 'end' in x && !('kind' in x);
+}
+
+/**
+ * A deep copy of a subtree, its own nodes throughout (the checker keys what it decides by node), sharing the
+ * spans (never changed once made).
+ */
+export function copyTree<T>(x: T): T {
+  if (Array.isArray(x)) return x.map(copyTree) as T;
+  if (typeof x !== 'object' || x === null || isSpan(x)) return x;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(x)) out[k] = copyTree(v);
+  return out as T;
 }

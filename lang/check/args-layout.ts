@@ -5,7 +5,7 @@
 import type { Node, Probe } from '../ast.ts';
 import { CONTEXT_VARIABLE } from '../builtins/context.ts';
 import { probeContext } from '../providers.ts';
-import { walk } from '../walk.ts';
+import { copyTree, walk } from '../walk.ts';
 import type { ResolvedAttach } from './attach.ts';
 
 interface ProbeWithPoints {
@@ -66,13 +66,4 @@ function layoutKey(a: ResolvedAttach, used: 'whole' | Set<string>): string {
     used === 'whole' ? fields.map((f) => f.name) : [],
     fields.filter((f) => reads(f.name)).map((f) => [f.name, f.type, f.size, f.signed]),
   ]);
-}
-
-/** A copy of an AST subtree (the checker's tables are keyed by node), sharing only the source files. */
-function copyTree<T>(x: T): T {
-  if (Array.isArray(x)) return x.map(copyTree) as T;
-  if (x === null || typeof x !== 'object') return x;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(x)) out[k] = k === 'file' ? v : copyTree(v);
-  return out as T;
 }
