@@ -66,12 +66,12 @@ const cases: [string, string, string][] = [
   [
     'interval needs a known unit',
     'interval:m:1 { }',
-    "stdin:1:1-13: ERROR: invalid interval unit 'm'\ninterval:m:1 { }\n~~~~~~~~~~~~\nHINT: the form is interval:s|ms|us|hz:N or interval:N(s|ms|us|hz)\n",
+    "stdin:1:1-13: ERROR: invalid interval unit 'm'\ninterval:m:1 { }\n~~~~~~~~~~~~\nHINT: the form is interval:s|ms|us|hz:N, or interval:N with a unit (ns us ms s m h d hz; none: nanoseconds)\n",
   ],
   [
     'interval and profile take a joined duration too (bpftrace v0.26: interval:1s), with a known unit',
     'interval:1x { }',
-    'stdin:1:1-12: ERROR: interval needs a unit and a number\ninterval:1x { }\n~~~~~~~~~~~\nHINT: the form is interval:s|ms|us|hz:N or interval:N(s|ms|us|hz)\n',
+    "stdin:1:1-12: ERROR: invalid interval rate '1x': invalid suffix 'x' on integer literal '1x'\ninterval:1x { }\n~~~~~~~~~~~\nHINT: the form is interval:s|ms|us|hz:N, or interval:N with a unit (ns us ms s m h d hz; none: nanoseconds)\n",
   ],
   [
     'BEGIN takes no arguments',

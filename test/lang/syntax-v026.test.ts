@@ -32,13 +32,28 @@ test('records: named elements, reached by name or position; their types name the
   assert.match(diagnose('BEGIN { $r = (a = 1, a = 2); }'), 'the record names a twice');
 });
 
-test('interval:1s, i:500ms and profile:99hz are interval:s:1, interval:ms:500 and profile:hz:99', () => {
-  const out = check(program('interval:1s { } i:500ms { } profile:99hz { }'), fixedKernel, { params: [] });
+test('interval:1s, i:500ms, interval:1000000000 (ns) are named in microseconds as v0.26 names them; profile:99hz stays hz', () => {
+  const out = check(
+    program('interval:1s { } i:500ms { } interval:1000000000 { } i:1e6 { } profile:1ms { } profile:99hz { } i:s:2 { }'),
+    fixedKernel,
+    { params: [] },
+  );
   assert.ok(out.program, renderDiagnostics(out.diagnostics));
   assert.equal(
     out.program!.probes.map((p) => p.attach.map((a) => a.text)),
-    [['interval:s:1'], ['interval:ms:500'], ['profile:hz:99']],
+    [
+      ['interval:us:1000000'],
+      ['interval:us:500000'],
+      ['interval:us:1000000'],
+      ['interval:us:1000'],
+      ['profile:us:1000'],
+      ['profile:hz:99'],
+      ['interval:s:2'],
+    ],
   );
+  // a number alone is nanoseconds, at least a microsecond of them (v0.26's minimum)
+  assert.match(diagnose('interval:5 { }'), 'interval:5 is 5 nanoseconds, and the shortest interval is 1000 (1us)');
+  assert.match(diagnose('interval:ms:5s { }'), "invalid interval rate '5s'");
 });
 
 test('let @m = hash(N) before the probes declares a map; unknown kinds and sizes are refused, an unused one warned', () => {
