@@ -73,6 +73,8 @@ export interface ProgramSpec {
     readonly attach: 'fentry' | 'fexit' | 'raw_tp' | 'iter';
     readonly btfId: number;
     readonly module?: string;
+    /** fentry:bpf: the id of the loaded program btfId is a function of (attach_prog_fd when loading) */
+    readonly targetProgram?: number;
   };
   readonly attach: ResolvedAttach;
   /**

@@ -37,7 +37,14 @@ export type {
   BtfType,
   BtfVarSecinfo,
 } from './btf.ts';
-export type { KernelFunction, UsdtArgument, UsdtSite, UserProbeError, UserProbeSite } from './kernel.ts';
+export type {
+  BpfProgramFunction,
+  KernelFunction,
+  UsdtArgument,
+  UsdtSite,
+  UserProbeError,
+  UserProbeSite,
+} from './kernel.ts';
 export { INIT_PID_NS_INO, type PidNamespace } from './kernel.ts';
 export type { FormatPiece, FormatSpec } from './format-string.ts';
 export { globRegExp, isGlob, plainPart } from './glob.ts';

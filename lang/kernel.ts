@@ -111,6 +111,11 @@ export interface KernelInfo {
   /** A module's split BTF (vmlinux's types plus its own), if the kernel has BTF for it. */
   moduleBtf(module: string): BtfTypes | undefined;
   /**
+   * fentry:bpf: the functions of the BPF programs loaded now that have BTF (a program and its subprograms), each
+   * with its program's id; absent where the runtime cannot enumerate programs.
+   */
+  bpfProgramFunctions?(): readonly BpfProgramFunction[];
+  /**
    * uprobe targets: `where` is a function name (wildcards allowed) or an address; the target is a path or a
    * program/library name resolved as ld.so would (through /proc/PID/maps first with -p).
    */
@@ -142,6 +147,16 @@ export interface KernelInfo {
   cgroupId(path: string): bigint | undefined;
   /** The pid namespace the tracer runs in (device and inode of /proc/self/ns/pid): pid and tid count in it. */
   pidNamespace?(): PidNamespace | undefined;
+}
+
+/** A function of a loaded BPF program, by its FUNC in the program's own BTF object. */
+export interface BpfProgramFunction {
+  readonly progId: number;
+  readonly name: string;
+  /** the FUNC's type id in the program's BTF: attach_btf_id for a program loaded against it */
+  readonly btfId: number;
+  /** how many arguments it takes: fexit's return value is the u64 after them */
+  readonly params: number;
 }
 
 export interface PidNamespace {

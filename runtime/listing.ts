@@ -36,6 +36,7 @@ let lastMatch: { names: () => readonly string[]; re: RegExp; out: readonly strin
  * sorted once filtered (sorting ~120k kernel function names took ~60-80 ms of `scry -l`).
  */
 function uniqueNamesOf(l: Lister): readonly string[] {
+  if (l.live) return [...new Set(l.names())];
   let names = uniqueNameCache.get(l.names);
   if (!names) uniqueNameCache.set(l.names, (names = [...new Set(l.names())]));
   return names;
@@ -53,6 +54,7 @@ function namesOf(l: Lister): readonly string[] {
  * part every match has, lets a lister that can find names by it (namesWith) skip making every name.
  */
 function namesMatching(l: Lister, re: RegExp, literal: string): readonly string[] {
+  if (l.live) return uniqueNamesOf(l).filter((n) => re.test(n));
   if (lastMatch?.names === l.names && lastMatch.re === re) return lastMatch.out;
   const all = sortedNameCache.get(l.names) ?? uniqueNameCache.get(l.names);
   const candidates = all ?? (literal && l.namesWith ? [...new Set(l.namesWith(literal))] : uniqueNamesOf(l));
@@ -120,6 +122,7 @@ function matches(pattern: string): { lister: Lister; names: readonly string[] }[
     const rest = colon < 0 ? pattern : pattern.slice(colon + 1);
     // names listed with their module (fentry:vmlinux:vfs_read): PROVIDER:MODULE:NAME matches the module part alone
     const moduled = l.module !== undefined && colon >= 0 && rest.includes(':') ? rest.indexOf(':') : -1;
+    if (l.onlyNamingModule && (moduled < 0 || rest.slice(0, moduled) !== l.module)) continue;
     let names: readonly string[];
     if (l.moduleNames) names = moduleNamesMatching(l, wholeProvider ? '*' : colon < 0 ? `*${pattern}*` : rest);
     else if (wholeProvider) names = sortedNameCache.get(l.names) ?? uniqueNamesOf(l);
@@ -264,7 +267,7 @@ export function listProbes(pattern = '*', options: ListOptions = {}): string[] {
  */
 export function probeNames(provider: string, glob = '*'): readonly string[] {
   const name = lookupProvider(provider)?.name ?? provider;
-  const l = listers.find((x) => x.provider === name);
+  const l = listers.find((x) => x.provider === name && !x.onlyNamingModule);
   if (!l || l.refusal()) return [];
   const all = namesOf(l);
   if (glob === '*') return all;
@@ -275,10 +278,12 @@ export function probeNames(provider: string, glob = '*'): readonly string[] {
 /** Per provider: how many probes it has here and, when they cannot attach, why (the REPL's `.probes`). */
 export function providerSummary(): { readonly provider: string; readonly count: number; readonly refusal?: string }[] {
   requirePrivileges('list kernel probes', true);
-  return listers.map((l) => {
-    const refusal = l.refusal();
-    return refusal
-      ? { provider: l.provider, count: uniqueNamesOf(l).length, refusal }
-      : { provider: l.provider, count: uniqueNamesOf(l).length };
-  });
+  return listers
+    .filter((l) => !l.onlyNamingModule)
+    .map((l) => {
+      const refusal = l.refusal();
+      return refusal
+        ? { provider: l.provider, count: uniqueNamesOf(l).length, refusal }
+        : { provider: l.provider, count: uniqueNamesOf(l).length };
+    });
 }

@@ -24,6 +24,7 @@ import {
   btfInfo,
   mapCreate,
   mapUpdate,
+  objectFdById,
   MapType,
   openFdCount,
   possibleCpus,
@@ -247,6 +248,8 @@ function loadOne(spec: ProgramSpec, license: string, objs: LoadedObjects, btf?: 
   }
   // a module function's BTF id is relative to the module's BTF object, which the kernel wants by fd
   const moduleBtf = spec.tracing?.module !== undefined ? moduleBtfObject(spec.tracing.module, spec) : undefined;
+  const target =
+    spec.tracing?.targetProgram !== undefined ? targetProgram(spec.tracing.targetProgram, spec) : undefined;
   try {
     const funcInfo = spec.funcInfo ? funcInfoRecords(spec.funcInfo) : undefined;
     return loadProgram({
@@ -259,6 +262,7 @@ function loadOne(spec: ProgramSpec, license: string, objs: LoadedObjects, btf?: 
         ? { expectedAttachType: tracingAttachTypes[spec.tracing.attach], attachBtfId: spec.tracing.btfId }
         : {}),
       ...(moduleBtf ? { attachFd: moduleBtf.fd } : {}),
+      ...(target ? { attachFd: target.fd } : {}),
       // one program on many functions: loaded for a uprobe_multi link where the kernel has them
       ...(spec.alsoAttach?.length && hasUprobeMulti() ? { expectedAttachType: AttachType.TRACE_UPROBE_MULTI } : {}),
     });
@@ -282,6 +286,22 @@ function loadOne(spec: ProgramSpec, license: string, objs: LoadedObjects, btf?: 
     );
   } finally {
     moduleBtf?.close(); // the loaded program holds its own reference
+    target?.close();
+  }
+}
+
+/** fentry:bpf: the traced program, by id (attach_prog_fd), which may have been unloaded since it was found. */
+function targetProgram(id: number, spec: ProgramSpec): OwnedFd {
+  try {
+    return new OwnedFd(objectFdById('prog', id), `prog ${id}`);
+  } catch (e) {
+    const gone = e instanceof SysError && e.code === 'ENOENT';
+    throw new ScryRuntimeError(
+      `cannot attach ${spec.attach.text}: ${gone ? `BPF program ${id} is no longer loaded` : (e as Error).message}`,
+      spec.attach.span,
+      gone ? [`list the programs loaded now with: scry -l '${spec.attach.provider}:bpf:*'`] : permissionHints(e),
+      { cause: e },
+    );
   }
 }
 

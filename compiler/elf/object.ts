@@ -107,6 +107,13 @@ export function buildObject(
   btf?: BtfTypes,
 ): { bytes: Uint8Array; programs: readonly ObjectProgram[] } | ObjectError {
   for (const p of compiled.programs)
+    if (p.tracing?.targetProgram !== undefined)
+      return {
+        error: `${p.attach.text} traces a BPF program loaded now, by its id, which an object cannot name`,
+        span: p.attach.span,
+        hints: ['run the script with scry itself'],
+      };
+  for (const p of compiled.programs)
     if (subprogramUse(p))
       return {
         error: `the program for ${p.attach.text} calls functions of its own, which --emit-elf cannot write into an object`,

@@ -1,6 +1,7 @@
 // What kernel types say about an expression: `args->f` of a tracepoint or of typed (BTF) arguments, `p->f` /
 // `s.f` members, and type names in casts, sizeof, offsetof and `let` declarations.
 import type { FieldExpr, IdentExpr, TypeName } from '../ast.ts';
+import type { Span } from '../source.ts';
 import { probeContext } from '../providers.ts';
 import { closest } from '../suggest.ts';
 import { boolType, i64, stringType, typeName, u64, type AddressSpace, type IntBits, type Type } from '../types.ts';
@@ -10,6 +11,7 @@ import { tracepointFieldType, type FieldAccess } from './tracepoint-args.ts';
 
 /** args->f / args.f: the field's type must agree across all of the probe's tracepoints. */
 export function argsField(st: InferState, e: FieldExpr): Type {
+  if (argsRefused(st, e.base.span)) return i64;
   if (st.attach.length && st.attach.every((a) => probeContext(a).params !== undefined)) return typedArg(st, e);
   const tps = st.attach.flatMap((a) => probeContext(a).tracepoint ?? []);
   if (tps.length === 0 || tps.length !== st.attach.length) {
@@ -59,6 +61,7 @@ export function argsField(st: InferState, e: FieldExpr): Type {
  * out, as `args.common_pid` is refused: a syscall tracepoint's context starts with a pt_regs pointer there.
  */
 export function wholeArgs(st: InferState, e: IdentExpr): Type {
+  if (argsRefused(st, e.span)) return { kind: 'tuple', elements: [], names: [] };
   const names = st.attach.map((a) => {
     const c = probeContext(a);
     return c.params?.map((p) => p.name) ?? c.tracepoint?.format?.fields.filter((f) => !f.common).map((f) => f.name);
@@ -94,6 +97,13 @@ export function wholeArgs(st: InferState, e: IdentExpr): Type {
   });
   st.wholeArgs.set(e, fields);
   return { kind: 'tuple', elements, names: first };
+}
+
+/** Says so where a probe's points give `args` no meaning (fentry:bpf), and whether they did. */
+function argsRefused(st: InferState, span: Span): boolean {
+  const why = st.attach.map((a) => probeContext(a).argsRefused).find((w) => w !== undefined);
+  if (why) err(st, why, span, ['arg0, arg1, … read its arguments as integers']);
+  return why !== undefined;
 }
 
 /** args->name in fentry/fexit and BTF raw tracepoints: the u64 slot of the context it starts at, typed from BTF. */

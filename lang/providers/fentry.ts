@@ -1,5 +1,6 @@
 // fentry/fexit: a kernel function through a BPF trampoline, named by its BTF id; `args` are its typed
-// parameters and fexit's retval is the u64 after them.
+// parameters and fexit's retval is the u64 after them. fentry:bpf[:ID]:NAME: a function of a loaded BPF program
+// (bpftrace v0.26), named by its FUNC in that program's BTF; no `args` there, as in v0.26.
 import type { BtfParam, BtfTypes } from '../btf.ts';
 import { closest } from '../suggest.ts';
 import { globRegExp, isGlob } from '../glob.ts';
@@ -18,7 +19,10 @@ export interface ResolvedFentry extends ResolvedBase {
    */
   readonly slots: readonly number[];
   readonly retSlot: number;
-  readonly ret: number;
+  /** the return type's BTF id (vmlinux's or the module's); absent for a BPF program's function */
+  readonly ret?: number;
+  /** fentry:bpf: the id of the loaded program whose function this is (btfId is in that program's BTF) */
+  readonly bpfProgram?: number;
 }
 
 /** Where each parameter starts among the trampoline's saved u64s, and where the return value goes after them. */
@@ -36,7 +40,7 @@ function fentryRow(name: 'fentry' | 'fexit'): ProviderRow<ResolvedFentry> {
   return {
     name,
     aliases: name === 'fentry' ? ['f', 'kfunc'] : ['fr', 'kretfunc'],
-    usage: `${name}:function`,
+    usage: `${name}:function or ${name}:bpf[:program id]:function`,
     reads:
       name === 'fentry'
         ? { argN: 'ctx', func: 'func_ip', dPath: true, kfuncs: true, currentTask: true, memory: 'kernel' }
@@ -52,8 +56,11 @@ function fentryRow(name: 'fentry' | 'fexit'): ProviderRow<ResolvedFentry> {
     context: (a) => ({
       params: a.params,
       paramSlots: a.slots,
-      ...(name === 'fexit' ? { retSlot: a.retSlot, retType: a.ret } : {}),
+      ...(name === 'fexit' ? { retSlot: a.retSlot, ...(a.ret !== undefined ? { retType: a.ret } : {}) } : {}),
       ...(a.module ? { btfModule: a.module } : {}),
+      ...(a.bpfProgram !== undefined
+        ? { argsRefused: `The args builtin cannot be used for '${name}:bpf' probes` }
+        : {}),
     }),
     resolve: (r) => resolveFentry(r, name),
   };
@@ -64,6 +71,7 @@ export const fexit = fentryRow('fexit');
 
 function resolveFentry(r: ResolveRequest, name: 'fentry' | 'fexit'): ResolvedFentry[] {
   const { ap, kernel } = r;
+  if (ap.parts[0] === 'bpf') return resolveProgramFunction(r, name);
   if (ap.parts.length < 1 || ap.parts.length > 2 || !ap.parts[ap.parts.length - 1])
     return r.bad(`${name} needs a kernel function`);
   const module = ap.parts.length === 2 ? ap.parts[0] : undefined;
@@ -127,5 +135,44 @@ function resolveFentry(r: ResolveRequest, name: 'fentry' | 'fexit'): ResolvedFen
   }
   if (!out.length)
     return r.missing(`no kernel function matches ${ap.raw}`, [`list them with: scry -l '${name}:*'`], true);
+  return out;
+}
+
+/**
+ * fentry:bpf:NAME and fentry:bpf:ID:NAME (ID a number or *; NAME may be a wildcard): the functions of the loaded
+ * programs, each named with its program's id, as bpftrace v0.26 names them (`fentry:bpf:123:handle_exec`).
+ */
+function resolveProgramFunction(r: ResolveRequest, name: 'fentry' | 'fexit'): ResolvedFentry[] {
+  const parts = r.ap.parts;
+  const form = `${name}:bpf:NAME or ${name}:bpf:ID:NAME`;
+  if (parts.length < 2 || parts.length > 3 || !parts[parts.length - 1])
+    return fail(r, `the 'bpf' variant of ${name} needs a BPF program's function`, [`the form is ${form}`]);
+  const idPart = parts.length === 3 ? parts[1]! : '*';
+  if (idPart !== '*' && !/^\d+$/.test(idPart))
+    return fail(r, `a BPF program id must be a number or '*', not '${idPart}'`, [`the form is ${form}`]);
+  const progId = idPart === '*' ? undefined : Number(idPart);
+  const func = parts[parts.length - 1]!;
+  const all = r.kernel.bpfProgramFunctions?.();
+  if (!all) return fail(r, `${name}:bpf probes need the list of loaded BPF programs, which is not available here`);
+  const re = globRegExp(func);
+  const out: ResolvedFentry[] = all
+    .filter((f) => (progId === undefined || f.progId === progId) && re.test(f.name))
+    .map((f) => ({
+      provider: name,
+      func: f.name,
+      bpfProgram: f.progId,
+      btfId: f.btfId,
+      params: [],
+      slots: [],
+      retSlot: f.params,
+      ...r.base,
+      text: `${name}:bpf:${f.progId}:${f.name}`,
+    }));
+  if (!out.length)
+    return r.missing(
+      `no loaded BPF program ${progId !== undefined ? `with id ${progId} ` : ''}has a function ${isGlob(func) ? 'matching ' : ''}${func}`,
+      [`list them with: scry -l '${name}:bpf:*' (only programs loaded with BTF can be traced)`],
+      isGlob(func),
+    );
   return out;
 }

@@ -75,6 +75,8 @@ export interface ProbeContext extends ContextReads {
   readonly binary?: string;
   /** the kernel module whose BTF types this probe's arguments (vmlinux when absent) */
   readonly btfModule?: string;
+  /** why `args` means nothing here (fentry:bpf: a BPF program's function), in place of the usual refusal */
+  readonly argsRefused?: string;
 }
 
 /** One attach point to resolve, and where its problems go. */

@@ -16,9 +16,14 @@ type Fentry = ResolvedOf<'fentry'>;
 /** Throws, before anything is loaded, when this kernel will not run fentry/fexit programs. */
 export function requireFentry(a: Fentry): void {
   // a module function's id means something only with the module's BTF object: ask about a vmlinux function
-  const probeId = a.module === undefined ? a.btfId : vmlinuxBtf()?.funcProto('vfs_read')?.id;
+  // so does a BPF program's function, whose id is in that program's BTF
+  const probeId =
+    a.module === undefined && a.bpfProgram === undefined ? a.btfId : vmlinuxBtf()?.funcProto('vfs_read')?.id;
   const why = probeId === undefined ? undefined : fentryRefusal(a.provider, probeId);
   if (why === undefined) return;
+  const refusal = `this kernel refuses ${a.provider} programs (loading one${a.bpfProgram === undefined ? ` for ${a.func}` : ''} fails with ${why}${why === 'EPERM' ? ': BPF trampolines are not allowed here' : ''}), so ${a.text} cannot be attached`;
+  // nothing else sees a BPF program's functions run
+  if (a.bpfProgram !== undefined) throw new ScryRuntimeError(refusal, a.span);
   const asKprobe = {
     ...a,
     provider: a.provider === 'fentry' ? ('kprobe' as const) : ('kretprobe' as const),
@@ -27,11 +32,7 @@ export function requireFentry(a: Fentry): void {
   const hints = hasKprobes()
     ? [`use ${asKprobe.provider}:${a.func} instead: it sees the same calls`]
     : kprobeAlternatives(asKprobe);
-  throw new ScryRuntimeError(
-    `this kernel refuses ${a.provider} programs (loading one for ${a.func} fails with ${why}${why === 'EPERM' ? ': BPF trampolines are not allowed here' : ''}), so ${a.text} cannot be attached`,
-    a.span,
-    hints,
-  );
+  throw new ScryRuntimeError(refusal, a.span, hints);
 }
 
 /**

@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { hasKprobes, relocatedTaskCommOffset } from '../features.ts';
 import type { BtfTypes, KernelInfo } from '../../lang/index.ts';
 import { findKernelFunc, moduleBtf, vmlinuxBtf, vmlinuxBtfRead } from './btf/index.ts';
+import { bpfProgramFunctions } from './bpf-programs.ts';
 import { kernelFunctions, kernelFunctionsWith } from './functions.ts';
 import { userProbeSites, userSymbol, usdtSites } from './user-probes.ts';
 import { kernelSymbolAddress } from './kallsyms.ts';
@@ -36,6 +37,7 @@ export function hostKernelInfo(): KernelInfo {
     btfRead: () => vmlinuxBtfRead(),
     taskCommOffset: () => relocatedTaskCommOffset(),
     moduleBtf: (module) => moduleBtf(module),
+    bpfProgramFunctions: () => bpfProgramFunctions(),
     functionBtf: (name, module) => {
       if (module === undefined || module === 'vmlinux') {
         const hit = findKernelFunc(name);

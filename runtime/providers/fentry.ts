@@ -4,6 +4,7 @@ import type { ResolvedOf } from '../../lang/index.ts';
 import { attachTracing, requireFentry } from '../attach/fentry.ts';
 import { fentryRefusal } from '../features.ts';
 import { vmlinuxBtf } from '../kernel/btf/index.ts';
+import { bpfProgramFunctions } from '../kernel/bpf-programs.ts';
 import { attempt } from './feature-check.ts';
 import type { Lister, RuntimeProviderRow } from './row.ts';
 
@@ -35,12 +36,28 @@ const lister = (provider: 'fentry' | 'fexit'): Lister => ({
   },
 });
 
+/**
+ * fentry:bpf:ID:NAME: the functions of the BPF programs loaded now, listed only for a pattern that names `bpf`
+ * (`-l 'fentry:bpf:*'`), as bpftrace v0.26 lists them: enumerating every program is not what `-l 'fentry:*'` asks.
+ */
+const programLister = (provider: 'fentry' | 'fexit'): Lister => ({
+  provider,
+  family: 'BPF program functions',
+  refusal: () => fentryRefused(provider),
+  names: runningProgramFunctions,
+  module: 'bpf',
+  onlyNamingModule: true,
+  live: true,
+});
+
+const runningProgramFunctions = () => bpfProgramFunctions().map((f) => `${f.progId}:${f.name}`);
+
 export const fentry: RuntimeProviderRow<ResolvedOf<'fentry'>> = {
   // a trampoline runs its programs newest first (the kernel adds each link at the head of its list)
   newestFirst: true,
   require: requireFentry,
   attach: (p, a) => [attachTracing(p, a.text)],
-  listers: [lister('fentry')],
+  listers: [lister('fentry'), programLister('fentry')],
   // loading a program on a vmlinux function needs its BTF id: info.ts supplies that probe when there is BTF
   info: (probes) =>
     probes.fentry ? attempt('fentry/fexit', probes.fentry) : { name: 'fentry/fexit', ok: false, note: 'no kernel BTF' },
@@ -50,5 +67,5 @@ export const fexit: RuntimeProviderRow<ResolvedOf<'fexit'>> = {
   newestFirst: true,
   require: fentry.require!,
   attach: fentry.attach,
-  listers: [lister('fexit')],
+  listers: [lister('fexit'), programLister('fexit')],
 };

@@ -35,6 +35,10 @@ export interface Lister {
    * what it finds in BTF); a pattern's middle part (fentry:vmlinu*:vfs_*) must match it
    */
   readonly module?: string;
+  /** listed only for a pattern whose middle part is `module` itself (fentry:bpf:*), never for PROVIDER:* or `*` */
+  readonly onlyNamingModule?: true;
+  /** the names change while scry runs (the loaded BPF programs): read afresh for each listing, never cached */
+  readonly live?: true;
   /**
    * a module's functions are named `module:name` (kprobes): a PROVIDER:NAME pattern matches and lists the function's
    * own name, as bpftrace v0.26 lists kprobe:ovl_mkdir; PROVIDER:MODULE:NAME the module (vmlinux for the kernel's

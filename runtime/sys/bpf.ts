@@ -573,10 +573,12 @@ export interface ProgInfo {
   name: string;
   /** Instructions the verifier processed (kernels ≥ 5.16). */
   verifiedInsns: number;
+  /** The id of the program's own BTF object (0: loaded without BTF). */
+  btfId: number;
 }
 
 export function progInfo(fd: number): ProgInfo {
-  const info = new Uint8Array(232);
+  const info = new Uint8Array(PROG_INFO_SIZE);
   objGetInfoByFd(fd, info);
   const v = new DataView(info.buffer);
   return {
@@ -585,5 +587,40 @@ export function progInfo(fd: number): ProgInfo {
     tag: Buffer.from(info.subarray(8, 16)).toString('hex'),
     name: fromCString(info.subarray(64, 80)),
     verifiedInsns: v.getUint32(216, true),
+    btfId: v.getUint32(128, true),
   };
+}
+
+const PROG_INFO_SIZE = 232;
+
+/**
+ * A program's functions as its func_info says: the BTF FUNC type id of each (in the program's BTF object, progInfo's
+ * btfId), by the instruction it starts at; [] for a program loaded without BTF.
+ */
+export function progFunctions(fd: number): { insn: number; typeId: number }[] {
+  const info = new Uint8Array(PROG_INFO_SIZE);
+  objGetInfoByFd(fd, info);
+  const count = new DataView(info.buffer).getUint32(144, true); // nr_func_info
+  if (!count) return [];
+  const records = new Uint8Array(count * 8); // struct bpf_func_info { u32 insn_off; u32 type_id; }
+  const ask = new Uint8Array(PROG_INFO_SIZE);
+  // func_info_rec_size @132 (the kernel wants its own record size), func_info @136, nr_func_info @144
+  new DataView(ask.buffer).setUint32(132, 8, true);
+  new DataView(ask.buffer).setUint32(144, count, true);
+  objGetInfoByFd(fd, ask, [[136, records]]);
+  const v = new DataView(records.buffer);
+  const n = Math.min(count, new DataView(ask.buffer).getUint32(144, true));
+  return Array.from({ length: n }, (_, i) => ({ insn: v.getUint32(i * 8, true), typeId: v.getUint32(i * 8 + 4, true) }));
+}
+
+/** The raw bytes of a loaded BTF object (a program's own BTF, say). */
+export function btfData(fd: number): Uint8Array {
+  const info = new Uint8Array(32); // struct bpf_btf_info: btf @0, btf_size @8
+  objGetInfoByFd(fd, info);
+  const size = new DataView(info.buffer).getUint32(8, true);
+  const data = new Uint8Array(size);
+  const ask = new Uint8Array(32);
+  new DataView(ask.buffer).setUint32(8, size, true);
+  objGetInfoByFd(fd, ask, [[0, data]]);
+  return data;
 }

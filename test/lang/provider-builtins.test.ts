@@ -191,4 +191,37 @@ if (kernelBtf?.funcProto('vfs_read'))
     );
   });
 
+test("fentry:bpf[:ID]:NAME: the loaded programs' functions, named with the program id as bpftrace v0.26 names them", () => {
+  const kernel: KernelInfo = {
+    ...fixedKernel,
+    bpfProgramFunctions: () => [
+      { progId: 12, name: 'handle_exec', btfId: 3, params: 1 },
+      { progId: 12, name: 'helper_sub', btfId: 5, params: 2 },
+      { progId: 40, name: 'handle_exec', btfId: 9, params: 1 },
+    ],
+  };
+  const points = (text: string) => {
+    const out = check(parse(sourceFile('stdin', text)).program!, kernel);
+    return out.program
+      ? [...out.program.contexts.entries()].map(([a, c]) => `${a.text} ${c.retSlot ?? '-'}`)
+      : renderDiagnostics(out.diagnostics);
+  };
+  // a name alone is every program's function of that name; an id picks one program; wildcards in the name
+  assert.equal(points('fentry:bpf:handle_exec { }'), ['fentry:bpf:12:handle_exec -', 'fentry:bpf:40:handle_exec -']);
+  assert.equal(points('fexit:bpf:12:* { }'), ['fexit:bpf:12:handle_exec 1', 'fexit:bpf:12:helper_sub 2']);
+  assert.equal(points('fentry:bpf:*:helper_* { }'), ['fentry:bpf:12:helper_sub -']);
+  // fexit's retval is the u64 after the arguments, an integer (the program's BTF types are not the kernel's)
+  assert.is(diagnose('fexit:bpf:12:helper_sub { @ = retval + arg1; }', kernel), '');
+  // no `args`, in v0.26's words
+  assert.match(
+    diagnose('fentry:bpf:12:helper_sub { @ = args.x; }', kernel),
+    "ERROR: The args builtin cannot be used for 'fentry:bpf' probes",
+  );
+  assert.match(diagnose('fexit:bpf:40:handle_exec { print(args); }', kernel), "cannot be used for 'fexit:bpf' probes");
+  assert.match(diagnose('fentry:bpf:nope { }', kernel), 'no loaded BPF program has a function nope');
+  assert.match(diagnose('fentry:bpf:13:handle_exec { }', kernel), 'no loaded BPF program with id 13 has a function');
+  assert.match(diagnose('fentry:bpf:x:handle_exec { }', kernel), "a BPF program id must be a number or '*', not 'x'");
+  assert.match(diagnose('fentry:bpf { }', kernel), "the 'bpf' variant of fentry needs a BPF program's function");
+});
+
 test.run();

@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { progInfo, progTestRun } from '../../runtime/sys/bpf.ts';
 import { runScry } from '../helpers/cli.ts';
+import { loadNamedProgram } from '../helpers/named-program.ts';
 import { GUEST_TIMEOUT_MS, heldChild, inGuest, output, scratchDir, traceAround } from './guest.ts';
 
 function paths(n: number, under?: string): string[] {
@@ -139,6 +141,24 @@ if (inGuest('vm fentry')) {
     assert.is(r.code, 0, output(r));
     assert.ok(r.stdout.includes('\n@: 2\n'), output(r));
     assert.ok(r.stdout.includes('@names[d0]: 1\n@names[d1]: 1\n'), output(r));
+  });
+
+  test("fentry:bpf / fexit:bpf: a loaded program's function by its BTF name: each run counted, its return value", async () => {
+    const target = loadNamedProgram('scry_vm_target', 7);
+    try {
+      const id = progInfo(target.prog.fd).id;
+      const listed = await runScry(['-l', 'fentry:bpf:*'], {}, GUEST_TIMEOUT_MS);
+      assert.ok(listed.stdout.split('\n').includes(`fentry:bpf:${id}:scry_vm_target`), output(listed));
+      const prog = `fentry:bpf:${id}:scry_vm_target { @runs[probe] = count(); } fexit:bpf:scry_vm_tar* { @ret[probe] = retval; }`;
+      const r = await traceAround(['-e', prog], async () => {
+        for (let i = 0; i < 3; i++) assert.is(progTestRun(target.prog.fd).retval, 7);
+      });
+      assert.is(r.code, 0, output(r));
+      assert.ok(r.stdout.includes(`\n@runs[fentry:bpf:${id}:scry_vm_target]: 3\n`), output(r));
+      assert.ok(r.stdout.includes(`\n@ret[fexit:bpf:${id}:scry_vm_target]: 7\n`), output(r));
+    } finally {
+      target.close();
+    }
   });
 
   test.run();

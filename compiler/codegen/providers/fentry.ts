@@ -1,10 +1,16 @@
-// fentry/fexit: tracing programs naming the kernel function (in vmlinux or a module) by BTF id.
+// fentry/fexit: tracing programs naming the kernel function (in vmlinux or a module) by BTF id, or a loaded
+// program's function by its id in that program's BTF (fentry:bpf).
 import type { ResolvedOf } from '../../../lang/index.ts';
 import type { CompilerProviderRow } from './row.ts';
 
 export const fentry: CompilerProviderRow<ResolvedOf<'fentry'>> = {
   progType: () => 'tracing',
-  tracing: (a) => ({ attach: a.provider, btfId: a.btfId, ...(a.module ? { module: a.module } : {}) }),
+  tracing: (a) => ({
+    attach: a.provider,
+    btfId: a.btfId,
+    ...(a.module ? { module: a.module } : {}),
+    ...(a.bpfProgram !== undefined ? { targetProgram: a.bpfProgram } : {}),
+  }),
   nameStem: (a) => a.func || 'addr',
   elfSection: (a) => `${a.provider}/${a.func}`,
   pidFilter: true,
