@@ -610,7 +610,10 @@ export function progFunctions(fd: number): { insn: number; typeId: number }[] {
   objGetInfoByFd(fd, ask, [[136, records]]);
   const v = new DataView(records.buffer);
   const n = Math.min(count, new DataView(ask.buffer).getUint32(144, true));
-  return Array.from({ length: n }, (_, i) => ({ insn: v.getUint32(i * 8, true), typeId: v.getUint32(i * 8 + 4, true) }));
+  return Array.from({ length: n }, (_, i) => ({
+    insn: v.getUint32(i * 8, true),
+    typeId: v.getUint32(i * 8 + 4, true),
+  }));
 }
 
 /** The raw bytes of a loaded BTF object (a program's own BTF, say). */
