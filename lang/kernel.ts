@@ -155,8 +155,6 @@ export interface BpfProgramFunction {
   readonly name: string;
   /** the FUNC's type id in the program's BTF: attach_btf_id for a program loaded against it */
   readonly btfId: number;
-  /** how many arguments it takes: fexit's return value is the u64 after them */
-  readonly params: number;
 }
 
 export interface PidNamespace {

@@ -18,7 +18,8 @@ export interface ResolvedFentry extends ResolvedBase {
    * in 9-16 bytes takes two slots (the trampoline saves both registers, Linux 6.1), anything else one
    */
   readonly slots: readonly number[];
-  readonly retSlot: number;
+  /** absent for a BPF program's function: the kernel chooses how many arguments its trampoline saves */
+  readonly retSlot?: number;
   /** the return type's BTF id (vmlinux's or the module's); absent for a BPF program's function */
   readonly ret?: number;
   /** fentry:bpf: the id of the loaded program whose function this is (btfId is in that program's BTF) */
@@ -56,7 +57,8 @@ function fentryRow(name: 'fentry' | 'fexit'): ProviderRow<ResolvedFentry> {
     context: (a) => ({
       params: a.params,
       paramSlots: a.slots,
-      ...(name === 'fexit' ? { retSlot: a.retSlot, ...(a.ret !== undefined ? { retType: a.ret } : {}) } : {}),
+      // a BPF program's function: the kernel decides where the return value goes (codegen asks it)
+      ...(name === 'fexit' && a.retSlot !== undefined ? { retSlot: a.retSlot, retType: a.ret } : {}),
       ...(a.module ? { btfModule: a.module } : {}),
       ...(a.bpfProgram !== undefined
         ? { argsRefused: `The args builtin cannot be used for '${name}:bpf' probes` }
@@ -164,7 +166,6 @@ function resolveProgramFunction(r: ResolveRequest, name: 'fentry' | 'fexit'): Re
       btfId: f.btfId,
       params: [],
       slots: [],
-      retSlot: f.params,
       ...r.base,
       text: `${name}:bpf:${f.progId}:${f.name}`,
     }));

@@ -32,7 +32,7 @@ export function bpfProgramFunctions(): BpfProgramFunction[] {
         const f = btf.kind(typeId) === 'func' ? btf.funcById(typeId) : undefined;
         if (!f?.name || seen.has(f.name)) continue;
         seen.add(f.name);
-        out.push({ progId: id, name: f.name, btfId: typeId, params: f.params.length });
+        out.push({ progId: id, name: f.name, btfId: typeId });
       }
     } finally {
       fd.close();

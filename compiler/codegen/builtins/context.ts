@@ -215,8 +215,15 @@ const probeRows: EmitRows = {
   retval: {
     variable: {
       int: (g, x) => {
-        // fexit: the return value follows the arguments in the context
-        if (g.context.retval === 'ctx') g.e.emit(ldx(8, R0, g.e.context(), 8 * g.context.retSlot!));
+        // fexit: the return value follows the arguments in the context; where the number of arguments is the
+        // kernel's to choose (a BPF program's function: 5 where its BTF does not match what the verifier saw),
+        // bpf_get_func_ret finds it after the count the trampoline saved (the verifier inlines the call)
+        if (g.context.retval === 'ctx' && g.context.retSlot === undefined)
+          scoped(g, () => {
+            const off = allocOrFail(g, 8, x.span);
+            g.e.emit(...g.e.contextToR1(), ...addrOf(R2, off), call(helper.get_func_ret), ldSlot(8, R0, off));
+          });
+        else if (g.context.retval === 'ctx') g.e.emit(ldx(8, R0, g.e.context(), 8 * g.context.retSlot!));
         else g.e.emit(ldx(8, R0, g.e.context(), PT_REGS.ax));
         // fexit's retval has its function's C type (an int returns -17, not 4294967279)
         normalize(g, typeOf(g, x));
