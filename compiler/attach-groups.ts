@@ -89,7 +89,8 @@ function sameProgram(a: ProgramSpec, b: ProgramSpec): boolean {
     a.progType === b.progType &&
     Buffer.from(a.bytecode).equals(Buffer.from(b.bytecode)) &&
     JSON.stringify(a.relocations) === JSON.stringify(b.relocations) &&
-    a.btf === undefined &&
-    b.btf === undefined
+    // no subprograms (a main function's BTF only names it: the first function's name serves the group)
+    (a.funcInfo?.length ?? 0) <= 1 &&
+    (b.funcInfo?.length ?? 0) <= 1
   );
 }

@@ -91,8 +91,9 @@ export interface ProgramSpec {
   /** one entry per 8-byte slot: where in the script that instruction came from */
   readonly sourceMap: readonly (Span | undefined)[];
   /**
-   * BTF describing the program's functions, present only when it has subprograms (for-loop callbacks):
-   * the verifier insists on func_info for bpf_for_each_map_elem callbacks. The loader loads it (BPF_BTF_LOAD).
+   * BTF describing the program's functions: its main function, named as bpftrace v0.26 names it (what
+   * fentry:bpf attaches to), and its subprograms (callbacks, for which the verifier insists on func_info).
+   * The loader loads it (BPF_BTF_LOAD).
    */
   readonly btf?: Uint8Array;
   /** bpf_func_info records: the first slot of the main program (0) and of each subprogram, with its FUNC type id */

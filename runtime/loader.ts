@@ -166,11 +166,12 @@ export function loadObjects(compiled: CompiledProgram): LoadedObjects {
  * Attach points whose code came out the same (`probe` read from the attachment's cookie, compiler/codegen/maps.ts
  * emitProbeIndex: `tracepoint:syscalls:sys_enter_* { @[probe] = count(); }` is one code for ~350 tracepoints)
  * are loaded once and the one program goes on every perf event: one verifier run and one JIT image instead of
- * hundreds. Only programs a perf event or raw tracepoint takes as they are: no BTF of their own, no attach target
+ * hundreds. Only programs a perf event or raw tracepoint takes as they are: no subprograms, no attach target
  * loaded into them (fentry, iter), not one link for many functions (alsoAttach).
  */
 function sameCodeKey(spec: ProgramSpec): string | undefined {
-  if (spec.btf || spec.funcInfo || spec.tracing || spec.alsoAttach?.length) return undefined;
+  // a main function's BTF only names it (the first program's name serves all); callbacks make code of their own
+  if ((spec.funcInfo?.length ?? 0) > 1 || spec.tracing || spec.alsoAttach?.length) return undefined;
   const code = Buffer.from(spec.bytecode.buffer, spec.bytecode.byteOffset, spec.bytecode.byteLength);
   return `${spec.progType}\0${JSON.stringify(spec.relocations)}\0${code.toString('latin1')}`;
 }

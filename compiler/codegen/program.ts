@@ -103,7 +103,7 @@ export function programFor(shared: Shared, code: ProbeCode, attach: ResolvedAtta
     relocations: enc.relocations,
     sourceMap: enc.sourceMap,
     ...(enc.coreRelocations.length ? { coreRelocations: enc.coreRelocations } : {}),
-    ...functionInfo(name, code.callbacks, pruned, enc.labels),
+    ...functionInfo(functionName(attach.text, index + 1), code.callbacks, pruned, enc.labels),
   };
 }
 
@@ -322,8 +322,11 @@ function allocateVariables(g: Gen, types: ReadonlyMap<string, Type> | undefined)
 }
 
 /**
- * BTF and func_info for a program with callbacks: one FUNC per function, at its first slot. A loop in code
- * that can never run (after exit()) lost its callback to pruning and is left out.
+ * BTF and func_info for a program: one FUNC per function, at its first slot. The main function is named as
+ * bpftrace v0.26 names its programs' (functionName), which is the name `fentry:bpf:NAME` attaches to and the
+ * kernel's symbol for the JIT image (bpf_prog_TAG_NAME in perf, /proc/kallsyms); the verifier needs func_info for
+ * bpf_for_each_map_elem and bpf_loop callbacks anyway. A loop in code that can never run (after exit()) lost its
+ * callback to pruning and is left out.
  */
 function functionInfo(
   name: string,
@@ -333,8 +336,7 @@ function functionInfo(
 ): Pick<ProgramSpec, 'btf' | 'funcInfo'> {
   const used = new Set(items.flatMap((i) => (!isLabel(i) && i.funcTo !== undefined ? [i.funcTo] : [])));
   const live = callbacks.map((c) => c.label).filter((l) => used.has(l));
-  if (!live.length) return {};
-  const btf = functionsBtf(`scry_${name}`, live);
+  const btf = functionsBtf(name, live);
   return {
     btf: btf.data,
     funcInfo: [
@@ -342,6 +344,20 @@ function functionInfo(
       ...live.map((l, i) => ({ insn: labels.get(l)!, typeId: btf.callbacks[i]! })),
     ],
   };
+}
+
+/**
+ * bpftrace v0.26's name for the function of its `index`th program (from 1): the attach point's full name with
+ * every character that is not [A-Za-z0-9_] made '_', then `_index` (`interval:us:100000` → interval_us_100000_1);
+ * longer than a kernel symbol may be (127), it keeps its start and ends in a hash of the whole.
+ */
+export function functionName(text: string, index: number): string {
+  const name = `${text.replace(/[^A-Za-z0-9_]/g, '_')}_${index}`;
+  const safe = /^[A-Za-z_]/.test(name) ? name : `_${name}`;
+  if (safe.length <= 127) return safe;
+  let h = 0xcbf29ce484222325n; // FNV-1a, 64 bits
+  for (const c of Buffer.from(safe)) h = ((h ^ BigInt(c)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return `${safe.slice(0, 110)}_${h.toString(16).padStart(16, '0')}`;
 }
 
 /** Kernel program names: ≤ 15 characters of [A-Za-z0-9_]. */

@@ -41,7 +41,10 @@ test('-l lists providers in one order: tracepoints, raw tracepoints, fentry/fexi
     [
       'tracepoint',
       'rawtracepoint',
+      // fentry/fexit: the kernel's functions, then the loaded BPF programs' (fentry:bpf)
       'fentry',
+      'fentry',
+      'fexit',
       'fexit',
       'kprobe',
       'kretprobe',

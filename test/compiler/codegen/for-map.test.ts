@@ -31,17 +31,18 @@ function funcTargets(p: ProgramSpec): number[] {
   return out;
 }
 
-test('a program without for-map loops has no BTF', () => {
+test('a program without for-map loops has BTF for its main function alone, named as bpftrace v0.26 names it', () => {
   const p = compileText('BEGIN { @m[1] = 1; exit(); }').programs[0]!;
-  assert.is(p.btf, undefined);
-  assert.is(p.funcInfo, undefined);
+  const btf = functionsBtf('BEGIN_1', []);
+  assert.equal(p.btf, btf.data);
+  assert.equal(p.funcInfo, [{ insn: 0, typeId: btf.main }]);
 });
 
 test('a loop becomes a callback after the main program, with BTF func_info for both', () => {
   const p = compileText('BEGIN { @m[1] = 1; for ($kv : @m) { @s += $kv.1; } exit(); }').programs[0]!;
   const targets = funcTargets(p);
   assert.is(targets.length, 1);
-  const btf = functionsBtf('scry_0_BEGIN', ['for_map_cb0']);
+  const btf = functionsBtf('BEGIN_1', ['for_map_cb0']);
   assert.equal(p.funcInfo, [
     { insn: 0, typeId: btf.main },
     { insn: targets[0]!, typeId: btf.callbacks[0]! },
@@ -66,7 +67,7 @@ test('nested loops and loops side by side each get a function, in slot order', (
 
 test('a loop that can never run (after exit()) leaves no function behind', () => {
   const p = compileText('BEGIN { @m[1] = 1; exit(); for ($kv : @m) { @s += $kv.1; } }').programs[0]!;
-  assert.is(p.btf, undefined);
+  assert.equal(p.btf, functionsBtf('BEGIN_1', []).data);
   assert.is(funcTargets(p).length, 0);
 });
 
