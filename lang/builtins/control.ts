@@ -56,11 +56,17 @@ export const controlRows: readonly BuiltinRow[] = [
       return voidType;
     },
   }),
-  control('signal', 'sends a signal to the current task (needs --unsafe)', {
+  control('signal', 'sends a signal to the current process (needs --unsafe)', {
     minArgs: 1,
     maxArgs: 1,
     signature: 'signal(int|string signal)',
-    check: signal,
+    check: (ctx, c) => signal(ctx, c, 'signal'),
+  }),
+  control('signal_thread', 'sends a signal to the current thread (needs --unsafe)', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'signal_thread(int|string signal)',
+    check: (ctx, c) => signal(ctx, c, 'signal_thread'),
   }),
   control('override', "replaces the probed kernel function's return value (needs --unsafe)", {
     minArgs: 1,
@@ -105,21 +111,21 @@ function writeUser(ctx: CheckContext, c: CallExpr): Type {
   return boolType;
 }
 
-function signal(ctx: CheckContext, c: CallExpr): Type {
+function signal(ctx: CheckContext, c: CallExpr, name: 'signal' | 'signal_thread'): Type {
   const a = c.args[0];
   if (!ctx.unsafe)
-    ctx.error('signal() sends signals to traced processes, so it needs --unsafe', c.nameSpan, [
+    ctx.error(`${name}() sends signals to traced processes, so it needs --unsafe`, c.nameSpan, [
       'run scry with --unsafe if you mean it',
     ]);
   if (a?.kind === 'string') {
     const n = signals[a.value] ?? signals[`SIG${a.value}`];
     if (n === undefined)
-      ctx.error(`signal(): unknown signal '${a.value}'`, a.span, ['for example signal("SIGKILL") or signal(9)']);
+      ctx.error(`${name}(): unknown signal '${a.value}'`, a.span, [`for example ${name}("SIGKILL") or ${name}(9)`]);
     else ctx.constants.set(a, BigInt(n));
   } else if (a) {
-    ctx.intOperand(a, 'signal()');
+    ctx.intOperand(a, `${name}()`);
     if (a.kind === 'int' && (a.value < 1n || a.value > 64n))
-      ctx.error(`signal(): ${a.value} is not a signal number (1 to 64)`, a.span);
+      ctx.error(`${name}(): ${a.value} is not a signal number (1 to 64)`, a.span);
   }
   return voidType;
 }

@@ -58,6 +58,50 @@ export const stringRows: readonly BuiltinRow[] = [
       return boolType; // prints true/false, as bpftrace v0.26
     },
   }),
+  stringFunction('strstr', 'where a string first occurs in another, or -1', {
+    minArgs: 2,
+    maxArgs: 2,
+    signature: 'strstr(string haystack, string needle)',
+    check: (ctx, c) => {
+      for (const a of c.args) {
+        const t = stringArg(ctx, c, a);
+        if (t.kind !== 'string') ctx.error(`strstr() needs strings, got ${typeName(t)}`, a.span);
+      }
+      const [h, n] = c.args.map((a) => ctx.typeOf.get(a));
+      if (h?.kind === 'string' && n?.kind === 'string' && h.size * n.size > 20000)
+        ctx.error('strstr() on strings this long would make the BPF program too big', c.span, [
+          'cut them first: str(s, 64)',
+        ]);
+      return i64; // bpftrace v0.26: an index from 0, -1 when absent, 0 for an empty needle
+    },
+  }),
+  stringFunction('strcap', "a string's capacity: the bytes its type holds", {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'strcap(string s)',
+    check: (ctx, c) => {
+      const a = c.args[0];
+      if (!a) return i64;
+      const t = stringArg(ctx, c, a);
+      // bpftrace v0.26: sizeof a string (its NUL included), an array's length; a pointer has none to give
+      if (t.kind === 'string') ctx.constants.set(c, BigInt(t.size));
+      else if (t.kind === 'array' && t.elem.kind === 'int' && t.elem.bits === 8) ctx.constants.set(c, BigInt(t.count));
+      else
+        ctx.error(`strcap() needs a string or an array of chars, got ${typeName(t)}`, a.span, [
+          'a pointer has no capacity: read it first, strcap(str(p))',
+        ]);
+      return i64;
+    },
+  }),
+  stringFunction('default_str_length', 'how many bytes str() reads when not told (the max_strlen setting)', {
+    minArgs: 0,
+    maxArgs: 0,
+    signature: 'default_str_length()',
+    check: (ctx, c) => {
+      ctx.constants.set(c, BigInt(ctx.config.maxStrlen));
+      return i64;
+    },
+  }),
   stringFunction('strlen', 'the length of a string', {
     minArgs: 1,
     maxArgs: 1,

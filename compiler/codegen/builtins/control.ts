@@ -33,21 +33,12 @@ import { slotSize } from '../../layout.ts';
 import { emitEventOutput } from '../events.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { emitConstant } from '../values.ts';
-import type { EmitRows } from './emit.ts';
+import type { BuiltinEmit, EmitRows } from './emit.ts';
 
 export const controlBuiltins: EmitRows = {
   exit: { call: { stmt: emitExit } },
-  signal: {
-    call: {
-      stmt: (g, c) =>
-        scoped(g, () => {
-          const sig = c.args[0]!;
-          if (!emitConstant(g, sig)) emitInt(g, sig); // a signal's name became its number in the checker
-          g.e.emit(mov64Reg(R1, R0), call(helper.send_signal));
-          checkHelper(g, 'send_signal', 'other');
-        }),
-    },
-  },
+  signal: sendSignal('send_signal'),
+  signal_thread: sendSignal('send_signal_thread'),
   override: {
     call: {
       stmt: (g, c) =>
@@ -108,4 +99,19 @@ function emitExit(g: Gen, c: CallExpr): void {
     );
   });
   g.e.emit(ja(g.exitLabel));
+}
+
+/** signal(sig) to the current process, signal_thread(sig) to the current thread. */
+function sendSignal(name: 'send_signal' | 'send_signal_thread'): BuiltinEmit {
+  return {
+    call: {
+      stmt: (g, c) =>
+        scoped(g, () => {
+          const sig = c.args[0]!;
+          if (!emitConstant(g, sig)) emitInt(g, sig); // a signal's name became its number in the checker
+          g.e.emit(mov64Reg(R1, R0), call(helper[name]));
+          checkHelper(g, name, 'other');
+        }),
+    },
+  };
 }

@@ -27,6 +27,7 @@ import {
 import type { AddressSpace, CallExpr, Expr } from '../../../lang/index.ts';
 import {
   addrOf,
+  CodegenError,
   allocOrFail,
   allocValue,
   emitInt,
@@ -42,7 +43,7 @@ import { Emitter } from '../emitter.ts';
 import { defineEvent, emitEventOutput, stEventId } from '../events.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { readHelper, readStrHelper, readString } from '../memory.ts';
-import { sizeOfString, storeBytes } from '../values.ts';
+import { emitConstant, sizeOfString, storeBytes } from '../values.ts';
 import { passThrough } from './data.ts';
 import type { EmitRows } from './emit.ts';
 
@@ -73,7 +74,11 @@ export const stringBuiltins: EmitRows = {
   signal_name: passThrough,
   syscall_name: passThrough,
   strlen: { call: { int: (g, c) => emitStrlen(g, c.args[0]!) } },
-  strcontains: { call: { int: (g, c) => emitStrcontains(g, c.args[0]!, c.args[1]!) } },
+  strcontains: { call: { int: (g, c) => emitStrSearch(g, c.args[0]!, c.args[1]!, 'contains') } },
+  strstr: { call: { int: (g, c) => emitStrSearch(g, c.args[0]!, c.args[1]!, 'index') } },
+  // the checker's constants: the string's size, the max_strlen setting
+  strcap: { call: { int: (g, c) => emitKnown(g, c) } },
+  default_str_length: { call: { int: (g, c) => emitKnown(g, c) } },
   strncmp: { call: { int: emitStrncmp } },
   join: { call: { stmt: emitJoin } },
 };
@@ -139,11 +144,14 @@ function emitCut(g: Gen, len: Expr, off: number, room: number): void {
   }
 }
 
-/** strcontains(h, n): 1 when n occurs in h. Unrolled over every start position and needle byte. */
-function emitStrcontains(g: Gen, hay: Expr, needle: Expr): void {
+/**
+ * strcontains(h, n): 1 when n occurs in h, else 0; strstr(h, n): where it first starts, else -1 (an empty needle
+ * at 0). Unrolled over every start position and needle byte.
+ */
+function emitStrSearch(g: Gen, hay: Expr, needle: Expr, result: 'contains' | 'index'): void {
   const hsize = sizeOfString(typeOf(g, hay));
   const nsize = sizeOfString(typeOf(g, needle));
-  const found = g.e.freshLabel('strcontains.yes');
+  const found = g.e.freshLabel('strcontains.yes'); // strcontains: every start's match lands here
   const notFound = g.e.freshLabel('strcontains.no');
   const done = g.e.freshLabel('strcontains.end');
   scoped(g, () => {
@@ -153,24 +161,34 @@ function emitStrcontains(g: Gen, hay: Expr, needle: Expr): void {
     emitInto(g, needle, n, Math.ceil(nsize / 8) * 8);
     for (let i = 0; i < hsize; i++) {
       const next = g.e.freshLabel('strcontains.next');
+      // strstr: a match at start i answers i
+      const match = result === 'index' ? g.e.freshLabel('strstr.match') : found;
       for (let j = 0; j < nsize; j++) {
-        g.e.emit(ldSlot(1, R1, n + j), jmpImm('jeq', R1, 0, found)); // the whole needle matched here
+        g.e.emit(ldSlot(1, R1, n + j), jmpImm('jeq', R1, 0, match)); // the whole needle matched here
         if (i + j >= hsize) {
           g.e.emit(ja(next));
           break;
         }
         g.e.emit(ldSlot(1, R2, h + i + j), jmpReg('jne', R1, R2, next));
       }
-      if (i + nsize <= hsize) g.e.emit(ja(found)); // a needle that fills its whole slot matched
+      if (result === 'index') {
+        g.e.place(match); // reached by a jump, or a needle that fills its whole slot matched
+        g.e.emit(mov64Imm(R0, i), ja(done));
+      } else if (i + nsize <= hsize) g.e.emit(ja(found)); // a needle that fills its whole slot matched
       g.e.place(next);
       g.e.emit(ldSlot(1, R2, h + i), jmpImm('jeq', R2, 0, notFound)); // the haystack ended: no later start can match
     }
   });
   g.e.place(notFound);
-  g.e.emit(mov64Imm(R0, 0), ja(done));
+  g.e.emit(mov64Imm(R0, result === 'index' ? -1 : 0), ja(done));
   g.e.place(found);
   g.e.emit(mov64Imm(R0, 1));
   g.e.place(done);
+}
+
+/** A value the checker worked out (strcap, default_str_length). */
+function emitKnown(g: Gen, c: CallExpr): void {
+  if (!emitConstant(g, c)) throw new CodegenError(`${c.name}() has no value known when compiling`, c.span);
 }
 
 /** strlen(s): bytes before the first NUL, unrolled over the string's fixed size. */

@@ -1,0 +1,54 @@
+// bpftrace v0.26 standard library functions bpftrace 0.17 lacks, through the real CLI on the real kernel:
+// strstr, strcap, default_str_length, signal_thread (v0.26.1's docs/stdlib.md says what each returns).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runScry } from '../helpers/cli.ts';
+import { requireRoot } from '../helpers/kernel.ts';
+import { diagnose } from '../helpers/pipeline.ts';
+
+test('strcap needs a string or a char array; signal_thread names signals as signal() does', () => {
+  assert.match(diagnose('BEGIN { print(strcap(curtask)); }'), 'strcap() needs a string or an array of chars');
+  assert.match(diagnose('BEGIN { signal_thread("SIGNOPE"); }'), "signal_thread(): unknown signal 'SIGNOPE'");
+  assert.match(diagnose('BEGIN { signal_thread(9); }'), 'signal_thread() sends signals to traced processes');
+});
+
+if (requireRoot('e2e stdlib v0.26')) {
+  test('strstr: the first index, -1 when absent, 0 for an empty needle; strcap a string type size', async () => {
+    const prog =
+      'BEGIN { $s = "hello world"; ' +
+      'printf("%d %d %d %d %d %d\\n", strstr($s, "world"), strstr($s, "xyz"), strstr($s, ""), strstr("aaab", "ab"), ' +
+      'strstr($s, "hello world!"), strstr(comm, "scr")); ' +
+      'printf("%d %d %d\\n", strcap($s), strcap("ab"), default_str_length()); exit(); }';
+    const r = await runScry(['-q', '-e', prog]);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout.trim(), '6 -1 0 2 -1 0\n12 3 64');
+    // the max_strlen setting is what str() reads unless told
+    const c = await runScry([
+      '-q',
+      '-e',
+      'config = { max_strlen = 100 } BEGIN { print(default_str_length()); exit(); }',
+    ]);
+    assert.is(c.stdout.trim(), '100', c.stderr);
+  });
+
+  test('signal_thread: the traced thread gets the signal (sleep 30 killed at its first nanosleep)', async () => {
+    const started = Date.now();
+    const r = await runScry(
+      [
+        '--unsafe',
+        '-q',
+        '-c',
+        'sleep 30',
+        '-e',
+        'tracepoint:syscalls:sys_enter_clock_nanosleep /pid == cpid/ { signal_thread("SIGKILL"); @hit = count(); }',
+      ],
+      {},
+      20_000,
+    );
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, '@hit: 1');
+    assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+  });
+}
+
+test.run();
