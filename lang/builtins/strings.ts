@@ -1,7 +1,7 @@
 // Strings: reading one from memory, measuring, comparing and searching them, and errno's text.
 import type { CallExpr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
-import { boolType, i64, stringType, typeName, u64, viewed, voidType, type Type } from '../types.ts';
+import { boolType, i64, int, sizeOf, stringType, typeName, u64, viewed, voidType, type Type } from '../types.ts';
 import { positionalValue } from '../check/positional.ts';
 import { intLiteral } from './args.ts';
 import type { BuiltinRow, CallSpec } from './row.ts';
@@ -131,6 +131,34 @@ export const stringRows: readonly BuiltinRow[] = [
         ctx.error('strncmp() needs a length from 0 to 1024 as an integer literal', n.span);
       else if (n) ctx.typeOf.set(n, i64);
       return u64;
+    },
+  }),
+  stringFunction('memcmp', 'compares the first n bytes of two values: 0 when they agree', {
+    minArgs: 3,
+    maxArgs: 3,
+    signature: 'memcmp(left, right, int count)',
+    check: (ctx, c) => {
+      const [a, b, n] = c.args;
+      const sizes: number[] = [];
+      for (const x of [a, b]) {
+        if (!x) continue;
+        const t = stringArg(ctx, c, x);
+        // values whose bytes are laid out as in memory (a tuple's are not: its elements sit in 8-byte slots)
+        if (t.kind === 'string' || t.kind === 'int' || t.kind === 'record' || t.kind === 'array') sizes.push(sizeOf(t));
+        else ctx.error(`memcmp() compares strings, integers, structs and arrays, not ${typeName(t)}`, x.span);
+      }
+      const count = n && intLiteral(ctx, n);
+      const room = Math.min(...sizes);
+      if (n && (count === undefined || count < 0n))
+        ctx.error('memcmp() needs its byte count as an integer literal', n.span);
+      else if (n && sizes.length === 2 && count! > BigInt(room))
+        ctx.error(
+          `memcmp() compares ${count} bytes, but ${sizes[0] === room ? 'the left' : 'the right'} value has ${room}`,
+          n.span,
+        );
+      else if (n) ctx.typeOf.set(n, i64);
+      // bpftrace v0.26: the first bytes that differ, as signed chars, subtracted (left - right)
+      return int(32, true);
     },
   }),
   stringFunction('join', 'prints an array of strings (like argv) joined by a separator', {

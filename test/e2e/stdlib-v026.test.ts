@@ -1,5 +1,5 @@
 // bpftrace v0.26 standard library functions bpftrace 0.17 lacks, through the real CLI on the real kernel:
-// strstr, strcap, default_str_length, signal_thread (v0.26.1's docs/stdlib.md says what each returns).
+// strstr, strcap, default_str_length, memcmp, signal_thread (v0.26.1's docs/stdlib.md says what each returns).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScry } from '../helpers/cli.ts';
@@ -10,6 +10,18 @@ test('strcap needs a string or a char array; signal_thread names signals as sign
   assert.match(diagnose('BEGIN { print(strcap(curtask)); }'), 'strcap() needs a string or an array of chars');
   assert.match(diagnose('BEGIN { signal_thread("SIGNOPE"); }'), "signal_thread(): unknown signal 'SIGNOPE'");
   assert.match(diagnose('BEGIN { signal_thread(9); }'), 'signal_thread() sends signals to traced processes');
+  assert.match(
+    diagnose('BEGIN { $a = "ab"; @ = memcmp($a, "abc", 4); }'),
+    'memcmp() compares 4 bytes, but the left value has 3',
+  );
+  assert.match(
+    diagnose('BEGIN { @ = memcmp((1, 2), "abc", 1); }'),
+    'memcmp() compares strings, integers, structs and arrays',
+  );
+  assert.match(
+    diagnose('BEGIN { $n = 2; @ = memcmp("ab", "ab", $n); }'),
+    'memcmp() needs its byte count as an integer literal',
+  );
 });
 
 if (requireRoot('e2e stdlib v0.26')) {
@@ -22,6 +34,13 @@ if (requireRoot('e2e stdlib v0.26')) {
     const r = await runScry(['-q', '-e', prog]);
     assert.is(r.code, 0, r.stderr);
     assert.is(r.stdout.trim(), '6 -1 0 2 -1 0\n12 3 64');
+    // memcmp: the first differing bytes as signed chars, subtracted ('c' - 'x', 0x80 is -128)
+    const m = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { $a = "abcd"; $b = "abxd"; printf("%d %d %d %d %d\\n", memcmp($a, $b, 2), memcmp($a, $b, 3), memcmp($b, $a, 4), memcmp(7, 7, 8), memcmp(0x80, 0x01, 1)); exit(); }',
+    ]);
+    assert.is(m.stdout.trim(), '0 -21 21 0 -129', m.stderr);
     // the max_strlen setting is what str() reads unless told
     const c = await runScry([
       '-q',

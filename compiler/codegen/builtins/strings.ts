@@ -39,6 +39,7 @@ import {
   typeOf,
   type Gen,
 } from '../context.ts';
+import { slotSize } from '../../layout.ts';
 import { Emitter } from '../emitter.ts';
 import { defineEvent, emitEventOutput, stEventId } from '../events.ts';
 import { checkHelper } from '../helper-errors.ts';
@@ -76,6 +77,7 @@ export const stringBuiltins: EmitRows = {
   strlen: { call: { int: (g, c) => emitStrlen(g, c.args[0]!) } },
   strcontains: { call: { int: (g, c) => emitStrSearch(g, c.args[0]!, c.args[1]!, 'contains') } },
   strstr: { call: { int: (g, c) => emitStrSearch(g, c.args[0]!, c.args[1]!, 'index') } },
+  memcmp: { call: { int: emitMemcmp } },
   // the checker's constants: the string's size, the max_strlen setting
   strcap: { call: { int: (g, c) => emitKnown(g, c) } },
   default_str_length: { call: { int: (g, c) => emitKnown(g, c) } },
@@ -225,6 +227,34 @@ function emitStrncmp(g: Gen, x: CallExpr): void {
   g.e.emit(mov64Imm(R0, 0), ja(done));
   g.e.place(differ);
   g.e.emit(mov64Imm(R0, 1));
+  g.e.place(done);
+}
+
+/**
+ * memcmp(a, b, n): 0 when the first n bytes agree, else the first differing bytes as signed chars, a - b
+ * (bpftrace v0.26's __memcmp). Unrolled: n is a literal no larger than either value.
+ */
+function emitMemcmp(g: Gen, x: CallExpr): void {
+  const [a, b, nExpr] = x.args as [Expr, Expr, Expr];
+  const n = Number(literalLength(g, nExpr) ?? 0n);
+  const differ = g.e.freshLabel('memcmp.ne');
+  const done = g.e.freshLabel('memcmp.end');
+  scoped(g, () => {
+    const [sa, sb] = [a, b].map((v) => {
+      const size = slotSize(typeOf(g, v));
+      const off = allocValue(g, size);
+      emitInto(g, v, off, size);
+      return off;
+    });
+    for (let i = 0; i < n; i++) g.e.emit(ldSlot(1, R1, sa! + i), ldSlot(1, R2, sb! + i), jmpReg('jne', R1, R2, differ));
+  });
+  g.e.emit(mov64Imm(R0, 0), ja(done));
+  g.e.place(differ);
+  g.e.emit(
+    ...[R1, R2].flatMap((r) => [alu64Imm('lsh', r, 56), alu64Imm('arsh', r, 56)]),
+    mov64Reg(R0, R1),
+    alu64Reg('sub', R0, R2),
+  );
   g.e.place(done);
 }
 
