@@ -28,4 +28,15 @@ macro leader_comm() { leader_comm(curtask) }
 
 // is_err(p): p is an error pointer, -4095 to -1 as a signed number (the kernel's IS_ERR()).
 macro is_err(ptr) { (int64)ptr < 0 && (int64)ptr >= -4095 }
+
+// find(@map, key, $var): whether the map has key; where it has, $var takes its value, else $var keeps its own.
+macro find(@map, key, $var)
+{
+  let $key = key;
+  let $found = has_key(@map, $key);
+  if ($found) {
+    $var = @map[$key];
+  }
+  $found
+}
 `;

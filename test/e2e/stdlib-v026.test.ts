@@ -1,5 +1,5 @@
 // bpftrace v0.26 standard library functions bpftrace 0.17 lacks, through the real CLI on the real kernel:
-// strstr, strcap, default_str_length, memcmp, signal_thread (v0.26.1's docs/stdlib.md says what each returns).
+// strstr, strcap, default_str_length, memcmp, find, signal_thread (v0.26.1's docs/stdlib.md says what each returns).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScry } from '../helpers/cli.ts';
@@ -22,6 +22,9 @@ test('strcap needs a string or a char array; signal_thread names signals as sign
     diagnose('BEGIN { $n = 2; @ = memcmp("ab", "ab", $n); }'),
     'memcmp() needs its byte count as an integer literal',
   );
+  // find() on a map without keys, in v0.26's stdlib words (its text is scry's stdlib/base.bt)
+  assert.match(diagnose('BEGIN { @s = 1; $v = 0; find(@s, 1, $v); }'), 'expects a map with explicit keys');
+  assert.match(diagnose('BEGIN { @s[1] = 1; find(@s, 1, 5); }'), "macro 'find' takes a variable for $var");
 });
 
 if (requireRoot('e2e stdlib v0.26')) {
@@ -41,6 +44,14 @@ if (requireRoot('e2e stdlib v0.26')) {
       'BEGIN { $a = "abcd"; $b = "abxd"; printf("%d %d %d %d %d\\n", memcmp($a, $b, 2), memcmp($a, $b, 3), memcmp($b, $a, 4), memcmp(7, 7, 8), memcmp(0x80, 0x01, 1)); exit(); }',
     ]);
     assert.is(m.stdout.trim(), '0 -21 21 0 -129', m.stderr);
+    // find(@m, key, $v): true and $v set where the key is there, false and $v as it was where not
+    const f = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { @map[2] = (1, "hello"); @t[1, "a"] = 5; let $val; if (find(@map, 2, $val)) { print($val); } $n = 7; ' +
+        'print(find(@t, (2, "a"), $n)); print($n); if (find(@t, (1, "a"), $n)) { print($n); } clear(@map); clear(@t); exit(); }',
+    ]);
+    assert.is(f.stdout.trim(), '(1, hello)\nfalse\n7\n5', f.stderr);
     // the max_strlen setting is what str() reads unless told
     const c = await runScry([
       '-q',
