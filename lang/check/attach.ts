@@ -139,6 +139,13 @@ function resolveOne(
   pid?: number,
   unsafe?: boolean,
 ): ResolvedAttach[] {
+  // `name=provider:…`: a name of the user's for the probe (bpftrace v0.26): what `probe` prints at every point
+  const eq = ap.provider.indexOf('=');
+  if (eq > 0 && eq < ap.provider.length - 1) {
+    const named = { ...ap, provider: ap.provider.slice(eq + 1), raw: ap.raw.slice(eq + 1) };
+    const text = ap.provider.slice(0, eq);
+    return resolveOne(named, kernel, diags, misses, pid, unsafe).map((a) => ({ ...a, text }));
+  }
   const info = lookupProvider(ap.provider);
   if (!info) {
     const guess = closest(ap.provider, providerNames());

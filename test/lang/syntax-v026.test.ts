@@ -56,6 +56,21 @@ test('interval:1s, i:500ms, interval:1000000000 (ns) are named in microseconds a
   assert.match(diagnose('interval:ms:5s { }'), "invalid interval rate '5s'");
 });
 
+test('name=provider:…: the probe named by the user (bpftrace v0.26), what `probe` is at each of its points', () => {
+  const out = check(
+    program('tick=interval:s:1 { } sc=tracepoint:syscalls:sys_enter_* { @[probe] = count(); }'),
+    fixedKernel,
+    {
+      params: [],
+    },
+  );
+  assert.ok(out.program, renderDiagnostics(out.diagnostics));
+  const [tick, sc] = out.program!.probes.map((p) => p.attach.map((a) => a.text));
+  assert.equal(tick, ['tick']);
+  assert.ok(sc!.length > 1 && sc!.every((t) => t === 'sc'), String(sc));
+  assert.match(diagnose('x=nosuch:a { }'), "unknown probe type 'nosuch'");
+});
+
 test('let @m = hash(N) before the probes declares a map; unknown kinds and sizes are refused, an unused one warned', () => {
   const p = program('let @a = lruhash(2); let @b = percpuhash(10) BEGIN { @a[1] = 1; @b[1] = count(); }');
   assert.equal(
