@@ -6,6 +6,7 @@ import { controlRows } from './control.ts';
 import { dataRows } from './data.ts';
 import { paramRows } from './params.ts';
 import { mapRows } from './maps.ts';
+import { metaRows } from './meta.ts';
 import { printfRows } from './printf.ts';
 import type { BuiltinRow, FunctionSpec, VariableSpec } from './row.ts';
 import { stackRows } from './stacks.ts';
@@ -27,6 +28,7 @@ const rows: readonly BuiltinRow[] = [
   ...dataRows,
   ...contextRows,
   ...paramRows,
+  ...metaRows,
 ];
 
 export const BUILTINS: ReadonlyMap<string, BuiltinRow> = new Map(rows.map((r) => [r.name, r]));

@@ -7,7 +7,17 @@ import type { ProviderName } from '../providers.ts';
 import type { MapValue, Type } from '../types.ts';
 
 type BuiltinFamily =
-  'aggregations' | 'maps' | 'control' | 'printf' | 'time' | 'strings' | 'stacks' | 'data' | 'context' | 'params';
+  | 'aggregations'
+  | 'maps'
+  | 'control'
+  | 'printf'
+  | 'time'
+  | 'strings'
+  | 'stacks'
+  | 'data'
+  | 'context'
+  | 'params'
+  | 'meta';
 
 /** A builtin used as a variable: `pid`, `kstack`. */
 export interface VariableSpec {

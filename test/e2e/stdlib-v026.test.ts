@@ -1,5 +1,5 @@
 // bpftrace v0.26 standard library functions bpftrace 0.17 lacks, through the real CLI on the real kernel:
-// strstr, strcap, default_str_length, memcmp, find, signal_thread (v0.26.1's docs/stdlib.md says what each returns).
+// strstr, strcap, default_str_length, memcmp, find, signal_thread, the is_*() type questions and static_assert (v0.26.1's docs/stdlib.md says what each returns).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScry } from '../helpers/cli.ts';
@@ -21,6 +21,16 @@ test('strcap needs a string or a char array; signal_thread names signals as sign
   assert.match(
     diagnose('BEGIN { $n = 2; @ = memcmp("ab", "ab", $n); }'),
     'memcmp() needs its byte count as an integer literal',
+  );
+  // static_assert: refused where known false, in the message given; a condition known only when running is refused
+  assert.match(
+    diagnose('BEGIN { static_assert(sizeof(int32) == 8, "int32 is not 8 bytes"); }'),
+    'ERROR: int32 is not 8 bytes',
+  );
+  assert.is(diagnose('BEGIN { static_assert(sizeof(int32) == 4 && is_str("a"), "x"); }'), '');
+  assert.match(
+    diagnose('BEGIN { static_assert(pid == 1, "x"); }'),
+    'static_assert() needs a condition known when compiling',
   );
   // find() on a map without keys, in v0.26's stdlib words (its text is scry's stdlib/base.bt)
   assert.match(diagnose('BEGIN { @s = 1; $v = 0; find(@s, 1, $v); }'), 'expects a map with explicit keys');
@@ -52,6 +62,14 @@ if (requireRoot('e2e stdlib v0.26')) {
         'print(find(@t, (2, "a"), $n)); print($n); if (find(@t, (1, "a"), $n)) { print($n); } clear(@map); clear(@t); exit(); }',
     ]);
     assert.is(f.stdout.trim(), '(1, hello)\nfalse\n7\n5', f.stderr);
+    // is_*(): answered from the argument's type when compiling (its code never runs)
+    const t = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { $s = "a"; $p = curtask; printf("%d %d %d %d %d %d %d %d\\n", is_str($s), is_str(1), is_ptr($p), is_integer(1), ' +
+        'is_integer($p), is_unsigned_integer((uint8)1), is_unsigned_integer(-1), is_literal(5)); print(is_array($s)); exit(); }',
+    ]);
+    assert.is(t.stdout.trim(), '1 0 1 1 0 1 0 1\nfalse', t.stderr);
     // the max_strlen setting is what str() reads unless told
     const c = await runScry([
       '-q',

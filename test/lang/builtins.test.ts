@@ -17,6 +17,7 @@ const families = new Set([
   'data',
   'context',
   'params',
+  'meta',
 ]);
 
 test('every row is a variable, a function or both, of a known family, with a signature that names it', () => {

@@ -7,6 +7,7 @@ import { controlBuiltins } from './control.ts';
 import { dataBuiltins } from './data.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
 import { mapBuiltins } from './maps.ts';
+import { metaBuiltins } from './meta.ts';
 import { paramBuiltins } from './params.ts';
 import { printfBuiltins } from './printf.ts';
 import { stackBuiltins } from './stacks.ts';
@@ -27,6 +28,7 @@ export const EMIT_FAMILIES: Readonly<Record<string, EmitRows>> = {
   data: dataBuiltins,
   context: contextBuiltins,
   params: paramBuiltins,
+  meta: metaBuiltins,
 };
 
 function table(families: Readonly<Record<string, EmitRows>>): ReadonlyMap<string, BuiltinEmit> {
