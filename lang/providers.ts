@@ -14,7 +14,7 @@ import { hardware, software, type ResolvedPerfEvent } from './providers/perf-eve
 import { watchpoint, type ResolvedWatchpoint } from './providers/watchpoint.ts';
 import { iter, type ResolvedIter } from './providers/iter.ts';
 import { self, type ResolvedSelf } from './providers/self.ts';
-import { bench, type ResolvedBench } from './providers/bench.ts';
+import { bench, test, type ResolvedBench } from './providers/bench.ts';
 
 export type { ContextReads, ProbeContext, ResolveRequest } from './providers/row.ts';
 
@@ -66,6 +66,7 @@ const rows: { readonly [K in ProviderName]: ProviderRow<ResolvedOf<K>> } = {
   iter,
   self,
   bench,
+  test,
 };
 
 export interface ProviderInfo {

@@ -50,8 +50,8 @@ export interface CliOptions {
   emitElf?: string;
   /** --relocs (with -d bytecode): the code as --emit-elf writes it, with its relocation records */
   relocs?: boolean;
-  /** --mode bench (--bench): time the bench:NAME probes instead of attaching the others */
-  mode?: 'bench';
+  /** --mode bench (--bench): time the bench:NAME probes; --mode test (--test): run the test:NAME probes */
+  mode?: 'bench' | 'test';
   /** --metrics [ADDR]: serve the maps to Prometheus there (repl/metrics/) */
   metrics?: MetricsAddress;
   /** -I DIR, in order */
@@ -113,6 +113,8 @@ OPTIONS:
     --relocs       with -d bytecode: the code as --emit-elf writes it, with its relocation records
     --mode bench, --bench
                    run BEGIN, time each bench:NAME probe, run END; attach nothing else
+    --mode test, --test
+                   run BEGIN, run each test:NAME probe once and say whether it passed, run END
     --refresh MS   live view redraw period (default 1000)
     --no-view      plain text even on a terminal (no live view of the maps)
     --metrics [ADDR]
@@ -251,21 +253,21 @@ const options: readonly OptionSpec[] = [
     long: 'mode',
     value: true,
     apply: (o, v) => {
-      if (v !== 'bench')
+      if (v !== 'bench' && v !== 'test')
         throw new UsageError(
-          `--mode '${v}' is not scry's: --mode bench is (bpftrace's codegen, compiler-bench, test and format are not)`,
+          `--mode '${v}' is not scry's: --mode bench and --mode test are (bpftrace's codegen, compiler-bench and format are not)`,
         );
       if (o.mode) throw new UsageError('--mode is given twice');
-      o.mode = 'bench';
+      o.mode = v;
     },
   },
-  {
-    long: 'bench',
-    apply: (o) => {
-      if (o.mode) throw new UsageError('--bench conflicts with --mode');
-      o.mode = 'bench';
+  ...(['bench', 'test'] as const).map((mode) => ({
+    long: mode,
+    apply: (o: CliOptions) => {
+      if (o.mode) throw new UsageError(`--${mode} conflicts with --mode`);
+      o.mode = mode;
     },
-  },
+  })),
   { long: 'no-view', apply: (o) => void (o.noView = true) },
   {
     long: 'metrics',

@@ -339,6 +339,7 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
         ...(opts.pid !== undefined ? { pid: opts.pid } : {}),
         symbolic: opts.format !== 'json',
         ...(opts.mode === 'bench' ? { bench: true } : {}),
+        ...(opts.mode === 'test' ? { test: true } : {}),
       });
     } catch (e) {
       const f = runFailure(e);
@@ -390,6 +391,8 @@ function withoutWarnings(sink: OutputSink & { printfBytes?(chunk: Uint8Array): v
     end: () => sink.end(),
     ...(sink.flush ? { flush: () => sink.flush!() } : {}),
     ...(sink.blocked ? { blocked: () => sink.blocked!() } : {}),
+    ...(sink.benchmark ? { benchmark: (r) => sink.benchmark!(r) } : {}),
+    ...(sink.test ? { test: (r) => sink.test!(r) } : {}),
     ...(bytes ? { printfBytes: (chunk: Uint8Array) => bytes.call(sink, chunk) } : {}),
   };
 }

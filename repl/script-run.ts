@@ -243,6 +243,7 @@ function beforeEnd(sink: OutputSink, first: () => void): OutputSink {
     ...(sink.flush ? { flush: () => sink.flush!() } : {}),
     ...(sink.blocked ? { blocked: () => sink.blocked!() } : {}),
     ...(sink.benchmark ? { benchmark: (r) => sink.benchmark!(r) } : {}),
+    ...(sink.test ? { test: (r) => sink.test!(r) } : {}),
     ...(bytes ? { printfBytes: (chunk: Uint8Array) => bytes.call(sink, chunk) } : {}),
   } as OutputSink;
 }

@@ -1,7 +1,15 @@
 // Where trace events go when not in the live view: bpftrace-compatible text, or JSON lines.
 import { stdout } from './stdio.ts';
 import { renderDiagnostic } from '../lang/index.ts';
-import { benchmarkJson, benchmarkText, type OutputSink, type TraceEvent } from '../runtime/index.ts';
+import {
+  benchmarkJson,
+  benchmarkText,
+  testJson,
+  testText,
+  type OutputSink,
+  type TestResult,
+  type TraceEvent,
+} from '../runtime/index.ts';
 import { jsonEvent } from './print/json.ts';
 import { formatMap, formatValue } from './print/text.ts';
 
@@ -67,6 +75,7 @@ export function textSink(w: Writer, opts: { quiet: boolean }): OutputSink & { pr
       }
     },
     benchmark: (r) => w.out(benchmarkText(r)),
+    test: (r) => w.out(testText(r, testOutput(r))),
     end() {
       startMaps();
       w.flush();
@@ -74,6 +83,15 @@ export function textSink(w: Writer, opts: { quiet: boolean }): OutputSink & { pr
     flush: () => w.flush(),
     blocked: () => w.blocked?.() ?? false,
   };
+}
+
+/** What a test printed, stdout and stderr together, as text (bpftrace v0.26 shows it so, JSON output too). */
+function testOutput(r: TestResult): string {
+  let text = '';
+  const add = (t: string) => void (text += t);
+  const sink = textSink({ out: add, err: add, flush: () => {}, close: () => {} }, { quiet: true });
+  for (const e of r.events) sink.event(e);
+  return text;
 }
 
 /** A message's text; a failed helper's adds a line naming the helper and its return code (bpftrace v0.26). */
@@ -93,6 +111,7 @@ export function jsonSink(w: Writer, opts: { quiet: boolean }): OutputSink {
       if (text) w.out(text);
     },
     benchmark: (r) => w.out(benchmarkJson(r)),
+    test: (r) => w.out(testJson(r, testOutput(r))),
     end() {
       w.flush();
     },

@@ -1,7 +1,7 @@
 // What a running session reports, in order, to whoever shows it (text, JSON, the live view, the REPL).
 import type { Span, Type } from '../lang/index.ts';
 import type { MapSnapshot } from './maps.ts';
-import type { BenchmarkResult } from './session-bench.ts';
+import type { BenchmarkResult, TestResult } from './session-bench.ts';
 import type { Value } from './value.ts';
 
 export type TraceEvent =
@@ -54,4 +54,6 @@ export interface OutputSink {
   blocked?(): boolean;
   /** --mode bench: one benchmark's result (session-bench.ts has its text and JSON); without it, the text prints as printf output */
   benchmark?(r: BenchmarkResult): void;
+  /** --test: one test's result (its events are what it printed); without it, the summary prints as printf output */
+  test?(r: TestResult): void;
 }

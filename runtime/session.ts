@@ -24,7 +24,7 @@ import { clearMap, readValue, snapshotMap, zeroMap, type MapSnapshot } from './m
 import { sameValue, type Value } from './value.ts';
 import type { RenderContext } from './render.ts';
 import { makeRenderContext, type RenderOptions } from './render-context.ts';
-import { benchmarkText, runBenchmark } from './session-bench.ts';
+import { benchmarkText, runBenchmark, TEST_PACKET, testText } from './session-bench.ts';
 import { requirePrivileges } from './privileges.ts';
 import { RepeatLimiter } from './repeat-limiter.ts';
 import { RingBufferReader } from './ringbuf.ts';
@@ -54,6 +54,8 @@ export interface SessionOptions {
   readonly symbolic?: boolean;
   /** --mode bench: run BEGIN, time the bench:NAME probes, run END; attach nothing (bpftrace v0.26) */
   readonly bench?: boolean;
+  /** --test: run BEGIN, each test:NAME probe once (passed: it returned 0, printed no error, called no exit(N != 0)), END */
+  readonly test?: boolean;
   /** printf events carry their arguments' values (`args`), for the library's events */
   readonly printfArgs?: boolean;
   /**
@@ -99,7 +101,7 @@ export class Session {
   private constructor(
     private readonly compiled: CompiledProgram,
     private readonly objs: LoadedObjects,
-    private readonly sink: OutputSink,
+    private sink: OutputSink,
     private readonly pid?: number,
     private readonly cpid?: number,
     symbolic = true,
@@ -125,9 +127,13 @@ export class Session {
     // Refuse what this user or this kernel cannot do before creating anything.
     requirePrivileges('load and attach programs');
     for (const p of compiled.programs) runtimeRow(p.attach).require?.(p.attach);
-    // bench probes run only under --mode bench (bpftrace v0.26's error when nothing else would run)
-    if (!options.bench && compiled.programs.length && compiled.programs.every((p) => p.attach.provider === 'bench'))
+    // bench and test probes run only in their modes (bpftrace v0.26's errors when nothing else would run)
+    const only = (provider: string) =>
+      compiled.programs.length > 0 && compiled.programs.every((p) => p.attach.provider === provider);
+    if (!options.bench && only('bench'))
       throw new ScryRuntimeError('No probes attached; use --mode bench to run benchmark probes.', undefined, []);
+    if (!options.test && only('test'))
+      throw new ScryRuntimeError('No probes attached; use --test to run test probes.', undefined, []);
     const objs = loadObjects(compiled);
     const s = new Session(
       compiled,
@@ -146,10 +152,11 @@ export class Session {
       writeGlobals(objs, options.cpid ?? 0);
       for (const p of s.special('BEGIN')) s.run(p);
       mark('BEGIN');
-      if (options.bench) {
+      if (options.bench || options.test) {
         // nothing attaches and no banner prints (bpftrace v0.26); BEGIN's output first, then the results
         s.drain(true);
-        s.runBenchmarks();
+        if (options.bench) s.runBenchmarks();
+        else s.runTests();
         queueMicrotask(() => void s.stop());
         return s;
       }
@@ -157,7 +164,7 @@ export class Session {
       mark('attach');
       // probes as bpftrace counts them: one per attach point, however many places (USDT sites) it covers;
       // bench probes only under --mode bench
-      const counted = objs.programs.filter((p) => p.spec.attach.provider !== 'bench');
+      const counted = objs.programs.filter((p) => !['bench', 'test'].includes(p.spec.attach.provider));
       const names = counted.flatMap((p) => [p.spec.attach, ...(p.spec.alsoAttach ?? [])].map((a) => a.text));
       s.emit({ kind: 'attached', probes: new Set(names).size });
       s.ring.watch(() => s.drain());
@@ -185,7 +192,7 @@ export class Session {
    * is what ends it (SessionOptions.endsWithCommand).
    */
   private onlySpecial(): boolean {
-    return this.objs.programs.every((p) => ['BEGIN', 'END', 'bench'].includes(p.spec.attach.provider));
+    return this.objs.programs.every((p) => ['BEGIN', 'END', 'bench', 'test'].includes(p.spec.attach.provider));
   }
 
   /** --mode bench: each bench probe in program order; what they print is dropped, their results printed. */
@@ -205,6 +212,42 @@ export class Session {
       if (this.sink.benchmark) this.sink.benchmark(result);
       else this.emit({ kind: 'printf', text: benchmarkText(result) });
     });
+  }
+
+  /**
+   * --test: each test probe once, in program order, its output kept aside: it passed when it returned 0, printed
+   * no error and called no exit() with a code other than 0 (bpftrace v0.26); the run's status is 1 when one failed.
+   */
+  private runTests(): void {
+    const tests = this.objs.programs.filter((p) => p.spec.attach.provider === 'test');
+    const names = tests.map((p) => p.spec.attach.text.replace(/^test:/, ''));
+    const passed: boolean[] = [];
+    const sink = this.sink;
+    tests.forEach((p, index) => {
+      const events: TraceEvent[] = [];
+      this.sink = { event: (e) => void events.push(e), end: () => {} };
+      let run;
+      try {
+        run = progTestRun(p.fd.fd, { dataIn: TEST_PACKET });
+        this.drain(true);
+      } catch (e) {
+        const message = `cannot run ${p.spec.attach.text}: ${(e as Error).message}`;
+        throw new ScryRuntimeError(message, p.spec.attach.span, [], { cause: e });
+      } finally {
+        this.sink = sink;
+      }
+      const errors = events.filter((e) => e.kind === 'message' && e.level === 'error').length;
+      passed.push(run.retval === 0 && this.exitCode === 0 && errors === 0);
+      // each test starts afresh: an exit() ended only the test that called it
+      this.exitCode = 0;
+      this.exited = false;
+      this.discarding = false;
+      clearExitFlag(this.objs);
+      const result = { names, index, passed, durationNs: run.duration, events };
+      if (sink.test) sink.test(result);
+      else this.emit({ kind: 'printf', text: testText(result, '') });
+    });
+    if (passed.includes(false)) this.exitCode = 1;
   }
 
   private special(which: 'BEGIN' | 'END'): LoadedProgram[] {
@@ -519,5 +562,17 @@ function writeGlobals(objs: LoadedObjects, cpid: number): void {
   view.setBigUint64(GLOBALS_START_NS, bootTimeNs(), true);
   view.setBigUint64(GLOBALS_NCPUS, BigInt(onlineCpus().length), true);
   view.setBigUint64(GLOBALS_CPID, BigInt(cpid), true);
+  mapUpdate(g.fd.fd, new Uint8Array(4), value);
+}
+
+/** --test: the exit() flag the probes look at first (compiler/codegen/program.ts), cleared for the next test. */
+function clearExitFlag(objs: LoadedObjects): void {
+  const g = objs.maps.get(GLOBALS_MAP);
+  if (!g) return;
+  const value = new Uint8Array(g.spec.valueSize);
+  if (!mapLookup(g.fd.fd, new Uint8Array(4), value)) return;
+  const view = new DataView(value.buffer);
+  view.setBigUint64(GLOBALS_EXIT_FLAG, 0n, true);
+  view.setBigUint64(GLOBALS_EXIT_CODE, 0n, true);
   mapUpdate(g.fd.fd, new Uint8Array(4), value);
 }

@@ -1,4 +1,4 @@
-// bench:NAME: nothing to attach; under --mode bench the session runs and times them (session-bench.ts).
+// bench:NAME and test:NAME: nothing to attach; under --mode bench or --test the session runs them (session-bench.ts).
 import type { ResolvedOf } from '../../lang/index.ts';
 import type { RuntimeProviderRow } from './row.ts';
 

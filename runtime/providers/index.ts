@@ -37,6 +37,7 @@ const rows: { readonly [K in ProviderName]: RuntimeProviderRow<ResolvedOf<K>> } 
   iter,
   self,
   bench,
+  test: bench,
 };
 
 /** The runtime's row for an attach point's provider. */

@@ -32,6 +32,7 @@ const rows: { readonly [K in ProviderName]: CompilerProviderRow<ResolvedOf<K>> }
   iter,
   self,
   bench,
+  test: bench,
 };
 
 /** The code generator's row for an attach point's provider. */
