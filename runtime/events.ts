@@ -1,7 +1,6 @@
 // What a running session reports, in order, to whoever shows it (text, JSON, the live view, the REPL).
 import type { Span, Type } from '../lang/index.ts';
 import type { MapSnapshot } from './maps.ts';
-import type { BenchmarkResult, TestResult } from './session-bench.ts';
 import type { Value } from './value.ts';
 
 export type TraceEvent =
@@ -56,4 +55,28 @@ export interface OutputSink {
   benchmark?(r: BenchmarkResult): void;
   /** --test: one test's result (its events are what it printed); without it, the summary prints as printf output */
   test?(r: TestResult): void;
+}
+
+/** --mode bench: one benchmark's result (runtime/session-bench.ts writes its text and JSON). */
+export interface BenchmarkResult {
+  /** every benchmark's name, in run order (the text table is as wide as the longest) */
+  readonly names: readonly string[];
+  /** which of them this is */
+  readonly index: number;
+  /** the kernel's average over the last round, in nanoseconds */
+  readonly averageNs: number;
+  readonly iterations: number;
+}
+
+/** --test: one test's result (runtime/session-bench.ts writes its text and JSON). */
+export interface TestResult {
+  /** every test's name, in run order */
+  readonly names: readonly string[];
+  /** which of them this is */
+  readonly index: number;
+  /** whether each test so far passed, this one's last */
+  readonly passed: readonly boolean[];
+  readonly durationNs: number;
+  /** what the test printed (the sink shows it as text when the test failed) */
+  readonly events: readonly TraceEvent[];
 }

@@ -1,14 +1,7 @@
 // The runtime's public face.
 export { Session, type MapSource, type SessionOptions } from './session.ts';
-export {
-  benchmarkJson,
-  benchmarkText,
-  testJson,
-  testText,
-  type BenchmarkResult,
-  type TestResult,
-} from './session-bench.ts';
-export type { OutputSink, TraceEvent } from './events.ts';
+export { benchmarkJson, benchmarkText, testJson, testText } from './session-bench.ts';
+export type { BenchmarkResult, OutputSink, TestResult, TraceEvent } from './events.ts';
 export type { MapEntry, MapSnapshot } from './maps.ts';
 export type { CValue, Value } from './value.ts';
 export type { RenderOptions } from './render-context.ts';

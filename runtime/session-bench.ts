@@ -2,18 +2,8 @@
 // take a millisecond, and its average time a run is reported (bpftrace v0.26's schedule and output). The
 // session throws away what the programs print meanwhile, as bpftrace does. --test: each test:NAME program runs
 // once; what it printed is shown only when it failed.
-import type { TraceEvent } from './events.ts';
+import type { BenchmarkResult, TestResult } from './events.ts';
 import { progTestRun } from './sys/index.ts';
-
-export interface BenchmarkResult {
-  /** every benchmark's name, in run order (the text table is as wide as the longest) */
-  readonly names: readonly string[];
-  /** which of them this is */
-  readonly index: number;
-  /** the kernel's average over the last round, in nanoseconds */
-  readonly averageNs: number;
-  readonly iterations: number;
-}
 
 /** ETH_HLEN: an XDP program's test run needs at least an Ethernet header of input (kernel 5.18+ checks). */
 const PACKET = new Uint8Array(14);
@@ -51,18 +41,6 @@ export function benchmarkText(r: BenchmarkResult): string {
 export function benchmarkJson(r: BenchmarkResult): string {
   const name = JSON.stringify(r.names[r.index]!);
   return `{"type": "benchmark_result", "data": {${name}: {"average": ${r.averageNs}, "iters": ${r.iterations}}}}\n`;
-}
-
-export interface TestResult {
-  /** every test's name, in run order */
-  readonly names: readonly string[];
-  /** which of them this is */
-  readonly index: number;
-  /** whether each test so far passed, this one's last */
-  readonly passed: readonly boolean[];
-  readonly durationNs: number;
-  /** what the test printed (the sink shows it as text when the test failed) */
-  readonly events: readonly TraceEvent[];
 }
 
 const GREEN = '\x1b[32m';

@@ -4,7 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hostKernelInfo, ScryRuntimeError, Session, type TraceEvent } from '../../runtime/index.ts';
-import { benchmarkJson, benchmarkText, type BenchmarkResult } from '../../runtime/session-bench.ts';
+import type { BenchmarkResult } from '../../runtime/events.ts';
+import { benchmarkJson, benchmarkText } from '../../runtime/session-bench.ts';
 import { requireRoot } from '../helpers/kernel.ts';
 import { compileText } from '../helpers/pipeline.ts';
 
