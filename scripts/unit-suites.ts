@@ -18,6 +18,7 @@ export const unit: readonly string[] = [
   'compiler/codegen/context-register.test.ts',
   'compiler/codegen/for-context.test.ts',
   'compiler/codegen/for-map.test.ts',
+  'compiler/codegen/function-names.test.ts',
   'compiler/codegen/map-store.test.ts',
   'compiler/codegen/obeys-checker.test.ts',
   'compiler/codegen/runs-once.test.ts',
@@ -114,6 +115,7 @@ export const unit: readonly string[] = [
   'runtime/kernel/elf/ld-resolve.test.ts',
   'runtime/kernel/elf/targets.test.ts', // SCRY_TEST_QUICK=1: the bpftrace -l comparison left to npm test
   'runtime/kernel/elf/usdt.test.ts',
+  'runtime/kernel/bpf-programs.test.ts', // loads programs behind requireRoot
   'runtime/kernel/kallsyms.test.ts', // the machine's own file behind requireRoot
   'runtime/kernel/functions.test.ts', // the machine's own file behind requireRoot
   'runtime/kernel/tracefs.test.ts',

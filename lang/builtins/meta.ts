@@ -3,6 +3,7 @@
 // (its code is never run), static_assert(cond, msg) refuses the program where cond is known false.
 import type { CallExpr, Expr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
+import { knownValue } from '../check/known.ts';
 import { boolType, isPointer, voidType, type Type } from '../types.ts';
 import type { BuiltinRow } from './row.ts';
 
@@ -44,6 +45,18 @@ export const metaRows: readonly BuiltinRow[] = [
     (_t, e) => e.kind === 'int' || e.kind === 'string' || e.kind === 'bool',
   ),
   {
+    name: 'fail',
+    family: 'meta',
+    doc: 'refuses the program with a message, where the call can be reached',
+    function: {
+      minArgs: 1,
+      maxArgs: 8,
+      signature: 'fail(string format, literal args...)',
+      aggregation: false,
+      check: failCall,
+    },
+  },
+  {
     name: 'static_assert',
     family: 'meta',
     doc: 'refuses the program where a condition known when compiling is false',
@@ -62,7 +75,7 @@ function staticAssert(ctx: CheckContext, c: CallExpr): Type {
   if (!cond) return voidType;
   ctx.expr(cond);
   if (msg && msg.kind !== 'string') ctx.error('static_assert() needs its message as a string literal', msg.span);
-  const value = known(ctx, cond);
+  const value = knownValue(cond, ctx.constants, ctx.positionals);
   if (value === undefined)
     ctx.error('static_assert() needs a condition known when compiling', cond.span, [
       'literals, sizeof, and is_str(), is_ptr(), … of an expression are known when compiling',
@@ -71,51 +84,37 @@ function staticAssert(ctx: CheckContext, c: CallExpr): Type {
   return voidType;
 }
 
-/** The value of an expression made of literals and what the checker worked out (sizeof, is_str(), …). */
-function known(ctx: CheckContext, e: Expr): bigint | undefined {
-  switch (e.kind) {
-    case 'int':
-      return e.value;
-    case 'bool':
-      return e.value ? 1n : 0n;
-    case 'unary': {
-      const v = known(ctx, e.operand);
-      if (v === undefined) return undefined;
-      return e.op === '!' ? (v === 0n ? 1n : 0n) : e.op === '-' ? -v : e.op === '~' ? ~v : undefined;
-    }
-    case 'binary': {
-      const l = known(ctx, e.left);
-      const r = known(ctx, e.right);
-      if (l === undefined || r === undefined) return undefined;
-      const b = (x: boolean) => (x ? 1n : 0n);
-      switch (e.op) {
-        case '&&':
-          return b(l !== 0n && r !== 0n);
-        case '||':
-          return b(l !== 0n || r !== 0n);
-        case '==':
-          return b(l === r);
-        case '!=':
-          return b(l !== r);
-        case '<':
-          return b(l < r);
-        case '<=':
-          return b(l <= r);
-        case '>':
-          return b(l > r);
-        case '>=':
-          return b(l >= r);
-        case '+':
-          return l + r;
-        case '-':
-          return l - r;
-        case '*':
-          return l * r;
-        default:
-          return undefined;
-      }
-    }
-    default:
-      return ctx.constants.get(e);
+/**
+ * fail(fmt, args…): an error at the call, its message formatted now from literals (bpftrace v0.26), unless the call
+ * sits in a branch that cannot run: `if ($1 < 2) { fail("needs 2 or more, got %d", $1); }`.
+ */
+function failCall(ctx: CheckContext, c: CallExpr): Type {
+  const [fmt, ...args] = c.args;
+  for (const a of c.args) ctx.expr(a);
+  if (fmt?.kind !== 'string') {
+    ctx.error('fail() needs its format as a string literal', (fmt ?? c).span);
+    return voidType;
   }
+  const values = args.map((a) => (a.kind === 'string' ? a.value : knownValue(a, ctx.constants, ctx.positionals)));
+  const unknown = args.find((_, i) => values[i] === undefined);
+  if (unknown) {
+    ctx.error('fail() takes arguments known when compiling: literals and positional parameters', unknown.span);
+    return voidType;
+  }
+  if (ctx.unreachable()) return voidType;
+  let next = 0;
+  const message = fmt.value.replace(/%(%|-?\d*l{0,2}[duxXsc])/g, (spec, conv: string) => {
+    if (conv === '%') return '%';
+    const v = values[next++];
+    if (v === undefined) return spec;
+    const kind = conv[conv.length - 1]!;
+    if (typeof v === 'string') return v;
+    if (kind === 'x') return BigInt.asUintN(64, v).toString(16);
+    if (kind === 'X') return BigInt.asUintN(64, v).toString(16).toUpperCase();
+    if (kind === 'u') return BigInt.asUintN(64, v).toString();
+    if (kind === 'c') return String.fromCharCode(Number(v & 0xffn));
+    return v.toString();
+  });
+  ctx.error(message, c.span);
+  return voidType;
 }

@@ -39,6 +39,8 @@ export interface CheckContext {
   readonly unsafe: boolean;
   /** a command is started with -c, so cpid means something */
   readonly hasChild: boolean;
+  /** inside a branch of an `if` whose condition, known when compiling, never takes it */
+  unreachable(): boolean;
   /** values known when compiling: kaddr(), cgroupid(), sizeof, signal names */
   readonly constants: Map<Expr, bigint>;
   /** byte values known when compiling: pton() */

@@ -46,6 +46,7 @@ import {
   typedArg,
   wholeArgs,
 } from './kernel-access.ts';
+import { knownValue } from './known.ts';
 import { literalInt, positionalValue } from './positional.ts';
 import { constantInt, joinLiterals, literalInfo, literalType, promoteInts } from './literals.ts';
 import { err, newState, results, type InferOptions, type InferState } from './state.ts';
@@ -217,6 +218,7 @@ function contextOf(st: InferState): CheckContext {
     config: st.config,
     unsafe: st.unsafe,
     hasChild: st.hasChild,
+    unreachable: () => st.deadDepth > 0,
     constants: st.constants,
     constBytes: st.constBytes,
     mapTargets: st.mapTargets,
@@ -1142,11 +1144,23 @@ function stmt(st: InferState, s: Stmt): void {
       return assign(st, s);
     case 'block':
       return block(st, s);
-    case 'if':
+    case 'if': {
       intOperand(st, s.cond, 'a condition');
-      block(st, s.then);
-      if (s.else) stmt(st, s.else);
+      // a condition known when compiling leaves one branch unreachable (fail() there is no error: v0.26)
+      const known = knownValue(s.cond, st.constants, st.positionals);
+      const branch = (dead: boolean, check: () => void) => {
+        if (dead) st.deadDepth++;
+        try {
+          check();
+        } finally {
+          if (dead) st.deadDepth--;
+        }
+      };
+      branch(known === 0n, () => block(st, s.then));
+      const otherwise = s.else;
+      if (otherwise) branch(known !== undefined && known !== 0n, () => stmt(st, otherwise));
       return;
+    }
     case 'let':
       return letStmt(st, s);
     case 'unroll': {

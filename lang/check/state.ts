@@ -52,6 +52,8 @@ export interface InferState extends InferResult {
    */
   literalVars: Map<string, { type: Extract<Type, { kind: 'int' }>; flexible: boolean }>;
   loopDepth: number;
+  /** > 0 inside an `if` branch whose condition, known when compiling, never takes it: fail() there is not reached */
+  deadDepth: number;
   /** every for-map loop with the entry layout it copies, checked again once all uses of its map are seen */
   readonly forMapLayouts: { stmt: ForMapStmt; kv: Type }[];
   /** maps a for loop, typeof or a read named before their first assignment: inference runs again knowing their final types */
@@ -90,6 +92,7 @@ export function newState({
     declared: new Map(),
     literalVars: new Map(),
     loopDepth: 0,
+    deadDepth: 0,
     forMapLayouts: [],
     lateLoopMaps: new Set(),
     literalMaps: new Map(),

@@ -1,9 +1,13 @@
 // bpftrace v0.26 standard library functions bpftrace 0.17 lacks, through the real CLI on the real kernel:
-// strstr, strcap, default_str_length, memcmp, find, signal_thread, the is_*() type questions and static_assert (v0.26.1's docs/stdlib.md says what each returns).
+// strstr, strcap, default_str_length, memcmp, find, signal_thread, the is_*() type questions, static_assert
+// and fail() (v0.26.1's docs/stdlib.md says what each returns).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScry } from '../helpers/cli.ts';
 import { requireRoot } from '../helpers/kernel.ts';
+import { renderDiagnostics } from '../../lang/index.ts';
+import { compileSource } from '../../compiler/pipeline.ts';
+import { fixedKernel } from '../helpers/fixed-kernel.ts';
 import { diagnose } from '../helpers/pipeline.ts';
 
 test('strcap needs a string or a char array; signal_thread names signals as signal() does', () => {
@@ -32,6 +36,19 @@ test('strcap needs a string or a char array; signal_thread names signals as sign
     diagnose('BEGIN { static_assert(pid == 1, "x"); }'),
     'static_assert() needs a condition known when compiling',
   );
+  // fail(): an error at the call, formatted from literals, unless the call sits in a branch known not to run
+  // (v0.26's own example); in a macro, where the argument makes it reachable
+  const withParams = (text: string, params: string[]) =>
+    renderDiagnostics(compileSource(text, fixedKernel, { params }).diagnostics);
+  const guard =
+    'BEGIN { if ($1 < 2) { fail("Expected the first positional param to be greater than 1. Got %d", $1); } }';
+  assert.match(withParams(guard, ['1']), 'ERROR: Expected the first positional param to be greater than 1. Got 1');
+  assert.is(withParams(guard, ['5']), '');
+  assert.match(diagnose('BEGIN { if (pid > 0) { fail("x %s %x%%", "y", 255); } }'), 'ERROR: x y ff%');
+  assert.match(diagnose('BEGIN { fail("a %d", pid); }'), 'fail() takes arguments known when compiling');
+  const macro = 'macro m(x) { if (!is_str(x)) { fail("m() wants a string"); } x } BEGIN { print(m("a")); ';
+  assert.is(diagnose(`${macro}}`), '');
+  assert.match(diagnose(`${macro}print(m(1)); }`), 'ERROR: m() wants a string');
   // find() on a map without keys, in v0.26's stdlib words (its text is scry's stdlib/base.bt)
   assert.match(diagnose('BEGIN { @s = 1; $v = 0; find(@s, 1, $v); }'), 'expects a map with explicit keys');
   assert.match(diagnose('BEGIN { @s[1] = 1; find(@s, 1, 5); }'), "macro 'find' takes a variable for $var");
