@@ -5,7 +5,7 @@ import type { CheckContext } from '../check/context.ts';
 import { typeFromBtf } from '../check/kernel-types.ts';
 import { probeContext } from '../providers.ts';
 import { closest } from '../suggest.ts';
-import { i64, pointer, sameType, stringType, u32, u64, viewed, type IntBits, type Type } from '../types.ts';
+import { boolType, i64, pointer, sameType, stringType, u32, u64, viewed, type IntBits, type Type } from '../types.ts';
 import { stringLiteral } from './args.ts';
 import type { BuiltinRow, CallSpec, VariableSpec } from './row.ts';
 
@@ -58,10 +58,19 @@ export const contextRows: readonly BuiltinRow[] = [
   variable('cpid', 'pid of the command started with -c', {
     type: u32,
     check: (ctx, e, type) => {
-      if (!ctx.hasChild)
+      // `if (has_cpid) { … cpid … }` reads it only where there is one
+      if (!ctx.hasChild && !ctx.unreachable())
         ctx.error('cpid is the pid of the command started with -c, and there is none', e.span, [
           "run the program with -c 'command args'",
         ]);
+      return type;
+    },
+  }),
+  // bpftrace v0.26 documents it as here (v0.26.1's own macro answers the opposite: `__builtin_cpid == 0`)
+  variable('has_cpid', 'whether a command was started with -c, so cpid means something (has_cpid() too)', {
+    type: boolType,
+    check: (ctx, e, type) => {
+      ctx.constants.set(e, ctx.hasChild ? 1n : 0n);
       return type;
     },
   }),

@@ -49,6 +49,9 @@ test('strcap needs a string or a char array; signal_thread names signals as sign
   const macro = 'macro m(x) { if (!is_str(x)) { fail("m() wants a string"); } x } BEGIN { print(m("a")); ';
   assert.is(diagnose(`${macro}}`), '');
   assert.match(diagnose(`${macro}print(m(1)); }`), 'ERROR: m() wants a string');
+  // has_cpid: cpid read under it needs no -c (documented v0.26: true iff cpid is available)
+  assert.is(diagnose('BEGIN { if (has_cpid) { print(cpid); } print(has_cpid()); }'), '');
+  assert.match(diagnose('BEGIN { print(cpid); }'), 'cpid is the pid of the command started with -c, and there is none');
   // find() on a map without keys, in v0.26's stdlib words (its text is scry's stdlib/base.bt)
   assert.match(diagnose('BEGIN { @s = 1; $v = 0; find(@s, 1, $v); }'), 'expects a map with explicit keys');
   assert.match(diagnose('BEGIN { @s[1] = 1; find(@s, 1, 5); }'), "macro 'find' takes a variable for $var");
@@ -87,6 +90,10 @@ if (requireRoot('e2e stdlib v0.26')) {
         'is_integer($p), is_unsigned_integer((uint8)1), is_unsigned_integer(-1), is_literal(5)); print(is_array($s)); exit(); }',
     ]);
     assert.is(t.stdout.trim(), '1 0 1 1 0 1 0 1\nfalse', t.stderr);
+    // has_cpid: false without -c, true with it
+    const h = ['-e', 'BEGIN { if (has_cpid) { printf("child %d\\n", cpid > 0); } print(has_cpid); exit(); }'];
+    assert.is((await runScry(['-q', ...h])).stdout.trim(), 'false');
+    assert.is((await runScry(['-q', '-c', 'sleep 0.1', ...h])).stdout.trim(), 'child 1\ntrue');
     // the max_strlen setting is what str() reads unless told
     const c = await runScry([
       '-q',

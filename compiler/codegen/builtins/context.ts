@@ -40,7 +40,7 @@ import {
 import { checkHelper } from '../helper-errors.ts';
 import { emitFuncNameByCookie, funcByCookie } from '../func-names.ts';
 import { defineEvent, emitEventOutput, stEventId } from '../events.ts';
-import { loadConst, normalize, storeBytes } from '../values.ts';
+import { emitConstant, loadConst, normalize, storeBytes } from '../values.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
 
 /** A variable computed by a fixed instruction sequence. */
@@ -85,6 +85,13 @@ const taskRows: EmitRows = {
   curtask: insns(call(helper.get_current_task)),
   cgroup: insns(call(helper.get_current_cgroup_id)),
   cpid: global(GLOBALS_CPID),
+  has_cpid: {
+    variable: {
+      int: (g, x) => {
+        if (!emitConstant(g, x)) throw new CodegenError('has_cpid has no value known when compiling', x.span);
+      },
+    },
+  },
   cpu: insns(call(helper.get_smp_processor_id)),
   numaid: insns(call(helper.get_numa_node_id)),
   ncpus: global(GLOBALS_NCPUS),
