@@ -42,7 +42,11 @@ export const metaRows: readonly BuiltinRow[] = [
   predicate(
     'is_literal',
     'whether the expression is a literal: 1, true, "hello" (known when compiling)',
-    (_t, e) => e.kind === 'int' || e.kind === 'string' || e.kind === 'bool',
+    (_t, e) =>
+      e.kind === 'int' ||
+      e.kind === 'string' ||
+      e.kind === 'bool' ||
+      (e.kind === 'unary' && e.op === '-' && e.operand.kind === 'int'),
   ),
   {
     name: 'fail',

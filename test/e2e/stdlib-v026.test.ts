@@ -31,7 +31,8 @@ test('strcap needs a string or a char array; signal_thread names signals as sign
     diagnose('BEGIN { static_assert(sizeof(int32) == 8, "int32 is not 8 bytes"); }'),
     'ERROR: int32 is not 8 bytes',
   );
-  assert.is(diagnose('BEGIN { static_assert(sizeof(int32) == 4 && is_str("a"), "x"); }'), '');
+  assert.is(diagnose('BEGIN { static_assert(sizeof(int32) == 4 && is_str("a") && is_literal(-1), "x"); }'), '');
+  assert.match(diagnose('BEGIN { $x = 1; static_assert(is_literal($x), "not a literal"); }'), 'ERROR: not a literal');
   assert.match(
     diagnose('BEGIN { static_assert(pid == 1, "x"); }'),
     'static_assert() needs a condition known when compiling',
