@@ -229,7 +229,10 @@ function filterProbes(
  * warning); with none left at all there is nothing to run.
  */
 function dropMissing(probes: CheckedProbe[], missing: ScriptConfig['missingProbes'], diagnostics: Diagnostic[]) {
-  if (missing === 'error' || hasErrors(diagnostics)) return probes;
+  // a probe whose every attach point was refused is not checked further: its body would be checked with no
+  // probe type at all, each use of `args` or `ctx` an error of its own after the one that says what is wrong
+  if (hasErrors(diagnostics)) return probes.filter((p) => p.attach.length > 0);
+  if (missing === 'error') return probes;
   const kept = probes.filter((p) => p.attach.length > 0);
   if (missing === 'warn')
     for (const p of probes)

@@ -20,6 +20,12 @@ export const iter: ProviderRow<ResolvedIter> = {
   context: (a) => ({ params: a.params, ctxArgs: true }),
   resolve(r) {
     const { ap, kernel } = r;
+    // bpftrace v0.26's iter:task:NAME pins the iterator for `cat /sys/fs/bpf/NAME`, its printf written with
+    // bpf_seq_printf into what cat reads; scry's printf goes to its own ring buffer, which nothing reads then
+    if (ap.parts.length === 2 && ap.parts[0] && ap.parts[1])
+      return fail(r, `pinning an iterator (${ap.raw}) is not supported`, [
+        `run iter:${ap.parts[0]} instead: scry runs it once and prints what it finds`,
+      ]);
     if (ap.parts.length !== 1 || !ap.parts[0]) return r.bad('iter needs a target, e.g. iter:task');
     const target = ap.parts[0];
     const btf = kernel.btf();

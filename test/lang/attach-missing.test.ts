@@ -18,6 +18,19 @@ test('an exact point that matches nothing: bpftrace v0.26 words first, scry reas
   assert.match(out, '\nHINT: config = { missing_probes = "warn" } goes on without it\n');
 });
 
+test("a probe whose every point was refused is not checked further: no errors about args after the point's", () => {
+  const out = diagnose('tracepoint:nosuch:x { printf("%d\\n", args.foo); } BEGIN { $y = nope; }');
+  assert.match(out, 'ERROR: No matches for tracepoint nosuch:x.');
+  assert.not.match(out, 'args is only available');
+  // the other probes still are
+  assert.match(out, "ERROR: unknown identifier 'nope'");
+  // v0.26's pinned iterator (iter:task:NAME) is refused in words, not taken for a malformed point
+  const pinned = diagnose('iter:task:list { printf("%s\\n", ctx.task.comm); }');
+  assert.match(pinned, 'ERROR: pinning an iterator (iter:task:list) is not supported');
+  assert.match(pinned, 'HINT: run iter:task instead');
+  assert.is(pinned.match(/ERROR/g)?.length, 1, pinned);
+});
+
 test('rawtracepoint:module:event with a module that is not there is an exact miss', () => {
   const out = diagnose('rawtracepoint:nonsense:sched_switch { }', { ...fixedKernel, btf: () => ({}) as never });
   assert.match(out, 'ERROR: No matches for rawtracepoint nonsense:sched_switch.\n');
