@@ -3,6 +3,7 @@
 // them. Pure: no fs, no process; the CLI acts on the result.
 import type { BufferMode } from './writer.ts';
 import { looksLikeMetricsAddress, parseMetricsAddress, type MetricsAddress } from './metrics/address.ts';
+import { OPTIONAL_FEATURES, type OptionalFeature } from '../runtime/index.ts';
 
 /** scry's own version; --version also names the bpftrace release whose behaviour scry follows */
 export const VERSION = '0.1.0';
@@ -28,6 +29,8 @@ export interface CliOptions {
   unsafe?: boolean;
   /** --traceable-functions FILE: the kernel functions kprobes may attach to, instead of available_filter_functions */
   traceableFunctions?: string;
+  /** --no-feature A[,B]: kernel features to do without (bpftrace v0.26: kprobe_multi, kprobe_session, uprobe_multi) */
+  noFeatures?: OptionalFeature[];
   buffering?: BufferMode;
   debug: string[];
   dryRun: boolean;
@@ -98,6 +101,8 @@ OPTIONS:
     -I DIR         search DIR for #include'd headers (before the system directories; repeatable)
     --include FILE include FILE before the program, as #include "FILE" would (repeatable)
     --unsafe       allow system(), which runs commands as root; kprobes on functions not listed as traceable
+    --no-feature FEATURE[,FEATURE]
+                   do without these kernel features: kprobe_multi, kprobe_session, uprobe_multi
     --traceable-functions FILE
                    the kernel functions kprobes may attach to, one 'name' or 'name [module]' a line
                    (default: the kernel's available_filter_functions)
@@ -244,6 +249,18 @@ const options: readonly OptionSpec[] = [
   { long: 'include', value: true, apply: (o, v) => void o.includeFiles.push(v) },
   { long: 'unsafe', apply: (o) => void (o.unsafe = true) },
   { long: 'traceable-functions', value: true, apply: (o, v) => void (o.traceableFunctions = v) },
+  {
+    long: 'no-feature',
+    value: true,
+    apply: (o, v) => {
+      const names = v.split(',');
+      const known = (n: string): n is OptionalFeature => (OPTIONAL_FEATURES as readonly string[]).includes(n);
+      // bpftrace v0.26's words
+      if (!names.every(known))
+        throw new UsageError(`--no-feature can only have values '${OPTIONAL_FEATURES.join(',')}'.`);
+      o.noFeatures = [...(o.noFeatures ?? []), ...names];
+    },
+  },
   { long: 'info', apply: (o) => void (o.info = true) },
   { long: 'dry-run', apply: (o) => void (o.dryRun = true) },
   { long: 'aot', value: true, apply: (o, v) => void (o.aot = v) },

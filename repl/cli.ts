@@ -7,6 +7,7 @@ import {
   hostKernelInfo,
   nameThisProcess,
   useTraceableFunctions,
+  withoutFeature,
   kernelInfoText,
   listProbes,
   mark,
@@ -75,6 +76,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     stdout.write(kernelInfoText(`scry v${VERSION} (bpftrace ${BPFTRACE_COMPAT} compatible)`));
     return 0;
   }
+  for (const f of opts.noFeatures ?? []) withoutFeature(f);
   if (opts.traceableFunctions !== undefined) {
     try {
       useTraceableFunctions(opts.traceableFunctions);

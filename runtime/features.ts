@@ -44,6 +44,15 @@ import {
 
 const cache = new Map<string, boolean | string | number | undefined>();
 
+/** What `--no-feature` may name (bpftrace v0.26's list; scry uses uprobe_multi, and has no kprobe_multi to leave). */
+export const OPTIONAL_FEATURES = ['kprobe_multi', 'kprobe_session', 'uprobe_multi'] as const;
+export type OptionalFeature = (typeof OPTIONAL_FEATURES)[number];
+
+/** `--no-feature uprobe_multi`: this process does without it, as if the kernel had none. */
+export function withoutFeature(feature: OptionalFeature): void {
+  if (feature === 'uprobe_multi') cache.set('uprobe_multi', false);
+}
+
 function cached<T extends boolean | string | number | undefined>(key: string, probe: () => T): T {
   if (cache.has(key)) return cache.get(key) as T;
   const v = probe();

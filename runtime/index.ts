@@ -15,7 +15,10 @@ export {
   hasKprobePmu,
   hasLoopHelper,
   hasSignedDivision,
+  OPTIONAL_FEATURES,
+  type OptionalFeature,
   relocatedTaskCommOffset,
+  withoutFeature,
 } from './features.ts';
 export { tracefsRoot } from './kernel/tracefs.ts';
 export { parseBtf, vmlinuxBtf } from './kernel/btf/index.ts';
