@@ -49,6 +49,24 @@ export const metaRows: readonly BuiltinRow[] = [
       (e.kind === 'unary' && e.op === '-' && e.operand.kind === 'int'),
   ),
   {
+    name: 'kfunc_exist',
+    family: 'meta',
+    doc: 'whether the kernel has a function of that name in its BTF (known when compiling)',
+    function: {
+      minArgs: 1,
+      maxArgs: 1,
+      signature: 'kfunc_exist(string kfunc)',
+      aggregation: false,
+      check: (ctx, c) => {
+        const a = c.args[0];
+        // bpftrace v0.26's words
+        if (a?.kind !== 'string') ctx.error('kfunc_exist() accepts a string literal only', (a ?? c).span);
+        else ctx.constants.set(c, ctx.btf()?.find(a.value, 'func') !== undefined ? 1n : 0n);
+        return boolType;
+      },
+    },
+  },
+  {
     name: 'fail',
     family: 'meta',
     doc: 'refuses the program with a message, where the call can be reached',

@@ -1,6 +1,6 @@
 // bpftrace v0.26 standard library functions bpftrace 0.17 lacks, through the real CLI on the real kernel:
 // strstr, strcap, default_str_length, memcmp, find, signal_thread, the is_*() type questions, static_assert
-// and fail() (v0.26.1's docs/stdlib.md says what each returns).
+// fail() and kfunc_exist() (v0.26.1's docs/stdlib.md says what each returns).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScry } from '../helpers/cli.ts';
@@ -53,6 +53,7 @@ test('strcap needs a string or a char array; signal_thread names signals as sign
   // has_cpid: cpid read under it needs no -c (documented v0.26: true iff cpid is available)
   assert.is(diagnose('BEGIN { if (has_cpid) { print(cpid); } print(has_cpid()); }'), '');
   assert.match(diagnose('BEGIN { print(cpid); }'), 'cpid is the pid of the command started with -c, and there is none');
+  assert.match(diagnose('BEGIN { $s = "x"; print(kfunc_exist($s)); }'), 'kfunc_exist() accepts a string literal only');
   // find() on a map without keys, in v0.26's stdlib words (its text is scry's stdlib/base.bt)
   assert.match(diagnose('BEGIN { @s = 1; $v = 0; find(@s, 1, $v); }'), 'expects a map with explicit keys');
   assert.match(diagnose('BEGIN { @s[1] = 1; find(@s, 1, 5); }'), "macro 'find' takes a variable for $var");
@@ -95,6 +96,13 @@ if (requireRoot('e2e stdlib v0.26')) {
     const h = ['-e', 'BEGIN { if (has_cpid) { printf("child %d\\n", cpid > 0); } print(has_cpid); exit(); }'];
     assert.is((await runScry(['-q', ...h])).stdout.trim(), 'false');
     assert.is((await runScry(['-q', '-c', 'sleep 0.1', ...h])).stdout.trim(), 'child 1\ntrue');
+    // kfunc_exist: a FUNC of that name in the kernel's BTF (bpf_task_from_pid is a kfunc here since 6.2)
+    const k = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { print(kfunc_exist("bpf_task_from_pid")); print(kfunc_exist("no_such_kfunc")); exit(); }',
+    ]);
+    assert.is(k.stdout.trim(), 'true\nfalse', k.stderr);
     // the max_strlen setting is what str() reads unless told
     const c = await runScry([
       '-q',

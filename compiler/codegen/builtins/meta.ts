@@ -19,6 +19,7 @@ export const metaBuiltins: EmitRows = {
   is_integer: known,
   is_unsigned_integer: known,
   is_literal: known,
+  kfunc_exist: known,
   static_assert: { call: { stmt: () => {} } },
   // reached only where the checker found it cannot run (an error otherwise)
   fail: { call: { stmt: () => {} } },
