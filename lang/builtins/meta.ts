@@ -1,6 +1,7 @@
 // What the checker knows about an expression, asked when compiling (bpftrace v0.26's stdlib meta functions):
 // is_str, is_ptr, is_array, is_integer, is_unsigned_integer, is_literal are constants of the argument's type
-// (its code is never run), static_assert(cond, msg) refuses the program where cond is known false.
+// (its code is never run), kfunc_exist a constant of the kernel's BTF; static_assert(cond, msg) refuses the
+// program where cond is known false, fail(fmt, …) wherever the call can be reached.
 import type { CallExpr, Expr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
 import { knownValue } from '../check/known.ts';
