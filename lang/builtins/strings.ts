@@ -45,35 +45,14 @@ export const stringRows: readonly BuiltinRow[] = [
     minArgs: 2,
     maxArgs: 2,
     signature: 'strcontains(string haystack, string needle)',
-    check: (ctx, c) => {
-      for (const a of c.args) {
-        const t = stringArg(ctx, c, a);
-        if (t.kind !== 'string') ctx.error(`strcontains() needs strings, got ${typeName(t)}`, a.span);
-      }
-      const [h, n] = c.args.map((a) => ctx.typeOf.get(a));
-      if (h?.kind === 'string' && n?.kind === 'string' && h.size * n.size > 20000)
-        ctx.error('strcontains() on strings this long would make the BPF program too big', c.span, [
-          'cut them first: str(s, 64)',
-        ]);
-      return boolType; // prints true/false, as bpftrace v0.26
-    },
+    check: (ctx, c) => searchArgs(ctx, c, 'strcontains', boolType), // prints true/false, as bpftrace v0.26
   }),
   stringFunction('strstr', 'where a string first occurs in another, or -1', {
     minArgs: 2,
     maxArgs: 2,
     signature: 'strstr(string haystack, string needle)',
-    check: (ctx, c) => {
-      for (const a of c.args) {
-        const t = stringArg(ctx, c, a);
-        if (t.kind !== 'string') ctx.error(`strstr() needs strings, got ${typeName(t)}`, a.span);
-      }
-      const [h, n] = c.args.map((a) => ctx.typeOf.get(a));
-      if (h?.kind === 'string' && n?.kind === 'string' && h.size * n.size > 20000)
-        ctx.error('strstr() on strings this long would make the BPF program too big', c.span, [
-          'cut them first: str(s, 64)',
-        ]);
-      return i64; // bpftrace v0.26: an index from 0, -1 when absent, 0 for an empty needle
-    },
+    // bpftrace v0.26: an index from 0, -1 when absent, 0 for an empty needle
+    check: (ctx, c) => searchArgs(ctx, c, 'strstr', i64),
   }),
   stringFunction('strcap', "a string's capacity: the bytes its type holds", {
     minArgs: 1,
@@ -178,6 +157,20 @@ export const stringRows: readonly BuiltinRow[] = [
     },
   }),
 ];
+
+/** strcontains(h, n) and strstr(h, n): two strings, searched unrolled (so not too long together). */
+function searchArgs(ctx: CheckContext, c: CallExpr, name: string, result: Type): Type {
+  for (const a of c.args) {
+    const t = stringArg(ctx, c, a);
+    if (t.kind !== 'string') ctx.error(`${name}() needs strings, got ${typeName(t)}`, a.span);
+  }
+  const [h, n] = c.args.map((a) => ctx.typeOf.get(a));
+  if (h?.kind === 'string' && n?.kind === 'string' && h.size * n.size > 20000)
+    ctx.error(`${name}() on strings this long would make the BPF program too big`, c.span, [
+      'cut them first: str(s, 64)',
+    ]);
+  return result;
+}
 
 /** An argument that should be a string: `$N` there is its text, as in str($N). */
 function stringArg(ctx: CheckContext, c: CallExpr, a: CallExpr['args'][number]): Type {

@@ -1,5 +1,6 @@
 // Values known when compiling, from the checker's side tables: what static_assert() and fail() look at.
 import type { Expr } from '../ast.ts';
+import { fold } from './literals.ts';
 
 /**
  * The value of an expression made of literals, positional parameters given as numbers and what the checker worked
@@ -43,14 +44,8 @@ export function knownValue(
           return b(l > r);
         case '>=':
           return b(l >= r);
-        case '+':
-          return l + r;
-        case '-':
-          return l - r;
-        case '*':
-          return l * r;
         default:
-          return undefined;
+          return fold(e.op, l, r);
       }
     }
     case 'positional': {

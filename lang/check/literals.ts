@@ -94,7 +94,8 @@ export function constantInt(e: Expr): bigint | undefined {
   return acc;
 }
 
-function fold(op: string, l: bigint, r: bigint): bigint | undefined {
+/** `l op r` for the arithmetic operators, undefined where it has no value (a division by 0, a wide shift). */
+export function fold(op: string, l: bigint, r: bigint): bigint | undefined {
   switch (op) {
     case '+':
       return l + r;
