@@ -40,7 +40,8 @@ import {
 import { checkHelper } from '../helper-errors.ts';
 import { emitFuncNameByCookie, funcByCookie } from '../func-names.ts';
 import { defineEvent, emitEventOutput, stEventId } from '../events.ts';
-import { emitConstant, loadConst, normalize, storeBytes } from '../values.ts';
+import { loadConst, normalize, storeBytes } from '../values.ts';
+import { checkerConstantVariable } from './data.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
 
 /** A variable computed by a fixed instruction sequence. */
@@ -85,13 +86,7 @@ const taskRows: EmitRows = {
   curtask: insns(call(helper.get_current_task)),
   cgroup: insns(call(helper.get_current_cgroup_id)),
   cpid: global(GLOBALS_CPID),
-  has_cpid: {
-    variable: {
-      int: (g, x) => {
-        if (!emitConstant(g, x)) throw new CodegenError('has_cpid has no value known when compiling', x.span);
-      },
-    },
-  },
+  has_cpid: checkerConstantVariable,
   cpu: insns(call(helper.get_smp_processor_id)),
   numaid: insns(call(helper.get_numa_node_id)),
   ncpus: global(GLOBALS_NCPUS),

@@ -24,7 +24,7 @@ import {
   mov64Imm,
   mov64Reg,
 } from '../../asm/index.ts';
-import type { CallExpr, Expr, FieldExpr, Type } from '../../../lang/index.ts';
+import type { CallExpr, Expr, FieldExpr, IdentExpr, Type } from '../../../lang/index.ts';
 import {
   CodegenError,
   addrOf,
@@ -51,14 +51,19 @@ type BufferType = Extract<Type, { kind: 'buffer' }>;
 /** The number travels as it is; user space resolves or formats it (ksym, kptr, strerror, …). */
 export const passThrough: BuiltinEmit = { call: { int: (g, c) => emitInt(g, c.args[0]!) } };
 
-/** A value the checker computed from its literal argument (kaddr, uaddr, cgroupid). */
-const constant: BuiltinEmit = {
-  call: {
-    int: (g, c) => {
-      if (!emitConstant(g, c)) throw new CodegenError(`${c.name}() has no integer value`, c.span);
-    },
-  },
-};
+/** A value the checker worked out, emitted as it is: unknown there, the code generator's bug. */
+function emitChecked(g: Gen, x: CallExpr | IdentExpr, what: string): void {
+  if (!emitConstant(g, x)) throw new CodegenError(`${what} has no value known when compiling`, x.span);
+}
+
+/**
+ * A call the checker worked out: from a literal argument (kaddr, uaddr, cgroupid, strcap, kfunc_exist), from the
+ * argument's type (is_str(), …), from the settings (default_str_length()).
+ */
+export const checkerConstant: BuiltinEmit = { call: { int: (g, c) => emitChecked(g, c, `${c.name}()`) } };
+
+/** A builtin variable the checker worked out (has_cpid, from whether -c was given). */
+export const checkerConstantVariable: BuiltinEmit = { variable: { int: (g, x) => emitChecked(g, x, x.name) } };
 
 /**
  * uaddr(name): the symbol's address in the probed file (the checker's constant). In a uprobe the file may
@@ -93,9 +98,9 @@ export const dataBuiltins: EmitRows = {
   kptr: passThrough,
   uptr: passThrough,
   cgroup_path: passThrough,
-  kaddr: constant,
+  kaddr: checkerConstant,
   uaddr: { call: { int: emitUaddr } },
-  cgroupid: constant,
+  cgroupid: checkerConstant,
   bswap: {
     call: {
       int: (g, c) => {

@@ -27,7 +27,6 @@ import {
 import type { AddressSpace, CallExpr, Expr } from '../../../lang/index.ts';
 import {
   addrOf,
-  CodegenError,
   allocOrFail,
   allocValue,
   emitInt,
@@ -44,8 +43,8 @@ import { Emitter } from '../emitter.ts';
 import { defineEvent, emitEventOutput, stEventId } from '../events.ts';
 import { checkHelper } from '../helper-errors.ts';
 import { readHelper, readStrHelper, readString } from '../memory.ts';
-import { emitConstant, sizeOfString, storeBytes } from '../values.ts';
-import { passThrough } from './data.ts';
+import { sizeOfString, storeBytes } from '../values.ts';
+import { checkerConstant, passThrough } from './data.ts';
 import type { EmitRows } from './emit.ts';
 
 export const stringBuiltins: EmitRows = {
@@ -79,8 +78,8 @@ export const stringBuiltins: EmitRows = {
   strstr: { call: { int: (g, c) => emitStrSearch(g, c.args[0]!, c.args[1]!, 'index') } },
   memcmp: { call: { int: emitMemcmp } },
   // the checker's constants: the string's size, the max_strlen setting
-  strcap: { call: { int: (g, c) => emitKnown(g, c) } },
-  default_str_length: { call: { int: (g, c) => emitKnown(g, c) } },
+  strcap: checkerConstant,
+  default_str_length: checkerConstant,
   strncmp: { call: { int: emitStrncmp } },
   join: { call: { stmt: emitJoin } },
 };
@@ -186,11 +185,6 @@ function emitStrSearch(g: Gen, hay: Expr, needle: Expr, result: 'contains' | 'in
   g.e.place(found);
   g.e.emit(mov64Imm(R0, 1));
   g.e.place(done);
-}
-
-/** A value the checker worked out (strcap, default_str_length). */
-function emitKnown(g: Gen, c: CallExpr): void {
-  if (!emitConstant(g, c)) throw new CodegenError(`${c.name}() has no value known when compiling`, c.span);
 }
 
 /** strlen(s): bytes before the first NUL, unrolled over the string's fixed size. */
