@@ -68,8 +68,8 @@ export interface SessionOptions {
 
 export class Session {
   private readonly attachments: Attachment[] = [];
-  /** iterators run once, right after BEGIN */
-  private readonly iterators: Pick<Required<Attachment>, 'run'>[] = [];
+  /** iterators: run once right after BEGIN, or pinned */
+  private readonly iterators: Attachment[] = [];
   private readonly decoder: EventDecoder;
   private ring: RingBufferReader | undefined;
   /** skboutput(): per-CPU perf buffers written to pcap files */
@@ -169,8 +169,8 @@ export class Session {
       s.emit({ kind: 'attached', probes: new Set(names).size });
       s.ring.watch(() => s.drain());
       s.drain();
-      // iterators run once, right after BEGIN; then the program is done, as in bpftrace
-      if (!s.discarding) for (const it of s.iterators) it.run(() => s.drain(true, true));
+      // iterators run once, right after BEGIN, or are pinned; then the program is done, as in bpftrace
+      if (!s.discarding) for (const it of s.iterators) s.runIterator(it);
       if (s.iterators.length || (s.onlySpecial() && !options.endsWithCommand)) queueMicrotask(() => void s.stop());
     } catch (e) {
       s.closeAll();
@@ -183,7 +183,13 @@ export class Session {
     const a = p.spec.attach;
     const attached = runtimeRow(a).attach(p, a, { pid: this.pid, cpid: this.cpid });
     this.attachments.push(...attached);
-    for (const x of attached) if (x.run) this.iterators.push({ run: x.run.bind(x) });
+    for (const x of attached) if (x.run || x.pin) this.iterators.push(x);
+  }
+
+  /** A pinned iterator is left in the BPF filesystem (bpftrace v0.26's line says where); others run once. */
+  private runIterator(it: Attachment): void {
+    if (it.pin) this.emit({ kind: 'printf', text: `Program pinned to ${it.pin()}\n` });
+    else it.run?.(() => this.drain(true, true));
   }
 
   /**

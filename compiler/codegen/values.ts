@@ -45,6 +45,15 @@ export function zeroStack(g: Gen, off: number, size: number): void {
   for (let i = 0; i < size; i += 8) g.e.emit(stSlot(8, off + i, 0));
 }
 
+/**
+ * Stores literal bytes at r10+off in whole words, zero words and the NUL-padded tail too: for a slot nothing
+ * zeroed (a format the kernel reads to its last byte).
+ */
+export function storeWords(g: Gen, bytes: Uint8Array, off: number): void {
+  zeroStack(g, off + Math.floor(bytes.length / 8) * 8, bytes.length % 8 ? 8 : 0);
+  storeBytes(g, bytes, off);
+}
+
 /** Stores literal bytes at r10+off, 8 at a time (the slot was zeroed, so a short tail is NUL-padded). */
 export function storeBytes(g: Gen, bytes: Uint8Array, off: number): void {
   for (let i = 0; i < bytes.length; i += 8) {

@@ -51,6 +51,7 @@ export const controlRows: readonly BuiltinRow[] = [
     minArgs: 0,
     maxArgs: 1,
     signature: 'exit([int code])',
+    actsInScry: true,
     check: (ctx, c) => {
       if (c.args[0]) ctx.intOperand(c.args[0], 'exit()');
       return voidType;

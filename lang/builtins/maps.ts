@@ -18,12 +18,14 @@ export const mapRows: readonly BuiltinRow[] = [
     minArgs: 1,
     maxArgs: 1,
     signature: 'clear(@map)',
+    actsInScry: true,
     check: wholeMapCall(voidType),
   }),
   mapFunction('zero', 'sets every value of a map to zero', {
     minArgs: 1,
     maxArgs: 1,
     signature: 'zero(@map)',
+    actsInScry: true,
     check: wholeMapCall(voidType),
   }),
   mapFunction('delete', 'removes one entry of a map; true when there was one', {
@@ -54,6 +56,7 @@ export const mapRows: readonly BuiltinRow[] = [
     minArgs: 1,
     maxArgs: 3,
     signature: 'print(@map [, int top [, int div]]) or print(value)',
+    actsInScry: true,
     check: (ctx, c) => {
       print(ctx, c);
       return voidType;

@@ -1,11 +1,13 @@
 // printf-like functions: a format string literal and the values its conversions print. printf prints, cat
 // prints a file's contents, system runs a command, errorf and warnf print to stderr.
-import type { CallExpr } from '../ast.ts';
+import type { CallExpr, Expr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
 import { FORMAT_WIDTH_MAX, formatRecordError } from '../check/formats.ts';
 import { parseFormat, type FormatPiece } from '../format-string.ts';
 import { warning } from '../diagnostics.ts';
-import { typeName, voidType } from '../types.ts';
+import { probeContext } from '../providers.ts';
+import type { Span } from '../source.ts';
+import { typeName, voidType, type Type } from '../types.ts';
 import type { BuiltinRow } from './row.ts';
 
 /**
@@ -18,7 +20,7 @@ const formatted = (name: string, doc: string, signature: string, check = checkFo
   name,
   family: 'printf',
   doc,
-  function: { minArgs: 1, maxArgs: FORMAT_MAX_ARGS, signature, aggregation: false, check },
+  function: { minArgs: 1, maxArgs: FORMAT_MAX_ARGS, signature, aggregation: false, actsInScry: true, check },
 });
 
 /** bpf_trace_printk takes three values after its format (bpf-helpers(7)). */
@@ -167,7 +169,76 @@ function checkFormat(ctx: CheckContext, c: CallExpr): void {
     // bpftrace does), so the programs of a probe's attach points are one code (compiler/codegen/maps.ts)
     if (conv === 's') args[i] = ctx.printedAs(rest[i]!, t);
   });
+  const pinned = c.name === 'printf' && ctx.attach().some((a) => probeContext(a).pinnedTo !== undefined);
+  if (pinned) {
+    const seqFormat = kernelFormat(ctx, parsed.pieces, args, rest, fmtArg.span);
+    if (seqFormat !== undefined)
+      ctx.printfs.set(c, { call: c, format: fmtArg.value, pieces: parsed.pieces, args, seqFormat });
+    return;
+  }
   const tooBig = formatRecordError(c, rest, args);
   if (tooBig) ctx.error(tooBig.message, c.span, tooBig.hints);
   ctx.printfs.set(c, { call: c, format: fmtArg.value, pieces: parsed.pieces, args });
+}
+
+/** bpf_seq_printf takes at most 12 values (the kernel's MAX_BPRINTF_VARARGS). */
+const SEQ_PRINTF_MAX_ARGS = 12;
+
+const SEQ_CONVERSIONS = '%d %i %u %x %X %c %s and %p, with the flags 0 + - and space and a width';
+
+/**
+ * A pinned iterator's printf format as the kernel's bpf_seq_printf takes it, or undefined after reporting why
+ * it cannot be: the kernel formats, so only what it knows, and only values the program holds (not the names
+ * and texts scry prints for symbols, stacks and enums).
+ */
+function kernelFormat(
+  ctx: CheckContext,
+  pieces: readonly FormatPiece[],
+  args: readonly Type[],
+  exprs: readonly Expr[],
+  span: Span,
+): string | undefined {
+  if (args.length > SEQ_PRINTF_MAX_ARGS) {
+    ctx.error(`a pinned iterator's printf() takes at most ${SEQ_PRINTF_MAX_ARGS} values, got ${args.length}`, span, [
+      'the kernel prints it (bpf_seq_printf): split it into several printf() calls',
+    ]);
+    return undefined;
+  }
+  let out = '';
+  let ok = true;
+  let i = 0;
+  for (const p of pieces) {
+    if ('text' in p) {
+      out += p.text.replaceAll('%', '%%');
+      continue;
+    }
+    const { flags, width, precision, length, conv } = p.spec;
+    const t = args[i]!;
+    const e = exprs[i++]!;
+    const field = `${flags}${width ?? ''}`;
+    const refuse = (why: string) => {
+      ctx.error(`a pinned iterator's printf() cannot print ${why}`, span, [
+        `the kernel prints it (bpf_seq_printf), which knows ${SEQ_CONVERSIONS}`,
+      ]);
+      ok = false;
+    };
+    if (!'diuxXcsp'.includes(conv)) refuse(`%${conv}`);
+    else if (flags.includes('#')) refuse(`the # flag (%${field}${conv})`);
+    else if (precision !== undefined) refuse(`a precision (%${field}.${precision}${conv})`);
+    else if (length === 'h' || length === 'hh') refuse(`%${length}${conv}`);
+    else if (conv === 'p' && field) refuse(`%p with a width or flags`);
+    else if (conv === 's' && t.kind !== 'string') {
+      ctx.error(
+        `a pinned iterator's printf() prints only strings the program holds with %s, not ${typeName(t)}`,
+        e.span,
+        ['scry prints symbols, stacks, enum names and the like itself, and has exited when the iterator runs'],
+      );
+      ok = false;
+    } else if (conv === 'p')
+      out += '0x%llx'; // as user space prints it
+    else if (conv === 's' || conv === 'c') out += `%${field}${conv}`;
+    // C's sizes, as user space prints them: %d reads an int of the u64, %ld and %lld all of it (z, j, t: 64-bit)
+    else out += `%${field}${length === 'l' || length === '' ? length : 'll'}${conv}`;
+  }
+  return ok ? out : undefined;
 }

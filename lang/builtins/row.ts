@@ -42,6 +42,11 @@ interface Arity {
 /** A builtin called as a function: `str(p)`. The checker has checked the argument count; the hook does the rest. */
 export interface CallSpec extends Arity {
   readonly aggregation: false;
+  /**
+   * what the call does, scry does when its record arrives (prints, clears a map, ends the run): nothing does it
+   * in a pinned iterator, which runs when its file is read, after scry has exited
+   */
+  readonly actsInScry?: true;
   check(ctx: CheckContext, c: CallExpr): Type;
 }
 

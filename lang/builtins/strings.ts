@@ -144,6 +144,7 @@ export const stringRows: readonly BuiltinRow[] = [
     minArgs: 1,
     maxArgs: 2,
     signature: 'join(char *argv[] [, string separator])',
+    actsInScry: true,
     check: (ctx, c) => {
       const [arr, sep] = c.args;
       if (arr) {

@@ -44,6 +44,7 @@ export const timeRows: readonly BuiltinRow[] = [
       maxArgs: 1,
       signature: 'time([string format])',
       aggregation: false,
+      actsInScry: true,
       check: (ctx, c) => {
         const f = c.args[0];
         if (f && f.kind !== 'string') ctx.error('time() needs a string literal as its format', f.span);

@@ -101,6 +101,7 @@ export function check(
     diagnostics,
   );
   limitProbes(probes, config.maxProbes, diagnostics);
+  pinnedIteratorAlone(probes, diagnostics);
   let inferred: ReturnType<typeof infer>;
   let checked = probes;
   try {
@@ -248,6 +249,24 @@ function dropMissing(probes: CheckedProbe[], missing: ScriptConfig['missingProbe
       error('No probes to attach', probes[0]!.probe.span, ['every attach point of the program matched nothing']),
     );
   return kept;
+}
+
+/**
+ * A pinned iterator (iter:task:NAME) ends the run once it is pinned, so anything else the script attaches would
+ * never fire: it is the only attach point of the script (bpftrace v0.26 too), BEGIN and END aside, which scry
+ * runs before and after pinning.
+ */
+function pinnedIteratorAlone(probes: readonly CheckedProbe[], diagnostics: Diagnostic[]): void {
+  const points = probes.flatMap((p) => p.attach);
+  const pinned = points.find((a) => probeContext(a).pinnedTo !== undefined);
+  if (!pinned) return;
+  const other = points.find((a) => a !== pinned && probeContext(a).probeType !== 'special');
+  if (other)
+    diagnostics.push(
+      error(`${other.text} would never fire: the run ends once ${pinned.text} is pinned`, other.span, [
+        'a pinned iterator is the only probe of its script (BEGIN and END aside); run the others on their own',
+      ]),
+    );
 }
 
 /** bpftrace refuses to attach more than max_probes probes: many at once can stall the machine. */

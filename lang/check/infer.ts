@@ -1042,6 +1042,13 @@ function call(st: InferState, c: CallExpr, assignedTo: MapExpr | undefined): Typ
       `usage: ${fn.signature}`,
     ]);
   }
+  if (!fn.aggregation && fn.actsInScry && c.name !== 'printf') {
+    const pinned = st.attach.map((a) => probeContext(a).pinnedTo).find((p) => p !== undefined);
+    if (pinned !== undefined)
+      err(st, `${c.name}() means nothing in a pinned iterator: scry has exited when ${pinned} is read`, c.nameSpan, [
+        'printf() writes into what the reader of the file reads; maps keep their values',
+      ]);
+  }
   if (!fn.aggregation) return fn.check(contextOf(st), c);
   if (assignedTo) return aggregationReadType(aggregateValue(st, c));
   err(st, `${c.name}() must be assigned directly to a map`, c.span, [`for example: @x = ${fn.signature}`]);

@@ -45,6 +45,11 @@ export interface PrintfInfo {
   readonly format: string;
   readonly pieces: readonly FormatPiece[];
   readonly args: readonly Type[];
+  /**
+   * a pinned iterator's printf, written by the kernel's bpf_seq_printf into what the file's reader reads: the
+   * format as the kernel takes it (each value passed as a u64, %p as 0x%llx)
+   */
+  readonly seqFormat?: string;
 }
 
 export interface InferResult {

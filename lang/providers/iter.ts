@@ -1,5 +1,6 @@
 // iter:task, iter:task_file …: a BPF iterator, run once over every object; `ctx` (and `args`) are the
-// bpf_iter_<target> function's fields, meta first.
+// bpf_iter_<target> function's fields, meta first. iter:task:NAME pins it in the BPF filesystem instead
+// (/sys/fs/bpf/NAME, or the absolute path given), for `cat` to run whenever it is read, as bpftrace v0.26 does.
 import type { BtfParam } from '../btf.ts';
 import { closest } from '../suggest.ts';
 import { fail, type ProviderRow, type ResolvedBase } from './row.ts';
@@ -10,24 +11,26 @@ export interface ResolvedIter extends ResolvedBase {
   /** the bpf_iter_<target> function's BTF id */
   readonly btfId: number;
   readonly params: readonly BtfParam[];
+  /** iter:TARGET:PIN: the path the iterator is pinned at (absolute) */
+  readonly pin?: string;
 }
+
+/** Where bpftrace pins a relative iter:TARGET:NAME. */
+const BPFFS = '/sys/fs/bpf';
 
 export const iter: ProviderRow<ResolvedIter> = {
   name: 'iter',
   aliases: ['it'],
-  usage: 'iter:task|task_file',
+  usage: 'iter:TARGET[:PIN]',
   reads: { dPath: true, kfuncs: true, currentTask: true, taskContext: true, memory: 'kernel' },
-  context: (a) => ({ params: a.params, ctxArgs: true }),
+  context: (a) => ({ params: a.params, ctxArgs: true, ...(a.pin ? { pinnedTo: a.pin } : {}) }),
   resolve(r) {
     const { ap, kernel } = r;
-    // bpftrace v0.26's iter:task:NAME pins the iterator for `cat /sys/fs/bpf/NAME`, its printf written with
-    // bpf_seq_printf into what cat reads; scry's printf goes to its own ring buffer, which nothing reads then
-    if (ap.parts.length === 2 && ap.parts[0] && ap.parts[1])
-      return fail(r, `pinning an iterator (${ap.raw}) is not supported`, [
-        `run iter:${ap.parts[0]} instead: scry runs it once and prints what it finds`,
-      ]);
-    if (ap.parts.length !== 1 || !ap.parts[0]) return r.bad('iter needs a target, e.g. iter:task');
-    const target = ap.parts[0];
+    if (ap.parts.length < 1 || ap.parts.length > 2 || !ap.parts[0] || ap.parts[1] === '')
+      return r.bad('iter needs a target, and may name where to pin it: iter:task or iter:task:NAME');
+    const [target, pinned] = ap.parts as [string, string | undefined];
+    if (/[*?[]/.test(ap.raw)) return r.bad('iter probes take no wildcards');
+    const pin = pinned === undefined ? undefined : pinned.startsWith('/') ? pinned : `${BPFFS}/${pinned}`;
     const btf = kernel.btf();
     if (!btf) return fail(r, 'iter probes need kernel type information (BTF), and this kernel has none');
     const f = btf.funcProto(`bpf_iter_${target}`);
@@ -38,6 +41,16 @@ export const iter: ProviderRow<ResolvedIter> = {
         guess ? `did you mean 'iter:${guess}'?` : `this kernel has: ${targets.join(', ')}`,
       ]);
     }
-    return [{ provider: 'iter', target, btfId: f.id, params: f.params, ...r.base, text: `iter:${target}` }];
+    return [
+      {
+        provider: 'iter',
+        target,
+        btfId: f.id,
+        params: f.params,
+        ...(pin ? { pin } : {}),
+        ...r.base,
+        text: pinned === undefined ? `iter:${target}` : `iter:${target}:${pinned}`,
+      },
+    ];
   },
 };

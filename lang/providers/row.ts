@@ -75,6 +75,11 @@ export interface ProbeContext extends ContextReads {
   readonly binary?: string;
   /** the kernel module whose BTF types this probe's arguments (vmlinux when absent) */
   readonly btfModule?: string;
+  /**
+   * a pinned iterator (iter:task:NAME): scry pins it and exits, and each read of this file runs it, so printf
+   * writes into what the reader reads (bpf_seq_printf) and nothing else reaches scry's output
+   */
+  readonly pinnedTo?: string;
   /** why `args` means nothing here (fentry:bpf: a BPF program's function), in place of the usual refusal */
   readonly argsRefused?: string;
 }

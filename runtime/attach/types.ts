@@ -27,6 +27,8 @@ export interface Attachment {
   retire?(handOff: PerfEventHandOff | null): Promise<void>;
   /** iterators: runs the program over every object once (its output arrives on the ring buffer); `between` runs after each read */
   run?(between: () => void): void;
+  /** pinned iterators: pins the link in the BPF filesystem, where it outlives scry; returns where */
+  pin?(): string;
 }
 
 /**

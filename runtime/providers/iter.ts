@@ -1,11 +1,12 @@
-// iter: a link to the iterator target; the session runs it once, right after BEGIN (attachment.run).
+// iter: a link to the iterator target; the session runs it once, right after BEGIN (attachment.run), or pins
+// it (attachment.pin).
 import type { ResolvedOf } from '../../lang/index.ts';
 import { attachIter } from '../attach/iter.ts';
 import { hostKernelInfo } from '../kernel/kernel-info.ts';
 import type { RuntimeProviderRow } from './row.ts';
 
 export const iter: RuntimeProviderRow<ResolvedOf<'iter'>> = {
-  attach: (p, a) => [attachIter(p, a.text)],
+  attach: (p, a) => [attachIter(p, a.text, a.pin)],
   listers: [
     {
       provider: 'iter',

@@ -103,6 +103,12 @@ if (f) {
     assert.is(r.code, 0, r.stderr);
     assert.match(r.stderr, 'WARNING: debugf() is not meant for production use');
     assert.match(readFileSync(trace, 'utf8'), 'bpf_trace_printk: scry-debugf a 1 10');
+    // a format of 16 bytes has its NUL in a word of its own, which the stack held printf's string in before
+    // (until 2026-12-07 that word was left as it was: the kernel refused the format, nothing printed)
+    const z = 'z'.repeat(39);
+    const full = await runScry(['-q', '-e', `BEGIN { printf("%s\\n", "${z}"); debugf("scry-debugf-16b!"); }`]);
+    assert.is(full.code, 0, full.stderr);
+    assert.match(readFileSync(trace, 'utf8'), 'bpf_trace_printk: scry-debugf-16b!');
   });
 
   test('positional parameters where a literal must be: unroll($1), buf(s, $1), kaddr(str($1)), kstack($1)', async () => {

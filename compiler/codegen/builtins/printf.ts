@@ -1,10 +1,22 @@
 // printf and its kin (cat, system, errorf, warnf): a ring-buffer event whose schema tells user space how to
 // format it (or, for cat and system, what to do with the text).
-import { BPF_FUNC as helper, R1, R2, R3, R4, R5, call, mov64Imm } from '../../asm/index.ts';
+import { BPF_FUNC as helper, R0, R1, R2, R3, R4, R5, call, ldx, mov64Imm } from '../../asm/index.ts';
 import type { CallExpr } from '../../../lang/index.ts';
 import { packedLayout, slotSize } from '../../layout.ts';
-import { addrOf, allocValue, emitInto, ldSlot, scoped, typeOf, type Gen } from '../context.ts';
-import { storeBytes } from '../values.ts';
+import {
+  addrOf,
+  allocOrFail,
+  allocValue,
+  emitInt,
+  emitInto,
+  ldSlot,
+  scoped,
+  stSlot,
+  stxSlot,
+  typeOf,
+  type Gen,
+} from '../context.ts';
+import { storeWords } from '../values.ts';
 import { defineEvent, emitEventOutput, emitIdEvent, stEventId } from '../events.ts';
 import { emitProbeIndex } from '../maps.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
@@ -20,6 +32,39 @@ export const printfBuiltins: EmitRows = {
   debugf: { call: { stmt: emitDebugf } },
 };
 
+/**
+ * A pinned iterator's printf: bpf_seq_printf(ctx->meta->seq, fmt, size, data, 8 × n) writes into what the file's
+ * reader reads. The format (the checker's, for the kernel) on the stack; each value a u64 of `data`, a string by
+ * the address of its copy, which ends in a NUL even where the string fills its size.
+ */
+function emitSeqPrintf(g: Gen, c: CallExpr, format: string): void {
+  const text = Buffer.from(`${format}\0`, 'utf8');
+  const args = c.args.slice(1);
+  const { e } = g;
+  scoped(g, () => {
+    const fmt = allocValue(g, Math.ceil(text.length / 8) * 8);
+    storeWords(g, text, fmt);
+    const data = args.length ? allocOrFail(g, 8 * args.length, c.span) : 0;
+    args.forEach((a, i) => {
+      const t = typeOf(g, a);
+      if (t.kind !== 'string') {
+        emitInt(g, a);
+        e.emit(stxSlot(8, data + 8 * i, R0));
+        return;
+      }
+      const room = Math.ceil((t.size + 1) / 8) * 8;
+      const at = allocValue(g, room);
+      e.emit(stSlot(8, at + room - 8, 0));
+      emitInto(g, a, at, t.size);
+      e.emit(...addrOf(R1, at), stxSlot(8, data + 8 * i, R1));
+    });
+    // the iterator's context starts with its meta, whose first field is the seq_file
+    e.emit(ldx(8, R1, e.context(), 0), ldx(8, R1, R1, 0), ...addrOf(R2, fmt), mov64Imm(R3, text.length));
+    e.emit(...(args.length ? addrOf(R4, data) : [mov64Imm(R4, 0)]), mov64Imm(R5, 8 * args.length));
+    e.emit(call(helper.seq_printf));
+  });
+}
+
 /** debugf(fmt, a, b, c): bpf_trace_printk(fmt, size, …) with the format on the stack; strings pass by address. */
 function emitDebugf(g: Gen, c: CallExpr): void {
   const [fmt, ...args] = c.args;
@@ -27,7 +72,7 @@ function emitDebugf(g: Gen, c: CallExpr): void {
   const text = Buffer.from(`${fmt.value}\0`, 'utf8');
   scoped(g, () => {
     const at = allocValue(g, Math.ceil(text.length / 8) * 8);
-    storeBytes(g, text, at);
+    storeWords(g, text, at);
     // every value first (each may call helpers), then the registers
     const slots = args.map((a) => {
       const t = typeOf(g, a);
@@ -48,6 +93,7 @@ function emitDebugf(g: Gen, c: CallExpr): void {
 function emitPrintf(g: Gen, c: CallExpr): void {
   const info = g.shared.checked.printfs.get(c);
   if (!info) throw new Error('printf without format info');
+  if (info.seqFormat !== undefined) return emitSeqPrintf(g, c, info.seqFormat);
   const layout = packedLayout(info.args);
   const id = defineEvent(g, {
     kind: 'printf',
