@@ -5,6 +5,7 @@ export { compile, type CompileOptions } from './compile.ts';
 export type { TemplateStore } from './codegen/shape-memo.ts';
 export { buildObject, sectionName, type ObjectError, type ObjectProgram } from './elf/object.ts';
 export { taskCommFrom, taskCommProbe } from './btf/task-comm.ts';
+export { programType } from './codegen/providers/index.ts';
 export { compileSource, type CompileSourceOptions, type CompileSourceResult } from './pipeline.ts';
 export {
   alu64Imm,
@@ -13,6 +14,7 @@ export {
   encode,
   exit,
   jmpImm,
+  kfuncCall,
   label,
   ldFuncAddr,
   ldMapFd,

@@ -116,6 +116,11 @@ export interface KernelInfo {
    */
   bpfProgramFunctions?(): readonly BpfProgramFunction[];
   /**
+   * kfunc_allowed(), comm(pid): whether the program of an attach point (a ResolvedAttach) may call the kernel
+   * function `kfunc`, which the kernel allows per program type; absent: the provider's `kfuncs` answers
+   */
+  kfuncAllowed?(kfunc: string, probe: { readonly provider: string }): boolean;
+  /**
    * uprobe targets: `where` is a function name (wildcards allowed) or an address; the target is a path or a
    * program/library name resolved as ld.so would (through /proc/PID/maps first with -p).
    */

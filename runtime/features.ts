@@ -9,6 +9,7 @@ import {
   encode,
   exit,
   functionsBtf,
+  kfuncCall,
   label,
   ldFuncAddr,
   ldMapFd,
@@ -37,6 +38,7 @@ import {
   perfEventOpen,
   ProgType,
   progLoad,
+  ProgLoadError,
   progTestRun,
   type ProgLoadSpec,
   type SysError,
@@ -201,6 +203,27 @@ export function hasSignedDivision(): boolean {
   return cached('sdiv', () =>
     programLoads(ProgType.SOCKET_FILTER, [mov64Imm(R0, 1), alu64Imm('sdiv', R0, 1), alu64Imm('smod', R0, 3), exit()]),
   );
+}
+
+/**
+ * Whether programs of a type may call the kfunc `name` (the vmlinux BTF id `btfId`), as bpftrace v0.26's
+ * kfunc_allowed asks: a program that calls it loads, or fails on anything but the verifier's "calling kernel
+ * function NAME is not allowed" (its arguments, a tracing program's missing target). The kernel registers each
+ * kfunc set for some program types only, and that is not in BTF: bpf_task_from_pid is allowed in tracepoint,
+ * perf event, tracing and XDP programs on Linux 6.18, not in kprobe or raw tracepoint ones.
+ */
+export function kfuncAllowed(name: string, btfId: number, progType: number): boolean {
+  return cached(`kfunc ${name} ${progType}`, () => {
+    const log = new Uint8Array(4096);
+    try {
+      const insns = encode([kfuncCall(btfId), mov64Imm(R0, 0), exit()]).bytes;
+      new OwnedFd(progLoad({ type: progType, insns, license: 'GPL', logBuf: log }), 'kfunc probe').close();
+      return true;
+    } catch (e) {
+      if (!(e instanceof ProgLoadError)) return false;
+      return !e.log.includes(`calling kernel function ${name} is not allowed`);
+    }
+  });
 }
 
 /**

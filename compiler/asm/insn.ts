@@ -45,6 +45,7 @@ import {
   BPF_NEG,
   BPF_OR,
   BPF_PSEUDO_CALL,
+  BPF_PSEUDO_KFUNC_CALL,
   BPF_PSEUDO_FUNC,
   BPF_PSEUDO_MAP_FD,
   BPF_PSEUDO_MAP_VALUE,
@@ -333,6 +334,11 @@ export function jmp32Reg(op: JmpOp, dst: Reg, src: Reg, target: string): Insn {
 /** Calls a helper by id (see BPF_FUNC in helpers.ts). */
 export function call(helper: number): Insn {
   return make(BPF_JMP | BPF_CALL, 0, 0, 0, helper);
+}
+
+/** Calls a kernel function (a kfunc) by its vmlinux BTF id; the verifier checks its arguments. */
+export function kfuncCall(btfId: number): Insn {
+  return make(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, btfId);
 }
 
 /** bpf-to-bpf call; imm becomes the slot distance to the label. */

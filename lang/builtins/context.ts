@@ -3,6 +3,7 @@
 import type { IdentExpr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
 import { typeFromBtf } from '../check/kernel-types.ts';
+import { kfuncAllowedIn } from './meta.ts';
 import { probeContext } from '../providers.ts';
 import { closest } from '../suggest.ts';
 import { boolType, i64, pointer, sameType, stringType, u32, u64, viewed, type IntBits, type Type } from '../types.ts';
@@ -237,10 +238,12 @@ function commOfPid(): CallSpec {
         ]);
         return type;
       }
-      const wrong = ctx.attach().find((a) => !probeContext(a).kfuncs);
+      const wrong = ctx
+        .attach()
+        .find((a) => !kfuncAllowedIn(ctx, a, 'bpf_task_from_pid') || !kfuncAllowedIn(ctx, a, 'bpf_task_release'));
       if (wrong) {
         ctx.error(`comm(pid) is not supported in ${wrong.provider} probes`, c.span, [
-          'it needs the bpf_task_from_pid kfunc, which the kernel allows in iter, fentry/fexit and bench probes',
+          `it needs the bpf_task_from_pid kfunc, which this kernel does not allow in ${wrong.provider} probes' programs`,
         ]);
         return type;
       }

@@ -1,12 +1,24 @@
 // What the checker knows about an expression, asked when compiling (bpftrace v0.26's stdlib meta functions):
 // is_str, is_ptr, is_array, is_integer, is_unsigned_integer, is_literal are constants of the argument's type
-// (its code is never run), kfunc_exist a constant of the kernel's BTF; static_assert(cond, msg) refuses the
-// program where cond is known false, fail(fmt, …) wherever the call can be reached.
+// (its code is never run), kfunc_exist a constant of the kernel's BTF, kfunc_allowed of its verifier;
+// static_assert(cond, msg) refuses the program where cond is known false, fail(fmt, …) wherever the call can be
+// reached.
 import type { CallExpr, Expr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
+import type { ResolvedAttach } from '../check/attach.ts';
 import { knownValue } from '../check/known.ts';
+import { probeContext } from '../providers.ts';
 import { boolType, isPointer, voidType, type Type } from '../types.ts';
 import type { BuiltinRow } from './row.ts';
+
+/**
+ * Whether the program of attach point `a` may call the kfunc `name`: the kernel answers (per program type), or
+ * where it cannot be asked, the provider's `kfuncs`.
+ */
+export function kfuncAllowedIn(ctx: CheckContext, a: ResolvedAttach, name: string): boolean {
+  if (ctx.btf()?.find(name, 'func') === undefined) return false;
+  return ctx.kernel.kfuncAllowed ? ctx.kernel.kfuncAllowed(name, a) : probeContext(a).kfuncs === true;
+}
 
 /** A question about the argument's type, answered as a constant bool. */
 function predicate(name: string, doc: string, holds: (t: Type, e: Expr) => boolean): BuiltinRow {
@@ -63,6 +75,23 @@ export const metaRows: readonly BuiltinRow[] = [
         // bpftrace v0.26's words
         if (a?.kind !== 'string') ctx.error('kfunc_exist() accepts a string literal only', (a ?? c).span);
         else ctx.constants.set(c, ctx.btf()?.find(a.value, 'func') !== undefined ? 1n : 0n);
+        return boolType;
+      },
+    },
+  },
+  {
+    name: 'kfunc_allowed',
+    family: 'meta',
+    doc: "whether this probe's program may call the kernel function (known when compiling)",
+    function: {
+      minArgs: 1,
+      maxArgs: 1,
+      signature: 'kfunc_allowed(string kfunc)',
+      aggregation: false,
+      check: (ctx, c) => {
+        const a = c.args[0];
+        if (a?.kind !== 'string') ctx.error('kfunc_allowed() accepts a string literal only', (a ?? c).span);
+        else ctx.constants.set(c, ctx.attach().every((p) => kfuncAllowedIn(ctx, p, a.value)) ? 1n : 0n);
         return boolType;
       },
     },

@@ -1,7 +1,9 @@
 // KernelInfo for the checker, read lazily from tracefs, /proc/kallsyms and the cgroup file system (and, later, BTF).
 import { existsSync, statSync } from 'node:fs';
-import { hasKprobes, relocatedTaskCommOffset } from '../features.ts';
-import type { BtfTypes, KernelInfo } from '../../lang/index.ts';
+import { hasKprobes, kfuncAllowed, relocatedTaskCommOffset } from '../features.ts';
+import { kernelProgType } from '../loader.ts';
+import { programType } from '../../compiler/index.ts';
+import type { BtfTypes, KernelInfo, ResolvedAttach } from '../../lang/index.ts';
 import { findKernelFunc, moduleBtf, vmlinuxBtf, vmlinuxBtfRead } from './btf/index.ts';
 import { bpfProgramFunctions } from './bpf-programs.ts';
 import { kernelFunctions, kernelFunctionsWith } from './functions.ts';
@@ -38,6 +40,10 @@ export function hostKernelInfo(): KernelInfo {
     taskCommOffset: () => relocatedTaskCommOffset(),
     moduleBtf: (module) => moduleBtf(module),
     bpfProgramFunctions: () => bpfProgramFunctions(),
+    kfuncAllowed: (kfunc, probe) => {
+      const id = lazyVmlinuxBtf()?.find(kfunc, 'func');
+      return id !== undefined && kfuncAllowed(kfunc, id, kernelProgType(programType(probe as ResolvedAttach)));
+    },
     functionBtf: (name, module) => {
       if (module === undefined || module === 'vmlinux') {
         const hit = findKernelFunc(name);

@@ -103,6 +103,21 @@ if (requireRoot('e2e stdlib v0.26')) {
       'BEGIN { print(kfunc_exist("bpf_task_from_pid")); print(kfunc_exist("no_such_kfunc")); exit(); }',
     ]);
     assert.is(k.stdout.trim(), 'true\nfalse', k.stderr);
+    // kfunc_allowed: whether the probe's program may call it, as the kernel's verifier says (Linux 6.18: a
+    // tracepoint program may call bpf_task_from_pid, a uprobe's, a kprobe program, may not)
+    const allowed = (probe: string) =>
+      runScry(['-q', '-e', `${probe} { print(kfunc_allowed("bpf_task_from_pid")); exit(); }`], {}, 10_000);
+    assert.is((await allowed('tracepoint:syscalls:sys_enter_getppid')).stdout.trim(), 'true');
+    const u = await runScry([
+      '--dry-run',
+      '-e',
+      'uprobe:/bin/bash:readline { if (!kfunc_allowed("bpf_task_from_pid")) { fail("not here"); } }',
+    ]);
+    assert.match(u.stderr, 'ERROR: not here');
+    assert.match(
+      diagnose('BEGIN { $s = "x"; print(kfunc_allowed($s)); }'),
+      'kfunc_allowed() accepts a string literal only',
+    );
     // the max_strlen setting is what str() reads unless told
     const c = await runScry([
       '-q',

@@ -10,7 +10,7 @@ import {
   R9,
   alu64Imm,
   alu64Reg,
-  BPF_PSEUDO_KFUNC_CALL,
+  kfuncCall,
   call,
   ja,
   jmpImm,
@@ -92,11 +92,6 @@ const taskRows: EmitRows = {
   ncpus: global(GLOBALS_NCPUS),
   rand: insns(call(helper.get_prandom_u32)),
 };
-
-/** A call of a kernel function by its vmlinux BTF id (a kfunc; the verifier checks its arguments). */
-function kfuncCall(btfId: number): Insn {
-  return { ...call(0), src: BPF_PSEUDO_KFUNC_CALL, imm: btfId };
-}
 
 /**
  * comm(pid): bpf_task_from_pid (a counted reference, or NULL) → its comm, read straight from the trusted

@@ -10,6 +10,7 @@ export const metaBuiltins: EmitRows = {
   is_unsigned_integer: checkerConstant,
   is_literal: checkerConstant,
   kfunc_exist: checkerConstant,
+  kfunc_allowed: checkerConstant,
   static_assert: { call: { stmt: () => {} } },
   // reached only where the checker found it cannot run (an error otherwise)
   fail: { call: { stmt: () => {} } },

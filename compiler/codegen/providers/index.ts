@@ -1,6 +1,7 @@
 // The code generator's probe table: one row per provider (the type says every provider has one).
 import type { ProviderName, ResolvedAttach, ResolvedOf } from '../../../lang/index.ts';
 import type { CompilerProviderRow } from './row.ts';
+import type { ProgType } from '../../program.ts';
 import { special } from './special.ts';
 import { tracepoint } from './tracepoint.ts';
 import { rawtracepoint } from './rawtracepoint.ts';
@@ -34,6 +35,11 @@ const rows: { readonly [K in ProviderName]: CompilerProviderRow<ResolvedOf<K>> }
   bench,
   test: bench,
 };
+
+/** The kind of program an attach point's code loads as (what the kernel allows it to call depends on it). */
+export function programType(a: ResolvedAttach): ProgType {
+  return compilerRow(a).progType(a);
+}
 
 /** The code generator's row for an attach point's provider. */
 export function compilerRow(a: ResolvedAttach): CompilerProviderRow<ResolvedAttach> {
