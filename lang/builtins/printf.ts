@@ -16,18 +16,32 @@ import type { BuiltinRow } from './row.ts';
  */
 const FORMAT_MAX_ARGS = 128;
 
-const formatted = (name: string, doc: string, signature: string, check = checkFormatted): BuiltinRow => ({
+const formatted = (
+  name: string,
+  doc: string,
+  signature: string,
+  check = checkFormatted,
+  onlyInScry = true,
+): BuiltinRow => ({
   name,
   family: 'printf',
   doc,
-  function: { minArgs: 1, maxArgs: FORMAT_MAX_ARGS, signature, aggregation: false, actsInScry: true, check },
+  function: {
+    minArgs: 1,
+    maxArgs: FORMAT_MAX_ARGS,
+    signature,
+    aggregation: false,
+    check,
+    ...(onlyInScry ? { actsInScry: true as const } : {}),
+  },
 });
 
 /** bpf_trace_printk takes three values after its format (bpf-helpers(7)). */
 const PRINTK_MAX_ARGS = 3;
 
 export const printfRows: readonly BuiltinRow[] = [
-  formatted('printf', 'prints formatted text', 'printf(string fmt, ...)'),
+  // in a pinned iterator the kernel writes printf's text (checkFormat)
+  formatted('printf', 'prints formatted text', 'printf(string fmt, ...)', checkFormatted, false),
   formatted('system', 'runs a shell command (needs --unsafe)', 'system(string command_format, ...)', (ctx, c) => {
     if (!ctx.unsafe)
       ctx.error('system() runs commands as root, so it needs --unsafe', c.nameSpan, [

@@ -1042,7 +1042,7 @@ function call(st: InferState, c: CallExpr, assignedTo: MapExpr | undefined): Typ
       `usage: ${fn.signature}`,
     ]);
   }
-  if (!fn.aggregation && fn.actsInScry && c.name !== 'printf') {
+  if (!fn.aggregation && fn.actsInScry) {
     const pinned = st.attach.map((a) => probeContext(a).pinnedTo).find((p) => p !== undefined);
     if (pinned !== undefined)
       err(st, `${c.name}() means nothing in a pinned iterator: scry has exited when ${pinned} is read`, c.nameSpan, [
