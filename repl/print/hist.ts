@@ -50,15 +50,30 @@ export function bucketOf(h: HistKind, value: bigint): number {
   return (top - k + 1) * 2 ** k + x + 1;
 }
 
-/** bpftrace 0.17's lhist label numbers: whole multiples of 1024 (or 1024²) get a K (or M) suffix. */
-function linearNumber(x: number): string {
-  if (x === 0) return '0';
+type LinearKind = Extract<HistKind, { kind: 'lhist' }>;
+
+/**
+ * An lhist label number as bpftrace v0.26's lhist_index_label writes it: with a step that is a multiple of 1024,
+ * whole multiples of 1024 (or 1024²) get a K (or M) suffix; with any other step, plain numbers (0.17 put the
+ * suffixes on every step's labels: `[512, 1K)` where v0.26 prints `[512, 1024)`).
+ */
+function linearNumber(h: LinearKind, x: number): string {
+  if (h.step % 1024 !== 0 || x === 0) return `${x}`;
   if (x % 1048576 === 0) return `${x / 1048576}M`;
   if (x % 1024 === 0) return `${x / 1024}K`;
   return `${x}`;
 }
 
-/** The label of one bucket: `(..., 0)`, `[0]`, `[4, 8)`, `[1K, 2K)`; lhist `(..., min)`, `[a, b)`, `[max, ...)`. */
+/**
+ * Where lhist's top bucket starts: the last bucket boundary at or below max. The BPF code puts values above
+ * max in bucket (max - min) / step + 1, with those from that boundary up (bpftrace v0.26 labels it
+ * `[9, ...)` for lhist(n, 0, 10, 3), not `[10, ...)`).
+ */
+function linearTop(h: LinearKind): number {
+  return h.min + Math.floor((h.max - h.min) / h.step) * h.step;
+}
+
+/** The label of one bucket: `(..., 0)`, `[0]`, `[4, 8)`, `[1K, 2K)`; lhist `(..., min)`, `[a, b)`, `[top, ...)`. */
 export function bucketLabel(h: HistKind, index: number): string {
   if (h.kind === 'hist') {
     if (index === 0) return '(..., 0)';
@@ -66,9 +81,12 @@ export function bucketLabel(h: HistKind, index: number): string {
     return `[${log2Bound(index - 1, h.bits)}, ${log2Bound(index, h.bits)})`;
   }
   const buckets = Math.floor((h.max - h.min) / h.step);
-  if (index === 0) return `(..., ${linearNumber(h.min)})`;
-  if (index === buckets + 1) return `[${linearNumber(h.max)}, ...)`;
-  return `[${linearNumber((index - 1) * h.step + h.min)}, ${linearNumber(index * h.step + h.min)})`;
+  if (index === 0) return `(..., ${linearNumber(h, h.min)})`;
+  if (index === buckets + 1) return `[${linearNumber(h, linearTop(h))}, ...)`;
+  const lo = (index - 1) * h.step + h.min;
+  // a bucket of one value is `[a]`, as bpftrace v0.26 prints any two adjacent plain-number labels
+  if (h.step === 1) return `[${lo}]`;
+  return `[${linearNumber(h, lo)}, ${linearNumber(h, index * h.step + h.min)})`;
 }
 
 /** The values one bucket holds, inclusive; an open end is left out (JSON's `{"max": -1, …}` below zero). */
@@ -79,7 +97,7 @@ export function bucketRange(h: HistKind, index: number): { min?: bigint; max?: b
   }
   const buckets = Math.floor((h.max - h.min) / h.step);
   if (index === 0) return { max: BigInt(h.min - 1) };
-  if (index === buckets + 1) return { min: BigInt(h.max) };
+  if (index === buckets + 1) return { min: BigInt(linearTop(h)) };
   return { min: BigInt((index - 1) * h.step + h.min), max: BigInt(index * h.step + h.min - 1) };
 }
 
@@ -106,11 +124,16 @@ export function histRow(label: string, shown: bigint, bar: number): string {
   return `${label.padEnd(16)}${shown.toString().padStart(8)} |${'@'.repeat(bar).padEnd(BAR_WIDTH)}|\n`;
 }
 
-/** All rows of one histogram; `div` divides the counts shown (hist only, as bpftrace), never the bars. */
+/**
+ * All rows of one histogram; `div` divides the counts (hist only, as bpftrace), and the bars are drawn from the
+ * divided counts, as bpftrace v0.26 draws them (0.17 drew them from the undivided ones). The rows shown are
+ * still those of the undivided counts.
+ */
 export function formatHistogram(h: HistKind, counts: readonly bigint[], div = 1): string {
-  const max = counts.reduce((m, c) => (c > m ? c : m), 0n);
   const d = h.kind === 'hist' && div > 1 ? BigInt(div) : 1n;
+  const shown = d === 1n ? counts : counts.map((c) => c / d);
+  const max = shown.reduce((m, c) => (c > m ? c : m), 0n);
   return shownBuckets(counts)
-    .map((i) => histRow(bucketLabel(h, i), counts[i]! / d, barWidth(counts[i]!, max)))
+    .map((i) => histRow(bucketLabel(h, i), shown[i]!, barWidth(shown[i]!, max)))
     .join('');
 }

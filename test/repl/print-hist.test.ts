@@ -45,7 +45,7 @@ test('hist(n, k) labels: single values up to 2^(k+1), then 2^k buckets per power
   assert.is(bucketLabel(log2k2, bucketOf(log2k2, 4_000_000n)), '[3584K, 4M)');
 });
 
-test('lhist labels: below min, [a, b), from max up; K and M for multiples of 1024 as bpftrace 0.17', () => {
+test('lhist labels: below min, [a, b), from max up; K and M only with a step that is a multiple of 1024 (v0.26)', () => {
   assert.equal(
     [0, 1, 10, 11].map((i) => bucketLabel(lin, i)),
     ['(..., 0)', '[0, 10)', '[90, 100)', '[100, ...)'],
@@ -65,6 +65,30 @@ test('lhist labels: below min, [a, b), from max up; K and M for multiples of 102
     [0, 1, 2, 5].map((i) => bucketLabel(neg, i)),
     ['(..., -20)', '[-20, -10)', '[-10, 0)', '[20, ...)'],
   );
+  // bpftrace 0.17 printed [512, 1K) and [1K, 1536) here
+  const half: HistKind = { kind: 'lhist', min: 0, max: 4096, step: 512 };
+  assert.equal(
+    [2, 3, 9].map((i) => bucketLabel(half, i)),
+    ['[512, 1024)', '[1024, 1536)', '[4096, ...)'],
+  );
+});
+
+test('lhist with step 1: one value a bucket, labelled [a] as v0.26 labels adjacent bounds', () => {
+  const one: HistKind = { kind: 'lhist', min: -2, max: 3, step: 1 };
+  assert.equal(
+    [0, 1, 3, 5, 6].map((i) => bucketLabel(one, i)),
+    ['(..., -2)', '[-2]', '[0]', '[2]', '[3, ...)'],
+  );
+});
+
+test('lhist with an uneven step: the top bucket starts at the last boundary below max, as v0.26 labels it', () => {
+  const uneven: HistKind = { kind: 'lhist', min: 0, max: 10, step: 3 };
+  assert.equal(
+    [1, 3, 4].map((i) => bucketLabel(uneven, i)),
+    ['[0, 3)', '[6, 9)', '[9, ...)'],
+  );
+  assert.equal(bucketRange(uneven, 4), { min: 9n });
+  assert.equal(bucketRange(uneven, 3), { min: 6n, max: 8n });
 });
 
 test('log2 bucket of a value: negatives to 0, zero to [0], top bit picks the power', () => {
@@ -162,8 +186,16 @@ test('rows run from the first to the last non-empty bucket', () => {
   counts[8] = 1n;
   const text = formatHistogram(log2, counts, 10);
   assert.is(text.split('\n').length - 1, 6);
-  assert.ok(text.startsWith('[2, 4)                 5 |'), 'hist counts are divided by div');
-  assert.ok(text.includes('[64, 128)              0 |@  '), 'but the bar keeps the undivided count');
+  assert.ok(text.startsWith(`[2, 4)                 5 |${'@'.repeat(52)}|`), 'hist counts are divided by div');
+  assert.ok(text.includes(`[64, 128)              0 |${' '.repeat(52)}|`), 'and so are the bars (v0.26)');
+  // 3 and 2 divided by 2 are 1 and 1: equal bars (0.17 drew 52 and 34)
+  const two = new Array<bigint>(bucketCount(log2)).fill(0n);
+  two[2] = 3n;
+  two[4] = 2n;
+  assert.is(
+    formatHistogram(log2, two, 2),
+    histRow('[1]', 1n, 52) + histRow('[2, 4)', 0n, 0) + histRow('[4, 8)', 1n, 52),
+  );
   const l = new Array<bigint>(bucketCount(lin)).fill(0n);
   l[2] = 30n;
   assert.ok(formatHistogram(lin, l, 3).startsWith('[10, 20)              30 |'), 'lhist ignores div, as bpftrace 0.17');

@@ -56,7 +56,7 @@ function saysHidden(p: FrameLayout['panels'][number]): number {
 
 /** The bucket labels a histogram panel shows. */
 const labels = (p: FrameLayout['panels'][number] | undefined) =>
-  (p?.lines ?? []).flatMap((l) => /^(\[\d+, \d+\))/.exec(l)?.[1] ?? []);
+  (p?.lines ?? []).flatMap((l) => /^(\[\d+\]|\[\d+, \d+\))/.exec(l)?.[1] ?? []);
 
 test('logRows: as many rows as lines printed, up to a fifth of the terminal (at least 3), leaving the panels two', () => {
   const cases: [height: number, printed: number, rows: number][] = [
@@ -109,7 +109,7 @@ for (const [cols, rows] of sizes) {
 test('a 9-bucket lhist in 4 rows: 3 buckets and `… 6 more rows (a above, b below)` on the last row', () => {
   const p = lhist9([1, 1, 1, 10, 12, 11, 1, 1, 1], 20);
   const b = panelBody(p, 60, 4, undefined, new Map(), new Map());
-  assert.equal(labels({ ...b, name: '@l', selected: false }), ['[3, 4)', '[4, 5)', '[5, 6)']);
+  assert.equal(labels({ ...b, name: '@l', selected: false }), ['[3]', '[4]', '[5]']);
   assert.is(b.lines[3], '… 6 more rows (3 above, 3 below)');
   assert.is(b.title, '@l  lhist · 1 key');
 });
@@ -159,7 +159,7 @@ test('a cut histogram keeps its window from frame to frame while its counts shif
     selected: 0,
     state,
   });
-  assert.equal(labels(f.panels[0]), ['[6, 7)', '[7, 8)', '[8, 9)']);
+  assert.equal(labels(f.panels[0]), ['[6]', '[7]', '[8]']);
 });
 
 test('a cut histogram keeps its window when the range grows below it (windows are remembered by bucket, not by row)', () => {
@@ -210,7 +210,7 @@ test('a scrolled panel shows the rows scrolled to, and says how many are above a
     selected: 0,
     state: { scroll: new Map([['@l', 0]]), windows: new Map() },
   }).panels[0]!;
-  assert.equal(labels(h), ['[0, 1)', '[1, 2)', '[2, 3)']);
+  assert.equal(labels(h), ['[0]', '[1]', '[2]']);
   assert.is(h.lines[3], '… 6 more rows');
 });
 
