@@ -48,11 +48,19 @@ function line(type: string, data: string): string {
   return `{"type": "${type}", "data": ${data}}\n`;
 }
 
+/**
+ * A key as bpftrace v0.26 writes it in JSON: its text, a tuple's parts joined by commas, with every space taken
+ * out, strings' own too (`@m["a b", 1]` is `"ab,1"`; 0.17 kept them).
+ */
+function jsonKey(keys: readonly Value[]): string {
+  return jsonString(keys.map(formatValue).join(',').replaceAll(' ', ''));
+}
+
 /** `"@m": v` for a scalar map, `"@m": {"k1,k2": v, …}` for a keyed one. */
 function keyed(snap: MapSnapshot, items: readonly { keys: readonly Value[]; json: string }[]): string {
   const name = jsonString(snap.layout.name);
   if (snap.layout.keys.length === 0) return `{${name}: ${items[0]?.json ?? 'null'}}`;
-  return `{${name}: {${items.map((i) => `${jsonString(i.keys.map(formatValue).join(','))}: ${i.json}`).join(', ')}}}`;
+  return `{${name}: {${items.map((i) => `${jsonKey(i.keys)}: ${i.json}`).join(', ')}}}`;
 }
 
 /** The line for one map (at exit or print(@m)); nothing for an empty map, as bpftrace. */
@@ -70,7 +78,8 @@ export function jsonMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
           const count = v.kind === 'hist' ? counts[i]! / div : counts[i]!;
           return `{${r.min !== undefined ? `"min": ${jsonInt(r.min)}, ` : ''}${r.max !== undefined ? `"max": ${jsonInt(r.max)}, ` : ''}"count": ${jsonInt(count)}}`;
         });
-        return { keys: e.keys, json: `[${rows.join(', ')}]` };
+        // the buckets without a space between them, as bpftrace v0.26 writes arrays (0.17: `, `)
+        return { keys: e.keys, json: `[${rows.join(',')}]` };
       });
       return line('hist', keyed(snap, items));
     }
@@ -81,9 +90,10 @@ export function jsonMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
       return line('tseries', keyed(snap, items));
     }
     case 'stats': {
-      const items = topEntries(snap).map((e) => ({
+      // top and div (of the average) apply, as in the text and in bpftrace v0.26 (0.17 ignored both)
+      const items = topEntries(snap, opts.top).map((e) => ({
         keys: e.keys,
-        json: `{"count": ${jsonInt(e.stats?.count ?? 0n)}, "average": ${jsonInt(e.value)}, "total": ${jsonInt(e.stats?.total ?? 0n)}}`,
+        json: `{"count": ${jsonInt(e.stats?.count ?? 0n)}, "average": ${jsonInt(e.value / div)}, "total": ${jsonInt(e.stats?.total ?? 0n)}}`,
       }));
       return line('stats', keyed(snap, items));
     }

@@ -1,4 +1,4 @@
-// `-f json` lines, pinned to bpftrace 0.17's spacing; integers beyond 2^53 become strings.
+// `-f json` lines, pinned to bpftrace's spacing (v0.26's where it differs from 0.17); integers beyond 2^53 become strings.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bucketCount } from '../../compiler/layout.ts';
@@ -81,12 +81,27 @@ test('plain maps: keys joined with commas, scalar maps bare, empty maps print no
   assert.is(jsonMap(snap('@e', { kind: 'count' }, [i64], [])), '');
 });
 
+test("keys lose every space, strings' own too, as bpftrace v0.26 writes them", () => {
+  const m = snap(
+    '@m',
+    { kind: 'count' },
+    [stringType(8), i64],
+    [
+      { keys: ['a b', 1n], value: 1n },
+      { keys: [' c ', 2n], value: 2n },
+    ],
+  );
+  assert.is(jsonMap(m), '{"type": "map", "data": {"@m": {"ab,1": 1, "c,2": 2}}}\n');
+  const t = snap('@t', { kind: 'count' }, [i64, i64], [{ keys: [1n, [2n, 'x y']], value: 3n }]);
+  assert.is(jsonMap(t), '{"type": "map", "data": {"@t": {"1,(2,xy)": 3}}}\n');
+});
+
 test('hist: buckets with min/max/count, negatives as {"max": -1}; keyed hists nest under their key', () => {
   const h = { kind: 'hist', bits: 0 } as const;
   assert.is(
     jsonMap(snap('@h', h, [], [{ keys: [], value: 4n, buckets: counts(h, { 0: 1n, 1: 1n, 2: 1n, 4: 1n }) }])),
-    '{"type": "hist", "data": {"@h": [{"max": -1, "count": 1}, {"min": 0, "max": 0, "count": 1}, ' +
-      '{"min": 1, "max": 1, "count": 1}, {"min": 2, "max": 3, "count": 0}, {"min": 4, "max": 7, "count": 1}]}}\n',
+    '{"type": "hist", "data": {"@h": [{"max": -1, "count": 1},{"min": 0, "max": 0, "count": 1},' +
+      '{"min": 1, "max": 1, "count": 1},{"min": 2, "max": 3, "count": 0},{"min": 4, "max": 7, "count": 1}]}}\n',
   );
   assert.is(
     jsonMap(
@@ -116,8 +131,8 @@ test('lhist: below min as {"max": min-1}, from max up as {"min": max}', () => {
   const l = { kind: 'lhist', min: 0, max: 20, step: 10 } as const;
   assert.is(
     jsonMap(snap('@l', l, [], [{ keys: [], value: 3n, buckets: counts(l, { 0: 1n, 2: 1n, 3: 1n }) }])),
-    '{"type": "hist", "data": {"@l": [{"max": -1, "count": 1}, {"min": 0, "max": 9, "count": 0}, ' +
-      '{"min": 10, "max": 19, "count": 1}, {"min": 20, "count": 1}]}}\n',
+    '{"type": "hist", "data": {"@l": [{"max": -1, "count": 1},{"min": 0, "max": 9, "count": 0},' +
+      '{"min": 10, "max": 19, "count": 1},{"min": 20, "count": 1}]}}\n',
   );
 });
 
@@ -138,6 +153,23 @@ test('stats as {count, average, total}; avg as its average, both typed "stats"',
       ),
     ),
     '{"type": "stats", "data": {"@a": {"x": 7}}}\n',
+  );
+});
+
+test('print(@s, top, div) on stats: the largest averages, the average divided, as the text and bpftrace v0.26', () => {
+  const s = snap(
+    '@s',
+    { kind: 'stats', signed: true },
+    [stringType(2)],
+    [
+      { keys: ['a'], value: 10n, stats: { count: 1n, total: 10n } },
+      { keys: ['b'], value: 25n, stats: { count: 2n, total: 50n } },
+      { keys: ['c'], value: -30n, stats: { count: 1n, total: -30n } },
+    ],
+  );
+  assert.is(
+    jsonMap(s, { top: 2, div: 10 }),
+    '{"type": "stats", "data": {"@s": {"a": {"count": 1, "average": 1, "total": 10}, "b": {"count": 2, "average": 2, "total": 50}}}}\n',
   );
 });
 
