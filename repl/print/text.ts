@@ -28,15 +28,15 @@ export function isTuple(v: Value): v is readonly Value[] {
 }
 
 /**
- * A key as it sorts: integers as unsigned 64-bit numbers (so -1 sorts last), strings as their bytes, anything
- * else by its text, as bpftrace sorts keys. Made once per entry (sorting 100k entries compares each ~17 times),
+ * A key as it sorts: integers as signed 64-bit numbers (-1 before 0, and a u64 above 2^63 too: bpftrace v0.26
+ * compares integer keys as int64; 0.17 put -1 last), strings as their bytes, anything else by its text. Made once per entry (sorting 100k entries compares each ~17 times),
  * and integers that fit a double exactly as numbers: V8 compares those without allocating, bigints it does not
  * (`<` between a number and a bigint compares their exact values).
  */
 type SortKey = number | bigint | Buffer | string;
 
 function sortKey(v: Value): SortKey {
-  if (typeof v === 'bigint') return exact(BigInt.asUintN(64, v));
+  if (typeof v === 'bigint') return exact(BigInt.asIntN(64, v));
   if (typeof v === 'string') return Buffer.from(v);
   return formatValue(v);
 }
