@@ -45,7 +45,8 @@ export function formatOne(spec: FormatSpec, v: Value): string {
       const radix = spec.conv === 'u' ? 10 : spec.conv === 'o' ? 8 : 16;
       body = n.toString(radix);
       if (spec.conv === 'X') body = body.toUpperCase();
-      if (spec.conv === 'p' && n === 0n) return pad(spec, '', '', '(nil)', false); // glibc's spelling, which bpftrace prints
+      // a null pointer is `0`, as bpftrace v0.26's stream output writes it (0.17's glibc printf: `(nil)`)
+      if (spec.conv === 'p' && n === 0n) return pad(spec, '', '', '0', false);
       if (spec.conv === 'p') prefix = '0x';
       else if (spec.flags.includes('#') && n !== 0n) prefix = spec.conv === 'o' ? '0' : spec.conv === 'x' ? '0x' : '0X';
       break;

@@ -51,6 +51,11 @@ test('unsigned, hex, octal and pointers', () => {
   );
   assert.is(fmt('%x %X %#x %#o %o', 255n, 255n, 255n, 8n, 8n), 'ff FF 0xff 010 10');
   assert.is(fmt('%p', 4096n), '0x1000');
+  assert.is(
+    fmt('%p|%4p|%-4p|', 0n, 0n, 0n),
+    '0|   0|0   |',
+    'a null pointer as bpftrace v0.26 prints it (0.17: (nil))',
+  );
   assert.is(fmt('%hhu %hd', 257n, 65535n), '1 -1');
 });
 
