@@ -60,7 +60,9 @@ export function formatOne(spec: FormatSpec, v: Value): string {
 
 function pad(spec: FormatSpec, sign: string, prefix: string, body: string, zeroAllowed: boolean): string {
   const width = spec.width ?? 0;
-  const len = sign.length + prefix.length + body.length;
+  // a width counts bytes, as C's printf and v0.26's streams count them: `%5s` of "é" (2 bytes) adds 3 blanks
+  const bodyLen = body.length < width ? Buffer.byteLength(body) : body.length;
+  const len = sign.length + prefix.length + bodyLen;
   if (len >= width) return sign + prefix + body;
   if (spec.flags.includes('-')) return sign + prefix + body + ' '.repeat(width - len);
   if (zeroAllowed && spec.flags.includes('0')) return sign + prefix + '0'.repeat(width - len) + body;

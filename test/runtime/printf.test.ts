@@ -62,6 +62,8 @@ test('unsigned, hex, octal and pointers', () => {
 test('strings and chars', () => {
   assert.is(fmt('[%s] [%8s] [%-8s] [%.2s]', 'abc', 'abc', 'abc', 'abc'), '[abc] [     abc] [abc     ] [ab]');
   assert.is(fmt('%c%c', 104n, 105n), 'hi');
+  // widths count bytes, as bpftrace (0.17's snprintf and v0.26's streams alike) counts them
+  assert.is(fmt('[%5s][%-5s][%2s]', 'é', 'é', 'é'), '[   é][é   ][é]');
 });
 
 test('plain conversions take the fast paths and print as C does, 64-bit extremes included', () => {
