@@ -52,10 +52,16 @@ function compareSortKey(a: SortKey, b: SortKey): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Maps whose entries bpftrace orders by value (count/sum/min/max/integers, avg and stats by their average, histograms by total). */
+/**
+ * Maps whose entries bpftrace orders by value (count/sum/min/max/integers and enums, avg and stats by their
+ * average, histograms by total). Booleans, pointers and numbers that print as text (ksym, username, strftime…)
+ * are not integers to bpftrace v0.26, which orders those maps by key.
+ */
 function byValue(snap: MapSnapshot): boolean {
   const v = snap.layout.value;
-  return v.kind !== 'value' || v.type.kind === 'int' || v.type.kind === 'bool';
+  if (v.kind !== 'value') return true;
+  const t = v.type;
+  return t.kind === 'int' && !t.space && (!t.view || t.view.kind === 'enum');
 }
 
 /** Entries in bpftrace's order: ascending by value, keys breaking ties; maps of strings and tuples by key. */

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { UserMapLayout } from '../../compiler/program.ts';
-import { i64, stringType, u64, type MapValue, type Type } from '../../lang/types.ts';
+import { boolType, i64, pointer, stringType, u64, viewed, type MapValue, type Type } from '../../lang/types.ts';
 import { formatMap } from '../../repl/print/text.ts';
 import { bucketCount } from '../../compiler/layout.ts';
 import type { MapEntry, MapSnapshot } from '../../runtime/maps.ts';
@@ -60,6 +60,52 @@ test('maps of strings order by key: integers as signed 64-bit numbers (v0.26; 0.
     ],
   );
   assert.is(formatMap(t), '@t[B]: (1, y)\n@t[b]: (2, x)\n');
+});
+
+test('maps of bools, pointers and symbols order by key: they are not integers to bpftrace v0.26', () => {
+  const order = (x: MapSnapshot) => formatMap(x).trim().split('\n');
+  const b = snap(
+    '@b',
+    { kind: 'value', type: boolType },
+    [i64],
+    [
+      { keys: [2n], value: 1n, data: true },
+      { keys: [3n], value: 0n, data: false },
+      { keys: [1n], value: 0n, data: false },
+    ],
+  );
+  assert.equal(order(b), ['@b[1]: false', '@b[2]: true', '@b[3]: false']);
+  const p = snap(
+    '@p',
+    { kind: 'value', type: pointer('kernel') },
+    [i64],
+    [
+      { keys: [2n], value: 16n, data: '0x10' },
+      { keys: [1n], value: 32n, data: '0x20' },
+    ],
+  );
+  assert.equal(order(p), ['@p[1]: 0x20', '@p[2]: 0x10']);
+  const k = snap(
+    '@k',
+    { kind: 'value', type: viewed({ kind: 'ksym' }) },
+    [i64],
+    [
+      { keys: [2n], value: 1n, data: 'a' },
+      { keys: [1n], value: 2n, data: 'b' },
+    ],
+  );
+  assert.equal(order(k), ['@k[1]: b', '@k[2]: a']);
+  // an enum is an integer: by value
+  const e = snap(
+    '@e',
+    { kind: 'value', type: viewed({ kind: 'enum', btf: 1, name: 'e' }) },
+    [i64],
+    [
+      { keys: [1n], value: 2n, data: 'TWO' },
+      { keys: [2n], value: 1n, data: 'ONE' },
+    ],
+  );
+  assert.equal(order(e), ['@e[2]: ONE', '@e[1]: TWO']);
 });
 
 test('ordering is exact past 2^53 and keeps signed key order, signed values and tuple keys', () => {
