@@ -98,6 +98,15 @@ function normalise(pattern: string): string {
 }
 
 /**
+ * The providers a provider glob (or a pattern without one) lists, as bpftrace v0.26's PROBE_LIST marks them
+ * show_in_kernel_list; the others are listed when named.
+ */
+const kernelListed = new Set(['fentry', 'hardware', 'iter', 'kprobe', 'rawtracepoint', 'software', 'tracepoint']);
+
+/** The listers by provider name (stable): v0.26 lists the probe types it matched in a sorted set. */
+const byProviderName = [...listers].sort((a, b) => (a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : 0));
+
+/**
  * The listers a pattern asks about, each with the names it matches, without the provider prefix and unsorted
  * (probeListing sorts and prefixes what it prints). Names are tested without their prefix where the pattern
  * allows, so 100k function names cost no copies.
@@ -114,11 +123,16 @@ function matches(pattern: string): { lister: Lister; names: readonly string[] }[
       ? globRegExp(pattern)
       : undefined;
   const out: { lister: Lister; names: readonly string[] }[] = [];
-  for (const l of listers) {
+  const providerGlob = colon < 0 || isGlob(provider);
+  for (const l of byProviderName) {
     const byProvider = colon < 0 || providerRe.test(l.provider);
     const byGroup = l.provider === 'tracepoint' ? groupEvent : undefined;
     if (!byProvider && !byGroup) continue;
     const wholeProvider = colon < 0 && re.test(l.provider);
+    // a provider glob (or none) expands to v0.26's kernel list only: no kretprobe, fexit, interval, profile…,
+    // unless a plain word names the provider (`-l interval`)
+    const named = wholeProvider && !isGlob(pattern);
+    if (providerGlob && !named && !kernelListed.has(l.provider)) continue;
     const rest = colon < 0 ? pattern : pattern.slice(colon + 1);
     // names listed with their module (fentry:vmlinux:vfs_read): PROVIDER:MODULE:NAME matches the module part alone
     const moduled = l.module !== undefined && colon >= 0 && rest.includes(':') ? rest.indexOf(':') : -1;

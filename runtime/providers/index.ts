@@ -1,5 +1,5 @@
-// The runtime's probe table: one row per provider (the type says every provider has one). The order of
-// the rows is the order `scry -l` lists names in.
+// The runtime's probe table: one row per provider (the type says every provider has one). `scry -l` lists
+// providers by name, whatever the order of the rows (listing.ts).
 import type { ProviderName, ResolvedAttach, ResolvedOf } from '../../lang/index.ts';
 import type { Lister, RuntimeProviderRow } from './row.ts';
 import { special } from './special.ts';
@@ -81,7 +81,7 @@ export function probeTypeReport(probes: InfoProbes): InfoItem[] {
   return report.flatMap((r) => (r.info ? [r.info(probes)] : []));
 }
 
-/** Every provider's listers, in listing order. */
+/** Every provider's listers, in the rows' order. */
 export const listers: readonly Lister[] = [...new Set(Object.values(rows) as RuntimeProviderRow<never>[])].flatMap(
   (r) => r.listers ?? [],
 );

@@ -106,6 +106,22 @@ if (requireRoot('probe listing')) {
     });
   });
 
+  suite(
+    'a provider glob lists v0.26 kernel-list providers, sorted by provider name; interval/profile when named',
+    () => {
+      const providers = (p: string) => [...new Set(probeListing(p).lines.map((l) => l.slice(0, l.indexOf(':'))))];
+      // bpftrace v0.26: `-l` is `*:*`, expanded over PROBE_LIST's show_in_kernel_list types in a std::set
+      for (const p of ['*', '*:*', '*:*sched_sw*', 'sched_sw*']) {
+        const got = providers(p);
+        assert.equal(got, [...got].sort(), p);
+        assert.not.ok(got.includes('interval') || got.includes('profile'), `${p}: ${got.join(' ')}`);
+      }
+      assert.equal(providers('*:*sched_sw*').slice(-2), ['rawtracepoint', 'tracepoint']);
+      assert.equal(probeListing('interval:*').lines, ['interval:hz:', 'interval:ms:', 'interval:s:', 'interval:us:']);
+      assert.ok(providers('interval').includes('interval'), 'a plain word naming a provider lists it whole');
+    },
+  );
+
   suite('hardware events are listed only where a hardware counter opens', () => {
     assert.is(probeListing('hardware:*').lines.length > 0, hardwareEventRefusal() === undefined);
   });
