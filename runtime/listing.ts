@@ -22,6 +22,8 @@ export interface Listing {
   readonly lines: readonly string[];
   /** one line: "N kprobe/kretprobe functions exist but cannot attach here: …", or undefined */
   readonly unavailable?: string;
+  /** what bpftrace warns about while listing (`No DWARF found for "…"` under -v), each once */
+  readonly warnings?: readonly string[];
 }
 
 /** Each name list once, unique, in the order its lister gave it (listers that share a list share its function). */
@@ -69,7 +71,7 @@ function namesMatching(l: Lister, re: RegExp, literal: string): readonly string[
  * provider's row, the binary shown as written; undefined for any other pattern. A wildcard provider
  * (`*:./bin:*`) lists uprobes and USDT probes when the binary is a path or -p is given.
  */
-function listUserProbes(pattern: string, options: ListOptions): string[] | undefined {
+function listUserProbes(pattern: string, options: ListOptions, warn: (w: string) => void): string[] | undefined {
   const pid = options.pid;
   const [providerPart, binary = '*', ...rest] = pattern.split(':') as [string, ...string[]];
   const names = rest.length ? rest.join(':') : '*';
@@ -84,7 +86,7 @@ function listUserProbes(pattern: string, options: ListOptions): string[] | undef
   if (!chosen.length) return undefined;
   if (!pattern.includes(':') && pid === undefined) return undefined;
   return chosen.flatMap((p) =>
-    runtimeRowOf(p as ProviderName).listBinary!(p, binary || '*', names, options.verbose ?? false, pid),
+    runtimeRowOf(p as ProviderName).listBinary!(p, binary || '*', names, options.verbose ?? false, pid, warn),
   );
 }
 
@@ -203,8 +205,9 @@ export function probeListing(pattern = '*', options: ListOptions = {}): Listing 
   if (pattern.includes(',')) return combine(pattern.split(',').map((p) => probeListing(p.trim(), options)));
   const struct = /^(struct|union|enum)\s+(\S+)$/.exec(pattern);
   if (struct) return { lines: listTypes(struct[1]!, struct[2]!, options.verbose ?? false) };
-  const user = listUserProbes(pattern, options);
-  if (user) return { lines: user };
+  const warnings: string[] = [];
+  const user = listUserProbes(pattern, options, (w) => warnings.includes(w) || warnings.push(w));
+  if (user) return warnings.length ? { lines: user, warnings } : { lines: user };
   const p = normalise(pattern);
   const single = p.includes(':') && !isGlob(p.split(':')[0]!) ? p.split(':')[0]! : undefined;
   requirePrivileges(
@@ -231,7 +234,8 @@ export function probeListing(pattern = '*', options: ListOptions = {}): Listing 
 function combine(listings: Listing[]): Listing {
   const lines = [...new Set(listings.flatMap((l) => l.lines))];
   const unavailable = [...new Set(listings.flatMap((l) => (l.unavailable ? [l.unavailable] : [])))].join('\n');
-  return unavailable ? { lines, unavailable } : { lines };
+  const warnings = [...new Set(listings.flatMap((l) => l.warnings ?? []))];
+  return { lines, ...(unavailable ? { unavailable } : {}), ...(warnings.length ? { warnings } : {}) };
 }
 
 /** The listing patterns a program's attach points make (a timer or counter by its unit or event alone). */
@@ -270,6 +274,7 @@ function listTypes(kind: string, name: string, verbose: boolean): string[] {
  */
 export function listProbes(pattern = '*', options: ListOptions = {}): string[] {
   const l = probeListing(pattern, options);
+  for (const w of l.warnings ?? []) process.stderr.write(`WARNING: ${w}\n`);
   if (l.unavailable) process.stderr.write(`${l.unavailable}\n`);
   return [...l.lines];
 }

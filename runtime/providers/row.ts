@@ -61,6 +61,16 @@ export interface RuntimeProviderRow<A> {
   readonly listers?: readonly Lister[];
   /** its line under `scry --info`'s "Probe types" (a row may speak for related providers: fentry/fexit) */
   info?(probes: InfoProbes): InfoItem;
-  /** providers whose names are per binary: `provider:<path>:<name>` lines for -l PROVIDER:BINARY:PATTERN (-v: details) */
-  listBinary?(provider: string, binary: string, pattern: string, verbose: boolean, pid?: number): string[];
+  /**
+   * providers whose names are per binary: `provider:<path>:<name>` lines for -l PROVIDER:BINARY:PATTERN (-v: details);
+   * `warn` takes what the listing should say on stderr (a file without DWARF under -v)
+   */
+  listBinary?(
+    provider: string,
+    binary: string,
+    pattern: string,
+    verbose: boolean,
+    pid: number | undefined,
+    warn: (message: string) => void,
+  ): string[];
 }

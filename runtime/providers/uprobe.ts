@@ -12,6 +12,7 @@ import {
   expandTargets,
   listUprobeFunctions,
   openTarget,
+  targetDwarf,
   targetUsdtProbes,
   type TargetFile,
 } from '../kernel/elf/index.ts';
@@ -27,11 +28,27 @@ function listedFiles(binary: string, pid: number | undefined): { shown: string; 
   });
 }
 
-/** The functions of a binary matching a glob, the binary shown as written. */
-function listFunctions(provider: string, binary: string, pattern: string, _v: boolean, pid?: number): string[] {
-  return listedFiles(binary, pid).flatMap(({ shown, file }) =>
-    listUprobeFunctions(file, pattern).map((f) => printable(`${provider}:${shown}:${f}`)),
-  );
+/**
+ * The functions of a binary matching a glob, the binary shown as written; -v: each one's parameters from the
+ * file's DWARF (or its debug file's), as bpftrace v0.26 lists them, and a warning for a file without any.
+ */
+function listFunctions(
+  provider: string,
+  binary: string,
+  pattern: string,
+  verbose: boolean,
+  pid: number | undefined,
+  warn: (message: string) => void,
+): string[] {
+  return listedFiles(binary, pid).flatMap(({ shown, file }) => {
+    const functions = listUprobeFunctions(file, pattern);
+    const dwarf = verbose && functions.length ? targetDwarf(file) : undefined;
+    if (verbose && functions.length && !dwarf) warn(`No DWARF found for "${shown}", cannot show parameter info`);
+    return functions.flatMap((f) => [
+      printable(`${provider}:${shown}:${f}`),
+      ...(dwarf?.functionParams(f) ?? []).map((p) => printable(`    ${p}`)),
+    ]);
+  });
 }
 
 /** The USDT probes of a binary matching `[provider:]name` globs; with -v, their argument specs. */

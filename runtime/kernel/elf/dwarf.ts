@@ -25,7 +25,15 @@ export interface SourceLocation {
 }
 
 // tags
+const DW_TAG_enumeration_type = 0x04;
+const DW_TAG_formal_parameter = 0x05;
 const DW_TAG_lexical_block = 0x0b;
+const DW_TAG_pointer_type = 0x0f;
+const DW_TAG_structure_type = 0x13;
+const DW_TAG_typedef = 0x16;
+const DW_TAG_union_type = 0x17;
+const DW_TAG_base_type = 0x24;
+const DW_TAG_const_type = 0x26;
 const DW_TAG_compile_unit = 0x11;
 const DW_TAG_inlined_subroutine = 0x1d;
 const DW_TAG_subprogram = 0x2e;
@@ -39,6 +47,7 @@ const DW_AT_high_pc = 0x12;
 const DW_AT_comp_dir = 0x1b;
 const DW_AT_abstract_origin = 0x31;
 const DW_AT_specification = 0x47;
+const DW_AT_type = 0x49;
 const DW_AT_ranges = 0x55;
 const DW_AT_call_file = 0x58;
 const DW_AT_call_line = 0x59;
@@ -208,6 +217,7 @@ const WANTED = new Set([
   DW_AT_comp_dir,
   DW_AT_abstract_origin,
   DW_AT_specification,
+  DW_AT_type,
   DW_AT_ranges,
   DW_AT_call_file,
   DW_AT_call_line,
@@ -312,6 +322,103 @@ export class DwarfInfo {
       return { ...(file !== undefined ? { file } : {}), ...(line !== undefined ? { line } : {}), inlined };
     }
     return undefined;
+  }
+
+  /**
+   * A function's parameters as bpftrace v0.26 lists them (`-lv uprobe:BIN:FUNC`): `TYPE NAME` each, the type
+   * spelled as its DWARF parser spells it (`int*`, `const char*`, `struct Foo*`); the first subprogram of that
+   * name (DW_AT_name, through abstract_origin/specification) in unit order; [] when there is none.
+   */
+  functionParams(name: string): string[] {
+    try {
+      for (const unit of this.allUnits()) {
+        if (!this.root(unit)) continue;
+        const params = this.paramsIn(unit, name);
+        if (params) return params;
+      }
+    } catch (e) {
+      if (!(e instanceof DwarfError || e instanceof RangeError)) throw e;
+    }
+    return [];
+  }
+
+  private paramsIn(unit: Unit, name: string): string[] | undefined {
+    const c = new Cursor(this.sections.info, unit.dieOffset, unit.end);
+    // open: DIEs with children not yet ended; a subprogram's parameters are its children one level down
+    let open = 0;
+    let found: string[] | undefined;
+    let foundAt = 0;
+    while (!c.atEnd) {
+      const die = this.readDie(unit, c);
+      if (!die) {
+        open--;
+        if (found && open === foundAt) return found;
+        if (open <= 0) break;
+        continue;
+      }
+      if (found && open === foundAt + 1 && die.tag === DW_TAG_formal_parameter) {
+        const type = this.typeName(unit, die.attrs.get(DW_AT_type), 0);
+        const own = this.string(unit, die.attrs.get(DW_AT_name));
+        found.push(own !== undefined ? `${type} ${own}` : type);
+      } else if (!found && die.children && die.tag === DW_TAG_subprogram && this.plainName(die) === name) {
+        // (one without children has no parameters to list, or is a declaration: the definition may follow)
+        found = [];
+        foundAt = open;
+      }
+      if (die.children) {
+        if (open >= MAX_DEPTH) throw new DwarfError(`${this.path}: DIEs nested too deep`);
+        open++;
+      }
+    }
+    return found;
+  }
+
+  /** DW_AT_name through abstract_origin/specification (no linkage name: bpftrace matches the plain name). */
+  private plainName(die: Die): string | undefined {
+    let d: Die | undefined = die;
+    for (let hop = 0; d && hop < MAX_NAME_HOPS; hop++) {
+      const unit = this.unitAt(d.offset);
+      if (!unit) return undefined;
+      const name = this.string(unit, d.attrs.get(DW_AT_name));
+      if (name !== undefined) return name;
+      const next: Attr | undefined = d.attrs.get(DW_AT_abstract_origin) ?? d.attrs.get(DW_AT_specification);
+      d = next && this.dieAt(unit, next);
+    }
+    return undefined;
+  }
+
+  private dieAt(unit: Unit, ref: Attr): Die | undefined {
+    const target = refOffset(unit, ref);
+    const targetUnit = target === undefined ? undefined : this.unitAt(target);
+    return targetUnit && this.readDie(targetUnit, new Cursor(this.sections.info, target, targetUnit.end));
+  }
+
+  /** A type's name as bpftrace's Dwarf::get_type_name writes it. */
+  private typeName(unit: Unit, ref: Attr | undefined, hops: number): string {
+    const die = ref && hops < MAX_NAME_HOPS ? this.dieAt(unit, ref) : undefined;
+    const at = die && this.unitAt(die.offset);
+    if (!die || !at) return ref ? '<unknown type>' : 'void';
+    const inner = () => this.typeName(at, die.attrs.get(DW_AT_type), hops + 1);
+    switch (die.tag) {
+      case DW_TAG_base_type:
+      case DW_TAG_typedef:
+        return this.string(at, die.attrs.get(DW_AT_name)) ?? '';
+      case DW_TAG_pointer_type:
+        return die.attrs.has(DW_AT_type) ? `${inner()}*` : 'void*';
+      case DW_TAG_structure_type:
+      case DW_TAG_union_type:
+      case DW_TAG_enumeration_type: {
+        const kind = die.tag === DW_TAG_structure_type ? 'struct' : die.tag === DW_TAG_union_type ? 'union' : 'enum';
+        return `${kind} ${this.string(at, die.attrs.get(DW_AT_name)) ?? '<anonymous>'}`;
+      }
+      case DW_TAG_const_type: {
+        const target = die.attrs.get(DW_AT_type);
+        const pointer = target !== undefined && this.dieAt(at, target)?.tag === DW_TAG_pointer_type;
+        return pointer ? `${inner()} const` : `const ${inner()}`;
+      }
+      default:
+        return '<unknown type>';
+    }
   }
 
   // ---- units

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { closest, type Span } from '../../../lang/index.ts';
 import { NoMatchError, ScryRuntimeError } from '../../errors.ts';
 import { openDebugFile } from './debug-file.ts';
+import { DwarfInfo } from './dwarf.ts';
 import { ElfError, ElfFile } from './elf-file.ts';
 import { DEFAULT_LIB_DIRS, mapsPath, resolveTarget, type ResolveOptions } from './ld-resolve.ts';
 import { globRegExp, SymbolTable, type ElfSymbol } from './symbols.ts';
@@ -29,6 +30,8 @@ interface Cached {
   readonly elf: ElfFile;
   symbols?: SymbolTable;
   usdt?: UsdtProbe[];
+  /** null: read, none found */
+  dwarf?: DwarfInfo | null;
 }
 
 const memberSymbols = new WeakMap<ElfFile, SymbolTable>();
@@ -153,6 +156,25 @@ export function targetSymbols(file: TargetFile): SymbolTable {
   const entry = cached(file.path, undefined);
   entry.symbols ??= SymbolTable.read(entry.elf, { debug: () => openDebugFile(entry.elf, file.path) });
   return entry.symbols;
+}
+
+/** The DWARF of an opened target, else of its debug file (read once per file); undefined when neither has any. */
+export function targetDwarf(file: TargetFile): DwarfInfo | undefined {
+  const read = (): DwarfInfo | null => {
+    try {
+      const own = DwarfInfo.read(file.elf);
+      if (own || file.base !== undefined) return own ?? null;
+      const debug = openDebugFile(file.elf, file.path);
+      return (debug && DwarfInfo.read(debug)) ?? null;
+    } catch (e) {
+      if (!(e instanceof ElfError)) throw e;
+      return null;
+    }
+  };
+  if (file.base !== undefined) return read() ?? undefined;
+  const entry = cached(file.path, undefined);
+  if (entry.dwarf === undefined) entry.dwarf = read();
+  return entry.dwarf ?? undefined;
 }
 
 /** The USDT probes of an opened target (read once per file). */
