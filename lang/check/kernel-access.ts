@@ -101,9 +101,14 @@ export function wholeArgs(st: InferState, e: IdentExpr): Type {
 
 /** Says so where a probe's points give `args` no meaning (fentry:bpf), and whether they did. */
 function argsRefused(st: InferState, span: Span): boolean {
-  const why = st.attach.map((a) => probeContext(a).argsRefused).find((w) => w !== undefined);
-  if (why) err(st, why, span, ['arg0, arg1, … read its arguments as integers']);
-  return why !== undefined;
+  const refused = st.attach.find((a) => probeContext(a).argsRefused !== undefined);
+  if (!refused) return false;
+  const c = probeContext(refused);
+  // a user function: -lv names its parameters in order, which is the order of arg0, arg1, … (none at return)
+  const list = c.binary && c.funcName ? [`scry -lv 'uprobe:${c.binary}:${c.funcName}' lists them in order`] : [];
+  const argN = refused.provider === 'uretprobe' ? [] : ['arg0, arg1, … read its arguments as integers'];
+  err(st, c.argsRefused!, span, [...argN, ...list]);
+  return true;
 }
 
 /** args->name in fentry/fexit and BTF raw tracepoints: the u64 slot of the context it starts at, typed from BTF. */

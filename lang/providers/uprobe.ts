@@ -21,7 +21,12 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
       name === 'uprobe'
         ? { argN: 'pt_regs', ptRegs: true, func: 'name', currentTask: true, taskContext: true, memory: 'user' }
         : { retval: 'pt_regs', ptRegs: true, func: 'name', currentTask: true, taskContext: true, memory: 'user' },
-    context: (a) => ({ binary: a.path, funcName: a.func || `0x${a.vaddr.toString(16)}` }),
+    context: (a) => ({
+      binary: a.path,
+      funcName: a.func || `0x${a.vaddr.toString(16)}`,
+      // v0.26 types them from the binary's DWARF; scry reads DWARF for listing and stacks, not for args yet
+      argsRefused: `args is not supported in ${name} probes: scry does not read their types from DWARF`,
+    }),
     resolve(r) {
       const { ap, kernel } = r;
       // with -p, an empty binary is every file the process maps (bpftrace's `uprobe::f`)

@@ -58,6 +58,24 @@ test('argN in a USDT probe has the width of its note argument, which must exist;
   );
 });
 
+test('args in a uprobe is refused as unsupported (not "only in tracepoints"), pointing at argN and -lv', () => {
+  assert.is(
+    diagnose('uprobe:/bin/app:main { @ = args.argc; }', userKernel),
+    [
+      'stdin:1:28-32: ERROR: args is not supported in uprobe probes: scry does not read their types from DWARF',
+      'uprobe:/bin/app:main { @ = args.argc; }',
+      '                           ~~~~',
+      'HINT: arg0, arg1, … read its arguments as integers',
+      "HINT: scry -lv 'uprobe:/bin/app:main' lists them in order",
+      '',
+    ].join('\n'),
+  );
+  // at return the arguments are gone: no argN hint
+  const ret = diagnose('uretprobe:/bin/app:main { print(args); }', userKernel);
+  assert.match(ret, 'ERROR: args is not supported in uretprobe probes');
+  assert.not.match(ret, 'arg0');
+});
+
 test('uaddr() works in uprobes on one binary; override() only in kprobes (and with --unsafe)', () => {
   assert.is(first('uprobe:/bin/app:main { @a = uaddr("main"); }'), '');
   assert.is(
