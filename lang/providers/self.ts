@@ -8,7 +8,7 @@ export interface ResolvedSelf extends ResolvedBase {
 }
 
 /** The signals a self probe may name: bpftrace v0.26 takes SIGUSR1 only (SIGINT/SIGTERM stop the run). */
-const SIGNALS = ['SIGUSR1'] as const;
+export const SIGNALS = ['SIGUSR1'] as const;
 
 export const self: ProviderRow<ResolvedSelf> = {
   name: 'self',

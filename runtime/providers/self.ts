@@ -1,6 +1,6 @@
 // self:signal:SIGUSR1: the program runs (BPF_PROG_TEST_RUN) each time scry receives the signal; its output
 // arrives on the ring buffer like any probe's. Listeners run in the order added: probes fire in program order.
-import type { ResolvedOf } from '../../lang/index.ts';
+import { selfSignals, type ResolvedOf } from '../../lang/index.ts';
 import { progTestRun } from '../sys/index.ts';
 import type { RuntimeProviderRow } from './row.ts';
 
@@ -16,4 +16,13 @@ export const self: RuntimeProviderRow<ResolvedOf<'self'>> = {
     process.on(a.signal, run);
     return [{ description: a.text, close: () => void process.off(a.signal, run) }];
   },
+  // listed when named (`-l 'self:*'`), as v0.26 lists them; never under `-l` alone
+  listers: [
+    {
+      provider: 'self',
+      family: 'self probes',
+      refusal: () => undefined,
+      names: () => selfSignals.map((s) => `signal:${s}`),
+    },
+  ],
 };

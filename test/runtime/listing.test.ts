@@ -119,6 +119,10 @@ if (requireRoot('probe listing')) {
       assert.equal(providers('*:*sched_sw*').slice(-2), ['rawtracepoint', 'tracepoint']);
       assert.equal(probeListing('interval:*').lines, ['interval:hz:', 'interval:ms:', 'interval:s:', 'interval:us:']);
       assert.ok(providers('interval').includes('interval'), 'a plain word naming a provider lists it whole');
+      // self probes: listed when named, as v0.26's get_self_probes_for_listing
+      assert.equal(probeListing('self:*').lines, ['self:signal:SIGUSR1']);
+      assert.equal(probeListing('self:signal:SIG*').lines, ['self:signal:SIGUSR1']);
+      assert.not.ok(providers('*').includes('self'));
     },
   );
 
