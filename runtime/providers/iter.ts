@@ -22,6 +22,13 @@ export const iter: RuntimeProviderRow<ResolvedOf<'iter'>> = {
           .map((n) => n.slice('bpf_iter_'.length))
           .filter((t) => btf.find(`bpf_iter__${t}`, 'struct') !== undefined);
       },
+      // -lv: bpf_iter_<target>'s parameters after its bpf_iter_meta, as v0.26's get_iters_params lists them
+      details: (name) => {
+        const btf = hostKernelInfo().btf();
+        const f = btf?.funcProto(`bpf_iter_${name}`);
+        if (!btf || !f) return [];
+        return f.params.slice(1).map((p) => `    ${btf.typeName(p.type)} ${p.name}`);
+      },
     },
   ],
 };

@@ -126,6 +126,17 @@ if (requireRoot('probe listing')) {
     },
   );
 
+  suite("-lv iter:NAME: bpf_iter_NAME's parameters after its meta, as v0.26's get_iters_params", () => {
+    if (!vmlinuxBtf()) return;
+    assert.equal(probeListing('iter:task_file', { verbose: true }).lines, [
+      'iter:task_file',
+      '    struct task_struct * task',
+      '    u32 fd',
+      '    struct file * file',
+    ]);
+    assert.equal(probeListing('iter:task_file').lines, ['iter:task_file']);
+  });
+
   suite('hardware events are listed only where a hardware counter opens', () => {
     assert.is(probeListing('hardware:*').lines.length > 0, hardwareEventRefusal() === undefined);
   });
