@@ -57,6 +57,25 @@ export const controlRows: readonly BuiltinRow[] = [
       return voidType;
     },
   }),
+  control('unwatch', 'removes a watchpoint (bpftrace v0.26 documents it, but has no watchpoint it can remove)', {
+    minArgs: 1,
+    maxArgs: 1,
+    signature: 'unwatch(void *addr)',
+    check: (ctx, c) => {
+      if (c.args[0]) ctx.intOperand(c.args[0], 'unwatch()');
+      // v0.26.1 type-checks the call and generates an unresolved call for it, which cannot load
+      if (!ctx.unreachable())
+        ctx.error(
+          'unwatch() has no watchpoint to remove: watchpoint:ADDR:LEN:MODE probes stay for the whole run',
+          c.nameSpan,
+          [
+            'the watchpoints it removed (on a function argument) are gone from bpftrace v0.26',
+            "to stop acting on hits, test a map in the probe's predicate, e.g. /@done == 0/",
+          ],
+        );
+      return voidType;
+    },
+  }),
   control('signal', 'sends a signal to the current process (needs --unsafe)', {
     minArgs: 1,
     maxArgs: 1,

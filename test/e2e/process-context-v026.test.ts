@@ -58,11 +58,17 @@ if (root) {
   test('comm(pid) is refused where the kernel does not let programs call bpf_task_from_pid', async () => {
     // Linux 6.18 allows it in tracepoint and perf event programs (until 2026-12-07 scry refused them), not in
     // kprobe ones, which uprobes are: the kernel is asked, as v0.26's kfunc_allowed asks it
+    // this process calls getppid (process.ppid) until the probe has seen it
+    const poke = setInterval(() => void process.ppid, 20);
     const ok = await runScry(
-      ['-q', '-e', 'tracepoint:syscalls:sys_enter_getppid { printf("%s|%s\\n", comm(pid), comm); exit(); }'],
+      [
+        '-q',
+        '-e',
+        `tracepoint:syscalls:sys_enter_getppid /pid == ${process.pid}/ { printf("%s|%s\\n", comm(pid), comm); exit(); }`,
+      ],
       {},
       10_000,
-    );
+    ).finally(() => clearInterval(poke));
     assert.is(ok.code, 0, ok.stderr);
     const [own, named] = ok.stdout.split('\n')[0]!.split('|');
     assert.ok(own && own !== 'N/A' && own === named, ok.stdout);

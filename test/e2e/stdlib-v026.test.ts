@@ -54,6 +54,9 @@ test('strcap needs a string or a char array; signal_thread names signals as sign
   assert.is(diagnose('BEGIN { if (has_cpid) { print(cpid); } print(has_cpid()); }'), '');
   assert.match(diagnose('BEGIN { print(cpid); }'), 'cpid is the pid of the command started with -c, and there is none');
   assert.match(diagnose('BEGIN { $s = "x"; print(kfunc_exist($s)); }'), 'kfunc_exist() accepts a string literal only');
+  // unwatch(): documented by v0.26, which has no watchpoint it could remove (its call cannot load there)
+  assert.match(diagnose('BEGIN { unwatch(0x1000); }'), 'unwatch() has no watchpoint to remove');
+  assert.is(diagnose('BEGIN { if (0) { unwatch(0x1000); } }'), '');
   // find() on a map without keys, in v0.26's stdlib words (its text is scry's stdlib/base.bt)
   assert.match(diagnose('BEGIN { @s = 1; $v = 0; find(@s, 1, $v); }'), 'expects a map with explicit keys');
   assert.match(diagnose('BEGIN { @s[1] = 1; find(@s, 1, 5); }'), "macro 'find' takes a variable for $var");
@@ -104,10 +107,10 @@ if (requireRoot('e2e stdlib v0.26')) {
     ]);
     assert.is(k.stdout.trim(), 'true\nfalse', k.stderr);
     // kfunc_allowed: whether the probe's program may call it, as the kernel's verifier says (Linux 6.18: a
-    // tracepoint program may call bpf_task_from_pid, a uprobe's, a kprobe program, may not)
+    // perf event program (interval) may call bpf_task_from_pid, a uprobe's, a kprobe program, may not)
     const allowed = (probe: string) =>
       runScry(['-q', '-e', `${probe} { print(kfunc_allowed("bpf_task_from_pid")); exit(); }`], {}, 10_000);
-    assert.is((await allowed('tracepoint:syscalls:sys_enter_getppid')).stdout.trim(), 'true');
+    assert.is((await allowed('interval:ms:10')).stdout.trim(), 'true');
     const u = await runScry([
       '--dry-run',
       '-e',

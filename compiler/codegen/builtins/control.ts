@@ -37,6 +37,8 @@ import type { BuiltinEmit, EmitRows } from './emit.ts';
 
 export const controlBuiltins: EmitRows = {
   exit: { call: { stmt: emitExit } },
+  // reached only where the checker found it cannot run (an error otherwise)
+  unwatch: { call: { stmt: () => {} } },
   signal: sendSignal('send_signal'),
   signal_thread: sendSignal('send_signal_thread'),
   override: {
