@@ -461,14 +461,29 @@ function binaryType(st: InferState, e: BinaryExpr, lt: Type, rt: Type): Type {
   }
   const l = requireInt(st, lt, e.left, `operator ${e.op}`);
   const r = requireInt(st, rt, e.right, `operator ${e.op}`);
-  if (e.op !== '&&' && e.op !== '||') st.operandTypes.set(e, conversions(e.op, l, r));
+  if (e.op !== '&&' && e.op !== '||') st.operandTypes.set(e, conversions(e.op, l, r, e.right, e.left));
   if ((isPointer(l) || isPointer(r)) && e.op !== '&&' && e.op !== '||' && !COMPARISONS.has(e.op))
     return pointerArithmetic(st, e, e.op, l, r, e.opSpan);
   // comparisons and && || are bools, as bpftrace v0.26 types them; so are & | ^ of two bools (still 0 or 1)
   if (COMPARISONS.has(e.op) || e.op === '&&' || e.op === '||') return boolType;
   if (l.kind === 'bool' && r.kind === 'bool' && (e.op === '&' || e.op === '|' || e.op === '^')) return boolType;
-  // Shifts take the (promoted) type of the left operand; everything else the common type, as in C.
-  return e.op === '<<' || e.op === '>>' ? promote(l) : commonType(l, r);
+  return arithmeticType(e.op, l, r, e.right, e.left);
+}
+
+/**
+ * The result of an integer operator: 64 bits wide, as bpftrace (0.17 and v0.26) computes every operator, so
+ * `(uint32)a * (uint32)b` and `(uint16)x << 20` do not wrap at 32 bits as C's promotion would. Signed as v0.26
+ * has it: when either operand is (a non-negative literal takes the other side's sign), and `-` always
+ * (`(uint64)1 - (uint64)2` is -1); a shift keeps its left operand's sign.
+ */
+function arithmeticType(op: string, l: Type, r: Type, right: Expr, left?: Expr): Type {
+  const signed = (t: Type) => t.kind === 'int' && t.signed;
+  if (op === '<<' || op === '>>') return int(64, signed(l));
+  const lFlexible = left !== undefined && literalInfo(left)?.flexible === true;
+  const rFlexible = literalInfo(right)?.flexible === true;
+  const lSigned = lFlexible && !rFlexible ? signed(r) : signed(l);
+  const rSigned = rFlexible && !lFlexible ? signed(l) : signed(r);
+  return int(64, op === '-' || lSigned || rSigned);
 }
 
 /**
@@ -968,6 +983,12 @@ function incdec(st: InferState, e: IncDecExpr): Type {
   }
   if (t.kind !== 'int') err(st, `++/-- need an integer variable, ${target.name} is ${typeName(t)}`, e.span);
   else if (isPointer(t)) pointerArithmetic(st, e, e.op[0]!, t, i64, e.span);
+  else if (!st.declared.has(target.name)) {
+    // as `$x = $x + 1` (v0.26): the variable widens to 64 bits, so (uint8)255 + 1 is 256; `--` makes it signed
+    const stepped = widen(t, int(64, t.signed || e.op === '--'));
+    st.vars.set(target.name, stepped);
+    return stepped;
+  }
   return t;
 }
 
@@ -1119,8 +1140,12 @@ function assign(st: InferState, s: AssignStmt): void {
     else if (prev.kind !== 'int' || (vt.kind !== 'int' && vt.kind !== 'bool'))
       err(st, `${s.op} needs integers`, s.span);
     else {
-      st.operandTypes.set(s.value, conversions(s.op.slice(0, -1), prev, vt));
-      if (isPointer(prev) || isPointer(vt)) pointerArithmetic(st, s.value, s.op.slice(0, -1), prev, vt, s.span);
+      const op = s.op.slice(0, -1);
+      st.operandTypes.set(s.value, conversions(op, prev, vt, s.value));
+      if (isPointer(prev) || isPointer(vt)) pointerArithmetic(st, s.value, op, prev, vt, s.span);
+      // `$x op= v` is `$x = $x op v` (v0.26): the variable widens to hold the 64-bit result, unless declared
+      else if (!st.declared.has(s.target.name))
+        st.vars.set(s.target.name, widen(prev, arithmeticType(op, prev, vt, s.value)));
     }
     return;
   }
@@ -1400,11 +1425,18 @@ function block(st: InferState, b: Block): void {
   b.statements.forEach((s) => stmt(st, s));
 }
 
-/** What the operands of an integer operator convert to: their common type, as in C; a shift promotes each alone. */
-function conversions(op: string, l: Type, r: Type): readonly [Type, Type] {
-  if (op === '<<' || op === '>>') return [promote(l), promote(r)];
-  const common = commonType(l, r);
-  return [common, common];
+/**
+ * What the operands of an integer operator convert to: a comparison's to their common type, as in C; any other
+ * operator's to its 64-bit result (see arithmeticType), a shift's right operand to 64 bits of its own sign.
+ */
+function conversions(op: string, l: Type, r: Type, right: Expr, left?: Expr): readonly [Type, Type] {
+  if (op === '<<' || op === '>>') return [arithmeticType(op, l, r, right, left), int(64, r.kind === 'int' && r.signed)];
+  if (COMPARISONS.has(op)) {
+    const common = commonType(l, r);
+    return [common, common];
+  }
+  const result = arithmeticType(op, l, r, right, left);
+  return [result, result];
 }
 
 /** `a`, `a and b`, `a, b and c` */

@@ -167,7 +167,7 @@ test('let $x: typeof(type or expression) declares the type without evaluating an
   const vars = p.varTypes.values().next().value!;
   assert.equal(
     ['$a', '$b', '$c', '$d'].map((v) => typeName(vars.get(v)!)),
-    ['uint16', 'int64', 'int32 *', 'string[16]'],
+    ['uint16', 'uint64', 'int32 *', 'string[16]'],
   );
   const lets = p.ast.probes[0]!.body.statements.filter((x) => x.kind === 'let');
   assert.ok(lets[1]!.kind === 'let' && lets[1]!.typeOf?.kind === 'binary', 'typeof($a + 1) keeps its expression');

@@ -79,14 +79,14 @@ test('reg("di") records its pt_regs offset', () => {
   assert.is(PT_REGS_OFFSETS.ip, 128);
 });
 
-test('operands record the types they convert to: common type, shifts promoted alone, compound assignments too', () => {
+test('operands record the types they convert to: the 64-bit result, a comparison their common type, compound assignments too', () => {
   const p = checked(
     'BEGIN { $a = (uint32)1; $b = (int64)2; $s = (uint8)3; $x = $a + $b; $y = $s << $a; $z = $a < $s; $a += $b; print(($x, $y, $z)); }',
   );
   const types = (e: Expr) => p.operandTypes.get(e)?.map(typeName).join(', ');
   const [plus, shift, less] = nodes(p, 'binary');
   assert.is(types(plus!), 'int64, int64', 'u32 + i64: both become i64');
-  assert.is(types(shift!), 'int32, uint32', 'u8 << u32: each side promoted on its own');
+  assert.is(types(shift!), 'uint64, uint64', 'u8 << u32: each side to 64 bits of its own sign');
   assert.is(types(less!), 'uint32, uint32', 'u32 < u8: the u8 converts to u32');
   const assign = nodes(p, 'var')
     .filter((v) => v.name === '$b')
