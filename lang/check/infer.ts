@@ -48,7 +48,7 @@ import {
 } from './kernel-access.ts';
 import { knownValue } from './known.ts';
 import { literalInt, positionalValue } from './positional.ts';
-import { constantInt, joinLiterals, literalInfo, literalType, promoteInts } from './literals.ts';
+import { constantInt, foldLiteralPair, joinLiterals, literalInfo, literalType, promoteInts } from './literals.ts';
 import { err, newState, results, type InferOptions, type InferState } from './state.ts';
 import { checkDeclaredAssign, lockable } from './declared.ts';
 import { literalMaps, signedDivisions } from './signed-division.ts';
@@ -414,6 +414,7 @@ function requireInt(st: InferState, t: Type, e: Expr, what: string): Type {
 }
 
 function binaryType(st: InferState, e: BinaryExpr, lt: Type, rt: Type): Type {
+  const folded = foldBinary(st, e);
   if (e.op !== '&&' && e.op !== '||') {
     if (lt.kind === 'string' || rt.kind === 'string') {
       if (lt.kind === 'string' && rt.kind === 'string' && ['<', '<=', '>', '>=', '==', '!='].includes(e.op)) {
@@ -467,7 +468,48 @@ function binaryType(st: InferState, e: BinaryExpr, lt: Type, rt: Type): Type {
   // comparisons and && || are bools, as bpftrace v0.26 types them; so are & | ^ of two bools (still 0 or 1)
   if (COMPARISONS.has(e.op) || e.op === '&&' || e.op === '||') return boolType;
   if (l.kind === 'bool' && r.kind === 'bool' && (e.op === '&' || e.op === '|' || e.op === '^')) return boolType;
+  // folded literals are a literal (v0.26), unsigned past INT64_MAX: 1 << 63 is 9223372036854775808
+  if (folded !== undefined) return folded > I64_MAX ? u64 : i64;
   return arithmeticType(e.op, l, r, e.right, e.left);
+}
+
+/** An integer literal's value, a positional parameter's given as a number, or an operator's on them (folded). */
+function foldedValue(st: InferState, e: Expr): bigint | undefined {
+  if (e.kind === 'int') return e.enumId === undefined ? e.value : undefined;
+  if (e.kind === 'positional') {
+    const v = st.positionals.get(e);
+    return typeof v === 'bigint' ? v : undefined;
+  }
+  return st.folded.get(e);
+}
+
+/**
+ * An operator on two literals is folded when compiling, as bpftrace v0.26 folds it; where v0.26 refuses (an
+ * overflow, a division by 0, a shift by 64 or more), so does scry, rather than compute a wrapped number.
+ */
+function foldBinary(st: InferState, e: BinaryExpr): bigint | undefined {
+  const l = foldedValue(st, e.left);
+  const r = foldedValue(st, e.right);
+  if (l === undefined || r === undefined) return undefined;
+  const v = foldLiteralPair(e.op, l, r);
+  if (v === undefined) err(st, 'unable to fold literals due to overflow or underflow', e.span);
+  // a comparison folds to a bool, no integer literal: (1 > 0) * 5 is bool * 5 (unsigned) there
+  else if (!COMPARISONS.has(e.op) && e.op !== '&&' && e.op !== '||') st.folded.set(e, v);
+  else return undefined;
+  return v;
+}
+
+/** `-x` and `~x` of a literal, folded as v0.26 folds them: the negation of one past 2^63 is refused. */
+function foldUnary(st: InferState, e: Extract<Expr, { kind: 'unary' }>): bigint | undefined {
+  const v = foldedValue(st, e.operand);
+  if (v === undefined || e.op === '!') return undefined; // !x is a bool (see foldBinary)
+  if (e.op === '-' && v > I64_MAX + 1n) {
+    err(st, 'negative value will underflow', e.span);
+    return undefined;
+  }
+  const folded = e.op === '-' ? -v : BigInt.asUintN(64, ~v);
+  st.folded.set(e, folded);
+  return folded;
 }
 
 /**
@@ -750,14 +792,14 @@ function exprInner(st: InferState, e: Expr): Type {
         return u64;
       }
       const t = intOperand(st, e.operand, `operator ${e.op}`);
+      const folded = foldUnary(st, e);
       if (e.op === '!') return boolType; // as bpftrace v0.26: !x is a bool
       if (t.kind === 'bool')
         err(st, `operator ${e.op} does not apply to bool`, e.span, [
           `cast it to an integer first: ${e.op}(int64)x, or use !x to negate a bool`,
         ]);
       // ~ of a literal is a literal (bpftrace v0.26 folds it): ~10 is 18446744073709551605, unsigned
-      if (e.op === '~' && e.operand.kind === 'int' && e.operand.enumId === undefined)
-        return BigInt.asUintN(64, ~e.operand.value) > I64_MAX ? u64 : i64;
+      if (folded !== undefined) return folded > I64_MAX ? u64 : i64;
       return promote(t);
     }
     case 'incdec':

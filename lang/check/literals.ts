@@ -115,3 +115,59 @@ export function fold(op: string, l: bigint, r: bigint): bigint | undefined {
       return undefined;
   }
 }
+
+const I64_MIN = -(1n << 63n);
+const U64_MAX = (1n << 64n) - 1n;
+
+/**
+ * `l op r` of two integer literals as bpftrace v0.26 folds them before typing (fold_literals.cpp), or undefined
+ * where it refuses to ("unable to fold literals due to overflow or underflow"): a result outside int64 when
+ * either side is negative and outside [INT64_MIN, UINT64_MAX] otherwise, a negative literal met by one past
+ * INT64_MAX, a division by 0, a shift by a negative count or by 64 or more. Comparisons and && || give 0 or 1.
+ */
+export function foldLiteralPair(op: string, l: bigint, r: bigint): bigint | undefined {
+  if ((l < 0n && r > I64_MAX) || (r < 0n && l > I64_MAX)) return undefined;
+  const signed = l < 0n || r < 0n;
+  const inRange = (v: bigint, lo = I64_MIN, hi = U64_MAX) => (v >= lo && v <= hi ? v : undefined);
+  const b = (x: boolean) => (x ? 1n : 0n);
+  switch (op) {
+    case '+':
+    case '*':
+      return inRange(op === '+' ? l + r : l * r);
+    case '-':
+      return inRange(l - r, I64_MIN, signed ? I64_MAX : U64_MAX);
+    case '/':
+      return r === 0n ? undefined : l / r;
+    case '%':
+      return r === 0n ? undefined : l % r;
+    case '&':
+      return l & r;
+    case '|':
+      return l | r;
+    case '^':
+      return l ^ r;
+    case '<<':
+      if (r < 0n || r >= 64n) return undefined;
+      return signed ? BigInt.asIntN(64, l << r) : BigInt.asUintN(64, l << r);
+    case '>>':
+      return r < 0n || r >= 64n ? undefined : l >> r;
+    case '==':
+      return b(l === r);
+    case '!=':
+      return b(l !== r);
+    case '<':
+      return b(l < r);
+    case '<=':
+      return b(l <= r);
+    case '>':
+      return b(l > r);
+    case '>=':
+      return b(l >= r);
+    case '&&':
+      return b(l !== 0n && r !== 0n);
+    case '||':
+      return b(l !== 0n || r !== 0n);
+    default:
+      return undefined;
+  }
+}

@@ -64,6 +64,8 @@ export interface InferState extends InferResult {
   literalMaps: ReadonlyMap<string, { type: Extract<Type, { kind: 'int' }>; flexible: boolean }>;
   /** what each aggregation call puts in its map, worked out once (its arguments' mistakes are reported once) */
   readonly aggregates: Map<CallExpr, MapValue>;
+  /** the value of each operator on integer literals, folded as bpftrace v0.26 folds it (infer.ts foldedValue) */
+  readonly folded: Map<Expr, bigint>;
 }
 
 export function newState({
@@ -97,6 +99,7 @@ export function newState({
     lateLoopMaps: new Set(),
     literalMaps: new Map(),
     aggregates: new Map(),
+    folded: new Map(),
     typeOf: new Map<Expr, Type>(),
     maps: new Map(),
     printfs: new Map(),

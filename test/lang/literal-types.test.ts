@@ -72,6 +72,44 @@ test('a variable holds the promotion of what it is assigned; anything computed i
   assert.is(varType('BEGIN { let $x: int32 = 1; }', '$x'), 'int32');
 });
 
+test('operators on literals fold as v0.26 folds them: an overflow, a division by 0 or a wide shift is refused', () => {
+  // v0.26.1 tests/fold_literals.cpp: scry computed 1 << 64 as 1 and 0xffffffffffffffff + 1 as 0
+  for (const [expr, col] of [
+    ['1 << 64', 14],
+    ['8 >> 64', 14],
+    ['1 << -1', 14],
+    ['0xffffffffffffffff + 1', 14],
+    ['0x8000000000000000 * 2', 14],
+    ['-9223372036854775807 - 2', 14],
+    ['0 - 0xffffffffffffffff', 14],
+    ['0x7fffffffffffffff - -1', 14],
+    ['-1 & 0xffffffffffffffff', 14],
+    ['5 / 0', 14],
+    ['2 + 3 % 0', 18],
+  ] as const)
+    assert.is(
+      diagnose(`BEGIN { @x = ${expr}; }`).split('\n')[0],
+      `stdin:1:${col}-${col + (col === 14 ? expr.length : 5)}: ERROR: unable to fold literals due to overflow or underflow`,
+      expr,
+    );
+  assert.match(diagnose('BEGIN { @x = -0x8000000000000001; }'), 'ERROR: negative value will underflow');
+  // what folds: past INT64_MAX unsigned, a negative result signed; the last shift that keeps a bit is allowed
+  const types = (text: string) => {
+    const { p, program: c } = checked(text);
+    const found: string[] = [];
+    walk(p, (n) => {
+      if (n.kind === 'assign') found.push(typeName(c.typeOf.get(n.value)!));
+    });
+    return found;
+  };
+  assert.equal(
+    types(
+      'BEGIN { @a = 1 << 63; @b = 9223372036854775807 + 1; @c = -(-9223372036854775807 - 1); @d = -0x8000000000000000; @e = 0x8000000000000000 << 1; @f = 9223372036854775807 - 9223372036854775808; }',
+    ),
+    ['uint64', 'uint64', 'uint64', 'int64', 'int64', 'int64'],
+  );
+});
+
 test('tuples are laid out as C structs: elements at their alignment, the whole padded to the largest', () => {
   assert.equal(
     sizes(
