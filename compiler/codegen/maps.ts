@@ -27,6 +27,7 @@ import {
   st,
   stx,
   type AluOp,
+  type Reg,
 } from '../asm/index.ts';
 import type { AssignStmt, Expr, IncDecExpr, MapExpr, Span, Type } from '../../lang/index.ts';
 import { isPerCpu, keyLayout } from '../layout.ts';
@@ -46,6 +47,7 @@ import {
 } from './context.ts';
 import { Emitter } from './emitter.ts';
 import { normalize, zeroStack } from './values.ts';
+import { DIVIDE_BY_ZERO, warnAlways } from './runtime-checks.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
 
 export const BPF_ANY = 0;
@@ -338,7 +340,8 @@ function perCpuCallback(g: Gen, spec: MapSpec, span: Span): string {
 /** `@m[k] = value` for plain values; a scalar cell (layout.ts inScalarCell) is written directly. */
 export function emitMapAssign(g: Gen, s: AssignStmt & { target: MapExpr }): void {
   const spec = mapSpecFor(g, s.target);
-  if (s.op !== '=') return emitMapCompound(g, s.target, s.op.slice(0, -1) as CompoundOp, s.value, false, s.value);
+  if (s.op !== '=')
+    return emitMapCompound(g, s.target, s.op.slice(0, -1) as CompoundOp, s.value, false, s.value, s.span);
   const setWord = scalarCell(spec);
   // the same key read and written (the checker's mapAdds), in a hash that keeps its elements (not LRU)
   const add = g.shared.checked.mapAdds.get(s);
@@ -430,9 +433,11 @@ function emitMapCompound(
   delta: Expr | bigint,
   postfix: boolean,
   stepKey: Expr,
+  span: Span = m.span,
 ): void {
   const spec = mapSpecFor(g, m);
   const e = g.e;
+  const byZero = op === '/' || op === '%';
   const emitDelta = () => {
     if (typeof delta === 'bigint') e.emit(mov64Imm(R0, Number(delta)));
     else emitInt(g, delta);
@@ -441,16 +446,38 @@ function emitMapCompound(
     if (step) e.emit(alu64Imm('mul', R0, step.size));
     if (op === '-') e.emit(neg64(R0)); // subtraction is an atomic add of the negation
   };
+  // x / 0 and x % 0 warn here, before r0-r5 matter (the warning is a helper call), as `@m = @m / 0` does
+  const warnIfZero = () => {
+    if (!byZero) return;
+    const nonZero = e.freshLabel('div.nonzero');
+    e.emit(jmpImm('jne', R0, 0, nonZero));
+    warnAlways(g, DIVIDE_BY_ZERO, span);
+    e.emit(mov64Imm(R0, 0));
+    e.place(nonZero);
+  };
+  // dst op= src, where x / 0 and x % 0 are 1 (bpftrace v0.26; BPF itself gives 0 and x)
+  const apply = (dst: Reg, src: Reg) => {
+    if (!byZero) return e.emit(alu64Reg(compoundAlu[op], dst, src));
+    const nonZero = e.freshLabel('div.nonzero');
+    const done = e.freshLabel('div.end');
+    e.emit(jmpImm('jne', src, 0, nonZero), mov64Imm(dst, 1), ja(done));
+    e.place(nonZero);
+    e.emit(alu64Reg(compoundAlu[op], dst, src));
+    e.place(done);
+  };
   const setWord = scalarCell(spec);
   if (setWord !== undefined) {
     // the cell always exists: r0 = delta, r2 = the cell, r1 = the old value
     emitDelta();
+    warnIfZero();
     e.emit(ldMapValue(R2, spec.name, 0));
     if (op === '+' || op === '-') {
       e.emit(mov64Reg(R1, R0), atomic('fetch_add', 8, R2, R1, 0));
       e.emit(postfix ? mov64Reg(R0, R1) : alu64Reg('add', R0, R1));
     } else {
-      e.emit(ldx(8, R1, R2, 0), alu64Reg(compoundAlu[op], R1, R0), stx(8, R2, R1, 0), mov64Reg(R0, R1));
+      e.emit(ldx(8, R1, R2, 0));
+      apply(R1, R0);
+      e.emit(stx(8, R2, R1, 0), mov64Reg(R0, R1));
     }
     e.emit(st(8, R2, setWord, 1));
     return;
@@ -459,6 +486,7 @@ function emitMapCompound(
     const operand = allocOrFail(g, 8, m.span);
     emitDelta();
     e.emit(stxSlot(8, operand, R0));
+    warnIfZero();
     const key = buildKey(g, m);
     const found = e.freshLabel('upd.found');
     const full = e.freshLabel('upd.full');
@@ -478,7 +506,9 @@ function emitMapCompound(
       e.emit(postfix ? mov64Reg(R0, R1) : alu64Reg('add', R1, R2));
       if (!postfix) e.emit(mov64Reg(R0, R1));
     } else {
-      e.emit(ldx(8, R2, R0, 0), alu64Reg(compoundAlu[op], R2, R1), stx(8, R0, R2, 0), mov64Reg(R0, R2));
+      e.emit(ldx(8, R2, R0, 0));
+      apply(R2, R1);
+      e.emit(stx(8, R0, R2, 0), mov64Reg(R0, R2));
     }
     e.emit(ja(done));
     e.place(full);

@@ -66,6 +66,15 @@ if (requireRoot('e2e v0.26 run time')) {
     assert.is(r.stderr, `${warn(' / (')}${warn(' % (')}`); // on stderr, as bpftrace v0.26 prints it
   });
 
+  // scry's map compound assignments gave BPF's own answers silently: @a /= 0 left 0, @b %= 0 left @b as it was
+  test('@m /= 0 and @m %= 0 are 1, with the warning, as @m = @m / 0 is', async () => {
+    const prog = 'BEGIN { @a = 5; @a /= 0; @b[1] = 5; @b[1] %= 0; @c = 9; @c %= 4; exit(); }';
+    const r = await runScry(['-q', '-e', prog], {}, 10_000);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout, '\n\n@a: 1\n@b[1]: 1\n@c: 1\n');
+    assert.is(r.stderr.match(/Divide or modulo by 0 detected/g)?.length, 2, r.stderr);
+  });
+
   // bpftrace 0.17 prints these as -1, -11 and -8223372036854775809.
   test('literals past INT64_MAX and ~ of a literal are unsigned (bpftrace v0.26)', async () => {
     const r = await runScry(
