@@ -48,6 +48,7 @@ import {
 import { Emitter } from './emitter.ts';
 import { normalize, zeroStack } from './values.ts';
 import { DIVIDE_BY_ZERO, warnAlways } from './runtime-checks.ts';
+import { emitSignedInPlace } from './operators.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
 
 export const BPF_ANY = 0;
@@ -455,14 +456,22 @@ function emitMapCompound(
     e.emit(mov64Imm(R0, 0));
     e.place(nonZero);
   };
-  // dst op= src, where x / 0 and x % 0 are 1 (bpftrace v0.26; BPF itself gives 0 and x)
-  const apply = (dst: Reg, src: Reg) => {
-    if (!byZero) return e.emit(alu64Reg(compoundAlu[op], dst, src));
+  // a signed value divides, takes a remainder and shifts right as `@m = @m / v` does (operators.ts)
+  const value = spec.user!.value;
+  const signedOp = value.kind === 'value' && value.type.kind === 'int' && value.type.signed && (byZero || op === '>>');
+  // dst op= src, where x / 0 and x % 0 are 1 (bpftrace v0.26; BPF itself gives 0 and x); `keep`: the register
+  // holding the value's address
+  const operate = (dst: Reg, src: Reg, keep: Reg) =>
+    signedOp
+      ? emitSignedInPlace(g, op as '/' | '%' | '>>', dst, src, keep, span)
+      : e.emit(alu64Reg(compoundAlu[op], dst, src));
+  const apply = (dst: Reg, src: Reg, keep: Reg) => {
+    if (!byZero) return operate(dst, src, keep);
     const nonZero = e.freshLabel('div.nonzero');
     const done = e.freshLabel('div.end');
     e.emit(jmpImm('jne', src, 0, nonZero), mov64Imm(dst, 1), ja(done));
     e.place(nonZero);
-    e.emit(alu64Reg(compoundAlu[op], dst, src));
+    operate(dst, src, keep);
     e.place(done);
   };
   const setWord = scalarCell(spec);
@@ -476,7 +485,7 @@ function emitMapCompound(
       e.emit(postfix ? mov64Reg(R0, R1) : alu64Reg('add', R0, R1));
     } else {
       e.emit(ldx(8, R1, R2, 0));
-      apply(R1, R0);
+      apply(R1, R0, R2);
       e.emit(stx(8, R2, R1, 0), mov64Reg(R0, R1));
     }
     e.emit(st(8, R2, setWord, 1));
@@ -507,7 +516,7 @@ function emitMapCompound(
       if (!postfix) e.emit(mov64Reg(R0, R1));
     } else {
       e.emit(ldx(8, R2, R0, 0));
-      apply(R2, R1);
+      apply(R2, R1, R0);
       e.emit(stx(8, R0, R2, 0), mov64Reg(R0, R2));
     }
     e.emit(ja(done));

@@ -21,6 +21,7 @@ import {
   jmp32Imm,
   ldx,
   type Insn,
+  type Reg,
   type JmpOp,
 } from '../asm/index.ts';
 import type { BinaryExpr, BinaryOp, Expr, Span, Type } from '../../lang/index.ts';
@@ -345,6 +346,25 @@ function emitCommLiteralCompared(g: Gen, x: BinaryExpr, commOffset: number, diff
 /** r0 = (r1 <op> r0) ? 1 : 0 */
 function compare(g: Gen, op: JmpOp): void {
   boolFromJump(g, (yes) => jmpReg(op, R1, R0, yes));
+}
+
+/**
+ * dst = dst <op> src for a signed left operand, as C and scry's binary operators compute it (truncating `/` and
+ * `%`, arithmetic `>>`), whatever registers hold the operands: `@m /= v` in maps.ts. `keep` is a register the
+ * caller still needs (the map value's address), saved around emitSignedDivMod's r0-r2 where there is no sdiv.
+ * The caller has ruled out division by zero.
+ */
+export function emitSignedInPlace(g: Gen, op: '/' | '%' | '>>', dst: Reg, src: Reg, keep: Reg, span: Span): void {
+  const e = g.e;
+  if (op === '>>') return e.emit(alu64Reg('arsh', dst, src));
+  if (g.shared.signedDivision?.()) return e.emit(alu64Reg(op === '/' ? 'sdiv' : 'smod', dst, src));
+  scoped(g, () => {
+    const [left, right, kept] = [allocOrFail(g, 8, span), allocOrFail(g, 8, span), allocOrFail(g, 8, span)];
+    e.emit(stxSlot(8, left, dst), stxSlot(8, right, src), stxSlot(8, kept, keep));
+    e.emit(ldSlot(8, R1, left), ldSlot(8, R0, right));
+    emitSignedDivMod(g, op);
+    e.emit(mov64Reg(dst, R0), ldSlot(8, keep, kept));
+  });
 }
 
 /**

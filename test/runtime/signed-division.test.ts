@@ -16,6 +16,16 @@ const PROGRAM = `BEGIN {
 }`;
 const EXPECTED = '-3 -1 -2 1 2 -1\n1 0 1 -2\n';
 
+// `@m op= v` on a signed value computes as `@m = @m op v` does, in a scalar cell and in a hash (until 2026-12-07
+// it divided unsigned and shifted logically: @a /= 2 of -7 was 9223372036854775804, -16 >> 2 4611686018427387900)
+const COMPOUND = `BEGIN {
+  @a = -7; @a /= 2; @b = -7; @b %= 2; @s = -16; @s >>= 2;
+  @h[1] = 7; @h[1] /= -3; @m[1] = -7; @m[1] %= 3; @r[1] = -64; @r[1] >>= 3; @u = (uint64)20; @u /= 3;
+  printf("%d %d %d %d %d %d %d\\n", @a, @b, @s, @h[1], @m[1], @r[1], @u);
+  exit();
+}`;
+const COMPOUND_EXPECTED = '-3 -1 -4 -2 -1 -8 6\n';
+
 test('with signedDivision, signed / and % are one instruction each; without, no sdiv/smod at all', () => {
   const text = 'BEGIN { @n = -7; $a = @n; printf("%d %d\\n", $a / 2, $a % 3); }';
   const listing = (signedDivision: boolean) =>
@@ -44,9 +54,9 @@ test('a literal divisor above zero is an immediate, with no zero check; a litera
 });
 
 if (requireRoot('signed division')) {
-  const run = async (signedDivision: boolean): Promise<string> => {
+  const run = async (signedDivision: boolean, text = PROGRAM): Promise<string> => {
     const events: TraceEvent[] = [];
-    const prog = compileText(PROGRAM, hostKernelInfo(), { signedDivision, optimize: true, settings: {} });
+    const prog = compileText(text, hostKernelInfo(), { signedDivision, optimize: true, settings: {} });
     const s = Session.start(prog, { sink: { event: (e) => void events.push(e), end: () => {} } });
     assert.is(await s.done, 0);
     return events.map((e) => (e.kind === 'printf' ? e.text : '')).join('');
@@ -54,11 +64,13 @@ if (requireRoot('signed division')) {
 
   test('the emulation with unsigned division: truncation toward zero, the dividend sign, INT64_MIN / -1', async () => {
     assert.is(await run(false), EXPECTED);
+    assert.is(await run(false, COMPOUND), COMPOUND_EXPECTED);
   });
 
   if (hasSignedDivision())
     test('sdiv/smod on this kernel answer the same, and with a literal divisor as an immediate', async () => {
       assert.is(await run(true), EXPECTED);
+      assert.is(await run(true, COMPOUND), COMPOUND_EXPECTED);
       const events: TraceEvent[] = [];
       const prog = compileText(LITERAL, hostKernelInfo(), { signedDivision: true, optimize: false, settings: {} });
       const s = Session.start(prog, { sink: { event: (e) => void events.push(e), end: () => {} } });
