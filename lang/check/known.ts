@@ -1,6 +1,6 @@
 // Values known when compiling, from the checker's side tables: what static_assert() and fail() look at.
 import type { Expr } from '../ast.ts';
-import { fold } from './literals.ts';
+import { fold, foldComparison } from './literals.ts';
 
 /**
  * The value of an expression made of literals, positional parameters given as numbers and what the checker worked
@@ -26,27 +26,7 @@ export function knownValue(
       const l = known(e.left);
       const r = known(e.right);
       if (l === undefined || r === undefined) return undefined;
-      const b = (x: boolean) => (x ? 1n : 0n);
-      switch (e.op) {
-        case '&&':
-          return b(l !== 0n && r !== 0n);
-        case '||':
-          return b(l !== 0n || r !== 0n);
-        case '==':
-          return b(l === r);
-        case '!=':
-          return b(l !== r);
-        case '<':
-          return b(l < r);
-        case '<=':
-          return b(l <= r);
-        case '>':
-          return b(l > r);
-        case '>=':
-          return b(l >= r);
-        default:
-          return fold(e.op, l, r);
-      }
+      return foldComparison(e.op, l, r) ?? fold(e.op, l, r);
     }
     case 'positional': {
       const v = positionals.get(e);

@@ -94,6 +94,31 @@ export function constantInt(e: Expr): bigint | undefined {
   return acc;
 }
 
+/** `l op r` for the comparisons and && ||: 1 or 0; undefined for any other operator. */
+export function foldComparison(op: string, l: bigint, r: bigint): bigint | undefined {
+  const b = (x: boolean) => (x ? 1n : 0n);
+  switch (op) {
+    case '==':
+      return b(l === r);
+    case '!=':
+      return b(l !== r);
+    case '<':
+      return b(l < r);
+    case '<=':
+      return b(l <= r);
+    case '>':
+      return b(l > r);
+    case '>=':
+      return b(l >= r);
+    case '&&':
+      return b(l !== 0n && r !== 0n);
+    case '||':
+      return b(l !== 0n || r !== 0n);
+    default:
+      return undefined;
+  }
+}
+
 /** `l op r` for the arithmetic operators, undefined where it has no value (a division by 0, a wide shift). */
 export function fold(op: string, l: bigint, r: bigint): bigint | undefined {
   switch (op) {
@@ -129,7 +154,6 @@ export function foldLiteralPair(op: string, l: bigint, r: bigint): bigint | unde
   if ((l < 0n && r > I64_MAX) || (r < 0n && l > I64_MAX)) return undefined;
   const signed = l < 0n || r < 0n;
   const inRange = (v: bigint, lo = I64_MIN, hi = U64_MAX) => (v >= lo && v <= hi ? v : undefined);
-  const b = (x: boolean) => (x ? 1n : 0n);
   switch (op) {
     case '+':
     case '*':
@@ -151,23 +175,7 @@ export function foldLiteralPair(op: string, l: bigint, r: bigint): bigint | unde
       return signed ? BigInt.asIntN(64, l << r) : BigInt.asUintN(64, l << r);
     case '>>':
       return r < 0n || r >= 64n ? undefined : l >> r;
-    case '==':
-      return b(l === r);
-    case '!=':
-      return b(l !== r);
-    case '<':
-      return b(l < r);
-    case '<=':
-      return b(l <= r);
-    case '>':
-      return b(l > r);
-    case '>=':
-      return b(l >= r);
-    case '&&':
-      return b(l !== 0n && r !== 0n);
-    case '||':
-      return b(l !== 0n || r !== 0n);
     default:
-      return undefined;
+      return foldComparison(op, l, r);
   }
 }
