@@ -1003,3 +1003,80 @@ function collectMemberNames(t: BtfTypes, m: BtfMember, out: Set<string>): void {
 function mergeAttributes(a: CAttributes, b: CAttributes): CAttributes {
   return { packed: a.packed || b.packed, aligned: b.aligned ?? a.aligned, mode: b.mode ?? a.mode };
 }
+
+// ---- types from elsewhere (a user binary's DWARF) -----------------------------------------------
+
+/**
+ * `base` with each set of `rows` on top (each set's ids count from 1, `rows[id - 1]`; 0 is void), placed one after
+ * the other: `firstIds[i]` is where set i starts, so its id n becomes firstIds[i] + n - 1. The script's own types
+ * in `base` keep their names: `struct Foo` in the script wins over the binary's (bpftrace v0.26's struct override);
+ * among the sets, the first to name a type wins.
+ */
+export function withForeignTypes(
+  base: BtfTypes | undefined,
+  sets: readonly (readonly BtfType[])[],
+): { readonly types: ScriptTypes; readonly firstIds: readonly number[] } {
+  const types = new ForeignOverlay(base);
+  const firstIds: number[] = [];
+  for (const rows of sets) {
+    const first = types.typeCount;
+    firstIds.push(first);
+    const at = (id: number) => (id === 0 ? 0 : first + id - 1);
+    for (const r of rows) types.add(() => shifted(r, at));
+  }
+  for (let id = types.firstId; id < types.typeCount; id++) {
+    const t = types.type(id);
+    if (t.kind === 'struct' || t.kind === 'union')
+      types.aligns.set(id, naturalAlign(types, id, MAX_ALIGN, new Map()) || 1);
+  }
+  return { types, firstIds };
+}
+
+/** A row with its own id and every id it refers to moved by `at`. */
+function shifted(t: BtfType, at: (id: number) => number): BtfType {
+  switch (t.kind) {
+    case 'void':
+      return t;
+    case 'ptr':
+    case 'typedef':
+    case 'const':
+    case 'volatile':
+    case 'restrict':
+    case 'type_tag':
+    case 'var':
+    case 'decl_tag':
+      return { ...t, id: at(t.id), target: at(t.target) };
+    case 'array':
+      return { ...t, id: at(t.id), elem: at(t.elem), index: at(t.index) };
+    case 'struct':
+    case 'union':
+      return { ...t, id: at(t.id), members: t.members.map((m) => ({ ...m, type: at(m.type) })) };
+    case 'func':
+      return { ...t, id: at(t.id), proto: at(t.proto) };
+    case 'func_proto':
+      return { ...t, id: at(t.id), ret: at(t.ret), params: t.params.map((p) => ({ ...p, type: at(p.type) })) };
+    case 'datasec':
+      return { ...t, id: at(t.id), vars: t.vars.map((v) => ({ ...v, type: at(v.type) })) };
+    default:
+      return { ...t, id: at(t.id) };
+  }
+}
+
+/** An overlay under which the script's own types (in the base) keep their names. */
+class ForeignOverlay extends Overlay {
+  private scriptBase(id: number | undefined): number | undefined {
+    return id !== undefined && this.base?.isScriptType?.(id) ? id : undefined;
+  }
+
+  override find(name: string, kinds?: BtfKind | readonly BtfKind[]): number | undefined {
+    return this.scriptBase(this.base?.find(name, kinds)) ?? super.find(name, kinds);
+  }
+
+  override lookup(cName: string): number | undefined {
+    return this.scriptBase(this.base?.lookup(cName)) ?? super.lookup(cName);
+  }
+
+  override isScriptType(id: number): boolean {
+    return super.isScriptType(id) || this.base?.isScriptType?.(id) === true;
+  }
+}

@@ -8,6 +8,7 @@
 import { Cursor, DwarfError, stringAt } from './dwarf-cursor.ts';
 import { LineTable } from './dwarf-line.ts';
 import type { ElfFile, Section } from './elf-file.ts';
+import type { BtfMember, BtfType } from '../../../lang/index.ts';
 
 /** A function inlined at an address: its name (the linkage name when it has one, for demangling) and where. */
 export interface InlinedFrame {
@@ -34,6 +35,14 @@ const DW_TAG_typedef = 0x16;
 const DW_TAG_union_type = 0x17;
 const DW_TAG_base_type = 0x24;
 const DW_TAG_const_type = 0x26;
+const DW_TAG_array_type = 0x01;
+const DW_TAG_member = 0x0d;
+const DW_TAG_subroutine_type = 0x15;
+const DW_TAG_unspecified_parameters = 0x18;
+const DW_TAG_subrange_type = 0x21;
+const DW_TAG_enumerator = 0x28;
+const DW_TAG_volatile_type = 0x35;
+const DW_TAG_restrict_type = 0x37;
 const DW_TAG_compile_unit = 0x11;
 const DW_TAG_inlined_subroutine = 0x1d;
 const DW_TAG_subprogram = 0x2e;
@@ -56,6 +65,24 @@ const DW_AT_str_offsets_base = 0x72;
 const DW_AT_addr_base = 0x73;
 const DW_AT_rnglists_base = 0x74;
 const DW_AT_MIPS_linkage_name = 0x2007;
+const DW_AT_byte_size = 0x0b;
+const DW_AT_bit_offset = 0x0c;
+const DW_AT_bit_size = 0x0d;
+const DW_AT_const_value = 0x1c;
+const DW_AT_upper_bound = 0x2f;
+const DW_AT_count = 0x37;
+const DW_AT_data_member_location = 0x38;
+const DW_AT_declaration = 0x3c;
+const DW_AT_encoding = 0x3e;
+const DW_AT_data_bit_offset = 0x6b;
+// base type encodings
+const DW_ATE_boolean = 0x02;
+const DW_ATE_float = 0x04;
+const DW_ATE_signed = 0x05;
+const DW_ATE_signed_char = 0x06;
+const DW_ATE_unsigned = 0x07;
+const DW_ATE_unsigned_char = 0x08;
+const DW_ATE_UTF = 0x10;
 // forms
 const DW_FORM_addr = 0x01;
 const DW_FORM_block2 = 0x03;
@@ -226,6 +253,16 @@ const WANTED = new Set([
   DW_AT_addr_base,
   DW_AT_rnglists_base,
   DW_AT_MIPS_linkage_name,
+  DW_AT_byte_size,
+  DW_AT_bit_offset,
+  DW_AT_bit_size,
+  DW_AT_const_value,
+  DW_AT_upper_bound,
+  DW_AT_count,
+  DW_AT_data_member_location,
+  DW_AT_declaration,
+  DW_AT_encoding,
+  DW_AT_data_bit_offset,
 ]);
 
 export class DwarfInfo {
@@ -330,6 +367,37 @@ export class DwarfInfo {
    * name (DW_AT_name, through abstract_origin/specification) in unit order; [] when there is none.
    */
   functionParams(name: string): string[] {
+    const found = this.functionParamDies(name);
+    return (found?.params ?? []).map(({ unit, die }) => {
+      const type = this.typeName(unit, die.attrs.get(DW_AT_type), 0);
+      const own = this.string(unit, die.attrs.get(DW_AT_name));
+      return own !== undefined ? `${type} ${own}` : type;
+    });
+  }
+
+  /**
+   * A function's parameters with their types as BTF rows (ids 1…, in `types`, index id - 1): what `args` of a
+   * uprobe on it reads. The function is the one functionParams lists; undefined when there is none (or the DWARF
+   * does not parse). Types DWARF describes in a way BTF cannot (a bitfield counted from the top, a member at a
+   * computed place) come out as forward declarations, which nothing reads a wrong number from.
+   */
+  functionTypes(name: string): DwarfFunctionTypes | undefined {
+    const found = this.functionParamDies(name);
+    if (!found) return undefined;
+    const rows = new DwarfTypeRows(this);
+    try {
+      const params = found.params.map(({ unit, die }) => ({
+        name: this.string(unit, die.attrs.get(DW_AT_name)) ?? '',
+        type: rows.id(unit, die.attrs.get(DW_AT_type)),
+      }));
+      return { params, types: rows.rows, variadic: found.variadic };
+    } catch (e) {
+      if (!(e instanceof DwarfError || e instanceof RangeError)) throw e;
+      return undefined;
+    }
+  }
+
+  private functionParamDies(name: string): { params: { unit: Unit; die: Die }[]; variadic: boolean } | undefined {
     try {
       for (const unit of this.allUnits()) {
         if (!this.root(unit)) continue;
@@ -339,14 +407,14 @@ export class DwarfInfo {
     } catch (e) {
       if (!(e instanceof DwarfError || e instanceof RangeError)) throw e;
     }
-    return [];
+    return undefined;
   }
 
-  private paramsIn(unit: Unit, name: string): string[] | undefined {
+  private paramsIn(unit: Unit, name: string): { params: { unit: Unit; die: Die }[]; variadic: boolean } | undefined {
     const c = new Cursor(this.sections.info, unit.dieOffset, unit.end);
     // open: DIEs with children not yet ended; a subprogram's parameters are its children one level down
     let open = 0;
-    let found: string[] | undefined;
+    let found: { params: { unit: Unit; die: Die }[]; variadic: boolean } | undefined;
     let foundAt = 0;
     while (!c.atEnd) {
       const die = this.readDie(unit, c);
@@ -356,13 +424,19 @@ export class DwarfInfo {
         if (open <= 0) break;
         continue;
       }
-      if (found && open === foundAt + 1 && die.tag === DW_TAG_formal_parameter) {
-        const type = this.typeName(unit, die.attrs.get(DW_AT_type), 0);
-        const own = this.string(unit, die.attrs.get(DW_AT_name));
-        found.push(own !== undefined ? `${type} ${own}` : type);
-      } else if (!found && die.children && die.tag === DW_TAG_subprogram && this.plainName(die) === name) {
+      if (found && open === foundAt + 1 && die.tag === DW_TAG_formal_parameter) found.params.push({ unit, die });
+      else if (found && open === foundAt + 1 && die.tag === DW_TAG_unspecified_parameters) found.variadic = true;
+      else if (
+        !found &&
+        !die.children &&
+        die.tag === DW_TAG_subprogram &&
+        !die.attrs.has(DW_AT_declaration) &&
+        this.plainName(die) === name
+      )
+        return { params: [], variadic: false }; // a definition without parameters
+      else if (!found && die.children && die.tag === DW_TAG_subprogram && this.plainName(die) === name) {
         // (one without children has no parameters to list, or is a declaration: the definition may follow)
-        found = [];
+        found = { params: [], variadic: false };
         foundAt = open;
       }
       if (die.children) {
@@ -371,6 +445,41 @@ export class DwarfInfo {
       }
     }
     return found;
+  }
+
+  /** The DIE a reference attribute points at, with its unit. */
+  referenced(unit: Unit, ref: Attr | undefined): { unit: Unit; die: Die } | undefined {
+    const die = ref && this.dieAt(unit, ref);
+    const at = die && this.unitAt(die.offset);
+    return die && at ? { unit: at, die } : undefined;
+  }
+
+  /** The children of a DIE (one level down), in order. */
+  childrenOf(unit: Unit, die: Die): Die[] {
+    if (!die.children) return [];
+    const c = new Cursor(this.sections.info, die.offset, unit.end);
+    this.readDie(unit, c);
+    const out: Die[] = [];
+    let open = 0;
+    while (!c.atEnd) {
+      const d = this.readDie(unit, c);
+      if (!d) {
+        if (open === 0) break;
+        open--;
+        continue;
+      }
+      if (open === 0) out.push(d);
+      if (d.children) {
+        if (open >= MAX_DEPTH) throw new DwarfError(`${this.path}: DIEs nested too deep`);
+        open++;
+      }
+    }
+    return out;
+  }
+
+  /** A string attribute of a DIE. */
+  stringOf(unit: Unit, die: Die, name: number): string | undefined {
+    return this.string(unit, die.attrs.get(name));
   }
 
   /** DW_AT_name through abstract_origin/specification (no linkage name: bpftrace matches the plain name). */
@@ -908,3 +1017,203 @@ function sectionBytes(path: string, s: Section, data: Buffer): Buffer {
 }
 
 export { DwarfError };
+
+/** A function's parameters, typed by BTF rows made from its DWARF (ids 1…: `types[id - 1]`). */
+export interface DwarfFunctionTypes {
+  readonly params: readonly { readonly name: string; readonly type: number }[];
+  readonly types: readonly BtfType[];
+  /** the prototype ends with `...` */
+  readonly variadic: boolean;
+}
+
+/**
+ * DWARF types as BTF rows, made as they are reached (a struct gets its id before its members, so a member that
+ * points back at it finds it). Ids count from 1; the caller places them after its own.
+ */
+class DwarfTypeRows {
+  readonly rows: BtfType[] = [];
+  private readonly byOffset = new Map<number, number>();
+  private arrayIndex = 0;
+  private depth = 0;
+
+  constructor(private readonly dwarf: DwarfInfo) {}
+
+  /** The row id of the type a DW_AT_type attribute names (0: void, where it is absent). */
+  id(unit: Unit, ref: Attr | undefined): number {
+    if (!ref) return 0;
+    const hit = this.dwarf.referenced(unit, ref);
+    if (!hit) return this.add((id) => ({ kind: 'fwd', id, name: '', of: 'struct' }));
+    return this.of(hit.unit, hit.die);
+  }
+
+  private add(make: (id: number) => BtfType): number {
+    const id = this.rows.length + 1;
+    this.rows.push(make(id));
+    return id;
+  }
+
+  private of(unit: Unit, die: Die): number {
+    const known = this.byOffset.get(die.offset);
+    if (known !== undefined) return known;
+    if (++this.depth > MAX_DEPTH) throw new DwarfError('DWARF types nested too deep');
+    try {
+      return this.make(unit, die);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private make(unit: Unit, die: Die): number {
+    const d = this.dwarf;
+    const name = d.stringOf(unit, die, DW_AT_name) ?? '';
+    const size = numberAttr(die, DW_AT_byte_size);
+    const target = () => this.id(unit, die.attrs.get(DW_AT_type));
+    // the id first, the row after what it refers to (a pointer to the struct being made finds this id)
+    const id = this.rows.length + 1;
+    this.rows.push({ kind: 'fwd', id, name, of: 'struct' });
+    this.byOffset.set(die.offset, id);
+    const set = (t: BtfType) => (this.rows[id - 1] = t);
+    switch (die.tag) {
+      case DW_TAG_base_type: {
+        const enc = numberAttr(die, DW_AT_encoding);
+        if (size === undefined) break;
+        if (enc === DW_ATE_float) set({ kind: 'float', id, name, size });
+        else if (
+          enc === DW_ATE_boolean ||
+          enc === DW_ATE_signed ||
+          enc === DW_ATE_signed_char ||
+          enc === DW_ATE_unsigned ||
+          enc === DW_ATE_unsigned_char ||
+          enc === DW_ATE_UTF
+        )
+          set({
+            kind: 'int',
+            id,
+            name,
+            size,
+            signed: enc === DW_ATE_signed || enc === DW_ATE_signed_char,
+            char: enc === DW_ATE_signed_char || enc === DW_ATE_unsigned_char,
+            bool: enc === DW_ATE_boolean,
+            bits: size * 8,
+            bitOffset: 0,
+          });
+        break;
+      }
+      case DW_TAG_pointer_type:
+        set({ kind: 'ptr', id, name: '', target: target() });
+        break;
+      case DW_TAG_typedef:
+        set({ kind: 'typedef', id, name, target: target() });
+        break;
+      case DW_TAG_const_type:
+        set({ kind: 'const', id, name: '', target: target() });
+        break;
+      case DW_TAG_volatile_type:
+        set({ kind: 'volatile', id, name: '', target: target() });
+        break;
+      case DW_TAG_restrict_type:
+        set({ kind: 'restrict', id, name: '', target: target() });
+        break;
+      case DW_TAG_structure_type:
+      case DW_TAG_union_type: {
+        const of = die.tag === DW_TAG_structure_type ? 'struct' : 'union';
+        if (die.attrs.has(DW_AT_declaration) || size === undefined) {
+          set({ kind: 'fwd', id, name, of });
+          break;
+        }
+        const members: BtfMember[] = [];
+        let representable = true;
+        for (const m of d.childrenOf(unit, die)) {
+          if (m.tag !== DW_TAG_member) continue;
+          const at = numberAttr(m, DW_AT_data_member_location) ?? (of === 'union' ? 0 : undefined);
+          const bitSize = numberAttr(m, DW_AT_bit_size) ?? 0;
+          // DWARF 2-4's bitfield: bit_offset counts from the top of a storage unit of byte_size bytes at `at`
+          // (little-endian: the field's lowest bit is storage bits - bit_offset - bit_size from the unit's start)
+          const fromTop = numberAttr(m, DW_AT_bit_offset);
+          const unitBytes = numberAttr(m, DW_AT_byte_size);
+          const dataBit =
+            numberAttr(m, DW_AT_data_bit_offset) ??
+            (fromTop !== undefined && unitBytes !== undefined && at !== undefined
+              ? at * 8 + unitBytes * 8 - fromTop - bitSize
+              : undefined);
+          // a location that is an expression, or an old bitfield without its storage unit's size
+          if ((at === undefined && dataBit === undefined) || (fromTop !== undefined && dataBit === undefined)) {
+            representable = false;
+            break;
+          }
+          const bitOffset = dataBit ?? at! * 8;
+          members.push({
+            name: d.stringOf(unit, m, DW_AT_name) ?? '',
+            type: this.id(unit, m.attrs.get(DW_AT_type)),
+            offset: bitOffset >> 3,
+            bitOffset,
+            bitSize,
+          });
+        }
+        set(representable ? { kind: of, id, name, size, members } : { kind: 'fwd', id, name, of });
+        break;
+      }
+      case DW_TAG_enumeration_type: {
+        if (size === undefined) break;
+        const values = d
+          .childrenOf(unit, die)
+          .filter((e) => e.tag === DW_TAG_enumerator)
+          .map((e) => ({
+            name: d.stringOf(unit, e, DW_AT_name) ?? '',
+            value: BigInt(numberAttr(e, DW_AT_const_value) ?? 0),
+          }));
+        const under = die.attrs.has(DW_AT_type) ? this.rows[target() - 1] : undefined;
+        const signed = under?.kind === 'int' ? under.signed : values.some((v) => v.value < 0n);
+        set({ kind: 'enum', id, name, size, signed, wide: size > 4, values });
+        break;
+      }
+      case DW_TAG_array_type: {
+        const elem = target();
+        const dims = d.childrenOf(unit, die).filter((r) => r.tag === DW_TAG_subrange_type);
+        const counts = dims.map((r) => {
+          const count = numberAttr(r, DW_AT_count);
+          const upper = numberAttr(r, DW_AT_upper_bound);
+          return count ?? (upper !== undefined && upper >= 0 && upper < 2 ** 31 ? upper + 1 : 0);
+        });
+        if (counts.length === 0) counts.push(0);
+        const index = this.indexType();
+        // int a[2][3]: an array of 2 arrays of 3, the innermost made first
+        let inner = elem;
+        for (let i = counts.length - 1; i > 0; i--) {
+          const count = counts[i]!;
+          const e = inner;
+          inner = this.add((nid) => ({ kind: 'array', id: nid, name: '', elem: e, index, count }));
+        }
+        set({ kind: 'array', id, name: '', elem: inner, index, count: counts[0]! });
+        break;
+      }
+      case DW_TAG_subroutine_type: {
+        const ret = target();
+        const kids = d.childrenOf(unit, die);
+        const params = kids
+          .filter((k) => k.tag === DW_TAG_formal_parameter)
+          .map((k) => ({ name: d.stringOf(unit, k, DW_AT_name) ?? '', type: this.id(unit, k.attrs.get(DW_AT_type)) }));
+        const variadic = kids.some((k) => k.tag === DW_TAG_unspecified_parameters);
+        set({ kind: 'func_proto', id, name: '', ret, params, variadic });
+        break;
+      }
+    }
+    return id;
+  }
+
+  /** BTF's array index type, made once (as BTF writers do: an unsigned int no C code names). */
+  private indexType(): number {
+    if (this.arrayIndex) return this.arrayIndex;
+    return (this.arrayIndex = this.add((id) => ({
+      kind: 'int',
+      id,
+      name: '__ARRAY_SIZE_TYPE__',
+      size: 4,
+      signed: false,
+      char: false,
+      bool: false,
+      bits: 32,
+      bitOffset: 0,
+    })));
+  }
+}
