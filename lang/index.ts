@@ -12,7 +12,7 @@ export {
   type CheckOptions,
   type ResolvedAttach,
 } from './check/index.ts';
-export type { KernelInfo, TracepointFormat, TracepointField } from './kernel.ts';
+export type { KernelInfo, TracepointFormat, TracepointField, UserFunctionTypes } from './kernel.ts';
 export type { Program } from './ast.ts';
 export { editDistance, closest } from './suggest.ts';
 export { builtinFunctions, builtinVars } from './builtins/index.ts';

@@ -23,7 +23,18 @@ export interface KernelFunction {
   readonly module?: string;
 }
 
-import type { BtfTypes } from './btf.ts';
+import type { BtfParam, BtfType, BtfTypes } from './btf.ts';
+
+/**
+ * A user function's parameters typed from its binary's DWARF (uprobe `args`): the types as BTF rows with ids from 1
+ * (`types[id - 1]`; 0 is void), which the checker places after the kernel's and the script's.
+ */
+export interface UserFunctionTypes {
+  readonly params: readonly BtfParam[];
+  readonly types: readonly BtfType[];
+  /** the prototype ends with `...` */
+  readonly variadic: boolean;
+}
 
 /** Where a uprobe goes: the ELF file and the file offset the kernel wants, and the virtual address. */
 export interface UserProbeSite {
@@ -130,6 +141,11 @@ export interface KernelInfo {
     pid?: number,
     unsafe?: boolean,
   ): readonly UserProbeSite[] | UserProbeError;
+  /**
+   * A function's parameters, typed from the DWARF of the file `path` (a uprobe site's path) or of its debug file;
+   * undefined when neither has DWARF describing the function. Absent: no DWARF can be read.
+   */
+  userFunctionTypes?(path: string, func: string): UserFunctionTypes | undefined;
   /** usdt targets: probes named `[provider:]name` (wildcards allowed). */
   usdtSites(
     target: string,

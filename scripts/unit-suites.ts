@@ -89,6 +89,7 @@ export const unit: readonly string[] = [
   'lang/tseries.test.ts',
   'lang/typeof.test.ts',
   'lang/unreachable.test.ts',
+  'lang/uprobe-args-dwarf.test.ts',
   'lang/usdt-args.test.ts',
   'repl/aot.test.ts',
   'repl/api-compile.test.ts',

@@ -1,7 +1,15 @@
 // Fields and memory: a probe's arguments (args->f of a tracepoint record; ctx/args slots of tracing programs)
 // and values reached through typed pointers (p->f, s.f, *p, p[i]), read into r0 or into stack slots.
 import { BPF_FUNC as helper, R0, R1, R2, R3, alu64Imm, alu64Reg, call, ldx, mov64Imm, mov64Reg } from '../asm/index.ts';
-import type { ArgField, Expr, FieldExpr, Span, TracepointField, Type } from '../../lang/index.ts';
+import {
+  PT_REGS_OFFSETS,
+  type ArgField,
+  type Expr,
+  type FieldExpr,
+  type Span,
+  type TracepointField,
+  type Type,
+} from '../../lang/index.ts';
 import {
   CodegenError,
   addrOf,
@@ -23,6 +31,9 @@ import { probeRead, readHelper, readString } from './memory.ts';
 import { normalize } from './values.ts';
 import { slotSize } from '../layout.ts';
 
+/** x86-64's argument registers in order: pt_regs' fields that hold arg0…arg5. */
+const ARG_REGISTERS = ['di', 'si', 'dx', 'cx', 'r8', 'r9'] as const;
+
 /** `args->f`, or `ctx->f` where the probe type reads its context that way (iterators). */
 export function isProbeArgument(g: Gen, x: FieldExpr): boolean {
   return x.base.kind === 'ident' && (x.base.name === 'args' || (x.base.name === 'ctx' && g.context.ctxArgs === true));
@@ -36,6 +47,11 @@ export function emitArgumentInt(g: Gen, x: FieldExpr): void {
     return emitContextSlot(g, ctxArg.access.index, typeOf(g, x), x.span);
   }
   if (ctxArg?.access.kind === 'context') return emitContextSlot(g, ctxArg.access.index, typeOf(g, x), x.span);
+  if (ctxArg?.access.kind === 'register') {
+    // a uprobe's parameter, in the argument register arg0…arg5 read (the checker allowed only those)
+    g.e.emit(ldx(8, R0, g.e.context(), PT_REGS_OFFSETS[ARG_REGISTERS[ctxArg.access.index]!]!));
+    return normalize(g, typeOf(g, x));
+  }
   // Load the value's own width (x86-64 is little-endian: the low bytes come first), then extend.
   const { field } = argField(g, x);
   const t = typeOf(g, x);

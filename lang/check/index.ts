@@ -1,4 +1,5 @@
 // The checker: passes run in one explicit order; each adds diagnostics, none throws for a user mistake.
+import { placeUserTypes, withUserTypes } from './user-types.ts';
 import type { NamedParamValue } from './context.ts';
 import type { AttachPoint, Probe, Program } from '../ast.ts';
 import { error, hasErrors, warning, type Diagnostic } from '../diagnostics.ts';
@@ -102,16 +103,19 @@ export function check(
   );
   limitProbes(probes, config.maxProbes, diagnostics);
   pinnedIteratorAlone(probes, diagnostics);
+  // uprobes' parameters typed from their binaries' DWARF: those types go after the kernel's and the script's
+  const user = hasErrors(diagnostics) ? { probes } : placeUserTypes(probes, kernel.btf());
+  const typed = user.types ? withUserTypes(kernel, user.types) : kernel;
   let inferred: ReturnType<typeof infer>;
-  let checked = probes;
+  let checked = user.probes;
   try {
-    checked = splitByArgumentLayout(probes);
+    checked = splitByArgumentLayout(user.probes);
     inferred = infer(checked, {
       params,
       namedParams: options.namedParams ?? new Map(),
       config,
       diags: diagnostics,
-      kernel,
+      kernel: typed,
       hasChild: options.hasChild,
       unsafe: options.unsafe,
     });
@@ -120,12 +124,16 @@ export function check(
     return { diagnostics };
   }
   // a probe checked once per argument layout reports a mistake in its body once
-  if (checked.length > probes.length) dropRepeated(diagnostics);
+  if (checked.length > user.probes.length) dropRepeated(diagnostics);
   checkMapDeclarations(ast, inferred.maps, diagnostics);
   checkMetricsLabels(config, ast.config, inferred.maps, diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics: capDiagnostics(diagnostics) };
   const contexts = new Map(checked.flatMap((p) => p.attach.map((a) => [a, probeContext(a)] as const)));
-  const rows = scriptTypes ? scriptTypeRows(scriptTypes) : undefined;
+  const rows = user.types
+    ? scriptTypeRows(user.types, scriptTypes?.firstId)
+    : scriptTypes
+      ? scriptTypeRows(scriptTypes)
+      : undefined;
   const pidNs = kernel.pidNamespace?.();
   return {
     program: {
@@ -192,17 +200,21 @@ function withTypes(kernel: KernelInfo, types: BtfTypes): KernelInfo {
     ...(kernel.kprobesAttach ? { kprobesAttach: kernel.kprobesAttach.bind(kernel) } : {}),
     ...(kernel.kernelFunctionsWith ? { kernelFunctionsWith: kernel.kernelFunctionsWith.bind(kernel) } : {}),
     ...(kernel.userSymbol ? { userSymbol: kernel.userSymbol.bind(kernel) } : {}),
+    ...(kernel.userFunctionTypes ? { userFunctionTypes: kernel.userFunctionTypes.bind(kernel) } : {}),
   };
 }
 
 /** The script's own type rows (ids firstId…), plain data for the compiled program. */
-function scriptTypeRows(types: BtfTypes & { readonly firstId: number }): {
+function scriptTypeRows(
+  types: BtfTypes & { readonly firstId: number },
+  firstId = types.firstId,
+): {
   firstId: number;
   types: BtfType[];
 } {
   const rows: BtfType[] = [];
-  for (let id = types.firstId; id < types.typeCount; id++) rows.push(types.type(id));
-  return { firstId: types.firstId, types: rows };
+  for (let id = firstId; id < types.typeCount; id++) rows.push(types.type(id));
+  return { firstId, types: rows };
 }
 
 /** --probe-filter (bpftrace v0.26): attach points whose names the regex does not find are left out. */

@@ -1,6 +1,7 @@
 // What kernel types say about an expression: `args->f` of a tracepoint or of typed (BTF) arguments, `p->f` /
 // `s.f` members, and type names in casts, sizeof, offsetof and `let` declarations.
 import type { FieldExpr, IdentExpr, TypeName } from '../ast.ts';
+import type { BtfParam } from '../btf.ts';
 import type { Span } from '../source.ts';
 import { probeContext } from '../providers.ts';
 import { closest } from '../suggest.ts';
@@ -113,7 +114,7 @@ function argsRefused(st: InferState, span: Span): boolean {
 
 /** args->name in fentry/fexit and BTF raw tracepoints: the u64 slot of the context it starts at, typed from BTF. */
 export function typedArg(st: InferState, e: FieldExpr): Type {
-  let found: { type: Type; index: number } | undefined;
+  let found: { type: Type; index: number; register?: true } | undefined;
   for (const a of st.attach) {
     const params = probeContext(a).params ?? [];
     const index = params.findIndex((p) => p.name === e.name);
@@ -127,6 +128,13 @@ export function typedArg(st: InferState, e: FieldExpr): Type {
       ]);
       return i64;
     }
+    const c = probeContext(a);
+    if (c.paramRegs) {
+      const r = registerArg(st, e, params, index, c.funcName ?? a.text);
+      if (!r) return i64;
+      found = r;
+      continue;
+    }
     const t = st.btf ? typeFromBtf(st.btf, params[index]!.type, 'kernel') : u64;
     if (t.kind === 'record' || t.kind === 'string') {
       err(
@@ -139,8 +147,68 @@ export function typedArg(st: InferState, e: FieldExpr): Type {
     // the same type and slot at every point: a probe whose points differ is checked once per layout (args-layout.ts)
     found = { type: t, index: probeContext(a).paramSlots?.[index] ?? index };
   }
-  st.argFields.set(e, { field: e.name, access: { kind: 'context', index: found!.index } });
+  st.argFields.set(e, {
+    field: e.name,
+    access: { kind: found!.register ? 'register' : 'context', index: found!.index },
+  });
   return found!.type;
+}
+
+/** The argument registers of x86-64's calling convention (rdi, rsi, rdx, rcx, r8, r9): what arg0…arg5 read. */
+const ARG_REGISTERS = 6;
+
+/**
+ * A user function's parameter (uprobe `args.name`, typed from DWARF) read from the argument register argN reads,
+ * which holds it only while it and every parameter before it is an integer, an enum or a pointer of at most 8
+ * bytes (a float goes in a vector register, a struct by value or a 128-bit integer in several registers or on the
+ * stack, and moves the later ones): anything else is refused here, never read from a register that holds another.
+ */
+function registerArg(
+  st: InferState,
+  e: FieldExpr,
+  params: readonly BtfParam[],
+  index: number,
+  func: string,
+): { type: Type; index: number; register: true } | undefined {
+  const b = st.btf;
+  if (!b) {
+    err(st, `args.${e.name} needs the types of ${func}, and there are none`, e.nameSpan);
+    return undefined;
+  }
+  for (let i = 0; i <= index; i++) {
+    const p = params[i]!;
+    const rid = b.resolve(p.type);
+    const t = b.type(rid);
+    const size = b.sizeOf(rid) ?? 0;
+    const inRegister = (t.kind === 'int' || t.kind === 'enum' || t.kind === 'ptr') && size <= 8;
+    if (inRegister) continue;
+    const what = `${b.typeName(p.type)} ${p.name || `(parameter ${i + 1})`}`;
+    const how =
+      t.kind === 'float'
+        ? 'a floating-point value, passed in a vector register'
+        : t.kind === 'struct' || t.kind === 'union'
+          ? 'passed by value, in several registers or on the stack'
+          : t.kind === 'int'
+            ? `${size * 8} bits wide, passed in two registers`
+            : 'not passed in one integer register';
+    err(
+      st,
+      i === index
+        ? `args.${e.name} (${what}) is ${how}, which scry cannot read`
+        : `args.${e.name} follows ${what}, which is ${how}, so scry cannot tell which register holds it`,
+      e.nameSpan,
+    );
+    return undefined;
+  }
+  if (index >= ARG_REGISTERS) {
+    err(
+      st,
+      `args.${e.name} is parameter ${index + 1} of ${func}: only the first ${ARG_REGISTERS} are passed in registers, which scry can read`,
+      e.nameSpan,
+    );
+    return undefined;
+  }
+  return { type: typeFromBtf(b, params[index]!.type, 'user'), index, register: true };
 }
 
 /** `base->name` / `base.name`: a member of the BTF struct/union `id`, maybe inside anonymous members. */
@@ -155,6 +223,11 @@ export function member(st: InferState, e: FieldExpr, id: number, via: 'pointer' 
   const hit = b.findMember(rid, e.name);
   if (!hit) {
     err(st, `${b.typeName(rid)} has no field ${e.name}`, e.nameSpan, memberHint(st, rid, e.name));
+    return i64;
+  }
+  const mt = b.type(b.resolve(hit.member.type));
+  if (mt.kind === 'int' && mt.size > 8) {
+    err(st, `${e.name} is a ${mt.size * 8}-bit integer (${mt.name}), which scry cannot hold yet`, e.nameSpan);
     return i64;
   }
   st.memory.set(e, {

@@ -9,7 +9,8 @@ export type FieldAccess =
   | { readonly kind: 'array' } // char name[N]: the bytes in the record
   | { readonly kind: 'bytes' } // __u8 name[N]: the bytes in the record, as a buffer (ntop, macaddr, %r)
   | { readonly kind: 'data-loc' } // __data_loc char[]: a u32 (offset | length << 16) to a string in the record
-  | { readonly kind: 'context'; readonly index: number }; // fentry/fexit/tp_btf: the index-th u64 of the context
+  | { readonly kind: 'context'; readonly index: number } // fentry/fexit/tp_btf: the index-th u64 of the context
+  | { readonly kind: 'register'; readonly index: number }; // uprobe: the index-th argument register of pt_regs
 
 export function tracepointFieldType(
   f: TracepointField,

@@ -58,6 +58,11 @@ export interface ProbeContext extends ContextReads {
   readonly probeType: string;
   /** args->name: the context's u64 slots, named and typed by these BTF parameters */
   readonly params?: readonly BtfParam[];
+  /**
+   * `params` are a user function's (typed from its DWARF), read from pt_regs' argument registers as argN reads
+   * them: the n-th parameter is argN while every parameter up to it is an integer or a pointer
+   */
+  readonly paramRegs?: true;
   /** the slot each of `params` starts at, where one takes two (fentry/fexit: a 9-16 byte struct by value) */
   readonly paramSlots?: readonly number[];
   /** ctx->name reads `params` too (bpftrace calls an iterator's context ctx) */

@@ -1,5 +1,7 @@
 // uprobe/uretprobe: a function (or address) in an ELF file, at entry or return; the context is pt_regs.
+import type { BtfParam } from '../btf.ts';
 import { warning } from '../diagnostics.ts';
+import type { UserFunctionTypes } from '../kernel.ts';
 import { isGlob } from '../glob.ts';
 import { fail, type ProviderRow, type ResolvedBase } from './row.ts';
 
@@ -10,6 +12,10 @@ export interface ResolvedUprobe extends ResolvedBase {
   readonly func: string;
   readonly offset: bigint;
   readonly vaddr: bigint;
+  /** uprobe on a function (no offset): its parameters typed from the binary's DWARF, ids from 1; none without DWARF */
+  readonly dwarf?: UserFunctionTypes;
+  /** `dwarf`'s parameters with the ids the checker gave its types (lang/check/user-types.ts) */
+  readonly params?: readonly BtfParam[];
 }
 
 function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
@@ -24,8 +30,17 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
     context: (a) => ({
       binary: a.path,
       funcName: a.func || `0x${a.vaddr.toString(16)}`,
-      // v0.26 types them from the binary's DWARF; scry reads DWARF for listing and stacks, not for args yet
-      argsRefused: `args is not supported in ${name} probes: scry does not read their types from DWARF`,
+      // v0.26 types them from the binary's DWARF: the function's parameters, read from the argument registers
+      ...(a.params
+        ? { params: a.params, paramRegs: true as const }
+        : {
+            argsRefused:
+              name === 'uretprobe'
+                ? `args is not available in uretprobe probes: a function's parameters are gone when it returns`
+                : a.func && !a.text.includes('+')
+                  ? `args is not available here: no DWARF found for "${a.path}" describing ${a.func}`
+                  : `args is not available in a uprobe on an address or offset: only a function's entry has its parameters`,
+          }),
     }),
     resolve(r) {
       const { ap, kernel } = r;
@@ -40,7 +55,10 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
           ? r.missing(sites.error, sites.hints ?? [], isGlob(target) || isGlob(where))
           : fail(r, sites.error, sites.hints);
       for (const s of sites) if (s.unchecked) r.diags.push(warning(s.unchecked, ap.span));
+      const typed = (s: (typeof sites)[number]) =>
+        name === 'uprobe' && s.func && !/\+/.test(where) ? kernel.userFunctionTypes?.(s.path, s.func) : undefined;
       return sites.map((s) => ({
+        ...((dwarf) => (dwarf ? { dwarf } : {}))(typed(s)),
         provider: name,
         path: s.path,
         func: s.func,

@@ -1,7 +1,7 @@
 // The checker's view of user-space targets (KernelInfo.userProbeSites / usdtSites): ELF files found and read
 // by runtime/kernel/elf, failures turned into messages with hints.
 import { resolve } from 'node:path';
-import type { UserProbeError, UserProbeSite, UsdtArgument, UsdtSite } from '../../lang/index.ts';
+import type { UserFunctionTypes, UserProbeError, UserProbeSite, UsdtArgument, UsdtSite } from '../../lang/index.ts';
 import { NoMatchError, ScryRuntimeError } from '../errors.ts';
 import {
   ElfError,
@@ -10,6 +10,7 @@ import {
   resolveUprobe,
   resolveUsdt,
   targetSymbols,
+  targetDwarf,
   expandTargets,
   PT_REGS_X86_64,
   ET_DYN,
@@ -232,5 +233,18 @@ function usdtSitesIn(
               : {}),
         };
       });
+  }
+}
+
+/**
+ * A function's parameters typed from the DWARF of `path` (a resolved uprobe site's file) or of its debug file, for
+ * uprobe `args`; undefined where there is none (the checker says so where `args` is used).
+ */
+export function userFunctionTypes(path: string, func: string): UserFunctionTypes | undefined {
+  try {
+    return targetDwarf(openTarget(path))?.functionTypes(func);
+  } catch (e) {
+    if (e instanceof ElfError || e instanceof NoMatchError || e instanceof ScryRuntimeError) return undefined;
+    throw e;
   }
 }

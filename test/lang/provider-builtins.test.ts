@@ -58,11 +58,11 @@ test('argN in a USDT probe has the width of its note argument, which must exist;
   );
 });
 
-test('args in a uprobe is refused as unsupported (not "only in tracepoints"), pointing at argN and -lv', () => {
+test('args in a uprobe without DWARF is refused (not "only in tracepoints"), pointing at argN and -lv', () => {
   assert.is(
     diagnose('uprobe:/bin/app:main { @ = args.argc; }', userKernel),
     [
-      'stdin:1:28-32: ERROR: args is not supported in uprobe probes: scry does not read their types from DWARF',
+      'stdin:1:28-32: ERROR: args is not available here: no DWARF found for "/bin/app" describing main',
       'uprobe:/bin/app:main { @ = args.argc; }',
       '                           ~~~~',
       'HINT: arg0, arg1, … read its arguments as integers',
@@ -72,7 +72,7 @@ test('args in a uprobe is refused as unsupported (not "only in tracepoints"), po
   );
   // at return the arguments are gone: no argN hint
   const ret = diagnose('uretprobe:/bin/app:main { print(args); }', userKernel);
-  assert.match(ret, 'ERROR: args is not supported in uretprobe probes');
+  assert.match(ret, 'ERROR: args is not available in uretprobe probes');
   assert.not.match(ret, 'arg0');
 });
 
