@@ -30,7 +30,8 @@ import type { BtfParam, BtfType, BtfTypes } from './btf.ts';
  * (`types[id - 1]`; 0 is void), which the checker places after the kernel's and the script's.
  */
 export interface UserFunctionTypes {
-  readonly params: readonly BtfParam[];
+  /** absent when the DWARF does not describe the function (only types named were found) */
+  readonly params?: readonly BtfParam[];
   readonly types: readonly BtfType[];
   /** the prototype ends with `...` */
   readonly variadic: boolean;
@@ -142,10 +143,15 @@ export interface KernelInfo {
     unsafe?: boolean,
   ): readonly UserProbeSite[] | UserProbeError;
   /**
-   * A function's parameters, typed from the DWARF of the file `path` (a uprobe site's path) or of its debug file;
-   * undefined when neither has DWARF describing the function. Absent: no DWARF can be read.
+   * A function's parameters, typed from the DWARF of the file `path` (a uprobe site's path) or of its debug file,
+   * and the types named in `typeNames` ('struct Foo', 'union U', 'enum E', a typedef's name) that it defines;
+   * undefined when neither has DWARF describing any of them. Absent: no DWARF can be read.
    */
-  userFunctionTypes?(path: string, func: string): UserFunctionTypes | undefined;
+  userFunctionTypes?(
+    path: string,
+    func: string | undefined,
+    typeNames?: readonly string[],
+  ): UserFunctionTypes | undefined;
   /** usdt targets: probes named `[provider:]name` (wildcards allowed). */
   usdtSites(
     target: string,

@@ -104,7 +104,7 @@ export function check(
   limitProbes(probes, config.maxProbes, diagnostics);
   pinnedIteratorAlone(probes, diagnostics);
   // uprobes' parameters typed from their binaries' DWARF: those types go after the kernel's and the script's
-  const user = hasErrors(diagnostics) ? { probes } : placeUserTypes(probes, kernel.btf());
+  const user = hasErrors(diagnostics) ? { probes } : placeUserTypes(probes, kernel);
   const typed = user.types ? withUserTypes(kernel, user.types) : kernel;
   let inferred: ReturnType<typeof infer>;
   let checked = user.probes;

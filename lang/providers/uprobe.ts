@@ -1,7 +1,6 @@
 // uprobe/uretprobe: a function (or address) in an ELF file, at entry or return; the context is pt_regs.
 import type { BtfParam } from '../btf.ts';
 import { warning } from '../diagnostics.ts';
-import type { UserFunctionTypes } from '../kernel.ts';
 import { isGlob } from '../glob.ts';
 import { fail, type ProviderRow, type ResolvedBase } from './row.ts';
 
@@ -12,9 +11,10 @@ export interface ResolvedUprobe extends ResolvedBase {
   readonly func: string;
   readonly offset: bigint;
   readonly vaddr: bigint;
-  /** uprobe on a function (no offset): its parameters typed from the binary's DWARF, ids from 1; none without DWARF */
-  readonly dwarf?: UserFunctionTypes;
-  /** `dwarf`'s parameters with the ids the checker gave its types (lang/check/user-types.ts) */
+  /**
+   * a uprobe on a function (no offset): its parameters typed from the binary's DWARF, with the ids the checker gave
+   * their types (lang/check/user-types.ts) where the probe reads `args`; absent before, and without DWARF
+   */
   readonly params?: readonly BtfParam[];
 }
 
@@ -55,10 +55,7 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
           ? r.missing(sites.error, sites.hints ?? [], isGlob(target) || isGlob(where))
           : fail(r, sites.error, sites.hints);
       for (const s of sites) if (s.unchecked) r.diags.push(warning(s.unchecked, ap.span));
-      const typed = (s: (typeof sites)[number]) =>
-        name === 'uprobe' && s.func && !/\+/.test(where) ? kernel.userFunctionTypes?.(s.path, s.func) : undefined;
       return sites.map((s) => ({
-        ...((dwarf) => (dwarf ? { dwarf } : {}))(typed(s)),
         provider: name,
         path: s.path,
         func: s.func,

@@ -56,7 +56,7 @@ export function hostKernelInfo(): KernelInfo {
     },
     userProbeSites: (target, where, pid, unsafe) => userProbeSites(target, where, pid, unsafe),
     userSymbol: (target, name, pid) => userSymbol(target, name, pid),
-    userFunctionTypes: (path, func) => userFunctionTypes(path, func),
+    userFunctionTypes: (path, func, typeNames) => userFunctionTypes(path, func, typeNames),
     usdtSites: (target, provider, name, pid) => usdtSites(target, provider, name, pid),
     kernelSymbolAddress: (name) => kernelSymbolAddress(name),
     pidNamespace: () => {

@@ -240,9 +240,13 @@ function usdtSitesIn(
  * A function's parameters typed from the DWARF of `path` (a resolved uprobe site's file) or of its debug file, for
  * uprobe `args`; undefined where there is none (the checker says so where `args` is used).
  */
-export function userFunctionTypes(path: string, func: string): UserFunctionTypes | undefined {
+export function userFunctionTypes(
+  path: string,
+  func: string | undefined,
+  typeNames: readonly string[] = [],
+): UserFunctionTypes | undefined {
   try {
-    return targetDwarf(openTarget(path))?.functionTypes(func);
+    return targetDwarf(openTarget(path))?.functionTypes(func, typeNames);
   } catch (e) {
     if (e instanceof ElfError || e instanceof NoMatchError || e instanceof ScryRuntimeError) return undefined;
     throw e;

@@ -85,6 +85,14 @@ if (built && typeof built !== 'string') {
     );
   });
 
+  test('a struct the script names is found anywhere in the binary: over an int * (n = 13) and at return', async () => {
+    assert.is(await run(`uprobe:${bin}:uprobeFunction1 { printf("%d\\n", ((struct Foo *)arg0).a); exit(); }`), '13');
+    assert.is(
+      await run(`uretprobe:${bin}:uprobeFunction2 { printf("%s\\n", ((struct Foo *)retval).b); exit(); }`),
+      'hello',
+    );
+  });
+
   test('what no register holds whole is refused where it is read', async () => {
     const r = await runScry(['--dry-run', '-e', `uprobe:${bin}:uprobeFunctionUint128 { print(args.x); }`]);
     assert.match(

@@ -94,7 +94,15 @@ const functions: Record<string, UserFunctionTypes> = {
 const kernel: KernelInfo = {
   ...fixedKernel,
   userProbeSites: (path, where) => [{ path, offset: 0x1130n, vaddr: 0x401130n, func: where.replace(/\+.*/, '') }],
-  userFunctionTypes: (path, func) => (path === '/bin/app' ? functions[func] : undefined),
+  // a function's parameters where `args` is read; the types a script names, which here only struct Foo can be
+  userFunctionTypes: (path, func, names = []) =>
+    path !== '/bin/app'
+      ? undefined
+      : func !== undefined
+        ? functions[func]
+        : names.includes('struct Foo')
+          ? { types: fooRows, variadic: false }
+          : undefined,
 };
 
 /** The probe's instructions, as llvm-objdump writes them. */
@@ -128,6 +136,9 @@ test("args.foo1.a, .b (text), .c (int[3]): members of the binary's struct, read 
 
 test('(struct Foo *)arg0 finds the binary\'s struct Foo; a script\'s own struct Foo wins (v0.26 "struct override")', () => {
   assert.is(diagnose('uprobe:/bin/app:uprobeFunction2 { @ = ((struct Foo *)arg0).a; }', kernel), '');
+  // named anywhere in the binary, not only among the function's parameters; at an offset and at return too
+  assert.is(diagnose('uprobe:/bin/app:uprobeFunction1 { @ = ((struct Foo *)arg0).a; }', kernel), '');
+  assert.is(diagnose('uretprobe:/bin/app:uprobeFunction2 { @ = ((struct Foo *)retval).a; }', kernel), '');
   assert.is(
     diagnose('struct Foo { int b; } uprobe:/bin/app:uprobeFunction2 { @ = ((struct Foo *)arg0).b; }', kernel),
     '',

@@ -381,20 +381,62 @@ export class DwarfInfo {
    * does not parse). Types DWARF describes in a way BTF cannot (a bitfield counted from the top, a member at a
    * computed place) come out as forward declarations, which nothing reads a wrong number from.
    */
-  functionTypes(name: string): DwarfFunctionTypes | undefined {
-    const found = this.functionParamDies(name);
-    if (!found) return undefined;
+  functionTypes(name: string | undefined, typeNames: readonly string[] = []): DwarfFunctionTypes | undefined {
+    const found = name === undefined ? undefined : this.functionParamDies(name);
     const rows = new DwarfTypeRows(this);
     try {
-      const params = found.params.map(({ unit, die }) => ({
+      const params = found?.params.map(({ unit, die }) => ({
         name: this.string(unit, die.attrs.get(DW_AT_name)) ?? '',
         type: rows.id(unit, die.attrs.get(DW_AT_type)),
       }));
-      return { params, types: rows.rows, variadic: found.variadic };
+      // the named types a script writes (casts, sizeof), from anywhere in the file, as v0.26 finds them
+      let named = 0;
+      for (const t of typeNames) {
+        const hit = this.namedTypeDie(t);
+        if (hit) {
+          rows.of(hit.unit, hit.die);
+          named++;
+        }
+      }
+      if (!found && !named) return undefined;
+      return { ...(params ? { params } : {}), types: rows.rows, variadic: found?.variadic ?? false };
     } catch (e) {
       if (!(e instanceof DwarfError || e instanceof RangeError)) throw e;
       return undefined;
     }
+  }
+
+  /**
+   * The definition of a type C names `struct X`, `union X`, `enum X` or (a typedef) `X` among the units' top-level
+   * DIEs, the first in unit order; declarations are passed over.
+   */
+  private namedTypeDie(cName: string): { unit: Unit; die: Die } | undefined {
+    const m = /^(?:(struct|union|enum) )?([A-Za-z_]\w*)$/.exec(cName.trim().replace(/\s+/g, ' '));
+    if (!m) return undefined;
+    const tag =
+      m[1] === 'struct'
+        ? DW_TAG_structure_type
+        : m[1] === 'union'
+          ? DW_TAG_union_type
+          : m[1] === 'enum'
+            ? DW_TAG_enumeration_type
+            : DW_TAG_typedef;
+    try {
+      for (const unit of this.allUnits()) {
+        const rootDie = this.root(unit) && this.readDie(unit, new Cursor(this.sections.info, unit.dieOffset, unit.end));
+        if (!rootDie) continue;
+        for (const die of this.childrenOf(unit, rootDie))
+          if (
+            die.tag === tag &&
+            !die.attrs.has(DW_AT_declaration) &&
+            this.string(unit, die.attrs.get(DW_AT_name)) === m[2]
+          )
+            return { unit, die };
+      }
+    } catch (e) {
+      if (!(e instanceof DwarfError || e instanceof RangeError)) throw e;
+    }
+    return undefined;
   }
 
   private functionParamDies(name: string): { params: { unit: Unit; die: Die }[]; variadic: boolean } | undefined {
@@ -1020,7 +1062,8 @@ export { DwarfError };
 
 /** A function's parameters, typed by BTF rows made from its DWARF (ids 1…: `types[id - 1]`). */
 export interface DwarfFunctionTypes {
-  readonly params: readonly { readonly name: string; readonly type: number }[];
+  /** absent when the DWARF does not describe the function (only named types were asked for and found) */
+  readonly params?: readonly { readonly name: string; readonly type: number }[];
   readonly types: readonly BtfType[];
   /** the prototype ends with `...` */
   readonly variadic: boolean;
@@ -1052,7 +1095,7 @@ class DwarfTypeRows {
     return id;
   }
 
-  private of(unit: Unit, die: Die): number {
+  of(unit: Unit, die: Die): number {
     const known = this.byOffset.get(die.offset);
     if (known !== undefined) return known;
     if (++this.depth > MAX_DEPTH) throw new DwarfError('DWARF types nested too deep');

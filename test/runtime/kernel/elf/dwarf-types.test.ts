@@ -68,14 +68,14 @@ for (const [name, flags] of [
 ] as const)
   types(`${name}: each parameter's type, as C declares it, with gcc's layout`, () => {
     const fn = build(name, [...flags]).functionTypes('f');
-    assert.ok(fn);
+    assert.ok(fn?.params);
     assert.is(fn.variadic, false);
     // ids count from 1, and rows refer to nothing outside themselves
     fn.types.forEach((t, i) => assert.is(t.id, i + 1));
     const { types: btf, firstIds } = withForeignTypes(undefined, [fn.types]);
     const at = (id: number) => (id === 0 ? 0 : firstIds[0]! + id - 1);
     assert.equal(
-      fn.params.map((p) => btf.declaration(at(p.type), p.name)),
+      fn.params!.map((p) => btf.declaration(at(p.type), p.name)),
       declarations,
     );
     const def = (c: string) => btf.definition(btf.lookup(c)!, { offsets: true });
@@ -131,10 +131,27 @@ types('a function without parameters has none; one DWARF does not describe has n
   assert.is(dwarf.functionTypes('nosuch'), undefined);
   // the callback's prototype: a variadic function pointer
   const fn = dwarf.functionTypes('f')!;
-  const cb = fn.types[fn.params[10]!.type - 1]!;
+  const cb = fn.types[fn.params![10]!.type - 1]!;
   assert.is(cb.kind, 'typedef');
   const proto = fn.types.find((t) => t.kind === 'func_proto');
   assert.ok(proto && proto.kind === 'func_proto' && proto.variadic && proto.params.length === 1);
+});
+
+types('types a script names, found anywhere in the file, with or without a function', () => {
+  const dwarf = build('named', ['-g', '-O0']);
+  const only = dwarf.functionTypes(undefined, ['struct Node', 'ulong_t', 'struct Nope', 'enum Color'])!;
+  assert.is(only.params, undefined);
+  const { types: btf } = withForeignTypes(undefined, [only.types]);
+  assert.is(btf.sizeOf(btf.lookup('struct Node')!), 16);
+  assert.is(btf.typeName(btf.lookup('ulong_t')!), 'ulong_t');
+  assert.is(btf.sizeOf(btf.lookup('ulong_t')!), 8);
+  assert.ok(btf.lookup('enum Color') !== undefined);
+  assert.is(btf.lookup('struct Nope'), undefined);
+  assert.is(dwarf.functionTypes(undefined, ['struct Nope']), undefined);
+  // with the function: its parameters, and the named types besides
+  const both = dwarf.functionTypes('none', ['struct Bits'])!;
+  assert.equal(both.params, []);
+  assert.ok(both.types.some((t) => t.kind === 'struct' && t.name === 'Bits'));
 });
 
 if (hasGcc()) types.run();
