@@ -244,6 +244,8 @@ export interface BtfTypes {
   isScriptType?(id: number): boolean;
   /** The script's array type of `count` elements of `elem` when its definitions made one (`struct W w[10]`). */
   arrayOf?(elem: number, count: number): number | undefined;
+  /** The pointer type to `target` that the script's or a binary's definitions made, if any. */
+  pointerTo?(target: number): number | undefined;
   /**
    * The types `id` refers to directly, into `out` (emptied first) without decoding it: a ptr's or typedef's
    * target, an array's element then index, members' types, a func_proto's return then parameters' types (a

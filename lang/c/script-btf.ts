@@ -107,7 +107,7 @@ class Overlay implements ScriptTypes {
   /** Alignments that do not follow from the type (attributes, packed), by own id. */
   readonly aligns = new Map<number, number>();
   private readonly byName = new Map<string, number[]>();
-  private readonly memo = new Map<string, number>();
+  protected readonly memo = new Map<string, number>();
   private readonly baseAligns = new Map<number, number>();
   private readonly enumerators = new Map<string, { enumId: number; value: bigint }>();
   readonly spans = new Map<number, Span>();
@@ -386,6 +386,10 @@ class Overlay implements ScriptTypes {
 
   arrayOf(elem: number, count: number): number | undefined {
     return this.memo.get(`array:${elem}:${count}`);
+  }
+
+  pointerTo(target: number): number | undefined {
+    return this.memo.get(`ptr:${target}`);
   }
 
   definition(id: number, options?: { readonly offsets?: boolean }): string {
@@ -1022,7 +1026,12 @@ export function withForeignTypes(
     const first = types.typeCount;
     firstIds.push(first);
     const at = (id: number) => (id === 0 ? 0 : first + id - 1);
-    for (const r of rows) types.add(() => shifted(r, at));
+    for (const r of rows) {
+      const t = types.add(() => shifted(r, at));
+      // the binary's `struct Foo *` and `struct Foo *[2]`, so a script can name them (let $x: struct Foo *[2])
+      if (t.kind === 'ptr') types.remember(`ptr:${t.target}`, t.id);
+      if (t.kind === 'array') types.remember(`array:${t.elem}:${t.count}`, t.id);
+    }
   }
   for (let id = types.firstId; id < types.typeCount; id++) {
     const t = types.type(id);
@@ -1064,6 +1073,11 @@ function shifted(t: BtfType, at: (id: number) => number): BtfType {
 
 /** An overlay under which the script's own types (in the base) keep their names. */
 class ForeignOverlay extends Overlay {
+  /** The first type of a kind the rows make stands for it (`ptr:ID`, `array:ID:N`, as derived() keys them). */
+  remember(key: string, id: number): void {
+    if (!this.memo.has(key)) this.memo.set(key, id);
+  }
+
   private scriptBase(id: number | undefined): number | undefined {
     return id !== undefined && this.base?.isScriptType?.(id) ? id : undefined;
   }

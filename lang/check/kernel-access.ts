@@ -276,6 +276,14 @@ export function typeFromName(st: InferState, t: TypeName): Type | undefined {
     const array = elem === undefined ? undefined : st.btf?.arrayOf?.(elem, t.arrayLength);
     if (array !== undefined) return typeFromBtf(st.btf!, array, 'kernel');
   }
+  if (kernelType && t.arrayLength !== undefined && t.pointer > 0) {
+    // `let $x: struct Foo *[2]`: the array of pointers a definition made (a binary's, v0.26's "complex type
+    // declaration"), its pointers into the probe's memory (user memory in a uprobe)
+    let elem = st.btf?.lookup(t.name);
+    for (let i = 0; elem !== undefined && i < t.pointer; i++) elem = st.btf?.pointerTo?.(elem);
+    const array = elem === undefined ? undefined : st.btf?.arrayOf?.(elem, t.arrayLength);
+    if (array !== undefined) return typeFromBtf(st.btf!, array, probeMemory(st) === 'user' ? 'user' : 'kernel');
+  }
   if (kernelType && t.arrayLength !== undefined) {
     err(st, `arrays of ${t.name}${' *'.repeat(t.pointer)} cannot be named as a type yet`, t.span, [
       'leave the type out and let the value give it: $w = $c.w',

@@ -93,6 +93,15 @@ if (built && typeof built !== 'string') {
     );
   });
 
+  test("complex type declaration: the binary's array of struct pointers named in a let", async () => {
+    assert.is(
+      await run(
+        `uprobe:${bin}:uprobeFunctionBar { let $x: struct Foo *[2] = args.bar->foos; printf("bar.foos[0].a = %d\\n", $x[0]->a); exit(); }`,
+      ),
+      'bar.foos[0].a = 123',
+    );
+  });
+
   test('what no register holds whole is refused where it is read', async () => {
     const r = await runScry(['--dry-run', '-e', `uprobe:${bin}:uprobeFunctionUint128 { print(args.x); }`]);
     assert.match(

@@ -83,7 +83,25 @@ const f7: UserFunctionTypes = {
   types: [int(1, 'int', 4, true)],
   variadic: false,
 };
+// struct Bar *uprobeFunctionBar(struct Bar *bar), struct Bar { int x; struct Foo *foos[2]; }: rows after Foo's
+const barRows: BtfType[] = [
+  ...fooRows,
+  { kind: 'ptr', id: 9, name: '', target: 10 },
+  {
+    kind: 'struct',
+    id: 10,
+    name: 'Bar',
+    size: 24,
+    members: [
+      { name: 'x', type: 3, offset: 0, bitOffset: 0, bitSize: 0 },
+      { name: 'foos', type: 11, offset: 8, bitOffset: 64, bitSize: 0 },
+    ],
+  },
+  { kind: 'array', id: 11, name: '', elem: 1, index: 6, count: 2 },
+];
+const bar: UserFunctionTypes = { params: [{ name: 'bar', type: 9 }], types: barRows, variadic: false };
 const functions: Record<string, UserFunctionTypes> = {
+  uprobeFunctionBar: bar,
   uprobeFunction1: fn1,
   uprobeFunction2: fn2,
   ff,
@@ -149,6 +167,15 @@ test('(struct Foo *)arg0 finds the binary\'s struct Foo; a script\'s own struct 
   assert.match(own, 'r2 = 4\ncall 112'); // 4 bytes of user memory
   // the binary's c is at 16
   assert.match(code('uprobe:/bin/app:uprobeFunction2 { @ = ((struct Foo *)arg0).c[0]; }'), 'r0 += 16');
+});
+
+test('let $x: struct Foo *[2] names the binary\'s array of pointers (v0.26 "complex type declaration")', () => {
+  const prog = 'uprobe:/bin/app:uprobeFunctionBar { let $x: struct Foo *[2] = args.bar->foos; @ = $x[0]->a; }';
+  assert.is(diagnose(prog, kernel), '');
+  // the element is a pointer into user memory: its struct is read with probe_read_user (the copy in $x is the
+  // program's own, read with probe_read_kernel)
+  const reads = code(prog).match(/call 11[23]/g);
+  assert.equal(reads, ['call 112', 'call 113', 'call 112']);
 });
 
 test('what no single register holds is refused where it is read, never read from another', () => {
