@@ -438,7 +438,9 @@ function emitMapCompound(
 ): void {
   const spec = mapSpecFor(g, m);
   const e = g.e;
-  const byZero = op === '/' || op === '%';
+  // a literal divisor other than 0 needs no zero check, nor its warning's record (as operators.ts emitByConstant)
+  const divisorKnown = typeof delta === 'bigint' ? delta !== 0n : delta.kind === 'int' && delta.value !== 0n;
+  const byZero = (op === '/' || op === '%') && !divisorKnown;
   const emitDelta = () => {
     if (typeof delta === 'bigint') e.emit(mov64Imm(R0, Number(delta)));
     else emitInt(g, delta);
@@ -458,7 +460,11 @@ function emitMapCompound(
   };
   // a signed value divides, takes a remainder and shifts right as `@m = @m / v` does (operators.ts)
   const value = spec.user!.value;
-  const signedOp = value.kind === 'value' && value.type.kind === 'int' && value.type.signed && (byZero || op === '>>');
+  const signedOp =
+    value.kind === 'value' &&
+    value.type.kind === 'int' &&
+    value.type.signed &&
+    (op === '/' || op === '%' || op === '>>');
   // dst op= src, where x / 0 and x % 0 are 1 (bpftrace v0.26; BPF itself gives 0 and x); `keep`: the register
   // holding the value's address
   const operate = (dst: Reg, src: Reg, keep: Reg) =>

@@ -28,10 +28,15 @@ function requireBpffs(suite: string): boolean {
 if (requireBpffs('e2e pinned iterators')) {
   const name = `scry-test-iter-${process.pid}`;
   const pinned = `/sys/fs/bpf/${name}`;
-  const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
-  const child = sleeper.pid!;
+  // started when the suite runs, not when it is imported (npm test imports every suite first)
+  let sleeper: ReturnType<typeof spawn> | undefined;
+  let child = 0;
+  test.before(() => {
+    sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
+    child = sleeper.pid!;
+  });
   test.after(() => {
-    sleeper.kill();
+    sleeper?.kill();
     rmSync(pinned, { force: true });
   });
 
