@@ -31,6 +31,8 @@ export interface CliOptions {
   traceableFunctions?: string;
   /** --no-feature A[,B]: kernel features to do without (bpftrace v0.26: kprobe_multi, kprobe_session, uprobe_multi) */
   noFeatures?: OptionalFeature[];
+  /** --debuginfo DIR[:DIR] (repeatable): where debug files of stripped binaries are looked for first */
+  debugInfo?: string[];
   buffering?: BufferMode;
   debug: string[];
   dryRun: boolean;
@@ -106,6 +108,9 @@ OPTIONS:
     --traceable-functions FILE
                    the kernel functions kprobes may attach to, one 'name' or 'name [module]' a line
                    (default: the kernel's available_filter_functions)
+    --debuginfo DIR[:DIR]
+                   add directories to the debug info search path (repeatable; a relative DIR is
+                   relative to the traced binary's directory), searched before .debug and /usr/lib/debug
     --info         what this kernel supports (probe types, maps, helpers), measured and cached
     -d, --debug STAGE
                    print a compiler stage and continue: ast, bytecode (optimized), bytecode-unopt
@@ -249,6 +254,7 @@ const options: readonly OptionSpec[] = [
   { long: 'include', value: true, apply: (o, v) => void o.includeFiles.push(v) },
   { long: 'unsafe', apply: (o) => void (o.unsafe = true) },
   { long: 'traceable-functions', value: true, apply: (o, v) => void (o.traceableFunctions = v) },
+  { long: 'debuginfo', value: true, apply: (o, v) => void (o.debugInfo = [...(o.debugInfo ?? []), v]) },
   {
     long: 'no-feature',
     value: true,

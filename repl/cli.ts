@@ -7,6 +7,7 @@ import {
   hostKernelInfo,
   nameThisProcess,
   useTraceableFunctions,
+  useDebugInfoDirs,
   withoutFeature,
   kernelInfoText,
   listProbes,
@@ -77,6 +78,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     return 0;
   }
   for (const f of opts.noFeatures ?? []) withoutFeature(f);
+  if (opts.debugInfo) useDebugInfoDirs(opts.debugInfo);
   if (opts.traceableFunctions !== undefined) {
     try {
       useTraceableFunctions(opts.traceableFunctions);

@@ -23,7 +23,7 @@ export {
 export { tracefsRoot } from './kernel/tracefs.ts';
 export { parseBtf, vmlinuxBtf } from './kernel/btf/index.ts';
 export { parseFormat } from './kernel/tracefs.ts';
-export { listUprobeFunctions, openTarget } from './kernel/elf/index.ts';
+export { listUprobeFunctions, openTarget, useDebugInfoDirs } from './kernel/elf/index.ts';
 export { hasControlChars, printable } from './printable.ts';
 export { appendOwnFile, closeDir, openDir, readOwnFile, replaceOwnFile, type OpenDir } from './safe-files.ts';
 export { nameThisProcess, noteInheritedDescriptors, startHeld, watchProcessExit, type HeldCommand } from './process.ts';
