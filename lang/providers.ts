@@ -1,6 +1,7 @@
 // The probe table: one row per probe type (lang/providers/<kind>.ts) with its names, attach-point form,
 // how it resolves and what the context builtins read in it. Everything else looks a provider up here;
 // a new probe type is a new row file and one line in `rows` below.
+import type { BtfParam } from './btf.ts';
 import type { ProbeContext, ProviderRow, ContextReads } from './providers/row.ts';
 import { begin, end, type ResolvedSpecial } from './providers/special.ts';
 import { tracepoint, type ResolvedTracepoint } from './providers/tracepoint.ts';
@@ -109,6 +110,16 @@ export function providerRow<K extends ProviderName>(name: K): ProviderRow<Resolv
 export function probeContext(a: ResolvedAttach): ProbeContext {
   const row = rows[a.provider] as ProviderRow<ResolvedAttach>;
   return { ...row.reads, ...row.context?.(a), probeType: probeTypeName(a.provider) };
+}
+
+/** Where an attach point's user-binary types come from (ProviderRow.userTypes), if its provider has any. */
+export function userTypesOf(a: ResolvedAttach): { readonly path: string; readonly entryOf?: string } | undefined {
+  return (rows[a.provider] as ProviderRow<ResolvedAttach>).userTypes?.(a);
+}
+
+/** The attach point with its function's parameters typed (ProviderRow.withParams); itself where there are none. */
+export function withUserParams(a: ResolvedAttach, params: readonly BtfParam[]): ResolvedAttach {
+  return (rows[a.provider] as ProviderRow<ResolvedAttach>).withParams?.(a, params) ?? a;
 }
 
 /** bpftrace v0.26's name for a provider's probe type (`probetype`): BEGIN, END and self are all `special`. */

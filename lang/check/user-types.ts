@@ -8,7 +8,7 @@ import type { Probe } from '../ast.ts';
 import type { BtfTypes } from '../btf.ts';
 import { withForeignTypes } from '../c/script-btf.ts';
 import type { KernelInfo, UserFunctionTypes } from '../kernel.ts';
-import type { ResolvedAttach } from '../providers.ts';
+import { userTypesOf, withUserParams, type ResolvedAttach } from '../providers.ts';
 import { walk } from '../walk.ts';
 
 /** scry's own type names, which no binary defines */
@@ -28,14 +28,13 @@ export function placeUserTypes<P extends { readonly probe: Probe; readonly attac
   const placed: (number | undefined)[][] = probes.map((p) => {
     const uses = typesUsed(p.probe);
     return p.attach.map((a) => {
-      if ((a.provider !== 'uprobe' && a.provider !== 'uretprobe') || (!uses.args && !uses.names.length))
-        return undefined;
-      // only a uprobe at a function's entry has its parameters in the argument registers
-      const func = a.provider === 'uprobe' && a.func && !a.text.includes('+') && uses.args ? a.func : undefined;
-      const key = JSON.stringify([a.path, func ?? '', uses.names]);
+      const where = userTypesOf(a);
+      if (!where || (!uses.args && !uses.names.length)) return undefined;
+      const func = uses.args ? where.entryOf : undefined;
+      const key = JSON.stringify([where.path, func ?? '', uses.names]);
       let index = asked.get(key);
       if (index === undefined) {
-        const got = kernel.userFunctionTypes!(a.path, func, uses.names);
+        const got = kernel.userFunctionTypes!(where.path, func, uses.names);
         index = got ? sets.push(got) - 1 : -1;
         asked.set(key, index);
       }
@@ -53,9 +52,12 @@ export function placeUserTypes<P extends { readonly probe: Probe; readonly attac
       attach: p.attach.map((a, j) => {
         const index = placed[i]![j];
         const params = index === undefined ? undefined : sets[index]!.params;
-        if (a.provider !== 'uprobe' || !params) return a;
+        if (!params) return a;
         const first = firstIds[index!]!;
-        return { ...a, params: params.map((q) => ({ ...q, type: q.type === 0 ? 0 : first + q.type - 1 })) };
+        return withUserParams(
+          a,
+          params.map((q) => ({ ...q, type: q.type === 0 ? 0 : first + q.type - 1 })),
+        );
       }),
     })),
     types,

@@ -124,6 +124,13 @@ export interface ProviderRow<A extends { readonly provider: string }> {
   resolve(r: ResolveRequest): A[];
   /** this attach point's data for the context builtins (beyond `reads`) */
   context?(a: A): Omit<ProbeContext, 'probeType'>;
+  /**
+   * a point in a user binary whose DWARF types what the script reads (uprobes): the file, and the function whose
+   * parameters `args` are where the point is its entry (absent at its return, an offset or an address)
+   */
+  userTypes?(a: A): { readonly path: string; readonly entryOf?: string };
+  /** the point with its function's parameters typed (userTypes' entryOf), as the checker placed them */
+  withParams?(a: A, params: readonly BtfParam[]): A;
 }
 
 /** A request's error with a span, for rows. */

@@ -42,6 +42,12 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
                   : `args is not available in a uprobe on an address or offset: only a function's entry has its parameters`,
           }),
     }),
+    // only a uprobe at a function's entry has the function's parameters in the argument registers
+    userTypes: (a) => ({
+      path: a.path,
+      ...(name === 'uprobe' && a.func && !a.text.includes('+') ? { entryOf: a.func } : {}),
+    }),
+    withParams: (a, params) => ({ ...a, params }),
     resolve(r) {
       const { ap, kernel } = r;
       // with -p, an empty binary is every file the process maps (bpftrace's `uprobe::f`)
