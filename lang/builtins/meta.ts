@@ -20,6 +20,28 @@ export function kfuncAllowedIn(ctx: CheckContext, a: ResolvedAttach, name: strin
   return ctx.kernel.kfuncAllowed ? ctx.kernel.kfuncAllowed(name, a) : probeContext(a).kfuncs === true;
 }
 
+/** A question about a kernel function named by a string literal, answered as a constant bool. */
+function kfuncQuestion(name: string, doc: string, answer: (ctx: CheckContext, kfunc: string) => boolean): BuiltinRow {
+  return {
+    name,
+    family: 'meta',
+    doc,
+    function: {
+      minArgs: 1,
+      maxArgs: 1,
+      signature: `${name}(string kfunc)`,
+      aggregation: false,
+      check: (ctx, c) => {
+        const a = c.args[0];
+        // bpftrace v0.26's words
+        if (a?.kind !== 'string') ctx.error(`${name}() accepts a string literal only`, (a ?? c).span);
+        else ctx.constants.set(c, answer(ctx, a.value) ? 1n : 0n);
+        return boolType;
+      },
+    },
+  };
+}
+
 /** A question about the argument's type, answered as a constant bool. */
 function predicate(name: string, doc: string, holds: (t: Type, e: Expr) => boolean): BuiltinRow {
   return {
@@ -61,41 +83,16 @@ export const metaRows: readonly BuiltinRow[] = [
       e.kind === 'bool' ||
       (e.kind === 'unary' && e.op === '-' && e.operand.kind === 'int'),
   ),
-  {
-    name: 'kfunc_exist',
-    family: 'meta',
-    doc: 'whether the kernel has a function of that name in its BTF (known when compiling)',
-    function: {
-      minArgs: 1,
-      maxArgs: 1,
-      signature: 'kfunc_exist(string kfunc)',
-      aggregation: false,
-      check: (ctx, c) => {
-        const a = c.args[0];
-        // bpftrace v0.26's words
-        if (a?.kind !== 'string') ctx.error('kfunc_exist() accepts a string literal only', (a ?? c).span);
-        else ctx.constants.set(c, ctx.btf()?.find(a.value, 'func') !== undefined ? 1n : 0n);
-        return boolType;
-      },
-    },
-  },
-  {
-    name: 'kfunc_allowed',
-    family: 'meta',
-    doc: "whether this probe's program may call the kernel function (known when compiling)",
-    function: {
-      minArgs: 1,
-      maxArgs: 1,
-      signature: 'kfunc_allowed(string kfunc)',
-      aggregation: false,
-      check: (ctx, c) => {
-        const a = c.args[0];
-        if (a?.kind !== 'string') ctx.error('kfunc_allowed() accepts a string literal only', (a ?? c).span);
-        else ctx.constants.set(c, ctx.attach().every((p) => kfuncAllowedIn(ctx, p, a.value)) ? 1n : 0n);
-        return boolType;
-      },
-    },
-  },
+  kfuncQuestion(
+    'kfunc_exist',
+    'whether the kernel has a function of that name in its BTF (known when compiling)',
+    (ctx, name) => ctx.btf()?.find(name, 'func') !== undefined,
+  ),
+  kfuncQuestion(
+    'kfunc_allowed',
+    "whether this probe's program may call the kernel function (known when compiling)",
+    (ctx, name) => ctx.attach().every((p) => kfuncAllowedIn(ctx, p, name)),
+  ),
   {
     name: 'fail',
     family: 'meta',
