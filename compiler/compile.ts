@@ -102,6 +102,12 @@ export interface CompileOptions {
    */
   readonly loopHelper?: boolean | (() => boolean);
   /**
+   * the kernel's bpf_get_current_comm clears the bytes after the name (runtime/features.ts padsCurrentComm; Linux
+   * 6.1 does not): the optimizer then drops the zeroing of a comm's slot before the helper writes it whole (2
+   * instructions per comm key). Off by default; a function is asked only if an optimized program reads comm.
+   */
+  readonly paddedComm?: boolean | (() => boolean);
+  /**
    * --emit-elf: the kernel's own types (without the script's). Each access to a member of one of them gets an
    * instruction of its own that carries a CO-RE reference (ProgramSpec.coreRelocations), so the object can be
    * relocated to another kernel's layout; absent, the code is as before (an offset of 0 adds nothing).
@@ -184,6 +190,7 @@ export function compile(
     ...(options.signedDivision ? { signedDivision: once(options.signedDivision) } : {}),
     ...(options.attachCookies ? { attachCookies: oncePer(options.attachCookies) } : {}),
     ...(options.loopHelper ? { loopHelper: once(options.loopHelper) } : {}),
+    ...(options.paddedComm ? { paddedComm: once(options.paddedComm) } : {}),
     ...(options.runtimeParams ? { params: new Map() } : {}),
     ...(options.coreBtf ? { core: { btf: options.coreBtf, unrelocated: [] } } : {}),
     lower: { ...expressionEmitters, ...statementEmitters },

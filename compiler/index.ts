@@ -9,6 +9,7 @@ export { programType } from './codegen/providers/index.ts';
 export { compileSource, type CompileSourceOptions, type CompileSourceResult } from './pipeline.ts';
 export {
   alu64Imm,
+  alu64Reg,
   BPF_FUNC,
   call,
   encode,
@@ -18,12 +19,16 @@ export {
   label,
   ldFuncAddr,
   ldMapFd,
+  ldx,
   mov64Imm,
+  mov64Reg,
   patchMapFd,
   R0,
   R1,
   R2,
   R3,
   R4,
+  R10,
+  st,
 } from './asm/index.ts';
 export { functionsBtf } from './btf/functions.ts';

@@ -9,6 +9,7 @@ import {
   hasAttachCookies,
   hasLoopHelper,
   hasSignedDivision,
+  padsCurrentComm,
   bundleKeptTexts,
   hostKernelInfo,
   importFiles,
@@ -106,6 +107,8 @@ export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
     attachCookies: o.kernel ? false : (carrier) => hasAttachCookies(carrier),
     // join() as a bpf_loop (5.17) rather than unrolled
     loopHelper: o.kernel ? false : hasLoopHelper,
+    // a comm key written whole by the helper where the kernel pads it (no zeroing first)
+    paddedComm: o.kernel ? false : padsCurrentComm,
   };
 }
 

@@ -4,22 +4,28 @@ import { vmlinuxBtf } from './kernel/btf/index.ts';
 import { tracefsRoot } from './kernel/tracefs.ts';
 import {
   alu64Imm,
+  alu64Reg,
   BPF_FUNC,
   call,
   encode,
   exit,
+  ldx,
   functionsBtf,
   kfuncCall,
+  jmpImm,
   label,
   ldFuncAddr,
   ldMapFd,
   mov64Imm,
+  mov64Reg,
   patchMapFd,
   R0,
   R1,
   R2,
   R3,
   R4,
+  R10,
+  st,
   taskCommFrom,
   taskCommProbe,
   type CookieCarrier,
@@ -263,6 +269,43 @@ export function relocatedTaskCommOffset(): number | undefined {
       (fd) => progTestRun(fd).retval,
     );
     return retval === undefined ? undefined : taskCommFrom(retval);
+  });
+}
+
+/**
+ * Whether bpf_get_current_comm clears the bytes after the name (strscpy_pad; Linux 6.1 copies with strscpy and
+ * leaves them as they were): then a comm key needs no zeroing first (CompileOptions.paddedComm). A raw tracepoint
+ * program fills the second half of a 32-byte buffer with ones, has the helper write all 32 bytes (a name is at most
+ * 15 and its NUL, so that half is always past the name), and returns 1 from one test run if that half came back
+ * zero. A kernel that answers anything else is treated as not padding (the zeroing stays).
+ */
+export function padsCurrentComm(): boolean {
+  return cached('comm-pad', () => {
+    const insns = encode([
+      st(8, R10, -16, -1),
+      st(8, R10, -8, -1),
+      mov64Reg(R1, R10),
+      alu64Imm('add', R1, -32),
+      mov64Imm(R2, 32),
+      call(BPF_FUNC.get_current_comm),
+      mov64Imm(R0, 0),
+      ldx(8, R1, R10, -16),
+      ldx(8, R2, R10, -8),
+      alu64Reg('or', R1, R2),
+      jmpImm('jne', R1, 0, 'out'),
+      mov64Imm(R0, 1),
+      label('out'),
+      exit(),
+    ]).bytes;
+    let prog: OwnedFd | undefined;
+    try {
+      prog = new OwnedFd(progLoad({ type: ProgType.RAW_TRACEPOINT, insns, license: 'GPL' }), 'comm padding probe');
+      return progTestRun(prog.fd).retval === 1;
+    } catch {
+      return false;
+    } finally {
+      prog?.close();
+    }
   });
 }
 

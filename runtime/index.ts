@@ -16,6 +16,7 @@ export {
   hasLoopHelper,
   hasSignedDivision,
   OPTIONAL_FEATURES,
+  padsCurrentComm,
   type OptionalFeature,
   relocatedTaskCommOffset,
   withoutFeature,

@@ -105,6 +105,7 @@ export const unit: readonly string[] = [
   'repl/script-run.test.ts', // its root tests behind requireRoot (a few hundred ms)
   'repl/view/layout.test.ts',
   'repl/view/view.test.ts',
+  'runtime/comm-padding.test.ts', // root behind requireRoot (~0.5 s)
   'runtime/gfp-flags.test.ts',
   'runtime/include-files.test.ts',
   'runtime/join-loop.test.ts',

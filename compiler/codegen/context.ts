@@ -103,6 +103,8 @@ export interface Shared {
   readonly attachCookies?: (carrier: CookieCarrier) => boolean;
   /** CompileOptions.loopHelper: asked when join() is emitted */
   readonly loopHelper?: () => boolean;
+  /** CompileOptions.paddedComm: asked when a program that reads comm is optimized */
+  readonly paddedComm?: () => boolean;
   /** the expression and statement emitters (see Lowering) */
   readonly lower: Lowering;
 }

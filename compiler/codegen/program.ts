@@ -30,7 +30,7 @@ import { generateCallback } from './for-map.ts';
 import { allocValue, emitUnless, stSlot } from './context.ts';
 import { pruneUnreachable } from './prune.ts';
 import { optimize } from '../opt/index.ts';
-import { unusedCalleeSaved } from '../opt/insn-info.ts';
+import { isHelperCall, unusedCalleeSaved } from '../opt/insn-info.ts';
 import { itemsKey } from './content-key.ts';
 import {
   instantiate,
@@ -265,30 +265,38 @@ function optimizeOnce(shared: Shared, items: readonly AsmItem[]): readonly AsmIt
   let out = shared.optimized.get(key);
   if (out) return out;
   const sizes = mapSizesOf(shared);
+  const paddedComm = readsComm(items) && shared.paddedComm?.() === true;
   const templates = shared.templates;
   const shape = templates ? shapeOf(items, sizes) : undefined;
   if (templates && shape) {
-    let template = templates.get(shape.key);
+    // the kernel's answer is part of the key: a kept template may meet another kernel (the test VM's 6.1)
+    const key = paddedComm ? `${shape.key}comm padded\n` : shape.key;
+    let template = templates.get(key);
     if (template === undefined) {
-      template = storedTemplate(shared.templateStore, shape);
+      template = storedTemplate(shared.templateStore, key, shape);
       if (template === undefined) {
-        const optimized = optimize(shape.items, { mapSizes: shape.mapSizes });
+        const optimized = optimize(shape.items, { mapSizes: shape.mapSizes, paddedComm });
         template = usableTemplate(optimized, shape) ? optimized : null;
         const text = template && shared.templateStore ? templateText(template) : undefined;
-        if (text !== undefined) shared.templateStore!.set(shape.key, text);
+        if (text !== undefined) shared.templateStore!.set(key, text);
       }
-      templates.set(shape.key, template);
+      templates.set(key, template);
     }
     if (template) out = instantiate(template, shape);
   }
-  out ??= optimize(items, { mapSizes: sizes });
+  out ??= optimize(items, { mapSizes: sizes, paddedComm });
   shared.optimized.set(key, out);
   return out;
 }
 
+/** Whether the code calls bpf_get_current_comm (the optimizer then asks whether the kernel pads it). */
+function readsComm(items: readonly AsmItem[]): boolean {
+  return items.some((it) => !isLabel(it) && isHelperCall(it) && it.imm === BPF_FUNC.get_current_comm);
+}
+
 /** The template a previous run kept for this shape, when it still fits it (else undefined: optimize). */
-function storedTemplate(store: TemplateStore | undefined, shape: Shape): readonly AsmItem[] | undefined {
-  const text = store?.get(shape.key);
+function storedTemplate(store: TemplateStore | undefined, key: string, shape: Shape): readonly AsmItem[] | undefined {
+  const text = store?.get(key);
   const template = text === undefined ? undefined : templateFromText(text);
   return template && usableTemplate(template, shape) ? template : undefined;
 }

@@ -125,7 +125,7 @@ function stackReads(it: Insn, s: State, spilled: boolean, sizes: MapSizes | unde
   return reads;
 }
 
-export function removeDeadStores(items: readonly AsmItem[], sizes?: MapSizes): PassResult {
+export function removeDeadStores(items: readonly AsmItem[], sizes?: MapSizes, paddedComm = false): PassResult {
   const cfg = buildCfg(items);
   const { before, spilled } = analyzeValues(cfg);
   const liveAfter = backward(
@@ -143,7 +143,7 @@ export function removeDeadStores(items: readonly AsmItem[], sizes?: MapSizes): P
         const at = stackAddr(s, it.dst, it.off);
         if (at !== undefined) live &= ~bytes(at, memSize(it));
       }
-      const w = helperWrites(it, s);
+      const w = helperWrites(it, s, paddedComm);
       if (w?.full) live &= ~bytes(w.off, w.size); // overwritten in full
       return live | stackReads(it, s, spilled, sizes);
     },

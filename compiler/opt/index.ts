@@ -18,6 +18,8 @@ export type { MapSizes } from './dead.ts';
 export interface OptimizeOptions {
   /** key/value sizes of the maps, so a helper's read of a key or value is exact */
   readonly mapSizes?: MapSizes;
+  /** bpf_get_current_comm writes its whole buffer, the name and zeros after it (CompileOptions.paddedComm) */
+  readonly paddedComm?: boolean;
 }
 
 const MAX_ROUNDS = 8;
@@ -34,7 +36,7 @@ export function optimize(items: readonly AsmItem[], opts: OptimizeOptions = {}):
     foldConstants,
     threadBranches,
     removeUnreachable,
-    (x) => removeDeadStores(x, opts.mapSizes),
+    (x) => removeDeadStores(x, opts.mapSizes, opts.paddedComm),
     removeDeadCode,
     peephole,
     selects,

@@ -5,6 +5,7 @@
 // through a pointer that might point into the stack (mayStack: any value derived from r10, or loaded from
 // memory once the program has stored a stack pointer somewhere).
 import {
+  BPF_FUNC,
   BPF_JMP32,
   BPF_JEQ,
   BPF_JNE,
@@ -65,8 +66,8 @@ export const READ_ONLY_HELPERS: ReadonlySet<number> = new Set([1, 2, 3, 5, 7, 8,
 /**
  * Helpers that write memory only through one pointer argument, [ptr, ptr + size) with the size in another argument;
  * `full`: always all of it (probe_read clears the buffer when it fails), not so the string reads (they stop after
- * the terminating zero) nor get_current_comm (padded since Linux 6.2 or so; 6.1 copies with strscpy and leaves the
- * bytes after the name as they were, so a zeroed comm key must keep its zeroing stores).
+ * the terminating zero) nor get_current_comm where the kernel does not pad (6.1 copies with strscpy and leaves the
+ * bytes after the name as they were, so a zeroed comm key must keep its zeroing stores; helperWrites' paddedComm).
  */
 export const WRITE_HELPERS: Readonly<Record<number, { ptr: Reg; size: Reg; full: boolean }>> = {
   4: { ptr: 1, size: 2, full: true }, // probe_read(dst, size, src)
@@ -78,14 +79,22 @@ export const WRITE_HELPERS: Readonly<Record<number, { ptr: Reg; size: Reg; full:
   115: { ptr: 1, size: 2, full: false }, // probe_read_kernel_str
 };
 
-/** The stack bytes a write helper call writes (at most), when its pointer and size are known. */
-export function helperWrites(i: Insn, s: State): { off: number; size: number; full: boolean } | undefined {
+/**
+ * The stack bytes a write helper call writes (at most), when its pointer and size are known; `paddedComm`: this
+ * kernel's get_current_comm writes them all (OptimizeOptions.paddedComm).
+ */
+export function helperWrites(
+  i: Insn,
+  s: State,
+  paddedComm = false,
+): { off: number; size: number; full: boolean } | undefined {
   const w = isHelperCall(i) ? WRITE_HELPERS[i.imm] : undefined;
   if (!w) return undefined;
   const p = s.regs[w.ptr];
   const n = s.regs[w.size];
   if (p?.k !== 's' || n?.k !== 'c' || n.v > 512n) return undefined;
-  return { off: p.off, size: Number(n.v), full: w.full };
+  const full = w.full || (paddedComm && i.imm === BPF_FUNC.get_current_comm);
+  return { off: p.off, size: Number(n.v), full };
 }
 
 export const slotKey = (off: number, size: number): string => `${off}:${size}`;

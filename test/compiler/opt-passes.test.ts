@@ -316,6 +316,37 @@ test('dead stores: a slot nothing reads goes; one a helper reads stays', () => {
   assert.equal(show(removeDeadStores(unknown).items)[0], '*(u64 *)(r10 - 8) = 1');
 });
 
+test("dead stores: a comm slot's zeroing goes only where the kernel pads get_current_comm (paddedComm)", () => {
+  const items = [
+    st(8, R10, -16, 0),
+    st(8, R10, -8, 0),
+    mov64Reg(R1, R10),
+    alu64Imm('add', R1, -16),
+    mov64Imm(R2, 16),
+    call(16), // get_current_comm(r10 - 16, 16)
+    ldMapFd(R1, 'm'),
+    mov64Reg(R2, R10),
+    alu64Imm('add', R2, -16),
+    call(1), // the 16 bytes as a key
+    ...tail,
+  ];
+  const sizes = (m: string) => (m === 'm' ? { key: 16, value: 8 } : undefined);
+  // Linux 6.1's strscpy leaves the bytes after the name as they were: the zeroing must stay
+  assert.equal(show(removeDeadStores(items, sizes).items).slice(0, 2), [
+    '*(u64 *)(r10 - 16) = 0',
+    '*(u64 *)(r10 - 8) = 0',
+  ]);
+  const padded = show(removeDeadStores(items, sizes, true).items);
+  assert.is(padded[0], 'r1 = r10', padded.join('\n'));
+  assert.is(padded.length, show(items).length - 2);
+  // a write of part of the slot leaves the rest's zeroing alone
+  const part = items.map((it) => (it === items[4] ? mov64Imm(R2, 8) : it));
+  assert.equal(show(removeDeadStores(part, sizes, true).items)[0], '*(u64 *)(r10 - 8) = 0');
+  // another helper's partial write (probe_read_str stops at the NUL) is never taken as full
+  const str = items.map((it) => (it === items[5] ? call(45) : it));
+  assert.equal(show(removeDeadStores(str, sizes, true).items).length, show(items).length);
+});
+
 test('dead stores: a load through a pointer that may be the stack keeps everything', () => {
   const items = [
     st(8, R10, -8, 1),
