@@ -43,6 +43,12 @@ export interface CompileOptions {
   /** -k (1): report failing helpers other than reads; -kk (2): reads too */
   readonly helperErrors?: 0 | 1 | 2;
   /**
+   * false (--no-warnings): the warnings the program itself reports (a failed bpf_get_stack, a map divided by
+   * zero) are not generated, since nothing would print them (bpftrace v0.26 drops every warning then too). On by
+   * default.
+   */
+  readonly runtimeWarnings?: boolean;
+  /**
    * A scalar unsigned map whose value tseries() takes as the time instead of the clock (bpftrace's test hook,
    * BPFTRACE_DUMMY_TS_MAP=@ts): scripts then step time themselves and their series print the same every run
    */
@@ -185,6 +191,7 @@ export function compile(
     loudRecords: { onceBytes: 0, bytesPerSecond: 0, elsewhere: false },
     idRecords: [],
     helperErrors: options.helperErrors ?? 1, // bpftrace v0.26: failed helpers warn unless --no-warnings
+    runtimeWarnings: options.runtimeWarnings ?? true,
     ...(options.tseriesClockMap ? { tseriesClockMap: options.tseriesClockMap } : {}),
     ...(options.optimize ? { optimize: true } : {}),
     ...(options.signedDivision ? { signedDivision: once(options.signedDivision) } : {}),

@@ -135,6 +135,7 @@ async function runCommand(argv: readonly string[]): Promise<number> {
     unsafe: opts.unsafe,
     ...(opts.probeFilter !== undefined ? { probeFilter: opts.probeFilter } : {}),
     helperErrors: opts.noWarnings ? 0 : (opts.helperErrors ?? 1),
+    ...(opts.noWarnings ? { runtimeWarnings: false } : {}),
     includeFiles: opts.includeFiles,
     includeDirs: opts.includeDirs,
     // BPFTRACE_MAX_STRLEN, BPFTRACE_STACK_MODE, …: bpftrace's environment variables, winning over config = { }

@@ -38,6 +38,8 @@ export interface ScriptOptions {
   readonly unsafe?: boolean;
   /** -k: 0 none, 1 the default, 2 every failing helper */
   readonly helperErrors?: 0 | 1 | 2;
+  /** --no-warnings: false, and the program's own warnings are not generated */
+  readonly runtimeWarnings?: boolean;
   /** -p PID */
   readonly pid?: number;
   /** bpftrace's settings by environment name (the CLI and the REPL pass process.env) */
@@ -89,6 +91,7 @@ export function scriptCompileOptions(o: ScriptOptions): CompileSourceOptions {
     unsafe: o.unsafe ?? false,
     ...(o.probeFilter !== undefined ? { probeFilter: o.probeFilter } : {}),
     helperErrors: o.helperErrors ?? 1,
+    ...(o.runtimeWarnings === false ? { runtimeWarnings: false } : {}),
     includeFiles: o.includeFiles ?? [],
     resolveInclude: includeResolver({ includeDirs: o.includeDirs ?? [] }),
     importFiles: importFiles(),

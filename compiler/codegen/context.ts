@@ -87,6 +87,8 @@ export interface Shared {
   readonly idRecords: number[];
   /** -k level: which failing helpers become warning events (see helper-errors.ts) */
   readonly helperErrors: 0 | 1 | 2;
+  /** the program's own warnings are generated (CompileOptions.runtimeWarnings) */
+  readonly runtimeWarnings: boolean;
   /** the map tseries() reads its time from instead of the clock (CompileOptions.tseriesClockMap) */
   readonly tseriesClockMap?: string;
   /** run the bytecode optimizer before encoding (CompileOptions.optimize) */

@@ -26,7 +26,11 @@ export function warnUnlessBelow(g: Gen, bound: number, text: string, span: Span)
   e.place(ok);
 }
 
-/** A warning about `span`, always (for a path the program has already found wrong); clobbers r0-r5. */
+/**
+ * A warning about `span`, always (for a path the program has already found wrong); clobbers r0-r5. Nothing where
+ * warnings are off (--no-warnings: no one would print it).
+ */
 export function warnAlways(g: Gen, text: string, span: Span): void {
+  if (!g.shared.runtimeWarnings) return;
   emitIdEvent(g, defineEvent(g, { kind: 'runtime-warning', text, span }));
 }

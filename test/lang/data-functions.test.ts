@@ -161,6 +161,18 @@ test("a stack is taken with bpf_get_stack into its slot, and a failure warns in 
   );
 });
 
+test('with --no-warnings (runtimeWarnings false) a failed stack read is no frames and no warning code', () => {
+  const text = 'BEGIN { @k[kstack] = count(); $x = 0; @d[1] = 5; @d[1] /= $x; }';
+  const on = compileText(text);
+  const off = compileText(text, undefined, { runtimeWarnings: false, helperErrors: 0 }); // as --no-warnings compiles
+  assert.is(on.events.filter((e) => e.kind === 'runtime-warning').length, 2); // the stack and the division by zero
+  assert.not.ok(off.events.some((e) => e.kind === 'runtime-warning'));
+  const code = disasm(off.programs[0]!.bytecode);
+  assert.ok(code.includes('call 67'), code.join('\n'));
+  assert.not.ok(code.includes('call 130'), code.join('\n')); // no record sent
+  assert.ok(code.length < disasm(on.programs[0]!.bytecode).length);
+});
+
 test('stacks of different modes or depths are different types, named as the call that makes them', () => {
   assert.match(diagnose('BEGIN { @[1] = kstack; @[2] = kstack(3); }'), '@ is assigned kstack(3) here but holds kstack');
   assert.match(
