@@ -58,7 +58,18 @@ export interface AttachPoint {
   readonly raw: string;
   readonly provider: string;
   readonly parts: readonly string[];
+  /**
+   * Each '@' outside quotes (`uprobe:/bin/x@a.c:12`, a source line): which of `parts` holds it and where in that
+   * part's unquoted text. bpftrace v0.26 splits there as at ':'; the providers that take it split, the others
+   * see '@' as a character of the name (as they did).
+   */
+  readonly ats?: readonly AtSign[];
   readonly span: Span;
+}
+
+export interface AtSign {
+  readonly part: number;
+  readonly index: number;
 }
 
 export interface Block {

@@ -143,13 +143,24 @@ export function decodeString(
   return out;
 }
 
-/** Splits an attach point on ':' outside quotes; quoted parts lose their quotes. */
-export function splitAttachPoint(raw: string): { parts: string[]; unterminatedAt?: number } {
+/**
+ * Splits an attach point on ':' outside quotes; quoted parts lose their quotes. `ats`: each '@' outside quotes,
+ * by its part (0: the provider's) and its index in that part's unquoted text.
+ */
+export function splitAttachPoint(raw: string): {
+  parts: string[];
+  ats: { part: number; index: number }[];
+  unterminatedAt?: number;
+} {
   const parts: string[] = [];
+  const ats: { part: number; index: number }[] = [];
   let cur = '';
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i]!;
-    if (c === ':') {
+    if (c === '@') {
+      ats.push({ part: parts.length, index: cur.length });
+      cur += c;
+    } else if (c === ':') {
       parts.push(cur);
       cur = '';
     } else if (c === '"') {
@@ -158,12 +169,29 @@ export function splitAttachPoint(raw: string): { parts: string[]; unterminatedAt
         if (raw[j] === '\\' && j + 1 < raw.length) j++;
         cur += raw[j];
       }
-      if (j >= raw.length) return { parts: [...parts, cur], unterminatedAt: i };
+      if (j >= raw.length) return { parts: [...parts, cur], ats, unterminatedAt: i };
       i = j;
     } else cur += c;
   }
   parts.push(cur);
-  return { parts };
+  return { parts, ats };
+}
+
+/** An attach point's node from its split text (the span is the caller's). */
+export function attachPointOf(
+  raw: string,
+  parts: readonly string[],
+  ats: readonly { part: number; index: number }[],
+): Omit<AttachPoint, 'span'> {
+  // an '@' in the provider's part is part of no name a provider reads
+  const inParts = ats.filter((a) => a.part > 0).map((a) => ({ part: a.part - 1, index: a.index }));
+  return {
+    kind: 'attach-point',
+    raw,
+    provider: parts[0] ?? '',
+    parts: parts.slice(1),
+    ...(inParts.length ? { ats: inParts } : {}),
+  };
 }
 
 type Children = Record<string, (IToken | CstNode)[] | undefined>;
@@ -311,10 +339,10 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
   }
 
   function attachPoint(t: IToken): AttachPoint {
-    const { parts, unterminatedAt } = splitAttachPoint(t.image);
+    const { parts, ats, unterminatedAt } = splitAttachPoint(t.image);
     if (unterminatedAt !== undefined)
       fail('unterminated string', { file, start: t.startOffset + unterminatedAt, end: tokenEnd(t) });
-    return { kind: 'attach-point', raw: t.image, provider: parts[0] ?? '', parts: parts.slice(1), span: sp(t) };
+    return { ...attachPointOf(t.image, parts, ats), span: sp(t) };
   }
 
   function block(n: CstNode): Block {

@@ -1,7 +1,7 @@
 // Resolves attach points: the provider by name or alias, then the provider's row (lang/providers/) checks
 // the form, expands wildcards and asks the kernel whether the probe exists.
 import type { AttachPoint } from '../ast.ts';
-import { splitAttachPoint } from '../cst-to-ast.ts';
+import { attachPointOf, splitAttachPoint } from '../cst-to-ast.ts';
 import { error, warning, type Diagnostic } from '../diagnostics.ts';
 import type { KernelInfo } from '../kernel.ts';
 import { lookupProvider, providerNames, providerRow, type ResolvedAttach } from '../providers.ts';
@@ -112,8 +112,8 @@ function resolveAttachPoint(
 export function withPositionals(ap: AttachPoint, params: readonly string[]): AttachPoint {
   if (!/\$\d/.test(ap.raw)) return ap;
   const raw = ap.raw.replace(/\$(\d+)/g, (_, n: string) => params[Number(n) - 1] ?? '');
-  const { parts } = splitAttachPoint(raw);
-  return { ...ap, raw, provider: parts[0] ?? '', parts: parts.slice(1) };
+  const { parts, ats } = splitAttachPoint(raw);
+  return { ...attachPointOf(raw, parts, ats), span: ap.span };
 }
 
 /** bpftrace's `config = { missing_probes = … }`: what an attach point that matches nothing is. */
