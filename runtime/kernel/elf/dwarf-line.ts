@@ -1,5 +1,5 @@
 // The .debug_line program of one compilation unit (DWARF 2–5 headers), run once into a table of rows:
-// address → (file, line). Rows are kept per sequence in typed arrays; a lookup finds the sequence holding
+// address → (file, line, column). Rows are kept per sequence in typed arrays; a lookup finds the sequence holding
 // the address and, in it, the last row at or below the address (the row whose range [address, next
 // row's address) holds it, as addr2line and llvm-symbolizer read the table).
 import { lastAtOrBelow } from '../sorted.ts';
@@ -25,6 +25,7 @@ const DW_LNS_copy = 1;
 const DW_LNS_advance_pc = 2;
 const DW_LNS_advance_line = 3;
 const DW_LNS_set_file = 4;
+const DW_LNS_set_column = 5;
 const DW_LNS_const_add_pc = 8;
 const DW_LNS_fixed_advance_pc = 9;
 // extended opcodes
@@ -45,6 +46,16 @@ interface Sequence {
   readonly addrs: Float64Array;
   readonly files: Uint32Array;
   readonly lines: Uint32Array;
+  readonly columns: Uint32Array;
+}
+
+/** A row of the table: the code from `address` on is `line` (and `column`) of file `file` (an index of files). */
+export interface LineRow {
+  readonly address: number;
+  readonly file: number;
+  readonly line: number;
+  /** 0: the compiler gave none */
+  readonly column: number;
 }
 
 export class LineTable {
@@ -71,6 +82,13 @@ export class LineTable {
       return file === undefined ? { line: s.lines[row]! } : { file, line: s.lines[row]! };
     }
     return undefined;
+  }
+
+  /** Every row that starts code, sequence by sequence (not the end_sequence rows: they mark where code ends). */
+  *rows(): Generator<LineRow> {
+    for (const s of this.sequences)
+      for (let i = 0; i < s.addrs.length - 1; i++)
+        yield { address: s.addrs[i]!, file: s.files[i]!, line: s.lines[i]!, column: s.columns[i]! };
   }
 
   /** A file index as DW_AT_call_file counts it (the same numbering as the line program's). */
@@ -167,15 +185,18 @@ function runProgram(c: Cursor, h: ProgramHeader, defineFile?: (name: string) => 
   let addrs: number[] = [];
   let files: number[] = [];
   let lines: number[] = [];
+  let columns: number[] = [];
   let total = 0;
   let address = 0;
   let file = 1;
   let line = 1;
+  let column = 0;
   const emit = () => {
     if (++total > MAX_ROWS) throw new DwarfError('line program: too many rows');
     addrs.push(address);
     files.push(file);
     lines.push(line);
+    columns.push(column);
   };
   while (!c.atEnd) {
     const op = c.u8();
@@ -201,13 +222,16 @@ function runProgram(c: Cursor, h: ProgramHeader, defineFile?: (name: string) => 
               addrs: Float64Array.from(addrs),
               files: Uint32Array.from(files),
               lines: Uint32Array.from(lines),
+              columns: Uint32Array.from(columns),
             });
           addrs = [];
           files = [];
           lines = [];
+          columns = [];
           address = 0;
           file = 1;
           line = 1;
+          column = 0;
         } else if (sub === DW_LNE_set_address) {
           address = c.unsigned(Math.min(len - 1, 8));
         } else if (sub === DW_LNE_define_file && defineFile) {
@@ -229,6 +253,9 @@ function runProgram(c: Cursor, h: ProgramHeader, defineFile?: (name: string) => 
       case DW_LNS_set_file:
         file = c.uleb();
         break;
+      case DW_LNS_set_column:
+        column = c.uleb();
+        break;
       case DW_LNS_const_add_pc:
         address += Math.floor((255 - h.opcodeBase) / h.lineRange) * h.minInstLength;
         break;
@@ -236,7 +263,7 @@ function runProgram(c: Cursor, h: ProgramHeader, defineFile?: (name: string) => 
         address += c.u16();
         break;
       default:
-        // set_column, negate_stmt, set_basic_block, prologue_end, … and opcodes of later versions: their
+        // negate_stmt, set_basic_block, prologue_end, … and opcodes of later versions: their
         // operands are ULEB128s, as many as the header says
         for (let i = 0; i < (h.opcodeLengths[op - 1] ?? 0); i++) c.uleb();
     }

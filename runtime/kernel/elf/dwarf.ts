@@ -362,6 +362,24 @@ export class DwarfInfo {
   }
 
   /**
+   * The line tables of the units with code, in unit order (as elfutils hands the units); a unit whose line
+   * program does not parse is left out, as `locate` leaves it.
+   */
+  *lineTables(): Generator<LineTable> {
+    for (const unit of this.allUnits()) {
+      const root = this.root(unit);
+      if (!root) continue;
+      let lines: LineTable | undefined;
+      try {
+        lines = this.lineTable(unit, root);
+      } catch (e) {
+        if (!(e instanceof DwarfError || e instanceof RangeError)) throw e; // lineTable kept null: not read again
+      }
+      if (lines) yield lines;
+    }
+  }
+
+  /**
    * A function's parameters as bpftrace v0.26 lists them (`-lv uprobe:BIN:FUNC`): `TYPE NAME` each, the type
    * spelled as its DWARF parser spells it (`int*`, `const char*`, `struct Foo*`); the first subprogram of that
    * name (DW_AT_name, through abstract_origin/specification) in unit order; [] when there is none.

@@ -6,3 +6,4 @@ export * from './demangle.ts';
 export * from './usdt.ts';
 export * from './ld-resolve.ts';
 export * from './targets.ts';
+export * from './line-address.ts';
