@@ -143,6 +143,19 @@ export interface KernelInfo {
     unsafe?: boolean,
   ): readonly UserProbeSite[] | UserProbeError;
   /**
+   * uprobe:BIN@FILE:LINE[:COL] (bpftrace v0.26): where the code of a source line starts in the target, from the
+   * line table of its DWARF (or its debug file's); the site's `func` is the function holding it ('' if none
+   * does). `column` 0 is any column. Absent: no DWARF can be read.
+   */
+  userSourceLineSite?(
+    target: string,
+    file: string,
+    line: number,
+    column: number,
+    pid?: number,
+    unsafe?: boolean,
+  ): UserProbeSite | UserProbeError;
+  /**
    * A function's parameters, typed from the DWARF of the file `path` (a uprobe site's path) or of its debug file,
    * and the types named in `typeNames` ('struct Foo', 'union U', 'enum E', a typedef's name) that it defines;
    * undefined when neither has DWARF describing any of them. Absent: no DWARF can be read.

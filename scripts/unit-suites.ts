@@ -90,6 +90,7 @@ export const unit: readonly string[] = [
   'lang/typeof.test.ts',
   'lang/unreachable.test.ts',
   'lang/uprobe-args-dwarf.test.ts',
+  'lang/uprobe-source-line.test.ts',
   'lang/usdt-args.test.ts',
   'repl/aot.test.ts',
   'repl/api-compile.test.ts',

@@ -201,6 +201,7 @@ function withTypes(kernel: KernelInfo, types: BtfTypes): KernelInfo {
     ...(kernel.kernelFunctionsWith ? { kernelFunctionsWith: kernel.kernelFunctionsWith.bind(kernel) } : {}),
     ...(kernel.userSymbol ? { userSymbol: kernel.userSymbol.bind(kernel) } : {}),
     ...(kernel.userFunctionTypes ? { userFunctionTypes: kernel.userFunctionTypes.bind(kernel) } : {}),
+    ...(kernel.userSourceLineSite ? { userSourceLineSite: kernel.userSourceLineSite.bind(kernel) } : {}),
   };
 }
 

@@ -1,8 +1,9 @@
-// uprobe/uretprobe: a function (or address) in an ELF file, at entry or return; the context is pt_regs.
+// uprobe/uretprobe: a function (or address, or source line) in an ELF file, at entry or return; the context is pt_regs.
 import type { BtfParam } from '../btf.ts';
 import { warning } from '../diagnostics.ts';
 import { isGlob } from '../glob.ts';
-import { fail, type ProviderRow, type ResolvedBase } from './row.ts';
+import { fail, type ProviderRow, type ResolveRequest, type ResolvedBase } from './row.ts';
+import { sourceLocation, type SourceLocation } from './uprobe-line.ts';
 
 export interface ResolvedUprobe extends ResolvedBase {
   readonly provider: 'uprobe' | 'uretprobe';
@@ -11,11 +12,18 @@ export interface ResolvedUprobe extends ResolvedBase {
   readonly func: string;
   readonly offset: bigint;
   readonly vaddr: bigint;
+  /** uprobe:BIN@FILE:LINE[:COL]: the source line it is on (then `func` is the function holding that code) */
+  readonly sourceLine?: string;
   /**
    * a uprobe on a function (no offset): its parameters typed from the binary's DWARF, with the ids the checker gave
    * their types (lang/check/user-types.ts) where the probe reads `args`; absent before, and without DWARF
    */
   readonly params?: readonly BtfParam[];
+}
+
+/** The point is a function's entry: its parameters are in the argument registers. */
+function atEntry(a: ResolvedUprobe): boolean {
+  return a.provider === 'uprobe' && a.func !== '' && !a.text.includes('+') && a.sourceLine === undefined;
 }
 
 function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
@@ -37,19 +45,22 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
             argsRefused:
               name === 'uretprobe'
                 ? `args is not available in uretprobe probes: a function's parameters are gone when it returns`
-                : a.func && !a.text.includes('+')
+                : atEntry(a)
                   ? `args is not available here: no DWARF found for "${a.path}" describing ${a.func}`
-                  : `args is not available in a uprobe on an address or offset: only a function's entry has its parameters`,
+                  : `args is not available in a uprobe on ${a.sourceLine !== undefined ? 'a source line' : 'an address or offset'}: only a function's entry has its parameters`,
           }),
     }),
     // only a uprobe at a function's entry has the function's parameters in the argument registers
     userTypes: (a) => ({
       path: a.path,
-      ...(name === 'uprobe' && a.func && !a.text.includes('+') ? { entryOf: a.func } : {}),
+      ...(atEntry(a) ? { entryOf: a.func } : {}),
     }),
     withParams: (a, params) => ({ ...a, params }),
     resolve(r) {
       const { ap, kernel } = r;
+      const source = sourceLocation(ap, name);
+      if (source && 'error' in source) return fail(r, source.error, source.hints);
+      if (source) return resolveSourceLine(r, source);
       // with -p, an empty binary is every file the process maps (bpftrace's `uprobe::f`)
       if (ap.parts.length !== 2 || (!ap.parts[0] && r.pid === undefined) || !ap.parts[1])
         return r.bad(`${name} needs a binary and a function`);
@@ -76,3 +87,28 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
 
 export const uprobe = uprobeRow('uprobe');
 export const uretprobe = uprobeRow('uretprobe');
+
+/** uprobe:BIN@FILE:LINE[:COL]: the one address the binary's line table gives that line (bpftrace v0.26). */
+function resolveSourceLine(r: ResolveRequest, at: SourceLocation): ResolvedUprobe[] {
+  const { target, file, line, column } = at;
+  const where = `${file}:${line}${column ? `:${column}` : ''}`;
+  if (!target) return fail(r, 'Unspecified target binary, cannot attach by source code location.');
+  const site = r.kernel.userSourceLineSite?.(target, file, line, column, r.pid, r.unsafe) ?? {
+    error: `No DWARF debug info found for '${target}', cannot attach by source code location.`,
+  };
+  if ('error' in site) return fail(r, site.error, site.hints);
+  if (site.unchecked) r.diags.push(warning(site.unchecked, r.ap.span));
+  return [
+    {
+      provider: 'uprobe',
+      path: site.path,
+      func: site.func,
+      offset: site.offset,
+      vaddr: site.vaddr,
+      sourceLine: where,
+      ...r.base,
+      // v0.26 names it by its address, in decimal (AttachPoint::name)
+      text: `uprobe:${site.shown ?? site.path}:${site.vaddr}`,
+    },
+  ];
+}

@@ -7,7 +7,7 @@ import type { BtfTypes, KernelInfo, ResolvedAttach } from '../../lang/index.ts';
 import { findKernelFunc, moduleBtf, vmlinuxBtf, vmlinuxBtfRead } from './btf/index.ts';
 import { bpfProgramFunctions } from './bpf-programs.ts';
 import { kernelFunctions, kernelFunctionsWith } from './functions.ts';
-import { userFunctionTypes, userProbeSites, userSymbol, usdtSites } from './user-probes.ts';
+import { userFunctionTypes, userProbeSites, userSourceLineSite, userSymbol, usdtSites } from './user-probes.ts';
 import { kernelSymbolAddress } from './kallsyms.ts';
 import { listTracepoints, tracepointFormat } from './tracefs.ts';
 
@@ -57,6 +57,8 @@ export function hostKernelInfo(): KernelInfo {
     userProbeSites: (target, where, pid, unsafe) => userProbeSites(target, where, pid, unsafe),
     userSymbol: (target, name, pid) => userSymbol(target, name, pid),
     userFunctionTypes: (path, func, typeNames) => userFunctionTypes(path, func, typeNames),
+    userSourceLineSite: (target, file, line, column, pid, unsafe) =>
+      userSourceLineSite(target, file, line, column, pid, unsafe),
     usdtSites: (target, provider, name, pid) => usdtSites(target, provider, name, pid),
     kernelSymbolAddress: (name) => kernelSymbolAddress(name),
     pidNamespace: () => {

@@ -1,10 +1,12 @@
 // The checker's view of user-space targets (KernelInfo.userProbeSites / usdtSites): ELF files found and read
 // by runtime/kernel/elf, failures turned into messages with hints.
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
+import { closest } from '../../lang/index.ts';
 import type { UserFunctionTypes, UserProbeError, UserProbeSite, UsdtArgument, UsdtSite } from '../../lang/index.ts';
 import { NoMatchError, ScryRuntimeError } from '../errors.ts';
 import {
   ElfError,
+  lineAddress,
   listUprobeFunctions,
   openTarget,
   resolveUprobe,
@@ -15,8 +17,10 @@ import {
   PT_REGS_X86_64,
   ET_DYN,
   SHN_UNDEF,
+  type TargetFile,
   type UsdtArg,
 } from './elf/index.ts';
+import { printable } from '../printable.ts';
 
 function failure(e: unknown): UserProbeError {
   if (e instanceof NoMatchError) return { error: e.message, hints: e.hints, missing: true };
@@ -52,25 +56,9 @@ export function userProbeSites(
       const shown = t.includes('/') ? t : file.path;
       // an address, hex or decimal (bpftrace reads uprobe:/bin/bash:10 as address 0xa)
       if (isAddress) {
-        const loc = resolveUprobe(file, { address: BigInt(where) });
-        const name = `${t}:0x${loc.vaddr.toString(16)}`;
-        const inside = targetSymbols(file).lookupAddress(loc.vaddr);
-        if (!inside && !unsafe)
-          return {
-            error: `Could not resolve address: ${name}`,
-            hints: ['no function of the file contains it: a uprobe address must be inside a function', UNSAFE_HINT],
-          };
-        const unchecked = inside
-          ? undefined
-          : `Could not determine instruction boundary for uprobe:${name} (no function contains it). Misaligned probes can lead to tracee crashes!`;
-        out.push({
-          path: loc.path,
-          shown,
-          offset: loc.offset,
-          vaddr: loc.vaddr,
-          func: '',
-          ...(unchecked ? { unchecked } : {}),
-        });
+        const site = addressSite(file, t, shown, BigInt(where), unsafe);
+        if ('error' in site) return site;
+        out.push({ ...site, func: '' });
         continue;
       }
       const m = /^([^+]+)(?:\+(0x[0-9a-f]+|\d+))?$/i.exec(where);
@@ -98,6 +86,104 @@ export function userProbeSites(
   } catch (e) {
     return failure(e);
   }
+}
+
+/** A uprobe at a virtual address of a file: inside a function, unless --unsafe lets it through with a warning. */
+function addressSite(
+  file: TargetFile,
+  target: string,
+  shown: string,
+  address: bigint,
+  unsafe: boolean,
+): UserProbeSite | UserProbeError {
+  const loc = resolveUprobe(file, { address });
+  const name = `${target}:0x${loc.vaddr.toString(16)}`;
+  const inside = targetSymbols(file).lookupAddress(loc.vaddr);
+  if (!inside && !unsafe)
+    return {
+      error: `Could not resolve address: ${name}`,
+      hints: ['no function of the file contains it: a uprobe address must be inside a function', UNSAFE_HINT],
+    };
+  const unchecked = inside
+    ? undefined
+    : `Could not determine instruction boundary for uprobe:${name} (no function contains it). Misaligned probes can lead to tracee crashes!`;
+  return {
+    path: loc.path,
+    shown,
+    offset: loc.offset,
+    vaddr: loc.vaddr,
+    func: inside?.symbol.name ?? '',
+    ...(unchecked ? { unchecked } : {}),
+  };
+}
+
+/**
+ * uprobe:BIN@FILE:LINE[:COL]: where the line's code starts, from the line table of the target's DWARF or its
+ * debug file's (bpftrace v0.26's rules: line-address.ts), and the function holding it.
+ */
+export function userSourceLineSite(
+  target: string,
+  source: string,
+  line: number,
+  column: number,
+  pid?: number,
+  unsafe = false,
+): UserProbeSite | UserProbeError {
+  try {
+    const file = openTarget(target, pid !== undefined ? { pid } : {});
+    const shown = target.includes('/') ? target : file.path;
+    const dwarf = targetDwarf(file);
+    if (!dwarf)
+      return {
+        error: `No DWARF debug info found for '${target}', cannot attach by source code location.`,
+        hints: [`build ${shown} with -g, or name the directory of its debug file with --debuginfo DIR`],
+      };
+    const where = `${source}:${line}${column ? `:${column}` : ''}`;
+    const found = lineAddress(dwarf.lineTables(), source, line, column);
+    switch (found.kind) {
+      case 'no-file': {
+        const names = new Set(found.paths.map((p) => basename(p)));
+        const guess = closest(basename(source), names);
+        return {
+          error: `No compilation unit matches ${source}`,
+          hints: [
+            guess ? `did you mean '${printable(guess)}'?` : `no source file of ${shown} is named ${basename(source)}`,
+          ],
+        };
+      }
+      case 'ambiguous':
+        return {
+          error: `Ambiguous source path, matches multiple files: ${printable(found.paths.join(', '))}`,
+          hints: [`name more of its path, e.g. ${printable(tail(found.paths[0]))}:${line}`],
+        };
+      case 'no-line':
+        return {
+          error: `Unable to map '${where}' to address`,
+          hints: [linesHint(found.path, line, found.lines, found.columns)],
+        };
+      case 'found':
+        return addressSite(file, target, shown, BigInt(found.address), unsafe);
+    }
+  } catch (e) {
+    return failure(e);
+  }
+}
+
+/** A path's file and its directory's name: enough to tell two files of one name apart (`a/util.c`). */
+function tail(path: string): string {
+  return path.split('/').filter(Boolean).slice(-2).join('/');
+}
+
+/** Which lines near `line` have code, or which columns of it do, to pick one instead. */
+function linesHint(path: string, line: number, lines: readonly number[], columns: readonly number[]): string {
+  const before = lines.filter((l) => l < line).at(-1);
+  const after = lines.find((l) => l > line);
+  const shown = printable(path);
+  if (columns.length)
+    return `line ${line} of ${shown} has code at column${columns.length > 1 ? 's' : ''} ${columns.join(', ')}: name one, or none`;
+  if (before === undefined && after === undefined) return `no line of ${shown} has code in the binary`;
+  const near = [before, after].filter((l) => l !== undefined);
+  return `no code of ${shown} is at line ${line} (a comment, a declaration, or code the compiler left out): the nearest line${near.length > 1 ? 's' : ''} with code ${near.length > 1 ? 'are' : 'is'} ${near.join(' and ')}`;
 }
 
 /** uaddr(name): the symbol (of any type) in the target file; undefined symbols (imports) do not count. */
