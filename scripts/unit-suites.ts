@@ -119,6 +119,7 @@ export const unit: readonly string[] = [
   'runtime/kernel/elf/targets.test.ts', // SCRY_TEST_QUICK=1: the bpftrace -l comparison left to npm test
   'runtime/kernel/elf/dwarf-params.test.ts',
   'runtime/kernel/elf/dwarf-types.test.ts',
+  'runtime/kernel/elf/dwarf-split.test.ts',
   'runtime/kernel/elf/line-address.test.ts',
   'runtime/kernel/elf/usdt.test.ts',
   'runtime/kernel/bpf-programs.test.ts', // loads programs behind requireRoot

@@ -67,6 +67,11 @@ export class Cursor {
     return hi * HI + lo;
   }
 
+  /** A 64-bit value, all of it (ids, compared whole). */
+  u64n(): bigint {
+    return this.buf.readBigUInt64LE(this.need(8));
+  }
+
   /** An unsigned value of `size` bytes (1, 2, 4 or 8). */
   unsigned(size: number): number {
     switch (size) {

@@ -2,12 +2,23 @@
 // source file and line, and the chain of functions inlined there (DW_TAG_inlined_subroutine, named through
 // DW_AT_abstract_origin, placed by DW_AT_call_file/call_line). DWARF 2–5 units, 32- and 64-bit; the
 // string, address and range sections DWARF 5 added (.debug_str_offsets, .debug_addr, .debug_rnglists,
-// .debug_line_str); zlib-compressed sections (SHF_COMPRESSED).
+// .debug_line_str); zlib-compressed sections (SHF_COMPRESSED); split DWARF, a skeleton unit's DIEs read from
+// its .dwo file or the binary's .dwp package (dwarf-split.ts) the first time a search reaches that unit.
 // Everything is lazy: the sections are read on the first lookup, a unit's DIE tree and line program when
 // an address falls in it, and both are kept; so a large binary costs nothing until a stack of it prints.
+import { resolve } from 'node:path';
+import { FileTimeoutError } from '../../bounded-io.ts';
 import { Cursor, DwarfError, stringAt } from './dwarf-cursor.ts';
 import { LineTable } from './dwarf-line.ts';
-import type { ElfFile, Section } from './elf-file.ts';
+import {
+  dwoCandidates,
+  missingSplitWarning,
+  packagePath,
+  readUnitIndex,
+  type IndexedUnit,
+  type UnitIndex,
+} from './dwarf-split.ts';
+import { ElfError, ElfFile, type Section } from './elf-file.ts';
 import type { BtfMember, BtfType } from '../../../lang/index.ts';
 
 /** A function inlined at an address: its name (the linkage name when it has one, for demangling) and where. */
@@ -64,7 +75,13 @@ const DW_AT_linkage_name = 0x6e;
 const DW_AT_str_offsets_base = 0x72;
 const DW_AT_addr_base = 0x73;
 const DW_AT_rnglists_base = 0x74;
+const DW_AT_dwo_name = 0x76;
 const DW_AT_MIPS_linkage_name = 0x2007;
+// DWARF 4's split DWARF (the GNU extension DWARF 5 standardised)
+const DW_AT_GNU_dwo_name = 0x2130;
+const DW_AT_GNU_dwo_id = 0x2131;
+const DW_AT_GNU_ranges_base = 0x2132;
+const DW_AT_GNU_addr_base = 0x2133;
 const DW_AT_byte_size = 0x0b;
 const DW_AT_bit_offset = 0x0c;
 const DW_AT_bit_size = 0x0d;
@@ -173,6 +190,15 @@ interface Sections {
   readonly line?: Buffer;
 }
 
+/** The sections of a .dwo file or .dwp package, by the names they have there. */
+const SPLIT_SECTIONS = {
+  info: '.debug_info.dwo',
+  abbrev: '.debug_abbrev.dwo',
+  str: '.debug_str.dwo',
+  strOffsets: '.debug_str_offsets.dwo',
+  rnglists: '.debug_rnglists.dwo',
+} as const;
+
 interface AttrSpec {
   readonly name: number;
   readonly form: number;
@@ -188,7 +214,8 @@ interface Abbrev {
 
 interface Attr {
   readonly form: number;
-  readonly value: number | string | undefined;
+  /** a bigint only for a DWO id (all 64 bits compared) */
+  readonly value: number | string | bigint | undefined;
 }
 
 interface Die {
@@ -202,6 +229,8 @@ interface Die {
 type Ranges = readonly (readonly [number, number])[];
 
 interface Unit {
+  /** the file whose sections hold the unit (a split unit's is its .dwo or .dwp) */
+  readonly owner: DwarfInfo;
   readonly offset: number;
   readonly end: number;
   readonly version: number;
@@ -210,6 +239,12 @@ interface Unit {
   readonly abbrevOffset: number;
   readonly dieOffset: number;
   readonly isCompile: boolean;
+  /** DWARF 5's skeleton and split units: the id tying them together (DWARF 4 has it in DW_AT_GNU_dwo_id) */
+  readonly dwoId?: bigint;
+  /** in a .dwp: the unit's parts of the package's sections */
+  readonly contribution?: IndexedUnit;
+  /** a skeleton's split unit, found when a search first reaches it (null: looked for, none) */
+  split?: Unit | null;
   /** filled when the unit's DIE is read */
   root?: UnitRoot;
   /** filled when an address first falls in the unit */
@@ -225,6 +260,12 @@ interface UnitRoot {
   readonly strOffsetsBase: number;
   readonly addrBase: number;
   readonly rnglistsBase: number;
+  /** a split unit: where its DW_AT_ranges offsets count from (DWARF 4: the skeleton's DW_AT_GNU_ranges_base) */
+  readonly rangesBase?: number;
+  /** a skeleton unit: its .dwo file's name, and DWARF 4's id and ranges base for its split unit */
+  readonly dwoName?: string;
+  readonly dwoId?: bigint;
+  readonly splitRangesBase?: number;
 }
 
 /** A subprogram or inlined subroutine with code: where it is, what encloses it and where it was called. */
@@ -263,16 +304,29 @@ const WANTED = new Set([
   DW_AT_declaration,
   DW_AT_encoding,
   DW_AT_data_bit_offset,
+  DW_AT_dwo_name,
+  DW_AT_GNU_dwo_name,
+  DW_AT_GNU_dwo_id,
+  DW_AT_GNU_ranges_base,
+  DW_AT_GNU_addr_base,
 ]);
 
 export class DwarfInfo {
   private units?: Unit[];
   private readonly abbrevs = new Map<number, Map<number, Abbrev>>();
   private readonly cache = new Map<number, SourceLocation | null>();
+  /** the binary's .dwp, opened when a skeleton unit is first looked up in it (null: there is none) */
+  private dwp?: DwarfInfo | null;
+  /** skeleton units whose split unit no file had: their .dwo names ('' for a unit without one) */
+  private readonly missing = new Set<string>();
 
   private constructor(
     private readonly path: string,
     private readonly sections: Sections,
+    /** where the sections come from: a split unit's files are found from it */
+    private readonly elf?: ElfFile,
+    /** a .dwo file or .dwp package: its units are split units, the package's placed by its index */
+    private readonly split?: { readonly index?: UnitIndex },
   ) {}
 
   /** Bytes of the sections held (for the symboliser's memory budget). */
@@ -284,11 +338,9 @@ export class DwarfInfo {
 
   /** The debug information of an ELF file, or undefined when it has none (.debug_info and .debug_abbrev). */
   static read(elf: ElfFile): DwarfInfo | undefined {
-    const find = (name: string) => elf.sections.find((s) => s.name === name && s.size > 0n);
-    const info = find('.debug_info');
-    const abbrev = find('.debug_abbrev');
-    if (!info || !abbrev) return undefined;
-    const names = {
+    const sections = loadSections(elf, {
+      info: '.debug_info',
+      abbrev: '.debug_abbrev',
       str: '.debug_str',
       lineStr: '.debug_line_str',
       strOffsets: '.debug_str_offsets',
@@ -296,22 +348,31 @@ export class DwarfInfo {
       ranges: '.debug_ranges',
       rnglists: '.debug_rnglists',
       line: '.debug_line',
-    } as const;
-    return elf.withBytes((src) => {
-      let total = 0;
-      const load = (s: Section) => {
-        const bytes = sectionBytes(elf.path, s, elf.sectionData(s, src));
-        if ((total += bytes.length) > MAX_DEBUG_BYTES)
-          throw new DwarfError(`more than ${MAX_DEBUG_BYTES} bytes of debug sections: more than scry reads`, elf.path);
-        return bytes;
-      };
-      const sections: { -readonly [K in keyof Sections]: Sections[K] } = { info: load(info), abbrev: load(abbrev) };
-      for (const [key, name] of Object.entries(names) as [keyof typeof names, string][]) {
-        const s = find(name);
-        if (s) sections[key] = load(s);
-      }
-      return new DwarfInfo(elf.path, sections);
     });
+    return sections && new DwarfInfo(elf.path, sections, elf);
+  }
+
+  /**
+   * A .dwo file or .dwp package (`packaged`: its .debug_cu_index is read) of the binary `skeleton` describes, or
+   * undefined when it has no split units. Its units' addresses are indexes into the binary's .debug_addr, and
+   * DWARF 4's range lists are in the binary's .debug_ranges: those two sections come from `skeleton`.
+   */
+  private static readSplit(elf: ElfFile, skeleton: DwarfInfo, packaged: boolean): DwarfInfo | undefined {
+    const sections = loadSections(elf, { ...SPLIT_SECTIONS, ...(packaged ? { index: '.debug_cu_index' } : {}) });
+    if (!sections || (packaged && !sections.index)) return undefined;
+    const { index, ...own } = sections;
+    const { addr, ranges } = skeleton.sections;
+    return new DwarfInfo(elf.path, { ...own, ...(addr ? { addr } : {}), ...(ranges ? { ranges } : {}) }, elf, {
+      ...(index ? { index: readUnitIndex(index) } : {}),
+    });
+  }
+
+  /**
+   * bpftrace v0.26's warnings for the skeleton units a search reached whose split unit no .dwo file or .dwp package
+   * had (their types, parameters and inlined functions are unknown), naming the probed file as `path`.
+   */
+  splitWarnings(path: string): string[] {
+    return [...this.missing].map((dwo) => missingSplitWarning(path, dwo || undefined));
   }
 
   /**
@@ -337,7 +398,9 @@ export class DwarfInfo {
       const root = this.root(unit);
       if (!root || !contains(root.ranges, addr)) continue;
       const lines = this.lineTable(unit, root);
-      const chain = this.chain(unit, addr);
+      // a split unit's functions are in its .dwo; its line table stays in the skeleton's file
+      const dies = this.splitUnit(unit) ?? unit;
+      const chain = dies.owner.chain(dies, addr);
       const row = lines?.lookup(addr);
       if (!row && !chain.length) continue;
       // chain: the function, then what is inlined in it, outermost first. The line table places the
@@ -348,7 +411,7 @@ export class DwarfInfo {
       for (let i = chain.length - 1; i >= 1; i--) {
         const s = chain[i]!.die;
         inlined.push({
-          name: this.name(s) ?? '??',
+          name: dies.owner.name(s) ?? '??',
           ...(file !== undefined ? { file } : {}),
           ...(line ? { line } : {}),
         });
@@ -387,8 +450,8 @@ export class DwarfInfo {
   functionParams(name: string): string[] {
     const found = this.functionParamDies(name);
     return (found?.params ?? []).map(({ unit, die }) => {
-      const type = this.typeName(unit, die.attrs.get(DW_AT_type), 0);
-      const own = this.string(unit, die.attrs.get(DW_AT_name));
+      const type = unit.owner.typeName(unit, die.attrs.get(DW_AT_type), 0);
+      const own = unit.owner.string(unit, die.attrs.get(DW_AT_name));
       return own !== undefined ? `${type} ${own}` : type;
     });
   }
@@ -401,10 +464,10 @@ export class DwarfInfo {
    */
   functionTypes(name: string | undefined, typeNames: readonly string[] = []): DwarfFunctionTypes | undefined {
     const found = name === undefined ? undefined : this.functionParamDies(name);
-    const rows = new DwarfTypeRows(this);
+    const rows = new DwarfTypeRows();
     try {
       const params = found?.params.map(({ unit, die }) => ({
-        name: this.string(unit, die.attrs.get(DW_AT_name)) ?? '',
+        name: unit.owner.string(unit, die.attrs.get(DW_AT_name)) ?? '',
         type: rows.id(unit, die.attrs.get(DW_AT_type)),
       }));
       // the named types a script writes (casts, sizeof), from anywhere in the file, as v0.26 finds them
@@ -440,14 +503,17 @@ export class DwarfInfo {
             ? DW_TAG_enumeration_type
             : DW_TAG_typedef;
     try {
-      for (const unit of this.allUnits()) {
-        const rootDie = this.root(unit) && this.readDie(unit, new Cursor(this.sections.info, unit.dieOffset, unit.end));
+      for (const skeleton of this.allUnits()) {
+        if (!this.root(skeleton)) continue;
+        const unit = this.splitUnit(skeleton) ?? skeleton;
+        const d = unit.owner;
+        const rootDie = d.readDie(unit, new Cursor(d.sections.info, unit.dieOffset, unit.end));
         if (!rootDie) continue;
-        for (const die of this.childrenOf(unit, rootDie))
+        for (const die of d.childrenOf(unit, rootDie))
           if (
             die.tag === tag &&
             !die.attrs.has(DW_AT_declaration) &&
-            this.string(unit, die.attrs.get(DW_AT_name)) === m[2]
+            d.string(unit, die.attrs.get(DW_AT_name)) === m[2]
           )
             return { unit, die };
       }
@@ -461,7 +527,8 @@ export class DwarfInfo {
     try {
       for (const unit of this.allUnits()) {
         if (!this.root(unit)) continue;
-        const params = this.paramsIn(unit, name);
+        const dies = this.splitUnit(unit) ?? unit;
+        const params = dies.owner.paramsIn(dies, name);
         if (params) return params;
       }
     } catch (e) {
@@ -596,6 +663,8 @@ export class DwarfInfo {
     if (this.units) return this.units;
     const units: Unit[] = [];
     const c = new Cursor(this.sections.info);
+    // a package's units by where their .debug_info.dwo part starts
+    const indexed = new Map(this.split?.index?.units.map((u) => [u.info?.offset, u]));
     while (c.pos + 11 <= c.end) {
       const offset = c.pos;
       const { length, offsetSize } = c.unitLength();
@@ -605,13 +674,14 @@ export class DwarfInfo {
       let unitType = DW_UT_compile;
       let addressSize: number;
       let abbrevOffset: number;
+      let dwoId: bigint | undefined;
       if (version >= 5) {
         unitType = c.u8();
         addressSize = c.u8();
         abbrevOffset = c.unsigned(offsetSize);
-        if (unitType === DW_UT_skeleton || unitType === DW_UT_split_compile)
-          c.skip(8); // dwo id
-        else if (unitType === DW_UT_type || unitType === DW_UT_split_type) c.skip(8 + offsetSize); // signature, offset
+        if (unitType === DW_UT_skeleton || unitType === DW_UT_split_compile) {
+          dwoId = c.u64n();
+        } else if (unitType === DW_UT_type || unitType === DW_UT_split_type) c.skip(8 + offsetSize); // signature, offset
       } else if (version >= 2) {
         abbrevOffset = c.unsigned(offsetSize);
         addressSize = c.u8();
@@ -619,15 +689,24 @@ export class DwarfInfo {
         c.pos = end;
         continue;
       }
+      const contribution = indexed.get(offset);
       units.push({
+        owner: this,
         offset,
         end,
         version,
         addressSize,
         offsetSize,
-        abbrevOffset,
+        // a package's abbreviation offsets count from the unit's part of .debug_abbrev.dwo
+        abbrevOffset: abbrevOffset + (contribution?.abbrev?.offset ?? 0),
         dieOffset: c.pos,
-        isCompile: unitType === DW_UT_compile || unitType === DW_UT_partial || unitType === DW_UT_skeleton,
+        isCompile:
+          unitType === DW_UT_compile ||
+          unitType === DW_UT_partial ||
+          unitType === DW_UT_skeleton ||
+          unitType === DW_UT_split_compile,
+        ...(dwoId !== undefined ? { dwoId } : {}),
+        ...(contribution ? { contribution } : {}),
       });
       c.pos = end;
     }
@@ -667,7 +746,7 @@ export class DwarfInfo {
     if (!die || ![DW_TAG_compile_unit, DW_TAG_partial_unit, DW_TAG_skeleton_unit].includes(die.tag)) return undefined;
     const base = {
       strOffsetsBase: numberAttr(die, DW_AT_str_offsets_base) ?? 0,
-      addrBase: numberAttr(die, DW_AT_addr_base) ?? 0,
+      addrBase: numberAttr(die, DW_AT_addr_base) ?? numberAttr(die, DW_AT_GNU_addr_base) ?? 0,
       rnglistsBase: numberAttr(die, DW_AT_rnglists_base) ?? 0,
       lowPc: 0,
     };
@@ -677,14 +756,99 @@ export class DwarfInfo {
     unit.root = { ...base, lowPc, ranges: [] };
     const stmtList = numberAttr(die, DW_AT_stmt_list);
     const compDir = this.string(unit, die.attrs.get(DW_AT_comp_dir));
+    const dwoName = this.string(unit, die.attrs.get(DW_AT_dwo_name) ?? die.attrs.get(DW_AT_GNU_dwo_name));
+    const dwoId = die.attrs.get(DW_AT_GNU_dwo_id)?.value;
+    const splitRangesBase = numberAttr(die, DW_AT_GNU_ranges_base);
     unit.root = {
       ...base,
       lowPc,
       ranges: this.pcRanges(unit, die),
       ...(stmtList !== undefined ? { stmtList } : {}),
       ...(compDir !== undefined ? { compDir } : {}),
+      ...(dwoName !== undefined ? { dwoName } : {}),
+      ...(typeof dwoId === 'bigint' ? { dwoId } : {}),
+      ...(splitRangesBase !== undefined ? { splitRangesBase } : {}),
     };
     return unit.root;
+  }
+
+  // ---- split units
+
+  /**
+   * A skeleton unit's split unit, looked for once as libdw looks (bpftrace v0.26): in the package beside the file
+   * first, then in the .dwo file the skeleton names (dwarf-split.ts); the first unit with the skeleton's id. A unit
+   * that is no skeleton, or whose split unit no file has (noted for splitWarnings), answers undefined.
+   */
+  private splitUnit(unit: Unit): Unit | undefined {
+    if (unit.split !== undefined) return unit.split ?? undefined;
+    unit.split = null;
+    const root = this.root(unit);
+    // a DWARF 4 skeleton is a compile unit with DW_AT_GNU_dwo_id
+    const id = unit.dwoId ?? root?.dwoId;
+    if (this.split || !root || id === undefined || !unit.isCompile) return undefined;
+    let found: Unit | undefined;
+    try {
+      found = this.package()?.unitWithId(id);
+      if (!found && root.dwoName !== undefined)
+        for (const path of dwoCandidates(this.realPath(), root.dwoName, root.compDir)) {
+          found = this.openSplit(path, false)?.unitWithId(id);
+          if (found) break;
+        }
+    } catch (e) {
+      if (!(e instanceof DwarfError || e instanceof RangeError)) throw e;
+      found = undefined;
+    }
+    if (!found) {
+      this.missing.add(root.dwoName ?? '');
+      return undefined;
+    }
+    found.root = splitRoot(found, root);
+    return (unit.split = found);
+  }
+
+  /** The package beside this file, opened once (undefined: none, or not a package). */
+  private package(): DwarfInfo | undefined {
+    if (this.dwp === undefined) this.dwp = this.openSplit(packagePath(this.realPath()), true) ?? null;
+    return this.dwp ?? undefined;
+  }
+
+  /** Where libdw finds split files from: this file's real path (the path as given where it does not resolve). */
+  private realPath(): string {
+    if (!this.elf) return resolve(this.path);
+    try {
+      return this.elf.files.realpath(this.elf.path);
+    } catch {
+      return resolve(this.elf.path);
+    }
+  }
+
+  /** A .dwo file or .dwp package at `path`, read as this file was; undefined when there is none there. */
+  private openSplit(path: string, packaged: boolean): DwarfInfo | undefined {
+    if (!this.elf) return undefined;
+    try {
+      if (!this.elf.files.isFile(path)) return undefined;
+      return DwarfInfo.readSplit(ElfFile.open(path, this.elf.files), this, packaged);
+    } catch (e) {
+      if (e instanceof ElfError || e instanceof FileTimeoutError || e instanceof RangeError) return undefined;
+      throw e;
+    }
+  }
+
+  /** The split unit with a DWO id in a .dwo file or .dwp package. */
+  private unitWithId(id: bigint): Unit | undefined {
+    const index = this.split?.index;
+    if (index) {
+      const at = index.units.find((u) => u.id === id)?.info?.offset;
+      return at === undefined ? undefined : this.allUnits().find((u) => u.offset === at);
+    }
+    for (const u of this.allUnits()) {
+      // DWARF 4 has the id in the unit's DIE
+      const own =
+        u.dwoId ??
+        this.readDie(u, new Cursor(this.sections.info, u.dieOffset, u.end))?.attrs.get(DW_AT_GNU_dwo_id)?.value;
+      if (own === id) return u;
+    }
+    return undefined;
   }
 
   private lineTable(unit: Unit, root: UnitRoot): LineTable | undefined {
@@ -730,7 +894,12 @@ export class DwarfInfo {
     for (const spec of abbrev.attrs) {
       let form = spec.form;
       if (form === DW_FORM_indirect) form = c.uleb();
-      const value = form === DW_FORM_implicit_const ? spec.value : readForm(c, form, unit);
+      const value =
+        form === DW_FORM_implicit_const
+          ? spec.value
+          : spec.name === DW_AT_GNU_dwo_id && form === DW_FORM_data8
+            ? c.u64n()
+            : readForm(c, form, unit);
       if (WANTED.has(spec.name)) attrs.set(spec.name, { form, value });
     }
     return { offset, tag: abbrev.tag, children: abbrev.children, attrs };
@@ -809,7 +978,7 @@ export class DwarfInfo {
   private string(unit: Unit, a: Attr | undefined): string | undefined {
     if (!a) return undefined;
     if (typeof a.value === 'string') return a.value;
-    if (a.value === undefined) return undefined;
+    if (typeof a.value !== 'number') return undefined;
     switch (a.form) {
       case DW_FORM_strp:
         return stringAt(this.sections.str, a.value);
@@ -863,7 +1032,8 @@ export class DwarfInfo {
     if (unit.version < 5) {
       const sec = this.sections.ranges;
       if (!sec) return [];
-      const c = new Cursor(sec, a.value as number);
+      // (a split unit's offsets count from the skeleton's DW_AT_GNU_ranges_base)
+      const c = new Cursor(sec, (unit.root?.rangesBase ?? 0) + (a.value as number));
       const out: [number, number][] = [];
       let base = base0;
       const all = unit.addressSize === 8 ? -1 : 0xffffffff;
@@ -878,7 +1048,7 @@ export class DwarfInfo {
     }
     const sec = this.sections.rnglists;
     if (!sec) return [];
-    let offset = a.value as number;
+    let offset = (unit.root?.rangesBase ?? 0) + (a.value as number);
     if (a.form === DW_FORM_rnglistx) {
       const listBase = unit.root?.rnglistsBase ?? 0;
       offset = listBase + new Cursor(sec, listBase + offset * unit.offsetSize).unsigned(unit.offsetSize);
@@ -932,6 +1102,61 @@ export class DwarfInfo {
 }
 
 const NO_CODE: UnitRoot = { ranges: [], lowPc: 0, strOffsetsBase: 0, addrBase: 0, rnglistsBase: 0 };
+
+/**
+ * A split unit's bases, which its own DIE does not carry: addresses and the code's ranges are the skeleton's; in
+ * DWARF 5 its string offsets and range lists start after the header of its part of those .dwo sections (a
+ * package's part is where the index says), in DWARF 4 the string offsets at its part's start and its range
+ * lists at the skeleton's DW_AT_GNU_ranges_base in the binary's .debug_ranges.
+ */
+function splitRoot(unit: Unit, skeleton: UnitRoot): UnitRoot {
+  const part = unit.contribution;
+  const v5 = unit.version >= 5;
+  const rnglists = part?.rnglists?.offset ?? 0;
+  return {
+    ranges: skeleton.ranges,
+    lowPc: skeleton.lowPc,
+    addrBase: skeleton.addrBase,
+    // a header: unit length, version and padding (8 bytes, 16 in 64-bit DWARF)
+    strOffsetsBase: (part?.strOffsets?.offset ?? 0) + (v5 ? 2 * unit.offsetSize : 0),
+    // a header: unit length, version, address and segment sizes, offset count (12 bytes, 20 in 64-bit DWARF)
+    rnglistsBase: v5 ? rnglists + (unit.offsetSize === 8 ? 20 : 12) : 0,
+    rangesBase: v5 ? rnglists : (skeleton.splitRangesBase ?? 0),
+    ...(skeleton.compDir !== undefined ? { compDir: skeleton.compDir } : {}),
+  };
+}
+
+/**
+ * The named sections of an ELF file, inflated; undefined when it lacks `info` or `abbrev`. Reading stops past
+ * MAX_DEBUG_BYTES in all.
+ */
+function loadSections<N extends { readonly info: string; readonly abbrev: string }>(
+  elf: ElfFile,
+  names: N,
+): ({ -readonly [K in keyof N]?: Buffer } & { info: Buffer; abbrev: Buffer }) | undefined {
+  const find = (name: string) => elf.sections.find((s) => s.name === name && s.size > 0n);
+  const info = find(names.info);
+  const abbrev = find(names.abbrev);
+  if (!info || !abbrev) return undefined;
+  return elf.withBytes((src) => {
+    let total = 0;
+    const load = (s: Section) => {
+      const bytes = sectionBytes(elf.path, s, elf.sectionData(s, src));
+      if ((total += bytes.length) > MAX_DEBUG_BYTES)
+        throw new DwarfError(`more than ${MAX_DEBUG_BYTES} bytes of debug sections: more than scry reads`, elf.path);
+      return bytes;
+    };
+    const out: { -readonly [K in keyof N]?: Buffer } & { info: Buffer; abbrev: Buffer } = Object.assign(
+      {},
+      { info: load(info), abbrev: load(abbrev) },
+    );
+    for (const [key, name] of Object.entries(names) as [keyof N & string, string][]) {
+      const s = key === 'info' || key === 'abbrev' ? undefined : find(name);
+      if (s) out[key] = load(s) as (typeof out)[typeof key];
+    }
+    return out;
+  });
+}
 
 /** The unit's base address for its range lists: its DIE's low_pc. */
 function die0Low(unit: Unit): number {
@@ -1093,16 +1318,15 @@ export interface DwarfFunctionTypes {
  */
 class DwarfTypeRows {
   readonly rows: BtfType[] = [];
-  private readonly byOffset = new Map<number, number>();
+  /** ids by DIE offset, per file (a binary's and its split units' .dwo files number their DIEs each from 0) */
+  private readonly byOffset = new Map<DwarfInfo, Map<number, number>>();
   private arrayIndex = 0;
   private depth = 0;
-
-  constructor(private readonly dwarf: DwarfInfo) {}
 
   /** The row id of the type a DW_AT_type attribute names (0: void, where it is absent). */
   id(unit: Unit, ref: Attr | undefined): number {
     if (!ref) return 0;
-    const hit = this.dwarf.referenced(unit, ref);
+    const hit = unit.owner.referenced(unit, ref);
     if (!hit) return this.add((id) => ({ kind: 'fwd', id, name: '', of: 'struct' }));
     return this.of(hit.unit, hit.die);
   }
@@ -1114,7 +1338,7 @@ class DwarfTypeRows {
   }
 
   of(unit: Unit, die: Die): number {
-    const known = this.byOffset.get(die.offset);
+    const known = this.byOffset.get(unit.owner)?.get(die.offset);
     if (known !== undefined) return known;
     if (++this.depth > MAX_DEPTH) throw new DwarfError('DWARF types nested too deep');
     try {
@@ -1125,14 +1349,15 @@ class DwarfTypeRows {
   }
 
   private make(unit: Unit, die: Die): number {
-    const d = this.dwarf;
+    const d = unit.owner;
     const name = d.stringOf(unit, die, DW_AT_name) ?? '';
     const size = numberAttr(die, DW_AT_byte_size);
     const target = () => this.id(unit, die.attrs.get(DW_AT_type));
     // the id first, the row after what it refers to (a pointer to the struct being made finds this id)
     const id = this.rows.length + 1;
     this.rows.push({ kind: 'fwd', id, name, of: 'struct' });
-    this.byOffset.set(die.offset, id);
+    const ids = this.byOffset.get(d) ?? this.byOffset.set(d, new Map()).get(d)!;
+    ids.set(die.offset, id);
     const set = (t: BtfType) => (this.rows[id - 1] = t);
     switch (die.tag) {
       case DW_TAG_base_type: {
