@@ -35,6 +35,8 @@ export interface UserFunctionTypes {
   readonly types: readonly BtfType[];
   /** the prototype ends with `...` */
   readonly variadic: boolean;
+  /** what the DWARF lacked, told as they are (v0.26's "Unable to find split debug file …") */
+  readonly warnings?: readonly string[];
 }
 
 /** Where a uprobe goes: the ELF file and the file offset the kernel wants, and the virtual address. */

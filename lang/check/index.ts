@@ -105,6 +105,7 @@ export function check(
   pinnedIteratorAlone(probes, diagnostics);
   // uprobes' parameters typed from their binaries' DWARF: those types go after the kernel's and the script's
   const user = hasErrors(diagnostics) ? { probes } : placeUserTypes(probes, kernel);
+  for (const w of ('warnings' in user && user.warnings) || []) diagnostics.push(warning(w));
   const typed = user.types ? withUserTypes(kernel, user.types) : kernel;
   let inferred: ReturnType<typeof infer>;
   let checked = user.probes;

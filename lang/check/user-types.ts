@@ -21,7 +21,7 @@ const OWN_TYPES = /^(?:u?int(?:8|16|32|64)|bool|string|void)$/;
 export function placeUserTypes<P extends { readonly probe: Probe; readonly attach: readonly ResolvedAttach[] }>(
   probes: readonly P[],
   kernel: KernelInfo,
-): { probes: P[]; types?: BtfTypes & { readonly firstId: number } } {
+): { probes: P[]; types?: BtfTypes & { readonly firstId: number }; warnings?: string[] } {
   if (!kernel.userFunctionTypes) return { probes: [...probes] };
   const sets: UserFunctionTypes[] = [];
   const asked = new Map<string, number>(); // (file, function, names) → index in sets, -1 for nothing found
@@ -41,7 +41,10 @@ export function placeUserTypes<P extends { readonly probe: Probe; readonly attac
       return index < 0 ? undefined : index;
     });
   });
-  if (!sets.length) return { probes: [...probes] };
+  // each told once however many probes asked
+  const told = [...new Set(sets.flatMap((s) => s.warnings ?? []))];
+  const warnings = told.length ? { warnings: told } : {};
+  if (!sets.length) return { probes: [...probes], ...warnings };
   const { types, firstIds } = withForeignTypes(
     kernel.btf(),
     sets.map((s) => s.types),
@@ -61,6 +64,7 @@ export function placeUserTypes<P extends { readonly probe: Probe; readonly attac
       }),
     })),
     types,
+    ...warnings,
   };
 }
 

@@ -324,7 +324,8 @@ function usdtSitesIn(
 
 /**
  * A function's parameters typed from the DWARF of `path` (a resolved uprobe site's file) or of its debug file, for
- * uprobe `args`; undefined where there is none (the checker says so where `args` is used).
+ * uprobe `args`; undefined where there is none (the checker says so where `args` is used). Split units whose .dwo
+ * or .dwp was not found come back as warnings, with or without types.
  */
 export function userFunctionTypes(
   path: string,
@@ -332,7 +333,10 @@ export function userFunctionTypes(
   typeNames: readonly string[] = [],
 ): UserFunctionTypes | undefined {
   try {
-    return targetDwarf(openTarget(path))?.functionTypes(func, typeNames);
+    const dwarf = targetDwarf(openTarget(path));
+    const got = dwarf?.functionTypes(func, typeNames);
+    const warnings = dwarf?.splitWarnings(path) ?? [];
+    return warnings.length ? { ...(got ?? { types: [], variadic: false }), warnings } : got;
   } catch (e) {
     if (e instanceof ElfError || e instanceof NoMatchError || e instanceof ScryRuntimeError) return undefined;
     throw e;

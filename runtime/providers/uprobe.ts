@@ -30,7 +30,8 @@ function listedFiles(binary: string, pid: number | undefined): { shown: string; 
 
 /**
  * The functions of a binary matching a glob, the binary shown as written; -v: each one's parameters from the
- * file's DWARF (or its debug file's), as bpftrace v0.26 lists them, and a warning for a file without any.
+ * file's DWARF (or its debug file's, or their split units' .dwo/.dwp), as bpftrace v0.26 lists them, and a warning
+ * for a file without any or with split units not found.
  */
 function listFunctions(
   provider: string,
@@ -44,10 +45,12 @@ function listFunctions(
     const functions = listUprobeFunctions(file, pattern);
     const dwarf = verbose && functions.length ? targetDwarf(file) : undefined;
     if (verbose && functions.length && !dwarf) warn(`No DWARF found for "${shown}", cannot show parameter info`);
-    return functions.flatMap((f) => [
+    const lines = functions.flatMap((f) => [
       printable(`${provider}:${shown}:${f}`),
       ...(dwarf?.functionParams(f) ?? []).map((p) => printable(`    ${p}`)),
     ]);
+    for (const w of dwarf?.splitWarnings(shown) ?? []) warn(printable(w));
+    return lines;
   });
 }
 
