@@ -18,6 +18,7 @@ import type {
   TypeofType,
   VarExpr,
 } from './ast.ts';
+import { bytesText } from './byte-text.ts';
 import { error, type Diagnostic } from './diagnostics.ts';
 import { tokenEnd } from './lexer.ts';
 import { join, type SourceFile, type Span } from './source.ts';
@@ -106,41 +107,49 @@ export function parseIntLiteral(raw: string): { value: bigint } | { error: strin
   return { value };
 }
 
-/** Decodes a string literal's escapes. `offset` is where the text (after the opening quote) starts. */
+/**
+ * Decodes a string literal's escapes into its bytes, as a byte string (byte-text.ts): an escape is one byte
+ * ("\\xff" is 0xff, not U+00FF's two UTF-8 bytes), a character typed in the script its UTF-8 bytes, as bpftrace
+ * reads them. `offset` is where the text (after the opening quote) starts.
+ */
 export function decodeString(
   text: string,
   offset: number,
   fail: (message: string, start: number, end: number) => void,
 ): string {
-  let out = '';
+  const bytes: number[] = [];
+  let from = 0; // the start of the current run of typed text
+  const flush = (to: number) => {
+    if (to > from) for (const b of Buffer.from(text.slice(from, to), 'utf8')) bytes.push(b);
+  };
+  const simple: Record<string, number> = { n: 10, t: 9, r: 13, '\\': 92, '"': 34 };
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c !== '\\') {
-      out += c;
-      continue;
-    }
+    if (text[i] !== '\\') continue;
+    flush(i);
     const e = text[i + 1] ?? '';
-    const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"' };
     if (simple[e] !== undefined) {
-      out += simple[e];
+      bytes.push(simple[e]);
       i++;
-    } else if (e === 'x' && /^[0-9a-fA-F]/.test(text[i + 2] ?? '')) {
-      const hex = /^[0-9a-fA-F]{1,2}/.exec(text.slice(i + 2))![0];
-      out += String.fromCharCode(parseInt(hex, 16));
+    } else if (e === 'x' || e === 'X') {
+      const hex = /^[0-9a-fA-F]{0,2}/.exec(text.slice(i + 2))![0];
+      if (hex) bytes.push(parseInt(hex, 16));
+      else fail('invalid hex escape sequence', offset + i, offset + i + 2);
       i += 1 + hex.length;
     } else if (/[0-7]/.test(e)) {
       const oct = /^[0-7]{1,3}/.exec(text.slice(i + 1))![0];
       const v = parseInt(oct, 8);
       if (v > 255) fail(`octal escape sequence out of range '\\${oct}'`, offset + i, offset + i + 1 + oct.length);
-      out += String.fromCharCode(v & 255);
+      bytes.push(v & 255);
       i += oct.length;
     } else {
       const shown = e === '' ? '' : String.fromCodePoint(text.codePointAt(i + 1)!);
       fail(`invalid escape character '\\${shown}'`, offset + i, offset + i + 1 + shown.length);
       i += shown.length;
     }
+    from = i + 1;
   }
-  return out;
+  flush(text.length);
+  return bytesText(Uint8Array.from(bytes));
 }
 
 /**

@@ -76,6 +76,7 @@ export type {
   Stmt,
 } from './ast.ts';
 export { lineText } from './source.ts';
+export { bytesText, hasEscapedBytes, textByteLength, textBytes } from './byte-text.ts';
 export { walk } from './walk.ts';
 export { BUILTINS, type BuiltinRow, type FunctionSpec, type VariableSpec } from './builtins/index.ts';
 export { BUILD_ID_FRAME_SIZE, MAX_STACK_FRAMES, elementOrder, stackViewOf } from './types.ts';

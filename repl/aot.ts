@@ -25,6 +25,7 @@ import {
   renderDiagnostics,
   resolveNamedParams,
   sourceFile,
+  textBytes,
   walk,
   type NamedParamProblem,
   type Program,
@@ -215,7 +216,7 @@ function withParams(program: CompiledProgram, values: ReadonlyMap<string, bigint
   const view = new DataView(bytes.buffer);
   for (const p of program.params) {
     const v = values.get(p.name);
-    if (typeof v === 'string') bytes.set(Buffer.from(v, 'utf8').subarray(0, p.size - 1), p.offset);
+    if (typeof v === 'string') bytes.set(textBytes(v).subarray(0, p.size - 1), p.offset);
     else if (typeof v === 'boolean') view.setBigUint64(p.offset, v ? 1n : 0n, true);
     else if (typeof v === 'bigint') view.setBigUint64(p.offset, BigInt.asUintN(64, v), true);
   }

@@ -35,7 +35,9 @@ export type Value =
   | { readonly kind: 'struct'; readonly fields: readonly { readonly name: string; readonly value: Value }[] }
   | { readonly kind: 'array'; readonly items: readonly Value[] }
   /** a member scry cannot show (a float) */
-  | { readonly kind: 'none' };
+  | { readonly kind: 'none' }
+  /** buf()'s bytes */
+  | { readonly kind: 'buffer'; readonly bytes: Uint8Array };
 
 /** A place in the script: 1-based line and column, `end` just past the last character. */
 export interface SourceLocation {

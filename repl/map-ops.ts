@@ -46,6 +46,7 @@ function zeroValue(v: Value): Value {
   if (c.kind === 'struct')
     return { kind: 'struct', fields: c.fields.map((f) => ({ name: f.name, value: zeroValue(f.value) })) };
   if (c.kind === 'array') return { kind: 'array', items: c.items.map(zeroValue) };
+  if (c.kind === 'buffer') return { kind: 'buffer', bytes: new Uint8Array(0) }; // zeroed length: no bytes
   return c;
 }
 

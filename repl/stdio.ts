@@ -12,6 +12,7 @@
 // that output stays in order. Imported for its effect, first thing: before anything touches process.stdout.
 import { fstatSync, writeSync, type Stats } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { textBytes } from '../lang/index.ts';
 import { native } from '../runtime/index.ts';
 
 /** Where scry's own output goes: write() never blocks on a pipe and never throws for a reader that left. */
@@ -58,7 +59,8 @@ function readerGone(fd: number): boolean {
   return r > 0 && (r & (POLLERR | POLLHUP)) !== 0;
 }
 
-const utf8 = (chunk: string | Uint8Array) => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+/** Text as its bytes: UTF-8, and a byte the kernel or a script's literal gave that is not UTF-8 as itself (lang/byte-text.ts). */
+const utf8 = (chunk: string | Uint8Array) => (typeof chunk === 'string' ? textBytes(chunk) : chunk);
 
 /**
  * A file, a terminal or a device: written at once with write(2), as Node's streams for them do. A descriptor
@@ -112,7 +114,7 @@ class PipeOutput implements Output {
   write(chunk: string | Uint8Array): void {
     if (chunk.length === 0) return;
     // the caller may reuse its bytes once this returns (the session's printf chunks): the queue keeps a copy
-    this.chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk));
+    this.chunks.push(typeof chunk === 'string' ? textBytes(chunk) : Buffer.from(chunk)); // textBytes: a new buffer
     this.queued += this.chunks[this.chunks.length - 1]!.length;
     this.pump();
   }

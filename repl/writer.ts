@@ -2,6 +2,7 @@
 // session drains ('full', the default off a terminal), after every event ('line', the default on one),
 // or as they come ('none'). -o sends program output to a file; diagnostics stay on stderr.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { textBytes } from '../lang/index.ts';
 import { stderr, stdout } from './stdio.ts';
 
 export type BufferMode = 'none' | 'line' | 'full';
@@ -29,8 +30,7 @@ export function openWriter(opts: { file?: string; mode?: BufferMode }): Writer {
   const mode = opts.mode ?? (fd === undefined && stdout.isTTY ? 'line' : 'full');
   // Files are written synchronously; stdout never blocks the event loop (for a pipe, see stdio.ts: what does
   // not fit waits in a queue the session looks at before reading more events).
-  const write = (text: string) =>
-    fd === undefined ? stdout.write(text) : void writeAll(fd, Buffer.from(text, 'utf8'));
+  const write = (text: string) => (fd === undefined ? stdout.write(text) : void writeAll(fd, textBytes(text)));
   let pending: string[] = [];
   const flush = () => {
     if (pending.length === 0) return;

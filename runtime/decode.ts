@@ -1,5 +1,6 @@
 // Ring buffer records → trace events, using the layouts the compiler recorded in the event schemas.
 import type { EventSchema } from '../compiler/index.ts';
+import { bytesText } from '../lang/index.ts';
 import type { OutputSink, TraceEvent } from './events.ts';
 import { readValue } from './maps.ts';
 import type { RenderContext } from './render.ts';
@@ -166,11 +167,7 @@ export class EventDecoder {
           const from = at + 16 + i * schema.argSize;
           const nul = bytes.indexOf(0, from);
           args.push(
-            Buffer.from(
-              bytes.buffer,
-              bytes.byteOffset + from,
-              (nul < 0 || nul > from + schema.argSize ? from + schema.argSize : nul) - from,
-            ).toString('utf8'),
+            bytesText(bytes.subarray(from, nul < 0 || nul > from + schema.argSize ? from + schema.argSize : nul)),
           );
         }
         return { kind: 'printf', text: `${args.join(schema.separator)}\n`, source: 'join' };

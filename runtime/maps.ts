@@ -2,6 +2,7 @@
 // whole-map operations a script asks for (clear, zero), which only user space can do.
 import type { MapSpec, UserMapLayout } from '../compiler/index.ts';
 import { bucketCount, slotSize } from '../compiler/layout.ts'; // past the facade: see scripts/check-imports.ts
+import { bytesText } from '../lang/byte-text.ts'; // past the facade: see scripts/check-imports.ts
 import type { Type } from '../lang/index.ts';
 import { renderBuffer, renderIntView, renderRecord, type Place, type RenderContext } from './render.ts';
 import {
@@ -49,7 +50,7 @@ export function readValue(t: Type, view: DataView, off: number, ctx?: RenderCont
     case 'string': {
       const bytes = new Uint8Array(view.buffer, view.byteOffset + off, t.size);
       const nul = bytes.indexOf(0);
-      const text = Buffer.from(bytes.subarray(0, nul < 0 ? bytes.length : nul)).toString('utf8');
+      const text = bytesText(bytes.subarray(0, nul < 0 ? bytes.length : nul));
       // str() filled its buffer: the string was probably cut (bpftrace v0.26 prints its trailer after it)
       return t.trailer && (nul < 0 || nul === t.size - 1) ? text + t.trailer : text;
     }

@@ -2,7 +2,7 @@
 // of the record and appends the text, as UTF-8, to a TextBuffer. Plain %d/%u/%x/%s (no flags, width or
 // precision) take fast paths that write digits and bytes without strings or BigInt; everything else goes
 // through formatOne, which implements the whole of C's printf.
-import type { FormatPiece, FormatSpec, Type } from '../lang/index.ts';
+import { textBytes, type FormatPiece, type FormatSpec, type Type } from '../lang/index.ts';
 import { readValue } from './maps.ts';
 import { formatOne } from './printf.ts';
 import { escapeBuffer, type RenderContext } from './render.ts';
@@ -24,7 +24,7 @@ export function compilePrintfInto(
   let i = 0;
   const parts = pieces.map((p): RecordPrinter => {
     if ('text' in p) {
-      const text = Buffer.from(p.text, 'utf8');
+      const text = textBytes(p.text);
       return (_v, _b, _base, out) => out.raw(text);
     }
     return argPrinter(p.spec, args[i++]!, ctx);

@@ -1,6 +1,7 @@
 // C printf semantics for one conversion; values arrive as 64-bit integers or strings (see printf-compiled.ts).
 import type { FormatSpec } from '../lang/index.ts';
 import { formatGfpFlags, kernelGfpBits } from './gfp-flags.ts';
+import { escapeBuffer } from './render.ts';
 import type { Value } from './value.ts';
 
 const lengthBits: Record<FormatSpec['length'], number> = { hh: 8, h: 16, '': 32, l: 64, ll: 64, z: 64, j: 64, t: 64 };
@@ -15,7 +16,12 @@ export function formatOne(spec: FormatSpec, v: Value): string {
     case 'r':
     case 'rx':
     case 'rh': {
-      const s = typeof v === 'string' ? v : String(v);
+      const s =
+        typeof v === 'string'
+          ? v
+          : typeof v === 'object' && 'kind' in v && v.kind === 'buffer'
+            ? escapeBuffer(v.bytes, 'r')
+            : String(v);
       body = spec.precision === undefined ? s : s.slice(0, spec.precision);
       return pad(spec, '', '', body, false);
     }

@@ -2,6 +2,7 @@
 // user symbols, user names, wall-clock times, cgroup paths, buffers, IP and MAC addresses. One place, so
 // printf, print, map keys and map values all print them the same way (as bpftrace does).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { bytesText } from '../lang/byte-text.ts'; // past the facade: see scripts/check-imports.ts
 import type { IntView, Type } from '../lang/index.ts';
 import { vmlinuxBtf, type RecordTypes } from './kernel/btf/index.ts';
 import { lookupKernelAddress } from './kernel/kallsyms.ts';
@@ -77,7 +78,7 @@ export function renderBuffer(
   bytes: Uint8Array,
   ctx: RenderContext,
   place: Place = 'value',
-): string {
+): Value {
   if (typeof t.view === 'object') return formatStack(bytes, t.view, place === 'key' ? 4 : 8, ctx.formatUserFrame);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const len = Math.min(view.getUint32(0, true), t.size);
@@ -93,7 +94,7 @@ export function renderBuffer(
       return ctx.formatUserSymbol?.(pid, addr) ?? hexPointer(addr);
     }
     default:
-      return escapeBuffer(data, 'r');
+      return { kind: 'buffer', bytes: data.slice() }; // a copy: the record's bytes are reused
   }
 }
 
@@ -131,7 +132,7 @@ export function renderRecord(t: Extract<Type, { kind: 'record' }>, bytes: Uint8A
         if (elem.kind === 'int' && elem.size === 1 && (!btf.isScriptType?.(rid) || elem.name === 'char')) {
           const data = bytes.subarray(off, off + k.count);
           const nul = data.indexOf(0);
-          return Buffer.from(data.subarray(0, nul < 0 ? data.length : nul)).toString('latin1');
+          return bytesText(data.subarray(0, nul < 0 ? data.length : nul));
         }
         const es = btf.sizeOf(k.elem) ?? 0;
         return { kind: 'array', items: Array.from({ length: k.count }, (_, i) => show(k.elem, off + i * es, 0, 0)) };

@@ -1,6 +1,8 @@
 // A growable byte buffer that compiled printers append UTF-8 text to: at event rates, formatting straight
 // into bytes saves a string per piece, a concatenation per event and an encoding per write.
 
+import { bytesText, hasEscapedBytes, textBytes } from '../lang/index.ts';
+
 const MIN_CAPACITY = 256;
 /**
  * '0000'…'9999' by digit: DIGITS[0][n] is n's thousands digit (ASCII) … DIGITS[3][n] its units; integers are written
@@ -46,12 +48,14 @@ export class TextBuffer {
     this.len = 0;
   }
 
+  /** The text so far, as a byte string (bytes that are not UTF-8 escaped: lang/byte-text.ts). */
   toString(): string {
-    return this.buf.toString('utf8', 0, this.len);
+    return bytesText(this.buf.subarray(0, this.len));
   }
 
-  /** Any string, as UTF-8 (lone surrogates become U+FFFD, as Buffer.from would make them). */
+  /** Any byte string, as its bytes: UTF-8, an escaped byte as itself (lang/byte-text.ts). */
   string(s: string): void {
+    if (hasEscapedBytes(s)) return this.raw(textBytes(s));
     this.ensure(s.length * 3); // a UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair: 4 for 2)
     this.len += this.buf.write(s, this.len, 'utf8');
   }
@@ -72,29 +76,17 @@ export class TextBuffer {
   }
 
   /**
-   * A NUL-terminated string of at most max bytes from src at start, as String(utf8 bytes) would print it:
-   * ASCII is copied as is; anything else is decoded and re-encoded so invalid sequences print as U+FFFD.
+   * A NUL-terminated string of at most max bytes from src at start, its bytes as they are (bpftrace writes a
+   * string's bytes, UTF-8 or not).
    */
   cString(src: Uint8Array, start: number, max: number): void {
-    this.ensure(max * 3);
+    this.ensure(max);
     const buf = this.buf;
-    const begin = this.len;
-    let p = begin;
+    let p = this.len;
     const end = start + max;
     for (let i = start; i < end; i++) {
       const c = src[i]!;
       if (c === 0) break;
-      if (c >= 0x80) {
-        let stop = src.indexOf(0, i);
-        if (stop < 0 || stop > end) stop = end;
-        this.len = begin;
-        this.len += buf.write(
-          Buffer.from(src.buffer, src.byteOffset + start, stop - start).toString('utf8'),
-          begin,
-          'utf8',
-        );
-        return;
-      }
       buf[p++] = c;
     }
     this.len = p;

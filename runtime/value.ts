@@ -13,7 +13,9 @@ export type Value = bigint | boolean | string | readonly Value[] | CValue;
 export type CValue =
   | { readonly kind: 'struct'; readonly fields: readonly { readonly name: string; readonly value: Value }[] }
   | { readonly kind: 'array'; readonly items: readonly Value[] }
-  | { readonly kind: 'none' };
+  | { readonly kind: 'none' }
+  /** buf()'s bytes: text `\x..` escapes (as %r), JSON an array of signed bytes (bpftrace v0.26) */
+  | { readonly kind: 'buffer'; readonly bytes: Uint8Array };
 
 /** Whether two values are equal: a value read from a map key against one typed at the REPL. */
 export function sameValue(a: Value, b: Value): boolean {
@@ -28,6 +30,7 @@ export function sameValue(a: Value, b: Value): boolean {
     );
   if (x.kind === 'array' && y.kind === 'array')
     return x.items.length === y.items.length && x.items.every((v, i) => sameValue(v, y.items[i]!));
+  if (x.kind === 'buffer' && y.kind === 'buffer') return Buffer.from(x.bytes).equals(y.bytes);
   return x.kind === y.kind;
 }
 

@@ -33,6 +33,10 @@ const allowedDeep: readonly { from: string; to: string; inWorker: boolean; why: 
   { from: worker, to: 'runtime/render-context.ts', inWorker: true, why: 'the worker renders keys and values' },
   { from: 'runtime/maps.ts', to: 'compiler/layout.ts', inWorker: true, why: 'key and value layouts to decode entries' },
   { from: 'runtime/kernel/btf/reader.ts', to: 'lang/glob.ts', inWorker: true, why: 'render.ts reads BTF enums' },
+  { from: 'runtime/maps.ts', to: 'lang/byte-text.ts', inWorker: true, why: 'strings in keys and values, as bytes' },
+  { from: 'repl/print/text.ts', to: 'lang/byte-text.ts', inWorker: true, why: 'string keys sort by their bytes' },
+  { from: 'repl/print/text.ts', to: 'runtime/render.ts', inWorker: true, why: "a buf value's text (as %r)" },
+  { from: 'runtime/render.ts', to: 'lang/byte-text.ts', inWorker: true, why: 'char arrays in records, as bytes' },
   {
     from: 'runtime/kernel/btf/reader.ts',
     to: 'lang/btf-print.ts',
@@ -76,6 +80,8 @@ const compilerLangValues: Readonly<Record<string, string>> = {
   isStackOverflow: 'whether a thrown error is the JS stack running out (a tree too deep to compile)',
   lineCol: "source position of a span, for the disassembly's source lines",
   lineText: "source line of a span, for the disassembly's source lines",
+  textBytes: "a string literal's bytes (escapes already decoded to bytes: lang/byte-text.ts)",
+  textByteLength: "a string literal's length in bytes (lang/byte-text.ts)",
   // a rule of the type system rather than a decision about one expression
   elementOrder:
     'how one record type converts to another with the same field names (by name; the checker unifies types by the same rule)',

@@ -30,6 +30,7 @@ import { emitIncDec, emitMapRead, emitMapReadInto } from './maps.ts';
 import { boolFromJump, chainOperands, emitBinary, emitComparisonJump } from './operators.ts';
 import { emitTupleElement, emitTupleInto, loadTupleInt, variableSlot } from './tuples.ts';
 import { copyStack, loadConst, normalize, storeBytes, zeroStack } from './values.ts';
+import { textBytes } from '../../lang/index.ts';
 
 /** Computes an integer (or bool) expression into r0. */
 export function emitInt(g: Gen, x: Expr): void {
@@ -172,11 +173,11 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
     if (t.kind === 'buffer') return emitBufferInto(g, x, t, off, size);
     switch (x.kind) {
       case 'string':
-        return storeBytes(g, Buffer.from(x.value, 'utf8').subarray(0, size - 1), off);
+        return storeBytes(g, textBytes(x.value).subarray(0, size - 1), off);
       case 'positional': {
         const text = g.shared.checked.positionals.get(x);
         if (typeof text !== 'string') throw new Error('string positional parameter without its text');
-        return storeBytes(g, Buffer.from(text, 'utf8').subarray(0, size - 1), off);
+        return storeBytes(g, textBytes(text).subarray(0, size - 1), off);
       }
       case 'ident': {
         const into = builtin(x)?.variable?.into;

@@ -29,6 +29,7 @@ import { allocOrFail, allocValue, emitInt, emitInto, ldSlot, scoped, stxSlot, ty
 import { fitsImm32, loadConst, normalize, pieces, sizeOfString } from './values.ts';
 import { slotSize } from '../layout.ts';
 import { DIVIDE_BY_ZERO, warnAlways } from './runtime-checks.ts';
+import { textBytes } from '../../lang/index.ts';
 
 function isSigned(t: Type): boolean {
   return t.kind === 'int' && t.signed;
@@ -326,7 +327,7 @@ function emitCommLiteralCompared(g: Gen, x: BinaryExpr, commOffset: number, diff
   const e = g.e;
   const literal = x.left.kind === 'string' ? x.left : x.right;
   if (literal.kind !== 'string') throw new Error('comm comparison without its literal');
-  const bytes = [...Buffer.from(literal.value, 'utf8'), 0];
+  const bytes = [...textBytes(literal.value), 0];
   e.at(x.opSpan, () => {
     e.emit(call(helper.get_current_task_btf));
     for (const { at, size } of pieces(bytes.length)) {

@@ -10,6 +10,7 @@ import { boolType, i64, stringType, u64, type Type } from '../types.ts';
 import type { BuiltinRow } from './row.ts';
 
 import type { NamedParamValue } from '../check/context.ts';
+import { textByteLength } from '../byte-text.ts';
 
 export type { NamedParamValue };
 
@@ -157,7 +158,7 @@ export const paramRows: readonly BuiltinRow[] = [
       aggregation: false,
       check: (ctx, c) => {
         const [name, def, desc] = c.args;
-        for (const a of c.args) if (a.kind === 'string') ctx.typeOf.set(a, stringType(Buffer.byteLength(a.value) + 1));
+        for (const a of c.args) if (a.kind === 'string') ctx.typeOf.set(a, stringType(textByteLength(a.value) + 1));
         if (name?.kind !== 'string') {
           ctx.error("getopt() needs the parameter's name as a string literal", (name ?? c).span, [
             'e.g. getopt("verbose", false), given as -- --verbose',
@@ -174,7 +175,7 @@ export const paramRows: readonly BuiltinRow[] = [
         const v = ctx.namedParams.get(name.value) ?? d.value;
         let t: Type;
         if (typeof v === 'boolean') t = boolType;
-        else if (typeof v === 'string') t = stringType(Buffer.byteLength(v) + 1);
+        else if (typeof v === 'string') t = stringType(textByteLength(v) + 1);
         else t = d.signed ? i64 : u64;
         ctx.positionals.set(c, typeof v === 'boolean' ? (v ? 1n : 0n) : v);
         return t;

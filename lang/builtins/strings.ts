@@ -5,6 +5,7 @@ import { boolType, i64, int, sizeOf, stringType, typeName, u64, viewed, voidType
 import { positionalValue } from '../check/positional.ts';
 import { intLiteral } from './args.ts';
 import type { BuiltinRow, CallSpec } from './row.ts';
+import { bytesText, textByteLength, textBytes } from '../byte-text.ts';
 
 const stringFunction = (name: string, doc: string, spec: Omit<CallSpec, 'aggregation'>): BuiltinRow => ({
   name,
@@ -153,7 +154,7 @@ export const stringRows: readonly BuiltinRow[] = [
           ctx.error(`join() needs a pointer to an array of strings (like args->argv), got ${typeName(t)}`, arr.span);
       }
       if (sep && sep.kind !== 'string') ctx.error('join() needs its separator as a string literal', sep.span);
-      else if (sep) ctx.typeOf.set(sep, stringType(Buffer.byteLength(sep.value) + 1));
+      else if (sep) ctx.typeOf.set(sep, stringType(textByteLength(sep.value) + 1));
       return voidType;
     },
   }),
@@ -191,14 +192,14 @@ function positionalTail(ctx: CheckContext, c: CallExpr): string | undefined {
   if (a.right.kind !== 'int') return undefined;
   const text = positionalValue(ctx.params, a.left.index);
   if (typeof text !== 'string') return undefined; // a number: ordinary arithmetic
-  const bytes = Buffer.from(text, 'utf8');
+  const bytes = textBytes(text);
   const k = Math.min(Number(a.right.value), bytes.length);
   ctx.positionals.set(a.left, text);
   ctx.typeOf.set(a.left, stringType(bytes.length + 1));
   ctx.typeOf.set(a.right, i64);
   ctx.constants.set(c, BigInt(k));
-  const tail = bytes.subarray(k).toString('utf8');
-  ctx.typeOf.set(a, stringType(Buffer.byteLength(tail) + 1));
+  const tail = bytesText(bytes.subarray(k));
+  ctx.typeOf.set(a, stringType(bytes.length - k + 1));
   return tail;
 }
 
@@ -209,9 +210,9 @@ function str(ctx: CheckContext, c: CallExpr): Type {
   const skipped = positionalTail(ctx, c);
   const t =
     skipped !== undefined
-      ? stringType(Buffer.byteLength(skipped) + 1)
+      ? stringType(textByteLength(skipped) + 1)
       : arg.kind === 'positional' && !arg.count
-        ? stringType(Buffer.byteLength(ctx.params[arg.index - 1] ?? '') + 1)
+        ? stringType(textByteLength(ctx.params[arg.index - 1] ?? '') + 1)
         : ctx.expr(arg);
   if (arg.kind === 'positional') ctx.typeOf.set(arg, t);
   // read as a string here, $N is its text whatever it looks like (a missing one is empty)

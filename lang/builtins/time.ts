@@ -3,6 +3,7 @@ import { stringType, u64, viewed, voidType } from '../types.ts';
 import { stringLiteral } from './args.ts';
 import type { BuiltinRow } from './row.ts';
 import { closest } from '../suggest.ts';
+import { textByteLength } from '../byte-text.ts';
 
 /** The clocks nsecs() reads: CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI, and TAI for kernels without its helper. */
 export const NSECS_CLOCKS = ['monotonic', 'boot', 'tai', 'sw_tai'] as const;
@@ -48,7 +49,7 @@ export const timeRows: readonly BuiltinRow[] = [
       check: (ctx, c) => {
         const f = c.args[0];
         if (f && f.kind !== 'string') ctx.error('time() needs a string literal as its format', f.span);
-        else if (f) ctx.typeOf.set(f, stringType(Buffer.byteLength(f.value) + 1));
+        else if (f) ctx.typeOf.set(f, stringType(textByteLength(f.value) + 1));
         return voidType;
       },
     },

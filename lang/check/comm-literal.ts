@@ -9,13 +9,14 @@
 import type { BinaryExpr } from '../ast.ts';
 import { probeContext } from '../providers.ts';
 import type { InferState } from './state.ts';
+import { textBytes } from '../byte-text.ts';
 
 /** Records the comparison in st.commLiterals (with task_struct's comm offset) when it can read task->comm. */
 export function noteCommLiteral(st: InferState, e: BinaryExpr): void {
   if (e.op !== '==' && e.op !== '!=') return;
   const [comm, literal] = e.left.kind === 'ident' ? [e.left, e.right] : [e.right, e.left];
   if (comm.kind !== 'ident' || comm.name !== 'comm' || literal.kind !== 'string') return;
-  const bytes = Buffer.from(literal.value, 'utf8');
+  const bytes = textBytes(literal.value);
   // a NUL inside the literal, or no room for its own: the copy's semantics, through the copy
   if (bytes.length > 15 || bytes.includes(0)) return;
   if (!st.attach.length || !st.attach.every((a) => probeContext(a).currentTask)) return;

@@ -74,6 +74,7 @@ import {
   type MapValue,
   type Type,
 } from '../types.ts';
+import { textByteLength } from '../byte-text.ts';
 
 export type { InferOptions } from './state.ts';
 
@@ -705,7 +706,7 @@ function exprInner(st: InferState, e: Expr): Type {
       // past INT64_MAX a literal is unsigned (bpftrace v0.26: 18446744073709551615 prints so; 0.17 printed -1)
       return e.value > I64_MAX ? u64 : i64;
     case 'string':
-      return stringType(Buffer.byteLength(e.value) + 1);
+      return stringType(textByteLength(e.value) + 1);
     case 'bool':
       return { kind: 'bool' };
     case 'var': {
@@ -729,7 +730,7 @@ function exprInner(st: InferState, e: Expr): Type {
       }
       const v = positionalValue(st.params, e.index);
       st.positionals.set(e, v);
-      return typeof v === 'bigint' ? i64 : stringType(Buffer.byteLength(v) + 1);
+      return typeof v === 'bigint' ? i64 : stringType(textByteLength(v) + 1);
     }
     case 'map': {
       const info = useMap(st, e, undefined, e.span);

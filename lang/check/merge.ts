@@ -16,6 +16,7 @@ import {
 } from '../types.ts';
 import { promoteInts } from './literals.ts';
 import type { MapInfo } from './tables.ts';
+import { textByteLength } from '../byte-text.ts';
 
 /** (key, value) of a map's entries: several keys make a tuple. */
 export function forMapType(info: MapInfo): Type {
@@ -98,7 +99,7 @@ export function unify(a: Type, b: Type): Type | undefined {
 export function mergeKey(a: Type, b: Type): Type | undefined {
   const names = (t: Type) => (t.kind === 'int' && t.view?.kind === 'probe' ? t.view.names : undefined);
   const asString = (n: readonly string[], s: Extract<Type, { kind: 'string' }>) =>
-    stringType(Math.max(s.size, 1 + Math.max(1, ...n.map((x) => Buffer.byteLength(x)))));
+    stringType(Math.max(s.size, 1 + Math.max(1, ...n.map((x) => textByteLength(x)))));
   const na = names(a);
   const nb = names(b);
   if (na && b.kind === 'string') return asString(na, b);

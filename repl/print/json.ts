@@ -8,7 +8,12 @@ import { seriesRows, tseriesJson } from './tseries.ts';
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** bpftrace's escaping: quote, backslash, \n \r \t by name, other control characters as \u00XX; the rest as is. */
+/**
+ * bpftrace's escaping: quote, backslash, \n \r \t by name, other control characters as \u00XX; the rest as is.
+ * A byte that is not UTF-8 (lang/byte-text.ts) is \udcXX, its escape (a reader that decodes with Python's
+ * surrogateescape gets the byte back). bpftrace writes every byte ≥ 0x80, UTF-8 or not, as \uffffffXX (a
+ * signed char printed in hex), which no JSON reader reads: a deliberate difference.
+ */
 export function jsonString(s: string): string {
   let out = '"';
   for (const ch of s) {
@@ -18,7 +23,7 @@ export function jsonString(s: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (c < 0x20) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else if (c < 0x20 || (c >= 0xdc80 && c <= 0xdcff)) out += `\\u${c.toString(16).padStart(4, '0')}`;
     else out += ch;
   }
   return out + '"';
@@ -41,6 +46,9 @@ export function jsonValue(v: Value): string {
       return `[${v.items.map(jsonValue).join(',')}]`;
     case 'none':
       return 'null';
+    case 'buffer':
+      // its bytes as C chars, signed (bpftrace v0.26: [104,-1]; 0.17 wrote the %r text)
+      return `[${Array.from(v.bytes, (b) => (b << 24) >> 24).join(',')}]`;
   }
 }
 

@@ -1,5 +1,7 @@
 // bpftrace's text output for maps and values: v0.26's values, 0.17's blank lines (see formatMap).
 import type { MapEntry, MapSnapshot, Value } from '../../runtime/index.ts';
+import { textBytes } from '../../lang/byte-text.ts'; // past the facade: see scripts/check-imports.ts
+import { escapeBuffer } from '../../runtime/render.ts'; // past the facade: see scripts/check-imports.ts
 import { formatHistogram } from './hist.ts';
 import { formatTseriesMap } from './tseries.ts';
 
@@ -15,6 +17,8 @@ export function formatValue(v: Value): string {
       return `[${v.items.map(formatValue).join(',')}]`;
     case 'none':
       return '?';
+    case 'buffer':
+      return escapeBuffer(v.bytes, 'r');
   }
 }
 
@@ -37,7 +41,7 @@ type SortKey = number | bigint | Buffer | string;
 
 function sortKey(v: Value): SortKey {
   if (typeof v === 'bigint') return exact(BigInt.asIntN(64, v));
-  if (typeof v === 'string') return Buffer.from(v);
+  if (typeof v === 'string') return textBytes(v);
   return formatValue(v);
 }
 

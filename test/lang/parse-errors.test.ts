@@ -321,6 +321,11 @@ const cases: [string, string, string[]][] = [
     ["stdin:1:16-18: ERROR: invalid escape character '\\q'", 'BEGIN { @x = "a\\qb"; }', '               ~~'],
   ],
   [
+    'a hex escape without a hex digit (bpftrace v0.26)',
+    'BEGIN { @x = "a\\xg"; }',
+    ['stdin:1:16-18: ERROR: invalid hex escape sequence', 'BEGIN { @x = "a\\xg"; }', '               ~~'],
+  ],
+  [
     'an octal escape above 255',
     'BEGIN { @x = "\\777"; }',
     [

@@ -24,6 +24,30 @@ test('strings escape like bpftrace: quote, backslash, \\n \\r \\t, other control
   assert.is(jsonString('\b\f'), '"\\u0008\\u000c"');
 });
 
+test('a byte that is not UTF-8 is its escape \\udcXX (bpftrace: \\uffffffXX for every byte ≥ 0x80, not JSON)', () => {
+  assert.is(jsonString('a\udcffé\udc80'), '"a\\udcffé\\udc80"');
+  assert.is(JSON.parse(jsonString('a\udcffé')), 'a\udcffé');
+  assert.is(jsonString('\ud83d\udc80'), '"\ud83d\udc80"'); // a pair whose low half is in the range: a character
+});
+
+test('buf values: arrays of signed bytes in JSON (bpftrace v0.26), %r text as a key and in the text output', () => {
+  const b: Value = { kind: 'buffer', bytes: Uint8Array.from([0x68, 0xff, 0x00, 0x80, 0x7f]) };
+  assert.is(jsonValue(b), '[104,-1,0,-128,127]');
+  assert.is(jsonValue([1n, b]), '[1,[104,-1,0,-128,127]]');
+  assert.is(formatValue(b), 'h\\xff\\x00\\x80\\x7f');
+  const m = snap(
+    '@m',
+    { kind: 'value', type: { kind: 'buffer', size: 2 } },
+    [{ kind: 'buffer', size: 2 }],
+    [{ keys: [{ kind: 'buffer', bytes: Uint8Array.from([0x6b, 0xfe]) }], value: 0n, data: b }],
+  );
+  assert.is(jsonMap(m), '{"type": "map", "data": {"@m": {"k\\\\xfe": [104,-1,0,-128,127]}}}\n');
+  assert.is(
+    jsonEvent({ kind: 'value', value: b, type: { kind: 'buffer', size: 5 } }, { quiet: false }),
+    '{"type": "value", "data": [104,-1,0,-128,127]}\n',
+  );
+});
+
 test('integers beyond 2^53 are strings, tuples are arrays without spaces', () => {
   assert.is(jsonInt(2n ** 53n - 1n), '9007199254740991');
   assert.is(jsonInt(2n ** 53n + 1n), '"9007199254740993"');

@@ -90,7 +90,7 @@ test('signed integers and hex', () => {
     );
 });
 
-test('C strings: NUL-terminated, bounded, non-ASCII decoded as UTF-8 would print it', () => {
+test('C strings: NUL-terminated, bounded, their bytes as they are (UTF-8 or not, as bpftrace writes them)', () => {
   const rec = (s: Uint8Array | string, size: number) => {
     const bytes = new Uint8Array(size + 8).fill(0x41); // 'A's after the field: must not leak
     bytes.set(typeof s === 'string' ? Buffer.from(s) : s, 4);
@@ -109,14 +109,24 @@ test('C strings: NUL-terminated, bounded, non-ASCII decoded as UTF-8 would print
     'héllo',
   );
   const bad = Uint8Array.from([0x61, 0xff, 0x62, 0xc3, 0]);
+  const raw = new TextBuffer();
+  raw.cString(rec(bad, 8), 4, 8);
+  assert.equal([...raw.bytes()], [0x61, 0xff, 0x62, 0xc3]);
+  // as text, a byte that is not UTF-8 is its escape (lang/byte-text.ts)
   assert.is(
     text((b) => b.cString(rec(bad, 8), 4, 8)),
-    Buffer.from(bad.subarray(0, 4)).toString('utf8'),
+    'a\udcffb\udcc3',
   );
   assert.is(
     text((b) => b.cString(rec(Uint8Array.from([0xe2, 0x82, 0xac, 0xe2, 0x82, 0xac]), 6), 4, 6)),
     '€€',
   );
+});
+
+test('a string holding escaped bytes writes them as themselves', () => {
+  const b = new TextBuffer();
+  b.string('x\udcffé\udc80');
+  assert.equal([...b.bytes()], [0x78, 0xff, 0xc3, 0xa9, 0x80]);
 });
 
 test('strings, raw bytes and growth keep everything written', () => {

@@ -8,6 +8,7 @@ import { R0, R1, R2, ldMapValue, ldx } from '../../asm/index.ts';
 import { PARAMS_MAP } from '../../program.ts';
 import { loadConst, storeBytes } from '../values.ts';
 import type { EmitRows } from './emit.ts';
+import { textByteLength, textBytes } from '../../../lang/index.ts';
 
 function recorded(g: Gen, c: CallExpr): bigint | string {
   const v = g.shared.checked.positionals.get(c);
@@ -39,9 +40,9 @@ export const paramBuiltins: EmitRows = {
         const v = recorded(g, c);
         if (typeof v !== 'string') throw new Error('integer getopt() used as a string');
         const params = g.shared.params;
-        if (!params) return storeBytes(g, Buffer.from(v, 'utf8').subarray(0, size - 1), off);
+        if (!params) return storeBytes(g, textBytes(v).subarray(0, size - 1), off);
         // the room is the type's: the recorded value's bytes and its NUL, in whole words
-        const room = Math.ceil((Buffer.byteLength(v) + 1) / 8) * 8;
+        const room = Math.ceil((textByteLength(v) + 1) / 8) * 8;
         const at = paramSlot(params, c, room);
         g.e.emit(ldMapValue(R1, PARAMS_MAP, 0));
         for (let i = 0; i + 8 <= Math.min(room, size); i += 8)

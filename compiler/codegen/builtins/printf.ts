@@ -20,6 +20,7 @@ import { storeWords } from '../values.ts';
 import { defineEvent, emitEventOutput, emitIdEvent, stEventId } from '../events.ts';
 import { emitProbeIndex } from '../maps.ts';
 import type { BuiltinEmit, EmitRows } from './emit.ts';
+import { textBytes } from '../../../lang/index.ts';
 
 const formatted: BuiltinEmit = { call: { stmt: emitPrintf } };
 
@@ -38,7 +39,7 @@ export const printfBuiltins: EmitRows = {
  * the address of its copy, which ends in a NUL even where the string fills its size.
  */
 function emitSeqPrintf(g: Gen, c: CallExpr, format: string): void {
-  const text = Buffer.from(`${format}\0`, 'utf8');
+  const text = textBytes(`${format}\0`);
   const args = c.args.slice(1);
   const { e } = g;
   scoped(g, () => {
@@ -69,7 +70,7 @@ function emitSeqPrintf(g: Gen, c: CallExpr, format: string): void {
 function emitDebugf(g: Gen, c: CallExpr): void {
   const [fmt, ...args] = c.args;
   if (fmt?.kind !== 'string') throw new Error('debugf without its format');
-  const text = Buffer.from(`${fmt.value}\0`, 'utf8');
+  const text = textBytes(`${fmt.value}\0`);
   scoped(g, () => {
     const at = allocValue(g, Math.ceil(text.length / 8) * 8);
     storeWords(g, text, at);
