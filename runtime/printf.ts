@@ -1,5 +1,5 @@
 // C printf semantics for one conversion; values arrive as 64-bit integers or strings (see printf-compiled.ts).
-import type { FormatSpec } from '../lang/index.ts';
+import { bytesText, textByteLength, textBytes, type FormatSpec } from '../lang/index.ts';
 import { formatGfpFlags, kernelGfpBits } from './gfp-flags.ts';
 import { escapeBuffer } from './render.ts';
 import type { Value } from './value.ts';
@@ -22,7 +22,8 @@ export function formatOne(spec: FormatSpec, v: Value): string {
           : typeof v === 'object' && 'kind' in v && v.kind === 'buffer'
             ? escapeBuffer(v.bytes, 'r')
             : String(v);
-      body = spec.precision === undefined ? s : s.slice(0, spec.precision);
+      // a precision counts bytes, as C's: `%.1s` of "é" is its first byte
+      body = spec.precision === undefined ? s : bytesText(textBytes(s).subarray(0, spec.precision));
       return pad(spec, '', '', body, false);
     }
     case 'gr': {
@@ -67,7 +68,7 @@ export function formatOne(spec: FormatSpec, v: Value): string {
 function pad(spec: FormatSpec, sign: string, prefix: string, body: string, zeroAllowed: boolean): string {
   const width = spec.width ?? 0;
   // a width counts bytes, as C's printf and v0.26's streams count them: `%5s` of "é" (2 bytes) adds 3 blanks
-  const bodyLen = body.length < width ? Buffer.byteLength(body) : body.length;
+  const bodyLen = body.length < width ? textByteLength(body) : body.length; // a byte that is not UTF-8: 1
   const len = sign.length + prefix.length + bodyLen;
   if (len >= width) return sign + prefix + body;
   if (spec.flags.includes('-')) return sign + prefix + body + ' '.repeat(width - len);

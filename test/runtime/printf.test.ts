@@ -6,6 +6,7 @@ import { compilePrintf, compilePrintfInto } from '../../runtime/printf-compiled.
 import { TextBuffer } from '../../runtime/text-buffer.ts';
 import type { Value } from '../../runtime/value.ts';
 import { formatOne } from '../../runtime/printf.ts';
+import { textByteLength, textBytes } from '../../lang/index.ts';
 
 /** Formats as the runtime does: the values packed into a record the way the compiler lays them out. */
 function fmt(f: string, ...values: Value[]): string {
@@ -14,7 +15,7 @@ function fmt(f: string, ...values: Value[]): string {
   const args: { type: Type; offset: number }[] = [];
   let off = 8;
   for (const v of values) {
-    const type = typeof v === 'string' ? stringType(Buffer.byteLength(v) + 1) : i64;
+    const type = typeof v === 'string' ? stringType(textByteLength(v) + 1) : i64;
     args.push({ type, offset: off });
     off += Math.ceil((type.kind === 'string' ? type.size : 8) / 8) * 8;
   }
@@ -22,7 +23,7 @@ function fmt(f: string, ...values: Value[]): string {
   const view = new DataView(bytes.buffer);
   values.forEach((v, i) => {
     if (typeof v === 'bigint') view.setBigInt64(args[i]!.offset, BigInt.asIntN(64, v), true);
-    else if (typeof v === 'string') bytes.set(Buffer.from(v), args[i]!.offset);
+    else if (typeof v === 'string') bytes.set(textBytes(v), args[i]!.offset);
   });
   const text = compilePrintf(parsed.pieces as FormatPiece[], args)(view, bytes, 0);
   // the byte printer the session uses writes the same text, as UTF-8, after what the buffer holds
@@ -31,7 +32,7 @@ function fmt(f: string, ...values: Value[]): string {
   compilePrintfInto(parsed.pieces as FormatPiece[], args)(view, bytes, 0, out);
   assert.is(
     Buffer.from(out.bytes()).toString('hex'),
-    Buffer.from(`>${text}`).toString('hex'),
+    textBytes(`>${text}`).toString('hex'),
     `bytes of ${JSON.stringify(text)}`,
   );
   return text;
@@ -64,6 +65,8 @@ test('strings and chars', () => {
   assert.is(fmt('%c%c', 104n, 105n), 'hi');
   // widths count bytes, as bpftrace (0.17's snprintf and v0.26's streams alike) counts them
   assert.is(fmt('[%5s][%-5s][%2s]', 'é', 'é', 'é'), '[   é][é   ][é]');
+  // a precision too (`%.1s` of é is its first byte), and a byte that is not UTF-8 (\udcff: 0xff) is one
+  assert.is(fmt('[%.1s][%5s][%-3s]', 'é', '\udcff', '\udcffé'), '[\udcc3][    \udcff][\udcffé]');
 });
 
 test('plain conversions take the fast paths and print as C does, 64-bit extremes included', () => {
