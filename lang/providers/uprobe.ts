@@ -14,6 +14,8 @@ export interface ResolvedUprobe extends ResolvedBase {
   readonly vaddr: bigint;
   /** uprobe:BIN@FILE:LINE[:COL]: the source line it is on (then `func` is the function holding that code) */
   readonly sourceLine?: string;
+  /** uprobe:BIN:ADDRESS: placed by its address (`func` is the function holding it, '' if none does) */
+  readonly byAddress?: true;
   /**
    * a uprobe on a function (no offset): its parameters typed from the binary's DWARF, with the ids the checker gave
    * their types (lang/check/user-types.ts) where the probe reads `args`; absent before, and without DWARF
@@ -23,7 +25,9 @@ export interface ResolvedUprobe extends ResolvedBase {
 
 /** The point is a function's entry: its parameters are in the argument registers. */
 function atEntry(a: ResolvedUprobe): boolean {
-  return a.provider === 'uprobe' && a.func !== '' && !a.text.includes('+') && a.sourceLine === undefined;
+  return (
+    a.provider === 'uprobe' && a.func !== '' && !a.text.includes('+') && a.sourceLine === undefined && !a.byAddress
+  );
 }
 
 function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
@@ -72,14 +76,17 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
           ? r.missing(sites.error, sites.hints ?? [], isGlob(target) || isGlob(where))
           : fail(r, sites.error, sites.hints);
       for (const s of sites) if (s.unchecked) r.diags.push(warning(s.unchecked, ap.span));
+      const byAddress = /^(0x[0-9a-f]+|\d+)$/i.test(where);
       return sites.map((s) => ({
         provider: name,
         path: s.path,
         func: s.func,
         offset: s.offset,
         vaddr: s.vaddr,
+        ...(byAddress ? { byAddress: true as const } : {}),
         ...r.base,
-        text: `${name}:${s.shown ?? s.path}:${s.func || `0x${s.vaddr.toString(16)}`}${s.func && /\+/.test(where) ? where.slice(where.indexOf('+')) : ''}`,
+        // an address point is named by its address in decimal, as bpftrace (0.17 and v0.26's AttachPoint::name)
+        text: `${name}:${s.shown ?? s.path}:${byAddress ? s.vaddr : `${s.func}${/\+/.test(where) ? where.slice(where.indexOf('+')) : ''}`}`,
       }));
     },
   };

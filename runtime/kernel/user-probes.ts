@@ -58,7 +58,7 @@ export function userProbeSites(
       if (isAddress) {
         const site = addressSite(file, t, shown, BigInt(where), unsafe);
         if ('error' in site) return site;
-        out.push({ ...site, func: '' });
+        out.push(site);
         continue;
       }
       const m = /^([^+]+)(?:\+(0x[0-9a-f]+|\d+))?$/i.exec(where);

@@ -53,6 +53,20 @@ if (f) {
   });
 
   // bpftrace counts probes, not places: scrylib:dup has two sites (uprobe-lib.c), one attach point, one probe
+  // bpftrace 0.17 printed `uprobe:BIN:4198694|uprobeFunction1` for uprobe:BIN:0x401126 (v0.26's AttachPoint::name too)
+  test('a uprobe on an address is named by it in decimal, and func is the function holding it', async () => {
+    const addr = tool('nm', [f.nopie]).match(/^([0-9a-f]+) T add$/m)?.[1];
+    assert.ok(addr, 'add in nm');
+    const r = await runScry([
+      '-q',
+      '-c',
+      `${f.nopie} add 1`,
+      '-e',
+      `uprobe:${f.nopie}:0x${addr} /pid == cpid/ { printf("%s|%s\\n", probe, func); }`,
+    ]);
+    assert.ok(r.stdout.includes(`\nuprobe:${f.nopie}:${BigInt(`0x${addr}`)}|add\n`), r.stdout + r.stderr);
+  });
+
   test('a USDT probe with two sites fires at both and counts as one attached probe', async () => {
     const r = await runScry([
       '-c',
