@@ -384,12 +384,13 @@ class Overlay implements ScriptTypes {
     return id >= this.firstId;
   }
 
+  // an overlay over another (a binary's types over the script's) also finds the types the one below made
   arrayOf(elem: number, count: number): number | undefined {
-    return this.memo.get(`array:${elem}:${count}`);
+    return this.memo.get(`array:${elem}:${count}`) ?? this.base?.arrayOf?.(elem, count);
   }
 
   pointerTo(target: number): number | undefined {
-    return this.memo.get(`ptr:${target}`);
+    return this.memo.get(`ptr:${target}`) ?? this.base?.pointerTo?.(target);
   }
 
   definition(id: number, options?: { readonly offsets?: boolean }): string {

@@ -178,6 +178,14 @@ test('let $x: struct Foo *[2] names the binary\'s array of pointers (v0.26 "comp
   assert.equal(reads, ['call 112', 'call 113', 'call 112']);
 });
 
+test("let $w: struct W[10] still names the script's own array type where the binary's types are placed too", () => {
+  // v0.26's complex_types "struct-array with declared variables" (runtime/scripts/struct_let.bt), args read
+  const prog = `struct W { int a; } struct C { int a; struct W w[10]; }
+    uprobe:/bin/app:uprobeFunction2 { let $c: struct C *; let $w: struct W[10];
+      $c = (struct C *)args.foo1; $w = $c->w; @ = $w[2].a; }`;
+  assert.is(diagnose(prog, kernel), '');
+});
+
 test('what no single register holds is refused where it is read, never read from another', () => {
   const at = (text: string) => diagnose(text, kernel).split('\n')[0];
   assert.is(
