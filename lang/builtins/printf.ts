@@ -166,15 +166,9 @@ function checkFormat(ctx: CheckContext, c: CallExpr): void {
     }
     const want = conv === 's' ? 'string' : 'int';
     const isInt = t.kind === 'int' || t.kind === 'bool';
-    // strerror(n), kstack, ksym(), ntop(), … print as text with %s, and a bool as true/false (bpftrace v0.26)
-    const textView =
-      want === 'string' && ((t.kind === 'int' && t.view) || (t.kind === 'buffer' && t.view) || t.kind === 'bool');
-    if (t.kind === 'buffer' && !t.view && want === 'string') {
-      ctx.error(`%s needs a string, got a buffer`, rest[i]!.span, [
-        'print buffers with %r (escaped), %rx (\\x bytes) or %rh (hex)',
-      ]);
-      return;
-    }
+    // strerror(n), kstack, ksym(), ntop(), … print as text with %s, a bool as true/false, and a buf() as %r
+    // prints it (bpftrace v0.26: %s takes any value, a buffer as its escaped bytes)
+    const textView = want === 'string' && ((t.kind === 'int' && t.view) || t.kind === 'buffer' || t.kind === 'bool');
     if (!textView && ((want === 'string') !== (t.kind === 'string') || (want === 'int' && !isInt))) {
       ctx.error(`%${conv} needs ${want === 'string' ? 'a string' : 'an integer'}, got ${typeName(t)}`, rest[i]!.span);
       return;

@@ -36,6 +36,17 @@ if (requireRoot('e2e string bytes')) {
     assert.is(r.stdout.toString('hex'), want.toString('hex'), r.stdout.toString('latin1'));
   });
 
+  // bpftrace v0.26's %s takes any value and prints a buffer as %r does (0.17 refused it)
+  test('%s of a buf() prints it as %r, padded by its width', () => {
+    const r = spawnSync(
+      process.execPath,
+      [scryBin, '-q', '-e', 'BEGIN { printf("[%s] [%6s]\\n", buf("a\\xffb", 3), buf("ab", 2)); exit(); }'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout, '[a\\xffb] [    ab]\n\n\n'); // the blank lines exit leaves, as bpftrace
+  });
+
   test('json: buf values as signed bytes, a byte that is not UTF-8 as \\udcXX', () => {
     const r = run(['-f', 'json']);
     assert.is(r.code, 0, r.stderr);

@@ -51,11 +51,6 @@ const errors: [string, string, string][] = [
     'stdin:1:21-24: ERROR: buf() length must be from 1 to max_strlen (64)',
   ],
   [
-    '%s of a buffer suggests %r',
-    'BEGIN { printf("%s", buf("ab", 2)); }',
-    'stdin:1:22-34: ERROR: %s needs a string, got a buffer',
-  ],
-  [
     '%r of an integer',
     'BEGIN { printf("%r", 5); }',
     'stdin:1:22-23: ERROR: %r needs a buffer (buf(p, n)) or a string, got int64',
@@ -159,6 +154,10 @@ test("a stack is taken with bpf_get_stack into its slot, and a failure warns in 
     code.some((l) => l.startsWith('call 27')),
     'no bpf_get_stackid',
   );
+});
+
+test('%s takes a buf() and prints it as %r does (bpftrace v0.26)', () => {
+  assert.is(diagnose('BEGIN { printf("%s %5s", buf("ab", 2), buf("a\\xff", 2)); }'), '');
 });
 
 test('with --no-warnings (runtimeWarnings false) a failed stack read is no frames and no warning code', () => {
