@@ -18,6 +18,7 @@ export { editDistance, closest } from './suggest.ts';
 export { builtinFunctions, builtinVars } from './builtins/index.ts';
 export { lookupProvider, providers } from './providers.ts';
 export { timerPeriodNs } from './providers/timer.ts';
+export { isUprobeAddress } from './providers/uprobe.ts';
 export { SIGNALS as selfSignals } from './providers/self.ts';
 export type { BtfTypes } from './btf.ts';
 export { applyBracket, lex, type Open } from './lexer.ts';

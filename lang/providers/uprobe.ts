@@ -23,6 +23,11 @@ export interface ResolvedUprobe extends ResolvedBase {
   readonly params?: readonly BtfParam[];
 }
 
+/** `uprobe:BIN:WHERE` names an address (hex or decimal: bpftrace reads `uprobe:/bin/bash:10` as 0xa), not a function. */
+export function isUprobeAddress(where: string): boolean {
+  return /^(0x[0-9a-f]+|\d+)$/i.test(where);
+}
+
 /** The point is a function's entry: its parameters are in the argument registers. */
 function atEntry(a: ResolvedUprobe): boolean {
   return (
@@ -76,7 +81,7 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
           ? r.missing(sites.error, sites.hints ?? [], isGlob(target) || isGlob(where))
           : fail(r, sites.error, sites.hints);
       for (const s of sites) if (s.unchecked) r.diags.push(warning(s.unchecked, ap.span));
-      const byAddress = /^(0x[0-9a-f]+|\d+)$/i.test(where);
+      const byAddress = isUprobeAddress(where);
       return sites.map((s) => ({
         provider: name,
         path: s.path,

@@ -1,7 +1,7 @@
 // The checker's view of user-space targets (KernelInfo.userProbeSites / usdtSites): ELF files found and read
 // by runtime/kernel/elf, failures turned into messages with hints.
 import { basename, resolve } from 'node:path';
-import { closest } from '../../lang/index.ts';
+import { closest, isUprobeAddress } from '../../lang/index.ts';
 import type { UserFunctionTypes, UserProbeError, UserProbeSite, UsdtArgument, UsdtSite } from '../../lang/index.ts';
 import { NoMatchError, ScryRuntimeError } from '../errors.ts';
 import {
@@ -44,7 +44,7 @@ export function userProbeSites(
     const many = targets.length > 1 || targets[0] !== target;
     const out: UserProbeSite[] = [];
     for (const t of targets) {
-      const isAddress = /^(0x[0-9a-f]+|\d+)$/i.test(where);
+      const isAddress = isUprobeAddress(where);
       // --unsafe: an address in a file that is not ELF (a flat binary someone maps and runs) is its file offset
       if (isAddress && unsafe && isFlatFile(t, pid)) {
         const address = BigInt(where);
