@@ -104,8 +104,11 @@ function stackReads(it: Insn, s: State, spilled: boolean, sizes: MapSizes | unde
   if (spilled) return ALL; // a pointer stored in memory may reach a helper through its arguments
   let reads = 0n;
   const known = isHelperCall(it) ? HELPER_READS[it.imm] : undefined;
+  // only the registers the call takes as arguments: a stack pointer left in r4 by a loop is no argument of
+  // get_current_comm(buf, size)
+  const args = useMask(it);
   for (let r = 1; r <= 5; r++) {
-    if (!mayPointToStack(s, r)) continue;
+    if (!mayPointToStack(s, r) || (args & (1 << r)) === 0) continue;
     const v = s.regs[r];
     if (v?.k !== 's') return ALL;
     let size: number | undefined;
