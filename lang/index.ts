@@ -7,6 +7,7 @@ export { resolveImports, type ImportFiles, type ImportStat, type ImportStatement
 export { expandScriptMacros } from './script-macros.ts';
 export {
   check,
+  DEFAULT_MAX_STRLEN,
   type CheckedProgram,
   type CheckedProbe,
   type CheckOptions,

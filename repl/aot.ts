@@ -20,6 +20,7 @@ import {
 import path from 'node:path';
 import type { CompiledProgram, CompileSourceResult } from '../compiler/index.ts';
 import {
+  DEFAULT_MAX_STRLEN,
   error,
   namedParamDecls,
   renderDiagnostics,
@@ -79,8 +80,8 @@ export function compileAot(
   ast: Program,
   recompile: (namedArgs: Map<string, string>) => CompileSourceResult,
 ): number {
-  const max = Number(process.env['BPFTRACE_MAX_STRLEN'] ?? 64);
-  const pre = aotPrecheck(ast, Number.isSafeInteger(max) && max > 1 ? max : 64);
+  const max = Number(process.env['BPFTRACE_MAX_STRLEN'] ?? DEFAULT_MAX_STRLEN);
+  const pre = aotPrecheck(ast, Number.isSafeInteger(max) && max > 1 ? max : DEFAULT_MAX_STRLEN);
   if ('error' in pre) {
     stderr.write(renderDiagnostics([error(pre.error, undefined, pre.hints)]));
     return 1;

@@ -298,7 +298,8 @@ function emitWordsCompared(g: Gen, x: BinaryExpr, diff: string, same?: string): 
   // type that holds both (the checker's)
   const common = lt.kind === 'tuple' || lt.kind === 'buffer' ? g.shared.checked.operandTypes.get(x)?.[0] : undefined;
   const bytes = (t: Type) => (t.kind === 'string' ? sizeOfString(t) : slotSize(t));
-  const size = common ? slotSize(common) : Math.ceil(Math.max(bytes(lt), bytes(rt)) / 8) * 8;
+  const whole = common ? slotSize(common) : Math.ceil(Math.max(bytes(lt), bytes(rt)) / 8) * 8;
+  const size = lt.kind === 'string' && rt.kind === 'string' ? Math.min(whole, literalPrefix(x) ?? whole) : whole;
   scoped(g, () => {
     const a = allocValue(g, size);
     const b = allocValue(g, size);
@@ -316,6 +317,19 @@ function emitWordsCompared(g: Gen, x: BinaryExpr, diff: string, same?: string): 
       if (size === 0 && same !== undefined) e.emit(ja(same)); // (no words: the same)
     });
   });
+}
+
+/**
+ * A string compared with a literal of n bytes needs only its first n + 2 (rounded up to whole words): the literal's
+ * NUL at n meets the other's byte n, a real byte wherever that string goes on (a read cut to n + 2 bytes ends
+ * with its NUL at n + 1 at the earliest), and slots are NUL-padded past a string's end. So `str(p) == "/etc/passwd"`
+ * reads 16 bytes and compares two words, not 1 KiB (max_strlen 1024) and 129 words.
+ */
+function literalPrefix(x: BinaryExpr): number | undefined {
+  const literal = x.left.kind === 'string' ? x.left : x.right.kind === 'string' ? x.right : undefined;
+  const other = literal === x.left ? x.right : x.left;
+  if (!literal || other.kind === 'string') return undefined;
+  return Math.ceil((textBytes(literal.value).length + 2) / 8) * 8;
 }
 
 /**

@@ -7,7 +7,7 @@ import { closest } from '../suggest.ts';
 import type { StackMode } from '../types.ts';
 
 export interface ScriptConfig {
-  /** Bytes kept of each string read by str() (bpftrace's default: 64). */
+  /** Bytes kept of each string read by str() (bpftrace v0.26's default: 1024; 0.17's: 64). */
   readonly maxStrlen: number;
   /** Entries per script map (bpftrace's default: 4096). */
   readonly maxMapKeys: number;
@@ -45,8 +45,14 @@ export interface MetricsLabels {
   readonly maps: Readonly<Record<string, readonly string[]>>;
 }
 
+/**
+ * str()'s size when the script does not set max_strlen: bpftrace v0.26's (0.17 had 64, which cut most paths; the
+ * string searches are loops since 2026-12-07, so 1 KiB strings load, on 6.1 as well).
+ */
+export const DEFAULT_MAX_STRLEN = 1024;
+
 const defaultConfig: ScriptConfig = {
-  maxStrlen: 64,
+  maxStrlen: DEFAULT_MAX_STRLEN,
   maxMapKeys: 4096,
   printMapsOnExit: true,
   maxProbes: 1024,

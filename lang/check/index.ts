@@ -20,6 +20,7 @@ import { splitByArgumentLayout } from './args-layout.ts';
 export type { ResolvedAttach } from './attach.ts';
 export type { ArgField, ForMapInfo, InferResult, MapInfo, MemoryAccess, PrintfInfo } from './tables.ts';
 export type { ScriptConfig } from './config.ts';
+export { DEFAULT_MAX_STRLEN } from './config.ts';
 
 export interface CheckedProbe {
   readonly probe: Probe;

@@ -30,8 +30,14 @@ export function tracers(): Tracer[] {
  * Environment both tracers read: `max_map_keys` under bpftrace 0.17's name and v0.26's (scry's).
  * bpftrace warns that it cannot raise RLIMIT_MEMLOCK in this sandbox; harmless (8 MiB are allowed).
  */
+/**
+ * Strings of bpftrace 0.17's default size for both tracers: scry's default is bpftrace v0.26's 1024 bytes, 0.17's
+ * 64 (BPFTRACE_STRLEN); the bench compares the same work.
+ */
+export const SAME_STRINGS = { BPFTRACE_STRLEN: '64', BPFTRACE_MAX_STRLEN: '64' } as const;
+
 export function tracerEnv(mapKeys?: number): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...SAME_STRINGS, __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1' };
   if (mapKeys !== undefined) {
     env.BPFTRACE_MAP_KEYS_MAX = String(mapKeys);
     env.BPFTRACE_MAX_MAP_KEYS = String(mapKeys);

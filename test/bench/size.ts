@@ -7,6 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { SAME_STRINGS } from './proc.ts';
 
 export interface SizeProgram {
   name: string;
@@ -203,7 +204,7 @@ export async function sizeBench(opts: SizeBenchOptions = {}): Promise<SizeRow[]>
   const scry = opts.scry ?? [process.execPath, '--import', 'tsx', `${root}repl/entry.ts`];
   const bpftrace = opts.bpftrace ?? '/usr/bin/bpftrace';
   const haveBpftrace = existsSync(bpftrace);
-  const env = { ...process.env, ...(opts.unopt ? { SCRY_OPTIMIZE: '0' } : {}) };
+  const env = { ...process.env, ...SAME_STRINGS, ...(opts.unopt ? { SCRY_OPTIMIZE: '0' } : {}) };
   const cache = new Map<string, SizeFigures | Error>(); // bpftrace's figures, this run only
   const rows: SizeRow[] = [];
   for (const p of SIZE_CORPUS) {
@@ -220,7 +221,7 @@ export async function sizeBench(opts: SizeBenchOptions = {}): Promise<SizeRow[]>
       let got = cache.get(p.text);
       if (!got) {
         try {
-          got = await measure(bpftrace, ['-e', p.text], want, process.env);
+          got = await measure(bpftrace, ['-e', p.text], want, { ...process.env, ...SAME_STRINGS });
         } catch (e) {
           got = e as Error;
         }

@@ -72,8 +72,8 @@ test('positional parameters stand for literals: unroll($1), kstack($1), buf(s, $
   );
   assert.is(firstLine('BEGIN { @b = buf("hello", $1); }', ['5']), '');
   assert.is(
-    firstLine('BEGIN { @b = buf("hello", $1); }', ['100']),
-    'stdin:1:27-29: ERROR: buf() length must be from 1 to max_strlen (64)',
+    firstLine('BEGIN { @b = buf("hello", $1); }', ['2000']),
+    'stdin:1:27-29: ERROR: buf() length must be from 1 to max_strlen (1024)',
   );
   assert.is(firstLine('BEGIN { @a = kaddr(str($1)); }', ['vfs_read']), '');
   assert.is(firstLine('BEGIN { @a = kaddr($1); }', ['vfs_read']), '');

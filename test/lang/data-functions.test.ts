@@ -47,8 +47,8 @@ const errors: [string, string, string][] = [
   ],
   [
     'buf longer than max_strlen',
-    'BEGIN { @x = buf(0, 100); }',
-    'stdin:1:21-24: ERROR: buf() length must be from 1 to max_strlen (64)',
+    'BEGIN { @x = buf(0, 2000); }',
+    'stdin:1:21-25: ERROR: buf() length must be from 1 to max_strlen (1024)',
   ],
   [
     '%r of an integer',
