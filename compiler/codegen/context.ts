@@ -255,6 +255,11 @@ export function allocValue(g: Gen, size: number): number {
   return off;
 }
 
+/** Whether a slot is in scratch space (a map value: memory the verifier takes as written, whatever was stored). */
+export function inScratch(off: number): boolean {
+  return off >= SCRATCH_BASE;
+}
+
 /** Base register and displacement of a slot (see Frame): r10 for the stack, r7 for scratch space. */
 function base(off: number): [Reg, number] {
   return off >= SCRATCH_BASE ? [R7, off - SCRATCH_BASE] : [R10, off];

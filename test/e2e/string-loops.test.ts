@@ -104,6 +104,20 @@ if (requireRoot('e2e string loops')) {
     }
   });
 
+  test("printf's str() of a pointer is not zeroed first, and prints to its NUL after a longer string", async () => {
+    const text = 'tracepoint:syscalls:sys_enter_openat /pid == cpid/ { printf("<%s>\\n", str(args->filename)); }';
+    const c = compileSource(text.replace('cpid', '1'), hostKernelInfo(), {});
+    assert.ok(c.program, JSON.stringify(c.diagnostics));
+    // zeroing 1 KiB first was 129 more stores
+    assert.ok(c.program.programs[0]!.bytecode.length / 8 < 60);
+    const long = `/tmp/${'d'.repeat(200)}/${'e'.repeat(200)}/missing`;
+    // one cat, one CPU most likely: the short name lands where the long one was in the per-CPU scratch space
+    const r = await runScry(['-q', '-e', text, '-c', `cat ${long} /x ${long} /etc/y`]);
+    // (cat opens its locale's files too, to say what it could not open)
+    const lines = r.stdout.split('\n').filter((l) => [`<${long}>`, '</x>', '</etc/y>'].includes(l));
+    assert.equal(lines, [`<${long}>`, '</x>', `<${long}>`, '</etc/y>'], r.stderr);
+  });
+
   test('a string compared with a literal: only the literal and two bytes more are read and compared', async () => {
     const text = 'tracepoint:syscalls:sys_enter_openat /str(args->filename) == "/etc/passwd"/ { @ = count(); }';
     const c = compileSource(text, hostKernelInfo(), {});
