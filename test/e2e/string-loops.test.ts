@@ -104,6 +104,16 @@ if (requireRoot('e2e string loops')) {
     }
   });
 
+  test('str(s, n) with n computed keeps n - 1 bytes (a loop clears the rest); -1 is past the end', async () => {
+    const prog =
+      'interval:ms:1 { @s = "hello world"; for ($n : 0..14) { printf("<%s>\\n", str(@s, $n)); } ' +
+      'printf("<%s>\\n", str(@s, 0 - 1)); clear(@s); exit(); }';
+    const r = await runScry(['-q', '-e', prog]);
+    assert.is(r.code, 0, r.stderr);
+    const want = [...Array.from({ length: 14 }, (_, n) => 'hello world'.slice(0, Math.max(n - 1, 0))), 'hello world'];
+    assert.is(r.stdout.trim(), want.map((w) => `<${w}>`).join('\n'));
+  });
+
   test("printf's str() of a pointer is not zeroed first, and prints to its NUL after a longer string", async () => {
     const text = 'tracepoint:syscalls:sys_enter_openat /pid == cpid/ { printf("<%s>\\n", str(args->filename)); }';
     const c = compileSource(text.replace('cpid', '1'), hostKernelInfo(), {});

@@ -23,6 +23,7 @@ import {
   ldx,
   mov64Imm,
   mov64Reg,
+  st,
   stx,
 } from '../../asm/index.ts';
 import type { AddressSpace, CallExpr, Expr } from '../../../lang/index.ts';
@@ -136,14 +137,25 @@ function emitReadCut(
   });
 }
 
-/** str(s, n) of a string with n computed: bytes from n - 1 on become NUL (unrolled over the slot). */
+/**
+ * str(s, n) of a string with n computed: bytes from n - 1 on become NUL. A loop from there to the slot's end (its
+ * start known only as a range, so the verifier walks it once a step the range can take: room steps at most).
+ */
 function emitCut(g: Gen, len: Expr, off: number, room: number): void {
+  const e = g.e;
+  const from = e.freshLabel('str.cut');
+  const top = e.freshLabel('str.cut.top');
+  const body = e.freshLabel('str.cut.byte');
+  const done = e.freshLabel('str.cut.end');
   emitLength(g, len, room);
-  for (let i = 0; i < room; i++) {
-    const keep = g.e.freshLabel('str.keep');
-    g.e.emit(jmpImm('jgt', R0, i + 1, keep), stSlot(1, off + i, 0));
-    g.e.place(keep);
-  }
+  // r1 = max(n - 1, 0), the first byte to clear
+  e.emit(mov64Reg(R1, R0), jmpImm('jeq', R1, 0, from), alu64Imm('sub', R1, 1));
+  e.place(from);
+  e.place(top);
+  e.emit(jmpImm('jlt', R1, room, body), ja(done)); // leaving falls through (see the loops below)
+  e.place(body);
+  e.emit(...addrOf(R2, off), alu64Reg('add', R2, R1), st(1, R2, 0, 0), alu64Imm('add', R1, 1), ja(top));
+  e.place(done);
 }
 
 /*
