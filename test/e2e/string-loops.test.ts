@@ -114,6 +114,46 @@ if (requireRoot('e2e string loops')) {
     assert.is(r.stdout.trim(), want.map((w) => `<${w}>`).join('\n'));
   });
 
+  test('two strings of 1 KiB slots compared in a loop of words: == != < <= > >= as bytes order them', async () => {
+    const long = 'x'.repeat(1000);
+    const pairs: [string, string][] = [
+      ['abc', 'abc'],
+      ['abc', 'abd'],
+      ['abcdefgh', 'abcdefgh'],
+      ['abcdefgh', 'abcdefghi'],
+      ['abcdefghijklmnopq', 'abcdefghijklmnopr'],
+      ['', ''],
+      ['', 'a'],
+      ['\xff', 'a'],
+      [long, long],
+      [long, `${long.slice(0, -1)}y`],
+    ];
+    const fill = pairs.map(([a, b], i) => `@a${i} = ${literal(a)}; @b${i} = ${literal(b)};`).join(' ');
+    const show = pairs
+      .map(
+        (_, i) =>
+          `printf("%d%d%d%d%d%d\\n", @a${i} == @b${i}, @a${i} != @b${i}, @a${i} < @b${i}, @a${i} <= @b${i}, ` +
+          `@a${i} > @b${i}, @a${i} >= @b${i}); if (@a${i} == @b${i}) { printf("same\\n"); }`,
+      )
+      .join(' ');
+    const clear = pairs.map((_, i) => `clear(@a${i}); clear(@b${i});`).join(' ');
+    const r = await runScry(['-q', '-e', `BEGIN { ${fill} } interval:ms:1 { ${show} ${clear} exit(); }`]);
+    assert.is(r.code, 0, r.stderr);
+    const b = (v: boolean) => (v ? 1 : 0);
+    const want = pairs.flatMap(([x, y]) => [
+      `${b(x === y)}${b(x !== y)}${b(x < y)}${b(x <= y)}${b(x > y)}${b(x >= y)}`,
+      ...(x === y ? ['same'] : []),
+    ]);
+    assert.is(r.stdout.trim(), want.join('\n'));
+    const c = compileSource(
+      'BEGIN { @a = str(0); @b = str(0); } interval:s:1 /@a == @b/ { @n = count(); }',
+      fixedKernel,
+    );
+    assert.ok(c.program, JSON.stringify(c.diagnostics));
+    // the compare is a loop (129 words unrolled: 387 instructions more); the two 1 KiB copies out of the map remain
+    assert.ok(Math.max(...c.program.programs.map((p) => p.bytecode.length / 8)) < 900);
+  });
+
   test("printf's str() of a pointer is not zeroed first, and prints to its NUL after a longer string", async () => {
     const text = 'tracepoint:syscalls:sys_enter_openat /pid == cpid/ { printf("<%s>\\n", str(args->filename)); }';
     const c = compileSource(text.replace('cpid', '1'), hostKernelInfo(), {});

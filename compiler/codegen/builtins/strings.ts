@@ -152,7 +152,7 @@ function emitCut(g: Gen, len: Expr, off: number, room: number): void {
   e.emit(mov64Reg(R1, R0), jmpImm('jeq', R1, 0, from), alu64Imm('sub', R1, 1));
   e.place(from);
   e.place(top);
-  e.emit(jmpImm('jlt', R1, room, body), ja(done)); // leaving falls through (see the loops below)
+  e.emit(jmpImm('jlt', R1, room, body), ja(done));
   e.place(body);
   e.emit(...addrOf(R2, off), alu64Reg('add', R2, R1), st(1, R2, 0, 0), alu64Imm('add', R1, 1), ja(top));
   e.place(done);
@@ -160,10 +160,10 @@ function emitCut(g: Gen, len: Expr, off: number, room: number): void {
 
 /*
  * The loops below walk fixed-size slots, so the verifier follows each step with the index known: every byte read is
- * at a fixed offset. It explores one way out of a conditional jump and keeps the other for later (at most 8192
- * kept); so where a step can leave the loop, the jump goes on looping and the leaving falls through: the verifier
- * follows the way out first, and at the next step finds it the same as before and drops it, instead of keeping one
- * branch a byte (three searches through 1024 bytes were past the limit that way).
+ * at a fixed offset. It follows one way out of each conditional jump and keeps the other for later (at most 8192
+ * kept, and a million instructions walked in all): a step here keeps one or two (a partial match, the string's
+ * end), and a way out it kept, once taken, meets a state already seen and stops there. A probe with two searches
+ * of a 1 KiB string loads on Linux 6.1 and 6.18 (e2e/string-loops); five were past 6.1's million.
  */
 
 /**
