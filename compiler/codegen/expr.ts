@@ -29,7 +29,7 @@ import {
 import { emitIncDec, emitMapRead, emitMapReadInto } from './maps.ts';
 import { boolFromJump, chainOperands, emitBinary, emitComparisonJump } from './operators.ts';
 import { emitTupleElement, emitTupleInto, loadTupleInt, variableSlot } from './tuples.ts';
-import { copyStack, loadConst, normalize, storeBytes, zeroStack } from './values.ts';
+import { copyStack, copyValue, loadConst, normalize, storeBytes, zeroStack, zeroValue } from './values.ts';
 import { textBytes } from '../../lang/index.ts';
 
 /** Computes an integer (or bool) expression into r0. */
@@ -157,11 +157,11 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
     if (t.kind === 'tuple') return emitTupleInto(g, x, t, off, size, target?.kind === 'tuple' ? target : t);
     if (t.kind === 'array') return emitArrayInto(g, x, t, off, size);
     if ((t.kind === 'string' || t.kind === 'record') && g.shared.checked.memory.has(x)) {
-      zeroStack(g, off, size);
+      zeroValue(g, off, size);
       return emitMemoryInto(g, x, off, Math.min(size, t.size));
     }
     if (t.kind === 'record') {
-      zeroStack(g, off, size);
+      zeroValue(g, off, size);
       if (x.kind === 'var') return copyStack(g, variableSlot(g, x.name), off, size);
       if (x.kind === 'map') return emitMapReadInto(g, x, off, size);
       throw new CodegenError('this struct value is not supported here yet', x.span);
@@ -169,7 +169,8 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
     if (t.kind !== 'string' && t.kind !== 'buffer')
       throw new CodegenError(`values of type ${t.kind} are not supported here yet`, x.span);
     if (writtenWhole(g, x, off, size)) return;
-    zeroStack(g, off, size);
+    if (x.kind === 'var' && t.kind === 'string') return copyVariableString(g, x.name, off, size);
+    zeroValue(g, off, size);
     if (t.kind === 'buffer') return emitBufferInto(g, x, t, off, size);
     switch (x.kind) {
       case 'string':
@@ -187,7 +188,7 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
       case 'var': {
         const v = g.vars.get(x.name);
         if (!v) throw new Error(`variable ${x.name} has no slot`);
-        return copyStack(g, v.offset, off, Math.min(size, t.size));
+        return copyValue(g, v.offset, off, Math.min(size, t.size));
       }
       case 'map':
         return emitMapReadInto(g, x, off, size);
@@ -207,6 +208,18 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
     }
     throw new CodegenError(`this string expression is not supported yet`, x.span);
   });
+}
+
+/**
+ * A string variable into a slot: its own slot is NUL-padded to its end (zeroed when the probe starts, and every
+ * string written to it writes it whole), so copying the slot needs no zeroing first, only past its end.
+ */
+function copyVariableString(g: Gen, name: string, off: number, size: number): void {
+  const v = g.vars.get(name);
+  if (!v) throw new Error(`variable ${name} has no slot`);
+  const n = Math.min(size, slotSize(v.type));
+  copyValue(g, v.offset, off, n);
+  zeroStack(g, off + n, size - n);
 }
 
 /** A builtin whose value writes every byte of its slot (BuiltinEmit writesAll) writes it: true; else nothing happens. */

@@ -46,7 +46,7 @@ import {
   type Gen,
 } from './context.ts';
 import { Emitter } from './emitter.ts';
-import { normalize, zeroStack } from './values.ts';
+import { copyFromPointer, normalize, zeroStack } from './values.ts';
 import { DIVIDE_BY_ZERO, warnAlways } from './runtime-checks.ts';
 import { emitSignedInPlace } from './operators.ts';
 import { BPF_FUNC as helper } from '../asm/index.ts';
@@ -203,8 +203,7 @@ export function emitMapReadInto(g: Gen, m: MapExpr, off: number, size: number): 
     lookup(g, spec.name, key);
     checkLookup(g);
     g.e.emit(jmpImm('jeq', R0, 0, done));
-    const n = Math.min(size, spec.valueSize);
-    for (let i = 0; i < n; i += 8) g.e.emit(ldx(8, R1, R0, i), stxSlot(8, off + i, R1));
+    copyFromPointer(g, R0, off, Math.min(size, spec.valueSize));
     g.e.place(done);
   });
 }

@@ -27,7 +27,8 @@ import { CodegenError, newGen, type Gen, type PendingCallback, type Shared } fro
 import { deepest, isStackOverflow, timerPeriodNs, walk, type CheckedProgram } from '../../lang/index.ts';
 import { functionsBtf } from '../btf/index.ts';
 import { generateCallback } from './for-map.ts';
-import { allocValue, emitUnless, stSlot } from './context.ts';
+import { allocValue, emitUnless } from './context.ts';
+import { zeroValue } from './values.ts';
 import { pruneUnreachable } from './prune.ts';
 import { optimize } from '../opt/index.ts';
 import { isHelperCall, unusedCalleeSaved } from '../opt/insn-info.ts';
@@ -324,7 +325,7 @@ function allocateVariables(g: Gen, types: ReadonlyMap<string, Type> | undefined)
     const size = slotSize(type);
     const offset = allocValue(g, size);
     // Zeroed, so a read before the first assignment (or of a shorter string) is defined.
-    for (let i = 0; i < size; i += 8) g.e.emit(stSlot(8, offset + i, 0));
+    zeroValue(g, offset, size);
     g.vars.set(name, { offset, type });
   }
 }

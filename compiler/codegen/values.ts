@@ -1,8 +1,23 @@
 // Small building blocks for values in registers and stack slots, shared by the expression dispatcher,
 // the map code and the builtin rows.
-import { R0, R1, alu64Imm, ldImm64, mov32Reg, mov64Imm, type Reg, type Size } from '../asm/index.ts';
+import {
+  BPF_FUNC as helper,
+  R0,
+  R1,
+  R2,
+  R3,
+  alu64Imm,
+  call,
+  ldImm64,
+  ldx,
+  mov32Reg,
+  mov64Imm,
+  mov64Reg,
+  type Reg,
+  type Size,
+} from '../asm/index.ts';
 import type { Expr, Type } from '../../lang/index.ts';
-import { ldSlot, stSlot, stxSlot, type Gen } from './context.ts';
+import { addrOf, inScratch, ldSlot, stSlot, stxSlot, type Gen } from './context.ts';
 
 const I32_MIN = -(2n ** 31n);
 const I32_MAX = 2n ** 31n - 1n;
@@ -75,6 +90,38 @@ export function pieces(bytes: number): { at: number; size: Size }[] {
     at += size;
   }
   return out;
+}
+
+/**
+ * Values at least this big in scratch space (strings at max_strlen 1024) are zeroed and copied by the kernel, one
+ * bpf_probe_read_kernel call (4-5 instructions) instead of a store, or a load and a store, a word: 129 or 258
+ * instructions for a 1 KiB string. Reading from address 0 fails, and the helper then zeroes its buffer (as
+ * bpftrace v0.26 zeroes and copies past 512 bytes).
+ */
+const BULK_FROM = 256;
+
+/**
+ * Zeroes a value's slot, through the kernel when it is big and in scratch space: r0-r5 are then the helper's.
+ * For where a value's computation starts (emitInto), which keeps nothing in those registers.
+ */
+export function zeroValue(g: Gen, off: number, size: number): void {
+  if (size < BULK_FROM || !inScratch(off)) return zeroStack(g, off, size);
+  g.e.emit(...addrOf(R1, off), mov64Imm(R2, size), mov64Imm(R3, 0), call(helper.probe_read_kernel));
+}
+
+/** Copies a value between slots as copyStack does, through the kernel when big and both in scratch (see zeroValue). */
+export function copyValue(g: Gen, from: number, to: number, size: number): void {
+  if (size < BULK_FROM || !inScratch(from) || !inScratch(to)) return copyStack(g, from, to, size);
+  g.e.emit(...addrOf(R1, to), mov64Imm(R2, size), ...addrOf(R3, from), call(helper.probe_read_kernel));
+}
+
+/** Copies `size` bytes from the address in `src` (a map value) to a slot, through the kernel when big (see zeroValue). */
+export function copyFromPointer(g: Gen, src: Reg, to: number, size: number): void {
+  if (size < BULK_FROM || !inScratch(to)) {
+    for (let i = 0; i < size; i += 8) g.e.emit(ldx(8, R1, src, i), stxSlot(8, to + i, R1));
+    return;
+  }
+  g.e.emit(mov64Reg(R3, src), ...addrOf(R1, to), mov64Imm(R2, size), call(helper.probe_read_kernel));
 }
 
 /** Copies `size` bytes between stack slots, 8 at a time (slots are 8-byte multiples). */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { runScry } from '../helpers/cli.ts';
 import { requireRoot } from '../helpers/kernel.ts';
 import { compileSource } from '../../compiler/pipeline.ts';
+import { disasm } from '../../compiler/asm/index.ts';
 import { fixedKernel } from '../helpers/fixed-kernel.ts';
 import { hostKernelInfo } from '../../runtime/index.ts';
 
@@ -152,6 +153,22 @@ if (requireRoot('e2e string loops')) {
     assert.ok(c.program, JSON.stringify(c.diagnostics));
     // the compare is a loop (129 words unrolled: 387 instructions more); the two 1 KiB copies out of the map remain
     assert.ok(Math.max(...c.program.programs.map((p) => p.bytecode.length / 8)) < 900);
+  });
+
+  test('1 KiB values zeroed and copied by the kernel stay NUL-padded: a shorter string after a longer one is one key', async () => {
+    const prog =
+      // (str(0): a 1,025-byte string, which sizes $a and @v; the read from address 0 leaves it empty)
+      'interval:ms:1 { $a = str(0); $a = "a longer string than the next"; $a = "short"; @k[$a] = count(); ' +
+      '@k["short"] = count(); @v = str(0); @v = "another long one"; @v = "sh"; @k[@v] = count(); @k["sh"] = count(); ' +
+      '$b = $a; @k[$b] = count(); clear(@v); exit(); }';
+    const c = compileSource(prog, fixedKernel);
+    assert.ok(c.program, JSON.stringify(c.diagnostics));
+    // 1,032-byte slots zeroed and copied by bpf_probe_read_kernel (113), not a store a word
+    const code = disasm(c.program.programs[0]!.bytecode);
+    assert.ok(code.filter((l) => l === 'call 113').length >= 4 && code.length < 400, code.join('\n'));
+    const r = await runScry(['-q', '-e', prog]);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout.trim(), '@k[sh]: 2\n@k[short]: 3');
   });
 
   test("printf's str() of a pointer is not zeroed first, and prints to its NUL after a longer string", async () => {
