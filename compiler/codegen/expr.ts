@@ -185,11 +185,6 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
         if (into) return into(g, x, off, size);
         break;
       }
-      case 'var': {
-        const v = g.vars.get(x.name);
-        if (!v) throw new Error(`variable ${x.name} has no slot`);
-        return copyValue(g, v.offset, off, Math.min(size, t.size));
-      }
       case 'map':
         return emitMapReadInto(g, x, off, size);
       case 'call': {
