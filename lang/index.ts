@@ -75,6 +75,8 @@ export type {
   IncDecExpr,
   IndexExpr,
   MapExpr,
+  Node,
+  Probe,
   Stmt,
 } from './ast.ts';
 export { lineText } from './source.ts';

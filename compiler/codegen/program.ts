@@ -19,7 +19,7 @@ import {
   type AsmItem,
 } from '../asm/index.ts';
 import { MAX_INSNS, ProgramTooLong } from './emitter.ts';
-import type { CheckedProbe, ResolvedAttach, Type } from '../../lang/index.ts';
+import type { CheckedProbe, Node, Probe, ResolvedAttach, Type } from '../../lang/index.ts';
 import { slotSize } from '../layout.ts';
 import { GLOBALS_EXIT_FLAG, GLOBALS_MAP, type ProgramSpec } from '../program.ts';
 import { compilerRow } from './providers/index.ts';
@@ -27,7 +27,7 @@ import { CodegenError, newGen, type Gen, type PendingCallback, type Shared } fro
 import { deepest, isStackOverflow, timerPeriodNs, walk, type CheckedProgram } from '../../lang/index.ts';
 import { functionsBtf } from '../btf/index.ts';
 import { generateCallback } from './for-map.ts';
-import { allocValue, emitUnless } from './context.ts';
+import { allocValue, emitUnless, inScratch } from './context.ts';
 import { zeroValue } from './values.ts';
 import { pruneUnreachable } from './prune.ts';
 import { optimize } from '../opt/index.ts';
@@ -165,7 +165,7 @@ function generate(
   // context is read from r1: Emitter.context)
   e.emit(mov64Reg(R6, R1));
   e.enterProgram();
-  allocateVariables(g, shared.checked.varTypes.get(probe.probe));
+  allocateVariables(g, shared.checked.varTypes.get(probe.probe), assignedFirst(probe.probe));
   e.at(probe.probe.span, () => {
     if (pid !== undefined && row.pidFilter) {
       e.emit(call(BPF_FUNC.get_current_pid_tgid), alu64Imm('rsh', R0, 32), jmpImm('jne', R0, pid, g.exitLabel));
@@ -319,15 +319,52 @@ const sizeIndexes = new WeakMap<
   { count: number; sizes: (name: string) => { key: number; value: number } | undefined }
 >();
 
-/** Every `$x` gets one slot for the whole probe, sized for the widest value the checker saw assigned to it. */
-function allocateVariables(g: Gen, types: ReadonlyMap<string, Type> | undefined): void {
+/**
+ * Every `$x` gets one slot for the whole probe, sized for the widest value the checker saw assigned to it, zeroed
+ * so that a read before the first assignment (or of a shorter string) is defined; except a string in scratch space
+ * whose first mention is an assignment that runs first (assignedFirst): that writes the whole slot (emitInto pads
+ * a string to its end), and a 1 KiB zeroing more is a helper call an event the optimizer cannot see is dead (it
+ * follows the stack's 512 bytes, not scratch space).
+ */
+function allocateVariables(g: Gen, types: ReadonlyMap<string, Type> | undefined, first: ReadonlySet<string>): void {
   for (const [name, type] of types ?? []) {
     const size = slotSize(type);
     const offset = allocValue(g, size);
-    // Zeroed, so a read before the first assignment (or of a shorter string) is defined.
-    zeroValue(g, offset, size);
+    if (!(type.kind === 'string' && inScratch(offset) && first.has(name))) zeroValue(g, offset, size);
     g.vars.set(name, { offset, type });
   }
+}
+
+/**
+ * The variables whose first mention in a probe (its predicate, then its body's statements in order) is a
+ * statement of the body itself, `$x = value` or `let $x = value`, whose value does not name `$x`: written before
+ * anything can read them.
+ */
+function assignedFirst(probe: Probe): Set<string> {
+  const seen = new Set<string>();
+  const first = new Set<string>();
+  const mention = (n: Node) =>
+    walk(n, (x) => {
+      if (x.kind === 'var') seen.add(x.name);
+      if (x.kind === 'let') seen.add(x.name);
+    });
+  if (probe.predicate) mention(probe.predicate);
+  for (const s of probe.body.statements) {
+    const assigned =
+      s.kind === 'assign' && s.op === '=' && s.target.kind === 'var'
+        ? { name: s.target.name, value: s.value }
+        : s.kind === 'let' && s.value
+          ? { name: s.name, value: s.value }
+          : undefined;
+    if (!assigned) {
+      mention(s);
+      continue;
+    }
+    mention(assigned.value);
+    if (!seen.has(assigned.name)) first.add(assigned.name);
+    seen.add(assigned.name);
+  }
+  return first;
 }
 
 /**

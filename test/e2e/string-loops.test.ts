@@ -171,6 +171,24 @@ if (requireRoot('e2e string loops')) {
     assert.is(r.stdout.trim(), '@k[sh]: 2\n@k[short]: 3');
   });
 
+  test('a 1 KiB string variable assigned first is not zeroed when the probe starts; one assigned under a condition is', async () => {
+    const zeroings = (body: string) => {
+      const c = compileSource(`tracepoint:syscalls:sys_enter_mkdir { ${body} }`, hostKernelInfo(), {});
+      assert.ok(c.program, JSON.stringify(c.diagnostics));
+      const code = disasm(c.program.programs[0]!.bytecode);
+      return code.filter((l, i) => l === 'call 113' && code[i - 1] === 'r3 = 0').length;
+    };
+    // the assignment's own zeroing only; under the `if`, the start's too (the key read may come first)
+    assert.is(zeroings('$a = str(args->pathname); @[$a] = count();'), 1);
+    assert.is(zeroings('if (pid > 1) { $a = str(args->pathname); } @[$a] = count();'), 2);
+    const r = await runScry([
+      '-q',
+      '-e',
+      'interval:ms:1 { if (nsecs == 1) { $a = str(0); } @k[$a] = count(); exit(); }',
+    ]);
+    assert.is(r.stdout.trim(), '@k[]: 1', r.stderr);
+  });
+
   test("printf's str() of a pointer is not zeroed first, and prints to its NUL after a longer string", async () => {
     const text = 'tracepoint:syscalls:sys_enter_openat /pid == cpid/ { printf("<%s>\\n", str(args->filename)); }';
     const c = compileSource(text.replace('cpid', '1'), hostKernelInfo(), {});
