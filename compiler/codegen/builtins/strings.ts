@@ -176,13 +176,7 @@ function emitStrSearch(g: Gen, hay: Expr, needle: Expr, result: 'contains' | 'in
   const hsize = sizeOfString(typeOf(g, hay));
   const nsize = sizeOfString(typeOf(g, needle));
   const label = (l: string) => e.freshLabel(`strsearch.${l}`);
-  const [search, start, byte, next, more] = [
-    label('search'),
-    label('start'),
-    label('byte'),
-    label('next'),
-    label('more'),
-  ];
+  const [start, byte, next, more] = [label('start'), label('byte'), label('next'), label('more')];
   const [same, found, notFound, done] = [label('same'), label('yes'), label('no'), label('end')];
   scoped(g, () => {
     const h = allocValue(g, hsize);
@@ -190,8 +184,7 @@ function emitStrSearch(g: Gen, hay: Expr, needle: Expr, result: 'contains' | 'in
     emitInto(g, hay, h, Math.ceil(hsize / 8) * 8);
     emitInto(g, needle, n, Math.ceil(nsize / 8) * 8);
     // r0 = i, r3 = j; r1 the needle's byte, r2 the haystack's
-    e.emit(mov64Imm(R0, 0), ldSlot(1, R1, n), jmpImm('jne', R1, 0, search), ja(found)); // an empty needle: at 0
-    e.place(search);
+    e.emit(mov64Imm(R0, 0), ldSlot(1, R1, n), jmpImm('jne', R1, 0, start), ja(found)); // an empty needle: at 0
     e.place(start);
     e.emit(mov64Imm(R3, 0), ldSlot(1, R1, n));
     e.place(byte);
