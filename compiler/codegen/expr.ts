@@ -161,15 +161,15 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
       return emitMemoryInto(g, x, off, Math.min(size, t.size));
     }
     if (t.kind === 'record') {
+      if (x.kind === 'var') return copyVariable(g, x.name, off, size);
       zeroValue(g, off, size);
-      if (x.kind === 'var') return copyStack(g, variableSlot(g, x.name), off, size);
       if (x.kind === 'map') return emitMapReadInto(g, x, off, size);
       throw new CodegenError('this struct value is not supported here yet', x.span);
     }
     if (t.kind !== 'string' && t.kind !== 'buffer')
       throw new CodegenError(`values of type ${t.kind} are not supported here yet`, x.span);
     if (writtenWhole(g, x, off, size)) return;
-    if (x.kind === 'var' && t.kind === 'string') return copyVariableString(g, x.name, off, size);
+    if (x.kind === 'var' && t.kind === 'string') return copyVariable(g, x.name, off, size);
     zeroValue(g, off, size);
     if (t.kind === 'buffer') return emitBufferInto(g, x, t, off, size);
     switch (x.kind) {
@@ -206,10 +206,10 @@ export function emitInto(g: Gen, x: Expr, off: number, size: number, target?: Ty
 }
 
 /**
- * A string variable into a slot: its own slot is NUL-padded to its end (zeroed when the probe starts, and every
- * string written to it writes it whole), so copying the slot needs no zeroing first, only past its end.
+ * A string or struct variable into a slot: its own slot is zero-padded to its end (zeroed when the probe starts,
+ * and every value written to it writes it whole), so copying the slot needs no zeroing first, only past its end.
  */
-function copyVariableString(g: Gen, name: string, off: number, size: number): void {
+function copyVariable(g: Gen, name: string, off: number, size: number): void {
   const v = g.vars.get(name);
   if (!v) throw new Error(`variable ${name} has no slot`);
   const n = Math.min(size, slotSize(v.type));

@@ -313,15 +313,15 @@ function emitWordsCompared(g: Gen, x: BinaryExpr, diff: string, same?: string): 
   const common = lt.kind === 'tuple' || lt.kind === 'buffer' ? g.shared.checked.operandTypes.get(x)?.[0] : undefined;
   const bytes = (t: Type) => (t.kind === 'string' ? sizeOfString(t) : slotSize(t));
   const whole = common ? slotSize(common) : Math.ceil(Math.max(bytes(lt), bytes(rt)) / 8) * 8;
-  const size = lt.kind === 'string' && rt.kind === 'string' ? Math.min(whole, literalPrefix(x) ?? whole) : whole;
+  const strings = lt.kind === 'string' && rt.kind === 'string';
+  const size = strings ? Math.min(whole, literalPrefix(x) ?? whole) : whole;
   scoped(g, () => {
     const a = allocValue(g, size);
     const b = allocValue(g, size);
     emitInto(g, x.left, a, size, common);
     emitInto(g, x.right, b, size, common);
     e.at(x.opSpan, () => {
-      if (lt.kind === 'string' && rt.kind === 'string' && size > LOOP_FROM)
-        return emitWordLoop(g, a, b, size, diff, same);
+      if (strings && size > LOOP_FROM) return emitWordLoop(g, a, b, size, diff, same);
       for (let i = 0; i < size; i += 8) {
         const last = same !== undefined && i + 8 >= size;
         e.emit(
