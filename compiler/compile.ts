@@ -153,8 +153,8 @@ export function compile(
     maps.set(info.name, {
       name: kernelMapName(info.name, n++),
       kind: lru ? (percpu ? 'lru_percpu_hash' : 'lru_hash') : percpu ? 'percpu_hash' : 'hash',
-      // allocated as keys arrive unless a probe that may run with interrupts off writes it (checker's MapInfo)
-      ...(percpu && !lru && !info.insertsOutsideTask ? { allocateOnInsert: true as const } : {}),
+      // allocated as keys arrive unless a probe that may run with interrupts off, or a loop, writes it (checker's MapInfo)
+      ...(percpu && !lru && !info.insertsOutsideTask && !info.insertsInLoop ? { allocateOnInsert: true as const } : {}),
       ...(!percpu && !lru && storesInPlace(info.value, removed.has(info.name)) ? { storesInPlace: true as const } : {}),
       keySize: layout.size,
       valueSize: valueSize(info.value),

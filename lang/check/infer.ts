@@ -314,6 +314,8 @@ function useMap(
   // a write where the kernel may not refill its allocation caches during a run (tables.ts MapInfo)
   const insertsOutsideTask = value !== undefined && !st.attach.every((a) => probeContext(a).taskContext);
   if (info && insertsOutsideTask) info.insertsOutsideTask = true;
+  const insertsInLoop = value !== undefined && st.loopDepth > 0;
+  if (info && insertsInLoop) info.insertsInLoop = true;
   if (!info) {
     info = {
       name: m.name,
@@ -328,6 +330,7 @@ function useMap(
       shownValue,
       written: value !== undefined,
       ...(insertsOutsideTask ? { insertsOutsideTask: true } : {}),
+      ...(insertsInLoop ? { insertsInLoop: true } : {}),
     };
     st.maps.set(m.name, info);
     if (value) return info;

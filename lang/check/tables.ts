@@ -38,6 +38,13 @@ export interface MapInfo {
    * its elements preallocated (compiler MapSpec.allocateOnInsert)
    */
   insertsOutsideTask?: true;
+  /**
+   * a loop body writes it: one run may insert any number of keys, more than the allocation caches hold (the
+   * per-CPU values come from the percpu allocator, which cannot grow during a run: 20,000 keys inserted by one
+   * BEGIN lost up to 11,000 of them to ENOMEM, fewer as the allocator had grown in earlier runs), so the map
+   * keeps its elements preallocated too
+   */
+  insertsInLoop?: true;
 }
 
 export interface PrintfInfo {
