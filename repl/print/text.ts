@@ -72,6 +72,8 @@ function byValue(snap: MapSnapshot): boolean {
 function sortedEntries(snap: MapSnapshot): MapEntry[] {
   const { entries } = snap;
   const ordered = byValue(snap);
+  const numeric = numericColumns(entries, ordered);
+  if (numeric) return pick(entries, numeric.order);
   // sort keys once per entry, in arrays indexed by entry: no object per entry, comparisons on numbers
   const values = ordered ? entries.map((e) => exact(e.value)) : undefined;
   const width = entries[0]?.keys.length ?? 0;
@@ -89,6 +91,109 @@ function sortedEntries(snap: MapSnapshot): MapEntry[] {
     return 0;
   });
   return order.map((i) => entries[i]!);
+}
+
+/** A map's keys and values as numbers, each at its entry's index, and its entries' order. */
+interface NumericColumns {
+  readonly keys: Float64Array;
+  /** the values, where the map orders by them */
+  readonly values?: Float64Array;
+  /** entry indices in bpftrace's order */
+  readonly order: Uint32Array;
+}
+
+/**
+ * The usual map in numbers: one integer key whose sort key is an exact double and, where the map orders by value,
+ * values that are exact doubles too; read once in the snapshot's order (its entries lie in memory in that order:
+ * walking 100k of them in sorted order costs ~80 ms of cache misses here, reading them in order ~10), then
+ * sorted as numbers (orderBy) into `order`, the same order as sortedEntries' comparator. undefined for any other
+ * map, which the comparator sorts.
+ */
+function numericColumns(entries: readonly MapEntry[], ordered: boolean): NumericColumns | undefined {
+  const n = entries.length;
+  if (n < 2) return undefined;
+  const keys = new Float64Array(n);
+  const values = ordered ? new Float64Array(n) : undefined;
+  for (let i = 0; i < n; i++) {
+    const e = entries[i]!;
+    if (e.keys.length !== 1 || typeof e.keys[0] !== 'bigint') return undefined;
+    const k = exact(BigInt.asIntN(64, e.keys[0]));
+    if (typeof k !== 'number') return undefined;
+    keys[i] = k;
+    if (values) {
+      const v = exact(e.value);
+      if (typeof v !== 'number') return undefined;
+      values[i] = v;
+    }
+  }
+  const byKey = keyRanks(keys);
+  if (!byKey) return undefined;
+  if (!values) return { keys, order: byKey };
+  const rank = new Float64Array(n);
+  for (let r = 0; r < n; r++) rank[byKey[r]!] = r;
+  const order = orderBy(values, rank);
+  if (!order) return undefined;
+  for (let i = 0; i < n; i++) order[i] = byKey[order[i]!]!;
+  return { keys, values, order };
+}
+
+function pick(entries: readonly MapEntry[], order: ArrayLike<number>): MapEntry[] {
+  const out = new Array<MapEntry>(order.length);
+  for (let i = 0; i < order.length; i++) out[i] = entries[order[i]!]!;
+  return out;
+}
+
+/** The entry indices in ascending order of their (distinct) keys; undefined where two keys are equal. */
+function keyRanks(keys: Float64Array): Uint32Array | undefined {
+  const n = keys.length;
+  const index = new Float64Array(n);
+  for (let i = 0; i < n; i++) index[i] = i;
+  const ordered = orderBy(keys, index);
+  if (ordered) {
+    for (let r = 1; r < n; r++) if (keys[ordered[r]!] === keys[ordered[r - 1]!]) return undefined;
+    return ordered;
+  }
+  // keys too far apart to pack with an index: sort them alone and find each one's place
+  const sorted = keys.slice().sort();
+  for (let r = 1; r < n; r++) if (sorted[r] === sorted[r - 1]) return undefined;
+  const byRank = new Uint32Array(n);
+  for (let i = 0; i < n; i++) byRank[rankOf(sorted, keys[i]!)] = i;
+  return byRank;
+}
+
+/**
+ * The `ties` (distinct integers below n) in ascending order of (primary, tie): each pair packed into the one
+ * double (primary - least) × n + tie and sorted as numbers. undefined when the primaries spread too far for
+ * that to be exact: their spread times n must stay below 2^53 (the spread itself is exact when below 2^53).
+ */
+function orderBy(primary: Float64Array, ties: Float64Array): Uint32Array | undefined {
+  const n = primary.length;
+  let least = Infinity;
+  let most = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const p = primary[i]!;
+    if (p < least) least = p;
+    if (p > most) most = p;
+  }
+  if (most - least >= Math.floor(Number.MAX_SAFE_INTEGER / n)) return undefined;
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) packed[i] = (primary[i]! - least) * n + ties[i]!;
+  packed.sort();
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = packed[i]! % n;
+  return out;
+}
+
+/** The index of `x` in the ascending `sorted`, which holds it. */
+function rankOf(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** print(@m, top): the `top` largest entries (0: all), still in ascending order. */
@@ -156,6 +261,7 @@ export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
       );
     default:
       return (
+        integerMapText(snap, opts) ??
         topEntries(snap, opts.top)
           .map(
             (e) =>
@@ -164,4 +270,56 @@ export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
           .join('\n') + '\n'
       );
   }
+}
+
+/**
+ * The lines of the usual map (numericColumns: one integer key, integer values) written as bytes from its
+ * columns: the same text as a template string per entry, without a string per part and line or a visit to
+ * each entry in sorted order (100k lines of `@m[k]: v` ~10 ms instead of ~100). undefined for any other map.
+ */
+function integerMapText(snap: MapSnapshot, opts: PrintOptions): string | undefined {
+  const { name } = snap.layout;
+  const { entries } = snap;
+  if (!byValue(snap) || !/^[\x20-\x7e]*$/.test(name)) return undefined;
+  for (const e of entries) if (e.data !== undefined) return undefined; // an enum's name, say
+  const columns = numericColumns(entries, true);
+  if (!columns) return undefined;
+  const { keys, values, order } = columns;
+  const div = opts.div ?? 0;
+  const shown = div > 1 ? new Float64Array(entries.length) : values!;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    // a u64 key of 2^63 or more sorts as its negative int64 and prints as itself
+    if (keys[i]! < 0 && (e.keys[0] as bigint) > 0n) return undefined;
+    if (div > 1) shown[i] = Number(divided(e.value, div));
+  }
+  const top = opts.top ?? 0;
+  const from = top > 0 && order.length > top ? order.length - top : 0;
+  const label = Buffer.from(name, 'latin1');
+  const out = Buffer.allocUnsafe((order.length - from) * (label.length + 48)); // ≤ 16 digits and a sign per number
+  let at = 0;
+  for (let r = from; r < order.length; r++) {
+    const i = order[r]!;
+    for (let c = 0; c < label.length; c++) out[at++] = label[c]!;
+    out[at++] = 0x5b; // [
+    at = putDigits(out, at, keys[i]!);
+    out[at++] = 0x5d; // ]
+    out[at++] = 0x3a; // :
+    out[at++] = 0x20;
+    at = putDigits(out, at, shown[i]!);
+    out[at++] = 0x0a;
+  }
+  return out.toString('latin1', 0, at);
+}
+
+/** Writes the decimal digits of the integer x (|x| < 2^53) at `at`; returns where they end. */
+function putDigits(out: Buffer, at: number, x: number): number {
+  if (x < 0) {
+    out[at++] = 0x2d; // -
+    x = -x;
+  }
+  let end = at + 1;
+  for (let p = 10; p <= x; p *= 10) end++;
+  for (let i = end; i > at; x = Math.floor(x / 10)) out[--i] = 0x30 + (x % 10);
+  return end;
 }
