@@ -3,10 +3,13 @@
 import type { MapSnapshot, TraceEvent, Value } from '../../runtime/index.ts';
 import { lineCol, spanLocation, type Span } from '../../lang/index.ts';
 import { bucketRange, shownBuckets } from './hist.ts';
-import { formatValue, isTuple, topEntries, type PrintOptions } from './text.ts';
+import { formatValue, integerEntries, isTuple, topEntries, type PrintOptions } from './text.ts';
 import { seriesRows, tseriesJson } from './tseries.ts';
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Text with nothing jsonString escapes (code units: a pair with a low surrogate in DC80-DCFF takes the walk). */
+const PLAIN = /^[^"\\\u0000-\u001f\udc80-\udcff]*$/;
 
 /**
  * bpftrace's escaping: quote, backslash, \n \r \t by name, other control characters as \u00XX; the rest as is.
@@ -15,6 +18,7 @@ const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * signed char printed in hex), which no JSON reader reads: a deliberate difference.
  */
 export function jsonString(s: string): string {
+  if (PLAIN.test(s)) return `"${s}"`; // most keys and strings: nothing to escape, no walk a character at a time
   let out = '"';
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
@@ -113,7 +117,10 @@ export function jsonMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
           topEntries(snap, opts.top).map((e) => ({ keys: e.keys, json: jsonInt(e.value / div) })),
         ),
       );
-    default:
+    default: {
+      // the usual map (text.ts integerEntries): `"k": v` pairs written as bytes
+      const pairs = snap.layout.keys.length === 1 ? integerEntries(snap, opts, JSON_PAIRS) : undefined;
+      if (pairs !== undefined) return line('map', `{${jsonString(snap.layout.name)}: {${pairs}}}`);
       return line(
         'map',
         keyed(
@@ -124,8 +131,11 @@ export function jsonMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
           })),
         ),
       );
+    }
   }
 }
+
+const JSON_PAIRS = { open: '"', close: '": ', between: ', ' } as const;
 
 /**
  * A map value shown as text: pointers are their number in JSON (the text shows them in hex), as bpftrace

@@ -261,7 +261,7 @@ export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
       );
     default:
       return (
-        integerMapText(snap, opts) ??
+        integerText(snap, opts) ??
         topEntries(snap, opts.top)
           .map(
             (e) =>
@@ -272,15 +272,29 @@ export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
   }
 }
 
-/**
- * The lines of the usual map (numericColumns: one integer key, integer values) written as bytes from its
- * columns: the same text as a template string per entry, without a string per part and line or a visit to
- * each entry in sorted order (100k lines of `@m[k]: v` ~10 ms instead of ~100). undefined for any other map.
- */
-function integerMapText(snap: MapSnapshot, opts: PrintOptions): string | undefined {
+/** formatMap's lines for the usual map (integerEntries); undefined for any other. */
+function integerText(snap: MapSnapshot, opts: PrintOptions): string | undefined {
   const { name } = snap.layout;
+  const text = integerEntries(snap, opts, { open: `${name}[`, close: ']: ', between: '\n' });
+  return text === undefined ? undefined : text + '\n';
+}
+
+/** How integerEntries writes each entry: `${open}${key}${close}${value}`, entries joined by `between`. */
+export interface EntryForm {
+  readonly open: string;
+  readonly close: string;
+  readonly between: string;
+}
+
+/**
+ * The entries of the usual map (numericColumns: one integer key, integer values), in order, written as bytes
+ * from its columns: the same text as a template string per entry, without a string per part and entry or a
+ * visit to each entry in sorted order (100k lines of `@m[k]: v` ~10 ms instead of ~100). undefined for any
+ * other map (or a form that is not printable ASCII).
+ */
+export function integerEntries(snap: MapSnapshot, opts: PrintOptions, form: EntryForm): string | undefined {
   const { entries } = snap;
-  if (!byValue(snap) || !/^[\x20-\x7e]*$/.test(name)) return undefined;
+  if (!byValue(snap) || !/^[\x20-\x7e\n]*$/.test(form.open + form.close + form.between)) return undefined;
   for (const e of entries) if (e.data !== undefined) return undefined; // an enum's name, say
   const columns = numericColumns(entries, true);
   if (!columns) return undefined;
@@ -295,19 +309,16 @@ function integerMapText(snap: MapSnapshot, opts: PrintOptions): string | undefin
   }
   const top = opts.top ?? 0;
   const from = top > 0 && order.length > top ? order.length - top : 0;
-  const label = Buffer.from(name, 'latin1');
-  const out = Buffer.allocUnsafe((order.length - from) * (label.length + 48)); // ≤ 16 digits and a sign per number
+  const [open, close, between] = [form.open, form.close, form.between].map((t) => Buffer.from(t, 'latin1'));
+  const each = open!.length + close!.length + between!.length + 34; // ≤ 16 digits and a sign per number
+  const out = Buffer.allocUnsafe((order.length - from) * each);
   let at = 0;
   for (let r = from; r < order.length; r++) {
-    const i = order[r]!;
-    for (let c = 0; c < label.length; c++) out[at++] = label[c]!;
-    out[at++] = 0x5b; // [
-    at = putDigits(out, at, keys[i]!);
-    out[at++] = 0x5d; // ]
-    out[at++] = 0x3a; // :
-    out[at++] = 0x20;
-    at = putDigits(out, at, shown[i]!);
-    out[at++] = 0x0a;
+    if (r > from) at += between!.copy(out, at);
+    at += open!.copy(out, at);
+    at = putDigits(out, at, keys[order[r]!]!);
+    at += close!.copy(out, at);
+    at = putDigits(out, at, shown[order[r]!]!);
   }
   return out.toString('latin1', 0, at);
 }

@@ -30,6 +30,45 @@ test('a byte that is not UTF-8 is its escape \\udcXX (bpftrace: \\uffffffXX for 
   assert.is(jsonString('\ud83d\udc80'), '"\ud83d\udc80"'); // a pair whose low half is in the range: a character
 });
 
+test('an integer map written from its columns (text.ts integerEntries) reads as the rule says, and parses', () => {
+  let seed = 5;
+  const rand = (n: number) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  for (const [what, key, value] of [
+    ['counts', () => BigInt(rand(1 << 20)), () => BigInt(rand(40))],
+    ['signed', () => BigInt(rand(1 << 20) - (1 << 19)), () => BigInt(rand(4000) - 2000)],
+    ['u64 keys past 2^63', () => 2n ** 64n - BigInt(1 + rand(1 << 20)), () => BigInt(rand(40))],
+    ['values past 2^53', () => BigInt(rand(1 << 20)), () => (1n << 54n) + BigInt(rand(40))],
+  ] as const) {
+    const seen = new Set<bigint>();
+    const entries: MapEntry[] = [];
+    while (entries.length < 2000) {
+      const k = key();
+      if (!seen.has(k)) (entries.push({ keys: [k], value: value() }), seen.add(k));
+    }
+    const s = snap('@c', { kind: 'sum', signed: true }, [i64], entries);
+    for (const [top, div] of [
+      [0, 0],
+      [7, 3],
+    ] as const) {
+      const sorted = [...entries].sort((a, b) => {
+        if (a.value !== b.value) return a.value < b.value ? -1 : 1;
+        const [x, y] = [a, b].map((e) => BigInt.asIntN(64, e.keys[0] as bigint));
+        return x! < y! ? -1 : x! > y! ? 1 : 0;
+      });
+      const shown = top ? sorted.slice(-top) : sorted;
+      const pairs = shown.map((e) => `"${e.keys[0]}": ${jsonInt(div > 1 ? e.value / BigInt(div) : e.value)}`);
+      const want = `{"type": "map", "data": {"@c": {${pairs.join(', ')}}}}\n`;
+      assert.is(jsonMap(s, { top, div }), want, `${what}, top ${top}, div ${div}`);
+      assert.is(Object.keys(JSON.parse(jsonMap(s, { top, div })).data['@c']).length, shown.length);
+    }
+  }
+});
+
 test('buf values: arrays of signed bytes in JSON (bpftrace v0.26), %r text as a key and in the text output', () => {
   const b: Value = { kind: 'buffer', bytes: Uint8Array.from([0x68, 0xff, 0x00, 0x80, 0x7f]) };
   assert.is(jsonValue(b), '[104,-1,0,-128,127]');
