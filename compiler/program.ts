@@ -58,7 +58,9 @@ export interface MapSpec {
    * allocator is safe in tracing programs) rather than max_entries of them when the map is made. Only when
    * every probe that writes it runs in the task's own context with interrupts on (ProbeContext.taskContext), where
    * the allocator refills its caches at once: a perf event or a tracepoint with interrupts off that inserts more
-   * keys in one run than the caches hold would see ENOMEM. (Reading, printing, clearing or deleting never inserts.)
+   * keys in one run than the caches hold would see ENOMEM. And only when no loop writes it: the per-CPU values come
+   * from the percpu allocator, which cannot grow during a run, so one run inserting thousands of keys may run it
+   * dry even there. (Reading, printing, clearing or deleting never inserts.)
    */
   readonly allocateOnInsert?: true;
   /** hashes: `@m[k] = v` stores into an existing key's value (layout.ts storesInPlace) */
