@@ -1,6 +1,7 @@
 // `-f json` lines, pinned to bpftrace's spacing (v0.26's where it differs from 0.17); integers beyond 2^53 become strings.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rng } from '../helpers/rng.ts';
 import { bucketCount } from '../../compiler/layout.ts';
 import { i64, stringType, type MapValue, type Type } from '../../lang/types.ts';
 import { jsonEvent, jsonInt, jsonMap, jsonString, jsonValue } from '../../repl/print/json.ts';
@@ -31,13 +32,8 @@ test('a byte that is not UTF-8 is its escape \\udcXX (bpftrace: \\uffffffXX for 
 });
 
 test('an integer map written from its columns (text.ts integerEntries) reads as the rule says, and parses', () => {
-  let seed = 5;
-  const rand = (n: number) => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) % n;
-  };
+  const next = rng(5);
+  const rand = (n: number) => Math.floor(next() * n);
   for (const [what, key, value] of [
     ['counts', () => BigInt(rand(1 << 20)), () => BigInt(rand(40))],
     ['signed', () => BigInt(rand(1 << 20) - (1 << 19)), () => BigInt(rand(4000) - 2000)],

@@ -1,6 +1,7 @@
 // Text output of whole maps (exit and print(@m, top, div)), pinned to bpftrace 0.17's layout.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rng } from '../helpers/rng.ts';
 import type { UserMapLayout } from '../../compiler/program.ts';
 import { boolType, i64, pointer, stringType, u64, viewed, type MapValue, type Type } from '../../lang/types.ts';
 import { formatMap } from '../../repl/print/text.ts';
@@ -190,14 +191,8 @@ test('big maps order the same as the rule says: by value, then keys as signed 64
 test('integer maps sorted and written as numbers read the same as the rule, whatever the shape', () => {
   // numericColumns/integerMapText take one integer key and exact values; anything else goes to the comparator
   // and template strings: both must print what this reference prints
-  let seed = 11;
-  // xorshift32: 2^32 - 1 states (an LCG in doubles loses bits past 2^53 and falls into short cycles)
-  const rand = (n: number) => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) % n;
-  };
+  const next = rng(11);
+  const rand = (n: number) => Math.floor(next() * n);
   const signed64 = (k: bigint) => BigInt.asIntN(64, k);
   const reference = (name: string, entries: MapEntry[], top: number, div: number) => {
     const sorted = [...entries].sort((a, b) => {
