@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { disasmListing, type CompiledProgram } from '../compiler/index.ts';
 import { editDistance } from '../lang/index.ts';
-import type { MapSnapshot } from '../runtime/index.ts';
+import { entryCount, type MapSnapshot } from '../runtime/index.ts';
 import { probeArgs, probes, kernelFeatures, typeAsC, type Answer } from './explore.ts';
 import { clock } from './view/model.ts';
 import { formatMap } from './print/text.ts';
@@ -195,7 +195,7 @@ export function showMap(host: ReplHost, read: { name: string; top: number; div: 
   for (const f of found) {
     if (found.length > 1 || f.kept) host.out(`[${f.from}]${f.kept ? ' (stopped)' : ''}\n`);
     host.out(
-      f.snapshot.entries.length ? formatMap(f.snapshot, { top: read.top, div: read.div }) : `${read.name} is empty\n`,
+      entryCount(f.snapshot) ? formatMap(f.snapshot, { top: read.top, div: read.div }) : `${read.name} is empty\n`,
     );
   }
 }

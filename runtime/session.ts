@@ -20,7 +20,7 @@ import { catEvent, runCommand } from './effects.ts';
 import { ScryRuntimeError } from './errors.ts';
 import type { OutputSink, TraceEvent } from './events.ts';
 import { loadObjects, type LoadedObjects, type LoadedProgram } from './loader.ts';
-import { clearMap, readValue, snapshotMap, zeroMap, type MapSnapshot } from './maps.ts';
+import { clearMap, entryCount, readValue, snapshotMap, zeroMap, type MapSnapshot } from './maps.ts';
 import { sameValue, type Value } from './value.ts';
 import type { RenderContext } from './render.ts';
 import { makeRenderContext, type RenderOptions } from './render-context.ts';
@@ -509,7 +509,7 @@ export class Session {
     if (!m || !layout) return 0;
     if (layout.setWord !== undefined) {
       // a per-CPU array's element cannot go: clearing it makes the map unassigned again (runtime/maps.ts)
-      const held = snapshotMap(m.fd.fd, m.spec, this.render).entries.length;
+      const held = entryCount(snapshotMap(m.fd.fd, m.spec, this.render));
       clearMap(m.fd.fd, m.spec);
       return held;
     }

@@ -129,6 +129,7 @@ export const unit: readonly string[] = [
   'runtime/kernel/functions.test.ts', // the machine's own file behind requireRoot
   'runtime/kernel/tracefs.test.ts',
   'runtime/kernel/user-symbols.test.ts', // SCRY_TEST_QUICK=1: the bpftrace comparison left to npm test
+  'runtime/map-columns.test.ts', // real maps behind requireRoot (~2 s)
   'runtime/printf.test.ts',
   'runtime/point-reads-host.test.ts', // the machine's tracepoints behind requireRoot
   'runtime/probe-key.test.ts',

@@ -1,6 +1,6 @@
 // bpftrace's `-f json` lines: `{"type": "…", "data": …}` with its `": "` and `", "` spacing, one object a line.
 // Integers beyond 2^53 are written as strings, so every JSON reader gets them exactly.
-import type { MapSnapshot, TraceEvent, Value } from '../../runtime/index.ts';
+import { entryCount, type MapSnapshot, type TraceEvent, type Value } from '../../runtime/index.ts';
 import { lineCol, spanLocation, type Span } from '../../lang/index.ts';
 import { bucketRange, shownBuckets } from './hist.ts';
 import { formatValue, integerEntries, isTuple, topEntries, type PrintOptions } from './text.ts';
@@ -78,7 +78,7 @@ function keyed(snap: MapSnapshot, items: readonly { keys: readonly Value[]; json
 /** The line for one map (at exit or print(@m)); nothing for an empty map, as bpftrace. */
 export function jsonMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
   const v = snap.layout.value;
-  if (snap.entries.length === 0) return '';
+  if (entryCount(snap) === 0) return '';
   const div = opts.div && opts.div > 1 ? BigInt(opts.div) : 1n;
   switch (v.kind) {
     case 'hist':

@@ -2,6 +2,7 @@
 import type { MapEntry, MapSnapshot, Value } from '../../runtime/index.ts';
 import { textBytes } from '../../lang/byte-text.ts'; // past the facade: see scripts/check-imports.ts
 import { escapeBuffer } from '../../runtime/render.ts'; // past the facade: see scripts/check-imports.ts
+import { integerColumns } from '../../runtime/maps.ts'; // past the facade: see scripts/check-imports.ts
 import { formatHistogram } from './hist.ts';
 import { formatTseriesMap } from './tseries.ts';
 
@@ -126,6 +127,12 @@ function numericColumns(entries: readonly MapEntry[], ordered: boolean): Numeric
       values[i] = v;
     }
   }
+  return inOrder(keys, values);
+}
+
+/** The columns with their entries' order (numericColumns); undefined where two keys are equal or numbers spread too far. */
+function inOrder(keys: Float64Array, values?: Float64Array): NumericColumns | undefined {
+  const n = keys.length;
   const byKey = keyRanks(keys);
   if (!byKey) return undefined;
   if (!values) return { keys, order: byKey };
@@ -293,34 +300,98 @@ export interface EntryForm {
  * other map (or a form that is not printable ASCII).
  */
 export function integerEntries(snap: MapSnapshot, opts: PrintOptions, form: EntryForm): string | undefined {
-  const { entries } = snap;
   if (!byValue(snap) || !/^[\x20-\x7e\n]*$/.test(form.open + form.close + form.between)) return undefined;
-  for (const e of entries) if (e.data !== undefined) return undefined; // an enum's name, say
-  const columns = numericColumns(entries, true);
-  if (!columns) return undefined;
-  const { keys, values, order } = columns;
+  const pairs = sortedPairs(snap);
+  if (!pairs) return undefined;
+  const { keys, values } = pairs;
   const div = opts.div ?? 0;
-  const shown = div > 1 ? new Float64Array(entries.length) : values!;
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!;
-    // a u64 key of 2^63 or more sorts as its negative int64 and prints as itself
-    if (keys[i]! < 0 && (e.keys[0] as bigint) > 0n) return undefined;
-    if (div > 1) shown[i] = Number(divided(e.value, div));
-  }
   const top = opts.top ?? 0;
-  const from = top > 0 && order.length > top ? order.length - top : 0;
+  const from = top > 0 && keys.length > top ? keys.length - top : 0;
   const [open, close, between] = [form.open, form.close, form.between].map((t) => Buffer.from(t, 'latin1'));
   const each = open!.length + close!.length + between!.length + 34; // ≤ 16 digits and a sign per number
-  const out = Buffer.allocUnsafe((order.length - from) * each);
+  const out = Buffer.allocUnsafe((keys.length - from) * each);
   let at = 0;
-  for (let r = from; r < order.length; r++) {
+  for (let r = from; r < keys.length; r++) {
     if (r > from) at += between!.copy(out, at);
     at += open!.copy(out, at);
-    at = putDigits(out, at, keys[order[r]!]!);
+    at = putDigits(out, at, keys[r]!);
     at += close!.copy(out, at);
-    at = putDigits(out, at, shown[order[r]!]!);
+    at = putDigits(out, at, div > 1 ? Number(divided(BigInt(values[r]!), div)) : values[r]!);
   }
   return out.toString('latin1', 0, at);
+}
+
+/** The usual map's keys and values, each in bpftrace's order (ascending by value, then by key). */
+interface SortedPairs {
+  readonly keys: Float64Array;
+  readonly values: Float64Array;
+}
+
+/**
+ * SortedPairs from the snapshot's own columns where snapshotMap read it so (packedPairs, else sorted as
+ * numericColumns sorts), else from its entries. undefined for any other map.
+ */
+function sortedPairs(snap: MapSnapshot): SortedPairs | undefined {
+  const read = integerColumns(snap);
+  if (read && read.keys.length < 2) return undefined;
+  // keys and values that are exact doubles: a key sorts and prints as that number
+  const packed = read && packedPairs(read.keys, read.values);
+  if (packed) return packed;
+  const columns = read ? inOrder(read.keys, read.values) : entryNumbers(snap.entries);
+  if (!columns) return undefined;
+  const { order } = columns;
+  const keys = new Float64Array(order.length);
+  const values = new Float64Array(order.length);
+  for (let r = 0; r < order.length; r++) {
+    keys[r] = columns.keys[order[r]!]!;
+    values[r] = columns.values![order[r]!]!;
+  }
+  return { keys, values };
+}
+
+/** numericColumns of entries that print as their numbers (no enum names, no u64 keys that sort as negative). */
+function entryNumbers(entries: readonly MapEntry[]): NumericColumns | undefined {
+  for (const e of entries) if (e.data !== undefined) return undefined; // an enum's name, say
+  const columns = numericColumns(entries, true);
+  // a u64 key of 2^63 or more sorts as its negative int64 and prints as itself
+  if (columns?.keys.some((k, i) => k < 0 && (entries[i]!.keys[0] as bigint) > 0n)) return undefined;
+  return columns;
+}
+
+/**
+ * One sort for the lot: each (value, key) packed into the one double (value - least) × keySpan + (key - least
+ * key), sorted as numbers and taken apart again, when every packed number is exact (below 2^53). Ties in value
+ * order by key, as in bpftrace; no index per entry and no second sort for the keys' ranks.
+ */
+function packedPairs(keys: Float64Array, values: Float64Array): SortedPairs | undefined {
+  const n = keys.length;
+  let keyLeast = Infinity;
+  let keyMost = -Infinity;
+  let least = Infinity;
+  let most = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    const v = values[i]!;
+    if (k < keyLeast) keyLeast = k;
+    if (k > keyMost) keyMost = k;
+    if (v < least) least = v;
+    if (v > most) most = v;
+  }
+  const keySpan = keyMost - keyLeast + 1;
+  // a product of exact integers that is at most 2^53 - 1 is exact, and so are both spans
+  if ((most - least + 1) * keySpan > Number.MAX_SAFE_INTEGER) return undefined;
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) packed[i] = (values[i]! - least) * keySpan + (keys[i]! - keyLeast);
+  packed.sort();
+  const outKeys = new Float64Array(n);
+  const outValues = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    const p = packed[r]!;
+    const k = p % keySpan; // exact, and so is the division of the multiple left
+    outKeys[r] = k + keyLeast;
+    outValues[r] = (p - k) / keySpan + least;
+  }
+  return { keys: outKeys, values: outValues };
 }
 
 /** Writes the decimal digits of the integer x (|x| < 2^53) at `at`; returns where they end. */
