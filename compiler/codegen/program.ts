@@ -19,7 +19,7 @@ import {
   type AsmItem,
 } from '../asm/index.ts';
 import { MAX_INSNS, ProgramTooLong } from './emitter.ts';
-import type { CheckedProbe, Node, Probe, ResolvedAttach, Type } from '../../lang/index.ts';
+import type { CheckedProbe, Node, Probe, ResolvedAttach, Stmt, Type } from '../../lang/index.ts';
 import { slotSize } from '../layout.ts';
 import { GLOBALS_EXIT_FLAG, GLOBALS_MAP, type ProgramSpec } from '../program.ts';
 import { compilerRow } from './providers/index.ts';
@@ -337,34 +337,47 @@ function allocateVariables(g: Gen, types: ReadonlyMap<string, Type> | undefined,
 
 /**
  * The variables whose first mention in a probe (its predicate, then its body's statements in order) is a
- * statement of the body itself, `$x = value` or `let $x = value`, whose value does not name `$x`: written before
- * anything can read them.
+ * statement of the body itself, `$x = value` or `let $x = value`, whose value does not name `$x`, or an
+ * if/else whose branches each begin so with `$x` (firstWritten): written before anything can read them.
  */
 function assignedFirst(probe: Probe): Set<string> {
   const seen = new Set<string>();
+  if (probe.predicate) mention(seen, probe.predicate);
+  return firstWritten(probe.body.statements, seen);
+}
+
+/** The variables `statements` write before any mention of theirs on every path; every mention is added to `seen`. */
+function firstWritten(statements: readonly Stmt[], seen: Set<string>): Set<string> {
   const first = new Set<string>();
-  const mention = (n: Node) =>
-    walk(n, (x) => {
-      if (x.kind === 'var') seen.add(x.name);
-      if (x.kind === 'let') seen.add(x.name);
-    });
-  if (probe.predicate) mention(probe.predicate);
-  for (const s of probe.body.statements) {
+  for (const s of statements) {
     const assigned =
       s.kind === 'assign' && s.op === '=' && s.target.kind === 'var'
         ? { name: s.target.name, value: s.value }
         : s.kind === 'let' && s.value
           ? { name: s.name, value: s.value }
           : undefined;
-    if (!assigned) {
-      mention(s);
-      continue;
-    }
-    mention(assigned.value);
-    if (!seen.has(assigned.name)) first.add(assigned.name);
-    seen.add(assigned.name);
+    if (assigned) {
+      mention(seen, assigned.value);
+      if (!seen.has(assigned.name)) first.add(assigned.name);
+      seen.add(assigned.name);
+    } else if (s.kind === 'if' && s.else) {
+      // `if (c) { $s = a; } else { $s = b; }`: written first on both paths (a loop may run no time: a mention)
+      mention(seen, s.cond);
+      const [thenSeen, elseSeen] = [new Set(seen), new Set(seen)];
+      const inThen = firstWritten(s.then.statements, thenSeen);
+      const inElse = firstWritten(s.else.kind === 'block' ? s.else.statements : [s.else], elseSeen);
+      for (const name of inThen) if (inElse.has(name)) first.add(name);
+      for (const name of [...thenSeen, ...elseSeen]) seen.add(name);
+    } else mention(seen, s);
   }
   return first;
+}
+
+function mention(seen: Set<string>, n: Node): void {
+  walk(n, (x) => {
+    if (x.kind === 'var') seen.add(x.name);
+    if (x.kind === 'let') seen.add(x.name);
+  });
 }
 
 /**

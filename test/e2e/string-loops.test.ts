@@ -171,7 +171,7 @@ if (requireRoot('e2e string loops')) {
     assert.is(r.stdout.trim(), '@k[sh]: 2\n@k[short]: 3');
   });
 
-  test('a 1 KiB string variable assigned first is not zeroed when the probe starts; one assigned under a condition is', async () => {
+  test('a 1 KiB string variable assigned first (on every path of an if/else too) is not zeroed when the probe starts; one assigned under a condition is', async () => {
     const zeroings = (body: string) => {
       const c = compileSource(`tracepoint:syscalls:sys_enter_mkdir { ${body} }`, hostKernelInfo(), {});
       assert.ok(c.program, JSON.stringify(c.diagnostics));
@@ -181,12 +181,27 @@ if (requireRoot('e2e string loops')) {
     // the assignment's own zeroing only; under the `if`, the start's too (the key read may come first)
     assert.is(zeroings('$a = str(args->pathname); @[$a] = count();'), 1);
     assert.is(zeroings('if (pid > 1) { $a = str(args->pathname); } @[$a] = count();'), 2);
+    // written first on every path of an if/else (chain): each branch's own zeroing only
+    assert.is(zeroings('if (pid > 1) { $a = str(args->pathname); } else { $a = "-"; } @[$a] = count();'), 2);
+    const chain = 'if (pid > 1) { $a = str(args->pathname); } else if (pid > 0) { $a = "+"; }';
+    assert.is(zeroings(`${chain} else { $a = "-"; } @[$a] = count();`), 3);
+    // a path that reads first, or one that does not write, keeps the start's
+    assert.is(zeroings(`${chain} @[$a] = count();`), 3);
+    assert.is(zeroings('if (pid > 1) { $a = str(args->pathname); } else { @[$a] = count(); $a = "-"; }'), 3);
     const r = await runScry([
       '-q',
       '-e',
       'interval:ms:1 { if (nsecs == 1) { $a = str(0); } @k[$a] = count(); exit(); }',
     ]);
     assert.is(r.stdout.trim(), '@k[]: 1', r.stderr);
+    // the second event's else reads the 1 KiB $a before writing it: empty, not the first event's text left in
+    // scratch (one interval timer: the same CPU's scratch)
+    const again = await runScry([
+      '-q',
+      '-e',
+      'interval:ms:1 { if (@n == 1) { if (nsecs == 1) { $a = str(0); } else { @k[$a] = count(); $a = "y"; } exit(); } else { $a = "left"; @n = 1; } } END { clear(@n); }',
+    ]);
+    assert.is(again.stdout.trim(), '@k[]: 1', again.stderr);
   });
 
   test("printf's str() of a pointer is not zeroed first, and prints to its NUL after a longer string", async () => {
