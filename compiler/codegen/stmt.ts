@@ -1,6 +1,16 @@
 // Statements; a call used as a statement runs its builtin row's statement hook (builtins/).
 import { R0, R1, alu64Imm, exit, ja, jmpReg } from '../asm/index.ts';
-import type { AssignStmt, BinaryOp, Block, CallExpr, Expr, MapExpr, Stmt, Type } from '../../lang/index.ts';
+import {
+  walk,
+  type AssignStmt,
+  type BinaryOp,
+  type Block,
+  type CallExpr,
+  type Expr,
+  type MapExpr,
+  type Stmt,
+  type Type,
+} from '../../lang/index.ts';
 import { slotSize } from '../layout.ts';
 import { BUILTIN_EMIT } from './builtins/index.ts';
 import {
@@ -21,7 +31,7 @@ import { emitInt, emitInto } from './expr.ts';
 import { emitBinaryOp, operandTypes } from './operators.ts';
 import { emitForMap, emitForRangeLoop } from './for-map.ts';
 import { emitMapAssign } from './maps.ts';
-import { normalize, zeroStack } from './values.ts';
+import { copyValue, normalize, zeroStack } from './values.ts';
 
 export function emitBlock(g: Gen, b: Block): void {
   for (const s of b.statements) emitStmt(g, s);
@@ -54,8 +64,8 @@ function emitStmtInner(g: Gen, s: Stmt): void {
       return;
     }
     case 'let': {
+      if (s.value) return storeVariable(g, s.name, s.value);
       const v = variable(g, s.name);
-      if (s.value) return storeVariable(g, v, s.value);
       return zeroStack(g, v.offset, slotSize(v.type)); // a fresh declaration starts empty, even inside a loop
     }
     case 'unroll': {
@@ -144,11 +154,31 @@ function variable(g: Gen, name: string): { offset: number; type: Type } {
 }
 
 /** Integers convert to the variable's type on the way in (C's assignment conversion). */
-function storeVariable(g: Gen, v: { offset: number; type: Type }, value: Expr): void {
-  if (v.type.kind !== 'int') return emitInto(g, value, v.offset, slotSize(v.type), v.type);
+function storeVariable(g: Gen, name: string, value: Expr): void {
+  const v = variable(g, name);
+  if (v.type.kind !== 'int') {
+    const size = slotSize(v.type);
+    if (!readsVariable(value, name)) return emitInto(g, value, v.offset, size, v.type);
+    // `$s = c ? $s : "x"`, `$t = ($t.0, 2)`, `$s = @m[$s]`: written straight into its slot, the variable would be
+    // zeroed or half overwritten before the value reads it; the value is made apart, then copied
+    return scoped(g, () => {
+      const apart = allocValue(g, size);
+      emitInto(g, value, apart, size, v.type);
+      copyValue(g, apart, v.offset, size);
+    });
+  }
   emitInt(g, value);
   normalize(g, v.type);
   g.e.emit(stxSlot(8, v.offset, R0));
+}
+
+/** Whether `x` reads the variable `name` anywhere in it. */
+function readsVariable(x: Expr, name: string): boolean {
+  let reads = false;
+  walk(x, (n) => {
+    if (n.kind === 'var' && n.name === name) reads = true;
+  });
+  return reads;
 }
 
 function emitAssign(g: Gen, s: AssignStmt): void {
@@ -165,8 +195,8 @@ function emitAssign(g: Gen, s: AssignStmt): void {
     }
     return emitMapAssign(g, s as AssignStmt & { target: MapExpr });
   }
+  if (s.op === '=') return storeVariable(g, s.target.name, s.value);
   const v = variable(g, s.target.name);
-  if (s.op === '=') return storeVariable(g, v, s.value);
   // $x op= e  is  $x = $x op e
   const [leftType, rightType] = operandTypes(g, s.value);
   emitBinaryOp(g, s.op.slice(0, -1) as BinaryOp, s.target, s.value, s.span, leftType, rightType);
