@@ -65,6 +65,8 @@ export function mapSpecFor(g: Gen, m: MapExpr): MapSpec {
 export function buildKey(g: Gen, m: MapExpr): number {
   const spec = mapSpecFor(g, m);
   const layout = keyLayout(spec.user!.keys.map((k) => k.type));
+  const own = variableAsKey(g, m, spec);
+  if (own !== undefined) return own;
   const off = allocValue(g, layout.size);
   if (m.keys.length === 0) {
     g.e.emit(stSlot(8, off, 0));
@@ -81,6 +83,20 @@ export function buildKey(g: Gen, m: MapExpr): number {
     if (!emitProbeIndex(g, k, spec.user!.keys[i]!.type, at)) emitInto(g, k, at, size, spec.user!.keys[i]!.type);
   });
   return off;
+}
+
+/**
+ * The slot of a string variable that is the whole key, as the key (`$f = str(p); @[$f] = count()`): the same
+ * bytes a copy would hold (its assignments write the slot whole, and it is zeroed where it may be read first),
+ * without a copy of up to 1 KiB an event. Every caller makes its values before the key, and nothing between the
+ * key and the map's helper calls writes a variable. undefined for any other key.
+ */
+function variableAsKey(g: Gen, m: MapExpr, spec: MapSpec): number | undefined {
+  const k = m.keys.length === 1 && spec.user!.keys.length === 1 ? m.keys[0]! : undefined;
+  const v = k?.kind === 'var' ? g.vars.get(k.name) : undefined;
+  const t = spec.user!.keys[0]?.type;
+  if (v?.type.kind !== 'string' || t?.kind !== 'string' || v.type.size !== t.size) return undefined;
+  return v.offset;
 }
 
 /**
