@@ -64,7 +64,8 @@ function columnSnapshot(layout: UserMapLayout, columns: IntegerColumns): MapSnap
 }
 
 /** The entries the slow path would have read: [key] and value as bigints. */
-function columnEntries(columns: IntegerColumns, n = columns.keys.length): MapEntry[] {
+function columnEntries(columns: IntegerColumns): MapEntry[] {
+  const n = columns.keys.length;
   const out = new Array<MapEntry>(n);
   for (let i = 0; i < n; i++) out[i] = { keys: [BigInt(columns.keys[i]!)], value: BigInt(columns.values[i]!) };
   return out;
@@ -310,7 +311,7 @@ export function snapshotMap(
       const key = exactInt(kview, koff + columnKey!.offset, keySigned);
       const value = key === undefined ? undefined : columnValue(v, vview, voff, stride, ncpu);
       if (value !== undefined) return columns.push(key!, value);
-      entries.push(...columnEntries(columns.columns(), columns.length));
+      for (const e of columnEntries(columns.columns())) entries.push(e); // (a spread of 100k+ overflows the stack)
       columns = undefined;
     }
     if (v.kind === 'tseries') {

@@ -154,6 +154,25 @@ if (requireRoot('map columns')) {
     }
   });
 
+  test('a value past 2^53 after 200,000 read as numbers: every entry made, none lost', () => {
+    const [spec] = compileText('config = { max_map_keys = 200000 } BEGIN { @v[-1] = -1; }').maps.filter((m) => m.user);
+    const fd = createMap(spec!);
+    const n = 200_000;
+    for (let k = 0; k < n; k++) mapUpdate(fd, keyBytes(spec!, BigInt(k)), valueBytes(spec!, BigInt(k)));
+    // the kernel's order, then the last entry of it past 2^53: the fallback comes after all the others
+    const order = integerColumns(snapshotMap(fd, spec!))!.keys;
+    assert.is(order.length, n);
+    const last = BigInt(order[n - 1]!);
+    mapUpdate(fd, keyBytes(spec!, last), valueBytes(spec!, 1n << 60n));
+    const snap = snapshotMap(fd, spec!);
+    assert.is(integerColumns(snap), undefined);
+    assert.is(snap.entries.length, n);
+    const read = new Map(snap.entries.map((e) => [e.keys[0] as bigint, e.value]));
+    assert.is(read.get(last), 1n << 60n);
+    assert.is(read.get(last === 7n ? 8n : 7n), last === 7n ? 8n : 7n);
+    assert.is(read.size, n);
+  });
+
   test('a map read as numbers makes its entries once, when first asked', () => {
     const [spec] = compileText('BEGIN { @c[1] = count(); }').maps.filter((m) => m.user);
     const fd = createMap(spec!);
