@@ -368,7 +368,7 @@ export function snapshotMap(
   });
   if (columns) return columnSnapshot(layout, columns.columns());
   for (const h of histograms.values()) entries.push({ keys: h.keys, value: h.total, buckets: h.buckets });
-  entries.push(...series.entries());
+  for (const e of series.entries()) entries.push(e); // one key of a tseries each, any number of them
   return { layout, entries };
 }
 

@@ -182,8 +182,10 @@ export class Session {
   private attach(p: LoadedProgram): void {
     const a = p.spec.attach;
     const attached = runtimeRow(a).attach(p, a, { pid: this.pid, cpid: this.cpid });
-    this.attachments.push(...attached);
-    for (const x of attached) if (x.run || x.pin) this.iterators.push(x);
+    for (const x of attached) {
+      this.attachments.push(x); // (not a spread: a wildcard may attach more points than a call takes arguments)
+      if (x.run || x.pin) this.iterators.push(x);
+    }
   }
 
   /** A pinned iterator is left in the BPF filesystem (bpftrace v0.26's line says where); others run once. */
