@@ -37,6 +37,12 @@ const allowedDeep: readonly { from: string; to: string; inWorker: boolean; why: 
   { from: 'repl/print/text.ts', to: 'lang/byte-text.ts', inWorker: true, why: 'string keys sort by their bytes' },
   { from: 'repl/print/text.ts', to: 'runtime/render.ts', inWorker: true, why: "a buf value's text (as %r)" },
   { from: 'repl/print/text.ts', to: 'runtime/maps.ts', inWorker: true, why: "a snapshot's numbers (integerColumns)" },
+  {
+    from: 'repl/metrics/exposition.ts',
+    to: 'runtime/maps.ts',
+    inWorker: true,
+    why: "a snapshot's numbers (integerColumns)",
+  },
   { from: 'runtime/render.ts', to: 'lang/byte-text.ts', inWorker: true, why: 'char arrays in records, as bytes' },
   {
     from: 'runtime/kernel/btf/reader.ts',

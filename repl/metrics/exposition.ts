@@ -8,6 +8,7 @@
 // keeps only bucket counts). Maps of strings, tuples or records, and tseries, have no number to serve: they are
 // left out (GET /maps.json has them).
 import type { MapSnapshot, Value } from '../../runtime/index.ts';
+import { integerColumns } from '../../runtime/maps.ts'; // past the facade: see scripts/check-imports.ts
 import { bucketRange } from '../print/hist.ts';
 import { formatValue } from '../print/text.ts';
 
@@ -44,6 +45,22 @@ function labelSet(names: readonly string[], keys: readonly Value[], extra?: stri
   return parts.length ? `{${parts.join(',')}}` : '';
 }
 
+/**
+ * `metric{labels} value` for every entry; a map read as numbers (runtime/maps.ts IntegerColumns) from its
+ * columns, without making its entries (a 100k-key map's objects and bigints).
+ */
+function valueLines(snap: MapSnapshot, metric: string, names: readonly string[]): string {
+  const columns = integerColumns(snap);
+  let out = '';
+  if (columns) {
+    const open = `${metric}{${names[0]}="`;
+    for (let i = 0; i < columns.keys.length; i++) out += `${open}${columns.keys[i]}"} ${columns.values[i]}\n`;
+    return out;
+  }
+  for (const e of snap.entries) out += `${metric}${labelSet(names, e.keys)} ${e.value}\n`;
+  return out;
+}
+
 /** What the HELP line says each aggregation is. */
 function describe(snap: MapSnapshot): string {
   const v = snap.layout.value;
@@ -74,26 +91,18 @@ export function mapExposition(snap: MapSnapshot, labels: readonly string[], open
     case 'sum': {
       if (v.kind === 'sum' && v.signed) {
         // a signed sum can go down: a counter may not
-        out = head(family, 'gauge');
-        for (const e of snap.entries) out += `${family}${labelSet(names, e.keys)} ${e.value}\n`;
-        return out;
+        return head(family, 'gauge') + valueLines(snap, family, names);
       }
-      out = head(openMetrics ? family : `${family}_total`, 'counter');
-      for (const e of snap.entries) out += `${family}_total${labelSet(names, e.keys)} ${e.value}\n`;
-      return out;
+      return head(openMetrics ? family : `${family}_total`, 'counter') + valueLines(snap, `${family}_total`, names);
     }
     case 'min':
     case 'max':
     case 'avg':
-      out = head(family, 'gauge');
-      for (const e of snap.entries) out += `${family}${labelSet(names, e.keys)} ${e.value}\n`;
-      return out;
+      return head(family, 'gauge') + valueLines(snap, family, names);
     case 'value': {
       // integers, pointers (by address) and bools (0 or 1); text, tuples and records have no number
       if (v.type.kind !== 'int' && v.type.kind !== 'bool') return '';
-      out = head(family, 'gauge');
-      for (const e of snap.entries) out += `${family}${labelSet(names, e.keys)} ${e.value}\n`;
-      return out;
+      return head(family, 'gauge') + valueLines(snap, family, names);
     }
     case 'stats':
       out = head(family, 'summary');

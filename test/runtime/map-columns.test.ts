@@ -1,10 +1,12 @@
 // The usual map (one integer key, an integer value) is read into number columns, its entries made only when
 // asked (runtime/maps.ts IntegerColumns). On real kernel maps, for numbers of every kind: the entries are
 // the ones written, the columns exist only where every number is an exact double, and the text and JSON
-// printed from the columns are the same as printed from the entries (the path every other map takes).
+// printed from the columns are the same as printed from the entries (the path every other map takes), and so
+// are its metrics.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MapSpec } from '../../compiler/index.ts';
+import { mapExposition } from '../../repl/metrics/exposition.ts';
 import { jsonMap } from '../../repl/print/json.ts';
 import { formatMap } from '../../repl/print/text.ts';
 import { entryCount, integerColumns, snapshotMap, type MapSnapshot } from '../../runtime/maps.ts';
@@ -149,6 +151,12 @@ if (requireRoot('map columns')) {
             assert.is(formatMap(snap, o), formatMap(plain, o), `${what}: text, top ${top}, div ${div}`);
             assert.is(jsonMap(snap, o), jsonMap(plain, o), `${what}: JSON, top ${top}, div ${div}`);
           }
+          for (const openMetrics of [false, true])
+            assert.is(
+              mapExposition(snap, ['fd'], openMetrics),
+              mapExposition(plain, ['fd'], openMetrics),
+              `${what}: metrics`,
+            );
           opened.pop()!.close();
         }
     }
