@@ -43,6 +43,7 @@ const allowedDeep: readonly { from: string; to: string; inWorker: boolean; why: 
     inWorker: true,
     why: "a snapshot's numbers (integerColumns)",
   },
+  { from: 'repl/view/model.ts', to: 'runtime/maps.ts', inWorker: true, why: "a snapshot's numbers (integerColumns)" },
   { from: 'runtime/render.ts', to: 'lang/byte-text.ts', inWorker: true, why: 'char arrays in records, as bytes' },
   {
     from: 'runtime/kernel/btf/reader.ts',

@@ -4,6 +4,7 @@
 import type { MapEntry, MapSnapshot, Value } from '../../runtime/index.ts';
 import { bucketLabel, shownBuckets } from '../print/hist.ts';
 import { formatValue } from '../print/text.ts';
+import { entryCount, integerColumns } from '../../runtime/maps.ts'; // past the facade: see scripts/check-imports.ts
 
 export interface HistModel {
   /** the entry's keys as printed (`comm, pid`), '' for a map without keys */
@@ -127,7 +128,7 @@ export function busiestRun(counts: readonly bigint[], size: number): number {
  */
 export function buildPanel(snap: MapSnapshot, limit: number): PanelModel {
   const { name, value } = snap.layout;
-  const entries = snap.entries.length;
+  const entries = entryCount(snap);
   switch (value.kind) {
     case 'hist':
     case 'lhist': {
@@ -177,6 +178,8 @@ export function buildPanel(snap: MapSnapshot, limit: number): PanelModel {
       };
     case 'value': {
       const numeric = value.type.kind === 'int' || value.type.kind === 'bool';
+      const read = numeric ? largestRead(snap, limit) : undefined;
+      if (read) return { kind: 'table', name, what: 'value', entries, bars: true, rows: read };
       const rows = numeric
         ? topN(snap.entries, limit, byValue)
         : topN(snap.entries, limit, (a, b) => -compareText(keyText(a.keys), keyText(b.keys))); // by key, first ones first
@@ -201,13 +204,41 @@ export function buildPanel(snap: MapSnapshot, limit: number): PanelModel {
         what: value.kind,
         entries,
         bars: true,
-        rows: topN(snap.entries, limit, byValue).map((e) => ({
-          key: keyText(e.keys),
-          value: e.value.toString(),
-          n: e.value,
-        })),
+        rows:
+          largestRead(snap, limit) ??
+          topN(snap.entries, limit, byValue).map((e) => ({
+            key: keyText(e.keys),
+            value: e.value.toString(),
+            n: e.value,
+          })),
       };
   }
+}
+
+/**
+ * The rows of the `limit` largest entries of a map read as numbers (runtime/maps.ts IntegerColumns), chosen from
+ * its columns as topN chooses them from its entries, without making the entries; undefined for any other map.
+ */
+function largestRead(snap: MapSnapshot, limit: number): { key: string; value: string; n: bigint }[] | undefined {
+  const columns = integerColumns(snap);
+  if (!columns) return undefined;
+  const { keys, values } = columns;
+  // topN over the values, with the same choice among equal ones, on numbers (no array or comparator per entry)
+  const best: number[] = []; // entry indices, ascending by value
+  for (let i = 0; i < values.length && limit > 0; i++) {
+    const v = values[i]!;
+    if (best.length === limit && v <= values[best[0]!]!) continue;
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (values[best[mid]!]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    best.splice(lo, 0, i);
+    if (best.length > limit) best.shift();
+  }
+  return best.reverse().map((i) => ({ key: String(keys[i]), value: String(values[i]), n: BigInt(values[i]!) }));
 }
 
 function compareText(a: string, b: string): number {

@@ -2,12 +2,13 @@
 // asked (runtime/maps.ts IntegerColumns). On real kernel maps, for numbers of every kind: the entries are
 // the ones written, the columns exist only where every number is an exact double, and the text and JSON
 // printed from the columns are the same as printed from the entries (the path every other map takes), and so
-// are its metrics.
+// are its metrics and its live view panel.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MapSpec } from '../../compiler/index.ts';
 import { mapExposition } from '../../repl/metrics/exposition.ts';
 import { jsonMap } from '../../repl/print/json.ts';
+import { buildPanel } from '../../repl/view/model.ts';
 import { formatMap } from '../../repl/print/text.ts';
 import { entryCount, integerColumns, snapshotMap, type MapSnapshot } from '../../runtime/maps.ts';
 import { mapCreate, mapUpdate, MapType, OwnedFd, percpuValueSize, possibleCpus } from '../../runtime/sys/index.ts';
@@ -157,6 +158,7 @@ if (requireRoot('map columns')) {
               mapExposition(plain, ['fd'], openMetrics),
               `${what}: metrics`,
             );
+          for (const rows of [1, 5, 40]) assert.equal(buildPanel(snap, rows), buildPanel(plain, rows), `${what}: view`);
           opened.pop()!.close();
         }
     }
