@@ -12,21 +12,18 @@ import { buildPanel } from '../../repl/view/model.ts';
 import { formatMap } from '../../repl/print/text.ts';
 import { entryCount, integerColumns, snapshotMap, type MapSnapshot } from '../../runtime/maps.ts';
 import { mapCreate, mapUpdate, MapType, OwnedFd, percpuValueSize, possibleCpus } from '../../runtime/sys/index.ts';
-import { checkFdLeaks, requireRoot } from '../helpers/kernel.ts';
+import { closedAfterEachTest, requireRoot } from '../helpers/kernel.ts';
 import { compileText } from '../helpers/pipeline.ts';
 import { rng } from '../helpers/rng.ts';
 
-const opened: OwnedFd[] = [];
-
-function createMap(spec: MapSpec): number {
+/** A map for `spec`, closed after the test by `own` (test/helpers/kernel.ts closedAfterEachTest). */
+function createMap(own: (fd: number | OwnedFd, label?: string) => number, spec: MapSpec): number {
   const type = spec.kind === 'percpu_hash' ? MapType.PERCPU_HASH : MapType.HASH;
   assert.ok(spec.kind === 'percpu_hash' || spec.kind === 'hash', `${spec.user?.name} is a ${spec.kind}`);
-  const fd = new OwnedFd(
+  return own(
     mapCreate({ type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, name: spec.name }),
     spec.name,
   );
-  opened.push(fd);
-  return fd.fd;
 }
 
 /** The entry's value on the first CPU (min/max: with its word saying a value was recorded), zero on the others. */
@@ -58,13 +55,7 @@ const signedValue = (spec: MapSpec) => {
 };
 
 if (requireRoot('map columns')) {
-  checkFdLeaks(test, {
-    teardown: () =>
-      void opened
-        .splice(0)
-        .reverse()
-        .forEach((fd) => fd.close()),
-  });
+  const own = closedAfterEachTest(test);
 
   test('the usual map read as numbers: its entries as written, and the same text and JSON as from entries', () => {
     const specs = compileText(
@@ -120,7 +111,7 @@ if (requireRoot('map columns')) {
       for (const shape of shapes)
         for (const n of [1, 2, 3, 40, 3000]) {
           const what = `${name}, ${shape.what}, ${n} keys`;
-          const fd = createMap(spec);
+          const fd = createMap(own, spec);
           const written = new Map<bigint, bigint>();
           while (written.size < n) {
             const k = shape.key(signedKey(spec));
@@ -159,14 +150,13 @@ if (requireRoot('map columns')) {
               `${what}: metrics`,
             );
           for (const rows of [1, 5, 40]) assert.equal(buildPanel(snap, rows), buildPanel(plain, rows), `${what}: view`);
-          opened.pop()!.close();
         }
     }
   });
 
   test('a value past 2^53 after 200,000 read as numbers: every entry made, none lost', () => {
     const [spec] = compileText('config = { max_map_keys = 200000 } BEGIN { @v[-1] = -1; }').maps.filter((m) => m.user);
-    const fd = createMap(spec!);
+    const fd = createMap(own, spec!);
     const n = 200_000;
     for (let k = 0; k < n; k++) mapUpdate(fd, keyBytes(spec!, BigInt(k)), valueBytes(spec!, BigInt(k)));
     // the kernel's order, then the last entry of it past 2^53: the fallback comes after all the others
@@ -185,7 +175,7 @@ if (requireRoot('map columns')) {
 
   test('a map read as numbers makes its entries once, when first asked', () => {
     const [spec] = compileText('BEGIN { @c[1] = count(); }').maps.filter((m) => m.user);
-    const fd = createMap(spec!);
+    const fd = createMap(own, spec!);
     for (let k = 0; k < 10; k++) mapUpdate(fd, keyBytes(spec!, BigInt(k)), valueBytes(spec!, BigInt(k * 2)));
     const snap = snapshotMap(fd, spec!);
     const columns = integerColumns(snap);
