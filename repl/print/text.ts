@@ -38,11 +38,11 @@ export function isTuple(v: Value): v is readonly Value[] {
  * and integers that fit a double exactly as numbers: V8 compares those without allocating, bigints it does not
  * (`<` between a number and a bigint compares their exact values).
  */
-type SortKey = number | bigint | Buffer | string;
+type SortKey = number | bigint | string;
 
 function sortKey(v: Value): SortKey {
   if (typeof v === 'bigint') return exact(BigInt.asIntN(64, v));
-  if (typeof v === 'string') return textBytes(v);
+  if (typeof v === 'string') return ASCII.test(v) ? v : textBytes(v).toString('latin1');
   return formatValue(v);
 }
 
@@ -52,8 +52,10 @@ function exact(v: bigint): number | bigint {
 
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** Text of code units below 0x80 only: they order as its bytes do. */
+const ASCII = /^[\x00-\x7f]*$/;
+
 function compareSortKey(a: SortKey, b: SortKey): number {
-  if (a instanceof Buffer) return Buffer.compare(a, b as Buffer);
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

@@ -61,6 +61,14 @@ test('maps of strings order by key: integers as signed 64-bit numbers (v0.26; 0.
     ],
   );
   assert.is(formatMap(t), '@t[B]: (1, y)\n@t[b]: (2, x)\n');
+  // by their UTF-8 bytes, not UTF-16 code units: U+1F600 (F0 9F 98 80) after U+FFFD (EF BF BD), as in bpftrace
+  const u = snap(
+    '@u',
+    { kind: 'count' },
+    [stringType(8)],
+    ['\u{1F600}', '\uFFFD', 'é', 'z', 'ab'].map((k) => ({ keys: [k], value: 1n })),
+  );
+  assert.is(formatMap(u), '@u[ab]: 1\n@u[z]: 1\n@u[é]: 1\n@u[\uFFFD]: 1\n@u[\u{1F600}]: 1\n');
 });
 
 test('maps of bools, pointers and symbols order by key: they are not integers to bpftrace v0.26', () => {
