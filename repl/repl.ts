@@ -100,7 +100,7 @@ export function startRepl(opts: ReplOptions): Promise<number> {
       // a stopped program's copy stays, empty, as the map would after clear(@x)
       for (const [k, c] of kept)
         if (name === undefined || k === name) {
-          kept.set(k, { from: c.from, snapshot: { ...c.snapshot, entries: [] } });
+          kept.set(k, { from: c.from, snapshot: { layout: c.snapshot.layout, entries: [] } }); // (a spread would make its entries)
           cleared.add(k);
         }
       return [...cleared].sort();
