@@ -2,7 +2,7 @@
 export { Session, type MapSource, type SessionOptions } from './session.ts';
 export { benchmarkJson, benchmarkText, testJson, testText } from './session-bench.ts';
 export type { BenchmarkResult, OutputSink, TestResult, TraceEvent } from './events.ts';
-export { entryCount, integerColumns, type IntegerColumns, type MapEntry, type MapSnapshot } from './maps.ts';
+export { entryCount, type MapEntry, type MapSnapshot } from './maps.ts';
 export type { CValue, Value } from './value.ts';
 export type { RenderOptions } from './render-context.ts';
 export { ScryRuntimeError } from './errors.ts';

@@ -69,18 +69,23 @@ function keyText(keys: readonly Value[]): string {
  * a bounded insertion keeps the cost near one pass over the entries.
  */
 export function topN<T>(items: readonly T[], n: number, cmp: (a: T, b: T) => number): T[] {
+  return topIndices(items.length, n, (i, j) => cmp(items[i]!, items[j]!)).map((i) => items[i]!);
+}
+
+/** topN over the indices 0..count-1, compared by `cmp` of two indices: the `n` largest, largest first. */
+function topIndices(count: number, n: number, cmp: (i: number, j: number) => number): number[] {
   if (n <= 0) return [];
-  const best: T[] = []; // ascending
-  for (const it of items) {
-    if (best.length === n && cmp(it, best[0]!) <= 0) continue;
+  const best: number[] = []; // ascending
+  for (let i = 0; i < count; i++) {
+    if (best.length === n && cmp(i, best[0]!) <= 0) continue;
     let lo = 0;
     let hi = best.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (cmp(best[mid]!, it) < 0) lo = mid + 1;
+      if (cmp(best[mid]!, i) < 0) lo = mid + 1;
       else hi = mid;
     }
-    best.splice(lo, 0, it);
+    best.splice(lo, 0, i);
     if (best.length > n) best.shift();
   }
   return best.reverse();
@@ -223,22 +228,12 @@ function largestRead(snap: MapSnapshot, limit: number): { key: string; value: st
   const columns = integerColumns(snap);
   if (!columns) return undefined;
   const { keys, values } = columns;
-  // topN over the values, with the same choice among equal ones, on numbers (no array or comparator per entry)
-  const best: number[] = []; // entry indices, ascending by value
-  for (let i = 0; i < values.length && limit > 0; i++) {
-    const v = values[i]!;
-    if (best.length === limit && v <= values[best[0]!]!) continue;
-    let lo = 0;
-    let hi = best.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (values[best[mid]!]! < v) lo = mid + 1;
-      else hi = mid;
-    }
-    best.splice(lo, 0, i);
-    if (best.length > limit) best.shift();
-  }
-  return best.reverse().map((i) => ({ key: String(keys[i]), value: String(values[i]), n: BigInt(values[i]!) }));
+  // the sign of the difference of two exact doubles is their order
+  return topIndices(values.length, limit, (i, j) => values[i]! - values[j]!).map((i) => ({
+    key: String(keys[i]),
+    value: String(values[i]),
+    n: BigInt(values[i]!),
+  }));
 }
 
 function compareText(a: string, b: string): number {
