@@ -159,6 +159,7 @@ const ROOT = 'every test needs root (loads programs); as another user only its S
 export const excluded: Readonly<Record<string, string>> = {
   'e2e/': 'end-to-end: runs scry on real programs in the kernel (root)',
   'compiler/opt-load.test.ts': ROOT,
+  'compiler/opt-random.test.ts': ROOT,
   'corpus/corpus.test.ts': 'runs the whole corpus in the kernel as root (minutes); one count check without root',
   'corpus/errors.test.ts':
     'reads tracepoints from tracefs with no SKIP line (058 fails as another user), and takes ~80 s under load',

@@ -57,7 +57,7 @@ export function emitArgumentInt(g: Gen, x: FieldExpr): void {
   const t = typeOf(g, x);
   const bytes = t.kind === 'int' ? t.bits / 8 : field.size;
   g.e.emit(ldx(bytes as 1 | 2 | 4 | 8, R0, g.e.context(), field.offset));
-  normalize(g, typeOf(g, x));
+  if (t.kind !== 'int' || t.signed) normalize(g, t); // (the load zero-extends an unsigned value already)
 }
 
 /** A string field of a tracepoint record (char name[N], or __data_loc char[]) at r10+off, at most `size` bytes. */

@@ -130,6 +130,44 @@ export function foldCond(i: Insn, dst: bigint, src: bigint): boolean | undefined
   return undefined;
 }
 
+/**
+ * The outcome of a conditional jump whose register holds some value below 2^bits (unsigned), when every such
+ * value gives the same one: `x & 0xffff` is never negative, never 65536 or more.
+ */
+export function foldCondBelow(i: Insn, bits: number, src: bigint): boolean | undefined {
+  const w = cls(i) === BPF_JMP32 ? 32 : 64;
+  if (bits >= w) return undefined;
+  const hi = (1n << BigInt(bits)) - 1n; // the largest value; the least is 0, and both are non-negative at width w
+  const b = BigInt.asUintN(w, src);
+  const sb = BigInt.asIntN(w, src);
+  const all = (lo: boolean, high: boolean): boolean | undefined => (lo === high ? lo : undefined);
+  switch (op(i)) {
+    case BPF_JEQ:
+      return b > hi ? false : undefined;
+    case BPF_JNE:
+      return b > hi ? true : undefined;
+    case BPF_JGT:
+      return all(0n > b, hi > b);
+    case BPF_JGE:
+      return all(0n >= b, hi >= b);
+    case BPF_JLT:
+      return all(0n < b, hi < b);
+    case BPF_JLE:
+      return all(0n <= b, hi <= b);
+    case BPF_JSGT:
+      return all(0n > sb, hi > sb);
+    case BPF_JSGE:
+      return all(0n >= sb, hi >= sb);
+    case BPF_JSLT:
+      return all(0n < sb, hi < sb);
+    case BPF_JSLE:
+      return all(0n <= sb, hi <= sb);
+    case BPF_JSET:
+      return (b & hi) === 0n ? false : undefined;
+  }
+  return undefined;
+}
+
 /** The second operand of a jump or ALU instruction as a 64-bit value: the immediate sign-extended, or undefined for a register. */
 export function immOperand(i: Insn): bigint | undefined {
   return isReg(i) ? undefined : signExt32(i.imm);

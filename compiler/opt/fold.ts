@@ -19,7 +19,7 @@ import {
   type Reg,
 } from '../asm/index.ts';
 import { buildCfg } from './cfg.ts';
-import { asImm64, foldCond, signExt32 } from './fold-math.ts';
+import { asImm64, foldCond, foldCondBelow, signExt32 } from './fold-math.ts';
 import {
   cls,
   isAlu,
@@ -33,7 +33,17 @@ import {
   op,
   readsSrcReg,
 } from './insn-info.ts';
-import { aluResult, analyzeValues, ctxKey, mayPointToStack, slotKey, stackAddr, valEq, type State } from './values.ts';
+import {
+  aluResult,
+  analyzeValues,
+  ctxKey,
+  mayPointToStack,
+  slotKey,
+  stackAddr,
+  valEq,
+  zeroUpper,
+  type State,
+} from './values.ts';
 
 export interface PassResult {
   readonly items: AsmItem[];
@@ -142,7 +152,7 @@ function rewriteAlu(i: Insn, s: State): Insn | undefined {
   const alg = algebra(i, s);
   if (alg !== i) return alg;
   const movReg = op(i) === BPF_MOV && isReg(i) && i.off === 0;
-  if (movReg && !is64 && s.ze & (1 << i.src)) {
+  if (movReg && !is64 && zeroUpper(s, i.src)) {
     // wA = wB of a value whose upper half is zero: a plain copy (or nothing)
     return i.src === i.dst ? undefined : mov64Reg(i.dst, i.src as Reg);
   }
@@ -150,8 +160,15 @@ function rewriteAlu(i: Insn, s: State): Insn | undefined {
   if (readsSrcReg(i)) {
     const src = s.regs[i.src];
     if (src?.k === 'c') {
-      const imm = is64 ? asImm64(src.v) : Number(BigInt.asIntN(32, src.v));
-      if (imm !== undefined && !(op(i) === BPF_MOV && i.off !== 0)) return { ...i, code: i.code & ~BPF_X, src: 0, imm };
+      // a shift by a register takes the count modulo the width; an immediate count must be below it
+      const o = op(i);
+      const count = o === 0x60 || o === 0x70 || o === 0xc0 ? src.v & BigInt(is64 ? 63 : 31) : src.v;
+      const imm = is64 ? asImm64(count) : Number(BigInt.asIntN(32, count));
+      // (not movsx, whose immediate form does not exist, nor a division by 0, which the verifier refuses as an
+      // immediate and the kernel defines for a register)
+      const divByZero = imm === 0 && (op(i) === 0x30 || op(i) === 0x90);
+      if (imm !== undefined && !(op(i) === BPF_MOV && i.off !== 0) && !divByZero)
+        return { ...i, code: i.code & ~BPF_X, src: 0, imm };
     }
     // a copy's origin instead of the copy, so the copy may die
     const origin = s.copy[i.src];
@@ -179,8 +196,10 @@ function algebra(i: Insn, s: State): Insn | undefined {
     ((o === 0x60 || o === 0x70 || o === 0xc0) && v === 0n) || // shifts by 0
     ((o === 0x20 || (o === 0x30 && (i.off === 0 || i.off === 1))) && v === 1n) || // mul, div by 1
     (o === 0x50 && v === ones); // and all ones
-  if (!identity) return i;
-  return is64 || s.ze & (1 << i.dst) ? undefined : i;
+  // x & mask where x has no bit outside the mask (a value masked or loaded narrower before)
+  const masked = o === 0x50 && (((1n << BigInt(Math.min(s.bits[i.dst]!, w))) - 1n) & ~v) === 0n;
+  if (!identity && !masked) return i;
+  return is64 || zeroUpper(s, i.dst) ? undefined : i;
 }
 
 function rewriteLoad(i: Insn, s: State): Insn | undefined {
@@ -232,11 +251,10 @@ function foldCondInsn(i: Insn, s: State): Insn | undefined {
   const d = s.regs[i.dst];
   const b = isReg(i) ? s.regs[i.src] : undefined;
   const src = isReg(i) ? (b?.k === 'c' ? b.v : undefined) : signExt32(i.imm);
-  if (d?.k === 'c' && src !== undefined) {
-    const taken = foldCond(i, d.v, src);
-    if (taken === true) return { ...i, code: BPF_JMP | BPF_JA, dst: 0, src: 0, off: 0, imm: 0 };
-    if (taken === false) return undefined;
-  }
+  const taken =
+    src === undefined ? undefined : d?.k === 'c' ? foldCond(i, d.v, src) : foldCondBelow(i, s.bits[i.dst]!, src);
+  if (taken === true) return { ...i, code: BPF_JMP | BPF_JA, dst: 0, src: 0, off: 0, imm: 0 };
+  if (taken === false) return undefined;
   if (isReg(i) && b?.k === 'c') {
     const imm = cls(i) === 6 ? Number(BigInt.asIntN(32, b.v)) : asImm64(b.v);
     if (imm !== undefined) return { ...i, code: i.code & ~BPF_X, src: 0, imm };

@@ -54,8 +54,8 @@ export interface State {
   readonly slots: ReadonlyMap<string, SlotFact>;
   /** copy[r] = q: register r holds the same 64 bits as register q (since a `r = q` neither has changed) */
   readonly copy: readonly (Reg | undefined)[];
-  /** bit r: register r's upper 32 bits are known to be zero */
-  readonly ze: number;
+  /** bits[r]: register r's value is below 2^bits[r] as an unsigned number (64: nothing known) */
+  readonly bits: readonly number[];
   /** context loads whose value a register still holds, by `opcode:offset` */
   readonly ctx: ReadonlyMap<string, Reg>;
 }
@@ -120,8 +120,15 @@ const entry = (root: number): State => ({
   mayStack: FP_BIT,
   slots: new Map(),
   copy: new Array(11).fill(undefined),
-  ze: 0,
+  bits: ALL_BITS,
 });
+const ALL_BITS: readonly number[] = new Array(11).fill(64);
+
+/** Whether register r's upper 32 bits are known to be zero. */
+export const zeroUpper = (s: State, r: number): boolean => s.bits[r]! <= 32;
+
+/** The bits of an unsigned 64-bit constant (0 for 0). */
+export const bitLength = (v: bigint): number => (v === 0n ? 0 : v.toString(2).length);
 
 /** What holds on both paths; `a` itself (or its parts) where nothing of it is lost, as is usual at a join. */
 function meet(a: State, b: State): State {
@@ -141,17 +148,22 @@ function meet(a: State, b: State): State {
   const slots = meetSlots(a, b);
   const ctx = meetCtx(a, b);
   const mayStack = a.mayStack | b.mayStack;
-  const ze = a.ze & b.ze;
+  let bits = a.bits;
+  for (let r = 0; r < 11; r++)
+    if (b.bits[r]! > bits[r]!) {
+      if (bits === a.bits) bits = [...a.bits];
+      (bits as number[])[r] = b.bits[r]!;
+    }
   if (
     regs === a.regs &&
     copy === a.copy &&
     slots === a.slots &&
     ctx === a.ctx &&
     mayStack === a.mayStack &&
-    ze === a.ze
+    bits === a.bits
   )
     return a;
-  return { regs, mayStack, slots, copy, ze, ctx };
+  return { regs, mayStack, slots, copy, bits, ctx };
 }
 
 // States share their maps until an item changes them, so most meets are of one map with itself
@@ -197,8 +209,8 @@ function meetCtx(a: State, b: State): ReadonlyMap<string, Reg> {
 
 function equal(a: State, b: State): boolean {
   if (a === b) return true;
-  if (a.mayStack !== b.mayStack || a.slots.size !== b.slots.size || a.ze !== b.ze || a.ctx.size !== b.ctx.size)
-    return false;
+  if (a.mayStack !== b.mayStack || a.slots.size !== b.slots.size || a.ctx.size !== b.ctx.size) return false;
+  if (a.bits !== b.bits) for (let r = 0; r < 11; r++) if (a.bits[r] !== b.bits[r]) return false;
   if (a.ctx !== b.ctx) for (const [k, r] of a.ctx) if (b.ctx.get(k) !== r) return false;
   for (let r = 0; r < 11; r++) if (a.copy[r] !== b.copy[r]) return false;
   for (let r = 0; r < 11; r++) if (!valEq(a.regs[r], b.regs[r])) return false;
@@ -228,10 +240,11 @@ class Mut {
   private regs: readonly (Val | undefined)[];
   mayStack: number;
   private copy: readonly (Reg | undefined)[];
-  ze: number;
+  private bits: readonly number[];
   private slots: ReadonlyMap<string, SlotFact>;
   private ctx: ReadonlyMap<string, Reg>;
   private ownRegs = false;
+  private ownBits = false;
   private ownSlots = false;
   private ownCtx = false;
   constructor(private readonly from: State) {
@@ -239,7 +252,7 @@ class Mut {
     this.mayStack = from.mayStack;
     this.slots = from.slots;
     this.copy = from.copy;
-    this.ze = from.ze;
+    this.bits = from.bits;
     this.ctx = from.ctx;
   }
   private regsToChange(): { regs: (Val | undefined)[]; copy: (Reg | undefined)[] } {
@@ -280,8 +293,8 @@ class Mut {
     this.ctx = new Map();
     this.ownCtx = true;
   }
-  /** r := v; `copyOf`: a register r now holds the same bits as; `zeroExtended`: r's upper 32 bits are known zero */
-  set(r: Reg, v: Val | undefined, mayStack: boolean, copyOf?: Reg, zeroExtended = false): void {
+  /** r := v; `copyOf`: a register r now holds the same bits as; `width`: r's value is below 2^width */
+  set(r: Reg, v: Val | undefined, mayStack: boolean, copyOf?: Reg, width = 64): void {
     if (copyOf === r) copyOf = undefined;
     let copied = false;
     for (let q = 0; q < 11 && !copied; q++) copied = this.copy[q] === r;
@@ -295,8 +308,15 @@ class Mut {
     // is not optimized yet)
     this.target = r;
     if (this.ctx.size) this.ctx.forEach(this.forgetCtx, this);
-    const ze = zeroExtended || (v?.k === 'c' && v.v < 1n << 32n);
-    this.ze = ze ? this.ze | (1 << r) : this.ze & ~(1 << r);
+    const w = v?.k === 'c' ? bitLength(v.v) : width;
+    if (w === 0 && v === undefined) this.regsToChange().regs[r] = { k: 'c', v: 0n }; // nothing but 0 fits
+    if (this.bits[r] !== w) {
+      if (!this.ownBits) {
+        this.bits = [...this.bits];
+        this.ownBits = true;
+      }
+      (this.bits as number[])[r] = w;
+    }
     this.mayStack = mayStack || v?.k === 's' ? this.mayStack | (1 << r) : this.mayStack & ~(1 << r);
     if (this.slots.size) this.slots.forEach(this.forgetSlotReg, this);
   }
@@ -327,10 +347,17 @@ class Mut {
       this.slots === s.slots &&
       this.ctx === s.ctx &&
       this.mayStack === s.mayStack &&
-      this.ze === s.ze
+      this.bits === s.bits
     )
       return s;
-    return { regs: this.regs, mayStack: this.mayStack, slots: this.slots, copy: this.copy, ze: this.ze, ctx: this.ctx };
+    return {
+      regs: this.regs,
+      mayStack: this.mayStack,
+      slots: this.slots,
+      copy: this.copy,
+      bits: this.bits,
+      ctx: this.ctx,
+    };
   }
 }
 
@@ -381,7 +408,9 @@ export function edgeState(cfg: Cfg, from: number, to: number, s: State): State {
     const v = BigInt.asUintN(64, BigInt(item.imm));
     const regs = [...s.regs];
     regs[item.dst] = { k: 'c', v };
-    return { ...s, regs, ze: v < 1n << 32n ? s.ze | (1 << item.dst) : s.ze };
+    const bits = [...s.bits];
+    bits[item.dst] = bitLength(v);
+    return { ...s, regs, bits };
   }
   return s;
 }
@@ -399,7 +428,7 @@ export function step(item: AsmItem, s: State, spilled: boolean): State {
         src === 10 ? { k: 's', off: 0 } : s.regs[src],
         mayPointToStack(s, src),
         src !== 10 ? (s.copy[src] ?? src) : undefined,
-        (s.ze & (1 << src)) !== 0,
+        src !== 10 ? s.bits[src] : 64,
       );
     } else {
       const v = aluResult(i, s);
@@ -408,7 +437,7 @@ export function step(item: AsmItem, s: State, spilled: boolean): State {
         v,
         isReg(i) ? mayPointToStack(s, i.src) || mayPointToStack(s, dst) : mayPointToStack(s, dst) && op(i) !== BPF_MOV,
         undefined,
-        zeroExtends(i, s),
+        resultBits(i, s),
       );
     }
   } else if (isLdImm64(i)) {
@@ -420,8 +449,8 @@ export function step(item: AsmItem, s: State, spilled: boolean): State {
     const plain = (i.code & 0xe0) === 0x60;
     const key = s.regs[i.src]?.k === 'x' ? ctxKey(i) : undefined;
     const held = key !== undefined ? s.ctx.get(key) : undefined;
-    if (held !== undefined) m.set(i.dst, s.regs[held], false, s.copy[held] ?? held, (s.ze & (1 << held)) !== 0);
-    else m.set(i.dst, loadResult(i, s), spilled, undefined, plain && memSize(i) <= 4);
+    if (held !== undefined) m.set(i.dst, s.regs[held], false, s.copy[held] ?? held, s.bits[held]);
+    else m.set(i.dst, loadResult(i, s), spilled, undefined, plain ? loadBits(i, s) : 64);
     if (key !== undefined && i.dst !== 10) m.setCtx(key, i.dst);
   } else if (isStore(i)) {
     if (s.regs[i.dst]?.k !== 's' && i.dst !== 10) m.clearCtx(); // the context is read-only; anything else: forget
@@ -455,25 +484,55 @@ export function step(item: AsmItem, s: State, spilled: boolean): State {
   return m.freeze();
 }
 
-/** Whether an ALU op's result has its upper 32 bits zero whatever the operands (beyond known constants). */
-function zeroExtends(i: Insn, s: State): boolean {
-  if (cls(i) === 4) return true; // every 32-bit op zero-extends
-  const dstZe = (s.ze & (1 << i.dst)) !== 0;
-  const srcZe = isReg(i) ? (s.ze & (1 << i.src)) !== 0 : i.imm >= 0;
+/**
+ * How many low bits an ALU op's result may have set (its value is below 2^n), from what is known of its operands:
+ * a mask or a load's size bounds a value, and a shift or a narrower op keeps the bound (64: nothing known).
+ */
+export function resultBits(i: Insn, s: State): number {
+  const dst = s.bits[i.dst]!;
+  const is64 = cls(i) === 7;
+  const src = isReg(i)
+    ? s.bits[i.src]!
+    : bitLength(is64 ? BigInt.asUintN(64, signExt32(i.imm)) : BigInt.asUintN(32, BigInt(i.imm)));
+  const k = isReg(i) ? undefined : i.imm & (is64 ? 63 : 31);
+  const w = is64 ? 64 : 32;
+  let n: number;
   switch (op(i)) {
-    case 0x70: // rsh
-      return (!isReg(i) && (i.imm & 63) >= 32) || dstZe;
+    case BPF_MOV:
+      n = i.off === 0 ? src : 64; // movsx: a negative value is all ones above
+      break;
     case 0x50: // and
-      return dstZe || srcZe;
+      n = Math.min(dst, src);
+      break;
     case 0x40: // or
     case 0xa0: // xor
-      return dstZe && srcZe;
-    case 0x30: // div (unsigned)
-      return dstZe && i.off === 0;
-    case 0x90: // mod (unsigned)
-      return (dstZe || srcZe) && i.off === 0;
+      n = Math.max(dst, src);
+      break;
+    case 0x70: // rsh
+      n = k === undefined ? dst : Math.max(0, Math.min(dst, w) - k);
+      break;
+    case 0xc0: // arsh: as rsh while the sign bit is clear
+      n = dst < w ? (k === undefined ? dst : Math.max(0, dst - k)) : 64;
+      break;
+    case 0x60: // lsh
+      n = k !== undefined && (dst === 0 || dst + k <= w) ? (dst === 0 ? 0 : dst + k) : 64;
+      break;
+    case 0x00: // add
+      n = Math.max(dst, src) + 1;
+      break;
+    case 0x20: // mul
+      n = dst === 0 || src === 0 ? 0 : dst + src;
+      break;
+    case 0x30: // div
+      n = i.off === 0 ? dst : 64;
+      break;
+    case 0x90: // mod: below the divisor, or the dividend itself where the divisor may be 0
+      n = i.off !== 0 ? 64 : isReg(i) || i.imm === 0 ? dst : Math.min(dst, src);
+      break;
+    default:
+      n = 64;
   }
-  return false;
+  return Math.min(n, w); // a 32-bit op zero-extends its result
 }
 
 /** A context load's identity: its opcode (size, sign extension) and offset. */
@@ -497,9 +556,19 @@ export function aluResult(i: Insn, s: State): Val | undefined {
     if (op(i) === 0x00) return { k: 's', off: d.off + i.imm }; // add
     if (op(i) === 0x10) return { k: 's', off: d.off - i.imm }; // sub
   }
-  if (d?.k !== 'c') return undefined;
-  const v = foldAlu(i, d.v, b);
-  return v === undefined ? undefined : { k: 'c', v };
+  if (d?.k === 'c') {
+    const v = foldAlu(i, d.v, b);
+    if (v !== undefined) return { k: 'c', v };
+  }
+  return resultBits(i, s) === 0 ? { k: 'c', v: 0n } : undefined; // e.g. a 16-bit value shifted right by 32
+}
+
+/** The bits a plain load may set: its size's, or fewer when it reloads a register's value from the stack. */
+function loadBits(i: Insn, s: State): number {
+  const size = memSize(i);
+  const at = size === 8 ? stackAddr(s, i.src, i.off) : undefined;
+  const f = at !== undefined ? s.slots.get(slotKey(at, 8)) : undefined;
+  return f?.r !== undefined ? s.bits[f.r]! : size * 8;
 }
 
 function loadResult(i: Insn, s: State): Val | undefined {

@@ -629,6 +629,68 @@ test('algebra: identities go, x & 0 is 0, 32-bit identities only on zero-extende
   assert.equal(show(foldConstants(w).items)[1], 'w1 += 0', 'it clears the upper half');
 });
 
+test('value bounds: a masked value is never negative, and its bits above the mask are zero', () => {
+  // hist's shape for `x & 0xffff`: the sign test, the high word's test and the top step of the search go
+  const items = [
+    ldx(8, R1, R6, 0),
+    alu64Imm('and', R1, 0xffff),
+    jmpImm('jsge', R1, 0, 'pos'),
+    mov64Imm(R0, 0),
+    exit(),
+    label('pos'),
+    mov64Reg(R2, R1),
+    alu64Imm('rsh', R2, 32),
+    jmpImm('jeq', R2, 0, 'low'),
+    mov64Imm(R0, 1),
+    exit(),
+    label('low'),
+    jmpImm('jlt', R1, 65536, 'small'),
+    mov64Imm(R0, 2),
+    exit(),
+    label('small'),
+    mov64Reg(R0, R1),
+    exit(),
+  ];
+  assert.equal(show(optimize(items)), ['r1 = *(u64 *)(r6 + 0)', 'r1 &= 65535', 'r0 = r1', 'exit']);
+});
+
+test('value bounds: narrow loads and masks bound a value; unknown bits stay unknown', () => {
+  // a u16 load masked by 0xffff: the mask goes; `< 0x10000` is decided, `< 0xffff` is not
+  const loaded = foldConstants([
+    ldx(2, R1, R6, 0),
+    alu64Imm('and', R1, 0xffff),
+    jmpImm('jlt', R1, 0xffff, 'L'),
+    jmpImm('jlt', R1, 0x10000, 'L'),
+    ...tail,
+    label('L'),
+    ...tail,
+  ]);
+  assert.equal(show(loaded.items).slice(0, 3), ['r1 = *(u16 *)(r6 + 0)', 'if r1 < 65535 goto +3', 'goto +2']);
+  // a remainder by a u8 register may be the whole dividend (the divisor may be 0): not below 256
+  const mod = [ldx(8, R1, R6, 0), ldx(1, R2, R6, 8), alu64Reg('mod', R1, R2), jmpImm('jlt', R1, 256, 'L')];
+  assert.equal(show(foldConstants([...mod, ...tail, label('L'), ...tail]).items)[3], 'if r1 < 256 goto +2');
+  // an 8-byte value may have any bit set: neither test goes
+  const wide = [ldx(8, R1, R6, 0), jmpImm('jsge', R1, 0, 'L'), jmpImm('jgt', R1, 0x7fffffff, 'L')];
+  assert.is(foldConstants([...wide, ...tail, label('L'), ...tail]).changed, false);
+});
+
+test('known registers as immediates: a shift count modulo the width, no division by an immediate 0', () => {
+  const shift = foldConstants([
+    ldx(8, R1, R6, 0),
+    mov64Imm(R2, 100),
+    alu64Reg('rsh', R1, R2),
+    mov64Reg(R0, R1),
+    exit(),
+  ]);
+  assert.equal(
+    show(shift.items)[2],
+    'r1 >>= 36',
+    'the register count is taken modulo 64, an immediate must be below it',
+  );
+  const div = [ldx(8, R1, R6, 0), mov64Imm(R2, 0), alu64Reg('mod', R1, R2), alu64Reg('div', R1, R2), mov64Reg(R0, R1)];
+  assert.equal(show(foldConstants([...div, exit()]).items).slice(2, 4), ['r1 %= r2', 'r1 /= r2']);
+});
+
 test('atomic adds: load, add, store back to a looked-up map value becomes one atomic add', () => {
   const lookup = [ldMapFd(R1, 'm'), mov64Reg(R2, R10), alu64Imm('add', R2, -8), call(1), jmpImm('jeq', R0, 0, 'out')];
   const out = [label('out'), mov64Imm(R0, 0), exit()];
