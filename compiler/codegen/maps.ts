@@ -473,18 +473,15 @@ function emitMapCompound(
     e.emit(mov64Imm(R0, 0));
     e.place(nonZero);
   };
-  // a signed value divides, takes a remainder and shifts right as `@m = @m / v` does (operators.ts)
+  // a signed value divides and takes a remainder as `@m = @m / v` does (operators.ts)
   const value = spec.user!.value;
   const signedOp =
-    value.kind === 'value' &&
-    value.type.kind === 'int' &&
-    value.type.signed &&
-    (op === '/' || op === '%' || op === '>>');
+    value.kind === 'value' && value.type.kind === 'int' && value.type.signed && (op === '/' || op === '%');
   // dst op= src, where x / 0 and x % 0 are 1 (bpftrace v0.26; BPF itself gives 0 and x); `keep`: the register
   // holding the value's address
   const operate = (dst: Reg, src: Reg, keep: Reg) =>
     signedOp
-      ? emitSignedInPlace(g, op as '/' | '%' | '>>', dst, src, keep, span)
+      ? emitSignedInPlace(g, op as '/' | '%', dst, src, keep, span)
       : e.emit(alu64Reg(compoundAlu[op], dst, src));
   const apply = (dst: Reg, src: Reg, keep: Reg) => {
     if (!byZero) return operate(dst, src, keep);

@@ -40,7 +40,7 @@ import {
   typeOf,
   type Gen,
 } from './context.ts';
-import { fitsImm32, loadConst, normalize, pieces, sizeOfString } from './values.ts';
+import { emitConstant, fitsImm32, loadConst, normalize, pieces, sizeOfString } from './values.ts';
 import { slotSize } from '../layout.ts';
 import { DIVIDE_BY_ZERO, warnAlways } from './runtime-checks.ts';
 import { textBytes } from '../../lang/index.ts';
@@ -72,9 +72,11 @@ const aluOps: Partial<Record<BinaryExpr['op'], AluOp>> = {
 export function emitBinary(g: Gen, x: BinaryExpr): void {
   if (x.op === '&&' || x.op === '||') return emitLogical(g, x);
   if (!isArithmetic(g, x)) return emitStringCompare(g, x);
+  if (emitConstant(g, x)) return; // literals the checker folded (a 64-bit value)
   // A left-nested chain (a + b - c + …) is walked in a loop, innermost first, so its length costs no JS stack.
+  const folded = g.shared.checked.constants;
   const chain: BinaryExpr[] = [x];
-  for (let l = x.left; l.kind === 'binary' && isArithmetic(g, l); l = l.left) chain.push(l);
+  for (let l = x.left; l.kind === 'binary' && isArithmetic(g, l) && !folded.has(l); l = l.left) chain.push(l);
   const first = chain[chain.length - 1]!;
   emitInt(g, first.left);
   for (let i = chain.length - 1; i >= 0; i--) {
@@ -176,8 +178,8 @@ function emitOperator(g: Gen, op: BinaryOp, opSpan: Span, leftType: Type): void 
     const alu = aluOps[op];
     if (alu) return e.emit(alu64Reg(alu, R1, R0), mov64Reg(R0, R1));
     switch (op) {
-      case '>>':
-        return e.emit(alu64Reg(signed ? 'arsh' : 'rsh', R1, R0), mov64Reg(R0, R1));
+      case '>>': // logical whatever the sign, as bpftrace (0.17 and v0.26) shifts: -16 >> 60 is 15
+        return e.emit(alu64Reg('rsh', R1, R0), mov64Reg(R0, R1));
       case '/':
       case '%': {
         // x / 0 and x % 0 are 1, with a warning at the operator, as in bpftrace v0.26 (0.17 gave 0 for x / 0
@@ -414,13 +416,12 @@ function compare(g: Gen, op: JmpOp): void {
 
 /**
  * dst = dst <op> src for a signed left operand, as C and scry's binary operators compute it (truncating `/` and
- * `%`, arithmetic `>>`), whatever registers hold the operands: `@m /= v` in maps.ts. `keep` is a register the
+ * `%`), whatever registers hold the operands: `@m /= v` in maps.ts. `keep` is a register the
  * caller still needs (the map value's address), saved around emitSignedDivMod's r0-r2 where there is no sdiv.
  * The caller has ruled out division by zero.
  */
-export function emitSignedInPlace(g: Gen, op: '/' | '%' | '>>', dst: Reg, src: Reg, keep: Reg, span: Span): void {
+export function emitSignedInPlace(g: Gen, op: '/' | '%', dst: Reg, src: Reg, keep: Reg, span: Span): void {
   const e = g.e;
-  if (op === '>>') return e.emit(alu64Reg('arsh', dst, src));
   if (g.shared.signedDivision?.()) return e.emit(alu64Reg(op === '/' ? 'sdiv' : 'smod', dst, src));
   scoped(g, () => {
     const [left, right, kept] = [allocOrFail(g, 8, span), allocOrFail(g, 8, span), allocOrFail(g, 8, span)];

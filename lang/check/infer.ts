@@ -498,8 +498,10 @@ function foldBinary(st: InferState, e: BinaryExpr): bigint | undefined {
   const v = foldLiteralPair(e.op, l, r);
   if (v === undefined) err(st, 'unable to fold literals due to overflow or underflow', e.span);
   // a comparison folds to a bool, no integer literal: (1 > 0) * 5 is bool * 5 (unsigned) there
-  else if (!COMPARISONS.has(e.op) && e.op !== '&&' && e.op !== '||') st.folded.set(e, v);
-  else return undefined;
+  else if (!COMPARISONS.has(e.op) && e.op !== '&&' && e.op !== '||') {
+    st.folded.set(e, v);
+    st.constants.set(e, v); // the program computes the folded value, not the operator: -16 >> 2 is -4 here only
+  } else return undefined;
   return v;
 }
 
@@ -1478,11 +1480,28 @@ function block(st: InferState, b: Block): void {
 function conversions(op: string, l: Type, r: Type, right: Expr, left?: Expr): readonly [Type, Type] {
   if (op === '<<' || op === '>>') return [arithmeticType(op, l, r, right, left), int(64, r.kind === 'int' && r.signed)];
   if (COMPARISONS.has(op)) {
-    const common = commonType(l, r);
+    const common = comparedAs(l, r, right, left);
     return [common, common];
   }
   const result = arithmeticType(op, l, r, right, left);
   return [result, result];
+}
+
+/**
+ * What both sides of a comparison convert to, as v0.26 promotes them (not C's conversions): a non-negative
+ * literal takes the other side's sign; an unsigned side at least as wide as the signed one makes both signed at
+ * twice the width (int64 at most): `(uint32)4294967295 > (int32)-1` and `nsecs > -1` are true.
+ */
+function comparedAs(l: Type, r: Type, right: Expr, left?: Expr): Type {
+  const plain = (t: Type) => (t.kind === 'int' ? int(t.bits, t.signed) : t.kind === 'bool' ? int(8, false) : undefined); // bool: a u8
+  const a = plain(l);
+  const b = plain(r);
+  if (!a || !b || a.kind !== 'int' || b.kind !== 'int') return commonType(l, r);
+  const flexible = {
+    a: left !== undefined && literalInfo(left)?.flexible === true,
+    b: literalInfo(right)?.flexible === true,
+  };
+  return promoteInts(a, b, flexible);
 }
 
 /** `a`, `a and b`, `a, b and c` */

@@ -3,7 +3,7 @@
 import { entryCount, type MapSnapshot, type TraceEvent, type Value } from '../../runtime/index.ts';
 import { lineCol, spanLocation, type Span } from '../../lang/index.ts';
 import { bucketRange, shownBuckets } from './hist.ts';
-import { formatValue, integerEntries, isTuple, topEntries, type PrintOptions } from './text.ts';
+import { dividedData, formatValue, integerEntries, isTuple, topEntries, type PrintOptions } from './text.ts';
 import { seriesRows, tseriesJson } from './tseries.ts';
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -127,7 +127,10 @@ export function jsonMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
           snap,
           topEntries(snap, opts.top).map((e) => ({
             keys: e.keys,
-            json: e.data !== undefined ? mapValueJson(v, e.data, e.value) : jsonInt(e.value / div),
+            json:
+              e.data !== undefined
+                ? mapValueJson(v, dividedData(e.data, opts.div ?? 0), e.value)
+                : jsonInt(e.value / div),
           })),
         ),
       );

@@ -221,6 +221,21 @@ function divided(v: bigint, div: number): bigint {
   return div > 1 ? v / BigInt(div) : v;
 }
 
+/** A value shown divided by `div`: each integer inside a tuple, struct or array too (bpftrace v0.26's format). */
+export function dividedData(v: Value, div: number): Value {
+  if (div <= 1 || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'bigint') return divided(v, div);
+  if (isTuple(v)) return v.map((x) => dividedData(x, div));
+  switch (v.kind) {
+    case 'struct':
+      return { ...v, fields: v.fields.map((f) => ({ ...f, value: dividedData(f.value, div) })) };
+    case 'array':
+      return { ...v, items: v.items.map((x) => dividedData(x, div)) };
+    default:
+      return v;
+  }
+}
+
 export interface PrintOptions {
   /** only the largest `top` entries (0: all) */
   readonly top?: number;
@@ -274,7 +289,7 @@ export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
         topEntries(snap, opts.top)
           .map(
             (e) =>
-              `${entryLabel(name, e.keys)}: ${e.data !== undefined ? formatValue(e.data) : intText(divided(e.value, div))}`,
+              `${entryLabel(name, e.keys)}: ${e.data !== undefined ? formatValue(dividedData(e.data, div)) : intText(divided(e.value, div))}`,
           )
           .join('\n') + '\n'
       );

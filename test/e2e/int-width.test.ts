@@ -41,6 +41,30 @@ if (requireRoot('e2e integer width')) {
       '128 256 65536 -1 0\n',
     );
   });
+
+  // v0.26 compares as it promotes (types.cpp get_promoted_int), not as C converts: a signed side narrower than
+  // or as wide as the unsigned one makes both signed at twice the width (int64 at most), so a uint32 of all ones
+  // is above an int32 -1 (C: equal) and a uint64 above -1 (C: below). Checked against v0.26.1's rules by hand;
+  // bpftrace 0.17 printed `0 0 1` for the first line.
+  test('comparisons of mixed signs promote as v0.26 does', async () => {
+    assert.is(
+      await out(
+        'BEGIN { $a = (uint32)4294967295; $b = (int32)-1; $c = (int8)-1; $u = (uint64)3; $v = (uint8)200; $w = (int8)-56; printf("%d %d %d|%d %d|%d %d|%d %d\\n", $a == $b, $a > $b, $a < $b, (uint32)5 > $c, $a == (int16)-1, $u > -1, $u < $c, $v == $w, $v > $w); exit(); }',
+      ),
+      '0 1 0|1 0|1 0|0 1\n',
+    );
+  });
+
+  // `>>` shifts logically whatever the sign (v0.26 codegen_llvm.cpp binop_int: CreateLShr; 0.17 the same), and
+  // so does `>>=`; two literals fold as v0.26 folds them (arithmetic, in its C++: -16 >> 2 is -4).
+  test('>> of a negative value shifts in zeros; literals fold arithmetically', async () => {
+    assert.is(
+      await out(
+        'BEGIN { $a = -16; $b = (int32)-8; @m = -256; @m >>= 4; printf("%ld %ld %ld %ld\\n", $a >> 63, $a >> 2, $b >> 1, -16 >> 2); exit(); }',
+      ),
+      '1 4611686018427387900 9223372036854775804 -4\n@m: 1152921504606846960\n',
+    );
+  });
 }
 
 test.run();

@@ -5,6 +5,7 @@ import { rng } from '../helpers/rng.ts';
 import type { UserMapLayout } from '../../compiler/program.ts';
 import { boolType, i64, pointer, stringType, u64, viewed, type MapValue, type Type } from '../../lang/types.ts';
 import { formatMap } from '../../repl/print/text.ts';
+import { jsonMap } from '../../repl/print/json.ts';
 import { bucketCount } from '../../compiler/layout.ts';
 import type { MapEntry, MapSnapshot } from '../../runtime/maps.ts';
 
@@ -276,6 +277,25 @@ test('print(@m, top, div): the largest entries, ascending, divided with C trunca
   assert.is(formatMap(s, { top: 2 }), '@v[a]: 15\n@v[c]: 99\n');
   assert.is(formatMap(s, { top: 0, div: 10 }), '@v[b]: -2\n@v[a]: 1\n@v[c]: 9\n');
   assert.is(formatMap(s, { top: 5 }), '@v[b]: -25\n@v[a]: 15\n@v[c]: 99\n');
+});
+
+test('print(@m, top, div) divides each integer of a tuple or struct value, as bpftrace v0.26 (types_format.cpp)', () => {
+  const t = snap(
+    '@t',
+    { kind: 'value', type: { kind: 'tuple', elements: [i64, stringType(2), i64] } },
+    [i64],
+    [{ keys: [1n], value: 0n, data: [25n, 'x', -37n] }],
+  );
+  assert.is(formatMap(t, { top: 0, div: 10 }), '@t[1]: (2, x, -3)\n');
+  assert.is(formatMap(t), '@t[1]: (25, x, -37)\n');
+  assert.is(jsonMap(t, { top: 0, div: 10 }), '{"type": "map", "data": {"@t": {"1": [2,"x",-3]}}}\n');
+  const r = snap(
+    '@r',
+    { kind: 'value', type: { kind: 'tuple', elements: [i64] } },
+    [],
+    [{ keys: [], value: 0n, data: [[7n, { kind: 'struct', fields: [{ name: 'n', value: 70n }] }]] }],
+  );
+  assert.is(formatMap(r, { top: 0, div: 7 }), '@r: ((1, { .n = 10 }))\n');
 });
 
 test('an empty map prints a blank line, as bpftrace 0.17', () => {

@@ -133,7 +133,7 @@ test('&& and || jump out at the first operand that decides, ! turns the sense', 
   const and = probeListing(`${mkdir} /args->mode > 1 && args->mode < 9/ { @ = count(); }`);
   assert.equal(
     and.filter((l) => l.startsWith('if ')),
-    ['if r0 s<= 1 goto +12', 'if r0 s>= 9 goto +10', 'if r0 == 0 goto +3'],
+    ['if r0 <= 1 goto +12', 'if r0 >= 9 goto +10', 'if r0 == 0 goto +3'],
     and.join('\n'),
   );
   // (a || b): the first jumps into the body when true, the second to the exit when false; !(a) inverts a
