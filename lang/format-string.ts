@@ -35,8 +35,7 @@ export function parseFormat(fmt: string): { pieces: FormatPiece[] } | { error: s
     if (!m) return { error: 'incomplete format specifier', offset: i };
     const conv = m[5]!;
     if (conv === '%') {
-      if (m[0] !== '%%') return { error: `invalid format specifier '${m[0]}'`, offset: i };
-      text += '%';
+      text += '%'; // with flags or a width too (`%5%`), as bpftrace v0.26 reads it
     } else if (!/^[diuoxXcspr]$/.test(conv) && !(conv === 'g' && fmt[i + m[0].length] === 'r')) {
       // %g alone is a float, which bpftrace has not; %gr is GFP flags
       return { error: `unknown format specifier '%${conv}'`, offset: i };

@@ -98,7 +98,9 @@ function lhist(ctx: CheckContext, c: CallExpr): MapValue {
     ctx.error(message, c.span, ['usage: lhist(value, min, max, step), e.g. lhist($ms, 0, 100, 10)']);
     ok = false;
   };
-  if (step < 1) fail(`lhist() step must be >= 1 (${step} provided)`);
+  // (bpftrace 0.17 and v0.26 take non-negative literals only: a negative min is no bucket they print)
+  if (min < 0) fail(`lhist() min must be non-negative (provided min ${min})`);
+  else if (step < 1) fail(`lhist() step must be >= 1 (${step} provided)`);
   else if (max <= min) fail(`lhist() max must be greater than min (provided min ${min} and max ${max})`);
   else if (step > max - min)
     fail(`lhist() step is too large for the given range (provided step ${step} for range ${max - min})`);

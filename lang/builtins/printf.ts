@@ -160,17 +160,22 @@ function checkFormat(ctx: CheckContext, c: CallExpr): void {
       return;
     }
     if (conv === 'r' || conv === 'rx' || conv === 'rh') {
-      if (t.kind !== 'buffer' && t.kind !== 'string')
-        ctx.error(`%${conv} needs a buffer (buf(p, n)) or a string, got ${typeName(t)}`, rest[i]!.span);
+      // buffers only, as bpftrace v0.26 checks (format_string.cpp): a string prints with %s
+      if (t.kind !== 'buffer')
+        ctx.error(`%${conv} needs a buffer, got ${typeName(t)}`, rest[i]!.span, [
+          t.kind === 'string' ? `print a string with %s, or its bytes with buf(s, n)` : 'make one with buf(p, n)',
+        ]);
       return;
     }
-    const want = conv === 's' ? 'string' : 'int';
+    // %s takes any value (bpftrace v0.26): a string, an integer in decimal, strerror(n), kstack, ksym(), ntop()
+    // … as their text, a bool as true/false, a buf() as %r prints it
     const isInt = t.kind === 'int' || t.kind === 'bool';
-    // strerror(n), kstack, ksym(), ntop(), … print as text with %s, a bool as true/false, and a buf() as %r
-    // prints it (bpftrace v0.26: %s takes any value, a buffer as its escaped bytes)
-    const textView = want === 'string' && ((t.kind === 'int' && t.view) || t.kind === 'buffer' || t.kind === 'bool');
-    if (!textView && ((want === 'string') !== (t.kind === 'string') || (want === 'int' && !isInt))) {
-      ctx.error(`%${conv} needs ${want === 'string' ? 'a string' : 'an integer'}, got ${typeName(t)}`, rest[i]!.span);
+    const printable = conv === 's' ? isInt || t.kind === 'string' || t.kind === 'buffer' : isInt;
+    if (!printable) {
+      ctx.error(
+        `%${conv} needs ${conv === 's' ? 'a string or an integer' : 'an integer'}, got ${typeName(t)}`,
+        rest[i]!.span,
+      );
       return;
     }
     // user space formats the record: `probe` goes in as its attach point's index, printed as the name (as

@@ -203,7 +203,7 @@ if (requireRoot('e2e aggregations')) {
       `, ${k}`,
       { kind: 'hist', bits: k },
     ]);
-    hists.push(['@l', ', -20, 1000, 7', { kind: 'lhist', min: -20, max: 1000, step: 7 }]);
+    hists.push(['@l', ', 0, 1000, 7', { kind: 'lhist', min: 0, max: 1000, step: 7 }]);
     const body = values
       .map((v) => hists.map(([name, args]) => `${name} = ${name === '@l' ? 'lhist' : 'hist'}(${v}${args});`).join(' '))
       .join(' ');

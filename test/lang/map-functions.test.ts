@@ -34,7 +34,10 @@ test('lhist bounds must be literals with step ≥ 1, max > min, step within the 
     first('BEGIN { $m = 5; @l = lhist(1, 0, $m, 1); }'),
     'stdin:1:34-36: ERROR: lhist() max must be an integer literal',
   );
-  assert.is(first('BEGIN { @l = lhist(1, -10, 10, 5); }'), '', 'negative bounds are fine');
+  assert.is(
+    first('BEGIN { @l = lhist(1, -10, 10, 5); }'),
+    'stdin:1:14-34: ERROR: lhist() min must be non-negative (provided min -10)',
+  );
 });
 
 test('hist k is a literal from 0 to 5, and one map keeps one bucket layout', () => {

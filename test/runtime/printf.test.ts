@@ -38,6 +38,11 @@ function fmt(f: string, ...values: Value[]): string {
   return text;
 }
 
+test('%s of an integer is its decimal text, with width and flags; %5% is a % (bpftrace v0.26)', () => {
+  assert.is(fmt('%s|%5s|%-4s|%s', 5n, -7n, 200n, -(2n ** 63n)), '5|   -7|200 |-9223372036854775808');
+  assert.is(fmt('%5%|%-3%|%%|%d', 1n), '%|%|%|1');
+});
+
 test('integers with width, flags and precision follow C', () => {
   assert.is(fmt('%d|%5d|%-5d|%05d|%+d|% d', 42n, 42n, 42n, 42n, 42n, 42n), '42|   42|42   |00042|+42| 42');
   assert.is(fmt('%d %i', -7n, -7n), '-7 -7');
