@@ -65,12 +65,12 @@ function emitIntInner(g: Gen, x: Expr): void {
       if (x.op === '&') return emitVariableAddress(g, x.operand);
       emitInt(g, x.operand);
       switch (x.op) {
-        case '-':
+        case '-': // at the operand's width, widened by its sign (the checker's type is then 64 bits)
           e.emit(neg64(R0));
-          return normalize(g, typeOf(g, x));
+          return normalize(g, typeOf(g, x.operand));
         case '~':
           e.emit(alu64Imm('xor', R0, -1));
-          return normalize(g, typeOf(g, x));
+          return normalize(g, typeOf(g, x.operand));
         case '!':
           return boolFromJump(g, (yes) => jmpImm('jeq', R0, 0, yes));
         default:

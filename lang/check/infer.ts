@@ -806,7 +806,9 @@ function exprInner(st: InferState, e: Expr): Type {
         ]);
       // ~ of a literal is a literal (bpftrace v0.26 folds it): ~10 is 18446744073709551605, unsigned
       if (folded !== undefined) return folded > I64_MAX ? u64 : i64;
-      return promote(t);
+      // -x and ~x compute at x's own width (it wraps there) and widen by its sign, as v0.26 types and computes
+      // them: ~(uint8)255 is 0, -(uint8)1 is 255, -(int8)-128 is -128
+      return t.kind === 'int' ? int(64, t.signed) : promote(t);
     }
     case 'incdec':
       return incdec(st, e);

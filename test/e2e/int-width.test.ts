@@ -65,6 +65,17 @@ if (requireRoot('e2e integer width')) {
       '1 4611686018427387900 9223372036854775804 -4\n@m: 1152921504606846960\n',
     );
   });
+
+  // v0.26 negates and complements at the operand's width (codegen_llvm.cpp unop_int on the operand's own LLVM
+  // type) and types the result (u)int64 by the operand's sign; bpftrace 0.17 printed the same `0 255` line.
+  test('-x and ~x wrap at the operand width', async () => {
+    assert.is(
+      await out(
+        'BEGIN { $x = (uint8)255; $y = (uint8)1; $z = (int8)-128; printf("%d %d %d %d %ld\\n", ~$x, -$y, ~(uint16)0, -$z, -(uint32)5); exit(); }',
+      ),
+      '0 255 65535 -128 4294967291\n',
+    );
+  });
 }
 
 test.run();
