@@ -128,7 +128,10 @@ const ALL_BITS: readonly number[] = new Array(11).fill(64);
 export const zeroUpper = (s: State, r: number): boolean => s.bits[r]! <= 32;
 
 /** The bits of an unsigned 64-bit constant (0 for 0). */
-export const bitLength = (v: bigint): number => (v === 0n ? 0 : v.toString(2).length);
+export function bitLength(v: bigint): number {
+  if (v < 0x1_0000_0000n) return 32 - Math.clz32(Number(v));
+  return 64 - Math.clz32(Number(v >> 32n));
+}
 
 /** What holds on both paths; `a` itself (or its parts) where nothing of it is lost, as is usual at a join. */
 function meet(a: State, b: State): State {
