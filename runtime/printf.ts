@@ -1,8 +1,8 @@
 // C printf semantics for one conversion; values arrive as 64-bit integers or strings (see printf-compiled.ts).
 import { bytesText, textByteLength, textBytes, type FormatSpec } from '../lang/index.ts';
 import { formatGfpFlags, kernelGfpBits } from './gfp-flags.ts';
-import { escapeBuffer } from './render.ts';
 import type { Value } from './value.ts';
+import { valueText } from './value-text.ts';
 
 const lengthBits: Record<FormatSpec['length'], number> = { hh: 8, h: 16, '': 32, l: 64, ll: 64, z: 64, j: 64, t: 64 };
 
@@ -16,12 +16,8 @@ export function formatOne(spec: FormatSpec, v: Value): string {
     case 'r':
     case 'rx':
     case 'rh': {
-      const s =
-        typeof v === 'string'
-          ? v
-          : typeof v === 'object' && 'kind' in v && v.kind === 'buffer'
-            ? escapeBuffer(v.bytes, 'r')
-            : String(v);
+      // anything else as print() writes it: 5, true, (1, a), { .x = 1 } (bpftrace v0.26's %s takes any value)
+      const s = valueText(v);
       // a precision counts bytes, as C's: `%.1s` of "é" is its first byte
       body = spec.precision === undefined ? s : bytesText(textBytes(s).subarray(0, spec.precision));
       return pad(spec, '', '', body, false);

@@ -35,7 +35,12 @@ const allowedDeep: readonly { from: string; to: string; inWorker: boolean; why: 
   { from: 'runtime/kernel/btf/reader.ts', to: 'lang/glob.ts', inWorker: true, why: 'render.ts reads BTF enums' },
   { from: 'runtime/maps.ts', to: 'lang/byte-text.ts', inWorker: true, why: 'strings in keys and values, as bytes' },
   { from: 'repl/print/text.ts', to: 'lang/byte-text.ts', inWorker: true, why: 'string keys sort by their bytes' },
-  { from: 'repl/print/text.ts', to: 'runtime/render.ts', inWorker: true, why: "a buf value's text (as %r)" },
+  {
+    from: 'repl/print/text.ts',
+    to: 'runtime/value-text.ts',
+    inWorker: true,
+    why: "a value's text, the one printf's %s writes too",
+  },
   { from: 'repl/print/text.ts', to: 'runtime/maps.ts', inWorker: true, why: "a snapshot's numbers (integerColumns)" },
   {
     from: 'repl/metrics/exposition.ts',

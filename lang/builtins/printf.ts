@@ -168,14 +168,10 @@ function checkFormat(ctx: CheckContext, c: CallExpr): void {
       return;
     }
     // %s takes any value (bpftrace v0.26): a string, an integer in decimal, strerror(n), kstack, ksym(), ntop()
-    // … as their text, a bool as true/false, a buf() as %r prints it
+    // … as their text, a bool as true/false, a buf() as %r prints it, a tuple or struct as print() writes it
     const isInt = t.kind === 'int' || t.kind === 'bool';
-    const printable = conv === 's' ? isInt || t.kind === 'string' || t.kind === 'buffer' : isInt;
-    if (!printable) {
-      ctx.error(
-        `%${conv} needs ${conv === 's' ? 'a string or an integer' : 'an integer'}, got ${typeName(t)}`,
-        rest[i]!.span,
-      );
+    if (conv === 's' ? t.kind === 'void' : !isInt) {
+      ctx.error(`%${conv} needs ${conv === 's' ? 'a value' : 'an integer'}, got ${typeName(t)}`, rest[i]!.span);
       return;
     }
     // user space formats the record: `probe` goes in as its attach point's index, printed as the name (as

@@ -1,36 +1,13 @@
 // bpftrace's text output for maps and values: v0.26's values, 0.17's blank lines (see formatMap).
 import type { MapEntry, MapSnapshot, Value } from '../../runtime/index.ts';
+import { intText, isTuple, valueText } from '../../runtime/value-text.ts'; // past the facade: see scripts/check-imports.ts
 import { textBytes } from '../../lang/byte-text.ts'; // past the facade: see scripts/check-imports.ts
-import { escapeBuffer } from '../../runtime/render.ts'; // past the facade: see scripts/check-imports.ts
 import { integerColumns } from '../../runtime/maps.ts'; // past the facade: see scripts/check-imports.ts
 import { formatHistogram } from './hist.ts';
 import { formatTseriesMap } from './tseries.ts';
 
-export function formatValue(v: Value): string {
-  if (typeof v === 'bigint') return intText(v);
-  if (typeof v === 'boolean') return v.toString(); // true/false, as bpftrace v0.26
-  if (typeof v === 'string') return v;
-  if (isTuple(v)) return `(${v.map(formatValue).join(', ')})`;
-  switch (v.kind) {
-    case 'struct':
-      return `{ ${v.fields.map((f) => `.${f.name} = ${formatValue(f.value)}`).join(', ')} }`;
-    case 'array':
-      return `[${v.items.map(formatValue).join(',')}]`;
-    case 'none':
-      return '?';
-    case 'buffer':
-      return escapeBuffer(v.bytes, 'r');
-  }
-}
-
-/** An integer's decimal text; through a double where that is exact (2-3x faster than bigint's toString). */
-export function intText(v: bigint): string {
-  return v <= MAX_EXACT && v >= -MAX_EXACT ? String(Number(v)) : v.toString();
-}
-
-export function isTuple(v: Value): v is readonly Value[] {
-  return Array.isArray(v);
-}
+// (the value text is the runtime's, which printf's %s of a tuple or struct writes too)
+export { valueText as formatValue, intText, isTuple };
 
 /**
  * A key as it sorts: integers as signed 64-bit numbers (-1 before 0, and a u64 above 2^63 too: bpftrace v0.26
@@ -43,7 +20,7 @@ type SortKey = number | bigint | string;
 function sortKey(v: Value): SortKey {
   if (typeof v === 'bigint') return exact(BigInt.asIntN(64, v));
   if (typeof v === 'string') return ASCII.test(v) ? v : textBytes(v).toString('latin1');
-  return formatValue(v);
+  return valueText(v);
 }
 
 function exact(v: bigint): number | bigint {
@@ -212,8 +189,8 @@ export function topEntries(snap: MapSnapshot, top = 0): MapEntry[] {
 }
 
 function entryLabel(name: string, keys: readonly Value[]): string {
-  if (keys.length === 1) return `${name}[${formatValue(keys[0]!)}]`; // most maps: no array made per entry
-  return keys.length ? `${name}[${keys.map(formatValue).join(', ')}]` : name;
+  if (keys.length === 1) return `${name}[${valueText(keys[0]!)}]`; // most maps: no array made per entry
+  return keys.length ? `${name}[${keys.map(valueText).join(', ')}]` : name;
 }
 
 /** The integer shown for an entry, divided by `div` with C's truncation. */
@@ -289,7 +266,7 @@ export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
         topEntries(snap, opts.top)
           .map(
             (e) =>
-              `${entryLabel(name, e.keys)}: ${e.data !== undefined ? formatValue(dividedData(e.data, div)) : intText(divided(e.value, div))}`,
+              `${entryLabel(name, e.keys)}: ${e.data !== undefined ? valueText(dividedData(e.data, div)) : intText(divided(e.value, div))}`,
           )
           .join('\n') + '\n'
       );

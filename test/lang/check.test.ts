@@ -49,9 +49,9 @@ const cases: [string, string, string][] = [
     'stdin:1:9-29: ERROR: printf() format has 2 conversions but 1 argument follows\nBEGIN { printf("%d %d\\n", 1); }\n        ~~~~~~~~~~~~~~~~~~~~\n',
   ],
   [
-    'printf %s with a tuple points at the argument (an integer prints in decimal, as bpftrace v0.26)',
-    'BEGIN { printf("%s\\n", (1, 2)); }',
-    'stdin:1:24-30: ERROR: %s needs a string or an integer, got (int8, int8)\nBEGIN { printf("%s\\n", (1, 2)); }\n                       ~~~~~~\n',
+    'printf %d with a tuple points at the argument (%s takes any value, as in bpftrace v0.26)',
+    'BEGIN { printf("%d\\n", (1, 2)); }',
+    'stdin:1:24-30: ERROR: %d needs an integer, got (int8, int8)\nBEGIN { printf("%d\\n", (1, 2)); }\n                       ~~~~~~\n',
   ],
   [
     'undefined variable',

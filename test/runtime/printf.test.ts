@@ -41,6 +41,10 @@ function fmt(f: string, ...values: Value[]): string {
 test('%s of an integer is its decimal text, with width and flags; %5% is a % (bpftrace v0.26)', () => {
   assert.is(fmt('%s|%5s|%-4s|%s', 5n, -7n, 200n, -(2n ** 63n)), '5|   -7|200 |-9223372036854775808');
   assert.is(fmt('%5%|%-3%|%%|%d', 1n), '%|%|%|1');
+  // a tuple, a struct or a bool as print() writes them (the checker lets %s take any value)
+  const s: FormatSpec = { flags: '', length: '', conv: 's' };
+  assert.is(formatOne(s, [1n, 'a', [true, -2n]]), '(1, a, (true, -2))');
+  assert.is(formatOne({ ...s, width: 12 }, { kind: 'struct', fields: [{ name: 'x', value: 3n }] }), '  { .x = 3 }');
 });
 
 test('integers with width, flags and precision follow C', () => {
