@@ -110,6 +110,7 @@ export function infer(
     for (const [name, how] of st.unsettled) if (how === 'type' && !st.vars.has(name)) st.vars.set(name, i64);
     settleLiteralVariables(st);
     settleVariableUses(st, p);
+    settleComparisons(st, p);
     signedDivisions(st, p);
     st.varTypes.set(p, st.vars);
   }
@@ -466,7 +467,7 @@ function binaryType(st: InferState, e: BinaryExpr, lt: Type, rt: Type): Type {
   }
   const l = requireInt(st, lt, e.left, `operator ${e.op}`);
   const r = requireInt(st, rt, e.right, `operator ${e.op}`);
-  if (e.op !== '&&' && e.op !== '||') st.operandTypes.set(e, conversions(e.op, l, r, e.right, e.left));
+  if (e.op !== '&&' && e.op !== '||') st.operandTypes.set(e, conversions(st, e.op, l, r, e.right, e.left));
   if ((isPointer(l) || isPointer(r)) && e.op !== '&&' && e.op !== '||' && !COMPARISONS.has(e.op))
     return pointerArithmetic(st, e, e.op, l, r, e.opSpan);
   // comparisons and && || are bools, as bpftrace v0.26 types them; so are & | ^ of two bools (still 0 or 1)
@@ -1191,7 +1192,7 @@ function assign(st: InferState, s: AssignStmt): void {
       err(st, `${s.op} needs integers`, s.span);
     else {
       const op = s.op.slice(0, -1);
-      st.operandTypes.set(s.value, conversions(op, prev, vt, s.value));
+      st.operandTypes.set(s.value, conversions(st, op, prev, vt, s.value));
       if (isPointer(prev) || isPointer(vt)) pointerArithmetic(st, s.value, op, prev, vt, s.span);
       // `$x op= v` is `$x = $x op v` (v0.26): the variable widens to hold the 64-bit result, unless declared
       else if (!st.declared.has(s.target.name))
@@ -1479,10 +1480,10 @@ function block(st: InferState, b: Block): void {
  * What the operands of an integer operator convert to: a comparison's to their common type, as in C; any other
  * operator's to its 64-bit result (see arithmeticType), a shift's right operand to 64 bits of its own sign.
  */
-function conversions(op: string, l: Type, r: Type, right: Expr, left?: Expr): readonly [Type, Type] {
+function conversions(st: InferState, op: string, l: Type, r: Type, right: Expr, left?: Expr): readonly [Type, Type] {
   if (op === '<<' || op === '>>') return [arithmeticType(op, l, r, right, left), int(64, r.kind === 'int' && r.signed)];
   if (COMPARISONS.has(op)) {
-    const common = comparedAs(l, r, right, left);
+    const common = comparedAs(st, l, r, right, left);
     return [common, common];
   }
   const result = arithmeticType(op, l, r, right, left);
@@ -1491,19 +1492,40 @@ function conversions(op: string, l: Type, r: Type, right: Expr, left?: Expr): re
 
 /**
  * What both sides of a comparison convert to, as v0.26 promotes them (not C's conversions): a non-negative
- * literal takes the other side's sign; an unsigned side at least as wide as the signed one makes both signed at
- * twice the width (int64 at most): `(uint32)4294967295 > (int32)-1` and `nsecs > -1` are true.
+ * literal, or a variable or map that holds only such literals, takes the other side's sign; an unsigned side at
+ * least as wide as the signed one makes both signed at twice the width (int64 at most): `(uint32)4294967295 >
+ * (int32)-1` and `nsecs > -1` are true, and so is `(uint64)-1 > $b` after `$b = 1`.
  */
-function comparedAs(l: Type, r: Type, right: Expr, left?: Expr): Type {
+function comparedAs(st: InferState, l: Type, r: Type, right: Expr, left?: Expr): Type {
   const plain = (t: Type) => (t.kind === 'int' ? int(t.bits, t.signed) : t.kind === 'bool' ? int(8, false) : undefined); // bool: a u8
   const a = plain(l);
   const b = plain(r);
   if (!a || !b || a.kind !== 'int' || b.kind !== 'int') return commonType(l, r);
-  const flexible = {
-    a: left !== undefined && literalInfo(left)?.flexible === true,
-    b: literalInfo(right)?.flexible === true,
-  };
+  const flexible = { a: left !== undefined && signFlexible(st, left), b: signFlexible(st, right) };
   return promoteInts(a, b, flexible);
+}
+
+/** Whether v0.26 lets the value take the other operand's sign: a non-negative literal, or what holds only those. */
+function signFlexible(st: InferState, e: Expr): boolean {
+  if (e.kind === 'var') return st.literalVars.get(e.name)?.flexible === true;
+  if (e.kind === 'map') return (st.lateMaps?.get(e.name) ?? st.maps.get(e.name))?.shownValue?.flexible === true;
+  return literalInfo(e)?.flexible === true;
+}
+
+/**
+ * A comparison with a variable, typed again once the probe's body has settled the variable's type and whether
+ * it holds only literals (v0.26 resolves types for the whole program before it promotes the operands).
+ */
+function settleComparisons(st: InferState, p: Probe): void {
+  walk(p.body, (n) => {
+    const x = n as Expr;
+    if (x.kind !== 'binary' || !COMPARISONS.has(x.op) || (x.left.kind !== 'var' && x.right.kind !== 'var')) return;
+    const [was] = st.operandTypes.get(x) ?? [];
+    const l = st.typeOf.get(x.left);
+    const r = st.typeOf.get(x.right);
+    if (was?.kind !== 'int' || !l || !r) return;
+    st.operandTypes.set(x, conversions(st, x.op, l, r, x.right, x.left));
+  });
 }
 
 /** `a`, `a and b`, `a, b and c` */

@@ -53,6 +53,14 @@ if (requireRoot('e2e integer width')) {
       ),
       '0 1 0|1 0|1 0|0 1\n',
     );
+    // a variable or map holding only non-negative literals takes the other side's sign, as the literal would
+    // (v0.26 types it sign-flexible): u64 max is above $b = 1, unsigned; $c also took a u64, so it is no literal
+    assert.is(
+      await out(
+        'BEGIN { $a = (uint64)-1; $b = 1; $c = 1; $c = $a; $d = -1; @m = 1; printf("%d %d %d %d %d\\n", $a > $b, $b < $a, $c > $b, $a > @m, $a > $d); exit(); }',
+      ),
+      '1 1 1 1 0\n@m: 1\n',
+    );
   });
 
   // `>>` shifts logically whatever the sign (v0.26 codegen_llvm.cpp binop_int: CreateLShr; 0.17 the same), and
