@@ -475,7 +475,7 @@ function binaryType(st: InferState, e: BinaryExpr, lt: Type, rt: Type): Type {
   if (l.kind === 'bool' && r.kind === 'bool' && (e.op === '&' || e.op === '|' || e.op === '^')) return boolType;
   // folded literals are a literal (v0.26), unsigned past INT64_MAX: 1 << 63 is 9223372036854775808
   if (folded !== undefined) return folded > I64_MAX ? u64 : i64;
-  return arithmeticType(e.op, l, r, e.right, e.left);
+  return arithmeticType(st, e.op, l, r, e.right, e.left);
 }
 
 /** An integer literal's value, a positional parameter's given as a number, or an operator's on them (folded). */
@@ -525,11 +525,11 @@ function foldUnary(st: InferState, e: Extract<Expr, { kind: 'unary' }>): bigint 
  * has it: when either operand is (a non-negative literal takes the other side's sign), and `-` always
  * (`(uint64)1 - (uint64)2` is -1); a shift keeps its left operand's sign.
  */
-function arithmeticType(op: string, l: Type, r: Type, right: Expr, left?: Expr): Type {
+function arithmeticType(st: InferState, op: string, l: Type, r: Type, right: Expr, left?: Expr): Type {
   const signed = (t: Type) => t.kind === 'int' && t.signed;
   if (op === '<<' || op === '>>') return int(64, signed(l));
-  const lFlexible = left !== undefined && literalInfo(left)?.flexible === true;
-  const rFlexible = literalInfo(right)?.flexible === true;
+  const lFlexible = left !== undefined && signFlexible(st, left);
+  const rFlexible = signFlexible(st, right);
   const lSigned = lFlexible && !rFlexible ? signed(r) : signed(l);
   const rSigned = rFlexible && !lFlexible ? signed(l) : signed(r);
   return int(64, op === '-' || lSigned || rSigned);
@@ -1196,7 +1196,7 @@ function assign(st: InferState, s: AssignStmt): void {
       if (isPointer(prev) || isPointer(vt)) pointerArithmetic(st, s.value, op, prev, vt, s.span);
       // `$x op= v` is `$x = $x op v` (v0.26): the variable widens to hold the 64-bit result, unless declared
       else if (!st.declared.has(s.target.name))
-        st.vars.set(s.target.name, widen(prev, arithmeticType(op, prev, vt, s.value)));
+        st.vars.set(s.target.name, widen(prev, arithmeticType(st, op, prev, vt, s.value)));
     }
     return;
   }
@@ -1481,12 +1481,13 @@ function block(st: InferState, b: Block): void {
  * operator's to its 64-bit result (see arithmeticType), a shift's right operand to 64 bits of its own sign.
  */
 function conversions(st: InferState, op: string, l: Type, r: Type, right: Expr, left?: Expr): readonly [Type, Type] {
-  if (op === '<<' || op === '>>') return [arithmeticType(op, l, r, right, left), int(64, r.kind === 'int' && r.signed)];
+  if (op === '<<' || op === '>>')
+    return [arithmeticType(st, op, l, r, right, left), int(64, r.kind === 'int' && r.signed)];
   if (COMPARISONS.has(op)) {
     const common = comparedAs(st, l, r, right, left);
     return [common, common];
   }
-  const result = arithmeticType(op, l, r, right, left);
+  const result = arithmeticType(st, op, l, r, right, left);
   return [result, result];
 }
 

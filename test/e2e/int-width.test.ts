@@ -61,6 +61,11 @@ if (requireRoot('e2e integer width')) {
       ),
       '1 1 1 1 0\n@m: 1\n',
     );
+    // the same in arithmetic: u64 + a variable holding 1 is unsigned (v0.26 get_binop_int), as u64 + 1 is
+    assert.is(
+      await out('BEGIN { $a = (uint64)-2; $b = 1; @x = $a + $b; @y = $a + 1; exit(); }'),
+      '\n@x: 18446744073709551615\n@y: 18446744073709551615\n',
+    );
   });
 
   // `>>` shifts logically whatever the sign (v0.26 codegen_llvm.cpp binop_int: CreateLShr; 0.17 the same), and
