@@ -834,7 +834,7 @@ function exprInner(st: InferState, e: Expr): Type {
         return i64;
       }
       // cond ? ONE : TWO is still the enum; cond ? p : 0 still the pointer
-      return sameType(a, b) || isPointer(a) ? a : isPointer(b) ? b : commonType(a, b);
+      return sameType(a, b) || isPointer(a) ? a : isPointer(b) ? b : promotedAs(st, a, b, e.else, e.then);
     }
     case 'cast': {
       const target = e.type.kind === 'typeof' ? typeofType(st, e.type) : typeFromName(st, e.type);
@@ -1484,7 +1484,7 @@ function conversions(st: InferState, op: string, l: Type, r: Type, right: Expr, 
   if (op === '<<' || op === '>>')
     return [arithmeticType(st, op, l, r, right, left), int(64, r.kind === 'int' && r.signed)];
   if (COMPARISONS.has(op)) {
-    const common = comparedAs(st, l, r, right, left);
+    const common = promotedAs(st, l, r, right, left);
     return [common, common];
   }
   const result = arithmeticType(st, op, l, r, right, left);
@@ -1492,12 +1492,13 @@ function conversions(st: InferState, op: string, l: Type, r: Type, right: Expr, 
 }
 
 /**
- * What both sides of a comparison convert to, as v0.26 promotes them (not C's conversions): a non-negative
- * literal, or a variable or map that holds only such literals, takes the other side's sign; an unsigned side at
- * least as wide as the signed one makes both signed at twice the width (int64 at most): `(uint32)4294967295 >
- * (int32)-1` and `nsecs > -1` are true, and so is `(uint64)-1 > $b` after `$b = 1`.
+ * What both sides of a comparison (or both branches of ?:) convert to, as v0.26 promotes them (not C's
+ * conversions): a non-negative literal, or a variable or map that holds only such literals, takes the other
+ * side's sign; an unsigned side at least as wide as the signed one makes both signed at twice the width (int64 at
+ * most): `(uint32)4294967295 > (int32)-1` and `nsecs > -1` are true, and so is `(uint64)-1 > $b` after `$b = 1`;
+ * `c ? (uint32)x : -1` is an int64.
  */
-function comparedAs(st: InferState, l: Type, r: Type, right: Expr, left?: Expr): Type {
+function promotedAs(st: InferState, l: Type, r: Type, right: Expr, left?: Expr): Type {
   const plain = (t: Type) => (t.kind === 'int' ? int(t.bits, t.signed) : t.kind === 'bool' ? int(8, false) : undefined); // bool: a u8
   const a = plain(l);
   const b = plain(r);

@@ -61,6 +61,14 @@ if (requireRoot('e2e integer width')) {
       ),
       '1 1 1 1 0\n@m: 1\n',
     );
+    // and the branches of ?: (v0.26 type_resolver.cpp IfExpr: get_promoted_type of both): a u32 or u64 branch
+    // against -1 is an int64 (C would make -1 unsigned)
+    assert.is(
+      await out(
+        'BEGIN { $x = (uint32)7; $c = nsecs > 0; @a = $c ? $x : -1; @b = !$c ? $x : -1; @d = !$c ? (uint64)5 : -1; @f = !$c ? (uint8)200 : (int8)-1; exit(); }',
+      ),
+      '\n@a: 7\n@b: -1\n@d: -1\n@f: -1\n',
+    );
     // the same in arithmetic: u64 + a variable holding 1 is unsigned (v0.26 get_binop_int), as u64 + 1 is
     assert.is(
       await out('BEGIN { $a = (uint64)-2; $b = 1; @x = $a + $b; @y = $a + 1; exit(); }'),
