@@ -31,7 +31,6 @@ export function tracepointFieldType(
   // Syscall arguments point into the calling process; other tracepoints' pointers are kernel addresses.
   if (t.includes('*'))
     return { type: fieldPointer(t, group === 'syscalls' ? 'user' : 'kernel', btf), access: { kind: 'scalar' } };
-  // Syscall tracepoints declare every argument 8 bytes wide and unsigned; the C type says what it holds.
   // enum skb_drop_reason reason: a number of the field's size that prints as its enumerator (kernel BTF)
   const en = /^(?:const )?enum (\w+)$/.exec(t);
   const enumId = en && [1, 2, 4, 8].includes(f.size) ? btf?.lookup(`enum ${en[1]}`) : undefined;
@@ -45,8 +44,9 @@ export function tracepointFieldType(
       },
       access: { kind: 'scalar' },
     };
-  const c = cIntTypes[t.replace(/^const /, '')];
-  if (c && c.bits / 8 <= f.size) return { type: int(c.bits, c.signed), access: { kind: 'scalar' } };
+  // An integer is as wide and as signed as the format line says, whatever its C type, as bpftrace (0.17 and
+  // v0.26: tracepoint_format_parser.cpp SetSize/SetSign) reads it: a syscall's `int dfd; size:8; signed:0` is a
+  // u64, so AT_FDCWD reads 4294967196, not -100
   if (![1, 2, 4, 8].includes(f.size))
     return { error: `field ${f.name} has an unusual size (${f.size} bytes), which scry cannot read yet` };
   return { type: int((f.size * 8) as IntBits, f.signed), access: { kind: 'scalar' } };

@@ -83,13 +83,15 @@ if (requireRoot('e2e tracepoint')) {
     assert.ok(r.stdout.includes(`@[${pid}]: 3\n`), r.stdout);
   });
 
-  test('tracepoint args: integers with their C types, user strings and __data_loc strings', async () => {
+  // an integer field is as wide and as signed as its format line says (`int dfd; size:8; signed:0`: a u64), as
+  // bpftrace 0.17 and v0.26 read it: AT_FDCWD is 4294967196 with %ld, -100 through %d's low 32 bits
+  test('tracepoint args: integers as their format lines say, user strings and __data_loc strings', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scry-args-'));
     const exe = join(dir, 'scryargs');
     copyFileSync('/bin/cat', exe);
     const target = join(dir, 'target-file');
     writeFileSync(target, 'x');
-    const prog = `tracepoint:syscalls:sys_enter_openat /comm == "scryargs"/ { printf("open %s dfd=%d\\n", str(args->filename), args->dfd); }
+    const prog = `tracepoint:syscalls:sys_enter_openat /comm == "scryargs"/ { printf("open %s dfd=%d %ld %d\\n", str(args->filename), args->dfd, args->dfd, sizeof(args->dfd)); }
                   tracepoint:sched:sched_process_exec /comm == "scryargs"/ { printf("exec %s\\n", str(args.filename)); }`;
     const s = startScry(['-q', '-e', prog], { [NOTIFY]: '1' });
     await s.waitForStdout(NOTIFY);
@@ -100,7 +102,7 @@ if (requireRoot('e2e tracepoint')) {
     rmSync(dir, { recursive: true, force: true });
     assert.is(r.code, 0, r.stderr);
     assert.ok(r.stdout.includes(`exec ${exe}\n`), r.stdout);
-    assert.ok(r.stdout.includes(`open ${target} dfd=-100\n`), r.stdout);
+    assert.ok(r.stdout.includes(`open ${target} dfd=-100 4294967196 8\n`), r.stdout);
   });
 
   test('-c starts the command held, counts exactly what it did (cpid), and stops when it exits', async () => {

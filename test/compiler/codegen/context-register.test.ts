@@ -19,7 +19,7 @@ function listing(text: string, optimize = false): string[] {
 
 test('a context read before any helper call reads r1, and no copy to r6 is made', () => {
   const code = listing('tracepoint:syscalls:sys_enter_mkdir { @ = hist(args->mode); }');
-  assert.match(code[0]!, /^r0 = \*\(u16 \*\)\(r1 \+ 24\)$/); // args->mode
+  assert.match(code[0]!, /^r0 = \*\(u64 \*\)\(r1 \+ 24\)$/); // args->mode
   assert.not.ok(
     code.some((l) => /\br6\b/.test(l)),
     code.join('\n'),
@@ -29,7 +29,7 @@ test('a context read before any helper call reads r1, and no copy to r6 is made'
 test('a context read after a helper call reads the copy in r6, made first', () => {
   const code = listing('tracepoint:syscalls:sys_enter_mkdir { @n = count(); @b = args->mode; }');
   assert.is(code[0], 'r6 = r1');
-  const read = code.findIndex((l) => /= \*\(u16 \*\)\(r6 \+ 24\)$/.test(l));
+  const read = code.findIndex((l) => /= \*\(u64 \*\)\(r6 \+ 24\)$/.test(l));
   const call = code.findIndex((l) => l.startsWith('call '));
   assert.ok(call >= 0 && read > call, code.join('\n'));
 });
@@ -38,7 +38,7 @@ test('after a label (a join of paths) the context comes from r6 again', () => {
   const code = listing('tracepoint:syscalls:sys_enter_mkdir { if (args->mode > 2) { @a = 1; } @b = args->mode; }');
   assert.match(code[1]!, /\(r1 \+ \d+\)$/); // the condition, at the entry (after the copy)
   assert.ok(
-    code.slice(2).some((l) => /= \*\(u16 \*\)\(r6 \+ 24\)$/.test(l)),
+    code.slice(2).some((l) => /= \*\(u64 \*\)\(r6 \+ 24\)$/.test(l)),
     code.join('\n'),
   );
 });
@@ -46,7 +46,7 @@ test('after a label (a join of paths) the context comes from r6 again', () => {
 test('the exit() flag is read into r0, leaving r1 the context', () => {
   const code = listing('tracepoint:syscalls:sys_enter_mkdir { @ = hist(args->mode); } BEGIN { exit(); }');
   assert.match(code[0]!, /^ld_pseudo r0, 2, 0/);
-  assert.match(code[3]!, /^r0 = \*\(u16 \*\)\(r1 \+ 24\)$/, code.join('\n'));
+  assert.match(code[3]!, /^r0 = \*\(u64 \*\)\(r1 \+ 24\)$/, code.join('\n'));
 });
 
 test('with scratch space, whose lookup clobbers r1, the context is put back in r1 after it', () => {
