@@ -734,6 +734,13 @@ function exprInner(st: InferState, e: Expr): Type {
         st.positionals.set(e, BigInt(st.params.length));
         return i64;
       }
+      if (e.index < 1 || e.index >= 2 ** 63) {
+        // (bpftrace 0.17 and v0.26 refuse $0 and a number past int64 when parsing)
+        err(st, 'the positional parameter is out of integer range [1, 9223372036854775807]', e.span, [
+          '$1 is the first argument after the program; $# is how many there are',
+        ]);
+        return i64;
+      }
       const v = positionalValue(st.params, e.index);
       st.positionals.set(e, v);
       return typeof v === 'bigint' ? i64 : stringType(textByteLength(v) + 1);

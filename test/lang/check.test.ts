@@ -44,6 +44,12 @@ const cases: [string, string, string][] = [
     'stdin:1:20-28: ERROR: @x used with 2 keys here but 1 elsewhere\nBEGIN { @x[1] = 1; @x[1, 2] = 2; }\n                   ~~~~~~~~\nstdin:1:9-14: NOTE: @x first used here\nBEGIN { @x[1] = 1; @x[1, 2] = 2; }\n        ~~~~~\n',
   ],
   [
+    // bpftrace 0.17 and v0.26 (parser.cpp) refuse it; scry printed 0
+    '$0 is no positional parameter',
+    'BEGIN { @x = $0; }',
+    'stdin:1:14-16: ERROR: the positional parameter is out of integer range [1, 9223372036854775807]\nBEGIN { @x = $0; }\n             ~~\nHINT: $1 is the first argument after the program; $# is how many there are\n',
+  ],
+  [
     'printf argument count must match the format',
     'BEGIN { printf("%d %d\\n", 1); }',
     'stdin:1:9-29: ERROR: printf() format has 2 conversions but 1 argument follows\nBEGIN { printf("%d %d\\n", 1); }\n        ~~~~~~~~~~~~~~~~~~~~\n',
