@@ -36,6 +36,7 @@ const MAX_DEPTH = 64;
 export function expandScriptMacros(program: Program): ExpandResult {
   const diagnostics: Diagnostic[] = [];
   const user = table(program.macros ?? [], diagnostics);
+  for (const d of program.macros ?? []) checkJumps(d, diagnostics);
   const lib = library ?? lazyStdlib;
   let uses = 0;
 
@@ -315,6 +316,24 @@ function table(defs: readonly MacroDef[], diagnostics: Diagnostic[]): Map<string
     else out.set(d.name, [...same, d]);
   }
   return out;
+}
+
+/**
+ * `return`, and `break` or `continue` outside a loop of its own, would leave the macro for wherever it is used:
+ * refused, as bpftrace v0.26's control-flow check refuses them (control_flow_analyser.cpp, JumpDisallowed).
+ */
+function checkJumps(def: MacroDef, diagnostics: Diagnostic[]): void {
+  const visit = (n: Node, inLoop: boolean): void => {
+    if (n.kind === 'jump' && (n.jump === 'return' || !inLoop))
+      diagnostics.push(
+        error(`'${n.jump}' statement is not allowed in a macro`, n.span, [
+          'a macro cannot leave the code it is used in: return or break where the macro is used (exit() ends the run)',
+        ]),
+      );
+    const loop = n.kind === 'while' || n.kind === 'for-map' || n.kind === 'for-range';
+    for (const c of children(n)) visit(c, inLoop || loop);
+  };
+  visit(def.body, false);
 }
 
 /** The standard library's macro names, read off its text: a program that uses none of them never parses it. */

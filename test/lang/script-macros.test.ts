@@ -172,6 +172,24 @@ test('mistakes in using a macro: arity, a non-variable for $x, a map with keys f
     first('macro f(x) { x } macro f(y) { y } begin { }'),
     "stdin:1:24-25: ERROR: macro 'f' is defined twice with the same parameters",
   );
+  // return, and break/continue outside the macro's own loop, would leave it: refused (v0.26
+  // control_flow_analyser.cpp); a loop inside it breaks as any loop does
+  assert.is(
+    first('macro f() { return; } begin { f(); }'),
+    "stdin:1:13-19: ERROR: 'return' statement is not allowed in a macro",
+  );
+  assert.is(
+    first('macro f() { continue; } begin { f(); }'),
+    "stdin:1:13-21: ERROR: 'continue' statement is not allowed in a macro",
+  );
+  assert.is(
+    first('macro f() { for ($i : 0..3) { if ($i == 1) { return; } } } begin { f(); }'),
+    "stdin:1:46-52: ERROR: 'return' statement is not allowed in a macro",
+  );
+  assert.not.match(
+    diagnose('macro f() { for ($i : 0..3) { if ($i == 1) { break; } } 1 } begin { print(f()); }'),
+    'ERROR',
+  );
 });
 
 test.run();
