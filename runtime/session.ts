@@ -83,6 +83,8 @@ export class Session {
   private lostReported = 0n;
   /** set by exit() or a stopping signal: records still queued are dropped, not decoded */
   private discarding = false;
+  /** an iterator is running: its output is not cut at exit() (runIterator) */
+  private iterating = false;
   private dropped = 0;
   /** set while output waits for a slow reader (see waitForReader) */
   private readerWait: NodeJS.Timeout | undefined;
@@ -191,7 +193,14 @@ export class Session {
   /** A pinned iterator is left in the BPF filesystem (bpftrace v0.26's line says where); others run once. */
   private runIterator(it: Attachment): void {
     if (it.pin) this.emit({ kind: 'printf', text: `Program pinned to ${it.pin()}\n` });
-    else it.run?.(() => this.drain(true, true));
+    else {
+      this.iterating = true;
+      try {
+        it.run?.(() => this.drain(true, true));
+      } finally {
+        this.iterating = false;
+      }
+    }
   }
 
   /**
@@ -308,10 +317,12 @@ export class Session {
             if (!this.endStarted && !this.exited) {
               this.exited = true;
               this.exitCode = ev.code;
+              // an iterator's walk prints whole, as bpftrace v0.26 prints its seq file: the run ends after it
+              if (this.iterating) return false;
               this.discarding = true;
               if (this.state === 'running') queueMicrotask(() => void this.stop('discard'));
             }
-            return true;
+            return !this.iterating;
           }
           if (ev.kind === 'map-op') this.mapOp(ev);
           else if (ev.kind === 'effect')

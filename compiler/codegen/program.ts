@@ -170,7 +170,7 @@ function generate(
     if (pid !== undefined && row.pidFilter) {
       e.emit(call(BPF_FUNC.get_current_pid_tgid), alu64Imm('rsh', R0, 32), jmpImm('jne', R0, pid, g.exitLabel));
     }
-    if (attach.provider !== 'END' && callsExit(shared.checked)) {
+    if (attach.provider !== 'END' && !row.runsPastExit && callsExit(shared.checked)) {
       // once exit() ran the run is over: a probe firing before it is detached does nothing, so the maps
       // printed at exit hold what the probes did up to exit() (bpftrace detaches fast enough that its tests
       // rely on it, e.g. tseries' with an interval:ms:1 probe)

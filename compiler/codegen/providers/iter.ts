@@ -9,6 +9,7 @@ export const iter: CompilerProviderRow<ResolvedOf<'iter'>> = {
   nameStem: (a) => `iter_${a.target}`,
   elfSection: (a) => `iter/${a.target}`,
   pidFilter: false,
+  runsPastExit: true,
   // an iterator runs once more at the end with no object (ctx->task == NULL): nothing to report then
   prologue: (_a, exit) => [ldx(8, R0, R6, 8), jmpImm('jeq', R0, 0, exit)],
 };

@@ -16,6 +16,11 @@ export interface CompilerProviderRow<A> {
    * (bpftrace v0.26 filters the same set; profile and software/hardware events it opens on the pid instead).
    */
   readonly pidFilter: boolean;
+  /**
+   * the program keeps running after exit() (no check of the exit flag): an iterator's walk runs whole, as
+   * bpftrace v0.26's does (its output is the iterator's seq file, which exit() does not cut)
+   */
+  readonly runsPastExit?: boolean;
   /** the program's section in an object file (--emit-elf), named as libbpf's section table types programs */
   elfSection(a: A): string;
   /** what carries a cookie the program reads with bpf_get_attach_cookie (Gen.cookie) to the attachment */
