@@ -38,6 +38,7 @@ export const unit: readonly string[] = [
   'lang/builtins-v026.test.ts',
   'lang/builtins-v026b.test.ts',
   'lang/builtins.test.ts',
+  'lang/tracepoint-args.test.ts',
   'lang/c/declarations.test.ts',
   'lang/c/headers-gcc.test.ts',
   'lang/c/layout-gcc.test.ts',

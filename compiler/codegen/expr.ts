@@ -19,7 +19,7 @@ import {
   type Lowering,
 } from './context.ts';
 import {
-  emitArgumentBufferInto,
+  emitArgumentArrayInto,
   emitArgumentInt,
   emitArgumentStringInto,
   emitMemoryInt,
@@ -262,8 +262,6 @@ function emitBufferInto(g: Gen, x: Expr, t: Extract<Type, { kind: 'buffer' }>, o
     case 'ternary':
       return emitTernaryInto(g, x, off, size);
     case 'field':
-      // __u8 name[N] in a tracepoint record
-      if (x.base.kind === 'ident' && x.base.name === 'args') return emitArgumentBufferInto(g, x, t, off);
       // a tuple's element: `$t.0`, a map entry's key in `for ($kv : @m)` (a stack as a key: `$kv.0`)
       return emitTupleElement(g, x, (at, et) => copyStack(g, at, off, Math.min(size, slotSize(et))));
     case 'index':
@@ -346,6 +344,7 @@ function emitArrayInto(g: Gen, x: Expr, t: Extract<Type, { kind: 'array' }>, off
   }
   if (x.kind === 'var') return copyStack(g, variableSlot(g, x.name), off, Math.min(size, slotSize(t)));
   if (x.kind === 'map') return emitMapReadInto(g, x, off, size);
+  if (x.kind === 'field' && isProbeArgument(g, x)) return emitArgumentArrayInto(g, x, off, size);
   throw new CodegenError(`this ${t.elem.kind} array is not supported here yet`, x.span, [
     'store the array in a variable first',
   ]);

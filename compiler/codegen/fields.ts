@@ -72,12 +72,11 @@ export function emitArgumentStringInto(g: Gen, x: FieldExpr, off: number, size: 
   readString(g, 'record', off, size);
 }
 
-/** A byte array of a tracepoint record (__u8 name[N]) as a buffer at r10+off: its bytes, whole. */
-export function emitArgumentBufferInto(g: Gen, x: FieldExpr, t: Extract<Type, { kind: 'buffer' }>, off: number): void {
+/** An integer array of a tracepoint record (__u8 daddr[4], unsigned long args[6]) at r10+off: its bytes, whole. */
+export function emitArgumentArrayInto(g: Gen, x: FieldExpr, off: number, size: number): void {
   const { field } = argField(g, x);
   g.e.emit(mov64Reg(R3, g.e.context()), alu64Imm('add', R3, field.offset));
-  probeRead(g, helper.probe_read_kernel, off + 8, Math.min(t.size, field.size));
-  g.e.emit(stSlot(8, off, Math.min(t.size, field.size)));
+  probeRead(g, helper.probe_read_kernel, off, Math.min(size, field.size));
 }
 
 /**

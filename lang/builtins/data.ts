@@ -293,6 +293,7 @@ function macaddr(ctx: CheckContext, c: CallExpr): Type {
   const ok =
     (t.kind === 'string' && t.size === 6) ||
     (t.kind === 'buffer' && !t.view && t.size >= 6) ||
+    (t.kind === 'array' && sizeOf(t) >= 6) ||
     (t.kind === 'int' && t.space);
   if (!ok)
     ctx.error(`macaddr() needs 6 bytes (a char[6] field, buf(p, 6) or a pointer), got ${describe(t)}`, a.span, [
@@ -414,8 +415,8 @@ function ntop(ctx: CheckContext, c: CallExpr): Type {
   if (!addr) return { kind: 'buffer', size: 16, view: 'inet' };
   const t = ctx.expr(addr);
   const bytes =
-    t.kind === 'string'
-      ? t.size
+    t.kind === 'string' || t.kind === 'array'
+      ? sizeOf(t)
       : t.kind === 'buffer' && !t.view
         ? t.size
         : t.kind === 'int' && !t.space

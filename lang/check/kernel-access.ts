@@ -49,6 +49,13 @@ export function argsField(st: InferState, e: FieldExpr): Type {
       err(st, r.error, e.nameSpan);
       return i64;
     }
+    // raw_syscalls:sys_enter runs as the raw tracepoint, whose context holds (regs, id), not the record's args[6]
+    if (r.access.kind === 'bytes' && st.attach.some((a) => a.provider === 'tracepoint' && a.raw !== undefined)) {
+      err(st, `${tp.group}:${tp.event} runs as a raw tracepoint here, which has no ${e.name} array`, e.nameSpan, [
+        'read a syscall argument from its own tracepoint: tracepoint:syscalls:sys_enter_NAME { args.fd … }',
+      ]);
+      return r.type; // (its type: an index of it is no second error)
+    }
     // every point declares the field alike: a probe whose points differ is checked once per layout (args-layout.ts)
     found = r;
   }

@@ -7,7 +7,7 @@ import { int, pointer, stringType, type IntBits, type Type } from '../types.ts';
 export type FieldAccess =
   | { readonly kind: 'scalar' } // a load of field.size bytes, sign-extended when signed
   | { readonly kind: 'array' } // char name[N]: the bytes in the record
-  | { readonly kind: 'bytes' } // __u8 name[N]: the bytes in the record, as a buffer (ntop, macaddr, %r)
+  | { readonly kind: 'bytes' } // __u8 name[N], unsigned long args[6]: an integer array, its bytes in the record
   | { readonly kind: 'data-loc' } // __data_loc char[]: a u32 (offset | length << 16) to a string in the record
   | { readonly kind: 'context'; readonly index: number } // fentry/fexit/tp_btf: the index-th u64 of the context
   | { readonly kind: 'register'; readonly index: number }; // uprobe: the index-th argument register of pt_regs
@@ -25,8 +25,13 @@ export function tracepointFieldType(
   }
   const arr = /^(?:const )?(?:unsigned )?char ?\[(\d+)\]$/.exec(t);
   if (arr) return { type: stringType(Number(arr[1])), access: { kind: 'array' } };
-  const bytes = /^(?:const )?(?:__u8|u8|uint8_t|__s8|s8|int8_t) ?\[(\d+)\]$/.exec(t);
-  if (bytes) return { type: { kind: 'buffer', size: Number(bytes[1]) }, access: { kind: 'bytes' } };
+  // an integer array, as bpftrace v0.26 types one (tracepoint_format_parser.cpp CreateArray): `args->daddr[0]`
+  // indexes it, print() writes [127,0,0,1], ntop() and macaddr() take its bytes
+  const ints = /^(?:const )?(.+?) ?\[(\d+)\]$/.exec(t);
+  const elem = ints ? cIntTypes[ints[1]!] : undefined;
+  const count = ints ? Number(ints[2]) : 0;
+  if (elem && count > 0 && count * (elem.bits / 8) === f.size)
+    return { type: { kind: 'array', elem: int(elem.bits, elem.signed), count }, access: { kind: 'bytes' } };
   if (/\[\d*\]$/.test(t)) return { error: `field ${f.name} is an array (${t}), which scry cannot read yet` };
   // Syscall arguments point into the calling process; other tracepoints' pointers are kernel addresses.
   if (t.includes('*'))
@@ -74,6 +79,20 @@ const cIntTypes: Record<string, { bits: IntBits; signed: boolean }> = {
   u32: { bits: 32, signed: false },
   s64: { bits: 64, signed: true },
   u64: { bits: 64, signed: false },
+  __s8: { bits: 8, signed: true },
+  __u8: { bits: 8, signed: false },
+  int8_t: { bits: 8, signed: true },
+  uint8_t: { bits: 8, signed: false },
+  __s16: { bits: 16, signed: true },
+  __u16: { bits: 16, signed: false },
+  int16_t: { bits: 16, signed: true },
+  uint16_t: { bits: 16, signed: false },
+  __be16: { bits: 16, signed: false },
+  int32_t: { bits: 32, signed: true },
+  uint32_t: { bits: 32, signed: false },
+  __be32: { bits: 32, signed: false },
+  int64_t: { bits: 64, signed: true },
+  uint64_t: { bits: 64, signed: false },
   __s32: { bits: 32, signed: true },
   __u32: { bits: 32, signed: false },
   __s64: { bits: 64, signed: true },

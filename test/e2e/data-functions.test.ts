@@ -148,16 +148,22 @@ if (requireTracepoint('e2e join', 'syscalls/sys_enter_execve')) {
 }
 
 if (requireTracepoint('e2e byte-array fields', 'sock/inet_sock_set_state')) {
-  test('__u8 address fields are buffers: ntop prints them, %r shows their bytes', async () => {
+  // integer arrays as bpftrace v0.26 types them (tracepoint_format_parser.cpp CreateArray; 0.17 indexed them too,
+  // printing args->daddr[0] as 127): scry had them as buffers, which refused an index and printed \x7f\x00…
+  test('__u8 address fields are arrays: ntop and macaddr take them, [i] indexes, print() writes [a,b,…]', async () => {
     // a refused connection to 127.0.0.1:1 goes CLOSE -> SYN_SENT (2) -> CLOSE (7)
     const r = await runScry([
       '-q',
       '-c',
       scriptFile('exec 3<>/dev/tcp/127.0.0.1/1 2>/dev/null; true', '/bin/bash'),
       '-e',
-      'tracepoint:sock:inet_sock_set_state /pid == cpid && args->newstate == 2/ { printf("%s %s %d %rx\\n", ntop(args->saddr), ntop(args->daddr), args->dport, args->daddr); }',
+      'tracepoint:sock:inet_sock_set_state /pid == cpid && args->newstate == 2/ { printf("%s %s %d %rx %d %d\\n", ntop(args->saddr), ntop(args->daddr), args->dport, buf(args->daddr), args->daddr[0], args->daddr[3]); print(args->daddr); @[args->daddr] = count(); $i = 3; print(args->saddr_v6[15] + args->daddr[$i]); printf("%s\\n", macaddr(args->saddr_v6)); }',
     ]);
-    assert.is(r.stdout, '127.0.0.1 127.0.0.1 1 \\x7f\\x00\\x00\\x01\n\n\n');
+    assert.is(r.code, 0, r.stderr);
+    assert.is(
+      r.stdout,
+      '127.0.0.1 127.0.0.1 1 \\x7f\\x00\\x00\\x01 127 1\n[127,0,0,1]\n2\n00:00:00:00:00:00\n\n\n@[[127,0,0,1]]: 1\n',
+    );
   });
 }
 

@@ -93,6 +93,13 @@ if (requireRoot('e2e tracepoint raw path')) {
         assert.not.match(r.stderr, 'verifier', tp);
       }
     });
+
+    test('args.args (unsigned long[6]) is refused on the raw path, whose context holds (regs, id), with one error', async () => {
+      const r = await runScry(['-e', 'tracepoint:raw_syscalls:sys_enter { print(args.args[0]); }']);
+      assert.is(r.code, 1);
+      assert.match(r.stderr, 'ERROR: raw_syscalls:sys_enter runs as a raw tracepoint here, which has no args array');
+      assert.is(r.stderr.split('ERROR').length, 2, r.stderr);
+    });
   }
 }
 
