@@ -522,7 +522,8 @@ function foldUnary(st: InferState, e: Extract<Expr, { kind: 'unary' }>): bigint 
 /**
  * The result of an integer operator: 64 bits wide, as bpftrace (0.17 and v0.26) computes every operator, so
  * `(uint32)a * (uint32)b` and `(uint16)x << 20` do not wrap at 32 bits as C's promotion would. Signed as v0.26
- * has it: when either operand is (a non-negative literal takes the other side's sign), and `-` always
+ * has it: when either operand is (a non-negative literal, or what holds only those, takes the other side's sign:
+ * signFlexible), and `-` always
  * (`(uint64)1 - (uint64)2` is -1); a shift keeps its left operand's sign.
  */
 function arithmeticType(st: InferState, op: string, l: Type, r: Type, right: Expr, left?: Expr): Type {
@@ -1484,8 +1485,9 @@ function block(st: InferState, b: Block): void {
 }
 
 /**
- * What the operands of an integer operator convert to: a comparison's to their common type, as in C; any other
- * operator's to its 64-bit result (see arithmeticType), a shift's right operand to 64 bits of its own sign.
+ * What the operands of an integer operator convert to: a comparison's to the type v0.26 promotes both to
+ * (promotedAs); any other operator's to its 64-bit result (see arithmeticType), a shift's right operand to 64
+ * bits of its own sign.
  */
 function conversions(st: InferState, op: string, l: Type, r: Type, right: Expr, left?: Expr): readonly [Type, Type] {
   if (op === '<<' || op === '>>')
