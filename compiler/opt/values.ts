@@ -529,6 +529,8 @@ export function resultBits(i: Insn, s: State): number {
     case 0x30: // div
       n = i.off === 0 ? dst : 64;
       break;
+    case 0xd0: // a byte swap (or endianness conversion) is as wide as its immediate, 32-bit class or not
+      return i.imm === 16 || i.imm === 32 ? i.imm : 64;
     case 0x90: // mod: below the divisor, or the dividend itself where the divisor may be 0
       n = i.off !== 0 ? 64 : isReg(i) || i.imm === 0 ? dst : Math.min(dst, src);
       break;

@@ -21,6 +21,7 @@ import {
   alu64Reg,
   disasm,
   encode,
+  endian,
   exit,
   jmp32Imm,
   jmpImm,
@@ -137,6 +138,12 @@ function programOf(seed: number): AsmItem[] {
       items.push(wide ? alu64Imm(op, d, imm) : alu32Imm(op, d, imm));
       const w = op === 'and' && imm >= 0 ? Math.min(width.get(d)!, Math.ceil(Math.log2(imm + 1))) : 64;
       wrote(d, wide ? w : Math.min(w, 32));
+    } else if (r < 0.5) {
+      // byte swaps: as wide as their immediate, in the 32-bit class or not
+      const d = reg();
+      const bits = pick([16, 32, 64] as const);
+      items.push(endian(d, pick(['le', 'be', 'bswap'] as const), bits));
+      wrote(d, bits);
     } else if (r < 0.65) {
       const op = pick<AluOp>(['and', 'or', 'xor', 'add', 'sub', 'mul', 'mod', 'div', 'rsh', 'lsh', 'smod', 'sdiv']);
       const d = reg();
