@@ -35,6 +35,11 @@ export function intLiteral(ctx: CheckContext, a: Expr): bigint | undefined {
     ctx.expr(a);
     return a.value;
   }
+  // -N too, so a negative length is refused as such, not read as a huge computed one
+  if (a.kind === 'unary' && a.op === '-' && a.operand.kind === 'int' && a.operand.enumId === undefined) {
+    ctx.expr(a);
+    return -a.operand.value;
+  }
   if (a.kind !== 'positional') return undefined;
   ctx.expr(a);
   const v = ctx.positionals.get(a);

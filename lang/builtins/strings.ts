@@ -3,6 +3,7 @@ import type { CallExpr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
 import { boolType, i64, int, sizeOf, stringType, typeName, u64, viewed, voidType, type Type } from '../types.ts';
 import { positionalValue } from '../check/positional.ts';
+import { warning } from '../diagnostics.ts';
 import { intLiteral } from './args.ts';
 import type { BuiltinRow, CallSpec } from './row.ts';
 import { bytesText, textByteLength, textBytes } from '../byte-text.ts';
@@ -229,6 +230,7 @@ function str(ctx: CheckContext, c: CallExpr): Type {
   // a literal length (or $N that reads as a number) fixes the size; a computed one cuts when the probe runs
   const n = len && intLiteral(ctx, len);
   if (len && n === undefined) ctx.intOperand(len, 'str()');
+  else if (len && n! < 0n) ctx.error(`str() cannot use a negative length (${n})`, len.span);
   else if (len && n! < 1n) ctx.error('str() length must be a positive integer', len.span);
   else if (len) {
     ctx.typeOf.set(len, i64);
@@ -237,8 +239,17 @@ function str(ctx: CheckContext, c: CallExpr): Type {
   if (t.kind === 'int') {
     // a pointer (or an address held in an integer): read a NUL-terminated string from memory
     // str(p, n) reads n bytes, the NUL included: n - 1 characters (bpftrace v0.26; 0.17 kept n)
-    if (n !== undefined && n >= 1n) return stringType(Math.min(Number(n), ctx.config.maxStrlen));
-    if (len) return stringType(ctx.config.maxStrlen);
+    if (n !== undefined && n >= 1n && n < BigInt(ctx.config.maxStrlen)) return stringType(Number(n));
+    if (len && n === undefined) return stringType(ctx.config.maxStrlen);
+    // a literal length past max_strlen is str(p) (bpftrace v0.26 warns and keeps max_strlen, its trailer too)
+    if (n !== undefined && n >= 1n)
+      ctx.report(
+        warning(
+          `str() length ${n} is too long and will be shortened to max_strlen (${ctx.config.maxStrlen})`,
+          len!.span,
+          ['raise it with: config = { max_strlen = N }'],
+        ),
+      );
     // str(p) keeps max_strlen characters and marks a string that fills them as cut (bpftrace v0.26)
     const trailer = ctx.config.strTruncTrailer;
     return { kind: 'string', size: ctx.config.maxStrlen + 1, ...(trailer ? { trailer } : {}) };

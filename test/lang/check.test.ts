@@ -44,6 +44,12 @@ const cases: [string, string, string][] = [
     'stdin:1:20-28: ERROR: @x used with 2 keys here but 1 elsewhere\nBEGIN { @x[1] = 1; @x[1, 2] = 2; }\n                   ~~~~~~~~\nstdin:1:9-14: NOTE: @x first used here\nBEGIN { @x[1] = 1; @x[1, 2] = 2; }\n        ~~~~~\n',
   ],
   [
+    // bpftrace 0.17 and v0.26 (type_resolver.cpp) refuse it; scry read it as a huge computed length (the whole string)
+    'str() of a negative length',
+    'BEGIN { @s = str(0, -1); }',
+    'stdin:1:21-23: ERROR: str() cannot use a negative length (-1)\nBEGIN { @s = str(0, -1); }\n                    ~~\n',
+  ],
+  [
     // bpftrace 0.17 and v0.26 (parser.cpp) refuse it; scry printed 0
     '$0 is no positional parameter',
     'BEGIN { @x = $0; }',
