@@ -11,7 +11,7 @@ import { strftime } from './strftime.ts';
 import { signalName, syscallName } from './syscall-signal-names.ts';
 import { formatStack, type UserFrameFormatter } from './stacks.ts';
 import { bootTimeNs } from './sys/clock.ts';
-import { errnoMessage } from './sys/errors.ts';
+import { strerrorText } from './strerror.ts';
 import type { Value } from './value.ts';
 
 /** Resolves a user address of a process to `symbol+offset`, or undefined (then it prints as hex). */
@@ -37,7 +37,7 @@ export type Place = 'key' | 'value';
 export function renderIntView(view: IntView, value: bigint, ctx: RenderContext, place: Place): string {
   switch (view.kind) {
     case 'errno':
-      return errnoMessage(Number(BigInt.asIntN(32, value)));
+      return strerrorText(Number(BigInt.asIntN(32, value)));
     case 'ksym': {
       const hit = lookupKernelAddress(BigInt.asUintN(64, value));
       return hit ? hit.name : hexPointer(value);

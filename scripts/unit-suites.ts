@@ -111,6 +111,7 @@ export const unit: readonly string[] = [
   'repl/view/view.test.ts',
   'runtime/comm-padding.test.ts', // root behind requireRoot (~0.5 s)
   'runtime/gfp-flags.test.ts',
+  'runtime/strerror.test.ts',
   'runtime/include-files.test.ts',
   'runtime/join-loop.test.ts',
   'runtime/kept-texts.test.ts',
