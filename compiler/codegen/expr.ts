@@ -345,6 +345,8 @@ function emitArrayInto(g: Gen, x: Expr, t: Extract<Type, { kind: 'array' }>, off
   if (x.kind === 'var') return copyStack(g, variableSlot(g, x.name), off, Math.min(size, slotSize(t)));
   if (x.kind === 'map') return emitMapReadInto(g, x, off, size);
   if (x.kind === 'field' && isProbeArgument(g, x)) return emitArgumentArrayInto(g, x, off, size);
+  const into = x.kind === 'call' ? builtin(x)?.call?.into : undefined; // pton()
+  if (into) return into(g, x as CallExpr, off, size);
   throw new CodegenError(`this ${t.elem.kind} array is not supported here yet`, x.span, [
     'store the array in a variable first',
   ]);

@@ -3,7 +3,7 @@
 import type { CallExpr, Expr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
 import { probeContext } from '../providers.ts';
-import { i64, pointer, sizeOf, u32, u64, viewed, type IntBits, type Type } from '../types.ts';
+import { i64, int, pointer, sizeOf, u32, u64, viewed, type IntBits, type Type } from '../types.ts';
 import { describe, intLiteral, stringLiteral } from './args.ts';
 import type { BuiltinRow, CallSpec } from './row.ts';
 
@@ -274,16 +274,18 @@ function uaddr(ctx: CheckContext, c: CallExpr): Type {
 
 function pton(ctx: CheckContext, c: CallExpr): Type {
   const text = stringLiteral(ctx, c.args[0], 'pton()', 'an IPv4 or IPv6 address');
-  if (text === undefined) return { kind: 'buffer', size: 4 };
+  // a uint8[4] or uint8[16] (bpftrace v0.26): indexes, prints [127,0,0,1], compares with an address field
+  const address = (n: number): Type => ({ kind: 'array', elem: int(8, false), count: n });
+  if (text === undefined) return address(4);
   const bytes = parseAddress(text);
   if (!bytes) {
     ctx.error(`pton(): '${text}' is not an IPv4 or IPv6 address`, c.args[0]!.span, [
       'for example pton("127.0.0.1") or pton("::1")',
     ]);
-    return { kind: 'buffer', size: 4 };
+    return address(4);
   }
   ctx.constBytes.set(c, bytes);
-  return { kind: 'buffer', size: bytes.length };
+  return address(bytes.length);
 }
 
 function macaddr(ctx: CheckContext, c: CallExpr): Type {

@@ -62,6 +62,13 @@ if (requireRoot('e2e data functions')) {
       'BEGIN { printf("[%s] [%s] [%s] [%s]\\n", ntop(2, 0x0100007f), ntop(pton("::1")), ntop(pton("fe80::1:2")), ntop(pton("10.1.2.3"))); @[ntop(pton("::ffff:1.2.3.4"))] = 1; exit(); }',
     ]);
     assert.is(r.stdout, '[127.0.0.1] [::1] [fe80::1:2] [10.1.2.3]\n\n\n@[::ffff:1.2.3.4]: 1\n');
+    // pton() is a uint8[4] or uint8[16], as in bpftrace v0.26 (0.17 too): it indexes and prints as an array
+    const a = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { $a = pton("127.0.0.1"); printf("%d %d\\n", $a[0], $a[3]); print(pton("10.0.0.1")); @a = pton("::1"); exit(); }',
+    ]);
+    assert.is(a.stdout, '127 1\n[10,0,0,1]\n\n\n@a: [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1]\n');
   });
 
   test('macaddr prints six bytes as upper-case hex pairs', async () => {

@@ -142,12 +142,16 @@ export const dataBuiltins: EmitRows = {
     g.e.emit(stSlot(8, off, 6));
   }),
   ntop: buffer((g, c, _t, off) => emitNtop(g, c, off)),
-  pton: buffer((g, c, _t, off) => {
-    const bytes = g.shared.checked.constBytes.get(c);
-    if (!bytes) throw new Error('pton() without its address');
-    storeBytes(g, bytes, off + 8);
-    g.e.emit(stSlot(8, off, bytes.length));
-  }),
+  pton: {
+    call: {
+      // the address's bytes (an array: no length word)
+      into: (g, c, off) => {
+        const bytes = g.shared.checked.constBytes.get(c);
+        if (!bytes) throw new Error('pton() without its address');
+        storeBytes(g, bytes, off);
+      },
+    },
+  },
   path: {
     call: {
       into: (g, c, off, size) => {
