@@ -139,33 +139,17 @@ export function foldCondBelow(i: Insn, bits: number, src: bigint): boolean | und
   if (bits >= w) return undefined;
   const hi = (1n << BigInt(bits)) - 1n; // the largest value; the least is 0, and both are non-negative at width w
   const b = BigInt.asUintN(w, src);
-  const sb = BigInt.asIntN(w, src);
-  const all = (lo: boolean, high: boolean): boolean | undefined => (lo === high ? lo : undefined);
   switch (op(i)) {
     case BPF_JEQ:
       return b > hi ? false : undefined;
     case BPF_JNE:
       return b > hi ? true : undefined;
-    case BPF_JGT:
-      return all(0n > b, hi > b);
-    case BPF_JGE:
-      return all(0n >= b, hi >= b);
-    case BPF_JLT:
-      return all(0n < b, hi < b);
-    case BPF_JLE:
-      return all(0n <= b, hi <= b);
-    case BPF_JSGT:
-      return all(0n > sb, hi > sb);
-    case BPF_JSGE:
-      return all(0n >= sb, hi >= sb);
-    case BPF_JSLT:
-      return all(0n < sb, hi < sb);
-    case BPF_JSLE:
-      return all(0n <= sb, hi <= sb);
     case BPF_JSET:
       return (b & hi) === 0n ? false : undefined;
   }
-  return undefined;
+  // an ordering, signed or not, is monotone over [0, hi]: where both ends answer alike, every value does
+  const least = foldCond(i, 0n, src);
+  return least !== undefined && least === foldCond(i, hi, src) ? least : undefined;
 }
 
 /** The second operand of a jump or ALU instruction as a 64-bit value: the immediate sign-extended, or undefined for a register. */

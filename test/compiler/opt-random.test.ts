@@ -41,18 +41,7 @@ import { optimize } from '../../compiler/opt/index.ts';
 import { loadProgram, progTestRun } from '../../runtime/sys/bpf.ts';
 import { ProgType } from '../../runtime/sys/constants.ts';
 import { requireRoot } from '../helpers/kernel.ts';
-
-/** A small deterministic generator (mulberry32), so a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { rng } from '../helpers/rng.ts';
 
 const VALUES: readonly Reg[] = [R2, R3, R4, R5, R7];
 const SLOTS = [-8, -16, -24];
@@ -67,7 +56,7 @@ function nearPowerOfTwo(rnd: () => number): number {
 }
 
 function programOf(seed: number): AsmItem[] {
-  const rnd = random(seed);
+  const rnd = rng(seed); // (a failure names a seed that reproduces it)
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const reg = () => pick(VALUES);
   // a rough width of what each register holds (loads and masks), so comparisons land on its edges more often
@@ -213,7 +202,7 @@ const PROGRAMS = 1000;
 
 if (requireRoot('optimizer on random programs')) {
   test('random arithmetic and branches: the optimized program returns what the generated one does', () => {
-    const rnd = random(7);
+    const rnd = rng(7);
     // each argument an edge value, or 2^k ± 1, or random bits
     const arg = (): bigint => {
       const r = rnd();
