@@ -83,7 +83,7 @@ export { lineText } from './source.ts';
 export { bytesText, hasEscapedBytes, textByteLength, textBytes } from './byte-text.ts';
 export { walk } from './walk.ts';
 export { BUILTINS, type BuiltinRow, type FunctionSpec, type VariableSpec } from './builtins/index.ts';
-export { BUILD_ID_FRAME_SIZE, MAX_STACK_FRAMES, elementOrder, stackViewOf } from './types.ts';
+export { BUILD_ID_FRAME_SIZE, MAX_STACK_FRAMES, elementOrder, sizeOf, stackViewOf } from './types.ts';
 export { deepest, isStackOverflow } from './walk.ts';
 export { scriptC, type ScriptC, type ScriptCOptions } from './c/script-c.ts';
 export type { IncludeFound, IncludeMissing, IncludeResolver } from './c/preprocess.ts';

@@ -100,6 +100,7 @@ const compilerLangValues: Readonly<Record<string, string>> = {
     'how one record type converts to another with the same field names (by name; the checker unifies types by the same rule)',
   stackViewOf:
     'which stack a kstack/ustack type describes (the checker typed it; its layout is the type rule stackType)',
+  sizeOf: "a type's size in bytes, as the checker sizes it (an array's elements times their width: ntop() of an array)",
   timerPeriodNs: "a timer probe's period (the runtime opens its perf event with the same; the compiler counts firings)",
   // data
   MAX_STACK_FRAMES: 'constant: the deepest ustack/kstack',

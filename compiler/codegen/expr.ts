@@ -346,7 +346,7 @@ function emitArrayInto(g: Gen, x: Expr, t: Extract<Type, { kind: 'array' }>, off
   if (x.kind === 'map') return emitMapReadInto(g, x, off, size);
   if (x.kind === 'field' && isProbeArgument(g, x)) return emitArgumentArrayInto(g, x, off, size);
   const into = x.kind === 'call' ? builtin(x)?.call?.into : undefined; // pton()
-  if (into) return into(g, x as CallExpr, off, size);
+  if (into && x.kind === 'call') return into(g, x, off, size);
   throw new CodegenError(`this ${t.elem.kind} array is not supported here yet`, x.span, [
     'store the array in a variable first',
   ]);

@@ -24,7 +24,7 @@ import {
   mov64Imm,
   mov64Reg,
 } from '../../asm/index.ts';
-import type { CallExpr, Expr, FieldExpr, IdentExpr, Type } from '../../../lang/index.ts';
+import { sizeOf, type CallExpr, type Expr, type FieldExpr, type IdentExpr, type Type } from '../../../lang/index.ts';
 import {
   CodegenError,
   addrOf,
@@ -256,12 +256,7 @@ function emitNtop(g: Gen, x: CallExpr, off: number): void {
     e.emit(mov32Reg(R0, R0), stxSlot(8, off + 8, R0), stSlot(8, off, 4));
     return;
   }
-  const bytes =
-    at.kind === 'string' || at.kind === 'buffer'
-      ? at.size
-      : at.kind === 'array'
-        ? at.count * (at.elem.kind === 'int' ? at.elem.bits / 8 : 1)
-        : 4;
+  const bytes = at.kind === 'string' || at.kind === 'buffer' ? at.size : at.kind === 'array' ? sizeOf(at) : 4;
   copyBytesFrom(g, addr, off + 8, bytes);
   if (bytes === 4 || !af) {
     e.emit(stSlot(8, off, bytes === 4 ? 4 : 16));
