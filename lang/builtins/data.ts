@@ -5,6 +5,7 @@ import type { CheckContext } from '../check/context.ts';
 import { probeContext } from '../providers.ts';
 import { i64, int, pointer, sizeOf, u32, u64, viewed, type IntBits, type Type } from '../types.ts';
 import { describe, intLiteral, stringLiteral } from './args.ts';
+import { warning } from '../diagnostics.ts';
 import type { BuiltinRow, CallSpec } from './row.ts';
 
 const dataFunction = (name: string, doc: string, spec: Omit<CallSpec, 'aggregation'>): BuiltinRow => ({
@@ -363,12 +364,14 @@ function path(ctx: CheckContext, c: CallExpr): Type {
 
 /**
  * buf(p, n): n bytes at p (a user or kernel pointer, by its address space), or the bytes of a string or array.
- * A literal n fixes the size; a computed n is capped at max_strlen when the probe runs.
+ * A literal n fixes the size; a computed n is capped when the probe runs. Either is at most max_strlen less the
+ * 4 bytes of the buffer's length, bpftrace v0.26's largest buffer (past it v0.26 shortens silently; scry warns).
  */
 function buf(ctx: CheckContext, c: CallExpr): Type {
   const [src, len] = c.args;
   if (!src) return { kind: 'buffer', size: 1 };
   const t = ctx.expr(src);
+  const largest = Math.max(0, ctx.config.maxStrlen - 4);
   let size: number | undefined;
   let fixed: number | undefined; // a literal length
   if (len) {
@@ -376,30 +379,37 @@ function buf(ctx: CheckContext, c: CallExpr): Type {
     const n = intLiteral(ctx, len);
     if (n !== undefined) {
       ctx.typeOf.set(len, i64);
-      if (n < 1n || n > BigInt(ctx.config.maxStrlen)) {
-        ctx.error(`buf() length must be from 1 to max_strlen (${ctx.config.maxStrlen})`, len.span, [
-          'raise it with: config = { max_strlen = N }',
-        ]);
+      if (n < 0n) {
+        ctx.error(`buf() cannot use a negative length (${n})`, len.span);
         return { kind: 'buffer', size: 1 };
       }
-      size = fixed = Number(n);
+      if (n > BigInt(largest))
+        ctx.report(
+          warning(`buf() length ${n} is too long and will be shortened to ${largest} bytes`, len.span, [
+            `a buffer holds at most max_strlen (${ctx.config.maxStrlen}) less 4 bytes; raise it with: config = { max_strlen = N }`,
+          ]),
+        );
+      size = fixed = Math.min(Number(n), largest);
     } else {
       ctx.intOperand(len, 'buf()');
-      size = ctx.config.maxStrlen;
+      size = largest;
     }
   }
-  // a string literal's bytes, without its NUL; a char array (comm, char[16] fields) whole. A literal length
-  // past the string's end pads with NULs (bpftrace 0.17 prints buf("ok_key", 8) as ok_key\x00\x00; v0.26
-  // reads 8 bytes too, past the literal's storage), so the length asked for is the length printed.
+  // a string's bytes need a length (bpftrace v0.26: only arrays have one of their own). A literal length past the
+  // string's end pads with NULs (bpftrace 0.17 prints buf("ok_key", 8) as ok_key\x00\x00; v0.26 reads 8 bytes
+  // too, past the literal's storage), so the length asked for is the length printed.
   if (t.kind === 'string') {
-    const whole = src.kind === 'string' ? Math.max(1, t.size - 1) : t.size;
-    return { kind: 'buffer', size: fixed ?? Math.min(size ?? whole, t.size) };
+    if (!len)
+      ctx.error('buf() of a string needs a length', c.span, [
+        `for example buf(s, 8); only arrays (a char[16] struct member, an int[4]) are taken whole`,
+      ]);
+    return { kind: 'buffer', size: fixed ?? Math.min(size ?? t.size, t.size) };
   }
   if (t.kind === 'buffer') return { kind: 'buffer', size: Math.min(size ?? t.size, t.size) };
   // an array member (int d[4], uint8_t c[4]) or an integer array: its bytes as they are in memory
   if ((t.kind === 'record' && t.name.endsWith(']')) || t.kind === 'array') {
     const bytes = sizeOf(t);
-    return { kind: 'buffer', size: Math.min(size ?? bytes, bytes) };
+    return { kind: 'buffer', size: Math.min(size ?? bytes, bytes, largest) };
   }
   if (t.kind === 'int') {
     if (size === undefined) ctx.error('buf() of a pointer needs a length', c.span, ['for example buf(p, 16)']);

@@ -231,7 +231,6 @@ function str(ctx: CheckContext, c: CallExpr): Type {
   const n = len && intLiteral(ctx, len);
   if (len && n === undefined) ctx.intOperand(len, 'str()');
   else if (len && n! < 0n) ctx.error(`str() cannot use a negative length (${n})`, len.span);
-  else if (len && n! < 1n) ctx.error('str() length must be a positive integer', len.span);
   else if (len) {
     ctx.typeOf.set(len, i64);
     if (t.kind === 'string') return stringType(Math.min(t.size, Number(n) + 1));
@@ -239,10 +238,11 @@ function str(ctx: CheckContext, c: CallExpr): Type {
   if (t.kind === 'int') {
     // a pointer (or an address held in an integer): read a NUL-terminated string from memory
     // str(p, n) reads n bytes, the NUL included: n - 1 characters (bpftrace v0.26; 0.17 kept n)
-    if (n !== undefined && n >= 1n && n < BigInt(ctx.config.maxStrlen)) return stringType(Number(n));
+    // (str(p, 0) is empty, as str(p, 1) is)
+    if (n !== undefined && n < BigInt(ctx.config.maxStrlen)) return stringType(Math.max(1, Number(n)));
     if (len && n === undefined) return stringType(ctx.config.maxStrlen);
     // a literal length past max_strlen is str(p) (bpftrace v0.26 warns and keeps max_strlen, its trailer too)
-    if (n !== undefined && n >= 1n)
+    if (n !== undefined)
       ctx.report(
         warning(
           `str() length ${n} is too long and will be shortened to max_strlen (${ctx.config.maxStrlen})`,

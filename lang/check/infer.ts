@@ -422,7 +422,16 @@ function binaryType(st: InferState, e: BinaryExpr, lt: Type, rt: Type): Type {
   const folded = foldBinary(st, e);
   if (e.op !== '&&' && e.op !== '||') {
     if (lt.kind === 'string' || rt.kind === 'string') {
-      if (lt.kind === 'string' && rt.kind === 'string' && ['<', '<=', '>', '>=', '==', '!='].includes(e.op)) {
+      // strings are equal or not; only two literals order (bpftrace v0.26 folds those, and refuses the rest)
+      const ordering = ['<', '<=', '>', '>='].includes(e.op);
+      const literals = e.left.kind === 'string' && e.right.kind === 'string';
+      if (lt.kind === 'string' && rt.kind === 'string' && ordering && !literals) {
+        err(st, `the ${e.op} operator does not apply to strings (${typeName(lt)}, ${typeName(rt)})`, e.opSpan, [
+          'strings compare with == and !=; strncmp(a, b, n) compares the first n characters',
+        ]);
+        return boolType;
+      }
+      if (lt.kind === 'string' && rt.kind === 'string' && (ordering || e.op === '==' || e.op === '!=')) {
         noteCommLiteral(st, e);
         return boolType;
       }
@@ -435,7 +444,7 @@ function binaryType(st: InferState, e: BinaryExpr, lt: Type, rt: Type): Type {
             ? `cannot compare ${typeName(lt)} with ${typeName(rt)}`
             : `operator ${e.op} needs integers, got ${typeName(lt)} and ${typeName(rt)}`,
         e.opSpan,
-        lt.kind === rt.kind ? ['strings can be compared with == != < <= > >='] : undefined,
+        lt.kind === rt.kind ? ['strings compare with == and !='] : undefined,
       );
       return u64;
     }

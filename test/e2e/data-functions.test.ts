@@ -23,9 +23,18 @@ if (requireRoot('e2e data functions')) {
     const r = await runScry([
       '-q',
       '-e',
-      'BEGIN { @b[buf("abcdefgh", 3)] = count(); @b[buf("abcxxxxx", 3)] = count(); printf("%r\\n", buf("ab")); exit(); }',
+      'BEGIN { @b[buf("abcdefgh", 3)] = count(); @b[buf("abcxxxxx", 3)] = count(); printf("%r\\n", buf("ab", 2)); exit(); }',
     ]);
     assert.is(r.stdout, 'ab\n\n\n@b[abc]: 2\n');
+  });
+
+  test("a computed length cuts a string's buffer when the probe runs; 0 is empty (bpftrace v0.26), as str(s, 0)", async () => {
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { $n = 3; $z = 0; printf("[%r] [%r] [%r] [%s] [%s]\\n", buf("abcdef", $n), buf("abcdef", $z), buf("abc", 0), str("abc", 0), str(kaddr("vfs_read"), 0)); @[buf("abcdef", $n)] = count(); @[buf("abcxyz", $n)] = count(); exit(); }',
+    ]);
+    assert.is(r.stdout, '[abc] [] [] [] []\n\n\n@[abc]: 2\n');
   });
 
   test('?: chooses between buffers', async () => {

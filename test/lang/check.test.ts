@@ -145,6 +145,11 @@ const cases: [string, string, string][] = [
     'BEGIN { @c = stats(1); @d = @c + 1; }',
     'stdin:1:29-31: ERROR: @c holds stats(), which cannot be read in an expression\nBEGIN { @c = stats(1); @d = @c + 1; }\n                            ~~\nHINT: print(@c) shows it; keep a plain counter (@c_n++) if a probe needs the number\n',
   ],
+  [
+    'strings do not order unless both are literals (bpftrace v0.26 folds those and refuses the rest)',
+    'BEGIN { @a = "abc"; $b = "abd"; @o = @a < $b; @f = "abc" < "abd"; @e = @a == $b; }',
+    'stdin:1:41-42: ERROR: the < operator does not apply to strings (string[4], string[4])\nBEGIN { @a = "abc"; $b = "abd"; @o = @a < $b; @f = "abc" < "abd"; @e = @a == $b; }\n                                        ~\nHINT: strings compare with == and !=; strncmp(a, b, n) compares the first n characters\n',
+  ],
 ];
 
 for (const [name, src, expected] of cases) {

@@ -46,9 +46,14 @@ const errors: [string, string, string][] = [
     'stdin:1:14-20: ERROR: buf() of a pointer needs a length',
   ],
   [
-    'buf longer than max_strlen',
-    'BEGIN { @x = buf(0, 2000); }',
-    'stdin:1:21-25: ERROR: buf() length must be from 1 to max_strlen (1024)',
+    'buf of a negative length',
+    'BEGIN { @x = buf(0, -2); }',
+    'stdin:1:21-23: ERROR: buf() cannot use a negative length (-2)',
+  ],
+  [
+    'buf of a string without a length (bpftrace v0.26: only arrays have their own)',
+    'BEGIN { @x = buf("hello"); }',
+    'stdin:1:14-26: ERROR: buf() of a string needs a length',
   ],
   ['%r of an integer', 'BEGIN { printf("%r", 5); }', 'stdin:1:22-23: ERROR: %r needs a buffer, got int64'],
   [

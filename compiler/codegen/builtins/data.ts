@@ -190,10 +190,26 @@ function emitBuf(g: Gen, x: CallExpr, t: BufferType, off: number): void {
   const e = g.e;
   const [src, len] = x.args as [Expr, Expr | undefined];
   const st = typeOf(g, src);
-  if (st.kind !== 'int') {
+  if (st.kind !== 'int' && (!len || len.kind === 'int')) {
     // a string shorter than the length asked for: its bytes, then the destination's zeros
     copyBytesFrom(g, src, off + 8, st.kind === 'string' ? Math.min(t.size, st.size) : t.size);
     e.emit(stSlot(8, off, t.size));
+    return;
+  }
+  if (st.kind !== 'int') {
+    // a computed length: that many of the value's bytes (at most the buffer's), the rest of the destination left
+    // zero, as map keys hash and compare it whole
+    scoped(g, () => {
+      const size = slotSize(st);
+      const tmp = allocValue(g, size);
+      emitInto(g, src, tmp, size);
+      const capped = e.freshLabel('buf.len');
+      emitInt(g, len!);
+      e.emit(jmpImm('jle', R0, t.size, capped), mov64Imm(R0, t.size));
+      e.place(capped);
+      e.emit(stxSlot(8, off, R0), mov64Reg(R2, R0), ...addrOf(R1, off + 8));
+      e.emit(...addrOf(R3, st.kind === 'buffer' ? tmp + 8 : tmp), call(helper.probe_read_kernel));
+    });
     return;
   }
   if (!len || len.kind === 'int') {
