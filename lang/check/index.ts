@@ -127,6 +127,8 @@ export function check(
   }
   // a probe checked once per argument layout reports a mistake in its body once
   if (checked.length > user.probes.length) dropRepeated(diagnostics);
+  const { recordReaders, ...tables } = inferred;
+  checked = checked.map((p) => (recordReaders.has(p.attach) ? { ...p, attach: p.attach.map(withoutRawStandIn) } : p));
   checkMapDeclarations(ast, inferred.maps, diagnostics);
   checkMetricsLabels(config, ast.config, inferred.maps, diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics: capDiagnostics(diagnostics) };
@@ -141,7 +143,7 @@ export function check(
     program: {
       ast,
       probes: checked,
-      ...inferred,
+      ...tables,
       config,
       params,
       contexts,
@@ -150,6 +152,13 @@ export function check(
     },
     diagnostics: capDiagnostics(diagnostics),
   };
+}
+
+/** A tracepoint run as its perf event, not as the raw tracepoint that stands in for it (tracepoint.ts rawStandIn). */
+function withoutRawStandIn(a: ResolvedAttach): ResolvedAttach {
+  if (a.provider !== 'tracepoint' || !a.raw) return a;
+  const { raw: _, ...perf } = a;
+  return perf;
 }
 
 /** Leaves the first of diagnostics that say the same thing at the same place. */

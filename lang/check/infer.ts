@@ -82,7 +82,7 @@ export function infer(
   probes: readonly { readonly probe: Probe; readonly attach: readonly ResolvedAttach[] }[],
   options: InferOptions,
   lateMaps?: ReadonlyMap<string, MapInfo>,
-): InferResult {
+): InferResult & Pick<InferState, 'recordReaders'> {
   const st = newState(options);
   st.lateMaps = lateMaps;
   st.probeNames = [...new Set(probes.flatMap((p) => p.attach.map((a) => a.text)))];
@@ -139,7 +139,7 @@ export function infer(
       ]);
   }
   dropMapAddsOfOtherValues(st);
-  return results(st);
+  return { ...results(st), recordReaders: st.recordReaders };
 }
 
 /**

@@ -49,13 +49,9 @@ export function argsField(st: InferState, e: FieldExpr): Type {
       err(st, r.error, e.nameSpan);
       return i64;
     }
-    // raw_syscalls:sys_enter runs as the raw tracepoint, whose context holds (regs, id), not the record's args[6]
-    if (r.access.kind === 'bytes' && st.attach.some((a) => a.provider === 'tracepoint' && a.raw !== undefined)) {
-      err(st, `${tp.group}:${tp.event} runs as a raw tracepoint here, which has no ${e.name} array`, e.nameSpan, [
-        'read a syscall argument from its own tracepoint: tracepoint:syscalls:sys_enter_NAME { args.fd … }',
-      ]);
-      return r.type; // (its type: an index of it is no second error)
-    }
+    // raw_syscalls:sys_enter's raw tracepoint holds (regs, id), not the record's args[6]: a probe that reads an
+    // array of the record runs as the perf tracepoint (check/index.ts)
+    if (r.access.kind === 'bytes') st.recordReaders.add(st.attach);
     // every point declares the field alike: a probe whose points differ is checked once per layout (args-layout.ts)
     found = r;
   }

@@ -66,6 +66,8 @@ export interface InferState extends InferResult {
   readonly aggregates: Map<CallExpr, MapValue>;
   /** the value of each operator on integer literals, folded as bpftrace v0.26 folds it (infer.ts foldedValue) */
   readonly folded: Map<Expr, bigint>;
+  /** probes (by their attach points) that read a tracepoint record's arrays, which only its perf event builds */
+  readonly recordReaders: Set<readonly ResolvedAttach[]>;
 }
 
 export function newState({
@@ -100,6 +102,7 @@ export function newState({
     literalMaps: new Map(),
     aggregates: new Map(),
     folded: new Map(),
+    recordReaders: new Set(),
     typeOf: new Map<Expr, Type>(),
     maps: new Map(),
     printfs: new Map(),

@@ -44,7 +44,7 @@ function rawStandIn(group: string, event: string, format: TracepointFormat): Res
   const raw = sameAsRaw[`${group}:${event}`];
   if (!raw) return undefined;
   const same = format.fields.every((f) => {
-    // args.args (unsigned long[6]) is refused by the checker on the raw path (check/kernel-access.ts)
+    // args.args (unsigned long[6]) is not in the raw context: a probe that reads it runs as the perf event (check/index.ts)
     if (f.common || /^(?:unsigned )?long ?\[\d+\]$/.test(f.type)) return true;
     return f.offset % 8 === 0 && f.size === 8 && raw.args[f.offset / 8] === f.name;
   });

@@ -1,6 +1,7 @@
 // tracepoint:raw_syscalls:sys_enter runs as a raw tracepoint program (no perf record), its `id` argument being
 // at the record's offset; the user still sees the tracepoint, and args.id reads what the perf tracepoint reads:
-// the numbers a C program passed, and the syscall tracepoint's __syscall_nr. No kernel BTF is read for it.
+// the numbers a C program passed, and the syscall tracepoint's __syscall_nr. No kernel BTF is read for it. A
+// probe that reads the record's args array runs as the perf tracepoint, which builds the record.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,11 +95,31 @@ if (requireRoot('e2e tracepoint raw path')) {
       }
     });
 
-    test('args.args (unsigned long[6]) is refused on the raw path, whose context holds (regs, id), with one error', async () => {
-      const r = await runScry(['-e', 'tracepoint:raw_syscalls:sys_enter { print(args.args[0]); }']);
-      assert.is(r.code, 1);
-      assert.match(r.stderr, 'ERROR: raw_syscalls:sys_enter runs as a raw tracepoint here, which has no args array');
-      assert.is(r.stderr.split('ERROR').length, 2, r.stderr);
+    test('a probe that reads args.args runs as the perf tracepoint (the raw context holds regs, id): the arguments a C program passed', async () => {
+      const kernel = hostKernelInfo();
+      for (const body of ['@[args.args[1]] = count();', 'print(args);', '$a = args.args; @[$a[0]] = count();']) {
+        const p = compileText(`tracepoint:raw_syscalls:sys_enter { ${body} }`, kernel).programs[0]!;
+        assert.is(p.progType, 'tracepoint', body);
+      }
+      const dir = mkdtempSync(join(tmpdir(), 'scry-rawpath-'));
+      try {
+        const exe = buildCaller(dir);
+        const prog =
+          `tracepoint:raw_syscalls:sys_enter /comm == "${COMM}" && (args.id == 1000 || args.id == -1)/ ` +
+          `{ @[args.id, args.args[0], args.args[1]] = count(); } ` +
+          `tracepoint:raw_syscalls:sys_enter /comm == "${COMM}" && args.id == 102/ { @ids[args.id] = count(); }`;
+        const s = startScry(['-e', prog], { [NOTIFY]: '1' });
+        await s.waitForStdout(NOTIFY);
+        execFileSync(exe);
+        s.child.kill('SIGINT');
+        const r = await s.finished;
+        assert.is(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^@\[1000, 1, 2\]: 3$/m);
+        assert.match(r.stdout, /^@\[-1, 3, \d+\]: 3$/m);
+        assert.match(r.stdout, /^@ids\[102\]: 3$/m);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   }
 }
