@@ -244,7 +244,13 @@ function spreadTupleKey(keyTypes: Type[]): Type[] {
   return only.elements.map((e) => (e.kind === 'int' && !e.space && !e.view ? (e.signed ? i64 : u64) : e));
 }
 
-function noteMapKeys(st: InferState, m: MapExpr, keyTypes: Type[], shown: Type[]): MapInfo | undefined {
+function noteMapKeys(
+  st: InferState,
+  m: MapExpr,
+  keyTypes: Type[],
+  shown: Type[],
+  flexible: boolean[],
+): MapInfo | undefined {
   const existing = st.maps.get(m.name);
   if (!existing) return undefined;
   if (existing.keys.length !== keyTypes.length) {
@@ -274,14 +280,31 @@ function noteMapKeys(st: InferState, m: MapExpr, keyTypes: Type[], shown: Type[]
     return existing;
   }
   existing.keys = merged as Type[];
-  if (existing.shownKeys)
+  if (existing.shownKeys) {
+    const was = existing.flexibleKeys ?? [];
     existing.shownKeys = existing.shownKeys.map((k, i) => {
       const now = shown[i]!;
-      return k.kind === 'int' && now.kind === 'int' && !k.view && !now.view && !k.space && !now.space
-        ? promoteInts(k, now)
+      return plainInt(k) && plainInt(now)
+        ? promoteInts(k, now, { a: was[i] === true, b: flexible[i] === true })
         : (merged[i] as Type);
     });
+    existing.flexibleKeys = existing.shownKeys.map((_, i) => was[i] === true && flexible[i] === true);
+    // an integer key is stored in 8 bytes, signed as v0.26 promotes the keys written there: `@d[1]` then
+    // `@d[(uint64)x]` is a uint64 key (the literal takes its sign), not an int64 one
+    existing.keys = existing.keys.map((k, i) => storedAs(k, existing.shownKeys![i]!));
+  }
   return existing;
+}
+
+/** An integer that is only a number: no view (symbol, errno…), not a pointer. */
+function plainInt(t: Type): t is Extract<Type, { kind: 'int' }> {
+  return t.kind === 'int' && !t.view && !t.space;
+}
+
+/** An 8-byte stored integer signed as the type bpftrace v0.26 gives the key or value (MapInfo.shownKeys, shownValue). */
+function storedAs(stored: Type, shown: Type): Type {
+  if (!plainInt(stored) || !plainInt(shown) || stored.bits !== 64) return stored;
+  return shown.signed === stored.signed ? stored : shown.signed ? i64 : u64;
 }
 
 /** Keys as bpftrace v0.26 lists them: `int8`, or `(int8,string[3])` for several. */
@@ -311,7 +334,8 @@ function useMap(
       'use a key with at least one element',
     ]);
   const shown = shownKeys(st, m.keys);
-  let info = noteMapKeys(st, m, keyTypes, shown);
+  const flexible = shown.length === m.keys.length ? m.keys.map((k) => literalInfo(k)?.flexible === true) : [];
+  let info = noteMapKeys(st, m, keyTypes, shown, flexible);
   // a write where the kernel may not refill its allocation caches during a run (tables.ts MapInfo)
   const insertsOutsideTask = value !== undefined && !st.attach.every((a) => probeContext(a).taskContext);
   if (info && insertsOutsideTask) info.insertsOutsideTask = true;
@@ -322,6 +346,7 @@ function useMap(
       name: m.name,
       keys: keyTypes,
       shownKeys: shown,
+      flexibleKeys: flexible,
       // until an assignment gives it one, the value type is the one the whole program gives the map (known on
       // inference's second run), or a stand-in no assignment has to match
       value: value ?? st.lateMaps?.get(m.name)?.value ?? { kind: 'value', type: i64 },
@@ -359,7 +384,12 @@ function useMap(
           flexible: info.shownValue.flexible && shownValue.flexible,
         }
       : undefined;
-  const merged = mergeValue(info.value, value);
+  const unified = mergeValue(info.value, value);
+  // an integer value is stored signed as v0.26 promotes the values assigned (`@a = 1; @a = nsecs` is a uint64)
+  const merged =
+    unified?.kind === 'value' && info.shownValue
+      ? { ...unified, type: storedAs(unified.type, info.shownValue.type) }
+      : unified;
   if (!merged) {
     st.diags.push({
       severity: 'error',

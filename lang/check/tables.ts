@@ -25,6 +25,8 @@ export interface MapInfo {
   keySpan: Span;
   /** the keys as bpftrace v0.26 names them in messages (literals at their own width: `@g[1, "hi"]` is (int8,string[3])) */
   shownKeys?: Type[];
+  /** per key, whether every key written there so far was a non-negative literal (its sign follows the others') */
+  flexibleKeys?: boolean[];
   /**
    * An integer value as bpftrace v0.26 types it, what typeof(@m[k]) names: the assigned type, not widened to the
    * 8 bytes stored (`@m[1] = (int8)3` is int8; a literal's sign is `flexible`). Undefined for other values.

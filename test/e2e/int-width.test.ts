@@ -97,6 +97,17 @@ if (requireRoot('e2e integer width')) {
       '0 255 65535 -128 4294967291\n',
     );
   });
+
+  // a map first assigned a literal, then a u64, is a u64 map (v0.26 type_resolver map_value_promotion_integers):
+  // scry stored it signed and printed -1, -2130706432, and a negative key for u64 max
+  test('a map of a literal and a u64 holds u64 values and keys', async () => {
+    assert.is(
+      await out(
+        'BEGIN { @a = 0; @a = (uint64)0xffffffff81000000; @b = 1; @b = (uint64)-2; @c = @b / 2; @d = @b > 5; @k[1] = 1; @k[(uint64)-1] = 2; exit(); }',
+      ),
+      '\n@a: 18446744071578845184\n@b: 18446744073709551614\n@c: 9223372036854775807\n@d: true\n@k[1]: 1\n@k[18446744073709551615]: 2\n',
+    );
+  });
 }
 
 test.run();

@@ -163,4 +163,28 @@ test("a map used with other key types: v0.26's words, keys named at their litera
   );
 });
 
+/** The stored type of a map's keys and value (8-byte integers: their sign is what prints). */
+function mapTypes(text: string, name: string): { keys: string[]; value: string } {
+  const info = checked(text).program.maps.get(name)!;
+  return {
+    keys: info.keys.map(typeName),
+    value: info.value.kind === 'value' ? typeName(info.value.type) : info.value.kind,
+  };
+}
+
+test('an integer map key or value is stored signed as v0.26 promotes what is written: a literal takes the other sign', () => {
+  // v0.26.1 tests/type_resolver.cpp map_value_promotion_integers, map_key_promotion_integers
+  assert.is(mapTypes('BEGIN { @a = 1; @a = (uint64)2; }', '@a').value, 'uint64');
+  assert.is(mapTypes('BEGIN { @a = (uint64)2; @a = 1; }', '@a').value, 'uint64');
+  assert.is(mapTypes('BEGIN { @a = 0; @a = nsecs; }', '@a').value, 'uint64');
+  assert.is(mapTypes('BEGIN { @a = -1; @a = (uint64)2; }', '@a').value, 'int64');
+  assert.is(mapTypes('BEGIN { @a = (int64)1; @a = (uint64)2; }', '@a').value, 'int64');
+  assert.is(mapTypes('BEGIN { @a = 1; @a = -1; @a = (uint32)3; }', '@a').value, 'int64');
+  assert.equal(mapTypes('BEGIN { @a[1] = 1; @a[(uint64)2] = 1; }', '@a').keys, ['uint64']);
+  assert.equal(mapTypes('BEGIN { @a[1] = 1; @a[18446744073709551615] = 1; }', '@a').keys, ['uint64']);
+  assert.equal(mapTypes('BEGIN { @a[-1] = 1; @a[(uint64)2] = 1; }', '@a').keys, ['int64']);
+  assert.equal(mapTypes('BEGIN { @a[(uint64)1] = 1; @a[(int64)2] = 1; }', '@a').keys, ['int64']);
+  assert.equal(mapTypes('BEGIN { @k[1, 2] = 1; @k[(uint64)3, -1] = 2; }', '@k').keys, ['uint64', 'int64']);
+});
+
 test.run();
