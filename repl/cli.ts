@@ -321,15 +321,15 @@ async function run(compiled: CompiledProgram, opts: CliOptions): Promise<number>
     else if (metrics) void metrics.quiesce().then(() => session?.abort());
     else void session?.abort();
   };
-  const printMaps = () => (view.quit ? undefined : session?.printMaps());
   // Handlers before start: the notify word goes out from inside ScriptRun.start and a harness may signal the
   // moment it reads it; with no handler yet, Node's default action killed scry (no END, no maps). start is
   // synchronous, so a signal arriving during it is queued and handled once `session` is set.
   const signals = [
     ['SIGINT', stop],
     ['SIGTERM', stop],
-    ['SIGUSR1', printMaps],
   ] as const;
+  // SIGUSR1 runs the script's self:signal:SIGUSR1 probes and nothing else (bpftrace v0.26 removed 0.17's
+  // printing of every map; runtime/providers/self.ts); the listener of no-inspector.ts stays.
   for (const [sig, handler] of signals) process.on(sig, handler);
   let unwatchPid: (() => void) | undefined;
   try {

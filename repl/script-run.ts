@@ -184,11 +184,6 @@ export class ScriptRun {
     return this.session.stop('discard');
   }
 
-  /** Prints every script map now (SIGUSR1). */
-  printMaps(): void {
-    this.session.printMaps();
-  }
-
   /** True until stop begins. */
   get running(): boolean {
     return this.session.running;

@@ -314,7 +314,10 @@ export class Session {
           if (ev.kind === 'exit') {
             // The first exit() before END sets the code, also when its record is read only as the run stops (a
             // drain that spent its budget before reaching it, then a BEGIN-only program's stop): it was lost then
-            if (!this.endStarted && !this.exited) {
+            // exit(N) in END sets the code too, the last one read winning (bpftrace v0.26 AsyncHandlers::exit):
+            // `END { if (@errors) { exit(1); } }` tells the caller
+            if (this.endStarted) this.exitCode = ev.code;
+            else if (!this.exited) {
               this.exited = true;
               this.exitCode = ev.code;
               // an iterator's walk prints whole, as bpftrace v0.26 prints its seq file: the run ends after it
@@ -450,13 +453,6 @@ export class Session {
       mark('close');
       this.resolveDone(this.exitCode);
     }
-  }
-
-  /** Prints every script map now, in place (SIGUSR1, as bpftrace 0.17 does); nothing once stopping. */
-  printMaps(): void {
-    if (this.state !== 'running') return;
-    for (const snapshot of this.snapshotAll()) this.emit({ kind: 'map', snapshot, top: 0 });
-    this.sink.flush?.();
   }
 
   private snapshotAll(): MapSnapshot[] {

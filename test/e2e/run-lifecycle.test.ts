@@ -194,20 +194,33 @@ if (requireTracepoint('e2e run lifecycle', 'raw_syscalls/sys_enter')) {
     assert.match(r.stdout, /after\n/);
   });
 
-  test('SIGUSR1 prints every map in place and opens no inspector (bpftrace 0.17 prints the maps)', async () => {
+  test('SIGUSR1 runs the self:signal probes only (bpftrace v0.26; 0.17 printed every map) and opens no inspector', async () => {
     const before = listeners(9229);
-    const run = startScry(['-q', '-e', 'BEGIN { @a = 1; @b[7] = 2; } interval:s:1 { @ticks = count(); }'], {
-      [NOTIFY]: '1',
-    });
+    const run = startScry(
+      ['-q', '-e', 'BEGIN { @a = 1; @b[7] = 2; } self:signal:SIGUSR1 { printf("usr1\\n"); } interval:s:10 { }'],
+      { [NOTIFY]: '1' },
+    );
     await run.waitForStdout(NOTIFY);
     run.child.kill('SIGUSR1');
-    await run.waitForStdout('@b[7]: 2\n');
+    await run.waitForStdout('usr1\n');
     await new Promise((r) => setTimeout(r, 300));
     assert.is(listeners(9229), before, 'something listens on the inspector port after SIGUSR1');
     run.child.kill('SIGINT');
     const r = await run.finished;
     assert.is(r.code, 0, r.stderr);
-    assert.ok(r.stdout.startsWith(`${NOTIFY}\n@a: 1\n@b[7]: 2\n`), r.stdout);
+    assert.is(r.stdout, `${NOTIFY}\nusr1\n\n\n@a: 1\n@b[7]: 2\n`);
+  });
+
+  test('exit(N) in END sets the exit code, after exit() or a signal (bpftrace v0.26: the last exit() read wins)', async () => {
+    const a = await runScry(['-q', '-e', 'BEGIN { exit(3); } END { exit(5); }']);
+    assert.is(a.code, 5, a.stderr);
+    const b = await runScry(['-q', '-e', 'BEGIN { exit(3); } END { printf("e\\n"); }']);
+    assert.is(b.code, 3, b.stderr);
+    const run = startScry(['-q', '-e', 'interval:s:10 { } END { exit(7); }'], { [NOTIFY]: '1' });
+    await run.waitForStdout(NOTIFY);
+    run.child.kill('SIGINT');
+    const r = await run.finished;
+    assert.is(r.code, 7, r.stderr);
   });
 
   test('SIGUSR1 at the REPL opens no inspector either', async () => {
