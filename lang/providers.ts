@@ -92,9 +92,9 @@ for (const p of providers) {
   for (const a of p.aliases) byName.set(a, p);
 }
 
-/** A provider by name or alias (`t` is tracepoint). */
+/** A provider by name or alias (`t` is tracepoint), in any case (bpftrace v0.26: `Interval:`, `KPROBE:`, `Begin`). */
 export function lookupProvider(name: string): ProviderInfo | undefined {
-  return byName.get(name);
+  return byName.get(name) ?? byName.get(name.toLowerCase());
 }
 
 export function providerNames(): string[] {

@@ -35,8 +35,9 @@ function perfEventRow(name: 'software' | 'hardware'): ProviderRow<ResolvedPerfEv
       const countText = ap.parts[1];
       const count = countText === undefined ? ev.defaultCount : parseCount(countText);
       if (count === undefined) return r.bad(`invalid ${name} count '${countText}'`);
-      // `probe` names the event as written (software:cpu:100000), as bpftrace v0.26 does
-      const text = `${name}:${ap.parts[0]}:${countText ?? count}`;
+      // `probe` names the event as written and the count given, in decimal (software:cpu:100000; no count, none
+      // shown: software:cpu-clock), as bpftrace v0.26's AttachPoint::name does
+      const text = `${name}:${ap.parts[0]}${countText === undefined ? '' : `:${count}`}`;
       return [{ provider: name, event: ev.name, config: ev.config, count, ...r.base, text }];
     },
   };

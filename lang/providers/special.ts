@@ -14,8 +14,9 @@ function special(name: 'BEGIN' | 'END', alias: string): ProviderRow<ResolvedSpec
     reads: { currentTask: true, taskContext: true },
     resolve(r) {
       if (r.ap.parts.length) return r.bad(`${name} takes no arguments`);
-      // `probe` names it as written: `begin` in bpftrace v0.26's spelling, `BEGIN` in the older one
-      return [{ provider: name, ...r.base, text: r.ap.provider }];
+      // `probe` names it as written, `begin` in bpftrace v0.26's spelling, `BEGIN` in the older one (v0.26 says
+      // `begin` for both: kept as 0.17 has it); any other case (`Begin`) is v0.26's lowercase
+      return [{ provider: name, ...r.base, text: r.ap.provider === name ? name : alias }];
     },
   };
 }
