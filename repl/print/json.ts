@@ -1,5 +1,5 @@
 // bpftrace's `-f json` lines: `{"type": "…", "data": …}` with its `": "` and `", "` spacing, one object a line.
-// Integers beyond 2^53 are written as strings, so every JSON reader gets them exactly.
+// Integers a double cannot hold exactly are written as strings, so every JSON reader gets them exactly.
 import { entryCount, type MapSnapshot, type TraceEvent, type Value } from '../../runtime/index.ts';
 import { lineCol, spanLocation, type Span } from '../../lang/index.ts';
 import { bucketRange, shownBuckets } from './hist.ts';
@@ -33,8 +33,9 @@ export function jsonString(s: string): string {
   return out + '"';
 }
 
+/** An integer as a number where a double holds it exactly (2^53 and every power of two do), else as a string: bpftrace v0.26's rule (output/json.cpp), so every JSON reader gets it exactly. */
 export function jsonInt(v: bigint): string {
-  return v > SAFE || v < -SAFE ? `"${v}"` : v.toString();
+  return (v <= SAFE && v >= -SAFE) || BigInt(Number(v)) === v ? v.toString() : `"${v}"`;
 }
 
 /** Values: integers, strings quoted, tuples as arrays without spaces (`[1,"a"]`), as bpftrace writes them. */
