@@ -1,5 +1,5 @@
 // bpftrace's text output for maps and values: v0.26's values, 0.17's blank lines (see formatMap).
-import type { MapEntry, MapSnapshot, Value } from '../../runtime/index.ts';
+import { entryCount, type MapEntry, type MapSnapshot, type Value } from '../../runtime/index.ts';
 import { intText, isTuple, valueText } from '../../runtime/value-text.ts'; // past the facade: see scripts/check-imports.ts
 import { textBytes } from '../../lang/byte-text.ts'; // past the facade: see scripts/check-imports.ts
 import { integerColumns } from '../../runtime/maps.ts'; // past the facade: see scripts/check-imports.ts
@@ -221,16 +221,16 @@ export interface PrintOptions {
 }
 
 /**
- * What bpftrace prints for one map, at exit or for print(@m): the entries joined by newlines, then a newline
- * (an empty map prints a blank line); histograms are followed by a blank line each, avg and stats maps by one
- * blank line after the whole map (bpftrace 0.17's layout: v0.26 prints neither blank line, and no tests
- * tell the two apart). stats entries are records, `{ .count = 3, .average = 2, .total = 6 }`, with top and
- * div (of the average) applied, as in bpftrace v0.26 (0.17: `count 3, average 2, total 6`, top and div
- * ignored); lhist ignores div, as in bpftrace.
+ * What bpftrace v0.26 prints for one map, at exit or for print(@m) (output/text.cpp TextOutput::map): the entries
+ * joined by newlines, then a newline; histograms are followed by a blank line each; an empty map prints nothing
+ * (bpftrace 0.17 printed a blank line for it, and one after a whole avg or stats map). stats entries are records,
+ * `{ .count = 3, .average = 2, .total = 6 }`, with top and div (of the average) applied, as in bpftrace v0.26
+ * (0.17: `count 3, average 2, total 6`, top and div ignored); lhist ignores div, as in bpftrace.
  */
 export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
   const { name, value } = snap.layout;
   const div = opts.div ?? 0;
+  if (entryCount(snap) === 0) return '';
   switch (value.kind) {
     case 'hist':
     case 'lhist':
@@ -246,13 +246,13 @@ export function formatMap(snap: MapSnapshot, opts: PrintOptions = {}): string {
             (e) =>
               `${entryLabel(name, e.keys)}: { .count = ${e.stats?.count ?? 0n}, .average = ${divided(e.value, div)}, .total = ${e.stats?.total ?? 0n} }`,
           )
-          .join('\n') + '\n\n'
+          .join('\n') + '\n'
       );
     case 'avg':
       return (
         topEntries(snap, opts.top)
           .map((e) => `${entryLabel(name, e.keys)}: ${divided(e.value, div)}`)
-          .join('\n') + '\n\n'
+          .join('\n') + '\n'
       );
     case 'tseries':
       // the series share one window, so every entry is printed (top and div do not apply, as in bpftrace)

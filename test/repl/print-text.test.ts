@@ -298,13 +298,13 @@ test('print(@m, top, div) divides each integer of a tuple or struct value, as bp
   assert.is(formatMap(r, { top: 0, div: 7 }), '@r: ((1, { .n = 10 }))\n');
 });
 
-test('an empty map prints a blank line, as bpftrace 0.17', () => {
-  assert.is(formatMap(snap('@m', { kind: 'value', type: i64 }, [i64], [])), '\n');
-  assert.is(formatMap(snap('@h', hist, [], [])), '\n');
-  assert.is(formatMap(snap('@s', { kind: 'stats', signed: true }, [], [])), '\n\n');
+test('an empty map prints nothing, as bpftrace v0.26 (0.17 printed a blank line)', () => {
+  assert.is(formatMap(snap('@m', { kind: 'value', type: i64 }, [i64], [])), '');
+  assert.is(formatMap(snap('@h', hist, [], [])), '');
+  assert.is(formatMap(snap('@s', { kind: 'stats', signed: true }, [], [])), '');
 });
 
-test('avg prints the truncated average and a blank line after the map; div applies', () => {
+test('avg prints the truncated average, no blank line after the map (v0.26 print_avg_map); div applies', () => {
   const s = snap(
     '@a',
     { kind: 'avg', signed: true },
@@ -314,11 +314,11 @@ test('avg prints the truncated average and a blank line after the map; div appli
       { keys: ['y'], value: -3n, stats: { count: 2n, total: -7n } },
     ],
   );
-  assert.is(formatMap(s), '@a[y]: -3\n@a[x]: 10\n\n');
-  assert.is(formatMap(s, { top: 1, div: 3 }), '@a[x]: 3\n\n');
+  assert.is(formatMap(s), '@a[y]: -3\n@a[x]: 10\n');
+  assert.is(formatMap(s, { top: 1, div: 3 }), '@a[x]: 3\n');
 });
 
-test('stats print as a record { .count, .average, .total } and a blank line, ordered by average; top and div (of the average) apply, as in bpftrace v0.26', () => {
+test('stats print as a record { .count, .average, .total }, ordered by average; top and div (of the average) apply, as in bpftrace v0.26', () => {
   const s = snap(
     '@s',
     { kind: 'stats', signed: true },
@@ -330,16 +330,16 @@ test('stats print as a record { .count, .average, .total } and a blank line, ord
   );
   assert.is(
     formatMap(s),
-    '@s[2]: { .count = 3, .average = -4, .total = -13 }\n@s[1]: { .count = 1, .average = 100, .total = 100 }\n\n',
+    '@s[2]: { .count = 3, .average = -4, .total = -13 }\n@s[1]: { .count = 1, .average = 100, .total = 100 }\n',
   );
-  assert.is(formatMap(s, { top: 1, div: 10 }), '@s[1]: { .count = 1, .average = 10, .total = 100 }\n\n');
+  assert.is(formatMap(s, { top: 1, div: 10 }), '@s[1]: { .count = 1, .average = 10, .total = 100 }\n');
   const scalar = snap(
     '@',
     { kind: 'stats', signed: true },
     [],
     [{ keys: [], value: -3n, stats: { count: 3n, total: -10n } }],
   );
-  assert.is(formatMap(scalar), '@: { .count = 3, .average = -3, .total = -10 }\n\n');
+  assert.is(formatMap(scalar), '@: { .count = 3, .average = -3, .total = -10 }\n');
 });
 
 test('hist maps: a label line, the rows, a blank line after each; ordered by total count', () => {
