@@ -1209,6 +1209,20 @@ function assign(st: InferState, s: AssignStmt): void {
       err(st, 'this expression has no value to assign', s.value.span);
       return;
     }
+    // an aggregation is made by its call, not copied from another map (bpftrace v0.26 refuses `@x = @y` too)
+    const from = s.value.kind === 'map' ? s.value : undefined;
+    const source = from && st.maps.get(from.name)?.value;
+    if (s.op === '=' && from && source && source.kind !== 'value' && readableInProbe(source)) {
+      err(
+        st,
+        `${from.name} holds ${mapValueName(source)}, which cannot be assigned from one map to another`,
+        from.span,
+        [
+          `call the function itself (${s.target.name} = ${source.kind}(…)), or cast the value: ${s.target.name} = (int64)${from.name}${from.keys.length ? '[…]' : ''}`,
+        ],
+      );
+      return;
+    }
     if (s.op !== '=' && vt.kind !== 'int' && vt.kind !== 'bool') err(st, `${s.op} needs an integer`, s.value.span);
     const held = st.maps.get(s.target.name)?.value;
     if (s.op !== '=' && held?.kind === 'value' && isPointer(held.type)) {

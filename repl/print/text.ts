@@ -1,8 +1,8 @@
 // bpftrace's text output for maps and values: v0.26's values, 0.17's blank lines (see formatMap).
-import { entryCount, type MapEntry, type MapSnapshot, type Value } from '../../runtime/index.ts';
+import type { MapEntry, MapSnapshot, Value } from '../../runtime/index.ts';
 import { intText, isTuple, valueText } from '../../runtime/value-text.ts'; // past the facade: see scripts/check-imports.ts
 import { textBytes } from '../../lang/byte-text.ts'; // past the facade: see scripts/check-imports.ts
-import { integerColumns } from '../../runtime/maps.ts'; // past the facade: see scripts/check-imports.ts
+import { entryCount, integerColumns } from '../../runtime/maps.ts'; // past the facade: see scripts/check-imports.ts
 import { formatHistogram } from './hist.ts';
 import { formatTseriesMap } from './tseries.ts';
 

@@ -150,6 +150,11 @@ const cases: [string, string, string][] = [
     'BEGIN { @a = "abc"; $b = "abd"; @o = @a < $b; @f = "abc" < "abd"; @e = @a == $b; }',
     'stdin:1:41-42: ERROR: the < operator does not apply to strings (string[4], string[4])\nBEGIN { @a = "abc"; $b = "abd"; @o = @a < $b; @f = "abc" < "abd"; @e = @a == $b; }\n                                        ~\nHINT: strings compare with == and !=; strncmp(a, b, n) compares the first n characters\n',
   ],
+  [
+    'an aggregation is not copied from one map to another (bpftrace v0.26); a cast reads its value',
+    'BEGIN { @y[1] = count(); @x = @y[1]; @z = (int64)@y[1]; }',
+    'stdin:1:31-36: ERROR: @y holds count(), which cannot be assigned from one map to another\nBEGIN { @y[1] = count(); @x = @y[1]; @z = (int64)@y[1]; }\n                              ~~~~~\nHINT: call the function itself (@x = count(…)), or cast the value: @x = (int64)@y[…]\n',
+  ],
 ];
 
 for (const [name, src, expected] of cases) {
