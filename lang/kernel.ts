@@ -48,7 +48,10 @@ export interface UserProbeSite {
   readonly vaddr: bigint;
   /** the function's name ('' for an address) */
   readonly func: string;
-  /** what --unsafe let through unchecked (an address no function contains, a flat binary), for a warning */
+  /**
+   * what --unsafe let through unchecked (an address no function contains, a flat binary, an offset inside an
+   * instruction or one scry could not check), for a warning
+   */
   readonly unchecked?: string;
 }
 

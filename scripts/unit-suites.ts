@@ -126,6 +126,7 @@ export const unit: readonly string[] = [
   'runtime/kernel/elf/dwarf-split.test.ts',
   'runtime/kernel/elf/line-address.test.ts',
   'runtime/kernel/elf/usdt.test.ts',
+  'runtime/kernel/elf/x86-length.test.ts', // objdump over bash and libc (~3 s)
   'runtime/kernel/bpf-programs.test.ts', // loads programs behind requireRoot
   'runtime/kernel/kallsyms.test.ts', // the machine's own file behind requireRoot
   'runtime/kernel/functions.test.ts', // the machine's own file behind requireRoot

@@ -6,6 +6,7 @@ import type { UserFunctionTypes, UserProbeError, UserProbeSite, UsdtArgument, Us
 import { NoMatchError, ScryRuntimeError } from '../errors.ts';
 import {
   ElfError,
+  instructionBoundary,
   lineAddress,
   listUprobeFunctions,
   openTarget,
@@ -56,7 +57,7 @@ export function userProbeSites(
       const shown = t.includes('/') ? t : file.path;
       // an address, hex or decimal (bpftrace reads uprobe:/bin/bash:10 as address 0xa)
       if (isAddress) {
-        const site = addressSite(file, t, shown, BigInt(where), unsafe);
+        const site = addressSite(file, t, shown, BigInt(where), unsafe, true);
         if ('error' in site) return site;
         out.push(site);
         continue;
@@ -77,7 +78,9 @@ export function userProbeSites(
         // a symbol of size 0 has no known end: its entry may not be an instruction (bpftrace v0.26 refuses it)
         if (!wild && !m[2] && loc.symbol?.size === 0n && !unsafe)
           return { error: `Could not determine boundary for ${func} (symbol has size 0).`, hints: [UNSAFE_HINT] };
-        out.push({ path: loc.path, shown, offset: loc.offset, vaddr: loc.vaddr, func });
+        const checked = loc.symbol ? onBoundary(file, shown, func, loc.symbol.value, loc.vaddr, unsafe) : {};
+        if ('error' in checked) return checked;
+        out.push({ path: loc.path, shown, offset: loc.offset, vaddr: loc.vaddr, func, ...checked });
       }
     }
     if (!out.length)
@@ -88,13 +91,17 @@ export function userProbeSites(
   }
 }
 
-/** A uprobe at a virtual address of a file: inside a function, unless --unsafe lets it through with a warning. */
+/**
+ * A uprobe at a virtual address of a file: inside a function, unless --unsafe lets it through with a warning.
+ * `checkBoundary`: whether it must start an instruction (a line table's addresses always do).
+ */
 function addressSite(
   file: TargetFile,
   target: string,
   shown: string,
   address: bigint,
   unsafe: boolean,
+  checkBoundary: boolean,
 ): UserProbeSite | UserProbeError {
   const loc = resolveUprobe(file, { address });
   const name = `${target}:0x${loc.vaddr.toString(16)}`;
@@ -104,9 +111,15 @@ function addressSite(
       error: `Could not resolve address: ${name}`,
       hints: ['no function of the file contains it: a uprobe address must be inside a function', UNSAFE_HINT],
     };
-  const unchecked = inside
+  let unchecked = inside
     ? undefined
     : `Could not determine instruction boundary for uprobe:${name} (no function contains it). Misaligned probes can lead to tracee crashes!`;
+  if (inside && checkBoundary) {
+    const { symbol } = inside;
+    const checked = onBoundary(file, target, symbol.name, symbol.value, loc.vaddr, unsafe, loc.vaddr);
+    if ('error' in checked) return checked;
+    unchecked = checked.unchecked;
+  }
   return {
     path: loc.path,
     shown,
@@ -114,6 +127,58 @@ function addressSite(
     vaddr: loc.vaddr,
     func: inside?.symbol.name ?? '',
     ...(unchecked ? { unchecked } : {}),
+  };
+}
+
+/**
+ * FUNC+OFF, written so or an address inside FUNC: the int3 a uprobe writes must start an instruction, or the
+ * traced process runs a corrupted one (bpftrace v0.26's check_alignment, and its words). --unsafe lets it through
+ * with a warning. `address`: the address the script wrote, named in the hints.
+ */
+function onBoundary(
+  file: TargetFile,
+  shown: string,
+  func: string,
+  start: bigint,
+  vaddr: bigint,
+  unsafe: boolean,
+  address?: bigint,
+): { unchecked?: string } | UserProbeError {
+  const off = vaddr - start;
+  const b = instructionBoundary(file.elf, start, off);
+  if (b.kind === 'start') return {};
+  const name = `${shown}:${printable(func)}+${off}`;
+  const f = printable(func);
+  const as = address !== undefined ? `0x${address.toString(16)} (${f}+${off})` : `${f}+${off}`;
+  if (b.kind === 'inside') {
+    const at = `byte ${off - b.start} of the ${b.length}-byte instruction at ${f}+${b.start}`;
+    if (unsafe)
+      return {
+        unchecked: `Unsafe uprobe in the middle of an instruction: ${name} (${at}). The traced process may crash.`,
+      };
+    return {
+      error: `Could not add uprobe into middle of instruction: ${name}`,
+      hints: [
+        `${as} is ${at}: put the probe where an instruction starts, ${f}+${b.start} or ${f}+${b.start + BigInt(b.length)}`,
+        UNSAFE_HINT,
+      ],
+    };
+  }
+  const why =
+    b.kind === 'unknown'
+      ? `${f}+${b.at} is ${b.why}`
+      : `scry decodes instructions of x86-64 and arm64 only, and ${file.elf.path} is for machine ${b.machine}`;
+  if (unsafe)
+    return {
+      unchecked: `Unchecked uprobe: ${name}: could not tell whether it starts an instruction (${why}). Misaligned probes can lead to tracee crashes!`,
+    };
+  const instead =
+    b.kind === 'unknown' && b.at > 0n
+      ? `offsets up to ${f}+${b.at} can be checked, and ${f}'s entry needs none`
+      : `${f}'s entry needs no check`;
+  return {
+    error: `Failed to check if uprobe is in proper place: ${name}`,
+    hints: [`${why}, so scry cannot tell whether ${as} starts an instruction: ${instead}`, UNSAFE_HINT],
   };
 }
 
@@ -162,7 +227,7 @@ export function userSourceLineSite(
           hints: [linesHint(found.path, line, found.lines, found.columns)],
         };
       case 'found':
-        return addressSite(file, target, shown, BigInt(found.address), unsafe);
+        return addressSite(file, target, shown, BigInt(found.address), unsafe, false);
     }
   } catch (e) {
     return failure(e);
