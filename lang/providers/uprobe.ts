@@ -90,11 +90,21 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
         vaddr: s.vaddr,
         ...(byAddress ? { byAddress: true as const } : {}),
         ...r.base,
-        // an address point is named by its address in decimal, as bpftrace (0.17 and v0.26's AttachPoint::name)
-        text: `${name}:${s.shown ?? s.path}:${byAddress ? s.vaddr : `${s.func}${/\+/.test(where) ? where.slice(where.indexOf('+')) : ''}`}`,
+        // an address point is named by its address in decimal, as bpftrace (0.17 and v0.26's AttachPoint::name),
+        // and an offset in decimal, none when 0 (uprobe:BIN:f+0x4 is uprobe:BIN:f+4, f+0 is f)
+        text: `${name}:${s.shown ?? s.path}:${byAddress ? s.vaddr : `${s.func}${offsetText(where)}`}`,
       }));
     },
   };
+}
+
+/** `+N` of `f+N` in decimal as bpftrace v0.26 names it, '' for none or 0. */
+function offsetText(where: string): string {
+  const plus = where.indexOf('+');
+  if (plus < 0) return '';
+  const text = where.slice(plus + 1);
+  const n = /^(?:0x[0-9a-f]+|\d+)$/i.test(text) ? BigInt(text) : undefined;
+  return n === undefined ? `+${text}` : n === 0n ? '' : `+${n}`;
 }
 
 export const uprobe = uprobeRow('uprobe');

@@ -84,7 +84,16 @@ if (bin?.startsWith('/')) {
   });
 
   test('FUNC+OFF and an address on an instruction start attach and fire', async () => {
-    const r = await runScry(['-q', '-c', bin, '-e', `uprobe:${bin}:probed+4 { printf("hit %s\\n", probe); exit(); }`]);
+    // probe names the offset in decimal, none for +0 (bpftrace v0.26 AttachPoint::name)
+    const z = await runScry(['-q', '-c', bin, '-e', `uprobe:${bin}:probed+0 { printf("hit %s\\n", probe); exit(); }`]);
+    assert.is(z.stdout.trim(), `hit uprobe:${bin}:probed`);
+    const r = await runScry([
+      '-q',
+      '-c',
+      bin,
+      '-e',
+      `uprobe:${bin}:probed+0x4 { printf("hit %s\\n", probe); exit(); }`,
+    ]);
     assert.is(r.stderr, '');
     assert.is(r.stdout.trim(), `hit uprobe:${bin}:probed+4`);
     assert.is(r.code, 0);
