@@ -137,6 +137,13 @@ function signal(ctx: CheckContext, c: CallExpr, name: 'signal' | 'signal_thread'
     ctx.error(`${name}() sends signals to traced processes, so it needs --unsafe`, c.nameSpan, [
       'run scry with --unsafe if you mean it',
     ]);
+  const foreign = ctx.attach().find((x) => probeContext(x).foreignTask);
+  if (foreign)
+    ctx.error(`${name}() can not be used with "${foreign.provider}" probes`, c.nameSpan, [
+      foreign.provider === 'BEGIN' || foreign.provider === 'END'
+        ? 'BEGIN and END run in scry itself: the signal would go to scry'
+        : 'the task running then is not one the event is about: signal from a probe on what the task does (kprobe, uprobe, tracepoint, profile)',
+    ]);
   if (a?.kind === 'string') {
     const n = signals[a.value] ?? signals[`SIG${a.value}`];
     if (n === undefined)

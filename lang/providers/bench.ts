@@ -13,7 +13,7 @@ function runRow(provider: 'bench' | 'test'): ProviderRow<ResolvedBench> {
     name: provider,
     aliases: [],
     usage: `${provider}:NAME`,
-    reads: { kfuncs: true },
+    reads: { kfuncs: true, foreignTask: true },
     resolve(r) {
       const name = r.ap.parts.join(':');
       // bpftrace v0.26's words

@@ -22,7 +22,7 @@ export const iter: ProviderRow<ResolvedIter> = {
   name: 'iter',
   aliases: ['it'],
   usage: 'iter:TARGET[:PIN]',
-  reads: { dPath: true, kfuncs: true, currentTask: true, taskContext: true, memory: 'kernel' },
+  reads: { dPath: true, kfuncs: true, currentTask: true, taskContext: true, foreignTask: true, memory: 'kernel' },
   context: (a) => ({ params: a.params, ctxArgs: true, ...(a.pin ? { pinnedTo: a.pin } : {}) }),
   resolve(r) {
     const { ap, kernel } = r;

@@ -18,7 +18,7 @@ function perfEventRow(name: 'software' | 'hardware'): ProviderRow<ResolvedPerfEv
     name,
     aliases: [name === 'software' ? 's' : 'h'],
     usage: `${name}:event[:count]`,
-    reads: { currentTask: true },
+    reads: { currentTask: true, foreignTask: true },
     resolve(r) {
       const { ap } = r;
       if (ap.parts.length < 1 || ap.parts.length > 2) return r.bad(`${name} needs an event`);

@@ -50,6 +50,11 @@ export interface ContextReads {
    * BEGIN/END, an iterator's read): the kernel's allocation caches refill at once, even during one run
    */
   readonly taskContext?: true;
+  /**
+   * the task running is not one the event is about (BEGIN/END and self run in scry itself; a timer or counter
+   * interrupts whatever runs; an iterator runs in its reader): signal() is refused there, as bpftrace v0.26 does
+   */
+  readonly foreignTask?: true;
 }
 
 /** What the context builtins read in one attach point: the type's ContextReads plus this point's data. */

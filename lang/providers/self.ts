@@ -14,7 +14,7 @@ export const self: ProviderRow<ResolvedSelf> = {
   name: 'self',
   aliases: [],
   usage: 'self:signal:SIGUSR1',
-  reads: { currentTask: true, taskContext: true },
+  reads: { currentTask: true, taskContext: true, foreignTask: true },
   resolve(r) {
     const [kind, signal] = r.ap.parts;
     if (r.ap.parts.length !== 2 || kind !== 'signal' || !signal) return r.bad('self needs signal:SIGNAL');

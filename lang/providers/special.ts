@@ -11,7 +11,7 @@ function special(name: 'BEGIN' | 'END', alias: string): ProviderRow<ResolvedSpec
     aliases: [alias],
     usage: name,
     bare: true,
-    reads: { currentTask: true, taskContext: true },
+    reads: { currentTask: true, taskContext: true, foreignTask: true },
     resolve(r) {
       if (r.ap.parts.length) return r.bad(`${name} takes no arguments`);
       // `probe` names it as written, `begin` in bpftrace v0.26's spelling, `BEGIN` in the older one (v0.26 says

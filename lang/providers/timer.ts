@@ -29,7 +29,7 @@ function timerRow(name: 'interval' | 'profile'): ProviderRow<ResolvedTimer> {
       name === 'interval'
         ? 'interval:s|ms|us|hz:N, or interval:N with a unit (ns us ms s m h d hz; none: nanoseconds)'
         : 'profile:hz|s|ms|us:N, or profile:N with a unit (ns us ms s m h d hz; none: nanoseconds)',
-    reads: name === 'profile' ? { ptRegs: true, currentTask: true } : { currentTask: true },
+    reads: name === 'profile' ? { ptRegs: true, currentTask: true } : { currentTask: true, foreignTask: true },
     resolve(r) {
       const { ap } = r;
       if (ap.parts.length === 1) return joinedRate(r, name, ap.parts[0]!);

@@ -4,6 +4,9 @@ import { disasm } from '../../compiler/asm/index.ts';
 import { parseAddress } from '../../lang/builtins/data.ts';
 import { parseFormat } from '../../lang/format-string.ts';
 import { compileText, diagnose } from '../helpers/pipeline.ts';
+import { fixedKernel } from '../helpers/fixed-kernel.ts';
+import { compileSource } from '../../compiler/index.ts';
+import { renderDiagnostics } from '../../lang/index.ts';
 
 /** The first line of the rendered diagnostics (the message), '' when the program compiles. */
 function firstLine(text: string): string {
@@ -197,6 +200,24 @@ test('-k adds a helper-error event after map updates and -kk after reads too', (
   assert.equal(kinds(0), []);
   assert.equal(kinds(1), ['map_update_elem', 'map_update_elem']);
   assert.equal(kinds(2), ['map_update_elem', 'probe_read_str', 'map_update_elem']);
+});
+
+// bpftrace v0.26 tests/type_checker.cpp call_signal: not in begin/end (scry's own process), interval, software or
+// hardware probes (whatever task the timer or counter interrupts); kprobes, uprobes, tracepoints and profile are fine
+test('signal() only where the running task is the one the event is about', () => {
+  const unsafe = (text: string) =>
+    renderDiagnostics(compileSource(text, fixedKernel, { unsafe: true }).diagnostics).split('\n')[0] ?? '';
+  for (const [probe, provider] of [
+    ['begin', 'BEGIN'],
+    ['END', 'END'],
+    ['interval:s:1', 'interval'],
+    ['software:cpu-clock:1000', 'software'],
+    ['hardware:cache-misses:1000', 'hardware'],
+  ])
+    assert.match(unsafe(`${probe} { signal(1); }`), `ERROR: signal() can not be used with "${provider}" probes`, probe);
+  assert.match(unsafe('i:s:1 { signal_thread("KILL"); }'), 'signal_thread() can not be used with "interval" probes');
+  for (const probe of ['tracepoint:syscalls:sys_enter_openat', 'profile:hz:99'])
+    assert.is(unsafe(`${probe} { signal("SIGUSR1"); }`), '', probe);
 });
 
 test.run();

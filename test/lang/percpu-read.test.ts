@@ -28,7 +28,7 @@ test('a read walks the CPUs with bpf_loop (181) and bpf_map_lookup_percpu_elem (
       .programs.flatMap((p) => disasm(p.bytecode))
       .filter((l) => /^call (181|195)$/.test(l.trim()));
   assert.equal(
-    calls('BEGIN { @c[1] = count(); @d = @c[1]; }')
+    calls('BEGIN { @c[1] = count(); @d = (uint64)@c[1]; }')
       .map((l) => l.trim())
       .sort(),
     ['call 181', 'call 195'],
