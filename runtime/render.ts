@@ -237,14 +237,20 @@ let bootToWall: bigint | undefined;
 
 /**
  * strftime(fmt, nsecs): nsecs counts from boot on CLOCK_BOOTTIME, as the `nsecs` builtin does (bpftrace too); the
- * offset to the wall clock is taken once. %f (an extension bpftrace has too) is the microseconds.
+ * offset to the wall clock is taken once. bpftrace v0.26's extensions (BPFtrace::format_timestamp) are the
+ * fraction of the second: %f microseconds, %k nanoseconds, %l milliseconds (time() has C's %k and %l, hours).
  */
 function wallClock(format: string, nsecs: bigint): string {
   bootToWall ??= BigInt(Date.now()) * 1_000_000n - bootTimeNs();
   const wall = nsecs + bootToWall;
-  const micros = String((wall / 1000n) % 1_000_000n).padStart(6, '0');
-  const withMicros = format.replace(/%(%|f)/g, (m, c: string) => (c === 'f' ? micros : m));
-  return strftime(withMicros, new Date(Number(wall / 1_000_000n)));
+  const ns = wall % 1_000_000_000n;
+  const fraction: Record<string, string> = {
+    f: String(ns / 1000n).padStart(6, '0'),
+    k: String(ns).padStart(9, '0'),
+    l: String(ns / 1_000_000n).padStart(3, '0'),
+  };
+  const expanded = format.replace(/%(%|f|k|l)/g, (m, c: string) => fraction[c] ?? m);
+  return strftime(expanded, new Date(Number(wall / 1_000_000n)));
 }
 
 interface CgroupHierarchy {

@@ -112,6 +112,7 @@ export const unit: readonly string[] = [
   'runtime/comm-padding.test.ts', // root behind requireRoot (~0.5 s)
   'runtime/gfp-flags.test.ts',
   'runtime/strerror.test.ts',
+  'runtime/strftime.test.ts', // GNU date(1) as the oracle (~0.5 s)
   'runtime/include-files.test.ts',
   'runtime/join-loop.test.ts',
   'runtime/kept-texts.test.ts',

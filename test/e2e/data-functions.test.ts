@@ -103,6 +103,25 @@ if (requireRoot('e2e data functions')) {
     assert.match(micros!, /^\d{6}$/);
   });
 
+  // bpftrace v0.26 BPFtrace::format_timestamp: %f, %k and %l are the second's micro-, nano- and milliseconds in
+  // strftime(); time() hands its format to C's strftime, where %k and %l are the hour
+  test('strftime: %k nanoseconds, %l milliseconds, C conversions (%c, %u); time(): %k and %l are hours', async () => {
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { printf("%s\\n", strftime("%f|%k|%l|%u|%c", nsecs)); time("%k|%l|%P\\n"); exit(); }',
+    ]);
+    const [line, timed] = r.stdout.split('\n');
+    const [us, ns, ms, weekday, c] = line!.split('|');
+    assert.match(us!, /^\d{6}$/);
+    assert.match(ns!, /^\d{9}$/);
+    assert.is(ns!.slice(0, 6), us);
+    assert.is(ns!.slice(0, 3), ms);
+    assert.match(weekday!, /^[1-7]$/);
+    assert.match(c!, /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/);
+    assert.match(timed!, /^[ \d]\d\|[ \d]\d\|(am|pm)$/);
+  });
+
   test('cgroup_path names the cgroup v2 path of the probing process first', async () => {
     const v2 = /^0::(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
     const r = await runScry(['-q', '-e', 'BEGIN { printf("%s\\n", cgroup_path(cgroup)); exit(); }']);
