@@ -88,6 +88,20 @@ if (requireRoot('e2e for-map context')) {
     );
     assert.equal(out, ['0', 'end']);
   });
+
+  // bpftrace v0.26 passes the count to bpf_loop, which refuses more than 1 << 23 (E2BIG: no iteration) and warns;
+  // scry clamped the count and ran a silently shorter loop
+  test('a range of more than 8388608 (bpf_loop) runs no iteration and warns; 8388608 runs all', async () => {
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { $n = 0; $e = 8388609; for ($i : 0..$e) { $n++; } print($n); $n = 0; for ($i : 1..8388609) { $n++; } print($n); exit(); }',
+    ]);
+    assert.is(r.code, 0);
+    assert.is(r.stdout, '0\n8388608\n\n\n');
+    assert.match(r.stderr, /WARNING: Argument list too long\nAdditional Info - helper: loop, retcode: -7\n/);
+    assert.is(r.stderr.split('WARNING').length, 2, r.stderr);
+  });
 }
 
 test.run();
