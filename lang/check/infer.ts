@@ -756,12 +756,7 @@ function exprInner(st: InferState, e: Expr): Type {
     case 'bool':
       return { kind: 'bool' };
     case 'var': {
-      const t = st.vars.get(e.name);
-      if (!t && st.unsettled.get(e.name) === 'type') {
-        st.unsettled.delete(e.name); // read before any assignment: `let $x;` is an integer 0
-        st.vars.set(e.name, i64);
-        return i64;
-      }
+      const t = st.vars.get(e.name) ?? declaredOnly(st, e.name);
       if (!t) {
         err(st, `undefined variable ${e.name}`, e.span, ['assign it first: ' + e.name + ' = …']);
         return i64;
@@ -1073,7 +1068,7 @@ function incdec(st: InferState, e: IncDecExpr): Type {
     const info = useMap(st, target, { kind: 'value', type: ptr ?? i64 }, e.span);
     return readType(info.value);
   }
-  const t = st.vars.get(target.name);
+  const t = st.vars.get(target.name) ?? declaredOnly(st, target.name);
   st.literalVars.delete(target.name);
   if (!t) {
     err(st, `undefined variable ${target.name}`, target.span);
@@ -1186,6 +1181,17 @@ function aggregateValue(st: InferState, c: CallExpr): MapValue {
   return v;
 }
 
+/**
+ * A variable `let $x;` declared and nothing assigned yet: read (`$x`, `$x++`, `$x += 1`) it is an integer 0
+ * (bpftrace v0.26), settled so from here on. Undefined for any other.
+ */
+function declaredOnly(st: InferState, name: string): Type | undefined {
+  if (st.unsettled.get(name) !== 'type') return undefined;
+  st.unsettled.delete(name);
+  st.vars.set(name, i64);
+  return i64;
+}
+
 function assign(st: InferState, s: AssignStmt): void {
   if (s.target.kind === 'map') {
     // `@m = { let $a = 100; avg($a) }`: the block's statements run, its aggregation goes to the map (v0.26)
@@ -1246,7 +1252,7 @@ function assign(st: InferState, s: AssignStmt): void {
     return;
   }
   if (s.op !== '=') {
-    const prev = st.vars.get(s.target.name);
+    const prev = st.vars.get(s.target.name) ?? declaredOnly(st, s.target.name);
     st.literalVars.delete(s.target.name);
     if (!prev) err(st, `undefined variable ${s.target.name}`, s.target.span);
     else if (prev.kind !== 'int' || (vt.kind !== 'int' && vt.kind !== 'bool'))

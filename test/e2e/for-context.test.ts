@@ -59,6 +59,14 @@ if (requireRoot('e2e for-map context')) {
     assert.equal(out, ['5']);
   });
 
+  // bpftrace v0.26: `let $x;` is an integer 0 until assigned, so $x += v and $x++ start from 0 (scry refused them)
+  test('`let $x;` then $x += v or $x++: counting from 0, in a loop body too', async () => {
+    const out = await run(
+      'BEGIN { let $a; $a += 5; let $b; $b++; $b++; @m[1] = 7; @m[2] = 8; let $s; for ($kv : @m) { $s += $kv.1; } printf("%d %d %d\\n", $a, $b, $s); clear(@m); exit(); }',
+    );
+    assert.equal(out, ['5 2 15']);
+  });
+
   test('a loop over a map the probe assigns after the loop sees the entries of earlier runs', async () => {
     const out = await run(
       'interval:ms:50 { $x = 1; for ($kv : @a) { print(($x, $kv.0, $kv.1)); break; } if (@a[1]) { clear(@a); exit(); } @a[1] = 2; }',
