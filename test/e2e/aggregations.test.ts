@@ -87,6 +87,14 @@ if (requireRoot('e2e aggregations')) {
     );
   });
 
+  // bpftrace v0.26 type_checker test 4801 (print(@a[1]) of a count): the entry's value, its CPUs put together
+  test('print() of one entry of a count, sum, min or avg map prints its value', async () => {
+    const out = await stdout(
+      'BEGIN { @c[1] = count(); @c[1] = count(); @s["x"] = sum(-4); @m[1, 2] = min(9); @m[1, 2] = min(3); @a[0] = avg(7); @a[0] = avg(2); print(@c[1]); print(@s["x"]); print(@m[1, 2]); print(@a[0]); clear(@c); clear(@s); clear(@m); clear(@a); exit(); }',
+    );
+    assert.is(out, '2\n-4\n3\n4\n\n\n');
+  });
+
   test('print(@m), print(@m, 2) and print(@m, 2, 10) in BEGIN print in place, in order with printf', async () => {
     const out = await stdout(
       'BEGIN { @c[1] = count(); @c[2] = count(); @c[2] = count(); @c[3] = count(); @c[3] = count(); @c[3] = count(); @v["a"] = 15; @v["b"] = -25; @v["c"] = 99; print(@c, 2); print(@v, 2, 10); print(@v); printf("--\\n"); exit(); }',
