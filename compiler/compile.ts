@@ -147,7 +147,8 @@ export function compile(
       });
       continue;
     }
-    // a declaration `let @m = lruhash(N)` says the kind and size; per-CPU values stay per CPU whatever it says
+    // a declaration `let @m = lruhash(N)` says the kind and size (the checker refuses a per-CPU kind that does not
+    // fit the value: per-CPU values stay per CPU)
     const lru = decl?.mapKind === 'lruhash' || decl?.mapKind === 'percpulruhash';
     const percpu = isPerCpu(info.value);
     maps.set(info.name, {

@@ -10,7 +10,8 @@ import { resolveProbeAttachPoints, type ResolvedAttach } from './attach.ts';
 import { probeContext, type ProbeContext } from '../providers.ts';
 import { checkMetricsLabels, readConfig, type ScriptConfig } from './config.ts';
 import { infer } from './infer.ts';
-import type { InferResult } from './tables.ts';
+import type { InferResult, MapInfo } from './tables.ts';
+import { mapValueName } from '../types.ts';
 import type { BtfType, BtfTypes } from '../btf.ts';
 import type { ScriptC } from '../c/script-c.ts';
 import { expandIdentifiers } from './macros.ts';
@@ -171,13 +172,34 @@ function dropRepeated(diagnostics: Diagnostic[]): void {
   diagnostics.splice(0, diagnostics.length, ...kept);
 }
 
-/** `let @m = hash(N);`: declared once, used somewhere (bpftrace v0.26 warns of an unused one). */
-function checkMapDeclarations(ast: Program, maps: ReadonlyMap<string, unknown>, diagnostics: Diagnostic[]): void {
+/**
+ * `let @m = hash(N);`: declared once, used somewhere (bpftrace v0.26 warns of an unused one), of a kind that holds
+ * what the map holds: aggregations keep a value per CPU (percpuhash, percpulruhash), other values one (hash,
+ * lruhash), as v0.26's bpf_map_types_compatible has it.
+ */
+function checkMapDeclarations(ast: Program, maps: ReadonlyMap<string, MapInfo>, diagnostics: Diagnostic[]): void {
   const seen = new Set<string>();
   for (const d of ast.mapDecls ?? []) {
     if (seen.has(d.name)) diagnostics.push(error(`${d.name} is declared twice`, d.span, ['declare each map once']));
     seen.add(d.name);
-    if (!maps.has(d.name)) diagnostics.push(warning(`Unused map: ${d.name}`, d.span));
+    const info = maps.get(d.name);
+    if (!info) {
+      diagnostics.push(warning(`Unused map: ${d.name}`, d.span));
+      continue;
+    }
+    const perCpu = info.value.kind !== 'value';
+    if (perCpu === d.mapKind.startsWith('percpu')) continue;
+    diagnostics.push(
+      error(
+        `Incompatible map types. Type from declaration: ${d.mapKind}. Type from value/key type: ${perCpu ? 'percpuhash' : 'hash'}`,
+        info.valueSpan,
+        [
+          perCpu
+            ? `${mapValueName(info.value)} keeps a value per CPU: declare ${d.name} = percpuhash(N) or percpulruhash(N)`
+            : `a plain value is one per key: declare ${d.name} = hash(N) or lruhash(N)`,
+        ],
+      ),
+    );
   }
 }
 

@@ -155,6 +155,16 @@ const cases: [string, string, string][] = [
     'BEGIN { @y[1] = count(); @x = @y[1]; @z = (int64)@y[1]; }',
     'stdin:1:31-36: ERROR: @y holds count(), which cannot be assigned from one map to another\nBEGIN { @y[1] = count(); @x = @y[1]; @z = (int64)@y[1]; }\n                              ~~~~~\nHINT: call the function itself (@x = count(…)), or cast the value: @x = (int64)@y[…]\n',
   ],
+  [
+    'a declared map of a kind that does not hold its value (bpftrace v0.26 bpf_map_types_compatible)',
+    'let @a = hash(2); BEGIN { @a = count(); }',
+    'stdin:1:32-39: ERROR: Incompatible map types. Type from declaration: hash. Type from value/key type: percpuhash\nlet @a = hash(2); BEGIN { @a = count(); }\n                               ~~~~~~~\nHINT: count() keeps a value per CPU: declare @a = percpuhash(N) or percpulruhash(N)\n',
+  ],
+  [
+    'a per-CPU map declared for a plain value',
+    'let @a = percpulruhash(2); BEGIN { @a[1] = 1; }',
+    'stdin:1:44-45: ERROR: Incompatible map types. Type from declaration: percpulruhash. Type from value/key type: hash\nlet @a = percpulruhash(2); BEGIN { @a[1] = 1; }\n                                           ~\nHINT: a plain value is one per key: declare @a = hash(N) or lruhash(N)\n',
+  ],
 ];
 
 for (const [name, src, expected] of cases) {
