@@ -147,10 +147,10 @@ export const contextRows: readonly BuiltinRow[] = [
   variable('usermode', 'whether the probe interrupted user code (1) or kernel code (0)', {
     type: { kind: 'int', bits: 8, signed: false },
   }),
-  variable(CONTEXT_VARIABLE, "the address of the probe's context (its struct pt_regs, tracepoint record, …)", {
+  // not in tracepoints, whose record is args (bpftrace v0.26: "Use args instead of ctx in tracepoint")
+  variable(CONTEXT_VARIABLE, "the address of the probe's context (its struct pt_regs, raw arguments, …)", {
     type: pointer('kernel'),
     only: [
-      'tracepoint',
       'rawtracepoint',
       'kprobe',
       'kretprobe',

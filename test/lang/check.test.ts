@@ -171,6 +171,14 @@ for (const [name, src, expected] of cases) {
   test(name, () => assert.fixture(diagnose(src), expected));
 }
 
+test('ctx is refused in tracepoints, whose record is args (bpftrace v0.26 builtins.cpp)', () => {
+  assert.match(
+    diagnose('tracepoint:syscalls:sys_enter_mkdir { $x = ctx; }'),
+    'ERROR: ctx is not available in tracepoint probes',
+  );
+  assert.is(diagnose('kprobe:vfs_read { $x = ctx; }'), '');
+});
+
 test('correct programs produce no diagnostics', () => {
   for (const src of [
     'tracepoint:syscalls:sys_enter_mkdir < count[pid]++ >',
