@@ -6,6 +6,7 @@ import { probeContext } from '../providers.ts';
 import { i64, int, pointer, sizeOf, u32, u64, viewed, type IntBits, type Type } from '../types.ts';
 import { describe, intLiteral, stringLiteral } from './args.ts';
 import { warning } from '../diagnostics.ts';
+import { literalInfo } from '../check/literals.ts';
 import type { BuiltinRow, CallSpec } from './row.ts';
 
 const dataFunction = (name: string, doc: string, spec: Omit<CallSpec, 'aggregation'>): BuiltinRow => ({
@@ -30,6 +31,9 @@ export const dataRows: readonly BuiltinRow[] = [
     signature: 'bswap(int n)',
     check: (ctx, c) => {
       const t = c.args[0] ? ctx.intOperand(c.args[0], 'bswap()') : i64;
+      // a literal is as wide as its smallest type (bpftrace v0.26: bswap(1) is 1, a uint8)
+      const literal = c.args[0] && literalInfo(c.args[0]);
+      if (literal) return { kind: 'int', bits: literal.type.bits, signed: false };
       return t.kind === 'int' ? { kind: 'int', bits: t.bits, signed: false } : u64;
     },
   }),

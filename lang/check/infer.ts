@@ -48,7 +48,7 @@ import {
 } from './kernel-access.ts';
 import { knownValue } from './known.ts';
 import { literalInt, positionalValue } from './positional.ts';
-import { constantInt, foldLiteralPair, joinLiterals, literalInfo, literalType, promoteInts } from './literals.ts';
+import { constantInt, foldLiteralPair, joinLiterals, literalInfo, literalOf, literalType, promoteInts } from './literals.ts';
 import { err, newState, results, type InferOptions, type InferState } from './state.ts';
 import { checkDeclaredAssign, lockable } from './declared.ts';
 import { literalMaps, signedDivisions } from './signed-division.ts';
@@ -1464,7 +1464,12 @@ function settleLiteralVariables(st: InferState): void {
 /** What sizeof/offsetof measure: a written type, typeof(…), or an expression's type (never evaluated). */
 function operandType(st: InferState, a: Extract<Expr, { kind: 'sizeof' }>['arg']): Type | undefined {
   if (a.kind === 'type-name') return typeFromName(st, a);
-  return a.kind === 'typeof' ? typeofType(st, a) : expr(st, a);
+  if (a.kind === 'typeof') return typeofType(st, a);
+  const t = expr(st, a);
+  // a literal, or literals folded, is its smallest type (bpftrace v0.26: sizeof(1) is 1, sizeof(300) and
+  // sizeof(100 + 200) 2)
+  const folded = st.folded.get(a);
+  return literalInfo(a)?.type ?? (folded !== undefined ? literalOf(folded).type : t);
 }
 
 /** `typeof(T)` is T; `typeof(expr)` the expression's type (typeOfExpr) */

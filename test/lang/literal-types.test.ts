@@ -59,6 +59,14 @@ test('a literal is the smallest int that holds it; sizeof(1 == 1) is a bool', ()
     [1, 2, 2, 4, 8, 1],
   );
   assert.is(varType('BEGIN { $x = 18446744073709551615; }', '$x'), 'uint64');
+  // a literal measured or swapped is its own type too (v0.26 type_resolver Integer, bswap), literals folded as well
+  assert.equal(
+    sizes(
+      'BEGIN { print((sizeof(1), sizeof(-1), sizeof(300), sizeof(100 + 200), sizeof(5000000000), sizeof(pid + 1))); }',
+    ),
+    [1, 1, 2, 2, 8, 8],
+  );
+  assert.is(diagnose('BEGIN { @a = bswap(1); @b = bswap(258); }'), '');
 });
 
 test('a variable holds the promotion of what it is assigned; anything computed is 64-bit', () => {
