@@ -48,7 +48,15 @@ import {
 } from './kernel-access.ts';
 import { knownValue } from './known.ts';
 import { literalInt, positionalValue } from './positional.ts';
-import { constantInt, foldLiteralPair, joinLiterals, literalInfo, literalOf, literalType, promoteInts } from './literals.ts';
+import {
+  constantInt,
+  foldLiteralPair,
+  joinLiterals,
+  literalInfo,
+  literalOf,
+  literalType,
+  promoteInts,
+} from './literals.ts';
 import { err, newState, results, type InferOptions, type InferState } from './state.ts';
 import { checkDeclaredAssign, lockable } from './declared.ts';
 import { literalMaps, signedDivisions } from './signed-division.ts';
