@@ -48,7 +48,9 @@ export function resolveProbeAttachPoints(
     }
     const misses: Miss[] = [];
     const resolved = resolveAttachPoint(ap, kernel, diags, misses, pid, unsafe);
-    out.push(...resolved);
+    // a point two attach points of the probe both name (`t:a:b, t:a:*`) is attached once: the kernel refuses a
+    // second link of one program to it (EEXIST)
+    out.push(...resolved.filter((r) => !out.some((o) => o.provider === r.provider && o.text === r.text)));
     if (resolved.length || !misses.length) continue;
     if (misses.every((m) => m.wildcard)) {
       dropped.push(...misses);

@@ -40,4 +40,14 @@ test('provider names are case-insensitive (bpftrace v0.26 #4371); Begin is named
   );
 });
 
+test('a point two attach points of a probe both name is attached once (the kernel refuses a second link: EEXIST)', () => {
+  const out = check(
+    program('tracepoint:syscalls:sys_enter_mkdir, tracepoint:syscalls:sys_enter_mk*, t:syscalls:sys_enter_mkdir { }'),
+    fixedKernel,
+  );
+  assert.ok(out.program, renderDiagnostics(out.diagnostics));
+  const texts = out.program!.probes[0]!.attach.map((a) => a.text);
+  assert.is(texts.filter((t) => t === 'tracepoint:syscalls:sys_enter_mkdir').length, 1, texts.join());
+});
+
 test.run();
