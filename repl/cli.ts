@@ -238,9 +238,11 @@ function listProgram(text: string, name: string, opts: CliOptions): number {
   });
   if (!result.program) return fail(result.diagnostics);
   const lines = new Set<string>();
-  for (const { attach: a } of result.program.programs)
-    if (a.provider !== 'BEGIN' && a.provider !== 'END')
-      lines.add(ratedProviders.has(a.provider) ? a.text.replace(/:[^:]*$/, ':') : a.text);
+  // a program on several functions of one file (a uprobe wildcard's) names the others in alsoAttach
+  for (const p of result.program.programs)
+    for (const a of [p.attach, ...(p.alsoAttach ?? [])])
+      if (a.provider !== 'BEGIN' && a.provider !== 'END')
+        lines.add(ratedProviders.has(a.provider) ? a.text.replace(/:[^:]*$/, ':') : a.text);
   // sorted, as every listing is
   stdout.write(
     [...lines]

@@ -39,6 +39,10 @@ if (requireRoot('e2e listing forms')) {
     writeFileSync(file, 'interval:ms:1000 {} interval:s:1 {} software:cpu:1e6 {}\n');
     assert.equal(await lines('-l', file), ['interval:ms:', 'interval:s:', 'software:cpu:']);
     assert.equal(await lines('-l', '-e', 'tracepoint:sched:sched_switch { }'), ['tracepoint:sched:sched_switch']);
+    // a uprobe wildcard's functions share one program (uprobe_multi): every one is listed, as -l PATTERN lists them
+    const listed = await lines('-l', 'uprobe:/bin/bash:readline*');
+    assert.ok(listed.length > 1, listed.join());
+    assert.equal(await lines('-l', '-e', 'uprobe:/bin/bash:readline* { }'), listed);
   });
 
   test('rawtracepoint:module:event needs the module loaded (was: the module part ignored)', async () => {
