@@ -83,6 +83,7 @@ import {
   type Type,
 } from '../types.ts';
 import { textByteLength } from '../byte-text.ts';
+import { warning } from '../diagnostics.ts';
 
 export type { InferOptions } from './state.ts';
 
@@ -126,11 +127,18 @@ export function infer(
     if (info.written) continue;
     const others = [...st.maps.values()].filter((m) => m.written).map((m) => m.name);
     const guess = closest(info.name, others);
-    err(st, `${info.name} is used but never assigned a value`, info.firstUse, [
+    const hints = [
       guess
         ? `did you mean ${guess}?`
         : `assign it somewhere first, e.g. ${info.name}${info.keys.length ? '[…]' : ''} = 0`,
-    ]);
+    ];
+    // only read, it reads 0 (bpftrace v0.26 accepts `@never == 123`); given whole to print(), clear(), a loop…,
+    // there is no map (v0.26: "Undefined map")
+    const whole =
+      [...st.mapTargets.values()].some((m) => m.name === info.name) ||
+      [...st.forMaps.keys()].some((f) => f.map.name === info.name);
+    if (whole) err(st, `${info.name} is used but never assigned a value`, info.firstUse, hints);
+    else st.diags.push(warning(`${info.name} is read but never assigned a value: it reads as 0`, info.firstUse, hints));
   }
   // A loop over a map the program first uses later (bpftrace v0.26 allows it): check again knowing its types.
   const late = [...st.lateLoopMaps].filter((n) => st.maps.get(n)?.written);

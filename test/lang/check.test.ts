@@ -136,9 +136,14 @@ const cases: [string, string, string][] = [
     "stdin:1:12-27: ERROR: max_strlne: not a known configuration option\nconfig = { max_strlne = 10 } BEGIN { }\n           ~~~~~~~~~~~~~~~\nHINT: did you mean 'max_strlen'?\n",
   ],
   [
-    'a map that is only ever read is undefined',
+    'a map that is only ever read reads 0, with a warning (bpftrace v0.26 type_checker undefined_map)',
     'BEGIN { @x = 1; printf("%d\\n", @y); }',
-    'stdin:1:32-34: ERROR: @y is used but never assigned a value\nBEGIN { @x = 1; printf("%d\\n", @y); }\n                               ~~\nHINT: did you mean @x?\n',
+    'stdin:1:32-34: WARNING: @y is read but never assigned a value: it reads as 0\nBEGIN { @x = 1; printf("%d\\n", @y); }\n                               ~~\nHINT: did you mean @x?\n',
+  ],
+  [
+    'a map never assigned given whole to a function or a loop is undefined',
+    'BEGIN { @x = 1; for ($kv : @y) { } }',
+    'stdin:1:28-30: ERROR: @y is never assigned a value\nBEGIN { @x = 1; for ($kv : @y) { } }\n                           ~~\nHINT: assign to @y somewhere, e.g. @y[1] = 0\n',
   ],
   [
     'stats() aggregations cannot be read in expressions (count/sum/min/max/avg can, as in bpftrace v0.26)',
