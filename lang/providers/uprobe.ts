@@ -70,10 +70,12 @@ function uprobeRow(name: 'uprobe' | 'uretprobe'): ProviderRow<ResolvedUprobe> {
       const source = sourceLocation(ap, name);
       if (source && 'error' in source) return fail(r, source.error, source.hints);
       if (source) return resolveSourceLine(r, source);
-      // with -p, an empty binary is every file the process maps (bpftrace's `uprobe::f`)
-      if (ap.parts.length !== 2 || (!ap.parts[0] && r.pid === undefined) || !ap.parts[1])
+      // with -p, an empty binary is every file the process maps (bpftrace's `uprobe::f`), and a left-out one the
+      // process's executable (`uprobe:f`, bpftrace v0.26's uprobe_parser)
+      const parts = ap.parts.length === 1 && r.pid !== undefined ? [`/proc/${r.pid}/exe`, ap.parts[0]!] : ap.parts;
+      if (parts.length !== 2 || (!parts[0] && r.pid === undefined) || !parts[1])
         return r.bad(`${name} needs a binary and a function`);
-      const [target, where] = ap.parts as [string, string];
+      const [target, where] = parts as [string, string];
       if (name === 'uretprobe' && /\+/.test(where)) return r.bad('uretprobe does not take an offset');
       const sites = kernel.userProbeSites(target, where, r.pid, r.unsafe);
       if ('error' in sites)

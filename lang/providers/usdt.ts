@@ -20,7 +20,13 @@ export const usdt: ProviderRow<ResolvedUsdt> = {
     const { ap, kernel } = r;
     // usdt:* and an empty binary (usdt::p, usdt:::p) need -p: every file the process maps; an empty
     // provider (usdt:bin::p) is any provider
-    const parts = ap.parts.length === 1 && ap.parts[0] === '*' ? ['*', '*'] : ap.parts;
+    // with -p the binary may be left out (usdt:probe: bpftrace v0.26's usdt_parser), every file the process maps
+    const parts =
+      ap.parts.length === 1 && ap.parts[0] === '*'
+        ? ['*', '*']
+        : ap.parts.length === 1 && r.pid !== undefined
+          ? ['', ap.parts[0]!]
+          : ap.parts;
     if (parts.length < 2 || parts.length > 3 || parts.slice(1).some((p, i, all) => !p && i === all.length - 1))
       return r.bad('usdt needs a binary and a probe');
     if (!parts[0] && r.pid === undefined) return r.bad('usdt needs a binary (or -p PID to look in every file it maps)');

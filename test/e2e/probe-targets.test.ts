@@ -42,6 +42,14 @@ if (f) {
     assert.match(b.stdout + b.stderr, 'Attached 4 probes');
   });
 
+  // bpftrace v0.26 uprobe_parser / usdt_parser: "For PID, the target may be skipped"
+  test('with -p the binary may be left out: uprobe:func is in the executable, usdt:probe in any file mapped', async () => {
+    const a = await inProcess(f.pie, ['add', '1'], ['-e', 'uprobe:add { printf("[%s]\\n", func); exit(); }'], ']');
+    assert.match(a.stdout, '[add]');
+    const b = await inProcess(f.pie, ['usdt', '1'], ['-e', 'usdt:plain { printf("[%s]\\n", probe); exit(); }'], ']');
+    assert.match(b.stdout, `[usdt:${f.pie}:scry:plain]`);
+  });
+
   test('a wildcard file path attaches in each ELF file it matches, shown as written', async () => {
     const dir = join(f.dir, 'glob');
     mkdirSync(dir, { recursive: true });
@@ -129,9 +137,9 @@ if (f) {
     assert.match(missing.stderr, `${zip} has no member nope`);
   });
 
-  test('software counts take the scientific form and probe names the event as written', async () => {
+  test('software counts take the scientific form; probe names the event as written, the count in decimal (v0.26)', async () => {
     const r = await runScry(['-e', 'software:cpu:1e6 { print(probe); exit(); }']);
-    assert.match(r.stdout, 'software:cpu:1e6\n');
+    assert.match(r.stdout, 'software:cpu:1000000\n');
     assert.is(r.code, 0);
   });
 }
