@@ -63,7 +63,7 @@ if (requireRoot('e2e bool')) {
     );
     assert.is(
       out,
-      '(true, false)\n(true, false)\nSUCCESS\nok1\nok2\nok3\ntrue\n\n\n@b[7, 8]: 1\n@c[1, (hello, 5)]: 0\n\n\n',
+      '(true, false)\n(true, false)\nSUCCESS\nok1\nok2\nok3\ntrue\n\n\n@b[7, 8]: 1\n@c[1, (hello, 5)]: 0\n', // @m, @s empty: nothing
     );
   });
 

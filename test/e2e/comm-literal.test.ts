@@ -100,7 +100,7 @@ if (requireRoot(suite) && requireTracepoint(suite, 'syscalls/sys_enter_exit_grou
     }
   });
 
-  test('-d bytecode: the task_struct read for == and != of a literal; the copy for <, a long literal, a NUL, XDP', () => {
+  test('-d bytecode: the task_struct read for == and != of a literal; the copy for a long literal, a NUL, XDP', () => {
     const code = (filter: string, probe = EXIT_GROUP, typed = TYPED) => {
       const r = spawnSync(
         process.execPath,
@@ -118,7 +118,7 @@ if (requireRoot(suite) && requireTracepoint(suite, 'syscalls/sys_enter_exit_grou
         /call 158 +; bpf_get_current_task_btf[^]*\n +\d+: r1 = \*\(u(8|16|32|64) \*\)\(r0 \+ \d+\)/,
         filter,
       );
-    for (const filter of ['comm < "bash"', 'comm == "sixteen chars..."', 'comm == "a\\0b"'])
+    for (const filter of ['comm == "sixteen chars..."', 'comm == "a\\0b"'])
       assert.not.match(code(filter), /call 158/, filter);
     // an XDP program (bench probes) may not call bpf_get_current_task_btf
     assert.not.match(code('comm == "bash"', 'bench:a'), /call 158/);

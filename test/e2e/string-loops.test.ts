@@ -115,7 +115,8 @@ if (requireRoot('e2e string loops')) {
     assert.is(r.stdout.trim(), want.map((w) => `<${w}>`).join('\n'));
   });
 
-  test('two strings of 1 KiB slots compared in a loop of words: == != < <= > >= as bytes order them', async () => {
+  // (< <= > >= order only two literals since 2026-12-07, as in bpftrace v0.26: the maps here compare equal or not)
+  test('two strings of 1 KiB slots compared in a loop of words: == and != as their bytes are', async () => {
     const long = 'x'.repeat(1000);
     const pairs: [string, string][] = [
       ['abc', 'abc'],
@@ -132,19 +133,14 @@ if (requireRoot('e2e string loops')) {
     const fill = pairs.map(([a, b], i) => `@a${i} = ${literal(a)}; @b${i} = ${literal(b)};`).join(' ');
     const show = pairs
       .map(
-        (_, i) =>
-          `printf("%d%d%d%d%d%d\\n", @a${i} == @b${i}, @a${i} != @b${i}, @a${i} < @b${i}, @a${i} <= @b${i}, ` +
-          `@a${i} > @b${i}, @a${i} >= @b${i}); if (@a${i} == @b${i}) { printf("same\\n"); }`,
+        (_, i) => `printf("%d%d\\n", @a${i} == @b${i}, @a${i} != @b${i}); if (@a${i} == @b${i}) { printf("same\\n"); }`,
       )
       .join(' ');
     const clear = pairs.map((_, i) => `clear(@a${i}); clear(@b${i});`).join(' ');
     const r = await runScry(['-q', '-e', `BEGIN { ${fill} } interval:ms:1 { ${show} ${clear} exit(); }`]);
     assert.is(r.code, 0, r.stderr);
     const b = (v: boolean) => (v ? 1 : 0);
-    const want = pairs.flatMap(([x, y]) => [
-      `${b(x === y)}${b(x !== y)}${b(x < y)}${b(x <= y)}${b(x > y)}${b(x >= y)}`,
-      ...(x === y ? ['same'] : []),
-    ]);
+    const want = pairs.flatMap(([x, y]) => [`${b(x === y)}${b(x !== y)}`, ...(x === y ? ['same'] : [])]);
     assert.is(r.stdout.trim(), want.join('\n'));
     const c = compileSource(
       'BEGIN { @a = str(0); @b = str(0); } interval:s:1 /@a == @b/ { @n = count(); }',

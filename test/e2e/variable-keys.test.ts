@@ -21,7 +21,7 @@ const BODY = (widen: string) => `
   delete(@m[$s]); printf("%d %d\\n", @m[$s], has_key(@m, $s)); $s = "bb"; printf("%d\\n", @c[$s]);
   @w[$s] = 1; @w[str(0)] = 2; exit();`;
 
-const WANT = '8 9 2 1\n0 0\n1\n\n\n@c[bb]: 1\n@c[a]: 2\n\n@v[a]: a\n@w[bb]: 1\n@w[]: 2\n@x[a]: 9\n';
+const WANT = '8 9 2 1\n0 0\n1\n\n\n@c[bb]: 1\n@c[a]: 2\n@v[a]: a\n@w[bb]: 1\n@w[]: 2\n@x[a]: 9\n';
 
 if (requireRoot('e2e variable keys')) {
   test('a string variable as the key is the program of the key written in place (no copy of its slot)', () => {
