@@ -105,6 +105,7 @@ export function check(
   );
   limitProbes(probes, config.maxProbes, diagnostics);
   pinnedIteratorAlone(probes, diagnostics);
+  oneIteratorPerProbe(probes, diagnostics);
   // uprobes' parameters typed from their binaries' DWARF: those types go after the kernel's and the script's
   const user = hasErrors(diagnostics) ? { probes } : placeUserTypes(probes, kernel);
   for (const w of ('warnings' in user && user.warnings) || []) diagnostics.push(warning(w));
@@ -302,6 +303,19 @@ function dropMissing(probes: CheckedProbe[], missing: ScriptConfig['missingProbe
  * never fire: it is the only attach point of the script (bpftrace v0.26 too), BEGIN and END aside, which scry
  * runs before and after pinning.
  */
+/** An iterator is a probe of its own: one iter attach point per probe (bpftrace v0.26's attach point parser). */
+function oneIteratorPerProbe(probes: readonly CheckedProbe[], diagnostics: Diagnostic[]): void {
+  for (const { attach } of probes) {
+    const iters = attach.filter((a) => a.provider === 'iter');
+    if (iters.length > 1)
+      diagnostics.push(
+        error('iter probe only supports one attach point', iters[1]!.span, [
+          `give ${iters[1]!.text} a probe of its own: ${iters[1]!.text} { … }`,
+        ]),
+      );
+  }
+}
+
 function pinnedIteratorAlone(probes: readonly CheckedProbe[], diagnostics: Diagnostic[]): void {
   const points = probes.flatMap((p) => p.attach);
   const pinned = points.find((a) => probeContext(a).pinnedTo !== undefined);

@@ -21,6 +21,15 @@ if (requireRoot('e2e iter exit')) {
     // the maps printed at the end hold every run's count
     assert.match(r.stdout, new RegExp(`@n: ${lines.length}\\n`));
   });
+
+  // bpftrace v0.26 attachpoint_passes.cpp: "iter probe only supports one attach point" (scry walked both)
+  test('one iter attach point per probe; two iterators in two probes are fine', async () => {
+    const r = await runScry(['--dry-run', '-e', 'iter:task,iter:task_file { @n = count(); }']);
+    assert.is(r.code, 1);
+    assert.match(r.stderr, 'ERROR: iter probe only supports one attach point\n');
+    const ok = await runScry(['--dry-run', '-e', 'iter:task { @n = count(); } iter:task_file { @m = count(); }']);
+    assert.is(ok.code, 0, ok.stderr);
+  });
 }
 
 test.run();
