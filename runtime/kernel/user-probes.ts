@@ -1,5 +1,6 @@
 // The checker's view of user-space targets (KernelInfo.userProbeSites / usdtSites): ELF files found and read
 // by runtime/kernel/elf, failures turned into messages with hints.
+import { readlinkSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { closest, isUprobeAddress } from '../../lang/index.ts';
 import type { UserFunctionTypes, UserProbeError, UserProbeSite, UsdtArgument, UsdtSite } from '../../lang/index.ts';
@@ -54,7 +55,7 @@ export function userProbeSites(
         continue;
       }
       const file = openTarget(t, pid !== undefined ? { pid } : {});
-      const shown = t.includes('/') ? t : file.path;
+      const shown = exeOf(t) ?? (t.includes('/') ? t : file.path);
       // an address, hex or decimal (bpftrace reads uprobe:/bin/bash:10 as address 0xa)
       if (isAddress) {
         const site = addressSite(file, t, shown, BigInt(where), unsafe, true);
@@ -88,6 +89,19 @@ export function userProbeSites(
     return out;
   } catch (e) {
     return failure(e);
+  }
+}
+
+/**
+ * `uprobe:f` with -p names the process's executable as /proc/PID/exe (lang/providers/uprobe.ts): `probe` shows the
+ * path it links to, as the process sees it (what `uprobe:*:f` shows for the same file). Undefined for other targets.
+ */
+function exeOf(target: string): string | undefined {
+  if (!/^\/proc\/\d+\/exe$/.test(target)) return undefined;
+  try {
+    return readlinkSync(target);
+  } catch {
+    return undefined;
   }
 }
 

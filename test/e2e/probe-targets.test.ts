@@ -44,8 +44,8 @@ if (f) {
 
   // bpftrace v0.26 uprobe_parser / usdt_parser: "For PID, the target may be skipped"
   test('with -p the binary may be left out: uprobe:func is in the executable, usdt:probe in any file mapped', async () => {
-    const a = await inProcess(f.pie, ['add', '1'], ['-e', 'uprobe:add { printf("[%s]\\n", func); exit(); }'], ']');
-    assert.match(a.stdout, '[add]');
+    const a = await inProcess(f.pie, ['add', '1'], ['-e', 'uprobe:add { printf("[%s]\\n", probe); exit(); }'], ']');
+    assert.match(a.stdout, `[uprobe:${f.pie}:add]`);
     const b = await inProcess(f.pie, ['usdt', '1'], ['-e', 'usdt:plain { printf("[%s]\\n", probe); exit(); }'], ']');
     assert.match(b.stdout, `[usdt:${f.pie}:scry:plain]`);
   });
