@@ -18,8 +18,8 @@ import type {
   TypeofType,
   VarExpr,
 } from './ast.ts';
-import { bytesText } from './byte-text.ts';
-import { error, type Diagnostic } from './diagnostics.ts';
+import { bytesText, textBytes } from './byte-text.ts';
+import { error, warning, type Diagnostic } from './diagnostics.ts';
 import { tokenEnd } from './lexer.ts';
 import { join, type SourceFile, type Span } from './source.ts';
 import * as T from './tokens.ts';
@@ -510,17 +510,35 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
         if (prec < minPrec) return left;
         pos++;
         const right = climb(prec + 1);
-        left = {
+        const span = join(left.span, right.span);
+        left = (op.image === '+' && foldedString(left, right, span)) || {
           kind: 'binary',
           op: op.image as BinaryOp,
           left,
           right,
           opSpan: sp(op),
-          span: join(left.span, right.span),
+          span,
         };
       }
     };
     return climb(1);
+  }
+
+  /**
+   * `"ab" + "cd"` is "abcd" and `"hello" + 2` (or `2 + "hello"`) is "llo", empty past the end: bpftrace v0.26 folds
+   * these literals (fold_literals.cpp) before anything types them.
+   */
+  function foldedString(a: Expr, b: Expr, span: Span): Expr | undefined {
+    if (a.kind === 'string' && b.kind === 'string') return { kind: 'string', value: a.value + b.value, span };
+    const [str, n] = a.kind === 'string' ? [a, b] : [b, a];
+    if (str.kind !== 'string' || n.kind !== 'int' || n.enumId !== undefined) return undefined;
+    const bytes = textBytes(str.value);
+    if (n.value >= BigInt(bytes.length)) diags.push(warning('literal string will always be empty', span));
+    return {
+      kind: 'string',
+      value: bytesText(bytes.subarray(Number(n.value < BigInt(bytes.length) ? n.value : BigInt(bytes.length)))),
+      span,
+    };
   }
 
   /** prefix operators apply from the innermost (rightmost) out */

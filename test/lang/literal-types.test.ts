@@ -195,4 +195,14 @@ test('an integer map key or value is stored signed as v0.26 promotes what is wri
   assert.equal(mapTypes('BEGIN { @k[1, 2] = 1; @k[(uint64)3, -1] = 2; }', '@k').keys, ['uint64', 'int64']);
 });
 
+test('string literals fold with +, as bpftrace v0.26 folds them: "ab" + "cd" is "abcd", "hello" + 2 is "llo"', () => {
+  // v0.26.1 tests/fold_literals.cpp ("foo" + "bar", "hello" + 3)
+  assert.equal(
+    sizes('BEGIN { print((sizeof("ab" + "cd"), sizeof("hello" + 2), sizeof(2 + "hello"), sizeof("a" + "b" + "c"))); }'),
+    [5, 4, 4, 4],
+  );
+  assert.match(diagnose('BEGIN { print("hi" + 5); }'), 'WARNING: literal string will always be empty');
+  assert.match(diagnose('BEGIN { $s = "x"; print($s + "y"); }'), 'ERROR: operator + does not apply to strings');
+});
+
 test.run();
