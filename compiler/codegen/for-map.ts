@@ -64,6 +64,9 @@ import { scratchPrologue } from './scratch.ts';
 import { zeroStack } from './values.ts';
 import { checkHelper } from './helper-errors.ts';
 
+/** bpf_loop refuses more iterations than this (BPF_MAX_LOOPS) */
+const MAX_LOOPS = 1 << 23;
+
 /** Block layout in the caller's frame. */
 const STOP_FLAG = 0;
 const PROGRAM_CTX = 8;
@@ -120,7 +123,11 @@ export function emitForRangeLoop(g: Gen, s: ForRangeStmt, signed: boolean, emitI
       alu64Reg('sub', R1, R0),
     );
     // more than bpf_loop's 1 << 23 iterations: the kernel runs none and says E2BIG, which the program reports
-    // as bpftrace v0.26 does (scry clamped the count: a silently shorter loop)
+    // as bpftrace v0.26 does (scry clamped the count: a silently shorter loop). The count is a u32 there: one
+    // past 2^32 would wrap to a small count, so anything above the limit goes as the limit + 1.
+    const within = g.e.freshLabel('range.count');
+    g.e.emit(jmpImm('jle', R1, MAX_LOOPS, within), mov64Imm(R1, MAX_LOOPS + 1));
+    g.e.place(within);
     g.e.emit(
       st(8, R10, block + STOP_FLAG, 0),
       stx(8, R10, R6, block + PROGRAM_CTX),
