@@ -34,6 +34,7 @@ export function resolveProbeAttachPoints(
   unsafe?: boolean,
 ): ResolvedAttach[] {
   const out: ResolvedAttach[] = [];
+  const named = new Set<string>(); // provider and text of each point in out: a kprobe wildcard has tens of thousands
   const dropped: Miss[] = [];
   let reported = false;
   for (const written of aps) {
@@ -50,7 +51,12 @@ export function resolveProbeAttachPoints(
     const resolved = resolveAttachPoint(ap, kernel, diags, misses, pid, unsafe);
     // a point two attach points of the probe both name (`t:a:b, t:a:*`) is attached once: the kernel refuses a
     // second link of one program to it (EEXIST)
-    out.push(...resolved.filter((r) => !out.some((o) => o.provider === r.provider && o.text === r.text)));
+    for (const r of resolved) {
+      const key = `${r.provider}\0${r.text}`;
+      if (named.has(key)) continue;
+      named.add(key);
+      out.push(r);
+    }
     if (resolved.length || !misses.length) continue;
     if (misses.every((m) => m.wildcard)) {
       dropped.push(...misses);
