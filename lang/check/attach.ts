@@ -34,7 +34,8 @@ export function resolveProbeAttachPoints(
   unsafe?: boolean,
 ): ResolvedAttach[] {
   const out: ResolvedAttach[] = [];
-  const named = new Set<string>(); // provider and text of each point in out: a kprobe wildcard has tens of thousands
+  // provider and text of the earlier attach points' points (a set: a kprobe wildcard has tens of thousands)
+  const named = new Set<string>();
   const dropped: Miss[] = [];
   let reported = false;
   for (const written of aps) {
@@ -50,13 +51,12 @@ export function resolveProbeAttachPoints(
     const misses: Miss[] = [];
     const resolved = resolveAttachPoint(ap, kernel, diags, misses, pid, unsafe);
     // a point two attach points of the probe both name (`t:a:b, t:a:*`) is attached once: the kernel refuses a
-    // second link of one program to it (EEXIST)
-    for (const r of resolved) {
-      const key = `${r.provider}\0${r.text}`;
-      if (named.has(key)) continue;
-      named.add(key);
-      out.push(r);
-    }
+    // second link of one program to it (EEXIST). One attach point's own points differ; a user's name
+    // (`name=t:a:*`) stands for every point, so those are not compared by it.
+    const key = (r: ResolvedAttach) => `${r.provider}\0${r.text}`;
+    const userNamed = ap.provider.indexOf('=') > 0;
+    out.push(...(userNamed ? resolved : resolved.filter((r) => !named.has(key(r)))));
+    if (!userNamed) for (const r of resolved) named.add(key(r));
     if (resolved.length || !misses.length) continue;
     if (misses.every((m) => m.wildcard)) {
       dropped.push(...misses);

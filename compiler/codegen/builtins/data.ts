@@ -190,7 +190,7 @@ function emitBuf(g: Gen, x: CallExpr, t: BufferType, off: number): void {
   const e = g.e;
   const [src, len] = x.args as [Expr, Expr | undefined];
   const st = typeOf(g, src);
-  if (st.kind !== 'int' && (!len || len.kind === 'int')) {
+  if (!len || len.kind === 'int') {
     // a string shorter than the length asked for: its bytes, then the destination's zeros
     copyBytesFrom(g, src, off + 8, st.kind === 'string' ? Math.min(t.size, st.size) : t.size);
     e.emit(stSlot(8, off, t.size));
@@ -203,33 +203,30 @@ function emitBuf(g: Gen, x: CallExpr, t: BufferType, off: number): void {
       const size = slotSize(st);
       const tmp = allocValue(g, size);
       emitInto(g, src, tmp, size);
-      const capped = e.freshLabel('buf.len');
-      emitInt(g, len!);
-      e.emit(jmpImm('jle', R0, t.size, capped), mov64Imm(R0, t.size));
-      e.place(capped);
+      emitCappedLength(g, len, t.size);
       e.emit(stxSlot(8, off, R0), mov64Reg(R2, R0), ...addrOf(R1, off + 8));
       e.emit(...addrOf(R3, st.kind === 'buffer' ? tmp + 8 : tmp), call(helper.probe_read_kernel));
     });
     return;
   }
-  if (!len || len.kind === 'int') {
-    copyBytesFrom(g, src, off + 8, t.size);
-    e.emit(stSlot(8, off, t.size));
-    return;
-  }
   scoped(g, () => {
     // length first (clamped so the verifier sees a bounded size), then the address
     const n = allocOrFail(g, 8, len.span);
-    const capped = e.freshLabel('buf.len');
-    emitInt(g, len);
-    e.emit(jmpImm('jle', R0, t.size, capped), mov64Imm(R0, t.size));
-    e.place(capped);
+    emitCappedLength(g, len, t.size);
     e.emit(stxSlot(8, n, R0), stxSlot(8, off, R0));
     emitInt(g, src);
     const read = readHelper(st.space);
     e.emit(mov64Reg(R3, R0), ldSlot(8, R2, n), ...addrOf(R1, off + 8), call(read.fn));
     checkHelper(g, read.name, 'read');
   });
+}
+
+/** r0 = a computed length, at most `max` (unsigned: a negative one is past it), bounded as the verifier wants. */
+function emitCappedLength(g: Gen, len: Expr, max: number): void {
+  const capped = g.e.freshLabel('buf.len');
+  emitInt(g, len);
+  g.e.emit(jmpImm('jle', R0, max, capped), mov64Imm(R0, max));
+  g.e.place(capped);
 }
 
 /**
