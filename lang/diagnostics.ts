@@ -14,11 +14,16 @@ export interface Diagnostic {
 }
 
 export function error(message: string, span?: Span, hints?: string[]): Diagnostic {
-  return { severity: 'error', message, span, hints };
+  return { severity: 'error', message: shownNames(message), span, hints: hints?.map(shownNames) };
 }
 
 export function warning(message: string, span?: Span, hints?: string[]): Diagnostic {
-  return { severity: 'warning', message, span, hints };
+  return { severity: 'warning', message: shownNames(message), span, hints: hints?.map(shownNames) };
+}
+
+/** `$x'2`, a variable of a block renamed apart from another `$x` (check/scopes.ts), is shown as written: `$x` */
+function shownNames(text: string): string {
+  return text.includes("'") ? text.replace(/(\$[A-Za-z_][A-Za-z0-9_]*)'\d+/g, '$1') : text;
 }
 
 /**

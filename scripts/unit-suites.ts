@@ -79,6 +79,7 @@ export const unit: readonly string[] = [
   'lang/provider-builtins.test.ts',
   'lang/provider-rows.test.ts',
   'lang/script-c.test.ts',
+  'lang/scopes.test.ts',
   'lang/script-macros.test.ts',
   'lang/settings.test.ts',
   'lang/side-tables.test.ts',

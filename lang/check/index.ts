@@ -16,6 +16,7 @@ import type { BtfType, BtfTypes } from '../btf.ts';
 import type { ScriptC } from '../c/script-c.ts';
 import { expandIdentifiers } from './macros.ts';
 import { checkReachability } from './reachability.ts';
+import { scopeVariables } from './scopes.ts';
 import { splitByArgumentLayout } from './args-layout.ts';
 
 export type { ResolvedAttach } from './attach.ts';
@@ -75,6 +76,9 @@ export function check(
   } catch (e) {
     return { diagnostics: [...diagnostics, tooDeep(e, parsed)] };
   }
+  // variables belong to their blocks (bpftrace v0.26); a mistake there is said before anything is typed
+  ast = scopeVariables(ast, diagnostics);
+  if (hasErrors(diagnostics)) return { diagnostics: capDiagnostics(diagnostics) };
   const config = readConfig(ast.config, diagnostics, options.settings);
   checkReachability(ast.probes, diagnostics);
   if (ast.probes.length === 0)

@@ -1419,8 +1419,6 @@ function forMap(st: InferState, s: ForMapStmt): void {
     kv = forMapType(info);
     st.forMapLayouts.push({ stmt: s, kv });
   }
-  if (st.vars.has(s.variable))
-    err(st, `${s.variable} is already a variable here: the loop variable needs a new name`, s.span);
   const saved = st.vars;
   // `let $x;` before the loop and first assigned inside it: the loop assigns the outer $x (bpftrace v0.26)
   const declaredOutside = new Set([...st.unsettled].filter(([, how]) => how === 'type').map(([n]) => n));

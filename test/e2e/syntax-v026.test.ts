@@ -22,6 +22,20 @@ if (requireRoot('e2e v0.26 syntax')) {
     );
   });
 
+  test('variables belong to their blocks: sibling blocks hold values of different types in slots of their own', async () => {
+    assert.is(
+      await out(
+        'BEGIN { for ($i : 0..2) { if ($i == 0) { $v = 7; printf("%d\\n", $v); } else { $v = "seven"; printf("%s\\n", $v); } } ' +
+          '@m[1] = 1; for ($kv : @m) { $w = (1, "x"); printf("%s\\n", $w.1); } $kv = 5; print($kv); exit(); }',
+      ),
+      '7\nseven\nx\n5\n@m[1]: 1\n',
+    );
+    const r = await runScry(['-q', '-e', 'BEGIN { if (1) { $a = 1; } print($a); exit(); }']);
+    assert.is(r.code, 1);
+    assert.match(r.stderr, 'ERROR: Undefined or undeclared variable: $a');
+    assert.is(r.stdout, '');
+  });
+
   test('records print by field in text and as JSON objects; fields read by name', async () => {
     const prog =
       'BEGIN { $v = (x = 1, y = 2); $t = (a = 0, c = "str", d = (5, 6), e = $v); printf("%d %s\\n", $t.e.y, $t.c); print($t); @r = $t; exit(); }';

@@ -85,7 +85,7 @@ if (requireRoot('e2e whole args')) {
       'tracepoint:syscalls:sys_enter_mkdir, tracepoint:syscalls:sys_enter_close { print(args); @x = $nothing; }',
     ]);
     assert.is(bad.code, 1, bad.stderr);
-    assert.is(bad.stderr.match(/undefined variable \$nothing/g)?.length, 1, bad.stderr);
+    assert.is(bad.stderr.match(/Undefined or undeclared variable: \$nothing/g)?.length, 1, bad.stderr);
     // a field one of the points lacks is that point's error, as it would be alone
     const lacks = await runScry([
       '--dry-run',

@@ -68,7 +68,7 @@ const cases: [string, string, string][] = [
   [
     'undefined variable',
     'BEGIN { @x = $y; }',
-    'stdin:1:14-16: ERROR: undefined variable $y\nBEGIN { @x = $y; }\n             ~~\nHINT: assign it first: $y = …\n',
+    'stdin:1:14-16: ERROR: Undefined or undeclared variable: $y\nBEGIN { @x = $y; }\n             ~~\nHINT: assign it first: $y = …\n',
   ],
   [
     'several errors are all reported',

@@ -100,12 +100,16 @@ const errors: [string, string, string][] = [
   [
     'a loop variable that already exists',
     'BEGIN { $kv = 1; @m[1] = 1; for ($kv : @m) { } }',
-    'stdin:1:29-47: ERROR: $kv is already a variable here: the loop variable needs a new name\nBEGIN { $kv = 1; @m[1] = 1; for ($kv : @m) { } }\n                            ~~~~~~~~~~~~~~~~~~\n',
+    'stdin:1:29-47: ERROR: Loop declaration shadows existing variable: $kv\nBEGIN { $kv = 1; @m[1] = 1; for ($kv : @m) { } }\n                            ~~~~~~~~~~~~~~~~~~\n' +
+      'stdin:1:9-16: NOTE: This is the initial assignment.\nBEGIN { $kv = 1; @m[1] = 1; for ($kv : @m) { } }\n        ~~~~~~~\n' +
+      'HINT: give the loop variable a name of its own\n',
   ],
   [
     'a body variable used after the loop',
     'BEGIN { @m[1] = 1; for ($kv : @m) { $y = 1; } @z = $y; }',
-    'stdin:1:52-54: ERROR: undefined variable $y\nBEGIN { @m[1] = 1; for ($kv : @m) { $y = 1; } @z = $y; }\n                                                   ~~\nHINT: assign it first: $y = …\n',
+    'stdin:1:52-54: ERROR: Undefined or undeclared variable: $y\nBEGIN { @m[1] = 1; for ($kv : @m) { $y = 1; } @z = $y; }\n                                                   ~~\n' +
+      'stdin:1:37-43: NOTE: $y was declared here\nBEGIN { @m[1] = 1; for ($kv : @m) { $y = 1; } @z = $y; }\n                                    ~~~~~~\n' +
+      'HINT: $y ended with the block it was declared in: to use it here, declare it before that block with `let $y;`\n',
   ],
   [
     'a map widened after the loop',

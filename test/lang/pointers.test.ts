@@ -171,7 +171,7 @@ test('let $x: typeof(type or expression) declares the type without evaluating an
   );
   const lets = p.ast.probes[0]!.body.statements.filter((x) => x.kind === 'let');
   assert.ok(lets[1]!.kind === 'let' && lets[1]!.typeOf?.kind === 'binary', 'typeof($a + 1) keeps its expression');
-  assert.match(diagnose('BEGIN { let $x: typeof($nope); }'), 'undefined variable $nope');
+  assert.match(diagnose('BEGIN { let $x: typeof($nope); }'), 'Undefined or undeclared variable: $nope');
 });
 
 test('let $x; takes its type from the first assignment (bpftrace v0.26); never assigned, it is an integer', () => {

@@ -77,7 +77,7 @@ test('a typeof cast converts to the type named: a variable keeps its own width, 
     ['uint8', 'uint16', 'int8', 'uint32', 'int32 *', typeName(checkedBinary('(int16)1 + (int16)2'))],
   );
   assert.match(diagnose('BEGIN { $x = (typeof(nosuch))1; }'), "1:22-28: ERROR: unknown type 'nosuch'");
-  assert.match(diagnose('BEGIN { $x = (typeof($nope))1; }'), '1:22-27: ERROR: undefined variable $nope');
+  assert.match(diagnose('BEGIN { $x = (typeof($nope))1; }'), '1:22-27: ERROR: Undefined or undeclared variable: $nope');
 });
 
 /** What the checker makes of a binary expression on its own (typeof gives it as it is). */
