@@ -228,6 +228,17 @@ export function expandScriptMacros(program: Program): ExpandResult {
       case 'var':
         return { ...node, name: rename(node.name, scope), span: mark(node.span, scope) };
       case 'map':
+        // a macro sees the maps it is given, no other (bpftrace v0.26)
+        if (scope.suffix && !scope.maps.has(node.name))
+          diagnostics.push(
+            error(
+              `Unhygienic access to map: ${node.name}. Maps must be passed into the macro as arguments.`,
+              mark(node.span, scope),
+              [
+                `add a map parameter (macro ${scope.stack[scope.stack.length - 1]!.name}(@m, …)) and pass ${node.name} to it`,
+              ],
+            ),
+          );
         return {
           ...node,
           name: scope.maps.get(node.name) ?? node.name,
@@ -235,6 +246,12 @@ export function expandScriptMacros(program: Program): ExpandResult {
           span: mark(node.span, scope),
         };
       case 'let': {
+        if (scope.vars.has(node.name))
+          diagnostics.push(
+            error(`Variable declaration shadows macro arg ${node.name}`, mark(node.span, scope), [
+              `assign the parameter without \`let\`, or give the variable another name`,
+            ]),
+          );
         // `let $v: typeof(x)` for a parameter x parses as a type named x: it is the argument's type
         const of = node.type && paramType(node.type, scope);
         if (of) {
@@ -306,6 +323,7 @@ function table(defs: readonly MacroDef[], diagnostics: Diagnostic[]): Map<string
   const out = new Map<string, MacroDef[]>();
   const shape = (d: MacroDef) => d.params.map((p) => p.kind).join(',');
   for (const d of defs) {
+    if (!distinctParams(d, diagnostics)) continue;
     const same = out.get(d.name) ?? [];
     const twin = same.find((o) => shape(o) === shape(d));
     if (twin)
@@ -316,6 +334,25 @@ function table(defs: readonly MacroDef[], diagnostics: Diagnostic[]): Map<string
     else out.set(d.name, [...same, d]);
   }
   return out;
+}
+
+/** Each parameter named once (bpftrace v0.26 refuses `macro f($a, $a)`, and leaves the macro out) */
+function distinctParams(d: MacroDef, diagnostics: Diagnostic[]): boolean {
+  const seen = new Set<string>();
+  const what = { var: 'Variable', map: 'Map', ident: 'Ident' } as const;
+  for (const p of d.params) {
+    if (!seen.has(p.name)) {
+      seen.add(p.name);
+      continue;
+    }
+    diagnostics.push(
+      error(`${what[p.kind]} for macro argument has already been used: ${p.name}`, p.span, [
+        'give each parameter a name of its own',
+      ]),
+    );
+    return false;
+  }
+  return true;
 }
 
 /**

@@ -338,7 +338,8 @@ function allocateVariables(g: Gen, types: ReadonlyMap<string, Type> | undefined,
 /**
  * The variables whose first mention in a probe (its predicate, then its body's statements in order) is a
  * statement of the body itself, `$x = value` or `let $x = value`, whose value does not name `$x`, or an
- * if/else whose branches each begin so with `$x` (firstWritten): written before anything can read them.
+ * if/else whose branches each begin so with `$x` (firstWritten): written before anything can read them. A
+ * `let $x;` before them is no mention.
  */
 function assignedFirst(probe: Probe): Set<string> {
   const seen = new Set<string>();
@@ -350,6 +351,8 @@ function assignedFirst(probe: Probe): Set<string> {
 function firstWritten(statements: readonly Stmt[], seen: Set<string>): Set<string> {
   const first = new Set<string>();
   for (const s of statements) {
+    // `let $x;` only says where $x lives (bpftrace v0.26's block scoping): it neither reads nor writes it
+    if (s.kind === 'let' && !s.value) continue;
     const assigned =
       s.kind === 'assign' && s.op === '=' && s.target.kind === 'var'
         ? { name: s.target.name, value: s.value }

@@ -59,12 +59,20 @@ if (requireRoot('e2e for-map context')) {
     assert.equal(out, ['5']);
   });
 
-  // bpftrace v0.26: `let $x;` is an integer 0 until assigned, so $x += v and $x++ start from 0 (scry refused them)
+  // bpftrace v0.26: `let $x;` is an integer 0 until assigned, so $x += v and $x++ start from 0 (scry refused them);
+  // each reads $x before anything is assigned, which v0.26 warns of
   test('`let $x;` then $x += v or $x++: counting from 0, in a loop body too', async () => {
-    const out = await run(
+    const r = await runScry([
+      '-q',
+      '-e',
       'BEGIN { let $a; $a += 5; let $b; $b++; $b++; @m[1] = 7; @m[2] = 8; let $s; for ($kv : @m) { $s += $kv.1; } printf("%d %d %d\\n", $a, $b, $s); clear(@m); exit(); }',
+    ]);
+    assert.is(r.code, 0);
+    assert.equal(r.stdout.split('\n\n\n')[0]!.split('\n'), ['5 2 15']);
+    assert.equal(
+      [...r.stderr.matchAll(/WARNING: (.*)/g)].map((m) => m[1]),
+      ['$a', '$b', '$s'].map((v) => `Variable used before it was assigned: ${v}`),
     );
-    assert.equal(out, ['5 2 15']);
   });
 
   test('a loop over a map the probe assigns after the loop sees the entries of earlier runs', async () => {

@@ -192,4 +192,33 @@ test('mistakes in using a macro: arity, a non-variable for $x, a map with keys f
   );
 });
 
+test('hygiene as bpftrace v0.26 has it: maps only through parameters, parameters named once, no let over one', () => {
+  const first = (t: string) => diagnose(t).split('\n')[0];
+  assert.is(
+    first('macro f() { @m = 1; } begin { f(); }'),
+    'stdin:1:13-15: ERROR: Unhygienic access to map: @m. Maps must be passed into the macro as arguments.',
+  );
+  assert.match(
+    diagnose('macro f() { @m = 1; } begin { f(); }'),
+    'HINT: add a map parameter (macro f(@m, …)) and pass @m to it',
+  );
+  assert.is(diagnose('macro f(@m) { @m = 1; } begin { f(@a); print(@a); }'), '');
+  assert.is(
+    first('macro f($a, $a) { $a } begin { $x = 1; print(f($x, $x)); }'),
+    'stdin:1:13-15: ERROR: Variable for macro argument has already been used: $a',
+  );
+  assert.is(
+    first('macro f(@m, @m) { 1 } begin { @a = 1; print(f(@a, @a)); }'),
+    'stdin:1:13-15: ERROR: Map for macro argument has already been used: @m',
+  );
+  assert.is(
+    first('macro f(x, x) { x } begin { print(f(1, 2)); }'),
+    'stdin:1:12-13: ERROR: Ident for macro argument has already been used: x',
+  );
+  assert.is(
+    first('macro f($a) { let $a = 2; $a } begin { $x = 1; print(f($x)); }'),
+    'stdin:1:15-25: ERROR: Variable declaration shadows macro arg $a',
+  );
+});
+
 test.run();
