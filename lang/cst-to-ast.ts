@@ -67,6 +67,11 @@ const durations: Record<string, bigint> = {
 
 /** Parses an integer literal as bpftrace 0.17 and current bpftrace write them. */
 export function parseIntLiteral(raw: string): { value: bigint } | { error: string } {
+  // `_` separates digits, never ends them (bpftrace v0.26: `1_1_`, `1e1_1_`, `0x1_` are refused)
+  const parts = /^0[xX]/.test(raw)
+    ? [/^0[xX]([0-9a-fA-F_]*)/.exec(raw)![1]!]
+    : /^([0-9_]*)(?:[eE]([0-9_]*))?/.exec(raw)!.slice(1);
+  if (parts.some((p) => p?.endsWith('_'))) return { error: `trailing underscore in integer literal '${raw}'` };
   const n = raw.replace(/_/g, '');
   let digits: string;
   let radix: 16 | 8 | 2 | 10;
@@ -79,8 +84,8 @@ export function parseIntLiteral(raw: string): { value: bigint } | { error: strin
   } else if ((m = /^0[bB]([0-9]*)([A-Za-z]*)$/.exec(n))) {
     [digits, suffix, radix] = [m[1]!, m[2]!, 2];
     if (!digits || /[2-9]/.test(digits)) return { error: `invalid binary literal '${raw}'` };
-  } else if ((m = /^([0-9]+)(?:[eE]([0-9]+))?([A-Za-z]*)$/.exec(n))) {
-    [digits, suffix] = [m[1]!, m[3]!];
+  } else if ((m = /^([0-9]+)(?:[eE]([1-9][0-9]*))?([A-Za-z][A-Za-z0-9]*)?$/.exec(n))) {
+    [digits, suffix] = [m[1]!, m[3] ?? ''];
     radix = digits.length > 1 && digits.startsWith('0') ? 8 : 10;
     if (m[2] !== undefined) {
       if (!/^[1-9]$/.test(digits)) return { error: `the coefficient of a scientific literal must be 1-9: '${raw}'` };
@@ -93,8 +98,11 @@ export function parseIntLiteral(raw: string): { value: bigint } | { error: strin
     return { error: `invalid integer literal '${raw}'` };
   }
   let multiplier = 1n;
+  let max = maxU64;
   if (suffix) {
-    if (/^(?:u|l|ul|lu|ll|ull|llu)$/i.test(suffix)) multiplier = 1n;
+    // C's types: `u` is unsigned int, `l` and `ll` long (bpftrace v0.26 int_parser.cpp)
+    if (/^(?:u|l|ul|lu|ll|ull|llu)$/i.test(suffix))
+      max = /^u$/i.test(suffix) ? 0xffff_ffffn : /u/i.test(suffix) ? maxU64 : (1n << 63n) - 1n;
     else if (radix === 10 && !exponent && durations[suffix] !== undefined) multiplier = durations[suffix]!;
     else return { error: `invalid suffix '${suffix}' on integer literal '${raw}'` };
   }
@@ -103,7 +111,7 @@ export function parseIntLiteral(raw: string): { value: bigint } | { error: strin
   if (exponent > 25) return { error: `integer literal '${raw}' is too large (the maximum is ${maxU64})` };
   value *= 10n ** BigInt(exponent);
   value *= multiplier;
-  if (value > maxU64) return { error: `integer literal '${raw}' is too large (the maximum is ${maxU64})` };
+  if (value > max) return { error: `integer literal '${raw}' is too large (the maximum is ${max})` };
   return { value };
 }
 

@@ -316,6 +316,35 @@ const cases: [string, string, string[]][] = [
     ],
   ],
   [
+    'a trailing underscore in an integer literal (bpftrace v0.26: 1_1_, 1e1_1_, 0x1_)',
+    'BEGIN { @x = 1_1_ + 1e1_1_ + 0x1_; }',
+    [
+      "stdin:1:14-18: ERROR: trailing underscore in integer literal '1_1_'",
+      'BEGIN { @x = 1_1_ + 1e1_1_ + 0x1_; }',
+      '             ~~~~',
+      "stdin:1:21-27: ERROR: trailing underscore in integer literal '1e1_1_'",
+      'BEGIN { @x = 1_1_ + 1e1_1_ + 0x1_; }',
+      '                    ~~~~~~',
+      "stdin:1:30-34: ERROR: trailing underscore in integer literal '0x1_'",
+      'BEGIN { @x = 1_1_ + 1e1_1_ + 0x1_; }',
+      '                             ~~~~',
+    ],
+  ],
+  [
+    'an exponent of 0 or with a leading 0 (bpftrace v0.26 reads it as a suffix)',
+    'BEGIN { @x = 1e0; }',
+    ["stdin:1:14-17: ERROR: invalid suffix 'e0' on integer literal '1e0'", 'BEGIN { @x = 1e0; }', '             ~~~'],
+  ],
+  [
+    'a literal beyond its suffix type (u is a C unsigned int, l a long)',
+    'BEGIN { @x = 4294967296u; }',
+    [
+      "stdin:1:14-25: ERROR: integer literal '4294967296u' is too large (the maximum is 4294967295)",
+      'BEGIN { @x = 4294967296u; }',
+      '             ~~~~~~~~~~~',
+    ],
+  ],
+  [
     'an unknown escape in a string',
     'BEGIN { @x = "a\\qb"; }',
     ["stdin:1:16-18: ERROR: invalid escape character '\\q'", 'BEGIN { @x = "a\\qb"; }', '               ~~'],
