@@ -66,7 +66,7 @@ const durations: Record<string, bigint> = {
 };
 
 /** Parses an integer literal as bpftrace 0.17 and current bpftrace write them. */
-export function parseIntLiteral(raw: string): { value: bigint } | { error: string } {
+export function parseIntLiteral(raw: string): { value: bigint } | { error: string; hint?: string } {
   // `_` separates digits, never ends them (bpftrace v0.26: `1_1_`, `1e1_1_`, `0x1_` are refused)
   const parts = /^0[xX]/.test(raw)
     ? [/^0[xX]([0-9a-fA-F_]*)/.exec(raw)![1]!]
@@ -104,7 +104,13 @@ export function parseIntLiteral(raw: string): { value: bigint } | { error: strin
     if (/^(?:u|l|ul|lu|ll|ull|llu)$/i.test(suffix))
       max = /^u$/i.test(suffix) ? 0xffff_ffffn : /u/i.test(suffix) ? maxU64 : (1n << 63n) - 1n;
     else if (radix === 10 && !exponent && durations[suffix] !== undefined) multiplier = durations[suffix]!;
-    else return { error: `invalid suffix '${suffix}' on integer literal '${raw}'` };
+    else
+      return {
+        error: `invalid suffix '${suffix}' on integer literal '${raw}'`,
+        ...(/^e0/i.test(suffix)
+          ? { hint: 'an exponent starts with 1-9, as bpftrace v0.26 reads one: write 5 for 5e0' }
+          : {}),
+      };
   }
   const prefix = radix === 16 ? '0x' : radix === 8 ? '0o' : radix === 2 ? '0b' : '';
   let value = BigInt(prefix + (radix === 8 ? digits.slice(1) || '0' : digits));
@@ -802,7 +808,7 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
   function intValue(t: IToken): bigint {
     const r = parseIntLiteral(t.image);
     if ('error' in r) {
-      fail(r.error, sp(t));
+      fail(r.error, sp(t), r.hint ? [r.hint] : undefined);
       return 0n;
     }
     return r.value;

@@ -333,7 +333,12 @@ const cases: [string, string, string[]][] = [
   [
     'an exponent of 0 or with a leading 0 (bpftrace v0.26 reads it as a suffix)',
     'BEGIN { @x = 1e0; }',
-    ["stdin:1:14-17: ERROR: invalid suffix 'e0' on integer literal '1e0'", 'BEGIN { @x = 1e0; }', '             ~~~'],
+    [
+      "stdin:1:14-17: ERROR: invalid suffix 'e0' on integer literal '1e0'",
+      'BEGIN { @x = 1e0; }',
+      '             ~~~',
+      'HINT: an exponent starts with 1-9, as bpftrace v0.26 reads one: write 5 for 5e0',
+    ],
   ],
   [
     'a literal beyond its suffix type (u is a C unsigned int, l a long)',
