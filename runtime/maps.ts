@@ -4,7 +4,7 @@ import type { MapSpec, UserMapLayout } from '../compiler/index.ts';
 import { bucketCount, slotSize } from '../compiler/layout.ts'; // past the facade: see scripts/check-imports.ts
 import { bytesText } from '../lang/byte-text.ts'; // past the facade: see scripts/check-imports.ts
 import type { Type } from '../lang/index.ts';
-import { renderBuffer, renderIntView, renderRecord, type Place, type RenderContext } from './render.ts';
+import { renderBuffer, renderIntView, renderRecord, type RenderContext } from './render.ts';
 import {
   BPF_EXIST,
   isSysError,
@@ -123,7 +123,7 @@ function exactNumber(n: bigint): number | undefined {
  * A value from a key, map value or event record. With a render context, numbers and bytes that print as
  * something else (stacks, symbols, addresses, buffers: see render.ts) come back as their text.
  */
-export function readValue(t: Type, view: DataView, off: number, ctx?: RenderContext, place: Place = 'value'): Value {
+export function readValue(t: Type, view: DataView, off: number, ctx?: RenderContext): Value {
   switch (t.kind) {
     case 'bool':
       return view.getBigUint64(off, true) !== 0n; // a bool slot is 8 bytes, as an integer's
@@ -132,11 +132,11 @@ export function readValue(t: Type, view: DataView, off: number, ctx?: RenderCont
       // a pointer prints as its address in hex, as bpftrace v0.26 prints pointers (JSON: the number)
       if (t.space && !t.view && ctx) return ctx.symbolic === false ? n : `0x${n.toString(16)}`;
       if (!t.view || !ctx || (t.view.kind === 'enum' && ctx.symbolic === false)) return n;
-      return renderIntView(t.view, n, ctx, place);
+      return renderIntView(t.view, n, ctx);
     }
     case 'buffer': {
       const bytes = new Uint8Array(view.buffer, view.byteOffset + off, 8 + t.size);
-      return renderBuffer(t, bytes, ctx ?? {}, place);
+      return renderBuffer(t, bytes, ctx ?? {});
     }
     case 'record':
       return renderRecord(t, new Uint8Array(view.buffer, view.byteOffset + off, t.size), ctx); // script types too
@@ -151,7 +151,7 @@ export function readValue(t: Type, view: DataView, off: number, ctx?: RenderCont
       const out: Value[] = [];
       let o = off;
       for (const e of t.elements) {
-        out.push(readValue(e, view, o, ctx, place));
+        out.push(readValue(e, view, o, ctx));
         o += slotSize(e);
       }
       // a record prints by field: { .a = 1, .b = 2 }
@@ -295,7 +295,7 @@ export function snapshotMap(
   // a key is text even in JSON (bpftrace v0.26 writes a key's text form: an enum's name, a pointer in hex)
   const keyCtx = ctx?.symbolic === false ? { ...ctx, symbolic: true } : ctx;
   const readKeys = (kview: DataView, koff: number) =>
-    layout.keys.map((k) => readValue(k.type, kview, koff + k.offset, keyCtx, 'key'));
+    layout.keys.map((k) => readValue(k.type, kview, koff + k.offset, keyCtx));
   const keyBytes = (kview: DataView, koff: number, n: number) =>
     Buffer.from(kview.buffer, kview.byteOffset + koff, n).toString('latin1');
   const series = new TseriesCollector();

@@ -30,11 +30,8 @@ export interface RenderContext {
   readonly symbolic?: boolean;
 }
 
-/** Where a value is printed: stacks are indented differently in map keys. */
-export type Place = 'key' | 'value';
-
 /** The text an integer with a view prints as. */
-export function renderIntView(view: IntView, value: bigint, ctx: RenderContext, place: Place): string {
+export function renderIntView(view: IntView, value: bigint, ctx: RenderContext): string {
   switch (view.kind) {
     case 'errno':
       return strerrorText(Number(BigInt.asIntN(32, value)));
@@ -71,15 +68,10 @@ function enumeratorName(id: number, value: bigint, ctx: RenderContext): string |
 
 /**
  * The text a buffer (u64 length, then its bytes) prints as, in print() and maps: escaped like %r; a stack's
- * frames, indented 4 as a map key and 8 elsewhere.
+ * frames indented 8, as a map key too (bpftrace v0.26 types_format.cpp; 0.17 indented keys 4).
  */
-export function renderBuffer(
-  t: Extract<Type, { kind: 'buffer' }>,
-  bytes: Uint8Array,
-  ctx: RenderContext,
-  place: Place = 'value',
-): Value {
-  if (typeof t.view === 'object') return formatStack(bytes, t.view, place === 'key' ? 4 : 8, ctx.formatUserFrame);
+export function renderBuffer(t: Extract<Type, { kind: 'buffer' }>, bytes: Uint8Array, ctx: RenderContext): Value {
+  if (typeof t.view === 'object') return formatStack(bytes, t.view, 8, ctx.formatUserFrame);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const len = Math.min(view.getUint32(0, true), t.size);
   const data = bytes.subarray(8, 8 + len);

@@ -12,8 +12,8 @@ import { kernelSymbol } from './kernel/kallsyms.ts';
 export type UserFrameFormatter = (pid: number, ip: bigint, mode: 'bpftrace' | 'perf') => readonly string[];
 
 /**
- * A stack's text: "\n", then one frame a line — `name+off` indented `indent` spaces (4 as a map key, 8 in
- * printf/print: bpftrace mode), `\t<hex address> name+off` (perf mode), the bare hex address (raw mode), or
+ * A stack's text: "\n", then one frame a line — `name+off` indented `indent` spaces (8 wherever it prints, a map key too, as
+ * bpftrace v0.26 has it: bpftrace mode), `\t<hex address> name+off` (perf mode), the bare hex address (raw mode), or
  * the file's build id and offset (build_id mode).
  */
 export function formatStack(

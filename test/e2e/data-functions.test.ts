@@ -221,7 +221,7 @@ if (requireTracepoint('e2e stack modes', 'syscalls/sys_enter_getppid')) {
     assert.is(m![1], m![4]);
   });
 
-  test('stacks with different limits aggregate separately, keys indented by 4', async () => {
+  test('stacks with different limits aggregate separately, keys indented by 8 (bpftrace v0.26; 0.17 indented 4)', async () => {
     const r = await runScry([
       '-q',
       '-c',
@@ -229,7 +229,7 @@ if (requireTracepoint('e2e stack modes', 'syscalls/sys_enter_getppid')) {
       '-e',
       `${trigger} { @a[kstack(1)] = count(); @b[kstack] = count(); }`,
     ]);
-    assert.match(r.stdout, /^\n\n@a\[\n {4}\S+\+\d+\n\]: 1\n@b\[\n( {4}\S+\+\d+\n){2,}\]: 1\n$/);
+    assert.match(r.stdout, /^\n\n@a\[\n {8}\S+\+\d+\n\]: 1\n@b\[\n( {8}\S+\+\d+\n){2,}\]: 1\n$/);
   });
 }
 
