@@ -14,7 +14,8 @@ export type IntView =
   | { readonly kind: 'errno' }
   | { readonly kind: 'ksym' }
   | { readonly kind: 'username' }
-  | { readonly kind: 'strftime'; readonly format: string }
+  /** tai: a CLOCK_TAI stamp, printed as it is (bpftrace v0.26 adds the boot time to boot-clock stamps only) */
+  | { readonly kind: 'strftime'; readonly format: string; readonly clock?: 'tai' }
   | { readonly kind: 'cgroup_path' }
   /** signal_name(n) and syscall_name(n): the signal's description, the x86-64 system call's name */
   | { readonly kind: 'signal_name' }

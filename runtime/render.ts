@@ -42,7 +42,7 @@ export function renderIntView(view: IntView, value: bigint, ctx: RenderContext):
     case 'username':
       return userName(Number(value));
     case 'strftime':
-      return wallClock(view.format, BigInt.asUintN(64, value));
+      return wallClock(view.format, BigInt.asUintN(64, value), view.clock);
     case 'cgroup_path':
       return cgroupPath(BigInt.asUintN(64, value));
     case 'enum':
@@ -232,9 +232,9 @@ let bootToWall: bigint | undefined;
  * offset to the wall clock is taken once. bpftrace v0.26's extensions (BPFtrace::format_timestamp) are the
  * fraction of the second: %f microseconds, %k nanoseconds, %l milliseconds (time() has C's %k and %l, hours).
  */
-function wallClock(format: string, nsecs: bigint): string {
+function wallClock(format: string, nsecs: bigint, clock?: 'tai'): string {
   bootToWall ??= BigInt(Date.now()) * 1_000_000n - bootTimeNs();
-  const wall = nsecs + bootToWall;
+  const wall = clock === 'tai' ? nsecs : nsecs + bootToWall;
   const ns = wall % 1_000_000_000n;
   const fraction: Record<string, string> = {
     f: String(ns / 1000n).padStart(6, '0'),

@@ -67,7 +67,14 @@ export const timeRows: readonly BuiltinRow[] = [
         const [fmt, ns] = c.args;
         const format = stringLiteral(ctx, fmt, 'strftime()', 'a format string');
         if (ns) ctx.intOperand(ns, 'strftime()');
-        return viewed({ kind: 'strftime', format: format ?? '' });
+        // a monotonic stamp has no date; a TAI one is a date already (bpftrace v0.26)
+        const clock = ns && ctx.timestampClock(ns);
+        if (clock === 'monotonic')
+          ctx.error('strftime() can not take a monotonic timestamp', ns!.span, [
+            'use nsecs (boot time) or nsecs(tai), which strftime() can turn into a date',
+          ]);
+        const tai = clock === 'tai' || clock === 'sw_tai';
+        return viewed({ kind: 'strftime', format: format ?? '', ...(tai ? { clock: 'tai' as const } : {}) });
       },
     },
   },

@@ -59,4 +59,6 @@ export interface CheckContext {
    * for any other expression.
    */
   printedAs(e: Expr, t: Type): Type;
+  /** The clock a timestamp was read from: nsecs(clock) itself, or a variable or map last assigned one */
+  timestampClock(e: Expr): string | undefined;
 }

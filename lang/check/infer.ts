@@ -114,6 +114,7 @@ export function infer(
     st.unsettled = new Map();
     st.declared = new Map();
     st.literalVars = new Map();
+    for (const name of st.clocks.keys()) if (name.startsWith('$')) st.clocks.delete(name);
     block(st, p.body);
     // `let $x;` never assigned: an integer that stays 0
     for (const [name, how] of st.unsettled) if (how === 'type' && !st.vars.has(name)) st.vars.set(name, i64);
@@ -247,7 +248,16 @@ function contextOf(st: InferState): CheckContext {
       const asKey = e.kind === 'ident' ? BUILTINS.get(e.name)?.variable?.asKey : undefined;
       return asKey ? asKey(t, st.probeNames) : t;
     },
+    timestampClock: (e) => timestampClock(st, e),
   };
+}
+
+/** nsecs(clock)'s clock (the variable nsecs and nsecs() are boot time), or that of the variable or map holding one */
+function timestampClock(st: InferState, e: Expr): string | undefined {
+  if (e.kind === 'ident' && e.name === 'nsecs') return 'boot';
+  if (e.kind === 'call' && e.name === 'nsecs') return e.args[0]?.kind === 'ident' ? e.args[0].name : 'boot';
+  if (e.kind === 'var' || e.kind === 'map') return st.clocks.get(e.name);
+  return undefined;
 }
 
 /**
@@ -1209,6 +1219,7 @@ function declaredOnly(st: InferState, name: string): Type | undefined {
 }
 
 function assign(st: InferState, s: AssignStmt): void {
+  if (s.op === '=') st.clocks.set(s.target.name, timestampClock(st, s.value));
   if (s.target.kind === 'map') {
     // `@m = { let $a = 100; avg($a) }`: the block's statements run, its aggregation goes to the map (v0.26)
     let value = s.value;
@@ -1527,6 +1538,7 @@ function typeOfExpr(st: InferState, e: Expr): Type | undefined {
 }
 
 function letStmt(st: InferState, s: LetStmt): void {
+  if (s.value) st.clocks.set(s.name, timestampClock(st, s.value));
   // typeof(expr) only types its expression: the code generator never evaluates it
   let declared = s.type ? typeFromName(st, s.type) : s.typeOf ? typeOfExpr(st, s.typeOf) : undefined;
   const vt = s.value ? expr(st, s.value) : undefined;

@@ -51,6 +51,11 @@ export interface InferState extends InferResult {
    * smallest holding every literal: `$x = 1` is int8); they settle to it when the probe is checked.
    */
   literalVars: Map<string, { type: Extract<Type, { kind: 'int' }>; flexible: boolean }>;
+  /**
+   * The clock of the nsecs(clock) last assigned to a variable or map, by name (bpftrace v0.26's timestamp mode,
+   * which strftime() reads: only a boot-time stamp gets the boot time added)
+   */
+  readonly clocks: Map<string, string | undefined>;
   loopDepth: number;
   /** > 0 inside an `if` branch whose condition, known when compiling, never takes it: fail() there is not reached */
   deadDepth: number;
@@ -95,6 +100,7 @@ export function newState({
     unsettled: new Map(),
     declared: new Map(),
     literalVars: new Map(),
+    clocks: new Map(),
     loopDepth: 0,
     deadDepth: 0,
     forMapLayouts: [],

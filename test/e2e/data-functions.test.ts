@@ -103,6 +103,25 @@ if (requireRoot('e2e data functions')) {
     assert.match(micros!, /^\d{6}$/);
   });
 
+  // bpftrace v0.26 resolve_timestamp: only a boot-time stamp gets the boot time added; a TAI one is a date already
+  // (scry added the boot time to every stamp: nsecs(tai) printed a date decades ahead); a monotonic one is refused
+  test('strftime of nsecs(tai), nsecs(sw_tai), and a variable or map holding one, is the date of now', async () => {
+    const r = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { $t = nsecs(sw_tai); @s[1] = nsecs(tai); printf("%s|%s|%s|%s\\n", strftime("%s", nsecs(tai)), strftime("%s", $t), strftime("%s", @s[1]), strftime("%s", nsecs)); clear(@s); exit(); }',
+    ]);
+    assert.is(r.code, 0, r.stderr);
+    const now = Date.now() / 1000;
+    const seconds = r.stdout.split('\n')[0]!.split('|').map(Number);
+    assert.is(seconds.length, 4, r.stdout);
+    // CLOCK_TAI runs ahead of UTC by the kernel's TAI offset (0 unless NTP set it, 37 s when it did)
+    for (const s of seconds) assert.ok(Math.abs(s - now) < 60, `${s} is not near ${now}: ${r.stdout}`);
+    const mono = await runScry(['--dry-run', '-e', 'BEGIN { $m = nsecs(monotonic); print(strftime("%H", $m)); }']);
+    assert.is(mono.code, 1);
+    assert.match(mono.stderr, '1:53-55: ERROR: strftime() can not take a monotonic timestamp');
+  });
+
   // bpftrace v0.26 BPFtrace::format_timestamp: %f, %k and %l are the second's micro-, nano- and milliseconds in
   // strftime(); time() hands its format to C's strftime, where %k and %l are the hour
   test('strftime: %k nanoseconds, %l milliseconds, C conversions (%c, %u); time(): %k and %l are hours', async () => {
