@@ -47,6 +47,19 @@ export function renderDiagnostic(d: Diagnostic): string {
   return out.join('\n') + '\n';
 }
 
+/**
+ * What errorf()/warnf() print when the probe runs (bpftrace v0.26 TextOutput::printf): the call's place and the
+ * message, without the source line (it is the call itself); inside a macro, each use it was expanded from with its
+ * line, as a diagnostic shows them.
+ */
+export function renderCallMessage(severity: Diagnostic['severity'], message: string, span: Span): string {
+  const label = severity === 'error' ? 'ERROR' : 'WARNING';
+  const out = [`${spanRange(span)}: ${label}: ${message}`];
+  for (let from = span.expandedFrom; from; from = from.expandedFrom)
+    out.push(...renderAt(from, `${label}: expanded from`));
+  return out.join('\n') + '\n';
+}
+
 function renderAt(s: Span, text: string): string[] {
   const { start, end } = spanLines(s);
   const head = `${spanRange(s)}: ${text}`;

@@ -1,6 +1,6 @@
 // Where trace events go when not in the live view: bpftrace-compatible text, or JSON lines.
 import { stdout } from './stdio.ts';
-import { renderDiagnostic } from '../lang/index.ts';
+import { renderCallMessage, renderDiagnostic } from '../lang/index.ts';
 import {
   benchmarkJson,
   benchmarkText,
@@ -66,7 +66,9 @@ export function textSink(w: Writer, opts: { quiet: boolean }): OutputSink & { pr
           return w.err(`Lost ${e.count} events\n`);
         case 'message':
           // warnf/errorf, helper failures and runtime errors: on stderr, rendered like a diagnostic, as bpftrace
-          // v0.26 prints them (0.17 printed helper failures on stdout); the writer keeps the two streams in order
+          // v0.26 prints them (0.17 printed helper failures on stdout); the writer keeps the two streams in order.
+          // errorf/warnf show their place but not their line: it is the call itself (v0.26)
+          if (!e.helper && e.span) return w.err(renderCallMessage(e.level, e.text, e.span));
           return w.err(
             renderDiagnostic({ severity: e.level, message: messageText(e), ...(e.span ? { span: e.span } : {}) }),
           );

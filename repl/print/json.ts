@@ -159,6 +159,15 @@ function helperErrorLine(h: { helper: string; retcode: number; strerror: string 
   );
 }
 
+/** errorf()/warnf() as bpftrace v0.26 gives them: the message and the call's place (JsonOutput::printf) */
+function callMessageLine(level: 'error' | 'warning', text: string, span: Span): string {
+  const { line: ln, col } = lineCol(span.file, span.start);
+  return (
+    `{"type": "${level === 'error' ? 'errorf' : 'warnf'}", "msg": ${jsonString(text)}, ` +
+    `"filename": ${jsonString(span.file.name)}, "line": ${ln}, "col": ${col}}\n`
+  );
+}
+
 /** One trace event as its JSON line ('' for events that print nothing). */
 export function jsonEvent(e: TraceEvent, opts: { quiet: boolean }): string {
   switch (e.kind) {
@@ -176,6 +185,7 @@ export function jsonEvent(e: TraceEvent, opts: { quiet: boolean }): string {
       return `{"type": "lost_events", "count": ${e.count}, "data": {"events": ${e.count}}}\n`;
     case 'message':
       if (e.helperError && e.span) return helperErrorLine(e.helperError, e.span);
+      if (!e.helper && e.span) return callMessageLine(e.level, e.text, e.span);
       return line(
         e.level,
         `{"msg": ${jsonString(e.text)}${e.span ? `, "location": ${jsonString(spanLocation(e.span))}` : ''}}`,

@@ -75,11 +75,12 @@ if (requireRoot('e2e probe aliases')) {
     assert.ok(scry.stdout.includes('tracepoint:syscalls:sys_enter_openat\n'));
   });
 
+  // bpftrace v0.26 JsonOutput::printf: type errorf/warnf, the message and the call's file, line and column
   test('-f json carries warnf/errorf messages with their location, and join lines', async () => {
     const r = await runScry(['-f', 'json', '-q', '-e', 'BEGIN { warnf("w %d", 1); errorf("e"); exit(); }']);
     assert.is(
       r.stdout,
-      '{"type": "warning", "data": {"msg": "w 1", "location": "stdin:1:9"}}\n{"type": "error", "data": {"msg": "e", "location": "stdin:1:27"}}\n',
+      '{"type": "warnf", "msg": "w 1", "filename": "stdin", "line": 1, "col": 9}\n{"type": "errorf", "msg": "e", "filename": "stdin", "line": 1, "col": 27}\n',
     );
     const j = await runScry([
       '-f',

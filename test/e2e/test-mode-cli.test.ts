@@ -34,8 +34,6 @@ if (requireRoot('e2e test mode')) {
         '[  FAILED  ] failure (T)',
         '[ RUN      ] errs',
         'stdin:4:13-32: ERROR: bad 3',
-        'test:errs { errorf("bad %d", 3); }',
-        '            ~~~~~~~~~~~~~~~~~~~',
         '[  FAILED  ] errs (T)',
         '[ RUN      ] exits',
         '[  FAILED  ] exits (T)',
@@ -72,11 +70,7 @@ if (requireRoot('e2e test mode')) {
       [
         ['okay', true, 'suppressed\n'],
         ['failure', false, 'shown\n'],
-        [
-          'errs',
-          false,
-          'stdin:4:13-32: ERROR: bad 3\ntest:errs { errorf("bad %d", 3); }\n            ~~~~~~~~~~~~~~~~~~~\n',
-        ],
+        ['errs', false, 'stdin:4:13-32: ERROR: bad 3\n'],
         ['exits', false, ''],
         ['exit0', true, ''],
       ],
