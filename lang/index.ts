@@ -1,6 +1,14 @@
 // The front end's public face: source text → checked program, or diagnostics.
 export { sourceFile, lineCol, type SourceFile, type Span } from './source.ts';
-export { renderCallMessage, renderDiagnostic, renderDiagnostics, hasErrors, error, spanLocation, type Diagnostic } from './diagnostics.ts';
+export {
+  renderCallMessage,
+  renderDiagnostic,
+  renderDiagnostics,
+  hasErrors,
+  error,
+  spanLocation,
+  type Diagnostic,
+} from './diagnostics.ts';
 export { parse } from './parse.ts';
 export { parseKept, type TextStore } from './kept-parse.ts';
 export { resolveImports, type ImportFiles, type ImportStat, type ImportStatement } from './imports.ts';
