@@ -52,7 +52,7 @@ test('strcap needs a string or a char array; signal_thread names signals as sign
   assert.match(diagnose(`${macro}print(m(1)); }`), 'ERROR: m() wants a string');
   // has_cpid: cpid read under it needs no -c (documented v0.26: true iff cpid is available)
   assert.is(diagnose('BEGIN { if (has_cpid) { print(cpid); } print(has_cpid()); }'), '');
-  assert.match(diagnose('BEGIN { print(cpid); }'), 'cpid is the pid of the command started with -c, and there is none');
+  assert.match(diagnose('BEGIN { print(cpid); }'), 'WARNING: No child command (`-c`); cpid is zero');
   assert.match(diagnose('BEGIN { $s = "x"; print(kfunc_exist($s)); }'), 'kfunc_exist() accepts a string literal only');
   // unwatch(): documented by v0.26, which has no watchpoint it could remove (its call cannot load there)
   assert.match(diagnose('BEGIN { unwatch(0x1000); }'), 'unwatch() has no watchpoint to remove');
