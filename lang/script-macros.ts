@@ -79,7 +79,11 @@ export function expandScriptMacros(program: Program): ExpandResult {
     const todo: Node[] = [p];
     for (let n = todo.pop(); n; n = todo.pop()) {
       if (n.kind === 'call' && (user.has(n.name) || lib.has(n.name) || isBuiltinVariable(n.name, n.args))) return true;
-      if (n.kind === 'ident' && (user.has(n.name) || lib.has(n.name) || n.name.startsWith('__builtin_'))) return true;
+      if (
+        n.kind === 'ident' &&
+        (user.has(n.name) || lib.has(n.name) || n.name.startsWith('__builtin_') || isArglessFunction(n.name))
+      )
+        return true;
       todo.push(...children(n));
     }
     return false;
@@ -136,6 +140,9 @@ export function expandScriptMacros(program: Program): ExpandResult {
       if (builtin && BUILTINS.get(builtin)?.variable) return { ...e, name: builtin, span: mark(e.span, scope) };
       const def = lookup(e.name, [], scope);
       if (typeof def === 'object') return expansion(def, [], e.span, scope, as);
+      // a function that takes no arguments, named without them (v0.26 stdlib.md: "with or without the call syntax")
+      if (isArglessFunction(e.name))
+        return { kind: 'call', name: e.name, nameSpan: mark(e.span, scope), args: [], span: mark(e.span, scope) };
       return { ...e, span: mark(e.span, scope) };
     }
     const args = e.args.map((a) => expr(a, scope));
@@ -299,6 +306,12 @@ export function expandScriptMacros(program: Program): ExpandResult {
     if (!scope.suffix) return name;
     return scope.vars.get(name) ?? `${name}${scope.suffix}`;
   }
+}
+
+/** A builtin function that takes no arguments and is no variable or aggregation: `default_str_length` */
+function isArglessFunction(name: string): boolean {
+  const row = BUILTINS.get(name);
+  return row?.function?.maxArgs === 0 && !row.function.aggregation && !row.variable;
 }
 
 /** `x()` for a builtin variable `x` that is not also a function (bpftrace v0.26's wrappers, e.g. `cpu()`) */

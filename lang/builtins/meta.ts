@@ -106,6 +106,18 @@ export const metaRows: readonly BuiltinRow[] = [
     },
   },
   {
+    name: 'assert_str',
+    family: 'meta',
+    doc: 'refuses the program unless the value is string-like: a string, or an array of or pointer to chars',
+    function: {
+      minArgs: 1,
+      maxArgs: 1,
+      signature: 'assert_str(value)',
+      aggregation: false,
+      check: assertStr,
+    },
+  },
+  {
     name: 'static_assert',
     family: 'meta',
     doc: 'refuses the program where a condition known when compiling is false',
@@ -118,6 +130,24 @@ export const metaRows: readonly BuiltinRow[] = [
     },
   },
 ];
+
+/** bpftrace v0.26's assert_str macro (stdlib/strings.bt), its messages */
+function assertStr(ctx: CheckContext, c: CallExpr): Type {
+  const [arg] = c.args;
+  if (!arg) return voidType;
+  const t = ctx.expr(arg);
+  if (t.kind === 'string') return voidType;
+  const btf = ctx.btf();
+  const char = (x: Type | undefined) => x?.kind === 'int' && x.bits === 8 && !isPointer(x);
+  const charId = (id: number | undefined) => id !== undefined && btf !== undefined && btf.sizeOf(btf.resolve(id)) === 1;
+  if (t.kind === 'array') {
+    if (!char(t.elem)) ctx.error('string-like arrays must contain a char-like type', c.span);
+  } else if (isPointer(t)) {
+    if (!char(t.pointeeInt) && !charId(t.pointee))
+      ctx.error('string-like pointers must point to a char-like type', c.span);
+  } else ctx.error('string-like values must be either strings, arrays or pointers', c.span);
+  return voidType;
+}
 
 function staticAssert(ctx: CheckContext, c: CallExpr): Type {
   const [cond, msg] = c.args;

@@ -1,7 +1,7 @@
 // What one builtin is to the language: its name, what it means, its signature, where it is valid, and the
 // hook that checks a use of it. The rows live in one file per family (context, time, strings, …); index.ts
 // puts them in one table, BUILTINS, which the checker and the code generator look names up in.
-import type { CallExpr, IdentExpr } from '../ast.ts';
+import type { CallExpr, Expr, IdentExpr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
 import type { ProviderName } from '../providers.ts';
 import type { MapValue, Type } from '../types.ts';
@@ -67,4 +67,6 @@ export interface BuiltinRow {
   readonly variable?: VariableSpec;
   /** present when the name is a builtin function (kstack and ustack are both) */
   readonly function?: FunctionSpec;
+  /** the clock its value is a timestamp of, when it is one (nsecs(tai): 'tai'; strftime() reads it) */
+  readonly timestampClock?: (e: Expr) => string;
 }

@@ -14,6 +14,7 @@ export const timeRows: readonly BuiltinRow[] = [
     family: 'time',
     doc: 'time since boot in nanoseconds (CLOCK_BOOTTIME: time suspended counts)',
     variable: { type: u64 },
+    timestampClock: (e) => (e.kind === 'call' && e.args[0]?.kind === 'ident' ? e.args[0].name : 'boot'),
     // nsecs(boot) etc. pick the clock, as in bpftrace v0.26 (the variable and nsecs() are nsecs(boot))
     function: {
       minArgs: 0,

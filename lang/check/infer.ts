@@ -252,10 +252,9 @@ function contextOf(st: InferState): CheckContext {
   };
 }
 
-/** nsecs(clock)'s clock (the variable nsecs and nsecs() are boot time), or that of the variable or map holding one */
+/** The clock a builtin's timestamp is of (its row says: nsecs(tai)), or that of the variable or map holding one */
 function timestampClock(st: InferState, e: Expr): string | undefined {
-  if (e.kind === 'ident' && e.name === 'nsecs') return 'boot';
-  if (e.kind === 'call' && e.name === 'nsecs') return e.args[0]?.kind === 'ident' ? e.args[0].name : 'boot';
+  if (e.kind === 'ident' || e.kind === 'call') return BUILTINS.get(e.name)?.timestampClock?.(e);
   if (e.kind === 'var' || e.kind === 'map') return st.clocks.get(e.name);
   return undefined;
 }

@@ -53,6 +53,25 @@ test('strcap needs a string or a char array; signal_thread names signals as sign
   // has_cpid: cpid read under it needs no -c (documented v0.26: true iff cpid is available)
   assert.is(diagnose('BEGIN { if (has_cpid) { print(cpid); } print(has_cpid()); }'), '');
   assert.match(diagnose('BEGIN { print(cpid); }'), 'WARNING: No child command (`-c`); cpid is zero');
+  // assert_str (v0.26 stdlib/strings.bt): strings, char arrays and char pointers pass; anything else is refused
+  assert.is(
+    diagnose(
+      'BEGIN { assert_str("a"); assert_str(comm); assert_str((int8 *)0); $a = (int8[4])(uint32)0; assert_str($a); }',
+    ),
+    '',
+  );
+  assert.match(
+    diagnose('BEGIN { assert_str(1); }'),
+    'ERROR: string-like values must be either strings, arrays or pointers',
+  );
+  assert.match(
+    diagnose('BEGIN { assert_str(curtask); }'),
+    'ERROR: string-like pointers must point to a char-like type',
+  );
+  assert.match(
+    diagnose('BEGIN { $a = (int16[2])(uint32)0; assert_str($a); }'),
+    'ERROR: string-like arrays must contain a char-like type',
+  );
   assert.match(diagnose('BEGIN { $s = "x"; print(kfunc_exist($s)); }'), 'kfunc_exist() accepts a string literal only');
   // unwatch(): documented by v0.26, which has no watchpoint it could remove (its call cannot load there)
   assert.match(diagnose('BEGIN { unwatch(0x1000); }'), 'unwatch() has no watchpoint to remove');

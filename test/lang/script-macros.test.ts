@@ -112,6 +112,9 @@ test('an identifier naming a macro without parameters uses it, unless a paramete
 
 test('__builtin_x and x() are the builtin variable x (bpftrace v0.26 standard library wrappers)', () => {
   assert.is(expanded('begin { $a = __builtin_cpu; $b = cpu(); $c = comm(); }'), '$a = cpu; $b = cpu; $c = comm;');
+  // and a function of no arguments may be named without the call (v0.26 stdlib.md), not an aggregation
+  assert.is(expanded('begin { $a = default_str_length; }'), '$a = default_str_length();');
+  assert.match(diagnose('begin { @a = count; }'), "unknown identifier 'count'");
 });
 
 test("a script's macros override the standard library's and builtins by name and arity, but not inside it", () => {
