@@ -198,6 +198,9 @@ export function expandScriptMacros(program: Program): ExpandResult {
             'pass a map by its name, e.g. @m (without keys)',
           ]);
         maps.set(p.name, a.name);
+      } else if ((a.kind === 'map' && !a.keys.length) || a.kind === 'var') {
+        // a whole map or a variable given for an expression parameter is its value: `{ @y }` (bpftrace v0.26)
+        exprs.set(p.name, { kind: 'block-expr', statements: [], value: a, span: a.span });
       } else exprs.set(p.name, a);
     }
     const inner: Scope = {

@@ -81,7 +81,7 @@ test('an @map parameter is the caller map', () => {
 test("the body's own variables get a name per use, so they never meet the caller's", () => {
   assert.is(
     expanded('macro inc(x) { let $y = x + 1; $y } begin { $y = 2; $z = inc(5); $w = inc($y); }'),
-    '$y = 2; $z = { let $y__inc_1 = (5 + 1); $y__inc_1 }; $w = { let $y__inc_2 = ($y + 1); $y__inc_2 };',
+    '$y = 2; $z = { let $y__inc_1 = (5 + 1); $y__inc_1 }; $w = { let $y__inc_2 = ({  $y } + 1); $y__inc_2 };',
   );
 });
 
@@ -101,7 +101,7 @@ test('macros use macros, as values and as statements, whatever order they are de
   );
   assert.is(
     expanded('macro second(a, b) { print((a, b)); } macro first(@b, $x) { second(@b, $x); } begin { first(@d, $y); }'),
-    '{ { print((@d, $y)); } }',
+    '{ { print(({  @d }, {  $y })); } }',
   );
 });
 
@@ -192,6 +192,16 @@ test('mistakes in using a macro: arity, a non-variable for $x, a map with keys f
   assert.not.match(
     diagnose('macro f() { for ($i : 0..3) { if ($i == 1) { break; } } 1 } begin { print(f()); }'),
     'ERROR',
+  );
+});
+
+test('a whole map or a variable given for an expression parameter is its value, `{ @y }` (bpftrace v0.26)', () => {
+  assert.is(expanded('macro f(x) { x } begin { @y = 5; print(f(@y)); }'), '@y = 5; print({  @y });');
+  assert.is(expanded('macro f(x) { x + 1 } begin { $v = 5; print(f($v)); }'), '$v = 5; print(({  $v } + 1));');
+  // a keyed map read whole is refused, as `{ @y }` is
+  assert.match(
+    diagnose('macro f(x) { x } begin { @y[1] = 5; print(f(@y)); }'),
+    '@y used with 0 keys here but 1 elsewhere',
   );
 });
 
