@@ -135,19 +135,23 @@ export function loadObjects(compiled: CompiledProgram): LoadedObjects {
       }
     }
     mark(`create ${compiled.maps.length} maps`);
-    const loaded = new Map<string, OwnedFd>();
+    // the copies of each shared code, with the attach points each already goes on: the kernel takes a program once
+    // per event (a second link is EEXIST), and two blocks on one event run twice, so the second gets a copy
+    const loaded = new Map<string, { fd: OwnedFd; points: Set<string> }[]>();
     for (const spec of compiled.programs) {
       const key = sameCodeKey(spec);
-      const same = key === undefined ? undefined : loaded.get(key);
+      const copies = key === undefined ? [] : (loaded.get(key) ?? []);
+      const same = copies.find((c) => !c.points.has(spec.attach.text));
       if (same) {
-        objs.programs.push({ spec, fd: same });
+        same.points.add(spec.attach.text);
+        objs.programs.push({ spec, fd: same.fd });
         continue;
       }
       const btf = spec.btf ? loadBtf(spec) : undefined;
       try {
         const fd = loadOne(spec, compiled.license, objs, btf);
         objs.programs.push({ spec, fd, ...(btf ? { btf } : {}) });
-        if (key !== undefined) loaded.set(key, fd);
+        if (key !== undefined) loaded.set(key, [...copies, { fd, points: new Set([spec.attach.text]) }]);
         mark(`load ${spec.attach.text}`);
       } catch (e) {
         btf?.close();

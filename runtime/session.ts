@@ -164,11 +164,13 @@ export class Session {
       }
       for (const p of attachOrder(objs.programs)) s.attach(p);
       mark('attach');
-      // probes as bpftrace counts them: one per attach point, however many places (USDT sites) it covers;
-      // bench probes only under --mode bench
+      // probes as bpftrace v0.26 counts them: one per attach point of each block (two BEGIN blocks are two),
+      // however many places (USDT sites) it covers; bench probes only under --mode bench
       const counted = objs.programs.filter((p) => !['bench', 'test'].includes(p.spec.attach.provider));
-      const names = counted.flatMap((p) => [p.spec.attach, ...(p.spec.alsoAttach ?? [])].map((a) => a.text));
-      s.emit({ kind: 'attached', probes: new Set(names).size });
+      const points = counted.flatMap((p) =>
+        [p.spec.attach, ...(p.spec.alsoAttach ?? [])].map((a) => `${a.text}\0${a.span.file.name}\0${a.span.start}`),
+      );
+      s.emit({ kind: 'attached', probes: new Set(points).size });
       s.ring.watch(() => s.drain());
       s.drain();
       // iterators run once, right after BEGIN, or are pinned; then the program is done, as in bpftrace

@@ -62,6 +62,19 @@ if (requireTracepoint(suite, 'syscalls/sys_enter_getppid')) {
   });
 }
 
+if (requireTracepoint(suite, 'syscalls/sys_enter_getppid')) {
+  // the kernel takes one program once per event (bpf_prog_array_copy: EEXIST); two blocks of the same code on one
+  // tracepoint each run, as in bpftrace, so the second goes on as a copy of its own (scry refused it with EEXIST)
+  test('two blocks of the same code on one tracepoint both run; each block is a probe in the count', async () => {
+    const prog = 'tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @ = count(); }';
+    const r = await runScry(['-c', 'perl -e getppid()', '-e', `${prog} ${prog} BEGIN { } BEGIN { }`]);
+    assert.is(r.code, 0, r.stderr);
+    // bpftrace v0.26 counts each block's attach points, two BEGIN blocks as two
+    assert.is(r.stderr, 'Attached 4 probes\n');
+    assert.is(r.stdout, '\n\n@: 2\n');
+  });
+}
+
 if (requireTracepoint(suite, 'syscalls/sys_enter_rmdir')) {
   test('printf("%s", probe) over several tracepoints: one code, each line naming its own probe, padded', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scry-wild-'));
