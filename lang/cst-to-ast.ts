@@ -103,7 +103,7 @@ export function parseIntLiteral(raw: string): { value: bigint } | { error: strin
     // C's types: `u` is unsigned int, `l` and `ll` long (bpftrace v0.26 int_parser.cpp)
     if (/^(?:u|l|ul|lu|ll|ull|llu)$/i.test(suffix))
       max = /^u$/i.test(suffix) ? 0xffff_ffffn : /u/i.test(suffix) ? maxU64 : (1n << 63n) - 1n;
-    else if (radix === 10 && !exponent && durations[suffix] !== undefined) multiplier = durations[suffix]!;
+    else if (radix === 10 && durations[suffix] !== undefined) multiplier = durations[suffix]!;
     else
       return {
         error: `invalid suffix '${suffix}' on integer literal '${raw}'`,
