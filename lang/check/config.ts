@@ -35,6 +35,8 @@ export interface ScriptConfig {
    * warnings; 64 pages per CPU).
    */
   readonly perfRbPages?: number;
+  /** tseries(), an unstable feature in bpftrace v0.26: used with a warning (its default), freely, or refused */
+  readonly unstableTseries: 'enable' | 'warn' | 'error';
 }
 
 /** Label names for the keys of maps served by `--metrics`: one list for every map, and lists for named maps. */
@@ -62,6 +64,7 @@ const defaultConfig: ScriptConfig = {
   maxCatBytes: 10240,
   strTruncTrailer: '..',
   showDebugInfo: true, // bpftrace v0.26's default where it is built with blazesym
+  unstableTseries: 'warn',
 };
 
 /** What a setting's value turned into, or why it could not (said after `name: `). */
@@ -129,6 +132,10 @@ const settings: Record<string, Setting> = {
   str_trunc_trailer: { parse: (v) => ({ ok: String(v) }), set: (c, v) => ({ ...c, strTruncTrailer: v as string }) },
   show_debug_info: { parse: bool, set: (c, v) => ({ ...c, showDebugInfo: v as boolean }) },
   metrics_labels: { parse: parseMetricsLabels, set: (c, v) => ({ ...c, metricsLabels: v as MetricsLabels }) },
+  unstable_tseries: {
+    parse: oneOf(['enable', 'warn', 'error'] as const),
+    set: (c, v) => ({ ...c, unstableTseries: v as ScriptConfig['unstableTseries'] }),
+  },
 };
 
 /** A Prometheus label name scry may use: not reserved (`__…`), not a histogram's or summary's own (`le`, `quantile`). */
@@ -212,7 +219,6 @@ const acceptedWithoutEffect = new Set([
   'lazy_symbolication',
   'use_blazesym',
   'unstable_import_statement',
-  'unstable_tseries',
   'unstable_typeinfo',
   'unstable_dw_ustack',
 ]);

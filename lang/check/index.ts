@@ -136,6 +136,7 @@ export function check(
   const { recordReaders, ...tables } = inferred;
   checked = checked.map((p) => (recordReaders.has(p.attach) ? { ...p, attach: p.attach.map(withoutRawStandIn) } : p));
   checkMapDeclarations(ast, inferred.maps, diagnostics);
+  unstableTseries(config, inferred.maps, diagnostics);
   checkMetricsLabels(config, ast.config, inferred.maps, diagnostics);
   if (hasErrors(diagnostics)) return { diagnostics: capDiagnostics(diagnostics) };
   const contexts = new Map(checked.flatMap((p) => p.attach.map((a) => [a, probeContext(a)] as const)));
@@ -175,6 +176,29 @@ function dropRepeated(diagnostics: Diagnostic[]): void {
     return !seen.has(key) && (seen.add(key), true);
   });
   diagnostics.splice(0, diagnostics.length, ...kept);
+}
+
+/**
+ * tseries() is unstable in bpftrace v0.26 (unstable_feature.cpp): by default a warning, once, with no place (v0.26
+ * logs it so, to keep it short); `unstable_tseries = error` refuses each map of it, `enable` says nothing.
+ */
+function unstableTseries(config: ScriptConfig, maps: ReadonlyMap<string, MapInfo>, diagnostics: Diagnostic[]): void {
+  const used = [...maps.values()].filter((m) => m.value.kind === 'tseries');
+  if (!used.length || config.unstableTseries === 'enable') return;
+  if (config.unstableTseries === 'warn')
+    diagnostics.push(
+      warning(
+        'Script is using an unstable feature: tseries. To prevent this warning you must explicitly enable it in the config e.g. unstable_tseries=enable',
+      ),
+    );
+  else
+    for (const m of used)
+      diagnostics.push(
+        error(
+          'tseries feature is not enabled by default. To enable this unstable feature, set the config flag to enable. unstable_tseries=enable',
+          m.valueSpan,
+        ),
+      );
 }
 
 /**

@@ -4,9 +4,18 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileText, diagnose } from '../helpers/pipeline.ts';
 
-/** The first line of the diagnostics, its location as line:column (whether or not the column's end is shown). */
+/**
+ * The first line of the diagnostics, its location as line:column (whether or not the column's end is shown); the
+ * unstable-feature warning every tseries program gets by default is left out (config unstable_tseries = enable)
+ */
+const ENABLED = 'config = { unstable_tseries = enable } ';
+
 function first(text: string): string {
-  return (diagnose(text).split('\n')[0] ?? '').replace(/^(stdin:\d+:\d+)-\d+:/, '$1:');
+  const line = diagnose(ENABLED + text).split('\n')[0] ?? '';
+  return line.replace(
+    /^(stdin:\d+:)(\d+)(?:-\d+)?:/,
+    (_, at: string, col: string) => `${at}${Number(col) - ENABLED.length}:`,
+  );
 }
 
 test('tseries(n, interval, count[, agg]) makes a per-CPU map keyed by the script key and the interval slot', () => {
@@ -61,6 +70,17 @@ test('one map, one kind of series: interval, count and agg must agree (signednes
   assert.ok(first('BEGIN { @a = tseries(1, 1s, 3); @a = tseries(1, 1s, 3, "sum"); }').includes('holds tseries('));
   const p = compileText('BEGIN { @a = tseries((uint8)1, 1s, 3); @a = tseries(-1, 1s, 3); }');
   assert.is((p.maps.find((m) => m.user?.name === '@a')!.user!.value as { signed: boolean }).signed, true);
+});
+
+test('tseries is unstable as in bpftrace v0.26: a warning by default, refused with unstable_tseries = error', () => {
+  assert.is(
+    diagnose('BEGIN { @a = tseries(1, 1s, 3); }'),
+    'WARNING: Script is using an unstable feature: tseries. To prevent this warning you must explicitly enable it in the config e.g. unstable_tseries=enable\n',
+  );
+  assert.match(
+    diagnose('config = { unstable_tseries = error } BEGIN { @a = tseries(1, 1s, 3); }'),
+    'stdin:1:52-69: ERROR: tseries feature is not enabled by default. To enable this unstable feature, set the config flag to enable. unstable_tseries=enable',
+  );
 });
 
 test('a probe cannot read, count, find or delete tseries entries', () => {
