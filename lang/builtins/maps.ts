@@ -206,8 +206,18 @@ function print(ctx: CheckContext, c: CallExpr): void {
   const whole = wholeMap(arg);
   if (whole) {
     ctx.mapTargets.set(c, whole);
-    // top and div: how many of the largest entries, and what to divide values by (0: all, no division)
-    rest.forEach((e, i) => ctx.intOperand(e, i === 0 ? 'print() top' : 'print() div'));
+    // top and div: how many of the largest entries, and what to divide values by (0: all, no division); literals
+    // (a positional parameter is one), as bpftrace v0.26 wants them
+    rest.forEach((e, i) => {
+      const what = i === 0 ? 'top' : 'div';
+      const t = ctx.intOperand(e, `print() ${what}`);
+      const literal =
+        e.kind === 'int' || e.kind === 'positional' || (e.kind === 'unary' && e.op === '-' && e.operand.kind === 'int');
+      if (t.kind === 'int' && !literal)
+        ctx.error(`print()'s ${what} must be an integer literal`, e.span, [
+          `write the number itself, e.g. print(${arg.kind === 'map' ? arg.name : '@m'}, 10)`,
+        ]);
+    });
     return;
   }
   const t = ctx.expr(arg);

@@ -115,6 +115,12 @@ test('has_key, delete and reads before the first assignment leave the value type
 test('print: maps take top and div, values take nothing else', () => {
   assert.is(first('BEGIN { @m[1] = 1; print(@m, 10, 2); print(@m[1]); print((1, "a")); print(1 > 2); }'), '');
   assert.is(first('BEGIN { print(1, 2); }'), 'stdin:1:9-20: ERROR: print() of a value takes one argument, got 2');
+  // top and div are literals (bpftrace v0.26's arg spec: integer literal); $1 is one, a variable is not
+  assert.is(first('BEGIN { @m[1] = 1; print(@m, $1, -1); }'), '');
+  assert.is(
+    first('BEGIN { @m[1] = 1; $n = 3; print(@m, 1, $n); }'),
+    "stdin:1:41-43: ERROR: print()'s div must be an integer literal",
+  );
   assert.is(
     first('BEGIN { @m = 1; print(@m, "x"); }'),
     'stdin:1:27-30: ERROR: print() top needs an integer, got string[2]',
