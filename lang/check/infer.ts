@@ -907,6 +907,7 @@ function exprInner(st: InferState, e: Expr): Type {
       const target = e.type.kind === 'typeof' ? typeofType(st, e.type) : typeFromName(st, e.type);
       const from = expr(st, e.expr);
       if (!target) return i64;
+      if (target.kind === 'int' && target.view?.kind === 'enum') enumLiteralCast(st, e, target.view);
       if (target.kind === 'array') return arrayCast(st, e, target, from);
       if (target.kind === 'bool') return boolCast(st, e, from);
       if (target.kind === 'int' && !isScalar(from) && bytesOf(st, from) === target.bits / 8) return target; // (uint32)pton(…)
@@ -1475,6 +1476,22 @@ function declare(st: InferState, name: string, t: Type, span: Span, value?: Expr
       widen(was?.type ?? prev, lit?.type ?? t, { a: was?.flexible ?? false, b: lit?.flexible ?? false }),
     );
   else st.vars.set(name, t);
+}
+
+/** `(enum E)3` of a literal no enumerator of E has (bpftrace v0.26 refuses it; a computed value it cannot know) */
+function enumLiteralCast(
+  st: InferState,
+  e: Extract<Expr, { kind: 'cast' }>,
+  view: { btf: number; name?: string },
+): void {
+  const lit = e.expr;
+  if (lit.kind !== 'int' || lit.enumId !== undefined || !st.btf) return;
+  const t = st.btf.type(st.btf.resolve(view.btf));
+  if (t?.kind !== 'enum' || t.values.some((v) => v.value === lit.value)) return;
+  const name = (view.name ?? st.btf.typeName(view.btf)).replace(/^enum /, '');
+  err(st, `Enum: ${name} doesn't contain a variant value of ${lit.value}`, e.span, [
+    `its values: ${t.values.map((v) => `${v.name} = ${v.value}`).join(', ')}`,
+  ]);
 }
 
 /** Variables assigned only literals take the type v0.26 gives them (see literals.ts); reads settle to it. */

@@ -221,4 +221,17 @@ test('mistakes in a script struct are reported where they are', () => {
   assert.match(diagnose('struct A { int x; struct Nope n; };\nBEGIN { }'), /^t\.bt:1:\d+-\d+: ERROR: .*Nope/);
 });
 
+// bpftrace v0.26 type_checker enum_casts: a literal no enumerator has is refused; a computed value cannot be known
+test('(enum E)N of a literal N that no enumerator of E has is refused', () => {
+  const diagnose = (text: string) => renderDiagnostics(compileSource(text, fixedKernel).diagnostics);
+  assert.is(diagnose('enum named { a = 1, b } BEGIN { print((enum named)1); $x = 3; print((enum named)$x); }'), '');
+  assert.is(
+    diagnose('enum named { a = 1, b } BEGIN { print((enum named)3); }'),
+    "stdin:1:39-52: ERROR: Enum: named doesn't contain a variant value of 3\n" +
+      'enum named { a = 1, b } BEGIN { print((enum named)3); }\n' +
+      '                                      ~~~~~~~~~~~~~\n' +
+      'HINT: its values: a = 1, b = 2\n',
+  );
+});
+
 test.run();
