@@ -84,6 +84,8 @@ export type Stmt =
 export interface ExprStmt {
   readonly kind: 'expr-stmt';
   readonly expr: Expr;
+  /** `_ = e`: the value is dropped on purpose (no "Return value discarded." warning) */
+  readonly dropped?: true;
   readonly span: Span;
 }
 

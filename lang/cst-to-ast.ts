@@ -471,7 +471,7 @@ export function buildProgram(cst: CstNode, file: SourceFile, diags: Diagnostic[]
     if (!op || !value) return { kind: 'expr-stmt', expr: lhs, span: lhs.span };
     // `_ = e`: e for its effects, its value dropped (bpftrace v0.26)
     if (lhs.kind === 'ident' && lhs.name === '_' && op.image === '=')
-      return { kind: 'expr-stmt', expr: value, span: join(lhs.span, value.span) };
+      return { kind: 'expr-stmt', expr: value, dropped: true, span: join(lhs.span, value.span) };
     if (!isLvalue(lhs)) {
       fail(`cannot assign to this expression`, lhs.span, lvalueHints(lhs));
       return { kind: 'expr-stmt', expr: value, span: join(lhs.span, value.span) };

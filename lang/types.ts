@@ -16,7 +16,8 @@ export type IntView =
   | { readonly kind: 'username' }
   /** tai: a CLOCK_TAI stamp, printed as it is (bpftrace v0.26 adds the boot time to boot-clock stamps only) */
   | { readonly kind: 'strftime'; readonly format: string; readonly clock?: 'tai' }
-  | { readonly kind: 'cgroup_path' }
+  /** only: a wildcard the hierarchies' names must match ("unified", "cpu*"; bpftrace v0.26's second argument) */
+  | { readonly kind: 'cgroup_path'; readonly only?: string }
   /** signal_name(n) and syscall_name(n): the signal's description, the x86-64 system call's name */
   | { readonly kind: 'signal_name' }
   | { readonly kind: 'syscall_name' }

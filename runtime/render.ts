@@ -3,6 +3,7 @@
 // printf, print, map keys and map values all print them the same way (as bpftrace does).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { bytesText } from '../lang/byte-text.ts'; // past the facade: see scripts/check-imports.ts
+import { globRegExp } from '../lang/glob.ts'; // past the facade: see scripts/check-imports.ts
 import type { IntView, Type } from '../lang/index.ts';
 import { vmlinuxBtf, type RecordTypes } from './kernel/btf/index.ts';
 import { lookupKernelAddress } from './kernel/kallsyms.ts';
@@ -44,7 +45,7 @@ export function renderIntView(view: IntView, value: bigint, ctx: RenderContext):
     case 'strftime':
       return wallClock(view.format, BigInt.asUintN(64, value), view.clock);
     case 'cgroup_path':
-      return cgroupPath(BigInt.asUintN(64, value));
+      return cgroupPath(BigInt.asUintN(64, value), view.only);
     case 'enum':
       return enumeratorName(view.btf, value, ctx) ?? value.toString();
     case 'signal_name':
@@ -299,11 +300,13 @@ function indexHierarchy(h: CgroupHierarchy): Map<bigint, string> {
 const missedIds = new Map<bigint, number>();
 
 /** cgroup_path(id): `hierarchy:path` for every hierarchy with a cgroup of that id, comma-separated. */
-function cgroupPath(id: bigint): string {
+function cgroupPath(id: bigint, only?: string): string {
   const found: string[] = [];
   const recentlyMissed = Date.now() - (missedIds.get(id) ?? -Infinity) < 1000;
   let walked = false;
+  const wanted = only === undefined ? undefined : globRegExp(only);
   for (const h of cgroupHierarchies()) {
+    if (wanted && !wanted.test(h.name)) continue;
     let path = (h.byInode ??= indexHierarchy(h)).get(id);
     if (path === undefined && !recentlyMissed) {
       // a cgroup made since the last walk

@@ -77,6 +77,7 @@ export const dataRows: readonly BuiltinRow[] = [
     minArgs: 4,
     maxArgs: 4,
     signature: 'skboutput(string file, struct sk_buff *skb, int length, int offset)',
+    discardable: true,
     check: skbOutput,
   }),
   dataFunction('uaddr', 'the address of a symbol in the probed binary', {
@@ -123,9 +124,16 @@ export const dataRows: readonly BuiltinRow[] = [
   }),
   dataFunction('cgroup_path', 'the path of a cgroup id', {
     minArgs: 1,
-    maxArgs: 1,
-    signature: 'cgroup_path(int cgroup_id)',
-    check: ofInt(() => viewed({ kind: 'cgroup_path' })),
+    maxArgs: 2,
+    signature: 'cgroup_path(int cgroup_id [, string hierarchies])',
+    check: (ctx, c) => {
+      const [id, filter] = c.args;
+      if (id) ctx.intOperand(id, 'cgroup_path()');
+      // which hierarchies to look in, a wildcard over their names: "unified" (cgroup v2), v1's controllers
+      const only =
+        filter && stringLiteral(ctx, filter, 'cgroup_path()', 'a hierarchy name or wildcard, e.g. "unified"');
+      return viewed({ kind: 'cgroup_path', ...(only !== undefined ? { only } : {}) });
+    },
   }),
   dataFunction('path', 'the full path of a struct path', {
     minArgs: 1,

@@ -32,6 +32,7 @@ export const mapRows: readonly BuiltinRow[] = [
     minArgs: 1,
     maxArgs: 2,
     signature: 'delete(@map, key) or delete(@map[key])',
+    discardable: true,
     check: (ctx, c) => {
       deleteOrHasKey(ctx, c);
       return boolType; // whether there was an entry to delete (bpftrace v0.26)

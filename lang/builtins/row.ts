@@ -47,6 +47,8 @@ export interface CallSpec extends Arity {
    * in a pinned iterator, which runs when its file is read, after scry has exited
    */
   readonly actsInScry?: true;
+  /** called for what it does, its value (delete's whether there was an entry) often left unused: no warning then */
+  readonly discardable?: true;
   check(ctx: CheckContext, c: CallExpr): Type;
 }
 

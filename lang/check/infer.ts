@@ -1312,11 +1312,15 @@ function endsInAggregation(e: Expr): boolean {
 
 function stmt(st: InferState, s: Stmt): void {
   switch (s.kind) {
-    case 'expr-stmt':
-      if (s.expr.kind === 'call') {
-        st.typeOf.set(s.expr, call(st, s.expr, undefined));
-      } else expr(st, s.expr);
+    case 'expr-stmt': {
+      const before = st.diags.length;
+      const t = s.expr.kind === 'call' ? call(st, s.expr, undefined) : expr(st, s.expr);
+      st.typeOf.set(s.expr, t);
+      const refused = st.diags.slice(before).some((d) => d.severity === 'error');
+      if (t.kind !== 'void' && !s.dropped && !refused && !st.deadDepth && discarded(s.expr))
+        st.diags.push(warning('Return value discarded.', s.expr.span, ['assign it to _ if that is meant: _ = …']));
       return;
+    }
     case 'assign':
       return assign(st, s);
     case 'block':
@@ -1476,6 +1480,16 @@ function declare(st: InferState, name: string, t: Type, span: Span, value?: Expr
       widen(was?.type ?? prev, lit?.type ?? t, { a: was?.flexible ?? false, b: lit?.flexible ?? false }),
     );
   else st.vars.set(name, t);
+}
+
+/**
+ * An expression statement whose value is computed for nothing (bpftrace v0.26 warns; `_ = e` says it is meant):
+ * not `x++`, not a call made for what it does (delete's bool), not the last value of a macro used as a statement
+ */
+function discarded(e: Expr): boolean {
+  if (e.kind === 'incdec' || e.span.expandedFrom) return false;
+  const f = e.kind === 'call' ? BUILTINS.get(e.name)?.function : undefined;
+  return !(f && !f.aggregation && f.discardable);
 }
 
 /** `(enum E)3` of a literal no enumerator of E has (bpftrace v0.26 refuses it; a computed value it cannot know) */

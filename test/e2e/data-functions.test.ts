@@ -71,6 +71,14 @@ if (requireRoot('e2e data functions')) {
       'BEGIN { printf("[%s] [%s] [%s] [%s]\\n", ntop(2, 0x0100007f), ntop(pton("::1")), ntop(pton("fe80::1:2")), ntop(pton("10.1.2.3"))); @[ntop(pton("::ffff:1.2.3.4"))] = 1; exit(); }',
     ]);
     assert.is(r.stdout, '[127.0.0.1] [::1] [fe80::1:2] [10.1.2.3]\n\n\n@[::ffff:1.2.3.4]: 1\n');
+    // the family given decides when the probe runs (bpftrace v0.26 resolve_inet): AF_INET6 reads all 16 bytes
+    // (an integer's 4, zero-padded), AF_INET the first 4, any other family gives no text
+    const af = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { $f = 10; $v6 = pton("::1"); printf("[%s] [%s] [%s] [%s]\\n", ntop(7, 1), ntop($f, 0x0100007f), ntop(2, $v6), ntop($f, $v6)); exit(); }',
+    ]);
+    assert.is(af.stdout, '[] [7f00:1::] [0.0.0.0] [::1]\n\n\n');
     // pton() is a uint8[4] or uint8[16], as in bpftrace v0.26 (0.17 too): it indexes and prints as an array
     const a = await runScry([
       '-q',
@@ -147,6 +155,16 @@ if (requireRoot('e2e data functions')) {
     const first = r.stdout.split('\n')[0]!.split(',')[0];
     if (v2 !== undefined) assert.is(first, `unified:${v2}`);
     else assert.ok(first!.length > 0);
+    // a second argument, a wildcard over the hierarchies' names, keeps those (bpftrace v0.26 stdlib.md)
+    const only = await runScry([
+      '-q',
+      '-e',
+      'BEGIN { printf("%s|%s|%s\\n", cgroup_path(cgroup, "unified"), cgroup_path(cgroup, "nothing*"), cgroup_path(cgroup, "*")); exit(); }',
+    ]);
+    const [unified, none, all] = only.stdout.split('\n')[0]!.split('|');
+    if (v2 !== undefined) assert.is(unified, `unified:${v2}`);
+    assert.is(none, '');
+    assert.is(all, r.stdout.split('\n')[0]);
   });
 
   // v0.26 TextOutput::printf: the call's place and the message, not its source line (that is the call); inside a

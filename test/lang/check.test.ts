@@ -195,4 +195,27 @@ test('correct programs produce no diagnostics', () => {
   }
 });
 
+// bpftrace v0.26 type_checker warning_for_discared_expression_statement_value, and its runtime test "discard
+// expression": a value computed for nothing warns; ++/--, `_ = e`, void calls and delete() do not
+test('a statement whose value goes nowhere warns: Return value discarded.', () => {
+  const warned = (body: string) => diagnose(`BEGIN { @a[1] = 1; $x = 1; ${body} }`).includes('Return value discarded.');
+  for (const body of ['bswap(1);', 'ustack(raw);', '{ 1 }', '$x + 1;', 'has_key(@a, 1);', 'str(0);'])
+    assert.ok(warned(body), body);
+  for (const body of [
+    '_ = { 1 };',
+    '_ = { print(1); 1 };',
+    'print(1);',
+    '$x++;',
+    '++$x;',
+    '@a[1]++;',
+    'delete(@a, 1);',
+    'clear(@a);',
+  ])
+    assert.not.ok(warned(body), body);
+  assert.is(
+    diagnose('BEGIN { 1; }'),
+    'stdin:1:9-10: WARNING: Return value discarded.\nBEGIN { 1; }\n        ~\nHINT: assign it to _ if that is meant: _ = …\n',
+  );
+});
+
 test.run();

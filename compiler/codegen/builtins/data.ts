@@ -256,30 +256,39 @@ function btfVar(dst: typeof R1, id: bigint): Insn {
   return { ...ldImm64(dst, id), src: BPF_PSEUDO_BTF_ID };
 }
 
+const AF_INET = 2;
 const AF_INET6 = 10;
 
-/** ntop([af,] addr): IPv4 from an integer or 4 bytes; 16 bytes are IPv6 unless af says AF_INET. */
+/**
+ * ntop([af,] addr): IPv4 from an integer or 4 bytes, IPv6 from 16. An af given decides when the probe runs, as
+ * bpftrace v0.26's inet_ntop does: AF_INET the first 4 bytes, AF_INET6 all 16 (an IPv4 source zero-padded), any
+ * other family no text (length 0).
+ */
 function emitNtop(g: Gen, x: CallExpr, off: number): void {
   const e = g.e;
   const addr = x.args[x.args.length - 1]!;
   const af = x.args.length === 2 ? x.args[0] : undefined;
   const at = typeOf(g, addr);
+  let bytes = 4;
   if (at.kind === 'int') {
     emitInt(g, addr);
-    e.emit(mov32Reg(R0, R0), stxSlot(8, off + 8, R0), stSlot(8, off, 4));
-    return;
+    e.emit(mov32Reg(R0, R0), stxSlot(8, off + 8, R0));
+  } else {
+    bytes = at.kind === 'string' || at.kind === 'buffer' ? at.size : at.kind === 'array' ? sizeOf(at) : 4;
+    copyBytesFrom(g, addr, off + 8, bytes);
   }
-  const bytes = at.kind === 'string' || at.kind === 'buffer' ? at.size : at.kind === 'array' ? sizeOf(at) : 4;
-  copyBytesFrom(g, addr, off + 8, bytes);
-  if (bytes === 4 || !af) {
+  if (!af) {
     e.emit(stSlot(8, off, bytes === 4 ? 4 : 16));
     return;
   }
-  // a 16-byte field holds either family: the af argument decides, as inet_ntop's would
+  if (bytes === 4) e.emit(stSlot(4, off + 12, 0), stSlot(8, off + 16, 0)); // an IPv4 source read as IPv6
+  const v4 = e.freshLabel('ntop.v4');
   const v6 = e.freshLabel('ntop.v6');
   const done = e.freshLabel('ntop.end');
   emitInt(g, af);
-  e.emit(jmpImm('jeq', R0, AF_INET6, v6), stSlot(8, off, 4), ja(done));
+  e.emit(jmpImm('jeq', R0, AF_INET, v4), jmpImm('jeq', R0, AF_INET6, v6), stSlot(8, off, 0), ja(done));
+  e.place(v4);
+  e.emit(stSlot(8, off, 4), ja(done));
   e.place(v6);
   e.emit(stSlot(8, off, 16));
   e.place(done);
