@@ -1176,12 +1176,8 @@ function call(st: InferState, c: CallExpr, assignedTo: MapExpr | undefined): Typ
     c.args.forEach((a) => expr(st, a));
     return i64;
   }
-  if (c.args.length < fn.minArgs || c.args.length > fn.maxArgs) {
-    const n = fn.minArgs === fn.maxArgs ? `${fn.minArgs}` : `${fn.minArgs} to ${fn.maxArgs}`;
-    err(st, `${c.name}() takes ${n} argument${fn.maxArgs === 1 ? '' : 's'}, got ${c.args.length}`, c.span, [
-      `usage: ${fn.signature}`,
-    ]);
-  }
+  if (c.args.length < fn.minArgs || c.args.length > fn.maxArgs)
+    err(st, arityMessage(c.name, fn.minArgs, fn.maxArgs, c.args.length), c.span, [`usage: ${fn.signature}`]);
   if (!fn.aggregation && fn.actsInScry) {
     const pinned = st.attach.map((a) => probeContext(a).pinnedTo).find((p) => p !== undefined);
     if (pinned !== undefined)
@@ -1480,6 +1476,20 @@ function declare(st: InferState, name: string, t: Type, span: Span, value?: Expr
       widen(was?.type ?? prev, lit?.type ?? t, { a: was?.flexible ?? false, b: lit?.flexible ?? false }),
     );
   else st.vars.set(name, t);
+}
+
+/** A call with too few or too many arguments, in bpftrace v0.26's words (pre_type_check.cpp check_nargs/varargs) */
+function arityMessage(name: string, min: number, max: number, given: number): string {
+  const args = (k: number) => (k === 0 ? 'no arguments' : k === 1 ? 'one argument' : `${k} arguments`);
+  const what =
+    min === max
+      ? `requires ${args(min)}`
+      : given < min
+        ? `requires at least ${args(min)}`
+        : max === 0
+          ? 'requires no arguments'
+          : `takes up to ${args(max)}`;
+  return `${name}() ${what} (${given} provided)`;
 }
 
 /**

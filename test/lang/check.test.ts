@@ -31,7 +31,7 @@ const cases: [string, string, string][] = [
   [
     'wrong arity names the usage',
     'BEGIN { @x = sum(); }',
-    'stdin:1:14-19: ERROR: sum() takes 1 argument, got 0\nBEGIN { @x = sum(); }\n             ~~~~~\nHINT: usage: sum(int n)\n',
+    'stdin:1:14-19: ERROR: sum() requires one argument (0 provided)\nBEGIN { @x = sum(); }\n             ~~~~~\nHINT: usage: sum(int n)\n',
   ],
   [
     'a map holding two kinds of value points at both uses',

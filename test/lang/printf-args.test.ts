@@ -20,9 +20,9 @@ test('128 values (129 arguments) are refused at the call, with the limit', () =>
   const underline = ' '.repeat(8) + '~'.repeat(src.length - 8 - 3);
   assert.is(
     diagnose(src),
-    `stdin:1:9-932: ERROR: printf() takes 1 to 128 arguments, got 129\n${src}\n${underline}\nHINT: usage: printf(string fmt, ...)\n`,
+    `stdin:1:9-932: ERROR: printf() takes up to 128 arguments (129 provided)\n${src}\n${underline}\nHINT: usage: printf(string fmt, ...)\n`,
   );
-  assert.match(diagnose(`BEGIN { ${call('warnf', 130)}; }`), 'ERROR: warnf() takes 1 to 128 arguments, got 131');
+  assert.match(diagnose(`BEGIN { ${call('warnf', 130)}; }`), 'ERROR: warnf() takes up to 128 arguments (131 provided)');
 });
 
 test('values that do not fit one event record are refused, naming the biggest', () => {
