@@ -59,7 +59,9 @@ test("bad bounds and aggregations get bpftrace v0.26's words, at the argument", 
   assert.ok(lit.includes('HINT: usage: tseries(value, interval, intervals['), lit);
   assert.ok(diagnose('BEGIN { @a = tseries(1, 1s, 3, 4); }').includes('ERROR: tseries() agg must be a string literal'));
   assert.ok(diagnose('BEGIN { @a = tseries("x", 1s, 3); }').includes('ERROR: tseries() needs an integer, got string'));
-  assert.ok(diagnose('BEGIN { @a = tseries(1, 1s); }').includes('ERROR: tseries() requires at least 3 arguments (2 provided)'));
+  assert.ok(
+    diagnose('BEGIN { @a = tseries(1, 1s); }').includes('ERROR: tseries() requires at least 3 arguments (2 provided)'),
+  );
 });
 
 test('one map, one kind of series: interval, count and agg must agree (signedness merges)', () => {
