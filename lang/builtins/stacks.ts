@@ -34,6 +34,12 @@ const stack = (name: 'kstack' | 'ustack', space: 'kernel' | 'user'): BuiltinRow 
 
 export const stackRows: readonly BuiltinRow[] = [stack('kstack', 'kernel'), stack('ustack', 'user')];
 
+/**
+ * The most frames a stack may ask for (bpftrace v0.26's limit); past the kernel's perf_event_max_stack (127
+ * unless raised) bpf_get_stack stops early, and the rest of the value stays empty.
+ */
+const STACK_LIMIT_MAX = 1024;
+
 /** kstack / kstack(perf) / kstack(5) / kstack(perf, 5). */
 function stackCall(ctx: CheckContext, c: CallExpr, space: 'kernel' | 'user'): Type {
   let mode: StackMode = ctx.config.stackMode;
@@ -55,9 +61,9 @@ function stackCall(ctx: CheckContext, c: CallExpr, space: 'kernel' | 'user'): Ty
   if (n) {
     // a literal, or a positional parameter that reads as a number: ustack($1)
     const v = intLiteral(ctx, n);
-    if (v === undefined || v < 1n || v > BigInt(MAX_STACK_FRAMES)) {
+    if (v === undefined || v < 1n || v > BigInt(STACK_LIMIT_MAX)) {
       if (v === undefined) ctx.expr(n);
-      ctx.error(`${c.name}() frame count must be an integer literal from 1 to ${MAX_STACK_FRAMES}`, n.span);
+      ctx.error(`${c.name}() frame count must be an integer literal from 1 to ${STACK_LIMIT_MAX}`, n.span);
     } else {
       ctx.typeOf.set(n, i64);
       limit = Number(v);

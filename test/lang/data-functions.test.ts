@@ -88,7 +88,7 @@ const errors: [string, string, string][] = [
   [
     'a stack frame count out of range',
     'BEGIN { @[kstack(0)] = count(); }',
-    'stdin:1:18-19: ERROR: kstack() frame count must be an integer literal from 1 to 127',
+    'stdin:1:18-19: ERROR: kstack() frame count must be an integer literal from 1 to 1024',
   ],
   [
     'reg in a tracepoint',
