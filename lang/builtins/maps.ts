@@ -5,6 +5,7 @@ import type { CallExpr, Expr, MapExpr } from '../ast.ts';
 import type { CheckContext } from '../check/context.ts';
 import { boolType, i64, isHistogram, stackViewOf, typeName, voidType, type Type } from '../types.ts';
 import type { BuiltinRow, CallSpec } from './row.ts';
+import { warning } from '../diagnostics.ts';
 
 const mapFunction = (name: string, doc: string, spec: Omit<CallSpec, 'aggregation'>): BuiltinRow => ({
   name,
@@ -207,6 +208,9 @@ function print(ctx: CheckContext, c: CallExpr): void {
   const whole = wholeMap(arg);
   if (whole) {
     ctx.mapTargets.set(c, whole);
+    // bpftrace v0.26's warning (it still divides the average by div, as scry does)
+    if (rest.length && ctx.mapInfo(whole.name)?.value.kind === 'stats')
+      ctx.report(warning("print()'s top and div arguments are ignored when used on stats() maps.", c.span));
     // top and div: how many of the largest entries, and what to divide values by (0: all, no division); literals
     // (a positional parameter is one), as bpftrace v0.26 wants them
     rest.forEach((e, i) => {
