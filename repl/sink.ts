@@ -76,8 +76,14 @@ export function textSink(w: Writer, opts: { quiet: boolean }): OutputSink & { pr
           return;
       }
     },
-    benchmark: (r) => w.out(benchmarkText(r)),
-    test: (r) => w.out(testText(r, testOutput(r))),
+    benchmark: (r) => {
+      mapsStarted = true; // --bench and --test print their results, not the maps (bpftrace v0.26)
+      w.out(benchmarkText(r));
+    },
+    test: (r) => {
+      mapsStarted = true;
+      w.out(testText(r, testOutput(r)));
+    },
     end() {
       startMaps();
       w.flush();

@@ -80,6 +80,8 @@ export class Session {
   private exited = false;
   /** END has begun: an exit() in it ends nothing more */
   private endStarted = false;
+  /** --test or --bench ran: the maps are not printed at the end (bpftrace v0.26) */
+  private resultsOnly = false;
   private lostReported = 0n;
   /** set by exit() or a stopping signal: records still queued are dropped, not decoded */
   private discarding = false;
@@ -157,6 +159,7 @@ export class Session {
       if (options.bench || options.test) {
         // nothing attaches and no banner prints (bpftrace v0.26); BEGIN's output first, then the results
         s.drain(true);
+        s.resultsOnly = true;
         if (options.bench) s.runBenchmarks();
         else s.runTests();
         queueMicrotask(() => void s.stop());
@@ -446,7 +449,7 @@ export class Session {
       this.discarding = false; // an exit() in END ends nothing more
       for (const m of this.repeats.flush()) this.emit(m);
       this.reportLost(true);
-      if (this.compiled.printMapsOnExit)
+      if (this.compiled.printMapsOnExit && !this.resultsOnly)
         for (const snapshot of this.snapshotAll()) this.emit({ kind: 'map', snapshot });
       this.sink.end();
       mark('END, final maps');

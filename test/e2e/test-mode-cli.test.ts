@@ -19,6 +19,7 @@ const PROGRAM = [
 const plain = (s: string) => s.replace(/\x1b\[\d+m/g, '').replace(/\(\d+ (ns|us|ms|s)\)/g, '(T)');
 
 if (requireRoot('e2e test mode')) {
+  // no maps after the results: bpftrace v0.26 prints them at exit only outside --test and --bench
   test('text: each test once in program order, what a failed one printed, the summary; status 1', async () => {
     const r = await runScry(['-q', '--test', '-e', PROGRAM]);
     assert.is(r.code, 1, r.stderr);
@@ -46,9 +47,6 @@ if (requireRoot('e2e test mode')) {
         '[  FAILED  ] errs',
         '[  FAILED  ] exits',
         'end',
-        '',
-        '',
-        '@n: 1',
         '',
       ].join('\n'),
     );
