@@ -22,7 +22,12 @@ export const watchpoint: ProviderRow<ResolvedWatchpoint> = {
     const length = Number(lenText);
     if (![1, 2, 4, 8].includes(length)) return r.bad(`watchpoint length must be 1, 2, 4 or 8, got '${lenText}'`);
     if (!/^(r|w|x|rw|wr)$/.test(mode)) return r.bad(`invalid watchpoint mode '${mode}' (r, w, rw or x)`);
+    // x86's debug registers watch writes, reads with writes, or execution: no reads alone (bpftrace v0.26's arch
+    // modes: rw, w, x)
+    if (mode === 'r' && r.kernel.arch === 'x86_64')
+      return r.bad('invalid watchpoint mode: r (supported modes on x86_64: rw, w, x)');
     const address = BigInt(addrText);
+    if (address === 0n) return r.bad('watchpoint must be attached to a non-zero address');
     return [
       {
         provider: 'watchpoint',

@@ -137,6 +137,14 @@ if (requireRoot('e2e perf event probes')) {
     const r = await runScry(['-e', 'watchpoint:0x1000:3:w { }']);
     assert.is(r.code, 1);
     assert.match(r.stderr, "ERROR: watchpoint length must be 1, 2, 4 or 8, got '3'");
+    // bpftrace v0.26 attachpoint_passes.cpp: a zero address, and on x86_64 a read-only mode (its debug registers have
+    // none), are refused (scry accepted both and failed when attaching)
+    const zero = await runScry(['--dry-run', '-e', 'watchpoint:0x0:8:w { }']);
+    assert.is(zero.code, 1);
+    assert.match(zero.stderr, 'ERROR: watchpoint must be attached to a non-zero address');
+    const read = await runScry(['--dry-run', '-e', 'watchpoint:0x1000:8:r { }']);
+    assert.is(read.code, 1);
+    assert.match(read.stderr, 'ERROR: invalid watchpoint mode: r (supported modes on x86_64: rw, w, x)');
   });
 }
 
