@@ -33,9 +33,15 @@ export const iter: ProviderRow<ResolvedIter> = {
     const pin = pinned === undefined ? undefined : pinned.startsWith('/') ? pinned : `${BPFFS}/${pinned}`;
     const btf = kernel.btf();
     if (!btf) return fail(r, 'iter probes need kernel type information (BTF), and this kernel has none');
-    const f = btf.funcProto(`bpf_iter_${target}`);
+    // an iterator target is a bpf_iter_<target> function with its context struct bpf_iter__<target> (the
+    // open-coded iterator kfuncs, bpf_iter_<x>_new/_next/_destroy, have none: not targets a link can name)
+    const isTarget = (t: string) => btf.find(`bpf_iter__${t}`, 'struct') !== undefined;
+    const f = isTarget(target) ? btf.funcProto(`bpf_iter_${target}`) : undefined;
     if (!f) {
-      const targets = btf.funcNames('bpf_iter_*').map((n) => n.slice('bpf_iter_'.length));
+      const targets = btf
+        .funcNames('bpf_iter_*')
+        .map((n) => n.slice('bpf_iter_'.length))
+        .filter(isTarget);
       const guess = closest(target, targets);
       return fail(r, `unknown iterator '${target}'`, [
         guess ? `did you mean 'iter:${guess}'?` : `this kernel has: ${targets.join(', ')}`,

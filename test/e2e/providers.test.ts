@@ -146,6 +146,20 @@ if (requireRoot('e2e perf event probes')) {
     assert.is(read.code, 1);
     assert.match(read.stderr, 'ERROR: invalid watchpoint mode: r (supported modes on x86_64: rw, w, x)');
   });
+
+  // an iterator target has its context struct bpf_iter__<target>; bpf_iter_bits_new is an open-coded iterator's
+  // kfunc, which scry took for a target (the verifier refused the program); the hint lists what -l 'iter:*' lists
+  test('iter:NAME names an iterator target, not any bpf_iter_ function', async () => {
+    const r = await runScry(['--dry-run', '-e', 'iter:bits_new { }']);
+    assert.is(r.code, 1);
+    assert.match(r.stderr, "ERROR: unknown iterator 'bits_new'");
+    const hint = /HINT: this kernel has: (.*)/.exec(r.stderr)?.[1]?.split(', ') ?? [];
+    assert.ok(hint.includes('task'), r.stderr);
+    assert.not.ok(
+      hint.some((t) => t.endsWith('_new') || t.endsWith('_next')),
+      r.stderr,
+    );
+  });
 }
 
 test.run();
