@@ -237,19 +237,18 @@ function listProgram(text: string, name: string, opts: CliOptions): number {
     optimize: false, // nothing runs: the attach points are all it needs
   });
   if (!result.program) return fail(result.diagnostics);
-  const lines = new Set<string>();
+  // in program order, each attach point's matches sorted (bpftrace v0.26 get_probes_for_listing), each probe once
+  const byPoint = new Map<string, Set<string>>();
   // a program on several functions of one file (a uprobe wildcard's) names the others in alsoAttach
   for (const p of result.program.programs)
-    for (const a of [p.attach, ...(p.alsoAttach ?? [])])
-      if (a.provider !== 'BEGIN' && a.provider !== 'END')
-        lines.add(ratedProviders.has(a.provider) ? a.text.replace(/:[^:]*$/, ':') : a.text);
-  // sorted, as every listing is
-  stdout.write(
-    [...lines]
-      .sort()
-      .map((l) => `${l}\n`)
-      .join(''),
-  );
+    for (const a of [p.attach, ...(p.alsoAttach ?? [])]) {
+      if (a.provider === 'BEGIN' || a.provider === 'END') continue;
+      const point = `${a.span.file.name}:${a.span.start}`;
+      const lines = byPoint.get(point) ?? byPoint.set(point, new Set()).get(point)!;
+      lines.add(ratedProviders.has(a.provider) ? a.text.replace(/:[^:]*$/, ':') : a.text);
+    }
+  const listed = new Set([...byPoint.values()].flatMap((lines) => [...lines].sort()));
+  stdout.write([...listed].map((l) => `${l}\n`).join(''));
   return 0;
 }
 

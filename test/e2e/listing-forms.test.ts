@@ -43,6 +43,19 @@ if (requireRoot('e2e listing forms')) {
     const listed = await lines('-l', 'uprobe:/bin/bash:readline*');
     assert.ok(listed.length > 1, listed.join());
     assert.equal(await lines('-l', '-e', 'uprobe:/bin/bash:readline* { }'), listed);
+    // in program order, each attach point's matches sorted (bpftrace v0.26 get_probes_for_listing; scry sorted all)
+    assert.equal(
+      await lines(
+        '-l',
+        '-e',
+        'tracepoint:syscalls:sys_exit_read {} interval:s:1 {} tracepoint:syscalls:sys_enter_read* {}',
+      ),
+      [
+        'tracepoint:syscalls:sys_exit_read',
+        'interval:s:',
+        ...(await lines('-l', 'tracepoint:syscalls:sys_enter_read*')),
+      ],
+    );
   });
 
   test('rawtracepoint:module:event needs the module loaded (was: the module part ignored)', async () => {
