@@ -157,7 +157,7 @@ if (requireRoot('e2e pointers (integer arrays)')) {
         printf("%lx %d %d %d\\n", (uint64)$a, $a[0], $a[7], @m[1][1]);
         printf("%d %d %d %d\\n", $a == @m[1], $a != (uint8[8])(uint64)1, curtask.cpus_mask.bits == curtask.cpus_mask.bits,
           *curtask == *curtask.parent);
-        curtask.comm;
+        _ = curtask.comm;
         exit();
       }`,
     ]);
