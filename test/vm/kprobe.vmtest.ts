@@ -77,7 +77,7 @@ if (inGuest('vm kprobe')) {
       () => child.run(),
     );
     assert.is(r.code, 0, output(r));
-    assert.match(r.stdout, /^@k\[\n {4}vfs_mkdir\+\d+\n {4}do_mkdirat\+\d+\n(?: {4}.*\n)+\]: 3$/m, output(r));
+    assert.match(r.stdout, /^@k\[\n {8}vfs_mkdir\+\d+\n {8}do_mkdirat\+\d+\n(?: {8}.*\n)+\]: 3$/m, output(r));
     assert.match(r.stdout, /^@u\[\n(?:[0-9a-f]+\n)+\]: 3$/m, output(r));
     assert.not.match(r.stderr, /WARNING/, output(r));
   });
