@@ -35,13 +35,10 @@ function shownNames(text: string): string {
  * A span over several lines is `stdin:2-4:` followed by those lines, not underlined.
  */
 export function renderDiagnostic(d: Diagnostic): string {
-  const label = d.severity === 'error' ? 'ERROR' : 'WARNING';
+  const label = labelOf(d.severity);
   const out: string[] = [];
-  if (d.span) out.push(...renderAt(d.span, `${label}: ${d.message}`));
+  if (d.span) out.push(...renderAt(d.span, `${label}: ${d.message}`), ...expandedFrom(d.span, label));
   else out.push(`${label}: ${d.message}`);
-  // inside a macro: where it was used, innermost use first (bpftrace v0.26's layout)
-  for (let from = d.span?.expandedFrom; from; from = from.expandedFrom)
-    out.push(...renderAt(from, `${label}: expanded from`));
   for (const r of d.related ?? []) out.push(...renderAt(r.span, `NOTE: ${r.message}`));
   for (const h of d.hints ?? []) out.push(`HINT: ${h}`);
   return out.join('\n') + '\n';
@@ -53,11 +50,18 @@ export function renderDiagnostic(d: Diagnostic): string {
  * line, as a diagnostic shows them.
  */
 export function renderCallMessage(severity: Diagnostic['severity'], message: string, span: Span): string {
-  const label = severity === 'error' ? 'ERROR' : 'WARNING';
-  const out = [`${spanRange(span)}: ${label}: ${message}`];
+  const label = labelOf(severity);
+  return [`${spanRange(span)}: ${label}: ${message}`, ...expandedFrom(span, label)].join('\n') + '\n';
+}
+
+const labelOf = (severity: Diagnostic['severity']) => (severity === 'error' ? 'ERROR' : 'WARNING');
+
+/** Inside a macro: where it was used, innermost use first (bpftrace v0.26's layout). */
+function expandedFrom(span: Span, label: string): string[] {
+  const out: string[] = [];
   for (let from = span.expandedFrom; from; from = from.expandedFrom)
     out.push(...renderAt(from, `${label}: expanded from`));
-  return out.join('\n') + '\n';
+  return out;
 }
 
 function renderAt(s: Span, text: string): string[] {

@@ -152,20 +152,21 @@ function mapValueJson(v: MapSnapshot['layout']['value'], data: Value, n: bigint)
 
 /** bpftrace v0.26's helper_error line: the errno's words, the helper, its return code and the script location. */
 function helperErrorLine(h: { helper: string; retcode: number; strerror: string }, span: Span): string {
-  const { line: ln, col } = lineCol(span.file, span.start);
   return (
     `{"type": "helper_error", "msg": ${jsonString(h.strerror)}, "helper": ${jsonString(h.helper)}, "retcode": ${h.retcode}, ` +
-    `"filename": ${jsonString(span.file.name)}, "line": ${ln}, "col": ${col}}\n`
+    `${placeFields(span)}}\n`
   );
 }
 
 /** errorf()/warnf() as bpftrace v0.26 gives them: the message and the call's place (JsonOutput::printf) */
 function callMessageLine(level: 'error' | 'warning', text: string, span: Span): string {
+  return `{"type": "${level === 'error' ? 'errorf' : 'warnf'}", "msg": ${jsonString(text)}, ${placeFields(span)}}\n`;
+}
+
+/** A script location as bpftrace v0.26's JSON lines give it: `"filename": …, "line": N, "col": N` */
+function placeFields(span: Span): string {
   const { line: ln, col } = lineCol(span.file, span.start);
-  return (
-    `{"type": "${level === 'error' ? 'errorf' : 'warnf'}", "msg": ${jsonString(text)}, ` +
-    `"filename": ${jsonString(span.file.name)}, "line": ${ln}, "col": ${col}}\n`
-  );
+  return `"filename": ${jsonString(span.file.name)}, "line": ${ln}, "col": ${col}`;
 }
 
 /** One trace event as its JSON line ('' for events that print nothing). */
